@@ -1,0 +1,115 @@
+/*
+ * api — the one dispatch for DynamoDB operations.  Layer: api.  See api.h.
+ *
+ * Operation metadata is data: a table of name -> handler.  The dispatcher does the checks
+ * every operation shares (known operation, request is a JSON object), sets up the
+ * per-request arena, and runs the handler.
+ */
+#include "api/api_int.h"
+
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct api_op_row {
+    const char *name;
+    api_op_fn fn;
+} api_ops[] = {
+    {"BatchGetItem", op_batch_get_item},
+    {"BatchWriteItem", op_batch_write_item},
+    {"CreateTable", op_create_table},
+    {"DeleteItem", op_delete_item},
+    {"DeleteTable", op_delete_table},
+    {"DescribeEndpoints", op_describe_endpoints},
+    {"DescribeLimits", op_describe_limits},
+    {"DescribeTable", op_describe_table},
+    {"DescribeTimeToLive", op_describe_time_to_live},
+    {"GetItem", op_get_item},
+    {"ListTables", op_list_tables},
+    {"ListTagsOfResource", op_list_tags_of_resource},
+    {"PutItem", op_put_item},
+    {"Query", op_query},
+    {"Scan", op_scan},
+    {"TagResource", op_tag_resource},
+    {"TransactGetItems", op_transact_get_items},
+    {"TransactWriteItems", op_transact_write_items},
+    {"UntagResource", op_untag_resource},
+    {"UpdateItem", op_update_item},
+    {"UpdateTable", op_update_table},
+    {"UpdateTimeToLive", op_update_time_to_live},
+};
+
+static const struct api_op_row *api_find(const char *op)
+{
+    size_t lo = 0, hi = sizeof api_ops / sizeof api_ops[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(op, api_ops[mid].name);
+        if (c == 0)
+            return &api_ops[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+bool api_has_operation(const char *op)
+{
+    return op && api_find(op) != NULL;
+}
+
+int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
+{
+    api_t *api = calloc(1, sizeof *api);
+    if (!api)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    api->store = store;
+    snprintf(api->region, sizeof api->region, "%s",
+             opts && opts->region ? opts->region : "us-east-1");
+    snprintf(api->account_id, sizeof api->account_id, "%s",
+             opts && opts->account_id ? opts->account_id : "000000000000");
+    *out = api;
+    return 0;
+}
+
+void api_free(api_t *api)
+{
+    if (!api)
+        return;
+    api_txn_tokens_free(api);
+    free(api);
+}
+
+store_t *api_store(api_t *api)
+{
+    return api->store;
+}
+
+int api_call(api_t *api, const char *op, json_t *req, const api_caller *caller,
+             json_t **out_resp, err_t *e)
+{
+    *out_resp = NULL;
+    const struct api_op_row *row = op ? api_find(op) : NULL;
+    if (!row)
+        return err_set(e, ERR_UNKNOWN_OPERATION, "%s", "");
+    if (!json_is_object(req))
+        return err_set(e, ERR_SERIALIZATION, "Start of structure or map found where not expected");
+    arena_t arena;
+    arena_init(&arena);
+    api_req r = {.api = api, .op = row->name, .body = req, .caller = caller, .arena = &arena,
+                 .err = e, .err_extra = NULL};
+    int rc = row->fn(&r, out_resp);
+    if (rc) {
+        if (*out_resp)
+            json_decref(*out_resp);
+        *out_resp = r.err_extra;
+        if (e && e->code == 0)
+            err_set(e, rc, "%s", "");
+    } else if (r.err_extra) {
+        json_decref(r.err_extra);
+    }
+    arena_fini(&arena);
+    return rc;
+}

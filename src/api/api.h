@@ -1,0 +1,55 @@
+/*
+ * api — DynamoDB operations, transport-free.  Layer: api.
+ *
+ * api_call(op, request JSON) -> response JSON | error, in DynamoDB's own shapes
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Operations_Amazon_DynamoDB.html).
+ * One dispatch (api.c) looks the operation up in a table, does the checks every operation
+ * shares, then runs the handler (op_table.c, op_item.c, op_query.c, op_batch.c,
+ * op_transact.c, op_misc.c).  Used by server/ (the DynamoDB endpoint) and by messaging/'s
+ * embedded backend.  Thread-safe: any number of threads may call api_call at once.
+ */
+#ifndef DDB_API_API_H
+#define DDB_API_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "store/store.h"
+
+typedef struct api api_t;
+
+typedef struct api_opts {
+    const char *region;     /* for ARNs; default "us-east-1" */
+    const char *account_id; /* for ARNs; default "000000000000" */
+} api_opts;
+
+/* The caller, as the transport authenticated it. */
+typedef struct api_caller {
+    const char *ns; /* table-name namespace (per access key + region), NULL = shared tables */
+} api_caller;
+
+/* Creates the operation layer over an open store (borrowed; must outlive the api). */
+int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e);
+/* Accepts NULL. */
+void api_free(api_t *api);
+
+/* Runs one operation.  op: the name after "DynamoDB_20120810." ("PutItem").  req: the
+ * request object (borrowed).  caller may be NULL.
+ * Success: returns 0, *out_resp is a new reference the caller owns.
+ * Failure: returns a negative ERR_* with the DynamoDB message in e (err_type(code) gives the
+ * __type); *out_resp is NULL or a new reference to an object of extra fields for the error
+ * body (ConditionalCheckFailedException's "Item", TransactionCanceledException's
+ * "CancellationReasons").
+ * ERR_UNKNOWN_OPERATION for an unknown op. */
+int api_call(api_t *api, const char *op, json_t *req, const api_caller *caller,
+             json_t **out_resp, err_t *e);
+
+/* True when `op` names an operation this endpoint implements. */
+bool api_has_operation(const char *op);
+
+/* The store this api runs on (borrowed). */
+store_t *api_store(api_t *api);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * api_int — what the api layer shares between its operation files.  Layer: api (private).
+ */
+#ifndef DDB_API_API_INT_H
+#define DDB_API_API_INT_H
+
+#include <jansson.h>
+
+#include "api/api.h"
+#include "base/arena.h"
+#include "value/av.h"
+
+struct api {
+    store_t *store;
+    char region[64];
+    char account_id[32];
+    void *txn_tokens; /* ClientRequestToken cache (op_transact.c) */
+};
+
+/* One request in flight: everything a handler needs.  Lives on the dispatcher's stack. */
+typedef struct api_req {
+    api_t *api;
+    const char *op;
+    json_t *body;          /* borrowed request object */
+    const api_caller *caller;
+    arena_t *arena;        /* per request: parsed values, ASTs */
+    err_t *err;
+    json_t *err_extra;     /* set by a handler: extra error-body fields (owned) */
+} api_req;
+
+/* A handler: fills *out (new reference) or returns a negative ERR_* with r->err set. */
+typedef int (*api_op_fn)(api_req *r, json_t **out);
+
+/* Handlers (one per operation; file named in the comment). */
+int op_create_table(api_req *r, json_t **out);      /* op_table.c */
+int op_delete_table(api_req *r, json_t **out);      /* op_table.c */
+int op_describe_table(api_req *r, json_t **out);    /* op_table.c */
+int op_list_tables(api_req *r, json_t **out);       /* op_table.c */
+int op_update_table(api_req *r, json_t **out);      /* op_table.c */
+int op_update_time_to_live(api_req *r, json_t **out);   /* op_table.c */
+int op_describe_time_to_live(api_req *r, json_t **out); /* op_table.c */
+int op_tag_resource(api_req *r, json_t **out);      /* op_table.c */
+int op_untag_resource(api_req *r, json_t **out);    /* op_table.c */
+int op_list_tags_of_resource(api_req *r, json_t **out); /* op_table.c */
+int op_describe_limits(api_req *r, json_t **out);   /* op_misc.c */
+int op_describe_endpoints(api_req *r, json_t **out);/* op_misc.c */
+int op_put_item(api_req *r, json_t **out);          /* op_item.c */
+int op_get_item(api_req *r, json_t **out);          /* op_item.c */
+int op_update_item(api_req *r, json_t **out);       /* op_item.c */
+int op_delete_item(api_req *r, json_t **out);       /* op_item.c */
+int op_query(api_req *r, json_t **out);             /* op_query.c */
+int op_scan(api_req *r, json_t **out);              /* op_query.c */
+int op_batch_get_item(api_req *r, json_t **out);    /* op_batch.c */
+int op_batch_write_item(api_req *r, json_t **out);  /* op_batch.c */
+int op_transact_write_items(api_req *r, json_t **out); /* op_transact.c */
+int op_transact_get_items(api_req *r, json_t **out);   /* op_transact.c */
+
+/* Frees the ClientRequestToken cache (op_transact.c). */
+void api_txn_tokens_free(api_t *api);
+
+/* Table lookup with the caller's namespace; ERR_RESOURCE_NOT_FOUND with DynamoDB's text
+ * ("Requested resource not found" / DynamoDB Local's wording, see api_text.h). */
+const store_table *api_table(api_req *r, const char *name);
+
+#endif

@@ -1,0 +1,145 @@
+/*
+ * arena — region allocator.  Layer: base.  See arena.h.
+ */
+#include "arena.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_BLOCK_MIN 8192
+
+struct arena_block {
+    arena_block *next;
+    size_t cap;
+    size_t off;
+    _Alignas(16) unsigned char data[];
+};
+
+void arena_init(arena_t *a)
+{
+    a->head = NULL;
+    a->used = 0;
+    a->max = ARENA_DEFAULT_MAX;
+    a->total = 0;
+}
+
+void arena_fini(arena_t *a)
+{
+    if (!a)
+        return;
+    arena_block *b = a->head;
+    while (b) {
+        arena_block *n = b->next;
+        free(b);
+        b = n;
+    }
+    a->head = NULL;
+    a->total = 0;
+}
+
+void arena_reset(arena_t *a)
+{
+    arena_block *b = a->head;
+    if (!b)
+        return;
+    /* keep the last (oldest, usually the smallest) block; free the rest */
+    while (b->next) {
+        arena_block *n = b->next;
+        a->total -= b->cap;
+        free(b);
+        b = n;
+    }
+    b->off = 0;
+    a->head = b;
+}
+
+void *arena_alloc(arena_t *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (n == 0)
+        n = 16;
+    arena_block *b = a->head;
+    if (!b || b->cap - b->off < n) {
+        size_t cap = b ? b->cap * 2 : ARENA_BLOCK_MIN;
+        if (cap > ((size_t)4 << 20))
+            cap = (size_t)4 << 20;
+        if (cap < n)
+            cap = n;
+        if (a->total + cap > a->max)
+            return NULL;
+        arena_block *nb = malloc(sizeof *nb + cap);
+        if (!nb)
+            return NULL;
+        nb->cap = cap;
+        nb->off = 0;
+        nb->next = b;
+        a->head = nb;
+        a->total += cap;
+        b = nb;
+    }
+    void *p = b->data + b->off;
+    b->off += n;
+    return p;
+}
+
+void *arena_zalloc(arena_t *a, size_t n)
+{
+    void *p = arena_alloc(a, n);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+char *arena_strndup(arena_t *a, const char *s, size_t n)
+{
+    char *p = arena_alloc(a, n + 1);
+    if (p) {
+        if (n)
+            memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+char *arena_strdup(arena_t *a, const char *s)
+{
+    return arena_strndup(a, s, strlen(s));
+}
+
+void *arena_memdup(arena_t *a, const void *p, size_t n)
+{
+    void *q = arena_alloc(a, n);
+    if (q && n)
+        memcpy(q, p, n);
+    return q;
+}
+
+char *arena_printf(arena_t *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *p = arena_alloc(a, (size_t)n + 1);
+    if (!p)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void *arena_grow(arena_t *a, void *p, size_t old_n, size_t new_n, size_t elem)
+{
+    if (new_n && elem > SIZE_MAX / new_n)
+        return NULL;
+    void *q = arena_alloc(a, new_n * elem);
+    if (q && p && old_n)
+        memcpy(q, p, (old_n < new_n ? old_n : new_n) * elem);
+    return q;
+}

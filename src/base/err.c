@@ -1,0 +1,67 @@
+/*
+ * err — the error table and sticky error records.  Layer: base.  See err.h.
+ */
+#include "err.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    const char *type;
+    int status;
+} err_rows[] = {
+#define ERR(name, type, status) {#name, type, status},
+#include "err_table.def"
+#undef ERR
+};
+
+int err_setv(err_t *e, int code, const char *fmt, va_list ap)
+{
+    if (e && e->code == 0) {
+        e->code = code;
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    }
+    return code;
+}
+
+int err_set(err_t *e, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    err_setv(e, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void err_clear(err_t *e)
+{
+    if (e) {
+        e->code = 0;
+        e->msg[0] = '\0';
+    }
+}
+
+static int err_row(int code)
+{
+    int idx = -code - 1;
+    return (code < 0 && idx < ERR__COUNT) ? idx : -1;
+}
+
+const char *err_type(int code)
+{
+    int r = err_row(code);
+    return (r >= 0 && err_rows[r].type) ? err_rows[r].type : "InternalServerError";
+}
+
+int err_status(int code)
+{
+    int r = err_row(code);
+    return r >= 0 ? err_rows[r].status : 500;
+}
+
+const char *err_name(int code)
+{
+    int r = err_row(code);
+    return code == 0 ? "OK" : r >= 0 ? err_rows[r].name : "UNKNOWN";
+}

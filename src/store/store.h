@@ -1,0 +1,202 @@
+/*
+ * store — the embedded DynamoDB engine on LMDB.  Layer: store.
+ *
+ * One LMDB environment per data directory (default ./data, created 0700).  A catalog of
+ * tables (each with its key schema, up to 20 GSIs and 5 LSIs, an opaque metadata blob owned
+ * by api/), the items of every table, and every index entry, all in LMDB, updated in one
+ * write transaction per commit so index reads are strongly consistent.  Items are stored
+ * with av_encode (version byte first); keys with key_encode (order-preserving).
+ *
+ * Concurrency: readers run in parallel with the writer (LMDB MVCC).  Writes go through a
+ * group committer: writes submitted from many threads are applied in one LMDB write
+ * transaction and one sync; each caller returns only after its write is durable; each write
+ * runs in a nested transaction, so one failing write does not fail the others.  Several
+ * processes may open the same data dir (the CLI while the server runs); the catalog is
+ * reloaded when another process changed it.
+ *
+ * The LMDB map grows with the data: no user configures a size or sees MDB_MAP_FULL while
+ * the disk has room.
+ *
+ * Lifetimes: store_table / store_index pointers returned here stay valid until store_close
+ * (a dropped or altered table's old descriptor is retired, not freed).  Items returned by
+ * reads and old items returned by writes are copied into the caller's arena.
+ */
+#ifndef DDB_STORE_STORE_H
+#define DDB_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/err.h"
+#include "value/av.h"
+
+#define STORE_NAME_MAX 256 /* table, index and key attribute names: at most 255 bytes */
+#define STORE_MAX_GSI 20
+#define STORE_MAX_LSI 5
+#define STORE_MAX_INDEXES (STORE_MAX_GSI + STORE_MAX_LSI)
+#define STORE_PAGE_BYTES (1024 * 1024) /* Query/Scan page limit, by item size */
+#define STORE_MAX_TXN_ITEMS 100
+
+typedef struct store store_t;
+
+typedef struct store_keydef {
+    char hash[STORE_NAME_MAX];
+    av_type hash_type;          /* AV_S, AV_N or AV_B */
+    char range[STORE_NAME_MAX]; /* "" when the key has no range part */
+    av_type range_type;         /* AV_NONE when the key has no range part */
+} store_keydef;
+
+typedef enum store_proj { STORE_PROJ_ALL = 0, STORE_PROJ_KEYS_ONLY, STORE_PROJ_INCLUDE } store_proj;
+
+typedef struct store_index {
+    char name[STORE_NAME_MAX];
+    bool global;       /* GSI (true) or LSI */
+    uint8_t id;        /* 1..255, unique in the table, never reused while the table lives */
+    store_keydef key;
+    store_proj proj;
+    char **include;    /* non-key attributes projected by INCLUDE */
+    size_t n_include;
+    bool backfilling;  /* a GSI added by UpdateTable whose backfill has not finished */
+} store_index;
+
+typedef struct store_table {
+    char name[STORE_NAME_MAX];
+    uint32_t id;       /* unique for the life of the data dir */
+    store_keydef key;
+    store_index idx[STORE_MAX_INDEXES];
+    size_t n_idx;
+    char ttl_attr[STORE_NAME_MAX]; /* "" when TTL is disabled */
+    int64_t created_ms;            /* creation time, ms since the epoch */
+    char *meta;        /* api/'s metadata (JSON text), NUL-terminated, may be NULL */
+    size_t meta_len;
+} store_table;
+
+typedef struct store_opts {
+    bool durable;          /* fsync each commit (default true); false = MDB_NOSYNC for tests */
+    size_t initial_map;    /* bytes; 0 = a default that grows as needed */
+    bool ttl_thread;       /* run the background TTL reaper (default true for the server) */
+    int ttl_interval_ms;   /* reaper period (default 1000) */
+    bool read_only;
+} store_opts;
+
+void store_opts_default(store_opts *o);
+
+/* Opens (creating if needed, mode 0700) the data dir.  ERR_IO with the reason. */
+int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e);
+/* Finishes queued writes, stops background threads, closes LMDB.  Accepts NULL. */
+void store_close(store_t *s);
+
+/* ---- catalog ---------------------------------------------------------------------- */
+
+/* The table named `name`, or NULL.  Cheap (no LMDB parse on the hot path). */
+const store_table *store_table_get(store_t *s, const char *name);
+/* Creates a table from the descriptor (id, created_ms and index ids are assigned here).
+ * ERR_RESOURCE_IN_USE when it exists.  *out (may be NULL) receives the catalog's copy. */
+int store_table_create(store_t *s, const store_table *def, const store_table **out, err_t *e);
+/* Deletes the table and all its items and index entries.  ERR_RESOURCE_NOT_FOUND. */
+int store_table_delete(store_t *s, const char *name, err_t *e);
+/* Table names in byte order, arena-allocated array of NUL-terminated names. */
+int store_table_list(store_t *s, arena_t *a, char ***out_names, size_t *out_n, err_t *e);
+/* Replaces api/'s metadata blob. */
+int store_table_set_meta(store_t *s, const char *name, const char *meta, size_t len, err_t *e);
+/* Sets (attr non-empty) or clears (attr "") the TTL attribute. */
+int store_table_set_ttl(store_t *s, const char *name, const char *attr, err_t *e);
+/* Adds a GSI and backfills it from existing items (in the calling thread, in batches; the
+ * index reads as backfilling until done).  Removes a GSI and its entries. */
+int store_index_add(store_t *s, const char *table, const store_index *def, err_t *e);
+int store_index_drop(store_t *s, const char *table, const char *index, err_t *e);
+/* Item count and total item bytes (av_item_size) of a table, or of one index (idx != NULL),
+ * exact as of now. */
+int store_table_stats(store_t *s, const store_table *t, const store_index *idx,
+                      uint64_t *out_count, uint64_t *out_bytes, err_t *e);
+
+/* ---- reads ------------------------------------------------------------------------ */
+
+/* The item whose key attributes are those of `key` (an M holding at least the table's key
+ * attributes; other attributes are ignored).  *found false when absent. */
+int store_get(store_t *s, const store_table *t, const av_t *key, arena_t *a, av_t *out_item,
+              bool *found, err_t *e);
+
+typedef enum store_rop {
+    STORE_R_NONE = 0, /* no range condition */
+    STORE_R_EQ,
+    STORE_R_LT,
+    STORE_R_LE,
+    STORE_R_GT,
+    STORE_R_GE,
+    STORE_R_BETWEEN,    /* r1 <= range <= r2 */
+    STORE_R_BEGINS_WITH /* S or B prefix r1 */
+} store_rop;
+
+typedef struct store_query {
+    const store_table *table;
+    const store_index *index; /* NULL: the table itself */
+    const av_t *hash;         /* Query: hash key value (equality); NULL: Scan */
+    store_rop rop;
+    av_t r1, r2;
+    bool reverse;             /* ScanIndexForward=false */
+    const av_t *start_key;    /* ExclusiveStartKey (M), or NULL */
+    size_t limit;             /* items to read, 0 = no limit */
+    size_t max_bytes;         /* 0 = STORE_PAGE_BYTES */
+    uint32_t segment, total_segments; /* Scan: total 0 or 1 = whole table */
+} store_query;
+
+typedef struct store_result {
+    av_t *items;      /* arena; for an index, the projected items as stored in the index */
+    size_t n;
+    av_t last_key;    /* AV_NONE when the range is exhausted; else an M with the index's key
+                         attributes and the table's key attributes of the last item read */
+    uint64_t bytes;   /* sum of av_item_size of the items read (capacity arithmetic) */
+} store_result;
+
+/* Runs one page of a Query or Scan: items in key order (or reverse), at most `limit`, and
+ * stops after the item that brings the total size to max_bytes or more (DynamoDB's 1 MB
+ * rule).  A start_key that does not match the schema: ERR_VALIDATION with DynamoDB's text. */
+int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *out, err_t *e);
+
+/* ---- writes ----------------------------------------------------------------------- */
+
+/* Marker for "no change" returned through *out_new (a ConditionCheck). */
+extern const av_t store_keep;
+#define STORE_KEEP (&store_keep)
+
+/* Decides a write from the current item.  Runs in the committer thread while the submitting
+ * thread waits, so it may use the submitter's arena `a` and ctx.  old: the current item
+ * (NULL when absent), valid only during the call.  Sets *out_new to the new item (an M with
+ * the same key), to NULL (delete), or to STORE_KEEP (no change).  Returns 0, or a negative
+ * ERR_* (e.g. ERR_CONDITIONAL_CHECK_FAILED) that fails this write only. */
+typedef int (*store_apply_fn)(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+                              err_t *e);
+
+typedef struct store_write {
+    /* in */
+    const store_table *table;
+    const av_t *key;       /* M with the table's key attributes */
+    store_apply_fn apply;
+    void *ctx;
+    arena_t *arena;        /* for apply and for `old` */
+    bool want_old;         /* copy the old item into `old` (also on a failed condition) */
+    /* out */
+    av_t old;              /* AV_NONE when absent or not wanted */
+    const av_t *new_item;  /* what apply returned (NULL, STORE_KEEP or the item) */
+    int rc;                /* 0 or this write's error */
+    err_t err;
+    uint64_t old_size, new_size; /* av_item_size, for capacity arithmetic */
+} store_write;
+
+/* Applies each write independently (each succeeds or fails on its own) in the next group
+ * commit; returns when all are durable.  Returns 0 when the batch was committed (check each
+ * w[i].rc), or an error for the whole batch (I/O). */
+int store_write_each(store_t *s, store_write *w, size_t n, err_t *e);
+/* Applies all writes or none (a transaction of up to STORE_MAX_TXN_ITEMS, distinct keys).
+ * Returns 0 when all applied; ERR_TRANSACTION_CANCELED when any write's apply failed (each
+ * w[i].rc tells which, others get 0 = "None"); other errors for the whole batch. */
+int store_write_atomic(store_t *s, store_write *w, size_t n, err_t *e);
+
+/* A snapshot read of several keys in one read transaction (TransactGetItems). */
+int store_get_many(store_t *s, const store_table *const *tables, const av_t *const *keys,
+                   size_t n, arena_t *a, av_t *out_items, bool *out_found, err_t *e);
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * av — DynamoDB attribute values.  Layer: value.
+ *
+ * All ten types: S, N, B, BOOL, NULL, M, L, SS, NS, BS.  Values are immutable trees that live
+ * in an arena (or point into borrowed memory: LMDB pages, a JSON document) — whoever built
+ * a value documents how long it stays valid.  An item is an av_t of type AV_M whose members
+ * are the top-level attributes.
+ *
+ * Representation:
+ *   S    str = UTF-8 bytes (not NUL-terminated in general; use len)
+ *   N    str = the canonical decimal text DynamoDB returns ("1.5", "1000", "-0.001")
+ *   B    str = raw bytes (base64 only at the JSON edge)
+ *   BOOL b
+ *   NULL (always true)
+ *   L    list.items[0..n)          any types
+ *   SS/NS/BS list.items[0..n)      members of type S/N/B, unique, in the order given
+ *   M    map.kv[0..n)              unique names, in insertion order
+ *
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_AttributeValue.html
+ */
+#ifndef DDB_VALUE_AV_H
+#define DDB_VALUE_AV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/err.h"
+
+typedef enum av_type {
+    AV_NONE = 0, /* no value (absent attribute); never inside a valid value */
+    AV_S,
+    AV_N,
+    AV_B,
+    AV_BOOL,
+    AV_NULL,
+    AV_M,
+    AV_L,
+    AV_SS,
+    AV_NS,
+    AV_BS,
+} av_type;
+
+typedef struct av av_t;
+typedef struct av_kv av_kv;
+
+struct av {
+    av_type type;
+    union {
+        struct {
+            const char *ptr;
+            size_t len;
+        } str; /* S, N, B */
+        bool b; /* BOOL */
+        struct {
+            av_t *items;
+            size_t n;
+        } list; /* L, SS, NS, BS */
+        struct {
+            av_kv *kv;
+            size_t n;
+        } map; /* M */
+    } u;
+};
+
+struct av_kv {
+    const char *name; /* attribute name bytes, not necessarily NUL-terminated */
+    size_t name_len;
+    av_t val;
+};
+
+/* Limits (DynamoDB's). */
+#define AV_MAX_DEPTH 32                 /* nesting of M/L */
+#define AV_MAX_ITEM_SIZE (400 * 1024)   /* bytes, by av_item_size */
+#define AV_MAX_HASH_KEY_LEN 2048        /* bytes of a partition key value */
+#define AV_MAX_RANGE_KEY_LEN 1024       /* bytes of a sort key value */
+#define AV_MAX_NAME_LEN 65535           /* attribute name bytes */
+
+/* Type name as DynamoDB writes it: "S", "N", ..., "BOOL", "NULL", "M", "L", "SS", "NS", "BS". */
+const char *av_type_name(av_type t);
+/* Parses a type name; AV_NONE if unknown. */
+av_type av_type_from_name(const char *s, size_t len);
+
+/* Constructors (arena-allocated copies unless noted). */
+av_t av_make_s(const char *p, size_t len);    /* borrows p */
+av_t av_make_b(const char *p, size_t len);    /* borrows p */
+av_t av_make_n_canonical(const char *p, size_t len); /* borrows p; must already be canonical */
+av_t av_make_bool(bool b);
+av_t av_make_null(void);
+
+/* Map access: the member named (name,len), or NULL.  Linear in the member count. */
+const av_t *av_map_get(const av_t *m, const char *name, size_t len);
+const av_t *av_map_gets(const av_t *m, const char *name); /* NUL-terminated name */
+
+/* Deep equality by DynamoDB's rules (sets compare as sets, N compares numerically,
+ * maps compare by members regardless of order). */
+bool av_equal(const av_t *a, const av_t *b);
+
+/* Ordering for scalar key types S (bytewise, unsigned), N (numeric), B (bytewise, unsigned).
+ * Returns <0, 0, >0.  Both must be the same scalar type. */
+int av_compare_scalar(const av_t *a, const av_t *b);
+
+/* Deep copy into the arena (so the copy outlives LMDB pages or a JSON document). */
+int av_copy(arena_t *a, const av_t *src, av_t *out);
+
+/* Item size by DynamoDB's rules: attribute name lengths plus value sizes (S: UTF-8 bytes,
+ * N: (significant digits+1)/2 + 1 approx as DynamoDB, B: bytes, BOOL/NULL: 1, M/L: 3 + members
+ * (+1 per member), sets: sum of members). */
+size_t av_item_size(const av_t *item);
+size_t av_value_size(const av_t *v);
+
+/* UTF-8 validity of a byte string. */
+bool av_utf8_valid(const char *p, size_t len);
+
+/* Binary storage encoding of a value/item (starts with a version byte AV_CODEC_VERSION).
+ * av_decode makes values that point into `data` for S/N/B bytes (borrowed: valid while
+ * `data` is), with arrays allocated in the arena. */
+#define AV_CODEC_VERSION 1
+int av_encode(const av_t *v, buf_t *out);
+int av_decode(const void *data, size_t len, arena_t *a, av_t *out);
+
+#endif

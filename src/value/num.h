@@ -1,0 +1,51 @@
+/*
+ * num — DynamoDB numbers: exact decimals, 38 significant digits.  Layer: value.
+ *
+ * A number is sign * 0.d1 d2 ... dn * 10^exp with 1 <= n <= 38, d1 != 0 (zero has n = 0).
+ * Range as DynamoDB: magnitudes from 1E-130 to 9.9999999999999999999999999999999999999E+125,
+ * negative, zero, positive.  No floating point anywhere.
+ *
+ * Text in: DynamoDB's number syntax (optional sign, digits with optional '.', optional
+ * exponent; leading/trailing zeros allowed; at least one digit).  Text out: DynamoDB's
+ * canonical form (no exponent, no leading or trailing zeros, "-0" -> "0", "1E3" -> "1000",
+ * "0.0001" -> "0.0001").
+ *
+ * Errors (ERR_VALIDATION with DynamoDB's messages, see num.c):
+ *   not a number, overflow (> 9.99..E+125), underflow (< 1E-130, non-zero),
+ *   more than 38 significant digits.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
+ */
+#ifndef DDB_VALUE_NUM_H
+#define DDB_VALUE_NUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+#define NUM_MAX_DIGITS 38
+#define NUM_MAX_TEXT 200 /* enough for any canonical number incl. sign, point, 130 zeros */
+
+typedef struct num {
+    int8_t sign;                   /* -1, 0, +1 */
+    uint8_t ndig;                  /* significant digits, 0 for zero */
+    int16_t exp;                   /* value = 0.d1d2.. * 10^exp */
+    uint8_t dig[NUM_MAX_DIGITS];   /* each 0..9, dig[0] != 0 unless zero */
+} num_t;
+
+/* Parses text (not NUL-terminated) into *out.  On error returns ERR_VALIDATION and records
+ * DynamoDB's message in e (which may be NULL). */
+int num_parse(const char *p, size_t len, num_t *out, err_t *e);
+/* Canonical text into out (capacity cap >= NUM_MAX_TEXT), NUL-terminated; returns length. */
+size_t num_format(const num_t *n, char *out, size_t cap);
+/* Exact comparison: <0, 0, >0. */
+int num_cmp(const num_t *a, const num_t *b);
+/* Exact a+b, a-b.  Errors as num_parse (overflow, underflow, precision > 38 digits). */
+int num_add(const num_t *a, const num_t *b, num_t *out, err_t *e);
+int num_sub(const num_t *a, const num_t *b, num_t *out, err_t *e);
+/* Canonicalises text: parse then format.  Returns length or a negative error. */
+int num_canonical(const char *p, size_t len, char *out, size_t cap, err_t *e);
+/* Compares two canonical or non-canonical number texts (both must be valid). */
+int num_cmp_text(const char *a, size_t alen, const char *b, size_t blen);
+
+#endif
