@@ -1,0 +1,46 @@
+/*
+ * rest — the messaging REST API, transport-free.  Layer: messaging.
+ *
+ * server/ parses HTTP and calls msg_rest_handle with the method, path, the headers that
+ * matter and the body; it writes back status, headers and body.  Routes:
+ *   GET  /api/health
+ *   GET  /api/message_groups                       (pattern B)
+ *   GET  /api/messages/<message_group_uuid>        (pattern A)
+ *   POST /api/messages  {message, message_group_uuid} | {message, handle}   (C + D)
+ *   OPTIONS *  (CORS preflight)
+ */
+#ifndef DDB_MESSAGING_REST_H
+#define DDB_MESSAGING_REST_H
+
+#include <stddef.h>
+
+typedef struct msg_service msg_service;
+
+typedef struct msg_http_req {
+    const char *method;        /* "GET", "POST", "OPTIONS", ... */
+    const char *path;          /* "/api/messages/..." without the query string */
+    const char *query;         /* raw query string without '?', or NULL */
+    const char *authorization; /* Authorization header value or NULL */
+    const char *origin;        /* Origin header value or NULL */
+    const char *body;          /* request body bytes (may be NULL when len 0) */
+    size_t body_len;
+} msg_http_req;
+
+#define MSG_HTTP_MAX_HEADERS 8
+typedef struct msg_http_resp {
+    int status;
+    char *body;                /* malloc'ed by msg_rest_handle; the server frees it */
+    size_t body_len;
+    const char *content_type;  /* static string */
+    struct {
+        const char *name;      /* static string */
+        char value[256];
+    } headers[MSG_HTTP_MAX_HEADERS];
+    int n_headers;
+} msg_http_resp;
+
+/* Handles one REST request.  Never fails: errors become 4xx/5xx JSON bodies
+ * {"error":{"code":"...","message":"..."}}.  Thread-safe. */
+void msg_rest_handle(msg_service *svc, const msg_http_req *req, msg_http_resp *resp);
+
+#endif
