@@ -1,0 +1,281 @@
+/*
+ * expr — DynamoDB's expression language.  Layer: expr (uses base/ and value/ only).
+ *
+ * Phases, one file each:
+ *   parse    (expr_parse.c)    text -> AST in an arena.  Independent of request data, so a
+ *                              parsed expression may be cached and shared (read-only).
+ *   resolve  (expr_resolve.c)  #names / :values substituted from an expr_env; records which
+ *                              placeholders were used; static checks that need the values
+ *                              (operand types of functions, reserved words, attribute_type).
+ *                              Produces a NEW resolved tree; the parsed tree is not modified.
+ *   evaluate (expr_eval.c)     condition / filter against an item -> bool.
+ *   keycond  (expr_keycond.c)  key condition -> hash value + range operator and operands.
+ *   update   (expr_update.c)   SET / REMOVE / ADD / DELETE applied to an item -> new item.
+ *   project  (expr_project.c)  projection applied to an item -> projected item.
+ *   build    (expr_build.c)    the same ASTs from the legacy parameters (Expected,
+ *                              QueryFilter, ScanFilter, KeyConditions, AttributeUpdates,
+ *                              AttributesToGet); built trees are already resolved.
+ *
+ * Ownership: every tree and every value produced lives in the arena passed in; values of the
+ * env and of the item are borrowed (the result may point into them, so they must outlive the
+ * result's use).  Nothing here keeps global state; all functions are thread-safe as long as
+ * each thread uses its own arena (a cached parsed expr_t may be shared read-only).
+ *
+ * Errors: functions return 0 or a negative ERR_*; ERR_VALIDATION carries DynamoDB's exact text
+ * in the err_t (sticky), e.g. "Invalid ConditionExpression: Syntax error; token: \"x\", near:
+ * \"a x\"".  ERR_NOMEM when the arena is exhausted.
+ *
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.html
+ */
+#ifndef DDB_EXPR_EXPR_H
+#define DDB_EXPR_EXPR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/arena.h"
+#include "base/err.h"
+#include "value/av.h"
+
+/* ---- limits (DynamoDB's) ------------------------------------------------------------- */
+#define EXPR_MAX_LEN 4096       /* bytes of one expression string */
+#define EXPR_MAX_IN 100         /* operands of IN (after the left one) */
+#define EXPR_MAX_PATH_DEPTH 32  /* elements of a document path */
+#define EXPR_MAX_NESTING 256    /* parser recursion (parentheses, NOT chains) */
+#define EXPR_MAX_PLACEHOLDER 255 /* bytes of a #name / :value placeholder incl. the sigil */
+
+/* ---- kinds --------------------------------------------------------------------------- */
+typedef enum expr_kind {
+    EXPR_CONDITION = 0, /* ConditionExpression */
+    EXPR_FILTER,        /* FilterExpression */
+    EXPR_KEY_CONDITION, /* KeyConditionExpression */
+    EXPR_UPDATE,        /* UpdateExpression */
+    EXPR_PROJECTION,    /* ProjectionExpression */
+} expr_kind;
+
+/* "ConditionExpression", "FilterExpression", ... (the word in "Invalid <word>: ..."). */
+const char *expr_kind_name(expr_kind k);
+
+/* A parsed (or built) expression.  Opaque; lives in the arena it was made in. */
+typedef struct expr expr_t;
+/* One node of an AST (opaque); what the legacy builders hand around. */
+typedef struct expr_node expr_node;
+
+/* A byte string (attribute names are not NUL-terminated in general). */
+typedef struct expr_name {
+    const char *ptr;
+    size_t len;
+} expr_name;
+
+/* ---- parse --------------------------------------------------------------------------- */
+
+/* Parses `text` (len bytes, need not be NUL-terminated) as an expression of `kind`.
+ * *out is in arena `a` and does not point into `text` (the text may be freed).
+ * Errors (ERR_VALIDATION, DynamoDB's texts, prefixed "Invalid <Kind>: "):
+ *   empty -> "Invalid <Kind>: The expression can not be empty;"
+ *   too long (> EXPR_MAX_LEN) -> "... Expression size has exceeded the maximum allowed size ..."
+ *   syntax -> "Syntax error; token: \"<tok>\", near: \"<context>\""
+ *   invalid character -> "Invalid character encountered; ..."
+ *   unknown function, wrong function arity / usage, more than EXPR_MAX_IN IN-operands,
+ *   path deeper than EXPR_MAX_PATH_DEPTH, update clauses repeated ("The \"SET\" section can
+ *   only be used once in an update expression;"), overlapping / conflicting update paths,
+ *   reserved words used as attribute names (needs no request data, so found here:
+ *   "Attribute name is a reserved keyword; reserved keyword: <word>"). */
+int expr_parse(arena_t *a, expr_kind kind, const char *text, size_t len, expr_t **out,
+               err_t *e);
+
+/* The kind the expression was parsed or built as. */
+expr_kind expr_get_kind(const expr_t *x);
+
+/* ---- resolve ------------------------------------------------------------------------- */
+
+/* The placeholders of one request, shared by all its expressions.  Initialise once per
+ * request, resolve each expression against it, then call expr_env_check_unused. */
+typedef struct expr_env {
+    const av_t *names;  /* M "#n" -> S, or NULL (borrowed; must outlive the resolved trees) */
+    const av_t *values; /* M ":v" -> any value, or NULL (borrowed, same) */
+    bool *names_used;   /* arena; one flag per names->u.map.kv entry */
+    bool *values_used;  /* arena; one flag per values->u.map.kv entry */
+} expr_env;
+
+/* Prepares env over the (borrowed) maps; flags allocated in `a`.  Either map may be NULL.
+ * Checks placeholder syntax like DynamoDB ("ExpressionAttributeNames contains invalid key:
+ * Syntax error; key: \"x\"", "ExpressionAttributeValues contains invalid key: Syntax error;
+ * key: \"x\"") and that names map to S values.  ERR_VALIDATION / ERR_NOMEM. */
+int expr_env_init(expr_env *env, arena_t *a, const av_t *names, const av_t *values, err_t *e);
+
+/* Substitutes placeholders of `parsed` (not modified; may be a shared cached tree) and makes
+ * the resolved tree *out in `a`.  Marks the placeholders it uses in env.  env may be NULL
+ * (no placeholders defined).  Also accepts an already resolved (built) expression: *out =
+ * the same tree.
+ * Errors (ERR_VALIDATION, prefixed "Invalid <Kind>: "):
+ *   "An expression attribute value used in expression is not defined; attribute value: :x"
+ *   "An expression attribute name used in the document path is not defined; attribute
+ *    name: #x"
+ *   operand type checks that need the values (e.g. "Incorrect operand type for operator or
+ *   function; operator or function: begins_with, operand type: N", attribute_type's
+ *   "Invalid attribute type name found; type: X, valid types: {...}"). */
+int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, err_t *e);
+
+/* After all of a request's expressions were resolved: ERR_VALIDATION when a value or a name
+ * was never used:
+ *   "Value provided in ExpressionAttributeValues unused in expressions: keys: {:x}"
+ *   "Value provided in ExpressionAttributeNames unused in expressions: keys: {#x}"
+ * (values are checked first, as DynamoDB does).  env NULL: 0. */
+int expr_env_check_unused(const expr_env *env, err_t *e);
+
+/* ---- evaluate (condition / filter) ---------------------------------------------------- */
+
+/* Evaluates a resolved condition or filter against `item` (an M, or NULL for a missing item;
+ * borrowed).  *out_true receives the result.  Comparisons between different types are false;
+ * M/L/sets support only = and <>; functions attribute_exists, attribute_not_exists,
+ * attribute_type, begins_with, contains, size; BETWEEN, IN, AND, OR, NOT.
+ * Errors: ERR_VALIDATION for an unresolved tree (programming error) or a kind that is not a
+ * condition/filter/key condition.  Evaluation itself does not fail on item data. */
+int expr_eval(const expr_t *cond, const av_t *item, bool *out_true, err_t *e);
+
+/* ---- key condition ------------------------------------------------------------------- */
+
+typedef enum expr_krop {
+    EXPR_KR_NONE = 0, /* no sort key condition */
+    EXPR_KR_EQ,
+    EXPR_KR_LT,
+    EXPR_KR_LE,
+    EXPR_KR_GT,
+    EXPR_KR_GE,
+    EXPR_KR_BETWEEN,    /* r1 <= range <= r2 */
+    EXPR_KR_BEGINS_WITH /* S or B prefix r1 */
+} expr_krop;
+
+/* The key schema of the table or index queried (plain strings, NUL-terminated, borrowed). */
+typedef struct expr_keyschema {
+    const char *hash;
+    av_type hash_type;  /* AV_S, AV_N, AV_B */
+    const char *range;  /* NULL or "" when there is no sort key */
+    av_type range_type; /* AV_NONE when there is no sort key */
+} expr_keyschema;
+
+typedef struct expr_keycond {
+    av_t hash;      /* the partition key value (borrowed from env / builder values) */
+    expr_krop rop;
+    av_t r1, r2;    /* operands (r2 only for BETWEEN); AV_NONE when unused */
+} expr_keycond;
+
+/* Extracts the key lookup from a resolved key condition (expression or built from legacy
+ * KeyConditions).  Errors (ERR_VALIDATION, DynamoDB's texts), e.g.:
+ *   "Query key condition not supported" (OR, NOT, <>, functions other than begins_with,
+ *    comparisons of two paths or two values, nested paths, two conditions on one key, ...)
+ *   "Query condition missed key schema element: pk"
+ *   "Query condition missed key schema element" / condition on a non-key attribute
+ *   "One or more parameter values were invalid: Condition parameter type does not match
+ *    schema type"
+ *   "Invalid KeyConditionExpression: ..." for the kind-level errors (e.g. BETWEEN bounds in
+ *    the wrong order: "Invalid KeyConditionExpression: The BETWEEN operator requires upper
+ *    bound to be greater than or equal to lower bound; lower operand: ..., upper operand:
+ *    ..."). */
+int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycond *out,
+                         err_t *e);
+
+/* ---- update -------------------------------------------------------------------------- */
+
+/* Applies a resolved update (expression or built from AttributeUpdates) to old_item (an M,
+ * or NULL when the item does not exist: treated as an empty item; the caller adds the key
+ * attributes to the result or passes a key-only item).  key_names[0..nkeys) are the table's
+ * key attribute names (NUL-terminated, borrowed).
+ * *out_item: the new item in `a` (shares unchanged values with old_item: keep old_item alive).
+ * *out_updated (may be NULL): a projection expression (kind EXPR_PROJECTION, resolved) of the
+ * document paths the update wrote, for ReturnValues UPDATED_OLD / UPDATED_NEW: pass it to
+ * expr_project with the old or the new item.
+ * Errors (ERR_VALIDATION, DynamoDB's texts):
+ *   "One or more parameter values were invalid: Cannot update attribute pk. This attribute is
+ *    part of the key"
+ *   "The document path provided in the update expression is invalid for update"
+ *   "An operand in the update expression has an incorrect data type"
+ *   "Invalid UpdateExpression: ..." for the rest (e.g. "Incorrect operand type for operator or
+ *    function; operator: ADD, operand type: S", "Invalid UpdateExpression: Syntax error ...")
+ *   number overflow / precision errors from num.h. */
+int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
+                      const char *const *key_names, size_t nkeys, av_t *out_item,
+                      expr_t **out_updated, err_t *e);
+
+/* ---- projection ---------------------------------------------------------------------- */
+
+/* Projects `item` (an M, or NULL -> *out has type AV_NONE) on a resolved projection:
+ * top-level and nested paths, list indexes; the result keeps DynamoDB's shape (maps keep the
+ * requested members, lists keep the requested elements in index order, compacted).
+ * Paths that do not exist are skipped.  *out in `a`, sharing leaves with `item`. */
+int expr_project(arena_t *a, const expr_t *proj, const av_t *item, av_t *out, err_t *e);
+
+/* Top-level attribute names a resolved expression refers to (for Query's "Filter Expression
+ * can only contain non-primary key attributes", index projections, ...).  *out_names is an
+ * arena array of *out_n distinct names (borrowed from the env / builder input). */
+int expr_top_names(arena_t *a, const expr_t *x, expr_name **out_names, size_t *out_n,
+                   err_t *e);
+
+/* ---- builders for the legacy parameters ------------------------------------------------ */
+
+/* The legacy ComparisonOperator values. */
+typedef enum expr_cmp {
+    EXPR_CMP_EQ = 0,
+    EXPR_CMP_NE,
+    EXPR_CMP_LE,
+    EXPR_CMP_LT,
+    EXPR_CMP_GE,
+    EXPR_CMP_GT,
+    EXPR_CMP_NOT_NULL,
+    EXPR_CMP_NULL,
+    EXPR_CMP_CONTAINS,
+    EXPR_CMP_NOT_CONTAINS,
+    EXPR_CMP_BEGINS_WITH,
+    EXPR_CMP_IN,
+    EXPR_CMP_BETWEEN,
+} expr_cmp;
+
+/* Parses "EQ", "NE", ...; returns 0 and *out, or ERR_VALIDATION when unknown (no message:
+ * the api layer words that error). */
+int expr_cmp_from_name(const char *s, size_t len, expr_cmp *out);
+
+/* A path naming one top-level attribute (name borrowed). NULL on ERR_NOMEM. */
+expr_node *expr_build_path_from_name(arena_t *a, const char *name, size_t len);
+
+/* `path op values[0..nvalues)` as the legacy API means it (values borrowed).  Checks the
+ * argument count and types like DynamoDB ("One or more parameter values were invalid:
+ * Invalid number of argument(s) for the EQ ComparisonOperator", "One or more parameter
+ * values were invalid: ComparisonOperator CONTAINS is not valid for M AttributeValue type",
+ * ...).  *out in `a`. */
+int expr_build_compare(arena_t *a, expr_node *path, expr_cmp op, const av_t *values,
+                       size_t nvalues, expr_node **out, err_t *e);
+
+/* Expected's {Exists, Value} form: exists=false -> attribute_not_exists(path);
+ * exists=true with value -> path = value; value without Exists -> path = value.
+ * (The api checks the combinations DynamoDB rejects before calling.) */
+int expr_build_exists(arena_t *a, expr_node *path, bool exists, const av_t *value,
+                      expr_node **out, err_t *e);
+
+/* l AND r, l OR r (either may be NULL: returns the other).  NULL on ERR_NOMEM only when both
+ * are non-NULL and the arena is exhausted. */
+expr_node *expr_build_and(arena_t *a, expr_node *l, expr_node *r);
+expr_node *expr_build_or(arena_t *a, expr_node *l, expr_node *r);
+
+/* Wraps a built condition as a resolved expression of `kind` (EXPR_CONDITION, EXPR_FILTER or
+ * EXPR_KEY_CONDITION).  root NULL is allowed (always true).  ERR_NOMEM. */
+int expr_build_condition(arena_t *a, expr_kind kind, expr_node *root, expr_t **out, err_t *e);
+
+/* AttributesToGet: a resolved projection of top-level names (borrowed). ERR_NOMEM. */
+int expr_build_projection(arena_t *a, const expr_name *names, size_t n, expr_t **out,
+                          err_t *e);
+
+/* AttributeUpdates, one attribute at a time.  Start with *upd == NULL; each call appends one
+ * action (creating the expr_t on first use).  Actions as the legacy API:
+ *   PUT    value required: set the attribute.
+ *   DELETE value NULL: remove the attribute; value a set: remove those members (emptied set
+ *          removes the attribute); other types: "One or more parameter values were invalid:
+ *          DELETE action with value is not supported for the type X" style errors.
+ *   ADD    N: add (missing attribute = 0); sets: union; L: append (legacy only); else the
+ *          DynamoDB error.
+ * Errors ERR_VALIDATION with DynamoDB's texts, ERR_NOMEM. */
+typedef enum expr_action { EXPR_ACT_PUT = 0, EXPR_ACT_DELETE, EXPR_ACT_ADD } expr_action;
+int expr_build_update(arena_t *a, expr_t **upd, const char *name, size_t len,
+                      expr_action action, const av_t *value, err_t *e);
+
+#endif
