@@ -65,3 +65,16 @@ const char *err_name(int code)
     int r = err_row(code);
     return code == 0 ? "OK" : r >= 0 ? err_rows[r].name : "UNKNOWN";
 }
+
+int err_code_from_type(const char *type)
+{
+    if (!type)
+        return 0;
+    const char *hash = strrchr(type, '#');
+    if (hash)
+        type = hash + 1;
+    for (int i = 0; i < ERR__COUNT; i++)
+        if (err_rows[i].type && strcmp(err_rows[i].type, type) == 0)
+            return -(i + 1);
+    return 0;
+}

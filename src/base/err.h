@@ -44,6 +44,9 @@ void err_clear(err_t *e);
 const char *err_type(int code);
 /* HTTP status for a code (400 for most); 500 for unknown codes. */
 int err_status(int code);
+/* The code whose DynamoDB type is `type` (a bare name like "ValidationException" or with
+ * the "com.amazonaws.dynamodb.v20120810#" prefix); 0 when no row has that type. */
+int err_code_from_type(const char *type);
 /* Symbolic name ("VALIDATION") for logs and tests.  Static storage. */
 const char *err_name(int code);
 

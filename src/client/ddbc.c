@@ -1,0 +1,450 @@
+/*
+ * ddbc — remote DynamoDB over libcurl: signing, connection reuse, retries.  Layer: client.
+ * See ddbc.h.
+ */
+#include "client/ddbc.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "base/buf.h"
+#include "base/log.h"
+
+#define DDBC_MAX_RESPONSE ((size_t)64 << 20)
+
+struct ddbc {
+    ddbc_config cfg;
+    char url[600];
+    char sigv4[128];   /* "aws:amz:<region>:dynamodb" */
+    char userpwd[400]; /* "<access>:<secret>" */
+    pthread_key_t handle_key; /* one CURL easy handle per thread */
+};
+
+static pthread_once_t ddbc_global_once = PTHREAD_ONCE_INIT;
+static __thread int ddbc_attempts;
+
+static void ddbc_global_init(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+int ddbc_last_attempts(void)
+{
+    return ddbc_attempts;
+}
+
+/* ---- configuration ------------------------------------------------------------------ */
+
+static void ddbc_copy(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static char *ddbc_trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Reads `key` of section `section` from an INI-style AWS file into out (cap bytes).
+ * Returns 1 when found. */
+static int ddbc_ini_get(const char *path, const char *section, const char *key, char *out,
+                        size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char line[4096];
+    int in = 0, found = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *s = ddbc_trim(line);
+        if (*s == '#' || *s == ';' || !*s)
+            continue;
+        if (*s == '[') {
+            char *end = strchr(s, ']');
+            if (!end)
+                continue;
+            *end = '\0';
+            in = strcmp(ddbc_trim(s + 1), section) == 0;
+            continue;
+        }
+        if (!in)
+            continue;
+        char *eq = strchr(s, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        if (strcmp(ddbc_trim(s), key) == 0) {
+            ddbc_copy(out, cap, ddbc_trim(eq + 1));
+            found = 1;
+            break;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+static void ddbc_home_file(char *out, size_t cap, const char *env, const char *name)
+{
+    const char *p = getenv(env);
+    if (p && *p) {
+        ddbc_copy(out, cap, p);
+        return;
+    }
+    const char *home = getenv("HOME");
+    snprintf(out, cap, "%s/.aws/%s", home ? home : ".", name);
+}
+
+int ddbc_config_load(ddbc_config *cfg, const char *endpoint, const char *region, err_t *e)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->connect_timeout_ms = 3000;
+    cfg->request_timeout_ms = 10000;
+    cfg->max_attempts = 5;
+    cfg->base_delay_ms = 25;
+    cfg->max_delay_ms = 2000;
+
+    const char *profile = getenv("AWS_PROFILE");
+    if (!profile || !*profile)
+        profile = "default";
+    char cred_file[1024], conf_file[1024], conf_section[300];
+    ddbc_home_file(cred_file, sizeof cred_file, "AWS_SHARED_CREDENTIALS_FILE", "credentials");
+    ddbc_home_file(conf_file, sizeof conf_file, "AWS_CONFIG_FILE", "config");
+    if (strcmp(profile, "default") == 0)
+        ddbc_copy(conf_section, sizeof conf_section, "default");
+    else
+        snprintf(conf_section, sizeof conf_section, "profile %s", profile);
+
+    /* credentials: environment, then the credentials file, then the config file */
+    const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
+    if (ak && *ak && sk && *sk) {
+        ddbc_copy(cfg->access_key, sizeof cfg->access_key, ak);
+        ddbc_copy(cfg->secret_key, sizeof cfg->secret_key, sk);
+        ddbc_copy(cfg->session_token, sizeof cfg->session_token, getenv("AWS_SESSION_TOKEN"));
+    } else if (ddbc_ini_get(cred_file, profile, "aws_access_key_id", cfg->access_key,
+                            sizeof cfg->access_key) ||
+               ddbc_ini_get(conf_file, conf_section, "aws_access_key_id", cfg->access_key,
+                            sizeof cfg->access_key)) {
+        if (!ddbc_ini_get(cred_file, profile, "aws_secret_access_key", cfg->secret_key,
+                          sizeof cfg->secret_key))
+            ddbc_ini_get(conf_file, conf_section, "aws_secret_access_key", cfg->secret_key,
+                         sizeof cfg->secret_key);
+        if (!ddbc_ini_get(cred_file, profile, "aws_session_token", cfg->session_token,
+                          sizeof cfg->session_token))
+            ddbc_ini_get(conf_file, conf_section, "aws_session_token", cfg->session_token,
+                         sizeof cfg->session_token);
+    }
+    if (!cfg->access_key[0]) {
+        /* a local endpoint accepts any signer */
+        ddbc_copy(cfg->access_key, sizeof cfg->access_key, "local");
+        ddbc_copy(cfg->secret_key, sizeof cfg->secret_key, "local");
+    }
+
+    /* region: flag, environment, config file, us-east-1 */
+    const char *r = region && *region ? region : getenv("AWS_REGION");
+    if (!r || !*r)
+        r = getenv("AWS_DEFAULT_REGION");
+    if (r && *r)
+        ddbc_copy(cfg->region, sizeof cfg->region, r);
+    else if (!ddbc_ini_get(conf_file, conf_section, "region", cfg->region, sizeof cfg->region))
+        ddbc_copy(cfg->region, sizeof cfg->region, "us-east-1");
+
+    /* endpoint: flag, service-specific env, global env, config file, AWS */
+    const char *ep = endpoint && *endpoint ? endpoint : getenv("AWS_ENDPOINT_URL_DYNAMODB");
+    if (!ep || !*ep)
+        ep = getenv("AWS_ENDPOINT_URL");
+    if (ep && *ep)
+        ddbc_copy(cfg->endpoint, sizeof cfg->endpoint, ep);
+    else if (!ddbc_ini_get(conf_file, conf_section, "endpoint_url", cfg->endpoint,
+                           sizeof cfg->endpoint))
+        snprintf(cfg->endpoint, sizeof cfg->endpoint, "https://dynamodb.%s.amazonaws.com",
+                 cfg->region);
+    if (strncmp(cfg->endpoint, "http://", 7) != 0 && strncmp(cfg->endpoint, "https://", 8) != 0)
+        return err_set(e, ERR_VALIDATION, "endpoint must start with http:// or https://: %s",
+                       cfg->endpoint);
+
+    const char *attempts = getenv("DDBCHAT_MAX_ATTEMPTS");
+    if (attempts && *attempts) {
+        long v = strtol(attempts, NULL, 10);
+        if (v >= 1 && v <= 100)
+            cfg->max_attempts = (int)v;
+    }
+    return 0;
+}
+
+/* ---- client --------------------------------------------------------------------------- */
+
+static void ddbc_handle_free(void *h)
+{
+    curl_easy_cleanup(h);
+}
+
+int ddbc_new(const ddbc_config *cfg, ddbc_t **out, err_t *e)
+{
+    pthread_once(&ddbc_global_once, ddbc_global_init);
+    ddbc_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    c->cfg = *cfg;
+    if (c->cfg.max_attempts < 1)
+        c->cfg.max_attempts = 1;
+    size_t n = strlen(cfg->endpoint);
+    while (n && cfg->endpoint[n - 1] == '/')
+        n--;
+    snprintf(c->url, sizeof c->url, "%.*s/", (int)n, cfg->endpoint);
+    snprintf(c->sigv4, sizeof c->sigv4, "aws:amz:%s:dynamodb", cfg->region);
+    snprintf(c->userpwd, sizeof c->userpwd, "%s:%s", cfg->access_key, cfg->secret_key);
+    if (pthread_key_create(&c->handle_key, ddbc_handle_free) != 0) {
+        free(c);
+        return err_set(e, ERR_INTERNAL, "pthread_key_create failed");
+    }
+    *out = c;
+    return 0;
+}
+
+void ddbc_free(ddbc_t *c)
+{
+    if (!c)
+        return;
+    CURL *h = pthread_getspecific(c->handle_key);
+    if (h) {
+        curl_easy_cleanup(h);
+        pthread_setspecific(c->handle_key, NULL);
+    }
+    pthread_key_delete(c->handle_key);
+    free(c);
+}
+
+typedef struct ddbc_resp {
+    buf_t body;
+    char crc[16]; /* x-amz-crc32 as sent, "" when absent */
+    int too_big;
+} ddbc_resp;
+
+static size_t ddbc_on_body(char *p, size_t size, size_t n, void *ud)
+{
+    ddbc_resp *r = ud;
+    if (buf_append(&r->body, p, size * n) != 0) {
+        r->too_big = 1;
+        return 0;
+    }
+    return size * n;
+}
+
+static size_t ddbc_on_header(char *p, size_t size, size_t n, void *ud)
+{
+    ddbc_resp *r = ud;
+    size_t len = size * n;
+    static const char name[] = "x-amz-crc32:";
+    if (len > sizeof name - 1 && strncasecmp(p, name, sizeof name - 1) == 0) {
+        size_t i = sizeof name - 1, j = 0;
+        while (i < len && (p[i] == ' ' || p[i] == '\t'))
+            i++;
+        while (i < len && p[i] >= '0' && p[i] <= '9' && j < sizeof r->crc - 1)
+            r->crc[j++] = p[i++];
+        r->crc[j] = '\0';
+    }
+    return len;
+}
+
+static CURL *ddbc_handle(ddbc_t *c)
+{
+    CURL *h = pthread_getspecific(c->handle_key);
+    if (h) {
+        curl_easy_reset(h);
+        return h;
+    }
+    h = curl_easy_init();
+    if (h)
+        pthread_setspecific(c->handle_key, h);
+    return h;
+}
+
+/* Is an error of this type worth another attempt? */
+static int ddbc_retryable_type(const char *type)
+{
+    static const char *const types[] = {
+        "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+        "InternalServerError", "ServiceUnavailable", "ThrottledException",
+        "LimitExceededException", "TransactionInProgressException"};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(type, types[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Full jitter: a random delay in [0, min(max, base * 2^attempt)). */
+static void ddbc_backoff(const ddbc_t *c, int attempt, unsigned *seed)
+{
+    long cap = c->cfg.base_delay_ms;
+    for (int i = 0; i < attempt && cap < c->cfg.max_delay_ms; i++)
+        cap *= 2;
+    if (cap > c->cfg.max_delay_ms)
+        cap = c->cfg.max_delay_ms;
+    long ms = cap > 0 ? (long)(rand_r(seed) % (unsigned)cap) : 0;
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* One attempt.  Returns 0 with *status set when an HTTP answer arrived (body in r), or a
+ * curl failure code (CURLcode > 0). */
+static CURLcode ddbc_attempt(ddbc_t *c, const char *op, const char *body, size_t body_len,
+                             ddbc_resp *r, long *status)
+{
+    CURL *h = ddbc_handle(c);
+    if (!h)
+        return CURLE_FAILED_INIT;
+    char target[128], token[4200];
+    snprintf(target, sizeof target, "X-Amz-Target: DynamoDB_20120810.%s", op);
+    struct curl_slist *hdrs = NULL;
+    hdrs = curl_slist_append(hdrs, "Content-Type: application/x-amz-json-1.0");
+    hdrs = curl_slist_append(hdrs, target);
+    hdrs = curl_slist_append(hdrs, "Expect:");
+    if (c->cfg.session_token[0]) {
+        snprintf(token, sizeof token, "X-Amz-Security-Token: %s", c->cfg.session_token);
+        hdrs = curl_slist_append(hdrs, token);
+    }
+    curl_easy_setopt(h, CURLOPT_URL, c->url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, c->sigv4);
+    curl_easy_setopt(h, CURLOPT_USERPWD, c->userpwd);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->cfg.connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->cfg.request_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, ddbc_on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, ddbc_on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    CURLcode rc = curl_easy_perform(h);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    curl_slist_free_all(hdrs);
+    return rc;
+}
+
+/* Turns an error body into (code, message, extras).  Returns the ERR_* code. */
+static int ddbc_error_from_body(json_t *doc, long status, json_t **out_extra, err_t *e,
+                                const char **out_type)
+{
+    const char *type = json_string_value(json_object_get(doc, "__type"));
+    const char *msg = json_string_value(json_object_get(doc, "message"));
+    if (!msg)
+        msg = json_string_value(json_object_get(doc, "Message"));
+    if (!msg)
+        msg = "";
+    const char *bare = type ? strrchr(type, '#') : NULL;
+    bare = bare ? bare + 1 : (type ? type : "");
+    *out_type = bare;
+    int code = err_code_from_type(bare);
+    if (code == 0) {
+        code = status >= 500 ? ERR_INTERNAL : ERR_VALIDATION;
+        err_set(e, code, "%s%s%s", bare, *bare ? ": " : "", msg);
+    } else {
+        err_set(e, code, "%s", msg);
+    }
+    json_t *extra = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(doc, k, v)
+    {
+        if (strcmp(k, "__type") && strcmp(k, "message") && strcmp(k, "Message"))
+            json_object_set(extra, k, v);
+    }
+    if (json_object_size(extra) == 0) {
+        json_decref(extra);
+        extra = NULL;
+    }
+    *out_extra = extra;
+    return code;
+}
+
+int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *e)
+{
+    *out_resp = NULL;
+    ddbc_attempts = 0;
+    char *body = json_dumps(req, JSON_COMPACT);
+    if (!body)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    size_t body_len = strlen(body);
+    unsigned seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)&seed;
+    int rc = 0;
+    err_t last;
+    err_clear(&last);
+    json_t *last_extra = NULL;
+
+    for (int attempt = 0; attempt < c->cfg.max_attempts; attempt++) {
+        if (attempt > 0)
+            ddbc_backoff(c, attempt, &seed);
+        ddbc_attempts = attempt + 1;
+        ddbc_resp r;
+        buf_init(&r.body, DDBC_MAX_RESPONSE);
+        r.crc[0] = '\0';
+        r.too_big = 0;
+        long status = 0;
+        json_decref(last_extra);
+        last_extra = NULL;
+        err_clear(&last);
+        CURLcode cc = ddbc_attempt(c, op, body, body_len, &r, &status);
+        if (cc != CURLE_OK) {
+            rc = err_set(&last, ERR_TRANSPORT, "cannot reach %s: %s", c->url,
+                         r.too_big ? "response too large" : curl_easy_strerror(cc));
+            buf_fini(&r.body);
+            if (r.too_big)
+                break;
+            continue; /* connection failures and timeouts are retried */
+        }
+        if (r.crc[0]) {
+            unsigned long want = strtoul(r.crc, NULL, 10);
+            unsigned long got = crc32(0L, r.body.data ? r.body.data : (const Bytef *)"",
+                                      (uInt)r.body.len);
+            if (want != got) {
+                rc = err_set(&last, ERR_TRANSPORT, "response CRC32 mismatch from %s", c->url);
+                buf_fini(&r.body);
+                continue;
+            }
+        }
+        json_error_t jerr;
+        json_t *doc = r.body.len ? json_loadb((const char *)r.body.data, r.body.len, 0, &jerr)
+                                 : NULL;
+        buf_fini(&r.body);
+        if (status == 200 && json_is_object(doc)) {
+            *out_resp = doc;
+            rc = 0;
+            break;
+        }
+        if (!json_is_object(doc)) {
+            json_decref(doc);
+            rc = err_set(&last, status >= 500 ? ERR_INTERNAL : ERR_TRANSPORT,
+                         "unexpected HTTP %ld answer from %s", status, c->url);
+            if (status >= 500 || status == 0)
+                continue;
+            break;
+        }
+        const char *type = "";
+        rc = ddbc_error_from_body(doc, status, &last_extra, &last, &type);
+        json_decref(doc);
+        if (status >= 500 || ddbc_retryable_type(type))
+            continue;
+        break;
+    }
+    free(body);
+    if (rc) {
+        err_set(e, rc, "%s", last.msg);
+        *out_resp = last_extra;
+    }
+    return rc;
+}

@@ -1,0 +1,64 @@
+/*
+ * ddbc — a client for a remote DynamoDB-compatible endpoint (AWS DynamoDB, ScyllaDB
+ * Alternator, DynamoDB Local, ddbchat's own endpoint).  Layer: client.
+ *
+ * Requests are DynamoDB's JSON 1.0 protocol over HTTP(S) with libcurl, signed with SigV4 by
+ * libcurl itself (CURLOPT_AWS_SIGV4), session tokens included.  One curl handle per thread
+ * (connection reuse, keep-alive).  Responses' x-amz-crc32 is checked.
+ *
+ * Retries as the AWS SDKs do them: exponential backoff with full jitter for throttling
+ * (ProvisionedThroughputExceededException, ThrottlingException, RequestLimitExceeded),
+ * InternalServerError / ServiceUnavailable, any 5xx, connection failures, timeouts and CRC
+ * mismatches; at most max_attempts attempts; other errors are returned at once with
+ * DynamoDB's type and message intact.
+ *
+ * Configuration follows the SDK conventions (ddbc_config_load): AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE with ~/.aws/credentials and
+ * ~/.aws/config (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE), AWS_REGION /
+ * AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL; explicit flags win.
+ * https://docs.aws.amazon.com/sdkref/latest/guide/settings-reference.html
+ */
+#ifndef DDB_CLIENT_DDBC_H
+#define DDB_CLIENT_DDBC_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "base/err.h"
+
+typedef struct ddbc ddbc_t;
+
+typedef struct ddbc_config {
+    char endpoint[512];       /* "https://dynamodb.<region>.amazonaws.com" by default */
+    char region[64];
+    char access_key[128];
+    char secret_key[256];
+    char session_token[4096]; /* "" when none */
+    long connect_timeout_ms;  /* default 3000 */
+    long request_timeout_ms;  /* default 10000 */
+    int max_attempts;         /* default 5 (1 = no retries) */
+    long base_delay_ms;       /* default 25 */
+    long max_delay_ms;        /* default 2000 */
+} ddbc_config;
+
+/* Fills cfg from the environment and AWS config files; endpoint/region (may be NULL) are
+ * explicit values (flags) that win over everything.  Missing credentials are not an error
+ * here (a local endpoint accepts any signer: "local"/"local" is used). */
+int ddbc_config_load(ddbc_config *cfg, const char *endpoint, const char *region, err_t *e);
+
+/* Creates a client (copies cfg).  ERR_INTERNAL when libcurl can't be initialised. */
+int ddbc_new(const ddbc_config *cfg, ddbc_t **out, err_t *e);
+/* Accepts NULL. */
+void ddbc_free(ddbc_t *c);
+
+/* Runs one operation ("PutItem") with request req (borrowed).  Same contract as api_call:
+ * 0 and *out_resp (new reference) on success; a negative ERR_* with DynamoDB's message in e
+ * and *out_resp NULL or the error body's extra fields on failure.  ERR_TRANSPORT when the
+ * endpoint could not be reached after every attempt; ERR_UNKNOWN_OPERATION when the endpoint
+ * does not implement op.  Thread-safe. */
+int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *e);
+
+/* Attempts made by the last ddbc_call of this thread (for tests and logs). */
+int ddbc_last_attempts(void);
+
+#endif
