@@ -10,4 +10,9 @@
 /* shared */
 #define TXT_TABLE_NOT_FOUND "Cannot do operations on a non-existent table"
 
+/* table names (api_validate.c, op_table.c) */
+#define TXT_INVALID_TABLE_NAME                                                                  \
+    "Invalid table/index name.  Table/index names must be between 3 and 255 characters long, "  \
+    "and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'"
+
 #endif
