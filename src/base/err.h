@@ -14,13 +14,13 @@
 #include <stddef.h>
 
 enum {
-    ERR_OK = 0,
 #define ERR(name, type, status) ERR__IDX_##name,
 #include "err_table.def"
 #undef ERR
     ERR__COUNT
 };
 enum {
+    ERR_OK = 0,
 #define ERR(name, type, status) ERR_##name = -(ERR__IDX_##name + 1),
 #include "err_table.def"
 #undef ERR

@@ -1,0 +1,339 @@
+/*
+ * Unit tests for client/ddbc: retries, backoff limits, error mapping, CRC32 checking,
+ * signing headers and SDK-style configuration.  A scripted HTTP server runs in a thread on
+ * a loopback port and answers each request with the next scripted reply.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "client/ddbc.h"
+
+enum { FK_OK, FK_500, FK_THROTTLE, FK_VALIDATION, FK_DROP, FK_BADCRC, FK_CANCELED };
+
+typedef struct fake {
+    int fd;
+    int port;
+    int script[16];
+    int n_script;
+    int served;
+    char last_request[8192];
+    pthread_t th;
+} fake_t;
+
+static void fake_reply(int c, int status, const char *body, int good_crc)
+{
+    char head[512];
+    unsigned long crc = crc32(0L, (const Bytef *)body, (uInt)strlen(body));
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d X\r\nContent-Type: application/x-amz-json-1.0\r\n"
+                     "x-amz-crc32: %lu\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                     status, good_crc ? crc : crc + 1, strlen(body));
+    if (write(c, head, (size_t)n) < 0 || write(c, body, strlen(body)) < 0)
+        return;
+}
+
+static void *fake_main(void *arg)
+{
+    fake_t *f = arg;
+    for (;;) {
+        int c = accept(f->fd, NULL, NULL);
+        if (c < 0)
+            return NULL;
+        /* read headers + body (Content-Length) */
+        char req[8192];
+        size_t got = 0;
+        for (;;) {
+            ssize_t r = read(c, req + got, sizeof req - 1 - got);
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+            req[got] = '\0';
+            char *end = strstr(req, "\r\n\r\n");
+            if (end) {
+                char *cl = strcasestr(req, "content-length:");
+                size_t want = cl ? (size_t)strtoul(cl + 15, NULL, 10) : 0;
+                if (got >= (size_t)(end + 4 - req) + want)
+                    break;
+            }
+        }
+        snprintf(f->last_request, sizeof f->last_request, "%s", req);
+        int what = f->served < f->n_script ? f->script[f->served] : FK_OK;
+        f->served++;
+        switch (what) {
+        case FK_OK:
+            fake_reply(c, 200, "{\"TableNames\":[\"t\"]}", 1);
+            break;
+        case FK_500:
+            fake_reply(c, 500,
+                       "{\"__type\":\"com.amazonaws.dynamodb.v20120810#InternalServerError\","
+                       "\"message\":\"boom\"}",
+                       1);
+            break;
+        case FK_THROTTLE:
+            fake_reply(c, 400,
+                       "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
+                       "ProvisionedThroughputExceededException\",\"message\":\"slow down\"}",
+                       1);
+            break;
+        case FK_VALIDATION:
+            fake_reply(c, 400,
+                       "{\"__type\":\"com.amazon.coral.validate#ValidationException\","
+                       "\"message\":\"bad thing\"}",
+                       1);
+            break;
+        case FK_CANCELED:
+            fake_reply(c, 400,
+                       "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
+                       "TransactionCanceledException\",\"message\":\"Transaction cancelled\","
+                       "\"CancellationReasons\":[{\"Code\":\"None\"}]}",
+                       1);
+            break;
+        case FK_BADCRC:
+            fake_reply(c, 200, "{\"TableNames\":[]}", 0);
+            break;
+        case FK_DROP:
+            break;
+        }
+        close(c);
+    }
+}
+
+static fake_t *fake_start(const int *script, int n)
+{
+    fake_t *f = calloc(1, sizeof *f);
+    memcpy(f->script, script, (size_t)n * sizeof *script);
+    f->n_script = n;
+    f->fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(f->fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(f->fd, 16), 0);
+    socklen_t len = sizeof a;
+    getsockname(f->fd, (struct sockaddr *)&a, &len);
+    f->port = ntohs(a.sin_port);
+    pthread_create(&f->th, NULL, fake_main, f);
+    return f;
+}
+
+static void fake_stop(fake_t *f)
+{
+    shutdown(f->fd, SHUT_RDWR);
+    close(f->fd);
+    pthread_join(f->th, NULL);
+    free(f);
+}
+
+static ddbc_t *client_for(fake_t *f, int max_attempts)
+{
+    ddbc_config cfg;
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", f->port);
+    err_t e = {0};
+    assert_int_equal(ddbc_config_load(&cfg, url, "eu-west-1", &e), 0);
+    cfg.max_attempts = max_attempts;
+    cfg.base_delay_ms = 1;
+    cfg.max_delay_ms = 4;
+    ddbc_t *c;
+    assert_int_equal(ddbc_new(&cfg, &c, &e), 0);
+    return c;
+}
+
+static int call(ddbc_t *c, json_t **resp, err_t *e)
+{
+    json_t *req = json_pack("{s:i}", "Limit", 10);
+    int rc = ddbc_call(c, "ListTables", req, resp, e);
+    json_decref(req);
+    return rc;
+}
+
+static void test_success_and_signing(void **state)
+{
+    int script[] = {FK_OK};
+    fake_t *f = fake_start(script, 1);
+    ddbc_t *c = client_for(f, 3);
+    json_t *resp = NULL;
+    err_t e = {0};
+    assert_int_equal(call(c, &resp, &e), 0);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(resp, "TableNames"), 0)),
+                        "t");
+    assert_int_equal(ddbc_last_attempts(), 1);
+    /* the request carries the target, the JSON 1.0 content type and a SigV4 signature
+     * scoped to the region and the dynamodb service */
+    assert_non_null(strcasestr(f->last_request, "X-Amz-Target: DynamoDB_20120810.ListTables"));
+    assert_non_null(strcasestr(f->last_request, "application/x-amz-json-1.0"));
+    assert_non_null(strstr(f->last_request, "AWS4-HMAC-SHA256 Credential="));
+    assert_non_null(strstr(f->last_request, "/eu-west-1/dynamodb/aws4_request"));
+    assert_non_null(strcasestr(f->last_request, "x-amz-date:"));
+    json_decref(resp);
+    ddbc_free(c);
+    fake_stop(f);
+}
+
+static void test_retries_5xx_throttle_drop_badcrc(void **state)
+{
+    int script[] = {FK_500, FK_THROTTLE, FK_DROP, FK_BADCRC, FK_OK};
+    fake_t *f = fake_start(script, 5);
+    ddbc_t *c = client_for(f, 5);
+    json_t *resp = NULL;
+    err_t e = {0};
+    assert_int_equal(call(c, &resp, &e), 0);
+    assert_int_equal(ddbc_last_attempts(), 5);
+    assert_int_equal(f->served, 5);
+    json_decref(resp);
+    ddbc_free(c);
+    fake_stop(f);
+}
+
+static void test_gives_up_with_last_error(void **state)
+{
+    int script[] = {FK_500, FK_500, FK_THROTTLE, FK_OK};
+    fake_t *f = fake_start(script, 4);
+    ddbc_t *c = client_for(f, 3);
+    json_t *resp = NULL;
+    err_t e = {0};
+    int rc = call(c, &resp, &e);
+    assert_int_equal(rc, ERR_PROVISIONED_THROUGHPUT);
+    assert_string_equal(err_type(rc), "ProvisionedThroughputExceededException");
+    assert_string_equal(e.msg, "slow down");
+    assert_int_equal(ddbc_last_attempts(), 3);
+    assert_int_equal(f->served, 3);
+    assert_null(resp);
+    ddbc_free(c);
+    fake_stop(f);
+}
+
+static void test_non_retryable_returned_at_once(void **state)
+{
+    int script[] = {FK_VALIDATION, FK_OK};
+    fake_t *f = fake_start(script, 2);
+    ddbc_t *c = client_for(f, 5);
+    json_t *resp = NULL;
+    err_t e = {0};
+    int rc = call(c, &resp, &e);
+    assert_int_equal(rc, ERR_VALIDATION);
+    assert_string_equal(e.msg, "bad thing");
+    assert_int_equal(f->served, 1);
+    ddbc_free(c);
+    fake_stop(f);
+}
+
+static void test_error_extras_kept(void **state)
+{
+    int script[] = {FK_CANCELED};
+    fake_t *f = fake_start(script, 1);
+    ddbc_t *c = client_for(f, 5);
+    json_t *extra = NULL;
+    err_t e = {0};
+    int rc = call(c, &extra, &e);
+    assert_int_equal(rc, ERR_TRANSACTION_CANCELED);
+    assert_non_null(extra);
+    assert_true(json_is_array(json_object_get(extra, "CancellationReasons")));
+    json_decref(extra);
+    ddbc_free(c);
+    fake_stop(f);
+}
+
+static void test_unreachable_is_transport_error(void **state)
+{
+    int script[] = {FK_OK};
+    fake_t *f = fake_start(script, 1);
+    int port = f->port;
+    fake_stop(f); /* nothing listens there now */
+    ddbc_config cfg;
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    err_t e = {0};
+    assert_int_equal(ddbc_config_load(&cfg, url, NULL, &e), 0);
+    cfg.max_attempts = 2;
+    cfg.base_delay_ms = 1;
+    ddbc_t *c;
+    assert_int_equal(ddbc_new(&cfg, &c, &e), 0);
+    json_t *resp = NULL;
+    assert_int_equal(call(c, &resp, &e), ERR_TRANSPORT);
+    assert_int_equal(ddbc_last_attempts(), 2);
+    ddbc_free(c);
+}
+
+static void test_config_env_and_profiles(void **state)
+{
+    char dir[] = "/tmp/ddbc-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cred[256], conf[256];
+    snprintf(cred, sizeof cred, "%s/credentials", dir);
+    snprintf(conf, sizeof conf, "%s/config", dir);
+    FILE *fp = fopen(cred, "w");
+    fprintf(fp, "[default]\naws_access_key_id = AKDEF\naws_secret_access_key = SDEF\n"
+                "[work]\naws_access_key_id=AKWORK\naws_secret_access_key=SWORK\n"
+                "aws_session_token = TOK\n");
+    fclose(fp);
+    fp = fopen(conf, "w");
+    fprintf(fp, "[default]\nregion = ap-south-1\n[profile work]\nregion=eu-north-1\n");
+    fclose(fp);
+    setenv("AWS_SHARED_CREDENTIALS_FILE", cred, 1);
+    setenv("AWS_CONFIG_FILE", conf, 1);
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+    unsetenv("AWS_REGION");
+    unsetenv("AWS_DEFAULT_REGION");
+    unsetenv("AWS_ENDPOINT_URL");
+    unsetenv("AWS_ENDPOINT_URL_DYNAMODB");
+    unsetenv("AWS_PROFILE");
+    ddbc_config cfg;
+    err_t e = {0};
+    assert_int_equal(ddbc_config_load(&cfg, NULL, NULL, &e), 0);
+    assert_string_equal(cfg.access_key, "AKDEF");
+    assert_string_equal(cfg.region, "ap-south-1");
+    assert_string_equal(cfg.endpoint, "https://dynamodb.ap-south-1.amazonaws.com");
+
+    setenv("AWS_PROFILE", "work", 1);
+    assert_int_equal(ddbc_config_load(&cfg, NULL, NULL, &e), 0);
+    assert_string_equal(cfg.access_key, "AKWORK");
+    assert_string_equal(cfg.session_token, "TOK");
+    assert_string_equal(cfg.region, "eu-north-1");
+
+    /* the environment wins over files, flags win over the environment */
+    setenv("AWS_ACCESS_KEY_ID", "AKENV", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "SENV", 1);
+    setenv("AWS_REGION", "us-west-2", 1);
+    setenv("AWS_ENDPOINT_URL", "http://global:1", 1);
+    assert_int_equal(ddbc_config_load(&cfg, NULL, NULL, &e), 0);
+    assert_string_equal(cfg.access_key, "AKENV");
+    assert_string_equal(cfg.region, "us-west-2");
+    assert_string_equal(cfg.endpoint, "http://global:1");
+    setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://ddb:2", 1);
+    assert_int_equal(ddbc_config_load(&cfg, NULL, NULL, &e), 0);
+    assert_string_equal(cfg.endpoint, "http://ddb:2");
+    assert_int_equal(ddbc_config_load(&cfg, "http://flag:3", "sa-east-1", &e), 0);
+    assert_string_equal(cfg.endpoint, "http://flag:3");
+    assert_string_equal(cfg.region, "sa-east-1");
+    assert_int_equal(ddbc_config_load(&cfg, "ftp://x", NULL, &e), ERR_VALIDATION);
+
+    unlink(cred);
+    unlink(conf);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_success_and_signing),
+        cmocka_unit_test(test_retries_5xx_throttle_drop_badcrc),
+        cmocka_unit_test(test_gives_up_with_last_error),
+        cmocka_unit_test(test_non_retryable_returned_at_once),
+        cmocka_unit_test(test_error_extras_kept),
+        cmocka_unit_test(test_unreachable_is_transport_error),
+        cmocka_unit_test(test_config_env_and_profiles),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
