@@ -42,4 +42,11 @@ static inline void msg_backend_free(msg_backend *b)
         b->ops->free(b);
 }
 
+typedef struct api api_t;
+
+/* The embedded backend (backend_embedded.c): each call is api_call(api, op, req) with no
+ * caller namespace (the shared tables the DynamoDB endpoint's default namespace sees).  api
+ * borrowed; must outlive the backend.  ERR_NOMEM. */
+int msg_backend_embedded_new(api_t *api, msg_backend **out, err_t *e);
+
 #endif

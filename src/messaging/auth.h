@@ -1,0 +1,43 @@
+/*
+ * auth — JWT bearer tokens for the REST API (libjwt 1.10).  Layer: messaging.
+ *
+ * Accepted: HS256 signed with the configured secret, RS256 signed by the configured public
+ * key (PEM).  The token's header alg must be one of the configured ones (so "none" and
+ * HS256-signed-with-the-public-key are refused before libjwt sees them), the signature must
+ * verify, and "exp" / "nbf" (when present; integer seconds) must hold.  The user is the
+ * configured claim (default "sub").
+ *
+ * The HS256 secret comes from, in order: --jwt-secret-file FILE, the environment variable
+ * DDBCHAT_JWT_SECRET, or DATA_DIR/jwt-secret (64 random hex characters, created mode 0600 on
+ * first use), so `ddbchat token` and `ddbchat serve` on one data dir agree.
+ */
+#ifndef DDB_MESSAGING_AUTH_H
+#define DDB_MESSAGING_AUTH_H
+
+#include <stddef.h>
+
+#include "base/err.h"
+#include "messaging/service.h"
+
+#define MSG_JWT_SECRET_FILE "jwt-secret"
+#define MSG_JWT_SECRET_ENV "DDBCHAT_JWT_SECRET"
+#define MSG_JWT_MAX 8192 /* longest token accepted, bytes */
+
+/* Verifies `token` (without "Bearer ") against cfg's keys at time now (seconds since the
+ * epoch) and copies the configured claim's string value to out (size n).
+ * ERR_ACCESS_DENIED "unauthorized: <reason>" on any failure. */
+int msg_jwt_verify(const msg_config *cfg, const char *token, long long now, char *out,
+                   size_t n, err_t *e);
+
+/* Mints an HS256 token {claim: value, iat: now, exp: now + ttl_sec} (ttl_sec <= 0: no exp).
+ * *out_token malloc'ed, caller frees.  ERR_NOMEM / ERR_INTERNAL. */
+int msg_jwt_mint_hs256(const unsigned char *secret, size_t secret_len, const char *claim,
+                       const char *value, long long ttl_sec, char **out_token, err_t *e);
+
+/* Loads the HS256 secret as described above (secret_file may be NULL; data_dir may be NULL
+ * when the secret file or the environment variable is set).  *out malloc'ed (caller frees),
+ * NUL-terminated, *out_len excludes the NUL.  ERR_IO with the reason. */
+int msg_jwt_secret_load(const char *data_dir, const char *secret_file, unsigned char **out,
+                        size_t *out_len, err_t *e);
+
+#endif

@@ -1,0 +1,232 @@
+/*
+ * service — direct messages between users, stored in one DynamoDB table.  Layer: messaging.
+ *
+ * Everything goes through a msg_backend (backend.h) in DynamoDB's own JSON shapes, so the
+ * same code runs on the embedded engine and on a remote DynamoDB-compatible endpoint.
+ *
+ * Table layout (table "cruddur-messages", PAY_PER_REQUEST):
+ *   key: pk S HASH, sk S RANGE.
+ *   GSI "message-group-sk-index": message_group_uuid HASH, sk RANGE, projection ALL.
+ *
+ *   row            pk                          sk                attributes
+ *   message        MSG#<message_group_uuid>    <created_at>      message_uuid, message,
+ *                                                                user_uuid, user_display_name,
+ *                                                                user_handle (the sender)
+ *   conversation   GRP#<user_uuid>             <last_message_at> message_group_uuid, message
+ *                  (one per participant)                         (the last one), user_uuid,
+ *                                                                user_display_name,
+ *                                                                user_handle (the OTHER one)
+ *   user           USER#<uuid>                 USER              uuid, handle, display_name
+ *   handle         HANDLE#<handle>             HANDLE            uuid
+ *   pair           PAIR#<min uuid>#<max uuid>  PAIR              group_uuid, last_message_at
+ *
+ * Only conversation rows carry message_group_uuid, so the GSI holds exactly the two
+ * conversation rows of every conversation.  The pair row maps a pair of users to their one
+ * conversation and is the guard that serialises writers: every message is written in ONE
+ * TransactWriteItems that (1) puts the message row (attribute_not_exists(pk)), (2) moves the
+ * pair row's last_message_at from the value read to the new time (condition: unchanged),
+ * (3) deletes both participants' old conversation rows (condition: they exist and belong to
+ * this group) and (4) puts both new conversation rows.  A first message instead creates the
+ * pair row with attribute_not_exists(pk), so two users writing each other a first message at
+ * the same moment end up in one conversation (the loser re-reads the pair row and retries).
+ * A cancelled/conflicting transaction is retried after a fresh read.
+ *
+ * Timestamps: ISO-8601 UTC, fixed width with microseconds, "2026-11-26T12:34:56.123456Z"
+ * (MSG_TS_LEN characters; string order = time order).  Within a conversation created_at is
+ * strictly increasing: a new message gets max(now, last_message_at + 1 µs), so two messages
+ * in the same microsecond are both kept and an older message never replaces a newer one.
+ *
+ * Invariants (tests/e2e/test_messaging_concurrency.py checks them on the whole table):
+ * exactly one conversation row per participant per conversation, both with sk = the pair
+ * row's last_message_at = the newest message's created_at, holding that message's text.
+ *
+ * Errors: functions return 0 or a negative ERR_* with e set.  The message of every error
+ * this module raises itself starts with a stable snake_case code and ": "
+ * ("message_too_long: ...").  msg_err_code() extracts it; rest.c maps it to an HTTP status.
+ * Codes: invalid_handle, invalid_display_name, handle_taken, unknown_handle, unknown_user,
+ * not_found (conversation missing or caller not a participant), self_message,
+ * message_blank, message_too_long, missing_field, bad_cursor, bad_limit, conflict
+ * (retries exhausted), storage (backend failure).
+ *
+ * Thread-safety: a msg_service is immutable after msg_service_new; any number of threads
+ * may call the functions below at once (the backend must be thread-safe, as both are).
+ */
+#ifndef DDB_MESSAGING_SERVICE_H
+#define DDB_MESSAGING_SERVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/err.h"
+#include "messaging/backend.h"
+
+#define MSG_TABLE_DEFAULT "cruddur-messages"
+#define MSG_GSI_NAME "message-group-sk-index"
+#define MSG_UUID_LEN 36
+#define MSG_TS_LEN 27              /* "2026-11-26T12:34:56.123456Z" */
+#define MSG_HANDLE_MAX 32          /* bytes; [A-Za-z0-9_.-] */
+#define MSG_NAME_MAX 64            /* display name, in characters (code points) */
+#define MSG_NAME_BYTES (MSG_NAME_MAX * 4)
+#define MSG_TEXT_MAX 1024          /* message, in characters (UTF-8 code points) */
+#define MSG_PAGE_MESSAGES 40
+#define MSG_PAGE_CONVERSATIONS 20
+#define MSG_PAGE_MAX 100
+
+typedef struct msg_service msg_service;
+
+typedef struct msg_config {
+    const char *table;            /* default MSG_TABLE_DEFAULT */
+    int page_messages;            /* pattern A default page size, default 40 */
+    int page_conversations;       /* pattern B default page size, default 20 */
+    int max_retries;              /* send: transaction retries, default 200 */
+    /* REST auth (see auth.h).  At least one of the two keys for REST to accept anyone. */
+    const unsigned char *jwt_secret; /* HS256 secret bytes (copied), or NULL */
+    size_t jwt_secret_len;
+    const char *jwt_public_key_pem;  /* RS256 public key PEM text (copied), or NULL */
+    const char *jwt_claim;        /* claim naming the user, default "sub" (a user uuid; a
+                                     value that is no uuid of a user is tried as a handle) */
+    const char *cors_origin;      /* allowed frontend origin ("*" allowed), NULL = no CORS */
+} msg_config;
+
+/* Fills defaults (all pointers NULL except table). */
+void msg_config_default(msg_config *c);
+
+/* Creates the service over a backend (borrowed; must outlive the service).  cfg copied;
+ * NULL = defaults.  ERR_NOMEM, ERR_VALIDATION (bad PEM key). */
+int msg_service_new(msg_backend *b, const msg_config *cfg, msg_service **out, err_t *e);
+/* Accepts NULL.  Does not free the backend. */
+void msg_service_free(msg_service *s);
+/* The backend / table name / config the service runs on (borrowed). */
+msg_backend *msg_service_backend(msg_service *s);
+const char *msg_service_table(msg_service *s);
+const msg_config *msg_service_config(msg_service *s);
+
+/* Copies the leading "code" of a message raised by this module into out (size n), or
+ * "internal" when the error did not come from here. */
+void msg_err_code(const err_t *e, char *out, size_t n);
+
+/* ---- schema ---------------------------------------------------------------------- */
+
+/* CreateTable with the layout above.  ERR_RESOURCE_IN_USE when it exists. */
+int msg_schema_load(msg_service *s, err_t *e);
+/* True when the table exists (DescribeTable). */
+int msg_schema_exists(msg_service *s, bool *out_exists, err_t *e);
+/* DeleteTable.  ERR_RESOURCE_NOT_FOUND when absent. */
+int msg_schema_drop(msg_service *s, err_t *e);
+
+/* ---- users ----------------------------------------------------------------------- */
+
+typedef struct msg_user {
+    char uuid[MSG_UUID_LEN + 1];
+    char handle[MSG_HANDLE_MAX + 1];
+    char display_name[MSG_NAME_BYTES + 1];
+} msg_user;
+
+/* Validation used by msg_user_add: 0 or ERR_VALIDATION "invalid_handle: ..." /
+ * "invalid_display_name: ...". */
+int msg_validate_handle(const char *handle, err_t *e);
+int msg_validate_display_name(const char *name, err_t *e);
+/* Adds a user (uuid NULL = a new random v4 uuid) with the user row and the handle row in one
+ * TransactWriteItems, both attribute_not_exists.  ERR_VALIDATION (invalid_*),
+ * ERR_RESOURCE_IN_USE "handle_taken: ..." (handle or uuid exists).  *out may be NULL. */
+int msg_user_add(msg_service *s, const char *handle, const char *display_name,
+                 const char *uuid, msg_user *out, err_t *e);
+/* Looks a user up.  ERR_NOT_FOUND "unknown_handle: ..." / "unknown_user: ...". */
+int msg_user_by_handle(msg_service *s, const char *handle, msg_user *out, err_t *e);
+int msg_user_by_uuid(msg_service *s, const char *uuid, msg_user *out, err_t *e);
+
+/* ---- messages and conversations --------------------------------------------------- */
+
+typedef struct msg_message {
+    char uuid[MSG_UUID_LEN + 1];                 /* message_uuid */
+    char message_group_uuid[MSG_UUID_LEN + 1];
+    char created_at[MSG_TS_LEN + 1];
+    msg_user sender;                             /* uuid, handle, display_name */
+    char *message;                               /* heap, owned by the page / caller */
+} msg_message;
+
+typedef struct msg_conversation {
+    char message_group_uuid[MSG_UUID_LEN + 1];
+    char last_message_at[MSG_TS_LEN + 1];
+    msg_user other;                              /* the other participant */
+    char *message;                               /* last message text, heap */
+} msg_conversation;
+
+/* A page of results plus the opaque cursor for the next page (NULL on the last page):
+ * base64url (no padding) of the JSON text of the Query's LastEvaluatedKey. */
+typedef struct msg_message_page {
+    msg_message *items;  /* newest first */
+    size_t n;
+    char *next_cursor;
+} msg_message_page;
+
+typedef struct msg_conversation_page {
+    msg_conversation *items; /* newest first */
+    size_t n;
+    char *next_cursor;
+} msg_conversation_page;
+
+void msg_message_page_free(msg_message_page *p);           /* frees contents; accepts NULL */
+void msg_conversation_page_free(msg_conversation_page *p); /* frees contents; accepts NULL */
+void msg_message_fini(msg_message *m);                     /* frees m->message; accepts NULL */
+
+/* Message text rules: 0, or ERR_VALIDATION "message_blank: ..." (NULL, empty or only
+ * whitespace), "message_too_long: ..." (> MSG_TEXT_MAX code points), "invalid_utf8: ...". */
+int msg_validate_text(const char *text, err_t *e);
+
+/* Pattern A: messages of a conversation, newest first.  viewer_uuid non-NULL: must be a
+ * participant, else ERR_NOT_FOUND "not_found: ..." (same as a missing conversation);
+ * NULL = no check (CLI).  limit 0 = default; cursor NULL = first page.
+ * ERR_VALIDATION "bad_cursor"/"bad_limit". */
+int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *message_group_uuid,
+                      int limit, const char *cursor, msg_message_page *out, err_t *e);
+
+/* Pattern B: a user's conversations, newest first, with the other person and the last
+ * message.  limit 0 = default. */
+int msg_list_conversations(msg_service *s, const char *user_uuid, int limit,
+                           const char *cursor, msg_conversation_page *out, err_t *e);
+
+/* Patterns C + D: sends `text` from sender_uuid either into an existing conversation
+ * (message_group_uuid non-NULL; the sender must be a participant, else ERR_NOT_FOUND
+ * "not_found") or to a user by handle (to_handle non-NULL; starts the pair's conversation or
+ * continues the one they have; "unknown_handle", "self_message").  Exactly one of the two.
+ * at: NULL = now; else a timestamp in the fixed format used as the earliest created_at
+ * (seeding).  *out (may be NULL) receives the stored message including message_group_uuid;
+ * free with msg_message_fini. */
+int msg_send(msg_service *s, const char *sender_uuid, const char *message_group_uuid,
+             const char *to_handle, const char *text, const char *at, msg_message *out,
+             err_t *e);
+
+/* ---- seeding ------------------------------------------------------------------------ */
+
+typedef struct msg_seed_opts {
+    bool demo;              /* the demo users and a long demo conversation */
+    int users;              /* synthetic users "user<N>" (0 = none) */
+    int conversations;      /* synthetic conversations between random synthetic users */
+    int messages;           /* messages per synthetic conversation */
+    unsigned seed;          /* PRNG seed for the synthetic data */
+    /* Progress callback (may be NULL): done out of total units of work. */
+    void (*progress)(void *ctx, long done, long total);
+    void *progress_ctx;
+} msg_seed_opts;
+
+#define MSG_DEMO_HANDLE "andrewbrown"
+
+/* Writes seed data (table must exist).  Existing demo users are reused, not duplicated. */
+int msg_seed(msg_service *s, const msg_seed_opts *o, err_t *e);
+
+/* For `serve --demo`: when the table does not exist, creates it and seeds the demo data.
+ * Always returns the demo user (MSG_DEMO_HANDLE) in *out_user (creating it if missing).
+ * *out_created (may be NULL) tells whether the table was created now. */
+int msg_demo_ensure(msg_service *s, msg_user *out_user, bool *out_created, err_t *e);
+
+/* ---- time --------------------------------------------------------------------------- */
+
+/* Formats microseconds since the epoch into out (MSG_TS_LEN + 1 bytes). */
+void msg_ts_format(long long usec, char out[MSG_TS_LEN + 1]);
+/* Parses the fixed format; ERR_VALIDATION when malformed. */
+int msg_ts_parse(const char *ts, long long *out_usec, err_t *e);
+/* Now, in microseconds since the epoch. */
+long long msg_now_usec(void);
+
+#endif
