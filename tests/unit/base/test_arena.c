@@ -1,0 +1,84 @@
+/*
+ * Unit tests for base/arena and base/buf: alignment, growth, reset, hard maxima.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdint.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/err.h"
+
+static void test_alloc_align_and_grow(void **state)
+{
+    arena_t a;
+    arena_init(&a);
+    char *prev = NULL;
+    for (int i = 1; i < 5000; i++) {
+        char *p = arena_alloc(&a, (size_t)(i % 97) + 1);
+        assert_non_null(p);
+        assert_int_equal((uintptr_t)p % 16, 0);
+        memset(p, 0xAB, (size_t)(i % 97) + 1);
+        assert_true(p != prev);
+        prev = p;
+    }
+    char *big = arena_alloc(&a, (size_t)10 << 20); /* larger than any block */
+    assert_non_null(big);
+    memset(big, 1, (size_t)10 << 20);
+    char *s = arena_printf(&a, "%s-%d", "x", 42);
+    assert_string_equal(s, "x-42");
+    char *d = arena_strndup(&a, "hello world", 5);
+    assert_string_equal(d, "hello");
+    int *g = arena_grow(&a, NULL, 0, 4, sizeof(int));
+    for (int i = 0; i < 4; i++)
+        g[i] = i;
+    g = arena_grow(&a, g, 4, 8, sizeof(int));
+    assert_int_equal(g[3], 3);
+    arena_reset(&a);
+    assert_non_null(arena_alloc(&a, 100));
+    arena_fini(&a);
+    arena_fini(NULL);
+}
+
+static void test_arena_max(void **state)
+{
+    arena_t a;
+    arena_init(&a);
+    a.max = 64 * 1024;
+    assert_non_null(arena_alloc(&a, 1000));
+    assert_null(arena_alloc(&a, 1 << 20));
+    arena_fini(&a);
+}
+
+static void test_buf(void **state)
+{
+    buf_t b;
+    buf_init(&b, 100);
+    assert_int_equal(buf_append(&b, "abc", 3), 0);
+    assert_int_equal(buf_put_u32be(&b, 0x01020304), 0);
+    assert_int_equal(b.len, 7);
+    assert_memory_equal(b.data + 3, "\x01\x02\x03\x04", 4);
+    assert_int_equal(buf_printf(&b, "%d", 12345), 0);
+    assert_int_equal(b.len, 12);
+    char big[200] = {0};
+    assert_int_equal(buf_append(&b, big, sizeof big), ERR_NOMEM);
+    assert_int_equal(b.len, 12); /* unchanged on failure */
+    buf_reset(&b);
+    assert_int_equal(b.len, 0);
+    buf_fini(&b);
+    buf_fini(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_alloc_align_and_grow),
+        cmocka_unit_test(test_arena_max),
+        cmocka_unit_test(test_buf),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
