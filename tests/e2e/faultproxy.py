@@ -1,0 +1,113 @@
+"""A fault-injecting HTTP proxy for the remote-backend tests.
+
+FaultProxy(upstream_url) listens on a free loopback port and forwards each POST to the
+upstream DynamoDB-compatible endpoint, unless the next scripted fault says otherwise:
+
+  "ok"         forward and relay the answer
+  "500"        answer 500 InternalServerError without forwarding
+  "throttle"   answer 400 ProvisionedThroughputExceededException without forwarding
+  "drop"       close the connection without forwarding or answering
+  "lost"       forward to the upstream (it applies the request), then close without
+               answering: the client sees a failure although the write happened
+  "slow:<s>"   sleep <s> seconds, then forward
+
+Faults can be scripted for every operation (`script`) or for one operation only
+(`script_for[op]`).  `log` records (operation, fault) for every request received.
+Bounded: it only ever talks to loopback and stops with close().
+"""
+import http.server
+import json
+import socketserver
+import threading
+import time
+import urllib.request
+import zlib
+
+
+class FaultProxy:
+    def __init__(self, upstream):
+        self.upstream = upstream.rstrip("/") + "/"
+        self.script = []          # faults for any operation, consumed in order
+        self.script_for = {}      # op -> list of faults, consumed in order
+        self.log = []
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                target = self.headers.get("X-Amz-Target", "")
+                op = target.split(".")[-1]
+                fault = proxy._next(op)
+                with proxy.lock:
+                    proxy.log.append((op, fault))
+                if fault == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                if fault == "500":
+                    return self._answer(500, {"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError",
+                                              "message": "injected"})
+                if fault == "throttle":
+                    return self._answer(400, {"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+                                              "message": "injected throttle"})
+                if fault.startswith("slow:"):
+                    time.sleep(float(fault.split(":", 1)[1]))
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in ("host", "content-length", "connection", "accept-encoding")}
+                req = urllib.request.Request(proxy.upstream, data=body, headers=headers, method="POST")
+                try:
+                    with urllib.request.urlopen(req, timeout=30) as r:
+                        status, data = r.status, r.read()
+                except urllib.error.HTTPError as err:
+                    status, data = err.code, err.read()
+                if fault == "lost":
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                self._raw(status, data)
+
+            def _answer(self, status, doc):
+                self._raw(status, json.dumps(doc).encode())
+
+            def _raw(self, status, data):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.0")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("x-amz-crc32", str(zlib.crc32(data) & 0xffffffff))
+                self.end_headers()
+                self.wfile.write(data)
+
+        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def _next(self, op):
+        with self.lock:
+            lst = self.script_for.get(op)
+            if lst:
+                return lst.pop(0)
+            if self.script:
+                return self.script.pop(0)
+            return "ok"
+
+    def ops(self, op):
+        """The faults applied to requests of operation op, in order."""
+        with self.lock:
+            return [f for o, f in self.log if o == op]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
