@@ -1,0 +1,516 @@
+/*
+ * api_item — helpers shared by the item-level operations.  Layer: api.  See api_item.h.
+ *
+ * Invariants: everything is allocated in the request arena; error texts come from
+ * api_text.h and were recorded from DynamoDB Local (tests/e2e/test_items.py pins them).
+ * Capacity is counted in half units (0.5 CU = 1) so no floating point is needed until the
+ * JSON edge.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html
+ */
+#include "api/api_item.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_text.h"
+#include "api/api_validate.h"
+#include "value/ddbjson.h"
+
+json_t *api_param(const json_t *o, const char *name)
+{
+    json_t *j = o ? json_object_get(o, name) : NULL;
+    return (j && !json_is_null(j)) ? j : NULL;
+}
+
+int api_item_table(api_req *r, json_t *o, const store_table **out)
+{
+    const char *name = NULL;
+    int rc = api_json_str(o, "TableName", &name, r->err);
+    if (rc)
+        return rc;
+    rc = api_check_table_name(name, r->err);
+    if (rc)
+        return rc;
+    *out = api_table(r, name);
+    if (!*out)
+        return r->err->code ? r->err->code
+                            : err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_NOT_FOUND);
+    return 0;
+}
+
+/* ---- keys ------------------------------------------------------------------------------ */
+
+size_t api_key_names(const store_keydef *kd, const char *names[2])
+{
+    names[0] = kd->hash;
+    names[1] = kd->range[0] ? kd->range : NULL;
+    return kd->range[0] ? 2 : 1;
+}
+
+static int key_check_one(api_req *r, const char *name, av_type want, const av_t *v, bool range)
+{
+    if (!v)
+        return err_set(r->err, ERR_VALIDATION, TXT_KEY_MISSING);
+    if (v->type != want)
+        return err_set(r->err, ERR_VALIDATION, TXT_KEY_TYPE);
+    if (v->u.str.len == 0)
+        return err_set(r->err, ERR_VALIDATION, want == AV_B ? TXT_KEY_EMPTY_B : TXT_KEY_EMPTY_S,
+                       name);
+    if (v->u.str.len > (range ? AV_MAX_RANGE_KEY_LEN : AV_MAX_HASH_KEY_LEN))
+        return err_set(r->err, ERR_VALIDATION, TXT_KEY_TOO_LONG);
+    return 0;
+}
+
+int api_key_extract(api_req *r, const store_keydef *kd, const av_t *src, bool exact,
+                    av_t *out_key)
+{
+    const char *names[2];
+    size_t n = api_key_names(kd, names);
+    if (!src || src->type != AV_M)
+        return err_set(r->err, ERR_VALIDATION, TXT_KEY_MISSING);
+    if (exact && src->u.map.n != n)
+        return err_set(r->err, ERR_VALIDATION, TXT_KEY_COUNT);
+    av_kv *kv = arena_alloc(r->arena, sizeof *kv * 2);
+    if (!kv)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const av_t *v = av_map_gets(src, names[i]);
+        int rc = key_check_one(r, names[i], i == 0 ? kd->hash_type : kd->range_type, v, i == 1);
+        if (rc)
+            return rc;
+        kv[i].name = names[i];
+        kv[i].name_len = strlen(names[i]);
+        kv[i].val = *v;
+    }
+    out_key->type = AV_M;
+    out_key->u.map.kv = kv;
+    out_key->u.map.n = n;
+    return 0;
+}
+
+int api_item_from_json(api_req *r, const json_t *j, av_t *out)
+{
+    if (!json_is_object(j))
+        return err_set(r->err, ERR_SERIALIZATION,
+                       "Start of list found where not expected");
+    return ddbjson_to_item(j, r->arena, out, r->err);
+}
+
+int api_key_of_item(api_req *r, const store_keydef *kd, const av_t *item, av_t *out_key)
+{
+    const char *names[2];
+    size_t n = api_key_names(kd, names);
+    av_kv *kv = arena_alloc(r->arena, sizeof *kv * 2);
+    if (!kv)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const av_t *v = av_map_gets(item, names[i]);
+        if (!v)
+            continue;
+        kv[k].name = names[i];
+        kv[k].name_len = strlen(names[i]);
+        kv[k].val = *v;
+        k++;
+    }
+    out_key->type = AV_M;
+    out_key->u.map.kv = kv;
+    out_key->u.map.n = k;
+    return 0;
+}
+
+bool api_key_equal(const store_keydef *kd, const av_t *a, const av_t *b)
+{
+    const char *names[2];
+    size_t n = api_key_names(kd, names);
+    for (size_t i = 0; i < n; i++) {
+        const av_t *x = av_map_gets(a, names[i]), *y = av_map_gets(b, names[i]);
+        if (!x || !y || !av_equal(x, y))
+            return false;
+    }
+    return true;
+}
+
+int api_item_size_check(api_req *r, const av_t *item, const char *msg)
+{
+    if (item && av_item_size(item) > AV_MAX_ITEM_SIZE)
+        return err_set(r->err, ERR_VALIDATION, "%s", msg);
+    return 0;
+}
+
+/* ---- expressions ----------------------------------------------------------------------- */
+
+static bool any_param(const json_t *o, const char *const *list)
+{
+    for (size_t i = 0; list && list[i]; i++)
+        if (api_param(o, list[i]))
+            return true;
+    return false;
+}
+
+int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const *expr_params,
+                   const char *null_what)
+{
+    memset(x, 0, sizeof *x);
+    json_t *jn = api_param(o, "ExpressionAttributeNames");
+    json_t *jv = api_param(o, "ExpressionAttributeValues");
+    bool any = any_param(o, expr_params);
+    if (jn) {
+        if (!json_is_object(jn))
+            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+        if (!any)
+            return err_set(r->err, ERR_VALIDATION, TXT_EAN_NO_EXPR);
+        if (json_object_size(jn) == 0)
+            return err_set(r->err, ERR_VALIDATION, TXT_EAN_EMPTY);
+        size_t n = json_object_size(jn), i = 0;
+        av_kv *kv = arena_zalloc(r->arena, sizeof *kv * n);
+        av_t *m = arena_zalloc(r->arena, sizeof *m);
+        if (!kv || !m)
+            return err_set(r->err, ERR_NOMEM, "out of memory");
+        const char *k;
+        json_t *v;
+        json_object_foreach(jn, k, v) {
+            if (!json_is_string(v))
+                return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+            kv[i].name = k;
+            kv[i].name_len = strlen(k);
+            kv[i].val = av_make_s(json_string_value(v), json_string_length(v));
+            i++;
+        }
+        m->type = AV_M;
+        m->u.map.kv = kv;
+        m->u.map.n = n;
+        x->names = m;
+    }
+    if (jv && null_what) {
+        if (!json_is_object(jv))
+            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+        if (!any)
+            return err_set(r->err, ERR_VALIDATION, TXT_EAV_NO_EXPR, null_what);
+        if (json_object_size(jv) == 0)
+            return err_set(r->err, ERR_VALIDATION, TXT_EAV_EMPTY);
+        av_t *m = arena_zalloc(r->arena, sizeof *m);
+        if (!m)
+            return err_set(r->err, ERR_NOMEM, "out of memory");
+        int rc = ddbjson_to_item(jv, r->arena, m, r->err);
+        if (rc)
+            return rc;
+        x->values = m;
+    }
+    int rc = expr_env_init(&x->env, r->arena, x->names, x->values, r->err);
+    if (rc)
+        return rc;
+    x->have_env = true;
+    return 0;
+}
+
+int api_exprs_get(api_req *r, const json_t *o, api_exprs *x, const char *param,
+                  expr_kind kind, expr_t **out)
+{
+    *out = NULL;
+    json_t *j = api_param(o, param);
+    if (!j)
+        return 0;
+    if (!json_is_string(j))
+        return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+    expr_t *parsed = NULL;
+    int rc = expr_parse(r->arena, kind, json_string_value(j), json_string_length(j), &parsed,
+                        r->err);
+    if (rc)
+        return rc;
+    return expr_resolve(r->arena, parsed, x->have_env ? &x->env : NULL, out, r->err);
+}
+
+int api_exprs_done(api_req *r, api_exprs *x)
+{
+    return x->have_env ? expr_env_check_unused(&x->env, r->err) : 0;
+}
+
+static void join_present(const json_t *o, const char *const *list, char *out, size_t cap)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t i = 0; list[i]; i++) {
+        if (!api_param(o, list[i]))
+            continue;
+        int n = snprintf(out + used, cap - used, "%s%s", used ? ", " : "", list[i]);
+        if (n < 0 || (size_t)n >= cap - used)
+            break;
+        used += (size_t)n;
+    }
+}
+
+int api_mixed_check(api_req *r, const json_t *o, const char *const *legacy,
+                    const char *const *exprs)
+{
+    if (!any_param(o, legacy) || !any_param(o, exprs))
+        return 0;
+    char a[256], b[256];
+    join_present(o, legacy, a, sizeof a);
+    join_present(o, exprs, b, sizeof b);
+    return err_set(r->err, ERR_VALIDATION, TXT_MIXED_PARAMS, a, b);
+}
+
+/* ---- return values / capacity ------------------------------------------------------------ */
+
+int api_rv_parse(api_req *r, const json_t *o, unsigned allowed, api_rv *out)
+{
+    static const char *const names[] = {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW",
+                                        "UPDATED_NEW"};
+    const char *s = NULL;
+    int rc = api_json_str((json_t *)o, "ReturnValues", &s, r->err);
+    *out = API_RV_NONE;
+    if (rc || !s)
+        return rc;
+    for (unsigned i = 0; i < 5; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            if (!(allowed & (1u << i)))
+                break;
+            *out = (api_rv)i;
+            return 0;
+        }
+    }
+    return err_set(r->err, ERR_VALIDATION, TXT_RV_INVALID);
+}
+
+int api_rvoccf_parse(api_req *r, const json_t *o, bool *out_all_old)
+{
+    const char *s = NULL;
+    int rc = api_json_str((json_t *)o, "ReturnValuesOnConditionCheckFailure", &s, r->err);
+    *out_all_old = false;
+    if (rc || !s)
+        return rc;
+    if (strcmp(s, "ALL_OLD") == 0) {
+        *out_all_old = true;
+        return 0;
+    }
+    if (strcmp(s, "NONE") == 0)
+        return 0;
+    api_vld v;
+    api_vld_init(&v);
+    api_vld_enum(&v, s, "returnValuesOnConditionCheckFailure", "ALL_OLD, NONE");
+    return api_vld_finish(&v, r->err);
+}
+
+int api_rcc_parse(api_req *r, const json_t *o, api_rcc *out)
+{
+    const char *s = NULL;
+    int rc = api_json_str((json_t *)o, "ReturnConsumedCapacity", &s, r->err);
+    *out = API_RCC_NONE;
+    if (rc || !s)
+        return rc;
+    if (strcmp(s, "TOTAL") == 0)
+        *out = API_RCC_TOTAL;
+    else if (strcmp(s, "INDEXES") == 0)
+        *out = API_RCC_INDEXES;
+    else if (strcmp(s, "NONE") != 0) {
+        /* DynamoDB Local ignores unknown values; the service rejects them (enum check). */
+        api_vld v;
+        api_vld_init(&v);
+        api_vld_enum(&v, s, "returnConsumedCapacity", "INDEXES, TOTAL, NONE");
+        return api_vld_finish(&v, r->err);
+    }
+    return 0;
+}
+
+int api_ricm_parse(api_req *r, const json_t *o, bool *out_size)
+{
+    const char *s = NULL;
+    int rc = api_json_str((json_t *)o, "ReturnItemCollectionMetrics", &s, r->err);
+    *out_size = false;
+    if (rc || !s)
+        return rc;
+    if (strcmp(s, "SIZE") == 0)
+        *out_size = true;
+    else if (strcmp(s, "NONE") != 0) {
+        api_vld v;
+        api_vld_init(&v);
+        api_vld_enum(&v, s, "returnItemCollectionMetrics", "SIZE, NONE");
+        return api_vld_finish(&v, r->err);
+    }
+    return 0;
+}
+
+uint64_t api_cap_read_h(uint64_t bytes, bool strong)
+{
+    uint64_t units = (bytes + 4095) / 4096;
+    if (units == 0)
+        units = 1;
+    return strong ? units * 2 : units;
+}
+
+uint64_t api_cap_write_h(uint64_t bytes)
+{
+    uint64_t units = (bytes + 1023) / 1024;
+    if (units == 0)
+        units = 1;
+    return units * 2;
+}
+
+void api_cap_add_index(api_cap *cap, const store_index *ix, uint64_t h)
+{
+    for (size_t i = 0; i < cap->n_idx; i++) {
+        if (strcmp(cap->idx[i].name, ix->name) == 0) {
+            cap->idx[i].h += h;
+            return;
+        }
+    }
+    if (cap->n_idx >= STORE_MAX_INDEXES)
+        return;
+    cap->idx[cap->n_idx].name = ix->name;
+    cap->idx[cap->n_idx].global = ix->global;
+    cap->idx[cap->n_idx].h = h;
+    cap->n_idx++;
+}
+
+static bool name_in_key(const store_keydef *kd, const char *name, size_t len)
+{
+    return (strlen(kd->hash) == len && memcmp(kd->hash, name, len) == 0) ||
+           (kd->range[0] && strlen(kd->range) == len && memcmp(kd->range, name, len) == 0);
+}
+
+/* Whether attribute `name` is stored in index ix of table t. */
+static bool idx_projects(const store_table *t, const store_index *ix, const char *name,
+                         size_t len)
+{
+    if (ix->proj == STORE_PROJ_ALL)
+        return true;
+    if (name_in_key(&t->key, name, len) || name_in_key(&ix->key, name, len))
+        return true;
+    if (ix->proj == STORE_PROJ_INCLUDE)
+        for (size_t i = 0; i < ix->n_include; i++)
+            if (strlen(ix->include[i]) == len && memcmp(ix->include[i], name, len) == 0)
+                return true;
+    return false;
+}
+
+static uint64_t idx_item_size(const store_table *t, const store_index *ix, const av_t *item)
+{
+    if (ix->proj == STORE_PROJ_ALL)
+        return av_item_size(item);
+    uint64_t sz = 0;
+    for (size_t i = 0; i < item->u.map.n; i++) {
+        const av_kv *kv = &item->u.map.kv[i];
+        if (idx_projects(t, ix, kv->name, kv->name_len))
+            sz += kv->name_len + av_value_size(&kv->val);
+    }
+    return sz;
+}
+
+static bool idx_has_key(const store_index *ix, const av_t *item)
+{
+    if (!item || item->type != AV_M)
+        return false;
+    const av_t *h = av_map_gets(item, ix->key.hash);
+    if (!h || h->type != ix->key.hash_type)
+        return false;
+    if (ix->key.range[0]) {
+        const av_t *rv = av_map_gets(item, ix->key.range);
+        if (!rv || rv->type != ix->key.range_type)
+            return false;
+    }
+    return true;
+}
+
+/* Whether the projected attributes of ix differ between a and b. */
+static bool idx_proj_changed(const store_table *t, const store_index *ix, const av_t *a,
+                             const av_t *b)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        const av_t *x = pass ? b : a, *y = pass ? a : b;
+        for (size_t i = 0; i < x->u.map.n; i++) {
+            const av_kv *kv = &x->u.map.kv[i];
+            if (!idx_projects(t, ix, kv->name, kv->name_len))
+                continue;
+            const av_t *o = av_map_get(y, kv->name, kv->name_len);
+            if (!o || !av_equal(o, &kv->val))
+                return true;
+        }
+    }
+    return false;
+}
+
+void api_cap_add_index_writes(api_cap *cap, const store_table *t, const av_t *old_item,
+                              const av_t *new_item)
+{
+    for (size_t i = 0; i < t->n_idx; i++) {
+        const store_index *ix = &t->idx[i];
+        bool oin = idx_has_key(ix, old_item), nin = idx_has_key(ix, new_item);
+        uint64_t h = 0;
+        if (oin && nin) {
+            if (!api_key_equal(&ix->key, old_item, new_item))
+                h = api_cap_write_h(idx_item_size(t, ix, old_item)) +
+                    api_cap_write_h(idx_item_size(t, ix, new_item));
+            else if (idx_proj_changed(t, ix, old_item, new_item)) {
+                uint64_t so = idx_item_size(t, ix, old_item), sn = idx_item_size(t, ix, new_item);
+                h = api_cap_write_h(so > sn ? so : sn);
+            }
+        } else if (oin) {
+            h = api_cap_write_h(idx_item_size(t, ix, old_item));
+        } else if (nin) {
+            h = api_cap_write_h(idx_item_size(t, ix, new_item));
+        }
+        if (h)
+            api_cap_add_index(cap, ix, h);
+    }
+}
+
+static json_t *cu(uint64_t h)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "CapacityUnits", json_real((double)h / 2.0));
+    return o;
+}
+
+json_t *api_cap_json(const api_cap *cap, api_rcc rcc)
+{
+    if (rcc == API_RCC_NONE)
+        return NULL;
+    uint64_t total = cap->table_h;
+    for (size_t i = 0; i < cap->n_idx; i++)
+        total += cap->idx[i].h;
+    json_t *o = json_object();
+    json_object_set_new(o, "TableName", json_string(cap->table));
+    json_object_set_new(o, "CapacityUnits", json_real((double)total / 2.0));
+    if (rcc == API_RCC_INDEXES) {
+        json_object_set_new(o, "Table", cu(cap->table_h));
+        json_t *g = NULL, *l = NULL;
+        for (size_t i = 0; i < cap->n_idx; i++) {
+            json_t **dst = cap->idx[i].global ? &g : &l;
+            if (!*dst)
+                *dst = json_object();
+            json_object_set_new(*dst, cap->idx[i].name, cu(cap->idx[i].h));
+        }
+        if (l)
+            json_object_set_new(o, "LocalSecondaryIndexes", l);
+        if (g)
+            json_object_set_new(o, "GlobalSecondaryIndexes", g);
+    }
+    return o;
+}
+
+bool api_table_has_lsi(const store_table *t)
+{
+    for (size_t i = 0; i < t->n_idx; i++)
+        if (!t->idx[i].global)
+            return true;
+    return false;
+}
+
+json_t *api_ricm_json(api_req *r, const store_table *t, const av_t *key)
+{
+    if (!api_table_has_lsi(t) || !key)
+        return NULL;
+    const av_t *h = av_map_gets(key, t->key.hash);
+    if (!h)
+        return NULL;
+    json_t *k = json_object();
+    json_object_set_new(k, t->key.hash, ddbjson_from_av(h));
+    json_t *o = json_object();
+    json_object_set_new(o, "ItemCollectionKey", k);
+    json_t *range = json_array();
+    json_array_append_new(range, json_real(0.0));
+    json_array_append_new(range, json_real(1.0));
+    json_object_set_new(o, "SizeEstimateRangeGB", range);
+    return o;
+}

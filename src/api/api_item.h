@@ -1,0 +1,178 @@
+/*
+ * api_item — helpers shared by the item-level operations.  Layer: api (private).
+ *
+ * Used by op_item.c, op_query.c, op_batch.c and op_transact.c: request parameter access,
+ * key extraction and validation against a table's key schema, the expression parameters of
+ * one request (ExpressionAttributeNames/Values -> expr_env, parse + resolve, unused checks),
+ * ReturnValues, ConsumedCapacity arithmetic and ReturnItemCollectionMetrics.
+ *
+ * Everything allocated lives in the request arena (r->arena); JSON results are new
+ * references the caller owns.  Error texts are DynamoDB Local's (api_text.h; pinned by
+ * tests/e2e/test_items.py and tests/unit/api/test_op_item.c).
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html
+ */
+#ifndef DDB_API_API_ITEM_H
+#define DDB_API_API_ITEM_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/api_int.h"
+#include "expr/expr.h"
+#include "store/store.h"
+
+/* ---- parameters ----------------------------------------------------------------------- */
+
+/* The member `name` of object `o` when it is present and not JSON null, else NULL.
+ * (Typed access: api_validate.h's api_json_*.) */
+json_t *api_param(const json_t *o, const char *name);
+
+/* The table named by o["TableName"]: validates the name (api_check_table_name), then looks
+ * it up (api_table).  ERR_VALIDATION, ERR_SERIALIZATION, ERR_RESOURCE_NOT_FOUND. */
+int api_item_table(api_req *r, json_t *o, const store_table **out);
+
+/* ---- keys ----------------------------------------------------------------------------- */
+
+/* Key attribute names of a key definition: names[0] = hash, names[1] = range (if any);
+ * returns the count (1 or 2). */
+size_t api_key_names(const store_keydef *kd, const char *names[2]);
+
+/* Extracts the key of `src` (an M) per `kd` into *out_key (an M holding only the key
+ * attributes, arena).  exact: src is a Key parameter and must hold exactly the key
+ * attributes ("The number of conditions on the keys is invalid"); else src is an item.
+ * Checks presence ("One of the required keys was not given a value"), types ("One or more
+ * parameter values were invalid: Type mismatch for key"), empty S/B values and the key
+ * size limits.  ERR_VALIDATION. */
+int api_key_extract(api_req *r, const store_keydef *kd, const av_t *src, bool exact,
+                    av_t *out_key);
+/* Parses a JSON item / key object into an av M (ddbjson) with DynamoDB's errors. */
+int api_item_from_json(api_req *r, const json_t *j, av_t *out);
+/* The key attributes (per kd) that `item` holds, as an M in the arena. */
+int api_key_of_item(api_req *r, const store_keydef *kd, const av_t *item, av_t *out_key);
+/* True when `a` and `b` (M values) have equal key attributes per kd. */
+bool api_key_equal(const store_keydef *kd, const av_t *a, const av_t *b);
+/* Checks the size of an item (400 KB) with the message `msg`. */
+int api_item_size_check(api_req *r, const av_t *item, const char *msg);
+
+/* ---- expressions ---------------------------------------------------------------------- */
+
+/* The expression parameters of one request (or of one TransactWriteItems action). */
+typedef struct api_exprs {
+    expr_env env;
+    bool have_env;
+    const av_t *names;  /* parsed ExpressionAttributeNames (M) or NULL */
+    const av_t *values; /* parsed ExpressionAttributeValues (M) or NULL */
+} api_exprs;
+
+/* Reads ExpressionAttributeNames / ExpressionAttributeValues of `o` ("must not be empty",
+ * placeholder syntax) and prepares the env.  any_expr: whether `o` holds any of the
+ * expression parameters in expr_params (NULL-terminated list); when it holds none,
+ * EAN -> "ExpressionAttributeNames can only be specified when using expressions",
+ * EAV -> "ExpressionAttributeValues can only be specified when using expressions: <null_what>"
+ * (null_what e.g. "ConditionExpression is null"; NULL: values are allowed, as GetItem). */
+int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const *expr_params,
+                   const char *null_what);
+/* Parses and resolves o[param] as `kind`; *out NULL when the parameter is absent. */
+int api_exprs_get(api_req *r, const json_t *o, api_exprs *x, const char *param,
+                  expr_kind kind, expr_t **out);
+/* After all expressions of the request: unused names/values. */
+int api_exprs_done(api_req *r, api_exprs *x);
+
+/* "Can not use both expression and non-expression parameters in the same request: ..."
+ * when `o` holds any of legacy[] and any of exprs[] (NULL-terminated lists). */
+int api_mixed_check(api_req *r, const json_t *o, const char *const *legacy,
+                    const char *const *exprs);
+
+/* ---- return values / capacity ---------------------------------------------------------- */
+
+typedef enum api_rv {
+    API_RV_NONE = 0,
+    API_RV_ALL_OLD,
+    API_RV_UPDATED_OLD,
+    API_RV_ALL_NEW,
+    API_RV_UPDATED_NEW,
+} api_rv;
+
+/* Parses o["ReturnValues"]; `allowed` is a bit mask of (1 << API_RV_*) valid for the op
+ * ("Return values set to invalid value"). */
+int api_rv_parse(api_req *r, const json_t *o, unsigned allowed, api_rv *out);
+/* Parses o["ReturnValuesOnConditionCheckFailure"]: *out_all_old true for ALL_OLD. */
+int api_rvoccf_parse(api_req *r, const json_t *o, bool *out_all_old);
+
+typedef enum api_rcc { API_RCC_NONE = 0, API_RCC_TOTAL, API_RCC_INDEXES } api_rcc;
+int api_rcc_parse(api_req *r, const json_t *o, api_rcc *out);
+
+/* Capacity consumed by one operation on one table, in half units (0.5 CU steps). */
+typedef struct api_cap {
+    const char *table;
+    uint64_t table_h;   /* half units on the table */
+    uint64_t read_h;    /* of which reads (for INDEXES breakdown of transactional ops) */
+    struct {
+        const char *name;
+        bool global;
+        uint64_t h;
+    } idx[STORE_MAX_INDEXES];
+    size_t n_idx;
+} api_cap;
+
+/* Read units for `bytes`: 4 KB units (min 1), in half units: strong = 2 per unit, eventual
+ * = 1 per unit. */
+uint64_t api_cap_read_h(uint64_t bytes, bool strong);
+/* Write units for `bytes`: 1 KB units (min 1), in half units (2 per unit). */
+uint64_t api_cap_write_h(uint64_t bytes);
+/* Adds the index write units of a write (old -> new item) on table t to cap: one write per
+ * index whose projection changes, two when the index key changes. */
+void api_cap_add_index_writes(api_cap *cap, const store_table *t, const av_t *old_item,
+                              const av_t *new_item);
+/* Adds `h` half units to the index named `name`. */
+void api_cap_add_index(api_cap *cap, const store_index *ix, uint64_t h);
+/* The ConsumedCapacity object for rcc (NULL for NONE): {"TableName","CapacityUnits"} and for
+ * INDEXES "Table" and "GlobalSecondaryIndexes" / "LocalSecondaryIndexes". */
+json_t *api_cap_json(const api_cap *cap, api_rcc rcc);
+
+/* ReturnItemCollectionMetrics: parses "SIZE" / "NONE". */
+int api_ricm_parse(api_req *r, const json_t *o, bool *out_size);
+/* {"ItemCollectionKey": {hash}, "SizeEstimateRangeGB": [0.0, 1.0]} for a table with LSIs,
+ * NULL otherwise. */
+json_t *api_ricm_json(api_req *r, const store_table *t, const av_t *key);
+/* True when the table has at least one LSI. */
+bool api_table_has_lsi(const store_table *t);
+
+/* ---- conditional writes (the store's apply callback) ----------------------------------- */
+
+typedef enum api_wkind { API_W_PUT = 0, API_W_UPDATE, API_W_DELETE, API_W_CHECK } api_wkind;
+
+/* What one write does; the ctx of api_write_apply.  Lives in the request arena or on the
+ * handler's stack (the handler waits while the committer runs apply). */
+typedef struct api_wctx {
+    api_wkind kind;
+    const store_table *t;
+    const av_t *key;     /* M with the key attributes (UPDATE: the base of a new item) */
+    const av_t *item;    /* PUT: the new item */
+    const expr_t *cond;  /* resolved condition, or NULL */
+    const expr_t *upd;   /* UPDATE: resolved update */
+    /* out (UPDATE) */
+    av_t new_item;       /* deep copy in the arena */
+    expr_t *updated;     /* the paths the update wrote (ReturnValues UPDATED_*) */
+} api_wctx;
+
+/* store_apply_fn: evaluates the condition against `old` (ERR_CONDITIONAL_CHECK_FAILED, "The
+ * conditional request failed"), then decides the new item: PUT the item, DELETE NULL, CHECK
+ * STORE_KEEP, UPDATE the update applied to old (or to the key when absent), size-checked. */
+int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, err_t *e);
+
+/* ---- legacy parameters (api_legacy.c) ------------------------------------------------- */
+
+/* Expected (+ ConditionalOperator) -> a resolved condition, or *out NULL when absent. */
+int api_legacy_expected(api_req *r, const json_t *o, expr_t **out);
+/* QueryFilter / ScanFilter (+ ConditionalOperator) as a filter. */
+int api_legacy_filter(api_req *r, const json_t *o, const char *param, expr_t **out);
+/* KeyConditions as a key condition. */
+int api_legacy_keyconds(api_req *r, const json_t *o, expr_t **out);
+/* AttributeUpdates as an update. */
+int api_legacy_updates(api_req *r, const json_t *o, expr_t **out);
+/* AttributesToGet as a projection (*out NULL when absent). */
+int api_legacy_attrs(api_req *r, const json_t *o, expr_t **out);
+
+#endif
