@@ -38,7 +38,10 @@ Helpers (import with `from conftest import make_table, raw_request, client_for`)
                 'hash' (the table's hash key is used).  extra kwargs go to create_table.
   raw_request(url, body, target='DynamoDB_20120810.ListTables', headers=None,
               method='POST', content_type='application/x-amz-json-1.0')
-                an unsigned raw HTTP request; body is bytes/str/obj (obj -> json.dumps).
+                a raw HTTP request; body is bytes/str/obj (obj -> json.dumps).  It carries
+                a syntactically valid but unverifiable SigV4 Authorization header (DUMMY_AUTH)
+                because DynamoDB Local rejects requests without one; pass
+                headers={'Authorization': None} to send none.
                 Returns (status, headers-dict with lower-case names, body bytes).
   client_for(url, key='x', secret='x', region='us-east-1')
                 another boto3 client (e.g. signed with real credentials).
@@ -206,6 +209,10 @@ def client_for(url, key="x", secret="x", region="us-east-1"):
         config=Config(retries={"max_attempts": 1}, connect_timeout=10, read_timeout=60))
 
 
+DUMMY_AUTH = ("AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_request, "
+              "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64)
+
+
 def raw_request(url, body, target="DynamoDB_20120810.ListTables", headers=None,
                 method="POST", content_type="application/x-amz-json-1.0", timeout=30):
     """One unsigned HTTP request.  Returns (status, {lower-name: value}, body bytes)."""
@@ -220,13 +227,14 @@ def raw_request(url, body, target="DynamoDB_20120810.ListTables", headers=None,
             data = body.encode()
         else:
             data = json.dumps(body).encode()
-        h = {}
+        h = {"Authorization": DUMMY_AUTH}
         if content_type:
             h["Content-Type"] = content_type
         if target:
             h["X-Amz-Target"] = target
         if headers:
             h.update(headers)
+        h = {k: v for k, v in h.items() if v is not None}
         conn.request(method, u.path or "/", body=data, headers=h)
         r = conn.getresponse()
         payload = r.read()

@@ -1,0 +1,558 @@
+/*
+ * sigv4 — SigV4 canonical request, string to sign, signing key and verification.
+ * Layer: server.  See sigv4.h; tests: tests/unit/server/test_sigv4.c (AWS's example
+ * vectors), tests/e2e/test_auth.py (boto3-signed requests).
+ *
+ * Invariants: every buffer is bounded (buf_t maximum / fixed arrays); signatures are
+ * compared in constant time; nothing here allocates beyond the caller's buffers.
+ */
+#include "server/sigv4.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#define SIGV4_ALGORITHM "AWS4-HMAC-SHA256"
+#define SIGV4_CANON_MAX ((size_t)64 << 10) /* canonical request / string-to-sign bound */
+
+static const char sigv4_hexd[] = "0123456789abcdef";
+
+static void sigv4_hex(const unsigned char *p, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = sigv4_hexd[p[i] >> 4];
+        out[2 * i + 1] = sigv4_hexd[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void sigv4_sha256_hex(const void *data, size_t n, char out[65])
+{
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256(data ? data : (const void *)"", n, md);
+    sigv4_hex(md, sizeof md, out);
+}
+
+static void sigv4_hmac(const void *key, size_t klen, const void *msg, size_t n,
+                       unsigned char out[32])
+{
+    unsigned int len = 32;
+    HMAC(EVP_sha256(), key, (int)klen, msg, n, out, &len);
+}
+
+void sigv4_signing_key(const char *secret, const char *date, const char *region,
+                       const char *service, unsigned char out[32])
+{
+    char k0[SIGV4_SECRET_MAX + 8];
+    int n = snprintf(k0, sizeof k0, "AWS4%s", secret);
+    if (n < 0 || (size_t)n >= sizeof k0)
+        n = (int)sizeof k0 - 1;
+    unsigned char a[32], b[32];
+    sigv4_hmac(k0, (size_t)n, date, strlen(date), a);
+    sigv4_hmac(a, 32, region, strlen(region), b);
+    sigv4_hmac(b, 32, service, strlen(service), a);
+    sigv4_hmac(a, 32, "aws4_request", 12, out);
+    OPENSSL_cleanse(k0, sizeof k0);
+    OPENSSL_cleanse(a, sizeof a);
+    OPENSSL_cleanse(b, sizeof b);
+}
+
+void sigv4_signature(const unsigned char key[32], const void *msg, size_t n, char out[65])
+{
+    unsigned char mac[32];
+    sigv4_hmac(key, 32, msg, n, mac);
+    sigv4_hex(mac, 32, out);
+}
+
+/* ---- dates ---------------------------------------------------------------------- */
+
+static int sigv4_digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+long long sigv4_parse_amz_date(const char *s)
+{
+    int y, mo, d, h, mi, se;
+    if (!s || strlen(s) != 16 || s[8] != 'T' || s[15] != 'Z')
+        return -1;
+    if (sigv4_digits(s, 4, &y) || sigv4_digits(s + 4, 2, &mo) || sigv4_digits(s + 6, 2, &d) ||
+        sigv4_digits(s + 9, 2, &h) || sigv4_digits(s + 11, 2, &mi) ||
+        sigv4_digits(s + 13, 2, &se))
+        return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+        return -1;
+    struct tm tm = {0};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = se;
+    return (long long)timegm(&tm);
+}
+
+void sigv4_format_amz_date(long long t, char out[17])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+/* RFC 1123 "Sun, 06 Nov 1994 08:49:37 GMT" -> seconds, or -1. */
+static long long sigv4_parse_http_date(const char *s)
+{
+    struct tm tm = {0};
+    const char *end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (!end || *end)
+        return -1;
+    return (long long)timegm(&tm);
+}
+
+/* ---- Authorization header ------------------------------------------------------- */
+
+static const char *sigv4_skip_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+/* Copies [p, p+n) into out (size cap) when it fits; -1 otherwise. */
+static int sigv4_copy(char *out, size_t cap, const char *p, size_t n)
+{
+    if (n >= cap)
+        return -1;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return 0;
+}
+
+int sigv4_parse_authorization(const char *value, sigv4_auth *out, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    const char *p = sigv4_skip_ws(value);
+    size_t alen = strlen(SIGV4_ALGORITHM);
+    if (strncmp(p, SIGV4_ALGORITHM, alen) != 0 || (p[alen] != ' ' && p[alen] != '\t'))
+        return err_set(e, ERR_INCOMPLETE_SIGNATURE,
+                       "Authorization header requires 'Credential' parameter. Authorization "
+                       "header requires 'Signature' parameter. Authorization header requires "
+                       "'SignedHeaders' parameter. Authorization=%.200s",
+                       value);
+    p += alen;
+    bool have_cred = false, have_sh = false, have_sig = false;
+    char cred[SIGV4_KEY_MAX + 3 * SIGV4_SCOPE_PART_MAX + 32] = "";
+    while (*p) {
+        p = sigv4_skip_ws(p);
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        if (!*p)
+            break;
+        const char *k = p;
+        while (*p && *p != '=' && *p != ',')
+            p++;
+        size_t klen = (size_t)(p - k);
+        while (klen && (k[klen - 1] == ' ' || k[klen - 1] == '\t'))
+            klen--;
+        if (*p != '=')
+            return err_set(e, ERR_INCOMPLETE_SIGNATURE,
+                           "'%.*s' not a valid key=value pair (missing equal-sign) in "
+                           "Authorization header: '%.200s'.",
+                           (int)klen, k, value);
+        p++;
+        const char *v = p;
+        while (*p && *p != ',')
+            p++;
+        size_t vlen = (size_t)(p - v);
+        while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+            vlen--;
+        if (klen == 10 && memcmp(k, "Credential", 10) == 0) {
+            if (sigv4_copy(cred, sizeof cred, v, vlen))
+                return err_set(e, ERR_INCOMPLETE_SIGNATURE, "Credential is too long.");
+            have_cred = true;
+        } else if (klen == 13 && memcmp(k, "SignedHeaders", 13) == 0) {
+            if (sigv4_copy(out->signed_headers, sizeof out->signed_headers, v, vlen))
+                return err_set(e, ERR_INCOMPLETE_SIGNATURE, "SignedHeaders is too long.");
+            have_sh = true;
+        } else if (klen == 9 && memcmp(k, "Signature", 9) == 0) {
+            /* A wrong-length signature is kept (truncated) and simply fails to match. */
+            if (vlen > 64)
+                vlen = 64;
+            for (size_t i = 0; i < vlen; i++)
+                out->signature[i] = (char)tolower((unsigned char)v[i]);
+            have_sig = true;
+        }
+    }
+    if (!have_cred || !have_sh || !have_sig) {
+        char msg[512];
+        int n = 0;
+        if (!have_cred)
+            n += snprintf(msg + n, sizeof msg - (size_t)n,
+                          "Authorization header requires 'Credential' parameter. ");
+        if (!have_sig)
+            n += snprintf(msg + n, sizeof msg - (size_t)n,
+                          "Authorization header requires 'Signature' parameter. ");
+        if (!have_sh)
+            snprintf(msg + n, sizeof msg - (size_t)n,
+                     "Authorization header requires 'SignedHeaders' parameter. ");
+        return err_set(e, ERR_INCOMPLETE_SIGNATURE, "%sAuthorization=%.200s", msg, value);
+    }
+    /* Credential = AKID/YYYYMMDD/region/service/aws4_request */
+    char *parts[5];
+    int np = 0;
+    char *c = cred;
+    parts[np++] = c;
+    for (; *c && np <= 5; c++)
+        if (*c == '/') {
+            *c = '\0';
+            if (np < 5)
+                parts[np] = c + 1;
+            np++;
+        }
+    if (np != 5 || strcmp(parts[4], "aws4_request") != 0 || strlen(parts[1]) != 8 ||
+        sigv4_copy(out->access_key, sizeof out->access_key, parts[0], strlen(parts[0])) ||
+        !out->access_key[0] ||
+        sigv4_copy(out->date, sizeof out->date, parts[1], 8) ||
+        sigv4_copy(out->region, sizeof out->region, parts[2], strlen(parts[2])) ||
+        sigv4_copy(out->service, sizeof out->service, parts[3], strlen(parts[3])))
+        return err_set(e, ERR_INCOMPLETE_SIGNATURE,
+                       "Credential should be scoped to a valid region, not '%.64s'. "
+                       "Credential should be scoped to correct service: 'dynamodb'. "
+                       "Credential should be scoped with a valid terminator: 'aws4_request', "
+                       "not '%.64s'.",
+                       np > 2 ? parts[2] : "", np > 4 ? parts[4] : "");
+    return 0;
+}
+
+/* ---- canonical request ---------------------------------------------------------- */
+
+static int sigv4_is_unreserved(unsigned char c)
+{
+    return isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
+}
+
+/* Percent-encodes (upper-case hex) all but unreserved characters (and '/' when keep_slash). */
+static int sigv4_uri_encode(buf_t *out, const char *s, size_t n, int keep_slash)
+{
+    static const char up[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int rc;
+        if (sigv4_is_unreserved(c) || (keep_slash && c == '/')) {
+            rc = buf_putc(out, c);
+        } else {
+            char enc[3] = {'%', up[c >> 4], up[c & 15]};
+            rc = buf_append(out, enc, 3);
+        }
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+const char *sigv4_header_get(const sigv4_request *req, const char *name)
+{
+    for (size_t i = 0; i < req->n_headers; i++)
+        if (strcasecmp(req->headers[i].name, name) == 0)
+            return req->headers[i].value;
+    return NULL;
+}
+
+/* Appends a header value trimmed, with runs of spaces collapsed to one. */
+static int sigv4_put_trimmed(buf_t *out, const char *v)
+{
+    while (*v == ' ' || *v == '\t')
+        v++;
+    size_t n = strlen(v);
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
+    int prev_space = 0;
+    for (size_t i = 0; i < n; i++) {
+        int sp = v[i] == ' ' || v[i] == '\t';
+        if (sp && prev_space)
+            continue;
+        int rc = buf_putc(out, sp ? ' ' : (unsigned char)v[i]);
+        if (rc)
+            return rc;
+        prev_space = sp;
+    }
+    return 0;
+}
+
+typedef struct sigv4_qp {
+    char *k;
+    size_t klen;
+    char *v;
+    size_t vlen;
+} sigv4_qp;
+
+static int sigv4_qp_cmp(const void *a, const void *b)
+{
+    const sigv4_qp *x = a, *y = b;
+    size_t n = x->klen < y->klen ? x->klen : y->klen;
+    int c = memcmp(x->k, y->k, n);
+    if (c || x->klen != y->klen)
+        return c ? c : (x->klen < y->klen ? -1 : 1);
+    n = x->vlen < y->vlen ? x->vlen : y->vlen;
+    c = memcmp(x->v, y->v, n);
+    if (c || x->vlen != y->vlen)
+        return c ? c : (x->vlen < y->vlen ? -1 : 1);
+    return 0;
+}
+
+static int sigv4_canonical_query(const sigv4_request *req, buf_t *out)
+{
+    if (req->n_params == 0)
+        return 0;
+    int rc = ERR_NOMEM;
+    sigv4_qp *qp = calloc(req->n_params, sizeof *qp);
+    buf_t tmp;
+    buf_init(&tmp, SIGV4_CANON_MAX);
+    if (!qp)
+        goto done;
+    for (size_t i = 0; i < req->n_params; i++) {
+        const char *k = req->params[i].name, *v = req->params[i].value ? req->params[i].value : "";
+        buf_reset(&tmp);
+        if ((rc = sigv4_uri_encode(&tmp, k, strlen(k), 0)))
+            goto done;
+        qp[i].klen = tmp.len;
+        qp[i].k = tmp.len ? strndup((const char *)tmp.data, tmp.len) : strdup("");
+        buf_reset(&tmp);
+        if ((rc = sigv4_uri_encode(&tmp, v, strlen(v), 0)))
+            goto done;
+        qp[i].vlen = tmp.len;
+        qp[i].v = tmp.len ? strndup((const char *)tmp.data, tmp.len) : strdup("");
+        rc = ERR_NOMEM;
+        if (!qp[i].k || !qp[i].v)
+            goto done;
+    }
+    qsort(qp, req->n_params, sizeof *qp, sigv4_qp_cmp);
+    for (size_t i = 0; i < req->n_params; i++) {
+        if ((i && (rc = buf_putc(out, '&'))) || (rc = buf_append(out, qp[i].k, qp[i].klen)) ||
+            (rc = buf_putc(out, '=')) || (rc = buf_append(out, qp[i].v, qp[i].vlen)))
+            goto done;
+    }
+    rc = 0;
+done:
+    if (qp)
+        for (size_t i = 0; i < req->n_params; i++) {
+            free(qp[i].k);
+            free(qp[i].v);
+        }
+    free(qp);
+    buf_fini(&tmp);
+    return rc;
+}
+
+int sigv4_canonical_request(const sigv4_request *req, const char *signed_headers, buf_t *out,
+                            err_t *e)
+{
+    int rc;
+    buf_t once;
+    buf_init(&once, SIGV4_CANON_MAX);
+    /* method */
+    if ((rc = buf_printf(out, "%s\n", req->method)))
+        goto nomem;
+    /* URI: each segment URI-encoded twice (every service but S3). */
+    {
+        const char *path = req->path && req->path[0] ? req->path : "/";
+        if ((rc = sigv4_uri_encode(&once, path, strlen(path), 1)) ||
+            (rc = sigv4_uri_encode(out, (const char *)once.data, once.len, 1)) ||
+            (rc = buf_putc(out, '\n')))
+            goto nomem;
+    }
+    /* query */
+    if ((rc = sigv4_canonical_query(req, out)) || (rc = buf_putc(out, '\n')))
+        goto nomem;
+    /* canonical headers, in the order of the SignedHeaders list */
+    for (const char *p = signed_headers; *p;) {
+        const char *q = strchr(p, ';');
+        size_t n = q ? (size_t)(q - p) : strlen(p);
+        char name[256];
+        if (n == 0 || n >= sizeof name) {
+            rc = err_set(e, ERR_INCOMPLETE_SIGNATURE, "Invalid SignedHeaders list '%.200s'.",
+                         signed_headers);
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++)
+            name[i] = (char)tolower((unsigned char)p[i]);
+        name[n] = '\0';
+        if ((rc = buf_printf(out, "%s:", name)))
+            goto nomem;
+        int found = 0;
+        for (size_t i = 0; i < req->n_headers; i++) {
+            if (strcasecmp(req->headers[i].name, name) != 0)
+                continue;
+            if ((found && (rc = buf_putc(out, ','))) ||
+                (rc = sigv4_put_trimmed(out, req->headers[i].value)))
+                goto nomem;
+            found = 1;
+        }
+        if (!found) {
+            rc = err_set(e, ERR_INCOMPLETE_SIGNATURE,
+                         "Header '%s' is listed in SignedHeaders but missing from the request.",
+                         name);
+            goto done;
+        }
+        if ((rc = buf_putc(out, '\n')))
+            goto nomem;
+        p += n;
+        if (*p == ';')
+            p++;
+    }
+    if ((rc = buf_putc(out, '\n')))
+        goto nomem;
+    /* signed headers, lower-cased */
+    for (const char *p = signed_headers; *p; p++)
+        if ((rc = buf_putc(out, (unsigned char)tolower((unsigned char)*p))))
+            goto nomem;
+    {
+        char h[65];
+        sigv4_sha256_hex(req->body, req->body_len, h);
+        if ((rc = buf_printf(out, "\n%s", h)))
+            goto nomem;
+    }
+    rc = 0;
+    goto done;
+nomem:
+    rc = err_set(e, ERR_NOMEM, "canonical request too large");
+done:
+    buf_fini(&once);
+    return rc;
+}
+
+int sigv4_string_to_sign(const char *amz_date, const char *scope, const void *canonical,
+                         size_t canonical_len, buf_t *out, err_t *e)
+{
+    char h[65];
+    sigv4_sha256_hex(canonical, canonical_len, h);
+    if (buf_printf(out, "%s\n%s\n%s\n%s", SIGV4_ALGORITHM, amz_date, scope, h))
+        return err_set(e, ERR_NOMEM, "string to sign too large");
+    return 0;
+}
+
+/* ---- verification --------------------------------------------------------------- */
+
+#define SIGV4_TXT_MISMATCH                                                                  \
+    "The request signature we calculated does not match the signature you provided. Check " \
+    "your AWS Secret Access Key and signing method. Consult the service documentation for " \
+    "details."
+
+int sigv4_verify(const sigv4_request *req, const sigv4_creds *creds, long long now,
+                 sigv4_auth *out_auth, err_t *e)
+{
+    int rc;
+    sigv4_auth auth;
+    buf_t canon, sts;
+    buf_init(&canon, SIGV4_CANON_MAX);
+    buf_init(&sts, SIGV4_CANON_MAX);
+    const char *hdr = sigv4_header_get(req, "Authorization");
+    if (!hdr || !*hdr) {
+        rc = err_set(e, ERR_MISSING_AUTH_TOKEN, "Request is missing Authentication Token");
+        goto done;
+    }
+    if ((rc = sigv4_parse_authorization(hdr, &auth, e)))
+        goto done;
+    /* request time: X-Amz-Date, else Date */
+    char amz_date[17];
+    long long t;
+    const char *xd = sigv4_header_get(req, "X-Amz-Date");
+    if (xd) {
+        t = sigv4_parse_amz_date(xd);
+        if (t < 0) {
+            rc = err_set(e, ERR_INCOMPLETE_SIGNATURE,
+                         "Date must be in ISO-8601 'basic format'. Got '%.64s'. See "
+                         "http://en.wikipedia.org/wiki/ISO_8601",
+                         xd);
+            goto done;
+        }
+        snprintf(amz_date, sizeof amz_date, "%s", xd);
+    } else {
+        const char *d = sigv4_header_get(req, "Date");
+        t = d ? sigv4_parse_http_date(d) : -1;
+        if (t < 0) {
+            rc = err_set(e, ERR_INCOMPLETE_SIGNATURE,
+                         "Authorization header requires existence of either a 'X-Amz-Date' or "
+                         "a 'Date' header. Authorization=%.200s",
+                         hdr);
+            goto done;
+        }
+        sigv4_format_amz_date(t, amz_date);
+    }
+    const char *secret = sigv4_creds_secret(creds, auth.access_key);
+    if (!secret) {
+        rc = err_set(e, ERR_UNRECOGNIZED_CLIENT,
+                     "The security token included in the request is invalid.");
+        goto done;
+    }
+    if (t < now - SIGV4_MAX_SKEW_SECONDS) {
+        char lim[17], nw[17];
+        sigv4_format_amz_date(now - SIGV4_MAX_SKEW_SECONDS, lim);
+        sigv4_format_amz_date(now, nw);
+        rc = err_set(e, ERR_INVALID_SIGNATURE,
+                     "Signature expired: %s is now earlier than %s (%s - 15 min.)", amz_date,
+                     lim, nw);
+        goto done;
+    }
+    if (t > now + SIGV4_MAX_SKEW_SECONDS) {
+        char lim[17], nw[17];
+        sigv4_format_amz_date(now + SIGV4_MAX_SKEW_SECONDS, lim);
+        sigv4_format_amz_date(now, nw);
+        rc = err_set(e, ERR_INVALID_SIGNATURE,
+                     "Signature not yet current: %s is still later than %s (%s + 15 min.)",
+                     amz_date, lim, nw);
+        goto done;
+    }
+    if (memcmp(auth.date, amz_date, 8) != 0) {
+        rc = err_set(e, ERR_INVALID_SIGNATURE,
+                     "Date in Credential scope does not match YYYYMMDD from ISO-8601 version "
+                     "of date from HTTP: '%s' != '%.8s', from '%s'.",
+                     auth.date, amz_date, amz_date);
+        goto done;
+    }
+    if (strcmp(auth.service, "dynamodb") != 0) {
+        rc = err_set(e, ERR_INVALID_SIGNATURE,
+                     "Credential should be scoped to correct service: 'dynamodb'. ");
+        goto done;
+    }
+    if ((rc = sigv4_canonical_request(req, auth.signed_headers, &canon, e)))
+        goto done;
+    char scope[8 + 2 * SIGV4_SCOPE_PART_MAX + 32];
+    snprintf(scope, sizeof scope, "%s/%s/%s/aws4_request", auth.date, auth.region, auth.service);
+    if ((rc = sigv4_string_to_sign(amz_date, scope, canon.data, canon.len, &sts, e)))
+        goto done;
+    unsigned char key[32];
+    char sig[65];
+    sigv4_signing_key(secret, auth.date, auth.region, auth.service, key);
+    sigv4_signature(key, sts.data, sts.len, sig);
+    OPENSSL_cleanse(key, sizeof key);
+    if (CRYPTO_memcmp(sig, auth.signature, 64) != 0) {
+        rc = err_set(e, ERR_INVALID_SIGNATURE, SIGV4_TXT_MISMATCH);
+        goto done;
+    }
+    if (out_auth)
+        *out_auth = auth;
+    rc = 0;
+done:
+    buf_fini(&sts);
+    buf_fini(&canon);
+    return rc;
+}

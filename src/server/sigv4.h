@@ -1,0 +1,131 @@
+/*
+ * sigv4 — AWS Signature Version 4 verification for the DynamoDB endpoint.  Layer: server.
+ *
+ * Implements the header form of SigV4 as AWS documents it
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html):
+ *   canonical request = METHOD \n canonical URI \n canonical query \n canonical headers \n
+ *                       signed headers \n hex(sha256(payload))
+ *   string to sign    = "AWS4-HMAC-SHA256" \n amz-date \n scope \n hex(sha256(canonical request))
+ *   signing key       = HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request")
+ *   signature         = hex(HMAC(signing key, string to sign))
+ * The pieces are public so tests can check them against AWS's documented example vectors.
+ *
+ * Credentials (creds.c): a set of (access key id, secret) pairs loaded once at start-up and
+ * read-only afterwards (thread-safe to read).  Owner: whoever calls sigv4_creds_new.
+ *
+ * Error texts are DynamoDB's (MissingAuthenticationTokenException, UnrecognizedClientException,
+ * InvalidSignatureException, IncompleteSignatureException), all HTTP 400.
+ */
+#ifndef DDB_SERVER_SIGV4_H
+#define DDB_SERVER_SIGV4_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+
+#define SIGV4_KEY_MAX 128       /* access key id bytes */
+#define SIGV4_SECRET_MAX 256
+#define SIGV4_SCOPE_PART_MAX 64 /* region / service */
+#define SIGV4_SIGNED_HEADERS_MAX 2048
+#define SIGV4_MAX_SKEW_SECONDS (15 * 60)
+
+/* The parsed Authorization header:
+ * "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/iam/aws4_request,
+ *  SignedHeaders=content-type;host;x-amz-date, Signature=5d67...". */
+typedef struct sigv4_auth {
+    char access_key[SIGV4_KEY_MAX + 1];
+    char date[9];                               /* YYYYMMDD from the scope */
+    char region[SIGV4_SCOPE_PART_MAX + 1];
+    char service[SIGV4_SCOPE_PART_MAX + 1];
+    char signed_headers[SIGV4_SIGNED_HEADERS_MAX + 1]; /* "content-type;host;x-amz-date" */
+    char signature[65];                         /* lower-case hex */
+} sigv4_auth;
+
+/* One request header as received (name in any case, value untrimmed; borrowed). */
+typedef struct sigv4_header {
+    const char *name;
+    const char *value;
+} sigv4_header;
+
+/* One query parameter, already percent-decoded (borrowed; value may be NULL = ""). */
+typedef struct sigv4_param {
+    const char *name;
+    const char *value;
+} sigv4_param;
+
+/* What the verifier needs of a request (all borrowed). */
+typedef struct sigv4_request {
+    const char *method;          /* "POST" */
+    const char *path;            /* decoded path, "/" */
+    const sigv4_param *params;   /* decoded query parameters, any order */
+    size_t n_params;
+    const sigv4_header *headers; /* every header; repeated names are joined with ',' */
+    size_t n_headers;
+    const void *body;
+    size_t body_len;
+} sigv4_request;
+
+/* ---- building blocks (for tests and for the verifier) ----------------------------- */
+
+/* Lower-case hex SHA-256 of the bytes. */
+void sigv4_sha256_hex(const void *data, size_t n, char out[65]);
+/* Parses an Authorization header.  Only "AWS4-HMAC-SHA256" is accepted.
+ * ERR_INCOMPLETE_SIGNATURE (another scheme, missing Credential/SignedHeaders/Signature, bad
+ * scope) with DynamoDB's text. */
+int sigv4_parse_authorization(const char *value, sigv4_auth *out, err_t *e);
+/* Appends the canonical request for `req`, signing the headers named in signed_headers
+ * (";"-separated, lower-case).  ERR_NOMEM past the buffer's maximum; ERR_INCOMPLETE_SIGNATURE
+ * when a signed header is absent. */
+int sigv4_canonical_request(const sigv4_request *req, const char *signed_headers, buf_t *out,
+                            err_t *e);
+/* Appends the string to sign.  scope = "date/region/service/aws4_request". */
+int sigv4_string_to_sign(const char *amz_date, const char *scope, const void *canonical,
+                         size_t canonical_len, buf_t *out, err_t *e);
+/* Derives the signing key. */
+void sigv4_signing_key(const char *secret, const char *date, const char *region,
+                       const char *service, unsigned char out[32]);
+/* hex(HMAC-SHA256(key, msg)). */
+void sigv4_signature(const unsigned char key[32], const void *msg, size_t n, char out[65]);
+/* Parses "YYYYMMDDTHHMMSSZ" into seconds since the epoch; -1 when malformed. */
+long long sigv4_parse_amz_date(const char *s);
+/* Formats seconds since the epoch as "YYYYMMDDTHHMMSSZ". */
+void sigv4_format_amz_date(long long t, char out[17]);
+
+/* ---- credentials (creds.c) -------------------------------------------------------- */
+
+typedef struct sigv4_creds sigv4_creds;
+
+/* An empty set.  ERR_NOMEM. */
+int sigv4_creds_new(sigv4_creds **out, err_t *e);
+/* Accepts NULL. */
+void sigv4_creds_free(sigv4_creds *c);
+/* Adds (or replaces) a key.  ERR_VALIDATION for an empty/oversized key or secret. */
+int sigv4_creds_add(sigv4_creds *c, const char *access_key, const char *secret, err_t *e);
+/* Loads lines "ACCESS_KEY_ID SECRET" (whitespace-separated; blank lines and lines starting
+ * with '#' ignored).  ERR_IO (cannot read), ERR_VALIDATION (bad line, with its number). */
+int sigv4_creds_load_file(sigv4_creds *c, const char *path, err_t *e);
+/* Number of keys. */
+size_t sigv4_creds_count(const sigv4_creds *c);
+/* The secret for a key (borrowed, valid while c lives), or NULL. */
+const char *sigv4_creds_secret(const sigv4_creds *c, const char *access_key);
+
+/* ---- verification ---------------------------------------------------------------- */
+
+/* Verifies a request against the credentials at time `now` (seconds since the epoch).
+ * On success fills *out_auth (may be NULL).  Errors (DynamoDB's texts):
+ *   ERR_MISSING_AUTH_TOKEN    no Authorization header
+ *   ERR_INCOMPLETE_SIGNATURE  malformed Authorization header / no X-Amz-Date or Date
+ *   ERR_UNRECOGNIZED_CLIENT   unknown access key id
+ *   ERR_INVALID_SIGNATURE     signature mismatch, or "Signature expired: ..." /
+ *                             "Signature not yet current: ..." (more than 15 min of skew)
+ *   ERR_NOMEM */
+int sigv4_verify(const sigv4_request *req, const sigv4_creds *creds, long long now,
+                 sigv4_auth *out_auth, err_t *e);
+
+/* Finds a header by case-insensitive name (first occurrence), or NULL. */
+const char *sigv4_header_get(const sigv4_request *req, const char *name);
+
+#endif

@@ -1,0 +1,283 @@
+/*
+ * test_sigv4 — SigV4 pieces against AWS's documented example vectors, and verification of a
+ * botocore-signed DynamoDB request (vector generated with botocore's SigV4Auth, an
+ * independent implementation).  Also the credentials file parser.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server/sigv4.h"
+
+static const char *AWS_SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+static void hex32(const unsigned char k[32], char out[65])
+{
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", k[i]);
+}
+
+/* AWS "Examples of how to derive a signing key for Signature Version 4". */
+static void test_signing_key_doc_example(void **state)
+{
+    (void)state;
+    unsigned char k[32];
+    char hx[65];
+    sigv4_signing_key(AWS_SECRET, "20120215", "us-east-1", "iam", k);
+    hex32(k, hx);
+    assert_string_equal(hx, "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
+    sigv4_signing_key(AWS_SECRET, "20150830", "us-east-1", "iam", k);
+    hex32(k, hx);
+    assert_string_equal(hx, "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
+}
+
+static void test_sha256_empty(void **state)
+{
+    (void)state;
+    char h[65];
+    sigv4_sha256_hex("", 0, h);
+    assert_string_equal(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+/* AWS's IAM ListUsers example (GET with a query string, SigV4 documentation):
+ * canonical request hash f536975d..., signature 5d672d79... */
+static const sigv4_param iam_params[] = {{"Version", "2010-05-08"}, {"Action", "ListUsers"}};
+static const sigv4_header iam_headers[] = {
+    {"Host", "iam.amazonaws.com"},
+    {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
+    {"X-Amz-Date", "20150830T123600Z"},
+};
+
+static void test_iam_example(void **state)
+{
+    (void)state;
+    sigv4_request req = {.method = "GET", .path = "/", .params = iam_params, .n_params = 2,
+                         .headers = iam_headers, .n_headers = 3, .body = "", .body_len = 0};
+    buf_t canon, sts;
+    buf_init(&canon, 0);
+    buf_init(&sts, 0);
+    err_t e = {0};
+    assert_int_equal(sigv4_canonical_request(&req, "content-type;host;x-amz-date", &canon, &e),
+                     0);
+    const char *expect_canon =
+        "GET\n/\nAction=ListUsers&Version=2010-05-08\n"
+        "content-type:application/x-www-form-urlencoded; charset=utf-8\n"
+        "host:iam.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
+        "content-type;host;x-amz-date\n"
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    assert_int_equal(canon.len, strlen(expect_canon));
+    assert_memory_equal(canon.data, expect_canon, canon.len);
+    char h[65];
+    sigv4_sha256_hex(canon.data, canon.len, h);
+    assert_string_equal(h, "f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59");
+    assert_int_equal(sigv4_string_to_sign("20150830T123600Z",
+                                          "20150830/us-east-1/iam/aws4_request", canon.data,
+                                          canon.len, &sts, &e),
+                     0);
+    const char *expect_sts = "AWS4-HMAC-SHA256\n20150830T123600Z\n"
+                             "20150830/us-east-1/iam/aws4_request\n"
+                             "f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59";
+    assert_int_equal(sts.len, strlen(expect_sts));
+    assert_memory_equal(sts.data, expect_sts, sts.len);
+    unsigned char k[32];
+    char sig[65];
+    sigv4_signing_key(AWS_SECRET, "20150830", "us-east-1", "iam", k);
+    sigv4_signature(k, sts.data, sts.len, sig);
+    assert_string_equal(sig, "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7");
+    buf_fini(&canon);
+    buf_fini(&sts);
+}
+
+static void test_parse_authorization(void **state)
+{
+    (void)state;
+    sigv4_auth a;
+    err_t e = {0};
+    assert_int_equal(
+        sigv4_parse_authorization(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, "
+            "SignedHeaders=content-type;host;x-amz-date, "
+            "Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",
+            &a, &e),
+        0);
+    assert_string_equal(a.access_key, "AKIDEXAMPLE");
+    assert_string_equal(a.date, "20150830");
+    assert_string_equal(a.region, "us-east-1");
+    assert_string_equal(a.service, "iam");
+    assert_string_equal(a.signed_headers, "content-type;host;x-amz-date");
+    assert_string_equal(a.signature,
+                        "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7");
+
+    static const struct {
+        const char *name, *hdr, *msg_prefix;
+    } bad[] = {
+        {"other scheme", "Bearer abc", "Authorization header requires 'Credential'"},
+        {"no signature", "AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, SignedHeaders=host",
+         "Authorization header requires 'Signature' parameter."},
+        {"short scope", "AWS4-HMAC-SHA256 Credential=A/20150830/r, SignedHeaders=host, Signature=00",
+         "Credential should be scoped"},
+        {"no equals", "AWS4-HMAC-SHA256 garbage", "'garbage' not a valid key=value pair"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err_clear(&e);
+        int rc = sigv4_parse_authorization(bad[i].hdr, &a, &e);
+        if (rc != ERR_INCOMPLETE_SIGNATURE)
+            fail_msg("%s: rc %d", bad[i].name, rc);
+        if (strncmp(e.msg, bad[i].msg_prefix, strlen(bad[i].msg_prefix)) != 0)
+            fail_msg("%s: message %s", bad[i].name, e.msg);
+    }
+}
+
+static void test_amz_date(void **state)
+{
+    (void)state;
+    long long t = sigv4_parse_amz_date("20150830T123600Z");
+    assert_int_equal(t, 1440938160LL);
+    char s[17];
+    sigv4_format_amz_date(t, s);
+    assert_string_equal(s, "20150830T123600Z");
+    assert_int_equal(sigv4_parse_amz_date("20150830T1236Z"), -1);
+    assert_int_equal(sigv4_parse_amz_date("2015083OT123600Z"), -1);
+    assert_int_equal(sigv4_parse_amz_date(NULL), -1);
+}
+
+/* A DynamoDB DescribeTable request signed by botocore at 2026-11-26T12:00:00Z. */
+#define DDB_BODY "{\"TableName\":\"Music\"}"
+#define DDB_SIG "0790cd70ebdc59fc15c6d2216a9dcabdb5bfbe3dbe29785e6d9d222acd3e2e6b"
+#define DDB_AUTH(sig)                                                                      \
+    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/us-east-1/dynamodb/aws4_request, "  \
+    "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=" sig
+
+static sigv4_request ddb_req(sigv4_header *h, const char *auth, const char *date)
+{
+    h[0] = (sigv4_header){"host", "127.0.0.1:8000"};
+    h[1] = (sigv4_header){"Content-Type", "application/x-amz-json-1.0"};
+    h[2] = (sigv4_header){"X-Amz-Target", "DynamoDB_20120810.DescribeTable"};
+    h[3] = (sigv4_header){"X-Amz-Date", date};
+    h[4] = (sigv4_header){"Authorization", auth};
+    return (sigv4_request){.method = "POST", .path = "/", .headers = h,
+                           .n_headers = auth ? 5 : 4, .body = DDB_BODY,
+                           .body_len = strlen(DDB_BODY)};
+}
+
+static void test_verify_botocore(void **state)
+{
+    (void)state;
+    sigv4_creds *c;
+    err_t e = {0};
+    assert_int_equal(sigv4_creds_new(&c, &e), 0);
+    assert_int_equal(sigv4_creds_add(c, "AKIDEXAMPLE", AWS_SECRET, &e), 0);
+    long long now = sigv4_parse_amz_date("20261126T120500Z");
+    sigv4_header h[5];
+    sigv4_auth a;
+
+    sigv4_request r = ddb_req(h, DDB_AUTH(DDB_SIG), "20261126T120000Z");
+    assert_int_equal(sigv4_verify(&r, c, now, &a, &e), 0);
+    assert_string_equal(a.access_key, "AKIDEXAMPLE");
+    assert_string_equal(a.region, "us-east-1");
+
+    /* header names in another case and extra spaces in a value still verify */
+    h[1] = (sigv4_header){"content-TYPE", "  application/x-amz-json-1.0 "};
+    err_clear(&e);
+    assert_int_equal(sigv4_verify(&r, c, now, NULL, &e), 0);
+
+    /* tampered body */
+    r.body = "{\"TableName\":\"Musik\"}";
+    err_clear(&e);
+    assert_int_equal(sigv4_verify(&r, c, now, NULL, &e), ERR_INVALID_SIGNATURE);
+    assert_string_equal(e.msg, "The request signature we calculated does not match the "
+                               "signature you provided. Check your AWS Secret Access Key and "
+                               "signing method. Consult the service documentation for details.");
+
+    /* wrong secret */
+    sigv4_creds *c2;
+    assert_int_equal(sigv4_creds_new(&c2, &e), 0);
+    assert_int_equal(sigv4_creds_add(c2, "AKIDEXAMPLE", "other", &e), 0);
+    r = ddb_req(h, DDB_AUTH(DDB_SIG), "20261126T120000Z");
+    err_clear(&e);
+    assert_int_equal(sigv4_verify(&r, c2, now, NULL, &e), ERR_INVALID_SIGNATURE);
+    sigv4_creds_free(c2);
+
+    /* unknown key */
+    r = ddb_req(h, "AWS4-HMAC-SHA256 Credential=NOPE/20261126/us-east-1/dynamodb/aws4_request, "
+                   "SignedHeaders=host, Signature=" DDB_SIG,
+                "20261126T120000Z");
+    err_clear(&e);
+    assert_int_equal(sigv4_verify(&r, c, now, NULL, &e), ERR_UNRECOGNIZED_CLIENT);
+    assert_string_equal(e.msg, "The security token included in the request is invalid.");
+
+    /* missing */
+    r = ddb_req(h, NULL, "20261126T120000Z");
+    err_clear(&e);
+    assert_int_equal(sigv4_verify(&r, c, now, NULL, &e), ERR_MISSING_AUTH_TOKEN);
+    assert_string_equal(e.msg, "Request is missing Authentication Token");
+
+    /* expired: 20 minutes later */
+    r = ddb_req(h, DDB_AUTH(DDB_SIG), "20261126T120000Z");
+    err_clear(&e);
+    assert_int_equal(sigv4_verify(&r, c, now + 15 * 60, NULL, &e), ERR_INVALID_SIGNATURE);
+    assert_string_equal(e.msg, "Signature expired: 20261126T120000Z is now earlier than "
+                               "20261126T120500Z (20261126T122000Z - 15 min.)");
+    /* from the future */
+    err_clear(&e);
+    assert_int_equal(sigv4_verify(&r, c, now - 25 * 60, NULL, &e), ERR_INVALID_SIGNATURE);
+    assert_string_equal(e.msg, "Signature not yet current: 20261126T120000Z is still later than "
+                               "20261126T115500Z (20261126T114000Z + 15 min.)");
+    sigv4_creds_free(c);
+}
+
+static void test_creds_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_sigv4_credsXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = "# keys\n\nAKID1 secret1\n  AKID2\tsecret/2+x  \r\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    sigv4_creds *c;
+    err_t e = {0};
+    assert_int_equal(sigv4_creds_new(&c, &e), 0);
+    assert_int_equal(sigv4_creds_load_file(c, path, &e), 0);
+    assert_int_equal(sigv4_creds_count(c), 2);
+    assert_string_equal(sigv4_creds_secret(c, "AKID1"), "secret1");
+    assert_string_equal(sigv4_creds_secret(c, "AKID2"), "secret/2+x");
+    assert_null(sigv4_creds_secret(c, "AKID3"));
+    sigv4_creds_free(c);
+
+    FILE *f = fopen(path, "w");
+    fputs("AKID1 secret1\nonlyonefield\n", f);
+    fclose(f);
+    assert_int_equal(sigv4_creds_new(&c, &e), 0);
+    err_clear(&e);
+    assert_int_equal(sigv4_creds_load_file(c, path, &e), ERR_VALIDATION);
+    assert_non_null(strstr(e.msg, ":2:"));
+    sigv4_creds_free(c);
+    unlink(path);
+
+    assert_int_equal(sigv4_creds_new(&c, &e), 0);
+    err_clear(&e);
+    assert_int_equal(sigv4_creds_load_file(c, "/nonexistent/creds", &e), ERR_IO);
+    sigv4_creds_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_signing_key_doc_example),
+        cmocka_unit_test(test_sha256_empty),
+        cmocka_unit_test(test_iam_example),
+        cmocka_unit_test(test_parse_authorization),
+        cmocka_unit_test(test_amz_date),
+        cmocka_unit_test(test_verify_botocore),
+        cmocka_unit_test(test_creds_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
