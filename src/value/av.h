@@ -90,6 +90,22 @@ av_t av_make_n_canonical(const char *p, size_t len); /* borrows p; must already 
 av_t av_make_bool(bool b);
 av_t av_make_null(void);
 
+/* Added helpers (value layer, engineer "value"). */
+/* N from any DynamoDB number text: canonicalises (num_canonical) into the arena.
+ * ERR_VALIDATION with DynamoDB's number message (recorded in e); ERR_NOMEM. */
+int av_make_n(arena_t *a, const char *p, size_t len, av_t *out, err_t *e);
+/* Containers over caller-built arrays (borrowed: the arrays must outlive the value). */
+av_t av_make_m(av_kv *kv, size_t n);
+av_t av_make_list(av_type t, av_t *items, size_t n); /* t = AV_L, AV_SS, AV_NS or AV_BS */
+/* A copy of map m (shallow: member values are shared) with member (name,len) set to *v
+ * (replaced in place if present, else appended).  Arrays in the arena.  ERR_NOMEM. */
+int av_map_set(arena_t *a, const av_t *m, const char *name, size_t len, const av_t *v,
+               av_t *out);
+/* A copy of map m without member (name,len) (a plain copy if absent).  ERR_NOMEM. */
+int av_map_del(arena_t *a, const av_t *m, const char *name, size_t len, av_t *out);
+/* True if set s (SS/NS/BS) holds a member equal to scalar x (N compares numerically). */
+bool av_set_contains(const av_t *s, const av_t *x);
+
 /* Map access: the member named (name,len), or NULL.  Linear in the member count. */
 const av_t *av_map_get(const av_t *m, const char *name, size_t len);
 const av_t *av_map_gets(const av_t *m, const char *name); /* NUL-terminated name */

@@ -1,0 +1,778 @@
+/*
+ * av — DynamoDB attribute values: constructors, equality, ordering, deep copy, item size,
+ * UTF-8 validation and the binary storage codec.  Layer: value.  See av.h.
+ *
+ * Invariants: values are immutable trees; nothing here frees piecemeal (arena or borrowed
+ * memory).  Equality follows DynamoDB (N numerically, sets as sets, maps by member).
+ *
+ * Item size follows "DynamoDB item sizes and formats"
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html),
+ * with the exact number and container rules measured against DynamoDB Local by bisecting the
+ * 400 KB item limit (tests/unit/value/test_av.c pins them):
+ *   S: UTF-8 bytes; B: raw bytes; BOOL/NULL: 1;
+ *   N: 1 + number of base-100 digit pairs (aligned at the decimal point) from the first to
+ *      the last non-zero pair, +1 more if negative; zero is 1 ("1.1" = 3, "12.34" = 3,
+ *      "1.234" = 4, "100" = 2, "-1" = 3);
+ *   L/M: 3 + per element 1 + element size (+ name bytes for M);
+ *   SS/NS/BS: sum of member sizes, no overhead;
+ *   item: sum over attributes of name bytes + value size.
+ *
+ * Storage codec (AV_CODEC_VERSION 1):
+ *   blob   := version(1 byte) value
+ *   value  := tag(1 byte) body
+ *   S/N/B  := varint len, bytes            BOOL := tag only (AVC_TRUE / AVC_FALSE)
+ *   NULL   := tag only                     M    := varint n, n * (varint len, name, value)
+ *   L      := varint n, n * value          SS/NS/BS := varint n, n * (varint len, bytes)
+ * varint = LEB128, at most 10 bytes.  Decoding rejects anything malformed with ERR_INTERNAL.
+ */
+#include "av.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "num.h"
+
+/* ---------------------------------------------------------------- type names */
+
+static const char *const av_names[] = {
+    [AV_NONE] = "", [AV_S] = "S",   [AV_N] = "N",   [AV_B] = "B",   [AV_BOOL] = "BOOL",
+    [AV_NULL] = "NULL", [AV_M] = "M", [AV_L] = "L", [AV_SS] = "SS", [AV_NS] = "NS",
+    [AV_BS] = "BS",
+};
+
+const char *av_type_name(av_type t)
+{
+    if ((unsigned)t > AV_BS)
+        return "";
+    return av_names[t];
+}
+
+av_type av_type_from_name(const char *s, size_t len)
+{
+    for (int t = AV_S; t <= AV_BS; t++) {
+        size_t n = strlen(av_names[t]);
+        if (n == len && memcmp(s, av_names[t], n) == 0)
+            return (av_type)t;
+    }
+    return AV_NONE;
+}
+
+/* ---------------------------------------------------------------- constructors */
+
+av_t av_make_s(const char *p, size_t len)
+{
+    av_t v = {.type = AV_S};
+    v.u.str.ptr = p;
+    v.u.str.len = len;
+    return v;
+}
+
+av_t av_make_b(const char *p, size_t len)
+{
+    av_t v = {.type = AV_B};
+    v.u.str.ptr = p;
+    v.u.str.len = len;
+    return v;
+}
+
+av_t av_make_n_canonical(const char *p, size_t len)
+{
+    av_t v = {.type = AV_N};
+    v.u.str.ptr = p;
+    v.u.str.len = len;
+    return v;
+}
+
+av_t av_make_bool(bool b)
+{
+    av_t v = {.type = AV_BOOL};
+    v.u.b = b;
+    return v;
+}
+
+av_t av_make_null(void)
+{
+    av_t v = {.type = AV_NULL};
+    v.u.b = true;
+    return v;
+}
+
+int av_make_n(arena_t *a, const char *p, size_t len, av_t *out, err_t *e)
+{
+    char buf[NUM_MAX_TEXT];
+    int n = num_canonical(p, len, buf, sizeof buf, e);
+    if (n < 0)
+        return n;
+    char *s = arena_strndup(a, buf, (size_t)n);
+    if (!s)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    *out = av_make_n_canonical(s, (size_t)n);
+    return 0;
+}
+
+av_t av_make_m(av_kv *kv, size_t n)
+{
+    av_t v = {.type = AV_M};
+    v.u.map.kv = kv;
+    v.u.map.n = n;
+    return v;
+}
+
+av_t av_make_list(av_type t, av_t *items, size_t n)
+{
+    av_t v = {.type = t};
+    v.u.list.items = items;
+    v.u.list.n = n;
+    return v;
+}
+
+/* ---------------------------------------------------------------- maps */
+
+const av_t *av_map_get(const av_t *m, const char *name, size_t len)
+{
+    if (!m || m->type != AV_M)
+        return NULL;
+    for (size_t i = 0; i < m->u.map.n; i++) {
+        const av_kv *kv = &m->u.map.kv[i];
+        if (kv->name_len == len && memcmp(kv->name, name, len) == 0)
+            return &kv->val;
+    }
+    return NULL;
+}
+
+const av_t *av_map_gets(const av_t *m, const char *name)
+{
+    return av_map_get(m, name, strlen(name));
+}
+
+int av_map_set(arena_t *a, const av_t *m, const char *name, size_t len, const av_t *v,
+               av_t *out)
+{
+    size_t n = (m && m->type == AV_M) ? m->u.map.n : 0;
+    av_kv *kv = arena_alloc(a, (n + 1) * sizeof *kv);
+    if (!kv)
+        return ERR_NOMEM;
+    size_t k = 0;
+    bool replaced = false;
+    for (size_t i = 0; i < n; i++) {
+        kv[k] = m->u.map.kv[i];
+        if (!replaced && kv[k].name_len == len && memcmp(kv[k].name, name, len) == 0) {
+            kv[k].val = *v;
+            replaced = true;
+        }
+        k++;
+    }
+    if (!replaced) {
+        kv[k].name = name;
+        kv[k].name_len = len;
+        kv[k].val = *v;
+        k++;
+    }
+    *out = av_make_m(kv, k);
+    return 0;
+}
+
+int av_map_del(arena_t *a, const av_t *m, const char *name, size_t len, av_t *out)
+{
+    size_t n = (m && m->type == AV_M) ? m->u.map.n : 0;
+    av_kv *kv = arena_alloc(a, (n ? n : 1) * sizeof *kv);
+    if (!kv)
+        return ERR_NOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const av_kv *src = &m->u.map.kv[i];
+        if (src->name_len == len && memcmp(src->name, name, len) == 0)
+            continue;
+        kv[k++] = *src;
+    }
+    *out = av_make_m(kv, k);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- ordering and equality */
+
+static int bytes_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    size_t n = alen < blen ? alen : blen;
+    int c = n ? memcmp(a, b, n) : 0;
+    if (c)
+        return c < 0 ? -1 : 1;
+    return alen < blen ? -1 : (alen > blen ? 1 : 0);
+}
+
+int av_compare_scalar(const av_t *a, const av_t *b)
+{
+    if (a->type == AV_N && b->type == AV_N)
+        return num_cmp_text(a->u.str.ptr, a->u.str.len, b->u.str.ptr, b->u.str.len);
+    return bytes_cmp(a->u.str.ptr, a->u.str.len, b->u.str.ptr, b->u.str.len);
+}
+
+static bool scalar_eq(const av_t *a, const av_t *b)
+{
+    if (a->type == AV_N)
+        return num_cmp_text(a->u.str.ptr, a->u.str.len, b->u.str.ptr, b->u.str.len) == 0;
+    return a->u.str.len == b->u.str.len &&
+           (a->u.str.len == 0 || memcmp(a->u.str.ptr, b->u.str.ptr, a->u.str.len) == 0);
+}
+
+bool av_set_contains(const av_t *s, const av_t *x)
+{
+    for (size_t i = 0; i < s->u.list.n; i++)
+        if (s->u.list.items[i].type == x->type && scalar_eq(&s->u.list.items[i], x))
+            return true;
+    return false;
+}
+
+#define AV_SMALL 32 /* below this, quadratic comparison of sets and maps */
+
+static int cmp_scalar_ptr(const void *pa, const void *pb)
+{
+    const av_t *a = *(const av_t *const *)pa, *b = *(const av_t *const *)pb;
+    return av_compare_scalar(a, b);
+}
+
+static int cmp_kv_ptr(const void *pa, const void *pb)
+{
+    const av_kv *a = *(const av_kv *const *)pa, *b = *(const av_kv *const *)pb;
+    return bytes_cmp(a->name, a->name_len, b->name, b->name_len);
+}
+
+/* Sets are unique by construction, so equal size + every member of a in b == equality.
+ * Large sets are compared by sorting pointer arrays (malloc'ed scratch: av_equal has no
+ * arena); on allocation failure fall back to the quadratic scan. */
+static bool set_eq(const av_t *a, const av_t *b)
+{
+    size_t n = a->u.list.n;
+    if (n != b->u.list.n)
+        return false;
+    if (n > AV_SMALL) {
+        const av_t **pa = malloc(2 * n * sizeof *pa);
+        if (pa) {
+            const av_t **pb = pa + n;
+            for (size_t i = 0; i < n; i++) {
+                pa[i] = &a->u.list.items[i];
+                pb[i] = &b->u.list.items[i];
+            }
+            qsort(pa, n, sizeof *pa, cmp_scalar_ptr);
+            qsort(pb, n, sizeof *pb, cmp_scalar_ptr);
+            bool eq = true;
+            for (size_t i = 0; i < n && eq; i++)
+                eq = pa[i]->type == pb[i]->type && scalar_eq(pa[i], pb[i]);
+            free(pa);
+            return eq;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!av_set_contains(b, &a->u.list.items[i]))
+            return false;
+    return true;
+}
+
+static bool map_eq(const av_t *a, const av_t *b)
+{
+    size_t n = a->u.map.n;
+    if (n != b->u.map.n)
+        return false;
+    if (n > AV_SMALL) {
+        const av_kv **pa = malloc(2 * n * sizeof *pa);
+        if (pa) {
+            const av_kv **pb = pa + n;
+            for (size_t i = 0; i < n; i++) {
+                pa[i] = &a->u.map.kv[i];
+                pb[i] = &b->u.map.kv[i];
+            }
+            qsort(pa, n, sizeof *pa, cmp_kv_ptr);
+            qsort(pb, n, sizeof *pb, cmp_kv_ptr);
+            bool eq = true;
+            for (size_t i = 0; i < n && eq; i++)
+                eq = cmp_kv_ptr(&pa[i], &pb[i]) == 0 && av_equal(&pa[i]->val, &pb[i]->val);
+            free(pa);
+            return eq;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        const av_kv *kv = &a->u.map.kv[i];
+        const av_t *o = av_map_get(b, kv->name, kv->name_len);
+        if (!o || !av_equal(&kv->val, o))
+            return false;
+    }
+    return true;
+}
+
+bool av_equal(const av_t *a, const av_t *b)
+{
+    if (a->type != b->type)
+        return false;
+    switch (a->type) {
+    case AV_NONE:
+    case AV_NULL:
+        return true;
+    case AV_S:
+    case AV_N:
+    case AV_B:
+        return scalar_eq(a, b);
+    case AV_BOOL:
+        return a->u.b == b->u.b;
+    case AV_L:
+        if (a->u.list.n != b->u.list.n)
+            return false;
+        for (size_t i = 0; i < a->u.list.n; i++)
+            if (!av_equal(&a->u.list.items[i], &b->u.list.items[i]))
+                return false;
+        return true;
+    case AV_SS:
+    case AV_NS:
+    case AV_BS:
+        return set_eq(a, b);
+    case AV_M:
+        return map_eq(a, b);
+    }
+    return false;
+}
+
+/* ---------------------------------------------------------------- deep copy */
+
+static int copy_rec(arena_t *a, const av_t *src, av_t *out, int depth)
+{
+    if (depth > 4 * AV_MAX_DEPTH + 64) /* values are validated long before; defensive */
+        return ERR_INTERNAL;
+    *out = *src;
+    switch (src->type) {
+    case AV_S:
+    case AV_N:
+    case AV_B: {
+        char *p = arena_alloc(a, src->u.str.len + 1);
+        if (!p)
+            return ERR_NOMEM;
+        if (src->u.str.len)
+            memcpy(p, src->u.str.ptr, src->u.str.len);
+        p[src->u.str.len] = '\0';
+        out->u.str.ptr = p;
+        return 0;
+    }
+    case AV_L:
+    case AV_SS:
+    case AV_NS:
+    case AV_BS: {
+        size_t n = src->u.list.n;
+        av_t *items = arena_alloc(a, (n ? n : 1) * sizeof *items);
+        if (!items)
+            return ERR_NOMEM;
+        for (size_t i = 0; i < n; i++) {
+            int rc = copy_rec(a, &src->u.list.items[i], &items[i], depth + 1);
+            if (rc)
+                return rc;
+        }
+        out->u.list.items = items;
+        return 0;
+    }
+    case AV_M: {
+        size_t n = src->u.map.n;
+        av_kv *kv = arena_alloc(a, (n ? n : 1) * sizeof *kv);
+        if (!kv)
+            return ERR_NOMEM;
+        for (size_t i = 0; i < n; i++) {
+            const av_kv *s = &src->u.map.kv[i];
+            char *name = arena_strndup(a, s->name ? s->name : "", s->name_len);
+            if (!name)
+                return ERR_NOMEM;
+            kv[i].name = name;
+            kv[i].name_len = s->name_len;
+            int rc = copy_rec(a, &s->val, &kv[i].val, depth + 1);
+            if (rc)
+                return rc;
+        }
+        out->u.map.kv = kv;
+        return 0;
+    }
+    default:
+        return 0;
+    }
+}
+
+int av_copy(arena_t *a, const av_t *src, av_t *out)
+{
+    return copy_rec(a, src, out, 0);
+}
+
+/* ---------------------------------------------------------------- item size */
+
+/* Size of a canonical (or merely valid) number text; see the header comment. */
+static size_t num_size(const char *p, size_t len)
+{
+    size_t i = 0;
+    bool neg = false;
+    if (i < len && (p[i] == '-' || p[i] == '+')) {
+        neg = p[i] == '-';
+        i++;
+    }
+    /* Locate digits: integer part [i, dot), fraction (dot, end); exponent after e/E. */
+    size_t end = len;
+    long exp10 = 0;
+    for (size_t k = i; k < len; k++) {
+        if (p[k] == 'e' || p[k] == 'E') {
+            end = k;
+            bool eneg = false;
+            size_t j = k + 1;
+            if (j < len && (p[j] == '-' || p[j] == '+'))
+                eneg = p[j++] == '-';
+            for (; j < len && p[j] >= '0' && p[j] <= '9'; j++)
+                if (exp10 < 100000)
+                    exp10 = exp10 * 10 + (p[j] - '0');
+            if (eneg)
+                exp10 = -exp10;
+            break;
+        }
+    }
+    size_t dot = end;
+    for (size_t k = i; k < end; k++)
+        if (p[k] == '.') {
+            dot = k;
+            break;
+        }
+    /* Decimal exponent of each digit: integer digit at k has (dot-1-k), fraction digit at k
+     * has -(k-dot).  Find the first and last non-zero digit exponents. */
+    bool any = false;
+    long hi = 0, lo = 0;
+    for (size_t k = i; k < end; k++) {
+        if (k == dot || p[k] < '1' || p[k] > '9')
+            continue;
+        long e10 = (k < dot ? (long)(dot - 1 - k) : -(long)(k - dot)) + exp10;
+        if (!any) {
+            hi = lo = e10;
+            any = true;
+        } else {
+            if (e10 > hi)
+                hi = e10;
+            if (e10 < lo)
+                lo = e10;
+        }
+    }
+    if (!any)
+        return 1; /* zero */
+    /* base-100 pair index = floor(e10 / 2) */
+    long phi = hi >= 0 ? hi / 2 : -((-hi + 1) / 2);
+    long plo = lo >= 0 ? lo / 2 : -((-lo + 1) / 2);
+    return (size_t)(phi - plo + 1) + 1 + (neg ? 1 : 0);
+}
+
+size_t av_value_size(const av_t *v)
+{
+    size_t s = 0;
+    switch (v->type) {
+    case AV_S:
+    case AV_B:
+        return v->u.str.len;
+    case AV_N:
+        return num_size(v->u.str.ptr, v->u.str.len);
+    case AV_BOOL:
+    case AV_NULL:
+        return 1;
+    case AV_SS:
+    case AV_NS:
+    case AV_BS:
+        for (size_t i = 0; i < v->u.list.n; i++)
+            s += av_value_size(&v->u.list.items[i]);
+        return s;
+    case AV_L:
+        s = 3;
+        for (size_t i = 0; i < v->u.list.n; i++)
+            s += 1 + av_value_size(&v->u.list.items[i]);
+        return s;
+    case AV_M:
+        s = 3;
+        for (size_t i = 0; i < v->u.map.n; i++)
+            s += 1 + v->u.map.kv[i].name_len + av_value_size(&v->u.map.kv[i].val);
+        return s;
+    default:
+        return 0;
+    }
+}
+
+size_t av_item_size(const av_t *item)
+{
+    size_t s = 0;
+    if (!item || item->type != AV_M)
+        return 0;
+    for (size_t i = 0; i < item->u.map.n; i++)
+        s += item->u.map.kv[i].name_len + av_value_size(&item->u.map.kv[i].val);
+    return s;
+}
+
+/* ---------------------------------------------------------------- UTF-8 */
+
+bool av_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        unsigned cp, min;
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 1;
+            cp = c & 0x1F;
+            min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            cp = c & 0x0F;
+            min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            cp = c & 0x07;
+            min = 0x10000;
+        } else {
+            return false; /* continuation byte, overlong lead C0/C1, or F5..FF */
+        }
+        if (len - i - 1 < n)
+            return false;
+        for (size_t k = 1; k <= n; k++) {
+            unsigned cc = p[i + k];
+            if ((cc & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------- storage codec */
+
+enum {
+    AVC_S = 1,
+    AVC_N = 2,
+    AVC_B = 3,
+    AVC_FALSE = 4,
+    AVC_TRUE = 5,
+    AVC_NULL = 6,
+    AVC_M = 7,
+    AVC_L = 8,
+    AVC_SS = 9,
+    AVC_NS = 10,
+    AVC_BS = 11,
+};
+
+#define AVC_MAX_DEPTH (AV_MAX_DEPTH + 8) /* stored values are validated; slack only */
+
+static int put_varint(buf_t *out, uint64_t v)
+{
+    unsigned char tmp[10];
+    size_t n = 0;
+    do {
+        unsigned char b = v & 0x7F;
+        v >>= 7;
+        tmp[n++] = b | (v ? 0x80 : 0);
+    } while (v);
+    return buf_append(out, tmp, n);
+}
+
+static int put_bytes(buf_t *out, const char *p, size_t len)
+{
+    int rc = put_varint(out, len);
+    if (!rc && len)
+        rc = buf_append(out, p, len);
+    return rc;
+}
+
+static int enc_rec(const av_t *v, buf_t *out, int depth)
+{
+    int rc = 0;
+    if (depth > AVC_MAX_DEPTH)
+        return ERR_INTERNAL;
+    switch (v->type) {
+    case AV_S:
+    case AV_N:
+    case AV_B:
+        rc = buf_putc(out, v->type == AV_S ? AVC_S : v->type == AV_N ? AVC_N : AVC_B);
+        if (!rc)
+            rc = put_bytes(out, v->u.str.ptr, v->u.str.len);
+        return rc;
+    case AV_BOOL:
+        return buf_putc(out, v->u.b ? AVC_TRUE : AVC_FALSE);
+    case AV_NULL:
+        return buf_putc(out, AVC_NULL);
+    case AV_M:
+        rc = buf_putc(out, AVC_M);
+        if (!rc)
+            rc = put_varint(out, v->u.map.n);
+        for (size_t i = 0; !rc && i < v->u.map.n; i++) {
+            const av_kv *kv = &v->u.map.kv[i];
+            rc = put_bytes(out, kv->name, kv->name_len);
+            if (!rc)
+                rc = enc_rec(&kv->val, out, depth + 1);
+        }
+        return rc;
+    case AV_L:
+        rc = buf_putc(out, AVC_L);
+        if (!rc)
+            rc = put_varint(out, v->u.list.n);
+        for (size_t i = 0; !rc && i < v->u.list.n; i++)
+            rc = enc_rec(&v->u.list.items[i], out, depth + 1);
+        return rc;
+    case AV_SS:
+    case AV_NS:
+    case AV_BS:
+        rc = buf_putc(out, v->type == AV_SS ? AVC_SS : v->type == AV_NS ? AVC_NS : AVC_BS);
+        if (!rc)
+            rc = put_varint(out, v->u.list.n);
+        for (size_t i = 0; !rc && i < v->u.list.n; i++)
+            rc = put_bytes(out, v->u.list.items[i].u.str.ptr, v->u.list.items[i].u.str.len);
+        return rc;
+    default:
+        return ERR_INTERNAL;
+    }
+}
+
+int av_encode(const av_t *v, buf_t *out)
+{
+    size_t mark = out->len;
+    int rc = buf_putc(out, AV_CODEC_VERSION);
+    if (!rc)
+        rc = enc_rec(v, out, 0);
+    if (rc)
+        out->len = mark; /* leave the buffer as it was */
+    return rc;
+}
+
+typedef struct dec {
+    const unsigned char *p;
+    size_t len, pos;
+    arena_t *a;
+} dec_t;
+
+static int get_varint(dec_t *d, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (d->pos >= d->len)
+            return ERR_INTERNAL;
+        unsigned char b = d->p[d->pos++];
+        if (shift == 63 && (b & 0x7E))
+            return ERR_INTERNAL; /* overflow */
+        v |= (uint64_t)(b & 0x7F) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            return 0;
+        }
+    }
+    return ERR_INTERNAL;
+}
+
+static int get_bytes(dec_t *d, const char **p, size_t *len)
+{
+    uint64_t n;
+    if (get_varint(d, &n) || n > d->len - d->pos)
+        return ERR_INTERNAL;
+    *p = (const char *)d->p + d->pos;
+    *len = (size_t)n;
+    d->pos += (size_t)n;
+    return 0;
+}
+
+/* An element count: each element takes at least one byte, so a count larger than the bytes
+ * left is corrupt (and never drives a huge allocation). */
+static int get_count(dec_t *d, size_t *n)
+{
+    uint64_t v;
+    if (get_varint(d, &v) || v > d->len - d->pos)
+        return ERR_INTERNAL;
+    *n = (size_t)v;
+    return 0;
+}
+
+static int dec_rec(dec_t *d, av_t *out, int depth)
+{
+    if (depth > AVC_MAX_DEPTH || d->pos >= d->len)
+        return ERR_INTERNAL;
+    unsigned char tag = d->p[d->pos++];
+    memset(out, 0, sizeof *out);
+    size_t n = 0;
+    switch (tag) {
+    case AVC_S:
+    case AVC_N:
+    case AVC_B:
+        out->type = tag == AVC_S ? AV_S : tag == AVC_N ? AV_N : AV_B;
+        return get_bytes(d, &out->u.str.ptr, &out->u.str.len);
+    case AVC_FALSE:
+    case AVC_TRUE:
+        *out = av_make_bool(tag == AVC_TRUE);
+        return 0;
+    case AVC_NULL:
+        *out = av_make_null();
+        return 0;
+    case AVC_M: {
+        if (get_count(d, &n))
+            return ERR_INTERNAL;
+        av_kv *kv = arena_alloc(d->a, (n ? n : 1) * sizeof *kv);
+        if (!kv)
+            return ERR_NOMEM;
+        for (size_t i = 0; i < n; i++) {
+            if (get_bytes(d, &kv[i].name, &kv[i].name_len))
+                return ERR_INTERNAL;
+            int rc = dec_rec(d, &kv[i].val, depth + 1);
+            if (rc)
+                return rc;
+        }
+        *out = av_make_m(kv, n);
+        return 0;
+    }
+    case AVC_L: {
+        if (get_count(d, &n))
+            return ERR_INTERNAL;
+        av_t *items = arena_alloc(d->a, (n ? n : 1) * sizeof *items);
+        if (!items)
+            return ERR_NOMEM;
+        for (size_t i = 0; i < n; i++) {
+            int rc = dec_rec(d, &items[i], depth + 1);
+            if (rc)
+                return rc;
+        }
+        *out = av_make_list(AV_L, items, n);
+        return 0;
+    }
+    case AVC_SS:
+    case AVC_NS:
+    case AVC_BS: {
+        av_type st = tag == AVC_SS ? AV_SS : tag == AVC_NS ? AV_NS : AV_BS;
+        av_type mt = tag == AVC_SS ? AV_S : tag == AVC_NS ? AV_N : AV_B;
+        if (get_count(d, &n))
+            return ERR_INTERNAL;
+        av_t *items = arena_alloc(d->a, (n ? n : 1) * sizeof *items);
+        if (!items)
+            return ERR_NOMEM;
+        for (size_t i = 0; i < n; i++) {
+            memset(&items[i], 0, sizeof items[i]);
+            items[i].type = mt;
+            if (get_bytes(d, &items[i].u.str.ptr, &items[i].u.str.len))
+                return ERR_INTERNAL;
+        }
+        *out = av_make_list(st, items, n);
+        return 0;
+    }
+    default:
+        return ERR_INTERNAL;
+    }
+}
+
+int av_decode(const void *data, size_t len, arena_t *a, av_t *out)
+{
+    dec_t d = {.p = data, .len = len, .pos = 0, .a = a};
+    if (!data || len < 2 || d.p[0] != AV_CODEC_VERSION)
+        return ERR_INTERNAL;
+    d.pos = 1;
+    av_t v;
+    int rc = dec_rec(&d, &v, 0);
+    if (rc)
+        return rc;
+    if (d.pos != d.len)
+        return ERR_INTERNAL; /* trailing bytes */
+    *out = v;
+    return 0;
+}
