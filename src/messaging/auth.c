@@ -1,0 +1,223 @@
+/*
+ * auth — JWT verification and minting for the REST API over libjwt 1.10.  Layer: messaging.
+ * See auth.h.  RFC 7519 (JWT), RFC 7515 (JWS).
+ *
+ * libjwt 1.10 neither checks "exp"/"nbf" nor pins the algorithm, so both happen here: the
+ * header's alg is read and checked against the configured keys BEFORE libjwt verifies
+ * (refuses "none" and the HS256-with-the-RSA-public-key confusion), libjwt's idea of the alg
+ * is checked again after, and the time claims are checked on the verified payload.
+ * tests/unit/messaging/test_auth.c pins each case.
+ */
+#include "messaging/auth.h"
+#include "messaging/messaging_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jwt.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int deny(err_t *e, const char *why)
+{
+    return err_set(e, ERR_ACCESS_DENIED, "unauthorized: %s", why);
+}
+
+/* Decodes the JSON object in the base64url segment [p, p+n). */
+static json_t *segment_json(const char *p, size_t n)
+{
+    char *seg = strndup(p, n);
+    if (!seg)
+        return NULL;
+    unsigned char *raw = NULL;
+    size_t len = 0;
+    int bad = msgi_b64url_decode(seg, &raw, &len);
+    free(seg);
+    if (bad)
+        return NULL;
+    json_t *j = json_loadb((const char *)raw, len, JSON_REJECT_DUPLICATES, NULL);
+    free(raw);
+    if (j && !json_is_object(j)) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+int msg_jwt_verify(const msg_config *cfg, const char *token, long long now, char *out, size_t n,
+                   err_t *e)
+{
+    if (!token || !*token)
+        return deny(e, "missing bearer token");
+    size_t len = strlen(token);
+    if (len > MSG_JWT_MAX)
+        return deny(e, "token too long");
+    const char *d1 = strchr(token, '.');
+    const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
+    if (!d1 || !d2 || strchr(d2 + 1, '.'))
+        return deny(e, "malformed token");
+    json_t *head = segment_json(token, (size_t)(d1 - token));
+    const char *alg = json_string_value(json_object_get(head, "alg"));
+    jwt_alg_t want;
+    const unsigned char *key;
+    size_t key_len;
+    if (alg && strcmp(alg, "HS256") == 0 && cfg->jwt_secret && cfg->jwt_secret_len) {
+        want = JWT_ALG_HS256;
+        key = cfg->jwt_secret;
+        key_len = cfg->jwt_secret_len;
+    } else if (alg && strcmp(alg, "RS256") == 0 && cfg->jwt_public_key_pem) {
+        want = JWT_ALG_RS256;
+        key = (const unsigned char *)cfg->jwt_public_key_pem;
+        key_len = strlen(cfg->jwt_public_key_pem);
+    } else {
+        json_decref(head);
+        return deny(e, "token algorithm not accepted");
+    }
+    json_decref(head);
+    if (d2[1] == 0)
+        return deny(e, "unsigned token");
+
+    jwt_t *jwt = NULL;
+    if (jwt_decode(&jwt, token, key, (int)key_len) != 0 || !jwt)
+        return deny(e, "bad signature");
+    jwt_alg_t got = jwt_get_alg(jwt);
+    jwt_free(jwt);
+    if (got != want)
+        return deny(e, "token algorithm not accepted");
+
+    /* The payload is verified now; read the claims from it. */
+    json_t *body = segment_json(d1 + 1, (size_t)(d2 - d1 - 1));
+    if (!body)
+        return deny(e, "malformed token payload");
+    int rc = 0;
+    json_t *exp = json_object_get(body, "exp"), *nbf = json_object_get(body, "nbf");
+    if (exp && !json_is_number(exp))
+        rc = deny(e, "bad exp claim");
+    else if (exp && json_number_value(exp) <= (double)now)
+        rc = deny(e, "token expired");
+    else if (nbf && !json_is_number(nbf))
+        rc = deny(e, "bad nbf claim");
+    else if (nbf && json_number_value(nbf) > (double)now)
+        rc = deny(e, "token not yet valid");
+    else {
+        const char *claim = cfg->jwt_claim && *cfg->jwt_claim ? cfg->jwt_claim : "sub";
+        const char *who = json_string_value(json_object_get(body, claim));
+        if (!who || !*who)
+            rc = deny(e, "the token names no user");
+        else if (strlen(who) >= n)
+            rc = deny(e, "user claim too long");
+        else
+            memcpy(out, who, strlen(who) + 1);
+    }
+    json_decref(body);
+    return rc;
+}
+
+int msg_jwt_mint_hs256(const unsigned char *secret, size_t secret_len, const char *claim,
+                       const char *value, long long ttl_sec, char **out_token, err_t *e)
+{
+    *out_token = NULL;
+    jwt_t *jwt = NULL;
+    int rc = 0;
+    if (jwt_new(&jwt) || !jwt)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    long long now = (long long)time(NULL);
+    if (jwt_add_grant(jwt, claim && *claim ? claim : "sub", value) ||
+        jwt_add_grant_int(jwt, "iat", (long)now) ||
+        (ttl_sec > 0 && jwt_add_grant_int(jwt, "exp", (long)(now + ttl_sec))) ||
+        jwt_set_alg(jwt, JWT_ALG_HS256, secret, (int)secret_len)) {
+        rc = err_set(e, ERR_INTERNAL, "cannot build the token");
+        goto done;
+    }
+    char *tok = jwt_encode_str(jwt);
+    if (!tok) {
+        rc = err_set(e, ERR_INTERNAL, "cannot encode the token");
+        goto done;
+    }
+    *out_token = strdup(tok);
+    free(tok);
+    if (!*out_token)
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+done:
+    jwt_free(jwt);
+    return rc;
+}
+
+/* Reads a whole small file (at most 64 KB). */
+static int read_small(const char *path, unsigned char **out, size_t *out_len, err_t *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(e, ERR_IO, "cannot read %s: %s", path, strerror(errno));
+    unsigned char *b = malloc(65537);
+    if (!b) {
+        fclose(f);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    size_t n = fread(b, 1, 65536, f);
+    fclose(f);
+    while (n && (b[n - 1] == '\n' || b[n - 1] == '\r'))
+        n--;
+    b[n] = 0;
+    if (n == 0) {
+        free(b);
+        return err_set(e, ERR_IO, "the secret file %s is empty", path);
+    }
+    *out = b;
+    *out_len = n;
+    return 0;
+}
+
+int msg_jwt_secret_load(const char *data_dir, const char *secret_file, unsigned char **out,
+                        size_t *out_len, err_t *e)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (secret_file)
+        return read_small(secret_file, out, out_len, e);
+    const char *env = getenv(MSG_JWT_SECRET_ENV);
+    if (env && *env) {
+        *out = (unsigned char *)strdup(env);
+        *out_len = strlen(env);
+        return *out ? 0 : err_set(e, ERR_NOMEM, "out of memory");
+    }
+    if (!data_dir)
+        return err_set(e, ERR_IO, "no JWT secret: set %s or give a data dir", MSG_JWT_SECRET_ENV);
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof path, "%s/%s", data_dir, MSG_JWT_SECRET_FILE);
+    if (access(path, F_OK) != 0) {
+        /* create it: write a private temp file, then link() it into place (atomic; the
+         * loser of a race reads the winner's secret) */
+        mkdir(data_dir, 0700);
+        unsigned char rnd[32];
+        if (RAND_bytes(rnd, sizeof rnd) != 1)
+            return err_set(e, ERR_INTERNAL, "no randomness for the JWT secret");
+        char hex[65];
+        for (int i = 0; i < 32; i++)
+            snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd < 0)
+            return err_set(e, ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+        ssize_t w = write(fd, hex, 64);
+        w = (w == 64 && write(fd, "\n", 1) == 1) ? 65 : -1;
+        if (fsync(fd) != 0)
+            w = -1;
+        close(fd);
+        if (w != 65) {
+            unlink(tmp);
+            return err_set(e, ERR_IO, "cannot write %s", tmp);
+        }
+        if (link(tmp, path) != 0 && errno != EEXIST) {
+            int err = errno;
+            unlink(tmp);
+            return err_set(e, ERR_IO, "cannot create %s: %s", path, strerror(err));
+        }
+        unlink(tmp);
+    }
+    return read_small(path, out, out_len, e);
+}

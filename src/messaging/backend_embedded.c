@@ -1,0 +1,41 @@
+/*
+ * backend_embedded — the messaging backend on the embedded engine: every call is api_call
+ * on the shared (un-namespaced) tables.  Layer: messaging.  See backend.h.
+ */
+#include <stdlib.h>
+
+#include "api/api.h"
+#include "messaging/backend.h"
+
+typedef struct embedded_backend {
+    msg_backend base; /* first: a msg_backend* is an embedded_backend* */
+    api_t *api;       /* borrowed */
+} embedded_backend;
+
+static int embedded_call(msg_backend *b, const char *op, json_t *req, json_t **out_resp, err_t *e)
+{
+    embedded_backend *eb = (embedded_backend *)b;
+    return api_call(eb->api, op, req, NULL, out_resp, e);
+}
+
+static void embedded_free(msg_backend *b)
+{
+    free(b);
+}
+
+static const msg_backend_ops embedded_ops = {
+    .call = embedded_call,
+    .free = embedded_free,
+    .name = "embedded",
+};
+
+int msg_backend_embedded_new(api_t *api, msg_backend **out, err_t *e)
+{
+    embedded_backend *eb = calloc(1, sizeof *eb);
+    if (!eb)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    eb->base.ops = &embedded_ops;
+    eb->api = api;
+    *out = &eb->base;
+    return 0;
+}

@@ -1,0 +1,52 @@
+/*
+ * messaging_int — helpers the messaging layer shares between its files.  Layer: messaging
+ * (private).
+ */
+#ifndef DDB_MESSAGING_MESSAGING_INT_H
+#define DDB_MESSAGING_MESSAGING_INT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/err.h"
+#include "messaging/service.h"
+
+struct msg_service {
+    msg_backend *backend;  /* borrowed */
+    msg_config cfg;        /* pointers below point into this struct's own copies */
+    char *table;
+    unsigned char *jwt_secret;
+    char *jwt_public_key_pem;
+    char *jwt_claim;
+    char *cors_origin;
+};
+
+/* {"S": s}; NULL on OOM. */
+json_t *msgi_s(const char *s);
+/* item[name]["S"] or NULL. */
+const char *msgi_item_s(const json_t *item, const char *name);
+/* Copies item[name]["S"] into out (size n); false when absent or too long. */
+bool msgi_copy_s(const json_t *item, const char *name, char *out, size_t n);
+
+/* A new random v4 uuid, lowercase, into out (MSG_UUID_LEN + 1). */
+void msgi_uuid(char out[MSG_UUID_LEN + 1]);
+/* True when s is 36 characters of lowercase/uppercase hex with dashes at 8,13,18,23. */
+bool msgi_is_uuid(const char *s);
+
+/* base64url without padding.  Encode: malloc'ed NUL-terminated string (NULL on OOM).
+ * Decode: malloc'ed bytes + NUL, *out_len; -1 on bad input. */
+char *msgi_b64url_encode(const unsigned char *p, size_t n);
+int msgi_b64url_decode(const char *s, unsigned char **out, size_t *out_len);
+
+/* Number of code points of valid UTF-8 text, or -1 when not valid UTF-8. */
+long msgi_utf8_len(const char *s, size_t n);
+
+/* Calls the backend; req is consumed (decref'ed) and may be NULL (then ERR_NOMEM).  The
+ * backend's error (code, DynamoDB message) lands in *inner, which the caller inspects;
+ * *out_resp as in msg_backend_call (the caller owns it, also on failure). */
+int msgi_call(msg_service *s, const char *op, json_t *req, json_t **out_resp, err_t *inner);
+/* Records a backend failure in e as "storage: <DynamoDB type>: <message>"; returns rc. */
+int msgi_storage(err_t *e, int rc, const err_t *inner);
+
+#endif

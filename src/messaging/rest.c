@@ -1,0 +1,403 @@
+/*
+ * rest — the messaging REST API, transport-free.  Layer: messaging.  See rest.h.
+ *
+ * Shapes (field names as the original Cruddur frontend uses them):
+ *   GET  /api/health                 200 {"success":true,"ver":1,"backend":"embedded"}
+ *   GET  /api/message_groups[?limit=N&cursor=C]
+ *        200 [{"uuid":<message_group_uuid>,"display_name","handle","message","created_at"}]
+ *        newest conversation first; the other participant's name and handle.
+ *   GET  /api/messages/<message_group_uuid>[?limit=N&cursor=C]
+ *        200 [{"uuid","display_name","handle","message","created_at"}] — one page of the
+ *        newest messages, listed oldest -> newest; the cursor pages to OLDER messages.
+ *   POST /api/messages  {"message","message_group_uuid"} | {"message","handle"}
+ *        200 {"uuid","display_name","handle","message","created_at","message_group_uuid"}
+ * Paging: the body stays a plain array (what the Cruddur UI expects); when there is a next
+ * page the response carries the header "X-Next-Cursor: <opaque>" (exposed to browsers via
+ * Access-Control-Expose-Headers); pass it back as ?cursor=<opaque>.  No header = last page.
+ * Errors: {"error":{"code":"<stable code>","message":"..."}} with 4xx/5xx; codes in
+ * service.h plus unauthorized (401), malformed_json, invalid_field, route_not_found,
+ * method_not_allowed (405), payload_too_large (413).
+ * Auth: "Authorization: Bearer <JWT>" (auth.h); the configured claim names the user by uuid
+ * (or, failing that, by handle).
+ */
+#include "messaging/rest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "messaging/auth.h"
+#include "messaging/messaging_int.h"
+
+#define REST_BODY_MAX (64 * 1024)
+
+static void add_header(msg_http_resp *r, const char *name, const char *value)
+{
+    if (r->n_headers >= MSG_HTTP_MAX_HEADERS)
+        return;
+    r->headers[r->n_headers].name = name;
+    snprintf(r->headers[r->n_headers].value, sizeof r->headers[0].value, "%s", value);
+    r->n_headers++;
+}
+
+static void reply_json(msg_http_resp *r, int status, json_t *body)
+{
+    r->status = status;
+    r->content_type = "application/json";
+    r->body = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(body);
+    if (!r->body) {
+        r->status = 500;
+        r->body = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
+    }
+    r->body_len = r->body ? strlen(r->body) : 0;
+}
+
+static void reply_error(msg_http_resp *r, int status, const char *code, const char *message)
+{
+    reply_json(r, status,
+               json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message));
+}
+
+static int status_for(const char *code, int err)
+{
+    static const struct {
+        const char *code;
+        int status;
+    } map[] = {
+        {"unauthorized", 401},   {"unknown_user", 401},   {"not_found", 404},
+        {"unknown_handle", 404}, {"handle_taken", 409},   {"conflict", 409},
+        {"storage", 500},        {"internal", 500},       {"table_exists", 409},
+        {"no_table", 503},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(map[i].code, code) == 0)
+            return map[i].status;
+    if (err == ERR_VALIDATION)
+        return 400;
+    return err_status(err) >= 400 && err_status(err) < 600 ? err_status(err) : 500;
+}
+
+/* Maps a service error to a reply. */
+static void reply_err(msg_http_resp *r, const err_t *e)
+{
+    char code[64];
+    msg_err_code(e, code, sizeof code);
+    const char *m = e->msg;
+    if (strcmp(code, "internal") != 0) {
+        m += strlen(code);
+        if (m[0] == ':')
+            m++;
+        if (m[0] == ' ')
+            m++;
+    }
+    reply_error(r, status_for(code, e->code), code, m);
+}
+
+static bool origin_allowed(const char *allowed, const char *origin)
+{
+    if (!allowed || !origin)
+        return false;
+    if (strcmp(allowed, "*") == 0)
+        return true;
+    size_t on = strlen(origin);
+    const char *p = allowed;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *q = p;
+        while (*q && *q != ',' && *q != ' ')
+            q++;
+        if ((size_t)(q - p) == on && on && strncmp(p, origin, on) == 0)
+            return true;
+        p = q;
+    }
+    return false;
+}
+
+static void add_cors(msg_service *s, const msg_http_req *req, msg_http_resp *r, bool preflight)
+{
+    const char *allowed = s->cfg.cors_origin;
+    if (!origin_allowed(allowed, req->origin))
+        return;
+    add_header(r, "Access-Control-Allow-Origin", strcmp(allowed, "*") == 0 ? "*" : req->origin);
+    add_header(r, "Vary", "Origin");
+    add_header(r, "Access-Control-Expose-Headers", "X-Next-Cursor");
+    if (preflight) {
+        add_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+        add_header(r, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+        add_header(r, "Access-Control-Max-Age", "600");
+    }
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Finds `name` in the query string, percent-decoded into out (size n).  false if absent or
+ * too long. */
+static bool query_param(const char *q, const char *name, char *out, size_t n, bool *too_long)
+{
+    size_t nl = strlen(name);
+    *too_long = false;
+    while (q && *q) {
+        const char *amp = strchr(q, '&');
+        const char *end = amp ? amp : q + strlen(q);
+        const char *eq = memchr(q, '=', (size_t)(end - q));
+        const char *kend = eq ? eq : end;
+        if ((size_t)(kend - q) == nl && strncmp(q, name, nl) == 0) {
+            size_t o = 0;
+            for (const char *p = eq ? eq + 1 : end; p < end; p++) {
+                char c = *p;
+                if (c == '+')
+                    c = ' ';
+                else if (c == '%' && p + 2 < end + 0 + 1 && p + 2 <= end - 1 + 1 &&
+                         hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+                    c = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+                    p += 2;
+                }
+                if (o + 1 >= n) {
+                    *too_long = true;
+                    return false;
+                }
+                out[o++] = c;
+            }
+            out[o] = 0;
+            return true;
+        }
+        q = amp ? amp + 1 : NULL;
+    }
+    return false;
+}
+
+/* limit and cursor from the query.  0, or replied with an error (returns -1). */
+static int paging(const msg_http_req *req, msg_http_resp *r, int *limit, char *cursor, size_t n)
+{
+    char lim[16];
+    bool tl;
+    *limit = 0;
+    cursor[0] = 0;
+    if (query_param(req->query, "limit", lim, sizeof lim, &tl)) {
+        char *end;
+        long v = strtol(lim, &end, 10);
+        if (!lim[0] || *end || v < 1 || v > MSG_PAGE_MAX) {
+            reply_error(r, 400, "bad_limit", "limit must be an integer from 1 to 100");
+            return -1;
+        }
+        *limit = (int)v;
+    } else if (tl) {
+        reply_error(r, 400, "bad_limit", "limit must be an integer from 1 to 100");
+        return -1;
+    }
+    if (!query_param(req->query, "cursor", cursor, n, &tl) && tl) {
+        reply_error(r, 400, "bad_cursor", "the cursor is not valid");
+        return -1;
+    }
+    return 0;
+}
+
+/* Authenticates the request; fills *me.  0, or replied 401 (returns -1). */
+static int authenticate(msg_service *s, const msg_http_req *req, msg_http_resp *r, msg_user *me)
+{
+    err_t e = {0};
+    const char *h = req->authorization;
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
+        reply_error(r, 401, "unauthorized", "missing bearer token");
+        return -1;
+    }
+    h += 7;
+    while (*h == ' ')
+        h++;
+    char who[256];
+    if (msg_jwt_verify(&s->cfg, h, (long long)time(NULL), who, sizeof who, &e)) {
+        reply_err(r, &e);
+        return -1;
+    }
+    int rc = msg_user_by_uuid(s, who, me, &e);
+    if (rc == ERR_NOT_FOUND && msg_validate_handle(who, NULL) == 0) {
+        err_clear(&e);
+        rc = msg_user_by_handle(s, who, me, &e);
+    }
+    if (rc == ERR_NOT_FOUND) {
+        reply_error(r, 401, "unauthorized", "the token names no known user");
+        return -1;
+    }
+    if (rc) {
+        reply_err(r, &e);
+        return -1;
+    }
+    return 0;
+}
+
+static json_t *message_json(const msg_message *m)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s}", "uuid", m->uuid, "display_name",
+                     m->sender.display_name, "handle", m->sender.handle, "message", m->message,
+                     "created_at", m->created_at);
+}
+
+static void get_message_groups(msg_service *s, const msg_http_req *req, msg_http_resp *r,
+                               const msg_user *me)
+{
+    int limit;
+    char cursor[4200];
+    if (paging(req, r, &limit, cursor, sizeof cursor))
+        return;
+    msg_conversation_page p;
+    err_t e = {0};
+    if (msg_list_conversations(s, me->uuid, limit, cursor[0] ? cursor : NULL, &p, &e)) {
+        reply_err(r, &e);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < p.n; i++) {
+        const msg_conversation *c = &p.items[i];
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s}", "uuid",
+                                             c->message_group_uuid, "display_name",
+                                             c->other.display_name, "handle", c->other.handle,
+                                             "message", c->message, "created_at",
+                                             c->last_message_at));
+    }
+    if (p.next_cursor)
+        add_header(r, "X-Next-Cursor", p.next_cursor);
+    msg_conversation_page_free(&p);
+    reply_json(r, 200, arr);
+}
+
+static void get_messages(msg_service *s, const msg_http_req *req, msg_http_resp *r,
+                         const msg_user *me, const char *group)
+{
+    int limit;
+    char cursor[4200];
+    if (paging(req, r, &limit, cursor, sizeof cursor))
+        return;
+    msg_message_page p;
+    err_t e = {0};
+    if (msg_list_messages(s, me->uuid, group, limit, cursor[0] ? cursor : NULL, &p, &e)) {
+        reply_err(r, &e);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = p.n; i-- > 0;) /* oldest -> newest */
+        json_array_append_new(arr, message_json(&p.items[i]));
+    if (p.next_cursor)
+        add_header(r, "X-Next-Cursor", p.next_cursor);
+    msg_message_page_free(&p);
+    reply_json(r, 200, arr);
+}
+
+static void post_message(msg_service *s, const msg_http_req *req, msg_http_resp *r,
+                         const msg_user *me)
+{
+    if (req->body_len > REST_BODY_MAX) {
+        reply_error(r, 413, "payload_too_large", "the request body is too large");
+        return;
+    }
+    json_error_t je;
+    json_t *body = req->body_len ? json_loadb(req->body, req->body_len, 0, &je) : NULL;
+    if (!json_is_object(body)) {
+        json_decref(body);
+        reply_error(r, 400, "malformed_json", "the body must be a JSON object");
+        return;
+    }
+    json_t *jm = json_object_get(body, "message"), *jg = json_object_get(body, "message_group_uuid"),
+           *jh = json_object_get(body, "handle");
+    if (json_is_null(jg))
+        jg = NULL;
+    if (json_is_null(jh))
+        jh = NULL;
+    if (!jm || json_is_null(jm)) {
+        reply_error(r, 400, "missing_field", "message is required");
+        goto done;
+    }
+    if (!jg && !jh) {
+        reply_error(r, 400, "missing_field", "message_group_uuid or handle is required");
+        goto done;
+    }
+    if (!json_is_string(jm) || (jg && !json_is_string(jg)) || (jh && !json_is_string(jh))) {
+        reply_error(r, 400, "invalid_field", "message, message_group_uuid and handle are strings");
+        goto done;
+    }
+    if (jg && jh) {
+        reply_error(r, 400, "invalid_field", "give either message_group_uuid or handle, not both");
+        goto done;
+    }
+    if (strlen(json_string_value(jm)) != json_string_length(jm)) {
+        reply_error(r, 400, "invalid_field", "message contains a NUL character");
+        goto done;
+    }
+    msg_message m;
+    err_t e = {0};
+    if (msg_send(s, me->uuid, jg ? json_string_value(jg) : NULL, jh ? json_string_value(jh) : NULL,
+                 json_string_value(jm), NULL, &m, &e)) {
+        reply_err(r, &e);
+        goto done;
+    }
+    json_t *out = message_json(&m);
+    if (out)
+        json_object_set_new(out, "message_group_uuid", json_string(m.message_group_uuid));
+    msg_message_fini(&m);
+    reply_json(r, 200, out);
+done:
+    json_decref(body);
+}
+
+void msg_rest_handle(msg_service *s, const msg_http_req *req, msg_http_resp *r)
+{
+    memset(r, 0, sizeof *r);
+    const char *method = req->method ? req->method : "";
+    const char *path = req->path ? req->path : "";
+    bool preflight = strcmp(method, "OPTIONS") == 0;
+    add_cors(s, req, r, preflight);
+    if (preflight) {
+        r->status = 204;
+        r->content_type = "text/plain";
+        r->body = NULL;
+        r->body_len = 0;
+        return;
+    }
+    bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    bool post = strcmp(method, "POST") == 0;
+    const char *grp_prefix = "/api/messages/";
+    size_t gpl = strlen(grp_prefix);
+    int route; /* 1 health, 2 groups, 3 messages/<g>, 4 post messages */
+    if (strcmp(path, "/api/health") == 0 || strcmp(path, "/api/health-check") == 0)
+        route = 1;
+    else if (strcmp(path, "/api/message_groups") == 0)
+        route = 2;
+    else if (strncmp(path, grp_prefix, gpl) == 0 && path[gpl] && !strchr(path + gpl, '/'))
+        route = 3;
+    else if (strcmp(path, "/api/messages") == 0)
+        route = 4;
+    else {
+        reply_error(r, 404, "route_not_found", "no such route");
+        return;
+    }
+    if ((route <= 3 && !get) || (route == 4 && !post)) {
+        add_header(r, "Allow", route == 4 ? "POST, OPTIONS" : "GET, OPTIONS");
+        reply_error(r, 405, "method_not_allowed", "method not allowed on this route");
+        return;
+    }
+    if (route == 1) {
+        reply_json(r, 200, json_pack("{s:b,s:i,s:s}", "success", 1, "ver", 1, "backend",
+                                     s->backend->ops->name ? s->backend->ops->name : "?"));
+        return;
+    }
+    msg_user me;
+    if (authenticate(s, req, r, &me))
+        return;
+    if (route == 2)
+        get_message_groups(s, req, r, &me);
+    else if (route == 3)
+        get_messages(s, req, r, &me, path + gpl);
+    else
+        post_message(s, req, r, &me);
+}

@@ -1,0 +1,799 @@
+/*
+ * service — users and the access patterns A-D over one DynamoDB table.  Layer: messaging.
+ * See service.h for the table layout, the write protocol and the invariants.
+ * DynamoDB documents used: TransactWriteItems
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html),
+ * Query (.../API_Query.html).
+ */
+#include "messaging/messaging_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- lifecycle ---------------------------------------------------------------------- */
+
+void msg_config_default(msg_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->table = MSG_TABLE_DEFAULT;
+    c->page_messages = MSG_PAGE_MESSAGES;
+    c->page_conversations = MSG_PAGE_CONVERSATIONS;
+    c->max_retries = 200;
+    c->jwt_claim = "sub";
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+int msg_service_new(msg_backend *b, const msg_config *cfg, msg_service **out, err_t *e)
+{
+    msg_config def;
+    if (!cfg) {
+        msg_config_default(&def);
+        cfg = &def;
+    }
+    msg_service *s = calloc(1, sizeof *s);
+    if (!s)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    s->backend = b;
+    s->cfg = *cfg;
+    s->table = strdup(cfg->table ? cfg->table : MSG_TABLE_DEFAULT);
+    s->jwt_claim = strdup(cfg->jwt_claim && *cfg->jwt_claim ? cfg->jwt_claim : "sub");
+    s->jwt_public_key_pem = dup_or_null(cfg->jwt_public_key_pem);
+    s->cors_origin = dup_or_null(cfg->cors_origin);
+    if (cfg->jwt_secret) {
+        s->jwt_secret = malloc(cfg->jwt_secret_len + 1);
+        if (s->jwt_secret) {
+            memcpy(s->jwt_secret, cfg->jwt_secret, cfg->jwt_secret_len);
+            s->jwt_secret[cfg->jwt_secret_len] = 0;
+        }
+    }
+    if (!s->table || !s->jwt_claim || (cfg->jwt_public_key_pem && !s->jwt_public_key_pem) ||
+        (cfg->cors_origin && !s->cors_origin) || (cfg->jwt_secret && !s->jwt_secret)) {
+        msg_service_free(s);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    s->cfg.table = s->table;
+    s->cfg.jwt_claim = s->jwt_claim;
+    s->cfg.jwt_public_key_pem = s->jwt_public_key_pem;
+    s->cfg.cors_origin = s->cors_origin;
+    s->cfg.jwt_secret = s->jwt_secret;
+    if (s->cfg.page_messages <= 0 || s->cfg.page_messages > MSG_PAGE_MAX)
+        s->cfg.page_messages = MSG_PAGE_MESSAGES;
+    if (s->cfg.page_conversations <= 0 || s->cfg.page_conversations > MSG_PAGE_MAX)
+        s->cfg.page_conversations = MSG_PAGE_CONVERSATIONS;
+    if (s->cfg.max_retries <= 0)
+        s->cfg.max_retries = 200;
+    *out = s;
+    return 0;
+}
+
+void msg_service_free(msg_service *s)
+{
+    if (!s)
+        return;
+    free(s->table);
+    free(s->jwt_secret);
+    free(s->jwt_public_key_pem);
+    free(s->jwt_claim);
+    free(s->cors_origin);
+    free(s);
+}
+
+msg_backend *msg_service_backend(msg_service *s)
+{
+    return s->backend;
+}
+
+const char *msg_service_table(msg_service *s)
+{
+    return s->table;
+}
+
+const msg_config *msg_service_config(msg_service *s)
+{
+    return &s->cfg;
+}
+
+void msg_err_code(const err_t *e, char *out, size_t n)
+{
+    const char *m = e ? e->msg : "";
+    size_t i = 0;
+    while ((m[i] >= 'a' && m[i] <= 'z') || m[i] == '_')
+        i++;
+    if (i == 0 || m[i] != ':' || e->code == 0)
+        snprintf(out, n, "internal");
+    else
+        snprintf(out, n, "%.*s", (int)i, m);
+}
+
+/* ---- schema ------------------------------------------------------------------------- */
+
+int msg_schema_load(msg_service *s, err_t *e)
+{
+    json_t *req = json_pack(
+        "{s:s, s:[{s:s,s:s},{s:s,s:s},{s:s,s:s}], s:[{s:s,s:s},{s:s,s:s}],"
+        " s:[{s:s, s:[{s:s,s:s},{s:s,s:s}], s:{s:s}}], s:s}",
+        "TableName", s->table,
+        "AttributeDefinitions",
+        "AttributeName", "pk", "AttributeType", "S",
+        "AttributeName", "sk", "AttributeType", "S",
+        "AttributeName", "message_group_uuid", "AttributeType", "S",
+        "KeySchema", "AttributeName", "pk", "KeyType", "HASH",
+        "AttributeName", "sk", "KeyType", "RANGE",
+        "GlobalSecondaryIndexes", "IndexName", MSG_GSI_NAME, "KeySchema",
+        "AttributeName", "message_group_uuid", "KeyType", "HASH",
+        "AttributeName", "sk", "KeyType", "RANGE",
+        "Projection", "ProjectionType", "ALL",
+        "BillingMode", "PAY_PER_REQUEST");
+    json_t *resp;
+    err_t in;
+    int rc = msgi_call(s, "CreateTable", req, &resp, &in);
+    json_decref(resp);
+    if (rc == ERR_RESOURCE_IN_USE)
+        return err_set(e, rc, "table_exists: table %s already exists", s->table);
+    if (rc)
+        return msgi_storage(e, rc, &in);
+    return 0;
+}
+
+int msg_schema_exists(msg_service *s, bool *out_exists, err_t *e)
+{
+    json_t *resp;
+    err_t in;
+    int rc = msgi_call(s, "DescribeTable", json_pack("{s:s}", "TableName", s->table), &resp, &in);
+    json_decref(resp);
+    *out_exists = rc == 0;
+    if (rc == ERR_RESOURCE_NOT_FOUND)
+        return 0;
+    if (rc)
+        return msgi_storage(e, rc, &in);
+    return 0;
+}
+
+int msg_schema_drop(msg_service *s, err_t *e)
+{
+    json_t *resp;
+    err_t in;
+    int rc = msgi_call(s, "DeleteTable", json_pack("{s:s}", "TableName", s->table), &resp, &in);
+    json_decref(resp);
+    if (rc == ERR_RESOURCE_NOT_FOUND)
+        return err_set(e, rc, "no_table: table %s does not exist", s->table);
+    if (rc)
+        return msgi_storage(e, rc, &in);
+    return 0;
+}
+
+/* ---- validation --------------------------------------------------------------------- */
+
+int msg_validate_handle(const char *h, err_t *e)
+{
+    size_t n = h ? strlen(h) : 0;
+    if (n == 0 || n > MSG_HANDLE_MAX)
+        return err_set(e, ERR_VALIDATION, "invalid_handle: a handle has 1 to %d characters",
+                       MSG_HANDLE_MAX);
+    for (size_t i = 0; i < n; i++) {
+        char c = h[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-'))
+            return err_set(e, ERR_VALIDATION,
+                           "invalid_handle: a handle may hold only letters, digits, '_', '.' "
+                           "and '-'");
+    }
+    return 0;
+}
+
+static bool blank(const char *s)
+{
+    for (; *s; s++)
+        if (!(*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f'))
+            return false;
+    return true;
+}
+
+int msg_validate_display_name(const char *name, err_t *e)
+{
+    if (!name || blank(name))
+        return err_set(e, ERR_VALIDATION, "invalid_display_name: a display name is required");
+    long n = msgi_utf8_len(name, strlen(name));
+    if (n < 0)
+        return err_set(e, ERR_VALIDATION, "invalid_display_name: not valid UTF-8");
+    if (n > MSG_NAME_MAX)
+        return err_set(e, ERR_VALIDATION,
+                       "invalid_display_name: a display name has at most %d characters",
+                       MSG_NAME_MAX);
+    return 0;
+}
+
+int msg_validate_text(const char *text, err_t *e)
+{
+    if (!text || blank(text))
+        return err_set(e, ERR_VALIDATION, "message_blank: the message is empty");
+    long n = msgi_utf8_len(text, strlen(text));
+    if (n < 0)
+        return err_set(e, ERR_VALIDATION, "invalid_utf8: the message is not valid UTF-8");
+    if (n > MSG_TEXT_MAX)
+        return err_set(e, ERR_VALIDATION,
+                       "message_too_long: the message has %ld characters, at most %d are "
+                       "allowed",
+                       n, MSG_TEXT_MAX);
+    return 0;
+}
+
+/* ---- users -------------------------------------------------------------------------- */
+
+static json_t *key2(const char *pk, const char *sk)
+{
+    return json_pack("{s:{s:s}, s:{s:s}}", "pk", "S", pk, "sk", "S", sk);
+}
+
+/* GetItem (strongly consistent).  *out_item NULL when absent. */
+static int get_item(msg_service *s, const char *pk, const char *sk, json_t **out_item, err_t *e)
+{
+    *out_item = NULL;
+    json_t *req = json_pack("{s:s, s:o, s:b}", "TableName", s->table, "Key", key2(pk, sk),
+                            "ConsistentRead", 1);
+    json_t *resp;
+    err_t in;
+    int rc = msgi_call(s, "GetItem", req, &resp, &in);
+    if (rc) {
+        json_decref(resp);
+        return msgi_storage(e, rc, &in);
+    }
+    json_t *item = json_object_get(resp, "Item");
+    if (json_is_object(item))
+        *out_item = json_incref(item);
+    json_decref(resp);
+    return 0;
+}
+
+static void user_from_item(const json_t *item, msg_user *u)
+{
+    msgi_copy_s(item, "uuid", u->uuid, sizeof u->uuid);
+    msgi_copy_s(item, "handle", u->handle, sizeof u->handle);
+    msgi_copy_s(item, "display_name", u->display_name, sizeof u->display_name);
+}
+
+int msg_user_add(msg_service *s, const char *handle, const char *display_name, const char *uuid,
+                 msg_user *out, err_t *e)
+{
+    int rc;
+    if ((rc = msg_validate_handle(handle, e)) || (rc = msg_validate_display_name(display_name, e)))
+        return rc;
+    msg_user u;
+    memset(&u, 0, sizeof u);
+    if (uuid) {
+        if (!msgi_is_uuid(uuid))
+            return err_set(e, ERR_VALIDATION, "invalid_uuid: %s is not a uuid", uuid);
+        for (int i = 0; i < MSG_UUID_LEN; i++)
+            u.uuid[i] = (char)(uuid[i] >= 'A' && uuid[i] <= 'F' ? uuid[i] + 32 : uuid[i]);
+    } else {
+        msgi_uuid(u.uuid);
+    }
+    snprintf(u.handle, sizeof u.handle, "%s", handle);
+    snprintf(u.display_name, sizeof u.display_name, "%s", display_name);
+    char upk[64], hpk[64];
+    snprintf(upk, sizeof upk, "USER#%s", u.uuid);
+    snprintf(hpk, sizeof hpk, "HANDLE#%s", u.handle);
+    json_t *req = json_pack(
+        "{s:[{s:{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}, s:s}},"
+        "    {s:{s:s, s:{s:{s:s},s:{s:s},s:{s:s}}, s:s}}]}",
+        "TransactItems",
+        "Put", "TableName", s->table, "Item", "pk", "S", upk, "sk", "S", "USER", "uuid", "S",
+        u.uuid, "handle", "S", u.handle, "display_name", "S", u.display_name,
+        "ConditionExpression", "attribute_not_exists(pk)",
+        "Put", "TableName", s->table, "Item", "pk", "S", hpk, "sk", "S", "HANDLE", "uuid", "S",
+        u.uuid, "ConditionExpression", "attribute_not_exists(pk)");
+    json_t *resp;
+    err_t in;
+    rc = msgi_call(s, "TransactWriteItems", req, &resp, &in);
+    json_decref(resp);
+    if (rc == ERR_TRANSACTION_CANCELED)
+        return err_set(e, ERR_RESOURCE_IN_USE, "handle_taken: the handle %s is taken", handle);
+    if (rc)
+        return msgi_storage(e, rc, &in);
+    if (out)
+        *out = u;
+    return 0;
+}
+
+int msg_user_by_uuid(msg_service *s, const char *uuid, msg_user *out, err_t *e)
+{
+    if (!uuid || !*uuid || strlen(uuid) > 200)
+        return err_set(e, ERR_NOT_FOUND, "unknown_user: no such user");
+    char pk[256];
+    snprintf(pk, sizeof pk, "USER#%s", uuid);
+    json_t *item;
+    int rc = get_item(s, pk, "USER", &item, e);
+    if (rc)
+        return rc;
+    if (!item)
+        return err_set(e, ERR_NOT_FOUND, "unknown_user: no user %s", uuid);
+    memset(out, 0, sizeof *out);
+    user_from_item(item, out);
+    json_decref(item);
+    return 0;
+}
+
+int msg_user_by_handle(msg_service *s, const char *handle, msg_user *out, err_t *e)
+{
+    if (!handle || !*handle || strlen(handle) > MSG_HANDLE_MAX)
+        return err_set(e, ERR_NOT_FOUND, "unknown_handle: no user has this handle");
+    char pk[64];
+    snprintf(pk, sizeof pk, "HANDLE#%s", handle);
+    json_t *item;
+    int rc = get_item(s, pk, "HANDLE", &item, e);
+    if (rc)
+        return rc;
+    if (!item)
+        return err_set(e, ERR_NOT_FOUND, "unknown_handle: no user has the handle %s", handle);
+    char uuid[MSG_UUID_LEN + 1];
+    bool ok = msgi_copy_s(item, "uuid", uuid, sizeof uuid);
+    json_decref(item);
+    if (!ok)
+        return err_set(e, ERR_NOT_FOUND, "unknown_handle: no user has the handle %s", handle);
+    rc = msg_user_by_uuid(s, uuid, out, e);
+    if (rc == ERR_NOT_FOUND) /* a handle row without its user row */
+        return rc;
+    return rc;
+}
+
+/* ---- pages and cursors -------------------------------------------------------------- */
+
+void msg_message_fini(msg_message *m)
+{
+    if (m) {
+        free(m->message);
+        m->message = NULL;
+    }
+}
+
+void msg_message_page_free(msg_message_page *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n; i++)
+        free(p->items[i].message);
+    free(p->items);
+    free(p->next_cursor);
+    memset(p, 0, sizeof *p);
+}
+
+void msg_conversation_page_free(msg_conversation_page *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n; i++)
+        free(p->items[i].message);
+    free(p->items);
+    free(p->next_cursor);
+    memset(p, 0, sizeof *p);
+}
+
+/* LastEvaluatedKey -> cursor (NULL when absent). */
+static int cursor_encode(const json_t *lek, char **out, err_t *e)
+{
+    *out = NULL;
+    if (!json_is_object(lek))
+        return 0;
+    char *txt = json_dumps(lek, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!txt)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    *out = msgi_b64url_encode((const unsigned char *)txt, strlen(txt));
+    free(txt);
+    return *out ? 0 : err_set(e, ERR_NOMEM, "out of memory");
+}
+
+/* cursor -> ExclusiveStartKey {pk, sk} whose pk must equal `pk`. */
+static int cursor_decode(const char *cursor, const char *pk, json_t **out, err_t *e)
+{
+    *out = NULL;
+    unsigned char *raw = NULL;
+    size_t n;
+    if (strlen(cursor) > 4096 || msgi_b64url_decode(cursor, &raw, &n))
+        return err_set(e, ERR_VALIDATION, "bad_cursor: the cursor is not valid");
+    json_t *k = json_loadb((const char *)raw, n, JSON_REJECT_DUPLICATES, NULL);
+    free(raw);
+    const char *kpk = msgi_item_s(k, "pk"), *ksk = msgi_item_s(k, "sk");
+    if (!json_is_object(k) || json_object_size(k) != 2 || !kpk || !ksk || strcmp(kpk, pk) ||
+        strlen(ksk) > 1024) {
+        json_decref(k);
+        return err_set(e, ERR_VALIDATION, "bad_cursor: the cursor is not valid");
+    }
+    *out = key2(kpk, ksk);
+    json_decref(k);
+    return *out ? 0 : err_set(e, ERR_NOMEM, "out of memory");
+}
+
+/* Query pk = :pk, newest first.  *out_resp owned by the caller. */
+static int query_desc(msg_service *s, const char *pk, int limit, const char *cursor,
+                      json_t **out_resp, err_t *e)
+{
+    *out_resp = NULL;
+    json_t *esk = NULL;
+    int rc;
+    if (cursor && *cursor && (rc = cursor_decode(cursor, pk, &esk, e)))
+        return rc;
+    json_t *req = json_pack("{s:s, s:s, s:{s:{s:s}}, s:b, s:i}", "TableName", s->table,
+                            "KeyConditionExpression", "pk = :pk", "ExpressionAttributeValues",
+                            ":pk", "S", pk, "ScanIndexForward", 0, "Limit", limit);
+    if (req && esk)
+        json_object_set_new(req, "ExclusiveStartKey", esk);
+    else
+        json_decref(esk);
+    err_t in;
+    rc = msgi_call(s, "Query", req, out_resp, &in);
+    if (rc) {
+        json_decref(*out_resp);
+        *out_resp = NULL;
+        if (rc == ERR_VALIDATION && cursor)
+            return err_set(e, rc, "bad_cursor: %s", in.msg);
+        return msgi_storage(e, rc, &in);
+    }
+    return 0;
+}
+
+static int check_limit(int limit, int def, int *out, err_t *e)
+{
+    if (limit == 0)
+        limit = def;
+    if (limit < 1 || limit > MSG_PAGE_MAX)
+        return err_set(e, ERR_VALIDATION, "bad_limit: limit must be between 1 and %d",
+                       MSG_PAGE_MAX);
+    *out = limit;
+    return 0;
+}
+
+/* The conversation rows of a group (GSI).  *out_rows: a new array reference. */
+static int group_rows(msg_service *s, const char *group, json_t **out_rows, err_t *e)
+{
+    *out_rows = NULL;
+    json_t *req = json_pack("{s:s, s:s, s:s, s:{s:{s:s}}}", "TableName", s->table, "IndexName",
+                            MSG_GSI_NAME, "KeyConditionExpression", "message_group_uuid = :g",
+                            "ExpressionAttributeValues", ":g", "S", group);
+    json_t *resp;
+    err_t in;
+    int rc = msgi_call(s, "Query", req, &resp, &in);
+    if (rc) {
+        json_decref(resp);
+        return msgi_storage(e, rc, &in);
+    }
+    json_t *items = json_object_get(resp, "Items");
+    *out_rows = json_is_array(items) ? json_incref(items) : json_array();
+    json_decref(resp);
+    return 0;
+}
+
+/* The conversation row of `user` in `group` (new reference) or NULL. */
+static json_t *row_of(json_t *rows, const char *user)
+{
+    char pk[256];
+    snprintf(pk, sizeof pk, "GRP#%s", user);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) {
+        const char *p = msgi_item_s(r, "pk");
+        if (p && strcmp(p, pk) == 0)
+            return json_incref(r);
+    }
+    return NULL;
+}
+
+/* ---- pattern A ---------------------------------------------------------------------- */
+
+int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *group, int limit,
+                      const char *cursor, msg_message_page *out, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    int rc;
+    if (!group || !msgi_is_uuid(group))
+        return err_set(e, ERR_NOT_FOUND, "not_found: no such conversation");
+    if ((rc = check_limit(limit, s->cfg.page_messages, &limit, e)))
+        return rc;
+    if (viewer_uuid) {
+        json_t *rows;
+        if ((rc = group_rows(s, group, &rows, e)))
+            return rc;
+        json_t *mine = row_of(rows, viewer_uuid);
+        json_decref(rows);
+        if (!mine)
+            return err_set(e, ERR_NOT_FOUND, "not_found: no such conversation");
+        json_decref(mine);
+    }
+    char pk[64];
+    snprintf(pk, sizeof pk, "MSG#%s", group);
+    json_t *resp;
+    if ((rc = query_desc(s, pk, limit, cursor, &resp, e)))
+        return rc;
+    json_t *items = json_object_get(resp, "Items");
+    size_t n = json_array_size(items);
+    out->items = calloc(n ? n : 1, sizeof *out->items);
+    if (!out->items) {
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *it = json_array_get(items, i);
+        msg_message *m = &out->items[i];
+        msgi_copy_s(it, "message_uuid", m->uuid, sizeof m->uuid);
+        snprintf(m->message_group_uuid, sizeof m->message_group_uuid, "%s", group);
+        msgi_copy_s(it, "sk", m->created_at, sizeof m->created_at);
+        msgi_copy_s(it, "user_uuid", m->sender.uuid, sizeof m->sender.uuid);
+        msgi_copy_s(it, "user_handle", m->sender.handle, sizeof m->sender.handle);
+        msgi_copy_s(it, "user_display_name", m->sender.display_name,
+                    sizeof m->sender.display_name);
+        const char *t = msgi_item_s(it, "message");
+        m->message = strdup(t ? t : "");
+        out->n = i + 1;
+        if (!m->message) {
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+    }
+    if ((rc = cursor_encode(json_object_get(resp, "LastEvaluatedKey"), &out->next_cursor, e)))
+        goto fail;
+    json_decref(resp);
+    return 0;
+fail:
+    json_decref(resp);
+    msg_message_page_free(out);
+    return rc;
+}
+
+/* ---- pattern B ---------------------------------------------------------------------- */
+
+int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, const char *cursor,
+                           msg_conversation_page *out, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    int rc;
+    if (!user_uuid || !*user_uuid || strlen(user_uuid) > 200)
+        return err_set(e, ERR_NOT_FOUND, "unknown_user: no such user");
+    if ((rc = check_limit(limit, s->cfg.page_conversations, &limit, e)))
+        return rc;
+    char pk[256];
+    snprintf(pk, sizeof pk, "GRP#%s", user_uuid);
+    json_t *resp;
+    if ((rc = query_desc(s, pk, limit, cursor, &resp, e)))
+        return rc;
+    json_t *items = json_object_get(resp, "Items");
+    size_t n = json_array_size(items);
+    out->items = calloc(n ? n : 1, sizeof *out->items);
+    if (!out->items) {
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *it = json_array_get(items, i);
+        msg_conversation *c = &out->items[i];
+        msgi_copy_s(it, "message_group_uuid", c->message_group_uuid,
+                    sizeof c->message_group_uuid);
+        msgi_copy_s(it, "sk", c->last_message_at, sizeof c->last_message_at);
+        msgi_copy_s(it, "user_uuid", c->other.uuid, sizeof c->other.uuid);
+        msgi_copy_s(it, "user_handle", c->other.handle, sizeof c->other.handle);
+        msgi_copy_s(it, "user_display_name", c->other.display_name,
+                    sizeof c->other.display_name);
+        const char *t = msgi_item_s(it, "message");
+        c->message = strdup(t ? t : "");
+        out->n = i + 1;
+        if (!c->message) {
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+    }
+    if ((rc = cursor_encode(json_object_get(resp, "LastEvaluatedKey"), &out->next_cursor, e)))
+        goto fail;
+    json_decref(resp);
+    return 0;
+fail:
+    json_decref(resp);
+    msg_conversation_page_free(out);
+    return rc;
+}
+
+/* ---- patterns C + D ----------------------------------------------------------------- */
+
+static json_t *conv_put(const char *table, const char *owner, const char *ts, const char *group,
+                        const msg_user *other, const char *text)
+{
+    char pk[64];
+    snprintf(pk, sizeof pk, "GRP#%s", owner);
+    return json_pack("{s:{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}}}",
+                     "Put", "TableName", table, "Item", "pk", "S", pk, "sk", "S", ts,
+                     "message_group_uuid", "S", group, "user_uuid", "S", other->uuid,
+                     "user_display_name", "S", other->display_name, "user_handle", "S",
+                     other->handle, "message", "S", text);
+}
+
+static json_t *conv_delete(const char *table, const char *owner, const char *prev,
+                           const char *group)
+{
+    char pk[64];
+    snprintf(pk, sizeof pk, "GRP#%s", owner);
+    return json_pack("{s:{s:s, s:o, s:s, s:{s:{s:s}}}}", "Delete", "TableName", table, "Key",
+                     key2(pk, prev), "ConditionExpression", "message_group_uuid = :g",
+                     "ExpressionAttributeValues", ":g", "S", group);
+}
+
+static bool retryable(int rc)
+{
+    return rc == ERR_TRANSACTION_CANCELED || rc == ERR_TRANSACTION_CONFLICT ||
+           rc == ERR_CONDITIONAL_CHECK_FAILED || rc == ERR_TRANSACTION_IN_PROGRESS ||
+           rc == ERR_THROTTLING || rc == ERR_PROVISIONED_THROUGHPUT || rc == ERR_REQUEST_LIMIT;
+}
+
+static void backoff(int attempt, unsigned *seed)
+{
+    int cap = attempt < 8 ? 1 << attempt : 256; /* up to ~2.5 ms */
+    long us = (long)(rand_r(seed) % (cap * 10)) + 1;
+    struct timespec ts = {0, us * 1000};
+    nanosleep(&ts, NULL);
+}
+
+int msg_send(msg_service *s, const char *sender_uuid, const char *group_in, const char *to_handle,
+             const char *text, const char *at, msg_message *out, err_t *e)
+{
+    int rc;
+    msg_user me, other;
+    json_t *req = NULL, *resp = NULL;
+    if (out)
+        memset(out, 0, sizeof *out);
+    if ((group_in && to_handle) || (!group_in && !to_handle))
+        return err_set(e, ERR_VALIDATION,
+                       "missing_field: give either message_group_uuid or handle");
+    if ((rc = msg_validate_text(text, e)))
+        return rc;
+    long long at_us = 0;
+    if (at && (rc = msg_ts_parse(at, &at_us, e)))
+        return rc;
+    if ((rc = msg_user_by_uuid(s, sender_uuid, &me, e)))
+        return rc;
+
+    if (to_handle) {
+        if ((rc = msg_user_by_handle(s, to_handle, &other, e)))
+            return rc;
+        if (strcmp(other.uuid, me.uuid) == 0)
+            return err_set(e, ERR_VALIDATION, "self_message: you cannot message yourself");
+    } else {
+        if (!msgi_is_uuid(group_in))
+            return err_set(e, ERR_NOT_FOUND, "not_found: no such conversation");
+        json_t *rows;
+        if ((rc = group_rows(s, group_in, &rows, e)))
+            return rc;
+        json_t *mine = row_of(rows, me.uuid);
+        json_decref(rows);
+        if (!mine)
+            return err_set(e, ERR_NOT_FOUND, "not_found: no such conversation");
+        memset(&other, 0, sizeof other);
+        bool ok = msgi_copy_s(mine, "user_uuid", other.uuid, sizeof other.uuid);
+        json_decref(mine);
+        if (!ok)
+            return err_set(e, ERR_NOT_FOUND, "not_found: no such conversation");
+        if ((rc = msg_user_by_uuid(s, other.uuid, &other, e)))
+            return rc;
+    }
+
+    const char *lo = strcmp(me.uuid, other.uuid) < 0 ? me.uuid : other.uuid;
+    const char *hi = lo == me.uuid ? other.uuid : me.uuid;
+    char pair_pk[128];
+    snprintf(pair_pk, sizeof pair_pk, "PAIR#%s#%s", lo, hi);
+    char msg_uuid[MSG_UUID_LEN + 1];
+    msgi_uuid(msg_uuid);
+    unsigned seed = (unsigned)msg_now_usec() ^ (unsigned)(size_t)&seed;
+    char group[MSG_UUID_LEN + 1], ts[MSG_TS_LEN + 1], prev[MSG_TS_LEN + 1];
+
+    for (int attempt = 0;; attempt++) {
+        if (attempt >= s->cfg.max_retries) {
+            rc = err_set(e, ERR_TRANSACTION_CONFLICT,
+                         "conflict: too many concurrent writes to this conversation, try again");
+            goto done;
+        }
+        if (attempt > 0)
+            backoff(attempt, &seed);
+        json_t *pair;
+        if ((rc = get_item(s, pair_pk, "PAIR", &pair, e)))
+            goto done;
+        bool first = pair == NULL;
+        prev[0] = 0;
+        if (pair) {
+            bool ok = msgi_copy_s(pair, "group_uuid", group, sizeof group);
+            msgi_copy_s(pair, "last_message_at", prev, sizeof prev);
+            json_decref(pair);
+            if (!ok) {
+                rc = err_set(e, ERR_INTERNAL, "storage: the pair row %s has no group_uuid",
+                             pair_pk);
+                goto done;
+            }
+            if (group_in && strcmp(group, group_in) != 0) {
+                rc = err_set(e, ERR_NOT_FOUND, "not_found: no such conversation");
+                goto done;
+            }
+        } else if (group_in) {
+            /* conversation rows without their pair row: not written by this service */
+            rc = err_set(e, ERR_NOT_FOUND, "not_found: no such conversation");
+            goto done;
+        } else {
+            msgi_uuid(group);
+        }
+        long long t = at ? at_us : msg_now_usec();
+        if (prev[0]) {
+            long long p;
+            if (msg_ts_parse(prev, &p, NULL) == 0 && t <= p)
+                t = p + 1;
+        }
+        msg_ts_format(t, ts);
+
+        char msg_pk[64];
+        snprintf(msg_pk, sizeof msg_pk, "MSG#%s", group);
+        json_t *items = json_array();
+        json_array_append_new(
+            items,
+            json_pack("{s:{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}},"
+                      " s:s}}",
+                      "Put", "TableName", s->table, "Item", "pk", "S", msg_pk, "sk", "S", ts,
+                      "message_uuid", "S", msg_uuid, "message", "S", text, "user_uuid", "S",
+                      me.uuid, "user_display_name", "S", me.display_name, "user_handle", "S",
+                      me.handle, "ConditionExpression", "attribute_not_exists(pk)"));
+        if (first) {
+            json_array_append_new(
+                items, json_pack("{s:{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s}}, s:s}}", "Put",
+                                 "TableName", s->table, "Item", "pk", "S", pair_pk, "sk", "S",
+                                 "PAIR", "group_uuid", "S", group, "last_message_at", "S", ts,
+                                 "ConditionExpression", "attribute_not_exists(pk)"));
+        } else if (prev[0]) {
+            json_array_append_new(
+                items,
+                json_pack("{s:{s:s, s:o, s:s, s:s, s:{s:{s:s}, s:{s:s}}}}", "Update",
+                          "TableName", s->table, "Key", key2(pair_pk, "PAIR"),
+                          "UpdateExpression", "SET last_message_at = :ts",
+                          "ConditionExpression", "last_message_at = :prev",
+                          "ExpressionAttributeValues", ":ts", "S", ts, ":prev", "S", prev));
+            json_array_append_new(items, conv_delete(s->table, me.uuid, prev, group));
+            json_array_append_new(items, conv_delete(s->table, other.uuid, prev, group));
+        } else {
+            json_array_append_new(
+                items, json_pack("{s:{s:s, s:o, s:s, s:s, s:{s:{s:s}}}}", "Update", "TableName",
+                                 s->table, "Key", key2(pair_pk, "PAIR"), "UpdateExpression",
+                                 "SET last_message_at = :ts", "ConditionExpression",
+                                 "attribute_not_exists(last_message_at)",
+                                 "ExpressionAttributeValues", ":ts", "S", ts));
+        }
+        json_array_append_new(items, conv_put(s->table, me.uuid, ts, group, &other, text));
+        json_array_append_new(items, conv_put(s->table, other.uuid, ts, group, &me, text));
+        size_t want = first ? 4 : prev[0] ? 6 : 4;
+        if (json_array_size(items) != want) { /* a json_pack failed: out of memory */
+            json_decref(items);
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        req = json_pack("{s:o}", "TransactItems", items);
+        err_t in;
+        rc = msgi_call(s, "TransactWriteItems", req, &resp, &in);
+        req = NULL;
+        json_decref(resp);
+        resp = NULL;
+        if (rc == 0)
+            break;
+        if (!retryable(rc)) {
+            rc = msgi_storage(e, rc, &in);
+            goto done;
+        }
+    }
+    if (out) {
+        snprintf(out->uuid, sizeof out->uuid, "%s", msg_uuid);
+        snprintf(out->message_group_uuid, sizeof out->message_group_uuid, "%s", group);
+        snprintf(out->created_at, sizeof out->created_at, "%s", ts);
+        out->sender = me;
+        out->message = strdup(text);
+        if (!out->message)
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+    }
+done:
+    json_decref(req);
+    json_decref(resp);
+    return rc;
+}

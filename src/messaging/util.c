@@ -1,0 +1,247 @@
+/*
+ * util — small helpers of the messaging layer: DynamoDB JSON attribute access, uuids,
+ * base64url cursors, UTF-8 length, timestamps.  Layer: messaging.  See messaging_int.h.
+ */
+#include "messaging/messaging_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uuid/uuid.h>
+
+json_t *msgi_s(const char *s)
+{
+    return s ? json_pack("{s:s}", "S", s) : NULL;
+}
+
+const char *msgi_item_s(const json_t *item, const char *name)
+{
+    json_t *a = json_object_get(item, name);
+    return json_string_value(json_object_get(a, "S"));
+}
+
+bool msgi_copy_s(const json_t *item, const char *name, char *out, size_t n)
+{
+    const char *v = msgi_item_s(item, name);
+    if (!v || strlen(v) >= n) {
+        if (n)
+            out[0] = 0;
+        return false;
+    }
+    memcpy(out, v, strlen(v) + 1);
+    return true;
+}
+
+void msgi_uuid(char out[MSG_UUID_LEN + 1])
+{
+    uuid_t u;
+    uuid_generate_random(u);
+    uuid_unparse_lower(u, out);
+}
+
+bool msgi_is_uuid(const char *s)
+{
+    if (!s || strlen(s) != MSG_UUID_LEN)
+        return false;
+    for (int i = 0; i < MSG_UUID_LEN; i++) {
+        char c = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-')
+                return false;
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static const char b64u[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+char *msgi_b64url_encode(const unsigned char *p, size_t n)
+{
+    char *out = malloc((n + 2) / 3 * 4 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0, i = 0;
+    for (; i + 3 <= n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
+        out[o++] = b64u[v >> 18 & 63];
+        out[o++] = b64u[v >> 12 & 63];
+        out[o++] = b64u[v >> 6 & 63];
+        out[o++] = b64u[v & 63];
+    }
+    if (n - i == 1) {
+        unsigned v = (unsigned)p[i] << 16;
+        out[o++] = b64u[v >> 18 & 63];
+        out[o++] = b64u[v >> 12 & 63];
+    } else if (n - i == 2) {
+        unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
+        out[o++] = b64u[v >> 18 & 63];
+        out[o++] = b64u[v >> 12 & 63];
+        out[o++] = b64u[v >> 6 & 63];
+    }
+    out[o] = 0;
+    return out;
+}
+
+static int b64u_val(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '-')
+        return 62;
+    if (c == '_')
+        return 63;
+    return -1;
+}
+
+int msgi_b64url_decode(const char *s, unsigned char **out, size_t *out_len)
+{
+    size_t n = strlen(s);
+    if (n % 4 == 1)
+        return -1;
+    unsigned char *r = malloc(n / 4 * 3 + 3);
+    if (!r)
+        return -1;
+    size_t o = 0;
+    unsigned acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = b64u_val((unsigned char)s[i]);
+        if (v < 0) {
+            free(r);
+            return -1;
+        }
+        acc = (acc << 6 | (unsigned)v) & 0xffffff;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            r[o++] = (unsigned char)(acc >> bits & 0xff);
+        }
+    }
+    r[o] = 0;
+    *out = r;
+    *out_len = o;
+    return 0;
+}
+
+long msgi_utf8_len(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    long count = 0;
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t len;
+        unsigned cp;
+        if (c < 0x80) {
+            len = 1;
+            cp = c;
+        } else if ((c & 0xe0) == 0xc0) {
+            len = 2;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            len = 3;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return -1;
+        }
+        if (i + len > n)
+            return -1;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return -1;
+            cp = cp << 6 | (s[i + k] & 0x3f);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return -1; /* overlong, out of range, surrogate */
+        i += len;
+        count++;
+    }
+    return count;
+}
+
+int msgi_call(msg_service *s, const char *op, json_t *req, json_t **out_resp, err_t *inner)
+{
+    *out_resp = NULL;
+    err_clear(inner);
+    if (!req)
+        return err_set(inner, ERR_NOMEM, "out of memory building a %s request", op);
+    int rc = msg_backend_call(s->backend, op, req, out_resp, inner);
+    json_decref(req);
+    if (rc && inner->code == 0)
+        err_set(inner, rc, "%s failed", op);
+    return rc;
+}
+
+int msgi_storage(err_t *e, int rc, const err_t *inner)
+{
+    return err_set(e, rc, "storage: %s: %s", err_type(rc), inner ? inner->msg : "");
+}
+
+/* ---- time ------------------------------------------------------------------------------ */
+
+void msg_ts_format(long long usec, char out[MSG_TS_LEN + 1])
+{
+    time_t sec = (time_t)(usec / 1000000);
+    long frac = (long)(usec % 1000000);
+    if (frac < 0) {
+        frac += 1000000;
+        sec -= 1;
+    }
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    char tmp[96];
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+    memcpy(out, tmp, MSG_TS_LEN);
+    out[MSG_TS_LEN] = 0;
+}
+
+static int digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+int msg_ts_parse(const char *ts, long long *out_usec, err_t *e)
+{
+    /* 0123456789012345678901234567
+     * 2026-11-26T12:34:56.123456Z */
+    if (!ts || strlen(ts) != MSG_TS_LEN || ts[4] != '-' || ts[7] != '-' || ts[10] != 'T' ||
+        ts[13] != ':' || ts[16] != ':' || ts[19] != '.' || ts[26] != 'Z')
+        goto bad;
+    int y = digits(ts, 4), mo = digits(ts + 5, 2), d = digits(ts + 8, 2), h = digits(ts + 11, 2),
+        mi = digits(ts + 14, 2), s = digits(ts + 17, 2), us = digits(ts + 20, 6);
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+        mi > 59 || s < 0 || s > 59 || us < 0)
+        goto bad;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
+                    .tm_min = mi, .tm_sec = s};
+    time_t t = timegm(&tm);
+    *out_usec = (long long)t * 1000000 + us;
+    return 0;
+bad:
+    return err_set(e, ERR_VALIDATION, "bad_timestamp: expected YYYY-MM-DDTHH:MM:SS.ffffffZ");
+}
+
+long long msg_now_usec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
