@@ -1,0 +1,113 @@
+/*
+ * expr_int — the AST and helpers shared by the expr phases.  Layer: expr (private).
+ *
+ * A parsed tree keeps placeholders as text (#n, :v); expr_resolve copies it into a resolved
+ * tree where every path element is a plain name or index and every value node points at an
+ * av_t.  Trees are immutable once made; phases never modify their input tree.
+ */
+#ifndef DDB_EXPR_EXPR_INT_H
+#define DDB_EXPR_EXPR_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "expr/expr.h"
+
+typedef enum expr_ntype {
+    EN_PATH = 0, /* document path */
+    EN_VALUE,    /* :placeholder (parsed) / literal value (resolved) */
+    EN_CMP,      /* kids[0] op kids[1] */
+    EN_BETWEEN,  /* kids[0] BETWEEN kids[1] AND kids[2] */
+    EN_IN,       /* kids[0] IN (kids[1..n)) */
+    EN_AND,      /* kids[0] AND kids[1] */
+    EN_OR,
+    EN_NOT,      /* NOT kids[0] */
+    EN_FUNC,     /* op = expr_fn; kids = arguments */
+    EN_ARITH,    /* kids[0] op ('+' or '-') kids[1] (update SET values) */
+} expr_ntype;
+
+typedef enum expr_op { EOP_EQ = 0, EOP_NE, EOP_LT, EOP_LE, EOP_GT, EOP_GE } expr_op;
+
+typedef enum expr_fn {
+    EF_ATTRIBUTE_EXISTS = 0,
+    EF_ATTRIBUTE_NOT_EXISTS,
+    EF_ATTRIBUTE_TYPE,
+    EF_BEGINS_WITH,
+    EF_CONTAINS,
+    EF_SIZE,
+    EF_IF_NOT_EXISTS,
+    EF_LIST_APPEND,
+    EF_LEGACY_NOT_CONTAINS, /* legacy NOT_CONTAINS: false when the attribute is missing */
+} expr_fn;
+
+typedef struct expr_pel {
+    bool is_index;
+    bool is_ph;       /* name is a #placeholder (parsed trees only) */
+    const char *name; /* name bytes or placeholder text */
+    size_t len;
+    uint32_t index;
+} expr_pel;
+
+struct expr_node {
+    expr_ntype t;
+    int op;      /* expr_op for EN_CMP, expr_fn for EN_FUNC, '+'/'-' for EN_ARITH */
+    uint8_t parens; /* parenthesised in the source */
+    union {
+        struct {
+            expr_pel *el;
+            size_t n;
+        } path;
+        struct {
+            const char *ph; /* placeholder text (":v"); NULL for built literals */
+            size_t ph_len;
+            const av_t *v;  /* resolved value */
+        } val;
+        struct {
+            expr_node **k;
+            size_t n;
+        } kids;
+    } u;
+};
+
+typedef enum expr_uop { EU_SET = 0, EU_REMOVE, EU_ADD, EU_DELETE } expr_uop;
+
+typedef struct expr_uact {
+    expr_uop op;
+    bool legacy;     /* from AttributeUpdates: legacy semantics (ADD on L appends, ...) */
+    expr_node *path;
+    expr_node *val;  /* NULL for REMOVE */
+} expr_uact;
+
+struct expr {
+    expr_kind kind;
+    bool resolved;
+    bool legacy;
+    expr_node *root;       /* condition kinds; NULL = always true */
+    expr_uact *acts;       /* update */
+    size_t nacts, cap;
+    expr_node **paths;     /* projection */
+    size_t npaths;
+    /* update: which clause kinds appeared (for "section used once") */
+};
+
+/* Reserved words (expr_reserved.c). */
+bool expr_is_reserved(const char *name, size_t len);
+
+/* Helpers (expr_util.c). */
+expr_node *expr_node_new(arena_t *a, expr_ntype t, int op, size_t nkids);
+/* "[a, b, [3]]" as DynamoDB prints document paths in messages, into the arena. */
+char *expr_path_str(arena_t *a, const expr_node *path);
+/* Path lookup in an item; NULL when absent. */
+const av_t *expr_path_get(const av_t *item, const expr_node *path);
+/* Type name for messages ("S", "N", ...). */
+const char *expr_type_name(av_type t);
+/* Value comparison for <, <=, >, >= when both are N, S or B of the same type; *ok false
+ * otherwise. */
+int expr_cmp_values(const av_t *a, const av_t *b, bool *ok);
+/* Deep equality (sets as sets, numbers numerically). */
+bool expr_values_equal(const av_t *a, const av_t *b);
+/* Sets error with the "Invalid <Kind>: " prefix. */
+int expr_fail(err_t *e, expr_kind k, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,890 @@
+/*
+ * expr_parse — lexer and recursive-descent parser: expression text -> AST.  Layer: expr.
+ *
+ * Five grammars share one lexer: condition / filter / key condition (same grammar),
+ * update (SET / REMOVE / ADD / DELETE clauses) and projection (comma-separated paths).
+ * The parsed tree keeps placeholders as text; nothing here looks at request data, so a
+ * parsed expr_t may be cached.
+ *
+ * Error precedence, as DynamoDB Local reports it (tests/golden/expr pins these):
+ *   1. syntax errors: "Syntax error; token: \"<tok>\", near: \"<prev tok .. next tok>\""
+ *      (the near text is the source from the start of the token before the offending one
+ *      to the end of the token after it);
+ *   2. "The expression has redundant parentheses;" (a parenthesis pair directly around
+ *      another);
+ *   3. the first, left to right, of: a reserved word used as a name, an unknown function,
+ *      a function used where it is not allowed, a list index out of range.
+ * Everything that needs the placeholders' values is checked in expr_resolve.c.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "expr/expr_int.h"
+
+typedef enum tt {
+    T_EOF = 0,
+    T_IDENT,
+    T_NAMEPH,
+    T_VALPH,
+    T_NUM,
+    T_LP,
+    T_RP,
+    T_LB,
+    T_RB,
+    T_DOT,
+    T_COMMA,
+    T_EQ,
+    T_NE,
+    T_LT,
+    T_LE,
+    T_GT,
+    T_GE,
+    T_PLUS,
+    T_MINUS,
+    T_AND,
+    T_OR,
+    T_NOT,
+    T_BETWEEN,
+    T_IN,
+    T_SET,
+    T_REMOVE,
+    T_ADD,
+    T_DELETE,
+    T_OTHER,
+} tt;
+
+typedef struct tok {
+    tt t;
+    uint32_t s, e; /* [s, e) in the source */
+} tok;
+
+typedef struct parser {
+    arena_t *a;
+    expr_kind kind;
+    const char *src;
+    size_t len;
+    tok *toks;
+    size_t nt, i;
+    int depth;
+    err_t *e;
+    bool failed;    /* a syntax error (or ERR_NOMEM) was recorded: unwind */
+    int rc;
+    bool parens;    /* redundant parentheses seen */
+    char *sem;      /* first semantic error, in source order */
+    bool sections[4];
+} parser;
+
+static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_word(char c) { return is_alpha(c) || is_digit(c) || c == '_'; }
+
+static bool kw(const char *p, size_t n, const char *w)
+{
+    if (strlen(w) != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        if (c != w[i])
+            return false;
+    }
+    return true;
+}
+
+/* Splits the source into tokens (always ends with T_EOF). */
+static int lex(parser *p)
+{
+    size_t cap = 16, n = 0;
+    tok *v = arena_alloc(p->a, cap * sizeof *v);
+    if (!v)
+        return ERR_NOMEM;
+    size_t i = 0;
+    const char *s = p->src;
+    for (;;) {
+        while (i < p->len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+            i++;
+        if (n + 1 >= cap) {
+            v = arena_grow(p->a, v, n, cap * 2, sizeof *v);
+            if (!v)
+                return ERR_NOMEM;
+            cap *= 2;
+        }
+        tok t = {T_EOF, (uint32_t)i, (uint32_t)i};
+        if (i >= p->len) {
+            v[n++] = t;
+            break;
+        }
+        char c = s[i];
+        size_t j = i + 1;
+        if (is_alpha(c)) {
+            while (j < p->len && is_word(s[j]))
+                j++;
+            size_t wl = j - i;
+            t.t = T_IDENT;
+            if (kw(s + i, wl, "AND"))
+                t.t = T_AND;
+            else if (kw(s + i, wl, "OR"))
+                t.t = T_OR;
+            else if (kw(s + i, wl, "NOT"))
+                t.t = T_NOT;
+            else if (kw(s + i, wl, "BETWEEN"))
+                t.t = T_BETWEEN;
+            else if (kw(s + i, wl, "IN"))
+                t.t = T_IN;
+            else if (p->kind == EXPR_UPDATE) {
+                if (kw(s + i, wl, "SET"))
+                    t.t = T_SET;
+                else if (kw(s + i, wl, "REMOVE"))
+                    t.t = T_REMOVE;
+                else if (kw(s + i, wl, "ADD"))
+                    t.t = T_ADD;
+                else if (kw(s + i, wl, "DELETE"))
+                    t.t = T_DELETE;
+            }
+        } else if (is_digit(c)) {
+            t.t = T_NUM;
+            if (c != '0')
+                while (j < p->len && is_digit(s[j]))
+                    j++;
+        } else if ((c == '#' || c == ':') && j < p->len && is_word(s[j])) {
+            while (j < p->len && is_word(s[j]))
+                j++;
+            t.t = c == '#' ? T_NAMEPH : T_VALPH;
+        } else {
+            switch (c) {
+            case '(': t.t = T_LP; break;
+            case ')': t.t = T_RP; break;
+            case '[': t.t = T_LB; break;
+            case ']': t.t = T_RB; break;
+            case '.': t.t = T_DOT; break;
+            case ',': t.t = T_COMMA; break;
+            case '=': t.t = T_EQ; break;
+            case '+': t.t = T_PLUS; break;
+            case '-': t.t = T_MINUS; break;
+            case '<':
+                t.t = T_LT;
+                if (j < p->len && s[j] == '>') {
+                    t.t = T_NE;
+                    j++;
+                } else if (j < p->len && s[j] == '=') {
+                    t.t = T_LE;
+                    j++;
+                }
+                break;
+            case '>':
+                t.t = T_GT;
+                if (j < p->len && s[j] == '=') {
+                    t.t = T_GE;
+                    j++;
+                }
+                break;
+            default:
+                t.t = T_OTHER;
+                /* one whole UTF-8 character */
+                if ((unsigned char)c >= 0xC0)
+                    while (j < p->len && ((unsigned char)s[j] & 0xC0) == 0x80)
+                        j++;
+                break;
+            }
+        }
+        t.e = (uint32_t)j;
+        v[n++] = t;
+        i = j;
+    }
+    p->toks = v;
+    p->nt = n;
+    return 0;
+}
+
+static tok *cur(parser *p) { return &p->toks[p->i]; }
+static tt curt(parser *p) { return p->toks[p->i].t; }
+
+/* Records a syntax error at the current token and starts unwinding. */
+static void *syntax(parser *p)
+{
+    if (p->failed)
+        return NULL;
+    p->failed = true;
+    tok *t = cur(p);
+    size_t ns = p->i > 0 ? p->toks[p->i - 1].s : t->s;
+    size_t ne = (t->t != T_EOF && p->i + 1 < p->nt) ? p->toks[p->i + 1].e : p->len;
+    if (t->t == T_EOF)
+        ne = p->len;
+    if (t->t == T_EOF)
+        p->rc = expr_fail(p->e, p->kind, "Syntax error; token: \"<EOF>\", near: \"%.*s\"",
+                          (int)(ne - ns), p->src + ns);
+    else
+        p->rc = expr_fail(p->e, p->kind, "Syntax error; token: \"%.*s\", near: \"%.*s\"",
+                          (int)(t->e - t->s), p->src + t->s, (int)(ne - ns), p->src + ns);
+    return NULL;
+}
+
+static void *nomem(parser *p)
+{
+    if (!p->failed) {
+        p->failed = true;
+        p->rc = err_set(p->e, ERR_NOMEM, "out of memory parsing an expression");
+    }
+    return NULL;
+}
+
+/* Records the first semantic (non-syntax) error in source order. */
+static void semantic(parser *p, const char *msg)
+{
+    if (!p->sem)
+        p->sem = arena_strdup(p->a, msg);
+}
+
+static bool enter(parser *p)
+{
+    if (++p->depth > EXPR_MAX_NESTING) {
+        if (!p->failed) {
+            p->failed = true;
+            p->rc = expr_fail(p->e, p->kind,
+                              "The expression has too many nested levels; maximum: %d",
+                              EXPR_MAX_NESTING);
+        }
+        return false;
+    }
+    return true;
+}
+
+/* ---- paths and operands ------------------------------------------------------------- */
+
+static expr_node *parse_path(parser *p)
+{
+    size_t cap = 4, n = 0;
+    expr_pel *el = arena_alloc(p->a, cap * sizeof *el);
+    if (!el)
+        return nomem(p);
+    for (;;) {
+        if (n == cap) {
+            el = arena_grow(p->a, el, n, cap * 2, sizeof *el);
+            if (!el)
+                return nomem(p);
+            cap *= 2;
+        }
+        tok *t = cur(p);
+        expr_pel pe = {0};
+        if (n == 0 || p->toks[p->i - 1].t == T_DOT) {
+            if (t->t != T_IDENT && t->t != T_NAMEPH)
+                return syntax(p);
+            pe.name = arena_strndup(p->a, p->src + t->s, t->e - t->s);
+            if (!pe.name)
+                return nomem(p);
+            pe.len = t->e - t->s;
+            pe.is_ph = t->t == T_NAMEPH;
+            if (!pe.is_ph && expr_is_reserved(pe.name, pe.len)) {
+                char buf[128];
+                snprintf(buf, sizeof buf,
+                         "Attribute name is a reserved keyword; reserved keyword: %s", pe.name);
+                semantic(p, buf);
+            }
+            p->i++;
+        } else {
+            /* after '[' */
+            if (t->t != T_NUM)
+                return syntax(p);
+            uint64_t v = 0;
+            bool big = false;
+            for (uint32_t k = t->s; k < t->e; k++) {
+                v = v * 10 + (uint64_t)(p->src[k] - '0');
+                if (v > 0xFFFFFFFFull) {
+                    big = true;
+                    v = 0xFFFFFFFFull;
+                }
+            }
+            if (big || v > 2147483647ull) {
+                char buf[128];
+                snprintf(buf, sizeof buf,
+                         "List index is not within the allowable range; index: [%.*s]",
+                         (int)(t->e - t->s), p->src + t->s);
+                semantic(p, buf);
+            }
+            pe.is_index = true;
+            pe.index = (uint32_t)v;
+            p->i++;
+            if (curt(p) != T_RB)
+                return syntax(p);
+            p->i++;
+        }
+        el[n++] = pe;
+        if (curt(p) == T_DOT) {
+            p->i++;
+            continue;
+        }
+        if (curt(p) == T_LB) {
+            p->i++;
+            continue;
+        }
+        break;
+    }
+    if (n > EXPR_MAX_PATH_DEPTH) {
+        char buf[160];
+        snprintf(buf, sizeof buf,
+                 "The document path has too many nesting levels; nesting levels: %zu", n);
+        semantic(p, buf);
+    }
+    expr_node *x = expr_node_new(p->a, EN_PATH, 0, 0);
+    if (!x)
+        return nomem(p);
+    x->u.path.el = el;
+    x->u.path.n = n;
+    return x;
+}
+
+static int fn_lookup(expr_kind k, const char *s, size_t n)
+{
+    static const struct {
+        const char *name;
+        int fn;
+        bool update;
+    } fns[] = {
+        {"attribute_exists", EF_ATTRIBUTE_EXISTS, false},
+        {"attribute_not_exists", EF_ATTRIBUTE_NOT_EXISTS, false},
+        {"attribute_type", EF_ATTRIBUTE_TYPE, false},
+        {"begins_with", EF_BEGINS_WITH, false},
+        {"contains", EF_CONTAINS, false},
+        {"size", EF_SIZE, false},
+        {"if_not_exists", EF_IF_NOT_EXISTS, true},
+        {"list_append", EF_LIST_APPEND, true},
+    };
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        if (strlen(fns[i].name) == n && memcmp(fns[i].name, s, n) == 0 &&
+            fns[i].update == (k == EXPR_UPDATE))
+            return fns[i].fn;
+    return -1;
+}
+
+static expr_node *parse_operand(parser *p);
+
+static expr_node *parse_call(parser *p)
+{
+    tok *nt = cur(p);
+    int fn = fn_lookup(p->kind, p->src + nt->s, nt->e - nt->s);
+    if (fn < 0) {
+        char buf[160];
+        snprintf(buf, sizeof buf, "Invalid function name; function: %.*s",
+                 (int)(nt->e - nt->s), p->src + nt->s);
+        semantic(p, buf);
+    }
+    p->i += 2; /* name ( */
+    size_t cap = 4, n = 0;
+    expr_node **args = arena_alloc(p->a, cap * sizeof *args);
+    if (!args)
+        return nomem(p);
+    if (curt(p) != T_RP) {
+        for (;;) {
+            expr_node *x = parse_operand(p);
+            if (!x)
+                return NULL;
+            if (n == cap) {
+                args = arena_grow(p->a, args, n, cap * 2, sizeof *args);
+                if (!args)
+                    return nomem(p);
+                cap *= 2;
+            }
+            args[n++] = x;
+            if (curt(p) == T_COMMA) {
+                p->i++;
+                continue;
+            }
+            break;
+        }
+    }
+    if (curt(p) != T_RP)
+        return syntax(p);
+    p->i++;
+    expr_node *f = expr_node_new(p->a, EN_FUNC, fn, 0);
+    if (!f)
+        return nomem(p);
+    f->u.kids.k = args;
+    f->u.kids.n = n;
+    return f;
+}
+
+static void use_as_operand(parser *p, expr_node *x)
+{
+    /* size() is the only function that yields a value in a condition; in an update
+     * every function yields a value. */
+    if (x->t == EN_FUNC && x->op >= 0 && x->op != EF_SIZE && p->kind != EXPR_UPDATE) {
+        static const char *const names[] = {"attribute_exists", "attribute_not_exists",
+                                            "attribute_type",   "begins_with",
+                                            "contains",         "size"};
+        char buf[160];
+        snprintf(buf, sizeof buf,
+                 "The function is not allowed to be used this way in an expression; "
+                 "function: %s",
+                 names[x->op]);
+        semantic(p, buf);
+    }
+}
+
+/* path | :value | function(...) | ( operand ) */
+static expr_node *parse_operand(parser *p)
+{
+    if (!enter(p))
+        return NULL;
+    expr_node *x = NULL;
+    switch (curt(p)) {
+    case T_LP:
+        p->i++;
+        x = parse_operand(p);
+        if (!x)
+            break;
+        if (curt(p) != T_RP) {
+            x = syntax(p);
+            break;
+        }
+        p->i++;
+        if (x->parens)
+            p->parens = true;
+        x->parens++;
+        break;
+    case T_IDENT:
+        if (p->i + 1 < p->nt && p->toks[p->i + 1].t == T_LP)
+            x = parse_call(p);
+        else
+            x = parse_path(p);
+        break;
+    case T_NAMEPH:
+        x = parse_path(p);
+        break;
+    case T_VALPH: {
+        tok *t = cur(p);
+        x = expr_node_new(p->a, EN_VALUE, 0, 0);
+        if (!x)
+            return nomem(p);
+        x->u.val.ph = arena_strndup(p->a, p->src + t->s, t->e - t->s);
+        if (!x->u.val.ph)
+            return nomem(p);
+        x->u.val.ph_len = t->e - t->s;
+        p->i++;
+        break;
+    }
+    default:
+        x = syntax(p);
+        break;
+    }
+    p->depth--;
+    return x;
+}
+
+/* ---- conditions --------------------------------------------------------------------- */
+
+static bool is_cond(const expr_node *x)
+{
+    switch (x->t) {
+    case EN_CMP:
+    case EN_BETWEEN:
+    case EN_IN:
+    case EN_AND:
+    case EN_OR:
+    case EN_NOT:
+        return true;
+    case EN_FUNC:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool is_value(const expr_node *x)
+{
+    return x->t == EN_PATH || x->t == EN_VALUE || x->t == EN_FUNC || x->t == EN_ARITH;
+}
+
+/* x used as a condition: a function other than size is fine; size is misused; a bare
+ * operand is a syntax error at the current token. */
+static expr_node *use_as_cond(parser *p, expr_node *x)
+{
+    if (!x)
+        return NULL;
+    if (!is_cond(x))
+        return syntax(p);
+    if (x->t == EN_FUNC && x->op == EF_SIZE)
+        semantic(p, "The function is not allowed to be used this way in an expression; "
+                    "function: size");
+    return x;
+}
+
+static expr_node *parse_or(parser *p);
+
+static bool is_cmp_tok(tt t)
+{
+    return t == T_EQ || t == T_NE || t == T_LT || t == T_LE || t == T_GT || t == T_GE ||
+           t == T_BETWEEN || t == T_IN;
+}
+
+static expr_node *parse_comparison(parser *p, expr_node *l)
+{
+    if (!is_value(l))
+        return syntax(p);
+    use_as_operand(p, l);
+    tt t = curt(p);
+    p->i++;
+    if (t == T_BETWEEN) {
+        expr_node *lo = parse_operand(p);
+        if (!lo)
+            return NULL;
+        use_as_operand(p, lo);
+        if (curt(p) != T_AND)
+            return syntax(p);
+        p->i++;
+        expr_node *hi = parse_operand(p);
+        if (!hi)
+            return NULL;
+        use_as_operand(p, hi);
+        expr_node *x = expr_node_new(p->a, EN_BETWEEN, 0, 3);
+        if (!x)
+            return nomem(p);
+        x->u.kids.k[0] = l;
+        x->u.kids.k[1] = lo;
+        x->u.kids.k[2] = hi;
+        return x;
+    }
+    if (t == T_IN) {
+        if (curt(p) != T_LP)
+            return syntax(p);
+        p->i++;
+        size_t cap = 8, n = 1;
+        expr_node **k = arena_alloc(p->a, cap * sizeof *k);
+        if (!k)
+            return nomem(p);
+        k[0] = l;
+        for (;;) {
+            expr_node *y = parse_operand(p);
+            if (!y)
+                return NULL;
+            use_as_operand(p, y);
+            if (n == cap) {
+                k = arena_grow(p->a, k, n, cap * 2, sizeof *k);
+                if (!k)
+                    return nomem(p);
+                cap *= 2;
+            }
+            k[n++] = y;
+            if (curt(p) == T_COMMA) {
+                p->i++;
+                continue;
+            }
+            break;
+        }
+        if (curt(p) != T_RP)
+            return syntax(p);
+        p->i++;
+        if (n - 1 > EXPR_MAX_IN) {
+            char buf[160];
+            snprintf(buf, sizeof buf,
+                     "The IN operator is provided with too many operands; number of operands: "
+                     "%zu",
+                     n - 1);
+            semantic(p, buf);
+        }
+        expr_node *x = expr_node_new(p->a, EN_IN, 0, 0);
+        if (!x)
+            return nomem(p);
+        x->u.kids.k = k;
+        x->u.kids.n = n;
+        return x;
+    }
+    int op = t == T_EQ ? EOP_EQ
+           : t == T_NE ? EOP_NE
+           : t == T_LT ? EOP_LT
+           : t == T_LE ? EOP_LE
+           : t == T_GT ? EOP_GT
+                       : EOP_GE;
+    expr_node *r = parse_operand(p);
+    if (!r)
+        return NULL;
+    use_as_operand(p, r);
+    expr_node *x = expr_node_new(p->a, EN_CMP, op, 2);
+    if (!x)
+        return nomem(p);
+    x->u.kids.k[0] = l;
+    x->u.kids.k[1] = r;
+    return x;
+}
+
+static expr_node *parse_primary(parser *p)
+{
+    expr_node *x;
+    if (curt(p) == T_LP) {
+        p->i++;
+        x = parse_or(p);
+        if (!x)
+            return NULL;
+        if (curt(p) != T_RP)
+            return syntax(p);
+        p->i++;
+        if (x->parens)
+            p->parens = true;
+        x->parens++;
+    } else {
+        x = parse_operand(p);
+        if (!x)
+            return NULL;
+    }
+    if (is_cmp_tok(curt(p)))
+        return parse_comparison(p, x);
+    return x;
+}
+
+static expr_node *parse_not(parser *p)
+{
+    if (!enter(p))
+        return NULL;
+    expr_node *x;
+    if (curt(p) == T_NOT) {
+        p->i++;
+        expr_node *k = use_as_cond(p, parse_not(p));
+        if (!k)
+            return NULL;
+        x = expr_node_new(p->a, EN_NOT, 0, 1);
+        if (!x)
+            return nomem(p);
+        x->u.kids.k[0] = k;
+    } else {
+        x = parse_primary(p);
+    }
+    p->depth--;
+    return x;
+}
+
+static expr_node *parse_and(parser *p)
+{
+    expr_node *l = parse_not(p);
+    while (l && curt(p) == T_AND) {
+        if (!use_as_cond(p, l))
+            return NULL;
+        p->i++;
+        expr_node *r = use_as_cond(p, parse_not(p));
+        if (!r)
+            return NULL;
+        expr_node *x = expr_node_new(p->a, EN_AND, 0, 2);
+        if (!x)
+            return nomem(p);
+        x->u.kids.k[0] = l;
+        x->u.kids.k[1] = r;
+        l = x;
+    }
+    return l;
+}
+
+static expr_node *parse_or(parser *p)
+{
+    if (!enter(p))
+        return NULL;
+    expr_node *l = parse_and(p);
+    while (l && curt(p) == T_OR) {
+        if (!use_as_cond(p, l))
+            return NULL;
+        p->i++;
+        expr_node *r = use_as_cond(p, parse_and(p));
+        if (!r)
+            return NULL;
+        expr_node *x = expr_node_new(p->a, EN_OR, 0, 2);
+        if (!x)
+            return nomem(p);
+        x->u.kids.k[0] = l;
+        x->u.kids.k[1] = r;
+        l = x;
+    }
+    p->depth--;
+    return l;
+}
+
+/* ---- update ------------------------------------------------------------------------- */
+
+static int add_act(parser *p, expr_t *x, expr_uop op, expr_node *path, expr_node *val)
+{
+    if (x->nacts == x->cap) {
+        size_t nc = x->cap ? x->cap * 2 : 8;
+        expr_uact *v = arena_grow(p->a, x->acts, x->nacts, nc, sizeof *v);
+        if (!v)
+            return ERR_NOMEM;
+        x->acts = v;
+        x->cap = nc;
+    }
+    x->acts[x->nacts++] = (expr_uact){.op = op, .path = path, .val = val};
+    return 0;
+}
+
+/* path | :value | function(...) */
+static expr_node *parse_set_operand(parser *p)
+{
+    expr_node *x = parse_operand(p);
+    return x;
+}
+
+static expr_node *parse_set_value(parser *p)
+{
+    expr_node *l = parse_set_operand(p);
+    if (!l)
+        return NULL;
+    if (curt(p) == T_PLUS || curt(p) == T_MINUS) {
+        int op = curt(p) == T_PLUS ? '+' : '-';
+        p->i++;
+        expr_node *r = parse_set_operand(p);
+        if (!r)
+            return NULL;
+        expr_node *x = expr_node_new(p->a, EN_ARITH, op, 2);
+        if (!x)
+            return nomem(p);
+        x->u.kids.k[0] = l;
+        x->u.kids.k[1] = r;
+        return x;
+    }
+    return l;
+}
+
+static int parse_update(parser *p, expr_t *x)
+{
+    if (curt(p) == T_EOF) {
+        syntax(p);
+        return p->rc;
+    }
+    while (curt(p) != T_EOF) {
+        tt sec = curt(p);
+        if (sec != T_SET && sec != T_REMOVE && sec != T_ADD && sec != T_DELETE) {
+            syntax(p);
+            return p->rc;
+        }
+        int si = sec == T_SET ? 0 : sec == T_REMOVE ? 1 : sec == T_ADD ? 2 : 3;
+        if (p->sections[si]) {
+            static const char *const names[] = {"SET", "REMOVE", "ADD", "DELETE"};
+            char buf[128];
+            snprintf(buf, sizeof buf,
+                     "The \"%s\" section can only be used once in an update expression;",
+                     names[si]);
+            semantic(p, buf);
+        }
+        p->sections[si] = true;
+        p->i++;
+        for (;;) {
+            if (curt(p) != T_IDENT && curt(p) != T_NAMEPH) {
+                syntax(p);
+                return p->rc;
+            }
+            expr_node *path = parse_path(p);
+            if (!path)
+                return p->rc;
+            expr_node *val = NULL;
+            if (si == 0) {
+                if (curt(p) != T_EQ) {
+                    syntax(p);
+                    return p->rc;
+                }
+                p->i++;
+                val = parse_set_value(p);
+                if (!val)
+                    return p->rc;
+            } else if (si >= 2) {
+                if (curt(p) != T_VALPH) {
+                    syntax(p);
+                    return p->rc;
+                }
+                val = parse_operand(p);
+                if (!val)
+                    return p->rc;
+            }
+            if (add_act(p, x, (expr_uop)si, path, val) < 0) {
+                nomem(p);
+                return p->rc;
+            }
+            if (curt(p) == T_COMMA) {
+                p->i++;
+                continue;
+            }
+            break;
+        }
+    }
+    return 0;
+}
+
+/* ---- projection --------------------------------------------------------------------- */
+
+static int parse_projection(parser *p, expr_t *x)
+{
+    size_t cap = 8, n = 0;
+    expr_node **v = arena_alloc(p->a, cap * sizeof *v);
+    if (!v) {
+        nomem(p);
+        return p->rc;
+    }
+    for (;;) {
+        if (curt(p) != T_IDENT && curt(p) != T_NAMEPH) {
+            syntax(p);
+            return p->rc;
+        }
+        expr_node *path = parse_path(p);
+        if (!path)
+            return p->rc;
+        if (n == cap) {
+            v = arena_grow(p->a, v, n, cap * 2, sizeof *v);
+            if (!v) {
+                nomem(p);
+                return p->rc;
+            }
+            cap *= 2;
+        }
+        v[n++] = path;
+        if (curt(p) == T_COMMA) {
+            p->i++;
+            continue;
+        }
+        break;
+    }
+    if (curt(p) != T_EOF) {
+        syntax(p);
+        return p->rc;
+    }
+    x->paths = v;
+    x->npaths = n;
+    return 0;
+}
+
+/* ---- entry -------------------------------------------------------------------------- */
+
+int expr_parse(arena_t *a, expr_kind kind, const char *text, size_t len, expr_t **out,
+               err_t *e)
+{
+    *out = NULL;
+    if (len == 0)
+        return expr_fail(e, kind, "The expression can not be empty;");
+    if (len > EXPR_MAX_LEN)
+        return expr_fail(e, kind,
+                         "Expression size has exceeded the maximum allowed size; expression "
+                         "size: %zu",
+                         len);
+    parser p = {.a = a, .kind = kind, .src = text, .len = len, .e = e};
+    expr_t *x = arena_zalloc(a, sizeof *x);
+    if (!x || lex(&p) < 0)
+        return err_set(e, ERR_NOMEM, "out of memory parsing an expression");
+    x->kind = kind;
+    switch (kind) {
+    case EXPR_UPDATE:
+        parse_update(&p, x);
+        break;
+    case EXPR_PROJECTION:
+        parse_projection(&p, x);
+        break;
+    default: {
+        expr_node *r = use_as_cond(&p, parse_or(&p));
+        if (r && curt(&p) != T_EOF)
+            syntax(&p);
+        x->root = r;
+        break;
+    }
+    }
+    if (p.failed)
+        return p.rc;
+    if (p.parens)
+        return expr_fail(e, kind, "The expression has redundant parentheses;");
+    if (p.sem)
+        return expr_fail(e, kind, "%s", p.sem);
+    *out = x;
+    return 0;
+}

@@ -1,0 +1,628 @@
+/*
+ * expr_resolve — placeholders and value-dependent checks.  Layer: expr.
+ *
+ * Copies a parsed tree into a resolved one: "#n" path elements become the names the request
+ * maps them to, ":v" nodes point at the request's values.  Records which placeholders were
+ * used (expr_env), so the request can reject unused ones once all its expressions are
+ * resolved.  The checks that need the values' types run here, as DynamoDB runs them: in a
+ * condition one left-to-right (post-order) walk reports the first of an undefined
+ * placeholder, a wrong operand count, identical operands ("a = a"), a wrong operand type;
+ * in an update, undefined names, then undefined values, then overlapping paths, then operand
+ * types (tests/golden/expr pins the order).
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ExpressionAttributeNames.html
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "expr/expr_int.h"
+
+/* ---- env ---------------------------------------------------------------------------- */
+
+static bool ph_ok(const char *s, size_t n, char sigil)
+{
+    if (n < 2 || s[0] != sigil)
+        return false;
+    for (size_t i = 1; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_'))
+            return false;
+    }
+    return true;
+}
+
+int expr_env_init(expr_env *env, arena_t *a, const av_t *names, const av_t *values, err_t *e)
+{
+    memset(env, 0, sizeof *env);
+    if (names) {
+        if (names->type != AV_M)
+            return err_set(e, ERR_VALIDATION, "ExpressionAttributeNames must be a map");
+        if (names->u.map.n == 0)
+            return err_set(e, ERR_VALIDATION, "ExpressionAttributeNames must not be empty");
+        for (size_t i = 0; i < names->u.map.n; i++) {
+            const av_kv *kv = &names->u.map.kv[i];
+            if (!ph_ok(kv->name, kv->name_len, '#'))
+                return err_set(e, ERR_VALIDATION,
+                               "ExpressionAttributeNames contains invalid key: Syntax error; "
+                               "key: \"%.*s\"",
+                               (int)kv->name_len, kv->name);
+            if (kv->val.type != AV_S)
+                return err_set(e, ERR_VALIDATION,
+                               "ExpressionAttributeNames contains invalid value for key %.*s",
+                               (int)kv->name_len, kv->name);
+        }
+        env->names_used = arena_zalloc(a, names->u.map.n * sizeof(bool));
+        if (!env->names_used)
+            return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    if (values) {
+        if (values->type != AV_M)
+            return err_set(e, ERR_VALIDATION, "ExpressionAttributeValues must be a map");
+        if (values->u.map.n == 0)
+            return err_set(e, ERR_VALIDATION, "ExpressionAttributeValues must not be empty");
+        for (size_t i = 0; i < values->u.map.n; i++) {
+            const av_kv *kv = &values->u.map.kv[i];
+            if (!ph_ok(kv->name, kv->name_len, ':'))
+                return err_set(e, ERR_VALIDATION,
+                               "ExpressionAttributeValues contains invalid key: Syntax error; "
+                               "key: \"%.*s\"",
+                               (int)kv->name_len, kv->name);
+        }
+        env->values_used = arena_zalloc(a, values->u.map.n * sizeof(bool));
+        if (!env->values_used)
+            return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    env->names = names;
+    env->values = values;
+    return 0;
+}
+
+/* "{:a, :b}" with the unused keys sorted bytewise, as DynamoDB prints them. */
+static int report_unused(const av_t *m, const bool *used, const char *what, err_t *e)
+{
+    size_t n = m->u.map.n, k = 0;
+    const av_kv *un[256];
+    for (size_t i = 0; i < n; i++) {
+        if (used[i])
+            continue;
+        if (k < sizeof un / sizeof un[0])
+            un[k++] = &m->u.map.kv[i];
+    }
+    if (k == 0)
+        return 0;
+    for (size_t i = 1; i < k; i++) { /* insertion sort */
+        const av_kv *x = un[i];
+        size_t j = i;
+        while (j > 0) {
+            const av_kv *y = un[j - 1];
+            size_t l = x->name_len < y->name_len ? x->name_len : y->name_len;
+            int c = memcmp(y->name, x->name, l);
+            if (c < 0 || (c == 0 && y->name_len <= x->name_len))
+                break;
+            un[j] = y;
+            j--;
+        }
+        un[j] = x;
+    }
+    char buf[ERR_MSG_MAX];
+    size_t o = 0;
+    for (size_t i = 0; i < k && o + 8 < sizeof buf; i++) {
+        int w = snprintf(buf + o, sizeof buf - o, "%s%.*s", i ? ", " : "",
+                         (int)un[i]->name_len, un[i]->name);
+        if (w < 0)
+            break;
+        o += (size_t)w;
+        if (o >= sizeof buf)
+            o = sizeof buf - 1;
+    }
+    buf[o] = '\0';
+    return err_set(e, ERR_VALIDATION,
+                   "Value provided in %s unused in expressions: keys: {%s}", what, buf);
+}
+
+int expr_env_check_unused(const expr_env *env, err_t *e)
+{
+    if (!env)
+        return 0;
+    int rc;
+    if (env->values && (rc = report_unused(env->values, env->values_used,
+                                           "ExpressionAttributeValues", e)) < 0)
+        return rc;
+    if (env->names &&
+        (rc = report_unused(env->names, env->names_used, "ExpressionAttributeNames", e)) < 0)
+        return rc;
+    return 0;
+}
+
+/* ---- resolve ------------------------------------------------------------------------ */
+
+typedef struct rs {
+    arena_t *a;
+    expr_env *env;
+    expr_kind kind;
+    err_t *e;
+    int rc;
+    bool defer_types;   /* update: placeholders first, types later */
+} rs;
+
+static int fail(rs *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(rs *r, const char *fmt, ...)
+{
+    if (r->rc)
+        return r->rc;
+    char msg[ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    r->rc = expr_fail(r->e, r->kind, "%s", msg);
+    return r->rc;
+}
+
+static int nomem(rs *r)
+{
+    if (!r->rc)
+        r->rc = err_set(r->e, ERR_NOMEM, "out of memory resolving an expression");
+    return r->rc;
+}
+
+static const av_t *lookup(const av_t *m, bool *used, const char *s, size_t n)
+{
+    if (!m)
+        return NULL;
+    for (size_t i = 0; i < m->u.map.n; i++) {
+        const av_kv *kv = &m->u.map.kv[i];
+        if (kv->name_len == n && memcmp(kv->name, s, n) == 0) {
+            used[i] = true;
+            return &kv->val;
+        }
+    }
+    return NULL;
+}
+
+static int res_path(rs *r, const expr_node *in, expr_node **out)
+{
+    expr_node *x = expr_node_new(r->a, EN_PATH, 0, 0);
+    if (!x)
+        return nomem(r);
+    size_t n = in->u.path.n;
+    x->parens = in->parens;
+    x->u.path.n = n;
+    x->u.path.el = arena_alloc(r->a, n * sizeof *x->u.path.el);
+    if (!x->u.path.el)
+        return nomem(r);
+    for (size_t i = 0; i < n; i++) {
+        expr_pel pe = in->u.path.el[i];
+        if (pe.is_ph) {
+            const av_t *v = lookup(r->env ? r->env->names : NULL,
+                                   r->env ? r->env->names_used : NULL, pe.name, pe.len);
+            if (!v)
+                return fail(r,
+                            "An expression attribute name used in the document path is not "
+                            "defined; attribute name: %.*s",
+                            (int)pe.len, pe.name);
+            pe.name = v->u.str.ptr;
+            pe.len = v->u.str.len;
+            pe.is_ph = false;
+        }
+        x->u.path.el[i] = pe;
+    }
+    *out = x;
+    return 0;
+}
+
+static bool paths_equal(const expr_node *a, const expr_node *b)
+{
+    if (a->t != EN_PATH || b->t != EN_PATH || a->u.path.n != b->u.path.n)
+        return false;
+    for (size_t i = 0; i < a->u.path.n; i++) {
+        const expr_pel *x = &a->u.path.el[i], *y = &b->u.path.el[i];
+        if (x->is_index != y->is_index)
+            return false;
+        if (x->is_index ? x->index != y->index
+                        : (x->len != y->len || memcmp(x->name, y->name, x->len) != 0))
+            return false;
+    }
+    return true;
+}
+
+/* The type a resolved operand is known to have before evaluation; AV_NONE if unknown. */
+static av_type known_type(const expr_node *x)
+{
+    switch (x->t) {
+    case EN_VALUE:
+        return x->u.val.v ? x->u.val.v->type : AV_NONE;
+    case EN_ARITH:
+        return AV_N;
+    case EN_FUNC:
+        if (x->op == EF_SIZE)
+            return AV_N;
+        if (x->op == EF_LIST_APPEND)
+            return AV_L;
+        if (x->op == EF_IF_NOT_EXISTS && x->u.kids.n == 2)
+            return known_type(x->u.kids.k[1]);
+        return AV_NONE;
+    default:
+        return AV_NONE;
+    }
+}
+
+static const char *fn_name(int fn)
+{
+    switch (fn) {
+    case EF_ATTRIBUTE_EXISTS: return "attribute_exists";
+    case EF_ATTRIBUTE_NOT_EXISTS: return "attribute_not_exists";
+    case EF_ATTRIBUTE_TYPE: return "attribute_type";
+    case EF_BEGINS_WITH: return "begins_with";
+    case EF_CONTAINS: return "contains";
+    case EF_SIZE: return "size";
+    case EF_IF_NOT_EXISTS: return "if_not_exists";
+    case EF_LIST_APPEND: return "list_append";
+    default: return "?";
+    }
+}
+
+static const char *op_name(const expr_node *x)
+{
+    switch (x->t) {
+    case EN_CMP: {
+        static const char *const ops[] = {"=", "<>", "<", "<=", ">", ">="};
+        return ops[x->op];
+    }
+    case EN_BETWEEN: return "BETWEEN";
+    case EN_IN: return "IN";
+    case EN_ARITH: return x->op == '+' ? "+" : "-";
+    case EN_FUNC: return fn_name(x->op);
+    default: return "?";
+    }
+}
+
+static int check_distinct(rs *r, const expr_node *x)
+{
+    if (x->u.kids.n < 2 || x->u.kids.k[0]->t != EN_PATH)
+        return 0;
+    for (size_t i = 1; i < x->u.kids.n; i++)
+        if (paths_equal(x->u.kids.k[0], x->u.kids.k[i])) {
+            char *ps = expr_path_str(r->a, x->u.kids.k[0]);
+            if (!ps)
+                return nomem(r);
+            return fail(r,
+                        "The first operand must be distinct from the remaining operands for "
+                        "this operator or function; operator: %s, first operand: %s",
+                        op_name(x), ps);
+        }
+    return 0;
+}
+
+/* "{N:5}" style rendering of a scalar literal in BETWEEN messages. */
+static char *av_brief(arena_t *a, const av_t *v)
+{
+    switch (v->type) {
+    case AV_S:
+    case AV_N:
+        return arena_printf(a, "{%s:%.*s}", av_type_name(v->type), (int)v->u.str.len,
+                            v->u.str.ptr);
+    case AV_BOOL:
+        return arena_printf(a, "{BOOL:%s}", v->u.b ? "true" : "false");
+    case AV_NULL:
+        return arena_printf(a, "{NULL:true}");
+    default:
+        return arena_printf(a, "{%s:...}", av_type_name(v->type));
+    }
+}
+
+static int check_types(rs *r, const expr_node *x)
+{
+    if (x->t == EN_FUNC) {
+        static const int arity[] = {1, 1, 2, 2, 2, 1, 2, 2, 2};
+        size_t n = x->u.kids.n;
+        if (x->op < 0)
+            return 0;
+        if ((int)n != arity[x->op])
+            return fail(r,
+                        "Incorrect number of operands for operator or function; operator or "
+                        "function: %s, number of operands: %zu",
+                        fn_name(x->op), n);
+        if (x->op != EF_IF_NOT_EXISTS && x->op != EF_LIST_APPEND && check_distinct(r, x) < 0)
+            return r->rc;
+        switch (x->op) {
+        case EF_ATTRIBUTE_EXISTS:
+        case EF_ATTRIBUTE_NOT_EXISTS:
+        case EF_IF_NOT_EXISTS:
+            if (x->u.kids.k[0]->t != EN_PATH)
+                return fail(r,
+                            "Operator or function requires a document path; operator or "
+                            "function: %s",
+                            fn_name(x->op));
+            break;
+        case EF_ATTRIBUTE_TYPE: {
+            if (x->u.kids.k[0]->t != EN_PATH)
+                return fail(r,
+                            "Operator or function requires a document path; operator or "
+                            "function: %s",
+                            fn_name(x->op));
+            av_type t = known_type(x->u.kids.k[1]);
+            if (t != AV_S)
+                return fail(r,
+                            "Incorrect operand type for operator or function; operator or "
+                            "function: attribute_type, operand type: %s",
+                            t == AV_NONE ? "{NS,SS,L,BS,N,M,B,BOOL,NULL,S}"
+                                         : av_type_name(t));
+            const av_t *v = x->u.kids.k[1]->u.val.v;
+            if (av_type_from_name(v->u.str.ptr, v->u.str.len) == AV_NONE)
+                return fail(r,
+                            "Invalid attribute type name found; type: %.*s, valid types: "
+                            "{N,BS,L,B,NULL,M,S,SS,NS,BOOL}",
+                            (int)v->u.str.len, v->u.str.ptr);
+            break;
+        }
+        case EF_BEGINS_WITH:
+            for (size_t i = 0; i < n; i++) {
+                av_type t = known_type(x->u.kids.k[i]);
+                if (t != AV_NONE && t != AV_S && t != AV_B)
+                    return fail(r,
+                                "Incorrect operand type for operator or function; operator or "
+                                "function: begins_with, operand type: %s",
+                                av_type_name(t));
+            }
+            break;
+        case EF_SIZE: {
+            av_type t = known_type(x->u.kids.k[0]);
+            if (t == AV_N || t == AV_BOOL || t == AV_NULL)
+                return fail(r,
+                            "Incorrect operand type for operator or function; operator or "
+                            "function: size, operand type: %s",
+                            av_type_name(t));
+            break;
+        }
+        case EF_LIST_APPEND:
+            for (size_t i = 0; i < n; i++) {
+                av_type t = known_type(x->u.kids.k[i]);
+                if (t != AV_NONE && t != AV_L)
+                    return fail(r,
+                                "Incorrect operand type for operator or function; operator or "
+                                "function: list_append, operand type: %s",
+                                av_type_name(t));
+            }
+            break;
+        default:
+            break;
+        }
+        return 0;
+    }
+    if (x->t == EN_ARITH) {
+        for (size_t i = 0; i < 2; i++) {
+            av_type t = known_type(x->u.kids.k[i]);
+            if (t != AV_NONE && t != AV_N)
+                return fail(r,
+                            "Incorrect operand type for operator or function; operator or "
+                            "function: %s, operand type: %s",
+                            op_name(x), av_type_name(t));
+        }
+        return 0;
+    }
+    if (x->t == EN_CMP || x->t == EN_IN) {
+        if (check_distinct(r, x) < 0)
+            return r->rc;
+        if (x->t == EN_CMP && x->op >= EOP_LT) {
+            for (size_t i = 0; i < 2; i++) {
+                av_type t = known_type(x->u.kids.k[i]);
+                if (t != AV_NONE && t != AV_N && t != AV_S && t != AV_B)
+                    return fail(r,
+                                "Incorrect operand type for operator or function; operator or "
+                                "function: %s, operand type: %s",
+                                op_name(x), av_type_name(t));
+            }
+        }
+        return 0;
+    }
+    if (x->t == EN_BETWEEN) {
+        if (check_distinct(r, x) < 0)
+            return r->rc;
+        for (size_t i = 0; i < 3; i++) {
+            av_type t = known_type(x->u.kids.k[i]);
+            if (t != AV_NONE && t != AV_N && t != AV_S && t != AV_B)
+                return fail(r,
+                            "Incorrect operand type for operator or function; operator or "
+                            "function: BETWEEN, operand type: %s",
+                            av_type_name(t));
+        }
+        const expr_node *lo = x->u.kids.k[1], *hi = x->u.kids.k[2];
+        if (lo->t == EN_VALUE && hi->t == EN_VALUE) {
+            const av_t *a = lo->u.val.v, *b = hi->u.val.v;
+            bool ok;
+            if (a->type != b->type) {
+                char *sa = av_brief(r->a, a), *sb = av_brief(r->a, b);
+                if (!sa || !sb)
+                    return nomem(r);
+                return fail(r,
+                            "The BETWEEN operator requires same data type for lower and upper "
+                            "bounds; lower bound operand: AttributeValue: %s, upper bound "
+                            "operand: AttributeValue: %s",
+                            sa, sb);
+            }
+            if (expr_cmp_values(a, b, &ok) > 0 && ok) {
+                char *sa = av_brief(r->a, a), *sb = av_brief(r->a, b);
+                if (!sa || !sb)
+                    return nomem(r);
+                return fail(r,
+                            "The BETWEEN operator requires upper bound to be greater than or "
+                            "equal to lower bound; lower bound operand: AttributeValue: %s, "
+                            "upper bound operand: AttributeValue: %s",
+                            sa, sb);
+            }
+        }
+        return 0;
+    }
+    return 0;
+}
+
+/* Post-order copy with substitution; checks as it goes unless r->defer_types. */
+static int res_node(rs *r, const expr_node *in, expr_node **out)
+{
+    if (r->rc)
+        return r->rc;
+    switch (in->t) {
+    case EN_PATH:
+        return res_path(r, in, out);
+    case EN_VALUE: {
+        expr_node *x = expr_node_new(r->a, EN_VALUE, 0, 0);
+        if (!x)
+            return nomem(r);
+        *x = *in;
+        if (!in->u.val.v) {
+            const av_t *v = lookup(r->env ? r->env->values : NULL,
+                                   r->env ? r->env->values_used : NULL, in->u.val.ph,
+                                   in->u.val.ph_len);
+            if (!v)
+                return fail(r,
+                            "An expression attribute value used in expression is not "
+                            "defined; attribute value: %.*s",
+                            (int)in->u.val.ph_len, in->u.val.ph);
+            x->u.val.v = v;
+        }
+        *out = x;
+        return 0;
+    }
+    default: {
+        size_t n = in->u.kids.n;
+        expr_node *x = expr_node_new(r->a, in->t, in->op, n);
+        if (!x)
+            return nomem(r);
+        x->parens = in->parens;
+        for (size_t i = 0; i < n; i++)
+            if (res_node(r, in->u.kids.k[i], &x->u.kids.k[i]) < 0)
+                return r->rc;
+        if (!r->defer_types && check_types(r, x) < 0)
+            return r->rc;
+        *out = x;
+        return 0;
+    }
+    }
+}
+
+static int walk_types(rs *r, const expr_node *x)
+{
+    if (x->t == EN_PATH || x->t == EN_VALUE)
+        return 0;
+    for (size_t i = 0; i < x->u.kids.n; i++)
+        if (walk_types(r, x->u.kids.k[i]) < 0)
+            return r->rc;
+    return check_types(r, x);
+}
+
+/* Two paths overlap when one is a prefix of the other; they conflict when they share a
+ * prefix and then one continues with a name where the other has an index. */
+static int check_overlap(rs *r, expr_node *const *paths, size_t n)
+{
+    for (size_t j = 1; j < n; j++) {
+        const expr_node *b = paths[j];
+        for (size_t i = 0; i < j; i++) {
+            const expr_node *a = paths[i];
+            size_t m = a->u.path.n < b->u.path.n ? a->u.path.n : b->u.path.n;
+            bool diverged = false, conflict = false;
+            for (size_t k = 0; k < m; k++) {
+                const expr_pel *x = &a->u.path.el[k], *y = &b->u.path.el[k];
+                if (x->is_index != y->is_index) {
+                    conflict = true;
+                    break;
+                }
+                if (x->is_index ? x->index != y->index
+                                : (x->len != y->len || memcmp(x->name, y->name, x->len))) {
+                    diverged = true;
+                    break;
+                }
+            }
+            if (diverged)
+                continue;
+            char *sa = expr_path_str(r->a, a), *sb = expr_path_str(r->a, b);
+            if (!sa || !sb)
+                return nomem(r);
+            return fail(r,
+                        "Two document paths %s with each other; must remove or rewrite one "
+                        "of these paths; path one: %s, path two: %s",
+                        conflict ? "conflict" : "overlap", sa, sb);
+        }
+    }
+    return 0;
+}
+
+int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, err_t *e)
+{
+    *out = NULL;
+    if (parsed->resolved) {
+        *out = (expr_t *)parsed;
+        return 0;
+    }
+    rs r = {.a = a, .env = env, .kind = parsed->kind, .e = e};
+    expr_t *x = arena_zalloc(a, sizeof *x);
+    if (!x)
+        return err_set(e, ERR_NOMEM, "out of memory resolving an expression");
+    *x = *parsed;
+    x->resolved = true;
+    switch (parsed->kind) {
+    case EXPR_UPDATE: {
+        r.defer_types = true;
+        x->acts = arena_alloc(a, (parsed->nacts ? parsed->nacts : 1) * sizeof *x->acts);
+        expr_node **paths = arena_alloc(a, (parsed->nacts ? parsed->nacts : 1) * sizeof *paths);
+        if (!x->acts || !paths)
+            return nomem(&r);
+        x->cap = parsed->nacts;
+        /* names first (all paths, left to right), then values */
+        for (size_t i = 0; i < parsed->nacts; i++) {
+            x->acts[i] = parsed->acts[i];
+            if (res_path(&r, parsed->acts[i].path, &x->acts[i].path) < 0)
+                return r.rc;
+            paths[i] = x->acts[i].path;
+        }
+        for (size_t i = 0; i < parsed->nacts; i++)
+            if (parsed->acts[i].val && res_node(&r, parsed->acts[i].val, &x->acts[i].val) < 0)
+                return r.rc;
+        if (check_overlap(&r, paths, parsed->nacts) < 0)
+            return r.rc;
+        for (size_t i = 0; i < parsed->nacts; i++) {
+            const expr_uact *u = &x->acts[i];
+            if (u->op == EU_ADD || u->op == EU_DELETE) {
+                av_type t = known_type(u->val);
+                bool ok = t == AV_SS || t == AV_NS || t == AV_BS || (u->op == EU_ADD && t == AV_N);
+                if (!ok) {
+                    static const struct {
+                        av_type t;
+                        const char *n;
+                    } tn[] = {{AV_S, "STRING"}, {AV_N, "NUMBER"}, {AV_B, "BINARY"},
+                              {AV_NULL, "NULL"}, {AV_BOOL, "BOOLEAN"}, {AV_L, "LIST"},
+                              {AV_M, "MAP"}};
+                    const char *name = av_type_name(t);
+                    for (size_t k = 0; k < sizeof tn / sizeof tn[0]; k++)
+                        if (tn[k].t == t)
+                            name = tn[k].n;
+                    return fail(&r,
+                                "Incorrect operand type for operator or function; operator: "
+                                "%s, operand type: %s",
+                                u->op == EU_ADD ? "ADD" : "DELETE", name);
+                }
+            }
+            if (u->val && walk_types(&r, u->val) < 0)
+                return r.rc;
+        }
+        break;
+    }
+    case EXPR_PROJECTION: {
+        x->paths = arena_alloc(a, (parsed->npaths ? parsed->npaths : 1) * sizeof *x->paths);
+        if (!x->paths)
+            return nomem(&r);
+        for (size_t i = 0; i < parsed->npaths; i++)
+            if (res_path(&r, parsed->paths[i], &x->paths[i]) < 0)
+                return r.rc;
+        if (check_overlap(&r, x->paths, parsed->npaths) < 0)
+            return r.rc;
+        break;
+    }
+    default:
+        if (parsed->root && res_node(&r, parsed->root, &x->root) < 0)
+            return r.rc;
+        break;
+    }
+    *out = x;
+    return 0;
+}

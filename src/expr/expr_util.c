@@ -1,0 +1,186 @@
+/*
+ * expr_util — helpers shared by the expr phases: nodes, path lookup and printing, value
+ * comparison and equality, error prefixing.  Layer: expr.
+ *
+ * Comparison follows DynamoDB: N numerically (exact decimals via num.h), S and B bytewise
+ * unsigned; equality of sets ignores order, of maps ignores member order.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "expr/expr_int.h"
+#include "value/num.h"
+
+const char *expr_kind_name(expr_kind k)
+{
+    switch (k) {
+    case EXPR_CONDITION: return "ConditionExpression";
+    case EXPR_FILTER: return "FilterExpression";
+    case EXPR_KEY_CONDITION: return "KeyConditionExpression";
+    case EXPR_UPDATE: return "UpdateExpression";
+    case EXPR_PROJECTION: return "ProjectionExpression";
+    }
+    return "Expression";
+}
+
+expr_kind expr_get_kind(const expr_t *x) { return x->kind; }
+
+int expr_fail(err_t *e, expr_kind k, const char *fmt, ...)
+{
+    char msg[ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return err_set(e, ERR_VALIDATION, "Invalid %s: %s", expr_kind_name(k), msg);
+}
+
+expr_node *expr_node_new(arena_t *a, expr_ntype t, int op, size_t nkids)
+{
+    expr_node *x = arena_zalloc(a, sizeof *x);
+    if (!x)
+        return NULL;
+    x->t = t;
+    x->op = op;
+    if (nkids) {
+        x->u.kids.k = arena_zalloc(a, nkids * sizeof *x->u.kids.k);
+        if (!x->u.kids.k)
+            return NULL;
+        x->u.kids.n = nkids;
+    }
+    return x;
+}
+
+char *expr_path_str(arena_t *a, const expr_node *path)
+{
+    size_t cap = 2;
+    for (size_t i = 0; i < path->u.path.n; i++)
+        cap += path->u.path.el[i].len + 16;
+    char *s = arena_alloc(a, cap);
+    if (!s)
+        return NULL;
+    size_t n = 0;
+    s[n++] = '[';
+    for (size_t i = 0; i < path->u.path.n; i++) {
+        const expr_pel *pe = &path->u.path.el[i];
+        if (i) {
+            s[n++] = ',';
+            s[n++] = ' ';
+        }
+        if (pe->is_index)
+            n += (size_t)snprintf(s + n, cap - n, "[%u]", pe->index);
+        else {
+            memcpy(s + n, pe->name, pe->len);
+            n += pe->len;
+        }
+    }
+    s[n++] = ']';
+    s[n] = '\0';
+    return s;
+}
+
+const av_t *expr_path_get(const av_t *item, const expr_node *path)
+{
+    const av_t *v = item;
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < path->u.path.n; i++) {
+        const expr_pel *pe = &path->u.path.el[i];
+        if (pe->is_index) {
+            if (v->type != AV_L || pe->index >= v->u.list.n)
+                return NULL;
+            v = &v->u.list.items[pe->index];
+        } else {
+            if (v->type != AV_M)
+                return NULL;
+            v = av_map_get(v, pe->name, pe->len);
+            if (!v)
+                return NULL;
+        }
+    }
+    return v;
+}
+
+const char *expr_type_name(av_type t) { return av_type_name(t); }
+
+static int bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t n = an < bn ? an : bn;
+    int c = n ? memcmp(a, b, n) : 0;
+    if (c)
+        return c < 0 ? -1 : 1;
+    return an < bn ? -1 : an > bn ? 1 : 0;
+}
+
+int expr_cmp_values(const av_t *a, const av_t *b, bool *ok)
+{
+    *ok = false;
+    if (!a || !b || a->type != b->type)
+        return 0;
+    switch (a->type) {
+    case AV_N:
+        *ok = true;
+        return num_cmp_text(a->u.str.ptr, a->u.str.len, b->u.str.ptr, b->u.str.len);
+    case AV_S:
+    case AV_B:
+        *ok = true;
+        return bytes_cmp(a->u.str.ptr, a->u.str.len, b->u.str.ptr, b->u.str.len);
+    default:
+        return 0;
+    }
+}
+
+static bool set_has(const av_t *set, const av_t *x)
+{
+    for (size_t i = 0; i < set->u.list.n; i++)
+        if (expr_values_equal(&set->u.list.items[i], x))
+            return true;
+    return false;
+}
+
+bool expr_values_equal(const av_t *a, const av_t *b)
+{
+    if (!a || !b || a->type != b->type)
+        return false;
+    switch (a->type) {
+    case AV_N:
+        return num_cmp_text(a->u.str.ptr, a->u.str.len, b->u.str.ptr, b->u.str.len) == 0;
+    case AV_S:
+    case AV_B:
+        return a->u.str.len == b->u.str.len &&
+               (a->u.str.len == 0 || memcmp(a->u.str.ptr, b->u.str.ptr, a->u.str.len) == 0);
+    case AV_BOOL:
+        return a->u.b == b->u.b;
+    case AV_NULL:
+        return true;
+    case AV_L:
+        if (a->u.list.n != b->u.list.n)
+            return false;
+        for (size_t i = 0; i < a->u.list.n; i++)
+            if (!expr_values_equal(&a->u.list.items[i], &b->u.list.items[i]))
+                return false;
+        return true;
+    case AV_SS:
+    case AV_NS:
+    case AV_BS:
+        if (a->u.list.n != b->u.list.n)
+            return false;
+        for (size_t i = 0; i < a->u.list.n; i++)
+            if (!set_has(b, &a->u.list.items[i]))
+                return false;
+        return true;
+    case AV_M:
+        if (a->u.map.n != b->u.map.n)
+            return false;
+        for (size_t i = 0; i < a->u.map.n; i++) {
+            const av_kv *kv = &a->u.map.kv[i];
+            const av_t *o = av_map_get(b, kv->name, kv->name_len);
+            if (!o || !expr_values_equal(&kv->val, o))
+                return false;
+        }
+        return true;
+    default:
+        return false;
+    }
+}
