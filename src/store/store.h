@@ -178,6 +178,8 @@ typedef struct store_write {
     void *ctx;
     arena_t *arena;        /* for apply and for `old` */
     bool want_old;         /* copy the old item into `old` (also on a failed condition) */
+    bool is_update;        /* UpdateItem: DynamoDB words the size and empty-index-key errors
+                              differently ("Item size to update has exceeded ...") */
     /* out */
     av_t old;              /* AV_NONE when absent or not wanted */
     const av_t *new_item;  /* what apply returned (NULL, STORE_KEEP or the item) */

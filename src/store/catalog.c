@@ -1,0 +1,1048 @@
+/*
+ * catalog — tables and indexes: the LMDB catalog and its in-memory cache.  Layer: store.
+ *
+ * Each table is one record in the "catalog" DB: a version byte (STORE_CAT_VERSION) then
+ * av_encode of an M describing it.  The cache is an array sorted by name, swapped under
+ * catlock when the generation in meta ("gen", bumped by every catalog change in any process)
+ * differs from the one loaded.  A record whose bytes did not change keeps its cat_ent, so
+ * descriptors stay stable; replaced and removed entries are retired, never freed, until
+ * store_close (store.h promises pointers valid until then).  Table ids come from meta
+ * "next_tid" and are never reused; index ids from the table's own counter.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/store_int.h"
+#include "store/store_text.h"
+#include "value/keycodec.h"
+
+/* ---- record encoding -------------------------------------------------------------- */
+
+static av_t st_n(arena_t *a, uint64_t v)
+{
+    char *p = arena_printf(a, "%" PRIu64, v);
+    return av_make_n_canonical(p ? p : "0", p ? strlen(p) : 1);
+}
+
+static av_t st_s(const char *p)
+{
+    return av_make_s(p, strlen(p));
+}
+
+static int st_kv(av_kv *kv, size_t *n, const char *name, av_t v)
+{
+    kv[*n].name = name;
+    kv[*n].name_len = strlen(name);
+    kv[*n].val = v;
+    (*n)++;
+    return 0;
+}
+
+static int st_cat_encode(const store_table *t, uint8_t next_iid, buf_t *out)
+{
+    arena_t a;
+    arena_init(&a);
+    int rc = ERR_NOMEM;
+    av_kv *kv = arena_zalloc(&a, sizeof *kv * 16);
+    av_t *ixs = arena_zalloc(&a, sizeof *ixs * (t->n_idx ? t->n_idx : 1));
+    if (!kv || !ixs)
+        goto done;
+    size_t n = 0;
+    st_kv(kv, &n, "name", st_s(t->name));
+    st_kv(kv, &n, "id", st_n(&a, t->id));
+    st_kv(kv, &n, "h", st_s(t->key.hash));
+    st_kv(kv, &n, "ht", st_n(&a, (uint64_t)t->key.hash_type));
+    st_kv(kv, &n, "r", st_s(t->key.range));
+    st_kv(kv, &n, "rt", st_n(&a, (uint64_t)t->key.range_type));
+    st_kv(kv, &n, "ttl", st_s(t->ttl_attr));
+    st_kv(kv, &n, "ct", st_n(&a, (uint64_t)t->created_ms));
+    st_kv(kv, &n, "niid", st_n(&a, next_iid));
+    if (t->meta)
+        st_kv(kv, &n, "meta", av_make_b(t->meta, t->meta_len));
+    for (size_t i = 0; i < t->n_idx; i++) {
+        const store_index *x = &t->idx[i];
+        av_kv *ik = arena_zalloc(&a, sizeof *ik * 12);
+        av_t *inc = arena_zalloc(&a, sizeof *inc * (x->n_include ? x->n_include : 1));
+        if (!ik || !inc)
+            goto done;
+        size_t m = 0;
+        st_kv(ik, &m, "name", st_s(x->name));
+        st_kv(ik, &m, "g", av_make_bool(x->global));
+        st_kv(ik, &m, "id", st_n(&a, x->id));
+        st_kv(ik, &m, "h", st_s(x->key.hash));
+        st_kv(ik, &m, "ht", st_n(&a, (uint64_t)x->key.hash_type));
+        st_kv(ik, &m, "r", st_s(x->key.range));
+        st_kv(ik, &m, "rt", st_n(&a, (uint64_t)x->key.range_type));
+        st_kv(ik, &m, "p", st_n(&a, (uint64_t)x->proj));
+        st_kv(ik, &m, "bf", av_make_bool(x->backfilling));
+        for (size_t j = 0; j < x->n_include; j++)
+            inc[j] = st_s(x->include[j]);
+        av_t l = {.type = AV_L};
+        l.u.list.items = inc;
+        l.u.list.n = x->n_include;
+        st_kv(ik, &m, "inc", l);
+        ixs[i].type = AV_M;
+        ixs[i].u.map.kv = ik;
+        ixs[i].u.map.n = m;
+    }
+    av_t l = {.type = AV_L};
+    l.u.list.items = ixs;
+    l.u.list.n = t->n_idx;
+    st_kv(kv, &n, "idx", l);
+    av_t m = {.type = AV_M};
+    m.u.map.kv = kv;
+    m.u.map.n = n;
+    buf_reset(out);
+    rc = buf_putc(out, STORE_CAT_VERSION);
+    if (rc == 0)
+        rc = av_encode(&m, out);
+done:
+    arena_fini(&a);
+    return rc;
+}
+
+static uint64_t st_get_n(const av_t *m, const char *name)
+{
+    const av_t *v = av_map_gets(m, name);
+    uint64_t x = 0;
+    if (!v || v->type != AV_N)
+        return 0;
+    for (size_t i = 0; i < v->u.str.len; i++) {
+        char c = v->u.str.ptr[i];
+        if (c < '0' || c > '9')
+            break;
+        x = x * 10 + (uint64_t)(c - '0');
+    }
+    return x;
+}
+
+static void st_get_name(const av_t *m, const char *name, char *out)
+{
+    const av_t *v = av_map_gets(m, name);
+    out[0] = 0;
+    if (!v || v->type != AV_S)
+        return;
+    size_t n = v->u.str.len < STORE_NAME_MAX - 1 ? v->u.str.len : STORE_NAME_MAX - 1;
+    memcpy(out, v->u.str.ptr, n);
+    out[n] = 0;
+}
+
+static bool st_get_bool(const av_t *m, const char *name)
+{
+    const av_t *v = av_map_gets(m, name);
+    return v && v->type == AV_BOOL && v->u.b;
+}
+
+static void st_ent_free(cat_ent *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->t.n_idx; i++) {
+        for (size_t j = 0; j < c->t.idx[i].n_include; j++)
+            free(c->t.idx[i].include[j]);
+        free(c->t.idx[i].include);
+    }
+    free(c->t.meta);
+    free(c->raw);
+    free(c);
+}
+
+/* Parses a catalog record into a new heap entry. */
+static int st_cat_decode(const void *p, size_t len, cat_ent **out, err_t *e)
+{
+    *out = NULL;
+    const unsigned char *b = p;
+    if (len < 2 || b[0] != STORE_CAT_VERSION)
+        return err_set(e, ERR_IO, "unsupported catalog record version %u", len ? b[0] : 0);
+    arena_t a;
+    arena_init(&a);
+    int rc = 0;
+    cat_ent *c = calloc(1, sizeof *c);
+    av_t m;
+    if (!c) {
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    c->raw = malloc(len);
+    if (!c->raw) {
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    memcpy(c->raw, p, len);
+    c->raw_len = len;
+    rc = av_decode(c->raw + 1, len - 1, &a, &m);
+    if (rc || m.type != AV_M) {
+        rc = err_set(e, ERR_IO, "corrupt catalog record");
+        goto fail;
+    }
+    store_table *t = &c->t;
+    st_get_name(&m, "name", t->name);
+    t->id = (uint32_t)st_get_n(&m, "id");
+    st_get_name(&m, "h", t->key.hash);
+    t->key.hash_type = (av_type)st_get_n(&m, "ht");
+    st_get_name(&m, "r", t->key.range);
+    t->key.range_type = (av_type)st_get_n(&m, "rt");
+    st_get_name(&m, "ttl", t->ttl_attr);
+    t->created_ms = (int64_t)st_get_n(&m, "ct");
+    c->next_iid = (uint8_t)st_get_n(&m, "niid");
+    const av_t *meta = av_map_gets(&m, "meta");
+    if (meta && meta->type == AV_B) {
+        t->meta = malloc(meta->u.str.len + 1);
+        if (!t->meta) {
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        memcpy(t->meta, meta->u.str.ptr, meta->u.str.len);
+        t->meta[meta->u.str.len] = 0;
+        t->meta_len = meta->u.str.len;
+    }
+    const av_t *ixs = av_map_gets(&m, "idx");
+    for (size_t i = 0; ixs && ixs->type == AV_L && i < ixs->u.list.n && i < STORE_MAX_INDEXES;
+         i++) {
+        const av_t *xm = &ixs->u.list.items[i];
+        store_index *x = &t->idx[t->n_idx++];
+        st_get_name(xm, "name", x->name);
+        x->global = st_get_bool(xm, "g");
+        x->id = (uint8_t)st_get_n(xm, "id");
+        st_get_name(xm, "h", x->key.hash);
+        x->key.hash_type = (av_type)st_get_n(xm, "ht");
+        st_get_name(xm, "r", x->key.range);
+        x->key.range_type = (av_type)st_get_n(xm, "rt");
+        x->proj = (store_proj)st_get_n(xm, "p");
+        x->backfilling = st_get_bool(xm, "bf");
+        const av_t *inc = av_map_gets(xm, "inc");
+        if (inc && inc->type == AV_L && inc->u.list.n) {
+            x->include = calloc(inc->u.list.n, sizeof *x->include);
+            if (!x->include) {
+                rc = err_set(e, ERR_NOMEM, "out of memory");
+                goto fail;
+            }
+            for (size_t j = 0; j < inc->u.list.n; j++) {
+                const av_t *sv = &inc->u.list.items[j];
+                x->include[j] = strndup(sv->u.str.ptr, sv->u.str.len);
+                if (!x->include[j]) {
+                    rc = err_set(e, ERR_NOMEM, "out of memory");
+                    goto fail;
+                }
+                x->n_include = j + 1;
+            }
+        }
+    }
+    arena_fini(&a);
+    *out = c;
+    return 0;
+fail:
+    arena_fini(&a);
+    st_ent_free(c);
+    return rc;
+}
+
+/* ---- cache ------------------------------------------------------------------------ */
+
+static int st_ent_cmp(const void *a, const void *b)
+{
+    return strcmp((*(cat_ent *const *)a)->t.name, (*(cat_ent *const *)b)->t.name);
+}
+
+/* Caller holds catlock (any mode). */
+static cat_ent *st_find_locked(store_t *s, const char *name)
+{
+    size_t lo = 0, hi = s->n_tabs;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(s->tabs[mid]->t.name, name);
+        if (c == 0)
+            return s->tabs[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static void st_retire(store_t *s, cat_ent *c)
+{
+    c->next_retired = s->retired;
+    s->retired = c;
+}
+
+int st_cat_refresh(store_t *s, MDB_txn *txn, err_t *e)
+{
+    uint64_t gen;
+    int rc = st_meta_get_u64(s, txn, "gen", &gen);
+    if (rc)
+        return st_mdb_err(rc, e);
+    pthread_rwlock_rdlock(&s->catlock);
+    uint64_t have = s->cat_gen;
+    pthread_rwlock_unlock(&s->catlock);
+    if (gen == have)
+        return 0;
+
+    /* load every record; match against the current cache under the write lock */
+    cat_ent **nt = NULL;
+    size_t n = 0, cap = 0;
+    MDB_cursor *cur = NULL;
+    rc = mdb_cursor_open(txn, s->db_cat, &cur);
+    if (rc)
+        return st_mdb_err(rc, e);
+    MDB_val k, v;
+    int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (mrc == 0) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            cat_ent **g = realloc(nt, cap * sizeof *nt);
+            if (!g) {
+                rc = err_set(e, ERR_NOMEM, "out of memory");
+                goto fail;
+            }
+            nt = g;
+        }
+        rc = st_cat_decode(v.mv_data, v.mv_size, &nt[n], e);
+        if (rc)
+            goto fail;
+        n++;
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    cur = NULL;
+    if (mrc != MDB_NOTFOUND) {
+        rc = st_mdb_err(mrc, e);
+        goto fail;
+    }
+    qsort(nt, n, sizeof *nt, st_ent_cmp);
+
+    pthread_rwlock_wrlock(&s->catlock);
+    if (gen <= s->cat_gen && s->cat_gen != 0 && gen != 0) {
+        /* someone installed this or a newer generation meanwhile */
+        pthread_rwlock_unlock(&s->catlock);
+        for (size_t i = 0; i < n; i++)
+            st_ent_free(nt[i]);
+        free(nt);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        cat_ent *old = st_find_locked(s, nt[i]->t.name);
+        if (old && old->raw_len == nt[i]->raw_len && memcmp(old->raw, nt[i]->raw, old->raw_len) == 0) {
+            st_ent_free(nt[i]);
+            nt[i] = old;
+        }
+    }
+    /* retire entries that are not in the new set */
+    for (size_t i = 0; i < s->n_tabs; i++) {
+        bool kept = false;
+        for (size_t j = 0; j < n && !kept; j++)
+            kept = nt[j] == s->tabs[i];
+        if (!kept)
+            st_retire(s, s->tabs[i]);
+    }
+    free(s->tabs);
+    s->tabs = nt;
+    s->n_tabs = n;
+    s->cap_tabs = cap;
+    s->cat_gen = gen;
+    pthread_rwlock_unlock(&s->catlock);
+    return 0;
+fail:
+    if (cur)
+        mdb_cursor_close(cur);
+    for (size_t i = 0; i < n; i++)
+        st_ent_free(nt[i]);
+    free(nt);
+    return rc;
+}
+
+static int64_t st_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int st_cat_check(store_t *s, err_t *e)
+{
+    MDB_txn *txn;
+    int rc = st_rtxn_begin(s, &txn);
+    if (rc)
+        return st_mdb_err(rc, e);
+    rc = st_cat_refresh(s, txn, e);
+    st_rtxn_end(s, txn);
+    atomic_store(&s->cat_checked_ms, st_mono_ms());
+    return rc;
+}
+
+static void st_cat_maybe_check(store_t *s)
+{
+    int64_t now = st_mono_ms();
+    int64_t last = atomic_load(&s->cat_checked_ms);
+    if (now - last < ST_CAT_CHECK_MS)
+        return;
+    if (!atomic_compare_exchange_strong(&s->cat_checked_ms, &last, now))
+        return; /* another thread is checking */
+    st_cat_check(s, NULL);
+}
+
+int st_cat_init(store_t *s, err_t *e)
+{
+    return st_cat_check(s, e);
+}
+
+void st_cat_fini(store_t *s)
+{
+    for (size_t i = 0; i < s->n_tabs; i++)
+        st_ent_free(s->tabs[i]);
+    free(s->tabs);
+    s->tabs = NULL;
+    s->n_tabs = 0;
+    cat_ent *r = s->retired;
+    while (r) {
+        cat_ent *nx = r->next_retired;
+        st_ent_free(r);
+        r = nx;
+    }
+    s->retired = NULL;
+}
+
+const cat_ent *st_cat_by_id(store_t *s, uint32_t id)
+{
+    const cat_ent *r = NULL;
+    pthread_rwlock_rdlock(&s->catlock);
+    for (size_t i = 0; i < s->n_tabs && !r; i++)
+        if (s->tabs[i]->t.id == id)
+            r = s->tabs[i];
+    pthread_rwlock_unlock(&s->catlock);
+    return r;
+}
+
+const store_table *store_table_get(store_t *s, const char *name)
+{
+    st_cat_maybe_check(s);
+    pthread_rwlock_rdlock(&s->catlock);
+    cat_ent *c = st_find_locked(s, name);
+    pthread_rwlock_unlock(&s->catlock);
+    return c ? &c->t : NULL;
+}
+
+int store_table_list(store_t *s, arena_t *a, char ***out_names, size_t *out_n, err_t *e)
+{
+    st_cat_maybe_check(s);
+    int rc = 0;
+    pthread_rwlock_rdlock(&s->catlock);
+    char **names = arena_alloc(a, sizeof *names * (s->n_tabs ? s->n_tabs : 1));
+    if (!names) {
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < s->n_tabs; i++) {
+        names[i] = arena_strdup(a, s->tabs[i]->t.name);
+        if (!names[i]) {
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+            goto done;
+        }
+    }
+    *out_names = names;
+    *out_n = s->n_tabs;
+done:
+    pthread_rwlock_unlock(&s->catlock);
+    return rc;
+}
+
+/* ---- changes ---------------------------------------------------------------------- */
+
+static int st_bump_gen(store_t *s, MDB_txn *txn)
+{
+    uint64_t g;
+    int rc = st_meta_get_u64(s, txn, "gen", &g);
+    if (rc == 0)
+        rc = st_meta_put_u64(s, txn, "gen", g + 1);
+    return rc;
+}
+
+static int st_put_record(store_t *s, MDB_txn *txn, const store_table *t, uint8_t next_iid)
+{
+    buf_t b;
+    buf_init(&b, 0);
+    int rc = st_cat_encode(t, next_iid, &b);
+    if (rc == 0) {
+        MDB_val k = {strlen(t->name), (void *)t->name}, v = {b.len, b.data};
+        rc = mdb_put(txn, s->db_cat, &k, &v, 0);
+    }
+    buf_fini(&b);
+    if (rc == 0)
+        rc = st_bump_gen(s, txn);
+    return rc;
+}
+
+static int st_pending_key(unsigned char *kb, char kind, uint32_t tid, uint8_t iid)
+{
+    kb[0] = (unsigned char)kind;
+    kb[1] = (unsigned char)(tid >> 24);
+    kb[2] = (unsigned char)(tid >> 16);
+    kb[3] = (unsigned char)(tid >> 8);
+    kb[4] = (unsigned char)tid;
+    kb[5] = iid;
+    return kind == 'd' ? 5 : 6;
+}
+
+typedef struct create_ctx {
+    const store_table *def;
+    uint32_t id;
+} create_ctx;
+
+static int st_create_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
+{
+    create_ctx *c = vctx;
+    MDB_val k = {strlen(c->def->name), (void *)c->def->name}, v;
+    int rc = mdb_get(txn, s->db_cat, &k, &v);
+    if (rc == 0)
+        return err_set(e, ERR_RESOURCE_IN_USE, STXT_TABLE_EXISTS);
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    uint64_t tid;
+    rc = st_meta_get_u64(s, txn, "next_tid", &tid);
+    if (rc)
+        return rc;
+    if (tid == 0)
+        tid = 1;
+    if (tid > UINT32_MAX - 1)
+        return err_set(e, ERR_LIMIT_EXCEEDED, "table ids exhausted");
+    rc = st_meta_put_u64(s, txn, "next_tid", tid + 1);
+    if (rc)
+        return rc;
+    store_table t = *c->def;
+    t.id = (uint32_t)tid;
+    t.created_ms = st_now_ms();
+    for (size_t i = 0; i < t.n_idx; i++) {
+        t.idx[i].id = (uint8_t)(i + 1);
+        t.idx[i].backfilling = false;
+    }
+    c->id = t.id;
+    return st_put_record(s, txn, &t, (uint8_t)(t.n_idx + 1));
+}
+
+static cat_ent *st_find(store_t *s, const char *name)
+{
+    pthread_rwlock_rdlock(&s->catlock);
+    cat_ent *c = st_find_locked(s, name);
+    pthread_rwlock_unlock(&s->catlock);
+    return c;
+}
+
+int store_table_create(store_t *s, const store_table *def, const store_table **out, err_t *e)
+{
+    if (out)
+        *out = NULL;
+    if (!def->name[0] || !def->key.hash[0] || def->n_idx > STORE_MAX_INDEXES)
+        return err_set(e, ERR_VALIDATION, "invalid table definition");
+    create_ctx c = {.def = def};
+    int rc = st_write_txn(s, st_create_fn, &c, e);
+    if (rc)
+        return rc;
+    rc = st_cat_check(s, e);
+    if (rc)
+        return rc;
+    if (out) {
+        cat_ent *ent = st_find(s, def->name);
+        *out = ent ? &ent->t : NULL;
+    }
+    return 0;
+}
+
+/* Reads and parses the record of `name` inside txn (a heap entry the caller frees). */
+static int st_read_record(store_t *s, MDB_txn *txn, const char *name, cat_ent **out, err_t *e)
+{
+    MDB_val k = {strlen(name), (void *)name}, v;
+    int rc = mdb_get(txn, s->db_cat, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return err_set(e, ERR_RESOURCE_NOT_FOUND, STXT_TABLE_NOT_FOUND);
+    if (rc)
+        return rc;
+    return st_cat_decode(v.mv_data, v.mv_size, out, e);
+}
+
+/* Deletes up to ST_DELETE_BATCH keys of `db` starting with prefix; *more when some remain. */
+typedef struct purge_ctx {
+    MDB_dbi db;
+    const unsigned char *prefix;
+    size_t plen;
+    const unsigned char *pending; /* meta key to delete once the prefix is empty */
+    size_t pending_len;
+    uint32_t tid;   /* counters to remove at the end */
+    int iid;        /* -1: all of the table's counters */
+    bool more;
+} purge_ctx;
+
+static int st_purge_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
+{
+    (void)e;
+    purge_ctx *p = vctx;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, p->db, &cur);
+    if (rc)
+        return rc;
+    MDB_val k = {p->plen, (void *)p->prefix}, v;
+    size_t n = 0;
+    p->more = false;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size >= p->plen && memcmp(k.mv_data, p->prefix, p->plen) == 0) {
+        if (n == ST_DELETE_BATCH) {
+            p->more = true;
+            break;
+        }
+        rc = mdb_cursor_del(cur, 0);
+        if (rc)
+            break;
+        n++;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
+        if (rc == EINVAL || rc == MDB_NOTFOUND)
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    if (p->more)
+        return 0;
+    /* done: counters and the pending marker */
+    unsigned char ck[6];
+    size_t cl = st_pending_key(ck, 'c', p->tid, p->iid < 0 ? 0 : (uint8_t)p->iid);
+    if (p->iid < 0) {
+        /* every counter of the table: 'c' tid * */
+        MDB_cursor *mc;
+        rc = mdb_cursor_open(txn, s->db_meta, &mc);
+        if (rc)
+            return rc;
+        MDB_val mk = {5, ck}, mv;
+        rc = mdb_cursor_get(mc, &mk, &mv, MDB_SET_RANGE);
+        while (rc == 0 && mk.mv_size >= 5 && memcmp(mk.mv_data, ck, 5) == 0) {
+            rc = mdb_cursor_del(mc, 0);
+            if (rc == 0)
+                rc = mdb_cursor_get(mc, &mk, &mv, MDB_GET_CURRENT);
+            if (rc == EINVAL || rc == MDB_NOTFOUND)
+                rc = mdb_cursor_get(mc, &mk, &mv, MDB_NEXT);
+        }
+        mdb_cursor_close(mc);
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+    } else {
+        MDB_val mk = {cl, ck};
+        rc = mdb_del(txn, s->db_meta, &mk, NULL);
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+    }
+    if (p->pending) {
+        MDB_val pk = {p->pending_len, (void *)p->pending};
+        rc = mdb_del(txn, s->db_meta, &pk, NULL);
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+    }
+    return 0;
+}
+
+static int st_purge(store_t *s, uint32_t tid, int iid, err_t *e)
+{
+    unsigned char prefix[5] = {(unsigned char)(tid >> 24), (unsigned char)(tid >> 16),
+                               (unsigned char)(tid >> 8), (unsigned char)tid, 0};
+    unsigned char pend[6];
+    size_t pl = st_pending_key(pend, iid < 0 ? 'd' : 'i', tid, iid < 0 ? 0 : (uint8_t)iid);
+    purge_ctx p = {.db = s->db_data, .prefix = prefix, .plen = iid < 0 ? 4 : 5, .pending = pend,
+                   .pending_len = pl, .tid = tid, .iid = iid};
+    if (iid >= 0)
+        prefix[4] = (uint8_t)iid;
+    do {
+        int rc = st_write_txn(s, st_purge_fn, &p, e);
+        if (rc)
+            return rc;
+    } while (p.more);
+    return 0;
+}
+
+typedef struct del_ctx {
+    const char *name;
+    uint32_t tid;
+} del_ctx;
+
+static int st_delete_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
+{
+    del_ctx *d = vctx;
+    cat_ent *c = NULL;
+    int rc = st_read_record(s, txn, d->name, &c, e);
+    if (rc)
+        return rc;
+    d->tid = c->t.id;
+    st_ent_free(c);
+    MDB_val k = {strlen(d->name), (void *)d->name};
+    rc = mdb_del(txn, s->db_cat, &k, NULL);
+    if (rc)
+        return rc;
+    unsigned char pk[6];
+    MDB_val pv = {0, ""};
+    MDB_val pkv = {(size_t)st_pending_key(pk, 'd', d->tid, 0), pk};
+    rc = mdb_put(txn, s->db_meta, &pkv, &pv, 0);
+    if (rc == 0)
+        rc = st_bump_gen(s, txn);
+    return rc;
+}
+
+int store_table_delete(store_t *s, const char *name, err_t *e)
+{
+    del_ctx d = {.name = name};
+    int rc = st_write_txn(s, st_delete_fn, &d, e);
+    if (rc)
+        return rc;
+    rc = st_cat_check(s, e);
+    if (rc)
+        return rc;
+    return st_purge(s, d.tid, -1, e);
+}
+
+int st_cat_finish_pending(store_t *s, err_t *e)
+{
+    /* collect pending markers first (a read txn), then purge each */
+    uint32_t tids[64];
+    int iids[64];
+    size_t n = 0;
+    MDB_txn *txn;
+    int rc = st_rtxn_begin(s, &txn);
+    if (rc)
+        return st_mdb_err(rc, e);
+    const char kinds[2] = {'d', 'i'};
+    for (int kk = 0; kk < 2; kk++) {
+        MDB_cursor *cur;
+        rc = mdb_cursor_open(txn, s->db_meta, &cur);
+        if (rc)
+            break;
+        unsigned char pre = (unsigned char)kinds[kk];
+        MDB_val k = {1, &pre}, v;
+        int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        while (mrc == 0 && n < 64 && k.mv_size >= 5 && ((unsigned char *)k.mv_data)[0] == pre) {
+            const unsigned char *p = k.mv_data;
+            uint32_t tid = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4];
+            if (pre == 'd' && k.mv_size == 5) {
+                tids[n] = tid;
+                iids[n++] = -1;
+            } else if (pre == 'i' && k.mv_size == 6) {
+                tids[n] = tid;
+                iids[n++] = p[5];
+            }
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        }
+        mdb_cursor_close(cur);
+    }
+    st_rtxn_end(s, txn);
+    if (rc)
+        return st_mdb_err(rc, e);
+    for (size_t i = 0; i < n; i++) {
+        rc = st_purge(s, tids[i], iids[i], e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* A read-modify-write of one table's record. */
+typedef int (*st_mod_fn)(cat_ent *c, void *ctx, err_t *e);
+typedef struct mod_ctx {
+    const char *name;
+    st_mod_fn fn;
+    void *ctx;
+    uint32_t tid;
+    int pending_iid; /* >= 0: also record a pending index removal */
+} mod_ctx;
+
+static int st_modify_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
+{
+    mod_ctx *m = vctx;
+    cat_ent *c = NULL;
+    int rc = st_read_record(s, txn, m->name, &c, e);
+    if (rc)
+        return rc;
+    m->tid = c->t.id;
+    m->pending_iid = -1;
+    rc = m->fn(c, m->ctx, e);
+    if (rc == 0)
+        rc = st_put_record(s, txn, &c->t, c->next_iid);
+    if (rc == 0 && m->pending_iid >= 0) {
+        unsigned char pk[6];
+        MDB_val pkv = {(size_t)st_pending_key(pk, 'i', c->t.id, (uint8_t)m->pending_iid), pk};
+        MDB_val pv = {0, ""};
+        rc = mdb_put(txn, s->db_meta, &pkv, &pv, 0);
+    }
+    st_ent_free(c);
+    return rc;
+}
+
+static int st_modify(store_t *s, const char *name, st_mod_fn fn, void *ctx, mod_ctx *out_m,
+                     err_t *e)
+{
+    mod_ctx m = {.name = name, .fn = fn, .ctx = ctx, .pending_iid = -1};
+    int rc = st_write_txn(s, st_modify_fn, &m, e);
+    if (rc == 0)
+        rc = st_cat_check(s, e);
+    if (out_m)
+        *out_m = m;
+    return rc;
+}
+
+typedef struct blob {
+    const char *p;
+    size_t n;
+} blob;
+
+static int st_mod_meta(cat_ent *c, void *ctx, err_t *e)
+{
+    blob *b = ctx;
+    free(c->t.meta);
+    c->t.meta = NULL;
+    c->t.meta_len = 0;
+    if (b->p) {
+        c->t.meta = malloc(b->n + 1);
+        if (!c->t.meta)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        memcpy(c->t.meta, b->p, b->n);
+        c->t.meta[b->n] = 0;
+        c->t.meta_len = b->n;
+    }
+    return 0;
+}
+
+int store_table_set_meta(store_t *s, const char *name, const char *meta, size_t len, err_t *e)
+{
+    blob b = {meta, len};
+    return st_modify(s, name, st_mod_meta, &b, NULL, e);
+}
+
+static int st_mod_ttl(cat_ent *c, void *ctx, err_t *e)
+{
+    const char *attr = ctx;
+    size_t n = strlen(attr);
+    if (n >= STORE_NAME_MAX)
+        return err_set(e, ERR_VALIDATION, "TTL attribute name too long");
+    memcpy(c->t.ttl_attr, attr, n + 1);
+    return 0;
+}
+
+int store_table_set_ttl(store_t *s, const char *name, const char *attr, err_t *e)
+{
+    return st_modify(s, name, st_mod_ttl, (void *)(attr ? attr : ""), NULL, e);
+}
+
+typedef struct idx_ctx {
+    const store_index *def;
+    const char *name;
+    uint8_t iid;
+    bool done_flag;
+    mod_ctx *m;
+} idx_ctx;
+
+static int st_mod_idx_add(cat_ent *c, void *ctx, err_t *e)
+{
+    idx_ctx *x = ctx;
+    const store_index *def = x->def;
+    size_t ng = 0, nl = 0;
+    for (size_t i = 0; i < c->t.n_idx; i++) {
+        if (strcmp(c->t.idx[i].name, def->name) == 0)
+            return err_set(e, ERR_VALIDATION, STXT_INDEX_EXISTS);
+        if (c->t.idx[i].global)
+            ng++;
+        else
+            nl++;
+    }
+    if (c->t.n_idx >= STORE_MAX_INDEXES || (def->global && ng >= STORE_MAX_GSI) ||
+        (!def->global && nl >= STORE_MAX_LSI))
+        return err_set(e, ERR_LIMIT_EXCEEDED, "too many indexes on table %s", c->t.name);
+    if (c->next_iid == 0)
+        return err_set(e, ERR_LIMIT_EXCEEDED, "index ids of table %s exhausted", c->t.name);
+    store_index *ni = &c->t.idx[c->t.n_idx];
+    *ni = *def;
+    ni->include = NULL;
+    ni->n_include = 0;
+    if (def->n_include) {
+        ni->include = calloc(def->n_include, sizeof(char *));
+        if (!ni->include)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        c->t.n_idx++; /* so st_ent_free releases what was copied */
+        for (size_t j = 0; j < def->n_include; j++) {
+            ni->include[j] = strdup(def->include[j]);
+            if (!ni->include[j])
+                return err_set(e, ERR_NOMEM, "out of memory");
+            ni->n_include = j + 1;
+        }
+    } else {
+        c->t.n_idx++;
+    }
+    ni->id = c->next_iid++;
+    ni->backfilling = true;
+    x->iid = ni->id;
+    return 0;
+}
+
+static int st_mod_idx_done(cat_ent *c, void *ctx, err_t *e)
+{
+    (void)e;
+    idx_ctx *x = ctx;
+    for (size_t i = 0; i < c->t.n_idx; i++)
+        if (c->t.idx[i].id == x->iid)
+            c->t.idx[i].backfilling = false;
+    return 0;
+}
+
+static int st_mod_idx_drop(cat_ent *c, void *ctx, err_t *e)
+{
+    idx_ctx *x = ctx;
+    for (size_t i = 0; i < c->t.n_idx; i++) {
+        if (strcmp(c->t.idx[i].name, x->name) != 0)
+            continue;
+        x->iid = c->t.idx[i].id;
+        for (size_t j = 0; j < c->t.idx[i].n_include; j++)
+            free(c->t.idx[i].include[j]);
+        free(c->t.idx[i].include);
+        memmove(&c->t.idx[i], &c->t.idx[i + 1], (c->t.n_idx - i - 1) * sizeof c->t.idx[0]);
+        c->t.n_idx--;
+        x->m->pending_iid = x->iid;
+        return 0;
+    }
+    return err_set(e, ERR_RESOURCE_NOT_FOUND, STXT_INDEX_NOT_FOUND);
+}
+
+/* ---- backfill --------------------------------------------------------------------- */
+
+typedef struct fill_ctx {
+    uint32_t tid;
+    uint8_t iid;
+    buf_t resume; /* base key to continue after; empty = start */
+    bool more;
+    bool gone;    /* table or index vanished */
+} fill_ctx;
+
+static int st_fill_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
+{
+    fill_ctx *f = vctx;
+    int rc = st_cat_refresh(s, txn, e);
+    if (rc)
+        return rc;
+    const cat_ent *c = st_cat_by_id(s, f->tid);
+    const store_index *ix = NULL;
+    for (size_t i = 0; c && i < c->t.n_idx; i++)
+        if (c->t.idx[i].id == f->iid)
+            ix = &c->t.idx[i];
+    f->more = false;
+    if (!ix) {
+        f->gone = true;
+        return 0;
+    }
+    arena_t a;
+    arena_init(&a);
+    buf_t kb;
+    buf_init(&kb, 0);
+    MDB_cursor *cur = NULL;
+    rc = mdb_cursor_open(txn, s->db_data, &cur);
+    if (rc)
+        goto done;
+    unsigned char pre[5] = {(unsigned char)(f->tid >> 24), (unsigned char)(f->tid >> 16),
+                            (unsigned char)(f->tid >> 8), (unsigned char)f->tid, 0};
+    MDB_val k, v;
+    if (f->resume.len) {
+        k.mv_size = f->resume.len;
+        k.mv_data = f->resume.data;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        if (rc == 0 && k.mv_size == f->resume.len && memcmp(k.mv_data, f->resume.data, k.mv_size) == 0)
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    } else {
+        k.mv_size = 5;
+        k.mv_data = pre;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    }
+    size_t n = 0;
+    while (rc == 0 && k.mv_size >= 5 && memcmp(k.mv_data, pre, 5) == 0) {
+        if (n == ST_BACKFILL_BATCH) {
+            f->more = true;
+            break;
+        }
+        buf_reset(&f->resume);
+        rc = buf_append(&f->resume, k.mv_data, k.mv_size);
+        if (rc)
+            goto done;
+        av_t item, proj;
+        rc = st_decode(&a, &v, &item, e);
+        if (rc)
+            goto done;
+        bool present;
+        buf_reset(&kb);
+        rc = st_key_index(s, &c->t, ix, &item, &kb, &present);
+        if (rc)
+            goto done;
+        if (present) {
+            MDB_val ik = {kb.len, kb.data}, iv;
+            int g = mdb_get(txn, s->db_data, &ik, &iv);
+            if (g == MDB_NOTFOUND) {
+                buf_t vb;
+                buf_init(&vb, 0);
+                rc = st_project(&c->t, ix, &item, &a, &proj);
+                if (rc == 0)
+                    rc = av_encode(&proj, &vb);
+                if (rc == 0) {
+                    MDB_val dv = {vb.len, vb.data};
+                    rc = mdb_put(txn, s->db_data, &ik, &dv, 0);
+                }
+                buf_fini(&vb);
+                if (rc == 0)
+                    rc = st_count_add(s, txn, f->tid, f->iid, 1, (int64_t)av_item_size(&proj));
+                if (rc)
+                    goto done;
+            } else if (g) {
+                rc = g;
+                goto done;
+            }
+        }
+        n++;
+        arena_reset(&a);
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (rc == MDB_NOTFOUND)
+        rc = 0;
+done:
+    if (cur)
+        mdb_cursor_close(cur);
+    buf_fini(&kb);
+    arena_fini(&a);
+    return rc;
+}
+
+int store_index_add(store_t *s, const char *table, const store_index *def, err_t *e)
+{
+    idx_ctx x = {.def = def};
+    mod_ctx m;
+    int rc = st_modify(s, table, st_mod_idx_add, &x, &m, e);
+    if (rc)
+        return rc;
+    fill_ctx f = {.tid = m.tid, .iid = x.iid};
+    buf_init(&f.resume, 0);
+    do {
+        rc = st_write_txn(s, st_fill_fn, &f, e);
+    } while (rc == 0 && f.more && !f.gone);
+    buf_fini(&f.resume);
+    if (rc || f.gone)
+        return rc;
+    return st_modify(s, table, st_mod_idx_done, &x, NULL, e);
+}
+
+int store_index_drop(store_t *s, const char *table, const char *index, err_t *e)
+{
+    mod_ctx m;
+    idx_ctx x = {.name = index};
+    /* st_mod_idx_drop reports the pending removal through x.m */
+    mod_ctx inner = {.name = table, .fn = st_mod_idx_drop, .ctx = &x, .pending_iid = -1};
+    x.m = &inner;
+    int rc = st_write_txn(s, st_modify_fn, &inner, e);
+    if (rc == 0)
+        rc = st_cat_check(s, e);
+    m = inner;
+    if (rc)
+        return rc;
+    return st_purge(s, m.tid, x.iid, e);
+}

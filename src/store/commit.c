@@ -1,0 +1,394 @@
+/*
+ * commit — writes: the group committer, validation, index maintenance.  Layer: store.
+ *
+ * Callers queue a batch (store_write_each / store_write_atomic) and sleep.  The committer
+ * thread takes everything queued, opens one LMDB write txn, runs each caller's batch in a
+ * nested txn (each write alone for _each, all together for _atomic), commits once (one sync
+ * when durable) and wakes every caller.  So N concurrent writers cost about one fsync per
+ * round instead of N.  On MDB_MAP_FULL the whole round is aborted, the map grown, and the
+ * round run again (apply callbacks are pure functions of the old item, so re-running is safe).
+ *
+ * Per write: copy the old item into the caller's arena, call apply, validate the new item
+ * against the schema (DynamoDB's texts, store_text.h), replace the base record, remove the
+ * old index entries and add the new ones (sparse: an item without an index's key attributes
+ * is not in it), and adjust the per-table and per-index counters, all in the same txn.
+ * The table descriptor used is the committer's current one for the write's table id, so a
+ * GSI added by another process is maintained as soon as its catalog record is committed.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "store/store_int.h"
+#include "store/store_text.h"
+
+/* ---- validation ------------------------------------------------------------------- */
+
+static int st_check_key_attr(const av_t *item, const char *name, av_type want, err_t *e)
+{
+    const av_t *v = av_map_gets(item, name);
+    if (!v)
+        return err_set(e, ERR_VALIDATION, STXT_KEY_MISSING);
+    if (v->type != want)
+        return err_set(e, ERR_VALIDATION, STXT_KEY_TYPE);
+    if ((v->type == AV_S || v->type == AV_B) && v->u.str.len == 0)
+        return err_set(e, ERR_VALIDATION, v->type == AV_S ? STXT_KEY_EMPTY_S : STXT_KEY_EMPTY_B,
+                       name);
+    return 0;
+}
+
+static int st_check_new(const store_table *t, const store_write *w, const av_t *nw, err_t *e)
+{
+    if (nw->type != AV_M)
+        return err_set(e, ERR_INTERNAL, "apply returned a non-map item");
+    int rc = st_check_key_attr(nw, t->key.hash, t->key.hash_type, e);
+    if (rc == 0 && t->key.range[0])
+        rc = st_check_key_attr(nw, t->key.range, t->key.range_type, e);
+    if (rc)
+        return rc;
+    /* the item's key must be the write's key */
+    const av_t *kh = av_map_gets(w->key, t->key.hash);
+    if (!kh || !av_equal(kh, av_map_gets(nw, t->key.hash)))
+        return err_set(e, ERR_VALIDATION, STXT_KEY_CHANGED, t->key.hash);
+    if (t->key.range[0]) {
+        const av_t *kr = av_map_gets(w->key, t->key.range);
+        if (!kr || !av_equal(kr, av_map_gets(nw, t->key.range)))
+            return err_set(e, ERR_VALIDATION, STXT_KEY_CHANGED, t->key.range);
+    }
+    for (size_t i = 0; i < t->n_idx; i++) {
+        const store_index *x = &t->idx[i];
+        for (int part = 0; part < 2; part++) {
+            const char *an = part ? x->key.range : x->key.hash;
+            av_type at = part ? x->key.range_type : x->key.hash_type;
+            if (!an[0])
+                continue;
+            const av_t *v = av_map_gets(nw, an);
+            if (!v)
+                continue;
+            if (v->type != at)
+                return err_set(e, ERR_VALIDATION, STXT_IDX_TYPE);
+            if ((v->type == AV_S || v->type == AV_B) && v->u.str.len == 0) {
+                if (w->is_update)
+                    return err_set(e, ERR_VALIDATION, v->type == AV_S ? STXT_IDX_EMPTY_S_UPDATE
+                                                                      : STXT_IDX_EMPTY_B_UPDATE);
+                return err_set(e, ERR_VALIDATION,
+                               v->type == AV_S ? STXT_IDX_EMPTY_S : STXT_IDX_EMPTY_B, x->name, an);
+            }
+        }
+    }
+    if (av_item_size(nw) > AV_MAX_ITEM_SIZE)
+        return err_set(e, ERR_VALIDATION, w->is_update ? STXT_ITEM_TOO_BIG_UPDATE : STXT_ITEM_TOO_BIG);
+    return 0;
+}
+
+/* ---- one write -------------------------------------------------------------------- */
+
+/* Returns 0, a negative ERR_* (this write failed: w->rc/w->err set), or an MDB error (the
+ * whole round must be aborted). */
+static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w)
+{
+    int rc;
+    buf_t kb, vb, ib;
+    buf_init(&kb, 0);
+    buf_init(&vb, 0);
+    buf_init(&ib, 0);
+    w->old.type = AV_NONE;
+    w->new_item = NULL;
+    w->rc = 0;
+    w->old_size = w->new_size = 0;
+    err_clear(&w->err);
+
+    const cat_ent *ce = w->table ? st_cat_by_id(s, w->table->id) : NULL;
+    if (!ce) {
+        rc = err_set(&w->err, ERR_RESOURCE_NOT_FOUND, STXT_TABLE_NOT_FOUND);
+        goto fail;
+    }
+    const store_table *t = &ce->t;
+    if (!w->key || w->key->type != AV_M) {
+        rc = err_set(&w->err, ERR_VALIDATION, STXT_KEY_MISSING);
+        goto fail;
+    }
+    rc = st_check_key_attr(w->key, t->key.hash, t->key.hash_type, &w->err);
+    if (rc == 0 && t->key.range[0])
+        rc = st_check_key_attr(w->key, t->key.range, t->key.range_type, &w->err);
+    if (rc)
+        goto fail;
+    rc = st_key_base(s, t, w->key, &kb);
+    if (rc) {
+        rc = err_set(&w->err, rc, STXT_KEY_MISSING);
+        goto fail;
+    }
+    MDB_val k = {kb.len, kb.data}, v;
+    av_t old;
+    bool has_old = false;
+    int g = mdb_get(txn, s->db_data, &k, &v);
+    if (g == 0) {
+        rc = st_decode(w->arena, &v, &old, &w->err);
+        if (rc)
+            goto fail;
+        has_old = true;
+        w->old_size = av_item_size(&old);
+        if (w->want_old)
+            w->old = old;
+    } else if (g != MDB_NOTFOUND) {
+        rc = g;
+        goto out;
+    }
+    const av_t *nw = NULL;
+    rc = w->apply(w->ctx, has_old ? &old : NULL, w->arena, &nw, &w->err);
+    w->new_item = nw;
+    if (rc) {
+        if (!w->err.code)
+            err_set(&w->err, rc, "write failed");
+        goto fail;
+    }
+    if (nw == STORE_KEEP)
+        goto out;
+    if (nw == NULL && !has_old)
+        goto out;
+    if (nw) {
+        rc = st_check_new(t, w, nw, &w->err);
+        if (rc)
+            goto fail;
+        w->new_size = av_item_size(nw);
+    }
+
+    /* index entries: remove the old ones, add the new ones */
+    for (size_t i = 0; i < t->n_idx; i++) {
+        const store_index *x = &t->idx[i];
+        bool present;
+        if (has_old) {
+            buf_reset(&ib);
+            rc = st_key_index(s, t, x, &old, &ib, &present);
+            if (rc)
+                goto mdbfail;
+            if (present) {
+                MDB_val ik = {ib.len, ib.data};
+                int gg = mdb_del(txn, s->db_data, &ik, NULL);
+                if (gg == 0) {
+                    /* the stored entry is the projection of the old item */
+                    av_t po;
+                    rc = st_project(t, x, &old, w->arena, &po);
+                    if (rc)
+                        goto mdbfail;
+                    rc = st_count_add(s, txn, t->id, x->id, -1, -(int64_t)av_item_size(&po));
+                    if (rc)
+                        goto out;
+                } else if (gg != MDB_NOTFOUND) {
+                    rc = gg;
+                    goto out;
+                }
+            }
+        }
+        if (nw) {
+            buf_reset(&ib);
+            rc = st_key_index(s, t, x, nw, &ib, &present);
+            if (rc)
+                goto mdbfail;
+            if (present) {
+                av_t pn;
+                rc = st_project(t, x, nw, w->arena, &pn);
+                buf_reset(&vb);
+                if (rc == 0)
+                    rc = av_encode(&pn, &vb);
+                if (rc)
+                    goto mdbfail;
+                MDB_val ik = {ib.len, ib.data}, iv = {vb.len, vb.data};
+                rc = mdb_put(txn, s->db_data, &ik, &iv, 0);
+                if (rc == 0)
+                    rc = st_count_add(s, txn, t->id, x->id, 1, (int64_t)av_item_size(&pn));
+                if (rc)
+                    goto out;
+            }
+        }
+    }
+    /* the base record */
+    if (nw) {
+        buf_reset(&vb);
+        rc = av_encode(nw, &vb);
+        if (rc)
+            goto mdbfail;
+        MDB_val dv = {vb.len, vb.data};
+        rc = mdb_put(txn, s->db_data, &k, &dv, 0);
+    } else {
+        rc = mdb_del(txn, s->db_data, &k, NULL);
+    }
+    if (rc == 0)
+        rc = st_count_add(s, txn, t->id, 0, (has_old ? -1 : 0) + (nw ? 1 : 0),
+                          (int64_t)w->new_size - (int64_t)w->old_size);
+    goto out;
+mdbfail:
+    rc = err_set(&w->err, rc, "cannot encode item");
+fail:
+    w->rc = rc;
+out:
+    buf_fini(&kb);
+    buf_fini(&vb);
+    buf_fini(&ib);
+    return rc;
+}
+
+/* ---- a round ---------------------------------------------------------------------- */
+
+typedef struct round {
+    wreq *head;
+} round;
+
+static int st_round_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
+{
+    round *r = vctx;
+    int rc = st_cat_refresh(s, txn, e);
+    if (rc)
+        return rc;
+    for (wreq *q = r->head; q; q = q->next) {
+        q->rc = 0;
+        err_clear(&q->err);
+        if (q->atomic) {
+            MDB_txn *sub;
+            rc = mdb_txn_begin(s->env, txn, 0, &sub);
+            if (rc)
+                return rc;
+            bool failed = false;
+            for (size_t i = 0; i < q->n; i++) {
+                int wr = st_apply_one(s, sub, &q->w[i]);
+                if (wr && st_is_mdb_err(wr)) {
+                    mdb_txn_abort(sub);
+                    return wr;
+                }
+                if (wr)
+                    failed = true;
+            }
+            if (failed) {
+                mdb_txn_abort(sub);
+                q->rc = err_set(&q->err, ERR_TRANSACTION_CANCELED, "Transaction cancelled");
+                for (size_t i = 0; i < q->n; i++)
+                    if (q->w[i].rc == 0)
+                        q->w[i].new_item = NULL;
+            } else {
+                rc = mdb_txn_commit(sub);
+                if (rc)
+                    return rc;
+            }
+        } else {
+            for (size_t i = 0; i < q->n; i++) {
+                MDB_txn *sub;
+                rc = mdb_txn_begin(s->env, txn, 0, &sub);
+                if (rc)
+                    return rc;
+                int wr = st_apply_one(s, sub, &q->w[i]);
+                if (wr && st_is_mdb_err(wr)) {
+                    mdb_txn_abort(sub);
+                    return wr;
+                }
+                if (wr) {
+                    mdb_txn_abort(sub);
+                } else {
+                    rc = mdb_txn_commit(sub);
+                    if (rc)
+                        return rc;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+static void *st_committer(void *arg)
+{
+    store_t *s = arg;
+    pthread_mutex_lock(&s->qmu);
+    for (;;) {
+        while (!s->qhead && !s->stopping)
+            pthread_cond_wait(&s->qcv, &s->qmu);
+        if (!s->qhead && s->stopping)
+            break;
+        round r = {.head = s->qhead};
+        s->qhead = s->qtail = NULL;
+        pthread_mutex_unlock(&s->qmu);
+
+        err_t e;
+        err_clear(&e);
+        int rc = st_write_txn(s, st_round_fn, &r, &e);
+        if (rc)
+            log_error("store: commit failed: %s", e.msg);
+
+        pthread_mutex_lock(&s->qmu);
+        for (wreq *q = r.head; q; q = q->next) {
+            if (rc) {
+                q->rc = rc;
+                q->err = e;
+            }
+            q->done = true;
+        }
+        pthread_cond_broadcast(&s->donecv);
+    }
+    pthread_mutex_unlock(&s->qmu);
+    return NULL;
+}
+
+int st_commit_start(store_t *s, err_t *e)
+{
+    if (pthread_create(&s->committer, NULL, st_committer, s) != 0)
+        return err_set(e, ERR_INTERNAL, "cannot start the committer thread");
+    s->committer_running = true;
+    return 0;
+}
+
+void st_commit_stop(store_t *s)
+{
+    if (!s->committer_running)
+        return;
+    pthread_mutex_lock(&s->qmu);
+    s->stopping = true;
+    pthread_cond_broadcast(&s->qcv);
+    pthread_mutex_unlock(&s->qmu);
+    pthread_join(s->committer, NULL);
+    s->committer_running = false;
+}
+
+static int st_submit(store_t *s, store_write *w, size_t n, bool atomic, err_t *e)
+{
+    if (n == 0)
+        return 0;
+    if (!s->committer_running)
+        return err_set(e, ERR_IO, "store opened read-only");
+    for (size_t i = 0; i < n; i++) {
+        w[i].rc = 0;
+        w[i].old.type = AV_NONE;
+        w[i].new_item = NULL;
+        err_clear(&w[i].err);
+    }
+    wreq q = {.w = w, .n = n, .atomic = atomic};
+    pthread_mutex_lock(&s->qmu);
+    if (s->stopping) {
+        pthread_mutex_unlock(&s->qmu);
+        return err_set(e, ERR_SERVICE_UNAVAILABLE, "store is closing");
+    }
+    if (s->qtail)
+        s->qtail->next = &q;
+    else
+        s->qhead = &q;
+    s->qtail = &q;
+    pthread_cond_signal(&s->qcv);
+    while (!q.done)
+        pthread_cond_wait(&s->donecv, &s->qmu);
+    pthread_mutex_unlock(&s->qmu);
+    if (q.rc) {
+        err_set(e, q.rc, "%s", q.err.msg);
+        return q.rc;
+    }
+    return 0;
+}
+
+int store_write_each(store_t *s, store_write *w, size_t n, err_t *e)
+{
+    return st_submit(s, w, n, false, e);
+}
+
+int store_write_atomic(store_t *s, store_write *w, size_t n, err_t *e)
+{
+    if (n > STORE_MAX_TXN_ITEMS)
+        return err_set(e, ERR_VALIDATION, "too many items in one transaction");
+    return st_submit(s, w, n, true, e);
+}

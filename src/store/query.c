@@ -1,0 +1,451 @@
+/*
+ * query — reads: GetItem, TransactGetItems' snapshot, Query and Scan pages.  Layer: store.
+ *
+ * A Query on a hash key is a range of LMDB keys: [tid][iid][enc(hash)] followed by the range
+ * condition turned into byte bounds (key_encode is order-preserving and self-delimiting, so
+ * "all keys whose range component is v" is the byte prefix P+enc(v), and the first key past
+ * them is the prefix successor of P+enc(v)).  BEGINS_WITH s is the value range
+ * [s, succ(s)).  Every item read is re-checked against the hash value and the range
+ * condition (this also makes over-long keys, stored truncated, safe).  Scan is the whole
+ * [tid][iid] range; a segment keeps the items whose encoded hash key hashes to it, so an
+ * item's segment never changes.
+ * Pages stop at `limit` items (LastEvaluatedKey is returned even when nothing follows —
+ * DynamoDB Local does the same for Query with Limit equal to the remaining count) or after
+ * the item that brings the page to max_bytes (DynamoDB's 1 MB rule).
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Scan.html
+ */
+#include <string.h>
+
+#include "store/store_int.h"
+#include "store/store_text.h"
+#include "value/keycodec.h"
+
+int store_get(store_t *s, const store_table *t, const av_t *key, arena_t *a, av_t *out_item,
+              bool *found, err_t *e)
+{
+    const store_table *tp[1] = {t};
+    const av_t *kp[1] = {key};
+    return store_get_many(s, tp, kp, 1, a, out_item, found, e);
+}
+
+int store_get_many(store_t *s, const store_table *const *tables, const av_t *const *keys,
+                   size_t n, arena_t *a, av_t *out_items, bool *out_found, err_t *e)
+{
+    MDB_txn *txn;
+    int rc = st_rtxn_begin(s, &txn);
+    if (rc)
+        return st_mdb_err(rc, e);
+    buf_t kb;
+    buf_init(&kb, 0);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        out_found[i] = false;
+        out_items[i].type = AV_NONE;
+        buf_reset(&kb);
+        rc = st_key_base(s, tables[i], keys[i], &kb);
+        if (rc) {
+            rc = err_set(e, ERR_VALIDATION, STXT_KEY_MISSING);
+            break;
+        }
+        MDB_val k = {kb.len, kb.data}, v;
+        int g = mdb_get(txn, s->db_data, &k, &v);
+        if (g == MDB_NOTFOUND)
+            continue;
+        if (g) {
+            rc = st_mdb_err(g, e);
+            break;
+        }
+        rc = st_decode(a, &v, &out_items[i], e);
+        if (rc == 0)
+            out_found[i] = true;
+    }
+    buf_fini(&kb);
+    st_rtxn_end(s, txn);
+    return rc;
+}
+
+/* ---- query / scan ----------------------------------------------------------------- */
+
+static int st_cmp_val(const av_t *a, const av_t *b)
+{
+    return av_compare_scalar(a, b);
+}
+
+static bool st_range_ok(const store_query *q, const av_t *v, av_type want)
+{
+    if (q->rop == STORE_R_NONE)
+        return true;
+    if (!v || v->type != want)
+        return false;
+    switch (q->rop) {
+    case STORE_R_EQ:
+        return st_cmp_val(v, &q->r1) == 0;
+    case STORE_R_LT:
+        return st_cmp_val(v, &q->r1) < 0;
+    case STORE_R_LE:
+        return st_cmp_val(v, &q->r1) <= 0;
+    case STORE_R_GT:
+        return st_cmp_val(v, &q->r1) > 0;
+    case STORE_R_GE:
+        return st_cmp_val(v, &q->r1) >= 0;
+    case STORE_R_BETWEEN:
+        return st_cmp_val(v, &q->r1) >= 0 && st_cmp_val(v, &q->r2) <= 0;
+    case STORE_R_BEGINS_WITH:
+        if (v->type != AV_S && v->type != AV_B)
+            return false;
+        return v->u.str.len >= q->r1.u.str.len &&
+               memcmp(v->u.str.ptr, q->r1.u.str.ptr, q->r1.u.str.len) == 0;
+    default:
+        return false;
+    }
+}
+
+static bool st_has_name(const char *const *names, size_t n, const char *x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], x) == 0)
+            return true;
+    return false;
+}
+
+/* The key attributes a page's LastEvaluatedKey / ExclusiveStartKey holds: the index's then
+ * the table's, without duplicates. */
+static size_t st_key_names(const store_table *t, const store_index *ix, const char **names,
+                           av_type *types)
+{
+    size_t n = 0;
+    const store_keydef *kds[2] = {ix ? &ix->key : NULL, &t->key};
+    for (int d = 0; d < 2; d++) {
+        const store_keydef *kd = kds[d];
+        if (!kd)
+            continue;
+        if (!st_has_name(names, n, kd->hash)) {
+            names[n] = kd->hash;
+            types[n++] = kd->hash_type;
+        }
+        if (kd->range[0] && !st_has_name(names, n, kd->range)) {
+            names[n] = kd->range;
+            types[n++] = kd->range_type;
+        }
+    }
+    return n;
+}
+
+static int st_check_esk(const store_query *q, err_t *e)
+{
+    const av_t *sk = q->start_key;
+    const char *names[4];
+    av_type types[4];
+    size_t n = st_key_names(q->table, q->index, names, types);
+    if (sk->type != AV_M)
+        return err_set(e, ERR_VALIDATION, STXT_ESK_INVALID);
+    if (!q->index && sk->u.map.n != n)
+        return err_set(e, ERR_VALIDATION, STXT_ESK_SIZE);
+    if (q->index && sk->u.map.n != n)
+        return err_set(e, ERR_VALIDATION, STXT_ESK_INVALID);
+    for (size_t i = 0; i < n; i++)
+        if (!av_map_gets(sk, names[i]))
+            return err_set(e, ERR_VALIDATION, STXT_ESK_INVALID);
+    for (size_t i = 0; i < n; i++)
+        if (av_map_gets(sk, names[i])->type != types[i])
+            return err_set(e, ERR_VALIDATION, STXT_ESK_TYPE);
+    if (q->hash) {
+        const store_keydef *kd = q->index ? &q->index->key : &q->table->key;
+        const av_t *h = av_map_gets(sk, kd->hash);
+        if (!av_equal(h, q->hash))
+            return err_set(e, ERR_VALIDATION, STXT_ESK_PREDICATE);
+        if (kd->range[0] && !st_range_ok(q, av_map_gets(sk, kd->range), kd->range_type))
+            return err_set(e, ERR_VALIDATION, STXT_ESK_PREDICATE);
+    }
+    return 0;
+}
+
+/* Stored key of an item / start key for the query's table or index. */
+static int st_item_key(store_t *s, const store_query *q, const av_t *item, buf_t *b)
+{
+    if (q->index) {
+        bool present;
+        int rc = st_key_index(s, q->table, q->index, item, b, &present);
+        if (rc == 0 && !present)
+            rc = ERR_VALIDATION;
+        return rc;
+    }
+    return st_key_base(s, q->table, item, b);
+}
+
+/* The conservative form of a lower (inclusive) bound for the long-key rule. */
+static void st_fix_lo(store_t *s, buf_t *b)
+{
+    if (b->len > s->maxkey - 8)
+        b->len = s->maxkey - 8;
+}
+
+/* hi exclusive; returns false when the bound vanished (no upper limit). */
+static bool st_fix_hi(store_t *s, buf_t *b)
+{
+    if (b->len > s->maxkey - 8) {
+        b->len = s->maxkey - 8;
+        return st_prefix_succ(b);
+    }
+    return true;
+}
+
+static int st_cmp_mdb(const MDB_val *k, const buf_t *b)
+{
+    size_t n = k->mv_size < b->len ? k->mv_size : b->len;
+    int c = memcmp(k->mv_data, b->data, n);
+    if (c)
+        return c;
+    return k->mv_size < b->len ? -1 : k->mv_size > b->len ? 1 : 0;
+}
+
+static int st_make_lek(const store_query *q, const av_t *item, arena_t *a, av_t *out)
+{
+    const char *names[4];
+    av_type types[4];
+    size_t n = st_key_names(q->table, q->index, names, types);
+    av_kv *kv = arena_alloc(a, sizeof *kv * n);
+    if (!kv)
+        return ERR_NOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const av_t *v = av_map_gets(item, names[i]);
+        if (!v)
+            continue;
+        kv[m].name = names[i];
+        kv[m].name_len = strlen(names[i]);
+        kv[m].val = *v;
+        m++;
+    }
+    out->type = AV_M;
+    out->u.map.kv = kv;
+    out->u.map.n = m;
+    return 0;
+}
+
+int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *out, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    out->last_key.type = AV_NONE;
+    const store_table *t = q->table;
+    const store_index *ix = q->index;
+    const store_keydef *kd = ix ? &ix->key : &t->key;
+    size_t max_bytes = q->max_bytes ? q->max_bytes : STORE_PAGE_BYTES;
+    int rc = 0;
+    if (q->start_key) {
+        rc = st_check_esk(q, e);
+        if (rc)
+            return rc;
+    }
+    if (q->hash && q->hash->type != kd->hash_type)
+        return err_set(e, ERR_VALIDATION, "One or more parameter values were invalid: Condition parameter type does not match schema type");
+
+    buf_t lo, hi, tmp;
+    buf_init(&lo, 0);
+    buf_init(&hi, 0);
+    buf_init(&tmp, 0);
+    bool has_hi = true, lo_excl = false;
+    uint8_t iid = ix ? ix->id : 0;
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+
+    /* bounds */
+    rc = st_key_prefix(&lo, t->id, iid);
+    if (rc == 0 && q->hash)
+        rc = key_encode(q->hash, &lo);
+    if (rc)
+        goto nomem;
+    size_t plen = lo.len;
+    rc = buf_append(&hi, lo.data, lo.len);
+    if (rc)
+        goto nomem;
+    has_hi = st_prefix_succ(&hi);
+    if (q->hash && q->rop != STORE_R_NONE) {
+        buf_reset(&tmp);
+        rc = buf_append(&tmp, lo.data, plen);
+        if (rc == 0)
+            rc = key_encode(&q->r1, &tmp); /* tmp = P + enc(r1) */
+        if (rc)
+            goto nomem;
+        switch (q->rop) {
+        case STORE_R_EQ:
+        case STORE_R_GE:
+        case STORE_R_BETWEEN:
+        case STORE_R_BEGINS_WITH:
+            buf_reset(&lo);
+            rc = buf_append(&lo, tmp.data, tmp.len);
+            break;
+        case STORE_R_GT:
+            buf_reset(&lo);
+            rc = buf_append(&lo, tmp.data, tmp.len);
+            if (rc == 0 && !st_prefix_succ(&lo)) {
+                out->n = 0;
+                goto done; /* nothing is greater */
+            }
+            break;
+        case STORE_R_LT:
+            buf_reset(&hi);
+            rc = buf_append(&hi, tmp.data, tmp.len);
+            has_hi = true;
+            break;
+        default:
+            break;
+        }
+        if (rc)
+            goto nomem;
+        if (q->rop == STORE_R_EQ || q->rop == STORE_R_LE || q->rop == STORE_R_BETWEEN) {
+            buf_reset(&hi);
+            rc = buf_append(&hi, lo.data, plen);
+            if (rc == 0)
+                rc = key_encode(q->rop == STORE_R_BETWEEN ? &q->r2 : &q->r1, &hi);
+            if (rc)
+                goto nomem;
+            has_hi = st_prefix_succ(&hi);
+            if (!has_hi) { /* cannot happen for a real prefix; fall back to the hash's end */
+                buf_reset(&hi);
+                rc = buf_append(&hi, lo.data, plen);
+                if (rc)
+                    goto nomem;
+                has_hi = st_prefix_succ(&hi);
+            }
+        }
+        if (q->rop == STORE_R_BEGINS_WITH) {
+            /* [s, succ(s)) in value space */
+            char *sv = arena_memdup(a, q->r1.u.str.ptr, q->r1.u.str.len ? q->r1.u.str.len : 1);
+            if (!sv)
+                goto nomem;
+            size_t sl = q->r1.u.str.len;
+            while (sl > 0 && (unsigned char)sv[sl - 1] == 0xFF)
+                sl--;
+            if (sl > 0) {
+                sv[sl - 1] = (char)((unsigned char)sv[sl - 1] + 1);
+                av_t up = q->r1;
+                up.u.str.ptr = sv;
+                up.u.str.len = sl;
+                buf_reset(&hi);
+                rc = buf_append(&hi, tmp.data, plen);
+                if (rc == 0)
+                    rc = key_encode(&up, &hi);
+                if (rc)
+                    goto nomem;
+                has_hi = true;
+            }
+            /* else: no upper bound within the hash key beyond its own end (hi as set) */
+        }
+    }
+    st_fix_lo(s, &lo);
+    if (has_hi)
+        has_hi = st_fix_hi(s, &hi);
+    if (q->start_key) {
+        buf_reset(&tmp);
+        rc = st_item_key(s, q, q->start_key, &tmp);
+        if (rc) {
+            rc = err_set(e, ERR_VALIDATION, STXT_ESK_INVALID);
+            goto done;
+        }
+        if (!q->reverse) {
+            if (st_cmp_mdb(&(MDB_val){tmp.len, tmp.data}, &lo) >= 0) {
+                buf_reset(&lo);
+                rc = buf_append(&lo, tmp.data, tmp.len);
+                lo_excl = true;
+            }
+        } else if (!has_hi || st_cmp_mdb(&(MDB_val){tmp.len, tmp.data}, &hi) < 0) {
+            buf_reset(&hi);
+            rc = buf_append(&hi, tmp.data, tmp.len);
+            has_hi = true;
+        }
+        if (rc)
+            goto nomem;
+    }
+
+    rc = st_rtxn_begin(s, &txn);
+    if (rc == 0)
+        rc = mdb_cursor_open(txn, s->db_data, &cur);
+    if (rc) {
+        rc = st_mdb_err(rc, e);
+        goto done;
+    }
+    unsigned char pre5[5] = {(unsigned char)(t->id >> 24), (unsigned char)(t->id >> 16),
+                             (unsigned char)(t->id >> 8), (unsigned char)t->id, iid};
+    MDB_val k, v;
+    int mrc;
+    if (!q->reverse) {
+        k.mv_size = lo.len;
+        k.mv_data = lo.data;
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        if (mrc == 0 && lo_excl && st_cmp_mdb(&k, &lo) == 0)
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    } else {
+        if (has_hi) {
+            k.mv_size = hi.len;
+            k.mv_data = hi.data;
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+            if (mrc == 0)
+                mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+            else if (mrc == MDB_NOTFOUND)
+                mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+        } else {
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+        }
+    }
+    size_t cap = 0;
+    uint32_t nseg = q->total_segments > 1 ? q->total_segments : 1;
+    while (mrc == 0) {
+        if (k.mv_size < 5 || memcmp(k.mv_data, pre5, 5) != 0)
+            break;
+        if (!q->reverse && has_hi && st_cmp_mdb(&k, &hi) >= 0)
+            break;
+        if (q->reverse) {
+            int c = st_cmp_mdb(&k, &lo);
+            if (c < 0 || (c == 0 && lo_excl))
+                break;
+        }
+        av_t item;
+        rc = st_decode(a, &v, &item, e);
+        if (rc)
+            goto done;
+        bool ok = item.type == AV_M;
+        const av_t *hv = ok ? av_map_gets(&item, kd->hash) : NULL;
+        if (ok && q->hash)
+            ok = hv && av_equal(hv, q->hash) &&
+                 st_range_ok(q, kd->range[0] ? av_map_gets(&item, kd->range) : NULL, kd->range_type);
+        if (ok && nseg > 1) {
+            buf_reset(&tmp);
+            ok = hv && key_encode(hv, &tmp) == 0 &&
+                 st_hash64(tmp.data, tmp.len) % nseg == q->segment;
+        }
+        if (ok) {
+            if (out->n == cap) {
+                size_t nc = cap ? cap * 2 : 16;
+                av_t *g = arena_grow(a, out->items, cap, nc, sizeof *g);
+                if (!g)
+                    goto nomem;
+                out->items = g;
+                cap = nc;
+            }
+            out->items[out->n++] = item;
+            out->bytes += av_item_size(&item);
+            if ((q->limit && out->n >= q->limit) || out->bytes >= max_bytes) {
+                rc = st_make_lek(q, &item, a, &out->last_key);
+                if (rc)
+                    goto nomem;
+                break;
+            }
+        }
+        mrc = mdb_cursor_get(cur, &k, &v, q->reverse ? MDB_PREV : MDB_NEXT);
+    }
+    if (mrc && mrc != MDB_NOTFOUND)
+        rc = st_mdb_err(mrc, e);
+    goto done;
+nomem:
+    rc = err_set(e, ERR_NOMEM, "out of memory");
+done:
+    if (cur)
+        mdb_cursor_close(cur);
+    if (txn)
+        st_rtxn_end(s, txn);
+    buf_fini(&lo);
+    buf_fini(&hi);
+    buf_fini(&tmp);
+    return rc;
+}

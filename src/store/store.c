@@ -1,0 +1,544 @@
+/*
+ * store — open/close, LMDB transactions, map growth, key building.  Layer: store.
+ *
+ * The map starts at opts.initial_map (default 1 GiB; LMDB's file is sparse) and doubles on
+ * MDB_MAP_FULL: st_write_txn aborts, takes maplock exclusively (so no txn of this process is
+ * open, as mdb_env_set_mapsize requires), grows, and runs the txn again.  A txn_begin that
+ * returns MDB_MAP_RESIZED (another process grew the map) adopts the new size the same way.
+ * See store_int.h for the on-disk layout and the lock order.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.CoreComponents.html
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "store/store_int.h"
+#include "value/keycodec.h"
+
+const av_t store_keep = {.type = AV_NULL};
+
+void store_opts_default(store_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->durable = true;
+    o->initial_map = 0;
+    o->ttl_thread = true;
+    o->ttl_interval_ms = 1000;
+    o->read_only = false;
+}
+
+int64_t st_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool st_is_mdb_err(int rc)
+{
+    return rc <= MDB_KEYEXIST && rc >= MDB_LAST_ERRCODE;
+}
+
+int st_mdb_err(int rc, err_t *e)
+{
+    if (rc == 0)
+        return 0;
+    if (rc < 0 && rc > -1000 && !st_is_mdb_err(rc))
+        return rc; /* already an ERR_* */
+    return err_set(e, ERR_IO, "storage error: %s", mdb_strerror(rc));
+}
+
+/* ---- map size ---------------------------------------------------------------------- */
+
+/* Adopts another process's map size; caller holds no txn and no maplock. */
+static void st_map_adopt(store_t *s)
+{
+    pthread_rwlock_wrlock(&s->maplock);
+    if (mdb_env_set_mapsize(s->env, 0) == 0) {
+        MDB_envinfo info;
+        mdb_env_info(s->env, &info);
+        s->mapsize = info.me_mapsize;
+    }
+    pthread_rwlock_unlock(&s->maplock);
+}
+
+/* Doubles the map unless someone already grew it past `seen`. */
+static int st_map_grow(store_t *s, size_t seen)
+{
+    int rc = 0;
+    pthread_rwlock_wrlock(&s->maplock);
+    if (s->mapsize == seen) {
+        size_t nsz = seen * 2;
+        rc = mdb_env_set_mapsize(s->env, nsz);
+        if (rc == 0) {
+            MDB_envinfo info;
+            mdb_env_info(s->env, &info);
+            s->mapsize = info.me_mapsize;
+            log_info("store: map grown to %zu bytes", s->mapsize);
+        }
+    }
+    pthread_rwlock_unlock(&s->maplock);
+    return rc;
+}
+
+int st_rtxn_begin(store_t *s, MDB_txn **out)
+{
+    for (;;) {
+        pthread_rwlock_rdlock(&s->maplock);
+        int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, out);
+        if (rc == 0)
+            return 0;
+        pthread_rwlock_unlock(&s->maplock);
+        if (rc != MDB_MAP_RESIZED)
+            return rc;
+        st_map_adopt(s);
+    }
+}
+
+void st_rtxn_end(store_t *s, MDB_txn *txn)
+{
+    if (!txn)
+        return;
+    mdb_txn_abort(txn);
+    pthread_rwlock_unlock(&s->maplock);
+}
+
+int st_write_txn(store_t *s, st_txn_fn fn, void *ctx, err_t *e)
+{
+    if (s->opts.read_only)
+        return err_set(e, ERR_IO, "store opened read-only");
+    for (;;) {
+        MDB_txn *txn = NULL;
+        pthread_rwlock_rdlock(&s->maplock);
+        size_t seen = s->mapsize;
+        int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+        if (rc == MDB_MAP_RESIZED) {
+            pthread_rwlock_unlock(&s->maplock);
+            st_map_adopt(s);
+            continue;
+        }
+        if (rc) {
+            pthread_rwlock_unlock(&s->maplock);
+            return st_mdb_err(rc, e);
+        }
+        err_t sub;
+        err_clear(&sub);
+        rc = fn(s, txn, ctx, &sub);
+        if (rc == 0)
+            rc = mdb_txn_commit(txn);
+        else
+            mdb_txn_abort(txn);
+        pthread_rwlock_unlock(&s->maplock);
+        if (rc == MDB_MAP_FULL) {
+            int g = st_map_grow(s, seen);
+            if (g)
+                return err_set(e, ERR_IO, "cannot grow the LMDB map: %s", mdb_strerror(g));
+            continue;
+        }
+        if (rc == MDB_MAP_RESIZED) {
+            st_map_adopt(s);
+            continue;
+        }
+        if (rc && sub.code)
+            err_set(e, sub.code, "%s", sub.msg);
+        return st_mdb_err(rc, e);
+    }
+}
+
+/* ---- meta ------------------------------------------------------------------------- */
+
+int st_meta_get_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t *out)
+{
+    MDB_val k = {strlen(key), (void *)key}, v;
+    int rc = mdb_get(txn, s->db_meta, &k, &v);
+    *out = 0;
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    uint64_t x = 0;
+    size_t n = v.mv_size < 8 ? v.mv_size : 8;
+    for (size_t i = 0; i < n; i++)
+        x |= (uint64_t)((unsigned char *)v.mv_data)[i] << (8 * i);
+    *out = x;
+    return 0;
+}
+
+int st_meta_put_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+    MDB_val k = {strlen(key), (void *)key}, d = {8, b};
+    return mdb_put(txn, s->db_meta, &k, &d, 0);
+}
+
+static void st_u64le(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t st_rd_u64le(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+int st_count_add(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, int64_t dcount,
+                 int64_t dbytes)
+{
+    if (dcount == 0 && dbytes == 0)
+        return 0;
+    unsigned char kb[6] = {'c', (unsigned char)(tid >> 24), (unsigned char)(tid >> 16),
+                           (unsigned char)(tid >> 8), (unsigned char)tid, iid};
+    MDB_val k = {sizeof kb, kb}, v;
+    uint64_t cnt = 0, bytes = 0;
+    int rc = mdb_get(txn, s->db_meta, &k, &v);
+    if (rc == 0 && v.mv_size == 17) {
+        cnt = st_rd_u64le((unsigned char *)v.mv_data + 1);
+        bytes = st_rd_u64le((unsigned char *)v.mv_data + 9);
+    } else if (rc && rc != MDB_NOTFOUND) {
+        return rc;
+    }
+    cnt = (int64_t)cnt + dcount < 0 ? 0 : (uint64_t)((int64_t)cnt + dcount);
+    bytes = (int64_t)bytes + dbytes < 0 ? 0 : (uint64_t)((int64_t)bytes + dbytes);
+    unsigned char vb[17];
+    vb[0] = STORE_CNT_VERSION;
+    st_u64le(vb + 1, cnt);
+    st_u64le(vb + 9, bytes);
+    MDB_val d = {sizeof vb, vb};
+    return mdb_put(txn, s->db_meta, &k, &d, 0);
+}
+
+int store_table_stats(store_t *s, const store_table *t, const store_index *idx,
+                      uint64_t *out_count, uint64_t *out_bytes, err_t *e)
+{
+    MDB_txn *txn;
+    int rc = st_rtxn_begin(s, &txn);
+    if (rc)
+        return st_mdb_err(rc, e);
+    uint8_t iid = idx ? idx->id : 0;
+    unsigned char kb[6] = {'c', (unsigned char)(t->id >> 24), (unsigned char)(t->id >> 16),
+                           (unsigned char)(t->id >> 8), (unsigned char)t->id, iid};
+    MDB_val k = {sizeof kb, kb}, v;
+    *out_count = 0;
+    *out_bytes = 0;
+    rc = mdb_get(txn, s->db_meta, &k, &v);
+    if (rc == 0 && v.mv_size == 17) {
+        *out_count = st_rd_u64le((unsigned char *)v.mv_data + 1);
+        *out_bytes = st_rd_u64le((unsigned char *)v.mv_data + 9);
+    }
+    if (rc == MDB_NOTFOUND)
+        rc = 0;
+    st_rtxn_end(s, txn);
+    return st_mdb_err(rc, e);
+}
+
+/* ---- keys ------------------------------------------------------------------------- */
+
+uint64_t st_hash64(const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= c[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+int st_key_prefix(buf_t *b, uint32_t tid, uint8_t iid)
+{
+    int rc = buf_put_u32be(b, tid);
+    if (rc == 0)
+        rc = buf_putc(b, iid);
+    return rc;
+}
+
+int st_key_add(buf_t *b, const av_t *v)
+{
+    return key_encode(v, b);
+}
+
+void st_key_fix(store_t *s, buf_t *b)
+{
+    if (b->len <= s->maxkey)
+        return;
+    uint64_t h = st_hash64(b->data, b->len);
+    b->len = s->maxkey - 8;
+    for (int i = 7; i >= 0; i--)
+        buf_putc(b, (unsigned char)(h >> (8 * i))); /* cannot fail: len shrank */
+}
+
+bool st_prefix_succ(buf_t *b)
+{
+    while (b->len > 0 && b->data[b->len - 1] == 0xFF)
+        b->len--;
+    if (b->len == 0)
+        return false;
+    b->data[b->len - 1]++;
+    return true;
+}
+
+static const av_t *st_attr(const av_t *item, const char *name)
+{
+    return av_map_get(item, name, strlen(name));
+}
+
+int st_key_base(store_t *s, const store_table *t, const av_t *item, buf_t *b)
+{
+    const av_t *h = st_attr(item, t->key.hash);
+    if (!h || h->type != t->key.hash_type)
+        return ERR_VALIDATION;
+    int rc = st_key_prefix(b, t->id, 0);
+    if (rc == 0)
+        rc = st_key_add(b, h);
+    if (rc == 0 && t->key.range[0]) {
+        const av_t *r = st_attr(item, t->key.range);
+        if (!r || r->type != t->key.range_type)
+            return ERR_VALIDATION;
+        rc = st_key_add(b, r);
+    }
+    if (rc == 0)
+        st_key_fix(s, b);
+    return rc;
+}
+
+int st_key_index(store_t *s, const store_table *t, const store_index *ix, const av_t *item,
+                 buf_t *b, bool *present)
+{
+    *present = false;
+    const av_t *h = st_attr(item, ix->key.hash);
+    if (!h || h->type != ix->key.hash_type)
+        return 0;
+    const av_t *r = NULL;
+    if (ix->key.range[0]) {
+        r = st_attr(item, ix->key.range);
+        if (!r || r->type != ix->key.range_type)
+            return 0;
+    }
+    const av_t *th = st_attr(item, t->key.hash);
+    const av_t *tr = t->key.range[0] ? st_attr(item, t->key.range) : NULL;
+    if (!th || (t->key.range[0] && !tr))
+        return 0;
+    int rc = st_key_prefix(b, t->id, ix->id);
+    if (rc == 0)
+        rc = st_key_add(b, h);
+    if (rc == 0 && r)
+        rc = st_key_add(b, r);
+    if (rc == 0)
+        rc = st_key_add(b, th);
+    if (rc == 0 && tr)
+        rc = st_key_add(b, tr);
+    if (rc == 0) {
+        st_key_fix(s, b);
+        *present = true;
+    }
+    return rc;
+}
+
+int st_decode(arena_t *a, const MDB_val *v, av_t *out, err_t *e)
+{
+    void *copy = arena_memdup(a, v->mv_data, v->mv_size ? v->mv_size : 1);
+    if (!copy)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    int rc = av_decode(copy, v->mv_size, a, out);
+    if (rc)
+        return err_set(e, rc, "corrupt stored item");
+    return 0;
+}
+
+static bool st_name_in(const av_kv *kv, const char *name)
+{
+    size_t n = strlen(name);
+    return kv->name_len == n && memcmp(kv->name, name, n) == 0;
+}
+
+int st_project(const store_table *t, const store_index *ix, const av_t *item, arena_t *a,
+               av_t *out)
+{
+    if (ix->proj == STORE_PROJ_ALL) {
+        *out = *item;
+        return 0;
+    }
+    av_kv *kv = arena_alloc(a, sizeof *kv * (item->u.map.n ? item->u.map.n : 1));
+    if (!kv)
+        return ERR_NOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < item->u.map.n; i++) {
+        const av_kv *m = &item->u.map.kv[i];
+        bool keep = st_name_in(m, t->key.hash) || (t->key.range[0] && st_name_in(m, t->key.range)) ||
+                    st_name_in(m, ix->key.hash) || (ix->key.range[0] && st_name_in(m, ix->key.range));
+        for (size_t j = 0; !keep && ix->proj == STORE_PROJ_INCLUDE && j < ix->n_include; j++)
+            keep = st_name_in(m, ix->include[j]);
+        if (keep)
+            kv[n++] = *m;
+    }
+    out->type = AV_M;
+    out->u.map.kv = kv;
+    out->u.map.n = n;
+    return 0;
+}
+
+/* ---- open / close ----------------------------------------------------------------- */
+
+static int st_init_meta(store_t *s, MDB_txn *txn, void *ctx, err_t *e)
+{
+    (void)ctx;
+    MDB_val k = {7, "version"}, v;
+    int rc = mdb_get(txn, s->db_meta, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        unsigned char ver = STORE_FORMAT_VERSION;
+        MDB_val d = {1, &ver};
+        rc = mdb_put(txn, s->db_meta, &k, &d, 0);
+        if (rc == 0)
+            rc = st_meta_put_u64(s, txn, "next_tid", 1);
+        if (rc == 0)
+            rc = st_meta_put_u64(s, txn, "gen", 1);
+        return rc;
+    }
+    if (rc)
+        return rc;
+    if (v.mv_size != 1 || *(unsigned char *)v.mv_data != STORE_FORMAT_VERSION)
+        return err_set(e, ERR_IO, "unsupported data format version %u",
+                       v.mv_size ? *(unsigned char *)v.mv_data : 0);
+    return 0;
+}
+
+int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
+{
+    *out = NULL;
+    store_opts def;
+    if (!opts) {
+        store_opts_default(&def);
+        opts = &def;
+    }
+    store_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    s->opts = *opts;
+    if (s->opts.ttl_interval_ms <= 0)
+        s->opts.ttl_interval_ms = 1000;
+    pthread_rwlockattr_t ra;
+    pthread_rwlockattr_init(&ra);
+    pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&s->maplock, &ra);
+    pthread_rwlockattr_destroy(&ra);
+    pthread_rwlock_init(&s->catlock, NULL);
+    pthread_mutex_init(&s->qmu, NULL);
+    pthread_cond_init(&s->qcv, NULL);
+    pthread_cond_init(&s->donecv, NULL);
+    pthread_mutex_init(&s->ttlmu, NULL);
+    pthread_cond_init(&s->ttlcv, NULL);
+
+    int rc = 0;
+    if (!opts->read_only && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        rc = err_set(e, ERR_IO, "cannot create data dir %s: %s", dir, strerror(errno));
+        goto fail;
+    }
+    rc = mdb_env_create(&s->env);
+    if (rc) {
+        s->env = NULL;
+        rc = st_mdb_err(rc, e);
+        goto fail;
+    }
+    mdb_env_set_maxdbs(s->env, 8);
+    mdb_env_set_maxreaders(s->env, 1024);
+    size_t map = opts->initial_map ? opts->initial_map : ST_DEFAULT_MAP;
+    mdb_env_set_mapsize(s->env, map);
+    unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
+    if (!opts->durable)
+        flags |= MDB_NOSYNC;
+    if (opts->read_only)
+        flags |= MDB_RDONLY;
+    rc = mdb_env_open(s->env, dir, flags, 0600);
+    if (rc) {
+        rc = err_set(e, ERR_IO, "cannot open data dir %s: %s", dir, mdb_strerror(rc));
+        goto fail;
+    }
+    MDB_envinfo info;
+    mdb_env_info(s->env, &info);
+    s->mapsize = info.me_mapsize;
+    s->maxkey = (unsigned)mdb_env_get_maxkeysize(s->env);
+
+    MDB_txn *txn;
+    for (;;) {
+        rc = mdb_txn_begin(s->env, NULL, opts->read_only ? MDB_RDONLY : 0, &txn);
+        if (rc != MDB_MAP_RESIZED)
+            break;
+        mdb_env_set_mapsize(s->env, 0);
+    }
+    if (rc) {
+        rc = st_mdb_err(rc, e);
+        goto fail;
+    }
+    unsigned dflags = opts->read_only ? 0 : MDB_CREATE;
+    rc = mdb_dbi_open(txn, "meta", dflags, &s->db_meta);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "catalog", dflags, &s->db_cat);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "data", dflags, &s->db_data);
+    if (rc) {
+        mdb_txn_abort(txn);
+        rc = err_set(e, ERR_IO, "cannot open LMDB databases in %s: %s", dir, mdb_strerror(rc));
+        goto fail;
+    }
+    rc = mdb_txn_commit(txn);
+    if (rc) {
+        rc = st_mdb_err(rc, e);
+        goto fail;
+    }
+    mdb_env_info(s->env, &info);
+    s->mapsize = info.me_mapsize;
+    if (!opts->read_only) {
+        rc = st_write_txn(s, st_init_meta, NULL, e);
+        if (rc)
+            goto fail;
+    }
+    rc = st_cat_init(s, e);
+    if (rc)
+        goto fail;
+    if (!opts->read_only) {
+        rc = st_commit_start(s, e);
+        if (rc)
+            goto fail;
+        rc = st_cat_finish_pending(s, e);
+        if (rc)
+            goto fail;
+        if (opts->ttl_thread) {
+            rc = st_ttl_start(s, e);
+            if (rc)
+                goto fail;
+        }
+    }
+    *out = s;
+    return 0;
+fail:
+    store_close(s);
+    return rc;
+}
+
+void store_close(store_t *s)
+{
+    if (!s)
+        return;
+    st_ttl_stop(s);
+    st_commit_stop(s);
+    if (s->env)
+        mdb_env_close(s->env);
+    st_cat_fini(s);
+    pthread_rwlock_destroy(&s->maplock);
+    pthread_rwlock_destroy(&s->catlock);
+    pthread_mutex_destroy(&s->qmu);
+    pthread_cond_destroy(&s->qcv);
+    pthread_cond_destroy(&s->donecv);
+    pthread_mutex_destroy(&s->ttlmu);
+    pthread_cond_destroy(&s->ttlcv);
+    free(s);
+}

@@ -1,0 +1,156 @@
+/*
+ * store_int — what the store's modules share.  Layer: store (private).
+ *
+ * On-disk layout (one LMDB env, three named DBs):
+ *   meta     "version"            -> u8 STORE_FORMAT_VERSION
+ *            "gen"                -> u64 LE catalog generation (bumped by every catalog change)
+ *            "next_tid"           -> u32 LE next table id (ids are never reused)
+ *            "c" tid(BE4) iid(1)  -> {u8 version, u64 LE count, u64 LE bytes} per table/index
+ *            "d" tid(BE4)         -> pending removal of a deleted table's data
+ *            "i" tid(BE4) iid(1)  -> pending removal of a dropped index's entries
+ *   catalog  table name           -> u8 STORE_CAT_VERSION + av_encode(M describing the table)
+ *   data     tid(BE4) 0 enc(hash) [enc(range)]                      -> av_encode(item)
+ *            tid(BE4) iid enc(ihash) [enc(irange)] enc(hash) [enc(range)] -> av_encode(projection)
+ * A key longer than LMDB's maximum is stored as its first (max-8) bytes plus an 8-byte hash of
+ * the whole key (st_key_fix); reads re-check every key condition on the decoded item, so only
+ * the relative order of such over-long keys sharing that prefix is approximate.
+ *
+ * Locks (always taken in this order, never the reverse):
+ *   maplock (rwlock, writer-preferring): held shared for the life of every LMDB txn of this
+ *            process, exclusively to change the map size (MDB_MAP_FULL / MDB_MAP_RESIZED).
+ *   catlock (rwlock): the in-memory catalog.  Never held while waiting for maplock.
+ *   qmu:     the group-commit queue.
+ */
+#ifndef DDB_STORE_STORE_INT_H
+#define DDB_STORE_STORE_INT_H
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "base/buf.h"
+#include "store/store.h"
+
+#define STORE_FORMAT_VERSION 1
+#define STORE_CAT_VERSION 1
+#define STORE_CNT_VERSION 1
+#define ST_DEFAULT_MAP ((size_t)1 << 30)
+#define ST_CAT_CHECK_MS 5      /* store_table_get looks at the generation at most this often */
+#define ST_DELETE_BATCH 5000   /* keys removed per write txn by table/index removal */
+#define ST_BACKFILL_BATCH 1000 /* items indexed per write txn by store_index_add */
+
+/* A catalog entry: the public descriptor first, so a store_table* is a cat_ent*. */
+typedef struct cat_ent {
+    store_table t;
+    unsigned char *raw; /* the catalog record as stored (to spot unchanged tables on reload) */
+    size_t raw_len;
+    uint8_t next_iid;   /* next index id to hand out */
+    struct cat_ent *next_retired;
+} cat_ent;
+
+/* One caller's batch in the group-commit queue. */
+typedef struct wreq {
+    store_write *w;
+    size_t n;
+    bool atomic;
+    int rc;
+    err_t err;
+    bool done;
+    struct wreq *next;
+} wreq;
+
+struct store {
+    MDB_env *env;
+    MDB_dbi db_meta, db_cat, db_data;
+    store_opts opts;
+    unsigned maxkey;
+
+    pthread_rwlock_t maplock;
+    size_t mapsize;
+
+    pthread_rwlock_t catlock;
+    cat_ent **tabs; /* sorted by name */
+    size_t n_tabs, cap_tabs;
+    uint64_t cat_gen;
+    cat_ent *retired;
+    _Atomic int64_t cat_checked_ms;
+
+    pthread_mutex_t qmu;
+    pthread_cond_t qcv, donecv;
+    wreq *qhead, *qtail;
+    bool stopping;
+    bool committer_running;
+    pthread_t committer;
+
+    pthread_mutex_t ttlmu;
+    pthread_cond_t ttlcv;
+    bool ttl_stop;
+    bool ttl_running;
+    pthread_t ttl;
+};
+
+/* ---- store.c: env, txns, map growth ---- */
+int64_t st_now_ms(void);
+/* A read txn (maplock held shared until st_rtxn_end).  Returns 0 or an MDB error. */
+int st_rtxn_begin(store_t *s, MDB_txn **out);
+void st_rtxn_end(store_t *s, MDB_txn *txn);
+/* Runs fn in a write txn and commits; on MDB_MAP_FULL grows the map and runs fn again.
+ * fn returns 0 (commit), a negative ERR_* (abort, returned), or an MDB error (abort; MAP_FULL
+ * retried, others become ERR_IO). */
+typedef int (*st_txn_fn)(store_t *s, MDB_txn *txn, void *ctx, err_t *e);
+int st_write_txn(store_t *s, st_txn_fn fn, void *ctx, err_t *e);
+/* Maps an MDB error to ERR_IO with its text (0 stays 0; ERR_* pass through). */
+int st_mdb_err(int rc, err_t *e);
+bool st_is_mdb_err(int rc);
+
+/* meta helpers (inside a txn) */
+int st_meta_get_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t *out);
+int st_meta_put_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t v);
+/* Adds (dcount, dbytes) to the counters of table tid / index iid. */
+int st_count_add(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, int64_t dcount,
+                 int64_t dbytes);
+
+/* ---- keys (store.c) ---- */
+int st_key_prefix(buf_t *b, uint32_t tid, uint8_t iid);
+/* Appends enc(v) after checking v has type t. */
+int st_key_add(buf_t *b, const av_t *v);
+/* Applies the long-key rule to a complete key. */
+void st_key_fix(store_t *s, buf_t *b);
+/* Base key of `item` (hash and range attributes of t); ERR_VALIDATION when missing. */
+int st_key_base(store_t *s, const store_table *t, const av_t *item, buf_t *b);
+/* Index entry key of `item`, or *present=false when the item is not in the index (sparse). */
+int st_key_index(store_t *s, const store_table *t, const store_index *ix, const av_t *item,
+                 buf_t *b, bool *present);
+/* The shortest byte string greater than every string having prefix p; false if none. */
+bool st_prefix_succ(buf_t *b);
+uint64_t st_hash64(const void *p, size_t n);
+
+/* Decodes an LMDB value into the arena (bytes copied first: LMDB memory dies with the txn). */
+int st_decode(arena_t *a, const MDB_val *v, av_t *out, err_t *e);
+/* The projection of item for index ix (arena-allocated M; ALL returns the item itself). */
+int st_project(const store_table *t, const store_index *ix, const av_t *item, arena_t *a,
+               av_t *out);
+
+/* ---- catalog.c ---- */
+/* Reloads the in-memory catalog from txn if the generation there differs. */
+int st_cat_refresh(store_t *s, MDB_txn *txn, err_t *e);
+/* Forces a look at the generation now (own read txn). */
+int st_cat_check(store_t *s, err_t *e);
+/* The current descriptor of table id, or NULL.  Valid until store_close. */
+const cat_ent *st_cat_by_id(store_t *s, uint32_t id);
+int st_cat_init(store_t *s, err_t *e);
+void st_cat_fini(store_t *s);
+/* Finishes removals interrupted by a crash (pending "d"/"i" records). */
+int st_cat_finish_pending(store_t *s, err_t *e);
+
+/* ---- commit.c ---- */
+int st_commit_start(store_t *s, err_t *e);
+void st_commit_stop(store_t *s);
+
+/* ---- ttl.c ---- */
+int st_ttl_start(store_t *s, err_t *e);
+void st_ttl_stop(store_t *s);
+/* One reaper pass over every TTL-enabled table as of now_s (epoch seconds); for tests. */
+int st_ttl_pass(store_t *s, int64_t now_s, size_t *out_deleted, err_t *e);
+
+#endif

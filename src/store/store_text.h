@@ -1,0 +1,60 @@
+/*
+ * store_text — DynamoDB's message texts produced by the store, in one place.
+ * Layer: store (private).
+ *
+ * Each text was checked against DynamoDB Local 2026-01-16 (see tests/unit/store/ and the probe
+ * notes in the report).  Where DynamoDB Local's wording differs from the service's, Local's is
+ * used (the e2e suite runs against Local), and the service's is kept alongside for reference.
+ */
+#ifndef DDB_STORE_STORE_TEXT_H
+#define DDB_STORE_STORE_TEXT_H
+
+/* item writes: key attributes */
+#define STXT_KEY_MISSING "One of the required keys was not given a value"
+#define STXT_KEY_TYPE "One or more parameter values were invalid: Type mismatch for key"
+/* service wording: "...Type mismatch for key %s expected: %s actual: %s" */
+#define STXT_KEY_EMPTY_S                                                                         \
+    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot " \
+    "contain an empty string value. Key: %s"
+#define STXT_KEY_EMPTY_B                                                                         \
+    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot " \
+    "contain an empty binary value. Key: %s"
+#define STXT_KEY_CHANGED "One or more parameter values were invalid: Cannot update attribute %s. This attribute is part of the key"
+
+/* item writes: index key attributes */
+#define STXT_IDX_TYPE "One or more parameter values were invalid: Type mismatch for Index Key"
+/* service wording: "...Type mismatch for Index Key %s Expected: %s Actual: %s IndexName: %s" */
+#define STXT_IDX_EMPTY_S                                                                         \
+    "One or more parameter values are not valid. A value specified for a secondary index key is " \
+    "not supported. The AttributeValue for a key attribute cannot contain an empty string "        \
+    "value. IndexName: %s, IndexKey: %s"
+#define STXT_IDX_EMPTY_B                                                                         \
+    "One or more parameter values are not valid. A value specified for a secondary index key is " \
+    "not supported. The AttributeValue for a key attribute cannot contain an empty binary "        \
+    "value. IndexName: %s, IndexKey: %s"
+#define STXT_IDX_EMPTY_S_UPDATE                                                                  \
+    "One or more parameter values are not valid. The update expression attempted to update a "   \
+    "secondary index key to a value that is not supported. The AttributeValue for a key "         \
+    "attribute cannot contain an empty string value."
+#define STXT_IDX_EMPTY_B_UPDATE                                                                  \
+    "One or more parameter values are not valid. The update expression attempted to update a "   \
+    "secondary index key to a value that is not supported. The AttributeValue for a key "         \
+    "attribute cannot contain an empty binary value."
+
+/* item size */
+#define STXT_ITEM_TOO_BIG "Item size has exceeded the maximum allowed size"
+#define STXT_ITEM_TOO_BIG_UPDATE "Item size to update has exceeded the maximum allowed size"
+
+/* tables */
+#define STXT_TABLE_NOT_FOUND "Cannot do operations on a non-existent table"
+#define STXT_TABLE_EXISTS "Cannot create preexisting table"
+#define STXT_INDEX_NOT_FOUND "Requested resource not found"
+#define STXT_INDEX_EXISTS "Attempting to create an index which already exists"
+
+/* Query / Scan ExclusiveStartKey */
+#define STXT_ESK_SIZE "Exclusive Start Key must have same size as table's key schema"
+#define STXT_ESK_TYPE "Type mismatch for attribute to update"
+#define STXT_ESK_PREDICATE "The provided starting key does not match the range key predicate"
+#define STXT_ESK_INVALID "The provided starting key is invalid"
+
+#endif

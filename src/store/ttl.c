@@ -1,0 +1,215 @@
+/*
+ * ttl — the background reaper for Time to Live.  Layer: store.
+ *
+ * Every ttl_interval_ms, for each table with a TTL attribute, items whose attribute is a
+ * number (epoch seconds) <= now are deleted through the normal write path (store_write_each),
+ * so index entries and counters stay consistent; the delete re-checks the item in the
+ * committer, so an item updated meanwhile survives.  As DynamoDB: only type N counts, other
+ * types are ignored, and an expiry more than five years in the past is ignored too
+ * ("the TTL cannot be more than five years in the past to be considered for expiration").
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-before-you-start.html
+ */
+#include <string.h>
+
+#include "base/log.h"
+#include "store/store_int.h"
+
+#define ST_TTL_SCAN_BATCH 500
+#define ST_FIVE_YEARS_S ((int64_t)5 * 365 * 24 * 3600 + 24 * 3600)
+
+/* True when v is an N whose value, as epoch seconds, is in [now-5y, now]. */
+static bool st_expired(const av_t *v, int64_t now_s)
+{
+    if (!v || v->type != AV_N)
+        return false;
+    const char *p = v->u.str.ptr;
+    size_t n = v->u.str.len, i = 0;
+    if (n == 0 || p[0] == '-')
+        return false; /* negative: before 1970, far more than five years ago */
+    int64_t x = 0;
+    for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
+        if (i >= 15)
+            return false; /* absurdly far in the future */
+        x = x * 10 + (p[i] - '0');
+    }
+    bool frac = i < n && p[i] == '.';
+    /* value is x or x.something: expired when value <= now, i.e. x < now or (x == now, no frac) */
+    bool le_now = x < now_s || (x == now_s && !frac);
+    return le_now && x >= now_s - ST_FIVE_YEARS_S;
+}
+
+typedef struct ttl_ctx {
+    const char *attr;
+    int64_t now_s;
+} ttl_ctx;
+
+static int st_ttl_apply(void *vctx, const av_t *old, arena_t *a, const av_t **out_new, err_t *e)
+{
+    (void)a;
+    (void)e;
+    ttl_ctx *c = vctx;
+    if (old && st_expired(av_map_gets(old, c->attr), c->now_s))
+        *out_new = NULL;
+    else
+        *out_new = STORE_KEEP;
+    return 0;
+}
+
+/* Reaps one table; returns deletions through *n_del. */
+static int st_ttl_table(store_t *s, const store_table *t, int64_t now_s, size_t *n_del, err_t *e)
+{
+    arena_t a;
+    arena_init(&a);
+    buf_t resume;
+    buf_init(&resume, 0);
+    int rc = 0;
+    bool more = true;
+    ttl_ctx ctx = {.attr = t->ttl_attr, .now_s = now_s};
+    unsigned char pre[5] = {(unsigned char)(t->id >> 24), (unsigned char)(t->id >> 16),
+                            (unsigned char)(t->id >> 8), (unsigned char)t->id, 0};
+    while (more && rc == 0) {
+        arena_reset(&a);
+        more = false;
+        av_t *keys = arena_alloc(&a, sizeof *keys * ST_TTL_SCAN_BATCH);
+        if (!keys) {
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+            break;
+        }
+        size_t nk = 0, seen = 0;
+        MDB_txn *txn;
+        MDB_cursor *cur;
+        rc = st_rtxn_begin(s, &txn);
+        if (rc) {
+            rc = st_mdb_err(rc, e);
+            break;
+        }
+        rc = mdb_cursor_open(txn, s->db_data, &cur);
+        if (rc) {
+            st_rtxn_end(s, txn);
+            rc = st_mdb_err(rc, e);
+            break;
+        }
+        MDB_val k, v;
+        int mrc;
+        if (resume.len) {
+            k.mv_size = resume.len;
+            k.mv_data = resume.data;
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+            if (mrc == 0 && k.mv_size == resume.len && memcmp(k.mv_data, resume.data, k.mv_size) == 0)
+                mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        } else {
+            k.mv_size = 5;
+            k.mv_data = pre;
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        }
+        while (mrc == 0 && k.mv_size >= 5 && memcmp(k.mv_data, pre, 5) == 0) {
+            if (seen == ST_TTL_SCAN_BATCH * 4 || nk == ST_TTL_SCAN_BATCH) {
+                more = true;
+                break;
+            }
+            seen++;
+            buf_reset(&resume);
+            if (buf_append(&resume, k.mv_data, k.mv_size)) {
+                rc = err_set(e, ERR_NOMEM, "out of memory");
+                break;
+            }
+            av_t item;
+            if (st_decode(&a, &v, &item, NULL) == 0 && item.type == AV_M &&
+                st_expired(av_map_gets(&item, t->ttl_attr), now_s))
+                keys[nk++] = item; /* the item holds its key attributes */
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        }
+        mdb_cursor_close(cur);
+        st_rtxn_end(s, txn);
+        if (rc)
+            break;
+        if (nk) {
+            store_write *w = arena_zalloc(&a, sizeof *w * nk);
+            if (!w) {
+                rc = err_set(e, ERR_NOMEM, "out of memory");
+                break;
+            }
+            for (size_t i = 0; i < nk; i++) {
+                w[i].table = t;
+                w[i].key = &keys[i];
+                w[i].apply = st_ttl_apply;
+                w[i].ctx = &ctx;
+                w[i].arena = &a;
+            }
+            rc = store_write_each(s, w, nk, e);
+            for (size_t i = 0; rc == 0 && i < nk; i++)
+                if (w[i].rc == 0 && w[i].new_item == NULL && w[i].old_size)
+                    (*n_del)++;
+        }
+    }
+    buf_fini(&resume);
+    arena_fini(&a);
+    return rc;
+}
+
+int st_ttl_pass(store_t *s, int64_t now_s, size_t *out_deleted, err_t *e)
+{
+    size_t n_del = 0;
+    /* snapshot the TTL-enabled tables (descriptors stay valid until store_close) */
+    st_cat_check(s, NULL);
+    const store_table *tabs[256];
+    size_t nt = 0;
+    pthread_rwlock_rdlock(&s->catlock);
+    for (size_t i = 0; i < s->n_tabs && nt < 256; i++)
+        if (s->tabs[i]->t.ttl_attr[0])
+            tabs[nt++] = &s->tabs[i]->t;
+    pthread_rwlock_unlock(&s->catlock);
+    int rc = 0;
+    for (size_t i = 0; i < nt && rc == 0; i++)
+        rc = st_ttl_table(s, tabs[i], now_s, &n_del, e);
+    if (out_deleted)
+        *out_deleted = n_del;
+    return rc;
+}
+
+static void *st_ttl_main(void *arg)
+{
+    store_t *s = arg;
+    pthread_mutex_lock(&s->ttlmu);
+    while (!s->ttl_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t ns = ts.tv_nsec + (int64_t)(s->opts.ttl_interval_ms % 1000) * 1000000;
+        ts.tv_sec += s->opts.ttl_interval_ms / 1000 + ns / 1000000000;
+        ts.tv_nsec = ns % 1000000000;
+        pthread_cond_timedwait(&s->ttlcv, &s->ttlmu, &ts);
+        if (s->ttl_stop)
+            break;
+        pthread_mutex_unlock(&s->ttlmu);
+        err_t e;
+        err_clear(&e);
+        size_t n = 0;
+        if (st_ttl_pass(s, st_now_ms() / 1000, &n, &e))
+            log_warn("store: TTL pass failed: %s", e.msg);
+        else if (n)
+            log_debug("store: TTL deleted %zu items", n);
+        pthread_mutex_lock(&s->ttlmu);
+    }
+    pthread_mutex_unlock(&s->ttlmu);
+    return NULL;
+}
+
+int st_ttl_start(store_t *s, err_t *e)
+{
+    if (pthread_create(&s->ttl, NULL, st_ttl_main, s) != 0)
+        return err_set(e, ERR_INTERNAL, "cannot start the TTL thread");
+    s->ttl_running = true;
+    return 0;
+}
+
+void st_ttl_stop(store_t *s)
+{
+    if (!s->ttl_running)
+        return;
+    pthread_mutex_lock(&s->ttlmu);
+    s->ttl_stop = true;
+    pthread_cond_broadcast(&s->ttlcv);
+    pthread_mutex_unlock(&s->ttlmu);
+    pthread_join(s->ttl, NULL);
+    s->ttl_running = false;
+}
