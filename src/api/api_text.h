@@ -44,4 +44,79 @@
 #define TXT_EAV_EMPTY "ExpressionAttributeValues must not be empty"
 #define TXT_GSI_CONSISTENT "Consistent reads are not supported on global secondary indexes"
 
+/* table operations (op_table.c; pinned by tests/e2e/test_tables.py, test_ttl_tags.py) */
+#define TXT_NO_KEY_SCHEMA                                                                       \
+    "No defined key schema.  A key schema containing at least a hash key must be defined for "  \
+    "all tables"
+#define TXT_NO_ATTR_SCHEMA "No Attribute Schema Defined"
+#define TXT_ATTR_NAME_MISSING "Attribute name must be specified."
+#define TXT_ATTR_TYPE_MISSING "Invalid Attribute value. Must contain exactly one of the supported datatypes."
+#define TXT_ATTR_TYPE_ENUM "Member must satisfy enum value set: [B, N, S]"
+#define TXT_ATTR_DUP "Cannot have two attributes with the same name"
+#define TXT_KEY_NAME_LEN                                                                        \
+    "Names of key attributes and attributes projected into an index must be between 1 and 255 " \
+    "characters, inclusive"
+#define TXT_KEY_TOO_BIG                                                                         \
+    "Key Schema too big.  Key Schema must at most consist of the hash and range key of a table"
+#define TXT_KEY_TYPE_MISSING "One or more keys is not specified as being hash or range."
+#define TXT_NO_HASH_KEY                                                                         \
+    "No Hash Key specified in schema.  All Dynamo DB tables must have exactly one hash key"
+#define TXT_KEY_ORDER                                                                           \
+    "Invalid key order. Hash Key must be specified first in key schema, Range Key must be "     \
+    "specifed second"
+#define TXT_TOO_MANY_HASH                                                                       \
+    "Too many hash keys specified.  All Dynamo DB tables must have exactly one hash key"
+#define TXT_KEY_SAME_NAME "Two keys can not have the same name"
+#define TXT_HASH_NOT_DEFINED "Hash Key not specified in Attribute Definitions.  Type unknown."
+#define TXT_RANGE_NOT_DEFINED "Range Key not specified in Attribute Definitions.  Type unknown."
+#define TXT_AD_COUNT_MISMATCH                                                                   \
+    "The number of attributes in key schema must match the number of attributes defined in "    \
+    "attribute definitions."
+#define TXT_NO_TABLE_THROUGHPUT "No provisioned throughput specified for the table"
+#define TXT_TABLE_THROUGHPUT_MIN "Table read and write throughput must be at least 1, and cannot be null"
+#define TXT_TABLE_THROUGHPUT_MAX "Cannot increase provisioned throughput to more than 40,000 units per table"
+#define TXT_NO_GSI_THROUGHPUT "No provisioned throughput specified for the global secondary index"
+#define TXT_GSI_THROUGHPUT_MIN                                                                  \
+    "Global Secondary Index's read and write throughput must be at least 1, and cannot be null"
+#define TXT_GSI_THROUGHPUT_MAX                                                                  \
+    "Cannot increase provisioned throughput to more than 40,000 units per global secondary index"
+#define TXT_NO_PROJECTION "Indexes must have a projection specified"
+#define TXT_PROJECTION_TYPE "Projection type must be INCLUDE, ALL, or KEYS_ONLY"
+#define TXT_INCLUDE_EMPTY                                                                       \
+    "If Projection type INCLUDE is specified, some non-key attributes to include in the "       \
+    "projection must be specified as well"
+#define TXT_NONKEY_NOT_INCLUDE                                                                  \
+    "No attributes should be specified to be projected unless projection type is INCLUDE"
+#define TXT_TOO_MANY_PROJECTED                                                                  \
+    "No more than 20 attributes per table can be projected into Local Secondary Indices"
+#define TXT_GSI_EMPTY "GSI list is empty/invalid"
+#define TXT_GSI_COUNT "GlobalSecondaryIndex count exceeds the per-table limit"
+#define TXT_GSI_DUP "Two global secondary indices have the same name"
+#define TXT_GSI_ATTR_UNDEFINED "Attribute %s is not defined in AttributeDefinitions"
+#define TXT_LSI_COUNT "Cannot have more than 5 local secondary indexes per table"
+#define TXT_LSI_HASH_TABLE                                                                      \
+    "Local Secondary indices are not allowed on hash tables, only hash and range tables"
+#define TXT_LSI_SAME_HASH "Local Secondary indices must have the same hash key as the main table"
+#define TXT_LSI_NO_RANGE "Local secondary indices must have a range key"
+#define TXT_LSI_RANGE_UNDEFINED                                                                 \
+    "Local Secondary Index range key not specified in Attribute Definitions.Type unknown."
+#define TXT_LSI_DUP "Two local secondary indices have the same name"
+#define TXT_LSI_GSI_SAME_NAME                                                                   \
+    "Local Secondary Indices AND Global Secondary Indices must have different names"
+#define TXT_STREAM_ENABLED_NULL "Stream StreamEnabled was null"
+#define TXT_STREAM_VIEW_NULL                                                                    \
+    "Invalid StreamViewType: Stream ViewType must not be null or empty when enabling streams."
+#define TXT_STREAM_VIEW_UNEXPECTED                                                              \
+    "Invalid StreamViewType: Stream StreamEnabled was false but a StreamViewType was present."
+#define TXT_TABLE_EXISTS "Cannot create preexisting table"
+#define TXT_LIST_LIMIT_MIN "Limit must be greater than or equal to 1"
+#define TXT_LIST_LIMIT_MAX "Limit in ListTables must be <= 100"
+#define TXT_NOTHING_TO_UPDATE "Nothing to update"
+#define TXT_THROUGHPUT_SAME "The requested throughput value equals the current value"
+#define TXT_TTL_SPEC_NULL "TimeToLiveSpecification cannot be null"
+#define TXT_TTL_ATTR_NULL "AttributeName cannot be null when time to live is being enabled"
+#define TXT_TTL_ALREADY_ENABLED "TimeToLive is already enabled"
+#define TXT_TTL_ALREADY_DISABLED "TimeToLive is already disabled"
+#define TXT_TTL_OTHER_ATTR "TimeToLive is active on a different AttributeName"
+
 #endif

@@ -1,0 +1,1494 @@
+/*
+ * op_table — table-level DynamoDB operations.  Layer: api.
+ *
+ * CreateTable, DeleteTable, DescribeTable, ListTables, UpdateTable, UpdateTimeToLive,
+ * DescribeTimeToLive, TagResource, UntagResource, ListTagsOfResource, and api_table() (the
+ * table lookup every operation uses).
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html
+ *
+ * Namespaces.  A caller with a namespace (api_caller.ns, e.g. "AKID_us-east-1/") sees only
+ * its own tables: the store holds its table "T" under the name ns + "T".  DynamoDB table
+ * names never contain '/', so with ns ending in '/' the prefix is unambiguous; ListTables
+ * lists the names starting with ns and strips it; callers without a namespace see only
+ * names without '/'.  ns + name must fit STORE_NAME_MAX - 1 bytes (a longer name cannot be
+ * created: ValidationException with the table-name text).
+ *
+ * Metadata.  What the store does not model lives in the table's meta JSON blob (version 1):
+ *   {"v":1, "AttributeDefinitions":[...] (as DynamoDB returns them),
+ *    "BillingMode":"PROVISIONED"|"PAY_PER_REQUEST", "PprSince":ms (last switch to on-demand),
+ *    "RCU":n, "WCU":n, "LastIncrease":ms, "LastDecrease":ms, "Decreases":n,
+ *    "Gsi":{"<index>":{"RCU":n,"WCU":n,"New":bool}},
+ *    "Stream":{"StreamEnabled":..,"StreamViewType":..}, "StreamLabel":"...",
+ *    "Tags":[{"Key":..,"Value":..}], "TableId":"uuid", "DeletionProtection":bool,
+ *    "SSE":{...}, "TableClass":"..."}
+ *
+ * Error texts are DynamoDB Local's (api_text.h), checked in the order DynamoDB Local checks
+ * them (tests/e2e/test_tables.py pins them).  Where DynamoDB Local is more lenient than the
+ * service (PAY_PER_REQUEST with ProvisionedThroughput: accepted and ignored) we follow
+ * DynamoDB Local.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uuid/uuid.h>
+
+#include "api/api_int.h"
+#include "api/api_text.h"
+#include "api/api_validate.h"
+
+#define TBL_MAX_THROUGHPUT 40000
+#define TBL_MAX_PROJECTED 100 /* NonKeyAttributes summed over all indexes */
+#define TBL_MAX_TAGS 50
+
+static int verr(api_req *r, const char *msg)
+{
+    return err_set(r->err, ERR_VALIDATION, "%s", msg);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static json_t *ms_to_json(int64_t ms)
+{
+    return json_real((double)ms / 1000.0);
+}
+
+/* ---- namespaces ---------------------------------------------------------------------- */
+
+static const char *tbl_ns(const api_req *r)
+{
+    return (r->caller && r->caller->ns) ? r->caller->ns : "";
+}
+
+/* The store's name for table `name` of this caller; false when it does not fit. */
+static bool tbl_store_name(const api_req *r, const char *name, char out[STORE_NAME_MAX])
+{
+    int n = snprintf(out, STORE_NAME_MAX, "%s%s", tbl_ns(r), name);
+    return n >= 0 && n < STORE_NAME_MAX;
+}
+
+/* The caller-visible name of a stored table. */
+static const char *tbl_user_name(const api_req *r, const store_table *t)
+{
+    size_t nl = strlen(tbl_ns(r));
+    return strlen(t->name) >= nl ? t->name + nl : t->name;
+}
+
+const store_table *api_table(api_req *r, const char *name)
+{
+    if (api_check_table_name(name, r->err))
+        return NULL;
+    char sn[STORE_NAME_MAX];
+    const store_table *t = tbl_store_name(r, name, sn) ? store_table_get(r->api->store, sn) : NULL;
+    if (!t)
+        err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_TABLE_NOT_FOUND);
+    return t;
+}
+
+/* TableName of the request, validated; the table looked up. */
+static int tbl_lookup(api_req *r, const store_table **out)
+{
+    const char *name;
+    int rc = api_json_str(r->body, "TableName", &name, r->err);
+    if (rc)
+        return rc;
+    *out = api_table(r, name);
+    return *out ? 0 : r->err->code ? r->err->code : ERR_RESOURCE_NOT_FOUND;
+}
+
+/* ---- metadata ------------------------------------------------------------------------ */
+
+/* The table's meta object (new reference; an empty object when there is none). */
+static json_t *meta_load(const store_table *t)
+{
+    json_t *m = NULL;
+    if (t->meta && t->meta_len)
+        m = json_loadb(t->meta, t->meta_len, 0, NULL);
+    if (!json_is_object(m)) {
+        json_decref(m);
+        m = json_object();
+    }
+    return m;
+}
+
+static int meta_save(api_req *r, const char *store_name, json_t *meta)
+{
+    char *s = json_dumps(meta, JSON_COMPACT);
+    if (!s)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    int rc = store_table_set_meta(r->api->store, store_name, s, strlen(s), r->err);
+    free(s);
+    return rc;
+}
+
+static long long meta_int(json_t *m, const char *k)
+{
+    json_t *j = json_object_get(m, k);
+    return json_is_integer(j) ? (long long)json_integer_value(j) : 0;
+}
+
+static bool meta_is_ppr(json_t *meta)
+{
+    const char *b = json_string_value(json_object_get(meta, "BillingMode"));
+    return b && strcmp(b, "PAY_PER_REQUEST") == 0;
+}
+
+/* ---- descriptions -------------------------------------------------------------------- */
+
+static json_t *keyschema_json(const store_keydef *k)
+{
+    json_t *a = json_array();
+    json_array_append_new(a, json_pack("{s:s,s:s}", "AttributeName", k->hash, "KeyType", "HASH"));
+    if (k->range[0])
+        json_array_append_new(a, json_pack("{s:s,s:s}", "AttributeName", k->range, "KeyType",
+                                           "RANGE"));
+    return a;
+}
+
+static const char *av_key_type(av_type t)
+{
+    return t == AV_N ? "N" : t == AV_B ? "B" : "S";
+}
+
+static json_t *projection_json(const store_index *ix)
+{
+    static const char *const names[] = {"ALL", "KEYS_ONLY", "INCLUDE"};
+    json_t *p = json_pack("{s:s}", "ProjectionType", names[ix->proj]);
+    if (ix->proj == STORE_PROJ_INCLUDE) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < ix->n_include; i++)
+            json_array_append_new(a, json_string(ix->include[i]));
+        json_object_set_new(p, "NonKeyAttributes", a);
+    }
+    return p;
+}
+
+static char *tbl_arn(api_req *r, const char *name)
+{
+    return arena_printf(r->arena, "arn:aws:dynamodb:%s:%s:table/%s", r->api->region,
+                        r->api->account_id, name);
+}
+
+/* The full TableDescription.  status: "ACTIVE", "DELETING", "UPDATING", ...  creating_gsi:
+ * the name of a GSI just added by UpdateTable (described as CREATING), or NULL. */
+static int tbl_describe(api_req *r, const store_table *t, const char *status,
+                        const char *creating_gsi, json_t **out)
+{
+    int rc = 0;
+    json_t *meta = meta_load(t);
+    json_t *d = json_object();
+    const char *name = tbl_user_name(r, t);
+    const char *arn = tbl_arn(r, name);
+    if (!arn) {
+        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+        goto done;
+    }
+
+    json_t *ad = json_object_get(meta, "AttributeDefinitions");
+    if (json_is_array(ad)) {
+        json_object_set(d, "AttributeDefinitions", ad);
+    } else { /* a table created without api/ metadata (e.g. by the CLI): its key attributes */
+        ad = json_array();
+        json_array_append_new(ad, json_pack("{s:s,s:s}", "AttributeName", t->key.hash,
+                                            "AttributeType", av_key_type(t->key.hash_type)));
+        if (t->key.range[0])
+            json_array_append_new(ad, json_pack("{s:s,s:s}", "AttributeName", t->key.range,
+                                                "AttributeType", av_key_type(t->key.range_type)));
+        json_object_set_new(d, "AttributeDefinitions", ad);
+    }
+    json_object_set_new(d, "TableName", json_string(name));
+    json_object_set_new(d, "KeySchema", keyschema_json(&t->key));
+    json_object_set_new(d, "TableStatus", json_string(status));
+    json_object_set_new(d, "CreationDateTime", ms_to_json(t->created_ms));
+
+    bool ppr = meta_is_ppr(meta);
+    json_object_set_new(
+        d, "ProvisionedThroughput",
+        json_pack("{s:o,s:o,s:I,s:I,s:I}", "LastIncreaseDateTime",
+                  ms_to_json(meta_int(meta, "LastIncrease")), "LastDecreaseDateTime",
+                  ms_to_json(meta_int(meta, "LastDecrease")), "NumberOfDecreasesToday",
+                  (json_int_t)meta_int(meta, "Decreases"), "ReadCapacityUnits",
+                  (json_int_t)(ppr ? 0 : meta_int(meta, "RCU")), "WriteCapacityUnits",
+                  (json_int_t)(ppr ? 0 : meta_int(meta, "WCU"))));
+
+    uint64_t count = 0, bytes = 0;
+    if ((rc = store_table_stats(r->api->store, t, NULL, &count, &bytes, r->err)))
+        goto done;
+    json_object_set_new(d, "TableSizeBytes", json_integer((json_int_t)bytes));
+    json_object_set_new(d, "ItemCount", json_integer((json_int_t)count));
+    json_object_set_new(d, "TableArn", json_string(arn));
+    json_t *tid = json_object_get(meta, "TableId");
+    if (json_is_string(tid))
+        json_object_set(d, "TableId", tid);
+    if (ppr || json_object_get(meta, "PprSince")) {
+        json_t *bms = json_pack("{s:s}", "BillingMode", ppr ? "PAY_PER_REQUEST" : "PROVISIONED");
+        if (json_object_get(meta, "PprSince"))
+            json_object_set_new(bms, "LastUpdateToPayPerRequestDateTime",
+                                ms_to_json(meta_int(meta, "PprSince")));
+        json_object_set_new(d, "BillingModeSummary", bms);
+    }
+
+    json_t *lsis = json_array(), *gsis = json_array();
+    json_t *gmeta = json_object_get(meta, "Gsi");
+    for (size_t i = 0; i < t->n_idx; i++) {
+        const store_index *ix = &t->idx[i];
+        json_t *x = json_object();
+        json_object_set_new(x, "IndexName", json_string(ix->name));
+        json_object_set_new(x, "KeySchema", keyschema_json(&ix->key));
+        json_object_set_new(x, "Projection", projection_json(ix));
+        bool creating = ix->global && creating_gsi && strcmp(creating_gsi, ix->name) == 0;
+        if (ix->global) {
+            json_object_set_new(x, "IndexStatus",
+                                json_string(creating || ix->backfilling ? "CREATING" : "ACTIVE"));
+            if (creating || ix->backfilling)
+                json_object_set_new(x, "Backfilling", json_boolean(ix->backfilling));
+            if (!ppr) {
+                json_t *g = json_object_get(gmeta, ix->name);
+                json_object_set_new(x, "ProvisionedThroughput",
+                                    json_pack("{s:I,s:I}", "ReadCapacityUnits",
+                                              (json_int_t)meta_int(g, "RCU"),
+                                              "WriteCapacityUnits",
+                                              (json_int_t)meta_int(g, "WCU")));
+            }
+        }
+        if (!creating) {
+            uint64_t ic = 0, ib = 0;
+            if ((rc = store_table_stats(r->api->store, t, ix, &ic, &ib, r->err))) {
+                json_decref(x);
+                json_decref(lsis);
+                json_decref(gsis);
+                goto done;
+            }
+            json_object_set_new(x, "IndexSizeBytes", json_integer((json_int_t)ib));
+            json_object_set_new(x, "ItemCount", json_integer((json_int_t)ic));
+        }
+        json_object_set_new(x, "IndexArn",
+                            json_string(arena_printf(r->arena, "%s/index/%s", arn, ix->name)));
+        json_array_append_new(ix->global ? gsis : lsis, x);
+    }
+    if (json_array_size(lsis))
+        json_object_set(d, "LocalSecondaryIndexes", lsis);
+    if (json_array_size(gsis))
+        json_object_set(d, "GlobalSecondaryIndexes", gsis);
+    json_decref(lsis);
+    json_decref(gsis);
+
+    json_t *stream = json_object_get(meta, "Stream");
+    if (json_is_object(stream) && json_is_true(json_object_get(stream, "StreamEnabled"))) {
+        json_object_set(d, "StreamSpecification", stream);
+        const char *label = json_string_value(json_object_get(meta, "StreamLabel"));
+        if (label) {
+            json_object_set_new(d, "LatestStreamLabel", json_string(label));
+            json_object_set_new(
+                d, "LatestStreamArn",
+                json_string(arena_printf(r->arena, "%s/stream/%s", arn, label)));
+        }
+    }
+    json_t *sse = json_object_get(meta, "SSE");
+    if (json_is_object(sse) && json_is_true(json_object_get(sse, "Enabled")))
+        json_object_set_new(d, "SSEDescription",
+                            json_pack("{s:s,s:s}", "Status", "ENABLED", "SSEType", "KMS"));
+    json_t *tc = json_object_get(meta, "TableClass");
+    if (json_is_string(tc))
+        json_object_set_new(d, "TableClassSummary", json_pack("{s:O}", "TableClass", tc));
+    json_object_set_new(d, "DeletionProtectionEnabled",
+                        json_boolean(json_is_true(json_object_get(meta, "DeletionProtection"))));
+done:
+    json_decref(meta);
+    if (rc) {
+        json_decref(d);
+        d = NULL;
+    }
+    *out = d;
+    return rc;
+}
+
+/* ---- CreateTable parsing ------------------------------------------------------------- */
+
+typedef struct tbl_attr {
+    const char *name;
+    av_type type;
+    bool used;
+} tbl_attr;
+
+typedef struct tbl_attrs {
+    tbl_attr *a;
+    size_t n;
+} tbl_attrs;
+
+static av_type key_type_of(const char *s)
+{
+    if (!s)
+        return AV_NONE;
+    if (strcmp(s, "S") == 0)
+        return AV_S;
+    if (strcmp(s, "N") == 0)
+        return AV_N;
+    if (strcmp(s, "B") == 0)
+        return AV_B;
+    return AV_NONE;
+}
+
+static tbl_attr *attrs_find(tbl_attrs *as, const char *name)
+{
+    for (size_t i = 0; i < as->n; i++)
+        if (strcmp(as->a[i].name, name) == 0)
+            return &as->a[i];
+    return NULL;
+}
+
+/* AttributeDefinitions: each {AttributeName, AttributeType}, unique names. */
+static int parse_attrs(api_req *r, json_t *ad, tbl_attrs *out)
+{
+    size_t n = json_array_size(ad);
+    out->a = arena_zalloc(r->arena, (n ? n : 1) * sizeof *out->a);
+    out->n = 0;
+    if (!out->a)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(ad, i);
+        const char *name, *type;
+        int rc;
+        if (!json_is_object(e))
+            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+        if ((rc = api_json_str(e, "AttributeName", &name, r->err)) ||
+            (rc = api_json_str(e, "AttributeType", &type, r->err)))
+            return rc;
+        if (!name)
+            return verr(r, TXT_ATTR_NAME_MISSING);
+        if (strlen(name) > 255)
+            return verr(r, TXT_KEY_NAME_LEN);
+        if (!type)
+            return verr(r, TXT_ATTR_TYPE_MISSING);
+        av_type t = key_type_of(type);
+        if (t == AV_NONE)
+            return verr(r, TXT_ATTR_TYPE_ENUM);
+        if (attrs_find(out, name))
+            return verr(r, TXT_ATTR_DUP);
+        out->a[out->n++] = (tbl_attr){.name = name, .type = t};
+    }
+    return 0;
+}
+
+/* A KeySchema (table or index): HASH first, optional RANGE.  Names only; types later. */
+static int parse_keyschema(api_req *r, json_t *ks, const char **hash, const char **range)
+{
+    *hash = *range = NULL;
+    if (!ks)
+        return verr(r, TXT_NO_KEY_SCHEMA);
+    if (!json_is_array(ks))
+        return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+    size_t n = json_array_size(ks);
+    if (n == 0)
+        return verr(r, TXT_NO_KEY_SCHEMA);
+    if (n > 2)
+        return verr(r, TXT_KEY_TOO_BIG);
+    const char *names[2] = {NULL, NULL}, *types[2] = {NULL, NULL};
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(ks, i);
+        int rc;
+        if (!json_is_object(e))
+            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+        if ((rc = api_json_str(e, "AttributeName", &names[i], r->err)) ||
+            (rc = api_json_str(e, "KeyType", &types[i], r->err)))
+            return rc;
+        if (!names[i])
+            return verr(r, TXT_ATTR_NAME_MISSING);
+        if (strlen(names[i]) > 255)
+            return verr(r, TXT_KEY_NAME_LEN);
+        if (!types[i])
+            return verr(r, TXT_KEY_TYPE_MISSING);
+    }
+    if (n == 2 && strcmp(names[0], names[1]) == 0)
+        return verr(r, TXT_KEY_SAME_NAME);
+    if (strcmp(types[0], "HASH") != 0)
+        return verr(r, (n == 2 && strcmp(types[1], "HASH") == 0) ? TXT_KEY_ORDER : TXT_NO_HASH_KEY);
+    if (n == 2 && strcmp(types[1], "HASH") == 0)
+        return verr(r, TXT_TOO_MANY_HASH);
+    *hash = names[0];
+    *range = n == 2 ? names[1] : NULL;
+    return 0;
+}
+
+/* Projection of an index into ix; *total accumulates NonKeyAttributes. */
+static int parse_projection(api_req *r, json_t *p, store_index *ix, size_t *total)
+{
+    const char *type;
+    json_t *nka;
+    int rc;
+    if (p && !json_is_object(p))
+        return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+    if ((rc = api_json_str(p, "ProjectionType", &type, r->err)) ||
+        (rc = api_json_arr(p, "NonKeyAttributes", &nka, r->err)))
+        return rc;
+    if (!type)
+        return verr(r, TXT_NO_PROJECTION);
+    if (strcmp(type, "ALL") == 0)
+        ix->proj = STORE_PROJ_ALL;
+    else if (strcmp(type, "KEYS_ONLY") == 0)
+        ix->proj = STORE_PROJ_KEYS_ONLY;
+    else if (strcmp(type, "INCLUDE") == 0)
+        ix->proj = STORE_PROJ_INCLUDE;
+    else
+        return verr(r, TXT_PROJECTION_TYPE);
+    size_t n = json_array_size(nka);
+    if (ix->proj == STORE_PROJ_INCLUDE && n == 0)
+        return verr(r, TXT_INCLUDE_EMPTY);
+    if (ix->proj != STORE_PROJ_INCLUDE && nka)
+        return verr(r, TXT_NONKEY_NOT_INCLUDE);
+    ix->include = NULL;
+    ix->n_include = 0;
+    if (n) {
+        ix->include = arena_zalloc(r->arena, n * sizeof *ix->include);
+        if (!ix->include)
+            return err_set(r->err, ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++) {
+            const char *s = json_string_value(json_array_get(nka, i));
+            if (!s)
+                return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+            size_t sl = strlen(s);
+            if (sl == 0 || sl > 255)
+                return verr(r, TXT_KEY_NAME_LEN);
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(ix->include[j], s) == 0)
+                    return verr(r, TXT_ATTR_DUP);
+            ix->include[i] = (char *)s;
+        }
+        ix->n_include = n;
+        *total += n;
+        if (*total > TBL_MAX_PROJECTED)
+            return verr(r, TXT_TOO_MANY_PROJECTED);
+    }
+    return 0;
+}
+
+/* A ProvisionedThroughput object: both units present and in 1..40000. */
+typedef struct tbl_tp {
+    bool present;
+    long long rcu, wcu;
+} tbl_tp;
+
+static int parse_throughput(api_req *r, json_t *o, const char *key, bool gsi, tbl_tp *tp)
+{
+    json_t *p;
+    bool hr, hw;
+    int rc;
+    tp->present = false;
+    if ((rc = api_json_obj(o, key, &p, r->err)))
+        return rc;
+    if (!p)
+        return 0;
+    tp->present = true;
+    if ((rc = api_json_int(p, "ReadCapacityUnits", &hr, &tp->rcu, r->err)) ||
+        (rc = api_json_int(p, "WriteCapacityUnits", &hw, &tp->wcu, r->err)))
+        return rc;
+    (void)gsi;
+    if (!hr || !hw || tp->rcu < 1 || tp->wcu < 1)
+        return 1; /* caller reports with its text */
+    if (tp->rcu > TBL_MAX_THROUGHPUT || tp->wcu > TBL_MAX_THROUGHPUT)
+        return 2;
+    return 0;
+}
+
+static int check_gsi_throughput(api_req *r, json_t *g, tbl_tp *tp)
+{
+    int rc = parse_throughput(r, g, "ProvisionedThroughput", true, tp);
+    if (rc < 0)
+        return rc;
+    if (!tp->present)
+        return verr(r, TXT_NO_GSI_THROUGHPUT);
+    if (rc == 1)
+        return verr(r, TXT_GSI_THROUGHPUT_MIN);
+    if (rc == 2)
+        return verr(r, TXT_GSI_THROUGHPUT_MAX);
+    return 0;
+}
+
+/* Common to LSI and GSI definitions: name, key schema, projection. */
+static int parse_index_common(api_req *r, json_t *x, store_index *ix, const char **hash,
+                              const char **range, size_t *total_proj)
+{
+    const char *name;
+    json_t *ks, *proj;
+    int rc;
+    if (!json_is_object(x))
+        return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+    if ((rc = api_json_str(x, "IndexName", &name, r->err)))
+        return rc;
+    if (!api_name_valid(name))
+        return verr(r, TXT_INVALID_TABLE_NAME);
+    snprintf(ix->name, sizeof ix->name, "%s", name);
+    if ((rc = api_json_arr(x, "KeySchema", &ks, r->err)) ||
+        (rc = parse_keyschema(r, ks, hash, range)))
+        return rc;
+    if ((rc = api_json_obj(x, "Projection", &proj, r->err)) ||
+        (rc = parse_projection(r, proj, ix, total_proj)))
+        return rc;
+    return 0;
+}
+
+static void keydef_set(store_keydef *k, const char *hash, av_type ht, const char *range,
+                       av_type rt)
+{
+    memset(k, 0, sizeof *k);
+    snprintf(k->hash, sizeof k->hash, "%s", hash);
+    k->hash_type = ht;
+    if (range) {
+        snprintf(k->range, sizeof k->range, "%s", range);
+        k->range_type = rt;
+    } else {
+        k->range_type = AV_NONE;
+    }
+}
+
+static int parse_stream(api_req *r, json_t *ss, json_t **out_stream)
+{
+    bool has_en, en;
+    const char *view;
+    int rc;
+    *out_stream = NULL;
+    if (!ss)
+        return 0;
+    if ((rc = api_json_bool(ss, "StreamEnabled", &has_en, &en, r->err)) ||
+        (rc = api_json_str(ss, "StreamViewType", &view, r->err)))
+        return rc;
+    if (!has_en)
+        return verr(r, TXT_STREAM_ENABLED_NULL);
+    if (en && (!view || !*view))
+        return verr(r, TXT_STREAM_VIEW_NULL);
+    if (!en && view)
+        return verr(r, TXT_STREAM_VIEW_UNEXPECTED);
+    if (en && strcmp(view, "NEW_IMAGE") && strcmp(view, "OLD_IMAGE") &&
+        strcmp(view, "NEW_AND_OLD_IMAGES") && strcmp(view, "KEYS_ONLY")) {
+        api_vld v;
+        api_vld_init(&v);
+        api_vld_enum(&v, view, "streamSpecification.streamViewType",
+                     "NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY");
+        return api_vld_finish(&v, r->err);
+    }
+    *out_stream = en ? json_pack("{s:b,s:s}", "StreamEnabled", 1, "StreamViewType", view)
+                     : json_pack("{s:b}", "StreamEnabled", 0);
+    return 0;
+}
+
+static char *stream_label(api_req *r, int64_t ms)
+{
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    return arena_printf(r->arena, "%04d-%02d-%02dT%02d:%02d:%02d.%03d", tm.tm_year + 1900,
+                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                        (int)(ms % 1000));
+}
+
+/* Tags: [{Key, Value}], keys 1..128, values 0..256, at most 50, unique keys. */
+static int parse_tags(api_req *r, json_t *tags, const char *member)
+{
+    size_t n = json_array_size(tags);
+    if (n > TBL_MAX_TAGS)
+        return err_set(r->err, ERR_VALIDATION, "The number of tags exceeds the limit of %d",
+                       TBL_MAX_TAGS);
+    for (size_t i = 0; i < n; i++) {
+        json_t *t = json_array_get(tags, i);
+        const char *k, *v;
+        int rc;
+        if (!json_is_object(t))
+            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+        if ((rc = api_json_str(t, "Key", &k, r->err)) ||
+            (rc = api_json_str(t, "Value", &v, r->err)))
+            return rc;
+        api_vld vl;
+        api_vld_init(&vl);
+        char path[64];
+        if (!k) {
+            snprintf(path, sizeof path, "%s.%zu.member.key", member, i + 1);
+            api_vld_null(&vl, path);
+        } else if (strlen(k) < 1 || strlen(k) > 128) {
+            snprintf(path, sizeof path, "%s.%zu.member.key", member, i + 1);
+            if (strlen(k) < 1)
+                api_vld_min_len(&vl, k, path, 1);
+            else
+                api_vld_max_len(&vl, k, path, 128);
+        }
+        if (!v) {
+            snprintf(path, sizeof path, "%s.%zu.member.value", member, i + 1);
+            api_vld_null(&vl, path);
+        } else if (strlen(v) > 256) {
+            snprintf(path, sizeof path, "%s.%zu.member.value", member, i + 1);
+            api_vld_max_len(&vl, v, path, 256);
+        }
+        if ((rc = api_vld_finish(&vl, r->err)))
+            return rc;
+    }
+    return 0;
+}
+
+/* Merges tags (array of {Key,Value}) into meta["Tags"], later keys replacing earlier. */
+static void tags_merge(json_t *meta, json_t *tags)
+{
+    json_t *cur = json_object_get(meta, "Tags");
+    if (!json_is_array(cur)) {
+        cur = json_array();
+        json_object_set_new(meta, "Tags", cur);
+    }
+    size_t i;
+    json_t *t;
+    json_array_foreach(tags, i, t)
+    {
+        const char *k = json_string_value(json_object_get(t, "Key"));
+        const char *v = json_string_value(json_object_get(t, "Value"));
+        bool done = false;
+        for (size_t j = 0; j < json_array_size(cur) && !done; j++) {
+            json_t *c = json_array_get(cur, j);
+            if (strcmp(json_string_value(json_object_get(c, "Key")), k) == 0) {
+                json_object_set_new(c, "Value", json_string(v));
+                done = true;
+            }
+        }
+        if (!done)
+            json_array_append_new(cur, json_pack("{s:s,s:s}", "Key", k, "Value", v));
+    }
+}
+
+/* ---- CreateTable --------------------------------------------------------------------- */
+
+int op_create_table(api_req *r, json_t **out)
+{
+    json_t *body = r->body, *ks, *adj, *lsij, *gsij, *ssj, *tags, *sse, *meta = NULL;
+    const char *name, *billing, *tclass;
+    bool has_dp, dp;
+    int rc;
+    store_table *def = arena_zalloc(r->arena, sizeof *def);
+    tbl_attrs attrs;
+    size_t total_proj = 0;
+    if (!def)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+
+    if ((rc = api_json_str(body, "TableName", &name, r->err)) ||
+        (rc = api_json_arr(body, "KeySchema", &ks, r->err)) ||
+        (rc = api_json_arr(body, "AttributeDefinitions", &adj, r->err)) ||
+        (rc = api_json_arr(body, "LocalSecondaryIndexes", &lsij, r->err)) ||
+        (rc = api_json_arr(body, "GlobalSecondaryIndexes", &gsij, r->err)) ||
+        (rc = api_json_str(body, "BillingMode", &billing, r->err)) ||
+        (rc = api_json_obj(body, "StreamSpecification", &ssj, r->err)) ||
+        (rc = api_json_arr(body, "Tags", &tags, r->err)) ||
+        (rc = api_json_obj(body, "SSESpecification", &sse, r->err)) ||
+        (rc = api_json_str(body, "TableClass", &tclass, r->err)) ||
+        (rc = api_json_bool(body, "DeletionProtectionEnabled", &has_dp, &dp, r->err)))
+        return rc;
+
+    /* DynamoDB Local's order: name, key schema present, attribute definitions present,
+     * attribute definitions, key schema, key types, LSIs, GSIs, definitions all used,
+     * billing/throughput, stream, existence. */
+    char sn[STORE_NAME_MAX];
+    if (!api_name_valid(name) || !tbl_store_name(r, name, sn))
+        return verr(r, TXT_INVALID_TABLE_NAME);
+    snprintf(def->name, sizeof def->name, "%s", sn);
+    if (json_array_size(ks) == 0)
+        return verr(r, TXT_NO_KEY_SCHEMA);
+    if (json_array_size(adj) == 0)
+        return verr(r, TXT_NO_ATTR_SCHEMA);
+    if ((rc = parse_attrs(r, adj, &attrs)))
+        return rc;
+    const char *hash, *range;
+    if ((rc = parse_keyschema(r, ks, &hash, &range)))
+        return rc;
+    tbl_attr *ha = attrs_find(&attrs, hash), *ra = range ? attrs_find(&attrs, range) : NULL;
+    if (!ha)
+        return verr(r, TXT_HASH_NOT_DEFINED);
+    if (range && !ra)
+        return verr(r, TXT_RANGE_NOT_DEFINED);
+    ha->used = true;
+    if (ra)
+        ra->used = true;
+    keydef_set(&def->key, hash, ha->type, range, ra ? ra->type : AV_NONE);
+
+    bool ppr = false;
+    if (billing) {
+        if (strcmp(billing, "PAY_PER_REQUEST") == 0) {
+            ppr = true;
+        } else if (strcmp(billing, "PROVISIONED") != 0) {
+            api_vld v;
+            api_vld_init(&v);
+            api_vld_enum(&v, billing, "billingMode", "PROVISIONED, PAY_PER_REQUEST");
+            return api_vld_finish(&v, r->err);
+        }
+    }
+
+    /* LSIs */
+    size_t n_lsi = json_array_size(lsij);
+    if (n_lsi > STORE_MAX_LSI)
+        return verr(r, TXT_LSI_COUNT);
+    if (n_lsi && !range)
+        return verr(r, TXT_LSI_HASH_TABLE);
+    for (size_t i = 0; i < n_lsi; i++) {
+        store_index *ix = &def->idx[def->n_idx];
+        const char *ih, *ir;
+        if ((rc = parse_index_common(r, json_array_get(lsij, i), ix, &ih, &ir, &total_proj)))
+            return rc;
+        if (strcmp(ih, hash) != 0)
+            return verr(r, TXT_LSI_SAME_HASH);
+        if (!ir)
+            return verr(r, TXT_LSI_NO_RANGE);
+        tbl_attr *lr = attrs_find(&attrs, ir);
+        if (!lr)
+            return verr(r, TXT_LSI_RANGE_UNDEFINED);
+        lr->used = true;
+        for (size_t j = 0; j < def->n_idx; j++)
+            if (strcmp(def->idx[j].name, ix->name) == 0)
+                return verr(r, TXT_LSI_DUP);
+        ix->global = false;
+        keydef_set(&ix->key, ih, ha->type, ir, lr->type);
+        def->n_idx++;
+    }
+
+    /* GSIs */
+    json_t *gsi_meta = json_object();
+    meta = json_object();
+    json_object_set_new(meta, "Gsi", gsi_meta);
+    if (gsij && json_array_size(gsij) == 0) {
+        rc = verr(r, TXT_GSI_EMPTY);
+        goto fail;
+    }
+    if (json_array_size(gsij) > STORE_MAX_GSI) {
+        rc = verr(r, TXT_GSI_COUNT);
+        goto fail;
+    }
+    for (size_t i = 0; i < json_array_size(gsij); i++) {
+        json_t *g = json_array_get(gsij, i);
+        store_index *ix = &def->idx[def->n_idx];
+        const char *gh, *gr;
+        if ((rc = parse_index_common(r, g, ix, &gh, &gr, &total_proj)))
+            goto fail;
+        tbl_attr *ga = attrs_find(&attrs, gh), *gra = gr ? attrs_find(&attrs, gr) : NULL;
+        if (!ga || (gr && !gra)) {
+            rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_ATTR_UNDEFINED, ga ? gr : gh);
+            goto fail;
+        }
+        ga->used = true;
+        if (gra)
+            gra->used = true;
+        tbl_tp tp = {0};
+        if (!ppr) {
+            if ((rc = check_gsi_throughput(r, g, &tp)))
+                goto fail;
+        }
+        for (size_t j = n_lsi; j < def->n_idx; j++)
+            if (strcmp(def->idx[j].name, ix->name) == 0) {
+                rc = verr(r, TXT_GSI_DUP);
+                goto fail;
+            }
+        for (size_t j = 0; j < n_lsi; j++)
+            if (strcmp(def->idx[j].name, ix->name) == 0) {
+                rc = verr(r, TXT_LSI_GSI_SAME_NAME);
+                goto fail;
+            }
+        ix->global = true;
+        keydef_set(&ix->key, gh, ga->type, gr, gra ? gra->type : AV_NONE);
+        json_object_set_new(gsi_meta, ix->name,
+                            json_pack("{s:I,s:I}", "RCU", (json_int_t)tp.rcu, "WCU",
+                                      (json_int_t)tp.wcu));
+        def->n_idx++;
+    }
+
+    for (size_t i = 0; i < attrs.n; i++)
+        if (!attrs.a[i].used) {
+            rc = verr(r, TXT_AD_COUNT_MISMATCH);
+            goto fail;
+        }
+
+    tbl_tp tp = {0};
+    if (!ppr) {
+        rc = parse_throughput(r, body, "ProvisionedThroughput", false, &tp);
+        if (rc < 0)
+            goto fail;
+        if (!tp.present) {
+            rc = verr(r, TXT_NO_TABLE_THROUGHPUT);
+            goto fail;
+        }
+        if (rc == 1 || rc == 2) {
+            rc = verr(r, rc == 1 ? TXT_TABLE_THROUGHPUT_MIN : TXT_TABLE_THROUGHPUT_MAX);
+            goto fail;
+        }
+    }
+    json_t *stream = NULL;
+    if ((rc = parse_stream(r, ssj, &stream)))
+        goto fail;
+    if (tags && (rc = parse_tags(r, tags, "tags")))
+        goto fail;
+    if (store_table_get(r->api->store, def->name)) {
+        rc = err_set(r->err, ERR_RESOURCE_IN_USE, "%s", TXT_TABLE_EXISTS);
+        json_decref(stream);
+        goto fail;
+    }
+
+    /* metadata: attribute definitions in the order given */
+    int64_t now = now_ms();
+    json_t *ado = json_array();
+    for (size_t i = 0; i < attrs.n; i++)
+        json_array_append_new(ado, json_pack("{s:s,s:s}", "AttributeName", attrs.a[i].name,
+                                             "AttributeType", av_key_type(attrs.a[i].type)));
+    json_object_set_new(meta, "v", json_integer(1));
+    json_object_set_new(meta, "AttributeDefinitions", ado);
+    json_object_set_new(meta, "BillingMode", json_string(ppr ? "PAY_PER_REQUEST" : "PROVISIONED"));
+    if (ppr)
+        json_object_set_new(meta, "PprSince", json_integer(now));
+    json_object_set_new(meta, "RCU", json_integer(tp.rcu));
+    json_object_set_new(meta, "WCU", json_integer(tp.wcu));
+    if (stream) {
+        json_object_set_new(meta, "Stream", stream);
+        if (json_is_true(json_object_get(stream, "StreamEnabled")))
+            json_object_set_new(meta, "StreamLabel", json_string(stream_label(r, now)));
+    }
+    if (tags)
+        tags_merge(meta, tags);
+    if (sse)
+        json_object_set(meta, "SSE", sse);
+    if (tclass)
+        json_object_set_new(meta, "TableClass", json_string(tclass));
+    if (has_dp)
+        json_object_set_new(meta, "DeletionProtection", json_boolean(dp));
+    uuid_t u;
+    char us[37];
+    uuid_generate_random(u);
+    uuid_unparse_lower(u, us);
+    json_object_set_new(meta, "TableId", json_string(us));
+
+    char *ms = json_dumps(meta, JSON_COMPACT);
+    if (!ms) {
+        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    def->meta = arena_strdup(r->arena, ms);
+    def->meta_len = strlen(ms);
+    free(ms);
+    if (!def->meta) {
+        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    def->created_ms = now;
+    const store_table *t = NULL;
+    if ((rc = store_table_create(r->api->store, def, &t, r->err))) {
+        if (rc == ERR_RESOURCE_IN_USE) { /* lost a race: DynamoDB's text */
+            err_clear(r->err);
+            rc = err_set(r->err, ERR_RESOURCE_IN_USE, "%s", TXT_TABLE_EXISTS);
+        }
+        goto fail;
+    }
+    if (!t)
+        t = store_table_get(r->api->store, def->name);
+    json_t *desc;
+    if ((rc = tbl_describe(r, t, "ACTIVE", NULL, &desc)))
+        goto fail;
+    *out = json_pack("{s:o}", "TableDescription", desc);
+fail:
+    json_decref(meta);
+    return rc;
+}
+
+/* ---- DescribeTable / DeleteTable / ListTables ---------------------------------------- */
+
+int op_describe_table(api_req *r, json_t **out)
+{
+    const store_table *t;
+    json_t *desc;
+    int rc = tbl_lookup(r, &t);
+    if (rc || (rc = tbl_describe(r, t, "ACTIVE", NULL, &desc)))
+        return rc;
+    *out = json_pack("{s:o}", "Table", desc);
+    return 0;
+}
+
+int op_delete_table(api_req *r, json_t **out)
+{
+    const store_table *t;
+    json_t *desc;
+    int rc = tbl_lookup(r, &t);
+    if (rc || (rc = tbl_describe(r, t, "DELETING", NULL, &desc)))
+        return rc;
+    json_t *meta = meta_load(t);
+    bool protected = json_is_true(json_object_get(meta, "DeletionProtection"));
+    json_decref(meta);
+    if (protected) {
+        json_decref(desc);
+        return err_set(r->err, ERR_VALIDATION,
+                       "Resource cannot be deleted as it is currently protected against "
+                       "deletion. Disable deletion protection first.");
+    }
+    if ((rc = store_table_delete(r->api->store, t->name, r->err))) {
+        json_decref(desc);
+        if (rc == ERR_RESOURCE_NOT_FOUND) {
+            err_clear(r->err);
+            rc = err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_TABLE_NOT_FOUND);
+        }
+        return rc;
+    }
+    *out = json_pack("{s:o}", "TableDescription", desc);
+    return 0;
+}
+
+int op_list_tables(api_req *r, json_t **out)
+{
+    const char *start;
+    bool has_limit;
+    long long limit;
+    int rc;
+    if ((rc = api_json_str(r->body, "ExclusiveStartTableName", &start, r->err)) ||
+        (rc = api_json_int(r->body, "Limit", &has_limit, &limit, r->err)))
+        return rc;
+    if (has_limit && limit < 1)
+        return verr(r, TXT_LIST_LIMIT_MIN);
+    if (has_limit && limit > 100)
+        return verr(r, TXT_LIST_LIMIT_MAX);
+    if (start && !api_name_valid(start))
+        return verr(r, TXT_INVALID_TABLE_NAME);
+    if (!has_limit)
+        limit = 100;
+    char **names;
+    size_t n;
+    if ((rc = store_table_list(r->api->store, r->arena, &names, &n, r->err)))
+        return rc;
+    const char *ns = tbl_ns(r);
+    size_t nsl = strlen(ns);
+    json_t *arr = json_array();
+    const char *last = NULL;
+    bool more = false;
+    for (size_t i = 0; i < n; i++) {
+        const char *nm = names[i];
+        if (strncmp(nm, ns, nsl) != 0 || strchr(nm + nsl, '/'))
+            continue; /* another namespace */
+        nm += nsl;
+        if (start && strcmp(nm, start) <= 0)
+            continue;
+        if ((long long)json_array_size(arr) == limit) {
+            more = true;
+            break;
+        }
+        json_array_append_new(arr, json_string(nm));
+        last = nm;
+    }
+    *out = json_pack("{s:o}", "TableNames", arr);
+    if (more && last)
+        json_object_set_new(*out, "LastEvaluatedTableName", json_string(last));
+    return 0;
+}
+
+/* ---- UpdateTable --------------------------------------------------------------------- */
+
+int op_update_table(api_req *r, json_t **out)
+{
+    const store_table *t;
+    json_t *adj, *gu, *ssj, *meta = NULL, *sse;
+    const char *billing, *tclass;
+    bool has_dp, dp;
+    int rc = tbl_lookup(r, &t);
+    if (rc)
+        return rc;
+    json_t *body = r->body;
+    if ((rc = api_json_arr(body, "AttributeDefinitions", &adj, r->err)) ||
+        (rc = api_json_arr(body, "GlobalSecondaryIndexUpdates", &gu, r->err)) ||
+        (rc = api_json_str(body, "BillingMode", &billing, r->err)) ||
+        (rc = api_json_obj(body, "StreamSpecification", &ssj, r->err)) ||
+        (rc = api_json_obj(body, "SSESpecification", &sse, r->err)) ||
+        (rc = api_json_str(body, "TableClass", &tclass, r->err)) ||
+        (rc = api_json_bool(body, "DeletionProtectionEnabled", &has_dp, &dp, r->err)))
+        return rc;
+    json_t *ptj = json_object_get(body, "ProvisionedThroughput");
+    if (json_is_null(ptj))
+        ptj = NULL;
+    if (!adj && !gu && !billing && !ssj && !sse && !tclass && !has_dp && !ptj &&
+        !json_object_get(body, "ReplicaUpdates"))
+        return verr(r, TXT_NOTHING_TO_UPDATE);
+
+    meta = meta_load(t);
+    bool ppr = meta_is_ppr(meta);
+    bool to_ppr = ppr, changed_billing = false;
+    if (billing) {
+        if (strcmp(billing, "PAY_PER_REQUEST") == 0)
+            to_ppr = true;
+        else if (strcmp(billing, "PROVISIONED") == 0)
+            to_ppr = false;
+        else {
+            api_vld v;
+            api_vld_init(&v);
+            api_vld_enum(&v, billing, "billingMode", "PROVISIONED, PAY_PER_REQUEST");
+            rc = api_vld_finish(&v, r->err);
+            goto done;
+        }
+        changed_billing = to_ppr != ppr;
+    }
+
+    /* table throughput */
+    tbl_tp tp = {0};
+    if (ptj) {
+        rc = parse_throughput(r, body, "ProvisionedThroughput", false, &tp);
+        if (rc < 0)
+            goto done;
+        if (rc == 1 || rc == 2) {
+            rc = verr(r, rc == 1 ? TXT_TABLE_THROUGHPUT_MIN : TXT_TABLE_THROUGHPUT_MAX);
+            goto done;
+        }
+        if (to_ppr) {
+            rc = verr(r, "One or more parameter values were invalid: Neither ReadCapacityUnits "
+                         "nor WriteCapacityUnits can be specified when BillingMode is "
+                         "PAY_PER_REQUEST");
+            goto done;
+        }
+        if (!changed_billing && tp.rcu == meta_int(meta, "RCU") &&
+            tp.wcu == meta_int(meta, "WCU") && !gu && !ssj) {
+            rc = verr(r, TXT_THROUGHPUT_SAME);
+            goto done;
+        }
+    } else if (changed_billing && !to_ppr) {
+        rc = verr(r, "One or more parameter values were invalid: ProvisionedThroughput must be "
+                     "specified when BillingMode is PROVISIONED");
+        goto done;
+    }
+
+    json_t *stream = NULL;
+    if ((rc = parse_stream(r, ssj, &stream)))
+        goto done;
+    if (stream) {
+        json_t *cur = json_object_get(meta, "Stream");
+        bool cur_en = json_is_true(json_object_get(cur, "StreamEnabled"));
+        bool new_en = json_is_true(json_object_get(stream, "StreamEnabled"));
+        if (cur_en && new_en) {
+            json_decref(stream);
+            rc = err_set(r->err, ERR_VALIDATION, "Table already has an enabled stream: %s",
+                         tbl_arn(r, tbl_user_name(r, t)));
+            goto done;
+        }
+        if (!cur_en && !new_en) {
+            json_decref(stream);
+            rc = verr(r, "Stream is already disabled");
+            goto done;
+        }
+    }
+
+    /* GSI updates: validate all, then apply */
+    tbl_attrs attrs = {0};
+    if (adj && (rc = parse_attrs(r, adj, &attrs)))
+        goto done_stream;
+    size_t n_gu = json_array_size(gu);
+    const char *creating = NULL;
+    json_t *gmeta = json_object_get(meta, "Gsi");
+    if (!json_is_object(gmeta)) {
+        gmeta = json_object();
+        json_object_set_new(meta, "Gsi", gmeta);
+    }
+    store_index *adds = arena_zalloc(r->arena, (n_gu ? n_gu : 1) * sizeof *adds);
+    const char **drops = arena_zalloc(r->arena, (n_gu ? n_gu : 1) * sizeof *drops);
+    size_t n_adds = 0, n_drops = 0;
+    if (!adds || !drops) {
+        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+        goto done_stream;
+    }
+    size_t n_gsi = 0;
+    for (size_t i = 0; i < t->n_idx; i++)
+        n_gsi += t->idx[i].global;
+    for (size_t i = 0; i < n_gu; i++) {
+        json_t *u = json_array_get(gu, i), *c, *d, *up;
+        if ((rc = api_json_obj(u, "Create", &c, r->err)) ||
+            (rc = api_json_obj(u, "Delete", &d, r->err)) ||
+            (rc = api_json_obj(u, "Update", &up, r->err)))
+            goto done_stream;
+        if ((c != NULL) + (d != NULL) + (up != NULL) != 1) {
+            rc = verr(r, "One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Update, or GlobalSecondaryIndexUpdate.Delete must be specified");
+            goto done_stream;
+        }
+        if (c) {
+            store_index *ix = &adds[n_adds];
+            const char *gh, *gr;
+            size_t total = 0;
+            if ((rc = parse_index_common(r, c, ix, &gh, &gr, &total)))
+                goto done_stream;
+            bool exists = false;
+            for (size_t j = 0; j < t->n_idx; j++)
+                exists |= strcmp(t->idx[j].name, ix->name) == 0;
+            for (size_t j = 0; j < n_adds; j++)
+                exists |= strcmp(adds[j].name, ix->name) == 0;
+            if (exists) {
+                rc = err_set(r->err, ERR_VALIDATION,
+                             "One or more parameter values were invalid: Index %s already exists",
+                             ix->name);
+                goto done_stream;
+            }
+            /* key types: from the request's definitions, else the table's */
+            av_type ht = AV_NONE, rt = AV_NONE;
+            const char *hr[2] = {gh, gr};
+            av_type *ty[2] = {&ht, &rt};
+            json_t *cur_ad = json_object_get(meta, "AttributeDefinitions");
+            for (int k = 0; k < 2 && hr[k]; k++) {
+                tbl_attr *a = attrs_find(&attrs, hr[k]);
+                if (a) {
+                    *ty[k] = a->type;
+                    a->used = true;
+                    continue;
+                }
+                size_t ai;
+                json_t *x;
+                json_array_foreach(cur_ad, ai, x)
+                {
+                    if (strcmp(json_string_value(json_object_get(x, "AttributeName")), hr[k]) == 0)
+                        *ty[k] = key_type_of(json_string_value(json_object_get(x, "AttributeType")));
+                }
+                if (*ty[k] == AV_NONE) {
+                    rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_ATTR_UNDEFINED, hr[k]);
+                    goto done_stream;
+                }
+            }
+            tbl_tp gtp = {0};
+            if (!to_ppr && (rc = check_gsi_throughput(r, c, &gtp)))
+                goto done_stream;
+            if (n_gsi + 1 > STORE_MAX_GSI) {
+                rc = err_set(r->err, ERR_LIMIT_EXCEEDED,
+                             "Subscriber limit exceeded: The number of global secondary indexes "
+                             "exceeds the limit of %d",
+                             STORE_MAX_GSI);
+                goto done_stream;
+            }
+            n_gsi++;
+            ix->global = true;
+            keydef_set(&ix->key, gh, ht, gr, rt);
+            json_object_set_new(gmeta, ix->name,
+                                json_pack("{s:I,s:I}", "RCU", (json_int_t)gtp.rcu, "WCU",
+                                          (json_int_t)gtp.wcu));
+            creating = ix->name;
+            n_adds++;
+        } else if (d || up) {
+            const char *iname;
+            json_t *src = d ? d : up;
+            if ((rc = api_json_str(src, "IndexName", &iname, r->err)))
+                goto done_stream;
+            const store_index *found = NULL;
+            for (size_t j = 0; j < t->n_idx; j++)
+                if (t->idx[j].global && iname && strcmp(t->idx[j].name, iname) == 0)
+                    found = &t->idx[j];
+            if (!found) {
+                rc = err_set(r->err, ERR_RESOURCE_NOT_FOUND,
+                             "Requested resource not found: Index: %s not found for table: %s",
+                             iname ? iname : "null", tbl_user_name(r, t));
+                goto done_stream;
+            }
+            if (d) {
+                drops[n_drops++] = found->name;
+                json_object_del(gmeta, found->name);
+                n_gsi--;
+            } else {
+                tbl_tp gtp = {0};
+                if ((rc = check_gsi_throughput(r, up, &gtp)))
+                    goto done_stream;
+                json_object_set_new(gmeta, found->name,
+                                    json_pack("{s:I,s:I}", "RCU", (json_int_t)gtp.rcu, "WCU",
+                                              (json_int_t)gtp.wcu));
+            }
+        }
+    }
+    for (size_t i = 0; i < attrs.n; i++)
+        if (!attrs.a[i].used) {
+            /* definitions for table keys or existing index keys are fine; others are not */
+            bool key = strcmp(attrs.a[i].name, t->key.hash) == 0 ||
+                       strcmp(attrs.a[i].name, t->key.range) == 0;
+            for (size_t j = 0; j < t->n_idx && !key; j++)
+                key = strcmp(attrs.a[i].name, t->idx[j].key.hash) == 0 ||
+                      strcmp(attrs.a[i].name, t->idx[j].key.range) == 0;
+            if (!key) {
+                rc = verr(r, TXT_AD_COUNT_MISMATCH);
+                goto done_stream;
+            }
+        }
+
+    /* apply: indexes first (they may fail), then the metadata */
+    for (size_t i = 0; i < n_drops; i++)
+        if ((rc = store_index_drop(r->api->store, t->name, drops[i], r->err)))
+            goto done_stream;
+    for (size_t i = 0; i < n_adds; i++)
+        if ((rc = store_index_add(r->api->store, t->name, &adds[i], r->err)))
+            goto done_stream;
+
+    int64_t now = now_ms();
+    if (changed_billing) {
+        json_object_set_new(meta, "BillingMode",
+                            json_string(to_ppr ? "PAY_PER_REQUEST" : "PROVISIONED"));
+        if (to_ppr)
+            json_object_set_new(meta, "PprSince", json_integer(now));
+    }
+    if (ptj) {
+        long long orcu = meta_int(meta, "RCU"), owcu = meta_int(meta, "WCU");
+        if (tp.rcu > orcu || tp.wcu > owcu)
+            json_object_set_new(meta, "LastIncrease", json_integer(now));
+        if (tp.rcu < orcu || tp.wcu < owcu) {
+            json_object_set_new(meta, "LastDecrease", json_integer(now));
+            json_object_set_new(meta, "Decreases", json_integer(meta_int(meta, "Decreases") + 1));
+        }
+        json_object_set_new(meta, "RCU", json_integer(tp.rcu));
+        json_object_set_new(meta, "WCU", json_integer(tp.wcu));
+    }
+    if (stream) {
+        json_object_set(meta, "Stream", stream);
+        if (json_is_true(json_object_get(stream, "StreamEnabled")))
+            json_object_set_new(meta, "StreamLabel", json_string(stream_label(r, now)));
+    }
+    if (sse)
+        json_object_set(meta, "SSE", sse);
+    if (tclass)
+        json_object_set_new(meta, "TableClass", json_string(tclass));
+    if (has_dp)
+        json_object_set_new(meta, "DeletionProtection", json_boolean(dp));
+    /* attribute definitions: the table's plus the new ones, keeping only key attributes */
+    {
+        const store_table *nt = store_table_get(r->api->store, t->name);
+        json_t *cur = json_object_get(meta, "AttributeDefinitions");
+        json_t *all = json_array();
+        if (json_is_array(cur))
+            json_array_extend(all, cur);
+        for (size_t i = 0; i < attrs.n; i++) {
+            bool dup = false;
+            size_t ai;
+            json_t *x;
+            json_array_foreach(all, ai, x)
+            {
+                dup |= strcmp(json_string_value(json_object_get(x, "AttributeName")),
+                              attrs.a[i].name) == 0;
+            }
+            if (!dup)
+                json_array_append_new(all, json_pack("{s:s,s:s}", "AttributeName",
+                                                     attrs.a[i].name, "AttributeType",
+                                                     av_key_type(attrs.a[i].type)));
+        }
+        json_t *keep = json_array();
+        size_t ai;
+        json_t *x;
+        json_array_foreach(all, ai, x)
+        {
+            const char *an = json_string_value(json_object_get(x, "AttributeName"));
+            bool key = nt && (strcmp(an, nt->key.hash) == 0 || strcmp(an, nt->key.range) == 0);
+            for (size_t j = 0; nt && j < nt->n_idx && !key; j++)
+                key = strcmp(an, nt->idx[j].key.hash) == 0 || strcmp(an, nt->idx[j].key.range) == 0;
+            if (key)
+                json_array_append(keep, x);
+        }
+        json_decref(all);
+        json_object_set_new(meta, "AttributeDefinitions", keep);
+    }
+    if ((rc = meta_save(r, t->name, meta)))
+        goto done_stream;
+    t = store_table_get(r->api->store, t->name);
+    if (!t) {
+        rc = err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_TABLE_NOT_FOUND);
+        goto done_stream;
+    }
+    json_t *desc;
+    if ((rc = tbl_describe(r, t, "ACTIVE", creating, &desc)))
+        goto done_stream;
+    *out = json_pack("{s:o}", "TableDescription", desc);
+done_stream:
+    json_decref(stream);
+done:
+    json_decref(meta);
+    return rc;
+}
+
+/* ---- Time to live -------------------------------------------------------------------- */
+
+int op_describe_time_to_live(api_req *r, json_t **out)
+{
+    const store_table *t;
+    int rc = tbl_lookup(r, &t);
+    if (rc)
+        return rc;
+    json_t *d = t->ttl_attr[0] ? json_pack("{s:s,s:s}", "TimeToLiveStatus", "ENABLED",
+                                           "AttributeName", t->ttl_attr)
+                               : json_pack("{s:s}", "TimeToLiveStatus", "DISABLED");
+    *out = json_pack("{s:o}", "TimeToLiveDescription", d);
+    return 0;
+}
+
+int op_update_time_to_live(api_req *r, json_t **out)
+{
+    const store_table *t;
+    json_t *spec;
+    const char *attr;
+    bool has_en, en;
+    int rc = tbl_lookup(r, &t);
+    if (rc || (rc = api_json_obj(r->body, "TimeToLiveSpecification", &spec, r->err)))
+        return rc;
+    if (!spec)
+        return verr(r, TXT_TTL_SPEC_NULL);
+    if ((rc = api_json_str(spec, "AttributeName", &attr, r->err)) ||
+        (rc = api_json_bool(spec, "Enabled", &has_en, &en, r->err)))
+        return rc;
+    if (!has_en || !attr)
+        return verr(r, TXT_TTL_ATTR_NULL);
+    size_t al = strlen(attr);
+    if (al < 1 || al > 255)
+        return verr(r, TXT_KEY_NAME_LEN);
+    if (en) {
+        if (t->ttl_attr[0])
+            return verr(r, strcmp(t->ttl_attr, attr) == 0 ? TXT_TTL_ALREADY_ENABLED
+                                                         : TXT_TTL_OTHER_ATTR);
+    } else {
+        if (!t->ttl_attr[0])
+            return verr(r, TXT_TTL_ALREADY_DISABLED);
+        if (strcmp(t->ttl_attr, attr) != 0)
+            return verr(r, TXT_TTL_OTHER_ATTR);
+    }
+    if ((rc = store_table_set_ttl(r->api->store, t->name, en ? attr : "", r->err)))
+        return rc;
+    *out = json_pack("{s:{s:b,s:s}}", "TimeToLiveSpecification", "Enabled", en, "AttributeName",
+                     attr);
+    return 0;
+}
+
+/* ---- Tags ---------------------------------------------------------------------------- */
+
+/* The table a ResourceArn names (this region and account).  DynamoDB's texts: a malformed
+ * ARN is "Invalid TableArn: Invalid ResourceArn provided as input <arn>"; an unknown table
+ * "Requested resource not found: ResourcArn: <arn> not found" (sic). */
+static int tag_table(api_req *r, const store_table **out)
+{
+    const char *arn;
+    int rc = api_json_str(r->body, "ResourceArn", &arn, r->err);
+    *out = NULL;
+    if (rc)
+        return rc;
+    if (!arn) {
+        api_vld v;
+        api_vld_init(&v);
+        api_vld_null(&v, "resourceArn");
+        return api_vld_finish(&v, r->err);
+    }
+    if (strlen(arn) < 1 || strlen(arn) > 1283) {
+        api_vld v;
+        api_vld_init(&v);
+        if (strlen(arn) < 1)
+            api_vld_min_len(&v, arn, "resourceArn", 1);
+        else
+            api_vld_max_len(&v, arn, "resourceArn", 1283);
+        return api_vld_finish(&v, r->err);
+    }
+    const char *prefix = "arn:aws:dynamodb:";
+    size_t pl = strlen(prefix);
+    const char *p = arn + pl, *region, *acct, *tbl;
+    size_t rl, al;
+    if (strncmp(arn, prefix, pl) != 0)
+        goto bad;
+    region = p;
+    p = strchr(p, ':');
+    if (!p)
+        goto bad;
+    rl = (size_t)(p - region);
+    acct = ++p;
+    p = strchr(p, ':');
+    if (!p)
+        goto bad;
+    al = (size_t)(p - acct);
+    if (strncmp(p, ":table/", 7) != 0)
+        goto bad;
+    tbl = p + 7;
+    if (!api_name_valid(tbl))
+        goto bad;
+    if (rl != strlen(r->api->region) || strncmp(region, r->api->region, rl) != 0 ||
+        al != strlen(r->api->account_id) || strncmp(acct, r->api->account_id, al) != 0)
+        goto notfound;
+    char sn[STORE_NAME_MAX];
+    if (!tbl_store_name(r, tbl, sn) || !(*out = store_table_get(r->api->store, sn)))
+        goto notfound;
+    return 0;
+bad:
+    return err_set(r->err, ERR_VALIDATION, "Invalid TableArn: Invalid ResourceArn provided as input %s",
+                   arn);
+notfound:
+    return err_set(r->err, ERR_RESOURCE_NOT_FOUND,
+                   "Requested resource not found: ResourcArn: %s not found", arn);
+}
+
+int op_tag_resource(api_req *r, json_t **out)
+{
+    const store_table *t;
+    json_t *tags;
+    int rc = tag_table(r, &t);
+    if (rc || (rc = api_json_arr(r->body, "Tags", &tags, r->err)))
+        return rc;
+    if (!tags) {
+        api_vld v;
+        api_vld_init(&v);
+        api_vld_null(&v, "tags");
+        return api_vld_finish(&v, r->err);
+    }
+    if ((rc = parse_tags(r, tags, "tags")))
+        return rc;
+    json_t *meta = meta_load(t);
+    tags_merge(meta, tags);
+    if (json_array_size(json_object_get(meta, "Tags")) > TBL_MAX_TAGS) {
+        json_decref(meta);
+        return err_set(r->err, ERR_VALIDATION, "The number of tags exceeds the limit of %d",
+                       TBL_MAX_TAGS);
+    }
+    rc = meta_save(r, t->name, meta);
+    json_decref(meta);
+    if (rc)
+        return rc;
+    *out = json_object();
+    return 0;
+}
+
+int op_untag_resource(api_req *r, json_t **out)
+{
+    const store_table *t;
+    json_t *keys;
+    int rc = tag_table(r, &t);
+    if (rc || (rc = api_json_arr(r->body, "TagKeys", &keys, r->err)))
+        return rc;
+    if (!keys) {
+        api_vld v;
+        api_vld_init(&v);
+        api_vld_null(&v, "tagKeys");
+        return api_vld_finish(&v, r->err);
+    }
+    json_t *meta = meta_load(t);
+    json_t *cur = json_object_get(meta, "Tags");
+    size_t i;
+    json_t *k;
+    json_array_foreach(keys, i, k)
+    {
+        const char *ks = json_string_value(k);
+        if (!ks) {
+            json_decref(meta);
+            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+        }
+        for (size_t j = 0; j < json_array_size(cur); j++) {
+            if (strcmp(json_string_value(json_object_get(json_array_get(cur, j), "Key")), ks) ==
+                0) {
+                json_array_remove(cur, j);
+                break;
+            }
+        }
+    }
+    rc = meta_save(r, t->name, meta);
+    json_decref(meta);
+    if (rc)
+        return rc;
+    *out = json_object();
+    return 0;
+}
+
+int op_list_tags_of_resource(api_req *r, json_t **out)
+{
+    const store_table *t;
+    int rc = tag_table(r, &t);
+    if (rc)
+        return rc;
+    json_t *meta = meta_load(t);
+    json_t *tags = json_object_get(meta, "Tags");
+    *out = json_is_array(tags) ? json_pack("{s:O}", "Tags", tags)
+                               : json_pack("{s:o}", "Tags", json_array());
+    json_decref(meta);
+    return 0;
+}
