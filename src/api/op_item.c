@@ -94,6 +94,7 @@ static int run_write(wreq *q, json_t **out)
     sw.apply = api_write_apply;
     sw.ctx = &q->w;
     sw.arena = r->arena;
+    sw.is_update = q->w.kind == API_W_UPDATE;
     sw.want_old = q->rvoccf || q->rcc != API_RCC_NONE || q->rv == API_RV_ALL_OLD ||
                   q->rv == API_RV_UPDATED_OLD;
     int rc = store_write_each(r->api->store, &sw, 1, r->err);

@@ -1,0 +1,300 @@
+/*
+ * op_batch — BatchGetItem and BatchWriteItem.  Layer: api.
+ *
+ * Both validate the whole request before touching the store (DynamoDB rejects the batch as
+ * a whole: limits, duplicates, per-table parameters, keys against the schema).
+ * BatchGetItem reads every key in one snapshot (store_get_many).  BatchWriteItem submits all
+ * its writes in one store_write_each call, so they share one group commit; each write is
+ * unconditional.  Nothing is ever left unprocessed: UnprocessedKeys / UnprocessedItems are
+ * always {}.
+ *
+ * Capacity as DynamoDB Local computes it (tests/e2e/test_batch.py): BatchGetItem charges
+ * each item found separately (4 KB units, eventual = half) and nothing for missing keys;
+ * BatchWriteItem charges each write like the single-item call, except that deleting an
+ * absent item costs 2 units.  One ConsumedCapacity entry per table, in request order.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html
+ */
+#include <string.h>
+
+#include "api/api_item.h"
+#include "api/api_text.h"
+#include "api/api_validate.h"
+#include "value/ddbjson.h"
+
+#define BATCH_GET_MAX 100
+#define BATCH_WRITE_MAX 25
+
+#define TXT_BG_NONE "BatchGetItem must have some requests set"
+#define TXT_BG_EMPTY "The list of keys in RequestItems for BatchGetItem is required: %s has empty list"
+#define TXT_BG_TOO_MANY "Too many items requested for the BatchGetItem call"
+#define TXT_BW_NONE "BatchWriteItem cannot have a null or no requests set"
+#define TXT_BW_EMPTY "The batch write request list for a table cannot be null or empty: %s"
+#define TXT_BW_TOO_MANY "Too many items requested for the BatchWriteItem call"
+#define TXT_BW_ONE_OF                                                                            \
+    "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the " \
+    "supported datatypes"
+#define TXT_DUP_KEYS "Provided list of item keys contains duplicates"
+
+static int nomem(api_req *r)
+{
+    return err_set(r->err, ERR_NOMEM, "out of memory");
+}
+
+/* ---- BatchGetItem --------------------------------------------------------------------- */
+
+typedef struct bg_table {
+    const char *name;
+    const store_table *t;
+    json_t *spec;
+    size_t first, n;   /* keys[first .. first+n) */
+    bool consistent;
+    expr_t *proj;
+} bg_table;
+
+static const char *const get_expr_params[] = {"ProjectionExpression", NULL};
+static const char *const get_legacy[] = {"AttributesToGet", NULL};
+
+int op_batch_get_item(api_req *r, json_t **out)
+{
+    json_t *b = r->body, *ri = NULL;
+    int rc = api_json_obj(b, "RequestItems", &ri, r->err);
+    if (rc)
+        return rc;
+    if (!ri || json_object_size(ri) == 0)
+        return err_set(r->err, ERR_VALIDATION, TXT_BG_NONE);
+    api_rcc rcc;
+    if ((rc = api_rcc_parse(r, b, &rcc)))
+        return rc;
+    size_t nt = json_object_size(ri), total = 0;
+    bg_table *tabs = arena_zalloc(r->arena, sizeof *tabs * nt);
+    if (!tabs)
+        return nomem(r);
+    const char *name;
+    json_t *spec;
+    size_t ti = 0;
+    json_object_foreach(ri, name, spec) {
+        if ((rc = api_check_table_name(name, r->err)))
+            return rc;
+        if (!json_is_object(spec))
+            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+        json_t *keys = NULL;
+        if ((rc = api_json_arr(spec, "Keys", &keys, r->err)))
+            return rc;
+        if (!keys || json_array_size(keys) == 0)
+            return err_set(r->err, ERR_VALIDATION, TXT_BG_EMPTY, name);
+        tabs[ti].name = name;
+        tabs[ti].spec = spec;
+        tabs[ti].first = total;
+        tabs[ti].n = json_array_size(keys);
+        total += tabs[ti].n;
+        ti++;
+    }
+    if (total > BATCH_GET_MAX)
+        return err_set(r->err, ERR_VALIDATION, TXT_BG_TOO_MANY);
+    const store_table **ktab = arena_zalloc(r->arena, sizeof *ktab * total);
+    const av_t **kptr = arena_zalloc(r->arena, sizeof *kptr * total);
+    av_t *kv = arena_zalloc(r->arena, sizeof *kv * total);
+    av_t *items = arena_zalloc(r->arena, sizeof *items * total);
+    bool *found = arena_zalloc(r->arena, sizeof *found * total);
+    if (!ktab || !kptr || !kv || !items || !found)
+        return nomem(r);
+    for (ti = 0; ti < nt; ti++) {
+        bg_table *bt = &tabs[ti];
+        json_t *s = bt->spec;
+        bool present = false;
+        if ((rc = api_mixed_check(r, s, get_legacy, get_expr_params)) ||
+            (rc = api_json_bool(s, "ConsistentRead", &present, &bt->consistent, r->err)))
+            return rc;
+        api_exprs x;
+        if ((rc = api_exprs_init(r, s, &x, get_expr_params, NULL)) ||
+            (rc = api_exprs_get(r, s, &x, "ProjectionExpression", EXPR_PROJECTION, &bt->proj)))
+            return rc;
+        if (!bt->proj && (rc = api_legacy_attrs(r, s, &bt->proj)))
+            return rc;
+        if ((rc = api_exprs_done(r, &x)))
+            return rc;
+        bt->t = api_table(r, bt->name);
+        if (!bt->t)
+            return r->err->code ? r->err->code
+                                : err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_NOT_FOUND);
+        json_t *keys = json_object_get(s, "Keys");
+        for (size_t i = 0; i < bt->n; i++) {
+            av_t src;
+            size_t k = bt->first + i;
+            if ((rc = api_item_from_json(r, json_array_get(keys, i), &src)) ||
+                (rc = api_key_extract(r, &bt->t->key, &src, true, &kv[k])))
+                return rc;
+            for (size_t j = bt->first; j < k; j++)
+                if (api_key_equal(&bt->t->key, &kv[j], &kv[k]))
+                    return err_set(r->err, ERR_VALIDATION, TXT_DUP_KEYS);
+            ktab[k] = bt->t;
+            kptr[k] = &kv[k];
+        }
+    }
+    if ((rc = store_get_many(r->api->store, ktab, kptr, total, r->arena, items, found, r->err)))
+        return rc;
+    json_t *o = json_object(), *resp = json_object(), *caps = json_array();
+    for (ti = 0; ti < nt; ti++) {
+        bg_table *bt = &tabs[ti];
+        json_t *arr = json_array();
+        api_cap cap;
+        memset(&cap, 0, sizeof cap);
+        cap.table = bt->t->name;
+        for (size_t i = 0; i < bt->n; i++) {
+            size_t k = bt->first + i;
+            if (!found[k])
+                continue;
+            cap.table_h += api_cap_read_h(av_item_size(&items[k]), bt->consistent);
+            av_t p = items[k];
+            if (bt->proj && (rc = expr_project(r->arena, bt->proj, &items[k], &p, r->err))) {
+                json_decref(arr);
+                json_decref(caps);
+                json_decref(resp);
+                json_decref(o);
+                return rc;
+            }
+            if (p.type != AV_M) {
+                p.type = AV_M;
+                p.u.map.kv = NULL;
+                p.u.map.n = 0;
+            }
+            json_array_append_new(arr, ddbjson_from_item(&p));
+        }
+        json_object_set_new(resp, bt->name, arr);
+        if (rcc != API_RCC_NONE)
+            json_array_append_new(caps, api_cap_json(&cap, rcc));
+    }
+    json_object_set_new(o, "Responses", resp);
+    json_object_set_new(o, "UnprocessedKeys", json_object());
+    if (rcc != API_RCC_NONE)
+        json_object_set_new(o, "ConsumedCapacity", caps);
+    else
+        json_decref(caps);
+    *out = o;
+    return 0;
+}
+
+/* ---- BatchWriteItem ------------------------------------------------------------------- */
+
+int op_batch_write_item(api_req *r, json_t **out)
+{
+    json_t *b = r->body, *ri = NULL;
+    int rc = api_json_obj(b, "RequestItems", &ri, r->err);
+    if (rc)
+        return rc;
+    if (!ri || json_object_size(ri) == 0)
+        return err_set(r->err, ERR_VALIDATION, TXT_BW_NONE);
+    api_rcc rcc;
+    bool ricm = false;
+    if ((rc = api_rcc_parse(r, b, &rcc)) || (rc = api_ricm_parse(r, b, &ricm)))
+        return rc;
+    size_t total = 0;
+    const char *name;
+    json_t *list;
+    json_object_foreach(ri, name, list) {
+        if ((rc = api_check_table_name(name, r->err)))
+            return rc;
+        if (!json_is_array(list) || json_array_size(list) == 0)
+            return err_set(r->err, ERR_VALIDATION, TXT_BW_EMPTY, name);
+        total += json_array_size(list);
+    }
+    if (total > BATCH_WRITE_MAX)
+        return err_set(r->err, ERR_VALIDATION, TXT_BW_TOO_MANY);
+    store_write *w = arena_zalloc(r->arena, sizeof *w * total);
+    api_wctx *cx = arena_zalloc(r->arena, sizeof *cx * total);
+    av_t *keys = arena_zalloc(r->arena, sizeof *keys * total);
+    av_t *its = arena_zalloc(r->arena, sizeof *its * total);
+    if (!w || !cx || !keys || !its)
+        return nomem(r);
+    size_t k = 0;
+    json_object_foreach(ri, name, list) {
+        const store_table *t = api_table(r, name);
+        if (!t)
+            return r->err->code ? r->err->code
+                                : err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_NOT_FOUND);
+        size_t first = k;
+        for (size_t i = 0; i < json_array_size(list); i++, k++) {
+            json_t *req = json_array_get(list, i);
+            json_t *put = json_is_object(req) ? api_param(req, "PutRequest") : NULL;
+            json_t *del = json_is_object(req) ? api_param(req, "DeleteRequest") : NULL;
+            if ((put != NULL) == (del != NULL))
+                return err_set(r->err, ERR_VALIDATION, TXT_BW_ONE_OF);
+            if (put) {
+                json_t *ji = api_param(put, "Item");
+                if (!ji)
+                    return err_set(r->err, ERR_VALIDATION, TXT_ITEM_NULL);
+                if ((rc = api_item_from_json(r, ji, &its[k])) ||
+                    (rc = api_key_extract(r, &t->key, &its[k], false, &keys[k])) ||
+                    (rc = api_item_size_check(r, &its[k], TXT_ITEM_TOO_BIG)))
+                    return rc;
+                cx[k].kind = API_W_PUT;
+                cx[k].item = &its[k];
+            } else {
+                json_t *jk = api_param(del, "Key");
+                if (!jk)
+                    return err_set(r->err, ERR_VALIDATION, TXT_KEY_NULL);
+                av_t src;
+                if ((rc = api_item_from_json(r, jk, &src)) ||
+                    (rc = api_key_extract(r, &t->key, &src, true, &keys[k])))
+                    return rc;
+                cx[k].kind = API_W_DELETE;
+            }
+            for (size_t j = first; j < k; j++)
+                if (api_key_equal(&t->key, &keys[j], &keys[k]))
+                    return err_set(r->err, ERR_VALIDATION, TXT_DUP_KEYS);
+            cx[k].t = t;
+            cx[k].key = &keys[k];
+            w[k].table = t;
+            w[k].key = &keys[k];
+            w[k].apply = api_write_apply;
+            w[k].ctx = &cx[k];
+            w[k].arena = r->arena;
+            w[k].want_old = rcc != API_RCC_NONE;
+        }
+    }
+    if ((rc = store_write_each(r->api->store, w, total, r->err)))
+        return rc;
+    for (size_t i = 0; i < total; i++)
+        if (w[i].rc)
+            return err_set(r->err, w[i].rc, "%s", w[i].err.msg);
+    json_t *o = json_object();
+    json_object_set_new(o, "UnprocessedItems", json_object());
+    json_t *caps = rcc != API_RCC_NONE ? json_array() : NULL;
+    json_t *metrics = ricm ? json_object() : NULL;
+    k = 0;
+    json_object_foreach(ri, name, list) {
+        api_cap cap;
+        memset(&cap, 0, sizeof cap);
+        const store_table *t = w[k].table;
+        cap.table = t->name;
+        json_t *tm = NULL;
+        for (size_t i = 0; i < json_array_size(list); i++, k++) {
+            const av_t *old = w[k].old.type == AV_M ? &w[k].old : NULL;
+            const av_t *nw = cx[k].kind == API_W_PUT ? cx[k].item : NULL;
+            uint64_t sz = w[k].old_size > w[k].new_size ? w[k].old_size : w[k].new_size;
+            uint64_t h = api_cap_write_h(sz);
+            if (cx[k].kind == API_W_DELETE && !old)
+                h *= 2; /* DynamoDB Local: a batch delete of an absent item costs 2 units */
+            cap.table_h += h;
+            api_cap_add_index_writes(&cap, t, old, nw);
+            if (metrics) {
+                json_t *m = api_ricm_json(r, t, &keys[k]);
+                if (m) {
+                    if (!tm)
+                        tm = json_array();
+                    json_array_append_new(tm, m);
+                }
+            }
+        }
+        if (caps)
+            json_array_append_new(caps, api_cap_json(&cap, rcc));
+        if (tm)
+            json_object_set_new(metrics, name, tm);
+    }
+    if (caps)
+        json_object_set_new(o, "ConsumedCapacity", caps);
+    if (metrics)
+        json_object_set_new(o, "ItemCollectionMetrics", metrics);
+    *out = o;
+    return 0;
+}

@@ -1,0 +1,386 @@
+/*
+ * op_query — Query and Scan.  Layer: api.
+ *
+ * Validates the request (Select rules, Limit, Segment/TotalSegments, legacy-vs-expression
+ * parameters), extracts the key lookup from KeyConditionExpression / KeyConditions
+ * (expr_keycond_extract), runs one page through store_query_run, then applies the filter
+ * and the projection to that page.  Like DynamoDB, Limit and the 1 MB page count items READ
+ * (before the filter): ScannedCount is the page size, Count the items that passed.
+ * ConsumedCapacity: the sizes of the items read, summed, then rounded up to 4 KB units
+ * (eventually consistent = half), charged to the index when one is queried.
+ *
+ * Quirks pinned by tests/e2e/test_query_scan.py: Select=ALL_ATTRIBUTES on a GSI whose
+ * projection is not ALL is an error; on an LSI the missing attributes are fetched from the
+ * table.  Query's filter may not name the queried key's attributes; Scan's may.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_item.h"
+#include "api/api_text.h"
+#include "api/api_validate.h"
+#include "value/ddbjson.h"
+
+#define TXT_Q_LIMIT "Limit must be greater than or equal to 1"
+#define TXT_Q_SELECT "Select must be ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, COUNT, or SPECIFIC_ATTRIBUTES"
+#define TXT_Q_SELECT_WITH "Cannot specify the %s when choosing to get %s"
+#define TXT_Q_SPECIFIC                                                                           \
+    "Must specify the AttributesToGet or ProjectionExpression when choosing to get "             \
+    "SPECIFIC_ATTRIBUTES"
+#define TXT_Q_ALLPROJ_TABLE "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"
+#define TXT_Q_ALL_ON_GSI                                                                         \
+    "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported "   \
+    "for global secondary index %s because its projection type is not ALL"
+#define TXT_Q_GSI_NOPROJ                                                                         \
+    "One or more parameter values were invalid: Global secondary index %s does not project [%s]"
+#define TXT_Q_NO_INDEX "The table does not have the specified index: %s"
+#define TXT_Q_NO_KC                                                                              \
+    "Either the KeyConditions or KeyConditionExpression parameter must be specified in the "    \
+    "request."
+#define TXT_Q_FILTER_KEY                                                                         \
+    "Filter Expression can only contain non-primary key attributes: Primary key attribute: %s"
+#define TXT_S_SEG_NO_TOTAL "If segment is specified, total segment must also be specified"
+#define TXT_S_TOTAL_NO_SEG                                                                       \
+    "If total segments is specified, a particular segment must also be specified for this "     \
+    "request"
+#define TXT_S_RANGE                                                                              \
+    "1 validation error detected: Value '%lld' at '%s' failed to satisfy constraint: Member "   \
+    "must have value %s than or equal to %lld"
+
+enum sel { SEL_DEFAULT = 0, SEL_ALL, SEL_ALL_PROJ, SEL_COUNT, SEL_SPECIFIC };
+
+static int parse_select(api_req *r, json_t *b, enum sel *out)
+{
+    const char *s = NULL;
+    int rc = api_json_str(b, "Select", &s, r->err);
+    *out = SEL_DEFAULT;
+    if (rc || !s)
+        return rc;
+    if (strcmp(s, "ALL_ATTRIBUTES") == 0)
+        *out = SEL_ALL;
+    else if (strcmp(s, "ALL_PROJECTED_ATTRIBUTES") == 0)
+        *out = SEL_ALL_PROJ;
+    else if (strcmp(s, "COUNT") == 0)
+        *out = SEL_COUNT;
+    else if (strcmp(s, "SPECIFIC_ATTRIBUTES") == 0)
+        *out = SEL_SPECIFIC;
+    else
+        return err_set(r->err, ERR_VALIDATION, TXT_Q_SELECT);
+    return 0;
+}
+
+static const store_index *find_index(const store_table *t, const char *name)
+{
+    for (size_t i = 0; i < t->n_idx; i++)
+        if (strcmp(t->idx[i].name, name) == 0)
+            return &t->idx[i];
+    return NULL;
+}
+
+static bool idx_has_attr(const store_table *t, const store_index *ix, const char *p, size_t n)
+{
+    if (ix->proj == STORE_PROJ_ALL)
+        return true;
+    const char *names[4] = {t->key.hash, t->key.range, ix->key.hash, ix->key.range};
+    for (int i = 0; i < 4; i++)
+        if (names[i][0] && strlen(names[i]) == n && memcmp(names[i], p, n) == 0)
+            return true;
+    for (size_t i = 0; i < ix->n_include; i++)
+        if (strlen(ix->include[i]) == n && memcmp(ix->include[i], p, n) == 0)
+            return true;
+    return false;
+}
+
+/* Whether expression x names any attribute the index does not hold; *missing lists them. */
+static int names_not_in_index(api_req *r, const store_table *t, const store_index *ix,
+                              const expr_t *x, char *missing, size_t cap, bool *out)
+{
+    *out = false;
+    missing[0] = 0;
+    if (!x || ix->proj == STORE_PROJ_ALL)
+        return 0;
+    expr_name *names;
+    size_t n;
+    int rc = expr_top_names(r->arena, x, &names, &n, r->err);
+    if (rc)
+        return rc;
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (idx_has_attr(t, ix, names[i].ptr, names[i].len))
+            continue;
+        *out = true;
+        int k = snprintf(missing + used, cap - used, "%s%.*s", used ? ", " : "",
+                         (int)names[i].len, names[i].ptr);
+        if (k > 0 && (size_t)k < cap - used)
+            used += (size_t)k;
+    }
+    return 0;
+}
+
+static store_rop map_rop(expr_krop k)
+{
+    switch (k) {
+    case EXPR_KR_EQ: return STORE_R_EQ;
+    case EXPR_KR_LT: return STORE_R_LT;
+    case EXPR_KR_LE: return STORE_R_LE;
+    case EXPR_KR_GT: return STORE_R_GT;
+    case EXPR_KR_GE: return STORE_R_GE;
+    case EXPR_KR_BETWEEN: return STORE_R_BETWEEN;
+    case EXPR_KR_BEGINS_WITH: return STORE_R_BEGINS_WITH;
+    case EXPR_KR_NONE: break;
+    }
+    return STORE_R_NONE;
+}
+
+static int range_err(api_req *r, long long v, const char *member, bool upper, long long bound)
+{
+    return err_set(r->err, ERR_VALIDATION, TXT_S_RANGE, v, member, upper ? "less" : "greater",
+                   bound);
+}
+
+static const char *const q_legacy[] = {"AttributesToGet", "QueryFilter", "ConditionalOperator",
+                                       NULL};
+static const char *const s_legacy[] = {"AttributesToGet", "ScanFilter", "ConditionalOperator",
+                                       NULL};
+static const char *const qs_exprs[] = {"ProjectionExpression", "FilterExpression", NULL};
+static const char *const kc_legacy[] = {"KeyConditions", NULL};
+static const char *const kc_exprs[] = {"KeyConditionExpression", NULL};
+static const char *const q_expr_params[] = {"ProjectionExpression", "FilterExpression",
+                                            "KeyConditionExpression", NULL};
+
+static int run(api_req *r, json_t **out, bool query)
+{
+    json_t *b = r->body;
+    const char *tn = NULL, *iname = NULL;
+    int rc = api_json_str(b, "TableName", &tn, r->err);
+    if (rc || (rc = api_check_table_name(tn, r->err)))
+        return rc;
+    if ((rc = api_json_str(b, "IndexName", &iname, r->err)))
+        return rc;
+    if ((rc = api_mixed_check(r, b, query ? q_legacy : s_legacy, qs_exprs)))
+        return rc;
+    if (query && (rc = api_mixed_check(r, b, kc_legacy, kc_exprs)))
+        return rc;
+    enum sel sel;
+    bool has_limit = false, consistent = false, has_cr = false, fwd = true, has_fwd = false;
+    long long limit = 0;
+    api_rcc rcc;
+    if ((rc = parse_select(r, b, &sel)) ||
+        (rc = api_json_int(b, "Limit", &has_limit, &limit, r->err)) ||
+        (rc = api_json_bool(b, "ConsistentRead", &has_cr, &consistent, r->err)) ||
+        (rc = api_json_bool(b, "ScanIndexForward", &has_fwd, &fwd, r->err)) ||
+        (rc = api_rcc_parse(r, b, &rcc)))
+        return rc;
+    if (!has_fwd)
+        fwd = true;
+    bool has_seg = false, has_tot = false;
+    long long seg = 0, tot = 0;
+    if (!query) {
+        if ((rc = api_json_int(b, "Segment", &has_seg, &seg, r->err)) ||
+            (rc = api_json_int(b, "TotalSegments", &has_tot, &tot, r->err)))
+            return rc;
+        if (has_tot && (tot > 1000000 || tot < 1)) {
+            if (tot > 1000000)
+                return range_err(r, tot, "totalSegments", true, 1000000);
+            if (has_seg && seg >= tot)
+                return range_err(r, seg, "segment", true, tot - 1);
+            return range_err(r, tot, "totalSegments", false, 1);
+        }
+        if (has_seg && seg < 0)
+            return range_err(r, seg, "segment", false, 0);
+        if (has_seg && has_tot && seg >= tot)
+            return range_err(r, seg, "segment", true, tot - 1);
+        if (has_seg && !has_tot)
+            return err_set(r->err, ERR_VALIDATION, TXT_S_SEG_NO_TOTAL);
+        if (has_tot && !has_seg)
+            return err_set(r->err, ERR_VALIDATION, TXT_S_TOTAL_NO_SEG);
+    }
+    api_exprs x;
+    if ((rc = api_exprs_init(r, b, &x, query ? q_expr_params : qs_exprs,
+                             query ? "FilterExpression and KeyConditionExpression are null"
+                                   : "FilterExpression is null")))
+        return rc;
+    expr_t *kc = NULL, *filter = NULL, *proj = NULL;
+    if (query) {
+        if ((rc = api_exprs_get(r, b, &x, "KeyConditionExpression", EXPR_KEY_CONDITION, &kc)))
+            return rc;
+        if (!kc && (rc = api_legacy_keyconds(r, b, &kc)))
+            return rc;
+    }
+    if ((rc = api_exprs_get(r, b, &x, "FilterExpression", EXPR_FILTER, &filter)))
+        return rc;
+    if (!filter && (rc = api_legacy_filter(r, b, query ? "QueryFilter" : "ScanFilter", &filter)))
+        return rc;
+    if ((rc = api_exprs_get(r, b, &x, "ProjectionExpression", EXPR_PROJECTION, &proj)))
+        return rc;
+    bool atg = false;
+    if (!proj) {
+        if ((rc = api_legacy_attrs(r, b, &proj)))
+            return rc;
+        atg = proj != NULL;
+    }
+    if ((rc = api_exprs_done(r, &x)))
+        return rc;
+    const char *pname = atg ? "AttributesToGet" : "ProjectionExpression";
+    if (proj && sel == SEL_COUNT)
+        return err_set(r->err, ERR_VALIDATION, TXT_Q_SELECT_WITH, pname, "only the Count");
+    if (proj && sel == SEL_ALL)
+        return err_set(r->err, ERR_VALIDATION, TXT_Q_SELECT_WITH, pname, "ALL_ATTRIBUTES");
+    if (proj && sel == SEL_ALL_PROJ)
+        return err_set(r->err, ERR_VALIDATION, TXT_Q_SELECT_WITH, pname,
+                       "ALL_PROJECTED_ATTRIBUTES");
+    if (!proj && sel == SEL_SPECIFIC)
+        return err_set(r->err, ERR_VALIDATION, TXT_Q_SPECIFIC);
+    if (sel == SEL_ALL_PROJ && !iname)
+        return err_set(r->err, ERR_VALIDATION, TXT_Q_ALLPROJ_TABLE);
+    if (has_limit && limit < 1)
+        return err_set(r->err, ERR_VALIDATION, TXT_Q_LIMIT);
+    if (query && !kc)
+        return err_set(r->err, ERR_VALIDATION, TXT_Q_NO_KC);
+
+    const store_table *t;
+    if ((rc = api_item_table(r, b, &t)))
+        return rc;
+    const store_index *ix = NULL;
+    if (iname) {
+        ix = find_index(t, iname);
+        if (!ix)
+            return err_set(r->err, ERR_VALIDATION, TXT_Q_NO_INDEX, iname);
+        if (ix->global && consistent)
+            return err_set(r->err, ERR_VALIDATION, TXT_GSI_CONSISTENT);
+        if (ix->global && sel == SEL_ALL && ix->proj != STORE_PROJ_ALL)
+            return err_set(r->err, ERR_VALIDATION, TXT_Q_ALL_ON_GSI, ix->name);
+    }
+    /* An LSI that lacks attributes the request wants reads them from the table. */
+    bool fetch = false;
+    if (ix && ix->proj != STORE_PROJ_ALL) {
+        char missing[512];
+        bool miss = false;
+        if ((rc = names_not_in_index(r, t, ix, proj, missing, sizeof missing, &miss)))
+            return rc;
+        if (miss && ix->global)
+            return err_set(r->err, ERR_VALIDATION, TXT_Q_GSI_NOPROJ, ix->name, missing);
+        if (!ix->global) {
+            bool fmiss = false;
+            if ((rc = names_not_in_index(r, t, ix, filter, missing, sizeof missing, &fmiss)))
+                return rc;
+            fetch = miss || fmiss || sel == SEL_ALL;
+        }
+    }
+    const store_keydef *kd = ix ? &ix->key : &t->key;
+
+    store_query sq;
+    memset(&sq, 0, sizeof sq);
+    sq.table = t;
+    sq.index = ix;
+    sq.reverse = query && !fwd;
+    sq.limit = has_limit ? (size_t)limit : 0;
+    if (!query && has_tot) {
+        sq.segment = (uint32_t)seg;
+        sq.total_segments = (uint32_t)tot;
+    }
+    expr_keycond kcv;
+    if (query) {
+        expr_keyschema ks = {.hash = kd->hash, .hash_type = kd->hash_type,
+                             .range = kd->range, .range_type = kd->range_type};
+        if ((rc = expr_keycond_extract(kc, &ks, &kcv, r->err)))
+            return rc;
+        sq.hash = &kcv.hash;
+        sq.rop = map_rop(kcv.rop);
+        sq.r1 = kcv.r1;
+        sq.r2 = kcv.r2;
+        if (filter) {
+            expr_name *names;
+            size_t n;
+            if ((rc = expr_top_names(r->arena, filter, &names, &n, r->err)))
+                return rc;
+            for (size_t i = 0; i < n; i++) {
+                const char *kn[2] = {kd->hash, kd->range};
+                for (int k = 0; k < 2; k++)
+                    if (kn[k][0] && strlen(kn[k]) == names[i].len &&
+                        memcmp(kn[k], names[i].ptr, names[i].len) == 0)
+                        return err_set(r->err, ERR_VALIDATION, TXT_Q_FILTER_KEY, kn[k]);
+            }
+        }
+    }
+    json_t *jesk = api_param(b, "ExclusiveStartKey");
+    av_t esk;
+    if (jesk) {
+        if ((rc = api_item_from_json(r, jesk, &esk)))
+            return rc;
+        sq.start_key = &esk;
+    }
+    store_result res;
+    memset(&res, 0, sizeof res);
+    if ((rc = store_query_run(r->api->store, &sq, r->arena, &res, r->err)))
+        return rc;
+
+    json_t *o = json_object();
+    json_t *items = sel == SEL_COUNT ? NULL : json_array();
+    size_t count = 0;
+    for (size_t i = 0; i < res.n; i++) {
+        av_t *it = &res.items[i];
+        if (fetch) {
+            av_t full;
+            bool found = false;
+            if ((rc = store_get(r->api->store, t, it, r->arena, &full, &found, r->err)))
+                goto fail;
+            if (found)
+                *it = full;
+        }
+        if (filter) {
+            bool ok = false;
+            if ((rc = expr_eval(filter, it, &ok, r->err)))
+                goto fail;
+            if (!ok)
+                continue;
+        }
+        count++;
+        if (!items)
+            continue;
+        av_t p = *it;
+        if (proj && (rc = expr_project(r->arena, proj, it, &p, r->err)))
+            goto fail;
+        if (p.type != AV_M) {
+            p.type = AV_M;
+            p.u.map.kv = NULL;
+            p.u.map.n = 0;
+        }
+        json_array_append_new(items, ddbjson_from_item(&p));
+    }
+    if (items)
+        json_object_set_new(o, "Items", items);
+    items = NULL;
+    json_object_set_new(o, "Count", json_integer((json_int_t)count));
+    json_object_set_new(o, "ScannedCount", json_integer((json_int_t)res.n));
+    if (res.last_key.type == AV_M)
+        json_object_set_new(o, "LastEvaluatedKey", ddbjson_from_item(&res.last_key));
+    if (rcc != API_RCC_NONE) {
+        api_cap cap;
+        memset(&cap, 0, sizeof cap);
+        cap.table = t->name;
+        uint64_t h = api_cap_read_h(res.bytes, consistent);
+        if (ix)
+            api_cap_add_index(&cap, ix, h);
+        else
+            cap.table_h = h;
+        json_object_set_new(o, "ConsumedCapacity", api_cap_json(&cap, rcc));
+    }
+    *out = o;
+    return 0;
+fail:
+    json_decref(items);
+    json_decref(o);
+    return rc;
+}
+
+int op_query(api_req *r, json_t **out)
+{
+    return run(r, out, true);
+}
+
+int op_scan(api_req *r, json_t **out)
+{
+    return run(r, out, false);
+}

@@ -1,0 +1,616 @@
+/*
+ * op_transact — TransactWriteItems and TransactGetItems.  Layer: api.
+ *
+ * TransactWriteItems validates every action (one of ConditionCheck / Put / Update / Delete,
+ * each with its own expressions and placeholders), rejects two actions on one item, then
+ * runs all of them through store_write_atomic: all apply or none.  When any action's apply
+ * fails the whole call is TransactionCanceledException with CancellationReasons in action
+ * order (r->err_extra).  TransactGetItems reads all keys in one snapshot (store_get_many).
+ *
+ * ClientRequestToken idempotency: the token, a digest of the request and the successful
+ * answer are kept for API_TXN_TOKEN_TTL_MS.  The same token with the same request returns
+ * the same answer without applying the writes again; with a different request it is
+ * IdempotentParameterMismatchException; while the first call is still running,
+ * TransactionInProgressException.  The cache hangs off api->txn_tokens, created lazily
+ * (compare-and-swap) and protected by its own mutex.
+ *
+ * Texts and shapes as DynamoDB Local (tests/e2e/test_transact.py): a failed ConditionCheck's
+ * reason message ends with a period, a failed Put/Update/Delete condition's does not;
+ * transactional capacity is twice the ordinary capacity (reads always strongly consistent).
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api_item.h"
+#include "api/api_text.h"
+#include "api/api_validate.h"
+#include "value/ddbjson.h"
+
+#define TXN_MAX_ITEMS 100
+#define API_TXN_TOKEN_TTL_MS (10LL * 60 * 1000)
+#define API_TXN_TOKEN_MAX_LEN 36
+#define API_TXN_TOKEN_MAX_ENTRIES 100000
+
+#define TXT_T_MULTI "Transaction request cannot include multiple operations on one item"
+#define TXT_T_ONE_OF "TransactItems can only contain one of Check, Put, Update or Delete"
+#define TXT_T_NONE "Invalid Request: TransactWriteRequest should contain Delete or Put or Update request"
+#define TXT_T_TOO_MANY "Member must have length less than or equal to 100"
+#define TXT_T_EMPTY                                                                              \
+    "Value [] at 'transactItems' failed to satisfy constraint: Member must have length greater " \
+    "than or equal to 1"
+#define TXT_T_TOKEN_LONG                                                                         \
+    "Value %s at 'clientRequestToken' failed to satisfy constraint: Member must have length "   \
+    "less than or equal to 36"
+#define TXT_T_CANCELED "Transaction cancelled, please refer cancellation reasons for specific reasons [%s]"
+#define TXT_T_CHECK_FAILED "The conditional request failed."
+#define TXT_T_IN_PROGRESS "Transaction is ongoing for the supplied ClientRequestToken"
+
+static int nomem(api_req *r)
+{
+    return err_set(r->err, ERR_NOMEM, "out of memory");
+}
+
+/* ---- ClientRequestToken cache ----------------------------------------------------------- */
+
+typedef struct tok_entry {
+    struct tok_entry *next;
+    char *token;
+    char *request;  /* canonical JSON of the request (sorted keys), malloc'ed */
+    char *response; /* JSON text of the answer; NULL while the first call runs */
+    long long at_ms;
+} tok_entry;
+
+typedef struct tok_cache {
+    pthread_mutex_t mu;
+    tok_entry *head;
+    size_t n;
+} tok_cache;
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void tok_entry_free(tok_entry *t)
+{
+    if (!t)
+        return;
+    free(t->token);
+    free(t->request);
+    free(t->response);
+    free(t);
+}
+
+static tok_cache *tok_cache_get(api_t *api)
+{
+    tok_cache *c = __atomic_load_n((tok_cache **)&api->txn_tokens, __ATOMIC_ACQUIRE);
+    if (c)
+        return c;
+    tok_cache *n = calloc(1, sizeof *n);
+    if (!n)
+        return NULL;
+    pthread_mutex_init(&n->mu, NULL);
+    void *expected = NULL;
+    if (__atomic_compare_exchange_n(&api->txn_tokens, &expected, n, false, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE))
+        return n;
+    pthread_mutex_destroy(&n->mu);
+    free(n);
+    return expected;
+}
+
+void api_txn_tokens_free(api_t *api)
+{
+    if (!api || !api->txn_tokens)
+        return;
+    tok_cache *c = api->txn_tokens;
+    for (tok_entry *t = c->head, *nx; t; t = nx) {
+        nx = t->next;
+        tok_entry_free(t);
+    }
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+    api->txn_tokens = NULL;
+}
+
+/* Drops expired entries (completed or not); caller holds the lock. */
+static void tok_expire(tok_cache *c, long long now)
+{
+    tok_entry **pp = &c->head;
+    while (*pp) {
+        tok_entry *t = *pp;
+        if (now - t->at_ms > API_TXN_TOKEN_TTL_MS) {
+            *pp = t->next;
+            tok_entry_free(t);
+            c->n--;
+        } else {
+            pp = &t->next;
+        }
+    }
+}
+
+enum tok_state { TOK_NEW = 0, TOK_REPLAY, TOK_MISMATCH, TOK_BUSY, TOK_FULL };
+
+/* Looks token up: replays (copy of the answer in *out_resp), mismatch, busy, or registers a
+ * pending entry (TOK_NEW). */
+static enum tok_state tok_begin(tok_cache *c, const char *token, const char *request,
+                                char **out_resp)
+{
+    enum tok_state st = TOK_NEW;
+    long long now = now_ms();
+    pthread_mutex_lock(&c->mu);
+    tok_expire(c, now);
+    tok_entry *t = c->head;
+    for (; t; t = t->next)
+        if (strcmp(t->token, token) == 0)
+            break;
+    if (t) {
+        if (strcmp(t->request, request) != 0)
+            st = TOK_MISMATCH;
+        else if (!t->response)
+            st = TOK_BUSY;
+        else {
+            *out_resp = strdup(t->response);
+            st = *out_resp ? TOK_REPLAY : TOK_FULL;
+        }
+    } else if (c->n >= API_TXN_TOKEN_MAX_ENTRIES) {
+        st = TOK_FULL;
+    } else {
+        t = calloc(1, sizeof *t);
+        if (t) {
+            t->token = strdup(token);
+            t->request = strdup(request);
+            t->at_ms = now;
+        }
+        if (!t || !t->token || !t->request) {
+            tok_entry_free(t);
+            st = TOK_FULL;
+        } else {
+            t->next = c->head;
+            c->head = t;
+            c->n++;
+        }
+    }
+    pthread_mutex_unlock(&c->mu);
+    return st;
+}
+
+/* Completes (response != NULL: stores a copy) or forgets (response NULL) a pending entry. */
+static void tok_end(tok_cache *c, const char *token, const char *response)
+{
+    pthread_mutex_lock(&c->mu);
+    for (tok_entry **pp = &c->head; *pp; pp = &(*pp)->next) {
+        tok_entry *t = *pp;
+        if (strcmp(t->token, token) != 0 || t->response)
+            continue;
+        if (response && (t->response = strdup(response)) != NULL) {
+            t->at_ms = now_ms();
+        } else {
+            *pp = t->next;
+            tok_entry_free(t);
+            c->n--;
+        }
+        break;
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* ---- TransactWriteItems ------------------------------------------------------------------ */
+
+typedef struct twa {
+    const char *kind_name; /* "ConditionCheck", "Put", "Update", "Delete" */
+    json_t *spec;
+    api_wctx w;
+    av_t key, item;
+    bool rvoccf;
+} twa;
+
+static const char *const cond_params[] = {"ConditionExpression", NULL};
+static const char *const upd_params[] = {"UpdateExpression", "ConditionExpression", NULL};
+
+static int parse_action(api_req *r, size_t idx, twa *a)
+{
+    json_t *s = a->spec;
+    int rc;
+    if (!json_is_object(s))
+        return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+    const store_table *t;
+    if ((rc = api_item_table(r, s, &t)))
+        return rc;
+    api_wkind k = strcmp(a->kind_name, "Put") == 0      ? API_W_PUT
+                  : strcmp(a->kind_name, "Update") == 0 ? API_W_UPDATE
+                  : strcmp(a->kind_name, "Delete") == 0 ? API_W_DELETE
+                                                        : API_W_CHECK;
+    if (k == API_W_CHECK && !api_param(s, "ConditionExpression")) {
+        api_vld v;
+        api_vld_init(&v);
+        char member[96];
+        snprintf(member, sizeof member, "transactItems.%zu.member.conditionCheck.conditionExpression",
+                 idx + 1);
+        api_vld_null(&v, member);
+        return api_vld_finish(&v, r->err);
+    }
+    if (k == API_W_UPDATE && !api_param(s, "UpdateExpression")) {
+        api_vld v;
+        api_vld_init(&v);
+        char member[96];
+        snprintf(member, sizeof member, "transactItems.%zu.member.update.updateExpression",
+                 idx + 1);
+        api_vld_null(&v, member);
+        return api_vld_finish(&v, r->err);
+    }
+    if ((rc = api_rvoccf_parse(r, s, &a->rvoccf)))
+        return rc;
+    api_exprs x;
+    if ((rc = api_exprs_init(r, s, &x, k == API_W_UPDATE ? upd_params : cond_params,
+                             k == API_W_UPDATE ? "UpdateExpression and ConditionExpression are null"
+                                               : "ConditionExpression is null")))
+        return rc;
+    expr_t *cond = NULL, *upd = NULL;
+    if ((rc = api_exprs_get(r, s, &x, "ConditionExpression", EXPR_CONDITION, &cond)))
+        return rc;
+    if (k == API_W_UPDATE &&
+        (rc = api_exprs_get(r, s, &x, "UpdateExpression", EXPR_UPDATE, &upd)))
+        return rc;
+    if ((rc = api_exprs_done(r, &x)))
+        return rc;
+    if (k == API_W_PUT) {
+        json_t *ji = api_param(s, "Item");
+        if (!ji)
+            return err_set(r->err, ERR_VALIDATION, TXT_ITEM_NULL);
+        if ((rc = api_item_from_json(r, ji, &a->item)) ||
+            (rc = api_key_extract(r, &t->key, &a->item, false, &a->key)) ||
+            (rc = api_item_size_check(r, &a->item, TXT_ITEM_TOO_BIG)))
+            return rc;
+        a->w.item = &a->item;
+    } else {
+        json_t *jk = api_param(s, "Key");
+        if (!jk)
+            return err_set(r->err, ERR_VALIDATION, TXT_KEY_NULL);
+        av_t src;
+        if ((rc = api_item_from_json(r, jk, &src)) ||
+            (rc = api_key_extract(r, &t->key, &src, true, &a->key)))
+            return rc;
+    }
+    a->w.kind = k;
+    a->w.t = t;
+    a->w.key = &a->key;
+    a->w.cond = cond;
+    a->w.upd = upd;
+    return 0;
+}
+
+static const char *reason_code(int rc)
+{
+    switch (rc) {
+    case 0: return "None";
+    case ERR_CONDITIONAL_CHECK_FAILED: return "ConditionalCheckFailed";
+    case ERR_VALIDATION: return "ValidationError";
+    case ERR_TRANSACTION_CONFLICT: return "TransactionConflict";
+    case ERR_ITEM_COLLECTION_SIZE_LIMIT: return "ItemCollectionSizeLimitExceeded";
+    case ERR_PROVISIONED_THROUGHPUT: return "ProvisionedThroughputExceeded";
+    case ERR_THROTTLING: return "ThrottlingError";
+    default: return "InternalError";
+    }
+}
+
+static int canceled(api_req *r, twa *acts, store_write *w, size_t n)
+{
+    json_t *reasons = json_array();
+    size_t cap = 32 * n + 1, used = 0;
+    char *codes = arena_alloc(r->arena, cap);
+    if (!codes) {
+        json_decref(reasons);
+        return nomem(r);
+    }
+    codes[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *code = reason_code(w[i].rc);
+        json_t *o = json_object();
+        json_object_set_new(o, "Code", json_string(code));
+        if (w[i].rc == ERR_CONDITIONAL_CHECK_FAILED) {
+            json_object_set_new(o, "Message", json_string(acts[i].w.kind == API_W_CHECK
+                                                              ? TXT_T_CHECK_FAILED
+                                                              : TXT_COND_FAILED));
+            if (acts[i].rvoccf && w[i].old.type == AV_M)
+                json_object_set_new(o, "Item", ddbjson_from_item(&w[i].old));
+        } else if (w[i].rc) {
+            json_object_set_new(o, "Message", json_string(w[i].err.msg));
+        }
+        json_array_append_new(reasons, o);
+        int k = snprintf(codes + used, cap - used, "%s%s", i ? ", " : "", code);
+        if (k > 0 && (size_t)k < cap - used)
+            used += (size_t)k;
+    }
+    r->err_extra = json_object();
+    json_object_set_new(r->err_extra, "CancellationReasons", reasons);
+    return err_set(r->err, ERR_TRANSACTION_CANCELED, TXT_T_CANCELED, codes);
+}
+
+/* Which action kind `item` holds: its name, or an error for none / several. */
+static int action_kind(api_req *r, json_t *item, const char **out_name, json_t **out_spec)
+{
+    static const char *const kinds[] = {"ConditionCheck", "Put", "Update", "Delete"};
+    int found = 0;
+    for (int k = 0; k < 4; k++) {
+        json_t *s = json_is_object(item) ? api_param(item, kinds[k]) : NULL;
+        if (s) {
+            found++;
+            *out_name = kinds[k];
+            *out_spec = s;
+        }
+    }
+    if (found == 0)
+        return err_set(r->err, ERR_VALIDATION, TXT_T_NONE);
+    if (found > 1)
+        return err_set(r->err, ERR_VALIDATION, TXT_T_ONE_OF);
+    return 0;
+}
+
+/* Appends one capacity entry per distinct table, in order of first appearance. */
+static json_t *caps_json(api_cap *caps, size_t ncap, api_rcc rcc)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < ncap; i++)
+        json_array_append_new(arr, api_cap_json(&caps[i], rcc));
+    return arr;
+}
+
+static api_cap *cap_for(api_cap *caps, size_t *ncap, const store_table *t)
+{
+    for (size_t i = 0; i < *ncap; i++)
+        if (caps[i].table == t->name)
+            return &caps[i];
+    api_cap *c = &caps[(*ncap)++];
+    memset(c, 0, sizeof *c);
+    c->table = t->name;
+    return c;
+}
+
+int op_transact_write_items(api_req *r, json_t **out)
+{
+    json_t *b = r->body, *items = NULL;
+    int rc = api_json_arr(b, "TransactItems", &items, r->err);
+    if (rc)
+        return rc;
+    api_vld v;
+    api_vld_init(&v);
+    if (!items) {
+        api_vld_null(&v, "transactItems");
+        return api_vld_finish(&v, r->err);
+    }
+    size_t n = json_array_size(items);
+    if (n == 0)
+        return err_set(r->err, ERR_VALIDATION, TXT_T_EMPTY);
+    if (n > TXN_MAX_ITEMS)
+        return err_set(r->err, ERR_VALIDATION, TXT_T_TOO_MANY);
+    const char *token = NULL;
+    if ((rc = api_json_str(b, "ClientRequestToken", &token, r->err)))
+        return rc;
+    if (token && strlen(token) > API_TXN_TOKEN_MAX_LEN)
+        return err_set(r->err, ERR_VALIDATION, TXT_T_TOKEN_LONG, token);
+    api_rcc rcc;
+    bool ricm = false;
+    if ((rc = api_rcc_parse(r, b, &rcc)) || (rc = api_ricm_parse(r, b, &ricm)))
+        return rc;
+    twa *acts = arena_zalloc(r->arena, sizeof *acts * n);
+    store_write *w = arena_zalloc(r->arena, sizeof *w * n);
+    if (!acts || !w)
+        return nomem(r);
+    for (size_t i = 0; i < n; i++)
+        if ((rc = action_kind(r, json_array_get(items, i), &acts[i].kind_name, &acts[i].spec)))
+            return rc;
+    for (size_t i = 0; i < n; i++) {
+        if ((rc = parse_action(r, i, &acts[i])))
+            return rc;
+        for (size_t j = 0; j < i; j++)
+            if (acts[j].w.t == acts[i].w.t &&
+                api_key_equal(&acts[i].w.t->key, &acts[j].key, &acts[i].key))
+                return err_set(r->err, ERR_VALIDATION, TXT_T_MULTI);
+    }
+
+    tok_cache *tc = NULL;
+    char *canon = NULL;
+    if (token) {
+        tc = tok_cache_get(r->api);
+        canon = json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT);
+        if (!tc || !canon) {
+            free(canon);
+            return nomem(r);
+        }
+        char *replay = NULL;
+        enum tok_state st = tok_begin(tc, token, canon, &replay);
+        if (st != TOK_NEW) {
+            free(canon);
+            if (st == TOK_REPLAY) {
+                *out = json_loads(replay, 0, NULL);
+                free(replay);
+                return *out ? 0 : nomem(r);
+            }
+            if (st == TOK_MISMATCH)
+                return err_set(r->err, ERR_IDEMPOTENT_PARAMETER_MISMATCH, "%s", "");
+            if (st == TOK_BUSY)
+                return err_set(r->err, ERR_TRANSACTION_IN_PROGRESS, TXT_T_IN_PROGRESS);
+            return nomem(r);
+        }
+        free(canon);
+    }
+
+    for (size_t i = 0; i < n; i++) {
+        w[i].table = acts[i].w.t;
+        w[i].key = &acts[i].key;
+        w[i].apply = api_write_apply;
+        w[i].ctx = &acts[i].w;
+        w[i].arena = r->arena;
+        w[i].want_old = acts[i].rvoccf || rcc != API_RCC_NONE;
+        w[i].is_update = acts[i].w.kind == API_W_UPDATE;
+    }
+    rc = store_write_atomic(r->api->store, w, n, r->err);
+    if (rc == ERR_TRANSACTION_CANCELED) {
+        err_clear(r->err);
+        rc = canceled(r, acts, w, n);
+    }
+    if (rc) {
+        if (tc)
+            tok_end(tc, token, NULL);
+        return rc;
+    }
+    json_t *o = json_object();
+    if (rcc != API_RCC_NONE) {
+        api_cap *caps = arena_zalloc(r->arena, sizeof *caps * n);
+        size_t ncap = 0;
+        if (!caps) {
+            json_decref(o);
+            if (tc)
+                tok_end(tc, token, NULL);
+            return nomem(r);
+        }
+        for (size_t i = 0; i < n; i++) {
+            api_cap *c = cap_for(caps, &ncap, acts[i].w.t);
+            const av_t *old = w[i].old.type == AV_M ? &w[i].old : NULL;
+            const av_t *nw = (w[i].new_item && w[i].new_item != STORE_KEEP) ? w[i].new_item : NULL;
+            uint64_t sz = w[i].old_size > w[i].new_size ? w[i].old_size : w[i].new_size;
+            if (acts[i].w.kind == API_W_CHECK) {
+                c->table_h += api_cap_read_h(w[i].old_size, true) * 2;
+                continue;
+            }
+            c->table_h += api_cap_write_h(sz) * 2;
+            api_cap tmp;
+            memset(&tmp, 0, sizeof tmp);
+            api_cap_add_index_writes(&tmp, acts[i].w.t, old, nw);
+            for (size_t k = 0; k < tmp.n_idx; k++) {
+                const store_index *ix = NULL;
+                for (size_t m = 0; m < acts[i].w.t->n_idx; m++)
+                    if (strcmp(acts[i].w.t->idx[m].name, tmp.idx[k].name) == 0)
+                        ix = &acts[i].w.t->idx[m];
+                if (ix)
+                    api_cap_add_index(c, ix, tmp.idx[k].h * 2);
+            }
+        }
+        json_object_set_new(o, "ConsumedCapacity", caps_json(caps, ncap, rcc));
+    }
+    if (ricm) {
+        json_t *m = json_object();
+        for (size_t i = 0; i < n; i++) {
+            if (acts[i].w.kind == API_W_CHECK)
+                continue;
+            json_t *one = api_ricm_json(r, acts[i].w.t, &acts[i].key);
+            if (!one)
+                continue;
+            json_t *arr = json_object_get(m, acts[i].w.t->name);
+            if (!arr) {
+                arr = json_array();
+                json_object_set_new(m, acts[i].w.t->name, arr);
+            }
+            json_array_append_new(arr, one);
+        }
+        if (json_object_size(m))
+            json_object_set_new(o, "ItemCollectionMetrics", m);
+        else
+            json_decref(m);
+    }
+    if (tc) {
+        char *text = json_dumps(o, JSON_COMPACT);
+        tok_end(tc, token, text);
+        free(text);
+    }
+    *out = o;
+    return 0;
+}
+
+/* ---- TransactGetItems -------------------------------------------------------------------- */
+
+static const char *const get_params[] = {"ProjectionExpression", NULL};
+
+int op_transact_get_items(api_req *r, json_t **out)
+{
+    json_t *b = r->body, *items = NULL;
+    int rc = api_json_arr(b, "TransactItems", &items, r->err);
+    if (rc)
+        return rc;
+    size_t n = items ? json_array_size(items) : 0;
+    if (n == 0) {
+        api_vld v;
+        api_vld_init(&v);
+        api_vld_null(&v, "transactItems");
+        return api_vld_finish(&v, r->err);
+    }
+    if (n > TXN_MAX_ITEMS)
+        return err_set(r->err, ERR_VALIDATION, TXT_T_TOO_MANY);
+    api_rcc rcc;
+    if ((rc = api_rcc_parse(r, b, &rcc)))
+        return rc;
+    const store_table **tabs = arena_zalloc(r->arena, sizeof *tabs * n);
+    const av_t **kp = arena_zalloc(r->arena, sizeof *kp * n);
+    av_t *keys = arena_zalloc(r->arena, sizeof *keys * n);
+    av_t *res = arena_zalloc(r->arena, sizeof *res * n);
+    bool *found = arena_zalloc(r->arena, sizeof *found * n);
+    expr_t **proj = arena_zalloc(r->arena, sizeof *proj * n);
+    if (!tabs || !kp || !keys || !res || !found || !proj)
+        return nomem(r);
+    for (size_t i = 0; i < n; i++) {
+        json_t *it = json_array_get(items, i);
+        json_t *g = json_is_object(it) ? api_param(it, "Get") : NULL;
+        if (!g || !json_is_object(g)) {
+            api_vld v;
+            api_vld_init(&v);
+            api_vld_null(&v, "transactItems");
+            return api_vld_finish(&v, r->err);
+        }
+        api_exprs x;
+        if ((rc = api_exprs_init(r, g, &x, get_params, NULL)) ||
+            (rc = api_exprs_get(r, g, &x, "ProjectionExpression", EXPR_PROJECTION, &proj[i])) ||
+            (rc = api_exprs_done(r, &x)))
+            return rc;
+        if ((rc = api_item_table(r, g, &tabs[i])))
+            return rc;
+        json_t *jk = api_param(g, "Key");
+        if (!jk)
+            return err_set(r->err, ERR_VALIDATION, TXT_KEY_NULL);
+        av_t src;
+        if ((rc = api_item_from_json(r, jk, &src)) ||
+            (rc = api_key_extract(r, &tabs[i]->key, &src, true, &keys[i])))
+            return rc;
+        for (size_t j = 0; j < i; j++)
+            if (tabs[j] == tabs[i] && api_key_equal(&tabs[i]->key, &keys[j], &keys[i]))
+                return err_set(r->err, ERR_VALIDATION, TXT_T_MULTI);
+        kp[i] = &keys[i];
+    }
+    if ((rc = store_get_many(r->api->store, tabs, kp, n, r->arena, res, found, r->err)))
+        return rc;
+    json_t *o = json_object(), *arr = json_array();
+    api_cap *caps = arena_zalloc(r->arena, sizeof *caps * n);
+    size_t ncap = 0;
+    if (!caps) {
+        json_decref(arr);
+        json_decref(o);
+        return nomem(r);
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_object();
+        api_cap *c = cap_for(caps, &ncap, tabs[i]);
+        c->table_h += api_cap_read_h(found[i] ? av_item_size(&res[i]) : 0, true) * 2;
+        if (found[i]) {
+            av_t p = res[i];
+            if (proj[i] && (rc = expr_project(r->arena, proj[i], &res[i], &p, r->err))) {
+                json_decref(e);
+                json_decref(arr);
+                json_decref(o);
+                return rc;
+            }
+            if (p.type == AV_M)
+                json_object_set_new(e, "Item", ddbjson_from_item(&p));
+        }
+        json_array_append_new(arr, e);
+    }
+    if (rcc != API_RCC_NONE)
+        json_object_set_new(o, "ConsumedCapacity", caps_json(caps, ncap, rcc));
+    json_object_set_new(o, "Responses", arr);
+    *out = o;
+    return 0;
+}
