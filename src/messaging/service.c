@@ -103,7 +103,7 @@ void msg_err_code(const err_t *e, char *out, size_t n)
 {
     const char *m = e ? e->msg : "";
     size_t i = 0;
-    while ((m[i] >= 'a' && m[i] <= 'z') || m[i] == '_')
+    while ((m[i] >= 'a' && m[i] <= 'z') || (m[i] >= '0' && m[i] <= '9') || m[i] == '_')
         i++;
     if (i == 0 || m[i] != ':' || e->code == 0)
         snprintf(out, n, "internal");

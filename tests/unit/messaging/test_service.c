@@ -1,0 +1,590 @@
+/*
+ * test_service — users and access patterns A-D through a real backend (the embedded engine
+ * on a temp data dir, or DynamoDB Local with MSG_TEST_ENDPOINT): validation, conversation
+ * reuse, authorization, paging and cursors, same-microsecond messages, the table layout, and
+ * the invariants under many concurrent writers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+
+#include "messaging/msg_test_env.h"
+#include "messaging/messaging_int.h"
+
+static msg_env ENV;
+#define S (ENV.svc)
+
+static int setup(void **state)
+{
+    return msg_env_open_with(&ENV, NULL);
+}
+
+static int teardown(void **state)
+{
+    msg_env_close(&ENV);
+    return 0;
+}
+
+static void code_is(const err_t *e, const char *want)
+{
+    char code[64];
+    msg_err_code(e, code, sizeof code);
+    if (strcmp(code, want) != 0)
+        fail_msg("want code %s, got %s (%s)", want, code, e->msg);
+}
+
+static msg_user add_user(const char *handle, const char *name)
+{
+    msg_user u;
+    err_t e = {0};
+    int rc = msg_user_add(S, handle, name, NULL, &u, &e);
+    if (rc)
+        fail_msg("user_add %s: %s", handle, e.msg);
+    return u;
+}
+
+static msg_message send_ok(const msg_user *from, const char *group, const char *handle,
+                           const char *text, const char *at)
+{
+    msg_message m;
+    err_t e = {0};
+    if (msg_send(S, from->uuid, group, handle, text, at, &m, &e))
+        fail_msg("send: %s", e.msg);
+    return m;
+}
+
+/* Every item of the table (Scan with pagination), a new array. */
+static json_t *scan_all(void)
+{
+    json_t *all = json_array();
+    json_t *esk = NULL;
+    for (;;) {
+        json_t *req = json_pack("{s:s}", "TableName", ENV.table);
+        if (esk)
+            json_object_set_new(req, "ExclusiveStartKey", esk);
+        json_t *resp = NULL;
+        err_t e = {0};
+        int rc = msg_backend_call(ENV.backend, "Scan", req, &resp, &e);
+        json_decref(req);
+        if (rc)
+            fail_msg("scan: %s", e.msg);
+        json_array_extend(all, json_object_get(resp, "Items"));
+        esk = json_incref(json_object_get(resp, "LastEvaluatedKey"));
+        json_decref(resp);
+        if (!esk)
+            break;
+    }
+    return all;
+}
+
+static void test_schema_twice(void **state)
+{
+    err_t e = {0};
+    assert_int_equal(msg_schema_load(S, &e), ERR_RESOURCE_IN_USE);
+    code_is(&e, "table_exists");
+    bool ex = false;
+    err_clear(&e);
+    assert_int_equal(msg_schema_exists(S, &ex, &e), 0);
+    assert_true(ex);
+}
+
+static void test_users(void **state)
+{
+    msg_user a = add_user("alice", "Alice Liddell");
+    assert_true(msgi_is_uuid(a.uuid));
+    err_t e = {0};
+    assert_int_equal(msg_user_add(S, "alice", "Another Alice", NULL, NULL, &e), ERR_RESOURCE_IN_USE);
+    code_is(&e, "handle_taken");
+    const struct {
+        const char *handle, *name, *code;
+    } bad[] = {
+        {"", "X", "invalid_handle"},
+        {"has space", "X", "invalid_handle"},
+        {"waaaaaaaaaaaaaaaaaaaaaaaaaaaaaaay_too_long", "X", "invalid_handle"},
+        {"bob", "   ", "invalid_display_name"},
+        {"bob", "\xff\xfe", "invalid_display_name"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err_clear(&e);
+        assert_int_equal(msg_user_add(S, bad[i].handle, bad[i].name, NULL, NULL, &e), ERR_VALIDATION);
+        code_is(&e, bad[i].code);
+    }
+    msg_user got;
+    err_clear(&e);
+    assert_int_equal(msg_user_by_handle(S, "alice", &got, &e), 0);
+    assert_string_equal(got.uuid, a.uuid);
+    assert_string_equal(got.display_name, "Alice Liddell");
+    assert_int_equal(msg_user_by_handle(S, "nobody", &got, &e), ERR_NOT_FOUND);
+    code_is(&e, "unknown_handle");
+    err_clear(&e);
+    assert_int_equal(msg_user_by_uuid(S, "00000000-0000-4000-8000-000000000000", &got, &e),
+                     ERR_NOT_FOUND);
+    code_is(&e, "unknown_user");
+    /* a fixed uuid is kept (lower-cased) */
+    msg_user f;
+    err_clear(&e);
+    assert_int_equal(msg_user_add(S, "fixed", "Fixed", "AAAAAAAA-0000-4000-8000-000000000001", &f, &e), 0);
+    assert_string_equal(f.uuid, "aaaaaaaa-0000-4000-8000-000000000001");
+}
+
+static void test_validation(void **state)
+{
+    msg_user a = add_user("val_a", "Val A");
+    add_user("val_b", "Val B");
+    err_t e = {0};
+    char big[4 * 1100 + 1];
+    const struct {
+        const char *name;
+        const char *group, *handle, *text, *code;
+    } cases[] = {
+        {"blank", NULL, "val_b", "", "message_blank"},
+        {"whitespace", NULL, "val_b", " \n\t ", "message_blank"},
+        {"null", NULL, "val_b", NULL, "message_blank"},
+        {"self", NULL, "val_a", "hi me", "self_message"},
+        {"unknown handle", NULL, "nobody_here", "hi", "unknown_handle"},
+        {"neither", NULL, NULL, "hi", "missing_field"},
+        {"both", "11111111-1111-4111-8111-111111111111", "val_b", "hi", "missing_field"},
+        {"no group", "11111111-1111-4111-8111-111111111111", NULL, "hi", "not_found"},
+        {"bad group", "not-a-uuid", NULL, "hi", "not_found"},
+        {"invalid utf8", NULL, "val_b", "\xc3\x28", "invalid_utf8"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        err_clear(&e);
+        int rc = msg_send(S, a.uuid, cases[i].group, cases[i].handle, cases[i].text, NULL, NULL, &e);
+        if (rc == 0)
+            fail_msg("case %s: accepted", cases[i].name);
+        code_is(&e, cases[i].code);
+    }
+    /* 1024 characters of a 3-byte code point (3072 bytes) pass; 1025 do not */
+    size_t o = 0;
+    for (int i = 0; i < 1024; i++) {
+        memcpy(big + o, "\xe2\x82\xac", 3); /* EURO SIGN */
+        o += 3;
+    }
+    big[o] = 0;
+    msg_message m = send_ok(&a, NULL, "val_b", big, NULL);
+    assert_int_equal(strlen(m.message), 3072);
+    msg_message_fini(&m);
+    memcpy(big + o, "x", 2);
+    err_clear(&e);
+    assert_int_equal(msg_send(S, a.uuid, NULL, "val_b", big, NULL, NULL, &e), ERR_VALIDATION);
+    code_is(&e, "message_too_long");
+    /* 1024 ASCII characters pass, 1025 fail */
+    memset(big, 'a', 1025);
+    big[1024] = 0;
+    m = send_ok(&a, NULL, "val_b", big, NULL);
+    msg_message_fini(&m);
+    big[1024] = 'a';
+    big[1025] = 0;
+    err_clear(&e);
+    assert_int_equal(msg_send(S, a.uuid, NULL, "val_b", big, NULL, NULL, &e), ERR_VALIDATION);
+    code_is(&e, "message_too_long");
+}
+
+static void test_conversation_flow(void **state)
+{
+    msg_user a = add_user("flow_a", "Flow A"), b = add_user("flow_b", "Flow B"),
+             c = add_user("flow_c", "Flow C");
+    msg_message m1 = send_ok(&a, NULL, "flow_b", "hello b", NULL);
+    assert_true(msgi_is_uuid(m1.message_group_uuid));
+    assert_true(msgi_is_uuid(m1.uuid));
+    assert_string_equal(m1.sender.handle, "flow_a");
+    /* b answering by handle continues the same conversation */
+    msg_message m2 = send_ok(&b, NULL, "flow_a", "hello a", NULL);
+    assert_string_equal(m2.message_group_uuid, m1.message_group_uuid);
+    assert_true(strcmp(m2.created_at, m1.created_at) > 0);
+    /* and by group */
+    msg_message m3 = send_ok(&a, m1.message_group_uuid, NULL, "third", NULL);
+    assert_string_equal(m3.message_group_uuid, m1.message_group_uuid);
+
+    /* pattern B for both sides: one conversation, the other person, the last message */
+    msg_conversation_page cp;
+    err_t e = {0};
+    assert_int_equal(msg_list_conversations(S, a.uuid, 0, NULL, &cp, &e), 0);
+    assert_int_equal(cp.n, 1);
+    assert_string_equal(cp.items[0].other.handle, "flow_b");
+    assert_string_equal(cp.items[0].other.display_name, "Flow B");
+    assert_string_equal(cp.items[0].message, "third");
+    assert_string_equal(cp.items[0].last_message_at, m3.created_at);
+    assert_null(cp.next_cursor);
+    msg_conversation_page_free(&cp);
+    assert_int_equal(msg_list_conversations(S, b.uuid, 0, NULL, &cp, &e), 0);
+    assert_int_equal(cp.n, 1);
+    assert_string_equal(cp.items[0].other.handle, "flow_a");
+    assert_string_equal(cp.items[0].message, "third");
+    msg_conversation_page_free(&cp);
+
+    /* pattern A: newest first */
+    msg_message_page mp;
+    assert_int_equal(msg_list_messages(S, a.uuid, m1.message_group_uuid, 0, NULL, &mp, &e), 0);
+    assert_int_equal(mp.n, 3);
+    assert_string_equal(mp.items[0].message, "third");
+    assert_string_equal(mp.items[1].message, "hello a");
+    assert_string_equal(mp.items[1].sender.handle, "flow_b");
+    assert_string_equal(mp.items[2].message, "hello b");
+    assert_string_equal(mp.items[2].uuid, m1.uuid);
+    msg_message_page_free(&mp);
+
+    /* a non-participant gets the same not_found as a missing conversation */
+    err_clear(&e);
+    assert_int_equal(msg_list_messages(S, c.uuid, m1.message_group_uuid, 0, NULL, &mp, &e),
+                     ERR_NOT_FOUND);
+    code_is(&e, "not_found");
+    err_clear(&e);
+    assert_int_equal(msg_send(S, c.uuid, m1.message_group_uuid, NULL, "intrude", NULL, NULL, &e),
+                     ERR_NOT_FOUND);
+    code_is(&e, "not_found");
+    /* c writing to a starts a second, separate conversation for a */
+    msg_message m4 = send_ok(&c, NULL, "flow_a", "hi from c", NULL);
+    assert_string_not_equal(m4.message_group_uuid, m1.message_group_uuid);
+    assert_int_equal(msg_list_conversations(S, a.uuid, 0, NULL, &cp, &e), 0);
+    assert_int_equal(cp.n, 2);
+    assert_string_equal(cp.items[0].other.handle, "flow_c"); /* newest first */
+    assert_string_equal(cp.items[1].other.handle, "flow_b");
+    msg_conversation_page_free(&cp);
+    msg_message_fini(&m1);
+    msg_message_fini(&m2);
+    msg_message_fini(&m3);
+    msg_message_fini(&m4);
+}
+
+static void test_paging(void **state)
+{
+    msg_user a = add_user("page_a", "Page A");
+    add_user("page_b", "Page B");
+    char group[MSG_UUID_LEN + 1] = "";
+    for (int i = 0; i < 45; i++) {
+        char t[32];
+        snprintf(t, sizeof t, "m%02d", i);
+        msg_message m = send_ok(&a, group[0] ? group : NULL, group[0] ? NULL : "page_b", t, NULL);
+        snprintf(group, sizeof group, "%s", m.message_group_uuid);
+        msg_message_fini(&m);
+    }
+    msg_message_page p1, p2;
+    err_t e = {0};
+    assert_int_equal(msg_list_messages(S, a.uuid, group, 0, NULL, &p1, &e), 0);
+    assert_int_equal(p1.n, 40);
+    assert_string_equal(p1.items[0].message, "m44");
+    assert_string_equal(p1.items[39].message, "m05");
+    assert_non_null(p1.next_cursor);
+    assert_int_equal(msg_list_messages(S, a.uuid, group, 0, p1.next_cursor, &p2, &e), 0);
+    assert_int_equal(p2.n, 5);
+    assert_string_equal(p2.items[0].message, "m04");
+    assert_string_equal(p2.items[4].message, "m00");
+    msg_message_page_free(&p2);
+    /* limit */
+    assert_int_equal(msg_list_messages(S, a.uuid, group, 7, NULL, &p2, &e), 0);
+    assert_int_equal(p2.n, 7);
+    msg_message_page_free(&p2);
+    assert_int_equal(msg_list_messages(S, a.uuid, group, 101, NULL, &p2, &e), ERR_VALIDATION);
+    code_is(&e, "bad_limit");
+    /* a tampered cursor, and a cursor of another conversation, are refused */
+    err_clear(&e);
+    assert_int_equal(msg_list_messages(S, a.uuid, group, 0, "!!notbase64", &p2, &e), ERR_VALIDATION);
+    code_is(&e, "bad_cursor");
+    const char *other = "{\"pk\":{\"S\":\"MSG#11111111-1111-4111-8111-111111111111\"},\"sk\":{\"S\":\"x\"}}";
+    char *cur = msgi_b64url_encode((const unsigned char *)other, strlen(other));
+    err_clear(&e);
+    assert_int_equal(msg_list_messages(S, a.uuid, group, 0, cur, &p2, &e), ERR_VALIDATION);
+    code_is(&e, "bad_cursor");
+    free(cur);
+    msg_message_page_free(&p1);
+
+    /* pattern B paging: 23 conversations for one user */
+    msg_user hub = add_user("hub", "Hub");
+    for (int i = 0; i < 23; i++) {
+        char h[32];
+        snprintf(h, sizeof h, "spoke%02d", i);
+        msg_user sp = add_user(h, "Spoke");
+        msg_message m = send_ok(&sp, NULL, "hub", h, NULL);
+        msg_message_fini(&m);
+    }
+    msg_conversation_page c1, c2;
+    assert_int_equal(msg_list_conversations(S, hub.uuid, 0, NULL, &c1, &e), 0);
+    assert_int_equal(c1.n, 20);
+    assert_string_equal(c1.items[0].message, "spoke22");
+    assert_non_null(c1.next_cursor);
+    assert_int_equal(msg_list_conversations(S, hub.uuid, 0, c1.next_cursor, &c2, &e), 0);
+    assert_int_equal(c2.n, 3);
+    assert_string_equal(c2.items[2].message, "spoke00");
+    msg_conversation_page_free(&c1);
+    msg_conversation_page_free(&c2);
+}
+
+/* Two messages with the same requested microsecond are both kept, in order; a message whose
+ * time is older than the conversation's last one is stored after it, never before. */
+static void test_same_microsecond(void **state)
+{
+    msg_user a = add_user("us_a", "Us A");
+    add_user("us_b", "Us B");
+    const char *at = "2026-01-02T03:04:05.000006Z";
+    msg_message m1 = send_ok(&a, NULL, "us_b", "one", at);
+    msg_message m2 = send_ok(&a, m1.message_group_uuid, NULL, "two", at);
+    assert_string_equal(m1.created_at, at);
+    assert_string_equal(m2.created_at, "2026-01-02T03:04:05.000007Z");
+    msg_message m3 = send_ok(&a, m1.message_group_uuid, NULL, "three", "2020-01-01T00:00:00.000000Z");
+    assert_string_equal(m3.created_at, "2026-01-02T03:04:05.000008Z");
+    msg_message_page p;
+    err_t e = {0};
+    assert_int_equal(msg_list_messages(S, NULL, m1.message_group_uuid, 0, NULL, &p, &e), 0);
+    assert_int_equal(p.n, 3);
+    assert_string_equal(p.items[0].message, "three");
+    msg_message_page_free(&p);
+    msg_conversation_page cp;
+    assert_int_equal(msg_list_conversations(S, a.uuid, 0, NULL, &cp, &e), 0);
+    assert_string_equal(cp.items[0].message, "three");
+    assert_string_equal(cp.items[0].last_message_at, m3.created_at);
+    msg_conversation_page_free(&cp);
+    msg_message_fini(&m1);
+    msg_message_fini(&m2);
+    msg_message_fini(&m3);
+}
+
+/* The designed rows, and nothing else, with exactly these attribute names. */
+static void keys_are(json_t *item, const char *const *names)
+{
+    size_t n = 0;
+    for (; names[n]; n++)
+        if (!json_object_get(item, names[n]))
+            fail_msg("missing attribute %s", names[n]);
+    if (json_object_size(item) != n) {
+        char *d = json_dumps(item, 0);
+        fail_msg("unexpected attributes in %s", d);
+    }
+}
+
+static void test_layout(void **state)
+{
+    msg_user a = add_user("lay_a", "Lay A"), b = add_user("lay_b", "Lay B");
+    msg_message m1 = send_ok(&a, NULL, "lay_b", "first", NULL);
+    msg_message m2 = send_ok(&b, m1.message_group_uuid, NULL, "second", NULL);
+    json_t *all = scan_all();
+    static const char *const msg_attrs[] = {"pk", "sk", "message_uuid", "message", "user_uuid",
+                                            "user_display_name", "user_handle", NULL};
+    static const char *const grp_attrs[] = {"pk", "sk", "message_group_uuid", "message", "user_uuid",
+                                            "user_display_name", "user_handle", NULL};
+    static const char *const user_attrs[] = {"pk", "sk", "uuid", "handle", "display_name", NULL};
+    static const char *const handle_attrs[] = {"pk", "sk", "uuid", NULL};
+    static const char *const pair_attrs[] = {"pk", "sk", "group_uuid", "last_message_at", NULL};
+    char want_msg[64], want_ga[64], want_gb[64];
+    snprintf(want_msg, sizeof want_msg, "MSG#%s", m1.message_group_uuid);
+    snprintf(want_ga, sizeof want_ga, "GRP#%s", a.uuid);
+    snprintf(want_gb, sizeof want_gb, "GRP#%s", b.uuid);
+    int n_msg = 0, n_grp = 0, n_pair = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(all, i, it) {
+        const char *pk = msgi_item_s(it, "pk"), *sk = msgi_item_s(it, "sk");
+        if (strncmp(pk, "MSG#", 4) == 0 && strcmp(pk, want_msg) == 0) {
+            keys_are(it, msg_attrs);
+            n_msg++;
+            assert_int_equal(strlen(sk), MSG_TS_LEN);
+        } else if (strcmp(pk, want_ga) == 0 || strcmp(pk, want_gb) == 0) {
+            keys_are(it, grp_attrs);
+            n_grp++;
+            assert_string_equal(sk, m2.created_at);
+            assert_string_equal(msgi_item_s(it, "message"), "second");
+            assert_string_equal(msgi_item_s(it, "message_group_uuid"), m1.message_group_uuid);
+            /* the OTHER participant */
+            assert_string_equal(msgi_item_s(it, "user_uuid"), strcmp(pk, want_ga) == 0 ? b.uuid : a.uuid);
+        } else if (strncmp(pk, "USER#", 5) == 0) {
+            keys_are(it, user_attrs);
+            assert_string_equal(sk, "USER");
+        } else if (strncmp(pk, "HANDLE#", 7) == 0) {
+            keys_are(it, handle_attrs);
+            assert_string_equal(sk, "HANDLE");
+        } else if (strncmp(pk, "PAIR#", 5) == 0) {
+            keys_are(it, pair_attrs);
+            if (strstr(pk, a.uuid) && strstr(pk, b.uuid)) {
+                n_pair++;
+                assert_string_equal(msgi_item_s(it, "last_message_at"), m2.created_at);
+            }
+        }
+    }
+    assert_int_equal(n_msg, 2);
+    assert_int_equal(n_grp, 2);
+    assert_int_equal(n_pair, 1);
+    json_decref(all);
+    msg_message_fini(&m1);
+    msg_message_fini(&m2);
+}
+
+/* ---- concurrency ---------------------------------------------------------------------- */
+
+#define CT_USERS 6
+#define CT_THREADS 6
+#define CT_SENDS 15
+static msg_user ct_users[CT_USERS];
+
+static void *ct_worker(void *arg)
+{
+    int me = (int)(intptr_t)arg;
+    unsigned seed = (unsigned)me * 7919u + 1;
+    for (int i = 0; i < CT_SENDS; i++) {
+        int to = (me + 1 + rand_r(&seed) % (CT_USERS - 1)) % CT_USERS;
+        char text[64];
+        snprintf(text, sizeof text, "t%d-%d", me, i);
+        err_t e = {0};
+        msg_message m;
+        if (msg_send(S, ct_users[me].uuid, NULL, ct_users[to].handle, text, NULL, &m, &e)) {
+            fprintf(stderr, "send failed: %s\n", e.msg);
+            return (void *)1;
+        }
+        msg_message_fini(&m);
+    }
+    return NULL;
+}
+
+/* Checks the invariants on the whole table: one conversation row per participant per
+ * group, at the newest message's time with its text; the pair row agrees; one group per
+ * pair. */
+static void check_invariants(json_t *all)
+{
+    json_t *newest = json_object(); /* group -> newest message row */
+    json_t *grp_rows = json_object(); /* "user|group" -> count */
+    size_t i;
+    json_t *it;
+    json_array_foreach(all, i, it) {
+        const char *pk = msgi_item_s(it, "pk"), *sk = msgi_item_s(it, "sk");
+        if (strncmp(pk, "MSG#", 4) == 0) {
+            assert_null(json_object_get(it, "message_group_uuid"));
+            json_t *cur = json_object_get(newest, pk + 4);
+            if (!cur || strcmp(msgi_item_s(cur, "sk"), sk) < 0)
+                json_object_set(newest, pk + 4, it);
+        }
+    }
+    json_t *pairs_seen = json_object();
+    json_array_foreach(all, i, it) {
+        const char *pk = msgi_item_s(it, "pk"), *sk = msgi_item_s(it, "sk");
+        if (strncmp(pk, "GRP#", 4) == 0) {
+            const char *g = msgi_item_s(it, "message_group_uuid");
+            char k[128];
+            snprintf(k, sizeof k, "%s|%s", pk, g);
+            if (json_object_get(grp_rows, k))
+                fail_msg("two conversation rows for %s", k);
+            json_object_set_new(grp_rows, k, json_true());
+            json_t *nw = json_object_get(newest, g);
+            assert_non_null(nw);
+            assert_string_equal(sk, msgi_item_s(nw, "sk"));
+            assert_string_equal(msgi_item_s(it, "message"), msgi_item_s(nw, "message"));
+        } else if (strncmp(pk, "PAIR#", 5) == 0) {
+            const char *g = msgi_item_s(it, "group_uuid");
+            json_t *nw = json_object_get(newest, g);
+            assert_non_null(nw);
+            assert_string_equal(msgi_item_s(it, "last_message_at"), msgi_item_s(nw, "sk"));
+            if (json_object_get(pairs_seen, g))
+                fail_msg("group %s used by two pairs", g);
+            json_object_set_new(pairs_seen, g, json_true());
+        }
+    }
+    /* every group has exactly two conversation rows */
+    const char *g;
+    json_t *v;
+    json_object_foreach(newest, g, v) {
+        int n = 0;
+        const char *k;
+        json_t *x;
+        json_object_foreach(grp_rows, k, x) {
+            const char *bar = strchr(k, '|');
+            if (bar && strcmp(bar + 1, g) == 0)
+                n++;
+        }
+        if (n != 2)
+            fail_msg("group %s has %d conversation rows", g, n);
+        assert_non_null(json_object_get(pairs_seen, g));
+    }
+    json_decref(pairs_seen);
+    json_decref(newest);
+    json_decref(grp_rows);
+}
+
+static void test_concurrency(void **state)
+{
+    for (int i = 0; i < CT_USERS; i++) {
+        char h[32];
+        snprintf(h, sizeof h, "ct%d", i);
+        ct_users[i] = add_user(h, h);
+    }
+    pthread_t th[CT_THREADS];
+    for (int i = 0; i < CT_THREADS; i++)
+        pthread_create(&th[i], NULL, ct_worker, (void *)(intptr_t)i);
+    int failed = 0;
+    for (int i = 0; i < CT_THREADS; i++) {
+        void *r;
+        pthread_join(th[i], &r);
+        failed += r != NULL;
+    }
+    assert_int_equal(failed, 0);
+    json_t *all = scan_all();
+    int n_msgs = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(all, i, it) {
+        const char *u = msgi_item_s(it, "user_handle");
+        if (strncmp(msgi_item_s(it, "pk"), "MSG#", 4) == 0 && u && strncmp(u, "ct", 2) == 0)
+            n_msgs++;
+    }
+    assert_int_equal(n_msgs, CT_THREADS * CT_SENDS);
+    check_invariants(all);
+    json_decref(all);
+    /* every pair of ct users talked at most once: conversations per user <= CT_USERS - 1 */
+    for (int u = 0; u < CT_USERS; u++) {
+        msg_conversation_page cp;
+        err_t e = {0};
+        assert_int_equal(msg_list_conversations(S, ct_users[u].uuid, 100, NULL, &cp, &e), 0);
+        assert_true(cp.n <= CT_USERS - 1);
+        for (size_t a = 0; a < cp.n; a++)
+            for (size_t b = a + 1; b < cp.n; b++)
+                assert_string_not_equal(cp.items[a].other.uuid, cp.items[b].other.uuid);
+        msg_conversation_page_free(&cp);
+    }
+}
+
+static void test_seed_and_demo(void **state)
+{
+    msg_user demo;
+    bool created = true;
+    err_t e = {0};
+    /* the table exists already: nothing is seeded, but the demo user is made */
+    assert_int_equal(msg_demo_ensure(S, &demo, &created, &e), 0);
+    assert_false(created);
+    assert_string_equal(demo.handle, MSG_DEMO_HANDLE);
+    msg_seed_opts o = {.demo = true, .users = 4, .conversations = 5, .messages = 3};
+    assert_int_equal(msg_seed(S, &o, &e), 0);
+    msg_conversation_page cp;
+    assert_int_equal(msg_list_conversations(S, demo.uuid, 0, NULL, &cp, &e), 0);
+    assert_int_equal(cp.n, 2); /* bayko and londo */
+    msg_message_page mp;
+    const char *bayko_group = strcmp(cp.items[0].other.handle, "bayko") == 0
+                                  ? cp.items[0].message_group_uuid
+                                  : cp.items[1].message_group_uuid;
+    assert_int_equal(msg_list_messages(S, demo.uuid, bayko_group, 100, NULL, &mp, &e), 0);
+    assert_true(mp.n >= 20);
+    msg_message_page_free(&mp);
+    msg_conversation_page_free(&cp);
+    msg_user u1;
+    assert_int_equal(msg_user_by_handle(S, "user1", &u1, &e), 0);
+    json_t *all = scan_all();
+    check_invariants(all);
+    json_decref(all);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_schema_twice),
+        cmocka_unit_test(test_users),
+        cmocka_unit_test(test_validation),
+        cmocka_unit_test(test_conversation_flow),
+        cmocka_unit_test(test_paging),
+        cmocka_unit_test(test_same_microsecond),
+        cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_concurrency),
+        cmocka_unit_test(test_seed_and_demo),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
