@@ -18,9 +18,11 @@
 #ifndef DDB_VALUE_NUM_H
 #define DDB_VALUE_NUM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 
 #define NUM_MAX_DIGITS 38
@@ -31,6 +33,10 @@ typedef struct num {
     uint8_t ndig;                  /* significant digits, 0 for zero */
     int16_t exp;                   /* value = 0.d1d2.. * 10^exp */
     uint8_t dig[NUM_MAX_DIGITS];   /* each 0..9, dig[0] != 0 unless zero */
+    /* (added by num) fraction digits to print in num_format_plain: the Java BigDecimal scale
+     * of the text the number came from, clamped at 0 ("1.50" -> 2, "0.00" -> 2, "1E3" -> 0).
+     * num_format and num_cmp ignore it.  0 is always a safe value. */
+    int32_t fscale;
 } num_t;
 
 /* Parses text (not NUL-terminated) into *out.  On error returns ERR_VALIDATION and records
@@ -47,5 +53,29 @@ int num_sub(const num_t *a, const num_t *b, num_t *out, err_t *e);
 int num_canonical(const char *p, size_t len, char *out, size_t cap, err_t *e);
 /* Compares two canonical or non-canonical number texts (both must be valid). */
 int num_cmp_text(const char *a, size_t alen, const char *b, size_t blen);
+
+/* --- additions (num) ---------------------------------------------------------------------
+ * DynamoDB's texts (DynamoDB Local 2026-01-16); none embeds the offending text.  Both the
+ * validation path (PutItem, keys, ExpressionAttributeValues) and the arithmetic path
+ * (SET a = a + :b, ADD) use the same three range/precision texts. */
+extern const char NUM_MSG_INVALID[];   /* "A value provided cannot be converted into a number" */
+extern const char NUM_MSG_OVERFLOW[];  /* "Number overflow. Attempting to store ..." */
+extern const char NUM_MSG_UNDERFLOW[]; /* "Number underflow. Attempting to store ..." */
+extern const char NUM_MSG_PRECISION[]; /* "DynamoDB only supports precision up to 38 digits" */
+extern const char NUM_MSG_UNKNOWN[];   /* InternalFailure text, for absurd exponents */
+
+/* DynamoDB Local quirk: results of arithmetic (SET a = a + :b, ADD) keep Java BigDecimal's
+ * scale, e.g. 1.5 + 1.5 = "3.0", 0.25 - 0.25 = "0.00", "1.50" + 1 = "2.50"; the sum's scale
+ * is the larger operand scale (num_add sets out->fscale).  num_format_plain appends that text
+ * (BigDecimal.toPlainString) to out, no NUL; num_format gives the canonical text instead.
+ * Returns 0 or ERR_NOMEM (buffer maximum). */
+int num_format_plain(const num_t *n, buf_t *out);
+/* Exact conversions.  num_to_i64 returns ERR_VALIDATION (no message recorded) unless n is an
+ * integer within int64 range. */
+void num_from_i64(int64_t v, num_t *out);
+int num_to_i64(const num_t *n, int64_t *out);
+bool num_is_integer(const num_t *n);
+/* -n (zero stays zero). */
+void num_neg(const num_t *n, num_t *out);
 
 #endif
