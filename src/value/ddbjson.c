@@ -368,7 +368,8 @@ static int has_dup(ctx_t *c, const av_t *items, size_t n, bool *out)
     return 0;
 }
 
-/* DynamoDB's "[a, b, a]" rendering (Java List.toString) of an SS for its duplicate message. */
+/* DynamoDB's "[a, b, a]" rendering (Java List.toString, null members as "null") of an SS
+ * for its duplicate message.  items[i].type == AV_NONE marks a JSON null member. */
 static int ss_dup_error(ctx_t *c, const av_t *items, size_t n)
 {
     buf_t b;
@@ -377,16 +378,18 @@ static int ss_dup_error(ctx_t *c, const av_t *items, size_t n)
     for (size_t i = 0; !rc && i < n; i++) {
         if (i)
             rc = buf_append(&b, ", ", 2);
-        if (!rc && items[i].u.str.len)
+        if (!rc && items[i].type == AV_NONE)
+            rc = buf_append(&b, "null", 4);
+        else if (!rc && items[i].u.str.len)
             rc = buf_append(&b, items[i].u.str.ptr, items[i].u.str.len);
     }
     if (!rc)
         rc = buf_putc(&b, ']');
     /* An over-long list is cut (the record holds ERR_MSG_MAX bytes anyway). */
-    int len = (int)(b.len > ERR_MSG_MAX ? ERR_MSG_MAX : b.len);
+    size_t len = b.len > ERR_MSG_MAX ? ERR_MSG_MAX : b.len;
     char listing[ERR_MSG_MAX + 1];
     if (len)
-        memcpy(listing, b.data, (size_t)len);
+        memcpy(listing, b.data, len);
     listing[len] = '\0';
     buf_fini(&b);
     return err_set(c->e, ERR_VALIDATION, TXT_SS_DUP, listing);
@@ -394,31 +397,38 @@ static int ss_dup_error(ctx_t *c, const av_t *items, size_t n)
 
 static int conv_value(ctx_t *c, const json_t *j, int depth, av_t *out);
 
+/* SS: empty, then duplicates (two JSON nulls are duplicates), then null members. */
 static int conv_ss(ctx_t *c, const json_t *v, av_t *out)
 {
-    size_t n = json_array_size(v);
-    for (size_t i = 0; i < n; i++)
-        if (json_is_null(json_array_get(v, i)))
-            return err_set(c->e, ERR_VALIDATION, TXT_SS_NULL);
+    size_t n = json_array_size(v), nnull = 0, k = 0;
     if (n == 0)
         return err_set(c->e, ERR_VALIDATION, TXT_SS_EMPTY);
     av_t *items = arena_alloc(c->a, n * sizeof *items);
-    if (!items)
+    av_t *strs = arena_alloc(c->a, n * sizeof *strs);
+    if (!items || !strs)
         return nomem(c);
     for (size_t i = 0; i < n; i++) {
+        const json_t *m = json_array_get(v, i);
+        if (json_is_null(m)) {
+            memset(&items[i], 0, sizeof items[i]);
+            nnull++;
+            continue;
+        }
         const char *p;
         size_t len;
-        int rc = text_of(c, json_array_get(v, i), &p, &len);
+        int rc = text_of(c, m, &p, &len);
         if (rc)
             return rc;
-        items[i] = av_make_s(p, len);
+        items[i] = strs[k++] = av_make_s(p, len);
     }
-    bool dup;
-    int rc = has_dup(c, items, n, &dup);
+    bool dup = nnull >= 2;
+    int rc = dup ? 0 : has_dup(c, strs, k, &dup);
     if (rc)
         return rc;
     if (dup)
         return ss_dup_error(c, items, n);
+    if (nnull)
+        return err_set(c->e, ERR_VALIDATION, TXT_SS_NULL);
     for (size_t i = 0; i < n; i++) /* own the bytes: the JSON may be freed */
         if ((rc = str_copy(c, items[i].u.str.ptr, items[i].u.str.len, &items[i].u.str.ptr)))
             return rc;

@@ -1,0 +1,306 @@
+/*
+ * Unit tests for value/ddbjson: replays tests/golden/ddbjson.json (recorded from DynamoDB
+ * Local by tools/record_ddbjson_golden.py) through ddbjson_to_item / ddbjson_to_av and
+ * checks error types and texts exactly, and that accepted items come back (ddbjson_from_item)
+ * as DynamoDB returns them.  Plus direct tests of base64, NUL bytes and round trips.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "value/ddbjson.h"
+
+#define GOLDEN DDB_SOURCE_DIR "/tests/golden/ddbjson.json"
+#define EAV_PREFIX "ExpressionAttributeValues contains invalid value: "
+#define EAV_SUFFIX " for key :v"
+
+static int cmp_json_str(const void *a, const void *b)
+{
+    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    size_t lx = json_string_length(x), ly = json_string_length(y);
+    size_t n = lx < ly ? lx : ly;
+    int c = memcmp(json_string_value(x), json_string_value(y), n);
+    return c ? c : (lx < ly ? -1 : lx > ly);
+}
+
+/* Sorts the members of every SS/NS/BS array (set order is not significant). */
+static void normalise_sets(json_t *v)
+{
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *m;
+        json_object_foreach(v, k, m)
+        {
+            if ((!strcmp(k, "SS") || !strcmp(k, "NS") || !strcmp(k, "BS")) && json_is_array(m)) {
+                size_t n = json_array_size(m);
+                json_t **tmp = calloc(n ? n : 1, sizeof *tmp);
+                assert_non_null(tmp);
+                for (size_t i = 0; i < n; i++)
+                    tmp[i] = json_incref(json_array_get(m, i));
+                qsort(tmp, n, sizeof *tmp, cmp_json_str);
+                json_array_clear(m);
+                for (size_t i = 0; i < n; i++)
+                    json_array_append_new(m, tmp[i]);
+                free(tmp);
+            } else {
+                normalise_sets(m);
+            }
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *m;
+        json_array_foreach(v, i, m) normalise_sets(m);
+    }
+}
+
+static void check_error(const char *name, int rc, const err_t *e, const char *type,
+                        const char *msg)
+{
+    if (rc == 0 || strcmp(err_type(rc), type) != 0 || strcmp(e->msg, msg) != 0) {
+        print_error("case %s: got rc=%d type=%s msg=[%s]\n   want type=%s msg=[%s]\n", name,
+                    rc, rc ? err_type(rc) : "-", e->msg, type, msg);
+        fail();
+    }
+}
+
+static void test_golden(void **state)
+{
+    json_error_t jerr;
+    json_t *cases = json_load_file(GOLDEN, JSON_ALLOW_NUL, &jerr);
+    if (!cases)
+        print_error("%s:%d: %s\n", GOLDEN, jerr.line, jerr.text);
+    assert_non_null(cases);
+    assert_true(json_array_size(cases) >= 60);
+    size_t i;
+    json_t *c;
+    int n_ok = 0, n_err = 0, n_eav = 0;
+    json_array_foreach(cases, i, c)
+    {
+        const char *name = json_string_value(json_object_get(c, "name"));
+        json_t *item = json_object_get(c, "item");
+        arena_t a;
+        arena_init(&a);
+        err_t e;
+        err_clear(&e);
+        av_t out;
+        int rc = ddbjson_to_item(item, &a, &out, &e);
+        if (json_object_get(c, "checked_by")) {
+            if (rc) {
+                print_error("case %s: api-level case rejected by ddbjson: %s\n", name, e.msg);
+                fail();
+            }
+        } else if (json_is_true(json_object_get(c, "ok"))) {
+            if (rc) {
+                print_error("case %s: rejected: %s %s\n", name, err_type(rc), e.msg);
+                fail();
+            }
+            json_t *got = ddbjson_from_item(&out);
+            assert_non_null(got);
+            json_t *want = json_deep_copy(json_object_get(c, "canonical"));
+            normalise_sets(got);
+            normalise_sets(want);
+            if (!json_equal(got, want)) {
+                char *g = json_dumps(got, JSON_SORT_KEYS), *w = json_dumps(want, JSON_SORT_KEYS);
+                print_error("case %s:\n   got  %s\n   want %s\n", name, g, w);
+                free(g);
+                free(w);
+                fail();
+            }
+            json_decref(got);
+            json_decref(want);
+            n_ok++;
+        } else {
+            check_error(name, rc, &e,
+                        json_string_value(json_object_get(c, "error_type")),
+                        json_string_value(json_object_get(c, "message")));
+            n_err++;
+        }
+        /* The value alone, as an ExpressionAttributeValues entry. */
+        json_t *eav = json_object_get(c, "eav");
+        if (eav) {
+            arena_reset(&a);
+            err_clear(&e);
+            av_t v;
+            rc = ddbjson_to_av(json_object_get(c, "value"), &a, &v, &e);
+            const char *m = json_string_value(json_object_get(eav, "message"));
+            size_t lp = strlen(EAV_PREFIX), ls = strlen(EAV_SUFFIX);
+            if (m && strncmp(m, EAV_PREFIX, lp) == 0 && strlen(m) >= lp + ls &&
+                strcmp(m + strlen(m) - ls, EAV_SUFFIX) == 0) {
+                char inner[ERR_MSG_MAX];
+                snprintf(inner, sizeof inner, "%.*s", (int)(strlen(m) - lp - ls), m + lp);
+                check_error(name, rc, &e, json_string_value(json_object_get(eav, "error_type")),
+                            inner);
+            } else if (rc) {
+                /* ok, or rejected later than value validation (e.g. the resulting item is too
+                 * deep): the value itself must be accepted */
+                print_error("case %s (eav): rejected: %s\n", name, e.msg);
+                fail();
+            }
+            n_eav++;
+        }
+        arena_fini(&a);
+    }
+    assert_true(n_ok >= 20);
+    assert_true(n_err >= 40);
+    assert_true(n_eav >= 40);
+    json_decref(cases);
+}
+
+static json_t *parse(const char *s)
+{
+    json_error_t jerr;
+    json_t *j = json_loads(s, JSON_ALLOW_NUL, &jerr);
+    assert_non_null(j);
+    return j;
+}
+
+static void test_base64_roundtrip(void **state)
+{
+    /* every length 0..40 of every byte pattern round-trips through B */
+    arena_t a;
+    arena_init(&a);
+    unsigned char bytes[40];
+    for (size_t len = 0; len <= sizeof bytes; len++) {
+        for (size_t i = 0; i < len; i++)
+            bytes[i] = (unsigned char)(i * 37 + len * 11 + 0xF0);
+        av_t v = av_make_b((const char *)bytes, len);
+        json_t *j = ddbjson_from_av(&v);
+        assert_non_null(j);
+        const char *txt = json_string_value(json_object_get(j, "B"));
+        assert_int_equal(strlen(txt), (len + 2) / 3 * 4);
+        err_t e;
+        err_clear(&e);
+        av_t back;
+        assert_int_equal(ddbjson_to_av(j, &a, &back, &e), 0);
+        assert_int_equal(back.type, AV_B);
+        assert_int_equal(back.u.str.len, len);
+        assert_memory_equal(back.u.str.ptr, bytes, len);
+        json_decref(j);
+    }
+    /* a known vector */
+    json_t *j = parse("{\"B\":\"aGVsbG8gd29ybGQ=\"}");
+    err_t e;
+    err_clear(&e);
+    av_t v;
+    assert_int_equal(ddbjson_to_av(j, &a, &v, &e), 0);
+    assert_int_equal(v.u.str.len, 11);
+    assert_memory_equal(v.u.str.ptr, "hello world", 11);
+    json_decref(j);
+    arena_fini(&a);
+}
+
+static void test_nul_bytes_and_names(void **state)
+{
+    arena_t a;
+    arena_init(&a);
+    /* jansson's parser refuses NUL in keys, so build the document by hand */
+    json_t *j = json_object();
+    json_object_setn_new(j, "k\0x", 3, parse("{\"S\":\"a\\u0000b\"}"));
+    err_t e;
+    err_clear(&e);
+    av_t item;
+    assert_int_equal(ddbjson_to_item(j, &a, &item, &e), 0);
+    assert_int_equal(item.u.map.n, 1);
+    assert_int_equal(item.u.map.kv[0].name_len, 3);
+    const av_t *s = av_map_get(&item, "k\0x", 3);
+    assert_non_null(s);
+    assert_int_equal(s->u.str.len, 3);
+    assert_memory_equal(s->u.str.ptr, "a\0b", 3);
+    json_decref(j); /* the value must not borrow from the document */
+    assert_memory_equal(s->u.str.ptr, "a\0b", 3);
+    json_t *back = ddbjson_from_item(&item);
+    /* json_equal cannot compare NUL-bearing keys: look the member up by length */
+    assert_int_equal(json_object_size(back), 1);
+    json_t *member = json_object_getn(back, "k\0x", 3);
+    assert_non_null(member);
+    json_t *want = parse("{\"S\":\"a\\u0000b\"}");
+    assert_true(json_equal(member, want));
+    json_decref(back);
+    json_decref(want);
+    arena_fini(&a);
+}
+
+static void test_roundtrip_all_types(void **state)
+{
+    const char *doc = "{\"s\":{\"S\":\"x\"},\"n\":{\"N\":\"-1.5\"},\"b\":{\"B\":\"AQI=\"},"
+                      "\"t\":{\"BOOL\":true},\"z\":{\"NULL\":true},"
+                      "\"m\":{\"M\":{\"q\":{\"L\":[{\"SS\":[\"a\",\"b\"]},{\"NS\":[\"1\",\"2\"]},"
+                      "{\"BS\":[\"AA==\"]}]}}}}";
+    arena_t a;
+    arena_init(&a);
+    json_t *j = parse(doc);
+    err_t e;
+    err_clear(&e);
+    av_t item;
+    assert_int_equal(ddbjson_to_item(j, &a, &item, &e), 0);
+    assert_int_equal(av_map_gets(&item, "n")->type, AV_N);
+    assert_int_equal(av_map_gets(&item, "m")->type, AV_M);
+    json_t *back = ddbjson_from_item(&item);
+    assert_true(json_equal(back, j));
+    json_decref(back);
+    json_decref(j);
+    arena_fini(&a);
+}
+
+static void test_not_an_object(void **state)
+{
+    arena_t a;
+    arena_init(&a);
+    err_t e;
+    av_t out;
+    json_t *j = parse("[1]");
+    err_clear(&e);
+    assert_int_equal(ddbjson_to_item(j, &a, &out, &e), ERR_SERIALIZATION);
+    assert_string_equal(e.msg, "Start of list found where not expected");
+    json_decref(j);
+    j = parse("{\"a\":\"x\"}");
+    err_clear(&e);
+    assert_int_equal(ddbjson_to_item(j, &a, &out, &e), ERR_SERIALIZATION);
+    json_decref(j);
+    arena_fini(&a);
+}
+
+/* Far deeper than the limit: validation stops at level 33 and never recurses further. */
+static void test_very_deep(void **state)
+{
+    enum { D = 500 };
+    size_t cap = D * 16 + 64, len = 0;
+    char *s = malloc(cap);
+    assert_non_null(s);
+    for (int i = 0; i < D; i++)
+        len += (size_t)snprintf(s + len, cap - len, "{\"L\":[");
+    len += (size_t)snprintf(s + len, cap - len, "{\"S\":\"x\"}");
+    for (int i = 0; i < D; i++)
+        len += (size_t)snprintf(s + len, cap - len, "]}");
+    json_error_t jerr;
+    json_t *j = json_loads(s, 0, &jerr);
+    free(s);
+    assert_non_null(j);
+    arena_t a;
+    arena_init(&a);
+    err_t e;
+    err_clear(&e);
+    av_t out;
+    assert_int_equal(ddbjson_to_av(j, &a, &out, &e), ERR_VALIDATION);
+    assert_non_null(strstr(e.msg, "Nesting Levels have exceeded supported limits"));
+    json_decref(j);
+    arena_fini(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_base64_roundtrip),
+        cmocka_unit_test(test_nul_bytes_and_names),
+        cmocka_unit_test(test_roundtrip_all_types),
+        cmocka_unit_test(test_not_an_object),
+        cmocka_unit_test(test_very_deep),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
