@@ -1,0 +1,78 @@
+/*
+ * main — the ddbchat program: picks the subcommand and hands over.  Layer: cli (wiring only).
+ *
+ * `ddbchat <subcommand> [args]`; `ddbchat --help` lists the subcommands of cli.h; an unknown
+ * subcommand prints the usage and exits 2.  The messaging subcommands live in cmd_msg.c;
+ * they are referenced weakly so the program still links (and says so) in a tree where that
+ * file is absent.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#pragma weak cli_schema_load
+#pragma weak cli_seed
+#pragma weak cli_list_tables
+#pragma weak cli_scan
+#pragma weak cli_drop
+#pragma weak cli_get_conversation
+#pragma weak cli_list_conversations
+#pragma weak cli_send
+#pragma weak cli_user
+#pragma weak cli_token
+
+typedef int (*cli_fn)(int argc, char **argv);
+
+static const struct cli_cmd {
+    const char *name;
+    cli_fn fn;
+    const char *help;
+} cli_cmds[] = {
+    {"serve", cli_serve, "run the DynamoDB endpoint and the messaging REST API"},
+    {"schema-load", cli_schema_load, "create the messaging table"},
+    {"seed", cli_seed, "write demo / synthetic users, conversations and messages"},
+    {"list-tables", cli_list_tables, "list the tables"},
+    {"scan", cli_scan, "print every item of a table"},
+    {"drop", cli_drop, "delete the messaging table"},
+    {"get-conversation", cli_get_conversation, "print a conversation's messages (pattern A)"},
+    {"list-conversations", cli_list_conversations, "print a user's conversations (pattern B)"},
+    {"send", cli_send, "send a message (patterns C and D)"},
+    {"user", cli_user, "add or show users"},
+    {"token", cli_token, "mint a REST API bearer token for a user"},
+};
+
+static void cli_usage(FILE *f)
+{
+    fprintf(f, "usage: ddbchat <subcommand> [options]\n\n"
+               "An embedded DynamoDB-compatible engine with a DynamoDB endpoint and a\n"
+               "direct-messaging REST API.\n\nsubcommands:\n");
+    for (size_t i = 0; i < sizeof cli_cmds / sizeof cli_cmds[0]; i++)
+        fprintf(f, "  %-20s %s\n", cli_cmds[i].name, cli_cmds[i].help);
+    fprintf(f, "\n`ddbchat <subcommand> --help` describes a subcommand's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        cli_usage(stderr);
+        return 2;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
+        cli_usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof cli_cmds / sizeof cli_cmds[0]; i++) {
+        if (strcmp(sub, cli_cmds[i].name) != 0)
+            continue;
+        if (!cli_cmds[i].fn) {
+            fprintf(stderr, "ddbchat: %s is not available in this build\n", sub);
+            return 1;
+        }
+        return cli_cmds[i].fn(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "ddbchat: unknown subcommand '%s'\n\n", sub);
+    cli_usage(stderr);
+    return 2;
+}

@@ -1,0 +1,397 @@
+/*
+ * serve — `ddbchat serve`: opens the store, starts both listeners, waits for SIGINT/SIGTERM,
+ * shuts down gracefully.  Layer: cli (wiring only: every piece of logic lives in server/,
+ * api/, store/ and messaging/).
+ *
+ * Start-up: parse flags -> credentials -> store_open -> api_new -> messaging service
+ * (embedded backend, or remote with --endpoint) -> http_server_start -> print the URLs.
+ * Shut-down: stop accepting, finish in-flight requests, free the service, store_close, exit 0.
+ * SIGINT/SIGTERM are blocked before any thread starts and taken with sigwait, so no signal
+ * handler runs inside a request.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "api/api.h"
+#include "base/log.h"
+#include "cli/cli.h"
+#include "messaging/auth.h"
+#include "messaging/backend.h"
+#include "messaging/backend_remote.h"
+#include "messaging/rest.h"
+#include "messaging/service.h"
+#include "server/http.h"
+#include "server/sigv4.h"
+#include "store/store.h"
+
+typedef struct serve_opts {
+    const char *data_dir;
+    const char *host;
+    int dynamodb_port;
+    int api_port;
+    bool dynamodb_only;
+    bool quiet;
+    unsigned max_connections;
+    unsigned connection_timeout;
+    unsigned threads;
+    const char *credentials_file;
+    bool namespace_tables;
+    bool demo;
+    const char *endpoint;
+    const char *region;
+    const char *jwt_secret_file;
+    const char *cors_origin;
+} serve_opts;
+
+static void serve_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: ddbchat serve [options]\n\n"
+            "Runs the DynamoDB-compatible endpoint (JSON 1.0 protocol, SigV4) and the\n"
+            "messaging REST API on one data directory.  Stops gracefully on SIGINT/SIGTERM.\n\n"
+            "options:\n"
+            "  --data-dir DIR            data directory (created if missing; default ./data)\n"
+            "  --host ADDR               address to listen on (default 127.0.0.1)\n"
+            "  --dynamodb-port N         DynamoDB endpoint port (default 8000; 0 = any free)\n"
+            "  --api-port N              REST API port (default 4567; 0 = any free)\n"
+            "  --dynamodb-only           do not start the REST API\n"
+            "  --quiet                   no access log (one line per request on stderr)\n"
+            "  --max-connections N       concurrent connections per listener (default:\n"
+            "                            libmicrohttpd's limit)\n"
+            "  --connection-timeout S    close idle connections after S seconds (default 300;\n"
+            "                            0 = never)\n"
+            "  --threads N               worker threads per listener (default 2 x CPUs)\n"
+            "  --credentials-file FILE   verify SigV4 signatures against the keys in FILE,\n"
+            "                            lines \"ACCESS_KEY_ID SECRET_ACCESS_KEY\"; also taken\n"
+            "                            from DDBCHAT_ACCESS_KEY_ID/DDBCHAT_SECRET_ACCESS_KEY.\n"
+            "                            With no keys, any signer is accepted (like DynamoDB\n"
+            "                            Local)\n"
+            "  --namespace-tables        separate tables per access key + region, like\n"
+            "                            DynamoDB Local without -sharedDb\n"
+            "  --demo                    create the messaging table and demo data when absent,\n"
+            "                            then print the URLs, a bearer token and a curl line\n"
+            "  --endpoint URL            serve the REST API from a remote DynamoDB-compatible\n"
+            "                            endpoint instead of the local store (no local\n"
+            "                            DynamoDB endpoint is started)\n"
+            "  --region R                region for the remote endpoint and for ARNs\n"
+            "                            (default us-east-1)\n"
+            "  --jwt-secret-file FILE    HS256 secret for REST bearer tokens (default:\n"
+            "                            $DDBCHAT_JWT_SECRET or DATA_DIR/jwt-secret)\n"
+            "  --cors-origin ORIGIN      allowed browser origin for the REST API (\"*\" allowed)\n"
+            "  -h, --help                this text\n");
+}
+
+static int serve_parse_uint(const char *flag, const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max) {
+        fprintf(stderr, "ddbchat serve: %s expects an integer in %ld..%ld, got '%s'\n", flag,
+                min, max, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+enum {
+    OPT_DATA_DIR = 256, OPT_HOST, OPT_DDB_PORT, OPT_API_PORT, OPT_DDB_ONLY, OPT_QUIET,
+    OPT_MAX_CONN, OPT_CONN_TIMEOUT, OPT_THREADS, OPT_CREDS, OPT_NS, OPT_DEMO, OPT_ENDPOINT,
+    OPT_REGION, OPT_JWT_SECRET, OPT_CORS,
+};
+
+/* 0 ok, 1 help printed, 2 usage error */
+static int serve_parse(int argc, char **argv, serve_opts *o)
+{
+    static const struct option longopts[] = {
+        {"data-dir", required_argument, NULL, OPT_DATA_DIR},
+        {"host", required_argument, NULL, OPT_HOST},
+        {"dynamodb-port", required_argument, NULL, OPT_DDB_PORT},
+        {"api-port", required_argument, NULL, OPT_API_PORT},
+        {"dynamodb-only", no_argument, NULL, OPT_DDB_ONLY},
+        {"quiet", no_argument, NULL, OPT_QUIET},
+        {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+        {"connection-timeout", required_argument, NULL, OPT_CONN_TIMEOUT},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"credentials-file", required_argument, NULL, OPT_CREDS},
+        {"namespace-tables", no_argument, NULL, OPT_NS},
+        {"demo", no_argument, NULL, OPT_DEMO},
+        {"endpoint", required_argument, NULL, OPT_ENDPOINT},
+        {"region", required_argument, NULL, OPT_REGION},
+        {"jwt-secret-file", required_argument, NULL, OPT_JWT_SECRET},
+        {"cors-origin", required_argument, NULL, OPT_CORS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof *o);
+    o->data_dir = "./data";
+    o->host = "127.0.0.1";
+    o->dynamodb_port = 8000;
+    o->api_port = 4567;
+    o->connection_timeout = HTTP_DEFAULT_TIMEOUT_S;
+    o->region = NULL;
+    optind = 1;
+    opterr = 1;
+    int c;
+    long v;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_DATA_DIR: o->data_dir = optarg; break;
+        case OPT_HOST: o->host = optarg; break;
+        case OPT_DDB_PORT:
+            if (serve_parse_uint("--dynamodb-port", optarg, 0, 65535, &v))
+                return 2;
+            o->dynamodb_port = (int)v;
+            break;
+        case OPT_API_PORT:
+            if (serve_parse_uint("--api-port", optarg, 0, 65535, &v))
+                return 2;
+            o->api_port = (int)v;
+            break;
+        case OPT_DDB_ONLY: o->dynamodb_only = true; break;
+        case OPT_QUIET: o->quiet = true; break;
+        case OPT_MAX_CONN:
+            if (serve_parse_uint("--max-connections", optarg, 1, 1000000, &v))
+                return 2;
+            o->max_connections = (unsigned)v;
+            break;
+        case OPT_CONN_TIMEOUT:
+            if (serve_parse_uint("--connection-timeout", optarg, 0, 86400, &v))
+                return 2;
+            o->connection_timeout = (unsigned)v;
+            break;
+        case OPT_THREADS:
+            if (serve_parse_uint("--threads", optarg, 1, 1024, &v))
+                return 2;
+            o->threads = (unsigned)v;
+            break;
+        case OPT_CREDS: o->credentials_file = optarg; break;
+        case OPT_NS: o->namespace_tables = true; break;
+        case OPT_DEMO: o->demo = true; break;
+        case OPT_ENDPOINT: o->endpoint = optarg; break;
+        case OPT_REGION: o->region = optarg; break;
+        case OPT_JWT_SECRET: o->jwt_secret_file = optarg; break;
+        case OPT_CORS: o->cors_origin = optarg; break;
+        case 'h': serve_usage(stdout); return 1;
+        default: serve_usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ddbchat serve: unexpected argument '%s'\n\n", argv[optind]);
+        serve_usage(stderr);
+        return 2;
+    }
+    if (o->dynamodb_only && o->endpoint) {
+        fprintf(stderr, "ddbchat serve: --dynamodb-only and --endpoint exclude each other\n");
+        return 2;
+    }
+    return 0;
+}
+
+/* "http://HOST:PORT", with IPv6 literals in brackets. */
+static void serve_url(const char *host, int port, char *out, size_t n)
+{
+    if (strchr(host, ':'))
+        snprintf(out, n, "http://[%s]:%d", host, port);
+    else
+        snprintf(out, n, "http://%s:%d", host, port);
+}
+
+static bool serve_dir_is_empty(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return true;
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/data.mdb", dir);
+    return stat(p, &st) != 0;
+}
+
+/* Loads --credentials-file and the DDBCHAT_* environment keys.  *out NULL when none. */
+static int serve_load_creds(const serve_opts *o, sigv4_creds **out, err_t *e)
+{
+    int rc;
+    sigv4_creds *c = NULL;
+    *out = NULL;
+    if ((rc = sigv4_creds_new(&c, e)))
+        return rc;
+    if (o->credentials_file && (rc = sigv4_creds_load_file(c, o->credentials_file, e)))
+        goto fail;
+    const char *ak = getenv("DDBCHAT_ACCESS_KEY_ID"), *sk = getenv("DDBCHAT_SECRET_ACCESS_KEY");
+    if ((ak && *ak) || (sk && *sk)) {
+        if (!ak || !*ak || !sk || !*sk) {
+            rc = err_set(e, ERR_VALIDATION, "DDBCHAT_ACCESS_KEY_ID and "
+                                            "DDBCHAT_SECRET_ACCESS_KEY must be set together");
+            goto fail;
+        }
+        if ((rc = sigv4_creds_add(c, ak, sk, e)))
+            goto fail;
+    }
+    if (sigv4_creds_count(c) == 0) {
+        sigv4_creds_free(c);
+        return 0;
+    }
+    *out = c;
+    return 0;
+fail:
+    sigv4_creds_free(c);
+    return rc;
+}
+
+/* --demo: ensure the table and demo data, then print how to try the REST API. */
+static int serve_demo(msg_service *svc, const char *api_url, const unsigned char *secret,
+                      size_t secret_len, err_t *e)
+{
+    msg_user u;
+    bool created = false;
+    int rc = msg_demo_ensure(svc, &u, &created, e);
+    if (rc)
+        return rc;
+    char *token = NULL;
+    if ((rc = msg_jwt_mint_hs256(secret, secret_len, "sub", u.uuid, 7 * 24 * 3600, &token, e)))
+        return rc;
+    printf("ddbchat: demo data %s (table %s); demo user @%s (%s)\n",
+           created ? "created" : "already present", msg_service_table(svc), u.handle, u.uuid);
+    printf("ddbchat: bearer token (7 days): %s\n", token);
+    printf("ddbchat: try: curl -H 'Authorization: Bearer %s' %s/api/message_groups\n", token,
+           api_url);
+    free(token);
+    return 0;
+}
+
+int cli_serve(int argc, char **argv)
+{
+    serve_opts o;
+    int prc = serve_parse(argc, argv, &o);
+    if (prc)
+        return prc == 1 ? 0 : 2;
+
+    int status = 1;
+    err_t e = {0};
+    sigv4_creds *creds = NULL;
+    store_t *store = NULL;
+    api_t *api = NULL;
+    msg_backend *backend = NULL;
+    msg_service *svc = NULL;
+    http_server *srv = NULL;
+    unsigned char *jwt_secret = NULL;
+    size_t jwt_secret_len = 0;
+    bool remote = o.endpoint != NULL;
+    bool want_rest = !o.dynamodb_only;
+    const char *region = o.region ? o.region : "us-east-1";
+
+    /* Block the stop signals before any thread exists; sigwait takes them below. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (serve_load_creds(&o, &creds, &e))
+        goto fail;
+    bool was_empty = serve_dir_is_empty(o.data_dir);
+
+    if (!remote) {
+        store_opts so;
+        store_opts_default(&so);
+        so.ttl_thread = true;
+        if (store_open(o.data_dir, &so, &store, &e))
+            goto fail;
+        api_opts ao = {.region = region, .account_id = NULL};
+        if (api_new(store, &ao, &api, &e))
+            goto fail;
+    }
+
+    if (want_rest) {
+        if (remote) {
+            ddbc_config dc;
+            if (ddbc_config_load(&dc, o.endpoint, o.region, &e) ||
+                msg_backend_remote_new(&dc, &backend, &e) || msg_backend_remote_check(backend, &e))
+                goto fail;
+        } else if (msg_backend_embedded_new(api, &backend, &e)) {
+            goto fail;
+        }
+        if (msg_jwt_secret_load(remote ? NULL : o.data_dir, o.jwt_secret_file, &jwt_secret,
+                                &jwt_secret_len, &e))
+            goto fail;
+        msg_config mc;
+        msg_config_default(&mc);
+        mc.jwt_secret = jwt_secret;
+        mc.jwt_secret_len = jwt_secret_len;
+        mc.cors_origin = o.cors_origin;
+        if (msg_service_new(backend, &mc, &svc, &e))
+            goto fail;
+    }
+
+    http_config hc;
+    http_config_default(&hc);
+    hc.host = o.host;
+    hc.dynamodb_port = remote ? -1 : o.dynamodb_port;
+    hc.api_port = want_rest ? o.api_port : -1;
+    hc.threads = o.threads;
+    hc.max_connections = o.max_connections;
+    hc.connection_timeout = o.connection_timeout;
+    hc.quiet = o.quiet;
+    hc.namespace_tables = o.namespace_tables;
+    hc.region = region;
+    if (http_server_start(&hc, api, creds, svc, &srv, &e))
+        goto fail;
+
+    char url[300], api_url[300] = "";
+    if (!remote) {
+        serve_url(o.host, http_server_dynamodb_port(srv), url, sizeof url);
+        printf("ddbchat: DynamoDB endpoint on %s (data dir %s)\n", url, o.data_dir);
+    }
+    if (want_rest) {
+        serve_url(o.host, http_server_api_port(srv), api_url, sizeof api_url);
+        printf("ddbchat: REST API on %s%s%s\n", api_url, remote ? " over " : "",
+               remote ? o.endpoint : "");
+    }
+    if (!remote) {
+        if (creds)
+            fprintf(stderr, "ddbchat: verifying SigV4 signatures (%zu access key%s)\n",
+                    sigv4_creds_count(creds), sigv4_creds_count(creds) == 1 ? "" : "s");
+        else
+            fprintf(stderr, "ddbchat: no credentials configured: accepting any signer (like "
+                            "DynamoDB Local)\n");
+        if (o.namespace_tables)
+            fprintf(stderr, "ddbchat: tables are namespaced per access key and region\n");
+    }
+    if (o.demo && svc) {
+        if (!was_empty && !remote)
+            fprintf(stderr, "ddbchat: --demo: data dir not empty, demo data only added if the "
+                            "messaging table is missing\n");
+        err_t de = {0};
+        if (serve_demo(svc, api_url, jwt_secret, jwt_secret_len, &de))
+            fprintf(stderr, "ddbchat: --demo failed: %s\n", de.msg);
+    }
+    fflush(stdout);
+
+    int sig = 0;
+    while (sigwait(&stop, &sig) != 0)
+        ;
+    fprintf(stderr, "ddbchat: %s received, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    status = 0;
+    goto out;
+fail:
+    fprintf(stderr, "ddbchat serve: %s\n", e.msg[0] ? e.msg : err_name(e.code));
+out:
+    http_server_stop(srv);
+    msg_service_free(svc);
+    msg_backend_free(backend);
+    api_free(api);
+    store_close(store);
+    sigv4_creds_free(creds);
+    free(jwt_secret);
+    fflush(stdout);
+    return status;
+}

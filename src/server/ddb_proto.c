@@ -1,0 +1,226 @@
+/*
+ * ddb_proto — DynamoDB JSON protocol: auth, routing, the reply writer.  Layer: server.
+ * See ddb_proto.h.  Behaviour pinned by tests/e2e/test_protocol.py (against both ddbchat and
+ * DynamoDB Local) and tests/unit/server/test_ddb_proto.c.
+ *
+ * Compatibility notes (what DynamoDB / DynamoDB Local do):
+ *  - GET / answers "healthy: dynamodb.<region>.amazonaws.com " (real DynamoDB's health check;
+ *    DynamoDB Local answers an error instead).
+ *  - Without configured credentials any signature is accepted, but an Authorization header
+ *    must be present, as in DynamoDB Local ("MissingAuthenticationToken").
+ *  - Any Content-Type is accepted (DynamoDB Local does the same); the reply is always
+ *    application/x-amz-json-1.0.
+ *  - Malformed JSON / a non-object body is a SerializationException (400); DynamoDB Local
+ *    answers 500 InternalFailure there.
+ */
+#include "server/ddb_proto.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+#include <uuid/uuid.h>
+#include <zlib.h>
+
+#include "base/log.h"
+
+#define DDB_PROTO_NS "com.amazonaws.dynamodb.v20120810#"
+#define DDB_PROTO_NS_VALIDATE "com.amazon.coral.validate#"
+
+#define TXT_UNKNOWN_OPERATION "An unknown operation was requested."
+#define TXT_LOCAL_MISSING_AUTH                                                             \
+    "Request must contain either a valid (registered) AWS access key ID or X.509 "        \
+    "certificate."
+#define TXT_TOO_LARGE "Request size exceeds the maximum allowed size of 16777216 bytes."
+
+static void ddb_proto_set_body(ddb_proto_resp *resp, char *body, size_t len)
+{
+    free(resp->body);
+    resp->body = body;
+    resp->body_len = body ? len : 0;
+    resp->crc32 = (uint32_t)crc32(0L, (const Bytef *)(body ? body : ""), (uInt)resp->body_len);
+}
+
+/* The one error writer.  type_override: a __type name outside the error table (or NULL). */
+static void ddb_proto_error(ddb_proto_resp *resp, int code, const char *type_override,
+                            const char *msg, json_t *extra)
+{
+    const char *type = type_override ? type_override : err_type(code);
+    const char *ns = strcmp(type, "ValidationException") == 0 ? DDB_PROTO_NS_VALIDATE
+                                                              : DDB_PROTO_NS;
+    char full[192];
+    snprintf(full, sizeof full, "%s%s", ns, type);
+    snprintf(resp->error_type, sizeof resp->error_type, "%s", type);
+    resp->status = err_status(code);
+    json_t *o = json_object();
+    char *text = NULL;
+    if (o) {
+        json_object_set_new(o, "__type", json_string(full));
+        if (msg && msg[0]) {
+            json_t *m = json_string(msg);
+            if (!m) /* not valid UTF-8: keep the body valid JSON */
+                m = json_stringn_nocheck(msg, strlen(msg));
+            json_object_set_new(o, "message", m);
+        }
+        if (extra && json_is_object(extra)) {
+            const char *k;
+            json_t *v;
+            json_object_foreach(extra, k, v)
+            {
+                if (strcmp(k, "__type") != 0 && strcmp(k, "message") != 0)
+                    json_object_set(o, k, v);
+            }
+        }
+        text = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+    }
+    if (!text) {
+        resp->status = 500;
+        text = strdup("{\"__type\":\"" DDB_PROTO_NS "InternalServerError\","
+                      "\"message\":\"out of memory\"}");
+    }
+    ddb_proto_set_body(resp, text, text ? strlen(text) : 0);
+}
+
+static const char *ddb_proto_header(const ddb_proto_req *req, const char *name)
+{
+    for (size_t i = 0; i < req->n_headers; i++)
+        if (strcasecmp(req->headers[i].name, name) == 0)
+            return req->headers[i].value;
+    return NULL;
+}
+
+void ddb_proto_resp_fini(ddb_proto_resp *resp)
+{
+    if (!resp)
+        return;
+    free(resp->body);
+    resp->body = NULL;
+    resp->body_len = 0;
+}
+
+void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_resp *resp)
+{
+    json_t *jreq = NULL, *jresp = NULL;
+    err_t e = {0};
+    memset(resp, 0, sizeof *resp);
+    resp->content_type = DDB_PROTO_CONTENT_TYPE;
+    snprintf(resp->op, sizeof resp->op, "-");
+    snprintf(resp->table, sizeof resp->table, "-");
+    {
+        uuid_t u;
+        uuid_generate_random(u);
+        uuid_unparse_lower(u, resp->request_id);
+    }
+
+    /* health check */
+    if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0) {
+        char *t = NULL;
+        int n = asprintf(&t, "healthy: dynamodb.%s.amazonaws.com ",
+                         p->region ? p->region : "us-east-1");
+        resp->status = 200;
+        resp->content_type = "text/plain";
+        ddb_proto_set_body(resp, n < 0 ? NULL : t, n < 0 ? 0 : (size_t)n);
+        goto done;
+    }
+
+    const char *target = ddb_proto_header(req, "X-Amz-Target");
+    if (target && strncmp(target, DDB_PROTO_TARGET_PREFIX, strlen(DDB_PROTO_TARGET_PREFIX)) == 0)
+        snprintf(resp->op, sizeof resp->op, "%s", target + strlen(DDB_PROTO_TARGET_PREFIX));
+
+    if (req->too_large) {
+        ddb_proto_error(resp, ERR_REQUEST_TOO_LARGE, NULL, TXT_TOO_LARGE, NULL);
+        goto done;
+    }
+
+    /* authentication */
+    sigv4_auth auth;
+    bool have_auth = false;
+    if (p->creds && sigv4_creds_count(p->creds) > 0) {
+        sigv4_request sr = {.method = req->method, .path = req->path, .params = req->params,
+                            .n_params = req->n_params, .headers = req->headers,
+                            .n_headers = req->n_headers, .body = req->body,
+                            .body_len = req->body_len};
+        int rc = sigv4_verify(&sr, p->creds, req->now, &auth, &e);
+        if (rc) {
+            ddb_proto_error(resp, rc, NULL, e.msg, NULL);
+            goto done;
+        }
+        have_auth = true;
+    } else {
+        const char *a = ddb_proto_header(req, "Authorization");
+        if (!a || !*a) {
+            ddb_proto_error(resp, ERR_MISSING_AUTH_TOKEN, "MissingAuthenticationToken",
+                            TXT_LOCAL_MISSING_AUTH, NULL);
+            goto done;
+        }
+        err_t ignore = {0};
+        have_auth = sigv4_parse_authorization(a, &auth, &ignore) == 0;
+    }
+    char ns[SIGV4_KEY_MAX + SIGV4_SCOPE_PART_MAX + 2];
+    api_caller caller = {0};
+    if (p->namespace_tables && have_auth) {
+        snprintf(ns, sizeof ns, "%s_%s", auth.access_key, auth.region);
+        caller.ns = ns;
+    }
+
+    /* routing */
+    if (!target || strncmp(target, DDB_PROTO_TARGET_PREFIX, strlen(DDB_PROTO_TARGET_PREFIX)) ||
+        !api_has_operation(resp->op)) {
+        ddb_proto_error(resp, ERR_UNKNOWN_OPERATION, NULL, TXT_UNKNOWN_OPERATION, NULL);
+        goto done;
+    }
+
+    /* body */
+    if (req->body_len == 0) {
+        jreq = json_object();
+    } else {
+        json_error_t je;
+        jreq = json_loadb(req->body, req->body_len, JSON_DECODE_ANY, &je);
+        if (!jreq) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "Malformed JSON at line %d column %d: %s", je.line,
+                     je.column, je.text);
+            ddb_proto_error(resp, ERR_SERIALIZATION, NULL, msg, NULL);
+            goto done;
+        }
+        if (!json_is_object(jreq)) {
+            ddb_proto_error(resp, ERR_SERIALIZATION, NULL,
+                            json_is_array(jreq) ? "Start of list found where not expected"
+                                                : "Expected a JSON object as the request body",
+                            NULL);
+            goto done;
+        }
+    }
+    if (!jreq) {
+        ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
+        goto done;
+    }
+    {
+        json_t *tn = json_object_get(jreq, "TableName");
+        if (json_is_string(tn))
+            snprintf(resp->table, sizeof resp->table, "%s", json_string_value(tn));
+    }
+
+    int rc = api_call(p->api, resp->op, jreq, &caller, &jresp, &e);
+    if (rc) {
+        if (err_status(rc) >= 500)
+            log_error("%s: %s (%s)", resp->op, e.msg, err_name(rc));
+        ddb_proto_error(resp, rc, NULL, e.msg, jresp);
+        goto done;
+    }
+    {
+        char *text = jresp ? json_dumps(jresp, JSON_COMPACT) : strdup("{}");
+        if (!text) {
+            ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
+            goto done;
+        }
+        resp->status = 200;
+        ddb_proto_set_body(resp, text, strlen(text));
+    }
+done:
+    json_decref(jresp);
+    json_decref(jreq);
+}

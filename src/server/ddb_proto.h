@@ -1,0 +1,67 @@
+/*
+ * ddb_proto — the DynamoDB JSON 1.0 protocol, transport-free.  Layer: server.
+ *
+ * Takes one parsed HTTP request (method, path, headers, body) and produces the HTTP reply
+ * DynamoDB would send: authentication (SigV4 when credentials are configured), routing by
+ * X-Amz-Target "DynamoDB_20120810.<Op>" to api_call(), and the one reply writer for errors:
+ *   {"__type":"com.amazonaws.dynamodb.v20120810#<Type>","message":"..."} + extra fields
+ * (ValidationException keeps DynamoDB's own "com.amazon.coral.validate#" namespace).
+ * Every reply carries a request id and the CRC32 of its body (x-amz-crc32).
+ * http.c does the sockets; tests/unit/server/test_ddb_proto.c drives this directly.
+ * Protocol reference: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.LowLevelAPI.html
+ */
+#ifndef DDB_SERVER_DDB_PROTO_H
+#define DDB_SERVER_DDB_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/api.h"
+#include "server/sigv4.h"
+
+#define DDB_PROTO_MAX_BODY ((size_t)16 << 20) /* DynamoDB's 16 MB request limit */
+#define DDB_PROTO_TARGET_PREFIX "DynamoDB_20120810."
+#define DDB_PROTO_CONTENT_TYPE "application/x-amz-json-1.0"
+
+/* Long-lived configuration (everything borrowed; must outlive every request). */
+typedef struct ddb_proto {
+    api_t *api;
+    const sigv4_creds *creds; /* NULL or empty = accept any signer (DynamoDB Local) */
+    bool namespace_tables;    /* tables per "<access key>_<region>" like DynamoDB Local */
+    const char *region;       /* for the health text, default "us-east-1" */
+} ddb_proto;
+
+typedef struct ddb_proto_req {
+    const char *method;
+    const char *path;
+    const sigv4_param *params; /* decoded query parameters (for SigV4) */
+    size_t n_params;
+    const sigv4_header *headers;
+    size_t n_headers;
+    const char *body; /* may be NULL when body_len is 0 */
+    size_t body_len;
+    bool too_large;   /* the body exceeded DDB_PROTO_MAX_BODY (was not kept) */
+    long long now;    /* seconds since the epoch (SigV4 clock-skew check) */
+} ddb_proto_req;
+
+typedef struct ddb_proto_resp {
+    int status;
+    char *body;               /* malloc'ed; ddb_proto_resp_fini frees it */
+    size_t body_len;
+    const char *content_type; /* static */
+    char request_id[37];
+    uint32_t crc32;           /* of body */
+    /* for the access log */
+    char op[64];              /* operation name or "-" */
+    char table[256];          /* TableName of the request or "-" */
+    char error_type[64];      /* "" on success */
+} ddb_proto_resp;
+
+/* Handles one request.  Never fails: every problem becomes a DynamoDB error reply (an
+ * allocation failure becomes a static 500 body).  Thread-safe. */
+void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_resp *resp);
+/* Frees resp->body.  Accepts NULL. */
+void ddb_proto_resp_fini(ddb_proto_resp *resp);
+
+#endif

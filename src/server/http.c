@@ -1,0 +1,441 @@
+/*
+ * http — libmicrohttpd glue for the DynamoDB endpoint and the REST API.  Layer: server.
+ * See http.h.  Tests: tests/e2e/test_protocol.py (keep-alive, 16 MB limit, headers),
+ * tests/e2e/test_auth.py, tests/e2e/test_clients.py.
+ *
+ * Per request: a context (http_req) created on the first callback holds the headers, the
+ * decoded query parameters and the body buffer (bounded); the reply is produced on the last
+ * callback by ddb_proto_handle / msg_rest_handle, queued, and the context freed in the
+ * completion callback.  An atomic in-flight counter lets http_server_stop drain.
+ */
+#include "server/http.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "base/buf.h"
+#include "base/log.h"
+#include "server/ddb_proto.h"
+
+#define HTTP_MAX_HEADERS 128
+#define HTTP_MAX_PARAMS 64
+#define HTTP_DRAIN_SECONDS 30
+
+enum { HTTP_KIND_DDB = 0, HTTP_KIND_REST = 1 };
+
+typedef struct http_listener {
+    http_server *srv;
+    int kind;
+    struct MHD_Daemon *d;
+    int port;
+} http_listener;
+
+struct http_server {
+    http_config cfg;
+    char host[256];
+    char region[64];
+    ddb_proto proto;
+    msg_service *svc;
+    http_listener ddb, rest;
+    atomic_long in_flight;
+};
+
+typedef struct http_req {
+    buf_t body;
+    size_t limit;
+    bool too_large;
+    bool started;
+    struct timespec t0;
+    sigv4_header headers[HTTP_MAX_HEADERS];
+    size_t n_headers;
+    sigv4_param params[HTTP_MAX_PARAMS];
+    size_t n_params;
+} http_req;
+
+void http_config_default(http_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->host = "127.0.0.1";
+    c->dynamodb_port = 8000;
+    c->api_port = 4567;
+    c->connection_timeout = HTTP_DEFAULT_TIMEOUT_S;
+    c->region = "us-east-1";
+}
+
+/* ---- helpers ---------------------------------------------------------------------- */
+
+static long long http_elapsed_us(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (long long)(t1.tv_sec - t0->tv_sec) * 1000000LL + (t1.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+/* One access-log line, written with a single write() so threads do not interleave. */
+static void http_access_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void http_access_log(const char *fmt, ...)
+{
+    char line[768];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof line - 2)
+        n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    ssize_t w = write(STDERR_FILENO, line, (size_t)n);
+    (void)w;
+}
+
+static enum MHD_Result http_collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                           const char *value)
+{
+    http_req *r = cls;
+    if (r->n_headers < HTTP_MAX_HEADERS)
+        r->headers[r->n_headers++] = (sigv4_header){key, value ? value : ""};
+    return MHD_YES;
+}
+
+static enum MHD_Result http_collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
+                                          const char *value)
+{
+    http_req *r = cls;
+    if (r->n_params < HTTP_MAX_PARAMS)
+        r->params[r->n_params++] = (sigv4_param){key, value};
+    return MHD_YES;
+}
+
+static const char *http_header(const http_req *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_headers; i++)
+        if (strcasecmp(r->headers[i].name, name) == 0)
+            return r->headers[i].value;
+    return NULL;
+}
+
+static enum MHD_Result http_queue(struct MHD_Connection *c, int status, char *body, size_t len,
+                                  const char *content_type, struct MHD_Response **out)
+{
+    struct MHD_Response *resp =
+        body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
+             : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    if (content_type)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    *out = resp;
+    (void)status;
+    (void)c;
+    return MHD_YES;
+}
+
+/* Re-encodes decoded query parameters into a query string (for the REST handler). */
+static void http_query_string(const http_req *r, buf_t *out)
+{
+    static const char hexd[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < r->n_params; i++) {
+        if (i)
+            buf_putc(out, '&');
+        for (int part = 0; part < 2; part++) {
+            const char *s = part ? r->params[i].value : r->params[i].name;
+            if (part) {
+                if (!s)
+                    break;
+                buf_putc(out, '=');
+            }
+            for (; s && *s; s++) {
+                unsigned char ch = (unsigned char)*s;
+                if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' ||
+                    ch == '~') {
+                    buf_putc(out, ch);
+                } else {
+                    char enc[3] = {'%', hexd[ch >> 4], hexd[ch & 15]};
+                    buf_append(out, enc, 3);
+                }
+            }
+        }
+    }
+    buf_putc(out, '\0');
+}
+
+/* ---- the two request handlers ------------------------------------------------------ */
+
+static enum MHD_Result http_reply_ddb(http_listener *l, struct MHD_Connection *c,
+                                      const char *url, const char *method, http_req *r)
+{
+    http_server *srv = l->srv;
+    ddb_proto_req preq = {.method = method, .path = url, .params = r->params,
+                          .n_params = r->n_params, .headers = r->headers,
+                          .n_headers = r->n_headers, .body = (const char *)r->body.data,
+                          .body_len = r->body.len, .too_large = r->too_large,
+                          .now = (long long)time(NULL)};
+    ddb_proto_resp presp;
+    ddb_proto_handle(&srv->proto, &preq, &presp);
+    struct MHD_Response *resp = NULL;
+    char *body = presp.body;
+    presp.body = NULL; /* handed to MHD */
+    if (http_queue(c, presp.status, body, presp.body_len, presp.content_type, &resp) != MHD_YES)
+        return MHD_NO;
+    char crc[16];
+    snprintf(crc, sizeof crc, "%u", presp.crc32);
+    MHD_add_response_header(resp, "x-amzn-RequestId", presp.request_id);
+    MHD_add_response_header(resp, "x-amz-crc32", crc);
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)presp.status, resp);
+    MHD_destroy_response(resp);
+    if (!srv->cfg.quiet)
+        http_access_log("ddb %s %s %d %lldus%s%s", presp.op, presp.table, presp.status,
+                        http_elapsed_us(&r->t0), presp.error_type[0] ? " " : "",
+                        presp.error_type);
+    ddb_proto_resp_fini(&presp);
+    return ret;
+}
+
+static enum MHD_Result http_reply_rest(http_listener *l, struct MHD_Connection *c,
+                                       const char *url, const char *method, http_req *r)
+{
+    http_server *srv = l->srv;
+    msg_http_resp mresp;
+    memset(&mresp, 0, sizeof mresp);
+    if (r->too_large) {
+        mresp.status = 413;
+        mresp.body = strdup("{\"error\":{\"code\":\"too_large\",\"message\":\"request body "
+                            "too large\"}}");
+        mresp.body_len = mresp.body ? strlen(mresp.body) : 0;
+        mresp.content_type = "application/json";
+    } else if (!srv->svc) {
+        mresp.status = 503;
+        mresp.body = strdup("{\"error\":{\"code\":\"unavailable\",\"message\":\"the messaging "
+                            "service is not configured\"}}");
+        mresp.body_len = mresp.body ? strlen(mresp.body) : 0;
+        mresp.content_type = "application/json";
+    } else {
+        buf_t q;
+        buf_init(&q, 64 << 10);
+        http_query_string(r, &q);
+        msg_http_req mreq = {.method = method, .path = url,
+                             .query = (q.len > 1) ? (const char *)q.data : NULL,
+                             .authorization = http_header(r, "Authorization"),
+                             .origin = http_header(r, "Origin"),
+                             .body = (const char *)r->body.data, .body_len = r->body.len};
+        msg_rest_handle(srv->svc, &mreq, &mresp);
+        buf_fini(&q);
+    }
+    struct MHD_Response *resp = NULL;
+    if (http_queue(c, mresp.status, mresp.body, mresp.body_len,
+                   mresp.content_type ? mresp.content_type : "application/json",
+                   &resp) != MHD_YES)
+        return MHD_NO;
+    for (int i = 0; i < mresp.n_headers && i < MSG_HTTP_MAX_HEADERS; i++)
+        if (mresp.headers[i].name)
+            MHD_add_response_header(resp, mresp.headers[i].name, mresp.headers[i].value);
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)mresp.status, resp);
+    MHD_destroy_response(resp);
+    if (!srv->cfg.quiet)
+        http_access_log("rest %s %s %d %lldus", method, url, mresp.status,
+                        http_elapsed_us(&r->t0));
+    return ret;
+}
+
+static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const char *url,
+                                   const char *method, const char *version,
+                                   const char *upload_data, size_t *upload_data_size,
+                                   void **con_cls)
+{
+    http_listener *l = cls;
+    http_req *r = *con_cls;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &r->t0);
+        r->limit = l->kind == HTTP_KIND_DDB ? DDB_PROTO_MAX_BODY : HTTP_REST_MAX_BODY;
+        buf_init(&r->body, r->limit);
+        MHD_get_connection_values(c, MHD_HEADER_KIND, http_collect_header, r);
+        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, http_collect_param, r);
+        /* A declared length over the limit: do not even start buffering. */
+        const char *cl = http_header(r, "Content-Length");
+        if (cl) {
+            char *end;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (end != cl && n > r->limit)
+                r->too_large = true;
+        }
+        atomic_fetch_add(&l->srv->in_flight, 1);
+        *con_cls = r;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!r->too_large) {
+            if (r->body.len + *upload_data_size > r->limit ||
+                buf_append(&r->body, upload_data, *upload_data_size) != 0) {
+                r->too_large = true;
+                buf_fini(&r->body);
+                buf_init(&r->body, r->limit);
+            }
+        }
+        *upload_data_size = 0; /* consumed (or discarded) */
+        return MHD_YES;
+    }
+    if (r->started)
+        return MHD_YES;
+    r->started = true;
+    return l->kind == HTTP_KIND_DDB ? http_reply_ddb(l, c, url, method, r)
+                                    : http_reply_rest(l, c, url, method, r);
+}
+
+static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                           enum MHD_RequestTerminationCode toe)
+{
+    http_listener *l = cls;
+    http_req *r = *con_cls;
+    if (!r)
+        return;
+    buf_fini(&r->body);
+    free(r);
+    *con_cls = NULL;
+    atomic_fetch_sub(&l->srv->in_flight, 1);
+}
+
+/* ---- start / stop ----------------------------------------------------------------- */
+
+static int http_listen(http_server *srv, http_listener *l, int kind, int port, err_t *e)
+{
+    l->srv = srv;
+    l->kind = kind;
+    l->port = -1;
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    int gai = getaddrinfo(srv->host, portstr, &hints, &ai);
+    if (gai != 0 || !ai)
+        return err_set(e, ERR_VALIDATION, "cannot resolve host %s: %s", srv->host,
+                       gai_strerror(gai));
+    struct sockaddr_storage addr;
+    memset(&addr, 0, sizeof addr);
+    memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
+    int family = ai->ai_family;
+    freeaddrinfo(ai);
+
+    unsigned threads = srv->cfg.threads;
+    if (threads == 0) {
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = ncpu > 0 ? (unsigned)(2 * ncpu) : 4;
+        if (threads < 4)
+            threads = 4;
+        if (threads > 64)
+            threads = 64;
+    }
+    if (kind == HTTP_KIND_REST && threads > 8)
+        threads = 8;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_AUTO;
+    if (family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    struct MHD_OptionItem opts[8];
+    int n = 0;
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
+                                        srv->cfg.connection_timeout, NULL};
+    if (srv->cfg.max_connections)
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
+                                            srv->cfg.max_connections, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, 256 << 10, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    l->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, http_access, l,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                            MHD_OPTION_NOTIFY_COMPLETED, http_completed, l,
+                            MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    if (!l->d)
+        return err_set(e, ERR_IO, "cannot listen on %s port %d (in use or not permitted)",
+                       srv->host, port);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_BIND_PORT);
+    l->port = info ? (int)info->port : port;
+    return 0;
+}
+
+int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *creds,
+                      msg_service *svc, http_server **out, err_t *e)
+{
+    int rc;
+    http_server *srv = calloc(1, sizeof *srv);
+    if (!srv)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    srv->cfg = *cfg;
+    snprintf(srv->host, sizeof srv->host, "%s", cfg->host ? cfg->host : "127.0.0.1");
+    snprintf(srv->region, sizeof srv->region, "%s", cfg->region ? cfg->region : "us-east-1");
+    srv->cfg.host = srv->host;
+    srv->cfg.region = srv->region;
+    srv->proto = (ddb_proto){.api = api, .creds = creds,
+                             .namespace_tables = cfg->namespace_tables, .region = srv->region};
+    srv->svc = svc;
+    atomic_init(&srv->in_flight, 0);
+    srv->ddb.port = srv->rest.port = -1;
+    if (cfg->dynamodb_port >= 0) {
+        if (!api) {
+            rc = err_set(e, ERR_VALIDATION, "the DynamoDB listener needs an api");
+            goto fail;
+        }
+        if ((rc = http_listen(srv, &srv->ddb, HTTP_KIND_DDB, cfg->dynamodb_port, e)))
+            goto fail;
+    }
+    if (cfg->api_port >= 0 && (rc = http_listen(srv, &srv->rest, HTTP_KIND_REST,
+                                                cfg->api_port, e)))
+        goto fail;
+    *out = srv;
+    return 0;
+fail:
+    http_server_stop(srv);
+    return rc;
+}
+
+int http_server_dynamodb_port(const http_server *s)
+{
+    return s && s->ddb.d ? s->ddb.port : -1;
+}
+
+int http_server_api_port(const http_server *s)
+{
+    return s && s->rest.d ? s->rest.port : -1;
+}
+
+void http_server_stop(http_server *s)
+{
+    if (!s)
+        return;
+    int lfd[2] = {-1, -1};
+    http_listener *ls[2] = {&s->ddb, &s->rest};
+    for (int i = 0; i < 2; i++) /* stop accepting */
+        if (ls[i]->d)
+            lfd[i] = (int)MHD_quiesce_daemon(ls[i]->d);
+    /* let in-flight requests finish (bounded) */
+    for (int i = 0; i < HTTP_DRAIN_SECONDS * 100 && atomic_load(&s->in_flight) > 0; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (ls[i]->d)
+            MHD_stop_daemon(ls[i]->d);
+        ls[i]->d = NULL;
+        if (lfd[i] >= 0)
+            close(lfd[i]);
+    }
+    free(s);
+}
