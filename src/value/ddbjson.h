@@ -8,6 +8,26 @@
  * nesting deeper than 32, invalid UTF-8, invalid base64.  N values are stored canonical.
  *
  * jansson stays at this edge: expr/ and store/ see only av_t.
+ *
+ * Error texts — which part ddbjson writes and which the operation adds (recorded from
+ * DynamoDB Local; tests/golden/ddbjson.json holds both forms, checked by test_ddbjson.c):
+ *   - Item (PutItem, BatchWriteItem PutRequest, Transact Put) and Key (GetItem, DeleteItem,
+ *     UpdateItem, ...): ddbjson's e->msg IS DynamoDB's whole message, prefix included where
+ *     DynamoDB has one ("One or more parameter values were invalid: An string set  may not
+ *     be empty", "A value provided cannot be converted into a number", "Empty attribute
+ *     name", "Nesting Levels have exceeded supported limits: Attributes in the item have
+ *     nested levels beyond supported limit", ...).  The operation adds nothing.
+ *   - ExpressionAttributeValues: the operation wraps ddbjson_to_av's message as
+ *       "ExpressionAttributeValues contains invalid value: <msg> for key <:name>"
+ *     (same error type).  The value alone may nest 32 levels; when the resulting item
+ *     would be too deep, DynamoDB says just "Nesting Levels have exceeded supported
+ *     limits" (unwrapped) — that check belongs to the update, not to ddbjson.
+ *   - Key-attribute rules (empty S/B key value, key type mismatch) need the schema: api.
+ * ERR_SERIALIZATION (SerializationException) for malformed shapes ({"SS":"a"}, {"M":[]},
+ * JSON reals, invalid base64) — checked for the whole item before any validation, as
+ * DynamoDB does.  Validation order is documented in ddbjson.c.
+ *
+ * The server must parse request bodies with JSON_ALLOW_NUL (strings may contain U+0000).
  */
 #ifndef DDB_VALUE_DDBJSON_H
 #define DDB_VALUE_DDBJSON_H
