@@ -1,0 +1,641 @@
+/*
+ * test_op_table — the table-level operations (src/api/op_table.c, op_misc.c) and the
+ * validation helper (api_validate.c), called through api_call() on a store in a temp dir.
+ *
+ * Expected texts are DynamoDB Local's (recorded against DynamoDB Local 2026-01-16; the same
+ * behaviours are pinned end to end by tests/e2e/test_tables.py and test_ttl_tags.py).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "api/api.h"
+#include "api/api_validate.h"
+#include "store/store.h"
+
+typedef struct fx {
+    char dir[64];
+    store_t *store;
+    api_t *api;
+} fx;
+
+static int rm_rf(const char *dir)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    err_t e = {0};
+    snprintf(f->dir, sizeof f->dir, "/tmp/test_op_table.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = false;
+    assert_int_equal(store_open(f->dir, &o, &f->store, &e), 0);
+    api_opts ao = {.region = "us-east-1", .account_id = "123456789012"};
+    assert_int_equal(api_new(f->store, &ao, &f->api, &e), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    api_free(f->api);
+    store_close(f->store);
+    rm_rf(f->dir);
+    free(f);
+    return 0;
+}
+
+/* Runs op with a JSON body; returns rc, fills *resp (may be NULL) and e. */
+static int call_ns(fx *f, const char *ns, const char *op, const char *body, json_t **resp,
+                   err_t *e)
+{
+    json_error_t je;
+    json_t *req = json_loads(body, 0, &je);
+    if (!req)
+        fail_msg("bad test JSON: %s: %s", je.text, body);
+    api_caller c = {.ns = ns};
+    json_t *out = NULL;
+    err_clear(e);
+    int rc = api_call(f->api, op, req, ns ? &c : NULL, &out, e);
+    json_decref(req);
+    if (resp)
+        *resp = out;
+    else
+        json_decref(out);
+    return rc;
+}
+
+static int call(fx *f, const char *op, const char *body, json_t **resp, err_t *e)
+{
+    return call_ns(f, NULL, op, body, resp, e);
+}
+
+static void expect_ok(fx *f, const char *op, const char *body)
+{
+    err_t e = {0};
+    int rc = call(f, op, body, NULL, &e);
+    if (rc)
+        fail_msg("%s %s: %s %s", op, body, err_name(rc), e.msg);
+}
+
+#define KS_HR "[{\"AttributeName\":\"h\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"r\",\"KeyType\":\"RANGE\"}]"
+#define AD_HR "[{\"AttributeName\":\"h\",\"AttributeType\":\"S\"},{\"AttributeName\":\"r\",\"AttributeType\":\"N\"}]"
+#define PT56 "{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":6}"
+
+/* ---- table-driven validation cases ----------------------------------------------------- */
+
+typedef struct vcase {
+    const char *name;
+    const char *op;
+    const char *body;
+    int code;
+    const char *msg;
+} vcase;
+
+static const vcase vcases[] = {
+    {"create: no table name", "CreateTable", "{}", ERR_VALIDATION,
+     "Invalid table/index name.  Table/index names must be between 3 and 255 characters long, "
+     "and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'"},
+    {"create: short name", "CreateTable", "{\"TableName\":\"ab\"}", ERR_VALIDATION,
+     "Invalid table/index name.  Table/index names must be between 3 and 255 characters long, "
+     "and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'"},
+    {"create: no key schema", "CreateTable", "{\"TableName\":\"abc\"}", ERR_VALIDATION,
+     "No defined key schema.  A key schema containing at least a hash key must be defined for "
+     "all tables"},
+    {"create: no attribute definitions", "CreateTable",
+     "{\"TableName\":\"abc\",\"KeySchema\":" KS_HR "}", ERR_VALIDATION,
+     "No Attribute Schema Defined"},
+    {"create: bad attribute type", "CreateTable",
+     "{\"TableName\":\"abc\",\"KeySchema\":" KS_HR
+     ",\"AttributeDefinitions\":[{\"AttributeName\":\"h\",\"AttributeType\":\"BOOL\"}]}",
+     ERR_VALIDATION, "Member must satisfy enum value set: [B, N, S]"},
+    {"create: duplicate attribute", "CreateTable",
+     "{\"TableName\":\"abc\",\"KeySchema\":" KS_HR
+     ",\"AttributeDefinitions\":[{\"AttributeName\":\"h\",\"AttributeType\":\"S\"},"
+     "{\"AttributeName\":\"h\",\"AttributeType\":\"N\"}]}",
+     ERR_VALIDATION, "Cannot have two attributes with the same name"},
+    {"create: range first", "CreateTable",
+     "{\"TableName\":\"abc\",\"KeySchema\":[{\"AttributeName\":\"r\",\"KeyType\":\"RANGE\"},"
+     "{\"AttributeName\":\"h\",\"KeyType\":\"HASH\"}],\"AttributeDefinitions\":" AD_HR "}",
+     ERR_VALIDATION,
+     "Invalid key order. Hash Key must be specified first in key schema, Range Key must be "
+     "specifed second"},
+    {"create: hash key undefined", "CreateTable",
+     "{\"TableName\":\"abc\",\"KeySchema\":[{\"AttributeName\":\"x\",\"KeyType\":\"HASH\"}],"
+     "\"AttributeDefinitions\":" AD_HR "}",
+     ERR_VALIDATION, "Hash Key not specified in Attribute Definitions.  Type unknown."},
+    {"create: unused definition", "CreateTable",
+     "{\"TableName\":\"abc\",\"KeySchema\":[{\"AttributeName\":\"h\",\"KeyType\":\"HASH\"}],"
+     "\"AttributeDefinitions\":" AD_HR ",\"ProvisionedThroughput\":" PT56 "}",
+     ERR_VALIDATION,
+     "The number of attributes in key schema must match the number of attributes defined in "
+     "attribute definitions."},
+    {"create: no throughput", "CreateTable",
+     "{\"TableName\":\"abc\",\"KeySchema\":" KS_HR ",\"AttributeDefinitions\":" AD_HR "}",
+     ERR_VALIDATION, "No provisioned throughput specified for the table"},
+    {"create: zero throughput", "CreateTable",
+     "{\"TableName\":\"abc\",\"KeySchema\":" KS_HR ",\"AttributeDefinitions\":" AD_HR
+     ",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":0,\"WriteCapacityUnits\":1}}",
+     ERR_VALIDATION, "Table read and write throughput must be at least 1, and cannot be null"},
+    {"create: LSI on hash-only table", "CreateTable",
+     "{\"TableName\":\"abc\",\"KeySchema\":[{\"AttributeName\":\"h\",\"KeyType\":\"HASH\"}],"
+     "\"AttributeDefinitions\":[{\"AttributeName\":\"h\",\"AttributeType\":\"S\"}],"
+     "\"BillingMode\":\"PAY_PER_REQUEST\",\"LocalSecondaryIndexes\":[{\"IndexName\":\"lsi1\","
+     "\"KeySchema\":[{\"AttributeName\":\"h\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"x\","
+     "\"KeyType\":\"RANGE\"}],\"Projection\":{\"ProjectionType\":\"ALL\"}}]}",
+     ERR_VALIDATION,
+     "Local Secondary indices are not allowed on hash tables, only hash and range tables"},
+    {"create: GSI INCLUDE without attributes", "CreateTable",
+     "{\"TableName\":\"abc\",\"KeySchema\":" KS_HR ",\"AttributeDefinitions\":" AD_HR
+     ",\"BillingMode\":\"PAY_PER_REQUEST\",\"GlobalSecondaryIndexes\":[{\"IndexName\":\"gsi\","
+     "\"KeySchema\":[{\"AttributeName\":\"r\",\"KeyType\":\"HASH\"}],"
+     "\"Projection\":{\"ProjectionType\":\"INCLUDE\"}}]}",
+     ERR_VALIDATION,
+     "If Projection type INCLUDE is specified, some non-key attributes to include in the "
+     "projection must be specified as well"},
+    {"create: stream enabled without view", "CreateTable",
+     "{\"TableName\":\"abc\",\"KeySchema\":" KS_HR ",\"AttributeDefinitions\":" AD_HR
+     ",\"BillingMode\":\"PAY_PER_REQUEST\",\"StreamSpecification\":{\"StreamEnabled\":true}}",
+     ERR_VALIDATION,
+     "Invalid StreamViewType: Stream ViewType must not be null or empty when enabling streams."},
+    {"describe: no name", "DescribeTable", "{}", ERR_VALIDATION,
+     "Value null at 'tableName' failed to satisfy constraint: Member must not be null"},
+    {"describe: missing table", "DescribeTable", "{\"TableName\":\"nope\"}",
+     ERR_RESOURCE_NOT_FOUND, "Cannot do operations on a non-existent table"},
+    {"delete: missing table", "DeleteTable", "{\"TableName\":\"nope\"}", ERR_RESOURCE_NOT_FOUND,
+     "Cannot do operations on a non-existent table"},
+    {"list: limit 0", "ListTables", "{\"Limit\":0}", ERR_VALIDATION,
+     "Limit must be greater than or equal to 1"},
+    {"list: limit 101", "ListTables", "{\"Limit\":101}", ERR_VALIDATION,
+     "Limit in ListTables must be <= 100"},
+    {"ttl: missing table", "UpdateTimeToLive",
+     "{\"TableName\":\"nope\",\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":\"x\"}}",
+     ERR_RESOURCE_NOT_FOUND, "Cannot do operations on a non-existent table"},
+    {"tags: bad arn", "ListTagsOfResource", "{\"ResourceArn\":\"nope\"}", ERR_VALIDATION,
+     "Invalid TableArn: Invalid ResourceArn provided as input nope"},
+    {"tags: unknown table", "ListTagsOfResource",
+     "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/nope\"}",
+     ERR_RESOURCE_NOT_FOUND,
+     "Requested resource not found: ResourcArn: arn:aws:dynamodb:us-east-1:123456789012:table/nope not found"},
+};
+
+static void test_validation_cases(void **state)
+{
+    fx *f = *state;
+    for (size_t i = 0; i < sizeof vcases / sizeof vcases[0]; i++) {
+        const vcase *c = &vcases[i];
+        err_t e = {0};
+        int rc = call(f, c->op, c->body, NULL, &e);
+        if (rc != c->code || strcmp(e.msg, c->msg) != 0)
+            fail_msg("case '%s': got %s \"%s\", want %s \"%s\"", c->name, err_name(rc), e.msg,
+                     err_name(c->code), c->msg);
+    }
+}
+
+/* ---- create / describe ------------------------------------------------------------------ */
+
+static void test_create_describe_full(void **state)
+{
+    fx *f = *state;
+    err_t e = {0};
+    json_t *resp = NULL;
+    const char *body =
+        "{\"TableName\":\"full\",\"KeySchema\":" KS_HR ","
+        "\"AttributeDefinitions\":[{\"AttributeName\":\"h\",\"AttributeType\":\"S\"},"
+        "{\"AttributeName\":\"r\",\"AttributeType\":\"N\"},{\"AttributeName\":\"g\","
+        "\"AttributeType\":\"B\"},{\"AttributeName\":\"l\",\"AttributeType\":\"S\"}],"
+        "\"ProvisionedThroughput\":" PT56 ","
+        "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"gsi1\",\"KeySchema\":[{\"AttributeName\":"
+        "\"g\",\"KeyType\":\"HASH\"}],\"Projection\":{\"ProjectionType\":\"INCLUDE\","
+        "\"NonKeyAttributes\":[\"a\",\"b\"]},\"ProvisionedThroughput\":{\"ReadCapacityUnits\":3,"
+        "\"WriteCapacityUnits\":4}}],"
+        "\"LocalSecondaryIndexes\":[{\"IndexName\":\"lsi1\",\"KeySchema\":[{\"AttributeName\":"
+        "\"h\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"l\",\"KeyType\":\"RANGE\"}],"
+        "\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"}}],"
+        "\"StreamSpecification\":{\"StreamEnabled\":true,\"StreamViewType\":\"NEW_IMAGE\"},"
+        "\"Tags\":[{\"Key\":\"k\",\"Value\":\"v\"}]}";
+    int rc = call(f, "CreateTable", body, &resp, &e);
+    if (rc)
+        fail_msg("%s", e.msg);
+    json_t *d = json_object_get(resp, "TableDescription");
+    assert_string_equal(json_string_value(json_object_get(d, "TableName")), "full");
+    assert_string_equal(json_string_value(json_object_get(d, "TableStatus")), "ACTIVE");
+    assert_string_equal(json_string_value(json_object_get(d, "TableArn")),
+                        "arn:aws:dynamodb:us-east-1:123456789012:table/full");
+    assert_int_equal(json_array_size(json_object_get(d, "AttributeDefinitions")), 4);
+    json_t *pt = json_object_get(d, "ProvisionedThroughput");
+    assert_int_equal(json_integer_value(json_object_get(pt, "ReadCapacityUnits")), 5);
+    assert_int_equal(json_integer_value(json_object_get(pt, "WriteCapacityUnits")), 6);
+    assert_int_equal(json_integer_value(json_object_get(pt, "NumberOfDecreasesToday")), 0);
+    assert_null(json_object_get(d, "BillingModeSummary"));
+    json_t *g = json_array_get(json_object_get(d, "GlobalSecondaryIndexes"), 0);
+    assert_string_equal(json_string_value(json_object_get(g, "IndexName")), "gsi1");
+    assert_string_equal(json_string_value(json_object_get(g, "IndexStatus")), "ACTIVE");
+    assert_string_equal(json_string_value(json_object_get(g, "IndexArn")),
+                        "arn:aws:dynamodb:us-east-1:123456789012:table/full/index/gsi1");
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(g, "ProvisionedThroughput"),
+                                           "ReadCapacityUnits")),
+        3);
+    json_t *proj = json_object_get(g, "Projection");
+    assert_string_equal(json_string_value(json_object_get(proj, "ProjectionType")), "INCLUDE");
+    assert_int_equal(json_array_size(json_object_get(proj, "NonKeyAttributes")), 2);
+    json_t *l = json_array_get(json_object_get(d, "LocalSecondaryIndexes"), 0);
+    assert_string_equal(json_string_value(json_object_get(l, "IndexName")), "lsi1");
+    assert_null(json_object_get(l, "IndexStatus"));
+    assert_null(json_object_get(l, "ProvisionedThroughput"));
+    assert_true(json_is_true(json_object_get(json_object_get(d, "StreamSpecification"),
+                                             "StreamEnabled")));
+    const char *label = json_string_value(json_object_get(d, "LatestStreamLabel"));
+    assert_non_null(label);
+    assert_int_equal(strlen(label), 23); /* 2026-11-26T12:23:37.164 */
+    assert_true(json_is_real(json_object_get(d, "CreationDateTime")));
+    assert_true(json_is_false(json_object_get(d, "DeletionProtectionEnabled")));
+    json_decref(resp);
+
+    /* exists */
+    rc = call(f, "CreateTable", body, NULL, &e);
+    assert_int_equal(rc, ERR_RESOURCE_IN_USE);
+    assert_string_equal(e.msg, "Cannot create preexisting table");
+
+    /* DescribeTable agrees, with live counts */
+    expect_ok(f, "PutItem",
+              "{\"TableName\":\"full\",\"Item\":{\"h\":{\"S\":\"x\"},\"r\":{\"N\":\"1\"},"
+              "\"g\":{\"B\":\"AAAA\"},\"l\":{\"S\":\"q\"}}}");
+    rc = call(f, "DescribeTable", "{\"TableName\":\"full\"}", &resp, &e);
+    if (rc)
+        fail_msg("%s", e.msg);
+    d = json_object_get(resp, "Table");
+    assert_int_equal(json_integer_value(json_object_get(d, "ItemCount")), 1);
+    assert_true(json_integer_value(json_object_get(d, "TableSizeBytes")) > 0);
+    g = json_array_get(json_object_get(d, "GlobalSecondaryIndexes"), 0);
+    assert_int_equal(json_integer_value(json_object_get(g, "ItemCount")), 1);
+    json_decref(resp);
+
+    /* tags stored at creation */
+    rc = call(f, "ListTagsOfResource",
+              "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/full\"}", &resp,
+              &e);
+    assert_int_equal(rc, 0);
+    json_t *tg = json_array_get(json_object_get(resp, "Tags"), 0);
+    assert_string_equal(json_string_value(json_object_get(tg, "Key")), "k");
+    assert_string_equal(json_string_value(json_object_get(tg, "Value")), "v");
+    json_decref(resp);
+}
+
+static void test_pay_per_request(void **state)
+{
+    fx *f = *state;
+    err_t e = {0};
+    json_t *resp = NULL;
+    int rc = call(f, "CreateTable",
+                  "{\"TableName\":\"ppr\",\"KeySchema\":" KS_HR ",\"AttributeDefinitions\":" AD_HR
+                  ",\"BillingMode\":\"PAY_PER_REQUEST\"}",
+                  &resp, &e);
+    if (rc)
+        fail_msg("%s", e.msg);
+    json_t *d = json_object_get(resp, "TableDescription");
+    json_t *bms = json_object_get(d, "BillingModeSummary");
+    assert_string_equal(json_string_value(json_object_get(bms, "BillingMode")), "PAY_PER_REQUEST");
+    assert_non_null(json_object_get(bms, "LastUpdateToPayPerRequestDateTime"));
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(d, "ProvisionedThroughput"), "ReadCapacityUnits")),
+                     0);
+    json_decref(resp);
+}
+
+/* ---- delete / list / namespaces --------------------------------------------------------- */
+
+static void create_simple(fx *f, const char *ns, const char *name)
+{
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"TableName\":\"%s\",\"KeySchema\":[{\"AttributeName\":\"h\",\"KeyType\":\"HASH\"}],"
+             "\"AttributeDefinitions\":[{\"AttributeName\":\"h\",\"AttributeType\":\"S\"}],"
+             "\"BillingMode\":\"PAY_PER_REQUEST\"}",
+             name);
+    err_t e = {0};
+    int rc = call_ns(f, ns, "CreateTable", body, NULL, &e);
+    if (rc)
+        fail_msg("create %s: %s", name, e.msg);
+}
+
+static void test_list_and_delete(void **state)
+{
+    fx *f = *state;
+    err_t e = {0};
+    json_t *resp;
+    const char *names[] = {"t_c", "t_a", "t_e", "t_b", "t_d"};
+    for (size_t i = 0; i < 5; i++)
+        create_simple(f, NULL, names[i]);
+    assert_int_equal(call(f, "ListTables", "{\"Limit\":2}", &resp, &e), 0);
+    json_t *tn = json_object_get(resp, "TableNames");
+    assert_int_equal(json_array_size(tn), 2);
+    assert_string_equal(json_string_value(json_array_get(tn, 0)), "t_a");
+    assert_string_equal(json_string_value(json_array_get(tn, 1)), "t_b");
+    assert_string_equal(json_string_value(json_object_get(resp, "LastEvaluatedTableName")), "t_b");
+    json_decref(resp);
+    assert_int_equal(call(f, "ListTables", "{\"Limit\":3,\"ExclusiveStartTableName\":\"t_b\"}",
+                          &resp, &e),
+                     0);
+    tn = json_object_get(resp, "TableNames");
+    assert_int_equal(json_array_size(tn), 3);
+    assert_string_equal(json_string_value(json_array_get(tn, 2)), "t_e");
+    /* the last page: no LastEvaluatedTableName */
+    assert_null(json_object_get(resp, "LastEvaluatedTableName"));
+    json_decref(resp);
+
+    assert_int_equal(call(f, "DeleteTable", "{\"TableName\":\"t_c\"}", &resp, &e), 0);
+    json_t *d = json_object_get(resp, "TableDescription");
+    assert_string_equal(json_string_value(json_object_get(d, "TableStatus")), "DELETING");
+    json_decref(resp);
+    assert_int_equal(call(f, "DescribeTable", "{\"TableName\":\"t_c\"}", NULL, &e),
+                     ERR_RESOURCE_NOT_FOUND);
+    assert_int_equal(call(f, "ListTables", "{}", &resp, &e), 0);
+    assert_int_equal(json_array_size(json_object_get(resp, "TableNames")), 4);
+    json_decref(resp);
+}
+
+static void test_namespaces(void **state)
+{
+    fx *f = *state;
+    err_t e = {0};
+    json_t *resp;
+    create_simple(f, "AKID1_us-east-1/", "same");
+    create_simple(f, "AKID2_us-east-1/", "same");
+    create_simple(f, NULL, "shared");
+    /* each namespace sees only its own tables, names without the prefix */
+    assert_int_equal(call_ns(f, "AKID1_us-east-1/", "ListTables", "{}", &resp, &e), 0);
+    json_t *tn = json_object_get(resp, "TableNames");
+    assert_int_equal(json_array_size(tn), 1);
+    assert_string_equal(json_string_value(json_array_get(tn, 0)), "same");
+    json_decref(resp);
+    assert_int_equal(call(f, "ListTables", "{}", &resp, &e), 0);
+    tn = json_object_get(resp, "TableNames");
+    assert_int_equal(json_array_size(tn), 1);
+    assert_string_equal(json_string_value(json_array_get(tn, 0)), "shared");
+    json_decref(resp);
+    assert_int_equal(call_ns(f, "AKID2_us-east-1/", "DescribeTable", "{\"TableName\":\"same\"}",
+                             &resp, &e),
+                     0);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(resp, "Table"), "TableName")), "same");
+    json_decref(resp);
+    assert_int_equal(call_ns(f, "AKID2_us-east-1/", "DescribeTable",
+                             "{\"TableName\":\"shared\"}", NULL, &e),
+                     ERR_RESOURCE_NOT_FOUND);
+}
+
+/* ---- UpdateTable ------------------------------------------------------------------------ */
+
+static void test_update_table(void **state)
+{
+    fx *f = *state;
+    err_t e = {0};
+    json_t *resp;
+    expect_ok(f, "CreateTable",
+              "{\"TableName\":\"upd\",\"KeySchema\":" KS_HR ",\"AttributeDefinitions\":" AD_HR
+              ",\"ProvisionedThroughput\":" PT56 "}");
+    expect_ok(f, "PutItem",
+              "{\"TableName\":\"upd\",\"Item\":{\"h\":{\"S\":\"x\"},\"r\":{\"N\":\"1\"},"
+              "\"g\":{\"S\":\"gg\"}}}");
+    expect_ok(f, "PutItem",
+              "{\"TableName\":\"upd\",\"Item\":{\"h\":{\"S\":\"y\"},\"r\":{\"N\":\"2\"}}}");
+    assert_int_equal(call(f, "UpdateTable", "{\"TableName\":\"upd\"}", NULL, &e), ERR_VALIDATION);
+    assert_string_equal(e.msg, "Nothing to update");
+    assert_int_equal(call(f, "UpdateTable",
+                          "{\"TableName\":\"upd\",\"ProvisionedThroughput\":" PT56 "}", NULL, &e),
+                     ERR_VALIDATION);
+    assert_string_equal(e.msg, "The requested throughput value equals the current value");
+
+    /* throughput change */
+    assert_int_equal(call(f, "UpdateTable",
+                          "{\"TableName\":\"upd\",\"ProvisionedThroughput\":"
+                          "{\"ReadCapacityUnits\":7,\"WriteCapacityUnits\":6}}",
+                          &resp, &e),
+                     0);
+    json_t *pt = json_object_get(json_object_get(resp, "TableDescription"), "ProvisionedThroughput");
+    assert_int_equal(json_integer_value(json_object_get(pt, "ReadCapacityUnits")), 7);
+    json_decref(resp);
+
+    /* add a GSI: backfilled from the existing item that has g */
+    int rc = call(f, "UpdateTable",
+                  "{\"TableName\":\"upd\",\"AttributeDefinitions\":[{\"AttributeName\":\"g\","
+                  "\"AttributeType\":\"S\"}],\"GlobalSecondaryIndexUpdates\":[{\"Create\":{"
+                  "\"IndexName\":\"gsi1\",\"KeySchema\":[{\"AttributeName\":\"g\",\"KeyType\":"
+                  "\"HASH\"}],\"Projection\":{\"ProjectionType\":\"ALL\"},"
+                  "\"ProvisionedThroughput\":" PT56 "}}]}",
+                  &resp, &e);
+    if (rc)
+        fail_msg("%s", e.msg);
+    json_t *g = json_array_get(
+        json_object_get(json_object_get(resp, "TableDescription"), "GlobalSecondaryIndexes"), 0);
+    assert_string_equal(json_string_value(json_object_get(g, "IndexStatus")), "CREATING");
+    json_decref(resp);
+    assert_int_equal(call(f, "DescribeTable", "{\"TableName\":\"upd\"}", &resp, &e), 0);
+    json_t *d = json_object_get(resp, "Table");
+    assert_int_equal(json_array_size(json_object_get(d, "AttributeDefinitions")), 3);
+    g = json_array_get(json_object_get(d, "GlobalSecondaryIndexes"), 0);
+    assert_string_equal(json_string_value(json_object_get(g, "IndexStatus")), "ACTIVE");
+    assert_int_equal(json_integer_value(json_object_get(g, "ItemCount")), 1);
+    json_decref(resp);
+
+    /* duplicate create */
+    rc = call(f, "UpdateTable",
+              "{\"TableName\":\"upd\",\"GlobalSecondaryIndexUpdates\":[{\"Create\":{"
+              "\"IndexName\":\"gsi1\",\"KeySchema\":[{\"AttributeName\":\"g\",\"KeyType\":"
+              "\"HASH\"}],\"Projection\":{\"ProjectionType\":\"ALL\"},"
+              "\"ProvisionedThroughput\":" PT56 "}}]}",
+              NULL, &e);
+    assert_int_equal(rc, ERR_VALIDATION);
+
+    /* delete it */
+    rc = call(f, "UpdateTable",
+              "{\"TableName\":\"upd\",\"GlobalSecondaryIndexUpdates\":[{\"Delete\":{"
+              "\"IndexName\":\"gsi1\"}}]}",
+              NULL, &e);
+    if (rc)
+        fail_msg("%s", e.msg);
+    assert_int_equal(call(f, "DescribeTable", "{\"TableName\":\"upd\"}", &resp, &e), 0);
+    d = json_object_get(resp, "Table");
+    assert_null(json_object_get(d, "GlobalSecondaryIndexes"));
+    assert_int_equal(json_array_size(json_object_get(d, "AttributeDefinitions")), 2);
+    json_decref(resp);
+
+    /* to on-demand */
+    assert_int_equal(call(f, "UpdateTable",
+                          "{\"TableName\":\"upd\",\"BillingMode\":\"PAY_PER_REQUEST\"}", &resp, &e),
+                     0);
+    d = json_object_get(resp, "TableDescription");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(d, "BillingModeSummary"), "BillingMode")),
+        "PAY_PER_REQUEST");
+    json_decref(resp);
+}
+
+/* ---- TTL, tags, misc -------------------------------------------------------------------- */
+
+static void test_ttl(void **state)
+{
+    fx *f = *state;
+    err_t e = {0};
+    json_t *resp;
+    create_simple(f, NULL, "ttl");
+    assert_int_equal(call(f, "DescribeTimeToLive", "{\"TableName\":\"ttl\"}", &resp, &e), 0);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(resp, "TimeToLiveDescription"), "TimeToLiveStatus")),
+                        "DISABLED");
+    json_decref(resp);
+    assert_int_equal(call(f, "UpdateTimeToLive", "{\"TableName\":\"ttl\"}", NULL, &e),
+                     ERR_VALIDATION);
+    assert_string_equal(e.msg, "TimeToLiveSpecification cannot be null");
+    expect_ok(f, "UpdateTimeToLive",
+              "{\"TableName\":\"ttl\",\"TimeToLiveSpecification\":{\"Enabled\":true,"
+              "\"AttributeName\":\"exp\"}}");
+    assert_int_equal(call(f, "DescribeTimeToLive", "{\"TableName\":\"ttl\"}", &resp, &e), 0);
+    json_t *d = json_object_get(resp, "TimeToLiveDescription");
+    assert_string_equal(json_string_value(json_object_get(d, "TimeToLiveStatus")), "ENABLED");
+    assert_string_equal(json_string_value(json_object_get(d, "AttributeName")), "exp");
+    json_decref(resp);
+    assert_int_equal(call(f, "UpdateTimeToLive",
+                          "{\"TableName\":\"ttl\",\"TimeToLiveSpecification\":{\"Enabled\":true,"
+                          "\"AttributeName\":\"exp\"}}",
+                          NULL, &e),
+                     ERR_VALIDATION);
+    assert_string_equal(e.msg, "TimeToLive is already enabled");
+    assert_int_equal(call(f, "UpdateTimeToLive",
+                          "{\"TableName\":\"ttl\",\"TimeToLiveSpecification\":{\"Enabled\":false,"
+                          "\"AttributeName\":\"other\"}}",
+                          NULL, &e),
+                     ERR_VALIDATION);
+    assert_string_equal(e.msg, "TimeToLive is active on a different AttributeName");
+    expect_ok(f, "UpdateTimeToLive",
+              "{\"TableName\":\"ttl\",\"TimeToLiveSpecification\":{\"Enabled\":false,"
+              "\"AttributeName\":\"exp\"}}");
+    assert_int_equal(call(f, "UpdateTimeToLive",
+                          "{\"TableName\":\"ttl\",\"TimeToLiveSpecification\":{\"Enabled\":false,"
+                          "\"AttributeName\":\"exp\"}}",
+                          NULL, &e),
+                     ERR_VALIDATION);
+    assert_string_equal(e.msg, "TimeToLive is already disabled");
+}
+
+static void test_tags(void **state)
+{
+    fx *f = *state;
+    err_t e = {0};
+    json_t *resp;
+    create_simple(f, NULL, "tagged");
+    const char *arn = "arn:aws:dynamodb:us-east-1:123456789012:table/tagged";
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"ResourceArn\":\"%s\",\"Tags\":[{\"Key\":\"a\",\"Value\":\"1\"},"
+             "{\"Key\":\"b\",\"Value\":\"2\"}]}",
+             arn);
+    expect_ok(f, "TagResource", body);
+    snprintf(body, sizeof body,
+             "{\"ResourceArn\":\"%s\",\"Tags\":[{\"Key\":\"a\",\"Value\":\"3\"}]}", arn);
+    expect_ok(f, "TagResource", body);
+    snprintf(body, sizeof body, "{\"ResourceArn\":\"%s\",\"TagKeys\":[\"b\",\"zz\"]}", arn);
+    expect_ok(f, "UntagResource", body);
+    snprintf(body, sizeof body, "{\"ResourceArn\":\"%s\"}", arn);
+    assert_int_equal(call(f, "ListTagsOfResource", body, &resp, &e), 0);
+    json_t *tags = json_object_get(resp, "Tags");
+    assert_int_equal(json_array_size(tags), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(tags, 0), "Value")), "3");
+    json_decref(resp);
+    snprintf(body, sizeof body, "{\"ResourceArn\":\"%s\"}", arn);
+    assert_int_equal(call(f, "TagResource", body, NULL, &e), ERR_VALIDATION);
+    assert_string_equal(e.msg,
+                        "Value null at 'tags' failed to satisfy constraint: Member must not be null");
+}
+
+static void test_misc(void **state)
+{
+    fx *f = *state;
+    err_t e = {0};
+    json_t *resp;
+    assert_int_equal(call(f, "DescribeLimits", "{}", &resp, &e), 0);
+    assert_int_equal(json_integer_value(json_object_get(resp, "AccountMaxReadCapacityUnits")),
+                     80000);
+    assert_int_equal(json_integer_value(json_object_get(resp, "TableMaxWriteCapacityUnits")),
+                     40000);
+    json_decref(resp);
+    assert_int_equal(call(f, "DescribeEndpoints", "{}", &resp, &e), 0);
+    json_t *ep = json_array_get(json_object_get(resp, "Endpoints"), 0);
+    assert_int_equal(json_integer_value(json_object_get(ep, "CachePeriodInMinutes")), 1440);
+    assert_non_null(json_string_value(json_object_get(ep, "Address")));
+    json_decref(resp);
+}
+
+/* ---- api_validate ----------------------------------------------------------------------- */
+
+static void test_validate_helper(void **state)
+{
+    (void)state;
+    api_vld v;
+    err_t e = {0};
+    api_vld_init(&v);
+    assert_true(api_vld_ok(&v));
+    assert_int_equal(api_vld_finish(&v, &e), 0);
+    api_vld_null(&v, "tableName");
+    api_vld_enum(&v, "FOO", "keySchema.1.member.keyType", "HASH, RANGE");
+    assert_int_equal(api_vld_finish(&v, &e), ERR_VALIDATION);
+    assert_string_equal(e.msg,
+                        "Value null at 'tableName' failed to satisfy constraint: Member must not be null");
+    err_clear(&e);
+    assert_int_equal(api_vld_finish_aws(&v, &e), ERR_VALIDATION);
+    assert_string_equal(
+        e.msg, "2 validation errors detected: Value null at 'tableName' failed to satisfy "
+               "constraint: Member must not be null; Value 'FOO' at 'keySchema.1.member.keyType' "
+               "failed to satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]");
+    assert_true(api_name_valid("a.b-c_D9"));
+    assert_false(api_name_valid("ab"));
+    assert_false(api_name_valid("a b"));
+    json_t *o = json_pack("{s:i,s:s}", "n", 5, "s", "x");
+    const char *s;
+    bool present;
+    long long n;
+    err_clear(&e);
+    assert_int_equal(api_json_str(o, "n", &s, &e), ERR_SERIALIZATION);
+    err_clear(&e);
+    assert_int_equal(api_json_int(o, "n", &present, &n, &e), 0);
+    assert_true(present);
+    assert_int_equal(n, 5);
+    assert_int_equal(api_json_str(o, "absent", &s, &e), 0);
+    assert_null(s);
+    json_decref(o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_validate_helper),
+        cmocka_unit_test_setup_teardown(test_validation_cases, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_describe_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pay_per_request, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_and_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_namespaces, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_update_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ttl, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tags, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_misc, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
