@@ -159,7 +159,7 @@ static bool query_param(const char *q, const char *name, char *out, size_t n, bo
                 char c = *p;
                 if (c == '+')
                     c = ' ';
-                else if (c == '%' && p + 2 < end + 0 + 1 && p + 2 <= end - 1 + 1 &&
+                else if (c == '%' && p + 2 < end &&
                          hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
                     c = (char)(hexval(p[1]) * 16 + hexval(p[2]));
                     p += 2;

@@ -1,0 +1,264 @@
+/*
+ * test_auth — JWT verification: HS256 good / expired / not yet valid / forged / tampered /
+ * alg none / wrong claim; RS256 with a key generated here by OpenSSL; algorithm confusion
+ * (HS256 signed with the RSA public key); the secret file (created 0600, stable, env and
+ * file precedence).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jwt.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "messaging/auth.h"
+#include "messaging/messaging_int.h"
+
+static const unsigned char SECRET[] = "test-secret-0123456789";
+static char *priv_pem, *pub_pem;
+
+static char *bio_text(BIO *b)
+{
+    char *p;
+    long n = BIO_get_mem_data(b, &p);
+    char *s = malloc((size_t)n + 1);
+    memcpy(s, p, (size_t)n);
+    s[n] = 0;
+    return s;
+}
+
+static int setup(void **state)
+{
+    EVP_PKEY *k = EVP_RSA_gen(2048);
+    if (!k)
+        return -1;
+    BIO *b1 = BIO_new(BIO_s_mem()), *b2 = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(b1, k, NULL, NULL, 0, NULL, NULL);
+    PEM_write_bio_PUBKEY(b2, k);
+    priv_pem = bio_text(b1);
+    pub_pem = bio_text(b2);
+    BIO_free(b1);
+    BIO_free(b2);
+    EVP_PKEY_free(k);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    free(priv_pem);
+    free(pub_pem);
+    return 0;
+}
+
+/* A token signed by libjwt with the given alg/key and claims (JSON object text). */
+static char *mint(jwt_alg_t alg, const void *key, size_t key_len, const char *claims)
+{
+    jwt_t *j;
+    assert_int_equal(jwt_new(&j), 0);
+    assert_int_equal(jwt_add_grants_json(j, claims), 0);
+    assert_int_equal(jwt_set_alg(j, alg, key, (int)key_len), 0);
+    char *t = jwt_encode_str(j);
+    assert_non_null(t);
+    jwt_free(j);
+    return t;
+}
+
+static char *b64(const char *s)
+{
+    return msgi_b64url_encode((const unsigned char *)s, strlen(s));
+}
+
+static msg_config cfg_hs(void)
+{
+    msg_config c;
+    msg_config_default(&c);
+    c.jwt_secret = SECRET;
+    c.jwt_secret_len = sizeof SECRET - 1;
+    return c;
+}
+
+static void expect_deny(const msg_config *c, const char *tok, const char *why)
+{
+    char who[128];
+    err_t e = {0};
+    int rc = msg_jwt_verify(c, tok, (long long)time(NULL), who, sizeof who, &e);
+    if (rc == 0)
+        fail_msg("token accepted (want: %s)", why);
+    assert_int_equal(rc, ERR_ACCESS_DENIED);
+    if (!strstr(e.msg, why))
+        fail_msg("want reason '%s', got '%s'", why, e.msg);
+    assert_true(strncmp(e.msg, "unauthorized: ", 14) == 0);
+}
+
+static void expect_ok(const msg_config *c, const char *tok, const char *want)
+{
+    char who[128];
+    err_t e = {0};
+    if (msg_jwt_verify(c, tok, (long long)time(NULL), who, sizeof who, &e))
+        fail_msg("refused: %s", e.msg);
+    assert_string_equal(who, want);
+}
+
+static void test_hs256(void **state)
+{
+    msg_config c = cfg_hs();
+    long long now = time(NULL);
+    char claims[256];
+    snprintf(claims, sizeof claims, "{\"sub\":\"u-1\",\"exp\":%lld}", now + 60);
+    char *good = mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, claims);
+    expect_ok(&c, good, "u-1");
+
+    /* minted by our own minter */
+    char *mine = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_jwt_mint_hs256(SECRET, sizeof SECRET - 1, "sub", "u-2", 3600, &mine, &e), 0);
+    expect_ok(&c, mine, "u-2");
+    free(mine);
+
+    snprintf(claims, sizeof claims, "{\"sub\":\"u-1\",\"exp\":%lld}", now - 5);
+    char *expired = mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, claims);
+    expect_deny(&c, expired, "expired");
+
+    snprintf(claims, sizeof claims, "{\"sub\":\"u-1\",\"nbf\":%lld}", now + 600);
+    char *early = mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, claims);
+    expect_deny(&c, early, "not yet valid");
+
+    snprintf(claims, sizeof claims, "{\"sub\":\"u-1\",\"exp\":\"tomorrow\"}");
+    char *badexp = mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, claims);
+    expect_deny(&c, badexp, "bad exp");
+
+    char *forged = mint(JWT_ALG_HS256, "other-secret", 12, "{\"sub\":\"u-1\"}");
+    expect_deny(&c, forged, "bad signature");
+
+    /* payload swapped under a valid signature */
+    char *tampered = strdup(good);
+    char *d1 = strchr(tampered, '.'), *d2 = strchr(d1 + 1, '.');
+    char *evil = b64("{\"sub\":\"admin\"}");
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%.*s.%s%s", (int)(d1 - tampered), tampered, evil, d2);
+    expect_deny(&c, buf, "bad signature");
+
+    /* alg none, with and without a signature part */
+    char *h = b64("{\"alg\":\"none\",\"typ\":\"JWT\"}"), *p = b64("{\"sub\":\"u-1\"}");
+    snprintf(buf, sizeof buf, "%s.%s.", h, p);
+    expect_deny(&c, buf, "algorithm");
+    snprintf(buf, sizeof buf, "%s.%s.%s", h, p, strrchr(good, '.') + 1);
+    expect_deny(&c, buf, "algorithm");
+    char *hn = b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}");
+    snprintf(buf, sizeof buf, "%s.%s.", hn, p);
+    expect_deny(&c, buf, "unsigned");
+
+    expect_deny(&c, "", "missing");
+    expect_deny(&c, "abc", "malformed");
+    expect_deny(&c, "a.b.c.d", "malformed");
+
+    /* no user claim; a configured claim */
+    char *nosub = mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, "{\"name\":\"x\"}");
+    expect_deny(&c, nosub, "names no user");
+    c.jwt_claim = "username";
+    char *uname = mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, "{\"sub\":\"s\",\"username\":\"alice\"}");
+    expect_ok(&c, uname, "alice");
+
+    /* no secret configured: HS256 refused */
+    msg_config none;
+    msg_config_default(&none);
+    expect_deny(&none, good, "algorithm");
+
+    free(good); free(expired); free(early); free(badexp); free(forged); free(tampered);
+    free(evil); free(h); free(p); free(hn); free(nosub); free(uname);
+}
+
+static void test_rs256(void **state)
+{
+    msg_config c;
+    msg_config_default(&c);
+    c.jwt_public_key_pem = pub_pem;
+    long long now = time(NULL);
+    char claims[256];
+    snprintf(claims, sizeof claims, "{\"sub\":\"rs-user\",\"exp\":%lld}", now + 60);
+    char *good = mint(JWT_ALG_RS256, priv_pem, strlen(priv_pem), claims);
+    expect_ok(&c, good, "rs-user");
+    snprintf(claims, sizeof claims, "{\"sub\":\"rs-user\",\"exp\":%lld}", now - 1);
+    char *expired = mint(JWT_ALG_RS256, priv_pem, strlen(priv_pem), claims);
+    expect_deny(&c, expired, "expired");
+    /* signed by another key */
+    EVP_PKEY *k2 = EVP_RSA_gen(2048);
+    BIO *b = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(b, k2, NULL, NULL, 0, NULL, NULL);
+    char *other = bio_text(b);
+    BIO_free(b);
+    EVP_PKEY_free(k2);
+    char *forged = mint(JWT_ALG_RS256, other, strlen(other), "{\"sub\":\"rs-user\"}");
+    expect_deny(&c, forged, "bad signature");
+    /* algorithm confusion: HS256 with the public key PEM as the HMAC secret */
+    char *confused = mint(JWT_ALG_HS256, pub_pem, strlen(pub_pem), "{\"sub\":\"rs-user\"}");
+    expect_deny(&c, confused, "algorithm");
+    /* both configured: each accepted with its own alg */
+    c.jwt_secret = SECRET;
+    c.jwt_secret_len = sizeof SECRET - 1;
+    expect_ok(&c, good, "rs-user");
+    expect_deny(&c, confused, "bad signature");
+    free(good); free(expired); free(other); free(forged); free(confused);
+}
+
+static void test_secret_file(void **state)
+{
+    char dir[] = "/tmp/msgauth-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    unsetenv(MSG_JWT_SECRET_ENV);
+    unsigned char *s1 = NULL, *s2 = NULL;
+    size_t n1, n2;
+    err_t e = {0};
+    assert_int_equal(msg_jwt_secret_load(dir, NULL, &s1, &n1, &e), 0);
+    assert_int_equal(n1, 64);
+    char path[300];
+    snprintf(path, sizeof path, "%s/%s", dir, MSG_JWT_SECRET_FILE);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(msg_jwt_secret_load(dir, NULL, &s2, &n2, &e), 0);
+    assert_int_equal(n2, n1);
+    assert_memory_equal(s1, s2, n1); /* stable: token and serve agree */
+    free(s2);
+    /* the environment wins over the data dir */
+    setenv(MSG_JWT_SECRET_ENV, "from-env", 1);
+    assert_int_equal(msg_jwt_secret_load(dir, NULL, &s2, &n2, &e), 0);
+    assert_string_equal((char *)s2, "from-env");
+    free(s2);
+    /* an explicit file wins over both; its trailing newline is not part of the secret */
+    char f[300];
+    snprintf(f, sizeof f, "%s/mysecret", dir);
+    FILE *fp = fopen(f, "w");
+    fputs("file-secret\n", fp);
+    fclose(fp);
+    assert_int_equal(msg_jwt_secret_load(dir, f, &s2, &n2, &e), 0);
+    assert_string_equal((char *)s2, "file-secret");
+    free(s2);
+    unsetenv(MSG_JWT_SECRET_ENV);
+    snprintf(f, sizeof f, "%s/missing", dir);
+    assert_int_equal(msg_jwt_secret_load(dir, f, &s2, &n2, &e), ERR_IO);
+    free(s1);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hs256),
+        cmocka_unit_test(test_rs256),
+        cmocka_unit_test(test_secret_file),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

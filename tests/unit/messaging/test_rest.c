@@ -1,0 +1,311 @@
+/*
+ * test_rest — the REST handler without HTTP: routes, auth (401s), response shapes as the
+ * Cruddur UI reads them, ordering, the X-Next-Cursor paging, validation codes and statuses,
+ * non-participants' 404, CORS.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <time.h>
+
+#include "messaging/auth.h"
+#include "messaging/msg_test_env.h"
+#include "messaging/messaging_int.h"
+#include "messaging/rest.h"
+
+static msg_env ENV;
+static const unsigned char SECRET[] = "rest-secret";
+static msg_user A, B, C;
+static char *TA, *TB, *TC; /* tokens */
+
+static char *token_for(const char *uuid)
+{
+    char *t = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_jwt_mint_hs256(SECRET, sizeof SECRET - 1, "sub", uuid, 600, &t, &e), 0);
+    return t;
+}
+
+static int setup(void **state)
+{
+    msg_config c;
+    msg_config_default(&c);
+    c.jwt_secret = SECRET;
+    c.jwt_secret_len = sizeof SECRET - 1;
+    c.cors_origin = "http://localhost:3000";
+    if (msg_env_open_with(&ENV, &c))
+        return -1;
+    err_t e = {0};
+    if (msg_user_add(ENV.svc, "ra", "Rest A", NULL, &A, &e) ||
+        msg_user_add(ENV.svc, "rb", "Rest B", NULL, &B, &e) ||
+        msg_user_add(ENV.svc, "rc", "Rest C", NULL, &C, &e))
+        return -1;
+    TA = token_for(A.uuid);
+    TB = token_for(B.uuid);
+    TC = token_for(C.uuid);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    free(TA);
+    free(TB);
+    free(TC);
+    msg_env_close(&ENV);
+    return 0;
+}
+
+typedef struct reply {
+    int status;
+    json_t *body;
+    msg_http_resp raw;
+} reply;
+
+static const char *hdr(const reply *r, const char *name)
+{
+    for (int i = 0; i < r->raw.n_headers; i++)
+        if (strcasecmp(r->raw.headers[i].name, name) == 0)
+            return r->raw.headers[i].value;
+    return NULL;
+}
+
+static reply call(const char *method, const char *path, const char *query, const char *token,
+                  const char *body)
+{
+    char auth[4096];
+    if (token)
+        snprintf(auth, sizeof auth, "Bearer %s", token);
+    msg_http_req req = {.method = method, .path = path, .query = query,
+                        .authorization = token ? auth : NULL, .origin = NULL,
+                        .body = body, .body_len = body ? strlen(body) : 0};
+    reply r;
+    msg_rest_handle(ENV.svc, &req, &r.raw);
+    r.status = r.raw.status;
+    r.body = r.raw.body ? json_loadb(r.raw.body, r.raw.body_len, 0, NULL) : NULL;
+    free(r.raw.body);
+    r.raw.body = NULL;
+    return r;
+}
+
+static void done(reply *r)
+{
+    json_decref(r->body);
+}
+
+static void expect_error(reply r, int status, const char *code)
+{
+    if (r.status != status)
+        fail_msg("want %d, got %d", status, r.status);
+    const char *c = json_string_value(json_object_get(json_object_get(r.body, "error"), "code"));
+    assert_non_null(c);
+    assert_string_equal(c, code);
+    assert_non_null(json_string_value(json_object_get(json_object_get(r.body, "error"), "message")));
+    done(&r);
+}
+
+static const char *str(json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    if (!v)
+        fail_msg("no string field %s", k);
+    return v;
+}
+
+static void test_health_and_routes(void **state)
+{
+    reply r = call("GET", "/api/health", NULL, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_true(json_is_true(json_object_get(r.body, "success")));
+    done(&r);
+    expect_error(call("GET", "/api/nothing", NULL, TA, NULL), 404, "route_not_found");
+    expect_error(call("DELETE", "/api/messages", NULL, TA, NULL), 405, "method_not_allowed");
+    expect_error(call("POST", "/api/message_groups", NULL, TA, "{}"), 405, "method_not_allowed");
+}
+
+static void test_auth(void **state)
+{
+    expect_error(call("GET", "/api/message_groups", NULL, NULL, NULL), 401, "unauthorized");
+    expect_error(call("GET", "/api/message_groups", NULL, "garbage", NULL), 401, "unauthorized");
+    char *other = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_jwt_mint_hs256((const unsigned char *)"x", 1, "sub", A.uuid, 600, &other, &e), 0);
+    expect_error(call("GET", "/api/message_groups", NULL, other, NULL), 401, "unauthorized");
+    free(other);
+    char *expired = NULL;
+    assert_int_equal(msg_jwt_mint_hs256(SECRET, sizeof SECRET - 1, "sub", A.uuid, 0, &expired, &e), 0);
+    reply ok = call("GET", "/api/message_groups", NULL, expired, NULL); /* no exp: accepted */
+    assert_int_equal(ok.status, 200);
+    done(&ok);
+    free(expired);
+    /* a token for no known user */
+    char *ghost = token_for("00000000-0000-4000-8000-00000000dead");
+    expect_error(call("GET", "/api/message_groups", NULL, ghost, NULL), 401, "unauthorized");
+    free(ghost);
+    /* a token naming the user by handle */
+    char *byh = token_for("ra");
+    ok = call("GET", "/api/message_groups", NULL, byh, NULL);
+    assert_int_equal(ok.status, 200);
+    done(&ok);
+    free(byh);
+}
+
+static void test_conversation(void **state)
+{
+    reply r = call("POST", "/api/messages", NULL, TA, "{\"message\":\"hi B\",\"handle\":\"rb\"}");
+    assert_int_equal(r.status, 200);
+    char group[64];
+    snprintf(group, sizeof group, "%s", str(r.body, "message_group_uuid"));
+    assert_true(msgi_is_uuid(group));
+    assert_string_equal(str(r.body, "handle"), "ra");
+    assert_string_equal(str(r.body, "display_name"), "Rest A");
+    assert_string_equal(str(r.body, "message"), "hi B");
+    assert_true(msgi_is_uuid(str(r.body, "uuid")));
+    assert_int_equal(strlen(str(r.body, "created_at")), MSG_TS_LEN);
+    done(&r);
+    char body[256];
+    snprintf(body, sizeof body, "{\"message\":\"hi A\",\"message_group_uuid\":\"%s\"}", group);
+    r = call("POST", "/api/messages", NULL, TB, body);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(str(r.body, "message_group_uuid"), group);
+    done(&r);
+
+    /* B's conversations: uuid is the group, the other person is A */
+    r = call("GET", "/api/message_groups", NULL, TB, NULL);
+    assert_int_equal(r.status, 200);
+    assert_true(json_is_array(r.body));
+    assert_int_equal(json_array_size(r.body), 1);
+    json_t *c0 = json_array_get(r.body, 0);
+    assert_string_equal(str(c0, "uuid"), group);
+    assert_string_equal(str(c0, "handle"), "ra");
+    assert_string_equal(str(c0, "display_name"), "Rest A");
+    assert_string_equal(str(c0, "message"), "hi A");
+    assert_int_equal(strlen(str(c0, "created_at")), MSG_TS_LEN);
+    assert_null(hdr(&r, "X-Next-Cursor"));
+    done(&r);
+
+    /* messages listed oldest -> newest */
+    char path[128];
+    snprintf(path, sizeof path, "/api/messages/%s", group);
+    r = call("GET", path, NULL, TA, NULL);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_array_size(r.body), 2);
+    assert_string_equal(str(json_array_get(r.body, 0), "message"), "hi B");
+    assert_string_equal(str(json_array_get(r.body, 1), "message"), "hi A");
+    assert_string_equal(str(json_array_get(r.body, 1), "handle"), "rb");
+    done(&r);
+
+    /* a non-participant: same 404 as a missing conversation, for reading and writing */
+    expect_error(call("GET", path, NULL, TC, NULL), 404, "not_found");
+    expect_error(call("GET", "/api/messages/11111111-1111-4111-8111-111111111111", NULL, TA, NULL),
+                 404, "not_found");
+    expect_error(call("POST", "/api/messages", NULL, TC, body), 404, "not_found");
+
+    /* paging: 3 more messages, limit 2 */
+    for (int i = 0; i < 3; i++) {
+        snprintf(body, sizeof body, "{\"message\":\"p%d\",\"message_group_uuid\":\"%s\"}", i, group);
+        r = call("POST", "/api/messages", NULL, TA, body);
+        assert_int_equal(r.status, 200);
+        done(&r);
+    }
+    r = call("GET", path, "limit=2", TA, NULL);
+    assert_int_equal(json_array_size(r.body), 2);
+    assert_string_equal(str(json_array_get(r.body, 0), "message"), "p1");
+    assert_string_equal(str(json_array_get(r.body, 1), "message"), "p2");
+    const char *cur = hdr(&r, "X-Next-Cursor");
+    assert_non_null(cur);
+    char q[512];
+    snprintf(q, sizeof q, "limit=2&cursor=%s", cur);
+    done(&r);
+    reply r2 = call("GET", path, q, TA, NULL);
+    assert_int_equal(r2.status, 200);
+    assert_int_equal(json_array_size(r2.body), 2);
+    assert_string_equal(str(json_array_get(r2.body, 0), "message"), "hi A");
+    assert_string_equal(str(json_array_get(r2.body, 1), "message"), "p0");
+    done(&r2);
+    expect_error(call("GET", path, "limit=0", TA, NULL), 400, "bad_limit");
+    expect_error(call("GET", path, "limit=abc", TA, NULL), 400, "bad_limit");
+    expect_error(call("GET", path, "cursor=%%%", TA, NULL), 400, "bad_cursor");
+}
+
+static void test_validation(void **state)
+{
+    char big[1100];
+    memset(big, 'x', 1025);
+    big[1025] = 0;
+    char body[1300];
+    snprintf(body, sizeof body, "{\"message\":\"%s\",\"handle\":\"rb\"}", big);
+    const struct {
+        const char *body;
+        int status;
+        const char *code;
+    } cases[] = {
+        {"{\"message\":\"\",\"handle\":\"rb\"}", 400, "message_blank"},
+        {"{\"message\":\"   \",\"handle\":\"rb\"}", 400, "message_blank"},
+        {body, 400, "message_too_long"},
+        {"{\"message\":\"hi\",\"handle\":\"nobody\"}", 404, "unknown_handle"},
+        {"{\"message\":\"hi\",\"handle\":\"ra\"}", 400, "self_message"},
+        {"{\"message\":\"hi\"", 400, "malformed_json"},
+        {"[1,2]", 400, "malformed_json"},
+        {"", 400, "malformed_json"},
+        {"{\"handle\":\"rb\"}", 400, "missing_field"},
+        {"{\"message\":\"hi\"}", 400, "missing_field"},
+        {"{\"message\":5,\"handle\":\"rb\"}", 400, "invalid_field"},
+        {"{\"message\":\"hi\",\"handle\":\"rb\",\"message_group_uuid\":\"x\"}", 400, "invalid_field"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_error(call("POST", "/api/messages", NULL, TA, cases[i].body), cases[i].status,
+                     cases[i].code);
+    /* exactly 1024 multi-byte characters are fine */
+    char ok[1024 * 2 + 64];
+    size_t o = 0;
+    o += (size_t)snprintf(ok, sizeof ok, "{\"message\":\"");
+    for (int i = 0; i < 1024; i++) {
+        memcpy(ok + o, "\xc3\xa9", 2);
+        o += 2;
+    }
+    snprintf(ok + o, sizeof ok - o, "\",\"handle\":\"rb\"}");
+    reply r = call("POST", "/api/messages", NULL, TA, ok);
+    assert_int_equal(r.status, 200);
+    done(&r);
+}
+
+static void test_cors(void **state)
+{
+    msg_http_req req = {.method = "OPTIONS", .path = "/api/messages", .origin = "http://localhost:3000"};
+    msg_http_resp resp;
+    msg_rest_handle(ENV.svc, &req, &resp);
+    assert_int_equal(resp.status, 204);
+    reply r = {.raw = resp};
+    assert_string_equal(hdr(&r, "Access-Control-Allow-Origin"), "http://localhost:3000");
+    assert_non_null(strstr(hdr(&r, "Access-Control-Allow-Headers"), "Authorization"));
+    assert_non_null(strstr(hdr(&r, "Access-Control-Allow-Methods"), "POST"));
+    free(resp.body);
+    /* a foreign origin gets no CORS headers */
+    req.origin = "http://evil.example";
+    msg_rest_handle(ENV.svc, &req, &resp);
+    r.raw = resp;
+    assert_null(hdr(&r, "Access-Control-Allow-Origin"));
+    free(resp.body);
+    /* simple requests carry the allow-origin and expose the cursor header */
+    msg_http_req get = {.method = "GET", .path = "/api/health", .origin = "http://localhost:3000"};
+    msg_rest_handle(ENV.svc, &get, &resp);
+    r.raw = resp;
+    assert_string_equal(hdr(&r, "Access-Control-Allow-Origin"), "http://localhost:3000");
+    assert_non_null(strstr(hdr(&r, "Access-Control-Expose-Headers"), "X-Next-Cursor"));
+    free(resp.body);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_health_and_routes),
+        cmocka_unit_test(test_auth),
+        cmocka_unit_test(test_conversation),
+        cmocka_unit_test(test_validation),
+        cmocka_unit_test(test_cors),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

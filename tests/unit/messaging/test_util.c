@@ -1,0 +1,107 @@
+/*
+ * test_util — timestamps (fixed width, order = time order, round trip), base64url cursors,
+ * UTF-8 code point counting, uuids.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "messaging/messaging_int.h"
+
+static void test_ts(void **state)
+{
+    char a[MSG_TS_LEN + 1], b[MSG_TS_LEN + 1];
+    msg_ts_format(0, a);
+    assert_string_equal(a, "1970-01-01T00:00:00.000000Z");
+    long long t = 1795696496123456LL; /* 2026-11-26T12:34:56.123456Z */
+    msg_ts_format(t, a);
+    assert_string_equal(a, "2026-11-26T12:34:56.123456Z");
+    long long back;
+    assert_int_equal(msg_ts_parse(a, &back, NULL), 0);
+    assert_true(back == t);
+    msg_ts_format(t + 1, b);
+    assert_string_equal(b, "2026-11-26T12:34:56.123457Z");
+    assert_true(strcmp(a, b) < 0);
+    msg_ts_format(t + 999999, b); /* carries into the second */
+    assert_string_equal(b, "2026-11-26T12:34:57.123455Z");
+    long long now = msg_now_usec();
+    msg_ts_format(now, a);
+    assert_int_equal(strlen(a), MSG_TS_LEN);
+    err_t e = {0};
+    const char *bad[] = {"", "2026-11-26T12:34:56Z", "2026-11-26 12:34:56.123456Z",
+                         "2026-13-26T12:34:56.123456Z", "2026-11-26T12:34:56.12345xZ"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(msg_ts_parse(bad[i], &back, &e), ERR_VALIDATION);
+}
+
+static void test_b64url(void **state)
+{
+    const char *samples[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar", "\xff\xfe\xfd"};
+    const char *want[] = {"", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9vYmFy", "__79"};
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+        char *enc = msgi_b64url_encode((const unsigned char *)samples[i], strlen(samples[i]));
+        assert_string_equal(enc, want[i]);
+        unsigned char *dec;
+        size_t n;
+        assert_int_equal(msgi_b64url_decode(enc, &dec, &n), 0);
+        assert_int_equal(n, strlen(samples[i]));
+        assert_memory_equal(dec, samples[i], n);
+        free(dec);
+        free(enc);
+    }
+    unsigned char *dec;
+    size_t n;
+    assert_int_equal(msgi_b64url_decode("ab+c", &dec, &n), -1);
+    assert_int_equal(msgi_b64url_decode("abcde", &dec, &n), -1);
+}
+
+static void test_utf8(void **state)
+{
+    const struct {
+        const char *s;
+        long want;
+    } cases[] = {
+        {"", 0},
+        {"abc", 3},
+        {"\xc3\xa9", 1},             /* é */
+        {"\xe2\x82\xac", 1},         /* € */
+        {"\xf0\x9f\x98\x80", 1},     /* emoji */
+        {"a\xf0\x9f\x98\x80z", 3},
+        {"\xc3", -1},                /* truncated */
+        {"\xc0\xaf", -1},            /* overlong */
+        {"\xed\xa0\x80", -1},        /* surrogate */
+        {"\xf4\x90\x80\x80", -1},    /* > U+10FFFF */
+        {"\x80", -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(msgi_utf8_len(cases[i].s, strlen(cases[i].s)), cases[i].want);
+}
+
+static void test_uuid(void **state)
+{
+    char a[MSG_UUID_LEN + 1], b[MSG_UUID_LEN + 1];
+    msgi_uuid(a);
+    msgi_uuid(b);
+    assert_true(msgi_is_uuid(a));
+    assert_string_not_equal(a, b);
+    assert_int_equal(a[14], '4');
+    assert_false(msgi_is_uuid("not-a-uuid"));
+    assert_false(msgi_is_uuid("0000000000000000000000000000000000000"));
+    assert_false(msgi_is_uuid(NULL));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ts),
+        cmocka_unit_test(test_b64url),
+        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_uuid),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
