@@ -1,0 +1,266 @@
+/*
+ * st_test — helpers shared by the store's unit tests (not a test itself).
+ *
+ * Items are written as DynamoDB JSON text (ddbjson), so tests read like the wire.  Every
+ * test gets a fresh mkdtemp data dir (removed at teardown) and a store with durable=false.
+ */
+#ifndef DDB_TESTS_ST_TEST_H
+#define DDB_TESTS_ST_TEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "store/store.h"
+#include "value/ddbjson.h"
+
+typedef struct st_fix {
+    char dir[256];
+    store_t *s;
+    arena_t a;
+} st_fix;
+
+static inline void st_rmrf(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+static inline store_t *st_open_dir(const char *dir, size_t initial_map)
+{
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = false;
+    o.initial_map = initial_map;
+    store_t *s = NULL;
+    err_t e;
+    err_clear(&e);
+    int rc = store_open(dir, &o, &s, &e);
+    if (rc)
+        fprintf(stderr, "store_open: %s\n", e.msg);
+    assert_int_equal(rc, 0);
+    return s;
+}
+
+static inline int st_setup(void **state)
+{
+    st_fix *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/ddb_store_test_XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    f->s = st_open_dir(f->dir, 0);
+    arena_init(&f->a);
+    *state = f;
+    return 0;
+}
+
+static inline int st_teardown(void **state)
+{
+    st_fix *f = *state;
+    store_close(f->s);
+    arena_fini(&f->a);
+    st_rmrf(f->dir);
+    free(f);
+    return 0;
+}
+
+/* An item (or key) from DynamoDB JSON text, in the arena. */
+static inline av_t *J(arena_t *a, const char *text)
+{
+    json_error_t je;
+    json_t *j = json_loads(text, 0, &je);
+    if (!j)
+        fprintf(stderr, "bad JSON in test: %s: %s\n", text, je.text);
+    assert_non_null(j);
+    av_t *v = arena_alloc(a, sizeof *v);
+    err_t e;
+    err_clear(&e);
+    int rc = ddbjson_to_item(j, a, v, &e);
+    if (rc)
+        fprintf(stderr, "ddbjson_to_item: %s\n", e.msg);
+    assert_int_equal(rc, 0);
+    json_decref(j);
+    return v;
+}
+
+/* A value from DynamoDB JSON text ({"S":"x"}). */
+static inline av_t JV(arena_t *a, const char *text)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    assert_non_null(j);
+    av_t v;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(ddbjson_to_av(j, a, &v, &e), 0);
+    json_decref(j);
+    return v;
+}
+
+/* Compact JSON text of an item (malloc'ed). */
+static inline char *JS(const av_t *item)
+{
+    json_t *j = ddbjson_from_item(item);
+    char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
+    json_decref(j);
+    return s;
+}
+
+static inline void assert_item_json(const av_t *item, const char *want_text)
+{
+    arena_t a;
+    arena_init(&a);
+    av_t *want = J(&a, want_text);
+    if (!av_equal(item, want)) {
+        char *got = JS(item);
+        fprintf(stderr, "item mismatch\n  got:  %s\n  want: %s\n", got, want_text);
+        free(got);
+        fail();
+    }
+    arena_fini(&a);
+}
+
+/* apply callbacks */
+static inline int st_apply_put(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+                               err_t *e)
+{
+    (void)old, (void)a, (void)e;
+    *out_new = ctx;
+    return 0;
+}
+static inline int st_apply_del(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+                               err_t *e)
+{
+    (void)ctx, (void)old, (void)a, (void)e;
+    *out_new = NULL;
+    return 0;
+}
+static inline int st_apply_fail(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+                                err_t *e)
+{
+    (void)ctx, (void)old, (void)a;
+    *out_new = STORE_KEEP;
+    return err_set(e, ERR_CONDITIONAL_CHECK_FAILED, "The conditional request failed");
+}
+
+/* Puts `item` (its own key); returns the write's rc, message in *msg if given. */
+static inline int st_put(store_t *s, const store_table *t, av_t *item, arena_t *a, err_t *msg)
+{
+    store_write w = {.table = t, .key = item, .apply = st_apply_put, .ctx = item, .arena = a};
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_write_each(s, &w, 1, &e), 0);
+    if (msg)
+        *msg = w.err;
+    return w.rc;
+}
+
+static inline void st_put_ok(store_t *s, const store_table *t, arena_t *a, const char *text)
+{
+    err_t m;
+    int rc = st_put(s, t, J(a, text), a, &m);
+    if (rc)
+        fprintf(stderr, "put %s: %s\n", text, m.msg);
+    assert_int_equal(rc, 0);
+}
+
+static inline int st_del(store_t *s, const store_table *t, av_t *key, arena_t *a)
+{
+    store_write w = {.table = t, .key = key, .apply = st_apply_del, .arena = a};
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_write_each(s, &w, 1, &e), 0);
+    return w.rc;
+}
+
+static inline store_keydef st_kd(const char *h, av_type ht, const char *r, av_type rt)
+{
+    store_keydef k;
+    memset(&k, 0, sizeof k);
+    snprintf(k.hash, sizeof k.hash, "%s", h);
+    k.hash_type = ht;
+    snprintf(k.range, sizeof k.range, "%s", r ? r : "");
+    k.range_type = r ? rt : AV_NONE;
+    return k;
+}
+
+static inline store_index st_ix(const char *name, bool global, store_keydef kd, store_proj p)
+{
+    store_index x;
+    memset(&x, 0, sizeof x);
+    snprintf(x.name, sizeof x.name, "%s", name);
+    x.global = global;
+    x.key = kd;
+    x.proj = p;
+    return x;
+}
+
+static inline const store_table *st_create(store_t *s, const char *name, store_keydef kd,
+                                           const store_index *ix, size_t nix)
+{
+    store_table def;
+    memset(&def, 0, sizeof def);
+    snprintf(def.name, sizeof def.name, "%s", name);
+    def.key = kd;
+    for (size_t i = 0; i < nix; i++)
+        def.idx[i] = ix[i];
+    def.n_idx = nix;
+    const store_table *t = NULL;
+    err_t e;
+    err_clear(&e);
+    int rc = store_table_create(s, &def, &t, &e);
+    if (rc)
+        fprintf(stderr, "create %s: %s\n", name, e.msg);
+    assert_int_equal(rc, 0);
+    assert_non_null(t);
+    return t;
+}
+
+/* Runs a whole query page by page (page size `limit`), returning all items concatenated. */
+static inline size_t st_query_all(store_t *s, store_query q, arena_t *a, av_t **out)
+{
+    size_t n = 0, cap = 0;
+    av_t *all = NULL;
+    av_t last = {.type = AV_NONE};
+    for (int guard = 0; guard < 100000; guard++) {
+        if (last.type == AV_M) {
+            av_t *lk = arena_alloc(a, sizeof *lk);
+            *lk = last;
+            q.start_key = lk;
+        }
+        store_result r;
+        err_t e;
+        err_clear(&e);
+        int rc = store_query_run(s, &q, a, &r, &e);
+        if (rc)
+            fprintf(stderr, "query: %s\n", e.msg);
+        assert_int_equal(rc, 0);
+        if (q.limit)
+            assert_true(r.n <= q.limit);
+        for (size_t i = 0; i < r.n; i++) {
+            if (n == cap) {
+                size_t nc = cap ? cap * 2 : 16;
+                all = arena_grow(a, all, cap, nc, sizeof *all);
+                cap = nc;
+            }
+            all[n++] = r.items[i];
+        }
+        last = r.last_key;
+        if (last.type == AV_NONE)
+            break;
+    }
+    *out = all;
+    return n;
+}
+
+#endif

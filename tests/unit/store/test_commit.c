@@ -1,0 +1,332 @@
+/*
+ * test_commit — writes: index maintenance, validation texts, counters, group commit,
+ * transactions.  Module: src/store/commit.c.
+ */
+#include "st_test.h"
+
+#include <pthread.h>
+
+#include "store/store_int.h"
+
+static const store_table *mk_gsi_table(st_fix *f, store_proj p)
+{
+    store_index ix[2];
+    ix[0] = st_ix("gsi", true, st_kd("gk", AV_S, "gr", AV_N), p);
+    static char *inc[] = {"extra"};
+    if (p == STORE_PROJ_INCLUDE) {
+        ix[0].include = inc;
+        ix[0].n_include = 1;
+    }
+    ix[1] = st_ix("lsi", false, st_kd("pk", AV_S, "lr", AV_S), STORE_PROJ_ALL);
+    return st_create(f->s, "tbl", st_kd("pk", AV_S, "sk", AV_N), ix, 2);
+}
+
+static size_t idx_scan(st_fix *f, const store_table *t, const char *index, av_t **out)
+{
+    store_query q = {.table = t};
+    for (size_t i = 0; index && i < t->n_idx; i++)
+        if (strcmp(t->idx[i].name, index) == 0)
+            q.index = &t->idx[i];
+    return st_query_all(f->s, q, &f->a, out);
+}
+
+static void stats(st_fix *f, const store_table *t, const char *index, uint64_t *cnt, uint64_t *bytes)
+{
+    const store_index *ix = NULL;
+    for (size_t i = 0; index && i < t->n_idx; i++)
+        if (strcmp(t->idx[i].name, index) == 0)
+            ix = &t->idx[i];
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_table_stats(f->s, t, ix, cnt, bytes, &e), 0);
+}
+
+/* insert, overwrite (index key changes), delete: the GSI follows; counters follow */
+static void test_index_maintenance(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = mk_gsi_table(f, STORE_PROJ_ALL);
+    av_t *items;
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g1\"},\"gr\":{\"N\":\"5\"}}");
+    assert_int_equal(idx_scan(f, t, "gsi", &items), 1);
+    assert_item_json(&items[0], "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g1\"},\"gr\":{\"N\":\"5\"}}");
+    /* overwrite: index key changes -> old entry removed, new one added */
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g2\"},\"gr\":{\"N\":\"6\"},\"x\":{\"S\":\"y\"}}");
+    assert_int_equal(idx_scan(f, t, "gsi", &items), 1);
+    assert_item_json(&items[0], "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g2\"},\"gr\":{\"N\":\"6\"},\"x\":{\"S\":\"y\"}}");
+    uint64_t c, b;
+    stats(f, t, NULL, &c, &b);
+    assert_int_equal(c, 1);
+    assert_true(b > 0);
+    stats(f, t, "gsi", &c, &b);
+    assert_int_equal(c, 1);
+    /* overwrite without the index attributes: sparse, leaves the index */
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g2\"}}");
+    assert_int_equal(idx_scan(f, t, "gsi", &items), 0);
+    stats(f, t, "gsi", &c, &b);
+    assert_int_equal(c, 0);
+    assert_int_equal(b, 0);
+    /* back in, then delete */
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g3\"},\"gr\":{\"N\":\"1\"},\"lr\":{\"S\":\"l\"}}");
+    assert_int_equal(idx_scan(f, t, "gsi", &items), 1);
+    assert_int_equal(idx_scan(f, t, "lsi", &items), 1);
+    assert_int_equal(st_del(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}}"), &f->a), 0);
+    assert_int_equal(idx_scan(f, t, "gsi", &items), 0);
+    assert_int_equal(idx_scan(f, t, "lsi", &items), 0);
+    assert_int_equal(idx_scan(f, t, NULL, &items), 0);
+    stats(f, t, NULL, &c, &b);
+    assert_int_equal(c, 0);
+    assert_int_equal(b, 0);
+    stats(f, t, "lsi", &c, &b);
+    assert_int_equal(c, 0);
+    /* delete of an absent item is fine */
+    assert_int_equal(st_del(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"zz\"},\"sk\":{\"N\":\"1\"}}"), &f->a), 0);
+}
+
+static void test_projections(void **state)
+{
+    st_fix *f = *state;
+    const char *item = "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"N\":\"2\"},"
+                       "\"extra\":{\"S\":\"e\"},\"other\":{\"S\":\"o\"}}";
+    struct {
+        store_proj p;
+        const char *want;
+    } cases[] = {
+        {STORE_PROJ_KEYS_ONLY, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"N\":\"2\"}}"},
+        {STORE_PROJ_INCLUDE, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"N\":\"2\"},\"extra\":{\"S\":\"e\"}}"},
+        {STORE_PROJ_ALL, item},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        const store_table *t = mk_gsi_table(f, cases[i].p);
+        st_put_ok(f->s, t, &f->a, item);
+        av_t *items;
+        assert_int_equal(idx_scan(f, t, "gsi", &items), 1);
+        assert_item_json(&items[0], cases[i].want);
+        err_t e;
+        err_clear(&e);
+        assert_int_equal(store_table_delete(f->s, "tbl", &e), 0);
+    }
+}
+
+static void expect_put_err(st_fix *f, const store_table *t, const char *item, int code, const char *msg)
+{
+    err_t m;
+    int rc = st_put(f->s, t, J(&f->a, item), &f->a, &m);
+    assert_int_equal(rc, code);
+    if (strcmp(m.msg, msg) != 0)
+        fprintf(stderr, "got message: %s\nwant:        %s\n", m.msg, msg);
+    assert_string_equal(m.msg, msg);
+}
+
+/* texts checked against DynamoDB Local 2026-01-16 */
+static void test_validation(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = mk_gsi_table(f, STORE_PROJ_KEYS_ONLY);
+    expect_put_err(f, t, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"N\":\"5\"}}", ERR_VALIDATION,
+                   "One or more parameter values were invalid: Type mismatch for Index Key");
+    expect_put_err(f, t, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"x\"},\"gr\":{\"S\":\"5\"}}",
+                   ERR_VALIDATION, "One or more parameter values were invalid: Type mismatch for Index Key");
+    expect_put_err(f, t, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"\"}}", ERR_VALIDATION,
+                   "One or more parameter values are not valid. A value specified for a secondary index key is "
+                   "not supported. The AttributeValue for a key attribute cannot contain an empty string value. "
+                   "IndexName: gsi, IndexKey: gk");
+    expect_put_err(f, t, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"S\":\"1\"}}", ERR_VALIDATION,
+                   "One or more parameter values were invalid: Type mismatch for key");
+    expect_put_err(f, t, "{\"pk\":{\"S\":\"\"},\"sk\":{\"N\":\"1\"}}", ERR_VALIDATION,
+                   "One or more parameter values are not valid. The AttributeValue for a key attribute cannot "
+                   "contain an empty string value. Key: pk");
+    expect_put_err(f, t, "{\"pk\":{\"S\":\"a\"}}", ERR_VALIDATION, "One of the required keys was not given a value");
+    /* too big */
+    size_t big = 401 * 1024;
+    char *txt = malloc(big + 100);
+    int n = snprintf(txt, big + 100, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"x\":{\"S\":\"");
+    memset(txt + n, 'a', big);
+    memcpy(txt + n + big, "\"}}", 4);
+    expect_put_err(f, t, txt, ERR_VALIDATION, "Item size has exceeded the maximum allowed size");
+    free(txt);
+    /* the new item's key must be the write's key */
+    av_t *item = J(&f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"2\"}}");
+    store_write w = {.table = t, .key = J(&f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}}"),
+                     .apply = st_apply_put, .ctx = item, .arena = &f->a};
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_write_each(f->s, &w, 1, &e), 0);
+    assert_int_equal(w.rc, ERR_VALIDATION);
+    /* nothing was written by any of the failures */
+    av_t *items;
+    assert_int_equal(idx_scan(f, t, NULL, &items), 0);
+    assert_int_equal(idx_scan(f, t, "gsi", &items), 0);
+}
+
+/* old item copied into the caller's arena; want_old; KEEP changes nothing */
+static void test_old_and_keep(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}");
+    av_t *item = J(&f->a, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"2\"}}");
+    store_write w = {.table = t, .key = item, .apply = st_apply_put, .ctx = item, .arena = &f->a,
+                     .want_old = true};
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_write_each(f->s, &w, 1, &e), 0);
+    assert_int_equal(w.rc, 0);
+    assert_item_json(&w.old, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}");
+    assert_true(w.old_size > 0 && w.new_size > 0);
+    store_write w2 = {.table = t, .key = item, .apply = st_apply_fail, .arena = &f->a, .want_old = true};
+    assert_int_equal(store_write_each(f->s, &w2, 1, &e), 0);
+    assert_int_equal(w2.rc, ERR_CONDITIONAL_CHECK_FAILED);
+    assert_item_json(&w2.old, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"2\"}}");
+    av_t got;
+    bool found;
+    assert_int_equal(store_get(f->s, t, item, &f->a, &got, &found, &e), 0);
+    assert_true(found);
+    assert_item_json(&got, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"2\"}}");
+}
+
+/* transactions: all or nothing; the failing write is the one reported */
+static void test_atomic(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = mk_gsi_table(f, STORE_PROJ_ALL);
+    store_write w[3];
+    memset(w, 0, sizeof w);
+    const char *items[3] = {"{\"pk\":{\"S\":\"t1\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"N\":\"1\"}}",
+                            "{\"pk\":{\"S\":\"t2\"},\"sk\":{\"N\":\"1\"}}",
+                            "{\"pk\":{\"S\":\"t3\"},\"sk\":{\"N\":\"1\"}}"};
+    for (int i = 0; i < 3; i++) {
+        av_t *it = J(&f->a, items[i]);
+        w[i] = (store_write){.table = t, .key = it, .apply = st_apply_put, .ctx = it, .arena = &f->a};
+    }
+    w[1].apply = st_apply_fail;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_write_atomic(f->s, w, 3, &e), ERR_TRANSACTION_CANCELED);
+    assert_int_equal(w[0].rc, 0);
+    assert_int_equal(w[1].rc, ERR_CONDITIONAL_CHECK_FAILED);
+    assert_int_equal(w[2].rc, 0);
+    av_t *all;
+    assert_int_equal(idx_scan(f, t, NULL, &all), 0);
+    assert_int_equal(idx_scan(f, t, "gsi", &all), 0);
+    uint64_t c, b;
+    stats(f, t, NULL, &c, &b);
+    assert_int_equal(c, 0);
+    /* a validation failure inside the txn also cancels it */
+    w[1].apply = st_apply_put;
+    av_t *bad = J(&f->a, "{\"pk\":{\"S\":\"t2\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"N\":\"1\"}}");
+    w[1].ctx = bad;
+    err_clear(&e);
+    assert_int_equal(store_write_atomic(f->s, w, 3, &e), ERR_TRANSACTION_CANCELED);
+    assert_int_equal(w[1].rc, ERR_VALIDATION);
+    assert_int_equal(idx_scan(f, t, NULL, &all), 0);
+    /* all good: all applied */
+    w[1].ctx = J(&f->a, items[1]);
+    err_clear(&e);
+    assert_int_equal(store_write_atomic(f->s, w, 3, &e), 0);
+    assert_int_equal(idx_scan(f, t, NULL, &all), 3);
+    assert_int_equal(idx_scan(f, t, "gsi", &all), 1);
+}
+
+/* group commit: 16 threads x N writes, each batch has failing and succeeding writes */
+#define GC_THREADS 16
+#define GC_N 200
+typedef struct gc_arg {
+    store_t *s;
+    const store_table *t;
+    int id;
+    int fails;
+} gc_arg;
+
+static void *gc_thread(void *p)
+{
+    gc_arg *g = p;
+    arena_t a;
+    arena_init(&a);
+    for (int i = 0; i < GC_N; i += 4) {
+        store_write w[4];
+        memset(w, 0, sizeof w);
+        for (int j = 0; j < 4; j++) {
+            char txt[128];
+            snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"t%d\"},\"sk\":{\"N\":\"%d\"},\"gk\":{\"S\":\"g%d\"},\"gr\":{\"N\":\"%d\"}}",
+                     g->id, i + j, (i + j) % 7, i + j);
+            av_t *it = J(&a, txt);
+            w[j] = (store_write){.table = g->t, .key = it, .apply = st_apply_put, .ctx = it, .arena = &a};
+        }
+        w[3].apply = st_apply_fail; /* every 4th write fails, the others must land */
+        err_t e;
+        err_clear(&e);
+        if (store_write_each(g->s, w, 4, &e) != 0)
+            g->fails += 100;
+        for (int j = 0; j < 4; j++)
+            if (w[j].rc)
+                g->fails++;
+        arena_reset(&a);
+    }
+    arena_fini(&a);
+    return NULL;
+}
+
+static void test_group_commit(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = mk_gsi_table(f, STORE_PROJ_KEYS_ONLY);
+    pthread_t th[GC_THREADS];
+    gc_arg args[GC_THREADS];
+    for (int i = 0; i < GC_THREADS; i++) {
+        args[i] = (gc_arg){.s = f->s, .t = t, .id = i};
+        pthread_create(&th[i], NULL, gc_thread, &args[i]);
+    }
+    for (int i = 0; i < GC_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].fails, GC_N / 4);
+    }
+    av_t *all;
+    size_t want = GC_THREADS * GC_N * 3 / 4;
+    assert_int_equal(idx_scan(f, t, NULL, &all), want);
+    assert_int_equal(idx_scan(f, t, "gsi", &all), want);
+    uint64_t c, b;
+    stats(f, t, NULL, &c, &b);
+    assert_int_equal(c, want);
+    stats(f, t, "gsi", &c, &b);
+    assert_int_equal(c, want);
+    /* every successful write is readable, every failed one absent */
+    for (int i = 0; i < GC_THREADS; i++)
+        for (int j = 0; j < GC_N; j++) {
+            char txt[96];
+            snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"t%d\"},\"sk\":{\"N\":\"%d\"}}", i, j);
+            av_t got;
+            bool found;
+            err_t e;
+            err_clear(&e);
+            assert_int_equal(store_get(f->s, t, J(&f->a, txt), &f->a, &got, &found, &e), 0);
+            assert_int_equal(found, j % 4 != 3);
+        }
+}
+
+/* a write to a table deleted meanwhile fails with ResourceNotFound */
+static void test_write_deleted_table(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "gone", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_table_delete(f->s, "gone", &e), 0);
+    err_t m;
+    assert_int_equal(st_put(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"a\"}}"), &f->a, &m), ERR_RESOURCE_NOT_FOUND);
+    assert_string_equal(m.msg, "Cannot do operations on a non-existent table");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_index_maintenance, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_projections, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_validation, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_old_and_keep, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_atomic, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_write_deleted_table, st_setup, st_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
