@@ -1,0 +1,694 @@
+/*
+ * cmd_msg — the messaging subcommands (mirror Cruddur's bin/ddb scripts).  Layer: cli (wiring
+ * only: parse arguments, open a backend, call messaging/, print).
+ *
+ *   schema-load | seed [--users N --conversations N --messages N --no-demo] | list-tables |
+ *   scan | drop | get-conversation <message_group_uuid> | list-conversations <handle> |
+ *   send <from-handle> <to-handle|message_group_uuid> <text...> |
+ *   user add <handle> <display name...> [--uuid U] | user show <handle> | token <handle>
+ *
+ * Every command takes --data-dir DIR (embedded engine, default ./data; safe while `ddbchat
+ * serve` runs on the same dir: LMDB is multi-process safe, and the store is opened without
+ * the TTL thread), or --endpoint URL [--region R] (a remote DynamoDB-compatible endpoint,
+ * credentials from the AWS environment/config), --table NAME, and --json for scripts.
+ * Exit status: 0 ok, 1 failure, 2 usage error.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "cli/cli.h"
+#include "messaging/auth.h"
+#include "messaging/backend_remote.h"
+#include "messaging/service.h"
+#include "store/store.h"
+
+#define CLI_MAX_POS 64
+
+typedef struct cli_opts {
+    const char *data_dir;
+    const char *endpoint;
+    const char *region;
+    const char *table;
+    const char *jwt_secret_file;
+    const char *uuid;
+    const char *cursor;
+    bool json;
+    bool help;
+    bool no_demo;
+    bool all;
+    long users, conversations, messages, limit, ttl;
+    const char *pos[CLI_MAX_POS];
+    int n_pos;
+} cli_opts;
+
+typedef struct cli_ctx {
+    store_t *store;
+    api_t *api;
+    msg_backend *backend;
+    msg_service *svc;
+} cli_ctx;
+
+static int usage(const char *cmd, const char *synopsis)
+{
+    fprintf(stderr,
+            "usage: ddbchat %s %s\n"
+            "common options:\n"
+            "  --data-dir DIR     embedded engine data dir (default ./data)\n"
+            "  --endpoint URL     use a remote DynamoDB-compatible endpoint instead\n"
+            "  --region REGION    region for --endpoint (default from the AWS config)\n"
+            "  --table NAME       messaging table (default " MSG_TABLE_DEFAULT ")\n"
+            "  --json             machine-readable output\n",
+            cmd, synopsis);
+    return 2;
+}
+
+static bool parse_long(const char *s, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Parses options anywhere among the positional arguments.  0 or 2 (usage). */
+static int parse(int argc, char **argv, cli_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->data_dir = "./data";
+    o->ttl = 7 * 24 * 3600;
+    bool only_pos = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_pos || a[0] != '-' || strcmp(a, "-") == 0) {
+            if (o->n_pos >= CLI_MAX_POS)
+                return 2;
+            o->pos[o->n_pos++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_pos = true;
+            continue;
+        }
+        if (strcmp(a, "--json") == 0) { o->json = true; continue; }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { o->help = true; continue; }
+        if (strcmp(a, "--no-demo") == 0) { o->no_demo = true; continue; }
+        if (strcmp(a, "--all") == 0) { o->all = true; continue; }
+        const char *val = NULL;
+        const char *eq = strchr(a, '=');
+        char name[64];
+        if (eq) {
+            snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
+            val = eq + 1;
+        } else {
+            snprintf(name, sizeof name, "%s", a);
+            if (i + 1 >= argc) {
+                fprintf(stderr, "ddbchat: %s needs a value\n", a);
+                return 2;
+            }
+            val = argv[++i];
+        }
+        long *num = NULL;
+        if (strcmp(name, "--data-dir") == 0) o->data_dir = val;
+        else if (strcmp(name, "--endpoint") == 0) o->endpoint = val;
+        else if (strcmp(name, "--region") == 0) o->region = val;
+        else if (strcmp(name, "--table") == 0) o->table = val;
+        else if (strcmp(name, "--jwt-secret-file") == 0) o->jwt_secret_file = val;
+        else if (strcmp(name, "--uuid") == 0) o->uuid = val;
+        else if (strcmp(name, "--cursor") == 0) o->cursor = val;
+        else if (strcmp(name, "--users") == 0) num = &o->users;
+        else if (strcmp(name, "--conversations") == 0) num = &o->conversations;
+        else if (strcmp(name, "--messages") == 0) num = &o->messages;
+        else if (strcmp(name, "--limit") == 0) num = &o->limit;
+        else if (strcmp(name, "--ttl") == 0) num = &o->ttl;
+        else {
+            fprintf(stderr, "ddbchat: unknown option %s\n", name);
+            return 2;
+        }
+        if (num && !parse_long(val, num)) {
+            fprintf(stderr, "ddbchat: %s needs a non-negative integer\n", name);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+static void ctx_close(cli_ctx *c)
+{
+    msg_service_free(c->svc);
+    msg_backend_free(c->backend);
+    api_free(c->api);
+    store_close(c->store);
+}
+
+/* Opens the backend the options name: the embedded engine on --data-dir, or --endpoint. */
+static int ctx_open(cli_ctx *c, const cli_opts *o)
+{
+    memset(c, 0, sizeof *c);
+    err_t e = {0};
+    if (o->endpoint) {
+        ddbc_config dc;
+        if (ddbc_config_load(&dc, o->endpoint, o->region, &e) ||
+            msg_backend_remote_new(&dc, &c->backend, &e))
+            goto fail;
+    } else {
+        store_opts so;
+        store_opts_default(&so);
+        so.ttl_thread = false; /* the server, if running, reaps */
+        if (store_open(o->data_dir, &so, &c->store, &e) || api_new(c->store, NULL, &c->api, &e) ||
+            msg_backend_embedded_new(c->api, &c->backend, &e))
+            goto fail;
+    }
+    msg_config mc;
+    msg_config_default(&mc);
+    if (o->table)
+        mc.table = o->table;
+    if (msg_service_new(c->backend, &mc, &c->svc, &e))
+        goto fail;
+    return 0;
+fail:
+    fprintf(stderr, "ddbchat: %s\n", e.msg);
+    ctx_close(c);
+    return 1;
+}
+
+static int fail_err(const cli_opts *o, const err_t *e)
+{
+    if (o->json) {
+        char code[64];
+        msg_err_code(e, code, sizeof code);
+        json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", e->msg);
+        char *s = json_dumps(j, JSON_COMPACT);
+        fprintf(stderr, "%s\n", s ? s : "{}");
+        free(s);
+        json_decref(j);
+    } else {
+        fprintf(stderr, "ddbchat: %s\n", e->msg);
+    }
+    return 1;
+}
+
+static void print_json(json_t *j)
+{
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY);
+    if (s)
+        printf("%s\n", s);
+    free(s);
+    json_decref(j);
+}
+
+/* ---- schema-load / drop / list-tables / scan -------------------------------------------- */
+
+int cli_schema_load(int argc, char **argv)
+{
+    cli_opts o;
+    if (parse(argc, argv, &o) || o.help || o.n_pos)
+        return usage("schema-load", "[options]");
+    cli_ctx c;
+    if (ctx_open(&c, &o))
+        return 1;
+    err_t e = {0};
+    int rc = msg_schema_load(c.svc, &e);
+    if (!rc) {
+        if (o.json)
+            print_json(json_pack("{s:s,s:b}", "table", msg_service_table(c.svc), "created", 1));
+        else
+            printf("created table %s (pk S HASH, sk S RANGE; GSI " MSG_GSI_NAME
+                   ": message_group_uuid HASH, sk RANGE)\n",
+                   msg_service_table(c.svc));
+    }
+    ctx_close(&c);
+    return rc ? fail_err(&o, &e) : 0;
+}
+
+int cli_drop(int argc, char **argv)
+{
+    cli_opts o;
+    if (parse(argc, argv, &o) || o.help || o.n_pos)
+        return usage("drop", "[options]");
+    cli_ctx c;
+    if (ctx_open(&c, &o))
+        return 1;
+    err_t e = {0};
+    int rc = msg_schema_drop(c.svc, &e);
+    if (!rc) {
+        if (o.json)
+            print_json(json_pack("{s:s,s:b}", "table", msg_service_table(c.svc), "dropped", 1));
+        else
+            printf("dropped table %s\n", msg_service_table(c.svc));
+    }
+    ctx_close(&c);
+    return rc ? fail_err(&o, &e) : 0;
+}
+
+int cli_list_tables(int argc, char **argv)
+{
+    cli_opts o;
+    if (parse(argc, argv, &o) || o.help || o.n_pos)
+        return usage("list-tables", "[options]");
+    cli_ctx c;
+    if (ctx_open(&c, &o))
+        return 1;
+    err_t e = {0};
+    int rc = 0;
+    json_t *names = json_array();
+    json_t *start = NULL;
+    for (;;) {
+        json_t *req = json_object();
+        if (start)
+            json_object_set_new(req, "ExclusiveStartTableName", start);
+        json_t *resp = NULL;
+        rc = msg_backend_call(c.backend, "ListTables", req, &resp, &e);
+        json_decref(req);
+        if (rc) {
+            json_decref(resp);
+            break;
+        }
+        json_array_extend(names, json_object_get(resp, "TableNames"));
+        start = json_incref(json_object_get(resp, "LastEvaluatedTableName"));
+        json_decref(resp);
+        if (!start)
+            break;
+    }
+    if (!rc) {
+        if (o.json) {
+            print_json(json_incref(names));
+        } else {
+            size_t i;
+            json_t *n;
+            json_array_foreach(names, i, n) printf("%s\n", json_string_value(n));
+        }
+    }
+    json_decref(names);
+    ctx_close(&c);
+    return rc ? fail_err(&o, &e) : 0;
+}
+
+/* One attribute value for humans: S and N raw, everything else as DynamoDB JSON. */
+static void print_value(json_t *v)
+{
+    const char *s = json_string_value(json_object_get(v, "S"));
+    if (!s)
+        s = json_string_value(json_object_get(v, "N"));
+    if (s) {
+        printf("%s", s);
+        return;
+    }
+    char *d = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+    printf("%s", d ? d : "?");
+    free(d);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int cli_scan(int argc, char **argv)
+{
+    cli_opts o;
+    if (parse(argc, argv, &o) || o.help || o.n_pos > 1)
+        return usage("scan", "[TABLE] [options]");
+    cli_ctx c;
+    if (ctx_open(&c, &o))
+        return 1;
+    const char *table = o.n_pos ? o.pos[0] : msg_service_table(c.svc);
+    err_t e = {0};
+    int rc = 0;
+    json_t *all = o.json ? json_array() : NULL, *start = NULL;
+    long count = 0;
+    for (;;) {
+        json_t *req = json_pack("{s:s}", "TableName", table);
+        if (start)
+            json_object_set_new(req, "ExclusiveStartKey", start);
+        json_t *resp = NULL;
+        rc = msg_backend_call(c.backend, "Scan", req, &resp, &e);
+        json_decref(req);
+        if (rc) {
+            json_decref(resp);
+            break;
+        }
+        size_t i;
+        json_t *it;
+        json_array_foreach(json_object_get(resp, "Items"), i, it) {
+            count++;
+            if (all) {
+                json_array_append(all, it);
+                continue;
+            }
+            /* pk and sk first, then the rest in name order */
+            json_t *pk = json_object_get(it, "pk"), *sk = json_object_get(it, "sk");
+            if (pk) { print_value(pk); printf("  "); }
+            if (sk) { print_value(sk); }
+            const char *k;
+            json_t *v;
+            const char **names = calloc(json_object_size(it) + 1, sizeof *names);
+            size_t n = 0;
+            if (names)
+                json_object_foreach(it, k, v) if (strcmp(k, "pk") && strcmp(k, "sk")) names[n++] = k;
+            qsort(names, n, sizeof *names, cmp_str);
+            for (size_t a = 0; a < n; a++) {
+                printf("  %s=", names[a]);
+                print_value(json_object_get(it, names[a]));
+            }
+            printf("\n");
+            free(names);
+        }
+        start = json_incref(json_object_get(resp, "LastEvaluatedKey"));
+        json_decref(resp);
+        if (!start)
+            break;
+    }
+    if (!rc) {
+        if (all)
+            print_json(json_incref(all));
+        else
+            fprintf(stderr, "%ld items\n", count);
+    }
+    json_decref(all);
+    ctx_close(&c);
+    return rc ? fail_err(&o, &e) : 0;
+}
+
+/* ---- seed -------------------------------------------------------------------------------- */
+
+typedef struct progress {
+    int last_pct;
+    time_t started;
+} progress;
+
+static void progress_cb(void *ctx, long done, long total)
+{
+    progress *p = ctx;
+    if (total <= 0)
+        return;
+    int pct = (int)(done * 100 / total);
+    if (pct == p->last_pct && done != total)
+        return;
+    p->last_pct = pct;
+    char bar[41];
+    int fill = pct * 40 / 100;
+    for (int i = 0; i < 40; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[40] = 0;
+    long el = (long)(time(NULL) - p->started);
+    fprintf(stderr, "\rseeding [%s] %3d%% %ld/%ld (%lds)", bar, pct, done, total, el);
+    if (done == total)
+        fprintf(stderr, "\n");
+    fflush(stderr);
+}
+
+int cli_seed(int argc, char **argv)
+{
+    cli_opts o;
+    if (parse(argc, argv, &o) || o.help || o.n_pos)
+        return usage("seed", "[--users N --conversations N --messages N] [--no-demo] [options]");
+    if (o.users > 10000000 || o.conversations > 100000000 || o.messages > 1000000) {
+        fprintf(stderr, "ddbchat: seed sizes too large\n");
+        return 2;
+    }
+    if (o.conversations && o.users < 2) {
+        fprintf(stderr, "ddbchat: --conversations needs --users 2 or more\n");
+        return 2;
+    }
+    cli_ctx c;
+    if (ctx_open(&c, &o))
+        return 1;
+    err_t e = {0};
+    bool exists = false;
+    int rc = msg_schema_exists(c.svc, &exists, &e);
+    if (!rc && !exists) {
+        rc = msg_schema_load(c.svc, &e);
+        if (!rc && !o.json)
+            printf("created table %s\n", msg_service_table(c.svc));
+    }
+    progress p = {.last_pct = -1, .started = time(NULL)};
+    msg_seed_opts so = {.demo = !o.no_demo, .users = (int)o.users,
+                        .conversations = (int)o.conversations, .messages = (int)o.messages,
+                        .seed = 42, .progress = progress_cb, .progress_ctx = &p};
+    if (!rc)
+        rc = msg_seed(c.svc, &so, &e);
+    if (!rc) {
+        if (o.json)
+            print_json(json_pack("{s:s,s:b,s:i,s:i,s:i}", "table", msg_service_table(c.svc),
+                                 "demo", !o.no_demo, "users", (int)o.users, "conversations",
+                                 (int)o.conversations, "messages", (int)o.messages));
+        else
+            printf("seeded %s%s%ld synthetic users, %ld conversations x %ld messages\n",
+                   o.no_demo ? "" : "the demo users and conversations, ",
+                   o.no_demo ? "" : "", o.users, o.conversations,
+                   o.conversations ? (o.messages ? o.messages : 1) : 0);
+    }
+    ctx_close(&c);
+    return rc ? fail_err(&o, &e) : 0;
+}
+
+/* ---- patterns ---------------------------------------------------------------------------- */
+
+static json_t *message_json(const msg_message *m)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "uuid", m->uuid, "message_group_uuid",
+                     m->message_group_uuid, "user_uuid", m->sender.uuid, "display_name",
+                     m->sender.display_name, "handle", m->sender.handle, "message", m->message,
+                     "created_at", m->created_at);
+}
+
+int cli_get_conversation(int argc, char **argv)
+{
+    cli_opts o;
+    if (parse(argc, argv, &o) || o.help || o.n_pos != 1)
+        return usage("get-conversation",
+                     "<message_group_uuid> [--limit N] [--cursor C] [--all] [options]");
+    cli_ctx c;
+    if (ctx_open(&c, &o))
+        return 1;
+    err_t e = {0};
+    int rc = 0;
+    char *cursor = o.cursor ? strdup(o.cursor) : NULL;
+    json_t *all = json_array();
+    char *next = NULL;
+    /* pages come newest first; collect them, then print oldest -> newest */
+    do {
+        msg_message_page p;
+        rc = msg_list_messages(c.svc, NULL, o.pos[0], (int)o.limit, cursor, &p, &e);
+        if (rc)
+            break;
+        for (size_t i = 0; i < p.n; i++)
+            json_array_append_new(all, message_json(&p.items[i]));
+        free(cursor);
+        cursor = p.next_cursor ? strdup(p.next_cursor) : NULL;
+        msg_message_page_free(&p);
+    } while (o.all && cursor);
+    next = cursor;
+    if (!rc && json_array_size(all) == 0 && !o.cursor) {
+        rc = err_set(&e, ERR_NOT_FOUND, "not_found: no messages in conversation %s", o.pos[0]);
+    }
+    if (!rc) {
+        size_t n = json_array_size(all);
+        if (o.json) {
+            json_t *rev = json_array();
+            for (size_t i = n; i-- > 0;)
+                json_array_append(rev, json_array_get(all, i));
+            print_json(json_pack("{s:o,s:s?}", "messages", rev, "next_cursor", next));
+        } else {
+            for (size_t i = n; i-- > 0;) {
+                json_t *m = json_array_get(all, i);
+                printf("%s  %s (@%s): %s\n", json_string_value(json_object_get(m, "created_at")),
+                       json_string_value(json_object_get(m, "display_name")),
+                       json_string_value(json_object_get(m, "handle")),
+                       json_string_value(json_object_get(m, "message")));
+            }
+            if (next)
+                printf("-- older messages: --cursor %s (or --all)\n", next);
+        }
+    }
+    free(next);
+    json_decref(all);
+    ctx_close(&c);
+    return rc ? fail_err(&o, &e) : 0;
+}
+
+int cli_list_conversations(int argc, char **argv)
+{
+    cli_opts o;
+    if (parse(argc, argv, &o) || o.help || o.n_pos != 1)
+        return usage("list-conversations", "<handle> [--limit N] [--cursor C] [options]");
+    cli_ctx c;
+    if (ctx_open(&c, &o))
+        return 1;
+    err_t e = {0};
+    msg_user u;
+    msg_conversation_page p = {0};
+    int rc = msg_user_by_handle(c.svc, o.pos[0], &u, &e);
+    if (!rc)
+        rc = msg_list_conversations(c.svc, u.uuid, (int)o.limit, o.cursor, &p, &e);
+    if (!rc) {
+        if (o.json) {
+            json_t *arr = json_array();
+            for (size_t i = 0; i < p.n; i++) {
+                const msg_conversation *cv = &p.items[i];
+                json_array_append_new(
+                    arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "uuid", cv->message_group_uuid,
+                                   "user_uuid", cv->other.uuid, "display_name",
+                                   cv->other.display_name, "handle", cv->other.handle, "message",
+                                   cv->message, "created_at", cv->last_message_at));
+            }
+            print_json(json_pack("{s:o,s:s?}", "conversations", arr, "next_cursor", p.next_cursor));
+        } else {
+            for (size_t i = 0; i < p.n; i++) {
+                const msg_conversation *cv = &p.items[i];
+                printf("%s  %s  %s (@%s): %s\n", cv->message_group_uuid, cv->last_message_at,
+                       cv->other.display_name, cv->other.handle, cv->message);
+            }
+            if (p.n == 0)
+                printf("(no conversations)\n");
+            if (p.next_cursor)
+                printf("-- more: --cursor %s\n", p.next_cursor);
+        }
+    }
+    msg_conversation_page_free(&p);
+    ctx_close(&c);
+    return rc ? fail_err(&o, &e) : 0;
+}
+
+static bool looks_like_uuid(const char *s)
+{
+    if (strlen(s) != MSG_UUID_LEN)
+        return false;
+    for (int i = 0; i < MSG_UUID_LEN; i++) {
+        char ch = s[i];
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? ch != '-' : !((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+                                 (ch >= 'A' && ch <= 'F')))
+            return false;
+    }
+    return true;
+}
+
+/* Joins pos[from..] with single spaces (malloc'ed). */
+static char *join(const cli_opts *o, int from)
+{
+    size_t n = 1;
+    for (int i = from; i < o->n_pos; i++)
+        n += strlen(o->pos[i]) + 1;
+    char *s = malloc(n);
+    if (!s)
+        return NULL;
+    size_t k = 0;
+    for (int i = from; i < o->n_pos; i++) {
+        size_t l = strlen(o->pos[i]);
+        if (i > from)
+            s[k++] = ' ';
+        memcpy(s + k, o->pos[i], l);
+        k += l;
+    }
+    s[k] = 0;
+    return s;
+}
+
+int cli_send(int argc, char **argv)
+{
+    cli_opts o;
+    if (parse(argc, argv, &o) || o.help || o.n_pos < 3)
+        return usage("send", "<from-handle> <to-handle|message_group_uuid> <text...> [options]");
+    cli_ctx c;
+    if (ctx_open(&c, &o))
+        return 1;
+    err_t e = {0};
+    msg_user from;
+    msg_message m = {0};
+    char *text = join(&o, 2);
+    int rc = msg_user_by_handle(c.svc, o.pos[0], &from, &e);
+    if (!rc) {
+        bool group = looks_like_uuid(o.pos[1]);
+        rc = msg_send(c.svc, from.uuid, group ? o.pos[1] : NULL, group ? NULL : o.pos[1], text,
+                      NULL, &m, &e);
+    }
+    if (!rc) {
+        if (o.json)
+            print_json(message_json(&m));
+        else
+            printf("sent %s at %s in conversation %s\n", m.uuid, m.created_at,
+                   m.message_group_uuid);
+    }
+    msg_message_fini(&m);
+    free(text);
+    ctx_close(&c);
+    return rc ? fail_err(&o, &e) : 0;
+}
+
+static json_t *user_json(const msg_user *u)
+{
+    return json_pack("{s:s,s:s,s:s}", "uuid", u->uuid, "handle", u->handle, "display_name",
+                     u->display_name);
+}
+
+int cli_user(int argc, char **argv)
+{
+    cli_opts o;
+    const char *syn = "add <handle> <display name...> [--uuid U] | show <handle>  [options]";
+    if (parse(argc, argv, &o) || o.help || o.n_pos < 2)
+        return usage("user", syn);
+    bool add = strcmp(o.pos[0], "add") == 0, show = strcmp(o.pos[0], "show") == 0;
+    if ((!add && !show) || (add && o.n_pos < 3) || (show && o.n_pos != 2))
+        return usage("user", syn);
+    cli_ctx c;
+    if (ctx_open(&c, &o))
+        return 1;
+    err_t e = {0};
+    msg_user u;
+    int rc;
+    if (add) {
+        char *name = join(&o, 2);
+        rc = msg_user_add(c.svc, o.pos[1], name, o.uuid, &u, &e);
+        free(name);
+    } else {
+        rc = msg_user_by_handle(c.svc, o.pos[1], &u, &e);
+    }
+    if (!rc) {
+        if (o.json)
+            print_json(user_json(&u));
+        else
+            printf("%s  @%s  %s\n", u.uuid, u.handle, u.display_name);
+    }
+    ctx_close(&c);
+    return rc ? fail_err(&o, &e) : 0;
+}
+
+int cli_token(int argc, char **argv)
+{
+    cli_opts o;
+    if (parse(argc, argv, &o) || o.help || o.n_pos != 1)
+        return usage("token", "<handle> [--ttl SECONDS] [--jwt-secret-file FILE] [options]");
+    cli_ctx c;
+    if (ctx_open(&c, &o))
+        return 1;
+    err_t e = {0};
+    msg_user u;
+    unsigned char *secret = NULL;
+    size_t secret_len = 0;
+    char *tok = NULL;
+    int rc = msg_user_by_handle(c.svc, o.pos[0], &u, &e);
+    if (!rc)
+        rc = msg_jwt_secret_load(o.endpoint ? NULL : o.data_dir, o.jwt_secret_file, &secret,
+                                 &secret_len, &e);
+    if (!rc)
+        rc = msg_jwt_mint_hs256(secret, secret_len, "sub", u.uuid, o.ttl, &tok, &e);
+    if (!rc) {
+        if (o.json)
+            print_json(json_pack("{s:s,s:s,s:s}", "token", tok, "uuid", u.uuid, "handle",
+                                 u.handle));
+        else
+            printf("%s\n", tok);
+    }
+    free(tok);
+    free(secret);
+    ctx_close(&c);
+    return rc ? fail_err(&o, &e) : 0;
+}
