@@ -289,7 +289,7 @@ int api_rvoccf_parse(api_req *r, const json_t *o, bool *out_all_old)
     api_vld v;
     api_vld_init(&v);
     api_vld_enum(&v, s, "returnValuesOnConditionCheckFailure", "ALL_OLD, NONE");
-    return api_vld_finish(&v, r->err);
+    return api_vld_finish_aws(&v, r->err); /* DynamoDB Local words this one with the prefix */
 }
 
 int api_rcc_parse(api_req *r, const json_t *o, api_rcc *out)

@@ -46,9 +46,11 @@ int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new
     case API_W_UPDATE: {
         const char *names[2];
         size_t n = api_key_names(&w->t->key, names);
-        av_t tmp;
-        int rc = expr_update_apply(a, w->upd, old ? old : w->key, names, n, &tmp, &w->updated, e);
-        if (rc)
+        av_t tmp = old ? *old : *w->key;
+        int rc = 0;
+        /* no UpdateExpression / AttributeUpdates: DynamoDB still creates the item */
+        if (w->upd &&
+            (rc = expr_update_apply(a, w->upd, old ? old : w->key, names, n, &tmp, &w->updated, e)))
             return rc;
         if (av_item_size(&tmp) > AV_MAX_ITEM_SIZE)
             return err_set(e, ERR_VALIDATION, TXT_ITEM_TOO_BIG_UPDATE);

@@ -1,0 +1,45 @@
+"""Helpers for the item-operation e2e files (test_items, test_query_scan, test_batch,
+test_transact): raw DynamoDB JSON requests, so that parameters newer than the installed
+botocore (ReturnValuesOnConditionCheckFailure) and invalid requests botocore would refuse to
+send both reach the server unchanged."""
+import json
+
+from conftest import raw_request
+
+
+def call(url, op, body):
+    """POSTs one operation; returns (ok, parsed body)."""
+    status, _, payload = raw_request(url, body, target="DynamoDB_20120810." + op)
+    data = json.loads(payload) if payload else {}
+    return status == 200, data
+
+
+def ok(url, op, body):
+    good, data = call(url, op, body)
+    assert good, f"{op} failed: {data}"
+    return data
+
+
+def err(url, op, body, type_, message=None):
+    """Asserts an error of type_ (the part after '#') and, when given, exactly `message`;
+    returns the error body."""
+    good, data = call(url, op, body)
+    assert not good, f"{op} unexpectedly succeeded: {data}"
+    assert data.get("__type", "").split("#")[-1] == type_, data
+    if message is not None:
+        got = data.get("message", data.get("Message"))
+        assert got == message, f"message {got!r} != {message!r}"
+    return data
+
+
+def S(s):
+    return {"S": s}
+
+
+def N(n):
+    return {"N": str(n)}
+
+
+def cu(resp):
+    """ConsumedCapacity without the per-index dict order noise."""
+    return resp.get("ConsumedCapacity")

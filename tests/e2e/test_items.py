@@ -1,0 +1,349 @@
+"""PutItem / GetItem / UpdateItem / DeleteItem: shapes, error texts, conditions, ReturnValues,
+ConsumedCapacity.  Every expectation was recorded from DynamoDB Local 2026-01-16."""
+import pytest
+
+from itemlib import call, ok, err, S, N
+
+V = "ValidationException"
+CCF = "ConditionalCheckFailedException"
+
+
+@pytest.fixture
+def t1(ddb, table_name, make_table):
+    name = table_name("items")
+    make_table(ddb, name)
+    return name
+
+
+@pytest.fixture
+def t2(ddb, table_name, make_table):
+    name = table_name("items2")
+    make_table(ddb, name, range=("sk", "N"))
+    return name
+
+
+@pytest.fixture
+def gt(ddb, table_name, make_table):
+    name = table_name("itemsg")
+    make_table(ddb, name, range=("sk", "S"),
+               gsis=[{"name": "gidx", "hash": ("g", "S"), "projection": "ALL"},
+                     {"name": "gkey", "hash": ("g", "S"), "projection": "KEYS_ONLY"}],
+               lsis=[{"name": "lidx", "range": ("l", "S"), "projection": "ALL"}])
+    return name
+
+
+# Put then Get returns the item as written (numbers canonical); a missing item has no "Item".
+def test_put_get_roundtrip(ddb_url, t1):
+    assert ok(ddb_url, "PutItem", {"TableName": t1, "Item": {
+        "pk": S("a"), "n": N("1.50"), "m": {"M": {"x": {"L": [{"BOOL": True}, {"NULL": True}]}}},
+        "ss": {"SS": ["x", "y"]}}}) == {}
+    r = ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("a")}})
+    assert r["Item"]["n"] == N("1.5")
+    assert r["Item"]["m"] == {"M": {"x": {"L": [{"BOOL": True}, {"NULL": True}]}}}
+    assert sorted(r["Item"]["ss"]["SS"]) == ["x", "y"]
+    assert ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("zz")}}) == {}
+
+
+# Key validation texts (items and Key parameters), in DynamoDB Local's wording.
+@pytest.mark.parametrize("op,body,msg", [
+    ("PutItem", {"Item": {"x": N(1)}}, "One of the required keys was not given a value"),
+    ("PutItem", {"Item": {"pk": N(1)}},
+     "One or more parameter values were invalid: Type mismatch for key"),
+    ("PutItem", {"Item": {"pk": S("")}},
+     "One or more parameter values are not valid. The AttributeValue for a key attribute "
+     "cannot contain an empty string value. Key: pk"),
+    ("PutItem", {"Item": {"pk": S("x" * 2049)}},
+     "Hash primary key values must be under 2048 bytes, and range primary key values must be "
+     "under 1024 bytes"),
+    ("PutItem", {}, "Item to put in PutItem cannot be null"),
+    ("GetItem", {"Key": {"pk": S("a"), "x": N(1)}}, "The number of conditions on the keys is invalid"),
+    ("GetItem", {"Key": {}}, "The number of conditions on the keys is invalid"),
+    ("GetItem", {"Key": {"zz": S("a")}}, "One of the required keys was not given a value"),
+    ("GetItem", {}, "Cannot have null key for GetItem, DeleteItem, or UpdateItem"),
+    ("DeleteItem", {"Key": {"pk": N(1)}},
+     "One or more parameter values were invalid: Type mismatch for key"),
+])
+def test_key_validation(ddb_url, t1, op, body, msg):
+    err(ddb_url, op, dict(body, TableName=t1), V, msg)
+
+
+# A table whose key has a range part needs both parts.
+def test_key_validation_range(ddb_url, t2):
+    err(ddb_url, "PutItem", {"TableName": t2, "Item": {"pk": S("a")}}, V,
+        "One of the required keys was not given a value")
+    err(ddb_url, "GetItem", {"TableName": t2, "Key": {"pk": S("a")}}, V,
+        "The number of conditions on the keys is invalid")
+
+
+# A missing table is ResourceNotFoundException, checked before the key.
+def test_missing_table(ddb_url):
+    err(ddb_url, "GetItem", {"TableName": "no_such_table_x", "Key": {"pk": S("")}},
+        "ResourceNotFoundException", "Cannot do operations on a non-existent table")
+
+
+# Items over 400 KB are rejected (PutItem and UpdateItem word it differently).
+def test_item_too_big(ddb_url, t1):
+    err(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a"), "b": S("x" * 400 * 1024)}},
+        V, "Item size has exceeded the maximum allowed size")
+    err(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("a")},
+                                "UpdateExpression": "SET b = :b",
+                                "ExpressionAttributeValues": {":b": S("x" * 400 * 1024)}},
+        V, "Item size to update has exceeded the maximum allowed size")
+
+
+# ReturnValues: ALL_OLD only for Put/Delete; absent old item -> no Attributes.
+def test_return_values_put_delete(ddb_url, t1):
+    r = ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a"), "x": N(1)},
+                                "ReturnValues": "ALL_OLD"})
+    assert "Attributes" not in r
+    r = ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a"), "y": S("q")},
+                                "ReturnValues": "ALL_OLD"})
+    assert r["Attributes"] == {"pk": S("a"), "x": N(1)}
+    for op, body in [("PutItem", {"Item": {"pk": S("a")}, "ReturnValues": "ALL_NEW"}),
+                     ("PutItem", {"Item": {"pk": S("a")}, "ReturnValues": "all_old"}),
+                     ("DeleteItem", {"Key": {"pk": S("a")}, "ReturnValues": "UPDATED_OLD"}),
+                     ("UpdateItem", {"Key": {"pk": S("a")}, "ReturnValues": "XX"})]:
+        err(ddb_url, op, dict(body, TableName=t1), V, "Return values set to invalid value")
+    r = ok(ddb_url, "DeleteItem", {"TableName": t1, "Key": {"pk": S("a")}, "ReturnValues": "ALL_OLD"})
+    assert r["Attributes"] == {"pk": S("a"), "y": S("q")}
+    r = ok(ddb_url, "DeleteItem", {"TableName": t1, "Key": {"pk": S("a")}, "ReturnValues": "ALL_OLD"})
+    assert "Attributes" not in r
+
+
+# A failed condition: ConditionalCheckFailedException; "Item" only with
+# ReturnValuesOnConditionCheckFailure=ALL_OLD and an existing item; nothing is written.
+def test_condition_failed(ddb_url, t1):
+    ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a"), "v": N(5)}})
+    e = err(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a")},
+                                 "ConditionExpression": "attribute_not_exists(pk)"},
+            CCF, "The conditional request failed")
+    assert "Item" not in e
+    e = err(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a")},
+                                 "ConditionExpression": "attribute_not_exists(pk)",
+                                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD"},
+            CCF, "The conditional request failed")
+    assert e["Item"] == {"pk": S("a"), "v": N(5)}
+    assert ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("a")}})["Item"]["v"] == N(5)
+    err(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a")},
+                             "ConditionExpression": "attribute_not_exists(pk)",
+                             "ReturnValuesOnConditionCheckFailure": "ALL_NEW"}, V,
+        "1 validation error detected: Value 'ALL_NEW' at 'returnValuesOnConditionCheckFailure' "
+        "failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]")
+    ok(ddb_url, "DeleteItem", {"TableName": t1, "Key": {"pk": S("a")},
+                               "ConditionExpression": "v = :v",
+                               "ExpressionAttributeValues": {":v": N(5)}})
+    e = err(ddb_url, "DeleteItem", {"TableName": t1, "Key": {"pk": S("a")},
+                                    "ConditionExpression": "attribute_exists(v)",
+                                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}, CCF)
+    assert "Item" not in e
+
+
+# Expression parameter rules: legacy + expression mixed, placeholders without expressions,
+# empty maps, unused placeholders.
+@pytest.mark.parametrize("op,body,msg", [
+    ("GetItem", {"Key": {"pk": S("a")}, "AttributesToGet": ["x"], "ProjectionExpression": "x"},
+     "Can not use both expression and non-expression parameters in the same request: "
+     "Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}"),
+    ("PutItem", {"Item": {"pk": S("a")}, "ConditionExpression": "attribute_exists(pk)",
+                 "Expected": {"pk": {"Exists": True, "Value": S("a")}}},
+     "Can not use both expression and non-expression parameters in the same request: "
+     "Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}"),
+    ("UpdateItem", {"Key": {"pk": S("a")}, "UpdateExpression": "SET w = :w",
+                    "AttributeUpdates": {"x": {"Action": "PUT", "Value": S("1")}},
+                    "ExpressionAttributeValues": {":w": S("w")}},
+     "Can not use both expression and non-expression parameters in the same request: "
+     "Non-expression parameters: {AttributeUpdates} Expression parameters: {UpdateExpression}"),
+    ("GetItem", {"Key": {"pk": S("a")}, "ExpressionAttributeNames": {"#a": "b"}},
+     "ExpressionAttributeNames can only be specified when using expressions"),
+    ("PutItem", {"Item": {"pk": S("a")}, "ExpressionAttributeValues": {":a": S("b")}},
+     "ExpressionAttributeValues can only be specified when using expressions: "
+     "ConditionExpression is null"),
+    ("UpdateItem", {"Key": {"pk": S("a")}, "ExpressionAttributeValues": {":a": S("b")}},
+     "ExpressionAttributeValues can only be specified when using expressions: "
+     "UpdateExpression and ConditionExpression are null"),
+    ("PutItem", {"Item": {"pk": S("a")}, "ConditionExpression": "attribute_exists(pk)",
+                 "ExpressionAttributeValues": {}},
+     "ExpressionAttributeValues must not be empty"),
+    ("PutItem", {"Item": {"pk": S("a")}, "ConditionExpression": "attribute_exists(pk)",
+                 "ExpressionAttributeNames": {}},
+     "ExpressionAttributeNames must not be empty"),
+    ("PutItem", {"Item": {"pk": S("a")}, "ConditionExpression": "attribute_exists(pk)",
+                 "ExpressionAttributeValues": {":a": S("b")}},
+     "Value provided in ExpressionAttributeValues unused in expressions: keys: {:a}"),
+    ("GetItem", {"Key": {"pk": S("a")}, "ProjectionExpression": "x",
+                 "ExpressionAttributeNames": {"#a": "b"}},
+     "Value provided in ExpressionAttributeNames unused in expressions: keys: {#a}"),
+])
+def test_expression_parameter_rules(ddb_url, t1, op, body, msg):
+    err(ddb_url, op, dict(body, TableName=t1), V, msg)
+
+
+# UpdateItem: SET with arithmetic, REMOVE, UPDATED_NEW / UPDATED_OLD / ALL_NEW.
+def test_update_return_values(ddb_url, t1):
+    ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a"), "v": N(5)}})
+    r = ok(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("a")},
+                                   "UpdateExpression": "SET w = :w, v = v + :one",
+                                   "ExpressionAttributeValues": {":w": S("w"), ":one": N(1)},
+                                   "ReturnValues": "UPDATED_NEW"})
+    assert r["Attributes"] == {"v": N(6), "w": S("w")}
+    r = ok(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("a")},
+                                   "UpdateExpression": "SET w = :w REMOVE v",
+                                   "ExpressionAttributeValues": {":w": S("w2")},
+                                   "ReturnValues": "UPDATED_OLD"})
+    assert r["Attributes"] == {"v": N(6), "w": S("w")}
+    r = ok(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("a")},
+                                   "UpdateExpression": "SET z = :z",
+                                   "ExpressionAttributeValues": {":z": N(1)},
+                                   "ReturnValues": "ALL_NEW"})
+    assert r["Attributes"] == {"pk": S("a"), "w": S("w2"), "z": N(1)}
+
+
+# UpdateItem creates the item when absent, even with only REMOVE or no UpdateExpression.
+def test_update_creates_item(ddb_url, t1):
+    r = ok(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("n1")},
+                                   "ReturnValues": "ALL_NEW"})
+    assert r["Attributes"] == {"pk": S("n1")}
+    r = ok(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("n2")},
+                                   "UpdateExpression": "REMOVE w", "ReturnValues": "ALL_NEW"})
+    assert r["Attributes"] == {"pk": S("n2")}
+    assert ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("n2")}})["Item"] == {"pk": S("n2")}
+
+
+# Key attributes cannot be updated (expression and legacy forms).
+def test_update_key_attribute(ddb_url, t1):
+    msg = ("One or more parameter values were invalid: Cannot update attribute pk. "
+           "This attribute is part of the key")
+    err(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("a")},
+                                "UpdateExpression": "SET pk = :w",
+                                "ExpressionAttributeValues": {":w": S("w")}}, V, msg)
+    err(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("a")},
+                                "AttributeUpdates": {"pk": {"Action": "PUT", "Value": S("1")}}},
+        V, msg)
+
+
+# ConsumedCapacity: writes in 1 KB units of max(old, new); reads in 4 KB units, eventually
+# consistent = half; missing items cost the minimum.
+def test_capacity_table(ddb_url, t1):
+    r = ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("big"), "b": S("x" * 3000)},
+                                "ReturnConsumedCapacity": "TOTAL"})
+    assert r["ConsumedCapacity"] == {"TableName": t1, "CapacityUnits": 3.0}
+    r = ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("big")},
+                                "ReturnConsumedCapacity": "TOTAL"})
+    assert r["ConsumedCapacity"] == {"TableName": t1, "CapacityUnits": 3.0}
+    ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("big"), "b": S("x" * 5000)}})
+    r = ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("big")},
+                                "ReturnConsumedCapacity": "TOTAL", "ProjectionExpression": "pk"})
+    assert r["ConsumedCapacity"] == {"TableName": t1, "CapacityUnits": 1.0}
+    r = ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("big")},
+                                "ReturnConsumedCapacity": "INDEXES", "ConsistentRead": True})
+    assert r["ConsumedCapacity"] == {"TableName": t1, "CapacityUnits": 2.0,
+                                     "Table": {"CapacityUnits": 2.0}}
+    r = ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("none")},
+                                "ReturnConsumedCapacity": "TOTAL"})
+    assert r == {"ConsumedCapacity": {"TableName": t1, "CapacityUnits": 0.5}}
+    r = ok(ddb_url, "DeleteItem", {"TableName": t1, "Key": {"pk": S("none")},
+                                   "ReturnConsumedCapacity": "TOTAL"})
+    assert r["ConsumedCapacity"] == {"TableName": t1, "CapacityUnits": 1.0}
+
+
+# INDEXES: per-index write units — an index gains/loses an entry (1), changes its key (2),
+# or its projected attributes change (1); an unchanged projection costs nothing.
+def test_capacity_indexes(ddb_url, gt):
+    def put(item):
+        return ok(ddb_url, "PutItem", {"TableName": gt, "Item": item,
+                                       "ReturnConsumedCapacity": "INDEXES"})["ConsumedCapacity"]
+    base = {"pk": S("a"), "sk": S("1")}
+    assert put(base) == {"TableName": gt, "CapacityUnits": 1.0, "Table": {"CapacityUnits": 1.0}}
+    assert put(dict(base, g=S("x"))) == {
+        "TableName": gt, "CapacityUnits": 3.0, "Table": {"CapacityUnits": 1.0},
+        "GlobalSecondaryIndexes": {"gkey": {"CapacityUnits": 1.0}, "gidx": {"CapacityUnits": 1.0}}}
+    assert put(dict(base, g=S("x"), l=S("y"))) == {
+        "TableName": gt, "CapacityUnits": 3.0, "Table": {"CapacityUnits": 1.0},
+        "LocalSecondaryIndexes": {"lidx": {"CapacityUnits": 1.0}},
+        "GlobalSecondaryIndexes": {"gidx": {"CapacityUnits": 1.0}}}
+    assert put(dict(base, g=S("z"), l=S("y"))) == {
+        "TableName": gt, "CapacityUnits": 6.0, "Table": {"CapacityUnits": 1.0},
+        "LocalSecondaryIndexes": {"lidx": {"CapacityUnits": 1.0}},
+        "GlobalSecondaryIndexes": {"gkey": {"CapacityUnits": 2.0}, "gidx": {"CapacityUnits": 2.0}}}
+    assert put(dict(base, g=S("z"), l=S("y"))) == {
+        "TableName": gt, "CapacityUnits": 1.0, "Table": {"CapacityUnits": 1.0}}
+    r = ok(ddb_url, "DeleteItem", {"TableName": gt, "Key": base, "ReturnConsumedCapacity": "TOTAL"})
+    assert r["ConsumedCapacity"] == {"TableName": gt, "CapacityUnits": 4.0}
+
+
+# GetItem projections: nested paths with #names, AttributesToGet, a projection that matches
+# nothing gives "Item": {}, duplicate AttributesToGet names are rejected.
+def test_get_projection(ddb_url, t1):
+    ok(ddb_url, "PutItem", {"TableName": t1, "Item": {
+        "pk": S("a"), "x": N(1), "m": {"M": {"a": S("1"), "b": S("2")}}}})
+    r = ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("a")},
+                                "ProjectionExpression": "#m.b, x",
+                                "ExpressionAttributeNames": {"#m": "m"}})
+    assert r["Item"] == {"x": N(1), "m": {"M": {"b": S("2")}}}
+    r = ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("a")}, "AttributesToGet": ["x"]})
+    assert r["Item"] == {"x": N(1)}
+    r = ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("a")},
+                                "ProjectionExpression": "nope"})
+    assert r["Item"] == {}
+    err(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("a")},
+                             "AttributesToGet": ["x", "x"]},
+        V, "Cannot have two attributes with the same name")
+
+
+# Legacy Expected (+ ConditionalOperator) and its validation texts.
+def test_legacy_expected(ddb_url, t1):
+    item = {"pk": S("a"), "v": N(5)}
+    ok(ddb_url, "PutItem", {"TableName": t1, "Item": item})
+    ok(ddb_url, "PutItem", {"TableName": t1, "Item": item, "Expected": {"v": {"Value": N(5)}}})
+    ok(ddb_url, "PutItem", {"TableName": t1, "Item": item, "Expected": {
+        "v": {"ComparisonOperator": "EQ", "AttributeValueList": [N(5)]}}})
+    err(ddb_url, "PutItem", {"TableName": t1, "Item": item, "Expected": {"v": {"Value": N(6)}}},
+        CCF, "The conditional request failed")
+    ok(ddb_url, "PutItem", {"TableName": t1, "Item": item, "ConditionalOperator": "OR",
+                            "Expected": {"v": {"Value": N(6)}, "pk": {"Value": S("a")}}})
+    err(ddb_url, "PutItem", {"TableName": t1, "Item": item, "ConditionalOperator": "AND",
+                             "Expected": {"v": {"Value": N(6)}, "pk": {"Value": S("a")}}}, CCF)
+    ok(ddb_url, "PutItem", {"TableName": t1, "Item": item, "Expected": {"zz": {"Exists": False}}})
+    for exp, msg in [
+        ({"v": {"Exists": False, "Value": N(5)}},
+         "One or more parameter values were invalid: Value cannot be used when Exists is false "
+         "for Attribute: v"),
+        ({"v": {"Exists": True}},
+         "One or more parameter values were invalid: Value must be provided when Exists is true "
+         "for Attribute: v"),
+        ({"v": {}},
+         "One or more parameter values were invalid: Value must be provided when Exists is null "
+         "for Attribute: v"),
+        ({"v": {"ComparisonOperator": "EQ", "Value": N(5), "AttributeValueList": [N(5)]}},
+         "One or more parameter values were invalid: Value and AttributeValueList cannot be used "
+         "together for Attribute: v"),
+        ({"v": {"ComparisonOperator": "EQ", "Exists": True, "AttributeValueList": [N(5)]}},
+         "One or more parameter values were invalid: Exists and ComparisonOperator cannot be "
+         "used together for Attribute: v"),
+        ({"v": {"ComparisonOperator": "XX", "AttributeValueList": [N(5)]}},
+         "Comparison type does not exist in DynamoDB"),
+        ({"v": {"ComparisonOperator": "EQ", "AttributeValueList": []}},
+         "One or more parameter values were invalid: Invalid number of argument(s) for the EQ "
+         "ComparisonOperator"),
+    ]:
+        err(ddb_url, "PutItem", {"TableName": t1, "Item": item, "Expected": exp}, V, msg)
+    err(ddb_url, "PutItem", {"TableName": t1, "Item": item, "ConditionalOperator": "OR"}, V,
+        "ConditionalOperator cannot be used without Filter or Expected")
+    err(ddb_url, "PutItem", {"TableName": t1, "Item": item, "ConditionalOperator": "OR",
+                             "Expected": {"v": {"Value": N(5)}}}, V,
+        "ConditionalOperator can only be used when Filter or Expected has two or more elements")
+
+
+# Legacy AttributeUpdates: PUT / DELETE / ADD, and the value-less PUT error.
+def test_legacy_attribute_updates(ddb_url, t1):
+    ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a"), "v": N(5),
+                                                      "s": {"SS": ["a", "b"]}}})
+    r = ok(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("a")}, "AttributeUpdates": {
+        "x": {"Action": "PUT", "Value": S("1")}, "v": {"Action": "DELETE"},
+        "n": {"Action": "ADD", "Value": N(3)}, "s": {"Action": "DELETE", "Value": {"SS": ["a"]}}},
+        "ReturnValues": "ALL_NEW"})
+    assert r["Attributes"] == {"pk": S("a"), "x": S("1"), "n": N(3), "s": {"SS": ["b"]}}
+    err(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("a")},
+                                "AttributeUpdates": {"q": {"Action": "PUT"}}}, V,
+        "One or more parameter values were invalid: Only DELETE action is allowed when no "
+        "attribute value is specified")
