@@ -183,7 +183,11 @@ static int fail_err(const cli_opts *o, const err_t *e)
     if (o->json) {
         char code[64];
         msg_err_code(e, code, sizeof code);
-        json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", e->msg);
+        const char *m = e->msg;
+        size_t cl = strlen(code);
+        if (strncmp(m, code, cl) == 0 && m[cl] == ':')
+            m += cl + (m[cl + 1] == ' ' ? 2 : 1);
+        json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", m);
         char *s = json_dumps(j, JSON_COMPACT);
         fprintf(stderr, "%s\n", s ? s : "{}");
         free(s);
@@ -381,6 +385,7 @@ int cli_scan(int argc, char **argv)
 typedef struct progress {
     int last_pct;
     time_t started;
+    bool tty; /* redraw one line; else a line per 10% */
 } progress;
 
 static void progress_cb(void *ctx, long done, long total)
@@ -391,6 +396,13 @@ static void progress_cb(void *ctx, long done, long total)
     int pct = (int)(done * 100 / total);
     if (pct == p->last_pct && done != total)
         return;
+    if (!p->tty) {
+        if (pct / 10 != p->last_pct / 10 || done == total)
+            fprintf(stderr, "seeding %3d%% %ld/%ld (%lds)\n", pct, done, total,
+                    (long)(time(NULL) - p->started));
+        p->last_pct = pct;
+        return;
+    }
     p->last_pct = pct;
     char bar[41];
     int fill = pct * 40 / 100;
@@ -428,10 +440,11 @@ int cli_seed(int argc, char **argv)
         if (!rc && !o.json)
             printf("created table %s\n", msg_service_table(c.svc));
     }
-    progress p = {.last_pct = -1, .started = time(NULL)};
+    progress p = {.last_pct = -1, .started = time(NULL), .tty = isatty(2) == 1};
     msg_seed_opts so = {.demo = !o.no_demo, .users = (int)o.users,
                         .conversations = (int)o.conversations, .messages = (int)o.messages,
-                        .seed = 42, .progress = progress_cb, .progress_ctx = &p};
+                        .seed = 42, .progress = o.users > 0 ? progress_cb : NULL,
+                        .progress_ctx = &p};
     if (!rc)
         rc = msg_seed(c.svc, &so, &e);
     if (!rc) {
