@@ -1,0 +1,404 @@
+/*
+ * test_query — Query and Scan pages.  Module: src/store/query.c.
+ *
+ * Range conditions at their edges against a brute-force oracle (av_compare_scalar), forward
+ * and reverse; begins_with on S and on B with 0x00/0xFF bytes; pagination on tables and on
+ * an index with ties on the index sort key (every page size gives the same concatenation);
+ * the 1 MB page rule; Scan segments; ExclusiveStartKey validation texts (DynamoDB Local).
+ */
+#include "st_test.h"
+
+static av_t *mk_item(arena_t *a, const char *pk, av_t sk, const char *extra_name, av_t extra)
+{
+    av_kv *kv = arena_zalloc(a, sizeof *kv * 3);
+    kv[0] = (av_kv){"pk", 2, av_make_s(pk, strlen(pk))};
+    kv[1] = (av_kv){"sk", 2, sk};
+    size_t n = 2;
+    if (extra_name)
+        kv[n++] = (av_kv){extra_name, strlen(extra_name), extra};
+    av_t *m = arena_alloc(a, sizeof *m);
+    *m = av_make_m(kv, n);
+    return m;
+}
+
+static bool pred(store_rop op, const av_t *v, const av_t *r1, const av_t *r2)
+{
+    switch (op) {
+    case STORE_R_NONE: return true;
+    case STORE_R_EQ: return av_compare_scalar(v, r1) == 0;
+    case STORE_R_LT: return av_compare_scalar(v, r1) < 0;
+    case STORE_R_LE: return av_compare_scalar(v, r1) <= 0;
+    case STORE_R_GT: return av_compare_scalar(v, r1) > 0;
+    case STORE_R_GE: return av_compare_scalar(v, r1) >= 0;
+    case STORE_R_BETWEEN: return av_compare_scalar(v, r1) >= 0 && av_compare_scalar(v, r2) <= 0;
+    case STORE_R_BEGINS_WITH:
+        return v->u.str.len >= r1->u.str.len && memcmp(v->u.str.ptr, r1->u.str.ptr, r1->u.str.len) == 0;
+    }
+    return false;
+}
+
+static int cmp_av(const void *a, const void *b)
+{
+    return av_compare_scalar(a, b);
+}
+
+/* puts vals under pk "h" (plus decoys under "g" and "i"), then checks every op x bound */
+static void check_ops(st_fix *f, const store_table *t, av_t *vals, size_t nv, av_t *bounds, size_t nb,
+                      bool prefix_ops_only, bool do_put)
+{
+    for (size_t i = 0; do_put && i < nv; i++) {
+        err_t m;
+        assert_int_equal(st_put(f->s, t, mk_item(&f->a, "h", vals[i], NULL, vals[i]), &f->a, &m), 0);
+        assert_int_equal(st_put(f->s, t, mk_item(&f->a, "g", vals[i], NULL, vals[i]), &f->a, &m), 0);
+        assert_int_equal(st_put(f->s, t, mk_item(&f->a, "i", vals[i], NULL, vals[i]), &f->a, &m), 0);
+    }
+    qsort(vals, nv, sizeof *vals, cmp_av);
+    store_rop ops[] = {STORE_R_NONE, STORE_R_EQ, STORE_R_LT, STORE_R_LE, STORE_R_GT, STORE_R_GE,
+                       STORE_R_BETWEEN, STORE_R_BEGINS_WITH};
+    av_t h = av_make_s("h", 1);
+    for (size_t oi = 0; oi < sizeof ops / sizeof ops[0]; oi++) {
+        if (prefix_ops_only && ops[oi] != STORE_R_BEGINS_WITH && ops[oi] != STORE_R_NONE)
+            continue;
+        if (!prefix_ops_only && ops[oi] == STORE_R_BEGINS_WITH)
+            continue;
+        for (size_t b1 = 0; b1 < nb; b1++)
+            for (size_t b2 = 0; b2 < (ops[oi] == STORE_R_BETWEEN ? nb : 1); b2++)
+                for (int rev = 0; rev < 2; rev++)
+                    for (size_t lim = 0; lim < 3; lim++) {
+                        store_query q = {.table = t, .hash = &h, .rop = ops[oi], .r1 = bounds[b1],
+                                         .r2 = bounds[b2], .reverse = rev, .limit = lim};
+                        if (ops[oi] == STORE_R_BETWEEN && av_compare_scalar(&bounds[b1], &bounds[b2]) > 0)
+                            continue;
+                        av_t *got;
+                        size_t n = st_query_all(f->s, q, &f->a, &got);
+                        size_t k = 0;
+                        for (size_t x = 0; x < nv; x++) {
+                            size_t xi = rev ? nv - 1 - x : x;
+                            if (!pred(ops[oi], &vals[xi], &bounds[b1], &bounds[b2]))
+                                continue;
+                            if (k >= n) {
+                                fprintf(stderr, "op %d b1 %zu b2 %zu rev %d lim %zu: missing results (got %zu)\n",
+                                        ops[oi], b1, b2, rev, lim, n);
+                                fail();
+                            }
+                            const av_t *sk = av_map_gets(&got[k], "sk");
+                            if (!av_equal(sk, &vals[xi]) || !av_equal(av_map_gets(&got[k], "pk"), &h)) {
+                                fprintf(stderr, "op %d b1 %zu b2 %zu rev %d lim %zu: result %zu wrong\n", ops[oi],
+                                        b1, b2, rev, lim, k);
+                                fail();
+                            }
+                            k++;
+                        }
+                        if (k != n)
+                            fprintf(stderr, "op %d b1 %zu b2 %zu rev %d: %zu extra results\n", ops[oi], b1, b2,
+                                    rev, n - k);
+                        assert_int_equal(k, n);
+                    }
+    }
+}
+
+static void test_range_n(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tn", st_kd("pk", AV_S, "sk", AV_N), NULL, 0);
+    const char *vs[] = {"-100", "-10", "-1.5", "-1", "0", "0.001", "1", "1.5", "2", "10", "100", "99999999999"};
+    const char *bs[] = {"-1000", "-100", "-10", "-1.25", "-1", "0", "0.0001", "1", "1.25", "2", "100", "1E+20"};
+    av_t vals[12], bounds[12];
+    err_t e;
+    for (size_t i = 0; i < 12; i++) {
+        assert_int_equal(av_make_n(&f->a, vs[i], strlen(vs[i]), &vals[i], &e), 0);
+        assert_int_equal(av_make_n(&f->a, bs[i], strlen(bs[i]), &bounds[i], &e), 0);
+    }
+    check_ops(f, t, vals, 12, bounds, 12, false, true);
+}
+
+static void test_range_s_and_begins_with(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "ts", st_kd("pk", AV_S, "sk", AV_S), NULL, 0);
+    const char *vs[] = {"a", "ab", "abc", "abd", "b", "ba", "\xc3\xa9", "\xc3\xa9t\xc3\xa9", "z", "~"};
+    const char *bs[] = {"", "a", "ab", "abc", "abz", "b", "c", "\xc3\xa9", "\xc3", "zz", "~"};
+    av_t vals[10], bounds[11];
+    for (size_t i = 0; i < 10; i++)
+        vals[i] = av_make_s(vs[i], strlen(vs[i]));
+    for (size_t i = 0; i < 11; i++)
+        bounds[i] = av_make_s(bs[i], strlen(bs[i]));
+    check_ops(f, t, vals, 10, bounds + 1, 10, false, true);
+    check_ops(f, t, vals, 10, bounds, 11, true, false); /* same items, begins_with incl. "" */
+}
+
+static void test_range_b_ff(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tb", st_kd("pk", AV_S, "sk", AV_B), NULL, 0);
+    static const char *vs[] = {"\x00", "\x00\xff", "\x00\x00", "\x01", "\xfe", "\xfe\xff", "\xfe\xff\xff",
+                               "\xff", "\xff\x00", "\xff\xff", "\xff\xff\xff", "\xff\xff\x01"};
+    static const size_t vl[] = {1, 2, 2, 1, 1, 2, 3, 1, 2, 2, 3, 3};
+    static const char *bs[] = {"\x00", "\x01", "\xfe", "\xfe\xff", "\xff", "\xff\xff", "\xff\xff\xff", "\x7f"};
+    static const size_t bl[] = {1, 1, 1, 2, 1, 2, 3, 1};
+    av_t vals[12], bounds[8];
+    for (size_t i = 0; i < 12; i++)
+        vals[i] = av_make_b(vs[i], vl[i]);
+    for (size_t i = 0; i < 8; i++)
+        bounds[i] = av_make_b(bs[i], bl[i]);
+    check_ops(f, t, vals, 12, bounds, 8, false, true);
+    check_ops(f, t, vals, 12, bounds, 8, true, false);
+}
+
+/* pagination: every page size gives the full result, also on an index with ties */
+static void test_pagination_ties(void **state)
+{
+    st_fix *f = *state;
+    store_index ix[2] = {st_ix("gsi", true, st_kd("gk", AV_S, "gr", AV_N), STORE_PROJ_KEYS_ONLY),
+                         st_ix("gsih", true, st_kd("gk", AV_S, NULL, AV_NONE), STORE_PROJ_ALL)};
+    const store_table *t = st_create(f->s, "tp", st_kd("pk", AV_S, "sk", AV_N), ix, 2);
+    size_t N = 23;
+    for (size_t i = 0; i < N; i++) {
+        char txt[160];
+        snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"p%zu\"},\"sk\":{\"N\":\"%zu\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"N\":\"%zu\"}}",
+                 i % 5, i, i % 3);
+        st_put_ok(f->s, t, &f->a, txt);
+    }
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"x\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"other\"},\"gr\":{\"N\":\"1\"}}");
+    av_t g = av_make_s("g", 1), p0 = av_make_s("p0", 2);
+    struct {
+        const store_index *ix;
+        const av_t *h;
+        size_t want;
+    } cases[] = {{&t->idx[0], &g, N}, {&t->idx[1], &g, N}, {NULL, &p0, 5}, {NULL, NULL, N + 1},
+                 {&t->idx[0], NULL, N + 1}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        for (int rev = 0; rev < 2; rev++) {
+            if (!cases[c].h && rev)
+                continue;
+            store_query q = {.table = t, .index = cases[c].ix, .hash = cases[c].h, .reverse = rev};
+            av_t *full;
+            size_t nf = st_query_all(f->s, q, &f->a, &full);
+            assert_int_equal(nf, cases[c].want);
+            /* index order: gr ascending, ties by table key */
+            for (size_t i = 1; cases[c].ix == &t->idx[0] && cases[c].h && i < nf; i++) {
+                int d = av_compare_scalar(av_map_gets(&full[i - 1], "gr"), av_map_gets(&full[i], "gr"));
+                assert_true(rev ? d >= 0 : d <= 0);
+            }
+            for (size_t lim = 1; lim <= nf + 1; lim++) {
+                q.limit = lim;
+                av_t *paged;
+                size_t np = st_query_all(f->s, q, &f->a, &paged);
+                assert_int_equal(np, nf);
+                for (size_t i = 0; i < nf; i++)
+                    assert_true(av_equal(&paged[i], &full[i]));
+            }
+        }
+}
+
+/* Limit = remaining count still returns LastEvaluatedKey (DynamoDB Local), Limit > none */
+static void test_limit_lek(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tl", st_kd("pk", AV_S, "sk", AV_N), NULL, 0);
+    for (int i = 0; i < 5; i++) {
+        char txt[96];
+        snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"N\":\"%d\"}}", i);
+        st_put_ok(f->s, t, &f->a, txt);
+    }
+    av_t h = av_make_s("h", 1);
+    store_query q = {.table = t, .hash = &h, .limit = 5};
+    store_result r;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_query_run(f->s, &q, &f->a, &r, &e), 0);
+    assert_int_equal(r.n, 5);
+    assert_int_equal(r.last_key.type, AV_M);
+    assert_item_json(&r.last_key, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"N\":\"4\"}}");
+    q.limit = 6;
+    assert_int_equal(store_query_run(f->s, &q, &f->a, &r, &e), 0);
+    assert_int_equal(r.n, 5);
+    assert_int_equal(r.last_key.type, AV_NONE);
+    /* continuing from the last key gives an empty, final page */
+    q.start_key = J(&f->a, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"N\":\"4\"}}");
+    assert_int_equal(store_query_run(f->s, &q, &f->a, &r, &e), 0);
+    assert_int_equal(r.n, 0);
+    assert_int_equal(r.last_key.type, AV_NONE);
+}
+
+/* a page stops after the item that brings it to 1 MB */
+static void test_page_bytes(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tm", st_kd("pk", AV_S, "sk", AV_N), NULL, 0);
+    size_t big = 100 * 1024;
+    char *blob = arena_alloc(&f->a, big);
+    memset(blob, 'x', big);
+    for (int i = 0; i < 30; i++) {
+        char *num = arena_printf(&f->a, "%d", i);
+        err_t m;
+        assert_int_equal(st_put(f->s, t, mk_item(&f->a, "h", av_make_n_canonical(num, strlen(num)), "d",
+                                                 av_make_s(blob, big)), &f->a, &m), 0);
+    }
+    av_t h = av_make_s("h", 1);
+    store_query q = {.table = t, .hash = &h};
+    store_result r;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_query_run(f->s, &q, &f->a, &r, &e), 0);
+    size_t per = av_item_size(&r.items[0]);
+    size_t want = (STORE_PAGE_BYTES + per - 1) / per; /* the item reaching 1 MB is included */
+    assert_int_equal(r.n, want);
+    assert_true(r.bytes >= STORE_PAGE_BYTES && r.bytes - per < STORE_PAGE_BYTES);
+    assert_int_equal(r.last_key.type, AV_M);
+    av_t *all;
+    assert_int_equal(st_query_all(f->s, q, &f->a, &all), 30);
+    /* a scan obeys it too */
+    store_query sq = {.table = t, .max_bytes = 300 * 1024};
+    assert_int_equal(store_query_run(f->s, &sq, &f->a, &r, &e), 0);
+    assert_int_equal(r.n, 3);
+}
+
+/* segments: each item in exactly one segment, pages included */
+static void test_scan_segments(void **state)
+{
+    st_fix *f = *state;
+    store_index ix[1] = {st_ix("gsi", true, st_kd("gk", AV_N, NULL, AV_NONE), STORE_PROJ_KEYS_ONLY)};
+    const store_table *t = st_create(f->s, "tg", st_kd("pk", AV_S, "sk", AV_N), ix, 1);
+    size_t N = 300;
+    for (size_t i = 0; i < N; i++) {
+        char txt[128];
+        snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"k%zu\"},\"sk\":{\"N\":\"%zu\"},\"gk\":{\"N\":\"%zu\"}}", i % 97, i,
+                 i % 13);
+        st_put_ok(f->s, t, &f->a, txt);
+    }
+    for (int use_ix = 0; use_ix < 2; use_ix++)
+        for (uint32_t total = 1; total <= 7; total += 3) {
+            unsigned char *seen = calloc(N, 1);
+            size_t nonempty = 0;
+            for (uint32_t seg = 0; seg < total; seg++) {
+                store_query q = {.table = t, .index = use_ix ? &t->idx[0] : NULL, .segment = seg,
+                                 .total_segments = total, .limit = 7};
+                av_t *items;
+                size_t n = st_query_all(f->s, q, &f->a, &items);
+                if (n)
+                    nonempty++;
+                for (size_t i = 0; i < n; i++) {
+                    const av_t *sk = av_map_gets(&items[i], "sk");
+                    size_t x = 0;
+                    for (size_t c = 0; c < sk->u.str.len; c++)
+                        x = x * 10 + (size_t)(sk->u.str.ptr[c] - '0');
+                    assert_true(x < N);
+                    assert_int_equal(seen[x], 0);
+                    seen[x] = 1;
+                }
+            }
+            for (size_t i = 0; i < N; i++)
+                assert_int_equal(seen[i], 1);
+            if (total > 1)
+                assert_true(nonempty > 1); /* the split is real */
+            free(seen);
+        }
+}
+
+static void expect_esk(st_fix *f, store_query q, const char *esk, const char *msg)
+{
+    q.start_key = J(&f->a, esk);
+    store_result r;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_query_run(f->s, &q, &f->a, &r, &e), ERR_VALIDATION);
+    if (strcmp(e.msg, msg))
+        fprintf(stderr, "esk %s\n got %s\n want %s\n", esk, e.msg, msg);
+    assert_string_equal(e.msg, msg);
+}
+
+/* ExclusiveStartKey validation, texts from DynamoDB Local */
+static void test_esk_validation(void **state)
+{
+    st_fix *f = *state;
+    store_index ix[1] = {st_ix("gsi", true, st_kd("gk", AV_S, "gr", AV_B), STORE_PROJ_KEYS_ONLY)};
+    const store_table *t = st_create(f->s, "te", st_kd("pk", AV_S, "sk", AV_N), ix, 1);
+    av_t h = av_make_s("h", 1);
+    av_t three = av_make_n_canonical("3", 1);
+    store_query q = {.table = t, .hash = &h};
+    expect_esk(f, q, "{\"pk\":{\"S\":\"h\"}}", "Exclusive Start Key must have same size as table's key schema");
+    expect_esk(f, q, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"N\":\"1\"},\"z\":{\"S\":\"1\"}}",
+               "Exclusive Start Key must have same size as table's key schema");
+    expect_esk(f, q, "{\"pk\":{\"S\":\"h\"},\"zz\":{\"N\":\"1\"}}", "The provided starting key is invalid");
+    expect_esk(f, q, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"S\":\"1\"}}", "Type mismatch for attribute to update");
+    expect_esk(f, q, "{\"pk\":{\"S\":\"other\"},\"sk\":{\"N\":\"1\"}}",
+               "The provided starting key does not match the range key predicate");
+    q.rop = STORE_R_GT;
+    q.r1 = three;
+    expect_esk(f, q, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"N\":\"1\"}}",
+               "The provided starting key does not match the range key predicate");
+    store_query qi = {.table = t, .index = &t->idx[0], .hash = &h};
+    expect_esk(f, qi, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"N\":\"1\"}}", "The provided starting key is invalid");
+    expect_esk(f, qi, "{\"gk\":{\"S\":\"h\"},\"gr\":{\"B\":\"AQ==\"},\"pk\":{\"N\":\"1\"},\"sk\":{\"N\":\"1\"}}",
+               "Type mismatch for attribute to update");
+    expect_esk(f, qi, "{\"gk\":{\"S\":\"zz\"},\"gr\":{\"B\":\"AQ==\"},\"pk\":{\"S\":\"1\"},\"sk\":{\"N\":\"1\"}}",
+               "The provided starting key does not match the range key predicate");
+    store_query qs = {.table = t};
+    expect_esk(f, qs, "{\"pk\":{\"S\":\"h\"}}", "Exclusive Start Key must have same size as table's key schema");
+    /* a valid start key that names no stored item works */
+    qs.start_key = J(&f->a, "{\"pk\":{\"S\":\"zzz\"},\"sk\":{\"N\":\"1\"}}");
+    store_result r;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_query_run(f->s, &qs, &f->a, &r, &e), 0);
+}
+
+/* keys longer than LMDB's key limit still work (stored truncated + hash) */
+static void test_long_keys(void **state)
+{
+    st_fix *f = *state;
+    store_index ix[1] = {st_ix("gsi", true, st_kd("gk", AV_S, "gr", AV_S), STORE_PROJ_ALL)};
+    const store_table *t = st_create(f->s, "tk", st_kd("pk", AV_S, "sk", AV_S), ix, 1);
+    char *hk = arena_alloc(&f->a, 2048);
+    memset(hk, 'h', 2048);
+    char *rk = arena_alloc(&f->a, 1024);
+    for (int i = 0; i < 10; i++) {
+        memset(rk, 'r', 1024);
+        rk[1023] = (char)('0' + i);
+        av_t *it = mk_item(&f->a, "x", av_make_s("x", 1), NULL, av_make_null());
+        av_kv *kv = arena_zalloc(&f->a, sizeof *kv * 4);
+        char *rc = arena_memdup(&f->a, rk, 1024);
+        kv[0] = (av_kv){"pk", 2, av_make_s(hk, 2048)};
+        kv[1] = (av_kv){"sk", 2, av_make_s(rc, 1024)};
+        kv[2] = (av_kv){"gk", 2, av_make_s(hk, 2048)};
+        kv[3] = (av_kv){"gr", 2, av_make_s(rc, 1024)};
+        *it = av_make_m(kv, 4);
+        err_t m;
+        assert_int_equal(st_put(f->s, t, it, &f->a, &m), 0);
+        av_t got;
+        bool found;
+        err_t e;
+        err_clear(&e);
+        assert_int_equal(store_get(f->s, t, it, &f->a, &got, &found, &e), 0);
+        assert_true(found);
+        assert_true(av_equal(&got, it));
+    }
+    av_t h = av_make_s(hk, 2048);
+    memset(rk, 'r', 1024);
+    rk[1023] = '5';
+    store_query q = {.table = t, .hash = &h, .rop = STORE_R_GE, .r1 = av_make_s(rk, 1024)};
+    av_t *items;
+    assert_int_equal(st_query_all(f->s, q, &f->a, &items), 5);
+    q.limit = 2;
+    assert_int_equal(st_query_all(f->s, q, &f->a, &items), 5);
+    q.index = &t->idx[0];
+    q.limit = 3;
+    assert_int_equal(st_query_all(f->s, q, &f->a, &items), 5);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_range_n, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_range_s_and_begins_with, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_range_b_ff, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_pagination_ties, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_limit_lek, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_page_bytes, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_scan_segments, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_esk_validation, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_long_keys, st_setup, st_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
