@@ -88,7 +88,9 @@ struct expr {
     size_t nacts, cap;
     expr_node **paths;     /* projection */
     size_t npaths;
-    /* update: which clause kinds appeared (for "section used once") */
+    bool whole_top;        /* projection made by expr_update_apply: DynamoDB Local's
+                              UPDATED_OLD/NEW rule (whole top-level attribute when the
+                              updated path exists in the item) */
 };
 
 /* Reserved words (expr_reserved.c). */

@@ -208,7 +208,7 @@ static void *syntax(parser *p)
         return NULL;
     p->failed = true;
     tok *t = cur(p);
-    size_t ns = p->i > 0 ? p->toks[p->i - 1].s : t->s;
+    size_t ns = p->i > 0 ? p->toks[p->i - 1].s : 0;
     size_t ne = (t->t != T_EOF && p->i + 1 < p->nt) ? p->toks[p->i + 1].e : p->len;
     if (t->t == T_EOF)
         ne = p->len;
@@ -364,7 +364,14 @@ static expr_node *parse_call(parser *p)
 {
     tok *nt = cur(p);
     int fn = fn_lookup(p->kind, p->src + nt->s, nt->e - nt->s);
-    if (fn < 0) {
+    if (fn < 0 && fn_lookup(p->kind == EXPR_UPDATE ? EXPR_CONDITION : EXPR_UPDATE,
+                            p->src + nt->s, nt->e - nt->s) >= 0) {
+        char buf[160];
+        snprintf(buf, sizeof buf, "The function is not allowed in %s expression; function: %.*s",
+                 p->kind == EXPR_UPDATE ? "an update" : "a condition", (int)(nt->e - nt->s),
+                 p->src + nt->s);
+        semantic(p, buf);
+    } else if (fn < 0) {
         char buf[160];
         snprintf(buf, sizeof buf, "Invalid function name; function: %.*s",
                  (int)(nt->e - nt->s), p->src + nt->s);
@@ -721,7 +728,24 @@ static expr_node *parse_set_operand(parser *p)
 
 static expr_node *parse_set_value(parser *p)
 {
-    expr_node *l = parse_set_operand(p);
+    expr_node *l;
+    if (curt(p) == T_LP) {
+        if (!enter(p))
+            return NULL;
+        p->i++;
+        l = parse_set_value(p);
+        p->depth--;
+        if (!l)
+            return NULL;
+        if (curt(p) != T_RP)
+            return syntax(p);
+        p->i++;
+        if (l->parens)
+            p->parens = true;
+        l->parens++;
+    } else {
+        l = parse_set_operand(p);
+    }
     if (!l)
         return NULL;
     if (curt(p) == T_PLUS || curt(p) == T_MINUS) {

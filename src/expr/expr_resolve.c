@@ -598,8 +598,9 @@ int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, 
                             name = tn[k].n;
                     return fail(&r,
                                 "Incorrect operand type for operator or function; operator: "
-                                "%s, operand type: %s",
-                                u->op == EU_ADD ? "ADD" : "DELETE", name);
+                                "%s, operand type: %s, typeSet: ALLOWED_FOR_%s_OPERAND",
+                                u->op == EU_ADD ? "ADD" : "DELETE", name,
+                                u->op == EU_ADD ? "ADD" : "DELETE");
                 }
             }
             if (u->val && walk_types(&r, u->val) < 0)

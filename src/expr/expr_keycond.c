@@ -1,0 +1,176 @@
+/*
+ * expr_keycond — turns a resolved key condition into a key lookup.  Layer: expr.
+ *
+ * Checks run in DynamoDB's order (tests/golden/expr/keycond.json):
+ *   1. a walk of the tree: OR / NOT / IN / <> and the functions other than begins_with are
+ *      "Invalid operator used in KeyConditionExpression: X"; size() is a nested operation;
+ *      each comparison needs exactly one key attribute, a top-level one, and each key at most
+ *      one condition;
+ *   2. at most two conditions;
+ *   3. against the schema: the partition key with "=", the other condition on the sort key,
+ *      value types matching the schema.
+ * "value op key" is read as "key op' value" (":v < sk" is "sk > :v").
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.KeyConditionExpressions.html
+ */
+#include <string.h>
+
+#include "expr/expr_int.h"
+
+typedef struct kcond {
+    const expr_pel *key;
+    expr_krop op;
+    const av_t *v1, *v2;
+} kcond;
+
+typedef struct kw {
+    kcond c[8];
+    size_t n;
+    err_t *e;
+} kw;
+
+static int bad(kw *w, const char *msg) { return err_set(w->e, ERR_VALIDATION, "%s", msg); }
+
+static int walk(kw *w, const expr_node *x)
+{
+    switch (x->t) {
+    case EN_OR: return bad(w, "Invalid operator used in KeyConditionExpression: OR");
+    case EN_NOT: return bad(w, "Invalid operator used in KeyConditionExpression: NOT");
+    case EN_IN: return bad(w, "Invalid operator used in KeyConditionExpression: IN");
+    case EN_AND: {
+        int rc = walk(w, x->u.kids.k[0]);
+        return rc < 0 ? rc : walk(w, x->u.kids.k[1]);
+    }
+    case EN_CMP:
+        if (x->op == EOP_NE)
+            return bad(w, "Invalid operator used in KeyConditionExpression: <>");
+        break;
+    case EN_FUNC:
+        switch (x->op) {
+        case EF_ATTRIBUTE_EXISTS:
+            return bad(w, "Invalid operator used in KeyConditionExpression: attribute_exists");
+        case EF_ATTRIBUTE_NOT_EXISTS:
+            return bad(w,
+                       "Invalid operator used in KeyConditionExpression: attribute_not_exists");
+        case EF_ATTRIBUTE_TYPE:
+            return bad(w, "Invalid operator used in KeyConditionExpression: attribute_type");
+        case EF_CONTAINS:
+            return bad(w, "Invalid operator used in KeyConditionExpression: contains");
+        case EF_SIZE:
+            return bad(w, "KeyConditionExpressions cannot contain nested operations");
+        case EF_BEGINS_WITH:
+            if (x->u.kids.k[0]->t != EN_PATH)
+                return bad(w, "Invalid condition in KeyConditionExpression: begins_with "
+                              "operator must have the key attribute as its first operand");
+            break;
+        default:
+            return bad(w, "Query key condition not supported");
+        }
+        break;
+    case EN_BETWEEN:
+        if (x->u.kids.k[0]->t != EN_PATH)
+            return bad(w, "Invalid condition in KeyConditionExpression: BETWEEN operator must "
+                          "have the key attribute as its first operand");
+        break;
+    default:
+        return bad(w, "Query key condition not supported");
+    }
+    /* a comparison, BETWEEN or begins_with: exactly one top-level key path */
+    const expr_node *path = NULL;
+    size_t at = 0;
+    for (size_t i = 0; i < x->u.kids.n; i++) {
+        const expr_node *k = x->u.kids.k[i];
+        if (k->t == EN_PATH) {
+            if (path)
+                return bad(w, "Invalid condition in KeyConditionExpression: Multiple attribute "
+                              "names used in one condition");
+            if (k->u.path.n > 1 || k->u.path.el[0].is_index)
+                return err_set(w->e, ERR_VALIDATION,
+                               "Key attributes must be scalars; list random access '[]' and map "
+                               "lookup '.' are not allowed: Key: %.*s",
+                               (int)k->u.path.el[0].len, k->u.path.el[0].name);
+            path = k;
+            at = i;
+        } else if (k->t != EN_VALUE) {
+            int rc = walk(w, k);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    if (!path)
+        return bad(w, "Invalid condition in KeyConditionExpression: No key attribute specified");
+    const expr_pel *key = &path->u.path.el[0];
+    for (size_t i = 0; i < w->n; i++)
+        if (w->c[i].key->len == key->len && memcmp(w->c[i].key->name, key->name, key->len) == 0)
+            return bad(w, "KeyConditionExpressions must only contain one condition per key");
+    if (w->n == sizeof w->c / sizeof w->c[0])
+        return bad(w, "Conditions can be of length 1 or 2 only");
+    kcond *c = &w->c[w->n++];
+    c->key = key;
+    c->v1 = c->v2 = NULL;
+    if (x->t == EN_BETWEEN) {
+        c->op = EXPR_KR_BETWEEN;
+        c->v1 = x->u.kids.k[1]->u.val.v;
+        c->v2 = x->u.kids.k[2]->u.val.v;
+    } else if (x->t == EN_FUNC) {
+        c->op = EXPR_KR_BEGINS_WITH;
+        c->v1 = x->u.kids.k[1]->u.val.v;
+    } else {
+        static const expr_krop fwd[] = {EXPR_KR_EQ, EXPR_KR_NONE, EXPR_KR_LT,
+                                        EXPR_KR_LE, EXPR_KR_GT,   EXPR_KR_GE};
+        static const expr_krop rev[] = {EXPR_KR_EQ, EXPR_KR_NONE, EXPR_KR_GT,
+                                        EXPR_KR_GE, EXPR_KR_LT,   EXPR_KR_LE};
+        c->op = at == 0 ? fwd[x->op] : rev[x->op];
+        c->v1 = x->u.kids.k[at == 0 ? 1 : 0]->u.val.v;
+    }
+    return 0;
+}
+
+static bool is_name(const expr_pel *k, const char *name)
+{
+    return name && strlen(name) == k->len && memcmp(name, k->name, k->len) == 0;
+}
+
+int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycond *out,
+                         err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    out->rop = EXPR_KR_NONE;
+    if (!kc->resolved || !kc->root)
+        return err_set(e, ERR_VALIDATION, "Query condition missed key schema element");
+    kw w = {.e = e};
+    int rc = walk(&w, kc->root);
+    if (rc < 0)
+        return rc;
+    if (w.n > 2)
+        return err_set(e, ERR_VALIDATION, "Conditions can be of length 1 or 2 only");
+    const kcond *h = NULL, *r = NULL;
+    for (size_t i = 0; i < w.n; i++) {
+        if (is_name(w.c[i].key, ks->hash))
+            h = &w.c[i];
+        else if (ks->range && ks->range[0] && is_name(w.c[i].key, ks->range))
+            r = &w.c[i];
+        else
+            return err_set(e, ERR_VALIDATION, "Query condition missed key schema element");
+    }
+    if (!h)
+        return err_set(e, ERR_VALIDATION, "Query condition missed key schema element");
+    if (h->op != EXPR_KR_EQ)
+        return err_set(e, ERR_VALIDATION, "Query key condition not supported");
+    static const char mism[] =
+        "One or more parameter values were invalid: Condition parameter type does not match "
+        "schema type";
+    if (!h->v1 || h->v1->type != ks->hash_type)
+        return err_set(e, ERR_VALIDATION, mism);
+    if (r) {
+        if (!r->v1 || r->v1->type != ks->range_type || (r->v2 && r->v2->type != ks->range_type))
+            return err_set(e, ERR_VALIDATION, mism);
+        if (r->op == EXPR_KR_BEGINS_WITH && ks->range_type == AV_N)
+            return err_set(e, ERR_VALIDATION, mism);
+        out->rop = r->op;
+        out->r1 = *r->v1;
+        if (r->v2)
+            out->r2 = *r->v2;
+    }
+    out->hash = *h->v1;
+    return 0;
+}

@@ -1,0 +1,238 @@
+/*
+ * expr_project — applies a resolved projection to an item.  Layer: expr.
+ *
+ * DynamoDB's shape (tests/golden/expr/projection.json): a path keeps the members it names
+ * and the list elements it indexes; several indexes of one list come back in index order,
+ * compacted ("l[3], l[1]" -> [l1, l3]); paths that do not exist are skipped; a path that
+ * ends at a value returns all of it.  Also: the top-level names an expression refers to.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ProjectionExpressions.html
+ */
+#include <string.h>
+
+#include "expr/expr_int.h"
+
+typedef struct sfx {
+    const expr_node *path;
+    size_t at; /* next element */
+} sfx;
+
+static int project(arena_t *a, const av_t *v, sfx *s, size_t n, av_t *out, bool *present,
+                   err_t *e);
+
+static bool name_eq(const expr_pel *x, const expr_pel *y)
+{
+    return !x->is_index && !y->is_index && x->len == y->len && memcmp(x->name, y->name, x->len) == 0;
+}
+
+static int project(arena_t *a, const av_t *v, sfx *s, size_t n, av_t *out, bool *present,
+                   err_t *e)
+{
+    *present = false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i].at == s[i].path->u.path.n) {
+            *out = *v;
+            *present = true;
+            return 0;
+        }
+    sfx *grp = arena_alloc(a, n * sizeof *grp);
+    bool *done = arena_zalloc(a, n * sizeof *done);
+    if (!grp || !done)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    if (v->type == AV_M) {
+        av_kv *kv = arena_alloc(a, n * sizeof *kv);
+        if (!kv)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            const expr_pel *el = &s[i].path->u.path.el[s[i].at];
+            if (done[i] || el->is_index)
+                continue;
+            size_t g = 0;
+            for (size_t j = i; j < n; j++) {
+                const expr_pel *ej = &s[j].path->u.path.el[s[j].at];
+                if (!done[j] && name_eq(el, ej)) {
+                    done[j] = true;
+                    grp[g].path = s[j].path;
+                    grp[g].at = s[j].at + 1;
+                    g++;
+                }
+            }
+            const av_t *c = av_map_get(v, el->name, el->len);
+            if (!c)
+                continue;
+            bool p;
+            av_t cv;
+            int rc = project(a, c, grp, g, &cv, &p, e);
+            if (rc < 0)
+                return rc;
+            if (p) {
+                kv[k].name = el->name;
+                kv[k].name_len = el->len;
+                kv[k].val = cv;
+                k++;
+            }
+        }
+        if (k) {
+            *out = av_make_m(kv, k);
+            *present = true;
+        }
+        return 0;
+    }
+    if (v->type == AV_L) {
+        av_t *items = arena_alloc(a, n * sizeof *items);
+        if (!items)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        size_t k = 0;
+        for (;;) {
+            /* smallest index not yet done */
+            size_t best = n;
+            for (size_t i = 0; i < n; i++) {
+                const expr_pel *el = &s[i].path->u.path.el[s[i].at];
+                if (done[i] || !el->is_index)
+                    continue;
+                if (best == n || el->index < s[best].path->u.path.el[s[best].at].index)
+                    best = i;
+            }
+            if (best == n)
+                break;
+            uint32_t idx = s[best].path->u.path.el[s[best].at].index;
+            size_t g = 0;
+            for (size_t j = 0; j < n; j++) {
+                const expr_pel *ej = &s[j].path->u.path.el[s[j].at];
+                if (!done[j] && ej->is_index && ej->index == idx) {
+                    done[j] = true;
+                    grp[g].path = s[j].path;
+                    grp[g].at = s[j].at + 1;
+                    g++;
+                }
+            }
+            if (idx >= v->u.list.n)
+                continue;
+            bool p;
+            av_t cv;
+            int rc = project(a, &v->u.list.items[idx], grp, g, &cv, &p, e);
+            if (rc < 0)
+                return rc;
+            if (p)
+                items[k++] = cv;
+        }
+        if (k) {
+            *out = av_make_list(AV_L, items, k);
+            *present = true;
+        }
+        return 0;
+    }
+    return 0;
+}
+
+int expr_project(arena_t *a, const expr_t *proj, const av_t *item, av_t *out, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    out->type = AV_NONE;
+    if (!proj->resolved || proj->kind != EXPR_PROJECTION)
+        return err_set(e, ERR_VALIDATION, "internal: projection not resolved");
+    if (!item)
+        return 0;
+    size_t n = proj->npaths;
+    if (proj->whole_top) {
+        av_kv *kv = arena_alloc(a, (n ? n : 1) * sizeof *kv);
+        if (!kv)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            const expr_pel *el = &proj->paths[i]->u.path.el[0];
+            if (!expr_path_get(item, proj->paths[i]))
+                continue;
+            bool dup = false;
+            for (size_t j = 0; j < k; j++)
+                if (kv[j].name_len == el->len && memcmp(kv[j].name, el->name, el->len) == 0)
+                    dup = true;
+            if (dup)
+                continue;
+            kv[k].name = el->name;
+            kv[k].name_len = el->len;
+            kv[k].val = *av_map_get(item, el->name, el->len);
+            k++;
+        }
+        *out = av_make_m(kv, k);
+        return 0;
+    }
+    sfx *s = arena_alloc(a, (n ? n : 1) * sizeof *s);
+    if (!s)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        s[i].path = proj->paths[i];
+        s[i].at = 0;
+    }
+    bool p;
+    int rc = project(a, item, s, n, out, &p, e);
+    if (rc < 0)
+        return rc;
+    if (!p)
+        *out = av_make_m(NULL, 0);
+    return 0;
+}
+
+/* ---- top-level names ---------------------------------------------------------------- */
+
+typedef struct names {
+    arena_t *a;
+    expr_name *v;
+    size_t n, cap;
+} names;
+
+static int add_name(names *ns, const expr_node *path)
+{
+    const expr_pel *el = &path->u.path.el[0];
+    for (size_t i = 0; i < ns->n; i++)
+        if (ns->v[i].len == el->len && memcmp(ns->v[i].ptr, el->name, el->len) == 0)
+            return 0;
+    if (ns->n == ns->cap) {
+        size_t nc = ns->cap ? ns->cap * 2 : 8;
+        expr_name *v = arena_grow(ns->a, ns->v, ns->n, nc, sizeof *v);
+        if (!v)
+            return ERR_NOMEM;
+        ns->v = v;
+        ns->cap = nc;
+    }
+    ns->v[ns->n].ptr = el->name;
+    ns->v[ns->n].len = el->len;
+    ns->n++;
+    return 0;
+}
+
+static int walk(names *ns, const expr_node *x)
+{
+    if (!x)
+        return 0;
+    if (x->t == EN_PATH)
+        return add_name(ns, x);
+    if (x->t == EN_VALUE)
+        return 0;
+    for (size_t i = 0; i < x->u.kids.n; i++)
+        if (walk(ns, x->u.kids.k[i]) < 0)
+            return ERR_NOMEM;
+    return 0;
+}
+
+int expr_top_names(arena_t *a, const expr_t *x, expr_name **out_names, size_t *out_n, err_t *e)
+{
+    names ns = {.a = a};
+    *out_names = NULL;
+    *out_n = 0;
+    if (!x->resolved)
+        return err_set(e, ERR_VALIDATION, "internal: expression not resolved");
+    int rc = walk(&ns, x->root);
+    for (size_t i = 0; rc == 0 && i < x->nacts; i++) {
+        rc = add_name(&ns, x->acts[i].path);
+        if (rc == 0)
+            rc = walk(&ns, x->acts[i].val);
+    }
+    for (size_t i = 0; rc == 0 && i < x->npaths; i++)
+        rc = add_name(&ns, x->paths[i]);
+    if (rc < 0)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    *out_names = ns.v;
+    *out_n = ns.n;
+    return 0;
+}

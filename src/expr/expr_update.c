@@ -1,0 +1,375 @@
+/*
+ * expr_update — applies a resolved update (UpdateExpression or AttributeUpdates) to an item.
+ * Layer: expr.
+ *
+ * DynamoDB's semantics (tests/golden/expr/update.json pins them):
+ *   - every value on the right of SET is computed from the ORIGINAL item, before any change;
+ *   - list indexes in all actions refer to the original list: "REMOVE l[1], l[2]" removes two
+ *     original elements; a SET index at or past the end appends (in index order);
+ *   - SET / ADD into a missing parent, or through a value of the wrong type:
+ *     "The document path provided in the update expression is invalid for update" (REMOVE
+ *     too, except that removing an absent member or index is a no-op);
+ *   - a path operand that does not exist: "The provided expression refers to an attribute that
+ *     does not exist in the item";
+ *   - "+"/"-" on non-numbers, list_append on non-lists, ADD/DELETE on the wrong type:
+ *     "An operand in the update expression has an incorrect data type";
+ *   - DELETE that empties a set removes the attribute; ADD creates a missing attribute;
+ *   - a key attribute as the first path element: "One or more parameter values were invalid:
+ *     Cannot update attribute pk. This attribute is part of the key".
+ * Values are shared with the old item (copy-on-write along the modified paths).
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.UpdateExpressions.html
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "expr/expr_int.h"
+#include "value/num.h"
+
+#define MSG_BAD_PATH "The document path provided in the update expression is invalid for update"
+#define MSG_BAD_TYPE "An operand in the update expression has an incorrect data type"
+#define MSG_LEGACY_TYPE "Type mismatch for attribute to update"
+#define MSG_MISSING "The provided expression refers to an attribute that does not exist in the item"
+
+typedef struct pend {
+    const expr_node *path;
+    bool remove;   /* remove the path (REMOVE, DELETE that empties a set) */
+    bool noop;
+    av_t val;      /* new value at path unless remove */
+} pend;
+
+static int eval_value(arena_t *a, const expr_node *x, const av_t *old, av_t *out, err_t *e);
+
+static int arith(arena_t *a, int op, const av_t *l, const av_t *r, av_t *out, err_t *e)
+{
+    num_t x, y, z;
+    int rc;
+    if ((rc = num_parse(l->u.str.ptr, l->u.str.len, &x, e)) < 0 ||
+        (rc = num_parse(r->u.str.ptr, r->u.str.len, &y, e)) < 0)
+        return rc;
+    rc = op == '+' ? num_add(&x, &y, &z, e) : num_sub(&x, &y, &z, e);
+    if (rc < 0)
+        return rc;
+    char *buf = arena_alloc(a, NUM_MAX_TEXT);
+    if (!buf)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    size_t n = num_format(&z, buf, NUM_MAX_TEXT);
+    *out = av_make_n_canonical(buf, n);
+    return 0;
+}
+
+static int concat(arena_t *a, av_type t, const av_t *l, const av_t *r, av_t *out, err_t *e)
+{
+    size_t n = l->u.list.n + r->u.list.n;
+    av_t *items = arena_alloc(a, (n ? n : 1) * sizeof *items);
+    if (!items)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    if (l->u.list.n)
+        memcpy(items, l->u.list.items, l->u.list.n * sizeof *items);
+    if (r->u.list.n)
+        memcpy(items + l->u.list.n, r->u.list.items, r->u.list.n * sizeof *items);
+    *out = av_make_list(t, items, n);
+    return 0;
+}
+
+static int eval_value(arena_t *a, const expr_node *x, const av_t *old, av_t *out, err_t *e)
+{
+    switch (x->t) {
+    case EN_PATH: {
+        const av_t *v = expr_path_get(old, x);
+        if (!v)
+            return err_set(e, ERR_VALIDATION, MSG_MISSING);
+        *out = *v;
+        return 0;
+    }
+    case EN_VALUE:
+        *out = *x->u.val.v;
+        return 0;
+    case EN_FUNC:
+        if (x->op == EF_IF_NOT_EXISTS) {
+            const av_t *v = expr_path_get(old, x->u.kids.k[0]);
+            if (v) {
+                *out = *v;
+                return 0;
+            }
+            return eval_value(a, x->u.kids.k[1], old, out, e);
+        }
+        if (x->op == EF_LIST_APPEND) {
+            av_t l, r;
+            int rc;
+            if ((rc = eval_value(a, x->u.kids.k[0], old, &l, e)) < 0 ||
+                (rc = eval_value(a, x->u.kids.k[1], old, &r, e)) < 0)
+                return rc;
+            if (l.type != AV_L || r.type != AV_L)
+                return err_set(e, ERR_VALIDATION, MSG_BAD_TYPE);
+            return concat(a, AV_L, &l, &r, out, e);
+        }
+        return err_set(e, ERR_VALIDATION, "Invalid UpdateExpression: unsupported function");
+    case EN_ARITH: {
+        av_t l, r;
+        int rc;
+        if ((rc = eval_value(a, x->u.kids.k[0], old, &l, e)) < 0 ||
+            (rc = eval_value(a, x->u.kids.k[1], old, &r, e)) < 0)
+            return rc;
+        if (l.type != AV_N || r.type != AV_N)
+            return err_set(e, ERR_VALIDATION, MSG_BAD_TYPE);
+        return arith(a, x->op, &l, &r, out, e);
+    }
+    default:
+        return err_set(e, ERR_VALIDATION, "Invalid UpdateExpression: unsupported operand");
+    }
+}
+
+static bool in_set(const av_t *s, const av_t *x)
+{
+    for (size_t i = 0; i < s->u.list.n; i++)
+        if (expr_values_equal(&s->u.list.items[i], x))
+            return true;
+    return false;
+}
+
+/* ADD: number sum, set union, (legacy) list append; missing -> the operand. */
+static int do_add(arena_t *a, const expr_uact *u, const av_t *cur, const av_t *v, pend *p,
+                  err_t *e)
+{
+    if (!cur) {
+        p->val = *v;
+        return 0;
+    }
+    if (cur->type == AV_N && v->type == AV_N)
+        return arith(a, '+', cur, v, &p->val, e);
+    if ((cur->type == AV_SS || cur->type == AV_NS || cur->type == AV_BS) &&
+        cur->type == v->type) {
+        size_t n = cur->u.list.n + v->u.list.n, k = cur->u.list.n;
+        av_t *items = arena_alloc(a, (n ? n : 1) * sizeof *items);
+        if (!items)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        if (k)
+            memcpy(items, cur->u.list.items, k * sizeof *items);
+        for (size_t i = 0; i < v->u.list.n; i++)
+            if (!in_set(cur, &v->u.list.items[i]))
+                items[k++] = v->u.list.items[i];
+        p->val = av_make_list(cur->type, items, k);
+        return 0;
+    }
+    if (u->legacy && cur->type == AV_L && v->type == AV_L)
+        return concat(a, AV_L, cur, v, &p->val, e);
+    return err_set(e, ERR_VALIDATION, u->legacy ? MSG_LEGACY_TYPE : MSG_BAD_TYPE);
+}
+
+static int do_delete(arena_t *a, const expr_uact *u, const av_t *cur, const av_t *v, pend *p,
+                     err_t *e)
+{
+    if (!cur) {
+        p->noop = true;
+        return 0;
+    }
+    if (cur->type != v->type || !(cur->type == AV_SS || cur->type == AV_NS || cur->type == AV_BS))
+        return err_set(e, ERR_VALIDATION, u->legacy ? MSG_LEGACY_TYPE : MSG_BAD_TYPE);
+    av_t *items = arena_alloc(a, (cur->u.list.n ? cur->u.list.n : 1) * sizeof *items);
+    if (!items)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    size_t k = 0;
+    for (size_t i = 0; i < cur->u.list.n; i++)
+        if (!in_set(v, &cur->u.list.items[i]))
+            items[k++] = cur->u.list.items[i];
+    if (k == 0)
+        p->remove = true;
+    else
+        p->val = av_make_list(cur->type, items, k);
+    return 0;
+}
+
+/* Rebuilds `cur` (the container at path element i) with the change applied. */
+static int mod(arena_t *a, const av_t *cur, const pend *p, size_t i, av_t *out, err_t *e)
+{
+    const expr_pel *el = &p->path->u.path.el[i];
+    bool last = i + 1 == p->path->u.path.n;
+    if (el->is_index) {
+        if (cur->type != AV_L)
+            return err_set(e, ERR_VALIDATION, MSG_BAD_PATH);
+        size_t n = cur->u.list.n;
+        if (last) {
+            if (p->remove) {
+                if (el->index >= n) {
+                    *out = *cur;
+                    return 0;
+                }
+                av_t *items = arena_alloc(a, (n ? n : 1) * sizeof *items);
+                if (!items)
+                    return err_set(e, ERR_NOMEM, "out of memory");
+                memcpy(items, cur->u.list.items, el->index * sizeof *items);
+                memcpy(items + el->index, cur->u.list.items + el->index + 1,
+                       (n - el->index - 1) * sizeof *items);
+                *out = av_make_list(AV_L, items, n - 1);
+                return 0;
+            }
+            av_t *items = arena_alloc(a, (n + 1) * sizeof *items);
+            if (!items)
+                return err_set(e, ERR_NOMEM, "out of memory");
+            if (n)
+                memcpy(items, cur->u.list.items, n * sizeof *items);
+            if (el->index < n) {
+                items[el->index] = p->val;
+                *out = av_make_list(AV_L, items, n);
+            } else {
+                items[n] = p->val;
+                *out = av_make_list(AV_L, items, n + 1);
+            }
+            return 0;
+        }
+        if (el->index >= n)
+            return err_set(e, ERR_VALIDATION, MSG_BAD_PATH);
+        av_t child;
+        int rc = mod(a, &cur->u.list.items[el->index], p, i + 1, &child, e);
+        if (rc < 0)
+            return rc;
+        av_t *items = arena_alloc(a, n * sizeof *items);
+        if (!items)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        memcpy(items, cur->u.list.items, n * sizeof *items);
+        items[el->index] = child;
+        *out = av_make_list(AV_L, items, n);
+        return 0;
+    }
+    if (cur->type != AV_M)
+        return err_set(e, ERR_VALIDATION, MSG_BAD_PATH);
+    if (last) {
+        if (p->remove) {
+            if (!av_map_get(cur, el->name, el->len)) {
+                *out = *cur;
+                return 0;
+            }
+            if (av_map_del(a, cur, el->name, el->len, out) < 0)
+                return err_set(e, ERR_NOMEM, "out of memory");
+            return 0;
+        }
+        if (av_map_set(a, cur, el->name, el->len, &p->val, out) < 0)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        return 0;
+    }
+    const av_t *c = av_map_get(cur, el->name, el->len);
+    if (!c)
+        return err_set(e, ERR_VALIDATION, MSG_BAD_PATH);
+    av_t child;
+    int rc = mod(a, c, p, i + 1, &child, e);
+    if (rc < 0)
+        return rc;
+    if (av_map_set(a, cur, el->name, el->len, &child, out) < 0)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+/* Document order of two paths (indexes numerically). */
+static int path_cmp(const expr_node *x, const expr_node *y)
+{
+    size_t n = x->u.path.n < y->u.path.n ? x->u.path.n : y->u.path.n;
+    for (size_t i = 0; i < n; i++) {
+        const expr_pel *a = &x->u.path.el[i], *b = &y->u.path.el[i];
+        if (a->is_index != b->is_index)
+            return a->is_index ? 1 : -1;
+        if (a->is_index) {
+            if (a->index != b->index)
+                return a->index < b->index ? -1 : 1;
+        } else {
+            size_t m = a->len < b->len ? a->len : b->len;
+            int c = m ? memcmp(a->name, b->name, m) : 0;
+            if (c)
+                return c;
+            if (a->len != b->len)
+                return a->len < b->len ? -1 : 1;
+        }
+    }
+    return x->u.path.n < y->u.path.n ? -1 : x->u.path.n > y->u.path.n ? 1 : 0;
+}
+
+/* Removals of list elements last, deepest-rightmost first, so the shifts they cause never
+ * move an element another action still addresses; everything else in document order
+ * (appends to one list then happen in index order). */
+static int pend_cmp(const void *pa, const void *pb)
+{
+    const pend *a = pa, *b = pb;
+    bool ra = a->remove && a->path->u.path.el[a->path->u.path.n - 1].is_index;
+    bool rb = b->remove && b->path->u.path.el[b->path->u.path.n - 1].is_index;
+    if (ra != rb)
+        return ra ? 1 : -1;
+    int c = path_cmp(a->path, b->path);
+    return ra ? -c : c;
+}
+
+int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
+                      const char *const *key_names, size_t nkeys, av_t *out_item,
+                      expr_t **out_updated, err_t *e)
+{
+    static const av_t empty = {.type = AV_M};
+    if (out_updated)
+        *out_updated = NULL;
+    if (!upd->resolved || upd->kind != EXPR_UPDATE)
+        return err_set(e, ERR_VALIDATION, "internal: update expression not resolved");
+    const av_t *old = old_item ? old_item : &empty;
+    size_t n = upd->nacts;
+    for (size_t i = 0; i < n; i++) {
+        const expr_pel *el = &upd->acts[i].path->u.path.el[0];
+        for (size_t k = 0; k < nkeys; k++)
+            if (strlen(key_names[k]) == el->len && memcmp(key_names[k], el->name, el->len) == 0)
+                return err_set(e, ERR_VALIDATION,
+                               "One or more parameter values were invalid: Cannot update "
+                               "attribute %s. This attribute is part of the key",
+                               key_names[k]);
+    }
+    pend *ps = arena_zalloc(a, (n ? n : 1) * sizeof *ps);
+    if (!ps)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    int rc;
+    for (size_t i = 0; i < n; i++) {
+        const expr_uact *u = &upd->acts[i];
+        pend *p = &ps[i];
+        p->path = u->path;
+        switch (u->op) {
+        case EU_SET:
+            if ((rc = eval_value(a, u->val, old, &p->val, e)) < 0)
+                return rc;
+            break;
+        case EU_REMOVE:
+            p->remove = true;
+            break;
+        case EU_ADD:
+            if ((rc = do_add(a, u, expr_path_get(old, u->path), u->val->u.val.v, p, e)) < 0)
+                return rc;
+            break;
+        case EU_DELETE:
+            if (!u->val) {
+                p->remove = true;
+                break;
+            }
+            if ((rc = do_delete(a, u, expr_path_get(old, u->path), u->val->u.val.v, p, e)) < 0)
+                return rc;
+            break;
+        }
+    }
+    qsort(ps, n, sizeof *ps, pend_cmp);
+    av_t item = *old;
+    for (size_t i = 0; i < n; i++) {
+        if (ps[i].noop)
+            continue;
+        av_t next;
+        if ((rc = mod(a, &item, &ps[i], 0, &next, e)) < 0)
+            return rc;
+        item = next;
+    }
+    *out_item = item;
+    if (out_updated) {
+        expr_t *x = arena_zalloc(a, sizeof *x);
+        expr_node **paths = arena_alloc(a, (n ? n : 1) * sizeof *paths);
+        if (!x || !paths)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++)
+            paths[i] = upd->acts[i].path;
+        x->kind = EXPR_PROJECTION;
+        x->resolved = true;
+        x->whole_top = true;
+        x->paths = paths;
+        x->npaths = n;
+        *out_updated = x;
+    }
+    return 0;
+}
