@@ -1,0 +1,233 @@
+"""SigV4 authentication and table namespaces.
+
+Servers with credentials configured are ddbchat-only (DynamoDB Local accepts any signer), so
+those tests start their own ddbchat with `ddbchat_server(...)`.  The namespace test runs on
+both: DynamoDB Local keeps tables per access key + region by default, ddbchat with
+--namespace-tables.
+"""
+import datetime
+import http.client
+import json
+import os
+import tempfile
+import urllib.parse
+from unittest import mock
+
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+
+from conftest import client_for, make_table, raw_request
+
+KEY, SECRET = "AKIDDDBCHATTEST", "s3cr3t/Key+With/Slashes"
+KEY2, SECRET2 = "AKIDSECOND", "another-secret"
+
+MISMATCH = ("The request signature we calculated does not match the signature you provided. "
+            "Check your AWS Secret Access Key and signing method. Consult the service "
+            "documentation for details.")
+
+
+def creds_file():
+    fd, path = tempfile.mkstemp(prefix="ddbchat-creds-")
+    with os.fdopen(fd, "w") as f:
+        f.write(f"# test keys\n{KEY} {SECRET}\n\n{KEY2}\t{SECRET2}\n")
+    return path
+
+
+@pytest.fixture
+def authed(ddbchat_server):
+    """A ddbchat that verifies signatures against KEY/SECRET and KEY2/SECRET2."""
+    path = creds_file()
+    try:
+        yield ddbchat_server("--credentials-file", path)
+    finally:
+        os.unlink(path)
+
+
+def signed_request(url, key, secret, body=b"{}", op="ListTables", when=None,
+                   region="us-east-1", tamper=None):
+    """Signs with botocore's SigV4Auth (at `when`, a naive UTC datetime), sends with
+    http.client.  tamper(headers, body) -> (headers, body) may alter the signed request."""
+    req = AWSRequest(method="POST", url=url + "/", data=body, headers={
+        "Content-Type": "application/x-amz-json-1.0",
+        "X-Amz-Target": f"DynamoDB_20120810.{op}"})
+    auth = SigV4Auth(Credentials(key, secret), "dynamodb", region)
+    if when is None:
+        auth.add_auth(req)
+    else:
+        with mock.patch("botocore.auth.datetime") as d:
+            d.datetime.utcnow.return_value = when
+            d.datetime.now.return_value = when
+            auth.add_auth(req)
+    headers = dict(req.headers.items())
+    if tamper:
+        headers, body = tamper(headers, body)
+    u = urllib.parse.urlparse(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    try:
+        conn.request("POST", "/", body=body, headers=headers)
+        r = conn.getresponse()
+        return r.status, json.loads(r.read() or b"{}")
+    finally:
+        conn.close()
+
+
+def err(doc):
+    return doc["__type"].split("#", 1)[1], doc.get("message", doc.get("Message"))
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+@pytest.mark.requires_ddbchat
+def test_boto3_with_right_key_works(authed):
+    # A boto3 client with a configured key and its secret is accepted (both keys of the file).
+    assert "TableNames" in client_for(authed.ddb_url, KEY, SECRET).list_tables()
+    assert "TableNames" in client_for(authed.ddb_url, KEY2, SECRET2).list_tables()
+
+
+@pytest.mark.requires_ddbchat
+def test_wrong_secret(authed):
+    # Known key, wrong secret: 400 InvalidSignatureException with AWS's text.
+    with pytest.raises(ClientError) as ei:
+        client_for(authed.ddb_url, KEY, "wrong").list_tables()
+    e = ei.value.response
+    assert e["Error"]["Code"] == "InvalidSignatureException"
+    assert e["Error"]["Message"] == MISMATCH
+    assert e["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+@pytest.mark.requires_ddbchat
+def test_unknown_key(authed):
+    # Unknown access key: UnrecognizedClientException.
+    with pytest.raises(ClientError) as ei:
+        client_for(authed.ddb_url, "AKIDNOBODY", SECRET).list_tables()
+    e = ei.value.response["Error"]
+    assert e["Code"] == "UnrecognizedClientException"
+    assert e["Message"] == "The security token included in the request is invalid."
+
+
+@pytest.mark.requires_ddbchat
+def test_missing_authorization(authed):
+    # No Authorization header: MissingAuthenticationTokenException.
+    status, _, body = raw_request(authed.ddb_url, {}, headers={"Authorization": None})
+    assert status == 400
+    assert err(json.loads(body)) == ("MissingAuthenticationTokenException",
+                                     "Request is missing Authentication Token")
+
+
+@pytest.mark.requires_ddbchat
+def test_signed_request_raw_ok(authed):
+    # The raw signer used below produces accepted requests (guards the other raw tests).
+    status, doc = signed_request(authed.ddb_url, KEY, SECRET)
+    assert status == 200 and "TableNames" in doc
+
+
+@pytest.mark.requires_ddbchat
+def test_tampered_body(authed):
+    # Changing the body after signing breaks the payload hash: InvalidSignatureException.
+    status, doc = signed_request(authed.ddb_url, KEY, SECRET, body=b'{"Limit": 5}',
+                                 tamper=lambda h, b: (h, b'{"Limit": 6}'))
+    assert status == 400
+    assert err(doc) == ("InvalidSignatureException", MISMATCH)
+
+
+@pytest.mark.requires_ddbchat
+def test_tampered_signed_header(authed):
+    # Changing a signed header (the target) after signing: InvalidSignatureException.
+    def tamper(h, b):
+        h = dict(h)
+        h["X-Amz-Target"] = "DynamoDB_20120810.DescribeLimits"
+        return h, b
+    status, doc = signed_request(authed.ddb_url, KEY, SECRET, tamper=tamper)
+    assert status == 400
+    assert err(doc)[0] == "InvalidSignatureException"
+
+
+@pytest.mark.requires_ddbchat
+def test_expired_signature(authed):
+    # X-Amz-Date more than 15 minutes in the past: "Signature expired: ...".
+    status, doc = signed_request(authed.ddb_url, KEY, SECRET,
+                                 when=utcnow() - datetime.timedelta(minutes=20))
+    assert status == 400
+    t, msg = err(doc)
+    assert t == "InvalidSignatureException"
+    assert msg.startswith("Signature expired: ")
+    assert "is now earlier than" in msg and msg.endswith(" - 15 min.)")
+
+
+@pytest.mark.requires_ddbchat
+def test_future_signature(authed):
+    # X-Amz-Date more than 15 minutes in the future: "Signature not yet current: ...".
+    status, doc = signed_request(authed.ddb_url, KEY, SECRET,
+                                 when=utcnow() + datetime.timedelta(minutes=20))
+    assert status == 400
+    t, msg = err(doc)
+    assert t == "InvalidSignatureException"
+    assert msg.startswith("Signature not yet current: ")
+
+
+@pytest.mark.requires_ddbchat
+def test_small_skew_accepted(authed):
+    # 10 minutes of clock skew is within the 15-minute window.
+    status, _ = signed_request(authed.ddb_url, KEY, SECRET,
+                               when=utcnow() - datetime.timedelta(minutes=10))
+    assert status == 200
+
+
+@pytest.mark.requires_ddbchat
+def test_other_region_signature_works(authed):
+    # The region is part of the scope; any region verifies.
+    assert "TableNames" in client_for(authed.ddb_url, KEY, SECRET, region="eu-west-1").list_tables()
+
+
+@pytest.mark.requires_ddbchat
+def test_credentials_from_environment(ddbchat_server):
+    # DDBCHAT_ACCESS_KEY_ID / DDBCHAT_SECRET_ACCESS_KEY configure one key.
+    srv = ddbchat_server(env={"DDBCHAT_ACCESS_KEY_ID": "ENVKEY",
+                              "DDBCHAT_SECRET_ACCESS_KEY": "envsecret"})
+    assert "TableNames" in client_for(srv.ddb_url, "ENVKEY", "envsecret").list_tables()
+    with pytest.raises(ClientError) as ei:
+        client_for(srv.ddb_url, "ENVKEY", "nope").list_tables()
+    assert ei.value.response["Error"]["Code"] == "InvalidSignatureException"
+
+
+@pytest.mark.requires_ddbchat
+def test_no_credentials_accepts_any_signer(ddb_url):
+    # Without credentials any key and secret are accepted, like DynamoDB Local.
+    assert "TableNames" in client_for(ddb_url, "anything", "whatever").list_tables()
+    status, _ = signed_request(ddb_url, "k", "s", when=utcnow() - datetime.timedelta(days=3))
+    assert status == 200
+
+
+def test_table_namespaces(target, ddb_url, ddbchat_server_or_none, table_name):
+    # Tables are separate per access key + region: DynamoDB Local's default, ddbchat's
+    # --namespace-tables.  The same key in the same region sees its table.
+    url = ddbchat_server_or_none("--namespace-tables").ddb_url if target == "ddbchat" else ddb_url
+    name = table_name()
+    a = client_for(url, "nsKeyA", "x")
+    make_table(a, name)
+    try:
+        assert name in a.list_tables()["TableNames"]
+        assert name in client_for(url, "nsKeyA", "y").list_tables()["TableNames"]
+        assert name not in client_for(url, "nsKeyB", "x").list_tables()["TableNames"]
+        assert name not in client_for(url, "nsKeyA", "x", region="eu-west-1").list_tables()["TableNames"]
+        b = client_for(url, "nsKeyB", "x")
+        with pytest.raises(ClientError) as ei:
+            b.describe_table(TableName=name)
+        assert ei.value.response["Error"]["Code"] == "ResourceNotFoundException"
+        # the other namespace may create a table of the same name
+        make_table(b, name)
+        b.delete_table(TableName=name)
+    finally:
+        a.delete_table(TableName=name)
+
+
+@pytest.fixture
+def ddbchat_server_or_none(target, request):
+    if target != "ddbchat":
+        return None
+    return request.getfixturevalue("ddbchat_server")
