@@ -48,6 +48,8 @@
 #define TXT_NS_DUP "Input collection contains duplicates"
 #define TXT_BS_DUP TXT_INVALID_PREFIX "Input collection of type BS contains duplicates."
 #define TXT_EMPTY_NAME "Empty attribute name"
+#define TXT_NULL_AV "The supplied Item contains a null AttributeValue"
+#define TXT_NULL_AV_NAMED TXT_NULL_AV ": %.*s is null"
 #define TXT_NESTING                                                                            \
     "Nesting Levels have exceeded supported limits: Attributes in the item have nested "       \
     "levels beyond supported limit"
@@ -248,6 +250,8 @@ static int shape_array_of(const json_t *v, int kind, err_t *e)
 /* One attribute value (a JSON object), recursively. */
 static int shape_value(const json_t *j, err_t *e)
 {
+    if (json_is_null(j))
+        return 0; /* a null AttributeValue is a validation error, in document order */
     if (!json_is_object(j)) {
         if (json_is_array(j))
             return err_set(e, ERR_SERIALIZATION, TXT_SER_LIST);
@@ -520,6 +524,8 @@ static int conv_members(ctx_t *c, const json_t *obj, int depth, av_t *out)
     const json_t *m;
     json_object_keylen_foreach((json_t *)obj, k, klen, m)
     {
+        if (json_is_null(m))
+            return err_set(c->e, ERR_VALIDATION, TXT_NULL_AV_NAMED, (int)klen, k);
         int rc = conv_value(c, m, depth, &kv[i].val);
         if (rc)
             return rc;
@@ -541,6 +547,8 @@ static int conv_l(ctx_t *c, const json_t *v, int depth, av_t *out)
     if (!items)
         return nomem(c);
     for (size_t i = 0; i < n; i++) {
+        if (json_is_null(json_array_get(v, i)))
+            return err_set(c->e, ERR_VALIDATION, TXT_NULL_AV);
         int rc = conv_value(c, json_array_get(v, i), depth, &items[i]);
         if (rc)
             return rc;
@@ -621,6 +629,8 @@ static int conv_value(ctx_t *c, const json_t *j, int depth, av_t *out)
 int ddbjson_to_av(const json_t *j, arena_t *a, av_t *out, err_t *e)
 {
     ctx_t c = {.a = a, .e = e};
+    if (json_is_null(j))
+        return err_set(e, ERR_VALIDATION, TXT_NULL_AV);
     int rc = shape_value(j, e);
     if (!rc)
         rc = conv_value(&c, j, 0, out);
