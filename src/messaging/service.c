@@ -22,6 +22,33 @@ void msg_config_default(msg_config *c)
     c->page_conversations = MSG_PAGE_CONVERSATIONS;
     c->max_retries = 200;
     c->jwt_claim = "sub";
+    const char *v;
+    if ((v = getenv("DDBCHAT_JWT_PUBLIC_KEY_FILE")) && *v)
+        c->jwt_public_key_file = v;
+    if ((v = getenv("DDBCHAT_JWT_CLAIM")) && *v)
+        c->jwt_claim = v;
+    if ((v = getenv("DDBCHAT_CORS_ORIGIN")) && *v)
+        c->cors_origin = v;
+}
+
+/* Reads a PEM file (at most 64 KB) into a malloc'ed string. */
+static int read_pem(const char *path, char **out, err_t *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(e, ERR_IO, "cannot read the JWT public key %s", path);
+    char *b = malloc(65537);
+    size_t n = b ? fread(b, 1, 65536, f) : 0;
+    fclose(f);
+    if (!b)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    b[n] = 0;
+    if (!strstr(b, "-----BEGIN")) {
+        free(b);
+        return err_set(e, ERR_VALIDATION, "%s is not a PEM public key", path);
+    }
+    *out = b;
+    return 0;
 }
 
 static char *dup_or_null(const char *s)
@@ -44,6 +71,13 @@ int msg_service_new(msg_backend *b, const msg_config *cfg, msg_service **out, er
     s->table = strdup(cfg->table ? cfg->table : MSG_TABLE_DEFAULT);
     s->jwt_claim = strdup(cfg->jwt_claim && *cfg->jwt_claim ? cfg->jwt_claim : "sub");
     s->jwt_public_key_pem = dup_or_null(cfg->jwt_public_key_pem);
+    if (!cfg->jwt_public_key_pem && cfg->jwt_public_key_file) {
+        int rc = read_pem(cfg->jwt_public_key_file, &s->jwt_public_key_pem, e);
+        if (rc) {
+            msg_service_free(s);
+            return rc;
+        }
+    }
     s->cors_origin = dup_or_null(cfg->cors_origin);
     if (cfg->jwt_secret) {
         s->jwt_secret = malloc(cfg->jwt_secret_len + 1);
@@ -60,6 +94,7 @@ int msg_service_new(msg_backend *b, const msg_config *cfg, msg_service **out, er
     s->cfg.table = s->table;
     s->cfg.jwt_claim = s->jwt_claim;
     s->cfg.jwt_public_key_pem = s->jwt_public_key_pem;
+    s->cfg.jwt_public_key_file = NULL;
     s->cfg.cors_origin = s->cors_origin;
     s->cfg.jwt_secret = s->jwt_secret;
     if (s->cfg.page_messages <= 0 || s->cfg.page_messages > MSG_PAGE_MAX)

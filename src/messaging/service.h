@@ -83,12 +83,16 @@ typedef struct msg_config {
     const unsigned char *jwt_secret; /* HS256 secret bytes (copied), or NULL */
     size_t jwt_secret_len;
     const char *jwt_public_key_pem;  /* RS256 public key PEM text (copied), or NULL */
+    const char *jwt_public_key_file; /* or a PEM file read by msg_service_new (when
+                                        jwt_public_key_pem is NULL); ERR_IO if unreadable */
     const char *jwt_claim;        /* claim naming the user, default "sub" (a user uuid; a
                                      value that is no uuid of a user is tried as a handle) */
     const char *cors_origin;      /* allowed frontend origin ("*" allowed), NULL = no CORS */
 } msg_config;
 
-/* Fills defaults (all pointers NULL except table). */
+/* Fills defaults: table, page sizes, retries, jwt_claim "sub"; and from the environment
+ * DDBCHAT_JWT_PUBLIC_KEY_FILE -> jwt_public_key_file, DDBCHAT_JWT_CLAIM -> jwt_claim,
+ * DDBCHAT_CORS_ORIGIN -> cors_origin (pointers into the environment).  Other pointers NULL. */
 void msg_config_default(msg_config *c);
 
 /* Creates the service over a backend (borrowed; must outlive the service).  cfg copied;
