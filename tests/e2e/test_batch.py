@@ -1,0 +1,122 @@
+"""BatchGetItem and BatchWriteItem: shapes, limits, duplicates, per-table parameters,
+ConsumedCapacity.  Expectations recorded from DynamoDB Local 2026-01-16."""
+import pytest
+
+from itemlib import call, ok, err, S, N
+
+V = "ValidationException"
+
+
+@pytest.fixture
+def two(ddb, ddb_url, table_name, make_table):
+    a, b = table_name("bta"), table_name("btb")
+    make_table(ddb, a)
+    make_table(ddb, b, range=("sk", "N"))
+    for i in range(3):
+        ok(ddb_url, "PutItem", {"TableName": a, "Item": {"pk": S(f"k{i}"), "v": N(i)}})
+    ok(ddb_url, "PutItem", {"TableName": b, "Item": {"pk": S("x"), "sk": N(1), "w": S("w")}})
+    return a, b
+
+
+def K(s):
+    return {"pk": S(s)}
+
+
+# BatchGetItem: Responses per table (missing keys simply absent), UnprocessedKeys {},
+# per-table ProjectionExpression / ConsistentRead, capacity per found item.
+def test_batch_get(ddb_url, two):
+    a, b = two
+    r = ok(ddb_url, "BatchGetItem", {"RequestItems": {
+        a: {"Keys": [K("k0"), K("k2"), K("nope")], "ProjectionExpression": "v"},
+        b: {"Keys": [{"pk": S("x"), "sk": N(1)}], "ConsistentRead": True}},
+        "ReturnConsumedCapacity": "TOTAL"})
+    assert sorted(i["v"]["N"] for i in r["Responses"][a]) == ["0", "2"]
+    assert r["Responses"][b] == [{"pk": S("x"), "sk": N(1), "w": S("w")}]
+    assert r["UnprocessedKeys"] == {}
+    caps = {c["TableName"]: c["CapacityUnits"] for c in r["ConsumedCapacity"]}
+    assert caps == {a: 1.0, b: 1.0}
+    r = ok(ddb_url, "BatchGetItem", {"RequestItems": {a: {"Keys": [K("k1")],
+                                                         "AttributesToGet": ["pk"]}}})
+    assert r["Responses"][a] == [{"pk": S("k1")}]
+
+
+# BatchGetItem validation texts.
+def test_batch_get_validation(ddb_url, two):
+    a, _ = two
+    err(ddb_url, "BatchGetItem", {"RequestItems": {a: {"Keys": [K("k0"), K("k0")]}}}, V,
+        "Provided list of item keys contains duplicates")
+    err(ddb_url, "BatchGetItem", {"RequestItems": {}}, V,
+        "BatchGetItem must have some requests set")
+    err(ddb_url, "BatchGetItem", {}, V, "BatchGetItem must have some requests set")
+    err(ddb_url, "BatchGetItem", {"RequestItems": {a: {"Keys": []}}}, V,
+        f"The list of keys in RequestItems for BatchGetItem is required: {a} has empty list")
+    err(ddb_url, "BatchGetItem", {"RequestItems": {a: {"Keys": [K(str(i)) for i in range(101)]}}},
+        V, "Too many items requested for the BatchGetItem call")
+    err(ddb_url, "BatchGetItem", {"RequestItems": {"no_such_table_b": {"Keys": [K("a")]}}},
+        "ResourceNotFoundException", "Cannot do operations on a non-existent table")
+    err(ddb_url, "BatchGetItem", {"RequestItems": {a: {"Keys": [{"pk": N(1)}]}}}, V,
+        "One or more parameter values were invalid: Type mismatch for key")
+    err(ddb_url, "BatchGetItem", {"RequestItems": {a: {"Keys": [K("a")], "AttributesToGet": ["pk"],
+                                                       "ProjectionExpression": "pk"}}}, V,
+        "Can not use both expression and non-expression parameters in the same request: "
+        "Non-expression parameters: {AttributesToGet} Expression parameters: "
+        "{ProjectionExpression}")
+    err(ddb_url, "BatchGetItem", {"RequestItems": {a: {
+        "Keys": [K("a")], "ProjectionExpression": "#p",
+        "ExpressionAttributeNames": {"#p": "pk", "#q": "x"}}}}, V,
+        "Value provided in ExpressionAttributeNames unused in expressions: keys: {#q}")
+
+
+# BatchWriteItem: puts and deletes across tables; UnprocessedItems {}; capacity per table.
+def test_batch_write(ddb_url, two):
+    a, b = two
+    r = ok(ddb_url, "BatchWriteItem", {"RequestItems": {
+        a: [{"PutRequest": {"Item": {"pk": S("n1"), "v": N(9)}}},
+            {"DeleteRequest": {"Key": K("k0")}}],
+        b: [{"PutRequest": {"Item": {"pk": S("y"), "sk": N(2)}}}]},
+        "ReturnConsumedCapacity": "TOTAL"})
+    assert r["UnprocessedItems"] == {}
+    caps = {c["TableName"]: c["CapacityUnits"] for c in r["ConsumedCapacity"]}
+    assert caps == {a: 2.0, b: 1.0}
+    assert ok(ddb_url, "GetItem", {"TableName": a, "Key": K("n1")})["Item"]["v"] == N(9)
+    assert "Item" not in ok(ddb_url, "GetItem", {"TableName": a, "Key": K("k0")})
+    assert "Item" in ok(ddb_url, "GetItem", {"TableName": b, "Key": {"pk": S("y"), "sk": N(2)}})
+
+
+# DynamoDB Local charges 2 units for a batch delete of an absent item (1 for a present one).
+def test_batch_write_delete_capacity(ddb_url, two):
+    a, _ = two
+    r = ok(ddb_url, "BatchWriteItem", {"RequestItems": {a: [{"DeleteRequest": {"Key": K("zz")}}]},
+                                       "ReturnConsumedCapacity": "TOTAL"})
+    assert r["ConsumedCapacity"] == [{"TableName": a, "CapacityUnits": 2.0}]
+    r = ok(ddb_url, "BatchWriteItem", {"RequestItems": {a: [{"DeleteRequest": {"Key": K("k1")}}]},
+                                       "ReturnConsumedCapacity": "TOTAL"})
+    assert r["ConsumedCapacity"] == [{"TableName": a, "CapacityUnits": 1.0}]
+
+
+# BatchWriteItem validation texts; nothing is written when the batch is rejected.
+def test_batch_write_validation(ddb_url, two):
+    a, _ = two
+    err(ddb_url, "BatchWriteItem", {"RequestItems": {a: [
+        {"PutRequest": {"Item": K("k1")}}, {"DeleteRequest": {"Key": K("k1")}}]}}, V,
+        "Provided list of item keys contains duplicates")
+    err(ddb_url, "BatchWriteItem", {"RequestItems": {a: [
+        {"PutRequest": {"Item": K(str(i))}} for i in range(26)]}}, V,
+        "Too many items requested for the BatchWriteItem call")
+    err(ddb_url, "BatchWriteItem", {"RequestItems": {}}, V,
+        "BatchWriteItem cannot have a null or no requests set")
+    err(ddb_url, "BatchWriteItem", {}, V, "BatchWriteItem cannot have a null or no requests set")
+    err(ddb_url, "BatchWriteItem", {"RequestItems": {a: []}}, V,
+        f"The batch write request list for a table cannot be null or empty: {a}")
+    err(ddb_url, "BatchWriteItem", {"RequestItems": {a: [{"PutRequest": {"Item": {"x": S("1")}}}]}},
+        V, "One of the required keys was not given a value")
+    err(ddb_url, "BatchWriteItem", {"RequestItems": {a: [
+        {"DeleteRequest": {"Key": {"pk": S("1"), "x": S("1")}}}]}}, V,
+        "The number of conditions on the keys is invalid")
+    err(ddb_url, "BatchWriteItem", {"RequestItems": {a: [
+        {"PutRequest": {"Item": {"pk": S("new"), "b": S("x" * 400 * 1024)}}}]}}, V,
+        "Item size has exceeded the maximum allowed size")
+    err(ddb_url, "BatchWriteItem", {"RequestItems": {"no_such_table_b": [
+        {"PutRequest": {"Item": K("a")}}]}},
+        "ResourceNotFoundException", "Cannot do operations on a non-existent table")
+    assert "Item" in ok(ddb_url, "GetItem", {"TableName": a, "Key": K("k1")})

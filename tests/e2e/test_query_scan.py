@@ -1,0 +1,252 @@
+"""Query and Scan: key conditions, filters (applied after Limit), Select rules, paging,
+indexes, Segment validation, ConsumedCapacity.  Expectations recorded from DynamoDB Local
+2026-01-16."""
+import pytest
+
+from itemlib import call, ok, err, S, N
+
+V = "ValidationException"
+
+
+@pytest.fixture
+def qt(ddb, ddb_url, table_name, make_table):
+    """pk S + sk S, GSIs gidx (g, ALL) and gkey (g, KEYS_ONLY), LSI lidx (l, KEYS_ONLY);
+    five items pk=q, sk=0..4, v=0..4, g=G, o=x."""
+    name = table_name("qs")
+    make_table(ddb, name, range=("sk", "S"),
+               gsis=[{"name": "gidx", "hash": ("g", "S"), "projection": "ALL"},
+                     {"name": "gkey", "hash": ("g", "S"), "projection": "KEYS_ONLY"}],
+               lsis=[{"name": "lidx", "range": ("l", "S"), "projection": "KEYS_ONLY"}])
+    for i in range(5):
+        ok(ddb_url, "PutItem", {"TableName": name, "Item": {
+            "pk": S("q"), "sk": S(str(i)), "g": S("G"), "v": N(i), "o": S("x"), "l": S(str(9 - i))}})
+    ok(ddb_url, "PutItem", {"TableName": name, "Item": {"pk": S("other"), "sk": S("0")}})
+    return name
+
+
+def q(url, table, **kw):
+    body = {"TableName": table, "KeyConditionExpression": "pk = :p",
+            "ExpressionAttributeValues": {":p": S("q")}}
+    extra = kw.pop("EAV", None)
+    body.update(kw)
+    if extra:
+        body["ExpressionAttributeValues"] = dict(body["ExpressionAttributeValues"], **extra)
+    return body
+
+
+# Limit counts items read; LastEvaluatedKey holds the table key of the last item read.
+def test_query_limit_and_paging(ddb_url, qt):
+    r = ok(ddb_url, "Query", q(ddb_url, qt, Limit=2))
+    assert [i["sk"]["S"] for i in r["Items"]] == ["0", "1"]
+    assert (r["Count"], r["ScannedCount"]) == (2, 2)
+    assert r["LastEvaluatedKey"] == {"pk": S("q"), "sk": S("1")}
+    r = ok(ddb_url, "Query", q(ddb_url, qt, Limit=2, ExclusiveStartKey=r["LastEvaluatedKey"]))
+    assert [i["sk"]["S"] for i in r["Items"]] == ["2", "3"]
+    r = ok(ddb_url, "Query", q(ddb_url, qt, ExclusiveStartKey=r["LastEvaluatedKey"]))
+    assert [i["sk"]["S"] for i in r["Items"]] == ["4"]
+    assert "LastEvaluatedKey" not in r
+
+
+# The filter runs after Limit: Count < ScannedCount, and a page may be empty.
+def test_query_filter_after_limit(ddb_url, qt):
+    r = ok(ddb_url, "Query", q(ddb_url, qt, FilterExpression="v > :two", EAV={":two": N(2)},
+                               Limit=3))
+    assert (r["Items"], r["Count"], r["ScannedCount"]) == ([], 0, 3)
+    assert r["LastEvaluatedKey"] == {"pk": S("q"), "sk": S("2")}
+    r = ok(ddb_url, "Query", q(ddb_url, qt, FilterExpression="v > :two", EAV={":two": N(2)}))
+    assert (r["Count"], r["ScannedCount"]) == (2, 5)
+
+
+# Sort key conditions and ScanIndexForward=false.
+def test_query_range_and_reverse(ddb_url, qt):
+    r = ok(ddb_url, "Query", q(ddb_url, qt, KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
+                               EAV={":a": S("1"), ":b": S("3")}))
+    assert [i["sk"]["S"] for i in r["Items"]] == ["1", "2", "3"]
+    r = ok(ddb_url, "Query", q(ddb_url, qt, ScanIndexForward=False, Limit=2,
+                               ProjectionExpression="sk"))
+    assert r["Items"] == [{"sk": S("4")}, {"sk": S("3")}]
+    assert r["LastEvaluatedKey"] == {"pk": S("q"), "sk": S("3")}
+    r = ok(ddb_url, "Query", q(ddb_url, qt, KeyConditionExpression="pk = :p AND begins_with(sk, :a)",
+                               EAV={":a": S("3")}, Select="COUNT"))
+    assert r == {"Count": 1, "ScannedCount": 1}
+
+
+# Select rules and their texts.
+@pytest.mark.parametrize("kw,msg", [
+    ({"Select": "COUNT", "ProjectionExpression": "v"},
+     "Cannot specify the ProjectionExpression when choosing to get only the Count"),
+    ({"Select": "SPECIFIC_ATTRIBUTES"},
+     "Must specify the AttributesToGet or ProjectionExpression when choosing to get "
+     "SPECIFIC_ATTRIBUTES"),
+    ({"Select": "ALL_ATTRIBUTES", "ProjectionExpression": "v"},
+     "Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES"),
+    ({"Select": "ALL_PROJECTED_ATTRIBUTES"},
+     "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"),
+    ({"Select": "BOGUS"},
+     "Select must be ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, COUNT, or SPECIFIC_ATTRIBUTES"),
+    ({"Limit": 0}, "Limit must be greater than or equal to 1"),
+    ({"IndexName": "nope"}, "The table does not have the specified index: nope"),
+    ({"FilterExpression": "sk > :two", "EAV": {":two": S("2")}},
+     "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk"),
+    ({"KeyConditionExpression": "pk = :p and v = :v", "EAV": {":v": N(1)}},
+     "Query condition missed key schema element"),
+])
+def test_query_validation(ddb_url, qt, kw, msg):
+    err(ddb_url, "Query", q(ddb_url, qt, **kw), V, msg)
+
+
+# Query needs a key condition; legacy and expression forms cannot be mixed.
+def test_query_key_condition_required(ddb_url, qt):
+    err(ddb_url, "Query", {"TableName": qt}, V,
+        "Either the KeyConditions or KeyConditionExpression parameter must be specified in the "
+        "request.")
+    err(ddb_url, "Query", {"TableName": qt,
+                           "KeyConditions": {"pk": {"ComparisonOperator": "EQ",
+                                                    "AttributeValueList": [S("q")]}},
+                           "KeyConditionExpression": "pk = :p",
+                           "ExpressionAttributeValues": {":p": S("q")}}, V,
+        "Can not use both expression and non-expression parameters in the same request: "
+        "Non-expression parameters: {KeyConditions} Expression parameters: "
+        "{KeyConditionExpression}")
+    err(ddb_url, "Query", {"TableName": qt,
+                           "KeyConditions": {"pk": {"ComparisonOperator": "EQ",
+                                                    "AttributeValueList": [S("q")]}},
+                           "AttributesToGet": ["v"], "Select": "ALL_ATTRIBUTES"}, V,
+        "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES")
+
+
+# Legacy KeyConditions + QueryFilter behave like the expressions.
+def test_query_legacy(ddb_url, qt):
+    r = ok(ddb_url, "Query", {"TableName": qt, "KeyConditions": {
+        "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S("q")]},
+        "sk": {"ComparisonOperator": "GE", "AttributeValueList": [S("3")]}},
+        "QueryFilter": {"v": {"ComparisonOperator": "GT", "AttributeValueList": [N(3)]}}})
+    assert [i["sk"]["S"] for i in r["Items"]] == ["4"]
+    assert r["ScannedCount"] == 2
+
+
+# GSI queries: default Select is ALL_PROJECTED_ATTRIBUTES, ALL_ATTRIBUTES needs an ALL
+# projection, non-projected attributes are an error, ConsistentRead is refused;
+# LastEvaluatedKey carries index and table keys.
+def test_query_gsi(ddb_url, qt):
+    base = {"TableName": qt, "IndexName": "gkey", "KeyConditionExpression": "g = :g",
+            "ExpressionAttributeValues": {":g": S("G")}}
+    r = ok(ddb_url, "Query", dict(base, Limit=1))
+    assert set(r["Items"][0]) == {"pk", "sk", "g"}
+    assert set(r["LastEvaluatedKey"]) == {"pk", "sk", "g"}
+    r = ok(ddb_url, "Query", dict(base, Select="ALL_PROJECTED_ATTRIBUTES"))
+    assert r["Count"] == 5
+    err(ddb_url, "Query", dict(base, Select="ALL_ATTRIBUTES"), V,
+        "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported "
+        "for global secondary index gkey because its projection type is not ALL")
+    err(ddb_url, "Query", dict(base, ProjectionExpression="v"), V,
+        "One or more parameter values were invalid: Global secondary index gkey does not "
+        "project [v]")
+    err(ddb_url, "Query", dict(base, ConsistentRead=True), V,
+        "Consistent reads are not supported on global secondary indexes")
+    r = ok(ddb_url, "Query", dict(base, IndexName="gidx", Limit=1))
+    assert set(r["Items"][0]) == {"pk", "sk", "g", "v", "o", "l"}
+
+
+# LSI queries: ordered by the LSI sort key; a KEYS_ONLY LSI still returns every attribute
+# with Select=ALL_ATTRIBUTES (fetched from the table).
+def test_query_lsi(ddb_url, qt):
+    base = {"TableName": qt, "IndexName": "lidx", "KeyConditionExpression": "pk = :p",
+            "ExpressionAttributeValues": {":p": S("q")}}
+    r = ok(ddb_url, "Query", base)
+    assert [i["l"]["S"] for i in r["Items"]] == ["5", "6", "7", "8", "9"]
+    assert set(r["Items"][0]) == {"pk", "sk", "l"}
+    r = ok(ddb_url, "Query", dict(base, Select="ALL_ATTRIBUTES", Limit=1))
+    assert r["Items"][0] == {"pk": S("q"), "sk": S("4"), "g": S("G"), "v": N(4), "o": S("x"),
+                             "l": S("5")}
+    r = ok(ddb_url, "Query", dict(base, ConsistentRead=True, Select="COUNT"))
+    assert r["Count"] == 5
+
+
+# Scan: whole table, filter (key attributes allowed), COUNT, segments.
+def test_scan(ddb_url, qt):
+    r = ok(ddb_url, "Scan", {"TableName": qt})
+    assert (r["Count"], r["ScannedCount"]) == (6, 6)
+    r = ok(ddb_url, "Scan", {"TableName": qt, "FilterExpression": "sk = :a",
+                             "ExpressionAttributeValues": {":a": S("3")}})
+    assert r["Count"] == 1 and r["ScannedCount"] == 6
+    r = ok(ddb_url, "Scan", {"TableName": qt, "Select": "COUNT", "FilterExpression": "v >= :a",
+                             "ExpressionAttributeValues": {":a": N(3)}})
+    assert r == {"Count": 2, "ScannedCount": 6}
+    seen = []
+    for seg in range(3):
+        r = ok(ddb_url, "Scan", {"TableName": qt, "Segment": seg, "TotalSegments": 3})
+        seen += [(i["pk"]["S"], i["sk"]["S"]) for i in r["Items"]]
+    assert len(seen) == 6 and len(set(seen)) == 6
+    r = ok(ddb_url, "Scan", {"TableName": qt, "ScanFilter": {
+        "v": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [N(1), N(2)]}}})
+    assert r["Count"] == 2
+
+
+# Scan paging with Limit visits every item once.
+def test_scan_paging(ddb_url, qt):
+    seen, esk = [], None
+    while True:
+        body = {"TableName": qt, "Limit": 4}
+        if esk:
+            body["ExclusiveStartKey"] = esk
+        r = ok(ddb_url, "Scan", body)
+        seen += [(i["pk"]["S"], i["sk"]["S"]) for i in r["Items"]]
+        esk = r.get("LastEvaluatedKey")
+        if not esk:
+            break
+    assert len(seen) == 6 and len(set(seen)) == 6
+
+
+# Segment / TotalSegments / Limit validation texts.
+@pytest.mark.parametrize("kw,msg", [
+    ({"Segment": 1}, "If segment is specified, total segment must also be specified"),
+    ({"TotalSegments": 2},
+     "If total segments is specified, a particular segment must also be specified for this "
+     "request"),
+    ({"TotalSegments": 2, "Segment": 2},
+     "1 validation error detected: Value '2' at 'segment' failed to satisfy constraint: Member "
+     "must have value less than or equal to 1"),
+    ({"TotalSegments": 1000001, "Segment": 0},
+     "1 validation error detected: Value '1000001' at 'totalSegments' failed to satisfy "
+     "constraint: Member must have value less than or equal to 1000000"),
+    ({"Limit": -1}, "Limit must be greater than or equal to 1"),
+    ({"IndexName": "gidx", "ConsistentRead": True},
+     "Consistent reads are not supported on global secondary indexes"),
+    ({"ExpressionAttributeValues": {":a": S("b")}},
+     "ExpressionAttributeValues can only be specified when using expressions: FilterExpression "
+     "is null"),
+])
+def test_scan_validation(ddb_url, qt, kw, msg):
+    err(ddb_url, "Scan", dict(kw, TableName=qt), V, msg)
+
+
+# ConsumedCapacity of Query/Scan: item sizes summed, then 4 KB units (eventual = half);
+# index reads are charged to the index with INDEXES.
+def test_query_capacity(ddb_url, qt):
+    r = ok(ddb_url, "Query", q(ddb_url, qt, ReturnConsumedCapacity="TOTAL"))
+    assert r["ConsumedCapacity"] == {"TableName": qt, "CapacityUnits": 0.5}
+    r = ok(ddb_url, "Query", q(ddb_url, qt, ReturnConsumedCapacity="TOTAL", ConsistentRead=True))
+    assert r["ConsumedCapacity"] == {"TableName": qt, "CapacityUnits": 1.0}
+    r = ok(ddb_url, "Query", {"TableName": qt, "IndexName": "gidx",
+                              "KeyConditionExpression": "g = :g",
+                              "ExpressionAttributeValues": {":g": S("G")},
+                              "ReturnConsumedCapacity": "INDEXES"})
+    assert r["ConsumedCapacity"] == {"TableName": qt, "CapacityUnits": 0.5,
+                                     "Table": {"CapacityUnits": 0.0},
+                                     "GlobalSecondaryIndexes": {"gidx": {"CapacityUnits": 0.5}}}
+    r = ok(ddb_url, "Scan", {"TableName": qt, "ReturnConsumedCapacity": "INDEXES"})
+    assert r["ConsumedCapacity"] == {"TableName": qt, "CapacityUnits": 0.5,
+                                     "Table": {"CapacityUnits": 0.5}}
+
+
+# Large items: 10 items of ~3000 bytes = 30000 bytes -> 8 units -> 4.0 eventually consistent.
+def test_scan_capacity_large(ddb, ddb_url, table_name, make_table):
+    name = table_name("qsbig")
+    make_table(ddb, name)
+    for i in range(10):
+        ok(ddb_url, "PutItem", {"TableName": name, "Item": {"pk": S(f"k{i}"), "b": S("x" * 2996)}})
+    r = ok(ddb_url, "Scan", {"TableName": name, "ReturnConsumedCapacity": "TOTAL",
+                             "Select": "COUNT"})
+    assert r["Count"] == 10
+    assert r["ConsumedCapacity"] == {"TableName": name, "CapacityUnits": 4.0}

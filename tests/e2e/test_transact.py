@@ -1,0 +1,159 @@
+"""TransactWriteItems and TransactGetItems: atomicity, CancellationReasons, one operation per
+item, ClientRequestToken idempotency, ConsumedCapacity.  Expectations recorded from DynamoDB
+Local 2026-01-16."""
+import uuid
+
+import pytest
+
+from itemlib import call, ok, err, S, N
+
+V = "ValidationException"
+TC = "TransactionCanceledException"
+
+
+@pytest.fixture
+def tt(ddb, ddb_url, table_name, make_table):
+    name = table_name("tx")
+    make_table(ddb, name)
+    ok(ddb_url, "PutItem", {"TableName": name, "Item": {"pk": S("t1"), "v": N(1)}})
+    return name
+
+
+def K(s):
+    return {"pk": S(s)}
+
+
+def get(url, t, k):
+    return ok(url, "GetItem", {"TableName": t, "Key": K(k), "ConsistentRead": True}).get("Item")
+
+
+# All four action kinds apply together; capacity is twice the ordinary units.
+def test_transact_write_all_kinds(ddb_url, tt):
+    ok(ddb_url, "PutItem", {"TableName": tt, "Item": {"pk": S("t3")}})
+    r = ok(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": tt, "Item": {"pk": S("t2"), "a": S("x")}}},
+        {"Update": {"TableName": tt, "Key": K("t1"), "UpdateExpression": "SET v = v + :o",
+                    "ExpressionAttributeValues": {":o": N(1)}}},
+        {"Delete": {"TableName": tt, "Key": K("t3")}},
+        {"ConditionCheck": {"TableName": tt, "Key": K("t4"),
+                            "ConditionExpression": "attribute_not_exists(pk)"}}],
+        "ReturnConsumedCapacity": "TOTAL"})
+    assert r["ConsumedCapacity"][0]["TableName"] == tt
+    assert get(ddb_url, tt, "t2") == {"pk": S("t2"), "a": S("x")}
+    assert get(ddb_url, tt, "t1")["v"] == N(2)
+    assert get(ddb_url, tt, "t3") is None
+    assert get(ddb_url, tt, "t4") is None
+    r = ok(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": tt, "Item": {"pk": S("t5")}}}], "ReturnConsumedCapacity": "TOTAL"})
+    assert r["ConsumedCapacity"] == [{"TableName": tt, "CapacityUnits": 2.0}]
+
+
+# A failed condition cancels everything; reasons in action order, "None" for the others; a
+# ConditionCheck's message ends with a period, a Put's does not; Item with ALL_OLD.
+def test_transact_write_canceled(ddb_url, tt):
+    e = err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": tt, "Item": {"pk": S("t2")}}},
+        {"ConditionCheck": {"TableName": tt, "Key": K("t1"),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}]}, TC,
+        "Transaction cancelled, please refer cancellation reasons for specific reasons "
+        "[None, ConditionalCheckFailed]")
+    assert e["CancellationReasons"] == [
+        {"Code": "None"},
+        {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed.",
+         "Item": {"pk": S("t1"), "v": N(1)}}]
+    assert get(ddb_url, tt, "t2") is None
+    e = err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": tt, "Item": {"pk": S("t1")},
+                 "ConditionExpression": "attribute_not_exists(pk)"}},
+        {"Delete": {"TableName": tt, "Key": K("t9")}}]}, TC,
+        "Transaction cancelled, please refer cancellation reasons for specific reasons "
+        "[ConditionalCheckFailed, None]")
+    assert e["CancellationReasons"] == [
+        {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"},
+        {"Code": "None"}]
+
+
+# Updating a key attribute inside a transaction is a ValidationError cancellation reason.
+def test_transact_validation_reason(ddb_url, tt):
+    e = err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Update": {"TableName": tt, "Key": K("t1"), "UpdateExpression": "SET pk = :o",
+                    "ExpressionAttributeValues": {":o": S("1")}}}]}, TC,
+        "Transaction cancelled, please refer cancellation reasons for specific reasons "
+        "[ValidationError]")
+    assert e["CancellationReasons"] == [{
+        "Code": "ValidationError",
+        "Message": "One or more parameter values were invalid: Cannot update attribute pk. "
+                   "This attribute is part of the key"}]
+
+
+# Request validation texts.
+def test_transact_write_validation(ddb_url, tt):
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": tt, "Item": K("t2")}},
+        {"Delete": {"TableName": tt, "Key": K("t2")}}]}, V,
+        "Transaction request cannot include multiple operations on one item")
+    err(ddb_url, "TransactWriteItems", {"TransactItems": []}, V,
+        "Value [] at 'transactItems' failed to satisfy constraint: Member must have length "
+        "greater than or equal to 1")
+    err(ddb_url, "TransactWriteItems", {}, V,
+        "Value null at 'transactItems' failed to satisfy constraint: Member must not be null")
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": tt, "Item": K(str(i))}} for i in range(101)]}, V,
+        "Member must have length less than or equal to 100")
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": tt, "Item": K("x")}, "Delete": {"TableName": tt, "Key": K("y")}}]},
+        V, "TransactItems can only contain one of Check, Put, Update or Delete")
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [{}]}, V,
+        "Invalid Request: TransactWriteRequest should contain Delete or Put or Update request")
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"ConditionCheck": {"TableName": tt, "Key": K("t1")}}]}, V,
+        "Value null at 'transactItems.1.member.conditionCheck.conditionExpression' failed to "
+        "satisfy constraint: Member must not be null")
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": "no_such_table_t", "Item": K("x")}}]},
+        "ResourceNotFoundException", "Cannot do operations on a non-existent table")
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": tt, "Item": {"x": S("1")}}}]}, V,
+        "One of the required keys was not given a value")
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": tt, "Item": K("x"), "ConditionExpression": "attribute_exists(pk)",
+                 "ExpressionAttributeValues": {":a": S("1")}}}]}, V,
+        "Value provided in ExpressionAttributeValues unused in expressions: keys: {:a}")
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": tt, "Item": K("x")}}], "ClientRequestToken": "x" * 37}, V,
+        "Value " + "x" * 37 + " at 'clientRequestToken' failed to satisfy constraint: Member "
+        "must have length less than or equal to 36")
+
+
+# ClientRequestToken: the same request again is answered without applying it twice; a
+# different request with the same token is IdempotentParameterMismatchException.
+def test_transact_idempotency(ddb_url, tt):
+    tok = str(uuid.uuid4())
+    body = {"TransactItems": [{"Update": {
+        "TableName": tt, "Key": K("t1"), "UpdateExpression": "SET v = v + :o",
+        "ExpressionAttributeValues": {":o": N(1)}}}], "ClientRequestToken": tok,
+        "ReturnConsumedCapacity": "TOTAL"}
+    r1 = ok(ddb_url, "TransactWriteItems", body)
+    r2 = ok(ddb_url, "TransactWriteItems", body)
+    assert r1 == r2
+    assert get(ddb_url, tt, "t1")["v"] == N(2)
+    body["TransactItems"][0]["Update"]["ExpressionAttributeValues"] = {":o": N(2)}
+    err(ddb_url, "TransactWriteItems", body, "IdempotentParameterMismatchException")
+    assert get(ddb_url, tt, "t1")["v"] == N(2)
+
+
+# TransactGetItems: Responses in request order, {} for a missing item, projections;
+# capacity 2 units per item (strongly consistent, doubled) found or not.
+def test_transact_get(ddb_url, tt):
+    r = ok(ddb_url, "TransactGetItems", {"TransactItems": [
+        {"Get": {"TableName": tt, "Key": K("t1"), "ProjectionExpression": "v"}},
+        {"Get": {"TableName": tt, "Key": K("nope")}},
+        {"Get": {"TableName": tt, "Key": K("t1x")}}], "ReturnConsumedCapacity": "TOTAL"})
+    assert r["Responses"] == [{"Item": {"v": N(1)}}, {}, {}]
+    assert r["ConsumedCapacity"] == [{"TableName": tt, "CapacityUnits": 6.0}]
+    err(ddb_url, "TransactGetItems", {"TransactItems": [
+        {"Get": {"TableName": tt, "Key": K("t1")}}, {"Get": {"TableName": tt, "Key": K("t1")}}]},
+        V, "Transaction request cannot include multiple operations on one item")
+    err(ddb_url, "TransactGetItems", {"TransactItems": []}, V,
+        "Value null at 'transactItems' failed to satisfy constraint: Member must not be null")
