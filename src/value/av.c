@@ -35,9 +35,9 @@
 /* ---------------------------------------------------------------- type names */
 
 static const char *const av_names[] = {
-    [AV_NONE] = "", [AV_S] = "S",   [AV_N] = "N",   [AV_B] = "B",   [AV_BOOL] = "BOOL",
-    [AV_NULL] = "NULL", [AV_M] = "M", [AV_L] = "L", [AV_SS] = "SS", [AV_NS] = "NS",
-    [AV_BS] = "BS",
+    [AV_NONE] = "",     [AV_S] = "S",       [AV_N] = "N",   [AV_B] = "B",
+    [AV_BOOL] = "BOOL", [AV_NULL] = "NULL", [AV_M] = "M",   [AV_L] = "L",
+    [AV_SS] = "SS",     [AV_NS] = "NS",     [AV_BS] = "BS",
 };
 
 const char *av_type_name(av_type t)
@@ -145,8 +145,7 @@ const av_t *av_map_gets(const av_t *m, const char *name)
     return av_map_get(m, name, strlen(name));
 }
 
-int av_map_set(arena_t *a, const av_t *m, const char *name, size_t len, const av_t *v,
-               av_t *out)
+int av_map_set(arena_t *a, const av_t *m, const char *name, size_t len, const av_t *v, av_t *out)
 {
     size_t n = (m && m->type == AV_M) ? m->u.map.n : 0;
     av_kv *kv = arena_alloc(a, (n + 1) * sizeof *kv);

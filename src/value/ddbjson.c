@@ -33,10 +33,10 @@
 
 /* ---------------------------------------------------------------- message texts */
 
-#define TXT_AV_EMPTY                                                                           \
+#define TXT_AV_EMPTY                                                                               \
     "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
-#define TXT_AV_MULTI                                                                           \
-    "Supplied AttributeValue has more than one datatypes set, must contain exactly one of "    \
+#define TXT_AV_MULTI                                                                               \
+    "Supplied AttributeValue has more than one datatypes set, must contain exactly one of "        \
     "the supported datatypes"
 #define TXT_INVALID_PREFIX "One or more parameter values were invalid: "
 #define TXT_NULL_FALSE TXT_INVALID_PREFIX "Null attribute value types must have the value of true"
@@ -50,17 +50,17 @@
 #define TXT_EMPTY_NAME "Empty attribute name"
 #define TXT_NULL_AV "The supplied Item contains a null AttributeValue"
 #define TXT_NULL_AV_NAMED TXT_NULL_AV ": %.*s is null"
-#define TXT_NESTING                                                                            \
-    "Nesting Levels have exceeded supported limits: Attributes in the item have nested "       \
+#define TXT_NESTING                                                                                \
+    "Nesting Levels have exceeded supported limits: Attributes in the item have nested "           \
     "levels beyond supported limit"
 /* SerializationException texts (real DynamoDB's Coral deserializer) */
 #define TXT_SER_LIST "Start of list found where not expected"
 #define TXT_SER_MAP "Start of structure or map found where not expected."
-#define TXT_SER_NUMBER_STRING                                                                  \
-    "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to "   \
+#define TXT_SER_NUMBER_STRING                                                                      \
+    "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to "       \
     "an String"
-#define TXT_SER_NUMBER_BLOB                                                                    \
-    "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to "   \
+#define TXT_SER_NUMBER_BLOB                                                                        \
+    "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to "       \
     "an Blob"
 #define TXT_SER_VALUE "Unexpected value type in payload"
 #define TXT_SER_B64_LEN "Base64 encoded length is expected a multiple of 4 bytes but found: %zu"
@@ -153,8 +153,8 @@ static char *b64_encode(const unsigned char *p, size_t len, size_t *out_len)
 
 /* The JSON members of one attribute value, by type (NULL when absent or JSON null). */
 enum { K_S, K_N, K_B, K_BOOL, K_NULL, K_M, K_L, K_SS, K_NS, K_BS, K__N };
-static const char *const key_names[K__N] = {"S", "N", "B", "BOOL", "NULL",
-                                            "M", "L", "SS", "NS", "BS"};
+static const char *const key_names[K__N] = {"S", "N", "B",  "BOOL", "NULL",
+                                            "M", "L", "SS", "NS",   "BS"};
 
 static void fields_of(const json_t *j, const json_t *f[K__N])
 {
@@ -226,8 +226,8 @@ static int shape_value(const json_t *j, err_t *e);
 static int shape_array_of(const json_t *v, int kind, err_t *e)
 {
     if (!json_is_array(v))
-        return json_is_object(v) ? ser_container(v, e) : err_set(e, ERR_SERIALIZATION,
-                                                                 TXT_SER_VALUE);
+        return json_is_object(v) ? ser_container(v, e)
+                                 : err_set(e, ERR_SERIALIZATION, TXT_SER_VALUE);
     size_t i;
     const json_t *m;
     json_array_foreach(v, i, m)

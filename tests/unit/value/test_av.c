@@ -223,15 +223,14 @@ static void test_sizes(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         av_t v = J(&a, cases[i].v);
         if (av_value_size(&v) != cases[i].size) {
-            print_error("%s: size %zu, want %zu\n", cases[i].v, av_value_size(&v),
-                        cases[i].size);
+            print_error("%s: size %zu, want %zu\n", cases[i].v, av_value_size(&v), cases[i].size);
             fail();
         }
     }
     /* item: names count once, no per-attribute overhead */
     av_t item;
-    json_t *j = json_loads("{\"pk\":{\"S\":\"k\"},\"p\":{\"S\":\"xyz\"},\"x\":{\"N\":\"-1\"}}", 0,
-                           NULL);
+    json_t *j =
+        json_loads("{\"pk\":{\"S\":\"k\"},\"p\":{\"S\":\"xyz\"},\"x\":{\"N\":\"-1\"}}", 0, NULL);
     err_t e;
     err_clear(&e);
     assert_int_equal(ddbjson_to_item(j, &a, &item, &e), 0);
@@ -252,25 +251,25 @@ static void test_utf8(void **state)
         {"", 0, true},
         {"plain ascii", 11, true},
         {"a\0b", 3, true},
-        {"\xc3\xa9", 2, true},             /* U+00E9 */
-        {"\xe4\xb8\xad", 3, true},         /* U+4E2D */
-        {"\xf0\x9f\x98\x80", 4, true},     /* U+1F600 */
-        {"\xf4\x8f\xbf\xbf", 4, true},     /* U+10FFFF */
-        {"\xef\xbf\xbf", 3, true},         /* U+FFFF */
-        {"\xc0\xaf", 2, false},            /* overlong '/' */
-        {"\xc1\xbf", 2, false},            /* overlong */
-        {"\xe0\x80\xaf", 3, false},        /* overlong 3-byte */
-        {"\xf0\x80\x80\xaf", 4, false},    /* overlong 4-byte */
-        {"\xed\xa0\x80", 3, false},        /* U+D800 surrogate */
-        {"\xed\xbf\xbf", 3, false},        /* U+DFFF surrogate */
-        {"\xf4\x90\x80\x80", 4, false},    /* U+110000 */
-        {"\xf5\x80\x80\x80", 4, false},    /* lead F5 */
+        {"\xc3\xa9", 2, true},          /* U+00E9 */
+        {"\xe4\xb8\xad", 3, true},      /* U+4E2D */
+        {"\xf0\x9f\x98\x80", 4, true},  /* U+1F600 */
+        {"\xf4\x8f\xbf\xbf", 4, true},  /* U+10FFFF */
+        {"\xef\xbf\xbf", 3, true},      /* U+FFFF */
+        {"\xc0\xaf", 2, false},         /* overlong '/' */
+        {"\xc1\xbf", 2, false},         /* overlong */
+        {"\xe0\x80\xaf", 3, false},     /* overlong 3-byte */
+        {"\xf0\x80\x80\xaf", 4, false}, /* overlong 4-byte */
+        {"\xed\xa0\x80", 3, false},     /* U+D800 surrogate */
+        {"\xed\xbf\xbf", 3, false},     /* U+DFFF surrogate */
+        {"\xf4\x90\x80\x80", 4, false}, /* U+110000 */
+        {"\xf5\x80\x80\x80", 4, false}, /* lead F5 */
         {"\xff", 1, false},
-        {"\x80", 1, false},                /* stray continuation */
-        {"\xc3", 1, false},                /* truncated */
-        {"\xe4\xb8", 2, false},            /* truncated */
-        {"\xc3\x28", 2, false},            /* bad continuation */
-        {"a\xf0\x9f\x98", 4, false},       /* truncated at end */
+        {"\x80", 1, false},          /* stray continuation */
+        {"\xc3", 1, false},          /* truncated */
+        {"\xe4\xb8", 2, false},      /* truncated */
+        {"\xc3\x28", 2, false},      /* bad continuation */
+        {"a\xf0\x9f\x98", 4, false}, /* truncated at end */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         if (av_utf8_valid(cases[i].s, cases[i].len) != cases[i].ok) {
@@ -369,7 +368,8 @@ static av_t rand_value(arena_t *a, int depth)
         av_kv *kv = arena_alloc(a, (n ? n : 1) * sizeof *kv);
         for (size_t i = 0; i < n; i++) {
             char *name = arena_printf(a, "k%zu_%u", i, rnd() % 1000);
-            kv[i] = (av_kv){.name = name, .name_len = strlen(name), .val = rand_value(a, depth + 1)};
+            kv[i] =
+                (av_kv){.name = name, .name_len = strlen(name), .val = rand_value(a, depth + 1)};
         }
         return av_make_m(kv, n);
     }
@@ -380,7 +380,7 @@ static av_t rand_value(arena_t *a, int depth)
             /* (i+1)*1000 + r: distinct members, canonical as numbers */
             char *p = arena_printf(a, "%zu", (i + 1) * 1000 + rnd() % 1000);
             size_t pl = strlen(p);
-            items[i] = t == AV_SS ? av_make_s(p, pl)
+            items[i] = t == AV_SS   ? av_make_s(p, pl)
                        : t == AV_NS ? av_make_n_canonical(p, pl)
                                     : av_make_b(p, pl);
         }
@@ -493,13 +493,13 @@ static void test_codec_corrupt(void **state)
     }
     /* trailing garbage, wrong version, huge counts and lengths */
     static const unsigned char bad[][12] = {
-        {AV_CODEC_VERSION, 6, 6},                                     /* trailing byte */
-        {2, 6},                                                       /* unknown version */
-        {AV_CODEC_VERSION, 99},                                       /* unknown tag */
-        {AV_CODEC_VERSION, 8, 0xff, 0xff, 0xff, 0xff, 0x0f},          /* L of 2^32 items */
+        {AV_CODEC_VERSION, 6, 6},                            /* trailing byte */
+        {2, 6},                                              /* unknown version */
+        {AV_CODEC_VERSION, 99},                              /* unknown tag */
+        {AV_CODEC_VERSION, 8, 0xff, 0xff, 0xff, 0xff, 0x0f}, /* L of 2^32 items */
         {AV_CODEC_VERSION, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
-        {AV_CODEC_VERSION, 1, 0x80, 0x80, 0x80},                      /* unterminated varint */
-        {AV_CODEC_VERSION, 7, 1, 1, 'a'},                             /* M member w/o value */
+        {AV_CODEC_VERSION, 1, 0x80, 0x80, 0x80}, /* unterminated varint */
+        {AV_CODEC_VERSION, 7, 1, 1, 'a'},        /* M member w/o value */
     };
     static const size_t bad_len[] = {3, 2, 2, 7, 12, 5, 5};
     for (size_t i = 0; i < sizeof bad_len / sizeof bad_len[0]; i++) {
@@ -533,8 +533,8 @@ static void test_codec_known_bytes(void **state)
     buf_t b;
     buf_init(&b, 0);
     assert_int_equal(av_encode(&v, &b), 0);
-    static const unsigned char want[] = {1,   7,   4,  1, 'k', 1, 2, 'a', 'b', 1, 'n', 2, 1, '5',
-                                         1,   't', 5,  1, 's', 9, 1, 1,   'x'};
+    static const unsigned char want[] = {1, 7,   4, 1,   'k', 1, 2,   'a', 'b', 1, 'n', 2,
+                                         1, '5', 1, 't', 5,   1, 's', 9,   1,   1, 'x'};
     assert_int_equal(b.len, sizeof want);
     assert_memory_equal(b.data, want, sizeof want);
     buf_fini(&b);
@@ -544,11 +544,16 @@ static void test_codec_known_bytes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_type_names),      cmocka_unit_test(test_equal),
-        cmocka_unit_test(test_equal_large),     cmocka_unit_test(test_compare_scalar),
-        cmocka_unit_test(test_copy),            cmocka_unit_test(test_sizes),
-        cmocka_unit_test(test_utf8),            cmocka_unit_test(test_map_helpers),
-        cmocka_unit_test(test_codec_roundtrip), cmocka_unit_test(test_codec_corrupt),
+        cmocka_unit_test(test_type_names),
+        cmocka_unit_test(test_equal),
+        cmocka_unit_test(test_equal_large),
+        cmocka_unit_test(test_compare_scalar),
+        cmocka_unit_test(test_copy),
+        cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_map_helpers),
+        cmocka_unit_test(test_codec_roundtrip),
+        cmocka_unit_test(test_codec_corrupt),
         cmocka_unit_test(test_codec_known_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

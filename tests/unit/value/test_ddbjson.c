@@ -58,12 +58,11 @@ static void normalise_sets(json_t *v)
     }
 }
 
-static void check_error(const char *name, int rc, const err_t *e, const char *type,
-                        const char *msg)
+static void check_error(const char *name, int rc, const err_t *e, const char *type, const char *msg)
 {
     if (rc == 0 || strcmp(err_type(rc), type) != 0 || strcmp(e->msg, msg) != 0) {
-        print_error("case %s: got rc=%d type=%s msg=[%s]\n   want type=%s msg=[%s]\n", name,
-                    rc, rc ? err_type(rc) : "-", e->msg, type, msg);
+        print_error("case %s: got rc=%d type=%s msg=[%s]\n   want type=%s msg=[%s]\n", name, rc,
+                    rc ? err_type(rc) : "-", e->msg, type, msg);
         fail();
     }
 }
@@ -115,8 +114,7 @@ static void test_golden(void **state)
             json_decref(want);
             n_ok++;
         } else {
-            check_error(name, rc, &e,
-                        json_string_value(json_object_get(c, "error_type")),
+            check_error(name, rc, &e, json_string_value(json_object_get(c, "error_type")),
                         json_string_value(json_object_get(c, "message")));
             n_err++;
         }
