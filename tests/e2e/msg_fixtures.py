@@ -1,0 +1,177 @@
+"""Helpers for the messaging end-to-end tests (test_messaging*.py).
+
+The messaging tests need the full server (REST API + DynamoDB endpoint on one data dir), not
+the session's --dynamodb-only one, so they start their own with conftest.start_ddbchat.
+They only make sense against ddbchat (DynamoDB Local has no REST API): every messaging test
+module sets `pytestmark = pytest.mark.requires_ddbchat`.
+
+  msg_server     module fixture: a ddbchat serve --demo with the REST API, an HS256 secret
+                 (SECRET, via DDBCHAT_JWT_SECRET) and CORS for CORS_ORIGIN.  Has .api_url,
+                 .ddb_url, .data_dir.
+  token(sub, secret=SECRET, exp_in=600, alg="HS256", **claims)   a JWT (PyJWT).
+  rest(server, method, path, token=None, body=None, headers=None)
+                 -> (status, {lower-name: value}, parsed JSON or None)
+  cli(server, *args) -> CompletedProcess of `ddbchat <args> --data-dir <server's dir>`
+                 (the CLI opens the same LMDB store while the server runs).
+  add_user(server, handle, name) -> uuid (through the CLI, --json).
+  scan_table(ddb, table) -> every item, plain Python values, through the DynamoDB endpoint.
+"""
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import time
+import urllib.parse
+
+import jwt
+import pytest
+
+from conftest import client_for, ddbchat_bin, start_ddbchat
+
+SECRET = "e2e-messaging-secret"
+CORS_ORIGIN = "http://localhost:3000"
+TABLE = "cruddur-messages"
+
+
+@pytest.fixture(scope="module")
+def msg_server(pytestconfig):
+    if pytestconfig.getoption("--target") != "ddbchat":
+        pytest.skip("messaging needs --target=ddbchat")
+    srv = start_ddbchat("--demo", "--cors-origin", CORS_ORIGIN, dynamodb_only=False,
+                        env={"DDBCHAT_JWT_SECRET": SECRET})
+    # --demo creates the table and demo data before serving; wait until it is visible
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        st, _, _ = rest(srv, "GET", "/api/health")
+        if st == 200:
+            break
+        time.sleep(0.1)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+        shutil.rmtree(srv.data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def mddb(msg_server):
+    """boto3 client on the messaging server's DynamoDB endpoint."""
+    return client_for(msg_server.ddb_url)
+
+
+def token(sub, secret=SECRET, exp_in=600, alg="HS256", **claims):
+    payload = {"sub": sub, "iat": int(time.time())}
+    if exp_in is not None:
+        payload["exp"] = int(time.time()) + exp_in
+    payload.update(claims)
+    return jwt.encode(payload, secret, algorithm=alg)
+
+
+def rest(server, method, path, token=None, body=None, headers=None, timeout=60):
+    u = urllib.parse.urlparse(server.api_url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    try:
+        h = {}
+        if token is not None:
+            h["Authorization"] = f"Bearer {token}"
+        data = None
+        if body is not None:
+            data = body.encode() if isinstance(body, str) else (
+                body if isinstance(body, bytes) else json.dumps(body).encode())
+            h["Content-Type"] = "application/json"
+        if headers:
+            h.update(headers)
+        conn.request(method, path, body=data, headers=h)
+        r = conn.getresponse()
+        raw = r.read()
+        hdrs = {k.lower(): v for k, v in r.getheaders()}
+        try:
+            parsed = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = None
+        return r.status, hdrs, parsed
+    finally:
+        conn.close()
+
+
+def cli(server, *args, check=True, env=None):
+    full_env = dict(os.environ)
+    full_env["DDBCHAT_JWT_SECRET"] = SECRET
+    if env:
+        full_env.update(env)
+    p = subprocess.run([ddbchat_bin(), *args, "--data-dir", server.data_dir],
+                       capture_output=True, text=True, env=full_env, timeout=120)
+    if check and p.returncode != 0:
+        raise AssertionError(f"ddbchat {' '.join(args)} failed ({p.returncode}): {p.stderr}")
+    return p
+
+
+def add_user(server, handle, name):
+    p = cli(server, "user", "add", handle, name, "--json")
+    return json.loads(p.stdout)["uuid"]
+
+
+def _plain(av):
+    (t, v), = av.items()
+    if t in ("S", "N", "B", "BOOL"):
+        return v
+    if t == "NULL":
+        return None
+    if t == "M":
+        return {k: _plain(x) for k, x in v.items()}
+    if t == "L":
+        return [_plain(x) for x in v]
+    return v
+
+
+def scan_table(ddb, table=TABLE, **kw):
+    items, start = [], None
+    while True:
+        args = dict(TableName=table, **kw)
+        if start:
+            args["ExclusiveStartKey"] = start
+        r = ddb.scan(**args)
+        items += [{k: _plain(v) for k, v in it.items()} for it in r["Items"]]
+        start = r.get("LastEvaluatedKey")
+        if not start:
+            return items
+
+
+def check_invariants(items):
+    """The messaging invariants over a whole-table scan (see src/messaging/service.h):
+    one conversation row per participant per conversation, at the newest message's time and
+    with its text; the pair row agrees; each conversation has exactly two participants; a
+    pair of users has one conversation."""
+    newest = {}
+    for it in items:
+        if it["pk"].startswith("MSG#"):
+            assert "message_group_uuid" not in it, it
+            g = it["pk"][4:]
+            if g not in newest or newest[g]["sk"] < it["sk"]:
+                newest[g] = it
+    rows = {}
+    pairs = {}
+    for it in items:
+        if it["pk"].startswith("GRP#"):
+            key = (it["pk"], it["message_group_uuid"])
+            assert key not in rows, f"two conversation rows for {key}"
+            rows[key] = it
+            n = newest[it["message_group_uuid"]]
+            assert it["sk"] == n["sk"], (it, n)
+            assert it["message"] == n["message"], (it, n)
+        elif it["pk"].startswith("PAIR#"):
+            g = it["group_uuid"]
+            assert g not in pairs, f"group {g} in two pair rows"
+            pairs[g] = it
+            assert it["last_message_at"] == newest[g]["sk"]
+    for g in newest:
+        members = sorted(pk[4:] for (pk, gg) in rows if gg == g)
+        assert len(members) == 2, f"group {g} has conversation rows for {members}"
+        assert g in pairs
+        assert pairs[g]["pk"] == "PAIR#" + "#".join(members)
+        # each row names the OTHER participant
+        for (pk, gg), r in rows.items():
+            if gg == g:
+                assert r["user_uuid"] != pk[4:] and r["user_uuid"] in members
+    return newest, rows, pairs

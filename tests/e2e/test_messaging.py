@@ -1,0 +1,207 @@
+"""Messaging REST API end to end against a running `ddbchat serve --demo` (ddbchat only).
+
+Pins: the demo data and demo user; patterns A-D through REST with the Cruddur UI's field
+names; paging with X-Next-Cursor; auth (missing / expired / alg none / forged / unknown
+user -> 401); non-participants get the same 404 as a missing conversation; validation codes;
+CORS; the CLI working on the server's data dir while it runs, and `ddbchat token` agreeing
+with the server's secret.
+"""
+import base64
+import json
+import time
+
+import pytest
+
+from msg_fixtures import (CORS_ORIGIN, SECRET, add_user, cli, mddb, msg_server,  # noqa: F401
+                          rest, token)
+from conftest import start_ddbchat
+
+pytestmark = pytest.mark.requires_ddbchat
+
+
+@pytest.fixture(scope="module")
+def people(msg_server):
+    ids = {h: add_user(msg_server, h, n) for h, n in
+           [("alice", "Alice A"), ("bob", "Bob B"), ("carol", "Carol C")]}
+    return ids, {h: token(u) for h, u in ids.items()}
+
+
+def test_health(msg_server):
+    st, _, body = rest(msg_server, "GET", "/api/health")
+    assert st == 200 and body["success"] is True
+
+
+def test_demo_data(msg_server):
+    # --demo made the table, the demo user and conversations with bayko and londo
+    p = cli(msg_server, "user", "show", "andrewbrown", "--json")
+    demo = json.loads(p.stdout)
+    st, _, groups = rest(msg_server, "GET", "/api/message_groups", token(demo["uuid"]))
+    assert st == 200
+    handles = [g["handle"] for g in groups]
+    assert sorted(handles) == ["bayko", "londo"]
+    g = [g for g in groups if g["handle"] == "bayko"][0]
+    assert set(g) == {"uuid", "display_name", "handle", "message", "created_at"}
+    st, _, msgs = rest(msg_server, "GET", f"/api/messages/{g['uuid']}", token(demo["uuid"]))
+    assert st == 200 and len(msgs) >= 20
+    assert [m["created_at"] for m in msgs] == sorted(m["created_at"] for m in msgs)
+    assert msgs[-1]["message"] == g["message"]
+
+
+def test_conversation_flow(msg_server, people):
+    ids, tok = people
+    st, _, m1 = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                     {"message": "Hi Bob!", "handle": "bob"})
+    assert st == 200, m1
+    assert set(m1) == {"uuid", "display_name", "handle", "message", "created_at",
+                       "message_group_uuid"}
+    assert m1["handle"] == "alice" and m1["display_name"] == "Alice A"
+    g = m1["message_group_uuid"]
+    st, _, m2 = rest(msg_server, "POST", "/api/messages", tok["bob"],
+                     {"message": "Hi Alice", "message_group_uuid": g})
+    assert st == 200 and m2["message_group_uuid"] == g
+    # bob writing to alice by handle continues the same conversation
+    st, _, m3 = rest(msg_server, "POST", "/api/messages", tok["bob"],
+                     {"message": "again", "handle": "alice"})
+    assert st == 200 and m3["message_group_uuid"] == g
+    assert m1["created_at"] < m2["created_at"] < m3["created_at"]
+
+    st, _, groups = rest(msg_server, "GET", "/api/message_groups", tok["alice"])
+    assert st == 200
+    assert groups[0] == {"uuid": g, "display_name": "Bob B", "handle": "bob",
+                         "message": "again", "created_at": m3["created_at"]}
+    st, _, msgs = rest(msg_server, "GET", f"/api/messages/{g}", tok["alice"])
+    assert [m["message"] for m in msgs] == ["Hi Bob!", "Hi Alice", "again"]
+    assert msgs[0] == {k: m1[k] for k in ("uuid", "display_name", "handle", "message",
+                                           "created_at")}
+
+    # carol is no participant: 404 exactly like a conversation that does not exist
+    st1, _, b1 = rest(msg_server, "GET", f"/api/messages/{g}", tok["carol"])
+    st2, _, b2 = rest(msg_server, "GET", "/api/messages/00000000-0000-4000-8000-000000000000",
+                      tok["carol"])
+    assert st1 == st2 == 404 and b1 == b2
+    st, _, b = rest(msg_server, "POST", "/api/messages", tok["carol"],
+                    {"message": "let me in", "message_group_uuid": g})
+    assert st == 404 and b["error"]["code"] == "not_found"
+
+    # the CLI on the same data dir sees what REST wrote (and vice versa)
+    p = cli(msg_server, "get-conversation", g, "--json")
+    assert [m["message"] for m in json.loads(p.stdout)["messages"]] == [
+        "Hi Bob!", "Hi Alice", "again"]
+    cli(msg_server, "send", "alice", g, "from", "the", "cli")
+    st, _, groups = rest(msg_server, "GET", "/api/message_groups", tok["bob"])
+    assert groups[0]["message"] == "from the cli" and groups[0]["handle"] == "alice"
+    p = cli(msg_server, "list-conversations", "bob", "--json")
+    assert json.loads(p.stdout)["conversations"][0]["message"] == "from the cli"
+
+
+def test_paging(msg_server):
+    a = add_user(msg_server, "pager_a", "Pager A")
+    add_user(msg_server, "pager_b", "Pager B")
+    ta = token(a)
+    st, _, m = rest(msg_server, "POST", "/api/messages", ta, {"message": "m00", "handle": "pager_b"})
+    g = m["message_group_uuid"]
+    for i in range(1, 45):
+        st, _, _ = rest(msg_server, "POST", "/api/messages", ta,
+                        {"message": f"m{i:02d}", "message_group_uuid": g})
+        assert st == 200
+    st, h, page1 = rest(msg_server, "GET", f"/api/messages/{g}", ta)
+    assert len(page1) == 40  # default page: the 40 newest, listed oldest -> newest
+    assert page1[0]["message"] == "m05" and page1[-1]["message"] == "m44"
+    cur = h["x-next-cursor"]
+    st, h2, page2 = rest(msg_server, "GET", f"/api/messages/{g}?cursor={cur}", ta)
+    assert [m["message"] for m in page2] == ["m00", "m01", "m02", "m03", "m04"]
+    assert "x-next-cursor" not in h2
+    st, h3, p = rest(msg_server, "GET", f"/api/messages/{g}?limit=10", ta)
+    assert len(p) == 10 and "x-next-cursor" in h3
+    st, _, b = rest(msg_server, "GET", f"/api/messages/{g}?cursor=garbage!", ta)
+    assert st == 400 and b["error"]["code"] == "bad_cursor"
+    # a cursor of another conversation does not read that conversation
+    other = base64.urlsafe_b64encode(json.dumps(
+        {"pk": {"S": "MSG#11111111-1111-4111-8111-111111111111"}, "sk": {"S": "z"}}).encode()
+    ).decode().rstrip("=")
+    st, _, b = rest(msg_server, "GET", f"/api/messages/{g}?cursor={other}", ta)
+    assert st == 400 and b["error"]["code"] == "bad_cursor"
+
+
+def test_auth(msg_server, people):
+    ids, tok = people
+    path = "/api/message_groups"
+    assert rest(msg_server, "GET", path)[0] == 401
+    assert rest(msg_server, "GET", path, "not.a.jwt")[0] == 401
+    assert rest(msg_server, "GET", path, token(ids["alice"], exp_in=-10))[0] == 401
+    assert rest(msg_server, "GET", path, token(ids["alice"], secret="wrong-secret"))[0] == 401
+    unsigned = token(ids["alice"], secret=None, alg="none")
+    assert rest(msg_server, "GET", path, unsigned)[0] == 401
+    # payload swapped under a valid signature
+    good = token(ids["alice"])
+    h, _, sig = good.split(".")
+    evil = base64.urlsafe_b64encode(json.dumps({"sub": ids["bob"]}).encode()).decode().rstrip("=")
+    assert rest(msg_server, "GET", path, f"{h}.{evil}.{sig}")[0] == 401
+    st, _, b = rest(msg_server, "GET", path, token("00000000-0000-4000-8000-000000000000"))
+    assert st == 401 and b["error"]["code"] == "unauthorized"
+    assert rest(msg_server, "GET", path, good)[0] == 200
+
+
+@pytest.mark.parametrize("body,status,code", [
+    ({"message": "", "handle": "bob"}, 400, "message_blank"),
+    ({"message": "  \n ", "handle": "bob"}, 400, "message_blank"),
+    ({"message": "x" * 1025, "handle": "bob"}, 400, "message_too_long"),
+    ({"message": "é" * 1025, "handle": "bob"}, 400, "message_too_long"),
+    ({"message": "hi", "handle": "nobody_at_all"}, 404, "unknown_handle"),
+    ({"message": "hi", "handle": "alice"}, 400, "self_message"),
+    ({"handle": "bob"}, 400, "missing_field"),
+    ({"message": "hi"}, 400, "missing_field"),
+    ('{"message": "hi", ', 400, "malformed_json"),
+    ({"message": 7, "handle": "bob"}, 400, "invalid_field"),
+])
+def test_validation(msg_server, people, body, status, code):
+    ids, tok = people
+    st, _, b = rest(msg_server, "POST", "/api/messages", tok["alice"], body)
+    assert st == status and b["error"]["code"] == code, b
+
+
+def test_length_counts_characters(msg_server, people):
+    ids, tok = people
+    # 1024 characters of 4 bytes each: accepted (the limit is characters, not bytes)
+    st, _, m = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                    {"message": "😀" * 1024, "handle": "carol"})
+    assert st == 200 and m["message"] == "😀" * 1024
+
+
+def test_cors(msg_server):
+    st, h, _ = rest(msg_server, "OPTIONS", "/api/messages",
+                    headers={"Origin": CORS_ORIGIN, "Access-Control-Request-Method": "POST",
+                             "Access-Control-Request-Headers": "authorization,content-type"})
+    assert st in (200, 204)
+    assert h["access-control-allow-origin"] == CORS_ORIGIN
+    assert "POST" in h["access-control-allow-methods"]
+    assert "authorization" in h["access-control-allow-headers"].lower()
+    st, h, _ = rest(msg_server, "GET", "/api/health", headers={"Origin": CORS_ORIGIN})
+    assert h["access-control-allow-origin"] == CORS_ORIGIN
+    st, h, _ = rest(msg_server, "GET", "/api/health", headers={"Origin": "http://evil.example"})
+    assert "access-control-allow-origin" not in h
+
+
+def test_token_command_matches_server_secret(pytestconfig):
+    """Without DDBCHAT_JWT_SECRET, `ddbchat token` and `ddbchat serve` share the random
+    secret the first of them created in the data dir (mode 0600)."""
+    import os
+    import shutil
+    import stat
+    import subprocess
+    from conftest import ddbchat_bin
+    env = {k: v for k, v in os.environ.items() if k != "DDBCHAT_JWT_SECRET"}
+    srv = start_ddbchat("--demo", dynamodb_only=False, env={"DDBCHAT_JWT_SECRET": ""})
+    try:
+        p = subprocess.run([ddbchat_bin(), "token", "andrewbrown", "--data-dir", srv.data_dir],
+                           capture_output=True, text=True, env=env, timeout=60)
+        assert p.returncode == 0, p.stderr
+        tok = p.stdout.strip()
+        st, _, groups = rest(srv, "GET", "/api/message_groups", tok)
+        assert st == 200 and len(groups) == 2
+        mode = os.stat(os.path.join(srv.data_dir, "jwt-secret")).st_mode
+        assert stat.S_IMODE(mode) == 0o600
+        assert rest(srv, "GET", "/api/message_groups", token("x", secret=SECRET))[0] == 401
+    finally:
+        srv.stop()
+        shutil.rmtree(srv.data_dir, ignore_errors=True)
