@@ -118,5 +118,13 @@
 #define TXT_TTL_ALREADY_ENABLED "TimeToLive is already enabled"
 #define TXT_TTL_ALREADY_DISABLED "TimeToLive is already disabled"
 #define TXT_TTL_OTHER_ATTR "TimeToLive is active on a different AttributeName"
+#define TXT_STREAM_ALREADY_ENABLED "Table already has an enabled stream"
+#define TXT_STREAM_NONE_TO_DISABLE "Table has no stream to disable"
+#define TXT_GSI_ACTION_NULL "Update global secondary index action is null"
+#define TXT_GSI_EXISTS "Attempting to create an index which already exists"
+#define TXT_GSI_NOT_FOUND "Requested resource not found"
+#define TXT_GSI_ONE_AT_A_TIME                                                                   \
+    "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously "  \
+    "per table"
 
 #endif

@@ -1002,8 +1002,8 @@ int op_update_table(api_req *r, json_t **out)
     json_t *ptj = json_object_get(body, "ProvisionedThroughput");
     if (json_is_null(ptj))
         ptj = NULL;
-    if (!adj && !gu && !billing && !ssj && !sse && !tclass && !has_dp && !ptj &&
-        !json_object_get(body, "ReplicaUpdates"))
+    /* AttributeDefinitions alone or an empty update list change nothing (DynamoDB Local) */
+    if (!json_array_size(gu) && !billing && !ssj && !sse && !tclass && !has_dp && !ptj)
         return verr(r, TXT_NOTHING_TO_UPDATE);
 
     meta = meta_load(t);
@@ -1034,20 +1034,14 @@ int op_update_table(api_req *r, json_t **out)
             rc = verr(r, rc == 1 ? TXT_TABLE_THROUGHPUT_MIN : TXT_TABLE_THROUGHPUT_MAX);
             goto done;
         }
-        if (to_ppr) {
-            rc = verr(r, "One or more parameter values were invalid: Neither ReadCapacityUnits "
-                         "nor WriteCapacityUnits can be specified when BillingMode is "
-                         "PAY_PER_REQUEST");
-            goto done;
-        }
-        if (!changed_billing && tp.rcu == meta_int(meta, "RCU") &&
+        /* on-demand: DynamoDB Local accepts the units and keeps them (reported as 0) */
+        if (!to_ppr && !changed_billing && tp.rcu == meta_int(meta, "RCU") &&
             tp.wcu == meta_int(meta, "WCU") && !gu && !ssj) {
             rc = verr(r, TXT_THROUGHPUT_SAME);
             goto done;
         }
     } else if (changed_billing && !to_ppr) {
-        rc = verr(r, "One or more parameter values were invalid: ProvisionedThroughput must be "
-                     "specified when BillingMode is PROVISIONED");
+        rc = verr(r, TXT_NO_TABLE_THROUGHPUT);
         goto done;
     }
 
@@ -1060,13 +1054,12 @@ int op_update_table(api_req *r, json_t **out)
         bool new_en = json_is_true(json_object_get(stream, "StreamEnabled"));
         if (cur_en && new_en) {
             json_decref(stream);
-            rc = err_set(r->err, ERR_VALIDATION, "Table already has an enabled stream: %s",
-                         tbl_arn(r, tbl_user_name(r, t)));
+            rc = verr(r, TXT_STREAM_ALREADY_ENABLED);
             goto done;
         }
         if (!cur_en && !new_en) {
             json_decref(stream);
-            rc = verr(r, "Stream is already disabled");
+            rc = verr(r, TXT_STREAM_NONE_TO_DISABLE);
             goto done;
         }
     }
@@ -1099,7 +1092,11 @@ int op_update_table(api_req *r, json_t **out)
             (rc = api_json_obj(u, "Update", &up, r->err)))
             goto done_stream;
         if ((c != NULL) + (d != NULL) + (up != NULL) != 1) {
-            rc = verr(r, "One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Update, or GlobalSecondaryIndexUpdate.Delete must be specified");
+            rc = verr(r, TXT_GSI_ACTION_NULL);
+            goto done_stream;
+        }
+        if ((c || d) && n_adds + n_drops >= 1) {
+            rc = err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_GSI_ONE_AT_A_TIME);
             goto done_stream;
         }
         if (c) {
@@ -1114,34 +1111,25 @@ int op_update_table(api_req *r, json_t **out)
             for (size_t j = 0; j < n_adds; j++)
                 exists |= strcmp(adds[j].name, ix->name) == 0;
             if (exists) {
-                rc = err_set(r->err, ERR_VALIDATION,
-                             "One or more parameter values were invalid: Index %s already exists",
-                             ix->name);
+                rc = verr(r, TXT_GSI_EXISTS);
                 goto done_stream;
             }
-            /* key types: from the request's definitions, else the table's */
+            /* key types: the request must define the new index's key attributes */
+            if (!attrs.n) {
+                rc = verr(r, TXT_NO_ATTR_SCHEMA);
+                goto done_stream;
+            }
             av_type ht = AV_NONE, rt = AV_NONE;
             const char *hr[2] = {gh, gr};
             av_type *ty[2] = {&ht, &rt};
-            json_t *cur_ad = json_object_get(meta, "AttributeDefinitions");
             for (int k = 0; k < 2 && hr[k]; k++) {
                 tbl_attr *a = attrs_find(&attrs, hr[k]);
-                if (a) {
-                    *ty[k] = a->type;
-                    a->used = true;
-                    continue;
-                }
-                size_t ai;
-                json_t *x;
-                json_array_foreach(cur_ad, ai, x)
-                {
-                    if (strcmp(json_string_value(json_object_get(x, "AttributeName")), hr[k]) == 0)
-                        *ty[k] = key_type_of(json_string_value(json_object_get(x, "AttributeType")));
-                }
-                if (*ty[k] == AV_NONE) {
+                if (!a) {
                     rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_ATTR_UNDEFINED, hr[k]);
                     goto done_stream;
                 }
+                *ty[k] = a->type;
+                a->used = true;
             }
             tbl_tp gtp = {0};
             if (!to_ppr && (rc = check_gsi_throughput(r, c, &gtp)))
@@ -1171,9 +1159,7 @@ int op_update_table(api_req *r, json_t **out)
                 if (t->idx[j].global && iname && strcmp(t->idx[j].name, iname) == 0)
                     found = &t->idx[j];
             if (!found) {
-                rc = err_set(r->err, ERR_RESOURCE_NOT_FOUND,
-                             "Requested resource not found: Index: %s not found for table: %s",
-                             iname ? iname : "null", tbl_user_name(r, t));
+                rc = err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_GSI_NOT_FOUND);
                 goto done_stream;
             }
             if (d) {
@@ -1190,19 +1176,7 @@ int op_update_table(api_req *r, json_t **out)
             }
         }
     }
-    for (size_t i = 0; i < attrs.n; i++)
-        if (!attrs.a[i].used) {
-            /* definitions for table keys or existing index keys are fine; others are not */
-            bool key = strcmp(attrs.a[i].name, t->key.hash) == 0 ||
-                       strcmp(attrs.a[i].name, t->key.range) == 0;
-            for (size_t j = 0; j < t->n_idx && !key; j++)
-                key = strcmp(attrs.a[i].name, t->idx[j].key.hash) == 0 ||
-                      strcmp(attrs.a[i].name, t->idx[j].key.range) == 0;
-            if (!key) {
-                rc = verr(r, TXT_AD_COUNT_MISMATCH);
-                goto done_stream;
-            }
-        }
+    /* unused extra definitions are accepted (DynamoDB Local) and dropped below */
 
     /* apply: indexes first (they may fail), then the metadata */
     for (size_t i = 0; i < n_drops; i++)
@@ -1241,14 +1215,15 @@ int op_update_table(api_req *r, json_t **out)
         json_object_set_new(meta, "TableClass", json_string(tclass));
     if (has_dp)
         json_object_set_new(meta, "DeletionProtection", json_boolean(dp));
-    /* attribute definitions: the table's plus the new ones, keeping only key attributes */
+    /* attribute definitions: a create adds the request's (all of them, as DynamoDB Local
+     * does); a delete drops those no key uses any more */
     {
         const store_table *nt = store_table_get(r->api->store, t->name);
         json_t *cur = json_object_get(meta, "AttributeDefinitions");
         json_t *all = json_array();
         if (json_is_array(cur))
             json_array_extend(all, cur);
-        for (size_t i = 0; i < attrs.n; i++) {
+        for (size_t i = 0; n_adds && i < attrs.n; i++) {
             bool dup = false;
             size_t ai;
             json_t *x;
@@ -1271,7 +1246,7 @@ int op_update_table(api_req *r, json_t **out)
             bool key = nt && (strcmp(an, nt->key.hash) == 0 || strcmp(an, nt->key.range) == 0);
             for (size_t j = 0; nt && j < nt->n_idx && !key; j++)
                 key = strcmp(an, nt->idx[j].key.hash) == 0 || strcmp(an, nt->idx[j].key.range) == 0;
-            if (key)
+            if (key || !n_drops)
                 json_array_append(keep, x);
         }
         json_decref(all);

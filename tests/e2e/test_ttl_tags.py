@@ -1,0 +1,186 @@
+"""UpdateTimeToLive / DescribeTimeToLive and TagResource / UntagResource / ListTagsOfResource
+(src/api/op_table.c).
+
+TTL texts were recorded from DynamoDB Local 2026-01-16.  DynamoDB Local does not implement
+tagging ("Tagging is not currently supported in DynamoDB Local."), so the tag tests run on
+ddbchat only and pin the service's documented behaviour and texts.  Each test names the
+DynamoDB behaviour it pins.
+"""
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from conftest import make_table
+
+NOT_FOUND = "Cannot do operations on a non-existent table"
+
+
+@pytest.fixture(scope="module")
+def raw(ddb_url):
+    """A client without botocore's own parameter validation, so the server validates."""
+    return boto3.client("dynamodb", endpoint_url=ddb_url, region_name="us-east-1",
+                        aws_access_key_id="x", aws_secret_access_key="x",
+                        config=Config(parameter_validation=False,
+                                      retries={"max_attempts": 1}))
+
+
+def err(excinfo):
+    e = excinfo.value.response["Error"]
+    return e["Code"], e["Message"]
+
+
+def ttl_of(ddb, name):
+    return ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+
+
+# ---- TTL ------------------------------------------------------------------------------------
+
+def test_ttl_enable_disable_cycle(ddb, table_name):
+    # Pins: a new table's TTL is DISABLED (no AttributeName); enabling echoes the
+    # specification and DescribeTimeToLive then shows ENABLED with the attribute; disabling
+    # with the same attribute returns to DISABLED.
+    name = table_name("ttl")
+    make_table(ddb, name)
+    assert ttl_of(ddb, name) == {"TimeToLiveStatus": "DISABLED"}
+    r = ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+        "Enabled": True, "AttributeName": "expires"})
+    assert r["TimeToLiveSpecification"] == {"Enabled": True, "AttributeName": "expires"}
+    assert ttl_of(ddb, name) == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
+    r = ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+        "Enabled": False, "AttributeName": "expires"})
+    assert r["TimeToLiveSpecification"] == {"Enabled": False, "AttributeName": "expires"}
+    assert ttl_of(ddb, name) == {"TimeToLiveStatus": "DISABLED"}
+
+
+def test_ttl_state_errors(ddb, table_name):
+    # Pins: "TimeToLive is already enabled" / "already disabled" / "active on a different
+    # AttributeName" (enabling another attribute, or disabling with another attribute).
+    name = table_name("ttls")
+    make_table(ddb, name)
+    with pytest.raises(ClientError) as ei:
+        ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+            "Enabled": False, "AttributeName": "exp"})
+    assert err(ei) == ("ValidationException", "TimeToLive is already disabled")
+    ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+        "Enabled": True, "AttributeName": "exp"})
+    with pytest.raises(ClientError) as ei:
+        ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+            "Enabled": True, "AttributeName": "exp"})
+    assert err(ei) == ("ValidationException", "TimeToLive is already enabled")
+    for enabled in (True, False):
+        with pytest.raises(ClientError) as ei:
+            ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+                "Enabled": enabled, "AttributeName": "other"})
+        assert err(ei) == ("ValidationException",
+                           "TimeToLive is active on a different AttributeName")
+    assert ttl_of(ddb, name) == {"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}
+
+
+def test_ttl_validation(raw, table_name):
+    # Pins: the request checks, in DynamoDB Local's order: table name first, then the table
+    # must exist, then the specification.
+    name = table_name("ttlv")
+    make_table(raw, name)
+    cases = [
+        ({"TimeToLiveSpecification": {"Enabled": True, "AttributeName": "x"}},
+         ("ValidationException",
+          "Value null at 'tableName' failed to satisfy constraint: Member must not be null")),
+        ({"TableName": table_name("absent")}, ("ResourceNotFoundException", NOT_FOUND)),
+        ({"TableName": name}, ("ValidationException", "TimeToLiveSpecification cannot be null")),
+        ({"TableName": name, "TimeToLiveSpecification": {}},
+         ("ValidationException",
+          "AttributeName cannot be null when time to live is being enabled")),
+        ({"TableName": name, "TimeToLiveSpecification": {"Enabled": True}},
+         ("ValidationException",
+          "AttributeName cannot be null when time to live is being enabled")),
+        ({"TableName": name, "TimeToLiveSpecification": {"Enabled": True, "AttributeName": ""}},
+         ("ValidationException",
+          "Names of key attributes and attributes projected into an index must be between 1 "
+          "and 255 characters, inclusive")),
+    ]
+    for kw, want in cases:
+        with pytest.raises(ClientError) as ei:
+            raw.update_time_to_live(**kw)
+        assert err(ei) == want, kw
+    with pytest.raises(ClientError) as ei:
+        raw.describe_time_to_live(TableName=table_name("absent"))
+    assert err(ei) == ("ResourceNotFoundException", NOT_FOUND)
+    with pytest.raises(ClientError) as ei:
+        raw.describe_time_to_live()
+    assert err(ei) == ("ValidationException",
+                       "Value null at 'tableName' failed to satisfy constraint: Member must "
+                       "not be null")
+
+
+def test_ttl_survives_describe_table(ddb, table_name):
+    # Pins: enabling TTL does not disturb the table's description or its items.
+    name = table_name("ttld")
+    before = make_table(ddb, name, hash=("h", "S"), range=("r", "N"))
+    ddb.put_item(TableName=name, Item={"h": {"S": "a"}, "r": {"N": "1"},
+                                       "exp": {"N": "99999999999"}})
+    ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+        "Enabled": True, "AttributeName": "exp"})
+    after = ddb.describe_table(TableName=name)["Table"]
+    for k in ("KeySchema", "AttributeDefinitions", "TableArn", "CreationDateTime"):
+        assert after[k] == before[k]
+    assert after["ItemCount"] == 1
+
+
+# ---- Tags (ddbchat only: DynamoDB Local has no tagging) ---------------------------------------
+
+@pytest.mark.requires_ddbchat
+def test_tags_cycle(ddb, table_name):
+    # Pins: tags given at creation are listed; TagResource adds and replaces by key;
+    # UntagResource removes (absent keys are ignored); ListTagsOfResource lists in order.
+    name = table_name("tag")
+    arn = make_table(ddb, name, Tags=[{"Key": "team", "Value": "chat"}])["TableArn"]
+    assert ddb.list_tags_of_resource(ResourceArn=arn)["Tags"] == [
+        {"Key": "team", "Value": "chat"}]
+    ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "env", "Value": "dev"},
+                                            {"Key": "team", "Value": "infra"}])
+    assert ddb.list_tags_of_resource(ResourceArn=arn)["Tags"] == [
+        {"Key": "team", "Value": "infra"}, {"Key": "env", "Value": "dev"}]
+    ddb.untag_resource(ResourceArn=arn, TagKeys=["team", "nope"])
+    assert ddb.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "env", "Value": "dev"}]
+
+
+@pytest.mark.requires_ddbchat
+def test_tags_errors(raw, table_name):
+    # Pins: a malformed ARN is a ValidationException, an ARN of an absent table a
+    # ResourceNotFoundException with the service's texts (including its "ResourcArn" typo);
+    # missing Tags / TagKeys are null-constraint violations.
+    name = table_name("tage")
+    arn = make_table(raw, name)["TableArn"]
+    with pytest.raises(ClientError) as ei:
+        raw.list_tags_of_resource(ResourceArn="not-an-arn")
+    assert err(ei) == ("ValidationException",
+                       "Invalid TableArn: Invalid ResourceArn provided as input not-an-arn")
+    missing = arn.rsplit("/", 1)[0] + "/" + table_name("absent")
+    with pytest.raises(ClientError) as ei:
+        raw.tag_resource(ResourceArn=missing, Tags=[{"Key": "a", "Value": "b"}])
+    assert err(ei) == ("ResourceNotFoundException",
+                       f"Requested resource not found: ResourcArn: {missing} not found")
+    with pytest.raises(ClientError) as ei:
+        raw.tag_resource(ResourceArn=arn)
+    assert err(ei) == ("ValidationException",
+                       "Value null at 'tags' failed to satisfy constraint: Member must not be null")
+    with pytest.raises(ClientError) as ei:
+        raw.untag_resource(ResourceArn=arn)
+    assert err(ei) == ("ValidationException",
+                       "Value null at 'tagKeys' failed to satisfy constraint: Member must not "
+                       "be null")
+    with pytest.raises(ClientError) as ei:
+        raw.tag_resource(ResourceArn=arn, Tags=[{"Key": "", "Value": "b"}])
+    assert err(ei)[0] == "ValidationException"
+
+
+@pytest.mark.requires_dynamodb_local
+def test_tags_unsupported_on_dynamodb_local(raw, table_name):
+    # Pins why the tag tests above are ddbchat-only: DynamoDB Local rejects tagging.
+    name = table_name("tagl")
+    arn = make_table(raw, name)["TableArn"]
+    with pytest.raises(ClientError) as ei:
+        raw.list_tags_of_resource(ResourceArn=arn)
+    assert err(ei) == ("UnknownOperationException",
+                       "Tagging is not currently supported in DynamoDB Local.")
