@@ -116,8 +116,11 @@ static int one_expected(api_req *r, const char *name, json_t *c, expr_node **out
     if (rc || (rc = api_json_bool(c, "Exists", &has_exists, &exists, r->err)))
         return rc;
     json_t *jv = api_param(c, "Value"), *jl = api_param(c, "AttributeValueList");
-    av_t value;
-    if (jv && (rc = ddbjson_to_av(jv, r->arena, &value, r->err)))
+    /* the built tree borrows the value: it must live in the arena */
+    av_t *value = arena_zalloc(r->arena, sizeof *value);
+    if (!value)
+        return nomem(r);
+    if (jv && (rc = ddbjson_to_av(jv, r->arena, value, r->err)))
         return rc;
     expr_node *path = expr_build_path_from_name(r->arena, name, strlen(name));
     if (!path)
@@ -130,7 +133,7 @@ static int one_expected(api_req *r, const char *name, json_t *c, expr_node **out
         av_t *vals;
         size_t nv;
         if (jv) {
-            vals = &value;
+            vals = value;
             nv = 1;
         } else if ((rc = value_list(r, jl, &vals, &nv))) {
             return rc;
@@ -148,7 +151,7 @@ static int one_expected(api_req *r, const char *name, json_t *c, expr_node **out
         return err_set(r->err, ERR_VALIDATION,
                        has_exists ? TXT_L_EXISTS_TRUE_NO_VALUE : TXT_L_EXISTS_NULL_NO_VALUE,
                        name);
-    return expr_build_exists(r->arena, path, true, &value, out, r->err);
+    return expr_build_exists(r->arena, path, true, value, out, r->err);
 }
 
 /* Expected / QueryFilter / ScanFilter with ConditionalOperator. */
@@ -261,12 +264,14 @@ int api_legacy_updates(api_req *r, const json_t *o, expr_t **out)
                 return err_set(r->err, ERR_VALIDATION, TXT_L_AU_ACTION);
         }
         json_t *jv = api_param(c, "Value");
-        av_t value;
-        if (jv && (rc = ddbjson_to_av(jv, r->arena, &value, r->err)))
+        av_t *value = arena_zalloc(r->arena, sizeof *value); /* borrowed by the tree */
+        if (!value)
+            return nomem(r);
+        if (jv && (rc = ddbjson_to_av(jv, r->arena, value, r->err)))
             return rc;
         if (!jv && a != EXPR_ACT_DELETE)
             return err_set(r->err, ERR_VALIDATION, TXT_L_AU_NO_VALUE);
-        if ((rc = expr_build_update(r->arena, out, name, strlen(name), a, jv ? &value : NULL,
+        if ((rc = expr_build_update(r->arena, out, name, strlen(name), a, jv ? value : NULL,
                                     r->err)))
             return rc;
     }

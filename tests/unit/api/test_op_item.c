@@ -1,0 +1,407 @@
+/*
+ * test_op_item — PutItem / GetItem / UpdateItem / DeleteItem through api_call.
+ *
+ * Every expectation (texts, shapes, capacity numbers) was recorded from DynamoDB Local
+ * 2026-01-16; each test names the behaviour it pins.
+ */
+#include "item_test.h"
+
+/* Put then Get returns the item as written; a missing key returns no "Item". */
+static void put_get_roundtrip(void **state)
+{
+    it_fix *f = *state;
+    json_t *r = it_ok(f, "PutItem",
+                      "{'TableName':'tab1','Item':{'pk':{'S':'a'},'n':{'N':'1.50'},"
+                      "'m':{'M':{'x':{'L':[{'BOOL':true},{'NULL':true}]}}}}}");
+    assert_true(it_eq(r, "{}"));
+    json_decref(r);
+    r = it_ok(f, "GetItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}}}");
+    it_member(r, "Item",
+              "{'pk':{'S':'a'},'n':{'N':'1.5'},'m':{'M':{'x':{'L':[{'BOOL':true},{'NULL':true}]}}}}");
+    json_decref(r);
+    r = it_ok(f, "GetItem", "{'TableName':'tab1','Key':{'pk':{'S':'zz'}}}");
+    assert_true(it_eq(r, "{}"));
+    json_decref(r);
+}
+
+/* Key validation texts of DynamoDB Local for items and Key parameters. */
+static void key_validation(void **state)
+{
+    it_fix *f = *state;
+    it_err(f, "PutItem", "{'TableName':'tab1','Item':{'x':{'N':'1'}}}", ERR_VALIDATION,
+           "One of the required keys was not given a value");
+    it_err(f, "PutItem", "{'TableName':'tab1','Item':{'pk':{'N':'1'}}}", ERR_VALIDATION,
+           "One or more parameter values were invalid: Type mismatch for key");
+    it_err(f, "PutItem", "{'TableName':'tab1','Item':{'pk':{'S':''}}}", ERR_VALIDATION,
+           "One or more parameter values are not valid. The AttributeValue for a key attribute "
+           "cannot contain an empty string value. Key: pk");
+    it_err(f, "PutItem", "{'TableName':'tab2','Item':{'pk':{'S':'a'}}}", ERR_VALIDATION,
+           "One of the required keys was not given a value");
+    it_err(f, "GetItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'},'x':{'N':'1'}}}",
+           ERR_VALIDATION, "The number of conditions on the keys is invalid");
+    it_err(f, "GetItem", "{'TableName':'tab1','Key':{}}", ERR_VALIDATION,
+           "The number of conditions on the keys is invalid");
+    it_err(f, "GetItem", "{'TableName':'tab1','Key':{'zz':{'S':'a'}}}", ERR_VALIDATION,
+           "One of the required keys was not given a value");
+    it_err(f, "GetItem", "{'TableName':'tab2','Key':{'pk':{'S':'a'}}}", ERR_VALIDATION,
+           "The number of conditions on the keys is invalid");
+    it_err(f, "GetItem", "{'TableName':'tab1'}", ERR_VALIDATION,
+           "Cannot have null key for GetItem, DeleteItem, or UpdateItem");
+    it_err(f, "PutItem", "{'TableName':'tab1'}", ERR_VALIDATION,
+           "Item to put in PutItem cannot be null");
+    it_err(f, "GetItem", "{'TableName':'nope','Key':{'pk':{'S':''}}}", ERR_RESOURCE_NOT_FOUND,
+           "Cannot do operations on a non-existent table");
+    /* hash key of 2049 bytes */
+    char big[2200];
+    int n = snprintf(big, sizeof big, "{'TableName':'tab1','Item':{'pk':{'S':'");
+    memset(big + n, 'x', 2049);
+    snprintf(big + n + 2049, sizeof big - (size_t)n - 2049, "'}}}");
+    it_err(f, "PutItem", big, ERR_VALIDATION,
+           "Hash primary key values must be under 2048 bytes, and range primary key values "
+           "must be under 1024 bytes");
+}
+
+/* Items over 400 KB are rejected with DynamoDB's text. */
+static void item_too_big(void **state)
+{
+    it_fix *f = *state;
+    size_t n = 400 * 1024 + 100;
+    char *req = malloc(n + 100);
+    int k = snprintf(req, n + 100, "{'TableName':'tab1','Item':{'pk':{'S':'a'},'b':{'S':'");
+    memset(req + k, 'x', 400 * 1024);
+    snprintf(req + k + 400 * 1024, 20, "'}}}");
+    it_err(f, "PutItem", req, ERR_VALIDATION, "Item size has exceeded the maximum allowed size");
+    free(req);
+}
+
+/* ReturnValues: ALL_OLD on Put/Delete; other values are "Return values set to invalid value". */
+static void return_values_put_delete(void **state)
+{
+    it_fix *f = *state;
+    json_t *r = it_ok(f, "PutItem",
+                      "{'TableName':'tab1','Item':{'pk':{'S':'a'},'x':{'N':'1'}},"
+                      "'ReturnValues':'ALL_OLD'}");
+    it_member(r, "Attributes", NULL);
+    json_decref(r);
+    r = it_ok(f, "PutItem",
+              "{'TableName':'tab1','Item':{'pk':{'S':'a'},'y':{'S':'q'}},'ReturnValues':'ALL_OLD'}");
+    it_member(r, "Attributes", "{'pk':{'S':'a'},'x':{'N':'1'}}");
+    json_decref(r);
+    it_err(f, "PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ReturnValues':'ALL_NEW'}",
+           ERR_VALIDATION, "Return values set to invalid value");
+    it_err(f, "DeleteItem",
+           "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ReturnValues':'UPDATED_OLD'}",
+           ERR_VALIDATION, "Return values set to invalid value");
+    r = it_ok(f, "DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ReturnValues':'ALL_OLD'}");
+    it_member(r, "Attributes", "{'pk':{'S':'a'},'y':{'S':'q'}}");
+    json_decref(r);
+    r = it_ok(f, "DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ReturnValues':'ALL_OLD'}");
+    it_member(r, "Attributes", NULL);
+    json_decref(r);
+}
+
+/* ConditionExpression failure: ConditionalCheckFailedException, "Item" only with
+ * ReturnValuesOnConditionCheckFailure=ALL_OLD; the item is unchanged. */
+static void condition_failed(void **state)
+{
+    it_fix *f = *state;
+    json_decref(it_ok(f, "PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'v':{'N':'5'}}}"));
+    json_t *x = it_err(f, "PutItem",
+                       "{'TableName':'tab1','Item':{'pk':{'S':'a'}},"
+                       "'ConditionExpression':'attribute_not_exists(pk)'}",
+                       ERR_CONDITIONAL_CHECK_FAILED, "The conditional request failed");
+    assert_null(x);
+    x = it_err(f, "PutItem",
+               "{'TableName':'tab1','Item':{'pk':{'S':'a'}},"
+               "'ConditionExpression':'attribute_not_exists(pk)',"
+               "'ReturnValuesOnConditionCheckFailure':'ALL_OLD'}",
+               ERR_CONDITIONAL_CHECK_FAILED, "The conditional request failed");
+    assert_non_null(x);
+    it_member(x, "Item", "{'pk':{'S':'a'},'v':{'N':'5'}}");
+    json_decref(x);
+    json_decref(it_ok(f, "DeleteItem",
+                      "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ConditionExpression':'v = :v',"
+                      "'ExpressionAttributeValues':{':v':{'N':'5'}}}"));
+    /* absent item: condition on it fails, no Item even with ALL_OLD */
+    x = it_err(f, "DeleteItem",
+               "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ConditionExpression':'attribute_exists(v)',"
+               "'ReturnValuesOnConditionCheckFailure':'ALL_OLD'}",
+               ERR_CONDITIONAL_CHECK_FAILED, "The conditional request failed");
+    assert_null(x);
+    it_err(f, "PutItem",
+           "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':'attribute_not_exists(pk)',"
+           "'ReturnValuesOnConditionCheckFailure':'ALL_NEW'}",
+           ERR_VALIDATION,
+           "1 validation error detected: Value 'ALL_NEW' at 'returnValuesOnConditionCheckFailure' "
+           "failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]");
+}
+
+/* Expression parameter rules: mixing legacy and expression parameters, placeholders without
+ * expressions, empty maps, unused placeholders. */
+static void expression_parameter_rules(void **state)
+{
+    it_fix *f = *state;
+    it_err(f, "GetItem",
+           "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributesToGet':['x'],"
+           "'ProjectionExpression':'x'}",
+           ERR_VALIDATION,
+           "Can not use both expression and non-expression parameters in the same request: "
+           "Non-expression parameters: {AttributesToGet} Expression parameters: "
+           "{ProjectionExpression}");
+    it_err(f, "PutItem",
+           "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':'attribute_exists(pk)',"
+           "'Expected':{'pk':{'Exists':true,'Value':{'S':'a'}}}}",
+           ERR_VALIDATION,
+           "Can not use both expression and non-expression parameters in the same request: "
+           "Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}");
+    it_err(f, "GetItem",
+           "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ExpressionAttributeNames':{'#a':'b'}}",
+           ERR_VALIDATION, "ExpressionAttributeNames can only be specified when using expressions");
+    it_err(f, "PutItem",
+           "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ExpressionAttributeValues':{':a':{'S':'b'}}}",
+           ERR_VALIDATION,
+           "ExpressionAttributeValues can only be specified when using expressions: "
+           "ConditionExpression is null");
+    it_err(f, "UpdateItem",
+           "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ExpressionAttributeValues':{':a':{'S':'b'}}}",
+           ERR_VALIDATION,
+           "ExpressionAttributeValues can only be specified when using expressions: "
+           "UpdateExpression and ConditionExpression are null");
+    it_err(f, "PutItem",
+           "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':'attribute_exists(pk)',"
+           "'ExpressionAttributeValues':{}}",
+           ERR_VALIDATION, "ExpressionAttributeValues must not be empty");
+    it_err(f, "PutItem",
+           "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':'attribute_exists(pk)',"
+           "'ExpressionAttributeValues':{':a':{'S':'b'}}}",
+           ERR_VALIDATION,
+           "Value provided in ExpressionAttributeValues unused in expressions: keys: {:a}");
+    it_err(f, "GetItem",
+           "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ProjectionExpression':'x',"
+           "'ExpressionAttributeNames':{'#a':'b'}}",
+           ERR_VALIDATION,
+           "Value provided in ExpressionAttributeNames unused in expressions: keys: {#a}");
+}
+
+/* UpdateItem: SET/REMOVE/arithmetic, ReturnValues UPDATED_NEW/UPDATED_OLD/ALL_NEW; creates
+ * the item when absent (even with no UpdateExpression); key attributes cannot be updated. */
+static void update_item(void **state)
+{
+    it_fix *f = *state;
+    json_decref(it_ok(f, "PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'v':{'N':'5'}}}"));
+    json_t *r = it_ok(f, "UpdateItem",
+                      "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':"
+                      "'SET w = :w, v = v + :one','ExpressionAttributeValues':{':w':{'S':'w'},"
+                      "':one':{'N':'1'}},'ReturnValues':'UPDATED_NEW'}");
+    it_member(r, "Attributes", "{'v':{'N':'6'},'w':{'S':'w'}}");
+    json_decref(r);
+    r = it_ok(f, "UpdateItem",
+              "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':'SET w = :w REMOVE v',"
+              "'ExpressionAttributeValues':{':w':{'S':'w2'}},'ReturnValues':'UPDATED_OLD'}");
+    it_member(r, "Attributes", "{'v':{'N':'6'},'w':{'S':'w'}}");
+    json_decref(r);
+    r = it_ok(f, "UpdateItem",
+              "{'TableName':'tab1','Key':{'pk':{'S':'new1'}},'UpdateExpression':'SET w = :w',"
+              "'ExpressionAttributeValues':{':w':{'S':'w'}},'ReturnValues':'ALL_NEW'}");
+    it_member(r, "Attributes", "{'pk':{'S':'new1'},'w':{'S':'w'}}");
+    json_decref(r);
+    r = it_ok(f, "UpdateItem",
+              "{'TableName':'tab1','Key':{'pk':{'S':'new2'}},'ReturnValues':'ALL_NEW'}");
+    it_member(r, "Attributes", "{'pk':{'S':'new2'}}");
+    json_decref(r);
+    r = it_ok(f, "GetItem", "{'TableName':'tab1','Key':{'pk':{'S':'new2'}}}");
+    it_member(r, "Item", "{'pk':{'S':'new2'}}");
+    json_decref(r);
+    it_err(f, "UpdateItem",
+           "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':'SET pk = :w',"
+           "'ExpressionAttributeValues':{':w':{'S':'w'}}}",
+           ERR_VALIDATION,
+           "One or more parameter values were invalid: Cannot update attribute pk. This "
+           "attribute is part of the key");
+    it_err(f, "UpdateItem",
+           "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':'SET w = :w',"
+           "'AttributeUpdates':{'x':{'Action':'PUT','Value':{'S':'1'}}},"
+           "'ExpressionAttributeValues':{':w':{'S':'w2'}}}",
+           ERR_VALIDATION,
+           "Can not use both expression and non-expression parameters in the same request: "
+           "Non-expression parameters: {AttributeUpdates} Expression parameters: "
+           "{UpdateExpression}");
+    it_err(f, "UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ReturnValues':'XX'}",
+           ERR_VALIDATION, "Return values set to invalid value");
+}
+
+/* ConsumedCapacity: writes in 1 KB units of max(old, new); reads in 4 KB units, eventually
+ * consistent = half; INDEXES adds a Table entry and per-index write units. */
+static void consumed_capacity(void **state)
+{
+    it_fix *f = *state;
+    char req[4200];
+    int n = snprintf(req, sizeof req, "{'TableName':'tab1','Item':{'pk':{'S':'big'},'b':{'S':'");
+    memset(req + n, 'x', 3000);
+    snprintf(req + n + 3000, sizeof req - (size_t)n - 3000, "'}},'ReturnConsumedCapacity':'TOTAL'}");
+    json_t *r = it_ok(f, "PutItem", req);
+    it_member(r, "ConsumedCapacity", "{'TableName':'tab1','CapacityUnits':3.0}");
+    json_decref(r);
+    /* small over big: still charged by the old size */
+    r = it_ok(f, "PutItem",
+              "{'TableName':'tab1','Item':{'pk':{'S':'big'}},'ReturnConsumedCapacity':'TOTAL'}");
+    it_member(r, "ConsumedCapacity", "{'TableName':'tab1','CapacityUnits':3.0}");
+    json_decref(r);
+    r = it_ok(f, "GetItem",
+              "{'TableName':'tab1','Key':{'pk':{'S':'big'}},'ReturnConsumedCapacity':'TOTAL'}");
+    it_member(r, "ConsumedCapacity", "{'TableName':'tab1','CapacityUnits':0.5}");
+    json_decref(r);
+    r = it_ok(f, "GetItem",
+              "{'TableName':'tab1','Key':{'pk':{'S':'big'}},'ReturnConsumedCapacity':'INDEXES',"
+              "'ConsistentRead':true}");
+    it_member(r, "ConsumedCapacity",
+              "{'TableName':'tab1','CapacityUnits':1.0,'Table':{'CapacityUnits':1.0}}");
+    json_decref(r);
+    r = it_ok(f, "DeleteItem",
+              "{'TableName':'tab1','Key':{'pk':{'S':'nope'}},'ReturnConsumedCapacity':'TOTAL'}");
+    it_member(r, "ConsumedCapacity", "{'TableName':'tab1','CapacityUnits':1.0}");
+    json_decref(r);
+    /* GSI / LSI write units */
+    r = it_ok(f, "PutItem",
+              "{'TableName':'gtab','Item':{'pk':{'S':'a'},'sk':{'S':'1'}},"
+              "'ReturnConsumedCapacity':'INDEXES'}");
+    it_member(r, "ConsumedCapacity",
+              "{'TableName':'gtab','CapacityUnits':1.0,'Table':{'CapacityUnits':1.0}}");
+    json_decref(r);
+    r = it_ok(f, "PutItem",
+              "{'TableName':'gtab','Item':{'pk':{'S':'a'},'sk':{'S':'1'},'g':{'S':'x'}},"
+              "'ReturnConsumedCapacity':'INDEXES'}");
+    it_member(r, "ConsumedCapacity",
+              "{'TableName':'gtab','CapacityUnits':3.0,'Table':{'CapacityUnits':1.0},"
+              "'GlobalSecondaryIndexes':{'gkey':{'CapacityUnits':1.0},'gidx':{'CapacityUnits':1.0}}}");
+    json_decref(r);
+    r = it_ok(f, "PutItem",
+              "{'TableName':'gtab','Item':{'pk':{'S':'a'},'sk':{'S':'1'},'g':{'S':'x'},'l':{'S':'y'}},"
+              "'ReturnConsumedCapacity':'INDEXES'}");
+    it_member(r, "ConsumedCapacity",
+              "{'TableName':'gtab','CapacityUnits':3.0,'Table':{'CapacityUnits':1.0},"
+              "'LocalSecondaryIndexes':{'lidx':{'CapacityUnits':1.0}},"
+              "'GlobalSecondaryIndexes':{'gidx':{'CapacityUnits':1.0}}}");
+    json_decref(r);
+    r = it_ok(f, "PutItem",
+              "{'TableName':'gtab','Item':{'pk':{'S':'a'},'sk':{'S':'1'},'g':{'S':'z'},'l':{'S':'y'}},"
+              "'ReturnConsumedCapacity':'INDEXES'}");
+    it_member(r, "ConsumedCapacity",
+              "{'TableName':'gtab','CapacityUnits':6.0,'Table':{'CapacityUnits':1.0},"
+              "'LocalSecondaryIndexes':{'lidx':{'CapacityUnits':1.0}},"
+              "'GlobalSecondaryIndexes':{'gkey':{'CapacityUnits':2.0},'gidx':{'CapacityUnits':2.0}}}");
+    json_decref(r);
+    r = it_ok(f, "DeleteItem",
+              "{'TableName':'gtab','Key':{'pk':{'S':'a'},'sk':{'S':'1'}},"
+              "'ReturnConsumedCapacity':'TOTAL'}");
+    it_member(r, "ConsumedCapacity", "{'TableName':'gtab','CapacityUnits':4.0}");
+    json_decref(r);
+}
+
+/* ReturnItemCollectionMetrics=SIZE on a table with an LSI (the service's shape). */
+static void item_collection_metrics(void **state)
+{
+    it_fix *f = *state;
+    json_t *r = it_ok(f, "PutItem",
+                      "{'TableName':'gtab','Item':{'pk':{'S':'a'},'sk':{'S':'1'}},"
+                      "'ReturnItemCollectionMetrics':'SIZE'}");
+    it_member(r, "ItemCollectionMetrics",
+              "{'ItemCollectionKey':{'pk':{'S':'a'}},'SizeEstimateRangeGB':[0.0,1.0]}");
+    json_decref(r);
+    r = it_ok(f, "PutItem",
+              "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ReturnItemCollectionMetrics':'SIZE'}");
+    it_member(r, "ItemCollectionMetrics", NULL);
+    json_decref(r);
+}
+
+/* GetItem projections: ProjectionExpression and AttributesToGet; a projection matching
+ * nothing gives "Item": {}; duplicate AttributesToGet names are rejected. */
+static void get_projection(void **state)
+{
+    it_fix *f = *state;
+    json_decref(it_ok(f, "PutItem",
+                      "{'TableName':'tab1','Item':{'pk':{'S':'a'},'x':{'N':'1'},"
+                      "'m':{'M':{'a':{'S':'1'},'b':{'S':'2'}}}}}"));
+    json_t *r = it_ok(f, "GetItem",
+                      "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ProjectionExpression':'#m.b, x',"
+                      "'ExpressionAttributeNames':{'#m':'m'}}");
+    it_member(r, "Item", "{'x':{'N':'1'},'m':{'M':{'b':{'S':'2'}}}}");
+    json_decref(r);
+    r = it_ok(f, "GetItem",
+              "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributesToGet':['x']}");
+    it_member(r, "Item", "{'x':{'N':'1'}}");
+    json_decref(r);
+    r = it_ok(f, "GetItem",
+              "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ProjectionExpression':'nope'}");
+    it_member(r, "Item", "{}");
+    json_decref(r);
+    it_err(f, "GetItem",
+           "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributesToGet':['x','x']}",
+           ERR_VALIDATION, "Cannot have two attributes with the same name");
+}
+
+/* Legacy Expected / ConditionalOperator and AttributeUpdates. */
+static void legacy_conditions(void **state)
+{
+    it_fix *f = *state;
+    json_decref(it_ok(f, "PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'v':{'N':'5'}}}"));
+    json_decref(it_ok(f, "PutItem",
+                      "{'TableName':'tab1','Item':{'pk':{'S':'a'},'v':{'N':'5'}},"
+                      "'Expected':{'v':{'Value':{'N':'5'}}}}"));
+    it_err(f, "PutItem",
+           "{'TableName':'tab1','Item':{'pk':{'S':'a'},'v':{'N':'5'}},'Expected':{'v':{'Value':{'N':'6'}}}}",
+           ERR_CONDITIONAL_CHECK_FAILED, "The conditional request failed");
+    json_decref(it_ok(f, "PutItem",
+                      "{'TableName':'tab1','Item':{'pk':{'S':'a'},'v':{'N':'5'}},'Expected':{"
+                      "'v':{'Value':{'N':'6'}},'pk':{'Value':{'S':'a'}}},'ConditionalOperator':'OR'}"));
+    it_err(f, "PutItem",
+           "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{'Exists':false,'Value':{'N':'5'}}}}",
+           ERR_VALIDATION,
+           "One or more parameter values were invalid: Value cannot be used when Exists is false "
+           "for Attribute: v");
+    it_err(f, "PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{'Exists':true}}}",
+           ERR_VALIDATION,
+           "One or more parameter values were invalid: Value must be provided when Exists is true "
+           "for Attribute: v");
+    it_err(f, "PutItem",
+           "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{'ComparisonOperator':'XX',"
+           "'AttributeValueList':[{'N':'5'}]}}}",
+           ERR_VALIDATION, "Comparison type does not exist in DynamoDB");
+    it_err(f, "PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionalOperator':'OR'}",
+           ERR_VALIDATION, "ConditionalOperator cannot be used without Filter or Expected");
+    it_err(f, "PutItem",
+           "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{'Value':{'N':'5'}}},"
+           "'ConditionalOperator':'OR'}",
+           ERR_VALIDATION,
+           "ConditionalOperator can only be used when Filter or Expected has two or more elements");
+    json_t *r = it_ok(f, "UpdateItem",
+                      "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributeUpdates':{"
+                      "'x':{'Action':'PUT','Value':{'S':'1'}},'v':{'Action':'DELETE'},"
+                      "'n':{'Action':'ADD','Value':{'N':'3'}}},'ReturnValues':'ALL_NEW'}");
+    it_member(r, "Attributes", "{'pk':{'S':'a'},'x':{'S':'1'},'n':{'N':'3'}}");
+    json_decref(r);
+    it_err(f, "UpdateItem",
+           "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributeUpdates':{'q':{'Action':'PUT'}}}",
+           ERR_VALIDATION,
+           "One or more parameter values were invalid: Only DELETE action is allowed when no "
+           "attribute value is specified");
+    it_err(f, "UpdateItem",
+           "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributeUpdates':{'pk':{'Action':'PUT',"
+           "'Value':{'S':'1'}}}}",
+           ERR_VALIDATION,
+           "One or more parameter values were invalid: Cannot update attribute pk. This "
+           "attribute is part of the key");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        IT_TEST(put_get_roundtrip),       IT_TEST(key_validation),
+        IT_TEST(item_too_big),            IT_TEST(return_values_put_delete),
+        IT_TEST(condition_failed),        IT_TEST(expression_parameter_rules),
+        IT_TEST(update_item),             IT_TEST(consumed_capacity),
+        IT_TEST(item_collection_metrics), IT_TEST(get_projection),
+        IT_TEST(legacy_conditions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
