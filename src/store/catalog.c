@@ -315,7 +315,8 @@ int st_cat_refresh(store_t *s, MDB_txn *txn, err_t *e)
         rc = st_mdb_err(mrc, e);
         goto fail;
     }
-    qsort(nt, n, sizeof *nt, st_ent_cmp);
+    if (n)
+        qsort(nt, n, sizeof *nt, st_ent_cmp);
 
     pthread_rwlock_wrlock(&s->catlock);
     if (gen <= s->cat_gen && s->cat_gen != 0 && gen != 0) {

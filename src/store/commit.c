@@ -223,6 +223,10 @@ mdbfail:
 fail:
     w->rc = rc;
 out:
+    if (rc && !st_is_mdb_err(rc) && !w->rc) {
+        w->rc = rc;
+        err_set(&w->err, rc, "write failed");
+    }
     buf_fini(&kb);
     buf_fini(&vb);
     buf_fini(&ib);

@@ -39,7 +39,8 @@ int64_t st_now_ms(void)
 
 bool st_is_mdb_err(int rc)
 {
-    return rc <= MDB_KEYEXIST && rc >= MDB_LAST_ERRCODE;
+    /* LMDB's own codes, or an errno (positive) from the OS */
+    return rc > 0 || (rc >= MDB_KEYEXIST && rc <= MDB_LAST_ERRCODE);
 }
 
 int st_mdb_err(int rc, err_t *e)

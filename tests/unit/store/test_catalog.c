@@ -1,0 +1,183 @@
+/*
+ * test_catalog — tables and indexes.  Module: src/store/catalog.c.
+ *
+ * Create/list/delete, ids never reused, metadata and TTL settings, retired descriptors stay
+ * readable, GSI add (backfill, counters) and drop, and a catalog change made by another
+ * process (a forked child with its own store handle) seen by this one.
+ */
+#include "st_test.h"
+
+#include <sys/wait.h>
+#include <time.h>
+
+static void test_create_list_delete(void **state)
+{
+    st_fix *f = *state;
+    const store_table *b = st_create(f->s, "bbb", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    const store_table *a = st_create(f->s, "aaa", st_kd("pk", AV_N, "sk", AV_B), NULL, 0);
+    assert_true(a->id != b->id);
+    assert_true(a->created_ms > 0);
+    assert_ptr_equal(store_table_get(f->s, "aaa"), a);
+    assert_null(store_table_get(f->s, "nope"));
+    assert_int_equal(a->key.hash_type, AV_N);
+    assert_string_equal(a->key.range, "sk");
+    assert_int_equal(a->key.range_type, AV_B);
+    char **names;
+    size_t n;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_table_list(f->s, &f->a, &names, &n, &e), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(names[0], "aaa");
+    assert_string_equal(names[1], "bbb");
+    /* duplicate */
+    store_table def = *a;
+    assert_int_equal(store_table_create(f->s, &def, NULL, &e), ERR_RESOURCE_IN_USE);
+    assert_string_equal(e.msg, "Cannot create preexisting table");
+    /* delete removes data; a new table of the same name gets a new id and is empty */
+    st_put_ok(f->s, b, &f->a, "{\"pk\":{\"S\":\"x\"}}");
+    uint32_t old_id = b->id;
+    err_clear(&e);
+    assert_int_equal(store_table_delete(f->s, "bbb", &e), 0);
+    assert_null(store_table_get(f->s, "bbb"));
+    assert_string_equal(b->name, "bbb"); /* retired, still readable */
+    err_clear(&e);
+    assert_int_equal(store_table_delete(f->s, "bbb", &e), ERR_RESOURCE_NOT_FOUND);
+    assert_string_equal(e.msg, "Cannot do operations on a non-existent table");
+    const store_table *b2 = st_create(f->s, "bbb", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    assert_true(b2->id > old_id && b2->id > a->id);
+    av_t *items;
+    store_query q = {.table = b2};
+    assert_int_equal(st_query_all(f->s, q, &f->a, &items), 0);
+    uint64_t c, by;
+    err_clear(&e);
+    assert_int_equal(store_table_stats(f->s, b2, NULL, &c, &by, &e), 0);
+    assert_int_equal(c, 0);
+}
+
+static void test_meta_ttl(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tm", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_table_set_meta(f->s, "tm", "{\"x\":1}", 7, &e), 0);
+    const store_table *t2 = store_table_get(f->s, "tm");
+    assert_non_null(t2->meta);
+    assert_int_equal(t2->meta_len, 7);
+    assert_memory_equal(t2->meta, "{\"x\":1}", 7);
+    assert_null(t->meta); /* the old descriptor is retired, unchanged */
+    assert_int_equal(store_table_set_ttl(f->s, "tm", "exp", &e), 0);
+    assert_string_equal(store_table_get(f->s, "tm")->ttl_attr, "exp");
+    assert_int_equal(store_table_set_ttl(f->s, "tm", "", &e), 0);
+    assert_string_equal(store_table_get(f->s, "tm")->ttl_attr, "");
+    assert_int_equal(store_table_get(f->s, "tm")->meta_len, 7);
+    assert_int_equal(store_table_set_meta(f->s, "nope", "", 0, &e), ERR_RESOURCE_NOT_FOUND);
+}
+
+static void test_index_add_drop(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "ti", st_kd("pk", AV_S, "sk", AV_N), NULL, 0);
+    size_t N = 2500; /* more than one backfill batch */
+    for (size_t i = 0; i < N; i++) {
+        char txt[160];
+        if (i % 5 == 0) /* sparse: no gk */
+            snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"p%zu\"},\"sk\":{\"N\":\"%zu\"}}", i % 10, i);
+        else
+            snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"p%zu\"},\"sk\":{\"N\":\"%zu\"},\"gk\":{\"S\":\"g%zu\"},\"o\":{\"S\":\"x\"}}",
+                     i % 10, i, i % 3);
+        st_put_ok(f->s, t, &f->a, txt);
+    }
+    store_index ix = st_ix("gsi", true, st_kd("gk", AV_S, "sk", AV_N), STORE_PROJ_KEYS_ONLY);
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_index_add(f->s, "ti", &ix, &e), 0);
+    const store_table *t2 = store_table_get(f->s, "ti");
+    assert_int_equal(t2->n_idx, 1);
+    assert_false(t2->idx[0].backfilling);
+    assert_int_equal(t2->idx[0].id, 1);
+    av_t *items;
+    store_query q = {.table = t2, .index = &t2->idx[0]};
+    assert_int_equal(st_query_all(f->s, q, &f->a, &items), N * 4 / 5);
+    assert_item_json(&items[0], "{\"pk\":{\"S\":\"p3\"},\"sk\":{\"N\":\"3\"},\"gk\":{\"S\":\"g0\"}}");
+    uint64_t c, b;
+    assert_int_equal(store_table_stats(f->s, t2, &t2->idx[0], &c, &b, &e), 0);
+    assert_int_equal(c, N * 4 / 5);
+    /* writes through the old descriptor maintain the new index (the committer uses the
+     * current one) */
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"new\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g0\"}}");
+    assert_int_equal(st_query_all(f->s, q, &f->a, &items), N * 4 / 5 + 1);
+    /* duplicate name */
+    err_clear(&e);
+    assert_int_equal(store_index_add(f->s, "ti", &ix, &e), ERR_VALIDATION);
+    /* drop: entries and counters gone; a re-added index gets a new id */
+    err_clear(&e);
+    assert_int_equal(store_index_drop(f->s, "ti", "gsi", &e), 0);
+    assert_int_equal(store_table_get(f->s, "ti")->n_idx, 0);
+    assert_int_equal(st_query_all(f->s, q, &f->a, &items), 0); /* old descriptor: no entries */
+    assert_int_equal(store_table_stats(f->s, t2, &t2->idx[0], &c, &b, &e), 0);
+    assert_int_equal(c, 0);
+    err_clear(&e);
+    assert_int_equal(store_index_drop(f->s, "ti", "gsi", &e), ERR_RESOURCE_NOT_FOUND);
+    err_clear(&e);
+    assert_int_equal(store_index_add(f->s, "ti", &ix, &e), 0);
+    assert_int_equal(store_table_get(f->s, "ti")->idx[0].id, 2);
+}
+
+/* another process changes the catalog; this handle sees it within a few ms and maintains
+ * the index the other process added */
+static void test_other_process(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "shared", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"gk\":{\"S\":\"g\"}}");
+    pid_t pid = fork();
+    if (pid == 0) {
+        store_opts o;
+        store_opts_default(&o);
+        o.durable = false;
+        o.ttl_thread = false;
+        store_t *s2;
+        err_t e;
+        err_clear(&e);
+        int bad = store_open(f->dir, &o, &s2, &e) != 0;
+        store_table def;
+        memset(&def, 0, sizeof def);
+        snprintf(def.name, sizeof def.name, "fromchild");
+        def.key = st_kd("id", AV_N, NULL, AV_NONE);
+        bad |= store_table_create(s2, &def, NULL, &e) != 0;
+        store_index ix = st_ix("gsi", true, st_kd("gk", AV_S, NULL, AV_NONE), STORE_PROJ_ALL);
+        bad |= store_index_add(s2, "shared", &ix, &e) != 0;
+        store_close(s2);
+        _exit(bad);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    struct timespec ts = {0, 20 * 1000000};
+    nanosleep(&ts, NULL);
+    const store_table *c = store_table_get(f->s, "fromchild");
+    assert_non_null(c);
+    assert_int_equal(c->key.hash_type, AV_N);
+    assert_true(c->id > t->id);
+    const store_table *t2 = store_table_get(f->s, "shared");
+    assert_int_equal(t2->n_idx, 1);
+    /* backfilled by the child, maintained by us (even through the old descriptor) */
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"b\"},\"gk\":{\"S\":\"g\"}}");
+    av_t g = av_make_s("g", 1);
+    store_query q = {.table = t2, .index = &t2->idx[0], .hash = &g};
+    av_t *items;
+    assert_int_equal(st_query_all(f->s, q, &f->a, &items), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_create_list_delete, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_meta_ttl, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_index_add_drop, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_other_process, st_setup, st_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

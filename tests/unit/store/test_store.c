@@ -1,0 +1,137 @@
+/*
+ * test_store — open/close, persistence, map growth.  Module: src/store/store.c.
+ */
+#include "st_test.h"
+
+#include <sys/stat.h>
+
+#include "store/store_int.h"
+
+/* the data dir is created 0700; a reopen keeps data, catalog, counters */
+static void test_reopen(void **state)
+{
+    st_fix *f = *state;
+    struct stat st;
+    assert_int_equal(stat(f->dir, &st), 0);
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/sub", f->dir);
+    store_t *s2 = st_open_dir(sub, 0);
+    assert_int_equal(stat(sub, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    store_close(s2);
+
+    store_index ix = st_ix("gsi", true, st_kd("gk", AV_S, NULL, AV_NONE), STORE_PROJ_ALL);
+    const store_table *t = st_create(f->s, "tr", st_kd("pk", AV_S, NULL, AV_NONE), &ix, 1);
+    uint32_t id = t->id;
+    for (int i = 0; i < 50; i++) {
+        char txt[96];
+        snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"k%d\"},\"gk\":{\"S\":\"g\"}}", i);
+        st_put_ok(f->s, t, &f->a, txt);
+    }
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_table_set_ttl(f->s, "tr", "exp", &e), 0);
+    store_close(f->s);
+    f->s = st_open_dir(f->dir, 0);
+    t = store_table_get(f->s, "tr");
+    assert_non_null(t);
+    assert_int_equal(t->id, id);
+    assert_string_equal(t->ttl_attr, "exp");
+    assert_int_equal(t->n_idx, 1);
+    av_t *items;
+    store_query q = {.table = t, .index = &t->idx[0]};
+    assert_int_equal(st_query_all(f->s, q, &f->a, &items), 50);
+    uint64_t c, b;
+    assert_int_equal(store_table_stats(f->s, t, NULL, &c, &b, &e), 0);
+    assert_int_equal(c, 50);
+    /* ids keep growing across reopen */
+    const store_table *t2 = st_create(f->s, "tr2", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    assert_true(t2->id > id);
+}
+
+/* a durable store: writes survive close/reopen */
+static void test_durable(void **state)
+{
+    st_fix *f = *state;
+    store_close(f->s);
+    store_opts o;
+    store_opts_default(&o);
+    o.ttl_thread = false;
+    err_t e;
+    err_clear(&e);
+    assert_true(o.durable);
+    assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
+    const store_table *t = st_create(f->s, "td", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}");
+    store_close(f->s);
+    o.read_only = true;
+    assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
+    t = store_table_get(f->s, "td");
+    assert_non_null(t);
+    av_t got;
+    bool found;
+    assert_int_equal(store_get(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"a\"}}"), &f->a, &got, &found, &e), 0);
+    assert_true(found);
+    assert_item_json(&got, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}");
+    /* read-only: writes refused */
+    store_write w = {.table = t, .key = &got, .apply = st_apply_del, .arena = &f->a};
+    err_clear(&e);
+    assert_true(store_write_each(f->s, &w, 1, &e) != 0);
+}
+
+/* a tiny initial map grows as data is written, also under concurrent readers */
+static void test_map_growth(void **state)
+{
+    st_fix *f = *state;
+    store_close(f->s);
+    f->s = st_open_dir(f->dir, 256 * 1024);
+    size_t before = f->s->mapsize;
+    const store_table *t = st_create(f->s, "tg", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    char *blob = arena_alloc(&f->a, 20000);
+    memset(blob, 'z', 20000);
+    for (int i = 0; i < 1000; i++) { /* ~20 MB */
+        char name[32];
+        snprintf(name, sizeof name, "k%d", i);
+        av_kv *kv = arena_zalloc(&f->a, sizeof *kv * 2);
+        char *nm = arena_strdup(&f->a, name);
+        kv[0] = (av_kv){"pk", 2, av_make_s(nm, strlen(nm))};
+        kv[1] = (av_kv){"d", 1, av_make_s(blob, 20000)};
+        av_t *it = arena_alloc(&f->a, sizeof *it);
+        *it = av_make_m(kv, 2);
+        err_t m;
+        assert_int_equal(st_put(f->s, t, it, &f->a, &m), 0);
+        if (i % 100 == 0) {
+            av_t *items;
+            store_query q = {.table = t, .limit = 10};
+            assert_int_equal(st_query_all(f->s, q, &f->a, &items), (size_t)i + 1);
+            arena_reset(&f->a);
+            blob = arena_alloc(&f->a, 20000);
+            memset(blob, 'z', 20000);
+        }
+    }
+    assert_true(f->s->mapsize >= 20u * 1000 * 1000);
+    assert_true(f->s->mapsize > before);
+    uint64_t c, b;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_table_stats(f->s, t, NULL, &c, &b, &e), 0);
+    assert_int_equal(c, 1000);
+    assert_true(b > 20000u * 1000);
+    /* reopen with the small initial size: LMDB adopts the file's size */
+    store_close(f->s);
+    f->s = st_open_dir(f->dir, 256 * 1024);
+    t = store_table_get(f->s, "tg");
+    av_t *items;
+    store_query q = {.table = t};
+    assert_int_equal(st_query_all(f->s, q, &f->a, &items), 1000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_reopen, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_durable, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_map_growth, st_setup, st_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
