@@ -290,6 +290,114 @@ static void test_very_deep(void **state)
     arena_fini(&a);
 }
 
+/* ---------------------------------------------------------------- random shapes */
+
+typedef struct slot {
+    json_t *parent;
+    const char *key; /* object member, or NULL for an array element */
+    size_t idx;
+} slot_t;
+
+static void collect(json_t *v, slot_t *slots, size_t *n, size_t cap)
+{
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *m;
+        json_object_foreach(v, k, m)
+        {
+            if (*n < cap)
+                slots[(*n)++] = (slot_t){.parent = v, .key = k};
+            collect(m, slots, n, cap);
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *m;
+        json_array_foreach(v, i, m)
+        {
+            if (*n < cap)
+                slots[(*n)++] = (slot_t){.parent = v, .idx = i};
+            collect(m, slots, n, cap);
+        }
+    }
+}
+
+static uint32_t lcg = 12345;
+static uint32_t rnd(void)
+{
+    lcg = lcg * 1103515245u + 12345u;
+    return lcg >> 8;
+}
+
+/* Every golden item with random sub-values replaced by random JSON: ddbjson either accepts
+ * (and the result round-trips) or fails cleanly with a validation/serialization message. */
+static void test_random_shapes(void **state)
+{
+    static const char *const repl[] = {"null",
+                                       "1",
+                                       "1.5",
+                                       "\"x\"",
+                                       "\"AA==\"",
+                                       "[]",
+                                       "{}",
+                                       "true",
+                                       "{\"S\":\"a\"}",
+                                       "{\"SS\":[\"a\"]}",
+                                       "{\"N\":\"1e5\"}",
+                                       "{\"M\":{}}",
+                                       "{\"L\":[null]}",
+                                       "[{}]",
+                                       "{\"NULL\":false}",
+                                       "{\"B\":\"A\"}"};
+    json_t *cases = json_load_file(GOLDEN, JSON_ALLOW_NUL, NULL);
+    assert_non_null(cases);
+    size_t i, accepted = 0, rejected = 0;
+    json_t *c;
+    json_array_foreach(cases, i, c)
+    {
+        for (int round = 0; round < 40; round++) {
+            json_t *item = json_deep_copy(json_object_get(c, "item"));
+            slot_t slots[256];
+            size_t n = 0;
+            collect(item, slots, &n, 256);
+            for (int k = 0; k < 1 + (int)(rnd() % 3) && n; k++) {
+                slot_t *sl = &slots[rnd() % n];
+                json_t *r =
+                    json_loads(repl[rnd() % (sizeof repl / sizeof repl[0])], JSON_DECODE_ANY, NULL);
+                assert_non_null(r);
+                if (sl->key)
+                    json_object_set_new(sl->parent, sl->key, r);
+                else
+                    json_array_set_new(sl->parent, sl->idx, r);
+                n = 0; /* the tree changed: recollect */
+                collect(item, slots, &n, 256);
+            }
+            arena_t a;
+            arena_init(&a);
+            err_t e;
+            err_clear(&e);
+            av_t out;
+            int rc = ddbjson_to_item(item, &a, &out, &e);
+            if (rc == 0) {
+                json_t *back = ddbjson_from_item(&out);
+                assert_non_null(back);
+                av_t again;
+                assert_int_equal(ddbjson_to_item(back, &a, &again, &e), 0);
+                assert_true(av_equal(&out, &again));
+                json_decref(back);
+                accepted++;
+            } else {
+                assert_true(rc == ERR_VALIDATION || rc == ERR_SERIALIZATION);
+                assert_true(e.msg[0] != '\0');
+                rejected++;
+            }
+            arena_fini(&a);
+            json_decref(item);
+        }
+    }
+    assert_true(accepted > 100 && rejected > 100);
+    json_decref(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip_all_types),
         cmocka_unit_test(test_not_an_object),
         cmocka_unit_test(test_very_deep),
+        cmocka_unit_test(test_random_shapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
