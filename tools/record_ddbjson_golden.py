@@ -229,17 +229,23 @@ CASES = [
 ]
 
 # Key-attribute rules belong to the api layer (ddbjson has no schema): ddbjson accepts these.
+# (name, key type of the table, raw Item)
 API_CASES = [
-    ("api_key_empty_string", '{"pk":{"S":""}}'),
+    ("api_key_empty_string", "S", '{"pk":{"S":""}}'),
+    ("api_key_empty_binary", "B", '{"pk":{"B":""}}'),
+    ("api_key_type_mismatch", "S", '{"pk":{"N":"1"}}'),
+    ("api_key_missing", "S", '{"a":{"S":"x"}}'),
+    ("api_key_is_a_set", "S", '{"pk":{"SS":["a"]}}'),
 ]
 
 
 def main():
-    st, r = call("CreateTable", {"TableName": TABLE, "BillingMode": "PAY_PER_REQUEST",
-                                 "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-                                 "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
-    if st != 200 and "already exists" not in str(r) and "preexisting" not in str(r):
-        sys.exit("CreateTable failed: %s %s" % (st, r))
+    for name, kt in ((TABLE, "S"), (TABLE + "_b", "B")):
+        st, r = call("CreateTable", {"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+                                     "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                                     "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": kt}]})
+        if st != 200 and "preexisting" not in str(r):
+            sys.exit("CreateTable failed: %s %s" % (st, r))
     out = []
     for name, a, extra, dev in CASES:
         parts = ['"pk":{"S":"k"}']
@@ -274,11 +280,13 @@ def main():
             e["value"] = json.loads(a)
             e["eav"] = {"ok": True} if st2 == 200 else {k: v for k, v in err_of(st2, r2).items() if k != "status"}
         out.append(e)
-    for name, item_text in API_CASES:
-        st, r = call("PutItem", '{"TableName":"%s","Item":%s}' % (TABLE, item_text))
+    for name, kt, item_text in API_CASES:
+        table = TABLE if kt == "S" else TABLE + "_b"
+        st, r = call("PutItem", '{"TableName":"%s","Item":%s}' % (table, item_text))
         out.append({"name": name, "item": json.loads(item_text), "checked_by": "api",
                     "api_error_type": err_of(st, r)["error_type"], "api_message": err_of(st, r)["message"]})
     call("DeleteTable", {"TableName": TABLE})
+    call("DeleteTable", {"TableName": TABLE + "_b"})
     with open(OUT, "w") as f:
         json.dump(out, f, indent=1, ensure_ascii=True)
         f.write("\n")
