@@ -61,5 +61,9 @@ void api_txn_tokens_free(api_t *api);
 /* Table lookup with the caller's namespace; ERR_RESOURCE_NOT_FOUND with DynamoDB's text
  * ("Requested resource not found" / DynamoDB Local's wording, see api_text.h). */
 const store_table *api_table(api_req *r, const char *name);
+/* The caller-visible name of a table found by api_table (t->name carries the caller's
+ * namespace prefix "<ns>/" under --namespace-tables; use this for TableName in responses,
+ * e.g. ConsumedCapacity).  Points into t (valid as long as t).  (op_table.c) */
+const char *api_table_name(const store_table *t);
 
 #endif

@@ -6,12 +6,13 @@
  * table lookup every operation uses).
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html
  *
- * Namespaces.  A caller with a namespace (api_caller.ns, e.g. "AKID_us-east-1/") sees only
- * its own tables: the store holds its table "T" under the name ns + "T".  DynamoDB table
- * names never contain '/', so with ns ending in '/' the prefix is unambiguous; ListTables
- * lists the names starting with ns and strips it; callers without a namespace see only
- * names without '/'.  ns + name must fit STORE_NAME_MAX - 1 bytes (a longer name cannot be
- * created: ValidationException with the table-name text).
+ * Namespaces.  A caller with a namespace (api_caller.ns, e.g. "AKID_us-east-1") sees only
+ * its own tables: the store holds its table "T" under the name ns + "/" + "T" (no second
+ * '/' when ns already ends with one).  DynamoDB table names never contain '/', so the prefix
+ * is unambiguous; ListTables lists the names starting with the prefix, without further '/',
+ * and strips it; callers without a namespace see only names without '/'.  The prefixed name
+ * must fit STORE_NAME_MAX - 1 bytes (a longer name cannot be created: ValidationException
+ * with the table-name text; looked up, it is simply not found).
  *
  * Metadata.  What the store does not model lives in the table's meta JSON blob (version 1):
  *   {"v":1, "AttributeDefinitions":[...] (as DynamoDB returns them),
@@ -61,23 +62,35 @@ static json_t *ms_to_json(int64_t ms)
 
 /* ---- namespaces ---------------------------------------------------------------------- */
 
-static const char *tbl_ns(const api_req *r)
+/* The caller's store-name prefix: "" without a namespace, else ns followed by '/' (added
+ * when ns does not already end with one).  Written into buf (STORE_NAME_MAX). */
+static const char *tbl_ns(const api_req *r, char buf[STORE_NAME_MAX])
 {
-    return (r->caller && r->caller->ns) ? r->caller->ns : "";
+    const char *ns = (r->caller && r->caller->ns) ? r->caller->ns : "";
+    size_t n = strlen(ns);
+    snprintf(buf, STORE_NAME_MAX, "%s%s", ns, (n && ns[n - 1] != '/') ? "/" : "");
+    return buf;
 }
 
 /* The store's name for table `name` of this caller; false when it does not fit. */
 static bool tbl_store_name(const api_req *r, const char *name, char out[STORE_NAME_MAX])
 {
-    int n = snprintf(out, STORE_NAME_MAX, "%s%s", tbl_ns(r), name);
+    char nsb[STORE_NAME_MAX];
+    int n = snprintf(out, STORE_NAME_MAX, "%s%s", tbl_ns(r, nsb), name);
     return n >= 0 && n < STORE_NAME_MAX;
 }
 
-/* The caller-visible name of a stored table. */
+/* The caller-visible name of a stored table (the part after the last '/'). */
+const char *api_table_name(const store_table *t)
+{
+    const char *slash = strrchr(t->name, '/');
+    return slash ? slash + 1 : t->name;
+}
+
 static const char *tbl_user_name(const api_req *r, const store_table *t)
 {
-    size_t nl = strlen(tbl_ns(r));
-    return strlen(t->name) >= nl ? t->name + nl : t->name;
+    (void)r;
+    return api_table_name(t);
 }
 
 const store_table *api_table(api_req *r, const char *name)
@@ -954,7 +967,8 @@ int op_list_tables(api_req *r, json_t **out)
     size_t n;
     if ((rc = store_table_list(r->api->store, r->arena, &names, &n, r->err)))
         return rc;
-    const char *ns = tbl_ns(r);
+    char nsb[STORE_NAME_MAX];
+    const char *ns = tbl_ns(r, nsb);
     size_t nsl = strlen(ns);
     json_t *arr = json_array();
     const char *last = NULL;

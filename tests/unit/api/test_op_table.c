@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "api/api.h"
+#include "api/api_int.h"
 #include "api/api_validate.h"
 #include "store/store.h"
 
@@ -377,29 +378,58 @@ static void test_namespaces(void **state)
     fx *f = *state;
     err_t e = {0};
     json_t *resp;
-    create_simple(f, "AKID1_us-east-1/", "same");
+    /* the server passes "<AKID>_<region>"; api/ adds the '/' separator */
+    create_simple(f, "AKID1_us-east-1", "same");
     create_simple(f, "AKID2_us-east-1/", "same");
     create_simple(f, NULL, "shared");
+    create_simple(f, NULL, "AKID1_us-east-1same"); /* a shared table that looks prefixed */
     /* each namespace sees only its own tables, names without the prefix */
-    assert_int_equal(call_ns(f, "AKID1_us-east-1/", "ListTables", "{}", &resp, &e), 0);
+    assert_int_equal(call_ns(f, "AKID1_us-east-1", "ListTables", "{}", &resp, &e), 0);
     json_t *tn = json_object_get(resp, "TableNames");
     assert_int_equal(json_array_size(tn), 1);
     assert_string_equal(json_string_value(json_array_get(tn, 0)), "same");
     json_decref(resp);
     assert_int_equal(call(f, "ListTables", "{}", &resp, &e), 0);
     tn = json_object_get(resp, "TableNames");
-    assert_int_equal(json_array_size(tn), 1);
-    assert_string_equal(json_string_value(json_array_get(tn, 0)), "shared");
+    assert_int_equal(json_array_size(tn), 2);
+    assert_string_equal(json_string_value(json_array_get(tn, 0)), "AKID1_us-east-1same");
+    assert_string_equal(json_string_value(json_array_get(tn, 1)), "shared");
     json_decref(resp);
-    assert_int_equal(call_ns(f, "AKID2_us-east-1/", "DescribeTable", "{\"TableName\":\"same\"}",
+    /* "AKID2_us-east-1" and "AKID2_us-east-1/" name the same namespace */
+    assert_int_equal(call_ns(f, "AKID2_us-east-1", "DescribeTable", "{\"TableName\":\"same\"}",
                              &resp, &e),
                      0);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(resp, "Table"), "TableName")), "same");
+    json_t *d = json_object_get(resp, "Table");
+    assert_string_equal(json_string_value(json_object_get(d, "TableName")), "same");
+    assert_string_equal(json_string_value(json_object_get(d, "TableArn")),
+                        "arn:aws:dynamodb:us-east-1:123456789012:table/same");
     json_decref(resp);
-    assert_int_equal(call_ns(f, "AKID2_us-east-1/", "DescribeTable",
+    assert_int_equal(call_ns(f, "AKID2_us-east-1", "DescribeTable",
                              "{\"TableName\":\"shared\"}", NULL, &e),
                      ERR_RESOURCE_NOT_FOUND);
+    /* tags by ARN resolve in the caller's namespace */
+    assert_int_equal(call_ns(f, "AKID1_us-east-1", "ListTagsOfResource",
+                             "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/same\"}",
+                             NULL, &e),
+                     0);
+    assert_int_equal(call_ns(f, "AKID1_us-east-1", "ListTagsOfResource",
+                             "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/shared\"}",
+                             NULL, &e),
+                     ERR_RESOURCE_NOT_FOUND);
+    /* the store name carries the prefix; api_table_name strips it */
+    const store_table *st = store_table_get(f->store, "AKID2_us-east-1/same");
+    assert_non_null(st);
+    assert_string_equal(api_table_name(st), "same");
+    st = store_table_get(f->store, "shared");
+    assert_non_null(st);
+    assert_string_equal(api_table_name(st), "shared");
+    /* deleting in one namespace leaves the other's table */
+    assert_int_equal(call_ns(f, "AKID1_us-east-1", "DeleteTable", "{\"TableName\":\"same\"}",
+                             NULL, &e),
+                     0);
+    assert_int_equal(call_ns(f, "AKID2_us-east-1", "DescribeTable", "{\"TableName\":\"same\"}",
+                             NULL, &e),
+                     0);
 }
 
 /* ---- UpdateTable ------------------------------------------------------------------------ */
