@@ -11,7 +11,8 @@ import pytest
 from conftest import REPO
 
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x",
-           "AWS_DEFAULT_REGION": "us-east-1", "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": "1"}
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": "1",
+           "AWS_EC2_METADATA_DISABLED": "true"}
 
 
 def aws(ddb_url, *args):
