@@ -418,7 +418,7 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
             }
         }
         json_error_t jerr;
-        json_t *doc = r.body.len ? json_loadb((const char *)r.body.data, r.body.len, 0, &jerr)
+        json_t *doc = r.body.len ? json_loadb((const char *)r.body.data, r.body.len, JSON_ALLOW_NUL, &jerr)
                                  : NULL;
         buf_fini(&r.body);
         if (status == 200 && json_is_object(doc)) {
