@@ -593,3 +593,31 @@ def test_describe_endpoints(ddb):
     [ep] = ddb.describe_endpoints()["Endpoints"]
     assert ep["CachePeriodInMinutes"] == 1440
     assert ep["Address"]
+
+
+# ---- namespaces (ddbchat's --namespace-tables, like DynamoDB Local without -sharedDb) ---------
+
+@pytest.mark.requires_ddbchat
+def test_namespace_tables_per_key_and_region(ddbchat_server):
+    # Pins: with --namespace-tables each access key + region sees only its own tables (as
+    # DynamoDB Local does without -sharedDb); the same name can exist in two namespaces.
+    from conftest import client_for
+    srv = ddbchat_server("--namespace-tables")
+    a = client_for(srv.ddb_url, key="AKIDA")
+    b = client_for(srv.ddb_url, key="AKIDB")
+    a_west = client_for(srv.ddb_url, key="AKIDA", region="us-west-2")
+    make_table(a, "same_name")
+    make_table(b, "same_name", hash=("other", "N"))
+    make_table(a, "only_a")
+    assert a.list_tables()["TableNames"] == ["only_a", "same_name"]
+    assert b.list_tables()["TableNames"] == ["same_name"]
+    assert a_west.list_tables()["TableNames"] == []
+    d = b.describe_table(TableName="same_name")["Table"]
+    assert d["TableName"] == "same_name"
+    assert d["KeySchema"] == ks("other")
+    assert d["TableArn"].endswith(":table/same_name")
+    with pytest.raises(ClientError) as ei:
+        b.describe_table(TableName="only_a")
+    assert err(ei) == ("ResourceNotFoundException", NOT_FOUND)
+    a.delete_table(TableName="same_name")
+    assert b.describe_table(TableName="same_name")["Table"]["TableName"] == "same_name"
