@@ -40,6 +40,7 @@
 /* ---- limits (DynamoDB's) ------------------------------------------------------------- */
 #define EXPR_MAX_LEN 4096       /* bytes of one expression string */
 #define EXPR_MAX_IN 100         /* operands of IN (after the left one) */
+#define EXPR_MAX_OPERATORS 300  /* comparisons, AND/OR/NOT, functions, +/- in one expression */
 #define EXPR_MAX_PATH_DEPTH 32  /* elements of a document path */
 #define EXPR_MAX_NESTING 256    /* parser recursion (parentheses, NOT chains) */
 #define EXPR_MAX_PLACEHOLDER 255 /* bytes of a #name / :value placeholder incl. the sigil */
@@ -121,7 +122,7 @@ int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, 
  * was never used:
  *   "Value provided in ExpressionAttributeValues unused in expressions: keys: {:x}"
  *   "Value provided in ExpressionAttributeNames unused in expressions: keys: {#x}"
- * (values are checked first, as DynamoDB does).  env NULL: 0. */
+ * (names are checked first, as DynamoDB Local does).  env NULL: 0. */
 int expr_env_check_unused(const expr_env *env, err_t *e);
 
 /* ---- evaluate (condition / filter) ---------------------------------------------------- */

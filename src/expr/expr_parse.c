@@ -10,8 +10,9 @@
  *   1. syntax errors: "Syntax error; token: \"<tok>\", near: \"<prev tok .. next tok>\""
  *      (the near text is the source from the start of the token before the offending one
  *      to the end of the token after it);
- *   2. "The expression has redundant parentheses;" (a parenthesis pair directly around
- *      another);
+ *   2. more than 300 operators and functions ("The expression contains too many operators;
+ *      operator count: 301"), then "The expression has redundant parentheses;" (a
+ *      parenthesis pair directly around another);
  *   3. the first, left to right, of: a reserved word used as a name, an unknown function,
  *      a function used where it is not allowed, a list index out of range.
  * Everything that needs the placeholders' values is checked in expr_resolve.c.
@@ -73,6 +74,7 @@ typedef struct parser {
     bool parens;    /* redundant parentheses seen */
     char *sem;      /* first semantic error, in source order */
     bool sections[4];
+    size_t ops;     /* operators and functions seen (DynamoDB allows 300) */
 } parser;
 
 static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -360,6 +362,14 @@ static int fn_lookup(expr_kind k, const char *s, size_t n)
 
 static expr_node *parse_operand(parser *p);
 
+/* In an update, list_append yields a whole SET value: not an argument or an operand of +/-. */
+static void nested_in_update(parser *p, const expr_node *x)
+{
+    if (p->kind == EXPR_UPDATE && x->t == EN_FUNC && x->op == EF_LIST_APPEND)
+        semantic(p, "The function is not allowed to be used this way in an expression; "
+                    "function: list_append");
+}
+
 static expr_node *parse_call(parser *p)
 {
     tok *nt = cur(p);
@@ -382,11 +392,13 @@ static expr_node *parse_call(parser *p)
     expr_node **args = arena_alloc(p->a, cap * sizeof *args);
     if (!args)
         return nomem(p);
-    if (curt(p) != T_RP) {
+    p->ops++;
+    {
         for (;;) {
             expr_node *x = parse_operand(p);
             if (!x)
                 return NULL;
+            nested_in_update(p, x);
             if (n == cap) {
                 args = arena_grow(p->a, args, n, cap * 2, sizeof *args);
                 if (!args)
@@ -532,6 +544,7 @@ static expr_node *parse_comparison(parser *p, expr_node *l)
     use_as_operand(p, l);
     tt t = curt(p);
     p->i++;
+    p->ops++;
     if (t == T_BETWEEN) {
         expr_node *lo = parse_operand(p);
         if (!lo)
@@ -646,6 +659,7 @@ static expr_node *parse_not(parser *p)
     expr_node *x;
     if (curt(p) == T_NOT) {
         p->i++;
+        p->ops++;
         expr_node *k = use_as_cond(p, parse_not(p));
         if (!k)
             return NULL;
@@ -667,6 +681,7 @@ static expr_node *parse_and(parser *p)
         if (!use_as_cond(p, l))
             return NULL;
         p->i++;
+        p->ops++;
         expr_node *r = use_as_cond(p, parse_not(p));
         if (!r)
             return NULL;
@@ -689,6 +704,7 @@ static expr_node *parse_or(parser *p)
         if (!use_as_cond(p, l))
             return NULL;
         p->i++;
+        p->ops++;
         expr_node *r = use_as_cond(p, parse_and(p));
         if (!r)
             return NULL;
@@ -751,9 +767,12 @@ static expr_node *parse_set_value(parser *p)
     if (curt(p) == T_PLUS || curt(p) == T_MINUS) {
         int op = curt(p) == T_PLUS ? '+' : '-';
         p->i++;
+        p->ops++;
+        nested_in_update(p, l);
         expr_node *r = parse_set_operand(p);
         if (!r)
             return NULL;
+        nested_in_update(p, r);
         expr_node *x = expr_node_new(p->a, EN_ARITH, op, 2);
         if (!x)
             return nomem(p);
@@ -905,6 +924,10 @@ int expr_parse(arena_t *a, expr_kind kind, const char *text, size_t len, expr_t 
     }
     if (p.failed)
         return p.rc;
+    if (p.ops > EXPR_MAX_OPERATORS)
+        return expr_fail(e, kind,
+                         "The expression contains too many operators; operator count: %d",
+                         EXPR_MAX_OPERATORS + 1);
     if (p.parens)
         return expr_fail(e, kind, "The expression has redundant parentheses;");
     if (p.sem)

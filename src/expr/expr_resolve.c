@@ -7,7 +7,7 @@
  * resolved.  The checks that need the values' types run here, as DynamoDB runs them: in a
  * condition one left-to-right (post-order) walk reports the first of an undefined
  * placeholder, a wrong operand count, identical operands ("a = a"), a wrong operand type;
- * in an update, undefined names, then undefined values, then overlapping paths, then operand
+ * in an update, undefined names, then overlapping paths, then undefined values, then operand
  * types (tests/golden/expr pins the order).
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ExpressionAttributeNames.html
  */
@@ -125,11 +125,11 @@ int expr_env_check_unused(const expr_env *env, err_t *e)
     if (!env)
         return 0;
     int rc;
-    if (env->values && (rc = report_unused(env->values, env->values_used,
-                                           "ExpressionAttributeValues", e)) < 0)
-        return rc;
     if (env->names &&
         (rc = report_unused(env->names, env->names_used, "ExpressionAttributeNames", e)) < 0)
+        return rc;
+    if (env->values && (rc = report_unused(env->values, env->values_used,
+                                           "ExpressionAttributeValues", e)) < 0)
         return rc;
     return 0;
 }
@@ -336,11 +336,6 @@ static int check_types(rs *r, const expr_node *x)
                             fn_name(x->op));
             break;
         case EF_ATTRIBUTE_TYPE: {
-            if (x->u.kids.k[0]->t != EN_PATH)
-                return fail(r,
-                            "Operator or function requires a document path; operator or "
-                            "function: %s",
-                            fn_name(x->op));
             av_type t = known_type(x->u.kids.k[1]);
             if (t != AV_S)
                 return fail(r,
@@ -575,11 +570,11 @@ int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, 
                 return r.rc;
             paths[i] = x->acts[i].path;
         }
+        if (check_overlap(&r, paths, parsed->nacts) < 0)
+            return r.rc;
         for (size_t i = 0; i < parsed->nacts; i++)
             if (parsed->acts[i].val && res_node(&r, parsed->acts[i].val, &x->acts[i].val) < 0)
                 return r.rc;
-        if (check_overlap(&r, paths, parsed->nacts) < 0)
-            return r.rc;
         for (size_t i = 0; i < parsed->nacts; i++) {
             const expr_uact *u = &x->acts[i];
             if (u->op == EU_ADD || u->op == EU_DELETE) {

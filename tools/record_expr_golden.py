@@ -1,0 +1,696 @@
+#!/usr/bin/python3
+"""Records the expression golden corpus (tests/golden/expr/*.json) from DynamoDB Local.
+
+Each case: kind + expression text + ExpressionAttributeNames/Values + item -> what DynamoDB
+Local answered:
+  condition / filter  -> true/false (DeleteItem with ConditionExpression / Scan with
+                         FilterExpression on a table holding just the item)
+  update              -> the new item (UpdateItem ReturnValues=ALL_NEW), or with "rv" the
+                         UPDATED_OLD / UPDATED_NEW attributes
+  projection          -> the projected item (GetItem ProjectionExpression; null when absent)
+  keycond             -> the sort keys returned by Query over a fixed data set
+  legacy_cond / legacy_update / legacy_keycond -> Expected / AttributeUpdates / KeyConditions
+or the exact error {"type": ..., "message": ...}.
+Values are DynamoDB JSON (B as base64).  tests/unit/expr/test_golden.c replays the corpus
+through the expr API without Java.
+
+usage: tools/record_expr_golden.py [port]   (DynamoDB Local must listen on the port; 8103)
+"""
+import base64
+import json
+import os
+import sys
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+PORT = int(sys.argv[1]) if len(sys.argv) > 1 else 8103
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'golden', 'expr')
+
+c = boto3.client('dynamodb', endpoint_url='http://127.0.0.1:%d' % PORT, region_name='us-east-1',
+                 aws_access_key_id='x', aws_secret_access_key='x',
+                 config=Config(parameter_validation=False, retries={'max_attempts': 0}))
+
+T1, TQN, TQS = 'gold_item', 'gold_qn', 'gold_qs'
+
+
+def setup():
+    for name, keys in ((T1, [('pk', 'S', 'HASH')]),
+                       (TQN, [('pk', 'S', 'HASH'), ('sk', 'N', 'RANGE')]),
+                       (TQS, [('pk', 'S', 'HASH'), ('sk', 'S', 'RANGE')])):
+        try:
+            c.delete_table(TableName=name)
+        except ClientError:
+            pass
+        c.create_table(TableName=name,
+                       KeySchema=[{'AttributeName': k, 'KeyType': t} for k, _, t in keys],
+                       AttributeDefinitions=[{'AttributeName': k, 'AttributeType': ty}
+                                             for k, ty, _ in keys],
+                       BillingMode='PAY_PER_REQUEST')
+    for pk in ('a', 'b'):
+        for i in range(1, 11):
+            c.put_item(TableName=TQN, Item={'pk': {'S': pk}, 'sk': {'N': str(i)}})
+        for s in ('a', 'ab', 'abc', 'b', 'ba', 'c', 'x\u00e9', 'z'):
+            c.put_item(TableName=TQS, Item={'pk': {'S': pk}, 'sk': {'S': s}})
+
+
+# ---- JSON <-> wire --------------------------------------------------------------------------
+
+def to_json(v):
+    """boto3 value (bytes for B) -> DynamoDB JSON with base64."""
+    if isinstance(v, dict):
+        out = {}
+        for k, x in v.items():
+            if k == 'B':
+                out[k] = base64.b64encode(x).decode()
+            elif k == 'BS':
+                out[k] = [base64.b64encode(b).decode() for b in x]
+            else:
+                out[k] = to_json(x)
+        return out
+    if isinstance(v, list):
+        return [to_json(x) for x in v]
+    return v
+
+
+def item_json(it):
+    return None if it is None else {k: to_json(v) for k, v in it.items()}
+
+
+def vals_json(vals):
+    return None if vals is None else {k: to_json(v) for k, v in vals.items()}
+
+
+def call(f, **kw):
+    try:
+        r = f(**kw)
+        return True, r
+    except ClientError as ex:
+        return False, {'error': {'type': ex.response['Error']['Code'],
+                                 'message': ex.response['Error']['Message']}}
+
+
+def put(item):
+    c.delete_item(TableName=T1, Key={'pk': {'S': 'x'}})
+    if item is not None:
+        it = dict(item)
+        it['pk'] = {'S': 'x'}
+        c.put_item(TableName=T1, Item=it)
+
+
+def exprargs(kw, names, values):
+    if names is not None:
+        kw['ExpressionAttributeNames'] = names
+    if values is not None:
+        kw['ExpressionAttributeValues'] = values
+
+
+# ---- case runners -------------------------------------------------------------------------
+
+def run_condition(cs):
+    put(cs['item'])
+    kw = dict(TableName=T1, Key={'pk': {'S': 'x'}}, ConditionExpression=cs['expr'])
+    exprargs(kw, cs.get('names'), cs.get('values'))
+    ok, r = call(c.delete_item, **kw)
+    if ok:
+        return True
+    if r['error']['type'] == 'ConditionalCheckFailedException':
+        return False
+    return r
+
+
+def run_filter(cs):
+    put(cs['item'])
+    kw = dict(TableName=T1, FilterExpression=cs['expr'])
+    exprargs(kw, cs.get('names'), cs.get('values'))
+    ok, r = call(c.scan, **kw)
+    if not ok:
+        return r
+    return len(r['Items']) == 1
+
+
+def run_update(cs):
+    put(cs['item'])
+    kw = dict(TableName=T1, Key={'pk': {'S': 'x'}}, UpdateExpression=cs['expr'],
+              ReturnValues=cs.get('rv', 'ALL_NEW'))
+    exprargs(kw, cs.get('names'), cs.get('values'))
+    ok, r = call(c.update_item, **kw)
+    if not ok:
+        return r
+    return item_json(r.get('Attributes', {}))
+
+
+def run_projection(cs):
+    put(cs['item'])
+    kw = dict(TableName=T1, Key={'pk': {'S': 'x'}}, ProjectionExpression=cs['expr'])
+    exprargs(kw, cs.get('names'), None)
+    ok, r = call(c.get_item, **kw)
+    if not ok:
+        return r
+    return item_json(r.get('Item'))
+
+
+def sort_keys(items):
+    return [to_json(i['sk']) for i in items]
+
+
+def run_keycond(cs):
+    table = TQS if cs['schema']['range_type'] == 'S' else TQN
+    kw = dict(TableName=table, KeyConditionExpression=cs['expr'])
+    exprargs(kw, cs.get('names'), cs.get('values'))
+    ok, r = call(c.query, **kw)
+    if not ok:
+        return r
+    return {'pk': sorted({i['pk']['S'] for i in r['Items']}), 'sk': sort_keys(r['Items'])}
+
+
+def run_legacy_cond(cs):
+    put(cs['item'])
+    kw = dict(TableName=T1, Key={'pk': {'S': 'x'}}, Expected=cs['expected'])
+    if cs.get('op'):
+        kw['ConditionalOperator'] = cs['op']
+    ok, r = call(c.delete_item, **kw)
+    if ok:
+        return True
+    if r['error']['type'] == 'ConditionalCheckFailedException':
+        return False
+    return r
+
+
+def run_legacy_update(cs):
+    put(cs['item'])
+    ok, r = call(c.update_item, TableName=T1, Key={'pk': {'S': 'x'}},
+                 AttributeUpdates=cs['updates'], ReturnValues='ALL_NEW')
+    if not ok:
+        return r
+    return item_json(r.get('Attributes', {}))
+
+
+def run_legacy_keycond(cs):
+    table = TQS if cs['schema']['range_type'] == 'S' else TQN
+    ok, r = call(c.query, TableName=table, KeyConditions=cs['conditions'])
+    if not ok:
+        return r
+    return {'pk': sorted({i['pk']['S'] for i in r['Items']}), 'sk': sort_keys(r['Items'])}
+
+
+RUN = {'condition': run_condition, 'filter': run_filter, 'update': run_update,
+       'projection': run_projection, 'keycond': run_keycond, 'legacy_cond': run_legacy_cond,
+       'legacy_update': run_legacy_update, 'legacy_keycond': run_legacy_keycond}
+
+# ---- the cases ----------------------------------------------------------------------------
+
+S = lambda x: {'S': x}
+N = lambda x: {'N': x}
+B = lambda x: {'B': x}
+L = lambda *x: {'L': list(x)}
+M = lambda **x: {'M': x}
+
+BASE = {
+    's': S('hello'), 's2': S('h\u00e9llo'), 'se': S('a\U0001F600'), 'n': N('5'), 'n2': N('-1.5'),
+    'nb': N('12345678901234567890123456789012345678'), 'b': B(b'abc'), 't': {'BOOL': True},
+    'z': {'NULL': True}, 'l': L(S('a'), N('1'), M(x=S('y')), L(N('1'), N('2'))),
+    'm': M(a=M(b=N('1'), c=L(N('0'), N('1'))), s=S('x')), 'ss': {'SS': ['a', 'b']},
+    'ns': {'NS': ['1', '2.5']}, 'bs': {'BS': [b'a', b'b']}, 'es': S(''), 'el': L(), 'em': M(),
+    'Date': S('d'),
+}
+
+
+def used(expr, values):
+    """Only the placeholders the text mentions (so unused-value errors are deliberate)."""
+    if values is None:
+        return None
+    import re
+    u = {k: v for k, v in values.items() if re.search(re.escape(k) + r'(?![A-Za-z0-9_])', expr)}
+    return u or None
+
+
+VALS = {':s': S('hello'), ':s2': S('h\u00e9llo'), ':h': S('he'), ':n': N('5'), ':n1': N('1'),
+        ':n2': N('2'), ':n5': N('5.0'), ':n9': N('9'), ':neg': N('-1.5'), ':b': B(b'abc'),
+        ':bp': B(b'ab'), ':bb': B(b'b'), ':t': {'BOOL': True}, ':f': {'BOOL': False},
+        ':z': {'NULL': True}, ':a': S('a'), ':x': S('x'), ':y': S('y'), ':ss': {'SS': ['b', 'a']},
+        ':ss1': {'SS': ['a']}, ':ns': {'NS': ['2.50', '1']}, ':bs': {'BS': [b'b', b'a']},
+        ':l': L(S('a'), N('1'), M(x=S('y')), L(N('1'), N('2'))), ':l1': L(S('q')),
+        ':m': M(a=M(b=N('1'), c=L(N('0'), N('1'))), s=S('x')), ':mx': M(x=S('y')),
+        ':es': S(''), ':el': L(), ':tS': S('S'), ':tN': S('N'), ':tB': S('B'), ':tBOOL': S('BOOL'),
+        ':tNULL': S('NULL'), ':tL': S('L'), ':tM': S('M'), ':tSS': S('SS'), ':tNS': S('NS'),
+        ':tBS': S('BS'), ':tX': S('X'), ':big': N('9E125'), ':tiny': N('1E-130'),
+        ':p38': N('0.00000000000000000000000000000000000001'), ':hello': S('hello')}
+
+NAMES = {'#s': 's', '#m': 'm', '#a': 'a', '#d': 'Date', '#l': 'l', '#n': 'n', '#dot': 'x.y',
+         '#pk': 'pk'}
+
+
+def cond_cases():
+    cs = []
+
+    def add(expr, item=BASE, names=None, values=VALS, kind='condition', name=None):
+        cs.append({'kind': kind, 'name': name or expr, 'expr': expr,
+                   'names': used(expr, names), 'values': used(expr, values), 'item': item})
+
+    # comparisons across types
+    for attr in ('s', 'n', 'b', 't', 'z', 'l', 'm', 'ss', 'ns', 'bs', 'nope', 'n2', 'es'):
+        for val in (':s', ':n', ':b', ':t', ':z', ':l', ':m', ':ss', ':ns', ':bs', ':es'):
+            if attr in ('s', 'n', 'nope', 'm', 'ss') or val in (':s', ':n', ':ss'):
+                add('%s = %s' % (attr, val))
+                add('%s <> %s' % (attr, val))
+    for attr in ('s', 'n', 'b', 'n2', 'nope', 's2'):
+        for op in ('<', '<=', '>', '>='):
+            for val in (':s', ':n', ':neg', ':b', ':bb', ':h', ':n5', ':n9'):
+                if (attr, val) in (('s', ':s'), ('s', ':h'), ('n', ':n'), ('n', ':n5'),
+                                   ('n', ':n9'), ('n2', ':neg'), ('b', ':b'), ('b', ':bb'),
+                                   ('nope', ':n'), ('s', ':n'), ('n', ':s'), ('s2', ':s'),
+                                   ('b', ':bp')):
+                    add('%s %s %s' % (attr, op, val))
+    for op in ('<', '<=', '>', '>='):
+        for val in (':t', ':z', ':l', ':m', ':ss', ':ns'):
+            add('s %s %s' % (op, val))
+    add(':n < :n9')
+    add(':s = :s')
+    add('n = :n5')
+    add('nb = nb')
+    add('n < n2')
+    add('n2 < n')
+    add('s = s2')
+    # BETWEEN / IN
+    for e in ('n BETWEEN :n1 AND :n9', 'n BETWEEN :n AND :n5', 'n BETWEEN :n9 AND :n1',
+              'n BETWEEN :n1 AND :s', 's BETWEEN :a AND :x', 's BETWEEN :h AND :s',
+              's BETWEEN :n1 AND :n9', 'nope BETWEEN :n1 AND :n9', 'n BETWEEN :n1 AND n',
+              'n BETWEEN n AND :n9', 'n BETWEEN :m AND :m', 'n BETWEEN :t AND :t',
+              'b BETWEEN :bp AND :bb', 'size(s) BETWEEN :n1 AND :n9', 'n BETWEEN n2 AND nb',
+              'n IN (:n1, :n2, :n5)', 'n IN (:n1, :n2)', 's IN (:s)', 's IN (:n, :s, :b)',
+              'nope IN (:s)', 'm IN (:m)', 'ss IN (:ss)', 'l IN (:l, :a)', 'n IN (n, :n)',
+              'n IN (n2, s, n)', ':s IN (s, n)', 's IN (:s, :s)', 'n IN :n', 'n IN ()',
+              'n in (:n)', 'n between :n1 and :n9'):
+        add(e)
+    add('n IN (%s)' % ', '.join([':n1'] * 100))
+    add('n IN (%s)' % ', '.join([':n1'] * 101))
+    # functions
+    for e in ('attribute_exists(s)', 'attribute_exists(nope)', 'attribute_not_exists(s)',
+              'attribute_not_exists(nope)', 'attribute_exists(m.a.b)', 'attribute_exists(m.a.x)',
+              'attribute_exists(l[0])', 'attribute_exists(l[9])', 'attribute_exists(l[2].x)',
+              'attribute_exists(m.a.c[1])', 'attribute_exists(s.x)', 'attribute_exists(s[0])',
+              'attribute_exists(z)', 'attribute_exists(es)',
+              'attribute_type(s, :tS)', 'attribute_type(s, :tN)', 'attribute_type(n, :tN)',
+              'attribute_type(b, :tB)', 'attribute_type(t, :tBOOL)', 'attribute_type(z, :tNULL)',
+              'attribute_type(l, :tL)', 'attribute_type(m, :tM)', 'attribute_type(ss, :tSS)',
+              'attribute_type(ns, :tNS)', 'attribute_type(bs, :tBS)', 'attribute_type(nope, :tS)',
+              'attribute_type(s, :tX)', 'attribute_type(s, :n)', 'attribute_type(s, s)',
+              'attribute_type(:s, :tS)', 'attribute_type(m.a, :tM)',
+              'begins_with(s, :h)', 'begins_with(s, :s)', 'begins_with(s, :x)',
+              'begins_with(s, :es)', 'begins_with(b, :bp)', 'begins_with(b, :bb)',
+              'begins_with(n, :h)', 'begins_with(nope, :h)', 'begins_with(s, :n)',
+              'begins_with(s, :b)', 'begins_with(:s, :h)', 'begins_with(s, s)',
+              'begins_with(s2, :h)', 'begins_with(s, :ss)',
+              'contains(s, :h)', 'contains(s, :x)', 'contains(s, :es)', 'contains(s2, :s)',
+              'contains(b, :bb)', 'contains(b, :bp)', 'contains(ss, :a)', 'contains(ss, :x)',
+              'contains(ns, :n1)', 'contains(ns, :n2)', 'contains(bs, :bb)', 'contains(ss, :n1)',
+              'contains(l, :a)', 'contains(l, :n1)', 'contains(l, :mx)', 'contains(l, :x)',
+              'contains(m, :s)', 'contains(n, :n)', 'contains(nope, :a)', 'contains(s, :n)',
+              'contains(s, s)', 'contains(:s, :h)', 'contains(s, :ss)', 'NOT contains(nope, :a)',
+              'size(s) = :n', 'size(s2) = :n', 'size(se) = :n', 'size(b) = :n', 'size(ss) = :n2',
+              'size(ns) = :n2', 'size(l) = :n', 'size(m) = :n2', 'size(em) = :n', 'size(es) < :n1',
+              'size(n) = :n1', 'size(n) <> :n1', 'size(t) = :n1', 'size(nope) = :n1',
+              'size(nope) <> :n1', 'size(:s) = :n', 'size(:n) = :n1', 'size(:t) = :n1',
+              'size(s) > size(b)', 'size(size(s)) = :n1', 'size(s) = size(s)',
+              'size(l[3]) = :n2', 'size(m.a) = :n2', 'size(s) = :s', 'size(s)', '(size(s)) = :n',
+              'size((s)) = :n', 'size(s, b) = :n', 'size() = :n',
+              'attribute_exists(s) = :t', ':t = attribute_exists(s)', 'begins_with(s, :h) = :t',
+              'contains(s)', 'contains(s, :h, :x)', 'attribute_exists()', 'attribute_exists(:s)',
+              'attribute_exists(s, n)', 'attribute_not_exists(:s)', 'foo(s)', 'Size(s) = :n',
+              'ATTRIBUTE_EXISTS(s)', 'if_not_exists(s, :s) = :s', 'list_append(l, :l) = :l',
+              'attribute_type(s)', 'begins_with(s)'):
+        add(e)
+    # logic
+    for e in ('s = :s AND n = :n', 's = :s AND n = :n1', 's = :x OR n = :n', 's = :x OR n = :n1',
+              'NOT s = :s', 'NOT s = :x', 'NOT NOT s = :s', 'NOT (s = :s AND n = :n1)',
+              's = :x AND n = :n1 OR s = :s', 's = :s OR n = :n1 AND s = :x',
+              '(s = :s OR n = :n1) AND s = :x', 'NOT s = :x AND n = :n1',
+              'NOT (s = :x) AND n = :n', 's = :x OR NOT n = :n1', '(s = :s)', '((s = :s))',
+              '(s = :s) AND ((n = :n))', '(((s)) = :s)', 's = ((:s))', '(s) = :s', 's = (:s)',
+              '(NOT s = :x)', 'NOT (NOT (s = :s))', 'NOT ((s = :s))',
+              's = :s and n = :n', 's = :s Or n = :n1', 'nOt s = :x',
+              'attribute_exists(s) AND attribute_not_exists(nope) AND begins_with(s, :h) AND '
+              'contains(ss, :a) AND size(l) = :n AND n BETWEEN :n1 AND :n9 AND s IN (:s)'):
+        add(e)
+    # paths and names
+    for e in ('m.a.b = :n1', 'm.a.c[1] = :n1', 'm.a.c[0] = :n1', 'l[0] = :a', 'l[2].x = :y',
+              'l[3][1] = :n2', 'l[3][9] = :n2', 'm.s = :x', 'm.nope.x = :x', 'l.x = :x',
+              'm[0] = :x', 's.x = :x', 'l[0].x = :x', '#s = :s', '#m.#a.b = :n1', '#d = :x',
+              '#dot = :x', 'm.#a.c[1] = :n1', '#l[2].x = :y', '#nope = :s', 's = :nope',
+              '#pk = :x', 'pk = :x', 'l[ 2 ] . x = :y', 'm . s = :x', 'l[00] = :a', 'l[-1] = :a',
+              'l[2147483647] = :a', 'l[2147483648] = :a', 'l[99999999999] = :a', 'l[x] = :a',
+              'l[1.5] = :a', 'l[] = :a', 'm.[0] = :a', 'm. = :a', '.m = :a', 'm..a = :a',
+              'a%s = :a' % ('.a' * 31), 'a%s = :a' % ('.a' * 32), 'a%s = :a' % ('[0]' * 40),
+              'Date = :x', 'date = :x', 'm.date = :x', 'm.Size = :x', 'size = :x', 'names = :x',
+              'value = :x', 'VALUES = :x', 's = :x AND date = :x', 'date = :x AND foo(s)',
+              'foo(s) AND date = :x', 'size(s) AND date = :x', 's = :nope AND date = :x',
+              's = :nope AND contains(s)', 'contains(s) AND s = :nope', 's = s AND contains(s)',
+              'contains(s) AND s = s', 's = #nope AND n = :nope', 'n = :nope AND s = #nope',
+              'begins_with(s, :n) AND s = :nope', 'contains(s, s) AND begins_with(s, :n)',
+              '((s = :s)) AND date = :x', 'foo(s) AND ((s = :s))', '_a = :a', 'a_1 = :a',
+              'A1_b = :a', '1a = :a', 'a-b = :a', 'a$ = :a', '\u00e9 = :a', 's = :s\n AND\tn = :n'):
+        add(e)
+    # syntax errors
+    for e in ('s x', 's = :s AND', 's = ', '= :s', 's = :s n = :n', '(s = :s', 's = :s)',
+              's == :s', 's <> = :s', 's != :s', 's = :s AND AND n = :n', 'NOT', 'OR s = :s',
+              's = :s OR', 'attribute_exists(s', 'attribute_exists s', 'begins_with(s :h)',
+              ':s', 's', 's = :s # n', 's = #', 's = :', 's = @', 'AND = :s', 'and = :s',
+              's = :s AND (', 's BETWEEN :n1', 's BETWEEN :n1 OR :n9', 's IN (:s,)',
+              's IN (:s', 's -1', 's = :s,', 's = :s; n = :n', '  s   x', ' ', '\t', '()',
+              '(s) ', 's = :s ) AND (n = :n', 'NOT NOT', 's = :s AND NOT', 's < > :s',
+              's = "x"', "s = 'x'", 's = 5', 's = true', 's = :s\n x'):
+        add(e)
+    add('')
+    add('s = :s AND ' * 370 + 's = :s')
+    add('s = :s AND ' * 371 + 's = :s')
+    add('(' * 60 + 's = :s' + ')' * 60)
+    add('NOT ' * 100 + 's = :s')
+    # missing item
+    for e in ('attribute_not_exists(s)', 'attribute_exists(s)', 's = :s', 's <> :s',
+              'NOT contains(s, :h)', 'size(s) <> :n'):
+        add(e, item=None, name='missing item: ' + e)
+    # unused / placeholder rules
+    cs.append({'kind': 'condition', 'name': 'unused value', 'expr': 's = :s',
+               'names': None, 'values': {':s': S('hello'), ':x': S('x'), ':a': S('a')},
+               'item': BASE})
+    cs.append({'kind': 'condition', 'name': 'unused name', 'expr': 's = :s',
+               'names': {'#b': 'x', '#a': 'y'}, 'values': {':s': S('hello')}, 'item': BASE})
+    cs.append({'kind': 'condition', 'name': 'unused name and value', 'expr': 's = :s',
+               'names': {'#b': 'x'}, 'values': {':s': S('hello'), ':q': S('q')}, 'item': BASE})
+    cs.append({'kind': 'condition', 'name': 'bad name key', 'expr': 's = :s',
+               'names': {'x': 's'}, 'values': {':s': S('hello')}, 'item': BASE})
+    cs.append({'kind': 'condition', 'name': 'bad value key', 'expr': 's = :s',
+               'names': None, 'values': {':s': S('hello'), 'v': S('q')}, 'item': BASE})
+    cs.append({'kind': 'condition', 'name': 'bad value key dash', 'expr': 's = :s',
+               'names': None, 'values': {':s': S('hello'), ':v-1': S('q')}, 'item': BASE})
+    cs.append({'kind': 'condition', 'name': 'name used twice', 'expr': '#s = :s OR #s = :x',
+               'names': {'#s': 's'}, 'values': {':s': S('hello'), ':x': S('x')}, 'item': BASE})
+    cs.append({'kind': 'condition', 'name': 'reserved via name', 'expr': '#d = :s',
+               'names': {'#d': 'date'}, 'values': {':s': S('hello')}, 'item': BASE})
+    cs.append({'kind': 'condition', 'name': 'name maps to path text', 'expr': '#dot = :x',
+               'names': {'#dot': 'm.s'}, 'values': {':x': S('x')}, 'item': BASE})
+    # filter kind: same grammar, other prefix
+    for e in ('s = :s', 's = :x', 's x', 'size(s)', 's = :nope', 'date = :s', 'foo(s)',
+              'contains(s)', ''):
+        add(e, kind='filter')
+    return cs
+
+
+UITEM = {'n': N('5'), 's': S('x'), 'l': L(N('0'), N('1'), N('2'), N('3')),
+         'm': M(a=M(b=N('1')), z=N('1')), 'ss': {'SS': ['a', 'b']}, 'ns': {'NS': ['1', '2']},
+         'bs': {'BS': [b'a']}, 'll': L(L(N('0'), N('1')), L(N('2'))), 'lm': L(M(a=N('1'))),
+         'Date': S('d')}
+
+
+def update_cases():
+    cs = []
+
+    def add(expr, item=UITEM, names=None, values=VALS, rv=None, name=None):
+        d = {'kind': 'update', 'name': name or expr, 'expr': expr,
+             'names': used(expr, names), 'values': used(expr, values), 'item': item}
+        if rv:
+            d['rv'] = rv
+            d['name'] = rv + ': ' + d['name']
+        cs.append(d)
+
+    for e in ('SET a = :s', 'SET n = :s', 'SET a = :s, b = :n', 'SET m.a.c = :n', 'SET m.a.b = :s',
+              'SET m.q = :m', 'SET x.y = :n', 'SET m.q.r = :n', 'SET s.x = :n', 'SET s[0] = :n',
+              'SET l[0] = :s', 'SET l[3] = :s', 'SET l[4] = :s', 'SET l[10] = :s',
+              'SET l[10] = :s, l[7] = :n', 'SET l[0].x = :n', 'SET ll[1][0] = :s',
+              'SET ll[1][5] = :s', 'SET lm[0].b = :s', 'SET lm[0].a.x = :s', 'SET m.a = :l',
+              'SET a = :l, b = :m, c = :ss, d = :ns, e = :bs, f = :t, g = :z, h = :es, i = :el',
+              'SET n = n + :n1', 'SET n = n - :n1', 'SET n = :n1 - n', 'SET n = n + :neg',
+              'SET n = n - :neg', 'SET n = :n1 + :n2', 'SET a = n + n', 'SET n = n + :s',
+              'SET n = s + :n1', 'SET n = nope + :n1', 'SET n = nope', 'SET a = s',
+              'SET a = m.a', 'SET a = l[1]', 'SET a = l[9]', 'SET n = (n + :n1)',
+              'SET n = n + :n1 + :n1', 'SET n = n + (:n1)', 'SET n = :big + :big',
+              'SET n = :tiny - :p38', 'SET n = n + :p38', 'SET n = :p38 - :p38',
+              'SET n = if_not_exists(n, :n1)', 'SET a = if_not_exists(a, :n1)',
+              'SET a = if_not_exists(m.a.b, :n9)', 'SET a = if_not_exists(m.x, m.a)',
+              'SET n = if_not_exists(n, :n1) + :n1', 'SET a = if_not_exists(:n, :n1)',
+              'SET a = if_not_exists(a)', 'SET l = list_append(l, :l1)',
+              'SET l = list_append(:l1, l)', 'SET a = list_append(:l1, :el)',
+              'SET l = list_append(l, :s)', 'SET l = list_append(s, :l1)',
+              'SET l = list_append(nope, :l1)', 'SET l = list_append(l)',
+              'SET l = list_append(l, l)', 'SET a = size(s)', 'SET a = foo(s)',
+              'SET a = if_not_exists(a, list_append(:l1, :l1))', 'SET a = :n + list_append(l, l)',
+              'REMOVE s', 'REMOVE nope', 'REMOVE s, n', 'REMOVE m.a.b', 'REMOVE m.nope',
+              'REMOVE m.nope.x', 'REMOVE x.y', 'REMOVE s.x', 'REMOVE l[1]', 'REMOVE l[1], l[2]',
+              'REMOVE l[0], l[3]', 'REMOVE l[9]', 'REMOVE l[1], l[9]', 'REMOVE ll[0][1], ll[1]',
+              'REMOVE ll[1][0], ll[0]', 'REMOVE s[0]', 'REMOVE lm[0].a', 'REMOVE m.a, l[0]',
+              'REMOVE l[1] SET l[2] = :s', 'SET l[1] = :s REMOVE l[0]',
+              'SET l[9] = :s REMOVE l[0]', 'REMOVE l[0], l[1], l[2], l[3]',
+              'ADD n :n1', 'ADD n :neg', 'ADD a :n1', 'ADD ss :ss1', 'ADD ss :ss',
+              'ADD ss :ns', 'ADD ns :ns', 'ADD a :ss', 'ADD s :n1', 'ADD n :ss', 'ADD m.a.x :n1',
+              'ADD m.a.b :n1', 'ADD x.y :n1', 'ADD l :l', 'ADD a :s', 'ADD a :m', 'ADD a :t',
+              'ADD a :z', 'ADD a :b', 'ADD n :nb', 'ADD n :p38', 'ADD n :n1, a :n2',
+              'ADD bs :bs', 'ADD a b', 'ADD a', 'ADD a :n1 :n2',
+              'DELETE ss :ss1', 'DELETE ss :ss', 'DELETE ss :ns', 'DELETE nope :ss',
+              'DELETE s :ss', 'DELETE ns :ns', 'DELETE bs :bs', 'DELETE ss :a', 'DELETE a :n1',
+              'DELETE a :l', 'DELETE ss :ss1, ns :ns', 'DELETE m.x :ss',
+              'SET a = :s REMOVE s ADD n :n1 DELETE ss :ss1',
+              'set a = :s remove s add n :n1 delete ss :ss1',
+              'REMOVE s SET a = :s', 'SET a = :s SET b = :s', 'set a = :s SET b = :s',
+              'REMOVE s REMOVE n', 'ADD n :n1 ADD a :n1', 'DELETE ss :ss1 DELETE ns :ns',
+              'SET a = :s, a = :n', 'SET a = :s REMOVE a', 'REMOVE a SET a = :s',
+              'SET m = :s REMOVE m.a', 'SET m.a = :s REMOVE m', 'SET l[1] = :s REMOVE l.x',
+              'SET l[1] = :s, l[1] = :n', 'SET l[1] = :s, l[2] = :n', 'SET m.a.b = :s, m.a = :n',
+              'SET a = :s, b = #nope', 'SET a = :nope, date = :s', 'SET a = :nope REMOVE a',
+              'SET a = list_append(:s, :s), b = :nope', 'SET a = :n1 + :s, b = :nope',
+              'ADD a :s, b :nope', 'SET #n = #n + :n1', 'SET #m.#a.b = :s', 'SET #d = :s',
+              'REMOVE #dot', 'SET #pk = :s', 'SET pk = :s', 'REMOVE pk', 'ADD pk :n1',
+              'SET pk.x = :s', 'SET date = :s', 'SET Date = :s', 'REMOVE m.date',
+              'SET', 'SET a', 'SET a =', 'SET a = :s,', 'SET a = :s REMOVE', 'REMOVE', 'ADD',
+              'DELETE', '', ' ', 'UPDATE a = :s', 'SET a := :s', 'SET a = :s b = :s',
+              'SET a = :s, REMOVE b', 'REMOVE a = :s', 'SET a + :s', 'SET :s = a', 'SET a = b c',
+              'SET a = :s AND b = :s', 'SET a = (:s)', 'SET a = ((:s))', 'SET (a) = :s',
+              'SET a[0 = :s', 'SET a = n + :n1 - :n1', 'SET a = -:n1', 'SET a = :s,, b = :s',
+              'SET a =:s,b=:n', 'SET\ta\n=\n:s'):
+        add(e)
+    add('SET a = :s', item=None, name='missing item: SET a = :s')
+    add('ADD n :n1', item=None, name='missing item: ADD n :n1')
+    add('REMOVE s', item=None, name='missing item: REMOVE s')
+    add('SET n = n + :n1', item=None, name='missing item: SET n = n + :n1')
+    add('SET l[3] = :s', item=None, name='missing item: SET l[3]')
+    add('DELETE ss :ss1', item=None, name='missing item: DELETE')
+    for e in ('SET m.a.b = :n9', 'SET m.a.c = :n9', 'SET l[1] = :n9', 'SET l[9] = :n9',
+              'REMOVE m.a.b', 'REMOVE l[1]', 'SET m.z = :n9, l[2] = :n9, n = :n9',
+              'REMOVE m.q, x', 'ADD a :n1', 'ADD n :n1', 'DELETE ss :ss', 'DELETE ss :ss1',
+              'SET s = s', 'SET a = if_not_exists(a, :n1)'):
+        for rv in ('UPDATED_NEW', 'UPDATED_OLD'):
+            add(e, rv=rv)
+    return cs
+
+
+def projection_cases():
+    cs = []
+
+    def add(expr, item=BASE, names=None):
+        cs.append({'kind': 'projection', 'name': expr, 'expr': expr,
+                   'names': used(expr, names), 'values': None, 'item': item})
+
+    for e in ('s', 's, n', 'nope', 's, nope', 'm.a.b', 'm.a', 'm.a.b, m.s', 'm.a.c[1]',
+              'm.a.c[1], m.a.c[0]', 'l[0]', 'l[3][1]', 'l[2].x', 'l[3], l[0]', 'l[9]',
+              'l[0], l[9], l[2]', 'l.x', 'm[0]', 's.x', 'm.nope', 'm.a.nope, s', 'l[2].nope',
+              '#s', '#m.#a', '#dot', '#nope', 's, s', 's, s.x', 'm.a, m.a.b', 'l[0], l[0]',
+              'l[1], l[1].x', 'm.a.c, m.a.c[0]', 'l[0], l.x', 'date', 'Date', '#d', 's n',
+              's,', ',s', '', ' ', 's, :x', 'size(s)', 'l[', 'm.', 'pk', 'ss, ns, bs, z, t, b',
+              'em', 'el', 'es', 'l[0], m.a.b, s, ss'):
+        add(e, names=NAMES)
+    add('s, m.a.b', item=None)
+    return cs
+
+
+def keycond_cases():
+    cs = []
+    SN = {'hash': 'pk', 'hash_type': 'S', 'range': 'sk', 'range_type': 'N'}
+    SS = {'hash': 'pk', 'hash_type': 'S', 'range': 'sk', 'range_type': 'S'}
+    KV = {':a': S('a'), ':b': S('b'), ':n1': N('1'), ':n3': N('3'), ':n5': N('5'),
+          ':n10': N('10'), ':s': S('a'), ':sab': S('ab'), ':sb': S('b'), ':sz': S('z'),
+          ':e': S('x\u00e9'), ':x': S('zzz'), ':bin': B(b'a')}
+
+    def add(expr, schema=SN, names=None):
+        cs.append({'kind': 'keycond', 'name': '%s (%s)' % (expr, schema['range_type']),
+                   'expr': expr, 'names': used(expr, names), 'values': used(expr, KV),
+                   'schema': schema, 'item': None})
+
+    for e in ('pk = :a', 'pk = :b', 'pk = :x', 'pk = :a AND sk = :n3', 'pk = :a AND sk < :n3',
+              'pk = :a AND sk <= :n3', 'pk = :a AND sk > :n3', 'pk = :a AND sk >= :n3',
+              'pk = :a AND sk BETWEEN :n3 AND :n5', 'pk = :a AND sk BETWEEN :n5 AND :n3',
+              'pk = :a AND sk BETWEEN :n3 AND :n3', 'pk = :a AND :n3 < sk', 'pk = :a AND :n3 >= sk',
+              ':a = pk', ':a = pk AND :n3 = sk', 'sk = :n3 AND pk = :a', '(pk = :a) AND (sk = :n3)',
+              '(pk = :a AND sk = :n3)', 'pk = :a AND (sk > :n3)', 'sk = :n3', 'pk = :n1',
+              'pk = :a AND sk = :a', 'pk = :a OR sk = :n3', 'NOT pk = :a', 'pk <> :a',
+              'pk = :a AND sk <> :n3', 'pk IN (:a)', 'pk = :a AND sk IN (:n3)',
+              'pk = :a AND x = :n3', 'x = :a', 'pk = :a AND pk = :a',
+              'pk = :a AND sk = :n3 AND sk = :n5', 'pk = :a AND x = :n3 AND y = :n3', 'pk < :a',
+              'pk = :a AND begins_with(sk, :a)', 'pk = :a AND begins_with(sk, :n1)',
+              'pk = pk', 'pk = sk', 'pk = :a AND sk = sk', 'pk.x = :a', 'pk = :a AND sk.x = :n3',
+              'pk = :a AND sk[0] = :n3', 'pk = :a AND size(sk) = :n3',
+              'pk = :a AND attribute_exists(sk)', 'pk = :a AND attribute_not_exists(sk)',
+              'pk = :a AND contains(sk, :n3)', 'attribute_exists(pk)',
+              'pk = :a AND begins_with(:a, sk)', ':a = :a', 'pk = :a AND :n1 = :n1',
+              'pk = :a AND :n1 BETWEEN sk AND :n3', 'pk = :a AND sk BETWEEN :n1 AND :a',
+              'pk = :a AND sk BETWEEN sk AND :n3', 'begins_with(pk, :a)', 'pk BETWEEN :a AND :b',
+              'pk = :a AND NOT sk = :n1', 'pk = :a OR pk = :b', '#p = :a', '#p = :a AND #s > :n3',
+              'pk = :a AND #s = :n3', 'pk = :nope', 'pk = :a AND sk = :nope', 'pk x', 'pk = :a AND',
+              '', 'date = :a', 'pk = :a AND foo(sk)', 'pk = :a AND size(sk)',
+              'pk = :a AND sk BETWEEN :n1 AND :n3 AND sk > :n1', 'pk = :bin'):
+        add(e, names={'#p': 'pk', '#s': 'sk'})
+    for e in ('pk = :a AND begins_with(sk, :a)', 'pk = :a AND begins_with(sk, :sab)',
+              'pk = :b AND begins_with(sk, :sz)', 'pk = :a AND begins_with(sk, :e)',
+              'pk = :a AND begins_with(sk, :x)', 'pk = :a AND sk > :sab', 'pk = :a AND sk < :sb',
+              'pk = :a AND sk BETWEEN :sab AND :sz', 'pk = :a AND sk = :n1',
+              'pk = :a AND begins_with(sk, :bin)', 'pk = :a AND sk >= :e',
+              'pk = :a AND sk BETWEEN :sz AND :sab'):
+        add(e, schema=SS)
+    return cs
+
+
+def legacy_cases():
+    cs = []
+    it = {'s': S('abc'), 'n': N('5'), 'ss': {'SS': ['a', 'b']}, 'l': L(S('a')), 'm': M(),
+          'b': B(b'abc')}
+
+    def ac(name, expected, op=None, item=it):
+        cs.append({'kind': 'legacy_cond', 'name': 'Expected ' + name, 'expected': expected,
+                   'op': op, 'item': item})
+
+    def cv(attr, op, *vals):
+        d = {'ComparisonOperator': op}
+        if vals != (None,):
+            d['AttributeValueList'] = list(vals)
+        return {attr: d}
+
+    for attr, op, vals in (
+            ('s', 'EQ', [S('abc')]), ('s', 'EQ', [S('x')]), ('x', 'EQ', [S('x')]),
+            ('s', 'NE', [S('abc')]), ('x', 'NE', [S('a')]), ('s', 'NE', [N('1')]),
+            ('n', 'LT', [N('6')]), ('n', 'LE', [N('5')]), ('n', 'GT', [N('5')]),
+            ('n', 'GE', [N('5')]), ('s', 'LT', [N('6')]), ('x', 'LT', [N('6')]),
+            ('s', 'NOT_NULL', []), ('x', 'NOT_NULL', []), ('s', 'NULL', []), ('x', 'NULL', []),
+            ('s', 'CONTAINS', [S('b')]), ('ss', 'CONTAINS', [S('a')]), ('l', 'CONTAINS', [S('a')]),
+            ('b', 'CONTAINS', [B(b'b')]), ('x', 'CONTAINS', [S('a')]),
+            ('s', 'NOT_CONTAINS', [S('b')]), ('s', 'NOT_CONTAINS', [S('q')]),
+            ('x', 'NOT_CONTAINS', [S('a')]), ('ss', 'NOT_CONTAINS', [N('1')]),
+            ('s', 'BEGINS_WITH', [S('ab')]), ('s', 'BEGINS_WITH', [S('b')]),
+            ('b', 'BEGINS_WITH', [B(b'ab')]), ('s', 'IN', [S('x'), S('abc')]),
+            ('s', 'IN', [S('x')]), ('n', 'BETWEEN', [N('1'), N('5')]),
+            ('n', 'BETWEEN', [N('6'), N('9')]), ('m', 'EQ', [M()]), ('s', 'EQ', [M()]),
+            ('s', 'CONTAINS', [{'BOOL': True}]),
+            # errors
+            ('s', 'EQ', []), ('s', 'EQ', [S('a'), S('b')]), ('s', 'NULL', [S('a')]),
+            ('s', 'BETWEEN', [N('1')]), ('s', 'IN', []), ('s', 'CONTAINS', [M()]),
+            ('s', 'CONTAINS', [L()]), ('s', 'CONTAINS', [{'SS': ['a']}]),
+            ('s', 'LT', [{'SS': ['a']}]), ('s', 'GE', [{'BOOL': True}]),
+            ('s', 'BEGINS_WITH', [N('1')]), ('s', 'IN', [S('abc'), N('1')]),
+            ('s', 'IN', [M()]), ('s', 'IN', [{'BOOL': True}]), ('s', 'BETWEEN', [S('b'), S('a')]),
+            ('s', 'BETWEEN', [S('a'), N('1')]), ('s', 'BETWEEN', [{'NULL': True}, {'NULL': True}])):
+        ac('%s %s %s' % (attr, op, json.dumps(to_json(vals))), cv(attr, op, *vals))
+    ac('two AND true', {'s': {'ComparisonOperator': 'EQ', 'AttributeValueList': [S('abc')]},
+                        'n': {'ComparisonOperator': 'EQ', 'AttributeValueList': [N('5')]}}, 'AND')
+    ac('two AND false', {'s': {'ComparisonOperator': 'EQ', 'AttributeValueList': [S('x')]},
+                         'n': {'ComparisonOperator': 'EQ', 'AttributeValueList': [N('5')]}}, 'AND')
+    ac('two OR', {'s': {'ComparisonOperator': 'EQ', 'AttributeValueList': [S('x')]},
+                  'n': {'ComparisonOperator': 'EQ', 'AttributeValueList': [N('5')]}}, 'OR')
+    ac('two default', {'s': {'ComparisonOperator': 'EQ', 'AttributeValueList': [S('x')]},
+                       'n': {'ComparisonOperator': 'EQ', 'AttributeValueList': [N('5')]}})
+    ac('Exists false present', {'s': {'Exists': False}})
+    ac('Exists false absent', {'x': {'Exists': False}})
+    ac('Value', {'s': {'Value': S('abc')}})
+    ac('Value mismatch', {'s': {'Value': S('x')}})
+    ac('Value Exists true', {'s': {'Value': S('abc'), 'Exists': True}})
+    ac('Value on missing item', {'s': {'Value': S('abc')}}, item=None)
+    ac('Exists false on missing item', {'s': {'Exists': False}}, item=None)
+
+    def au(name, updates, item=it):
+        cs.append({'kind': 'legacy_update', 'name': 'AttributeUpdates ' + name,
+                   'updates': updates, 'item': item})
+
+    for name, upd in (
+            ('PUT', {'s': {'Action': 'PUT', 'Value': S('q')}}),
+            ('PUT new', {'x': {'Action': 'PUT', 'Value': M(a=N('1'))}}),
+            ('ADD list', {'l': {'Action': 'ADD', 'Value': L(S('b'))}}),
+            ('ADD list new', {'x': {'Action': 'ADD', 'Value': L(S('b'))}}),
+            ('ADD string', {'s': {'Action': 'ADD', 'Value': S('b')}}),
+            ('ADD number', {'n': {'Action': 'ADD', 'Value': N('2.5')}}),
+            ('ADD number new', {'x': {'Action': 'ADD', 'Value': N('-2')}}),
+            ('ADD number to string', {'s': {'Action': 'ADD', 'Value': N('2')}}),
+            ('ADD set', {'ss': {'Action': 'ADD', 'Value': {'SS': ['c', 'a']}}}),
+            ('ADD set mismatch', {'ss': {'Action': 'ADD', 'Value': {'NS': ['1']}}}),
+            ('ADD map', {'m': {'Action': 'ADD', 'Value': M()}}),
+            ('ADD bool', {'x': {'Action': 'ADD', 'Value': {'BOOL': True}}}),
+            ('ADD no value', {'x': {'Action': 'ADD'}}),
+            ('DELETE set', {'ss': {'Action': 'DELETE', 'Value': {'SS': ['a']}}}),
+            ('DELETE set all', {'ss': {'Action': 'DELETE', 'Value': {'SS': ['a', 'b']}}}),
+            ('DELETE attr', {'ss': {'Action': 'DELETE'}}),
+            ('DELETE missing attr', {'x': {'Action': 'DELETE'}}),
+            ('DELETE string', {'s': {'Action': 'DELETE', 'Value': S('abc')}}),
+            ('DELETE set from string', {'s': {'Action': 'DELETE', 'Value': {'SS': ['a']}}}),
+            ('DELETE set from missing', {'x': {'Action': 'DELETE', 'Value': {'SS': ['a']}}}),
+            ('DELETE number', {'x': {'Action': 'DELETE', 'Value': N('1')}}),
+            ('PUT no value', {'s': {'Action': 'PUT'}}),
+            ('PUT key', {'pk': {'Action': 'PUT', 'Value': S('q')}}),
+            ('DELETE key', {'pk': {'Action': 'DELETE'}}),
+            ('several', {'s': {'Action': 'PUT', 'Value': S('q')}, 'n': {'Action': 'ADD', 'Value': N('1')},
+                         'ss': {'Action': 'DELETE'}})):
+        au(name, upd)
+    au('ADD on missing item', {'n': {'Action': 'ADD', 'Value': N('1')}}, item=None)
+
+    def kc(name, conds, schema):
+        cs.append({'kind': 'legacy_keycond', 'name': 'KeyConditions ' + name,
+                   'conditions': conds, 'schema': schema, 'item': None})
+
+    SN = {'hash': 'pk', 'hash_type': 'S', 'range': 'sk', 'range_type': 'N'}
+    SSc = {'hash': 'pk', 'hash_type': 'S', 'range': 'sk', 'range_type': 'S'}
+    eq = lambda v: {'ComparisonOperator': 'EQ', 'AttributeValueList': [v]}
+    kc('hash only', {'pk': eq(S('a'))}, SN)
+    kc('hash and EQ', {'pk': eq(S('a')), 'sk': eq(N('3'))}, SN)
+    kc('LT', {'pk': eq(S('a')), 'sk': {'ComparisonOperator': 'LT', 'AttributeValueList': [N('3')]}}, SN)
+    kc('GE', {'pk': eq(S('b')), 'sk': {'ComparisonOperator': 'GE', 'AttributeValueList': [N('9')]}}, SN)
+    kc('BETWEEN', {'pk': eq(S('a')), 'sk': {'ComparisonOperator': 'BETWEEN',
+                                             'AttributeValueList': [N('2'), N('4')]}}, SN)
+    kc('BEGINS_WITH', {'pk': eq(S('a')), 'sk': {'ComparisonOperator': 'BEGINS_WITH',
+                                                 'AttributeValueList': [S('a')]}}, SSc)
+    kc('no hash', {'sk': eq(N('3'))}, SN)
+    kc('hash not EQ', {'pk': {'ComparisonOperator': 'GT', 'AttributeValueList': [S('a')]}}, SN)
+    kc('type mismatch', {'pk': eq(N('1'))}, SN)
+    kc('non-key', {'pk': eq(S('a')), 'x': eq(N('3'))}, SN)
+    return cs
+
+
+def main():
+    setup()
+    groups = {'condition': cond_cases(), 'update': update_cases(),
+              'projection': projection_cases(), 'keycond': keycond_cases(),
+              'legacy': legacy_cases()}
+    os.makedirs(OUT, exist_ok=True)
+    total = 0
+    for g, cases in groups.items():
+        out = []
+        for cs in cases:
+            res = RUN[cs['kind']](cs)
+            rec = dict(cs)
+            for k in ('item',):
+                rec[k] = item_json(cs.get(k))
+            if 'values' in rec:
+                rec['values'] = vals_json(cs.get('values'))
+            if 'expected' in rec:
+                rec['expected'] = {k: to_json(v) for k, v in cs['expected'].items()}
+            if 'updates' in rec:
+                rec['updates'] = {k: to_json(v) for k, v in cs['updates'].items()}
+            if 'conditions' in rec:
+                rec['conditions'] = {k: to_json(v) for k, v in cs['conditions'].items()}
+            rec['result'] = res
+            out.append(rec)
+        with open(os.path.join(OUT, g + '.json'), 'w') as f:
+            json.dump(out, f, indent=1, ensure_ascii=False)
+            f.write('\n')
+        total += len(out)
+        print('%s: %d cases' % (g, len(out)))
+    print('total: %d' % total)
+
+
+if __name__ == '__main__':
+    main()
