@@ -460,6 +460,12 @@ def test_update_table_throughput(ddb, table_name):
     d = wait_active(ddb, name)
     assert d["ProvisionedThroughput"]["ReadCapacityUnits"] == 7
     assert d["ProvisionedThroughput"]["WriteCapacityUnits"] == 6
+    # a decrease: DynamoDB Local does not count decreases (NumberOfDecreasesToday stays 0)
+    ddb.update_table(TableName=name, ProvisionedThroughput={
+        "ReadCapacityUnits": 2, "WriteCapacityUnits": 2})
+    d = wait_active(ddb, name)
+    assert d["ProvisionedThroughput"]["ReadCapacityUnits"] == 2
+    assert d["ProvisionedThroughput"]["NumberOfDecreasesToday"] == 0
     with pytest.raises(ClientError) as ei:
         ddb.update_table(TableName=table_name("absent"), ProvisionedThroughput=PT)
     assert err(ei) == ("ResourceNotFoundException", NOT_FOUND)
