@@ -246,20 +246,18 @@ fail:
     return rc;
 }
 
-/* --demo: ensure the table and demo data, then print how to try the REST API. */
-static int serve_demo(msg_service *svc, const char *api_url, const unsigned char *secret,
-                      size_t secret_len, err_t *e)
+/* --demo, after start-up: print how to try the REST API as the demo user. */
+static int serve_demo_banner(const msg_service *svc, const msg_user *u, bool created,
+                             const char *api_url, const unsigned char *secret,
+                             size_t secret_len, err_t *e)
 {
-    msg_user u;
-    bool created = false;
-    int rc = msg_demo_ensure(svc, &u, &created, e);
+    char *token = NULL;
+    int rc = msg_jwt_mint_hs256(secret, secret_len, "sub", u->uuid, 7 * 24 * 3600, &token, e);
     if (rc)
         return rc;
-    char *token = NULL;
-    if ((rc = msg_jwt_mint_hs256(secret, secret_len, "sub", u.uuid, 7 * 24 * 3600, &token, e)))
-        return rc;
     printf("ddbchat: demo data %s (table %s); demo user @%s (%s)\n",
-           created ? "created" : "already present", msg_service_table(svc), u.handle, u.uuid);
+           created ? "created" : "already present", msg_service_table((msg_service *)svc),
+           u->handle, u->uuid);
     printf("ddbchat: bearer token (7 days): %s\n", token);
     printf("ddbchat: try: curl -H 'Authorization: Bearer %s' %s/api/message_groups\n", token,
            api_url);
@@ -332,6 +330,20 @@ int cli_serve(int argc, char **argv)
             goto fail;
     }
 
+    /* --demo: table + demo data exist before the first request is accepted. */
+    msg_user demo_user;
+    bool demo_created = false, demo_ok = false;
+    if (o.demo && svc) {
+        if (!was_empty && !remote)
+            fprintf(stderr, "ddbchat: --demo: data dir not empty; demo data is only added when "
+                            "the messaging table is missing\n");
+        err_t de = {0};
+        if (msg_demo_ensure(svc, &demo_user, &demo_created, &de))
+            fprintf(stderr, "ddbchat: --demo failed: %s\n", de.msg);
+        else
+            demo_ok = true;
+    }
+
     http_config hc;
     http_config_default(&hc);
     hc.host = o.host;
@@ -366,13 +378,11 @@ int cli_serve(int argc, char **argv)
         if (o.namespace_tables)
             fprintf(stderr, "ddbchat: tables are namespaced per access key and region\n");
     }
-    if (o.demo && svc) {
-        if (!was_empty && !remote)
-            fprintf(stderr, "ddbchat: --demo: data dir not empty, demo data only added if the "
-                            "messaging table is missing\n");
+    if (demo_ok) {
         err_t de = {0};
-        if (serve_demo(svc, api_url, jwt_secret, jwt_secret_len, &de))
-            fprintf(stderr, "ddbchat: --demo failed: %s\n", de.msg);
+        if (serve_demo_banner(svc, &demo_user, demo_created, api_url, jwt_secret,
+                              jwt_secret_len, &de))
+            fprintf(stderr, "ddbchat: --demo: %s\n", de.msg);
     }
     fflush(stdout);
 
