@@ -2,7 +2,8 @@
  * cmd_msg — the messaging subcommands (mirror Cruddur's bin/ddb scripts).  Layer: cli (wiring
  * only: parse arguments, open a backend, call messaging/, print).
  *
- *   schema-load | seed [--users N --conversations N --messages N --no-demo] | list-tables |
+ *   schema-load | seed [--users N --conversations N --messages N --threads N --no-demo] |
+ *   list-tables |
  *   scan | drop | get-conversation <message_group_uuid> | list-conversations <handle> |
  *   send <from-handle> <to-handle|message_group_uuid> <text...> |
  *   user add <handle> <display name...> [--uuid U] | user show <handle> | token <handle>
@@ -41,7 +42,7 @@ typedef struct cli_opts {
     bool help;
     bool no_demo;
     bool all;
-    long users, conversations, messages, limit, ttl;
+    long users, conversations, messages, limit, ttl, threads;
     const char *pos[CLI_MAX_POS];
     int n_pos;
 } cli_opts;
@@ -127,6 +128,7 @@ static int parse(int argc, char **argv, cli_opts *o)
         else if (strcmp(name, "--messages") == 0) num = &o->messages;
         else if (strcmp(name, "--limit") == 0) num = &o->limit;
         else if (strcmp(name, "--ttl") == 0) num = &o->ttl;
+        else if (strcmp(name, "--threads") == 0) num = &o->threads;
         else {
             fprintf(stderr, "ddbchat: unknown option %s\n", name);
             return 2;
@@ -420,7 +422,8 @@ int cli_seed(int argc, char **argv)
 {
     cli_opts o;
     if (parse(argc, argv, &o) || o.help || o.n_pos)
-        return usage("seed", "[--users N --conversations N --messages N] [--no-demo] [options]");
+        return usage("seed", "[--users N --conversations N --messages N (per conversation)]\n"
+                             "       [--threads N (writers, default 8)] [--no-demo] [options]");
     if (o.users > 10000000 || o.conversations > 100000000 || o.messages > 1000000) {
         fprintf(stderr, "ddbchat: seed sizes too large\n");
         return 2;
@@ -443,7 +446,7 @@ int cli_seed(int argc, char **argv)
     progress p = {.last_pct = -1, .started = time(NULL), .tty = isatty(2) == 1};
     msg_seed_opts so = {.demo = !o.no_demo, .users = (int)o.users,
                         .conversations = (int)o.conversations, .messages = (int)o.messages,
-                        .seed = 42, .progress = o.users > 0 ? progress_cb : NULL,
+                        .seed = 42, .threads = (int)o.threads, .progress = o.users > 0 ? progress_cb : NULL,
                         .progress_ctx = &p};
     if (!rc)
         rc = msg_seed(c.svc, &so, &e);

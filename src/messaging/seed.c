@@ -7,6 +7,7 @@
  */
 #include "messaging/messaging_int.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,59 +99,126 @@ static int seed_demo(msg_service *s, long *done, long total, const msg_seed_opts
     return 0;
 }
 
+typedef struct seed_job {
+    msg_service *s;
+    const msg_seed_opts *o;
+    msg_user *users;
+    int U, C, M;
+    long long start;
+    pthread_mutex_t mu;    /* guards next, done, rc, err and the progress callback */
+    int next;              /* next conversation to write */
+    long done, total;
+    int rc;
+    err_t err;
+} seed_job;
+
+static void seed_tick(seed_job *j)
+{
+    pthread_mutex_lock(&j->mu);
+    j->done++;
+    if (j->o->progress)
+        j->o->progress(j->o->progress_ctx, j->done, j->total);
+    pthread_mutex_unlock(&j->mu);
+}
+
+/* Writes one synthetic conversation k, its messages in order. */
+static int seed_conversation(seed_job *j, int k, err_t *e)
+{
+    int U = j->U, M = j->M;
+    /* conversation k: user a with the user `off` places after it (distinct pairs for
+     * k < U*(U-1)) */
+    int a = k % U, off = 1 + (k / U) % (U - 1), b = (a + off) % U;
+    unsigned seed = (j->o->seed ? j->o->seed : 1) * 2654435761u + (unsigned)k;
+    char group[MSG_UUID_LEN + 1] = "";
+    for (int m = 0; m < M; m++) {
+        const msg_user *from = (rand_r(&seed) & 1) ? &j->users[a] : &j->users[b];
+        const msg_user *to = from == &j->users[a] ? &j->users[b] : &j->users[a];
+        char text[160], at[MSG_TS_LEN + 1];
+        snprintf(text, sizeof text, "Message %d of conversation %d from %s (%u)", m + 1, k + 1,
+                 from->handle, rand_r(&seed) % 100000);
+        msg_ts_format(j->start + ((long long)k * M + m) * 1000000LL, at);
+        msg_message out;
+        int rc = msg_send(j->s, from->uuid, group[0] ? group : NULL, group[0] ? NULL : to->handle,
+                          text, at, &out, e);
+        if (rc)
+            return rc;
+        snprintf(group, sizeof group, "%s", out.message_group_uuid);
+        msg_message_fini(&out);
+        seed_tick(j);
+    }
+    return 0;
+}
+
+static void *seed_worker(void *arg)
+{
+    seed_job *j = arg;
+    for (;;) {
+        pthread_mutex_lock(&j->mu);
+        int k = j->rc ? j->C : j->next++;
+        pthread_mutex_unlock(&j->mu);
+        if (k >= j->C)
+            return NULL;
+        err_t e = {0};
+        int rc = seed_conversation(j, k, &e);
+        if (rc) {
+            pthread_mutex_lock(&j->mu);
+            if (!j->rc) {
+                j->rc = rc;
+                j->err = e;
+            }
+            pthread_mutex_unlock(&j->mu);
+            return NULL;
+        }
+    }
+}
+
 int msg_seed(msg_service *s, const msg_seed_opts *o, err_t *e)
 {
     int rc = 0;
-    long done = 0;
     int U = o->users > 0 ? o->users : 0;
     int C = U >= 2 && o->conversations > 0 ? o->conversations : 0;
     int M = o->messages > 0 ? o->messages : (C ? 1 : 0);
-    long total = (o->demo ? (long)(sizeof demo_conversation / sizeof demo_conversation[0]) + 1 : 0) +
-                 U + (long)C * M;
-    msg_user *users = NULL;
-    if (o->demo && (rc = seed_demo(s, &done, total, o, e)))
-        return rc;
+    seed_job j = {.s = s, .o = o, .U = U, .C = C, .M = M};
+    j.total = (o->demo ? (long)(sizeof demo_conversation / sizeof demo_conversation[0]) + 1 : 0) +
+              U + (long)C * M;
+    pthread_mutex_init(&j.mu, NULL);
+    if (o->demo && (rc = seed_demo(s, &j.done, j.total, o, e)))
+        goto done;
     if (U == 0)
-        return 0;
-    users = calloc((size_t)U, sizeof *users);
-    if (!users)
-        return err_set(e, ERR_NOMEM, "out of memory");
+        goto done;
+    j.users = calloc((size_t)U, sizeof *j.users);
+    if (!j.users) {
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+        goto done;
+    }
     for (int i = 0; i < U; i++) {
         char h[MSG_HANDLE_MAX + 1], name[64];
         snprintf(h, sizeof h, "user%d", i + 1);
         snprintf(name, sizeof name, "User %d", i + 1);
-        if ((rc = ensure_user(s, h, name, &users[i], e)))
+        if ((rc = ensure_user(s, h, name, &j.users[i], e)))
             goto done;
-        if (o->progress)
-            o->progress(o->progress_ctx, ++done, total);
+        seed_tick(&j);
     }
-    unsigned seed = o->seed ? o->seed : 1;
-    long long start = msg_now_usec() - (long long)C * M * 1000000LL;
-    for (int k = 0; k < C; k++) {
-        /* conversation k: user a with the user `off` places after it (distinct pairs for
-         * k < U*(U-1)) */
-        int a = k % U, off = 1 + (k / U) % (U - 1), b = (a + off) % U;
-        char group[MSG_UUID_LEN + 1] = "";
-        for (int m = 0; m < M; m++) {
-            const msg_user *from = (rand_r(&seed) & 1) ? &users[a] : &users[b];
-            const msg_user *to = from == &users[a] ? &users[b] : &users[a];
-            char text[160], at[MSG_TS_LEN + 1];
-            snprintf(text, sizeof text, "Message %d of conversation %d from %s (%u)", m + 1,
-                     k + 1, from->handle, rand_r(&seed) % 100000);
-            msg_ts_format(start + ((long long)k * M + m) * 1000000LL, at);
-            msg_message out;
-            rc = msg_send(s, from->uuid, group[0] ? group : NULL, group[0] ? NULL : to->handle,
-                          text, at, &out, e);
-            if (rc)
-                goto done;
-            snprintf(group, sizeof group, "%s", out.message_group_uuid);
-            msg_message_fini(&out);
-            if (o->progress)
-                o->progress(o->progress_ctx, ++done, total);
-        }
-    }
+    j.start = msg_now_usec() - (long long)C * M * 1000000LL;
+    int T = o->threads > 0 ? o->threads : 8;
+    if (T > 64)
+        T = 64;
+    if (T > C)
+        T = C;
+    pthread_t th[64];
+    int started = 0;
+    for (; started < T; started++)
+        if (pthread_create(&th[started], NULL, seed_worker, &j) != 0)
+            break;
+    if (started == 0 && C > 0)
+        seed_worker(&j);
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    if (j.rc)
+        rc = err_set(e, j.rc, "%s", j.err.msg);
 done:
-    free(users);
+    free(j.users);
+    pthread_mutex_destroy(&j.mu);
     return rc;
 }
 

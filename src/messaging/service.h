@@ -209,7 +209,10 @@ typedef struct msg_seed_opts {
     int conversations;      /* synthetic conversations between random synthetic users */
     int messages;           /* messages per synthetic conversation */
     unsigned seed;          /* PRNG seed for the synthetic data */
-    /* Progress callback (may be NULL): done out of total units of work. */
+    int threads;            /* writer threads for the synthetic conversations (0 = 8); each
+                               conversation is written by one thread, in order */
+    /* Progress callback (may be NULL): done out of total units of work.  Called from one
+     * thread at a time (serialised by msg_seed). */
     void (*progress)(void *ctx, long done, long total);
     void *progress_ctx;
 } msg_seed_opts;
