@@ -16,7 +16,9 @@
  *
  * Texts and shapes as DynamoDB Local (tests/e2e/test_transact.py): a failed ConditionCheck's
  * reason message ends with a period, a failed Put/Update/Delete condition's does not;
- * transactional capacity is twice the ordinary capacity (reads always strongly consistent).
+ * transactional capacity is twice the ordinary capacity (reads always strongly consistent),
+ * summed over the actions of each table.  (DynamoDB Local sums only the distinct per-action
+ * unit counts of a table — two 1-unit puts report 2.0, not 4.0; we follow the service.)
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
  */
 #include <pthread.h>

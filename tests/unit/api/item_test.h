@@ -41,7 +41,7 @@ static inline json_t *it_json(const char *text)
     for (size_t i = 0; i <= n; i++)
         t[i] = text[i] == '\'' ? '"' : text[i];
     json_error_t je;
-    json_t *j = json_loads(t, 0, &je);
+    json_t *j = json_loads(t, JSON_DECODE_ANY, &je);
     if (!j)
         fprintf(stderr, "bad test JSON (%s): %s\n", je.text, t);
     free(t);
