@@ -305,9 +305,7 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
         }
     }
     /* SSESpecification is kept in meta but, as DynamoDB Local, not described */
-    json_t *tc = json_object_get(meta, "TableClass");
-    if (json_is_string(tc))
-        json_object_set_new(d, "TableClassSummary", json_pack("{s:O}", "TableClass", tc));
+    /* TableClass is kept in meta but, as DynamoDB Local, not described */
     json_object_set_new(d, "DeletionProtectionEnabled",
                         json_boolean(json_is_true(json_object_get(meta, "DeletionProtection"))));
 done:
@@ -1014,8 +1012,9 @@ int op_update_table(api_req *r, json_t **out)
     json_t *ptj = json_object_get(body, "ProvisionedThroughput");
     if (json_is_null(ptj))
         ptj = NULL;
-    /* AttributeDefinitions alone or an empty update list change nothing (DynamoDB Local) */
-    if (!json_array_size(gu) && !billing && !ssj && !sse && !tclass && !has_dp && !ptj)
+    /* AttributeDefinitions, SSESpecification or TableClass alone, or an empty update list,
+     * change nothing (DynamoDB Local) */
+    if (!json_array_size(gu) && !billing && !ssj && !has_dp && !ptj)
         return verr(r, TXT_NOTHING_TO_UPDATE);
 
     meta = meta_load(t);

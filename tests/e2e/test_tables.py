@@ -581,6 +581,49 @@ def test_update_table_billing_mode(ddb, table_name):
     assert d["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
 
 
+def test_deletion_protection(ddb, ddb_url, table_name):
+    # Pins: a protected table cannot be deleted (DynamoDB's text) until UpdateTable turns
+    # protection off; the flag shows in the description.
+    # (raw requests: this boto3's model may predate DeletionProtectionEnabled)
+    name = table_name("prot")
+    status, _, body = raw_request(ddb_url, {
+        "TableName": name, "KeySchema": ks("h"), "AttributeDefinitions": ad(h="S"),
+        "BillingMode": "PAY_PER_REQUEST", "DeletionProtectionEnabled": True},
+        target="DynamoDB_20120810.CreateTable")
+    assert status == 200, body
+    with pytest.raises(ClientError) as ei:
+        ddb.delete_table(TableName=name)
+    assert err(ei) == ("ValidationException",
+                       "Resource cannot be deleted as it is currently protected against "
+                       "deletion. Disable deletion protection first.")
+    status, _, body = raw_request(ddb_url, {"TableName": name},
+                                  target="DynamoDB_20120810.DescribeTable")
+    assert json.loads(body)["Table"]["DeletionProtectionEnabled"] is True
+    status, _, body = raw_request(ddb_url, {"TableName": name, "DeletionProtectionEnabled": False},
+                                  target="DynamoDB_20120810.UpdateTable")
+    assert status == 200, body
+    assert json.loads(body)["TableDescription"]["DeletionProtectionEnabled"] is False
+    ddb.delete_table(TableName=name)
+    with pytest.raises(ClientError) as ei:
+        ddb.describe_table(TableName=name)
+    assert err(ei) == ("ResourceNotFoundException", NOT_FOUND)
+
+
+@pytest.mark.parametrize("kw", [
+    {"AttributeDefinitions": ad(x="S")},
+    {"SSESpecification": {"Enabled": True}},
+    {"TableClass": "STANDARD"},
+    {"ReplicaUpdates": []},
+], ids=["attrdefs", "sse", "tableclass", "replicas"])
+def test_update_table_nothing_to_update(raw, table_name, kw):
+    # Pins: UpdateTable with only these members is "Nothing to update" on DynamoDB Local.
+    name = table_name("noop")
+    make_table(raw, name)
+    with pytest.raises(ClientError) as ei:
+        raw.update_table(TableName=name, **kw)
+    assert err(ei) == ("ValidationException", "Nothing to update")
+
+
 # ---- account-level ----------------------------------------------------------------------------
 
 def test_describe_limits(ddb):
