@@ -45,8 +45,9 @@
  * ("message_too_long: ...").  msg_err_code() extracts it; rest.c maps it to an HTTP status.
  * Codes: invalid_handle, invalid_display_name, handle_taken, unknown_handle, unknown_user,
  * not_found (conversation missing or caller not a participant), self_message,
- * message_blank, message_too_long, missing_field, bad_cursor, bad_limit, conflict
- * (retries exhausted), storage (backend failure).
+ * message_blank, message_too_long, invalid_utf8, missing_field, bad_cursor, bad_limit,
+ * conflict (retries exhausted), no_table (the table does not exist), table_exists,
+ * storage (any other backend failure).
  *
  * Thread-safety: a msg_service is immutable after msg_service_new; any number of threads
  * may call the functions below at once (the backend must be thread-safe, as both are).

@@ -185,6 +185,11 @@ int msgi_call(msg_service *s, const char *op, json_t *req, json_t **out_resp, er
 
 int msgi_storage(err_t *e, int rc, const err_t *inner)
 {
+    if (rc == ERR_RESOURCE_NOT_FOUND)
+        return err_set(e, rc,
+                       "no_table: the messaging table does not exist (run `ddbchat "
+                       "schema-load`): %s",
+                       inner ? inner->msg : "");
     return err_set(e, rc, "storage: %s: %s", err_type(rc), inner ? inner->msg : "");
 }
 

@@ -298,6 +298,18 @@ static void test_cors(void **state)
     free(resp.body);
 }
 
+/* Without the table: 503 no_table, with a hint, not a 500 (runs last: drops the table). */
+static void test_no_table(void **state)
+{
+    err_t e = {0};
+    assert_int_equal(msg_schema_drop(ENV.svc, &e), 0);
+    expect_error(call("GET", "/api/message_groups", NULL, TA, NULL), 503, "no_table");
+    reply r = call("GET", "/api/health", NULL, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    done(&r);
+    assert_int_equal(msg_schema_load(ENV.svc, &e), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_conversation),
         cmocka_unit_test(test_validation),
         cmocka_unit_test(test_cors),
+        cmocka_unit_test(test_no_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
