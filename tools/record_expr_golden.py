@@ -469,6 +469,18 @@ def update_cases():
               'SET a[0 = :s', 'SET a = n + :n1 - :n1', 'SET a = -:n1', 'SET a = :s,, b = :s',
               'SET a =:s,b=:n', 'SET\ta\n=\n:s'):
         add(e)
+    def deep(k):
+        v = S('x')
+        for _ in range(k):
+            v = M(a=v)
+        return v
+    dv = dict(VALS)
+    dv.update({':d30': deep(30), ':d31': deep(31), ':d32': deep(32),
+               ':ld31': L(deep(30)), ':el': L()})
+    for e in ('SET m.q = :d30', 'SET m.q = :d31', 'SET a = :d31', 'SET a = :d32',
+              'SET m.q = list_append(:ld31, :el)', 'SET a = list_append(:ld31, :el)',
+              'SET lm[0].x = :d30', 'SET lm[0].x = :d31'):
+        add(e, values=dv)
     add('SET a = :s', item=None, name='missing item: SET a = :s')
     add('ADD n :n1', item=None, name='missing item: ADD n :n1')
     add('REMOVE s', item=None, name='missing item: REMOVE s')

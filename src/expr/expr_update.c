@@ -15,7 +15,9 @@
  *     "An operand in the update expression has an incorrect data type";
  *   - DELETE that empties a set removes the attribute; ADD creates a missing attribute;
  *   - a key attribute as the first path element: "One or more parameter values were invalid:
- *     Cannot update attribute pk. This attribute is part of the key".
+ *     Cannot update attribute pk. This attribute is part of the key";
+ *   - a written attribute nesting more than 31 levels of M/L: "Nesting Levels have exceeded
+ *     supported limits".
  * Values are shared with the old item (copy-on-write along the modified paths).
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.UpdateExpressions.html
  */
@@ -25,6 +27,7 @@
 #include "expr/expr_int.h"
 #include "value/num.h"
 
+#define EXPR_MAX_ATTR_NESTING 31 /* container levels of one attribute value (DynamoDB Local) */
 #define MSG_BAD_PATH "The document path provided in the update expression is invalid for update"
 #define MSG_BAD_TYPE "An operand in the update expression has an incorrect data type"
 #define MSG_LEGACY_TYPE "Type mismatch for attribute to update"
@@ -296,6 +299,31 @@ static int pend_cmp(const void *pa, const void *pb)
     return ra ? -c : c;
 }
 
+/* Container levels (M / L) of a value; stops counting past the limit. */
+static int depth(const av_t *v, int d)
+{
+    if (d > EXPR_MAX_ATTR_NESTING)
+        return d;
+    int best = d;
+    if (v->type == AV_M) {
+        for (size_t i = 0; i < v->u.map.n; i++) {
+            int k = depth(&v->u.map.kv[i].val, d + 1);
+            if (k > best)
+                best = k;
+        }
+        return best > d ? best : d + 1;
+    }
+    if (v->type == AV_L) {
+        for (size_t i = 0; i < v->u.list.n; i++) {
+            int k = depth(&v->u.list.items[i], d + 1);
+            if (k > best)
+                best = k;
+        }
+        return best > d ? best : d + 1;
+    }
+    return d;
+}
+
 int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
                       const char *const *key_names, size_t nkeys, av_t *out_item,
                       expr_t **out_updated, err_t *e)
@@ -355,6 +383,15 @@ int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
         if ((rc = mod(a, &item, &ps[i], 0, &next, e)) < 0)
             return rc;
         item = next;
+    }
+    /* the written attributes may not nest deeper than DynamoDB allows */
+    for (size_t i = 0; i < n; i++) {
+        if (upd->acts[i].op == EU_REMOVE || upd->acts[i].op == EU_DELETE)
+            continue;
+        const expr_pel *el = &upd->acts[i].path->u.path.el[0];
+        const av_t *v = av_map_get(&item, el->name, el->len);
+        if (v && depth(v, 0) > EXPR_MAX_ATTR_NESTING)
+            return err_set(e, ERR_VALIDATION, "Nesting Levels have exceeded supported limits");
     }
     *out_item = item;
     if (out_updated) {

@@ -85,6 +85,26 @@ static av_t names_map(arena_t *a, json_t *j)
     return av_make_m(kv, k);
 }
 
+/* ExpressionAttributeValues: each value on its own (a value may nest 32 levels). */
+static av_t values_map(arena_t *a, json_t *j)
+{
+    av_t m = {0};
+    if (!j || json_is_null(j))
+        return m;
+    size_t n = json_object_size(j), k = 0;
+    av_kv *kv = arena_zalloc(a, (n ? n : 1) * sizeof *kv);
+    const char *key;
+    json_t *v;
+    json_object_foreach(j, key, v)
+    {
+        kv[k].name = arena_strdup(a, key);
+        kv[k].name_len = strlen(key);
+        kv[k].val = jv(a, v);
+        k++;
+    }
+    return av_make_m(kv, k);
+}
+
 static expr_kind kind_of(const char *k)
 {
     if (!strcmp(k, "filter"))
@@ -153,7 +173,7 @@ static void run_expr_case(arena_t *a, json_t *cs, outcome *o)
     const char *text = json_string_value(jt);
     size_t tlen = json_string_length(jt);
     av_t names = names_map(a, json_object_get(cs, "names"));
-    av_t values = jitem(a, json_object_get(cs, "values"));
+    av_t values = values_map(a, json_object_get(cs, "values"));
     expr_env env;
     expr_t *parsed = NULL, *x = NULL;
     err_t *e = &o->e;
