@@ -318,14 +318,15 @@ static void *st_committer(void *arg)
             log_error("store: commit failed: %s", e.msg);
 
         pthread_mutex_lock(&s->qmu);
-        for (wreq *q = r.head; q; q = q->next) {
+        for (wreq *q = r.head, *nx; q; q = nx) {
+            nx = q->next; /* q may be gone once done is set and the lock released */
             if (rc) {
                 q->rc = rc;
                 q->err = e;
             }
             q->done = true;
+            pthread_cond_signal(&q->cv);
         }
-        pthread_cond_broadcast(&s->donecv);
     }
     pthread_mutex_unlock(&s->qmu);
     return NULL;
@@ -364,9 +365,11 @@ static int st_submit(store_t *s, store_write *w, size_t n, bool atomic, err_t *e
         err_clear(&w[i].err);
     }
     wreq q = {.w = w, .n = n, .atomic = atomic};
+    pthread_cond_init(&q.cv, NULL);
     pthread_mutex_lock(&s->qmu);
     if (s->stopping) {
         pthread_mutex_unlock(&s->qmu);
+        pthread_cond_destroy(&q.cv);
         return err_set(e, ERR_SERVICE_UNAVAILABLE, "store is closing");
     }
     if (s->qtail)
@@ -376,8 +379,9 @@ static int st_submit(store_t *s, store_write *w, size_t n, bool atomic, err_t *e
     s->qtail = &q;
     pthread_cond_signal(&s->qcv);
     while (!q.done)
-        pthread_cond_wait(&s->donecv, &s->qmu);
+        pthread_cond_wait(&q.cv, &s->qmu);
     pthread_mutex_unlock(&s->qmu);
+    pthread_cond_destroy(&q.cv);
     if (q.rc) {
         err_set(e, q.rc, "%s", q.err.msg);
         return q.rc;

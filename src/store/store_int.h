@@ -56,6 +56,7 @@ typedef struct wreq {
     int rc;
     err_t err;
     bool done;
+    pthread_cond_t cv; /* signalled when done (one per waiter: no thundering herd) */
     struct wreq *next;
 } wreq;
 
