@@ -42,7 +42,7 @@
 #define EXPR_MAX_IN 100         /* operands of IN (after the left one) */
 #define EXPR_MAX_OPERATORS 300  /* comparisons, AND/OR/NOT, functions, +/- in one expression */
 #define EXPR_MAX_PATH_DEPTH 32  /* elements of a document path */
-#define EXPR_MAX_NESTING 256    /* parser recursion (parentheses, NOT chains) */
+#define EXPR_MAX_NESTING 1024   /* parser recursion (parentheses, NOT chains) */
 #define EXPR_MAX_PLACEHOLDER 255 /* bytes of a #name / :value placeholder incl. the sigil */
 
 /* ---- kinds --------------------------------------------------------------------------- */
