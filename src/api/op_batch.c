@@ -33,6 +33,7 @@
 #define TXT_BW_ONE_OF                                                                            \
     "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the " \
     "supported datatypes"
+#define TXT_BW_NULL_ITEM "The supplied Item contains a null AttributeValue"
 #define TXT_DUP_KEYS "Provided list of item keys contains duplicates"
 
 static int nomem(api_req *r)
@@ -222,7 +223,7 @@ int op_batch_write_item(api_req *r, json_t **out)
             if (put) {
                 json_t *ji = api_param(put, "Item");
                 if (!ji)
-                    return err_set(r->err, ERR_VALIDATION, TXT_ITEM_NULL);
+                    return err_set(r->err, ERR_VALIDATION, TXT_BW_NULL_ITEM);
                 if ((rc = api_item_from_json(r, ji, &its[k])) ||
                     (rc = api_key_extract(r, &t->key, &its[k], false, &keys[k])) ||
                     (rc = api_item_size_check(r, &its[k], TXT_ITEM_TOO_BIG)))
@@ -232,7 +233,7 @@ int op_batch_write_item(api_req *r, json_t **out)
             } else {
                 json_t *jk = api_param(del, "Key");
                 if (!jk)
-                    return err_set(r->err, ERR_VALIDATION, TXT_KEY_NULL);
+                    return err_set(r->err, ERR_VALIDATION, TXT_BW_NULL_ITEM);
                 av_t src;
                 if ((rc = api_item_from_json(r, jk, &src)) ||
                     (rc = api_key_extract(r, &t->key, &src, true, &keys[k])))

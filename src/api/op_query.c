@@ -34,6 +34,10 @@
     "for global secondary index %s because its projection type is not ALL"
 #define TXT_Q_GSI_NOPROJ                                                                         \
     "One or more parameter values were invalid: Global secondary index %s does not project [%s]"
+#define TXT_Q_GSI_NOFILTER                                                                       \
+    "One or more parameter values were invalid: Secondary index %s does not project one or "   \
+    "more filter attributes: [%s]"
+#define TXT_Q_ESK_SIZE "Exclusive Start Key must have same size as table's key schema"
 #define TXT_Q_NO_INDEX "The table does not have the specified index: %s"
 #define TXT_Q_NO_KC                                                                              \
     "Either the KeyConditions or KeyConditionExpression parameter must be specified in the "    \
@@ -144,6 +148,10 @@ static const char *const q_legacy[] = {"AttributesToGet", "QueryFilter", "Condit
 static const char *const s_legacy[] = {"AttributesToGet", "ScanFilter", "ConditionalOperator",
                                        NULL};
 static const char *const qs_exprs[] = {"ProjectionExpression", "FilterExpression", NULL};
+/* DynamoDB Local lists KeyConditionExpression among the expression parameters a legacy one
+ * clashes with, but not KeyConditions among the legacy ones (that pair is checked apart). */
+static const char *const q_exprs[] = {"ProjectionExpression", "FilterExpression",
+                                      "KeyConditionExpression", NULL};
 static const char *const kc_legacy[] = {"KeyConditions", NULL};
 static const char *const kc_exprs[] = {"KeyConditionExpression", NULL};
 static const char *const q_expr_params[] = {"ProjectionExpression", "FilterExpression",
@@ -158,7 +166,7 @@ static int run(api_req *r, json_t **out, bool query)
         return rc;
     if ((rc = api_json_str(b, "IndexName", &iname, r->err)))
         return rc;
-    if ((rc = api_mixed_check(r, b, query ? q_legacy : s_legacy, qs_exprs)))
+    if ((rc = api_mixed_check(r, b, query ? q_legacy : s_legacy, query ? q_exprs : qs_exprs)))
         return rc;
     if (query && (rc = api_mixed_check(r, b, kc_legacy, kc_exprs)))
         return rc;
@@ -261,12 +269,13 @@ static int run(api_req *r, json_t **out, bool query)
             return rc;
         if (miss && ix->global)
             return err_set(r->err, ERR_VALIDATION, TXT_Q_GSI_NOPROJ, ix->name, missing);
-        if (!ix->global) {
-            bool fmiss = false;
-            if ((rc = names_not_in_index(r, t, ix, filter, missing, sizeof missing, &fmiss)))
-                return rc;
+        bool fmiss = false;
+        if ((rc = names_not_in_index(r, t, ix, filter, missing, sizeof missing, &fmiss)))
+            return rc;
+        if (fmiss && ix->global)
+            return err_set(r->err, ERR_VALIDATION, TXT_Q_GSI_NOFILTER, ix->name, missing);
+        if (!ix->global)
             fetch = miss || fmiss || sel == SEL_ALL;
-        }
     }
     const store_keydef *kd = ix ? &ix->key : &t->key;
 
@@ -309,6 +318,16 @@ static int run(api_req *r, json_t **out, bool query)
     if (jesk) {
         if ((rc = api_item_from_json(r, jesk, &esk)))
             return rc;
+        /* the start key holds the table's key plus, for an index, the index's key */
+        size_t want = t->key.range[0] ? 2 : 1;
+        if (ix) {
+            const char *ik[2] = {ix->key.hash, ix->key.range};
+            for (int i = 0; i < 2; i++)
+                if (ik[i][0] && strcmp(ik[i], t->key.hash) != 0 && strcmp(ik[i], t->key.range) != 0)
+                    want++;
+        }
+        if (esk.u.map.n != want)
+            return err_set(r->err, ERR_VALIDATION, TXT_Q_ESK_SIZE);
         sq.start_key = &esk;
     }
     store_result res;

@@ -237,15 +237,7 @@ static int parse_action(api_req *r, size_t idx, twa *a)
         api_vld_null(&v, member);
         return api_vld_finish(&v, r->err);
     }
-    if (k == API_W_UPDATE && !api_param(s, "UpdateExpression")) {
-        api_vld v;
-        api_vld_init(&v);
-        char member[96];
-        snprintf(member, sizeof member, "transactItems.%zu.member.update.updateExpression",
-                 idx + 1);
-        api_vld_null(&v, member);
-        return api_vld_finish(&v, r->err);
-    }
+    /* an Update without UpdateExpression is accepted (DynamoDB Local): it creates the item */
     if ((rc = api_rvoccf_parse(r, s, &a->rvoccf)))
         return rc;
     api_exprs x;

@@ -120,3 +120,11 @@ def test_batch_write_validation(ddb_url, two):
         {"PutRequest": {"Item": K("a")}}]}},
         "ResourceNotFoundException", "Cannot do operations on a non-existent table")
     assert "Item" in ok(ddb_url, "GetItem", {"TableName": a, "Key": K("k1")})
+
+
+# An empty PutRequest / DeleteRequest is "The supplied Item contains a null AttributeValue".
+def test_batch_write_empty_request(ddb_url, two):
+    a, _ = two
+    for req in [{"PutRequest": {}}, {"DeleteRequest": {}}]:
+        err(ddb_url, "BatchWriteItem", {"RequestItems": {a: [req]}}, V,
+            "The supplied Item contains a null AttributeValue")

@@ -250,3 +250,33 @@ def test_scan_capacity_large(ddb, ddb_url, table_name, make_table):
                              "Select": "COUNT"})
     assert r["Count"] == 10
     assert r["ConsumedCapacity"] == {"TableName": name, "CapacityUnits": 4.0}
+
+
+# A GSI that does not project a filter attribute is an error; an index start key needs the
+# index key too; a legacy parameter clashes with KeyConditionExpression.
+def test_index_filter_and_start_key(ddb, ddb_url, table_name, make_table):
+    name = table_name("qsinc")
+    make_table(ddb, name, range=("sk", "S"),
+               gsis=[{"name": "ginc", "hash": ("g", "S"), "range": ("sk", "S"), "projection": ["a"]}],
+               lsis=[{"name": "lkey", "range": ("l", "N"), "projection": "KEYS_ONLY"}])
+    ok(ddb_url, "PutItem", {"TableName": name, "Item": {"pk": S("p"), "sk": S("s"), "g": S("G"),
+                                                        "l": N(1), "a": N(1), "b": S("b")}})
+    base = {"TableName": name, "IndexName": "ginc", "KeyConditionExpression": "g = :g",
+            "ExpressionAttributeValues": {":g": S("G"), ":x": S("2")}}
+    err(ddb_url, "Query", dict(base, FilterExpression="b > :x"), V,
+        "One or more parameter values were invalid: Secondary index ginc does not project one "
+        "or more filter attributes: [b]")
+    r = ok(ddb_url, "Query", dict(base, FilterExpression="a > :n",
+                                  ExpressionAttributeValues={":g": S("G"), ":n": N(0)}))
+    assert r["Items"] == [{"pk": S("p"), "sk": S("s"), "g": S("G"), "a": N(1)}]
+    err(ddb_url, "Query", {"TableName": name, "IndexName": "lkey",
+                           "KeyConditionExpression": "pk = :p",
+                           "ExpressionAttributeValues": {":p": S("p")},
+                           "ExclusiveStartKey": {"pk": S("p"), "sk": S("s")}}, V,
+        "Exclusive Start Key must have same size as table's key schema")
+    err(ddb_url, "Query", {"TableName": name, "KeyConditionExpression": "pk = :p",
+                           "ExpressionAttributeValues": {":p": S("p")},
+                           "AttributesToGet": ["a"]}, V,
+        "Can not use both expression and non-expression parameters in the same request: "
+        "Non-expression parameters: {AttributesToGet} Expression parameters: "
+        "{KeyConditionExpression}")

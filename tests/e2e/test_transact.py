@@ -157,3 +157,10 @@ def test_transact_get(ddb_url, tt):
         V, "Transaction request cannot include multiple operations on one item")
     err(ddb_url, "TransactGetItems", {"TransactItems": []}, V,
         "Value null at 'transactItems' failed to satisfy constraint: Member must not be null")
+
+
+# An Update action without UpdateExpression is accepted and creates the item.
+def test_transact_update_without_expression(ddb_url, tt):
+    ok(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Update": {"TableName": tt, "Key": K("fresh")}}]})
+    assert get(ddb_url, tt, "fresh") == {"pk": S("fresh")}
