@@ -10,6 +10,7 @@ import base64
 import json
 import time
 
+import jwt
 import pytest
 
 from msg_fixtures import (CORS_ORIGIN, SECRET, add_user, cli, mddb, msg_server,  # noqa: F401
@@ -202,6 +203,51 @@ def test_token_command_matches_server_secret(pytestconfig):
         mode = os.stat(os.path.join(srv.data_dir, "jwt-secret")).st_mode
         assert stat.S_IMODE(mode) == 0o600
         assert rest(srv, "GET", "/api/message_groups", token("x", secret=SECRET))[0] == 401
+    finally:
+        srv.stop()
+        shutil.rmtree(srv.data_dir, ignore_errors=True)
+
+
+def test_rs256_public_key_and_claim(tmp_path):
+    """RS256 with a configured PEM public key (DDBCHAT_JWT_PUBLIC_KEY_FILE) and the user taken
+    from a configured claim (DDBCHAT_JWT_CLAIM); HS256 signed with that public key as the
+    HMAC secret (algorithm confusion) and tokens of another key are refused."""
+    import shutil
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pub = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                        serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = tmp_path / "pub.pem"
+    pem.write_bytes(pub)
+    srv = start_ddbchat("--demo", dynamodb_only=False,
+                        env={"DDBCHAT_JWT_SECRET": SECRET,
+                             "DDBCHAT_JWT_PUBLIC_KEY_FILE": str(pem),
+                             "DDBCHAT_JWT_CLAIM": "username"})
+    try:
+        now = int(time.time())
+        claims = {"sub": "cognito-id-123", "username": "andrewbrown", "exp": now + 60}
+        good = jwt.encode(claims, key, algorithm="RS256")
+        st, _, groups = rest(srv, "GET", "/api/message_groups", good)
+        assert st == 200 and len(groups) == 2
+        assert rest(srv, "GET", "/api/message_groups",
+                    jwt.encode(dict(claims, exp=now - 5), key, algorithm="RS256"))[0] == 401
+        assert rest(srv, "GET", "/api/message_groups",
+                    jwt.encode(claims, other, algorithm="RS256"))[0] == 401
+        # hand-made HS256 token keyed with the public key PEM
+        import hashlib
+        import hmac
+
+        def b64(b):
+            return base64.urlsafe_b64encode(b).decode().rstrip("=")
+        head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+        body = b64(json.dumps(claims).encode())
+        sig = b64(hmac.new(pub, f"{head}.{body}".encode(), hashlib.sha256).digest())
+        assert rest(srv, "GET", "/api/message_groups", f"{head}.{body}.{sig}")[0] == 401
+        # the claim is configured: a token without "username" names nobody
+        assert rest(srv, "GET", "/api/message_groups",
+                    jwt.encode({"sub": "x", "exp": now + 60}, key, algorithm="RS256"))[0] == 401
     finally:
         srv.stop()
         shutil.rmtree(srv.data_dir, ignore_errors=True)
