@@ -805,7 +805,11 @@ int msg_send(msg_service *s, const char *sender_uuid, const char *group_in, cons
             rc = err_set(e, ERR_NOMEM, "out of memory");
             goto done;
         }
-        req = json_pack("{s:o}", "TransactItems", items);
+        /* a fresh token per attempt: a transport-level retry of this very request (the
+         * remote client retries 5xx/timeouts) is then idempotent instead of a duplicate */
+        char token[MSG_UUID_LEN + 1];
+        msgi_uuid(token);
+        req = json_pack("{s:o, s:s}", "TransactItems", items, "ClientRequestToken", token);
         err_t in;
         rc = msgi_call(s, "TransactWriteItems", req, &resp, &in);
         req = NULL;
