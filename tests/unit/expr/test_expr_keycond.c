@@ -1,0 +1,184 @@
+/*
+ * Unit tests for expr/expr_keycond: every sort-key operator (=, <, <=, >, >=, BETWEEN,
+ * begins_with), reversed comparisons (":v < sk" is "sk > :v"), and DynamoDB's errors in its
+ * order (operator, structure, count, schema, types), with the legacy KeyConditions builder.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+
+#include "expr_test_util.h"
+
+static const char *VALS =
+    "{\":a\":{\"S\":\"a\"},\":n1\":{\"N\":\"1\"},\":n3\":{\"N\":\"3\"},\":b\":{\"B\":\"YQ==\"}}";
+
+typedef struct kc {
+    const char *text;
+    int rop;          /* expected operator, or -1: error */
+    const char *r1;   /* expected first operand (JSON) or the error text */
+} kc;
+
+static const kc cases[] = {
+    {"pk = :a", EXPR_KR_NONE, NULL},
+    {"pk = :a AND sk = :n1", EXPR_KR_EQ, "{\"N\":\"1\"}"},
+    {"pk = :a AND sk < :n1", EXPR_KR_LT, "{\"N\":\"1\"}"},
+    {"pk = :a AND sk <= :n1", EXPR_KR_LE, "{\"N\":\"1\"}"},
+    {"pk = :a AND sk > :n1", EXPR_KR_GT, "{\"N\":\"1\"}"},
+    {"pk = :a AND sk >= :n1", EXPR_KR_GE, "{\"N\":\"1\"}"},
+    {"pk = :a AND sk BETWEEN :n1 AND :n3", EXPR_KR_BETWEEN, "{\"N\":\"1\"}"},
+    {"pk = :a AND :n1 < sk", EXPR_KR_GT, "{\"N\":\"1\"}"},
+    {"pk = :a AND :n1 >= sk", EXPR_KR_LE, "{\"N\":\"1\"}"},
+    {"sk = :n1 AND :a = pk", EXPR_KR_EQ, "{\"N\":\"1\"}"},
+    {"(pk = :a) AND (sk = :n1)", EXPR_KR_EQ, "{\"N\":\"1\"}"},
+    {"sk = :n1", -1, "Query condition missed key schema element"},
+    {"pk = :n1", -1, "One or more parameter values were invalid: Condition parameter type does not match schema type"},
+    {"pk = :a AND sk = :a", -1, "One or more parameter values were invalid: Condition parameter type does not match schema type"},
+    {"pk = :a AND begins_with(sk, :a)", -1, "One or more parameter values were invalid: Condition parameter type does not match schema type"},
+    {"pk = :a OR sk = :n1", -1, "Invalid operator used in KeyConditionExpression: OR"},
+    {"NOT pk = :a", -1, "Invalid operator used in KeyConditionExpression: NOT"},
+    {"pk <> :a", -1, "Invalid operator used in KeyConditionExpression: <>"},
+    {"pk IN (:a)", -1, "Invalid operator used in KeyConditionExpression: IN"},
+    {"pk = :a AND attribute_exists(sk)", -1, "Invalid operator used in KeyConditionExpression: attribute_exists"},
+    {"pk = :a AND contains(sk, :n1)", -1, "Invalid operator used in KeyConditionExpression: contains"},
+    {"pk = :a AND size(sk) = :n1", -1, "KeyConditionExpressions cannot contain nested operations"},
+    {"pk = :a AND x = :n1", -1, "Query condition missed key schema element"},
+    {"pk = :a AND pk = :a", -1, "KeyConditionExpressions must only contain one condition per key"},
+    {"pk = :a AND sk = :n1 AND x = :n1", -1, "Conditions can be of length 1 or 2 only"},
+    {"pk < :a", -1, "Query key condition not supported"},
+    {"begins_with(pk, :a)", -1, "Query key condition not supported"},
+    {"pk = sk", -1, "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"},
+    {":a = :a", -1, "Invalid condition in KeyConditionExpression: No key attribute specified"},
+    {"pk.x = :a", -1, "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: pk"},
+    {"pk = :a AND :n1 BETWEEN sk AND :n3", -1, "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first operand"},
+    {"pk = :a AND begins_with(:a, sk)", -1, "Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its first operand"},
+    {"pk = :a AND sk BETWEEN :n3 AND :n1", -1, "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {N:3}, upper bound operand: AttributeValue: {N:1}"},
+};
+
+static const char *used_vals(arena_t *a, const char *text)
+{
+    json_t *all = json_loads(VALS, 0, NULL), *u = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(all, k, v)
+    {
+        const char *p = strstr(text, k);
+        while (p) {
+            char c = p[strlen(k)];
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+                json_object_set(u, k, v);
+                break;
+            }
+            p = strstr(p + 1, k);
+        }
+    }
+    char *s = json_object_size(u) ? json_dumps(u, JSON_COMPACT) : NULL;
+    const char *r = s ? arena_strdup(a, s) : NULL;
+    free(s);
+    json_decref(all);
+    json_decref(u);
+    return r;
+}
+
+static void test_table(void **state)
+{
+    expr_keyschema ks = {.hash = "pk", .hash_type = AV_S, .range = "sk", .range_type = AV_N};
+    size_t bad = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        arena_t a;
+        arena_init(&a);
+        err_t e;
+        expr_t *x;
+        expr_keycond out;
+        int rc = tpipe(&a, EXPR_KEY_CONDITION, cases[i].text, NULL, used_vals(&a, cases[i].text),
+                       &x, &e);
+        if (!rc)
+            rc = expr_keycond_extract(x, &ks, &out, &e);
+        if (cases[i].rop < 0) {
+            if (rc != ERR_VALIDATION || strcmp(e.msg, cases[i].r1)) {
+                printf("case %zu [%s]\n  want %s\n  got  %s\n", i, cases[i].text, cases[i].r1,
+                       rc ? e.msg : "success");
+                bad++;
+            }
+        } else if (rc || (int)out.rop != cases[i].rop || !tequal(&a, &out.hash, "{\"S\":\"a\"}", false) ||
+                   (cases[i].r1 && !tequal(&a, &out.r1, cases[i].r1, false))) {
+            printf("case %zu [%s]: %s rop %d\n", i, cases[i].text, rc ? e.msg : "", (int)out.rop);
+            bad++;
+        }
+        arena_fini(&a);
+    }
+    assert_int_equal(bad, 0);
+}
+
+static void test_begins_with_and_between(void **state)
+{
+    expr_keyschema ks = {.hash = "pk", .hash_type = AV_S, .range = "sk", .range_type = AV_B};
+    arena_t a;
+    arena_init(&a);
+    err_t e;
+    expr_t *x;
+    expr_keycond out;
+    assert_int_equal(tpipe(&a, EXPR_KEY_CONDITION, "pk = :a AND begins_with(sk, :b)", NULL,
+                           "{\":a\":{\"S\":\"a\"},\":b\":{\"B\":\"YQ==\"}}", &x, &e),
+                     0);
+    assert_int_equal(expr_keycond_extract(x, &ks, &out, &e), 0);
+    assert_int_equal(out.rop, EXPR_KR_BEGINS_WITH);
+    assert_true(tequal(&a, &out.r1, "{\"B\":\"YQ==\"}", false));
+    ks.range_type = AV_N;
+    assert_int_equal(tpipe(&a, EXPR_KEY_CONDITION, "#p = :a AND #s BETWEEN :x AND :y",
+                           "{\"#p\":\"pk\",\"#s\":\"sk\"}",
+                           "{\":a\":{\"S\":\"a\"},\":x\":{\"N\":\"-1\"},\":y\":{\"N\":\"1E2\"}}",
+                           &x, &e),
+                     0);
+    assert_int_equal(expr_keycond_extract(x, &ks, &out, &e), 0);
+    assert_int_equal(out.rop, EXPR_KR_BETWEEN);
+    assert_true(tequal(&a, &out.r1, "{\"N\":\"-1\"}", false));
+    assert_true(tequal(&a, &out.r2, "{\"N\":\"100\"}", false));
+    /* a table without sort key: a second condition names a non-key attribute */
+    expr_keyschema hk = {.hash = "pk", .hash_type = AV_S};
+    assert_int_equal(tpipe(&a, EXPR_KEY_CONDITION, "pk = :a AND sk = :n", NULL,
+                           "{\":a\":{\"S\":\"a\"},\":n\":{\"N\":\"1\"}}", &x, &e),
+                     0);
+    assert_int_equal(expr_keycond_extract(x, &hk, &out, &e), ERR_VALIDATION);
+    assert_string_equal(e.msg, "Query condition missed key schema element");
+    arena_fini(&a);
+}
+
+static void test_legacy(void **state)
+{
+    expr_keyschema ks = {.hash = "pk", .hash_type = AV_S, .range = "sk", .range_type = AV_N};
+    arena_t a;
+    arena_init(&a);
+    err_t e;
+    err_clear(&e);
+    av_t h = tv(&a, "{\"S\":\"a\"}"), r[2] = {tv(&a, "{\"N\":\"2\"}"), tv(&a, "{\"N\":\"4\"}")};
+    expr_node *c1, *c2;
+    assert_int_equal(expr_build_compare(&a, expr_build_path_from_name(&a, "pk", 2), EXPR_CMP_EQ,
+                                        &h, 1, &c1, &e),
+                     0);
+    assert_int_equal(expr_build_compare(&a, expr_build_path_from_name(&a, "sk", 2),
+                                        EXPR_CMP_BETWEEN, r, 2, &c2, &e),
+                     0);
+    expr_t *x;
+    assert_int_equal(expr_build_condition(&a, EXPR_KEY_CONDITION, expr_build_and(&a, c2, c1), &x,
+                                          &e),
+                     0);
+    expr_keycond out;
+    assert_int_equal(expr_keycond_extract(x, &ks, &out, &e), 0);
+    assert_int_equal(out.rop, EXPR_KR_BETWEEN);
+    assert_true(tequal(&a, &out.hash, "{\"S\":\"a\"}", false));
+    assert_true(tequal(&a, &out.r2, "{\"N\":\"4\"}", false));
+    arena_fini(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_begins_with_and_between),
+        cmocka_unit_test(test_legacy),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
