@@ -95,3 +95,53 @@ def test_concurrent_first_messages_and_traffic(msg_server, mddb):
         for c in convs:
             assert c["created_at"] == newest[c["uuid"]]["sk"]
             assert c["message"] == newest[c["uuid"]]["message"]
+
+
+def test_cli_processes_and_rest_at_once(msg_server, mddb):
+    """`ddbchat send` processes on the server's data dir (LMDB shared between processes)
+    racing REST writers into the same conversations: the invariants still hold and every
+    message is stored once."""
+    import json
+    import subprocess
+    from conftest import ddbchat_bin
+    handles = ["mp0", "mp1", "mp2"]
+    ids = {h: add_user(msg_server, h, h) for h in handles}
+    toks = {h: token(ids[h]) for h in handles}
+    n_rest, n_cli = 0, 0
+    lock = threading.Lock()
+
+    def rest_writer(seed):
+        nonlocal n_rest
+        rnd = random.Random(seed)
+        for i in range(20):
+            frm, to = rnd.sample(handles, 2)
+            st, _, m = rest(msg_server, "POST", "/api/messages", toks[frm],
+                            {"message": f"rest {seed}-{i}", "handle": to})
+            assert st == 200, m
+            with lock:
+                n_rest += 1
+
+    def cli_writer(seed):
+        nonlocal n_cli
+        rnd = random.Random(1000 + seed)
+        for i in range(8):
+            frm, to = rnd.sample(handles, 2)
+            p = subprocess.run([ddbchat_bin(), "send", frm, to, f"cli {seed}-{i}", "--json",
+                                "--data-dir", msg_server.data_dir],
+                               capture_output=True, text=True, timeout=60)
+            assert p.returncode == 0, p.stderr
+            assert json.loads(p.stdout)["message"] == f"cli {seed}-{i}"
+            with lock:
+                n_cli += 1
+
+    with ThreadPoolExecutor(max_workers=12) as ex:
+        futs = [ex.submit(rest_writer, s) for s in range(8)] + \
+               [ex.submit(cli_writer, s) for s in range(4)]
+        for f in futs:
+            f.result()
+    items = scan_table(mddb)
+    check_invariants(items)
+    mine = [it for it in items if it["pk"].startswith("MSG#") and it["user_handle"] in handles]
+    assert len(mine) == n_rest + n_cli == 8 * 20 + 4 * 8
+    groups = {it["pk"] for it in mine}
+    assert len(groups) == 3  # three pairs, one conversation each
