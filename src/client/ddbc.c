@@ -450,8 +450,9 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
         }
         const char *type = "";
         rc = ddbc_error_from_body(doc, status, &last_extra, &last, &type);
+        int retry = status >= 500 || ddbc_retryable_type(type); /* type points into doc */
         json_decref(doc);
-        if (status >= 500 || ddbc_retryable_type(type))
+        if (retry)
             continue;
         break;
     }
