@@ -407,12 +407,12 @@ static int parse_keyschema(api_req *r, json_t *ks, const char **hash, const char
         if ((rc = api_json_str(e, "AttributeName", &names[i], r->err)) ||
             (rc = api_json_str(e, "KeyType", &types[i], r->err)))
             return rc;
+        if (!types[i])
+            return verr(r, TXT_KEY_TYPE_MISSING);
         if (!names[i])
             return verr(r, TXT_ATTR_NAME_MISSING);
         if (strlen(names[i]) > 255)
             return verr(r, TXT_KEY_NAME_LEN);
-        if (!types[i])
-            return verr(r, TXT_KEY_TYPE_MISSING);
     }
     if (n == 2 && strcmp(names[0], names[1]) == 0)
         return verr(r, TXT_KEY_SAME_NAME);
@@ -449,11 +449,11 @@ static int parse_projection(api_req *r, json_t *p, store_index *ix, size_t *tota
     size_t n = json_array_size(nka);
     if (ix->proj == STORE_PROJ_INCLUDE && n == 0)
         return verr(r, TXT_INCLUDE_EMPTY);
-    if (ix->proj != STORE_PROJ_INCLUDE && nka)
+    if (ix->proj != STORE_PROJ_INCLUDE && n) /* an empty list is accepted */
         return verr(r, TXT_NONKEY_NOT_INCLUDE);
     ix->include = NULL;
     ix->n_include = 0;
-    if (n) {
+    if (n && ix->proj == STORE_PROJ_INCLUDE) {
         ix->include = arena_zalloc(r->arena, n * sizeof *ix->include);
         if (!ix->include)
             return err_set(r->err, ERR_NOMEM, "out of memory");
@@ -533,13 +533,30 @@ static int parse_index_common(api_req *r, json_t *x, store_index *ix, const char
     if (!api_name_valid(name))
         return verr(r, TXT_INVALID_TABLE_NAME);
     snprintf(ix->name, sizeof ix->name, "%s", name);
-    if ((rc = api_json_arr(x, "KeySchema", &ks, r->err)) ||
-        (rc = parse_keyschema(r, ks, hash, range)))
-        return rc;
     if ((rc = api_json_obj(x, "Projection", &proj, r->err)) ||
         (rc = parse_projection(r, proj, ix, total_proj)))
         return rc;
+    if ((rc = api_json_arr(x, "KeySchema", &ks, r->err)) ||
+        (rc = parse_keyschema(r, ks, hash, range)))
+        return rc;
     return 0;
+}
+
+/* True when entry i of `a` has the IndexName of an earlier entry of `a` (other == NULL) or
+ * of any entry of `other`. */
+static bool index_name_dup(json_t *a, size_t i, json_t *other)
+{
+    const char *x = json_string_value(json_object_get(json_array_get(a, i), "IndexName"));
+    if (!x)
+        return false;
+    json_t *in = other ? other : a;
+    size_t n = other ? json_array_size(other) : i;
+    for (size_t j = 0; j < n; j++) {
+        const char *y = json_string_value(json_object_get(json_array_get(in, j), "IndexName"));
+        if (y && strcmp(x, y) == 0)
+            return true;
+    }
+    return false;
 }
 
 static void keydef_set(store_keydef *k, const char *hash, av_type ht, const char *range,
@@ -692,32 +709,18 @@ int op_create_table(api_req *r, json_t **out)
         (rc = api_json_bool(body, "DeletionProtectionEnabled", &has_dp, &dp, r->err)))
         return rc;
 
-    /* DynamoDB Local's order: name, key schema present, attribute definitions present,
-     * attribute definitions, key schema, key types, LSIs, GSIs, definitions all used,
-     * billing/throughput, stream, existence. */
+    /* DynamoDB Local's order (found by differential fuzzing, see tests/e2e/test_tables.py):
+     * table name; key schema present, then its structure; attribute definitions present,
+     * then each; table keys defined; LSIs (count, hash-only table, then per LSI: duplicate
+     * of an earlier name, name, projection, key schema, range present, same hash, range
+     * defined); GSIs (empty list, count, then per GSI: throughput, duplicate of an earlier
+     * name, LSI/GSI clash, name, projection, key schema, keys defined); every definition
+     * used; table throughput;
+     * stream; existence. */
     char sn[STORE_NAME_MAX];
     if (!api_name_valid(name) || !tbl_store_name(r, name, sn))
         return verr(r, TXT_INVALID_TABLE_NAME);
     snprintf(def->name, sizeof def->name, "%s", sn);
-    if (json_array_size(ks) == 0)
-        return verr(r, TXT_NO_KEY_SCHEMA);
-    if (json_array_size(adj) == 0)
-        return verr(r, TXT_NO_ATTR_SCHEMA);
-    if ((rc = parse_attrs(r, adj, &attrs)))
-        return rc;
-    const char *hash, *range;
-    if ((rc = parse_keyschema(r, ks, &hash, &range)))
-        return rc;
-    tbl_attr *ha = attrs_find(&attrs, hash), *ra = range ? attrs_find(&attrs, range) : NULL;
-    if (!ha)
-        return verr(r, TXT_HASH_NOT_DEFINED);
-    if (range && !ra)
-        return verr(r, TXT_RANGE_NOT_DEFINED);
-    ha->used = true;
-    if (ra)
-        ra->used = true;
-    keydef_set(&def->key, hash, ha->type, range, ra ? ra->type : AV_NONE);
-
     bool ppr = false;
     if (billing) {
         if (strcmp(billing, "PAY_PER_REQUEST") == 0) {
@@ -729,6 +732,24 @@ int op_create_table(api_req *r, json_t **out)
             return api_vld_finish(&v, r->err);
         }
     }
+    const char *hash, *range;
+    if (json_array_size(ks) == 0)
+        return verr(r, TXT_NO_KEY_SCHEMA);
+    if ((rc = parse_keyschema(r, ks, &hash, &range)))
+        return rc;
+    if (json_array_size(adj) == 0)
+        return verr(r, TXT_NO_ATTR_SCHEMA);
+    if ((rc = parse_attrs(r, adj, &attrs)))
+        return rc;
+    tbl_attr *ha = attrs_find(&attrs, hash), *ra = range ? attrs_find(&attrs, range) : NULL;
+    if (!ha)
+        return verr(r, TXT_HASH_NOT_DEFINED);
+    if (range && !ra)
+        return verr(r, TXT_RANGE_NOT_DEFINED);
+    ha->used = true;
+    if (ra)
+        ra->used = true;
+    keydef_set(&def->key, hash, ha->type, range, ra ? ra->type : AV_NONE);
 
     /* LSIs */
     size_t n_lsi = json_array_size(lsij);
@@ -739,19 +760,18 @@ int op_create_table(api_req *r, json_t **out)
     for (size_t i = 0; i < n_lsi; i++) {
         store_index *ix = &def->idx[def->n_idx];
         const char *ih, *ir;
+        if (index_name_dup(lsij, i, NULL))
+            return verr(r, TXT_LSI_DUP);
         if ((rc = parse_index_common(r, json_array_get(lsij, i), ix, &ih, &ir, &total_proj)))
             return rc;
-        if (strcmp(ih, hash) != 0)
-            return verr(r, TXT_LSI_SAME_HASH);
         if (!ir)
             return verr(r, TXT_LSI_NO_RANGE);
+        if (strcmp(ih, hash) != 0)
+            return verr(r, TXT_LSI_SAME_HASH);
         tbl_attr *lr = attrs_find(&attrs, ir);
         if (!lr)
             return verr(r, TXT_LSI_RANGE_UNDEFINED);
         lr->used = true;
-        for (size_t j = 0; j < def->n_idx; j++)
-            if (strcmp(def->idx[j].name, ix->name) == 0)
-                return verr(r, TXT_LSI_DUP);
         ix->global = false;
         keydef_set(&ix->key, ih, ha->type, ir, lr->type);
         def->n_idx++;
@@ -773,6 +793,21 @@ int op_create_table(api_req *r, json_t **out)
         json_t *g = json_array_get(gsij, i);
         store_index *ix = &def->idx[def->n_idx];
         const char *gh, *gr;
+        tbl_tp tp = {0};
+        if (!json_is_object(g)) {
+            rc = err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+            goto fail;
+        }
+        if (!ppr && (rc = check_gsi_throughput(r, g, &tp)))
+            goto fail;
+        if (index_name_dup(gsij, i, NULL)) {
+            rc = verr(r, TXT_GSI_DUP);
+            goto fail;
+        }
+        if (index_name_dup(gsij, i, lsij)) {
+            rc = verr(r, TXT_LSI_GSI_SAME_NAME);
+            goto fail;
+        }
         if ((rc = parse_index_common(r, g, ix, &gh, &gr, &total_proj)))
             goto fail;
         tbl_attr *ga = attrs_find(&attrs, gh), *gra = gr ? attrs_find(&attrs, gr) : NULL;
@@ -783,21 +818,6 @@ int op_create_table(api_req *r, json_t **out)
         ga->used = true;
         if (gra)
             gra->used = true;
-        tbl_tp tp = {0};
-        if (!ppr) {
-            if ((rc = check_gsi_throughput(r, g, &tp)))
-                goto fail;
-        }
-        for (size_t j = n_lsi; j < def->n_idx; j++)
-            if (strcmp(def->idx[j].name, ix->name) == 0) {
-                rc = verr(r, TXT_GSI_DUP);
-                goto fail;
-            }
-        for (size_t j = 0; j < n_lsi; j++)
-            if (strcmp(def->idx[j].name, ix->name) == 0) {
-                rc = verr(r, TXT_LSI_GSI_SAME_NAME);
-                goto fail;
-            }
         ix->global = true;
         keydef_set(&ix->key, gh, ga->type, gr, gra ? gra->type : AV_NONE);
         json_object_set_new(gsi_meta, ix->name,
