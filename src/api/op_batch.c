@@ -207,7 +207,28 @@ int op_batch_write_item(api_req *r, json_t **out)
     av_t *its = arena_zalloc(r->arena, sizeof *its * total);
     if (!w || !cx || !keys || !its)
         return nomem(r);
+    /* Every request's JSON is converted before any table is looked up (DynamoDB Local
+     * reports a bad value in a later table's request before a missing earlier table). */
+    av_t *srcs = arena_zalloc(r->arena, sizeof *srcs * total);
+    if (!srcs)
+        return nomem(r);
     size_t k = 0;
+    json_object_foreach(ri, name, list) {
+        for (size_t i = 0; i < json_array_size(list); i++, k++) {
+            json_t *req = json_array_get(list, i);
+            json_t *put = json_is_object(req) ? api_param(req, "PutRequest") : NULL;
+            json_t *del = json_is_object(req) ? api_param(req, "DeleteRequest") : NULL;
+            if ((put != NULL) == (del != NULL))
+                return err_set(r->err, ERR_VALIDATION, TXT_BW_ONE_OF);
+            json_t *j = put ? api_param(put, "Item") : api_param(del, "Key");
+            if (!j)
+                return err_set(r->err, ERR_VALIDATION, TXT_BW_NULL_ITEM);
+            if ((rc = api_item_from_json(r, j, put ? &its[k] : &srcs[k])))
+                return rc;
+            cx[k].kind = put ? API_W_PUT : API_W_DELETE;
+        }
+    }
+    k = 0;
     json_object_foreach(ri, name, list) {
         const store_table *t = api_table(r, name);
         if (!t)
@@ -215,30 +236,13 @@ int op_batch_write_item(api_req *r, json_t **out)
                                 : err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_NOT_FOUND);
         size_t first = k;
         for (size_t i = 0; i < json_array_size(list); i++, k++) {
-            json_t *req = json_array_get(list, i);
-            json_t *put = json_is_object(req) ? api_param(req, "PutRequest") : NULL;
-            json_t *del = json_is_object(req) ? api_param(req, "DeleteRequest") : NULL;
-            if ((put != NULL) == (del != NULL))
-                return err_set(r->err, ERR_VALIDATION, TXT_BW_ONE_OF);
-            if (put) {
-                json_t *ji = api_param(put, "Item");
-                if (!ji)
-                    return err_set(r->err, ERR_VALIDATION, TXT_BW_NULL_ITEM);
-                if ((rc = api_item_from_json(r, ji, &its[k])) ||
-                    (rc = api_key_extract(r, &t->key, &its[k], false, &keys[k])) ||
+            if (cx[k].kind == API_W_PUT) {
+                if ((rc = api_key_extract(r, &t->key, &its[k], false, &keys[k])) ||
                     (rc = api_item_size_check(r, &its[k], TXT_ITEM_TOO_BIG)))
                     return rc;
-                cx[k].kind = API_W_PUT;
                 cx[k].item = &its[k];
-            } else {
-                json_t *jk = api_param(del, "Key");
-                if (!jk)
-                    return err_set(r->err, ERR_VALIDATION, TXT_BW_NULL_ITEM);
-                av_t src;
-                if ((rc = api_item_from_json(r, jk, &src)) ||
-                    (rc = api_key_extract(r, &t->key, &src, true, &keys[k])))
-                    return rc;
-                cx[k].kind = API_W_DELETE;
+            } else if ((rc = api_key_extract(r, &t->key, &srcs[k], true, &keys[k]))) {
+                return rc;
             }
             for (size_t j = first; j < k; j++)
                 if (api_key_equal(&t->key, &keys[j], &keys[k]))

@@ -156,9 +156,11 @@ static int run_write(wreq *q, json_t **out)
     return 0;
 }
 
-/* Common parameters of the three writes: RV, RCC, RICM, RVOCCF, the condition. */
-static int parse_write_common(wreq *q, json_t *b, unsigned rv_allowed, api_exprs *x,
-                              const char *const *expr_params, const char *null_what)
+/* Options of the three writes, checked before the key: mixed legacy/expression parameters,
+ * RV, RCC, RICM, RVOCCF, and the placeholder maps (empty / given without expressions).
+ * (DynamoDB Local's order, pinned by tests/e2e/test_items.py::test_check_order.) */
+static int parse_write_opts(wreq *q, json_t *b, unsigned rv_allowed, api_exprs *x,
+                            const char *const *expr_params, const char *null_what)
 {
     api_req *r = q->r;
     int rc = api_mixed_check(r, b, expected_params, cond_expr_params);
@@ -168,15 +170,27 @@ static int parse_write_common(wreq *q, json_t *b, unsigned rv_allowed, api_exprs
         (rc = api_rcc_parse(r, b, &q->rcc)) || (rc = api_ricm_parse(r, b, &q->ricm)) ||
         (rc = api_rvoccf_parse(r, b, &q->rvoccf)))
         return rc;
-    if ((rc = api_exprs_init(r, b, x, expr_params, null_what)))
-        return rc;
+    return api_exprs_init(r, b, x, expr_params, null_what);
+}
+
+/* The condition (ConditionExpression or Expected), checked after the key. */
+static int parse_write_cond(wreq *q, json_t *b, api_exprs *x)
+{
     expr_t *cond = NULL;
-    if ((rc = api_exprs_get(r, b, x, "ConditionExpression", EXPR_CONDITION, &cond)))
+    int rc = api_exprs_get(q->r, b, x, "ConditionExpression", EXPR_CONDITION, &cond);
+    if (rc)
         return rc;
-    if (!cond && (rc = api_legacy_expected(r, b, &cond)))
+    if (!cond && (rc = api_legacy_expected(q->r, b, &cond)))
         return rc;
     q->w.cond = cond;
     return 0;
+}
+
+/* TableName checked and looked up first: DynamoDB Local reports a missing table before any
+ * other problem of the request. */
+static int first_table(api_req *r, json_t *b, const store_table **out)
+{
+    return api_item_table(r, b, out);
 }
 
 int op_put_item(api_req *r, json_t **out)
@@ -186,9 +200,8 @@ int op_put_item(api_req *r, json_t **out)
     memset(&q, 0, sizeof q);
     q.r = r;
     q.w.kind = API_W_PUT;
-    const char *tn = NULL;
-    int rc = api_json_str(b, "TableName", &tn, r->err);
-    if (rc || (rc = api_check_table_name(tn, r->err)))
+    int rc = first_table(r, b, &q.t);
+    if (rc)
         return rc;
     json_t *ji = api_param(b, "Item");
     if (!ji)
@@ -197,19 +210,15 @@ int op_put_item(api_req *r, json_t **out)
     av_t *key = arena_zalloc(r->arena, sizeof *key);
     if (!item || !key)
         return err_set(r->err, ERR_NOMEM, "out of memory");
-    if ((rc = api_item_from_json(r, ji, item)))
-        return rc;
     api_exprs x;
-    if ((rc = parse_write_common(&q, b, (1u << API_RV_NONE) | (1u << API_RV_ALL_OLD), &x,
-                                 cond_expr_params, "ConditionExpression is null")))
+    if ((rc = parse_write_opts(&q, b, (1u << API_RV_NONE) | (1u << API_RV_ALL_OLD), &x,
+                               cond_expr_params, "ConditionExpression is null")))
         return rc;
-    if ((rc = api_exprs_done(r, &x)))
+    if ((rc = api_item_from_json(r, ji, item)) ||
+        (rc = api_key_extract(r, &q.t->key, item, false, key)) ||
+        (rc = api_item_size_check(r, item, TXT_ITEM_TOO_BIG)))
         return rc;
-    if ((rc = api_item_table(r, b, &q.t)))
-        return rc;
-    if ((rc = api_key_extract(r, &q.t->key, item, false, key)))
-        return rc;
-    if ((rc = api_item_size_check(r, item, TXT_ITEM_TOO_BIG)))
+    if ((rc = parse_write_cond(&q, b, &x)) || (rc = api_exprs_done(r, &x)))
         return rc;
     q.w.t = q.t;
     q.w.key = key;
@@ -217,7 +226,7 @@ int op_put_item(api_req *r, json_t **out)
     return run_write(&q, out);
 }
 
-/* Key parameter of Get/Update/Delete, validated against the table. */
+/* Key parameter of Get/Update/Delete as an av M (validated against the schema later). */
 static int parse_key_param(api_req *r, json_t *b, av_t **out_src)
 {
     json_t *jk = api_param(b, "Key");
@@ -240,9 +249,8 @@ int op_delete_item(api_req *r, json_t **out)
     memset(&q, 0, sizeof q);
     q.r = r;
     q.w.kind = API_W_DELETE;
-    const char *tn = NULL;
-    int rc = api_json_str(b, "TableName", &tn, r->err);
-    if (rc || (rc = api_check_table_name(tn, r->err)))
+    int rc = first_table(r, b, &q.t);
+    if (rc)
         return rc;
     av_t *src = NULL, *key = arena_zalloc(r->arena, sizeof *key);
     if (!key)
@@ -250,14 +258,12 @@ int op_delete_item(api_req *r, json_t **out)
     if ((rc = parse_key_param(r, b, &src)))
         return rc;
     api_exprs x;
-    if ((rc = parse_write_common(&q, b, (1u << API_RV_NONE) | (1u << API_RV_ALL_OLD), &x,
-                                 cond_expr_params, "ConditionExpression is null")))
-        return rc;
-    if ((rc = api_exprs_done(r, &x)))
-        return rc;
-    if ((rc = api_item_table(r, b, &q.t)))
+    if ((rc = parse_write_opts(&q, b, (1u << API_RV_NONE) | (1u << API_RV_ALL_OLD), &x,
+                               cond_expr_params, "ConditionExpression is null")))
         return rc;
     if ((rc = api_key_extract(r, &q.t->key, src, true, key)))
+        return rc;
+    if ((rc = parse_write_cond(&q, b, &x)) || (rc = api_exprs_done(r, &x)))
         return rc;
     q.w.t = q.t;
     q.w.key = key;
@@ -276,9 +282,8 @@ int op_update_item(api_req *r, json_t **out)
     memset(&q, 0, sizeof q);
     q.r = r;
     q.w.kind = API_W_UPDATE;
-    const char *tn = NULL;
-    int rc = api_json_str(b, "TableName", &tn, r->err);
-    if (rc || (rc = api_check_table_name(tn, r->err)))
+    int rc = first_table(r, b, &q.t);
+    if (rc)
         return rc;
     av_t *src = NULL, *key = arena_zalloc(r->arena, sizeof *key);
     if (!key)
@@ -288,8 +293,12 @@ int op_update_item(api_req *r, json_t **out)
     if ((rc = api_mixed_check(r, b, update_legacy, update_expr_params)))
         return rc;
     api_exprs x;
-    if ((rc = parse_write_common(&q, b, 0x1f, &x, update_expr_params,
-                                 "UpdateExpression and ConditionExpression are null")))
+    if ((rc = parse_write_opts(&q, b, 0x1f, &x, update_expr_params,
+                               "UpdateExpression and ConditionExpression are null")))
+        return rc;
+    if ((rc = api_key_extract(r, &q.t->key, src, true, key)))
+        return rc;
+    if ((rc = parse_write_cond(&q, b, &x)))
         return rc;
     expr_t *upd = NULL;
     if ((rc = api_exprs_get(r, b, &x, "UpdateExpression", EXPR_UPDATE, &upd)))
@@ -297,10 +306,6 @@ int op_update_item(api_req *r, json_t **out)
     if (!upd && (rc = api_legacy_updates(r, b, &upd)))
         return rc;
     if ((rc = api_exprs_done(r, &x)))
-        return rc;
-    if ((rc = api_item_table(r, b, &q.t)))
-        return rc;
-    if ((rc = api_key_extract(r, &q.t->key, src, true, key)))
         return rc;
     q.w.t = q.t;
     q.w.key = key;
@@ -314,9 +319,9 @@ static const char *const get_legacy[] = {"AttributesToGet", NULL};
 int op_get_item(api_req *r, json_t **out)
 {
     json_t *b = r->body;
-    const char *tn = NULL;
-    int rc = api_json_str(b, "TableName", &tn, r->err);
-    if (rc || (rc = api_check_table_name(tn, r->err)))
+    const store_table *t;
+    int rc = first_table(r, b, &t);
+    if (rc)
         return rc;
     av_t *src = NULL, key;
     if ((rc = parse_key_param(r, b, &src)))
@@ -328,6 +333,7 @@ int op_get_item(api_req *r, json_t **out)
     if ((rc = api_json_bool(b, "ConsistentRead", &present, &consistent, r->err)) ||
         (rc = api_rcc_parse(r, b, &rcc)))
         return rc;
+    /* GetItem resolves its projection before it checks the key (DynamoDB Local) */
     api_exprs x;
     if ((rc = api_exprs_init(r, b, &x, get_expr_params, NULL)))
         return rc;
@@ -337,9 +343,6 @@ int op_get_item(api_req *r, json_t **out)
     if (!proj && (rc = api_legacy_attrs(r, b, &proj)))
         return rc;
     if ((rc = api_exprs_done(r, &x)))
-        return rc;
-    const store_table *t;
-    if ((rc = api_item_table(r, b, &t)))
         return rc;
     if ((rc = api_key_extract(r, &t->key, src, true, &key)))
         return rc;

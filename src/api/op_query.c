@@ -160,9 +160,12 @@ static const char *const q_expr_params[] = {"ProjectionExpression", "FilterExpre
 static int run(api_req *r, json_t **out, bool query)
 {
     json_t *b = r->body;
-    const char *tn = NULL, *iname = NULL;
-    int rc = api_json_str(b, "TableName", &tn, r->err);
-    if (rc || (rc = api_check_table_name(tn, r->err)))
+    const char *iname = NULL;
+    const store_table *t;
+    /* DynamoDB Local's order: the table, Limit, the index, the expressions, Select's
+     * value, segments, then Select's rules (tests/e2e/test_query_scan.py::test_check_order) */
+    int rc = api_item_table(r, b, &t);
+    if (rc)
         return rc;
     if ((rc = api_json_str(b, "IndexName", &iname, r->err)))
         return rc;
@@ -174,35 +177,22 @@ static int run(api_req *r, json_t **out, bool query)
     bool has_limit = false, consistent = false, has_cr = false, fwd = true, has_fwd = false;
     long long limit = 0;
     api_rcc rcc;
-    if ((rc = parse_select(r, b, &sel)) ||
-        (rc = api_json_int(b, "Limit", &has_limit, &limit, r->err)) ||
+    if ((rc = api_json_int(b, "Limit", &has_limit, &limit, r->err)) ||
         (rc = api_json_bool(b, "ConsistentRead", &has_cr, &consistent, r->err)) ||
         (rc = api_json_bool(b, "ScanIndexForward", &has_fwd, &fwd, r->err)) ||
         (rc = api_rcc_parse(r, b, &rcc)))
         return rc;
     if (!has_fwd)
         fwd = true;
-    bool has_seg = false, has_tot = false;
-    long long seg = 0, tot = 0;
-    if (!query) {
-        if ((rc = api_json_int(b, "Segment", &has_seg, &seg, r->err)) ||
-            (rc = api_json_int(b, "TotalSegments", &has_tot, &tot, r->err)))
-            return rc;
-        if (has_tot && (tot > 1000000 || tot < 1)) {
-            if (tot > 1000000)
-                return range_err(r, tot, "totalSegments", true, 1000000);
-            if (has_seg && seg >= tot)
-                return range_err(r, seg, "segment", true, tot - 1);
-            return range_err(r, tot, "totalSegments", false, 1);
-        }
-        if (has_seg && seg < 0)
-            return range_err(r, seg, "segment", false, 0);
-        if (has_seg && has_tot && seg >= tot)
-            return range_err(r, seg, "segment", true, tot - 1);
-        if (has_seg && !has_tot)
-            return err_set(r->err, ERR_VALIDATION, TXT_S_SEG_NO_TOTAL);
-        if (has_tot && !has_seg)
-            return err_set(r->err, ERR_VALIDATION, TXT_S_TOTAL_NO_SEG);
+    if (has_limit && limit < 1)
+        return err_set(r->err, ERR_VALIDATION, TXT_Q_LIMIT);
+    const store_index *ix = NULL;
+    if (iname) {
+        ix = find_index(t, iname);
+        if (!ix)
+            return err_set(r->err, ERR_VALIDATION, TXT_Q_NO_INDEX, iname);
+        if (ix->global && consistent)
+            return err_set(r->err, ERR_VALIDATION, TXT_GSI_CONSISTENT);
     }
     api_exprs x;
     if ((rc = api_exprs_init(r, b, &x, query ? q_expr_params : qs_exprs,
@@ -230,6 +220,30 @@ static int run(api_req *r, json_t **out, bool query)
     }
     if ((rc = api_exprs_done(r, &x)))
         return rc;
+    if ((rc = parse_select(r, b, &sel)))
+        return rc;
+    bool has_seg = false, has_tot = false;
+    long long seg = 0, tot = 0;
+    if (!query) {
+        if ((rc = api_json_int(b, "Segment", &has_seg, &seg, r->err)) ||
+            (rc = api_json_int(b, "TotalSegments", &has_tot, &tot, r->err)))
+            return rc;
+        if (has_tot && (tot > 1000000 || tot < 1)) {
+            if (tot > 1000000)
+                return range_err(r, tot, "totalSegments", true, 1000000);
+            if (has_seg && seg >= tot)
+                return range_err(r, seg, "segment", true, tot - 1);
+            return range_err(r, tot, "totalSegments", false, 1);
+        }
+        if (has_seg && seg < 0)
+            return range_err(r, seg, "segment", false, 0);
+        if (has_seg && has_tot && seg >= tot)
+            return range_err(r, seg, "segment", true, tot - 1);
+        if (has_seg && !has_tot)
+            return err_set(r->err, ERR_VALIDATION, TXT_S_SEG_NO_TOTAL);
+        if (has_tot && !has_seg)
+            return err_set(r->err, ERR_VALIDATION, TXT_S_TOTAL_NO_SEG);
+    }
     const char *pname = atg ? "AttributesToGet" : "ProjectionExpression";
     if (proj && sel == SEL_COUNT)
         return err_set(r->err, ERR_VALIDATION, TXT_Q_SELECT_WITH, pname, "only the Count");
@@ -242,21 +256,9 @@ static int run(api_req *r, json_t **out, bool query)
         return err_set(r->err, ERR_VALIDATION, TXT_Q_SPECIFIC);
     if (sel == SEL_ALL_PROJ && !iname)
         return err_set(r->err, ERR_VALIDATION, TXT_Q_ALLPROJ_TABLE);
-    if (has_limit && limit < 1)
-        return err_set(r->err, ERR_VALIDATION, TXT_Q_LIMIT);
     if (query && !kc)
         return err_set(r->err, ERR_VALIDATION, TXT_Q_NO_KC);
-
-    const store_table *t;
-    if ((rc = api_item_table(r, b, &t)))
-        return rc;
-    const store_index *ix = NULL;
-    if (iname) {
-        ix = find_index(t, iname);
-        if (!ix)
-            return err_set(r->err, ERR_VALIDATION, TXT_Q_NO_INDEX, iname);
-        if (ix->global && consistent)
-            return err_set(r->err, ERR_VALIDATION, TXT_GSI_CONSISTENT);
+    if (ix) {
         if (ix->global && sel == SEL_ALL && ix->proj != STORE_PROJ_ALL)
             return err_set(r->err, ERR_VALIDATION, TXT_Q_ALL_ON_GSI, ix->name);
     }

@@ -128,3 +128,10 @@ def test_batch_write_empty_request(ddb_url, two):
     for req in [{"PutRequest": {}}, {"DeleteRequest": {}}]:
         err(ddb_url, "BatchWriteItem", {"RequestItems": {a: [req]}}, V,
             "The supplied Item contains a null AttributeValue")
+
+
+# Every request's values are converted before any table is looked up.
+def test_batch_write_values_before_tables(ddb_url):
+    err(ddb_url, "BatchWriteItem", {"RequestItems": {"no_such_table_b": [
+        {"PutRequest": {"Item": {"pk": N("abc")}}}]}}, V,
+        "A value provided cannot be converted into a number")

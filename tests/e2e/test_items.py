@@ -347,3 +347,30 @@ def test_legacy_attribute_updates(ddb_url, t1):
                                 "AttributeUpdates": {"q": {"Action": "PUT"}}}, V,
         "One or more parameter values were invalid: Only DELETE action is allowed when no "
         "attribute value is specified")
+
+
+# Check order (DynamoDB Local): a missing table first; then ReturnValues and the placeholder
+# maps; then the key and the item size; expressions last — except GetItem, which resolves its
+# projection before it checks the key.
+@pytest.mark.parametrize("op,body,type_,msg", [
+    ("PutItem", {"TableName": "no_such_table_o", "Item": {"pk": N("abc")},
+                 "ConditionExpression": "bad syntax ("},
+     "ResourceNotFoundException", "Cannot do operations on a non-existent table"),
+    ("PutItem", {"Item": {"x": S("1")}, "ConditionExpression": "a = :zz"},
+     V, "One of the required keys was not given a value"),
+    ("PutItem", {"Item": {"x": S("1")}, "ReturnValues": "BAD"},
+     V, "Return values set to invalid value"),
+    ("PutItem", {"Item": {"x": S("1")}, "ExpressionAttributeValues": {":q": S("1")}},
+     V, "ExpressionAttributeValues can only be specified when using expressions: "
+        "ConditionExpression is null"),
+    ("PutItem", {"Item": {"pk": S("a"), "big": S("x" * 410000)},
+                 "ConditionExpression": "bad syntax ("},
+     V, "Item size has exceeded the maximum allowed size"),
+    ("GetItem", {"Key": {"pk": N(1)}, "ProjectionExpression": "#zz"},
+     V, "Invalid ProjectionExpression: An expression attribute name used in the document path "
+        "is not defined; attribute name: #zz"),
+    ("UpdateItem", {"Key": {"pk": N(1)}, "UpdateExpression": "SET a = :zz"},
+     V, "One or more parameter values were invalid: Type mismatch for key"),
+])
+def test_check_order(ddb_url, t1, op, body, type_, msg):
+    err(ddb_url, op, dict({"TableName": t1}, **body), type_, msg)

@@ -280,3 +280,27 @@ def test_index_filter_and_start_key(ddb, ddb_url, table_name, make_table):
         "Can not use both expression and non-expression parameters in the same request: "
         "Non-expression parameters: {AttributesToGet} Expression parameters: "
         "{KeyConditionExpression}")
+
+
+# Check order (DynamoDB Local): table, Limit, index, expressions, Select's value, segments.
+@pytest.mark.parametrize("op,body,msg", [
+    ("Query", {"KeyConditionExpression": "pk = :a", "Limit": 0, "IndexName": "nope"},
+     "Limit must be greater than or equal to 1"),
+    ("Query", {"KeyConditionExpression": "pk = :a", "Select": "COUNT",
+               "ProjectionExpression": "a", "IndexName": "nope"},
+     "The table does not have the specified index: nope"),
+    ("Query", {"KeyConditionExpression": "pk = :zz", "Select": "BAD"},
+     "Invalid KeyConditionExpression: An expression attribute value used in expression is not "
+     "defined; attribute value: :zz"),
+    ("Scan", {"Select": "BAD", "Segment": 3},
+     "Select must be ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, COUNT, or SPECIFIC_ATTRIBUTES"),
+    ("Scan", {"Limit": 0, "Select": "BAD"}, "Limit must be greater than or equal to 1"),
+])
+def test_check_order(ddb_url, qt, op, body, msg):
+    err(ddb_url, op, dict({"TableName": qt}, **body), V, msg)
+
+
+# A missing table is reported before anything else.
+def test_missing_table_first(ddb_url):
+    err(ddb_url, "Scan", {"TableName": "no_such_table_q", "Segment": 3},
+        "ResourceNotFoundException", "Cannot do operations on a non-existent table")
