@@ -391,6 +391,8 @@ def cond_cases():
                'names': {'#d': 'date'}, 'values': {':s': S('hello')}, 'item': BASE})
     cs.append({'kind': 'condition', 'name': 'name maps to path text', 'expr': '#dot = :x',
                'names': {'#dot': 'm.s'}, 'values': {':x': S('x')}, 'item': BASE})
+    add('#q1 = :s AND #r1 = :s')
+    add('s = :x1 AND n = :y1')
     # filter kind: same grammar, other prefix
     for e in ('s = :s', 's = :x', 's x', 'size(s)', 's = :nope', 'date = :s', 'foo(s)',
               'contains(s)', ''):
@@ -481,6 +483,15 @@ def update_cases():
               'SET m.q = list_append(:ld31, :el)', 'SET a = list_append(:ld31, :el)',
               'SET lm[0].x = :d30', 'SET lm[0].x = :d31'):
         add(e, values=dv)
+    # error order across actions: the last failing action is reported
+    for e in ('SET a = :x1, b = :y1', 'SET a = #q1, b = :x1', 'SET a = :x1, b = #q1',
+              'SET a = :x1, #q1 = :s', 'REMOVE #q1 SET a = :x1', 'SET a = :x1 REMOVE #q1',
+              'REMOVE #q1, #r1', 'ADD b :y1 SET a = :x1', 'SET a = :x1 ADD b :y1',
+              'SET a = :x1 + #q1', 'SET a = :x1 + #q1, b = #r1 + :y1',
+              'SET a = :n + :s, b = list_append(:n, :n)', 'SET b = list_append(:n, :n), a = :n + :s',
+              'ADD a :s DELETE b :n', 'DELETE b :n ADD a :s', 'SET a = :n + :s ADD b :s',
+              'ADD b :s SET a = :n + :s', 'REMOVE #q1, #r1 SET #s1 = :s'):
+        add(e)
     add('SET a = :s', item=None, name='missing item: SET a = :s')
     add('ADD n :n1', item=None, name='missing item: ADD n :n1')
     add('REMOVE s', item=None, name='missing item: REMOVE s')
@@ -512,6 +523,9 @@ def projection_cases():
               'em', 'el', 'es', 'l[0], m.a.b, s, ss'):
         add(e, names=NAMES)
     add('s, m.a.b', item=None)
+    add('#q1, #r1')
+    add('#q1, s, s')
+    add('s, s, #q1')
     return cs
 
 

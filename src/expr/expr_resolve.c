@@ -7,8 +7,8 @@
  * resolved.  The checks that need the values' types run here, as DynamoDB runs them: in a
  * condition one left-to-right (post-order) walk reports the first of an undefined
  * placeholder, a wrong operand count, identical operands ("a = a"), a wrong operand type;
- * in an update, undefined names, then overlapping paths, then undefined values, then operand
- * types (tests/golden/expr pins the order).
+ * in an update, passes over the actions (paths, overlaps, operands, operand types) where the
+ * last failing action's error is reported (tests/golden/expr pins the order).
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ExpressionAttributeNames.html
  */
 #include <stdio.h>
@@ -508,9 +508,9 @@ static int walk_types(rs *r, const expr_node *x)
 
 /* Two paths overlap when one is a prefix of the other; they conflict when they share a
  * prefix and then one continues with a name where the other has an index. */
-static int check_overlap(rs *r, expr_node *const *paths, size_t n)
+static int check_overlap_from(rs *r, expr_node *const *paths, size_t from, size_t n)
 {
-    for (size_t j = 1; j < n; j++) {
+    for (size_t j = from; j < n; j++) {
         const expr_node *b = paths[j];
         for (size_t i = 0; i < j; i++) {
             const expr_node *a = paths[i];
@@ -542,6 +542,11 @@ static int check_overlap(rs *r, expr_node *const *paths, size_t n)
     return 0;
 }
 
+static int check_overlap(rs *r, expr_node *const *paths, size_t n)
+{
+    return check_overlap_from(r, paths, 1, n);
+}
+
 int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, err_t *e)
 {
     *out = NULL;
@@ -563,19 +568,48 @@ int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, 
         if (!x->acts || !paths)
             return nomem(&r);
         x->cap = parsed->nacts;
-        /* names first (all paths, left to right), then values */
+        /* DynamoDB Local checks an update in passes -- action paths, overlaps, operands,
+         * operand types -- and within a pass reports the error of the LAST failing action
+         * (the first error inside that action): "SET a = :x, b = :y" names :y. */
+        err_t last;
+        int last_rc = 0;
+        err_t *caller = e;
+#define PASS_BEGIN(i)                                                                          \
+    err_t local;                                                                               \
+    err_clear(&local);                                                                         \
+    r.e = &local;                                                                              \
+    r.rc = 0;
+#define PASS_END()                                                                             \
+    if (r.rc < 0) {                                                                            \
+        if (r.rc == ERR_NOMEM)                                                                 \
+            return err_set(caller, ERR_NOMEM, "out of memory resolving an expression");        \
+        last = local;                                                                          \
+        last_rc = r.rc;                                                                        \
+    }
+#define PASS_REPORT()                                                                          \
+    r.e = caller;                                                                              \
+    r.rc = 0;                                                                                  \
+    if (last_rc < 0)                                                                           \
+        return err_set(caller, last_rc, "%s", last.msg);
         for (size_t i = 0; i < parsed->nacts; i++) {
+            PASS_BEGIN(i)
             x->acts[i] = parsed->acts[i];
-            if (res_path(&r, parsed->acts[i].path, &x->acts[i].path) < 0)
-                return r.rc;
+            res_path(&r, parsed->acts[i].path, &x->acts[i].path);
             paths[i] = x->acts[i].path;
+            PASS_END()
         }
+        PASS_REPORT()
         if (check_overlap(&r, paths, parsed->nacts) < 0)
             return r.rc;
-        for (size_t i = 0; i < parsed->nacts; i++)
-            if (parsed->acts[i].val && res_node(&r, parsed->acts[i].val, &x->acts[i].val) < 0)
-                return r.rc;
         for (size_t i = 0; i < parsed->nacts; i++) {
+            PASS_BEGIN(i)
+            if (parsed->acts[i].val)
+                res_node(&r, parsed->acts[i].val, &x->acts[i].val);
+            PASS_END()
+        }
+        PASS_REPORT()
+        for (size_t i = 0; i < parsed->nacts; i++) {
+            PASS_BEGIN(i)
             const expr_uact *u = &x->acts[i];
             if (u->op == EU_ADD || u->op == EU_DELETE) {
                 av_type t = known_type(u->val);
@@ -591,27 +625,54 @@ int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, 
                     for (size_t k = 0; k < sizeof tn / sizeof tn[0]; k++)
                         if (tn[k].t == t)
                             name = tn[k].n;
-                    return fail(&r,
-                                "Incorrect operand type for operator or function; operator: "
-                                "%s, operand type: %s, typeSet: ALLOWED_FOR_%s_OPERAND",
-                                u->op == EU_ADD ? "ADD" : "DELETE", name,
-                                u->op == EU_ADD ? "ADD" : "DELETE");
+                    fail(&r,
+                         "Incorrect operand type for operator or function; operator: "
+                         "%s, operand type: %s, typeSet: ALLOWED_FOR_%s_OPERAND",
+                         u->op == EU_ADD ? "ADD" : "DELETE", name,
+                         u->op == EU_ADD ? "ADD" : "DELETE");
                 }
             }
-            if (u->val && walk_types(&r, u->val) < 0)
-                return r.rc;
+            if (r.rc == 0 && u->val)
+                walk_types(&r, u->val);
+            PASS_END()
         }
+        PASS_REPORT()
+#undef PASS_BEGIN
+#undef PASS_END
+#undef PASS_REPORT
         break;
     }
     case EXPR_PROJECTION: {
         x->paths = arena_alloc(a, (parsed->npaths ? parsed->npaths : 1) * sizeof *x->paths);
         if (!x->paths)
             return nomem(&r);
-        for (size_t i = 0; i < parsed->npaths; i++)
-            if (res_path(&r, parsed->paths[i], &x->paths[i]) < 0)
-                return r.rc;
-        if (check_overlap(&r, x->paths, parsed->npaths) < 0)
-            return r.rc;
+        /* one pass, path by path: an undefined name or an overlap with an earlier path;
+         * the last error is reported ("#q, s, s" names the overlap, "s, s, #q" the name) */
+        err_t last, *caller = e;
+        int last_rc = 0;
+        size_t ok = 0;
+        expr_node **good = arena_alloc(a, (parsed->npaths ? parsed->npaths : 1) * sizeof *good);
+        if (!good)
+            return nomem(&r);
+        for (size_t i = 0; i < parsed->npaths; i++) {
+            err_t local;
+            err_clear(&local);
+            r.e = &local;
+            r.rc = 0;
+            if (res_path(&r, parsed->paths[i], &x->paths[i]) == 0) {
+                good[ok++] = x->paths[i];
+                check_overlap_from(&r, good, ok - 1, ok);
+            }
+            if (r.rc == ERR_NOMEM)
+                return err_set(caller, ERR_NOMEM, "out of memory resolving an expression");
+            if (r.rc < 0) {
+                last = local;
+                last_rc = r.rc;
+            }
+        }
+        r.e = caller;
+        if (last_rc < 0)
+            return err_set(caller, last_rc, "%s", last.msg);
         break;
     }
     default:
