@@ -33,6 +33,8 @@
 #define TXT_L_CONDOP_FEW                                                                         \
     "ConditionalOperator can only be used when Filter or Expected has two or more elements"
 #define TXT_L_CONDOP_ALONE "ConditionalOperator cannot be used without Filter or Expected"
+/* the service's text; DynamoDB Local fails with an internal error instead */
+#define TXT_L_KC_OP "Attempted conditional constraint is not an indexable operation"
 #define TXT_L_ATG_DUP "Cannot have two attributes with the same name"
 #define TXT_L_AU_NO_VALUE                                                                        \
     "One or more parameter values were invalid: Only DELETE action is allowed when no "         \
@@ -225,8 +227,16 @@ int api_legacy_keyconds(api_req *r, const json_t *o, expr_t **out)
     json_t *c;
     json_object_foreach(jm, name, c) {
         expr_node *n = NULL;
-        int rc = one_compare(r, name, c, &n);
+        bool has_op = false;
+        expr_cmp op = EXPR_CMP_EQ;
+        int rc = json_is_object(c) ? parse_op(r, c, &has_op, &op) : 0;
         if (rc)
+            return rc;
+        if (has_op && op != EXPR_CMP_EQ && op != EXPR_CMP_LE && op != EXPR_CMP_LT &&
+            op != EXPR_CMP_GE && op != EXPR_CMP_GT && op != EXPR_CMP_BEGINS_WITH &&
+            op != EXPR_CMP_BETWEEN)
+            return err_set(r->err, ERR_VALIDATION, TXT_L_KC_OP);
+        if ((rc = one_compare(r, name, c, &n)))
             return rc;
         root = expr_build_and(r->arena, root, n);
         if (!root)

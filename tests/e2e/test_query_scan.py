@@ -304,3 +304,13 @@ def test_check_order(ddb_url, qt, op, body, msg):
 def test_missing_table_first(ddb_url):
     err(ddb_url, "Scan", {"TableName": "no_such_table_q", "Segment": 3},
         "ResourceNotFoundException", "Cannot do operations on a non-existent table")
+
+
+# Legacy KeyConditions accept only indexable operators (EQ, LE, LT, GE, GT, BEGINS_WITH,
+# BETWEEN); the service's text (DynamoDB Local fails with an internal error).
+@pytest.mark.requires_ddbchat
+def test_keyconditions_not_indexable(ddb_url, qt):
+    err(ddb_url, "Query", {"TableName": qt, "KeyConditions": {
+        "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S("q")]},
+        "sk": {"ComparisonOperator": "NE", "AttributeValueList": [S("1")]}}}, V,
+        "Attempted conditional constraint is not an indexable operation")
