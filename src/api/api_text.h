@@ -123,6 +123,9 @@
 #define TXT_GSI_ACTION_NULL "Update global secondary index action is null"
 #define TXT_GSI_EXISTS "Attempting to create an index which already exists"
 #define TXT_GSI_NOT_FOUND "Requested resource not found"
+#define TXT_GSI_UPDATE_UNKNOWN "Invalid global secondary index name"
+#define TXT_IOPS_AND_STREAMS "Cannot change IOPS and Streams at the same time."
+#define TXT_GSI_ONE_PER_INDEX "Only one global secondary index update per index is allowed simultaneously."
 #define TXT_GSI_ONE_AT_A_TIME                                                                   \
     "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously "  \
     "per table"

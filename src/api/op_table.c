@@ -1037,6 +1037,10 @@ int op_update_table(api_req *r, json_t **out)
     if (!json_array_size(gu) && !billing && !ssj && !has_dp && !ptj)
         return verr(r, TXT_NOTHING_TO_UPDATE);
 
+    /* DynamoDB Local's order: nothing to update; GSI updates (one update per index, no
+     * null action, at most one create or delete, then each in turn); table throughput and
+     * billing; stream.  Found by differential fuzzing (tests/e2e/test_tables.py). */
+    json_t *stream = NULL;
     meta = meta_load(t);
     bool ppr = meta_is_ppr(meta);
     bool to_ppr = ppr, changed_billing = false;
@@ -1055,6 +1059,142 @@ int op_update_table(api_req *r, json_t **out)
         changed_billing = to_ppr != ppr;
     }
 
+    /* GSI updates: validate all, then apply */
+    tbl_attrs attrs = {0};
+    size_t n_gu = json_array_size(gu);
+    const char *creating = NULL;
+    json_t *gmeta = json_object_get(meta, "Gsi");
+    if (!json_is_object(gmeta)) {
+        gmeta = json_object();
+        json_object_set_new(meta, "Gsi", gmeta);
+    }
+    store_index *adds = arena_zalloc(r->arena, (n_gu ? n_gu : 1) * sizeof *adds);
+    const char **drops = arena_zalloc(r->arena, (n_gu ? n_gu : 1) * sizeof *drops);
+    json_t **acts = arena_zalloc(r->arena, (n_gu ? n_gu : 1) * sizeof *acts);
+    char *kinds = arena_zalloc(r->arena, n_gu ? n_gu : 1);
+    size_t n_adds = 0, n_drops = 0, n_struct = 0;
+    if (!adds || !drops || !acts || !kinds) {
+        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n_gu; i++) { /* one update per index */
+        json_t *u = json_array_get(gu, i), *c, *d, *up;
+        if ((rc = api_json_obj(u, "Create", &c, r->err)) ||
+            (rc = api_json_obj(u, "Delete", &d, r->err)) ||
+            (rc = api_json_obj(u, "Update", &up, r->err)))
+            goto done;
+        acts[i] = c ? c : d ? d : up;
+        kinds[i] = c ? 'C' : d ? 'D' : up ? 'U' : 0;
+        if (!acts[i])
+            continue;
+        const char *in = json_string_value(json_object_get(acts[i], "IndexName"));
+        for (size_t j = 0; in && j < i; j++) {
+            const char *jn = acts[j] ? json_string_value(json_object_get(acts[j], "IndexName"))
+                                     : NULL;
+            if (jn && strcmp(in, jn) == 0) {
+                rc = verr(r, TXT_GSI_ONE_PER_INDEX);
+                goto done;
+            }
+        }
+    }
+    for (size_t i = 0; i < n_gu; i++) {
+        if (!kinds[i]) {
+            rc = verr(r, TXT_GSI_ACTION_NULL);
+            goto done;
+        }
+        n_struct += kinds[i] == 'C' || kinds[i] == 'D';
+    }
+    if (n_struct > 1) {
+        rc = err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_GSI_ONE_AT_A_TIME);
+        goto done;
+    }
+    size_t n_gsi = 0;
+    for (size_t i = 0; i < t->n_idx; i++)
+        n_gsi += t->idx[i].global;
+    for (size_t i = 0; i < n_gu; i++) {
+        json_t *act = acts[i];
+        const char *iname;
+        if ((rc = api_json_str(act, "IndexName", &iname, r->err)))
+            goto done;
+        const store_index *found = NULL;
+        for (size_t j = 0; iname && j < t->n_idx; j++)
+            if (strcmp(t->idx[j].name, iname) == 0)
+                found = &t->idx[j];
+        if (kinds[i] == 'C') {
+            store_index *ix = &adds[n_adds];
+            const char *gh, *gr;
+            size_t total = 0;
+            if (found) {
+                rc = verr(r, TXT_GSI_EXISTS);
+                goto done;
+            }
+            /* the request must define the new index's key attributes */
+            if (json_array_size(adj) == 0) {
+                rc = verr(r, TXT_NO_ATTR_SCHEMA);
+                goto done;
+            }
+            if (!attrs.a && (rc = parse_attrs(r, adj, &attrs)))
+                goto done;
+            tbl_tp gtp = {0};
+            if (!to_ppr && (rc = check_gsi_throughput(r, act, &gtp)))
+                goto done;
+            if ((rc = parse_index_common(r, act, ix, &gh, &gr, &total)))
+                goto done;
+            av_type ht = AV_NONE, rt = AV_NONE;
+            const char *hr[2] = {gh, gr};
+            av_type *ty[2] = {&ht, &rt};
+            for (int k = 0; k < 2 && hr[k]; k++) {
+                tbl_attr *at = attrs_find(&attrs, hr[k]);
+                if (!at) {
+                    rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_ATTR_UNDEFINED, hr[k]);
+                    goto done;
+                }
+                *ty[k] = at->type;
+                at->used = true;
+            }
+            if (n_gsi + 1 > STORE_MAX_GSI) {
+                rc = verr(r, TXT_GSI_COUNT);
+                goto done;
+            }
+            n_gsi++;
+            ix->global = true;
+            keydef_set(&ix->key, gh, ht, gr, rt);
+            json_object_set_new(gmeta, ix->name,
+                                json_pack("{s:I,s:I}", "RCU", (json_int_t)gtp.rcu, "WCU",
+                                          (json_int_t)gtp.wcu));
+            creating = ix->name;
+            n_adds++;
+            continue;
+        }
+        if (!found || !found->global) {
+            if (kinds[i] == 'D')
+                rc = err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_GSI_NOT_FOUND);
+            else
+                rc = verr(r, TXT_GSI_UPDATE_UNKNOWN);
+            goto done;
+        }
+        if (kinds[i] == 'D') {
+            /* definitions sent along are still validated */
+            if (json_array_size(adj) && !attrs.a && (rc = parse_attrs(r, adj, &attrs)))
+                goto done;
+            drops[n_drops++] = found->name;
+            json_object_del(gmeta, found->name);
+            n_gsi--;
+        } else {
+            tbl_tp gtp = {0};
+            json_t *g = json_object_get(gmeta, found->name);
+            if ((rc = check_gsi_throughput(r, act, &gtp)))
+                goto done;
+            if (gtp.rcu == meta_int(g, "RCU") && gtp.wcu == meta_int(g, "WCU")) {
+                rc = verr(r, TXT_THROUGHPUT_SAME);
+                goto done;
+            }
+            json_object_set_new(gmeta, found->name,
+                                json_pack("{s:I,s:I}", "RCU", (json_int_t)gtp.rcu, "WCU",
+                                          (json_int_t)gtp.wcu));
+        }
+    }
+
     /* table throughput */
     tbl_tp tp = {0};
     if (ptj) {
@@ -1067,8 +1207,12 @@ int op_update_table(api_req *r, json_t **out)
         }
         /* on-demand: DynamoDB Local accepts the units and keeps them (reported as 0) */
         if (!to_ppr && !changed_billing && tp.rcu == meta_int(meta, "RCU") &&
-            tp.wcu == meta_int(meta, "WCU") && !gu && !ssj) {
+            tp.wcu == meta_int(meta, "WCU") && !n_gu) {
             rc = verr(r, TXT_THROUGHPUT_SAME);
+            goto done;
+        }
+        if (ssj) {
+            rc = verr(r, TXT_IOPS_AND_STREAMS);
             goto done;
         }
     } else if (changed_billing && !to_ppr) {
@@ -1076,7 +1220,6 @@ int op_update_table(api_req *r, json_t **out)
         goto done;
     }
 
-    json_t *stream = NULL;
     if ((rc = parse_stream(r, ssj, &stream)))
         goto done;
     if (stream) {
@@ -1084,127 +1227,12 @@ int op_update_table(api_req *r, json_t **out)
         bool cur_en = json_is_true(json_object_get(cur, "StreamEnabled"));
         bool new_en = json_is_true(json_object_get(stream, "StreamEnabled"));
         if (cur_en && new_en) {
-            json_decref(stream);
             rc = verr(r, TXT_STREAM_ALREADY_ENABLED);
-            goto done;
+            goto done_stream;
         }
         if (!cur_en && !new_en) {
-            json_decref(stream);
             rc = verr(r, TXT_STREAM_NONE_TO_DISABLE);
-            goto done;
-        }
-    }
-
-    /* GSI updates: validate all, then apply */
-    tbl_attrs attrs = {0};
-    if (adj && (rc = parse_attrs(r, adj, &attrs)))
-        goto done_stream;
-    size_t n_gu = json_array_size(gu);
-    const char *creating = NULL;
-    json_t *gmeta = json_object_get(meta, "Gsi");
-    if (!json_is_object(gmeta)) {
-        gmeta = json_object();
-        json_object_set_new(meta, "Gsi", gmeta);
-    }
-    store_index *adds = arena_zalloc(r->arena, (n_gu ? n_gu : 1) * sizeof *adds);
-    const char **drops = arena_zalloc(r->arena, (n_gu ? n_gu : 1) * sizeof *drops);
-    size_t n_adds = 0, n_drops = 0;
-    if (!adds || !drops) {
-        rc = err_set(r->err, ERR_NOMEM, "out of memory");
-        goto done_stream;
-    }
-    size_t n_gsi = 0;
-    for (size_t i = 0; i < t->n_idx; i++)
-        n_gsi += t->idx[i].global;
-    for (size_t i = 0; i < n_gu; i++) {
-        json_t *u = json_array_get(gu, i), *c, *d, *up;
-        if ((rc = api_json_obj(u, "Create", &c, r->err)) ||
-            (rc = api_json_obj(u, "Delete", &d, r->err)) ||
-            (rc = api_json_obj(u, "Update", &up, r->err)))
             goto done_stream;
-        if ((c != NULL) + (d != NULL) + (up != NULL) != 1) {
-            rc = verr(r, TXT_GSI_ACTION_NULL);
-            goto done_stream;
-        }
-        if ((c || d) && n_adds + n_drops >= 1) {
-            rc = err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_GSI_ONE_AT_A_TIME);
-            goto done_stream;
-        }
-        if (c) {
-            store_index *ix = &adds[n_adds];
-            const char *gh, *gr;
-            size_t total = 0;
-            if ((rc = parse_index_common(r, c, ix, &gh, &gr, &total)))
-                goto done_stream;
-            bool exists = false;
-            for (size_t j = 0; j < t->n_idx; j++)
-                exists |= strcmp(t->idx[j].name, ix->name) == 0;
-            for (size_t j = 0; j < n_adds; j++)
-                exists |= strcmp(adds[j].name, ix->name) == 0;
-            if (exists) {
-                rc = verr(r, TXT_GSI_EXISTS);
-                goto done_stream;
-            }
-            /* key types: the request must define the new index's key attributes */
-            if (!attrs.n) {
-                rc = verr(r, TXT_NO_ATTR_SCHEMA);
-                goto done_stream;
-            }
-            av_type ht = AV_NONE, rt = AV_NONE;
-            const char *hr[2] = {gh, gr};
-            av_type *ty[2] = {&ht, &rt};
-            for (int k = 0; k < 2 && hr[k]; k++) {
-                tbl_attr *a = attrs_find(&attrs, hr[k]);
-                if (!a) {
-                    rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_ATTR_UNDEFINED, hr[k]);
-                    goto done_stream;
-                }
-                *ty[k] = a->type;
-                a->used = true;
-            }
-            tbl_tp gtp = {0};
-            if (!to_ppr && (rc = check_gsi_throughput(r, c, &gtp)))
-                goto done_stream;
-            if (n_gsi + 1 > STORE_MAX_GSI) {
-                rc = err_set(r->err, ERR_LIMIT_EXCEEDED,
-                             "Subscriber limit exceeded: The number of global secondary indexes "
-                             "exceeds the limit of %d",
-                             STORE_MAX_GSI);
-                goto done_stream;
-            }
-            n_gsi++;
-            ix->global = true;
-            keydef_set(&ix->key, gh, ht, gr, rt);
-            json_object_set_new(gmeta, ix->name,
-                                json_pack("{s:I,s:I}", "RCU", (json_int_t)gtp.rcu, "WCU",
-                                          (json_int_t)gtp.wcu));
-            creating = ix->name;
-            n_adds++;
-        } else if (d || up) {
-            const char *iname;
-            json_t *src = d ? d : up;
-            if ((rc = api_json_str(src, "IndexName", &iname, r->err)))
-                goto done_stream;
-            const store_index *found = NULL;
-            for (size_t j = 0; j < t->n_idx; j++)
-                if (t->idx[j].global && iname && strcmp(t->idx[j].name, iname) == 0)
-                    found = &t->idx[j];
-            if (!found) {
-                rc = err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_GSI_NOT_FOUND);
-                goto done_stream;
-            }
-            if (d) {
-                drops[n_drops++] = found->name;
-                json_object_del(gmeta, found->name);
-                n_gsi--;
-            } else {
-                tbl_tp gtp = {0};
-                if ((rc = check_gsi_throughput(r, up, &gtp)))
-                    goto done_stream;
-                json_object_set_new(gmeta, found->name,
-                                    json_pack("{s:I,s:I}", "RCU", (json_int_t)gtp.rcu, "WCU",
-                                              (json_int_t)gtp.wcu));
-            }
         }
     }
     /* unused extra definitions are accepted (DynamoDB Local) and dropped below */

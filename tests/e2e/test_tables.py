@@ -574,6 +574,72 @@ def test_update_table_gsi_errors(raw, table_name):
     assert err(ei) == ("ValidationException", "Attempting to create an index which already exists")
 
 
+def test_update_table_check_order(raw, table_name):
+    # Pins more of DynamoDB Local's UpdateTable order (found by differential fuzzing): one
+    # update per index first, then null actions, then the one-create-or-delete limit; an
+    # existing index before the definitions; definitions validated with a Delete; an unknown
+    # index in an Update; throughput and stream changes together.
+    name = table_name("uord")
+    raw.create_table(TableName=name, KeySchema=ks("h", "r"), AttributeDefinitions=AD_HRG,
+                     ProvisionedThroughput=PT, GlobalSecondaryIndexes=[gsi("gsi0", pt=PT)])
+    wait_active(raw, name)
+    new = {"Create": {"IndexName": "gsi9", "KeySchema": ks("z"),
+                      "Projection": {"ProjectionType": "ALL"}, "ProvisionedThroughput": PT}}
+    bad_ad = ad(z="X")
+    cases = [
+        ({"GlobalSecondaryIndexUpdates": [{}, new, new]},
+         ("ValidationException",
+          "Only one global secondary index update per index is allowed simultaneously.")),
+        ({"GlobalSecondaryIndexUpdates": [new, {}]},
+         ("ValidationException", "Update global secondary index action is null")),
+        ({"GlobalSecondaryIndexUpdates": [new, {"Delete": {"IndexName": "nope"}}]},
+         ("LimitExceededException", "Subscriber limit exceeded: Only 1 online index can be "
+                                    "created or deleted simultaneously per table")),
+        ({"AttributeDefinitions": bad_ad,
+          "GlobalSecondaryIndexUpdates": [{"Create": {"IndexName": "gsi0"}}]},
+         ("ValidationException", "Attempting to create an index which already exists")),
+        ({"AttributeDefinitions": bad_ad, "GlobalSecondaryIndexUpdates": [new]},
+         ("ValidationException", "Member must satisfy enum value set: [B, N, S]")),
+        ({"AttributeDefinitions": bad_ad,
+          "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "nope"}}]},
+         ("ResourceNotFoundException", "Requested resource not found")),
+        ({"AttributeDefinitions": bad_ad,
+          "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "gsi0"}}]},
+         ("ValidationException", "Member must satisfy enum value set: [B, N, S]")),
+        ({"GlobalSecondaryIndexUpdates": [{"Update": {"IndexName": "nope",
+                                                      "ProvisionedThroughput": PT}}]},
+         ("ValidationException", "Invalid global secondary index name")),
+        ({"GlobalSecondaryIndexUpdates": [{"Update": {"IndexName": "gsi0"}}]},
+         ("ValidationException",
+          "No provisioned throughput specified for the global secondary index")),
+        ({"GlobalSecondaryIndexUpdates": [{"Update": {"IndexName": "gsi0",
+                                                      "ProvisionedThroughput": PT}}]},
+         ("ValidationException", "The requested throughput value equals the current value")),
+        ({"ProvisionedThroughput": {"ReadCapacityUnits": 9, "WriteCapacityUnits": 9},
+          "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}},
+         ("ValidationException", "Cannot change IOPS and Streams at the same time.")),
+        ({"ProvisionedThroughput": {"ReadCapacityUnits": 0, "WriteCapacityUnits": 9},
+          "StreamSpecification": {"StreamEnabled": True}},
+         ("ValidationException",
+          "Table read and write throughput must be at least 1, and cannot be null")),
+        ({"BillingMode": "PAY_PER_REQUEST", "StreamSpecification": {"StreamEnabled": True}},
+         ("ValidationException", "Invalid StreamViewType: Stream ViewType must not be null or "
+                                 "empty when enabling streams.")),
+    ]
+    for kw, want in cases:
+        with pytest.raises(ClientError) as ei:
+            raw.update_table(TableName=name, **kw)
+        assert err(ei) == want, kw
+    # malformed definitions are ignored when no index changes (DynamoDB Local)
+    raw.update_table(TableName=name, AttributeDefinitions=bad_ad, BillingMode="PROVISIONED")
+    # a GSI's throughput can change
+    d = raw.update_table(TableName=name, GlobalSecondaryIndexUpdates=[{"Update": {
+        "IndexName": "gsi0", "ProvisionedThroughput": {"ReadCapacityUnits": 8,
+                                                      "WriteCapacityUnits": 6}}}])
+    g = wait_active(raw, name)["GlobalSecondaryIndexes"][0]
+    assert g["ProvisionedThroughput"]["ReadCapacityUnits"] == 8
+
+
 def test_update_table_stream(ddb, table_name):
     # Pins: enabling a stream twice and disabling an absent stream are ValidationExceptions.
     name = table_name("strm")
