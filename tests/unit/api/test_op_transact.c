@@ -120,14 +120,16 @@ static void idempotency(void **state)
     json_decref(it_ok(f, "TransactWriteItems", INC_T1("tok-b")));
     assert_int_equal(v_of_t1(f), 3);
     /* a cancelled transaction is not remembered: the same token may be retried */
-    it_err(f, "TransactWriteItems",
-           "{'TransactItems':[{'ConditionCheck':{'TableName':'tab1','Key':{'pk':{'S':'t1'}},"
-           "'ConditionExpression':'attribute_not_exists(pk)'}}],'ClientRequestToken':'tok-c'}",
-           ERR_TRANSACTION_CANCELED, NULL);
-    it_err(f, "TransactWriteItems",
-           "{'TransactItems':[{'ConditionCheck':{'TableName':'tab1','Key':{'pk':{'S':'t1'}},"
-           "'ConditionExpression':'attribute_not_exists(pk)'}}],'ClientRequestToken':'tok-c'}",
-           ERR_TRANSACTION_CANCELED, NULL);
+    json_decref(it_err(f, "TransactWriteItems",
+                       "{'TransactItems':[{'ConditionCheck':{'TableName':'tab1','Key':{'pk':{'S':"
+                       "'t1'}},'ConditionExpression':'attribute_not_exists(pk)'}}],"
+                       "'ClientRequestToken':'tok-c'}",
+                       ERR_TRANSACTION_CANCELED, NULL));
+    json_decref(it_err(f, "TransactWriteItems",
+                       "{'TransactItems':[{'ConditionCheck':{'TableName':'tab1','Key':{'pk':{'S':"
+                       "'t1'}},'ConditionExpression':'attribute_not_exists(pk)'}}],"
+                       "'ClientRequestToken':'tok-c'}",
+                       ERR_TRANSACTION_CANCELED, NULL));
 }
 
 typedef struct racer {
