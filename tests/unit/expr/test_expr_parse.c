@@ -199,12 +199,79 @@ static void test_cacheable(void **state)
     arena_fini(&cache);
 }
 
+/* Random token soup (fixed seed) never crashes parse/resolve/eval/update/project and only
+ * ever fails with ERR_VALIDATION (run under ASan/UBSan in the sanitizer build). */
+static void test_random_input(void **state)
+{
+    static const char *const toks[] = {
+        "a", "b", "#n", ":v", ":w", "(", ")", "[", "]", "0", "1", "99999999999", ".", ",", "=",
+        "<>", "<", "<=", ">", ">=", "+", "-", "AND", "OR", "NOT", "BETWEEN", "IN", "SET",
+        "REMOVE", "ADD", "DELETE", "size", "contains", "begins_with", "attribute_exists",
+        "attribute_type", "if_not_exists", "list_append", "date", "#", ":", "@", "\xc3\xa9", " "};
+    unsigned seed = 12345;
+    arena_t a;
+    arena_init(&a);
+    size_t ok = 0;
+    for (int iter = 0; iter < 20000; iter++) {
+        char buf[512];
+        size_t n = 0;
+        seed = seed * 1103515245u + 12345u;
+        int k = 1 + (int)((seed >> 16) % 24);
+        for (int i = 0; i < k; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *t = toks[(seed >> 16) % (sizeof toks / sizeof toks[0])];
+            size_t l = strlen(t);
+            if (n + l + 2 >= sizeof buf)
+                break;
+            memcpy(buf + n, t, l);
+            n += l;
+            buf[n++] = ' ';
+        }
+        expr_kind kind = (expr_kind)(iter % 5);
+        err_t e;
+        err_clear(&e);
+        expr_t *p, *x;
+        int rc = expr_parse(&a, kind, buf, n, &p, &e);
+        assert_true(rc == 0 || rc == ERR_VALIDATION);
+        if (rc == 0) {
+            av_t names = titem(&a, "{\"#n\":\"a\"}");
+            av_t vals = titem(&a, "{\":v\":{\"N\":\"1\"},\":w\":{\"SS\":[\"x\"]}}");
+            av_t item = titem(&a, "{\"a\":{\"L\":[{\"N\":\"1\"}]},\"b\":{\"N\":\"2\"}}");
+            expr_env env;
+            assert_int_equal(expr_env_init(&env, &a, &names, &vals, &e), 0);
+            rc = expr_resolve(&a, p, &env, &x, &e);
+            assert_true(rc == 0 || rc == ERR_VALIDATION);
+            if (rc == 0) {
+                ok++;
+                bool r;
+                av_t out;
+                expr_t *upd;
+                expr_keycond kc;
+                expr_keyschema ks = {.hash = "a", .hash_type = AV_N};
+                if (kind == EXPR_UPDATE)
+                    rc = expr_update_apply(&a, x, &item, NULL, 0, &out, &upd, &e);
+                else if (kind == EXPR_PROJECTION)
+                    rc = expr_project(&a, x, &item, &out, &e);
+                else if (kind == EXPR_KEY_CONDITION)
+                    rc = expr_keycond_extract(x, &ks, &kc, &e);
+                else
+                    rc = expr_eval(x, &item, &r, &e);
+                assert_true(rc == 0 || rc == ERR_VALIDATION);
+            }
+        }
+        arena_reset(&a);
+    }
+    assert_true(ok > 0);
+    arena_fini(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_cacheable),
+        cmocka_unit_test(test_random_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
