@@ -1,0 +1,248 @@
+"""`ddbchat` command line and the serve lifecycle: --help texts, usage errors, port 0,
+access log, graceful shutdown on SIGTERM/SIGINT with in-flight requests, data surviving a
+restart.  ddbchat-only (these are about the program, not the protocol)."""
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.parse
+
+import pytest
+
+from conftest import DUMMY_AUTH, client_for, ddbchat_bin, make_table, raw_request, wait_port
+
+pytestmark = pytest.mark.requires_ddbchat
+
+
+def run(*args, timeout=20):
+    return subprocess.run([ddbchat_bin(), *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_top_level_help_lists_subcommands():
+    # `ddbchat --help` names every subcommand of cli.h and exits 0.
+    r = run("--help")
+    assert r.returncode == 0
+    for sub in ("serve", "schema-load", "seed", "list-tables", "scan", "drop",
+                "get-conversation", "list-conversations", "send", "user", "token"):
+        assert re.search(rf"^\s+{re.escape(sub)}\s", r.stdout, re.M), sub
+
+
+def test_unknown_subcommand_is_usage_error():
+    # An unknown subcommand prints the usage on stderr and exits 2; so does no subcommand.
+    r = run("frobnicate")
+    assert r.returncode == 2
+    assert "unknown subcommand" in r.stderr and "serve" in r.stderr
+    assert run().returncode == 2
+
+
+def test_serve_help_documents_every_flag():
+    r = run("serve", "--help")
+    assert r.returncode == 0
+    for flag in ("--data-dir", "--host", "--dynamodb-port", "--api-port", "--dynamodb-only",
+                 "--quiet", "--max-connections", "--connection-timeout", "--credentials-file",
+                 "--namespace-tables", "--demo", "--endpoint", "--region", "--help"):
+        assert flag in r.stdout, flag
+
+
+@pytest.mark.parametrize("args", [["--dynamodb-port", "abc"], ["--dynamodb-port", "70000"],
+                                  ["--no-such-flag"], ["extra-arg"]])
+def test_serve_bad_flags(args):
+    # Bad flag values are usage errors (exit 2) before anything starts.
+    r = run("serve", "--data-dir", tempfile.mkdtemp(prefix="ddbchat-bad-"), *args)
+    assert r.returncode == 2
+
+
+def test_bad_credentials_file_fails_start():
+    # An unreadable credentials file stops start-up with exit 1 and the reason.
+    r = run("serve", "--data-dir", tempfile.mkdtemp(prefix="ddbchat-cf-"), "--dynamodb-only",
+            "--dynamodb-port", "0", "--credentials-file", "/nonexistent/creds")
+    assert r.returncode == 1
+    assert "/nonexistent/creds" in r.stderr
+
+
+def start(*args, data_dir=None):
+    data_dir = data_dir or tempfile.mkdtemp(prefix="ddbchat-serve-")
+    p = subprocess.Popen([ddbchat_bin(), "serve", "--data-dir", data_dir, *args],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return p, data_dir
+
+
+def read_ports(p, want=("ddb",)):
+    """Reads the start-up lines until the listeners in `want` are printed;
+    returns {'ddb': port, 'api': port}."""
+    ports = {}
+    deadline = time.time() + 20
+    while time.time() < deadline and not all(w in ports for w in want):
+        line = p.stdout.readline()
+        if not line:
+            break
+        m = re.search(r"DynamoDB endpoint on http://127\.0\.0\.1:(\d+)", line)
+        if m:
+            ports["ddb"] = int(m.group(1))
+        m = re.search(r"REST API on http://127\.0\.0\.1:(\d+)", line)
+        if m:
+            ports["api"] = int(m.group(1))
+    return ports
+
+
+def test_port_zero_prints_actual_ports_and_sigterm_exits_0():
+    # Port 0 picks free ports and the start-up lines print the real ones; both answer;
+    # SIGTERM shuts down with exit status 0; the access log has one line per request.
+    p, _ = start("--dynamodb-port", "0", "--api-port", "0")
+    try:
+        ports = read_ports(p, want=("ddb", "api"))
+        assert ports.get("ddb", 0) > 0 and ports.get("api", 0) > 0
+        assert ports["ddb"] != ports["api"]
+        st, _, _ = raw_request(f"http://127.0.0.1:{ports['ddb']}", {})
+        assert st == 200
+        st, _, _ = raw_request(f"http://127.0.0.1:{ports['ddb']}", {"TableName": "nope_table"},
+                               target="DynamoDB_20120810.DescribeTable")
+        assert st == 400
+        u = http.client.HTTPConnection("127.0.0.1", ports["api"], timeout=10)
+        u.request("GET", "/api/health")
+        assert u.getresponse().status == 200
+        u.close()
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=20) == 0
+        err = p.stderr.read()
+        assert re.search(r"ListTables - 200 \d+us", err), err
+        assert re.search(r"DescribeTable nope_table 400 \d+us ResourceNotFoundException", err), err
+        assert re.search(r"rest GET /api/health 200 \d+us", err), err
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def test_quiet_has_no_access_log():
+    p, _ = start("--dynamodb-port", "0", "--dynamodb-only", "--quiet")
+    try:
+        port = read_ports(p)["ddb"]
+        assert raw_request(f"http://127.0.0.1:{port}", {})[0] == 200
+        p.send_signal(signal.SIGINT)
+        assert p.wait(timeout=20) == 0
+        assert "ListTables" not in p.stderr.read()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def test_data_survives_restart():
+    # store_close on shutdown; the same data dir serves the same table and item afterwards.
+    p, data_dir = start("--dynamodb-port", "0", "--dynamodb-only", "--quiet")
+    try:
+        ddb = client_for(f"http://127.0.0.1:{read_ports(p)['ddb']}")
+        make_table(ddb, "restart_t")
+        ddb.put_item(TableName="restart_t", Item={"pk": {"S": "k"}, "v": {"S": "kept"}})
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=20) == 0
+        p, _ = start("--dynamodb-port", "0", "--dynamodb-only", "--quiet", data_dir=data_dir)
+        ddb = client_for(f"http://127.0.0.1:{read_ports(p)['ddb']}")
+        got = ddb.get_item(TableName="restart_t", Key={"pk": {"S": "k"}})
+        assert got["Item"]["v"] == {"S": "kept"}
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=20) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def test_in_flight_request_finishes_during_shutdown():
+    # SIGTERM while a request body is still arriving: no new connections are accepted, but
+    # the in-flight request is completed and answered, then the process exits 0.
+    p, _ = start("--dynamodb-port", "0", "--dynamodb-only", "--quiet")
+    try:
+        port = read_ports(p)["ddb"]
+        body = json.dumps({"Limit": 3}).encode()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        conn.putrequest("POST", "/")
+        for k, v in (("X-Amz-Target", "DynamoDB_20120810.ListTables"),
+                     ("Content-Type", "application/x-amz-json-1.0"),
+                     ("Authorization", DUMMY_AUTH), ("Content-Length", str(len(body)))):
+            conn.putheader(k, v)
+        conn.endheaders()
+        conn.send(body[:4])
+        time.sleep(0.3)
+        p.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert p.poll() is None, "exited with a request in flight"
+        conn.send(body[4:])
+        r = conn.getresponse()
+        assert r.status == 200
+        assert "TableNames" in json.loads(r.read())
+        conn.close()
+        assert p.wait(timeout=20) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def test_host_ipv6_loopback():
+    # --host ::1 listens on IPv6 and prints the URL with brackets.
+    p = subprocess.Popen([ddbchat_bin(), "serve", "--data-dir", tempfile.mkdtemp(), "--host", "::1",
+                          "--dynamodb-port", "0", "--dynamodb-only", "--quiet"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = p.stdout.readline()
+        m = re.search(r"DynamoDB endpoint on http://\[::1\]:(\d+)", line)
+        if not m:
+            pytest.skip(f"no IPv6 here: {line} {p.stderr.read() if p.poll() is not None else ''}")
+        st, _, _ = raw_request(f"http://[::1]:{m.group(1)}", {})
+        assert st == 200
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=20)
+
+
+def test_max_connections_limit():
+    # --max-connections 2: a third concurrent connection is refused/closed while two are open;
+    # once they close, new connections are served again.
+    import socket
+    p, _ = start("--dynamodb-port", "0", "--dynamodb-only", "--quiet", "--max-connections", "2",
+                 "--threads", "1")
+    try:
+        port = read_ports(p)["ddb"]
+        held = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+        time.sleep(0.3)
+        third = socket.create_connection(("127.0.0.1", port))
+        third.settimeout(5)
+        third.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                      b"X-Amz-Target: DynamoDB_20120810.ListTables\r\n"
+                      b"Authorization: " + DUMMY_AUTH.encode() + b"\r\n\r\n{}")
+        try:
+            data = third.recv(100)
+        except (ConnectionResetError, socket.timeout):
+            data = b""
+        assert data == b"", data
+        third.close()
+        for s in held:
+            s.close()
+        time.sleep(0.3)
+        assert raw_request(f"http://127.0.0.1:{port}", {})[0] == 200
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=20)
+
+
+def test_connection_timeout_closes_idle_connections():
+    # --connection-timeout 1: an idle keep-alive connection is closed by the server.
+    import socket
+    p, _ = start("--dynamodb-port", "0", "--dynamodb-only", "--quiet", "--connection-timeout", "1")
+    try:
+        port = read_ports(p)["ddb"]
+        s = socket.create_connection(("127.0.0.1", port))
+        s.settimeout(10)
+        t0 = time.time()
+        assert s.recv(10) == b""  # EOF: the server closed it
+        assert time.time() - t0 < 5
+        s.close()
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=20)
