@@ -174,6 +174,33 @@ def test_create_existing_table(ddb, table_name):
     assert err(ei) == ("ResourceInUseException", "Cannot create preexisting table")
 
 
+def test_concurrent_create_same_name(ddb_url, table_name):
+    # Pins: of several concurrent CreateTable calls for one name exactly one succeeds; the
+    # others get ResourceInUseException "Cannot create preexisting table".
+    import threading
+    from conftest import client_for
+    name = table_name("race")
+    results = []
+
+    def create():
+        c = client_for(ddb_url)
+        try:
+            c.create_table(TableName=name, KeySchema=ks("h"), AttributeDefinitions=ad(h="S"),
+                           BillingMode="PAY_PER_REQUEST")
+            results.append("ok")
+        except ClientError as e:
+            results.append((e.response["Error"]["Code"], e.response["Error"]["Message"]))
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("ok") == 1, results
+    assert all(r == ("ResourceInUseException", "Cannot create preexisting table")
+               for r in results if r != "ok"), results
+
+
 # ---- CreateTable validation ------------------------------------------------------------------
 
 G_ALL = {"ProjectionType": "ALL"}
