@@ -367,6 +367,16 @@ def cond_cases():
     add('s = :s AND ' * 371 + 's = :s')
     add('(' * 60 + 's = :s' + ')' * 60)
     add('NOT ' * 100 + 's = :s')
+    # ordering details: numbers numerically, binary unsigned, strings by UTF-8 bytes
+    OI = {'n10': N('10'), 'n9': N('9'), 'nneg': N('-10'), 'nsmall': N('1E-130'), 'nzero': N('0'),
+          'nbig': N('9.9999999999999999999999999999999999999E+125'), 'bff': B(b'\xff'),
+          'b01': B(b'\x01\xff'), 'sff': S('\uffff'), 'semoji': S('\U0001F600'),
+          'sa': S('a'), 'sA': S('A'), 'sab': S('ab')}
+    for e in ('n10 > n9', 'nneg < n9', 'nsmall > nzero', 'nbig > n10', 'nneg < nsmall',
+              'bff > b01', 'semoji > sff', 'sff < semoji', 'sa > sA', 'sab > sa',
+              'n10 BETWEEN n9 AND nbig', 'bff BETWEEN b01 AND bff', 'sab BETWEEN sa AND sab',
+              'contains(sab, sa)', 'begins_with(semoji, semoji)', 'n10 = n9', 'n10 <> n9'):
+        add(e, item=OI)
     # missing item
     for e in ('attribute_not_exists(s)', 'attribute_exists(s)', 's = :s', 's <> :s',
               'NOT contains(s, :h)', 'size(s) <> :n'):
@@ -483,6 +493,15 @@ def update_cases():
               'SET m.q = list_append(:ld31, :el)', 'SET a = list_append(:ld31, :el)',
               'SET lm[0].x = :d30', 'SET lm[0].x = :d31'):
         add(e, values=dv)
+    for e in ('SET nope[0] = :s', 'SET m.a[0] = :s', 'REMOVE m.a[0]', 'SET a = :s, b = a',
+              'SET n = n + n', 'SET a = list_append(if_not_exists(a, :el), :l1)',
+              'SET l = list_append(if_not_exists(l, :el), :l1)', 'SET l[1] = l[0], l[0] = l[1]',
+              'SET ll[0][1] = ll[1][0], ll[1][0] = ll[0][1]', 'SET m.a.b = m.a.b + :n1',
+              'SET a = :es', 'ADD ss :ss1, ns :ns', 'REMOVE l[0], l[1], ll[0][0]',
+              'SET l[2] = :s REMOVE l[1], l[3]', 'SET l[5] = :s, l[4] = :n REMOVE l[0]',
+              'SET a = if_not_exists(n, :s)', 'SET s = if_not_exists(s, :n)',
+              'DELETE ns :ns, ss :ss', 'SET lm[0].a = lm[0].a + :n1', 'REMOVE lm[0].a, lm[0].b'):
+        add(e)
     # error order across actions: the last failing action is reported
     for e in ('SET a = :x1, b = :y1', 'SET a = #q1, b = :x1', 'SET a = :x1, b = #q1',
               'SET a = :x1, #q1 = :s', 'REMOVE #q1 SET a = :x1', 'SET a = :x1 REMOVE #q1',
