@@ -19,7 +19,7 @@
  *    "BillingMode":"PROVISIONED"|"PAY_PER_REQUEST", "PprSince":ms (last switch to on-demand),
  *    "RCU":n, "WCU":n, "LastIncrease":ms, "LastDecrease":ms, "Decreases":n (reserved: kept
  *    absent = 0, as DynamoDB Local reports them),
- *    "Gsi":{"<index>":{"RCU":n,"WCU":n,"New":bool}},
+ *    "Gsi":{"<index>":{"RCU":n,"WCU":n}},
  *    "Stream":{"StreamEnabled":..,"StreamViewType":..}, "StreamLabel":"...",
  *    "Tags":[{"Key":..,"Value":..}], "TableId":"uuid", "DeletionProtection":bool,
  *    "SSE":{...}, "TableClass":"..."}
@@ -94,15 +94,24 @@ static const char *tbl_user_name(const api_req *r, const store_table *t)
     return api_table_name(t);
 }
 
+/* api_table with the error code: ERR_VALIDATION (null or invalid name) or
+ * ERR_RESOURCE_NOT_FOUND. */
+static int tbl_find(api_req *r, const char *name, const store_table **out)
+{
+    *out = NULL;
+    int rc = api_check_table_name(name, r->err);
+    if (rc)
+        return rc;
+    char sn[STORE_NAME_MAX];
+    if (tbl_store_name(r, name, sn))
+        *out = store_table_get(r->api->store, sn);
+    return *out ? 0 : err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_TABLE_NOT_FOUND);
+}
+
 const store_table *api_table(api_req *r, const char *name)
 {
-    if (api_check_table_name(name, r->err))
-        return NULL;
-    char sn[STORE_NAME_MAX];
-    const store_table *t = tbl_store_name(r, name, sn) ? store_table_get(r->api->store, sn) : NULL;
-    if (!t)
-        err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_TABLE_NOT_FOUND);
-    return t;
+    const store_table *t;
+    return tbl_find(r, name, &t) ? NULL : t;
 }
 
 /* TableName of the request, validated; the table looked up. */
@@ -110,10 +119,8 @@ static int tbl_lookup(api_req *r, const store_table **out)
 {
     const char *name;
     int rc = api_json_str(r->body, "TableName", &name, r->err);
-    if (rc)
-        return rc;
-    *out = api_table(r, name);
-    return *out ? 0 : r->err->code ? r->err->code : ERR_RESOURCE_NOT_FOUND;
+    *out = NULL;
+    return rc ? rc : tbl_find(r, name, out);
 }
 
 /* ---- metadata ------------------------------------------------------------------------ */
@@ -138,6 +145,10 @@ static int meta_save(api_req *r, const char *store_name, json_t *meta)
         return err_set(r->err, ERR_NOMEM, "out of memory");
     int rc = store_table_set_meta(r->api->store, store_name, s, strlen(s), r->err);
     free(s);
+    if (rc == ERR_RESOURCE_NOT_FOUND) { /* deleted meanwhile: DynamoDB's text */
+        err_clear(r->err);
+        rc = err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_TABLE_NOT_FOUND);
+    }
     return rc;
 }
 
@@ -165,7 +176,7 @@ static json_t *keyschema_json(const store_keydef *k)
     return a;
 }
 
-static const char *av_key_type(av_type t)
+static const char *tbl_type_name(av_type t)
 {
     return t == AV_N ? "N" : t == AV_B ? "B" : "S";
 }
@@ -210,10 +221,10 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
     } else { /* a table created without api/ metadata (e.g. by the CLI): its key attributes */
         ad = json_array();
         json_array_append_new(ad, json_pack("{s:s,s:s}", "AttributeName", t->key.hash,
-                                            "AttributeType", av_key_type(t->key.hash_type)));
+                                            "AttributeType", tbl_type_name(t->key.hash_type)));
         if (t->key.range[0])
             json_array_append_new(ad, json_pack("{s:s,s:s}", "AttributeName", t->key.range,
-                                                "AttributeType", av_key_type(t->key.range_type)));
+                                                "AttributeType", tbl_type_name(t->key.range_type)));
         json_object_set_new(d, "AttributeDefinitions", ad);
     }
     json_object_set_new(d, "TableName", json_string(name));
@@ -862,7 +873,7 @@ int op_create_table(api_req *r, json_t **out)
     json_t *ado = json_array();
     for (size_t i = 0; i < attrs.n; i++)
         json_array_append_new(ado, json_pack("{s:s,s:s}", "AttributeName", attrs.a[i].name,
-                                             "AttributeType", av_key_type(attrs.a[i].type)));
+                                             "AttributeType", tbl_type_name(attrs.a[i].type)));
     json_object_set_new(meta, "v", json_integer(1));
     json_object_set_new(meta, "AttributeDefinitions", ado);
     json_object_set_new(meta, "BillingMode", json_string(ppr ? "PAY_PER_REQUEST" : "PROVISIONED"));
@@ -1289,7 +1300,7 @@ int op_update_table(api_req *r, json_t **out)
             if (!dup)
                 json_array_append_new(all, json_pack("{s:s,s:s}", "AttributeName",
                                                      attrs.a[i].name, "AttributeType",
-                                                     av_key_type(attrs.a[i].type)));
+                                                     tbl_type_name(attrs.a[i].type)));
         }
         json_t *keep = json_array();
         size_t ai;
