@@ -195,6 +195,18 @@ static int ctx_open_writer(cli_ctx *c, const cli_opts *o)
     return 1;
 }
 
+/* A raw backend failure (list-tables, scan) worded as the messaging service words its own:
+ * "storage: <DynamoDB type>: <message>", so the type is never lost. */
+static void storage_err(err_t *e, int rc)
+{
+    err_t in = *e;
+    err_clear(e); /* err_set is sticky */
+    if (rc == ERR_TRANSPORT) /* no DynamoDB type: the endpoint never answered */
+        err_set(e, rc, "storage: %s", in.msg);
+    else
+        err_set(e, rc, "storage: %s: %s", err_type(rc), in.msg);
+}
+
 static int fail_err(const cli_opts *o, const err_t *e)
 {
     if (o->json) {
@@ -288,6 +300,7 @@ int cli_list_tables(int argc, char **argv)
         rc = msg_backend_call(c.backend, "ListTables", req, &resp, &e);
         json_decref(req);
         if (rc) {
+            storage_err(&e, rc);
             json_decref(resp);
             break;
         }
@@ -352,6 +365,7 @@ int cli_scan(int argc, char **argv)
         rc = msg_backend_call(c.backend, "Scan", req, &resp, &e);
         json_decref(req);
         if (rc) {
+            storage_err(&e, rc);
             json_decref(resp);
             break;
         }
@@ -471,9 +485,12 @@ int cli_seed(int argc, char **argv)
                                  "demo", !o.no_demo, "users", (int)o.users, "conversations",
                                  (int)o.conversations, "messages", (int)o.messages));
         else
-            printf("seeded %s%s%ld synthetic users, %ld conversations x %ld messages\n",
-                   o.no_demo ? "" : "the demo users and conversations, ",
-                   o.no_demo ? "" : "", o.users, o.conversations,
+            printf("seeded %s%s", o.no_demo ? "" : "the demo users (@" MSG_DEMO_HANDLE
+                                                    ", @bayko, @londo) and conversations",
+                   o.users ? "" : "\n");
+        if (!o.json && o.users)
+            printf("%s%ld synthetic users, %ld conversations x %ld messages\n",
+                   o.no_demo ? "" : "; ", o.users, o.conversations,
                    o.conversations ? (o.messages ? o.messages : 1) : 0);
     }
     ctx_close(&c);

@@ -13,6 +13,9 @@ upstream DynamoDB-compatible endpoint, unless the next scripted fault says other
 
 Faults can be scripted for every operation (`script`) or for one operation only
 (`script_for[op]`).  `log` records (operation, fault) for every request received.
+`passthrough(op, body) -> bool` (optional) marks requests that are forwarded without
+consuming a scripted fault, logged as "pass" (by default: the empty-TransactItems probes that
+msg_backend_remote_check sends before a write, so scripts hit the real transactions).
 Bounded: it only ever talks to loopback and stops with close().
 """
 import http.server
@@ -24,12 +27,23 @@ import urllib.request
 import zlib
 
 
+def is_probe(op, body):
+    """The requests msg_backend_remote_check sends: validation-only, change nothing."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return False
+    return (op in ("TransactWriteItems", "TransactGetItems") and doc.get("TransactItems") == []) \
+        or (op in ("Query", "GetItem") and doc == {})
+
+
 class FaultProxy:
     def __init__(self, upstream):
         self.upstream = upstream.rstrip("/") + "/"
         self.script = []          # faults for any operation, consumed in order
         self.script_for = {}      # op -> list of faults, consumed in order
         self.log = []
+        self.passthrough = is_probe
         self.lock = threading.Lock()
         proxy = self
 
@@ -44,7 +58,10 @@ class FaultProxy:
                 body = self.rfile.read(length)
                 target = self.headers.get("X-Amz-Target", "")
                 op = target.split(".")[-1]
-                fault = proxy._next(op)
+                if proxy.passthrough and proxy.passthrough(op, body):
+                    fault = "pass"
+                else:
+                    fault = proxy._next(op)
                 with proxy.lock:
                     proxy.log.append((op, fault))
                 if fault == "drop":
@@ -104,9 +121,9 @@ class FaultProxy:
             return "ok"
 
     def ops(self, op):
-        """The faults applied to requests of operation op, in order."""
+        """The faults applied to requests of operation op, in order ("pass" ones left out)."""
         with self.lock:
-            return [f for o, f in self.log if o == op]
+            return [f for o, f in self.log if o == op and f != "pass"]
 
     def close(self):
         self.server.shutdown()
