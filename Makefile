@@ -37,6 +37,8 @@ oracle:
 e2e: build oracle
 	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e
 	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e --target=dynamodb-local
+	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e/test_messaging*.py --msg-backend=ddbchat
+	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e/test_messaging*.py --msg-backend=dynamodb-local
 
 test: unit asan e2e
 
