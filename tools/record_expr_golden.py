@@ -395,6 +395,18 @@ def cond_cases():
                'names': None, 'values': {':s': S('hello'), 'v': S('q')}, 'item': BASE})
     cs.append({'kind': 'condition', 'name': 'bad value key dash', 'expr': 's = :s',
                'names': None, 'values': {':s': S('hello'), ':v-1': S('q')}, 'item': BASE})
+    for nm, names, values in (
+            ('long value key 255', None, {':' + 'a' * 254: S('1')}),
+            ('long value key 256', None, {':' + 'a' * 255: S('1')}),
+            ('long name key 255', {'#' + 'a' * 254: 's'}, None),
+            ('long name key 256', {'#' + 'a' * 255: 's'}, None),
+            ('long bad name key', {'#' + '-' * 300: 's'}, None),
+            ('empty name value', {'#a': ''}, None),
+            ('empty name value after bad key', {'#a': '', 'b': 'x'}, None),
+            ('name value 64K', {'#n': 'a' * 65536}, None),
+            ('name value 64K-1 unused', {'#n': 'a' * 65535}, None)):
+        cs.append({'kind': 'condition', 'name': nm, 'expr': 's = :s', 'names': names,
+                   'values': dict(values or {}, **{':s': S('hello')}), 'item': BASE})
     cs.append({'kind': 'condition', 'name': 'name used twice', 'expr': '#s = :s OR #s = :x',
                'names': {'#s': 's'}, 'values': {':s': S('hello'), ':x': S('x')}, 'item': BASE})
     cs.append({'kind': 'condition', 'name': 'reserved via name', 'expr': '#d = :s',

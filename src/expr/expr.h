@@ -100,9 +100,12 @@ typedef struct expr_env {
 } expr_env;
 
 /* Prepares env over the (borrowed) maps; flags allocated in `a`.  Either map may be NULL.
- * Checks placeholder syntax like DynamoDB ("ExpressionAttributeNames contains invalid key:
- * Syntax error; key: \"x\"", "ExpressionAttributeValues contains invalid key: Syntax error;
- * key: \"x\"") and that names map to S values.  ERR_VALIDATION / ERR_NOMEM. */
+ * Checks the maps like DynamoDB: not empty ("ExpressionAttributeNames must not be empty"),
+ * key length <= EXPR_MAX_PLACEHOLDER ("... contains invalid key: The expression attribute map
+ * contains a key that is too long; ..."), key syntax ("ExpressionAttributeNames contains
+ * invalid key: Syntax error; key: \"x\""), names map to non-empty S values shorter than
+ * 64 KB ("ExpressionAttributeNames contains invalid value: Empty attribute name for key #n").
+ * The values themselves are the api's to validate (ddbjson).  ERR_VALIDATION / ERR_NOMEM. */
 int expr_env_init(expr_env *env, arena_t *a, const av_t *names, const av_t *values, err_t *e);
 
 /* Substitutes placeholders of `parsed` (not modified; may be a shared cached tree) and makes

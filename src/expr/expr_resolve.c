@@ -41,14 +41,28 @@ int expr_env_init(expr_env *env, arena_t *a, const av_t *names, const av_t *valu
             return err_set(e, ERR_VALIDATION, "ExpressionAttributeNames must not be empty");
         for (size_t i = 0; i < names->u.map.n; i++) {
             const av_kv *kv = &names->u.map.kv[i];
+            if (kv->name_len > EXPR_MAX_PLACEHOLDER)
+                return err_set(e, ERR_VALIDATION,
+                               "ExpressionAttributeNames contains invalid key: The expression "
+                               "attribute map contains a key that is too long; size of key: %zu",
+                               kv->name_len);
             if (!ph_ok(kv->name, kv->name_len, '#'))
                 return err_set(e, ERR_VALIDATION,
                                "ExpressionAttributeNames contains invalid key: Syntax error; "
                                "key: \"%.*s\"",
                                (int)kv->name_len, kv->name);
-            if (kv->val.type != AV_S)
+        }
+        for (size_t i = 0; i < names->u.map.n; i++) {
+            const av_kv *kv = &names->u.map.kv[i];
+            if (kv->val.type != AV_S || kv->val.u.str.len == 0)
                 return err_set(e, ERR_VALIDATION,
-                               "ExpressionAttributeNames contains invalid value for key %.*s",
+                               "ExpressionAttributeNames contains invalid value: Empty attribute "
+                               "name for key %.*s",
+                               (int)kv->name_len, kv->name);
+            if (kv->val.u.str.len > AV_MAX_NAME_LEN)
+                return err_set(e, ERR_VALIDATION,
+                               "ExpressionAttributeNames contains invalid value: Attribute name "
+                               "is too large, must be less than 65536 bytes for key %.*s",
                                (int)kv->name_len, kv->name);
         }
         env->names_used = arena_zalloc(a, names->u.map.n * sizeof(bool));
@@ -62,6 +76,10 @@ int expr_env_init(expr_env *env, arena_t *a, const av_t *names, const av_t *valu
             return err_set(e, ERR_VALIDATION, "ExpressionAttributeValues must not be empty");
         for (size_t i = 0; i < values->u.map.n; i++) {
             const av_kv *kv = &values->u.map.kv[i];
+            if (kv->name_len > EXPR_MAX_PLACEHOLDER)
+                return err_set(e, ERR_VALIDATION,
+                               "ExpressionAttributeValues contains invalid key: The expression "
+                               "attribute map contains a key that is too long;");
             if (!ph_ok(kv->name, kv->name_len, ':'))
                 return err_set(e, ERR_VALIDATION,
                                "ExpressionAttributeValues contains invalid key: Syntax error; "
