@@ -742,8 +742,9 @@ def main():
             rec['result'] = res
             out.append(rec)
         with open(os.path.join(OUT, g + '.json'), 'w') as f:
-            json.dump(out, f, indent=1, ensure_ascii=False)
-            f.write('\n')
+            # one case per line: small diffs when a case changes
+            f.write('[\n' + ',\n'.join(json.dumps(x, ensure_ascii=False, sort_keys=True)
+                                        for x in out) + '\n]\n')
         total += len(out)
         print('%s: %d cases' % (g, len(out)))
     print('total: %d' % total)
