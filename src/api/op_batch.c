@@ -5,8 +5,9 @@
  * a whole: limits, duplicates, per-table parameters, keys against the schema).
  * BatchGetItem reads every key in one snapshot (store_get_many).  BatchWriteItem submits all
  * its writes in one store_write_each call, so they share one group commit; each write is
- * unconditional.  Nothing is ever left unprocessed: UnprocessedKeys / UnprocessedItems are
- * always {}.
+ * unconditional.  Nothing is left unprocessed for throughput: UnprocessedKeys / UnprocessedItems are
+ * always {} — except that BatchGetItem answers at most 16 MB of items: the keys past that
+ * come back in UnprocessedKeys (with the table's other parameters), as the service does.
  *
  * Capacity as DynamoDB Local computes it (tests/e2e/test_batch.py): BatchGetItem charges
  * each item found separately (4 KB units, eventual = half) and nothing for missing keys;
@@ -23,6 +24,7 @@
 
 #define BATCH_GET_MAX 100
 #define BATCH_WRITE_MAX 25
+#define BATCH_GET_MAX_BYTES ((uint64_t)16 * 1024 * 1024) /* answer size, by item size */
 
 #define TXT_BG_NONE "BatchGetItem must have some requests set"
 #define TXT_BG_EMPTY "The list of keys in RequestItems for BatchGetItem is required: %s has empty list"
@@ -135,9 +137,12 @@ int op_batch_get_item(api_req *r, json_t **out)
     if ((rc = store_get_many(r->api->store, ktab, kptr, total, r->arena, items, found, r->err)))
         return rc;
     json_t *o = json_object(), *resp = json_object(), *caps = json_array();
+    json_t *unproc = json_object();
+    uint64_t sent = 0; /* bytes of items answered so far (16 MB rule) */
     for (ti = 0; ti < nt; ti++) {
         bg_table *bt = &tabs[ti];
-        json_t *arr = json_array();
+        json_t *arr = json_array(), *left = NULL;
+        json_t *keys = json_object_get(bt->spec, "Keys");
         api_cap cap;
         memset(&cap, 0, sizeof cap);
         cap.table = bt->t->name;
@@ -145,10 +150,22 @@ int op_batch_get_item(api_req *r, json_t **out)
             size_t k = bt->first + i;
             if (!found[k])
                 continue;
-            cap.table_h += api_cap_read_h(av_item_size(&items[k]), bt->consistent);
+            uint64_t sz = av_item_size(&items[k]);
+            if (sent + sz > BATCH_GET_MAX_BYTES) {
+                /* past 16 MB: this key and the rest go back as UnprocessedKeys, with the
+                 * table's other parameters, so the caller can resend them as they are */
+                if (!left)
+                    left = json_array();
+                json_array_append(left, json_array_get(keys, i));
+                continue;
+            }
+            sent += sz;
+            cap.table_h += api_cap_read_h(sz, bt->consistent);
             av_t p = items[k];
             if (bt->proj && (rc = expr_project(r->arena, bt->proj, &items[k], &p, r->err))) {
+                json_decref(left);
                 json_decref(arr);
+                json_decref(unproc);
                 json_decref(caps);
                 json_decref(resp);
                 json_decref(o);
@@ -162,11 +179,16 @@ int op_batch_get_item(api_req *r, json_t **out)
             json_array_append_new(arr, ddbjson_from_item(&p));
         }
         json_object_set_new(resp, bt->name, arr);
+        if (left) {
+            json_t *spec = json_copy(bt->spec);
+            json_object_set_new(spec, "Keys", left);
+            json_object_set_new(unproc, bt->name, spec);
+        }
         if (rcc != API_RCC_NONE)
             json_array_append_new(caps, api_cap_json(&cap, rcc));
     }
     json_object_set_new(o, "Responses", resp);
-    json_object_set_new(o, "UnprocessedKeys", json_object());
+    json_object_set_new(o, "UnprocessedKeys", unproc);
     if (rcc != API_RCC_NONE)
         json_object_set_new(o, "ConsumedCapacity", caps);
     else

@@ -135,3 +135,24 @@ def test_batch_write_values_before_tables(ddb_url):
     err(ddb_url, "BatchWriteItem", {"RequestItems": {"no_such_table_b": [
         {"PutRequest": {"Item": {"pk": N("abc")}}}]}}, V,
         "A value provided cannot be converted into a number")
+
+
+# BatchGetItem answers at most 16 MB: with 45 items of ~390 KB, the rest come back in
+# UnprocessedKeys (with the table's parameters) and resending them completes the set.
+def test_batch_get_16mb(ddb_url, two):
+    a, _ = two
+    big = "x" * (390 * 1024)
+    keys = [K(f"big{i}") for i in range(45)]
+    for k in keys:
+        ok(ddb_url, "PutItem", {"TableName": a, "Item": dict(k, b=S(big))})
+    r = ok(ddb_url, "BatchGetItem", {"RequestItems": {a: {"Keys": keys,
+                                                         "ProjectionExpression": "pk, b"}}})
+    got = [i["pk"]["S"] for i in r["Responses"][a]]
+    left = r["UnprocessedKeys"].get(a, {}).get("Keys", [])
+    assert got and left
+    assert len(got) + len(left) == 45
+    assert sum(len(i["b"]["S"]) for i in r["Responses"][a]) <= 16 * 1024 * 1024
+    assert r["UnprocessedKeys"][a].get("ProjectionExpression") == "pk, b"
+    r2 = ok(ddb_url, "BatchGetItem", {"RequestItems": r["UnprocessedKeys"]})
+    got += [i["pk"]["S"] for i in r2["Responses"][a]]
+    assert sorted(got) == sorted(k["pk"]["S"] for k in keys)
