@@ -76,6 +76,18 @@ static int seed_demo(msg_service *s, long *done, long total, const msg_seed_opts
             return rc;
     }
     size_t n = sizeof demo_conversation / sizeof demo_conversation[0];
+    /* seeding twice does not repeat the demo conversations */
+    msg_conversation_page have;
+    if ((rc = msg_list_conversations(s, u[0].uuid, 1, NULL, &have, e)))
+        return rc;
+    bool seeded = have.n > 0;
+    msg_conversation_page_free(&have);
+    if (seeded) {
+        *done += (long)n + 1;
+        if (o->progress)
+            o->progress(o->progress_ctx, *done, total);
+        return 0;
+    }
     long long start = msg_now_usec() - (long long)(n + 5) * 60 * 1000000LL;
     for (size_t i = 0; i < n; i++) {
         char at[MSG_TS_LEN + 1];

@@ -220,7 +220,9 @@ typedef struct msg_seed_opts {
 
 #define MSG_DEMO_HANDLE "andrewbrown"
 
-/* Writes seed data (table must exist).  Existing demo users are reused, not duplicated. */
+/* Writes seed data (table must exist).  Existing users are reused, not duplicated; the demo
+ * conversations are written only when the demo user has none yet (seeding twice does not
+ * repeat them; synthetic conversations are added again). */
 int msg_seed(msg_service *s, const msg_seed_opts *o, err_t *e);
 
 /* For `serve --demo`: when the table does not exist, creates it and seeds the demo data.

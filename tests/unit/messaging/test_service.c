@@ -568,6 +568,21 @@ static void test_seed_and_demo(void **state)
     msg_conversation_page_free(&cp);
     msg_user u1;
     assert_int_equal(msg_user_by_handle(S, "user1", &u1, &e), 0);
+    /* seeding the demo again repeats no demo message */
+    msg_conversation_page again;
+    assert_int_equal(msg_list_conversations(S, demo.uuid, 0, NULL, &cp, &e), 0);
+    assert_int_equal(msg_list_messages(S, NULL, cp.items[0].message_group_uuid, 100, NULL, &mp, &e), 0);
+    size_t before = mp.n;
+    msg_message_page_free(&mp);
+    msg_seed_opts o2 = {.demo = true};
+    assert_int_equal(msg_seed(S, &o2, &e), 0);
+    assert_int_equal(msg_list_conversations(S, demo.uuid, 0, NULL, &again, &e), 0);
+    assert_int_equal(again.n, 2);
+    assert_int_equal(msg_list_messages(S, NULL, cp.items[0].message_group_uuid, 100, NULL, &mp, &e), 0);
+    assert_int_equal(mp.n, before);
+    msg_message_page_free(&mp);
+    msg_conversation_page_free(&again);
+    msg_conversation_page_free(&cp);
     json_t *all = scan_all();
     check_invariants(all);
     json_decref(all);
