@@ -318,7 +318,7 @@ int cli_serve(int argc, char **argv)
         } else if (msg_backend_embedded_new(api, &backend, &e)) {
             goto fail;
         }
-        if (msg_jwt_secret_load(remote ? NULL : o.data_dir, o.jwt_secret_file, &jwt_secret,
+        if (msg_jwt_secret_load(o.data_dir, o.jwt_secret_file, &jwt_secret,
                                 &jwt_secret_len, &e))
             goto fail;
         msg_config mc;

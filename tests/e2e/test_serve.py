@@ -246,3 +246,29 @@ def test_connection_timeout_closes_idle_connections():
     finally:
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=20)
+
+
+def test_endpoint_mode_serves_rest_from_a_remote_dynamodb(ddbchat_server):
+    # --endpoint URL: no local DynamoDB endpoint; the REST API runs on the remote one (here
+    # another ddbchat), and --demo creates its table there.
+    backend = ddbchat_server()
+    data_dir = tempfile.mkdtemp(prefix="ddbchat-remote-")
+    p = subprocess.Popen([ddbchat_bin(), "serve", "--endpoint", backend.ddb_url, "--api-port", "0",
+                          "--data-dir", data_dir, "--demo", "--quiet"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, DDBCHAT_JWT_SECRET="0123456789abcdef0123456789abcdef"))
+    try:
+        line = p.stdout.readline()
+        assert "DynamoDB endpoint" not in line
+        m = re.search(r"REST API on http://127\.0\.0\.1:(\d+) over " + re.escape(backend.ddb_url), line)
+        assert m, line + (p.stderr.read() if p.poll() is not None else "")
+        conn = http.client.HTTPConnection("127.0.0.1", int(m.group(1)), timeout=10)
+        conn.request("GET", "/api/health")
+        r = conn.getresponse()
+        assert r.status == 200 and json.loads(r.read())["backend"] == "remote"
+        conn.close()
+        tables = client_for(backend.ddb_url).list_tables()["TableNames"]
+        assert "cruddur-messages" in tables
+    finally:
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=20) == 0
