@@ -367,6 +367,11 @@ def cond_cases():
     add('s = :s AND ' * 371 + 's = :s')
     add('(' * 60 + 's = :s' + ')' * 60)
     add('NOT ' * 100 + 's = :s')
+    add('(' * 2000 + 's' + ')' * 2000 + ' = :s')
+    add('(' * 2000 + 's = :s')
+    add('(' * 2040 + 's = :s' + ')' * 2040)
+    add('NOT ' * 1000 + 's = :s')
+    add('s = ' + '(' * 2000 + ':s' + ')' * 2000)
     # ordering details: numbers numerically, binary unsigned, strings by UTF-8 bytes
     OI = {'n10': N('10'), 'n9': N('9'), 'nneg': N('-10'), 'nsmall': N('1E-130'), 'nzero': N('0'),
           'nbig': N('9.9999999999999999999999999999999999999E+125'), 'bff': B(b'\xff'),

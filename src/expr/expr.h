@@ -42,7 +42,8 @@
 #define EXPR_MAX_IN 100         /* operands of IN (after the left one) */
 #define EXPR_MAX_OPERATORS 300  /* comparisons, AND/OR/NOT, functions, +/- in one expression */
 #define EXPR_MAX_PATH_DEPTH 32  /* elements of a document path */
-#define EXPR_MAX_NESTING 1024   /* parser recursion (parentheses, NOT chains) */
+#define EXPR_MAX_NESTING 8192   /* parser recursion guard; the 4 KB length limit bounds real
+                                   depth (2048 nested parentheses: about 1.3 MB of stack) */
 #define EXPR_MAX_PLACEHOLDER 255 /* bytes of a #name / :value placeholder incl. the sigil */
 
 /* ---- kinds --------------------------------------------------------------------------- */
