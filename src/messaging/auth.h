@@ -26,8 +26,8 @@
 /* Verifies `token` (without "Bearer ") against cfg's keys at time now (seconds since the
  * epoch) and copies the configured claim's string value to out (size n).
  * ERR_ACCESS_DENIED "unauthorized: <reason>" on any failure. */
-int msg_jwt_verify(const msg_config *cfg, const char *token, long long now, char *out,
-                   size_t n, err_t *e);
+int msg_jwt_verify(const msg_config *cfg, const char *token, long long now, char *out, size_t n,
+                   err_t *e);
 
 /* Mints an HS256 token {claim: value, iat: now, exp: now + ttl_sec} (ttl_sec <= 0: no exp).
  * *out_token malloc'ed, caller frees.  ERR_NOMEM / ERR_INTERNAL. */

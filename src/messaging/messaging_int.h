@@ -13,8 +13,8 @@
 #include "messaging/service.h"
 
 struct msg_service {
-    msg_backend *backend;  /* borrowed */
-    msg_config cfg;        /* pointers below point into this struct's own copies */
+    msg_backend *backend; /* borrowed */
+    msg_config cfg;       /* pointers below point into this struct's own copies */
     char *table;
     unsigned char *jwt_secret;
     char *jwt_public_key_pem;

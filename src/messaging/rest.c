@@ -56,8 +56,7 @@ static void reply_json(msg_http_resp *r, int status, json_t *body)
 
 static void reply_error(msg_http_resp *r, int status, const char *code, const char *message)
 {
-    reply_json(r, status,
-               json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message));
+    reply_json(r, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message));
 }
 
 static int status_for(const char *code, int err)
@@ -66,10 +65,9 @@ static int status_for(const char *code, int err)
         const char *code;
         int status;
     } map[] = {
-        {"unauthorized", 401},   {"unknown_user", 401},   {"not_found", 404},
-        {"unknown_handle", 404}, {"handle_taken", 409},   {"conflict", 409},
-        {"storage", 500},        {"internal", 500},       {"table_exists", 409},
-        {"no_table", 503},
+        {"unauthorized", 401}, {"unknown_user", 401}, {"not_found", 404}, {"unknown_handle", 404},
+        {"handle_taken", 409}, {"conflict", 409},     {"storage", 500},   {"internal", 500},
+        {"table_exists", 409}, {"no_table", 503},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(map[i].code, code) == 0)
@@ -159,8 +157,7 @@ static bool query_param(const char *q, const char *name, char *out, size_t n, bo
                 char c = *p;
                 if (c == '+')
                     c = ' ';
-                else if (c == '%' && p + 2 < end &&
-                         hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+                else if (c == '%' && p + 2 < end && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
                     c = (char)(hexval(p[1]) * 16 + hexval(p[2]));
                     p += 2;
                 }
@@ -260,10 +257,9 @@ static void get_message_groups(msg_service *s, const msg_http_req *req, msg_http
     json_t *arr = json_array();
     for (size_t i = 0; i < p.n; i++) {
         const msg_conversation *c = &p.items[i];
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s}", "uuid",
-                                             c->message_group_uuid, "display_name",
-                                             c->other.display_name, "handle", c->other.handle,
-                                             "message", c->message, "created_at",
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s}", "uuid", c->message_group_uuid,
+                                             "display_name", c->other.display_name, "handle",
+                                             c->other.handle, "message", c->message, "created_at",
                                              c->last_message_at));
     }
     if (p.next_cursor)
@@ -308,8 +304,8 @@ static void post_message(msg_service *s, const msg_http_req *req, msg_http_resp 
         reply_error(r, 400, "malformed_json", "the body must be a JSON object");
         return;
     }
-    json_t *jm = json_object_get(body, "message"), *jg = json_object_get(body, "message_group_uuid"),
-           *jh = json_object_get(body, "handle");
+    json_t *jm = json_object_get(body, "message"),
+           *jg = json_object_get(body, "message_group_uuid"), *jh = json_object_get(body, "handle");
     if (json_is_null(jg))
         jg = NULL;
     if (json_is_null(jh))
@@ -387,8 +383,9 @@ void msg_rest_handle(msg_service *s, const msg_http_req *req, msg_http_resp *r)
         return;
     }
     if (route == 1) {
-        reply_json(r, 200, json_pack("{s:b,s:i,s:s}", "success", 1, "ver", 1, "backend",
-                                     s->backend->ops->name ? s->backend->ops->name : "?"));
+        reply_json(r, 200,
+                   json_pack("{s:b,s:i,s:s}", "success", 1, "ver", 1, "backend",
+                             s->backend->ops->name ? s->backend->ops->name : "?"));
         return;
     }
     msg_user me;

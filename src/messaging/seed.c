@@ -94,8 +94,8 @@ static int seed_demo(msg_service *s, long *done, long total, const msg_seed_opts
         msg_ts_format(start + (long long)i * 60 * 1000000LL, at);
         const msg_user *from = demo_conversation[i].from_demo ? &u[0] : &u[1];
         const msg_user *to = demo_conversation[i].from_demo ? &u[1] : &u[0];
-        if ((rc = msg_send(s, from->uuid, NULL, to->handle, demo_conversation[i].text, at, NULL,
-                           e)))
+        if ((rc =
+                 msg_send(s, from->uuid, NULL, to->handle, demo_conversation[i].text, at, NULL, e)))
             return rc;
         if (o->progress)
             o->progress(o->progress_ctx, ++*done, total);
@@ -117,8 +117,8 @@ typedef struct seed_job {
     msg_user *users;
     int U, C, M;
     long long start;
-    pthread_mutex_t mu;    /* guards next, done, rc, err and the progress callback */
-    int next;              /* next conversation to write */
+    pthread_mutex_t mu; /* guards next, done, rc, err and the progress callback */
+    int next;           /* next conversation to write */
     long done, total;
     int rc;
     err_t err;

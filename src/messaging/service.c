@@ -153,17 +153,12 @@ int msg_schema_load(msg_service *s, err_t *e)
     json_t *req = json_pack(
         "{s:s, s:[{s:s,s:s},{s:s,s:s},{s:s,s:s}], s:[{s:s,s:s},{s:s,s:s}],"
         " s:[{s:s, s:[{s:s,s:s},{s:s,s:s}], s:{s:s}}], s:s}",
-        "TableName", s->table,
-        "AttributeDefinitions",
-        "AttributeName", "pk", "AttributeType", "S",
-        "AttributeName", "sk", "AttributeType", "S",
-        "AttributeName", "message_group_uuid", "AttributeType", "S",
-        "KeySchema", "AttributeName", "pk", "KeyType", "HASH",
-        "AttributeName", "sk", "KeyType", "RANGE",
-        "GlobalSecondaryIndexes", "IndexName", MSG_GSI_NAME, "KeySchema",
-        "AttributeName", "message_group_uuid", "KeyType", "HASH",
-        "AttributeName", "sk", "KeyType", "RANGE",
-        "Projection", "ProjectionType", "ALL",
+        "TableName", s->table, "AttributeDefinitions", "AttributeName", "pk", "AttributeType", "S",
+        "AttributeName", "sk", "AttributeType", "S", "AttributeName", "message_group_uuid",
+        "AttributeType", "S", "KeySchema", "AttributeName", "pk", "KeyType", "HASH",
+        "AttributeName", "sk", "KeyType", "RANGE", "GlobalSecondaryIndexes", "IndexName",
+        MSG_GSI_NAME, "KeySchema", "AttributeName", "message_group_uuid", "KeyType", "HASH",
+        "AttributeName", "sk", "KeyType", "RANGE", "Projection", "ProjectionType", "ALL",
         "BillingMode", "PAY_PER_REQUEST");
     json_t *resp;
     err_t in;
@@ -314,15 +309,14 @@ int msg_user_add(msg_service *s, const char *handle, const char *display_name, c
     char upk[64], hpk[64];
     snprintf(upk, sizeof upk, "USER#%s", u.uuid);
     snprintf(hpk, sizeof hpk, "HANDLE#%s", u.handle);
-    json_t *req = json_pack(
-        "{s:[{s:{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}, s:s}},"
-        "    {s:{s:s, s:{s:{s:s},s:{s:s},s:{s:s}}, s:s}}]}",
-        "TransactItems",
-        "Put", "TableName", s->table, "Item", "pk", "S", upk, "sk", "S", "USER", "uuid", "S",
-        u.uuid, "handle", "S", u.handle, "display_name", "S", u.display_name,
-        "ConditionExpression", "attribute_not_exists(pk)",
-        "Put", "TableName", s->table, "Item", "pk", "S", hpk, "sk", "S", "HANDLE", "uuid", "S",
-        u.uuid, "ConditionExpression", "attribute_not_exists(pk)");
+    json_t *req =
+        json_pack("{s:[{s:{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}, s:s}},"
+                  "    {s:{s:s, s:{s:{s:s},s:{s:s},s:{s:s}}, s:s}}]}",
+                  "TransactItems", "Put", "TableName", s->table, "Item", "pk", "S", upk, "sk", "S",
+                  "USER", "uuid", "S", u.uuid, "handle", "S", u.handle, "display_name", "S",
+                  u.display_name, "ConditionExpression", "attribute_not_exists(pk)", "Put",
+                  "TableName", s->table, "Item", "pk", "S", hpk, "sk", "S", "HANDLE", "uuid", "S",
+                  u.uuid, "ConditionExpression", "attribute_not_exists(pk)");
     json_t *resp;
     err_t in;
     rc = msgi_call(s, "TransactWriteItems", req, &resp, &in);
@@ -510,7 +504,8 @@ static json_t *row_of(json_t *rows, const char *user)
     snprintf(pk, sizeof pk, "GRP#%s", user);
     size_t i;
     json_t *r;
-    json_array_foreach(rows, i, r) {
+    json_array_foreach(rows, i, r)
+    {
         const char *p = msgi_item_s(r, "pk");
         if (p && strcmp(p, pk) == 0)
             return json_incref(r);
@@ -559,8 +554,7 @@ int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *group
         msgi_copy_s(it, "sk", m->created_at, sizeof m->created_at);
         msgi_copy_s(it, "user_uuid", m->sender.uuid, sizeof m->sender.uuid);
         msgi_copy_s(it, "user_handle", m->sender.handle, sizeof m->sender.handle);
-        msgi_copy_s(it, "user_display_name", m->sender.display_name,
-                    sizeof m->sender.display_name);
+        msgi_copy_s(it, "user_display_name", m->sender.display_name, sizeof m->sender.display_name);
         const char *t = msgi_item_s(it, "message");
         m->message = strdup(t ? t : "");
         out->n = i + 1;
@@ -605,13 +599,11 @@ int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, con
     for (size_t i = 0; i < n; i++) {
         json_t *it = json_array_get(items, i);
         msg_conversation *c = &out->items[i];
-        msgi_copy_s(it, "message_group_uuid", c->message_group_uuid,
-                    sizeof c->message_group_uuid);
+        msgi_copy_s(it, "message_group_uuid", c->message_group_uuid, sizeof c->message_group_uuid);
         msgi_copy_s(it, "sk", c->last_message_at, sizeof c->last_message_at);
         msgi_copy_s(it, "user_uuid", c->other.uuid, sizeof c->other.uuid);
         msgi_copy_s(it, "user_handle", c->other.handle, sizeof c->other.handle);
-        msgi_copy_s(it, "user_display_name", c->other.display_name,
-                    sizeof c->other.display_name);
+        msgi_copy_s(it, "user_display_name", c->other.display_name, sizeof c->other.display_name);
         const char *t = msgi_item_s(it, "message");
         c->message = strdup(t ? t : "");
         out->n = i + 1;
@@ -739,8 +731,8 @@ int msg_send(msg_service *s, const char *sender_uuid, const char *group_in, cons
             msgi_copy_s(pair, "last_message_at", prev, sizeof prev);
             json_decref(pair);
             if (!ok) {
-                rc = err_set(e, ERR_INTERNAL, "storage: the pair row %s has no group_uuid",
-                             pair_pk);
+                rc =
+                    err_set(e, ERR_INTERNAL, "storage: the pair row %s has no group_uuid", pair_pk);
                 goto done;
             }
             if (group_in && strcmp(group, group_in) != 0) {
@@ -766,13 +758,12 @@ int msg_send(msg_service *s, const char *sender_uuid, const char *group_in, cons
         snprintf(msg_pk, sizeof msg_pk, "MSG#%s", group);
         json_t *items = json_array();
         json_array_append_new(
-            items,
-            json_pack("{s:{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}},"
-                      " s:s}}",
-                      "Put", "TableName", s->table, "Item", "pk", "S", msg_pk, "sk", "S", ts,
-                      "message_uuid", "S", msg_uuid, "message", "S", text, "user_uuid", "S",
-                      me.uuid, "user_display_name", "S", me.display_name, "user_handle", "S",
-                      me.handle, "ConditionExpression", "attribute_not_exists(pk)"));
+            items, json_pack("{s:{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}},"
+                             " s:s}}",
+                             "Put", "TableName", s->table, "Item", "pk", "S", msg_pk, "sk", "S", ts,
+                             "message_uuid", "S", msg_uuid, "message", "S", text, "user_uuid", "S",
+                             me.uuid, "user_display_name", "S", me.display_name, "user_handle", "S",
+                             me.handle, "ConditionExpression", "attribute_not_exists(pk)"));
         if (first) {
             json_array_append_new(
                 items, json_pack("{s:{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s}}, s:s}}", "Put",
@@ -781,12 +772,11 @@ int msg_send(msg_service *s, const char *sender_uuid, const char *group_in, cons
                                  "ConditionExpression", "attribute_not_exists(pk)"));
         } else if (prev[0]) {
             json_array_append_new(
-                items,
-                json_pack("{s:{s:s, s:o, s:s, s:s, s:{s:{s:s}, s:{s:s}}}}", "Update",
-                          "TableName", s->table, "Key", key2(pair_pk, "PAIR"),
-                          "UpdateExpression", "SET last_message_at = :ts",
-                          "ConditionExpression", "last_message_at = :prev",
-                          "ExpressionAttributeValues", ":ts", "S", ts, ":prev", "S", prev));
+                items, json_pack("{s:{s:s, s:o, s:s, s:s, s:{s:{s:s}, s:{s:s}}}}", "Update",
+                                 "TableName", s->table, "Key", key2(pair_pk, "PAIR"),
+                                 "UpdateExpression", "SET last_message_at = :ts",
+                                 "ConditionExpression", "last_message_at = :prev",
+                                 "ExpressionAttributeValues", ":ts", "S", ts, ":prev", "S", prev));
             json_array_append_new(items, conv_delete(s->table, me.uuid, prev, group));
             json_array_append_new(items, conv_delete(s->table, other.uuid, prev, group));
         } else {

@@ -64,11 +64,11 @@
 #define MSG_TABLE_DEFAULT "cruddur-messages"
 #define MSG_GSI_NAME "message-group-sk-index"
 #define MSG_UUID_LEN 36
-#define MSG_TS_LEN 27              /* "2026-11-26T12:34:56.123456Z" */
-#define MSG_HANDLE_MAX 32          /* bytes; [A-Za-z0-9_.-] */
-#define MSG_NAME_MAX 64            /* display name, in characters (code points) */
+#define MSG_TS_LEN 27     /* "2026-11-26T12:34:56.123456Z" */
+#define MSG_HANDLE_MAX 32 /* bytes; [A-Za-z0-9_.-] */
+#define MSG_NAME_MAX 64   /* display name, in characters (code points) */
 #define MSG_NAME_BYTES (MSG_NAME_MAX * 4)
-#define MSG_TEXT_MAX 1024          /* message, in characters (UTF-8 code points) */
+#define MSG_TEXT_MAX 1024 /* message, in characters (UTF-8 code points) */
 #define MSG_PAGE_MESSAGES 40
 #define MSG_PAGE_CONVERSATIONS 20
 #define MSG_PAGE_MAX 100
@@ -76,19 +76,19 @@
 typedef struct msg_service msg_service;
 
 typedef struct msg_config {
-    const char *table;            /* default MSG_TABLE_DEFAULT */
-    int page_messages;            /* pattern A default page size, default 40 */
-    int page_conversations;       /* pattern B default page size, default 20 */
-    int max_retries;              /* send: transaction retries, default 200 */
+    const char *table;      /* default MSG_TABLE_DEFAULT */
+    int page_messages;      /* pattern A default page size, default 40 */
+    int page_conversations; /* pattern B default page size, default 20 */
+    int max_retries;        /* send: transaction retries, default 200 */
     /* REST auth (see auth.h).  At least one of the two keys for REST to accept anyone. */
     const unsigned char *jwt_secret; /* HS256 secret bytes (copied), or NULL */
     size_t jwt_secret_len;
     const char *jwt_public_key_pem;  /* RS256 public key PEM text (copied), or NULL */
     const char *jwt_public_key_file; /* or a PEM file read by msg_service_new (when
                                         jwt_public_key_pem is NULL); ERR_IO if unreadable */
-    const char *jwt_claim;        /* claim naming the user, default "sub" (a user uuid; a
-                                     value that is no uuid of a user is tried as a handle) */
-    const char *cors_origin;      /* allowed frontend origin ("*" allowed), NULL = no CORS */
+    const char *jwt_claim;           /* claim naming the user, default "sub" (a user uuid; a
+                                        value that is no uuid of a user is tried as a handle) */
+    const char *cors_origin;         /* allowed frontend origin ("*" allowed), NULL = no CORS */
 } msg_config;
 
 /* Fills defaults: table, page sizes, retries, jwt_claim "sub"; and from the environment
@@ -134,8 +134,8 @@ int msg_validate_display_name(const char *name, err_t *e);
 /* Adds a user (uuid NULL = a new random v4 uuid) with the user row and the handle row in one
  * TransactWriteItems, both attribute_not_exists.  ERR_VALIDATION (invalid_*),
  * ERR_RESOURCE_IN_USE "handle_taken: ..." (handle or uuid exists).  *out may be NULL. */
-int msg_user_add(msg_service *s, const char *handle, const char *display_name,
-                 const char *uuid, msg_user *out, err_t *e);
+int msg_user_add(msg_service *s, const char *handle, const char *display_name, const char *uuid,
+                 msg_user *out, err_t *e);
 /* Looks a user up.  ERR_NOT_FOUND "unknown_handle: ..." / "unknown_user: ...". */
 int msg_user_by_handle(msg_service *s, const char *handle, msg_user *out, err_t *e);
 int msg_user_by_uuid(msg_service *s, const char *uuid, msg_user *out, err_t *e);
@@ -143,24 +143,24 @@ int msg_user_by_uuid(msg_service *s, const char *uuid, msg_user *out, err_t *e);
 /* ---- messages and conversations --------------------------------------------------- */
 
 typedef struct msg_message {
-    char uuid[MSG_UUID_LEN + 1];                 /* message_uuid */
+    char uuid[MSG_UUID_LEN + 1]; /* message_uuid */
     char message_group_uuid[MSG_UUID_LEN + 1];
     char created_at[MSG_TS_LEN + 1];
-    msg_user sender;                             /* uuid, handle, display_name */
-    char *message;                               /* heap, owned by the page / caller */
+    msg_user sender; /* uuid, handle, display_name */
+    char *message;   /* heap, owned by the page / caller */
 } msg_message;
 
 typedef struct msg_conversation {
     char message_group_uuid[MSG_UUID_LEN + 1];
     char last_message_at[MSG_TS_LEN + 1];
-    msg_user other;                              /* the other participant */
-    char *message;                               /* last message text, heap */
+    msg_user other; /* the other participant */
+    char *message;  /* last message text, heap */
 } msg_conversation;
 
 /* A page of results plus the opaque cursor for the next page (NULL on the last page):
  * base64url (no padding) of the JSON text of the Query's LastEvaluatedKey. */
 typedef struct msg_message_page {
-    msg_message *items;  /* newest first */
+    msg_message *items; /* newest first */
     size_t n;
     char *next_cursor;
 } msg_message_page;
@@ -188,8 +188,8 @@ int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *messa
 
 /* Pattern B: a user's conversations, newest first, with the other person and the last
  * message.  limit 0 = default. */
-int msg_list_conversations(msg_service *s, const char *user_uuid, int limit,
-                           const char *cursor, msg_conversation_page *out, err_t *e);
+int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, const char *cursor,
+                           msg_conversation_page *out, err_t *e);
 
 /* Patterns C + D: sends `text` from sender_uuid either into an existing conversation
  * (message_group_uuid non-NULL; the sender must be a participant, else ERR_NOT_FOUND
@@ -199,19 +199,18 @@ int msg_list_conversations(msg_service *s, const char *user_uuid, int limit,
  * (seeding).  *out (may be NULL) receives the stored message including message_group_uuid;
  * free with msg_message_fini. */
 int msg_send(msg_service *s, const char *sender_uuid, const char *message_group_uuid,
-             const char *to_handle, const char *text, const char *at, msg_message *out,
-             err_t *e);
+             const char *to_handle, const char *text, const char *at, msg_message *out, err_t *e);
 
 /* ---- seeding ------------------------------------------------------------------------ */
 
 typedef struct msg_seed_opts {
-    bool demo;              /* the demo users and a long demo conversation */
-    int users;              /* synthetic users "user<N>" (0 = none) */
-    int conversations;      /* synthetic conversations between random synthetic users */
-    int messages;           /* messages per synthetic conversation */
-    unsigned seed;          /* PRNG seed for the synthetic data */
-    int threads;            /* writer threads for the synthetic conversations (0 = 8); each
-                               conversation is written by one thread, in order */
+    bool demo;         /* the demo users and a long demo conversation */
+    int users;         /* synthetic users "user<N>" (0 = none) */
+    int conversations; /* synthetic conversations between random synthetic users */
+    int messages;      /* messages per synthetic conversation */
+    unsigned seed;     /* PRNG seed for the synthetic data */
+    int threads;       /* writer threads for the synthetic conversations (0 = 8); each
+                          conversation is written by one thread, in order */
     /* Progress callback (may be NULL): done out of total units of work.  Called from one
      * thread at a time (serialised by msg_seed). */
     void (*progress)(void *ctx, long done, long total);

@@ -121,7 +121,8 @@ static void test_hs256(void **state)
     /* minted by our own minter */
     char *mine = NULL;
     err_t e = {0};
-    assert_int_equal(msg_jwt_mint_hs256(SECRET, sizeof SECRET - 1, "sub", "u-2", 3600, &mine, &e), 0);
+    assert_int_equal(msg_jwt_mint_hs256(SECRET, sizeof SECRET - 1, "sub", "u-2", 3600, &mine, &e),
+                     0);
     expect_ok(&c, mine, "u-2");
     free(mine);
 
@@ -166,7 +167,8 @@ static void test_hs256(void **state)
     char *nosub = mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, "{\"name\":\"x\"}");
     expect_deny(&c, nosub, "names no user");
     c.jwt_claim = "username";
-    char *uname = mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, "{\"sub\":\"s\",\"username\":\"alice\"}");
+    char *uname =
+        mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, "{\"sub\":\"s\",\"username\":\"alice\"}");
     expect_ok(&c, uname, "alice");
 
     /* no secret configured: HS256 refused */
@@ -174,8 +176,18 @@ static void test_hs256(void **state)
     msg_config_default(&none);
     expect_deny(&none, good, "algorithm");
 
-    free(good); free(expired); free(early); free(badexp); free(forged); free(tampered);
-    free(evil); free(h); free(p); free(hn); free(nosub); free(uname);
+    free(good);
+    free(expired);
+    free(early);
+    free(badexp);
+    free(forged);
+    free(tampered);
+    free(evil);
+    free(h);
+    free(p);
+    free(hn);
+    free(nosub);
+    free(uname);
 }
 
 static void test_rs256(void **state)
@@ -208,7 +220,11 @@ static void test_rs256(void **state)
     c.jwt_secret_len = sizeof SECRET - 1;
     expect_ok(&c, good, "rs-user");
     expect_deny(&c, confused, "bad signature");
-    free(good); free(expired); free(other); free(forged); free(confused);
+    free(good);
+    free(expired);
+    free(other);
+    free(forged);
+    free(confused);
 }
 
 static void test_secret_file(void **state)

@@ -78,9 +78,13 @@ static reply call(const char *method, const char *path, const char *query, const
     char auth[4096];
     if (token)
         snprintf(auth, sizeof auth, "Bearer %s", token);
-    msg_http_req req = {.method = method, .path = path, .query = query,
-                        .authorization = token ? auth : NULL, .origin = NULL,
-                        .body = body, .body_len = body ? strlen(body) : 0};
+    msg_http_req req = {.method = method,
+                        .path = path,
+                        .query = query,
+                        .authorization = token ? auth : NULL,
+                        .origin = NULL,
+                        .body = body,
+                        .body_len = body ? strlen(body) : 0};
     reply r;
     msg_rest_handle(ENV.svc, &req, &r.raw);
     r.status = r.raw.status;
@@ -102,7 +106,8 @@ static void expect_error(reply r, int status, const char *code)
     const char *c = json_string_value(json_object_get(json_object_get(r.body, "error"), "code"));
     assert_non_null(c);
     assert_string_equal(c, code);
-    assert_non_null(json_string_value(json_object_get(json_object_get(r.body, "error"), "message")));
+    assert_non_null(
+        json_string_value(json_object_get(json_object_get(r.body, "error"), "message")));
     done(&r);
 }
 
@@ -131,11 +136,13 @@ static void test_auth(void **state)
     expect_error(call("GET", "/api/message_groups", NULL, "garbage", NULL), 401, "unauthorized");
     char *other = NULL;
     err_t e = {0};
-    assert_int_equal(msg_jwt_mint_hs256((const unsigned char *)"x", 1, "sub", A.uuid, 600, &other, &e), 0);
+    assert_int_equal(
+        msg_jwt_mint_hs256((const unsigned char *)"x", 1, "sub", A.uuid, 600, &other, &e), 0);
     expect_error(call("GET", "/api/message_groups", NULL, other, NULL), 401, "unauthorized");
     free(other);
     char *expired = NULL;
-    assert_int_equal(msg_jwt_mint_hs256(SECRET, sizeof SECRET - 1, "sub", A.uuid, 0, &expired, &e), 0);
+    assert_int_equal(msg_jwt_mint_hs256(SECRET, sizeof SECRET - 1, "sub", A.uuid, 0, &expired, &e),
+                     0);
     reply ok = call("GET", "/api/message_groups", NULL, expired, NULL); /* no exp: accepted */
     assert_int_equal(ok.status, 200);
     done(&ok);
@@ -205,7 +212,8 @@ static void test_conversation(void **state)
 
     /* paging: 3 more messages, limit 2 */
     for (int i = 0; i < 3; i++) {
-        snprintf(body, sizeof body, "{\"message\":\"p%d\",\"message_group_uuid\":\"%s\"}", i, group);
+        snprintf(body, sizeof body, "{\"message\":\"p%d\",\"message_group_uuid\":\"%s\"}", i,
+                 group);
         r = call("POST", "/api/messages", NULL, TA, body);
         assert_int_equal(r.status, 200);
         done(&r);
@@ -253,7 +261,8 @@ static void test_validation(void **state)
         {"{\"handle\":\"rb\"}", 400, "missing_field"},
         {"{\"message\":\"hi\"}", 400, "missing_field"},
         {"{\"message\":5,\"handle\":\"rb\"}", 400, "invalid_field"},
-        {"{\"message\":\"hi\",\"handle\":\"rb\",\"message_group_uuid\":\"x\"}", 400, "invalid_field"},
+        {"{\"message\":\"hi\",\"handle\":\"rb\",\"message_group_uuid\":\"x\"}", 400,
+         "invalid_field"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         expect_error(call("POST", "/api/messages", NULL, TA, cases[i].body), cases[i].status,
@@ -274,7 +283,8 @@ static void test_validation(void **state)
 
 static void test_cors(void **state)
 {
-    msg_http_req req = {.method = "OPTIONS", .path = "/api/messages", .origin = "http://localhost:3000"};
+    msg_http_req req = {
+        .method = "OPTIONS", .path = "/api/messages", .origin = "http://localhost:3000"};
     msg_http_resp resp;
     msg_rest_handle(ENV.svc, &req, &resp);
     assert_int_equal(resp.status, 204);

@@ -97,7 +97,8 @@ static void test_users(void **state)
     msg_user a = add_user("alice", "Alice Liddell");
     assert_true(msgi_is_uuid(a.uuid));
     err_t e = {0};
-    assert_int_equal(msg_user_add(S, "alice", "Another Alice", NULL, NULL, &e), ERR_RESOURCE_IN_USE);
+    assert_int_equal(msg_user_add(S, "alice", "Another Alice", NULL, NULL, &e),
+                     ERR_RESOURCE_IN_USE);
     code_is(&e, "handle_taken");
     const struct {
         const char *handle, *name, *code;
@@ -110,7 +111,8 @@ static void test_users(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err_clear(&e);
-        assert_int_equal(msg_user_add(S, bad[i].handle, bad[i].name, NULL, NULL, &e), ERR_VALIDATION);
+        assert_int_equal(msg_user_add(S, bad[i].handle, bad[i].name, NULL, NULL, &e),
+                         ERR_VALIDATION);
         code_is(&e, bad[i].code);
     }
     msg_user got;
@@ -127,7 +129,8 @@ static void test_users(void **state)
     /* a fixed uuid is kept (lower-cased) */
     msg_user f;
     err_clear(&e);
-    assert_int_equal(msg_user_add(S, "fixed", "Fixed", "AAAAAAAA-0000-4000-8000-000000000001", &f, &e), 0);
+    assert_int_equal(
+        msg_user_add(S, "fixed", "Fixed", "AAAAAAAA-0000-4000-8000-000000000001", &f, &e), 0);
     assert_string_equal(f.uuid, "aaaaaaaa-0000-4000-8000-000000000001");
 }
 
@@ -154,7 +157,8 @@ static void test_validation(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         err_clear(&e);
-        int rc = msg_send(S, a.uuid, cases[i].group, cases[i].handle, cases[i].text, NULL, NULL, &e);
+        int rc =
+            msg_send(S, a.uuid, cases[i].group, cases[i].handle, cases[i].text, NULL, NULL, &e);
         if (rc == 0)
             fail_msg("case %s: accepted", cases[i].name);
         code_is(&e, cases[i].code);
@@ -284,9 +288,11 @@ static void test_paging(void **state)
     code_is(&e, "bad_limit");
     /* a tampered cursor, and a cursor of another conversation, are refused */
     err_clear(&e);
-    assert_int_equal(msg_list_messages(S, a.uuid, group, 0, "!!notbase64", &p2, &e), ERR_VALIDATION);
+    assert_int_equal(msg_list_messages(S, a.uuid, group, 0, "!!notbase64", &p2, &e),
+                     ERR_VALIDATION);
     code_is(&e, "bad_cursor");
-    const char *other = "{\"pk\":{\"S\":\"MSG#11111111-1111-4111-8111-111111111111\"},\"sk\":{\"S\":\"x\"}}";
+    const char *other =
+        "{\"pk\":{\"S\":\"MSG#11111111-1111-4111-8111-111111111111\"},\"sk\":{\"S\":\"x\"}}";
     char *cur = msgi_b64url_encode((const unsigned char *)other, strlen(other));
     err_clear(&e);
     assert_int_equal(msg_list_messages(S, a.uuid, group, 0, cur, &p2, &e), ERR_VALIDATION);
@@ -326,7 +332,8 @@ static void test_same_microsecond(void **state)
     msg_message m2 = send_ok(&a, m1.message_group_uuid, NULL, "two", at);
     assert_string_equal(m1.created_at, at);
     assert_string_equal(m2.created_at, "2026-01-02T03:04:05.000007Z");
-    msg_message m3 = send_ok(&a, m1.message_group_uuid, NULL, "three", "2020-01-01T00:00:00.000000Z");
+    msg_message m3 =
+        send_ok(&a, m1.message_group_uuid, NULL, "three", "2020-01-01T00:00:00.000000Z");
     assert_string_equal(m3.created_at, "2026-01-02T03:04:05.000008Z");
     msg_message_page p;
     err_t e = {0};
@@ -363,10 +370,12 @@ static void test_layout(void **state)
     msg_message m1 = send_ok(&a, NULL, "lay_b", "first", NULL);
     msg_message m2 = send_ok(&b, m1.message_group_uuid, NULL, "second", NULL);
     json_t *all = scan_all();
-    static const char *const msg_attrs[] = {"pk", "sk", "message_uuid", "message", "user_uuid",
-                                            "user_display_name", "user_handle", NULL};
-    static const char *const grp_attrs[] = {"pk", "sk", "message_group_uuid", "message", "user_uuid",
-                                            "user_display_name", "user_handle", NULL};
+    static const char *const msg_attrs[] = {"pk",          "sk",        "message_uuid",
+                                            "message",     "user_uuid", "user_display_name",
+                                            "user_handle", NULL};
+    static const char *const grp_attrs[] = {"pk",          "sk",        "message_group_uuid",
+                                            "message",     "user_uuid", "user_display_name",
+                                            "user_handle", NULL};
     static const char *const user_attrs[] = {"pk", "sk", "uuid", "handle", "display_name", NULL};
     static const char *const handle_attrs[] = {"pk", "sk", "uuid", NULL};
     static const char *const pair_attrs[] = {"pk", "sk", "group_uuid", "last_message_at", NULL};
@@ -377,7 +386,8 @@ static void test_layout(void **state)
     int n_msg = 0, n_grp = 0, n_pair = 0;
     size_t i;
     json_t *it;
-    json_array_foreach(all, i, it) {
+    json_array_foreach(all, i, it)
+    {
         const char *pk = msgi_item_s(it, "pk"), *sk = msgi_item_s(it, "sk");
         if (strncmp(pk, "MSG#", 4) == 0 && strcmp(pk, want_msg) == 0) {
             keys_are(it, msg_attrs);
@@ -390,7 +400,8 @@ static void test_layout(void **state)
             assert_string_equal(msgi_item_s(it, "message"), "second");
             assert_string_equal(msgi_item_s(it, "message_group_uuid"), m1.message_group_uuid);
             /* the OTHER participant */
-            assert_string_equal(msgi_item_s(it, "user_uuid"), strcmp(pk, want_ga) == 0 ? b.uuid : a.uuid);
+            assert_string_equal(msgi_item_s(it, "user_uuid"),
+                                strcmp(pk, want_ga) == 0 ? b.uuid : a.uuid);
         } else if (strncmp(pk, "USER#", 5) == 0) {
             keys_are(it, user_attrs);
             assert_string_equal(sk, "USER");
@@ -444,11 +455,12 @@ static void *ct_worker(void *arg)
  * pair. */
 static void check_invariants(json_t *all)
 {
-    json_t *newest = json_object(); /* group -> newest message row */
+    json_t *newest = json_object();   /* group -> newest message row */
     json_t *grp_rows = json_object(); /* "user|group" -> count */
     size_t i;
     json_t *it;
-    json_array_foreach(all, i, it) {
+    json_array_foreach(all, i, it)
+    {
         const char *pk = msgi_item_s(it, "pk"), *sk = msgi_item_s(it, "sk");
         if (strncmp(pk, "MSG#", 4) == 0) {
             assert_null(json_object_get(it, "message_group_uuid"));
@@ -458,7 +470,8 @@ static void check_invariants(json_t *all)
         }
     }
     json_t *pairs_seen = json_object();
-    json_array_foreach(all, i, it) {
+    json_array_foreach(all, i, it)
+    {
         const char *pk = msgi_item_s(it, "pk"), *sk = msgi_item_s(it, "sk");
         if (strncmp(pk, "GRP#", 4) == 0) {
             const char *g = msgi_item_s(it, "message_group_uuid");
@@ -484,11 +497,13 @@ static void check_invariants(json_t *all)
     /* every group has exactly two conversation rows */
     const char *g;
     json_t *v;
-    json_object_foreach(newest, g, v) {
+    json_object_foreach(newest, g, v)
+    {
         int n = 0;
         const char *k;
         json_t *x;
-        json_object_foreach(grp_rows, k, x) {
+        json_object_foreach(grp_rows, k, x)
+        {
             const char *bar = strchr(k, '|');
             if (bar && strcmp(bar + 1, g) == 0)
                 n++;
@@ -523,7 +538,8 @@ static void test_concurrency(void **state)
     int n_msgs = 0;
     size_t i;
     json_t *it;
-    json_array_foreach(all, i, it) {
+    json_array_foreach(all, i, it)
+    {
         const char *u = msgi_item_s(it, "user_handle");
         if (strncmp(msgi_item_s(it, "pk"), "MSG#", 4) == 0 && u && strncmp(u, "ct", 2) == 0)
             n_msgs++;
@@ -571,14 +587,16 @@ static void test_seed_and_demo(void **state)
     /* seeding the demo again repeats no demo message */
     msg_conversation_page again;
     assert_int_equal(msg_list_conversations(S, demo.uuid, 0, NULL, &cp, &e), 0);
-    assert_int_equal(msg_list_messages(S, NULL, cp.items[0].message_group_uuid, 100, NULL, &mp, &e), 0);
+    assert_int_equal(msg_list_messages(S, NULL, cp.items[0].message_group_uuid, 100, NULL, &mp, &e),
+                     0);
     size_t before = mp.n;
     msg_message_page_free(&mp);
     msg_seed_opts o2 = {.demo = true};
     assert_int_equal(msg_seed(S, &o2, &e), 0);
     assert_int_equal(msg_list_conversations(S, demo.uuid, 0, NULL, &again, &e), 0);
     assert_int_equal(again.n, 2);
-    assert_int_equal(msg_list_messages(S, NULL, cp.items[0].message_group_uuid, 100, NULL, &mp, &e), 0);
+    assert_int_equal(msg_list_messages(S, NULL, cp.items[0].message_group_uuid, 100, NULL, &mp, &e),
+                     0);
     assert_int_equal(mp.n, before);
     msg_message_page_free(&mp);
     msg_conversation_page_free(&again);
@@ -591,14 +609,10 @@ static void test_seed_and_demo(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_schema_twice),
-        cmocka_unit_test(test_users),
-        cmocka_unit_test(test_validation),
-        cmocka_unit_test(test_conversation_flow),
-        cmocka_unit_test(test_paging),
-        cmocka_unit_test(test_same_microsecond),
-        cmocka_unit_test(test_layout),
-        cmocka_unit_test(test_concurrency),
+        cmocka_unit_test(test_schema_twice),  cmocka_unit_test(test_users),
+        cmocka_unit_test(test_validation),    cmocka_unit_test(test_conversation_flow),
+        cmocka_unit_test(test_paging),        cmocka_unit_test(test_same_microsecond),
+        cmocka_unit_test(test_layout),        cmocka_unit_test(test_concurrency),
         cmocka_unit_test(test_seed_and_demo),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

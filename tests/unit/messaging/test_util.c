@@ -68,14 +68,14 @@ static void test_utf8(void **state)
     } cases[] = {
         {"", 0},
         {"abc", 3},
-        {"\xc3\xa9", 1},             /* é */
-        {"\xe2\x82\xac", 1},         /* € */
-        {"\xf0\x9f\x98\x80", 1},     /* emoji */
+        {"\xc3\xa9", 1},         /* é */
+        {"\xe2\x82\xac", 1},     /* € */
+        {"\xf0\x9f\x98\x80", 1}, /* emoji */
         {"a\xf0\x9f\x98\x80z", 3},
-        {"\xc3", -1},                /* truncated */
-        {"\xc0\xaf", -1},            /* overlong */
-        {"\xed\xa0\x80", -1},        /* surrogate */
-        {"\xf4\x90\x80\x80", -1},    /* > U+10FFFF */
+        {"\xc3", -1},             /* truncated */
+        {"\xc0\xaf", -1},         /* overlong */
+        {"\xed\xa0\x80", -1},     /* surrogate */
+        {"\xf4\x90\x80\x80", -1}, /* > U+10FFFF */
         {"\x80", -1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
