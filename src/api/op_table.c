@@ -1367,7 +1367,7 @@ int op_update_time_to_live(api_req *r, json_t **out)
     if (!has_en || !attr)
         return verr(r, TXT_TTL_ATTR_NULL);
     size_t al = strlen(attr);
-    if (al < 1 || al > 255)
+    if (en && (al < 1 || al > 255)) /* only checked when enabling (DynamoDB Local) */
         return verr(r, TXT_KEY_NAME_LEN);
     if (en) {
         if (t->ttl_attr[0])

@@ -113,6 +113,23 @@ def test_ttl_validation(raw, table_name):
                        "not be null")
 
 
+def test_ttl_disable_checks_state_before_name(ddb, raw, table_name):
+    # Pins: when disabling, the attribute name's length is not checked; the state errors
+    # come first ("already disabled", "active on a different AttributeName").
+    name = table_name("ttln")
+    make_table(ddb, name)
+    with pytest.raises(ClientError) as ei:
+        raw.update_time_to_live(TableName=name, TimeToLiveSpecification={
+            "Enabled": False, "AttributeName": ""})
+    assert err(ei) == ("ValidationException", "TimeToLive is already disabled")
+    ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+        "Enabled": True, "AttributeName": "exp"})
+    with pytest.raises(ClientError) as ei:
+        raw.update_time_to_live(TableName=name, TimeToLiveSpecification={
+            "Enabled": False, "AttributeName": "a" * 256})
+    assert err(ei) == ("ValidationException", "TimeToLive is active on a different AttributeName")
+
+
 def test_ttl_survives_describe_table(ddb, table_name):
     # Pins: enabling TTL does not disturb the table's description or its items.
     name = table_name("ttld")
