@@ -366,6 +366,9 @@ def cond_cases():
     add('s = :s AND ' * 370 + 's = :s')
     add('s = :s AND ' * 371 + 's = :s')
     add('(' * 60 + 's = :s' + ')' * 60)
+    for kw in ('set', 'remove', 'add', 'delete', 'between', 'in', 'not', 'or', 'SET', 'Remove'):
+        add('%s = :s' % kw)
+        add('m.%s = :s' % kw)
     add('NOT ' * 100 + 's = :s')
     add('(' * 2000 + 's' + ')' * 2000 + ' = :s')
     add('(' * 2000 + 's = :s')
@@ -519,6 +522,10 @@ def update_cases():
               'SET a = if_not_exists(n, :s)', 'SET s = if_not_exists(s, :n)',
               'DELETE ns :ns, ss :ss', 'SET lm[0].a = lm[0].a + :n1', 'REMOVE lm[0].a, lm[0].b'):
         add(e)
+    for e in ('SET set = :s', 'SET a = set', 'REMOVE remove', 'SET and = :s', 'SET m.set = :s',
+              'SET a = :s, set = :s', 'ADD add :n1', 'SET a = :s DELETE', 'SET a = :s remove',
+              'SET a = :s SETb = :s', 'SETa = :s', 'SET a=:s REMOVEb'):
+        add(e)
     # error order across actions: the last failing action is reported
     for e in ('SET a = :x1, b = :y1', 'SET a = #q1, b = :x1', 'SET a = :x1, b = #q1',
               'SET a = :x1, #q1 = :s', 'REMOVE #q1 SET a = :x1', 'SET a = :x1 REMOVE #q1',
@@ -556,7 +563,7 @@ def projection_cases():
               '#s', '#m.#a', '#dot', '#nope', 's, s', 's, s.x', 'm.a, m.a.b', 'l[0], l[0]',
               'l[1], l[1].x', 'm.a.c, m.a.c[0]', 'l[0], l.x', 'date', 'Date', '#d', 's n',
               's,', ',s', '', ' ', 's, :x', 'size(s)', 'l[', 'm.', 'pk', 'ss, ns, bs, z, t, b',
-              'em', 'el', 'es', 'l[0], m.a.b, s, ss'):
+              'em', 'el', 'es', 'l[0], m.a.b, s, ss', 'set', 'and', 'not', 'm.in', 'remove'):
         add(e, names=NAMES)
     add('s, m.a.b', item=None)
     add('#q1, #r1')

@@ -135,16 +135,16 @@ static int lex(parser *p)
                 t.t = T_BETWEEN;
             else if (kw(s + i, wl, "IN"))
                 t.t = T_IN;
-            else if (p->kind == EXPR_UPDATE) {
-                if (kw(s + i, wl, "SET"))
-                    t.t = T_SET;
-                else if (kw(s + i, wl, "REMOVE"))
-                    t.t = T_REMOVE;
-                else if (kw(s + i, wl, "ADD"))
-                    t.t = T_ADD;
-                else if (kw(s + i, wl, "DELETE"))
-                    t.t = T_DELETE;
-            }
+            /* the update clause words are keywords in every kind ("set = :v" is a syntax
+             * error in a condition too) */
+            else if (kw(s + i, wl, "SET"))
+                t.t = T_SET;
+            else if (kw(s + i, wl, "REMOVE"))
+                t.t = T_REMOVE;
+            else if (kw(s + i, wl, "ADD"))
+                t.t = T_ADD;
+            else if (kw(s + i, wl, "DELETE"))
+                t.t = T_DELETE;
         } else if (is_digit(c)) {
             t.t = T_NUM;
             if (c != '0')
