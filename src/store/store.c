@@ -467,6 +467,10 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
     mdb_env_info(s->env, &info);
     s->mapsize = info.me_mapsize;
     s->maxkey = (unsigned)mdb_env_get_maxkeysize(s->env);
+    int dead = 0;
+    mdb_reader_check(s->env, &dead); /* free reader slots of crashed processes */
+    if (dead)
+        log_info("store: cleared %d stale LMDB reader slot(s)", dead);
 
     MDB_txn *txn;
     for (;;) {
