@@ -55,20 +55,30 @@ static int nomem(api_req *r)
     return err_set(r->err, ERR_NOMEM, "out of memory");
 }
 
-/* ---- ClientRequestToken cache ----------------------------------------------------------- */
+/* ---- ClientRequestToken cache -----------------------------------------------------------
+ * A hash table (token -> entry) plus a FIFO of entries in creation order, so expiry pops
+ * from the head in O(1) per expired entry.  An entry lives API_TXN_TOKEN_TTL_MS from the
+ * token's first use (as the service counts it).  At API_TXN_TOKEN_MAX_ENTRIES the oldest
+ * entry is dropped early rather than refusing new tokens.  A forgotten (failed) entry leaves
+ * the table at once and the FIFO when it reaches the head. */
+
+#define TOK_BUCKETS 16384
 
 typedef struct tok_entry {
-    struct tok_entry *next;
+    struct tok_entry *next_fifo; /* newer entry */
+    struct tok_entry *next_hash; /* bucket chain */
     char *token;
     char *request;  /* canonical JSON of the request (sorted keys), malloc'ed */
     char *response; /* JSON text of the answer; NULL while the first call runs */
     long long at_ms;
+    bool in_table;  /* still findable by token */
 } tok_entry;
 
 typedef struct tok_cache {
     pthread_mutex_t mu;
-    tok_entry *head;
-    size_t n;
+    tok_entry *head, *tail; /* FIFO: oldest .. newest */
+    tok_entry *bucket[TOK_BUCKETS];
+    size_t n;               /* entries in the FIFO */
 } tok_cache;
 
 static long long now_ms(void)
@@ -76,6 +86,14 @@ static long long now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static size_t tok_hash(const char *t)
+{
+    uint32_t h = 2166136261u;
+    for (; *t; t++)
+        h = (h ^ (unsigned char)*t) * 16777619u;
+    return h % TOK_BUCKETS;
 }
 
 static void tok_entry_free(tok_entry *t)
@@ -112,7 +130,7 @@ void api_txn_tokens_free(api_t *api)
         return;
     tok_cache *c = api->txn_tokens;
     for (tok_entry *t = c->head, *nx; t; t = nx) {
-        nx = t->next;
+        nx = t->next_fifo;
         tok_entry_free(t);
     }
     pthread_mutex_destroy(&c->mu);
@@ -120,23 +138,41 @@ void api_txn_tokens_free(api_t *api)
     api->txn_tokens = NULL;
 }
 
-/* Drops expired entries (completed or not); caller holds the lock. */
-static void tok_expire(tok_cache *c, long long now)
+/* Removes t from its hash chain (caller holds the lock). */
+static void tok_unhash(tok_cache *c, tok_entry *t)
 {
-    tok_entry **pp = &c->head;
-    while (*pp) {
-        tok_entry *t = *pp;
-        if (now - t->at_ms > API_TXN_TOKEN_TTL_MS) {
-            *pp = t->next;
-            tok_entry_free(t);
-            c->n--;
-        } else {
-            pp = &t->next;
+    if (!t->in_table)
+        return;
+    for (tok_entry **pp = &c->bucket[tok_hash(t->token)]; *pp; pp = &(*pp)->next_hash) {
+        if (*pp == t) {
+            *pp = t->next_hash;
+            break;
         }
     }
+    t->in_table = false;
 }
 
-enum tok_state { TOK_NEW = 0, TOK_REPLAY, TOK_MISMATCH, TOK_BUSY, TOK_FULL };
+/* Pops the oldest entry (caller holds the lock). */
+static void tok_pop(tok_cache *c)
+{
+    tok_entry *t = c->head;
+    c->head = t->next_fifo;
+    if (!c->head)
+        c->tail = NULL;
+    tok_unhash(c, t);
+    tok_entry_free(t);
+    c->n--;
+}
+
+static tok_entry *tok_find(tok_cache *c, const char *token)
+{
+    for (tok_entry *t = c->bucket[tok_hash(token)]; t; t = t->next_hash)
+        if (strcmp(t->token, token) == 0)
+            return t;
+    return NULL;
+}
+
+enum tok_state { TOK_NEW = 0, TOK_REPLAY, TOK_MISMATCH, TOK_BUSY, TOK_NOMEM };
 
 /* Looks token up: replays (copy of the answer in *out_resp), mismatch, busy, or registers a
  * pending entry (TOK_NEW). */
@@ -146,11 +182,9 @@ static enum tok_state tok_begin(tok_cache *c, const char *token, const char *req
     enum tok_state st = TOK_NEW;
     long long now = now_ms();
     pthread_mutex_lock(&c->mu);
-    tok_expire(c, now);
-    tok_entry *t = c->head;
-    for (; t; t = t->next)
-        if (strcmp(t->token, token) == 0)
-            break;
+    while (c->head && now - c->head->at_ms > API_TXN_TOKEN_TTL_MS)
+        tok_pop(c);
+    tok_entry *t = tok_find(c, token);
     if (t) {
         if (strcmp(t->request, request) != 0)
             st = TOK_MISMATCH;
@@ -158,11 +192,11 @@ static enum tok_state tok_begin(tok_cache *c, const char *token, const char *req
             st = TOK_BUSY;
         else {
             *out_resp = strdup(t->response);
-            st = *out_resp ? TOK_REPLAY : TOK_FULL;
+            st = *out_resp ? TOK_REPLAY : TOK_NOMEM;
         }
-    } else if (c->n >= API_TXN_TOKEN_MAX_ENTRIES) {
-        st = TOK_FULL;
     } else {
+        while (c->n >= API_TXN_TOKEN_MAX_ENTRIES)
+            tok_pop(c);
         t = calloc(1, sizeof *t);
         if (t) {
             t->token = strdup(token);
@@ -171,10 +205,17 @@ static enum tok_state tok_begin(tok_cache *c, const char *token, const char *req
         }
         if (!t || !t->token || !t->request) {
             tok_entry_free(t);
-            st = TOK_FULL;
+            st = TOK_NOMEM;
         } else {
-            t->next = c->head;
-            c->head = t;
+            size_t h = tok_hash(token);
+            t->next_hash = c->bucket[h];
+            c->bucket[h] = t;
+            t->in_table = true;
+            if (c->tail)
+                c->tail->next_fifo = t;
+            else
+                c->head = t;
+            c->tail = t;
             c->n++;
         }
     }
@@ -186,18 +227,10 @@ static enum tok_state tok_begin(tok_cache *c, const char *token, const char *req
 static void tok_end(tok_cache *c, const char *token, const char *response)
 {
     pthread_mutex_lock(&c->mu);
-    for (tok_entry **pp = &c->head; *pp; pp = &(*pp)->next) {
-        tok_entry *t = *pp;
-        if (strcmp(t->token, token) != 0 || t->response)
-            continue;
-        if (response && (t->response = strdup(response)) != NULL) {
-            t->at_ms = now_ms();
-        } else {
-            *pp = t->next;
-            tok_entry_free(t);
-            c->n--;
-        }
-        break;
+    tok_entry *t = tok_find(c, token);
+    if (t && !t->response) {
+        if (!response || !(t->response = strdup(response)))
+            tok_unhash(c, t); /* the FIFO frees it when it reaches the head */
     }
     pthread_mutex_unlock(&c->mu);
 }
@@ -430,7 +463,7 @@ int op_transact_write_items(api_req *r, json_t **out)
                 return err_set(r->err, ERR_IDEMPOTENT_PARAMETER_MISMATCH, "%s", "");
             if (st == TOK_BUSY)
                 return err_set(r->err, ERR_TRANSACTION_IN_PROGRESS, TXT_T_IN_PROGRESS);
-            return nomem(r);
+            return nomem(r); /* TOK_NOMEM */
         }
         free(canon);
     }
