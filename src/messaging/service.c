@@ -148,6 +148,45 @@ void msg_err_code(const err_t *e, char *out, size_t n)
 
 /* ---- schema ------------------------------------------------------------------------- */
 
+/* A remote DynamoDB (AWS, dynalite) answers CreateTable with CREATING and refuses
+ * reads/writes of the table until it is ACTIVE, GSI included: poll DescribeTable (at most
+ * MSG_ACTIVE_WAIT_S seconds).  The embedded engine and DynamoDB Local are ACTIVE at once.
+ * (tests/e2e/test_remote_backend.py::test_schema_load_waits_until_active) */
+#define MSG_ACTIVE_WAIT_S 600
+static int wait_active(msg_service *s, err_t *e)
+{
+    long long deadline = msg_now_usec() + (long long)MSG_ACTIVE_WAIT_S * 1000000;
+    for (long delay_ms = 50;; delay_ms = delay_ms < 1000 ? delay_ms * 2 : 1000) {
+        json_t *resp;
+        err_t in;
+        int rc =
+            msgi_call(s, "DescribeTable", json_pack("{s:s}", "TableName", s->table), &resp, &in);
+        if (rc && rc != ERR_RESOURCE_NOT_FOUND) { /* not yet visible: keep waiting */
+            json_decref(resp);
+            return msgi_storage(e, rc, &in);
+        }
+        json_t *t = json_object_get(resp, "Table");
+        const char *st = json_string_value(json_object_get(t, "TableStatus"));
+        bool active = !rc && st && strcmp(st, "ACTIVE") == 0;
+        size_t i;
+        json_t *g;
+        json_array_foreach(json_object_get(t, "GlobalSecondaryIndexes"), i, g)
+        {
+            const char *gs = json_string_value(json_object_get(g, "IndexStatus"));
+            if (gs && strcmp(gs, "ACTIVE") != 0)
+                active = false;
+        }
+        json_decref(resp);
+        if (active)
+            return 0;
+        if (msg_now_usec() > deadline)
+            return err_set(e, ERR_INTERNAL, "storage: table %s not ACTIVE after %d s", s->table,
+                           MSG_ACTIVE_WAIT_S);
+        struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
 int msg_schema_load(msg_service *s, err_t *e)
 {
     json_t *req = json_pack(
@@ -168,7 +207,7 @@ int msg_schema_load(msg_service *s, err_t *e)
         return err_set(e, rc, "table_exists: table %s already exists", s->table);
     if (rc)
         return msgi_storage(e, rc, &in);
-    return 0;
+    return wait_active(s, e);
 }
 
 int msg_schema_exists(msg_service *s, bool *out_exists, err_t *e)
@@ -513,6 +552,54 @@ static json_t *row_of(json_t *rows, const char *user)
     return NULL;
 }
 
+/* The conversation row of (user, group), new reference, or *out NULL.  Pattern D's lookup:
+ * the GSI (two rows per group), picking pk = GRP#<user>.  A GSI is eventually consistent on
+ * AWS, so when the row is not there yet this falls back to a strongly consistent Query of
+ * the user's own conversation rows filtered on the group (bounded by that user's
+ * conversation count, and only paid on a miss: a missing conversation or a non-participant;
+ * the embedded engine's GSI is consistent, so there it never finds more). */
+static int find_my_row(msg_service *s, const char *user, const char *group, json_t **out, err_t *e)
+{
+    *out = NULL;
+    json_t *rows;
+    int rc = group_rows(s, group, &rows, e);
+    if (rc)
+        return rc;
+    *out = row_of(rows, user);
+    json_decref(rows);
+    if (*out)
+        return 0;
+    char pk[256];
+    snprintf(pk, sizeof pk, "GRP#%s", user);
+    json_t *esk = NULL;
+    for (;;) {
+        json_t *req = json_pack("{s:s, s:s, s:s, s:{s:{s:s}, s:{s:s}}, s:b}", "TableName", s->table,
+                                "KeyConditionExpression", "pk = :pk", "FilterExpression",
+                                "message_group_uuid = :g", "ExpressionAttributeValues", ":pk", "S",
+                                pk, ":g", "S", group, "ConsistentRead", 1);
+        if (req && esk)
+            json_object_set_new(req, "ExclusiveStartKey", esk);
+        else
+            json_decref(esk);
+        json_t *resp;
+        err_t in;
+        if ((rc = msgi_call(s, "Query", req, &resp, &in))) {
+            json_decref(resp);
+            return msgi_storage(e, rc, &in);
+        }
+        json_t *first = json_array_get(json_object_get(resp, "Items"), 0);
+        if (first) {
+            *out = json_incref(first);
+            json_decref(resp);
+            return 0;
+        }
+        esk = json_incref(json_object_get(resp, "LastEvaluatedKey"));
+        json_decref(resp);
+        if (!esk)
+            return 0;
+    }
+}
+
 /* ---- pattern A ---------------------------------------------------------------------- */
 
 int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *group, int limit,
@@ -525,11 +612,9 @@ int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *group
     if ((rc = check_limit(limit, s->cfg.page_messages, &limit, e)))
         return rc;
     if (viewer_uuid) {
-        json_t *rows;
-        if ((rc = group_rows(s, group, &rows, e)))
+        json_t *mine;
+        if ((rc = find_my_row(s, viewer_uuid, group, &mine, e)))
             return rc;
-        json_t *mine = row_of(rows, viewer_uuid);
-        json_decref(rows);
         if (!mine)
             return err_set(e, ERR_NOT_FOUND, "not_found: no such conversation");
         json_decref(mine);
@@ -688,11 +773,9 @@ int msg_send(msg_service *s, const char *sender_uuid, const char *group_in, cons
     } else {
         if (!msgi_is_uuid(group_in))
             return err_set(e, ERR_NOT_FOUND, "not_found: no such conversation");
-        json_t *rows;
-        if ((rc = group_rows(s, group_in, &rows, e)))
+        json_t *mine;
+        if ((rc = find_my_row(s, me.uuid, group_in, &mine, e)))
             return rc;
-        json_t *mine = row_of(rows, me.uuid);
-        json_decref(rows);
         if (!mine)
             return err_set(e, ERR_NOT_FOUND, "not_found: no such conversation");
         memset(&other, 0, sizeof other);
