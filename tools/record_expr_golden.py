@@ -369,6 +369,16 @@ def cond_cases():
     for kw in ('set', 'remove', 'add', 'delete', 'between', 'in', 'not', 'or', 'SET', 'Remove'):
         add('%s = :s' % kw)
         add('m.%s = :s' % kw)
+    for e in ('s\r= :s', 's\x0b= :s', 's\x0c= :s', 's\u00a0= :s', 's\u2003= :s', 's\x00= :s',
+              'size (s) = :n', 'attribute_exists (s)', 'contains( s , :h )', 's = :s\r\nAND n = :n',
+              's = :s--x', 's = :s /* c */', '#s- = :s', 's = :s.x', 's = :s[0]', 's = :s.#s',
+              'm.#s = :s', 'l[#s] = :s', 'l[:n] = :s', 's = ##s', 's = ::s', 's = :#s',
+              's=:s', 's<>:x', 's>=:h', 'n<>:n', 'NOT(s = :x)', 'NOT(s)= :s', 'size(s)=:n',
+              'attribute_exists(s)AND attribute_exists(n)', 's IN(:s)', 'n BETWEEN:n1 AND:n9',
+              'contains(ss, :ss1)', 'contains(ss, :ss)', 'contains(l, :l)', 'contains(:ss, :a)',
+              'begins_with(ss, :a)', 'size(:ss) = :n2', 'attribute_type(:n, :tN)',
+              'attribute_type(s, :tS) = :t', 'NOT attribute_type(s, :tS)'):
+        add(e, names=NAMES)
     add('NOT ' * 100 + 's = :s')
     add('(' * 2000 + 's' + ')' * 2000 + ' = :s')
     add('(' * 2000 + 's = :s')
