@@ -90,8 +90,8 @@ def dynalite_cli():
 def dynalite():
     cli_js = dynalite_cli()
     port = free_port()
-    proc = subprocess.Popen(["node", cli_js, "--port", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(["node", cli_js, "--port", str(port), "--createTableMs", "1500"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_port(port, proc, timeout=30)
         yield f"http://127.0.0.1:{port}"
@@ -116,14 +116,23 @@ def test_endpoint_without_transactions_is_refused(dynalite):
         assert p.returncode == 1, (args, p.stdout, p.stderr)
         assert "does not implement TransactWriteItems" in p.stderr, (args, p.stderr)
     ddb = client_for(dynalite)
-    deadline = time.time() + 10
-    while ddb.describe_table(TableName=TABLE)["Table"]["TableStatus"] != "ACTIVE":
-        assert time.time() < deadline
-        time.sleep(0.1)
     assert ddb.scan(TableName=TABLE)["Count"] == 0
     # reading commands still run (and find nothing)
     p = run(dynalite, "user", "show", "dl_ann")
     assert p.returncode == 1 and "unknown_handle" in p.stderr, p.stderr
+
+
+def test_schema_load_waits_until_active(dynalite):
+    """dynalite keeps a new table CREATING for 1.5 s (like AWS, for longer): schema-load
+    returns once table and GSI are ACTIVE, so the next command can use it at once."""
+    t0 = time.time()
+    ok(run(dynalite, "schema-load"))
+    assert time.time() - t0 >= 1.4
+    t = client_for(dynalite).describe_table(TableName=TABLE)["Table"]
+    assert t["TableStatus"] == "ACTIVE"
+    assert all(g["IndexStatus"] == "ACTIVE" for g in t["GlobalSecondaryIndexes"])
+    p = ok(run(dynalite, "scan"))
+    assert "0 items" in p.stderr
 
 
 def test_unreachable_endpoint_fails_cleanly():
