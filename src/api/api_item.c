@@ -308,7 +308,7 @@ int api_rcc_parse(api_req *r, const json_t *o, api_rcc *out)
         api_vld v;
         api_vld_init(&v);
         api_vld_enum(&v, s, "returnConsumedCapacity", "INDEXES, TOTAL, NONE");
-        return api_vld_finish(&v, r->err);
+        return api_vld_finish_aws(&v, r->err);
     }
     return 0;
 }
@@ -325,8 +325,9 @@ int api_ricm_parse(api_req *r, const json_t *o, bool *out_size)
     else if (strcmp(s, "NONE") != 0) {
         api_vld v;
         api_vld_init(&v);
+        /* DynamoDB Local ignores unknown values; the service's text */
         api_vld_enum(&v, s, "returnItemCollectionMetrics", "SIZE, NONE");
-        return api_vld_finish(&v, r->err);
+        return api_vld_finish_aws(&v, r->err);
     }
     return 0;
 }

@@ -336,6 +336,13 @@ static int canceled(api_req *r, twa *acts, store_write *w, size_t n)
         return nomem(r);
     }
     codes[0] = 0;
+    /* An update that makes an item too big is a plain ValidationException, not a
+     * cancellation reason (DynamoDB Local) */
+    for (size_t i = 0; i < n; i++)
+        if (w[i].rc == ERR_VALIDATION && strcmp(w[i].err.msg, TXT_ITEM_TOO_BIG_UPDATE) == 0) {
+            json_decref(reasons);
+            return err_set(r->err, ERR_VALIDATION, TXT_ITEM_TOO_BIG_UPDATE);
+        }
     for (size_t i = 0; i < n; i++) {
         const char *code = reason_code(w[i].rc);
         json_t *o = json_object();
@@ -600,9 +607,19 @@ int op_transact_get_items(api_req *r, json_t **out)
         if (!jk)
             return err_set(r->err, ERR_VALIDATION, TXT_KEY_NULL);
         av_t src;
-        if ((rc = api_item_from_json(r, jk, &src)) ||
-            (rc = api_key_extract(r, &tabs[i]->key, &src, true, &keys[i])))
+        if ((rc = api_item_from_json(r, jk, &src)))
             return rc;
+        if ((rc = api_key_extract(r, &tabs[i]->key, &src, true, &keys[i]))) {
+            /* DynamoDB Local checks a Get's key inside the transaction: the key error comes
+             * back as TransactionCanceledException (no reasons) with the usual text */
+            if (rc == ERR_VALIDATION) {
+                char msg[ERR_MSG_MAX];
+                snprintf(msg, sizeof msg, "%s", r->err->msg);
+                err_clear(r->err);
+                rc = err_set(r->err, ERR_TRANSACTION_CANCELED, "%s", msg);
+            }
+            return rc;
+        }
         for (size_t j = 0; j < i; j++)
             if (tabs[j] == tabs[i] && api_key_equal(&tabs[i]->key, &keys[j], &keys[i]))
                 return err_set(r->err, ERR_VALIDATION, TXT_T_MULTI);

@@ -164,3 +164,26 @@ def test_transact_update_without_expression(ddb_url, tt):
     ok(ddb_url, "TransactWriteItems", {"TransactItems": [
         {"Update": {"TableName": tt, "Key": K("fresh")}}]})
     assert get(ddb_url, tt, "fresh") == {"pk": S("fresh")}
+
+
+# An update that makes an item too big is a plain ValidationException (not a cancellation
+# reason); a TransactGetItems key error comes back as TransactionCanceledException.
+def test_transact_size_and_get_key_errors(ddb_url, tt):
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [{"Update": {
+        "TableName": tt, "Key": K("t1"), "UpdateExpression": "SET big = :s",
+        "ExpressionAttributeValues": {":s": S("x" * 410000)}}}]}, V,
+        "Item size to update has exceeded the maximum allowed size")
+    err(ddb_url, "TransactGetItems", {"TransactItems": [{"Get": {
+        "TableName": tt, "Key": {"pk": S("t1"), "x": S("1")}}}]}, TC,
+        "The number of conditions on the keys is invalid")
+
+
+# ReturnConsumedCapacity outside its enum: the service's constraint text (DynamoDB Local
+# ignores the value).
+@pytest.mark.requires_ddbchat
+def test_rcc_enum(ddb_url, tt):
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [{"Put": {"TableName": tt,
+                                                                   "Item": K("z")}}],
+                                        "ReturnConsumedCapacity": "BAD"}, V,
+        "1 validation error detected: Value 'BAD' at 'returnConsumedCapacity' failed to satisfy "
+        "constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]")
