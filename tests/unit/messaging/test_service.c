@@ -560,6 +560,65 @@ static void test_concurrency(void **state)
     }
 }
 
+/* Two users writing each other a FIRST message at the same moment end up in ONE
+ * conversation (the pair row's attribute_not_exists decides; the loser continues the
+ * winner's conversation).  10 pairs, both directions, released by one barrier. */
+#define FR_PAIRS 10
+static msg_user fr_users[2 * FR_PAIRS];
+static pthread_barrier_t fr_barrier;
+static char fr_group[2 * FR_PAIRS][MSG_UUID_LEN + 1];
+
+static void *fr_worker(void *arg)
+{
+    int i = (int)(intptr_t)arg, peer = i ^ 1;
+    pthread_barrier_wait(&fr_barrier);
+    msg_message m;
+    err_t e = {0};
+    if (msg_send(S, fr_users[i].uuid, NULL, fr_users[peer].handle, "first!", NULL, &m, &e)) {
+        fprintf(stderr, "send: %s\n", e.msg);
+        return (void *)1;
+    }
+    snprintf(fr_group[i], sizeof fr_group[i], "%s", m.message_group_uuid);
+    msg_message_fini(&m);
+    return NULL;
+}
+
+static void test_first_message_race(void **state)
+{
+    for (int i = 0; i < 2 * FR_PAIRS; i++) {
+        char h[32];
+        snprintf(h, sizeof h, "fr%d", i);
+        fr_users[i] = add_user(h, h);
+    }
+    pthread_barrier_init(&fr_barrier, NULL, 2 * FR_PAIRS);
+    pthread_t th[2 * FR_PAIRS];
+    for (int i = 0; i < 2 * FR_PAIRS; i++)
+        pthread_create(&th[i], NULL, fr_worker, (void *)(intptr_t)i);
+    int failed = 0;
+    for (int i = 0; i < 2 * FR_PAIRS; i++) {
+        void *r;
+        pthread_join(th[i], &r);
+        failed += r != NULL;
+    }
+    pthread_barrier_destroy(&fr_barrier);
+    assert_int_equal(failed, 0);
+    for (int p = 0; p < FR_PAIRS; p++) {
+        assert_string_equal(fr_group[2 * p], fr_group[2 * p + 1]);
+        msg_conversation_page cp;
+        err_t e = {0};
+        assert_int_equal(msg_list_conversations(S, fr_users[2 * p].uuid, 0, NULL, &cp, &e), 0);
+        assert_int_equal(cp.n, 1);
+        msg_conversation_page_free(&cp);
+        msg_message_page mp;
+        assert_int_equal(msg_list_messages(S, NULL, fr_group[2 * p], 0, NULL, &mp, &e), 0);
+        assert_int_equal(mp.n, 2);
+        msg_message_page_free(&mp);
+    }
+    json_t *all = scan_all();
+    check_invariants(all);
+    json_decref(all);
+}
+
 static void test_seed_and_demo(void **state)
 {
     msg_user demo;
@@ -609,10 +668,15 @@ static void test_seed_and_demo(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_schema_twice),  cmocka_unit_test(test_users),
-        cmocka_unit_test(test_validation),    cmocka_unit_test(test_conversation_flow),
-        cmocka_unit_test(test_paging),        cmocka_unit_test(test_same_microsecond),
-        cmocka_unit_test(test_layout),        cmocka_unit_test(test_concurrency),
+        cmocka_unit_test(test_schema_twice),
+        cmocka_unit_test(test_users),
+        cmocka_unit_test(test_validation),
+        cmocka_unit_test(test_conversation_flow),
+        cmocka_unit_test(test_paging),
+        cmocka_unit_test(test_same_microsecond),
+        cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_concurrency),
+        cmocka_unit_test(test_first_message_race),
         cmocka_unit_test(test_seed_and_demo),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
