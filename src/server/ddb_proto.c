@@ -84,6 +84,18 @@ static void ddb_proto_error(ddb_proto_resp *resp, int code, const char *type_ove
     ddb_proto_set_body(resp, text, text ? strlen(text) : 0);
 }
 
+/* Copies s into out (size n) for the access log: control bytes and spaces become '?', so a
+ * hostile TableName cannot forge log lines or shift the log's columns. */
+static void ddb_proto_log_copy(char *out, size_t n, const char *s)
+{
+    size_t i = 0;
+    for (; s[i] && i + 1 < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = (c <= ' ' || c == 0x7f) ? '?' : (char)c;
+    }
+    out[i] = '\0';
+}
+
 static const char *ddb_proto_header(const ddb_proto_req *req, const char *name)
 {
     for (size_t i = 0; i < req->n_headers; i++)
@@ -127,8 +139,11 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     }
 
     const char *target = ddb_proto_header(req, "X-Amz-Target");
-    if (target && strncmp(target, DDB_PROTO_TARGET_PREFIX, strlen(DDB_PROTO_TARGET_PREFIX)) == 0)
-        snprintf(resp->op, sizeof resp->op, "%s", target + strlen(DDB_PROTO_TARGET_PREFIX));
+    const char *op = NULL; /* the operation name, unaltered (resp->op is the log's copy) */
+    if (target && strncmp(target, DDB_PROTO_TARGET_PREFIX, strlen(DDB_PROTO_TARGET_PREFIX)) == 0) {
+        op = target + strlen(DDB_PROTO_TARGET_PREFIX);
+        ddb_proto_log_copy(resp->op, sizeof resp->op, op);
+    }
 
     if (req->too_large) {
         ddb_proto_error(resp, ERR_REQUEST_TOO_LARGE, NULL, TXT_TOO_LARGE, NULL);
@@ -167,8 +182,7 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     }
 
     /* routing */
-    if (!target || strncmp(target, DDB_PROTO_TARGET_PREFIX, strlen(DDB_PROTO_TARGET_PREFIX)) ||
-        !api_has_operation(resp->op)) {
+    if (!op || !api_has_operation(op)) {
         ddb_proto_error(resp, ERR_UNKNOWN_OPERATION, NULL, TXT_UNKNOWN_OPERATION, NULL);
         goto done;
     }
@@ -201,10 +215,10 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     {
         json_t *tn = json_object_get(jreq, "TableName");
         if (json_is_string(tn))
-            snprintf(resp->table, sizeof resp->table, "%s", json_string_value(tn));
+            ddb_proto_log_copy(resp->table, sizeof resp->table, json_string_value(tn));
     }
 
-    int rc = api_call(p->api, resp->op, jreq, &caller, &jresp, &e);
+    int rc = api_call(p->api, op, jreq, &caller, &jresp, &e);
     if (rc) {
         if (err_status(rc) >= 500)
             log_error("%s: %s (%s)", resp->op, e.msg, err_name(rc));

@@ -181,6 +181,13 @@ static void test_access_log_fields(void **state)
     assert_string_equal(r.error_type, "ResourceNotFoundException");
     json_decref(doc);
     ddb_proto_resp_fini(&r);
+    /* control characters and spaces cannot forge log lines or columns */
+    doc = call(&p, "POST", "DynamoDB_20120810.DescribeTable", auth_for("x", "r"),
+               "{\"TableName\":\"a b\\nc\"}", false, &r);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(r.table, "a?b?c");
+    json_decref(doc);
+    ddb_proto_resp_fini(&r);
 }
 
 static const char *CREATE =
