@@ -346,7 +346,9 @@ static CURLcode ddbc_attempt(ddbc_t *c, const char *op, const char *body, size_t
     curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, ddbc_on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    /* No Accept-Encoding: DynamoDB computes x-amz-crc32 over the gzip-compressed bytes, while
+     * libcurl would hand us the decoded body, so every compressed (large) answer would look
+     * corrupt (aws/aws-sdk-java#526).  botocore does not ask for compression either. */
     CURLcode rc = curl_easy_perform(h);
     if (rc == CURLE_OK)
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
