@@ -404,10 +404,13 @@ int msg_user_by_handle(msg_service *s, const char *handle, msg_user *out, err_t 
     json_decref(item);
     if (!ok)
         return err_set(e, ERR_NOT_FOUND, "unknown_handle: no user has the handle %s", handle);
-    rc = msg_user_by_uuid(s, uuid, out, e);
+    err_t in = {0};
+    rc = msg_user_by_uuid(s, uuid, out, &in);
     if (rc == ERR_NOT_FOUND) /* a handle row without its user row */
-        return rc;
-    return rc;
+        return err_set(e, rc, "unknown_handle: no user has the handle %s", handle);
+    if (rc)
+        return err_set(e, rc, "%s", in.msg);
+    return 0;
 }
 
 /* ---- pages and cursors -------------------------------------------------------------- */
