@@ -145,7 +145,7 @@ int op_batch_get_item(api_req *r, json_t **out)
         json_t *keys = json_object_get(bt->spec, "Keys");
         api_cap cap;
         memset(&cap, 0, sizeof cap);
-        cap.table = bt->t->name;
+        cap.table = api_table_name(bt->t);
         for (size_t i = 0; i < bt->n; i++) {
             size_t k = bt->first + i;
             if (!found[k])
@@ -293,7 +293,7 @@ int op_batch_write_item(api_req *r, json_t **out)
         api_cap cap;
         memset(&cap, 0, sizeof cap);
         const store_table *t = w[k].table;
-        cap.table = t->name;
+        cap.table = api_table_name(t);
         json_t *tm = NULL;
         for (size_t i = 0; i < json_array_size(list); i++, k++) {
             const av_t *old = w[k].old.type == AV_M ? &w[k].old : NULL;

@@ -141,7 +141,7 @@ static int run_write(wreq *q, json_t **out)
     if (q->rcc != API_RCC_NONE) {
         api_cap cap;
         memset(&cap, 0, sizeof cap);
-        cap.table = q->t->name;
+        cap.table = api_table_name(q->t);
         uint64_t sz = sw.old_size > sw.new_size ? sw.old_size : sw.new_size;
         cap.table_h = api_cap_write_h(sz);
         api_cap_add_index_writes(&cap, q->t, old, nw);
@@ -363,7 +363,7 @@ int op_get_item(api_req *r, json_t **out)
     if (rcc != API_RCC_NONE) {
         api_cap cap;
         memset(&cap, 0, sizeof cap);
-        cap.table = t->name;
+        cap.table = api_table_name(t);
         cap.table_h = api_cap_read_h(found ? av_item_size(&item) : 0, consistent);
         json_object_set_new(o, "ConsumedCapacity", api_cap_json(&cap, rcc));
     }

@@ -398,11 +398,11 @@ static json_t *caps_json(api_cap *caps, size_t ncap, api_rcc rcc)
 static api_cap *cap_for(api_cap *caps, size_t *ncap, const store_table *t)
 {
     for (size_t i = 0; i < *ncap; i++)
-        if (caps[i].table == t->name)
+        if (caps[i].table == api_table_name(t))
             return &caps[i];
     api_cap *c = &caps[(*ncap)++];
     memset(c, 0, sizeof *c);
-    c->table = t->name;
+    c->table = api_table_name(t);
     return c;
 }
 
@@ -536,10 +536,10 @@ int op_transact_write_items(api_req *r, json_t **out)
             json_t *one = api_ricm_json(r, acts[i].w.t, &acts[i].key);
             if (!one)
                 continue;
-            json_t *arr = json_object_get(m, acts[i].w.t->name);
+            json_t *arr = json_object_get(m, api_table_name(acts[i].w.t));
             if (!arr) {
                 arr = json_array();
-                json_object_set_new(m, acts[i].w.t->name, arr);
+                json_object_set_new(m, api_table_name(acts[i].w.t), arr);
             }
             json_array_append_new(arr, one);
         }

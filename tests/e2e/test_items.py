@@ -374,3 +374,40 @@ def test_legacy_attribute_updates(ddb_url, t1):
 ])
 def test_check_order(ddb_url, t1, op, body, type_, msg):
     err(ddb_url, op, dict({"TableName": t1}, **body), type_, msg)
+
+
+# Under --namespace-tables every TableName in an item-operation response is the caller's
+# name (never the internal namespaced one): ConsumedCapacity of each family, batch maps.
+@pytest.mark.requires_ddbchat
+def test_namespaced_table_names(ddbchat_server):
+    from conftest import client_for
+    srv = ddbchat_server("--namespace-tables")
+    c = client_for(srv.ddb_url, "nsItemKey", "x")
+    from conftest import make_table
+    make_table(c, "nsitems")
+    u = srv.ddb_url
+    # raw requests carry the dummy signature of conftest (access key "x"): same namespace
+    # for every call below, so create through the same path
+    ok(u, "CreateTable", {"TableName": "nsraw", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                          "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                          "BillingMode": "PAY_PER_REQUEST"})
+    cc = {"TableName": "nsraw", "CapacityUnits": 1.0}
+    assert ok(u, "PutItem", {"TableName": "nsraw", "Item": {"pk": S("a")},
+                             "ReturnConsumedCapacity": "TOTAL"})["ConsumedCapacity"] == cc
+    assert ok(u, "GetItem", {"TableName": "nsraw", "Key": {"pk": S("a")}, "ConsistentRead": True,
+                             "ReturnConsumedCapacity": "TOTAL"})["ConsumedCapacity"] == cc
+    r = ok(u, "Query", {"TableName": "nsraw", "KeyConditionExpression": "pk = :p",
+                        "ExpressionAttributeValues": {":p": S("a")}, "ConsistentRead": True,
+                        "ReturnConsumedCapacity": "TOTAL"})
+    assert r["ConsumedCapacity"] == cc
+    r = ok(u, "BatchGetItem", {"RequestItems": {"nsraw": {"Keys": [{"pk": S("a")}],
+                                                         "ConsistentRead": True}},
+                               "ReturnConsumedCapacity": "TOTAL"})
+    assert list(r["Responses"]) == ["nsraw"] and r["ConsumedCapacity"] == [cc]
+    r = ok(u, "TransactWriteItems", {"TransactItems": [{"Put": {"TableName": "nsraw",
+                                                                "Item": {"pk": S("b")}}}],
+                                     "ReturnConsumedCapacity": "TOTAL"})
+    assert r["ConsumedCapacity"] == [{"TableName": "nsraw", "CapacityUnits": 2.0}]
+    # the boto3 client's table is invisible to the raw (other key) requests
+    err(u, "GetItem", {"TableName": "nsitems", "Key": {"pk": S("a")}},
+        "ResourceNotFoundException")
