@@ -98,8 +98,9 @@ int msg_backend_remote_check(msg_backend *b, err_t *e)
                      : err_set(&pe, ERR_NOMEM, "out of memory");
         json_decref(req);
         json_decref(resp);
-        if (rc == 0 || rc == ERR_VALIDATION)
-            continue; /* implemented: it answered or validated our empty request */
+        if (rc == 0 || rc == ERR_VALIDATION || rc == ERR_ACCESS_DENIED)
+            continue; /* implemented: it answered, validated our empty request, or an IAM
+                       * policy without this action refused it (reachable, signature good) */
         if (rc == ERR_TRANSPORT || rc == ERR_NOMEM)
             return err_set(e, rc, "%s", pe.msg);
         if (rc == ERR_UNKNOWN_OPERATION || strstr(pe.msg, "not implemented") ||

@@ -10,6 +10,7 @@ upstream DynamoDB-compatible endpoint, unless the next scripted fault says other
   "lost"       forward to the upstream (it applies the request), then close without
                answering: the client sees a failure although the write happened
   "slow:<s>"   sleep <s> seconds, then forward
+  "deny"       answer 400 AccessDeniedException (an IAM policy without the action)
 
 Faults can be scripted for every operation (`script`) or for one operation only
 (`script_for[op]`).  `log` records (operation, fault) for every request received.
@@ -74,6 +75,9 @@ class FaultProxy:
                 if fault == "throttle":
                     return self._answer(400, {"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
                                               "message": "injected throttle"})
+                if fault == "deny":
+                    return self._answer(400, {"__type": "com.amazon.coral.service#AccessDeniedException",
+                                              "message": "injected: not authorized to perform " + op})
                 if fault.startswith("slow:"):
                     time.sleep(float(fault.split(":", 1)[1]))
                 headers = {k: v for k, v in self.headers.items()

@@ -147,6 +147,19 @@ def test_unreachable_endpoint_fails_cleanly():
     assert p.returncode == 1 and "cannot reach" in p.stderr, p.stderr
 
 
+def test_check_accepts_access_denied(proxy):
+    """An IAM policy without ListTables (AccessDeniedException on the start-up probe) does not
+    stop the writing commands; `list-tables` itself reports the AccessDeniedException."""
+    proxy.script_for["ListTables"] = ["deny"]
+    h = f"rb_d{int(time.time() * 1000) % 10**9}"
+    ok(run(proxy.url, "user", "add", h, "Denied", "Lister"))
+    assert proxy.ops("ListTables") == ["deny"]
+    proxy.script_for["ListTables"] = ["deny"]
+    p = run(proxy.url, "list-tables")
+    assert p.returncode == 1
+    assert "storage: AccessDeniedException: injected: not authorized" in p.stderr, p.stderr
+
+
 # ---- faults: retried and succeeding ---------------------------------------------------------
 
 @pytest.mark.parametrize("faults", [["500"], ["throttle"], ["drop"], ["500", "throttle", "drop"]])
