@@ -97,11 +97,10 @@ int api_vld_finish_aws(const api_vld *v, err_t *e)
         return 0;
     char msg[ERR_MSG_MAX];
     size_t kept = v->n < API_VLD_MAX ? v->n : API_VLD_MAX;
-    int len = snprintf(msg, sizeof msg, "%zu validation error%s detected: ", v->n,
-                       v->n == 1 ? "" : "s");
+    int len =
+        snprintf(msg, sizeof msg, "%zu validation error%s detected: ", v->n, v->n == 1 ? "" : "s");
     for (size_t i = 0; i < kept && len >= 0 && (size_t)len < sizeof msg; i++)
-        len += snprintf(msg + len, sizeof msg - (size_t)len, "%s%s", i ? "; " : "",
-                        v->text[i]);
+        len += snprintf(msg + len, sizeof msg - (size_t)len, "%s%s", i ? "; " : "", v->text[i]);
     return err_set(e, ERR_VALIDATION, "%s", msg);
 }
 

@@ -36,7 +36,7 @@
 #define API_VLD_TEXT_MAX 600
 
 typedef struct api_vld {
-    size_t n;                              /* violations added (may exceed API_VLD_MAX) */
+    size_t n;                                 /* violations added (may exceed API_VLD_MAX) */
     char text[API_VLD_MAX][API_VLD_TEXT_MAX]; /* each violation's text */
 } api_vld;
 

@@ -171,8 +171,8 @@ static json_t *keyschema_json(const store_keydef *k)
     json_t *a = json_array();
     json_array_append_new(a, json_pack("{s:s,s:s}", "AttributeName", k->hash, "KeyType", "HASH"));
     if (k->range[0])
-        json_array_append_new(a, json_pack("{s:s,s:s}", "AttributeName", k->range, "KeyType",
-                                           "RANGE"));
+        json_array_append_new(
+            a, json_pack("{s:s,s:s}", "AttributeName", k->range, "KeyType", "RANGE"));
     return a;
 }
 
@@ -277,8 +277,7 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
                 json_t *g = json_object_get(gmeta, ix->name);
                 json_object_set_new(x, "ProvisionedThroughput",
                                     json_pack("{s:I,s:I}", "ReadCapacityUnits",
-                                              (json_int_t)meta_int(g, "RCU"),
-                                              "WriteCapacityUnits",
+                                              (json_int_t)meta_int(g, "RCU"), "WriteCapacityUnits",
                                               (json_int_t)meta_int(g, "WCU")));
             }
         }
@@ -310,9 +309,8 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
         const char *label = json_string_value(json_object_get(meta, "StreamLabel"));
         if (label) {
             json_object_set_new(d, "LatestStreamLabel", json_string(label));
-            json_object_set_new(
-                d, "LatestStreamArn",
-                json_string(arena_printf(r->arena, "%s/stream/%s", arn, label)));
+            json_object_set_new(d, "LatestStreamArn",
+                                json_string(arena_printf(r->arena, "%s/stream/%s", arn, label)));
         }
     }
     /* SSESpecification is kept in meta but, as DynamoDB Local, not described */
@@ -570,8 +568,7 @@ static bool index_name_dup(json_t *a, size_t i, json_t *other)
     return false;
 }
 
-static void keydef_set(store_keydef *k, const char *hash, av_type ht, const char *range,
-                       av_type rt)
+static void keydef_set(store_keydef *k, const char *hash, av_type ht, const char *range, av_type rt)
 {
     memset(k, 0, sizeof *k);
     snprintf(k->hash, sizeof k->hash, "%s", hash);
@@ -831,9 +828,9 @@ int op_create_table(api_req *r, json_t **out)
             gra->used = true;
         ix->global = true;
         keydef_set(&ix->key, gh, ga->type, gr, gra ? gra->type : AV_NONE);
-        json_object_set_new(gsi_meta, ix->name,
-                            json_pack("{s:I,s:I}", "RCU", (json_int_t)tp.rcu, "WCU",
-                                      (json_int_t)tp.wcu));
+        json_object_set_new(
+            gsi_meta, ix->name,
+            json_pack("{s:I,s:I}", "RCU", (json_int_t)tp.rcu, "WCU", (json_int_t)tp.wcu));
         def->n_idx++;
     }
 
@@ -1100,8 +1097,8 @@ int op_update_table(api_req *r, json_t **out)
             continue;
         const char *in = json_string_value(json_object_get(acts[i], "IndexName"));
         for (size_t j = 0; in && j < i; j++) {
-            const char *jn = acts[j] ? json_string_value(json_object_get(acts[j], "IndexName"))
-                                     : NULL;
+            const char *jn =
+                acts[j] ? json_string_value(json_object_get(acts[j], "IndexName")) : NULL;
             if (jn && strcmp(in, jn) == 0) {
                 rc = verr(r, TXT_GSI_ONE_PER_INDEX);
                 goto done;
@@ -1170,9 +1167,9 @@ int op_update_table(api_req *r, json_t **out)
             n_gsi++;
             ix->global = true;
             keydef_set(&ix->key, gh, ht, gr, rt);
-            json_object_set_new(gmeta, ix->name,
-                                json_pack("{s:I,s:I}", "RCU", (json_int_t)gtp.rcu, "WCU",
-                                          (json_int_t)gtp.wcu));
+            json_object_set_new(
+                gmeta, ix->name,
+                json_pack("{s:I,s:I}", "RCU", (json_int_t)gtp.rcu, "WCU", (json_int_t)gtp.wcu));
             creating = ix->name;
             n_adds++;
             continue;
@@ -1200,9 +1197,9 @@ int op_update_table(api_req *r, json_t **out)
                 rc = verr(r, TXT_THROUGHPUT_SAME);
                 goto done;
             }
-            json_object_set_new(gmeta, found->name,
-                                json_pack("{s:I,s:I}", "RCU", (json_int_t)gtp.rcu, "WCU",
-                                          (json_int_t)gtp.wcu));
+            json_object_set_new(
+                gmeta, found->name,
+                json_pack("{s:I,s:I}", "RCU", (json_int_t)gtp.rcu, "WCU", (json_int_t)gtp.wcu));
         }
     }
 
@@ -1298,9 +1295,9 @@ int op_update_table(api_req *r, json_t **out)
                               attrs.a[i].name) == 0;
             }
             if (!dup)
-                json_array_append_new(all, json_pack("{s:s,s:s}", "AttributeName",
-                                                     attrs.a[i].name, "AttributeType",
-                                                     tbl_type_name(attrs.a[i].type)));
+                json_array_append_new(all,
+                                      json_pack("{s:s,s:s}", "AttributeName", attrs.a[i].name,
+                                                "AttributeType", tbl_type_name(attrs.a[i].type)));
         }
         json_t *keep = json_array();
         size_t ai;
@@ -1372,7 +1369,7 @@ int op_update_time_to_live(api_req *r, json_t **out)
     if (en) {
         if (t->ttl_attr[0])
             return verr(r, strcmp(t->ttl_attr, attr) == 0 ? TXT_TTL_ALREADY_ENABLED
-                                                         : TXT_TTL_OTHER_ATTR);
+                                                          : TXT_TTL_OTHER_ATTR);
     } else {
         if (!t->ttl_attr[0])
             return verr(r, TXT_TTL_ALREADY_DISABLED);
@@ -1381,8 +1378,8 @@ int op_update_time_to_live(api_req *r, json_t **out)
     }
     if ((rc = store_table_set_ttl(r->api->store, t->name, en ? attr : "", r->err)))
         return rc;
-    *out = json_pack("{s:{s:b,s:s}}", "TimeToLiveSpecification", "Enabled", en, "AttributeName",
-                     attr);
+    *out =
+        json_pack("{s:{s:b,s:s}}", "TimeToLiveSpecification", "Enabled", en, "AttributeName", attr);
     return 0;
 }
 
@@ -1442,8 +1439,8 @@ static int tag_table(api_req *r, const store_table **out)
         goto notfound;
     return 0;
 bad:
-    return err_set(r->err, ERR_VALIDATION, "Invalid TableArn: Invalid ResourceArn provided as input %s",
-                   arn);
+    return err_set(r->err, ERR_VALIDATION,
+                   "Invalid TableArn: Invalid ResourceArn provided as input %s", arn);
 notfound:
     return err_set(r->err, ERR_RESOURCE_NOT_FOUND,
                    "Requested resource not found: ResourcArn: %s not found", arn);

@@ -63,8 +63,7 @@ static int teardown(void **state)
 }
 
 /* Runs op with a JSON body; returns rc, fills *resp (may be NULL) and e. */
-static int call_ns(fx *f, const char *ns, const char *op, const char *body, json_t **resp,
-                   err_t *e)
+static int call_ns(fx *f, const char *ns, const char *op, const char *body, json_t **resp, err_t *e)
 {
     json_error_t je;
     json_t *req = json_loads(body, 0, &je);
@@ -95,8 +94,12 @@ static void expect_ok(fx *f, const char *op, const char *body)
         fail_msg("%s %s: %s %s", op, body, err_name(rc), e.msg);
 }
 
-#define KS_HR "[{\"AttributeName\":\"h\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"r\",\"KeyType\":\"RANGE\"}]"
-#define AD_HR "[{\"AttributeName\":\"h\",\"AttributeType\":\"S\"},{\"AttributeName\":\"r\",\"AttributeType\":\"N\"}]"
+#define KS_HR                                                                                      \
+    "[{\"AttributeName\":\"h\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"r\",\"KeyType\":"        \
+    "\"RANGE\"}]"
+#define AD_HR                                                                                      \
+    "[{\"AttributeName\":\"h\",\"AttributeType\":\"S\"},{\"AttributeName\":\"r\","                 \
+    "\"AttributeType\":\"N\"}]"
 #define PT56 "{\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":6}"
 
 /* ---- table-driven validation cases ----------------------------------------------------- */
@@ -177,8 +180,8 @@ static const vcase vcases[] = {
      "Invalid StreamViewType: Stream ViewType must not be null or empty when enabling streams."},
     {"describe: no name", "DescribeTable", "{}", ERR_VALIDATION,
      "Value null at 'tableName' failed to satisfy constraint: Member must not be null"},
-    {"describe: missing table", "DescribeTable", "{\"TableName\":\"nope\"}",
-     ERR_RESOURCE_NOT_FOUND, "Cannot do operations on a non-existent table"},
+    {"describe: missing table", "DescribeTable", "{\"TableName\":\"nope\"}", ERR_RESOURCE_NOT_FOUND,
+     "Cannot do operations on a non-existent table"},
     {"delete: missing table", "DeleteTable", "{\"TableName\":\"nope\"}", ERR_RESOURCE_NOT_FOUND,
      "Cannot do operations on a non-existent table"},
     {"list: limit 0", "ListTables", "{\"Limit\":0}", ERR_VALIDATION,
@@ -186,14 +189,16 @@ static const vcase vcases[] = {
     {"list: limit 101", "ListTables", "{\"Limit\":101}", ERR_VALIDATION,
      "Limit in ListTables must be <= 100"},
     {"ttl: missing table", "UpdateTimeToLive",
-     "{\"TableName\":\"nope\",\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":\"x\"}}",
+     "{\"TableName\":\"nope\",\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":"
+     "\"x\"}}",
      ERR_RESOURCE_NOT_FOUND, "Cannot do operations on a non-existent table"},
     {"tags: bad arn", "ListTagsOfResource", "{\"ResourceArn\":\"nope\"}", ERR_VALIDATION,
      "Invalid TableArn: Invalid ResourceArn provided as input nope"},
     {"tags: unknown table", "ListTagsOfResource",
      "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/nope\"}",
      ERR_RESOURCE_NOT_FOUND,
-     "Requested resource not found: ResourcArn: arn:aws:dynamodb:us-east-1:123456789012:table/nope not found"},
+     "Requested resource not found: ResourcArn: arn:aws:dynamodb:us-east-1:123456789012:table/nope "
+     "not found"},
 };
 
 static void test_validation_cases(void **state)
@@ -250,10 +255,9 @@ static void test_create_describe_full(void **state)
     assert_string_equal(json_string_value(json_object_get(g, "IndexStatus")), "ACTIVE");
     assert_string_equal(json_string_value(json_object_get(g, "IndexArn")),
                         "arn:aws:dynamodb:us-east-1:123456789012:table/full/index/gsi1");
-    assert_int_equal(
-        json_integer_value(json_object_get(json_object_get(g, "ProvisionedThroughput"),
-                                           "ReadCapacityUnits")),
-        3);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(g, "ProvisionedThroughput"),
+                                                        "ReadCapacityUnits")),
+                     3);
     json_t *proj = json_object_get(g, "Projection");
     assert_string_equal(json_string_value(json_object_get(proj, "ProjectionType")), "INCLUDE");
     assert_int_equal(json_array_size(json_object_get(proj, "NonKeyAttributes")), 2);
@@ -261,8 +265,8 @@ static void test_create_describe_full(void **state)
     assert_string_equal(json_string_value(json_object_get(l, "IndexName")), "lsi1");
     assert_null(json_object_get(l, "IndexStatus"));
     assert_null(json_object_get(l, "ProvisionedThroughput"));
-    assert_true(json_is_true(json_object_get(json_object_get(d, "StreamSpecification"),
-                                             "StreamEnabled")));
+    assert_true(
+        json_is_true(json_object_get(json_object_get(d, "StreamSpecification"), "StreamEnabled")));
     const char *label = json_string_value(json_object_get(d, "LatestStreamLabel"));
     assert_non_null(label);
     assert_int_equal(strlen(label), 23); /* 2026-11-26T12:23:37.164 */
@@ -290,9 +294,9 @@ static void test_create_describe_full(void **state)
     json_decref(resp);
 
     /* tags stored at creation */
-    rc = call(f, "ListTagsOfResource",
-              "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/full\"}", &resp,
-              &e);
+    rc =
+        call(f, "ListTagsOfResource",
+             "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/full\"}", &resp, &e);
     assert_int_equal(rc, 0);
     json_t *tg = json_array_get(json_object_get(resp, "Tags"), 0);
     assert_string_equal(json_string_value(json_object_get(tg, "Key")), "k");
@@ -315,8 +319,8 @@ static void test_pay_per_request(void **state)
     json_t *bms = json_object_get(d, "BillingModeSummary");
     assert_string_equal(json_string_value(json_object_get(bms, "BillingMode")), "PAY_PER_REQUEST");
     assert_non_null(json_object_get(bms, "LastUpdateToPayPerRequestDateTime"));
-    assert_int_equal(json_integer_value(json_object_get(
-                         json_object_get(d, "ProvisionedThroughput"), "ReadCapacityUnits")),
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "ProvisionedThroughput"),
+                                                        "ReadCapacityUnits")),
                      0);
     json_decref(resp);
 }
@@ -352,9 +356,8 @@ static void test_list_and_delete(void **state)
     assert_string_equal(json_string_value(json_array_get(tn, 1)), "t_b");
     assert_string_equal(json_string_value(json_object_get(resp, "LastEvaluatedTableName")), "t_b");
     json_decref(resp);
-    assert_int_equal(call(f, "ListTables", "{\"Limit\":3,\"ExclusiveStartTableName\":\"t_b\"}",
-                          &resp, &e),
-                     0);
+    assert_int_equal(
+        call(f, "ListTables", "{\"Limit\":3,\"ExclusiveStartTableName\":\"t_b\"}", &resp, &e), 0);
     tn = json_object_get(resp, "TableNames");
     assert_int_equal(json_array_size(tn), 3);
     assert_string_equal(json_string_value(json_array_get(tn, 2)), "t_e");
@@ -396,26 +399,27 @@ static void test_namespaces(void **state)
     assert_string_equal(json_string_value(json_array_get(tn, 1)), "shared");
     json_decref(resp);
     /* "AKID2_us-east-1" and "AKID2_us-east-1/" name the same namespace */
-    assert_int_equal(call_ns(f, "AKID2_us-east-1", "DescribeTable", "{\"TableName\":\"same\"}",
-                             &resp, &e),
-                     0);
+    assert_int_equal(
+        call_ns(f, "AKID2_us-east-1", "DescribeTable", "{\"TableName\":\"same\"}", &resp, &e), 0);
     json_t *d = json_object_get(resp, "Table");
     assert_string_equal(json_string_value(json_object_get(d, "TableName")), "same");
     assert_string_equal(json_string_value(json_object_get(d, "TableArn")),
                         "arn:aws:dynamodb:us-east-1:123456789012:table/same");
     json_decref(resp);
-    assert_int_equal(call_ns(f, "AKID2_us-east-1", "DescribeTable",
-                             "{\"TableName\":\"shared\"}", NULL, &e),
-                     ERR_RESOURCE_NOT_FOUND);
+    assert_int_equal(
+        call_ns(f, "AKID2_us-east-1", "DescribeTable", "{\"TableName\":\"shared\"}", NULL, &e),
+        ERR_RESOURCE_NOT_FOUND);
     /* tags by ARN resolve in the caller's namespace */
-    assert_int_equal(call_ns(f, "AKID1_us-east-1", "ListTagsOfResource",
-                             "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/same\"}",
-                             NULL, &e),
-                     0);
-    assert_int_equal(call_ns(f, "AKID1_us-east-1", "ListTagsOfResource",
-                             "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/shared\"}",
-                             NULL, &e),
-                     ERR_RESOURCE_NOT_FOUND);
+    assert_int_equal(
+        call_ns(f, "AKID1_us-east-1", "ListTagsOfResource",
+                "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/same\"}", NULL,
+                &e),
+        0);
+    assert_int_equal(
+        call_ns(f, "AKID1_us-east-1", "ListTagsOfResource",
+                "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/shared\"}", NULL,
+                &e),
+        ERR_RESOURCE_NOT_FOUND);
     /* the store name carries the prefix; api_table_name strips it */
     const store_table *st = store_table_get(f->store, "AKID2_us-east-1/same");
     assert_non_null(st);
@@ -424,12 +428,10 @@ static void test_namespaces(void **state)
     assert_non_null(st);
     assert_string_equal(api_table_name(st), "shared");
     /* deleting in one namespace leaves the other's table */
-    assert_int_equal(call_ns(f, "AKID1_us-east-1", "DeleteTable", "{\"TableName\":\"same\"}",
-                             NULL, &e),
-                     0);
-    assert_int_equal(call_ns(f, "AKID2_us-east-1", "DescribeTable", "{\"TableName\":\"same\"}",
-                             NULL, &e),
-                     0);
+    assert_int_equal(
+        call_ns(f, "AKID1_us-east-1", "DeleteTable", "{\"TableName\":\"same\"}", NULL, &e), 0);
+    assert_int_equal(
+        call_ns(f, "AKID2_us-east-1", "DescribeTable", "{\"TableName\":\"same\"}", NULL, &e), 0);
 }
 
 /* ---- UpdateTable ------------------------------------------------------------------------ */
@@ -460,7 +462,8 @@ static void test_update_table(void **state)
                           "{\"ReadCapacityUnits\":7,\"WriteCapacityUnits\":6}}",
                           &resp, &e),
                      0);
-    json_t *pt = json_object_get(json_object_get(resp, "TableDescription"), "ProvisionedThroughput");
+    json_t *pt =
+        json_object_get(json_object_get(resp, "TableDescription"), "ProvisionedThroughput");
     assert_int_equal(json_integer_value(json_object_get(pt, "ReadCapacityUnits")), 7);
     json_decref(resp);
 
@@ -592,8 +595,8 @@ static void test_tags(void **state)
     json_decref(resp);
     snprintf(body, sizeof body, "{\"ResourceArn\":\"%s\"}", arn);
     assert_int_equal(call(f, "TagResource", body, NULL, &e), ERR_VALIDATION);
-    assert_string_equal(e.msg,
-                        "Value null at 'tags' failed to satisfy constraint: Member must not be null");
+    assert_string_equal(
+        e.msg, "Value null at 'tags' failed to satisfy constraint: Member must not be null");
 }
 
 static void test_misc(void **state)
@@ -627,8 +630,8 @@ static void test_validate_helper(void **state)
     api_vld_null(&v, "tableName");
     api_vld_enum(&v, "FOO", "keySchema.1.member.keyType", "HASH, RANGE");
     assert_int_equal(api_vld_finish(&v, &e), ERR_VALIDATION);
-    assert_string_equal(e.msg,
-                        "Value null at 'tableName' failed to satisfy constraint: Member must not be null");
+    assert_string_equal(
+        e.msg, "Value null at 'tableName' failed to satisfy constraint: Member must not be null");
     err_clear(&e);
     assert_int_equal(api_vld_finish_aws(&v, &e), ERR_VALIDATION);
     assert_string_equal(
