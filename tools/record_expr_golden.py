@@ -14,7 +14,9 @@ or the exact error {"type": ..., "message": ...}.
 Values are DynamoDB JSON (B as base64).  tests/unit/expr/test_golden.c replays the corpus
 through the expr API without Java.
 
-usage: tools/record_expr_golden.py [port]   (DynamoDB Local must listen on the port; 8103)
+usage: tools/record_expr_golden.py [port]          record (DynamoDB Local on the port; 8103)
+       tools/record_expr_golden.py --check [port]  replay the corpus against another endpoint
+                                                   (e.g. ddbchat) and list the differences
 """
 import base64
 import json
@@ -25,7 +27,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-PORT = int(sys.argv[1]) if len(sys.argv) > 1 else 8103
+PORT = int([a for a in sys.argv[1:] if a.isdigit()][0]) if any(
+    a.isdigit() for a in sys.argv[1:]) else 8103
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'golden', 'expr')
 
 c = boto3.client('dynamodb', endpoint_url='http://127.0.0.1:%d' % PORT, region_name='us-east-1',
@@ -739,7 +742,72 @@ def legacy_cases():
     return cs
 
 
+def from_json(v):
+    """DynamoDB JSON with base64 -> boto3 value (bytes for B)."""
+    if isinstance(v, dict):
+        out = {}
+        for k, x in v.items():
+            if k == 'B' and isinstance(x, str):
+                out[k] = base64.b64decode(x)
+            elif k == 'BS' and isinstance(x, list):
+                out[k] = [base64.b64decode(b) for b in x]
+            else:
+                out[k] = from_json(x)
+        return out
+    if isinstance(v, list):
+        return [from_json(x) for x in v]
+    return v
+
+
+def normalize(v):
+    """Sets as sorted lists, numbers by value: what DynamoDB guarantees (DynamoDB Local keeps
+    set order and number scale as given, e.g. "2.50")."""
+    from decimal import Decimal
+    if isinstance(v, dict):
+        out = {}
+        for k, x in v.items():
+            if k == 'N' and isinstance(x, str):
+                out[k] = str(Decimal(x).normalize()) if Decimal(x) != 0 else '0'
+            elif k == 'NS' and isinstance(x, list):
+                out[k] = sorted(str(Decimal(n).normalize()) if Decimal(n) != 0 else '0'
+                                for n in x)
+            elif k in ('SS', 'BS') and isinstance(x, list):
+                out[k] = sorted(x)
+            else:
+                out[k] = normalize(x)
+        return out
+    if isinstance(v, list):
+        return [normalize(x) for x in v]
+    return v
+
+
+def check():
+    """Replays the recorded corpus against the endpoint (e.g. ddbchat) and reports the
+    cases whose answer differs from what DynamoDB Local answered."""
+    setup()
+    bad = total = 0
+    for g in ('condition', 'update', 'projection', 'keycond', 'legacy'):
+        with open(os.path.join(OUT, g + '.json')) as f:
+            cases = json.load(f)
+        for rec in cases:
+            cs = dict(rec)
+            for k in ('item', 'values', 'expected', 'updates', 'conditions'):
+                if cs.get(k) is not None:
+                    cs[k] = {n: from_json(v) for n, v in cs[k].items()}
+            got = RUN[cs['kind']](cs)
+            total += 1
+            if normalize(got) != normalize(rec['result']):
+                bad += 1
+                print('DIFF [%s] %s\n  want %s\n  got  %s' % (
+                    cs['kind'], cs['name'][:200], json.dumps(rec['result'])[:400],
+                    json.dumps(got)[:400]))
+    print('%d of %d cases differ' % (bad, total))
+    return 1 if bad else 0
+
+
 def main():
+    if '--check' in sys.argv:
+        sys.exit(check())
     setup()
     groups = {'condition': cond_cases(), 'update': update_cases(),
               'projection': projection_cases(), 'keycond': keycond_cases(),
