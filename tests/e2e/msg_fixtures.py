@@ -61,7 +61,7 @@ def remote_env(extra=None):
     return {k: v for k, v in env.items() if v is not None}
 
 
-def start_remote_serve(endpoint, *extra_args, env=None, timeout=60):
+def start_remote_serve(endpoint, *extra_args, env=None, timeout=180):
     """`ddbchat serve --endpoint <endpoint>` on a free API port; waits until it listens (after
     --demo's data exists).  Its stderr goes to .log (a file path)."""
     import tempfile
