@@ -214,6 +214,89 @@ static void test_validation_cases(void **state)
     }
 }
 
+/* Cases on an existing table "vtab" (key h:S, r:N; GSI gsi0 on g:S; provisioned 5/6; TTL on
+ * "exp"), in the order DynamoDB Local checks UpdateTable and UpdateTimeToLive. */
+#define GSI_NEW                                                                                    \
+    "{\"Create\":{\"IndexName\":\"gsi9\",\"KeySchema\":[{\"AttributeName\":\"z\",\"KeyType\":"     \
+    "\"HASH\"}],\"Projection\":{\"ProjectionType\":\"ALL\"},\"ProvisionedThroughput\":" PT56 "}}"
+static const vcase tcases[] = {
+    {"update: one update per index", "UpdateTable",
+     "{\"TableName\":\"vtab\",\"GlobalSecondaryIndexUpdates\":[{}," GSI_NEW "," GSI_NEW "]}",
+     ERR_VALIDATION, "Only one global secondary index update per index is allowed simultaneously."},
+    {"update: null action", "UpdateTable",
+     "{\"TableName\":\"vtab\",\"GlobalSecondaryIndexUpdates\":[" GSI_NEW ",{}]}", ERR_VALIDATION,
+     "Update global secondary index action is null"},
+    {"update: two index changes", "UpdateTable",
+     "{\"TableName\":\"vtab\",\"GlobalSecondaryIndexUpdates\":[" GSI_NEW
+     ",{\"Delete\":{\"IndexName\":\"gsi0\"}}]}",
+     ERR_LIMIT_EXCEEDED,
+     "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously "
+     "per table"},
+    {"update: create without definitions", "UpdateTable",
+     "{\"TableName\":\"vtab\",\"GlobalSecondaryIndexUpdates\":[" GSI_NEW "]}", ERR_VALIDATION,
+     "No Attribute Schema Defined"},
+    {"update: create existing before definitions", "UpdateTable",
+     "{\"TableName\":\"vtab\",\"AttributeDefinitions\":[{\"AttributeName\":\"z\",\"AttributeType\":"
+     "\"X\"}],\"GlobalSecondaryIndexUpdates\":[{\"Create\":{\"IndexName\":\"gsi0\"}}]}",
+     ERR_VALIDATION, "Attempting to create an index which already exists"},
+    {"update: delete unknown", "UpdateTable",
+     "{\"TableName\":\"vtab\",\"GlobalSecondaryIndexUpdates\":[{\"Delete\":{\"IndexName\":"
+     "\"nope\"}}]}",
+     ERR_RESOURCE_NOT_FOUND, "Requested resource not found"},
+    {"update: update unknown", "UpdateTable",
+     "{\"TableName\":\"vtab\",\"GlobalSecondaryIndexUpdates\":[{\"Update\":{\"IndexName\":"
+     "\"nope\",\"ProvisionedThroughput\":" PT56 "}}]}",
+     ERR_VALIDATION, "Invalid global secondary index name"},
+    {"update: iops and streams", "UpdateTable",
+     "{\"TableName\":\"vtab\",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":9,"
+     "\"WriteCapacityUnits\":9},\"StreamSpecification\":{\"StreamEnabled\":true,"
+     "\"StreamViewType\":\"KEYS_ONLY\"}}",
+     ERR_VALIDATION, "Cannot change IOPS and Streams at the same time."},
+    {"update: sse alone", "UpdateTable",
+     "{\"TableName\":\"vtab\",\"SSESpecification\":{\"Enabled\":true}}", ERR_VALIDATION,
+     "Nothing to update"},
+    {"update: no stream to disable", "UpdateTable",
+     "{\"TableName\":\"vtab\",\"StreamSpecification\":{\"StreamEnabled\":false}}", ERR_VALIDATION,
+     "Table has no stream to disable"},
+    {"ttl: enable again", "UpdateTimeToLive",
+     "{\"TableName\":\"vtab\",\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":"
+     "\"exp\"}}",
+     ERR_VALIDATION, "TimeToLive is already enabled"},
+    {"ttl: disable with an empty name", "UpdateTimeToLive",
+     "{\"TableName\":\"vtab\",\"TimeToLiveSpecification\":{\"Enabled\":false,\"AttributeName\":"
+     "\"\"}}",
+     ERR_VALIDATION, "TimeToLive is active on a different AttributeName"},
+    {"ttl: enable with an empty name", "UpdateTimeToLive",
+     "{\"TableName\":\"vtab\",\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":"
+     "\"\"}}",
+     ERR_VALIDATION,
+     "Names of key attributes and attributes projected into an index must be between 1 and 255 "
+     "characters, inclusive"},
+};
+
+static void test_table_cases(void **state)
+{
+    fx *f = *state;
+    expect_ok(f, "CreateTable",
+              "{\"TableName\":\"vtab\",\"KeySchema\":" KS_HR ",\"AttributeDefinitions\":"
+              "[{\"AttributeName\":\"h\",\"AttributeType\":\"S\"},{\"AttributeName\":\"r\","
+              "\"AttributeType\":\"N\"},{\"AttributeName\":\"g\",\"AttributeType\":\"S\"}],"
+              "\"ProvisionedThroughput\":" PT56 ",\"GlobalSecondaryIndexes\":[{\"IndexName\":"
+              "\"gsi0\",\"KeySchema\":[{\"AttributeName\":\"g\",\"KeyType\":\"HASH\"}],"
+              "\"Projection\":{\"ProjectionType\":\"ALL\"},\"ProvisionedThroughput\":" PT56 "}]}");
+    expect_ok(f, "UpdateTimeToLive",
+              "{\"TableName\":\"vtab\",\"TimeToLiveSpecification\":{\"Enabled\":true,"
+              "\"AttributeName\":\"exp\"}}");
+    for (size_t i = 0; i < sizeof tcases / sizeof tcases[0]; i++) {
+        const vcase *c = &tcases[i];
+        err_t e = {0};
+        int rc = call(f, c->op, c->body, NULL, &e);
+        if (rc != c->code || strcmp(e.msg, c->msg) != 0)
+            fail_msg("case '%s': got %s \"%s\", want %s \"%s\"", c->name, err_name(rc), e.msg,
+                     err_name(c->code), c->msg);
+    }
+}
+
 /* ---- create / describe ------------------------------------------------------------------ */
 
 static void test_create_describe_full(void **state)
@@ -661,6 +744,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_validate_helper),
         cmocka_unit_test_setup_teardown(test_validation_cases, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_table_cases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_describe_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pay_per_request, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_and_delete, setup, teardown),
