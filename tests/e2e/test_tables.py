@@ -795,3 +795,34 @@ def test_namespace_tables_per_key_and_region(ddbchat_server):
     assert err(ei) == ("ResourceNotFoundException", NOT_FOUND)
     a.delete_table(TableName="same_name")
     assert b.describe_table(TableName="same_name")["Table"]["TableName"] == "same_name"
+
+
+@pytest.mark.requires_ddbchat
+def test_table_metadata_survives_restart(ddbchat_server):
+    # Pins: everything DescribeTable/DescribeTimeToLive/ListTagsOfResource report is durable:
+    # a restarted server on the same data dir describes the table identically.
+    from conftest import client_for
+    srv = ddbchat_server()
+    c = client_for(srv.ddb_url)
+    name = "persisted_table"
+    c.create_table(
+        TableName=name, KeySchema=ks("h", "r"), AttributeDefinitions=ad(h="S", r="N", g="B"),
+        ProvisionedThroughput=PT, Tags=[{"Key": "k", "Value": "v"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+        GlobalSecondaryIndexes=[{"IndexName": "byg", "KeySchema": ks("g"),
+                                 "Projection": {"ProjectionType": "KEYS_ONLY"},
+                                 "ProvisionedThroughput": {"ReadCapacityUnits": 2,
+                                                           "WriteCapacityUnits": 3}}])
+    c.update_time_to_live(TableName=name, TimeToLiveSpecification={
+        "Enabled": True, "AttributeName": "exp"})
+    c.put_item(TableName=name, Item={"h": {"S": "a"}, "r": {"N": "1"}, "g": {"B": b"x"}})
+    before = c.describe_table(TableName=name)["Table"]
+    srv.stop()
+    srv2 = ddbchat_server(data_dir=srv.data_dir)
+    c2 = client_for(srv2.ddb_url)
+    after = c2.describe_table(TableName=name)["Table"]
+    assert after == before
+    assert c2.describe_time_to_live(TableName=name)["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}
+    assert c2.list_tags_of_resource(ResourceArn=before["TableArn"])["Tags"] == [
+        {"Key": "k", "Value": "v"}]
