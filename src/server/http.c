@@ -30,6 +30,8 @@
 #define HTTP_MAX_HEADERS 128
 #define HTTP_MAX_PARAMS 64
 #define HTTP_DRAIN_SECONDS 30
+#define HTTP_MIN_DEFAULT_THREADS 16
+#define HTTP_MAX_DEFAULT_THREADS 128
 
 enum { HTTP_KIND_DDB = 0, HTTP_KIND_REST = 1 };
 
@@ -334,17 +336,20 @@ static int http_listen(http_server *srv, http_listener *l, int kind, int port, e
     int family = ai->ai_family;
     freeaddrinfo(ai);
 
+    /* Handlers block (LMDB commits wait for fsync through group commit), and libmicrohttpd
+     * pins each connection to one pool thread, so the pool is larger than the CPU count:
+     * more concurrent writers let group commit batch more (bench/run_http.sh). */
     unsigned threads = srv->cfg.threads;
     if (threads == 0) {
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = ncpu > 0 ? (unsigned)(2 * ncpu) : 4;
-        if (threads < 4)
-            threads = 4;
-        if (threads > 64)
-            threads = 64;
+        threads = ncpu > 0 ? (unsigned)(4 * ncpu) : 16;
+        if (threads < HTTP_MIN_DEFAULT_THREADS)
+            threads = HTTP_MIN_DEFAULT_THREADS;
+        if (threads > HTTP_MAX_DEFAULT_THREADS)
+            threads = HTTP_MAX_DEFAULT_THREADS;
     }
-    if (kind == HTTP_KIND_REST && threads > 8)
-        threads = 8;
+    if (kind == HTTP_KIND_REST && srv->cfg.threads == 0 && threads > 16)
+        threads = 16;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_AUTO;
     if (family == AF_INET6)
         flags |= MHD_USE_IPv6;

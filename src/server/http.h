@@ -31,7 +31,7 @@ typedef struct http_config {
     const char *host;            /* address to bind, default "127.0.0.1" ("::1", "0.0.0.0") */
     int dynamodb_port;           /* 0 = any free port, < 0 = no DynamoDB listener */
     int api_port;                /* 0 = any free port, < 0 = no REST listener */
-    unsigned threads;            /* per listener; 0 = default (2 x CPUs, 4..64) */
+    unsigned threads;            /* per listener; 0 = default (4 x CPUs, 16..128) */
     unsigned max_connections;    /* per listener; 0 = libmicrohttpd's default */
     unsigned connection_timeout; /* idle seconds before a connection is closed; 0 = never */
     bool quiet;                  /* no access log */
