@@ -449,6 +449,20 @@ UITEM = {'n': N('5'), 's': S('x'), 'l': L(N('0'), N('1'), N('2'), N('3')),
          'Date': S('d')}
 
 
+def reserved_cases():
+    """Every word of DynamoDB's documented reserved-word list, as a bare name."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    src = open(os.path.join(here, '..', 'src', 'expr', 'expr_reserved.c')).read()
+    import re
+    words = set(re.findall(r'^    "([A-Z_]+)",$', src, re.M)) | {'SIZE', 'CONVERT'}
+    cs = []
+    for w in sorted(words):
+        for text in ('%s = :s' % w.lower(), 'm.%s = :s' % w.capitalize()):
+            cs.append({'kind': 'condition', 'name': text, 'expr': text, 'names': None,
+                       'values': {':s': S('x')}, 'item': None})
+    return cs
+
+
 def update_cases():
     cs = []
 
@@ -786,7 +800,7 @@ def check():
     cases whose answer differs from what DynamoDB Local answered."""
     setup()
     bad = total = 0
-    for g in ('condition', 'update', 'projection', 'keycond', 'legacy'):
+    for g in ('condition', 'reserved', 'update', 'projection', 'keycond', 'legacy'):
         with open(os.path.join(OUT, g + '.json')) as f:
             cases = json.load(f)
         for rec in cases:
@@ -809,7 +823,7 @@ def main():
     if '--check' in sys.argv:
         sys.exit(check())
     setup()
-    groups = {'condition': cond_cases(), 'update': update_cases(),
+    groups = {'condition': cond_cases(), 'reserved': reserved_cases(), 'update': update_cases(),
               'projection': projection_cases(), 'keycond': keycond_cases(),
               'legacy': legacy_cases()}
     os.makedirs(OUT, exist_ok=True)

@@ -433,6 +433,7 @@ static void replay(const char *file, size_t min_cases)
 
 static void test_condition(void **state) { replay("condition.json", 300); }
 static void test_update(void **state) { replay("update.json", 150); }
+static void test_reserved(void **state) { replay("reserved.json", 1000); }
 static void test_projection(void **state) { replay("projection.json", 40); }
 static void test_keycond(void **state) { replay("keycond.json", 60); }
 static void test_legacy(void **state) { replay("legacy.json", 60); }
@@ -440,7 +441,8 @@ static void test_legacy(void **state) { replay("legacy.json", 60); }
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_condition), cmocka_unit_test(test_update),
+        cmocka_unit_test(test_condition), cmocka_unit_test(test_reserved),
+        cmocka_unit_test(test_update),
         cmocka_unit_test(test_projection), cmocka_unit_test(test_keycond),
         cmocka_unit_test(test_legacy),
     };
