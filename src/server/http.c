@@ -362,7 +362,6 @@ static int http_listen(http_server *srv, http_listener *l, int kind, int port, e
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
                                             srv->cfg.max_connections, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, 256 << 10, NULL};
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     l->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, http_access, l,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,

@@ -272,3 +272,27 @@ def test_endpoint_mode_serves_rest_from_a_remote_dynamodb(ddbchat_server):
     finally:
         p.send_signal(signal.SIGTERM)
         assert p.wait(timeout=20) == 0
+
+
+def test_port_in_use_fails_and_port_is_reusable_after_stop():
+    # A second server on a busy port fails with exit 1 (no SO_REUSEPORT sharing); after the
+    # first stops (with connections just closed), the port can be bound again at once.
+    from conftest import free_port
+    port = free_port()
+    p, _ = start("--dynamodb-port", str(port), "--dynamodb-only", "--quiet")
+    try:
+        read_ports(p)
+        assert raw_request(f"http://127.0.0.1:{port}", {})[0] == 200
+        r = run("serve", "--data-dir", tempfile.mkdtemp(prefix="ddbchat-busy-"),
+                "--dynamodb-port", str(port), "--dynamodb-only", "--quiet")
+        assert r.returncode == 1
+        assert f"port {port}" in r.stderr
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=20) == 0
+        p, _ = start("--dynamodb-port", str(port), "--dynamodb-only", "--quiet")
+        assert read_ports(p).get("ddb") == port
+        assert raw_request(f"http://127.0.0.1:{port}", {})[0] == 200
+    finally:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=20)
