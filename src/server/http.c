@@ -30,6 +30,7 @@
 #define HTTP_MAX_HEADERS 128
 #define HTTP_MAX_PARAMS 64
 #define HTTP_DRAIN_SECONDS 30
+#define HTTP_DISCARD_MAX ((unsigned long long)64 << 20)
 #define HTTP_MIN_DEFAULT_THREADS 16
 #define HTTP_MAX_DEFAULT_THREADS 128
 
@@ -269,17 +270,27 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
         buf_init(&r->body, r->limit);
         MHD_get_connection_values(c, MHD_HEADER_KIND, http_collect_header, r);
         MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, http_collect_param, r);
-        /* A declared length over the limit: do not even start buffering. */
+        /* A declared length over the limit: do not even start buffering.  Up to
+         * HTTP_DISCARD_MAX the body is read and discarded so the client sees the 413 (as
+         * DynamoDB Local does); beyond that the 413 goes out at once and the connection is
+         * closed rather than reading gigabytes. */
+        bool reply_now = false;
         const char *cl = http_header(r, "Content-Length");
         if (cl) {
             char *end;
             unsigned long long n = strtoull(cl, &end, 10);
-            if (end != cl && n > r->limit)
+            if (end != cl && n > r->limit) {
                 r->too_large = true;
+                reply_now = n > HTTP_DISCARD_MAX;
+            }
         }
         atomic_fetch_add(&l->srv->in_flight, 1);
         *con_cls = r;
-        return MHD_YES;
+        if (!reply_now)
+            return MHD_YES;
+        r->started = true;
+        return l->kind == HTTP_KIND_DDB ? http_reply_ddb(l, c, url, method, r)
+                                        : http_reply_rest(l, c, url, method, r);
     }
     if (*upload_data_size) {
         if (!r->too_large) {

@@ -262,3 +262,26 @@ def test_error_extra_fields_are_merged(ddb, ddb_url, table_name):
     doc = json.loads(body)
     assert doc["__type"].endswith("#ConditionalCheckFailedException")
     assert doc["Item"] == {"pk": {"S": "k"}, "v": {"N": "1"}}
+
+
+@pytest.mark.requires_ddbchat
+def test_huge_declared_length_answered_at_once(ddb_url):
+    # A Content-Length far beyond 16 MB (here 1 GB) is refused with 413 before the body is
+    # read, and the connection is closed (ddbchat does not read gigabytes to discard them).
+    u = urllib.parse.urlparse(ddb_url)
+    s = socket.create_connection((u.hostname, u.port), timeout=10)
+    try:
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n"
+                  b"X-Amz-Target: DynamoDB_20120810.PutItem\r\n"
+                  b"Authorization: " + DUMMY_AUTH.encode() + b"\r\n\r\n{")
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 413")
+        assert json.loads(body)["__type"].endswith("#RequestEntityTooLarge")
+    finally:
+        s.close()
