@@ -635,6 +635,14 @@ def keycond_cases():
               '', 'date = :a', 'pk = :a AND foo(sk)', 'pk = :a AND size(sk)',
               'pk = :a AND sk BETWEEN :n1 AND :n3 AND sk > :n1', 'pk = :bin'):
         add(e, names={'#p': 'pk', '#s': 'sk'})
+    KV.update({':es': S(''), ':eb': B(b''), ':nn': N('1')})
+    for e in ('pk = :es', 'pk = :a AND sk = :es', 'pk = :a AND begins_with(sk, :es)',
+              'pk = :a AND sk > :es', 'pk = :a AND sk BETWEEN :es AND :sz', 'pk = :es AND sk = :es',
+              'pk = :es AND sk = :nn', 'pk = :nn AND sk = :es', 'sk = :es AND pk = :es',
+              'pk = :es AND x = :a', 'pk < :es', 'pk < :nn', 'x = :a AND sk = :es',
+              'pk = :a AND x = :es', 'pk = :nn AND x = :a', 'pk = :es AND sk < :nn',
+              'pk = :eb', 'pk = :a AND sk BETWEEN :es AND :nn'):
+        add(e, schema=SS)
     for e in ('pk = :a AND begins_with(sk, :a)', 'pk = :a AND begins_with(sk, :sab)',
               'pk = :b AND begins_with(sk, :sz)', 'pk = :a AND begins_with(sk, :e)',
               'pk = :a AND begins_with(sk, :x)', 'pk = :a AND sk > :sab', 'pk = :a AND sk < :sb',

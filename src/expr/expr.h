@@ -174,6 +174,8 @@ typedef struct expr_keycond {
  *   "Query condition missed key schema element" / condition on a non-key attribute
  *   "One or more parameter values were invalid: Condition parameter type does not match
  *    schema type"
+ *   "One or more parameter values are not valid. The AttributeValue for a key attribute cannot
+ *    contain an empty string value. Key: pk"
  *   "Invalid KeyConditionExpression: ..." for the kind-level errors (e.g. BETWEEN bounds in
  *    the wrong order: "Invalid KeyConditionExpression: The BETWEEN operator requires upper
  *    bound to be greater than or equal to lower bound; lower operand: ..., upper operand:

@@ -7,8 +7,8 @@
  *      each comparison needs exactly one key attribute, a top-level one, and each key at most
  *      one condition;
  *   2. at most two conditions;
- *   3. against the schema: the partition key with "=", the other condition on the sort key,
- *      value types matching the schema.
+ *   3. against the schema: the partition key (its value's type, then "=", then not empty),
+ *      then the other condition (on the sort key, value types, not empty).
  * "value op key" is read as "key op' value" (":v < sk" is "sk > :v").
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.KeyConditionExpressions.html
  */
@@ -130,6 +130,17 @@ static bool is_name(const expr_pel *k, const char *name)
     return name && strlen(name) == k->len && memcmp(name, k->name, k->len) == 0;
 }
 
+/* Key values may not be empty S or B (DynamoDB's text names the key). */
+static int empty_key(const av_t *v, const char *key, err_t *e)
+{
+    if ((v->type == AV_S || v->type == AV_B) && v->u.str.len == 0)
+        return err_set(e, ERR_VALIDATION,
+                       "One or more parameter values are not valid. The AttributeValue for a key "
+                       "attribute cannot contain an empty %s value. Key: %s",
+                       v->type == AV_S ? "string" : "binary", key);
+    return 0;
+}
+
 int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycond *out,
                          err_t *e)
 {
@@ -143,29 +154,36 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
         return rc;
     if (w.n > 2)
         return err_set(e, ERR_VALIDATION, "Conditions can be of length 1 or 2 only");
-    const kcond *h = NULL, *r = NULL;
+    const kcond *h = NULL, *other = NULL;
     for (size_t i = 0; i < w.n; i++) {
         if (is_name(w.c[i].key, ks->hash))
             h = &w.c[i];
-        else if (ks->range && ks->range[0] && is_name(w.c[i].key, ks->range))
-            r = &w.c[i];
         else
-            return err_set(e, ERR_VALIDATION, "Query condition missed key schema element");
+            other = &w.c[i];
     }
     if (!h)
         return err_set(e, ERR_VALIDATION, "Query condition missed key schema element");
-    if (h->op != EXPR_KR_EQ)
-        return err_set(e, ERR_VALIDATION, "Query key condition not supported");
     static const char mism[] =
         "One or more parameter values were invalid: Condition parameter type does not match "
         "schema type";
-    if (!h->v1 || h->v1->type != ks->hash_type)
+    /* the partition key first: type, operator, empty value; then the other condition */
+    if (!h->v1 || h->v1->type != ks->hash_type || (h->v2 && h->v2->type != ks->hash_type))
         return err_set(e, ERR_VALIDATION, mism);
-    if (r) {
+    if (h->op != EXPR_KR_EQ)
+        return err_set(e, ERR_VALIDATION, "Query key condition not supported");
+    if ((rc = empty_key(h->v1, ks->hash, e)) < 0)
+        return rc;
+    if (other) {
+        if (!ks->range || !ks->range[0] || !is_name(other->key, ks->range))
+            return err_set(e, ERR_VALIDATION, "Query condition missed key schema element");
+        const kcond *r = other;
         if (!r->v1 || r->v1->type != ks->range_type || (r->v2 && r->v2->type != ks->range_type))
             return err_set(e, ERR_VALIDATION, mism);
         if (r->op == EXPR_KR_BEGINS_WITH && ks->range_type == AV_N)
             return err_set(e, ERR_VALIDATION, mism);
+        if ((rc = empty_key(r->v1, ks->range, e)) < 0 ||
+            (r->v2 && (rc = empty_key(r->v2, ks->range, e)) < 0))
+            return rc;
         out->rop = r->op;
         out->r1 = *r->v1;
         if (r->v2)

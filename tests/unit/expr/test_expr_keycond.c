@@ -126,6 +126,19 @@ static void test_begins_with_and_between(void **state)
     assert_int_equal(expr_keycond_extract(x, &ks, &out, &e), 0);
     assert_int_equal(out.rop, EXPR_KR_BEGINS_WITH);
     assert_true(tequal(&a, &out.r1, "{\"B\":\"YQ==\"}", false));
+    /* empty key values (DynamoDB Local's texts) */
+    assert_int_equal(tpipe(&a, EXPR_KEY_CONDITION, "pk = :a AND begins_with(sk, :b)", NULL,
+                           "{\":a\":{\"S\":\"a\"},\":b\":{\"B\":\"\"}}", &x, &e),
+                     0);
+    assert_int_equal(expr_keycond_extract(x, &ks, &out, &e), ERR_VALIDATION);
+    assert_string_equal(e.msg, "One or more parameter values are not valid. The AttributeValue "
+                               "for a key attribute cannot contain an empty binary value. Key: sk");
+    assert_int_equal(tpipe(&a, EXPR_KEY_CONDITION, "pk = :a", NULL, "{\":a\":{\"S\":\"\"}}", &x,
+                           &e),
+                     0);
+    assert_int_equal(expr_keycond_extract(x, &ks, &out, &e), ERR_VALIDATION);
+    assert_string_equal(e.msg, "One or more parameter values are not valid. The AttributeValue "
+                               "for a key attribute cannot contain an empty string value. Key: pk");
     ks.range_type = AV_N;
     assert_int_equal(tpipe(&a, EXPR_KEY_CONDITION, "#p = :a AND #s BETWEEN :x AND :y",
                            "{\"#p\":\"pk\",\"#s\":\"sk\"}",
