@@ -57,7 +57,8 @@ typedef struct http_req {
     buf_t body;
     size_t limit;
     bool too_large;
-    bool started;
+    bool started;           /* the reply has been queued */
+    unsigned long long received; /* body bytes seen, kept or not */
     struct timespec t0;
     sigv4_header headers[HTTP_MAX_HEADERS];
     size_t n_headers;
@@ -293,6 +294,11 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
                                         : http_reply_rest(l, c, url, method, r);
     }
     if (*upload_data_size) {
+        if (r->started) { /* answered early; ignore the rest */
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        r->received += *upload_data_size;
         if (!r->too_large) {
             if (r->body.len + *upload_data_size > r->limit ||
                 buf_append(&r->body, upload_data, *upload_data_size) != 0) {
@@ -302,6 +308,11 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
             }
         }
         *upload_data_size = 0; /* consumed (or discarded) */
+        if (r->too_large && r->received > HTTP_DISCARD_MAX) { /* e.g. endless chunked body */
+            r->started = true;
+            return l->kind == HTTP_KIND_DDB ? http_reply_ddb(l, c, url, method, r)
+                                            : http_reply_rest(l, c, url, method, r);
+        }
         return MHD_YES;
     }
     if (r->started)
