@@ -434,7 +434,6 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
     pthread_rwlock_init(&s->catlock, NULL);
     pthread_mutex_init(&s->qmu, NULL);
     pthread_cond_init(&s->qcv, NULL);
-    pthread_cond_init(&s->donecv, NULL);
     pthread_mutex_init(&s->ttlmu, NULL);
     pthread_cond_init(&s->ttlcv, NULL);
 
@@ -542,7 +541,6 @@ void store_close(store_t *s)
     pthread_rwlock_destroy(&s->catlock);
     pthread_mutex_destroy(&s->qmu);
     pthread_cond_destroy(&s->qcv);
-    pthread_cond_destroy(&s->donecv);
     pthread_mutex_destroy(&s->ttlmu);
     pthread_cond_destroy(&s->ttlcv);
     free(s);

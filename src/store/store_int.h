@@ -77,7 +77,7 @@ struct store {
     _Atomic int64_t cat_checked_ms;
 
     pthread_mutex_t qmu;
-    pthread_cond_t qcv, donecv;
+    pthread_cond_t qcv;
     wreq *qhead, *qtail;
     bool stopping;
     bool committer_running;

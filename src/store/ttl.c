@@ -9,6 +9,7 @@
  * ("the TTL cannot be more than five years in the past to be considered for expiration").
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-before-you-start.html
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
@@ -152,16 +153,19 @@ int st_ttl_pass(store_t *s, int64_t now_s, size_t *out_deleted, err_t *e)
     size_t n_del = 0;
     /* snapshot the TTL-enabled tables (descriptors stay valid until store_close) */
     st_cat_check(s, NULL);
-    const store_table *tabs[256];
-    size_t nt = 0;
     pthread_rwlock_rdlock(&s->catlock);
-    for (size_t i = 0; i < s->n_tabs && nt < 256; i++)
+    size_t nt = 0;
+    const store_table **tabs = malloc(sizeof *tabs * (s->n_tabs ? s->n_tabs : 1));
+    for (size_t i = 0; tabs && i < s->n_tabs; i++)
         if (s->tabs[i]->t.ttl_attr[0])
             tabs[nt++] = &s->tabs[i]->t;
     pthread_rwlock_unlock(&s->catlock);
+    if (!tabs)
+        return err_set(e, ERR_NOMEM, "out of memory");
     int rc = 0;
     for (size_t i = 0; i < nt && rc == 0; i++)
         rc = st_ttl_table(s, tabs[i], now_s, &n_del, e);
+    free(tabs);
     if (out_deleted)
         *out_deleted = n_del;
     return rc;

@@ -145,6 +145,17 @@ static void test_validation(void **state)
     memcpy(txt + n + big, "\"}}", 4);
     expect_put_err(f, t, txt, ERR_VALIDATION, "Item size has exceeded the maximum allowed size");
     free(txt);
+    /* an overwrite that changes an index key attribute to the wrong type fails and leaves
+     * the item and its index entry as they were */
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"ok\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"N\":\"1\"}}");
+    expect_put_err(f, t, "{\"pk\":{\"S\":\"ok\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"S\":\"1\"}}",
+                   ERR_VALIDATION, "One or more parameter values were invalid: Type mismatch for Index Key");
+    {
+        av_t *its;
+        assert_int_equal(idx_scan(f, t, "gsi", &its), 1);
+        assert_item_json(&its[0], "{\"pk\":{\"S\":\"ok\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"N\":\"1\"}}");
+        assert_int_equal(st_del(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"ok\"},\"sk\":{\"N\":\"1\"}}"), &f->a), 0);
+    }
     /* the new item's key must be the write's key */
     av_t *item = J(&f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"2\"}}");
     store_write w = {.table = t, .key = J(&f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}}"),
