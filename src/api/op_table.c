@@ -857,11 +857,12 @@ int op_create_table(api_req *r, json_t **out)
     json_t *stream = NULL;
     if ((rc = parse_stream(r, ssj, &stream)))
         goto fail;
+    if (stream)
+        json_object_set_new(meta, "Stream", stream); /* meta owns it from here */
     if (tags && (rc = parse_tags(r, tags, "tags")))
         goto fail;
     if (store_table_get(r->api->store, def->name)) {
         rc = err_set(r->err, ERR_RESOURCE_IN_USE, "%s", TXT_TABLE_EXISTS);
-        json_decref(stream);
         goto fail;
     }
 
@@ -879,7 +880,6 @@ int op_create_table(api_req *r, json_t **out)
     json_object_set_new(meta, "RCU", json_integer(tp.rcu));
     json_object_set_new(meta, "WCU", json_integer(tp.wcu));
     if (stream) {
-        json_object_set_new(meta, "Stream", stream);
         if (json_is_true(json_object_get(stream, "StreamEnabled")))
             json_object_set_new(meta, "StreamLabel", json_string(stream_label(r, now)));
     }

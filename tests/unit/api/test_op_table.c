@@ -178,6 +178,12 @@ static const vcase vcases[] = {
      ",\"BillingMode\":\"PAY_PER_REQUEST\",\"StreamSpecification\":{\"StreamEnabled\":true}}",
      ERR_VALIDATION,
      "Invalid StreamViewType: Stream ViewType must not be null or empty when enabling streams."},
+    {"create: stream parsed, then a bad tag (no leak)", "CreateTable",
+     "{\"TableName\":\"abc\",\"KeySchema\":" KS_HR ",\"AttributeDefinitions\":" AD_HR
+     ",\"BillingMode\":\"PAY_PER_REQUEST\",\"StreamSpecification\":{\"StreamEnabled\":true,"
+     "\"StreamViewType\":\"KEYS_ONLY\"},\"Tags\":[{\"Key\":\"k\"}]}",
+     ERR_VALIDATION,
+     "Value null at 'tags.1.member.value' failed to satisfy constraint: Member must not be null"},
     {"describe: no name", "DescribeTable", "{}", ERR_VALIDATION,
      "Value null at 'tableName' failed to satisfy constraint: Member must not be null"},
     {"describe: missing table", "DescribeTable", "{\"TableName\":\"nope\"}", ERR_RESOURCE_NOT_FOUND,
