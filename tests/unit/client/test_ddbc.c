@@ -175,6 +175,24 @@ static void test_success_and_signing(void **state)
     assert_non_null(strstr(f->last_request, "AWS4-HMAC-SHA256 Credential="));
     assert_non_null(strstr(f->last_request, "/eu-west-1/dynamodb/aws4_request"));
     assert_non_null(strcasestr(f->last_request, "x-amz-date:"));
+    /* every header named in SignedHeaders is sent (libcurl 7.88 signed the empty "Expect:"
+     * line that switches 100-continue off: SignedHeaders said "expect", the request had
+     * none, and every verifying endpoint refused the signature) */
+    const char *sh = strstr(f->last_request, "SignedHeaders=");
+    assert_non_null(sh);
+    char names[256];
+    size_t n = strcspn(sh + 14, ", \r\n");
+    snprintf(names, sizeof names, "%.*s", (int)n, sh + 14);
+    assert_null(strstr(names, "expect"));
+    for (const char *h = names; *h;) {
+        size_t len = strcspn(h, ";");
+        char line[64];
+        snprintf(line, sizeof line, "\n%.*s:", (int)len, h);
+        assert_non_null(strcasestr(f->last_request, line));
+        h += len + (h[len] == ';');
+    }
+    /* no compressed answers asked for: DynamoDB's CRC32 covers the compressed bytes */
+    assert_null(strcasestr(f->last_request, "gzip"));
     json_decref(resp);
     ddbc_free(c);
     fake_stop(f);
@@ -324,6 +342,31 @@ static void test_config_env_and_profiles(void **state)
     rmdir(dir);
 }
 
+/* DDBCHAT_MAX_ATTEMPTS / _REQUEST_TIMEOUT_MS / _CONNECT_TIMEOUT_MS; malformed or out-of-range
+ * values leave the defaults. */
+static void test_config_ddbchat_knobs(void **state)
+{
+    ddbc_config cfg;
+    err_t e = {0};
+    setenv("DDBCHAT_MAX_ATTEMPTS", "3", 1);
+    setenv("DDBCHAT_REQUEST_TIMEOUT_MS", "1500", 1);
+    setenv("DDBCHAT_CONNECT_TIMEOUT_MS", "250", 1);
+    assert_int_equal(ddbc_config_load(&cfg, "http://x:1", NULL, &e), 0);
+    assert_int_equal(cfg.max_attempts, 3);
+    assert_int_equal(cfg.request_timeout_ms, 1500);
+    assert_int_equal(cfg.connect_timeout_ms, 250);
+    setenv("DDBCHAT_MAX_ATTEMPTS", "0", 1);
+    setenv("DDBCHAT_REQUEST_TIMEOUT_MS", "12x", 1);
+    setenv("DDBCHAT_CONNECT_TIMEOUT_MS", "", 1);
+    assert_int_equal(ddbc_config_load(&cfg, "http://x:1", NULL, &e), 0);
+    assert_int_equal(cfg.max_attempts, 5);
+    assert_int_equal(cfg.request_timeout_ms, 10000);
+    assert_int_equal(cfg.connect_timeout_ms, 3000);
+    unsetenv("DDBCHAT_MAX_ATTEMPTS");
+    unsetenv("DDBCHAT_REQUEST_TIMEOUT_MS");
+    unsetenv("DDBCHAT_CONNECT_TIMEOUT_MS");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_error_extras_kept),
         cmocka_unit_test(test_unreachable_is_transport_error),
         cmocka_unit_test(test_config_env_and_profiles),
+        cmocka_unit_test(test_config_ddbchat_knobs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
