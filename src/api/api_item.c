@@ -96,29 +96,6 @@ int api_item_from_json(api_req *r, const json_t *j, av_t *out)
     return ddbjson_to_item(j, r->arena, out, r->err);
 }
 
-int api_key_of_item(api_req *r, const store_keydef *kd, const av_t *item, av_t *out_key)
-{
-    const char *names[2];
-    size_t n = api_key_names(kd, names);
-    av_kv *kv = arena_alloc(r->arena, sizeof *kv * 2);
-    if (!kv)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        const av_t *v = av_map_gets(item, names[i]);
-        if (!v)
-            continue;
-        kv[k].name = names[i];
-        kv[k].name_len = strlen(names[i]);
-        kv[k].val = *v;
-        k++;
-    }
-    out_key->type = AV_M;
-    out_key->u.map.kv = kv;
-    out_key->u.map.n = k;
-    return 0;
-}
-
 bool api_key_equal(const store_keydef *kd, const av_t *a, const av_t *b)
 {
     const char *names[2];

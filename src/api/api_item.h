@@ -48,8 +48,6 @@ int api_key_extract(api_req *r, const store_keydef *kd, const av_t *src, bool ex
                     av_t *out_key);
 /* Parses a JSON item / key object into an av M (ddbjson) with DynamoDB's errors. */
 int api_item_from_json(api_req *r, const json_t *j, av_t *out);
-/* The key attributes (per kd) that `item` holds, as an M in the arena. */
-int api_key_of_item(api_req *r, const store_keydef *kd, const av_t *item, av_t *out_key);
 /* True when `a` and `b` (M values) have equal key attributes per kd. */
 bool api_key_equal(const store_keydef *kd, const av_t *a, const av_t *b);
 /* Checks the size of an item (400 KB) with the message `msg`. */
@@ -134,7 +132,8 @@ json_t *api_cap_json(const api_cap *cap, api_rcc rcc);
 /* ReturnItemCollectionMetrics: parses "SIZE" / "NONE". */
 int api_ricm_parse(api_req *r, const json_t *o, bool *out_size);
 /* {"ItemCollectionKey": {hash}, "SizeEstimateRangeGB": [0.0, 1.0]} for a table with LSIs,
- * NULL otherwise. */
+ * NULL otherwise.  The service's shape (DynamoDB Local never returns ItemCollectionMetrics;
+ * tests/unit/api/test_op_item.c::item_collection_metrics pins ours). */
 json_t *api_ricm_json(api_req *r, const store_table *t, const av_t *key);
 /* True when the table has at least one LSI. */
 bool api_table_has_lsi(const store_table *t);
