@@ -73,8 +73,8 @@ int main(int argc, char **argv)
         bool r;
         err_clear(&e);
         av_t v3 = av_make_m(vk, 3);
-        if (expr_env_init(&env, &a, &names, &v3, &e) || expr_parse(&a, EXPR_CONDITION, cond,
-                                                                     strlen(cond), &p, &e) ||
+        if (expr_env_init(&env, &a, &names, &v3, &e) ||
+            expr_parse(&a, EXPR_CONDITION, cond, strlen(cond), &p, &e) ||
             expr_resolve(&a, p, &env, &x, &e) || expr_env_check_unused(&env, &e) ||
             expr_eval(x, &item, &r, &e)) {
             fprintf(stderr, "condition failed: %s\n", e.msg);
@@ -111,8 +111,8 @@ int main(int argc, char **argv)
         arena_reset(&a);
     }
     t1 = now();
-    printf("condition cached parse, resolve+eval: %10.0f ops/s  (%.2f us/op)\n",
-           iters / (t1 - t0), (t1 - t0) * 1e6 / iters);
+    printf("condition cached parse, resolve+eval: %10.0f ops/s  (%.2f us/op)\n", iters / (t1 - t0),
+           (t1 - t0) * 1e6 / iters);
 
     /* update: parse + resolve + apply */
     t0 = now();

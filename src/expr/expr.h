@@ -38,12 +38,13 @@
 #include "value/av.h"
 
 /* ---- limits (DynamoDB's) ------------------------------------------------------------- */
-#define EXPR_MAX_LEN 4096       /* bytes of one expression string */
-#define EXPR_MAX_IN 100         /* operands of IN (after the left one) */
-#define EXPR_MAX_OPERATORS 300  /* comparisons, AND/OR/NOT, functions, +/- in one expression */
-#define EXPR_MAX_PATH_DEPTH 32  /* elements of a document path */
-#define EXPR_MAX_NESTING 8192   /* parser recursion guard; the 4 KB length limit bounds real
-                                   depth (2048 nested parentheses: about 1.3 MB of stack) */
+#define EXPR_MAX_LEN 4096      /* bytes of one expression string */
+#define EXPR_MAX_IN 100        /* operands of IN (after the left one) */
+#define EXPR_MAX_OPERATORS 300 /* comparisons, AND/OR/NOT, functions, +/- in one expression */
+#define EXPR_MAX_PATH_DEPTH 32 /* elements of a document path */
+#define EXPR_MAX_NESTING                                                                           \
+    8192                         /* parser recursion guard; the 4 KB length limit bounds real      \
+                                    depth (2048 nested parentheses: about 1.3 MB of stack) */
 #define EXPR_MAX_PLACEHOLDER 255 /* bytes of a #name / :value placeholder incl. the sigil */
 
 /* ---- kinds --------------------------------------------------------------------------- */
@@ -83,8 +84,7 @@ typedef struct expr_name {
  *   only be used once in an update expression;"), overlapping / conflicting update paths,
  *   reserved words used as attribute names (needs no request data, so found here:
  *   "Attribute name is a reserved keyword; reserved keyword: <word>"). */
-int expr_parse(arena_t *a, expr_kind kind, const char *text, size_t len, expr_t **out,
-               err_t *e);
+int expr_parse(arena_t *a, expr_kind kind, const char *text, size_t len, expr_t **out, err_t *e);
 
 /* The kind the expression was parsed or built as. */
 expr_kind expr_get_kind(const expr_t *x);
@@ -161,9 +161,9 @@ typedef struct expr_keyschema {
 } expr_keyschema;
 
 typedef struct expr_keycond {
-    av_t hash;      /* the partition key value (borrowed from env / builder values) */
+    av_t hash; /* the partition key value (borrowed from env / builder values) */
     expr_krop rop;
-    av_t r1, r2;    /* operands (r2 only for BETWEEN); AV_NONE when unused */
+    av_t r1, r2; /* operands (r2 only for BETWEEN); AV_NONE when unused */
 } expr_keycond;
 
 /* Extracts the key lookup from a resolved key condition (expression or built from legacy
@@ -180,8 +180,7 @@ typedef struct expr_keycond {
  *    the wrong order: "Invalid KeyConditionExpression: The BETWEEN operator requires upper
  *    bound to be greater than or equal to lower bound; lower operand: ..., upper operand:
  *    ..."). */
-int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycond *out,
-                         err_t *e);
+int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycond *out, err_t *e);
 
 /* ---- update -------------------------------------------------------------------------- */
 
@@ -216,8 +215,7 @@ int expr_project(arena_t *a, const expr_t *proj, const av_t *item, av_t *out, er
 /* Top-level attribute names a resolved expression refers to (for Query's "Filter Expression
  * can only contain non-primary key attributes", index projections, ...).  *out_names is an
  * arena array of *out_n distinct names (borrowed from the env / builder input). */
-int expr_top_names(arena_t *a, const expr_t *x, expr_name **out_names, size_t *out_n,
-                   err_t *e);
+int expr_top_names(arena_t *a, const expr_t *x, expr_name **out_names, size_t *out_n, err_t *e);
 
 /* ---- builders for the legacy parameters ------------------------------------------------ */
 
@@ -250,14 +248,14 @@ expr_node *expr_build_path_from_name(arena_t *a, const char *name, size_t len);
  * Invalid number of argument(s) for the EQ ComparisonOperator", "One or more parameter
  * values were invalid: ComparisonOperator CONTAINS is not valid for M AttributeValue type",
  * ...).  *out in `a`. */
-int expr_build_compare(arena_t *a, expr_node *path, expr_cmp op, const av_t *values,
-                       size_t nvalues, expr_node **out, err_t *e);
+int expr_build_compare(arena_t *a, expr_node *path, expr_cmp op, const av_t *values, size_t nvalues,
+                       expr_node **out, err_t *e);
 
 /* Expected's {Exists, Value} form: exists=false -> attribute_not_exists(path);
  * exists=true with value -> path = value; value without Exists -> path = value.
  * (The api checks the combinations DynamoDB rejects before calling.) */
-int expr_build_exists(arena_t *a, expr_node *path, bool exists, const av_t *value,
-                      expr_node **out, err_t *e);
+int expr_build_exists(arena_t *a, expr_node *path, bool exists, const av_t *value, expr_node **out,
+                      err_t *e);
 
 /* l AND r, l OR r (either may be NULL: returns the other).  NULL on ERR_NOMEM only when both
  * are non-NULL and the arena is exhausted. */
@@ -269,8 +267,7 @@ expr_node *expr_build_or(arena_t *a, expr_node *l, expr_node *r);
 int expr_build_condition(arena_t *a, expr_kind kind, expr_node *root, expr_t **out, err_t *e);
 
 /* AttributesToGet: a resolved projection of top-level names (borrowed). ERR_NOMEM. */
-int expr_build_projection(arena_t *a, const expr_name *names, size_t n, expr_t **out,
-                          err_t *e);
+int expr_build_projection(arena_t *a, const expr_name *names, size_t n, expr_t **out, err_t *e);
 
 /* AttributeUpdates, one attribute at a time.  Start with *upd == NULL; each call appends one
  * action (creating the expr_t on first use).  Actions as the legacy API:
@@ -282,7 +279,7 @@ int expr_build_projection(arena_t *a, const expr_name *names, size_t n, expr_t *
  *          DynamoDB error.
  * Errors ERR_VALIDATION with DynamoDB's texts, ERR_NOMEM. */
 typedef enum expr_action { EXPR_ACT_PUT = 0, EXPR_ACT_DELETE, EXPR_ACT_ADD } expr_action;
-int expr_build_update(arena_t *a, expr_t **upd, const char *name, size_t len,
-                      expr_action action, const av_t *value, err_t *e);
+int expr_build_update(arena_t *a, expr_t **upd, const char *name, size_t len, expr_action action,
+                      const av_t *value, err_t *e);
 
 #endif

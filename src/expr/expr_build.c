@@ -14,9 +14,9 @@
 
 #include "expr/expr_int.h"
 
-static const char *const cmp_names[] = {"EQ", "NE", "LE", "LT", "GE", "GT", "NOT_NULL",
-                                        "NULL", "CONTAINS", "NOT_CONTAINS", "BEGINS_WITH",
-                                        "IN", "BETWEEN"};
+static const char *const cmp_names[] = {
+    "EQ",   "NE",       "LE",           "LT",          "GE", "GT",     "NOT_NULL",
+    "NULL", "CONTAINS", "NOT_CONTAINS", "BEGINS_WITH", "IN", "BETWEEN"};
 
 int expr_cmp_from_name(const char *s, size_t len, expr_cmp *out)
 {
@@ -50,10 +50,13 @@ static expr_node *val_node(arena_t *a, const av_t *v)
     return x;
 }
 
-static bool scalar(av_type t) { return t == AV_S || t == AV_N || t == AV_B; }
+static bool scalar(av_type t)
+{
+    return t == AV_S || t == AV_N || t == AV_B;
+}
 
-int expr_build_compare(arena_t *a, expr_node *path, expr_cmp op, const av_t *values,
-                       size_t nvalues, expr_node **out, err_t *e)
+int expr_build_compare(arena_t *a, expr_node *path, expr_cmp op, const av_t *values, size_t nvalues,
+                       expr_node **out, err_t *e)
 {
     static const char pre[] = "One or more parameter values were invalid: ";
     *out = NULL;
@@ -166,14 +169,14 @@ nomem:
     return err_set(e, ERR_NOMEM, "out of memory");
 }
 
-int expr_build_exists(arena_t *a, expr_node *path, bool exists, const av_t *value,
-                      expr_node **out, err_t *e)
+int expr_build_exists(arena_t *a, expr_node *path, bool exists, const av_t *value, expr_node **out,
+                      err_t *e)
 {
     *out = NULL;
     if (value)
         return expr_build_compare(a, path, EXPR_CMP_EQ, value, 1, out, e);
-    expr_node *x = expr_node_new(a, EN_FUNC, exists ? EF_ATTRIBUTE_EXISTS : EF_ATTRIBUTE_NOT_EXISTS,
-                                 1);
+    expr_node *x =
+        expr_node_new(a, EN_FUNC, exists ? EF_ATTRIBUTE_EXISTS : EF_ATTRIBUTE_NOT_EXISTS, 1);
     if (!x)
         return err_set(e, ERR_NOMEM, "out of memory");
     x->u.kids.k[0] = path;
@@ -195,8 +198,14 @@ static expr_node *join(arena_t *a, expr_ntype t, expr_node *l, expr_node *r)
     return x;
 }
 
-expr_node *expr_build_and(arena_t *a, expr_node *l, expr_node *r) { return join(a, EN_AND, l, r); }
-expr_node *expr_build_or(arena_t *a, expr_node *l, expr_node *r) { return join(a, EN_OR, l, r); }
+expr_node *expr_build_and(arena_t *a, expr_node *l, expr_node *r)
+{
+    return join(a, EN_AND, l, r);
+}
+expr_node *expr_build_or(arena_t *a, expr_node *l, expr_node *r)
+{
+    return join(a, EN_OR, l, r);
+}
 
 int expr_build_condition(arena_t *a, expr_kind kind, expr_node *root, expr_t **out, err_t *e)
 {
@@ -211,8 +220,7 @@ int expr_build_condition(arena_t *a, expr_kind kind, expr_node *root, expr_t **o
     return 0;
 }
 
-int expr_build_projection(arena_t *a, const expr_name *names, size_t n, expr_t **out,
-                          err_t *e)
+int expr_build_projection(arena_t *a, const expr_name *names, size_t n, expr_t **out, err_t *e)
 {
     expr_t *x = arena_zalloc(a, sizeof *x);
     expr_node **paths = arena_alloc(a, (n ? n : 1) * sizeof *paths);
@@ -242,28 +250,38 @@ int expr_build_projection(arena_t *a, const expr_name *names, size_t n, expr_t *
 static const char *legacy_type(av_type t)
 {
     switch (t) {
-    case AV_S: return "STRING";
-    case AV_N: return "NUMBER";
-    case AV_B: return "BINARY";
-    case AV_BOOL: return "BOOLEAN";
-    case AV_NULL: return "NULL";
-    case AV_M: return "MAP";
-    case AV_L: return "LIST";
-    case AV_SS: return "STRING_SET";
-    case AV_NS: return "NUMBER_SET";
-    case AV_BS: return "BINARY_SET";
-    default: return "UNKNOWN";
+    case AV_S:
+        return "STRING";
+    case AV_N:
+        return "NUMBER";
+    case AV_B:
+        return "BINARY";
+    case AV_BOOL:
+        return "BOOLEAN";
+    case AV_NULL:
+        return "NULL";
+    case AV_M:
+        return "MAP";
+    case AV_L:
+        return "LIST";
+    case AV_SS:
+        return "STRING_SET";
+    case AV_NS:
+        return "NUMBER_SET";
+    case AV_BS:
+        return "BINARY_SET";
+    default:
+        return "UNKNOWN";
     }
 }
 
-int expr_build_update(arena_t *a, expr_t **upd, const char *name, size_t len,
-                      expr_action action, const av_t *value, err_t *e)
+int expr_build_update(arena_t *a, expr_t **upd, const char *name, size_t len, expr_action action,
+                      const av_t *value, err_t *e)
 {
     static const char pre[] = "One or more parameter values were invalid: ";
     if (!value && action != EXPR_ACT_DELETE)
         return err_set(e, ERR_VALIDATION,
-                       "%sOnly DELETE action is allowed when no attribute value is specified",
-                       pre);
+                       "%sOnly DELETE action is allowed when no attribute value is specified", pre);
     if (value && action == EXPR_ACT_ADD &&
         !(value->type == AV_N || value->type == AV_L || value->type == AV_SS ||
           value->type == AV_NS || value->type == AV_BS))

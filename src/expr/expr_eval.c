@@ -51,14 +51,23 @@ static const av_t *operand(const expr_node *x, const av_t *item, scratch *sc)
                 return NULL;
             size_t n;
             switch (v->type) {
-            case AV_S: n = utf16_len(v->u.str.ptr, v->u.str.len); break;
-            case AV_B: n = v->u.str.len; break;
+            case AV_S:
+                n = utf16_len(v->u.str.ptr, v->u.str.len);
+                break;
+            case AV_B:
+                n = v->u.str.len;
+                break;
             case AV_SS:
             case AV_NS:
             case AV_BS:
-            case AV_L: n = v->u.list.n; break;
-            case AV_M: n = v->u.map.n; break;
-            default: return NULL;
+            case AV_L:
+                n = v->u.list.n;
+                break;
+            case AV_M:
+                n = v->u.map.n;
+                break;
+            default:
+                return NULL;
             }
             int w = snprintf(sc->buf, sizeof sc->buf, "%zu", n);
             sc->v = av_make_n_canonical(sc->buf, (size_t)w);
@@ -115,11 +124,16 @@ static bool ordered(const av_t *a, const av_t *b, int op)
     if (!ok)
         return false;
     switch (op) {
-    case EOP_LT: return c < 0;
-    case EOP_LE: return c <= 0;
-    case EOP_GT: return c > 0;
-    case EOP_GE: return c >= 0;
-    default: return false;
+    case EOP_LT:
+        return c < 0;
+    case EOP_LE:
+        return c <= 0;
+    case EOP_GT:
+        return c > 0;
+    case EOP_GE:
+        return c >= 0;
+    default:
+        return false;
     }
 }
 

@@ -22,9 +22,9 @@ typedef enum expr_ntype {
     EN_IN,       /* kids[0] IN (kids[1..n)) */
     EN_AND,      /* kids[0] AND kids[1] */
     EN_OR,
-    EN_NOT,      /* NOT kids[0] */
-    EN_FUNC,     /* op = expr_fn; kids = arguments */
-    EN_ARITH,    /* kids[0] op ('+' or '-') kids[1] (update SET values) */
+    EN_NOT,   /* NOT kids[0] */
+    EN_FUNC,  /* op = expr_fn; kids = arguments */
+    EN_ARITH, /* kids[0] op ('+' or '-') kids[1] (update SET values) */
 } expr_ntype;
 
 typedef enum expr_op { EOP_EQ = 0, EOP_NE, EOP_LT, EOP_LE, EOP_GT, EOP_GE } expr_op;
@@ -51,7 +51,7 @@ typedef struct expr_pel {
 
 struct expr_node {
     expr_ntype t;
-    int op;      /* expr_op for EN_CMP, expr_fn for EN_FUNC, '+'/'-' for EN_ARITH */
+    int op;         /* expr_op for EN_CMP, expr_fn for EN_FUNC, '+'/'-' for EN_ARITH */
     uint8_t parens; /* parenthesised in the source */
     union {
         struct {
@@ -61,7 +61,7 @@ struct expr_node {
         struct {
             const char *ph; /* placeholder text (":v"); NULL for built literals */
             size_t ph_len;
-            const av_t *v;  /* resolved value */
+            const av_t *v; /* resolved value */
         } val;
         struct {
             expr_node **k;
@@ -74,23 +74,23 @@ typedef enum expr_uop { EU_SET = 0, EU_REMOVE, EU_ADD, EU_DELETE } expr_uop;
 
 typedef struct expr_uact {
     expr_uop op;
-    bool legacy;     /* from AttributeUpdates: legacy semantics (ADD on L appends, ...) */
+    bool legacy; /* from AttributeUpdates: legacy semantics (ADD on L appends, ...) */
     expr_node *path;
-    expr_node *val;  /* NULL for REMOVE */
+    expr_node *val; /* NULL for REMOVE */
 } expr_uact;
 
 struct expr {
     expr_kind kind;
     bool resolved;
     bool legacy;
-    expr_node *root;       /* condition kinds; NULL = always true */
-    expr_uact *acts;       /* update */
+    expr_node *root; /* condition kinds; NULL = always true */
+    expr_uact *acts; /* update */
     size_t nacts, cap;
-    expr_node **paths;     /* projection */
+    expr_node **paths; /* projection */
     size_t npaths;
-    bool whole_top;        /* projection made by expr_update_apply: DynamoDB Local's
-                              UPDATED_OLD/NEW rule (whole top-level attribute when the
-                              updated path exists in the item) */
+    bool whole_top; /* projection made by expr_update_apply: DynamoDB Local's
+                       UPDATED_OLD/NEW rule (whole top-level attribute when the
+                       updated path exists in the item) */
 };
 
 /* Reserved words (expr_reserved.c). */

@@ -28,14 +28,20 @@ typedef struct kw {
     err_t *e;
 } kw;
 
-static int bad(kw *w, const char *msg) { return err_set(w->e, ERR_VALIDATION, "%s", msg); }
+static int bad(kw *w, const char *msg)
+{
+    return err_set(w->e, ERR_VALIDATION, "%s", msg);
+}
 
 static int walk(kw *w, const expr_node *x)
 {
     switch (x->t) {
-    case EN_OR: return bad(w, "Invalid operator used in KeyConditionExpression: OR");
-    case EN_NOT: return bad(w, "Invalid operator used in KeyConditionExpression: NOT");
-    case EN_IN: return bad(w, "Invalid operator used in KeyConditionExpression: IN");
+    case EN_OR:
+        return bad(w, "Invalid operator used in KeyConditionExpression: OR");
+    case EN_NOT:
+        return bad(w, "Invalid operator used in KeyConditionExpression: NOT");
+    case EN_IN:
+        return bad(w, "Invalid operator used in KeyConditionExpression: IN");
     case EN_AND: {
         int rc = walk(w, x->u.kids.k[0]);
         return rc < 0 ? rc : walk(w, x->u.kids.k[1]);
@@ -49,8 +55,7 @@ static int walk(kw *w, const expr_node *x)
         case EF_ATTRIBUTE_EXISTS:
             return bad(w, "Invalid operator used in KeyConditionExpression: attribute_exists");
         case EF_ATTRIBUTE_NOT_EXISTS:
-            return bad(w,
-                       "Invalid operator used in KeyConditionExpression: attribute_not_exists");
+            return bad(w, "Invalid operator used in KeyConditionExpression: attribute_not_exists");
         case EF_ATTRIBUTE_TYPE:
             return bad(w, "Invalid operator used in KeyConditionExpression: attribute_type");
         case EF_CONTAINS:
@@ -141,8 +146,7 @@ static int empty_key(const av_t *v, const char *key, err_t *e)
     return 0;
 }
 
-int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycond *out,
-                         err_t *e)
+int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycond *out, err_t *e)
 {
     memset(out, 0, sizeof *out);
     out->rop = EXPR_KR_NONE;

@@ -69,17 +69,26 @@ typedef struct parser {
     size_t nt, i;
     int depth;
     err_t *e;
-    bool failed;    /* a syntax error (or ERR_NOMEM) was recorded: unwind */
+    bool failed; /* a syntax error (or ERR_NOMEM) was recorded: unwind */
     int rc;
-    bool parens;    /* redundant parentheses seen */
-    char *sem;      /* first semantic error, in source order */
+    bool parens; /* redundant parentheses seen */
+    char *sem;   /* first semantic error, in source order */
     bool sections[4];
-    size_t ops;     /* operators and functions seen (DynamoDB allows 300) */
+    size_t ops; /* operators and functions seen (DynamoDB allows 300) */
 } parser;
 
-static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-static bool is_word(char c) { return is_alpha(c) || is_digit(c) || c == '_'; }
+static bool is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+static bool is_word(char c)
+{
+    return is_alpha(c) || is_digit(c) || c == '_';
+}
 
 static bool kw(const char *p, size_t n, const char *w)
 {
@@ -156,15 +165,33 @@ static int lex(parser *p)
             t.t = c == '#' ? T_NAMEPH : T_VALPH;
         } else {
             switch (c) {
-            case '(': t.t = T_LP; break;
-            case ')': t.t = T_RP; break;
-            case '[': t.t = T_LB; break;
-            case ']': t.t = T_RB; break;
-            case '.': t.t = T_DOT; break;
-            case ',': t.t = T_COMMA; break;
-            case '=': t.t = T_EQ; break;
-            case '+': t.t = T_PLUS; break;
-            case '-': t.t = T_MINUS; break;
+            case '(':
+                t.t = T_LP;
+                break;
+            case ')':
+                t.t = T_RP;
+                break;
+            case '[':
+                t.t = T_LB;
+                break;
+            case ']':
+                t.t = T_RB;
+                break;
+            case '.':
+                t.t = T_DOT;
+                break;
+            case ',':
+                t.t = T_COMMA;
+                break;
+            case '=':
+                t.t = T_EQ;
+                break;
+            case '+':
+                t.t = T_PLUS;
+                break;
+            case '-':
+                t.t = T_MINUS;
+                break;
             case '<':
                 t.t = T_LT;
                 if (j < p->len && s[j] == '>') {
@@ -200,8 +227,14 @@ static int lex(parser *p)
     return 0;
 }
 
-static tok *cur(parser *p) { return &p->toks[p->i]; }
-static tt curt(parser *p) { return p->toks[p->i].t; }
+static tok *cur(parser *p)
+{
+    return &p->toks[p->i];
+}
+static tt curt(parser *p)
+{
+    return p->toks[p->i].t;
+}
 
 /* Records a syntax error at the current token and starts unwinding. */
 static void *syntax(parser *p)
@@ -244,9 +277,9 @@ static bool enter(parser *p)
     if (++p->depth > EXPR_MAX_NESTING) {
         if (!p->failed) {
             p->failed = true;
-            p->rc = expr_fail(p->e, p->kind,
-                              "The expression has too many nested levels; maximum: %d",
-                              EXPR_MAX_NESTING);
+            p->rc =
+                expr_fail(p->e, p->kind, "The expression has too many nested levels; maximum: %d",
+                          EXPR_MAX_NESTING);
         }
         return false;
     }
@@ -374,8 +407,8 @@ static expr_node *parse_call(parser *p)
 {
     tok *nt = cur(p);
     int fn = fn_lookup(p->kind, p->src + nt->s, nt->e - nt->s);
-    if (fn < 0 && fn_lookup(p->kind == EXPR_UPDATE ? EXPR_CONDITION : EXPR_UPDATE,
-                            p->src + nt->s, nt->e - nt->s) >= 0) {
+    if (fn < 0 && fn_lookup(p->kind == EXPR_UPDATE ? EXPR_CONDITION : EXPR_UPDATE, p->src + nt->s,
+                            nt->e - nt->s) >= 0) {
         char buf[160];
         snprintf(buf, sizeof buf, "The function is not allowed in %s expression; function: %.*s",
                  p->kind == EXPR_UPDATE ? "an update" : "a condition", (int)(nt->e - nt->s),
@@ -383,8 +416,8 @@ static expr_node *parse_call(parser *p)
         semantic(p, buf);
     } else if (fn < 0) {
         char buf[160];
-        snprintf(buf, sizeof buf, "Invalid function name; function: %.*s",
-                 (int)(nt->e - nt->s), p->src + nt->s);
+        snprintf(buf, sizeof buf, "Invalid function name; function: %.*s", (int)(nt->e - nt->s),
+                 p->src + nt->s);
         semantic(p, buf);
     }
     p->i += 2; /* name ( */
@@ -502,8 +535,7 @@ static bool is_cond(const expr_node *x)
     case EN_AND:
     case EN_OR:
     case EN_NOT:
-        return true;
-    case EN_FUNC:
+    case EN_FUNC: /* any function may stand as a condition; size() is flagged by the caller */
         return true;
     default:
         return false;
@@ -610,12 +642,12 @@ static expr_node *parse_comparison(parser *p, expr_node *l)
         x->u.kids.n = n;
         return x;
     }
-    int op = t == T_EQ ? EOP_EQ
-           : t == T_NE ? EOP_NE
-           : t == T_LT ? EOP_LT
-           : t == T_LE ? EOP_LE
-           : t == T_GT ? EOP_GT
-                       : EOP_GE;
+    int op = t == T_EQ   ? EOP_EQ
+             : t == T_NE ? EOP_NE
+             : t == T_LT ? EOP_LT
+             : t == T_LE ? EOP_LE
+             : t == T_GT ? EOP_GT
+                         : EOP_GE;
     expr_node *r = parse_operand(p);
     if (!r)
         return NULL;
@@ -891,8 +923,7 @@ static int parse_projection(parser *p, expr_t *x)
 
 /* ---- entry -------------------------------------------------------------------------- */
 
-int expr_parse(arena_t *a, expr_kind kind, const char *text, size_t len, expr_t **out,
-               err_t *e)
+int expr_parse(arena_t *a, expr_kind kind, const char *text, size_t len, expr_t **out, err_t *e)
 {
     *out = NULL;
     if (len == 0)
@@ -925,8 +956,7 @@ int expr_parse(arena_t *a, expr_kind kind, const char *text, size_t len, expr_t 
     if (p.failed)
         return p.rc;
     if (p.ops > EXPR_MAX_OPERATORS)
-        return expr_fail(e, kind,
-                         "The expression contains too many operators; operator count: %d",
+        return expr_fail(e, kind, "The expression contains too many operators; operator count: %d",
                          EXPR_MAX_OPERATORS + 1);
     if (p.parens)
         return expr_fail(e, kind, "The expression has redundant parentheses;");

@@ -16,16 +16,15 @@ typedef struct sfx {
     size_t at; /* next element */
 } sfx;
 
-static int project(arena_t *a, const av_t *v, sfx *s, size_t n, av_t *out, bool *present,
-                   err_t *e);
+static int project(arena_t *a, const av_t *v, sfx *s, size_t n, av_t *out, bool *present, err_t *e);
 
 static bool name_eq(const expr_pel *x, const expr_pel *y)
 {
-    return !x->is_index && !y->is_index && x->len == y->len && memcmp(x->name, y->name, x->len) == 0;
+    return !x->is_index && !y->is_index && x->len == y->len &&
+           memcmp(x->name, y->name, x->len) == 0;
 }
 
-static int project(arena_t *a, const av_t *v, sfx *s, size_t n, av_t *out, bool *present,
-                   err_t *e)
+static int project(arena_t *a, const av_t *v, sfx *s, size_t n, av_t *out, bool *present, err_t *e)
 {
     *present = false;
     for (size_t i = 0; i < n; i++)

@@ -125,8 +125,8 @@ static int report_unused(const av_t *m, const bool *used, const char *what, err_
     char buf[ERR_MSG_MAX];
     size_t o = 0;
     for (size_t i = 0; i < k && o + 8 < sizeof buf; i++) {
-        int w = snprintf(buf + o, sizeof buf - o, "%s%.*s", i ? ", " : "",
-                         (int)un[i]->name_len, un[i]->name);
+        int w = snprintf(buf + o, sizeof buf - o, "%s%.*s", i ? ", " : "", (int)un[i]->name_len,
+                         un[i]->name);
         if (w < 0)
             break;
         o += (size_t)w;
@@ -134,8 +134,8 @@ static int report_unused(const av_t *m, const bool *used, const char *what, err_
             o = sizeof buf - 1;
     }
     buf[o] = '\0';
-    return err_set(e, ERR_VALIDATION,
-                   "Value provided in %s unused in expressions: keys: {%s}", what, buf);
+    return err_set(e, ERR_VALIDATION, "Value provided in %s unused in expressions: keys: {%s}",
+                   what, buf);
 }
 
 int expr_env_check_unused(const expr_env *env, err_t *e)
@@ -146,8 +146,8 @@ int expr_env_check_unused(const expr_env *env, err_t *e)
     if (env->names &&
         (rc = report_unused(env->names, env->names_used, "ExpressionAttributeNames", e)) < 0)
         return rc;
-    if (env->values && (rc = report_unused(env->values, env->values_used,
-                                           "ExpressionAttributeValues", e)) < 0)
+    if (env->values &&
+        (rc = report_unused(env->values, env->values_used, "ExpressionAttributeValues", e)) < 0)
         return rc;
     return 0;
 }
@@ -160,7 +160,7 @@ typedef struct rs {
     expr_kind kind;
     err_t *e;
     int rc;
-    bool defer_types;   /* update: placeholders first, types later */
+    bool defer_types; /* update: placeholders first, types later */
 } rs;
 
 static int fail(rs *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -268,15 +268,24 @@ static av_type known_type(const expr_node *x)
 static const char *fn_name(int fn)
 {
     switch (fn) {
-    case EF_ATTRIBUTE_EXISTS: return "attribute_exists";
-    case EF_ATTRIBUTE_NOT_EXISTS: return "attribute_not_exists";
-    case EF_ATTRIBUTE_TYPE: return "attribute_type";
-    case EF_BEGINS_WITH: return "begins_with";
-    case EF_CONTAINS: return "contains";
-    case EF_SIZE: return "size";
-    case EF_IF_NOT_EXISTS: return "if_not_exists";
-    case EF_LIST_APPEND: return "list_append";
-    default: return "?";
+    case EF_ATTRIBUTE_EXISTS:
+        return "attribute_exists";
+    case EF_ATTRIBUTE_NOT_EXISTS:
+        return "attribute_not_exists";
+    case EF_ATTRIBUTE_TYPE:
+        return "attribute_type";
+    case EF_BEGINS_WITH:
+        return "begins_with";
+    case EF_CONTAINS:
+        return "contains";
+    case EF_SIZE:
+        return "size";
+    case EF_IF_NOT_EXISTS:
+        return "if_not_exists";
+    case EF_LIST_APPEND:
+        return "list_append";
+    default:
+        return "?";
     }
 }
 
@@ -287,11 +296,16 @@ static const char *op_name(const expr_node *x)
         static const char *const ops[] = {"=", "<>", "<", "<=", ">", ">="};
         return ops[x->op];
     }
-    case EN_BETWEEN: return "BETWEEN";
-    case EN_IN: return "IN";
-    case EN_ARITH: return x->op == '+' ? "+" : "-";
-    case EN_FUNC: return fn_name(x->op);
-    default: return "?";
+    case EN_BETWEEN:
+        return "BETWEEN";
+    case EN_IN:
+        return "IN";
+    case EN_ARITH:
+        return x->op == '+' ? "+" : "-";
+    case EN_FUNC:
+        return fn_name(x->op);
+    default:
+        return "?";
     }
 }
 
@@ -318,8 +332,7 @@ static char *av_brief(arena_t *a, const av_t *v)
     switch (v->type) {
     case AV_S:
     case AV_N:
-        return arena_printf(a, "{%s:%.*s}", av_type_name(v->type), (int)v->u.str.len,
-                            v->u.str.ptr);
+        return arena_printf(a, "{%s:%.*s}", av_type_name(v->type), (int)v->u.str.len, v->u.str.ptr);
     case AV_BOOL:
         return arena_printf(a, "{BOOL:%s}", v->u.b ? "true" : "false");
     case AV_NULL:
@@ -359,8 +372,7 @@ static int check_types(rs *r, const expr_node *x)
                 return fail(r,
                             "Incorrect operand type for operator or function; operator or "
                             "function: attribute_type, operand type: %s",
-                            t == AV_NONE ? "{NS,SS,L,BS,N,M,B,BOOL,NULL,S}"
-                                         : av_type_name(t));
+                            t == AV_NONE ? "{NS,SS,L,BS,N,M,B,BOOL,NULL,S}" : av_type_name(t));
             const av_t *v = x->u.kids.k[1]->u.val.v;
             if (av_type_from_name(v->u.str.ptr, v->u.str.len) == AV_NONE)
                 return fail(r,
@@ -484,9 +496,9 @@ static int res_node(rs *r, const expr_node *in, expr_node **out)
             return nomem(r);
         *x = *in;
         if (!in->u.val.v) {
-            const av_t *v = lookup(r->env ? r->env->values : NULL,
-                                   r->env ? r->env->values_used : NULL, in->u.val.ph,
-                                   in->u.val.ph_len);
+            const av_t *v =
+                lookup(r->env ? r->env->values : NULL, r->env ? r->env->values_used : NULL,
+                       in->u.val.ph, in->u.val.ph_len);
             if (!v)
                 return fail(r,
                             "An expression attribute value used in expression is not "
@@ -592,22 +604,22 @@ int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, 
         err_t last;
         int last_rc = 0;
         err_t *caller = e;
-#define PASS_BEGIN(i)                                                                          \
-    err_t local;                                                                               \
-    err_clear(&local);                                                                         \
-    r.e = &local;                                                                              \
+#define PASS_BEGIN(i)                                                                              \
+    err_t local;                                                                                   \
+    err_clear(&local);                                                                             \
+    r.e = &local;                                                                                  \
     r.rc = 0;
-#define PASS_END()                                                                             \
-    if (r.rc < 0) {                                                                            \
-        if (r.rc == ERR_NOMEM)                                                                 \
-            return err_set(caller, ERR_NOMEM, "out of memory resolving an expression");        \
-        last = local;                                                                          \
-        last_rc = r.rc;                                                                        \
+#define PASS_END()                                                                                 \
+    if (r.rc < 0) {                                                                                \
+        if (r.rc == ERR_NOMEM)                                                                     \
+            return err_set(caller, ERR_NOMEM, "out of memory resolving an expression");            \
+        last = local;                                                                              \
+        last_rc = r.rc;                                                                            \
     }
-#define PASS_REPORT()                                                                          \
-    r.e = caller;                                                                              \
-    r.rc = 0;                                                                                  \
-    if (last_rc < 0)                                                                           \
+#define PASS_REPORT()                                                                              \
+    r.e = caller;                                                                                  \
+    r.rc = 0;                                                                                      \
+    if (last_rc < 0)                                                                               \
         return err_set(caller, last_rc, "%s", last.msg);
         for (size_t i = 0; i < parsed->nacts; i++) {
             PASS_BEGIN(i)
@@ -636,7 +648,7 @@ int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, 
                     static const struct {
                         av_type t;
                         const char *n;
-                    } tn[] = {{AV_S, "STRING"}, {AV_N, "NUMBER"}, {AV_B, "BINARY"},
+                    } tn[] = {{AV_S, "STRING"},  {AV_N, "NUMBER"},     {AV_B, "BINARY"},
                               {AV_NULL, "NULL"}, {AV_BOOL, "BOOLEAN"}, {AV_L, "LIST"},
                               {AV_M, "MAP"}};
                     const char *name = av_type_name(t);

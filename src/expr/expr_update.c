@@ -35,9 +35,9 @@
 
 typedef struct pend {
     const expr_node *path;
-    bool remove;   /* remove the path (REMOVE, DELETE that empties a set) */
+    bool remove; /* remove the path (REMOVE, DELETE that empties a set) */
     bool noop;
-    av_t val;      /* new value at path unless remove */
+    av_t val; /* new value at path unless remove */
 } pend;
 
 static int eval_value(arena_t *a, const expr_node *x, const av_t *old, av_t *out, err_t *e);
@@ -131,8 +131,7 @@ static bool in_set(const av_t *s, const av_t *x)
 }
 
 /* ADD: number sum, set union, (legacy) list append; missing -> the operand. */
-static int do_add(arena_t *a, const expr_uact *u, const av_t *cur, const av_t *v, pend *p,
-                  err_t *e)
+static int do_add(arena_t *a, const expr_uact *u, const av_t *cur, const av_t *v, pend *p, err_t *e)
 {
     if (!cur) {
         p->val = *v;
@@ -140,8 +139,7 @@ static int do_add(arena_t *a, const expr_uact *u, const av_t *cur, const av_t *v
     }
     if (cur->type == AV_N && v->type == AV_N)
         return arith(a, '+', cur, v, &p->val, e);
-    if ((cur->type == AV_SS || cur->type == AV_NS || cur->type == AV_BS) &&
-        cur->type == v->type) {
+    if ((cur->type == AV_SS || cur->type == AV_NS || cur->type == AV_BS) && cur->type == v->type) {
         size_t n = cur->u.list.n + v->u.list.n, k = cur->u.list.n;
         av_t *items = arena_alloc(a, (n ? n : 1) * sizeof *items);
         if (!items)

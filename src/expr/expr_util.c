@@ -15,16 +15,24 @@
 const char *expr_kind_name(expr_kind k)
 {
     switch (k) {
-    case EXPR_CONDITION: return "ConditionExpression";
-    case EXPR_FILTER: return "FilterExpression";
-    case EXPR_KEY_CONDITION: return "KeyConditionExpression";
-    case EXPR_UPDATE: return "UpdateExpression";
-    case EXPR_PROJECTION: return "ProjectionExpression";
+    case EXPR_CONDITION:
+        return "ConditionExpression";
+    case EXPR_FILTER:
+        return "FilterExpression";
+    case EXPR_KEY_CONDITION:
+        return "KeyConditionExpression";
+    case EXPR_UPDATE:
+        return "UpdateExpression";
+    case EXPR_PROJECTION:
+        return "ProjectionExpression";
     }
     return "Expression";
 }
 
-expr_kind expr_get_kind(const expr_t *x) { return x->kind; }
+expr_kind expr_get_kind(const expr_t *x)
+{
+    return x->kind;
+}
 
 int expr_fail(err_t *e, expr_kind k, const char *fmt, ...)
 {
@@ -102,7 +110,10 @@ const av_t *expr_path_get(const av_t *item, const expr_node *path)
     return v;
 }
 
-const char *expr_type_name(av_type t) { return av_type_name(t); }
+const char *expr_type_name(av_type t)
+{
+    return av_type_name(t);
+}
 
 static int bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
 {

@@ -13,8 +13,9 @@
 
 #include "expr_test_util.h"
 
-static const char *ITEM = "{\"s\":{\"S\":\"abc\"},\"n\":{\"N\":\"5\"},\"ss\":{\"SS\":[\"a\",\"b\"]},"
-                          "\"l\":{\"L\":[{\"S\":\"a\"}]}}";
+static const char *ITEM =
+    "{\"s\":{\"S\":\"abc\"},\"n\":{\"N\":\"5\"},\"ss\":{\"SS\":[\"a\",\"b\"]},"
+    "\"l\":{\"L\":[{\"S\":\"a\"}]}}";
 
 typedef struct bc {
     const char *attr, *op;
@@ -36,14 +37,46 @@ static const bc cases[] = {
     {"s", "BEGINS_WITH", {"{\"S\":\"ab\"}"}, "true"},
     {"s", "IN", {"{\"S\":\"x\"}", "{\"S\":\"abc\"}"}, "true"},
     {"n", "BETWEEN", {"{\"N\":\"1\"}", "{\"N\":\"5\"}"}, "true"},
-    {"s", "EQ", {NULL}, "One or more parameter values were invalid: Invalid number of argument(s) for the EQ ComparisonOperator"},
-    {"s", "NULL", {"{\"S\":\"a\"}"}, "One or more parameter values were invalid: Invalid number of argument(s) for the NULL ComparisonOperator"},
-    {"s", "BETWEEN", {"{\"N\":\"1\"}"}, "One or more parameter values were invalid: Invalid number of argument(s) for the BETWEEN ComparisonOperator"},
-    {"s", "CONTAINS", {"{\"M\":{}}"}, "One or more parameter values were invalid: ComparisonOperator CONTAINS is not valid for M AttributeValue type"},
-    {"s", "LT", {"{\"SS\":[\"a\"]}"}, "One or more parameter values were invalid: ComparisonOperator LT is not valid for SS AttributeValue type"},
-    {"s", "BEGINS_WITH", {"{\"N\":\"1\"}"}, "One or more parameter values were invalid: ComparisonOperator BEGINS_WITH is not valid for N AttributeValue type"},
-    {"s", "IN", {"{\"S\":\"abc\"}", "{\"N\":\"1\"}"}, "One or more parameter values were invalid: AttributeValues inside AttributeValueList must be of same type"},
-    {"s", "BETWEEN", {"{\"S\":\"b\"}", "{\"S\":\"a\"}"}, "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound"},
+    {"s",
+     "EQ",
+     {NULL},
+     "One or more parameter values were invalid: Invalid number of argument(s) for the EQ "
+     "ComparisonOperator"},
+    {"s",
+     "NULL",
+     {"{\"S\":\"a\"}"},
+     "One or more parameter values were invalid: Invalid number of argument(s) for the NULL "
+     "ComparisonOperator"},
+    {"s",
+     "BETWEEN",
+     {"{\"N\":\"1\"}"},
+     "One or more parameter values were invalid: Invalid number of argument(s) for the BETWEEN "
+     "ComparisonOperator"},
+    {"s",
+     "CONTAINS",
+     {"{\"M\":{}}"},
+     "One or more parameter values were invalid: ComparisonOperator CONTAINS is not valid for M "
+     "AttributeValue type"},
+    {"s",
+     "LT",
+     {"{\"SS\":[\"a\"]}"},
+     "One or more parameter values were invalid: ComparisonOperator LT is not valid for SS "
+     "AttributeValue type"},
+    {"s",
+     "BEGINS_WITH",
+     {"{\"N\":\"1\"}"},
+     "One or more parameter values were invalid: ComparisonOperator BEGINS_WITH is not valid for N "
+     "AttributeValue type"},
+    {"s",
+     "IN",
+     {"{\"S\":\"abc\"}", "{\"N\":\"1\"}"},
+     "One or more parameter values were invalid: AttributeValues inside AttributeValueList must be "
+     "of same type"},
+    {"s",
+     "BETWEEN",
+     {"{\"S\":\"b\"}", "{\"S\":\"a\"}"},
+     "The BETWEEN condition was provided a range where the lower bound is greater than the upper "
+     "bound"},
 };
 
 static void test_compare(void **state)
@@ -63,9 +96,9 @@ static void test_compare(void **state)
         expr_cmp op;
         assert_int_equal(expr_cmp_from_name(cases[i].op, strlen(cases[i].op), &op), 0);
         expr_node *c;
-        int rc = expr_build_compare(&a, expr_build_path_from_name(&a, cases[i].attr,
-                                                                  strlen(cases[i].attr)),
-                                    op, vals, n, &c, &e);
+        int rc = expr_build_compare(
+            &a, expr_build_path_from_name(&a, cases[i].attr, strlen(cases[i].attr)), op, vals, n,
+            &c, &e);
         char got[ERR_MSG_MAX];
         if (rc)
             snprintf(got, sizeof got, "%s", e.msg);
@@ -97,10 +130,14 @@ static void test_exists_and_joins(void **state)
     err_clear(&e);
     av_t item = titem(&a, ITEM), v = tv(&a, "{\"S\":\"abc\"}"), w = tv(&a, "{\"S\":\"zzz\"}");
     expr_node *ex, *nex, *eqv, *neq;
-    assert_int_equal(expr_build_exists(&a, expr_build_path_from_name(&a, "s", 1), true, NULL, &ex, &e), 0);
-    assert_int_equal(expr_build_exists(&a, expr_build_path_from_name(&a, "x", 1), false, NULL, &nex, &e), 0);
-    assert_int_equal(expr_build_exists(&a, expr_build_path_from_name(&a, "s", 1), true, &v, &eqv, &e), 0);
-    assert_int_equal(expr_build_exists(&a, expr_build_path_from_name(&a, "s", 1), true, &w, &neq, &e), 0);
+    assert_int_equal(
+        expr_build_exists(&a, expr_build_path_from_name(&a, "s", 1), true, NULL, &ex, &e), 0);
+    assert_int_equal(
+        expr_build_exists(&a, expr_build_path_from_name(&a, "x", 1), false, NULL, &nex, &e), 0);
+    assert_int_equal(
+        expr_build_exists(&a, expr_build_path_from_name(&a, "s", 1), true, &v, &eqv, &e), 0);
+    assert_int_equal(
+        expr_build_exists(&a, expr_build_path_from_name(&a, "s", 1), true, &w, &neq, &e), 0);
     struct {
         expr_node *root;
         bool want;

@@ -17,8 +17,8 @@ static const char *VALS =
 
 typedef struct kc {
     const char *text;
-    int rop;          /* expected operator, or -1: error */
-    const char *r1;   /* expected first operand (JSON) or the error text */
+    int rop;        /* expected operator, or -1: error */
+    const char *r1; /* expected first operand (JSON) or the error text */
 } kc;
 
 static const kc cases[] = {
@@ -34,27 +34,45 @@ static const kc cases[] = {
     {"sk = :n1 AND :a = pk", EXPR_KR_EQ, "{\"N\":\"1\"}"},
     {"(pk = :a) AND (sk = :n1)", EXPR_KR_EQ, "{\"N\":\"1\"}"},
     {"sk = :n1", -1, "Query condition missed key schema element"},
-    {"pk = :n1", -1, "One or more parameter values were invalid: Condition parameter type does not match schema type"},
-    {"pk = :a AND sk = :a", -1, "One or more parameter values were invalid: Condition parameter type does not match schema type"},
-    {"pk = :a AND begins_with(sk, :a)", -1, "One or more parameter values were invalid: Condition parameter type does not match schema type"},
+    {"pk = :n1", -1,
+     "One or more parameter values were invalid: Condition parameter type does not match schema "
+     "type"},
+    {"pk = :a AND sk = :a", -1,
+     "One or more parameter values were invalid: Condition parameter type does not match schema "
+     "type"},
+    {"pk = :a AND begins_with(sk, :a)", -1,
+     "One or more parameter values were invalid: Condition parameter type does not match schema "
+     "type"},
     {"pk = :a OR sk = :n1", -1, "Invalid operator used in KeyConditionExpression: OR"},
     {"NOT pk = :a", -1, "Invalid operator used in KeyConditionExpression: NOT"},
     {"pk <> :a", -1, "Invalid operator used in KeyConditionExpression: <>"},
     {"pk IN (:a)", -1, "Invalid operator used in KeyConditionExpression: IN"},
-    {"pk = :a AND attribute_exists(sk)", -1, "Invalid operator used in KeyConditionExpression: attribute_exists"},
-    {"pk = :a AND contains(sk, :n1)", -1, "Invalid operator used in KeyConditionExpression: contains"},
+    {"pk = :a AND attribute_exists(sk)", -1,
+     "Invalid operator used in KeyConditionExpression: attribute_exists"},
+    {"pk = :a AND contains(sk, :n1)", -1,
+     "Invalid operator used in KeyConditionExpression: contains"},
     {"pk = :a AND size(sk) = :n1", -1, "KeyConditionExpressions cannot contain nested operations"},
     {"pk = :a AND x = :n1", -1, "Query condition missed key schema element"},
     {"pk = :a AND pk = :a", -1, "KeyConditionExpressions must only contain one condition per key"},
     {"pk = :a AND sk = :n1 AND x = :n1", -1, "Conditions can be of length 1 or 2 only"},
     {"pk < :a", -1, "Query key condition not supported"},
     {"begins_with(pk, :a)", -1, "Query key condition not supported"},
-    {"pk = sk", -1, "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"},
+    {"pk = sk", -1,
+     "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"},
     {":a = :a", -1, "Invalid condition in KeyConditionExpression: No key attribute specified"},
-    {"pk.x = :a", -1, "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: pk"},
-    {"pk = :a AND :n1 BETWEEN sk AND :n3", -1, "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first operand"},
-    {"pk = :a AND begins_with(:a, sk)", -1, "Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its first operand"},
-    {"pk = :a AND sk BETWEEN :n3 AND :n1", -1, "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {N:3}, upper bound operand: AttributeValue: {N:1}"},
+    {"pk.x = :a", -1,
+     "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
+     "Key: pk"},
+    {"pk = :a AND :n1 BETWEEN sk AND :n3", -1,
+     "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as "
+     "its first operand"},
+    {"pk = :a AND begins_with(:a, sk)", -1,
+     "Invalid condition in KeyConditionExpression: begins_with operator must have the key "
+     "attribute as its first operand"},
+    {"pk = :a AND sk BETWEEN :n3 AND :n1", -1,
+     "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than "
+     "or equal to lower bound; lower bound operand: AttributeValue: {N:3}, upper bound operand: "
+     "AttributeValue: {N:1}"},
 };
 
 static const char *used_vals(arena_t *a, const char *text)
@@ -102,7 +120,8 @@ static void test_table(void **state)
                        rc ? e.msg : "success");
                 bad++;
             }
-        } else if (rc || (int)out.rop != cases[i].rop || !tequal(&a, &out.hash, "{\"S\":\"a\"}", false) ||
+        } else if (rc || (int)out.rop != cases[i].rop ||
+                   !tequal(&a, &out.hash, "{\"S\":\"a\"}", false) ||
                    (cases[i].r1 && !tequal(&a, &out.r1, cases[i].r1, false))) {
             printf("case %zu [%s]: %s rop %d\n", i, cases[i].text, rc ? e.msg : "", (int)out.rop);
             bad++;
@@ -133,9 +152,8 @@ static void test_begins_with_and_between(void **state)
     assert_int_equal(expr_keycond_extract(x, &ks, &out, &e), ERR_VALIDATION);
     assert_string_equal(e.msg, "One or more parameter values are not valid. The AttributeValue "
                                "for a key attribute cannot contain an empty binary value. Key: sk");
-    assert_int_equal(tpipe(&a, EXPR_KEY_CONDITION, "pk = :a", NULL, "{\":a\":{\"S\":\"\"}}", &x,
-                           &e),
-                     0);
+    assert_int_equal(
+        tpipe(&a, EXPR_KEY_CONDITION, "pk = :a", NULL, "{\":a\":{\"S\":\"\"}}", &x, &e), 0);
     assert_int_equal(expr_keycond_extract(x, &ks, &out, &e), ERR_VALIDATION);
     assert_string_equal(e.msg, "One or more parameter values are not valid. The AttributeValue "
                                "for a key attribute cannot contain an empty string value. Key: pk");
@@ -168,16 +186,15 @@ static void test_legacy(void **state)
     err_clear(&e);
     av_t h = tv(&a, "{\"S\":\"a\"}"), r[2] = {tv(&a, "{\"N\":\"2\"}"), tv(&a, "{\"N\":\"4\"}")};
     expr_node *c1, *c2;
-    assert_int_equal(expr_build_compare(&a, expr_build_path_from_name(&a, "pk", 2), EXPR_CMP_EQ,
-                                        &h, 1, &c1, &e),
-                     0);
+    assert_int_equal(
+        expr_build_compare(&a, expr_build_path_from_name(&a, "pk", 2), EXPR_CMP_EQ, &h, 1, &c1, &e),
+        0);
     assert_int_equal(expr_build_compare(&a, expr_build_path_from_name(&a, "sk", 2),
                                         EXPR_CMP_BETWEEN, r, 2, &c2, &e),
                      0);
     expr_t *x;
-    assert_int_equal(expr_build_condition(&a, EXPR_KEY_CONDITION, expr_build_and(&a, c2, c1), &x,
-                                          &e),
-                     0);
+    assert_int_equal(
+        expr_build_condition(&a, EXPR_KEY_CONDITION, expr_build_and(&a, c2, c1), &x, &e), 0);
     expr_keycond out;
     assert_int_equal(expr_keycond_extract(x, &ks, &out, &e), 0);
     assert_int_equal(out.rop, EXPR_KR_BETWEEN);

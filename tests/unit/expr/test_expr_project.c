@@ -37,11 +37,18 @@ static const pc cases[] = {
     {"l.x, m[0], s.x", "{}"},
     {"#d", "{\"x.y\":{\"S\":\"dot\"}}"},
     {"#m.#a.b", "{\"m\":{\"M\":{\"a\":{\"M\":{\"b\":{\"N\":\"1\"}}}}}}"},
-    {"s, s", "!Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [s], path two: [s]"},
-    {"m.a, m.a.b", "!Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m, a], path two: [m, a, b]"},
-    {"l[0], l.x", "!Invalid ProjectionExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [l, [0]], path two: [l, x]"},
-    {"#nope", "!Invalid ProjectionExpression: An expression attribute name used in the document path is not defined; attribute name: #nope"},
-    {"date", "!Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: date"},
+    {"s, s", "!Invalid ProjectionExpression: Two document paths overlap with each other; must "
+             "remove or rewrite one of these paths; path one: [s], path two: [s]"},
+    {"m.a, m.a.b",
+     "!Invalid ProjectionExpression: Two document paths overlap with each other; must remove or "
+     "rewrite one of these paths; path one: [m, a], path two: [m, a, b]"},
+    {"l[0], l.x",
+     "!Invalid ProjectionExpression: Two document paths conflict with each other; must remove or "
+     "rewrite one of these paths; path one: [l, [0]], path two: [l, x]"},
+    {"#nope", "!Invalid ProjectionExpression: An expression attribute name used in the document "
+              "path is not defined; attribute name: #nope"},
+    {"date",
+     "!Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: date"},
 };
 
 static void test_table(void **state)
@@ -61,8 +68,8 @@ static void test_table(void **state)
             rc = expr_project(&a, x, &item, &out, &e);
         if (cases[i].want[0] == '!') {
             if (rc != ERR_VALIDATION || strcmp(e.msg, cases[i].want + 1)) {
-                printf("case %zu [%s]\n  want %s\n  got  %s\n", i, cases[i].text,
-                       cases[i].want + 1, rc ? e.msg : "success");
+                printf("case %zu [%s]\n  want %s\n  got  %s\n", i, cases[i].text, cases[i].want + 1,
+                       rc ? e.msg : "success");
                 bad++;
             }
         } else if (rc || !tequal(&a, &out, cases[i].want, true)) {

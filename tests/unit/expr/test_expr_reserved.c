@@ -37,12 +37,12 @@ static int reserved(const char *w)
 
 static void test_words(void **state)
 {
-    static const char *const yes[] = {"ABORT", "abort", "Date", "name", "status", "count",
-                                      "user", "value", "values", "ZONE", "year", "data",
-                                      "timestamp", "ttl", "key", "keys", "comment", "connection",
-                                      "hash", "range", "token", "type", "unique", "where"};
-    static const char *const no[] = {"size", "SIZE", "pk", "sk", "abc", "names2", "dates",
-                                     "a", "nameX", "abortt", "zz", "message", "msgs"};
+    static const char *const yes[] = {
+        "ABORT",   "abort",      "Date", "name",  "status",    "count", "user",   "value",
+        "values",  "ZONE",       "year", "data",  "timestamp", "ttl",   "key",    "keys",
+        "comment", "connection", "hash", "range", "token",     "type",  "unique", "where"};
+    static const char *const no[] = {"size", "SIZE",  "pk",     "sk", "abc",     "names2", "dates",
+                                     "a",    "nameX", "abortt", "zz", "message", "msgs"};
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
         if (!reserved(yes[i]))
             fail_msg("%s should be reserved", yes[i]);
@@ -57,8 +57,9 @@ static void test_placeholder_escapes(void **state)
     arena_init(&a);
     err_t e;
     expr_t *x;
-    assert_int_equal(tpipe(&a, EXPR_CONDITION, "#s = :v AND m.#c > :v", "{\"#s\":\"status\",\"#c\":\"count\"}",
-                           "{\":v\":{\"N\":\"1\"}}", &x, &e),
+    assert_int_equal(tpipe(&a, EXPR_CONDITION, "#s = :v AND m.#c > :v",
+                           "{\"#s\":\"status\",\"#c\":\"count\"}", "{\":v\":{\"N\":\"1\"}}", &x,
+                           &e),
                      0);
     av_t item = titem(&a, "{\"status\":{\"N\":\"1\"},\"m\":{\"M\":{\"count\":{\"N\":\"2\"}}}}");
     bool r;

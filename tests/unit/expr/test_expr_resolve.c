@@ -29,46 +29,67 @@ static const rcase cases[] = {
     {EXPR_CONDITION, "a = :v", "{}", "{\":v\":{\"S\":\"1\"}}",
      "ExpressionAttributeNames must not be empty"},
     {EXPR_CONDITION, "a = :v", NULL, NULL,
-     "Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :v"},
+     "Invalid ConditionExpression: An expression attribute value used in expression is not "
+     "defined; attribute value: :v"},
     {EXPR_CONDITION, "#a = :v", NULL, "{\":v\":{\"S\":\"1\"}}",
-     "Invalid ConditionExpression: An expression attribute name used in the document path is not defined; attribute name: #a"},
-    {EXPR_CONDITION, "a = :v", NULL, "{\":v\":{\"S\":\"1\"},\":w\":{\"S\":\"1\"},\":a\":{\"S\":\"1\"}}",
+     "Invalid ConditionExpression: An expression attribute name used in the document path is not "
+     "defined; attribute name: #a"},
+    {EXPR_CONDITION, "a = :v", NULL,
+     "{\":v\":{\"S\":\"1\"},\":w\":{\"S\":\"1\"},\":a\":{\"S\":\"1\"}}",
      "Value provided in ExpressionAttributeValues unused in expressions: keys: {:a, :w}"},
-    {EXPR_CONDITION, "a = :v", "{\"#b\":\"x\",\"#a\":\"y\"}", "{\":v\":{\"S\":\"1\"},\":q\":{\"S\":\"1\"}}",
+    {EXPR_CONDITION, "a = :v", "{\"#b\":\"x\",\"#a\":\"y\"}",
+     "{\":v\":{\"S\":\"1\"},\":q\":{\"S\":\"1\"}}",
      "Value provided in ExpressionAttributeNames unused in expressions: keys: {#a, #b}"},
     {EXPR_CONDITION, "#d = :v", "{\"#d\":\"date\"}", "{\":v\":{\"S\":\"1\"}}", NULL},
     /* left to right: the first failing node wins */
     {EXPR_CONDITION, "a = :x AND contains(a)", NULL, NULL,
-     "Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :x"},
+     "Invalid ConditionExpression: An expression attribute value used in expression is not "
+     "defined; attribute value: :x"},
     {EXPR_CONDITION, "contains(a) AND a = :x", NULL, NULL,
-     "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function: contains, number of operands: 1"},
+     "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator "
+     "or function: contains, number of operands: 1"},
     {EXPR_CONDITION, "a = a AND contains(a)", NULL, NULL,
-     "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: =, first operand: [a]"},
+     "Invalid ConditionExpression: The first operand must be distinct from the remaining operands "
+     "for this operator or function; operator: =, first operand: [a]"},
     {EXPR_CONDITION, "begins_with(a, :n)", NULL, "{\":n\":{\"N\":\"1\"}}",
-     "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"},
+     "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or "
+     "function: begins_with, operand type: N"},
     {EXPR_CONDITION, "attribute_type(a, :t)", NULL, "{\":t\":{\"S\":\"X\"}}",
-     "Invalid ConditionExpression: Invalid attribute type name found; type: X, valid types: {N,BS,L,B,NULL,M,S,SS,NS,BOOL}"},
+     "Invalid ConditionExpression: Invalid attribute type name found; type: X, valid types: "
+     "{N,BS,L,B,NULL,M,S,SS,NS,BOOL}"},
     {EXPR_CONDITION, "attribute_exists(:t)", NULL, "{\":t\":{\"S\":\"X\"}}",
-     "Invalid ConditionExpression: Operator or function requires a document path; operator or function: attribute_exists"},
+     "Invalid ConditionExpression: Operator or function requires a document path; operator or "
+     "function: attribute_exists"},
     {EXPR_CONDITION, "size(size(a)) = :n", NULL, "{\":n\":{\"N\":\"1\"}}",
-     "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: size, operand type: N"},
+     "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or "
+     "function: size, operand type: N"},
     {EXPR_CONDITION, "a < :m", NULL, "{\":m\":{\"M\":{}}}",
-     "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: <, operand type: M"},
+     "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or "
+     "function: <, operand type: M"},
     {EXPR_CONDITION, "a BETWEEN :x AND :y", NULL, "{\":x\":{\"N\":\"1\"},\":y\":{\"S\":\"a\"}}",
-     "Invalid ConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {N:1}, upper bound operand: AttributeValue: {S:a}"},
+     "Invalid ConditionExpression: The BETWEEN operator requires same data type for lower and "
+     "upper bounds; lower bound operand: AttributeValue: {N:1}, upper bound operand: "
+     "AttributeValue: {S:a}"},
     {EXPR_CONDITION, "a BETWEEN :x AND :y", NULL, "{\":x\":{\"N\":\"10\"},\":y\":{\"N\":\"9.5\"}}",
-     "Invalid ConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {N:10}, upper bound operand: AttributeValue: {N:9.5}"},
+     "Invalid ConditionExpression: The BETWEEN operator requires upper bound to be greater than or "
+     "equal to lower bound; lower bound operand: AttributeValue: {N:10}, upper bound operand: "
+     "AttributeValue: {N:9.5}"},
     {EXPR_FILTER, "a BETWEEN :x AND :x", NULL, "{\":x\":{\"BOOL\":true}}",
-     "Invalid FilterExpression: Incorrect operand type for operator or function; operator or function: BETWEEN, operand type: BOOL"},
+     "Invalid FilterExpression: Incorrect operand type for operator or function; operator or "
+     "function: BETWEEN, operand type: BOOL"},
     /* update: names, then overlaps, then values, then types */
     {EXPR_UPDATE, "SET a = :nope REMOVE a", NULL, NULL,
-     "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]"},
+     "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite "
+     "one of these paths; path one: [a], path two: [a]"},
     {EXPR_UPDATE, "SET a = :x, b = #q", NULL, NULL,
-     "Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #q"},
+     "Invalid UpdateExpression: An expression attribute name used in the document path is not "
+     "defined; attribute name: #q"},
     {EXPR_UPDATE, "SET a = list_append(:v, :v), b = :x", NULL, "{\":v\":{\"N\":\"1\"}}",
-     "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :x"},
+     "Invalid UpdateExpression: An expression attribute value used in expression is not defined; "
+     "attribute value: :x"},
     {EXPR_UPDATE, "SET #a = :v, a = :v", "{\"#a\":\"a\"}", "{\":v\":{\"N\":\"1\"}}",
-     "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]"},
+     "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite "
+     "one of these paths; path one: [a], path two: [a]"},
 };
 
 static void test_table(void **state)
@@ -109,8 +130,8 @@ static void test_usage_across_expressions(void **state)
         assert_int_equal(expr_resolve(&a, p, &env, &x, &e), 0);
     }
     assert_int_equal(expr_env_check_unused(&env, &e), ERR_VALIDATION);
-    assert_string_equal(e.msg,
-                        "Value provided in ExpressionAttributeValues unused in expressions: keys: {:y}");
+    assert_string_equal(
+        e.msg, "Value provided in ExpressionAttributeValues unused in expressions: keys: {:y}");
     assert_int_equal(expr_env_check_unused(NULL, &e), 0);
     arena_fini(&a);
 }

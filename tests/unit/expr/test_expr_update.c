@@ -39,12 +39,16 @@ static const ucase cases[] = {
     {"SET n = n + :neg", "{\"n\":{\"N\":\"-2.5\"}}"},
     {"SET a = if_not_exists(a, :n1)", "{\"a\":{\"N\":\"1\"}}"},
     {"SET n = if_not_exists(n, :n1)", "{\"n\":{\"N\":\"5\"}}"},
-    {"SET l = list_append(l, :l)", "{\"l\":{\"L\":[{\"N\":\"0\"},{\"N\":\"1\"},{\"N\":\"2\"},{\"N\":\"3\"},{\"S\":\"z\"}]}}"},
-    {"SET l = list_append(:l, l)", "{\"l\":{\"L\":[{\"S\":\"z\"},{\"N\":\"0\"},{\"N\":\"1\"},{\"N\":\"2\"},{\"N\":\"3\"}]}}"},
+    {"SET l = list_append(l, :l)",
+     "{\"l\":{\"L\":[{\"N\":\"0\"},{\"N\":\"1\"},{\"N\":\"2\"},{\"N\":\"3\"},{\"S\":\"z\"}]}}"},
+    {"SET l = list_append(:l, l)",
+     "{\"l\":{\"L\":[{\"S\":\"z\"},{\"N\":\"0\"},{\"N\":\"1\"},{\"N\":\"2\"},{\"N\":\"3\"}]}}"},
     {"SET m.a.c = :s", "{\"m\":{\"M\":{\"a\":{\"M\":{\"b\":{\"N\":\"1\"},\"c\":{\"S\":\"q\"}}}}}}"},
     {"SET l[1] = :s", "{\"l\":{\"L\":[{\"N\":\"0\"},{\"S\":\"q\"},{\"N\":\"2\"},{\"N\":\"3\"}]}}"},
-    {"SET l[10] = :s, l[7] = :n1", "{\"l\":{\"L\":[{\"N\":\"0\"},{\"N\":\"1\"},{\"N\":\"2\"},{\"N\":\"3\"},{\"N\":\"1\"},{\"S\":\"q\"}]}}"},
-    {"SET a = n, n = :n1", "{\"a\":{\"N\":\"5\"},\"n\":{\"N\":\"1\"}}"}, /* right sides see the old item */
+    {"SET l[10] = :s, l[7] = :n1", "{\"l\":{\"L\":[{\"N\":\"0\"},{\"N\":\"1\"},{\"N\":\"2\"},{"
+                                   "\"N\":\"3\"},{\"N\":\"1\"},{\"S\":\"q\"}]}}"},
+    {"SET a = n, n = :n1",
+     "{\"a\":{\"N\":\"5\"},\"n\":{\"N\":\"1\"}}"}, /* right sides see the old item */
     {"REMOVE s, nope", "{\"s\":null}"},
     {"REMOVE l[1], l[2]", "{\"l\":{\"L\":[{\"N\":\"0\"},{\"N\":\"3\"}]}}"},
     {"REMOVE l[1] SET l[2] = :s", "{\"l\":{\"L\":[{\"N\":\"0\"},{\"S\":\"q\"},{\"N\":\"3\"}]}}"},
@@ -64,22 +68,35 @@ static const ucase cases[] = {
     {"SET s[0] = :s", "!The document path provided in the update expression is invalid for update"},
     {"REMOVE x.y", "!The document path provided in the update expression is invalid for update"},
     {"SET n = s + :n1", "!An operand in the update expression has an incorrect data type"},
-    {"SET n = nope + :n1", "!The provided expression refers to an attribute that does not exist in the item"},
-    {"SET l = list_append(s, :l)", "!An operand in the update expression has an incorrect data type"},
+    {"SET n = nope + :n1",
+     "!The provided expression refers to an attribute that does not exist in the item"},
+    {"SET l = list_append(s, :l)",
+     "!An operand in the update expression has an incorrect data type"},
     {"ADD s :n1", "!An operand in the update expression has an incorrect data type"},
     {"ADD ss :ns", "!An operand in the update expression has an incorrect data type"},
     {"DELETE ns :ss", "!An operand in the update expression has an incorrect data type"},
-    {"SET n = :big + :big", "!Number overflow. Attempting to store a number with magnitude larger than supported range"},
+    {"SET n = :big + :big",
+     "!Number overflow. Attempting to store a number with magnitude larger than supported range"},
     {"ADD n :d38", "!DynamoDB only supports precision up to 38 digits"},
-    {"SET pk = :s", "!One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key"},
-    {"REMOVE pk", "!One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key"},
+    {"SET pk = :s", "!One or more parameter values were invalid: Cannot update attribute pk. This "
+                    "attribute is part of the key"},
+    {"REMOVE pk", "!One or more parameter values were invalid: Cannot update attribute pk. This "
+                  "attribute is part of the key"},
     /* resolve-time (the pipeline reports them before apply) */
-    {"SET a = :s, a.b = :s", "!Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]"},
-    {"SET l[1] = :s REMOVE l.x", "!Invalid UpdateExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [l, [1]], path two: [l, x]"},
-    {"ADD a :s", "!Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND"},
-    {"DELETE a :n1", "!Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER, typeSet: ALLOWED_FOR_DELETE_OPERAND"},
-    {"SET a = :n1 + :s", "!Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: +, operand type: S"},
-    {"SET a = if_not_exists(:s, :s)", "!Invalid UpdateExpression: Operator or function requires a document path; operator or function: if_not_exists"},
+    {"SET a = :s, a.b = :s",
+     "!Invalid UpdateExpression: Two document paths overlap with each other; must remove or "
+     "rewrite one of these paths; path one: [a], path two: [a, b]"},
+    {"SET l[1] = :s REMOVE l.x",
+     "!Invalid UpdateExpression: Two document paths conflict with each other; must remove or "
+     "rewrite one of these paths; path one: [l, [1]], path two: [l, x]"},
+    {"ADD a :s", "!Invalid UpdateExpression: Incorrect operand type for operator or function; "
+                 "operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND"},
+    {"DELETE a :n1", "!Invalid UpdateExpression: Incorrect operand type for operator or function; "
+                     "operator: DELETE, operand type: NUMBER, typeSet: ALLOWED_FOR_DELETE_OPERAND"},
+    {"SET a = :n1 + :s", "!Invalid UpdateExpression: Incorrect operand type for operator or "
+                         "function; operator or function: +, operand type: S"},
+    {"SET a = if_not_exists(:s, :s)", "!Invalid UpdateExpression: Operator or function requires a "
+                                      "document path; operator or function: if_not_exists"},
 };
 
 /* Applies the case's changes to OLD as JSON patch: members given replace, null removes. */

@@ -21,12 +21,12 @@
 #include "value/ddbjson.h"
 
 typedef struct outcome {
-    int rc;         /* 0 or ERR_* */
+    int rc; /* 0 or ERR_* */
     err_t e;
-    int kind;       /* 0 bool, 1 item, 2 keys */
+    int kind; /* 0 bool, 1 item, 2 keys */
     bool b;
-    av_t item;      /* AV_NONE: absent */
-    json_t *keys;   /* {"pk":[...],"sk":[...]} (owned) */
+    av_t item;    /* AV_NONE: absent */
+    json_t *keys; /* {"pk":[...],"sk":[...]} (owned) */
 } outcome;
 
 static av_t jv(arena_t *a, json_t *j)
@@ -140,13 +140,26 @@ static void query_dataset(arena_t *a, json_t *schema, const expr_keycond *kc, ou
                          ? av_compare_scalar(&sk, &kc->r1)
                          : 0;
             switch (kc->rop) {
-            case EXPR_KR_NONE: break;
-            case EXPR_KR_EQ: ok = c1 == 0; break;
-            case EXPR_KR_LT: ok = c1 < 0; break;
-            case EXPR_KR_LE: ok = c1 <= 0; break;
-            case EXPR_KR_GT: ok = c1 > 0; break;
-            case EXPR_KR_GE: ok = c1 >= 0; break;
-            case EXPR_KR_BETWEEN: ok = c1 >= 0 && av_compare_scalar(&sk, &kc->r2) <= 0; break;
+            case EXPR_KR_NONE:
+                break;
+            case EXPR_KR_EQ:
+                ok = c1 == 0;
+                break;
+            case EXPR_KR_LT:
+                ok = c1 < 0;
+                break;
+            case EXPR_KR_LE:
+                ok = c1 <= 0;
+                break;
+            case EXPR_KR_GT:
+                ok = c1 > 0;
+                break;
+            case EXPR_KR_GE:
+                ok = c1 >= 0;
+                break;
+            case EXPR_KR_BETWEEN:
+                ok = c1 >= 0 && av_compare_scalar(&sk, &kc->r2) <= 0;
+                break;
             case EXPR_KR_BEGINS_WITH:
                 ok = sk.type == kc->r1.type && kc->r1.u.str.len <= sk.u.str.len &&
                      memcmp(sk.u.str.ptr, kc->r1.u.str.ptr, kc->r1.u.str.len) == 0;
@@ -178,8 +191,8 @@ static void run_expr_case(arena_t *a, json_t *cs, outcome *o)
     expr_t *parsed = NULL, *x = NULL;
     err_t *e = &o->e;
     /* DynamoDB checks the placeholder maps' keys before parsing */
-    if ((o->rc = expr_env_init(&env, a, names.type ? &names : NULL,
-                               values.type ? &values : NULL, e)) < 0)
+    if ((o->rc = expr_env_init(&env, a, names.type ? &names : NULL, values.type ? &values : NULL,
+                               e)) < 0)
         return;
     if ((o->rc = expr_parse(a, kind, text, tlen, &parsed, e)) < 0)
         return;
@@ -292,9 +305,8 @@ static void run_legacy_case(arena_t *a, json_t *cs, outcome *o)
         json_t *cop = json_object_get(spec, "ComparisonOperator");
         if (cop) {
             expr_cmp cmp;
-            assert_int_equal(expr_cmp_from_name(json_string_value(cop), json_string_length(cop),
-                                                &cmp),
-                             0);
+            assert_int_equal(
+                expr_cmp_from_name(json_string_value(cop), json_string_length(cop), &cmp), 0);
             json_t *list = json_object_get(spec, "AttributeValueList");
             size_t n = list ? json_array_size(list) : 0;
             av_t *vals = arena_alloc(a, (n ? n : 1) * sizeof *vals);
@@ -323,8 +335,8 @@ static void run_legacy_case(arena_t *a, json_t *cs, outcome *o)
             .hash = "pk",
             .hash_type = AV_S,
             .range = "sk",
-            .range_type = av_type_from_name(
-                json_string_value(json_object_get(schema, "range_type")), 1),
+            .range_type =
+                av_type_from_name(json_string_value(json_object_get(schema, "range_type")), 1),
         };
         expr_keycond kc;
         if ((o->rc = expr_keycond_extract(x, &ks, &kc, e)) < 0)
@@ -431,20 +443,37 @@ static void replay(const char *file, size_t min_cases)
     assert_int_equal(bad, 0);
 }
 
-static void test_condition(void **state) { replay("condition.json", 300); }
-static void test_update(void **state) { replay("update.json", 150); }
-static void test_reserved(void **state) { replay("reserved.json", 1000); }
-static void test_projection(void **state) { replay("projection.json", 40); }
-static void test_keycond(void **state) { replay("keycond.json", 60); }
-static void test_legacy(void **state) { replay("legacy.json", 60); }
+static void test_condition(void **state)
+{
+    replay("condition.json", 300);
+}
+static void test_update(void **state)
+{
+    replay("update.json", 150);
+}
+static void test_reserved(void **state)
+{
+    replay("reserved.json", 1000);
+}
+static void test_projection(void **state)
+{
+    replay("projection.json", 40);
+}
+static void test_keycond(void **state)
+{
+    replay("keycond.json", 60);
+}
+static void test_legacy(void **state)
+{
+    replay("legacy.json", 60);
+}
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_condition), cmocka_unit_test(test_reserved),
-        cmocka_unit_test(test_update),
-        cmocka_unit_test(test_projection), cmocka_unit_test(test_keycond),
-        cmocka_unit_test(test_legacy),
+        cmocka_unit_test(test_update),    cmocka_unit_test(test_projection),
+        cmocka_unit_test(test_keycond),   cmocka_unit_test(test_legacy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
