@@ -108,6 +108,28 @@ bool api_key_equal(const store_keydef *kd, const av_t *a, const av_t *b)
     return true;
 }
 
+int api_item_index_keys_check(api_req *r, const store_table *t, const av_t *item)
+{
+    for (size_t i = 0; i < t->n_idx; i++) {
+        const store_index *ix = &t->idx[i];
+        const char *kn[2] = {ix->key.hash, ix->key.range};
+        av_type kt[2] = {ix->key.hash_type, ix->key.range_type};
+        for (int k = 0; k < 2; k++) {
+            if (!kn[k][0])
+                continue;
+            const av_t *v = av_map_gets(item, kn[k]);
+            if (!v)
+                continue;
+            if (v->type != kt[k])
+                return err_set(r->err, ERR_VALIDATION, TXT_IDX_TYPE);
+            if (v->u.str.len == 0)
+                return err_set(r->err, ERR_VALIDATION,
+                               kt[k] == AV_B ? TXT_IDX_EMPTY_B : TXT_IDX_EMPTY_S, ix->name, kn[k]);
+        }
+    }
+    return 0;
+}
+
 int api_item_size_check(api_req *r, const av_t *item, const char *msg)
 {
     if (item && av_item_size(item) > AV_MAX_ITEM_SIZE)

@@ -50,6 +50,9 @@ int api_key_extract(api_req *r, const store_keydef *kd, const av_t *src, bool ex
 int api_item_from_json(api_req *r, const json_t *j, av_t *out);
 /* True when `a` and `b` (M values) have equal key attributes per kd. */
 bool api_key_equal(const store_keydef *kd, const av_t *a, const av_t *b);
+/* Checks the secondary-index key attributes an item holds: type per the index schema, no
+ * empty S/B (TXT_IDX_*).  ERR_VALIDATION. */
+int api_item_index_keys_check(api_req *r, const store_table *t, const av_t *item);
 /* Checks the size of an item (400 KB) with the message `msg`. */
 int api_item_size_check(api_req *r, const av_t *item, const char *msg);
 

@@ -124,10 +124,25 @@
 #define TXT_GSI_EXISTS "Attempting to create an index which already exists"
 #define TXT_GSI_NOT_FOUND "Requested resource not found"
 #define TXT_GSI_UPDATE_UNKNOWN "Invalid global secondary index name"
+#define TXT_GSI_THROUGHPUT_NEEDED                                                               \
+    "One or more parameter values were invalid: ProvisionedThroughput must be specified for "   \
+    "index: %s"
 #define TXT_IOPS_AND_STREAMS "Cannot change IOPS and Streams at the same time."
 #define TXT_GSI_ONE_PER_INDEX "Only one global secondary index update per index is allowed simultaneously."
 #define TXT_GSI_ONE_AT_A_TIME                                                                   \
     "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously "  \
     "per table"
+
+/* index key attributes of an item (checked by the store for single writes; by the api for
+ * BatchWriteItem, so that a bad item rejects the whole batch before anything is written) */
+#define TXT_IDX_TYPE "One or more parameter values were invalid: Type mismatch for Index Key"
+#define TXT_IDX_EMPTY_S                                                                          \
+    "One or more parameter values are not valid. A value specified for a secondary index key " \
+    "is not supported. The AttributeValue for a key attribute cannot contain an empty string " \
+    "value. IndexName: %s, IndexKey: %s"
+#define TXT_IDX_EMPTY_B                                                                          \
+    "One or more parameter values are not valid. A value specified for a secondary index key " \
+    "is not supported. The AttributeValue for a key attribute cannot contain an empty binary " \
+    "value. IndexName: %s, IndexKey: %s"
 
 #endif

@@ -260,6 +260,7 @@ int op_batch_write_item(api_req *r, json_t **out)
         for (size_t i = 0; i < json_array_size(list); i++, k++) {
             if (cx[k].kind == API_W_PUT) {
                 if ((rc = api_key_extract(r, &t->key, &its[k], false, &keys[k])) ||
+                    (rc = api_item_index_keys_check(r, t, &its[k])) ||
                     (rc = api_item_size_check(r, &its[k], TXT_ITEM_TOO_BIG)))
                     return rc;
                 cx[k].item = &its[k];

@@ -156,3 +156,22 @@ def test_batch_get_16mb(ddb_url, two):
     r2 = ok(ddb_url, "BatchGetItem", {"RequestItems": r["UnprocessedKeys"]})
     got += [i["pk"]["S"] for i in r2["Responses"][a]]
     assert sorted(got) == sorted(k["pk"]["S"] for k in keys)
+
+
+# A put whose secondary-index key has the wrong type or is empty rejects the whole batch:
+# nothing is written.
+def test_batch_write_index_key_rejects_batch(ddb, ddb_url, table_name, make_table):
+    name = table_name("bwidx")
+    make_table(ddb, name, range=("sk", "S"),
+               gsis=[{"name": "gidx", "hash": ("g", "S"), "projection": "ALL"}])
+    good = {"PutRequest": {"Item": {"pk": S("bw1"), "sk": S("1")}}}
+    err(ddb_url, "BatchWriteItem", {"RequestItems": {name: [
+        good, {"PutRequest": {"Item": {"pk": S("bw2"), "sk": S("1"), "g": N(1)}}}]}}, V,
+        "One or more parameter values were invalid: Type mismatch for Index Key")
+    err(ddb_url, "BatchWriteItem", {"RequestItems": {name: [
+        good, {"PutRequest": {"Item": {"pk": S("bw2"), "sk": S("1"), "g": S("")}}}]}}, V,
+        "One or more parameter values are not valid. A value specified for a secondary index "
+        "key is not supported. The AttributeValue for a key attribute cannot contain an empty "
+        "string value. IndexName: gidx, IndexKey: g")
+    assert "Item" not in ok(ddb_url, "GetItem", {"TableName": name,
+                                                  "Key": {"pk": S("bw1"), "sk": S("1")}})
