@@ -73,17 +73,23 @@ typedef struct expr_name {
 /* ---- parse --------------------------------------------------------------------------- */
 
 /* Parses `text` (len bytes, need not be NUL-terminated) as an expression of `kind`.
- * *out is in arena `a` and does not point into `text` (the text may be freed).
- * Errors (ERR_VALIDATION, DynamoDB's texts, prefixed "Invalid <Kind>: "):
- *   empty -> "Invalid <Kind>: The expression can not be empty;"
- *   too long (> EXPR_MAX_LEN) -> "... Expression size has exceeded the maximum allowed size ..."
- *   syntax -> "Syntax error; token: \"<tok>\", near: \"<context>\""
- *   invalid character -> "Invalid character encountered; ..."
- *   unknown function, wrong function arity / usage, more than EXPR_MAX_IN IN-operands,
- *   path deeper than EXPR_MAX_PATH_DEPTH, update clauses repeated ("The \"SET\" section can
- *   only be used once in an update expression;"), overlapping / conflicting update paths,
- *   reserved words used as attribute names (needs no request data, so found here:
- *   "Attribute name is a reserved keyword; reserved keyword: <word>"). */
+ * *out is in arena `a` and does not point into `text` (the text may be freed); it holds no
+ * request data, so it may be cached and resolved any number of times.
+ * Errors (ERR_VALIDATION, DynamoDB's texts, all prefixed "Invalid <Kind>: "), in DynamoDB's
+ * precedence:
+ *   "The expression can not be empty;"
+ *   "Expression size has exceeded the maximum allowed size; expression size: N" (> 4096)
+ *   "Syntax error; token: \"<tok>\", near: \"<prev tok .. next tok>\""
+ *   "The expression contains too many operators; operator count: 301"
+ *   "The expression has redundant parentheses;"
+ *   then the first in source order of: "Attribute name is a reserved keyword; reserved
+ *   keyword: <word>", "Invalid function name; function: f", "The function is not allowed to
+ *   be used this way in an expression; function: f", "The function is not allowed in a
+ *   condition|an update expression; function: f", "List index is not within the allowable
+ *   range; index: [N]", "The document path has too many nesting levels; nesting levels: N",
+ *   "The IN operator is provided with too many operands; number of operands: N",
+ *   "The \"SET\" section can only be used once in an update expression;".
+ * Operand counts, overlapping paths and everything that needs the values: expr_resolve. */
 int expr_parse(arena_t *a, expr_kind kind, const char *text, size_t len, expr_t **out, err_t *e);
 
 /* The kind the expression was parsed or built as. */
@@ -117,9 +123,18 @@ int expr_env_init(expr_env *env, arena_t *a, const av_t *names, const av_t *valu
  *   "An expression attribute value used in expression is not defined; attribute value: :x"
  *   "An expression attribute name used in the document path is not defined; attribute
  *    name: #x"
- *   operand type checks that need the values (e.g. "Incorrect operand type for operator or
- *   function; operator or function: begins_with, operand type: N", attribute_type's
- *   "Invalid attribute type name found; type: X, valid types: {...}"). */
+ *   "Incorrect number of operands for operator or function; operator or function: f, number
+ *    of operands: N", "The first operand must be distinct from the remaining operands for this
+ *    operator or function; ...", "Operator or function requires a document path; ...",
+ *   operand types ("Incorrect operand type for operator or function; operator or function:
+ *    begins_with, operand type: N", "...; operator: ADD, operand type: STRING, typeSet:
+ *    ALLOWED_FOR_ADD_OPERAND"), attribute_type's "Invalid attribute type name found; ...",
+ *   BETWEEN bounds ("The BETWEEN operator requires upper bound to be greater than or equal to
+ *    lower bound; ..."), "Two document paths overlap|conflict with each other; ..." (update,
+ *    projection).
+ * Order as DynamoDB Local: a condition reports its first failing node left to right; an
+ * update runs passes (action paths, overlaps, operands, types) and reports the LAST failing
+ * action of the first failing pass; a projection reports the last failing path. */
 int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, err_t *e);
 
 /* After all of a request's expressions were resolved: ERR_VALIDATION when a value or a name
@@ -191,7 +206,10 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
  * *out_item: the new item in `a` (shares unchanged values with old_item: keep old_item alive).
  * *out_updated (may be NULL): a projection expression (kind EXPR_PROJECTION, resolved) of the
  * document paths the update wrote, for ReturnValues UPDATED_OLD / UPDATED_NEW: pass it to
- * expr_project with the old or the new item.
+ * expr_project with the old or the new item.  As DynamoDB Local does, that projection yields
+ * the WHOLE top-level attribute of every updated path that exists in the given item
+ * ("SET m.a.c = :v" with UPDATED_NEW returns all of m; UPDATED_OLD returns nothing when m.a.c
+ * did not exist before).
  * Errors (ERR_VALIDATION, DynamoDB's texts):
  *   "One or more parameter values were invalid: Cannot update attribute pk. This attribute is
  *    part of the key"
