@@ -185,8 +185,10 @@ typedef struct expr_keycond {
  * KeyConditions).  Errors (ERR_VALIDATION, DynamoDB's texts), e.g.:
  *   "Query key condition not supported" (OR, NOT, <>, functions other than begins_with,
  *    comparisons of two paths or two values, nested paths, two conditions on one key, ...)
- *   "Query condition missed key schema element: pk"
- *   "Query condition missed key schema element" / condition on a non-key attribute
+ *   "Query condition missed key schema element" (no partition key condition, or a condition
+ *    on a non-key attribute), "Conditions can be of length 1 or 2 only",
+ *   "KeyConditionExpressions must only contain one condition per key",
+ *   "Invalid operator used in KeyConditionExpression: OR|NOT|IN|<>|attribute_exists|...",
  *   "One or more parameter values were invalid: Condition parameter type does not match
  *    schema type"
  *   "One or more parameter values are not valid. The AttributeValue for a key attribute cannot
@@ -217,6 +219,9 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
  *   "An operand in the update expression has an incorrect data type"
  *   "Invalid UpdateExpression: ..." for the rest (e.g. "Incorrect operand type for operator or
  *    function; operator: ADD, operand type: S", "Invalid UpdateExpression: Syntax error ...")
+ *   "The provided expression refers to an attribute that does not exist in the item"
+ *   "Nesting Levels have exceeded supported limits" (a written attribute deeper than 31)
+ *   "Type mismatch for attribute to update" (AttributeUpdates)
  *   number overflow / precision errors from num.h. */
 int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
                       const char *const *key_names, size_t nkeys, av_t *out_item,
