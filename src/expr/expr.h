@@ -183,8 +183,7 @@ typedef struct expr_keycond {
 
 /* Extracts the key lookup from a resolved key condition (expression or built from legacy
  * KeyConditions).  Errors (ERR_VALIDATION, DynamoDB's texts), e.g.:
- *   "Query key condition not supported" (OR, NOT, <>, functions other than begins_with,
- *    comparisons of two paths or two values, nested paths, two conditions on one key, ...)
+ *   "Query key condition not supported" (the partition key compared with other than "=")
  *   "Query condition missed key schema element" (no partition key condition, or a condition
  *    on a non-key attribute), "Conditions can be of length 1 or 2 only",
  *   "KeyConditionExpressions must only contain one condition per key",
@@ -193,10 +192,11 @@ typedef struct expr_keycond {
  *    schema type"
  *   "One or more parameter values are not valid. The AttributeValue for a key attribute cannot
  *    contain an empty string value. Key: pk"
- *   "Invalid KeyConditionExpression: ..." for the kind-level errors (e.g. BETWEEN bounds in
- *    the wrong order: "Invalid KeyConditionExpression: The BETWEEN operator requires upper
- *    bound to be greater than or equal to lower bound; lower operand: ..., upper operand:
- *    ..."). */
+ *   "Invalid condition in KeyConditionExpression: ..." (several keys in one condition, no key,
+ *    the key not first in BETWEEN / begins_with), "KeyConditionExpressions cannot contain
+ *    nested operations", "Key attributes must be scalars; ... Key: pk".
+ * (BETWEEN bounds and operand types are checked by expr_resolve, with the
+ * "Invalid KeyConditionExpression: " prefix.) */
 int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycond *out, err_t *e);
 
 /* ---- update -------------------------------------------------------------------------- */
