@@ -147,6 +147,15 @@ static bool any_param(const json_t *o, const char *const *list)
     return false;
 }
 
+/* Whether o holds an expression of the list that can use :values (all but projections). */
+static bool any_value_expr(const json_t *o, const char *const *list)
+{
+    for (size_t i = 0; list && list[i]; i++)
+        if (strcmp(list[i], "ProjectionExpression") != 0 && api_param(o, list[i]))
+            return true;
+    return false;
+}
+
 int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const *expr_params,
                    const char *null_what)
 {
@@ -184,7 +193,7 @@ int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const 
     if (jv && null_what) {
         if (!json_is_object(jv))
             return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-        if (!any)
+        if (!any_value_expr(o, expr_params))
             return err_set(r->err, ERR_VALIDATION, TXT_EAV_NO_EXPR, null_what);
         if (json_object_size(jv) == 0)
             return err_set(r->err, ERR_VALIDATION, TXT_EAV_EMPTY);

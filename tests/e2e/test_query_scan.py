@@ -314,3 +314,13 @@ def test_keyconditions_not_indexable(ddb_url, qt):
         "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S("q")]},
         "sk": {"ComparisonOperator": "NE", "AttributeValueList": [S("1")]}}}, V,
         "Attempted conditional constraint is not an indexable operation")
+
+
+# ExpressionAttributeValues need an expression that can use them: a ProjectionExpression
+# alone does not count.
+def test_values_need_value_expression(ddb_url, qt):
+    err(ddb_url, "Scan", {"TableName": qt, "ProjectionExpression": "#a",
+                          "ExpressionAttributeNames": {"#a": "v"},
+                          "ExpressionAttributeValues": {":x": S("1")}}, V,
+        "ExpressionAttributeValues can only be specified when using expressions: "
+        "FilterExpression is null")
