@@ -1227,6 +1227,22 @@ int op_update_table(api_req *r, json_t **out)
         rc = verr(r, TXT_NO_TABLE_THROUGHPUT);
         goto done;
     }
+    if (changed_billing && !to_ppr) {
+        /* every remaining GSI needs its own throughput in the same request (the service's
+         * rule; DynamoDB Local fails with an internal error here) */
+        for (size_t j = 0; j < t->n_idx; j++) {
+            const store_index *ix = &t->idx[j];
+            bool given = !ix->global;
+            for (size_t i = 0; i < n_gu && !given; i++) {
+                const char *in = json_string_value(json_object_get(acts[i], "IndexName"));
+                given = kinds[i] != 'C' && in && strcmp(in, ix->name) == 0;
+            }
+            if (!given) {
+                rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_THROUGHPUT_NEEDED, ix->name);
+                goto done;
+            }
+        }
+    }
 
     if ((rc = parse_stream(r, ssj, &stream)))
         goto done;

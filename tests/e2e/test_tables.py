@@ -686,6 +686,27 @@ def test_update_table_stream(ddb, table_name):
     assert "StreamSpecification" not in wait_active(ddb, name)
 
 
+@pytest.mark.requires_ddbchat
+def test_update_table_to_provisioned_needs_gsi_throughput(ddb, table_name):
+    # Pins the service's rule (DynamoDB Local fails with InternalFailure here): switching an
+    # on-demand table with a GSI to PROVISIONED needs the GSI's throughput in the same call.
+    name = table_name("bill3")
+    make_table(ddb, name, gsis=[{"name": "byg", "hash": ("g", "S")}])
+    with pytest.raises(ClientError) as ei:
+        ddb.update_table(TableName=name, BillingMode="PROVISIONED", ProvisionedThroughput=PT)
+    assert err(ei) == ("ValidationException", "One or more parameter values were invalid: "
+                       "ProvisionedThroughput must be specified for index: byg")
+    d = ddb.update_table(TableName=name, BillingMode="PROVISIONED", ProvisionedThroughput=PT,
+                         GlobalSecondaryIndexUpdates=[{"Update": {
+                             "IndexName": "byg", "ProvisionedThroughput": {
+                                 "ReadCapacityUnits": 2, "WriteCapacityUnits": 3}}}])
+    d = d["TableDescription"]
+    assert d["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
+    assert d["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
+    assert d["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"] == {
+        "ReadCapacityUnits": 2, "WriteCapacityUnits": 3}
+
+
 def test_update_table_billing_to_provisioned_needs_throughput(ddb, table_name):
     # Pins: switching on-demand -> provisioned without ProvisionedThroughput.
     name = table_name("bill2")
