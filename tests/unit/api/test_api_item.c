@@ -1,0 +1,163 @@
+/*
+ * test_api_item — the capacity arithmetic of api_item.c, without a store.
+ *
+ * Pins DynamoDB's unit rules (reads: 4 KB units, eventually consistent = half; writes: 1 KB
+ * units; minimum one unit) and the per-index write rules recorded from DynamoDB Local
+ * (an index entry added or removed: 1 write; its key changed: 2; only its projected
+ * attributes changed: 1; nothing it holds changed: 0).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "api/api_item.h"
+#include "value/ddbjson.h"
+
+/* Read units: half units, so 0.5 CU = 1. */
+static void read_units(void **state)
+{
+    (void)state;
+    assert_int_equal(api_cap_read_h(0, false), 1);
+    assert_int_equal(api_cap_read_h(1, false), 1);
+    assert_int_equal(api_cap_read_h(4096, false), 1);
+    assert_int_equal(api_cap_read_h(4097, false), 2);
+    assert_int_equal(api_cap_read_h(4096, true), 2);
+    assert_int_equal(api_cap_read_h(3 * 4096 + 1, true), 8);
+}
+
+/* Write units: 1 KB each, minimum one. */
+static void write_units(void **state)
+{
+    (void)state;
+    assert_int_equal(api_cap_write_h(0), 2);
+    assert_int_equal(api_cap_write_h(1024), 2);
+    assert_int_equal(api_cap_write_h(1025), 4);
+    assert_int_equal(api_cap_write_h(400 * 1024), 800);
+}
+
+static store_table tab(void)
+{
+    store_table t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.name, sizeof t.name, "t");
+    snprintf(t.key.hash, sizeof t.key.hash, "pk");
+    t.key.hash_type = AV_S;
+    store_index *g = &t.idx[0];
+    snprintf(g->name, sizeof g->name, "gall");
+    g->global = true;
+    snprintf(g->key.hash, sizeof g->key.hash, "g");
+    g->key.hash_type = AV_S;
+    g->proj = STORE_PROJ_ALL;
+    store_index *k = &t.idx[1];
+    snprintf(k->name, sizeof k->name, "gkeys");
+    k->global = true;
+    snprintf(k->key.hash, sizeof k->key.hash, "g");
+    k->key.hash_type = AV_S;
+    k->proj = STORE_PROJ_KEYS_ONLY;
+    t.n_idx = 2;
+    return t;
+}
+
+static av_t item(arena_t *a, const char *text)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    assert_non_null(j);
+    av_t v;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(ddbjson_to_item(j, a, &v, &e), 0);
+    json_decref(j);
+    return v;
+}
+
+static uint64_t idx_h(const api_cap *c, const char *name)
+{
+    for (size_t i = 0; i < c->n_idx; i++)
+        if (strcmp(c->idx[i].name, name) == 0)
+            return c->idx[i].h;
+    return 0;
+}
+
+/* Index write units for the transitions DynamoDB Local reports. */
+static void index_writes(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    store_table t = tab();
+    av_t none = item(&a, "{\"pk\":{\"S\":\"a\"}}");
+    av_t gx = item(&a, "{\"pk\":{\"S\":\"a\"},\"g\":{\"S\":\"x\"}}");
+    av_t gxo = item(&a, "{\"pk\":{\"S\":\"a\"},\"g\":{\"S\":\"x\"},\"o\":{\"N\":\"1\"}}");
+    av_t gz = item(&a, "{\"pk\":{\"S\":\"a\"},\"g\":{\"S\":\"z\"}}");
+    api_cap c;
+
+    memset(&c, 0, sizeof c); /* no index key before or after: nothing */
+    api_cap_add_index_writes(&c, &t, &none, &none);
+    assert_int_equal(c.n_idx, 0);
+
+    memset(&c, 0, sizeof c); /* entry added in both */
+    api_cap_add_index_writes(&c, &t, NULL, &gx);
+    assert_int_equal(idx_h(&c, "gall"), 2);
+    assert_int_equal(idx_h(&c, "gkeys"), 2);
+
+    memset(&c, 0, sizeof c); /* non-key attribute changed: ALL index only */
+    api_cap_add_index_writes(&c, &t, &gx, &gxo);
+    assert_int_equal(idx_h(&c, "gall"), 2);
+    assert_int_equal(idx_h(&c, "gkeys"), 0);
+
+    memset(&c, 0, sizeof c); /* index key changed: delete + put in both */
+    api_cap_add_index_writes(&c, &t, &gx, &gz);
+    assert_int_equal(idx_h(&c, "gall"), 4);
+    assert_int_equal(idx_h(&c, "gkeys"), 4);
+
+    memset(&c, 0, sizeof c); /* item deleted */
+    api_cap_add_index_writes(&c, &t, &gx, NULL);
+    assert_int_equal(idx_h(&c, "gall"), 2);
+    assert_int_equal(idx_h(&c, "gkeys"), 2);
+    arena_fini(&a);
+}
+
+/* ConsumedCapacity shapes: NONE -> no object; TOTAL -> name + total; INDEXES -> Table and
+ * GlobalSecondaryIndexes / LocalSecondaryIndexes. */
+static void capacity_json(void **state)
+{
+    (void)state;
+    store_table t = tab();
+    t.idx[1].global = false; /* make the second one an LSI for the shape */
+    api_cap c;
+    memset(&c, 0, sizeof c);
+    c.table = "t";
+    c.table_h = 2;
+    api_cap_add_index(&c, &t.idx[0], 4);
+    api_cap_add_index(&c, &t.idx[1], 1);
+    assert_null(api_cap_json(&c, API_RCC_NONE));
+    json_t *j = api_cap_json(&c, API_RCC_TOTAL);
+    json_t *want = json_loads("{\"TableName\":\"t\",\"CapacityUnits\":3.5}", 0, NULL);
+    assert_true(json_equal(j, want));
+    json_decref(j);
+    json_decref(want);
+    j = api_cap_json(&c, API_RCC_INDEXES);
+    want = json_loads("{\"TableName\":\"t\",\"CapacityUnits\":3.5,\"Table\":{\"CapacityUnits\":1.0},"
+                      "\"GlobalSecondaryIndexes\":{\"gall\":{\"CapacityUnits\":2.0}},"
+                      "\"LocalSecondaryIndexes\":{\"gkeys\":{\"CapacityUnits\":0.5}}}",
+                      0, NULL);
+    assert_true(json_equal(j, want));
+    json_decref(j);
+    json_decref(want);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(read_units),
+        cmocka_unit_test(write_units),
+        cmocka_unit_test(index_writes),
+        cmocka_unit_test(capacity_json),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
