@@ -329,7 +329,7 @@ static const char *reason_code(int rc)
 static int canceled(api_req *r, twa *acts, store_write *w, size_t n)
 {
     json_t *reasons = json_array();
-    size_t cap = 32 * n + 1, used = 0;
+    size_t cap = 40 * n + 1, used = 0; /* longest code is 31 bytes, plus ", " */
     char *codes = arena_alloc(r->arena, cap);
     if (!codes) {
         json_decref(reasons);
