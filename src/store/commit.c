@@ -358,6 +358,8 @@ static int st_submit(store_t *s, store_write *w, size_t n, bool atomic, err_t *e
         return 0;
     if (!s->committer_running)
         return err_set(e, ERR_IO, "store opened read-only");
+    if (st_map_held(s)) /* from an apply callback: would wait for itself */
+        return err_set(e, ERR_INTERNAL, "store write from inside a store transaction");
     for (size_t i = 0; i < n; i++) {
         w[i].rc = 0;
         w[i].old.type = AV_NONE;

@@ -85,15 +85,47 @@ static int st_map_grow(store_t *s, size_t seen)
     return rc;
 }
 
+/* maplock is writer-preferring, so a thread that already holds it shared must not take it
+ * again (a waiting grower would deadlock both).  This happens when code running inside a
+ * store txn (an apply callback in the committer) reads through the store: the nested read
+ * txn then rides on the outer hold. */
+static _Thread_local const store_t *st_tls_store;
+static _Thread_local int st_tls_depth;
+
+static void st_map_rdlock(store_t *s)
+{
+    if (st_tls_store == s && st_tls_depth > 0) {
+        st_tls_depth++;
+        return;
+    }
+    pthread_rwlock_rdlock(&s->maplock);
+    st_tls_store = s;
+    st_tls_depth = 1;
+}
+
+static void st_map_unlock(store_t *s)
+{
+    if (--st_tls_depth > 0)
+        return;
+    st_tls_store = NULL;
+    pthread_rwlock_unlock(&s->maplock);
+}
+
+bool st_map_held(const store_t *s)
+{
+    return st_tls_store == s && st_tls_depth > 0;
+}
+
 int st_rtxn_begin(store_t *s, MDB_txn **out)
 {
     for (;;) {
-        pthread_rwlock_rdlock(&s->maplock);
+        st_map_rdlock(s);
         int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, out);
         if (rc == 0)
             return 0;
-        pthread_rwlock_unlock(&s->maplock);
-        if (rc != MDB_MAP_RESIZED)
+        bool nested = st_tls_depth > 1;
+        st_map_unlock(s);
+        if (rc != MDB_MAP_RESIZED || nested)
             return rc;
         st_map_adopt(s);
     }
@@ -104,25 +136,27 @@ void st_rtxn_end(store_t *s, MDB_txn *txn)
     if (!txn)
         return;
     mdb_txn_abort(txn);
-    pthread_rwlock_unlock(&s->maplock);
+    st_map_unlock(s);
 }
 
 int st_write_txn(store_t *s, st_txn_fn fn, void *ctx, err_t *e)
 {
     if (s->opts.read_only)
         return err_set(e, ERR_IO, "store opened read-only");
+    if (st_map_held(s))
+        return err_set(e, ERR_INTERNAL, "store write from inside a store transaction");
     for (;;) {
         MDB_txn *txn = NULL;
-        pthread_rwlock_rdlock(&s->maplock);
+        st_map_rdlock(s);
         size_t seen = s->mapsize;
         int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
         if (rc == MDB_MAP_RESIZED) {
-            pthread_rwlock_unlock(&s->maplock);
+            st_map_unlock(s);
             st_map_adopt(s);
             continue;
         }
         if (rc) {
-            pthread_rwlock_unlock(&s->maplock);
+            st_map_unlock(s);
             return st_mdb_err(rc, e);
         }
         err_t sub;
@@ -132,7 +166,7 @@ int st_write_txn(store_t *s, st_txn_fn fn, void *ctx, err_t *e)
             rc = mdb_txn_commit(txn);
         else
             mdb_txn_abort(txn);
-        pthread_rwlock_unlock(&s->maplock);
+        st_map_unlock(s);
         if (rc == MDB_MAP_FULL) {
             int g = st_map_grow(s, seen);
             if (g)

@@ -95,6 +95,8 @@ int64_t st_now_ms(void);
 /* A read txn (maplock held shared until st_rtxn_end).  Returns 0 or an MDB error. */
 int st_rtxn_begin(store_t *s, MDB_txn **out);
 void st_rtxn_end(store_t *s, MDB_txn *txn);
+/* True when this thread is inside one of the store's txns (holds maplock). */
+bool st_map_held(const store_t *s);
 /* Runs fn in a write txn and commits; on MDB_MAP_FULL grows the map and runs fn again.
  * fn returns 0 (commit), a negative ERR_* (abort, returned), or an MDB error (abort; MAP_FULL
  * retried, others become ERR_IO). */

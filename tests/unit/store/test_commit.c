@@ -328,6 +328,47 @@ static void test_write_deleted_table(void **state)
     assert_string_equal(m.msg, "Cannot do operations on a non-existent table");
 }
 
+/* an apply callback that reads through the store works; one that writes is refused instead
+ * of deadlocking */
+typedef struct reenter {
+    store_t *s;
+    const store_table *t;
+    av_t *item;
+    bool found;
+    int write_rc;
+} reenter;
+
+static int apply_reenter(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, err_t *e)
+{
+    reenter *r = ctx;
+    av_t got;
+    err_t e2;
+    err_clear(&e2);
+    if (!store_table_get(r->s, "tbl"))
+        return err_set(e, ERR_INTERNAL, "table_get failed");
+    if (store_get(r->s, r->t, J(a, "{\"pk\":{\"S\":\"other\"}}"), a, &got, &r->found, &e2))
+        return err_set(e, ERR_INTERNAL, "get failed: %s", e2.msg);
+    store_write w = {.table = r->t, .key = r->item, .apply = st_apply_del, .arena = a};
+    r->write_rc = store_write_each(r->s, &w, 1, &e2);
+    *out_new = r->item;
+    return 0;
+}
+
+static void test_apply_reentry(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"other\"}}");
+    reenter r = {.s = f->s, .t = t, .item = J(&f->a, "{\"pk\":{\"S\":\"me\"}}")};
+    store_write w = {.table = t, .key = r.item, .apply = apply_reenter, .ctx = &r, .arena = &f->a};
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_write_each(f->s, &w, 1, &e), 0);
+    assert_int_equal(w.rc, 0);
+    assert_true(r.found);
+    assert_int_equal(r.write_rc, ERR_INTERNAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +379,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_atomic, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_write_deleted_table, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_apply_reentry, st_setup, st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
