@@ -91,12 +91,8 @@ static int one_compare(api_req *r, const char *name, json_t *c, expr_node **out)
     int rc = parse_op(r, c, &has_op, &op);
     if (rc)
         return rc;
-    if (!has_op) {
-        api_vld v;
-        api_vld_init(&v);
-        api_vld_null(&v, "comparisonOperator");
-        return api_vld_finish(&v, r->err);
-    }
+    if (!has_op) /* DynamoDB Local's text for a missing operator too */
+        return err_set(r->err, ERR_VALIDATION, TXT_L_BAD_OP);
     av_t *vals;
     size_t nv;
     if ((rc = value_list(r, api_param(c, "AttributeValueList"), &vals, &nv)))

@@ -43,7 +43,7 @@
     "Either the KeyConditions or KeyConditionExpression parameter must be specified in the "    \
     "request."
 #define TXT_Q_FILTER_KEY                                                                         \
-    "Filter Expression can only contain non-primary key attributes: Primary key attribute: %s"
+    "%s can only contain non-primary key attributes: Primary key attribute: %s"
 #define TXT_S_SEG_NO_TOTAL "If segment is specified, total segment must also be specified"
 #define TXT_S_TOTAL_NO_SEG                                                                       \
     "If total segments is specified, a particular segment must also be specified for this "     \
@@ -311,7 +311,10 @@ static int run(api_req *r, json_t **out, bool query)
                 for (int k = 0; k < 2; k++)
                     if (kn[k][0] && strlen(kn[k]) == names[i].len &&
                         memcmp(kn[k], names[i].ptr, names[i].len) == 0)
-                        return err_set(r->err, ERR_VALIDATION, TXT_Q_FILTER_KEY, kn[k]);
+                        return err_set(r->err, ERR_VALIDATION, TXT_Q_FILTER_KEY,
+                                       api_param(b, "QueryFilter") ? "QueryFilter"
+                                                                   : "Filter Expression",
+                                       kn[k]);
             }
         }
     }

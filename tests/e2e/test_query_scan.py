@@ -324,3 +324,14 @@ def test_values_need_value_expression(ddb_url, qt):
                           "ExpressionAttributeValues": {":x": S("1")}}, V,
         "ExpressionAttributeValues can only be specified when using expressions: "
         "FilterExpression is null")
+
+
+# Legacy filter texts: QueryFilter on a key attribute names QueryFilter; a condition without
+# ComparisonOperator is "Comparison type does not exist in DynamoDB".
+def test_legacy_filter_texts(ddb_url, qt):
+    kc = {"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S("q")]}}
+    err(ddb_url, "Query", {"TableName": qt, "KeyConditions": kc, "QueryFilter": {
+        "sk": {"ComparisonOperator": "GT", "AttributeValueList": [S("0")]}}}, V,
+        "QueryFilter can only contain non-primary key attributes: Primary key attribute: sk")
+    err(ddb_url, "Query", {"TableName": qt, "KeyConditions": kc, "QueryFilter": {
+        "v": {"AttributeValueList": [N(0)]}}}, V, "Comparison type does not exist in DynamoDB")
