@@ -425,9 +425,19 @@ int sigv4_canonical_request(const sigv4_request *req, const char *signed_headers
         if ((rc = buf_putc(out, (unsigned char)tolower((unsigned char)*p))))
             goto nomem;
     {
+        /* The payload line: the hash of the body, or the value the client put in
+         * X-Amz-Content-Sha256 (which then must match the body, unless UNSIGNED-PAYLOAD). */
         char h[65];
         sigv4_sha256_hex(req->body, req->body_len, h);
-        if ((rc = buf_printf(out, "\n%s", h)))
+        const char *declared = sigv4_header_get(req, "X-Amz-Content-Sha256");
+        if (declared && strcmp(declared, "UNSIGNED-PAYLOAD") != 0 &&
+            strcasecmp(declared, h) != 0) {
+            rc = err_set(e, ERR_INVALID_SIGNATURE,
+                         "The provided 'x-amz-content-sha256' header does not match what was "
+                         "computed.");
+            goto done;
+        }
+        if ((rc = buf_printf(out, "\n%s", declared ? declared : h)))
             goto nomem;
     }
     rc = 0;

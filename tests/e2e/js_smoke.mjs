@@ -1,5 +1,6 @@
 // js_smoke — the AWS SDK for JavaScript v3 against a DynamoDB endpoint.
 // usage: node tests/e2e/js_smoke.mjs <endpoint-url> <table-name>
+// Credentials: JS_SMOKE_KEY / JS_SMOKE_SECRET (default "x"/"x").
 // The SDK comes from tools/oracle/node_modules (resolved from there with createRequire, so
 // it works whatever NODE_PATH says; ESM imports ignore NODE_PATH).  Prints one JSON line
 // with what it observed; exits non-zero on any failure.  Driven by tests/e2e/test_clients.py.
@@ -22,7 +23,8 @@ if (!endpoint || !table) {
 
 const client = new DynamoDBClient({
   endpoint, region: "us-east-1", maxAttempts: 1,
-  credentials: { accessKeyId: "x", secretAccessKey: "x" },
+  credentials: { accessKeyId: process.env.JS_SMOKE_KEY || "x",
+                 secretAccessKey: process.env.JS_SMOKE_SECRET || "x" },
 });
 
 async function main() {

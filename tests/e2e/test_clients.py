@@ -15,13 +15,14 @@ AWS_ENV = {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x",
            "AWS_EC2_METADATA_DISABLED": "true"}
 
 
-def aws(ddb_url, *args):
+def aws(ddb_url, *args, key="x", secret="x"):
     """Runs `aws dynamodb ... --endpoint-url URL --output json` and returns parsed stdout."""
     exe = shutil.which("aws")
     if not exe:
         pytest.skip("aws CLI not installed")
     env = dict(os.environ)
     env.update(AWS_ENV)
+    env.update({"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret})
     env.pop("AWS_PROFILE", None)
     r = subprocess.run([exe, "dynamodb", *args, "--endpoint-url", ddb_url, "--output", "json"],
                        env=env, capture_output=True, text=True, timeout=120)
@@ -66,9 +67,7 @@ def test_aws_cli_error_exit(ddb_url, table_name):
     assert "ResourceNotFoundException" in r.stderr
 
 
-def test_js_sdk_smoke(ddb_url, table_name):
-    # @aws-sdk/client-dynamodb: create, put x3, get, query (descending), a failed
-    # conditional put surfaces as ConditionalCheckFailedException with status 400, delete.
+def run_js(ddb_url, table, key="x", secret="x"):
     node = shutil.which("node")
     sdk = os.path.join(REPO, "tools", "oracle", "node_modules", "@aws-sdk", "client-dynamodb")
     if not node or not os.path.isdir(sdk):
@@ -76,8 +75,15 @@ def test_js_sdk_smoke(ddb_url, table_name):
     env = dict(os.environ)
     env["NODE_PATH"] = os.path.join(REPO, "tools", "oracle", "node_modules")
     env["NODE_NO_WARNINGS"] = "1"
-    r = subprocess.run([node, os.path.join(REPO, "tests", "e2e", "js_smoke.mjs"), ddb_url,
-                        table_name("js")], env=env, capture_output=True, text=True, timeout=120)
+    env["JS_SMOKE_KEY"], env["JS_SMOKE_SECRET"] = key, secret
+    return subprocess.run([node, os.path.join(REPO, "tests", "e2e", "js_smoke.mjs"), ddb_url,
+                           table], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_js_sdk_smoke(ddb_url, table_name):
+    # @aws-sdk/client-dynamodb: create, put x3, get, query (descending), a failed
+    # conditional put surfaces as ConditionalCheckFailedException with status 400, delete.
+    r = run_js(ddb_url, table_name("js"))
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert out["get"] == "hello 2"
@@ -85,3 +91,26 @@ def test_js_sdk_smoke(ddb_url, table_name):
     assert out["conditional"] == "ConditionalCheckFailedException"
     assert out["conditionalStatus"] == 400
     assert out["requestId"]
+
+
+@pytest.mark.requires_ddbchat
+def test_clients_sign_correctly_for_a_verifying_server(ddbchat_server, tmp_path):
+    # With credentials configured, requests signed by the AWS CLI and the JS SDK verify
+    # (their SigV4 canonicalisation matches ddbchat's), and a wrong secret is refused.
+    creds = tmp_path / "creds"
+    creds.write_text("AKIDCLIENTS clientSecret/123+abc\n")
+    srv = ddbchat_server("--credentials-file", str(creds))
+    name = "clients_signed"
+    aws(srv.ddb_url, "create-table", "--table-name", name,
+        "--attribute-definitions", "AttributeName=pk,AttributeType=S",
+        "--key-schema", "AttributeName=pk,KeyType=HASH", "--billing-mode", "PAY_PER_REQUEST",
+        key="AKIDCLIENTS", secret="clientSecret/123+abc")
+    assert name in aws(srv.ddb_url, "list-tables", key="AKIDCLIENTS",
+                       secret="clientSecret/123+abc")["TableNames"]
+    with pytest.raises(AssertionError, match="InvalidSignatureException"):
+        aws(srv.ddb_url, "list-tables", key="AKIDCLIENTS", secret="wrong")
+    r = run_js(srv.ddb_url, "js_signed", key="AKIDCLIENTS", secret="clientSecret/123+abc")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout.strip().splitlines()[-1])["get"] == "hello 2"
+    r = run_js(srv.ddb_url, "js_signed2", key="AKIDCLIENTS", secret="wrong")
+    assert r.returncode != 0 and "InvalidSignatureException" in r.stderr

@@ -233,6 +233,30 @@ static void test_verify_botocore(void **state)
     sigv4_creds_free(c);
 }
 
+/* X-Amz-Content-Sha256: a matching value verifies, a wrong one is refused. */
+static void test_content_sha256_header(void **state)
+{
+    (void)state;
+    sigv4_creds *c;
+    err_t e = {0};
+    assert_int_equal(sigv4_creds_new(&c, &e), 0);
+    assert_int_equal(sigv4_creds_add(c, "AKIDEXAMPLE", AWS_SECRET, &e), 0);
+    long long now = sigv4_parse_amz_date("20261126T120500Z");
+    sigv4_header h[6];
+    sigv4_request r = ddb_req(h, DDB_AUTH(DDB_SIG), "20261126T120000Z");
+    char sha[65];
+    sigv4_sha256_hex(DDB_BODY, strlen(DDB_BODY), sha);
+    h[5] = (sigv4_header){"X-Amz-Content-Sha256", sha};
+    r.n_headers = 6;
+    assert_int_equal(sigv4_verify(&r, c, now, NULL, &e), 0);
+    h[5].value = "0000000000000000000000000000000000000000000000000000000000000000";
+    err_clear(&e);
+    assert_int_equal(sigv4_verify(&r, c, now, NULL, &e), ERR_INVALID_SIGNATURE);
+    assert_string_equal(e.msg, "The provided 'x-amz-content-sha256' header does not match what "
+                               "was computed.");
+    sigv4_creds_free(c);
+}
+
 static void test_creds_file(void **state)
 {
     (void)state;
@@ -277,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_parse_authorization),
         cmocka_unit_test(test_amz_date),
         cmocka_unit_test(test_verify_botocore),
+        cmocka_unit_test(test_content_sha256_header),
         cmocka_unit_test(test_creds_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
