@@ -87,12 +87,29 @@ static void validation(void **state)
     it_err(f, "BatchGetItem", req, ERR_VALIDATION, "Too many items requested for the BatchGetItem call");
 }
 
+/* ReturnItemCollectionMetrics=SIZE: one entry per write to a table with an LSI (the
+ * service's shape; DynamoDB Local never returns it); none for tables without LSIs. */
+static void item_collection_metrics(void **state)
+{
+    it_fix *f = *state;
+    json_t *r = it_ok(f, "BatchWriteItem",
+                      "{'RequestItems':{'gtab':[{'PutRequest':{'Item':{'pk':{'S':'a'},'sk':{'S':'1'}}}},"
+                      "{'DeleteRequest':{'Key':{'pk':{'S':'b'},'sk':{'S':'1'}}}}],"
+                      "'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'}}}}]},"
+                      "'ReturnItemCollectionMetrics':'SIZE'}");
+    it_member(r, "ItemCollectionMetrics",
+              "{'gtab':[{'ItemCollectionKey':{'pk':{'S':'a'}},'SizeEstimateRangeGB':[0.0,1.0]},"
+              "{'ItemCollectionKey':{'pk':{'S':'b'}},'SizeEstimateRangeGB':[0.0,1.0]}]}");
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         IT_TEST(write_then_get),
         IT_TEST(delete_absent_capacity),
         IT_TEST(validation),
+        IT_TEST(item_collection_metrics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
