@@ -231,3 +231,35 @@ def ddbchat_server_or_none(target, request):
     if target != "ddbchat":
         return None
     return request.getfixturevalue("ddbchat_server")
+
+
+@pytest.mark.requires_ddbchat
+def test_ddbchat_remote_backend_signs_correctly(ddbchat_server, tmp_path):
+    # ddbchat's own client (libcurl's SigV4) against a verifying ddbchat: `serve --endpoint`
+    # with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY creates the demo data on the verifying
+    # server; with a wrong secret it cannot start.
+    import signal
+    import subprocess
+    from conftest import ddbchat_bin, free_port, wait_port
+    creds = tmp_path / "creds"
+    creds.write_text(f"{KEY} {SECRET}\n")
+    backend = ddbchat_server("--credentials-file", str(creds))
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=KEY, AWS_SECRET_ACCESS_KEY=SECRET,
+               DDBCHAT_JWT_SECRET="0123456789abcdef0123456789abcdef")
+    env.pop("AWS_PROFILE", None)
+    port = free_port()
+    p = subprocess.Popen([ddbchat_bin(), "serve", "--endpoint", backend.ddb_url, "--api-port",
+                          str(port), "--data-dir", str(tmp_path), "--demo", "--quiet"],
+                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_port(port, p, timeout=20)
+        assert "cruddur-messages" in client_for(backend.ddb_url, KEY, SECRET).list_tables()["TableNames"]
+    finally:
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=20) == 0
+    env["AWS_SECRET_ACCESS_KEY"] = "wrong"
+    r = subprocess.run([ddbchat_bin(), "serve", "--endpoint", backend.ddb_url, "--api-port",
+                        str(free_port()), "--data-dir", str(tmp_path), "--quiet"],
+                       env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert "signature" in r.stderr.lower()
