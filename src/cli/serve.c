@@ -95,8 +95,8 @@ static int serve_parse_uint(const char *flag, const char *s, long min, long max,
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < min || v > max) {
-        fprintf(stderr, "ddbchat serve: %s expects an integer in %ld..%ld, got '%s'\n", flag,
-                min, max, s);
+        fprintf(stderr, "ddbchat serve: %s expects an integer in %ld..%ld, got '%s'\n", flag, min,
+                max, s);
         return -1;
     }
     *out = v;
@@ -104,9 +104,22 @@ static int serve_parse_uint(const char *flag, const char *s, long min, long max,
 }
 
 enum {
-    OPT_DATA_DIR = 256, OPT_HOST, OPT_DDB_PORT, OPT_API_PORT, OPT_DDB_ONLY, OPT_QUIET,
-    OPT_MAX_CONN, OPT_CONN_TIMEOUT, OPT_THREADS, OPT_CREDS, OPT_NS, OPT_DEMO, OPT_ENDPOINT,
-    OPT_REGION, OPT_JWT_SECRET, OPT_CORS,
+    OPT_DATA_DIR = 256,
+    OPT_HOST,
+    OPT_DDB_PORT,
+    OPT_API_PORT,
+    OPT_DDB_ONLY,
+    OPT_QUIET,
+    OPT_MAX_CONN,
+    OPT_CONN_TIMEOUT,
+    OPT_THREADS,
+    OPT_CREDS,
+    OPT_NS,
+    OPT_DEMO,
+    OPT_ENDPOINT,
+    OPT_REGION,
+    OPT_JWT_SECRET,
+    OPT_CORS,
 };
 
 /* 0 ok, 1 help printed, 2 usage error */
@@ -145,8 +158,12 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
     long v;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_DATA_DIR: o->data_dir = optarg; break;
-        case OPT_HOST: o->host = optarg; break;
+        case OPT_DATA_DIR:
+            o->data_dir = optarg;
+            break;
+        case OPT_HOST:
+            o->host = optarg;
+            break;
         case OPT_DDB_PORT:
             if (serve_parse_uint("--dynamodb-port", optarg, 0, 65535, &v))
                 return 2;
@@ -157,8 +174,12 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
                 return 2;
             o->api_port = (int)v;
             break;
-        case OPT_DDB_ONLY: o->dynamodb_only = true; break;
-        case OPT_QUIET: o->quiet = true; break;
+        case OPT_DDB_ONLY:
+            o->dynamodb_only = true;
+            break;
+        case OPT_QUIET:
+            o->quiet = true;
+            break;
         case OPT_MAX_CONN:
             if (serve_parse_uint("--max-connections", optarg, 1, 1000000, &v))
                 return 2;
@@ -174,15 +195,33 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
                 return 2;
             o->threads = (unsigned)v;
             break;
-        case OPT_CREDS: o->credentials_file = optarg; break;
-        case OPT_NS: o->namespace_tables = true; break;
-        case OPT_DEMO: o->demo = true; break;
-        case OPT_ENDPOINT: o->endpoint = optarg; break;
-        case OPT_REGION: o->region = optarg; break;
-        case OPT_JWT_SECRET: o->jwt_secret_file = optarg; break;
-        case OPT_CORS: o->cors_origin = optarg; break;
-        case 'h': serve_usage(stdout); return 1;
-        default: serve_usage(stderr); return 2;
+        case OPT_CREDS:
+            o->credentials_file = optarg;
+            break;
+        case OPT_NS:
+            o->namespace_tables = true;
+            break;
+        case OPT_DEMO:
+            o->demo = true;
+            break;
+        case OPT_ENDPOINT:
+            o->endpoint = optarg;
+            break;
+        case OPT_REGION:
+            o->region = optarg;
+            break;
+        case OPT_JWT_SECRET:
+            o->jwt_secret_file = optarg;
+            break;
+        case OPT_CORS:
+            o->cors_origin = optarg;
+            break;
+        case 'h':
+            serve_usage(stdout);
+            return 1;
+        default:
+            serve_usage(stderr);
+            return 2;
         }
     }
     if (optind < argc) {
@@ -229,8 +268,9 @@ static int serve_load_creds(const serve_opts *o, sigv4_creds **out, err_t *e)
     const char *ak = getenv("DDBCHAT_ACCESS_KEY_ID"), *sk = getenv("DDBCHAT_SECRET_ACCESS_KEY");
     if ((ak && *ak) || (sk && *sk)) {
         if (!ak || !*ak || !sk || !*sk) {
-            rc = err_set(e, ERR_VALIDATION, "DDBCHAT_ACCESS_KEY_ID and "
-                                            "DDBCHAT_SECRET_ACCESS_KEY must be set together");
+            rc = err_set(e, ERR_VALIDATION,
+                         "DDBCHAT_ACCESS_KEY_ID and "
+                         "DDBCHAT_SECRET_ACCESS_KEY must be set together");
             goto fail;
         }
         if ((rc = sigv4_creds_add(c, ak, sk, e)))
@@ -249,8 +289,8 @@ fail:
 
 /* --demo, after start-up: print how to try the REST API as the demo user. */
 static int serve_demo_banner(const msg_service *svc, const msg_user *u, bool created,
-                             const char *api_url, const unsigned char *secret,
-                             size_t secret_len, err_t *e)
+                             const char *api_url, const unsigned char *secret, size_t secret_len,
+                             err_t *e)
 {
     char *token = NULL;
     int rc = msg_jwt_mint_hs256(secret, secret_len, "sub", u->uuid, 7 * 24 * 3600, &token, e);
@@ -319,8 +359,7 @@ int cli_serve(int argc, char **argv)
         } else if (msg_backend_embedded_new(api, &backend, &e)) {
             goto fail;
         }
-        if (msg_jwt_secret_load(o.data_dir, o.jwt_secret_file, &jwt_secret,
-                                &jwt_secret_len, &e))
+        if (msg_jwt_secret_load(o.data_dir, o.jwt_secret_file, &jwt_secret, &jwt_secret_len, &e))
             goto fail;
         msg_config mc;
         msg_config_default(&mc);
@@ -381,8 +420,8 @@ int cli_serve(int argc, char **argv)
     }
     if (demo_ok) {
         err_t de = {0};
-        if (serve_demo_banner(svc, &demo_user, demo_created, api_url, jwt_secret,
-                              jwt_secret_len, &de))
+        if (serve_demo_banner(svc, &demo_user, demo_created, api_url, jwt_secret, jwt_secret_len,
+                              &de))
             fprintf(stderr, "ddbchat: --demo: %s\n", de.msg);
     }
     fflush(stdout);

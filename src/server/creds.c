@@ -128,8 +128,8 @@ int sigv4_creds_load_file(sigv4_creds *c, const char *path, err_t *e)
         while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
             p++;
         if (s == send || *p) {
-            rc = err_set(e, ERR_VALIDATION,
-                         "%s:%d: expected \"ACCESS_KEY_ID SECRET_ACCESS_KEY\"", path, lineno);
+            rc = err_set(e, ERR_VALIDATION, "%s:%d: expected \"ACCESS_KEY_ID SECRET_ACCESS_KEY\"",
+                         path, lineno);
             break;
         }
         *kend = '\0';

@@ -30,8 +30,8 @@
 #define DDB_PROTO_NS_VALIDATE "com.amazon.coral.validate#"
 
 #define TXT_UNKNOWN_OPERATION "An unknown operation was requested."
-#define TXT_LOCAL_MISSING_AUTH                                                             \
-    "Request must contain either a valid (registered) AWS access key ID or X.509 "        \
+#define TXT_LOCAL_MISSING_AUTH                                                                     \
+    "Request must contain either a valid (registered) AWS access key ID or X.509 "                 \
     "certificate."
 #define TXT_TOO_LARGE "Request size exceeds the maximum allowed size of 16777216 bytes."
 
@@ -48,8 +48,8 @@ static void ddb_proto_error(ddb_proto_resp *resp, int code, const char *type_ove
                             const char *msg, json_t *extra)
 {
     const char *type = type_override ? type_override : err_type(code);
-    const char *ns = strcmp(type, "ValidationException") == 0 ? DDB_PROTO_NS_VALIDATE
-                                                              : DDB_PROTO_NS;
+    const char *ns =
+        strcmp(type, "ValidationException") == 0 ? DDB_PROTO_NS_VALIDATE : DDB_PROTO_NS;
     char full[192];
     snprintf(full, sizeof full, "%s%s", ns, type);
     snprintf(resp->error_type, sizeof resp->error_type, "%s", type);
@@ -154,9 +154,13 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     sigv4_auth auth;
     bool have_auth = false;
     if (p->creds && sigv4_creds_count(p->creds) > 0) {
-        sigv4_request sr = {.method = req->method, .path = req->path, .params = req->params,
-                            .n_params = req->n_params, .headers = req->headers,
-                            .n_headers = req->n_headers, .body = req->body,
+        sigv4_request sr = {.method = req->method,
+                            .path = req->path,
+                            .params = req->params,
+                            .n_params = req->n_params,
+                            .headers = req->headers,
+                            .n_headers = req->n_headers,
+                            .body = req->body,
                             .body_len = req->body_len};
         int rc = sigv4_verify(&sr, p->creds, req->now, &auth, &e);
         if (rc) {
@@ -195,8 +199,8 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         jreq = json_loadb(req->body, req->body_len, JSON_DECODE_ANY, &je);
         if (!jreq) {
             char msg[300];
-            snprintf(msg, sizeof msg, "Malformed JSON at line %d column %d: %s", je.line,
-                     je.column, je.text);
+            snprintf(msg, sizeof msg, "Malformed JSON at line %d column %d: %s", je.line, je.column,
+                     je.text);
             ddb_proto_error(resp, ERR_SERIALIZATION, NULL, msg, NULL);
             goto done;
         }

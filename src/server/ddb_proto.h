@@ -8,7 +8,8 @@
  * (ValidationException keeps DynamoDB's own "com.amazon.coral.validate#" namespace).
  * Every reply carries a request id and the CRC32 of its body (x-amz-crc32).
  * http.c does the sockets; tests/unit/server/test_ddb_proto.c drives this directly.
- * Protocol reference: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.LowLevelAPI.html
+ * Protocol reference:
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.LowLevelAPI.html
  */
 #ifndef DDB_SERVER_DDB_PROTO_H
 #define DDB_SERVER_DDB_PROTO_H
@@ -41,21 +42,21 @@ typedef struct ddb_proto_req {
     size_t n_headers;
     const char *body; /* may be NULL when body_len is 0 */
     size_t body_len;
-    bool too_large;   /* the body exceeded DDB_PROTO_MAX_BODY (was not kept) */
-    long long now;    /* seconds since the epoch (SigV4 clock-skew check) */
+    bool too_large; /* the body exceeded DDB_PROTO_MAX_BODY (was not kept) */
+    long long now;  /* seconds since the epoch (SigV4 clock-skew check) */
 } ddb_proto_req;
 
 typedef struct ddb_proto_resp {
     int status;
-    char *body;               /* malloc'ed; ddb_proto_resp_fini frees it */
+    char *body; /* malloc'ed; ddb_proto_resp_fini frees it */
     size_t body_len;
     const char *content_type; /* static */
     char request_id[37];
-    uint32_t crc32;           /* of body */
+    uint32_t crc32; /* of body */
     /* for the access log */
-    char op[64];              /* operation name or "-" */
-    char table[256];          /* TableName of the request or "-" */
-    char error_type[64];      /* "" on success */
+    char op[64];         /* operation name or "-" */
+    char table[256];     /* TableName of the request or "-" */
+    char error_type[64]; /* "" on success */
 } ddb_proto_resp;
 
 /* Handles one request.  Never fails: every problem becomes a DynamoDB error reply (an

@@ -29,7 +29,7 @@
 
 #define HTTP_MAX_HEADERS 128
 #define HTTP_MAX_PARAMS 64
-#define HTTP_DRAIN_SECONDS 30
+#define HTTP_DRAIN_SECONDS 10
 #define HTTP_DISCARD_MAX ((unsigned long long)64 << 20)
 #define HTTP_MIN_DEFAULT_THREADS 16
 #define HTTP_MAX_DEFAULT_THREADS 128
@@ -57,7 +57,7 @@ typedef struct http_req {
     buf_t body;
     size_t limit;
     bool too_large;
-    bool started;           /* the reply has been queued */
+    bool started;                /* the reply has been queued */
     unsigned long long received; /* body bytes seen, kept or not */
     struct timespec t0;
     sigv4_header headers[HTTP_MAX_HEADERS];
@@ -164,8 +164,7 @@ static void http_query_string(const http_req *r, buf_t *out)
             for (; s && *s; s++) {
                 unsigned char ch = (unsigned char)*s;
                 if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-                    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' ||
-                    ch == '~') {
+                    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
                     buf_putc(out, ch);
                 } else {
                     char enc[3] = {'%', hexd[ch >> 4], hexd[ch & 15]};
@@ -179,14 +178,19 @@ static void http_query_string(const http_req *r, buf_t *out)
 
 /* ---- the two request handlers ------------------------------------------------------ */
 
-static enum MHD_Result http_reply_ddb(http_listener *l, struct MHD_Connection *c,
-                                      const char *url, const char *method, http_req *r)
+static enum MHD_Result http_reply_ddb(http_listener *l, struct MHD_Connection *c, const char *url,
+                                      const char *method, http_req *r)
 {
     http_server *srv = l->srv;
-    ddb_proto_req preq = {.method = method, .path = url, .params = r->params,
-                          .n_params = r->n_params, .headers = r->headers,
-                          .n_headers = r->n_headers, .body = (const char *)r->body.data,
-                          .body_len = r->body.len, .too_large = r->too_large,
+    ddb_proto_req preq = {.method = method,
+                          .path = url,
+                          .params = r->params,
+                          .n_params = r->n_params,
+                          .headers = r->headers,
+                          .n_headers = r->n_headers,
+                          .body = (const char *)r->body.data,
+                          .body_len = r->body.len,
+                          .too_large = r->too_large,
                           .now = (long long)time(NULL)};
     ddb_proto_resp presp;
     ddb_proto_handle(&srv->proto, &preq, &presp);
@@ -203,14 +207,13 @@ static enum MHD_Result http_reply_ddb(http_listener *l, struct MHD_Connection *c
     MHD_destroy_response(resp);
     if (!srv->cfg.quiet)
         http_access_log("ddb %s %s %d %lldus%s%s", presp.op, presp.table, presp.status,
-                        http_elapsed_us(&r->t0), presp.error_type[0] ? " " : "",
-                        presp.error_type);
+                        http_elapsed_us(&r->t0), presp.error_type[0] ? " " : "", presp.error_type);
     ddb_proto_resp_fini(&presp);
     return ret;
 }
 
-static enum MHD_Result http_reply_rest(http_listener *l, struct MHD_Connection *c,
-                                       const char *url, const char *method, http_req *r)
+static enum MHD_Result http_reply_rest(http_listener *l, struct MHD_Connection *c, const char *url,
+                                       const char *method, http_req *r)
 {
     http_server *srv = l->srv;
     msg_http_resp mresp;
@@ -231,18 +234,19 @@ static enum MHD_Result http_reply_rest(http_listener *l, struct MHD_Connection *
         buf_t q;
         buf_init(&q, 64 << 10);
         http_query_string(r, &q);
-        msg_http_req mreq = {.method = method, .path = url,
+        msg_http_req mreq = {.method = method,
+                             .path = url,
                              .query = (q.len > 1) ? (const char *)q.data : NULL,
                              .authorization = http_header(r, "Authorization"),
                              .origin = http_header(r, "Origin"),
-                             .body = (const char *)r->body.data, .body_len = r->body.len};
+                             .body = (const char *)r->body.data,
+                             .body_len = r->body.len};
         msg_rest_handle(srv->svc, &mreq, &mresp);
         buf_fini(&q);
     }
     struct MHD_Response *resp = NULL;
     if (http_queue(c, mresp.status, mresp.body, mresp.body_len,
-                   mresp.content_type ? mresp.content_type : "application/json",
-                   &resp) != MHD_YES)
+                   mresp.content_type ? mresp.content_type : "application/json", &resp) != MHD_YES)
         return MHD_NO;
     for (int i = 0; i < mresp.n_headers && i < MSG_HTTP_MAX_HEADERS; i++)
         if (mresp.headers[i].name)
@@ -250,15 +254,13 @@ static enum MHD_Result http_reply_rest(http_listener *l, struct MHD_Connection *
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)mresp.status, resp);
     MHD_destroy_response(resp);
     if (!srv->cfg.quiet)
-        http_access_log("rest %s %s %d %lldus", method, url, mresp.status,
-                        http_elapsed_us(&r->t0));
+        http_access_log("rest %s %s %d %lldus", method, url, mresp.status, http_elapsed_us(&r->t0));
     return ret;
 }
 
 static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const char *url,
-                                   const char *method, const char *version,
-                                   const char *upload_data, size_t *upload_data_size,
-                                   void **con_cls)
+                                   const char *method, const char *version, const char *upload_data,
+                                   size_t *upload_data_size, void **con_cls)
 {
     http_listener *l = cls;
     http_req *r = *con_cls;
@@ -307,7 +309,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
                 buf_init(&r->body, r->limit);
             }
         }
-        *upload_data_size = 0; /* consumed (or discarded) */
+        *upload_data_size = 0;                                /* consumed (or discarded) */
         if (r->too_large && r->received > HTTP_DISCARD_MAX) { /* e.g. endless chunked body */
             r->started = true;
             return l->kind == HTTP_KIND_DDB ? http_reply_ddb(l, c, url, method, r)
@@ -378,17 +380,16 @@ static int http_listen(http_server *srv, http_listener *l, int kind, int port, e
     struct MHD_OptionItem opts[8];
     int n = 0;
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
-                                        srv->cfg.connection_timeout, NULL};
+    opts[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg.connection_timeout, NULL};
     if (srv->cfg.max_connections)
-        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
-                                            srv->cfg.max_connections, NULL};
+        opts[n++] =
+            (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, srv->cfg.max_connections, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, 256 << 10, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-    l->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, http_access, l,
-                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                            MHD_OPTION_NOTIFY_COMPLETED, http_completed, l,
-                            MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    l->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, http_access, l, MHD_OPTION_SOCK_ADDR,
+                            (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, http_completed,
+                            l, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!l->d)
         return err_set(e, ERR_IO, "cannot listen on %s port %d (in use or not permitted)",
                        srv->host, port);
@@ -409,8 +410,10 @@ int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *cre
     snprintf(srv->region, sizeof srv->region, "%s", cfg->region ? cfg->region : "us-east-1");
     srv->cfg.host = srv->host;
     srv->cfg.region = srv->region;
-    srv->proto = (ddb_proto){.api = api, .creds = creds,
-                             .namespace_tables = cfg->namespace_tables, .region = srv->region};
+    srv->proto = (ddb_proto){.api = api,
+                             .creds = creds,
+                             .namespace_tables = cfg->namespace_tables,
+                             .region = srv->region};
     srv->svc = svc;
     atomic_init(&srv->in_flight, 0);
     srv->ddb.port = srv->rest.port = -1;
@@ -422,8 +425,7 @@ int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *cre
         if ((rc = http_listen(srv, &srv->ddb, HTTP_KIND_DDB, cfg->dynamodb_port, e)))
             goto fail;
     }
-    if (cfg->api_port >= 0 && (rc = http_listen(srv, &srv->rest, HTTP_KIND_REST,
-                                                cfg->api_port, e)))
+    if (cfg->api_port >= 0 && (rc = http_listen(srv, &srv->rest, HTTP_KIND_REST, cfg->api_port, e)))
         goto fail;
     *out = srv;
     return 0;

@@ -92,8 +92,7 @@ long long sigv4_parse_amz_date(const char *s)
     if (!s || strlen(s) != 16 || s[8] != 'T' || s[15] != 'Z')
         return -1;
     if (sigv4_digits(s, 4, &y) || sigv4_digits(s + 4, 2, &mo) || sigv4_digits(s + 6, 2, &d) ||
-        sigv4_digits(s + 9, 2, &h) || sigv4_digits(s + 11, 2, &mi) ||
-        sigv4_digits(s + 13, 2, &se))
+        sigv4_digits(s + 9, 2, &h) || sigv4_digits(s + 11, 2, &mi) || sigv4_digits(s + 13, 2, &se))
         return -1;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
         return -1;
@@ -229,8 +228,7 @@ int sigv4_parse_authorization(const char *value, sigv4_auth *out, err_t *e)
         }
     if (np != 5 || strcmp(parts[4], "aws4_request") != 0 || strlen(parts[1]) != 8 ||
         sigv4_copy(out->access_key, sizeof out->access_key, parts[0], strlen(parts[0])) ||
-        !out->access_key[0] ||
-        sigv4_copy(out->date, sizeof out->date, parts[1], 8) ||
+        !out->access_key[0] || sigv4_copy(out->date, sizeof out->date, parts[1], 8) ||
         sigv4_copy(out->region, sizeof out->region, parts[2], strlen(parts[2])) ||
         sigv4_copy(out->service, sizeof out->service, parts[3], strlen(parts[3])))
         return err_set(e, ERR_INCOMPLETE_SIGNATURE,
@@ -430,8 +428,7 @@ int sigv4_canonical_request(const sigv4_request *req, const char *signed_headers
         char h[65];
         sigv4_sha256_hex(req->body, req->body_len, h);
         const char *declared = sigv4_header_get(req, "X-Amz-Content-Sha256");
-        if (declared && strcmp(declared, "UNSIGNED-PAYLOAD") != 0 &&
-            strcasecmp(declared, h) != 0) {
+        if (declared && strcmp(declared, "UNSIGNED-PAYLOAD") != 0 && strcasecmp(declared, h) != 0) {
             rc = err_set(e, ERR_INVALID_SIGNATURE,
                          "The provided 'x-amz-content-sha256' header does not match what was "
                          "computed.");
@@ -461,9 +458,9 @@ int sigv4_string_to_sign(const char *amz_date, const char *scope, const void *ca
 
 /* ---- verification --------------------------------------------------------------- */
 
-#define SIGV4_TXT_MISMATCH                                                                  \
-    "The request signature we calculated does not match the signature you provided. Check " \
-    "your AWS Secret Access Key and signing method. Consult the service documentation for " \
+#define SIGV4_TXT_MISMATCH                                                                         \
+    "The request signature we calculated does not match the signature you provided. Check "        \
+    "your AWS Secret Access Key and signing method. Consult the service documentation for "        \
     "details."
 
 int sigv4_verify(const sigv4_request *req, const sigv4_creds *creds, long long now,
@@ -518,8 +515,8 @@ int sigv4_verify(const sigv4_request *req, const sigv4_creds *creds, long long n
         sigv4_format_amz_date(now - SIGV4_MAX_SKEW_SECONDS, lim);
         sigv4_format_amz_date(now, nw);
         rc = err_set(e, ERR_INVALID_SIGNATURE,
-                     "Signature expired: %s is now earlier than %s (%s - 15 min.)", amz_date,
-                     lim, nw);
+                     "Signature expired: %s is now earlier than %s (%s - 15 min.)", amz_date, lim,
+                     nw);
         goto done;
     }
     if (t > now + SIGV4_MAX_SKEW_SECONDS) {

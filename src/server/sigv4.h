@@ -6,9 +6,9 @@
  *   canonical request = METHOD \n canonical URI \n canonical query \n canonical headers \n
  *                       signed headers \n hex(sha256(payload))
  *   string to sign    = "AWS4-HMAC-SHA256" \n amz-date \n scope \n hex(sha256(canonical request))
- *   signing key       = HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request")
- *   signature         = hex(HMAC(signing key, string to sign))
- * The pieces are public so tests can check them against AWS's documented example vectors.
+ *   signing key       = HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service),
+ * "aws4_request") signature         = hex(HMAC(signing key, string to sign)) The pieces are public
+ * so tests can check them against AWS's documented example vectors.
  *
  * Credentials (creds.c): a set of (access key id, secret) pairs loaded once at start-up and
  * read-only afterwards (thread-safe to read).  Owner: whoever calls sigv4_creds_new.
@@ -26,7 +26,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 
-#define SIGV4_KEY_MAX 128       /* access key id bytes */
+#define SIGV4_KEY_MAX 128 /* access key id bytes */
 #define SIGV4_SECRET_MAX 256
 #define SIGV4_SCOPE_PART_MAX 64 /* region / service */
 #define SIGV4_SIGNED_HEADERS_MAX 2048
@@ -37,11 +37,11 @@
  *  SignedHeaders=content-type;host;x-amz-date, Signature=5d67...". */
 typedef struct sigv4_auth {
     char access_key[SIGV4_KEY_MAX + 1];
-    char date[9];                               /* YYYYMMDD from the scope */
+    char date[9]; /* YYYYMMDD from the scope */
     char region[SIGV4_SCOPE_PART_MAX + 1];
     char service[SIGV4_SCOPE_PART_MAX + 1];
     char signed_headers[SIGV4_SIGNED_HEADERS_MAX + 1]; /* "content-type;host;x-amz-date" */
-    char signature[65];                         /* lower-case hex */
+    char signature[65];                                /* lower-case hex */
 } sigv4_auth;
 
 /* One request header as received (name in any case, value untrimmed; borrowed). */
@@ -58,9 +58,9 @@ typedef struct sigv4_param {
 
 /* What the verifier needs of a request (all borrowed). */
 typedef struct sigv4_request {
-    const char *method;          /* "POST" */
-    const char *path;            /* decoded path, "/" */
-    const sigv4_param *params;   /* decoded query parameters, any order */
+    const char *method;        /* "POST" */
+    const char *path;          /* decoded path, "/" */
+    const sigv4_param *params; /* decoded query parameters, any order */
     size_t n_params;
     const sigv4_header *headers; /* every header; repeated names are joined with ',' */
     size_t n_headers;

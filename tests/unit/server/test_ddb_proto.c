@@ -21,8 +21,8 @@
 
 #include "server/ddb_proto.h"
 
-#define DUMMY_AUTH                                                                          \
-    "AWS4-HMAC-SHA256 Credential=%s/20260101/%s/dynamodb/aws4_request, SignedHeaders=host, " \
+#define DUMMY_AUTH                                                                                 \
+    "AWS4-HMAC-SHA256 Credential=%s/20260101/%s/dynamodb/aws4_request, SignedHeaders=host, "       \
     "Signature=0000000000000000000000000000000000000000000000000000000000000000"
 
 typedef struct fixture {
@@ -64,8 +64,8 @@ static int teardown(void **state)
 }
 
 /* One request through ddb_proto_handle; returns the parsed body (NULL for non-JSON). */
-static json_t *call(const ddb_proto *p, const char *method, const char *target,
-                    const char *auth, const char *body, bool too_large, ddb_proto_resp *resp)
+static json_t *call(const ddb_proto *p, const char *method, const char *target, const char *auth,
+                    const char *body, bool too_large, ddb_proto_resp *resp)
 {
     sigv4_header h[4];
     size_t n = 0;
@@ -75,13 +75,18 @@ static json_t *call(const ddb_proto *p, const char *method, const char *target,
         h[n++] = (sigv4_header){"X-Amz-Target", target};
     if (auth)
         h[n++] = (sigv4_header){"Authorization", auth};
-    ddb_proto_req req = {.method = method, .path = "/", .headers = h, .n_headers = n,
-                         .body = body, .body_len = body ? strlen(body) : 0,
-                         .too_large = too_large, .now = (long long)time(NULL)};
+    ddb_proto_req req = {.method = method,
+                         .path = "/",
+                         .headers = h,
+                         .n_headers = n,
+                         .body = body,
+                         .body_len = body ? strlen(body) : 0,
+                         .too_large = too_large,
+                         .now = (long long)time(NULL)};
     ddb_proto_handle(p, &req, resp);
     /* every reply: CRC32 of the body, a UUID request id */
-    assert_int_equal(resp->crc32, (uint32_t)crc32(0L, (const Bytef *)resp->body,
-                                                  (uInt)resp->body_len));
+    assert_int_equal(resp->crc32,
+                     (uint32_t)crc32(0L, (const Bytef *)resp->body, (uInt)resp->body_len));
     assert_int_equal(strlen(resp->request_id), 36);
     return json_loadb(resp->body, resp->body_len, 0, NULL);
 }
@@ -147,8 +152,8 @@ static void test_routing_and_bodies(void **state)
          "com.amazonaws.dynamodb.v20120810#RequestEntityTooLarge", NULL},
         {"validation namespace", "DynamoDB_20120810.DescribeTable", "a", "{\"TableName\":\"x\"}",
          false, 400, "com.amazon.coral.validate#ValidationException", NULL},
-        {"not found", "DynamoDB_20120810.DescribeTable", "a", "{\"TableName\":\"nothere\"}",
-         false, 400, "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", NULL},
+        {"not found", "DynamoDB_20120810.DescribeTable", "a", "{\"TableName\":\"nothere\"}", false,
+         400, "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", NULL},
     };
     char last_id[37] = "";
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -198,8 +203,8 @@ static const char *CREATE =
 static size_t count_tables(const ddb_proto *p, const char *key, const char *region)
 {
     ddb_proto_resp r;
-    json_t *doc = call(p, "POST", "DynamoDB_20120810.ListTables", auth_for(key, region), "{}",
-                       false, &r);
+    json_t *doc =
+        call(p, "POST", "DynamoDB_20120810.ListTables", auth_for(key, region), "{}", false, &r);
     assert_int_equal(r.status, 200);
     size_t n = json_array_size(json_object_get(doc, "TableNames"));
     json_decref(doc);

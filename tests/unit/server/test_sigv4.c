@@ -58,28 +58,31 @@ static const sigv4_header iam_headers[] = {
 static void test_iam_example(void **state)
 {
     (void)state;
-    sigv4_request req = {.method = "GET", .path = "/", .params = iam_params, .n_params = 2,
-                         .headers = iam_headers, .n_headers = 3, .body = "", .body_len = 0};
+    sigv4_request req = {.method = "GET",
+                         .path = "/",
+                         .params = iam_params,
+                         .n_params = 2,
+                         .headers = iam_headers,
+                         .n_headers = 3,
+                         .body = "",
+                         .body_len = 0};
     buf_t canon, sts;
     buf_init(&canon, 0);
     buf_init(&sts, 0);
     err_t e = {0};
-    assert_int_equal(sigv4_canonical_request(&req, "content-type;host;x-amz-date", &canon, &e),
-                     0);
-    const char *expect_canon =
-        "GET\n/\nAction=ListUsers&Version=2010-05-08\n"
-        "content-type:application/x-www-form-urlencoded; charset=utf-8\n"
-        "host:iam.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
-        "content-type;host;x-amz-date\n"
-        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    assert_int_equal(sigv4_canonical_request(&req, "content-type;host;x-amz-date", &canon, &e), 0);
+    const char *expect_canon = "GET\n/\nAction=ListUsers&Version=2010-05-08\n"
+                               "content-type:application/x-www-form-urlencoded; charset=utf-8\n"
+                               "host:iam.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
+                               "content-type;host;x-amz-date\n"
+                               "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
     assert_int_equal(canon.len, strlen(expect_canon));
     assert_memory_equal(canon.data, expect_canon, canon.len);
     char h[65];
     sigv4_sha256_hex(canon.data, canon.len, h);
     assert_string_equal(h, "f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59");
-    assert_int_equal(sigv4_string_to_sign("20150830T123600Z",
-                                          "20150830/us-east-1/iam/aws4_request", canon.data,
-                                          canon.len, &sts, &e),
+    assert_int_equal(sigv4_string_to_sign("20150830T123600Z", "20150830/us-east-1/iam/aws4_request",
+                                          canon.data, canon.len, &sts, &e),
                      0);
     const char *expect_sts = "AWS4-HMAC-SHA256\n20150830T123600Z\n"
                              "20150830/us-east-1/iam/aws4_request\n"
@@ -119,9 +122,11 @@ static void test_parse_authorization(void **state)
         const char *name, *hdr, *msg_prefix;
     } bad[] = {
         {"other scheme", "Bearer abc", "Authorization header requires 'Credential'"},
-        {"no signature", "AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, SignedHeaders=host",
+        {"no signature",
+         "AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, SignedHeaders=host",
          "Authorization header requires 'Signature' parameter."},
-        {"short scope", "AWS4-HMAC-SHA256 Credential=A/20150830/r, SignedHeaders=host, Signature=00",
+        {"short scope",
+         "AWS4-HMAC-SHA256 Credential=A/20150830/r, SignedHeaders=host, Signature=00",
          "Credential should be scoped"},
         {"no equals", "AWS4-HMAC-SHA256 garbage", "'garbage' not a valid key=value pair"},
     };
@@ -151,8 +156,8 @@ static void test_amz_date(void **state)
 /* A DynamoDB DescribeTable request signed by botocore at 2026-11-26T12:00:00Z. */
 #define DDB_BODY "{\"TableName\":\"Music\"}"
 #define DDB_SIG "0790cd70ebdc59fc15c6d2216a9dcabdb5bfbe3dbe29785e6d9d222acd3e2e6b"
-#define DDB_AUTH(sig)                                                                      \
-    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/us-east-1/dynamodb/aws4_request, "  \
+#define DDB_AUTH(sig)                                                                              \
+    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/us-east-1/dynamodb/aws4_request, "           \
     "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=" sig
 
 static sigv4_request ddb_req(sigv4_header *h, const char *auth, const char *date)
@@ -162,8 +167,11 @@ static sigv4_request ddb_req(sigv4_header *h, const char *auth, const char *date
     h[2] = (sigv4_header){"X-Amz-Target", "DynamoDB_20120810.DescribeTable"};
     h[3] = (sigv4_header){"X-Amz-Date", date};
     h[4] = (sigv4_header){"Authorization", auth};
-    return (sigv4_request){.method = "POST", .path = "/", .headers = h,
-                           .n_headers = auth ? 5 : 4, .body = DDB_BODY,
+    return (sigv4_request){.method = "POST",
+                           .path = "/",
+                           .headers = h,
+                           .n_headers = auth ? 5 : 4,
+                           .body = DDB_BODY,
                            .body_len = strlen(DDB_BODY)};
 }
 
@@ -206,8 +214,9 @@ static void test_verify_botocore(void **state)
     sigv4_creds_free(c2);
 
     /* unknown key */
-    r = ddb_req(h, "AWS4-HMAC-SHA256 Credential=NOPE/20261126/us-east-1/dynamodb/aws4_request, "
-                   "SignedHeaders=host, Signature=" DDB_SIG,
+    r = ddb_req(h,
+                "AWS4-HMAC-SHA256 Credential=NOPE/20261126/us-east-1/dynamodb/aws4_request, "
+                "SignedHeaders=host, Signature=" DDB_SIG,
                 "20261126T120000Z");
     err_clear(&e);
     assert_int_equal(sigv4_verify(&r, c, now, NULL, &e), ERR_UNRECOGNIZED_CLIENT);
