@@ -814,6 +814,14 @@ def test_namespace_tables_per_key_and_region(ddbchat_server):
     with pytest.raises(ClientError) as ei:
         b.describe_table(TableName="only_a")
     assert err(ei) == ("ResourceNotFoundException", NOT_FOUND)
+    # items live in the caller's table; ConsumedCapacity names the table without the prefix
+    a.put_item(TableName="same_name", Item={"pk": {"S": "k"}, "v": {"S": "a"}})
+    b.put_item(TableName="same_name", Item={"other": {"N": "1"}, "v": {"S": "b"}})
+    got = a.get_item(TableName="same_name", Key={"pk": {"S": "k"}},
+                     ReturnConsumedCapacity="TOTAL")
+    assert got["Item"]["v"] == {"S": "a"}
+    assert got["ConsumedCapacity"]["TableName"] == "same_name"
+    assert b.scan(TableName="same_name")["Items"] == [{"other": {"N": "1"}, "v": {"S": "b"}}]
     a.delete_table(TableName="same_name")
     assert b.describe_table(TableName="same_name")["Table"]["TableName"] == "same_name"
 
