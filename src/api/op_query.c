@@ -342,6 +342,7 @@ static int run(api_req *r, json_t **out, bool query)
 
     json_t *o = json_object();
     json_t *items = sel == SEL_COUNT ? NULL : json_array();
+    uint64_t fetch_h = 0; /* LSI: reads of the table for attributes the index lacks */
     size_t count = 0;
     for (size_t i = 0; i < res.n; i++) {
         av_t *it = &res.items[i];
@@ -350,8 +351,11 @@ static int run(api_req *r, json_t **out, bool query)
             bool found = false;
             if ((rc = store_get(r->api->store, t, it, r->arena, &full, &found, r->err)))
                 goto fail;
-            if (found)
+            if (found) {
                 *it = full;
+                /* each fetch is a table read of its own (DynamoDB Local, the service) */
+                fetch_h += api_cap_read_h(av_item_size(&full), consistent);
+            }
         }
         if (filter) {
             bool ok = false;
@@ -389,6 +393,7 @@ static int run(api_req *r, json_t **out, bool query)
             api_cap_add_index(&cap, ix, h);
         else
             cap.table_h = h;
+        cap.table_h += fetch_h;
         json_object_set_new(o, "ConsumedCapacity", api_cap_json(&cap, rcc));
     }
     *out = o;

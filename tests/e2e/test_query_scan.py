@@ -335,3 +335,25 @@ def test_legacy_filter_texts(ddb_url, qt):
         "QueryFilter can only contain non-primary key attributes: Primary key attribute: sk")
     err(ddb_url, "Query", {"TableName": qt, "KeyConditions": kc, "QueryFilter": {
         "v": {"AttributeValueList": [N(0)]}}}, V, "Comparison type does not exist in DynamoDB")
+
+
+# An LSI query that needs attributes the index lacks reads each item from the table: one
+# table read per item fetched, on top of the index read.
+def test_lsi_fetch_capacity(ddb, ddb_url, table_name, make_table):
+    name = table_name("qslsi")
+    make_table(ddb, name, range=("sk", "N"),
+               lsis=[{"name": "lkey", "range": ("l", "N"), "projection": "KEYS_ONLY"}])
+    for i in range(5):
+        ok(ddb_url, "PutItem", {"TableName": name, "Item": {"pk": S("h"), "sk": N(i), "l": N(9 - i),
+                                                            "b": S("x" * 3000)}})
+    base = {"TableName": name, "IndexName": "lkey", "KeyConditionExpression": "pk = :p",
+            "ExpressionAttributeValues": {":p": S("h")}, "ReturnConsumedCapacity": "INDEXES"}
+    r = ok(ddb_url, "Query", dict(base, Select="ALL_ATTRIBUTES"))
+    assert r["ConsumedCapacity"] == {"TableName": name, "CapacityUnits": 3.0,
+                                     "Table": {"CapacityUnits": 2.5},
+                                     "LocalSecondaryIndexes": {"lkey": {"CapacityUnits": 0.5}}}
+    assert all(len(i["b"]["S"]) == 3000 for i in r["Items"])
+    r = ok(ddb_url, "Query", base)
+    assert r["ConsumedCapacity"] == {"TableName": name, "CapacityUnits": 0.5,
+                                     "Table": {"CapacityUnits": 0.0},
+                                     "LocalSecondaryIndexes": {"lkey": {"CapacityUnits": 0.5}}}
