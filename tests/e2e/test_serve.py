@@ -296,3 +296,36 @@ def test_port_in_use_fails_and_port_is_reusable_after_stop():
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
             p.wait(timeout=20)
+
+
+def test_unusable_data_dir_fails_start():
+    # A data dir that cannot be created stops start-up with exit 1 and a message.
+    r = run("serve", "--data-dir", "/proc/ddbchat-cannot-create", "--dynamodb-only",
+            "--dynamodb-port", "0", "--quiet")
+    assert r.returncode == 1
+    assert r.stderr.startswith("ddbchat serve: ")
+
+
+def test_half_configured_env_credentials_fail_start():
+    # DDBCHAT_ACCESS_KEY_ID without DDBCHAT_SECRET_ACCESS_KEY is a configuration error.
+    env = dict(os.environ, DDBCHAT_ACCESS_KEY_ID="AKIDONLY")
+    env.pop("DDBCHAT_SECRET_ACCESS_KEY", None)
+    r = subprocess.run([ddbchat_bin(), "serve", "--data-dir", tempfile.mkdtemp(), "--dynamodb-only",
+                        "--dynamodb-port", "0", "--quiet"], env=env, capture_output=True,
+                       text=True, timeout=20)
+    assert r.returncode == 1
+    assert "DDBCHAT_SECRET_ACCESS_KEY" in r.stderr
+
+
+def test_startup_logs_auth_mode():
+    # Start-up says whether signatures are verified or any signer is accepted.
+    p, _ = start("--dynamodb-port", "0", "--dynamodb-only", "--quiet")
+    try:
+        read_ports(p)
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=20) == 0
+        assert "accepting any signer" in p.stderr.read()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
