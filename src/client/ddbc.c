@@ -21,8 +21,8 @@
 struct ddbc {
     ddbc_config cfg;
     char url[600];
-    char sigv4[128];   /* "aws:amz:<region>:dynamodb" */
-    char userpwd[400]; /* "<access>:<secret>" */
+    char sigv4[128];          /* "aws:amz:<region>:dynamodb" */
+    char userpwd[400];        /* "<access>:<secret>" */
     pthread_key_t handle_key; /* one CURL easy handle per thread */
 };
 
@@ -287,10 +287,14 @@ static CURL *ddbc_handle(ddbc_t *c)
 /* Is an error of this type worth another attempt? */
 static int ddbc_retryable_type(const char *type)
 {
-    static const char *const types[] = {
-        "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-        "InternalServerError", "ServiceUnavailable", "ThrottledException",
-        "LimitExceededException", "TransactionInProgressException"};
+    static const char *const types[] = {"ProvisionedThroughputExceededException",
+                                        "ThrottlingException",
+                                        "RequestLimitExceeded",
+                                        "InternalServerError",
+                                        "ServiceUnavailable",
+                                        "ThrottledException",
+                                        "LimitExceededException",
+                                        "TransactionInProgressException"};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (strcmp(type, types[i]) == 0)
             return 1;
@@ -429,8 +433,8 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
         }
         if (r.crc[0]) {
             unsigned long want = strtoul(r.crc, NULL, 10);
-            unsigned long got = crc32(0L, r.body.data ? r.body.data : (const Bytef *)"",
-                                      (uInt)r.body.len);
+            unsigned long got =
+                crc32(0L, r.body.data ? r.body.data : (const Bytef *)"", (uInt)r.body.len);
             if (want != got) {
                 rc = err_set(&last, ERR_TRANSPORT, "response CRC32 mismatch from %s", c->url);
                 buf_fini(&r.body);
@@ -438,8 +442,9 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
             }
         }
         json_error_t jerr;
-        json_t *doc = r.body.len ? json_loadb((const char *)r.body.data, r.body.len, JSON_ALLOW_NUL, &jerr)
-                                 : NULL;
+        json_t *doc = r.body.len
+                          ? json_loadb((const char *)r.body.data, r.body.len, JSON_ALLOW_NUL, &jerr)
+                          : NULL;
         buf_fini(&r.body);
         if (status == 200 && json_is_object(doc)) {
             *out_resp = doc;

@@ -32,7 +32,7 @@
 typedef struct ddbc ddbc_t;
 
 typedef struct ddbc_config {
-    char endpoint[512];       /* "https://dynamodb.<region>.amazonaws.com" by default */
+    char endpoint[512]; /* "https://dynamodb.<region>.amazonaws.com" by default */
     char region[64];
     char access_key[128];
     char secret_key[256];

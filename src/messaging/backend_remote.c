@@ -14,8 +14,7 @@ typedef struct remote_backend {
     char endpoint[512];
 } remote_backend;
 
-static int remote_call(msg_backend *b, const char *op, json_t *req, json_t **out_resp,
-                       err_t *e)
+static int remote_call(msg_backend *b, const char *op, json_t *req, json_t **out_resp, err_t *e)
 {
     remote_backend *r = (remote_backend *)b;
     /* A TransactWriteItems whose answer is lost (the endpoint applied it, the connection
