@@ -3,6 +3,7 @@
  */
 #include "st_test.h"
 
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -179,6 +180,89 @@ static void test_map_resized_by_other(void **state)
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), 501);
 }
 
+/* the map grows while writers and readers run concurrently */
+typedef struct mg_arg {
+    store_t *s;
+    const store_table *t;
+    int id;
+    _Atomic int *stop;
+    int bad;
+} mg_arg;
+
+static void *mg_writer(void *p)
+{
+    mg_arg *g = p;
+    arena_t a;
+    arena_init(&a);
+    char *blob = malloc(10000);
+    memset(blob, 'w', 10000);
+    for (int i = 0; i < 100; i++) {
+        av_kv *kv = arena_zalloc(&a, sizeof *kv * 2);
+        char *nm = arena_printf(&a, "w%d-%d", g->id, i);
+        kv[0] = (av_kv){"pk", 2, av_make_s(nm, strlen(nm))};
+        kv[1] = (av_kv){"d", 1, av_make_s(blob, 10000)};
+        av_t it = av_make_m(kv, 2);
+        store_write w = {.table = g->t, .key = &it, .apply = st_apply_put, .ctx = &it, .arena = &a};
+        err_t e;
+        err_clear(&e);
+        if (store_write_each(g->s, &w, 1, &e) || w.rc)
+            g->bad++;
+        arena_reset(&a);
+    }
+    free(blob);
+    arena_fini(&a);
+    return NULL;
+}
+
+static void *mg_reader(void *p)
+{
+    mg_arg *g = p;
+    arena_t a;
+    arena_init(&a);
+    while (!*g->stop) {
+        store_query q = {.table = g->t, .limit = 25};
+        store_result r;
+        err_t e;
+        err_clear(&e);
+        if (store_query_run(g->s, &q, &a, &r, &e))
+            g->bad++;
+        arena_reset(&a);
+    }
+    arena_fini(&a);
+    return NULL;
+}
+
+static void test_map_growth_concurrent(void **state)
+{
+    st_fix *f = *state;
+    store_close(f->s);
+    f->s = st_open_dir(f->dir, 256 * 1024);
+    const store_table *t = st_create(f->s, "tc", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    _Atomic int stop = 0;
+    pthread_t w[8], r[4];
+    mg_arg wa[8], ra[4];
+    for (int i = 0; i < 4; i++) {
+        ra[i] = (mg_arg){.s = f->s, .t = t, .id = i, .stop = &stop};
+        pthread_create(&r[i], NULL, mg_reader, &ra[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+        wa[i] = (mg_arg){.s = f->s, .t = t, .id = i, .stop = &stop};
+        pthread_create(&w[i], NULL, mg_writer, &wa[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(w[i], NULL);
+        assert_int_equal(wa[i].bad, 0);
+    }
+    stop = 1;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(r[i], NULL);
+        assert_int_equal(ra[i].bad, 0);
+    }
+    av_t *items;
+    store_query q = {.table = t, .limit = 100};
+    assert_int_equal(st_query_all(f->s, q, &f->a, &items), 800);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -186,6 +270,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_durable, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_map_growth, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_map_resized_by_other, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_map_growth_concurrent, st_setup, st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
