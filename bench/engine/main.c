@@ -272,12 +272,14 @@ int main(int argc, char **argv)
     double dur64 = run_writers(s, t, 64, dn / 16, 2000000);
     store_close(s);
 
-    printf("| measurement (n=%ld, ~200-byte items, 1 thread unless noted) | engine | raw LMDB |\n", n);
+    printf("| measurement (n=%ld, ~200-byte items, 1 thread unless noted) | engine | raw LMDB |\n",
+           n);
     printf("|---|---:|---:|\n");
     printf("| puts/s (no fsync; raw = 1 txn per put) | %.0f | %.0f |\n", eng_put, raw_put);
     printf("| puts/s, 8 writers (no fsync) | %.0f | |\n", eng_put8);
     printf("| gets/s (raw = read txn + mdb_get + decode) | %.0f | %.0f |\n", eng_get, raw_get);
-    printf("| queries/s, 10 items each (raw = cursor walk + decode) | %.0f | %.0f |\n", eng_q, raw_q);
+    printf("| queries/s, 10 items each (raw = cursor walk + decode) | %.0f | %.0f |\n", eng_q,
+           raw_q);
     printf("| durable puts/s, 1 writer | %.0f | |\n", dur1);
     printf("| durable puts/s, 8 writers | %.0f | |\n", dur8);
     printf("| durable puts/s, 64 writers | %.0f | |\n", dur64);

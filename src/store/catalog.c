@@ -329,7 +329,8 @@ int st_cat_refresh(store_t *s, MDB_txn *txn, err_t *e)
     }
     for (size_t i = 0; i < n; i++) {
         cat_ent *old = st_find_locked(s, nt[i]->t.name);
-        if (old && old->raw_len == nt[i]->raw_len && memcmp(old->raw, nt[i]->raw, old->raw_len) == 0) {
+        if (old && old->raw_len == nt[i]->raw_len &&
+            memcmp(old->raw, nt[i]->raw, old->raw_len) == 0) {
             st_ent_free(nt[i]);
             nt[i] = old;
         }
@@ -573,8 +574,8 @@ typedef struct purge_ctx {
     size_t plen;
     const unsigned char *pending; /* meta key to delete once the prefix is empty */
     size_t pending_len;
-    uint32_t tid;   /* counters to remove at the end */
-    int iid;        /* -1: all of the table's counters */
+    uint32_t tid; /* counters to remove at the end */
+    int iid;      /* -1: all of the table's counters */
     bool more;
 } purge_ctx;
 
@@ -650,8 +651,13 @@ static int st_purge(store_t *s, uint32_t tid, int iid, err_t *e)
                                (unsigned char)(tid >> 8), (unsigned char)tid, 0};
     unsigned char pend[6];
     size_t pl = st_pending_key(pend, iid < 0 ? 'd' : 'i', tid, iid < 0 ? 0 : (uint8_t)iid);
-    purge_ctx p = {.db = s->db_data, .prefix = prefix, .plen = iid < 0 ? 4 : 5, .pending = pend,
-                   .pending_len = pl, .tid = tid, .iid = iid};
+    purge_ctx p = {.db = s->db_data,
+                   .prefix = prefix,
+                   .plen = iid < 0 ? 4 : 5,
+                   .pending = pend,
+                   .pending_len = pl,
+                   .tid = tid,
+                   .iid = iid};
     if (iid >= 0)
         prefix[4] = (uint8_t)iid;
     do {
@@ -917,7 +923,7 @@ typedef struct fill_ctx {
     uint8_t iid;
     buf_t resume; /* base key to continue after; empty = start */
     bool more;
-    bool gone;    /* table or index vanished */
+    bool gone; /* table or index vanished */
 } fill_ctx;
 
 static int st_fill_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
@@ -951,7 +957,8 @@ static int st_fill_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
         k.mv_size = f->resume.len;
         k.mv_data = f->resume.data;
         rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        if (rc == 0 && k.mv_size == f->resume.len && memcmp(k.mv_data, f->resume.data, k.mv_size) == 0)
+        if (rc == 0 && k.mv_size == f->resume.len &&
+            memcmp(k.mv_data, f->resume.data, k.mv_size) == 0)
             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     } else {
         k.mv_size = 5;

@@ -70,15 +70,17 @@ static int st_check_new(const store_table *t, const store_write *w, const av_t *
                 return err_set(e, ERR_VALIDATION, STXT_IDX_TYPE);
             if ((v->type == AV_S || v->type == AV_B) && v->u.str.len == 0) {
                 if (w->is_update)
-                    return err_set(e, ERR_VALIDATION, v->type == AV_S ? STXT_IDX_EMPTY_S_UPDATE
-                                                                      : STXT_IDX_EMPTY_B_UPDATE);
+                    return err_set(e, ERR_VALIDATION,
+                                   v->type == AV_S ? STXT_IDX_EMPTY_S_UPDATE
+                                                   : STXT_IDX_EMPTY_B_UPDATE);
                 return err_set(e, ERR_VALIDATION,
                                v->type == AV_S ? STXT_IDX_EMPTY_S : STXT_IDX_EMPTY_B, x->name, an);
             }
         }
     }
     if (av_item_size(nw) > AV_MAX_ITEM_SIZE)
-        return err_set(e, ERR_VALIDATION, w->is_update ? STXT_ITEM_TOO_BIG_UPDATE : STXT_ITEM_TOO_BIG);
+        return err_set(e, ERR_VALIDATION,
+                       w->is_update ? STXT_ITEM_TOO_BIG_UPDATE : STXT_ITEM_TOO_BIG);
     return 0;
 }
 

@@ -29,8 +29,8 @@ int store_get(store_t *s, const store_table *t, const av_t *key, arena_t *a, av_
     return store_get_many(s, tp, kp, 1, a, out_item, found, e);
 }
 
-int store_get_many(store_t *s, const store_table *const *tables, const av_t *const *keys,
-                   size_t n, arena_t *a, av_t *out_items, bool *out_found, err_t *e)
+int store_get_many(store_t *s, const store_table *const *tables, const av_t *const *keys, size_t n,
+                   arena_t *a, av_t *out_items, bool *out_found, err_t *e)
 {
     MDB_txn *txn;
     int rc = st_rtxn_begin(s, &txn);
@@ -238,7 +238,9 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
             return rc;
     }
     if (q->hash && q->hash->type != kd->hash_type)
-        return err_set(e, ERR_VALIDATION, "One or more parameter values were invalid: Condition parameter type does not match schema type");
+        return err_set(e, ERR_VALIDATION,
+                       "One or more parameter values were invalid: Condition parameter type does "
+                       "not match schema type");
 
     buf_t lo, hi, tmp;
     buf_init(&lo, 0);
@@ -407,8 +409,9 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
         bool ok = item.type == AV_M;
         const av_t *hv = ok ? av_map_gets(&item, kd->hash) : NULL;
         if (ok && q->hash)
-            ok = hv && av_equal(hv, q->hash) &&
-                 st_range_ok(q, kd->range[0] ? av_map_gets(&item, kd->range) : NULL, kd->range_type);
+            ok =
+                hv && av_equal(hv, q->hash) &&
+                st_range_ok(q, kd->range[0] ? av_map_gets(&item, kd->range) : NULL, kd->range_type);
         if (ok && nseg > 1) {
             buf_reset(&tmp);
             ok = hv && key_encode(hv, &tmp) == 0 &&

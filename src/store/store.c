@@ -230,8 +230,12 @@ int st_count_add(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, int64_t dc
 {
     if (dcount == 0 && dbytes == 0)
         return 0;
-    unsigned char kb[6] = {'c', (unsigned char)(tid >> 24), (unsigned char)(tid >> 16),
-                           (unsigned char)(tid >> 8), (unsigned char)tid, iid};
+    unsigned char kb[6] = {'c',
+                           (unsigned char)(tid >> 24),
+                           (unsigned char)(tid >> 16),
+                           (unsigned char)(tid >> 8),
+                           (unsigned char)tid,
+                           iid};
     MDB_val k = {sizeof kb, kb}, v;
     uint64_t cnt = 0, bytes = 0;
     int rc = mdb_get(txn, s->db_meta, &k, &v);
@@ -251,16 +255,20 @@ int st_count_add(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, int64_t dc
     return mdb_put(txn, s->db_meta, &k, &d, 0);
 }
 
-int store_table_stats(store_t *s, const store_table *t, const store_index *idx,
-                      uint64_t *out_count, uint64_t *out_bytes, err_t *e)
+int store_table_stats(store_t *s, const store_table *t, const store_index *idx, uint64_t *out_count,
+                      uint64_t *out_bytes, err_t *e)
 {
     MDB_txn *txn;
     int rc = st_rtxn_begin(s, &txn);
     if (rc)
         return st_mdb_err(rc, e);
     uint8_t iid = idx ? idx->id : 0;
-    unsigned char kb[6] = {'c', (unsigned char)(t->id >> 24), (unsigned char)(t->id >> 16),
-                           (unsigned char)(t->id >> 8), (unsigned char)t->id, iid};
+    unsigned char kb[6] = {'c',
+                           (unsigned char)(t->id >> 24),
+                           (unsigned char)(t->id >> 16),
+                           (unsigned char)(t->id >> 8),
+                           (unsigned char)t->id,
+                           iid};
     MDB_val k = {sizeof kb, kb}, v;
     *out_count = 0;
     *out_bytes = 0;
@@ -395,8 +403,7 @@ static bool st_name_in(const av_kv *kv, const char *name)
     return kv->name_len == n && memcmp(kv->name, name, n) == 0;
 }
 
-int st_project(const store_table *t, const store_index *ix, const av_t *item, arena_t *a,
-               av_t *out)
+int st_project(const store_table *t, const store_index *ix, const av_t *item, arena_t *a, av_t *out)
 {
     if (ix->proj == STORE_PROJ_ALL) {
         *out = *item;
@@ -408,8 +415,9 @@ int st_project(const store_table *t, const store_index *ix, const av_t *item, ar
     size_t n = 0;
     for (size_t i = 0; i < item->u.map.n; i++) {
         const av_kv *m = &item->u.map.kv[i];
-        bool keep = st_name_in(m, t->key.hash) || (t->key.range[0] && st_name_in(m, t->key.range)) ||
-                    st_name_in(m, ix->key.hash) || (ix->key.range[0] && st_name_in(m, ix->key.range));
+        bool keep =
+            st_name_in(m, t->key.hash) || (t->key.range[0] && st_name_in(m, t->key.range)) ||
+            st_name_in(m, ix->key.hash) || (ix->key.range[0] && st_name_in(m, ix->key.range));
         for (size_t j = 0; !keep && ix->proj == STORE_PROJ_INCLUDE && j < ix->n_include; j++)
             keep = st_name_in(m, ix->include[j]);
         if (keep)

@@ -44,7 +44,7 @@ typedef struct cat_ent {
     store_table t;
     unsigned char *raw; /* the catalog record as stored (to spot unchanged tables on reload) */
     size_t raw_len;
-    uint8_t next_iid;   /* next index id to hand out */
+    uint8_t next_iid; /* next index id to hand out */
     struct cat_ent *next_retired;
 } cat_ent;
 

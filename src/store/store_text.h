@@ -13,32 +13,34 @@
 #define STXT_KEY_MISSING "One of the required keys was not given a value"
 #define STXT_KEY_TYPE "One or more parameter values were invalid: Type mismatch for key"
 /* service wording: "...Type mismatch for key %s expected: %s actual: %s" */
-#define STXT_KEY_EMPTY_S                                                                         \
-    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot " \
+#define STXT_KEY_EMPTY_S                                                                           \
+    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot "   \
     "contain an empty string value. Key: %s"
-#define STXT_KEY_EMPTY_B                                                                         \
-    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot " \
+#define STXT_KEY_EMPTY_B                                                                           \
+    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot "   \
     "contain an empty binary value. Key: %s"
-#define STXT_KEY_CHANGED "One or more parameter values were invalid: Cannot update attribute %s. This attribute is part of the key"
+#define STXT_KEY_CHANGED                                                                           \
+    "One or more parameter values were invalid: Cannot update attribute %s. This attribute is "    \
+    "part of the key"
 
 /* item writes: index key attributes */
 #define STXT_IDX_TYPE "One or more parameter values were invalid: Type mismatch for Index Key"
 /* service wording: "...Type mismatch for Index Key %s Expected: %s Actual: %s IndexName: %s" */
-#define STXT_IDX_EMPTY_S                                                                         \
-    "One or more parameter values are not valid. A value specified for a secondary index key is " \
+#define STXT_IDX_EMPTY_S                                                                           \
+    "One or more parameter values are not valid. A value specified for a secondary index key is "  \
     "not supported. The AttributeValue for a key attribute cannot contain an empty string "        \
     "value. IndexName: %s, IndexKey: %s"
-#define STXT_IDX_EMPTY_B                                                                         \
-    "One or more parameter values are not valid. A value specified for a secondary index key is " \
+#define STXT_IDX_EMPTY_B                                                                           \
+    "One or more parameter values are not valid. A value specified for a secondary index key is "  \
     "not supported. The AttributeValue for a key attribute cannot contain an empty binary "        \
     "value. IndexName: %s, IndexKey: %s"
-#define STXT_IDX_EMPTY_S_UPDATE                                                                  \
-    "One or more parameter values are not valid. The update expression attempted to update a "   \
-    "secondary index key to a value that is not supported. The AttributeValue for a key "         \
+#define STXT_IDX_EMPTY_S_UPDATE                                                                    \
+    "One or more parameter values are not valid. The update expression attempted to update a "     \
+    "secondary index key to a value that is not supported. The AttributeValue for a key "          \
     "attribute cannot contain an empty string value."
-#define STXT_IDX_EMPTY_B_UPDATE                                                                  \
-    "One or more parameter values are not valid. The update expression attempted to update a "   \
-    "secondary index key to a value that is not supported. The AttributeValue for a key "         \
+#define STXT_IDX_EMPTY_B_UPDATE                                                                    \
+    "One or more parameter values are not valid. The update expression attempted to update a "     \
+    "secondary index key to a value that is not supported. The AttributeValue for a key "          \
     "attribute cannot contain an empty binary value."
 
 /* item size */

@@ -96,7 +96,8 @@ static int st_ttl_table(store_t *s, const store_table *t, int64_t now_s, size_t 
             k.mv_size = resume.len;
             k.mv_data = resume.data;
             mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-            if (mrc == 0 && k.mv_size == resume.len && memcmp(k.mv_data, resume.data, k.mv_size) == 0)
+            if (mrc == 0 && k.mv_size == resume.len &&
+                memcmp(k.mv_data, resume.data, k.mv_size) == 0)
                 mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
         } else {
             k.mv_size = 5;

@@ -83,9 +83,12 @@ static void test_index_add_drop(void **state)
     for (size_t i = 0; i < N; i++) {
         char txt[160];
         if (i % 5 == 0) /* sparse: no gk */
-            snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"p%zu\"},\"sk\":{\"N\":\"%zu\"}}", i % 10, i);
+            snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"p%zu\"},\"sk\":{\"N\":\"%zu\"}}", i % 10,
+                     i);
         else
-            snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"p%zu\"},\"sk\":{\"N\":\"%zu\"},\"gk\":{\"S\":\"g%zu\"},\"o\":{\"S\":\"x\"}}",
+            snprintf(txt, sizeof txt,
+                     "{\"pk\":{\"S\":\"p%zu\"},\"sk\":{\"N\":\"%zu\"},\"gk\":{\"S\":\"g%zu\"},"
+                     "\"o\":{\"S\":\"x\"}}",
                      i % 10, i, i % 3);
         st_put_ok(f->s, t, &f->a, txt);
     }
@@ -100,13 +103,15 @@ static void test_index_add_drop(void **state)
     av_t *items;
     store_query q = {.table = t2, .index = &t2->idx[0]};
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), N * 4 / 5);
-    assert_item_json(&items[0], "{\"pk\":{\"S\":\"p3\"},\"sk\":{\"N\":\"3\"},\"gk\":{\"S\":\"g0\"}}");
+    assert_item_json(&items[0],
+                     "{\"pk\":{\"S\":\"p3\"},\"sk\":{\"N\":\"3\"},\"gk\":{\"S\":\"g0\"}}");
     uint64_t c, b;
     assert_int_equal(store_table_stats(f->s, t2, &t2->idx[0], &c, &b, &e), 0);
     assert_int_equal(c, N * 4 / 5);
     /* writes through the old descriptor maintain the new index (the committer uses the
      * current one) */
-    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"new\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g0\"}}");
+    st_put_ok(f->s, t, &f->a,
+              "{\"pk\":{\"S\":\"new\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g0\"}}");
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), N * 4 / 5 + 1);
     /* duplicate name */
     err_clear(&e);

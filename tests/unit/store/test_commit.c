@@ -30,7 +30,8 @@ static size_t idx_scan(st_fix *f, const store_table *t, const char *index, av_t 
     return st_query_all(f->s, q, &f->a, out);
 }
 
-static void stats(st_fix *f, const store_table *t, const char *index, uint64_t *cnt, uint64_t *bytes)
+static void stats(st_fix *f, const store_table *t, const char *index, uint64_t *cnt,
+                  uint64_t *bytes)
 {
     const store_index *ix = NULL;
     for (size_t i = 0; index && i < t->n_idx; i++)
@@ -47,13 +48,20 @@ static void test_index_maintenance(void **state)
     st_fix *f = *state;
     const store_table *t = mk_gsi_table(f, STORE_PROJ_ALL);
     av_t *items;
-    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g1\"},\"gr\":{\"N\":\"5\"}}");
+    st_put_ok(
+        f->s, t, &f->a,
+        "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g1\"},\"gr\":{\"N\":\"5\"}}");
     assert_int_equal(idx_scan(f, t, "gsi", &items), 1);
-    assert_item_json(&items[0], "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g1\"},\"gr\":{\"N\":\"5\"}}");
+    assert_item_json(
+        &items[0],
+        "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g1\"},\"gr\":{\"N\":\"5\"}}");
     /* overwrite: index key changes -> old entry removed, new one added */
-    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g2\"},\"gr\":{\"N\":\"6\"},\"x\":{\"S\":\"y\"}}");
+    st_put_ok(f->s, t, &f->a,
+              "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g2\"},\"gr\":{\"N\":"
+              "\"6\"},\"x\":{\"S\":\"y\"}}");
     assert_int_equal(idx_scan(f, t, "gsi", &items), 1);
-    assert_item_json(&items[0], "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g2\"},\"gr\":{\"N\":\"6\"},\"x\":{\"S\":\"y\"}}");
+    assert_item_json(&items[0], "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g2\"},"
+                                "\"gr\":{\"N\":\"6\"},\"x\":{\"S\":\"y\"}}");
     uint64_t c, b;
     stats(f, t, NULL, &c, &b);
     assert_int_equal(c, 1);
@@ -67,10 +75,13 @@ static void test_index_maintenance(void **state)
     assert_int_equal(c, 0);
     assert_int_equal(b, 0);
     /* back in, then delete */
-    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g3\"},\"gr\":{\"N\":\"1\"},\"lr\":{\"S\":\"l\"}}");
+    st_put_ok(f->s, t, &f->a,
+              "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g3\"},\"gr\":{\"N\":"
+              "\"1\"},\"lr\":{\"S\":\"l\"}}");
     assert_int_equal(idx_scan(f, t, "gsi", &items), 1);
     assert_int_equal(idx_scan(f, t, "lsi", &items), 1);
-    assert_int_equal(st_del(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}}"), &f->a), 0);
+    assert_int_equal(
+        st_del(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}}"), &f->a), 0);
     assert_int_equal(idx_scan(f, t, "gsi", &items), 0);
     assert_int_equal(idx_scan(f, t, "lsi", &items), 0);
     assert_int_equal(idx_scan(f, t, NULL, &items), 0);
@@ -80,20 +91,24 @@ static void test_index_maintenance(void **state)
     stats(f, t, "lsi", &c, &b);
     assert_int_equal(c, 0);
     /* delete of an absent item is fine */
-    assert_int_equal(st_del(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"zz\"},\"sk\":{\"N\":\"1\"}}"), &f->a), 0);
+    assert_int_equal(
+        st_del(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"zz\"},\"sk\":{\"N\":\"1\"}}"), &f->a), 0);
 }
 
 static void test_projections(void **state)
 {
     st_fix *f = *state;
-    const char *item = "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"N\":\"2\"},"
-                       "\"extra\":{\"S\":\"e\"},\"other\":{\"S\":\"o\"}}";
+    const char *item =
+        "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"N\":\"2\"},"
+        "\"extra\":{\"S\":\"e\"},\"other\":{\"S\":\"o\"}}";
     struct {
         store_proj p;
         const char *want;
     } cases[] = {
-        {STORE_PROJ_KEYS_ONLY, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"N\":\"2\"}}"},
-        {STORE_PROJ_INCLUDE, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"N\":\"2\"},\"extra\":{\"S\":\"e\"}}"},
+        {STORE_PROJ_KEYS_ONLY,
+         "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"N\":\"2\"}}"},
+        {STORE_PROJ_INCLUDE, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},"
+                             "\"gr\":{\"N\":\"2\"},\"extra\":{\"S\":\"e\"}}"},
         {STORE_PROJ_ALL, item},
     };
     for (size_t i = 0; i < 3; i++) {
@@ -108,7 +123,8 @@ static void test_projections(void **state)
     }
 }
 
-static void expect_put_err(st_fix *f, const store_table *t, const char *item, int code, const char *msg)
+static void expect_put_err(st_fix *f, const store_table *t, const char *item, int code,
+                           const char *msg)
 {
     err_t m;
     int rc = st_put(f->s, t, J(&f->a, item), &f->a, &m);
@@ -123,20 +139,28 @@ static void test_validation(void **state)
 {
     st_fix *f = *state;
     const store_table *t = mk_gsi_table(f, STORE_PROJ_KEYS_ONLY);
-    expect_put_err(f, t, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"N\":\"5\"}}", ERR_VALIDATION,
+    expect_put_err(f, t, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"N\":\"5\"}}",
+                   ERR_VALIDATION,
                    "One or more parameter values were invalid: Type mismatch for Index Key");
-    expect_put_err(f, t, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"x\"},\"gr\":{\"S\":\"5\"}}",
-                   ERR_VALIDATION, "One or more parameter values were invalid: Type mismatch for Index Key");
-    expect_put_err(f, t, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"\"}}", ERR_VALIDATION,
-                   "One or more parameter values are not valid. A value specified for a secondary index key is "
-                   "not supported. The AttributeValue for a key attribute cannot contain an empty string value. "
+    expect_put_err(
+        f, t,
+        "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"x\"},\"gr\":{\"S\":\"5\"}}",
+        ERR_VALIDATION, "One or more parameter values were invalid: Type mismatch for Index Key");
+    expect_put_err(f, t, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"\"}}",
+                   ERR_VALIDATION,
+                   "One or more parameter values are not valid. A value specified for a secondary "
+                   "index key is "
+                   "not supported. The AttributeValue for a key attribute cannot contain an empty "
+                   "string value. "
                    "IndexName: gsi, IndexKey: gk");
     expect_put_err(f, t, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"S\":\"1\"}}", ERR_VALIDATION,
                    "One or more parameter values were invalid: Type mismatch for key");
-    expect_put_err(f, t, "{\"pk\":{\"S\":\"\"},\"sk\":{\"N\":\"1\"}}", ERR_VALIDATION,
-                   "One or more parameter values are not valid. The AttributeValue for a key attribute cannot "
-                   "contain an empty string value. Key: pk");
-    expect_put_err(f, t, "{\"pk\":{\"S\":\"a\"}}", ERR_VALIDATION, "One of the required keys was not given a value");
+    expect_put_err(
+        f, t, "{\"pk\":{\"S\":\"\"},\"sk\":{\"N\":\"1\"}}", ERR_VALIDATION,
+        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot "
+        "contain an empty string value. Key: pk");
+    expect_put_err(f, t, "{\"pk\":{\"S\":\"a\"}}", ERR_VALIDATION,
+                   "One of the required keys was not given a value");
     /* too big */
     size_t big = 401 * 1024;
     char *txt = malloc(big + 100);
@@ -147,19 +171,28 @@ static void test_validation(void **state)
     free(txt);
     /* an overwrite that changes an index key attribute to the wrong type fails and leaves
      * the item and its index entry as they were */
-    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"ok\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"N\":\"1\"}}");
-    expect_put_err(f, t, "{\"pk\":{\"S\":\"ok\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"S\":\"1\"}}",
-                   ERR_VALIDATION, "One or more parameter values were invalid: Type mismatch for Index Key");
+    st_put_ok(
+        f->s, t, &f->a,
+        "{\"pk\":{\"S\":\"ok\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"N\":\"1\"}}");
+    expect_put_err(
+        f, t,
+        "{\"pk\":{\"S\":\"ok\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"S\":\"1\"}}",
+        ERR_VALIDATION, "One or more parameter values were invalid: Type mismatch for Index Key");
     {
         av_t *its;
         assert_int_equal(idx_scan(f, t, "gsi", &its), 1);
-        assert_item_json(&its[0], "{\"pk\":{\"S\":\"ok\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"N\":\"1\"}}");
-        assert_int_equal(st_del(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"ok\"},\"sk\":{\"N\":\"1\"}}"), &f->a), 0);
+        assert_item_json(&its[0], "{\"pk\":{\"S\":\"ok\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"}"
+                                  ",\"gr\":{\"N\":\"1\"}}");
+        assert_int_equal(
+            st_del(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"ok\"},\"sk\":{\"N\":\"1\"}}"), &f->a), 0);
     }
     /* the new item's key must be the write's key */
     av_t *item = J(&f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"2\"}}");
-    store_write w = {.table = t, .key = J(&f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}}"),
-                     .apply = st_apply_put, .ctx = item, .arena = &f->a};
+    store_write w = {.table = t,
+                     .key = J(&f->a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}}"),
+                     .apply = st_apply_put,
+                     .ctx = item,
+                     .arena = &f->a};
     err_t e;
     err_clear(&e);
     assert_int_equal(store_write_each(f->s, &w, 1, &e), 0);
@@ -177,7 +210,11 @@ static void test_old_and_keep(void **state)
     const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
     st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}");
     av_t *item = J(&f->a, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"2\"}}");
-    store_write w = {.table = t, .key = item, .apply = st_apply_put, .ctx = item, .arena = &f->a,
+    store_write w = {.table = t,
+                     .key = item,
+                     .apply = st_apply_put,
+                     .ctx = item,
+                     .arena = &f->a,
                      .want_old = true};
     err_t e;
     err_clear(&e);
@@ -185,7 +222,8 @@ static void test_old_and_keep(void **state)
     assert_int_equal(w.rc, 0);
     assert_item_json(&w.old, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}");
     assert_true(w.old_size > 0 && w.new_size > 0);
-    store_write w2 = {.table = t, .key = item, .apply = st_apply_fail, .arena = &f->a, .want_old = true};
+    store_write w2 = {
+        .table = t, .key = item, .apply = st_apply_fail, .arena = &f->a, .want_old = true};
     assert_int_equal(store_write_each(f->s, &w2, 1, &e), 0);
     assert_int_equal(w2.rc, ERR_CONDITIONAL_CHECK_FAILED);
     assert_item_json(&w2.old, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"2\"}}");
@@ -203,12 +241,14 @@ static void test_atomic(void **state)
     const store_table *t = mk_gsi_table(f, STORE_PROJ_ALL);
     store_write w[3];
     memset(w, 0, sizeof w);
-    const char *items[3] = {"{\"pk\":{\"S\":\"t1\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"N\":\"1\"}}",
-                            "{\"pk\":{\"S\":\"t2\"},\"sk\":{\"N\":\"1\"}}",
-                            "{\"pk\":{\"S\":\"t3\"},\"sk\":{\"N\":\"1\"}}"};
+    const char *items[3] = {
+        "{\"pk\":{\"S\":\"t1\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"N\":\"1\"}}",
+        "{\"pk\":{\"S\":\"t2\"},\"sk\":{\"N\":\"1\"}}",
+        "{\"pk\":{\"S\":\"t3\"},\"sk\":{\"N\":\"1\"}}"};
     for (int i = 0; i < 3; i++) {
         av_t *it = J(&f->a, items[i]);
-        w[i] = (store_write){.table = t, .key = it, .apply = st_apply_put, .ctx = it, .arena = &f->a};
+        w[i] =
+            (store_write){.table = t, .key = it, .apply = st_apply_put, .ctx = it, .arena = &f->a};
     }
     w[1].apply = st_apply_fail;
     err_t e;
@@ -259,10 +299,13 @@ static void *gc_thread(void *p)
         memset(w, 0, sizeof w);
         for (int j = 0; j < 4; j++) {
             char txt[128];
-            snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"t%d\"},\"sk\":{\"N\":\"%d\"},\"gk\":{\"S\":\"g%d\"},\"gr\":{\"N\":\"%d\"}}",
+            snprintf(txt, sizeof txt,
+                     "{\"pk\":{\"S\":\"t%d\"},\"sk\":{\"N\":\"%d\"},\"gk\":{\"S\":\"g%d\"},\"gr\":{"
+                     "\"N\":\"%d\"}}",
                      g->id, i + j, (i + j) % 7, i + j);
             av_t *it = J(&a, txt);
-            w[j] = (store_write){.table = g->t, .key = it, .apply = st_apply_put, .ctx = it, .arena = &a};
+            w[j] = (store_write){
+                .table = g->t, .key = it, .apply = st_apply_put, .ctx = it, .arena = &a};
         }
         w[3].apply = st_apply_fail; /* every 4th write fails, the others must land */
         err_t e;
@@ -324,7 +367,8 @@ static void test_write_deleted_table(void **state)
     err_clear(&e);
     assert_int_equal(store_table_delete(f->s, "gone", &e), 0);
     err_t m;
-    assert_int_equal(st_put(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"a\"}}"), &f->a, &m), ERR_RESOURCE_NOT_FOUND);
+    assert_int_equal(st_put(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"a\"}}"), &f->a, &m),
+                     ERR_RESOURCE_NOT_FOUND);
     assert_string_equal(m.msg, "Cannot do operations on a non-existent table");
 }
 

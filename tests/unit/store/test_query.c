@@ -24,15 +24,23 @@ static av_t *mk_item(arena_t *a, const char *pk, av_t sk, const char *extra_name
 static bool pred(store_rop op, const av_t *v, const av_t *r1, const av_t *r2)
 {
     switch (op) {
-    case STORE_R_NONE: return true;
-    case STORE_R_EQ: return av_compare_scalar(v, r1) == 0;
-    case STORE_R_LT: return av_compare_scalar(v, r1) < 0;
-    case STORE_R_LE: return av_compare_scalar(v, r1) <= 0;
-    case STORE_R_GT: return av_compare_scalar(v, r1) > 0;
-    case STORE_R_GE: return av_compare_scalar(v, r1) >= 0;
-    case STORE_R_BETWEEN: return av_compare_scalar(v, r1) >= 0 && av_compare_scalar(v, r2) <= 0;
+    case STORE_R_NONE:
+        return true;
+    case STORE_R_EQ:
+        return av_compare_scalar(v, r1) == 0;
+    case STORE_R_LT:
+        return av_compare_scalar(v, r1) < 0;
+    case STORE_R_LE:
+        return av_compare_scalar(v, r1) <= 0;
+    case STORE_R_GT:
+        return av_compare_scalar(v, r1) > 0;
+    case STORE_R_GE:
+        return av_compare_scalar(v, r1) >= 0;
+    case STORE_R_BETWEEN:
+        return av_compare_scalar(v, r1) >= 0 && av_compare_scalar(v, r2) <= 0;
     case STORE_R_BEGINS_WITH:
-        return v->u.str.len >= r1->u.str.len && memcmp(v->u.str.ptr, r1->u.str.ptr, r1->u.str.len) == 0;
+        return v->u.str.len >= r1->u.str.len &&
+               memcmp(v->u.str.ptr, r1->u.str.ptr, r1->u.str.len) == 0;
     }
     return false;
 }
@@ -43,18 +51,21 @@ static int cmp_av(const void *a, const void *b)
 }
 
 /* puts vals under pk "h" (plus decoys under "g" and "i"), then checks every op x bound */
-static void check_ops(st_fix *f, const store_table *t, av_t *vals, size_t nv, av_t *bounds, size_t nb,
-                      bool prefix_ops_only, bool do_put)
+static void check_ops(st_fix *f, const store_table *t, av_t *vals, size_t nv, av_t *bounds,
+                      size_t nb, bool prefix_ops_only, bool do_put)
 {
     for (size_t i = 0; do_put && i < nv; i++) {
         err_t m;
-        assert_int_equal(st_put(f->s, t, mk_item(&f->a, "h", vals[i], NULL, vals[i]), &f->a, &m), 0);
-        assert_int_equal(st_put(f->s, t, mk_item(&f->a, "g", vals[i], NULL, vals[i]), &f->a, &m), 0);
-        assert_int_equal(st_put(f->s, t, mk_item(&f->a, "i", vals[i], NULL, vals[i]), &f->a, &m), 0);
+        assert_int_equal(st_put(f->s, t, mk_item(&f->a, "h", vals[i], NULL, vals[i]), &f->a, &m),
+                         0);
+        assert_int_equal(st_put(f->s, t, mk_item(&f->a, "g", vals[i], NULL, vals[i]), &f->a, &m),
+                         0);
+        assert_int_equal(st_put(f->s, t, mk_item(&f->a, "i", vals[i], NULL, vals[i]), &f->a, &m),
+                         0);
     }
     qsort(vals, nv, sizeof *vals, cmp_av);
-    store_rop ops[] = {STORE_R_NONE, STORE_R_EQ, STORE_R_LT, STORE_R_LE, STORE_R_GT, STORE_R_GE,
-                       STORE_R_BETWEEN, STORE_R_BEGINS_WITH};
+    store_rop ops[] = {STORE_R_NONE, STORE_R_EQ, STORE_R_LT,      STORE_R_LE,
+                       STORE_R_GT,   STORE_R_GE, STORE_R_BETWEEN, STORE_R_BEGINS_WITH};
     av_t h = av_make_s("h", 1);
     for (size_t oi = 0; oi < sizeof ops / sizeof ops[0]; oi++) {
         if (prefix_ops_only && ops[oi] != STORE_R_BEGINS_WITH && ops[oi] != STORE_R_NONE)
@@ -65,9 +76,15 @@ static void check_ops(st_fix *f, const store_table *t, av_t *vals, size_t nv, av
             for (size_t b2 = 0; b2 < (ops[oi] == STORE_R_BETWEEN ? nb : 1); b2++)
                 for (int rev = 0; rev < 2; rev++)
                     for (size_t lim = 0; lim < 3; lim++) {
-                        store_query q = {.table = t, .hash = &h, .rop = ops[oi], .r1 = bounds[b1],
-                                         .r2 = bounds[b2], .reverse = rev, .limit = lim};
-                        if (ops[oi] == STORE_R_BETWEEN && av_compare_scalar(&bounds[b1], &bounds[b2]) > 0)
+                        store_query q = {.table = t,
+                                         .hash = &h,
+                                         .rop = ops[oi],
+                                         .r1 = bounds[b1],
+                                         .r2 = bounds[b2],
+                                         .reverse = rev,
+                                         .limit = lim};
+                        if (ops[oi] == STORE_R_BETWEEN &&
+                            av_compare_scalar(&bounds[b1], &bounds[b2]) > 0)
                             continue;
                         av_t *got;
                         size_t n = st_query_all(f->s, q, &f->a, &got);
@@ -77,21 +94,25 @@ static void check_ops(st_fix *f, const store_table *t, av_t *vals, size_t nv, av
                             if (!pred(ops[oi], &vals[xi], &bounds[b1], &bounds[b2]))
                                 continue;
                             if (k >= n) {
-                                fprintf(stderr, "op %d b1 %zu b2 %zu rev %d lim %zu: missing results (got %zu)\n",
+                                fprintf(stderr,
+                                        "op %d b1 %zu b2 %zu rev %d lim %zu: missing results (got "
+                                        "%zu)\n",
                                         ops[oi], b1, b2, rev, lim, n);
                                 fail();
                             }
                             const av_t *sk = av_map_gets(&got[k], "sk");
-                            if (!av_equal(sk, &vals[xi]) || !av_equal(av_map_gets(&got[k], "pk"), &h)) {
-                                fprintf(stderr, "op %d b1 %zu b2 %zu rev %d lim %zu: result %zu wrong\n", ops[oi],
-                                        b1, b2, rev, lim, k);
+                            if (!av_equal(sk, &vals[xi]) ||
+                                !av_equal(av_map_gets(&got[k], "pk"), &h)) {
+                                fprintf(stderr,
+                                        "op %d b1 %zu b2 %zu rev %d lim %zu: result %zu wrong\n",
+                                        ops[oi], b1, b2, rev, lim, k);
                                 fail();
                             }
                             k++;
                         }
                         if (k != n)
-                            fprintf(stderr, "op %d b1 %zu b2 %zu rev %d: %zu extra results\n", ops[oi], b1, b2,
-                                    rev, n - k);
+                            fprintf(stderr, "op %d b1 %zu b2 %zu rev %d: %zu extra results\n",
+                                    ops[oi], b1, b2, rev, n - k);
                         assert_int_equal(k, n);
                     }
     }
@@ -101,8 +122,10 @@ static void test_range_n(void **state)
 {
     st_fix *f = *state;
     const store_table *t = st_create(f->s, "tn", st_kd("pk", AV_S, "sk", AV_N), NULL, 0);
-    const char *vs[] = {"-100", "-10", "-1.5", "-1", "0", "0.001", "1", "1.5", "2", "10", "100", "99999999999"};
-    const char *bs[] = {"-1000", "-100", "-10", "-1.25", "-1", "0", "0.0001", "1", "1.25", "2", "100", "1E+20"};
+    const char *vs[] = {"-100", "-10", "-1.5", "-1", "0",   "0.001",
+                        "1",    "1.5", "2",    "10", "100", "99999999999"};
+    const char *bs[] = {"-1000",  "-100", "-10",  "-1.25", "-1",  "0",
+                        "0.0001", "1",    "1.25", "2",     "100", "1E+20"};
     av_t vals[12], bounds[12];
     err_t e;
     for (size_t i = 0; i < 12; i++) {
@@ -116,7 +139,8 @@ static void test_range_s_and_begins_with(void **state)
 {
     st_fix *f = *state;
     const store_table *t = st_create(f->s, "ts", st_kd("pk", AV_S, "sk", AV_S), NULL, 0);
-    const char *vs[] = {"a", "ab", "abc", "abd", "b", "ba", "\xc3\xa9", "\xc3\xa9t\xc3\xa9", "z", "~"};
+    const char *vs[] = {"a", "ab", "abc", "abd", "b", "ba", "\xc3\xa9", "\xc3\xa9t\xc3\xa9",
+                        "z", "~"};
     const char *bs[] = {"", "a", "ab", "abc", "abz", "b", "c", "\xc3\xa9", "\xc3", "zz", "~"};
     av_t vals[10], bounds[11];
     for (size_t i = 0; i < 10; i++)
@@ -131,10 +155,12 @@ static void test_range_b_ff(void **state)
 {
     st_fix *f = *state;
     const store_table *t = st_create(f->s, "tb", st_kd("pk", AV_S, "sk", AV_B), NULL, 0);
-    static const char *vs[] = {"\x00", "\x00\xff", "\x00\x00", "\x01", "\xfe", "\xfe\xff", "\xfe\xff\xff",
-                               "\xff", "\xff\x00", "\xff\xff", "\xff\xff\xff", "\xff\xff\x01"};
+    static const char *vs[] = {"\x00",     "\x00\xff", "\x00\x00",     "\x01",
+                               "\xfe",     "\xfe\xff", "\xfe\xff\xff", "\xff",
+                               "\xff\x00", "\xff\xff", "\xff\xff\xff", "\xff\xff\x01"};
     static const size_t vl[] = {1, 2, 2, 1, 1, 2, 3, 1, 2, 2, 3, 3};
-    static const char *bs[] = {"\x00", "\x01", "\xfe", "\xfe\xff", "\xff", "\xff\xff", "\xff\xff\xff", "\x7f"};
+    static const char *bs[] = {"\x00", "\x01",     "\xfe",         "\xfe\xff",
+                               "\xff", "\xff\xff", "\xff\xff\xff", "\x7f"};
     static const size_t bl[] = {1, 1, 1, 2, 1, 2, 3, 1};
     av_t vals[12], bounds[8];
     for (size_t i = 0; i < 12; i++)
@@ -155,17 +181,24 @@ static void test_pagination_ties(void **state)
     size_t N = 23;
     for (size_t i = 0; i < N; i++) {
         char txt[160];
-        snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"p%zu\"},\"sk\":{\"N\":\"%zu\"},\"gk\":{\"S\":\"g\"},\"gr\":{\"N\":\"%zu\"}}",
+        snprintf(txt, sizeof txt,
+                 "{\"pk\":{\"S\":\"p%zu\"},\"sk\":{\"N\":\"%zu\"},\"gk\":{\"S\":\"g\"},\"gr\":{"
+                 "\"N\":\"%zu\"}}",
                  i % 5, i, i % 3);
         st_put_ok(f->s, t, &f->a, txt);
     }
-    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"x\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"other\"},\"gr\":{\"N\":\"1\"}}");
+    st_put_ok(f->s, t, &f->a,
+              "{\"pk\":{\"S\":\"x\"},\"sk\":{\"N\":\"1\"},\"gk\":{\"S\":\"other\"},\"gr\":{\"N\":"
+              "\"1\"}}");
     av_t g = av_make_s("g", 1), p0 = av_make_s("p0", 2);
     struct {
         const store_index *ix;
         const av_t *h;
         size_t want;
-    } cases[] = {{&t->idx[0], &g, N}, {&t->idx[1], &g, N}, {NULL, &p0, 5}, {NULL, NULL, N + 1},
+    } cases[] = {{&t->idx[0], &g, N},
+                 {&t->idx[1], &g, N},
+                 {NULL, &p0, 5},
+                 {NULL, NULL, N + 1},
                  {&t->idx[0], NULL, N + 1}};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
         for (int rev = 0; rev < 2; rev++) {
@@ -177,7 +210,8 @@ static void test_pagination_ties(void **state)
             assert_int_equal(nf, cases[c].want);
             /* index order: gr ascending, ties by table key */
             for (size_t i = 1; cases[c].ix == &t->idx[0] && cases[c].h && i < nf; i++) {
-                int d = av_compare_scalar(av_map_gets(&full[i - 1], "gr"), av_map_gets(&full[i], "gr"));
+                int d =
+                    av_compare_scalar(av_map_gets(&full[i - 1], "gr"), av_map_gets(&full[i], "gr"));
                 assert_true(rev ? d >= 0 : d <= 0);
             }
             for (size_t lim = 1; lim <= nf + 1; lim++) {
@@ -232,8 +266,11 @@ static void test_page_bytes(void **state)
     for (int i = 0; i < 30; i++) {
         char *num = arena_printf(&f->a, "%d", i);
         err_t m;
-        assert_int_equal(st_put(f->s, t, mk_item(&f->a, "h", av_make_n_canonical(num, strlen(num)), "d",
-                                                 av_make_s(blob, big)), &f->a, &m), 0);
+        assert_int_equal(st_put(f->s, t,
+                                mk_item(&f->a, "h", av_make_n_canonical(num, strlen(num)), "d",
+                                        av_make_s(blob, big)),
+                                &f->a, &m),
+                         0);
     }
     av_t h = av_make_s("h", 1);
     store_query q = {.table = t, .hash = &h};
@@ -258,13 +295,15 @@ static void test_page_bytes(void **state)
 static void test_scan_segments(void **state)
 {
     st_fix *f = *state;
-    store_index ix[1] = {st_ix("gsi", true, st_kd("gk", AV_N, NULL, AV_NONE), STORE_PROJ_KEYS_ONLY)};
+    store_index ix[1] = {
+        st_ix("gsi", true, st_kd("gk", AV_N, NULL, AV_NONE), STORE_PROJ_KEYS_ONLY)};
     const store_table *t = st_create(f->s, "tg", st_kd("pk", AV_S, "sk", AV_N), ix, 1);
     size_t N = 300;
     for (size_t i = 0; i < N; i++) {
         char txt[128];
-        snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"k%zu\"},\"sk\":{\"N\":\"%zu\"},\"gk\":{\"N\":\"%zu\"}}", i % 97, i,
-                 i % 13);
+        snprintf(txt, sizeof txt,
+                 "{\"pk\":{\"S\":\"k%zu\"},\"sk\":{\"N\":\"%zu\"},\"gk\":{\"N\":\"%zu\"}}", i % 97,
+                 i, i % 13);
         st_put_ok(f->s, t, &f->a, txt);
     }
     for (int use_ix = 0; use_ix < 2; use_ix++)
@@ -272,8 +311,11 @@ static void test_scan_segments(void **state)
             unsigned char *seen = calloc(N, 1);
             size_t nonempty = 0;
             for (uint32_t seg = 0; seg < total; seg++) {
-                store_query q = {.table = t, .index = use_ix ? &t->idx[0] : NULL, .segment = seg,
-                                 .total_segments = total, .limit = 7};
+                store_query q = {.table = t,
+                                 .index = use_ix ? &t->idx[0] : NULL,
+                                 .segment = seg,
+                                 .total_segments = total,
+                                 .limit = 7};
                 av_t *items;
                 size_t n = st_query_all(f->s, q, &f->a, &items);
                 if (n)
@@ -317,11 +359,14 @@ static void test_esk_validation(void **state)
     av_t h = av_make_s("h", 1);
     av_t three = av_make_n_canonical("3", 1);
     store_query q = {.table = t, .hash = &h};
-    expect_esk(f, q, "{\"pk\":{\"S\":\"h\"}}", "Exclusive Start Key must have same size as table's key schema");
+    expect_esk(f, q, "{\"pk\":{\"S\":\"h\"}}",
+               "Exclusive Start Key must have same size as table's key schema");
     expect_esk(f, q, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"N\":\"1\"},\"z\":{\"S\":\"1\"}}",
                "Exclusive Start Key must have same size as table's key schema");
-    expect_esk(f, q, "{\"pk\":{\"S\":\"h\"},\"zz\":{\"N\":\"1\"}}", "The provided starting key is invalid");
-    expect_esk(f, q, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"S\":\"1\"}}", "Type mismatch for attribute to update");
+    expect_esk(f, q, "{\"pk\":{\"S\":\"h\"},\"zz\":{\"N\":\"1\"}}",
+               "The provided starting key is invalid");
+    expect_esk(f, q, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"S\":\"1\"}}",
+               "Type mismatch for attribute to update");
     expect_esk(f, q, "{\"pk\":{\"S\":\"other\"},\"sk\":{\"N\":\"1\"}}",
                "The provided starting key does not match the range key predicate");
     q.rop = STORE_R_GT;
@@ -329,13 +374,19 @@ static void test_esk_validation(void **state)
     expect_esk(f, q, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"N\":\"1\"}}",
                "The provided starting key does not match the range key predicate");
     store_query qi = {.table = t, .index = &t->idx[0], .hash = &h};
-    expect_esk(f, qi, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"N\":\"1\"}}", "The provided starting key is invalid");
-    expect_esk(f, qi, "{\"gk\":{\"S\":\"h\"},\"gr\":{\"B\":\"AQ==\"},\"pk\":{\"N\":\"1\"},\"sk\":{\"N\":\"1\"}}",
-               "Type mismatch for attribute to update");
-    expect_esk(f, qi, "{\"gk\":{\"S\":\"zz\"},\"gr\":{\"B\":\"AQ==\"},\"pk\":{\"S\":\"1\"},\"sk\":{\"N\":\"1\"}}",
-               "The provided starting key does not match the range key predicate");
+    expect_esk(f, qi, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"N\":\"1\"}}",
+               "The provided starting key is invalid");
+    expect_esk(
+        f, qi,
+        "{\"gk\":{\"S\":\"h\"},\"gr\":{\"B\":\"AQ==\"},\"pk\":{\"N\":\"1\"},\"sk\":{\"N\":\"1\"}}",
+        "Type mismatch for attribute to update");
+    expect_esk(
+        f, qi,
+        "{\"gk\":{\"S\":\"zz\"},\"gr\":{\"B\":\"AQ==\"},\"pk\":{\"S\":\"1\"},\"sk\":{\"N\":\"1\"}}",
+        "The provided starting key does not match the range key predicate");
     store_query qs = {.table = t};
-    expect_esk(f, qs, "{\"pk\":{\"S\":\"h\"}}", "Exclusive Start Key must have same size as table's key schema");
+    expect_esk(f, qs, "{\"pk\":{\"S\":\"h\"}}",
+               "Exclusive Start Key must have same size as table's key schema");
     /* a valid start key that names no stored item works */
     qs.start_key = J(&f->a, "{\"pk\":{\"S\":\"zzz\"},\"sk\":{\"N\":\"1\"}}");
     store_result r;

@@ -72,7 +72,8 @@ static void test_durable(void **state)
     assert_non_null(t);
     av_t got;
     bool found;
-    assert_int_equal(store_get(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"a\"}}"), &f->a, &got, &found, &e), 0);
+    assert_int_equal(
+        store_get(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"a\"}}"), &f->a, &got, &found, &e), 0);
     assert_true(found);
     assert_item_json(&got, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}");
     /* read-only: writes refused */
@@ -161,7 +162,8 @@ static void test_map_resized_by_other(void **state)
             kv[0] = (av_kv){"pk", 2, av_make_s(nm, strlen(nm))};
             kv[1] = (av_kv){"d", 1, av_make_s(blob, 10000)};
             av_t it = av_make_m(kv, 2);
-            store_write w = {.table = t2, .key = &it, .apply = st_apply_put, .ctx = &it, .arena = &a};
+            store_write w = {
+                .table = t2, .key = &it, .apply = st_apply_put, .ctx = &it, .arena = &a};
             bad |= store_write_each(s2, &w, 1, &e) != 0 || w.rc != 0;
         }
         bad |= s2->mapsize <= 256 * 1024;

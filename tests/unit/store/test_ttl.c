@@ -79,7 +79,8 @@ static void test_ttl_thread(void **state)
     const store_table *t = st_create(f->s, "tt", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
     assert_int_equal(store_table_set_ttl(f->s, "tt", "exp", &e), 0);
     char txt[128];
-    snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"a\"},\"exp\":{\"N\":\"%lld\"}}", (long long)time(NULL) - 10);
+    snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"a\"},\"exp\":{\"N\":\"%lld\"}}",
+             (long long)time(NULL) - 10);
     st_put_ok(f->s, t, &f->a, txt);
     st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"keep\"},\"exp\":{\"N\":\"99999999999\"}}");
     bool found = true;
@@ -87,11 +88,13 @@ static void test_ttl_thread(void **state)
         struct timespec ts = {0, 10 * 1000000};
         nanosleep(&ts, NULL);
         av_t got;
-        assert_int_equal(store_get(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"a\"}}"), &f->a, &got, &found, &e), 0);
+        assert_int_equal(
+            store_get(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"a\"}}"), &f->a, &got, &found, &e), 0);
     }
     assert_false(found);
     av_t got;
-    assert_int_equal(store_get(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"keep\"}}"), &f->a, &got, &found, &e), 0);
+    assert_int_equal(
+        store_get(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"keep\"}}"), &f->a, &got, &found, &e), 0);
     assert_true(found);
 }
 
