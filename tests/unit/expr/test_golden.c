@@ -455,6 +455,10 @@ static void test_reserved(void **state)
 {
     replay("reserved.json", 1000);
 }
+static void test_random(void **state)
+{
+    replay("random.json", 600);
+}
 static void test_projection(void **state)
 {
     replay("projection.json", 40);
@@ -472,6 +476,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_condition), cmocka_unit_test(test_reserved),
+        cmocka_unit_test(test_random),
         cmocka_unit_test(test_update),    cmocka_unit_test(test_projection),
         cmocka_unit_test(test_keycond),   cmocka_unit_test(test_legacy),
     };
