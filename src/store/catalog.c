@@ -427,6 +427,13 @@ const store_table *store_table_get(store_t *s, const char *name)
     pthread_rwlock_rdlock(&s->catlock);
     cat_ent *c = st_find_locked(s, name);
     pthread_rwlock_unlock(&s->catlock);
+    if (!c) {
+        /* a miss may be a table another process created in the last few ms: look now */
+        st_cat_check(s, NULL);
+        pthread_rwlock_rdlock(&s->catlock);
+        c = st_find_locked(s, name);
+        pthread_rwlock_unlock(&s->catlock);
+    }
     return c ? &c->t : NULL;
 }
 
