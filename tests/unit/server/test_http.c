@@ -1,0 +1,271 @@
+/*
+ * test_http — the libmicrohttpd listeners in-process: port 0 binding, the DynamoDB
+ * listener's headers and CRC32, the REST listener without a messaging service (503), the
+ * REST body limit (413), keep-alive reuse, and stop/start on the same store.  Requests go
+ * through libcurl.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <zlib.h>
+
+#include "server/http.h"
+
+typedef struct fixture {
+    char dir[64];
+    store_t *store;
+    api_t *api;
+    http_server *srv;
+} fixture;
+
+typedef struct reply {
+    long status;
+    char body[1 << 16];
+    size_t len;
+    char crc[16];
+    char request_id[64];
+    char content_type[128];
+    long connects; /* new connections made by this transfer */
+} reply;
+
+static size_t on_body(char *p, size_t sz, size_t n, void *ud)
+{
+    reply *r = ud;
+    size_t k = sz * n;
+    if (r->len + k < sizeof r->body) {
+        memcpy(r->body + r->len, p, k);
+        r->len += k;
+        r->body[r->len] = '\0';
+    }
+    return k;
+}
+
+static void header_value(const char *line, size_t n, const char *name, char *out, size_t cap)
+{
+    size_t nl = strlen(name);
+    if (n > nl + 1 && strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
+        const char *v = line + nl + 1;
+        while (*v == ' ')
+            v++;
+        size_t vl = (size_t)(line + n - v);
+        while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n'))
+            vl--;
+        if (vl >= cap)
+            vl = cap - 1;
+        memcpy(out, v, vl);
+        out[vl] = '\0';
+    }
+}
+
+static size_t on_header(char *p, size_t sz, size_t n, void *ud)
+{
+    reply *r = ud;
+    header_value(p, sz * n, "x-amz-crc32", r->crc, sizeof r->crc);
+    header_value(p, sz * n, "x-amzn-RequestId", r->request_id, sizeof r->request_id);
+    header_value(p, sz * n, "Content-Type", r->content_type, sizeof r->content_type);
+    return sz * n;
+}
+
+/* One request on handle h (reused for keep-alive).  body NULL = GET. */
+static void request(CURL *h, int port, const char *path, const char *target, const char *body,
+                    size_t body_len, reply *r)
+{
+    memset(r, 0, sizeof *r);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    struct curl_slist *hd = NULL;
+    char t[128];
+    if (target) {
+        snprintf(t, sizeof t, "X-Amz-Target: DynamoDB_20120810.%s", target);
+        hd = curl_slist_append(hd, t);
+    }
+    hd = curl_slist_append(hd, "Content-Type: application/x-amz-json-1.0");
+    hd = curl_slist_append(hd, "Authorization: AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/"
+                               "dynamodb/aws4_request, SignedHeaders=host, Signature=00");
+    hd = curl_slist_append(hd, "Expect:");
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+    if (body) {
+        curl_easy_setopt(h, CURLOPT_POST, 1L);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    } else {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    }
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+    CURLcode rc = curl_easy_perform(h);
+    if (rc != CURLE_OK)
+        fail_msg("curl: %s", curl_easy_strerror(rc));
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &r->connects);
+    curl_slist_free_all(hd);
+}
+
+static int start(fixture *f)
+{
+    http_config c;
+    http_config_default(&c);
+    c.dynamodb_port = 0;
+    c.api_port = 0;
+    c.quiet = true;
+    c.threads = 2;
+    err_t e = {0};
+    if (http_server_start(&c, f->api, NULL, NULL, &f->srv, &e)) {
+        fprintf(stderr, "start: %s\n", e.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/test_httpXXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    store_opts so;
+    store_opts_default(&so);
+    so.durable = false;
+    so.ttl_thread = false;
+    err_t e = {0};
+    if (store_open(f->dir, &so, &f->store, &e) || api_new(f->store, NULL, &f->api, &e))
+        return -1;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    *state = f;
+    return start(f);
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    http_server_stop(f->srv);
+    api_free(f->api);
+    store_close(f->store);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    int rc = system(cmd);
+    free(f);
+    curl_global_cleanup();
+    return rc == 0 ? 0 : -1;
+}
+
+static void test_ports(void **state)
+{
+    fixture *f = *state;
+    int d = http_server_dynamodb_port(f->srv), a = http_server_api_port(f->srv);
+    assert_true(d > 0 && d < 65536);
+    assert_true(a > 0 && a < 65536);
+    assert_int_not_equal(d, a);
+    assert_int_equal(http_server_dynamodb_port(NULL), -1);
+}
+
+static void test_dynamodb_listener(void **state)
+{
+    fixture *f = *state;
+    CURL *h = curl_easy_init();
+    reply r;
+    request(h, http_server_dynamodb_port(f->srv), "/", "ListTables", "{}", 2, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"TableNames\":[]}");
+    char crc[16];
+    snprintf(crc, sizeof crc, "%lu", crc32(0L, (const Bytef *)r.body, (uInt)r.len));
+    assert_string_equal(r.crc, crc);
+    assert_int_equal(strlen(r.request_id), 36);
+    assert_string_equal(r.content_type, "application/x-amz-json-1.0");
+    assert_int_equal(r.connects, 1);
+    /* keep-alive: the next requests reuse the connection */
+    for (int i = 0; i < 3; i++) {
+        request(h, http_server_dynamodb_port(f->srv), "/", i == 1 ? "Nope" : "ListTables", "{}", 2,
+                &r);
+        assert_int_equal(r.status, i == 1 ? 400 : 200);
+        assert_int_equal(r.connects, 0);
+    }
+    curl_easy_cleanup(h);
+}
+
+static void test_rest_without_service(void **state)
+{
+    fixture *f = *state;
+    CURL *h = curl_easy_init();
+    reply r;
+    request(h, http_server_api_port(f->srv), "/api/health", NULL, NULL, 0, &r);
+    assert_int_equal(r.status, 503);
+    assert_non_null(strstr(r.body, "\"unavailable\""));
+    assert_string_equal(r.content_type, "application/json");
+    curl_easy_cleanup(h);
+}
+
+static void test_rest_body_limit(void **state)
+{
+    fixture *f = *state;
+    size_t n = HTTP_REST_MAX_BODY + 10;
+    char *big = malloc(n);
+    memset(big, 'a', n);
+    CURL *h = curl_easy_init();
+    reply r;
+    request(h, http_server_api_port(f->srv), "/api/messages", NULL, big, n, &r);
+    assert_int_equal(r.status, 413);
+    assert_non_null(strstr(r.body, "too_large"));
+    curl_easy_cleanup(h);
+    free(big);
+}
+
+static void test_restart_same_store(void **state)
+{
+    fixture *f = *state;
+    http_server_stop(f->srv);
+    f->srv = NULL;
+    assert_int_equal(start(f), 0);
+    CURL *h = curl_easy_init();
+    reply r;
+    request(h, http_server_dynamodb_port(f->srv), "/", NULL, NULL, 0, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "healthy: dynamodb.us-east-1.amazonaws.com ");
+    curl_easy_cleanup(h);
+}
+
+static void test_bind_failure(void **state)
+{
+    fixture *f = *state;
+    http_config c;
+    http_config_default(&c);
+    c.dynamodb_port = http_server_dynamodb_port(f->srv); /* busy */
+    c.api_port = -1;
+    c.quiet = true;
+    http_server *s2 = NULL;
+    err_t e = {0};
+    assert_int_equal(http_server_start(&c, f->api, NULL, NULL, &s2, &e), ERR_IO);
+    assert_null(s2);
+    assert_non_null(strstr(e.msg, "cannot listen"));
+    c.host = "no.such.host.invalid";
+    c.dynamodb_port = 0;
+    err_clear(&e);
+    assert_int_equal(http_server_start(&c, f->api, NULL, NULL, &s2, &e), ERR_VALIDATION);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ports),
+        cmocka_unit_test(test_dynamodb_listener),
+        cmocka_unit_test(test_rest_without_service),
+        cmocka_unit_test(test_rest_body_limit),
+        cmocka_unit_test(test_restart_same_store),
+        cmocka_unit_test(test_bind_failure),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
