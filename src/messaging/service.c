@@ -149,11 +149,13 @@ void msg_err_code(const err_t *e, char *out, size_t n)
 /* ---- schema ------------------------------------------------------------------------- */
 
 /* A remote DynamoDB (AWS, dynalite) answers CreateTable with CREATING and refuses
- * reads/writes of the table until it is ACTIVE, GSI included: poll DescribeTable (at most
- * MSG_ACTIVE_WAIT_S seconds).  The embedded engine and DynamoDB Local are ACTIVE at once.
+ * reads/writes of the table until it is ACTIVE, GSI included, and DeleteTable with
+ * DELETING (a new CreateTable is ResourceInUse until it is gone): poll DescribeTable (at
+ * most MSG_ACTIVE_WAIT_S seconds) until the table is ACTIVE, or with `gone` absent.  The
+ * embedded engine and DynamoDB Local are there at once.
  * (tests/e2e/test_remote_backend.py::test_schema_load_waits_until_active) */
 #define MSG_ACTIVE_WAIT_S 600
-static int wait_active(msg_service *s, err_t *e)
+static int wait_table(msg_service *s, bool gone, err_t *e)
 {
     long long deadline = msg_now_usec() + (long long)MSG_ACTIVE_WAIT_S * 1000000;
     for (long delay_ms = 50;; delay_ms = delay_ms < 1000 ? delay_ms * 2 : 1000) {
@@ -161,13 +163,17 @@ static int wait_active(msg_service *s, err_t *e)
         err_t in;
         int rc =
             msgi_call(s, "DescribeTable", json_pack("{s:s}", "TableName", s->table), &resp, &in);
-        if (rc && rc != ERR_RESOURCE_NOT_FOUND) { /* not yet visible: keep waiting */
+        if (rc && rc != ERR_RESOURCE_NOT_FOUND) { /* (not found = not visible yet: wait) */
             json_decref(resp);
             return msgi_storage(e, rc, &in);
         }
+        if (gone && rc == ERR_RESOURCE_NOT_FOUND) {
+            json_decref(resp);
+            return 0;
+        }
         json_t *t = json_object_get(resp, "Table");
         const char *st = json_string_value(json_object_get(t, "TableStatus"));
-        bool active = !rc && st && strcmp(st, "ACTIVE") == 0;
+        bool active = !gone && !rc && st && strcmp(st, "ACTIVE") == 0;
         size_t i;
         json_t *g;
         json_array_foreach(json_object_get(t, "GlobalSecondaryIndexes"), i, g)
@@ -180,8 +186,8 @@ static int wait_active(msg_service *s, err_t *e)
         if (active)
             return 0;
         if (msg_now_usec() > deadline)
-            return err_set(e, ERR_INTERNAL, "storage: table %s not ACTIVE after %d s", s->table,
-                           MSG_ACTIVE_WAIT_S);
+            return err_set(e, ERR_INTERNAL, "storage: table %s not %s after %d s", s->table,
+                           gone ? "deleted" : "ACTIVE", MSG_ACTIVE_WAIT_S);
         struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }
@@ -207,7 +213,7 @@ int msg_schema_load(msg_service *s, err_t *e)
         return err_set(e, rc, "table_exists: table %s already exists", s->table);
     if (rc)
         return msgi_storage(e, rc, &in);
-    return wait_active(s, e);
+    return wait_table(s, false, e);
 }
 
 int msg_schema_exists(msg_service *s, bool *out_exists, err_t *e)
@@ -234,7 +240,7 @@ int msg_schema_drop(msg_service *s, err_t *e)
         return err_set(e, rc, "no_table: table %s does not exist", s->table);
     if (rc)
         return msgi_storage(e, rc, &in);
-    return 0;
+    return wait_table(s, true, e);
 }
 
 /* ---- validation --------------------------------------------------------------------- */

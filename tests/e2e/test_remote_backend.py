@@ -90,7 +90,8 @@ def dynalite_cli():
 def dynalite():
     cli_js = dynalite_cli()
     port = free_port()
-    proc = subprocess.Popen(["node", cli_js, "--port", str(port), "--createTableMs", "1500"],
+    proc = subprocess.Popen(["node", cli_js, "--port", str(port), "--createTableMs", "1500",
+                             "--deleteTableMs", "1500"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_port(port, proc, timeout=30)
@@ -124,7 +125,8 @@ def test_endpoint_without_transactions_is_refused(dynalite):
 
 def test_schema_load_waits_until_active(dynalite):
     """dynalite keeps a new table CREATING for 1.5 s (like AWS, for longer): schema-load
-    returns once table and GSI are ACTIVE, so the next command can use it at once."""
+    returns once table and GSI are ACTIVE, so the next command can use it at once; the same
+    for drop and DELETING."""
     t0 = time.time()
     ok(run(dynalite, "schema-load"))
     assert time.time() - t0 >= 1.4
@@ -133,6 +135,12 @@ def test_schema_load_waits_until_active(dynalite):
     assert all(g["IndexStatus"] == "ACTIVE" for g in t["GlobalSecondaryIndexes"])
     p = ok(run(dynalite, "scan"))
     assert "0 items" in p.stderr
+    # DeleteTable leaves it DELETING for 1.5 s: drop waits until it is gone, so the table
+    # can be created again at once
+    t0 = time.time()
+    ok(run(dynalite, "drop"))
+    assert time.time() - t0 >= 1.4
+    ok(run(dynalite, "schema-load"))
 
 
 def test_unreachable_endpoint_fails_cleanly():
