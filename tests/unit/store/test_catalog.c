@@ -7,6 +7,7 @@
  */
 #include "st_test.h"
 
+#include <pthread.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -177,6 +178,93 @@ static void test_other_process(void **state)
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), 2);
 }
 
+/* writes (inserts, overwrites that move or drop the index key, deletes) racing a backfill:
+ * afterwards the index holds exactly the projection of every item that has the key, and
+ * its counter matches */
+typedef struct race_arg {
+    store_t *s;
+    const store_table *t;
+    _Atomic int *stop;
+    int bad;
+} race_arg;
+
+static void *race_writer(void *p)
+{
+    race_arg *g = p;
+    arena_t a;
+    arena_init(&a);
+    unsigned x = 12345;
+    for (int i = 0; !*g->stop || i < 2000; i++) {
+        x = x * 1103515245u + 12345u;
+        unsigned k = (x >> 8) % 12000, kind = (x >> 20) % 4;
+        char txt[160];
+        if (kind == 0)
+            snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"p%u\"},\"sk\":{\"N\":\"%u\"}}", k % 10, k);
+        else
+            snprintf(txt, sizeof txt,
+                     "{\"pk\":{\"S\":\"p%u\"},\"sk\":{\"N\":\"%u\"},\"gk\":{\"S\":\"g%u\"}}",
+                     k % 10, k, (x >> 4) % 5);
+        av_t *it = J(&a, txt);
+        store_write w = {.table = g->t,
+                         .key = it,
+                         .apply = kind == 3 ? st_apply_del : st_apply_put,
+                         .ctx = it,
+                         .arena = &a};
+        err_t e;
+        err_clear(&e);
+        if (store_write_each(g->s, &w, 1, &e) || w.rc)
+            g->bad++;
+        arena_reset(&a);
+    }
+    arena_fini(&a);
+    return NULL;
+}
+
+static void test_backfill_races_writes(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tr", st_kd("pk", AV_S, "sk", AV_N), NULL, 0);
+    for (int i = 0; i < 12000; i += 2) {
+        char txt[160];
+        snprintf(txt, sizeof txt,
+                 "{\"pk\":{\"S\":\"p%d\"},\"sk\":{\"N\":\"%d\"},\"gk\":{\"S\":\"g%d\"}}", i % 10, i,
+                 i % 5);
+        st_put_ok(f->s, t, &f->a, txt);
+    }
+    _Atomic int stop = 0;
+    race_arg g = {.s = f->s, .t = t, .stop = &stop};
+    pthread_t th;
+    pthread_create(&th, NULL, race_writer, &g);
+    store_index ix = st_ix("gsi", true, st_kd("gk", AV_S, NULL, AV_NONE), STORE_PROJ_KEYS_ONLY);
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_index_add(f->s, "tr", &ix, &e), 0);
+    stop = 1;
+    pthread_join(th, NULL);
+    assert_int_equal(g.bad, 0);
+    const store_table *t2 = store_table_get(f->s, "tr");
+    av_t *base, *idx;
+    store_query qb = {.table = t2}, qi = {.table = t2, .index = &t2->idx[0]};
+    size_t nb = st_query_all(f->s, qb, &f->a, &base);
+    size_t ni = st_query_all(f->s, qi, &f->a, &idx);
+    size_t want = 0;
+    for (size_t i = 0; i < nb; i++) {
+        if (!av_map_gets(&base[i], "gk"))
+            continue;
+        want++;
+        bool hit = false;
+        for (size_t j = 0; j < ni && !hit; j++)
+            hit = av_equal(&base[i], &idx[j]); /* KEYS_ONLY of {pk,sk,gk} is the item */
+        assert_true(hit);
+    }
+    assert_int_equal(ni, want);
+    uint64_t c, b;
+    assert_int_equal(store_table_stats(f->s, t2, &t2->idx[0], &c, &b, &e), 0);
+    assert_int_equal(c, want);
+    assert_int_equal(store_table_stats(f->s, t2, NULL, &c, &b, &e), 0);
+    assert_int_equal(c, nb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +272,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_meta_ttl, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_index_add_drop, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_other_process, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_backfill_races_writes, st_setup, st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
