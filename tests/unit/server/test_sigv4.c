@@ -266,6 +266,69 @@ static void test_content_sha256_header(void **state)
     sigv4_creds_free(c);
 }
 
+/* Garbage Authorization headers (seeded PRNG over a pieces-of-the-grammar alphabet) never
+ * crash and never verify; run under ASan in the sanitizer build. */
+static void test_garbage_headers(void **state)
+{
+    (void)state;
+    static const char *pieces[] = {"AWS4-HMAC-SHA256",
+                                   " ",
+                                   ",",
+                                   "=",
+                                   "/",
+                                   "Credential",
+                                   "SignedHeaders",
+                                   "Signature",
+                                   "aws4_request",
+                                   "host",
+                                   ";",
+                                   "AKID",
+                                   "20261126",
+                                   "dynamodb",
+                                   "\t",
+                                   "x-amz-date",
+                                   "0123456789abcdef",
+                                   "",
+                                   "==",
+                                   ",,"};
+    sigv4_creds *c;
+    err_t e = {0};
+    assert_int_equal(sigv4_creds_new(&c, &e), 0);
+    assert_int_equal(sigv4_creds_add(c, "AKID", "secret", &e), 0);
+    unsigned seed = 12345;
+    char hdr[600];
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t n = 0;
+        int parts = (int)((seed = seed * 1103515245u + 12345u) >> 16) % 24;
+        for (int i = 0; i < parts; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *pc = pieces[(seed >> 16) % (sizeof pieces / sizeof pieces[0])];
+            size_t l = strlen(pc);
+            if (n + l + 1 >= sizeof hdr)
+                break;
+            memcpy(hdr + n, pc, l);
+            n += l;
+        }
+        hdr[n] = '\0';
+        sigv4_auth a;
+        err_clear(&e);
+        (void)sigv4_parse_authorization(hdr, &a, &e);
+        sigv4_header h[3] = {
+            {"Host", "h"}, {"X-Amz-Date", "20261126T120000Z"}, {"Authorization", hdr}};
+        sigv4_request r = {.method = "POST",
+                           .path = "/",
+                           .headers = h,
+                           .n_headers = 3,
+                           .body = "{}",
+                           .body_len = 2};
+        err_clear(&e);
+        assert_int_not_equal(
+            sigv4_verify(&r, c, sigv4_parse_amz_date("20261126T120000Z"), NULL, &e), 0);
+        assert_true(e.msg[0] != '\0');
+    }
+    sigv4_creds_free(c);
+}
+
 static void test_creds_file(void **state)
 {
     (void)state;
@@ -311,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_amz_date),
         cmocka_unit_test(test_verify_botocore),
         cmocka_unit_test(test_content_sha256_header),
+        cmocka_unit_test(test_garbage_headers),
         cmocka_unit_test(test_creds_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
