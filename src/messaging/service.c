@@ -740,11 +740,14 @@ static json_t *conv_delete(const char *table, const char *owner, const char *pre
                      "ExpressionAttributeValues", ":g", "S", group);
 }
 
+/* Races with other writers only.  Throttling is not retried here: the backend already did
+ * (ddbc: DDBCHAT_MAX_ATTEMPTS with backoff), and retrying its final answer up to
+ * max_retries times more would make a throttled send run for many minutes instead of
+ * failing (tests/e2e/test_remote_backend.py::test_throttled_send_gives_up). */
 static bool retryable(int rc)
 {
     return rc == ERR_TRANSACTION_CANCELED || rc == ERR_TRANSACTION_CONFLICT ||
-           rc == ERR_CONDITIONAL_CHECK_FAILED || rc == ERR_TRANSACTION_IN_PROGRESS ||
-           rc == ERR_THROTTLING || rc == ERR_PROVISIONED_THROUGHPUT || rc == ERR_REQUEST_LIMIT;
+           rc == ERR_CONDITIONAL_CHECK_FAILED || rc == ERR_TRANSACTION_IN_PROGRESS;
 }
 
 static void backoff(int attempt, unsigned *seed)

@@ -227,6 +227,19 @@ def test_send_gives_up_cleanly_and_writes_nothing(proxy, upstream):
     assert messages_with(upstream.ddb, text) == []
 
 
+def test_throttled_send_gives_up(proxy, upstream):
+    """Sustained throttling of TransactWriteItems: `send` gives up after the configured
+    attempts (not the backend's attempts times the service's own conflict retries), with
+    the throttling error, and stores nothing."""
+    proxy.script_for["TransactWriteItems"] = ["throttle"] * 20
+    text = f"throttled {time.time()}"
+    p = run(proxy.url, "send", "rb_alice", "rb_bob", text, env={"DDBCHAT_MAX_ATTEMPTS": "3"})
+    assert p.returncode == 1
+    assert "storage: ProvisionedThroughputExceededException: injected throttle" in p.stderr
+    assert proxy.ops("TransactWriteItems") == ["throttle"] * 3
+    assert messages_with(upstream.ddb, text) == []
+
+
 def test_json_error_output(proxy):
     """--json: the error as {"error": {"code", "message"}} with the DynamoDB type kept."""
     proxy.script_for["GetItem"] = ["throttle"] * 2
