@@ -33,6 +33,7 @@
 
 typedef struct serve_opts {
     const char *data_dir;
+    bool data_dir_given; /* --data-dir was on the command line */
     const char *host;
     int dynamodb_port;
     int api_port;
@@ -57,7 +58,8 @@ static void serve_usage(FILE *f)
             "Runs the DynamoDB-compatible endpoint (JSON 1.0 protocol, SigV4) and the\n"
             "messaging REST API on one data directory.  Stops gracefully on SIGINT/SIGTERM.\n\n"
             "options:\n"
-            "  --data-dir DIR            data directory (created if missing; default ./data)\n"
+            "  --data-dir DIR            data directory (created if missing; default ./data;\n"
+            "                            with --endpoint only where jwt-secret is kept)\n"
             "  --host ADDR               address to listen on (default 127.0.0.1)\n"
             "  --dynamodb-port N         DynamoDB endpoint port (default 8000; 0 = any free)\n"
             "  --api-port N              REST API port (default 4567; 0 = any free)\n"
@@ -359,7 +361,10 @@ int cli_serve(int argc, char **argv)
         } else if (msg_backend_embedded_new(api, &backend, &e)) {
             goto fail;
         }
-        if (msg_jwt_secret_load(o.data_dir, o.jwt_secret_file, &jwt_secret, &jwt_secret_len, &e))
+        /* --endpoint has no data dir of its own unless one is named: the JWT secret then
+         * comes from --jwt-secret-file or DDBCHAT_JWT_SECRET (README, "Running on AWS"). */
+        const char *secret_dir = remote && !o.data_dir_given ? NULL : o.data_dir;
+        if (msg_jwt_secret_load(secret_dir, o.jwt_secret_file, &jwt_secret, &jwt_secret_len, &e))
             goto fail;
         msg_config mc;
         msg_config_default(&mc);
