@@ -263,6 +263,13 @@ static void test_backfill_races_writes(void **state)
     assert_int_equal(c, want);
     assert_int_equal(store_table_stats(f->s, t2, NULL, &c, &b, &e), 0);
     assert_int_equal(c, nb);
+    /* deleting it takes several bounded txns (> ST_DELETE_BATCH keys) and leaves nothing */
+    assert_true(nb + ni > 5000);
+    assert_int_equal(store_table_delete(f->s, "tr", &e), 0);
+    assert_int_equal(st_query_all(f->s, qb, &f->a, &base), 0);
+    assert_int_equal(st_query_all(f->s, qi, &f->a, &idx), 0);
+    assert_int_equal(store_table_stats(f->s, t2, &t2->idx[0], &c, &b, &e), 0);
+    assert_int_equal(c, 0);
 }
 
 int main(void)
