@@ -1,0 +1,883 @@
+#!/usr/bin/python3
+"""Bounded, reproducible fuzzer for ddbchat's DynamoDB endpoint (raw HTTP, stdlib only).
+
+Usage:
+  fuzz_endpoint.py [--bin build-fuzz/ddbchat | --url http://127.0.0.1:8000]
+                   [--count 20000] [--seed 1] [--crash-dir tests/fuzz/crashes]
+                   [--stderr FILE] [--timeout 10] [--replay FILE]
+
+With --bin it starts `BIN serve --dynamodb-only --quiet` on a fresh data dir and a free
+port, stderr to --stderr (default <crash-dir>/server-stderr.log), with
+ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 unless already set; at the end it stops the
+server with SIGTERM and scans stderr for AddressSanitizer / LeakSanitizer / UBSan reports.
+
+It creates a few tables (hash only; hash+range of S, N, B; with GSIs and LSIs), puts
+some items, then sends --count requests: a valid request for a random operation, mutated
+0..3 times (wrong JSON types, odd strings and numbers, deep nesting, random and
+garbage expressions, bad keys, out-of-range limits, huge transactions, broken bodies,
+wrong targets...).  Every answer must be HTTP 200 or 4xx with a JSON body carrying
+__type.  A 5xx, a dropped connection, a timeout or a server exit is a finding: the
+request is saved under --crash-dir (JSON: target, headers, body as latin-1 text) and the
+fuzzer stops with exit status 1.  --replay FILE sends one saved request and prints the
+answer.  Same seed + same count -> same request sequence.
+"""
+import argparse
+import base64
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+DUMMY_AUTH = ("AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_request, "
+              "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64)
+PREFIX = "DynamoDB_20120810."
+
+# ---- tables --------------------------------------------------------------------------
+
+TABLES = {
+    # name: (hash(attr,type), range or None, gsis, lsis)
+    "fz_h": (("pk", "S"), None, [], []),
+    "fz_s": (("pk", "S"), ("sk", "S"),
+             [("gsi1", ("gh", "S"), ("gr", "N"), "ALL"),
+              ("gsi2", ("gr", "N"), None, "KEYS_ONLY")],
+             [("lsi1", ("ls", "S"), "INCLUDE")]),
+    "fz_n": (("pk", "N"), ("sk", "N"), [("gsi1", ("gh", "B"), None, "ALL")],
+             [("lsi1", ("ls", "N"), "ALL")]),
+    "fz_b": (("pk", "B"), ("sk", "B"), [], [("lsi1", ("ls", "B"), "KEYS_ONLY")]),
+}
+
+
+def create_table_req(name, spec):
+    (h, r, gsis, lsis) = spec
+    attrs = {h[0]: h[1]}
+    ks = [{"AttributeName": h[0], "KeyType": "HASH"}]
+    if r:
+        attrs[r[0]] = r[1]
+        ks.append({"AttributeName": r[0], "KeyType": "RANGE"})
+
+    def proj(p):
+        if p == "INCLUDE":
+            return {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a", "b"]}
+        return {"ProjectionType": p}
+
+    req = {"TableName": name, "KeySchema": ks, "BillingMode": "PAY_PER_REQUEST"}
+    g = []
+    for (gn, gh, gr, p) in gsis:
+        attrs[gh[0]] = gh[1]
+        k = [{"AttributeName": gh[0], "KeyType": "HASH"}]
+        if gr:
+            attrs[gr[0]] = gr[1]
+            k.append({"AttributeName": gr[0], "KeyType": "RANGE"})
+        g.append({"IndexName": gn, "KeySchema": k, "Projection": proj(p)})
+    l = []
+    for (ln, lr, p) in lsis:
+        attrs[lr[0]] = lr[1]
+        l.append({"IndexName": ln, "KeySchema": [ks[0], {"AttributeName": lr[0],
+                                                          "KeyType": "RANGE"}],
+                  "Projection": proj(p)})
+    if g:
+        req["GlobalSecondaryIndexes"] = g
+    if l:
+        req["LocalSecondaryIndexes"] = l
+    req["AttributeDefinitions"] = [{"AttributeName": a, "AttributeType": t}
+                                   for a, t in attrs.items()]
+    return req
+
+
+# ---- random values -------------------------------------------------------------------
+
+ODD_STRINGS = ["", " ", "\x00", "a\x00b", "\u00e9\u4e2d\U0001F600", "\ud800", "\\", "\"",
+               "#", ":", "$", ".", "[0]", "a.b", "#a", ":a", "AND", "OR", "size", "%s%n",
+               "\n\r\t", "\u202e", "x" * 1025, "x" * 70000, "\U0010ffff"]
+ODD_NUMBERS = ["0", "-0", "1e126", "1e127", "9.9999999999999999999999999999999999999e125",
+               "1e-130", "1e-131", "1E+2", "+1", " 1", "1 ", "0x10", "1_000", "NaN",
+               "Infinity", "-", ".", "1.", ".5", "00012", "1e", "e5", "1e+", "--1", "",
+               "1" * 38, "1" * 39, "1" * 100, "0." + "0" * 200 + "1",
+               "1e999999999999999999", "-1e-999999999999", "123456789012345678901234567890"
+               "12345678.9", "1.0e0000000000000000000000001", "٣"]
+
+
+class Gen:
+    def __init__(self, rnd):
+        self.r = rnd
+        self.clean = False     # per request: only defined names/values, small indexes
+
+    def ch(self, seq):
+        return self.r.choice(seq)
+
+    def name(self):
+        return self.ch(["a", "b", "c", "pk", "sk", "gh", "gr", "ls", "n", "m", "l", "s",
+                        "ss", "ns", "bs", "x.y", "#t", "status", "size", "x" * 300])
+
+    def s(self):
+        if self.r.random() < 0.15:
+            return self.ch(ODD_STRINGS)
+        return "".join(self.ch("abcxyz01") for _ in range(self.r.randint(1, 6)))
+
+    def n(self):
+        if self.r.random() < 0.15:
+            return self.ch(ODD_NUMBERS)
+        return str(self.r.choice([self.r.randint(-1000, 1000),
+                                  self.r.randint(-10**30, 10**30)]))
+
+    def b(self):
+        if self.r.random() < 0.1:
+            return self.ch(["", "!!!", "YQ", "YQ=", "YQ==", "Y Q==", "====", "\x00",
+                            "A" * 5000])
+        return base64.b64encode(bytes(self.r.randrange(256) for _ in range(
+            self.r.randint(1, 8)))).decode()
+
+    def av(self, depth=0):
+        k = self.r.randrange(12 if depth < 4 else 7)
+        if k == 0:
+            return {"S": self.s()}
+        if k == 1:
+            return {"N": self.n()}
+        if k == 2:
+            return {"B": self.b()}
+        if k == 3:
+            return {"BOOL": self.r.random() < 0.5}
+        if k == 4:
+            return {"NULL": True}
+        if k == 5:
+            return {"SS": [self.s() for _ in range(self.r.randint(1, 3))]}
+        if k == 6:
+            return {"NS": [self.n() for _ in range(self.r.randint(1, 3))]}
+        if k == 7:
+            return {"BS": [self.b() for _ in range(self.r.randint(1, 3))]}
+        if k in (8, 9):
+            return {"L": [self.av(depth + 1) for _ in range(self.r.randint(0, 3))]}
+        return {"M": {self.name(): self.av(depth + 1) for _ in range(self.r.randint(0, 3))}}
+
+    def key_av(self, t):
+        if t == "S":
+            return {"S": self.ch(["k1", "k2", "k3", "a", "zz"])}
+        if t == "N":
+            return {"N": self.ch(["1", "2", "3", "-5", "1.5"])}
+        return {"B": self.ch(["AQ==", "Ag==", "/w==", "AAAA"])}
+
+    def table(self):
+        return self.ch(list(TABLES) + ["fz_h", "fz_s", "nope", "x", "a" * 256, ""])
+
+    def key(self, table):
+        spec = TABLES.get(table, TABLES["fz_s"])
+        k = {spec[0][0]: self.key_av(spec[0][1])}
+        if spec[1]:
+            k[spec[1][0]] = self.key_av(spec[1][1])
+        return k
+
+    def item(self, table):
+        it = self.key(table)
+        spec = TABLES.get(table, TABLES["fz_s"])
+        for (_, gh, gr, _) in spec[2]:
+            if self.r.random() < 0.7:
+                it[gh[0]] = self.key_av(gh[1])
+            if gr and self.r.random() < 0.7:
+                it[gr[0]] = self.key_av(gr[1])
+        for (_, lr, _) in spec[3]:
+            if self.r.random() < 0.7:
+                it[lr[0]] = self.key_av(lr[1])
+        for _ in range(self.r.randint(0, 4)):
+            it[self.ch(["a", "b", "c", "n", "m", "l", "s", "x.y"])] = self.av()
+        return it
+
+    # ---- expressions ----------------------------------------------------------------
+
+    def path(self, names, depth=0):
+        parts = []
+        for i in range(self.r.randint(1, 3)):
+            if self.r.random() < 0.4:
+                nm = "#" + self.ch(["n0", "n1", "n2"] if self.clean else
+                                   ["n0", "n1", "n2", "undef"])
+                names.add(nm)
+            else:
+                nm = self.ch(["a", "b", "c", "n", "m", "l", "s", "pk", "sk", "ls"])
+            parts.append(nm)
+            if self.r.random() < 0.2:
+                parts[-1] += "[%d]" % self.ch([0, 1, 2] if self.clean else
+                                              [0, 1, 2, 999999999, 4294967296])
+        return ".".join(parts)
+
+    def operand(self, names, vals, depth):
+        k = self.r.randrange(5)
+        if k < 2:
+            return self.path(names)
+        if k < 4:
+            v = ":" + self.ch(["v0", "v1", "v2"] if self.clean else
+                              ["v0", "v1", "v2", "undef"])
+            vals.add(v)
+            return v
+        return "size(%s)" % self.path(names)
+
+    def cond(self, names, vals, depth=0):
+        k = self.r.randrange(10 if depth < 6 else 4)
+        if k == 0:
+            return "%s %s %s" % (self.operand(names, vals, depth),
+                                 self.ch(["=", "<>", "<", "<=", ">", ">="]),
+                                 self.operand(names, vals, depth))
+        if k == 1:
+            return "attribute_exists(%s)" % self.path(names)
+        if k == 2:
+            return "attribute_not_exists(%s)" % self.path(names)
+        if k == 3:
+            fn = self.ch(["begins_with", "contains", "attribute_type"])
+            return "%s(%s, %s)" % (fn, self.path(names), self.operand(names, vals, depth))
+        if k == 4:
+            return "%s BETWEEN %s AND %s" % (self.operand(names, vals, depth),
+                                             self.operand(names, vals, depth),
+                                             self.operand(names, vals, depth))
+        if k == 5:
+            n = self.ch([1, 2, 5, 100, 101])
+            return "%s IN (%s)" % (self.operand(names, vals, depth),
+                                   ", ".join(self.operand(names, vals, depth)
+                                             for _ in range(n)))
+        if k == 6:
+            return "NOT " + self.cond(names, vals, depth + 1)
+        if k == 7:
+            return "(" + self.cond(names, vals, depth + 1) + ")"
+        return "%s %s %s" % (self.cond(names, vals, depth + 1), self.ch(["AND", "OR"]),
+                             self.cond(names, vals, depth + 1))
+
+    def update(self, names, vals):
+        out = []
+        if self.clean and self.r.random() < 0.7:
+            acts = []
+            for i, a in enumerate(self.r.sample(["a", "b", "c", "n", "m", "l", "s"],
+                                                self.r.randint(1, 3))):
+                v = ":v%d" % i
+                vals.add(v)
+                if self.r.random() < 0.3:
+                    acts.append("%s = if_not_exists(%s, %s)" % (a, a, v))
+                else:
+                    acts.append("%s = %s" % (a, v))
+            return "SET " + ", ".join(acts)
+        for clause in self.r.sample(["SET", "REMOVE", "ADD", "DELETE"],
+                                    self.r.randint(1, 4)):
+            acts = []
+            for _ in range(self.r.randint(1, 3)):
+                p = self.path(names)
+                if clause == "SET":
+                    k = self.r.randrange(4)
+                    if k == 0:
+                        rhs = self.operand(names, vals, 0)
+                    elif k == 1:
+                        rhs = "%s %s %s" % (self.operand(names, vals, 0), self.ch("+-"),
+                                            self.operand(names, vals, 0))
+                    elif k == 2:
+                        rhs = "if_not_exists(%s, %s)" % (self.path(names),
+                                                         self.operand(names, vals, 0))
+                    else:
+                        rhs = "list_append(%s, %s)" % (self.operand(names, vals, 0),
+                                                       self.operand(names, vals, 0))
+                    acts.append("%s = %s" % (p, rhs))
+                elif clause == "REMOVE":
+                    acts.append(p)
+                else:
+                    v = ":" + self.ch(["v0", "v1", "v2"])
+                    vals.add(v)
+                    acts.append("%s %s" % (p, v))
+            out.append(clause + " " + ", ".join(acts))
+        return " ".join(out)
+
+    def keycond(self, table, names, vals):
+        spec = TABLES.get(table, TABLES["fz_s"])
+        h = spec[0][0]
+        vals.add(":h")
+        e = "%s = :h" % h
+        if spec[1] and self.r.random() < 0.7:
+            s = spec[1][0]
+            k = self.r.randrange(3)
+            if k == 0:
+                vals.add(":r")
+                e += " AND %s %s :r" % (s, self.ch(["=", "<", "<=", ">", ">="]))
+            elif k == 1:
+                vals.update([":r", ":r2"])
+                e += " AND %s BETWEEN :r AND :r2" % s
+            else:
+                vals.add(":r")
+                e += " AND begins_with(%s, :r)" % s
+        return e
+
+    def soup(self):
+        toks = ["(", ")", "(", "[", "]", ",", ".", "=", "<>", "<", ">=", "AND", "OR",
+                "NOT", "BETWEEN", "IN", "SET", "REMOVE", "ADD", "DELETE", "size",
+                "attribute_exists", "if_not_exists", "list_append", "#n0", "#undef",
+                ":v0", ":undef", "a", "b", "[999999999]", "[-1]", "[0]", "+", "-", "#",
+                ":", "select", "TABLE", "\x00", "\u00e9", "1", "'x'", "\"y\"", " ", "",
+                "a" * 300, "." * 50]
+        n = self.ch([1, 3, 10, 40, 800, 2000])
+        return " ".join(self.ch(toks) for _ in range(n))
+
+    def expr_attrs(self, req, names, vals):
+        nm = {}
+        for n in names:
+            if n != "#undef" or self.r.random() < 0.1:
+                nm[n] = self.ch(["a", "b", "m", "pk", "sk", "x.y", "", "status"])
+        vv = {}
+        spec = TABLES.get(req.get("TableName"), TABLES["fz_s"])
+        for v in vals:
+            if v in (":h", ":r", ":r2") and self.r.random() < 0.8:
+                vv[v] = self.key_av(spec[0][1] if v == ":h" or not spec[1] else spec[1][1])
+            elif v != ":undef" or self.r.random() < 0.1:
+                vv[v] = self.av()
+        if nm:
+            req["ExpressionAttributeNames"] = nm
+        if vv:
+            req["ExpressionAttributeValues"] = vv
+
+
+# ---- request builders ----------------------------------------------------------------
+
+def build(g, op):
+    r = g.r
+    g.clean = r.random() < 0.5
+    t = g.table() if r.random() < 0.15 else g.ch(list(TABLES))
+    names, vals = set(), set()
+    req = {}
+    if op == "CreateTable":
+        name = "fz_new_%d" % r.randrange(50)
+        spec = g.ch(list(TABLES.values()))
+        req = create_table_req(name, spec)
+        if r.random() < 0.3:
+            req["BillingMode"] = "PROVISIONED"
+            req["ProvisionedThroughput"] = {"ReadCapacityUnits": r.choice([1, 0, -1, 10**12]),
+                                            "WriteCapacityUnits": 1}
+        if r.random() < 0.3:
+            req["StreamSpecification"] = {"StreamEnabled": True,
+                                          "StreamViewType": "NEW_IMAGE"}
+        if r.random() < 0.3:
+            req["Tags"] = [{"Key": g.s(), "Value": g.s()}]
+        return req
+    if op == "DeleteTable":
+        return {"TableName": "fz_new_%d" % r.randrange(50)}
+    if op == "DescribeTable":
+        return {"TableName": t}
+    if op == "ListTables":
+        req = {}
+        if r.random() < 0.5:
+            req["Limit"] = r.choice([0, 1, 2, 100, 101, -1])
+        if r.random() < 0.5:
+            req["ExclusiveStartTableName"] = g.table()
+        return req
+    if op == "UpdateTable":
+        req = {"TableName": t}
+        k = r.randrange(4)
+        if k == 0:
+            req["BillingMode"] = g.ch(["PROVISIONED", "PAY_PER_REQUEST"])
+        elif k == 1:
+            req["ProvisionedThroughput"] = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+        elif k == 2:
+            req["AttributeDefinitions"] = [{"AttributeName": "z", "AttributeType": "S"}]
+            req["GlobalSecondaryIndexUpdates"] = [{"Create": {
+                "IndexName": "gz%d" % r.randrange(3),
+                "KeySchema": [{"AttributeName": "z", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"}}}]
+        else:
+            req["GlobalSecondaryIndexUpdates"] = [{"Delete": {"IndexName": "gz%d"
+                                                              % r.randrange(3)}}]
+        return req
+    if op == "PutItem":
+        req = {"TableName": t, "Item": g.item(t)}
+        if r.random() < 0.4:
+            req["ConditionExpression"] = g.cond(names, vals)
+        if r.random() < 0.3:
+            req["ReturnValues"] = g.ch(["NONE", "ALL_OLD", "ALL_NEW", "UPDATED_OLD"])
+    elif op == "GetItem":
+        req = {"TableName": t, "Key": g.key(t)}
+        if r.random() < 0.4:
+            req["ProjectionExpression"] = ", ".join(g.path(names)
+                                                    for _ in range(r.randint(1, 4)))
+        if r.random() < 0.2:
+            req["ConsistentRead"] = True
+    elif op == "UpdateItem":
+        req = {"TableName": t, "Key": g.key(t), "UpdateExpression": g.update(names, vals)}
+        if r.random() < 0.3:
+            req["ConditionExpression"] = g.cond(names, vals)
+        if r.random() < 0.5:
+            req["ReturnValues"] = g.ch(["NONE", "ALL_OLD", "ALL_NEW", "UPDATED_OLD",
+                                        "UPDATED_NEW"])
+    elif op == "DeleteItem":
+        req = {"TableName": t, "Key": g.key(t)}
+        if r.random() < 0.4:
+            req["ConditionExpression"] = g.cond(names, vals)
+        if r.random() < 0.3:
+            req["ReturnValues"] = "ALL_OLD"
+    elif op in ("Query", "Scan"):
+        req = {"TableName": t}
+        spec = TABLES.get(t, TABLES["fz_s"])
+        idx = [x[0] for x in spec[2]] + [x[0] for x in spec[3]]
+        if op == "Query":
+            req["KeyConditionExpression"] = g.keycond(t, names, vals)
+        if idx and r.random() < 0.3:
+            req["IndexName"] = g.ch(idx)
+        if r.random() < 0.4:
+            req["FilterExpression"] = g.cond(names, vals)
+        if r.random() < 0.3:
+            req["ProjectionExpression"] = ", ".join(g.path(names)
+                                                    for _ in range(r.randint(1, 3)))
+        if r.random() < 0.3:
+            req["Limit"] = r.choice([1, 2, 5, 0, -1, 2**31, 10**20])
+        if r.random() < 0.3:
+            req["ExclusiveStartKey"] = g.item(t) if r.random() < 0.5 else g.key(t)
+        if r.random() < 0.2:
+            req["Select"] = g.ch(["COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES",
+                                  "SPECIFIC_ATTRIBUTES"])
+        if op == "Query" and r.random() < 0.3:
+            req["ScanIndexForward"] = False
+        if op == "Scan" and r.random() < 0.3:
+            tot = r.choice([1, 2, 4, 1000000, 1000001, 0, -1])
+            req["TotalSegments"] = tot
+            req["Segment"] = r.choice([0, 1, tot - 1, tot, -1])
+    elif op == "BatchGetItem":
+        ri = {}
+        for tt in r.sample(list(TABLES), r.randint(1, 2)):
+            ri[tt] = {"Keys": [g.key(tt) for _ in range(r.choice([1, 1, 2, 5, 100, 101]))]}
+            if r.random() < 0.3:
+                ri[tt]["ProjectionExpression"] = g.path(names)
+                g.expr_attrs(ri[tt], names, set())
+                names = set()
+        req = {"RequestItems": ri}
+    elif op == "BatchWriteItem":
+        ri = {}
+        for tt in r.sample(list(TABLES), r.randint(1, 2)):
+            ops = []
+            for _ in range(r.choice([1, 2, 5, 25, 26])):
+                if r.random() < 0.6:
+                    ops.append({"PutRequest": {"Item": g.item(tt)}})
+                else:
+                    ops.append({"DeleteRequest": {"Key": g.key(tt)}})
+            ri[tt] = ops
+        req = {"RequestItems": ri}
+        if r.random() < 0.2:
+            req["ReturnItemCollectionMetrics"] = "SIZE"
+    elif op == "TransactWriteItems":
+        items = []
+        for _ in range(r.choice([1, 1, 1, 2, 3, 10, 100, 101])):
+            tt = g.ch(list(TABLES))
+            k = r.randrange(4)
+            n2, v2 = set(), set()
+            if k == 0:
+                x = {"Put": {"TableName": tt, "Item": g.item(tt)}}
+            elif k == 1:
+                x = {"Delete": {"TableName": tt, "Key": g.key(tt)}}
+            elif k == 2:
+                x = {"Update": {"TableName": tt, "Key": g.key(tt),
+                                "UpdateExpression": g.update(n2, v2)}}
+            else:
+                x = {"ConditionCheck": {"TableName": tt, "Key": g.key(tt),
+                                        "ConditionExpression": g.cond(n2, v2)}}
+            body = list(x.values())[0]
+            if k != 3 and r.random() < 0.3:
+                body["ConditionExpression"] = g.cond(n2, v2)
+            g.expr_attrs(body, n2, v2)
+            items.append(x)
+        req = {"TransactItems": items}
+        if r.random() < 0.3:
+            req["ClientRequestToken"] = g.s()
+    elif op == "TransactGetItems":
+        items = []
+        for _ in range(r.choice([1, 2, 10, 100, 101])):
+            tt = g.ch(list(TABLES))
+            x = {"Get": {"TableName": tt, "Key": g.key(tt)}}
+            if r.random() < 0.3:
+                n2 = set()
+                x["Get"]["ProjectionExpression"] = g.path(n2)
+                g.expr_attrs(x["Get"], n2, set())
+            items.append(x)
+        req = {"TransactItems": items}
+    elif op == "UpdateTimeToLive":
+        req = {"TableName": t, "TimeToLiveSpecification": {
+            "AttributeName": g.name() if r.random() < 0.2 else "ttl", "Enabled": r.random() < 0.5}}
+    elif op == "DescribeTimeToLive":
+        req = {"TableName": t}
+    elif op in ("TagResource", "UntagResource", "ListTagsOfResource"):
+        arn = "arn:aws:dynamodb:us-east-1:000000000000:table/" + t
+        if r.random() < 0.2:
+            arn = g.ch(["", "arn", "arn:aws:dynamodb:::table/", "table/" + t, arn + "/x"])
+        req = {"ResourceArn": arn}
+        if op == "TagResource":
+            req["Tags"] = [{"Key": g.s(), "Value": g.s()}
+                           for _ in range(r.choice([1, 2, 50, 51]))]
+        elif op == "UntagResource":
+            req["TagKeys"] = [g.s() for _ in range(r.randint(1, 3))]
+    elif op == "DescribeEndpoints":
+        req = {}
+    elif op == "DescribeLimits":
+        req = {}
+    if op in ("PutItem", "UpdateItem", "DeleteItem", "GetItem", "Query", "Scan"):
+        g.expr_attrs(req, names, vals)
+        if r.random() < 0.2:
+            req["ReturnConsumedCapacity"] = g.ch(["TOTAL", "INDEXES", "NONE", "BAD"])
+    return req
+
+
+OPS = ["CreateTable", "DescribeTable", "UpdateTable", "DeleteTable", "ListTables",
+       "PutItem", "PutItem", "GetItem", "UpdateItem", "UpdateItem", "DeleteItem",
+       "Query", "Query", "Scan", "Scan", "BatchGetItem", "BatchWriteItem",
+       "TransactWriteItems", "TransactGetItems", "UpdateTimeToLive",
+       "DescribeTimeToLive", "TagResource", "UntagResource", "ListTagsOfResource",
+       "DescribeEndpoints", "DescribeLimits"]
+
+
+# ---- mutations -----------------------------------------------------------------------
+
+def deep(g, n, kind=None):
+    kind = kind or g.ch(["M", "L"])
+    v = {"S": "leaf"}
+    for _ in range(n):
+        v = {"M": {"d": v}} if kind == "M" else {"L": [v]}
+    return v
+
+
+def junk(g):
+    k = g.r.randrange(22)
+    return [None, True, False, 0, -1, 2**31, 2**64, 10**400, 1.5, -0.0, "", "x",
+            g.ch(ODD_STRINGS), [], [None], {}, {"S": "x"}, {"N": g.ch(ODD_NUMBERS)},
+            deep(g, g.ch([30, 31, 32, 33, 40, 100])), {"S": "a", "N": "1"},
+            {"B": g.ch(["!!", "", "YQ"])},
+            {g.ch(["SS", "NS", "BS"]): g.ch([[], ["a", "a"], ["1", "1.0"], [None], "x"])}][k]
+
+
+def nodes(v, path=()):
+    out = [path]
+    if isinstance(v, dict):
+        for k, x in v.items():
+            out += nodes(x, path + (k,))
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            out += nodes(x, path + (i,))
+    return out
+
+
+def get_at(v, path):
+    for p in path:
+        v = v[p]
+    return v
+
+
+def set_at(v, path, x):
+    if not path:
+        return x
+    get_at(v, path[:-1])[path[-1]] = x
+    return v
+
+
+def mutate(g, req):
+    r = g.r
+    ns = nodes(req)
+    path = g.ch(ns)
+    k = r.randrange(10)
+    if k <= 3:
+        return set_at(req, path, junk(g))
+    cur = get_at(req, path)
+    if k == 4 and path:          # delete a node
+        parent = get_at(req, path[:-1])
+        if isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent.pop(path[-1])
+        return req
+    if k == 5 and isinstance(cur, dict):    # add an unknown / odd key
+        cur[g.ch(["Bogus", "", "\x00", "S", "N", "M", "TableName", "Limit", "ExclusiveStartKey",
+                  "ExpressionAttributeValues", "ConditionExpression", "Item", "Key"])] = junk(g)
+        return req
+    if k == 6 and isinstance(cur, list) and cur:   # duplicate elements
+        cur.extend([cur[0]] * r.choice([1, 2, 100]))
+        return req
+    if k == 7 and isinstance(cur, str):     # string surgery
+        op = r.randrange(5)
+        if op == 0:
+            return set_at(req, path, cur * r.choice([2, 50, 500]))
+        if op == 1:
+            return set_at(req, path, cur[:r.randint(0, len(cur))])
+        if op == 2:
+            i = r.randint(0, len(cur))
+            return set_at(req, path, cur[:i] + g.ch(["(", ")", "\x00", "#", ":", "[", "]",
+                                                      ".", " AND ", "\u00e9", "\"", ","])
+                          + cur[i:])
+        if op == 3:
+            return set_at(req, path, g.soup())
+        return set_at(req, path, g.ch(ODD_STRINGS))
+    if k == 8:                   # expression-bearing keys get soup / long expressions
+        for ek in ("ConditionExpression", "UpdateExpression", "FilterExpression",
+                   "KeyConditionExpression", "ProjectionExpression"):
+            if isinstance(req, dict) and isinstance(req.get(ek), str) and r.random() < 0.5:
+                req[ek] = g.soup() if r.random() < 0.5 else \
+                    " AND ".join([req[ek]] * r.choice([2, 30, 300]))
+                return req
+        return req
+    # deep value somewhere in an item
+    for ik in ("Item", "Key", "ExclusiveStartKey", "ExpressionAttributeValues"):
+        if isinstance(req, dict) and isinstance(req.get(ik), dict):
+            req[ik][g.ch(["a", "m", "pk", "sk"])] = deep(g, r.choice([30, 31, 32, 33, 40]))
+            return req
+    return req
+
+
+def mutated(g, op):
+    req = build(g, op)
+    target = PREFIX + op
+    headers = {"Content-Type": "application/x-amz-json-1.0", "Authorization": DUMMY_AUTH}
+    r = g.r
+    nm = r.choice([0, 0, 1, 1, 1, 2, 3])
+    for _ in range(nm):
+        req = mutate(g, req)
+    try:
+        body = json.dumps(req, ensure_ascii=r.random() < 0.5).encode("utf-8", "surrogatepass")
+    except (ValueError, OverflowError):
+        body = b"{}"
+    x = r.random()
+    if x < 0.02:
+        body = body[:r.randint(0, len(body))]                      # truncated
+    elif x < 0.03:
+        body = g.ch([b"", b"null", b"[]", b"1", b"\"x\"", b"{", b"}", b"{\"TableName\":}",
+                     b"\xff\xfe", b"{\"a\":1,\"a\":2}", b"[" * 100000, b"{\"a\":" * 50000,
+                     b"{\"TableName\": \"\\ud800\"}", b"{\"TableName\": \"\\u0000\"}",
+                     b"{\"Limit\": 1e999}", b"{\"Limit\": -0}", b" " * 10000 + b"{}",
+                     b"{\"TableName\":\"fz_h\"}\x00garbage"])
+    elif x < 0.04:
+        i = r.randrange(max(1, len(body)))
+        body = body[:i] + bytes([r.randrange(256)]) + body[i + 1:]  # byte flip
+    x = r.random()
+    if x < 0.02:
+        target = g.ch(["", "DynamoDB_20120810", "DynamoDB_20120810.", "Bogus.PutItem",
+                       PREFIX + "Nope", PREFIX + op.lower(), "DynamoDB_20111205." + op,
+                       PREFIX + op + " ", PREFIX + "\x7f", "x" * 5000])
+    elif x < 0.03:
+        headers["Content-Type"] = g.ch(["application/json", "text/plain", "",
+                                        "application/x-amz-json-1.1"])
+    elif x < 0.035:
+        del headers["Authorization"]
+    elif x < 0.04:
+        headers["Authorization"] = g.ch(["", "AWS4-HMAC-SHA256", "Bearer x",
+                                         "AWS4-HMAC-SHA256 Credential=/////",
+                                         DUMMY_AUTH.replace("x/2026", "x" * 3000)])
+    return target, headers, body
+
+
+# ---- transport -----------------------------------------------------------------------
+
+class Finding(Exception):
+    pass
+
+
+def send(host, port, target, headers, body, timeout):
+    h = dict(headers)
+    if target is not None:
+        h["X-Amz-Target"] = target
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        try:
+            conn.request("POST", "/", body=body, headers=h)
+            resp = conn.getresponse()
+            data = resp.read()
+        except socket.timeout:
+            raise Finding("timeout after %ss" % timeout)
+        except (ConnectionError, http.client.HTTPException, OSError) as e:
+            raise Finding("connection error: %r" % (e,))
+        return resp.status, data
+    finally:
+        conn.close()
+
+
+def check(status, data):
+    if status >= 500:
+        raise Finding("HTTP %d: %r" % (status, data[:300]))
+    if status != 200 and not 400 <= status < 500:
+        raise Finding("HTTP %d" % status)
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        raise Finding("answer is not JSON: %r" % data[:300])
+    if status != 200 and (not isinstance(doc, dict) or "__type" not in doc):
+        raise Finding("4xx without __type: %r" % data[:300])
+    return doc
+
+
+def save(crash_dir, seq, seed, target, headers, body, why):
+    os.makedirs(crash_dir, exist_ok=True)
+    path = os.path.join(crash_dir, "crash-seed%d-%06d.json" % (seed, seq))
+    with open(path, "w") as f:
+        json.dump({"why": why, "seed": seed, "seq": seq, "target": target,
+                   "headers": headers, "body": body.decode("latin-1")}, f, indent=1)
+    return path
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, timeout=30):
+    end = time.time() + timeout
+    while time.time() < end:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited with %s" % proc.returncode)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("server did not answer")
+
+
+SAN_RE = re.compile(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|"
+                    r"UndefinedBehaviorSanitizer|AddressSanitizer:DEADLYSIGNAL")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bin")
+    ap.add_argument("--url")
+    ap.add_argument("--count", type=int, default=20000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--timeout", type=float, default=10.0)
+    ap.add_argument("--crash-dir", default=os.path.join(os.path.dirname(
+        os.path.abspath(__file__)), "crashes"))
+    ap.add_argument("--stderr")
+    ap.add_argument("--replay")
+    ap.add_argument("--quiet", action="store_true")
+    a = ap.parse_args()
+    if not a.bin and not a.url:
+        ap.error("give --bin or --url")
+
+    proc = None
+    errpath = None
+    if a.bin:
+        port = free_port()
+        data = tempfile.mkdtemp(prefix="ddbchat-fuzz-")
+        errpath = a.stderr or os.path.join(a.crash_dir, "server-stderr.log")
+        os.makedirs(os.path.dirname(os.path.abspath(errpath)), exist_ok=True)
+        env = dict(os.environ)
+        env.setdefault("ASAN_OPTIONS", "abort_on_error=1:detect_leaks=1")
+        env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
+        env.pop("DDBCHAT_ACCESS_KEY_ID", None)
+        env.pop("DDBCHAT_SECRET_ACCESS_KEY", None)
+        errf = open(errpath, "wb")
+        proc = subprocess.Popen([a.bin, "serve", "--dynamodb-only", "--quiet", "--data-dir",
+                                 data, "--dynamodb-port", str(port)],
+                                env=env, stdout=subprocess.DEVNULL, stderr=errf)
+        wait_port(port, proc)
+        host = "127.0.0.1"
+    else:
+        u = urllib.parse.urlparse(a.url)
+        host, port = u.hostname, u.port
+
+    def stop():
+        if proc is None:
+            return 0
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                print("server did not stop within 30 s of SIGTERM", file=sys.stderr)
+                return 1
+        return proc.returncode
+
+    if a.replay:
+        with open(a.replay) as f:
+            c = json.load(f)
+        try:
+            st, data = send(host, port, c["target"], c["headers"],
+                            c["body"].encode("latin-1"), a.timeout)
+            print(st, data[:2000].decode("utf-8", "replace"))
+            check(st, data)
+            rc = 0
+        except Finding as e:
+            print("FINDING:", e)
+            rc = 1
+        src = stop()
+        if proc is not None:
+            print("server exit status", src)
+        return rc
+
+    rnd = random.Random(a.seed)
+    g = Gen(rnd)
+    stats = {}
+    finding = None
+    n = 0
+    try:
+        # set-up: tables and some items (not counted)
+        for name, spec in TABLES.items():
+            st, d = send(host, port, PREFIX + "CreateTable",
+                         {"Content-Type": "application/x-amz-json-1.0",
+                          "Authorization": DUMMY_AUTH},
+                         json.dumps(create_table_req(name, spec)).encode(), a.timeout)
+            if st != 200:
+                raise RuntimeError("set-up CreateTable %s: %s" % (name, d))
+        good = 0
+        for i in range(60):
+            t = g.ch(list(TABLES))
+            st, d = send(host, port, PREFIX + "PutItem",
+                         {"Content-Type": "application/x-amz-json-1.0",
+                          "Authorization": DUMMY_AUTH},
+                         json.dumps({"TableName": t, "Item": g.item(t)}).encode(), a.timeout)
+            check(st, d)
+            good += st == 200
+        if good < 10:
+            raise RuntimeError("set-up PutItem: only %d of 60 succeeded" % good)
+        t0 = time.time()
+        for n in range(a.count):
+            op = g.ch(OPS)
+            target, headers, body = mutated(g, op)
+            try:
+                st, d = send(host, port, target, headers, body, a.timeout)
+                doc = check(st, d)
+            except Finding as e:
+                if proc is not None:
+                    time.sleep(0.3)
+                    if proc.poll() is not None:
+                        e = Finding("%s; server exited with %s" % (e, proc.returncode))
+                path = save(a.crash_dir, n, a.seed, target, headers, body, str(e))
+                finding = "request %d (%s): %s -> %s" % (n, op, e, path)
+                break
+            key = (op, st, doc.get("__type", "").split("#")[-1] if isinstance(doc, dict)
+                   else "")
+            stats[key] = stats.get(key, 0) + 1
+            if not a.quiet and (n + 1) % 1000 == 0:
+                print("%d requests, %.0f/s" % (n + 1, (n + 1) / (time.time() - t0)),
+                      flush=True)
+        else:
+            n = a.count
+    finally:
+        src = stop()
+    ok = finding is None
+    print("sent %d requests (seed %d)" % (n if finding is None else n + 1, a.seed))
+    if not a.quiet:
+        per_op = {}
+        for (op, st, _), c in stats.items():
+            per_op.setdefault(op, [0, 0])[0 if st == 200 else 1] += c
+        for op in sorted(per_op):
+            print("  %-22s 200: %5d  4xx: %5d" % (op, per_op[op][0], per_op[op][1]))
+    if finding:
+        print("FINDING:", finding)
+    if proc is not None:
+        print("server exit status", src)
+        if src not in (0,) and finding is None:
+            print("FINDING: server exit status %s after SIGTERM" % src)
+            ok = False
+        with open(errpath, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+        hits = [ln for ln in text.splitlines() if SAN_RE.search(ln)]
+        if hits:
+            ok = False
+            print("FINDING: sanitizer reports in %s:" % errpath)
+            for ln in hits[:20]:
+                print("  " + ln)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
