@@ -374,6 +374,10 @@ static int http_listen(http_server *srv, http_listener *l, int kind, int port, e
     }
     if (kind == HTTP_KIND_REST && srv->cfg.threads == 0 && threads > 16)
         threads = 16;
+    /* libmicrohttpd splits the connection limit over the pool's threads; a thread with a
+     * share of 0 would refuse every connection it picks up. */
+    if (srv->cfg.max_connections && threads > srv->cfg.max_connections)
+        threads = srv->cfg.max_connections;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_AUTO;
     if (family == AF_INET6)
         flags |= MHD_USE_IPv6;

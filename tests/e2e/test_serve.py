@@ -205,10 +205,12 @@ def test_max_connections_limit():
     # --max-connections 2: a third concurrent connection is refused/closed while two are open;
     # once they close, new connections are served again.
     import socket
-    p, _ = start("--dynamodb-port", "0", "--dynamodb-only", "--quiet", "--max-connections", "2",
-                 "--threads", "1")
+    p, _ = start("--dynamodb-port", "0", "--dynamodb-only", "--quiet", "--max-connections", "2")
     try:
         port = read_ports(p)["ddb"]
+        # under the limit every connection is served (no pool thread refuses for want of share)
+        for _ in range(20):
+            assert raw_request(f"http://127.0.0.1:{port}", {})[0] == 200
         held = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
         time.sleep(0.3)
         third = socket.create_connection(("127.0.0.1", port))
