@@ -6,7 +6,9 @@
  * API: every request goes to msg_rest_handle.  Bodies are streamed into bounded buffers
  * (16 MB for DynamoDB, HTTP_REST_MAX_BODY for REST); beyond the bound the rest is read and
  * discarded and the request answered 413.  Each listener runs MHD's internal polling
- * thread pool with keep-alive; one access-log line per request goes to stderr unless quiet.
+ * thread pool with keep-alive; one access-log line per request goes to stderr unless quiet:
+ *   ddb <Operation|-> <TableName|-> <status> <microseconds>us [<ErrorType>]
+ *   rest <METHOD> <path> <status> <microseconds>us
  *
  * Lifetime: http_server_start .. http_server_stop.  api, creds and svc are borrowed and must
  * outlive the server.  http_server_stop is graceful: stops accepting, lets in-flight requests
