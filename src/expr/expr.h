@@ -32,6 +32,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/arena.h"
 #include "base/err.h"
@@ -239,6 +240,26 @@ int expr_project(arena_t *a, const expr_t *proj, const av_t *item, av_t *out, er
  * can only contain non-primary key attributes", index projections, ...).  *out_names is an
  * arena array of *out_n distinct names (borrowed from the env / builder input). */
 int expr_top_names(arena_t *a, const expr_t *x, expr_name **out_names, size_t *out_n, err_t *e);
+
+/* ---- parse cache (expr_cache.c) --------------------------------------------------------- */
+
+/* A thread-safe cache of parsed expressions keyed by (kind, text), for the api layer to keep
+ * in its long-lived handle (no globals).  At most max_entries trees; when full, a clock
+ * (second-chance) sweep evicts one that was not used recently.  Only successful parses are
+ * cached (a text that fails is parsed, and fails, each time).  Owner: whoever called
+ * expr_cache_new; expr_cache_free when no thread uses it any more (accepts NULL). */
+typedef struct expr_cache expr_cache;
+expr_cache *expr_cache_new(size_t max_entries); /* NULL on ERR_NOMEM or max_entries == 0 */
+void expr_cache_free(expr_cache *c);
+
+/* expr_parse + expr_resolve through the cache: the resolved tree *out is in `a` (request
+ * arena) exactly as expr_resolve makes it; errors exactly as expr_parse / expr_resolve.
+ * c may be NULL (no caching).  Concurrent callers share cached trees read-only. */
+int expr_cache_resolve(expr_cache *c, arena_t *a, expr_kind kind, const char *text, size_t len,
+                       expr_env *env, expr_t **out, err_t *e);
+
+/* Hits / misses since creation (for tests and stats). */
+void expr_cache_stats(const expr_cache *c, uint64_t *hits, uint64_t *misses);
 
 /* ---- builders for the legacy parameters ------------------------------------------------ */
 

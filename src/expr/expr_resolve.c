@@ -222,6 +222,12 @@ static int res_path(rs *r, const expr_node *in, expr_node **out)
             pe.name = v->u.str.ptr;
             pe.len = v->u.str.len;
             pe.is_ph = false;
+        } else if (!pe.is_index) {
+            /* the resolved tree must not borrow from the parsed one (a cached parse may be
+             * evicted while the request still runs) */
+            pe.name = arena_memdup(r->a, pe.name, pe.len);
+            if (!pe.name)
+                return nomem(r);
         }
         x->u.path.el[i] = pe;
     }
@@ -495,6 +501,8 @@ static int res_node(rs *r, const expr_node *in, expr_node **out)
         if (!x)
             return nomem(r);
         *x = *in;
+        x->u.val.ph = NULL; /* lives with the parsed tree; only needed for messages here */
+        x->u.val.ph_len = 0;
         if (!in->u.val.v) {
             const av_t *v =
                 lookup(r->env ? r->env->values : NULL, r->env ? r->env->values_used : NULL,

@@ -470,7 +470,8 @@ int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
                     err_set(&le, ERR_VALIDATION, "%s", u->legacy ? MSG_LEGACY_TYPE : MSG_BAD_TYPE);
                     break;
                 }
-                rc = u->op == EU_ADD ? do_add(a, u, cur, v, p, &le) : do_delete(a, u, cur, v, p, &le);
+                rc = u->op == EU_ADD ? do_add(a, u, cur, v, p, &le)
+                                     : do_delete(a, u, cur, v, p, &le);
                 if (rc == ERR_NOMEM)
                     return err_set(e, rc, "%s", le.msg);
                 if (rc < 0)
