@@ -114,7 +114,7 @@ static void test_golden(void **state)
         const char *msg = json_string_value(json_object_get(c, "msg"));
         num_t a, b, r;
         err_t e;
-        char got[2048];
+        char got[8192 + ERR_MSG_MAX];
         err_clear(&e);
         int rc = num_parse(x, strlen(x), &a, &e);
         if (rc < 0) {
