@@ -84,11 +84,56 @@ static int st_check_new(const store_table *t, const store_write *w, const av_t *
     return 0;
 }
 
+/* ---- counter deltas ---------------------------------------------------------------- */
+
+/* Counter changes are collected per write and folded into the round once the write's nested
+ * txn commits; the round writes each touched counter once, just before its own commit. */
+typedef struct st_delta {
+    uint32_t tid;
+    uint8_t iid;
+    int64_t dc, db;
+} st_delta;
+
+typedef struct st_deltas {
+    st_delta *v;
+    size_t n, cap;
+} st_deltas;
+
+static int st_delta_add(st_deltas *d, uint32_t tid, uint8_t iid, int64_t dc, int64_t db)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (d->v[i].tid == tid && d->v[i].iid == iid) {
+            d->v[i].dc += dc;
+            d->v[i].db += db;
+            return 0;
+        }
+    if (d->n == d->cap) {
+        size_t nc = d->cap ? d->cap * 2 : 8;
+        st_delta *g = realloc(d->v, nc * sizeof *g);
+        if (!g)
+            return ERR_NOMEM;
+        d->v = g;
+        d->cap = nc;
+    }
+    d->v[d->n++] = (st_delta){tid, iid, dc, db};
+    return 0;
+}
+
+static int st_delta_merge(st_deltas *into, const st_deltas *from)
+{
+    for (size_t i = 0; i < from->n; i++) {
+        int rc = st_delta_add(into, from->v[i].tid, from->v[i].iid, from->v[i].dc, from->v[i].db);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 /* ---- one write -------------------------------------------------------------------- */
 
 /* Returns 0, a negative ERR_* (this write failed: w->rc/w->err set), or an MDB error (the
  * whole round must be aborted). */
-static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w)
+static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt)
 {
     int rc;
     buf_t kb, vb, ib;
@@ -174,9 +219,9 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w)
                     rc = st_project(t, x, &old, w->arena, &po);
                     if (rc)
                         goto mdbfail;
-                    rc = st_count_add(s, txn, t->id, x->id, -1, -(int64_t)av_item_size(&po));
+                    rc = st_delta_add(cnt, t->id, x->id, -1, -(int64_t)av_item_size(&po));
                     if (rc)
-                        goto out;
+                        goto mdbfail;
                 } else if (gg != MDB_NOTFOUND) {
                     rc = gg;
                     goto out;
@@ -198,10 +243,11 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w)
                     goto mdbfail;
                 MDB_val ik = {ib.len, ib.data}, iv = {vb.len, vb.data};
                 rc = mdb_put(txn, s->db_data, &ik, &iv, 0);
-                if (rc == 0)
-                    rc = st_count_add(s, txn, t->id, x->id, 1, (int64_t)av_item_size(&pn));
                 if (rc)
                     goto out;
+                rc = st_delta_add(cnt, t->id, x->id, 1, (int64_t)av_item_size(&pn));
+                if (rc)
+                    goto mdbfail;
             }
         }
     }
@@ -216,9 +262,12 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w)
     } else {
         rc = mdb_del(txn, s->db_data, &k, NULL);
     }
-    if (rc == 0)
-        rc = st_count_add(s, txn, t->id, 0, (has_old ? -1 : 0) + (nw ? 1 : 0),
-                          (int64_t)w->new_size - (int64_t)w->old_size);
+    if (rc)
+        goto out;
+    rc = st_delta_add(cnt, t->id, 0, (has_old ? -1 : 0) + (nw ? 1 : 0),
+                      (int64_t)w->new_size - (int64_t)w->old_size);
+    if (rc)
+        goto mdbfail;
     goto out;
 mdbfail:
     rc = err_set(&w->err, rc, "cannot encode item");
@@ -239,11 +288,11 @@ out:
 
 typedef struct round {
     wreq *head;
+    st_deltas all, one; /* counters of the committed writes; of the write(s) in flight */
 } round;
 
-static int st_round_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
+static int st_round_body(store_t *s, MDB_txn *txn, round *r, err_t *e)
 {
-    round *r = vctx;
     int rc = st_cat_refresh(s, txn, e);
     if (rc)
         return rc;
@@ -256,8 +305,9 @@ static int st_round_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
             if (rc)
                 return rc;
             bool failed = false;
+            r->one.n = 0;
             for (size_t i = 0; i < q->n; i++) {
-                int wr = st_apply_one(s, sub, &q->w[i]);
+                int wr = st_apply_one(s, sub, &q->w[i], &r->one);
                 if (wr && st_is_mdb_err(wr)) {
                     mdb_txn_abort(sub);
                     return wr;
@@ -273,6 +323,8 @@ static int st_round_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
                         q->w[i].new_item = NULL;
             } else {
                 rc = mdb_txn_commit(sub);
+                if (rc == 0)
+                    rc = st_delta_merge(&r->all, &r->one);
                 if (rc)
                     return rc;
             }
@@ -282,7 +334,8 @@ static int st_round_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
                 rc = mdb_txn_begin(s->env, txn, 0, &sub);
                 if (rc)
                     return rc;
-                int wr = st_apply_one(s, sub, &q->w[i]);
+                r->one.n = 0;
+                int wr = st_apply_one(s, sub, &q->w[i], &r->one);
                 if (wr && st_is_mdb_err(wr)) {
                     mdb_txn_abort(sub);
                     return wr;
@@ -291,6 +344,8 @@ static int st_round_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
                     mdb_txn_abort(sub);
                 } else {
                     rc = mdb_txn_commit(sub);
+                    if (rc == 0)
+                        rc = st_delta_merge(&r->all, &r->one);
                     if (rc)
                         return rc;
                 }
@@ -298,6 +353,18 @@ static int st_round_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
         }
     }
     return 0;
+}
+
+static int st_round_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
+{
+    round *r = vctx;
+    r->all.n = 0; /* a re-run after the map grew starts over */
+    int rc = st_round_body(s, txn, r, e);
+    for (size_t i = 0; rc == 0 && i < r->all.n; i++) {
+        const st_delta *d = &r->all.v[i];
+        rc = st_count_add(s, txn, d->tid, d->iid, d->dc, d->db);
+    }
+    return rc;
 }
 
 static void *st_committer(void *arg)
@@ -316,6 +383,8 @@ static void *st_committer(void *arg)
         err_t e;
         err_clear(&e);
         int rc = st_write_txn(s, st_round_fn, &r, &e);
+        free(r.all.v);
+        free(r.one.v);
         if (rc)
             log_error("store: commit failed: %s", e.msg);
 
