@@ -25,6 +25,7 @@
 #include <zlib.h>
 
 #include "base/log.h"
+#include "value/av.h"
 
 #define DDB_PROTO_NS "com.amazonaws.dynamodb.v20120810#"
 #define DDB_PROTO_NS_VALIDATE "com.amazon.coral.validate#"
@@ -41,6 +42,33 @@ static void ddb_proto_set_body(ddb_proto_resp *resp, char *body, size_t len)
     resp->body = body;
     resp->body_len = body ? len : 0;
     resp->crc32 = (uint32_t)crc32(0L, (const Bytef *)(body ? body : ""), (uInt)resp->body_len);
+}
+
+/* A copy of s with every byte that does not start a valid UTF-8 sequence replaced by U+FFFD,
+ * so a message quoting a header (which need not be UTF-8) still dumps as JSON.  NULL: no
+ * memory. */
+static char *ddb_proto_utf8_clean(const char *s)
+{
+    size_t len = strlen(s);
+    char *out = malloc(len * 3 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned c = (unsigned char)s[i];
+        size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        if (n <= len - i && av_utf8_valid(s + i, n)) {
+            memcpy(out + o, s + i, n);
+            o += n;
+            i += n;
+        } else {
+            memcpy(out + o, "\xef\xbf\xbd", 3); /* U+FFFD */
+            o += 3;
+            i++;
+        }
+    }
+    out[o] = '\0';
+    return out;
 }
 
 /* The one error writer.  type_override: a __type name outside the error table (or NULL). */
@@ -60,8 +88,11 @@ static void ddb_proto_error(ddb_proto_resp *resp, int code, const char *type_ove
         json_object_set_new(o, "__type", json_string(full));
         if (msg && msg[0]) {
             json_t *m = json_string(msg);
-            if (!m) /* not valid UTF-8: keep the body valid JSON */
-                m = json_stringn_nocheck(msg, strlen(msg));
+            if (!m) { /* not valid UTF-8 (a quoted header): keep the body valid JSON */
+                char *clean = ddb_proto_utf8_clean(msg);
+                m = clean ? json_string(clean) : NULL;
+                free(clean);
+            }
             json_object_set_new(o, "message", m);
         }
         if (extra && json_is_object(extra)) {

@@ -33,6 +33,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 
@@ -53,6 +54,16 @@ TABLES = {
              [("lsi1", ("ls", "N"), "ALL")]),
     "fz_b": (("pk", "B"), ("sk", "B"), [], [("lsi1", ("ls", "B"), "KEYS_ONLY")]),
 }
+
+
+NEW_TABLES = 8    # fz_new_0..7 are created and deleted while other requests use them
+
+
+def spec_of(table):
+    """The schema of a fuzz table (fz_new_<i> copies TABLES' entry i % 4)."""
+    if isinstance(table, str) and table.startswith("fz_new_") and table[7:].isdigit():
+        return list(TABLES.values())[int(table[7:]) % len(TABLES)]
+    return TABLES.get(table, TABLES["fz_s"]) if isinstance(table, str) else TABLES["fz_s"]
 
 
 def create_table_req(name, spec):
@@ -165,10 +176,11 @@ class Gen:
         return {"B": self.ch(["AQ==", "Ag==", "/w==", "AAAA"])}
 
     def table(self):
-        return self.ch(list(TABLES) + ["fz_h", "fz_s", "nope", "x", "a" * 256, ""])
+        return self.ch(list(TABLES) + ["fz_new_%d" % i for i in range(NEW_TABLES)] +
+                       ["nope", "x", "a" * 256, ""])
 
     def key(self, table):
-        spec = TABLES.get(table, TABLES["fz_s"])
+        spec = spec_of(table)
         k = {spec[0][0]: self.key_av(spec[0][1])}
         if spec[1]:
             k[spec[1][0]] = self.key_av(spec[1][1])
@@ -176,7 +188,7 @@ class Gen:
 
     def item(self, table):
         it = self.key(table)
-        spec = TABLES.get(table, TABLES["fz_s"])
+        spec = spec_of(table)
         for (_, gh, gr, _) in spec[2]:
             if self.r.random() < 0.7:
                 it[gh[0]] = self.key_av(gh[1])
@@ -185,6 +197,8 @@ class Gen:
         for (_, lr, _) in spec[3]:
             if self.r.random() < 0.7:
                 it[lr[0]] = self.key_av(lr[1])
+        if self.r.random() < 0.2:
+            it["ttl"] = {"N": str(self.r.choice([1, 1700000000, 4000000000]))}
         for _ in range(self.r.randint(0, 4)):
             it[self.ch(["a", "b", "c", "n", "m", "l", "s", "x.y"])] = self.av()
         return it
@@ -288,7 +302,7 @@ class Gen:
         return " ".join(out)
 
     def keycond(self, table, names, vals):
-        spec = TABLES.get(table, TABLES["fz_s"])
+        spec = spec_of(table)
         h = spec[0][0]
         vals.add(":h")
         e = "%s = :h" % h
@@ -322,7 +336,7 @@ class Gen:
             if n != "#undef" or self.r.random() < 0.1:
                 nm[n] = self.ch(["a", "b", "m", "pk", "sk", "x.y", "", "status"])
         vv = {}
-        spec = TABLES.get(req.get("TableName"), TABLES["fz_s"])
+        spec = spec_of(req.get("TableName"))
         for v in vals:
             if v in (":h", ":r", ":r2") and self.r.random() < 0.8:
                 vv[v] = self.key_av(spec[0][1] if v == ":h" or not spec[1] else spec[1][1])
@@ -339,12 +353,12 @@ class Gen:
 def build(g, op):
     r = g.r
     g.clean = r.random() < 0.5
-    t = g.table() if r.random() < 0.15 else g.ch(list(TABLES))
+    t = g.table() if r.random() < 0.3 else g.ch(list(TABLES))
     names, vals = set(), set()
     req = {}
     if op == "CreateTable":
-        name = "fz_new_%d" % r.randrange(50)
-        spec = g.ch(list(TABLES.values()))
+        name = "fz_new_%d" % r.randrange(NEW_TABLES)
+        spec = spec_of(name)
         req = create_table_req(name, spec)
         if r.random() < 0.3:
             req["BillingMode"] = "PROVISIONED"
@@ -357,7 +371,7 @@ def build(g, op):
             req["Tags"] = [{"Key": g.s(), "Value": g.s()}]
         return req
     if op == "DeleteTable":
-        return {"TableName": "fz_new_%d" % r.randrange(50)}
+        return {"TableName": "fz_new_%d" % r.randrange(NEW_TABLES)}
     if op == "DescribeTable":
         return {"TableName": t}
     if op == "ListTables":
@@ -412,7 +426,7 @@ def build(g, op):
             req["ReturnValues"] = "ALL_OLD"
     elif op in ("Query", "Scan"):
         req = {"TableName": t}
-        spec = TABLES.get(t, TABLES["fz_s"])
+        spec = spec_of(t)
         idx = [x[0] for x in spec[2]] + [x[0] for x in spec[3]]
         if op == "Query":
             req["KeyConditionExpression"] = g.keycond(t, names, vals)
@@ -663,6 +677,64 @@ def mutated(g, op):
     return target, headers, body
 
 
+# ---- signing (--sign) ----------------------------------------------------------------
+
+SIGN = None   # (key, secret) when the server verifies signatures
+
+
+def sign_headers(host, port, target, headers, body, region):
+    """headers plus a real SigV4 signature by botocore (as boto3 would sign)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    h = {k: v for k, v in headers.items() if k != "Authorization"}
+    if target is not None:
+        h["X-Amz-Target"] = target
+    req = AWSRequest(method="POST", url="http://%s:%d/" % (host, port), data=body, headers=h)
+    SigV4Auth(Credentials(*SIGN), "dynamodb", region).add_auth(req)
+    return {k: v for k, v in req.headers.items() if k != "X-Amz-Target"}
+
+
+def sign_and_mutate(g, host, port, target, headers, body):
+    """Signs the request, then maybe damages the signature-related headers (--sign)."""
+    r = g.r
+    if r.random() < 0.1:
+        return headers
+    region = "us-east-1" if r.random() < 0.9 else g.ch(["", "eu-west-1", "x" * 300, "a/b"])
+    out = sign_headers(host, port, target, headers, body, region)
+    if r.random() < 0.4:
+        auth = out["Authorization"]
+        k = r.randrange(8)
+        if k == 0:
+            auth = auth[:r.randint(0, len(auth))]
+        elif k == 1:
+            auth = auth.replace("SignedHeaders=", "SignedHeaders=" +
+                                g.ch([";", ";;", "x-unknown;", "a" * 300 + ";", "HOST;",
+                                      "content-length;"]))
+        elif k == 2:
+            auth = auth.replace("Credential=", "Credential=" + g.ch(["", "/", "x" * 500,
+                                                                     "\u00e9", "%00"]))
+        elif k == 3:
+            auth = auth.replace("Signature=", "Signature=" + g.ch(["", "zz", "0" * 500]))
+        elif k == 4:
+            auth = auth.replace(", ", g.ch([",", " ,", ",,", ""]))
+        elif k == 5:
+            auth = auth.replace("AWS4-HMAC-SHA256", g.ch(["", "AWS4-HMAC-SHA1", "aws4"]))
+        elif k == 6:
+            auth = auth + g.ch([", Credential=x", ", Signature=0", ",", " " * 1000])
+        else:
+            auth = g.ch(ODD_STRINGS[:-2])
+        out["Authorization"] = auth
+    if r.random() < 0.2:
+        out["X-Amz-Date"] = g.ch(["", "20260101T000000Z", "2026", "99999999T999999Z",
+                                  "20261301T250000Z", "x" * 100])
+    if r.random() < 0.1:
+        out["X-Amz-Content-Sha256"] = g.ch(["UNSIGNED-PAYLOAD", "", "0" * 64, "zz"])
+    if r.random() < 0.1:
+        out["X-Amz-Security-Token"] = g.ch(["", "x" * 5000])
+    return out
+
+
 # ---- transport -----------------------------------------------------------------------
 
 class Finding(Exception):
@@ -673,6 +745,8 @@ def send(host, port, target, headers, body, timeout):
     h = dict(headers)
     if target is not None:
         h["X-Amz-Target"] = target
+    h = {k: v.encode("utf-8", "surrogatepass") if isinstance(v, str) else v
+         for k, v in h.items()}
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         try:
@@ -746,7 +820,18 @@ def main():
     ap.add_argument("--stderr")
     ap.add_argument("--replay")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="concurrent clients (job 0 replays --seed exactly; job i uses "
+                         "seed*1000+i; with >1 job the interleaving is not reproducible)")
+    ap.add_argument("--sign", action="store_true",
+                    help="with --bin: the server verifies signatures (key fuzzkey/fuzzsecret); "
+                         "requests are signed with botocore, then signature headers mutated")
+    ap.add_argument("--namespace-tables", action="store_true",
+                    help="with --bin: start the server with --namespace-tables")
     a = ap.parse_args()
+    global SIGN
+    if a.sign:
+        SIGN = ("fuzzkey", "fuzzsecret")
     if not a.bin and not a.url:
         ap.error("give --bin or --url")
 
@@ -762,9 +847,12 @@ def main():
         env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
         env.pop("DDBCHAT_ACCESS_KEY_ID", None)
         env.pop("DDBCHAT_SECRET_ACCESS_KEY", None)
+        if a.sign:
+            env["DDBCHAT_ACCESS_KEY_ID"], env["DDBCHAT_SECRET_ACCESS_KEY"] = SIGN
         errf = open(errpath, "wb")
         proc = subprocess.Popen([a.bin, "serve", "--dynamodb-only", "--quiet", "--data-dir",
-                                 data, "--dynamodb-port", str(port)],
+                                 data, "--dynamodb-port", str(port)] +
+                                (["--namespace-tables"] if a.namespace_tables else []),
                                 env=env, stdout=subprocess.DEVNULL, stderr=errf)
         wait_port(port, proc)
         host = "127.0.0.1"
@@ -809,52 +897,79 @@ def main():
     finding = None
     n = 0
     try:
+        def setup_send(target, body):
+            hd = {"Content-Type": "application/x-amz-json-1.0", "Authorization": DUMMY_AUTH}
+            if SIGN:
+                hd = sign_headers(host, port, target, hd, body, "us-east-1")
+            return send(host, port, target, hd, body, a.timeout)
+
         # set-up: tables and some items (not counted)
         for name, spec in TABLES.items():
-            st, d = send(host, port, PREFIX + "CreateTable",
-                         {"Content-Type": "application/x-amz-json-1.0",
-                          "Authorization": DUMMY_AUTH},
-                         json.dumps(create_table_req(name, spec)).encode(), a.timeout)
+            st, d = setup_send(PREFIX + "CreateTable",
+                               json.dumps(create_table_req(name, spec)).encode())
             if st != 200:
                 raise RuntimeError("set-up CreateTable %s: %s" % (name, d))
         good = 0
         for i in range(60):
             t = g.ch(list(TABLES))
-            st, d = send(host, port, PREFIX + "PutItem",
-                         {"Content-Type": "application/x-amz-json-1.0",
-                          "Authorization": DUMMY_AUTH},
-                         json.dumps({"TableName": t, "Item": g.item(t)}).encode(), a.timeout)
+            st, d = setup_send(PREFIX + "PutItem",
+                               json.dumps({"TableName": t, "Item": g.item(t)}).encode())
             check(st, d)
             good += st == 200
         if good < 10:
             raise RuntimeError("set-up PutItem: only %d of 60 succeeded" % good)
         t0 = time.time()
-        for n in range(a.count):
-            op = g.ch(OPS)
-            target, headers, body = mutated(g, op)
-            try:
-                st, d = send(host, port, target, headers, body, a.timeout)
-                doc = check(st, d)
-            except Finding as e:
-                if proc is not None:
-                    time.sleep(0.3)
-                    if proc.poll() is not None:
-                        e = Finding("%s; server exited with %s" % (e, proc.returncode))
-                path = save(a.crash_dir, n, a.seed, target, headers, body, str(e))
-                finding = "request %d (%s): %s -> %s" % (n, op, e, path)
-                break
-            key = (op, st, doc.get("__type", "").split("#")[-1] if isinstance(doc, dict)
-                   else "")
-            stats[key] = stats.get(key, 0) + 1
-            if not a.quiet and (n + 1) % 1000 == 0:
-                print("%d requests, %.0f/s" % (n + 1, (n + 1) / (time.time() - t0)),
-                      flush=True)
-        else:
-            n = a.count
+        lock = threading.Lock()
+        done = [0]
+        found = []
+
+        def worker(wid, count):
+            # job 0 continues the set-up generator; job i>0 has its own seed
+            wg = g if wid == 0 else Gen(random.Random(a.seed * 1000 + wid))
+            for i in range(count):
+                if found:
+                    return
+                op = wg.ch(OPS)
+                target, headers, body = mutated(wg, op)
+                if SIGN:
+                    headers = sign_and_mutate(wg, host, port, target, headers, body)
+                try:
+                    st, d = send(host, port, target, headers, body, a.timeout)
+                    doc = check(st, d)
+                except Finding as e:
+                    if proc is not None:
+                        time.sleep(0.3)
+                        if proc.poll() is not None:
+                            e = Finding("%s; server exited with %s" % (e, proc.returncode))
+                    with lock:
+                        path = save(a.crash_dir, i, a.seed if wid == 0 else
+                                    a.seed * 1000 + wid, target, headers, body, str(e))
+                        found.append("job %d request %d (%s): %s -> %s"
+                                     % (wid, i, op, e, path))
+                    return
+                key = (op, st, doc.get("__type", "").split("#")[-1]
+                       if isinstance(doc, dict) else "")
+                with lock:
+                    stats[key] = stats.get(key, 0) + 1
+                    done[0] += 1
+                    if not a.quiet and done[0] % 1000 == 0:
+                        print("%d requests, %.0f/s" % (done[0], done[0] / (time.time() - t0)),
+                              flush=True)
+
+        jobs = max(1, a.jobs)
+        ths = [threading.Thread(target=worker, args=(w, a.count // jobs +
+                                                     (1 if w < a.count % jobs else 0)))
+               for w in range(jobs)]
+        for th in ths:
+            th.start()
+        for th in ths:
+            th.join()
+        n = done[0] + len(found)
+        finding = found[0] if found else None
     finally:
         src = stop()
     ok = finding is None
-    print("sent %d requests (seed %d)" % (n if finding is None else n + 1, a.seed))
+    print("sent %d requests (seed %d, %d job(s))" % (n, a.seed, a.jobs))
     if not a.quiet:
         per_op = {}
         for (op, st, _), c in stats.items():
