@@ -2,25 +2,13 @@
  * main — the ddbchat program: picks the subcommand and hands over.  Layer: cli (wiring only).
  *
  * `ddbchat <subcommand> [args]`; `ddbchat --help` lists the subcommands of cli.h; an unknown
- * subcommand prints the usage and exits 2.  The messaging subcommands live in cmd_msg.c;
- * they are referenced weakly so the program still links (and says so) in a tree where that
- * file is absent.
+ * subcommand prints the usage and exits 2.  The messaging subcommands live in cmd_msg.c.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 
-#pragma weak cli_schema_load
-#pragma weak cli_seed
-#pragma weak cli_list_tables
-#pragma weak cli_scan
-#pragma weak cli_drop
-#pragma weak cli_get_conversation
-#pragma weak cli_list_conversations
-#pragma weak cli_send
-#pragma weak cli_user
-#pragma weak cli_token
 
 typedef int (*cli_fn)(int argc, char **argv);
 
@@ -66,10 +54,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof cli_cmds / sizeof cli_cmds[0]; i++) {
         if (strcmp(sub, cli_cmds[i].name) != 0)
             continue;
-        if (!cli_cmds[i].fn) {
-            fprintf(stderr, "ddbchat: %s is not available in this build\n", sub);
-            return 1;
-        }
         return cli_cmds[i].fn(argc - 1, argv + 1);
     }
     fprintf(stderr, "ddbchat: unknown subcommand '%s'\n\n", sub);

@@ -227,7 +227,7 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         jreq = json_object();
     } else {
         json_error_t je;
-        jreq = json_loadb(req->body, req->body_len, JSON_DECODE_ANY, &je);
+        jreq = json_loadb(req->body, req->body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
         if (!jreq) {
             char msg[300];
             snprintf(msg, sizeof msg, "Malformed JSON at line %d column %d: %s", je.line, je.column,

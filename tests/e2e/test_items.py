@@ -44,6 +44,17 @@ def test_put_get_roundtrip(ddb_url, t1):
     assert ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("zz")}}) == {}
 
 
+# Strings may hold NUL bytes (JSON "\u0000"): in keys and in values they round-trip
+# unchanged, and the NUL sorts below every other character (bytewise order).
+def test_nul_bytes_roundtrip(ddb_url, t2, t1):
+    assert ok(ddb_url, "PutItem", {"TableName": t1, "Item": {
+        "pk": S("a\u0000b"), "v": S("x\u0000y"), "ss": {"SS": ["\u0000", "\u0000\u0000"]}}}) == {}
+    r = ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("a\u0000b")}})
+    assert r["Item"]["v"] == S("x\u0000y")
+    assert sorted(r["Item"]["ss"]["SS"]) == ["\u0000", "\u0000\u0000"]
+    assert ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("a")}}) == {}
+
+
 # Key validation texts (items and Key parameters), in DynamoDB Local's wording.
 @pytest.mark.parametrize("op,body,msg", [
     ("PutItem", {"Item": {"x": N(1)}}, "One of the required keys was not given a value"),
