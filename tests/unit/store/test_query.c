@@ -438,6 +438,33 @@ static void test_long_keys(void **state)
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), 5);
 }
 
+/* store_get_many: several tables, present and absent keys, one snapshot */
+static void test_get_many(void **state)
+{
+    st_fix *f = *state;
+    const store_table *a = st_create(f->s, "ga", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    const store_table *b = st_create(f->s, "gb", st_kd("id", AV_N, "r", AV_S), NULL, 0);
+    st_put_ok(f->s, a, &f->a, "{\"pk\":{\"S\":\"x\"},\"v\":{\"N\":\"1\"}}");
+    st_put_ok(f->s, b, &f->a, "{\"id\":{\"N\":\"7\"},\"r\":{\"S\":\"q\"},\"v\":{\"N\":\"2\"}}");
+    const store_table *tabs[3] = {a, b, a};
+    const av_t *keys[3] = {J(&f->a, "{\"pk\":{\"S\":\"x\"}}"),
+                           J(&f->a, "{\"id\":{\"N\":\"7\"},\"r\":{\"S\":\"q\"}}"),
+                           J(&f->a, "{\"pk\":{\"S\":\"missing\"}}")};
+    av_t out[3];
+    bool found[3];
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_get_many(f->s, tabs, keys, 3, &f->a, out, found, &e), 0);
+    assert_true(found[0] && found[1] && !found[2]);
+    assert_item_json(&out[0], "{\"pk\":{\"S\":\"x\"},\"v\":{\"N\":\"1\"}}");
+    assert_item_json(&out[1], "{\"id\":{\"N\":\"7\"},\"r\":{\"S\":\"q\"},\"v\":{\"N\":\"2\"}}");
+    assert_int_equal(out[2].type, AV_NONE);
+    /* a key missing its range attribute is a validation error */
+    keys[1] = J(&f->a, "{\"id\":{\"N\":\"7\"}}");
+    err_clear(&e);
+    assert_int_equal(store_get_many(f->s, tabs, keys, 3, &f->a, out, found, &e), ERR_VALIDATION);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -450,6 +477,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_scan_segments, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_esk_validation, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_long_keys, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_get_many, st_setup, st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
