@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "store/store_int.h"
@@ -175,12 +176,13 @@ int st_ttl_pass(store_t *s, int64_t now_s, size_t *out_deleted, err_t *e)
 static void *st_ttl_main(void *arg)
 {
     store_t *s = arg;
+    int64_t wait_ms = s->opts.ttl_interval_ms;
     pthread_mutex_lock(&s->ttlmu);
     while (!s->ttl_stop) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t ns = ts.tv_nsec + (int64_t)(s->opts.ttl_interval_ms % 1000) * 1000000;
-        ts.tv_sec += s->opts.ttl_interval_ms / 1000 + ns / 1000000000;
+        int64_t ns = ts.tv_nsec + (wait_ms % 1000) * 1000000;
+        ts.tv_sec += (time_t)(wait_ms / 1000 + ns / 1000000000);
         ts.tv_nsec = ns % 1000000000;
         pthread_cond_timedwait(&s->ttlcv, &s->ttlmu, &ts);
         if (s->ttl_stop)
@@ -189,10 +191,16 @@ static void *st_ttl_main(void *arg)
         err_t e;
         err_clear(&e);
         size_t n = 0;
-        if (st_ttl_pass(s, st_now_ms() / 1000, &n, &e))
+        int64_t t0 = st_now_ms();
+        if (st_ttl_pass(s, t0 / 1000, &n, &e))
             log_warn("store: TTL pass failed: %s", e.msg);
         else if (n)
             log_debug("store: TTL deleted %zu items", n);
+        /* a pass reads every item of the TTL tables: on big tables, rest 9x as long as the
+         * pass took, so the reaper stays under ~10% of a core (DynamoDB itself deletes
+         * expired items within days, not seconds) */
+        int64_t took = st_now_ms() - t0;
+        wait_ms = took * 9 > s->opts.ttl_interval_ms ? took * 9 : s->opts.ttl_interval_ms;
         pthread_mutex_lock(&s->ttlmu);
     }
     pthread_mutex_unlock(&s->ttlmu);
