@@ -166,9 +166,10 @@ extern const av_t store_keep;
  * thread waits, so it may use the submitter's arena `a` and ctx.  old: the current item
  * (NULL when absent), valid only during the call.  Sets *out_new to the new item (an M with
  * the same key), to NULL (delete), or to STORE_KEEP (no change).  Returns 0, or a negative
- * ERR_* (e.g. ERR_CONDITIONAL_CHECK_FAILED) that fails this write only.  It must not call
- * back into the store (the committer is waiting for it), and may run more than once for one
- * write (a commit round that hits the map limit is re-run after the map grows). */
+ * ERR_* (e.g. ERR_CONDITIONAL_CHECK_FAILED) that fails this write only.  It may read through
+ * the store but not write (a write from here fails with ERR_INTERNAL: the committer is waiting
+ * for it), and may run more than once for one write (a commit round that hits the map limit
+ * is re-run after the map grows). */
 typedef int (*store_apply_fn)(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
                               err_t *e);
 
