@@ -50,3 +50,18 @@ format:
 
 clean:
 	rm -rf $(BUILD) $(ASAN)
+
+# make fuzz   build an ASan+UBSan ddbchat and run tests/fuzz/fuzz_endpoint.py against it
+#             (not part of `make test`).  FUZZ_COUNT requests (default 3000) from seed
+#             FUZZ_SEED (default 1); FUZZ_ARGS adds options, e.g. "--jobs 4 --sign".
+#             A finding is saved under tests/fuzz/crashes/ and fails the target.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_COUNT ?= 3000
+FUZZ_SEED  ?= 1
+FUZZ_ARGS  ?=
+.PHONY: fuzz
+fuzz: deps
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DDDB_SANITIZE=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target ddbchat
+	$(PY) tests/fuzz/fuzz_endpoint.py --bin $(FUZZ_BUILD)/ddbchat --count $(FUZZ_COUNT) \
+		--seed $(FUZZ_SEED) --quiet $(FUZZ_ARGS)
