@@ -526,11 +526,80 @@ def build(g, op):
         req = {}
     elif op == "DescribeLimits":
         req = {}
+    if op in ("PutItem", "UpdateItem", "DeleteItem", "GetItem", "Query", "Scan") and \
+            r.random() < 0.25:
+        legacy(g, op, t, req)
+        names, vals = set(), set()
     if op in ("PutItem", "UpdateItem", "DeleteItem", "GetItem", "Query", "Scan"):
         g.expr_attrs(req, names, vals)
         if r.random() < 0.2:
             req["ReturnConsumedCapacity"] = g.ch(["TOTAL", "INDEXES", "NONE", "BAD"])
     return req
+
+
+LEGACY_OPS = ["EQ", "NE", "LE", "LT", "GE", "GT", "NOT_NULL", "NULL", "CONTAINS",
+              "NOT_CONTAINS", "BEGINS_WITH", "IN", "BETWEEN", "eq", "", "BOGUS"]
+
+
+def legacy_cond(g, attr, key_type=None):
+    r = g.r
+    if r.random() < 0.25:
+        c = {}
+        if r.random() < 0.8:
+            c["Exists"] = r.random() < 0.5
+        if r.random() < 0.6:
+            c["Value"] = g.key_av(key_type) if key_type else g.av()
+        return c
+    opn = g.ch(LEGACY_OPS)
+    n = {"NOT_NULL": 0, "NULL": 0, "BETWEEN": 2, "IN": r.randint(1, 4)}.get(opn, 1)
+    if r.random() < 0.1:
+        n = r.choice([0, 1, 2, 3, 101])
+    c = {"ComparisonOperator": opn}
+    if n or r.random() < 0.2:
+        c["AttributeValueList"] = [g.key_av(key_type) if key_type and r.random() < 0.8
+                                   else g.av() for _ in range(n)]
+    return c
+
+
+def legacy(g, op, t, req):
+    """Replaces the expressions of req by the legacy parameters (api_legacy.c)."""
+    r = g.r
+    spec = spec_of(t)
+    for k in ("ConditionExpression", "UpdateExpression", "KeyConditionExpression",
+              "FilterExpression", "ProjectionExpression"):
+        if r.random() < 0.9:
+            req.pop(k, None)
+    attrs = ["a", "b", "c", "n", "m", "l", "s", "ls", "gh"]
+    if op in ("PutItem", "UpdateItem", "DeleteItem"):
+        req["Expected"] = {g.ch(attrs): legacy_cond(g, None)
+                           for _ in range(r.randint(1, 3))}
+    if op == "UpdateItem":
+        au = {}
+        for _ in range(r.randint(1, 4)):
+            act = g.ch(["PUT", "DELETE", "ADD", "put", "BOGUS"])
+            x = {"Action": act}
+            if act != "DELETE" or r.random() < 0.5:
+                x["Value"] = g.av()
+            au[g.ch(attrs + ["pk"])] = x
+        req["AttributeUpdates"] = au
+    if op in ("GetItem", "Query", "Scan") and r.random() < 0.5:
+        req["AttributesToGet"] = [g.ch(attrs + ["pk", "sk"])
+                                  for _ in range(r.choice([1, 2, 3, 0]))]
+    if op == "Query":
+        kc = {spec[0][0]: {"ComparisonOperator": "EQ",
+                           "AttributeValueList": [g.key_av(spec[0][1])]}}
+        if spec[1] and r.random() < 0.7:
+            kc[spec[1][0]] = legacy_cond(g, spec[1][0], spec[1][1])
+        if r.random() < 0.2:
+            kc = {g.ch(attrs): legacy_cond(g, None)}
+        req["KeyConditions"] = kc
+    if op in ("Query", "Scan") and r.random() < 0.6:
+        req["QueryFilter" if op == "Query" else "ScanFilter"] = {
+            g.ch(attrs): legacy_cond(g, None) for _ in range(r.randint(1, 3))}
+    if r.random() < 0.4:
+        req["ConditionalOperator"] = g.ch(["AND", "OR", "and", "XOR"])
+    if op == "Scan" and r.random() < 0.3:
+        req["Select"] = "SPECIFIC_ATTRIBUTES"
 
 
 OPS = ["CreateTable", "DescribeTable", "UpdateTable", "DeleteTable", "ListTables",
