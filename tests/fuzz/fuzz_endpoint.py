@@ -2,24 +2,30 @@
 """Bounded, reproducible fuzzer for ddbchat's DynamoDB endpoint (raw HTTP, stdlib only).
 
 Usage:
-  fuzz_endpoint.py [--bin build-fuzz/ddbchat | --url http://127.0.0.1:8000]
-                   [--count 20000] [--seed 1] [--crash-dir tests/fuzz/crashes]
-                   [--stderr FILE] [--timeout 10] [--replay FILE]
+  fuzz_endpoint.py (--bin build-fuzz/ddbchat | --url http://127.0.0.1:8000)
+                   [--count 20000] [--seed 1] [--jobs 1] [--sign] [--namespace-tables]
+                   [--crash-dir tests/fuzz/crashes] [--stderr FILE] [--timeout 10]
+                   [--oracle http://127.0.0.1:PORT] [--replay FILE] [--quiet]
 
 With --bin it starts `BIN serve --dynamodb-only --quiet` on a fresh data dir and a free
 port, stderr to --stderr (default <crash-dir>/server-stderr.log), with
-ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 unless already set; at the end it stops the
-server with SIGTERM and scans stderr for AddressSanitizer / LeakSanitizer / UBSan reports.
+ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 unless already set; at the end it dumps every
+table, restarts the server on the same data dir and checks the dump is identical (no lost
+data), stops it with SIGTERM and scans stderr for ASan / LSan / UBSan reports.
 
 It creates a few tables (hash only; hash+range of S, N, B; with GSIs and LSIs), puts
-some items, then sends --count requests: a valid request for a random operation, mutated
-0..3 times (wrong JSON types, odd strings and numbers, deep nesting, random and
-garbage expressions, bad keys, out-of-range limits, huge transactions, broken bodies,
-wrong targets...).  Every answer must be HTTP 200 or 4xx with a JSON body carrying
-__type.  A 5xx, a dropped connection, a timeout or a server exit is a finding: the
-request is saved under --crash-dir (JSON: target, headers, body as latin-1 text) and the
-fuzzer stops with exit status 1.  --replay FILE sends one saved request and prints the
-answer.  Same seed + same count -> same request sequence.
+some items, then sends --count requests: a valid request for a random operation (new-style
+expressions or legacy parameters), mutated 0..3 times (wrong JSON types, odd strings and
+numbers, deep nesting, random and garbage expressions, bad keys, out-of-range limits, huge
+batches and transactions, broken bodies, wrong targets and headers).  Every answer must be
+HTTP 200 or 4xx with a JSON body carrying __type.  A 5xx, a dropped connection, a timeout,
+a server exit, an unclean exit on SIGTERM, a sanitizer report or lost data is a finding:
+the request is saved under --crash-dir (JSON: target, headers, body as latin-1 text) and
+the exit status is 1.  --replay FILE sends one saved request (after the set-up).
+Same seed + same count + --jobs 1 -> same request sequence.  --jobs N adds concurrent
+clients; --sign makes the server verify SigV4 (requests signed by botocore, then their
+signature headers damaged).  --oracle URL sends every request to a FRESH DynamoDB Local
+too and tallies where the outcomes differ (not findings: a to-do list).
 """
 import argparse
 import base64
@@ -895,6 +901,9 @@ def main():
     ap.add_argument("--sign", action="store_true",
                     help="with --bin: the server verifies signatures (key fuzzkey/fuzzsecret); "
                          "requests are signed with botocore, then signature headers mutated")
+    ap.add_argument("--oracle", metavar="URL",
+                    help="also send every request to DynamoDB Local at URL (fresh, -inMemory) "
+                         "and report where the outcome differs (not a finding; --jobs 1)")
     ap.add_argument("--namespace-tables", action="store_true",
                     help="with --bin: start the server with --namespace-tables")
     a = ap.parse_args()
@@ -999,11 +1008,20 @@ def main():
 
     rnd = random.Random(a.seed)
     g = Gen(rnd)
+    diffs = {}
+    oracle = None
+    if a.oracle:
+        u = urllib.parse.urlparse(a.oracle)
+        oracle = (u.hostname, u.port)
     stats = {}
     finding = None
     n = 0
     try:
-        setup_send = signed
+        def setup_send(target, body):
+            if oracle:
+                send(oracle[0], oracle[1], target, {"Content-Type": "application/x-amz-json-1.0",
+                                                    "Authorization": DUMMY_AUTH}, body, 60)
+            return signed(target, body)
         # set-up: tables and some items (not counted)
         for name, spec in TABLES.items():
             st, d = setup_send(PREFIX + "CreateTable",
@@ -1062,6 +1080,8 @@ def main():
                     return
                 key = (op, st, doc.get("__type", "").split("#")[-1]
                        if isinstance(doc, dict) else "")
+                if oracle:
+                    differ(op, target, headers, body, st, doc)
                 with lock:
                     stats[key] = stats.get(key, 0) + 1
                     done[0] += 1
@@ -1069,7 +1089,34 @@ def main():
                         print("%d requests, %.0f/s" % (done[0], done[0] / (time.time() - t0)),
                               flush=True)
 
+        def differ(op, target, headers, body, st, doc):
+            """--oracle: the same request to DynamoDB Local; a different outcome (success vs
+            error, or another __type) is tallied and its first example saved."""
+            try:
+                ost, od = send(oracle[0], oracle[1], target, headers, body, 60)
+                odoc = json.loads(od)
+            except (Finding, ValueError):
+                return
+            if ost >= 500:
+                return   # DynamoDB Local's InternalFailure (e.g. malformed JSON): no verdict
+            ours = "200" if st == 200 else doc.get("__type", "").split("#")[-1]
+            theirs = "200" if ost == 200 else odoc.get("__type", "").split("#")[-1]
+            if ours == theirs:
+                return
+            k = (op, ours, theirs)
+            with lock:
+                diffs[k] = diffs.get(k, 0) + 1
+                if diffs[k] == 1:
+                    os.makedirs(a.crash_dir, exist_ok=True)
+                    with open(os.path.join(a.crash_dir, "diff-%s-%s-%s.json" % k), "w") as f:
+                        json.dump({"target": target, "headers": headers,
+                                   "body": body.decode("latin-1"),
+                                   "ddbchat": [st, doc], "dynamodb_local": [ost, odoc]},
+                                  f, indent=1)
+
         jobs = max(1, a.jobs)
+        if oracle and jobs != 1:
+            raise SystemExit("--oracle needs --jobs 1")
         ths = [threading.Thread(target=worker, args=(w, a.count // jobs +
                                                      (1 if w < a.count % jobs else 0)))
                for w in range(jobs)]
@@ -1106,6 +1153,11 @@ def main():
             per_op.setdefault(op, [0, 0])[0 if st == 200 else 1] += c
         for op in sorted(per_op):
             print("  %-22s 200: %5d  4xx: %5d" % (op, per_op[op][0], per_op[op][1]))
+    if diffs:
+        print("differences from DynamoDB Local (op, ddbchat, DynamoDB Local: count; first "
+              "examples in %s/diff-*.json):" % a.crash_dir)
+        for k, c in sorted(diffs.items(), key=lambda x: -x[1]):
+            print("  %-20s %-40s %-40s %d" % (k + (c,)))
     if finding:
         print("FINDING:", finding)
     if proc is not None:
