@@ -226,12 +226,36 @@ int api_exprs_get(api_req *r, const json_t *o, api_exprs *x, const char *param,
                         r->err);
     if (rc)
         return rc;
-    return expr_resolve(r->arena, parsed, x->have_env ? &x->env : NULL, out, r->err);
+    rc = expr_resolve(r->arena, parsed, x->have_env ? &x->env : NULL, out, r->err);
+    if (!rc && *out && kind != EXPR_KEY_CONDITION && x->n_got < sizeof x->got / sizeof x->got[0])
+        x->got[x->n_got++] = *out;
+    return rc;
+}
+
+int api_exprs_keys_check(api_req *r, const api_exprs *x, const store_table *t)
+{
+    if (!t || !x->n_got)
+        return 0;
+    const char *keys[2], *ikeys[2 * STORE_MAX_INDEXES];
+    size_t nk = 0, nik = 0;
+    keys[nk++] = t->key.hash;
+    if (t->key.range[0])
+        keys[nk++] = t->key.range;
+    for (size_t i = 0; i < t->n_idx; i++) {
+        ikeys[nik++] = t->idx[i].key.hash;
+        if (t->idx[i].key.range[0])
+            ikeys[nik++] = t->idx[i].key.range;
+    }
+    int rc = 0;
+    for (size_t i = 0; !rc && i < x->n_got; i++)
+        rc = expr_key_attr_check(x->got[i], keys, nk, ikeys, nik, r->err);
+    return rc;
 }
 
 int api_exprs_done(api_req *r, api_exprs *x)
 {
-    return x->have_env ? expr_env_check_unused(&x->env, r->err) : 0;
+    int rc = x->have_env ? expr_env_check_unused(&x->env, r->err) : 0;
+    return rc ? rc : api_exprs_keys_check(r, x, x->t);
 }
 
 static void join_present(const json_t *o, const char *const *list, char *out, size_t cap)

@@ -64,6 +64,10 @@ typedef struct api_exprs {
     bool have_env;
     const av_t *names;  /* parsed ExpressionAttributeNames (M) or NULL */
     const av_t *values; /* parsed ExpressionAttributeValues (M) or NULL */
+    const store_table *t; /* set by the caller after init: api_exprs_done then checks that
+                             no path dereferences a key attribute of t or of its indexes */
+    const expr_t *got[4]; /* the condition / update / projection expressions resolved */
+    size_t n_got;
 } api_exprs;
 
 /* Reads ExpressionAttributeNames / ExpressionAttributeValues of `o` ("must not be empty",
@@ -77,8 +81,13 @@ int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const 
 /* Parses and resolves o[param] as `kind`; *out NULL when the parameter is absent. */
 int api_exprs_get(api_req *r, const json_t *o, api_exprs *x, const char *param,
                   expr_kind kind, expr_t **out);
-/* After all expressions of the request: unused names/values. */
+/* After all expressions of the request: unused names/values, then (when x->t is set)
+ * "Key attributes must be scalars; ...: Key: pk" / "IndexKey: ls" for a path like pk.a or
+ * ls[0] in any of them (DynamoDB Local). */
 int api_exprs_done(api_req *r, api_exprs *x);
+/* The key-attribute check of api_exprs_done against t, for callers that learn the table
+ * only after api_exprs_done (batch and transaction reads). */
+int api_exprs_keys_check(api_req *r, const api_exprs *x, const store_table *t);
 
 /* "Can not use both expression and non-expression parameters in the same request: ..."
  * when `o` holds any of legacy[] and any of exprs[] (NULL-terminated lists). */

@@ -120,6 +120,8 @@ int op_batch_get_item(api_req *r, json_t **out)
         if (!bt->t)
             return r->err->code ? r->err->code
                                 : err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_NOT_FOUND);
+        if ((rc = api_exprs_keys_check(r, &x, bt->t)))
+            return rc;
         json_t *keys = json_object_get(s, "Keys");
         for (size_t i = 0; i < bt->n; i++) {
             av_t src;

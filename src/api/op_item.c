@@ -170,7 +170,9 @@ static int parse_write_opts(wreq *q, json_t *b, unsigned rv_allowed, api_exprs *
         (rc = api_rcc_parse(r, b, &q->rcc)) || (rc = api_ricm_parse(r, b, &q->ricm)) ||
         (rc = api_rvoccf_parse(r, b, &q->rvoccf)))
         return rc;
-    return api_exprs_init(r, b, x, expr_params, null_what);
+    rc = api_exprs_init(r, b, x, expr_params, null_what);
+    x->t = q->t;
+    return rc;
 }
 
 /* The condition (ConditionExpression or Expected), checked after the key. */
@@ -337,6 +339,7 @@ int op_get_item(api_req *r, json_t **out)
     api_exprs x;
     if ((rc = api_exprs_init(r, b, &x, get_expr_params, NULL)))
         return rc;
+    x.t = t;
     expr_t *proj = NULL;
     if ((rc = api_exprs_get(r, b, &x, "ProjectionExpression", EXPR_PROJECTION, &proj)))
         return rc;

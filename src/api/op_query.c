@@ -202,6 +202,7 @@ static int run(api_req *r, json_t **out, bool query)
                              query ? "FilterExpression and KeyConditionExpression are null"
                                    : "FilterExpression is null")))
         return rc;
+    x.t = t;
     expr_t *kc = NULL, *filter = NULL, *proj = NULL;
     if (query) {
         if ((rc = api_exprs_get(r, b, &x, "KeyConditionExpression", EXPR_KEY_CONDITION, &kc)))

@@ -278,6 +278,7 @@ static int parse_action(api_req *r, size_t idx, twa *a)
                              k == API_W_UPDATE ? "UpdateExpression and ConditionExpression are null"
                                                : "ConditionExpression is null")))
         return rc;
+    x.t = t;
     expr_t *cond = NULL, *upd = NULL;
     if ((rc = api_exprs_get(r, s, &x, "ConditionExpression", EXPR_CONDITION, &cond)))
         return rc;
@@ -601,7 +602,8 @@ int op_transact_get_items(api_req *r, json_t **out)
             (rc = api_exprs_get(r, g, &x, "ProjectionExpression", EXPR_PROJECTION, &proj[i])) ||
             (rc = api_exprs_done(r, &x)))
             return rc;
-        if ((rc = api_item_table(r, g, &tabs[i])))
+        if ((rc = api_item_table(r, g, &tabs[i])) ||
+            (rc = api_exprs_keys_check(r, &x, tabs[i])))
             return rc;
         json_t *jk = api_param(g, "Key");
         if (!jk)

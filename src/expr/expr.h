@@ -241,6 +241,13 @@ int expr_project(arena_t *a, const expr_t *proj, const av_t *item, av_t *out, er
  * arena array of *out_n distinct names (borrowed from the env / builder input). */
 int expr_top_names(arena_t *a, const expr_t *x, expr_name **out_names, size_t *out_n, err_t *e);
 
+/* ERR_VALIDATION "Key attributes must be scalars; list random access '[]' and map lookup '.'
+ * are not allowed: Key: <name>" when a path of the resolved expression x dereferences one of
+ * keys[0..nkeys) (the table's key attributes), "...: IndexKey: <name>" for ikeys (its
+ * indexes' key attributes); 0 otherwise or when x is NULL (expr_keyattr.c). */
+int expr_key_attr_check(const expr_t *x, const char *const *keys, size_t nkeys,
+                        const char *const *ikeys, size_t nikeys, err_t *e);
+
 /* ---- parse cache (expr_cache.c) --------------------------------------------------------- */
 
 /* A thread-safe cache of parsed expressions keyed by (kind, text), for the api layer to keep

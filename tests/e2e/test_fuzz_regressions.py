@@ -25,3 +25,68 @@ def test_non_utf8_authorization_header_with_credentials(ddbchat_server, auth):
     # the server is still there
     status, _, _ = raw_request(srv.ddb_url, {}, headers={"Authorization": b"x"})
     assert status == 400
+
+
+KEY_SCALAR = ("Key attributes must be scalars; list random access '[]' and map lookup '.' "
+              "are not allowed: ")
+
+
+@pytest.fixture
+def keyed_table(ddb, make_table, table_name):
+    name = table_name("fzk")
+    make_table(ddb, name, hash=("pk", "S"), range=("sk", "S"),
+               gsis=[{"name": "gsi1", "hash": ("gh", "S"), "range": ("gr", "N"),
+                      "projection": "ALL"}],
+               lsis=[{"name": "lsi1", "range": ("ls", "S"), "projection": "ALL"}])
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "sk": {"S": "b"},
+                                       "ls": {"S": "c"}, "m": {"M": {"x": {"S": "y"}}}})
+    return name
+
+
+def _validation(fn, **kw):
+    import botocore
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        fn(**kw)
+    err = ei.value.response["Error"]
+    assert err["Code"] == "ValidationException"
+    return err["Message"]
+
+
+def test_paths_into_key_attributes_are_refused(ddb, keyed_table):
+    # Found by the fuzzer's --oracle mode: ddbchat accepted pk.x / ls[0] / gr.x in every
+    # kind of expression; DynamoDB Local refuses them naming the key ("Key: pk") or the
+    # index key ("IndexKey: ls").
+    t = keyed_table
+    key = {"pk": {"S": "a"}, "sk": {"S": "b"}}
+    cases = [
+        (ddb.get_item, dict(TableName=t, Key=key, ProjectionExpression="pk[0]"), "Key: pk"),
+        (ddb.get_item, dict(TableName=t, Key=key, ProjectionExpression="m, ls.#a",
+                            ExpressionAttributeNames={"#a": "x"}), "IndexKey: ls"),
+        (ddb.query, dict(TableName=t, KeyConditionExpression="pk = :h",
+                         ExpressionAttributeValues={":h": {"S": "a"}},
+                         ProjectionExpression="gr.x, pk"), "IndexKey: gr"),
+        (ddb.scan, dict(TableName=t, FilterExpression="sk.a = :v",
+                        ExpressionAttributeValues={":v": {"N": "1"}}), "Key: sk"),
+        (ddb.delete_item, dict(TableName=t, Key=key, ConditionExpression="size(ls.a) > :v",
+                               ExpressionAttributeValues={":v": {"N": "1"}}), "IndexKey: ls"),
+        (ddb.update_item, dict(TableName=t, Key=key, UpdateExpression="SET gh.x = :v",
+                               ExpressionAttributeValues={":v": {"N": "1"}}), "IndexKey: gh"),
+        (ddb.batch_get_item, dict(RequestItems={t: {"Keys": [key],
+                                                    "ProjectionExpression": "pk.a"}}),
+         "Key: pk"),
+        (ddb.transact_get_items, dict(TransactItems=[{"Get": {
+            "TableName": t, "Key": key, "ProjectionExpression": "ls[1]"}}]), "IndexKey: ls"),
+        (ddb.transact_write_items, dict(TransactItems=[{"Update": {
+            "TableName": t, "Key": key, "UpdateExpression": "SET m = sk.x"}}]), "Key: sk"),
+        (ddb.put_item, dict(TableName=t, Item=dict(key), ConditionExpression="pk.x = :v",
+                            ExpressionAttributeValues={":v": {"N": "1"}}), "Key: pk"),
+    ]
+    for fn, kw, tail in cases:
+        assert _validation(fn, **kw) == KEY_SCALAR + tail, (fn, kw)
+    # top-level key attributes and paths into other attributes stay fine
+    got = ddb.get_item(TableName=t, Key=key, ProjectionExpression="pk, ls, m.x")["Item"]
+    assert got == {"pk": {"S": "a"}, "ls": {"S": "c"}, "m": {"M": {"x": {"S": "y"}}}}
+    # the unused-value check comes first (DynamoDB Local)
+    msg = _validation(ddb.scan, TableName=t, FilterExpression="attribute_exists(sk.a)",
+                      ExpressionAttributeValues={":v": {"N": "1"}})
+    assert msg.startswith("Value provided in ExpressionAttributeValues unused")
