@@ -289,6 +289,74 @@ static void test_sigv4_mode(void **state)
     sigv4_creds_free(c);
 }
 
+/* The reply writer is byte-for-byte json_dumps(JSON_COMPACT): escapes, control bytes, NUL,
+ * non-ASCII, DEL, nesting, numbers, booleans, lists, empty containers, reals (DescribeTable). */
+static void test_reply_bytes_equal_json_dumps(void **state)
+{
+    fixture *f = *state;
+    ddb_proto p = {.api = f->api, .region = "us-east-1"};
+    ddb_proto_resp r;
+    const char *auth = auth_for("AKID", "us-east-1");
+    json_t *d = call(&p, "POST", "DynamoDB_20120810.CreateTable", auth,
+                     "{\"TableName\":\"wdump\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\","
+                     "\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\","
+                     "\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
+                     false, &r);
+    assert_int_equal(r.status, 200);
+    json_decref(d);
+    ddb_proto_resp_fini(&r);
+    const char *put =
+        "{\"TableName\":\"wdump\",\"Item\":{\"pk\":{\"S\":\"k\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0001\\u001f"
+        "\\u0000\\u007f\u00e9\u20ac\\ud83d\\ude00 end\"},\"n\":{\"N\":\"-12.50\"},"
+        "\"b\":{\"B\":\"AAEC\"},\"t\":{\"BOOL\":true},\"f\":{\"BOOL\":false},\"z\":{\"NULL\":true},"
+        "\"l\":{\"L\":[{\"S\":\"\"},{\"M\":{}},{\"L\":[]},{\"NS\":[\"1\",\"2\"]}]},"
+        "\"m\":{\"M\":{\"k\\u0002\":{\"SS\":[\"a\",\"b\"]},\"\u00fc\":{\"BS\":[\"AQ==\"]}}}},"
+        "\"ReturnValues\":\"NONE\"}";
+    d = call(&p, "POST", "DynamoDB_20120810.PutItem", auth, put, false, &r);
+    assert_int_equal(r.status, 200);
+    json_decref(d);
+    ddb_proto_resp_fini(&r);
+    const char *reqs[][2] = {
+        {"DynamoDB_20120810.GetItem",
+         "{\"TableName\":\"wdump\",\"Key\":{\"pk\":{\"S\":\"k\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0001\\u001f"
+         "\\u0000\\u007f\u00e9\u20ac\\ud83d\\ude00 end\"}}}"},
+        {"DynamoDB_20120810.Scan", "{\"TableName\":\"wdump\"}"},
+        {"DynamoDB_20120810.DescribeTable", "{\"TableName\":\"wdump\"}"},
+        {"DynamoDB_20120810.ListTables", "{}"},
+    };
+    char *ids[4];
+    for (size_t i = 0; i < 4; i++) {
+        json_decref(call(&p, "POST", reqs[i][0], auth, reqs[i][1], false, &r));
+        assert_int_equal(r.status, 200);
+        d = json_loadb(r.body, r.body_len, JSON_ALLOW_NUL, NULL);
+        assert_non_null(d);
+        char *want = json_dumps(d, JSON_COMPACT);
+        assert_non_null(want);
+        assert_int_equal(r.body_len, strlen(want));
+        assert_memory_equal(r.body, want, r.body_len);
+        if (i == 0) /* the item really came back, NUL and all */
+            assert_non_null(strstr(want, "\\u0000\x7f\u00e9"));
+        free(want);
+        json_decref(d);
+        /* request ids: version-4 UUIDs, lower-case, distinct */
+        assert_int_equal(r.request_id[14], '4');
+        assert_non_null(strchr("89ab", r.request_id[19]));
+        for (int k = 0; k < 36; k++) {
+            char c = r.request_id[k];
+            if (k == 8 || k == 13 || k == 18 || k == 23)
+                assert_int_equal(c, '-');
+            else
+                assert_true((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+        }
+        ids[i] = strdup(r.request_id);
+        for (size_t k = 0; k < i; k++)
+            assert_string_not_equal(ids[k], ids[i]);
+        ddb_proto_resp_fini(&r);
+    }
+    for (size_t i = 0; i < 4; i++)
+        free(ids[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_namespaces),
         cmocka_unit_test(test_extra_error_fields_merged),
         cmocka_unit_test(test_sigv4_mode),
+        cmocka_unit_test(test_reply_bytes_equal_json_dumps),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
