@@ -90,3 +90,28 @@ def test_paths_into_key_attributes_are_refused(ddb, keyed_table):
     msg = _validation(ddb.scan, TableName=t, FilterExpression="attribute_exists(sk.a)",
                       ExpressionAttributeValues={":v": {"N": "1"}})
     assert msg.startswith("Value provided in ExpressionAttributeValues unused")
+
+
+def test_transact_get_key_value_errors_are_validation(ddb, keyed_table):
+    # Found by --oracle: a TransactGetItems key with an empty or too long VALUE is a plain
+    # ValidationException; only schema mismatches (missing / extra / mistyped key
+    # attribute) come back as TransactionCanceledException (DynamoDB Local).
+    import botocore
+    t = keyed_table
+    cases = [
+        ({"pk": {"S": "a"}, "sk": {"S": ""}}, "ValidationException",
+         "One or more parameter values are not valid. The AttributeValue for a key attribute "
+         "cannot contain an empty string value. Key: sk"),
+        ({"pk": {"S": "k" * 2049}, "sk": {"S": "a"}}, "ValidationException",
+         "Hash primary key values must be under 2048 bytes, and range primary key values "
+         "must be under 1024 bytes"),
+        ({"pk": {"S": "a"}, "sk": {"N": "1"}}, "TransactionCanceledException",
+         "One or more parameter values were invalid: Type mismatch for key"),
+        ({"pk": {"S": "a"}}, "TransactionCanceledException",
+         "The number of conditions on the keys is invalid"),
+    ]
+    for key, code, msg in cases:
+        with pytest.raises(botocore.exceptions.ClientError) as ei:
+            ddb.transact_get_items(TransactItems=[{"Get": {"TableName": t, "Key": key}}])
+        err = ei.value.response["Error"]
+        assert (err["Code"], err["Message"]) == (code, msg), key
