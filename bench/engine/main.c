@@ -8,7 +8,9 @@
  *              LMDB (one txn + mdb_put per item, MDB_NOSYNC)
  *   gets/s     store_get vs mdb_get in a read txn per get
  *   queries/s  store_query_run of a 10-item hash key vs a raw cursor walk of 10 keys
- *   durable puts/s with 1, 8 and 64 concurrent writers (fsync per group commit)
+ *   durable puts/s with 1, 8 and 64 concurrent writers (fsync per group commit) and the mean
+ *              writes per group commit (store_commit_stats_get); raw LMDB synced commits with 1
+ *              and 64 puts per txn as the reference
  * and prints a table.  Single-threaded rows run one thread.
  */
 #include <lmdb.h>
@@ -125,6 +127,19 @@ static double run_writers(store_t *s, const store_table *t, int nthreads, long p
     return (double)(nthreads * per) / (now_s() - t0);
 }
 
+/* durable writers with the mean number of writes per group commit */
+static double run_durable(store_t *s, const store_table *t, int nthreads, long per, long base,
+                          double *out_batch)
+{
+    store_commit_stats a, b;
+    store_commit_stats_get(s, &a);
+    double r = run_writers(s, t, nthreads, per, base);
+    store_commit_stats_get(s, &b);
+    *out_batch = b.rounds > a.rounds ? (double)(b.writes - a.writes) / (double)(b.rounds - a.rounds)
+                                     : 0;
+    return r;
+}
+
 /* raw LMDB with similar keys and values */
 typedef struct raw {
     MDB_env *env;
@@ -142,6 +157,51 @@ static void raw_key(buf_t *b, long i)
     av_t h = av_make_s(pk, (size_t)pl), r = av_make_n_canonical(sk, (size_t)sl);
     key_encode(&h, b);
     key_encode(&r, b);
+}
+
+/* raw LMDB, synced commits (no MDB_NOSYNC): `per` puts in each txn, `total` puts */
+static double raw_durable(const char *dir, long per, long total)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+    if (system(cmd) != 0)
+        die("mkdir", dir);
+    MDB_env *env;
+    MDB_dbi dbi;
+    MDB_txn *txn;
+    mdb_env_create(&env);
+    mdb_env_set_mapsize(env, (size_t)1 << 30);
+    if (mdb_env_open(env, dir, MDB_NOTLS, 0600))
+        die("mdb_env_open", dir);
+    mdb_txn_begin(env, NULL, 0, &txn);
+    mdb_dbi_open(txn, NULL, 0, &dbi);
+    mdb_txn_commit(txn);
+    arena_t a;
+    arena_init(&a);
+    buf_t kb, vb;
+    buf_init(&kb, 0);
+    buf_init(&vb, 0);
+    double t0 = now_s();
+    for (long i = 0; i < total;) {
+        mdb_txn_begin(env, NULL, 0, &txn);
+        for (long j = 0; j < per && i < total; j++, i++) {
+            raw_key(&kb, i);
+            buf_reset(&vb);
+            av_encode(mk_item(&a, i), &vb);
+            MDB_val k = {kb.len, kb.data}, v = {vb.len, vb.data};
+            if (mdb_put(txn, dbi, &k, &v, 0))
+                die("mdb_put", "failed");
+            arena_reset(&a);
+        }
+        if (mdb_txn_commit(txn))
+            die("mdb_txn_commit", "failed");
+    }
+    double r = (double)total / (now_s() - t0);
+    mdb_env_close(env);
+    arena_fini(&a);
+    buf_fini(&kb);
+    buf_fini(&vb);
+    return r;
 }
 
 int main(int argc, char **argv)
@@ -267,10 +327,16 @@ int main(int argc, char **argv)
     s = open_store(d_dur, true);
     t = mk_table(s, "bench");
     long dn = n / 20 > 2000 ? 2000 : n / 20;
-    double dur1 = run_writers(s, t, 1, dn / 4, 0);
-    double dur8 = run_writers(s, t, 8, dn / 8, 1000000);
-    double dur64 = run_writers(s, t, 64, dn / 16, 2000000);
+    double b1, b8, b64;
+    double dur1 = run_durable(s, t, 1, dn / 4, 0, &b1);
+    double dur8 = run_durable(s, t, 8, dn / 8, 1000000, &b8);
+    double dur64 = run_durable(s, t, 64, dn / 16, 2000000, &b64);
     store_close(s);
+    char d_rd1[520], d_rd64[520];
+    snprintf(d_rd1, sizeof d_rd1, "%s/rawdur1", root);
+    snprintf(d_rd64, sizeof d_rd64, "%s/rawdur64", root);
+    double rdur1 = raw_durable(d_rd1, 1, dn / 4);
+    double rdur64 = raw_durable(d_rd64, 64, dn * 4);
 
     printf("| measurement (n=%ld, ~200-byte items, 1 thread unless noted) | engine | raw LMDB |\n",
            n);
@@ -280,9 +346,13 @@ int main(int argc, char **argv)
     printf("| gets/s (raw = read txn + mdb_get + decode) | %.0f | %.0f |\n", eng_get, raw_get);
     printf("| queries/s, 10 items each (raw = cursor walk + decode) | %.0f | %.0f |\n", eng_q,
            raw_q);
-    printf("| durable puts/s, 1 writer | %.0f | |\n", dur1);
+    printf("| durable puts/s, 1 writer (raw = 1 put per synced txn) | %.0f | %.0f |\n", dur1,
+           rdur1);
     printf("| durable puts/s, 8 writers | %.0f | |\n", dur8);
-    printf("| durable puts/s, 64 writers | %.0f | |\n", dur64);
+    printf("| durable puts/s, 64 writers (raw = 64 puts per synced txn) | %.0f | %.0f |\n",
+           dur64, rdur64);
+    printf("| writes per group commit at 1 / 8 / 64 writers | %.1f / %.1f / %.1f | |\n", b1, b8,
+           b64);
     arena_fini(&a);
     buf_fini(&kb);
     buf_fini(&vb);

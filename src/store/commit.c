@@ -1,12 +1,16 @@
 /*
  * commit — writes: the group committer, validation, index maintenance.  Layer: store.
  *
- * Callers queue a batch (store_write_each / store_write_atomic) and sleep.  The committer
- * thread takes everything queued, opens one LMDB write txn, runs each caller's batch in a
- * nested txn (each write alone for _each, all together for _atomic), commits once (one sync
- * when durable) and wakes every caller.  So N concurrent writers cost about one fsync per
- * round instead of N.  On MDB_MAP_FULL the whole round is aborted, the map grown, and the
- * round run again (apply callbacks are pure functions of the old item, so re-running is safe).
+ * Group commit, leader/follower (no committer thread): a caller queues its batch; if no
+ * round is running it becomes the leader at once and commits in its own thread (a lone writer
+ * pays no thread hop), else it sleeps on its own condition variable.  The leader takes
+ * everything queued, opens one LMDB write txn, runs each caller's batch (each write alone for
+ * _each, all together for _atomic) and commits once.  As soon as LMDB's write lock is free it
+ * promotes the head of the queue (everything queued while it worked) to lead the next round,
+ * then syncs the meta page (store.c: MDB_NOMETASYNC + st_sync_meta, so that sync overlaps the
+ * next round) and only then answers its round's callers.  Batches therefore grow with load,
+ * without any sleep.  On MDB_MAP_FULL the whole round is aborted, the map grown, and the round
+ * run again (apply callbacks are pure functions of the old item, so re-running is safe).
  *
  * Per write: copy the old item into the caller's arena, call apply, validate the new item
  * against the schema (DynamoDB's texts, store_text.h), replace the base record, remove the
@@ -367,46 +371,59 @@ static int st_round_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     return rc;
 }
 
-static void *st_committer(void *arg)
+/* Runs one round as the leader: takes everything queued, runs it in one LMDB write txn,
+ * hands leadership to the next queued caller (if any) as soon as LMDB's write lock is free,
+ * then syncs the meta page (overlapping the next round's work) and answers the round's callers.
+ * Called and returns with qmu held; `self` is answered like the others. */
+static void st_lead(store_t *s)
 {
-    store_t *s = arg;
+    round r = {.head = s->qhead};
+    s->qhead = s->qtail = NULL;
+    s->inflight++;
+    pthread_mutex_unlock(&s->qmu);
+
+    err_t e;
+    err_clear(&e);
+    int rc = st_write_txn_ex(s, st_round_fn, &r, &e);
+    free(r.all.v);
+    free(r.one.v);
+
     pthread_mutex_lock(&s->qmu);
-    for (;;) {
-        while (!s->qhead && !s->stopping)
-            pthread_cond_wait(&s->qcv, &s->qmu);
-        if (!s->qhead && s->stopping)
-            break;
-        round r = {.head = s->qhead};
-        s->qhead = s->qtail = NULL;
-        pthread_mutex_unlock(&s->qmu);
-
-        err_t e;
-        err_clear(&e);
-        int rc = st_write_txn(s, st_round_fn, &r, &e);
-        free(r.all.v);
-        free(r.one.v);
-        if (rc)
-            log_error("store: commit failed: %s", e.msg);
-
-        pthread_mutex_lock(&s->qmu);
-        for (wreq *q = r.head, *nx; q; q = nx) {
-            nx = q->next; /* q may be gone once done is set and the lock released */
-            if (rc) {
-                q->rc = rc;
-                q->err = e;
-            }
-            q->done = true;
-            pthread_cond_signal(&q->cv);
-        }
+    s->leader_active = false;
+    if (s->qhead) { /* everything queued meanwhile goes in the next round, led by its head */
+        s->leader_active = true;
+        s->qhead->lead = true;
+        pthread_cond_signal(&s->qhead->cv);
     }
     pthread_mutex_unlock(&s->qmu);
-    return NULL;
+
+    if (rc == 0)
+        rc = st_sync_meta(s, &e);
+    if (rc)
+        log_error("store: commit failed: %s", e.msg);
+
+    pthread_mutex_lock(&s->qmu);
+    s->cstats.rounds++;
+    for (wreq *q = r.head; q; q = q->next) {
+        s->cstats.calls++;
+        s->cstats.writes += q->n;
+    }
+    for (wreq *q = r.head, *nx; q; q = nx) {
+        nx = q->next; /* q may be gone once done is set and the lock released */
+        if (rc) {
+            q->rc = rc;
+            q->err = e;
+        }
+        q->done = true;
+        pthread_cond_signal(&q->cv);
+    }
+    if (--s->inflight == 0 && s->stopping)
+        pthread_cond_broadcast(&s->qcv);
 }
 
 int st_commit_start(store_t *s, err_t *e)
 {
-    if (pthread_create(&s->committer, NULL, st_committer, s) != 0)
-        return err_set(e, ERR_INTERNAL, "cannot start the committer thread");
+    (void)e;
     s->committer_running = true;
     return 0;
 }
@@ -417,9 +434,9 @@ void st_commit_stop(store_t *s)
         return;
     pthread_mutex_lock(&s->qmu);
     s->stopping = true;
-    pthread_cond_broadcast(&s->qcv);
+    while (s->inflight > 0 || s->qhead || s->leader_active)
+        pthread_cond_wait(&s->qcv, &s->qmu);
     pthread_mutex_unlock(&s->qmu);
-    pthread_join(s->committer, NULL);
     s->committer_running = false;
 }
 
@@ -450,9 +467,18 @@ static int st_submit(store_t *s, store_write *w, size_t n, bool atomic, err_t *e
     else
         s->qhead = &q;
     s->qtail = &q;
-    pthread_cond_signal(&s->qcv);
-    while (!q.done)
-        pthread_cond_wait(&q.cv, &s->qmu);
+    if (!s->leader_active) { /* nobody is committing: lead this round in this thread */
+        s->leader_active = true;
+        q.lead = true;
+    }
+    while (!q.done) {
+        if (q.lead) {
+            q.lead = false;
+            st_lead(s);
+        } else {
+            pthread_cond_wait(&q.cv, &s->qmu);
+        }
+    }
     pthread_mutex_unlock(&s->qmu);
     pthread_cond_destroy(&q.cv);
     if (q.rc) {
@@ -460,6 +486,13 @@ static int st_submit(store_t *s, store_write *w, size_t n, bool atomic, err_t *e
         return q.rc;
     }
     return 0;
+}
+
+void store_commit_stats_get(store_t *s, store_commit_stats *out)
+{
+    pthread_mutex_lock(&s->qmu);
+    *out = s->cstats;
+    pthread_mutex_unlock(&s->qmu);
 }
 
 int store_write_each(store_t *s, store_write *w, size_t n, err_t *e)

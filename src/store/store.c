@@ -5,6 +5,11 @@
  * MDB_MAP_FULL: st_write_txn aborts, takes maplock exclusively (so no txn of this process is
  * open, as mdb_env_set_mapsize requires), grows, and runs the txn again.  A txn_begin that
  * returns MDB_MAP_RESIZED (another process grew the map) adopts the new size the same way.
+ * Durable commits: the env is opened with MDB_NOMETASYNC, so mdb_txn_commit syncs the data
+ * pages and writes the meta page without syncing it (LMDB keeps its integrity: a crash can
+ * only undo that last txn); st_sync_meta then syncs it before anyone is told the txn is
+ * durable.  st_write_txn does both; the group committer (commit.c) runs the second sync after
+ * releasing LMDB's write lock, so the next round's work overlaps it.
  * See store_int.h for the on-disk layout and the lock order.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.CoreComponents.html
  */
@@ -140,6 +145,24 @@ void st_rtxn_end(store_t *s, MDB_txn *txn)
 }
 
 int st_write_txn(store_t *s, st_txn_fn fn, void *ctx, err_t *e)
+{
+    int rc = st_write_txn_ex(s, fn, ctx, e);
+    if (rc == 0)
+        rc = st_sync_meta(s, e);
+    return rc;
+}
+
+int st_sync_meta(store_t *s, err_t *e)
+{
+    if (!s->opts.durable)
+        return 0;
+    int rc = mdb_env_sync(s->env, 1);
+    if (rc)
+        return err_set(e, ERR_IO, "storage error: cannot sync: %s", mdb_strerror(rc));
+    return 0;
+}
+
+int st_write_txn_ex(store_t *s, st_txn_fn fn, void *ctx, err_t *e)
 {
     if (s->opts.read_only)
         return err_set(e, ERR_IO, "store opened read-only");
@@ -497,6 +520,9 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
     unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
     if (!opts->durable)
         flags |= MDB_NOSYNC;
+    else
+        flags |= MDB_NOMETASYNC; /* the meta page is synced by st_sync_meta before any write
+                                    is acknowledged (see st_write_txn_ex) */
     if (opts->read_only)
         flags |= MDB_RDONLY;
     rc = mdb_env_open(s->env, dir, flags, 0600);

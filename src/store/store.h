@@ -162,8 +162,9 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
 extern const av_t store_keep;
 #define STORE_KEEP (&store_keep)
 
-/* Decides a write from the current item.  Runs in the committer thread while the submitting
- * thread waits, so it may use the submitter's arena `a` and ctx.  old: the current item
+/* Decides a write from the current item.  Runs in the thread committing the round (the
+ * submitter's own, or another submitter's: group commit is leader/follower) while the
+ * submitting thread waits, so it may use the submitter's arena `a` and ctx.  old: the current item
  * (NULL when absent), valid only during the call.  Sets *out_new to the new item (an M with
  * the same key), to NULL (delete), or to STORE_KEEP (no change).  Returns 0, or a negative
  * ERR_* (e.g. ERR_CONDITIONAL_CHECK_FAILED) that fails this write only.  It may read through
@@ -199,6 +200,13 @@ int store_write_each(store_t *s, store_write *w, size_t n, err_t *e);
  * Returns 0 when all applied; ERR_TRANSACTION_CANCELED when any write's apply failed (each
  * w[i].rc tells which, others get 0 = "None"); other errors for the whole batch. */
 int store_write_atomic(store_t *s, store_write *w, size_t n, err_t *e);
+
+/* Group-commit counters since store_open (for benchmarks and tests): LMDB write txns run by
+ * the group committer, callers (store_write_each/_atomic calls) and writes they carried. */
+typedef struct store_commit_stats {
+    uint64_t rounds, calls, writes;
+} store_commit_stats;
+void store_commit_stats_get(store_t *s, store_commit_stats *out);
 
 /* A snapshot read of several keys in one read transaction (TransactGetItems). */
 int store_get_many(store_t *s, const store_table *const *tables, const av_t *const *keys,

@@ -19,7 +19,7 @@
  *   maplock (rwlock, writer-preferring): held shared for the life of every LMDB txn of this
  *            process, exclusively to change the map size (MDB_MAP_FULL / MDB_MAP_RESIZED).
  *   catlock (rwlock): the in-memory catalog.  Never held while waiting for maplock.
- *   qmu:     the group-commit queue.
+ *   qmu:     the group-commit queue (never held while in an LMDB txn or a sync).
  */
 #ifndef DDB_STORE_STORE_INT_H
 #define DDB_STORE_STORE_INT_H
@@ -56,7 +56,8 @@ typedef struct wreq {
     int rc;
     err_t err;
     bool done;
-    pthread_cond_t cv; /* signalled when done (one per waiter: no thundering herd) */
+    bool lead;         /* promoted: this waiter runs the next round */
+    pthread_cond_t cv; /* signalled when done or lead (one per waiter: no thundering herd) */
     struct wreq *next;
 } wreq;
 
@@ -77,11 +78,13 @@ struct store {
     _Atomic int64_t cat_checked_ms;
 
     pthread_mutex_t qmu;
-    pthread_cond_t qcv;
+    pthread_cond_t qcv; /* broadcast when the last round in flight finishes (store_close) */
     wreq *qhead, *qtail;
     bool stopping;
-    bool committer_running;
-    pthread_t committer;
+    bool committer_running; /* writes accepted (not read-only, not closed) */
+    bool leader_active;     /* a caller is running a round's LMDB txn (commit.c) */
+    int inflight;           /* rounds taken from the queue and not yet answered */
+    store_commit_stats cstats; /* under qmu */
 
     pthread_mutex_t ttlmu;
     pthread_cond_t ttlcv;
@@ -102,6 +105,11 @@ bool st_map_held(const store_t *s);
  * retried, others become ERR_IO). */
 typedef int (*st_txn_fn)(store_t *s, MDB_txn *txn, void *ctx, err_t *e);
 int st_write_txn(store_t *s, st_txn_fn fn, void *ctx, err_t *e);
+/* st_write_txn without the final st_sync_meta: when durable, the txn is not durable until
+ * st_sync_meta (or the next durable commit) returns; the caller must not report it before. */
+int st_write_txn_ex(store_t *s, st_txn_fn fn, void *ctx, err_t *e);
+/* Syncs the data file (the meta page of the last commit) when durable.  0 or ERR_IO. */
+int st_sync_meta(store_t *s, err_t *e);
 /* Maps an MDB error to ERR_IO with its text (0 stays 0; ERR_* pass through). */
 int st_mdb_err(int rc, err_t *e);
 bool st_is_mdb_err(int rc);
