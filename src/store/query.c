@@ -237,6 +237,18 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
         if (rc)
             return rc;
     }
+    if (q->start_key && q->total_segments > 1) {
+        /* a parallel scan resumes only inside its own segment (DynamoDB Local; found by
+         * tests/fuzz --oracle) */
+        const av_t *hv = av_map_gets(q->start_key, kd->hash);
+        buf_t hb;
+        buf_init(&hb, 0);
+        bool in = hv && key_encode(hv, &hb) == 0 &&
+                  st_hash64(hb.data, hb.len) % q->total_segments == q->segment;
+        buf_fini(&hb);
+        if (!in)
+            return err_set(e, ERR_VALIDATION, STXT_ESK_SEGMENT);
+    }
     if (q->hash && q->hash->type != kd->hash_type)
         return err_set(e, ERR_VALIDATION,
                        "One or more parameter values were invalid: Condition parameter type does "

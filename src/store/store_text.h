@@ -57,6 +57,7 @@
 #define STXT_ESK_SIZE "Exclusive Start Key must have same size as table's key schema"
 #define STXT_ESK_TYPE "Type mismatch for attribute to update"
 #define STXT_ESK_PREDICATE "The provided starting key does not match the range key predicate"
+#define STXT_ESK_SEGMENT "Exclusive start key must lie within the segment"
 #define STXT_ESK_INVALID "The provided starting key is invalid"
 
 #endif

@@ -115,3 +115,29 @@ def test_transact_get_key_value_errors_are_validation(ddb, keyed_table):
             ddb.transact_get_items(TransactItems=[{"Get": {"TableName": t, "Key": key}}])
         err = ei.value.response["Error"]
         assert (err["Code"], err["Message"]) == (code, msg), key
+
+
+def test_parallel_scan_start_key_must_lie_in_the_segment(ddb, keyed_table):
+    # Found by --oracle: ddbchat resumed a segment's scan from any key; DynamoDB Local
+    # refuses a start key of another segment.
+    import botocore
+    t = keyed_table
+    for i in range(24):
+        ddb.put_item(TableName=t, Item={"pk": {"S": "p%d" % i}, "sk": {"S": "s"}})
+    total = 3
+    leks = {}
+    for seg in range(total):
+        r = ddb.scan(TableName=t, Segment=seg, TotalSegments=total, Limit=1)
+        if "LastEvaluatedKey" in r:
+            leks[seg] = r["LastEvaluatedKey"]
+    assert len(leks) >= 2
+    for seg, lek in leks.items():
+        ddb.scan(TableName=t, Segment=seg, TotalSegments=total, ExclusiveStartKey=lek)
+        other = (seg + 1) % total
+        with pytest.raises(botocore.exceptions.ClientError) as ei:
+            ddb.scan(TableName=t, Segment=other, TotalSegments=total, ExclusiveStartKey=lek)
+        err = ei.value.response["Error"]
+        assert (err["Code"], err["Message"]) == (
+            "ValidationException", "Exclusive start key must lie within the segment")
+    # without segments any start key is fine
+    ddb.scan(TableName=t, ExclusiveStartKey=next(iter(leks.values())))
