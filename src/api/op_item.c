@@ -322,13 +322,18 @@ int op_get_item(api_req *r, json_t **out)
 {
     json_t *b = r->body;
     const store_table *t;
-    int rc = first_table(r, b, &t);
-    if (rc)
+    /* a well-formed TableName, then mixed legacy/expression parameters, then the table's
+     * existence (DynamoDB Local; found by tests/fuzz --oracle) */
+    const char *tn = NULL;
+    int rc = api_json_str(b, "TableName", &tn, r->err);
+    if (rc == 0 && tn && api_check_table_name(tn, r->err) == 0 &&
+        (rc = api_mixed_check(r, b, get_legacy, get_expr_params)))
+        return rc;
+    err_clear(r->err);
+    if ((rc = first_table(r, b, &t)))
         return rc;
     av_t *src = NULL, key;
     if ((rc = parse_key_param(r, b, &src)))
-        return rc;
-    if ((rc = api_mixed_check(r, b, get_legacy, get_expr_params)))
         return rc;
     bool consistent = false, present = false;
     api_rcc rcc;

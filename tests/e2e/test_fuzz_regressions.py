@@ -141,3 +141,24 @@ def test_parallel_scan_start_key_must_lie_in_the_segment(ddb, keyed_table):
             "ValidationException", "Exclusive start key must lie within the segment")
     # without segments any start key is fine
     ddb.scan(TableName=t, ExclusiveStartKey=next(iter(leks.values())))
+
+
+def test_get_item_mixed_parameters_before_table_existence(ddb, table_name):
+    # Found by --oracle: GetItem checks "both expression and non-expression parameters"
+    # before it looks the table up (and before the Key) (DynamoDB Local).
+    import botocore
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        ddb.get_item(TableName=table_name("nope"), Key={"pk": {"S": "a"}},
+                     ProjectionExpression="a", AttributesToGet=["b"])
+    err = ei.value.response["Error"]
+    assert err["Code"] == "ValidationException"
+    assert err["Message"].startswith(
+        "Can not use both expression and non-expression parameters in the same request")
+    # and before the missing Key (boto3 would refuse to send that: raw request)
+    from conftest import raw_request
+    st, _, body = raw_request(ddb.meta.endpoint_url,
+                              {"TableName": table_name("nope"), "ProjectionExpression": "a",
+                               "AttributesToGet": ["b"]}, target="DynamoDB_20120810.GetItem")
+    assert st == 400
+    assert json.loads(body).get("message", json.loads(body).get("Message")).startswith(
+        "Can not use both expression and non-expression parameters in the same request")

@@ -1013,6 +1013,15 @@ def main():
     if a.oracle:
         u = urllib.parse.urlparse(a.oracle)
         oracle = (u.hostname, u.port)
+        end = time.time() + 60
+        while True:   # DynamoDB Local takes a few seconds to start
+            try:
+                socket.create_connection(oracle, timeout=1).close()
+                break
+            except OSError:
+                if time.time() > end:
+                    raise SystemExit("--oracle %s does not answer" % a.oracle)
+                time.sleep(0.5)
     stats = {}
     finding = None
     n = 0
