@@ -8,19 +8,23 @@ ASAN     ?= build-asan
 DATA_DIR ?= ./data
 PY       := /usr/bin/python3
 JOBS     ?= $(shell nproc)
+MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build run test unit asan e2e oracle bench clean format
+.PHONY: all deps configure build run test unit asan e2e oracle bench clean format
 
 all: build
 
 deps:
 	@scripts/deps.sh
 
-build: deps
+configure: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
 
-run: build
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS) -- -s
+
+run: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target ddbchat -- -s
 	$(BUILD)/ddbchat serve --data-dir $(DATA_DIR) --demo
 
 unit: build
