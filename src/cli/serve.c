@@ -49,6 +49,8 @@ typedef struct serve_opts {
     const char *region;
     const char *jwt_secret_file;
     const char *cors_origin;
+    const char *jwt_public_key;
+    const char *jwt_claim;
 } serve_opts;
 
 static void serve_usage(FILE *f)
@@ -87,6 +89,10 @@ static void serve_usage(FILE *f)
             "                            (default us-east-1)\n"
             "  --jwt-secret-file FILE    HS256 secret for REST bearer tokens (default:\n"
             "                            $DDBCHAT_JWT_SECRET or DATA_DIR/jwt-secret)\n"
+            "  --jwt-public-key FILE     RS256 public key (PEM) for REST bearer tokens, as for\n"
+            "                            Cognito (default: $DDBCHAT_JWT_PUBLIC_KEY_FILE)\n"
+            "  --jwt-claim NAME          token claim naming the user (default: sub, or\n"
+            "                            $DDBCHAT_JWT_CLAIM)\n"
             "  --cors-origin ORIGIN      allowed browser origin for the REST API (\"*\" allowed)\n"
             "  -h, --help                this text\n");
 }
@@ -122,6 +128,8 @@ enum {
     OPT_REGION,
     OPT_JWT_SECRET,
     OPT_CORS,
+    OPT_JWT_PUBKEY,
+    OPT_JWT_CLAIM,
 };
 
 /* 0 ok, 1 help printed, 2 usage error */
@@ -144,6 +152,8 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         {"region", required_argument, NULL, OPT_REGION},
         {"jwt-secret-file", required_argument, NULL, OPT_JWT_SECRET},
         {"cors-origin", required_argument, NULL, OPT_CORS},
+        {"jwt-public-key", required_argument, NULL, OPT_JWT_PUBKEY},
+        {"jwt-claim", required_argument, NULL, OPT_JWT_CLAIM},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -217,6 +227,12 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
             break;
         case OPT_CORS:
             o->cors_origin = optarg;
+            break;
+        case OPT_JWT_PUBKEY:
+            o->jwt_public_key = optarg;
+            break;
+        case OPT_JWT_CLAIM:
+            o->jwt_claim = optarg;
             break;
         case 'h':
             serve_usage(stdout);
@@ -371,6 +387,10 @@ int cli_serve(int argc, char **argv)
         mc.jwt_secret = jwt_secret;
         mc.jwt_secret_len = jwt_secret_len;
         mc.cors_origin = o.cors_origin;
+        if (o.jwt_public_key)
+            mc.jwt_public_key_file = o.jwt_public_key;
+        if (o.jwt_claim)
+            mc.jwt_claim = o.jwt_claim;
         if (msg_service_new(backend, &mc, &svc, &e))
             goto fail;
     }

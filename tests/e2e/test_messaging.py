@@ -208,10 +208,12 @@ def test_token_command_matches_server_secret(pytestconfig):
         shutil.rmtree(srv.data_dir, ignore_errors=True)
 
 
-def test_rs256_public_key_and_claim(tmp_path):
-    """RS256 with a configured PEM public key (DDBCHAT_JWT_PUBLIC_KEY_FILE) and the user taken
-    from a configured claim (DDBCHAT_JWT_CLAIM); HS256 signed with that public key as the
-    HMAC secret (algorithm confusion) and tokens of another key are refused."""
+@pytest.mark.parametrize("how", ["env", "flags"])
+def test_rs256_public_key_and_claim(tmp_path, how):
+    """RS256 with a configured PEM public key (DDBCHAT_JWT_PUBLIC_KEY_FILE or
+    --jwt-public-key) and the user taken from a configured claim (DDBCHAT_JWT_CLAIM or
+    --jwt-claim); HS256 signed with that public key as the HMAC secret (algorithm
+    confusion) and tokens of another key are refused."""
     import shutil
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -221,10 +223,14 @@ def test_rs256_public_key_and_claim(tmp_path):
                                         serialization.PublicFormat.SubjectPublicKeyInfo)
     pem = tmp_path / "pub.pem"
     pem.write_bytes(pub)
-    srv = start_ddbchat("--demo", dynamodb_only=False,
-                        env={"DDBCHAT_JWT_SECRET": SECRET,
-                             "DDBCHAT_JWT_PUBLIC_KEY_FILE": str(pem),
-                             "DDBCHAT_JWT_CLAIM": "username"})
+    if how == "env":
+        srv = start_ddbchat("--demo", dynamodb_only=False,
+                            env={"DDBCHAT_JWT_SECRET": SECRET,
+                                 "DDBCHAT_JWT_PUBLIC_KEY_FILE": str(pem),
+                                 "DDBCHAT_JWT_CLAIM": "username"})
+    else:
+        srv = start_ddbchat("--demo", "--jwt-public-key", str(pem), "--jwt-claim", "username",
+                            dynamodb_only=False, env={"DDBCHAT_JWT_SECRET": SECRET})
     try:
         now = int(time.time())
         claims = {"sub": "cognito-id-123", "username": "andrewbrown", "exp": now + 60}
