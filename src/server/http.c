@@ -200,8 +200,18 @@ static enum MHD_Result http_reply_ddb(http_listener *l, struct MHD_Connection *c
     presp.body = NULL; /* handed to MHD */
     if (http_queue(c, presp.status, body, presp.body_len, presp.content_type, &resp) != MHD_YES)
         return MHD_NO;
-    char crc[16];
-    snprintf(crc, sizeof crc, "%u", presp.crc32);
+    char crc[16]; /* decimal, without snprintf's cost on every reply */
+    {
+        char tmp[16];
+        size_t k = sizeof tmp;
+        uint32_t v = presp.crc32;
+        do {
+            tmp[--k] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v);
+        memcpy(crc, tmp + k, sizeof tmp - k);
+        crc[sizeof tmp - k] = '\0';
+    }
     MHD_add_response_header(resp, "x-amzn-RequestId", presp.request_id);
     MHD_add_response_header(resp, "x-amz-crc32", crc);
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)presp.status, resp);

@@ -665,11 +665,13 @@ static json_t *scalar_json(const av_t *v)
         char *s = b64_encode((const unsigned char *)v->u.str.ptr, v->u.str.len, &n);
         if (!s)
             return NULL;
-        json_t *j = json_stringn(s, n);
+        json_t *j = json_stringn_nocheck(s, n); /* base64: ASCII */
         free(s);
         return j;
     }
-    return json_stringn(v->u.str.ptr ? v->u.str.ptr : "", v->u.str.len);
+    /* S values are UTF-8-checked when they enter (JSON decoding), N values are ASCII digits:
+     * no second UTF-8 pass per reply (the server's reply writer still refuses invalid UTF-8). */
+    return json_stringn_nocheck(v->u.str.ptr ? v->u.str.ptr : "", v->u.str.len);
 }
 
 static json_t *from_members(const av_t *m);
@@ -712,7 +714,7 @@ json_t *ddbjson_from_av(const av_t *v)
     if (!inner)
         return NULL;
     json_t *o = json_object();
-    if (!o || json_object_set_new(o, av_type_name(v->type), inner)) {
+    if (!o || json_object_set_new_nocheck(o, av_type_name(v->type), inner)) {
         json_decref(o);
         return NULL;
     }
@@ -725,7 +727,7 @@ static json_t *from_members(const av_t *m)
     for (size_t i = 0; o && i < m->u.map.n; i++) {
         const av_kv *kv = &m->u.map.kv[i];
         json_t *x = ddbjson_from_av(&kv->val);
-        if (!x || json_object_setn_new(o, kv->name, kv->name_len, x)) {
+        if (!x || json_object_setn_new_nocheck(o, kv->name, kv->name_len, x)) { /* names: as S */
             json_decref(o);
             o = NULL;
         }
