@@ -1,8 +1,9 @@
 /*
  * bench_engine — the store's throughput next to raw LMDB, in one run.
  *
- * Usage: bench_engine [dir] [n]   (dir: a scratch directory, default a mkdtemp under /tmp;
- *                                  n: operations per measurement, default 100000)
+ * Usage: bench_engine [dir] [n] [durable]
+ *        (dir: a scratch directory, default a mkdtemp under /tmp ("" for the default);
+ *         n: operations per measurement, default 100000; "durable": only the durable rows)
  * Measures, with ~200-byte items:
  *   puts/s     engine store_write_each (one write per call, group commit, no fsync) vs raw
  *              LMDB (one txn + mdb_put per item, MDB_NOSYNC)
@@ -135,8 +136,8 @@ static double run_durable(store_t *s, const store_table *t, int nthreads, long p
     store_commit_stats_get(s, &a);
     double r = run_writers(s, t, nthreads, per, base);
     store_commit_stats_get(s, &b);
-    *out_batch = b.rounds > a.rounds ? (double)(b.writes - a.writes) / (double)(b.rounds - a.rounds)
-                                     : 0;
+    *out_batch =
+        b.rounds > a.rounds ? (double)(b.writes - a.writes) / (double)(b.rounds - a.rounds) : 0;
     return r;
 }
 
@@ -212,18 +213,29 @@ int main(int argc, char **argv)
     long n = argc > 2 ? strtol(argv[2], NULL, 10) : 100000;
     if (!root || n <= 0)
         die("usage", "bench_engine [dir] [n]");
+    bool dur_only = argc > 3 && strcmp(argv[3], "durable") == 0;
+    double eng_put = 0, eng_get = 0, eng_q = 0, eng_put8 = 0, raw_put = 0, raw_get = 0, raw_q = 0;
     memset(body, 'b', 150);
     char d_eng[512], d_raw[512], d_dur[512];
     snprintf(d_eng, sizeof d_eng, "%s/engine", root);
     snprintf(d_raw, sizeof d_raw, "%s/raw", root);
     snprintf(d_dur, sizeof d_dur, "%s/durable", root);
 
-    /* ---- engine, no fsync ---- */
-    store_t *s = open_store(d_eng, false);
-    const store_table *t = mk_table(s, "bench");
-    double eng_put = run_writers(s, t, 1, n, 0);
     arena_t a;
     arena_init(&a);
+    buf_t kb, vb;
+    buf_init(&kb, 0);
+    buf_init(&vb, 0);
+    char cmd[600];
+    store_t *s;
+    const store_table *t;
+    if (dur_only)
+        goto durable;
+
+    /* ---- engine, no fsync ---- */
+    s = open_store(d_eng, false);
+    t = mk_table(s, "bench");
+    eng_put = run_writers(s, t, 1, n, 0);
     double t0 = now_s();
     for (long i = 0; i < n; i++) {
         long k = (i * 7919) % n;
@@ -236,7 +248,7 @@ int main(int argc, char **argv)
             die("get", e.msg);
         arena_reset(&a);
     }
-    double eng_get = (double)n / (now_s() - t0);
+    eng_get = (double)n / (now_s() - t0);
     long nq = n / 10;
     t0 = now_s();
     for (long i = 0; i < nq; i++) {
@@ -251,12 +263,11 @@ int main(int argc, char **argv)
             die("query", e.msg);
         arena_reset(&a);
     }
-    double eng_q = (double)nq / (now_s() - t0);
-    double eng_put8 = run_writers(s, t, 8, n / 8, n);
+    eng_q = (double)nq / (now_s() - t0);
+    eng_put8 = run_writers(s, t, 8, n / 8, n);
     store_close(s);
 
     /* ---- raw LMDB ---- */
-    char cmd[600];
     snprintf(cmd, sizeof cmd, "mkdir -p '%s'", d_raw);
     if (system(cmd) != 0)
         die("mkdir", d_raw);
@@ -269,9 +280,6 @@ int main(int argc, char **argv)
     mdb_txn_begin(r.env, NULL, 0, &txn);
     mdb_dbi_open(txn, NULL, 0, &r.dbi);
     mdb_txn_commit(txn);
-    buf_t kb, vb;
-    buf_init(&kb, 0);
-    buf_init(&vb, 0);
     t0 = now_s();
     for (long i = 0; i < n; i++) {
         raw_key(&kb, i);
@@ -284,7 +292,7 @@ int main(int argc, char **argv)
             die("mdb_put", "failed");
         arena_reset(&a);
     }
-    double raw_put = (double)n / (now_s() - t0);
+    raw_put = (double)n / (now_s() - t0);
     t0 = now_s();
     for (long i = 0; i < n; i++) {
         raw_key(&kb, (i * 7919) % n);
@@ -298,7 +306,7 @@ int main(int argc, char **argv)
         mdb_txn_abort(txn);
         arena_reset(&a);
     }
-    double raw_get = (double)n / (now_s() - t0);
+    raw_get = (double)n / (now_s() - t0);
     t0 = now_s();
     for (long i = 0; i < nq; i++) {
         raw_key(&kb, ((i * 7919) % (n / 10)) * 10);
@@ -320,10 +328,11 @@ int main(int argc, char **argv)
         mdb_txn_abort(txn);
         arena_reset(&a);
     }
-    double raw_q = (double)nq / (now_s() - t0);
+    raw_q = (double)nq / (now_s() - t0);
     mdb_env_close(r.env);
 
     /* ---- durable writers ---- */
+durable:
     s = open_store(d_dur, true);
     t = mk_table(s, "bench");
     long dn = n / 20 > 2000 ? 2000 : n / 20;
@@ -341,16 +350,18 @@ int main(int argc, char **argv)
     printf("| measurement (n=%ld, ~200-byte items, 1 thread unless noted) | engine | raw LMDB |\n",
            n);
     printf("|---|---:|---:|\n");
-    printf("| puts/s (no fsync; raw = 1 txn per put) | %.0f | %.0f |\n", eng_put, raw_put);
-    printf("| puts/s, 8 writers (no fsync) | %.0f | |\n", eng_put8);
-    printf("| gets/s (raw = read txn + mdb_get + decode) | %.0f | %.0f |\n", eng_get, raw_get);
-    printf("| queries/s, 10 items each (raw = cursor walk + decode) | %.0f | %.0f |\n", eng_q,
-           raw_q);
+    if (!dur_only) {
+        printf("| puts/s (no fsync; raw = 1 txn per put) | %.0f | %.0f |\n", eng_put, raw_put);
+        printf("| puts/s, 8 writers (no fsync) | %.0f | |\n", eng_put8);
+        printf("| gets/s (raw = read txn + mdb_get + decode) | %.0f | %.0f |\n", eng_get, raw_get);
+        printf("| queries/s, 10 items each (raw = cursor walk + decode) | %.0f | %.0f |\n", eng_q,
+               raw_q);
+    }
     printf("| durable puts/s, 1 writer (raw = 1 put per synced txn) | %.0f | %.0f |\n", dur1,
            rdur1);
     printf("| durable puts/s, 8 writers | %.0f | |\n", dur8);
-    printf("| durable puts/s, 64 writers (raw = 64 puts per synced txn) | %.0f | %.0f |\n",
-           dur64, rdur64);
+    printf("| durable puts/s, 64 writers (raw = 64 puts per synced txn) | %.0f | %.0f |\n", dur64,
+           rdur64);
     printf("| writes per group commit at 1 / 8 / 64 writers | %.1f / %.1f / %.1f | |\n", b1, b8,
            b64);
     arena_fini(&a);
