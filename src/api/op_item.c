@@ -244,20 +244,31 @@ static int parse_key_param(api_req *r, json_t *b, av_t **out_src)
     return 0;
 }
 
+/* The common start of DeleteItem and UpdateItem: a zeroed request of the given
+ * kind, its table (TableName first), a fresh key to fill and the parsed Key. */
+static int begin_key_write(api_req *r, json_t *b, api_wkind kind, wreq *q, av_t **out_src,
+                           av_t **out_key)
+{
+    memset(q, 0, sizeof *q);
+    q->r = r;
+    q->w.kind = kind;
+    int rc = first_table(r, b, &q->t);
+    if (rc)
+        return rc;
+    av_t *key = arena_zalloc(r->arena, sizeof *key);
+    if (!key)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    *out_key = key;
+    return parse_key_param(r, b, out_src);
+}
+
 int op_delete_item(api_req *r, json_t **out)
 {
     json_t *b = r->body;
     wreq q;
-    memset(&q, 0, sizeof q);
-    q.r = r;
-    q.w.kind = API_W_DELETE;
-    int rc = first_table(r, b, &q.t);
+    av_t *src = NULL, *key = NULL;
+    int rc = begin_key_write(r, b, API_W_DELETE, &q, &src, &key);
     if (rc)
-        return rc;
-    av_t *src = NULL, *key = arena_zalloc(r->arena, sizeof *key);
-    if (!key)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
-    if ((rc = parse_key_param(r, b, &src)))
         return rc;
     api_exprs x;
     if ((rc = parse_write_opts(&q, b, (1u << API_RV_NONE) | (1u << API_RV_ALL_OLD), &x,
@@ -281,16 +292,9 @@ int op_update_item(api_req *r, json_t **out)
 {
     json_t *b = r->body;
     wreq q;
-    memset(&q, 0, sizeof q);
-    q.r = r;
-    q.w.kind = API_W_UPDATE;
-    int rc = first_table(r, b, &q.t);
+    av_t *src = NULL, *key = NULL;
+    int rc = begin_key_write(r, b, API_W_UPDATE, &q, &src, &key);
     if (rc)
-        return rc;
-    av_t *src = NULL, *key = arena_zalloc(r->arena, sizeof *key);
-    if (!key)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
-    if ((rc = parse_key_param(r, b, &src)))
         return rc;
     if ((rc = api_mixed_check(r, b, update_legacy, update_expr_params)))
         return rc;
