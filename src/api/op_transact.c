@@ -48,6 +48,8 @@
     "less than or equal to 36"
 #define TXT_T_CANCELED "Transaction cancelled, please refer cancellation reasons for specific reasons [%s]"
 #define TXT_T_CHECK_FAILED "The conditional request failed."
+#define TXT_T_GET_NO_TABLE "Requested resource not found"
+#define TXT_T_KEY_BAD_TYPE "Invalid attribute value type"
 #define TXT_T_IN_PROGRESS "Transaction is ongoing for the supplied ClientRequestToken"
 
 static int nomem(api_req *r)
@@ -243,7 +245,57 @@ typedef struct twa {
     api_wctx w;
     av_t key, item;
     bool rvoccf;
+    bool key_mistyped; /* a key attribute of the wrong type: left to the store, whose
+                          per-write check makes it this action's ValidationError reason */
 } twa;
+
+/* api_key_extract, except that a key attribute of the wrong type is accepted (and flagged)
+ * rather than rejected: DynamoDB Local reports a mistyped key inside TransactWriteItems as a
+ * ValidationError cancellation reason (the other actions still evaluated), while a missing,
+ * extra or empty key attribute stays a plain ValidationException. */
+static int tx_key_extract(api_req *r, const store_keydef *kd, const av_t *src, bool exact,
+                          av_t *out_key, bool *mistyped)
+{
+    *mistyped = false;
+    int rc = api_key_extract(r, kd, src, exact, out_key);
+    if (rc != ERR_VALIDATION || strcmp(r->err->msg, TXT_KEY_TYPE) != 0)
+        return rc;
+    err_clear(r->err);
+    const char *names[2];
+    size_t n = api_key_names(kd, names);
+    av_type want[2] = {kd->hash_type, kd->range_type};
+    av_kv *kv = arena_alloc(r->arena, sizeof *kv * 2);
+    if (!kv)
+        return nomem(r);
+    size_t got = 0;
+    /* checked in key order, stopping at the first mistyped attribute (a mistyped hash key
+     * with the range key missing is still the Type mismatch reason); the store checks the
+     * key attributes in the same order, so its reason is the Type mismatch one */
+    for (size_t i = 0; i < n && !*mistyped; i++) {
+        const av_t *v = av_map_gets(src, names[i]);
+        if (!v)
+            return err_set(r->err, ERR_VALIDATION, TXT_KEY_MISSING);
+        if (v->type == want[i]) {
+            if (v->u.str.len == 0)
+                return err_set(r->err, ERR_VALIDATION,
+                               want[i] == AV_B ? TXT_KEY_EMPTY_B : TXT_KEY_EMPTY_S, names[i]);
+            if (v->u.str.len > (i ? AV_MAX_RANGE_KEY_LEN : AV_MAX_HASH_KEY_LEN))
+                return err_set(r->err, ERR_VALIDATION, TXT_KEY_TOO_LONG);
+        } else if (v->type != AV_S && v->type != AV_N && v->type != AV_B) {
+            return err_set(r->err, ERR_VALIDATION, TXT_T_KEY_BAD_TYPE);
+        } else {
+            *mistyped = true;
+        }
+        kv[got].name = names[i];
+        kv[got].name_len = strlen(names[i]);
+        kv[got].val = *v;
+        got++;
+    }
+    out_key->type = AV_M;
+    out_key->u.map.kv = kv;
+    out_key->u.map.n = got;
+    return 0;
+}
 
 static const char *const cond_params[] = {"ConditionExpression", NULL};
 static const char *const upd_params[] = {"UpdateExpression", "ConditionExpression", NULL};
@@ -255,6 +307,16 @@ static int parse_action(api_req *r, size_t idx, twa *a)
     if (!json_is_object(s))
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
     const store_table *t;
+    if (!api_param(s, "TableName")) {
+        /* DynamoDB Local names the member: transactItems.N.member.put.tableName */
+        api_vld v;
+        api_vld_init(&v);
+        char member[96];
+        snprintf(member, sizeof member, "transactItems.%zu.member.%c%s.tableName", idx + 1,
+                 a->kind_name[0] - 'A' + 'a', a->kind_name + 1);
+        api_vld_null(&v, member);
+        return api_vld_finish(&v, r->err);
+    }
     if ((rc = api_item_table(r, s, &t)))
         return rc;
     api_wkind k = strcmp(a->kind_name, "Put") == 0      ? API_W_PUT
@@ -292,7 +354,7 @@ static int parse_action(api_req *r, size_t idx, twa *a)
         if (!ji)
             return err_set(r->err, ERR_VALIDATION, TXT_ITEM_NULL);
         if ((rc = api_item_from_json(r, ji, &a->item)) ||
-            (rc = api_key_extract(r, &t->key, &a->item, false, &a->key)) ||
+            (rc = tx_key_extract(r, &t->key, &a->item, false, &a->key, &a->key_mistyped)) ||
             (rc = api_item_size_check(r, &a->item, TXT_ITEM_TOO_BIG)))
             return rc;
         a->w.item = &a->item;
@@ -302,7 +364,7 @@ static int parse_action(api_req *r, size_t idx, twa *a)
             return err_set(r->err, ERR_VALIDATION, TXT_KEY_NULL);
         av_t src;
         if ((rc = api_item_from_json(r, jk, &src)) ||
-            (rc = api_key_extract(r, &t->key, &src, true, &a->key)))
+            (rc = tx_key_extract(r, &t->key, &src, true, &a->key, &a->key_mistyped)))
             return rc;
     }
     a->w.kind = k;
@@ -444,7 +506,7 @@ int op_transact_write_items(api_req *r, json_t **out)
         if ((rc = parse_action(r, i, &acts[i])))
             return rc;
         for (size_t j = 0; j < i; j++)
-            if (acts[j].w.t == acts[i].w.t &&
+            if (acts[j].w.t == acts[i].w.t && !acts[i].key_mistyped && !acts[j].key_mistyped &&
                 api_key_equal(&acts[i].w.t->key, &acts[j].key, &acts[i].key))
                 return err_set(r->err, ERR_VALIDATION, TXT_T_MULTI);
     }
@@ -602,6 +664,18 @@ int op_transact_get_items(api_req *r, json_t **out)
             (rc = api_exprs_get(r, g, &x, "ProjectionExpression", EXPR_PROJECTION, &proj[i])) ||
             (rc = api_exprs_done(r, &x)))
             return rc;
+        /* DynamoDB Local: a Get without TableName is "Requested resource not found" (a
+         * ValidationException); an empty or malformed name is simply a table that does not
+         * exist (ResourceNotFoundException), not the table-name ValidationException */
+        const char *tname = NULL;
+        if ((rc = api_json_str(g, "TableName", &tname, r->err)))
+            return rc;
+        if (!tname)
+            return err_set(r->err, ERR_VALIDATION, TXT_T_GET_NO_TABLE);
+        if (api_check_table_name(tname, r->err)) {
+            err_clear(r->err);
+            return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_NOT_FOUND);
+        }
         if ((rc = api_item_table(r, g, &tabs[i])) ||
             (rc = api_exprs_keys_check(r, &x, tabs[i])))
             return rc;

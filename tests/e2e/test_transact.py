@@ -187,3 +187,95 @@ def test_rcc_enum(ddb_url, tt):
                                         "ReturnConsumedCapacity": "BAD"}, V,
         "1 validation error detected: Value 'BAD' at 'returnConsumedCapacity' failed to satisfy "
         "constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]")
+
+
+MM = "One or more parameter values were invalid: Type mismatch for key"
+CANCEL = "Transaction cancelled, please refer cancellation reasons for specific reasons "
+
+
+# A key attribute of the wrong type inside TransactWriteItems is that action's ValidationError
+# cancellation reason (other actions still evaluated: "None" or their own reason); a missing,
+# extra or empty key attribute, a key of a non-key type, an item too big stay a plain
+# ValidationException.
+def test_transact_key_type_mismatch_reason(ddb_url, tt):
+    for act in ({"Put": {"TableName": tt, "Item": {"pk": N(1)}}},
+                {"Delete": {"TableName": tt, "Key": {"pk": N(1)}}},
+                {"Update": {"TableName": tt, "Key": {"pk": N(1)}}},
+                {"ConditionCheck": {"TableName": tt, "Key": {"pk": N(1)},
+                                    "ConditionExpression": "attribute_exists(pk)"}}):
+        e = err(ddb_url, "TransactWriteItems", {"TransactItems": [
+            {"Put": {"TableName": tt, "Item": K("ok1")}}, act]}, TC, CANCEL + "[None, ValidationError]")
+        assert e["CancellationReasons"] == [{"Code": "None"},
+                                            {"Code": "ValidationError", "Message": MM}]
+    assert get(ddb_url, tt, "ok1") is None
+    e = err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": tt, "Item": {"pk": N(1)}}},
+        {"Put": {"TableName": tt, "Item": K("t1"), "ConditionExpression": "attribute_not_exists(pk)"}},
+        {"Delete": {"TableName": tt, "Key": {"pk": N(1)}}}]}, TC,
+        CANCEL + "[ValidationError, ConditionalCheckFailed, ValidationError]")
+    assert e["CancellationReasons"] == [
+        {"Code": "ValidationError", "Message": MM},
+        {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"},
+        {"Code": "ValidationError", "Message": MM}]
+    mm = {"Put": {"TableName": tt, "Item": {"pk": N(1)}}}
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        mm, {"Put": {"TableName": tt, "Item": K("")}}]}, V,
+        "One or more parameter values are not valid. The AttributeValue for a key attribute "
+        "cannot contain an empty string value. Key: pk")
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        mm, {"Put": {"TableName": tt, "Item": {"x": S("1")}}}]}, V,
+        "One of the required keys was not given a value")
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        mm, {"Delete": {"TableName": tt, "Key": {"pk": S("a"), "x": S("1")}}}]}, V,
+        "The number of conditions on the keys is invalid")
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        mm, {"Put": {"TableName": tt, "Item": {"pk": S("b"), "x": S("x" * 410000)}}}]}, V,
+        "Item size has exceeded the maximum allowed size")
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": tt, "Item": {"pk": {"BOOL": True}}}}]}, V,
+        "Invalid attribute value type")
+
+
+# Hash key mistyped and range key missing: still the Type mismatch reason (checked in key
+# order); hash key fine and range key missing or empty: a ValidationException.
+def test_transact_key_type_mismatch_range(ddb, ddb_url, table_name, make_table):
+    t = table_name("txr")
+    make_table(ddb, t, range=("sk", "N"))
+    for item in ({"pk": N(1)}, {"pk": S("a"), "sk": S("x")}, {"pk": N(1), "sk": S("x")}):
+        e = err(ddb_url, "TransactWriteItems", {"TransactItems": [
+            {"Put": {"TableName": t, "Item": item}}]}, TC, CANCEL + "[ValidationError]")
+        assert e["CancellationReasons"] == [{"Code": "ValidationError", "Message": MM}]
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": t, "Item": {"pk": S("a")}}}]}, V,
+        "One of the required keys was not given a value")
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": t, "Item": {"pk": S(""), "sk": S("x")}}}]}, V,
+        "One or more parameter values are not valid. The AttributeValue for a key attribute "
+        "cannot contain an empty string value. Key: pk")
+
+
+# Table names: TransactGetItems treats an empty or malformed TableName as a table that does
+# not exist; TransactWriteItems keeps the table-name ValidationException; a missing
+# TableName is named by its member path (write) or "Requested resource not found" (get).
+def test_transact_table_name_errors(ddb_url, tt):
+    bad = ("Invalid table/index name.  Table/index names must be between 3 and 255 characters "
+           "long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'")
+    for name in ("", "ab", "a b c"):
+        err(ddb_url, "TransactGetItems", {"TransactItems": [
+            {"Get": {"TableName": tt, "Key": K("t1")}},
+            {"Get": {"TableName": name, "Key": K("t1")}}]},
+            "ResourceNotFoundException", "Cannot do operations on a non-existent table")
+        err(ddb_url, "TransactWriteItems", {"TransactItems": [
+            {"Put": {"TableName": name, "Item": K("a")}}]}, V, bad)
+        err(ddb_url, "TransactWriteItems", {"TransactItems": [
+            {"Delete": {"TableName": name, "Key": K("a")}}]}, V, bad)
+    err(ddb_url, "TransactGetItems", {"TransactItems": [{"Get": {"Key": K("t1")}}]}, V,
+        "Requested resource not found")
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": tt, "Item": K("a")}}, {"Put": {"Item": K("b")}}]}, V,
+        "Value null at 'transactItems.2.member.put.tableName' failed to satisfy constraint: "
+        "Member must not be null")
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"ConditionCheck": {"Key": K("b"), "ConditionExpression": "attribute_exists(pk)"}}]}, V,
+        "Value null at 'transactItems.1.member.conditionCheck.tableName' failed to satisfy "
+        "constraint: Member must not be null")
