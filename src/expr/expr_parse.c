@@ -403,6 +403,33 @@ static void nested_in_update(parser *p, const expr_node *x)
                     "function: list_append");
 }
 
+static void use_as_operand(parser *p, const expr_node *x);
+
+/* Comma-separated operands (a function's arguments, IN's list), appended to kids, which
+ * holds *n of *cap slots and grows in the arena; each is checked by check as it comes.
+ * Stops at the first token after an operand that is not a comma. Returns the (maybe
+ * moved) array, or NULL once the parse has failed. */
+static expr_node **parse_operand_list(parser *p, expr_node **kids, size_t *n, size_t *cap,
+                                      void (*check)(parser *, const expr_node *))
+{
+    for (;;) {
+        expr_node *x = parse_operand(p);
+        if (!x)
+            return NULL;
+        check(p, x);
+        if (*n == *cap) {
+            kids = arena_grow(p->a, kids, *n, *cap * 2, sizeof *kids);
+            if (!kids)
+                return nomem(p);
+            *cap *= 2;
+        }
+        kids[(*n)++] = x;
+        if (curt(p) != T_COMMA)
+            return kids;
+        p->i++;
+    }
+}
+
 static expr_node *parse_call(parser *p)
 {
     tok *nt = cur(p);
@@ -426,26 +453,8 @@ static expr_node *parse_call(parser *p)
     if (!args)
         return nomem(p);
     p->ops++;
-    {
-        for (;;) {
-            expr_node *x = parse_operand(p);
-            if (!x)
-                return NULL;
-            nested_in_update(p, x);
-            if (n == cap) {
-                args = arena_grow(p->a, args, n, cap * 2, sizeof *args);
-                if (!args)
-                    return nomem(p);
-                cap *= 2;
-            }
-            args[n++] = x;
-            if (curt(p) == T_COMMA) {
-                p->i++;
-                continue;
-            }
-            break;
-        }
-    }
+    if (!(args = parse_operand_list(p, args, &n, &cap, nested_in_update)))
+        return NULL;
     if (curt(p) != T_RP)
         return syntax(p);
     p->i++;
@@ -457,7 +466,7 @@ static expr_node *parse_call(parser *p)
     return f;
 }
 
-static void use_as_operand(parser *p, expr_node *x)
+static void use_as_operand(parser *p, const expr_node *x)
 {
     /* size() is the only function that yields a value in a condition; in an update
      * every function yields a value. */
@@ -606,24 +615,8 @@ static expr_node *parse_comparison(parser *p, expr_node *l)
         if (!k)
             return nomem(p);
         k[0] = l;
-        for (;;) {
-            expr_node *y = parse_operand(p);
-            if (!y)
-                return NULL;
-            use_as_operand(p, y);
-            if (n == cap) {
-                k = arena_grow(p->a, k, n, cap * 2, sizeof *k);
-                if (!k)
-                    return nomem(p);
-                cap *= 2;
-            }
-            k[n++] = y;
-            if (curt(p) == T_COMMA) {
-                p->i++;
-                continue;
-            }
-            break;
-        }
+        if (!(k = parse_operand_list(p, k, &n, &cap, use_as_operand)))
+            return NULL;
         if (curt(p) != T_RP)
             return syntax(p);
         p->i++;
