@@ -125,6 +125,18 @@ static int tbl_lookup(api_req *r, const store_table **out)
 
 /* ---- metadata ------------------------------------------------------------------------ */
 
+/* The request's SSESpecification, TableClass and DeletionProtectionEnabled (those given),
+ * into a table's metadata: CreateTable and UpdateTable alike. */
+static void meta_set_options(json_t *meta, json_t *sse, const char *tclass, bool has_dp, bool dp)
+{
+    if (sse)
+        json_object_set(meta, "SSE", sse);
+    if (tclass)
+        json_object_set_new(meta, "TableClass", json_string(tclass));
+    if (has_dp)
+        json_object_set_new(meta, "DeletionProtection", json_boolean(dp));
+}
+
 /* The table's meta object (new reference; an empty object when there is none). */
 static json_t *meta_load(const store_table *t)
 {
@@ -885,12 +897,7 @@ int op_create_table(api_req *r, json_t **out)
     }
     if (tags)
         tags_merge(meta, tags);
-    if (sse)
-        json_object_set(meta, "SSE", sse);
-    if (tclass)
-        json_object_set_new(meta, "TableClass", json_string(tclass));
-    if (has_dp)
-        json_object_set_new(meta, "DeletionProtection", json_boolean(dp));
+    meta_set_options(meta, sse, tclass, has_dp, dp);
     uuid_t u;
     char us[37];
     uuid_generate_random(u);
@@ -1287,12 +1294,7 @@ int op_update_table(api_req *r, json_t **out)
         if (json_is_true(json_object_get(stream, "StreamEnabled")))
             json_object_set_new(meta, "StreamLabel", json_string(stream_label(r, now)));
     }
-    if (sse)
-        json_object_set(meta, "SSE", sse);
-    if (tclass)
-        json_object_set_new(meta, "TableClass", json_string(tclass));
-    if (has_dp)
-        json_object_set_new(meta, "DeletionProtection", json_boolean(dp));
+    meta_set_options(meta, sse, tclass, has_dp, dp);
     /* attribute definitions: a create adds the request's (all of them, as DynamoDB Local
      * does); a delete drops those no key uses any more */
     {
@@ -1401,6 +1403,26 @@ int op_update_time_to_live(api_req *r, json_t **out)
 
 /* ---- Tags ---------------------------------------------------------------------------- */
 
+/* A required tagging parameter that is missing: the one-error validation message. */
+static int tag_null_param(api_req *r, const char *path)
+{
+    api_vld v;
+    api_vld_init(&v);
+    api_vld_null(&v, path);
+    return api_vld_finish(&v, r->err);
+}
+
+/* Stores a tagging request's changed metadata (and lets go of it); the reply is {}. */
+static int tag_save(api_req *r, const store_table *t, json_t *meta, json_t **out)
+{
+    int rc = meta_save(r, t->name, meta);
+    json_decref(meta);
+    if (rc)
+        return rc;
+    *out = json_object();
+    return 0;
+}
+
 /* The table a ResourceArn names (this region and account).  DynamoDB's texts: a malformed
  * ARN is "Invalid TableArn: Invalid ResourceArn provided as input <arn>"; an unknown table
  * "Requested resource not found: ResourcArn: <arn> not found" (sic). */
@@ -1411,12 +1433,8 @@ static int tag_table(api_req *r, const store_table **out)
     *out = NULL;
     if (rc)
         return rc;
-    if (!arn) {
-        api_vld v;
-        api_vld_init(&v);
-        api_vld_null(&v, "resourceArn");
-        return api_vld_finish(&v, r->err);
-    }
+    if (!arn)
+        return tag_null_param(r, "resourceArn");
     if (strlen(arn) < 1 || strlen(arn) > 1283) {
         api_vld v;
         api_vld_init(&v);
@@ -1469,12 +1487,8 @@ int op_tag_resource(api_req *r, json_t **out)
     int rc = tag_table(r, &t);
     if (rc || (rc = api_json_arr(r->body, "Tags", &tags, r->err)))
         return rc;
-    if (!tags) {
-        api_vld v;
-        api_vld_init(&v);
-        api_vld_null(&v, "tags");
-        return api_vld_finish(&v, r->err);
-    }
+    if (!tags)
+        return tag_null_param(r, "tags");
     if ((rc = parse_tags(r, tags, "tags")))
         return rc;
     json_t *meta = meta_load(t);
@@ -1484,12 +1498,7 @@ int op_tag_resource(api_req *r, json_t **out)
         return err_set(r->err, ERR_VALIDATION, "The number of tags exceeds the limit of %d",
                        TBL_MAX_TAGS);
     }
-    rc = meta_save(r, t->name, meta);
-    json_decref(meta);
-    if (rc)
-        return rc;
-    *out = json_object();
-    return 0;
+    return tag_save(r, t, meta, out);
 }
 
 int op_untag_resource(api_req *r, json_t **out)
@@ -1499,12 +1508,8 @@ int op_untag_resource(api_req *r, json_t **out)
     int rc = tag_table(r, &t);
     if (rc || (rc = api_json_arr(r->body, "TagKeys", &keys, r->err)))
         return rc;
-    if (!keys) {
-        api_vld v;
-        api_vld_init(&v);
-        api_vld_null(&v, "tagKeys");
-        return api_vld_finish(&v, r->err);
-    }
+    if (!keys)
+        return tag_null_param(r, "tagKeys");
     json_t *meta = meta_load(t);
     json_t *cur = json_object_get(meta, "Tags");
     size_t i;
@@ -1524,12 +1529,7 @@ int op_untag_resource(api_req *r, json_t **out)
             }
         }
     }
-    rc = meta_save(r, t->name, meta);
-    json_decref(meta);
-    if (rc)
-        return rc;
-    *out = json_object();
-    return 0;
+    return tag_save(r, t, meta, out);
 }
 
 int op_list_tags_of_resource(api_req *r, json_t **out)
