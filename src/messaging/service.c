@@ -333,6 +333,21 @@ static void user_from_item(const json_t *item, msg_user *u)
     msgi_copy_s(item, "display_name", u->display_name, sizeof u->display_name);
 }
 
+/* The user a message or conversation row names (its user_* attributes). */
+static void user_from_row(const json_t *row, msg_user *u)
+{
+    msgi_copy_s(row, "user_uuid", u->uuid, sizeof u->uuid);
+    msgi_copy_s(row, "user_handle", u->handle, sizeof u->handle);
+    msgi_copy_s(row, "user_display_name", u->display_name, sizeof u->display_name);
+}
+
+/* A row's message text on the heap ("" when it has none); NULL when out of memory. */
+static char *row_message_dup(const json_t *row)
+{
+    const char *t = msgi_item_s(row, "message");
+    return strdup(t ? t : "");
+}
+
 int msg_user_add(msg_service *s, const char *handle, const char *display_name, const char *uuid,
                  msg_user *out, err_t *e)
 {
@@ -646,11 +661,8 @@ int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *group
         msgi_copy_s(it, "message_uuid", m->uuid, sizeof m->uuid);
         snprintf(m->message_group_uuid, sizeof m->message_group_uuid, "%s", group);
         msgi_copy_s(it, "sk", m->created_at, sizeof m->created_at);
-        msgi_copy_s(it, "user_uuid", m->sender.uuid, sizeof m->sender.uuid);
-        msgi_copy_s(it, "user_handle", m->sender.handle, sizeof m->sender.handle);
-        msgi_copy_s(it, "user_display_name", m->sender.display_name, sizeof m->sender.display_name);
-        const char *t = msgi_item_s(it, "message");
-        m->message = strdup(t ? t : "");
+        user_from_row(it, &m->sender);
+        m->message = row_message_dup(it);
         out->n = i + 1;
         if (!m->message) {
             rc = err_set(e, ERR_NOMEM, "out of memory");
@@ -695,11 +707,8 @@ int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, con
         msg_conversation *c = &out->items[i];
         msgi_copy_s(it, "message_group_uuid", c->message_group_uuid, sizeof c->message_group_uuid);
         msgi_copy_s(it, "sk", c->last_message_at, sizeof c->last_message_at);
-        msgi_copy_s(it, "user_uuid", c->other.uuid, sizeof c->other.uuid);
-        msgi_copy_s(it, "user_handle", c->other.handle, sizeof c->other.handle);
-        msgi_copy_s(it, "user_display_name", c->other.display_name, sizeof c->other.display_name);
-        const char *t = msgi_item_s(it, "message");
-        c->message = strdup(t ? t : "");
+        user_from_row(it, &c->other);
+        c->message = row_message_dup(it);
         out->n = i + 1;
         if (!c->message) {
             rc = err_set(e, ERR_NOMEM, "out of memory");
