@@ -732,11 +732,15 @@ static json_t *conv_put(const char *table, const char *owner, const char *ts, co
 {
     char pk[64];
     snprintf(pk, sizeof pk, "GRP#%s", owner);
-    return json_pack("{s:{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}}}",
-                     "Put", "TableName", table, "Item", "pk", "S", pk, "sk", "S", ts,
-                     "message_group_uuid", "S", group, "user_uuid", "S", other->uuid,
-                     "user_display_name", "S", other->display_name, "user_handle", "S",
-                     other->handle, "message", "S", text);
+    /* attribute_not_exists: the key (GRP#owner, ts) is not unique across the owner's
+     * conversations; a message in another of them at the same microsecond must cancel this
+     * transaction (retried with a new time), not overwrite that conversation's row */
+    return json_pack(
+        "{s:{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}, s:s}}", "Put",
+        "TableName", table, "Item", "pk", "S", pk, "sk", "S", ts, "message_group_uuid", "S",
+        group, "user_uuid", "S", other->uuid, "user_display_name", "S", other->display_name,
+        "user_handle", "S", other->handle, "message", "S", text, "ConditionExpression",
+        "attribute_not_exists(pk)");
 }
 
 static json_t *conv_delete(const char *table, const char *owner, const char *prev,
@@ -850,7 +854,8 @@ int msg_send(msg_service *s, const char *sender_uuid, const char *group_in, cons
         } else {
             msgi_uuid(group);
         }
-        long long t = at ? at_us : msg_now_usec();
+        /* a retry never reuses a seeded time: it may be the one that collided */
+        long long t = at ? at_us + attempt : msg_now_usec();
         if (prev[0]) {
             long long p;
             if (msg_ts_parse(prev, &p, NULL) == 0 && t <= p)

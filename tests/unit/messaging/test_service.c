@@ -665,6 +665,32 @@ static void test_seed_and_demo(void **state)
     json_decref(all);
 }
 
+/* A user's conversation rows are keyed (GRP#<user>, last_message_at): two of that user's
+ * conversations getting a message at the same microsecond must not overwrite each other's
+ * row (seen under load as a conversation left with one participant's row). */
+static void test_same_time_two_conversations(void **state)
+{
+    msg_user a = add_user("tc_a", "Tc A");
+    add_user("tc_b", "Tc B");
+    add_user("tc_c", "Tc C");
+    const char *at = "2026-03-04T05:06:07.000001Z";
+    msg_message m1 = send_ok(&a, NULL, "tc_b", "to b", at);
+    msg_message m2 = send_ok(&a, NULL, "tc_c", "to c", at);
+    assert_string_not_equal(m1.message_group_uuid, m2.message_group_uuid);
+    msg_conversation_page cp;
+    err_t e = {0};
+    assert_int_equal(msg_list_conversations(S, a.uuid, 0, NULL, &cp, &e), 0);
+    assert_int_equal(cp.n, 2);
+    msg_conversation_page_free(&cp);
+    msg_message m3 = send_ok(&a, m1.message_group_uuid, NULL, "again b", NULL);
+    json_t *all = scan_all();
+    check_invariants(all);
+    json_decref(all);
+    msg_message_fini(&m1);
+    msg_message_fini(&m2);
+    msg_message_fini(&m3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -678,6 +704,7 @@ int main(void)
         cmocka_unit_test(test_concurrency),
         cmocka_unit_test(test_first_message_race),
         cmocka_unit_test(test_seed_and_demo),
+        cmocka_unit_test(test_same_time_two_conversations),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
