@@ -26,7 +26,9 @@
  * TransactWriteItems that (1) puts the message row (attribute_not_exists(pk)), (2) moves the
  * pair row's last_message_at from the value read to the new time (condition: unchanged),
  * (3) deletes both participants' old conversation rows (condition: they exist and belong to
- * this group) and (4) puts both new conversation rows.  A first message instead creates the
+ * this group) and (4) puts both new conversation rows (attribute_not_exists(pk): the key is
+ * shared by all of a user's conversations, so a same-microsecond message in another one
+ * cancels instead of overwriting its row).  A first message instead creates the
  * pair row with attribute_not_exists(pk), so two users writing each other a first message at
  * the same moment end up in one conversation (the loser re-reads the pair row and retries).
  * A cancelled/conflicting transaction is retried after a fresh read.
