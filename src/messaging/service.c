@@ -910,10 +910,20 @@ int msg_send(msg_service *s, const char *sender_uuid, const char *group_in, cons
         msgi_uuid(token);
         req = json_pack("{s:o, s:s}", "TransactItems", items, "ClientRequestToken", token);
         err_t in;
-        rc = msgi_call(s, "TransactWriteItems", req, &resp, &in);
+        /* TransactionInProgressException: an earlier copy of THIS request (same token; a
+         * transport retry overtook it) is still being applied.  Send the same request again
+         * until that copy's outcome is replayed, instead of a fresh attempt that would store
+         * the message a second time. */
+        for (int wait = 0;; wait++) {
+            rc = msgi_call(s, "TransactWriteItems", json_incref(req), &resp, &in);
+            json_decref(resp);
+            resp = NULL;
+            if (rc != ERR_TRANSACTION_IN_PROGRESS || wait >= 1000)
+                break;
+            backoff(wait < 8 ? wait + 1 : 8, &seed);
+        }
+        json_decref(req);
         req = NULL;
-        json_decref(resp);
-        resp = NULL;
         if (rc == 0)
             break;
         if (!retryable(rc)) {

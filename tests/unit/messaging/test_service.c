@@ -691,6 +691,67 @@ static void test_same_time_two_conversations(void **state)
     msg_message_fini(&m3);
 }
 
+/* A backend whose TransactWriteItems is applied but answered TransactionInProgressException
+ * the first `lag` times: what a caller sees when its transport retry overtakes the first copy
+ * of the same request (same ClientRequestToken) while that copy is still being applied. */
+typedef struct lagging_backend {
+    msg_backend base;
+    msg_backend *inner;
+    int lag;
+    int tx_calls;
+} lagging_backend;
+
+static int lagging_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    lagging_backend *l = (lagging_backend *)b;
+    int rc = msg_backend_call(l->inner, op, req, out, e);
+    if (strcmp(op, "TransactWriteItems") == 0) {
+        l->tx_calls++;
+        if (rc == 0 && l->lag > 0) {
+            l->lag--;
+            json_decref(*out);
+            *out = NULL;
+            return err_set(e, ERR_TRANSACTION_IN_PROGRESS, "Transaction is ongoing");
+        }
+    }
+    return rc;
+}
+
+static void lagging_free(msg_backend *b)
+{
+    (void)b;
+}
+
+static const msg_backend_ops lagging_ops = {lagging_call, lagging_free, "lagging"};
+
+/* A send whose transaction was applied while its caller heard "in progress" is stored once:
+ * the same request (same token) is sent again and the endpoint replays the first outcome. */
+static void test_in_progress_is_not_a_second_message(void **state)
+{
+    msg_user a = add_user("ip_a", "Ip A");
+    add_user("ip_b", "Ip B");
+    lagging_backend lb = {.base = {&lagging_ops}, .inner = ENV.backend, .lag = 2};
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    msg_service *svc;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&lb.base, &cfg, &svc, &e), 0);
+    msg_message m;
+    assert_int_equal(msg_send(svc, a.uuid, NULL, "ip_b", "only once", NULL, &m, &e), 0);
+    assert_int_equal(lb.tx_calls, 3);
+    msg_message_page page;
+    assert_int_equal(msg_list_messages(S, NULL, m.message_group_uuid, 0, NULL, &page, &e), 0);
+    assert_int_equal(page.n, 1);
+    assert_string_equal(page.items[0].message, "only once");
+    msg_message_page_free(&page);
+    json_t *all = scan_all();
+    check_invariants(all);
+    json_decref(all);
+    msg_message_fini(&m);
+    msg_service_free(svc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -705,6 +766,7 @@ int main(void)
         cmocka_unit_test(test_first_message_race),
         cmocka_unit_test(test_seed_and_demo),
         cmocka_unit_test(test_same_time_two_conversations),
+        cmocka_unit_test(test_in_progress_is_not_a_second_message),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
