@@ -83,7 +83,7 @@ static int parse(int argc, char **argv, cli_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->data_dir = "./data";
-    o->ttl = 7 * 24 * 3600;
+    o->ttl = 0; /* token: the server's maximum lifetime */
     bool only_pos = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -722,6 +722,20 @@ int cli_token(int argc, char **argv)
     unsigned char *secret = NULL;
     size_t secret_len = 0;
     char *tok = NULL;
+    /* the longest lifetime `serve` accepts by default ($DDBCHAT_JWT_MAX_LIFETIME or one day) */
+    long long max_life = msg_service_config(c.svc)->jwt_max_lifetime;
+    if (max_life <= 0)
+        max_life = MSG_JWT_MAX_LIFETIME_DEFAULT;
+    if (o.ttl <= 0)
+        o.ttl = max_life;
+    if (o.ttl > max_life) {
+        fprintf(stderr,
+                "ddbchat token: --ttl %ld is longer than the %lld s the server accepts "
+                "(serve --jwt-max-lifetime / $%s)\n",
+                o.ttl, max_life, MSG_JWT_MAX_LIFETIME_ENV);
+        ctx_close(&c);
+        return 2;
+    }
     int rc = msg_user_by_handle(c.svc, o.pos[0], &u, &e);
     if (!rc)
         rc = msg_jwt_secret_load(o.endpoint ? NULL : o.data_dir, o.jwt_secret_file, &secret,

@@ -51,6 +51,7 @@ typedef struct serve_opts {
     const char *cors_origin;
     const char *jwt_public_key;
     const char *jwt_claim;
+    long long jwt_max_lifetime; /* 0 = $DDBCHAT_JWT_MAX_LIFETIME or the default */
 } serve_opts;
 
 static void serve_usage(FILE *f)
@@ -93,6 +94,9 @@ static void serve_usage(FILE *f)
             "                            Cognito (default: $DDBCHAT_JWT_PUBLIC_KEY_FILE)\n"
             "  --jwt-claim NAME          token claim naming the user (default: sub, or\n"
             "                            $DDBCHAT_JWT_CLAIM)\n"
+            "  --jwt-max-lifetime S      refuse bearer tokens that live longer than S seconds\n"
+            "                            (exp - now, exp - iat; tokens must carry exp;\n"
+            "                            default 86400, or $DDBCHAT_JWT_MAX_LIFETIME)\n"
             "  --cors-origin ORIGIN      allowed browser origin for the REST API (\"*\" allowed)\n"
             "  -h, --help                this text\n");
 }
@@ -130,6 +134,7 @@ enum {
     OPT_CORS,
     OPT_JWT_PUBKEY,
     OPT_JWT_CLAIM,
+    OPT_JWT_MAX_LIFETIME,
 };
 
 /* 0 ok, 1 help printed, 2 usage error */
@@ -154,6 +159,7 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         {"cors-origin", required_argument, NULL, OPT_CORS},
         {"jwt-public-key", required_argument, NULL, OPT_JWT_PUBKEY},
         {"jwt-claim", required_argument, NULL, OPT_JWT_CLAIM},
+        {"jwt-max-lifetime", required_argument, NULL, OPT_JWT_MAX_LIFETIME},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -234,6 +240,11 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         case OPT_JWT_CLAIM:
             o->jwt_claim = optarg;
             break;
+        case OPT_JWT_MAX_LIFETIME:
+            if (serve_parse_uint("--jwt-max-lifetime", optarg, 1, 10L * 366 * 86400, &v))
+                return 2;
+            o->jwt_max_lifetime = v;
+            break;
         case 'h':
             serve_usage(stdout);
             return 1;
@@ -247,6 +258,10 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         serve_usage(stderr);
         return 2;
     }
+    const char *life = getenv(MSG_JWT_MAX_LIFETIME_ENV);
+    if (!o->jwt_max_lifetime && life && *life &&
+        serve_parse_uint("$" MSG_JWT_MAX_LIFETIME_ENV, life, 1, 10L * 366 * 86400, &v))
+        return 2;
     if (o->dynamodb_only && o->endpoint) {
         fprintf(stderr, "ddbchat serve: --dynamodb-only and --endpoint exclude each other\n");
         return 2;
@@ -311,13 +326,16 @@ static int serve_demo_banner(const msg_service *svc, const msg_user *u, bool cre
                              err_t *e)
 {
     char *token = NULL;
-    int rc = msg_jwt_mint_hs256(secret, secret_len, "sub", u->uuid, 7 * 24 * 3600, &token, e);
+    long long ttl = msg_service_config((msg_service *)svc)->jwt_max_lifetime;
+    if (ttl <= 0)
+        ttl = MSG_JWT_MAX_LIFETIME_DEFAULT;
+    int rc = msg_jwt_mint_hs256(secret, secret_len, "sub", u->uuid, ttl, &token, e);
     if (rc)
         return rc;
     printf("ddbchat: demo data %s (table %s); demo user @%s (%s)\n",
            created ? "created" : "already present", msg_service_table((msg_service *)svc),
            u->handle, u->uuid);
-    printf("ddbchat: bearer token (7 days): %s\n", token);
+    printf("ddbchat: bearer token (valid %lld s): %s\n", ttl, token);
     printf("ddbchat: try: curl -H 'Authorization: Bearer %s' %s/api/message_groups\n", token,
            api_url);
     free(token);
@@ -391,6 +409,8 @@ int cli_serve(int argc, char **argv)
             mc.jwt_public_key_file = o.jwt_public_key;
         if (o.jwt_claim)
             mc.jwt_claim = o.jwt_claim;
+        if (o.jwt_max_lifetime)
+            mc.jwt_max_lifetime = o.jwt_max_lifetime;
         if (msg_service_new(backend, &mc, &svc, &e))
             goto fail;
     }

@@ -5,7 +5,9 @@
  * libjwt 1.10 neither checks "exp"/"nbf" nor pins the algorithm, so both happen here: the
  * header's alg is read and checked against the configured keys BEFORE libjwt verifies
  * (refuses "none" and the HS256-with-the-RSA-public-key confusion), libjwt's idea of the alg
- * is checked again after, and the time claims are checked on the verified payload.
+ * is checked again after, and the time claims are checked on the verified payload: "exp" is
+ * required and may lie at most the configured lifetime ahead (so may exp - iat), since a token
+ * without an expiry, or with exp 1e300, would be a password that never changes.
  * tests/unit/messaging/test_auth.c pins each case.
  */
 #include "messaging/auth.h"
@@ -14,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jwt.h>
+#include <math.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,11 +97,25 @@ int msg_jwt_verify(const msg_config *cfg, const char *token, long long now, char
     if (!body)
         return deny(e, "malformed token payload");
     int rc = 0;
+    long long max_life = cfg->jwt_max_lifetime > 0 ? cfg->jwt_max_lifetime
+                                                   : MSG_JWT_MAX_LIFETIME_DEFAULT;
     json_t *exp = json_object_get(body, "exp"), *nbf = json_object_get(body, "nbf");
-    if (exp && !json_is_number(exp))
+    json_t *iat = json_object_get(body, "iat");
+    double expv = exp && json_is_number(exp) ? json_number_value(exp) : 0;
+    if (!exp)
+        rc = deny(e, "the token has no exp claim");
+    else if (!json_is_number(exp) || !isfinite(expv))
         rc = deny(e, "bad exp claim");
-    else if (exp && json_number_value(exp) <= (double)now)
+    else if (expv <= (double)now)
         rc = deny(e, "token expired");
+    else if (expv - (double)now > (double)max_life)
+        rc = deny(e, "token lifetime exceeds the maximum");
+    else if (iat && !json_is_number(iat))
+        rc = deny(e, "bad iat claim");
+    else if (iat && json_number_value(iat) > (double)(now + MSG_JWT_LEEWAY))
+        rc = deny(e, "token issued in the future");
+    else if (iat && expv - json_number_value(iat) > (double)max_life)
+        rc = deny(e, "token lifetime exceeds the maximum");
     else if (nbf && !json_is_number(nbf))
         rc = deny(e, "bad nbf claim");
     else if (nbf && json_number_value(nbf) > (double)now)
@@ -125,10 +142,12 @@ int msg_jwt_mint_hs256(const unsigned char *secret, size_t secret_len, const cha
     int rc = 0;
     if (jwt_new(&jwt) || !jwt)
         return err_set(e, ERR_NOMEM, "out of memory");
+    if (ttl_sec <= 0)
+        return err_set(e, ERR_VALIDATION, "a token needs a lifetime (ttl > 0)");
     long long now = (long long)time(NULL);
     if (jwt_add_grant(jwt, claim && *claim ? claim : "sub", value) ||
         jwt_add_grant_int(jwt, "iat", (long)now) ||
-        (ttl_sec > 0 && jwt_add_grant_int(jwt, "exp", (long)(now + ttl_sec))) ||
+        jwt_add_grant_int(jwt, "exp", (long)(now + ttl_sec)) ||
         jwt_set_alg(jwt, JWT_ALG_HS256, secret, (int)secret_len)) {
         rc = err_set(e, ERR_INTERNAL, "cannot build the token");
         goto done;

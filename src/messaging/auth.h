@@ -4,8 +4,12 @@
  * Accepted: HS256 signed with the configured secret, RS256 signed by the configured public
  * key (PEM).  The token's header alg must be one of the configured ones (so "none" and
  * HS256-signed-with-the-public-key are refused before libjwt sees them), the signature must
- * verify, and "exp" / "nbf" (when present; integer seconds) must hold.  The user is the
- * configured claim (default "sub").
+ * verify, and the time claims must hold: "exp" is required, must lie in the future and at
+ * most msg_config.jwt_max_lifetime seconds ahead (default MSG_JWT_MAX_LIFETIME_DEFAULT, one
+ * day as Cognito's longest access/ID token; env DDBCHAT_JWT_MAX_LIFETIME, serve
+ * --jwt-max-lifetime); "iat", when present, must not lie in the future (MSG_JWT_LEEWAY of
+ * clock skew) nor before exp - the lifetime; "nbf", when present, must have passed.  The user
+ * is the configured claim (default "sub").
  *
  * The HS256 secret comes from, in order: --jwt-secret-file FILE, the environment variable
  * DDBCHAT_JWT_SECRET, or DATA_DIR/jwt-secret (64 random hex characters, created mode 0600 on
@@ -22,6 +26,9 @@
 #define MSG_JWT_SECRET_FILE "jwt-secret"
 #define MSG_JWT_SECRET_ENV "DDBCHAT_JWT_SECRET"
 #define MSG_JWT_MAX 8192 /* longest token accepted, bytes */
+#define MSG_JWT_MAX_LIFETIME_DEFAULT (24LL * 3600) /* seconds a token may live */
+#define MSG_JWT_MAX_LIFETIME_ENV "DDBCHAT_JWT_MAX_LIFETIME"
+#define MSG_JWT_LEEWAY 60 /* seconds of clock skew allowed for "iat" */
 
 /* Verifies `token` (without "Bearer ") against cfg's keys at time now (seconds since the
  * epoch) and copies the configured claim's string value to out (size n).
@@ -29,8 +36,9 @@
 int msg_jwt_verify(const msg_config *cfg, const char *token, long long now, char *out, size_t n,
                    err_t *e);
 
-/* Mints an HS256 token {claim: value, iat: now, exp: now + ttl_sec} (ttl_sec <= 0: no exp).
- * *out_token malloc'ed, caller frees.  ERR_NOMEM / ERR_INTERNAL. */
+/* Mints an HS256 token {claim: value, iat: now, exp: now + ttl_sec}.  ttl_sec must be > 0
+ * (ERR_VALIDATION otherwise: a token without exp is refused by msg_jwt_verify).
+ * *out_token malloc'ed, caller frees.  ERR_NOMEM / ERR_INTERNAL / ERR_VALIDATION. */
 int msg_jwt_mint_hs256(const unsigned char *secret, size_t secret_len, const char *claim,
                        const char *value, long long ttl_sec, char **out_token, err_t *e);
 

@@ -6,6 +6,7 @@
  * Query (.../API_Query.html).
  */
 #include "messaging/messaging_int.h"
+#include "messaging/auth.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,12 @@ void msg_config_default(msg_config *c)
         c->jwt_claim = v;
     if ((v = getenv("DDBCHAT_CORS_ORIGIN")) && *v)
         c->cors_origin = v;
+    if ((v = getenv(MSG_JWT_MAX_LIFETIME_ENV)) && *v) {
+        char *end;
+        long long n = strtoll(v, &end, 10);
+        if (!*end && n > 0)
+            c->jwt_max_lifetime = n;
+    }
 }
 
 /* Reads a PEM file (at most 64 KB) into a malloc'ed string. */

@@ -90,11 +90,14 @@ typedef struct msg_config {
                                         jwt_public_key_pem is NULL); ERR_IO if unreadable */
     const char *jwt_claim;           /* claim naming the user, default "sub" (a user uuid; a
                                         value that is no uuid of a user is tried as a handle) */
+    long long jwt_max_lifetime;      /* seconds a token may live (exp - now, exp - iat);
+                                        0 = MSG_JWT_MAX_LIFETIME_DEFAULT (auth.h) */
     const char *cors_origin;         /* allowed frontend origin ("*" allowed), NULL = no CORS */
 } msg_config;
 
 /* Fills defaults: table, page sizes, retries, jwt_claim "sub"; and from the environment
  * DDBCHAT_JWT_PUBLIC_KEY_FILE -> jwt_public_key_file, DDBCHAT_JWT_CLAIM -> jwt_claim,
+ * DDBCHAT_JWT_MAX_LIFETIME -> jwt_max_lifetime (seconds; ignored unless a positive integer),
  * DDBCHAT_CORS_ORIGIN -> cors_origin (pointers into the environment).  Other pointers NULL. */
 void msg_config_default(msg_config *c);
 

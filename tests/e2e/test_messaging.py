@@ -130,6 +130,12 @@ def test_auth(msg_server, people):
     assert rest(msg_server, "GET", path)[0] == 401
     assert rest(msg_server, "GET", path, "not.a.jwt")[0] == 401
     assert rest(msg_server, "GET", path, token(ids["alice"], exp_in=-10))[0] == 401
+    # issue 9.3: a correctly signed token without exp, or one that lives (nearly) for ever,
+    # or longer than the default cap of a day, is refused
+    assert rest(msg_server, "GET", path, token(ids["alice"], exp_in=None))[0] == 401
+    assert rest(msg_server, "GET", path, token(ids["alice"], exp=1e300))[0] == 401
+    assert rest(msg_server, "GET", path, token(ids["alice"], exp_in=86400 + 600))[0] == 401
+    assert rest(msg_server, "GET", path, token(ids["alice"], exp_in=86400 - 600))[0] == 200
     assert rest(msg_server, "GET", path, token(ids["alice"], secret="wrong-secret"))[0] == 401
     unsigned = token(ids["alice"], secret=None, alg="none")
     assert rest(msg_server, "GET", path, unsigned)[0] == 401

@@ -331,3 +331,52 @@ def test_startup_logs_auth_mode():
         if p.poll() is None:
             p.kill()
             p.wait()
+
+
+def test_jwt_max_lifetime_flag_and_env():
+    # Issue 9.3: --jwt-max-lifetime S caps a bearer token's lifetime; the --demo token is
+    # minted with that lifetime and accepted, a token living longer is refused (401).  A bad
+    # $DDBCHAT_JWT_MAX_LIFETIME is a usage error.
+    import jwt
+    secret = "lifetime-test-secret"
+    env = dict(os.environ, DDBCHAT_JWT_SECRET=secret)
+    bad = subprocess.run([ddbchat_bin(), "serve", "--data-dir", tempfile.mkdtemp(prefix="ddbchat-"),
+                          "--dynamodb-port", "0", "--api-port", "0"],
+                         env=dict(env, DDBCHAT_JWT_MAX_LIFETIME="soon"), capture_output=True,
+                         text=True, timeout=20)
+    assert bad.returncode == 2 and "DDBCHAT_JWT_MAX_LIFETIME" in bad.stderr
+    data_dir = tempfile.mkdtemp(prefix="ddbchat-serve-")
+    p = subprocess.Popen([ddbchat_bin(), "serve", "--data-dir", data_dir, "--dynamodb-port", "0",
+                          "--api-port", "0", "--demo", "--quiet", "--jwt-max-lifetime", "120"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        ports, banner = {}, ""
+        deadline = time.time() + 30
+        while time.time() < deadline and "bearer token" not in banner:
+            line = p.stdout.readline()
+            if not line:
+                break
+            banner += line
+            m = re.search(r"REST API on http://127\.0\.0\.1:(\d+)", line)
+            if m:
+                ports["api"] = int(m.group(1))
+        m = re.search(r"bearer token \(valid 120 s\): (\S+)", banner)
+        assert m, banner
+        demo_token = m.group(1)
+        uuid = jwt.decode(demo_token, secret, algorithms=["HS256"])["sub"]
+
+        def status(tok):
+            c = http.client.HTTPConnection("127.0.0.1", ports["api"], timeout=10)
+            c.request("GET", "/api/message_groups", headers={"Authorization": f"Bearer {tok}"})
+            st = c.getresponse().status
+            c.close()
+            return st
+
+        now = int(time.time())
+        assert status(demo_token) == 200
+        assert status(jwt.encode({"sub": uuid, "exp": now + 100}, secret, algorithm="HS256")) == 200
+        assert status(jwt.encode({"sub": uuid, "exp": now + 600}, secret, algorithm="HS256")) == 401
+        assert status(jwt.encode({"sub": uuid}, secret, algorithm="HS256")) == 401
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=20)

@@ -130,7 +130,8 @@ static void test_hs256(void **state)
     char *expired = mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, claims);
     expect_deny(&c, expired, "expired");
 
-    snprintf(claims, sizeof claims, "{\"sub\":\"u-1\",\"nbf\":%lld}", now + 600);
+    snprintf(claims, sizeof claims, "{\"sub\":\"u-1\",\"nbf\":%lld,\"exp\":%lld}", now + 600,
+             now + 900);
     char *early = mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, claims);
     expect_deny(&c, early, "not yet valid");
 
@@ -164,11 +165,13 @@ static void test_hs256(void **state)
     expect_deny(&c, "a.b.c.d", "malformed");
 
     /* no user claim; a configured claim */
-    char *nosub = mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, "{\"name\":\"x\"}");
+    snprintf(claims, sizeof claims, "{\"name\":\"x\",\"exp\":%lld}", now + 60);
+    char *nosub = mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, claims);
     expect_deny(&c, nosub, "names no user");
     c.jwt_claim = "username";
-    char *uname =
-        mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, "{\"sub\":\"s\",\"username\":\"alice\"}");
+    snprintf(claims, sizeof claims, "{\"sub\":\"s\",\"username\":\"alice\",\"exp\":%lld}",
+             now + 60);
+    char *uname = mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, claims);
     expect_ok(&c, uname, "alice");
 
     /* no secret configured: HS256 refused */
@@ -227,6 +230,63 @@ static void test_rs256(void **state)
     free(confused);
 }
 
+/* Issue 9.3: exp is required and a token's lifetime is capped (exp - now, exp - iat). */
+static void test_time_claims(void **state)
+{
+    msg_config c = cfg_hs();
+    long long now = time(NULL);
+    char claims[256];
+    struct {
+        const char *fmt; /* one %lld: now */
+        long long add;
+        const char *deny; /* NULL = accepted */
+    } cases[] = {
+        {"{\"sub\":\"u\"}", 0, "no exp"},
+        {"{\"sub\":\"u\",\"iat\":%lld}", 0, "no exp"},
+        {"{\"sub\":\"u\",\"exp\":1e300}", 0, "lifetime exceeds"},
+        {"{\"sub\":\"u\",\"exp\":9223372036854775807}", 0, "lifetime exceeds"},
+        {"{\"sub\":\"u\",\"exp\":null}", 0, "bad exp"},
+        {"{\"sub\":\"u\",\"exp\":%lld}", 86400 + 120, "lifetime exceeds"},
+        {"{\"sub\":\"u\",\"exp\":%lld}", 86400 - 60, NULL},
+        {"{\"sub\":\"u\",\"exp\":%lld.5}", 30, NULL},
+        {"{\"sub\":\"u\",\"exp\":%lld,\"iat\":\"now\"}", 60, "bad iat"},
+        {"{\"sub\":\"u\",\"exp\":%lld,\"iat\":1}", 60, "lifetime exceeds"},
+        {"{\"sub\":\"u\",\"exp\":%lld,\"iat\":4102444800}", 60, "issued in the future"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        snprintf(claims, sizeof claims, cases[i].fmt, now + cases[i].add);
+#pragma GCC diagnostic pop
+        char *t = mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, claims);
+        if (cases[i].deny)
+            expect_deny(&c, t, cases[i].deny);
+        else
+            expect_ok(&c, t, "u");
+        free(t);
+    }
+    /* a configured cap: 10 minutes */
+    c.jwt_max_lifetime = 600;
+    snprintf(claims, sizeof claims, "{\"sub\":\"u\",\"exp\":%lld}", now + 900);
+    char *t = mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, claims);
+    expect_deny(&c, t, "lifetime exceeds");
+    free(t);
+    snprintf(claims, sizeof claims, "{\"sub\":\"u\",\"exp\":%lld}", now + 500);
+    t = mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, claims);
+    expect_ok(&c, t, "u");
+    free(t);
+    /* our minter refuses to make a token without exp, and its tokens carry iat and exp */
+    char *mine = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_jwt_mint_hs256(SECRET, sizeof SECRET - 1, "sub", "u", 0, &mine, &e),
+                     ERR_VALIDATION);
+    assert_null(mine);
+    assert_int_equal(msg_jwt_mint_hs256(SECRET, sizeof SECRET - 1, "sub", "u", 601, &mine, &e),
+                     0);
+    expect_deny(&c, mine, "lifetime exceeds");
+    free(mine);
+}
+
 static void test_secret_file(void **state)
 {
     char dir[] = "/tmp/msgauth-XXXXXX";
@@ -274,6 +334,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hs256),
         cmocka_unit_test(test_rs256),
+        cmocka_unit_test(test_time_claims),
         cmocka_unit_test(test_secret_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
