@@ -269,11 +269,57 @@ int msg_validate_handle(const char *h, err_t *e)
     return 0;
 }
 
+/* Code points that show nothing: Unicode's White_Space, the default-ignorable and
+ * format characters (zero-width space/joiners, bidi marks, word joiner, BOM, variation
+ * selectors, tags), C0/C1 controls, and the blank-looking fillers (Hangul fillers, braille
+ * blank).  Sorted, inclusive ranges. */
+static const struct {
+    unsigned lo, hi;
+} invisible[] = {
+    {0x0000, 0x0020},   {0x007F, 0x00A0},   {0x00AD, 0x00AD},   {0x034F, 0x034F},
+    {0x061C, 0x061C},   {0x115F, 0x1160},   {0x1680, 0x1680},   {0x17B4, 0x17B5},
+    {0x180B, 0x180F},   {0x2000, 0x200F},   {0x2028, 0x202F},   {0x205F, 0x206F},
+    {0x2800, 0x2800},   {0x3000, 0x3000},   {0x3164, 0x3164},   {0xFE00, 0xFE0F},
+    {0xFEFF, 0xFEFF},   {0xFFA0, 0xFFA0},   {0xFFF9, 0xFFFB},   {0x1BCA0, 0x1BCA3},
+    {0x1D173, 0x1D17A}, {0xE0000, 0xE0FFF},
+};
+
+/* True when s shows nothing: empty, or only invisible code points (above).  Invalid UTF-8
+ * is not blank (the UTF-8 check reports it). */
 static bool blank(const char *s)
 {
-    for (; *s; s++)
-        if (!(*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f'))
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned cp, n;
+        if (p[0] < 0x80) {
+            cp = p[0];
+            n = 1;
+        } else if ((p[0] & 0xE0) == 0xC0) {
+            cp = p[0] & 0x1Fu;
+            n = 2;
+        } else if ((p[0] & 0xF0) == 0xE0) {
+            cp = p[0] & 0x0Fu;
+            n = 3;
+        } else if ((p[0] & 0xF8) == 0xF0) {
+            cp = p[0] & 0x07u;
+            n = 4;
+        } else {
             return false;
+        }
+        for (unsigned i = 1; i < n; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i] & 0x3Fu);
+        }
+        bool hidden = false;
+        for (size_t i = 0; i < sizeof invisible / sizeof invisible[0] && cp >= invisible[i].lo;
+             i++)
+            if (cp <= invisible[i].hi)
+                hidden = true;
+        if (!hidden)
+            return false;
+        p += n;
+    }
     return true;
 }
 

@@ -152,6 +152,10 @@ def test_auth(msg_server, people):
 @pytest.mark.parametrize("body,status,code", [
     ({"message": "", "handle": "bob"}, 400, "message_blank"),
     ({"message": "  \n ", "handle": "bob"}, 400, "message_blank"),
+    # issue 9.4: only Unicode spaces / zero-width / invisible characters is blank too
+    ({"message": "\u00a0\u3000\u2003\u200b\u200d\u2060\ufeff\u200e\u3164\u2800",
+      "handle": "bob"}, 400, "message_blank"),
+    ({"message": "\u200b", "handle": "bob"}, 400, "message_blank"),
     ({"message": "x" * 1025, "handle": "bob"}, 400, "message_too_long"),
     ({"message": "é" * 1025, "handle": "bob"}, 400, "message_too_long"),
     ({"message": "hi", "handle": "nobody_at_all"}, 404, "unknown_handle"),

@@ -146,6 +146,14 @@ static void test_validation(void **state)
     } cases[] = {
         {"blank", NULL, "val_b", "", "message_blank"},
         {"whitespace", NULL, "val_b", " \n\t ", "message_blank"},
+        /* issue 9.4: Unicode spaces and zero-width characters show nothing either: NBSP,
+         * ideographic space, em space, ZWSP, ZWJ, word joiner, BOM, LRM, Hangul filler,
+         * braille blank, a variation selector, a tag character */
+        {"unicode blank", NULL, "val_b",
+         "\xc2\xa0\xe3\x80\x80\xe2\x80\x83\xe2\x80\x8b\xe2\x80\x8d\xe2\x81\xa0\xef\xbb\xbf"
+         "\xe2\x80\x8e\xe3\x85\xa4\xe2\xa0\x80\xef\xb8\x8f\xf3\xa0\x80\xa0",
+         "message_blank"},
+        {"zero width only", NULL, "val_b", "\xe2\x80\x8b\xe2\x80\x8b", "message_blank"},
         {"null", NULL, "val_b", NULL, "message_blank"},
         {"self", NULL, "val_a", "hi me", "self_message"},
         {"unknown handle", NULL, "nobody_here", "hi", "unknown_handle"},
@@ -154,6 +162,7 @@ static void test_validation(void **state)
         {"no group", "11111111-1111-4111-8111-111111111111", NULL, "hi", "not_found"},
         {"bad group", "not-a-uuid", NULL, "hi", "not_found"},
         {"invalid utf8", NULL, "val_b", "\xc3\x28", "invalid_utf8"},
+        {"invalid utf8 after a space", NULL, "val_b", " \xe2\x80", "invalid_utf8"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         err_clear(&e);
@@ -187,6 +196,14 @@ static void test_validation(void **state)
     err_clear(&e);
     assert_int_equal(msg_send(S, a.uuid, NULL, "val_b", big, NULL, NULL, &e), ERR_VALIDATION);
     code_is(&e, "message_too_long");
+    /* something visible among invisible characters is a message: a ZWSP before text, a heart
+     * with its emoji variation selector, a CJK character between ideographic spaces */
+    const char *visible[] = {"\xe2\x80\x8bhi", "\xe2\x9d\xa4\xef\xb8\x8f",
+                             "\xe3\x80\x80\xe4\xbd\xa0\xe3\x80\x80"};
+    for (size_t i = 0; i < sizeof visible / sizeof visible[0]; i++) {
+        err_clear(&e);
+        assert_int_equal(msg_validate_text(visible[i], &e), 0);
+    }
 }
 
 static void test_conversation_flow(void **state)
