@@ -20,6 +20,7 @@ int err_setv(err_t *e, int code, const char *fmt, va_list ap)
 {
     if (e && e->code == 0) {
         e->code = code;
+        e->detail = 0;
         vsnprintf(e->msg, sizeof e->msg, fmt, ap);
     }
     return code;
@@ -38,6 +39,7 @@ void err_clear(err_t *e)
 {
     if (e) {
         e->code = 0;
+        e->detail = 0;
         e->msg[0] = '\0';
     }
 }

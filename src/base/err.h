@@ -30,6 +30,9 @@ enum {
 
 typedef struct err {
     int code;              /* 0 while unset */
+    int detail;            /* a boundary's own error row + 1 (messaging: msg_err.h); 0 = none.
+                              Reset by err_set when it records, so only that boundary's raise
+                              function sets it (right after its err_set) */
     char msg[ERR_MSG_MAX]; /* NUL-terminated */
 } err_t;
 

@@ -195,34 +195,32 @@ static int ctx_open_writer(cli_ctx *c, const cli_opts *o)
     return 1;
 }
 
-/* A raw backend failure (list-tables, scan) worded as the messaging service words its own:
- * "storage: <DynamoDB type>: <message>", so the type is never lost. */
+/* A raw backend failure (list-tables, scan) as the messaging service reports its own:
+ * row storage, message "<DynamoDB type>: <message>", so the type is never lost. */
 static void storage_err(err_t *e, int rc)
 {
     err_t in = *e;
     err_clear(e); /* err_set is sticky */
     if (rc == ERR_TRANSPORT) /* no DynamoDB type: the endpoint never answered */
-        err_set(e, rc, "storage: %s", in.msg);
+        msg_fail_rc(e, MSG_E_STORAGE, rc, "%s", in.msg);
     else
-        err_set(e, rc, "storage: %s: %s", err_type(rc), in.msg);
+        msg_fail_rc(e, MSG_E_STORAGE, rc, "%s: %s", err_type(rc), in.msg);
 }
 
+/* Prints a failure as the REST API words it: "ddbchat: <code>: <message>", or with --json
+ * {"error":{"code","message"}} (the same code and message a REST reply carries). */
 static int fail_err(const cli_opts *o, const err_t *e)
 {
+    msg_errc c = msg_err_of(e);
+    const char *m = e->msg[0] ? e->msg : msg_err_text(c);
     if (o->json) {
-        char code[64];
-        msg_err_code(e, code, sizeof code);
-        const char *m = e->msg;
-        size_t cl = strlen(code);
-        if (strncmp(m, code, cl) == 0 && m[cl] == ':')
-            m += cl + (m[cl + 1] == ' ' ? 2 : 1);
-        json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", m);
-        char *s = json_dumps(j, JSON_COMPACT);
-        fprintf(stderr, "%s\n", s ? s : "{}");
+        json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", msg_err_code(c), "message", m);
+        char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        fprintf(stderr, "%s\n", s ? s : "{\"error\":{\"code\":\"internal\"}}");
         free(s);
         json_decref(j);
     } else {
-        fprintf(stderr, "ddbchat: %s\n", e->msg);
+        fprintf(stderr, "ddbchat: %s: %s\n", msg_err_code(c), m);
     }
     return 1;
 }
@@ -535,7 +533,7 @@ int cli_get_conversation(int argc, char **argv)
     } while (o.all && cursor);
     next = cursor;
     if (!rc && json_array_size(all) == 0 && !o.cursor) {
-        rc = err_set(&e, ERR_NOT_FOUND, "not_found: no messages in conversation %s", o.pos[0]);
+        rc = msg_failf(&e, MSG_E_NOT_FOUND, "no messages in conversation %s", o.pos[0]);
     }
     if (!rc) {
         size_t n = json_array_size(all);

@@ -27,7 +27,7 @@
 
 static int deny(err_t *e, const char *why)
 {
-    return err_set(e, ERR_ACCESS_DENIED, "unauthorized: %s", why);
+    return msg_failf(e, MSG_E_UNAUTHORIZED, "%s", why);
 }
 
 /* Decodes the JSON object in the base64url segment [p, p+n). */

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "base/err.h"
+#include "messaging/msg_err.h"
 #include "messaging/service.h"
 
 struct msg_service {
@@ -46,7 +47,9 @@ long msgi_utf8_len(const char *s, size_t n);
  * backend's error (code, DynamoDB message) lands in *inner, which the caller inspects;
  * *out_resp as in msg_backend_call (the caller owns it, also on failure). */
 int msgi_call(msg_service *s, const char *op, json_t *req, json_t **out_resp, err_t *inner);
-/* Records a backend failure in e as "storage: <DynamoDB type>: <message>"; returns rc. */
+/* Records a backend failure in e: row no_table for ResourceNotFoundException, else storage
+ * with the message "<DynamoDB type>: <message>"; returns rc (the backend's code). */
 int msgi_storage(err_t *e, int rc, const err_t *inner);
+
 
 #endif

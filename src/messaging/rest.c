@@ -14,9 +14,8 @@
  * Paging: the body stays a plain array (what the Cruddur UI expects); when there is a next
  * page the response carries the header "X-Next-Cursor: <opaque>" (exposed to browsers via
  * Access-Control-Expose-Headers); pass it back as ?cursor=<opaque>.  No header = last page.
- * Errors: {"error":{"code":"<stable code>","message":"..."}} with 4xx/5xx; codes in
- * service.h plus unauthorized (401), malformed_json, invalid_field, route_not_found,
- * method_not_allowed (405), payload_too_large (413).
+ * Errors: {"error":{"code":"<stable code>","message":"..."}} with 4xx/5xx: the rows of the
+ * messaging error table (msg_err.def) give code, status and default text.
  * Auth: "Authorization: Bearer <JWT>" (auth.h); the configured claim names the user by uuid
  * (or, failing that, by handle).
  */
@@ -54,43 +53,25 @@ static void reply_json(msg_http_resp *r, int status, json_t *body)
     r->body_len = r->body ? strlen(r->body) : 0;
 }
 
-static void reply_error(msg_http_resp *r, int status, const char *code, const char *message)
+/* Replies with row c of the error table: its status and code, and `message` (NULL = the
+ * row's text). */
+static void reply_fail(msg_http_resp *r, msg_errc c, const char *message)
 {
-    reply_json(r, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message));
+    reply_json(r, msg_err_status(c),
+               json_pack("{s:{s:s,s:s}}", "error", "code", msg_err_code(c), "message",
+                         message ? message : msg_err_text(c)));
 }
 
-static int status_for(const char *code, int err)
+void msg_rest_error(msg_http_resp *r, msg_errc c)
 {
-    static const struct {
-        const char *code;
-        int status;
-    } map[] = {
-        {"unauthorized", 401}, {"unknown_user", 401}, {"not_found", 404}, {"unknown_handle", 404},
-        {"handle_taken", 409}, {"conflict", 409},     {"storage", 500},   {"internal", 500},
-        {"table_exists", 409}, {"no_table", 503},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (strcmp(map[i].code, code) == 0)
-            return map[i].status;
-    if (err == ERR_VALIDATION)
-        return 400;
-    return err_status(err) >= 400 && err_status(err) < 600 ? err_status(err) : 500;
+    memset(r, 0, sizeof *r);
+    reply_fail(r, c, NULL);
 }
 
-/* Maps a service error to a reply. */
+/* Maps a service error to a reply: its row, with the message it was raised with. */
 static void reply_err(msg_http_resp *r, const err_t *e)
 {
-    char code[64];
-    msg_err_code(e, code, sizeof code);
-    const char *m = e->msg;
-    if (strcmp(code, "internal") != 0) {
-        m += strlen(code);
-        if (m[0] == ':')
-            m++;
-        if (m[0] == ' ')
-            m++;
-    }
-    reply_error(r, status_for(code, e->code), code, m);
+    reply_fail(r, msg_err_of(e), e->msg[0] ? e->msg : NULL);
 }
 
 static bool origin_allowed(const char *allowed, const char *origin)
@@ -186,16 +167,16 @@ static int paging(const msg_http_req *req, msg_http_resp *r, int *limit, char *c
         char *end;
         long v = strtol(lim, &end, 10);
         if (!lim[0] || *end || v < 1 || v > MSG_PAGE_MAX) {
-            reply_error(r, 400, "bad_limit", "limit must be an integer from 1 to 100");
+            reply_fail(r, MSG_E_BAD_LIMIT, NULL);
             return -1;
         }
         *limit = (int)v;
     } else if (tl) {
-        reply_error(r, 400, "bad_limit", "limit must be an integer from 1 to 100");
+        reply_fail(r, MSG_E_BAD_LIMIT, NULL);
         return -1;
     }
     if (!query_param(req->query, "cursor", cursor, n, &tl) && tl) {
-        reply_error(r, 400, "bad_cursor", "the cursor is not valid");
+        reply_fail(r, MSG_E_BAD_CURSOR, NULL);
         return -1;
     }
     return 0;
@@ -207,7 +188,7 @@ static int authenticate(msg_service *s, const msg_http_req *req, msg_http_resp *
     err_t e = {0};
     const char *h = req->authorization;
     if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
-        reply_error(r, 401, "unauthorized", "missing bearer token");
+        reply_fail(r, MSG_E_UNAUTHORIZED, "missing bearer token");
         return -1;
     }
     h += 7;
@@ -224,7 +205,7 @@ static int authenticate(msg_service *s, const msg_http_req *req, msg_http_resp *
         rc = msg_user_by_handle(s, who, me, &e);
     }
     if (rc == ERR_NOT_FOUND) {
-        reply_error(r, 401, "unauthorized", "the token names no known user");
+        reply_fail(r, MSG_E_UNAUTHORIZED, "the token names no known user");
         return -1;
     }
     if (rc) {
@@ -294,14 +275,14 @@ static void post_message(msg_service *s, const msg_http_req *req, msg_http_resp 
                          const msg_user *me)
 {
     if (req->body_len > REST_BODY_MAX) {
-        reply_error(r, 413, "payload_too_large", "the request body is too large");
+        reply_fail(r, MSG_E_PAYLOAD_TOO_LARGE, NULL);
         return;
     }
     json_error_t je;
     json_t *body = req->body_len ? json_loadb(req->body, req->body_len, 0, &je) : NULL;
     if (!json_is_object(body)) {
         json_decref(body);
-        reply_error(r, 400, "malformed_json", "the body must be a JSON object");
+        reply_fail(r, MSG_E_MALFORMED_JSON, NULL);
         return;
     }
     json_t *jm = json_object_get(body, "message"),
@@ -311,23 +292,23 @@ static void post_message(msg_service *s, const msg_http_req *req, msg_http_resp 
     if (json_is_null(jh))
         jh = NULL;
     if (!jm || json_is_null(jm)) {
-        reply_error(r, 400, "missing_field", "message is required");
+        reply_fail(r, MSG_E_MISSING_FIELD, "message is required");
         goto done;
     }
     if (!jg && !jh) {
-        reply_error(r, 400, "missing_field", "message_group_uuid or handle is required");
+        reply_fail(r, MSG_E_MISSING_FIELD, "message_group_uuid or handle is required");
         goto done;
     }
     if (!json_is_string(jm) || (jg && !json_is_string(jg)) || (jh && !json_is_string(jh))) {
-        reply_error(r, 400, "invalid_field", "message, message_group_uuid and handle are strings");
+        reply_fail(r, MSG_E_INVALID_FIELD, "message, message_group_uuid and handle are strings");
         goto done;
     }
     if (jg && jh) {
-        reply_error(r, 400, "invalid_field", "give either message_group_uuid or handle, not both");
+        reply_fail(r, MSG_E_INVALID_FIELD, "give either message_group_uuid or handle, not both");
         goto done;
     }
     if (strlen(json_string_value(jm)) != json_string_length(jm)) {
-        reply_error(r, 400, "invalid_field", "message contains a NUL character");
+        reply_fail(r, MSG_E_INVALID_FIELD, "message contains a NUL character");
         goto done;
     }
     msg_message m;
@@ -374,12 +355,12 @@ void msg_rest_handle(msg_service *s, const msg_http_req *req, msg_http_resp *r)
     else if (strcmp(path, "/api/messages") == 0)
         route = 4;
     else {
-        reply_error(r, 404, "route_not_found", "no such route");
+        reply_fail(r, MSG_E_ROUTE_NOT_FOUND, NULL);
         return;
     }
     if ((route <= 3 && !get) || (route == 4 && !post)) {
         add_header(r, "Allow", route == 4 ? "POST, OPTIONS" : "GET, OPTIONS");
-        reply_error(r, 405, "method_not_allowed", "method not allowed on this route");
+        reply_fail(r, MSG_E_METHOD_NOT_ALLOWED, NULL);
         return;
     }
     if (route == 1) {

@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 
+#include "messaging/msg_err.h"
+
 typedef struct msg_service msg_service;
 
 typedef struct msg_http_req {
@@ -38,6 +40,11 @@ typedef struct msg_http_resp {
     } headers[MSG_HTTP_MAX_HEADERS];
     int n_headers;
 } msg_http_resp;
+
+/* Fills resp with the error reply for row c of the messaging error table (msg_err.def):
+ * status, {"error":{"code","message"}} with the row's text.  For the transport's own
+ * refusals (body too large, no service).  Never fails (out of memory: a fixed 500 body). */
+void msg_rest_error(msg_http_resp *resp, msg_errc c);
 
 /* Handles one REST request.  Never fails: errors become 4xx/5xx JSON bodies
  * {"error":{"code":"...","message":"..."}}.  Thread-safe. */

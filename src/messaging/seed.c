@@ -63,7 +63,7 @@ static int ensure_user(msg_service *s, const char *handle, const char *name, msg
     if (rc == ERR_RESOURCE_IN_USE)
         return msg_user_by_handle(s, handle, out, e);
     if (rc)
-        return err_set(e, rc, "%s", in.msg);
+        return msg_err_pass(e, rc, &in);
     return 0;
 }
 
@@ -227,7 +227,7 @@ int msg_seed(msg_service *s, const msg_seed_opts *o, err_t *e)
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     if (j.rc)
-        rc = err_set(e, j.rc, "%s", j.err.msg);
+        rc = msg_err_pass(e, j.rc, &j.err);
 done:
     free(j.users);
     pthread_mutex_destroy(&j.mu);
@@ -246,7 +246,7 @@ int msg_demo_ensure(msg_service *s, msg_user *out_user, bool *out_created, err_t
         err_t in = {0};
         rc = msg_schema_load(s, &in);
         if (rc && rc != ERR_RESOURCE_IN_USE)
-            return err_set(e, rc, "%s", in.msg);
+            return msg_err_pass(e, rc, &in);
         if (rc == 0) {
             msg_seed_opts o = {.demo = true};
             if ((rc = msg_seed(s, &o, e)))

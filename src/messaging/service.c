@@ -141,18 +141,6 @@ const msg_config *msg_service_config(msg_service *s)
     return &s->cfg;
 }
 
-void msg_err_code(const err_t *e, char *out, size_t n)
-{
-    const char *m = e ? e->msg : "";
-    size_t i = 0;
-    while ((m[i] >= 'a' && m[i] <= 'z') || (m[i] >= '0' && m[i] <= '9') || m[i] == '_')
-        i++;
-    if (i == 0 || m[i] != ':' || e->code == 0)
-        snprintf(out, n, "internal");
-    else
-        snprintf(out, n, "%.*s", (int)i, m);
-}
-
 /* ---- schema ------------------------------------------------------------------------- */
 
 /* A remote DynamoDB (AWS, dynalite) answers CreateTable with CREATING and refuses
@@ -193,7 +181,7 @@ static int wait_table(msg_service *s, bool gone, err_t *e)
         if (active)
             return 0;
         if (msg_now_usec() > deadline)
-            return err_set(e, ERR_INTERNAL, "storage: table %s not %s after %d s", s->table,
+            return msg_failf(e, MSG_E_STORAGE, "table %s not %s after %d s", s->table,
                            gone ? "deleted" : "ACTIVE", MSG_ACTIVE_WAIT_S);
         struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
@@ -217,7 +205,7 @@ int msg_schema_load(msg_service *s, err_t *e)
     int rc = msgi_call(s, "CreateTable", req, &resp, &in);
     json_decref(resp);
     if (rc == ERR_RESOURCE_IN_USE)
-        return err_set(e, rc, "table_exists: table %s already exists", s->table);
+        return msg_fail_rc(e, MSG_E_TABLE_EXISTS, rc, "table %s already exists", s->table);
     if (rc)
         return msgi_storage(e, rc, &in);
     return wait_table(s, false, e);
@@ -244,7 +232,7 @@ int msg_schema_drop(msg_service *s, err_t *e)
     int rc = msgi_call(s, "DeleteTable", json_pack("{s:s}", "TableName", s->table), &resp, &in);
     json_decref(resp);
     if (rc == ERR_RESOURCE_NOT_FOUND)
-        return err_set(e, rc, "no_table: table %s does not exist", s->table);
+        return msg_fail_rc(e, MSG_E_NO_TABLE, rc, "table %s does not exist", s->table);
     if (rc)
         return msgi_storage(e, rc, &in);
     return wait_table(s, true, e);
@@ -256,14 +244,14 @@ int msg_validate_handle(const char *h, err_t *e)
 {
     size_t n = h ? strlen(h) : 0;
     if (n == 0 || n > MSG_HANDLE_MAX)
-        return err_set(e, ERR_VALIDATION, "invalid_handle: a handle has 1 to %d characters",
+        return msg_failf(e, MSG_E_INVALID_HANDLE, "a handle has 1 to %d characters",
                        MSG_HANDLE_MAX);
     for (size_t i = 0; i < n; i++) {
         char c = h[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '_' || c == '.' || c == '-'))
-            return err_set(e, ERR_VALIDATION,
-                           "invalid_handle: a handle may hold only letters, digits, '_', '.' "
+            return msg_failf(e, MSG_E_INVALID_HANDLE,
+                              "a handle may hold only letters, digits, '_', '.' "
                            "and '-'");
     }
     return 0;
@@ -326,13 +314,13 @@ static bool blank(const char *s)
 int msg_validate_display_name(const char *name, err_t *e)
 {
     if (!name || blank(name))
-        return err_set(e, ERR_VALIDATION, "invalid_display_name: a display name is required");
+        return msg_failf(e, MSG_E_INVALID_DISPLAY_NAME, "a display name is required");
     long n = msgi_utf8_len(name, strlen(name));
     if (n < 0)
-        return err_set(e, ERR_VALIDATION, "invalid_display_name: not valid UTF-8");
+        return msg_failf(e, MSG_E_INVALID_DISPLAY_NAME, "the display name is not valid UTF-8");
     if (n > MSG_NAME_MAX)
-        return err_set(e, ERR_VALIDATION,
-                       "invalid_display_name: a display name has at most %d characters",
+        return msg_failf(e, MSG_E_INVALID_DISPLAY_NAME,
+                          "a display name has at most %d characters",
                        MSG_NAME_MAX);
     return 0;
 }
@@ -340,13 +328,13 @@ int msg_validate_display_name(const char *name, err_t *e)
 int msg_validate_text(const char *text, err_t *e)
 {
     if (!text || blank(text))
-        return err_set(e, ERR_VALIDATION, "message_blank: the message is empty");
+        return msg_fail(e, MSG_E_MESSAGE_BLANK);
     long n = msgi_utf8_len(text, strlen(text));
     if (n < 0)
-        return err_set(e, ERR_VALIDATION, "invalid_utf8: the message is not valid UTF-8");
+        return msg_fail(e, MSG_E_INVALID_UTF8);
     if (n > MSG_TEXT_MAX)
-        return err_set(e, ERR_VALIDATION,
-                       "message_too_long: the message has %ld characters, at most %d are "
+        return msg_failf(e, MSG_E_MESSAGE_TOO_LONG,
+                          "the message has %ld characters, at most %d are "
                        "allowed",
                        n, MSG_TEXT_MAX);
     return 0;
@@ -411,7 +399,7 @@ int msg_user_add(msg_service *s, const char *handle, const char *display_name, c
     memset(&u, 0, sizeof u);
     if (uuid) {
         if (!msgi_is_uuid(uuid))
-            return err_set(e, ERR_VALIDATION, "invalid_uuid: %s is not a uuid", uuid);
+            return msg_failf(e, MSG_E_INVALID_UUID, "%s is not a uuid", uuid);
         for (int i = 0; i < MSG_UUID_LEN; i++)
             u.uuid[i] = (char)(uuid[i] >= 'A' && uuid[i] <= 'F' ? uuid[i] + 32 : uuid[i]);
     } else {
@@ -435,7 +423,7 @@ int msg_user_add(msg_service *s, const char *handle, const char *display_name, c
     rc = msgi_call(s, "TransactWriteItems", req, &resp, &in);
     json_decref(resp);
     if (rc == ERR_TRANSACTION_CANCELED)
-        return err_set(e, ERR_RESOURCE_IN_USE, "handle_taken: the handle %s is taken", handle);
+        return msg_failf(e, MSG_E_HANDLE_TAKEN, "the handle %s is taken", handle);
     if (rc)
         return msgi_storage(e, rc, &in);
     if (out)
@@ -446,7 +434,7 @@ int msg_user_add(msg_service *s, const char *handle, const char *display_name, c
 int msg_user_by_uuid(msg_service *s, const char *uuid, msg_user *out, err_t *e)
 {
     if (!uuid || !*uuid || strlen(uuid) > 200)
-        return err_set(e, ERR_NOT_FOUND, "unknown_user: no such user");
+        return msg_fail(e, MSG_E_UNKNOWN_USER);
     char pk[256];
     snprintf(pk, sizeof pk, "USER#%s", uuid);
     json_t *item;
@@ -454,7 +442,7 @@ int msg_user_by_uuid(msg_service *s, const char *uuid, msg_user *out, err_t *e)
     if (rc)
         return rc;
     if (!item)
-        return err_set(e, ERR_NOT_FOUND, "unknown_user: no user %s", uuid);
+        return msg_failf(e, MSG_E_UNKNOWN_USER, "no user %s", uuid);
     memset(out, 0, sizeof *out);
     user_from_item(item, out);
     json_decref(item);
@@ -464,7 +452,7 @@ int msg_user_by_uuid(msg_service *s, const char *uuid, msg_user *out, err_t *e)
 int msg_user_by_handle(msg_service *s, const char *handle, msg_user *out, err_t *e)
 {
     if (!handle || !*handle || strlen(handle) > MSG_HANDLE_MAX)
-        return err_set(e, ERR_NOT_FOUND, "unknown_handle: no user has this handle");
+        return msg_fail(e, MSG_E_UNKNOWN_HANDLE);
     char pk[64];
     snprintf(pk, sizeof pk, "HANDLE#%s", handle);
     json_t *item;
@@ -472,18 +460,18 @@ int msg_user_by_handle(msg_service *s, const char *handle, msg_user *out, err_t 
     if (rc)
         return rc;
     if (!item)
-        return err_set(e, ERR_NOT_FOUND, "unknown_handle: no user has the handle %s", handle);
+        return msg_failf(e, MSG_E_UNKNOWN_HANDLE, "no user has the handle %s", handle);
     char uuid[MSG_UUID_LEN + 1];
     bool ok = msgi_copy_s(item, "uuid", uuid, sizeof uuid);
     json_decref(item);
     if (!ok)
-        return err_set(e, ERR_NOT_FOUND, "unknown_handle: no user has the handle %s", handle);
+        return msg_failf(e, MSG_E_UNKNOWN_HANDLE, "no user has the handle %s", handle);
     err_t in = {0};
     rc = msg_user_by_uuid(s, uuid, out, &in);
     if (rc == ERR_NOT_FOUND) /* a handle row without its user row */
-        return err_set(e, rc, "unknown_handle: no user has the handle %s", handle);
+        return msg_fail_rc(e, MSG_E_UNKNOWN_HANDLE, rc, "no user has the handle %s", handle);
     if (rc)
-        return err_set(e, rc, "%s", in.msg);
+        return msg_err_pass(e, rc, &in);
     return 0;
 }
 
@@ -540,14 +528,14 @@ static int cursor_decode(const char *cursor, const char *pk, json_t **out, err_t
     unsigned char *raw = NULL;
     size_t n;
     if (strlen(cursor) > 4096 || msgi_b64url_decode(cursor, &raw, &n))
-        return err_set(e, ERR_VALIDATION, "bad_cursor: the cursor is not valid");
+        return msg_fail(e, MSG_E_BAD_CURSOR);
     json_t *k = json_loadb((const char *)raw, n, JSON_REJECT_DUPLICATES, NULL);
     free(raw);
     const char *kpk = msgi_item_s(k, "pk"), *ksk = msgi_item_s(k, "sk");
     if (!json_is_object(k) || json_object_size(k) != 2 || !kpk || !ksk || strcmp(kpk, pk) ||
         strlen(ksk) > 1024) {
         json_decref(k);
-        return err_set(e, ERR_VALIDATION, "bad_cursor: the cursor is not valid");
+        return msg_fail(e, MSG_E_BAD_CURSOR);
     }
     *out = key2(kpk, ksk);
     json_decref(k);
@@ -576,7 +564,7 @@ static int query_desc(msg_service *s, const char *pk, int limit, const char *cur
         json_decref(*out_resp);
         *out_resp = NULL;
         if (rc == ERR_VALIDATION && cursor)
-            return err_set(e, rc, "bad_cursor: %s", in.msg);
+            return msg_fail_rc(e, MSG_E_BAD_CURSOR, rc, "%s", in.msg);
         return msgi_storage(e, rc, &in);
     }
     return 0;
@@ -587,7 +575,7 @@ static int check_limit(int limit, int def, int *out, err_t *e)
     if (limit == 0)
         limit = def;
     if (limit < 1 || limit > MSG_PAGE_MAX)
-        return err_set(e, ERR_VALIDATION, "bad_limit: limit must be between 1 and %d",
+        return msg_failf(e, MSG_E_BAD_LIMIT, "limit must be between 1 and %d",
                        MSG_PAGE_MAX);
     *out = limit;
     return 0;
@@ -685,7 +673,7 @@ int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *group
     memset(out, 0, sizeof *out);
     int rc;
     if (!group || !msgi_is_uuid(group))
-        return err_set(e, ERR_NOT_FOUND, "not_found: no such conversation");
+        return msg_fail(e, MSG_E_NOT_FOUND);
     if ((rc = check_limit(limit, s->cfg.page_messages, &limit, e)))
         return rc;
     if (viewer_uuid) {
@@ -693,7 +681,7 @@ int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *group
         if ((rc = find_my_row(s, viewer_uuid, group, &mine, e)))
             return rc;
         if (!mine)
-            return err_set(e, ERR_NOT_FOUND, "not_found: no such conversation");
+            return msg_fail(e, MSG_E_NOT_FOUND);
         json_decref(mine);
     }
     char pk[64];
@@ -740,7 +728,7 @@ int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, con
     memset(out, 0, sizeof *out);
     int rc;
     if (!user_uuid || !*user_uuid || strlen(user_uuid) > 200)
-        return err_set(e, ERR_NOT_FOUND, "unknown_user: no such user");
+        return msg_fail(e, MSG_E_UNKNOWN_USER);
     if ((rc = check_limit(limit, s->cfg.page_conversations, &limit, e)))
         return rc;
     char pk[256];
@@ -833,8 +821,8 @@ int msg_send(msg_service *s, const char *sender_uuid, const char *group_in, cons
     if (out)
         memset(out, 0, sizeof *out);
     if ((group_in && to_handle) || (!group_in && !to_handle))
-        return err_set(e, ERR_VALIDATION,
-                       "missing_field: give either message_group_uuid or handle");
+        return msg_failf(e, MSG_E_MISSING_FIELD,
+                          "give either message_group_uuid or handle");
     if ((rc = msg_validate_text(text, e)))
         return rc;
     long long at_us = 0;
@@ -847,20 +835,20 @@ int msg_send(msg_service *s, const char *sender_uuid, const char *group_in, cons
         if ((rc = msg_user_by_handle(s, to_handle, &other, e)))
             return rc;
         if (strcmp(other.uuid, me.uuid) == 0)
-            return err_set(e, ERR_VALIDATION, "self_message: you cannot message yourself");
+            return msg_fail(e, MSG_E_SELF_MESSAGE);
     } else {
         if (!msgi_is_uuid(group_in))
-            return err_set(e, ERR_NOT_FOUND, "not_found: no such conversation");
+            return msg_fail(e, MSG_E_NOT_FOUND);
         json_t *mine;
         if ((rc = find_my_row(s, me.uuid, group_in, &mine, e)))
             return rc;
         if (!mine)
-            return err_set(e, ERR_NOT_FOUND, "not_found: no such conversation");
+            return msg_fail(e, MSG_E_NOT_FOUND);
         memset(&other, 0, sizeof other);
         bool ok = msgi_copy_s(mine, "user_uuid", other.uuid, sizeof other.uuid);
         json_decref(mine);
         if (!ok)
-            return err_set(e, ERR_NOT_FOUND, "not_found: no such conversation");
+            return msg_fail(e, MSG_E_NOT_FOUND);
         if ((rc = msg_user_by_uuid(s, other.uuid, &other, e)))
             return rc;
     }
@@ -876,8 +864,8 @@ int msg_send(msg_service *s, const char *sender_uuid, const char *group_in, cons
 
     for (int attempt = 0;; attempt++) {
         if (attempt >= s->cfg.max_retries) {
-            rc = err_set(e, ERR_TRANSACTION_CONFLICT,
-                         "conflict: too many concurrent writes to this conversation, try again");
+            rc = msg_failf(e, MSG_E_CONFLICT,
+                            "too many concurrent writes to this conversation, try again");
             goto done;
         }
         if (attempt > 0)
@@ -893,16 +881,16 @@ int msg_send(msg_service *s, const char *sender_uuid, const char *group_in, cons
             json_decref(pair);
             if (!ok) {
                 rc =
-                    err_set(e, ERR_INTERNAL, "storage: the pair row %s has no group_uuid", pair_pk);
+                    msg_failf(e, MSG_E_STORAGE, "the pair row %s has no group_uuid", pair_pk);
                 goto done;
             }
             if (group_in && strcmp(group, group_in) != 0) {
-                rc = err_set(e, ERR_NOT_FOUND, "not_found: no such conversation");
+                rc = msg_fail(e, MSG_E_NOT_FOUND);
                 goto done;
             }
         } else if (group_in) {
             /* conversation rows without their pair row: not written by this service */
-            rc = err_set(e, ERR_NOT_FOUND, "not_found: no such conversation");
+            rc = msg_fail(e, MSG_E_NOT_FOUND);
             goto done;
         } else {
             msgi_uuid(group);

@@ -42,14 +42,14 @@
  * exactly one conversation row per participant per conversation, both with sk = the pair
  * row's last_message_at = the newest message's created_at, holding that message's text.
  *
- * Errors: functions return 0 or a negative ERR_* with e set.  The message of every error
- * this module raises itself starts with a stable snake_case code and ": "
- * ("message_too_long: ...").  msg_err_code() extracts it; rest.c maps it to an HTTP status.
- * Codes: invalid_handle, invalid_display_name, handle_taken, unknown_handle, unknown_user,
- * not_found (conversation missing or caller not a participant), self_message,
- * message_blank, message_too_long, invalid_utf8, missing_field, bad_cursor, bad_limit,
- * conflict (retries exhausted), no_table (the table does not exist), table_exists,
- * storage (any other backend failure).
+ * Errors: functions return 0 or a negative ERR_* with e set.  Every error this module raises
+ * itself is a row of the messaging error table (msg_err.def: wire code, HTTP status,
+ * generic ERR_* code, text); msg_err_of(e) names the row, e->msg holds its text (or a more
+ * precise one).  Rows raised here: invalid_handle, invalid_display_name, handle_taken,
+ * unknown_handle, unknown_user, not_found (conversation missing or caller not a participant),
+ * self_message, message_blank, message_too_long, invalid_utf8, missing_field, bad_cursor,
+ * bad_limit, conflict (retries exhausted), no_table (the table does not exist),
+ * table_exists, storage (any other backend failure; message "<DynamoDB type>: <text>").
  *
  * Thread-safety: a msg_service is immutable after msg_service_new; any number of threads
  * may call the functions below at once (the backend must be thread-safe, as both are).
@@ -62,6 +62,7 @@
 
 #include "base/err.h"
 #include "messaging/backend.h"
+#include "messaging/msg_err.h"
 
 #define MSG_TABLE_DEFAULT "cruddur-messages"
 #define MSG_GSI_NAME "message-group-sk-index"
@@ -111,10 +112,6 @@ msg_backend *msg_service_backend(msg_service *s);
 const char *msg_service_table(msg_service *s);
 const msg_config *msg_service_config(msg_service *s);
 
-/* Copies the leading "code" of a message raised by this module into out (size n), or
- * "internal" when the error did not come from here. */
-void msg_err_code(const err_t *e, char *out, size_t n);
-
 /* ---- schema ---------------------------------------------------------------------- */
 
 /* CreateTable with the layout above.  ERR_RESOURCE_IN_USE when it exists. */
@@ -132,16 +129,16 @@ typedef struct msg_user {
     char display_name[MSG_NAME_BYTES + 1];
 } msg_user;
 
-/* Validation used by msg_user_add: 0 or ERR_VALIDATION "invalid_handle: ..." /
- * "invalid_display_name: ...". */
+/* Validation used by msg_user_add: 0 or ERR_VALIDATION (row invalid_handle) /
+ * (row invalid_display_name). */
 int msg_validate_handle(const char *handle, err_t *e);
 int msg_validate_display_name(const char *name, err_t *e);
 /* Adds a user (uuid NULL = a new random v4 uuid) with the user row and the handle row in one
  * TransactWriteItems, both attribute_not_exists.  ERR_VALIDATION (invalid_*),
- * ERR_RESOURCE_IN_USE "handle_taken: ..." (handle or uuid exists).  *out may be NULL. */
+ * ERR_RESOURCE_IN_USE (row handle_taken) (handle or uuid exists).  *out may be NULL. */
 int msg_user_add(msg_service *s, const char *handle, const char *display_name, const char *uuid,
                  msg_user *out, err_t *e);
-/* Looks a user up.  ERR_NOT_FOUND "unknown_handle: ..." / "unknown_user: ...". */
+/* Looks a user up.  ERR_NOT_FOUND (row unknown_handle) / (row unknown_user). */
 int msg_user_by_handle(msg_service *s, const char *handle, msg_user *out, err_t *e);
 int msg_user_by_uuid(msg_service *s, const char *uuid, msg_user *out, err_t *e);
 
@@ -180,14 +177,14 @@ void msg_message_page_free(msg_message_page *p);           /* frees contents; ac
 void msg_conversation_page_free(msg_conversation_page *p); /* frees contents; accepts NULL */
 void msg_message_fini(msg_message *m);                     /* frees m->message; accepts NULL */
 
-/* Message text rules: 0, or ERR_VALIDATION "message_blank: ..." (NULL, empty or only
- * whitespace), "message_too_long: ..." (> MSG_TEXT_MAX code points), "invalid_utf8: ...". */
+/* Message text rules: 0, or ERR_VALIDATION (row message_blank) (NULL, empty or only
+ * whitespace), (row message_too_long) (> MSG_TEXT_MAX code points), (row invalid_utf8). */
 int msg_validate_text(const char *text, err_t *e);
 
 /* Pattern A: messages of a conversation, newest first.  viewer_uuid non-NULL: must be a
- * participant, else ERR_NOT_FOUND "not_found: ..." (same as a missing conversation);
+ * participant, else ERR_NOT_FOUND (row not_found) (same as a missing conversation);
  * NULL = no check (CLI).  limit 0 = default; cursor NULL = first page.
- * ERR_VALIDATION "bad_cursor"/"bad_limit". */
+ * ERR_VALIDATION (row bad_cursor)/(row bad_limit). */
 int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *message_group_uuid,
                       int limit, const char *cursor, msg_message_page *out, err_t *e);
 
@@ -198,8 +195,8 @@ int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, con
 
 /* Patterns C + D: sends `text` from sender_uuid either into an existing conversation
  * (message_group_uuid non-NULL; the sender must be a participant, else ERR_NOT_FOUND
- * "not_found") or to a user by handle (to_handle non-NULL; starts the pair's conversation or
- * continues the one they have; "unknown_handle", "self_message").  Exactly one of the two.
+ * (row not_found)) or to a user by handle (to_handle non-NULL; starts the pair's conversation or
+ * continues the one they have; (row unknown_handle), (row self_message)).  Exactly one of the two.
  * at: NULL = now; else a timestamp in the fixed format used as the earliest created_at
  * (seeding).  *out (may be NULL) receives the stored message including message_group_uuid;
  * free with msg_message_fini. */

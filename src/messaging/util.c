@@ -186,11 +186,11 @@ int msgi_call(msg_service *s, const char *op, json_t *req, json_t **out_resp, er
 int msgi_storage(err_t *e, int rc, const err_t *inner)
 {
     if (rc == ERR_RESOURCE_NOT_FOUND)
-        return err_set(e, rc,
-                       "no_table: the messaging table does not exist (run `ddbchat "
-                       "schema-load`): %s",
-                       inner ? inner->msg : "");
-    return err_set(e, rc, "storage: %s: %s", err_type(rc), inner ? inner->msg : "");
+        return msg_fail_rc(e, MSG_E_NO_TABLE, rc, "%s: %s", msg_err_text(MSG_E_NO_TABLE),
+                            inner ? inner->msg : "");
+    if (rc == ERR_TRANSPORT) /* no DynamoDB type: the endpoint never answered */
+        return msg_fail_rc(e, MSG_E_STORAGE, rc, "%s", inner ? inner->msg : "");
+    return msg_fail_rc(e, MSG_E_STORAGE, rc, "%s: %s", err_type(rc), inner ? inner->msg : "");
 }
 
 /* ---- time ------------------------------------------------------------------------------ */
@@ -245,7 +245,7 @@ int msg_ts_parse(const char *ts, long long *out_usec, err_t *e)
     *out_usec = (long long)t * 1000000 + us;
     return 0;
 bad:
-    return err_set(e, ERR_VALIDATION, "bad_timestamp: expected YYYY-MM-DDTHH:MM:SS.ffffffZ");
+    return msg_fail(e, MSG_E_BAD_TIMESTAMP);
 }
 
 long long msg_now_usec(void)

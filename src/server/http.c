@@ -230,17 +230,9 @@ static enum MHD_Result http_reply_rest(http_listener *l, struct MHD_Connection *
     msg_http_resp mresp;
     memset(&mresp, 0, sizeof mresp);
     if (r->too_large) {
-        mresp.status = 413;
-        mresp.body = strdup("{\"error\":{\"code\":\"too_large\",\"message\":\"request body "
-                            "too large\"}}");
-        mresp.body_len = mresp.body ? strlen(mresp.body) : 0;
-        mresp.content_type = "application/json";
+        msg_rest_error(&mresp, MSG_E_PAYLOAD_TOO_LARGE);
     } else if (!srv->svc) {
-        mresp.status = 503;
-        mresp.body = strdup("{\"error\":{\"code\":\"unavailable\",\"message\":\"the messaging "
-                            "service is not configured\"}}");
-        mresp.body_len = mresp.body ? strlen(mresp.body) : 0;
-        mresp.content_type = "application/json";
+        msg_rest_error(&mresp, MSG_E_UNAVAILABLE);
     } else {
         buf_t q;
         buf_init(&q, 64 << 10);

@@ -97,7 +97,7 @@ static void expect_deny(const msg_config *c, const char *tok, const char *why)
     assert_int_equal(rc, ERR_ACCESS_DENIED);
     if (!strstr(e.msg, why))
         fail_msg("want reason '%s', got '%s'", why, e.msg);
-    assert_true(strncmp(e.msg, "unauthorized: ", 14) == 0);
+    assert_int_equal(msg_err_of(&e), MSG_E_UNAUTHORIZED);
 }
 
 static void expect_ok(const msg_config *c, const char *tok, const char *want)

@@ -31,8 +31,7 @@ static int teardown(void **state)
 
 static void code_is(const err_t *e, const char *want)
 {
-    char code[64];
-    msg_err_code(e, code, sizeof code);
+    const char *code = msg_err_code(msg_err_of(e));
     if (strcmp(code, want) != 0)
         fail_msg("want code %s, got %s (%s)", want, code, e->msg);
 }
