@@ -140,10 +140,10 @@ int msg_jwt_mint_hs256(const unsigned char *secret, size_t secret_len, const cha
     *out_token = NULL;
     jwt_t *jwt = NULL;
     int rc = 0;
-    if (jwt_new(&jwt) || !jwt)
-        return err_set(e, ERR_NOMEM, "out of memory");
     if (ttl_sec <= 0)
         return err_set(e, ERR_VALIDATION, "a token needs a lifetime (ttl > 0)");
+    if (jwt_new(&jwt) || !jwt)
+        return err_set(e, ERR_NOMEM, "out of memory");
     long long now = (long long)time(NULL);
     if (jwt_add_grant(jwt, claim && *claim ? claim : "sub", value) ||
         jwt_add_grant_int(jwt, "iat", (long)now) ||
