@@ -10,7 +10,7 @@ PY       := /usr/bin/python3
 JOBS     ?= $(shell nproc)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps configure build run test unit asan e2e oracle bench clean format
+.PHONY: all deps configure build run test unit asan e2e oracle bench bench-peers clean format
 
 all: build
 
@@ -51,6 +51,13 @@ bench: build oracle
 	$(BUILD)/bench_expr 200000
 	$(BUILD)/bench_engine
 	bench/run_http.sh 5 4
+
+# ddbchat side by side with DynamoDB Local (-inMemory, -dbPath) and dynalite: every workload
+# at 1, 8 and 64 connections with wrk, one table (BENCHMARKS.md).  ~25 min; BENCH_ARGS adds
+# options, e.g. BENCH_ARGS=--quick (checks the runner in ~2 min) or "--repeat 3".
+BENCH_ARGS ?=
+bench-peers: build oracle
+	$(PY) bench/peers/run.py --bin $(abspath $(BUILD))/ddbchat $(BENCH_ARGS)
 
 format:
 	clang-format -i src/*/*.[ch] tests/unit/*/*.c
