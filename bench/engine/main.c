@@ -87,7 +87,7 @@ static const store_table *mk_table(store_t *s, const char *name)
     err_clear(&e);
     if (store_table_create(s, &def, &t, &e))
         die("create", e.msg);
-    return t;
+    return t; /* pinned: unpinned before store_close */
 }
 
 typedef struct wargs {
@@ -265,6 +265,7 @@ int main(int argc, char **argv)
     }
     eng_q = (double)nq / (now_s() - t0);
     eng_put8 = run_writers(s, t, 8, n / 8, n);
+    store_table_unpin(s, t);
     store_close(s);
 
     /* ---- raw LMDB ---- */
@@ -340,6 +341,7 @@ durable:
     double dur1 = run_durable(s, t, 1, dn / 4, 0, &b1);
     double dur8 = run_durable(s, t, 8, dn / 8, 1000000, &b8);
     double dur64 = run_durable(s, t, 64, dn / 16, 2000000, &b64);
+    store_table_unpin(s, t);
     store_close(s);
     char d_rd1[520], d_rd64[520];
     snprintf(d_rd1, sizeof d_rd1, "%s/rawdur1", root);

@@ -82,6 +82,37 @@ void api_free(api_t *api)
     free(api);
 }
 
+int api_keep_pin(api_req *r, const store_table *t)
+{
+    if (!t)
+        return 0;
+    api_pin *p = arena_alloc(r->arena, sizeof *p);
+    if (!p) {
+        store_table_unpin(r->api->store, t);
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    }
+    p->t = t;
+    p->next = r->pins;
+    r->pins = p;
+    return 0;
+}
+
+int api_pin_table(api_req *r, const char *store_name, const store_table **out)
+{
+    *out = store_table_pin(r->api->store, store_name);
+    int rc = api_keep_pin(r, *out);
+    if (rc)
+        *out = NULL;
+    return rc;
+}
+
+void api_unpin_all(api_req *r)
+{
+    for (api_pin *p = r->pins; p; p = p->next)
+        store_table_unpin(r->api->store, p->t);
+    r->pins = NULL;
+}
+
 store_t *api_store(api_t *api)
 {
     return api->store;
@@ -101,6 +132,7 @@ int api_call(api_t *api, const char *op, json_t *req, const api_caller *caller,
     api_req r = {.api = api, .op = row->name, .body = req, .caller = caller, .arena = &arena,
                  .err = e, .err_extra = NULL};
     int rc = row->fn(&r, out_resp);
+    api_unpin_all(&r);
     if (rc) {
         if (*out_resp)
             json_decref(*out_resp);

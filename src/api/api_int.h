@@ -17,6 +17,12 @@ struct api {
     void *txn_tokens; /* ClientRequestToken cache (op_transact.c) */
 };
 
+/* A table descriptor pinned for the request (api_call unpins them all at its end). */
+typedef struct api_pin {
+    const store_table *t;
+    struct api_pin *next;
+} api_pin;
+
 /* One request in flight: everything a handler needs.  Lives on the dispatcher's stack. */
 typedef struct api_req {
     api_t *api;
@@ -26,6 +32,7 @@ typedef struct api_req {
     arena_t *arena;        /* per request: parsed values, ASTs */
     err_t *err;
     json_t *err_extra;     /* set by a handler: extra error-body fields (owned) */
+    api_pin *pins;         /* descriptors this request uses (api_table, api_pin_table) */
 } api_req;
 
 /* A handler: fills *out (new reference) or returns a negative ERR_* with r->err set. */
@@ -59,8 +66,17 @@ int op_transact_get_items(api_req *r, json_t **out);   /* op_transact.c */
 void api_txn_tokens_free(api_t *api);
 
 /* Table lookup with the caller's namespace; ERR_RESOURCE_NOT_FOUND with DynamoDB's text
- * ("Requested resource not found" / DynamoDB Local's wording, see api_text.h). */
+ * ("Requested resource not found" / DynamoDB Local's wording, see api_text.h).  The
+ * descriptor is pinned for the request: valid, unchanged, until api_call returns. */
 const store_table *api_table(api_req *r, const char *name);
+/* The store's table `store_name` (namespace already applied), pinned for the request like
+ * api_table, into *out (NULL when absent).  Returns 0 or ERR_NOMEM (r->err set). */
+int api_pin_table(api_req *r, const char *store_name, const store_table **out);
+/* Hands a descriptor the caller pinned (store_table_create / _alter) to the request: api_call
+ * unpins it at the end.  On failure (out of memory) it is unpinned at once and r->err set. */
+int api_keep_pin(api_req *r, const store_table *t);
+/* Unpins everything the request pinned (api_call does it at the end). */
+void api_unpin_all(api_req *r);
 /* The caller-visible name of a table found by api_table (t->name carries the caller's
  * namespace prefix "<ns>/" under --namespace-tables; use this for TableName in responses,
  * e.g. ConsumedCapacity).  Points into t (valid as long as t).  (op_table.c) */

@@ -94,8 +94,8 @@ static const char *tbl_user_name(const api_req *r, const store_table *t)
     return api_table_name(t);
 }
 
-/* api_table with the error code: ERR_VALIDATION (null or invalid name) or
- * ERR_RESOURCE_NOT_FOUND. */
+/* api_table with the error code: ERR_VALIDATION (null or invalid name),
+ * ERR_RESOURCE_NOT_FOUND or ERR_NOMEM.  *out is pinned for the request. */
 static int tbl_find(api_req *r, const char *name, const store_table **out)
 {
     *out = NULL;
@@ -103,8 +103,8 @@ static int tbl_find(api_req *r, const char *name, const store_table **out)
     if (rc)
         return rc;
     char sn[STORE_NAME_MAX];
-    if (tbl_store_name(r, name, sn))
-        *out = store_table_get(r->api->store, sn);
+    if (tbl_store_name(r, name, sn) && (rc = api_pin_table(r, sn, out)))
+        return rc;
     return *out ? 0 : err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_TABLE_NOT_FOUND);
 }
 
@@ -137,7 +137,8 @@ static void meta_set_options(json_t *meta, json_t *sse, const char *tclass, bool
         json_object_set_new(meta, "DeletionProtection", json_boolean(dp));
 }
 
-/* The table's meta object (new reference; an empty object when there is none). */
+/* The table's meta object (new reference; an empty object when there is none; NULL out of
+ * memory). */
 static json_t *meta_load(const store_table *t)
 {
     json_t *m = NULL;
@@ -150,18 +151,75 @@ static json_t *meta_load(const store_table *t)
     return m;
 }
 
-static int meta_save(api_req *r, const char *store_name, json_t *meta)
+/* meta as the table's new metadata blob (into the change's arena). */
+static int meta_put(store_alter *al, json_t *meta, err_t *e)
 {
     char *s = json_dumps(meta, JSON_COMPACT);
-    if (!s)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
-    int rc = store_table_set_meta(r->api->store, store_name, s, strlen(s), r->err);
+    char *p = s ? arena_strdup(al->arena, s) : NULL;
+    size_t n = s ? strlen(s) : 0;
     free(s);
-    if (rc == ERR_RESOURCE_NOT_FOUND) { /* deleted meanwhile: DynamoDB's text */
-        err_clear(r->err);
-        rc = err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_TABLE_NOT_FOUND);
-    }
+    if (!p)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    al->next.meta = p;
+    al->next.meta_len = n;
+    return 0;
+}
+
+/* A change of a table, decided from its committed state inside the store's write transaction
+ * (store_table_alter): edit gets the committed descriptor (al->cur) and, when with_meta, its
+ * metadata object, which is stored back afterwards.  Its errors are reported as the request's
+ * (r->err points at the store's error while it runs). */
+typedef int (*tbl_edit_fn)(api_req *r, void *ctx, store_alter *al, json_t *meta);
+
+typedef struct tbl_edit {
+    api_req *r;
+    tbl_edit_fn fn;
+    void *ctx;
+    bool with_meta;
+    int fn_rc; /* what edit returned, to tell its errors from the store's */
+} tbl_edit;
+
+static int tbl_edit_run(void *vctx, store_alter *al, err_t *e)
+{
+    tbl_edit *x = vctx;
+    api_req *r = x->r;
+    err_t *saved = r->err;
+    json_t *meta = NULL;
+    int rc = 0;
+    r->err = e;
+    if (x->with_meta && !(meta = meta_load(al->cur)))
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+    if (rc == 0)
+        rc = x->fn_rc = x->fn(r, x->ctx, al, meta);
+    if (rc == 0 && meta)
+        rc = meta_put(al, meta, e);
+    json_decref(meta);
+    r->err = saved;
     return rc;
+}
+
+/* Runs edit on table t as one store transaction.  *out (may be NULL): the table as changed,
+ * pinned for the request.  A table deleted meanwhile is DynamoDB's not-found. */
+static int tbl_alter(api_req *r, const store_table *t, bool with_meta, tbl_edit_fn fn, void *ctx,
+                     const store_table **out)
+{
+    tbl_edit x = {.r = r, .fn = fn, .ctx = ctx, .with_meta = with_meta};
+    const store_table *nt = NULL;
+    int rc = store_table_alter(r->api->store, t->name, tbl_edit_run, &x, out ? &nt : NULL, r->err);
+    if (rc == ERR_RESOURCE_NOT_FOUND && x.fn_rc != rc) { /* the store's: DynamoDB's text */
+        err_clear(r->err);
+        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_TABLE_NOT_FOUND);
+    }
+    if (rc)
+        return rc;
+    if (out) {
+        if ((rc = api_keep_pin(r, nt)))
+            return rc;
+        if (!nt)
+            return err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_TABLE_NOT_FOUND);
+        *out = nt;
+    }
+    return 0;
 }
 
 static long long meta_int(json_t *m, const char *k)
@@ -279,12 +337,15 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
         json_object_set_new(x, "IndexName", json_string(ix->name));
         json_object_set_new(x, "KeySchema", keyschema_json(&ix->key));
         json_object_set_new(x, "Projection", projection_json(ix));
+        /* a GSI added by UpdateTable: CREATING in UpdateTable's reply (AWS's first phase,
+         * without Backfilling), then CREATING with Backfilling true while it is filled from
+         * the table's items, then ACTIVE without Backfilling */
         bool creating = ix->global && creating_gsi && strcmp(creating_gsi, ix->name) == 0;
         if (ix->global) {
             json_object_set_new(x, "IndexStatus",
                                 json_string(creating || ix->backfilling ? "CREATING" : "ACTIVE"));
-            if (creating || ix->backfilling)
-                json_object_set_new(x, "Backfilling", json_boolean(ix->backfilling));
+            if (!creating && ix->backfilling)
+                json_object_set_new(x, "Backfilling", json_true());
             if (!ppr) {
                 json_t *g = json_object_get(gmeta, ix->name);
                 json_object_set_new(x, "ProvisionedThroughput",
@@ -873,7 +934,10 @@ int op_create_table(api_req *r, json_t **out)
         json_object_set_new(meta, "Stream", stream); /* meta owns it from here */
     if (tags && (rc = parse_tags(r, tags, "tags")))
         goto fail;
-    if (store_table_get(r->api->store, def->name)) {
+    const store_table *existing;
+    if ((rc = api_pin_table(r, def->name, &existing)))
+        goto fail;
+    if (existing) {
         rc = err_set(r->err, ERR_RESOURCE_IN_USE, "%s", TXT_TABLE_EXISTS);
         goto fail;
     }
@@ -925,8 +989,12 @@ int op_create_table(api_req *r, json_t **out)
         }
         goto fail;
     }
-    if (!t)
-        t = store_table_get(r->api->store, def->name);
+    if ((rc = api_keep_pin(r, t)))
+        goto fail;
+    if (!t) { /* deleted again at once */
+        rc = err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_TABLE_NOT_FOUND);
+        goto fail;
+    }
     json_t *desc;
     if ((rc = tbl_describe(r, t, "ACTIVE", NULL, &desc)))
         goto fail;
@@ -949,6 +1017,19 @@ int op_describe_table(api_req *r, json_t **out)
     return 0;
 }
 
+/* DeleteTable's decision, against the committed table: refused while deletion protection
+ * is on (it may have been switched on since the request's table was looked up). */
+static int delete_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
+{
+    (void)ctx;
+    if (json_is_true(json_object_get(meta, "DeletionProtection")))
+        return err_set(r->err, ERR_VALIDATION,
+                       "Resource cannot be deleted as it is currently protected against "
+                       "deletion. Disable deletion protection first.");
+    al->drop = true;
+    return 0;
+}
+
 int op_delete_table(api_req *r, json_t **out)
 {
     const store_table *t;
@@ -956,21 +1037,8 @@ int op_delete_table(api_req *r, json_t **out)
     int rc = tbl_lookup(r, &t);
     if (rc || (rc = tbl_describe(r, t, "DELETING", NULL, &desc)))
         return rc;
-    json_t *meta = meta_load(t);
-    bool protected = json_is_true(json_object_get(meta, "DeletionProtection"));
-    json_decref(meta);
-    if (protected) {
+    if ((rc = tbl_alter(r, t, true, delete_edit, NULL, NULL))) {
         json_decref(desc);
-        return err_set(r->err, ERR_VALIDATION,
-                       "Resource cannot be deleted as it is currently protected against "
-                       "deletion. Disable deletion protection first.");
-    }
-    if ((rc = store_table_delete(r->api->store, t->name, r->err))) {
-        json_decref(desc);
-        if (rc == ERR_RESOURCE_NOT_FOUND) {
-            err_clear(r->err);
-            rc = err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_TABLE_NOT_FOUND);
-        }
         return rc;
     }
     *out = json_pack("{s:o}", "TableDescription", desc);
@@ -1026,78 +1094,94 @@ int op_list_tables(api_req *r, json_t **out)
 
 /* ---- UpdateTable --------------------------------------------------------------------- */
 
-int op_update_table(api_req *r, json_t **out)
-{
-    const store_table *t;
-    json_t *adj, *gu, *ssj, *meta = NULL, *sse;
+/* UpdateTable in three steps (CONVENTIONS 9): ut_parse takes the request's members (type
+ * errors); ut_plan decides every change against the table as committed, with DynamoDB Local's
+ * checks in its order, and runs inside the store's write transaction (ut_edit), so that
+ * ut_apply's index changes and new metadata commit together, in one transaction, from the
+ * state they were decided on.  A new GSI is then filled in batches (store_table_alter). */
+typedef struct ut_req {
+    json_t *adj, *gu, *ssj, *sse, *ptj;
     const char *billing, *tclass;
     bool has_dp, dp;
-    int rc = tbl_lookup(r, &t);
-    if (rc)
-        return rc;
+} ut_req;
+
+typedef struct ut_plan {
+    store_index *adds;    /* GSIs to create */
+    const char **drops;   /* GSIs to delete */
+    size_t n_adds, n_drops;
+    const char *creating; /* the GSI being created (described as CREATING), or NULL */
+    tbl_attrs attrs;      /* the request's AttributeDefinitions (when parsed) */
+} ut_plan;
+
+static int ut_parse(api_req *r, ut_req *q)
+{
     json_t *body = r->body;
-    if ((rc = api_json_arr(body, "AttributeDefinitions", &adj, r->err)) ||
-        (rc = api_json_arr(body, "GlobalSecondaryIndexUpdates", &gu, r->err)) ||
-        (rc = api_json_str(body, "BillingMode", &billing, r->err)) ||
-        (rc = api_json_obj(body, "StreamSpecification", &ssj, r->err)) ||
-        (rc = api_json_obj(body, "SSESpecification", &sse, r->err)) ||
-        (rc = api_json_str(body, "TableClass", &tclass, r->err)) ||
-        (rc = api_json_bool(body, "DeletionProtectionEnabled", &has_dp, &dp, r->err)))
+    int rc;
+    if ((rc = api_json_arr(body, "AttributeDefinitions", &q->adj, r->err)) ||
+        (rc = api_json_arr(body, "GlobalSecondaryIndexUpdates", &q->gu, r->err)) ||
+        (rc = api_json_str(body, "BillingMode", &q->billing, r->err)) ||
+        (rc = api_json_obj(body, "StreamSpecification", &q->ssj, r->err)) ||
+        (rc = api_json_obj(body, "SSESpecification", &q->sse, r->err)) ||
+        (rc = api_json_str(body, "TableClass", &q->tclass, r->err)) ||
+        (rc = api_json_bool(body, "DeletionProtectionEnabled", &q->has_dp, &q->dp, r->err)))
         return rc;
-    json_t *ptj = json_object_get(body, "ProvisionedThroughput");
-    if (json_is_null(ptj))
-        ptj = NULL;
+    q->ptj = json_object_get(body, "ProvisionedThroughput");
+    if (json_is_null(q->ptj))
+        q->ptj = NULL;
     /* AttributeDefinitions, SSESpecification or TableClass alone, or an empty update list,
      * change nothing (DynamoDB Local) */
-    if (!json_array_size(gu) && !billing && !ssj && !has_dp && !ptj)
+    if (!json_array_size(q->gu) && !q->billing && !q->ssj && !q->has_dp && !q->ptj)
         return verr(r, TXT_NOTHING_TO_UPDATE);
+    return 0;
+}
 
-    /* DynamoDB Local's order: nothing to update; GSI updates (one update per index, no
-     * null action, at most one create or delete, then each in turn); table throughput and
-     * billing; stream.  Found by differential fuzzing (tests/e2e/test_tables.py). */
-    json_t *stream = NULL;
-    meta = meta_load(t);
+/* Decides the change against t (the committed table) and edits meta accordingly; index
+ * changes go to p.  DynamoDB Local's order: nothing to update (ut_parse); GSI updates (one
+ * update per index, no null action, at most one create or delete, then each in turn); table
+ * throughput and billing; stream.  Found by differential fuzzing (tests/e2e/test_tables.py). */
+static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, json_t *meta,
+                           ut_plan *p)
+{
+    json_t *body = r->body, *stream = NULL;
+    int rc = 0;
+    memset(p, 0, sizeof *p);
     bool ppr = meta_is_ppr(meta);
     bool to_ppr = ppr, changed_billing = false;
-    if (billing) {
-        if (strcmp(billing, "PAY_PER_REQUEST") == 0)
+    if (q->billing) {
+        if (strcmp(q->billing, "PAY_PER_REQUEST") == 0)
             to_ppr = true;
-        else if (strcmp(billing, "PROVISIONED") == 0)
+        else if (strcmp(q->billing, "PROVISIONED") == 0)
             to_ppr = false;
         else {
             api_vld v;
             api_vld_init(&v);
-            api_vld_enum(&v, billing, "billingMode", "PROVISIONED, PAY_PER_REQUEST");
-            rc = api_vld_finish(&v, r->err);
-            goto done;
+            api_vld_enum(&v, q->billing, "billingMode", "PROVISIONED, PAY_PER_REQUEST");
+            return api_vld_finish(&v, r->err);
         }
         changed_billing = to_ppr != ppr;
     }
 
-    /* GSI updates: validate all, then apply */
-    tbl_attrs attrs = {0};
-    size_t n_gu = json_array_size(gu);
-    const char *creating = NULL;
+    /* GSI updates: validate all, then plan */
+    size_t n_gu = json_array_size(q->gu);
     json_t *gmeta = json_object_get(meta, "Gsi");
     if (!json_is_object(gmeta)) {
         gmeta = json_object();
-        json_object_set_new(meta, "Gsi", gmeta);
+        if (!gmeta || json_object_set_new(meta, "Gsi", gmeta))
+            return err_set(r->err, ERR_NOMEM, "out of memory");
     }
-    store_index *adds = arena_zalloc(r->arena, (n_gu ? n_gu : 1) * sizeof *adds);
-    const char **drops = arena_zalloc(r->arena, (n_gu ? n_gu : 1) * sizeof *drops);
+    p->adds = arena_zalloc(r->arena, (n_gu ? n_gu : 1) * sizeof *p->adds);
+    p->drops = arena_zalloc(r->arena, (n_gu ? n_gu : 1) * sizeof *p->drops);
     json_t **acts = arena_zalloc(r->arena, (n_gu ? n_gu : 1) * sizeof *acts);
     char *kinds = arena_zalloc(r->arena, n_gu ? n_gu : 1);
-    size_t n_adds = 0, n_drops = 0, n_struct = 0;
-    if (!adds || !drops || !acts || !kinds) {
-        rc = err_set(r->err, ERR_NOMEM, "out of memory");
-        goto done;
-    }
+    size_t n_struct = 0;
+    if (!p->adds || !p->drops || !acts || !kinds)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n_gu; i++) { /* one update per index */
-        json_t *u = json_array_get(gu, i), *c, *d, *up;
+        json_t *u = json_array_get(q->gu, i), *c, *d, *up;
         if ((rc = api_json_obj(u, "Create", &c, r->err)) ||
             (rc = api_json_obj(u, "Delete", &d, r->err)) ||
             (rc = api_json_obj(u, "Update", &up, r->err)))
-            goto done;
+            return rc;
         acts[i] = c ? c : d ? d : up;
         kinds[i] = c ? 'C' : d ? 'D' : up ? 'U' : 0;
         if (!acts[i])
@@ -1106,23 +1190,17 @@ int op_update_table(api_req *r, json_t **out)
         for (size_t j = 0; in && j < i; j++) {
             const char *jn =
                 acts[j] ? json_string_value(json_object_get(acts[j], "IndexName")) : NULL;
-            if (jn && strcmp(in, jn) == 0) {
-                rc = verr(r, TXT_GSI_ONE_PER_INDEX);
-                goto done;
-            }
+            if (jn && strcmp(in, jn) == 0)
+                return verr(r, TXT_GSI_ONE_PER_INDEX);
         }
     }
     for (size_t i = 0; i < n_gu; i++) {
-        if (!kinds[i]) {
-            rc = verr(r, TXT_GSI_ACTION_NULL);
-            goto done;
-        }
+        if (!kinds[i])
+            return verr(r, TXT_GSI_ACTION_NULL);
         n_struct += kinds[i] == 'C' || kinds[i] == 'D';
     }
-    if (n_struct > 1) {
-        rc = err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_GSI_ONE_AT_A_TIME);
-        goto done;
-    }
+    if (n_struct > 1)
+        return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_GSI_ONE_AT_A_TIME);
     size_t n_gsi = 0;
     for (size_t i = 0; i < t->n_idx; i++)
         n_gsi += t->idx[i].global;
@@ -1130,80 +1208,68 @@ int op_update_table(api_req *r, json_t **out)
         json_t *act = acts[i];
         const char *iname;
         if ((rc = api_json_str(act, "IndexName", &iname, r->err)))
-            goto done;
+            return rc;
         const store_index *found = NULL;
         for (size_t j = 0; iname && j < t->n_idx; j++)
             if (strcmp(t->idx[j].name, iname) == 0)
                 found = &t->idx[j];
         if (kinds[i] == 'C') {
-            store_index *ix = &adds[n_adds];
+            store_index *ix = &p->adds[p->n_adds];
             const char *gh, *gr;
             size_t total = 0;
-            if (found) {
-                rc = verr(r, TXT_GSI_EXISTS);
-                goto done;
-            }
+            if (found)
+                return verr(r, TXT_GSI_EXISTS);
             /* the request must define the new index's key attributes */
-            if (json_array_size(adj) == 0) {
-                rc = verr(r, TXT_NO_ATTR_SCHEMA);
-                goto done;
-            }
-            if (!attrs.a && (rc = parse_attrs(r, adj, &attrs)))
-                goto done;
+            if (json_array_size(q->adj) == 0)
+                return verr(r, TXT_NO_ATTR_SCHEMA);
+            if (!p->attrs.a && (rc = parse_attrs(r, q->adj, &p->attrs)))
+                return rc;
             tbl_tp gtp = {0};
             if (!to_ppr && (rc = check_gsi_throughput(r, act, &gtp)))
-                goto done;
+                return rc;
             if ((rc = parse_index_common(r, act, ix, &gh, &gr, &total)))
-                goto done;
+                return rc;
             av_type ht = AV_NONE, rt = AV_NONE;
             const char *hr[2] = {gh, gr};
             av_type *ty[2] = {&ht, &rt};
             for (int k = 0; k < 2 && hr[k]; k++) {
-                tbl_attr *at = attrs_find(&attrs, hr[k]);
-                if (!at) {
-                    rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_ATTR_UNDEFINED, hr[k]);
-                    goto done;
-                }
+                tbl_attr *at = attrs_find(&p->attrs, hr[k]);
+                if (!at)
+                    return err_set(r->err, ERR_VALIDATION, TXT_GSI_ATTR_UNDEFINED, hr[k]);
                 *ty[k] = at->type;
                 at->used = true;
             }
-            if (n_gsi + 1 > STORE_MAX_GSI) {
-                rc = verr(r, TXT_GSI_COUNT);
-                goto done;
-            }
+            if (n_gsi + 1 > STORE_MAX_GSI)
+                return verr(r, TXT_GSI_COUNT);
             n_gsi++;
             ix->global = true;
             keydef_set(&ix->key, gh, ht, gr, rt);
             json_object_set_new(
                 gmeta, ix->name,
                 json_pack("{s:I,s:I}", "RCU", (json_int_t)gtp.rcu, "WCU", (json_int_t)gtp.wcu));
-            creating = ix->name;
-            n_adds++;
+            p->creating = ix->name;
+            p->n_adds++;
             continue;
         }
         if (!found || !found->global) {
             if (kinds[i] == 'D')
-                rc = err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_GSI_NOT_FOUND);
-            else
-                rc = verr(r, TXT_GSI_UPDATE_UNKNOWN);
-            goto done;
+                return err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_GSI_NOT_FOUND);
+            return verr(r, TXT_GSI_UPDATE_UNKNOWN);
         }
         if (kinds[i] == 'D') {
             /* definitions sent along are still validated */
-            if (json_array_size(adj) && !attrs.a && (rc = parse_attrs(r, adj, &attrs)))
-                goto done;
-            drops[n_drops++] = found->name;
+            if (json_array_size(q->adj) && !p->attrs.a && (rc = parse_attrs(r, q->adj, &p->attrs)))
+                return rc;
+            p->drops[p->n_drops++] = iname;
             json_object_del(gmeta, found->name);
             n_gsi--;
         } else {
             tbl_tp gtp = {0};
             json_t *g = json_object_get(gmeta, found->name);
             if ((rc = check_gsi_throughput(r, act, &gtp)))
-                goto done;
-            if (gtp.rcu == meta_int(g, "RCU") && gtp.wcu == meta_int(g, "WCU")) {
-                rc = verr(r, TXT_THROUGHPUT_SAME);
-                goto done;
-            }
+                return rc;
+            if (gtp.rcu == meta_int(g, "RCU") && gtp.wcu == meta_int(g, "WCU"))
+                return verr(r, TXT_THROUGHPUT_SAME);
             json_object_set_new(
                 gmeta, found->name,
                 json_pack("{s:I,s:I}", "RCU", (json_int_t)gtp.rcu, "WCU", (json_int_t)gtp.wcu));
@@ -1212,27 +1278,20 @@ int op_update_table(api_req *r, json_t **out)
 
     /* table throughput */
     tbl_tp tp = {0};
-    if (ptj) {
+    if (q->ptj) {
         rc = parse_throughput(r, body, "ProvisionedThroughput", false, &tp);
         if (rc < 0)
-            goto done;
-        if (rc == 1 || rc == 2) {
-            rc = verr(r, rc == 1 ? TXT_TABLE_THROUGHPUT_MIN : TXT_TABLE_THROUGHPUT_MAX);
-            goto done;
-        }
+            return rc;
+        if (rc == 1 || rc == 2)
+            return verr(r, rc == 1 ? TXT_TABLE_THROUGHPUT_MIN : TXT_TABLE_THROUGHPUT_MAX);
         /* on-demand: DynamoDB Local accepts the units and keeps them (reported as 0) */
         if (!to_ppr && !changed_billing && tp.rcu == meta_int(meta, "RCU") &&
-            tp.wcu == meta_int(meta, "WCU") && !n_gu) {
-            rc = verr(r, TXT_THROUGHPUT_SAME);
-            goto done;
-        }
-        if (ssj) {
-            rc = verr(r, TXT_IOPS_AND_STREAMS);
-            goto done;
-        }
+            tp.wcu == meta_int(meta, "WCU") && !n_gu)
+            return verr(r, TXT_THROUGHPUT_SAME);
+        if (q->ssj)
+            return verr(r, TXT_IOPS_AND_STREAMS);
     } else if (changed_billing && !to_ppr) {
-        rc = verr(r, TXT_NO_TABLE_THROUGHPUT);
-        goto done;
+        return verr(r, TXT_NO_TABLE_THROUGHPUT);
     }
     if (changed_billing && !to_ppr) {
         /* every remaining GSI needs its own throughput in the same request (the service's
@@ -1244,110 +1303,127 @@ int op_update_table(api_req *r, json_t **out)
                 const char *in = json_string_value(json_object_get(acts[i], "IndexName"));
                 given = kinds[i] != 'C' && in && strcmp(in, ix->name) == 0;
             }
-            if (!given) {
-                rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_THROUGHPUT_NEEDED, ix->name);
-                goto done;
-            }
+            if (!given)
+                return err_set(r->err, ERR_VALIDATION, TXT_GSI_THROUGHPUT_NEEDED, ix->name);
         }
     }
 
-    if ((rc = parse_stream(r, ssj, &stream)))
-        goto done;
+    if ((rc = parse_stream(r, q->ssj, &stream)))
+        return rc;
     if (stream) {
         json_t *cur = json_object_get(meta, "Stream");
         bool cur_en = json_is_true(json_object_get(cur, "StreamEnabled"));
         bool new_en = json_is_true(json_object_get(stream, "StreamEnabled"));
-        if (cur_en && new_en) {
+        if (cur_en && new_en)
             rc = verr(r, TXT_STREAM_ALREADY_ENABLED);
-            goto done_stream;
-        }
-        if (!cur_en && !new_en) {
+        else if (!cur_en && !new_en)
             rc = verr(r, TXT_STREAM_NONE_TO_DISABLE);
-            goto done_stream;
-        }
     }
-    /* unused extra definitions are accepted (DynamoDB Local) and dropped below */
-
-    /* apply: indexes first (they may fail), then the metadata */
-    for (size_t i = 0; i < n_drops; i++)
-        if ((rc = store_index_drop(r->api->store, t->name, drops[i], r->err)))
-            goto done_stream;
-    for (size_t i = 0; i < n_adds; i++)
-        if ((rc = store_index_add(r->api->store, t->name, &adds[i], r->err)))
-            goto done_stream;
+    /* unused extra definitions are accepted (DynamoDB Local) and dropped by ut_apply */
 
     int64_t now = now_ms();
-    if (changed_billing) {
+    if (rc == 0 && changed_billing) {
         json_object_set_new(meta, "BillingMode",
                             json_string(to_ppr ? "PAY_PER_REQUEST" : "PROVISIONED"));
         if (to_ppr)
             json_object_set_new(meta, "PprSince", json_integer(now));
     }
-    if (ptj) {
+    if (rc == 0 && q->ptj) {
         /* DynamoDB Local keeps LastIncrease/LastDecreaseDateTime at 0 and
          * NumberOfDecreasesToday at 0; so do we (tests/e2e/test_tables.py pins it) */
         json_object_set_new(meta, "RCU", json_integer(tp.rcu));
         json_object_set_new(meta, "WCU", json_integer(tp.wcu));
     }
-    if (stream) {
+    if (rc == 0 && stream) {
         json_object_set(meta, "Stream", stream);
         if (json_is_true(json_object_get(stream, "StreamEnabled")))
             json_object_set_new(meta, "StreamLabel", json_string(stream_label(r, now)));
     }
-    meta_set_options(meta, sse, tclass, has_dp, dp);
-    /* attribute definitions: a create adds the request's (all of them, as DynamoDB Local
-     * does); a delete drops those no key uses any more */
-    {
-        const store_table *nt = store_table_get(r->api->store, t->name);
-        json_t *cur = json_object_get(meta, "AttributeDefinitions");
-        json_t *all = json_array();
-        if (json_is_array(cur))
-            json_array_extend(all, cur);
-        for (size_t i = 0; n_adds && i < attrs.n; i++) {
-            bool dup = false;
-            size_t ai;
-            json_t *x;
-            json_array_foreach(all, ai, x)
-            {
-                dup |= strcmp(json_string_value(json_object_get(x, "AttributeName")),
-                              attrs.a[i].name) == 0;
-            }
-            if (!dup)
-                json_array_append_new(all,
-                                      json_pack("{s:s,s:s}", "AttributeName", attrs.a[i].name,
-                                                "AttributeType", tbl_type_name(attrs.a[i].type)));
-        }
-        json_t *keep = json_array();
+    if (rc == 0)
+        meta_set_options(meta, q->sse, q->tclass, q->has_dp, q->dp);
+    json_decref(stream);
+    return rc;
+}
+
+/* Applies the plan to the change: index drops and adds, then AttributeDefinitions (a create
+ * adds the request's, all of them, as DynamoDB Local does; a delete drops those no key of
+ * the resulting table uses any more). */
+static int ut_apply(api_req *r, const ut_plan *p, store_alter *al, json_t *meta)
+{
+    int rc;
+    for (size_t i = 0; i < p->n_drops; i++)
+        if ((rc = store_alter_drop_index(al, p->drops[i], r->err)))
+            return rc;
+    for (size_t i = 0; i < p->n_adds; i++)
+        if ((rc = store_alter_add_index(al, &p->adds[i], r->err)))
+            return rc;
+    const store_table *nt = &al->next;
+    json_t *cur = json_object_get(meta, "AttributeDefinitions");
+    json_t *all = json_array(), *keep = json_array();
+    if (!all || !keep) {
+        json_decref(all);
+        json_decref(keep);
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    }
+    if (json_is_array(cur))
+        json_array_extend(all, cur);
+    for (size_t i = 0; p->n_adds && i < p->attrs.n; i++) {
+        bool dup = false;
         size_t ai;
         json_t *x;
         json_array_foreach(all, ai, x)
         {
-            const char *an = json_string_value(json_object_get(x, "AttributeName"));
-            bool key = nt && (strcmp(an, nt->key.hash) == 0 || strcmp(an, nt->key.range) == 0);
-            for (size_t j = 0; nt && j < nt->n_idx && !key; j++)
-                key = strcmp(an, nt->idx[j].key.hash) == 0 || strcmp(an, nt->idx[j].key.range) == 0;
-            if (key || !n_drops)
-                json_array_append(keep, x);
+            dup |= strcmp(json_string_value(json_object_get(x, "AttributeName")),
+                          p->attrs.a[i].name) == 0;
         }
-        json_decref(all);
-        json_object_set_new(meta, "AttributeDefinitions", keep);
+        if (!dup)
+            json_array_append_new(all, json_pack("{s:s,s:s}", "AttributeName", p->attrs.a[i].name,
+                                                 "AttributeType",
+                                                 tbl_type_name(p->attrs.a[i].type)));
     }
-    if ((rc = meta_save(r, t->name, meta)))
-        goto done_stream;
-    t = store_table_get(r->api->store, t->name);
-    if (!t) {
-        rc = err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_TABLE_NOT_FOUND);
-        goto done_stream;
+    size_t ai;
+    json_t *x;
+    json_array_foreach(all, ai, x)
+    {
+        const char *an = json_string_value(json_object_get(x, "AttributeName"));
+        bool key = strcmp(an, nt->key.hash) == 0 || strcmp(an, nt->key.range) == 0;
+        for (size_t j = 0; j < nt->n_idx && !key; j++)
+            key = strcmp(an, nt->idx[j].key.hash) == 0 || strcmp(an, nt->idx[j].key.range) == 0;
+        if (key || !p->n_drops)
+            json_array_append(keep, x);
     }
+    json_decref(all);
+    json_object_set_new(meta, "AttributeDefinitions", keep);
+    return 0;
+}
+
+typedef struct ut_ctx {
+    const ut_req *q;
+    ut_plan plan;
+} ut_ctx;
+
+static int ut_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
+{
+    ut_ctx *c = ctx;
+    int rc = ut_plan_changes(r, c->q, al->cur, meta, &c->plan);
+    return rc ? rc : ut_apply(r, &c->plan, al, meta);
+}
+
+int op_update_table(api_req *r, json_t **out)
+{
+    const store_table *t;
+    ut_req q = {0};
+    int rc = tbl_lookup(r, &t);
+    if (rc || (rc = ut_parse(r, &q)))
+        return rc;
+    ut_ctx c = {.q = &q};
+    if ((rc = tbl_alter(r, t, true, ut_edit, &c, &t)))
+        return rc;
     json_t *desc;
-    if ((rc = tbl_describe(r, t, "ACTIVE", creating, &desc)))
-        goto done_stream;
+    if ((rc = tbl_describe(r, t, "ACTIVE", c.plan.creating, &desc)))
+        return rc;
     *out = json_pack("{s:o}", "TableDescription", desc);
-done_stream:
-    json_decref(stream);
-done:
-    json_decref(meta);
-    return rc;
+    return 0;
 }
 
 /* ---- Time to live -------------------------------------------------------------------- */
@@ -1362,6 +1438,30 @@ int op_describe_time_to_live(api_req *r, json_t **out)
                                            "AttributeName", t->ttl_attr)
                                : json_pack("{s:s}", "TimeToLiveStatus", "DISABLED");
     *out = json_pack("{s:o}", "TimeToLiveDescription", d);
+    return 0;
+}
+
+typedef struct ttl_change {
+    const char *attr;
+    bool en;
+} ttl_change;
+
+/* UpdateTimeToLive's decision, against the committed TTL setting. */
+static int ttl_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
+{
+    (void)meta;
+    const ttl_change *c = ctx;
+    const char *cur = al->cur->ttl_attr;
+    if (c->en) {
+        if (cur[0])
+            return verr(r, strcmp(cur, c->attr) == 0 ? TXT_TTL_ALREADY_ENABLED : TXT_TTL_OTHER_ATTR);
+    } else {
+        if (!cur[0])
+            return verr(r, TXT_TTL_ALREADY_DISABLED);
+        if (strcmp(cur, c->attr) != 0)
+            return verr(r, TXT_TTL_OTHER_ATTR);
+    }
+    snprintf(al->next.ttl_attr, sizeof al->next.ttl_attr, "%s", c->en ? c->attr : "");
     return 0;
 }
 
@@ -1384,17 +1484,8 @@ int op_update_time_to_live(api_req *r, json_t **out)
     size_t al = strlen(attr);
     if (en && (al < 1 || al > 255)) /* only checked when enabling (DynamoDB Local) */
         return verr(r, TXT_KEY_NAME_LEN);
-    if (en) {
-        if (t->ttl_attr[0])
-            return verr(r, strcmp(t->ttl_attr, attr) == 0 ? TXT_TTL_ALREADY_ENABLED
-                                                          : TXT_TTL_OTHER_ATTR);
-    } else {
-        if (!t->ttl_attr[0])
-            return verr(r, TXT_TTL_ALREADY_DISABLED);
-        if (strcmp(t->ttl_attr, attr) != 0)
-            return verr(r, TXT_TTL_OTHER_ATTR);
-    }
-    if ((rc = store_table_set_ttl(r->api->store, t->name, en ? attr : "", r->err)))
+    ttl_change c = {.attr = attr, .en = en};
+    if ((rc = tbl_alter(r, t, false, ttl_edit, &c, NULL)))
         return rc;
     *out =
         json_pack("{s:{s:b,s:s}}", "TimeToLiveSpecification", "Enabled", en, "AttributeName", attr);
@@ -1410,17 +1501,6 @@ static int tag_null_param(api_req *r, const char *path)
     api_vld_init(&v);
     api_vld_null(&v, path);
     return api_vld_finish(&v, r->err);
-}
-
-/* Stores a tagging request's changed metadata (and lets go of it); the reply is {}. */
-static int tag_save(api_req *r, const store_table *t, json_t *meta, json_t **out)
-{
-    int rc = meta_save(r, t->name, meta);
-    json_decref(meta);
-    if (rc)
-        return rc;
-    *out = json_object();
-    return 0;
 }
 
 /* The table a ResourceArn names (this region and account).  DynamoDB's texts: a malformed
@@ -1469,7 +1549,9 @@ static int tag_table(api_req *r, const store_table **out)
         al != strlen(r->api->account_id) || strncmp(acct, r->api->account_id, al) != 0)
         goto notfound;
     char sn[STORE_NAME_MAX];
-    if (!tbl_store_name(r, tbl, sn) || !(*out = store_table_get(r->api->store, sn)))
+    if (tbl_store_name(r, tbl, sn) && (rc = api_pin_table(r, sn, out)))
+        return rc;
+    if (!*out)
         goto notfound;
     return 0;
 bad:
@@ -1478,6 +1560,17 @@ bad:
 notfound:
     return err_set(r->err, ERR_RESOURCE_NOT_FOUND,
                    "Requested resource not found: ResourcArn: %s not found", arn);
+}
+
+/* TagResource's change: the request's tags merged into the committed ones. */
+static int tag_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
+{
+    (void)al;
+    tags_merge(meta, ctx);
+    if (json_array_size(json_object_get(meta, "Tags")) > TBL_MAX_TAGS)
+        return err_set(r->err, ERR_VALIDATION, "The number of tags exceeds the limit of %d",
+                       TBL_MAX_TAGS);
+    return 0;
 }
 
 int op_tag_resource(api_req *r, json_t **out)
@@ -1491,14 +1584,32 @@ int op_tag_resource(api_req *r, json_t **out)
         return tag_null_param(r, "tags");
     if ((rc = parse_tags(r, tags, "tags")))
         return rc;
-    json_t *meta = meta_load(t);
-    tags_merge(meta, tags);
-    if (json_array_size(json_object_get(meta, "Tags")) > TBL_MAX_TAGS) {
-        json_decref(meta);
-        return err_set(r->err, ERR_VALIDATION, "The number of tags exceeds the limit of %d",
-                       TBL_MAX_TAGS);
+    if ((rc = tbl_alter(r, t, true, tag_edit, tags, NULL)))
+        return rc;
+    *out = json_object();
+    return 0;
+}
+
+/* UntagResource's change: the keys removed from the committed tags. */
+static int untag_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
+{
+    (void)r;
+    (void)al;
+    json_t *cur = json_object_get(meta, "Tags");
+    size_t i;
+    json_t *k;
+    json_array_foreach((json_t *)ctx, i, k)
+    {
+        const char *ks = json_string_value(k);
+        for (size_t j = 0; j < json_array_size(cur); j++) {
+            if (strcmp(json_string_value(json_object_get(json_array_get(cur, j), "Key")), ks) ==
+                0) {
+                json_array_remove(cur, j);
+                break;
+            }
+        }
     }
-    return tag_save(r, t, meta, out);
+    return 0;
 }
 
 int op_untag_resource(api_req *r, json_t **out)
@@ -1510,26 +1621,17 @@ int op_untag_resource(api_req *r, json_t **out)
         return rc;
     if (!keys)
         return tag_null_param(r, "tagKeys");
-    json_t *meta = meta_load(t);
-    json_t *cur = json_object_get(meta, "Tags");
     size_t i;
     json_t *k;
     json_array_foreach(keys, i, k)
     {
-        const char *ks = json_string_value(k);
-        if (!ks) {
-            json_decref(meta);
+        if (!json_string_value(k))
             return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-        }
-        for (size_t j = 0; j < json_array_size(cur); j++) {
-            if (strcmp(json_string_value(json_object_get(json_array_get(cur, j), "Key")), ks) ==
-                0) {
-                json_array_remove(cur, j);
-                break;
-            }
-        }
     }
-    return tag_save(r, t, meta, out);
+    if ((rc = tbl_alter(r, t, true, untag_edit, keys, NULL)))
+        return rc;
+    *out = json_object();
+    return 0;
 }
 
 int op_list_tags_of_resource(api_req *r, json_t **out)

@@ -1,13 +1,20 @@
 /*
- * catalog — tables and indexes: the LMDB catalog and its in-memory cache.  Layer: store.
+ * catalog — tables and indexes: the LMDB catalog, its in-memory cache, and every change of a
+ * table's definition (store_table_alter).  Layer: store (above store.c).
  *
  * Each table is one record in the "catalog" DB: a version byte (STORE_CAT_VERSION) then
  * av_encode of an M describing it.  The cache is an array sorted by name, swapped under
  * catlock when the generation in meta ("gen", bumped by every catalog change in any process)
  * differs from the one loaded.  A record whose bytes did not change keeps its cat_ent, so
- * descriptors stay stable; replaced and removed entries are retired, never freed, until
- * store_close (store.h promises pointers valid until then).  Table ids come from meta
- * "next_tid" and are never reused; index ids from the table's own counter.
+ * descriptors stay stable.  Entries are reference counted: the cache holds one reference
+ * while an entry is current, each pin one more; a replaced or removed entry loses the cache's
+ * reference and is freed when its last pin goes (store.h: pinned descriptors).
+ *
+ * Changes: store_table_alter reads the committed record inside one write txn, lets the
+ * caller's function decide the new one, derives the index changes from the difference
+ * (removed ids get a pending-removal marker, new ones an id and the backfilling flag) and
+ * writes it all in that txn; removals and backfills then run in batches of their own.  Table
+ * ids come from meta "next_tid" and are never reused; index ids from the table's counter.
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html
  */
 #include <errno.h>
@@ -17,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/log.h"
 #include "store/store_int.h"
 #include "store/store_text.h"
 #include "value/keycodec.h"
@@ -138,7 +146,7 @@ static bool st_get_bool(const av_t *m, const char *name)
     return v && v->type == AV_BOOL && v->u.b;
 }
 
-static void st_ent_free(cat_ent *c)
+static void st_ent_free(store_t *s, cat_ent *c)
 {
     if (!c)
         return;
@@ -150,10 +158,18 @@ static void st_ent_free(cat_ent *c)
     free(c->t.meta);
     free(c->raw);
     free(c);
+    atomic_fetch_sub(&s->live_ents, 1);
 }
 
-/* Parses a catalog record into a new heap entry. */
-static int st_cat_decode(const void *p, size_t len, cat_ent **out, err_t *e)
+/* Drops one reference; the last one frees the entry. */
+static void st_ent_unref(store_t *s, cat_ent *c)
+{
+    if (c && atomic_fetch_sub(&c->refs, 1) == 1)
+        st_ent_free(s, c);
+}
+
+/* Parses a catalog record into a new heap entry holding one reference. */
+static int st_cat_decode(store_t *s, const void *p, size_t len, cat_ent **out, err_t *e)
 {
     *out = NULL;
     const unsigned char *b = p;
@@ -165,9 +181,11 @@ static int st_cat_decode(const void *p, size_t len, cat_ent **out, err_t *e)
     cat_ent *c = calloc(1, sizeof *c);
     av_t m;
     if (!c) {
-        rc = err_set(e, ERR_NOMEM, "out of memory");
-        goto fail;
+        arena_fini(&a);
+        return err_set(e, ERR_NOMEM, "out of memory");
     }
+    atomic_fetch_add(&s->live_ents, 1);
+    atomic_init(&c->refs, 1);
     c->raw = malloc(len);
     if (!c->raw) {
         rc = err_set(e, ERR_NOMEM, "out of memory");
@@ -176,6 +194,10 @@ static int st_cat_decode(const void *p, size_t len, cat_ent **out, err_t *e)
     memcpy(c->raw, p, len);
     c->raw_len = len;
     rc = av_decode(c->raw + 1, len - 1, &a, &m);
+    if (rc == ERR_NOMEM) {
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+        goto fail;
+    }
     if (rc || m.type != AV_M) {
         rc = err_set(e, ERR_IO, "corrupt catalog record");
         goto fail;
@@ -238,7 +260,7 @@ static int st_cat_decode(const void *p, size_t len, cat_ent **out, err_t *e)
     return 0;
 fail:
     arena_fini(&a);
-    st_ent_free(c);
+    st_ent_free(s, c);
     return rc;
 }
 
@@ -264,12 +286,6 @@ static cat_ent *st_find_locked(store_t *s, const char *name)
             hi = mid;
     }
     return NULL;
-}
-
-static void st_retire(store_t *s, cat_ent *c)
-{
-    c->next_retired = s->retired;
-    s->retired = c;
 }
 
 int st_cat_refresh(store_t *s, MDB_txn *txn, err_t *e)
@@ -303,7 +319,7 @@ int st_cat_refresh(store_t *s, MDB_txn *txn, err_t *e)
             }
             nt = g;
         }
-        rc = st_cat_decode(v.mv_data, v.mv_size, &nt[n], e);
+        rc = st_cat_decode(s, v.mv_data, v.mv_size, &nt[n], e);
         if (rc)
             goto fail;
         n++;
@@ -323,7 +339,7 @@ int st_cat_refresh(store_t *s, MDB_txn *txn, err_t *e)
         /* someone installed this or a newer generation meanwhile */
         pthread_rwlock_unlock(&s->catlock);
         for (size_t i = 0; i < n; i++)
-            st_ent_free(nt[i]);
+            st_ent_free(s, nt[i]);
         free(nt);
         return 0;
     }
@@ -331,17 +347,17 @@ int st_cat_refresh(store_t *s, MDB_txn *txn, err_t *e)
         cat_ent *old = st_find_locked(s, nt[i]->t.name);
         if (old && old->raw_len == nt[i]->raw_len &&
             memcmp(old->raw, nt[i]->raw, old->raw_len) == 0) {
-            st_ent_free(nt[i]);
-            nt[i] = old;
+            st_ent_free(s, nt[i]);
+            nt[i] = old; /* keeps the cache's reference */
         }
     }
-    /* retire entries that are not in the new set */
+    /* entries that are not in the new set lose the cache's reference */
     for (size_t i = 0; i < s->n_tabs; i++) {
         bool kept = false;
         for (size_t j = 0; j < n && !kept; j++)
             kept = nt[j] == s->tabs[i];
         if (!kept)
-            st_retire(s, s->tabs[i]);
+            st_ent_unref(s, s->tabs[i]);
     }
     free(s->tabs);
     s->tabs = nt;
@@ -354,7 +370,7 @@ fail:
     if (cur)
         mdb_cursor_close(cur);
     for (size_t i = 0; i < n; i++)
-        st_ent_free(nt[i]);
+        st_ent_free(s, nt[i]);
     free(nt);
     return rc;
 }
@@ -397,44 +413,92 @@ int st_cat_init(store_t *s, err_t *e)
 void st_cat_fini(store_t *s)
 {
     for (size_t i = 0; i < s->n_tabs; i++)
-        st_ent_free(s->tabs[i]);
+        st_ent_unref(s, s->tabs[i]);
     free(s->tabs);
     s->tabs = NULL;
     s->n_tabs = 0;
-    cat_ent *r = s->retired;
-    while (r) {
-        cat_ent *nx = r->next_retired;
-        st_ent_free(r);
-        r = nx;
-    }
-    s->retired = NULL;
+    size_t left = atomic_load(&s->live_ents);
+    if (left)
+        log_warn("store: %zu table descriptor(s) still pinned at close (never freed)", left);
 }
 
-const cat_ent *st_cat_by_id(store_t *s, uint32_t id)
+/* Pins the cache's entry named `name`; caller holds catlock (any mode).  Safe under the read
+ * lock: an entry in the cache holds the cache's reference until it is removed, which takes the
+ * write lock. */
+static cat_ent *st_pin_locked(store_t *s, const char *name)
 {
-    const cat_ent *r = NULL;
+    cat_ent *c = st_find_locked(s, name);
+    if (c)
+        atomic_fetch_add(&c->refs, 1);
+    return c;
+}
+
+static cat_ent *st_pin_name(store_t *s, const char *name)
+{
+    pthread_rwlock_rdlock(&s->catlock);
+    cat_ent *c = st_pin_locked(s, name);
+    pthread_rwlock_unlock(&s->catlock);
+    return c;
+}
+
+const cat_ent *st_cat_pin_id(store_t *s, uint32_t id)
+{
+    cat_ent *r = NULL;
     pthread_rwlock_rdlock(&s->catlock);
     for (size_t i = 0; i < s->n_tabs && !r; i++)
-        if (s->tabs[i]->t.id == id)
+        if (s->tabs[i]->t.id == id) {
             r = s->tabs[i];
+            atomic_fetch_add(&r->refs, 1);
+        }
     pthread_rwlock_unlock(&s->catlock);
     return r;
 }
 
-const store_table *store_table_get(store_t *s, const char *name)
+size_t st_cat_pin_all(store_t *s, bool (*want)(const store_table *t), const store_table ***out)
+{
+    *out = NULL;
+    pthread_rwlock_rdlock(&s->catlock);
+    size_t n = 0;
+    const store_table **v = malloc(sizeof *v * (s->n_tabs ? s->n_tabs : 1));
+    for (size_t i = 0; v && i < s->n_tabs; i++)
+        if (!want || want(&s->tabs[i]->t)) {
+            atomic_fetch_add(&s->tabs[i]->refs, 1);
+            v[n++] = &s->tabs[i]->t;
+        }
+    pthread_rwlock_unlock(&s->catlock);
+    if (!v)
+        return SIZE_MAX;
+    *out = v;
+    return n;
+}
+
+const store_table *store_table_pin(store_t *s, const char *name)
 {
     st_cat_maybe_check(s);
-    pthread_rwlock_rdlock(&s->catlock);
-    cat_ent *c = st_find_locked(s, name);
-    pthread_rwlock_unlock(&s->catlock);
+    cat_ent *c = st_pin_name(s, name);
     if (!c) {
         /* a miss may be a table another process created in the last few ms: look now */
         st_cat_check(s, NULL);
-        pthread_rwlock_rdlock(&s->catlock);
-        c = st_find_locked(s, name);
-        pthread_rwlock_unlock(&s->catlock);
+        c = st_pin_name(s, name);
     }
     return c ? &c->t : NULL;
+}
+
+void store_table_unpin(store_t *s, const store_table *t)
+{
+    st_ent_unref(s, (cat_ent *)t);
+}
+
+const store_table *store_table_repin(store_t *s, const store_table *t)
+{
+    (void)s;
+    atomic_fetch_add(&((cat_ent *)t)->refs, 1);
+    return t;
+}
+
+size_t store_live_tables(store_t *s)
+{
+    return atomic_load(&s->live_ents);
 }
 
 int store_table_list(store_t *s, arena_t *a, char ***out_names, size_t *out_n, err_t *e)
@@ -472,18 +536,24 @@ static int st_bump_gen(store_t *s, MDB_txn *txn)
     return rc;
 }
 
+/* Writes the record of t (already encoded in b) and bumps the generation. */
+static int st_put_encoded(store_t *s, MDB_txn *txn, const char *name, const buf_t *b)
+{
+    MDB_val k = {strlen(name), (void *)name}, v = {b->len, b->data};
+    int rc = mdb_put(txn, s->db_cat, &k, &v, 0);
+    if (rc == 0)
+        rc = st_bump_gen(s, txn);
+    return rc;
+}
+
 static int st_put_record(store_t *s, MDB_txn *txn, const store_table *t, uint8_t next_iid)
 {
     buf_t b;
     buf_init(&b, 0);
     int rc = st_cat_encode(t, next_iid, &b);
-    if (rc == 0) {
-        MDB_val k = {strlen(t->name), (void *)t->name}, v = {b.len, b.data};
-        rc = mdb_put(txn, s->db_cat, &k, &v, 0);
-    }
-    buf_fini(&b);
     if (rc == 0)
-        rc = st_bump_gen(s, txn);
+        rc = st_put_encoded(s, txn, t->name, &b);
+    buf_fini(&b);
     return rc;
 }
 
@@ -496,6 +566,14 @@ static int st_pending_key(unsigned char *kb, char kind, uint32_t tid, uint8_t ii
     kb[4] = (unsigned char)tid;
     kb[5] = iid;
     return kind == 'd' ? 5 : 6;
+}
+
+static int st_put_pending(store_t *s, MDB_txn *txn, char kind, uint32_t tid, uint8_t iid)
+{
+    unsigned char pk[6];
+    MDB_val pkv = {(size_t)st_pending_key(pk, kind, tid, iid), pk};
+    MDB_val pv = {0, ""};
+    return mdb_put(txn, s->db_meta, &pkv, &pv, 0);
 }
 
 typedef struct create_ctx {
@@ -534,12 +612,15 @@ static int st_create_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     return st_put_record(s, txn, &t, (uint8_t)(t.n_idx + 1));
 }
 
-static cat_ent *st_find(store_t *s, const char *name)
+/* The current descriptor of `name`, pinned, if it is still table `tid`; else NULL. */
+static const store_table *st_pin_if(store_t *s, const char *name, uint32_t tid)
 {
-    pthread_rwlock_rdlock(&s->catlock);
-    cat_ent *c = st_find_locked(s, name);
-    pthread_rwlock_unlock(&s->catlock);
-    return c;
+    cat_ent *c = st_pin_name(s, name);
+    if (c && c->t.id != tid) {
+        st_ent_unref(s, c);
+        c = NULL;
+    }
+    return c ? &c->t : NULL;
 }
 
 int store_table_create(store_t *s, const store_table *def, const store_table **out, err_t *e)
@@ -555,10 +636,8 @@ int store_table_create(store_t *s, const store_table *def, const store_table **o
     rc = st_cat_check(s, e);
     if (rc)
         return rc;
-    if (out) {
-        cat_ent *ent = st_find(s, def->name);
-        *out = ent ? &ent->t : NULL;
-    }
+    if (out)
+        *out = st_pin_if(s, def->name, c.id);
     return 0;
 }
 
@@ -571,9 +650,8 @@ static int st_read_record(store_t *s, MDB_txn *txn, const char *name, cat_ent **
         return err_set(e, ERR_RESOURCE_NOT_FOUND, STXT_TABLE_NOT_FOUND);
     if (rc)
         return rc;
-    return st_cat_decode(v.mv_data, v.mv_size, out, e);
+    return st_cat_decode(s, v.mv_data, v.mv_size, out, e);
 }
-
 /* Deletes up to ST_DELETE_BATCH keys of `db` starting with prefix; *more when some remain. */
 typedef struct purge_ctx {
     MDB_dbi db;
@@ -675,254 +753,6 @@ static int st_purge(store_t *s, uint32_t tid, int iid, err_t *e)
     return 0;
 }
 
-typedef struct del_ctx {
-    const char *name;
-    uint32_t tid;
-} del_ctx;
-
-static int st_delete_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
-{
-    del_ctx *d = vctx;
-    cat_ent *c = NULL;
-    int rc = st_read_record(s, txn, d->name, &c, e);
-    if (rc)
-        return rc;
-    d->tid = c->t.id;
-    st_ent_free(c);
-    MDB_val k = {strlen(d->name), (void *)d->name};
-    rc = mdb_del(txn, s->db_cat, &k, NULL);
-    if (rc)
-        return rc;
-    unsigned char pk[6];
-    MDB_val pv = {0, ""};
-    MDB_val pkv = {(size_t)st_pending_key(pk, 'd', d->tid, 0), pk};
-    rc = mdb_put(txn, s->db_meta, &pkv, &pv, 0);
-    if (rc == 0)
-        rc = st_bump_gen(s, txn);
-    return rc;
-}
-
-int store_table_delete(store_t *s, const char *name, err_t *e)
-{
-    del_ctx d = {.name = name};
-    int rc = st_write_txn(s, st_delete_fn, &d, e);
-    if (rc)
-        return rc;
-    rc = st_cat_check(s, e);
-    if (rc)
-        return rc;
-    return st_purge(s, d.tid, -1, e);
-}
-
-int st_cat_finish_pending(store_t *s, err_t *e)
-{
-    /* collect pending markers first (a read txn), then purge each */
-    uint32_t tids[64];
-    int iids[64];
-    size_t n = 0;
-    MDB_txn *txn;
-    int rc = st_rtxn_begin(s, &txn);
-    if (rc)
-        return st_mdb_err(rc, e);
-    const char kinds[2] = {'d', 'i'};
-    for (int kk = 0; kk < 2; kk++) {
-        MDB_cursor *cur;
-        rc = mdb_cursor_open(txn, s->db_meta, &cur);
-        if (rc)
-            break;
-        unsigned char pre = (unsigned char)kinds[kk];
-        MDB_val k = {1, &pre}, v;
-        int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        while (mrc == 0 && n < 64 && k.mv_size >= 5 && ((unsigned char *)k.mv_data)[0] == pre) {
-            const unsigned char *p = k.mv_data;
-            uint32_t tid = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4];
-            if (pre == 'd' && k.mv_size == 5) {
-                tids[n] = tid;
-                iids[n++] = -1;
-            } else if (pre == 'i' && k.mv_size == 6) {
-                tids[n] = tid;
-                iids[n++] = p[5];
-            }
-            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-        }
-        mdb_cursor_close(cur);
-    }
-    st_rtxn_end(s, txn);
-    if (rc)
-        return st_mdb_err(rc, e);
-    for (size_t i = 0; i < n; i++) {
-        rc = st_purge(s, tids[i], iids[i], e);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-/* A read-modify-write of one table's record. */
-typedef int (*st_mod_fn)(cat_ent *c, void *ctx, err_t *e);
-typedef struct mod_ctx {
-    const char *name;
-    st_mod_fn fn;
-    void *ctx;
-    uint32_t tid;
-    int pending_iid; /* >= 0: also record a pending index removal */
-} mod_ctx;
-
-static int st_modify_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
-{
-    mod_ctx *m = vctx;
-    cat_ent *c = NULL;
-    int rc = st_read_record(s, txn, m->name, &c, e);
-    if (rc)
-        return rc;
-    m->tid = c->t.id;
-    m->pending_iid = -1;
-    rc = m->fn(c, m->ctx, e);
-    if (rc == 0)
-        rc = st_put_record(s, txn, &c->t, c->next_iid);
-    if (rc == 0 && m->pending_iid >= 0) {
-        unsigned char pk[6];
-        MDB_val pkv = {(size_t)st_pending_key(pk, 'i', c->t.id, (uint8_t)m->pending_iid), pk};
-        MDB_val pv = {0, ""};
-        rc = mdb_put(txn, s->db_meta, &pkv, &pv, 0);
-    }
-    st_ent_free(c);
-    return rc;
-}
-
-static int st_modify(store_t *s, const char *name, st_mod_fn fn, void *ctx, mod_ctx *out_m,
-                     err_t *e)
-{
-    mod_ctx m = {.name = name, .fn = fn, .ctx = ctx, .pending_iid = -1};
-    int rc = st_write_txn(s, st_modify_fn, &m, e);
-    if (rc == 0)
-        rc = st_cat_check(s, e);
-    if (out_m)
-        *out_m = m;
-    return rc;
-}
-
-typedef struct blob {
-    const char *p;
-    size_t n;
-} blob;
-
-static int st_mod_meta(cat_ent *c, void *ctx, err_t *e)
-{
-    blob *b = ctx;
-    free(c->t.meta);
-    c->t.meta = NULL;
-    c->t.meta_len = 0;
-    if (b->p) {
-        c->t.meta = malloc(b->n + 1);
-        if (!c->t.meta)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        memcpy(c->t.meta, b->p, b->n);
-        c->t.meta[b->n] = 0;
-        c->t.meta_len = b->n;
-    }
-    return 0;
-}
-
-int store_table_set_meta(store_t *s, const char *name, const char *meta, size_t len, err_t *e)
-{
-    blob b = {meta, len};
-    return st_modify(s, name, st_mod_meta, &b, NULL, e);
-}
-
-static int st_mod_ttl(cat_ent *c, void *ctx, err_t *e)
-{
-    const char *attr = ctx;
-    size_t n = strlen(attr);
-    if (n >= STORE_NAME_MAX)
-        return err_set(e, ERR_VALIDATION, "TTL attribute name too long");
-    memcpy(c->t.ttl_attr, attr, n + 1);
-    return 0;
-}
-
-int store_table_set_ttl(store_t *s, const char *name, const char *attr, err_t *e)
-{
-    return st_modify(s, name, st_mod_ttl, (void *)(attr ? attr : ""), NULL, e);
-}
-
-typedef struct idx_ctx {
-    const store_index *def;
-    const char *name;
-    uint8_t iid;
-    bool done_flag;
-    mod_ctx *m;
-} idx_ctx;
-
-static int st_mod_idx_add(cat_ent *c, void *ctx, err_t *e)
-{
-    idx_ctx *x = ctx;
-    const store_index *def = x->def;
-    size_t ng = 0, nl = 0;
-    for (size_t i = 0; i < c->t.n_idx; i++) {
-        if (strcmp(c->t.idx[i].name, def->name) == 0)
-            return err_set(e, ERR_VALIDATION, STXT_INDEX_EXISTS);
-        if (c->t.idx[i].global)
-            ng++;
-        else
-            nl++;
-    }
-    if (c->t.n_idx >= STORE_MAX_INDEXES || (def->global && ng >= STORE_MAX_GSI) ||
-        (!def->global && nl >= STORE_MAX_LSI))
-        return err_set(e, ERR_LIMIT_EXCEEDED, "too many indexes on table %s", c->t.name);
-    if (c->next_iid == 0)
-        return err_set(e, ERR_LIMIT_EXCEEDED, "index ids of table %s exhausted", c->t.name);
-    store_index *ni = &c->t.idx[c->t.n_idx];
-    *ni = *def;
-    ni->include = NULL;
-    ni->n_include = 0;
-    if (def->n_include) {
-        ni->include = calloc(def->n_include, sizeof(char *));
-        if (!ni->include)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        c->t.n_idx++; /* so st_ent_free releases what was copied */
-        for (size_t j = 0; j < def->n_include; j++) {
-            ni->include[j] = strdup(def->include[j]);
-            if (!ni->include[j])
-                return err_set(e, ERR_NOMEM, "out of memory");
-            ni->n_include = j + 1;
-        }
-    } else {
-        c->t.n_idx++;
-    }
-    ni->id = c->next_iid++;
-    ni->backfilling = true;
-    x->iid = ni->id;
-    return 0;
-}
-
-static int st_mod_idx_done(cat_ent *c, void *ctx, err_t *e)
-{
-    (void)e;
-    idx_ctx *x = ctx;
-    for (size_t i = 0; i < c->t.n_idx; i++)
-        if (c->t.idx[i].id == x->iid)
-            c->t.idx[i].backfilling = false;
-    return 0;
-}
-
-static int st_mod_idx_drop(cat_ent *c, void *ctx, err_t *e)
-{
-    idx_ctx *x = ctx;
-    for (size_t i = 0; i < c->t.n_idx; i++) {
-        if (strcmp(c->t.idx[i].name, x->name) != 0)
-            continue;
-        x->iid = c->t.idx[i].id;
-        for (size_t j = 0; j < c->t.idx[i].n_include; j++)
-            free(c->t.idx[i].include[j]);
-        free(c->t.idx[i].include);
-        memmove(&c->t.idx[i], &c->t.idx[i + 1], (c->t.n_idx - i - 1) * sizeof c->t.idx[0]);
-        c->t.n_idx--;
-        x->m->pending_iid = x->iid;
-        return 0;
-    }
-    return err_set(e, ERR_RESOURCE_NOT_FOUND, STXT_INDEX_NOT_FOUND);
-}
-
 /* ---- backfill --------------------------------------------------------------------- */
 
 typedef struct fill_ctx {
@@ -939,7 +769,7 @@ static int st_fill_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     int rc = st_cat_refresh(s, txn, e);
     if (rc)
         return rc;
-    const cat_ent *c = st_cat_by_id(s, f->tid);
+    const cat_ent *c = st_cat_pin_id(s, f->tid);
     const store_index *ix = NULL;
     for (size_t i = 0; c && i < c->t.n_idx; i++)
         if (c->t.idx[i].id == f->iid)
@@ -947,6 +777,7 @@ static int st_fill_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     f->more = false;
     if (!ix) {
         f->gone = true;
+        store_table_unpin(s, c ? &c->t : NULL);
         return 0;
     }
     arena_t a;
@@ -1025,39 +856,344 @@ done:
         mdb_cursor_close(cur);
     buf_fini(&kb);
     arena_fini(&a);
+    store_table_unpin(s, &c->t);
     return rc;
 }
 
-int store_index_add(store_t *s, const char *table, const store_index *def, err_t *e)
+/* ---- store_table_alter ------------------------------------------------------------ */
+
+typedef struct alter_ctx {
+    const char *name;
+    store_alter_fn fn;
+    void *ctx;
+    bool internal; /* the store's own change: may clear backfilling flags */
+    arena_t arena;
+    /* what the committed change did */
+    uint32_t tid;
+    bool dropped_table;
+    size_t n_dropped, n_added;
+    uint8_t dropped[STORE_MAX_INDEXES], added[STORE_MAX_INDEXES];
+} alter_ctx;
+
+static bool st_keydef_eq(const store_keydef *a, const store_keydef *b)
 {
-    idx_ctx x = {.def = def};
-    mod_ctx m;
-    int rc = st_modify(s, table, st_mod_idx_add, &x, &m, e);
+    return strcmp(a->hash, b->hash) == 0 && a->hash_type == b->hash_type &&
+           strcmp(a->range, b->range) == 0 && a->range_type == b->range_type;
+}
+
+static store_index *st_idx_by_id(store_table *t, uint8_t id)
+{
+    for (size_t i = 0; i < t->n_idx; i++)
+        if (t->idx[i].id == id)
+            return &t->idx[i];
+    return NULL;
+}
+
+int store_alter_add_index(store_alter *al, const store_index *def, err_t *e)
+{
+    store_table *n = &al->next;
+    size_t ng = 0, nl = 0;
+    for (size_t i = 0; i < n->n_idx; i++) {
+        if (strcmp(n->idx[i].name, def->name) == 0)
+            return err_set(e, ERR_VALIDATION, STXT_INDEX_EXISTS);
+        if (n->idx[i].global)
+            ng++;
+        else
+            nl++;
+    }
+    if (n->n_idx >= STORE_MAX_INDEXES || (def->global && ng >= STORE_MAX_GSI) ||
+        (!def->global && nl >= STORE_MAX_LSI))
+        return err_set(e, ERR_LIMIT_EXCEEDED, "too many indexes on table %s", n->name);
+    store_index x = *def;
+    x.id = 0; /* new: st_alter_txn assigns the id */
+    x.backfilling = false;
+    x.include = NULL;
+    x.n_include = 0;
+    if (def->n_include) {
+        x.include = arena_alloc(al->arena, sizeof *x.include * def->n_include);
+        if (!x.include)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        for (size_t j = 0; j < def->n_include; j++) {
+            x.include[j] = arena_strdup(al->arena, def->include[j]);
+            if (!x.include[j])
+                return err_set(e, ERR_NOMEM, "out of memory");
+        }
+        x.n_include = def->n_include;
+    }
+    n->idx[n->n_idx++] = x;
+    return 0;
+}
+
+int store_alter_drop_index(store_alter *al, const char *name, err_t *e)
+{
+    store_table *n = &al->next;
+    for (size_t i = 0; i < n->n_idx; i++) {
+        if (strcmp(n->idx[i].name, name) != 0)
+            continue;
+        memmove(&n->idx[i], &n->idx[i + 1], (n->n_idx - i - 1) * sizeof n->idx[0]);
+        n->n_idx--;
+        return 0;
+    }
+    return err_set(e, ERR_RESOURCE_NOT_FOUND, STXT_INDEX_NOT_FOUND);
+}
+
+/* Checks `next` against the committed entry c and derives the index changes: retained
+ * indexes keep their committed definition (only the store's own changes touch backfilling),
+ * removed ones get a pending-removal marker, new ones (id 0) an id and the backfilling flag. */
+static int st_alter_indexes(store_t *s, MDB_txn *txn, alter_ctx *x, const cat_ent *c,
+                            store_table *n, uint8_t *niid, err_t *e)
+{
+    for (size_t i = 0; i < c->t.n_idx; i++) {
+        const store_index *o = &c->t.idx[i];
+        store_index *k = st_idx_by_id(n, o->id);
+        if (k) {
+            bool bf = x->internal ? k->backfilling : o->backfilling;
+            *k = *o;
+            k->backfilling = bf;
+            continue;
+        }
+        x->dropped[x->n_dropped++] = o->id;
+        int rc = st_put_pending(s, txn, 'i', c->t.id, o->id);
+        if (rc)
+            return rc;
+    }
+    size_t ng = 0, nl = 0;
+    for (size_t i = 0; i < n->n_idx; i++) {
+        store_index *k = &n->idx[i];
+        if (k->id == 0) {
+            if (*niid == 0)
+                return err_set(e, ERR_LIMIT_EXCEEDED, "index ids of table %s exhausted",
+                               n->name);
+            k->id = (*niid)++;
+            k->backfilling = true;
+            x->added[x->n_added++] = k->id;
+        } else if (!st_idx_by_id((store_table *)&c->t, k->id)) {
+            return err_set(e, ERR_INTERNAL, "unknown index id %u in a table change", k->id);
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(n->idx[j].name, k->name) == 0)
+                return err_set(e, ERR_VALIDATION, STXT_INDEX_EXISTS);
+        if (k->global)
+            ng++;
+        else
+            nl++;
+    }
+    if (ng > STORE_MAX_GSI || nl > STORE_MAX_LSI)
+        return err_set(e, ERR_LIMIT_EXCEEDED, "too many indexes on table %s", n->name);
+    return 0;
+}
+
+static int st_alter_txn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
+{
+    alter_ctx *x = vctx;
+    x->n_dropped = x->n_added = 0; /* a re-run after the map grew starts over */
+    x->dropped_table = false;
+    arena_reset(&x->arena);
+    cat_ent *c = NULL;
+    buf_t b;
+    buf_init(&b, 0);
+    int rc = st_read_record(s, txn, x->name, &c, e);
     if (rc)
         return rc;
-    fill_ctx f = {.tid = m.tid, .iid = x.iid};
+    x->tid = c->t.id;
+    store_alter al = {.cur = &c->t, .next = c->t, .arena = &x->arena};
+    rc = x->fn(x->ctx, &al, e);
+    if (rc)
+        goto done;
+    if (al.drop) {
+        MDB_val k = {strlen(x->name), (void *)x->name};
+        rc = mdb_del(txn, s->db_cat, &k, NULL);
+        if (rc == 0)
+            rc = st_put_pending(s, txn, 'd', c->t.id, 0);
+        if (rc == 0)
+            rc = st_bump_gen(s, txn);
+        x->dropped_table = rc == 0;
+        goto done;
+    }
+    store_table *n = &al.next;
+    if (strcmp(n->name, c->t.name) != 0 || n->id != c->t.id ||
+        n->created_ms != c->t.created_ms || !st_keydef_eq(&n->key, &c->t.key) ||
+        n->n_idx > STORE_MAX_INDEXES || strnlen(n->ttl_attr, STORE_NAME_MAX) == STORE_NAME_MAX) {
+        rc = err_set(e, ERR_INTERNAL, "a table change altered the table's identity or key");
+        goto done;
+    }
+    uint8_t niid = c->next_iid;
+    rc = st_alter_indexes(s, txn, x, c, n, &niid, e);
+    if (rc)
+        goto done;
+    /* other table state with side effects (streams, continuous backups) goes here */
+    rc = st_cat_encode(n, niid, &b);
+    if (rc)
+        goto done;
+    if (b.len == c->raw_len && memcmp(b.data, c->raw, b.len) == 0)
+        goto done; /* nothing changed: no write, no new generation */
+    rc = st_put_encoded(s, txn, n->name, &b);
+done:
+    buf_fini(&b);
+    st_ent_free(s, c);
+    return rc;
+}
+
+/* Runs one change: the store's own (internal) or the caller's. */
+static int st_alter_run(store_t *s, alter_ctx *x, err_t *e)
+{
+    arena_init(&x->arena);
+    int rc = st_write_txn(s, st_alter_txn, x, e);
+    arena_fini(&x->arena);
+    if (rc == 0)
+        rc = st_cat_check(s, e);
+    return rc;
+}
+
+typedef struct done_ctx {
+    uint32_t tid;
+    uint8_t iid;
+} done_ctx;
+
+static int st_backfill_done_fn(void *ctx, store_alter *al, err_t *e)
+{
+    (void)e;
+    done_ctx *d = ctx;
+    if (al->cur->id != d->tid)
+        return 0; /* the table was replaced meanwhile: nothing to do */
+    store_index *k = st_idx_by_id(&al->next, d->iid);
+    if (k)
+        k->backfilling = false;
+    return 0;
+}
+
+/* Fills index iid of table tid from the table's items in batches, then clears its
+ * backfilling flag.  Stops quietly when the table or index is gone. */
+static int st_backfill(store_t *s, const char *name, uint32_t tid, uint8_t iid, err_t *e)
+{
+    fill_ctx f = {.tid = tid, .iid = iid};
     buf_init(&f.resume, 0);
+    int rc;
     do {
         rc = st_write_txn(s, st_fill_fn, &f, e);
     } while (rc == 0 && f.more && !f.gone);
     buf_fini(&f.resume);
     if (rc || f.gone)
         return rc;
-    return st_modify(s, table, st_mod_idx_done, &x, NULL, e);
+    done_ctx d = {.tid = tid, .iid = iid};
+    alter_ctx x = {.name = name, .fn = st_backfill_done_fn, .ctx = &d, .internal = true};
+    rc = st_alter_run(s, &x, e);
+    return rc == ERR_RESOURCE_NOT_FOUND ? 0 : rc;
 }
 
-int store_index_drop(store_t *s, const char *table, const char *index, err_t *e)
+/* The work a committed change leaves: removals and backfills, each in batches.  A failure
+ * here leaves its durable marker (pending removal, backfilling flag) for the next open. */
+static int st_alter_finish(store_t *s, const alter_ctx *x, err_t *e)
 {
-    mod_ctx m;
-    idx_ctx x = {.name = index};
-    /* st_mod_idx_drop reports the pending removal through x.m */
-    mod_ctx inner = {.name = table, .fn = st_mod_idx_drop, .ctx = &x, .pending_iid = -1};
-    x.m = &inner;
-    int rc = st_write_txn(s, st_modify_fn, &inner, e);
-    if (rc == 0)
-        rc = st_cat_check(s, e);
-    m = inner;
+    int rc = 0;
+    if (x->dropped_table)
+        return st_purge(s, x->tid, -1, e);
+    for (size_t i = 0; i < x->n_dropped && rc == 0; i++)
+        rc = st_purge(s, x->tid, x->dropped[i], e);
+    for (size_t i = 0; i < x->n_added && rc == 0; i++)
+        rc = st_backfill(s, x->name, x->tid, x->added[i], e);
+    return rc;
+}
+
+int store_table_alter(store_t *s, const char *name, store_alter_fn fn, void *ctx,
+                      const store_table **out, err_t *e)
+{
+    if (out)
+        *out = NULL;
+    alter_ctx x = {.name = name, .fn = fn, .ctx = ctx};
+    arena_init(&x.arena);
+    int rc = st_write_txn(s, st_alter_txn, &x, e);
+    arena_fini(&x.arena);
     if (rc)
         return rc;
-    return st_purge(s, m.tid, x.iid, e);
+    /* committed: a failure to reload the cache (out of memory) is reported, the change and
+     * its index work stand */
+    rc = st_cat_check(s, e);
+    const store_table *t = rc || x.dropped_table ? NULL : st_pin_if(s, name, x.tid);
+    err_t sub;
+    err_clear(&sub);
+    if (st_alter_finish(s, &x, &sub))
+        log_warn("store: table %s changed; its index work failed and resumes at the next "
+                 "open: %s", name, sub.msg);
+    if (out)
+        *out = t;
+    else
+        store_table_unpin(s, t);
+    return rc;
 }
+
+static int st_drop_fn(void *ctx, store_alter *al, err_t *e)
+{
+    (void)ctx;
+    (void)e;
+    al->drop = true;
+    return 0;
+}
+
+int store_table_delete(store_t *s, const char *name, err_t *e)
+{
+    return store_table_alter(s, name, st_drop_fn, NULL, NULL, e);
+}
+
+/* Backfills interrupted by a crash: every index still listed as backfilling. */
+static int st_cat_resume_backfills(store_t *s, err_t *e)
+{
+    const store_table **v;
+    size_t n = st_cat_pin_all(s, NULL, &v);
+    if (n == SIZE_MAX)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; rc == 0 && j < v[i]->n_idx; j++)
+            if (v[i]->idx[j].backfilling)
+                rc = st_backfill(s, v[i]->name, v[i]->id, v[i]->idx[j].id, e);
+        store_table_unpin(s, v[i]);
+    }
+    free(v);
+    return rc;
+}
+
+int st_cat_finish_pending(store_t *s, err_t *e)
+{
+    /* collect pending markers first (a read txn), then purge each */
+    uint32_t tids[64];
+    int iids[64];
+    size_t n = 0;
+    MDB_txn *txn;
+    int rc = st_rtxn_begin(s, &txn);
+    if (rc)
+        return st_mdb_err(rc, e);
+    const char kinds[2] = {'d', 'i'};
+    for (int kk = 0; kk < 2; kk++) {
+        MDB_cursor *cur;
+        rc = mdb_cursor_open(txn, s->db_meta, &cur);
+        if (rc)
+            break;
+        unsigned char pre = (unsigned char)kinds[kk];
+        MDB_val k = {1, &pre}, v;
+        int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        while (mrc == 0 && n < 64 && k.mv_size >= 5 && ((unsigned char *)k.mv_data)[0] == pre) {
+            const unsigned char *p = k.mv_data;
+            uint32_t tid = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4];
+            if (pre == 'd' && k.mv_size == 5) {
+                tids[n] = tid;
+                iids[n++] = -1;
+            } else if (pre == 'i' && k.mv_size == 6) {
+                tids[n] = tid;
+                iids[n++] = p[5];
+            }
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        }
+        mdb_cursor_close(cur);
+    }
+    st_rtxn_end(s, txn);
+    if (rc)
+        return st_mdb_err(rc, e);
+    for (size_t i = 0; i < n; i++) {
+        rc = st_purge(s, tids[i], iids[i], e);
+        if (rc)
+            return rc;
+    }
+    return st_cat_resume_backfills(s, e);
+}
+

@@ -150,7 +150,7 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
     w->old_size = w->new_size = 0;
     err_clear(&w->err);
 
-    const cat_ent *ce = w->table ? st_cat_by_id(s, w->table->id) : NULL;
+    const cat_ent *ce = w->table ? st_cat_pin_id(s, w->table->id) : NULL;
     if (!ce) {
         rc = err_set(&w->err, ERR_RESOURCE_NOT_FOUND, STXT_TABLE_NOT_FOUND);
         goto fail;
@@ -285,6 +285,8 @@ out:
     buf_fini(&kb);
     buf_fini(&vb);
     buf_fini(&ib);
+    if (ce)
+        store_table_unpin(s, &ce->t);
     return rc;
 }
 

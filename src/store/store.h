@@ -17,9 +17,25 @@
  * The LMDB map grows with the data: no user configures a size or sees MDB_MAP_FULL while
  * the disk has room.
  *
- * Lifetimes: store_table / store_index pointers returned here stay valid until store_close
- * (a dropped or altered table's old descriptor is retired, not freed).  Items returned by
- * reads and old items returned by writes are copied into the caller's arena.
+ * Lifetimes (as LMDB states them, "valid until ..."):
+ *   - a store_table pointer is pinned: it comes from store_table_pin, or from store_table_create
+ *     / store_table_alter through their `out` parameter, and stays valid and unchanged until
+ *     the matching store_table_unpin, however the table is changed or even dropped meanwhile.
+ *     A replaced descriptor is freed when its last pin goes.  Pin for the length of one
+ *     request (api/ pins in api_table and api_call unpins at the end), never for the life of
+ *     a connection or a thread: a pin held forever keeps that version of the descriptor
+ *     alive.  Every pin is unpinned before store_close.
+ *   - a store_index pointer points into its table's descriptor: valid while that is pinned.
+ *   - the descriptor handed to a store_alter_fn (cur) is valid during the call only.
+ *   - items returned by reads and old items returned by writes are copied into the caller's
+ *     arena: valid until that arena is reset.
+ *
+ * Metadata changes.  Every change of a table's definition or metadata (api/'s blob, TTL,
+ * indexes, and later streams and continuous backups) is ONE read-modify-write in ONE LMDB
+ * write transaction: store_table_alter reads the committed record, lets the caller's function
+ * decide the new one from it, and writes it (with the index additions and removals it
+ * implies) before anyone else can change the table.  Never read a descriptor, decide, and
+ * write in a separate call: concurrent changes would be lost.
  */
 #ifndef DDB_STORE_STORE_H
 #define DDB_STORE_STORE_H
@@ -90,23 +106,75 @@ void store_close(store_t *s);
 
 /* ---- catalog ---------------------------------------------------------------------- */
 
-/* The table named `name`, or NULL.  Cheap (no LMDB parse on the hot path). */
-const store_table *store_table_get(store_t *s, const char *name);
+/* The current descriptor of the table named `name`, pinned, or NULL when there is none.
+ * Cheap (no LMDB parse on the hot path: a catalog changed by another process is reloaded at
+ * most every few ms, and at once on a miss).  Release it with store_table_unpin. */
+const store_table *store_table_pin(store_t *s, const char *name);
+/* Releases a pin (from store_table_pin, _create, _alter or _repin).  Accepts NULL. */
+void store_table_unpin(store_t *s, const store_table *t);
+/* One more pin on a descriptor the caller already holds pinned. */
+const store_table *store_table_repin(store_t *s, const store_table *t);
+/* Table descriptors in memory (current ones plus replaced ones still pinned): for tests that
+ * check descriptors are freed. */
+size_t store_live_tables(store_t *s);
+
 /* Creates a table from the descriptor (id, created_ms and index ids are assigned here).
- * ERR_RESOURCE_IN_USE when it exists.  *out (may be NULL) receives the catalog's copy. */
+ * ERR_RESOURCE_IN_USE when it exists.  *out (may be NULL) receives the new descriptor,
+ * pinned (NULL if the table was dropped again at once). */
 int store_table_create(store_t *s, const store_table *def, const store_table **out, err_t *e);
-/* Deletes the table and all its items and index entries.  ERR_RESOURCE_NOT_FOUND. */
-int store_table_delete(store_t *s, const char *name, err_t *e);
 /* Table names in byte order, arena-allocated array of NUL-terminated names. */
 int store_table_list(store_t *s, arena_t *a, char ***out_names, size_t *out_n, err_t *e);
-/* Replaces api/'s metadata blob. */
-int store_table_set_meta(store_t *s, const char *name, const char *meta, size_t len, err_t *e);
-/* Sets (attr non-empty) or clears (attr "") the TTL attribute. */
-int store_table_set_ttl(store_t *s, const char *name, const char *attr, err_t *e);
-/* Adds a GSI and backfills it from existing items (in the calling thread, in batches; the
- * index reads as backfilling until done).  Removes a GSI and its entries. */
-int store_index_add(store_t *s, const char *table, const store_index *def, err_t *e);
-int store_index_drop(store_t *s, const char *table, const char *index, err_t *e);
+
+/* One change of a table, decided inside its write transaction (see "Metadata changes").
+ *   cur   the table as committed, read in this transaction (valid during the call only).
+ *   next  what the table becomes; starts as a shallow copy of *cur (its pointers point into
+ *         cur).  The function may change:
+ *           meta / meta_len  api/'s blob (point them at memory from `arena`, or leave them);
+ *           ttl_attr         "" disables TTL;
+ *           idx / n_idx      through store_alter_add_index / store_alter_drop_index only.
+ *         name, id, key and created_ms cannot change (ERR_INTERNAL if they do).
+ *   drop  set to delete the table (items and index entries go too; next is ignored).
+ *   arena for what the function allocates; lives until store_table_alter returns.
+ * The store applies what follows from next in the same transaction: a dropped index is
+ * unlisted at once and its entries removed afterwards (in batches); an added GSI gets its id
+ * and is listed as backfilling, is maintained by every write from this transaction on, and
+ * is filled from the existing items afterwards (in batches), then listed as not backfilling.
+ * A change that leaves the record as it was writes nothing.
+ * New kinds of table state (a stream, continuous backups) are new fields of store_table that
+ * the function sets in next; their side effects belong in catalog.c's st_alter_txn, next to
+ * the index ones, so they commit with the metadata. */
+typedef struct store_alter {
+    const store_table *cur;
+    store_table next;
+    bool drop;
+    arena_t *arena;
+} store_alter;
+
+/* Decides the change: returns 0 (commit what al->next says), or a negative ERR_* with e set
+ * (nothing is written; store_table_alter returns that error).  Runs inside the LMDB write
+ * transaction, in the calling thread, holding the store's single writer: keep it short, and
+ * do not call the store from it.  It may run more than once for one change (a transaction
+ * that hits the map limit runs again after the map grows), each time from a fresh copy of
+ * cur, so it must decide from cur and ctx only. */
+typedef int (*store_alter_fn)(void *ctx, store_alter *al, err_t *e);
+
+/* Runs fn on table `name` and commits its decision.  ERR_RESOURCE_NOT_FOUND (the store's
+ * text) when there is no such table; fn's error; ERR_IO.  *out (may be NULL): the descriptor
+ * as this change left it, pinned (NULL when the table was dropped).  Returns once the change
+ * is durable and, for index changes, once dropped entries are removed and added indexes are
+ * filled. */
+int store_table_alter(store_t *s, const char *name, store_alter_fn fn, void *ctx,
+                      const store_table **out, err_t *e);
+/* In a store_alter_fn: adds a GSI or LSI (def's id and backfilling are ignored; def's strings
+ * are copied into the alter's arena).  ERR_VALIDATION when the name is taken,
+ * ERR_LIMIT_EXCEEDED beyond STORE_MAX_GSI / STORE_MAX_LSI. */
+int store_alter_add_index(store_alter *al, const store_index *def, err_t *e);
+/* In a store_alter_fn: removes the index named `name`.  ERR_RESOURCE_NOT_FOUND. */
+int store_alter_drop_index(store_alter *al, const char *name, err_t *e);
+
+/* Deletes the table and all its items and index entries (store_table_alter with drop).
+ * ERR_RESOURCE_NOT_FOUND. */
+int store_table_delete(store_t *s, const char *name, err_t *e);
 /* Item count and total item bytes (av_item_size) of a table, or of one index (idx != NULL),
  * exact as of now. */
 int store_table_stats(store_t *s, const store_table *t, const store_index *idx,

@@ -15,6 +15,11 @@
  * the whole key (st_key_fix); reads re-check every key condition on the decoded item, so only
  * the relative order of such over-long keys sharing that prefix is approximate.
  *
+ * Modules, each calling only those before it (no cycles):
+ *   store.c (txns, map, meta, keys)  <-  catalog.c (catalog cache, pins, store_table_alter,
+ *   backfill, removal)  <-  commit.c (group commit)  <-  ttl.c (reaper)  <-  open.c
+ *   (store_open / store_close); query.c (reads) uses store.c only.
+ *
  * Locks (always taken in this order, never the reverse):
  *   maplock (rwlock, writer-preferring): held shared for the life of every LMDB txn of this
  *            process, exclusively to change the map size (MDB_MAP_FULL / MDB_MAP_RESIZED).
@@ -39,13 +44,15 @@
 #define ST_DELETE_BATCH 5000   /* keys removed per write txn by table/index removal */
 #define ST_BACKFILL_BATCH 1000 /* items indexed per write txn by store_index_add */
 
-/* A catalog entry: the public descriptor first, so a store_table* is a cat_ent*. */
+/* A catalog entry: the public descriptor first, so a store_table* is a cat_ent*.
+ * refs: 1 held by the in-memory catalog while the entry is current, plus 1 per pin; the
+ * entry is freed by whoever drops the last one (catalog.c). */
 typedef struct cat_ent {
     store_table t;
     unsigned char *raw; /* the catalog record as stored (to spot unchanged tables on reload) */
     size_t raw_len;
     uint8_t next_iid; /* next index id to hand out */
-    struct cat_ent *next_retired;
+    _Atomic uint32_t refs;
 } cat_ent;
 
 /* One caller's batch in the group-commit queue. */
@@ -74,7 +81,7 @@ struct store {
     cat_ent **tabs; /* sorted by name */
     size_t n_tabs, cap_tabs;
     uint64_t cat_gen;
-    cat_ent *retired;
+    _Atomic size_t live_ents; /* cat_ents allocated and not yet freed (store_live_tables) */
     _Atomic int64_t cat_checked_ms;
 
     pthread_mutex_t qmu;
@@ -93,7 +100,7 @@ struct store {
     pthread_t ttl;
 };
 
-/* ---- store.c: env, txns, map growth ---- */
+/* ---- store.c: txns, map growth ---- */
 int64_t st_now_ms(void);
 /* A read txn (maplock held shared until st_rtxn_end).  Returns 0 or an MDB error. */
 int st_rtxn_begin(store_t *s, MDB_txn **out);
@@ -147,11 +154,14 @@ int st_project(const store_table *t, const store_index *ix, const av_t *item, ar
 int st_cat_refresh(store_t *s, MDB_txn *txn, err_t *e);
 /* Forces a look at the generation now (own read txn). */
 int st_cat_check(store_t *s, err_t *e);
-/* The current descriptor of table id, or NULL.  Valid until store_close. */
-const cat_ent *st_cat_by_id(store_t *s, uint32_t id);
+/* The current descriptor of table id, pinned (store_table_unpin), or NULL. */
+const cat_ent *st_cat_pin_id(store_t *s, uint32_t id);
+/* Pins every current descriptor for which want (NULL: all) is true; *out is a malloc'd
+ * array (free it after unpinning each).  Returns the count, or SIZE_MAX out of memory. */
+size_t st_cat_pin_all(store_t *s, bool (*want)(const store_table *t), const store_table ***out);
 int st_cat_init(store_t *s, err_t *e);
 void st_cat_fini(store_t *s);
-/* Finishes removals interrupted by a crash (pending "d"/"i" records). */
+/* Finishes removals (pending "d"/"i" records) and backfills interrupted by a crash. */
 int st_cat_finish_pending(store_t *s, err_t *e);
 
 /* ---- commit.c ---- */

@@ -150,23 +150,25 @@ static int st_ttl_table(store_t *s, const store_table *t, int64_t now_s, size_t 
     return rc;
 }
 
+static bool st_ttl_enabled(const store_table *t)
+{
+    return t->ttl_attr[0] != 0;
+}
+
 int st_ttl_pass(store_t *s, int64_t now_s, size_t *out_deleted, err_t *e)
 {
     size_t n_del = 0;
-    /* snapshot the TTL-enabled tables (descriptors stay valid until store_close) */
+    /* the TTL-enabled tables as of now, pinned for the pass */
     st_cat_check(s, NULL);
-    pthread_rwlock_rdlock(&s->catlock);
-    size_t nt = 0;
-    const store_table **tabs = malloc(sizeof *tabs * (s->n_tabs ? s->n_tabs : 1));
-    for (size_t i = 0; tabs && i < s->n_tabs; i++)
-        if (s->tabs[i]->t.ttl_attr[0])
-            tabs[nt++] = &s->tabs[i]->t;
-    pthread_rwlock_unlock(&s->catlock);
-    if (!tabs)
+    const store_table **tabs;
+    size_t nt = st_cat_pin_all(s, st_ttl_enabled, &tabs);
+    if (nt == SIZE_MAX)
         return err_set(e, ERR_NOMEM, "out of memory");
     int rc = 0;
     for (size_t i = 0; i < nt && rc == 0; i++)
         rc = st_ttl_table(s, tabs[i], now_s, &n_del, e);
+    for (size_t i = 0; i < nt; i++)
+        store_table_unpin(s, tabs[i]);
     free(tabs);
     if (out_deleted)
         *out_deleted = n_del;

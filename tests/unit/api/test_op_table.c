@@ -510,12 +510,14 @@ static void test_namespaces(void **state)
                 &e),
         ERR_RESOURCE_NOT_FOUND);
     /* the store name carries the prefix; api_table_name strips it */
-    const store_table *st = store_table_get(f->store, "AKID2_us-east-1/same");
+    const store_table *st = store_table_pin(f->store, "AKID2_us-east-1/same");
     assert_non_null(st);
     assert_string_equal(api_table_name(st), "same");
-    st = store_table_get(f->store, "shared");
+    store_table_unpin(f->store, st);
+    st = store_table_pin(f->store, "shared");
     assert_non_null(st);
     assert_string_equal(api_table_name(st), "shared");
+    store_table_unpin(f->store, st);
     /* deleting in one namespace leaves the other's table */
     assert_int_equal(
         call_ns(f, "AKID1_us-east-1", "DeleteTable", "{\"TableName\":\"same\"}", NULL, &e), 0);

@@ -53,6 +53,97 @@ static inline store_t *st_open_dir(const char *dir, size_t initial_map)
     return s;
 }
 
+/* ---- pins: every descriptor a test gets is registered and unpinned by st_close ---------- */
+
+#define ST_MAX_PINS 4096
+static struct {
+    store_t *s;
+    const store_table *t;
+} st_pins[ST_MAX_PINS];
+static size_t st_npins;
+
+static inline const store_table *st_keep(store_t *s, const store_table *t)
+{
+    if (t) {
+        assert_true(st_npins < ST_MAX_PINS);
+        st_pins[st_npins].s = s;
+        st_pins[st_npins++].t = t;
+    }
+    return t;
+}
+
+/* The current descriptor of `name` (NULL when absent), pinned until st_close. */
+static inline const store_table *st_pin(store_t *s, const char *name)
+{
+    return st_keep(s, store_table_pin(s, name));
+}
+
+/* Unpins what the tests pinned on s, then closes it. */
+static inline void st_close(store_t *s)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < st_npins; i++) {
+        if (st_pins[i].s == s)
+            store_table_unpin(s, st_pins[i].t);
+        else
+            st_pins[k++] = st_pins[i];
+    }
+    st_npins = k;
+    store_close(s);
+}
+
+/* ---- table changes through store_table_alter ----------------------------------------- */
+
+typedef struct st_chg {
+    const char *meta; /* set the metadata blob (with meta_len) */
+    size_t meta_len;
+    bool set_meta;
+    const char *ttl;  /* set the TTL attribute ("" disables) */
+    const store_index *add;
+    const char *drop;
+} st_chg;
+
+static inline int st_chg_fn(void *ctx, store_alter *al, err_t *e)
+{
+    const st_chg *c = ctx;
+    int rc = 0;
+    if (c->set_meta) {
+        al->next.meta = c->meta ? arena_memdup(al->arena, c->meta, c->meta_len + 1) : NULL;
+        al->next.meta_len = c->meta ? c->meta_len : 0;
+    }
+    if (c->ttl)
+        snprintf(al->next.ttl_attr, sizeof al->next.ttl_attr, "%s", c->ttl);
+    if (c->drop)
+        rc = store_alter_drop_index(al, c->drop, e);
+    if (rc == 0 && c->add)
+        rc = store_alter_add_index(al, c->add, e);
+    return rc;
+}
+
+static inline int st_set_meta(store_t *s, const char *name, const char *meta, size_t len, err_t *e)
+{
+    st_chg c = {.meta = meta, .meta_len = len, .set_meta = true};
+    return store_table_alter(s, name, st_chg_fn, &c, NULL, e);
+}
+
+static inline int st_set_ttl(store_t *s, const char *name, const char *attr, err_t *e)
+{
+    st_chg c = {.ttl = attr};
+    return store_table_alter(s, name, st_chg_fn, &c, NULL, e);
+}
+
+static inline int st_index_add(store_t *s, const char *name, const store_index *ix, err_t *e)
+{
+    st_chg c = {.add = ix};
+    return store_table_alter(s, name, st_chg_fn, &c, NULL, e);
+}
+
+static inline int st_index_drop(store_t *s, const char *name, const char *index, err_t *e)
+{
+    st_chg c = {.drop = index};
+    return store_table_alter(s, name, st_chg_fn, &c, NULL, e);
+}
+
 static inline int st_setup(void **state)
 {
     st_fix *f = calloc(1, sizeof *f);
@@ -68,7 +159,7 @@ static inline int st_setup(void **state)
 static inline int st_teardown(void **state)
 {
     st_fix *f = *state;
-    store_close(f->s);
+    st_close(f->s);
     arena_fini(&f->a);
     st_rmrf(f->dir);
     free(f);
@@ -223,7 +314,7 @@ static inline const store_table *st_create(store_t *s, const char *name, store_k
         fprintf(stderr, "create %s: %s\n", name, e.msg);
     assert_int_equal(rc, 0);
     assert_non_null(t);
-    return t;
+    return st_keep(s, t);
 }
 
 /* Runs a whole query page by page (page size `limit`), returning all items concatenated. */

@@ -18,8 +18,8 @@ static void test_create_list_delete(void **state)
     const store_table *a = st_create(f->s, "aaa", st_kd("pk", AV_N, "sk", AV_B), NULL, 0);
     assert_true(a->id != b->id);
     assert_true(a->created_ms > 0);
-    assert_ptr_equal(store_table_get(f->s, "aaa"), a);
-    assert_null(store_table_get(f->s, "nope"));
+    assert_ptr_equal(st_pin(f->s, "aaa"), a);
+    assert_null(st_pin(f->s, "nope"));
     assert_int_equal(a->key.hash_type, AV_N);
     assert_string_equal(a->key.range, "sk");
     assert_int_equal(a->key.range_type, AV_B);
@@ -40,7 +40,7 @@ static void test_create_list_delete(void **state)
     uint32_t old_id = b->id;
     err_clear(&e);
     assert_int_equal(store_table_delete(f->s, "bbb", &e), 0);
-    assert_null(store_table_get(f->s, "bbb"));
+    assert_null(st_pin(f->s, "bbb"));
     assert_string_equal(b->name, "bbb"); /* retired, still readable */
     err_clear(&e);
     assert_int_equal(store_table_delete(f->s, "bbb", &e), ERR_RESOURCE_NOT_FOUND);
@@ -62,18 +62,18 @@ static void test_meta_ttl(void **state)
     const store_table *t = st_create(f->s, "tm", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
     err_t e;
     err_clear(&e);
-    assert_int_equal(store_table_set_meta(f->s, "tm", "{\"x\":1}", 7, &e), 0);
-    const store_table *t2 = store_table_get(f->s, "tm");
+    assert_int_equal(st_set_meta(f->s, "tm", "{\"x\":1}", 7, &e), 0);
+    const store_table *t2 = st_pin(f->s, "tm");
     assert_non_null(t2->meta);
     assert_int_equal(t2->meta_len, 7);
     assert_memory_equal(t2->meta, "{\"x\":1}", 7);
     assert_null(t->meta); /* the old descriptor is retired, unchanged */
-    assert_int_equal(store_table_set_ttl(f->s, "tm", "exp", &e), 0);
-    assert_string_equal(store_table_get(f->s, "tm")->ttl_attr, "exp");
-    assert_int_equal(store_table_set_ttl(f->s, "tm", "", &e), 0);
-    assert_string_equal(store_table_get(f->s, "tm")->ttl_attr, "");
-    assert_int_equal(store_table_get(f->s, "tm")->meta_len, 7);
-    assert_int_equal(store_table_set_meta(f->s, "nope", "", 0, &e), ERR_RESOURCE_NOT_FOUND);
+    assert_int_equal(st_set_ttl(f->s, "tm", "exp", &e), 0);
+    assert_string_equal(st_pin(f->s, "tm")->ttl_attr, "exp");
+    assert_int_equal(st_set_ttl(f->s, "tm", "", &e), 0);
+    assert_string_equal(st_pin(f->s, "tm")->ttl_attr, "");
+    assert_int_equal(st_pin(f->s, "tm")->meta_len, 7);
+    assert_int_equal(st_set_meta(f->s, "nope", "", 0, &e), ERR_RESOURCE_NOT_FOUND);
 }
 
 static void test_index_add_drop(void **state)
@@ -96,8 +96,8 @@ static void test_index_add_drop(void **state)
     store_index ix = st_ix("gsi", true, st_kd("gk", AV_S, "sk", AV_N), STORE_PROJ_KEYS_ONLY);
     err_t e;
     err_clear(&e);
-    assert_int_equal(store_index_add(f->s, "ti", &ix, &e), 0);
-    const store_table *t2 = store_table_get(f->s, "ti");
+    assert_int_equal(st_index_add(f->s, "ti", &ix, &e), 0);
+    const store_table *t2 = st_pin(f->s, "ti");
     assert_int_equal(t2->n_idx, 1);
     assert_false(t2->idx[0].backfilling);
     assert_int_equal(t2->idx[0].id, 1);
@@ -116,19 +116,19 @@ static void test_index_add_drop(void **state)
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), N * 4 / 5 + 1);
     /* duplicate name */
     err_clear(&e);
-    assert_int_equal(store_index_add(f->s, "ti", &ix, &e), ERR_VALIDATION);
+    assert_int_equal(st_index_add(f->s, "ti", &ix, &e), ERR_VALIDATION);
     /* drop: entries and counters gone; a re-added index gets a new id */
     err_clear(&e);
-    assert_int_equal(store_index_drop(f->s, "ti", "gsi", &e), 0);
-    assert_int_equal(store_table_get(f->s, "ti")->n_idx, 0);
+    assert_int_equal(st_index_drop(f->s, "ti", "gsi", &e), 0);
+    assert_int_equal(st_pin(f->s, "ti")->n_idx, 0);
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), 0); /* old descriptor: no entries */
     assert_int_equal(store_table_stats(f->s, t2, &t2->idx[0], &c, &b, &e), 0);
     assert_int_equal(c, 0);
     err_clear(&e);
-    assert_int_equal(store_index_drop(f->s, "ti", "gsi", &e), ERR_RESOURCE_NOT_FOUND);
+    assert_int_equal(st_index_drop(f->s, "ti", "gsi", &e), ERR_RESOURCE_NOT_FOUND);
     err_clear(&e);
-    assert_int_equal(store_index_add(f->s, "ti", &ix, &e), 0);
-    assert_int_equal(store_table_get(f->s, "ti")->idx[0].id, 2);
+    assert_int_equal(st_index_add(f->s, "ti", &ix, &e), 0);
+    assert_int_equal(st_pin(f->s, "ti")->idx[0].id, 2);
 }
 
 /* another process changes the catalog; this handle sees it within a few ms and maintains
@@ -154,21 +154,21 @@ static void test_other_process(void **state)
         def.key = st_kd("id", AV_N, NULL, AV_NONE);
         bad |= store_table_create(s2, &def, NULL, &e) != 0;
         store_index ix = st_ix("gsi", true, st_kd("gk", AV_S, NULL, AV_NONE), STORE_PROJ_ALL);
-        bad |= store_index_add(s2, "shared", &ix, &e) != 0;
-        store_close(s2);
+        bad |= st_index_add(s2, "shared", &ix, &e) != 0;
+        st_close(s2);
         _exit(bad);
     }
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     /* no sleep: a miss looks at the generation at once */
-    const store_table *c = store_table_get(f->s, "fromchild");
+    const store_table *c = st_pin(f->s, "fromchild");
     assert_non_null(c);
     assert_int_equal(c->key.hash_type, AV_N);
     assert_true(c->id > t->id);
     struct timespec ts = {0, 20 * 1000000}; /* a hit looks at most every few ms */
     nanosleep(&ts, NULL);
-    const store_table *t2 = store_table_get(f->s, "shared");
+    const store_table *t2 = st_pin(f->s, "shared");
     assert_int_equal(t2->n_idx, 1);
     /* backfilled by the child, maintained by us (even through the old descriptor) */
     st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"b\"},\"gk\":{\"S\":\"g\"}}");
@@ -238,11 +238,11 @@ static void test_backfill_races_writes(void **state)
     store_index ix = st_ix("gsi", true, st_kd("gk", AV_S, NULL, AV_NONE), STORE_PROJ_KEYS_ONLY);
     err_t e;
     err_clear(&e);
-    assert_int_equal(store_index_add(f->s, "tr", &ix, &e), 0);
+    assert_int_equal(st_index_add(f->s, "tr", &ix, &e), 0);
     stop = 1;
     pthread_join(th, NULL);
     assert_int_equal(g.bad, 0);
-    const store_table *t2 = store_table_get(f->s, "tr");
+    const store_table *t2 = st_pin(f->s, "tr");
     av_t *base, *idx;
     store_query qb = {.table = t2}, qi = {.table = t2, .index = &t2->idx[0]};
     size_t nb = st_query_all(f->s, qb, &f->a, &base);

@@ -364,14 +364,14 @@ static void test_group_commit_durable(void **state)
 {
     st_fix *f = *state;
     const store_table *t = mk_gsi_table(f, STORE_PROJ_KEYS_ONLY);
-    store_close(f->s);
+    st_close(f->s);
     store_opts o;
     store_opts_default(&o);
     o.ttl_thread = false; /* durable */
     err_t e;
     err_clear(&e);
     assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
-    t = store_table_get(f->s, "tbl");
+    t = st_pin(f->s, "tbl");
     assert_non_null(t);
     store_commit_stats s0, s1;
     store_commit_stats_get(f->s, &s0);
@@ -397,9 +397,9 @@ static void test_group_commit_durable(void **state)
     assert_int_equal(s1.writes - s0.writes, GC_THREADS * GC_N);
     assert_true(s1.rounds - s0.rounds < s1.calls - s0.calls); /* some rounds were shared */
     /* acknowledged writes are on disk: reopen and count */
-    store_close(f->s);
+    st_close(f->s);
     f->s = st_open_dir(f->dir, 0);
-    t = store_table_get(f->s, "tbl");
+    t = st_pin(f->s, "tbl");
     av_t *all;
     size_t want = GC_THREADS * GC_N * 3 / 4 + 1;
     assert_int_equal(idx_scan(f, t, NULL, &all), want);
@@ -438,7 +438,7 @@ static int apply_reenter(void *ctx, const av_t *old, arena_t *a, const av_t **ou
     av_t got;
     err_t e2;
     err_clear(&e2);
-    if (!store_table_get(r->s, "tbl"))
+    if (!st_pin(r->s, "tbl"))
         return err_set(e, ERR_INTERNAL, "table_get failed");
     if (store_get(r->s, r->t, J(a, "{\"pk\":{\"S\":\"other\"}}"), a, &got, &r->found, &e2))
         return err_set(e, ERR_INTERNAL, "get failed: %s", e2.msg);

@@ -20,7 +20,7 @@ static void test_reopen(void **state)
     store_t *s2 = st_open_dir(sub, 0);
     assert_int_equal(stat(sub, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0700);
-    store_close(s2);
+    st_close(s2);
 
     store_index ix = st_ix("gsi", true, st_kd("gk", AV_S, NULL, AV_NONE), STORE_PROJ_ALL);
     const store_table *t = st_create(f->s, "tr", st_kd("pk", AV_S, NULL, AV_NONE), &ix, 1);
@@ -32,10 +32,10 @@ static void test_reopen(void **state)
     }
     err_t e;
     err_clear(&e);
-    assert_int_equal(store_table_set_ttl(f->s, "tr", "exp", &e), 0);
-    store_close(f->s);
+    assert_int_equal(st_set_ttl(f->s, "tr", "exp", &e), 0);
+    st_close(f->s);
     f->s = st_open_dir(f->dir, 0);
-    t = store_table_get(f->s, "tr");
+    t = st_pin(f->s, "tr");
     assert_non_null(t);
     assert_int_equal(t->id, id);
     assert_string_equal(t->ttl_attr, "exp");
@@ -55,7 +55,7 @@ static void test_reopen(void **state)
 static void test_durable(void **state)
 {
     st_fix *f = *state;
-    store_close(f->s);
+    st_close(f->s);
     store_opts o;
     store_opts_default(&o);
     o.ttl_thread = false;
@@ -65,10 +65,10 @@ static void test_durable(void **state)
     assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
     const store_table *t = st_create(f->s, "td", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
     st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}");
-    store_close(f->s);
+    st_close(f->s);
     o.read_only = true;
     assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
-    t = store_table_get(f->s, "td");
+    t = st_pin(f->s, "td");
     assert_non_null(t);
     av_t got;
     bool found;
@@ -86,7 +86,7 @@ static void test_durable(void **state)
 static void test_map_growth(void **state)
 {
     st_fix *f = *state;
-    store_close(f->s);
+    st_close(f->s);
     f->s = st_open_dir(f->dir, 256 * 1024);
     size_t before = f->s->mapsize;
     const store_table *t = st_create(f->s, "tg", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
@@ -121,9 +121,9 @@ static void test_map_growth(void **state)
     assert_int_equal(c, 1000);
     assert_true(b > 20000u * 1000);
     /* reopen with the small initial size: LMDB adopts the file's size */
-    store_close(f->s);
+    st_close(f->s);
     f->s = st_open_dir(f->dir, 256 * 1024);
-    t = store_table_get(f->s, "tg");
+    t = st_pin(f->s, "tg");
     av_t *items;
     store_query q = {.table = t};
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), 1000);
@@ -134,7 +134,7 @@ static void test_map_growth(void **state)
 static void test_map_resized_by_other(void **state)
 {
     st_fix *f = *state;
-    store_close(f->s);
+    st_close(f->s);
     f->s = st_open_dir(f->dir, 256 * 1024);
     const store_table *t = st_create(f->s, "shared", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
     size_t before = f->s->mapsize;
@@ -150,7 +150,7 @@ static void test_map_resized_by_other(void **state)
         err_clear(&e);
         if (store_open(f->dir, &o, &s2, &e))
             _exit(2);
-        const store_table *t2 = store_table_get(s2, "shared");
+        const store_table *t2 = st_pin(s2, "shared");
         arena_t a;
         arena_init(&a);
         char *blob = arena_alloc(&a, 10000);
@@ -167,7 +167,7 @@ static void test_map_resized_by_other(void **state)
             bad |= store_write_each(s2, &w, 1, &e) != 0 || w.rc != 0;
         }
         bad |= s2->mapsize <= 256 * 1024;
-        store_close(s2);
+        st_close(s2);
         _exit(bad);
     }
     int status;
@@ -237,7 +237,7 @@ static void *mg_reader(void *p)
 static void test_map_growth_concurrent(void **state)
 {
     st_fix *f = *state;
-    store_close(f->s);
+    st_close(f->s);
     f->s = st_open_dir(f->dir, 256 * 1024);
     const store_table *t = st_create(f->s, "tc", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
     _Atomic int stop = 0;
@@ -270,7 +270,7 @@ static void test_crash_keeps_acknowledged(void **state)
 {
     st_fix *f = *state;
     const store_table *t = st_create(f->s, "tk", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
-    store_close(f->s);
+    st_close(f->s);
     f->s = NULL;
     pid_t pid = fork();
     if (pid == 0) {
@@ -282,7 +282,7 @@ static void test_crash_keeps_acknowledged(void **state)
         err_clear(&e);
         if (store_open(f->dir, &o, &s2, &e))
             _exit(2);
-        const store_table *t2 = store_table_get(s2, "tk");
+        const store_table *t2 = st_pin(s2, "tk");
         arena_t a;
         arena_init(&a);
         for (int i = 0; i < 50; i++) {
@@ -299,7 +299,7 @@ static void test_crash_keeps_acknowledged(void **state)
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     f->s = st_open_dir(f->dir, 0);
-    t = store_table_get(f->s, "tk");
+    t = st_pin(f->s, "tk");
     av_t *items;
     store_query q = {.table = t};
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), 50);
@@ -351,9 +351,9 @@ static void test_pending_delete_finished_at_open(void **state)
     assert_int_equal(st_write_txn(f->s, drop_record_only, (void *)t, &e), 0);
     assert_int_equal(count_data(f->s), 40); /* orphaned until the next open */
     store_table tcopy = *t;                 /* t dies with the handle */
-    store_close(f->s);
+    st_close(f->s);
     f->s = st_open_dir(f->dir, 0);
-    assert_null(store_table_get(f->s, "tp"));
+    assert_null(st_pin(f->s, "tp"));
     assert_int_equal(count_data(f->s), 0);
     uint64_t c, b;
     assert_int_equal(store_table_stats(f->s, &tcopy, NULL, &c, &b, &e), 0);

@@ -17,7 +17,7 @@ static void test_ttl_pass(void **state)
     const store_table *t = st_create(f->s, "tt", st_kd("pk", AV_S, NULL, AV_NONE), &ix, 1);
     err_t e;
     err_clear(&e);
-    assert_int_equal(store_table_set_ttl(f->s, "tt", "exp", &e), 0);
+    assert_int_equal(st_set_ttl(f->s, "tt", "exp", &e), 0);
     int64_t now = 1800000000;
     struct {
         const char *item;
@@ -58,7 +58,7 @@ static void test_ttl_pass(void **state)
     assert_int_equal(store_table_stats(f->s, t, NULL, &c, &b, &e), 0);
     assert_int_equal(c, nc - ngone);
     /* TTL disabled: nothing is reaped */
-    assert_int_equal(store_table_set_ttl(f->s, "tt", "", &e), 0);
+    assert_int_equal(st_set_ttl(f->s, "tt", "", &e), 0);
     assert_int_equal(st_ttl_pass(f->s, now + 100, &del, &e), 0);
     assert_int_equal(del, 0);
 }
@@ -67,7 +67,7 @@ static void test_ttl_pass(void **state)
 static void test_ttl_thread(void **state)
 {
     st_fix *f = *state;
-    store_close(f->s);
+    st_close(f->s);
     store_opts o;
     store_opts_default(&o);
     o.durable = false;
@@ -77,7 +77,7 @@ static void test_ttl_thread(void **state)
     err_clear(&e);
     assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
     const store_table *t = st_create(f->s, "tt", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
-    assert_int_equal(store_table_set_ttl(f->s, "tt", "exp", &e), 0);
+    assert_int_equal(st_set_ttl(f->s, "tt", "exp", &e), 0);
     char txt[128];
     snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"a\"},\"exp\":{\"N\":\"%lld\"}}",
              (long long)time(NULL) - 10);

@@ -1,0 +1,321 @@
+/*
+ * test_alter — table changes as one read-modify-write (store_table_alter) and pinned
+ * descriptors.  Module: src/store/catalog.c.
+ *
+ * 48 threads changing one table's metadata at once lose nothing; an index and the metadata
+ * change in the same transaction (a failing change writes neither); a change that alters
+ * nothing writes nothing; a pinned descriptor stays as it was until unpinned and is freed
+ * then; descriptors in memory stay flat over 10,000 changes; a backfill killed at any moment
+ * finishes at the next open.
+ */
+#include "st_test.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+/* ---- helpers ------------------------------------------------------------------------- */
+
+/* Appends ctx (a NUL-terminated token) and ';' to the metadata blob. */
+static int append_fn(void *ctx, store_alter *al, err_t *e)
+{
+    const char *tok = ctx;
+    size_t n = al->cur->meta_len, k = strlen(tok);
+    char *m = arena_alloc(al->arena, n + k + 2);
+    if (!m)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    if (n)
+        memcpy(m, al->cur->meta, n);
+    memcpy(m + n, tok, k);
+    m[n + k] = ';';
+    m[n + k + 1] = 0;
+    al->next.meta = m;
+    al->next.meta_len = n + k + 1;
+    return 0;
+}
+
+typedef struct thr_arg {
+    store_t *s;
+    int id;
+    int rc;
+    pthread_barrier_t *go;
+} thr_arg;
+
+static void *append_thread(void *p)
+{
+    thr_arg *g = p;
+    char tok[16];
+    snprintf(tok, sizeof tok, "t%02d", g->id);
+    pthread_barrier_wait(g->go);
+    err_t e;
+    err_clear(&e);
+    g->rc = store_table_alter(g->s, "tbl", append_fn, tok, NULL, &e);
+    return NULL;
+}
+
+/* ---- tests --------------------------------------------------------------------------- */
+
+/* 48 concurrent read-modify-writes of the same metadata: every one is kept */
+static void test_concurrent_changes_all_kept(void **state)
+{
+    st_fix *f = *state;
+    st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    enum { N = 48 };
+    pthread_t th[N];
+    thr_arg g[N];
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, N);
+    for (int i = 0; i < N; i++) {
+        g[i] = (thr_arg){.s = f->s, .id = i, .go = &go};
+        assert_int_equal(pthread_create(&th[i], NULL, append_thread, &g[i]), 0);
+    }
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(g[i].rc, 0);
+    }
+    pthread_barrier_destroy(&go);
+    const store_table *t = st_pin(f->s, "tbl");
+    assert_int_equal(t->meta_len, N * 4);
+    for (int i = 0; i < N; i++) {
+        char tok[16];
+        snprintf(tok, sizeof tok, "t%02d;", i);
+        assert_non_null(strstr(t->meta, tok));
+    }
+}
+
+typedef struct idx_meta {
+    const store_index *ix;
+    bool fail_after;
+} idx_meta;
+
+static int idx_meta_fn(void *ctx, store_alter *al, err_t *e)
+{
+    idx_meta *c = ctx;
+    int rc = store_alter_add_index(al, c->ix, e);
+    if (rc)
+        return rc;
+    al->next.meta = "with-index";
+    al->next.meta_len = 10;
+    if (c->fail_after)
+        return err_set(e, ERR_VALIDATION, "refused after planning");
+    return 0;
+}
+
+/* the index and the metadata change in one transaction; a change that fails after adding an
+ * index writes nothing at all */
+static void test_index_and_meta_together(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"g\":{\"S\":\"x\"}}");
+    store_index ix = st_ix("byg", true, st_kd("g", AV_S, NULL, AV_NONE), STORE_PROJ_ALL);
+    idx_meta c = {.ix = &ix, .fail_after = true};
+    err_t e;
+    err_clear(&e);
+    const store_table *out = (const store_table *)&c; /* must be reset to NULL */
+    assert_int_equal(store_table_alter(f->s, "tbl", idx_meta_fn, &c, &out, &e), ERR_VALIDATION);
+    assert_string_equal(e.msg, "refused after planning");
+    assert_null(out);
+    assert_ptr_equal(st_pin(f->s, "tbl"), t); /* nothing written: the same descriptor */
+    assert_int_equal(t->n_idx, 0);
+
+    c.fail_after = false;
+    err_clear(&e);
+    assert_int_equal(store_table_alter(f->s, "tbl", idx_meta_fn, &c, &out, &e), 0);
+    st_keep(f->s, out);
+    /* out is the table as this change left it: the index listed as backfilling */
+    assert_int_equal(out->n_idx, 1);
+    assert_true(out->idx[0].backfilling);
+    assert_int_equal(out->meta_len, 10);
+    /* and the backfill has finished when store_table_alter returns */
+    const store_table *now = st_pin(f->s, "tbl");
+    assert_false(now->idx[0].backfilling);
+    av_t gv = av_make_s("x", 1);
+    store_query q = {.table = now, .index = &now->idx[0], .hash = &gv};
+    av_t *items;
+    assert_int_equal(st_query_all(f->s, q, &f->a, &items), 1);
+    /* the same name again: the store's error, nothing written */
+    err_clear(&e);
+    assert_int_equal(store_table_alter(f->s, "tbl", idx_meta_fn, &c, NULL, &e), ERR_VALIDATION);
+    assert_string_equal(e.msg, "Attempting to create an index which already exists");
+    assert_ptr_equal(st_pin(f->s, "tbl"), now);
+}
+
+static int noop_fn(void *ctx, store_alter *al, err_t *e)
+{
+    (void)ctx;
+    (void)al;
+    (void)e;
+    return 0;
+}
+
+static int rekey_fn(void *ctx, store_alter *al, err_t *e)
+{
+    (void)ctx;
+    (void)e;
+    snprintf(al->next.key.hash, sizeof al->next.key.hash, "other");
+    return 0;
+}
+
+static int reproject_fn(void *ctx, store_alter *al, err_t *e)
+{
+    (void)ctx;
+    (void)e;
+    al->next.idx[0].proj = STORE_PROJ_ALL; /* not through the helpers: ignored */
+    al->next.meta = "m";
+    al->next.meta_len = 1;
+    return 0;
+}
+
+/* a change that alters nothing writes nothing; identity and existing index definitions
+ * cannot change; a missing table is the store's not-found */
+static void test_noop_and_immutable(void **state)
+{
+    st_fix *f = *state;
+    store_index ix = st_ix("gi", true, st_kd("g", AV_S, NULL, AV_NONE), STORE_PROJ_KEYS_ONLY);
+    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), &ix, 1);
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_table_alter(f->s, "tbl", noop_fn, NULL, NULL, &e), 0);
+    assert_ptr_equal(st_pin(f->s, "tbl"), t);
+    assert_int_equal(store_table_alter(f->s, "tbl", rekey_fn, NULL, NULL, &e), ERR_INTERNAL);
+    assert_ptr_equal(st_pin(f->s, "tbl"), t);
+    err_clear(&e);
+    assert_int_equal(store_table_alter(f->s, "tbl", reproject_fn, NULL, NULL, &e), 0);
+    const store_table *t2 = st_pin(f->s, "tbl");
+    assert_int_equal(t2->idx[0].proj, STORE_PROJ_KEYS_ONLY);
+    assert_int_equal(t2->meta_len, 1);
+    err_clear(&e);
+    assert_int_equal(store_table_alter(f->s, "nope", noop_fn, NULL, NULL, &e),
+                     ERR_RESOURCE_NOT_FOUND);
+    assert_string_equal(e.msg, "Cannot do operations on a non-existent table");
+}
+
+static int refuse_drop_fn(void *ctx, store_alter *al, err_t *e)
+{
+    (void)ctx;
+    if (al->cur->meta_len && strcmp(al->cur->meta, "protected") == 0)
+        return err_set(e, ERR_VALIDATION, "protected");
+    al->drop = true;
+    return 0;
+}
+
+/* dropping through alter: refused from the committed state, or done with its items */
+static void test_drop_decided_in_txn(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"}}");
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(st_set_meta(f->s, "tbl", "protected", 9, &e), 0);
+    assert_int_equal(store_table_alter(f->s, "tbl", refuse_drop_fn, NULL, NULL, &e),
+                     ERR_VALIDATION);
+    assert_non_null(st_pin(f->s, "tbl"));
+    err_clear(&e);
+    assert_int_equal(st_set_meta(f->s, "tbl", "open", 4, &e), 0);
+    const store_table *out = t;
+    assert_int_equal(store_table_alter(f->s, "tbl", refuse_drop_fn, NULL, &out, &e), 0);
+    assert_null(out);
+    assert_null(st_pin(f->s, "tbl"));
+    av_t *items;
+    store_query q = {.table = t};
+    assert_int_equal(st_query_all(f->s, q, &f->a, &items), 0);
+}
+
+/* a pinned descriptor stays as it was while the table changes; replaced descriptors are
+ * freed when their last pin goes, and the count stays flat over 10,000 changes */
+static void test_pins_free_replaced(void **state)
+{
+    st_fix *f = *state;
+    st_create(f->s, "a", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_create(f->s, "b", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    size_t base = store_live_tables(f->s);
+    assert_int_equal(base, 2); /* both current (and pinned by the test registry) */
+    const store_table *old = store_table_pin(f->s, "a");
+    err_t e;
+    err_clear(&e);
+    for (int i = 0; i < 10000; i++) {
+        char m[32];
+        int n = snprintf(m, sizeof m, "v%d", i);
+        assert_int_equal(st_set_meta(f->s, "a", m, (size_t)n, &e), 0);
+        assert_true(store_live_tables(f->s) <= base + 2);
+    }
+    /* the pinned one is the original, unchanged */
+    assert_null(old->meta);
+    const store_table *cur = store_table_pin(f->s, "a");
+    assert_int_equal(cur->meta_len, 5);
+    assert_memory_equal(cur->meta, "v9999", 5);
+    assert_ptr_equal(store_table_repin(f->s, cur), cur);
+    store_table_unpin(f->s, cur);
+    store_table_unpin(f->s, cur);
+    /* the test registry still pins the first "a"; `old` is a second pin on it */
+    store_table_unpin(f->s, old);
+    size_t live = store_live_tables(f->s);
+    assert_true(live == base + 1); /* current a, current b, the registry's first a */
+    /* dropping b: freed once its pins go */
+    assert_int_equal(store_table_delete(f->s, "b", &e), 0);
+    assert_int_equal(store_live_tables(f->s), live);
+}
+
+/* a process killed at any moment of a backfill: the next open finishes it */
+static void test_backfill_resumes_after_kill(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "big", st_kd("pk", AV_S, "sk", AV_N), NULL, 0);
+    enum { N = 20000 };
+    for (int i = 0; i < N; i++) {
+        char txt[128];
+        snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"p%d\"},\"sk\":{\"N\":\"%d\"},\"g\":{\"S\":\"g%d\"}}",
+                 i % 50, i, i % 7);
+        st_put_ok(f->s, t, &f->a, txt);
+        arena_reset(&f->a);
+    }
+    st_close(f->s);
+    f->s = NULL;
+    struct timespec ts0;
+    clock_gettime(CLOCK_MONOTONIC, &ts0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        store_t *s2 = st_open_dir(f->dir, 0);
+        store_index ix = st_ix("byg", true, st_kd("g", AV_S, NULL, AV_NONE), STORE_PROJ_KEYS_ONLY);
+        err_t e;
+        err_clear(&e);
+        int bad = st_index_add(s2, "big", &ix, &e) != 0;
+        st_close(s2);
+        _exit(bad);
+    }
+    /* somewhere in the backfill (or after it) */
+    struct timespec d = {0, (long)(20 + ts0.tv_nsec % 60) * 1000000L};
+    nanosleep(&d, NULL);
+    kill(pid, SIGKILL);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    f->s = st_open_dir(f->dir, 0);
+    const store_table *t2 = st_pin(f->s, "big");
+    if (t2->n_idx == 0)
+        return; /* killed before the index was committed: nothing to resume */
+    assert_false(t2->idx[0].backfilling);
+    uint64_t c, b;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_table_stats(f->s, t2, &t2->idx[0], &c, &b, &e), 0);
+    assert_int_equal(c, N);
+    av_t *items;
+    store_query q = {.table = t2, .index = &t2->idx[0]};
+    assert_int_equal(st_query_all(f->s, q, &f->a, &items), N);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_concurrent_changes_all_kept, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_index_and_meta_together, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_noop_and_immutable, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_drop_decided_in_txn, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_pins_free_replaced, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_backfill_resumes_after_kill, st_setup, st_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
