@@ -1,0 +1,405 @@
+/*
+ * test_expr_partiql — the PartiQL parser and binder (expr_partiql.c) on their own: statement
+ * shapes, the trees they produce (evaluated with expr_eval / expr_update_apply, the one
+ * evaluator), literal and parameter binding, DynamoDB's error texts and positions, the
+ * planner helpers, the select-list naming, and the limits (length, nesting, IN operands)
+ * against hostile input.  The end-to-end behaviour against tables is pinned by the golden
+ * corpus (tests/unit/api/test_partiql_golden.c).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "expr/expr_partiql.h"
+#include "expr_test_util.h"
+
+/* Parses and binds; returns rc; the error text in e. */
+static int pq(arena_t *a, const char *stmt, const av_t *params, size_t np, expr_pq_bound *b,
+              err_t *e)
+{
+    err_clear(e);
+    expr_pq *s = NULL;
+    int rc = expr_pq_parse(a, stmt, strlen(stmt), &s, e);
+    if (rc)
+        return rc;
+    return expr_pq_bind(a, s, params, np, b, e);
+}
+
+static void expect_err(const char *stmt, const char *msg)
+{
+    arena_t a;
+    arena_init(&a);
+    expr_pq_bound b;
+    err_t e;
+    int rc = pq(&a, stmt, NULL, 0, &b, &e);
+    if (rc != ERR_VALIDATION || strcmp(e.msg, msg) != 0)
+        fail_msg("%s\n  want: %s\n  got:  %d %s", stmt, msg, rc, e.msg);
+    arena_fini(&a);
+}
+
+/* Evaluates the statement's WHERE against an item (JSON text). */
+static bool where_holds(const char *stmt, const char *item_json)
+{
+    arena_t a;
+    arena_init(&a);
+    expr_pq_bound b;
+    err_t e;
+    if (pq(&a, stmt, NULL, 0, &b, &e))
+        fail_msg("%s: %s", stmt, e.msg);
+    av_t item = titem(&a, item_json);
+    bool ok = false;
+    assert_int_equal(expr_eval(b.where, &item, &ok, &e), 0);
+    arena_fini(&a);
+    return ok;
+}
+
+/* Statement kinds, targets, ORDER BY and RETURNING. */
+static void shapes(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    expr_pq_bound b;
+    err_t e;
+    assert_int_equal(pq(&a, "select * from \"tab\".\"idx\" where pk = 'a' order by sk desc", NULL,
+                        0, &b, &e),
+                     0);
+    assert_int_equal(b.kind, EXPR_PQ_SELECT);
+    assert_true(b.star);
+    assert_string_equal(b.table, "tab");
+    assert_string_equal(b.index, "idx");
+    assert_int_equal(b.norder, 1);
+    assert_string_equal(b.order[0].name, "sk");
+    assert_true(b.order[0].desc);
+    assert_int_equal(pq(&a, "INSERT INTO tab VALUE {'pk': 'a', 'n': 1}", NULL, 0, &b, &e), 0);
+    assert_int_equal(b.kind, EXPR_PQ_INSERT);
+    assert_int_equal(b.item.type, AV_M);
+    assert_int_equal(b.item.u.map.n, 2);
+    assert_int_equal(pq(&a, "UPDATE tab SET a = 1 REMOVE b WHERE pk = 'a' RETURNING MODIFIED NEW *",
+                        NULL, 0, &b, &e),
+                     0);
+    assert_int_equal(b.kind, EXPR_PQ_UPDATE);
+    assert_int_equal(b.ret, EXPR_PQ_RET_MODIFIED_NEW);
+    assert_non_null(b.upd);
+    assert_int_equal(pq(&a, "DELETE FROM tab WHERE pk = 'a' RETURNING ALL OLD *", NULL, 0, &b, &e),
+                     0);
+    assert_int_equal(b.kind, EXPR_PQ_DELETE);
+    assert_int_equal(b.ret, EXPR_PQ_RET_ALL_OLD);
+    assert_int_equal(pq(&a, "EXISTS(SELECT * FROM tab WHERE pk = 'a' AND n = 1)", NULL, 0, &b, &e),
+                     0);
+    assert_int_equal(b.kind, EXPR_PQ_EXISTS);
+    arena_fini(&a);
+}
+
+/* The WHERE tree is the expression language's: PartiQL's operators evaluate like their
+ * ConditionExpression counterparts (IS MISSING = attribute_not_exists, IS NULL = a NULL
+ * value, NOT IN / NOT BETWEEN, size, begins_with, contains, attribute_type). */
+static void where_semantics(void **state)
+{
+    (void)state;
+    const char *it = "{\"pk\":{\"S\":\"a\"},\"n\":{\"N\":\"5\"},\"z\":{\"NULL\":true},"
+                     "\"s\":{\"S\":\"hello\"},\"ss\":{\"SS\":[\"x\",\"y\"]},"
+                     "\"l\":{\"L\":[{\"N\":\"1\"},{\"S\":\"b\"}]},\"b\":{\"BOOL\":true}}";
+    struct {
+        const char *cond;
+        bool want;
+    } t[] = {
+        {"n = 5", true},          {"n <> 5", false},          {"n != 4", true},
+        {"n < 6", true},          {"n >= 6", false},          {"5 = n", true},
+        {"n BETWEEN 1 AND 5", true}, {"n NOT BETWEEN 1 AND 5", false},
+        {"n IN [1, 5]", true},    {"n NOT IN (1, 5)", false}, {"z IS NULL", true},
+        {"nope IS NULL", false},  {"nope IS NOT NULL", true}, {"nope IS MISSING", true},
+        {"n IS NOT MISSING", true}, {"n IS NUMERIC", true},  {"s IS STRING", true},
+        {"l IS LIST", true},      {"b IS BOOLEAN", true},     {"z = NULL", true},
+        {"begins_with(s, 'he')", true}, {"contains(ss, 'y')", true},
+        {"contains(l, 'b')", true}, {"size(l) = 2", true},   {"attribute_type(n, 'N')", true},
+        {"NOT n = 5", false},     {"n = 4 OR s = 'hello'", true},
+        {"(n = 4 OR s = 'hello') AND b = TRUE", true}, {"l = [1, 'b']", true},
+        {"ss = <<'y', 'x'>>", true}, {"begins_with(s, 'h') = false", false},
+        {"begins_with(s, 'h') <> false", true}, {"\"s\" = 'hello'", true},
+        {"n = 5.0", true},        {"n = 5e0", true},          {"s = 'it''s'", false},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        char stmt[256];
+        snprintf(stmt, sizeof stmt, "SELECT * FROM tab WHERE %s", t[i].cond);
+        if (where_holds(stmt, it) != t[i].want)
+            fail_msg("%s: want %d", t[i].cond, t[i].want);
+    }
+}
+
+/* `?` binds Parameters in order; too few is DynamoDB's count error; extra ones are
+ * ignored (DynamoDB Local). */
+static void parameters(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    expr_pq_bound b;
+    err_t e;
+    av_t p[2] = {tv(&a, "{\"S\":\"a\"}"), tv(&a, "{\"N\":\"7\"}")};
+    assert_int_equal(pq(&a, "INSERT INTO tab VALUE {'pk': ?, 'n': ?}", p, 2, &b, &e), 0);
+    assert_true(av_equal(av_map_gets(&b.item, "n"), &p[1]));
+    assert_int_equal(pq(&a, "SELECT * FROM tab WHERE pk = ? AND n = ?", p, 1, &b, &e),
+                     ERR_VALIDATION);
+    assert_string_equal(e.msg, "Number of parameters in request and statement don't match.");
+    assert_int_equal(pq(&a, "SELECT * FROM tab WHERE pk = ?", p, 2, &b, &e), 0);
+    av_t item = titem(&a, "{\"pk\":{\"S\":\"a\"}}");
+    bool ok = false;
+    assert_int_equal(expr_eval(b.where, &item, &ok, &e), 0);
+    assert_true(ok);
+    /* a parameter's type reaches the resolver's checks */
+    av_t bo = tv(&a, "{\"BOOL\":true}");
+    assert_int_equal(pq(&a, "SELECT * FROM tab WHERE n < ?", &bo, 1, &b, &e), ERR_VALIDATION);
+    assert_string_equal(e.msg, "Incorrect operand type for operator or function; operator or "
+                               "function: <, operand type: BOOL");
+    arena_fini(&a);
+}
+
+/* Syntax errors: the service's envelope and detail (DynamoDB Local echoes the statement). */
+static void syntax_errors(void **state)
+{
+    (void)state;
+    expect_err("SLECT * FROM tab", EXPR_PQ_TXT_SYNTAX "Expected data manipulation");
+    expect_err("", EXPR_PQ_TXT_SYNTAX "Expected data manipulation");
+    expect_err("SELECT * FROM \"tab", EXPR_PQ_TXT_SYNTAX);
+    expect_err("SELECT * FROM tab WHERE pk = 'a", EXPR_PQ_TXT_SYNTAX);
+    expect_err("SELECT value FROM tab", EXPR_PQ_TXT_SYNTAX "Unexpected keyword");
+    expect_err("SELECT * FROM tab WHERE", EXPR_PQ_TXT_SYNTAX "Unexpected end of statement");
+    expect_err("SELECT * FROM tab WHERE pk == 'a'", EXPR_PQ_TXT_SYNTAX "Unexpected token");
+    expect_err("UPDATE tab REMOVE a, b WHERE pk = 'x'", EXPR_PQ_TXT_SYNTAX "Unexpected token");
+    expect_err("SELECT * FROM tab; SELECT 1", EXPR_PQ_TXT_SYNTAX "Unexpected keyword");
+}
+
+/* Semantic errors with DynamoDB Local's texts and " at line:column:length" positions. */
+static void semantic_errors(void **state)
+{
+    (void)state;
+    expect_err("SELECT * FROM tab LIMIT 1", "Unsupported clause: LIMIT at 1:25:1");
+    expect_err("SELECT * FROM tab\n  WHERE pk = 'a' LIMIT 5", "Unsupported clause: LIMIT at 2:24:1");
+    expect_err("SELECT COUNT(*) FROM tab", "Unexpected path component at 1:8:5");
+    expect_err("SELECT * FROM tab WHERE n IS INT",
+               "Unsupported data type for IS operator: INTEGER. Supported data types are "
+               "[MISSING, NULL, BOOLEAN, BLOB, STRING, NUMERIC, STRUCT, TUPLE, LIST] at 1:27:2");
+    expect_err("SELECT * FROM tab WHERE n = MISSING", "MISSING must be compared using IS operator");
+    expect_err("SELECT * FROM tab WHERE s", "WHERE clause must contain an expression that "
+                                            "resolves to a boolean");
+    expect_err("SELECT * FROM tab WHERE n = 1 AND s", "The arguments to AND/OR must be Expressions");
+    expect_err("SELECT * FROM tab WHERE NOT s", "The argument to NOT must be a Type or Expression");
+    expect_err("SELECT * FROM tab WHERE n + 1 = 2",
+               "Unsupported operator in Condition Expression. Operator: +");
+    expect_err("SELECT * FROM tab WHERE upper(s) = 'A'", "Unrecognized function: upper");
+    expect_err("SELECT * FROM tab WHERE s IN []",
+               "IN operator must have a left hand argument of type Variable Reference and right "
+               "hand argument of type Seq with at least one member");
+    expect_err("SELECT v, v FROM tab", "Duplicate identifiers in select clause: v");
+    expect_err("SELECT a, a.b FROM tab", "Two document paths overlap with each other; must "
+                                         "remove or rewrite one of these paths; path one: [a, "
+                                         "b], path two: [a]");
+    expect_err("SELECT * FROM tab ORDER BY pk", "Must have WHERE clause in the statement when "
+                                                "using ORDER BY clause.");
+    expect_err("SELECT * FROM \"tab\".\"i\".\"x\"",
+               "A path may contain at most 2 components in the FROM clause");
+    expect_err("SELECT * FROM \"\"", "Path component cannot be an empty string");
+    expect_err("SELECT * FROM ab", "Table name should be within the length [3, 255] and only "
+                                   "contain 'a-z', 'A-Z', '0-9', '-', '_', '.'.");
+    expect_err("INSERT INTO \"tab\".\"idx\" VALUE {'pk': 'a'}",
+               "FROM clause may only contain a single table name in data manipulation statements");
+    expect_err("INSERT INTO tab VALUE {'pk': 'a', 'pk': 'b'}",
+               "Duplicate keys in tuple. Key: pk under root at 1:35:4");
+    expect_err("INSERT INTO tab VALUE {'pk': 'a', 'e': <<>>}", "Empty bags are not supported at 1:40:2");
+    expect_err("INSERT INTO tab VALUE {'pk': 'a', 'e': <<1, 'x'>>}",
+               "Unsupported data type in Bag. DynamoDB only supports either numbers or strings in "
+               "bags");
+    expect_err("INSERT INTO tab VALUE {'pk': 'a', 'e': <<1, 1.0>>}",
+               "Input collection contains duplicates");
+    expect_err("INSERT INTO tab VALUE {'pk': 'a', 'e': -0.0}",
+               "Negative zero decimal is not supported under key root at 1:41:3");
+    expect_err("INSERT INTO tab VALUE {'pk': 'a', 'm': {'x': [1, missing]}}",
+               "Unsupported data type: LiteralMissing under key root.x.1 at 1:50:7");
+    expect_err("INSERT INTO tab VALUE {'pk': 'a', 'm': [?]}",
+               "Unsupported data type: Parameter under key root.0 at 1:41:1");
+    expect_err("INSERT INTO tab VALUE ?", "Unsupported format in item expression. Please use "
+                                          "struct format {...} to express item values for insert "
+                                          "statement. at 1:23:1");
+    expect_err("DELETE FROM tab WHERE pk = 'a' RETURNING ALL NEW *",
+               "Invalid returning clause: RETURNING ALL NEW *. Only RETURNING ALL OLD * is allowed "
+               "in DELETE statements.");
+    expect_err("UPDATE tab SET a = set_add(b, <<1>>) WHERE pk = 'a'",
+               "The first argument to SET_ADD must equal the assignment value");
+    expect_err("UPDATE tab SET a = size(b) WHERE pk = 'a'",
+               "The function is not allowed in an update expression; function: size");
+    expect_err("SELECT * FROM tab WHERE list_append(a, b) = c",
+               "The function is not allowed in a condition expression; function: list_append");
+    expect_err("DROP TABLE tab", "Unsupported operation: DropTable");
+    expect_err("SELECT pk AS x FROM tab", "Aliasing is not supported");
+    expect_err("SELECT * FROM tab WHERE pk = `abc`",
+               "Ion Literals are not supported: SYMBOL under key root at 1:30:5");
+}
+
+/* The select list names its results as DynamoDB does (expr_pq_project). */
+static void select_naming(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    av_t item = titem(&a, "{\"m\":{\"M\":{\"x\":{\"L\":[{\"M\":{\"y\":{\"N\":\"1\"}}},"
+                          "{\"M\":{\"y\":{\"N\":\"2\"},\"q\":{\"N\":\"3\"}}}]}}},"
+                          "\"l\":{\"L\":[{\"L\":[{\"N\":\"1\"},{\"N\":\"2\"}]}]},"
+                          "\"s\":{\"S\":\"v\"}}");
+    struct {
+        const char *list, *want;
+    } t[] = {
+        {"s", "{\"s\":{\"S\":\"v\"}}"},
+        {"m.x[0].y", "{\"y\":{\"N\":\"1\"}}"},
+        {"m.x[1].y", "{\"x[1]\":{\"M\":{\"y\":{\"N\":\"2\"}}}}"},
+        {"l[0][1]", "{\"l[0][1]\":{\"N\":\"2\"}}"},
+        {"nope, m.zz, l[5]", "{}"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        char stmt[128];
+        snprintf(stmt, sizeof stmt, "SELECT %s FROM tab", t[i].list);
+        expr_pq_bound b;
+        err_t e;
+        assert_int_equal(pq(&a, stmt, NULL, 0, &b, &e), 0);
+        av_t out;
+        assert_int_equal(expr_pq_project(&a, b.proj, &item, &out, &e), 0);
+        av_t want = titem(&a, t[i].want);
+        if (!av_equal(&out, &want))
+            fail_msg("%s: projection differs", t[i].list);
+    }
+    arena_fini(&a);
+}
+
+/* Planner helpers: key equalities, IN, OR chains, range conditions, the rest. */
+static void planner(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    expr_pq_bound b;
+    err_t e;
+    assert_int_equal(pq(&a, "SELECT * FROM tab WHERE 'x' = pk AND sk > 3 AND v = 1", NULL, 0, &b,
+                        &e),
+                     0);
+    const expr_node **c;
+    size_t n;
+    assert_int_equal(expr_pq_conjuncts(&a, b.where, &c, &n, &e), 0);
+    assert_int_equal(n, 3);
+    const av_t *v[4];
+    size_t k;
+    assert_true(expr_pq_key_eq(c[0], "pk", false, v, 4, &k));
+    assert_int_equal(k, 1);
+    assert_int_equal(v[0]->type, AV_S);
+    assert_false(expr_pq_key_eq(c[1], "sk", false, v, 4, &k));
+    expr_krop op;
+    const av_t *r1, *r2;
+    assert_true(expr_pq_range_cond(c[1], "sk", &op, &r1, &r2));
+    assert_int_equal(op, EXPR_KR_GT);
+    bool skip[3] = {true, true, false};
+    expr_node *rest;
+    assert_int_equal(expr_pq_without(&a, c, n, skip, &rest, &e), 0);
+    assert_non_null(rest);
+    /* 3 < sk is sk > 3 */
+    assert_int_equal(pq(&a, "SELECT * FROM tab WHERE 3 < sk", NULL, 0, &b, &e), 0);
+    assert_int_equal(expr_pq_conjuncts(&a, b.where, &c, &n, &e), 0);
+    assert_true(expr_pq_range_cond(c[0], "sk", &op, &r1, &r2));
+    assert_int_equal(op, EXPR_KR_GT);
+    assert_int_equal(pq(&a, "SELECT * FROM tab WHERE pk IN ['a', 'b', 'c']", NULL, 0, &b, &e), 0);
+    assert_int_equal(expr_pq_conjuncts(&a, b.where, &c, &n, &e), 0);
+    assert_false(expr_pq_key_eq(c[0], "pk", false, v, 4, &k));
+    assert_true(expr_pq_key_eq(c[0], "pk", true, v, 4, &k));
+    assert_int_equal(k, 3);
+    const av_t **ov;
+    assert_int_equal(pq(&a, "SELECT * FROM tab WHERE pk = 'a' OR pk = 'b' OR pk = 'c'", NULL, 0,
+                        &b, &e),
+                     0);
+    assert_true(expr_pq_key_or(b.where, "pk", &ov, &n, &a));
+    assert_int_equal(n, 3);
+    assert_int_equal(pq(&a, "SELECT * FROM tab WHERE pk = 'a' OR v = 'b'", NULL, 0, &b, &e), 0);
+    assert_false(expr_pq_key_or(b.where, "pk", &ov, &n, &a));
+    arena_fini(&a);
+}
+
+/* Limits: length, nesting, IN operands; hostile input never crashes. */
+static void limits(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    expr_pq *s;
+    err_t e;
+    size_t big = EXPR_PQ_MAX_LEN + 1;
+    char *txt = malloc(big + 1);
+    assert_non_null(txt);
+    memset(txt, ' ', big);
+    txt[big] = 0;
+    err_clear(&e);
+    assert_int_equal(expr_pq_parse(&a, txt, big, &s, &e), ERR_VALIDATION);
+    assert_string_equal(e.msg, "Member must have length less than or equal to 8192");
+    /* 4000 nested parentheses: refused, not a stack overflow */
+    size_t n = 0;
+    n += (size_t)snprintf(txt, big, "SELECT * FROM tab WHERE ");
+    while (n < 4100)
+        txt[n++] = '(';
+    txt[n] = 0;
+    err_clear(&e);
+    assert_int_equal(expr_pq_parse(&a, txt, n, &s, &e), ERR_VALIDATION);
+    n = (size_t)snprintf(txt, big, "INSERT INTO tab VALUE {'pk': 'a', 'l': ");
+    while (n < 4100)
+        txt[n++] = '[';
+    txt[n] = 0;
+    err_clear(&e);
+    assert_int_equal(expr_pq_parse(&a, txt, n, &s, &e), ERR_VALIDATION);
+    /* 101 IN operands */
+    n = (size_t)snprintf(txt, big, "SELECT * FROM tab WHERE n IN [0");
+    for (int i = 1; i <= 100; i++)
+        n += (size_t)snprintf(txt + n, big - n, ",%d", i);
+    snprintf(txt + n, big - n, "]");
+    expect_err(txt, "The IN operator is provided with too many operands; number of operands: 101");
+    /* random bytes and truncations of valid statements */
+    const char *seeds[] = {"SELECT a.b[1], \"c\" FROM \"t1\".\"i\" WHERE a IN [1, 'x'] AND "
+                           "begins_with(b, ?) ORDER BY k DESC",
+                           "INSERT INTO t1 VALUE {'a': [1, {'b': <<'x', 'y'>>}], 'c': ?}",
+                           "UPDATE t1 SET a = list_append(a, [1]), b = b + ? REMOVE c WHERE "
+                           "k = 'x' RETURNING ALL NEW *"};
+    srand(7);
+    for (size_t si = 0; si < sizeof seeds / sizeof seeds[0]; si++) {
+        size_t sl = strlen(seeds[si]);
+        for (size_t cut = 0; cut <= sl; cut++) {
+            arena_reset(&a);
+            err_clear(&e);
+            (void)expr_pq_parse(&a, seeds[si], cut, &s, &e);
+        }
+        for (int round = 0; round < 2000; round++) {
+            memcpy(txt, seeds[si], sl);
+            for (int m = 0; m < 3; m++)
+                txt[rand() % (int)sl] = (char)(rand() % 256);
+            arena_reset(&a);
+            err_clear(&e);
+            if (expr_pq_parse(&a, txt, sl, &s, &e) == 0) {
+                av_t p[4] = {av_make_s("x", 1), av_make_s("y", 1), av_make_s("z", 1),
+                             av_make_s("w", 1)};
+                expr_pq_bound bd;
+                err_clear(&e);
+                (void)expr_pq_bind(&a, s, p, 4, &bd, &e);
+            }
+        }
+    }
+    free(txt);
+    arena_fini(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(shapes),        cmocka_unit_test(where_semantics),
+        cmocka_unit_test(parameters),    cmocka_unit_test(syntax_errors),
+        cmocka_unit_test(semantic_errors), cmocka_unit_test(select_naming),
+        cmocka_unit_test(planner),       cmocka_unit_test(limits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
