@@ -15,6 +15,7 @@ static const struct api_op_row {
     const char *name;
     api_op_fn fn;
 } api_ops[] = {
+    {"BatchExecuteStatement", op_batch_execute_statement},
     {"BatchGetItem", op_batch_get_item},
     {"BatchWriteItem", op_batch_write_item},
     {"CreateTable", op_create_table},
@@ -24,6 +25,8 @@ static const struct api_op_row {
     {"DescribeLimits", op_describe_limits},
     {"DescribeTable", op_describe_table},
     {"DescribeTimeToLive", op_describe_time_to_live},
+    {"ExecuteStatement", op_execute_statement},
+    {"ExecuteTransaction", op_execute_transaction},
     {"GetItem", op_get_item},
     {"ListTables", op_list_tables},
     {"ListTagsOfResource", op_list_tags_of_resource},
@@ -66,6 +69,10 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
     if (!api)
         return err_set(e, ERR_NOMEM, "out of memory");
     api->store = store;
+    if (api_pq_init(api)) {
+        free(api);
+        return err_set(e, ERR_IO, "no random bytes for the PartiQL NextToken key");
+    }
     snprintf(api->region, sizeof api->region, "%s",
              opts && opts->region ? opts->region : "us-east-1");
     snprintf(api->account_id, sizeof api->account_id, "%s",

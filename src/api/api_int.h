@@ -15,6 +15,7 @@ struct api {
     char region[64];
     char account_id[32];
     void *txn_tokens; /* ClientRequestToken cache (op_transact.c) */
+    unsigned char pq_key[16]; /* PartiQL NextToken MAC key, random per api (op_partiql.c) */
 };
 
 /* A table descriptor pinned for the request (api_call unpins them all at its end). */
@@ -61,6 +62,22 @@ int op_batch_get_item(api_req *r, json_t **out);    /* op_batch.c */
 int op_batch_write_item(api_req *r, json_t **out);  /* op_batch.c */
 int op_transact_write_items(api_req *r, json_t **out); /* op_transact.c */
 int op_transact_get_items(api_req *r, json_t **out);   /* op_transact.c */
+
+int op_execute_statement(api_req *r, json_t **out);        /* op_partiql.c */
+int op_batch_execute_statement(api_req *r, json_t **out);  /* op_partiql.c */
+int op_execute_transaction(api_req *r, json_t **out);      /* op_partiql.c */
+
+/* ClientRequestToken idempotency shared by the transactional operations (op_transact.c):
+ * begin looks `token` up for this request (r->body, canonicalised): 0 with *out_replay NULL
+ * = first use (run the operation, then call end), 0 with *out_replay set = the stored
+ * answer of an earlier identical request (new reference), or
+ * ERR_IDEMPOTENT_PARAMETER_MISMATCH / ERR_TRANSACTION_IN_PROGRESS / ERR_NOMEM.  end stores
+ * the answer (resp) or forgets the token (resp NULL: the operation failed). */
+int api_txn_token_begin(api_req *r, const char *token, json_t **out_replay);
+void api_txn_token_end(api_req *r, const char *token, const json_t *resp);
+
+/* Draws the NextToken MAC key (op_partiql.c).  ERR_IO when the kernel has no randomness. */
+int api_pq_init(api_t *api);
 
 /* Frees the ClientRequestToken cache (op_transact.c). */
 void api_txn_tokens_free(api_t *api);

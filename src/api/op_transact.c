@@ -237,6 +237,49 @@ static void tok_end(tok_cache *c, const char *token, const char *response)
     pthread_mutex_unlock(&c->mu);
 }
 
+/* The cache for other transactional operations (ExecuteTransaction, op_partiql.c): see
+ * api_int.h. */
+int api_txn_token_begin(api_req *r, const char *token, json_t **out_replay)
+{
+    *out_replay = NULL;
+    tok_cache *tc = tok_cache_get(r->api);
+    char *canon = json_dumps(r->body, JSON_SORT_KEYS | JSON_COMPACT);
+    if (!tc || !canon) {
+        free(canon);
+        return nomem(r);
+    }
+    char *replay = NULL;
+    enum tok_state st = tok_begin(tc, token, canon, &replay);
+    free(canon);
+    switch (st) {
+    case TOK_NEW:
+        return 0;
+    case TOK_REPLAY:
+        *out_replay = json_loads(replay, 0, NULL);
+        free(replay);
+        return *out_replay ? 0 : nomem(r);
+    case TOK_MISMATCH:
+        return err_set(r->err, ERR_IDEMPOTENT_PARAMETER_MISMATCH,
+                       "Specified idempotent token was used with different request parameters "
+                       "within the idempotency window");
+    case TOK_BUSY:
+        return err_set(r->err, ERR_TRANSACTION_IN_PROGRESS, TXT_T_IN_PROGRESS);
+    case TOK_NOMEM:
+        break;
+    }
+    return nomem(r);
+}
+
+void api_txn_token_end(api_req *r, const char *token, const json_t *resp)
+{
+    tok_cache *tc = tok_cache_get(r->api);
+    if (!tc)
+        return;
+    char *text = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
+    tok_end(tc, token, text);
+    free(text);
+}
+
 /* ---- TransactWriteItems ------------------------------------------------------------------ */
 
 typedef struct twa {

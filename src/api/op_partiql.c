@@ -1,0 +1,1493 @@
+/*
+ * op_partiql — ExecuteStatement, BatchExecuteStatement, ExecuteTransaction.  Layer: api.
+ *
+ * A statement is parsed and bound by expr_partiql (the same condition / update /
+ * projection trees the expression parameters produce) and executed through the same store
+ * paths and helpers as the JSON operations: reads through store_get / store_query_run /
+ * store_get_many with expr_eval as the filter, writes through store_write_each /
+ * store_write_atomic with api_write_apply deciding each item in the committer.
+ *
+ * Planning, as DynamoDB does it (Developer Guide, "PartiQL select statements"):
+ *   - a SELECT whose WHERE fixes the partition key of the table (or of the index named in
+ *     FROM) by equality or IN, at the top level of its AND chain, runs as Query(s) — one per
+ *     value, values in key order; a top-level OR of partition-key equalities likewise; a
+ *     sort-key condition among the conjuncts (=, <, <=, >, >=, BETWEEN, begins_with) is the
+ *     key condition; the whole WHERE is the filter.  Anything else is a Scan with the WHERE
+ *     as the filter.  Limit and the 1 MB page count items read, across the queries.
+ *   - INSERT is a put conditioned on the key not existing (DuplicateItemException);
+ *     UPDATE needs an equality on every key attribute and is conditioned on the whole WHERE
+ *     (so a missing item fails the condition); DELETE needs the same and is conditioned on
+ *     the rest of the WHERE when the item exists (a missing item is not an error).
+ *   - NextToken is opaque: the position (query number and exclusive start key) with a
+ *     digest of the statement and its parameters, MAC'd with a per-process key; a token
+ *     that was altered, or is used with another statement, is "Invalid NextToken".
+ *
+ * AWS vs DynamoDB Local (AWS followed; tests/e2e/test_partiql.py names each):
+ * DuplicateItemException (Local: DuplicateItem), ConsumedCapacity on ExecuteStatement
+ * (Local omits it), "Strongly consistent read is not supported on Global Secondary
+ * Indexes" and "The table does not have the specified index" without a name (Local: Query's
+ * texts), the unprojected-filter-attribute check on keyed index reads (Local evaluates the
+ * filter on table items), "Requested resource not found" for a missing table, syntax error
+ * details, and the batch texts.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ExecuteStatement.html
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "api/api_item.h"
+#include "api/api_text.h"
+#include "api/api_validate.h"
+#include "expr/expr_partiql.h"
+#include "value/ddbjson.h"
+
+#define PQ_BATCH_MAX 25
+#define PQ_TXN_MAX 100
+#define PQ_TOKEN_VERSION 1
+#define PQ_TOKEN_MAX 32768 /* characters of a NextToken (DynamoDB's limit) */
+
+#define TXT_PQ_NOT_FOUND "Requested resource not found"
+#define TXT_PQ_NO_INDEX "The table does not have the specified index"
+#define TXT_PQ_GSI_CONSISTENT "Strongly consistent read is not supported on Global Secondary Indexes"
+#define TXT_PQ_ON_INDEX "This operation is not supported on an index"
+#define TXT_PQ_KEY_EQ "Where clause does not contain a mandatory equality on all key attributes"
+#define TXT_PQ_KEY_TYPE "Key attribute's data type should match its data type in table's schema: Key %s"
+#define TXT_PQ_KEY_MISSING "Key attribute should be present in the item: Key %s"
+#define TXT_PQ_DUPLICATE "Duplicate primary key exists in table"
+#define TXT_PQ_TOKEN "Invalid NextToken"
+#define TXT_PQ_EXISTS "EXISTS can only be used in ExecuteTransaction write requests."
+#define TXT_PQ_ORDER_KEY "Variable reference %s in ORDER BY clause must be part of the primary key"
+#define TXT_PQ_GSI_NOPROJ                                                                        \
+    "One or more parameter values were invalid: Global secondary index %s does not project [%s]"
+#define TXT_PQ_NOFILTER                                                                          \
+    "One or more parameter values were invalid: Secondary index %s does not project one or "    \
+    "more filter attributes: [%s]"
+#define TXT_PQ_LIMIT                                                                             \
+    "1 validation error detected: Value '%lld' at 'limit' failed to satisfy constraint: Member " \
+    "must have value greater than or equal to 1"
+#define TXT_PQ_B_KEY "Select statements within BatchExecuteStatement must specify the primary key in the where clause."
+#define TXT_PQ_B_MIXED "Read and write requests together in the same batch is not supported."
+#define TXT_PQ_B_EMPTY                                                                           \
+    "1 validation error detected: Value '[]' at 'statements' failed to satisfy constraint: "     \
+    "Member must have length greater than or equal to 1"
+#define TXT_PQ_B_TOO_MANY "Member must have length less than or equal to 25"
+#define TXT_PQ_B_DUP "Provided list of item keys contains duplicates"
+#define TXT_PQ_T_KEY                                                                             \
+    "Validation failed in TransactStatements[%zu]: Select statements within ExecuteTransaction " \
+    "must specify the primary key in the where clause."
+#define TXT_PQ_T_RETURNING                                                                       \
+    "Validation failed in TransactStatements[%zu]: RETURNING clause is not supported in "       \
+    "ExecuteTransaction."
+#define TXT_PQ_T_INDEX                                                                           \
+    "Validation failed in TransactStatements[%zu]: Reads on indices are not supported within "  \
+    "transactions."
+#define TXT_PQ_T_MIXED                                                                           \
+    "ExecuteTransaction API does not support both read and write operations in the same "       \
+    "request."
+#define TXT_PQ_T_EMPTY                                                                           \
+    "1 validation error detected: Value '[]' at 'transactStatements' failed to satisfy "         \
+    "constraint: Member must have length greater than or equal to 1"
+#define TXT_PQ_T_TOO_MANY "Member must have length less than or equal to 100"
+#define TXT_PQ_T_EXISTS                                                                          \
+    "Validation failed in TransactStatements[%zu]: EXISTS() must contain a single item read "    \
+    "with additional condition"
+#define TXT_PQ_T_MULTI "Transaction request cannot include multiple operations on one item"
+#define TXT_PQ_T_CANCELED "Transaction cancelled, please refer cancellation reasons for specific reasons [%s]"
+#define TXT_PQ_T_CHECK_FAILED "The conditional request failed."
+
+static int nomem(api_req *r)
+{
+    return err_set(r->err, ERR_NOMEM, "out of memory");
+}
+
+/* ---- per-process state: the NextToken key ---------------------------------------------- */
+
+int api_pq_init(api_t *api)
+{
+    size_t got = 0;
+    while (got < sizeof api->pq_key) {
+        ssize_t n = getrandom(api->pq_key + got, sizeof api->pq_key - got, 0);
+        if (n <= 0)
+            return ERR_IO;
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+/* SipHash-2-4 (Aumasson & Bernstein): the MAC of a NextToken. */
+static uint64_t rotl(uint64_t x, int b)
+{
+    return (x << b) | (x >> (64 - b));
+}
+#define SIPROUND                                                                                 \
+    do {                                                                                         \
+        v0 += v1;                                                                                \
+        v1 = rotl(v1, 13);                                                                       \
+        v1 ^= v0;                                                                                \
+        v0 = rotl(v0, 32);                                                                       \
+        v2 += v3;                                                                                \
+        v3 = rotl(v3, 16);                                                                       \
+        v3 ^= v2;                                                                                \
+        v0 += v3;                                                                                \
+        v3 = rotl(v3, 21);                                                                       \
+        v3 ^= v0;                                                                                \
+        v2 += v1;                                                                                \
+        v1 = rotl(v1, 17);                                                                       \
+        v1 ^= v2;                                                                                \
+        v2 = rotl(v2, 32);                                                                       \
+    } while (0)
+
+static uint64_t le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static uint64_t siphash(const unsigned char key[16], const unsigned char *m, size_t n)
+{
+    uint64_t k0 = le64(key), k1 = le64(key + 8);
+    uint64_t v0 = 0x736f6d6570736575ull ^ k0, v1 = 0x646f72616e646f6dull ^ k1;
+    uint64_t v2 = 0x6c7967656e657261ull ^ k0, v3 = 0x7465646279746573ull ^ k1;
+    size_t end = n - n % 8;
+    for (size_t i = 0; i < end; i += 8) {
+        uint64_t w = le64(m + i);
+        v3 ^= w;
+        SIPROUND;
+        SIPROUND;
+        v0 ^= w;
+    }
+    uint64_t b = (uint64_t)n << 56;
+    for (size_t i = 0; i < n % 8; i++)
+        b |= (uint64_t)m[end + i] << (8 * i);
+    v3 ^= b;
+    SIPROUND;
+    SIPROUND;
+    v0 ^= b;
+    v2 ^= 0xff;
+    SIPROUND;
+    SIPROUND;
+    SIPROUND;
+    SIPROUND;
+    return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* ---- request ---------------------------------------------------------------------------- */
+
+/* One statement of a request, parsed and bound. */
+typedef struct pq_stmt {
+    const char *text;
+    size_t len;
+    av_t *params;
+    size_t nparams;
+    expr_pq_bound b;
+} pq_stmt;
+
+/* Statement text and Parameters of o (ExecuteStatement's body or one batch/transaction
+ * member): shape and constraints, then parse and bind. */
+static int pq_load(api_req *r, json_t *o, pq_stmt *s)
+{
+    memset(s, 0, sizeof *s);
+    json_t *js = api_param(o, "Statement");
+    if (!js) {
+        api_vld v;
+        api_vld_init(&v);
+        api_vld_null(&v, "statement");
+        return api_vld_finish_aws(&v, r->err);
+    }
+    if (!json_is_string(js))
+        return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+    s->text = json_string_value(js);
+    s->len = json_string_length(js);
+    if (s->len > EXPR_PQ_MAX_LEN)
+        return err_set(r->err, ERR_VALIDATION, "Member must have length less than or equal to %d",
+                       EXPR_PQ_MAX_LEN);
+    json_t *jp = NULL;
+    int rc = api_json_arr(o, "Parameters", &jp, r->err);
+    if (rc)
+        return rc;
+    if (jp) {
+        s->nparams = json_array_size(jp);
+        s->params = arena_alloc(r->arena, (s->nparams ? s->nparams : 1) * sizeof *s->params);
+        if (!s->params)
+            return nomem(r);
+        for (size_t i = 0; i < s->nparams; i++) {
+            json_t *jv = json_array_get(jp, i);
+            if (!json_is_object(jv))
+                return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+            if ((rc = ddbjson_to_av(jv, r->arena, &s->params[i], r->err)))
+                return rc;
+        }
+    }
+    expr_pq *ps = NULL;
+    if ((rc = expr_pq_parse(r->arena, s->text, s->len, &ps, r->err)))
+        return rc;
+    return expr_pq_bind(r->arena, ps, s->params, s->nparams, &s->b, r->err);
+}
+
+/* The statement's table, with AWS's text when it does not exist. */
+static int pq_table(api_req *r, const expr_pq_bound *b, const store_table **out)
+{
+    *out = api_table(r, b->table);
+    if (*out)
+        return 0;
+    if (r->err->code == ERR_RESOURCE_NOT_FOUND) {
+        err_clear(r->err);
+        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_PQ_NOT_FOUND);
+    }
+    return r->err->code ? r->err->code : err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_PQ_NOT_FOUND);
+}
+
+static const store_index *find_index(const store_table *t, const char *name)
+{
+    for (size_t i = 0; i < t->n_idx; i++)
+        if (strcmp(t->idx[i].name, name) == 0)
+            return &t->idx[i];
+    return NULL;
+}
+
+/* A key value used in a key condition: type and emptiness per the schema. */
+static int key_value_check(api_req *r, const char *name, av_type want, const av_t *v)
+{
+    if (v->type != want)
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_KEY_TYPE, name);
+    if ((v->type == AV_S || v->type == AV_B) && v->u.str.len == 0)
+        return err_set(r->err, ERR_VALIDATION, v->type == AV_B ? TXT_KEY_EMPTY_B : TXT_KEY_EMPTY_S,
+                       name);
+    return 0;
+}
+
+/* The key {hash[, range]} an UPDATE / DELETE / key SELECT names by top-level equalities;
+ * *found false when WHERE lacks one of them.  used[] (one flag per conjunct) marks the
+ * conjuncts that gave the key. */
+static int pq_key_from_where(api_req *r, const store_keydef *kd, const expr_node **conj,
+                             size_t n, bool *used, av_t *out_key, bool *found)
+{
+    const char *names[2];
+    size_t nk = api_key_names(kd, names);
+    av_type types[2] = {kd->hash_type, kd->range_type};
+    av_kv *kv = arena_alloc(r->arena, 2 * sizeof *kv);
+    if (!kv)
+        return nomem(r);
+    *found = false;
+    for (size_t k = 0; k < nk; k++) {
+        bool got = false;
+        for (size_t i = 0; i < n && !got; i++) {
+            const av_t *v;
+            size_t cnt;
+            if (used[i] || !expr_pq_key_eq(conj[i], names[k], false, &v, 1, &cnt))
+                continue;
+            int rc = key_value_check(r, names[k], types[k], v);
+            if (rc)
+                return rc;
+            used[i] = true;
+            kv[k].name = names[k];
+            kv[k].name_len = strlen(names[k]);
+            kv[k].val = *v;
+            got = true;
+        }
+        if (!got)
+            return 0;
+    }
+    *out_key = av_make_m(kv, nk);
+    *found = true;
+    return 0;
+}
+
+/* ---- capacity --------------------------------------------------------------------------- */
+
+static json_t *cap_json_read(const store_table *t, const store_index *ix, uint64_t h,
+                             uint64_t table_h, api_rcc rcc)
+{
+    api_cap cap;
+    memset(&cap, 0, sizeof cap);
+    cap.table = api_table_name(t);
+    if (ix)
+        api_cap_add_index(&cap, ix, h);
+    else
+        cap.table_h = h;
+    cap.table_h += table_h;
+    return api_cap_json(&cap, rcc);
+}
+
+/* ---- SELECT ------------------------------------------------------------------------------ */
+
+typedef struct pq_sel {
+    const store_table *t;
+    const store_index *ix;
+    const store_keydef *kd;
+    const av_t **hv; /* hash values, in key order (Query); NULL: Scan */
+    size_t nh;
+    store_rop rop;
+    av_t r1, r2;
+    bool reverse;
+    bool fetch;      /* an LSI that lacks attributes of the select list */
+    bool consistent;
+} pq_sel;
+
+static store_rop map_rop(expr_krop k)
+{
+    switch (k) {
+    case EXPR_KR_EQ: return STORE_R_EQ;
+    case EXPR_KR_LT: return STORE_R_LT;
+    case EXPR_KR_LE: return STORE_R_LE;
+    case EXPR_KR_GT: return STORE_R_GT;
+    case EXPR_KR_GE: return STORE_R_GE;
+    case EXPR_KR_BETWEEN: return STORE_R_BETWEEN;
+    case EXPR_KR_BEGINS_WITH: return STORE_R_BEGINS_WITH;
+    case EXPR_KR_NONE: break;
+    }
+    return STORE_R_NONE;
+}
+
+static int cmp_hash(const void *a, const void *b)
+{
+    const av_t *x = *(const av_t *const *)a, *y = *(const av_t *const *)b;
+    return av_compare_scalar(x, y);
+}
+
+static bool idx_has(const store_table *t, const store_index *ix, const char *p, size_t n)
+{
+    if (ix->proj == STORE_PROJ_ALL)
+        return true;
+    const char *names[4] = {t->key.hash, t->key.range, ix->key.hash, ix->key.range};
+    for (int i = 0; i < 4; i++)
+        if (names[i][0] && strlen(names[i]) == n && memcmp(names[i], p, n) == 0)
+            return true;
+    for (size_t i = 0; i < ix->n_include; i++)
+        if (strlen(ix->include[i]) == n && memcmp(ix->include[i], p, n) == 0)
+            return true;
+    return false;
+}
+
+/* The names of x the index does not hold, ", "-separated into missing (empty: none). */
+static int not_in_index(api_req *r, const store_table *t, const store_index *ix, const expr_t *x,
+                        char *missing, size_t cap)
+{
+    missing[0] = 0;
+    if (!x || ix->proj == STORE_PROJ_ALL)
+        return 0;
+    expr_name *names;
+    size_t n, used = 0;
+    int rc = expr_top_names(r->arena, x, &names, &n, r->err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        if (idx_has(t, ix, names[i].ptr, names[i].len))
+            continue;
+        int k = snprintf(missing + used, cap - used, "%s%.*s", used ? ", " : "", (int)names[i].len,
+                         names[i].ptr);
+        if (k > 0 && (size_t)k < cap - used)
+            used += (size_t)k;
+    }
+    return 0;
+}
+
+/* Plans a SELECT (also a batch / transaction member: then `key_only` requires the full
+ * primary key by equality and fills *key). */
+static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *q)
+{
+    memset(q, 0, sizeof *q);
+    q->consistent = consistent;
+    int rc = pq_table(r, b, &q->t);
+    if (rc)
+        return rc;
+    const store_table *t = q->t;
+    if (b->index) {
+        q->ix = find_index(t, b->index);
+        if (!q->ix)
+            return err_set(r->err, ERR_VALIDATION, TXT_PQ_NO_INDEX);
+        if (q->ix->global && consistent)
+            return err_set(r->err, ERR_VALIDATION, TXT_PQ_GSI_CONSISTENT);
+    }
+    q->kd = q->ix ? &q->ix->key : &t->key;
+    const store_keydef *kd = q->kd;
+    /* ORDER BY: the key attributes of the table or index read */
+    for (size_t i = 0; i < b->norder; i++) {
+        const char *nm = b->order[i].name;
+        if (strcmp(nm, kd->hash) != 0 && strcmp(nm, kd->range) != 0)
+            return err_set(r->err, ERR_VALIDATION, TXT_PQ_ORDER_KEY, nm);
+        if (kd->range[0] && strcmp(nm, kd->range) == 0)
+            q->reverse = b->order[i].desc;
+        else if (!kd->range[0])
+            q->reverse = b->order[i].desc;
+    }
+    const expr_node **conj = NULL;
+    size_t nc = 0;
+    if ((rc = expr_pq_conjuncts(r->arena, b->where, &conj, &nc, r->err)))
+        return rc;
+    /* the partition key by = or IN among the top-level conjuncts */
+    for (size_t i = 0; i < nc && !q->hv; i++) {
+        const av_t *vals[EXPR_PQ_IN_MAX];
+        size_t n;
+        if (!expr_pq_key_eq(conj[i], kd->hash, true, vals, EXPR_PQ_IN_MAX, &n))
+            continue;
+        q->hv = arena_alloc(r->arena, n * sizeof *q->hv);
+        if (!q->hv)
+            return nomem(r);
+        for (size_t k = 0; k < n; k++) {
+            if ((rc = key_value_check(r, kd->hash, kd->hash_type, vals[k])))
+                return rc;
+            q->hv[k] = vals[k];
+        }
+        q->nh = n;
+    }
+    if (!q->hv) {
+        const av_t **vals;
+        size_t n;
+        if (expr_pq_key_or(b->where, kd->hash, &vals, &n, r->arena)) {
+            for (size_t k = 0; k < n; k++)
+                if ((rc = key_value_check(r, kd->hash, kd->hash_type, vals[k])))
+                    return rc;
+            q->hv = vals;
+            q->nh = n;
+        }
+    }
+    if (q->hv) {
+        /* duplicates read once, queries in key order */
+        qsort(q->hv, q->nh, sizeof *q->hv, cmp_hash);
+        size_t k = 0;
+        for (size_t i = 0; i < q->nh; i++)
+            if (k == 0 || !av_equal(q->hv[k - 1], q->hv[i]))
+                q->hv[k++] = q->hv[i];
+        q->nh = k;
+        if (kd->range[0]) {
+            for (size_t i = 0; i < nc; i++) {
+                expr_krop op;
+                const av_t *r1, *r2;
+                if (!expr_pq_range_cond(conj[i], kd->range, &op, &r1, &r2))
+                    continue;
+                if ((rc = key_value_check(r, kd->range, kd->range_type, r1)) ||
+                    (r2 && (rc = key_value_check(r, kd->range, kd->range_type, r2))))
+                    return rc;
+                if (op == EXPR_KR_BEGINS_WITH && kd->range_type == AV_N)
+                    continue; /* not a key condition on a number: left to the filter */
+                q->rop = map_rop(op);
+                q->r1 = *r1;
+                if (r2)
+                    q->r2 = *r2;
+                break;
+            }
+        }
+    }
+    /* an index holds only its projection */
+    if (q->ix && q->ix->proj != STORE_PROJ_ALL) {
+        char missing[512];
+        if ((rc = not_in_index(r, t, q->ix, b->proj, missing, sizeof missing)))
+            return rc;
+        if (missing[0]) {
+            if (q->ix->global)
+                return err_set(r->err, ERR_VALIDATION, TXT_PQ_GSI_NOPROJ, q->ix->name, missing);
+            q->fetch = true;
+        }
+        if (q->hv) {
+            if ((rc = not_in_index(r, t, q->ix, b->where, missing, sizeof missing)))
+                return rc;
+            if (missing[0])
+                return err_set(r->err, ERR_VALIDATION, TXT_PQ_NOFILTER, q->ix->name, missing);
+        }
+    }
+    return 0;
+}
+
+/* A digest of the statement and its parameters: a NextToken belongs to one of them. */
+static uint64_t stmt_digest(const pq_stmt *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < s->len; i++)
+        h = (h ^ (unsigned char)s->text[i]) * 1099511628211ull;
+    for (size_t i = 0; i < s->nparams; i++) {
+        buf_t b;
+        buf_init(&b, 0);
+        if (av_encode(&s->params[i], &b) == 0)
+            for (size_t k = 0; k < b.len; k++)
+                h = (h ^ b.data[k]) * 1099511628211ull;
+        buf_fini(&b);
+        h = (h ^ 0xFF) * 1099511628211ull;
+    }
+    return h;
+}
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* NextToken: hex of [version, op (2), digest (8), start key (av_encode)..., mac (8)]. */
+static char *token_make(api_req *r, const pq_stmt *s, size_t op, const av_t *esk)
+{
+    buf_t b;
+    buf_init(&b, 0);
+    unsigned char head[11];
+    head[0] = PQ_TOKEN_VERSION;
+    head[1] = (unsigned char)(op & 0xFF);
+    head[2] = (unsigned char)(op >> 8);
+    put_u64(head + 3, stmt_digest(s));
+    char *out = NULL;
+    if (buf_append(&b, head, sizeof head) || (esk && esk->type == AV_M && av_encode(esk, &b)))
+        goto done;
+    unsigned char mac[8];
+    put_u64(mac, siphash(r->api->pq_key, b.data, b.len));
+    if (buf_append(&b, mac, sizeof mac))
+        goto done;
+    out = arena_alloc(r->arena, b.len * 2 + 1);
+    if (!out)
+        goto done;
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < b.len; i++) {
+        out[2 * i] = hx[b.data[i] >> 4];
+        out[2 * i + 1] = hx[b.data[i] & 15];
+    }
+    out[b.len * 2] = 0;
+done:
+    buf_fini(&b);
+    return out;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Reads a NextToken: *op and *esk (AV_NONE when the query starts at its beginning). */
+static int token_read(api_req *r, const pq_stmt *s, const char *tok, size_t nops, size_t *op,
+                      av_t *esk)
+{
+    size_t tl = strlen(tok);
+    esk->type = AV_NONE;
+    if (tl % 2 || tl < 2 * 19 || tl > PQ_TOKEN_MAX)
+        goto bad;
+    size_t n = tl / 2;
+    unsigned char *raw = arena_alloc(r->arena, n);
+    if (!raw)
+        return nomem(r);
+    for (size_t i = 0; i < n; i++) {
+        int hi = hexval(tok[2 * i]), lo = hexval(tok[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            goto bad;
+        raw[i] = (unsigned char)(hi << 4 | lo);
+    }
+    if (le64(raw + n - 8) != siphash(r->api->pq_key, raw, n - 8))
+        goto bad;
+    if (raw[0] != PQ_TOKEN_VERSION || le64(raw + 3) != stmt_digest(s))
+        goto bad;
+    *op = (size_t)raw[1] | (size_t)raw[2] << 8;
+    if (*op >= nops)
+        goto bad;
+    if (n - 8 > 11) {
+        if (av_decode(raw + 11, n - 8 - 11, r->arena, esk) || esk->type != AV_M)
+            goto bad;
+    }
+    return 0;
+bad:
+    return err_set(r->err, ERR_VALIDATION, TXT_PQ_TOKEN);
+}
+
+/* Runs one page of a planned SELECT into `items` (a JSON array).  *out_token: the
+ * NextToken, or NULL at the end.  h / fetch_h: read units (half) for capacity. */
+static int pq_select_page(api_req *r, const pq_stmt *s, const pq_sel *q, size_t limit,
+                          const char *in_token, json_t *items, char **out_token, uint64_t *out_h,
+                          uint64_t *out_fetch_h)
+{
+    const expr_pq_bound *b = &s->b;
+    size_t nops = q->hv ? q->nh : 1;
+    size_t op = 0;
+    av_t esk = {.type = AV_NONE};
+    int rc;
+    *out_token = NULL;
+    *out_h = *out_fetch_h = 0;
+    if (in_token && (rc = token_read(r, s, in_token, nops, &op, &esk)))
+        return rc;
+    size_t left = limit;              /* 0 = no limit */
+    uint64_t bytes_left = STORE_PAGE_BYTES;
+    uint64_t bytes = 0;
+    for (; op < nops; op++) {
+        store_query sq;
+        memset(&sq, 0, sizeof sq);
+        sq.table = q->t;
+        sq.index = q->ix;
+        if (q->hv) {
+            sq.hash = q->hv[op];
+            sq.rop = q->rop;
+            sq.r1 = q->r1;
+            sq.r2 = q->r2;
+            sq.reverse = q->reverse;
+        }
+        sq.start_key = esk.type == AV_M ? &esk : NULL;
+        sq.limit = left;
+        sq.max_bytes = (size_t)bytes_left;
+        store_result res;
+        memset(&res, 0, sizeof res);
+        if ((rc = store_query_run(r->api->store, &sq, r->arena, &res, r->err)))
+            return rc;
+        bytes += res.bytes;
+        for (size_t i = 0; i < res.n; i++) {
+            av_t *it = &res.items[i];
+            av_t full = *it;
+            if (q->fetch) {
+                bool found = false;
+                if ((rc = store_get(r->api->store, q->t, it, r->arena, &full, &found, r->err)))
+                    return rc;
+                if (found)
+                    *out_fetch_h += api_cap_read_h(av_item_size(&full), q->consistent);
+                else
+                    full = *it;
+            }
+            if (b->where) {
+                bool ok = false;
+                if ((rc = expr_eval(b->where, it, &ok, r->err)))
+                    return rc;
+                if (!ok)
+                    continue;
+            }
+            av_t p = full;
+            if (!b->star && b->proj && (rc = expr_pq_project(r->arena, b->proj, &full, &p, r->err)))
+                return rc;
+            json_array_append_new(items, ddbjson_from_item(&p));
+        }
+        if (left) {
+            left = left > res.n ? left - res.n : 0;
+        }
+        bytes_left = bytes_left > res.bytes ? bytes_left - res.bytes : 0;
+        if (res.last_key.type == AV_M) {
+            *out_token = token_make(r, s, op, &res.last_key);
+            if (!*out_token)
+                return nomem(r);
+            break;
+        }
+        esk.type = AV_NONE;
+        if ((limit && left == 0) || bytes_left == 0) {
+            if (op + 1 < nops) {
+                *out_token = token_make(r, s, op + 1, NULL);
+                if (!*out_token)
+                    return nomem(r);
+            }
+            break;
+        }
+    }
+    *out_h = api_cap_read_h(bytes, q->consistent);
+    return 0;
+}
+
+static int pq_select(api_req *r, const pq_stmt *s, json_t **out)
+{
+    json_t *body = r->body;
+    bool consistent = false, has_cr = false, has_limit = false;
+    long long limit = 0;
+    const char *token = NULL;
+    api_rcc rcc;
+    int rc;
+    if ((rc = api_json_bool(body, "ConsistentRead", &has_cr, &consistent, r->err)) ||
+        (rc = api_json_int(body, "Limit", &has_limit, &limit, r->err)) ||
+        (rc = api_json_str(body, "NextToken", &token, r->err)) ||
+        (rc = api_rcc_parse(r, body, &rcc)))
+        return rc;
+    if (has_limit && limit < 1)
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_LIMIT, limit);
+    pq_sel q;
+    if ((rc = pq_plan(r, &s->b, consistent, &q)))
+        return rc;
+    json_t *o = json_object(), *items = json_array();
+    char *next = NULL;
+    uint64_t h = 0, fetch_h = 0;
+    if ((rc = pq_select_page(r, s, &q, has_limit ? (size_t)limit : 0, token, items, &next, &h,
+                             &fetch_h))) {
+        json_decref(items);
+        json_decref(o);
+        return rc;
+    }
+    json_object_set_new(o, "Items", items);
+    if (next)
+        json_object_set_new(o, "NextToken", json_string(next));
+    if (rcc != API_RCC_NONE)
+        json_object_set_new(o, "ConsumedCapacity", cap_json_read(q.t, q.ix, h, fetch_h, rcc));
+    *out = o;
+    return 0;
+}
+
+/* ---- writes ------------------------------------------------------------------------------ */
+
+/* One write statement, ready for the store. */
+typedef struct pq_write {
+    const store_table *t;
+    api_wctx w;
+    av_t key;
+    expr_pq_ret ret;
+    bool insert;
+} pq_write;
+
+/* attribute_not_exists(<hash key>) */
+static expr_node *not_exists_node(api_req *r, const store_table *t)
+{
+    expr_node *path = expr_build_path_from_name(r->arena, t->key.hash, strlen(t->key.hash));
+    expr_node *x = NULL;
+    if (!path || expr_build_exists(r->arena, path, false, NULL, &x, r->err))
+        return NULL;
+    return x;
+}
+
+/* Turns INSERT / UPDATE / DELETE / EXISTS into a write (kind API_W_*). */
+static int pq_write_prepare(api_req *r, const expr_pq_bound *b, pq_write *pw)
+{
+    memset(pw, 0, sizeof *pw);
+    int rc;
+    if (b->index && b->kind != EXPR_PQ_EXISTS)
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_ON_INDEX);
+    if ((rc = pq_table(r, b, &pw->t)))
+        return rc;
+    const store_table *t = pw->t;
+    pw->w.t = t;
+    pw->ret = b->ret;
+    if (b->kind == EXPR_PQ_INSERT) {
+        const char *names[2];
+        size_t nk = api_key_names(&t->key, names);
+        av_type types[2] = {t->key.hash_type, t->key.range_type};
+        for (size_t k = 0; k < nk; k++) {
+            const av_t *v = av_map_gets(&b->item, names[k]);
+            if (!v)
+                return err_set(r->err, ERR_VALIDATION, TXT_PQ_KEY_MISSING, names[k]);
+            if ((rc = key_value_check(r, names[k], types[k], v)))
+                return rc;
+        }
+        if ((rc = api_key_extract(r, &t->key, &b->item, false, &pw->key)) ||
+            (rc = api_item_size_check(r, &b->item, TXT_ITEM_TOO_BIG)))
+            return rc;
+        expr_node *ne = not_exists_node(r, t);
+        expr_t *cond = NULL;
+        if (!ne || expr_build_condition(r->arena, EXPR_CONDITION, ne, &cond, r->err))
+            return r->err->code ? r->err->code : nomem(r);
+        pw->w.kind = API_W_PUT;
+        pw->w.item = &b->item;
+        pw->w.key = &pw->key;
+        pw->w.cond = cond;
+        pw->insert = true;
+        return 0;
+    }
+    /* UPDATE / DELETE / EXISTS: the full primary key by equality */
+    const expr_node **conj = NULL;
+    size_t nc = 0;
+    if ((rc = expr_pq_conjuncts(r->arena, b->where, &conj, &nc, r->err)))
+        return rc;
+    bool *used = arena_zalloc(r->arena, (nc ? nc : 1) * sizeof *used);
+    if (!used)
+        return nomem(r);
+    bool found = false;
+    if ((rc = pq_key_from_where(r, &t->key, conj, nc, used, &pw->key, &found)))
+        return rc;
+    if (!found)
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_KEY_EQ);
+    pw->w.key = &pw->key;
+    if (b->kind == EXPR_PQ_UPDATE) {
+        pw->w.kind = API_W_UPDATE;
+        pw->w.upd = b->upd;
+        pw->w.cond = b->where; /* a missing item fails its key equalities */
+        return 0;
+    }
+    if (b->kind == EXPR_PQ_EXISTS) {
+        pw->w.kind = API_W_CHECK;
+        pw->w.cond = b->where;
+        return 0;
+    }
+    pw->w.kind = API_W_DELETE;
+    expr_node *rest = NULL;
+    if ((rc = expr_pq_without(r->arena, conj, nc, used, &rest, r->err)))
+        return rc;
+    if (rest) {
+        /* checked only when the item exists: deleting a missing item is not an error */
+        expr_node *ne = not_exists_node(r, t);
+        expr_node *root = ne ? expr_build_or(r->arena, ne, rest) : NULL;
+        expr_t *cond = NULL;
+        if (!root || expr_build_condition(r->arena, EXPR_CONDITION, root, &cond, r->err))
+            return r->err->code ? r->err->code : nomem(r);
+        pw->w.cond = cond;
+    }
+    return 0;
+}
+
+static void pq_sw_init(store_write *sw, api_req *r, pq_write *pw, bool want_old)
+{
+    memset(sw, 0, sizeof *sw);
+    sw->table = pw->t;
+    sw->key = &pw->key;
+    sw->apply = api_write_apply;
+    sw->ctx = &pw->w;
+    sw->arena = r->arena;
+    sw->is_update = pw->w.kind == API_W_UPDATE;
+    sw->want_old = want_old;
+}
+
+/* The RETURNING item of a finished write (NULL: none). */
+static int returning_item(api_req *r, const pq_write *pw, const store_write *sw, av_t *out,
+                          bool *have)
+{
+    *have = false;
+    const av_t *old = sw->old.type == AV_M ? &sw->old : NULL;
+    const av_t *nw = (sw->new_item && sw->new_item != STORE_KEEP) ? sw->new_item : NULL;
+    switch (pw->ret) {
+    case EXPR_PQ_RET_NONE:
+        return 0;
+    case EXPR_PQ_RET_ALL_OLD:
+        if (old) {
+            *out = *old;
+            *have = true;
+        }
+        return 0;
+    case EXPR_PQ_RET_ALL_NEW:
+        if (nw) {
+            *out = *nw;
+            *have = true;
+        }
+        return 0;
+    case EXPR_PQ_RET_MODIFIED_OLD:
+    case EXPR_PQ_RET_MODIFIED_NEW: {
+        const av_t *src = pw->ret == EXPR_PQ_RET_MODIFIED_OLD ? old : nw;
+        if (!src || !pw->w.updated)
+            return 0;
+        int rc = expr_project(r->arena, pw->w.updated, src, out, r->err);
+        if (rc)
+            return rc;
+        *have = out->type == AV_M && out->u.map.n > 0;
+        return 0;
+    }
+    }
+    return 0;
+}
+
+static json_t *write_cap(const pq_write *pw, const store_write *sw, api_rcc rcc, int factor)
+{
+    api_cap cap;
+    memset(&cap, 0, sizeof cap);
+    cap.table = api_table_name(pw->t);
+    const av_t *old = sw->old.type == AV_M ? &sw->old : NULL;
+    const av_t *nw = (sw->new_item && sw->new_item != STORE_KEEP) ? sw->new_item : NULL;
+    uint64_t sz = sw->old_size > sw->new_size ? sw->old_size : sw->new_size;
+    cap.table_h = api_cap_write_h(sz) * (uint64_t)factor;
+    api_cap tmp;
+    memset(&tmp, 0, sizeof tmp);
+    api_cap_add_index_writes(&tmp, pw->t, old, nw);
+    for (size_t k = 0; k < tmp.n_idx; k++)
+        for (size_t m = 0; m < pw->t->n_idx; m++)
+            if (strcmp(pw->t->idx[m].name, tmp.idx[k].name) == 0)
+                api_cap_add_index(&cap, &pw->t->idx[m], tmp.idx[k].h * (uint64_t)factor);
+    return api_cap_json(&cap, rcc);
+}
+
+static int pq_write_one(api_req *r, const pq_stmt *s, json_t **out)
+{
+    json_t *body = r->body;
+    api_rcc rcc;
+    bool rvoccf = false;
+    int rc;
+    if ((rc = api_rcc_parse(r, body, &rcc)) || (rc = api_rvoccf_parse(r, body, &rvoccf)))
+        return rc;
+    pq_write pw;
+    if ((rc = pq_write_prepare(r, &s->b, &pw)))
+        return rc;
+    store_write sw;
+    pq_sw_init(&sw, r, &pw, true);
+    if ((rc = store_write_each(r->api->store, &sw, 1, r->err)))
+        return rc;
+    if (sw.rc) {
+        if (sw.rc == ERR_CONDITIONAL_CHECK_FAILED && pw.insert)
+            return err_set(r->err, ERR_DUPLICATE_ITEM, TXT_PQ_DUPLICATE);
+        err_set(r->err, sw.rc, "%s", sw.err.msg);
+        if (sw.rc == ERR_CONDITIONAL_CHECK_FAILED && rvoccf && sw.old.type == AV_M) {
+            r->err_extra = json_object();
+            json_object_set_new(r->err_extra, "Item", ddbjson_from_item(&sw.old));
+        }
+        return sw.rc;
+    }
+    json_t *o = json_object(), *items = json_array();
+    av_t ret;
+    bool have = false;
+    if ((rc = returning_item(r, &pw, &sw, &ret, &have))) {
+        json_decref(items);
+        json_decref(o);
+        return rc;
+    }
+    if (have)
+        json_array_append_new(items, ddbjson_from_item(&ret));
+    json_object_set_new(o, "Items", items);
+    if (rcc != API_RCC_NONE)
+        json_object_set_new(o, "ConsumedCapacity", write_cap(&pw, &sw, rcc, 1));
+    *out = o;
+    return 0;
+}
+
+int op_execute_statement(api_req *r, json_t **out)
+{
+    pq_stmt s;
+    int rc = pq_load(r, r->body, &s);
+    if (rc)
+        return rc;
+    switch (s.b.kind) {
+    case EXPR_PQ_SELECT:
+        return pq_select(r, &s, out);
+    case EXPR_PQ_EXISTS:
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_EXISTS);
+    default:
+        return pq_write_one(r, &s, out);
+    }
+}
+
+/* ---- BatchExecuteStatement ------------------------------------------------------------------ */
+
+static const char *batch_code(int rc)
+{
+    switch (rc) {
+    case ERR_CONDITIONAL_CHECK_FAILED: return "ConditionalCheckFailed";
+    case ERR_DUPLICATE_ITEM: return "DuplicateItem";
+    case ERR_RESOURCE_NOT_FOUND: return "ResourceNotFound";
+    case ERR_ITEM_COLLECTION_SIZE_LIMIT: return "ItemCollectionSizeLimitExceeded";
+    case ERR_REQUEST_LIMIT: return "RequestLimitExceeded";
+    case ERR_PROVISIONED_THROUGHPUT: return "ProvisionedThroughputExceeded";
+    case ERR_TRANSACTION_CONFLICT: return "TransactionConflict";
+    case ERR_THROTTLING: return "ThrottlingError";
+    case ERR_ACCESS_DENIED: return "AccessDenied";
+    case ERR_VALIDATION:
+    case ERR_SERIALIZATION: return "ValidationError";
+    default: return "InternalServerError";
+    }
+}
+
+static json_t *batch_error(int rc, const char *msg)
+{
+    json_t *o = json_object(), *e = json_object();
+    json_object_set_new(e, "Code", json_string(batch_code(rc)));
+    json_object_set_new(e, "Message", json_string(msg));
+    json_object_set_new(o, "Error", e);
+    return o;
+}
+
+/* A member that may only read one item: its table and key (GetItem semantics). */
+static int member_get_key(api_req *r, const expr_pq_bound *b, const store_table **t, av_t *key,
+                          const char *not_key_text, size_t idx)
+{
+    int rc = pq_table(r, b, t);
+    if (rc)
+        return rc;
+    const expr_node **conj = NULL;
+    size_t nc = 0;
+    if ((rc = expr_pq_conjuncts(r->arena, b->where, &conj, &nc, r->err)))
+        return rc;
+    bool *used = arena_zalloc(r->arena, (nc ? nc : 1) * sizeof *used);
+    if (!used)
+        return nomem(r);
+    bool found = false;
+    if (!b->index && (rc = pq_key_from_where(r, &(*t)->key, conj, nc, used, key, &found)))
+        return rc;
+    /* the WHERE is the key and nothing else (repeating a key equality is allowed) */
+    for (size_t i = 0; found && i < nc; i++) {
+        const av_t *v;
+        size_t cnt;
+        if (!used[i] && !expr_pq_key_eq(conj[i], (*t)->key.hash, false, &v, 1, &cnt) &&
+            !((*t)->key.range[0] && expr_pq_key_eq(conj[i], (*t)->key.range, false, &v, 1, &cnt)))
+            found = false;
+    }
+    if (!found)
+        return err_set(r->err, ERR_VALIDATION, not_key_text, idx);
+    return 0;
+}
+
+/* One member statement: the request object holding its Statement / Parameters /
+ * ConsistentRead / ReturnValuesOnConditionCheckFailure. */
+typedef struct pq_member {
+    json_t *spec;
+    pq_stmt s;
+    int rc;             /* the member's own error (batch) */
+    char msg[ERR_MSG_MAX];
+    bool reached_table; /* the error happened after the table was found (TableName echoed) */
+    const store_table *t;
+    av_t key;
+    pq_write pw;
+    bool consistent;
+    av_t item;
+    bool found;
+} pq_member;
+
+static void member_fail(api_req *r, pq_member *m, int rc)
+{
+    m->rc = rc;
+    snprintf(m->msg, sizeof m->msg, "%s", r->err->msg);
+    err_clear(r->err);
+}
+
+int op_batch_execute_statement(api_req *r, json_t **out)
+{
+    json_t *b = r->body, *arr = NULL;
+    int rc = api_json_arr(b, "Statements", &arr, r->err);
+    if (rc)
+        return rc;
+    if (!arr) {
+        api_vld v;
+        api_vld_init(&v);
+        api_vld_null(&v, "statements");
+        return api_vld_finish_aws(&v, r->err);
+    }
+    size_t n = json_array_size(arr);
+    if (n == 0)
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_B_EMPTY);
+    if (n > PQ_BATCH_MAX)
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_B_TOO_MANY);
+    api_rcc rcc;
+    if ((rc = api_rcc_parse(r, b, &rcc)))
+        return rc;
+    pq_member *m = arena_zalloc(r->arena, n * sizeof *m);
+    if (!m)
+        return nomem(r);
+    size_t nread = 0, nwrite = 0;
+    for (size_t i = 0; i < n; i++) {
+        m[i].spec = json_array_get(arr, i);
+        if (!json_is_object(m[i].spec))
+            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+        bool has = false;
+        if ((rc = api_json_bool(m[i].spec, "ConsistentRead", &has, &m[i].consistent, r->err)))
+            return rc;
+        bool rv;
+        if ((rc = api_rvoccf_parse(r, m[i].spec, &rv)))
+            return rc;
+        if ((rc = pq_load(r, m[i].spec, &m[i].s))) {
+            if (rc == ERR_NOMEM || rc == ERR_SERIALIZATION)
+                return rc;
+            member_fail(r, &m[i], rc);
+            continue;
+        }
+        if (m[i].s.b.kind == EXPR_PQ_SELECT)
+            nread++;
+        else
+            nwrite++;
+    }
+    if (nread && nwrite)
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_B_MIXED);
+    for (size_t i = 0; i < n; i++) {
+        if (m[i].rc)
+            continue;
+        const expr_pq_bound *bd = &m[i].s.b;
+        if (bd->kind == EXPR_PQ_SELECT) {
+            rc = member_get_key(r, bd, &m[i].t, &m[i].key, TXT_PQ_B_KEY, i);
+        } else if (bd->kind == EXPR_PQ_EXISTS) {
+            rc = err_set(r->err, ERR_VALIDATION, TXT_PQ_EXISTS);
+        } else {
+            rc = pq_write_prepare(r, bd, &m[i].pw);
+            m[i].t = m[i].pw.t;
+        }
+        if (rc) {
+            if (rc == ERR_NOMEM)
+                return rc;
+            member_fail(r, &m[i], rc);
+        }
+    }
+    /* two members on one item reject the whole batch */
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i && !m[i].rc; j++) {
+            if (m[j].rc || m[i].t != m[j].t)
+                continue;
+            const av_t *ki = nwrite ? &m[i].pw.key : &m[i].key;
+            const av_t *kj = nwrite ? &m[j].pw.key : &m[j].key;
+            if (api_key_equal(&m[i].t->key, ki, kj))
+                return err_set(r->err, ERR_VALIDATION, TXT_PQ_B_DUP);
+        }
+    api_cap *caps = arena_zalloc(r->arena, n * sizeof *caps);
+    if (!caps)
+        return nomem(r);
+    size_t ncap = 0;
+    if (nwrite) {
+        store_write *sw = arena_zalloc(r->arena, n * sizeof *sw);
+        size_t *map = arena_alloc(r->arena, n * sizeof *map);
+        if (!sw || !map)
+            return nomem(r);
+        size_t nw = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!m[i].rc) {
+                pq_sw_init(&sw[nw], r, &m[i].pw, true);
+                map[nw++] = i;
+            }
+        if (nw && (rc = store_write_each(r->api->store, sw, nw, r->err)))
+            return rc;
+        json_t *o = json_object(), *resp = json_array();
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            json_t *one;
+            if (m[i].rc) {
+                one = batch_error(m[i].rc, m[i].msg);
+            } else {
+                store_write *w = &sw[k++];
+                if (w->rc) {
+                    int code = w->rc == ERR_CONDITIONAL_CHECK_FAILED && m[i].pw.insert
+                                   ? ERR_DUPLICATE_ITEM
+                                   : w->rc;
+                    one = batch_error(code, code == ERR_DUPLICATE_ITEM ? TXT_PQ_DUPLICATE
+                                                                       : w->err.msg);
+                } else {
+                    one = json_object();
+                    av_t ret;
+                    bool have = false;
+                    if ((rc = returning_item(r, &m[i].pw, w, &ret, &have))) {
+                        json_decref(one);
+                        json_decref(resp);
+                        json_decref(o);
+                        return rc;
+                    }
+                    if (have)
+                        json_object_set_new(one, "Item", ddbjson_from_item(&ret));
+                    if (rcc != API_RCC_NONE) {
+                        api_cap *c = NULL;
+                        for (size_t x = 0; x < ncap; x++)
+                            if (caps[x].table == api_table_name(m[i].t))
+                                c = &caps[x];
+                        if (!c) {
+                            c = &caps[ncap++];
+                            c->table = api_table_name(m[i].t);
+                        }
+                        uint64_t sz = w->old_size > w->new_size ? w->old_size : w->new_size;
+                        c->table_h += api_cap_write_h(sz);
+                    }
+                }
+                json_object_set_new(one, "TableName", json_string(api_table_name(m[i].t)));
+            }
+            json_array_append_new(resp, one);
+        }
+        json_object_set_new(o, "Responses", resp);
+        if (rcc != API_RCC_NONE) {
+            json_t *ca = json_array();
+            for (size_t x = 0; x < ncap; x++)
+                json_array_append_new(ca, api_cap_json(&caps[x], rcc));
+            json_object_set_new(o, "ConsumedCapacity", ca);
+        }
+        *out = o;
+        return 0;
+    }
+    /* reads: each member a GetItem */
+    json_t *o = json_object(), *resp = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *one;
+        if (m[i].rc) {
+            one = batch_error(m[i].rc, m[i].msg);
+            json_array_append_new(resp, one);
+            continue;
+        }
+        if ((rc = store_get(r->api->store, m[i].t, &m[i].key, r->arena, &m[i].item, &m[i].found,
+                            r->err))) {
+            json_decref(resp);
+            json_decref(o);
+            return rc;
+        }
+        one = json_object();
+        const expr_pq_bound *bd = &m[i].s.b;
+        bool keep = m[i].found;
+        if (keep && bd->where) {
+            if ((rc = expr_eval(bd->where, &m[i].item, &keep, r->err))) {
+                json_decref(one);
+                json_decref(resp);
+                json_decref(o);
+                return rc;
+            }
+        }
+        if (keep) {
+            av_t p = m[i].item;
+            if (!bd->star && bd->proj &&
+                (rc = expr_pq_project(r->arena, bd->proj, &m[i].item, &p, r->err))) {
+                json_decref(one);
+                json_decref(resp);
+                json_decref(o);
+                return rc;
+            }
+            json_object_set_new(one, "Item", ddbjson_from_item(&p));
+        }
+        json_object_set_new(one, "TableName", json_string(api_table_name(m[i].t)));
+        json_array_append_new(resp, one);
+        if (rcc != API_RCC_NONE) {
+            api_cap *c = NULL;
+            for (size_t x = 0; x < ncap; x++)
+                if (caps[x].table == api_table_name(m[i].t))
+                    c = &caps[x];
+            if (!c) {
+                c = &caps[ncap++];
+                c->table = api_table_name(m[i].t);
+            }
+            c->table_h += api_cap_read_h(m[i].found ? av_item_size(&m[i].item) : 0,
+                                         m[i].consistent);
+        }
+    }
+    json_object_set_new(o, "Responses", resp);
+    if (rcc != API_RCC_NONE) {
+        json_t *ca = json_array();
+        for (size_t x = 0; x < ncap; x++)
+            json_array_append_new(ca, api_cap_json(&caps[x], rcc));
+        json_object_set_new(o, "ConsumedCapacity", ca);
+    }
+    *out = o;
+    return 0;
+}
+
+/* ---- ExecuteTransaction -------------------------------------------------------------------- */
+
+static const char *reason_code(int rc)
+{
+    switch (rc) {
+    case 0: return "None";
+    case ERR_CONDITIONAL_CHECK_FAILED: return "ConditionalCheckFailed";
+    case ERR_DUPLICATE_ITEM: /* DynamoDB Local: a duplicate INSERT is a ValidationError */
+    case ERR_VALIDATION: return "ValidationError";
+    case ERR_TRANSACTION_CONFLICT: return "TransactionConflict";
+    case ERR_ITEM_COLLECTION_SIZE_LIMIT: return "ItemCollectionSizeLimitExceeded";
+    case ERR_PROVISIONED_THROUGHPUT: return "ProvisionedThroughputExceeded";
+    case ERR_THROTTLING: return "ThrottlingError";
+    default: return "InternalError";
+    }
+}
+
+static int txn_canceled(api_req *r, pq_member *m, store_write *w, size_t n)
+{
+    json_t *reasons = json_array();
+    size_t cap = 40 * n + 1, used = 0;
+    char *codes = arena_alloc(r->arena, cap);
+    if (!codes) {
+        json_decref(reasons);
+        return nomem(r);
+    }
+    codes[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        int wrc = w[i].rc;
+        if (wrc == ERR_CONDITIONAL_CHECK_FAILED && m[i].pw.insert)
+            wrc = ERR_DUPLICATE_ITEM;
+        const char *code = reason_code(wrc);
+        json_t *o = json_object();
+        json_object_set_new(o, "Code", json_string(code));
+        if (wrc == ERR_CONDITIONAL_CHECK_FAILED)
+            json_object_set_new(o, "Message",
+                                json_string(m[i].pw.w.kind == API_W_CHECK ? TXT_PQ_T_CHECK_FAILED
+                                                                          : TXT_COND_FAILED));
+        else if (wrc == ERR_DUPLICATE_ITEM)
+            json_object_set_new(o, "Message", json_string(TXT_PQ_DUPLICATE));
+        else if (wrc)
+            json_object_set_new(o, "Message", json_string(w[i].err.msg));
+        json_array_append_new(reasons, o);
+        int k = snprintf(codes + used, cap - used, "%s%s", i ? ", " : "", code);
+        if (k > 0 && (size_t)k < cap - used)
+            used += (size_t)k;
+    }
+    r->err_extra = json_object();
+    json_object_set_new(r->err_extra, "CancellationReasons", reasons);
+    return err_set(r->err, ERR_TRANSACTION_CANCELED, TXT_PQ_T_CANCELED, codes);
+}
+
+int op_execute_transaction(api_req *r, json_t **out)
+{
+    json_t *b = r->body, *arr = NULL;
+    int rc = api_json_arr(b, "TransactStatements", &arr, r->err);
+    if (rc)
+        return rc;
+    if (!arr) {
+        api_vld v;
+        api_vld_init(&v);
+        api_vld_null(&v, "transactStatements");
+        return api_vld_finish_aws(&v, r->err);
+    }
+    size_t n = json_array_size(arr);
+    if (n == 0)
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_EMPTY);
+    if (n > PQ_TXN_MAX)
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_TOO_MANY);
+    const char *token = NULL;
+    api_rcc rcc;
+    if ((rc = api_json_str(b, "ClientRequestToken", &token, r->err)) ||
+        (rc = api_rcc_parse(r, b, &rcc)))
+        return rc;
+    if (token && strlen(token) > 36)
+        return err_set(r->err, ERR_VALIDATION,
+                       "Value %s at 'clientRequestToken' failed to satisfy constraint: Member "
+                       "must have length less than or equal to 36",
+                       token);
+    pq_member *m = arena_zalloc(r->arena, n * sizeof *m);
+    if (!m)
+        return nomem(r);
+    size_t nread = 0, nwrite = 0;
+    for (size_t i = 0; i < n; i++) {
+        m[i].spec = json_array_get(arr, i);
+        if (!json_is_object(m[i].spec))
+            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+        if ((rc = pq_load(r, m[i].spec, &m[i].s)))
+            return rc;
+        const expr_pq_bound *bd = &m[i].s.b;
+        if (bd->ret != EXPR_PQ_RET_NONE)
+            return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_RETURNING, i);
+        if (bd->kind == EXPR_PQ_SELECT)
+            nread++;
+        else
+            nwrite++;
+    }
+    if (nread && nwrite)
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_MIXED);
+    for (size_t i = 0; i < n; i++) {
+        const expr_pq_bound *bd = &m[i].s.b;
+        if (bd->kind == EXPR_PQ_SELECT) {
+            if (bd->index)
+                return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_INDEX, i);
+            if ((rc = member_get_key(r, bd, &m[i].t, &m[i].key, TXT_PQ_T_KEY, i)))
+                return rc;
+        } else {
+            if ((rc = pq_write_prepare(r, bd, &m[i].pw))) {
+                /* DynamoDB Local: a write without its key is the transaction's failure,
+                 * "ValidationError <text>", without reasons */
+                if (rc == ERR_VALIDATION && strcmp(r->err->msg, TXT_PQ_KEY_EQ) == 0 &&
+                    bd->kind == EXPR_PQ_EXISTS) {
+                    err_clear(r->err);
+                    return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_EXISTS, i);
+                }
+                if (rc == ERR_VALIDATION && strcmp(r->err->msg, TXT_PQ_KEY_EQ) == 0) {
+                    err_clear(r->err);
+                    return err_set(r->err, ERR_TRANSACTION_CANCELED, "ValidationError %s",
+                                   TXT_PQ_KEY_EQ);
+                }
+                return rc;
+            }
+            m[i].t = m[i].pw.t;
+            bool rv = false;
+            if ((rc = api_rvoccf_parse(r, m[i].spec, &rv)))
+                return rc;
+            m[i].consistent = rv; /* reused: ReturnValuesOnConditionCheckFailure */
+        }
+        for (size_t j = 0; j < i; j++) {
+            const av_t *ki = nwrite ? &m[i].pw.key : &m[i].key;
+            const av_t *kj = nwrite ? &m[j].pw.key : &m[j].key;
+            if (m[i].t == m[j].t && api_key_equal(&m[i].t->key, ki, kj))
+                return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_MULTI);
+        }
+    }
+    if (nread) {
+        const store_table **tabs = arena_alloc(r->arena, n * sizeof *tabs);
+        const av_t **kp = arena_alloc(r->arena, n * sizeof *kp);
+        av_t *res = arena_zalloc(r->arena, n * sizeof *res);
+        bool *found = arena_zalloc(r->arena, n * sizeof *found);
+        api_cap *caps = arena_zalloc(r->arena, n * sizeof *caps);
+        if (!tabs || !kp || !res || !found || !caps)
+            return nomem(r);
+        for (size_t i = 0; i < n; i++) {
+            tabs[i] = m[i].t;
+            kp[i] = &m[i].key;
+        }
+        if ((rc = store_get_many(r->api->store, tabs, kp, n, r->arena, res, found, r->err)))
+            return rc;
+        json_t *o = json_object(), *resp = json_array();
+        size_t ncap = 0;
+        for (size_t i = 0; i < n; i++) {
+            json_t *one = json_object();
+            const expr_pq_bound *bd = &m[i].s.b;
+            bool keep = found[i];
+            if (keep && bd->where && (rc = expr_eval(bd->where, &res[i], &keep, r->err))) {
+                json_decref(one);
+                json_decref(resp);
+                json_decref(o);
+                return rc;
+            }
+            if (keep) {
+                av_t p = res[i];
+                if (!bd->star && bd->proj &&
+                    (rc = expr_pq_project(r->arena, bd->proj, &res[i], &p, r->err))) {
+                    json_decref(one);
+                    json_decref(resp);
+                    json_decref(o);
+                    return rc;
+                }
+                json_object_set_new(one, "Item", ddbjson_from_item(&p));
+            }
+            json_array_append_new(resp, one);
+            api_cap *c = NULL;
+            for (size_t x = 0; x < ncap; x++)
+                if (caps[x].table == api_table_name(m[i].t))
+                    c = &caps[x];
+            if (!c) {
+                c = &caps[ncap++];
+                c->table = api_table_name(m[i].t);
+            }
+            c->table_h += api_cap_read_h(found[i] ? av_item_size(&res[i]) : 0, true) * 2;
+        }
+        json_object_set_new(o, "Responses", resp);
+        if (rcc != API_RCC_NONE) {
+            json_t *ca = json_array();
+            for (size_t x = 0; x < ncap; x++)
+                json_array_append_new(ca, api_cap_json(&caps[x], rcc));
+            json_object_set_new(o, "ConsumedCapacity", ca);
+        }
+        *out = o;
+        return 0;
+    }
+    if (token) {
+        json_t *replay = NULL;
+        if ((rc = api_txn_token_begin(r, token, &replay)))
+            return rc;
+        if (replay) {
+            *out = replay;
+            return 0;
+        }
+    }
+    store_write *w = arena_zalloc(r->arena, n * sizeof *w);
+    if (!w) {
+        if (token)
+            api_txn_token_end(r, token, NULL);
+        return nomem(r);
+    }
+    for (size_t i = 0; i < n; i++)
+        pq_sw_init(&w[i], r, &m[i].pw, m[i].consistent || rcc != API_RCC_NONE);
+    rc = store_write_atomic(r->api->store, w, n, r->err);
+    if (rc == ERR_TRANSACTION_CANCELED) {
+        err_clear(r->err);
+        rc = txn_canceled(r, m, w, n);
+        /* ReturnValuesOnConditionCheckFailure: the item of a failed condition */
+        json_t *reasons = json_object_get(r->err_extra, "CancellationReasons");
+        for (size_t i = 0; i < n && reasons; i++)
+            if (w[i].rc == ERR_CONDITIONAL_CHECK_FAILED && !m[i].pw.insert && m[i].consistent &&
+                w[i].old.type == AV_M)
+                json_object_set_new(json_array_get(reasons, i), "Item",
+                                    ddbjson_from_item(&w[i].old));
+    }
+    if (rc) {
+        if (token)
+            api_txn_token_end(r, token, NULL);
+        return rc;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "Responses", json_array());
+    if (rcc != API_RCC_NONE) {
+        api_cap *caps = arena_zalloc(r->arena, n * sizeof *caps);
+        if (!caps) {
+            json_decref(o);
+            if (token)
+                api_txn_token_end(r, token, NULL);
+            return nomem(r);
+        }
+        size_t ncap = 0;
+        json_t *ca = json_array();
+        for (size_t i = 0; i < n; i++) {
+            api_cap *c = NULL;
+            for (size_t x = 0; x < ncap; x++)
+                if (caps[x].table == api_table_name(m[i].t))
+                    c = &caps[x];
+            if (!c) {
+                c = &caps[ncap++];
+                c->table = api_table_name(m[i].t);
+            }
+            if (m[i].pw.w.kind == API_W_CHECK) {
+                c->table_h += api_cap_read_h(w[i].old_size, true) * 2;
+                continue;
+            }
+            uint64_t sz = w[i].old_size > w[i].new_size ? w[i].old_size : w[i].new_size;
+            c->table_h += api_cap_write_h(sz) * 2;
+        }
+        for (size_t x = 0; x < ncap; x++)
+            json_array_append_new(ca, api_cap_json(&caps[x], rcc));
+        json_object_set_new(o, "ConsumedCapacity", ca);
+    }
+    if (token)
+        api_txn_token_end(r, token, o);
+    *out = o;
+    return 0;
+}
