@@ -19,5 +19,6 @@ int cli_list_conversations(int argc, char **argv);/* cmd_msg.c */
 int cli_send(int argc, char **argv);              /* cmd_msg.c */
 int cli_user(int argc, char **argv);              /* cmd_msg.c */
 int cli_token(int argc, char **argv);             /* cmd_msg.c */
+int cli_sql(int argc, char **argv);               /* cmd_sql.c */
 
 #endif

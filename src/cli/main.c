@@ -28,6 +28,7 @@ static const struct cli_cmd {
     {"send", cli_send, "send a message (patterns C and D)"},
     {"user", cli_user, "add or show users"},
     {"token", cli_token, "mint a REST API bearer token for a user"},
+    {"sql", cli_sql, "run PartiQL statements (or an interactive prompt)"},
 };
 
 static void cli_usage(FILE *f)

@@ -305,3 +305,67 @@ def test_aws_cli_execute_statement(ddb_url, tab):
                        env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["Items"] == [{"sk": N(4), "v": N(40)}, {"sk": N(5), "v": N(50)}]
+
+
+def run_sql(*args, stdin=None):
+    """`ddbchat sql ...`; returns (exit status, stdout, stderr)."""
+    from conftest import ddbchat_bin
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_REGION="us-east-1")
+    env.pop("AWS_PROFILE", None)
+    r = subprocess.run([ddbchat_bin(), "sql", *args], input=stdin, env=env, capture_output=True,
+                       text=True, timeout=120)
+    return r.returncode, r.stdout, r.stderr
+
+
+# `ddbchat sql` against the endpoint (either target): a statement with --param, --json, the
+# readable table, statements from standard input, and a failing statement's exit status.
+def test_cli_sql_endpoint(ddb_url, tab):
+    rc, out, err_ = run_sql("--endpoint", ddb_url, f"SELECT sk, v FROM \"{tab}\" WHERE pk = ? AND sk <= ?",
+                            "--param", '{"S":"a"}', "--param", '{"N":"2"}', "--json")
+    assert rc == 0, err_
+    assert json.loads(out) == {"Items": [{"sk": N(1), "v": N(10)}, {"sk": N(2), "v": N(20)}]}
+    rc, out, err_ = run_sql("--endpoint", ddb_url, f"SELECT sk, v FROM \"{tab}\" WHERE pk = 'a' AND sk = 3")
+    assert rc == 0, err_
+    lines = out.splitlines()
+    assert lines[0].split("|")[0].strip() == "sk" and lines[0].split("|")[1].strip() == "v"
+    assert lines[2].replace(" ", "") == "3|30" and lines[3] == "(1 item)"
+    rc, out, err_ = run_sql("--endpoint", ddb_url, stdin=(
+        f"INSERT INTO \"{tab}\" VALUE {{'pk': 'cli', 'sk': 1, 'm': {{'x': [1, 'it''s']}}}};\n"
+        f"SELECT m FROM \"{tab}\"\n  WHERE pk = 'cli' AND sk = 1;\n"))
+    assert rc == 0, err_
+    assert "{'x': [1, 'it''s']}" in out
+    rc, out, err_ = run_sql("--endpoint", ddb_url, f"SELECT * FROM \"{tab}\" WHERE pk = ?")
+    assert rc == 1 and "ValidationException: Number of parameters" in err_
+
+
+# `ddbchat sql --data-dir` (embedded) runs the messaging README's PartiQL access patterns
+# (A and B) on a seeded conversation.
+def test_cli_sql_embedded_patterns(target, tmp_path):
+    if target != "ddbchat":
+        pytest.skip("the embedded engine is ddbchat's")
+    from conftest import ddbchat_bin
+    d = str(tmp_path / "data")
+    for args in (["schema-load"], ["user", "add", "alice", "Alice"], ["user", "add", "bob", "Bob"],
+                 ["send", "alice", "bob", "one"], ["send", "bob", "alice", "two"]):
+        r = subprocess.run([ddbchat_bin(), *args, "--data-dir", d], capture_output=True, text=True,
+                           timeout=60)
+        assert r.returncode == 0, r.stderr
+    rc, out, err_ = run_sql("--data-dir", d, "--json",
+                            "SELECT pk, message_group_uuid FROM \"cruddur-messages\".\"message-group-sk-index\" "
+                            "WHERE message_group_uuid IS NOT MISSING")
+    assert rc == 0, err_
+    rows = json.loads(out)["Items"]
+    assert len(rows) == 2
+    g = rows[0]["message_group_uuid"]["S"]
+    rc, out, err_ = run_sql("--data-dir", d, "--json",
+                            "SELECT message_uuid, sk, message, user_handle FROM \"cruddur-messages\" "
+                            "WHERE pk = ? ORDER BY sk DESC", "--param", json.dumps(S("MSG#" + g)))
+    assert rc == 0, err_
+    assert [i["message"]["S"] for i in json.loads(out)["Items"]] == ["two", "one"]
+    alice = [r_ for r_ in rows if r_["message_group_uuid"]["S"] == g][0]["pk"]["S"]
+    rc, out, err_ = run_sql("--data-dir", d, "--json",
+                            "SELECT message_group_uuid, sk, message, user_handle FROM \"cruddur-messages\" "
+                            "WHERE pk = ? ORDER BY sk DESC", "--param", json.dumps(S(alice)))
+    assert rc == 0, err_
+    conv = json.loads(out)["Items"]
+    assert len(conv) == 1 and conv[0]["message"] == S("two")
