@@ -72,8 +72,9 @@ static void serve_usage(FILE *f)
             "                            libmicrohttpd's limit)\n"
             "  --connection-timeout S    close idle connections after S seconds (default 300;\n"
             "                            0 = never)\n"
-            "  --threads N               worker threads per listener (default 4 x CPUs,\n"
-            "                            16..128)\n"
+            "  --threads N               request threads per listener (default: one per CPU;\n"
+            "                            writes waiting for their commit run on extra\n"
+            "                            threads started on demand)\n"
             "  --credentials-file FILE   verify SigV4 signatures against the keys in FILE,\n"
             "                            lines \"ACCESS_KEY_ID SECRET_ACCESS_KEY\"; also taken\n"
             "                            from DDBCHAT_ACCESS_KEY_ID/DDBCHAT_SECRET_ACCESS_KEY.\n"
@@ -435,6 +436,7 @@ int cli_serve(int argc, char **argv)
     hc.dynamodb_port = remote ? -1 : o.dynamodb_port;
     hc.api_port = want_rest ? o.api_port : -1;
     hc.threads = o.threads;
+    hc.rest_blocking = remote; /* every REST request then waits for the remote endpoint */
     hc.max_connections = o.max_connections;
     hc.connection_timeout = o.connection_timeout;
     hc.quiet = o.quiet;

@@ -7,6 +7,13 @@
  * decoded query parameters and the body buffer (bounded); the reply is produced on the last
  * callback by ddb_proto_handle / msg_rest_handle, queued, and the context freed in the
  * completion callback.  An atomic in-flight counter lets http_server_stop drain.
+ *
+ * Threads: libmicrohttpd's polling threads, about one per CPU, run the requests that do not
+ * block (reads).  A request that may block — a write, which waits for its group commit; any
+ * REST request over a remote endpoint — is handed to the blocking pool (http_pool.h): its
+ * connection is suspended, a pool thread computes the reply into the context and resumes the
+ * connection, and the next callback queues that reply.  So reads are never stuck behind
+ * fsyncs, and every concurrent writer can join the same group commit.
  */
 #include "server/http.h"
 
@@ -14,6 +21,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,13 +34,14 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "server/ddb_proto.h"
+#include "server/http_pool.h"
 
 #define HTTP_MAX_HEADERS 128
 #define HTTP_MAX_PARAMS 64
 #define HTTP_DRAIN_SECONDS 10
 #define HTTP_DISCARD_MAX ((unsigned long long)64 << 20)
-#define HTTP_MIN_DEFAULT_THREADS 16
-#define HTTP_MAX_DEFAULT_THREADS 128
+#define HTTP_MAX_DEFAULT_THREADS 64
+#define HTTP_POOL_MAX_THREADS 256 /* requests blocked at once (writes waiting for a commit) */
 #define HTTP_CONN_POOL (16 << 10) /* libmicrohttpd per-connection memory pool */
 
 enum { HTTP_KIND_DDB = 0, HTTP_KIND_REST = 1 };
@@ -52,6 +61,7 @@ struct http_server {
     msg_service *svc;
     http_listener ddb, rest;
     atomic_long in_flight;
+    http_pool *pool; /* the blocking requests of both listeners */
 };
 
 typedef struct http_req {
@@ -65,6 +75,14 @@ typedef struct http_req {
     size_t n_headers;
     sigv4_param params[HTTP_MAX_PARAMS];
     size_t n_params;
+    /* a request run by the blocking pool: its connection is suspended until `ready` */
+    http_pool_job job;
+    bool deferred, ready;
+    http_listener *l;
+    struct MHD_Connection *conn;
+    const char *url, *method; /* libmicrohttpd's, valid until the request completes */
+    ddb_proto_resp presp;
+    msg_http_resp mresp;
 } http_req;
 
 void http_config_default(http_config *c)
@@ -179,8 +197,8 @@ static void http_query_string(const http_req *r, buf_t *out)
 
 /* ---- the two request handlers ------------------------------------------------------ */
 
-static enum MHD_Result http_reply_ddb(http_listener *l, struct MHD_Connection *c, const char *url,
-                                      const char *method, http_req *r)
+/* The DynamoDB reply into r->presp (any thread). */
+static void http_compute_ddb(http_listener *l, const char *url, const char *method, http_req *r)
 {
     http_server *srv = l->srv;
     ddb_proto_req preq = {.method = method,
@@ -193,8 +211,14 @@ static enum MHD_Result http_reply_ddb(http_listener *l, struct MHD_Connection *c
                           .body_len = r->body.len,
                           .too_large = r->too_large,
                           .now = (long long)time(NULL)};
-    ddb_proto_resp presp;
-    ddb_proto_handle(&srv->proto, &preq, &presp);
+    ddb_proto_handle(&srv->proto, &preq, &r->presp);
+}
+
+/* Queues r->presp (libmicrohttpd's thread, in the access callback). */
+static enum MHD_Result http_queue_ddb(http_listener *l, struct MHD_Connection *c, http_req *r)
+{
+    http_server *srv = l->srv;
+    ddb_proto_resp presp = r->presp;
     struct MHD_Response *resp = NULL;
     char *body = presp.body;
     presp.body = NULL; /* handed to MHD */
@@ -223,8 +247,8 @@ static enum MHD_Result http_reply_ddb(http_listener *l, struct MHD_Connection *c
     return ret;
 }
 
-static enum MHD_Result http_reply_rest(http_listener *l, struct MHD_Connection *c, const char *url,
-                                       const char *method, http_req *r)
+/* The REST reply into r->mresp (any thread). */
+static void http_compute_rest(http_listener *l, const char *url, const char *method, http_req *r)
 {
     http_server *srv = l->srv;
     msg_http_resp mresp;
@@ -247,6 +271,15 @@ static enum MHD_Result http_reply_rest(http_listener *l, struct MHD_Connection *
         msg_rest_handle(srv->svc, &mreq, &mresp);
         buf_fini(&q);
     }
+    r->mresp = mresp;
+}
+
+/* Queues r->mresp (libmicrohttpd's thread, in the access callback). */
+static enum MHD_Result http_queue_rest(http_listener *l, struct MHD_Connection *c,
+                                       const char *url, const char *method, http_req *r)
+{
+    http_server *srv = l->srv;
+    msg_http_resp mresp = r->mresp;
     struct MHD_Response *resp = NULL;
     if (http_queue(c, mresp.status, mresp.body, mresp.body_len,
                    mresp.content_type ? mresp.content_type : "application/json", &resp) != MHD_YES)
@@ -261,6 +294,79 @@ static enum MHD_Result http_reply_rest(http_listener *l, struct MHD_Connection *
     return ret;
 }
 
+static enum MHD_Result http_reply_ddb(http_listener *l, struct MHD_Connection *c, const char *url,
+                                      const char *method, http_req *r)
+{
+    http_compute_ddb(l, url, method, r);
+    return http_queue_ddb(l, c, r);
+}
+
+static enum MHD_Result http_reply_rest(http_listener *l, struct MHD_Connection *c, const char *url,
+                                       const char *method, http_req *r)
+{
+    http_compute_rest(l, url, method, r);
+    return http_queue_rest(l, c, url, method, r);
+}
+
+/* DynamoDB operations that never wait for a commit: they run on the polling threads. */
+static const char *const http_inline_ops[] = {
+    "GetItem",           "BatchGetItem",        "Query",         "Scan",
+    "TransactGetItems",  "DescribeTable",       "ListTables",    "DescribeTimeToLive",
+    "ListTagsOfResource", "DescribeEndpoints",  "DescribeLimits",
+};
+
+/* Whether the request may block for long (see the file comment). */
+static bool http_blocking(const http_listener *l, const char *method, const http_req *r)
+{
+    if (r->too_large)
+        return false;
+    if (l->kind == HTTP_KIND_REST)
+        return l->srv->cfg.rest_blocking || strcmp(method, "POST") == 0 ||
+               strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0 ||
+               strcmp(method, "PATCH") == 0;
+    const char *target = http_header(r, "X-Amz-Target");
+    if (!target || strcmp(method, "POST") != 0)
+        return false;
+    size_t pl = strlen(DDB_PROTO_TARGET_PREFIX);
+    if (strncmp(target, DDB_PROTO_TARGET_PREFIX, pl) != 0)
+        return false;
+    for (size_t i = 0; i < sizeof http_inline_ops / sizeof http_inline_ops[0]; i++)
+        if (strcmp(target + pl, http_inline_ops[i]) == 0)
+            return false;
+    return true;
+}
+
+static void http_job_run(http_pool_job *job)
+{
+    http_req *r = (http_req *)((char *)job - offsetof(http_req, job));
+    struct MHD_Connection *c = r->conn;
+    if (r->l->kind == HTTP_KIND_DDB)
+        http_compute_ddb(r->l, r->url, r->method, r);
+    else
+        http_compute_rest(r->l, r->url, r->method, r);
+    r->ready = true;
+    MHD_resume_connection(c); /* r may be gone from here on */
+}
+
+/* Hands a blocking request to the pool: true when it did (the reply comes after resume). */
+static bool http_defer(http_listener *l, struct MHD_Connection *c, const char *url,
+                       const char *method, http_req *r)
+{
+    http_server *srv = l->srv;
+    if (!srv->pool || !http_blocking(l, method, r) || http_pool_reserve(srv->pool) != 0)
+        return false;
+    r->deferred = true;
+    r->ready = false;
+    r->l = l;
+    r->conn = c;
+    r->url = url;
+    r->method = method;
+    r->job.run = http_job_run;
+    MHD_suspend_connection(c);
+    http_pool_submit(srv->pool, &r->job);
+    return true;
+}
+
 static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const char *url,
                                    const char *method, const char *version, const char *upload_data,
                                    size_t *upload_data_size, void **con_cls)
@@ -273,6 +379,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
             return MHD_NO;
         r->too_large = false;
         r->started = false;
+        r->deferred = false;
         r->received = 0;
         r->n_headers = 0;
         r->n_params = 0;
@@ -325,9 +432,17 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
         }
         return MHD_YES;
     }
-    if (r->started)
+    if (r->started) {
+        if (r->deferred && r->ready) { /* resumed: the pool computed the reply */
+            r->deferred = false;
+            return l->kind == HTTP_KIND_DDB ? http_queue_ddb(l, c, r)
+                                            : http_queue_rest(l, c, url, method, r);
+        }
         return MHD_YES;
+    }
     r->started = true;
+    if (http_defer(l, c, url, method, r))
+        return MHD_YES;
     return l->kind == HTTP_KIND_DDB ? http_reply_ddb(l, c, url, method, r)
                                     : http_reply_rest(l, c, url, method, r);
 }
@@ -368,25 +483,22 @@ static int http_listen(http_server *srv, http_listener *l, int kind, int port, e
     int family = ai->ai_family;
     freeaddrinfo(ai);
 
-    /* Handlers block (LMDB commits wait for fsync through group commit), and libmicrohttpd
-     * pins each connection to one pool thread, so the pool is larger than the CPU count:
-     * more concurrent writers let group commit batch more (bench/run_http.sh). */
+    /* Polling threads: one per CPU.  They never wait for a commit (blocking requests go to
+     * the pool), so more would only make the threads preempt each other mid-request: that
+     * is what p99 latency measured (bench/peers, BENCHMARKS.md). */
     unsigned threads = srv->cfg.threads;
     if (threads == 0) {
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = ncpu > 0 ? (unsigned)(4 * ncpu) : 16;
-        if (threads < HTTP_MIN_DEFAULT_THREADS)
-            threads = HTTP_MIN_DEFAULT_THREADS;
+        threads = ncpu > 0 ? (unsigned)ncpu : 1;
         if (threads > HTTP_MAX_DEFAULT_THREADS)
             threads = HTTP_MAX_DEFAULT_THREADS;
     }
-    if (kind == HTTP_KIND_REST && srv->cfg.threads == 0 && threads > 16)
-        threads = 16;
     /* libmicrohttpd splits the connection limit over the pool's threads; a thread with a
      * share of 0 would refuse every connection it picks up. */
     if (srv->cfg.max_connections && threads > srv->cfg.max_connections)
         threads = srv->cfg.max_connections;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_AUTO;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_AUTO |
+                     MHD_ALLOW_SUSPEND_RESUME;
     if (family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_OptionItem opts[8];
@@ -432,6 +544,11 @@ int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *cre
                              .region = srv->region};
     srv->svc = svc;
     atomic_init(&srv->in_flight, 0);
+    if (http_pool_new(cfg->pool_threads ? cfg->pool_threads : HTTP_POOL_MAX_THREADS,
+                      &srv->pool) != 0) {
+        free(srv);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
     srv->ddb.port = srv->rest.port = -1;
     if (cfg->dynamodb_port >= 0) {
         if (!api) {
@@ -474,6 +591,10 @@ void http_server_stop(http_server *s)
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    /* the pool's jobs still running resume their connections: before the daemons stop
+     * (libmicrohttpd must not be stopped with a suspended connection) */
+    http_pool_free(s->pool);
+    s->pool = NULL;
     for (int i = 0; i < 2; i++) {
         if (ls[i]->d)
             MHD_stop_daemon(ls[i]->d);

@@ -6,7 +6,8 @@
  * API: every request goes to msg_rest_handle.  Bodies are streamed into bounded buffers
  * (16 MB for DynamoDB, HTTP_REST_MAX_BODY for REST); beyond the bound the rest is read and
  * discarded and the request answered 413.  Each listener runs MHD's internal polling
- * thread pool with keep-alive; one access-log line per request goes to stderr unless quiet:
+ * thread pool with keep-alive (one thread per CPU; requests that block, such as writes
+ * waiting for their group commit, run on threads started on demand, http_pool.h); one access-log line per request goes to stderr unless quiet:
  *   ddb <Operation|-> <TableName|-> <status> <microseconds>us [<ErrorType>]
  *   rest <METHOD> <path> <status> <microseconds>us
  *
@@ -33,7 +34,9 @@ typedef struct http_config {
     const char *host;            /* address to bind, default "127.0.0.1" ("::1", "0.0.0.0") */
     int dynamodb_port;           /* 0 = any free port, < 0 = no DynamoDB listener */
     int api_port;                /* 0 = any free port, < 0 = no REST listener */
-    unsigned threads;            /* per listener; 0 = default (4 x CPUs, 16..128) */
+    unsigned threads;            /* polling threads per listener; 0 = default (one per CPU) */
+    unsigned pool_threads;       /* blocking-request threads, both listeners; 0 = default */
+    bool rest_blocking;          /* every REST request may block (a remote endpoint) */
     unsigned max_connections;    /* per listener; 0 = libmicrohttpd's default */
     unsigned connection_timeout; /* idle seconds before a connection is closed; 0 = never */
     bool quiet;                  /* no access log */
