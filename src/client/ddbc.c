@@ -1,11 +1,17 @@
 /*
  * ddbc — remote DynamoDB over libcurl: signing, connection reuse, retries.  Layer: client.
  * See ddbc.h.
+ *
+ * libcurl is loaded by the first ddbc_new (dlopen of its SONAME), not linked: only the
+ * remote mode (--endpoint) needs it, and loading it with its library tree (OpenSSL, krb5,
+ * LDAP, ssh2, nghttp2, ...) cost every start of the server 15-20 ms (BENCHMARKS.md).
  */
 #include "client/ddbc.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +35,64 @@ struct ddbc {
 static pthread_once_t ddbc_global_once = PTHREAD_ONCE_INIT;
 static __thread int ddbc_attempts;
 
+#define DDBC_CURL_SONAME "libcurl.so.4"
+
+/* The libcurl functions used, resolved once by ddbc_global_init. */
+static struct {
+    CURLcode (*global_init)(long flags);
+    CURL *(*easy_init)(void);
+    CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);
+    CURLcode (*easy_perform)(CURL *h);
+    CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
+    void (*easy_reset)(CURL *h);
+    void (*easy_cleanup)(CURL *h);
+    const char *(*easy_strerror)(CURLcode rc);
+    struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
+    void (*slist_free_all)(struct curl_slist *l);
+} ddbc_curl;
+static char ddbc_curl_error[256] = "libcurl not loaded"; /* "" once ddbc_curl is usable */
+
 static void ddbc_global_init(void)
 {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    void *lib = dlopen(DDBC_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        const char *why = dlerror();
+        snprintf(ddbc_curl_error, sizeof ddbc_curl_error, "cannot load %s: %s", DDBC_CURL_SONAME,
+                 why ? why : "?");
+        return;
+    }
+    static const struct {
+        const char *name;
+        size_t off;
+    } syms[] = {
+#define DDBC_SYM(f, n) {n, offsetof(__typeof__(ddbc_curl), f)}
+        DDBC_SYM(global_init, "curl_global_init"),
+        DDBC_SYM(easy_init, "curl_easy_init"),
+        DDBC_SYM(easy_setopt, "curl_easy_setopt"),
+        DDBC_SYM(easy_perform, "curl_easy_perform"),
+        DDBC_SYM(easy_getinfo, "curl_easy_getinfo"),
+        DDBC_SYM(easy_reset, "curl_easy_reset"),
+        DDBC_SYM(easy_cleanup, "curl_easy_cleanup"),
+        DDBC_SYM(easy_strerror, "curl_easy_strerror"),
+        DDBC_SYM(slist_append, "curl_slist_append"),
+        DDBC_SYM(slist_free_all, "curl_slist_free_all"),
+#undef DDBC_SYM
+    };
+    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
+        void *f = dlsym(lib, syms[i].name);
+        if (!f) {
+            snprintf(ddbc_curl_error, sizeof ddbc_curl_error, "%s lacks %s", DDBC_CURL_SONAME,
+                     syms[i].name);
+            dlclose(lib);
+            return;
+        }
+        memcpy((char *)&ddbc_curl + syms[i].off, &f, sizeof f);
+    }
+    if (ddbc_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        snprintf(ddbc_curl_error, sizeof ddbc_curl_error, "curl_global_init failed");
+        return;
+    }
+    ddbc_curl_error[0] = '\0'; /* the library stays loaded for the process's lifetime */
 }
 
 int ddbc_last_attempts(void)
@@ -200,12 +261,14 @@ int ddbc_config_load(ddbc_config *cfg, const char *endpoint, const char *region,
 
 static void ddbc_handle_free(void *h)
 {
-    curl_easy_cleanup(h);
+    ddbc_curl.easy_cleanup(h);
 }
 
 int ddbc_new(const ddbc_config *cfg, ddbc_t **out, err_t *e)
 {
     pthread_once(&ddbc_global_once, ddbc_global_init);
+    if (ddbc_curl_error[0])
+        return err_set(e, ERR_INTERNAL, "remote endpoint client: %s", ddbc_curl_error);
     ddbc_t *c = calloc(1, sizeof *c);
     if (!c)
         return err_set(e, ERR_NOMEM, "out of memory");
@@ -232,7 +295,7 @@ void ddbc_free(ddbc_t *c)
         return;
     CURL *h = pthread_getspecific(c->handle_key);
     if (h) {
-        curl_easy_cleanup(h);
+        ddbc_curl.easy_cleanup(h);
         pthread_setspecific(c->handle_key, NULL);
     }
     pthread_key_delete(c->handle_key);
@@ -275,10 +338,10 @@ static CURL *ddbc_handle(ddbc_t *c)
 {
     CURL *h = pthread_getspecific(c->handle_key);
     if (h) {
-        curl_easy_reset(h);
+        ddbc_curl.easy_reset(h);
         return h;
     }
-    h = curl_easy_init();
+    h = ddbc_curl.easy_init();
     if (h)
         pthread_setspecific(c->handle_key, h);
     return h;
@@ -325,8 +388,8 @@ static CURLcode ddbc_attempt(ddbc_t *c, const char *op, const char *body, size_t
     char target[128], token[4200];
     snprintf(target, sizeof target, "X-Amz-Target: DynamoDB_20120810.%s", op);
     struct curl_slist *hdrs = NULL;
-    hdrs = curl_slist_append(hdrs, "Content-Type: application/x-amz-json-1.0");
-    hdrs = curl_slist_append(hdrs, target);
+    hdrs = ddbc_curl.slist_append(hdrs, "Content-Type: application/x-amz-json-1.0");
+    hdrs = ddbc_curl.slist_append(hdrs, target);
     /* No "Expect:" line to switch 100-continue off: libcurl 7.88's SigV4 signs every header
      * of this list, the empty one included, so SignedHeaders would name "expect" while the
      * request carries none and every signature check (AWS, ddbchat --credentials-file)
@@ -334,29 +397,29 @@ static CURLcode ddbc_attempt(ddbc_t *c, const char *op, const char *body, size_t
      * unsigned (test_remote_backend.py::test_signing_right_pair_works). */
     if (c->cfg.session_token[0]) {
         snprintf(token, sizeof token, "X-Amz-Security-Token: %s", c->cfg.session_token);
-        hdrs = curl_slist_append(hdrs, token);
+        hdrs = ddbc_curl.slist_append(hdrs, token);
     }
-    curl_easy_setopt(h, CURLOPT_URL, c->url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
-    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, c->sigv4);
-    curl_easy_setopt(h, CURLOPT_USERPWD, c->userpwd);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->cfg.connect_timeout_ms);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->cfg.request_timeout_ms);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, ddbc_on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, ddbc_on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+    ddbc_curl.easy_setopt(h, CURLOPT_URL, c->url);
+    ddbc_curl.easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    ddbc_curl.easy_setopt(h, CURLOPT_POST, 1L);
+    ddbc_curl.easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    ddbc_curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    ddbc_curl.easy_setopt(h, CURLOPT_AWS_SIGV4, c->sigv4);
+    ddbc_curl.easy_setopt(h, CURLOPT_USERPWD, c->userpwd);
+    ddbc_curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->cfg.connect_timeout_ms);
+    ddbc_curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, c->cfg.request_timeout_ms);
+    ddbc_curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    ddbc_curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, ddbc_on_body);
+    ddbc_curl.easy_setopt(h, CURLOPT_WRITEDATA, r);
+    ddbc_curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, ddbc_on_header);
+    ddbc_curl.easy_setopt(h, CURLOPT_HEADERDATA, r);
     /* No Accept-Encoding: DynamoDB computes x-amz-crc32 over the gzip-compressed bytes, while
      * libcurl would hand us the decoded body, so every compressed (large) answer would look
      * corrupt (aws/aws-sdk-java#526).  botocore does not ask for compression either. */
-    CURLcode rc = curl_easy_perform(h);
+    CURLcode rc = ddbc_curl.easy_perform(h);
     if (rc == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-    curl_slist_free_all(hdrs);
+        ddbc_curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    ddbc_curl.slist_free_all(hdrs);
     return rc;
 }
 
@@ -425,7 +488,7 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
         CURLcode cc = ddbc_attempt(c, op, body, body_len, &r, &status);
         if (cc != CURLE_OK) {
             rc = err_set(&last, ERR_TRANSPORT, "cannot reach %s: %s", c->url,
-                         r.too_big ? "response too large" : curl_easy_strerror(cc));
+                         r.too_big ? "response too large" : ddbc_curl.easy_strerror(cc));
             buf_fini(&r.body);
             if (r.too_big)
                 break;
