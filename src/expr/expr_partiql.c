@@ -350,6 +350,8 @@ static int lex(pp *p)
     size_t i = 0;
     uint32_t line = 1;
     size_t line_start = 0;
+    size_t col_at = 0;  /* a position on the current line whose column is known: col_n */
+    uint32_t col_n = 0; /* characters from line_start to col_at */
     for (;;) {
         /* whitespace and comments */
         for (;;) {
@@ -390,7 +392,13 @@ static int lex(pp *p)
         memset(&t, 0, sizeof t);
         t.s = (uint32_t)i;
         t.line = line;
-        t.col = nchars(s, line_start, i) + 1;
+        if (col_at < line_start) {
+            col_at = line_start;
+            col_n = 0;
+        }
+        col_n += nchars(s, col_at, i);
+        col_at = i;
+        t.col = col_n + 1;
         if (i >= p->len) {
             t.t = P_EOF;
             t.e = t.s;
@@ -631,7 +639,18 @@ static expr_node *slot_node(pp *p, pq_tmpl *t)
         s->slot_names = nn;
         s->cap_slots = nc;
     }
-    char *name = arena_printf(p->a, ":%zu", s->nslots);
+    char digits[24], *name = arena_alloc(p->a, sizeof digits + 1);
+    size_t nd = 0, v = s->nslots;
+    do {
+        digits[nd++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (name) {
+        name[0] = ':';
+        for (size_t k = 0; k < nd; k++)
+            name[1 + k] = digits[nd - 1 - k];
+        name[1 + nd] = 0;
+    }
     expr_node *x = expr_node_new(p->a, EN_VALUE, 0, 0);
     if (!name || !x) {
         nomem(p);

@@ -280,10 +280,20 @@ def test_transaction(ddb, tab, target):
                           "supported in ExecuteTransaction.")
     tok = "pq-" + uuid.uuid4().hex[:20]
     stmts = [{"Statement": f"UPDATE \"{tab}\" SET v = v + 1 WHERE pk = 'a' AND sk = 4"}]
-    ddb.execute_transaction(TransactStatements=stmts, ClientRequestToken=tok)
-    ddb.execute_transaction(TransactStatements=stmts, ClientRequestToken=tok)
+    first = ddb.execute_transaction(TransactStatements=stmts, ClientRequestToken=tok,
+                                    ReturnConsumedCapacity="INDEXES")
+    replay = ddb.execute_transaction(TransactStatements=stmts, ClientRequestToken=tok,
+                                     ReturnConsumedCapacity="INDEXES")
     v = ddb.get_item(TableName=tab, Key={"pk": S("a"), "sk": N(4)})["Item"]["v"]
     assert v == N(41)  # applied exactly once (conformance suite, tier2 executeTransaction)
+    if target == "dynamodb-local":
+        assert "ConsumedCapacity" not in first  # DynamoDB Local reports none for PartiQL
+    else:
+        # the service: a transactional write (2 WCU), its replay a transactional read of the
+        # stored result (2 RCU) (conformance suite, tier2 executeTransaction)
+        f0, r0 = first["ConsumedCapacity"][0], replay["ConsumedCapacity"][0]
+        assert f0["WriteCapacityUnits"] == 2 and "ReadCapacityUnits" not in f0
+        assert r0["ReadCapacityUnits"] == 2 and "WriteCapacityUnits" not in r0
     with pytest.raises(ClientError) as e:
         ddb.execute_transaction(TransactStatements=[{"Statement": stmts[0]["Statement"] + " AND v = 41"}],
                                 ClientRequestToken=tok)
