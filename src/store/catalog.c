@@ -31,9 +31,12 @@
 
 /* ---- record encoding -------------------------------------------------------------- */
 
-static av_t st_n(arena_t *a, uint64_t v)
+/* A number attribute; *oom set when it cannot be allocated (the record is then not written). */
+static av_t st_n(arena_t *a, uint64_t v, bool *oom)
 {
     char *p = arena_printf(a, "%" PRIu64, v);
+    if (!p)
+        *oom = true;
     return av_make_n_canonical(p ? p : "0", p ? strlen(p) : 1);
 }
 
@@ -56,20 +59,21 @@ static int st_cat_encode(const store_table *t, uint8_t next_iid, buf_t *out)
     arena_t a;
     arena_init(&a);
     int rc = ERR_NOMEM;
+    bool oom = false;
     av_kv *kv = arena_zalloc(&a, sizeof *kv * 16);
     av_t *ixs = arena_zalloc(&a, sizeof *ixs * (t->n_idx ? t->n_idx : 1));
     if (!kv || !ixs)
         goto done;
     size_t n = 0;
     st_kv(kv, &n, "name", st_s(t->name));
-    st_kv(kv, &n, "id", st_n(&a, t->id));
+    st_kv(kv, &n, "id", st_n(&a, t->id, &oom));
     st_kv(kv, &n, "h", st_s(t->key.hash));
-    st_kv(kv, &n, "ht", st_n(&a, (uint64_t)t->key.hash_type));
+    st_kv(kv, &n, "ht", st_n(&a, (uint64_t)t->key.hash_type, &oom));
     st_kv(kv, &n, "r", st_s(t->key.range));
-    st_kv(kv, &n, "rt", st_n(&a, (uint64_t)t->key.range_type));
+    st_kv(kv, &n, "rt", st_n(&a, (uint64_t)t->key.range_type, &oom));
     st_kv(kv, &n, "ttl", st_s(t->ttl_attr));
-    st_kv(kv, &n, "ct", st_n(&a, (uint64_t)t->created_ms));
-    st_kv(kv, &n, "niid", st_n(&a, next_iid));
+    st_kv(kv, &n, "ct", st_n(&a, (uint64_t)t->created_ms, &oom));
+    st_kv(kv, &n, "niid", st_n(&a, next_iid, &oom));
     if (t->meta)
         st_kv(kv, &n, "meta", av_make_b(t->meta, t->meta_len));
     for (size_t i = 0; i < t->n_idx; i++) {
@@ -81,12 +85,12 @@ static int st_cat_encode(const store_table *t, uint8_t next_iid, buf_t *out)
         size_t m = 0;
         st_kv(ik, &m, "name", st_s(x->name));
         st_kv(ik, &m, "g", av_make_bool(x->global));
-        st_kv(ik, &m, "id", st_n(&a, x->id));
+        st_kv(ik, &m, "id", st_n(&a, x->id, &oom));
         st_kv(ik, &m, "h", st_s(x->key.hash));
-        st_kv(ik, &m, "ht", st_n(&a, (uint64_t)x->key.hash_type));
+        st_kv(ik, &m, "ht", st_n(&a, (uint64_t)x->key.hash_type, &oom));
         st_kv(ik, &m, "r", st_s(x->key.range));
-        st_kv(ik, &m, "rt", st_n(&a, (uint64_t)x->key.range_type));
-        st_kv(ik, &m, "p", st_n(&a, (uint64_t)x->proj));
+        st_kv(ik, &m, "rt", st_n(&a, (uint64_t)x->key.range_type, &oom));
+        st_kv(ik, &m, "p", st_n(&a, (uint64_t)x->proj, &oom));
         st_kv(ik, &m, "bf", av_make_bool(x->backfilling));
         for (size_t j = 0; j < x->n_include; j++)
             inc[j] = st_s(x->include[j]);
@@ -105,6 +109,8 @@ static int st_cat_encode(const store_table *t, uint8_t next_iid, buf_t *out)
     av_t m = {.type = AV_M};
     m.u.map.kv = kv;
     m.u.map.n = n;
+    if (oom)
+        goto done;
     buf_reset(out);
     rc = buf_putc(out, STORE_CAT_VERSION);
     if (rc == 0)
@@ -386,11 +392,14 @@ int st_cat_check(store_t *s, err_t *e)
 {
     MDB_txn *txn;
     int rc = st_rtxn_begin(s, &txn);
-    if (rc)
-        return st_mdb_err(rc, e);
-    rc = st_cat_refresh(s, txn, e);
-    st_rtxn_end(s, txn);
-    atomic_store(&s->cat_checked_ms, st_mono_ms());
+    if (rc) {
+        rc = st_mdb_err(rc, e);
+    } else {
+        rc = st_cat_refresh(s, txn, e);
+        st_rtxn_end(s, txn);
+    }
+    /* a failed reload (out of memory) is retried by the next lookup, not a few ms later */
+    atomic_store(&s->cat_checked_ms, rc ? 0 : st_mono_ms());
     return rc;
 }
 

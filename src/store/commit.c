@@ -167,7 +167,7 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
         goto fail;
     rc = st_key_base(s, t, w->key, &kb);
     if (rc) {
-        rc = err_set(&w->err, rc, STXT_KEY_MISSING);
+        rc = err_set(&w->err, rc, rc == ERR_NOMEM ? "out of memory" : STXT_KEY_MISSING);
         goto fail;
     }
     MDB_val k = {kb.len, kb.data}, v;

@@ -43,8 +43,9 @@ int store_get_many(store_t *s, const store_table *const *tables, const av_t *con
         out_items[i].type = AV_NONE;
         buf_reset(&kb);
         rc = st_key_base(s, tables[i], keys[i], &kb);
-        if (rc) {
-            rc = err_set(e, ERR_VALIDATION, STXT_KEY_MISSING);
+        if (rc) { /* out of memory is not the caller's mistake */
+            rc = rc == ERR_NOMEM ? err_set(e, ERR_NOMEM, "out of memory")
+                                 : err_set(e, ERR_VALIDATION, STXT_KEY_MISSING);
             break;
         }
         MDB_val k = {kb.len, kb.data}, v;
@@ -353,6 +354,8 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
     if (q->start_key) {
         buf_reset(&tmp);
         rc = st_item_key(s, q, q->start_key, &tmp);
+        if (rc == ERR_NOMEM)
+            goto nomem;
         if (rc) {
             rc = err_set(e, ERR_VALIDATION, STXT_ESK_INVALID);
             goto done;
@@ -426,8 +429,11 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
                 st_range_ok(q, kd->range[0] ? av_map_gets(&item, kd->range) : NULL, kd->range_type);
         if (ok && nseg > 1) {
             buf_reset(&tmp);
-            ok = hv && key_encode(hv, &tmp) == 0 &&
-                 st_hash64(tmp.data, tmp.len) % nseg == q->segment;
+            ok = hv != NULL;
+            if (ok && (rc = key_encode(hv, &tmp)) == ERR_NOMEM)
+                goto nomem;
+            ok = ok && rc == 0 && st_hash64(tmp.data, tmp.len) % nseg == q->segment;
+            rc = 0;
         }
         if (ok) {
             if (out->n == cap) {

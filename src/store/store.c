@@ -54,8 +54,10 @@ int st_mdb_err(int rc, err_t *e)
 {
     if (rc == 0)
         return 0;
-    if (rc < 0 && rc > -1000 && !st_is_mdb_err(rc))
-        return rc; /* already an ERR_* */
+    if (rc < 0 && rc > -1000 && !st_is_mdb_err(rc)) /* already an ERR_*: keep its message */
+        return err_set(e, rc, "%s", rc == ERR_NOMEM ? "out of memory" : "storage error");
+    if (rc == ENOMEM) /* LMDB could not allocate: not a storage fault */
+        return err_set(e, ERR_NOMEM, "out of memory");
     return err_set(e, ERR_IO, "storage error: %s", mdb_strerror(rc));
 }
 
@@ -417,8 +419,10 @@ int st_decode(arena_t *a, const MDB_val *v, av_t *out, err_t *e)
     if (!copy)
         return err_set(e, ERR_NOMEM, "out of memory");
     int rc = av_decode(copy, v->mv_size, a, out);
+    if (rc == ERR_NOMEM)
+        return err_set(e, ERR_NOMEM, "out of memory");
     if (rc)
-        return err_set(e, rc, "corrupt stored item");
+        return err_set(e, ERR_INTERNAL, "corrupt stored item");
     return 0;
 }
 

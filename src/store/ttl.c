@@ -117,13 +117,20 @@ static int st_ttl_table(store_t *s, const store_table *t, int64_t now_s, size_t 
                 break;
             }
             av_t item;
-            if (st_decode(&a, &v, &item, NULL) == 0 && item.type == AV_M &&
+            int drc = st_decode(&a, &v, &item, NULL);
+            if (drc == ERR_NOMEM) { /* this pass stops; the next one retries */
+                rc = err_set(e, ERR_NOMEM, "out of memory");
+                break;
+            }
+            if (drc == 0 && item.type == AV_M &&
                 st_expired(av_map_gets(&item, t->ttl_attr), now_s))
                 keys[nk++] = item; /* the item holds its key attributes */
             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
         }
         mdb_cursor_close(cur);
         st_rtxn_end(s, txn);
+        if (rc == 0 && mrc && mrc != MDB_NOTFOUND)
+            rc = st_mdb_err(mrc, e);
         if (rc)
             break;
         if (nk) {
