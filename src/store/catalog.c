@@ -1091,7 +1091,8 @@ static int st_backfill(store_t *s, const char *name, uint32_t tid, uint8_t iid, 
 }
 
 /* The work a committed change leaves: removals and backfills, each in batches.  A failure
- * here leaves its durable marker (pending removal, backfilling flag) for the next open. */
+ * here leaves its durable marker (pending removal, backfilling flag): the maintenance
+ * thread (maint.c) retries it, and so does the next open. */
 static int st_alter_finish(store_t *s, const alter_ctx *x, err_t *e)
 {
     int rc = 0;
@@ -1121,9 +1122,11 @@ int store_table_alter(store_t *s, const char *name, store_alter_fn fn, void *ctx
     const store_table *t = rc || x.dropped_table ? NULL : st_pin_if(s, name, x.tid);
     err_t sub;
     err_clear(&sub);
-    if (st_alter_finish(s, &x, &sub))
-        log_warn("store: table %s changed; its index work failed and resumes at the next "
-                 "open: %s", name, sub.msg);
+    if (st_alter_finish(s, &x, &sub)) {
+        log_warn("store: table %s changed; its index work failed and is retried: %s", name,
+                 sub.msg);
+        st_work_kick(s);
+    }
     if (out)
         *out = t;
     else

@@ -1,38 +1,206 @@
 /*
  * open — store_open / store_close: the data dir, its format version, start-up and shut-down of
  * the store's modules.  Layer: store (the top of its internals: calls store.c, catalog.c,
- * commit.c and ttl.c; nothing calls it but the public API).
+ * commit.c, ttl.c and maint.c; nothing calls it but the public API).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "store/store_int.h"
 
 /* ---- open / close ----------------------------------------------------------------- */
 
-static int st_init_meta(store_t *s, MDB_txn *txn, void *ctx, err_t *e)
+/* ---- the data dir and its format ------------------------------------------------- */
+
+/* Format history (meta "version", one byte):
+ *   1  round one.
+ *   2  meta "format" = ST_FORMAT_ID names the data dir as ddbchat's.
+ * st_upgrades[v] takes a data dir from version v to v + 1, inside the open's write txn (all
+ * steps in one txn: a crash leaves the old version whole).  read_ok: a build of the newer
+ * format may read the older one without upgrading it (read-only opens). */
+#define ST_FORMAT_ID "ddbchat"
+
+static int st_put_format_id(store_t *s, MDB_txn *txn)
 {
-    (void)ctx;
+    MDB_val k = {6, "format"}, v = {sizeof ST_FORMAT_ID - 1, ST_FORMAT_ID};
+    return mdb_put(txn, s->db_meta, &k, &v, 0);
+}
+
+static const struct {
+    int (*fn)(store_t *s, MDB_txn *txn);
+    bool read_ok;
+} st_upgrades[STORE_FORMAT_VERSION] = {
+    [1] = {st_put_format_id, true},
+};
+
+/* Before LMDB creates anything: refuse a directory that is not ours.  A directory without
+ * data.mdb must be empty but for files ddbchat itself keeps there (the REST API's jwt-secret)
+ * and dotfiles. */
+static int st_check_dir(const char *dir, err_t *e)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return 0; /* created below (or reported by LMDB when read-only) */
+    if (!S_ISDIR(st.st_mode))
+        return err_set(e, ERR_IO, "data dir %s is not a directory", dir);
+    char p[4096];
+    int n = snprintf(p, sizeof p, "%s/data.mdb", dir);
+    if (n < 0 || (size_t)n >= sizeof p)
+        return err_set(e, ERR_IO, "data dir path too long: %s", dir);
+    if (access(p, F_OK) == 0)
+        return 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return err_set(e, ERR_IO, "cannot read data dir %s: %s", dir, strerror(errno));
+    char other[256] = "";
+    struct dirent *de;
+    while (!other[0] && (de = readdir(d)) != NULL) {
+        const char *nm = de->d_name;
+        if (nm[0] == '.' || strcmp(nm, "lock.mdb") == 0 || strcmp(nm, "jwt-secret") == 0)
+            continue;
+        snprintf(other, sizeof other, "%s", nm);
+    }
+    closedir(d);
+    if (other[0])
+        return err_set(e, ERR_IO,
+                       "%s is not a ddbchat data dir: it holds other files (%s, ...) and no "
+                       "data.mdb; give ddbchat an empty or new directory",
+                       dir, other);
+    return 0;
+}
+
+/* In the first txn, before any DB is created: an LMDB environment of another program has
+ * other names in its main DB than ours. */
+static int st_check_env(MDB_txn *txn, const char *dir, err_t *e)
+{
+    MDB_dbi main;
+    MDB_cursor *cur;
+    int rc = mdb_dbi_open(txn, NULL, 0, &main);
+    if (rc == 0)
+        rc = mdb_cursor_open(txn, main, &cur);
+    if (rc)
+        return err_set(e, ERR_IO, "cannot read %s/data.mdb: %s", dir, mdb_strerror(rc));
+    MDB_val k, v;
+    int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    bool foreign = false;
+    for (; mrc == 0 && !foreign; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        static const char *const ours[] = {"meta", "catalog", "data"};
+        bool known = false;
+        for (size_t i = 0; i < 3 && !known; i++)
+            known = k.mv_size == strlen(ours[i]) && memcmp(k.mv_data, ours[i], k.mv_size) == 0;
+        foreign = !known;
+    }
+    mdb_cursor_close(cur);
+    if (foreign)
+        return err_set(e, ERR_IO,
+                       "%s is not a ddbchat data dir: data.mdb is another program's LMDB "
+                       "database",
+                       dir);
+    if (mrc != MDB_NOTFOUND && mrc != 0)
+        return err_set(e, ERR_IO, "cannot read %s/data.mdb: %s", dir, mdb_strerror(mrc));
+    return 0;
+}
+
+typedef struct fmt_ctx {
+    const char *dir;
+    unsigned from; /* the version found (0: a new data dir) */
+} fmt_ctx;
+
+/* Checks the format of an existing data dir (or finds a new one: *out_ver 0). */
+static int st_check_format(store_t *s, MDB_txn *txn, const char *dir, unsigned *out_ver,
+                           err_t *e)
+{
+    *out_ver = 0;
     MDB_val k = {7, "version"}, v;
     int rc = mdb_get(txn, s->db_meta, &k, &v);
     if (rc == MDB_NOTFOUND) {
-        unsigned char ver = STORE_FORMAT_VERSION;
-        MDB_val d = {1, &ver};
+        MDB_stat ms, cs;
+        rc = mdb_stat(txn, s->db_meta, &ms);
+        if (rc == 0)
+            rc = mdb_stat(txn, s->db_cat, &cs);
+        if (rc)
+            return rc;
+        if (ms.ms_entries || cs.ms_entries)
+            return err_set(e, ERR_IO, "%s is not a ddbchat data dir: it has no format version",
+                           dir);
+        return 0; /* new */
+    }
+    if (rc)
+        return rc;
+    unsigned ver = v.mv_size == 1 ? *(unsigned char *)v.mv_data : 0;
+    if (ver == 0)
+        return err_set(e, ERR_IO, "%s is not a ddbchat data dir: unreadable format version", dir);
+    if (ver > STORE_FORMAT_VERSION)
+        return err_set(e, ERR_IO,
+                       "%s was written by a newer ddbchat (data format %u; this build reads "
+                       "formats 1 to %u): upgrade ddbchat or use another data dir",
+                       dir, ver, (unsigned)STORE_FORMAT_VERSION);
+    if (ver >= 2) {
+        MDB_val fk = {6, "format"}, fv;
+        rc = mdb_get(txn, s->db_meta, &fk, &fv);
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+        if (rc || fv.mv_size != sizeof ST_FORMAT_ID - 1 ||
+            memcmp(fv.mv_data, ST_FORMAT_ID, fv.mv_size) != 0)
+            return err_set(e, ERR_IO, "%s is not a ddbchat data dir: unknown format name", dir);
+    }
+    *out_ver = ver;
+    return 0;
+}
+
+static int st_init_meta(store_t *s, MDB_txn *txn, void *ctx, err_t *e)
+{
+    fmt_ctx *f = ctx;
+    unsigned ver;
+    int rc = st_check_format(s, txn, f->dir, &ver, e);
+    if (rc)
+        return rc;
+    f->from = ver;
+    MDB_val k = {7, "version"};
+    unsigned char cur = STORE_FORMAT_VERSION;
+    MDB_val d = {1, &cur};
+    if (ver == 0) { /* a new data dir */
         rc = mdb_put(txn, s->db_meta, &k, &d, 0);
+        if (rc == 0)
+            rc = st_put_format_id(s, txn);
         if (rc == 0)
             rc = st_meta_put_u64(s, txn, "next_tid", 1);
         if (rc == 0)
             rc = st_meta_put_u64(s, txn, "gen", 1);
         return rc;
     }
+    for (unsigned v = ver; rc == 0 && v < STORE_FORMAT_VERSION; v++)
+        rc = st_upgrades[v].fn(s, txn);
+    if (rc == 0 && ver < STORE_FORMAT_VERSION)
+        rc = mdb_put(txn, s->db_meta, &k, &d, 0);
+    return rc;
+}
+
+/* A read-only open checks the format without changing it. */
+static int st_check_readonly(store_t *s, const char *dir, err_t *e)
+{
+    MDB_txn *txn;
+    int rc = st_rtxn_begin(s, &txn);
     if (rc)
-        return rc;
-    if (v.mv_size != 1 || *(unsigned char *)v.mv_data != STORE_FORMAT_VERSION)
-        return err_set(e, ERR_IO, "unsupported data format version %u",
-                       v.mv_size ? *(unsigned char *)v.mv_data : 0);
+        return st_mdb_err(rc, e);
+    unsigned ver;
+    rc = st_check_format(s, txn, dir, &ver, e);
+    st_rtxn_end(s, txn);
+    if (rc)
+        return st_mdb_err(rc, e);
+    for (unsigned v = ver; v && v < STORE_FORMAT_VERSION; v++)
+        if (!st_upgrades[v].read_ok)
+            return err_set(e, ERR_IO,
+                           "%s has data format %u: open it once without read-only access to "
+                           "upgrade it to format %u",
+                           dir, ver, (unsigned)STORE_FORMAT_VERSION);
     return 0;
 }
 
@@ -60,8 +228,17 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
     pthread_cond_init(&s->qcv, NULL);
     pthread_mutex_init(&s->ttlmu, NULL);
     pthread_cond_init(&s->ttlcv, NULL);
+    pthread_mutex_init(&s->workmu, NULL);
+    pthread_cond_init(&s->workcv, NULL);
 
-    int rc = 0;
+    /* a file-size limit (RLIMIT_FSIZE) must fail the write that crosses it (EFBIG, answered as
+     * a storage error), not kill the process; a handler the program set is left alone */
+    struct sigaction sa;
+    if (sigaction(SIGXFSZ, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+        signal(SIGXFSZ, SIG_IGN);
+    int rc = st_check_dir(dir, e);
+    if (rc)
+        goto fail;
     if (!opts->read_only && mkdir(dir, 0700) != 0 && errno != EEXIST) {
         rc = err_set(e, ERR_IO, "cannot create data dir %s: %s", dir, strerror(errno));
         goto fail;
@@ -85,6 +262,11 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
     if (opts->read_only)
         flags |= MDB_RDONLY;
     rc = mdb_env_open(s->env, dir, flags, 0600);
+    if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH) {
+        rc = err_set(e, ERR_IO, "%s is not a ddbchat data dir: %s/data.mdb is not an LMDB file "
+                     "of this LMDB version (%s)", dir, dir, mdb_strerror(rc));
+        goto fail;
+    }
     if (rc) {
         rc = err_set(e, ERR_IO, "cannot open data dir %s: %s", dir, mdb_strerror(rc));
         goto fail;
@@ -109,6 +291,11 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
         rc = st_mdb_err(rc, e);
         goto fail;
     }
+    rc = st_check_env(txn, dir, e);
+    if (rc) {
+        mdb_txn_abort(txn);
+        goto fail;
+    }
     unsigned dflags = opts->read_only ? 0 : MDB_CREATE;
     rc = mdb_dbi_open(txn, "meta", dflags, &s->db_meta);
     if (rc == 0)
@@ -128,7 +315,15 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
     mdb_env_info(s->env, &info);
     s->mapsize = info.me_mapsize;
     if (!opts->read_only) {
-        rc = st_write_txn(s, st_init_meta, NULL, e);
+        fmt_ctx fc = {.dir = dir};
+        rc = st_write_txn(s, st_init_meta, &fc, e);
+        if (rc)
+            goto fail;
+        if (fc.from && fc.from < STORE_FORMAT_VERSION)
+            log_info("store: data dir %s upgraded from format %u to %u", dir, fc.from,
+                     (unsigned)STORE_FORMAT_VERSION);
+    } else {
+        rc = st_check_readonly(s, dir, e);
         if (rc)
             goto fail;
     }
@@ -139,9 +334,17 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
         rc = st_commit_start(s, e);
         if (rc)
             goto fail;
-        rc = st_cat_finish_pending(s, e);
+        rc = st_maint_start(s, e);
         if (rc)
             goto fail;
+        /* work a crash interrupted; if it fails now (e.g. the disk is full) the store opens
+         * anyway and the maintenance thread retries it */
+        err_t we;
+        err_clear(&we);
+        if (st_cat_finish_pending(s, &we)) {
+            log_warn("store: left-over table work failed at open (retrying): %s", we.msg);
+            st_work_kick(s);
+        }
         if (opts->ttl_thread) {
             rc = st_ttl_start(s, e);
             if (rc)
@@ -160,6 +363,7 @@ void store_close(store_t *s)
     if (!s)
         return;
     st_ttl_stop(s);
+    st_maint_stop(s);
     st_commit_stop(s);
     if (s->env)
         mdb_env_close(s->env);
@@ -170,5 +374,7 @@ void store_close(store_t *s)
     pthread_cond_destroy(&s->qcv);
     pthread_mutex_destroy(&s->ttlmu);
     pthread_cond_destroy(&s->ttlcv);
+    pthread_mutex_destroy(&s->workmu);
+    pthread_cond_destroy(&s->workcv);
     free(s);
 }

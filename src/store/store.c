@@ -210,6 +210,14 @@ int st_write_txn_ex(store_t *s, st_txn_fn fn, void *ctx, err_t *e)
     }
 }
 
+void st_work_kick(store_t *s)
+{
+    pthread_mutex_lock(&s->workmu);
+    s->work_pending = true;
+    pthread_cond_signal(&s->workcv);
+    pthread_mutex_unlock(&s->workmu);
+}
+
 /* ---- meta ------------------------------------------------------------------------- */
 
 int st_meta_get_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t *out)

@@ -15,7 +15,16 @@
  * reloaded when another process changed it.
  *
  * The LMDB map grows with the data: no user configures a size or sees MDB_MAP_FULL while
- * the disk has room.
+ * the disk has room.  When the disk is full (or a file-size limit is reached) the write that
+ * needs the room fails with ERR_IO ("storage error: ...", an InternalServerError) and changes
+ * nothing; what was committed stays whole; writes succeed again as soon as there is room, and
+ * table work left unfinished (removing a dropped table's data, filling a new index) is
+ * retried by a background thread meanwhile, without a restart.
+ *
+ * Data dir: the store refuses, with a message saying why, a directory that is not ddbchat's
+ * (other files and no data.mdb, a data.mdb that is not LMDB or is another program's LMDB
+ * database) and a data dir of a newer format; one of an older format is upgraded at open
+ * (open.c keeps the format history).
  *
  * Lifetimes (as LMDB states them, "valid until ..."):
  *   - a store_table pointer is pinned: it comes from store_table_pin, or from store_table_create
@@ -99,7 +108,9 @@ typedef struct store_opts {
 
 void store_opts_default(store_opts *o);
 
-/* Opens (creating if needed, mode 0700) the data dir.  ERR_IO with the reason. */
+/* Opens (creating if needed, mode 0700) the data dir.  ERR_IO with the reason (not a ddbchat
+ * data dir, a newer format, LMDB's error).  Ignores SIGXFSZ if it has its default action (a
+ * file-size limit then fails the write instead of killing the process). */
 int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e);
 /* Finishes queued writes, stops background threads, closes LMDB.  Accepts NULL. */
 void store_close(store_t *s);

@@ -3,6 +3,7 @@
  *
  * On-disk layout (one LMDB env, three named DBs):
  *   meta     "version"            -> u8 STORE_FORMAT_VERSION
+ *            "format"             -> "ddbchat" (from format 2: names the data dir as ours)
  *            "gen"                -> u64 LE catalog generation (bumped by every catalog change)
  *            "next_tid"           -> u32 LE next table id (ids are never reused)
  *            "c" tid(BE4) iid(1)  -> {u8 version, u64 LE count, u64 LE bytes} per table/index
@@ -17,8 +18,10 @@
  *
  * Modules, each calling only those before it (no cycles):
  *   store.c (txns, map, meta, keys)  <-  catalog.c (catalog cache, pins, store_table_alter,
- *   backfill, removal)  <-  commit.c (group commit)  <-  ttl.c (reaper)  <-  open.c
- *   (store_open / store_close); query.c (reads) uses store.c only.
+ *   backfill, removal)  <-  commit.c (group commit)  <-  ttl.c (reaper)  <-  maint.c (retries
+ *   of left-over table work)  <-  open.c (store_open / store_close); query.c (reads) uses
+ *   store.c only.  A lower module asks a higher one for work through store_t state only
+ *   (st_work_kick), never by calling it.
  *
  * Locks (always taken in this order, never the reverse):
  *   maplock (rwlock, writer-preferring): held shared for the life of every LMDB txn of this
@@ -36,13 +39,15 @@
 #include "base/buf.h"
 #include "store/store.h"
 
-#define STORE_FORMAT_VERSION 1
+#define STORE_FORMAT_VERSION 2 /* history and upgrades: open.c */
 #define STORE_CAT_VERSION 1
 #define STORE_CNT_VERSION 1
 #define ST_DEFAULT_MAP ((size_t)1 << 30)
 #define ST_CAT_CHECK_MS 5      /* store_table_get looks at the generation at most this often */
 #define ST_DELETE_BATCH 5000   /* keys removed per write txn by table/index removal */
-#define ST_BACKFILL_BATCH 1000 /* items indexed per write txn by store_index_add */
+#define ST_BACKFILL_BATCH 1000 /* items indexed per write txn by a backfill */
+#define ST_WORK_RETRY_MS 200        /* first retry of failed table work (e.g. disk full) */
+#define ST_WORK_RETRY_MAX_MS 10000  /* retries back off up to this */
 
 /* A catalog entry: the public descriptor first, so a store_table* is a cat_ent*.
  * refs: 1 held by the in-memory catalog while the entry is current, plus 1 per pin; the
@@ -98,6 +103,15 @@ struct store {
     bool ttl_stop;
     bool ttl_running;
     pthread_t ttl;
+
+    /* left-over table work (removals, backfills) that failed and waits for a retry: set by
+     * st_work_kick (store.c), taken by the maintenance thread (maint.c); under workmu */
+    pthread_mutex_t workmu;
+    pthread_cond_t workcv;
+    bool work_pending;
+    bool work_stop;
+    bool work_running;
+    pthread_t work;
 };
 
 /* ---- store.c: txns, map growth ---- */
@@ -120,6 +134,10 @@ int st_sync_meta(store_t *s, err_t *e);
 /* Maps an MDB error to ERR_IO with its text (0 stays 0; ERR_* pass through). */
 int st_mdb_err(int rc, err_t *e);
 bool st_is_mdb_err(int rc);
+
+/* Table work (a removal or a backfill) failed and is recorded durably: the maintenance
+ * thread retries it soon (maint.c).  Never blocks. */
+void st_work_kick(store_t *s);
 
 /* meta helpers (inside a txn) */
 int st_meta_get_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t *out);
@@ -167,6 +185,12 @@ int st_cat_finish_pending(store_t *s, err_t *e);
 /* ---- commit.c ---- */
 int st_commit_start(store_t *s, err_t *e);
 void st_commit_stop(store_t *s);
+
+/* ---- maint.c ---- */
+/* The maintenance thread: retries left-over table work (st_cat_finish_pending) after a kick,
+ * every ST_WORK_RETRY_MS (doubling up to ST_WORK_RETRY_MAX_MS) until it succeeds. */
+int st_maint_start(store_t *s, err_t *e);
+void st_maint_stop(store_t *s);
 
 /* ---- ttl.c ---- */
 int st_ttl_start(store_t *s, err_t *e);

@@ -264,7 +264,7 @@ static void test_backfill_resumes_after_kill(void **state)
 {
     st_fix *f = *state;
     const store_table *t = st_create(f->s, "big", st_kd("pk", AV_S, "sk", AV_N), NULL, 0);
-    enum { N = 20000 };
+    enum { N = 8000 }; /* 8 backfill batches */
     for (int i = 0; i < N; i++) {
         char txt[128];
         snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"p%d\"},\"sk\":{\"N\":\"%d\"},\"g\":{\"S\":\"g%d\"}}",

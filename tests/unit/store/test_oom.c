@@ -77,7 +77,7 @@ static bool oom_disarm(void)
 
 #define OOM_MAX_N 20000 /* a call making more allocations than this is a test bug */
 
-static void expect_ok_or_nomem(int rc, const err_t *e, long n, const char *what)
+static inline void expect_ok_or_nomem(int rc, const err_t *e, long n, const char *what)
 {
     if (rc != 0 && rc != ERR_NOMEM)
         fail_msg("%s, allocation %ld failed: %s (%s), want success or ERR_NOMEM", what, n,
@@ -227,7 +227,7 @@ static void test_write(void **state)
 #endif
 }
 
-static int add_tag_fn(void *ctx, store_alter *al, err_t *e)
+static inline int add_tag_fn(void *ctx, store_alter *al, err_t *e)
 {
     const char *tok = ctx;
     size_t n = al->cur->meta_len, k = strlen(tok);

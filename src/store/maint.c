@@ -1,0 +1,84 @@
+/*
+ * maint — the maintenance thread: finishes table work that failed.  Layer: store (above
+ * catalog.c, commit.c and ttl.c; started by open.c).
+ *
+ * A table change commits its metadata first and then removes dropped data and fills new
+ * indexes in batches (catalog.c).  When that work fails (the disk is full, memory is short)
+ * its durable markers stay (a pending-removal record, an index listed as backfilling) and the
+ * failing thread kicks this one (st_work_kick), which runs st_cat_finish_pending again after
+ * ST_WORK_RETRY_MS, doubling the wait up to ST_WORK_RETRY_MAX_MS, until it succeeds: the
+ * server finishes the work once space is freed, without a restart.  Idle (no wake-ups) while
+ * nothing is pending.
+ */
+#include <time.h>
+
+#include "base/log.h"
+#include "store/store_int.h"
+
+/* Waits until woken or ms have passed (ms < 0: until woken); workmu held. */
+static void st_work_wait(store_t *s, int64_t ms)
+{
+    if (ms < 0) {
+        pthread_cond_wait(&s->workcv, &s->workmu);
+        return;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t ns = ts.tv_nsec + (ms % 1000) * 1000000;
+    ts.tv_sec += (time_t)(ms / 1000 + ns / 1000000000);
+    ts.tv_nsec = ns % 1000000000;
+    pthread_cond_timedwait(&s->workcv, &s->workmu, &ts);
+}
+
+static void *st_maint_main(void *arg)
+{
+    store_t *s = arg;
+    int64_t backoff = ST_WORK_RETRY_MS;
+    pthread_mutex_lock(&s->workmu);
+    while (!s->work_stop) {
+        if (!s->work_pending) {
+            st_work_wait(s, -1);
+            continue;
+        }
+        st_work_wait(s, backoff); /* let the condition that failed the work pass */
+        if (s->work_stop)
+            break;
+        s->work_pending = false;
+        pthread_mutex_unlock(&s->workmu);
+        err_t e;
+        err_clear(&e);
+        int rc = st_cat_finish_pending(s, &e);
+        pthread_mutex_lock(&s->workmu);
+        if (rc) {
+            log_warn("store: left-over table work failed again (retrying in %lld ms): %s",
+                     (long long)backoff, e.msg);
+            s->work_pending = true;
+            backoff = backoff * 2 > ST_WORK_RETRY_MAX_MS ? ST_WORK_RETRY_MAX_MS : backoff * 2;
+        } else {
+            log_info("store: left-over table work finished");
+            backoff = ST_WORK_RETRY_MS;
+        }
+    }
+    pthread_mutex_unlock(&s->workmu);
+    return NULL;
+}
+
+int st_maint_start(store_t *s, err_t *e)
+{
+    if (pthread_create(&s->work, NULL, st_maint_main, s) != 0)
+        return err_set(e, ERR_INTERNAL, "cannot start the maintenance thread");
+    s->work_running = true;
+    return 0;
+}
+
+void st_maint_stop(store_t *s)
+{
+    if (!s->work_running)
+        return;
+    pthread_mutex_lock(&s->workmu);
+    s->work_stop = true;
+    pthread_cond_broadcast(&s->workcv);
+    pthread_mutex_unlock(&s->workmu);
+    pthread_join(s->work, NULL);
+    s->work_running = false;
+}

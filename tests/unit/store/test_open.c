@@ -1,0 +1,254 @@
+/*
+ * test_open — the data dir at store_open: its format version, the upgrade of a round-one
+ * data dir, a data dir of a newer format, and directories that are not ddbchat's.  Module:
+ * src/store/open.c.
+ */
+#include "st_test.h"
+
+#include <lmdb.h>
+#include <sys/stat.h>
+
+/* ---- raw LMDB access to a closed data dir ------------------------------------------- */
+
+typedef struct raw {
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta;
+} raw;
+
+static void raw_open(raw *r, const char *dir)
+{
+    assert_int_equal(mdb_env_create(&r->env), 0);
+    mdb_env_set_maxdbs(r->env, 8);
+    mdb_env_set_mapsize(r->env, (size_t)1 << 30);
+    assert_int_equal(mdb_env_open(r->env, dir, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(r->env, NULL, 0, &r->txn), 0);
+    assert_int_equal(mdb_dbi_open(r->txn, "meta", 0, &r->meta), 0);
+}
+
+static void raw_close(raw *r)
+{
+    assert_int_equal(mdb_txn_commit(r->txn), 0);
+    mdb_env_close(r->env);
+}
+
+static void raw_put(raw *r, const char *key, const void *val, size_t n)
+{
+    MDB_val k = {strlen(key), (void *)key}, v = {n, (void *)val};
+    assert_int_equal(mdb_put(r->txn, r->meta, &k, &v, 0), 0);
+}
+
+/* The value of meta `key` (copied into out, NUL-terminated), or -1 when absent. */
+static int raw_get(raw *r, const char *key, char *out, size_t cap)
+{
+    MDB_val k = {strlen(key), (void *)key}, v;
+    int rc = mdb_get(r->txn, r->meta, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return -1;
+    assert_int_equal(rc, 0);
+    size_t n = v.mv_size < cap - 1 ? v.mv_size : cap - 1;
+    memcpy(out, v.mv_data, n);
+    out[n] = 0;
+    return (int)v.mv_size;
+}
+
+static int open_err(const char *dir, bool read_only, err_t *e)
+{
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = false;
+    o.read_only = read_only;
+    store_t *s = NULL;
+    err_clear(e);
+    int rc = store_open(dir, &o, &s, e);
+    if (rc == 0)
+        st_close(s);
+    else
+        assert_null(s);
+    return rc;
+}
+
+static bool exists(const char *dir, const char *name)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return access(p, F_OK) == 0;
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *fp = fopen(p, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* ---- tests --------------------------------------------------------------------------- */
+
+/* a new data dir records the current format and names itself */
+static void test_new_dir_format(void **state)
+{
+    st_fix *f = *state;
+    st_close(f->s);
+    f->s = NULL;
+    raw r;
+    raw_open(&r, f->dir);
+    char v[64];
+    assert_int_equal(raw_get(&r, "version", v, sizeof v), 1);
+    assert_int_equal((unsigned char)v[0], 2);
+    assert_int_equal(raw_get(&r, "format", v, sizeof v), 7);
+    assert_string_equal(v, "ddbchat");
+    raw_close(&r);
+    f->s = st_open_dir(f->dir, 0);
+}
+
+/* a round-one data dir (format 1, no name record) is upgraded at open, its tables intact; a
+ * read-only open reads it without changing it */
+static void test_upgrade_round_one(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "old", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"kept\"}}");
+    st_close(f->s);
+    f->s = NULL;
+    raw r;
+    raw_open(&r, f->dir); /* make it what round one wrote */
+    unsigned char one = 1;
+    raw_put(&r, "version", &one, 1);
+    MDB_val fk = {6, "format"};
+    assert_int_equal(mdb_del(r.txn, r.meta, &fk, NULL), 0);
+    raw_close(&r);
+
+    err_t e;
+    assert_int_equal(open_err(f->dir, true, &e), 0); /* read-only: readable, not upgraded */
+    raw_open(&r, f->dir);
+    char v[64];
+    assert_int_equal(raw_get(&r, "version", v, sizeof v), 1);
+    assert_int_equal((unsigned char)v[0], 1);
+    assert_int_equal(raw_get(&r, "format", v, sizeof v), -1);
+    raw_close(&r);
+
+    f->s = st_open_dir(f->dir, 0);
+    const store_table *t2 = st_pin(f->s, "old");
+    assert_non_null(t2);
+    av_t got;
+    bool found;
+    err_clear(&e);
+    assert_int_equal(store_get(f->s, t2, J(&f->a, "{\"pk\":{\"S\":\"kept\"}}"), &f->a, &got,
+                               &found, &e),
+                     0);
+    assert_true(found);
+    st_close(f->s);
+    f->s = NULL;
+    raw_open(&r, f->dir);
+    assert_int_equal(raw_get(&r, "version", v, sizeof v), 1);
+    assert_int_equal((unsigned char)v[0], 2);
+    assert_int_equal(raw_get(&r, "format", v, sizeof v), 7);
+    raw_close(&r);
+    f->s = st_open_dir(f->dir, 0);
+}
+
+/* a data dir of a newer format is refused with a message saying so, and left alone */
+static void test_newer_format_refused(void **state)
+{
+    st_fix *f = *state;
+    st_close(f->s);
+    f->s = NULL;
+    raw r;
+    raw_open(&r, f->dir);
+    unsigned char three = 3;
+    raw_put(&r, "version", &three, 1);
+    raw_close(&r);
+    err_t e;
+    assert_int_equal(open_err(f->dir, false, &e), ERR_IO);
+    assert_non_null(strstr(e.msg, "written by a newer ddbchat (data format 3; this build reads "
+                                  "formats 1 to 2)"));
+    assert_int_equal(open_err(f->dir, true, &e), ERR_IO);
+    assert_non_null(strstr(e.msg, "newer ddbchat"));
+    raw_open(&r, f->dir);
+    char v[8];
+    assert_int_equal(raw_get(&r, "version", v, sizeof v), 1);
+    assert_int_equal((unsigned char)v[0], 3); /* untouched */
+    raw_put(&r, "version", (unsigned char[]){2}, 1);
+    raw_close(&r);
+    f->s = st_open_dir(f->dir, 0);
+}
+
+/* directories that are not ours: refused with a clear message, nothing created in them */
+static void test_not_ours(void **state)
+{
+    st_fix *f = *state;
+    char d[300];
+    err_t e;
+
+    /* other files and no data.mdb */
+    snprintf(d, sizeof d, "%s/docs", f->dir);
+    assert_int_equal(mkdir(d, 0700), 0);
+    write_file(d, "notes.txt", "mine");
+    assert_int_equal(open_err(d, false, &e), ERR_IO);
+    assert_non_null(strstr(e.msg, "is not a ddbchat data dir: it holds other files (notes.txt"));
+    assert_false(exists(d, "data.mdb"));
+    assert_false(exists(d, "lock.mdb"));
+
+    /* a data.mdb that is not LMDB */
+    snprintf(d, sizeof d, "%s/junk", f->dir);
+    assert_int_equal(mkdir(d, 0700), 0);
+    char junk[8192];
+    memset(junk, 'j', sizeof junk);
+    junk[sizeof junk - 1] = 0;
+    write_file(d, "data.mdb", junk);
+    assert_int_equal(open_err(d, false, &e), ERR_IO);
+    assert_non_null(strstr(e.msg, "is not a ddbchat data dir"));
+    assert_non_null(strstr(e.msg, "is not an LMDB file"));
+
+    /* another program's LMDB environment */
+    snprintf(d, sizeof d, "%s/other", f->dir);
+    assert_int_equal(mkdir(d, 0700), 0);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_open(env, d, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, NULL, 0, &dbi), 0);
+    MDB_val k = {5, "users"}, v = {2, "42"};
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    assert_int_equal(open_err(d, false, &e), ERR_IO);
+    assert_non_null(strstr(e.msg, "is not a ddbchat data dir: data.mdb is another program's"));
+    assert_int_equal(mdb_env_create(&env), 0); /* still only its own key */
+    mdb_env_set_maxdbs(env, 8);
+    assert_int_equal(mdb_env_open(env, d, MDB_RDONLY, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), MDB_NOTFOUND);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+
+    /* a file where the directory should be */
+    snprintf(d, sizeof d, "%s/docs/notes.txt", f->dir);
+    assert_int_equal(open_err(d, false, &e), ERR_IO);
+    assert_non_null(strstr(e.msg, "is not a directory"));
+
+    /* what ddbchat itself keeps in a data dir (the REST API's secret, dotfiles) is fine */
+    snprintf(d, sizeof d, "%s/fresh", f->dir);
+    assert_int_equal(mkdir(d, 0700), 0);
+    write_file(d, "jwt-secret", "s");
+    write_file(d, ".keep", "");
+    assert_int_equal(open_err(d, false, &e), 0);
+    assert_true(exists(d, "data.mdb"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_new_dir_format, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_round_one, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_newer_format_refused, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_not_ours, st_setup, st_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
