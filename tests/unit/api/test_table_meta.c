@@ -5,9 +5,11 @@
  * 48 concurrent TagResource calls, all answered, leave 48 tags; TagResource, UntagResource,
  * UpdateTimeToLive and UpdateTable (billing, deletion protection, a GSI) racing each other
  * keep every change; 10,000 metadata changes leave the descriptors in memory and the RSS
- * flat.
+ * flat; a GSI added by UpdateTable is described as AWS does: CREATING in the reply, CREATING
+ * with Backfilling true while it is filled, then ACTIVE.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -258,12 +260,98 @@ static void test_descriptors_freed(void **state)
     assert_int_equal(store_live_tables(f->store), live0);
 }
 
+typedef struct ut_thr {
+    fx *f;
+    int rc;
+    json_t *resp;
+    atomic_bool done;
+} ut_thr;
+
+static void *run_update(void *p)
+{
+    ut_thr *u = p;
+    err_t e = {0};
+    u->rc = call(u->f, "UpdateTable",
+                 "{\"TableName\":\"tbl\",\"AttributeDefinitions\":[{\"AttributeName\":\"g\","
+                 "\"AttributeType\":\"S\"}],\"GlobalSecondaryIndexUpdates\":[{\"Create\":{"
+                 "\"IndexName\":\"byg\",\"KeySchema\":[{\"AttributeName\":\"g\",\"KeyType\":"
+                 "\"HASH\"}],\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"},"
+                 "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":1,\"WriteCapacityUnits\":1}}}]}",
+                 &u->resp, &e);
+    atomic_store(&u->done, true);
+    return NULL;
+}
+
+/* The GSI entry of a description, or NULL. */
+static json_t *gsi_of(json_t *desc)
+{
+    return json_array_get(json_object_get(desc, "GlobalSecondaryIndexes"), 0);
+}
+
+/* UpdateTable's reply: CREATING without Backfilling; DescribeTable meanwhile: CREATING with
+ * Backfilling true; afterwards ACTIVE without Backfilling (AWS's phases) */
+static void test_gsi_status_while_backfilling(void **state)
+{
+    fx *f = *state;
+    create_table(f);
+    enum { N = 20000 };
+    for (int i = 0; i < N; i += 25) {
+        char body[4096];
+        size_t n = (size_t)snprintf(body, sizeof body, "{\"RequestItems\":{\"tbl\":[");
+        for (int j = i; j < i + 25; j++)
+            n += (size_t)snprintf(body + n, sizeof body - n,
+                                  "%s{\"PutRequest\":{\"Item\":{\"h\":{\"S\":\"k%d\"},"
+                                  "\"g\":{\"S\":\"g%d\"}}}}",
+                                  j > i ? "," : "", j, j % 7);
+        snprintf(body + n, sizeof body - n, "]}}");
+        expect_ok(f, "BatchWriteItem", body);
+    }
+    ut_thr u = {.f = f};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, run_update, &u), 0);
+    size_t seen_backfilling = 0;
+    while (!atomic_load(&u.done)) {
+        json_t *resp;
+        err_t e = {0};
+        assert_int_equal(call(f, "DescribeTable", "{\"TableName\":\"tbl\"}", &resp, &e), 0);
+        json_t *g = gsi_of(json_object_get(resp, "Table"));
+        if (g) {
+            const char *st = json_string_value(json_object_get(g, "IndexStatus"));
+            json_t *bf = json_object_get(g, "Backfilling");
+            if (strcmp(st, "CREATING") == 0) {
+                assert_true(json_is_true(bf));
+                seen_backfilling++;
+            } else {
+                assert_string_equal(st, "ACTIVE");
+                assert_null(bf);
+            }
+        }
+        json_decref(resp);
+    }
+    pthread_join(th, NULL);
+    assert_int_equal(u.rc, 0);
+    json_t *g = gsi_of(json_object_get(u.resp, "TableDescription"));
+    assert_string_equal(json_string_value(json_object_get(g, "IndexStatus")), "CREATING");
+    assert_null(json_object_get(g, "Backfilling"));
+    json_decref(u.resp);
+    assert_true(seen_backfilling > 0); /* 20 batches of 1,000 items: plenty of time to look */
+    json_t *resp;
+    err_t e = {0};
+    assert_int_equal(call(f, "DescribeTable", "{\"TableName\":\"tbl\"}", &resp, &e), 0);
+    g = gsi_of(json_object_get(resp, "Table"));
+    assert_string_equal(json_string_value(json_object_get(g, "IndexStatus")), "ACTIVE");
+    assert_null(json_object_get(g, "Backfilling"));
+    assert_int_equal(json_integer_value(json_object_get(g, "ItemCount")), N);
+    json_decref(resp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_concurrent_tags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_mix, setup, teardown),
         cmocka_unit_test_setup_teardown(test_descriptors_freed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gsi_status_while_backfilling, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
