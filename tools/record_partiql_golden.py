@@ -233,7 +233,7 @@ def build_cases():
               'mx.x[0].y', 'mx.x[1].y', 'mx.x[2].q', 'mx.x[0].y, mx.x[2].q', 'mx.x[1], mx.x[2].y',
               'll[0][1]', 'll[1][1][0]', 'll[1][0]', 'll[0][0]', '"sp ace"', '"Date"', 'm."a".b',
               "m['a']", 'l[0], l[1]', 'm, m.a', 'm.a, m', 'l, l[0]', 'ss, ns, bs, b, t, f, z',
-              'es, em, el', 'pk, s, pk']:
+              'es, em, el', 'pk, s, pk', 'pk.x', 'pk[0]']:
         es(g, "SELECT %s FROM pq_h WHERE pk = 'rich'" % p)
 
     g = 'condition'
@@ -267,7 +267,8 @@ def build_cases():
         "list_append(l, l) = l", "if_not_exists(s, 'x') = 'x'", "size(s)", "n + 1 = 6",
         "s", "begins_with(s, 'h') = true", "\"s\" = 'hello'", "\"sp ace\" = 'sp'",
         "Date = 'd'", "\"Date\" = 'd'", "s = 'hello' AND s = 'hello'", "b = ?", "n = ?",
-        "s = 'it''s'", "size(s) BETWEEN 1 AND 9", "contains(s, ?)",
+        "s = 'it''s'", "size(s) BETWEEN 1 AND 9", "contains(s, ?)", "pk.x = 'a'",
+        "pk[1] = 'a'",
     ]
     for cnd in conds:
         params = None
@@ -306,7 +307,8 @@ def build_cases():
         es(g, 'SELECT sk, v FROM pq_c WHERE %s' % cnd)
     for cnd in ["pk = 'a' ORDER BY sk", "pk = 'a' ORDER BY sk ASC", "pk = 'a' ORDER BY pk",
                 "pk = 'a' ORDER BY pk, sk", "pk = 'a' ORDER BY v", "pk = 'a' ORDER BY sk.x",
-                "pk = 'a' AND sk > 5 ORDER BY sk ASC"]:
+                "pk = 'a' AND sk > 5 ORDER BY sk ASC", "v > 50 ORDER BY sk", "v > 50 ORDER BY pk",
+                "pk IN ['a', 'b'] ORDER BY sk", "pk = 'a' ORDER BY sk, pk"]:
         es(g, 'SELECT sk FROM pq_c WHERE %s' % cnd)
     for cnd in ["pk = 'a' AND begins_with(sk, 'a')", "pk = 'a' AND begins_with(sk, 'ab')",
                 "pk = 'a' AND begins_with(sk, 'x')", "pk = 'a' AND sk BETWEEN 'ab' AND 'b'",
@@ -347,6 +349,8 @@ def build_cases():
             ('SELECT * FROM "pq_i"."pq_i" WHERE pk = \'p\'', {}),
             ('SELECT * FROM "nope_t"."gsi-all" WHERE pk = \'p\'', {}),
             ('SELECT sk FROM "pq_i" WHERE pk = \'p\'', {}),
+            ('SELECT sk FROM "pq_i" WHERE pk = \'p\' AND g.x = 1', {}),
+            ('SELECT g.x FROM "pq_i"."gsi-all" WHERE g = \'x\'', {}),
             ('SELECT pk, sk FROM "pq_i"."gsi-keys"', {'unordered': True}),
             ('SELECT pk, sk FROM "pq_i"."gsi-keys" WHERE NOT np = \'np1\'', {'unordered': True}),
             ('SELECT pk FROM "pq_i"."gsi-inc" WHERE np = \'np1\'', {'unordered': True}),
@@ -451,6 +455,15 @@ def build_cases():
                "UPDATE pq_h SET n = 6 WHERE pk IN ['$K']",
                "UPDATE pq_h SET n = 6 WHERE pk > '$K'",
                "UPDATE pq_h SET n = 6 WHERE pk = 1",
+               "UPDATE pq_h SET n = 6 WHERE pk = '$K' AND pk = '$K'",
+               "UPDATE pq_h SET n = 6 WHERE pk = '$K' AND pk = 'other'",
+               "UPDATE pq_h SET n = 6 WHERE pk = '$K' AND pk > 'a'",
+               "UPDATE pq_h SET pk.x = 6 WHERE pk = '$K'",
+               "UPDATE pq_h SET n = -n WHERE pk = '$K'",
+               "UPDATE pq_h SET q = if_not_exists(s, s) WHERE pk = '$K'",
+               "UPDATE pq_h SET l = list_append(l, l) WHERE pk = '$K' RETURNING MODIFIED NEW *",
+               "UPDATE pq_h SET l = [n, 1] WHERE pk = '$K'",
+               "UPDATE pq_h SET m = {'a': s} WHERE pk = '$K'",
                "UPDATE pq_h SET n = 7 WHERE pk = '$K' RETURNING ALL OLD *",
                "UPDATE pq_h SET n = 7 WHERE pk = '$K' RETURNING ALL NEW *",
                "UPDATE pq_h SET n = 7, w = 1 WHERE pk = '$K' RETURNING MODIFIED OLD *",
@@ -491,7 +504,8 @@ def build_cases():
                "DELETE FROM pq_h WHERE pk = '$K' RETURNING ALL NEW *",
                "DELETE FROM pq_h WHERE pk = '$K' RETURNING MODIFIED NEW *",
                "DELETE FROM nope_t WHERE pk = '$K'",
-               "DELETE FROM pq_h WHERE pk = ?"]:
+               "DELETE FROM pq_h WHERE pk = ?",
+               "DELETE FROM pq_h WHERE pk = '$K' AND pk = 'x'"]:
         params = [S('$K')] if '?' in st else None
         write(g, st, params, item=base)
     write(g, "DELETE FROM pq_h WHERE pk = '$K' AND n = 4", item=base,
@@ -512,6 +526,7 @@ def build_cases():
     es(g, "SELECT pk FROM pq_h WHERE pk = ?", [{'S': 'x', 'N': '1'}])
     es(g, "SELECT pk FROM pq_h WHERE pk = ?", [N('abc')])
     es(g, "SELECT pk FROM pq_h WHERE pk = ?", [{}])
+    es(g, "SELECT pk FROM pq_h WHERE pk = ?", [None])
     es(g, "SELECT pk FROM pq_h WHERE pk = 'rich' AND l = ?", [{'L': [S('a'), N(1), {'M': {'x': S('y')}}, {'L': [N(1), N(2)]}]}])
     es(g, "SELECT pk FROM pq_h WHERE pk = 'rich' AND m.a.c = [?, ?]", [N(0), N(1)])
     es(g, "SELECT pk FROM pq_h WHERE pk = 'rich' AND ss = <<?, ?>>", [S('b'), S('a')])
@@ -593,6 +608,10 @@ def build_cases():
     txn([{'Statement': "SELECT * FROM pq_h WHERE tag = 'odd'"}])
     txn([{'Statement': "SELECT * FROM pq_h WHERE pk = 'k3' AND v = 3"}])
     txn([{'Statement': "EXISTS(SELECT * FROM pq_h WHERE v = 3)"}])
+    txn([{'Statement': "EXISTS(SELECT * FROM pq_h WHERE pk = 'k1' AND v = 1)"},
+         {'Statement': "EXISTS(SELECT * FROM pq_h WHERE pk = 'k2')"}])
+    txn([{'Statement': "EXISTS(SELECT * FROM pq_h WHERE pk = 'k1')"},
+         {'Statement': "UPDATE pq_h SET q = 1 WHERE pk = 'k1'"}])
     txn([{'Statement': "EXISTS(SELECT v FROM pq_h WHERE pk = 'k3' AND v = 3)"},
          {'Statement': "INSERT INTO pq_h VALUE {'pk': '%s'}" % uniq('t')}])
     txn([{'Statement': "SELECT * FROM pq_c WHERE pk = 'a'"}])

@@ -52,11 +52,16 @@
 #define TXT_PQ_GSI_CONSISTENT "Strongly consistent read is not supported on Global Secondary Indexes"
 #define TXT_PQ_ON_INDEX "This operation is not supported on an index"
 #define TXT_PQ_KEY_EQ "Where clause does not contain a mandatory equality on all key attributes"
+#define TXT_PQ_KEY_MULTI                                                                         \
+    "Multiple conditions on same key %s. Only single item Update/Insert/Delete are supported"
 #define TXT_PQ_KEY_TYPE "Key attribute's data type should match its data type in table's schema: Key %s"
 #define TXT_PQ_KEY_MISSING "Key attribute should be present in the item: Key %s"
 #define TXT_PQ_DUPLICATE "Duplicate primary key exists in table"
 #define TXT_PQ_TOKEN "Invalid NextToken"
 #define TXT_PQ_EXISTS "EXISTS can only be used in ExecuteTransaction write requests."
+#define TXT_PQ_ORDER_HASH                                                                        \
+    "Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY " \
+    "clause."
 #define TXT_PQ_ORDER_KEY "Variable reference %s in ORDER BY clause must be part of the primary key"
 #define TXT_PQ_GSI_NOPROJ                                                                        \
     "One or more parameter values were invalid: Global secondary index %s does not project [%s]"
@@ -89,9 +94,8 @@
     "1 validation error detected: Value '[]' at 'transactStatements' failed to satisfy "         \
     "constraint: Member must have length greater than or equal to 1"
 #define TXT_PQ_T_TOO_MANY "Member must have length less than or equal to 100"
-#define TXT_PQ_T_EXISTS                                                                          \
-    "Validation failed in TransactStatements[%zu]: EXISTS() must contain a single item read "    \
-    "with additional condition"
+#define TXT_PQ_EXISTS_COND "EXISTS() must contain a single item read with additional condition"
+#define TXT_PQ_T_EXISTS "Validation failed in TransactStatements[%zu]: " TXT_PQ_EXISTS_COND
 #define TXT_PQ_T_MULTI "Transaction request cannot include multiple operations on one item"
 #define TXT_PQ_T_CANCELED "Transaction cancelled, please refer cancellation reasons for specific reasons [%s]"
 #define TXT_PQ_T_CHECK_FAILED "The conditional request failed."
@@ -215,7 +219,7 @@ static int pq_load(api_req *r, json_t *o, pq_stmt *s)
             return nomem(r);
         for (size_t i = 0; i < s->nparams; i++) {
             json_t *jv = json_array_get(jp, i);
-            if (!json_is_object(jv))
+            if (!json_is_object(jv) && !json_is_null(jv))
                 return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
             if ((rc = ddbjson_to_av(jv, r->arena, &s->params[i], r->err)))
                 return rc;
@@ -293,6 +297,31 @@ static int pq_key_from_where(api_req *r, const store_keydef *kd, const expr_node
     }
     *out_key = av_make_m(kv, nk);
     *found = true;
+    return 0;
+}
+
+/* "Key attributes must be scalars; ...: Key: pk" / "IndexKey: g" when a path of the WHERE or
+ * the select list reaches into a key attribute of the table or of its indexes (as
+ * expressions do). */
+static int pq_key_attr_check(api_req *r, const expr_pq_bound *b, const store_table *t)
+{
+    const char *keys[2], *ikeys[2 * STORE_MAX_INDEXES];
+    size_t nk = 0, nik = 0;
+    keys[nk++] = t->key.hash;
+    if (t->key.range[0])
+        keys[nk++] = t->key.range;
+    for (size_t i = 0; i < t->n_idx; i++) {
+        ikeys[nik++] = t->idx[i].key.hash;
+        if (t->idx[i].key.range[0])
+            ikeys[nik++] = t->idx[i].key.range;
+    }
+    /* an update's own paths are refused by the update ("Cannot update attribute pk") */
+    const expr_t *xs[2] = {b->where, b->proj};
+    for (int i = 0; i < 2; i++) {
+        int rc = expr_key_attr_check(xs[i], keys, nk, ikeys, nik, r->err);
+        if (rc)
+            return rc;
+    }
     return 0;
 }
 
@@ -393,7 +422,7 @@ static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *
     memset(q, 0, sizeof *q);
     q->consistent = consistent;
     int rc = pq_table(r, b, &q->t);
-    if (rc)
+    if (rc || (rc = pq_key_attr_check(r, b, q->t)))
         return rc;
     const store_table *t = q->t;
     if (b->index) {
@@ -446,6 +475,8 @@ static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *
             q->nh = n;
         }
     }
+    if (b->norder && !q->hv)
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_ORDER_HASH);
     if (q->hv) {
         /* duplicates read once, queries in key order */
         qsort(q->hv, q->nh, sizeof *q->hv, cmp_hash);
@@ -761,7 +792,7 @@ static int pq_write_prepare(api_req *r, const expr_pq_bound *b, pq_write *pw)
     int rc;
     if (b->index && b->kind != EXPR_PQ_EXISTS)
         return err_set(r->err, ERR_VALIDATION, TXT_PQ_ON_INDEX);
-    if ((rc = pq_table(r, b, &pw->t)))
+    if ((rc = pq_table(r, b, &pw->t)) || (rc = pq_key_attr_check(r, b, pw->t)))
         return rc;
     const store_table *t = pw->t;
     pw->w.t = t;
@@ -803,7 +834,21 @@ static int pq_write_prepare(api_req *r, const expr_pq_bound *b, pq_write *pw)
     if ((rc = pq_key_from_where(r, &t->key, conj, nc, used, &pw->key, &found)))
         return rc;
     if (!found)
-        return err_set(r->err, ERR_VALIDATION, TXT_PQ_KEY_EQ);
+        return err_set(r->err, ERR_VALIDATION,
+                       b->kind == EXPR_PQ_EXISTS ? TXT_PQ_EXISTS_COND : TXT_PQ_KEY_EQ);
+    if (b->kind != EXPR_PQ_EXISTS) {
+        /* a second equality on a key attribute must name the same value */
+        const char *names[2];
+        size_t nk = api_key_names(&t->key, names);
+        for (size_t i = 0; i < nc; i++)
+            for (size_t k = 0; k < nk && !used[i]; k++) {
+                const av_t *v;
+                size_t cnt;
+                if (expr_pq_key_eq(conj[i], names[k], false, &v, 1, &cnt) &&
+                    !av_equal(v, av_map_gets(&pw->key, names[k])))
+                    return err_set(r->err, ERR_VALIDATION, TXT_PQ_KEY_MULTI, names[k]);
+            }
+    }
     pw->w.key = &pw->key;
     if (b->kind == EXPR_PQ_UPDATE) {
         pw->w.kind = API_W_UPDATE;
@@ -812,6 +857,12 @@ static int pq_write_prepare(api_req *r, const expr_pq_bound *b, pq_write *pw)
         return 0;
     }
     if (b->kind == EXPR_PQ_EXISTS) {
+        /* a key read with a condition of its own */
+        bool extra = false;
+        for (size_t i = 0; i < nc; i++)
+            extra |= !used[i];
+        if (!extra)
+            return err_set(r->err, ERR_VALIDATION, TXT_PQ_EXISTS_COND);
         pw->w.kind = API_W_CHECK;
         pw->w.cond = b->where;
         return 0;
@@ -992,7 +1043,7 @@ static int member_get_key(api_req *r, const expr_pq_bound *b, const store_table 
                           const char *not_key_text, size_t idx)
 {
     int rc = pq_table(r, b, t);
-    if (rc)
+    if (rc || (rc = pq_key_attr_check(r, b, *t)))
         return rc;
     const expr_node **conj = NULL;
     size_t nc = 0;
@@ -1389,8 +1440,7 @@ int op_execute_transaction(api_req *r, json_t **out)
             if ((rc = pq_write_prepare(r, bd, &m[i].pw))) {
                 /* DynamoDB Local: a write without its key is the transaction's failure,
                  * "ValidationError <text>", without reasons */
-                if (rc == ERR_VALIDATION && strcmp(r->err->msg, TXT_PQ_KEY_EQ) == 0 &&
-                    bd->kind == EXPR_PQ_EXISTS) {
+                if (rc == ERR_VALIDATION && strcmp(r->err->msg, TXT_PQ_EXISTS_COND) == 0) {
                     err_clear(r->err);
                     return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_EXISTS, i);
                 }

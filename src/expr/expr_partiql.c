@@ -1044,6 +1044,12 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
         break;
     case P_IDENT:
     case P_QIDENT:
+        /* a name where a literal belongs: inside a list or map it is a VariableReference;
+         * as a whole VALUE attribute DynamoDB names it */
+        if (!top) {
+            rc = sem(p, t, "Unsupported data type: VariableReference under key %s", c->s);
+            break;
+        }
         if (p->in_insert) {
             size_t nl;
             const char *nm = tok_name(p, t, &nl);
@@ -1895,6 +1901,17 @@ static int parse_set_operand(pp *p, expr_node **out)
     if (is_name_tok(t)) {
         next(p);
         return parse_path_from(p, t, out);
+    }
+    if ((t->t == P_MINUS || t->t == P_PLUS) && peek2(p)->t != P_NUM) {
+        /* -v: a unary operator DynamoDB's updates do not have */
+        next(p);
+        expr_node *junk = NULL;
+        if (parse_set_operand(p, &junk))
+            return p->rc;
+        return sem(p, NULL,
+                   "Incorrect number of operands for operator or function; operator or function: "
+                   "%c, number of operands: 1",
+                   t->t == P_MINUS ? '-' : '+');
     }
     pq_tmpl *v = NULL;
     lctx c;

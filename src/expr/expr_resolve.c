@@ -360,7 +360,8 @@ static int check_types(rs *r, const expr_node *x)
                         "Incorrect number of operands for operator or function; operator or "
                         "function: %s, number of operands: %zu",
                         fn_name(x->op), n);
-        if (x->op != EF_IF_NOT_EXISTS && x->op != EF_LIST_APPEND && check_distinct(r, x) < 0)
+        /* list_append(l, l) is allowed; if_not_exists(a, a) is not (DynamoDB Local) */
+        if (x->op != EF_LIST_APPEND && check_distinct(r, x) < 0)
             return r->rc;
         switch (x->op) {
         case EF_ATTRIBUTE_EXISTS:

@@ -89,12 +89,15 @@ static int eval_value(arena_t *a, const expr_node *x, const av_t *old, av_t *out
         return 0;
     case EN_FUNC:
         if (x->op == EF_IF_NOT_EXISTS) {
+            /* the fallback is evaluated even when the attribute exists: a fallback naming a
+             * missing attribute fails either way (DynamoDB Local) */
+            av_t fallback;
+            int rc = eval_value(a, x->u.kids.k[1], old, &fallback, e);
+            if (rc < 0)
+                return rc;
             const av_t *v = expr_path_get(old, x->u.kids.k[0]);
-            if (v) {
-                *out = *v;
-                return 0;
-            }
-            return eval_value(a, x->u.kids.k[1], old, out, e);
+            *out = v ? *v : fallback;
+            return 0;
         }
         if (x->op == EF_LIST_APPEND) {
             av_t l, r;

@@ -90,6 +90,12 @@ static const rcase cases[] = {
     {EXPR_UPDATE, "SET #a = :v, a = :v", "{\"#a\":\"a\"}", "{\":v\":{\"N\":\"1\"}}",
      "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite "
      "one of these paths; path one: [a], path two: [a]"},
+    /* if_not_exists(a, a) is refused, list_append(l, l) is not (DynamoDB Local; found by the
+     * PartiQL differential run against it) */
+    {EXPR_UPDATE, "SET b = if_not_exists(m.a, m.a)", NULL, NULL,
+     "Invalid UpdateExpression: The first operand must be distinct from the remaining operands "
+     "for this operator or function; operator: if_not_exists, first operand: [m, a]"},
+    {EXPR_UPDATE, "SET l = list_append(l, l)", NULL, NULL, NULL},
 };
 
 static void test_table(void **state)

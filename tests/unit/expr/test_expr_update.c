@@ -39,6 +39,10 @@ static const ucase cases[] = {
     {"SET n = n + :neg", "{\"n\":{\"N\":\"-2.5\"}}"},
     {"SET a = if_not_exists(a, :n1)", "{\"a\":{\"N\":\"1\"}}"},
     {"SET n = if_not_exists(n, :n1)", "{\"n\":{\"N\":\"5\"}}"},
+    /* the fallback is evaluated even when the attribute exists (DynamoDB Local) */
+    {"SET n = if_not_exists(n, nope)",
+     "!The provided expression refers to an attribute that does not exist in the item"},
+    {"SET q = if_not_exists(nope, n)", "{\"q\":{\"N\":\"5\"}}"},
     {"SET l = list_append(l, :l)",
      "{\"l\":{\"L\":[{\"N\":\"0\"},{\"N\":\"1\"},{\"N\":\"2\"},{\"N\":\"3\"},{\"S\":\"z\"}]}}"},
     {"SET l = list_append(:l, l)",
