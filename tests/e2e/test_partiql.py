@@ -379,3 +379,55 @@ def test_cli_sql_embedded_patterns(target, tmp_path):
     assert rc == 0, err_
     conv = json.loads(out)["Items"]
     assert len(conv) == 1 and conv[0]["message"] == S("two")
+
+
+# `ddbchat sql` without a statement on a terminal: a prompt, statements ending with ';'
+# (across lines), \q to quit, and the history file written.
+def test_cli_sql_prompt(target, tmp_path):
+    if target != "ddbchat":
+        pytest.skip("the embedded engine is ddbchat's")
+    import pty
+    import select
+    import time
+    from conftest import ddbchat_bin
+    d = str(tmp_path / "data")
+    r = subprocess.run([ddbchat_bin(), "schema-load", "--data-dir", d], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    home = tmp_path / "home"
+    home.mkdir()
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the prompt on the pty
+        os.environ["HOME"] = str(home)
+        os.execv(ddbchat_bin(), [ddbchat_bin(), "sql", "--data-dir", d])
+    out = b""
+
+    def read_until(needle, timeout=20):
+        nonlocal out
+        end = time.time() + timeout
+        while needle not in out and time.time() < end:
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    break
+        return needle in out
+
+    try:
+        assert read_until(b"ddbchat> ")
+        os.write(fd, b"INSERT INTO \"cruddur-messages\" VALUE {'pk': 'p1', 'sk': 's1', 'x': 1};\r")
+        assert read_until(b"(0 items)")
+        os.write(fd, b"SELECT pk, x FROM \"cruddur-messages\"\r")
+        assert read_until(b"-> ")
+        os.write(fd, b"  WHERE pk = 'p1';\r")
+        assert read_until(b"(1 item)")
+        os.write(fd, b"\\q\r")
+        read_until(b"never", timeout=2)
+    finally:
+        os.close(fd)
+        _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0, out.decode(errors="replace")
+    text = out.decode(errors="replace")
+    assert "p1" in text and "| 1" in text.replace("  ", " ")
+    # editline's history file escapes spaces as \040
+    assert "WHERE pk = 'p1';" in (home / ".ddbchat_history").read_text().replace("\\040", " ")
