@@ -6,6 +6,7 @@
  * per-request arena, and runs the handler.
  */
 #include "api/api_int.h"
+#include "api/api_validate.h"
 
 #include <stdlib.h>
 #include <stdio.h>
@@ -134,6 +135,10 @@ int api_call(api_t *api, const char *op, json_t *req, const api_caller *caller,
         return err_set(e, ERR_UNKNOWN_OPERATION, "%s", "");
     if (!json_is_object(req))
         return err_set(e, ERR_SERIALIZATION, "Start of structure or map found where not expected");
+    /* the model's constraints before any handler logic (api_schema.c) */
+    int vrc = api_validate_request(&api_jview_jansson, req, row->name, e);
+    if (vrc)
+        return vrc;
     arena_t arena;
     arena_init(&arena);
     api_req r = {.api = api, .op = row->name, .body = req, .caller = caller, .arena = &arena,

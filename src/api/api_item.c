@@ -22,20 +22,32 @@ json_t *api_param(const json_t *o, const char *name)
     return (j && !json_is_null(j)) ? j : NULL;
 }
 
+int api_table_get(api_req *r, const char *name, size_t len, const store_table **out)
+{
+    *out = NULL;
+    /* a name CreateTable could not have made (shorter than 3, a NUL inside) names no table:
+     * the data-plane operations accept names from 1 character (their model's bound) */
+    if (name && len >= 3 && strlen(name) == len)
+        *out = api_table(r, name);
+    if (*out)
+        return 0;
+    if (r->err->code && r->err->code != ERR_RESOURCE_NOT_FOUND && r->err->code != ERR_VALIDATION)
+        return r->err->code;
+    err_clear(r->err);
+    return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_RES_NOT_FOUND);
+}
+
 int api_item_table(api_req *r, json_t *o, const store_table **out)
 {
-    const char *name = NULL;
-    int rc = api_json_str(o, "TableName", &name, r->err);
-    if (rc)
-        return rc;
-    rc = api_check_table_name(name, r->err);
-    if (rc)
-        return rc;
-    *out = api_table(r, name);
-    if (!*out)
-        return r->err->code ? r->err->code
-                            : err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_NOT_FOUND);
-    return 0;
+    *out = NULL;
+    json_t *j = api_param(o, "TableName");
+    if (!j)
+        return err_set(r->err, ERR_VALIDATION,
+                       "1 validation error detected: Value null at 'tableName' failed to "
+                       "satisfy constraint: Member must not be null");
+    if (!json_is_string(j))
+        return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+    return api_table_get(r, json_string_value(j), json_string_length(j), out);
 }
 
 /* ---- keys ------------------------------------------------------------------------------ */
@@ -47,37 +59,64 @@ size_t api_key_names(const store_keydef *kd, const char *names[2])
     return kd->range[0] ? 2 : 1;
 }
 
-static int key_check_one(api_req *r, const char *name, av_type want, const av_t *v, bool range)
+static bool key_scalar_ok(const av_t *v, av_type want)
 {
-    if (!v)
-        return err_set(r->err, ERR_VALIDATION, TXT_KEY_MISSING);
-    if (v->type != want)
-        return err_set(r->err, ERR_VALIDATION, TXT_KEY_TYPE);
+    return v->type == want;
+}
+
+/* One key attribute against its declared type; *cls says which family a failure is. */
+static int key_check_one(api_req *r, api_keyform form, const char *name, av_type want,
+                         const av_t *v, bool range, api_keyerr *cls)
+{
+    if (!v) {
+        *cls = API_KEYERR_SCHEMA;
+        if (form == API_KEY_PARAM)
+            return err_set(r->err, ERR_VALIDATION, TXT_KEY_SCHEMA);
+        return err_set(r->err, ERR_VALIDATION, TXT_KEY_ITEM_MISSING, name);
+    }
+    if (!key_scalar_ok(v, want)) {
+        *cls = API_KEYERR_SCHEMA;
+        if (form == API_KEY_ITEM)
+            return err_set(r->err, ERR_VALIDATION, TXT_KEY_ITEM_TYPE, name, av_type_name(want),
+                           av_type_name(v->type));
+        return err_set(r->err, ERR_VALIDATION, TXT_KEY_SCHEMA);
+    }
+    *cls = API_KEYERR_VALUE;
     if (v->u.str.len == 0)
         return err_set(r->err, ERR_VALIDATION, want == AV_B ? TXT_KEY_EMPTY_B : TXT_KEY_EMPTY_S,
                        name);
     if (v->u.str.len > (range ? AV_MAX_RANGE_KEY_LEN : AV_MAX_HASH_KEY_LEN))
-        return err_set(r->err, ERR_VALIDATION, TXT_KEY_TOO_LONG);
+        return err_set(r->err, ERR_VALIDATION, range ? TXT_KEY_RANGE_TOO_LONG : TXT_KEY_HASH_TOO_LONG);
+    *cls = API_KEYERR_NONE;
     return 0;
 }
 
-int api_key_extract(api_req *r, const store_keydef *kd, const av_t *src, bool exact,
-                    av_t *out_key)
+int api_key_check(api_req *r, const store_keydef *kd, const av_t *src, api_keyform form,
+                  av_t *out_key, api_keyerr *out_cls)
 {
     const char *names[2];
     size_t n = api_key_names(kd, names);
-    if (!src || src->type != AV_M)
-        return err_set(r->err, ERR_VALIDATION, TXT_KEY_MISSING);
-    if (exact && src->u.map.n != n)
-        return err_set(r->err, ERR_VALIDATION, TXT_KEY_COUNT);
+    api_keyerr cls = API_KEYERR_SCHEMA;
+    if (out_cls)
+        *out_cls = API_KEYERR_NONE;
+    int rc = 0;
+    if (!src || src->type != AV_M) {
+        rc = err_set(r->err, ERR_VALIDATION, TXT_KEY_SCHEMA);
+        goto fail;
+    }
+    /* a Key parameter holds exactly the key attributes (checked first, as the service) */
+    if (form == API_KEY_PARAM && src->u.map.n != n) {
+        rc = err_set(r->err, ERR_VALIDATION, TXT_KEY_SCHEMA);
+        goto fail;
+    }
     av_kv *kv = arena_alloc(r->arena, sizeof *kv * 2);
     if (!kv)
         return err_set(r->err, ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         const av_t *v = av_map_gets(src, names[i]);
-        int rc = key_check_one(r, names[i], i == 0 ? kd->hash_type : kd->range_type, v, i == 1);
-        if (rc)
-            return rc;
+        if ((rc = key_check_one(r, form, names[i], i == 0 ? kd->hash_type : kd->range_type, v,
+                                i == 1, &cls)))
+            goto fail;
         kv[i].name = names[i];
         kv[i].name_len = strlen(names[i]);
         kv[i].val = *v;
@@ -86,6 +125,16 @@ int api_key_extract(api_req *r, const store_keydef *kd, const av_t *src, bool ex
     out_key->u.map.kv = kv;
     out_key->u.map.n = n;
     return 0;
+fail:
+    if (out_cls)
+        *out_cls = cls;
+    return rc;
+}
+
+int api_key_extract(api_req *r, const store_keydef *kd, const av_t *src, api_keyform form,
+                    av_t *out_key)
+{
+    return api_key_check(r, kd, src, form, out_key, NULL);
 }
 
 int api_item_from_json(api_req *r, const json_t *j, av_t *out)
@@ -108,26 +157,56 @@ bool api_key_equal(const store_keydef *kd, const av_t *a, const av_t *b)
     return true;
 }
 
-int api_item_index_keys_check(api_req *r, const store_table *t, const av_t *item)
+int api_index_keys_check(const store_table *t, const av_t *item, const av_t *before, err_t *e)
 {
+    /* the offending index that comes first by name is the one the service names */
+    const store_index *bad = NULL;
+    const char *bad_attr = NULL;
+    const av_t *bad_v = NULL;
+    av_type bad_want = AV_S;
     for (size_t i = 0; i < t->n_idx; i++) {
         const store_index *ix = &t->idx[i];
         const char *kn[2] = {ix->key.hash, ix->key.range};
         av_type kt[2] = {ix->key.hash_type, ix->key.range_type};
         for (int k = 0; k < 2; k++) {
-            if (!kn[k][0])
+            /* an LSI's hash key is the table's: checked as a table key */
+            if (!kn[k][0] || (!ix->global && k == 0))
                 continue;
             const av_t *v = av_map_gets(item, kn[k]);
             if (!v)
                 continue;
-            if (v->type != kt[k])
-                return err_set(r->err, ERR_VALIDATION, TXT_IDX_TYPE);
-            if (v->u.str.len == 0)
-                return err_set(r->err, ERR_VALIDATION,
-                               kt[k] == AV_B ? TXT_IDX_EMPTY_B : TXT_IDX_EMPTY_S, ix->name, kn[k]);
+            if (before) {
+                const av_t *o = av_map_gets(before, kn[k]);
+                if (o && av_equal(o, v))
+                    continue; /* unchanged by this update */
+            }
+            bool ok = v->type == kt[k] && !((v->type == AV_S || v->type == AV_B) &&
+                                              v->u.str.len == 0);
+            if (ok)
+                continue;
+            if (!bad || strcmp(ix->name, bad->name) < 0) {
+                bad = ix;
+                bad_attr = kn[k];
+                bad_v = v;
+                bad_want = kt[k];
+            }
         }
     }
-    return 0;
+    if (!bad)
+        return 0;
+    if (bad_v->type != bad_want)
+        return err_set(e, ERR_VALIDATION, TXT_IDX_TYPE_AWS, bad_attr, av_type_name(bad_want),
+                       av_type_name(bad_v->type), bad->name);
+    if (before)
+        return err_set(e, ERR_VALIDATION,
+                       bad_want == AV_B ? TXT_IDX_EMPTY_B_UPDATE : TXT_IDX_EMPTY_S_UPDATE);
+    return err_set(e, ERR_VALIDATION, bad_want == AV_B ? TXT_IDX_EMPTY_B : TXT_IDX_EMPTY_S,
+                   bad->name, bad_attr);
+}
+
+int api_item_index_keys_check(api_req *r, const store_table *t, const av_t *item)
+{
+    return api_index_keys_check(t, item, NULL, r->err);
 }
 
 int api_item_size_check(api_req *r, const av_t *item, const char *msg)
@@ -302,6 +381,10 @@ int api_rv_parse(api_req *r, const json_t *o, unsigned allowed, api_rv *out)
             return 0;
         }
     }
+    /* PutItem and DeleteItem: the service's text (an unknown value never gets here: the
+     * model's enum constraint reports it) */
+    if (allowed == ((1u << API_RV_NONE) | (1u << API_RV_ALL_OLD)))
+        return err_set(r->err, ERR_VALIDATION, TXT_RV_ALL_OLD_NONE);
     return err_set(r->err, ERR_VALIDATION, TXT_RV_INVALID);
 }
 

@@ -7,8 +7,9 @@
  * ReturnValues, ConsumedCapacity arithmetic and ReturnItemCollectionMetrics.
  *
  * Everything allocated lives in the request arena (r->arena); JSON results are new
- * references the caller owns.  Error texts are DynamoDB Local's (api_text.h; pinned by
- * tests/e2e/test_items.py and tests/unit/api/test_op_item.c).
+ * references the caller owns.  Error texts are the service's (api_text.h; pinned by
+ * tests/e2e/test_items.py, which names DynamoDB Local's deviations, and
+ * tests/unit/api/test_op_item.c).
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html
  */
 #ifndef DDB_API_API_ITEM_H
@@ -28,8 +29,12 @@
  * (Typed access: api_validate.h's api_json_*.) */
 json_t *api_param(const json_t *o, const char *name);
 
-/* The table named by o["TableName"]: validates the name (api_check_table_name), then looks
- * it up (api_table).  ERR_VALIDATION, ERR_SERIALIZATION, ERR_RESOURCE_NOT_FOUND. */
+/* The table named `name` (len bytes) for an item operation: ERR_RESOURCE_NOT_FOUND with
+ * the service's "Requested resource not found" when there is none.  The name's constraints
+ * were checked by the model (api_validate_request). */
+int api_table_get(api_req *r, const char *name, size_t len, const store_table **out);
+/* The table named by o["TableName"] (api_table_get).  ERR_VALIDATION (absent),
+ * ERR_SERIALIZATION, ERR_RESOURCE_NOT_FOUND. */
 int api_item_table(api_req *r, json_t *o, const store_table **out);
 
 /* ---- keys ----------------------------------------------------------------------------- */
@@ -38,20 +43,39 @@ int api_item_table(api_req *r, json_t *o, const store_table **out);
  * returns the count (1 or 2). */
 size_t api_key_names(const store_keydef *kd, const char *names[2]);
 
+/* What a key is checked as (the service words each differently). */
+typedef enum api_keyform {
+    API_KEY_PARAM = 0,  /* a Key parameter: exactly the key attributes; a missing, extra or
+                           mistyped attribute is "The provided key element does not match the
+                           schema" */
+    API_KEY_ITEM,       /* an item (PutItem, a transaction's Put): "Missing the key pk in the
+                           item", "Type mismatch for key pk expected: S actual: N" */
+    API_KEY_ITEM_BATCH, /* BatchWriteItem's PutRequest: a mistyped key is the schema text */
+} api_keyform;
+
+/* Which family a key failure belongs to: the schema (missing / extra / mistyped attribute:
+ * a transaction reports it as a cancellation reason) or the value (empty, too long: always
+ * a ValidationException of the whole request). */
+typedef enum api_keyerr { API_KEYERR_NONE = 0, API_KEYERR_SCHEMA, API_KEYERR_VALUE } api_keyerr;
+
 /* Extracts the key of `src` (an M) per `kd` into *out_key (an M holding only the key
- * attributes, arena).  exact: src is a Key parameter and must hold exactly the key
- * attributes ("The number of conditions on the keys is invalid"); else src is an item.
- * Checks presence ("One of the required keys was not given a value"), types ("One or more
- * parameter values were invalid: Type mismatch for key"), empty S/B values and the key
- * size limits.  ERR_VALIDATION. */
-int api_key_extract(api_req *r, const store_keydef *kd, const av_t *src, bool exact,
+ * attributes, arena), checking presence, types, empty S/B values and the key size limits
+ * with the service's texts for `form`.  *out_cls (may be NULL) tells the failure's family.
+ * ERR_VALIDATION. */
+int api_key_check(api_req *r, const store_keydef *kd, const av_t *src, api_keyform form,
+                  av_t *out_key, api_keyerr *out_cls);
+int api_key_extract(api_req *r, const store_keydef *kd, const av_t *src, api_keyform form,
                     av_t *out_key);
 /* Parses a JSON item / key object into an av M (ddbjson) with DynamoDB's errors. */
 int api_item_from_json(api_req *r, const json_t *j, av_t *out);
 /* True when `a` and `b` (M values) have equal key attributes per kd. */
 bool api_key_equal(const store_keydef *kd, const av_t *a, const av_t *b);
-/* Checks the secondary-index key attributes an item holds: type per the index schema, no
- * empty S/B (TXT_IDX_*).  ERR_VALIDATION. */
+/* Checks the secondary-index key attributes `item` holds: the type each index declares, no
+ * empty S/B; the offending index first by name is the one named ("Type mismatch for Index
+ * Key a Expected: S Actual: N IndexName: gsi1").  before: for an update, the item before
+ * it (only attributes whose value changed are checked; an empty value gets the update
+ * wording); NULL for a put.  ERR_VALIDATION into e. */
+int api_index_keys_check(const store_table *t, const av_t *item, const av_t *before, err_t *e);
 int api_item_index_keys_check(api_req *r, const store_table *t, const av_t *item);
 /* Checks the size of an item (400 KB) with the message `msg`. */
 int api_item_size_check(api_req *r, const av_t *item, const char *msg);
@@ -163,6 +187,8 @@ typedef struct api_wctx {
     const av_t *item;    /* PUT: the new item */
     const expr_t *cond;  /* resolved condition, or NULL */
     const expr_t *upd;   /* UPDATE: resolved update */
+    const char *fail_msg; /* set: the write fails with this ValidationException text (a
+                             transaction's action that failed the schema) */
     /* out (UPDATE) */
     av_t new_item;       /* deep copy in the arena */
     expr_t *updated;     /* the paths the update wrote (ReturnValues UPDATED_*) */

@@ -255,16 +255,18 @@ int api_legacy_updates(api_req *r, const json_t *o, expr_t **out)
         if (!json_is_object(c))
             return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
         const char *act = NULL;
-        int rc = api_json_str(c, "Action", &act, r->err);
+        size_t alen = 0;
+        int rc = api_json_strn(c, "Action", &act, &alen, r->err);
         if (rc)
             return rc;
         expr_action a = EXPR_ACT_PUT;
         if (act) {
-            if (strcmp(act, "PUT") == 0)
+            /* compared with its length: "PUT\u0000x" is no action */
+            if (alen == 3 && memcmp(act, "PUT", 3) == 0)
                 a = EXPR_ACT_PUT;
-            else if (strcmp(act, "DELETE") == 0)
+            else if (alen == 6 && memcmp(act, "DELETE", 6) == 0)
                 a = EXPR_ACT_DELETE;
-            else if (strcmp(act, "ADD") == 0)
+            else if (alen == 3 && memcmp(act, "ADD", 3) == 0)
                 a = EXPR_ACT_ADD;
             else
                 return err_set(r->err, ERR_VALIDATION, TXT_L_AU_ACTION);
@@ -277,7 +279,9 @@ int api_legacy_updates(api_req *r, const json_t *o, expr_t **out)
             return rc;
         if (!jv && a != EXPR_ACT_DELETE)
             return err_set(r->err, ERR_VALIDATION, TXT_L_AU_NO_VALUE);
-        if ((rc = expr_build_update(r->arena, out, name, strlen(name), a, jv ? value : NULL,
+        if ((rc = expr_build_update(r->arena, out, name,
+                                    json_object_iter_key_len(json_object_key_to_iter(name)), a,
+                                    jv ? value : NULL,
                                     r->err)))
             return rc;
     }

@@ -1,14 +1,19 @@
 /*
  * api_text — DynamoDB's own message texts, in one place.  Layer: api (private).
  *
- * Each text was checked against DynamoDB Local (tests/e2e pin them).  printf formats where
- * the message names something.  Append; keep grouped by operation family.
+ * The service's texts (AWS is the reference: its API Reference, the conformance suite's
+ * captures, AWS-checked emulators); texts not yet reviewed against AWS are DynamoDB Local's
+ * (the control-plane group below).  tests/e2e pin them, naming Local's deviations
+ * (conftest.aws_or_local).  printf formats where the message names something.  Append;
+ * keep grouped by operation family.
  */
 #ifndef DDB_API_API_TEXT_H
 #define DDB_API_API_TEXT_H
 
 /* shared */
 #define TXT_TABLE_NOT_FOUND "Cannot do operations on a non-existent table"
+/* the service's answer for a missing table in the item operations (GetItem .. Transact*) */
+#define TXT_RES_NOT_FOUND "Requested resource not found"
 
 /* table names (api_validate.c, op_table.c) */
 #define TXT_INVALID_TABLE_NAME                                                                  \
@@ -16,20 +21,35 @@
     "and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'"
 
 /* item operations (api_item.c, op_item.c, op_query.c, op_batch.c, op_transact.c) */
-#define TXT_KEY_MISSING "One of the required keys was not given a value"
-#define TXT_KEY_COUNT "The number of conditions on the keys is invalid"
-#define TXT_KEY_TYPE "One or more parameter values were invalid: Type mismatch for key"
 #define TXT_KEY_EMPTY_S                                                                          \
     "One or more parameter values are not valid. The AttributeValue for a key attribute cannot " \
     "contain an empty string value. Key: %s"
 #define TXT_KEY_EMPTY_B                                                                          \
     "One or more parameter values are not valid. The AttributeValue for a key attribute cannot " \
     "contain an empty binary value. Key: %s"
-#define TXT_KEY_TOO_LONG                                                                         \
-    "Hash primary key values must be under 2048 bytes, and range primary key values must be "   \
-    "under 1024 bytes"
-#define TXT_KEY_NULL "Cannot have null key for GetItem, DeleteItem, or UpdateItem"
-#define TXT_ITEM_NULL "Item to put in PutItem cannot be null"
+/* the service's key texts (conformance tier3 error-messages; Dynoxide's AWS captures) */
+#define TXT_KEY_SCHEMA "The provided key element does not match the schema"
+#define TXT_KEY_ITEM_MISSING "One or more parameter values were invalid: Missing the key %s in the item"
+#define TXT_KEY_ITEM_TYPE                                                                        \
+    "One or more parameter values were invalid: Type mismatch for key %s expected: %s actual: %s"
+#define TXT_KEY_HASH_TOO_LONG                                                                    \
+    "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size "  \
+    "limit of2048 bytes"
+#define TXT_KEY_RANGE_TOO_LONG                                                                   \
+    "One or more parameter values were invalid: Aggregated size of all range keys has exceeded " \
+    "the size limit of 1024 bytes"
+#define TXT_IDX_TYPE_AWS                                                                         \
+    "One or more parameter values were invalid: Type mismatch for Index Key %s Expected: %s "    \
+    "Actual: %s IndexName: %s"
+#define TXT_IDX_EMPTY_S_UPDATE                                                                   \
+    "One or more parameter values are not valid. The update expression attempted to update a "  \
+    "secondary index key to a value that is not supported. The AttributeValue for a key "       \
+    "attribute cannot contain an empty string value."
+#define TXT_IDX_EMPTY_B_UPDATE                                                                   \
+    "One or more parameter values are not valid. The update expression attempted to update a "  \
+    "secondary index key to a value that is not supported. The AttributeValue for a key "       \
+    "attribute cannot contain an empty binary value."
+#define TXT_RV_ALL_OLD_NONE "ReturnValues can only be ALL_OLD or NONE"
 #define TXT_ITEM_TOO_BIG "Item size has exceeded the maximum allowed size"
 #define TXT_ITEM_TOO_BIG_UPDATE "Item size to update has exceeded the maximum allowed size"
 #define TXT_COND_FAILED "The conditional request failed"
@@ -135,7 +155,6 @@
 
 /* index key attributes of an item (checked by the store for single writes; by the api for
  * BatchWriteItem, so that a bad item rejects the whole batch before anything is written) */
-#define TXT_IDX_TYPE "One or more parameter values were invalid: Type mismatch for Index Key"
 #define TXT_IDX_EMPTY_S                                                                          \
     "One or more parameter values are not valid. A value specified for a secondary index key " \
     "is not supported. The AttributeValue for a key attribute cannot contain an empty string " \

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api_schema.h"
 #include "api/api_text.h"
 
 void api_vld_init(api_vld *v)
@@ -144,6 +145,13 @@ int api_json_str(json_t *obj, const char *key, const char **out, err_t *e)
     return 0;
 }
 
+int api_json_strn(json_t *obj, const char *key, const char **out, size_t *out_len, err_t *e)
+{
+    int rc = api_json_str(obj, key, out, e);
+    *out_len = (rc == 0 && *out) ? json_string_length(member(obj, key)) : 0;
+    return rc;
+}
+
 int api_json_obj(json_t *obj, const char *key, json_t **out, err_t *e)
 {
     json_t *j = member(obj, key);
@@ -236,3 +244,858 @@ int api_check_table_name(const char *name, err_t *e)
         return err_set(e, ERR_VALIDATION, "%s", TXT_INVALID_TABLE_NAME);
     return 0;
 }
+
+/* ---- the request walker ---------------------------------------------------------------------
+ * Two passes over the request and its model: first the JSON types of every modelled member
+ * (the service deserialises before it validates: a wrong type anywhere is a
+ * SerializationException), then the constraints.  AttributeValues are not descended into
+ * (value/ddbjson checks them), so the walk costs a handful of member look-ups per request
+ * for the item operations. */
+
+#define WALK_DEPTH 24
+
+typedef struct seg {
+    char kind;        /* 'm' member, 'i' list position, 'k' map key */
+    const char *name; /* member name or map key */
+    size_t len;
+    size_t index;     /* list position, 1-based */
+} seg;
+
+typedef struct walk {
+    const api_jview *jv;
+    api_vld *v;
+    err_t *e;
+    bool types_only;
+    int rc; /* ERR_SERIALIZATION once a type error was recorded */
+    seg segs[WALK_DEPTH];
+    size_t nseg, depth;
+} walk;
+
+/* A bounded text buffer.  Content stops at `soft` (then `cut` is set); the closing
+ * brackets of an echo are written up to the hard capacity, so a cut echo still ends with
+ * its closers (the room between soft and cap is kept for them). */
+typedef struct sbuf {
+    char *p;
+    size_t len, cap, soft; /* cap includes the terminating NUL */
+    bool cut;
+} sbuf;
+
+#define SB_CLOSERS 48 /* room kept for closers: deeper than any modelled nesting */
+
+static sbuf sb_make(char *p, size_t cap)
+{
+    sbuf b = {p, 0, cap, cap > SB_CLOSERS ? cap - SB_CLOSERS : cap, false};
+    if (cap)
+        p[0] = 0;
+    return b;
+}
+
+static void sb_put_to(sbuf *b, const char *s, size_t n, size_t limit)
+{
+    if (b->cap == 0 || b->len + 1 >= limit) {
+        if (n)
+            b->cut = true;
+        return;
+    }
+    size_t room = limit - 1 - b->len;
+    if (n > room) {
+        n = room;
+        b->cut = true;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+static void sb_put(sbuf *b, const char *s, size_t n)
+{
+    sb_put_to(b, s, n, b->soft);
+}
+
+/* A closing bracket (or the "..." of a cut container): written past the soft limit. */
+static void sb_close(sbuf *b, const char *s)
+{
+    sb_put_to(b, s, strlen(s), b->cap);
+}
+
+static void sb_str(sbuf *b, const char *s)
+{
+    sb_put(b, s, strlen(s));
+}
+
+static void sb_fmt(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_fmt(sbuf *b, const char *fmt, ...)
+{
+    char tmp[128];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        sb_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* Whether a container echo should stop adding elements. */
+static bool sb_full(const sbuf *b)
+{
+    return b->cut || b->len + 8 >= b->soft;
+}
+
+/* A name with its first letter lower-cased ("TableName" -> "tableName"), the service's
+ * member spelling in paths and echoes. */
+static void sb_lower_first(sbuf *b, const char *name)
+{
+    if (!name[0])
+        return;
+    char c = name[0];
+    if (c >= 'A' && c <= 'Z')
+        c = (char)(c - 'A' + 'a');
+    sb_put(b, &c, 1);
+    sb_str(b, name + 1);
+}
+
+/* Raw string bytes; a NUL is shown as the six characters \u0000 (a C string cannot hold
+ * it; the service echoes the character itself). */
+static void sb_raw(sbuf *b, const char *s, size_t len)
+{
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == 0) {
+            sb_put(b, s + start, i - start);
+            sb_str(b, "\\u0000");
+            start = i + 1;
+        }
+    }
+    sb_put(b, s + start, len - start);
+}
+
+static const void *present(const walk *w, const void *obj, const char *key)
+{
+    const void *n = w->jv->member(obj, key);
+    return (n && w->jv->kind(n) != API_JK_NULL) ? n : NULL;
+}
+
+/* ---- value echoes (the service prints its Java objects' toString) ---- */
+
+static void echo(const walk *w, const api_shape *sh, const void *n, sbuf *b);
+
+static void echo_blob(const walk *w, const void *n, sbuf *b)
+{
+    size_t len = 0;
+    const char *s = w->jv->kind(n) == API_JK_STRING ? w->jv->str(n, &len) : "";
+    size_t pad = 0;
+    while (pad < 2 && len > pad && s[len - 1 - pad] == '=')
+        pad++;
+    size_t bytes = len / 4 * 3 - (len % 4 == 0 ? pad : 0);
+    sb_fmt(b, "java.nio.HeapByteBuffer[pos=0 lim=%zu cap=%zu]", bytes, bytes);
+}
+
+static void echo_av(const walk *w, const void *n, sbuf *b)
+{
+    static const struct {
+        const char *json, *field;
+    } f[] = {{"S", "s"},   {"N", "n"},   {"B", "b"}, {"SS", "sS"},     {"NS", "nS"},
+             {"BS", "bS"}, {"M", "m"},   {"L", "l"}, {"NULL", "nULL"}, {"BOOL", "bOOL"}};
+    const api_jview *jv = w->jv;
+    sb_str(b, "AttributeValue(");
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        if (i)
+            sb_str(b, ", ");
+        sb_str(b, f[i].field);
+        sb_str(b, "=");
+        const void *v = jv->kind(n) == API_JK_OBJECT ? present(w, n, f[i].json) : NULL;
+        if (!v) {
+            sb_str(b, "null");
+            continue;
+        }
+        api_jkind k = jv->kind(v);
+        if (i == 2) {
+            echo_blob(w, v, b);
+        } else if (k == API_JK_STRING) {
+            size_t len;
+            const char *s = jv->str(v, &len);
+            sb_raw(b, s, len);
+        } else if (k == API_JK_BOOL) {
+            sb_str(b, jv->boolean(v) ? "true" : "false");
+        } else if (k == API_JK_ARRAY) {
+            sb_str(b, "[");
+            size_t cnt = jv->size(v);
+            for (size_t j = 0; j < cnt; j++) {
+                if (sb_full(b)) {
+                    sb_close(b, "...");
+                    break;
+                }
+                if (j)
+                    sb_str(b, ", ");
+                const void *el = jv->elem(v, j);
+                if (i == 5)
+                    echo_blob(w, el, b);
+                else if (i == 7)
+                    echo_av(w, el, b);
+                else if (jv->kind(el) == API_JK_STRING) {
+                    size_t len;
+                    const char *s = jv->str(el, &len);
+                    sb_raw(b, s, len);
+                }
+            }
+            sb_close(b, "]");
+        } else if (k == API_JK_OBJECT) {
+            sb_str(b, "{");
+            bool first = true;
+            for (void *it = jv->iter(v); it; it = jv->iter_next(v, it)) {
+                if (sb_full(b)) {
+                    sb_close(b, "...");
+                    break;
+                }
+                size_t kl;
+                const char *key = jv->iter_key(it, &kl);
+                if (!first)
+                    sb_str(b, ", ");
+                first = false;
+                sb_raw(b, key, kl);
+                sb_str(b, "=");
+                echo_av(w, jv->iter_value(it), b);
+            }
+            sb_close(b, "}");
+        } else {
+            sb_str(b, "null");
+        }
+    }
+    sb_close(b, ")");
+}
+
+static void echo(const walk *w, const api_shape *sh, const void *n, sbuf *b)
+{
+    const api_jview *jv = w->jv;
+    if (!n || jv->kind(n) == API_JK_NULL) {
+        sb_str(b, "null");
+        return;
+    }
+    switch (sh->type) {
+    case API_ST_STRING: {
+        size_t len = 0;
+        const char *s = jv->kind(n) == API_JK_STRING ? jv->str(n, &len) : "";
+        sb_raw(b, s, len);
+        return;
+    }
+    case API_ST_INTEGER:
+        if (jv->kind(n) == API_JK_INTEGER)
+            sb_fmt(b, "%lld", jv->integer(n));
+        else if (jv->kind(n) == API_JK_REAL)
+            sb_fmt(b, "%lld", (long long)jv->real(n));
+        else if (jv->kind(n) == API_JK_STRING) {
+            size_t len;
+            const char *s = jv->str(n, &len);
+            sb_raw(b, s, len);
+        }
+        return;
+    case API_ST_BOOLEAN:
+        sb_str(b, jv->kind(n) == API_JK_BOOL && jv->boolean(n) ? "true" : "false");
+        return;
+    case API_ST_BLOB:
+        echo_blob(w, n, b);
+        return;
+    case API_ST_ATTRVAL:
+        echo_av(w, n, b);
+        return;
+    case API_ST_LIST: {
+        sb_str(b, "[");
+        size_t cnt = jv->kind(n) == API_JK_ARRAY ? jv->size(n) : 0;
+        for (size_t i = 0; i < cnt; i++) {
+            if (sb_full(b)) {
+                sb_close(b, "...");
+                break;
+            }
+            if (i)
+                sb_str(b, ", ");
+            echo(w, sh->elem, jv->elem(n, i), b);
+        }
+        sb_close(b, "]");
+        return;
+    }
+    case API_ST_MAP: {
+        sb_str(b, "{");
+        bool first = true;
+        if (jv->kind(n) == API_JK_OBJECT) {
+            for (void *it = jv->iter(n); it; it = jv->iter_next(n, it)) {
+                if (sb_full(b)) {
+                    sb_close(b, "...");
+                    break;
+                }
+                size_t kl;
+                const char *key = jv->iter_key(it, &kl);
+                if (!first)
+                    sb_str(b, ", ");
+                first = false;
+                sb_raw(b, key, kl);
+                sb_str(b, "=");
+                echo(w, sh->elem, jv->iter_value(it), b);
+            }
+        }
+        sb_close(b, "}");
+        return;
+    }
+    case API_ST_STRUCT:
+        sb_str(b, sh->name);
+        sb_str(b, "(");
+        for (size_t i = 0; sh->members && sh->members[i].name; i++) {
+            if (sb_full(b)) {
+                sb_close(b, "...");
+                break;
+            }
+            if (i)
+                sb_str(b, ", ");
+            sb_lower_first(b, sh->members[i].name);
+            sb_str(b, "=");
+            echo(w, sh->members[i].shape,
+                 jv->kind(n) == API_JK_OBJECT ? present(w, n, sh->members[i].name) : NULL, b);
+        }
+        sb_close(b, ")");
+        return;
+    }
+}
+
+/* ---- violations ---- */
+
+static void path_render(const walk *w, bool bare, sbuf *b)
+{
+    for (size_t i = 0; i < w->nseg; i++) {
+        const seg *s = &w->segs[i];
+        if (s->kind == 'm') {
+            if (i)
+                sb_str(b, ".");
+            if (bare)
+                sb_str(b, s->name);
+            else
+                sb_lower_first(b, s->name);
+        } else if (s->kind == 'i') {
+            sb_fmt(b, ".%zu.member", s->index);
+        } else {
+            sb_str(b, ".");
+            sb_raw(b, s->name, s->len);
+            sb_str(b, ".member");
+        }
+    }
+}
+
+/* Adds "Value '<echo>' at '<path>' failed to satisfy constraint: <constraint>" (bare:
+ * "Value at '<Path>' ..."; a NULL node: "Value null at ..."). */
+static void violation(walk *w, bool bare, const api_shape *sh, const void *n,
+                      const char *constraint)
+{
+    char pbuf[512], ebuf[API_VLD_TEXT_MAX], text[API_VLD_TEXT_MAX];
+    sbuf p = sb_make(pbuf, sizeof pbuf);
+    path_render(w, bare, &p);
+    size_t fixed = strlen("Value '' at '' failed to satisfy constraint: ") + p.len +
+                   strlen(constraint) + 1;
+    size_t room = fixed + 32 < sizeof ebuf ? sizeof ebuf - fixed : 32;
+    sbuf ev = sb_make(ebuf, room);
+    if (n)
+        echo(w, sh, n, &ev);
+    if (bare)
+        snprintf(text, sizeof text, "Value at '%s' failed to satisfy constraint: %s", pbuf,
+                 constraint);
+    else if (!n)
+        snprintf(text, sizeof text, "Value null at '%s' failed to satisfy constraint: %s", pbuf,
+                 constraint);
+    else
+        snprintf(text, sizeof text, "Value '%s' at '%s' failed to satisfy constraint: %s", ebuf,
+                 pbuf, constraint);
+    api_vld_add(w->v, "%s", text);
+}
+
+/* The constraint texts of one shape, in the order the service lists them inside "Map
+ * value must satisfy constraint: [...]". */
+static void constraint_list(const api_shape *sh, sbuf *b)
+{
+    const char *unit = sh->type == API_ST_INTEGER ? "value" : "length";
+    bool any = false;
+    if (sh->max != API_NOLIM) {
+        sb_fmt(b, "Member must have %s less than or equal to %lld", unit, (long long)sh->max);
+        any = true;
+    }
+    if (sh->min != API_NOLIM) {
+        sb_fmt(b, "%sMember must have %s greater than or equal to %lld", any ? ", " : "", unit,
+               (long long)sh->min);
+        any = true;
+    }
+    if (sh->pattern) {
+        sb_fmt(b, "%sMember must satisfy regular expression pattern: ", any ? ", " : "");
+        sb_str(b, sh->pattern->text);
+        any = true;
+    }
+    if (sh->enums) {
+        sb_str(b, any ? ", " : "");
+        sb_str(b, "Member must satisfy enum value set: [");
+        for (size_t i = 0; sh->enums[i]; i++)
+            sb_fmt(b, "%s%s", i ? ", " : "", sh->enums[i]);
+        sb_str(b, "]");
+    }
+}
+
+static size_t node_len(const walk *w, const void *n)
+{
+    size_t len = 0;
+    switch (w->jv->kind(n)) {
+    case API_JK_STRING:
+        w->jv->str(n, &len);
+        return len;
+    case API_JK_ARRAY:
+    case API_JK_OBJECT:
+        return w->jv->size(n);
+    default:
+        return 0;
+    }
+}
+
+static bool node_int(const walk *w, const void *n, long long *out)
+{
+    const api_jview *jv = w->jv;
+    switch (jv->kind(n)) {
+    case API_JK_INTEGER:
+        *out = jv->integer(n);
+        return true;
+    case API_JK_REAL:
+        *out = (long long)jv->real(n);
+        return true;
+    case API_JK_STRING: {
+        /* a number sent as a JSON string ("5"): accepted as the SDKs' deserialiser does */
+        size_t len;
+        const char *s = jv->str(n, &len);
+        char tmp[32];
+        if (len == 0 || len >= sizeof tmp || memchr(s, 0, len))
+            return false;
+        memcpy(tmp, s, len);
+        tmp[len] = 0;
+        char *end = NULL;
+        long long v = strtoll(tmp, &end, 10);
+        if (!end || *end)
+            return false;
+        *out = v;
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+/* Whether node n satisfies shape sh's own constraints (not its children's). */
+static bool shape_ok(const walk *w, const api_shape *sh, const void *n)
+{
+    if (sh->type == API_ST_INTEGER) {
+        long long v = 0;
+        if (!node_int(w, n, &v))
+            return true;
+        return !((sh->min != API_NOLIM && v < sh->min) || (sh->max != API_NOLIM && v > sh->max));
+    }
+    size_t len = node_len(w, n);
+    if (sh->pattern && w->jv->kind(n) == API_JK_STRING) {
+        const char *s = w->jv->str(n, &len);
+        if (!sh->pattern->match(s, len))
+            return false;
+    }
+    if ((sh->min != API_NOLIM && (int64_t)len < sh->min) ||
+        (sh->max != API_NOLIM && (int64_t)len > sh->max))
+        return false;
+    if (sh->enums && w->jv->kind(n) == API_JK_STRING) {
+        const char *s = w->jv->str(n, &len);
+        for (size_t i = 0; sh->enums[i]; i++)
+            if (strlen(sh->enums[i]) == len && memcmp(sh->enums[i], s, len) == 0)
+                return true;
+        return false;
+    }
+    return true;
+}
+
+/* The constraints of node n itself, one violation each, in the service's order. */
+static void check_node(walk *w, bool bare, const api_shape *sh, const void *n)
+{
+    char c[512];
+    if (sh->type == API_ST_INTEGER) {
+        long long v = 0;
+        if (!node_int(w, n, &v))
+            return;
+        if (sh->min != API_NOLIM && v < sh->min) {
+            snprintf(c, sizeof c, "Member must have value greater than or equal to %lld",
+                     (long long)sh->min);
+            violation(w, bare, sh, n, c);
+        }
+        if (sh->max != API_NOLIM && v > sh->max) {
+            snprintf(c, sizeof c, "Member must have value less than or equal to %lld",
+                     (long long)sh->max);
+            violation(w, bare, sh, n, c);
+        }
+        return;
+    }
+    size_t len = node_len(w, n);
+    if (sh->pattern && w->jv->kind(n) == API_JK_STRING) {
+        const char *s = w->jv->str(n, &len);
+        if (!sh->pattern->match(s, len)) {
+            snprintf(c, sizeof c, "Member must satisfy regular expression pattern: %s",
+                     sh->pattern->text);
+            violation(w, bare, sh, n, c);
+        }
+    }
+    if (sh->min != API_NOLIM && (int64_t)len < sh->min) {
+        snprintf(c, sizeof c, "Member must have length greater than or equal to %lld",
+                 (long long)sh->min);
+        violation(w, bare, sh, n, c);
+    }
+    if (sh->max != API_NOLIM && (int64_t)len > sh->max) {
+        snprintf(c, sizeof c, "Member must have length less than or equal to %lld",
+                 (long long)sh->max);
+        violation(w, bare, sh, n, c);
+    }
+    if (sh->enums && w->jv->kind(n) == API_JK_STRING) {
+        const char *s = w->jv->str(n, &len);
+        bool found = false;
+        for (size_t i = 0; sh->enums[i] && !found; i++)
+            found = strlen(sh->enums[i]) == len && memcmp(sh->enums[i], s, len) == 0;
+        if (!found) {
+            sbuf b = sb_make(c, sizeof c);
+            sb_str(&b, "Member must satisfy enum value set: [");
+            for (size_t i = 0; sh->enums[i]; i++)
+                sb_fmt(&b, "%s%s", i ? ", " : "", sh->enums[i]);
+            sb_str(&b, "]");
+            violation(w, bare, sh, n, c);
+        }
+    }
+}
+
+static bool has_constraints(const api_shape *sh)
+{
+    return sh->min != API_NOLIM || sh->max != API_NOLIM || sh->pattern || sh->enums;
+}
+
+/* Whether pass 2 must look inside a container of elements of shape `el`. */
+static bool descend(const api_shape *el)
+{
+    return el->type == API_ST_STRUCT || el->type == API_ST_LIST || el->type == API_ST_MAP;
+}
+
+static void push(walk *w, char kind, const char *name, size_t len, size_t index)
+{
+    if (w->depth++ < WALK_DEPTH) {
+        w->segs[w->nseg] = (seg){kind, name, len, index};
+        w->nseg++;
+    }
+}
+
+static void pop(walk *w)
+{
+    if (w->depth-- <= WALK_DEPTH)
+        w->nseg--;
+}
+
+/* The JSON kind a shape wants; a mismatch is a SerializationException (json_kind text). */
+static bool kind_ok(const walk *w, const api_shape *sh, const void *n)
+{
+    api_jkind k = w->jv->kind(n);
+    switch (sh->type) {
+    case API_ST_STRING:
+    case API_ST_BLOB:
+        return k == API_JK_STRING;
+    case API_ST_INTEGER: {
+        long long v;
+        return k == API_JK_INTEGER || k == API_JK_REAL || (k == API_JK_STRING && node_int(w, n, &v));
+    }
+    case API_ST_BOOLEAN:
+        return k == API_JK_BOOL;
+    case API_ST_LIST:
+        return k == API_JK_ARRAY;
+    case API_ST_MAP:
+    case API_ST_STRUCT:
+        return k == API_JK_OBJECT;
+    case API_ST_ATTRVAL:
+        return true; /* value/ddbjson reports a malformed AttributeValue */
+    }
+    return true;
+}
+
+static const char *kind_text(api_jkind k)
+{
+    switch (k) {
+    case API_JK_OBJECT:
+        return "Start of structure or map found where not expected";
+    case API_JK_ARRAY:
+        return "Start of list found where not expected";
+    case API_JK_STRING:
+        return "STRING_VALUE can not be converted to the expected type";
+    case API_JK_INTEGER:
+    case API_JK_REAL:
+        return "NUMBER_VALUE can not be converted to the expected type";
+    case API_JK_BOOL:
+        return "BOOLEAN_VALUE can not be converted to the expected type";
+    default:
+        return "Unexpected value";
+    }
+}
+
+static void walk_node(walk *w, const api_member *m, const api_shape *sh, const void *n);
+
+static void walk_member(walk *w, const api_member *m, const void *obj)
+{
+    if (w->rc)
+        return;
+    const void *n = present(w, obj, m->name);
+    push(w, 'm', m->name, strlen(m->name), 0);
+    if (!n) {
+        if (!w->types_only && (m->flags & API_MF_NOT_NULL))
+            violation(w, (m->flags & API_MF_BARE) != 0, m->shape, NULL,
+                      "Member must not be null");
+    } else {
+        walk_node(w, m, m->shape, n);
+    }
+    pop(w);
+}
+
+static void walk_node(walk *w, const api_member *m, const api_shape *sh, const void *n)
+{
+    const api_jview *jv = w->jv;
+    if (w->rc)
+        return;
+    bool bare = m && (m->flags & API_MF_BARE);
+    if (w->types_only) {
+        if (!kind_ok(w, sh, n)) {
+            w->rc = err_set(w->e, ERR_SERIALIZATION, "%s", kind_text(jv->kind(n)));
+            return;
+        }
+    } else {
+        check_node(w, bare, sh, n);
+    }
+    switch (sh->type) {
+    case API_ST_STRUCT:
+        for (size_t i = 0; sh->members[i].name && !w->rc; i++)
+            walk_member(w, &sh->members[i], n);
+        return;
+    case API_ST_LIST: {
+        const api_shape *el = sh->elem;
+        if (el->type == API_ST_ATTRVAL || (!w->types_only && !descend(el)))
+            return;
+        size_t cnt = jv->size(n);
+        for (size_t i = 0; i < cnt && !w->rc; i++) {
+            const void *x = jv->elem(n, i);
+            if (!x || jv->kind(x) == API_JK_NULL)
+                continue;
+            push(w, 'i', NULL, 0, i + 1);
+            walk_node(w, NULL, el, x);
+            pop(w);
+        }
+        return;
+    }
+    case API_ST_MAP: {
+        const api_shape *el = sh->elem, *ks = sh->key;
+        if (!w->types_only) {
+            /* constraints of the keys and of the values themselves are reported once, at
+             * the map: "Map value must satisfy constraint: [...]" */
+            bool bad_key = false, bad_val = false;
+            bool check_keys = ks && has_constraints(ks), check_vals = has_constraints(el);
+            if (check_keys || check_vals) {
+                for (void *it = jv->iter(n); it; it = jv->iter_next(n, it)) {
+                    const void *x = jv->iter_value(it);
+                    if (check_keys && !bad_key) {
+                        size_t kl;
+                        const char *k = jv->iter_key(it, &kl);
+                        bool ok = (ks->min == API_NOLIM || (int64_t)kl >= ks->min) &&
+                                  (ks->max == API_NOLIM || (int64_t)kl <= ks->max) &&
+                                  (!ks->pattern || ks->pattern->match(k, kl));
+                        bad_key = !ok;
+                    }
+                    if (check_vals && !bad_val && x && jv->kind(x) != API_JK_NULL)
+                        bad_val = !shape_ok(w, el, x);
+                }
+            }
+            char c[600];
+            if (bad_key) {
+                sbuf b = sb_make(c, sizeof c);
+                sb_str(&b, "Map keys must satisfy constraint: [");
+                constraint_list(ks, &b);
+                sb_str(&b, "]");
+                violation(w, bare, sh, n, c);
+            }
+            if (bad_val) {
+                sbuf b = sb_make(c, sizeof c);
+                sb_str(&b, "Map value must satisfy constraint: [");
+                constraint_list(el, &b);
+                sb_str(&b, "]");
+                violation(w, bare, sh, n, c);
+            }
+        }
+        if (el->type == API_ST_ATTRVAL || (!w->types_only && !descend(el)))
+            return;
+        for (void *it = jv->iter(n); it && !w->rc; it = jv->iter_next(n, it)) {
+            const void *x = jv->iter_value(it);
+            if (!x || jv->kind(x) == API_JK_NULL)
+                continue;
+            size_t kl;
+            const char *k = jv->iter_key(it, &kl);
+            push(w, 'k', k, kl, 0);
+            /* the values' own constraints were reported at the map; only their insides
+             * are walked (types in pass 1, members in pass 2) */
+            if (w->types_only || el->type != API_ST_LIST) {
+                walk_node(w, NULL, el, x);
+            } else {
+                const api_shape *el2 = el->elem;
+                size_t cnt = jv->size(x);
+                for (size_t i = 0; descend(el2) && i < cnt && !w->rc; i++) {
+                    const void *y = jv->elem(x, i);
+                    if (!y || jv->kind(y) == API_JK_NULL)
+                        continue;
+                    push(w, 'i', NULL, 0, i + 1);
+                    walk_node(w, NULL, el2, y);
+                    pop(w);
+                }
+            }
+            pop(w);
+        }
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+int api_validate_request(const api_jview *jv, const void *req, const char *op, err_t *e)
+{
+    const api_shape *in = api_schema_input(op);
+    if (!in || !req || jv->kind(req) != API_JK_OBJECT)
+        return 0;
+    api_vld v;
+    api_vld_init(&v);
+    walk w;
+    memset(&w, 0, sizeof w);
+    w.jv = jv;
+    w.v = &v;
+    w.e = e;
+    /* pass 1: JSON types (deserialisation) */
+    w.types_only = true;
+    for (size_t i = 0; in->members[i].name && !w.rc; i++)
+        walk_member(&w, &in->members[i], req);
+    if (w.rc)
+        return w.rc;
+    /* parameters the service requires before it validates anything else */
+    for (size_t i = 0; in->members[i].name; i++) {
+        const api_member *m = &in->members[i];
+        const void *n = present(&w, req, m->name);
+        if ((m->flags & API_MF_REQUIRED) && !n)
+            return err_set(e, ERR_VALIDATION,
+                           "The parameter '%s' is required but was not present in the request",
+                           m->name);
+        if ((m->flags & API_MF_REQUIRED_MAP) && (!n || jv->size(n) == 0)) {
+            char name[64];
+            sbuf b = {name, 0, sizeof name, sizeof name, false};
+            name[0] = 0;
+            sb_lower_first(&b, m->name);
+            return err_set(e, ERR_VALIDATION, "The %s parameter is required for %s", name, op);
+        }
+    }
+    /* pass 2: the members reported alone, then every other member */
+    w.types_only = false;
+    for (size_t i = 0; in->members[i].name; i++) {
+        if (!(in->members[i].flags & API_MF_FIRST))
+            continue;
+        walk_member(&w, &in->members[i], req);
+        if (!api_vld_ok(&v))
+            return api_vld_finish_aws(&v, e);
+    }
+    for (size_t i = 0; in->members[i].name; i++)
+        if (!(in->members[i].flags & API_MF_FIRST))
+            walk_member(&w, &in->members[i], req);
+    return api_vld_finish_aws(&v, e);
+}
+
+/* ---- the jansson view ---- */
+
+static api_jkind jj_kind(const void *n)
+{
+    switch (json_typeof((const json_t *)n)) {
+    case JSON_OBJECT:
+        return API_JK_OBJECT;
+    case JSON_ARRAY:
+        return API_JK_ARRAY;
+    case JSON_STRING:
+        return API_JK_STRING;
+    case JSON_INTEGER:
+        return API_JK_INTEGER;
+    case JSON_REAL:
+        return API_JK_REAL;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return API_JK_BOOL;
+    default:
+        return API_JK_NULL;
+    }
+}
+
+static const void *jj_member(const void *obj, const char *key)
+{
+    return json_object_get((const json_t *)obj, key);
+}
+
+static size_t jj_size(const void *n)
+{
+    const json_t *j = n;
+    return json_is_array(j) ? json_array_size(j) : json_is_object(j) ? json_object_size(j) : 0;
+}
+
+static const void *jj_elem(const void *arr, size_t i)
+{
+    return json_array_get((const json_t *)arr, i);
+}
+
+static void *jj_iter(const void *obj)
+{
+    return json_object_iter((json_t *)obj);
+}
+
+static void *jj_iter_next(const void *obj, void *it)
+{
+    return json_object_iter_next((json_t *)obj, it);
+}
+
+static const char *jj_iter_key(void *it, size_t *len)
+{
+    *len = json_object_iter_key_len(it);
+    return json_object_iter_key(it);
+}
+
+static const void *jj_iter_value(void *it)
+{
+    return json_object_iter_value(it);
+}
+
+static const char *jj_str(const void *n, size_t *len)
+{
+    *len = json_string_length((const json_t *)n);
+    return json_string_value((const json_t *)n);
+}
+
+static long long jj_integer(const void *n)
+{
+    return (long long)json_integer_value((const json_t *)n);
+}
+
+static double jj_real(const void *n)
+{
+    return json_real_value((const json_t *)n);
+}
+
+static bool jj_boolean(const void *n)
+{
+    return json_is_true((const json_t *)n);
+}
+
+const api_jview api_jview_jansson = {
+    .kind = jj_kind,
+    .member = jj_member,
+    .size = jj_size,
+    .elem = jj_elem,
+    .iter = jj_iter,
+    .iter_next = jj_iter_next,
+    .iter_key = jj_iter_key,
+    .iter_value = jj_iter_value,
+    .str = jj_str,
+    .integer = jj_integer,
+    .real = jj_real,
+    .boolean = jj_boolean,
+};

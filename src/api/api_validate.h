@@ -4,17 +4,17 @@
  * Two families of checks DynamoDB does before any handler logic:
  *  1. Shape: a member of the wrong JSON type is a SerializationException (api_json_*).
  *  2. Constraints: "Value null at 'tableName' failed to satisfy constraint: Member must not
- *     be null" and friends, collected in an api_vld and reported by api_vld_finish.
+ *     be null" and friends, collected in an api_vld.
+ * The request walker (api_validate_request, below) does both for every operation with a
+ * model (api_schema.c), before the handler runs; the api_vld_* helpers remain for the
+ * handlers' own constraint-shaped checks.
  *
- * Message format.  Real DynamoDB reports every violation at once:
+ * Message format.  The service reports every violation at once:
  *     "2 validation errors detected: Value null at 'tableName' failed to satisfy constraint:
  *      Member must not be null; Value null at 'key' failed ..."
- * DynamoDB Local (our oracle, and what tests/e2e pin) reports only the FIRST violation, bare,
- * without the "N validation errors detected: " prefix.  api_vld_finish produces DynamoDB
- * Local's form; api_vld_finish_aws produces the real-service form (same collected texts).
- * Add violations in the order DynamoDB checks members (it checks in the order of the
- * operation's request shape, which for most operations starts with tableName).
- *
+ * api_vld_finish_aws produces that form.  DynamoDB Local reports only the FIRST violation,
+ * bare; api_vld_finish produces Local's form (still used by the control-plane handlers,
+ * op_table.c, until their models are written).
  * Member paths are DynamoDB's camelCase names: 'tableName', 'keySchema.1.member.keyType'
  * (1-based list positions), 'provisionedThroughput.readCapacityUnits'.
  *
@@ -32,8 +32,8 @@
 
 /* ---- constraint violations ---------------------------------------------------------- */
 
-#define API_VLD_MAX 16 /* violations kept (DynamoDB never lists more than a handful) */
-#define API_VLD_TEXT_MAX 600
+#define API_VLD_MAX 10      /* violations kept: the service lists at most ten */
+#define API_VLD_TEXT_MAX 990 /* one violation's text (a value echo is cut to fit) */
 
 typedef struct api_vld {
     size_t n;                                 /* violations added (may exceed API_VLD_MAX) */
@@ -71,6 +71,9 @@ int api_vld_finish_aws(const api_vld *v, err_t *e);
  * Wrong JSON type: ERR_SERIALIZATION with a DynamoDB-like text.  obj may be NULL (= absent).
  * Returned pointers are borrowed from the request body. */
 int api_json_str(json_t *obj, const char *key, const char **out, err_t *e);
+/* api_json_str with the string's length (a JSON string may hold U+0000: compare with the
+ * length, never with strcmp, where the model does not constrain the member's text). */
+int api_json_strn(json_t *obj, const char *key, const char **out, size_t *out_len, err_t *e);
 int api_json_obj(json_t *obj, const char *key, json_t **out, err_t *e);
 int api_json_arr(json_t *obj, const char *key, json_t **out, err_t *e);
 int api_json_int(json_t *obj, const char *key, bool *present, long long *out, err_t *e);
@@ -83,5 +86,48 @@ bool api_name_valid(const char *name);
 /* Validates a TableName member the way every operation does: NULL -> "Value null at
  * 'tableName' ..."; invalid -> TXT_INVALID_TABLE_NAME.  ERR_VALIDATION or 0. */
 int api_check_table_name(const char *name, err_t *e);
+
+/* ---- the request walker (api_schema's model) ------------------------------------------
+ * The walker reads the request through this small read-only view, so that another request
+ * representation (an arena JSON tree) can be validated by the same code: implement the
+ * view, pass it to api_validate_request.  Node pointers are opaque; NULL means absent. */
+
+typedef enum api_jkind {
+    API_JK_NULL = 0,
+    API_JK_STRING,
+    API_JK_INTEGER,
+    API_JK_REAL,
+    API_JK_BOOL,
+    API_JK_ARRAY,
+    API_JK_OBJECT,
+} api_jkind;
+
+typedef struct api_jview {
+    api_jkind (*kind)(const void *n);
+    /* obj[key] (key NUL-terminated, no NUL inside) or NULL */
+    const void *(*member)(const void *obj, const char *key);
+    size_t (*size)(const void *n); /* elements of an array, members of an object */
+    const void *(*elem)(const void *arr, size_t i);
+    /* members of an object in document order: it = iter(obj), then iter_next(obj, it) */
+    void *(*iter)(const void *obj);
+    void *(*iter_next)(const void *obj, void *it);
+    const char *(*iter_key)(void *it, size_t *len);
+    const void *(*iter_value)(void *it);
+    const char *(*str)(const void *n, size_t *len); /* a string's bytes (may hold NUL) */
+    long long (*integer)(const void *n);          /* an integer's value */
+    double (*real)(const void *n);
+    bool (*boolean)(const void *n);
+} api_jview;
+
+/* The view over a jansson tree (json_t *). */
+extern const api_jview api_jview_jansson;
+
+/* Validates request `req` (an object node of `jv`) against operation `op`'s model
+ * (api_schema_input): a member of the wrong JSON type is ERR_SERIALIZATION; a missing
+ * required parameter, an empty required map, then the constraint violations are
+ * ERR_VALIDATION with the service's texts ("1 validation error detected: Value '' at
+ * 'tableName' failed to satisfy constraint: ...", "N validation errors detected: a; b").
+ * 0 when the request satisfies the model (or the operation has none). */
+int api_validate_request(const api_jview *jv, const void *req, const char *op, err_t *e);
 
 #endif

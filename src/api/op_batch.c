@@ -47,7 +47,9 @@ static int nomem(api_req *r)
 
 typedef struct bg_table {
     const char *name;
+    size_t name_len;
     const store_table *t;
+    api_exprs x;
     json_t *spec;
     size_t first, n;   /* keys[first .. first+n) */
     bool consistent;
@@ -63,7 +65,7 @@ int op_batch_get_item(api_req *r, json_t **out)
     int rc = api_json_obj(b, "RequestItems", &ri, r->err);
     if (rc)
         return rc;
-    if (!ri || json_object_size(ri) == 0)
+    if (!ri || json_object_size(ri) == 0) /* the model reports it first */
         return err_set(r->err, ERR_VALIDATION, TXT_BG_NONE);
     api_rcc rcc;
     if ((rc = api_rcc_parse(r, b, &rcc)))
@@ -75,9 +77,10 @@ int op_batch_get_item(api_req *r, json_t **out)
     const char *name;
     json_t *spec;
     size_t ti = 0;
+    /* the request: each table's parameters (mixed, placeholders, projection), the key
+     * values, the key count; then the tables; then the keys against their schemas */
+    bool any_expr = false, any_legacy = false;
     json_object_foreach(ri, name, spec) {
-        if ((rc = api_check_table_name(name, r->err)))
-            return rc;
         if (!json_is_object(spec))
             return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
         json_t *keys = NULL;
@@ -85,49 +88,58 @@ int op_batch_get_item(api_req *r, json_t **out)
             return rc;
         if (!keys || json_array_size(keys) == 0)
             return err_set(r->err, ERR_VALIDATION, TXT_BG_EMPTY, name);
-        tabs[ti].name = name;
-        tabs[ti].spec = spec;
-        tabs[ti].first = total;
-        tabs[ti].n = json_array_size(keys);
-        total += tabs[ti].n;
+        bg_table *bt = &tabs[ti];
+        bt->name = name;
+        bt->name_len = json_object_iter_key_len(json_object_key_to_iter(name));
+        bt->spec = spec;
+        bt->first = total;
+        bt->n = json_array_size(keys);
+        total += bt->n;
+        bool present = false;
+        if ((rc = api_mixed_check(r, spec, get_legacy, get_expr_params)) ||
+            (rc = api_json_bool(spec, "ConsistentRead", &present, &bt->consistent, r->err)))
+            return rc;
+        any_expr = any_expr || api_param(spec, "ProjectionExpression");
+        any_legacy = any_legacy || api_param(spec, "AttributesToGet");
+        if ((rc = api_exprs_init(r, spec, &bt->x, get_expr_params, NULL)) ||
+            (rc = api_exprs_get(r, spec, &bt->x, "ProjectionExpression", EXPR_PROJECTION,
+                                &bt->proj)))
+            return rc;
+        if (!bt->proj && (rc = api_legacy_attrs(r, spec, &bt->proj)))
+            return rc;
+        if ((rc = api_exprs_done(r, &bt->x)))
+            return rc;
         ti++;
     }
+    /* one table's ProjectionExpression and another's AttributesToGet: the service rejects
+     * the mix across the request too (conformance tier3 batchGetItem) */
+    if (any_expr && any_legacy)
+        return err_set(r->err, ERR_VALIDATION, TXT_MIXED_PARAMS, "AttributesToGet",
+                       "ProjectionExpression");
     if (total > BATCH_GET_MAX)
         return err_set(r->err, ERR_VALIDATION, TXT_BG_TOO_MANY);
     const store_table **ktab = arena_zalloc(r->arena, sizeof *ktab * total);
     const av_t **kptr = arena_zalloc(r->arena, sizeof *kptr * total);
     av_t *kv = arena_zalloc(r->arena, sizeof *kv * total);
+    av_t *ksrc = arena_zalloc(r->arena, sizeof *ksrc * total);
     av_t *items = arena_zalloc(r->arena, sizeof *items * total);
     bool *found = arena_zalloc(r->arena, sizeof *found * total);
-    if (!ktab || !kptr || !kv || !items || !found)
+    if (!ktab || !kptr || !kv || !ksrc || !items || !found)
         return nomem(r);
     for (ti = 0; ti < nt; ti++) {
+        json_t *keys = json_object_get(tabs[ti].spec, "Keys");
+        for (size_t i = 0; i < tabs[ti].n; i++)
+            if ((rc = api_item_from_json(r, json_array_get(keys, i), &ksrc[tabs[ti].first + i])))
+                return rc;
+    }
+    for (ti = 0; ti < nt; ti++) {
         bg_table *bt = &tabs[ti];
-        json_t *s = bt->spec;
-        bool present = false;
-        if ((rc = api_mixed_check(r, s, get_legacy, get_expr_params)) ||
-            (rc = api_json_bool(s, "ConsistentRead", &present, &bt->consistent, r->err)))
+        if ((rc = api_table_get(r, bt->name, bt->name_len, &bt->t)) ||
+            (rc = api_exprs_keys_check(r, &bt->x, bt->t)))
             return rc;
-        api_exprs x;
-        if ((rc = api_exprs_init(r, s, &x, get_expr_params, NULL)) ||
-            (rc = api_exprs_get(r, s, &x, "ProjectionExpression", EXPR_PROJECTION, &bt->proj)))
-            return rc;
-        if (!bt->proj && (rc = api_legacy_attrs(r, s, &bt->proj)))
-            return rc;
-        if ((rc = api_exprs_done(r, &x)))
-            return rc;
-        bt->t = api_table(r, bt->name);
-        if (!bt->t)
-            return r->err->code ? r->err->code
-                                : err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_NOT_FOUND);
-        if ((rc = api_exprs_keys_check(r, &x, bt->t)))
-            return rc;
-        json_t *keys = json_object_get(s, "Keys");
         for (size_t i = 0; i < bt->n; i++) {
-            av_t src;
             size_t k = bt->first + i;
-            if ((rc = api_item_from_json(r, json_array_get(keys, i), &src)) ||
-                (rc = api_key_extract(r, &bt->t->key, &src, true, &kv[k])))
+            if ((rc = api_key_extract(r, &bt->t->key, &ksrc[k], API_KEY_PARAM, &kv[k])))
                 return rc;
             for (size_t j = bt->first; j < k; j++)
                 if (api_key_equal(&bt->t->key, &kv[j], &kv[k]))
@@ -217,8 +229,6 @@ int op_batch_write_item(api_req *r, json_t **out)
     const char *name;
     json_t *list;
     json_object_foreach(ri, name, list) {
-        if ((rc = api_check_table_name(name, r->err)))
-            return rc;
         if (!json_is_array(list) || json_array_size(list) == 0)
             return err_set(r->err, ERR_VALIDATION, TXT_BW_EMPTY, name);
         total += json_array_size(list);
@@ -252,21 +262,24 @@ int op_batch_write_item(api_req *r, json_t **out)
             cx[k].kind = put ? API_W_PUT : API_W_DELETE;
         }
     }
+    /* item sizes are known from the request: checked before any table */
+    for (size_t i = 0; i < total; i++)
+        if (cx[i].kind == API_W_PUT && (rc = api_item_size_check(r, &its[i], TXT_ITEM_TOO_BIG)))
+            return rc;
     k = 0;
     json_object_foreach(ri, name, list) {
-        const store_table *t = api_table(r, name);
-        if (!t)
-            return r->err->code ? r->err->code
-                                : err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_NOT_FOUND);
+        const store_table *t = NULL;
+        if ((rc = api_table_get(r, name, json_object_iter_key_len(json_object_key_to_iter(name)),
+                                &t)))
+            return rc;
         size_t first = k;
         for (size_t i = 0; i < json_array_size(list); i++, k++) {
             if (cx[k].kind == API_W_PUT) {
-                if ((rc = api_key_extract(r, &t->key, &its[k], false, &keys[k])) ||
-                    (rc = api_item_index_keys_check(r, t, &its[k])) ||
-                    (rc = api_item_size_check(r, &its[k], TXT_ITEM_TOO_BIG)))
+                if ((rc = api_key_extract(r, &t->key, &its[k], API_KEY_ITEM_BATCH, &keys[k])) ||
+                    (rc = api_item_index_keys_check(r, t, &its[k])))
                     return rc;
                 cx[k].item = &its[k];
-            } else if ((rc = api_key_extract(r, &t->key, &srcs[k], true, &keys[k]))) {
+            } else if ((rc = api_key_extract(r, &t->key, &srcs[k], API_KEY_PARAM, &keys[k]))) {
                 return rc;
             }
             for (size_t j = first; j < k; j++)

@@ -25,6 +25,8 @@
 int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, err_t *e)
 {
     api_wctx *w = ctx;
+    if (w->fail_msg)
+        return err_set(e, ERR_VALIDATION, "%s", w->fail_msg);
     if (w->cond) {
         bool ok = false;
         int rc = expr_eval(w->cond, old, &ok, e);
@@ -51,6 +53,9 @@ int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new
         /* no UpdateExpression / AttributeUpdates: DynamoDB still creates the item */
         if (w->upd &&
             (rc = expr_update_apply(a, w->upd, old ? old : w->key, names, n, &tmp, &w->updated, e)))
+            return rc;
+        /* index key attributes the update wrote (the service's texts, api_item.c) */
+        if ((rc = api_index_keys_check(w->t, &tmp, old ? old : w->key, e)))
             return rc;
         if (av_item_size(&tmp) > AV_MAX_ITEM_SIZE)
             return err_set(e, ERR_VALIDATION, TXT_ITEM_TOO_BIG_UPDATE);
@@ -156,9 +161,9 @@ static int run_write(wreq *q, json_t **out)
     return 0;
 }
 
-/* Options of the three writes, checked before the key: mixed legacy/expression parameters,
- * RV, RCC, RICM, RVOCCF, and the placeholder maps (empty / given without expressions).
- * (DynamoDB Local's order, pinned by tests/e2e/test_items.py::test_check_order.) */
+/* Options of the three writes, checked before the table is looked up (the service's
+ * order, after the model's constraints): mixed legacy/expression parameters, ReturnValues
+ * allowed for the operation, and the placeholder maps (empty / given without expressions). */
 static int parse_write_opts(wreq *q, json_t *b, unsigned rv_allowed, api_exprs *x,
                             const char *const *expr_params, const char *null_what)
 {
@@ -170,12 +175,10 @@ static int parse_write_opts(wreq *q, json_t *b, unsigned rv_allowed, api_exprs *
         (rc = api_rcc_parse(r, b, &q->rcc)) || (rc = api_ricm_parse(r, b, &q->ricm)) ||
         (rc = api_rvoccf_parse(r, b, &q->rvoccf)))
         return rc;
-    rc = api_exprs_init(r, b, x, expr_params, null_what);
-    x->t = q->t;
-    return rc;
+    return api_exprs_init(r, b, x, expr_params, null_what);
 }
 
-/* The condition (ConditionExpression or Expected), checked after the key. */
+/* The condition (ConditionExpression or Expected). */
 static int parse_write_cond(wreq *q, json_t *b, api_exprs *x)
 {
     expr_t *cond = NULL;
@@ -188,11 +191,15 @@ static int parse_write_cond(wreq *q, json_t *b, api_exprs *x)
     return 0;
 }
 
-/* TableName checked and looked up first: DynamoDB Local reports a missing table before any
- * other problem of the request. */
-static int first_table(api_req *r, json_t *b, const store_table **out)
+/* The table, once the request itself was found valid; then the checks that need its schema:
+ * expression paths into key attributes. */
+static int write_table(wreq *q, json_t *b, api_exprs *x)
 {
-    return api_item_table(r, b, out);
+    int rc = api_item_table(q->r, b, &q->t);
+    if (rc)
+        return rc;
+    x->t = q->t;
+    return 0;
 }
 
 int op_put_item(api_req *r, json_t **out)
@@ -202,25 +209,24 @@ int op_put_item(api_req *r, json_t **out)
     memset(&q, 0, sizeof q);
     q.r = r;
     q.w.kind = API_W_PUT;
-    int rc = first_table(r, b, &q.t);
-    if (rc)
-        return rc;
-    json_t *ji = api_param(b, "Item");
-    if (!ji)
-        return err_set(r->err, ERR_VALIDATION, TXT_ITEM_NULL);
     av_t *item = arena_zalloc(r->arena, sizeof *item);
     av_t *key = arena_zalloc(r->arena, sizeof *key);
     if (!item || !key)
         return err_set(r->err, ERR_NOMEM, "out of memory");
     api_exprs x;
+    int rc;
+    /* the request: options, the item's values and size, the condition, unused
+     * placeholders; then the table; then the item against the table's schema */
     if ((rc = parse_write_opts(&q, b, (1u << API_RV_NONE) | (1u << API_RV_ALL_OLD), &x,
-                               cond_expr_params, "ConditionExpression is null")))
+                               cond_expr_params, "ConditionExpression is null")) ||
+        (rc = api_item_from_json(r, api_param(b, "Item"), item)) ||
+        (rc = api_item_size_check(r, item, TXT_ITEM_TOO_BIG)) ||
+        (rc = parse_write_cond(&q, b, &x)) || (rc = api_exprs_done(r, &x)))
         return rc;
-    if ((rc = api_item_from_json(r, ji, item)) ||
-        (rc = api_key_extract(r, &q.t->key, item, false, key)) ||
-        (rc = api_item_size_check(r, item, TXT_ITEM_TOO_BIG)))
-        return rc;
-    if ((rc = parse_write_cond(&q, b, &x)) || (rc = api_exprs_done(r, &x)))
+    if ((rc = write_table(&q, b, &x)) ||
+        (rc = api_key_extract(r, &q.t->key, item, API_KEY_ITEM, key)) ||
+        (rc = api_item_index_keys_check(r, q.t, item)) ||
+        (rc = api_exprs_keys_check(r, &x, q.t)))
         return rc;
     q.w.t = q.t;
     q.w.key = key;
@@ -228,55 +234,39 @@ int op_put_item(api_req *r, json_t **out)
     return run_write(&q, out);
 }
 
-/* Key parameter of Get/Update/Delete as an av M (validated against the schema later). */
+/* Key parameter of Get/Update/Delete as an av M (checked against the schema later). */
 static int parse_key_param(api_req *r, json_t *b, av_t **out_src)
 {
-    json_t *jk = api_param(b, "Key");
-    if (!jk)
-        return err_set(r->err, ERR_VALIDATION, TXT_KEY_NULL);
     av_t *src = arena_zalloc(r->arena, sizeof *src);
     if (!src)
         return err_set(r->err, ERR_NOMEM, "out of memory");
-    int rc = api_item_from_json(r, jk, src);
+    int rc = api_item_from_json(r, api_param(b, "Key"), src);
     if (rc)
         return rc;
     *out_src = src;
     return 0;
 }
 
-/* The common start of DeleteItem and UpdateItem: a zeroed request of the given
- * kind, its table (TableName first), a fresh key to fill and the parsed Key. */
-static int begin_key_write(api_req *r, json_t *b, api_wkind kind, wreq *q, av_t **out_src,
-                           av_t **out_key)
-{
-    memset(q, 0, sizeof *q);
-    q->r = r;
-    q->w.kind = kind;
-    int rc = first_table(r, b, &q->t);
-    if (rc)
-        return rc;
-    av_t *key = arena_zalloc(r->arena, sizeof *key);
-    if (!key)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
-    *out_key = key;
-    return parse_key_param(r, b, out_src);
-}
-
 int op_delete_item(api_req *r, json_t **out)
 {
     json_t *b = r->body;
     wreq q;
-    av_t *src = NULL, *key = NULL;
-    int rc = begin_key_write(r, b, API_W_DELETE, &q, &src, &key);
-    if (rc)
-        return rc;
+    memset(&q, 0, sizeof q);
+    q.r = r;
+    q.w.kind = API_W_DELETE;
+    av_t *src = NULL, *key = arena_zalloc(r->arena, sizeof *key);
+    if (!key)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
     api_exprs x;
+    int rc;
     if ((rc = parse_write_opts(&q, b, (1u << API_RV_NONE) | (1u << API_RV_ALL_OLD), &x,
-                               cond_expr_params, "ConditionExpression is null")))
+                               cond_expr_params, "ConditionExpression is null")) ||
+        (rc = parse_key_param(r, b, &src)) || (rc = parse_write_cond(&q, b, &x)) ||
+        (rc = api_exprs_done(r, &x)))
         return rc;
-    if ((rc = api_key_extract(r, &q.t->key, src, true, key)))
-        return rc;
-    if ((rc = parse_write_cond(&q, b, &x)) || (rc = api_exprs_done(r, &x)))
+    if ((rc = write_table(&q, b, &x)) ||
+        (rc = api_key_extract(r, &q.t->key, src, API_KEY_PARAM, key)) ||
+        (rc = api_exprs_keys_check(r, &x, q.t)))
         return rc;
     q.w.t = q.t;
     q.w.key = key;
@@ -292,19 +282,19 @@ int op_update_item(api_req *r, json_t **out)
 {
     json_t *b = r->body;
     wreq q;
-    av_t *src = NULL, *key = NULL;
-    int rc = begin_key_write(r, b, API_W_UPDATE, &q, &src, &key);
-    if (rc)
-        return rc;
+    memset(&q, 0, sizeof q);
+    q.r = r;
+    q.w.kind = API_W_UPDATE;
+    av_t *src = NULL, *key = arena_zalloc(r->arena, sizeof *key);
+    if (!key)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    int rc;
     if ((rc = api_mixed_check(r, b, update_legacy, update_expr_params)))
         return rc;
     api_exprs x;
     if ((rc = parse_write_opts(&q, b, 0x1f, &x, update_expr_params,
-                               "UpdateExpression and ConditionExpression are null")))
-        return rc;
-    if ((rc = api_key_extract(r, &q.t->key, src, true, key)))
-        return rc;
-    if ((rc = parse_write_cond(&q, b, &x)))
+                               "UpdateExpression and ConditionExpression are null")) ||
+        (rc = parse_key_param(r, b, &src)) || (rc = parse_write_cond(&q, b, &x)))
         return rc;
     expr_t *upd = NULL;
     if ((rc = api_exprs_get(r, b, &x, "UpdateExpression", EXPR_UPDATE, &upd)))
@@ -312,6 +302,10 @@ int op_update_item(api_req *r, json_t **out)
     if (!upd && (rc = api_legacy_updates(r, b, &upd)))
         return rc;
     if ((rc = api_exprs_done(r, &x)))
+        return rc;
+    if ((rc = write_table(&q, b, &x)) ||
+        (rc = api_key_extract(r, &q.t->key, src, API_KEY_PARAM, key)) ||
+        (rc = api_exprs_keys_check(r, &x, q.t)))
         return rc;
     q.w.t = q.t;
     q.w.key = key;
@@ -326,37 +320,30 @@ int op_get_item(api_req *r, json_t **out)
 {
     json_t *b = r->body;
     const store_table *t;
-    /* a well-formed TableName, then mixed legacy/expression parameters, then the table's
-     * existence (DynamoDB Local; found by tests/fuzz --oracle) */
-    const char *tn = NULL;
-    int rc = api_json_str(b, "TableName", &tn, r->err);
-    if (rc == 0 && tn && api_check_table_name(tn, r->err) == 0 &&
-        (rc = api_mixed_check(r, b, get_legacy, get_expr_params)))
-        return rc;
-    err_clear(r->err);
-    if ((rc = first_table(r, b, &t)))
+    /* the request (mixed parameters, placeholders, the projection, the key's values), then
+     * the table, then the key against its schema */
+    int rc = api_mixed_check(r, b, get_legacy, get_expr_params);
+    if (rc)
         return rc;
     av_t *src = NULL, key;
-    if ((rc = parse_key_param(r, b, &src)))
-        return rc;
     bool consistent = false, present = false;
     api_rcc rcc;
     if ((rc = api_json_bool(b, "ConsistentRead", &present, &consistent, r->err)) ||
         (rc = api_rcc_parse(r, b, &rcc)))
         return rc;
-    /* GetItem resolves its projection before it checks the key (DynamoDB Local) */
     api_exprs x;
     if ((rc = api_exprs_init(r, b, &x, get_expr_params, NULL)))
         return rc;
-    x.t = t;
     expr_t *proj = NULL;
     if ((rc = api_exprs_get(r, b, &x, "ProjectionExpression", EXPR_PROJECTION, &proj)))
         return rc;
     if (!proj && (rc = api_legacy_attrs(r, b, &proj)))
         return rc;
-    if ((rc = api_exprs_done(r, &x)))
+    if ((rc = api_exprs_done(r, &x)) || (rc = parse_key_param(r, b, &src)))
         return rc;
-    if ((rc = api_key_extract(r, &t->key, src, true, &key)))
+    if ((rc = api_item_table(r, b, &t)) ||
+        (rc = api_key_extract(r, &t->key, src, API_KEY_PARAM, &key)) ||
+        (rc = api_exprs_keys_check(r, &x, t)))
         return rc;
     av_t item;
     bool found = false;

@@ -25,7 +25,6 @@
 #include "api/api_validate.h"
 #include "value/ddbjson.h"
 
-#define TXT_Q_LIMIT "Limit must be greater than or equal to 1"
 #define TXT_Q_SELECT "Select must be ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, COUNT, or SPECIFIC_ATTRIBUTES"
 #define TXT_Q_SELECT_WITH "Cannot specify the %s when choosing to get %s"
 #define TXT_Q_SPECIFIC                                                                           \
@@ -47,13 +46,16 @@
     "request."
 #define TXT_Q_FILTER_KEY                                                                         \
     "%s can only contain non-primary key attributes: Primary key attribute: %s"
-#define TXT_S_SEG_NO_TOTAL "If segment is specified, total segment must also be specified"
+/* the service's Segment texts (conformance tier3 scan) */
+#define TXT_S_SEG_NO_TOTAL                                                                       \
+    "The TotalSegments parameter is required but was not present in the request when Segment "  \
+    "parameter is present"
 #define TXT_S_TOTAL_NO_SEG                                                                       \
-    "If total segments is specified, a particular segment must also be specified for this "     \
-    "request"
-#define TXT_S_RANGE                                                                              \
-    "1 validation error detected: Value '%lld' at '%s' failed to satisfy constraint: Member "   \
-    "must have value %s than or equal to %lld"
+    "The Segment parameter is required but was not present in the request when parameter "      \
+    "TotalSegments is present"
+#define TXT_S_SEG_RANGE                                                                          \
+    "The Segment parameter is zero-based and must be less than parameter TotalSegments: "        \
+    "Segment: %lld is not less than TotalSegments: %lld"
 
 enum sel { SEL_DEFAULT = 0, SEL_ALL, SEL_ALL_PROJ, SEL_COUNT, SEL_SPECIFIC };
 
@@ -140,12 +142,6 @@ static store_rop map_rop(expr_krop k)
     return STORE_R_NONE;
 }
 
-static int range_err(api_req *r, long long v, const char *member, bool upper, long long bound)
-{
-    return err_set(r->err, ERR_VALIDATION, TXT_S_RANGE, v, member, upper ? "less" : "greater",
-                   bound);
-}
-
 static const char *const q_legacy[] = {"AttributesToGet", "QueryFilter", "ConditionalOperator",
                                        NULL};
 static const char *const s_legacy[] = {"AttributesToGet", "ScanFilter", "ConditionalOperator",
@@ -165,11 +161,10 @@ static int run(api_req *r, json_t **out, bool query)
     json_t *b = r->body;
     const char *iname = NULL;
     const store_table *t;
-    /* DynamoDB Local's order: the table, Limit, the index, the expressions, Select's
-     * value, segments, then Select's rules (tests/e2e/test_query_scan.py::test_check_order) */
-    int rc = api_item_table(r, b, &t);
-    if (rc)
-        return rc;
+    /* The service's order, after the model's constraints: the request's own rules (mixed
+     * parameters, expressions and placeholders, Select, segments, the key condition's
+     * presence), then the table, then the index and the rules that need the schema. */
+    int rc;
     if ((rc = api_json_str(b, "IndexName", &iname, r->err)))
         return rc;
     if ((rc = api_mixed_check(r, b, query ? q_legacy : s_legacy, query ? q_exprs : qs_exprs)))
@@ -187,22 +182,11 @@ static int run(api_req *r, json_t **out, bool query)
         return rc;
     if (!has_fwd)
         fwd = true;
-    if (has_limit && limit < 1)
-        return err_set(r->err, ERR_VALIDATION, TXT_Q_LIMIT);
-    const store_index *ix = NULL;
-    if (iname) {
-        ix = find_index(t, iname);
-        if (!ix)
-            return err_set(r->err, ERR_VALIDATION, TXT_Q_NO_INDEX, iname);
-        if (ix->global && consistent)
-            return err_set(r->err, ERR_VALIDATION, TXT_GSI_CONSISTENT);
-    }
     api_exprs x;
     if ((rc = api_exprs_init(r, b, &x, query ? q_expr_params : qs_exprs,
                              query ? "FilterExpression and KeyConditionExpression are null"
                                    : "FilterExpression is null")))
         return rc;
-    x.t = t;
     expr_t *kc = NULL, *filter = NULL, *proj = NULL;
     if (query) {
         if ((rc = api_exprs_get(r, b, &x, "KeyConditionExpression", EXPR_KEY_CONDITION, &kc)))
@@ -229,24 +213,16 @@ static int run(api_req *r, json_t **out, bool query)
     bool has_seg = false, has_tot = false;
     long long seg = 0, tot = 0;
     if (!query) {
+        /* each bound is the model's (Segment 0..999999, TotalSegments 1..1000000) */
         if ((rc = api_json_int(b, "Segment", &has_seg, &seg, r->err)) ||
             (rc = api_json_int(b, "TotalSegments", &has_tot, &tot, r->err)))
             return rc;
-        if (has_tot && (tot > 1000000 || tot < 1)) {
-            if (tot > 1000000)
-                return range_err(r, tot, "totalSegments", true, 1000000);
-            if (has_seg && seg >= tot)
-                return range_err(r, seg, "segment", true, tot - 1);
-            return range_err(r, tot, "totalSegments", false, 1);
-        }
-        if (has_seg && seg < 0)
-            return range_err(r, seg, "segment", false, 0);
-        if (has_seg && has_tot && seg >= tot)
-            return range_err(r, seg, "segment", true, tot - 1);
         if (has_seg && !has_tot)
             return err_set(r->err, ERR_VALIDATION, TXT_S_SEG_NO_TOTAL);
         if (has_tot && !has_seg)
             return err_set(r->err, ERR_VALIDATION, TXT_S_TOTAL_NO_SEG);
+        if (has_seg && seg >= tot)
+            return err_set(r->err, ERR_VALIDATION, TXT_S_SEG_RANGE, seg, tot);
     }
     const char *pname = atg ? "AttributesToGet" : "ProjectionExpression";
     if (proj && sel == SEL_COUNT)
@@ -262,6 +238,18 @@ static int run(api_req *r, json_t **out, bool query)
         return err_set(r->err, ERR_VALIDATION, TXT_Q_ALLPROJ_TABLE);
     if (query && !kc)
         return err_set(r->err, ERR_VALIDATION, TXT_Q_NO_KC);
+    if ((rc = api_item_table(r, b, &t)))
+        return rc;
+    const store_index *ix = NULL;
+    if (iname) {
+        ix = find_index(t, iname);
+        if (!ix)
+            return err_set(r->err, ERR_VALIDATION, TXT_Q_NO_INDEX, iname);
+        if (ix->global && consistent)
+            return err_set(r->err, ERR_VALIDATION, TXT_GSI_CONSISTENT);
+    }
+    if ((rc = api_exprs_keys_check(r, &x, t)))
+        return rc;
     if (ix) {
         if (ix->global && sel == SEL_ALL && ix->proj != STORE_PROJ_ALL)
             return err_set(r->err, ERR_VALIDATION, TXT_Q_ALL_ON_GSI, ix->name);

@@ -39,17 +39,8 @@
 #define TXT_T_MULTI "Transaction request cannot include multiple operations on one item"
 #define TXT_T_ONE_OF "TransactItems can only contain one of Check, Put, Update or Delete"
 #define TXT_T_NONE "Invalid Request: TransactWriteRequest should contain Delete or Put or Update request"
-#define TXT_T_TOO_MANY "Member must have length less than or equal to 100"
-#define TXT_T_EMPTY                                                                              \
-    "Value [] at 'transactItems' failed to satisfy constraint: Member must have length greater " \
-    "than or equal to 1"
-#define TXT_T_TOKEN_LONG                                                                         \
-    "Value %s at 'clientRequestToken' failed to satisfy constraint: Member must have length "   \
-    "less than or equal to 36"
 #define TXT_T_CANCELED "Transaction cancelled, please refer cancellation reasons for specific reasons [%s]"
 #define TXT_T_CHECK_FAILED "The conditional request failed."
-#define TXT_T_GET_NO_TABLE "Requested resource not found"
-#define TXT_T_KEY_BAD_TYPE "Invalid attribute value type"
 #define TXT_T_IN_PROGRESS "Transaction is ongoing for the supplied ClientRequestToken"
 
 static int nomem(api_req *r)
@@ -286,49 +277,27 @@ typedef struct twa {
     const char *kind_name; /* "ConditionCheck", "Put", "Update", "Delete" */
     json_t *spec;
     api_wctx w;
-    av_t key, item;
+    av_t key, item, src;
+    api_exprs x;
     bool rvoccf;
-    bool key_mistyped; /* a key attribute of the wrong type: left to the store, whose
-                          per-write check makes it this action's ValidationError reason */
+    bool key_mistyped; /* the key failed the schema: this action's ValidationError reason
+                          (w.fail_msg), the other actions still evaluated */
 } twa;
 
-/* api_key_extract, except that a key attribute of the wrong type is accepted (and flagged)
- * rather than rejected: DynamoDB Local reports a mistyped key inside TransactWriteItems as a
- * ValidationError cancellation reason (the other actions still evaluated), while a missing,
- * extra or empty key attribute stays a plain ValidationException. */
-static int tx_key_extract(api_req *r, const store_keydef *kd, const av_t *src, bool exact,
-                          av_t *out_key, bool *mistyped)
+/* The key attributes `src` holds (whatever their types), for an action whose key failed the
+ * schema: the store looks the item up by it and fails the write; the reason's message is
+ * the service's (w.fail_msg). */
+static int tx_key_partial(api_req *r, const store_keydef *kd, const av_t *src, av_t *out_key)
 {
-    *mistyped = false;
-    int rc = api_key_extract(r, kd, src, exact, out_key);
-    if (rc != ERR_VALIDATION || strcmp(r->err->msg, TXT_KEY_TYPE) != 0)
-        return rc;
-    err_clear(r->err);
     const char *names[2];
-    size_t n = api_key_names(kd, names);
-    av_type want[2] = {kd->hash_type, kd->range_type};
+    size_t n = api_key_names(kd, names), got = 0;
     av_kv *kv = arena_alloc(r->arena, sizeof *kv * 2);
     if (!kv)
         return nomem(r);
-    size_t got = 0;
-    /* checked in key order, stopping at the first mistyped attribute (a mistyped hash key
-     * with the range key missing is still the Type mismatch reason); the store checks the
-     * key attributes in the same order, so its reason is the Type mismatch one */
-    for (size_t i = 0; i < n && !*mistyped; i++) {
+    for (size_t i = 0; i < n && src && src->type == AV_M; i++) {
         const av_t *v = av_map_gets(src, names[i]);
         if (!v)
-            return err_set(r->err, ERR_VALIDATION, TXT_KEY_MISSING);
-        if (v->type == want[i]) {
-            if (v->u.str.len == 0)
-                return err_set(r->err, ERR_VALIDATION,
-                               want[i] == AV_B ? TXT_KEY_EMPTY_B : TXT_KEY_EMPTY_S, names[i]);
-            if (v->u.str.len > (i ? AV_MAX_RANGE_KEY_LEN : AV_MAX_HASH_KEY_LEN))
-                return err_set(r->err, ERR_VALIDATION, TXT_KEY_TOO_LONG);
-        } else if (v->type != AV_S && v->type != AV_N && v->type != AV_B) {
-            return err_set(r->err, ERR_VALIDATION, TXT_T_KEY_BAD_TYPE);
-        } else {
-            *mistyped = true;
-        }
+            continue;
         kv[got].name = names[i];
         kv[got].name_len = strlen(names[i]);
         kv[got].val = *v;
@@ -340,82 +309,95 @@ static int tx_key_extract(api_req *r, const store_keydef *kd, const av_t *src, b
     return 0;
 }
 
+/* A failure that becomes this action's cancellation reason: the message kept (arena). */
+static int tx_flag(api_req *r, twa *a)
+{
+    size_t len = strlen(r->err->msg);
+    char *m = arena_alloc(r->arena, len + 1);
+    if (!m)
+        return nomem(r);
+    memcpy(m, r->err->msg, len + 1);
+    err_clear(r->err);
+    a->w.fail_msg = m;
+    a->key_mistyped = true;
+    return 0;
+}
+
 static const char *const cond_params[] = {"ConditionExpression", NULL};
 static const char *const upd_params[] = {"UpdateExpression", "ConditionExpression", NULL};
 
-static int parse_action(api_req *r, size_t idx, twa *a)
+/* The request-level part of one action (no table needed): placeholders, expressions, the
+ * item's or key's values, a Put's size. */
+static int parse_action(api_req *r, twa *a)
 {
     json_t *s = a->spec;
     int rc;
     if (!json_is_object(s))
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-    const store_table *t;
-    if (!api_param(s, "TableName")) {
-        /* DynamoDB Local names the member: transactItems.N.member.put.tableName */
-        api_vld v;
-        api_vld_init(&v);
-        char member[96];
-        snprintf(member, sizeof member, "transactItems.%zu.member.%c%s.tableName", idx + 1,
-                 a->kind_name[0] - 'A' + 'a', a->kind_name + 1);
-        api_vld_null(&v, member);
-        return api_vld_finish(&v, r->err);
-    }
-    if ((rc = api_item_table(r, s, &t)))
-        return rc;
     api_wkind k = strcmp(a->kind_name, "Put") == 0      ? API_W_PUT
                   : strcmp(a->kind_name, "Update") == 0 ? API_W_UPDATE
                   : strcmp(a->kind_name, "Delete") == 0 ? API_W_DELETE
                                                         : API_W_CHECK;
-    if (k == API_W_CHECK && !api_param(s, "ConditionExpression")) {
-        api_vld v;
-        api_vld_init(&v);
-        char member[96];
-        snprintf(member, sizeof member, "transactItems.%zu.member.conditionCheck.conditionExpression",
-                 idx + 1);
-        api_vld_null(&v, member);
-        return api_vld_finish(&v, r->err);
-    }
-    /* an Update without UpdateExpression is accepted (DynamoDB Local): it creates the item */
     if ((rc = api_rvoccf_parse(r, s, &a->rvoccf)))
         return rc;
-    api_exprs x;
-    if ((rc = api_exprs_init(r, s, &x, k == API_W_UPDATE ? upd_params : cond_params,
+    api_exprs *x = &a->x;
+    if ((rc = api_exprs_init(r, s, x, k == API_W_UPDATE ? upd_params : cond_params,
                              k == API_W_UPDATE ? "UpdateExpression and ConditionExpression are null"
                                                : "ConditionExpression is null")))
         return rc;
-    x.t = t;
     expr_t *cond = NULL, *upd = NULL;
-    if ((rc = api_exprs_get(r, s, &x, "ConditionExpression", EXPR_CONDITION, &cond)))
+    if ((rc = api_exprs_get(r, s, x, "ConditionExpression", EXPR_CONDITION, &cond)))
         return rc;
     if (k == API_W_UPDATE &&
-        (rc = api_exprs_get(r, s, &x, "UpdateExpression", EXPR_UPDATE, &upd)))
+        (rc = api_exprs_get(r, s, x, "UpdateExpression", EXPR_UPDATE, &upd)))
         return rc;
-    if ((rc = api_exprs_done(r, &x)))
+    if ((rc = api_exprs_done(r, x)))
         return rc;
     if (k == API_W_PUT) {
-        json_t *ji = api_param(s, "Item");
-        if (!ji)
-            return err_set(r->err, ERR_VALIDATION, TXT_ITEM_NULL);
-        if ((rc = api_item_from_json(r, ji, &a->item)) ||
-            (rc = tx_key_extract(r, &t->key, &a->item, false, &a->key, &a->key_mistyped)) ||
+        /* a Put's size is known from the request: a ValidationException, never a reason */
+        if ((rc = api_item_from_json(r, api_param(s, "Item"), &a->item)) ||
             (rc = api_item_size_check(r, &a->item, TXT_ITEM_TOO_BIG)))
             return rc;
         a->w.item = &a->item;
-    } else {
-        json_t *jk = api_param(s, "Key");
-        if (!jk)
-            return err_set(r->err, ERR_VALIDATION, TXT_KEY_NULL);
-        av_t src;
-        if ((rc = api_item_from_json(r, jk, &src)) ||
-            (rc = tx_key_extract(r, &t->key, &src, true, &a->key, &a->key_mistyped)))
-            return rc;
+    } else if ((rc = api_item_from_json(r, api_param(s, "Key"), &a->src))) {
+        return rc;
     }
     a->w.kind = k;
-    a->w.t = t;
-    a->w.key = &a->key;
     a->w.cond = cond;
     a->w.upd = upd;
     return 0;
+}
+
+/* The table and the checks against its schema.  A key that fails the schema (missing,
+ * mistyped) or a Put's mistyped index key is this action's cancellation reason; an empty or
+ * too long key value, an empty index key value, a ValidationException of the request. */
+static int bind_action(api_req *r, twa *a)
+{
+    const store_table *t;
+    int rc = api_item_table(r, a->spec, &t);
+    if (rc)
+        return rc;
+    a->w.t = t;
+    a->w.key = &a->key;
+    api_keyerr cls = API_KEYERR_NONE;
+    if (a->w.kind == API_W_PUT)
+        rc = api_key_check(r, &t->key, &a->item, API_KEY_ITEM, &a->key, &cls);
+    else
+        rc = api_key_check(r, &t->key, &a->src, API_KEY_PARAM, &a->key, &cls);
+    if (rc && cls != API_KEYERR_SCHEMA)
+        return rc;
+    if (rc)
+        return (rc = tx_flag(r, a)) ? rc
+                                    : tx_key_partial(r, &t->key,
+                                                     a->w.kind == API_W_PUT ? &a->item : &a->src,
+                                                     &a->key);
+    if (a->w.kind == API_W_PUT && (rc = api_item_index_keys_check(r, t, &a->item))) {
+        if (strstr(r->err->msg, "Type mismatch") == NULL)
+            return rc; /* an empty index key value: the request's ValidationException */
+        if ((rc = tx_flag(r, a)))
+            return rc;
+    }
+    return api_exprs_keys_check(r, &a->x, t);
 }
 
 static const char *reason_code(int rc)
@@ -442,12 +424,14 @@ static int canceled(api_req *r, twa *acts, store_write *w, size_t n)
         return nomem(r);
     }
     codes[0] = 0;
-    /* An update that makes an item too big is a plain ValidationException, not a
-     * cancellation reason (DynamoDB Local) */
+    /* An update that sets an index key to an empty value is a ValidationException of the
+     * request, not a cancellation reason (the service; an update that makes the item too
+     * big IS a reason: conformance tier3 itemSizeBySurface) */
     for (size_t i = 0; i < n; i++)
-        if (w[i].rc == ERR_VALIDATION && strcmp(w[i].err.msg, TXT_ITEM_TOO_BIG_UPDATE) == 0) {
+        if (w[i].rc == ERR_VALIDATION && (strcmp(w[i].err.msg, TXT_IDX_EMPTY_S_UPDATE) == 0 ||
+                                          strcmp(w[i].err.msg, TXT_IDX_EMPTY_B_UPDATE) == 0)) {
             json_decref(reasons);
-            return err_set(r->err, ERR_VALIDATION, TXT_ITEM_TOO_BIG_UPDATE);
+            return err_set(r->err, ERR_VALIDATION, "%s", w[i].err.msg);
         }
     for (size_t i = 0; i < n; i++) {
         const char *code = reason_code(w[i].rc);
@@ -460,7 +444,8 @@ static int canceled(api_req *r, twa *acts, store_write *w, size_t n)
             if (acts[i].rvoccf && w[i].old.type == AV_M)
                 json_object_set_new(o, "Item", ddbjson_from_item(&w[i].old));
         } else if (w[i].rc) {
-            json_object_set_new(o, "Message", json_string(w[i].err.msg));
+            json_object_set_new(o, "Message", json_string(acts[i].w.fail_msg ? acts[i].w.fail_msg
+                                                                            : w[i].err.msg));
         }
         json_array_append_new(reasons, o);
         int k = snprintf(codes + used, cap - used, "%s%s", i ? ", " : "", code);
@@ -470,6 +455,26 @@ static int canceled(api_req *r, twa *acts, store_write *w, size_t n)
     r->err_extra = json_object();
     json_object_set_new(r->err_extra, "CancellationReasons", reasons);
     return err_set(r->err, ERR_TRANSACTION_CANCELED, TXT_T_CANCELED, codes);
+}
+
+/* The token as the cache's key: a C string that keeps every byte of the JSON string (a
+ * token may hold U+0000: "a\u0000b" and "a\u0000c" are two tokens), NUL and backslash
+ * escaped.  Arena. */
+static const char *tok_key(api_req *r, const char *s, size_t len)
+{
+    char *k = arena_alloc(r->arena, 2 * len + 1), *p = k;
+    if (!k)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == 0 || s[i] == '\\') {
+            *p++ = '\\';
+            *p++ = s[i] ? '\\' : '0';
+        } else {
+            *p++ = s[i];
+        }
+    }
+    *p = 0;
+    return k;
 }
 
 /* Which action kind `item` holds: its name, or an error for none / several. */
@@ -514,26 +519,21 @@ static api_cap *cap_for(api_cap *caps, size_t *ncap, const store_table *t)
 
 int op_transact_write_items(api_req *r, json_t **out)
 {
+    /* TransactItems (1..100), ClientRequestToken (1..36), the enums and every action's
+     * required members were checked by the model (api_schema.c) */
     json_t *b = r->body, *items = NULL;
     int rc = api_json_arr(b, "TransactItems", &items, r->err);
     if (rc)
         return rc;
-    api_vld v;
-    api_vld_init(&v);
-    if (!items) {
-        api_vld_null(&v, "transactItems");
-        return api_vld_finish(&v, r->err);
-    }
-    size_t n = json_array_size(items);
-    if (n == 0)
-        return err_set(r->err, ERR_VALIDATION, TXT_T_EMPTY);
-    if (n > TXN_MAX_ITEMS)
-        return err_set(r->err, ERR_VALIDATION, TXT_T_TOO_MANY);
-    const char *token = NULL;
-    if ((rc = api_json_str(b, "ClientRequestToken", &token, r->err)))
+    size_t n = items ? json_array_size(items) : 0;
+    if (n == 0 || n > TXN_MAX_ITEMS)
+        return err_set(r->err, ERR_INTERNAL, "TransactItems outside the model's bounds");
+    const char *token = NULL, *raw = NULL;
+    size_t raw_len = 0;
+    if ((rc = api_json_strn(b, "ClientRequestToken", &raw, &raw_len, r->err)))
         return rc;
-    if (token && strlen(token) > API_TXN_TOKEN_MAX_LEN)
-        return err_set(r->err, ERR_VALIDATION, TXT_T_TOKEN_LONG, token);
+    if (raw && !(token = tok_key(r, raw, raw_len)))
+        return nomem(r);
     api_rcc rcc;
     bool ricm = false;
     if ((rc = api_rcc_parse(r, b, &rcc)) || (rc = api_ricm_parse(r, b, &ricm)))
@@ -545,8 +545,12 @@ int op_transact_write_items(api_req *r, json_t **out)
     for (size_t i = 0; i < n; i++)
         if ((rc = action_kind(r, json_array_get(items, i), &acts[i].kind_name, &acts[i].spec)))
             return rc;
+    /* every action's request-level checks, then the tables and the keys */
+    for (size_t i = 0; i < n; i++)
+        if ((rc = parse_action(r, &acts[i])))
+            return rc;
     for (size_t i = 0; i < n; i++) {
-        if ((rc = parse_action(r, i, &acts[i])))
+        if ((rc = bind_action(r, &acts[i])))
             return rc;
         for (size_t j = 0; j < i; j++)
             if (acts[j].w.t == acts[i].w.t && !acts[i].key_mistyped && !acts[j].key_mistyped &&
@@ -674,78 +678,78 @@ int op_transact_get_items(api_req *r, json_t **out)
     if (rc)
         return rc;
     size_t n = items ? json_array_size(items) : 0;
-    if (n == 0) {
-        api_vld v;
-        api_vld_init(&v);
-        api_vld_null(&v, "transactItems");
-        return api_vld_finish(&v, r->err);
-    }
-    if (n > TXN_MAX_ITEMS)
-        return err_set(r->err, ERR_VALIDATION, TXT_T_TOO_MANY);
+    if (n == 0 || n > TXN_MAX_ITEMS) /* the model's bounds (api_schema.c) */
+        return err_set(r->err, ERR_INTERNAL, "TransactItems outside the model's bounds");
     api_rcc rcc;
     if ((rc = api_rcc_parse(r, b, &rcc)))
         return rc;
     const store_table **tabs = arena_zalloc(r->arena, sizeof *tabs * n);
     const av_t **kp = arena_zalloc(r->arena, sizeof *kp * n);
     av_t *keys = arena_zalloc(r->arena, sizeof *keys * n);
+    av_t *srcs = arena_zalloc(r->arena, sizeof *srcs * n);
     av_t *res = arena_zalloc(r->arena, sizeof *res * n);
     bool *found = arena_zalloc(r->arena, sizeof *found * n);
     expr_t **proj = arena_zalloc(r->arena, sizeof *proj * n);
-    if (!tabs || !kp || !keys || !res || !found || !proj)
+    api_exprs *xs = arena_zalloc(r->arena, sizeof *xs * n);
+    const char **bad = arena_zalloc(r->arena, sizeof *bad * n);
+    if (!tabs || !kp || !keys || !srcs || !res || !found || !proj || !xs || !bad)
         return nomem(r);
+    /* the request (placeholders, projections, key values), then the tables and the keys */
     for (size_t i = 0; i < n; i++) {
-        json_t *it = json_array_get(items, i);
-        json_t *g = json_is_object(it) ? api_param(it, "Get") : NULL;
-        if (!g || !json_is_object(g)) {
-            api_vld v;
-            api_vld_init(&v);
-            api_vld_null(&v, "transactItems");
-            return api_vld_finish(&v, r->err);
-        }
-        api_exprs x;
-        if ((rc = api_exprs_init(r, g, &x, get_params, NULL)) ||
-            (rc = api_exprs_get(r, g, &x, "ProjectionExpression", EXPR_PROJECTION, &proj[i])) ||
-            (rc = api_exprs_done(r, &x)))
+        json_t *g = api_param(json_array_get(items, i), "Get");
+        if ((rc = api_exprs_init(r, g, &xs[i], get_params, NULL)) ||
+            (rc = api_exprs_get(r, g, &xs[i], "ProjectionExpression", EXPR_PROJECTION,
+                                &proj[i])) ||
+            (rc = api_exprs_done(r, &xs[i])) ||
+            (rc = api_item_from_json(r, api_param(g, "Key"), &srcs[i])))
             return rc;
-        /* DynamoDB Local: a Get without TableName is "Requested resource not found" (a
-         * ValidationException); an empty or malformed name is simply a table that does not
-         * exist (ResourceNotFoundException), not the table-name ValidationException */
-        const char *tname = NULL;
-        if ((rc = api_json_str(g, "TableName", &tname, r->err)))
-            return rc;
-        if (!tname)
-            return err_set(r->err, ERR_VALIDATION, TXT_T_GET_NO_TABLE);
-        if (api_check_table_name(tname, r->err)) {
-            err_clear(r->err);
-            return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_NOT_FOUND);
-        }
+    }
+    size_t nbad = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *g = api_param(json_array_get(items, i), "Get");
         if ((rc = api_item_table(r, g, &tabs[i])) ||
-            (rc = api_exprs_keys_check(r, &x, tabs[i])))
+            (rc = api_exprs_keys_check(r, &xs[i], tabs[i])))
             return rc;
-        json_t *jk = api_param(g, "Key");
-        if (!jk)
-            return err_set(r->err, ERR_VALIDATION, TXT_KEY_NULL);
-        av_t src;
-        if ((rc = api_item_from_json(r, jk, &src)))
-            return rc;
-        if ((rc = api_key_extract(r, &tabs[i]->key, &src, true, &keys[i]))) {
-            /* DynamoDB Local checks a Get's key against the schema inside the transaction:
-             * a missing/extra/mistyped key attribute comes back as
-             * TransactionCanceledException (no reasons) with the usual text; a bad key VALUE
-             * (empty, too long) stays a ValidationException (found by tests/fuzz --oracle) */
-            if (rc == ERR_VALIDATION && !strstr(r->err->msg, "cannot contain an empty") &&
-                strcmp(r->err->msg, TXT_KEY_TOO_LONG) != 0) {
-                char msg[ERR_MSG_MAX];
-                snprintf(msg, sizeof msg, "%s", r->err->msg);
-                err_clear(r->err);
-                rc = err_set(r->err, ERR_TRANSACTION_CANCELED, "%s", msg);
-            }
-            return rc;
+        api_keyerr cls = API_KEYERR_NONE;
+        if ((rc = api_key_check(r, &tabs[i]->key, &srcs[i], API_KEY_PARAM, &keys[i], &cls))) {
+            /* a key that fails the schema is this Get's ValidationError cancellation reason
+             * (conformance tier3 transactGetItems); an empty or too long key value is a
+             * ValidationException of the request */
+            if (cls != API_KEYERR_SCHEMA)
+                return rc;
+            bad[i] = TXT_KEY_SCHEMA;
+            nbad++;
+            err_clear(r->err);
+            continue;
         }
         for (size_t j = 0; j < i; j++)
-            if (tabs[j] == tabs[i] && api_key_equal(&tabs[i]->key, &keys[j], &keys[i]))
+            if (!bad[j] && tabs[j] == tabs[i] && api_key_equal(&tabs[i]->key, &keys[j], &keys[i]))
                 return err_set(r->err, ERR_VALIDATION, TXT_T_MULTI);
         kp[i] = &keys[i];
+    }
+    if (nbad) {
+        json_t *reasons = json_array();
+        size_t cap = 40 * n + 1, used = 0;
+        char *codes = arena_alloc(r->arena, cap);
+        if (!codes) {
+            json_decref(reasons);
+            return nomem(r);
+        }
+        codes[0] = 0;
+        for (size_t i = 0; i < n; i++) {
+            json_t *o = json_object();
+            json_object_set_new(o, "Code", json_string(bad[i] ? "ValidationError" : "None"));
+            if (bad[i])
+                json_object_set_new(o, "Message", json_string(bad[i]));
+            json_array_append_new(reasons, o);
+            int k = snprintf(codes + used, cap - used, "%s%s", i ? ", " : "",
+                             bad[i] ? "ValidationError" : "None");
+            if (k > 0 && (size_t)k < cap - used)
+                used += (size_t)k;
+        }
+        r->err_extra = json_object();
+        json_object_set_new(r->err_extra, "CancellationReasons", reasons);
+        return err_set(r->err, ERR_TRANSACTION_CANCELED, TXT_T_CANCELED, codes);
     }
     if ((rc = store_get_many(r->api->store, tabs, kp, n, r->arena, res, found, r->err)))
         return rc;

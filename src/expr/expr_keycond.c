@@ -150,8 +150,10 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
 {
     memset(out, 0, sizeof *out);
     out->rop = EXPR_KR_NONE;
+    /* the service names the key attribute it missed (conformance tier3 query) */
     if (!kc->resolved || !kc->root)
-        return err_set(e, ERR_VALIDATION, "Query condition missed key schema element");
+        return err_set(e, ERR_VALIDATION, "Query condition missed key schema element: %s",
+                       ks->hash);
     kw w = {.e = e};
     int rc = walk(&w, kc->root);
     if (rc < 0)
@@ -166,7 +168,8 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
             other = &w.c[i];
     }
     if (!h)
-        return err_set(e, ERR_VALIDATION, "Query condition missed key schema element");
+        return err_set(e, ERR_VALIDATION, "Query condition missed key schema element: %s",
+                       ks->hash);
     static const char mism[] =
         "One or more parameter values were invalid: Condition parameter type does not match "
         "schema type";
@@ -179,7 +182,8 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
         return rc;
     if (other) {
         if (!ks->range || !ks->range[0] || !is_name(other->key, ks->range))
-            return err_set(e, ERR_VALIDATION, "Query condition missed key schema element");
+            return err_set(e, ERR_VALIDATION, "Query condition missed key schema element: %s",
+                           ks->range && ks->range[0] ? ks->range : ks->hash);
         const kcond *r = other;
         if (!r->v1 || r->v1->type != ks->range_type || (r->v2 && r->v2->type != ks->range_type))
             return err_set(e, ERR_VALIDATION, mism);

@@ -3,8 +3,9 @@ test_transact): raw DynamoDB JSON requests, so that parameters newer than the in
 botocore (ReturnValuesOnConditionCheckFailure) and invalid requests botocore would refuse to
 send both reach the server unchanged."""
 import json
+import re
 
-from conftest import raw_request
+from conftest import raw_request, aws_or_local  # noqa: F401 (re-exported for the test files)
 
 
 def call(url, op, body):
@@ -21,14 +22,17 @@ def ok(url, op, body):
 
 
 def err(url, op, body, type_, message=None):
-    """Asserts an error of type_ (the part after '#') and, when given, exactly `message`;
-    returns the error body."""
+    """Asserts an error of type_ (the part after '#') and, when given, exactly `message` (a
+    compiled regex: the whole message must match it); returns the error body."""
     good, data = call(url, op, body)
     assert not good, f"{op} unexpectedly succeeded: {data}"
     assert data.get("__type", "").split("#")[-1] == type_, data
     if message is not None:
         got = data.get("message", data.get("Message"))
-        assert got == message, f"message {got!r} != {message!r}"
+        if isinstance(message, re.Pattern):
+            assert message.fullmatch(got or ""), f"message {got!r} !~ {message.pattern!r}"
+        else:
+            assert got == message, f"message {got!r} != {message!r}"
     return data
 
 

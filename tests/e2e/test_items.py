@@ -1,8 +1,10 @@
 """PutItem / GetItem / UpdateItem / DeleteItem: shapes, error texts, conditions, ReturnValues,
-ConsumedCapacity.  Every expectation was recorded from DynamoDB Local 2026-01-16."""
+ConsumedCapacity.  Expectations were recorded from DynamoDB Local 2026-01-16; where the
+service answers differently (its texts per the conformance suite's captures and the API
+Reference), the test asserts the service's answer and names Local's (aws_or_local)."""
 import pytest
 
-from itemlib import call, ok, err, S, N
+from itemlib import call, ok, err, S, N, aws_or_local
 
 V = "ValidationException"
 CCF = "ConditionalCheckFailedException"
@@ -55,41 +57,88 @@ def test_nul_bytes_roundtrip(ddb_url, t2, t1):
     assert ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("a")}}) == {}
 
 
-# Key validation texts (items and Key parameters), in DynamoDB Local's wording.
-@pytest.mark.parametrize("op,body,msg", [
-    ("PutItem", {"Item": {"x": N(1)}}, "One of the required keys was not given a value"),
+KEY_SCHEMA = "The provided key element does not match the schema"
+L_KEY_MISSING = "One of the required keys was not given a value"   # DynamoDB Local
+L_KEY_COUNT = "The number of conditions on the keys is invalid"    # DynamoDB Local
+L_KEY_TYPE = "One or more parameter values were invalid: Type mismatch for key"  # Local
+
+
+# Key validation texts (items and Key parameters): the service's, with DynamoDB Local's
+# where it words them differently (conformance tier3 error-messages; Dynoxide's captures).
+@pytest.mark.parametrize("op,body,msg,local", [
+    ("PutItem", {"Item": {"x": N(1)}},
+     "One or more parameter values were invalid: Missing the key pk in the item", L_KEY_MISSING),
     ("PutItem", {"Item": {"pk": N(1)}},
-     "One or more parameter values were invalid: Type mismatch for key"),
+     "One or more parameter values were invalid: Type mismatch for key pk expected: S actual: N",
+     L_KEY_TYPE),
     ("PutItem", {"Item": {"pk": S("")}},
      "One or more parameter values are not valid. The AttributeValue for a key attribute "
-     "cannot contain an empty string value. Key: pk"),
+     "cannot contain an empty string value. Key: pk", None),
     ("PutItem", {"Item": {"pk": S("x" * 2049)}},
+     "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size "
+     "limit of2048 bytes",
      "Hash primary key values must be under 2048 bytes, and range primary key values must be "
      "under 1024 bytes"),
-    ("PutItem", {}, "Item to put in PutItem cannot be null"),
-    ("GetItem", {"Key": {"pk": S("a"), "x": N(1)}}, "The number of conditions on the keys is invalid"),
-    ("GetItem", {"Key": {}}, "The number of conditions on the keys is invalid"),
-    ("GetItem", {"Key": {"zz": S("a")}}, "One of the required keys was not given a value"),
-    ("GetItem", {}, "Cannot have null key for GetItem, DeleteItem, or UpdateItem"),
-    ("DeleteItem", {"Key": {"pk": N(1)}},
-     "One or more parameter values were invalid: Type mismatch for key"),
+    ("PutItem", {}, "1 validation error detected: Value null at 'item' failed to satisfy "
+     "constraint: Member must not be null", "Item to put in PutItem cannot be null"),
+    ("GetItem", {"Key": {"pk": S("a"), "x": N(1)}}, KEY_SCHEMA, L_KEY_COUNT),
+    ("GetItem", {"Key": {}}, KEY_SCHEMA, L_KEY_COUNT),
+    ("GetItem", {"Key": {"zz": S("a")}}, KEY_SCHEMA, L_KEY_MISSING),
+    ("GetItem", {"Key": {"pk": S("x" * 2049)}},
+     "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size "
+     "limit of2048 bytes",
+     "Hash primary key values must be under 2048 bytes, and range primary key values must be "
+     "under 1024 bytes"),
+    ("GetItem", {}, "1 validation error detected: Value null at 'key' failed to satisfy "
+     "constraint: Member must not be null",
+     "Cannot have null key for GetItem, DeleteItem, or UpdateItem"),
+    ("DeleteItem", {"Key": {"pk": N(1)}}, KEY_SCHEMA, L_KEY_TYPE),
+    ("DeleteItem", {"Key": {"pk": {"L": [S("x")]}}}, KEY_SCHEMA, "Invalid attribute value type"),
+    ("UpdateItem", {"Key": {"pk": N(1)}}, KEY_SCHEMA, L_KEY_TYPE),
 ])
-def test_key_validation(ddb_url, t1, op, body, msg):
-    err(ddb_url, op, dict(body, TableName=t1), V, msg)
+def test_key_validation(ddb_url, target, t1, op, body, msg, local):
+    err(ddb_url, op, dict(body, TableName=t1), V,
+        aws_or_local(target, msg, local=local) if local else msg)
 
 
-# A table whose key has a range part needs both parts.
-def test_key_validation_range(ddb_url, t2):
+# A table whose key has a range part needs both parts; the range key's own size limit.
+def test_key_validation_range(ddb_url, target, t2, table_name, make_table, ddb):
     err(ddb_url, "PutItem", {"TableName": t2, "Item": {"pk": S("a")}}, V,
-        "One of the required keys was not given a value")
+        aws_or_local(target, "One or more parameter values were invalid: Missing the key sk in "
+                     "the item", local=L_KEY_MISSING))
     err(ddb_url, "GetItem", {"TableName": t2, "Key": {"pk": S("a")}}, V,
-        "The number of conditions on the keys is invalid")
+        aws_or_local(target, KEY_SCHEMA, local=L_KEY_COUNT))
+    ts = table_name("items_rs")
+    make_table(ddb, ts, range=("sk", "S"))
+    err(ddb_url, "PutItem", {"TableName": ts, "Item": {"pk": S("a"), "sk": S("x" * 1025)}}, V,
+        aws_or_local(target, "One or more parameter values were invalid: Aggregated size of all "
+                     "range keys has exceeded the size limit of 1024 bytes",
+                     local="Hash primary key values must be under 2048 bytes, and range primary "
+                     "key values must be under 1024 bytes"))
 
 
-# A missing table is ResourceNotFoundException, checked before the key.
-def test_missing_table(ddb_url):
-    err(ddb_url, "GetItem", {"TableName": "no_such_table_x", "Key": {"pk": S("")}},
-        "ResourceNotFoundException", "Cannot do operations on a non-existent table")
+# A missing table is ResourceNotFoundException with the service's text; the request's own
+# checks come first, the key against the schema after (DynamoDB Local: the table first, and
+# "Cannot do operations on a non-existent table").
+def test_missing_table(ddb_url, target):
+    rnf = aws_or_local(target, "Requested resource not found",
+                       local="Cannot do operations on a non-existent table")
+    for op, body in [("GetItem", {"Key": {"pk": S("")}}),
+                     ("PutItem", {"Item": {"pk": N(1)}}),
+                     ("DeleteItem", {"Key": {}}),
+                     ("UpdateItem", {"Key": {"zz": S("a")}, "UpdateExpression": "SET a = :a",
+                                     "ExpressionAttributeValues": {":a": S("1")}})]:
+        err(ddb_url, op, dict(body, TableName="no_such_table_x"), "ResourceNotFoundException",
+            rnf)
+    # a name too short for CreateTable is just a table that does not exist (the item
+    # operations' TableName starts at 1 character); Local rejects it as a name
+    e = call(ddb_url, "GetItem", {"TableName": "ab", "Key": {"pk": S("a")}})[1]
+    want = aws_or_local(target, ("ResourceNotFoundException", "Requested resource not found"),
+                        local=("ValidationException",
+                               "Invalid table/index name.  Table/index names must be between 3 "
+                               "and 255 characters long, and may contain only the characters "
+                               "a-z, A-Z, 0-9, '_', '-', and '.'"))
+    assert (e["__type"].split("#")[-1], e.get("message", e.get("Message"))) == want
 
 
 # Items over 400 KB are rejected (PutItem and UpdateItem word it differently).
@@ -103,18 +152,26 @@ def test_item_too_big(ddb_url, t1):
 
 
 # ReturnValues: ALL_OLD only for Put/Delete; absent old item -> no Attributes.
-def test_return_values_put_delete(ddb_url, t1):
+def test_return_values_put_delete(ddb_url, target, t1):
     r = ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a"), "x": N(1)},
                                 "ReturnValues": "ALL_OLD"})
     assert "Attributes" not in r
     r = ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a"), "y": S("q")},
                                 "ReturnValues": "ALL_OLD"})
     assert r["Attributes"] == {"pk": S("a"), "x": N(1)}
+    # a value of the enum that the operation does not allow: the service's own text; a value
+    # outside the enum: the model's constraint text (DynamoDB Local: one text for both)
+    local_rv = "Return values set to invalid value"
     for op, body in [("PutItem", {"Item": {"pk": S("a")}, "ReturnValues": "ALL_NEW"}),
-                     ("PutItem", {"Item": {"pk": S("a")}, "ReturnValues": "all_old"}),
-                     ("DeleteItem", {"Key": {"pk": S("a")}, "ReturnValues": "UPDATED_OLD"}),
-                     ("UpdateItem", {"Key": {"pk": S("a")}, "ReturnValues": "XX"})]:
-        err(ddb_url, op, dict(body, TableName=t1), V, "Return values set to invalid value")
+                     ("DeleteItem", {"Key": {"pk": S("a")}, "ReturnValues": "UPDATED_OLD"})]:
+        err(ddb_url, op, dict(body, TableName=t1), V,
+            aws_or_local(target, "ReturnValues can only be ALL_OLD or NONE", local=local_rv))
+    for op, body, v in [("PutItem", {"Item": {"pk": S("a")}, "ReturnValues": "all_old"}, "all_old"),
+                        ("UpdateItem", {"Key": {"pk": S("a")}, "ReturnValues": "XX"}, "XX")]:
+        err(ddb_url, op, dict(body, TableName=t1), V, aws_or_local(
+            target, f"1 validation error detected: Value '{v}' at 'returnValues' failed to "
+            "satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, "
+            "ALL_OLD, NONE, UPDATED_NEW]", local=local_rv))
     r = ok(ddb_url, "DeleteItem", {"TableName": t1, "Key": {"pk": S("a")}, "ReturnValues": "ALL_OLD"})
     assert r["Attributes"] == {"pk": S("a"), "y": S("q")}
     r = ok(ddb_url, "DeleteItem", {"TableName": t1, "Key": {"pk": S("a")}, "ReturnValues": "ALL_OLD"})
@@ -302,7 +359,7 @@ def test_get_projection(ddb_url, t1):
 
 
 # Legacy Expected (+ ConditionalOperator) and its validation texts.
-def test_legacy_expected(ddb_url, t1):
+def test_legacy_expected(ddb_url, target, t1):
     item = {"pk": S("a"), "v": N(5)}
     ok(ddb_url, "PutItem", {"TableName": t1, "Item": item})
     ok(ddb_url, "PutItem", {"TableName": t1, "Item": item, "Expected": {"v": {"Value": N(5)}}})
@@ -332,7 +389,11 @@ def test_legacy_expected(ddb_url, t1):
          "One or more parameter values were invalid: Exists and ComparisonOperator cannot be "
          "used together for Attribute: v"),
         ({"v": {"ComparisonOperator": "XX", "AttributeValueList": [N(5)]}},
-         "Comparison type does not exist in DynamoDB"),
+         aws_or_local(target, "1 validation error detected: Value 'XX' at "
+                      "'expected.v.member.comparisonOperator' failed to satisfy constraint: "
+                      "Member must satisfy enum value set: [IN, NULL, BETWEEN, LT, NOT_CONTAINS, "
+                      "EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]",
+                      local="Comparison type does not exist in DynamoDB")),
         ({"v": {"ComparisonOperator": "EQ", "AttributeValueList": []}},
          "One or more parameter values were invalid: Invalid number of argument(s) for the EQ "
          "ComparisonOperator"),
@@ -360,31 +421,88 @@ def test_legacy_attribute_updates(ddb_url, t1):
         "attribute value is specified")
 
 
-# Check order (DynamoDB Local): a missing table first; then ReturnValues and the placeholder
-# maps; then the key and the item size; expressions last — except GetItem, which resolves its
-# projection before it checks the key.
-@pytest.mark.parametrize("op,body,type_,msg", [
-    ("PutItem", {"TableName": "no_such_table_o", "Item": {"pk": N("abc")},
-                 "ConditionExpression": "bad syntax ("},
-     "ResourceNotFoundException", "Cannot do operations on a non-existent table"),
+# Check order.  The service: the model's constraints (all violations at once), then the
+# request's own rules (mixed parameters, ReturnValues, placeholders, the item's values and
+# size, expressions, unused placeholders), then the table, then the key against its schema.
+# DynamoDB Local looks the table up first and checks the key before the expressions.
+RNF = "ResourceNotFoundException"
+@pytest.mark.parametrize("op,body,aws,local", [
+    ("PutItem", {"TableName": "no_such_table_o", "Item": {"pk": N("1")},
+                 "ConditionExpression": "attribute_exists(a) AND"},
+     (V, 'Invalid ConditionExpression: Syntax error; token: "<EOF>", near: "AND"'),
+     (RNF, "Cannot do operations on a non-existent table")),
     ("PutItem", {"Item": {"x": S("1")}, "ConditionExpression": "a = :zz"},
-     V, "One of the required keys was not given a value"),
+     (V, "Invalid ConditionExpression: An expression attribute value used in expression is not "
+         "defined; attribute value: :zz"),
+     (V, "One of the required keys was not given a value")),
     ("PutItem", {"Item": {"x": S("1")}, "ReturnValues": "BAD"},
-     V, "Return values set to invalid value"),
+     (V, "1 validation error detected: Value 'BAD' at 'returnValues' failed to satisfy "
+         "constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, "
+         "UPDATED_NEW]"),
+     (V, "Return values set to invalid value")),
     ("PutItem", {"Item": {"x": S("1")}, "ExpressionAttributeValues": {":q": S("1")}},
-     V, "ExpressionAttributeValues can only be specified when using expressions: "
-        "ConditionExpression is null"),
+     (V, "ExpressionAttributeValues can only be specified when using expressions: "
+         "ConditionExpression is null"), None),
     ("PutItem", {"Item": {"pk": S("a"), "big": S("x" * 410000)},
                  "ConditionExpression": "bad syntax ("},
-     V, "Item size has exceeded the maximum allowed size"),
+     (V, "Item size has exceeded the maximum allowed size"), None),
     ("GetItem", {"Key": {"pk": N(1)}, "ProjectionExpression": "#zz"},
-     V, "Invalid ProjectionExpression: An expression attribute name used in the document path "
-        "is not defined; attribute name: #zz"),
+     (V, "Invalid ProjectionExpression: An expression attribute name used in the document path "
+         "is not defined; attribute name: #zz"), None),
     ("UpdateItem", {"Key": {"pk": N(1)}, "UpdateExpression": "SET a = :zz"},
-     V, "One or more parameter values were invalid: Type mismatch for key"),
+     (V, "Invalid UpdateExpression: An expression attribute value used in expression is not "
+         "defined; attribute value: :zz"),
+     (V, "One or more parameter values were invalid: Type mismatch for key")),
+    # several constraint violations: all reported, in the service's order (us-east-1 capture)
+    ("PutItem", {"Item": {"pk": S("a")}, "ReturnValues": "INVALID",
+                 "ReturnConsumedCapacity": "INVALID", "ReturnItemCollectionMetrics": "INVALID"},
+     (V, "3 validation errors detected: Value 'INVALID' at 'returnValues' failed to satisfy "
+         "constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, "
+         "UPDATED_NEW]; Value 'INVALID' at 'returnConsumedCapacity' failed to satisfy "
+         "constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]; Value "
+         "'INVALID' at 'returnItemCollectionMetrics' failed to satisfy constraint: Member must "
+         "satisfy enum value set: [SIZE, NONE]"),
+     (V, "Return values set to invalid value")),
+    ("DeleteItem", {"Key": {"pk": S("a")}, "ReturnValues": "INVALID",
+                    "ReturnConsumedCapacity": "INVALID"},
+     (V, "2 validation errors detected: Value 'INVALID' at 'returnValues' failed to satisfy "
+         "constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, "
+         "UPDATED_NEW]; Value 'INVALID' at 'returnConsumedCapacity' failed to satisfy "
+         "constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]"),
+     (V, "Return values set to invalid value")),
+    # UpdateItem stops at an invalid ReturnValues (the service, 2026-06)
+    ("UpdateItem", {"Key": {"pk": S("a")}, "ReturnValues": "INVALID",
+                    "ReturnConsumedCapacity": "INVALID"},
+     (V, "1 validation error detected: Value 'INVALID' at 'returnValues' failed to satisfy "
+         "constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, "
+         "UPDATED_NEW]"),
+     (V, "Return values set to invalid value")),
+    # a bad TableName is reported alone (the service stops there)
+    ("PutItem", {"TableName": "", "Item": {}, "ReturnValues": "INVALID"},
+     (V, "1 validation error detected: Value '' at 'tableName' failed to satisfy constraint: "
+         "Member must have length greater than or equal to 1"),
+     (V, "Invalid table/index name.  Table/index names must be between 3 and 255 characters "
+         "long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'")),
+    ("UpdateItem", {"TableName": "x!", "Key": {}},
+     (V, "1 validation error detected: Value 'x!' at 'tableName' failed to satisfy constraint: "
+         "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"),
+     (V, "Invalid table/index name.  Table/index names must be between 3 and 255 characters "
+         "long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'")),
+    ("DeleteItem", {"TableName": "a" * 256, "Key": {}},
+     (V, "1 validation error detected: Value '" + "a" * 256 + "' at 'tableName' failed to "
+         "satisfy constraint: Member must have length less than or equal to 255"),
+     (V, "Invalid table/index name.  Table/index names must be between 3 and 255 characters "
+         "long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'")),
+    ("GetItem", {"TableName": None, "Key": {}},
+     (V, "1 validation error detected: Value null at 'tableName' failed to satisfy constraint: "
+         "Member must not be null"),
+     (V, "Value null at 'tableName' failed to satisfy constraint: Member must not be null")),
 ])
-def test_check_order(ddb_url, t1, op, body, type_, msg):
-    err(ddb_url, op, dict({"TableName": t1}, **body), type_, msg)
+def test_check_order(ddb_url, target, t1, op, body, aws, local):
+    body = dict({"TableName": t1}, **body)
+    if body["TableName"] is None:
+        del body["TableName"]
+    err(ddb_url, op, body, *(aws_or_local(target, aws, local=local) if local else aws))
 
 
 # Under --namespace-tables every TableName in an item-operation response is the caller's

@@ -1,9 +1,10 @@
 """Query and Scan: key conditions, filters (applied after Limit), Select rules, paging,
 indexes, Segment validation, ConsumedCapacity.  Expectations recorded from DynamoDB Local
-2026-01-16."""
+2026-01-16; where the service answers differently, the test asserts the service's answer and
+names Local's (aws_or_local)."""
 import pytest
 
-from itemlib import call, ok, err, S, N
+from itemlib import call, ok, err, S, N, aws_or_local
 
 V = "ValidationException"
 
@@ -83,15 +84,28 @@ def test_query_range_and_reverse(ddb_url, qt):
     ({"Select": "ALL_PROJECTED_ATTRIBUTES"},
      "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"),
     ({"Select": "BOGUS"},
-     "Select must be ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, COUNT, or SPECIFIC_ATTRIBUTES"),
-    ({"Limit": 0}, "Limit must be greater than or equal to 1"),
+     ("1 validation error detected: Value 'BOGUS' at 'select' failed to satisfy constraint: "
+      "Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, "
+      "ALL_PROJECTED_ATTRIBUTES]",
+      "Select must be ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, COUNT, or SPECIFIC_ATTRIBUTES")),
+    # Query's Limit in the service's newer wording (conformance tier3 query)
+    ({"Limit": 0}, ("1 validation error detected: Value at 'Limit' failed to satisfy "
+                    "constraint: Member must have value greater than or equal to 1",
+                    "Limit must be greater than or equal to 1")),
     ({"IndexName": "nope"}, "The table does not have the specified index: nope"),
     ({"FilterExpression": "sk > :two", "EAV": {":two": S("2")}},
      "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk"),
     ({"KeyConditionExpression": "pk = :p and v = :v", "EAV": {":v": N(1)}},
-     "Query condition missed key schema element"),
+     ("Query condition missed key schema element: sk",
+      "Query condition missed key schema element")),
+    ({"KeyConditionExpression": "sk = :p"},
+     ("Query condition missed key schema element: pk",
+      "Query condition missed key schema element")),
 ])
-def test_query_validation(ddb_url, qt, kw, msg):
+def test_query_validation(ddb_url, target, qt, kw, msg):
+    """msg: the text on both, or (the service's, DynamoDB Local's)."""
+    if isinstance(msg, tuple):
+        msg = aws_or_local(target, msg[0], local=msg[1])
     err(ddb_url, "Query", q(ddb_url, qt, **kw), V, msg)
 
 
@@ -198,26 +212,52 @@ def test_scan_paging(ddb_url, qt):
     assert len(seen) == 6 and len(set(seen)) == 6
 
 
-# Segment / TotalSegments / Limit validation texts.
+# Segment / TotalSegments / Limit validation texts: the service's (conformance tier3 scan),
+# with DynamoDB Local's where it differs.
 @pytest.mark.parametrize("kw,msg", [
-    ({"Segment": 1}, "If segment is specified, total segment must also be specified"),
+    ({"Segment": 1},
+     ("The TotalSegments parameter is required but was not present in the request when "
+      "Segment parameter is present",
+      "If segment is specified, total segment must also be specified")),
     ({"TotalSegments": 2},
-     "If total segments is specified, a particular segment must also be specified for this "
-     "request"),
+     ("The Segment parameter is required but was not present in the request when parameter "
+      "TotalSegments is present",
+      "If total segments is specified, a particular segment must also be specified for this "
+      "request")),
     ({"TotalSegments": 2, "Segment": 2},
-     "1 validation error detected: Value '2' at 'segment' failed to satisfy constraint: Member "
-     "must have value less than or equal to 1"),
+     ("The Segment parameter is zero-based and must be less than parameter TotalSegments: "
+      "Segment: 2 is not less than TotalSegments: 2",
+      "1 validation error detected: Value '2' at 'segment' failed to satisfy constraint: Member "
+      "must have value less than or equal to 1")),
+    ({"TotalSegments": 5, "Segment": 5},
+     ("The Segment parameter is zero-based and must be less than parameter TotalSegments: "
+      "Segment: 5 is not less than TotalSegments: 5",
+      "1 validation error detected: Value '5' at 'segment' failed to satisfy constraint: Member "
+      "must have value less than or equal to 4")),
+    ({"TotalSegments": 4, "Segment": -1},
+     ("1 validation error detected: Value '-1' at 'segment' failed to satisfy constraint: "
+      "Member must have value greater than or equal to 0",
+      "1 validation error detected: Value '-1' at 'segment' failed to satisfy constraint: "
+      "Member must have value less than or equal to 3")),
     ({"TotalSegments": 1000001, "Segment": 0},
      "1 validation error detected: Value '1000001' at 'totalSegments' failed to satisfy "
      "constraint: Member must have value less than or equal to 1000000"),
-    ({"Limit": -1}, "Limit must be greater than or equal to 1"),
+    # Scan's Limit in the classic wording, with the value (conformance tier3 scan)
+    ({"Limit": -1}, ("1 validation error detected: Value '-1' at 'limit' failed to satisfy "
+                     "constraint: Member must have value greater than or equal to 1",
+                     "Limit must be greater than or equal to 1")),
+    ({"Limit": 0}, ("1 validation error detected: Value '0' at 'limit' failed to satisfy "
+                    "constraint: Member must have value greater than or equal to 1",
+                    "Limit must be greater than or equal to 1")),
     ({"IndexName": "gidx", "ConsistentRead": True},
      "Consistent reads are not supported on global secondary indexes"),
     ({"ExpressionAttributeValues": {":a": S("b")}},
      "ExpressionAttributeValues can only be specified when using expressions: FilterExpression "
      "is null"),
 ])
-def test_scan_validation(ddb_url, qt, kw, msg):
+def test_scan_validation(ddb_url, target, qt, kw, msg):
+    if isinstance(msg, tuple):
+        msg = aws_or_local(target, msg[0], local=msg[1])
     err(ddb_url, "Scan", dict(kw, TableName=qt), V, msg)
 
 
@@ -282,28 +322,66 @@ def test_index_filter_and_start_key(ddb, ddb_url, table_name, make_table):
         "{KeyConditionExpression}")
 
 
-# Check order (DynamoDB Local): table, Limit, index, expressions, Select's value, segments.
-@pytest.mark.parametrize("op,body,msg", [
-    ("Query", {"KeyConditionExpression": "pk = :a", "Limit": 0, "IndexName": "nope"},
-     "Limit must be greater than or equal to 1"),
-    ("Query", {"KeyConditionExpression": "pk = :a", "Select": "COUNT",
+# Check order.  The service: the model's constraints (every violation at once), then the
+# request's rules (mixed parameters, expressions, Select, segments), then the table, then the
+# index.  DynamoDB Local: table, Limit, index, expressions, Select's value, segments.
+SELECT_ENUM = ("Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, "
+               "ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]")
+L_SELECT = "Select must be ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, COUNT, or SPECIFIC_ATTRIBUTES"
+L_LIMIT = "Limit must be greater than or equal to 1"
+@pytest.mark.parametrize("op,body,aws,local", [
+    ("Query", {"KeyConditionExpression": "pk = :a", "ExpressionAttributeValues": {":a": S("1")}, "Limit": 0, "IndexName": "nope"},
+     "1 validation error detected: Value at 'Limit' failed to satisfy constraint: Member must "
+     "have value greater than or equal to 1", L_LIMIT),
+    ("Query", {"KeyConditionExpression": "pk = :a", "ExpressionAttributeValues": {":a": S("1")}, "Select": "COUNT",
                "ProjectionExpression": "a", "IndexName": "nope"},
+     "Cannot specify the ProjectionExpression when choosing to get only the Count",
      "The table does not have the specified index: nope"),
     ("Query", {"KeyConditionExpression": "pk = :zz", "Select": "BAD"},
+     "1 validation error detected: Value 'BAD' at 'select' failed to satisfy constraint: "
+     + SELECT_ENUM,
      "Invalid KeyConditionExpression: An expression attribute value used in expression is not "
      "defined; attribute value: :zz"),
+    ("Query", {"TableName": "abc!", "KeyConditionExpression": "pk = :a", "ExpressionAttributeValues": {":a": S("1")}, "Select": "BAD"},
+     "1 validation error detected: Value 'abc!' at 'tableName' failed to satisfy constraint: "
+     "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+     "Invalid table/index name.  Table/index names must be between 3 and 255 characters long, "
+     "and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'"),
+    ("Query", {"KeyConditionExpression": "pk = :a", "ExpressionAttributeValues": {":a": S("1")}, "Select": "BAD",
+               "ReturnConsumedCapacity": "BAD"},
+     "2 validation errors detected: Value 'BAD' at 'select' failed to satisfy constraint: "
+     + SELECT_ENUM + "; Value 'BAD' at 'returnConsumedCapacity' failed to satisfy constraint: "
+     "Member must satisfy enum value set: [INDEXES, TOTAL, NONE]", L_SELECT),
     ("Scan", {"Select": "BAD", "Segment": 3},
-     "Select must be ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, COUNT, or SPECIFIC_ATTRIBUTES"),
-    ("Scan", {"Limit": 0, "Select": "BAD"}, "Limit must be greater than or equal to 1"),
+     "1 validation error detected: Value 'BAD' at 'select' failed to satisfy constraint: "
+     + SELECT_ENUM, L_SELECT),
+    ("Scan", {"Limit": 0, "Select": "BAD"},
+     "2 validation errors detected: Value '0' at 'limit' failed to satisfy constraint: Member "
+     "must have value greater than or equal to 1; Value 'BAD' at 'select' failed to satisfy "
+     "constraint: " + SELECT_ENUM, L_LIMIT),
+    ("Scan", {"IndexName": "no", "Limit": 0},
+     "2 validation errors detected: Value 'no' at 'indexName' failed to satisfy constraint: "
+     "Member must have length greater than or equal to 3; Value '0' at 'limit' failed to "
+     "satisfy constraint: Member must have value greater than or equal to 1",
+     "The table does not have the specified index: no"),
 ])
-def test_check_order(ddb_url, qt, op, body, msg):
-    err(ddb_url, op, dict({"TableName": qt}, **body), V, msg)
+def test_check_order(ddb_url, target, qt, op, body, aws, local):
+    err(ddb_url, op, dict({"TableName": qt}, **body), V, aws_or_local(target, aws, local=local))
 
 
-# A missing table is reported before anything else.
-def test_missing_table_first(ddb_url):
+# A missing table is reported after the request's own rules (the service; DynamoDB Local
+# reports it before anything else) and with the service's text.
+def test_missing_table_first(ddb_url, target):
     err(ddb_url, "Scan", {"TableName": "no_such_table_q", "Segment": 3},
-        "ResourceNotFoundException", "Cannot do operations on a non-existent table")
+        *aws_or_local(target, (V, "The TotalSegments parameter is required but was not present "
+                               "in the request when Segment parameter is present"),
+                      local=("ResourceNotFoundException",
+                             "Cannot do operations on a non-existent table")))
+    err(ddb_url, "Query", {"TableName": "no_such_table_q", "KeyConditionExpression": "pk = :a",
+                           "ExpressionAttributeValues": {":a": S("1")}},
+        "ResourceNotFoundException",
+        aws_or_local(target, "Requested resource not found",
+                     local="Cannot do operations on a non-existent table"))
 
 
 # Legacy KeyConditions accept only indexable operators (EQ, LE, LT, GE, GT, BEGINS_WITH,
@@ -327,14 +405,18 @@ def test_values_need_value_expression(ddb_url, qt):
 
 
 # Legacy filter texts: QueryFilter on a key attribute names QueryFilter; a condition without
-# ComparisonOperator is "Comparison type does not exist in DynamoDB".
-def test_legacy_filter_texts(ddb_url, qt):
+# ComparisonOperator breaks the model's not-null constraint (DynamoDB Local: "Comparison type
+# does not exist in DynamoDB").
+def test_legacy_filter_texts(ddb_url, target, qt):
     kc = {"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S("q")]}}
     err(ddb_url, "Query", {"TableName": qt, "KeyConditions": kc, "QueryFilter": {
         "sk": {"ComparisonOperator": "GT", "AttributeValueList": [S("0")]}}}, V,
         "QueryFilter can only contain non-primary key attributes: Primary key attribute: sk")
     err(ddb_url, "Query", {"TableName": qt, "KeyConditions": kc, "QueryFilter": {
-        "v": {"AttributeValueList": [N(0)]}}}, V, "Comparison type does not exist in DynamoDB")
+        "v": {"AttributeValueList": [N(0)]}}}, V, aws_or_local(
+            target, "1 validation error detected: Value null at "
+            "'queryFilter.v.member.comparisonOperator' failed to satisfy constraint: Member must "
+            "not be null", local="Comparison type does not exist in DynamoDB"))
 
 
 # An LSI query that needs attributes the index lacks reads each item from the table: one

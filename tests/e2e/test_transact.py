@@ -1,11 +1,14 @@
 """TransactWriteItems and TransactGetItems: atomicity, CancellationReasons, one operation per
 item, ClientRequestToken idempotency, ConsumedCapacity.  Expectations recorded from DynamoDB
-Local 2026-01-16."""
+Local 2026-01-16; where the service answers differently (conformance tier3
+transactWriteItems / transactGetItems), the test asserts the service's answer and names
+Local's (aws_or_local)."""
+import re
 import uuid
 
 import pytest
 
-from itemlib import call, ok, err, S, N
+from itemlib import call, ok, err, S, N, aws_or_local
 
 V = "ValidationException"
 TC = "TransactionCanceledException"
@@ -88,42 +91,53 @@ def test_transact_validation_reason(ddb_url, tt):
 
 
 # Request validation texts.
-def test_transact_write_validation(ddb_url, tt):
+def test_transact_write_validation(ddb_url, target, tt):
     err(ddb_url, "TransactWriteItems", {"TransactItems": [
         {"Put": {"TableName": tt, "Item": K("t2")}},
         {"Delete": {"TableName": tt, "Key": K("t2")}}]}, V,
         "Transaction request cannot include multiple operations on one item")
-    err(ddb_url, "TransactWriteItems", {"TransactItems": []}, V,
-        "Value [] at 'transactItems' failed to satisfy constraint: Member must have length "
-        "greater than or equal to 1")
-    err(ddb_url, "TransactWriteItems", {}, V,
-        "Value null at 'transactItems' failed to satisfy constraint: Member must not be null")
+    err(ddb_url, "TransactWriteItems", {"TransactItems": []}, V, aws_or_local(
+        target, "1 validation error detected: Value '[]' at 'transactItems' failed to satisfy "
+        "constraint: Member must have length greater than or equal to 1",
+        local="Value [] at 'transactItems' failed to satisfy constraint: Member must have length "
+        "greater than or equal to 1"))
+    err(ddb_url, "TransactWriteItems", {}, V, aws_or_local(
+        target, "1 validation error detected: Value null at 'transactItems' failed to satisfy "
+        "constraint: Member must not be null",
+        local="Value null at 'transactItems' failed to satisfy constraint: Member must not be "
+        "null"))
     err(ddb_url, "TransactWriteItems", {"TransactItems": [
-        {"Put": {"TableName": tt, "Item": K(str(i))}} for i in range(101)]}, V,
-        "Member must have length less than or equal to 100")
+        {"Put": {"TableName": tt, "Item": K(str(i))}} for i in range(101)]}, V, aws_or_local(
+        target, re.compile(r"1 validation error detected: Value '\[TransactWriteItem\("
+                           r"conditionCheck=null, put=Put\(item=\{pk=AttributeValue\(s=0, .+\]' "
+                           r"at 'transactItems' failed to satisfy constraint: Member must have "
+                           r"length less than or equal to 100", re.S),
+        local="Member must have length less than or equal to 100"))
     err(ddb_url, "TransactWriteItems", {"TransactItems": [
         {"Put": {"TableName": tt, "Item": K("x")}, "Delete": {"TableName": tt, "Key": K("y")}}]},
         V, "TransactItems can only contain one of Check, Put, Update or Delete")
     err(ddb_url, "TransactWriteItems", {"TransactItems": [{}]}, V,
         "Invalid Request: TransactWriteRequest should contain Delete or Put or Update request")
+    msg = ("Value null at 'transactItems.1.member.conditionCheck.conditionExpression' failed to "
+           "satisfy constraint: Member must not be null")
     err(ddb_url, "TransactWriteItems", {"TransactItems": [
         {"ConditionCheck": {"TableName": tt, "Key": K("t1")}}]}, V,
-        "Value null at 'transactItems.1.member.conditionCheck.conditionExpression' failed to "
-        "satisfy constraint: Member must not be null")
+        aws_or_local(target, "1 validation error detected: " + msg, local=msg))
     err(ddb_url, "TransactWriteItems", {"TransactItems": [
         {"Put": {"TableName": "no_such_table_t", "Item": K("x")}}]},
-        "ResourceNotFoundException", "Cannot do operations on a non-existent table")
-    err(ddb_url, "TransactWriteItems", {"TransactItems": [
-        {"Put": {"TableName": tt, "Item": {"x": S("1")}}}]}, V,
-        "One of the required keys was not given a value")
+        "ResourceNotFoundException", aws_or_local(
+            target, "Requested resource not found",
+            local="Cannot do operations on a non-existent table"))
     err(ddb_url, "TransactWriteItems", {"TransactItems": [
         {"Put": {"TableName": tt, "Item": K("x"), "ConditionExpression": "attribute_exists(pk)",
                  "ExpressionAttributeValues": {":a": S("1")}}}]}, V,
         "Value provided in ExpressionAttributeValues unused in expressions: keys: {:a}")
+    msg = ("at 'clientRequestToken' failed to satisfy constraint: Member must have length less "
+           "than or equal to 36")
     err(ddb_url, "TransactWriteItems", {"TransactItems": [
         {"Put": {"TableName": tt, "Item": K("x")}}], "ClientRequestToken": "x" * 37}, V,
-        "Value " + "x" * 37 + " at 'clientRequestToken' failed to satisfy constraint: Member "
-        "must have length less than or equal to 36")
+        aws_or_local(target, "1 validation error detected: Value '" + "x" * 37 + "' " + msg,
+                     local="Value " + "x" * 37 + " " + msg))
 
 
 # ClientRequestToken: the same request again is answered without applying it twice; a
@@ -145,7 +159,7 @@ def test_transact_idempotency(ddb_url, tt):
 
 # TransactGetItems: Responses in request order, {} for a missing item, projections;
 # capacity 2 units per item (strongly consistent, doubled) found or not.
-def test_transact_get(ddb_url, tt):
+def test_transact_get(ddb_url, target, tt):
     r = ok(ddb_url, "TransactGetItems", {"TransactItems": [
         {"Get": {"TableName": tt, "Key": K("t1"), "ProjectionExpression": "v"}},
         {"Get": {"TableName": tt, "Key": K("nope")}},
@@ -155,27 +169,63 @@ def test_transact_get(ddb_url, tt):
     err(ddb_url, "TransactGetItems", {"TransactItems": [
         {"Get": {"TableName": tt, "Key": K("t1")}}, {"Get": {"TableName": tt, "Key": K("t1")}}]},
         V, "Transaction request cannot include multiple operations on one item")
-    err(ddb_url, "TransactGetItems", {"TransactItems": []}, V,
-        "Value null at 'transactItems' failed to satisfy constraint: Member must not be null")
+    err(ddb_url, "TransactGetItems", {"TransactItems": []}, V, aws_or_local(
+        target, "1 validation error detected: Value '[]' at 'transactItems' failed to satisfy "
+        "constraint: Member must have length greater than or equal to 1",
+        local="Value null at 'transactItems' failed to satisfy constraint: Member must not be "
+        "null"))
+    err(ddb_url, "TransactGetItems", {"TransactItems": [
+        {"Get": {"TableName": tt, "Key": K(str(i))}} for i in range(101)]}, V, aws_or_local(
+        target, re.compile(r"1 validation error detected: Value '\[TransactGetItem\(get=Get\("
+                           r"key=\{pk=AttributeValue\(s=0, .+\]' at 'transactItems' failed to "
+                           r"satisfy constraint: Member must have length less than or equal to "
+                           r"100", re.S),
+        local="Member must have length less than or equal to 100"))
 
 
-# An Update action without UpdateExpression is accepted and creates the item.
-def test_transact_update_without_expression(ddb_url, tt):
-    ok(ddb_url, "TransactWriteItems", {"TransactItems": [
+# An Update action without UpdateExpression: the model requires it (the service; DynamoDB
+# Local accepts the action and creates the item).
+def test_transact_update_without_expression(ddb_url, target, tt):
+    good, body = call(ddb_url, "TransactWriteItems", {"TransactItems": [
         {"Update": {"TableName": tt, "Key": K("fresh")}}]})
-    assert get(ddb_url, tt, "fresh") == {"pk": S("fresh")}
+    if target == "dynamodb-local":
+        assert good and get(ddb_url, tt, "fresh") == {"pk": S("fresh")}
+    else:
+        assert not good and body["message"] == (
+            "1 validation error detected: Value null at 'transactItems.1.member.update."
+            "updateExpression' failed to satisfy constraint: Member must not be null")
+        assert get(ddb_url, tt, "fresh") is None
 
 
-# An update that makes an item too big is a plain ValidationException (not a cancellation
-# reason); a TransactGetItems key error comes back as TransactionCanceledException.
-def test_transact_size_and_get_key_errors(ddb_url, tt):
-    err(ddb_url, "TransactWriteItems", {"TransactItems": [{"Update": {
+# An update that makes an item too big is that action's ValidationError cancellation reason
+# (its size depends on the stored item: conformance tier3 itemSizeBySurface; DynamoDB Local
+# answers a plain ValidationException); a Put too big is a ValidationException of the
+# request.  A TransactGetItems key that fails the schema: TransactionCanceledException with
+# a ValidationError reason (DynamoDB Local: the key text, no reasons).
+def test_transact_size_and_get_key_errors(ddb_url, target, tt):
+    big = {"TransactItems": [{"Update": {
         "TableName": tt, "Key": K("t1"), "UpdateExpression": "SET big = :s",
-        "ExpressionAttributeValues": {":s": S("x" * 410000)}}}]}, V,
-        "Item size to update has exceeded the maximum allowed size")
-    err(ddb_url, "TransactGetItems", {"TransactItems": [{"Get": {
-        "TableName": tt, "Key": {"pk": S("t1"), "x": S("1")}}}]}, TC,
-        "The number of conditions on the keys is invalid")
+        "ExpressionAttributeValues": {":s": S("x" * 410000)}}}]}
+    size = "Item size to update has exceeded the maximum allowed size"
+    if target == "dynamodb-local":
+        err(ddb_url, "TransactWriteItems", big, V, size)
+    else:
+        e = err(ddb_url, "TransactWriteItems", big, TC, CANCEL + "[ValidationError]")
+        assert e["CancellationReasons"] == [{"Code": "ValidationError", "Message": size}]
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [{"Put": {
+        "TableName": tt, "Item": {"pk": S("big"), "b": S("x" * 410000)}}}]}, V,
+        "Item size has exceeded the maximum allowed size")
+    for key in [{"pk": S("t1"), "x": S("1")}, {}]:
+        e = err(ddb_url, "TransactGetItems", {"TransactItems": [
+            {"Get": {"TableName": tt, "Key": K("t1")}},
+            {"Get": {"TableName": tt, "Key": key}}]}, TC, aws_or_local(
+            target, CANCEL + "[None, ValidationError]",
+            local="The number of conditions on the keys is invalid"))
+        if target != "dynamodb-local":
+            assert e["CancellationReasons"] == [
+                {"Code": "None"},
+                {"Code": "ValidationError",
+                 "Message": "The provided key element does not match the schema"}]
 
 
 # ReturnConsumedCapacity outside its enum: the service's constraint text (DynamoDB Local
@@ -189,24 +239,38 @@ def test_rcc_enum(ddb_url, tt):
         "constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]")
 
 
-MM = "One or more parameter values were invalid: Type mismatch for key"
 CANCEL = "Transaction cancelled, please refer cancellation reasons for specific reasons "
+L_MM = "One or more parameter values were invalid: Type mismatch for key"  # DynamoDB Local
+KEY_SCHEMA = "The provided key element does not match the schema"
 
 
-# A key attribute of the wrong type inside TransactWriteItems is that action's ValidationError
-# cancellation reason (other actions still evaluated: "None" or their own reason); a missing,
-# extra or empty key attribute, a key of a non-key type, an item too big stay a plain
-# ValidationException.
-def test_transact_key_type_mismatch_reason(ddb_url, tt):
-    for act in ({"Put": {"TableName": tt, "Item": {"pk": N(1)}}},
-                {"Delete": {"TableName": tt, "Key": {"pk": N(1)}}},
-                {"Update": {"TableName": tt, "Key": {"pk": N(1)}}},
-                {"ConditionCheck": {"TableName": tt, "Key": {"pk": N(1)},
-                                    "ConditionExpression": "attribute_exists(pk)"}}):
+def mm(target, name="pk", want="S", got="N"):
+    """A Put's mistyped key reason (the service), DynamoDB Local's shorter text."""
+    return aws_or_local(target, f"One or more parameter values were invalid: Type mismatch for "
+                        f"key {name} expected: {want} actual: {got}", local=L_MM)
+
+
+# A key that fails the schema inside TransactWriteItems is that action's ValidationError
+# cancellation reason (other actions still evaluated: "None" or their own reason): a Put's
+# mistyped key "Type mismatch for key pk expected: S actual: N", an Update's / Delete's /
+# ConditionCheck's "The provided key element does not match the schema" (conformance tier3
+# transactWriteItems).  An empty key value, an item too big stay a ValidationException of the
+# request.  DynamoDB Local: one shorter text for every mistyped key; a missing or extra key
+# attribute, a non-scalar key are a plain ValidationException.
+def test_transact_key_type_mismatch_reason(ddb_url, target, tt):
+    upd = {"UpdateExpression": "SET a = :a", "ExpressionAttributeValues": {":a": S("1")}}
+    for act, msg in (({"Put": {"TableName": tt, "Item": {"pk": N(1)}}}, mm(target)),
+                     ({"Delete": {"TableName": tt, "Key": {"pk": N(1)}}},
+                      aws_or_local(target, KEY_SCHEMA, local=L_MM)),
+                     ({"Update": dict(upd, TableName=tt, Key={"pk": N(1)})},
+                      aws_or_local(target, KEY_SCHEMA, local=L_MM)),
+                     ({"ConditionCheck": {"TableName": tt, "Key": {"pk": N(1)},
+                                          "ConditionExpression": "attribute_exists(pk)"}},
+                      aws_or_local(target, KEY_SCHEMA, local=L_MM))):
         e = err(ddb_url, "TransactWriteItems", {"TransactItems": [
             {"Put": {"TableName": tt, "Item": K("ok1")}}, act]}, TC, CANCEL + "[None, ValidationError]")
         assert e["CancellationReasons"] == [{"Code": "None"},
-                                            {"Code": "ValidationError", "Message": MM}]
+                                            {"Code": "ValidationError", "Message": msg}]
     assert get(ddb_url, tt, "ok1") is None
     e = err(ddb_url, "TransactWriteItems", {"TransactItems": [
         {"Put": {"TableName": tt, "Item": {"pk": N(1)}}},
@@ -214,40 +278,58 @@ def test_transact_key_type_mismatch_reason(ddb_url, tt):
         {"Delete": {"TableName": tt, "Key": {"pk": N(1)}}}]}, TC,
         CANCEL + "[ValidationError, ConditionalCheckFailed, ValidationError]")
     assert e["CancellationReasons"] == [
-        {"Code": "ValidationError", "Message": MM},
+        {"Code": "ValidationError", "Message": mm(target)},
         {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"},
-        {"Code": "ValidationError", "Message": MM}]
-    mm = {"Put": {"TableName": tt, "Item": {"pk": N(1)}}}
+        {"Code": "ValidationError", "Message": aws_or_local(target, KEY_SCHEMA, local=L_MM)}]
+    bad = {"Put": {"TableName": tt, "Item": {"pk": N(1)}}}
     err(ddb_url, "TransactWriteItems", {"TransactItems": [
-        mm, {"Put": {"TableName": tt, "Item": K("")}}]}, V,
+        bad, {"Put": {"TableName": tt, "Item": K("")}}]}, V,
         "One or more parameter values are not valid. The AttributeValue for a key attribute "
         "cannot contain an empty string value. Key: pk")
     err(ddb_url, "TransactWriteItems", {"TransactItems": [
-        mm, {"Put": {"TableName": tt, "Item": {"x": S("1")}}}]}, V,
-        "One of the required keys was not given a value")
-    err(ddb_url, "TransactWriteItems", {"TransactItems": [
-        mm, {"Delete": {"TableName": tt, "Key": {"pk": S("a"), "x": S("1")}}}]}, V,
-        "The number of conditions on the keys is invalid")
-    err(ddb_url, "TransactWriteItems", {"TransactItems": [
-        mm, {"Put": {"TableName": tt, "Item": {"pk": S("b"), "x": S("x" * 410000)}}}]}, V,
+        bad, {"Put": {"TableName": tt, "Item": {"pk": S("b"), "x": S("x" * 410000)}}}]}, V,
         "Item size has exceeded the maximum allowed size")
-    err(ddb_url, "TransactWriteItems", {"TransactItems": [
-        {"Put": {"TableName": tt, "Item": {"pk": {"BOOL": True}}}}]}, V,
-        "Invalid attribute value type")
+    # a missing / extra key attribute, a non-scalar key
+    for act, msg, local in (
+            ({"Put": {"TableName": tt, "Item": {"x": S("1")}}},
+             "One or more parameter values were invalid: Missing the key pk in the item",
+             "One of the required keys was not given a value"),
+            ({"Delete": {"TableName": tt, "Key": {"pk": S("a"), "x": S("1")}}}, KEY_SCHEMA,
+             "The number of conditions on the keys is invalid"),
+            ({"Put": {"TableName": tt, "Item": {"pk": {"BOOL": True}}}},
+             "One or more parameter values were invalid: Type mismatch for key pk expected: S "
+             "actual: BOOL", "Invalid attribute value type"),
+            ({"Put": {"TableName": tt, "Item": {"pk": {"L": [S("x")]}}}},
+             "One or more parameter values were invalid: Type mismatch for key pk expected: S "
+             "actual: L", "Invalid attribute value type")):
+        if target == "dynamodb-local":
+            err(ddb_url, "TransactWriteItems", {"TransactItems": [act]}, V, local)
+        else:
+            e = err(ddb_url, "TransactWriteItems", {"TransactItems": [act]}, TC,
+                    CANCEL + "[ValidationError]")
+            assert e["CancellationReasons"] == [{"Code": "ValidationError", "Message": msg}]
 
 
 # Hash key mistyped and range key missing: still the Type mismatch reason (checked in key
 # order); hash key fine and range key missing or empty: a ValidationException.
-def test_transact_key_type_mismatch_range(ddb, ddb_url, table_name, make_table):
+def test_transact_key_type_mismatch_range(ddb, ddb_url, target, table_name, make_table):
     t = table_name("txr")
     make_table(ddb, t, range=("sk", "N"))
-    for item in ({"pk": N(1)}, {"pk": S("a"), "sk": S("x")}, {"pk": N(1), "sk": S("x")}):
+    for item, msg in (({"pk": N(1)}, mm(target)),
+                      ({"pk": S("a"), "sk": S("x")}, mm(target, "sk", "N", "S")),
+                      ({"pk": N(1), "sk": S("x")}, mm(target))):
         e = err(ddb_url, "TransactWriteItems", {"TransactItems": [
             {"Put": {"TableName": t, "Item": item}}]}, TC, CANCEL + "[ValidationError]")
-        assert e["CancellationReasons"] == [{"Code": "ValidationError", "Message": MM}]
-    err(ddb_url, "TransactWriteItems", {"TransactItems": [
-        {"Put": {"TableName": t, "Item": {"pk": S("a")}}}]}, V,
-        "One of the required keys was not given a value")
+        assert e["CancellationReasons"] == [{"Code": "ValidationError", "Message": msg}]
+    if target == "dynamodb-local":
+        err(ddb_url, "TransactWriteItems", {"TransactItems": [
+            {"Put": {"TableName": t, "Item": {"pk": S("a")}}}]}, V,
+            "One of the required keys was not given a value")
+    else:
+        e = err(ddb_url, "TransactWriteItems", {"TransactItems": [
+            {"Put": {"TableName": t, "Item": {"pk": S("a")}}}]}, TC, CANCEL + "[ValidationError]")
+        assert e["CancellationReasons"] == [{"Code": "ValidationError", "Message": (
+            "One or more parameter values were invalid: Missing the key sk in the item")}]
     err(ddb_url, "TransactWriteItems", {"TransactItems": [
         {"Put": {"TableName": t, "Item": {"pk": S(""), "sk": S("x")}}}]}, V,
         "One or more parameter values are not valid. The AttributeValue for a key attribute "
@@ -257,25 +339,43 @@ def test_transact_key_type_mismatch_range(ddb, ddb_url, table_name, make_table):
 # Table names: TransactGetItems treats an empty or malformed TableName as a table that does
 # not exist; TransactWriteItems keeps the table-name ValidationException; a missing
 # TableName is named by its member path (write) or "Requested resource not found" (get).
-def test_transact_table_name_errors(ddb_url, tt):
+def test_transact_table_name_errors(ddb_url, target, tt):
+    """Each action's TableName against the model (1..255 of [a-zA-Z0-9_.-], named by its
+    member path); a name that passes but names no table: ResourceNotFoundException.
+    DynamoDB Local: the 3..255 name text for writes, "table does not exist" for gets."""
     bad = ("Invalid table/index name.  Table/index names must be between 3 and 255 characters "
            "long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'")
-    for name in ("", "ab", "a b c"):
+    rnf = ("ResourceNotFoundException", aws_or_local(
+        target, "Requested resource not found",
+        local="Cannot do operations on a non-existent table"))
+    for name, vio in (("", "Member must have length greater than or equal to 1"),
+                      ("ab", None),
+                      ("a b c", "Member must satisfy regular expression pattern: "
+                                "[a-zA-Z0-9_.-]+")):
+        def aws(path):
+            return (V, f"1 validation error detected: Value '{name}' at 'transactItems.{path}."
+                       f"tableName' failed to satisfy constraint: {vio}") if vio else rnf
         err(ddb_url, "TransactGetItems", {"TransactItems": [
             {"Get": {"TableName": tt, "Key": K("t1")}},
             {"Get": {"TableName": name, "Key": K("t1")}}]},
-            "ResourceNotFoundException", "Cannot do operations on a non-existent table")
+            *aws_or_local(target, aws("2.member.get"), local=rnf))
         err(ddb_url, "TransactWriteItems", {"TransactItems": [
-            {"Put": {"TableName": name, "Item": K("a")}}]}, V, bad)
+            {"Put": {"TableName": name, "Item": K("a")}}]},
+            *aws_or_local(target, aws("1.member.put"), local=(V, bad)))
         err(ddb_url, "TransactWriteItems", {"TransactItems": [
-            {"Delete": {"TableName": name, "Key": K("a")}}]}, V, bad)
+            {"Delete": {"TableName": name, "Key": K("a")}}]},
+            *aws_or_local(target, aws("1.member.delete"), local=(V, bad)))
     err(ddb_url, "TransactGetItems", {"TransactItems": [{"Get": {"Key": K("t1")}}]}, V,
-        "Requested resource not found")
+        aws_or_local(target, "1 validation error detected: Value null at 'transactItems.1.member."
+                     "get.tableName' failed to satisfy constraint: Member must not be null",
+                     local="Requested resource not found"))
+    msg = ("Value null at 'transactItems.2.member.put.tableName' failed to satisfy constraint: "
+           "Member must not be null")
     err(ddb_url, "TransactWriteItems", {"TransactItems": [
         {"Put": {"TableName": tt, "Item": K("a")}}, {"Put": {"Item": K("b")}}]}, V,
-        "Value null at 'transactItems.2.member.put.tableName' failed to satisfy constraint: "
-        "Member must not be null")
+        aws_or_local(target, "1 validation error detected: " + msg, local=msg))
+    msg = ("Value null at 'transactItems.1.member.conditionCheck.tableName' failed to satisfy "
+           "constraint: Member must not be null")
     err(ddb_url, "TransactWriteItems", {"TransactItems": [
         {"ConditionCheck": {"Key": K("b"), "ConditionExpression": "attribute_exists(pk)"}}]}, V,
-        "Value null at 'transactItems.1.member.conditionCheck.tableName' failed to satisfy "
-        "constraint: Member must not be null")
+        aws_or_local(target, "1 validation error detected: " + msg, local=msg))

@@ -51,38 +51,42 @@ static void validation(void **state)
     it_err(f, "BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}},{'pk':{'S':'a'}}]}}}",
            ERR_VALIDATION, "Provided list of item keys contains duplicates");
     it_err(f, "BatchGetItem", "{'RequestItems':{}}", ERR_VALIDATION,
-           "BatchGetItem must have some requests set");
+           "The requestItems parameter is required for BatchGetItem");
     it_err(f, "BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[]}}}", ERR_VALIDATION,
-           "The list of keys in RequestItems for BatchGetItem is required: tab1 has empty list");
+           "1 validation error detected: Value at 'RequestItems.tab1.member.Keys' failed to "
+           "satisfy constraint: Member must have length greater than or equal to 1");
     it_err(f, "BatchGetItem", "{'RequestItems':{'nope':{'Keys':[{'pk':{'S':'a'}}]}}}",
-           ERR_RESOURCE_NOT_FOUND, "Cannot do operations on a non-existent table");
+           ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
     it_err(f, "BatchWriteItem",
            "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'d'}}}},"
            "{'DeleteRequest':{'Key':{'pk':{'S':'d'}}}}]}}",
            ERR_VALIDATION, "Provided list of item keys contains duplicates");
     it_err(f, "BatchWriteItem", "{'RequestItems':{}}", ERR_VALIDATION,
-           "BatchWriteItem cannot have a null or no requests set");
+           "The requestItems parameter is required for BatchWriteItem");
     it_err(f, "BatchWriteItem", "{'RequestItems':{'tab1':[]}}", ERR_VALIDATION,
-           "The batch write request list for a table cannot be null or empty: tab1");
+           "1 validation error detected: Value '{tab1=[]}' at 'requestItems' failed to satisfy "
+           "constraint: Map value must satisfy constraint: [Member must have length less than "
+           "or equal to 25, Member must have length greater than or equal to 1]");
     it_err(f, "BatchWriteItem",
            "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'ok'}}}},"
            "{'DeleteRequest':{'Key':{'pk':{'S':'1'},'x':{'S':'1'}}}}]}}",
-           ERR_VALIDATION, "The number of conditions on the keys is invalid");
+           ERR_VALIDATION, "The provided key element does not match the schema");
     json_t *r = it_ok(f, "GetItem", "{'TableName':'tab1','Key':{'pk':{'S':'ok'}}}");
     it_member(r, "Item", NULL);
     json_decref(r);
-    /* 26 requests, 101 keys */
+    /* 26 requests / 101 keys over two tables (each table's list within the model's bounds) */
     char req[8192];
     size_t n = (size_t)snprintf(req, sizeof req, "{'RequestItems':{'tab1':[");
     for (int i = 0; i < 26; i++)
         n += (size_t)snprintf(req + n, sizeof req - n, "%s{'PutRequest':{'Item':{'pk':{'S':'%d'}}}}",
-                              i ? "," : "", i);
+                              i == 13 ? "],'tab3':[" : i ? "," : "", i);
     snprintf(req + n, sizeof req - n, "]}}");
     it_err(f, "BatchWriteItem", req, ERR_VALIDATION,
            "Too many items requested for the BatchWriteItem call");
     n = (size_t)snprintf(req, sizeof req, "{'RequestItems':{'tab1':{'Keys':[");
     for (int i = 0; i < 101; i++)
-        n += (size_t)snprintf(req + n, sizeof req - n, "%s{'pk':{'S':'%d'}}", i ? "," : "", i);
+        n += (size_t)snprintf(req + n, sizeof req - n, "%s{'pk':{'S':'%d'}}",
+                              i == 50 ? "]},'tab3':{'Keys':[" : i ? "," : "", i);
     snprintf(req + n, sizeof req - n, "]}}}");
     it_err(f, "BatchGetItem", req, ERR_VALIDATION, "Too many items requested for the BatchGetItem call");
 }

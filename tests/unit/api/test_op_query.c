@@ -86,8 +86,12 @@ static void query_validation(void **state)
         {",'Select':'ALL_PROJECTED_ATTRIBUTES'",
          "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"},
         {",'Select':'BOGUS'",
-         "Select must be ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, COUNT, or SPECIFIC_ATTRIBUTES"},
-        {",'Limit':0", "Limit must be greater than or equal to 1"},
+         "1 validation error detected: Value 'BOGUS' at 'select' failed to satisfy constraint: "
+         "Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, "
+         "ALL_PROJECTED_ATTRIBUTES]"},
+        {",'Limit':0",
+         "1 validation error detected: Value at 'Limit' failed to satisfy constraint: Member must "
+         "have value greater than or equal to 1"},
         {",'IndexName':'nope'", "The table does not have the specified index: nope"},
         {",'FilterExpression':'sk > :p'",
          "Filter Expression can only contain non-primary key attributes: Primary key "
@@ -174,13 +178,17 @@ static void scan_segments(void **state)
     }
     assert_int_equal(total, 6);
     it_err(f, "Scan", "{'TableName':'gtab','Segment':1}", ERR_VALIDATION,
-           "If segment is specified, total segment must also be specified");
+           "The TotalSegments parameter is required but was not present in the request when "
+           "Segment parameter is present");
     it_err(f, "Scan", "{'TableName':'gtab','TotalSegments':2}", ERR_VALIDATION,
-           "If total segments is specified, a particular segment must also be specified for "
-           "this request");
+           "The Segment parameter is required but was not present in the request when "
+           "parameter TotalSegments is present");
     it_err(f, "Scan", "{'TableName':'gtab','TotalSegments':2,'Segment':2}", ERR_VALIDATION,
-           "1 validation error detected: Value '2' at 'segment' failed to satisfy constraint: "
-           "Member must have value less than or equal to 1");
+           "The Segment parameter is zero-based and must be less than parameter TotalSegments: "
+           "Segment: 2 is not less than TotalSegments: 2");
+    it_err(f, "Scan", "{'TableName':'gtab','TotalSegments':2,'Segment':-1}", ERR_VALIDATION,
+           "1 validation error detected: Value '-1' at 'segment' failed to satisfy constraint: "
+           "Member must have value greater than or equal to 0");
     it_err(f, "Scan", "{'TableName':'gtab','TotalSegments':1000001,'Segment':0}", ERR_VALIDATION,
            "1 validation error detected: Value '1000001' at 'totalSegments' failed to satisfy "
            "constraint: Member must have value less than or equal to 1000000");

@@ -90,14 +90,16 @@ static void validation(void **state)
            "{'Delete':{'TableName':'tab1','Key':{'pk':{'S':'a'}}}}]}",
            ERR_VALIDATION, "Transaction request cannot include multiple operations on one item");
     it_err(f, "TransactWriteItems", "{}", ERR_VALIDATION,
-           "Value null at 'transactItems' failed to satisfy constraint: Member must not be null");
+           "1 validation error detected: Value null at 'transactItems' failed to satisfy "
+           "constraint: Member must not be null");
     it_err(f, "TransactWriteItems", "{'TransactItems':[{}]}", ERR_VALIDATION,
            "Invalid Request: TransactWriteRequest should contain Delete or Put or Update request");
     it_err(f, "TransactWriteItems",
            "{'TransactItems':[{'ConditionCheck':{'TableName':'tab1','Key':{'pk':{'S':'a'}}}}]}",
            ERR_VALIDATION,
-           "Value null at 'transactItems.1.member.conditionCheck.conditionExpression' failed to "
-           "satisfy constraint: Member must not be null");
+           "1 validation error detected: Value null at "
+           "'transactItems.1.member.conditionCheck.conditionExpression' failed to satisfy "
+           "constraint: Member must not be null");
     it_err(f, "TransactGetItems",
            "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}}}},"
            "{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}}}}]}",

@@ -33,7 +33,7 @@ static const kc cases[] = {
     {"pk = :a AND :n1 >= sk", EXPR_KR_LE, "{\"N\":\"1\"}"},
     {"sk = :n1 AND :a = pk", EXPR_KR_EQ, "{\"N\":\"1\"}"},
     {"(pk = :a) AND (sk = :n1)", EXPR_KR_EQ, "{\"N\":\"1\"}"},
-    {"sk = :n1", -1, "Query condition missed key schema element"},
+    {"sk = :n1", -1, "Query condition missed key schema element: pk"},
     {"pk = :n1", -1,
      "One or more parameter values were invalid: Condition parameter type does not match schema "
      "type"},
@@ -52,7 +52,7 @@ static const kc cases[] = {
     {"pk = :a AND contains(sk, :n1)", -1,
      "Invalid operator used in KeyConditionExpression: contains"},
     {"pk = :a AND size(sk) = :n1", -1, "KeyConditionExpressions cannot contain nested operations"},
-    {"pk = :a AND x = :n1", -1, "Query condition missed key schema element"},
+    {"pk = :a AND x = :n1", -1, "Query condition missed key schema element: sk"},
     {"pk = :a AND pk = :a", -1, "KeyConditionExpressions must only contain one condition per key"},
     {"pk = :a AND sk = :n1 AND x = :n1", -1, "Conditions can be of length 1 or 2 only"},
     {"pk < :a", -1, "Query key condition not supported"},
@@ -173,7 +173,7 @@ static void test_begins_with_and_between(void **state)
                            "{\":a\":{\"S\":\"a\"},\":n\":{\"N\":\"1\"}}", &x, &e),
                      0);
     assert_int_equal(expr_keycond_extract(x, &hk, &out, &e), ERR_VALIDATION);
-    assert_string_equal(e.msg, "Query condition missed key schema element");
+    assert_string_equal(e.msg, "Query condition missed key schema element: pk");
     arena_fini(&a);
 }
 

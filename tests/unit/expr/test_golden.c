@@ -350,6 +350,24 @@ static void run_legacy_case(arena_t *a, json_t *cs, outcome *o)
     o->rc = expr_eval(x, item.type ? &item : NULL, &o->b, e);
 }
 
+/* Texts where the service and DynamoDB Local (which recorded the golden data) differ: the
+ * recorded Local text, and the prefix of ours (the service's wording). */
+static const struct {
+    const char *local, *aws_prefix;
+} aws_wording[] = {
+    /* the service names the key attribute (conformance tier3 query.test.ts) */
+    {"Query condition missed key schema element", "Query condition missed key schema element: "},
+};
+
+static bool aws_wording_ok(const char *recorded, const char *got)
+{
+    for (size_t i = 0; i < sizeof aws_wording / sizeof aws_wording[0]; i++)
+        if (strcmp(recorded, aws_wording[i].local) == 0 &&
+            strncmp(got, aws_wording[i].aws_prefix, strlen(aws_wording[i].aws_prefix)) == 0)
+            return true;
+    return false;
+}
+
 /* Returns true when the outcome matches the recorded result; prints a diff otherwise. */
 static bool check(arena_t *a, json_t *cs, const outcome *o)
 {
@@ -364,6 +382,7 @@ static bool check(arena_t *a, json_t *cs, const outcome *o)
          * NUL byte) can only match up to that byte */
         bool has_nul = strlen(msg) < json_string_length(jm);
         bool same = has_nul ? strncmp(o->e.msg, msg, strlen(msg)) == 0 : strcmp(o->e.msg, msg) == 0;
+        same = same || aws_wording_ok(msg, o->e.msg);
         if (o->rc < 0 && !strcmp(err_type(o->rc), type) && same)
             return true;
         printf("MISMATCH [%s]\n  want error %s: %s\n  got  %s\n", name, type, msg,

@@ -1,0 +1,84 @@
+/*
+ * api_schema — the request model of every operation, as data.  Layer: api (private).
+ *
+ * One shape per request member, with the constraints of DynamoDB's API model (the API
+ * Reference's "Length Constraints", "Valid Range", "Pattern", "Valid Values" and
+ * "Required" lines) and the order in which the service reports their violations.  Nothing
+ * here runs: the one walker (api_validate.c, api_validate_request) reads a request against
+ * its operation's shape and produces the service's "N validation errors detected: ..."
+ * text.  Handlers keep only the operation's semantic checks.
+ *
+ * A struct shape lists its members in the order the service checks them; a member's own
+ * checks run in the order not-null, pattern, length/value range, enum (AWS's order).
+ * Member flags carry the few rules that are not plain constraints:
+ *   API_MF_REQUIRED      absent: "The parameter 'X' is required but was not present in the
+ *                        request", reported alone and before any constraint;
+ *   API_MF_REQUIRED_MAP  absent or {}: "The x parameter is required for <Operation>", alone;
+ *   API_MF_FIRST         this member's violations are reported alone, before any other
+ *                        member is looked at (TableName of every operation: the service
+ *                        stops at a bad table name, captured 2026-06);
+ *   API_MF_BARE          the service's newer wording for this member: "Value at 'Name'" (no
+ *                        value echo) with the JSON member names in the path.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/CommonErrors.html
+ */
+#ifndef DDB_API_API_SCHEMA_H
+#define DDB_API_API_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum api_stype {
+    API_ST_STRING = 0,
+    API_ST_INTEGER, /* Integer / Long: a JSON number (or a string of digits) */
+    API_ST_BOOLEAN,
+    API_ST_BLOB,    /* base64 text */
+    API_ST_LIST,
+    API_ST_MAP,
+    API_ST_STRUCT,
+    API_ST_ATTRVAL, /* AttributeValue: an object; its content is checked by value/ddbjson */
+} api_stype;
+
+#define API_NOLIM INT64_MIN /* no bound */
+
+/* A regular-expression constraint: the text the service prints and a matcher for it. */
+typedef struct api_pattern {
+    const char *text;                          /* "[a-zA-Z0-9_.-]+" */
+    bool (*match)(const char *s, size_t len);  /* true when s matches the whole pattern */
+} api_pattern;
+
+typedef struct api_member api_member;
+
+typedef struct api_shape {
+    const char *name;          /* the service's class name, for value echoes ("KeySchemaElement") */
+    api_stype type;
+    int64_t min, max;          /* length (string, blob, list, map) or value (integer) bounds */
+    const api_pattern *pattern;
+    const char *const *enums;  /* NULL-terminated, in the order the service lists them */
+    const api_member *members; /* struct: {NULL}-terminated, in check order */
+    const struct api_shape *elem; /* list element / map value */
+    const struct api_shape *key;  /* map key */
+} api_shape;
+
+enum {
+    API_MF_NOT_NULL = 1u << 0,
+    API_MF_REQUIRED = 1u << 1,
+    API_MF_REQUIRED_MAP = 1u << 2,
+    API_MF_FIRST = 1u << 3,
+    API_MF_BARE = 1u << 4,
+};
+
+struct api_member {
+    const char *name;          /* the JSON member name ("TableName") */
+    const api_shape *shape;
+    unsigned flags;            /* API_MF_* */
+};
+
+/* The input shape of operation `op` ("PutItem"), or NULL for an operation without a model
+ * (its handler validates alone).  Static storage. */
+const api_shape *api_schema_input(const char *op);
+
+/* The table/index name pattern, [a-zA-Z0-9_.-]+ (exported for handlers' semantic checks). */
+extern const api_pattern api_pat_name;
+
+#endif
