@@ -57,7 +57,8 @@ int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new
         /* index key attributes the update wrote (the service's texts, api_item.c) */
         if ((rc = api_index_keys_check(w->t, &tmp, old ? old : w->key, e)))
             return rc;
-        if (av_item_size(&tmp) > AV_MAX_ITEM_SIZE)
+        if (av_item_size(&tmp) > AV_MAX_ITEM_SIZE ||
+            (w->size_by_write && expr_update_write_size(w->upd, &tmp) > AV_MAX_ITEM_SIZE))
             return err_set(e, ERR_VALIDATION, TXT_ITEM_TOO_BIG_UPDATE);
         /* the result shares values with `old`, which dies with this call: copy it out */
         rc = av_copy(a, &tmp, &w->new_item);
@@ -310,6 +311,7 @@ int op_update_item(api_req *r, json_t **out)
     q.w.t = q.t;
     q.w.key = key;
     q.w.upd = upd;
+    q.w.size_by_write = true;
     return run_write(&q, out);
 }
 

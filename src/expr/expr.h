@@ -228,6 +228,15 @@ int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
                       const char *const *key_names, size_t nkeys, av_t *out_item,
                       expr_t **out_updated, err_t *e);
 
+/* What the service measures a standalone UpdateItem's size by, besides the finished item:
+ * the bytes the update writes (name and final value, in new_item, of every top-level
+ * attribute a SET / ADD / DELETE action writes, each once) plus a cost per action: 3 for the
+ * update, 19 per SET or ADD (20 through a list index), 2 per REMOVE or DELETE.  Over 400 KB it
+ * is refused ("Item size to update has exceeded the maximum allowed size") even when the
+ * finished item is not: a short key counts for nothing here (conformance tier3
+ * itemSizeBySurface, eu-west-2 2026-08).  0 for an update built from AttributeUpdates. */
+uint64_t expr_update_write_size(const expr_t *upd, const av_t *new_item);
+
 /* ---- projection ---------------------------------------------------------------------- */
 
 /* Projects `item` (an M, or NULL -> *out has type AV_NONE) on a resolved projection:

@@ -525,3 +525,43 @@ int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
     }
     return 0;
 }
+
+uint64_t expr_update_write_size(const expr_t *upd, const av_t *new_item)
+{
+    if (!upd || upd->kind != EXPR_UPDATE)
+        return 0;
+    uint64_t cost = 3; /* the update itself */
+    const char *seen[64];
+    size_t seen_len[64], nseen = 0;
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < upd->nacts; i++) {
+        const expr_uact *act = &upd->acts[i];
+        if (act->legacy)
+            return 0; /* AttributeUpdates: not measured this way */
+        const expr_node *p = act->path;
+        bool indexed = false;
+        for (size_t k = 0; p && k < p->u.path.n; k++)
+            indexed = indexed || p->u.path.el[k].is_index;
+        if (act->op == EU_SET || act->op == EU_ADD)
+            cost += 19 + (indexed ? 1 : 0);
+        else
+            cost += 2;
+        if (act->op == EU_REMOVE || !p || p->u.path.n == 0)
+            continue;
+        /* the top-level attribute the action writes, counted once, as it ends up */
+        const expr_pel *top = &p->u.path.el[0];
+        bool dup = false;
+        for (size_t k = 0; k < nseen && !dup; k++)
+            dup = seen_len[k] == top->len && memcmp(seen[k], top->name, top->len) == 0;
+        if (dup)
+            continue;
+        if (nseen < sizeof seen / sizeof seen[0]) {
+            seen[nseen] = top->name;
+            seen_len[nseen++] = top->len;
+        }
+        const av_t *v = new_item ? av_map_get(new_item, top->name, top->len) : NULL;
+        if (v)
+            bytes += top->len + av_value_size(v);
+    }
+    return bytes + cost;
+}

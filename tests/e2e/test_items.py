@@ -540,3 +540,41 @@ def test_namespaced_table_names(ddbchat_server):
     # the boto3 client's table is invisible to the raw (other key) requests
     err(u, "GetItem", {"TableName": "nsitems", "Key": {"pk": S("a")}},
         "ResourceNotFoundException")
+
+
+# The 400 KB gate, to the byte: an item of exactly 409,600 bytes (names + values) is
+# accepted, one byte more refused, by PutItem (conformance tier3 itemSize).
+def test_item_size_gate(ddb_url, t1):
+    base = 2 + 1 + 1  # "pk" + "g" (the key) + "p" (the padding's name)
+    ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("g"), "p": S("x" * (409600 - base))}})
+    err(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("h"),
+                                                       "p": S("x" * (409601 - base))}},
+        V, "Item size has exceeded the maximum allowed size")
+
+
+# UpdateItem measures what it writes as well as the finished item: the written attributes'
+# names and values plus 3 bytes per update, 19 per SET clause, 2 per REMOVE; over 409,600 it
+# is refused although the finished item is smaller (a short key does not count).  So with a
+# 1-byte key value the ceiling sits 19 bytes under 409,600 (conformance tier3
+# itemSizeBySurface, the service 2026-08).  DynamoDB Local measures the finished item only;
+# a transaction's Update too (test_transact.py).
+def test_update_item_size_counts_writes(ddb_url, target, t1):
+    def upd(key, pad, extra=""):
+        return call(ddb_url, "UpdateItem", {
+            "TableName": t1, "Key": {"pk": S(key)}, "UpdateExpression": "SET b = :pad" + extra,
+            "ExpressionAttributeValues": {":pad": S("x" * pad)}})
+    # finished item: "pk"+"K" (3) + "b" (1) + pad; written: 1 + pad + 3 + 19
+    ceiling_pad = 409600 - 1 - 22
+    assert upd("K", ceiling_pad)[0]
+    good, body = upd("L", ceiling_pad + 1)
+    if target == "dynamodb-local":
+        assert good, body
+    else:
+        assert not good and body["message"] == \
+            "Item size to update has exceeded the maximum allowed size", body
+    # a REMOVE clause costs 2 more bytes
+    ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("M"), "r": S("z")}})
+    good, body = upd("M", ceiling_pad - 1, " REMOVE r")
+    if target != "dynamodb-local":
+        assert not good, body
+    assert upd("N", ceiling_pad - 2, " REMOVE r")[0]
