@@ -592,15 +592,18 @@ static void violation(walk *w, bool bare, const api_shape *sh, const void *n,
     sbuf ev = sb_make(ebuf, room);
     if (n)
         echo(w, sh, n, &ev);
-    if (bare)
-        snprintf(text, sizeof text, "Value at '%s' failed to satisfy constraint: %s", pbuf,
-                 constraint);
-    else if (!n)
-        snprintf(text, sizeof text, "Value null at '%s' failed to satisfy constraint: %s", pbuf,
-                 constraint);
-    else
-        snprintf(text, sizeof text, "Value '%s' at '%s' failed to satisfy constraint: %s", ebuf,
-                 pbuf, constraint);
+    /* "Value '<echo>' at '<path>' failed to satisfy constraint: <constraint>", cut at the
+     * entry's size (the echo was sized to leave room for the rest) */
+    sbuf t = {text, 0, sizeof text, sizeof text, false};
+    text[0] = 0;
+    sb_str(&t, bare ? "Value at '" : !n ? "Value null at '" : "Value '");
+    if (!bare && n) {
+        sb_put(&t, ebuf, ev.len);
+        sb_str(&t, "' at '");
+    }
+    sb_put(&t, pbuf, p.len);
+    sb_str(&t, "' failed to satisfy constraint: ");
+    sb_str(&t, constraint);
     api_vld_add(w->v, "%s", text);
 }
 
