@@ -808,7 +808,7 @@ static int pq_write_prepare(api_req *r, const expr_pq_bound *b, pq_write *pw)
             if ((rc = key_value_check(r, names[k], types[k], v)))
                 return rc;
         }
-        if ((rc = api_key_extract(r, &t->key, &b->item, false, &pw->key)) ||
+        if ((rc = api_key_extract(r, &t->key, &b->item, API_KEY_ITEM, &pw->key)) ||
             (rc = api_item_size_check(r, &b->item, TXT_ITEM_TOO_BIG)))
             return rc;
         expr_node *ne = not_exists_node(r, t);
