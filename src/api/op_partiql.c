@@ -96,6 +96,10 @@
 #define TXT_PQ_T_TOO_MANY "Member must have length less than or equal to 100"
 #define TXT_PQ_EXISTS_COND "EXISTS() must contain a single item read with additional condition"
 #define TXT_PQ_T_EXISTS "Validation failed in TransactStatements[%zu]: " TXT_PQ_EXISTS_COND
+#define PQ_TOKEN_LEN_MAX 36 /* ClientRequestToken */
+#define TXT_PQ_T_TOKEN_LONG                                                                      \
+    "Value %s at 'clientRequestToken' failed to satisfy constraint: Member must have length "    \
+    "less than or equal to 36"
 #define TXT_PQ_T_MULTI "Transaction request cannot include multiple operations on one item"
 #define TXT_PQ_T_CANCELED "Transaction cancelled, please refer cancellation reasons for specific reasons [%s]"
 #define TXT_PQ_T_CHECK_FAILED "The conditional request failed."
@@ -1009,34 +1013,7 @@ int op_execute_statement(api_req *r, json_t **out)
     }
 }
 
-/* ---- BatchExecuteStatement ------------------------------------------------------------------ */
-
-static const char *batch_code(int rc)
-{
-    switch (rc) {
-    case ERR_CONDITIONAL_CHECK_FAILED: return "ConditionalCheckFailed";
-    case ERR_DUPLICATE_ITEM: return "DuplicateItem";
-    case ERR_RESOURCE_NOT_FOUND: return "ResourceNotFound";
-    case ERR_ITEM_COLLECTION_SIZE_LIMIT: return "ItemCollectionSizeLimitExceeded";
-    case ERR_REQUEST_LIMIT: return "RequestLimitExceeded";
-    case ERR_PROVISIONED_THROUGHPUT: return "ProvisionedThroughputExceeded";
-    case ERR_TRANSACTION_CONFLICT: return "TransactionConflict";
-    case ERR_THROTTLING: return "ThrottlingError";
-    case ERR_ACCESS_DENIED: return "AccessDenied";
-    case ERR_VALIDATION:
-    case ERR_SERIALIZATION: return "ValidationError";
-    default: return "InternalServerError";
-    }
-}
-
-static json_t *batch_error(int rc, const char *msg)
-{
-    json_t *o = json_object(), *e = json_object();
-    json_object_set_new(e, "Code", json_string(batch_code(rc)));
-    json_object_set_new(e, "Message", json_string(msg));
-    json_object_set_new(o, "Error", e);
-    return o;
-}
+/* ---- batch and transaction members --------------------------------------------------------- */
 
 /* A member that may only read one item: its table and key (GetItem semantics). */
 static int member_get_key(api_req *r, const expr_pq_bound *b, const store_table **t, av_t *key,
@@ -1068,20 +1045,17 @@ static int member_get_key(api_req *r, const expr_pq_bound *b, const store_table 
     return 0;
 }
 
-/* One member statement: the request object holding its Statement / Parameters /
- * ConsistentRead / ReturnValuesOnConditionCheckFailure. */
+/* One statement of a batch or a transaction. */
 typedef struct pq_member {
-    json_t *spec;
+    json_t *spec;       /* its request object: Statement, Parameters, ConsistentRead, ... */
     pq_stmt s;
     int rc;             /* the member's own error (batch) */
     char msg[ERR_MSG_MAX];
-    bool reached_table; /* the error happened after the table was found (TableName echoed) */
-    const store_table *t;
-    av_t key;
-    pq_write pw;
-    bool consistent;
-    av_t item;
-    bool found;
+    const store_table *t; /* set once the member found its table (a batch echoes TableName) */
+    av_t key;           /* reads: the key */
+    pq_write pw;        /* writes */
+    bool consistent;    /* ConsistentRead */
+    bool rvoccf;        /* ReturnValuesOnConditionCheckFailure ALL_OLD */
 } pq_member;
 
 static void member_fail(api_req *r, pq_member *m, int rc)
@@ -1089,6 +1063,216 @@ static void member_fail(api_req *r, pq_member *m, int rc)
     m->rc = rc;
     snprintf(m->msg, sizeof m->msg, "%s", r->err->msg);
     err_clear(r->err);
+}
+
+/* The capacity entry of table t among caps[0..*n) (appended when new). */
+static api_cap *cap_of(api_cap *caps, size_t *n, const store_table *t)
+{
+    const char *name = api_table_name(t);
+    for (size_t i = 0; i < *n; i++)
+        if (caps[i].table == name)
+            return &caps[i];
+    api_cap *c = &caps[(*n)++];
+    memset(c, 0, sizeof *c);
+    c->table = name;
+    return c;
+}
+
+/* A transactional ConsumedCapacity entry: api_cap_json plus the read and write units apart
+ * (the service reports ReadCapacityUnits / WriteCapacityUnits on ExecuteTransaction:
+ * conformance suite, tier2 executeTransaction). */
+static json_t *txn_cap_json(const api_cap *c, api_rcc rcc)
+{
+    json_t *o = api_cap_json(c, rcc);
+    uint64_t total = c->table_h;
+    for (size_t i = 0; i < c->n_idx; i++)
+        total += c->idx[i].h;
+    if (o && c->read_h)
+        json_object_set_new(o, "ReadCapacityUnits", json_real((double)c->read_h / 2.0));
+    if (o && total > c->read_h)
+        json_object_set_new(o, "WriteCapacityUnits", json_real((double)(total - c->read_h) / 2.0));
+    return o;
+}
+
+/* Sets o["ConsumedCapacity"] to the entries caps[0..n) (nothing for RCC NONE). */
+static void caps_set(json_t *o, const api_cap *caps, size_t n, api_rcc rcc, bool txn)
+{
+    if (rcc == API_RCC_NONE)
+        return;
+    json_t *ca = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(ca, txn ? txn_cap_json(&caps[i], rcc) : api_cap_json(&caps[i], rcc));
+    json_object_set_new(o, "ConsumedCapacity", ca);
+}
+
+/* A read member's answer: the item when it exists and the WHERE holds, with the select list
+ * applied; *out NULL when there is none. */
+static int member_item(api_req *r, const expr_pq_bound *bd, const av_t *item, bool found,
+                       json_t **out)
+{
+    *out = NULL;
+    bool keep = found;
+    int rc;
+    if (keep && bd->where && (rc = expr_eval(bd->where, item, &keep, r->err)))
+        return rc;
+    if (!keep)
+        return 0;
+    av_t p = *item;
+    if (!bd->star && bd->proj && (rc = expr_pq_project(r->arena, bd->proj, item, &p, r->err)))
+        return rc;
+    *out = ddbjson_from_item(&p);
+    return 0;
+}
+
+/* The members' Statement / Parameters / options; counts reads and writes.  A member's own
+ * parse or bind error is its per-statement Error when `per_member`, else the request's. */
+static int members_load(api_req *r, json_t *arr, pq_member *m, size_t n, bool per_member,
+                        size_t *nread, size_t *nwrite)
+{
+    *nread = *nwrite = 0;
+    int rc;
+    for (size_t i = 0; i < n; i++) {
+        m[i].spec = json_array_get(arr, i);
+        if (!json_is_object(m[i].spec))
+            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+        bool has = false;
+        if ((rc = api_json_bool(m[i].spec, "ConsistentRead", &has, &m[i].consistent, r->err)) ||
+            (rc = api_rvoccf_parse(r, m[i].spec, &m[i].rvoccf)))
+            return rc;
+        if ((rc = pq_load(r, m[i].spec, &m[i].s))) {
+            if (!per_member || rc == ERR_NOMEM || rc == ERR_SERIALIZATION)
+                return rc;
+            member_fail(r, &m[i], rc);
+            continue;
+        }
+        if (m[i].s.b.kind == EXPR_PQ_SELECT)
+            (*nread)++;
+        else
+            (*nwrite)++;
+    }
+    return 0;
+}
+
+/* ---- BatchExecuteStatement ------------------------------------------------------------------ */
+
+static const char *batch_code(int rc)
+{
+    switch (rc) {
+    case ERR_CONDITIONAL_CHECK_FAILED: return "ConditionalCheckFailed";
+    case ERR_DUPLICATE_ITEM: return "DuplicateItem";
+    case ERR_RESOURCE_NOT_FOUND: return "ResourceNotFound";
+    case ERR_ITEM_COLLECTION_SIZE_LIMIT: return "ItemCollectionSizeLimitExceeded";
+    case ERR_REQUEST_LIMIT: return "RequestLimitExceeded";
+    case ERR_PROVISIONED_THROUGHPUT: return "ProvisionedThroughputExceeded";
+    case ERR_TRANSACTION_CONFLICT: return "TransactionConflict";
+    case ERR_THROTTLING: return "ThrottlingError";
+    case ERR_ACCESS_DENIED: return "AccessDenied";
+    case ERR_VALIDATION:
+    case ERR_SERIALIZATION: return "ValidationError";
+    default: return "InternalServerError";
+    }
+}
+
+/* {"Error": {Code, Message}}, with TableName when the member reached its table. */
+static json_t *batch_error(int rc, const char *msg, const store_table *t)
+{
+    json_t *o = json_object(), *e = json_object();
+    json_object_set_new(e, "Code", json_string(batch_code(rc)));
+    json_object_set_new(e, "Message", json_string(msg));
+    json_object_set_new(o, "Error", e);
+    if (t)
+        json_object_set_new(o, "TableName", json_string(api_table_name(t)));
+    return o;
+}
+
+/* The writes of a batch in one group commit, each with its own outcome. */
+static int batch_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **out)
+{
+    store_write *sw = arena_zalloc(r->arena, n * sizeof *sw);
+    size_t *map = arena_alloc(r->arena, n * sizeof *map);
+    api_cap *caps = arena_zalloc(r->arena, n * sizeof *caps);
+    if (!sw || !map || !caps)
+        return nomem(r);
+    size_t nw = 0, ncap = 0;
+    int rc;
+    for (size_t i = 0; i < n; i++)
+        if (!m[i].rc) {
+            pq_sw_init(&sw[nw], r, &m[i].pw, true);
+            map[i] = nw++;
+        }
+    if (nw && (rc = store_write_each(r->api->store, sw, nw, r->err)))
+        return rc;
+    json_t *o = json_object(), *resp = json_array();
+    for (size_t i = 0; i < n; i++) {
+        if (m[i].rc) {
+            json_array_append_new(resp, batch_error(m[i].rc, m[i].msg, NULL));
+            continue;
+        }
+        store_write *w = &sw[map[i]];
+        if (w->rc) {
+            /* no Item even with ReturnValuesOnConditionCheckFailure (conformance suite) */
+            bool dup = w->rc == ERR_CONDITIONAL_CHECK_FAILED && m[i].pw.insert;
+            json_array_append_new(resp, batch_error(dup ? ERR_DUPLICATE_ITEM : w->rc,
+                                                    dup ? TXT_PQ_DUPLICATE : w->err.msg, m[i].t));
+            continue;
+        }
+        json_t *one = json_object();
+        av_t ret;
+        bool have = false;
+        if ((rc = returning_item(r, &m[i].pw, w, &ret, &have))) {
+            json_decref(one);
+            json_decref(resp);
+            json_decref(o);
+            return rc;
+        }
+        if (have)
+            json_object_set_new(one, "Item", ddbjson_from_item(&ret));
+        json_object_set_new(one, "TableName", json_string(api_table_name(m[i].t)));
+        json_array_append_new(resp, one);
+        uint64_t sz = w->old_size > w->new_size ? w->old_size : w->new_size;
+        cap_of(caps, &ncap, m[i].t)->table_h += api_cap_write_h(sz);
+    }
+    json_object_set_new(o, "Responses", resp);
+    caps_set(o, caps, ncap, rcc, false);
+    *out = o;
+    return 0;
+}
+
+/* The reads of a batch: each member a GetItem at its own consistency. */
+static int batch_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **out)
+{
+    api_cap *caps = arena_zalloc(r->arena, n * sizeof *caps);
+    if (!caps)
+        return nomem(r);
+    size_t ncap = 0;
+    int rc;
+    json_t *o = json_object(), *resp = json_array();
+    for (size_t i = 0; i < n; i++) {
+        if (m[i].rc) {
+            json_array_append_new(resp, batch_error(m[i].rc, m[i].msg, NULL));
+            continue;
+        }
+        av_t item;
+        bool found = false;
+        json_t *it = NULL;
+        if ((rc = store_get(r->api->store, m[i].t, &m[i].key, r->arena, &item, &found, r->err)) ||
+            (rc = member_item(r, &m[i].s.b, &item, found, &it))) {
+            json_decref(resp);
+            json_decref(o);
+            return rc;
+        }
+        json_t *one = json_object();
+        if (it)
+            json_object_set_new(one, "Item", it);
+        json_object_set_new(one, "TableName", json_string(api_table_name(m[i].t)));
+        json_array_append_new(resp, one);
+        cap_of(caps, &ncap, m[i].t)->table_h +=
+            api_cap_read_h(found ? av_item_size(&item) : 0, m[i].consistent);
+    }
+    json_object_set_new(o, "Responses", resp);
+    caps_set(o, caps, ncap, rcc, false);
+    *out = o;
+    return 0;
 }
 
 int op_batch_execute_statement(api_req *r, json_t **out)
@@ -1114,28 +1298,9 @@ int op_batch_execute_statement(api_req *r, json_t **out)
     pq_member *m = arena_zalloc(r->arena, n * sizeof *m);
     if (!m)
         return nomem(r);
-    size_t nread = 0, nwrite = 0;
-    for (size_t i = 0; i < n; i++) {
-        m[i].spec = json_array_get(arr, i);
-        if (!json_is_object(m[i].spec))
-            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-        bool has = false;
-        if ((rc = api_json_bool(m[i].spec, "ConsistentRead", &has, &m[i].consistent, r->err)))
-            return rc;
-        bool rv;
-        if ((rc = api_rvoccf_parse(r, m[i].spec, &rv)))
-            return rc;
-        if ((rc = pq_load(r, m[i].spec, &m[i].s))) {
-            if (rc == ERR_NOMEM || rc == ERR_SERIALIZATION)
-                return rc;
-            member_fail(r, &m[i], rc);
-            continue;
-        }
-        if (m[i].s.b.kind == EXPR_PQ_SELECT)
-            nread++;
-        else
-            nwrite++;
-    }
+    size_t nread, nwrite;
+    if ((rc = members_load(r, arr, m, n, true, &nread, &nwrite)))
+        return rc;
     if (nread && nwrite)
         return err_set(r->err, ERR_VALIDATION, TXT_PQ_B_MIXED);
     for (size_t i = 0; i < n; i++) {
@@ -1166,137 +1331,7 @@ int op_batch_execute_statement(api_req *r, json_t **out)
             if (api_key_equal(&m[i].t->key, ki, kj))
                 return err_set(r->err, ERR_VALIDATION, TXT_PQ_B_DUP);
         }
-    api_cap *caps = arena_zalloc(r->arena, n * sizeof *caps);
-    if (!caps)
-        return nomem(r);
-    size_t ncap = 0;
-    if (nwrite) {
-        store_write *sw = arena_zalloc(r->arena, n * sizeof *sw);
-        size_t *map = arena_alloc(r->arena, n * sizeof *map);
-        if (!sw || !map)
-            return nomem(r);
-        size_t nw = 0;
-        for (size_t i = 0; i < n; i++)
-            if (!m[i].rc) {
-                pq_sw_init(&sw[nw], r, &m[i].pw, true);
-                map[nw++] = i;
-            }
-        if (nw && (rc = store_write_each(r->api->store, sw, nw, r->err)))
-            return rc;
-        json_t *o = json_object(), *resp = json_array();
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++) {
-            json_t *one;
-            if (m[i].rc) {
-                one = batch_error(m[i].rc, m[i].msg);
-            } else {
-                store_write *w = &sw[k++];
-                if (w->rc) {
-                    int code = w->rc == ERR_CONDITIONAL_CHECK_FAILED && m[i].pw.insert
-                                   ? ERR_DUPLICATE_ITEM
-                                   : w->rc;
-                    one = batch_error(code, code == ERR_DUPLICATE_ITEM ? TXT_PQ_DUPLICATE
-                                                                       : w->err.msg);
-                } else {
-                    one = json_object();
-                    av_t ret;
-                    bool have = false;
-                    if ((rc = returning_item(r, &m[i].pw, w, &ret, &have))) {
-                        json_decref(one);
-                        json_decref(resp);
-                        json_decref(o);
-                        return rc;
-                    }
-                    if (have)
-                        json_object_set_new(one, "Item", ddbjson_from_item(&ret));
-                    if (rcc != API_RCC_NONE) {
-                        api_cap *c = NULL;
-                        for (size_t x = 0; x < ncap; x++)
-                            if (caps[x].table == api_table_name(m[i].t))
-                                c = &caps[x];
-                        if (!c) {
-                            c = &caps[ncap++];
-                            c->table = api_table_name(m[i].t);
-                        }
-                        uint64_t sz = w->old_size > w->new_size ? w->old_size : w->new_size;
-                        c->table_h += api_cap_write_h(sz);
-                    }
-                }
-                json_object_set_new(one, "TableName", json_string(api_table_name(m[i].t)));
-            }
-            json_array_append_new(resp, one);
-        }
-        json_object_set_new(o, "Responses", resp);
-        if (rcc != API_RCC_NONE) {
-            json_t *ca = json_array();
-            for (size_t x = 0; x < ncap; x++)
-                json_array_append_new(ca, api_cap_json(&caps[x], rcc));
-            json_object_set_new(o, "ConsumedCapacity", ca);
-        }
-        *out = o;
-        return 0;
-    }
-    /* reads: each member a GetItem */
-    json_t *o = json_object(), *resp = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_t *one;
-        if (m[i].rc) {
-            one = batch_error(m[i].rc, m[i].msg);
-            json_array_append_new(resp, one);
-            continue;
-        }
-        if ((rc = store_get(r->api->store, m[i].t, &m[i].key, r->arena, &m[i].item, &m[i].found,
-                            r->err))) {
-            json_decref(resp);
-            json_decref(o);
-            return rc;
-        }
-        one = json_object();
-        const expr_pq_bound *bd = &m[i].s.b;
-        bool keep = m[i].found;
-        if (keep && bd->where) {
-            if ((rc = expr_eval(bd->where, &m[i].item, &keep, r->err))) {
-                json_decref(one);
-                json_decref(resp);
-                json_decref(o);
-                return rc;
-            }
-        }
-        if (keep) {
-            av_t p = m[i].item;
-            if (!bd->star && bd->proj &&
-                (rc = expr_pq_project(r->arena, bd->proj, &m[i].item, &p, r->err))) {
-                json_decref(one);
-                json_decref(resp);
-                json_decref(o);
-                return rc;
-            }
-            json_object_set_new(one, "Item", ddbjson_from_item(&p));
-        }
-        json_object_set_new(one, "TableName", json_string(api_table_name(m[i].t)));
-        json_array_append_new(resp, one);
-        if (rcc != API_RCC_NONE) {
-            api_cap *c = NULL;
-            for (size_t x = 0; x < ncap; x++)
-                if (caps[x].table == api_table_name(m[i].t))
-                    c = &caps[x];
-            if (!c) {
-                c = &caps[ncap++];
-                c->table = api_table_name(m[i].t);
-            }
-            c->table_h += api_cap_read_h(m[i].found ? av_item_size(&m[i].item) : 0,
-                                         m[i].consistent);
-        }
-    }
-    json_object_set_new(o, "Responses", resp);
-    if (rcc != API_RCC_NONE) {
-        json_t *ca = json_array();
-        for (size_t x = 0; x < ncap; x++)
-            json_array_append_new(ca, api_cap_json(&caps[x], rcc));
-        json_object_set_new(o, "ConsumedCapacity", ca);
-    }
-    *out = o;
-    return 0;
+    return nwrite ? batch_writes(r, m, n, rcc, out) : batch_reads(r, m, n, rcc, out);
 }
 
 /* ---- ExecuteTransaction -------------------------------------------------------------------- */
@@ -1333,14 +1368,17 @@ static int txn_canceled(api_req *r, pq_member *m, store_write *w, size_t n)
         const char *code = reason_code(wrc);
         json_t *o = json_object();
         json_object_set_new(o, "Code", json_string(code));
-        if (wrc == ERR_CONDITIONAL_CHECK_FAILED)
+        if (wrc == ERR_CONDITIONAL_CHECK_FAILED) {
             json_object_set_new(o, "Message",
                                 json_string(m[i].pw.w.kind == API_W_CHECK ? TXT_PQ_T_CHECK_FAILED
                                                                           : TXT_COND_FAILED));
-        else if (wrc == ERR_DUPLICATE_ITEM)
+            if (m[i].rvoccf && w[i].old.type == AV_M)
+                json_object_set_new(o, "Item", ddbjson_from_item(&w[i].old));
+        } else if (wrc == ERR_DUPLICATE_ITEM) {
             json_object_set_new(o, "Message", json_string(TXT_PQ_DUPLICATE));
-        else if (wrc)
+        } else if (wrc) {
             json_object_set_new(o, "Message", json_string(w[i].err.msg));
+        }
         json_array_append_new(reasons, o);
         int k = snprintf(codes + used, cap - used, "%s%s", i ? ", " : "", code);
         if (k > 0 && (size_t)k < cap - used)
@@ -1349,22 +1387,6 @@ static int txn_canceled(api_req *r, pq_member *m, store_write *w, size_t n)
     r->err_extra = json_object();
     json_object_set_new(r->err_extra, "CancellationReasons", reasons);
     return err_set(r->err, ERR_TRANSACTION_CANCELED, TXT_PQ_T_CANCELED, codes);
-}
-
-/* A transactional ConsumedCapacity entry: api_cap_json plus the read and write units apart
- * (the service reports ReadCapacityUnits / WriteCapacityUnits on ExecuteTransaction:
- * conformance suite, tier2 executeTransaction). */
-static json_t *txn_cap_json(const api_cap *c, api_rcc rcc)
-{
-    json_t *o = api_cap_json(c, rcc);
-    uint64_t total = c->table_h;
-    for (size_t i = 0; i < c->n_idx; i++)
-        total += c->idx[i].h;
-    if (o && c->read_h)
-        json_object_set_new(o, "ReadCapacityUnits", json_real((double)c->read_h / 2.0));
-    if (o && total > c->read_h)
-        json_object_set_new(o, "WriteCapacityUnits", json_real((double)(total - c->read_h) / 2.0));
-    return o;
 }
 
 /* A replayed answer reads the stored result: its units are reads (the service, conformance
@@ -1380,6 +1402,139 @@ static void txn_cap_as_read(json_t *resp)
             json_object_set(c, "ReadCapacityUnits", cu);
         json_object_del(c, "WriteCapacityUnits");
     }
+}
+
+/* Each member's table and key (reads) or write; RETURNING, index reads, a write without its
+ * key and two members on one item refused with DynamoDB's texts. */
+static int txn_prepare(api_req *r, pq_member *m, size_t n, bool writes)
+{
+    int rc;
+    for (size_t i = 0; i < n; i++) {
+        const expr_pq_bound *bd = &m[i].s.b;
+        if (bd->kind == EXPR_PQ_SELECT) {
+            if (bd->index)
+                return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_INDEX, i);
+            if ((rc = member_get_key(r, bd, &m[i].t, &m[i].key, TXT_PQ_T_KEY, i)))
+                return rc;
+        } else {
+            if ((rc = pq_write_prepare(r, bd, &m[i].pw))) {
+                if (rc == ERR_VALIDATION && strcmp(r->err->msg, TXT_PQ_EXISTS_COND) == 0) {
+                    err_clear(r->err);
+                    return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_EXISTS, i);
+                }
+                /* DynamoDB Local: a write without its key is the transaction's failure,
+                 * "ValidationError <text>", without reasons */
+                if (rc == ERR_VALIDATION && strcmp(r->err->msg, TXT_PQ_KEY_EQ) == 0) {
+                    err_clear(r->err);
+                    return err_set(r->err, ERR_TRANSACTION_CANCELED, "ValidationError %s",
+                                   TXT_PQ_KEY_EQ);
+                }
+                return rc;
+            }
+            m[i].t = m[i].pw.t;
+        }
+        for (size_t j = 0; j < i; j++) {
+            const av_t *ki = writes ? &m[i].pw.key : &m[i].key;
+            const av_t *kj = writes ? &m[j].pw.key : &m[j].key;
+            if (m[i].t == m[j].t && api_key_equal(&m[i].t->key, ki, kj))
+                return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_MULTI);
+        }
+    }
+    return 0;
+}
+
+/* The reads of a transaction: one snapshot (store_get_many), transactional units. */
+static int txn_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **out)
+{
+    const store_table **tabs = arena_alloc(r->arena, n * sizeof *tabs);
+    const av_t **kp = arena_alloc(r->arena, n * sizeof *kp);
+    av_t *res = arena_zalloc(r->arena, n * sizeof *res);
+    bool *found = arena_zalloc(r->arena, n * sizeof *found);
+    api_cap *caps = arena_zalloc(r->arena, n * sizeof *caps);
+    if (!tabs || !kp || !res || !found || !caps)
+        return nomem(r);
+    for (size_t i = 0; i < n; i++) {
+        tabs[i] = m[i].t;
+        kp[i] = &m[i].key;
+    }
+    int rc = store_get_many(r->api->store, tabs, kp, n, r->arena, res, found, r->err);
+    if (rc)
+        return rc;
+    json_t *o = json_object(), *resp = json_array();
+    size_t ncap = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *it = NULL;
+        if ((rc = member_item(r, &m[i].s.b, &res[i], found[i], &it))) {
+            json_decref(resp);
+            json_decref(o);
+            return rc;
+        }
+        json_t *one = json_object();
+        if (it)
+            json_object_set_new(one, "Item", it);
+        json_array_append_new(resp, one);
+        api_cap *c = cap_of(caps, &ncap, m[i].t);
+        uint64_t h = api_cap_read_h(found[i] ? av_item_size(&res[i]) : 0, true) * 2;
+        c->table_h += h;
+        c->read_h += h;
+    }
+    json_object_set_new(o, "Responses", resp);
+    caps_set(o, caps, ncap, rcc, true);
+    *out = o;
+    return 0;
+}
+
+/* Transactional units of the writes (x2; checks as reads; index writes like
+ * TransactWriteItems). */
+static void txn_write_caps(const pq_member *m, const store_write *w, size_t n, api_cap *caps,
+                           size_t *ncap)
+{
+    for (size_t i = 0; i < n; i++) {
+        api_cap *c = cap_of(caps, ncap, m[i].t);
+        if (m[i].pw.w.kind == API_W_CHECK) {
+            uint64_t h = api_cap_read_h(w[i].old_size, true) * 2;
+            c->table_h += h;
+            c->read_h += h;
+            continue;
+        }
+        uint64_t sz = w[i].old_size > w[i].new_size ? w[i].old_size : w[i].new_size;
+        c->table_h += api_cap_write_h(sz) * 2;
+        const av_t *old = w[i].old.type == AV_M ? &w[i].old : NULL;
+        const av_t *nw = (w[i].new_item && w[i].new_item != STORE_KEEP) ? w[i].new_item : NULL;
+        api_cap tmp;
+        memset(&tmp, 0, sizeof tmp);
+        api_cap_add_index_writes(&tmp, m[i].t, old, nw);
+        for (size_t k = 0; k < tmp.n_idx; k++)
+            for (size_t x = 0; x < m[i].t->n_idx; x++)
+                if (strcmp(m[i].t->idx[x].name, tmp.idx[k].name) == 0)
+                    api_cap_add_index(c, &m[i].t->idx[x], tmp.idx[k].h * 2);
+    }
+}
+
+/* The writes of a transaction: all or nothing (store_write_atomic). */
+static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **out)
+{
+    store_write *w = arena_zalloc(r->arena, n * sizeof *w);
+    api_cap *caps = arena_zalloc(r->arena, n * sizeof *caps);
+    if (!w || !caps)
+        return nomem(r);
+    for (size_t i = 0; i < n; i++)
+        pq_sw_init(&w[i], r, &m[i].pw, m[i].rvoccf || rcc != API_RCC_NONE);
+    int rc = store_write_atomic(r->api->store, w, n, r->err);
+    if (rc == ERR_TRANSACTION_CANCELED) {
+        err_clear(r->err);
+        return txn_canceled(r, m, w, n);
+    }
+    if (rc)
+        return rc;
+    json_t *o = json_object();
+    json_object_set_new(o, "Responses", json_array());
+    size_t ncap = 0;
+    if (rcc != API_RCC_NONE)
+        txn_write_caps(m, w, n, caps, &ncap);
+    caps_set(o, caps, ncap, rcc, true);
+    *out = o;
+    return 0;
 }
 
 int op_execute_transaction(api_req *r, json_t **out)
@@ -1404,126 +1559,23 @@ int op_execute_transaction(api_req *r, json_t **out)
     if ((rc = api_json_str(b, "ClientRequestToken", &token, r->err)) ||
         (rc = api_rcc_parse(r, b, &rcc)))
         return rc;
-    if (token && strlen(token) > 36)
-        return err_set(r->err, ERR_VALIDATION,
-                       "Value %s at 'clientRequestToken' failed to satisfy constraint: Member "
-                       "must have length less than or equal to 36",
-                       token);
+    if (token && strlen(token) > PQ_TOKEN_LEN_MAX)
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_TOKEN_LONG, token);
     pq_member *m = arena_zalloc(r->arena, n * sizeof *m);
     if (!m)
         return nomem(r);
-    size_t nread = 0, nwrite = 0;
-    for (size_t i = 0; i < n; i++) {
-        m[i].spec = json_array_get(arr, i);
-        if (!json_is_object(m[i].spec))
-            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-        if ((rc = pq_load(r, m[i].spec, &m[i].s)))
-            return rc;
-        const expr_pq_bound *bd = &m[i].s.b;
-        if (bd->ret != EXPR_PQ_RET_NONE)
+    size_t nread, nwrite;
+    if ((rc = members_load(r, arr, m, n, false, &nread, &nwrite)))
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if (m[i].s.b.ret != EXPR_PQ_RET_NONE)
             return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_RETURNING, i);
-        if (bd->kind == EXPR_PQ_SELECT)
-            nread++;
-        else
-            nwrite++;
-    }
     if (nread && nwrite)
         return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_MIXED);
-    for (size_t i = 0; i < n; i++) {
-        const expr_pq_bound *bd = &m[i].s.b;
-        if (bd->kind == EXPR_PQ_SELECT) {
-            if (bd->index)
-                return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_INDEX, i);
-            if ((rc = member_get_key(r, bd, &m[i].t, &m[i].key, TXT_PQ_T_KEY, i)))
-                return rc;
-        } else {
-            if ((rc = pq_write_prepare(r, bd, &m[i].pw))) {
-                /* DynamoDB Local: a write without its key is the transaction's failure,
-                 * "ValidationError <text>", without reasons */
-                if (rc == ERR_VALIDATION && strcmp(r->err->msg, TXT_PQ_EXISTS_COND) == 0) {
-                    err_clear(r->err);
-                    return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_EXISTS, i);
-                }
-                if (rc == ERR_VALIDATION && strcmp(r->err->msg, TXT_PQ_KEY_EQ) == 0) {
-                    err_clear(r->err);
-                    return err_set(r->err, ERR_TRANSACTION_CANCELED, "ValidationError %s",
-                                   TXT_PQ_KEY_EQ);
-                }
-                return rc;
-            }
-            m[i].t = m[i].pw.t;
-            bool rv = false;
-            if ((rc = api_rvoccf_parse(r, m[i].spec, &rv)))
-                return rc;
-            m[i].consistent = rv; /* reused: ReturnValuesOnConditionCheckFailure */
-        }
-        for (size_t j = 0; j < i; j++) {
-            const av_t *ki = nwrite ? &m[i].pw.key : &m[i].key;
-            const av_t *kj = nwrite ? &m[j].pw.key : &m[j].key;
-            if (m[i].t == m[j].t && api_key_equal(&m[i].t->key, ki, kj))
-                return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_MULTI);
-        }
-    }
-    if (nread) {
-        const store_table **tabs = arena_alloc(r->arena, n * sizeof *tabs);
-        const av_t **kp = arena_alloc(r->arena, n * sizeof *kp);
-        av_t *res = arena_zalloc(r->arena, n * sizeof *res);
-        bool *found = arena_zalloc(r->arena, n * sizeof *found);
-        api_cap *caps = arena_zalloc(r->arena, n * sizeof *caps);
-        if (!tabs || !kp || !res || !found || !caps)
-            return nomem(r);
-        for (size_t i = 0; i < n; i++) {
-            tabs[i] = m[i].t;
-            kp[i] = &m[i].key;
-        }
-        if ((rc = store_get_many(r->api->store, tabs, kp, n, r->arena, res, found, r->err)))
-            return rc;
-        json_t *o = json_object(), *resp = json_array();
-        size_t ncap = 0;
-        for (size_t i = 0; i < n; i++) {
-            json_t *one = json_object();
-            const expr_pq_bound *bd = &m[i].s.b;
-            bool keep = found[i];
-            if (keep && bd->where && (rc = expr_eval(bd->where, &res[i], &keep, r->err))) {
-                json_decref(one);
-                json_decref(resp);
-                json_decref(o);
-                return rc;
-            }
-            if (keep) {
-                av_t p = res[i];
-                if (!bd->star && bd->proj &&
-                    (rc = expr_pq_project(r->arena, bd->proj, &res[i], &p, r->err))) {
-                    json_decref(one);
-                    json_decref(resp);
-                    json_decref(o);
-                    return rc;
-                }
-                json_object_set_new(one, "Item", ddbjson_from_item(&p));
-            }
-            json_array_append_new(resp, one);
-            api_cap *c = NULL;
-            for (size_t x = 0; x < ncap; x++)
-                if (caps[x].table == api_table_name(m[i].t))
-                    c = &caps[x];
-            if (!c) {
-                c = &caps[ncap++];
-                c->table = api_table_name(m[i].t);
-            }
-            uint64_t h = api_cap_read_h(found[i] ? av_item_size(&res[i]) : 0, true) * 2;
-            c->table_h += h;
-            c->read_h += h;
-        }
-        json_object_set_new(o, "Responses", resp);
-        if (rcc != API_RCC_NONE) {
-            json_t *ca = json_array();
-            for (size_t x = 0; x < ncap; x++)
-                json_array_append_new(ca, txn_cap_json(&caps[x], rcc));
-            json_object_set_new(o, "ConsumedCapacity", ca);
-        }
-        *out = o;
-        return 0;
-    }
+    if ((rc = txn_prepare(r, m, n, nwrite > 0)))
+        return rc;
+    if (nread)
+        return txn_reads(r, m, n, rcc, out);
     if (token) {
         json_t *replay = NULL;
         if ((rc = api_txn_token_begin(r, token, &replay)))
@@ -1534,76 +1586,8 @@ int op_execute_transaction(api_req *r, json_t **out)
             return 0;
         }
     }
-    store_write *w = arena_zalloc(r->arena, n * sizeof *w);
-    if (!w) {
-        if (token)
-            api_txn_token_end(r, token, NULL);
-        return nomem(r);
-    }
-    for (size_t i = 0; i < n; i++)
-        pq_sw_init(&w[i], r, &m[i].pw, m[i].consistent || rcc != API_RCC_NONE);
-    rc = store_write_atomic(r->api->store, w, n, r->err);
-    if (rc == ERR_TRANSACTION_CANCELED) {
-        err_clear(r->err);
-        rc = txn_canceled(r, m, w, n);
-        /* ReturnValuesOnConditionCheckFailure: the item of a failed condition */
-        json_t *reasons = json_object_get(r->err_extra, "CancellationReasons");
-        for (size_t i = 0; i < n && reasons; i++)
-            if (w[i].rc == ERR_CONDITIONAL_CHECK_FAILED && !m[i].pw.insert && m[i].consistent &&
-                w[i].old.type == AV_M)
-                json_object_set_new(json_array_get(reasons, i), "Item",
-                                    ddbjson_from_item(&w[i].old));
-    }
-    if (rc) {
-        if (token)
-            api_txn_token_end(r, token, NULL);
-        return rc;
-    }
-    json_t *o = json_object();
-    json_object_set_new(o, "Responses", json_array());
-    if (rcc != API_RCC_NONE) {
-        api_cap *caps = arena_zalloc(r->arena, n * sizeof *caps);
-        if (!caps) {
-            json_decref(o);
-            if (token)
-                api_txn_token_end(r, token, NULL);
-            return nomem(r);
-        }
-        size_t ncap = 0;
-        json_t *ca = json_array();
-        for (size_t i = 0; i < n; i++) {
-            api_cap *c = NULL;
-            for (size_t x = 0; x < ncap; x++)
-                if (caps[x].table == api_table_name(m[i].t))
-                    c = &caps[x];
-            if (!c) {
-                c = &caps[ncap++];
-                c->table = api_table_name(m[i].t);
-            }
-            if (m[i].pw.w.kind == API_W_CHECK) {
-                uint64_t h = api_cap_read_h(w[i].old_size, true) * 2;
-                c->table_h += h;
-                c->read_h += h;
-                continue;
-            }
-            uint64_t sz = w[i].old_size > w[i].new_size ? w[i].old_size : w[i].new_size;
-            c->table_h += api_cap_write_h(sz) * 2;
-            const av_t *old = w[i].old.type == AV_M ? &w[i].old : NULL;
-            const av_t *nw = (w[i].new_item && w[i].new_item != STORE_KEEP) ? w[i].new_item : NULL;
-            api_cap tmp;
-            memset(&tmp, 0, sizeof tmp);
-            api_cap_add_index_writes(&tmp, m[i].t, old, nw);
-            for (size_t k = 0; k < tmp.n_idx; k++)
-                for (size_t x = 0; x < m[i].t->n_idx; x++)
-                    if (strcmp(m[i].t->idx[x].name, tmp.idx[k].name) == 0)
-                        api_cap_add_index(c, &m[i].t->idx[x], tmp.idx[k].h * 2);
-        }
-        for (size_t x = 0; x < ncap; x++)
-            json_array_append_new(ca, txn_cap_json(&caps[x], rcc));
-        json_object_set_new(o, "ConsumedCapacity", ca);
-    }
+    rc = txn_writes(r, m, n, rcc, out);
     if (token)
-        api_txn_token_end(r, token, o);
-    *out = o;
-    return 0;
+        api_txn_token_end(r, token, rc ? NULL : *out);
+    return rc;
 }
