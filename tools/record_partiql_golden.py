@@ -780,6 +780,12 @@ def aws_override(c, local):
             aws['error']['message'] = 'Requested resource not found'
             return aws, ("DynamoDB Local: 'Cannot do operations on a non-existent table'; AWS "
                          "'Requested resource not found' (conformance suite, tier3 partiql)")
+        if m == 'One or more parameter values were invalid: Type mismatch for Index Key':
+            aws = json.loads(json.dumps(local))
+            del aws['error']['message']
+            aws['error']['message_prefix'] = m + ' '
+            return aws, ("DynamoDB Local's short text; the service names the attribute, both "
+                         "types and the index after it (conformance suite captures)")
         if m == 'Consistent reads are not supported on global secondary indexes':
             aws = json.loads(json.dumps(local))
             aws['error']['message'] = ('Strongly consistent read is not supported on Global '
