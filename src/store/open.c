@@ -41,8 +41,8 @@ static const struct {
 };
 
 /* Before LMDB creates anything: refuse a directory that is not ours.  A directory without
- * data.mdb must be empty but for files ddbchat itself keeps there (the REST API's jwt-secret)
- * and dotfiles. */
+ * data.mdb must be empty but for files ddbchat itself keeps there (the REST API's jwt-secret),
+ * dotfiles and a file system's lost+found. */
 static int st_check_dir(const char *dir, err_t *e)
 {
     struct stat st;
@@ -63,7 +63,8 @@ static int st_check_dir(const char *dir, err_t *e)
     struct dirent *de;
     while (!other[0] && (de = readdir(d)) != NULL) {
         const char *nm = de->d_name;
-        if (nm[0] == '.' || strcmp(nm, "lock.mdb") == 0 || strcmp(nm, "jwt-secret") == 0)
+        if (nm[0] == '.' || strcmp(nm, "lock.mdb") == 0 || strcmp(nm, "jwt-secret") == 0 ||
+            strcmp(nm, "lost+found") == 0) /* the root of a new file system */
             continue;
         snprintf(other, sizeof other, "%s", nm);
     }
@@ -77,34 +78,29 @@ static int st_check_dir(const char *dir, err_t *e)
 }
 
 /* In the first txn, before any DB is created: an LMDB environment of another program has
- * other names in its main DB than ours. */
+ * entries in its main DB but no "meta" DB (ours always has one; which other named DBs exist
+ * depends on the format version, checked next, so a newer format's extra DBs are reported as
+ * a newer format, not as foreign). */
 static int st_check_env(MDB_txn *txn, const char *dir, err_t *e)
 {
     MDB_dbi main;
-    MDB_cursor *cur;
     int rc = mdb_dbi_open(txn, NULL, 0, &main);
+    MDB_stat ms;
     if (rc == 0)
-        rc = mdb_cursor_open(txn, main, &cur);
+        rc = mdb_stat(txn, main, &ms);
     if (rc)
         return err_set(e, ERR_IO, "cannot read %s/data.mdb: %s", dir, mdb_strerror(rc));
-    MDB_val k, v;
-    int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    bool foreign = false;
-    for (; mrc == 0 && !foreign; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        static const char *const ours[] = {"meta", "catalog", "data"};
-        bool known = false;
-        for (size_t i = 0; i < 3 && !known; i++)
-            known = k.mv_size == strlen(ours[i]) && memcmp(k.mv_data, ours[i], k.mv_size) == 0;
-        foreign = !known;
-    }
-    mdb_cursor_close(cur);
-    if (foreign)
+    if (ms.ms_entries == 0)
+        return 0; /* a new environment */
+    MDB_val k = {4, "meta"}, v;
+    rc = mdb_get(txn, main, &k, &v);
+    if (rc == MDB_NOTFOUND)
         return err_set(e, ERR_IO,
                        "%s is not a ddbchat data dir: data.mdb is another program's LMDB "
                        "database",
                        dir);
-    if (mrc != MDB_NOTFOUND && mrc != 0)
-        return err_set(e, ERR_IO, "cannot read %s/data.mdb: %s", dir, mdb_strerror(mrc));
+    if (rc)
+        return err_set(e, ERR_IO, "cannot read %s/data.mdb: %s", dir, mdb_strerror(rc));
     return 0;
 }
 

@@ -233,11 +233,15 @@ static void test_not_ours(void **state)
     assert_int_equal(open_err(d, false, &e), ERR_IO);
     assert_non_null(strstr(e.msg, "is not a directory"));
 
-    /* what ddbchat itself keeps in a data dir (the REST API's secret, dotfiles) is fine */
+    /* what ddbchat itself keeps in a data dir (the REST API's secret), dotfiles and a file
+     * system's lost+found are fine */
     snprintf(d, sizeof d, "%s/fresh", f->dir);
     assert_int_equal(mkdir(d, 0700), 0);
     write_file(d, "jwt-secret", "s");
     write_file(d, ".keep", "");
+    char lf[320];
+    snprintf(lf, sizeof lf, "%s/lost+found", d);
+    assert_int_equal(mkdir(lf, 0700), 0);
     assert_int_equal(open_err(d, false, &e), 0);
     assert_true(exists(d, "data.mdb"));
 }
