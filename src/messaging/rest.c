@@ -68,6 +68,12 @@ void msg_rest_error(msg_http_resp *r, msg_errc c)
     reply_fail(r, c, NULL);
 }
 
+void msg_rest_error_text(msg_http_resp *r, msg_errc c, const char *message)
+{
+    memset(r, 0, sizeof *r);
+    reply_fail(r, c, message);
+}
+
 /* Maps a service error to a reply: its row, with the message it was raised with. */
 static void reply_err(msg_http_resp *r, const err_t *e)
 {
@@ -121,15 +127,18 @@ static int hexval(char c)
     return -1;
 }
 
-/* Finds `name` in the query string, percent-decoded into out (size n).  false if absent or
- * too long. */
-static bool query_param(const char *q, const char *name, char *out, size_t n, bool *too_long)
+/* Finds `name` in the query string q[0..qlen), percent-decoded into out (size n).  false if
+ * absent, or unusable: too long for out, or holding a NUL once decoded (a "5%00junk" must not
+ * read as "5", issue 9.1), which sets *bad. */
+static bool query_param(const char *q, size_t qlen, const char *name, char *out, size_t n,
+                        bool *bad)
 {
     size_t nl = strlen(name);
-    *too_long = false;
-    while (q && *q) {
-        const char *amp = strchr(q, '&');
-        const char *end = amp ? amp : q + strlen(q);
+    *bad = false;
+    const char *qe = q ? q + qlen : NULL;
+    while (q && q < qe) {
+        const char *amp = memchr(q, '&', (size_t)(qe - q));
+        const char *end = amp ? amp : qe;
         const char *eq = memchr(q, '=', (size_t)(end - q));
         const char *kend = eq ? eq : end;
         if ((size_t)(kend - q) == nl && strncmp(q, name, nl) == 0) {
@@ -138,12 +147,12 @@ static bool query_param(const char *q, const char *name, char *out, size_t n, bo
                 char c = *p;
                 if (c == '+')
                     c = ' ';
-                else if (c == '%' && p + 2 < end && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+                else if (c == '%' && end - p > 2 && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
                     c = (char)(hexval(p[1]) * 16 + hexval(p[2]));
                     p += 2;
                 }
-                if (o + 1 >= n) {
-                    *too_long = true;
+                if (o + 1 >= n || c == '\0') {
+                    *bad = true;
                     return false;
                 }
                 out[o++] = c;
@@ -163,7 +172,8 @@ static int paging(const msg_http_req *req, msg_http_resp *r, int *limit, char *c
     bool tl;
     *limit = 0;
     cursor[0] = 0;
-    if (query_param(req->query, "limit", lim, sizeof lim, &tl)) {
+    size_t qlen = req->query ? (req->query_len ? req->query_len : strlen(req->query)) : 0;
+    if (query_param(req->query, qlen, "limit", lim, sizeof lim, &tl)) {
         char *end;
         long v = strtol(lim, &end, 10);
         if (!lim[0] || *end || v < 1 || v > MSG_PAGE_MAX) {
@@ -175,7 +185,7 @@ static int paging(const msg_http_req *req, msg_http_resp *r, int *limit, char *c
         reply_fail(r, MSG_E_BAD_LIMIT, NULL);
         return -1;
     }
-    if (!query_param(req->query, "cursor", cursor, n, &tl) && tl) {
+    if (!query_param(req->query, qlen, "cursor", cursor, n, &tl) && tl) {
         reply_fail(r, MSG_E_BAD_CURSOR, NULL);
         return -1;
     }

@@ -21,7 +21,8 @@ typedef struct msg_service msg_service;
 typedef struct msg_http_req {
     const char *method;        /* "GET", "POST", "OPTIONS", ... */
     const char *path;          /* "/api/messages/..." without the query string */
-    const char *query;         /* raw query string without '?', or NULL */
+    const char *query;         /* raw query string without '?' (not decoded), or NULL */
+    size_t query_len;          /* its bytes; 0 = up to its NUL */
     const char *authorization; /* Authorization header value or NULL */
     const char *origin;        /* Origin header value or NULL */
     const char *body;          /* request body bytes (may be NULL when len 0) */
@@ -45,6 +46,8 @@ typedef struct msg_http_resp {
  * status, {"error":{"code","message"}} with the row's text.  For the transport's own
  * refusals (body too large, no service).  Never fails (out of memory: a fixed 500 body). */
 void msg_rest_error(msg_http_resp *resp, msg_errc c);
+/* The same with a more precise message (NULL = the row's text). */
+void msg_rest_error_text(msg_http_resp *resp, msg_errc c, const char *message);
 
 /* Handles one REST request.  Never fails: errors become 4xx/5xx JSON bodies
  * {"error":{"code":"...","message":"..."}}.  Thread-safe. */

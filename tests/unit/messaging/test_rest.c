@@ -249,6 +249,23 @@ static void test_conversation(void **state)
     expect_error(call("GET", path, "limit=0", TA, NULL), 400, "bad_limit");
     expect_error(call("GET", path, "limit=abc", TA, NULL), 400, "bad_limit");
     expect_error(call("GET", path, "cursor=%%%", TA, NULL), 400, "bad_cursor");
+    /* issue 9.1: a NUL in a query value is not cut short: "5%00junk" is not 5 */
+    expect_error(call("GET", path, "limit=5%00junk", TA, NULL), 400, "bad_limit");
+    expect_error(call("GET", path, "limit=2%00", TA, NULL), 400, "bad_limit");
+    expect_error(call("GET", path, "cursor=abc%00def", TA, NULL), 400, "bad_cursor");
+    /* the query is taken with its length: bytes after query_len are not part of it */
+    msg_http_req req = {.method = "GET",
+                        .path = path,
+                        .query = "limit=2#limit=junk",
+                        .query_len = 7,
+                        .authorization = NULL};
+    char auth[4096];
+    snprintf(auth, sizeof auth, "Bearer %s", TA);
+    req.authorization = auth;
+    reply r3;
+    msg_rest_handle(ENV.svc, &req, &r3.raw);
+    assert_int_equal(r3.raw.status, 200);
+    free(r3.raw.body);
 }
 
 static void test_validation(void **state)
