@@ -1,0 +1,197 @@
+/*
+ * test_http_decode — request targets (a %00 in the path is seen, issue 9.1) and
+ * Content-Encoding of request bodies: gzip, deflate (zlib and raw), lists, corrupt data,
+ * unknown codings, and decompression bombs stopped at the limit (issue 10.3).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "server/http_decode.h"
+
+static void test_target(void **state)
+{
+    char path[256];
+    const char *q, *why;
+    size_t ql;
+    const char *t = "/api/messages/a%20b?limit=5%00junk&cursor=x+y#frag";
+    assert_int_equal(http_split_target(t, strlen(t), path, &q, &ql, &why), 0);
+    assert_string_equal(path, "/api/messages/a b");
+    assert_int_equal(ql, strlen("limit=5%00junk&cursor=x+y"));
+    assert_memory_equal(q, "limit=5%00junk&cursor=x+y", ql);
+    /* issue 9.1: a NUL in the decoded path is a 400 (MHD's decoded URL would end there) */
+    assert_int_equal(http_split_target("/api/messages/u%00x", 19, path, &q, &ql, &why), 400);
+    assert_non_null(strstr(why, "NUL"));
+    /* absolute form */
+    assert_int_equal(http_split_target("http://h:8000/x?y", 17, path, &q, &ql, &why), 0);
+    assert_string_equal(path, "/x");
+    assert_int_equal(ql, 1);
+    assert_int_equal(http_split_target("http://h:8000", 13, path, &q, &ql, &why), 0);
+    assert_string_equal(path, "/");
+    assert_null(q);
+    /* invalid escapes stay as they are; '+' is a plus in a path */
+    assert_int_equal(http_split_target("/a%zz%4+", 8, path, &q, &ql, &why), 0);
+    assert_string_equal(path, "/a%zz%4+");
+    char buf[16];
+    assert_int_equal(http_pct_decode(buf, "a+b%41%00", 9, true), 5);
+    assert_memory_equal(buf, "a bA\0", 5);
+}
+
+/* zlib/gzip/raw-deflate compress of in (wbits as for deflateInit2). */
+static unsigned char *compress_with(int wbits, const void *in, size_t n, size_t *out_len)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, wbits, 9, Z_DEFAULT_STRATEGY), Z_OK);
+    size_t cap = deflateBound(&z, (uLong)n) + 64;
+    unsigned char *out = malloc(cap);
+    z.next_in = (Bytef *)in;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    *out_len = cap - z.avail_out;
+    deflateEnd(&z);
+    return out;
+}
+
+static size_t granted;
+static size_t refuse_after;
+static int reserve_hook(void *ctx, size_t more)
+{
+    if (refuse_after && granted + more > refuse_after)
+        return -1;
+    granted += more;
+    return 0;
+}
+
+static void test_content_encoding(void **state)
+{
+    const char *json = "{\"TableName\":\"t\",\"Item\":{\"pk\":{\"S\":\"k\"}}}";
+    size_t jl = strlen(json), n, dl;
+    char *out;
+    struct {
+        const char *ce;
+        int wbits;
+    } ok[] = {{"gzip", 31}, {"x-gzip", 31}, {"GZIP", 31}, {"deflate", 15}, {"deflate", -15},
+              {"gzip, identity", 31}, {"identity, gzip", 31}};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        unsigned char *z = compress_with(ok[i].wbits, json, jl, &n);
+        assert_false(http_encoding_is_identity(ok[i].ce));
+        assert_int_equal(http_decode_body(ok[i].ce, (const char *)z, n, 1 << 20, NULL, NULL, &out,
+                                          &dl, NULL),
+                         HTTP_DECODE_OK);
+        assert_int_equal(dl, jl);
+        assert_memory_equal(out, json, jl);
+        assert_int_equal(out[dl], '\0');
+        free(out);
+        free(z);
+    }
+    assert_true(http_encoding_is_identity(NULL));
+    assert_true(http_encoding_is_identity("identity"));
+    assert_true(http_encoding_is_identity(""));
+    assert_false(http_encoding_is_identity("br"));
+    /* gzip twice ("gzip, gzip"), and two gzip members back to back */
+    size_t n1, n2;
+    unsigned char *z1 = compress_with(31, json, jl, &n1);
+    unsigned char *z2 = compress_with(31, z1, n1, &n2);
+    assert_int_equal(http_decode_body("gzip, gzip", (const char *)z2, n2, 1 << 20, NULL, NULL,
+                                      &out, &dl, NULL),
+                     HTTP_DECODE_OK);
+    assert_memory_equal(out, json, jl);
+    free(out);
+    unsigned char *two = malloc(2 * n1);
+    memcpy(two, z1, n1);
+    memcpy(two + n1, z1, n1);
+    assert_int_equal(http_decode_body("gzip", (const char *)two, 2 * n1, 1 << 20, NULL, NULL, &out,
+                                      &dl, NULL),
+                     HTTP_DECODE_OK);
+    assert_int_equal(dl, 2 * jl);
+    free(out);
+    /* truncated, trailing garbage, not compressed at all, unknown coding */
+    assert_int_equal(http_decode_body("gzip", (const char *)z1, n1 - 3, 1 << 20, NULL, NULL, &out,
+                                      &dl, NULL),
+                     HTTP_DECODE_CORRUPT);
+    assert_null(out);
+    memcpy(two + n1, "junk", 4);
+    assert_int_equal(http_decode_body("gzip", (const char *)two, n1 + 4, 1 << 20, NULL, NULL, &out,
+                                      &dl, NULL),
+                     HTTP_DECODE_CORRUPT);
+    assert_int_equal(http_decode_body("gzip", json, jl, 1 << 20, NULL, NULL, &out, &dl, NULL),
+                     HTTP_DECODE_CORRUPT);
+    assert_int_equal(http_decode_body("deflate", json, jl, 1 << 20, NULL, NULL, &out, &dl, NULL),
+                     HTTP_DECODE_CORRUPT);
+    assert_int_equal(http_decode_body("br", (const char *)z1, n1, 1 << 20, NULL, NULL, &out, &dl,
+                                      NULL),
+                     HTTP_DECODE_UNSUPPORTED);
+    assert_int_equal(http_decode_body("gzip, br", (const char *)z1, n1, 1 << 20, NULL, NULL, &out,
+                                      &dl, NULL),
+                     HTTP_DECODE_UNSUPPORTED);
+    free(two);
+    free(z1);
+    free(z2);
+
+    /* a decompression bomb: 64 MB of zeros (~64 KB compressed) against a 16 MB limit stops
+     * at the limit, having reserved (and allocated) no more than the limit */
+    size_t bomb_n = (size_t)64 << 20;
+    char *zeros = calloc(1, bomb_n);
+    unsigned char *bomb = compress_with(31, zeros, bomb_n, &n);
+    free(zeros);
+    assert_true(n < (1u << 20));
+    granted = 0;
+    refuse_after = 0;
+    size_t reserved = 0;
+    assert_int_equal(http_decode_body("gzip", (const char *)bomb, n, (size_t)16 << 20, reserve_hook,
+                                      NULL, &out, &dl, &reserved),
+                     HTTP_DECODE_TOO_LARGE);
+    assert_null(out);
+    assert_true(granted <= ((size_t)16 << 20) + 1);
+    assert_int_equal(reserved, granted);
+    /* the same bomb nested (gzip of the gzip): still bounded */
+    size_t nn;
+    unsigned char *nested = compress_with(31, bomb, n, &nn);
+    granted = 0;
+    assert_int_equal(http_decode_body("gzip, gzip", (const char *)nested, nn, (size_t)16 << 20,
+                                      reserve_hook, NULL, &out, &dl, NULL),
+                     HTTP_DECODE_TOO_LARGE);
+    free(nested);
+    /* a memory budget that says no */
+    granted = 0;
+    refuse_after = (size_t)1 << 20;
+    assert_int_equal(http_decode_body("gzip", (const char *)bomb, n, (size_t)16 << 20, reserve_hook,
+                                      NULL, &out, &dl, NULL),
+                     HTTP_DECODE_REFUSED);
+    refuse_after = 0;
+    free(bomb);
+    /* exactly at the limit passes */
+    char *exact = malloc(1000);
+    memset(exact, 'x', 1000);
+    unsigned char *ze = compress_with(31, exact, 1000, &n);
+    assert_int_equal(http_decode_body("gzip", (const char *)ze, n, 1000, NULL, NULL, &out, &dl,
+                                      NULL),
+                     HTTP_DECODE_OK);
+    assert_int_equal(dl, 1000);
+    free(out);
+    assert_int_equal(http_decode_body("gzip", (const char *)ze, n, 999, NULL, NULL, &out, &dl,
+                                      NULL),
+                     HTTP_DECODE_TOO_LARGE);
+    free(ze);
+    free(exact);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_target),
+        cmocka_unit_test(test_content_encoding),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
