@@ -42,6 +42,10 @@ typedef struct serve_opts {
     unsigned max_connections;
     unsigned connection_timeout;
     unsigned threads;
+    unsigned pool_threads;
+    unsigned read_timeout;
+    unsigned queue_limit;
+    unsigned queue_timeout_ms;
     const char *credentials_file;
     bool namespace_tables;
     bool demo;
@@ -68,13 +72,23 @@ static void serve_usage(FILE *f)
             "  --api-port N              REST API port (default 4567; 0 = any free)\n"
             "  --dynamodb-only           do not start the REST API\n"
             "  --quiet                   no access log (one line per request on stderr)\n"
-            "  --max-connections N       concurrent connections per listener (default:\n"
-            "                            libmicrohttpd's limit)\n"
-            "  --connection-timeout S    close idle connections after S seconds (default 300;\n"
-            "                            0 = never)\n"
+            "  --max-connections N       connections served per listener (default 1024);\n"
+            "                            up to 256 more get the busy reply\n"
+            "                            (ThrottlingException / 503) and are closed\n"
+            "  --connection-timeout S    close connections idle S seconds between requests\n"
+            "                            (default 300; 0 = never)\n"
+            "  --read-timeout S          close a connection silent for S seconds while a\n"
+            "                            request is read, or before its first (default 10);\n"
+            "                            a client that closes mid-request frees its slot\n"
+            "                            at once\n"
             "  --threads N               request threads per listener (default: one per CPU;\n"
             "                            writes waiting for their commit run on extra\n"
             "                            threads started on demand)\n"
+            "  --pool-threads N          at most N such threads, both listeners (default 256)\n"
+            "  --queue-limit N           writes waiting for one of them (default 64); more\n"
+            "                            get the busy reply at once\n"
+            "  --queue-timeout MS        a write that waited MS ms for one gets the busy\n"
+            "                            reply instead (default 1000)\n"
             "  --credentials-file FILE   verify SigV4 signatures against the keys in FILE,\n"
             "                            lines \"ACCESS_KEY_ID SECRET_ACCESS_KEY\"; also taken\n"
             "                            from DDBCHAT_ACCESS_KEY_ID/DDBCHAT_SECRET_ACCESS_KEY.\n"
@@ -126,6 +140,10 @@ enum {
     OPT_MAX_CONN,
     OPT_CONN_TIMEOUT,
     OPT_THREADS,
+    OPT_POOL_THREADS,
+    OPT_READ_TIMEOUT,
+    OPT_QUEUE_LIMIT,
+    OPT_QUEUE_TIMEOUT,
     OPT_CREDS,
     OPT_NS,
     OPT_DEMO,
@@ -151,6 +169,10 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         {"max-connections", required_argument, NULL, OPT_MAX_CONN},
         {"connection-timeout", required_argument, NULL, OPT_CONN_TIMEOUT},
         {"threads", required_argument, NULL, OPT_THREADS},
+        {"pool-threads", required_argument, NULL, OPT_POOL_THREADS},
+        {"read-timeout", required_argument, NULL, OPT_READ_TIMEOUT},
+        {"queue-limit", required_argument, NULL, OPT_QUEUE_LIMIT},
+        {"queue-timeout", required_argument, NULL, OPT_QUEUE_TIMEOUT},
         {"credentials-file", required_argument, NULL, OPT_CREDS},
         {"namespace-tables", no_argument, NULL, OPT_NS},
         {"demo", no_argument, NULL, OPT_DEMO},
@@ -208,6 +230,26 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
             if (serve_parse_uint("--connection-timeout", optarg, 0, 86400, &v))
                 return 2;
             o->connection_timeout = (unsigned)v;
+            break;
+        case OPT_POOL_THREADS:
+            if (serve_parse_uint("--pool-threads", optarg, 1, 4096, &v))
+                return 2;
+            o->pool_threads = (unsigned)v;
+            break;
+        case OPT_READ_TIMEOUT:
+            if (serve_parse_uint("--read-timeout", optarg, 1, 3600, &v))
+                return 2;
+            o->read_timeout = (unsigned)v;
+            break;
+        case OPT_QUEUE_LIMIT:
+            if (serve_parse_uint("--queue-limit", optarg, 1, 1000000, &v))
+                return 2;
+            o->queue_limit = (unsigned)v;
+            break;
+        case OPT_QUEUE_TIMEOUT:
+            if (serve_parse_uint("--queue-timeout", optarg, 1, 3600000, &v))
+                return 2;
+            o->queue_timeout_ms = (unsigned)v;
             break;
         case OPT_THREADS:
             if (serve_parse_uint("--threads", optarg, 1, 1024, &v))
@@ -436,6 +478,11 @@ int cli_serve(int argc, char **argv)
     hc.dynamodb_port = remote ? -1 : o.dynamodb_port;
     hc.api_port = want_rest ? o.api_port : -1;
     hc.threads = o.threads;
+    hc.pool_threads = o.pool_threads;
+    if (o.read_timeout)
+        hc.read_timeout = o.read_timeout;
+    hc.queue_limit = o.queue_limit;
+    hc.queue_timeout_ms = o.queue_timeout_ms;
     hc.rest_blocking = remote; /* every REST request then waits for the remote endpoint */
     hc.max_connections = o.max_connections;
     hc.connection_timeout = o.connection_timeout;

@@ -5,7 +5,10 @@
  *
  * Compatibility notes (what DynamoDB / DynamoDB Local do):
  *  - GET / answers "healthy: dynamodb.<region>.amazonaws.com " (real DynamoDB's health check;
- *    DynamoDB Local answers an error instead).
+ *    DynamoDB Local answers an error instead); other methods and paths get AWS's 404
+ *    "<UnknownOperationException/>\n" (http.c routes them).
+ *  - Overload is ThrottlingException (400, "Rate of requests exceeds the allowed throughput."):
+ *    both botocore and the JS SDK v3 classify it as a throttling error and retry with backoff.
  *  - Without configured credentials any signature is accepted, but an Authorization header
  *    must be present, as in DynamoDB Local ("MissingAuthenticationToken").
  *  - Any Content-Type is accepted (DynamoDB Local does the same); the reply is always
@@ -37,6 +40,8 @@
     "Request must contain either a valid (registered) AWS access key ID or X.509 "                 \
     "certificate."
 #define TXT_TOO_LARGE "Request size exceeds the maximum allowed size of 16777216 bytes."
+#define TXT_THROTTLED "Rate of requests exceeds the allowed throughput."
+#define TXT_NOT_FOUND "<UnknownOperationException/>\n"
 
 static void ddb_proto_set_body(ddb_proto_resp *resp, char *body, size_t len)
 {
@@ -360,6 +365,61 @@ static const char *ddb_proto_header(const ddb_proto_req *req, const char *name)
     return NULL;
 }
 
+static void ddb_proto_resp_start(ddb_proto_resp *resp)
+{
+    memset(resp, 0, sizeof *resp);
+    resp->content_type = DDB_PROTO_CONTENT_TYPE;
+    memcpy(resp->op, "-", 2);
+    memcpy(resp->table, "-", 2);
+    ddb_proto_request_id(resp->request_id);
+}
+
+static void ddb_proto_health_body(const ddb_proto *p, ddb_proto_resp *resp)
+{
+    char *t = NULL;
+    int n = asprintf(&t, "healthy: dynamodb.%s.amazonaws.com ", p->region ? p->region : "us-east-1");
+    resp->status = 200;
+    resp->content_type = "text/plain";
+    ddb_proto_set_body(resp, n < 0 ? NULL : t, n < 0 ? 0 : (size_t)n);
+}
+
+void ddb_proto_health(const ddb_proto *p, ddb_proto_resp *resp)
+{
+    ddb_proto_resp_start(resp);
+    ddb_proto_health_body(p, resp);
+}
+
+void ddb_proto_not_found(ddb_proto_resp *resp)
+{
+    ddb_proto_resp_start(resp);
+    resp->status = 404;
+    resp->content_type = NULL;
+    snprintf(resp->error_type, sizeof resp->error_type, "UnknownOperationException");
+    char *t = strdup(TXT_NOT_FOUND);
+    ddb_proto_set_body(resp, t, t ? strlen(t) : 0);
+}
+
+void ddb_proto_transport_error(int status, const char *why, ddb_proto_resp *resp)
+{
+    ddb_proto_resp_start(resp);
+    if (status == 413) {
+        ddb_proto_error(resp, ERR_REQUEST_TOO_LARGE, NULL, TXT_TOO_LARGE, NULL);
+        return;
+    }
+    if (status >= 500) {
+        ddb_proto_error(resp, ERR_INTERNAL, NULL, why, NULL);
+    } else {
+        ddb_proto_error(resp, ERR_SERIALIZATION, NULL, why, NULL);
+    }
+    resp->status = status;
+}
+
+void ddb_proto_overload(ddb_proto_resp *resp)
+{
+    ddb_proto_resp_start(resp);
+    ddb_proto_error(resp, ERR_THROTTLING, NULL, TXT_THROTTLED, NULL);
+}
+
 void ddb_proto_resp_fini(ddb_proto_resp *resp)
 {
     if (!resp)
@@ -373,20 +433,11 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
 {
     json_t *jreq = NULL, *jresp = NULL;
     err_t e = {0};
-    memset(resp, 0, sizeof *resp);
-    resp->content_type = DDB_PROTO_CONTENT_TYPE;
-    memcpy(resp->op, "-", 2);
-    memcpy(resp->table, "-", 2);
-    ddb_proto_request_id(resp->request_id);
+    ddb_proto_resp_start(resp);
 
     /* health check */
     if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0) {
-        char *t = NULL;
-        int n = asprintf(&t, "healthy: dynamodb.%s.amazonaws.com ",
-                         p->region ? p->region : "us-east-1");
-        resp->status = 200;
-        resp->content_type = "text/plain";
-        ddb_proto_set_body(resp, n < 0 ? NULL : t, n < 0 ? 0 : (size_t)n);
+        ddb_proto_health_body(p, resp);
         goto done;
     }
 
@@ -412,8 +463,8 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
                             .n_params = req->n_params,
                             .headers = req->headers,
                             .n_headers = req->n_headers,
-                            .body = req->body,
-                            .body_len = req->body_len};
+                            .body = req->raw_body ? req->raw_body : req->body,
+                            .body_len = req->raw_body ? req->raw_body_len : req->body_len};
         int rc = sigv4_verify(&sr, p->creds, req->now, &auth, &e);
         if (rc) {
             ddb_proto_error(resp, rc, NULL, e.msg, NULL);

@@ -40,8 +40,10 @@ typedef struct ddb_proto_req {
     size_t n_params;
     const sigv4_header *headers;
     size_t n_headers;
-    const char *body; /* may be NULL when body_len is 0 */
+    const char *body; /* may be NULL when body_len is 0 (after any Content-Encoding) */
     size_t body_len;
+    const char *raw_body; /* the body as received, for SigV4's payload hash; NULL = body */
+    size_t raw_body_len;
     bool too_large; /* the body exceeded DDB_PROTO_MAX_BODY (was not kept) */
     long long now;  /* seconds since the epoch (SigV4 clock-skew check) */
 } ddb_proto_req;
@@ -62,6 +64,18 @@ typedef struct ddb_proto_resp {
 /* Handles one request.  Never fails: every problem becomes a DynamoDB error reply (an
  * allocation failure becomes a static 500 body).  Thread-safe. */
 void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_resp *resp);
+/* GET / (and HEAD /): real DynamoDB's health check, 200 "healthy: dynamodb.<region>.amazonaws.com "
+ * (text/plain). */
+void ddb_proto_health(const ddb_proto *p, ddb_proto_resp *resp);
+/* Any other method or path: what AWS answers, 404 "<UnknownOperationException/>\n". */
+void ddb_proto_not_found(ddb_proto_resp *resp);
+/* A transport-level problem (malformed HTTP, undecodable Content-Encoding, ...) with its HTTP
+ * status, as a DynamoDB error body: 413 RequestEntityTooLarge, 500 InternalServerError,
+ * otherwise SerializationException carrying `why`. */
+void ddb_proto_transport_error(int status, const char *why, ddb_proto_resp *resp);
+/* The reply when the server is overloaded: 400 ThrottlingException "Rate of requests exceeds
+ * the allowed throughput." (AWS's text), which botocore and the JS SDK retry with backoff. */
+void ddb_proto_overload(ddb_proto_resp *resp);
 /* Frees resp->body.  Accepts NULL. */
 void ddb_proto_resp_fini(ddb_proto_resp *resp);
 

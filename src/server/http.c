@@ -1,56 +1,80 @@
 /*
- * http — libmicrohttpd glue for the DynamoDB endpoint and the REST API.  Layer: server.
- * See http.h.  Tests: tests/e2e/test_protocol.py (keep-alive, 16 MB limit, headers),
- * tests/e2e/test_auth.py, tests/e2e/test_clients.py.
+ * http — libmicrohttpd glue, the handler pool, and the two listeners' routes and dialects.
+ * Layer: server.  See http.h (behaviour) and http_int.h (the model; how to add a route).
+ * Tests: tests/unit/server/test_http.c, tests/e2e/test_protocol.py (keep-alive, limits,
+ * HTTP edge cases, compressed bodies, dropped and silent clients), tests/e2e/test_overload.py,
+ * test_auth.py, test_clients.py.
  *
- * Per request: a context (http_req) created on the first callback holds the headers, the
- * decoded query parameters and the body buffer (bounded); the reply is produced on the last
- * callback by ddb_proto_handle / msg_rest_handle, queued, and the context freed in the
- * completion callback.  An atomic in-flight counter lets http_server_stop drain.
- *
- * Threads: libmicrohttpd's polling threads, about one per CPU, run the requests that do not
- * block (reads).  A request that may block — a write, which waits for its group commit; any
- * REST request over a remote endpoint — is handed to the blocking pool (http_pool.h): its
- * connection is suspended, a pool thread computes the reply into the context and resumes the
- * connection, and the next callback queues that reply.  So reads are never stuck behind
- * fsyncs, and every concurrent writer can join the same group commit.
+ * Per request: the URI log callback (the first thing MHD tells us) allocates the request
+ * context (http_req) and keeps the raw target; the first access-handler call collects and
+ * checks headers and parameters (counted in full: more than the limits is an error, not a
+ * silent cut) and decides what the body will be (kept within the budget, discarded, or
+ * refused at once); the body calls fill it; the last call runs the route on the polling
+ * thread (a request that does not block: reads), or hands it to the blocking pool
+ * (http_pool.h) and suspends the connection -- or answers "busy" at once when the pool's
+ * queue is full.  A pool thread runs the route and resumes the connection; MHD calls the
+ * access handler again, which queues the reply.  The completion callback frees the context
+ * and gives the connection back its idle timeout.
  */
 #include "server/http.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
 
-#include "base/buf.h"
 #include "base/log.h"
+#include "messaging/msg_err.h"
 #include "server/ddb_proto.h"
+#include "server/http_decode.h"
+#include "server/http_int.h"
 #include "server/http_pool.h"
 
-#define HTTP_MAX_HEADERS 128
-#define HTTP_MAX_PARAMS 64
 #define HTTP_DRAIN_SECONDS 10
-#define HTTP_DISCARD_MAX ((unsigned long long)64 << 20)
+#define HTTP_DISCARD_MAX ((unsigned long long)64 << 20) /* body bytes read to answer 413 */
+#define HTTP_EARLY_REFUSE_BYTES ((unsigned long long)64 << 10) /* bigger bodies are refused
+                                                                  before being read */
 #define HTTP_MAX_DEFAULT_THREADS 64
 #define HTTP_POOL_MAX_THREADS 256 /* requests blocked at once (writes waiting for a commit) */
+#define HTTP_DDB_MEMORY_BUDGET ((size_t)256 << 20) /* request bodies held at once */
+#define HTTP_REST_MEMORY_BUDGET ((size_t)64 << 20)
 #define HTTP_CONN_POOL (16 << 10) /* libmicrohttpd per-connection memory pool */
+#define HTTP_SMALL_BODY 4096      /* first allocation for a body of unknown length */
 
-enum { HTTP_KIND_DDB = 0, HTTP_KIND_REST = 1 };
+typedef struct http_req http_req;
+
+/* The "dialect" of a listener: its routes and its transport-level replies. */
+typedef struct http_dialect {
+    const char *name; /* "ddb" / "rest" */
+    const http_route *routes;
+    /* A transport-level error (400, 413, 415, 431, 500) with a static reason. */
+    void (*error)(http_server *srv, int status, const char *why, http_response *resp);
+    /* The "busy, retry" reply. */
+    void (*overload)(http_server *srv, http_response *resp);
+} http_dialect;
 
 typedef struct http_listener {
     http_server *srv;
-    int kind;
+    const http_dialect *dialect;
     struct MHD_Daemon *d;
     int port;
+    size_t body_limit, memory_budget;
+    unsigned max_connections, read_timeout, idle_timeout;
+    atomic_long in_flight;  /* requests whose head was read and that are not answered */
+    atomic_uint open;       /* connections open */
+    atomic_size_t mem;      /* bytes of the memory budget in use */
 } http_listener;
 
 struct http_server {
@@ -60,30 +84,43 @@ struct http_server {
     ddb_proto proto;
     msg_service *svc;
     http_listener ddb, rest;
-    atomic_long in_flight;
-    http_pool *pool; /* the blocking requests of both listeners */
+    http_pool *pool;         /* the blocking requests of both listeners; NULL once stopping */
+    pthread_mutex_t pool_mu; /* guards `pool` against the stop */
+    unsigned queue_limit, queue_timeout_ms;
 };
 
-typedef struct http_req {
-    buf_t body;
-    size_t limit;
-    bool too_large;
-    bool started;                /* the reply has been queued */
-    unsigned long long received; /* body bytes seen, kept or not */
-    struct timespec t0;
-    sigv4_header headers[HTTP_MAX_HEADERS];
-    size_t n_headers;
-    sigv4_param params[HTTP_MAX_PARAMS];
-    size_t n_params;
-    /* a request run by the blocking pool: its connection is suspended until `ready` */
-    http_pool_job job;
-    bool deferred, ready;
+enum { R_NEW = 0, R_BODY, R_QUEUED, R_DONE, R_ANSWERED };
+
+struct http_req {
     http_listener *l;
     struct MHD_Connection *conn;
-    const char *url, *method; /* libmicrohttpd's, valid until the request completes */
-    ddb_proto_resp presp;
-    msg_http_resp mresp;
-} http_req;
+    int state;
+    const char *method;
+    char *target; /* raw request target (malloc'ed) */
+    size_t target_len;
+    char *path;   /* decoded */
+    const char *query;
+    size_t query_len;
+    size_t n_headers, headers_seen;
+    size_t n_params, params_seen;
+    bool params_have_nul, bad_header_byte;
+    const char *content_length, *content_encoding;
+    bool cl_conflict;
+    int hosts;
+    /* body */
+    char *body;
+    size_t body_len, body_cap, reserved;
+    bool too_large;
+    unsigned long long received;
+    bool counted; /* in the listener's in_flight */
+    struct timespec t0;
+    long long enq_ms;  /* handed to the pool at (0: runs on the polling thread) */
+    http_pool_job job; /* when handed to the pool */
+    /* not zeroed on creation (big): */
+    http_response resp;
+    sigv4_header headers[HTTP_MAX_HEADERS];
+    sigv4_param params[HTTP_MAX_PARAMS];
+};
 
 void http_config_default(http_config *c)
 {
@@ -92,10 +129,18 @@ void http_config_default(http_config *c)
     c->dynamodb_port = 8000;
     c->api_port = 4567;
     c->connection_timeout = HTTP_DEFAULT_TIMEOUT_S;
+    c->read_timeout = HTTP_DEFAULT_READ_TIMEOUT_S;
     c->region = "us-east-1";
 }
 
 /* ---- helpers ---------------------------------------------------------------------- */
+
+static long long http_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static long long http_elapsed_us(const struct timespec *t0)
 {
@@ -122,25 +167,7 @@ static void http_access_log(const char *fmt, ...)
     (void)w;
 }
 
-static enum MHD_Result http_collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
-                                           const char *value)
-{
-    http_req *r = cls;
-    if (r->n_headers < HTTP_MAX_HEADERS)
-        r->headers[r->n_headers++] = (sigv4_header){key, value ? value : ""};
-    return MHD_YES;
-}
-
-static enum MHD_Result http_collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
-                                          const char *value)
-{
-    http_req *r = cls;
-    if (r->n_params < HTTP_MAX_PARAMS)
-        r->params[r->n_params++] = (sigv4_param){key, value};
-    return MHD_YES;
-}
-
-static const char *http_header(const http_req *r, const char *name)
+static const char *http_header(const http_request *r, const char *name)
 {
     for (size_t i = 0; i < r->n_headers; i++)
         if (strcasecmp(r->headers[i].name, name) == 0)
@@ -148,87 +175,81 @@ static const char *http_header(const http_req *r, const char *name)
     return NULL;
 }
 
-static enum MHD_Result http_queue(struct MHD_Connection *c, int status, char *body, size_t len,
-                                  const char *content_type, struct MHD_Response **out)
+int http_resp_header(http_response *r, const char *name, const char *value)
 {
-    struct MHD_Response *resp =
-        body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
-             : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    if (!resp) {
-        free(body);
-        return MHD_NO;
+    if (r->n_headers >= HTTP_RESP_MAX_HEADERS || strlen(value) >= HTTP_RESP_HEADER_MAX ||
+        strpbrk(value, "\r\n"))
+        return -1;
+    r->headers[r->n_headers].name = name;
+    memcpy(r->headers[r->n_headers].value, value, strlen(value) + 1);
+    r->n_headers++;
+    return 0;
+}
+
+/* ---- memory budget -------------------------------------------------------------------- */
+
+static int http_budget_take(http_listener *l, size_t n)
+{
+    size_t cur = atomic_load(&l->mem);
+    do {
+        if (n > l->memory_budget || cur > l->memory_budget - n)
+            return -1;
+    } while (!atomic_compare_exchange_weak(&l->mem, &cur, cur + n));
+    return 0;
+}
+
+static int http_reserve(void *ctx, size_t more)
+{
+    http_req *r = ctx;
+    if (http_budget_take(r->l, more))
+        return -1;
+    r->reserved += more;
+    return 0;
+}
+
+/* Grows the body buffer to hold `need` bytes and a NUL, charging what is allocated to the
+ * memory budget: exactly that (a declared Content-Length) or doubling (chunked).  0, -2 when
+ * the budget says no, -3 when out of memory. */
+static int http_body_grow(http_req *r, size_t need, bool exact)
+{
+    size_t want = need + 1, limit = r->l->body_limit + 1;
+    if (want <= r->body_cap)
+        return 0;
+    size_t cap = want;
+    if (!exact) {
+        cap = r->body_cap * 2;
+        if (cap < HTTP_SMALL_BODY)
+            cap = HTTP_SMALL_BODY;
+        if (cap < want)
+            cap = want;
+        if (cap > limit)
+            cap = limit > want ? limit : want;
     }
-    if (content_type)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    *out = resp;
-    (void)status;
-    (void)c;
-    return MHD_YES;
+    if (http_reserve(r, cap - r->body_cap))
+        return -2;
+    char *np = realloc(r->body, cap);
+    if (!np)
+        return -3;
+    r->body = np;
+    r->body_cap = cap;
+    return 0;
 }
 
-/* Re-encodes decoded query parameters into a query string (for the REST handler). */
-static void http_query_string(const http_req *r, buf_t *out)
-{
-    static const char hexd[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < r->n_params; i++) {
-        if (i)
-            buf_putc(out, '&');
-        for (int part = 0; part < 2; part++) {
-            const char *s = part ? r->params[i].value : r->params[i].name;
-            if (part) {
-                if (!s)
-                    break;
-                buf_putc(out, '=');
-            }
-            for (; s && *s; s++) {
-                unsigned char ch = (unsigned char)*s;
-                if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-                    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-                    buf_putc(out, ch);
-                } else {
-                    char enc[3] = {'%', hexd[ch >> 4], hexd[ch & 15]};
-                    buf_append(out, enc, 3);
-                }
-            }
-        }
-    }
-    buf_putc(out, '\0');
-}
+/* ---- the DynamoDB endpoint ------------------------------------------------------------ */
 
-/* ---- the two request handlers ------------------------------------------------------ */
-
-/* The DynamoDB reply into r->presp (any thread). */
-static void http_compute_ddb(http_listener *l, const char *url, const char *method, http_req *r)
+/* Moves a ddb_proto reply into an http_response (with the request id and CRC headers). */
+static void http_from_ddb(ddb_proto_resp *presp, http_response *resp)
 {
-    http_server *srv = l->srv;
-    ddb_proto_req preq = {.method = method,
-                          .path = url,
-                          .params = r->params,
-                          .n_params = r->n_params,
-                          .headers = r->headers,
-                          .n_headers = r->n_headers,
-                          .body = (const char *)r->body.data,
-                          .body_len = r->body.len,
-                          .too_large = r->too_large,
-                          .now = (long long)time(NULL)};
-    ddb_proto_handle(&srv->proto, &preq, &r->presp);
-}
-
-/* Queues r->presp (libmicrohttpd's thread, in the access callback). */
-static enum MHD_Result http_queue_ddb(http_listener *l, struct MHD_Connection *c, http_req *r)
-{
-    http_server *srv = l->srv;
-    ddb_proto_resp presp = r->presp;
-    struct MHD_Response *resp = NULL;
-    char *body = presp.body;
-    presp.body = NULL; /* handed to MHD */
-    if (http_queue(c, presp.status, body, presp.body_len, presp.content_type, &resp) != MHD_YES)
-        return MHD_NO;
+    resp->status = presp->status;
+    resp->content_type = presp->content_type;
+    resp->body = presp->body;
+    resp->body_len = presp->body_len;
+    presp->body = NULL;
     char crc[16]; /* decimal, without snprintf's cost on every reply */
     {
         char tmp[16];
         size_t k = sizeof tmp;
-        uint32_t v = presp.crc32;
+        uint32_t v = presp->crc32;
         do {
             tmp[--k] = (char)('0' + v % 10);
             v /= 10;
@@ -236,76 +257,288 @@ static enum MHD_Result http_queue_ddb(http_listener *l, struct MHD_Connection *c
         memcpy(crc, tmp + k, sizeof tmp - k);
         crc[sizeof tmp - k] = '\0';
     }
-    MHD_add_response_header(resp, "x-amzn-RequestId", presp.request_id);
-    MHD_add_response_header(resp, "x-amz-crc32", crc);
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)presp.status, resp);
-    MHD_destroy_response(resp);
-    if (!srv->cfg.quiet)
-        http_access_log("ddb %s %s %d %lldus%s%s", presp.op, presp.table, presp.status,
-                        http_elapsed_us(&r->t0), presp.error_type[0] ? " " : "", presp.error_type);
-    ddb_proto_resp_fini(&presp);
-    return ret;
+    http_resp_header(resp, "x-amzn-RequestId", presp->request_id);
+    http_resp_header(resp, "x-amz-crc32", crc);
 }
 
-/* The REST reply into r->mresp (any thread). */
-static void http_compute_rest(http_listener *l, const char *url, const char *method, http_req *r)
+static void http_ddb_log(http_server *srv, const ddb_proto_resp *p, const http_request *req)
 {
-    http_server *srv = l->srv;
+    if (!srv->cfg.quiet)
+        http_access_log("ddb %s %s %d %lldus%s%s", p->op, p->table, p->status,
+                        http_elapsed_us(&req->t0), p->error_type[0] ? " " : "", p->error_type);
+}
+
+static void http_ddb_api(http_server *srv, const http_request *req, http_response *resp)
+{
+    ddb_proto_resp presp;
+    if (req->params_have_nul) { /* SigV4 cannot take it, nor can a C string (issue 9.1) */
+        ddb_proto_transport_error(400, "NUL in a query parameter", &presp);
+    } else {
+        ddb_proto_req preq = {.method = req->method,
+                              .path = req->path,
+                              .params = req->params,
+                              .n_params = req->n_params,
+                              .headers = req->headers,
+                              .n_headers = req->n_headers,
+                              .body = req->body,
+                              .body_len = req->body_len,
+                              .raw_body = req->raw_body,
+                              .raw_body_len = req->raw_body_len,
+                              .too_large = req->too_large,
+                              .now = (long long)time(NULL)};
+        ddb_proto_handle(&srv->proto, &preq, &presp);
+    }
+    http_from_ddb(&presp, resp);
+    http_ddb_log(srv, &presp, req);
+    ddb_proto_resp_fini(&presp);
+}
+
+static void http_ddb_health(http_server *srv, const http_request *req, http_response *resp)
+{
+    ddb_proto_resp presp;
+    ddb_proto_health(&srv->proto, &presp);
+    http_from_ddb(&presp, resp);
+    http_ddb_log(srv, &presp, req);
+    ddb_proto_resp_fini(&presp);
+}
+
+static void http_ddb_not_found(http_server *srv, const http_request *req, http_response *resp)
+{
+    ddb_proto_resp presp;
+    ddb_proto_not_found(&presp);
+    http_from_ddb(&presp, resp);
+    http_ddb_log(srv, &presp, req);
+    ddb_proto_resp_fini(&presp);
+}
+
+static void http_ddb_error(http_server *srv, int status, const char *why, http_response *resp)
+{
+    ddb_proto_resp presp;
+    ddb_proto_transport_error(status, why, &presp);
+    http_from_ddb(&presp, resp);
+    ddb_proto_resp_fini(&presp);
+}
+
+static void http_ddb_overload(http_server *srv, http_response *resp)
+{
+    ddb_proto_resp presp;
+    ddb_proto_overload(&presp);
+    http_from_ddb(&presp, resp);
+    ddb_proto_resp_fini(&presp);
+}
+
+/* First match wins.  ops: GET /metrics goes above the catch-all. */
+static const http_route http_ddb_routes[] = {
+    {"POST", NULL, false, http_ddb_api},
+    {"GET", "/", false, http_ddb_health},
+    {"HEAD", "/", false, http_ddb_health},
+    {NULL, NULL, false, http_ddb_not_found}, /* AWS: 404 <UnknownOperationException/> */
+    {NULL, NULL, false, NULL},
+};
+
+static const http_dialect http_ddb_dialect = {"ddb", http_ddb_routes, http_ddb_error,
+                                              http_ddb_overload};
+
+/* ---- the REST API ------------------------------------------------------------------- */
+
+static void http_from_msg(msg_http_resp *m, http_response *resp)
+{
+    resp->status = m->status;
+    resp->content_type = m->content_type ? m->content_type : "application/json";
+    resp->body = m->body;
+    resp->body_len = m->body_len;
+    m->body = NULL;
+    for (int i = 0; i < m->n_headers && i < MSG_HTTP_MAX_HEADERS; i++)
+        if (m->headers[i].name)
+            http_resp_header(resp, m->headers[i].name, m->headers[i].value);
+}
+
+static void http_rest_api(http_server *srv, const http_request *req, http_response *resp)
+{
     msg_http_resp mresp;
     memset(&mresp, 0, sizeof mresp);
-    if (r->too_large) {
+    if (req->too_large) {
         msg_rest_error(&mresp, MSG_E_PAYLOAD_TOO_LARGE);
     } else if (!srv->svc) {
         msg_rest_error(&mresp, MSG_E_UNAVAILABLE);
     } else {
-        buf_t q;
-        buf_init(&q, 64 << 10);
-        http_query_string(r, &q);
-        msg_http_req mreq = {.method = method,
-                             .path = url,
-                             .query = (q.len > 1) ? (const char *)q.data : NULL,
-                             .authorization = http_header(r, "Authorization"),
-                             .origin = http_header(r, "Origin"),
-                             .body = (const char *)r->body.data,
-                             .body_len = r->body.len};
+        msg_http_req mreq = {.method = req->method,
+                             .path = req->path,
+                             .query = req->query_len ? req->query : NULL,
+                             .query_len = req->query_len,
+                             .authorization = http_header(req, "Authorization"),
+                             .origin = http_header(req, "Origin"),
+                             .body = req->body,
+                             .body_len = req->body_len};
         msg_rest_handle(srv->svc, &mreq, &mresp);
-        buf_fini(&q);
     }
-    r->mresp = mresp;
+    http_from_msg(&mresp, resp);
+    if (!srv->cfg.quiet)
+        http_access_log("rest %s %s %d %lldus", req->method, req->path, resp->status,
+                        http_elapsed_us(&req->t0));
 }
 
-/* Queues r->mresp (libmicrohttpd's thread, in the access callback). */
-static enum MHD_Result http_queue_rest(http_listener *l, struct MHD_Connection *c,
-                                       const char *url, const char *method, http_req *r)
+static void http_rest_error(http_server *srv, int status, const char *why, http_response *resp)
 {
-    http_server *srv = l->srv;
-    msg_http_resp mresp = r->mresp;
-    struct MHD_Response *resp = NULL;
-    if (http_queue(c, mresp.status, mresp.body, mresp.body_len,
-                   mresp.content_type ? mresp.content_type : "application/json", &resp) != MHD_YES)
-        return MHD_NO;
-    for (int i = 0; i < mresp.n_headers && i < MSG_HTTP_MAX_HEADERS; i++)
-        if (mresp.headers[i].name)
-            MHD_add_response_header(resp, mresp.headers[i].name, mresp.headers[i].value);
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)mresp.status, resp);
-    MHD_destroy_response(resp);
-    if (!srv->cfg.quiet)
-        http_access_log("rest %s %s %d %lldus", method, url, mresp.status, http_elapsed_us(&r->t0));
+    msg_errc c;
+    switch (status) {
+    case 413: c = MSG_E_PAYLOAD_TOO_LARGE; break;
+    case 415: c = MSG_E_UNSUPPORTED_ENCODING; break;
+    case 431: c = MSG_E_HEADERS_TOO_LARGE; break;
+    case 404: c = MSG_E_ROUTE_NOT_FOUND; break;
+    default: c = status >= 500 ? MSG_E_INTERNAL : MSG_E_BAD_REQUEST; break;
+    }
+    msg_http_resp m;
+    msg_rest_error_text(&m, c, why);
+    http_from_msg(&m, resp);
+}
+
+static void http_rest_overload(http_server *srv, http_response *resp)
+{
+    msg_http_resp m;
+    msg_rest_error(&m, MSG_E_SERVER_BUSY);
+    http_from_msg(&m, resp);
+    http_resp_header(resp, "Retry-After", "1");
+}
+
+/* web: /api/events (SSE) and static pages go above the catch-all. */
+static const http_route http_rest_routes[] = {
+    {NULL, NULL, false, http_rest_api},
+    {NULL, NULL, false, NULL},
+};
+
+static const http_dialect http_rest_dialect = {"rest", http_rest_routes, http_rest_error,
+                                               http_rest_overload};
+
+/* ---- replies ------------------------------------------------------------------------ */
+
+static void http_resp_init(http_response *r)
+{
+    memset(r, 0, sizeof *r);
+    r->status = 500;
+}
+
+/* Queues r->resp on the connection (MHD thread).  Takes the body. */
+static enum MHD_Result http_send(http_req *r)
+{
+    http_response *p = &r->resp;
+    struct MHD_Response *m = p->mhd;
+    p->mhd = NULL;
+    if (!m) {
+        m = p->body ? MHD_create_response_from_buffer(p->body_len, p->body, MHD_RESPMEM_MUST_FREE)
+                    : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        if (!m) {
+            free(p->body);
+            p->body = NULL;
+            return MHD_NO;
+        }
+        p->body = NULL;
+        if (p->content_type)
+            MHD_add_response_header(m, MHD_HTTP_HEADER_CONTENT_TYPE, p->content_type);
+    }
+    for (int i = 0; i < p->n_headers; i++)
+        MHD_add_response_header(m, p->headers[i].name, p->headers[i].value);
+    if (p->close)
+        MHD_add_response_header(m, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (p->no_timeout)
+        MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+    r->state = R_ANSWERED;
+    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)p->status, m);
+    MHD_destroy_response(m);
     return ret;
 }
 
-static enum MHD_Result http_reply_ddb(http_listener *l, struct MHD_Connection *c, const char *url,
-                                      const char *method, http_req *r)
+/* Answers at once (MHD thread): a transport error or "busy".  close: the body was not (or
+ * not fully) read, so the connection cannot carry another request. */
+static enum MHD_Result http_answer_now(http_req *r, int status, const char *why, bool close)
 {
-    http_compute_ddb(l, url, method, r);
-    return http_queue_ddb(l, c, r);
+    http_listener *l = r->l;
+    http_resp_init(&r->resp);
+    if (status)
+        l->dialect->error(l->srv, status, why, &r->resp);
+    else
+        l->dialect->overload(l->srv, &r->resp);
+    r->resp.close = close;
+    return http_send(r);
 }
 
-static enum MHD_Result http_reply_rest(http_listener *l, struct MHD_Connection *c, const char *url,
-                                       const char *method, http_req *r)
+/* ---- running a request ------------------------------------------------------------- */
+
+static bool http_route_match(const http_route *rt, const char *method, const char *path)
 {
-    http_compute_rest(l, url, method, r);
-    return http_queue_rest(l, c, url, method, r);
+    if (rt->method && strcmp(rt->method, method) != 0)
+        return false;
+    if (!rt->path)
+        return true;
+    size_t n = strlen(rt->path);
+    return rt->prefix ? strncmp(path, rt->path, n) == 0 : strcmp(path, rt->path) == 0;
+}
+
+/* Computes the reply into r->resp (polling thread or pool thread): decode the body, route,
+ * run the handler. */
+static void http_run(http_req *r)
+{
+    http_listener *l = r->l;
+    http_server *srv = l->srv;
+    http_resp_init(&r->resp);
+    if (r->enq_ms && http_now_ms() - r->enq_ms > (long long)srv->queue_timeout_ms) {
+        l->dialect->overload(srv, &r->resp); /* waited too long for a pool thread */
+        return;
+    }
+    http_request req = {.method = r->method,
+                        .path = r->path,
+                        .query = r->query,
+                        .query_len = r->query_len,
+                        .params = r->params,
+                        .n_params = r->n_params,
+                        .params_have_nul = r->params_have_nul,
+                        .headers = r->headers,
+                        .n_headers = r->n_headers,
+                        .raw_body = r->body_len ? r->body : NULL,
+                        .raw_body_len = r->body_len,
+                        .too_large = r->too_large,
+                        .t0 = r->t0};
+    char *decoded = NULL;
+    if (!r->too_large && r->body_len && !http_encoding_is_identity(r->content_encoding)) {
+        size_t dl = 0, granted = 0;
+        int dr = http_decode_body(r->content_encoding, r->body, r->body_len, l->body_limit,
+                                  http_reserve, r, &decoded, &dl, &granted);
+        switch (dr) {
+        case HTTP_DECODE_OK:
+            req.body = decoded;
+            req.body_len = dl;
+            break;
+        case HTTP_DECODE_TOO_LARGE:
+            req.too_large = true;
+            break;
+        case HTTP_DECODE_UNSUPPORTED:
+            l->dialect->error(srv, 415, "unsupported Content-Encoding (gzip, deflate, identity)",
+                              &r->resp);
+            return;
+        case HTTP_DECODE_CORRUPT:
+            l->dialect->error(srv, 400, "the body is not valid for its Content-Encoding",
+                              &r->resp);
+            return;
+        case HTTP_DECODE_REFUSED:
+            l->dialect->overload(srv, &r->resp);
+            return;
+        default:
+            l->dialect->error(srv, 500, "out of memory", &r->resp);
+            return;
+        }
+    } else if (!r->too_large && r->body_len) {
+        r->body[r->body_len] = '\0'; /* room: http_body_grow keeps one byte */
+        req.body = r->body;
+        req.body_len = r->body_len;
+    }
+    const http_route *rt = l->dialect->routes;
+    while (rt->fn && !http_route_match(rt, req.method, req.path))
+        rt++;
+    if (rt->fn)
+        rt->fn(srv, &req, &r->resp);
+    else
+        l->dialect->error(srv, 404, "no such route", &r->resp);
+    free(decoded);
 }
 
 /* DynamoDB operations that never wait for a commit: they run on the polling threads. */
@@ -315,16 +548,30 @@ static const char *const http_inline_ops[] = {
     "ListTagsOfResource", "DescribeEndpoints",  "DescribeLimits",
 };
 
-/* Whether the request may block for long (see the file comment). */
-static bool http_blocking(const http_listener *l, const char *method, const http_req *r)
+static const char *http_req_header(const http_req *r, const char *name)
 {
+    for (size_t i = 0; i < r->n_headers; i++)
+        if (strcasecmp(r->headers[i].name, name) == 0)
+            return r->headers[i].value;
+    return NULL;
+}
+
+/* Whether the request may block for long (see the file comment): writes (they wait for
+ * their group commit), a compressed body (decoding it is work), REST over a remote
+ * endpoint. */
+static bool http_blocking(const http_req *r)
+{
+    const http_listener *l = r->l;
     if (r->too_large)
         return false;
-    if (l->kind == HTTP_KIND_REST)
+    if (!http_encoding_is_identity(r->content_encoding))
+        return true;
+    const char *method = r->method;
+    if (l->dialect == &http_rest_dialect)
         return l->srv->cfg.rest_blocking || strcmp(method, "POST") == 0 ||
                strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0 ||
                strcmp(method, "PATCH") == 0;
-    const char *target = http_header(r, "X-Amz-Target");
+    const char *target = http_req_header(r, "X-Amz-Target");
     if (!target || strcmp(method, "POST") != 0)
         return false;
     size_t pl = strlen(DDB_PROTO_TARGET_PREFIX);
@@ -340,111 +587,227 @@ static void http_job_run(http_pool_job *job)
 {
     http_req *r = (http_req *)((char *)job - offsetof(http_req, job));
     struct MHD_Connection *c = r->conn;
-    if (r->l->kind == HTTP_KIND_DDB)
-        http_compute_ddb(r->l, r->url, r->method, r);
-    else
-        http_compute_rest(r->l, r->url, r->method, r);
-    r->ready = true;
-    MHD_resume_connection(c); /* r may be gone from here on */
+    http_run(r);
+    r->state = R_DONE;
+    MHD_resume_connection(c); /* MHD calls the access handler, which sends the reply */
 }
 
-/* Hands a blocking request to the pool: true when it did (the reply comes after resume). */
-static bool http_defer(http_listener *l, struct MHD_Connection *c, const char *url,
-                       const char *method, http_req *r)
+/* The request is complete: run it here, or hand it to the pool and suspend the connection;
+ * or answer "busy" at once when the pool's queue is full (MHD thread). */
+static enum MHD_Result http_dispatch(http_req *r)
 {
-    http_server *srv = l->srv;
-    if (!srv->pool || !http_blocking(l, method, r) || http_pool_reserve(srv->pool) != 0)
-        return false;
-    r->deferred = true;
-    r->ready = false;
+    http_server *srv = r->l->srv;
+    if (!http_blocking(r)) {
+        http_run(r);
+        return http_send(r);
+    }
+    pthread_mutex_lock(&srv->pool_mu);
+    if (srv->pool && http_pool_queued(srv->pool) >= srv->queue_limit) {
+        pthread_mutex_unlock(&srv->pool_mu);
+        return http_answer_now(r, 0, NULL, false);
+    }
+    if (!srv->pool || http_pool_reserve(srv->pool) != 0) { /* stopping, or no thread can be
+                                                              started: run it here */
+        pthread_mutex_unlock(&srv->pool_mu);
+        http_run(r);
+        return http_send(r);
+    }
+    r->state = R_QUEUED;
+    r->enq_ms = http_now_ms();
+    r->job.run = http_job_run;
+    MHD_suspend_connection(r->conn); /* suspended before a pool thread can resume it */
+    http_pool_submit(srv->pool, &r->job);
+    pthread_mutex_unlock(&srv->pool_mu);
+    return MHD_YES;
+}
+
+/* The pool's queue is full now (a request that would wait is better refused at once). */
+static bool http_pool_full(http_server *srv)
+{
+    pthread_mutex_lock(&srv->pool_mu);
+    bool full = srv->pool && http_pool_queued(srv->pool) >= srv->queue_limit;
+    pthread_mutex_unlock(&srv->pool_mu);
+    return full;
+}
+
+/* ---- libmicrohttpd callbacks ----------------------------------------------------------- */
+
+/* The first thing MHD tells about a request: its raw target.  The context starts here. */
+static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    http_listener *l = cls;
+    http_req *r = malloc(sizeof *r); /* not calloc: the header/param arrays need no zeroing */
+    if (!r)
+        return NULL;
+    memset(r, 0, offsetof(http_req, resp));
+    r->resp.body = NULL;
+    r->resp.mhd = NULL;
+    r->resp.no_timeout = false;
     r->l = l;
     r->conn = c;
-    r->url = url;
+    r->state = R_NEW;
+    r->target_len = strlen(uri);
+    r->target = malloc(2 * r->target_len + 2); /* the raw target + the decoded path */
+    if (!r->target) {
+        free(r);
+        return NULL;
+    }
+    memcpy(r->target, uri, r->target_len + 1);
+    r->path = r->target + r->target_len + 1;
+    clock_gettime(CLOCK_MONOTONIC, &r->t0);
+    return r;
+}
+
+static enum MHD_Result http_collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                           size_t key_size, const char *value,
+                                           size_t value_size)
+{
+    http_req *r = cls;
+    r->headers_seen++;
+    if (r->n_headers < HTTP_MAX_HEADERS)
+        r->headers[r->n_headers++] = (sigv4_header){key, value ? value : ""};
+    for (size_t i = 0; value && i < value_size; i++) { /* control bytes (RFC 9110 5.5) */
+        unsigned char ch = (unsigned char)value[i];
+        if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+            r->bad_header_byte = true;
+    }
+    if (strcasecmp(key, "Content-Length") == 0) {
+        if (r->content_length && strcmp(r->content_length, value ? value : "") != 0)
+            r->cl_conflict = true; /* RFC 9112 6.3 */
+        r->content_length = value ? value : "";
+    } else if (strcasecmp(key, "Content-Encoding") == 0) {
+        r->content_encoding = value;
+    } else if (strcasecmp(key, "Host") == 0) {
+        r->hosts++;
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result http_collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
+                                          size_t key_size, const char *value,
+                                          size_t value_size)
+{
+    http_req *r = cls;
+    r->params_seen++;
+    if (r->n_params < HTTP_MAX_PARAMS)
+        r->params[r->n_params++] = (sigv4_param){key, value};
+    if ((key && memchr(key, '\0', key_size)) || (value && memchr(value, '\0', value_size)))
+        r->params_have_nul = true;
+    return MHD_YES;
+}
+
+/* The first access-handler call: headers and parameters are in. */
+static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const char *method)
+{
+    http_listener *l = r->l;
     r->method = method;
-    r->job.run = http_job_run;
-    MHD_suspend_connection(c);
-    http_pool_submit(srv->pool, &r->job);
-    return true;
+    r->counted = true; /* from here on a graceful stop waits for this request */
+    atomic_fetch_add(&l->in_flight, 1);
+    MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, l->read_timeout);
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, http_collect_header, r);
+    MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, http_collect_param, r);
+    const char *why = NULL;
+    int st = http_split_target(r->target, r->target_len, r->path, &r->query, &r->query_len, &why);
+    if (st)
+        return http_answer_now(r, st, why, true);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    /* a connection that came beyond max_connections, if that is still so now that it sent a
+     * request (a client that closed just before may not have been counted out yet) */
+    if (ci && ci->socket_context && atomic_load(&l->open) > l->max_connections)
+        return http_answer_now(r, 0, NULL, true);
+    if (r->headers_seen > HTTP_MAX_HEADERS)
+        return http_answer_now(r, 431, "too many header fields", true);
+    if (r->params_seen > HTTP_MAX_PARAMS)
+        return http_answer_now(r, 400, "too many query parameters", true);
+    if (r->cl_conflict)
+        return http_answer_now(r, 400, "conflicting Content-Length values", true);
+    if (r->hosts > 1)
+        return http_answer_now(r, 400, "more than one Host header", true);
+    if (r->bad_header_byte)
+        return http_answer_now(r, 400, "invalid character in a header field", true);
+    if (r->params_have_nul && l->dialect == &http_ddb_dialect)
+        return http_answer_now(r, 400, "NUL in a query parameter", true);
+    /* the body to come */
+    unsigned long long cl = 0;
+    bool known = false;
+    if (r->content_length) {
+        char *end;
+        cl = strtoull(r->content_length, &end, 10);
+        known = end != r->content_length && !*end;
+    }
+    bool big = !known ? MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding") != NULL
+                      : cl > HTTP_EARLY_REFUSE_BYTES;
+    http_server *srv = l->srv;
+    if (big && http_blocking(r) && http_pool_full(srv))
+        return http_answer_now(r, 0, NULL, true); /* refused before its big body is read */
+    if (known && cl > l->body_limit) {
+        r->too_large = true;
+        if (cl > HTTP_DISCARD_MAX) /* do not read gigabytes to discard them: 413 and close */
+            return http_answer_now(r, 413, "request body too large", true);
+    } else if (known && cl > 0) {
+        int g = http_body_grow(r, (size_t)cl, true);
+        if (g == -2) /* too many bodies held at once */
+            return http_answer_now(r, 0, NULL, true);
+        if (g)
+            return http_answer_now(r, 500, "out of memory", true);
+    }
+    r->state = R_BODY;
+    return MHD_YES;
+}
+
+/* Body bytes (MHD thread). */
+static enum MHD_Result http_body(http_req *r, const char *data, size_t n)
+{
+    http_listener *l = r->l;
+    r->received += n;
+    if (r->too_large) {
+        if (r->received > HTTP_DISCARD_MAX) /* e.g. an endless chunked body */
+            return http_answer_now(r, 413, "request body too large", true);
+        return MHD_YES;
+    }
+    if (r->body_len + n > l->body_limit) {
+        r->too_large = true;
+        free(r->body);
+        r->body = NULL;
+        r->body_len = r->body_cap = 0;
+        return MHD_YES;
+    }
+    int g = http_body_grow(r, r->body_len + n, false);
+    if (g == -2)
+        return http_answer_now(r, 0, NULL, true);
+    if (g)
+        return http_answer_now(r, 500, "out of memory", true);
+    memcpy(r->body + r->body_len, data, n);
+    r->body_len += n;
+    return MHD_YES;
 }
 
 static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const char *url,
                                    const char *method, const char *version, const char *upload_data,
                                    size_t *upload_data_size, void **con_cls)
 {
-    http_listener *l = cls;
     http_req *r = *con_cls;
-    if (!r) {
-        r = malloc(sizeof *r); /* not calloc: the 3 KB header/param arrays need no zeroing */
-        if (!r)
-            return MHD_NO;
-        r->too_large = false;
-        r->started = false;
-        r->deferred = false;
-        r->received = 0;
-        r->n_headers = 0;
-        r->n_params = 0;
-        clock_gettime(CLOCK_MONOTONIC, &r->t0);
-        r->limit = l->kind == HTTP_KIND_DDB ? DDB_PROTO_MAX_BODY : HTTP_REST_MAX_BODY;
-        buf_init(&r->body, r->limit);
-        MHD_get_connection_values(c, MHD_HEADER_KIND, http_collect_header, r);
-        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, http_collect_param, r);
-        /* A declared length over the limit: do not even start buffering.  Up to
-         * HTTP_DISCARD_MAX the body is read and discarded so the client sees the 413 (as
-         * DynamoDB Local does); beyond that the 413 goes out at once and the connection is
-         * closed rather than reading gigabytes. */
-        bool reply_now = false;
-        const char *cl = http_header(r, "Content-Length");
-        if (cl) {
-            char *end;
-            unsigned long long n = strtoull(cl, &end, 10);
-            if (end != cl && n > r->limit) {
-                r->too_large = true;
-                reply_now = n > HTTP_DISCARD_MAX;
-            }
+    if (!r) /* the URI log callback could not allocate */
+        return MHD_NO;
+    switch (r->state) {
+    case R_NEW:
+        return http_begin(r, c, method);
+    case R_BODY:
+        if (*upload_data_size) {
+            size_t n = *upload_data_size;
+            *upload_data_size = 0; /* consumed (or discarded) */
+            return http_body(r, upload_data, n);
         }
-        atomic_fetch_add(&l->srv->in_flight, 1);
-        *con_cls = r;
-        if (!reply_now)
-            return MHD_YES;
-        r->started = true;
-        return l->kind == HTTP_KIND_DDB ? http_reply_ddb(l, c, url, method, r)
-                                        : http_reply_rest(l, c, url, method, r);
-    }
-    if (*upload_data_size) {
-        if (r->started) { /* answered early; ignore the rest */
-            *upload_data_size = 0;
-            return MHD_YES;
-        }
-        r->received += *upload_data_size;
-        if (!r->too_large) {
-            if (r->body.len + *upload_data_size > r->limit ||
-                buf_append(&r->body, upload_data, *upload_data_size) != 0) {
-                r->too_large = true;
-                buf_fini(&r->body);
-                buf_init(&r->body, r->limit);
-            }
-        }
-        *upload_data_size = 0;                                /* consumed (or discarded) */
-        if (r->too_large && r->received > HTTP_DISCARD_MAX) { /* e.g. endless chunked body */
-            r->started = true;
-            return l->kind == HTTP_KIND_DDB ? http_reply_ddb(l, c, url, method, r)
-                                            : http_reply_rest(l, c, url, method, r);
-        }
+        return http_dispatch(r);
+    case R_DONE: /* resumed by a handler thread */
+        return http_send(r);
+    case R_ANSWERED: /* answered early: ignore the rest of the body */
+        *upload_data_size = 0;
+        return MHD_YES;
+    default: /* R_QUEUED: not called while suspended */
         return MHD_YES;
     }
-    if (r->started) {
-        if (r->deferred && r->ready) { /* resumed: the pool computed the reply */
-            r->deferred = false;
-            return l->kind == HTTP_KIND_DDB ? http_queue_ddb(l, c, r)
-                                            : http_queue_rest(l, c, url, method, r);
-        }
-        return MHD_YES;
-    }
-    r->started = true;
-    if (http_defer(l, c, url, method, r))
-        return MHD_YES;
-    return l->kind == HTTP_KIND_DDB ? http_reply_ddb(l, c, url, method, r)
-                                    : http_reply_rest(l, c, url, method, r);
 }
 
 static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -454,19 +817,53 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     http_req *r = *con_cls;
     if (!r)
         return;
-    buf_fini(&r->body);
-    free(r);
     *con_cls = NULL;
-    atomic_fetch_sub(&l->srv->in_flight, 1);
+    if (r->counted)
+        atomic_fetch_sub(&l->in_flight, 1);
+    if (r->reserved)
+        atomic_fetch_sub(&l->mem, r->reserved);
+    if (r->resp.mhd)
+        MHD_destroy_response(r->resp.mhd);
+    free(r->resp.body); /* a reply never sent (http_send takes the body) */
+    free(r->body);
+    free(r->target);
+    /* between requests the connection has the keep-alive idle timeout */
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && !r->resp.no_timeout)
+        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, l->idle_timeout);
+    free(r);
+}
+
+/* Counts connections; marks those beyond max_connections (answered "busy" on their first
+ * request, then closed). */
+static void http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                                   enum MHD_ConnectionNotificationCode toe)
+{
+    http_listener *l = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        unsigned n = atomic_fetch_add(&l->open, 1) + 1;
+        *socket_context = n > l->max_connections ? (void *)l : NULL;
+    } else {
+        atomic_fetch_sub(&l->open, 1);
+    }
 }
 
 /* ---- start / stop ----------------------------------------------------------------- */
 
-static int http_listen(http_server *srv, http_listener *l, int kind, int port, err_t *e)
+static int http_listen(http_server *srv, http_listener *l, bool rest, int port, err_t *e)
 {
+    const http_config *c = &srv->cfg;
     l->srv = srv;
-    l->kind = kind;
+    l->dialect = rest ? &http_rest_dialect : &http_ddb_dialect;
     l->port = -1;
+    l->body_limit = rest ? HTTP_REST_MAX_BODY : DDB_PROTO_MAX_BODY;
+    l->memory_budget = rest ? HTTP_REST_MEMORY_BUDGET : HTTP_DDB_MEMORY_BUDGET;
+    l->max_connections = c->max_connections ? c->max_connections : HTTP_DEFAULT_MAX_CONNECTIONS;
+    l->read_timeout = c->read_timeout ? c->read_timeout : HTTP_DEFAULT_READ_TIMEOUT_S;
+    l->idle_timeout = c->connection_timeout;
+    atomic_init(&l->in_flight, 0);
+    atomic_init(&l->open, 0);
+    atomic_init(&l->mem, 0);
+
     struct addrinfo hints = {0}, *ai = NULL;
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -486,44 +883,70 @@ static int http_listen(http_server *srv, http_listener *l, int kind, int port, e
     /* Polling threads: one per CPU.  They never wait for a commit (blocking requests go to
      * the pool), so more would only make the threads preempt each other mid-request: that
      * is what p99 latency measured (bench/peers, BENCHMARKS.md). */
-    unsigned threads = srv->cfg.threads;
+    unsigned threads = c->threads;
     if (threads == 0) {
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
         threads = ncpu > 0 ? (unsigned)ncpu : 1;
         if (threads > HTTP_MAX_DEFAULT_THREADS)
             threads = HTTP_MAX_DEFAULT_THREADS;
     }
-    /* libmicrohttpd splits the connection limit over the pool's threads; a thread with a
-     * share of 0 would refuse every connection it picks up. */
-    if (srv->cfg.max_connections && threads > srv->cfg.max_connections)
-        threads = srv->cfg.max_connections;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_AUTO |
+    /* MHD's hard limit is above ours, so the connections between get the "busy" reply
+     * rather than a reset.  MHD splits it over its threads; a thread with a share of 0 would
+     * refuse every connection it picks up. */
+    unsigned hard = l->max_connections + HTTP_OVERFLOW_CONNECTIONS;
+    if (threads > hard)
+        threads = hard;
+    /* poll(2), level-triggered: with epoll libmicrohttpd 0.9.75 missed the FIN of many
+     * clients that closed mid-request, leaving them in CLOSE-WAIT (issue 9.2) */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
                      MHD_ALLOW_SUSPEND_RESUME;
     if (family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    struct MHD_OptionItem opts[8];
+    /* a new connection has until the read timeout (or the idle one, if shorter) to send its
+     * first request; per connection this becomes the idle timeout between requests */
+    unsigned first = l->read_timeout;
+    if (l->idle_timeout && l->idle_timeout < first)
+        first = l->idle_timeout;
+    struct MHD_OptionItem opts[16];
     int n = 0;
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
-    opts[n++] =
-        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg.connection_timeout, NULL};
-    if (srv->cfg.max_connections)
-        opts[n++] =
-            (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, srv->cfg.max_connections, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, first, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, hard, NULL};
     /* libmicrohttpd zeroes the whole per-connection pool on every request: a 256 KB pool cost
      * ~10 us of memset per GetItem.  16 KB takes request headers up to ~15 KB (DynamoDB
      * Local's Jetty answers 431 above 8 KB; so do we, above the pool); bodies are streamed
      * into our own buffer. */
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_POOL, NULL};
+    /* RFC 9112 3.2: an HTTP/1.1 request needs its Host header; no whitespace before ':' */
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-    l->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, http_access, l, MHD_OPTION_SOCK_ADDR,
-                            (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, http_completed,
-                            l, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    l->d = MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, http_access, l, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&addr, MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, l,
+        MHD_OPTION_NOTIFY_COMPLETED, http_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
+        http_notify_connection, l, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!l->d)
         return err_set(e, ERR_IO, "cannot listen on %s port %d (in use or not permitted)",
                        srv->host, port);
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_BIND_PORT);
     l->port = info ? (int)info->port : port;
     return 0;
+}
+
+/* Room for every connection the limits allow (both listeners, busy ones included). */
+static void http_raise_fd_limit(const http_config *c)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl))
+        return;
+    rlim_t per = (c->max_connections ? c->max_connections : HTTP_DEFAULT_MAX_CONNECTIONS) +
+                 HTTP_OVERFLOW_CONNECTIONS;
+    rlim_t want = 2 * per + 512;
+    if (rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *creds,
@@ -543,22 +966,26 @@ int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *cre
                              .namespace_tables = cfg->namespace_tables,
                              .region = srv->region};
     srv->svc = svc;
-    atomic_init(&srv->in_flight, 0);
+    srv->queue_limit = cfg->queue_limit ? cfg->queue_limit : HTTP_DEFAULT_QUEUE_LIMIT;
+    srv->queue_timeout_ms =
+        cfg->queue_timeout_ms ? cfg->queue_timeout_ms : HTTP_DEFAULT_QUEUE_TIMEOUT_MS;
     if (http_pool_new(cfg->pool_threads ? cfg->pool_threads : HTTP_POOL_MAX_THREADS,
                       &srv->pool) != 0) {
         free(srv);
         return err_set(e, ERR_NOMEM, "out of memory");
     }
+    pthread_mutex_init(&srv->pool_mu, NULL);
     srv->ddb.port = srv->rest.port = -1;
+    http_raise_fd_limit(cfg);
     if (cfg->dynamodb_port >= 0) {
         if (!api) {
             rc = err_set(e, ERR_VALIDATION, "the DynamoDB listener needs an api");
             goto fail;
         }
-        if ((rc = http_listen(srv, &srv->ddb, HTTP_KIND_DDB, cfg->dynamodb_port, e)))
+        if ((rc = http_listen(srv, &srv->ddb, false, cfg->dynamodb_port, e)))
             goto fail;
     }
-    if (cfg->api_port >= 0 && (rc = http_listen(srv, &srv->rest, HTTP_KIND_REST, cfg->api_port, e)))
+    if (cfg->api_port >= 0 && (rc = http_listen(srv, &srv->rest, true, cfg->api_port, e)))
         goto fail;
     *out = srv;
     return 0;
@@ -587,14 +1014,19 @@ void http_server_stop(http_server *s)
         if (ls[i]->d)
             lfd[i] = (int)MHD_quiesce_daemon(ls[i]->d);
     /* let in-flight requests finish (bounded) */
-    for (int i = 0; i < HTTP_DRAIN_SECONDS * 100 && atomic_load(&s->in_flight) > 0; i++) {
+    for (int i = 0; i < HTTP_DRAIN_SECONDS * 100 &&
+                    atomic_load(&s->ddb.in_flight) + atomic_load(&s->rest.in_flight) > 0;
+         i++) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     /* the pool's jobs still running resume their connections: before the daemons stop
      * (libmicrohttpd must not be stopped with a suspended connection) */
-    http_pool_free(s->pool);
-    s->pool = NULL;
+    pthread_mutex_lock(&s->pool_mu);
+    http_pool *pool = s->pool;
+    s->pool = NULL; /* from here on a blocking request runs on its polling thread */
+    pthread_mutex_unlock(&s->pool_mu);
+    http_pool_free(pool);
     for (int i = 0; i < 2; i++) {
         if (ls[i]->d)
             MHD_stop_daemon(ls[i]->d);
@@ -602,5 +1034,6 @@ void http_server_stop(http_server *s)
         if (lfd[i] >= 0)
             close(lfd[i]);
     }
+    pthread_mutex_destroy(&s->pool_mu);
     free(s);
 }

@@ -1,15 +1,42 @@
 /*
  * http — the two HTTP listeners (libmicrohttpd).  Layer: server.
  *
- * Listener 1, the DynamoDB endpoint: every request goes through ddb_proto_handle (auth,
- * X-Amz-Target routing to api_call, DynamoDB error bodies).  Listener 2, the messaging REST
- * API: every request goes to msg_rest_handle.  Bodies are streamed into bounded buffers
- * (16 MB for DynamoDB, HTTP_REST_MAX_BODY for REST); beyond the bound the rest is read and
- * discarded and the request answered 413.  Each listener runs MHD's internal polling
- * thread pool with keep-alive (one thread per CPU; requests that block, such as writes
- * waiting for their group commit, run on threads started on demand, http_pool.h); one access-log line per request goes to stderr unless quiet:
+ * Listener 1, the DynamoDB endpoint: POST (any path) goes through ddb_proto_handle (auth,
+ * X-Amz-Target routing to api_call, DynamoDB error bodies); GET / and HEAD / answer AWS's
+ * health text; any other method or path AWS's 404 "<UnknownOperationException/>\n".
+ * Listener 2, the messaging REST API: every request goes to msg_rest_handle.  Routes are
+ * tables in http.c (http_int.h says how to add one).
+ *
+ * Threads: each listener runs MHD's polling threads (one per CPU by default); they parse
+ * requests and run those that do not block (reads).  Requests that may block (writes waiting
+ * for their group commit, compressed bodies, REST over a remote endpoint) are handed to the
+ * blocking pool (http_pool.h) while their connection is suspended.
+ *
+ * Limits: request bodies up to 16 MB (DynamoDB) / HTTP_REST_MAX_BODY (REST), measured after
+ * Content-Encoding (gzip, deflate) is undone, so a decompression bomb is a 413, never
+ * unbounded memory (an unknown coding is a 415, undecodable data a 400); beyond the bound
+ * the rest is read and discarded and the request answered 413 (beyond 64 MB, at once).
+ * 128 header fields (431 beyond), 64 query parameters (400 beyond); two different
+ * Content-Length values, two Host headers, a control byte in a header value, a %00 in the
+ * path, or (on the endpoint) in a query parameter: 400.  Access log (stderr, unless quiet),
+ * one line per request that reaches a handler:
  *   ddb <Operation|-> <TableName|-> <status> <microseconds>us [<ErrorType>]
  *   rest <METHOD> <path> <status> <microseconds>us
+ *
+ * Timeouts (libmicrohttpd's, inactivity-based): read_timeout while a request is being read
+ * (and before a connection's first request), connection_timeout between requests on a
+ * keep-alive connection.  Polling is level-triggered (poll(2)), so a client that closes in
+ * the middle of a request is noticed at once (with epoll libmicrohttpd 0.9.75 missed many
+ * such FINs: their sockets sat in CLOSE-WAIT for the idle timeout, issue 9.2).
+ *
+ * Overload: beyond max_connections a connection gets the "busy" reply to its first request
+ * and is closed (beyond max_connections + HTTP_OVERFLOW_CONNECTIONS libmicrohttpd closes it
+ * at once); a blocking request that finds queue_limit requests already waiting for a pool
+ * thread, or that waited queue_timeout_ms for one, or any request whose body would take the
+ * listener past its memory budget, gets it at once.  "Busy" is DynamoDB's
+ * ThrottlingException on the endpoint (the SDKs retry it) and 503 server_busy +
+ * Retry-After on REST.  Reads run on the polling threads: their wait is bounded by the
+ * connections a polling thread serves (max_connections / threads) times their run time.
  *
  * Lifetime: http_server_start .. http_server_stop.  api, creds and svc are borrowed and must
  * outlive the server.  http_server_stop is graceful: stops accepting, lets in-flight requests
@@ -26,7 +53,12 @@
 #include "server/sigv4.h"
 
 #define HTTP_REST_MAX_BODY ((size_t)1 << 20)
-#define HTTP_DEFAULT_TIMEOUT_S 300
+#define HTTP_DEFAULT_TIMEOUT_S 300          /* keep-alive idle, between requests */
+#define HTTP_DEFAULT_READ_TIMEOUT_S 10      /* inactivity while a request is read */
+#define HTTP_DEFAULT_MAX_CONNECTIONS 1024   /* per listener */
+#define HTTP_OVERFLOW_CONNECTIONS 256       /* answered "busy" beyond max_connections */
+#define HTTP_DEFAULT_QUEUE_LIMIT 64         /* blocking requests waiting for a pool thread */
+#define HTTP_DEFAULT_QUEUE_TIMEOUT_MS 1000  /* longest wait for a pool thread */
 
 typedef struct http_server http_server;
 
@@ -37,8 +69,12 @@ typedef struct http_config {
     unsigned threads;            /* polling threads per listener; 0 = default (one per CPU) */
     unsigned pool_threads;       /* blocking-request threads, both listeners; 0 = default */
     bool rest_blocking;          /* every REST request may block (a remote endpoint) */
-    unsigned max_connections;    /* per listener; 0 = libmicrohttpd's default */
-    unsigned connection_timeout; /* idle seconds before a connection is closed; 0 = never */
+    unsigned max_connections;    /* per listener; 0 = HTTP_DEFAULT_MAX_CONNECTIONS */
+    unsigned connection_timeout; /* idle seconds between requests; 0 = never */
+    unsigned read_timeout;       /* idle seconds while a request is read; 0 = the default */
+    unsigned queue_limit;        /* blocking requests waiting for a pool thread (both
+                                    listeners); 0 = HTTP_DEFAULT_QUEUE_LIMIT */
+    unsigned queue_timeout_ms;   /* 0 = HTTP_DEFAULT_QUEUE_TIMEOUT_MS */
     bool quiet;                  /* no access log */
     bool namespace_tables;       /* per access key + region table namespaces */
     const char *region;          /* for the health text; default "us-east-1" */

@@ -110,6 +110,14 @@ void http_pool_submit(http_pool *p, http_pool_job *job)
     pthread_mutex_unlock(&p->mu);
 }
 
+unsigned http_pool_queued(http_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    unsigned n = p->queued;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
 unsigned http_pool_threads(http_pool *p)
 {
     pthread_mutex_lock(&p->mu);

@@ -30,6 +30,9 @@ int http_pool_reserve(http_pool *p);
 void http_pool_submit(http_pool *p, http_pool_job *job);
 /* Runs every queued job, stops and joins the threads, frees.  Accepts NULL. */
 void http_pool_free(http_pool *p);
+/* Jobs submitted and not yet taken by a thread (http.c's admission: a full queue is
+ * answered "busy" at once instead of waiting). */
+unsigned http_pool_queued(http_pool *p);
 /* Threads started so far (for tests and the benchmark notes). */
 unsigned http_pool_threads(http_pool *p);
 

@@ -263,3 +263,26 @@ def test_ddbchat_remote_backend_signs_correctly(ddbchat_server, tmp_path):
                        env=env, capture_output=True, text=True, timeout=60)
     assert r.returncode == 1
     assert "signature" in r.stderr.lower()
+
+
+@pytest.mark.requires_ddbchat
+def test_signed_gzip_body(authed):
+    # Issue 10.3: a gzip body is signed as sent (the payload hash covers the compressed
+    # bytes, as SigV4 signs what goes on the wire); the server verifies those bytes and then
+    # decodes them.  A signature computed over the uncompressed JSON does not match.
+    import gzip
+    plain = json.dumps({"Limit": 3}).encode()
+    packed = gzip.compress(plain)
+
+    def with_encoding(headers, body):
+        return dict(headers, **{"Content-Encoding": "gzip"}), body
+
+    st, doc = signed_request(authed.ddb_url, KEY, SECRET, body=packed, tamper=with_encoding)
+    assert st == 200 and "TableNames" in doc
+
+    def packed_after_signing(headers, body):
+        return dict(headers, **{"Content-Encoding": "gzip"}), packed
+
+    st, doc = signed_request(authed.ddb_url, KEY, SECRET, body=plain, tamper=packed_after_signing)
+    assert st == 400
+    assert err(doc) == ("InvalidSignatureException", MISMATCH)

@@ -116,6 +116,21 @@ def test_paging(msg_server):
     assert len(p) == 10 and "x-next-cursor" in h3
     st, _, b = rest(msg_server, "GET", f"/api/messages/{g}?cursor=garbage!", ta)
     assert st == 400 and b["error"]["code"] == "bad_cursor"
+    # issue 9.1: a NUL in a query value is not cut short ("5%00junk" is not 5)
+    for q in ("limit=5%00junk", "limit=5%00", "limit=%005"):
+        st, _, b = rest(msg_server, "GET", f"/api/messages/{g}?{q}", ta)
+        assert st == 400 and b["error"]["code"] == "bad_limit", q
+    st, _, b = rest(msg_server, "GET", f"/api/messages/{g}?cursor={h['x-next-cursor']}%00x", ta)
+    assert st == 400 and b["error"]["code"] == "bad_cursor"
+    # ... nor in the path (a conversation uuid followed by %00junk)
+    st, _, b = rest(msg_server, "GET", f"/api/messages/{g}%00junk", ta)
+    assert st == 400 and b["error"]["code"] == "bad_request"
+    # issue 9.4: 64 query parameters pass, a 65th is a 400 instead of being dropped
+    many = "&".join(f"p{i}=1" for i in range(63))
+    st, _, p = rest(msg_server, "GET", f"/api/messages/{g}?{many}&limit=3", ta)
+    assert st == 200 and len(p) == 3
+    st, _, b = rest(msg_server, "GET", f"/api/messages/{g}?{many}&p63=1&limit=3", ta)
+    assert st == 400 and b["error"]["code"] == "bad_request"
     # a cursor of another conversation does not read that conversation
     other = base64.urlsafe_b64encode(json.dumps(
         {"pk": {"S": "MSG#11111111-1111-4111-8111-111111111111"}, "sk": {"S": "z"}}).encode()

@@ -43,7 +43,9 @@ def test_serve_help_documents_every_flag():
     r = run("serve", "--help")
     assert r.returncode == 0
     for flag in ("--data-dir", "--host", "--dynamodb-port", "--api-port", "--dynamodb-only",
-                 "--quiet", "--max-connections", "--connection-timeout", "--credentials-file",
+                 "--quiet", "--max-connections", "--connection-timeout", "--read-timeout",
+                 "--queue-limit", "--queue-timeout", "--threads", "--pool-threads",
+                 "--credentials-file",
                  "--namespace-tables", "--demo", "--endpoint", "--region", "--help"):
         assert flag in r.stdout, flag
 
@@ -202,27 +204,40 @@ def test_host_ipv6_loopback():
 
 
 def test_max_connections_limit():
-    # --max-connections 2: a third concurrent connection is refused/closed while two are open;
-    # once they close, new connections are served again.
+    # --max-connections 2: a third concurrent connection gets the "busy" reply at once
+    # (ThrottlingException, which the SDKs retry) and is closed while two are open; once they
+    # close, new connections are served again.
     import socket
     p, _ = start("--dynamodb-port", "0", "--dynamodb-only", "--quiet", "--max-connections", "2")
     try:
         port = read_ports(p)["ddb"]
-        # under the limit every connection is served (no pool thread refuses for want of share)
+        # under the limit every connection is served
         for _ in range(20):
             assert raw_request(f"http://127.0.0.1:{port}", {})[0] == 200
         held = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
         time.sleep(0.3)
         third = socket.create_connection(("127.0.0.1", port))
         third.settimeout(5)
+        t0 = time.time()
         third.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
                       b"X-Amz-Target: DynamoDB_20120810.ListTables\r\n"
                       b"Authorization: " + DUMMY_AUTH.encode() + b"\r\n\r\n{}")
-        try:
-            data = third.recv(100)
-        except (ConnectionResetError, socket.timeout):
-            data = b""
-        assert data == b"", data
+        data = b""
+        while True:
+            try:
+                chunk = third.recv(4096)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            data += chunk
+        assert time.time() - t0 < 2
+        head, _, body = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400"), data
+        assert b"Connection: close" in head
+        assert json.loads(body) == {
+            "__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",
+            "message": "Rate of requests exceeds the allowed throughput."}
         third.close()
         for s in held:
             s.close()
