@@ -440,8 +440,10 @@ static enum MHD_Result http_send(http_req *r)
         MHD_add_response_header(m, p->headers[i].name, p->headers[i].value);
     if (p->close)
         MHD_add_response_header(m, MHD_HTTP_HEADER_CONNECTION, "close");
-    if (p->no_timeout)
-        MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+    /* the request has been read: while the reply goes out (a big one to a slow reader, a
+     * stream) the idle timeout applies, not the read timeout; none for a long-lived reply */
+    MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                              p->no_timeout ? 0u : r->l->idle_timeout);
     r->state = R_ANSWERED;
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)p->status, m);
     MHD_destroy_response(m);
