@@ -13,8 +13,8 @@
  * thread (a request that does not block: reads), or hands it to the blocking pool
  * (http_pool.h) and suspends the connection -- or answers "busy" at once when the pool's
  * queue is full.  A pool thread runs the route and resumes the connection; MHD calls the
- * access handler again, which queues the reply.  The completion callback frees the context
- * and gives the connection back its idle timeout.
+ * access handler again, which queues the reply (and gives the connection the idle timeout
+ * again).  The completion callback frees the context.
  */
 #include "server/http.h"
 
@@ -829,9 +829,7 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     free(r->resp.body); /* a reply never sent (http_send takes the body) */
     free(r->body);
     free(r->target);
-    /* between requests the connection has the keep-alive idle timeout */
-    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && !r->resp.no_timeout)
-        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, l->idle_timeout);
+    /* (between requests the connection keeps the idle timeout http_send gave it) */
     free(r);
 }
 
