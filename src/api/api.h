@@ -52,4 +52,9 @@ bool api_has_operation(const char *op);
 /* The store this api runs on (borrowed). */
 store_t *api_store(api_t *api);
 
+/* The engine's commit notification (store_change_wait): returns a number that changes with
+ * every committed write (of this process or another one on the data dir) as soon as it
+ * differs from `seen`, or after timeout_ms.  For the messaging event streams. */
+uint64_t api_change_wait(api_t *api, uint64_t seen, int timeout_ms);
+
 #endif

@@ -226,6 +226,7 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
     pthread_cond_init(&s->ttlcv, NULL);
     pthread_mutex_init(&s->workmu, NULL);
     pthread_cond_init(&s->workcv, NULL);
+    st_change_init(s);
 
     /* a file-size limit (RLIMIT_FSIZE) must fail the write that crosses it (EFBIG, answered as
      * a storage error), not kill the process; a handler the program set is left alone */
@@ -372,5 +373,6 @@ void store_close(store_t *s)
     pthread_cond_destroy(&s->ttlcv);
     pthread_mutex_destroy(&s->workmu);
     pthread_cond_destroy(&s->workcv);
+    st_change_fini(s);
     free(s);
 }

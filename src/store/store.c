@@ -204,6 +204,8 @@ int st_write_txn_ex(store_t *s, st_txn_fn fn, void *ctx, err_t *e)
             st_map_adopt(s);
             continue;
         }
+        if (rc == 0)
+            st_change_notify(s);
         if (rc && sub.code)
             err_set(e, sub.code, "%s", sub.msg);
         return st_mdb_err(rc, e);

@@ -287,6 +287,15 @@ typedef struct store_commit_stats {
 } store_commit_stats;
 void store_commit_stats_get(store_t *s, store_commit_stats *out);
 
+/* Commit notification (notify.c).  store_change_seq: a number that changes whenever a write
+ * transaction commits to this data dir, in this process or another one sharing it (LMDB's
+ * last transaction id); 0 when unknown.  store_change_wait: returns as soon as the number
+ * differs from `seen` (commits of this process wake it at once, those of other processes
+ * within STORE_CHANGE_POLL_MS = 50 ms), or after timeout_ms (<= 0: no wait); returns the
+ * current number.  Thread-safe; any number of waiters. */
+uint64_t store_change_seq(store_t *s);
+uint64_t store_change_wait(store_t *s, uint64_t seen, int timeout_ms);
+
 /* A snapshot read of several keys in one read transaction (TransactGetItems). */
 int store_get_many(store_t *s, const store_table *const *tables, const av_t *const *keys,
                    size_t n, arena_t *a, av_t *out_items, bool *out_found, err_t *e);

@@ -112,7 +112,17 @@ struct store {
     bool work_stop;
     bool work_running;
     pthread_t work;
+
+    pthread_mutex_t chmu; /* notify.c: commit notification */
+    pthread_cond_t chcv;  /* broadcast after a write txn commits, while ch_waiters > 0 */
+    atomic_int ch_waiters;
 };
+
+/* ---- notify.c: commit notification ---- */
+void st_change_init(store_t *s);
+void st_change_fini(store_t *s);
+/* After a write txn committed: wakes store_change_wait callers (cheap when none wait). */
+void st_change_notify(store_t *s);
 
 /* ---- store.c: txns, map growth ---- */
 int64_t st_now_ms(void);

@@ -1,0 +1,129 @@
+/*
+ * test_notify — the commit notification (store_change_seq / store_change_wait): the number
+ * moves with every write; a waiter returns at once when it already moved, after its timeout
+ * when nothing happens, and well before the timeout when another thread commits or when
+ * another process commits to the same data dir (noticed by polling LMDB's transaction id).
+ * Module: src/store/notify.c.
+ */
+#include "st_test.h"
+
+#include <pthread.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const store_table *mk_table(st_fix *f)
+{
+    return st_create(f->s, "notify", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+}
+
+static void test_seq_and_timeouts(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = mk_table(f);
+    uint64_t s0 = store_change_seq(f->s);
+    assert_true(s0 > 0);
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"}}");
+    uint64_t s1 = store_change_seq(f->s);
+    assert_true(s1 != s0);
+    double t0 = now_s();
+    assert_int_equal(store_change_wait(f->s, s0, 5000), s1); /* already moved: no wait */
+    assert_true(now_s() - t0 < 0.5);
+    t0 = now_s();
+    assert_int_equal(store_change_wait(f->s, s1, 200), s1); /* nothing: the timeout */
+    double took = now_s() - t0;
+    assert_true(took >= 0.19 && took < 2.0);
+    assert_int_equal(store_change_wait(f->s, s1, 0), s1);
+}
+
+typedef struct waiter {
+    store_t *s;
+    uint64_t seen, got;
+    double took;
+} waiter;
+
+static void *wait_main(void *arg)
+{
+    waiter *w = arg;
+    double t0 = now_s();
+    w->got = store_change_wait(w->s, w->seen, 10000);
+    w->took = now_s() - t0;
+    return NULL;
+}
+
+static void test_commit_wakes_waiters(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = mk_table(f);
+    waiter w[3];
+    pthread_t th[3];
+    uint64_t s0 = store_change_seq(f->s);
+    for (int i = 0; i < 3; i++) {
+        w[i] = (waiter){.s = f->s, .seen = s0};
+        assert_int_equal(pthread_create(&th[i], NULL, wait_main, &w[i]), 0);
+    }
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"b\"}}");
+    for (int i = 0; i < 3; i++) {
+        pthread_join(th[i], NULL);
+        assert_true(w[i].got != s0);
+        assert_true(w[i].took < 2.0); /* not the 10 s timeout */
+    }
+}
+
+/* `ddbchat send` while the server runs: another process writes to the data dir. */
+static void test_other_process_noticed(void **state)
+{
+    st_fix *f = *state;
+    mk_table(f);
+    uint64_t s0 = store_change_seq(f->s);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct timespec ts = {0, 200 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        store_t *s2 = NULL;
+        store_opts o;
+        store_opts_default(&o);
+        o.durable = false;
+        o.ttl_thread = false;
+        err_t e;
+        err_clear(&e);
+        if (store_open(f->dir, &o, &s2, &e))
+            _exit(2);
+        const store_table *t2 = store_table_pin(s2, "notify");
+        arena_t a;
+        arena_init(&a);
+        int rc = t2 ? st_put(s2, t2, J(&a, "{\"pk\":{\"S\":\"other\"}}"), &a, &e) : 3;
+        arena_fini(&a);
+        store_table_unpin(s2, t2);
+        store_close(s2);
+        _exit(rc ? 1 : 0);
+    }
+    double t0 = now_s();
+    uint64_t got = store_change_wait(f->s, s0, 10000);
+    double took = now_s() - t0;
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_true(got != s0);
+    assert_true(took < 3.0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_seq_and_timeouts, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_commit_wakes_waiters, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_other_process_noticed, st_setup, st_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
