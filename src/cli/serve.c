@@ -379,6 +379,9 @@ static int serve_demo_banner(const msg_service *svc, const msg_user *u, bool cre
            created ? "created" : "already present", msg_service_table((msg_service *)svc),
            u->handle, u->uuid);
     printf("ddbchat: bearer token (valid %lld s): %s\n", ttl, token);
+    /* the token rides in the fragment, which the browser never sends to the server */
+    printf("ddbchat: open the page (signed in as @%s): %s/#token=%s\n", u->handle, api_url,
+           token);
     printf("ddbchat: try: curl -H 'Authorization: Bearer %s' %s/api/message_groups\n", token,
            api_url);
     free(token);
@@ -399,6 +402,7 @@ int cli_serve(int argc, char **argv)
     api_t *api = NULL;
     msg_backend *backend = NULL;
     msg_service *svc = NULL;
+    msg_events *events = NULL;
     http_server *srv = NULL;
     unsigned char *jwt_secret = NULL;
     size_t jwt_secret_len = 0;
@@ -489,6 +493,11 @@ int cli_serve(int argc, char **argv)
     hc.quiet = o.quiet;
     hc.namespace_tables = o.namespace_tables;
     hc.region = region;
+    if (svc) { /* live delivery: GET /api/events */
+        if (msg_events_new(svc, &events, &e))
+            goto fail;
+        msg_service_set_events(svc, events);
+    }
     if (http_server_start(&hc, api, creds, svc, &srv, &e))
         goto fail;
 
@@ -529,7 +538,9 @@ int cli_serve(int argc, char **argv)
 fail:
     fprintf(stderr, "ddbchat serve: %s\n", e.msg[0] ? e.msg : err_name(e.code));
 out:
+    msg_events_stop(events); /* open event streams end first: the server's drain then is quick */
     http_server_stop(srv);
+    msg_events_free(events);
     msg_service_free(svc);
     msg_backend_free(backend);
     api_free(api);

@@ -10,10 +10,12 @@
 #define DDB_MESSAGING_BACKEND_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "base/err.h"
 
 typedef struct msg_backend msg_backend;
+struct msg_change_keys;
 
 typedef struct msg_backend_ops {
     /* Runs one DynamoDB operation ("PutItem").  req borrowed.  Success: 0 and *out_resp (new
@@ -24,7 +26,25 @@ typedef struct msg_backend_ops {
     /* Releases the backend.  Accepts NULL via msg_backend_free. */
     void (*free)(msg_backend *b);
     const char *name; /* "embedded", "remote" */
+    /* The change feed (may be NULL: the backend has none, and the event streams poll the
+     * table, see events.h).  Blocks until the table may have changed since *seq or
+     * timeout_ms passes; *seq starts at 0 and is the backend's own position (opaque).
+     * Returns MSG_CHANGE_NONE (timeout), MSG_CHANGE_ANY (something changed, unknown what),
+     * or MSG_CHANGE_KEYS (only the partition keys reported through keys->changed changed).
+     * Embedded: the engine's commit notification (ANY).  A remote table's DynamoDB stream
+     * would report the changed keys (KEYS; "GRP#<user>" names a user whose conversations
+     * moved).  Called from one thread at a time. */
+    int (*wait_change)(msg_backend *b, uint64_t *seq, int timeout_ms,
+                       const struct msg_change_keys *keys);
 } msg_backend_ops;
+
+enum { MSG_CHANGE_NONE = 0, MSG_CHANGE_ANY = 1, MSG_CHANGE_KEYS = 2 };
+
+/* Where a change feed reports changed partition keys ("GRP#<uuid>", "MSG#<group>", ...). */
+typedef struct msg_change_keys {
+    void (*changed)(void *ctx, const char *pk);
+    void *ctx;
+} msg_change_keys;
 
 struct msg_backend {
     const msg_backend_ops *ops;

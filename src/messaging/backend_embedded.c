@@ -18,6 +18,20 @@ static int embedded_call(msg_backend *b, const char *op, json_t *req, json_t **o
     return api_call(eb->api, op, req, NULL, out_resp, e);
 }
 
+/* The engine's commit notification: any commit to the data dir (this process or another
+ * one, e.g. `ddbchat send` while the server runs) may have added messages. */
+static int embedded_wait_change(msg_backend *b, uint64_t *seq, int timeout_ms,
+                                const msg_change_keys *keys)
+{
+    embedded_backend *eb = (embedded_backend *)b;
+    (void)keys;
+    uint64_t cur = api_change_wait(eb->api, *seq, timeout_ms);
+    if (cur == *seq)
+        return MSG_CHANGE_NONE;
+    *seq = cur;
+    return MSG_CHANGE_ANY;
+}
+
 static void embedded_free(msg_backend *b)
 {
     free(b);
@@ -27,6 +41,7 @@ static const msg_backend_ops embedded_ops = {
     .call = embedded_call,
     .free = embedded_free,
     .name = "embedded",
+    .wait_change = embedded_wait_change,
 };
 
 int msg_backend_embedded_new(api_t *api, msg_backend **out, err_t *e)

@@ -45,10 +45,15 @@ static void remote_free(msg_backend *b)
     free(r);
 }
 
+/* No wait_change yet: the event streams poll pattern B with back-off (events.c).  When the
+ * table has a DynamoDB stream, wait_change is the place to read it (DescribeStream /
+ * GetShardIterator / GetRecords, position in *seq's state) and report the changed "GRP#<user>"
+ * keys with MSG_CHANGE_KEYS, so that only those users' streams are scanned. */
 static const msg_backend_ops remote_ops = {
     .call = remote_call,
     .free = remote_free,
     .name = "remote",
+    .wait_change = NULL,
 };
 
 int msg_backend_remote_new(const ddbc_config *cfg, msg_backend **out, err_t *e)

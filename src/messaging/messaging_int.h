@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "base/err.h"
+#include "messaging/events.h"
 #include "messaging/msg_err.h"
 #include "messaging/service.h"
 
@@ -21,6 +22,7 @@ struct msg_service {
     char *jwt_public_key_pem;
     char *jwt_claim;
     char *cors_origin;
+    msg_events *events; /* live delivery (events.h), set once before serving; NULL = none */
 };
 
 /* {"S": s}; NULL on OOM. */

@@ -11,6 +11,10 @@
  *        newest messages, listed oldest -> newest; the cursor pages to OLDER messages.
  *   POST /api/messages  {"message","message_group_uuid"} | {"message","handle"}
  *        200 {"uuid","display_name","handle","message","created_at","message_group_uuid"}
+ *   GET  /api/me                     200 {"uuid","handle","display_name"}
+ *   POST /api/events/ticket          200 {"ticket","expires_in"}: one use, for GET /api/events
+ *   GET  /api/events?ticket=T        text/event-stream (msg_rest_events, events.h)
+ *   GET  / and /<file of web/>       the page, with its Content-Security-Policy
  * Paging: the body stays a plain array (what the Cruddur UI expects); when there is a next
  * page the response carries the header "X-Next-Cursor: <opaque>" (exposed to browsers via
  * Access-Control-Expose-Headers); pass it back as ?cursor=<opaque>.  No header = last page.
@@ -28,8 +32,15 @@
 
 #include "messaging/auth.h"
 #include "messaging/messaging_int.h"
+#include "messaging/web_assets.h"
 
 #define REST_BODY_MAX (64 * 1024)
+
+/* The page's policy: only its own script, style and icon; no inline script or style, no
+ * framing, no form posts; fetch and EventSource to this origin only. */
+#define REST_PAGE_CSP                                                                      \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "            \
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 static void add_header(msg_http_resp *r, const char *name, const char *value)
 {
@@ -337,6 +348,102 @@ done:
     json_decref(body);
 }
 
+
+static void get_me(msg_http_resp *r, const msg_user *me)
+{
+    reply_json(r, 200,
+               json_pack("{s:s,s:s,s:s}", "uuid", me->uuid, "handle", me->handle, "display_name",
+                         me->display_name));
+}
+
+static void post_ticket(msg_service *s, msg_http_resp *r, const msg_user *me)
+{
+    if (!s->events) {
+        reply_fail(r, MSG_E_UNAVAILABLE, "live delivery is not enabled on this server");
+        return;
+    }
+    char ticket[MSG_TICKET_LEN + 1];
+    err_t e = {0};
+    if (msg_events_ticket(s->events, me->uuid, ticket, &e)) {
+        reply_err(r, &e);
+        return;
+    }
+    add_header(r, "Cache-Control", "no-store");
+    reply_json(r, 200, json_pack("{s:s,s:i}", "ticket", ticket, "expires_in",
+                                 msg_events_ticket_ttl_s(s->events)));
+}
+
+/* GET/HEAD of the page's files: "/" is index.html.  false when path names none. */
+static bool get_asset(const char *path, msg_http_resp *r)
+{
+    if (strcmp(path, "/") == 0)
+        path = "/index.html";
+    for (const msg_web_asset *a = msg_web_assets; a->path; a++) {
+        if (strcmp(a->path, path) != 0)
+            continue;
+        r->body = malloc(a->len ? a->len : 1);
+        if (!r->body) {
+            reply_fail(r, MSG_E_INTERNAL, "out of memory");
+            return true;
+        }
+        memcpy(r->body, a->data, a->len);
+        r->body_len = a->len;
+        r->status = 200;
+        r->content_type = a->content_type;
+        add_header(r, "Content-Security-Policy", REST_PAGE_CSP);
+        add_header(r, "X-Content-Type-Options", "nosniff");
+        add_header(r, "Referrer-Policy", "no-referrer");
+        add_header(r, "X-Frame-Options", "DENY");
+        add_header(r, "Cache-Control", "no-cache");
+        return true;
+    }
+    return false;
+}
+
+bool msg_rest_is_events(const msg_http_req *req)
+{
+    return req->path && strcmp(req->path, "/api/events") == 0 && req->method &&
+           strcmp(req->method, "GET") == 0;
+}
+
+void msg_rest_events(msg_service *s, const msg_http_req *req, const msg_stream_io *io,
+                     msg_http_resp *r, msg_stream **out)
+{
+    memset(r, 0, sizeof *r);
+    *out = NULL;
+    add_cors(s, req, r, false);
+    if (!s->events) {
+        reply_fail(r, MSG_E_UNAVAILABLE, "live delivery is not enabled on this server");
+        return;
+    }
+    char ticket[MSG_TICKET_LEN + 2], id[MSG_EVENT_ID_MAX];
+    bool tl;
+    size_t qlen = req->query ? (req->query_len ? req->query_len : strlen(req->query)) : 0;
+    if (!query_param(req->query, qlen, "ticket", ticket, sizeof ticket, &tl)) {
+        reply_fail(r, MSG_E_BAD_TICKET, NULL);
+        return;
+    }
+    const char *last = req->last_event_id;
+    if (!last || !*last) {
+        if (query_param(req->query, qlen, "last_event_id", id, sizeof id, &tl))
+            last = id;
+        else if (tl) {
+            reply_fail(r, MSG_E_BAD_EVENT_ID, NULL);
+            return;
+        }
+    }
+    err_t e = {0};
+    if (msg_stream_open(s->events, ticket, last, io, out, &e)) {
+        reply_err(r, &e);
+        return;
+    }
+    r->status = 200;
+    r->content_type = "text/event-stream; charset=utf-8";
+    add_header(r, "Cache-Control", "no-store");
+    add_header(r, "X-Accel-Buffering", "no"); /* a proxy in front must not hold events back */
+    add_header(r, "X-Content-Type-Options", "nosniff");
+}
+
 void msg_rest_handle(msg_service *s, const msg_http_req *req, msg_http_resp *r)
 {
     memset(r, 0, sizeof *r);
@@ -353,9 +460,24 @@ void msg_rest_handle(msg_service *s, const msg_http_req *req, msg_http_resp *r)
     }
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     bool post = strcmp(method, "POST") == 0;
+    if (strncmp(path, "/api/", 5) != 0) { /* the page */
+        if (get && get_asset(path, r))
+            return;
+        bool known = strcmp(path, "/") == 0;
+        for (const msg_web_asset *a = msg_web_assets; !known && a->path; a++)
+            known = strcmp(a->path, path) == 0;
+        if (known) {
+            add_header(r, "Allow", "GET, HEAD");
+            reply_fail(r, MSG_E_METHOD_NOT_ALLOWED, NULL);
+        } else {
+            reply_fail(r, MSG_E_ROUTE_NOT_FOUND, NULL);
+        }
+        return;
+    }
     const char *grp_prefix = "/api/messages/";
     size_t gpl = strlen(grp_prefix);
-    int route; /* 1 health, 2 groups, 3 messages/<g>, 4 post messages */
+    /* 1 health, 2 groups, 3 messages/<g>, 4 post messages, 5 me, 6 ticket, 7 events */
+    int route;
     if (strcmp(path, "/api/health") == 0 || strcmp(path, "/api/health-check") == 0)
         route = 1;
     else if (strcmp(path, "/api/message_groups") == 0)
@@ -364,13 +486,29 @@ void msg_rest_handle(msg_service *s, const msg_http_req *req, msg_http_resp *r)
         route = 3;
     else if (strcmp(path, "/api/messages") == 0)
         route = 4;
+    else if (strcmp(path, "/api/me") == 0)
+        route = 5;
+    else if (strcmp(path, "/api/events/ticket") == 0)
+        route = 6;
+    else if (strcmp(path, "/api/events") == 0)
+        route = 7;
     else {
         reply_fail(r, MSG_E_ROUTE_NOT_FOUND, NULL);
         return;
     }
-    if ((route <= 3 && !get) || (route == 4 && !post)) {
-        add_header(r, "Allow", route == 4 ? "POST, OPTIONS" : "GET, OPTIONS");
+    bool wants_post = route == 4 || route == 6;
+    if ((wants_post && !post) || (!wants_post && !get)) {
+        add_header(r, "Allow", wants_post ? "POST, OPTIONS" : "GET, OPTIONS");
         reply_fail(r, MSG_E_METHOD_NOT_ALLOWED, NULL);
+        return;
+    }
+    if (route == 7) { /* the transport routes GET /api/events to msg_rest_events */
+        if (strcmp(method, "HEAD") == 0) {
+            add_header(r, "Allow", "GET, OPTIONS");
+            reply_fail(r, MSG_E_METHOD_NOT_ALLOWED, NULL);
+        } else {
+            reply_fail(r, MSG_E_UNAVAILABLE, "this transport does not stream events");
+        }
         return;
     }
     if (route == 1) {
@@ -386,6 +524,10 @@ void msg_rest_handle(msg_service *s, const msg_http_req *req, msg_http_resp *r)
         get_message_groups(s, req, r, &me);
     else if (route == 3)
         get_messages(s, req, r, &me, path + gpl);
+    else if (route == 5)
+        get_me(r, &me);
+    else if (route == 6)
+        post_ticket(s, r, &me);
     else
         post_message(s, req, r, &me);
 }

@@ -7,6 +7,10 @@
  *   GET  /api/message_groups                       (pattern B)
  *   GET  /api/messages/<message_group_uuid>        (pattern A)
  *   POST /api/messages  {message, message_group_uuid} | {message, handle}   (C + D)
+ *   GET  /api/me                                   (the signed-in user)
+ *   POST /api/events/ticket                        (a one-time ticket for /api/events)
+ *   GET  /api/events?ticket=T[&last_event_id=I]    (Server-Sent Events: msg_rest_events)
+ *   GET  /, /<file>                                (the page: web/, embedded)
  *   OPTIONS *  (CORS preflight)
  */
 #ifndef DDB_MESSAGING_REST_H
@@ -14,6 +18,9 @@
 
 #include <stddef.h>
 
+#include <stdbool.h>
+
+#include "messaging/events.h"
 #include "messaging/msg_err.h"
 
 typedef struct msg_service msg_service;
@@ -25,6 +32,7 @@ typedef struct msg_http_req {
     size_t query_len;          /* its bytes; 0 = up to its NUL */
     const char *authorization; /* Authorization header value or NULL */
     const char *origin;        /* Origin header value or NULL */
+    const char *last_event_id; /* Last-Event-ID header value or NULL */
     const char *body;          /* request body bytes (may be NULL when len 0) */
     size_t body_len;
 } msg_http_req;
@@ -50,7 +58,22 @@ void msg_rest_error(msg_http_resp *resp, msg_errc c);
 void msg_rest_error_text(msg_http_resp *resp, msg_errc c, const char *message);
 
 /* Handles one REST request.  Never fails: errors become 4xx/5xx JSON bodies
- * {"error":{"code":"...","message":"..."}}.  Thread-safe. */
+ * {"error":{"code":"...","message":"..."}}.  Thread-safe.  GET /api/events is the
+ * transport's to route to msg_rest_events (here it answers unavailable). */
 void msg_rest_handle(msg_service *svc, const msg_http_req *req, msg_http_resp *resp);
+
+/* True for the event stream route (GET /api/events): the transport calls
+ * msg_rest_events instead of msg_rest_handle. */
+bool msg_rest_is_events(const msg_http_req *req);
+
+/* GET /api/events: opens the signed-in user's event stream (events.h) from the query's
+ * one-time `ticket`, replaying after the Last-Event-ID header or `last_event_id` parameter.
+ * Success: *out is the stream (read it with msg_stream_read, close it with
+ * msg_stream_close; io is how it suspends and resumes its reader) and resp holds status 200,
+ * the text/event-stream content type and headers, no body.  Failure: *out NULL and resp the
+ * error reply (bad_ticket 401, bad_event_id 400, overloaded/unavailable 503).  The ticket is
+ * never logged or echoed. */
+void msg_rest_events(msg_service *svc, const msg_http_req *req, const msg_stream_io *io,
+                     msg_http_resp *resp, msg_stream **out);
 
 #endif

@@ -126,6 +126,16 @@ void msg_service_free(msg_service *s)
     free(s);
 }
 
+void msg_service_set_events(msg_service *s, msg_events *h)
+{
+    s->events = h;
+}
+
+msg_events *msg_service_events(msg_service *s)
+{
+    return s->events;
+}
+
 msg_backend *msg_service_backend(msg_service *s)
 {
     return s->backend;
@@ -971,6 +981,10 @@ int msg_send(msg_service *s, const char *sender_uuid, const char *group_in, cons
             rc = msgi_storage(e, rc, &in);
             goto done;
         }
+    }
+    if (s->events) { /* committed: both users' event streams look now (events.h) */
+        msg_events_hint(s->events, me.uuid);
+        msg_events_hint(s->events, other.uuid);
     }
     if (out) {
         snprintf(out->uuid, sizeof out->uuid, "%s", msg_uuid);

@@ -51,7 +51,8 @@
  * bad_limit, conflict (retries exhausted), no_table (the table does not exist),
  * table_exists, storage (any other backend failure; message "<DynamoDB type>: <text>").
  *
- * Thread-safety: a msg_service is immutable after msg_service_new; any number of threads
+ * Thread-safety: a msg_service is immutable after msg_service_new (and
+ * msg_service_set_events); any number of threads
  * may call the functions below at once (the backend must be thread-safe, as both are).
  */
 #ifndef DDB_MESSAGING_SERVICE_H
@@ -107,6 +108,12 @@ void msg_config_default(msg_config *c);
 int msg_service_new(msg_backend *b, const msg_config *cfg, msg_service **out, err_t *e);
 /* Accepts NULL.  Does not free the backend. */
 void msg_service_free(msg_service *s);
+/* Live delivery (events.h): the hub the REST API's event routes and msg_send use.  Set once,
+ * before the service is shared between threads; NULL (the default) = no event streams (the
+ * routes answer unavailable).  The hub is borrowed. */
+typedef struct msg_events msg_events;
+void msg_service_set_events(msg_service *s, msg_events *h);
+msg_events *msg_service_events(msg_service *s);
 /* The backend / table name / config the service runs on (borrowed). */
 msg_backend *msg_service_backend(msg_service *s);
 const char *msg_service_table(msg_service *s);

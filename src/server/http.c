@@ -52,6 +52,7 @@
 #define HTTP_REST_MEMORY_BUDGET ((size_t)64 << 20)
 #define HTTP_CONN_POOL (16 << 10) /* libmicrohttpd per-connection memory pool */
 #define HTTP_SMALL_BODY 4096      /* first allocation for a body of unknown length */
+#define HTTP_SSE_BLOCK 1024 /* event stream response block (chunks are written in the pool) */
 
 typedef struct http_req http_req;
 
@@ -401,8 +402,72 @@ static void http_rest_overload(http_server *srv, http_response *resp)
     http_resp_header(resp, "Retry-After", "1");
 }
 
-/* web: /api/events (SSE) and static pages go above the catch-all. */
+/* ---- Server-Sent Events (GET /api/events): a suspended connection per idle stream ---- */
+
+static void http_sse_suspend(void *ctx)
+{
+    MHD_suspend_connection(ctx);
+}
+
+static void http_sse_resume(void *ctx)
+{
+    MHD_resume_connection(ctx);
+}
+
+/* No bytes yet: msg_stream_read suspended the connection (no thread waits); the event hub
+ * resumes it when there are.  -1: the stream ended. */
+static ssize_t http_sse_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    ssize_t n = msg_stream_read(cls, buf, max);
+    return n < 0 ? MHD_CONTENT_READER_END_OF_STREAM : n;
+}
+
+static void http_sse_free(void *cls)
+{
+    msg_stream_close(cls);
+}
+
+/* GET /api/events: the user's event stream as a callback reply without timeout (it sends a
+ * heartbeat every MSG_EVENTS_HEARTBEAT_S), or the REST error reply. */
+static void http_rest_events(http_server *srv, const http_request *req, http_response *resp)
+{
+    msg_http_resp mresp;
+    memset(&mresp, 0, sizeof mresp);
+    msg_stream *st = NULL;
+    if (!srv->svc || req->too_large || !req->conn) {
+        msg_rest_error(&mresp, req->too_large ? MSG_E_PAYLOAD_TOO_LARGE : MSG_E_UNAVAILABLE);
+    } else {
+        msg_http_req mreq = {.method = req->method,
+                             .path = req->path,
+                             .query = req->query_len ? req->query : NULL,
+                             .query_len = req->query_len,
+                             .authorization = http_header(req, "Authorization"),
+                             .origin = http_header(req, "Origin"),
+                             .last_event_id = http_header(req, "Last-Event-ID")};
+        msg_stream_io io = {http_sse_suspend, http_sse_resume, req->conn};
+        msg_rest_events(srv->svc, &mreq, &io, &mresp, &st);
+    }
+    if (st) {
+        struct MHD_Response *m = MHD_create_response_from_callback(
+            MHD_SIZE_UNKNOWN, HTTP_SSE_BLOCK, http_sse_read, st, http_sse_free);
+        if (!m) {
+            msg_stream_close(st);
+            msg_rest_error(&mresp, MSG_E_INTERNAL);
+        } else {
+            MHD_add_response_header(m, MHD_HTTP_HEADER_CONTENT_TYPE, mresp.content_type);
+            resp->mhd = m;
+            resp->no_timeout = true;
+        }
+    }
+    http_from_msg(&mresp, resp);
+    if (!srv->cfg.quiet) /* the path only: never the ticket */
+        http_access_log("rest %s %s %d %lldus%s", req->method, req->path, resp->status,
+                        http_elapsed_us(&req->t0), resp->mhd ? " (event stream)" : "");
+}
+
 static const http_route http_rest_routes[] = {
+    {"GET", "/api/events", false, http_rest_events},
     {NULL, NULL, false, http_rest_api},
     {NULL, NULL, false, NULL},
 };
@@ -499,7 +564,8 @@ static void http_run(http_req *r)
                         .raw_body = r->body_len ? r->body : NULL,
                         .raw_body_len = r->body_len,
                         .too_large = r->too_large,
-                        .t0 = r->t0};
+                        .t0 = r->t0,
+                        .conn = r->conn};
     char *decoded = NULL;
     if (!r->too_large && r->body_len && !http_encoding_is_identity(r->content_encoding)) {
         size_t dl = 0, granted = 0;
@@ -857,7 +923,9 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     l->port = -1;
     l->body_limit = rest ? HTTP_REST_MAX_BODY : DDB_PROTO_MAX_BODY;
     l->memory_budget = rest ? HTTP_REST_MEMORY_BUDGET : HTTP_DDB_MEMORY_BUDGET;
-    l->max_connections = c->max_connections ? c->max_connections : HTTP_DEFAULT_MAX_CONNECTIONS;
+    l->max_connections = c->max_connections    ? c->max_connections
+                         : rest ? HTTP_DEFAULT_REST_CONNECTIONS
+                                : HTTP_DEFAULT_MAX_CONNECTIONS;
     l->read_timeout = c->read_timeout ? c->read_timeout : HTTP_DEFAULT_READ_TIMEOUT_S;
     l->idle_timeout = c->connection_timeout;
     atomic_init(&l->in_flight, 0);
@@ -940,9 +1008,11 @@ static void http_raise_fd_limit(const http_config *c)
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl))
         return;
-    rlim_t per = (c->max_connections ? c->max_connections : HTTP_DEFAULT_MAX_CONNECTIONS) +
+    rlim_t ddb = (c->max_connections ? c->max_connections : HTTP_DEFAULT_MAX_CONNECTIONS) +
                  HTTP_OVERFLOW_CONNECTIONS;
-    rlim_t want = 2 * per + 512;
+    rlim_t rest = (c->max_connections ? c->max_connections : HTTP_DEFAULT_REST_CONNECTIONS) +
+                  HTTP_OVERFLOW_CONNECTIONS;
+    rlim_t want = ddb + rest + 512;
     if (rl.rlim_cur >= want)
         return;
     rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;

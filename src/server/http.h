@@ -56,6 +56,8 @@
 #define HTTP_DEFAULT_TIMEOUT_S 300          /* keep-alive idle, between requests */
 #define HTTP_DEFAULT_READ_TIMEOUT_S 10      /* inactivity while a request is read */
 #define HTTP_DEFAULT_MAX_CONNECTIONS 1024   /* per listener */
+#define HTTP_DEFAULT_REST_CONNECTIONS 4096  /* the REST listener's: idle event streams are
+                                               connections too (GET /api/events) */
 #define HTTP_OVERFLOW_CONNECTIONS 256       /* answered "busy" beyond max_connections */
 #define HTTP_DEFAULT_QUEUE_LIMIT 64         /* blocking requests waiting for a pool thread */
 #define HTTP_DEFAULT_QUEUE_TIMEOUT_MS 1000  /* longest wait for a pool thread */
@@ -69,7 +71,8 @@ typedef struct http_config {
     unsigned threads;            /* polling threads per listener; 0 = default (one per CPU) */
     unsigned pool_threads;       /* blocking-request threads, both listeners; 0 = default */
     bool rest_blocking;          /* every REST request may block (a remote endpoint) */
-    unsigned max_connections;    /* per listener; 0 = HTTP_DEFAULT_MAX_CONNECTIONS */
+    unsigned max_connections;    /* per listener; 0 = HTTP_DEFAULT_MAX_CONNECTIONS (REST:
+                                    HTTP_DEFAULT_REST_CONNECTIONS) */
     unsigned connection_timeout; /* idle seconds between requests; 0 = never */
     unsigned read_timeout;       /* idle seconds while a request is read; 0 = the default */
     unsigned queue_limit;        /* blocking requests waiting for a pool thread (both

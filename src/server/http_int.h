@@ -30,6 +30,7 @@
 #define HTTP_RESP_HEADER_MAX 256 /* bytes of one such header's value */
 
 struct MHD_Response;
+struct MHD_Connection;
 
 /* One complete request, as a handler sees it (everything borrowed for the handler's call). */
 typedef struct http_request {
@@ -49,6 +50,8 @@ typedef struct http_request {
     size_t raw_body_len;
     bool too_large; /* the body (or its decoding) exceeded the listener's limit: not kept */
     struct timespec t0;
+    struct MHD_Connection *conn; /* for a reply MHD builds itself that suspends and resumes
+                                    its connection (resp->mhd, e.g. Server-Sent Events) */
 } http_request;
 
 /* The reply a handler fills in.  body is malloc'ed and taken by the server. */

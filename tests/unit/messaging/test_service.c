@@ -738,7 +738,8 @@ static void lagging_free(msg_backend *b)
     (void)b;
 }
 
-static const msg_backend_ops lagging_ops = {lagging_call, lagging_free, "lagging"};
+static const msg_backend_ops lagging_ops = {
+    .call = lagging_call, .free = lagging_free, .name = "lagging"};
 
 /* A send whose transaction was applied while its caller heard "in progress" is stored once:
  * the same request (same token) is sent again and the endpoint replays the first outcome. */

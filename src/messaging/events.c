@@ -1,0 +1,1083 @@
+/*
+ * events — live delivery by Server-Sent Events: tickets, streams, per-user feeds, the
+ * watcher and hub threads.  Layer: messaging.  See events.h (the design and the event ids).
+ *
+ * Locks: hub->mu guards the feed list, each feed's stream list, the joining list, tickets,
+ * counters and flags; st->mu guards a stream's buffer, state and suspended/ended flags.
+ * Order: hub->mu before st->mu.  A stream's reader is resumed only after both are released
+ * (ev_flush_wakes; the connection cannot go away while it is suspended, so the context stays
+ * valid), so the transport's resume may take its own locks freely.
+ * Feeds and their positions are touched by the hub thread only (scans run unlocked).
+ */
+#include "messaging/events.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "messaging/messaging_int.h"
+
+#define EV_LATE_US ((int64_t)MSG_EVENTS_LATE_S * 1000000)
+#define EV_CONV_PAGE 200  /* messages read per conversation per scan */
+#define EV_SCAN_MAX 1000  /* events delivered per scan (the rest in the next one) */
+#define EV_GRP_PAGE 100   /* conversation rows per Query page */
+#define EV_MIN_PASS_MS 20 /* between two scans of everything after commits */
+#define EV_WATCH_MS 250   /* the watcher's wait, so that it notices a stop */
+#define EV_RETRY_MS 2000  /* the reconnection delay suggested to EventSource */
+
+typedef struct ev_event {
+    char group[MSG_UUID_LEN + 1];
+    int64_t t;
+    char *data; /* the "data:" JSON */
+} ev_event;
+
+typedef struct ev_list {
+    ev_event *v;
+    size_t n, cap;
+} ev_list;
+
+typedef struct ev_feed ev_feed;
+
+struct msg_stream {
+    pthread_mutex_t mu;
+    msg_events *hub;
+    char user[MSG_UUID_LEN + 1];
+    msg_stream_io io;
+    /* under mu */
+    msg_event_state st;
+    char *buf;
+    size_t off, len, cap;
+    bool suspended; /* io.suspend called, io.resume not yet */
+    bool ended;
+    /* under hub->mu */
+    ev_feed *feed;             /* NULL while joining */
+    msg_stream *prev, *next;   /* in feed->streams, or in hub->joining (next only) */
+    bool in_hub;               /* the hub holds a reference (joining, replaying or in a feed) */
+    bool reader_gone;          /* msg_stream_close was called */
+};
+
+struct ev_feed {
+    char user[MSG_UUID_LEN + 1];
+    msg_event_state st; /* the hub thread's position for this user */
+    msg_stream *streams;
+    long n_streams;
+    bool dirty;
+    int poll_ms;
+    int64_t next_poll_ms;
+    ev_feed *next;
+};
+
+typedef struct ev_ticket {
+    char tok[MSG_TICKET_LEN + 1];
+    char user[MSG_UUID_LEN + 1];
+    int64_t expires_ms;
+} ev_ticket;
+
+typedef struct ev_wake {
+    void (*resume)(void *ctx);
+    void *ctx;
+} ev_wake;
+
+struct msg_events {
+    msg_service *svc;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stopping;
+    bool any_change;
+    bool has_feed; /* the backend has a change feed (no polling) */
+    ev_feed *feeds;
+    msg_stream *joining; /* streams waiting for their replay */
+    long n_streams, n_feeds, scans;
+    ev_ticket *tickets;
+    size_t n_tickets;
+    int64_t next_heartbeat_ms;
+    int64_t last_pass_ms;
+    int64_t ticket_ttl_ms;
+    pthread_t hub_th, watch_th;
+    bool hub_started, watch_started;
+    ev_wake *wakes; /* hub thread: resumes to call once unlocked */
+    size_t n_wakes, cap_wakes;
+};
+
+static int64_t ev_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void ev_deadline(struct timespec *ts, int64_t mono_ms)
+{
+    ts->tv_sec = (time_t)(mono_ms / 1000);
+    ts->tv_nsec = (long)(mono_ms % 1000) * 1000000L;
+}
+
+/* ---- event ids ------------------------------------------------------------------------ */
+
+static int64_t ev_hi(const msg_event_state *s)
+{
+    int64_t hi = s->floor;
+    for (int i = 0; i < s->n; i++)
+        if (s->pos[i].t > hi)
+            hi = s->pos[i].t;
+    return hi;
+}
+
+/* Where unlisted conversations start: max(floor, newest - look-back). */
+static int64_t ev_lo(const msg_event_state *s)
+{
+    int64_t lo = ev_hi(s) - EV_LATE_US;
+    return lo > s->floor ? lo : s->floor;
+}
+
+int64_t msg_event_state_start(const msg_event_state *s, const char *group)
+{
+    for (int i = 0; i < s->n; i++)
+        if (strcmp(s->pos[i].group, group) == 0)
+            return s->pos[i].t;
+    return ev_lo(s);
+}
+
+static void ev_remove_pos(msg_event_state *s, int i)
+{
+    s->pos[i] = s->pos[s->n - 1];
+    s->n--;
+}
+
+void msg_event_state_apply(msg_event_state *s, const char *group, int64_t t)
+{
+    int i;
+    for (i = 0; i < s->n; i++)
+        if (strcmp(s->pos[i].group, group) == 0)
+            break;
+    if (i == s->n) {
+        if (s->n == MSG_EVENTS_POS_MAX) { /* full: drop the oldest, raise the floor to it */
+            int old = 0;
+            for (int k = 1; k < s->n; k++)
+                if (s->pos[k].t < s->pos[old].t)
+                    old = k;
+            if (s->pos[old].t > s->floor)
+                s->floor = s->pos[old].t;
+            ev_remove_pos(s, old);
+            i = s->n;
+        }
+        snprintf(s->pos[i].group, sizeof s->pos[i].group, "%s", group);
+        s->pos[i].t = t;
+        s->n++;
+    } else if (t > s->pos[i].t) {
+        s->pos[i].t = t;
+    }
+    int64_t lo = ev_hi(s) - EV_LATE_US; /* positions older than the look-back: not needed */
+    for (int k = s->n - 1; k >= 0; k--)
+        if (s->pos[k].t < lo)
+            ev_remove_pos(s, k);
+}
+
+static int ev_pos_cmp(const void *a, const void *b)
+{
+    const msg_event_pos *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return strcmp(x->group, y->group);
+}
+
+void msg_event_id_format(const msg_event_state *s, char *out, size_t n)
+{
+    msg_event_pos p[MSG_EVENTS_POS_MAX];
+    memcpy(p, s->pos, sizeof p[0] * (size_t)s->n);
+    qsort(p, (size_t)s->n, sizeof p[0], ev_pos_cmp);
+    size_t o = 0;
+    int w = snprintf(out, n, "v1:%lld", (long long)s->floor);
+    o = w > 0 ? (size_t)w : 0;
+    for (int i = 0; i < s->n && o < n; i++) {
+        w = snprintf(out + o, n - o, ",%s:%lld", p[i].group, (long long)p[i].t);
+        o += w > 0 ? (size_t)w : 0;
+    }
+}
+
+/* Digits into *out; 0 or -1 (none, more than 16, or garbage). */
+static int ev_parse_num(const char **pp, int64_t *out)
+{
+    const char *p = *pp;
+    int64_t v = 0;
+    int k = 0;
+    while (*p >= '0' && *p <= '9') {
+        if (++k > 16)
+            return -1;
+        v = v * 10 + (*p++ - '0');
+    }
+    if (k == 0)
+        return -1;
+    *pp = p;
+    *out = v;
+    return 0;
+}
+
+int msg_event_id_parse(const char *id, msg_event_state *out, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    if (!id || strlen(id) >= MSG_EVENT_ID_MAX || strncmp(id, "v1:", 3) != 0)
+        goto bad;
+    const char *p = id + 3;
+    if (ev_parse_num(&p, &out->floor))
+        goto bad;
+    while (*p) {
+        if (*p++ != ',' || out->n == MSG_EVENTS_POS_MAX)
+            goto bad;
+        msg_event_pos *ps = &out->pos[out->n];
+        if (strlen(p) < MSG_UUID_LEN + 2)
+            goto bad;
+        memcpy(ps->group, p, MSG_UUID_LEN);
+        ps->group[MSG_UUID_LEN] = 0;
+        p += MSG_UUID_LEN;
+        if (!msgi_is_uuid(ps->group) || *p++ != ':' || ev_parse_num(&p, &ps->t) ||
+            ps->t < out->floor)
+            goto bad;
+        for (int i = 0; i < out->n; i++)
+            if (strcmp(out->pos[i].group, ps->group) == 0)
+                goto bad;
+        out->n++;
+    }
+    return 0;
+bad:
+    memset(out, 0, sizeof *out);
+    return msg_fail(e, MSG_E_BAD_EVENT_ID);
+}
+
+/* ---- scanning the table --------------------------------------------------------------- */
+
+static void ev_list_fini(ev_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i].data);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static int ev_list_push(ev_list *l, const char *group, int64_t t, char *data)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 16;
+        ev_event *nv = realloc(l->v, nc * sizeof *nv);
+        if (!nv)
+            return -1;
+        l->v = nv;
+        l->cap = nc;
+    }
+    ev_event *ev = &l->v[l->n++];
+    snprintf(ev->group, sizeof ev->group, "%s", group);
+    ev->t = t;
+    ev->data = data;
+    return 0;
+}
+
+static int ev_cmp(const void *a, const void *b)
+{
+    const ev_event *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return strcmp(x->group, y->group);
+}
+
+/* One conversation's messages after `start`, ascending, into out.  A page that does not reach
+ * the end lowers *cutoff to its last message (nothing later may be delivered from this scan). */
+static int ev_scan_conv(msg_service *s, const char *group, int64_t start, const char *with_handle,
+                        const char *with_name, ev_list *out, int64_t *cutoff, err_t *e)
+{
+    char pk[8 + MSG_UUID_LEN], from[MSG_TS_LEN + 1];
+    snprintf(pk, sizeof pk, "MSG#%s", group);
+    msg_ts_format(start, from);
+    json_t *resp, *item;
+    err_t in;
+    int rc = msgi_call(s, "Query",
+                       json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:b,s:b,s:i}", "TableName",
+                                 s->table, "KeyConditionExpression", "pk = :pk AND sk > :from",
+                                 "ExpressionAttributeValues", ":pk", "S", pk, ":from", "S", from,
+                                 "ConsistentRead", 1, "ScanIndexForward", 1, "Limit",
+                                 EV_CONV_PAGE),
+                       &resp, &in);
+    if (rc) {
+        json_decref(resp);
+        return msgi_storage(e, rc, &in);
+    }
+    size_t i;
+    int64_t last = 0;
+    json_array_foreach(json_object_get(resp, "Items"), i, item)
+    {
+        const char *sk = msgi_item_s(item, "sk"), *text = msgi_item_s(item, "message");
+        long long t;
+        if (!sk || !text || msg_ts_parse(sk, &t, NULL))
+            continue; /* not a message row this service wrote */
+        last = t;
+        json_t *d = json_pack("{s:s?,s:s,s:s?,s:s?,s:s,s:s,s:{s:s?,s:s?}}", "uuid",
+                              msgi_item_s(item, "message_uuid"), "message_group_uuid", group,
+                              "display_name", msgi_item_s(item, "user_display_name"), "handle",
+                              msgi_item_s(item, "user_handle"), "message", text, "created_at", sk,
+                              "with", "handle", with_handle, "display_name", with_name);
+        char *txt = d ? json_dumps(d, JSON_COMPACT) : NULL;
+        json_decref(d);
+        if (!txt || ev_list_push(out, group, t, txt)) {
+            free(txt);
+            json_decref(resp);
+            return err_set(e, ERR_NOMEM, "out of memory");
+        }
+    }
+    if (json_object_get(resp, "LastEvaluatedKey") && last && last < *cutoff)
+        *cutoff = last;
+    json_decref(resp);
+    return 0;
+}
+
+/* The messages of user's conversations that state `st` has not delivered yet, in (created_at,
+ * group) order, at most EV_SCAN_MAX: pattern B since the state's low mark, then pattern A for
+ * each conversation that moved. */
+static int ev_scan(msg_events *h, const char *user, const msg_event_state *st, ev_list *out,
+                   err_t *e)
+{
+    msg_service *s = h->svc;
+    char pk[8 + MSG_UUID_LEN], lo_ts[MSG_TS_LEN + 1];
+    snprintf(pk, sizeof pk, "GRP#%s", user);
+    msg_ts_format(ev_lo(st), lo_ts);
+    int64_t cutoff = INT64_MAX;
+    json_t *start = NULL;
+    int rc = 0;
+    pthread_mutex_lock(&h->mu);
+    h->scans++;
+    pthread_mutex_unlock(&h->mu);
+    do {
+        json_t *req = json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s}},s:b,s:i}", "TableName", s->table,
+                                "KeyConditionExpression", "pk = :pk AND sk > :lo",
+                                "ExpressionAttributeValues", ":pk", "S", pk, ":lo", "S", lo_ts,
+                                "ConsistentRead", 1, "Limit", EV_GRP_PAGE);
+        if (req && start)
+            json_object_set_new(req, "ExclusiveStartKey", start);
+        else
+            json_decref(start);
+        start = NULL;
+        json_t *resp, *item;
+        err_t in;
+        if ((rc = msgi_call(s, "Query", req, &resp, &in))) {
+            json_decref(resp);
+            rc = msgi_storage(e, rc, &in);
+            break;
+        }
+        size_t i;
+        json_array_foreach(json_object_get(resp, "Items"), i, item)
+        {
+            const char *g = msgi_item_s(item, "message_group_uuid"), *sk = msgi_item_s(item, "sk");
+            long long t;
+            if (!g || !msgi_is_uuid(g) || !sk || msg_ts_parse(sk, &t, NULL))
+                continue;
+            int64_t from = msg_event_state_start(st, g);
+            if (t <= from)
+                continue;
+            if ((rc = ev_scan_conv(s, g, from, msgi_item_s(item, "user_handle"),
+                                   msgi_item_s(item, "user_display_name"), out, &cutoff, e)))
+                break;
+        }
+        start = rc ? NULL : json_incref(json_object_get(resp, "LastEvaluatedKey"));
+        json_decref(resp);
+    } while (!rc && start);
+    json_decref(start);
+    if (rc) {
+        ev_list_fini(out);
+        return rc;
+    }
+    if (out->n) /* (qsort of a NULL array is undefined, even empty) */
+        qsort(out->v, out->n, sizeof out->v[0], ev_cmp);
+    size_t keep = 0;
+    while (keep < out->n && keep < EV_SCAN_MAX && out->v[keep].t <= cutoff)
+        keep++;
+    for (size_t i = keep; i < out->n; i++)
+        free(out->v[i].data);
+    out->n = keep;
+    return 0;
+}
+
+/* ---- streams: output ----------------------------------------------------------------- */
+
+/* Appends to the stream (st->mu held).  Over MSG_EVENTS_BUFFER_MAX unread bytes the stream
+ * ends: the client reconnects from its last id and the replay catches up. */
+static void st_append(msg_stream *st, const char *p, size_t n)
+{
+    if (st->ended)
+        return;
+    if (st->len - st->off + n > MSG_EVENTS_BUFFER_MAX) {
+        st->ended = true;
+        return;
+    }
+    if (st->off && st->off == st->len)
+        st->off = st->len = 0;
+    if (st->len + n > st->cap) {
+        if (st->off) { /* reclaim what was read */
+            memmove(st->buf, st->buf + st->off, st->len - st->off);
+            st->len -= st->off;
+            st->off = 0;
+        }
+        size_t nc = st->cap ? st->cap : 512;
+        while (nc < st->len + n)
+            nc *= 2;
+        if (nc != st->cap) {
+            char *nb = realloc(st->buf, nc);
+            if (!nb) {
+                st->ended = true; /* the client reconnects and replays */
+                return;
+            }
+            st->buf = nb;
+            st->cap = nc;
+        }
+    }
+    memcpy(st->buf + st->len, p, n);
+    st->len += n;
+}
+
+static void st_append_event(msg_stream *st, const char *type, const char *data)
+{
+    char id[MSG_EVENT_ID_MAX];
+    msg_event_id_format(&st->st, id, sizeof id);
+    st_append(st, "id: ", 4);
+    st_append(st, id, strlen(id));
+    st_append(st, "\nevent: ", 8);
+    st_append(st, type, strlen(type));
+    st_append(st, "\ndata: ", 7);
+    st_append(st, data, strlen(data));
+    st_append(st, "\n\n", 2);
+}
+
+/* After appending or ending (st->mu held): the reader is to be resumed once both locks are
+ * released (hub thread: ev_flush_wakes). */
+static void st_wake_later(msg_events *h, msg_stream *st)
+{
+    if (!st->suspended || (st->len == st->off && !st->ended))
+        return;
+    if (h->n_wakes == h->cap_wakes) {
+        size_t nc = h->cap_wakes ? h->cap_wakes * 2 : 64;
+        ev_wake *nw = realloc(h->wakes, nc * sizeof *nw);
+        if (!nw)
+            return; /* stays suspended until the next append: the heartbeat retries */
+        h->wakes = nw;
+        h->cap_wakes = nc;
+    }
+    st->suspended = false;
+    h->wakes[h->n_wakes++] = (ev_wake){st->io.resume, st->io.ctx};
+}
+
+static void ev_flush_wakes(msg_events *h)
+{
+    for (size_t i = 0; i < h->n_wakes; i++)
+        h->wakes[i].resume(h->wakes[i].ctx);
+    h->n_wakes = 0;
+}
+
+static void st_free(msg_stream *st)
+{
+    pthread_mutex_destroy(&st->mu);
+    free(st->buf);
+    free(st);
+}
+
+/* Drops the hub's reference (hub->mu held).  True when the stream was freed. */
+static bool st_hub_release(msg_events *h, msg_stream *st)
+{
+    st->in_hub = false;
+    h->n_streams--;
+    if (st->reader_gone) {
+        st_free(st);
+        return true;
+    }
+    return false;
+}
+
+static void feed_unlink(ev_feed *f, msg_stream *st)
+{
+    if (st->prev)
+        st->prev->next = st->next;
+    else
+        f->streams = st->next;
+    if (st->next)
+        st->next->prev = st->prev;
+    st->prev = st->next = NULL;
+    st->feed = NULL;
+    f->n_streams--;
+}
+
+/* Ends a stream held in a feed (hub->mu held): the reader sees the end, the hub lets go. */
+static void st_end(msg_events *h, msg_stream *st)
+{
+    pthread_mutex_lock(&st->mu);
+    st->ended = true;
+    st_wake_later(h, st);
+    pthread_mutex_unlock(&st->mu);
+    if (st->feed)
+        feed_unlink(st->feed, st);
+    st_hub_release(h, st);
+}
+
+/* ---- the hub thread ------------------------------------------------------------------- */
+
+static ev_feed *feed_find(msg_events *h, const char *user)
+{
+    for (ev_feed *f = h->feeds; f; f = f->next)
+        if (strcmp(f->user, user) == 0)
+            return f;
+    return NULL;
+}
+
+/* Hands a scan's events to every stream of the feed (hub->mu held). */
+static void feed_fanout(msg_events *h, ev_feed *f, const ev_list *evs)
+{
+    for (msg_stream *st = f->streams, *nx; st; st = nx) {
+        nx = st->next;
+        pthread_mutex_lock(&st->mu);
+        for (size_t i = 0; i < evs->n; i++) {
+            const ev_event *ev = &evs->v[i];
+            if (ev->t <= msg_event_state_start(&st->st, ev->group))
+                continue; /* this stream has it (its replay got there first) */
+            msg_event_state_apply(&st->st, ev->group, ev->t);
+            st_append_event(st, "message", ev->data);
+        }
+        bool ended = st->ended;
+        st_wake_later(h, st);
+        pthread_mutex_unlock(&st->mu);
+        if (ended)
+            st_end(h, st);
+    }
+}
+
+/* A new stream's replay from its own position, then it joins its user's feed (hub thread,
+ * hub->mu not held). */
+static void ev_join(msg_events *h, msg_stream *st)
+{
+    msg_event_state from;
+    pthread_mutex_lock(&st->mu);
+    from = st->st;
+    pthread_mutex_unlock(&st->mu);
+    ev_list evs = {0};
+    err_t e = {0};
+    int rc = ev_scan(h, st->user, &from, &evs, &e);
+    if (rc)
+        log_error("events: replay for a stream failed: %s", e.msg);
+
+    pthread_mutex_lock(&h->mu);
+    if (st->reader_gone || h->stopping || rc) {
+        if (!st->reader_gone) {
+            pthread_mutex_lock(&st->mu);
+            st->ended = true; /* the client reconnects and replays again */
+            st_wake_later(h, st);
+            pthread_mutex_unlock(&st->mu);
+        }
+        st_hub_release(h, st);
+        pthread_mutex_unlock(&h->mu);
+        ev_list_fini(&evs);
+        return;
+    }
+    ev_feed *f = feed_find(h, st->user);
+    if (!f) {
+        f = calloc(1, sizeof *f);
+        if (!f) {
+            pthread_mutex_lock(&st->mu);
+            st->ended = true;
+            st_wake_later(h, st);
+            pthread_mutex_unlock(&st->mu);
+            st_hub_release(h, st);
+            pthread_mutex_unlock(&h->mu);
+            ev_list_fini(&evs);
+            return;
+        }
+        snprintf(f->user, sizeof f->user, "%s", st->user);
+        /* the feed looks back one window, so a message that commits late is still found */
+        f->st.floor = msg_now_usec() - EV_LATE_US;
+        f->poll_ms = MSG_EVENTS_POLL_MIN_MS;
+        f->next_poll_ms = ev_mono_ms() + f->poll_ms;
+        f->dirty = true;
+        f->next = h->feeds;
+        h->feeds = f;
+        h->n_feeds++;
+    }
+    pthread_mutex_lock(&st->mu);
+    st_append_event(st, "ready", "{}");
+    for (size_t i = 0; i < evs.n; i++) {
+        msg_event_state_apply(&st->st, evs.v[i].group, evs.v[i].t);
+        st_append_event(st, "message", evs.v[i].data);
+    }
+    if (evs.n == EV_SCAN_MAX) /* more to replay: the feed's next scan is not enough */
+        st->ended = true;    /* (the client reconnects from its new position at once) */
+    bool ended = st->ended;
+    st_wake_later(h, st);
+    pthread_mutex_unlock(&st->mu);
+    st->feed = f;
+    st->prev = NULL;
+    st->next = f->streams;
+    if (f->streams)
+        f->streams->prev = st;
+    f->streams = st;
+    f->n_streams++;
+    if (ended)
+        st_end(h, st);
+    pthread_mutex_unlock(&h->mu);
+    ev_list_fini(&evs);
+}
+
+static void ev_scan_feed(msg_events *h, ev_feed *f)
+{
+    ev_list evs = {0};
+    err_t e = {0};
+    int rc = ev_scan(h, f->user, &f->st, &evs, &e);
+    pthread_mutex_lock(&h->mu);
+    if (rc) {
+        log_error("events: scan failed: %s", e.msg);
+        f->poll_ms = MSG_EVENTS_POLL_MAX_MS;
+    } else {
+        for (size_t i = 0; i < evs.n; i++)
+            msg_event_state_apply(&f->st, evs.v[i].group, evs.v[i].t);
+        feed_fanout(h, f, &evs);
+        if (evs.n == EV_SCAN_MAX)
+            f->dirty = true; /* more */
+        f->poll_ms = evs.n ? MSG_EVENTS_POLL_MIN_MS
+                           : (f->poll_ms * 2 < MSG_EVENTS_POLL_MAX_MS ? f->poll_ms * 2
+                                                                      : MSG_EVENTS_POLL_MAX_MS);
+    }
+    f->next_poll_ms = ev_mono_ms() + f->poll_ms;
+    pthread_mutex_unlock(&h->mu);
+    ev_list_fini(&evs);
+}
+
+static void ev_heartbeat(msg_events *h)
+{
+    static const char ping[] = ": ping\n\n";
+    for (ev_feed *f = h->feeds; f; f = f->next)
+        for (msg_stream *st = f->streams, *nx; st; st = nx) {
+            nx = st->next;
+            pthread_mutex_lock(&st->mu);
+            st_append(st, ping, sizeof ping - 1);
+            bool ended = st->ended;
+            st_wake_later(h, st);
+            pthread_mutex_unlock(&st->mu);
+            if (ended)
+                st_end(h, st);
+        }
+}
+
+static void ev_free_idle_feeds(msg_events *h)
+{
+    for (ev_feed **pp = &h->feeds; *pp;) {
+        ev_feed *f = *pp;
+        if (f->n_streams == 0) {
+            *pp = f->next;
+            free(f);
+            h->n_feeds--;
+        } else {
+            pp = &f->next;
+        }
+    }
+}
+
+static void *ev_hub_main(void *arg)
+{
+    msg_events *h = arg;
+    pthread_mutex_lock(&h->mu);
+    while (!h->stopping) {
+        int64_t now = ev_mono_ms();
+        bool due = h->any_change || h->joining || now >= h->next_heartbeat_ms;
+        int64_t wake_at = h->next_heartbeat_ms;
+        for (ev_feed *f = h->feeds; f; f = f->next) {
+            if (f->dirty || (!h->has_feed && now >= f->next_poll_ms))
+                due = true;
+            if (!h->has_feed && f->next_poll_ms < wake_at)
+                wake_at = f->next_poll_ms;
+        }
+        if (h->any_change && !h->joining && now < h->last_pass_ms + EV_MIN_PASS_MS) {
+            due = false; /* commits keep coming: scan at most every EV_MIN_PASS_MS */
+            wake_at = h->last_pass_ms + EV_MIN_PASS_MS;
+        }
+        if (!due) {
+            struct timespec ts;
+            ev_deadline(&ts, wake_at);
+            pthread_cond_timedwait(&h->cv, &h->mu, &ts);
+            continue;
+        }
+        if (h->any_change) {
+            h->any_change = false;
+            h->last_pass_ms = now;
+            for (ev_feed *f = h->feeds; f; f = f->next)
+                f->dirty = true;
+        }
+        while (h->joining && !h->stopping) {
+            msg_stream *st = h->joining;
+            h->joining = st->next;
+            st->next = NULL;
+            pthread_mutex_unlock(&h->mu);
+            ev_join(h, st);
+            ev_flush_wakes(h);
+            pthread_mutex_lock(&h->mu);
+        }
+        for (ev_feed *f = h->feeds; f && !h->stopping; f = f->next) {
+            if (!(f->dirty || (!h->has_feed && now >= f->next_poll_ms)) || f->n_streams == 0)
+                continue;
+            f->dirty = false;
+            pthread_mutex_unlock(&h->mu);
+            ev_scan_feed(h, f); /* feeds are freed by this thread only: f stays valid */
+            ev_flush_wakes(h);
+            pthread_mutex_lock(&h->mu);
+        }
+        if (ev_mono_ms() >= h->next_heartbeat_ms) {
+            ev_heartbeat(h);
+            h->next_heartbeat_ms = ev_mono_ms() + MSG_EVENTS_HEARTBEAT_S * 1000;
+        }
+        ev_free_idle_feeds(h);
+        pthread_mutex_unlock(&h->mu);
+        ev_flush_wakes(h);
+        pthread_mutex_lock(&h->mu);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+/* ---- the watcher thread: the backend's change feed ---------------------------------------- */
+
+static void ev_changed_key(void *ctx, const char *pk)
+{
+    msg_events *h = ctx;
+    if (!pk || strncmp(pk, "GRP#", 4) != 0)
+        return;
+    pthread_mutex_lock(&h->mu);
+    ev_feed *f = feed_find(h, pk + 4);
+    if (f)
+        f->dirty = true;
+    pthread_mutex_unlock(&h->mu);
+}
+
+static void *ev_watch_main(void *arg)
+{
+    msg_events *h = arg;
+    msg_backend *b = h->svc->backend;
+    msg_change_keys keys = {ev_changed_key, h};
+    uint64_t seq = 0;
+    for (;;) {
+        pthread_mutex_lock(&h->mu);
+        bool stop = h->stopping;
+        pthread_mutex_unlock(&h->mu);
+        if (stop)
+            break;
+        int r = b->ops->wait_change(b, &seq, EV_WATCH_MS, &keys);
+        if (r == MSG_CHANGE_NONE)
+            continue;
+        pthread_mutex_lock(&h->mu);
+        if (r == MSG_CHANGE_ANY)
+            h->any_change = true;
+        pthread_cond_signal(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+    }
+    return NULL;
+}
+
+/* ---- public --------------------------------------------------------------------------- */
+
+int msg_events_new(msg_service *svc, msg_events **out, err_t *e)
+{
+    *out = NULL;
+    msg_events *h = calloc(1, sizeof *h);
+    if (!h)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    h->svc = svc;
+    h->has_feed = svc->backend->ops->wait_change != NULL;
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&h->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    h->next_heartbeat_ms = ev_mono_ms() + MSG_EVENTS_HEARTBEAT_S * 1000;
+    h->ticket_ttl_ms = (int64_t)MSG_TICKET_TTL_S * 1000;
+    const char *ttl = getenv("DDBCHAT_TICKET_TTL_MS"); /* tests: expiry without waiting 30 s */
+    if (ttl && *ttl) {
+        char *end;
+        long v = strtol(ttl, &end, 10);
+        if (!*end && v >= 1 && v <= (long)MSG_TICKET_TTL_S * 1000)
+            h->ticket_ttl_ms = v;
+    }
+    int rc = 0;
+    if (pthread_create(&h->hub_th, NULL, ev_hub_main, h) != 0) {
+        rc = err_set(e, ERR_INTERNAL, "cannot start the event hub thread");
+        goto fail;
+    }
+    h->hub_started = true;
+    if (h->has_feed) {
+        if (pthread_create(&h->watch_th, NULL, ev_watch_main, h) != 0) {
+            rc = err_set(e, ERR_INTERNAL, "cannot start the change watcher thread");
+            goto fail;
+        }
+        h->watch_started = true;
+    }
+    *out = h;
+    return 0;
+fail:
+    msg_events_free(h);
+    return rc;
+}
+
+void msg_events_stop(msg_events *h)
+{
+    if (!h)
+        return;
+    pthread_mutex_lock(&h->mu);
+    h->stopping = true;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    /* the hub thread no longer touches feeds or wakes once it has stopped */
+    if (h->hub_started) {
+        pthread_join(h->hub_th, NULL);
+        h->hub_started = false;
+    }
+    if (h->watch_started) {
+        pthread_join(h->watch_th, NULL);
+        h->watch_started = false;
+    }
+    pthread_mutex_lock(&h->mu);
+    for (ev_feed *f = h->feeds; f; f = f->next)
+        while (f->streams)
+            st_end(h, f->streams);
+    while (h->joining) {
+        msg_stream *st = h->joining;
+        h->joining = st->next;
+        pthread_mutex_lock(&st->mu);
+        st->ended = true;
+        st_wake_later(h, st);
+        pthread_mutex_unlock(&st->mu);
+        st_hub_release(h, st);
+    }
+    ev_free_idle_feeds(h);
+    h->n_tickets = 0;
+    pthread_mutex_unlock(&h->mu);
+    ev_flush_wakes(h);
+}
+
+void msg_events_free(msg_events *h)
+{
+    if (!h)
+        return;
+    msg_events_stop(h);
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->cv);
+    free(h->tickets);
+    free(h->wakes);
+    free(h);
+}
+
+void msg_events_stats_get(msg_events *h, msg_events_stats *out)
+{
+    pthread_mutex_lock(&h->mu);
+    out->streams = h->n_streams;
+    out->feeds = h->n_feeds;
+    out->tickets = (long)h->n_tickets;
+    out->scans = h->scans;
+    pthread_mutex_unlock(&h->mu);
+}
+
+static void ev_tickets_prune(msg_events *h, int64_t now)
+{
+    for (size_t i = h->n_tickets; i-- > 0;)
+        if (h->tickets[i].expires_ms <= now)
+            h->tickets[i] = h->tickets[--h->n_tickets];
+}
+
+int msg_events_ticket(msg_events *h, const char *user_uuid, char out[MSG_TICKET_LEN + 1],
+                      err_t *e)
+{
+    unsigned char rnd[32];
+    if (RAND_bytes(rnd, sizeof rnd) != 1)
+        return err_set(e, ERR_INTERNAL, "no randomness for a ticket");
+    char *tok = msgi_b64url_encode(rnd, sizeof rnd);
+    OPENSSL_cleanse(rnd, sizeof rnd);
+    if (!tok)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    int rc = 0;
+    pthread_mutex_lock(&h->mu);
+    int64_t now = ev_mono_ms();
+    ev_tickets_prune(h, now);
+    if (h->stopping) {
+        rc = msg_fail(e, MSG_E_UNAVAILABLE);
+    } else if (h->n_tickets >= MSG_TICKETS_MAX) {
+        rc = msg_fail(e, MSG_E_OVERLOADED);
+    } else {
+        if (!h->tickets) {
+            h->tickets = calloc(MSG_TICKETS_MAX, sizeof *h->tickets);
+            if (!h->tickets)
+                rc = err_set(e, ERR_NOMEM, "out of memory");
+        }
+        if (!rc) {
+            ev_ticket *t = &h->tickets[h->n_tickets++];
+            snprintf(t->tok, sizeof t->tok, "%s", tok);
+            snprintf(t->user, sizeof t->user, "%s", user_uuid);
+            t->expires_ms = now + h->ticket_ttl_ms;
+            memcpy(out, t->tok, MSG_TICKET_LEN + 1);
+        }
+    }
+    pthread_mutex_unlock(&h->mu);
+    OPENSSL_cleanse(tok, strlen(tok));
+    free(tok);
+    return rc;
+}
+
+int msg_events_ticket_ttl_s(msg_events *h)
+{
+    return (int)((h->ticket_ttl_ms + 999) / 1000);
+}
+
+void msg_events_hint(msg_events *h, const char *user_uuid)
+{
+    if (!h || !user_uuid)
+        return;
+    pthread_mutex_lock(&h->mu);
+    ev_feed *f = feed_find(h, user_uuid);
+    if (f) {
+        f->dirty = true;
+        f->poll_ms = MSG_EVENTS_POLL_MIN_MS;
+        pthread_cond_signal(&h->cv);
+    }
+    pthread_mutex_unlock(&h->mu);
+}
+
+/* Uses up the ticket (hub->mu held): its user into user, or false. */
+static bool ev_ticket_take(msg_events *h, const char *ticket, char user[MSG_UUID_LEN + 1])
+{
+    if (!ticket || strlen(ticket) != MSG_TICKET_LEN)
+        return false;
+    ev_tickets_prune(h, ev_mono_ms());
+    for (size_t i = 0; i < h->n_tickets; i++)
+        if (CRYPTO_memcmp(h->tickets[i].tok, ticket, MSG_TICKET_LEN) == 0) {
+            memcpy(user, h->tickets[i].user, MSG_UUID_LEN + 1);
+            OPENSSL_cleanse(h->tickets[i].tok, sizeof h->tickets[i].tok);
+            h->tickets[i] = h->tickets[--h->n_tickets];
+            return true;
+        }
+    return false;
+}
+
+int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id,
+                    const msg_stream_io *io, msg_stream **out, err_t *e)
+{
+    *out = NULL;
+    char user[MSG_UUID_LEN + 1];
+    pthread_mutex_lock(&h->mu);
+    bool ok = !h->stopping && ev_ticket_take(h, ticket, user);
+    bool stopping = h->stopping;
+    pthread_mutex_unlock(&h->mu);
+    if (stopping)
+        return msg_fail(e, MSG_E_UNAVAILABLE);
+    if (!ok)
+        return msg_fail(e, MSG_E_BAD_TICKET);
+
+    msg_event_state st;
+    int64_t now = msg_now_usec();
+    if (last_event_id && *last_event_id) {
+        int rc = msg_event_id_parse(last_event_id, &st, e);
+        if (rc)
+            return rc;
+        int64_t oldest = now - (int64_t)MSG_EVENTS_REPLAY_MAX_S * 1000000;
+        if (st.floor < oldest) { /* replay at most MSG_EVENTS_REPLAY_MAX_S back */
+            st.floor = oldest;
+            for (int i = st.n - 1; i >= 0; i--)
+                if (st.pos[i].t < oldest)
+                    ev_remove_pos(&st, i);
+        }
+    } else {
+        memset(&st, 0, sizeof st);
+        st.floor = now;
+    }
+
+    msg_stream *s = calloc(1, sizeof *s);
+    if (!s)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&s->mu, NULL);
+    s->hub = h;
+    s->io = *io;
+    s->st = st;
+    memcpy(s->user, user, sizeof s->user);
+    char retry[32];
+    int rn = snprintf(retry, sizeof retry, "retry: %d\n\n", EV_RETRY_MS);
+    st_append(s, retry, (size_t)rn);
+    if (s->ended) { /* could not allocate the first bytes */
+        st_free(s);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    int rc = 0;
+    pthread_mutex_lock(&h->mu);
+    if (h->stopping) {
+        rc = msg_fail(e, MSG_E_UNAVAILABLE);
+    } else if (h->n_streams >= MSG_EVENTS_STREAMS_MAX) {
+        rc = msg_fail(e, MSG_E_OVERLOADED);
+    } else {
+        s->in_hub = true;
+        h->n_streams++;
+        /* the hub replays it (in arrival order) and then adds it to its user's feed */
+        msg_stream **pp = &h->joining;
+        while (*pp)
+            pp = &(*pp)->next;
+        *pp = s;
+        pthread_cond_signal(&h->cv);
+    }
+    pthread_mutex_unlock(&h->mu);
+    if (rc) {
+        st_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+ssize_t msg_stream_read(msg_stream *st, char *buf, size_t n)
+{
+    pthread_mutex_lock(&st->mu);
+    ssize_t got;
+    if (st->len > st->off) {
+        size_t k = st->len - st->off < n ? st->len - st->off : n;
+        memcpy(buf, st->buf + st->off, k);
+        st->off += k;
+        if (st->off == st->len) { /* all read: an idle stream holds no buffer */
+            free(st->buf);
+            st->buf = NULL;
+            st->off = st->len = st->cap = 0;
+        }
+        got = (ssize_t)k;
+    } else if (st->ended) {
+        got = -1;
+    } else {
+        st->suspended = true;
+        st->io.suspend(st->io.ctx);
+        got = 0;
+    }
+    pthread_mutex_unlock(&st->mu);
+    return got;
+}
+
+void msg_stream_close(msg_stream *st)
+{
+    if (!st)
+        return;
+    msg_events *h = st->hub;
+    pthread_mutex_lock(&h->mu);
+    st->reader_gone = true;
+    if (!st->in_hub) {
+        pthread_mutex_unlock(&h->mu);
+        st_free(st);
+        return;
+    }
+    if (st->feed) { /* in a feed: the hub lets go now */
+        feed_unlink(st->feed, st);
+        st_hub_release(h, st);
+    } else { /* joining or replaying: the hub thread lets go when it gets to it */
+        for (msg_stream **pp = &h->joining; *pp; pp = &(*pp)->next)
+            if (*pp == st) {
+                *pp = st->next;
+                st_hub_release(h, st);
+                break;
+            }
+    }
+    pthread_mutex_unlock(&h->mu);
+}

@@ -1,0 +1,519 @@
+/*
+ * test_events — live delivery without HTTP: event ids (format/parse round trip, refusals,
+ * per-conversation positions, the look-back window, the position cap), tickets (one use,
+ * unknown ones refused), streams on the embedded engine (the "retry" and "ready" preamble, a
+ * message reaching both participants' streams once, nothing for others, the suspend/resume
+ * protocol, replay from an event id across conversations without repeats), the REST routes
+ * (/api/me, /api/events/ticket, the page's files and headers), and ending every stream at
+ * stop.  Runs under ASan/UBSan with the rest (make asan).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "messaging/auth.h"
+#include "messaging/events.h"
+#include "messaging/messaging_int.h"
+#include "messaging/msg_test_env.h"
+#include "messaging/rest.h"
+
+static msg_env ENV;
+static msg_events *HUB;
+static msg_user A, B, C;
+static const unsigned char SECRET[] = "events-secret";
+
+/* ---- a fake transport: counts suspends/resumes, checks they alternate ---------------- */
+
+typedef struct fake_io {
+    pthread_mutex_t mu;
+    int suspends, resumes;
+    bool suspended;
+    bool bad; /* resume without suspend, or suspend twice */
+} fake_io;
+
+static void fake_suspend(void *ctx)
+{
+    fake_io *f = ctx;
+    pthread_mutex_lock(&f->mu);
+    if (f->suspended)
+        f->bad = true;
+    f->suspended = true;
+    f->suspends++;
+    pthread_mutex_unlock(&f->mu);
+}
+
+static void fake_resume(void *ctx)
+{
+    fake_io *f = ctx;
+    pthread_mutex_lock(&f->mu);
+    if (!f->suspended)
+        f->bad = true;
+    f->suspended = false;
+    f->resumes++;
+    pthread_mutex_unlock(&f->mu);
+}
+
+typedef struct reader {
+    fake_io io;
+    msg_stream *st;
+    char text[1 << 16];
+    size_t len;
+    bool ended;
+} reader;
+
+static void reader_open(reader *r, const char *ticket, const char *last_id)
+{
+    memset(r, 0, sizeof *r);
+    pthread_mutex_init(&r->io.mu, NULL);
+    msg_stream_io io = {fake_suspend, fake_resume, &r->io};
+    err_t e = {0};
+    if (msg_stream_open(HUB, ticket, last_id, &io, &r->st, &e))
+        fail_msg("open: %s", e.msg);
+}
+
+/* Reads what the stream has, as a transport would: only while not suspended. */
+static void reader_pump(reader *r)
+{
+    for (;;) {
+        pthread_mutex_lock(&r->io.mu);
+        bool susp = r->io.suspended;
+        pthread_mutex_unlock(&r->io.mu);
+        if (susp || r->ended)
+            return;
+        ssize_t n = msg_stream_read(r->st, r->text + r->len, sizeof r->text - 1 - r->len);
+        if (n < 0)
+            r->ended = true;
+        else
+            r->len += (size_t)n;
+        r->text[r->len] = 0;
+        if (n == 0)
+            return;
+    }
+}
+
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* Pumps until `needle` appears `times` times (or 5 s). */
+static bool reader_wait(reader *r, const char *needle, int times)
+{
+    for (int i = 0; i < 500; i++) {
+        reader_pump(r);
+        if (count(r->text, needle) >= times)
+            return true;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+static void reader_close(reader *r)
+{
+    msg_stream_close(r->st);
+    assert_false(r->io.bad);
+    pthread_mutex_destroy(&r->io.mu);
+}
+
+/* The id of the last event in the text (into out). */
+static void last_id(const reader *r, char *out, size_t n)
+{
+    const char *p = r->text, *last = NULL;
+    while ((p = strstr(p, "id: ")))
+        last = p++;
+    assert_non_null(last);
+    const char *end = strchr(last, '\n');
+    snprintf(out, n, "%.*s", (int)(end - last - 4), last + 4);
+}
+
+static void ticket(const msg_user *u, char out[MSG_TICKET_LEN + 1])
+{
+    err_t e = {0};
+    if (msg_events_ticket(HUB, u->uuid, out, &e))
+        fail_msg("ticket: %s", e.msg);
+}
+
+static msg_message send_msg(const msg_user *from, const char *to_handle, const char *text)
+{
+    msg_message m;
+    err_t e = {0};
+    if (msg_send(ENV.svc, from->uuid, NULL, to_handle, text, NULL, &m, &e))
+        fail_msg("send: %s", e.msg);
+    return m;
+}
+
+static int setup(void **state)
+{
+    msg_config c;
+    msg_config_default(&c);
+    c.jwt_secret = SECRET;
+    c.jwt_secret_len = sizeof SECRET - 1;
+    if (msg_env_open_with(&ENV, &c))
+        return -1;
+    err_t e = {0};
+    if (msg_user_add(ENV.svc, "ea", "Ev A", NULL, &A, &e) ||
+        msg_user_add(ENV.svc, "eb", "Ev B", NULL, &B, &e) ||
+        msg_user_add(ENV.svc, "ec", "Ev C", NULL, &C, &e))
+        return -1;
+    if (msg_events_new(ENV.svc, &HUB, &e))
+        return -1;
+    msg_service_set_events(ENV.svc, HUB);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    msg_events_free(HUB);
+    msg_env_close(&ENV);
+    return 0;
+}
+
+/* ---- event ids --------------------------------------------------------------------------- */
+
+static const char G1[] = "11111111-1111-4111-8111-111111111111";
+static const char G2[] = "22222222-2222-4222-8222-222222222222";
+
+static void test_event_id_round_trip(void **state)
+{
+    msg_event_state s = {.floor = 1000};
+    char id[MSG_EVENT_ID_MAX];
+    msg_event_id_format(&s, id, sizeof id);
+    assert_string_equal(id, "v1:1000");
+    assert_int_equal(msg_event_state_start(&s, G1), 1000);
+    msg_event_state_apply(&s, G2, 5000);
+    msg_event_state_apply(&s, G1, 4000);
+    msg_event_id_format(&s, id, sizeof id);
+    assert_string_equal(id, "v1:1000,11111111-1111-4111-8111-111111111111:4000,"
+                            "22222222-2222-4222-8222-222222222222:5000");
+    msg_event_state back;
+    err_t e = {0};
+    assert_int_equal(msg_event_id_parse(id, &back, &e), 0);
+    assert_int_equal(back.floor, 1000);
+    assert_int_equal(back.n, 2);
+    assert_int_equal(msg_event_state_start(&back, G1), 4000);
+    assert_int_equal(msg_event_state_start(&back, G2), 5000);
+    /* an unlisted conversation starts at max(floor, newest - look-back) */
+    assert_int_equal(msg_event_state_start(&back, "33333333-3333-4333-8333-333333333333"),
+                     1000);
+    int64_t late = (int64_t)MSG_EVENTS_LATE_S * 1000000;
+    msg_event_state_apply(&back, G2, 5000 + 2 * late); /* G1 falls out of the window */
+    assert_int_equal(back.n, 1);
+    assert_int_equal(msg_event_state_start(&back, G1), 5000 + late);
+    /* a position never goes back */
+    msg_event_state_apply(&back, G2, 10);
+    assert_int_equal(msg_event_state_start(&back, G2), 5000 + 2 * late);
+}
+
+static void test_event_id_cap(void **state)
+{
+    msg_event_state s = {.floor = 100};
+    char g[MSG_UUID_LEN + 1];
+    for (int i = 0; i < MSG_EVENTS_POS_MAX + 3; i++) {
+        snprintf(g, sizeof g, "%08d-0000-4000-8000-000000000000", i);
+        msg_event_state_apply(&s, g, 1000 + i);
+    }
+    assert_int_equal(s.n, MSG_EVENTS_POS_MAX);
+    assert_int_equal(s.floor, 1002); /* raised to the positions dropped */
+    char id[MSG_EVENT_ID_MAX];
+    msg_event_id_format(&s, id, sizeof id);
+    assert_true(strlen(id) < MSG_EVENT_ID_MAX - 1);
+    msg_event_state back;
+    err_t e = {0};
+    assert_int_equal(msg_event_id_parse(id, &back, &e), 0);
+    assert_int_equal(back.n, MSG_EVENTS_POS_MAX);
+}
+
+static void test_event_id_refused(void **state)
+{
+    const char *bad[] = {
+        "", "v2:1", "v1:", "v1:x", "v1:12345678901234567", "v1:1,", "v1:1,abc:2",
+        "v1:10,11111111-1111-4111-8111-111111111111:5", /* before the floor */
+        "v1:1,11111111-1111-4111-8111-111111111111:2,11111111-1111-4111-8111-111111111111:3",
+        "v1:1,11111111-1111-4111-8111-111111111111", "v1:1 ", "v1:-1",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        msg_event_state s;
+        err_t e = {0};
+        if (msg_event_id_parse(bad[i], &s, &e) == 0)
+            fail_msg("accepted '%s'", bad[i]);
+        assert_int_equal(msg_err_of(&e), MSG_E_BAD_EVENT_ID);
+    }
+    char many[MSG_EVENT_ID_MAX * 2] = "v1:1";
+    for (int i = 0; i < MSG_EVENTS_POS_MAX + 1; i++) {
+        char part[64];
+        snprintf(part, sizeof part, ",%08d-0000-4000-8000-000000000000:%d", i, 5 + i);
+        strcat(many, part);
+    }
+    msg_event_state s;
+    err_t e = {0};
+    assert_int_not_equal(msg_event_id_parse(many, &s, &e), 0);
+}
+
+/* ---- tickets and streams ----------------------------------------------------------------- */
+
+static void test_ticket_once(void **state)
+{
+    char t[MSG_TICKET_LEN + 1], t2[MSG_TICKET_LEN + 1];
+    ticket(&A, t);
+    ticket(&A, t2);
+    assert_int_equal(strlen(t), MSG_TICKET_LEN);
+    assert_string_not_equal(t, t2);
+    reader r;
+    reader_open(&r, t, NULL);
+    msg_stream_io io = {fake_suspend, fake_resume, &r.io};
+    msg_stream *again = NULL;
+    err_t e = {0};
+    assert_int_not_equal(msg_stream_open(HUB, t, NULL, &io, &again, &e), 0);
+    assert_int_equal(msg_err_of(&e), MSG_E_BAD_TICKET);
+    assert_null(again);
+    err_clear(&e);
+    assert_int_not_equal(msg_stream_open(HUB, "short", NULL, &io, &again, &e), 0);
+    err_clear(&e);
+    assert_int_not_equal(msg_stream_open(HUB, NULL, NULL, &io, &again, &e), 0);
+    err_clear(&e); /* a bad id uses the ticket up too */
+    assert_int_not_equal(msg_stream_open(HUB, t2, "garbage", &io, &again, &e), 0);
+    assert_int_equal(msg_err_of(&e), MSG_E_BAD_EVENT_ID);
+    err_clear(&e);
+    assert_int_not_equal(msg_stream_open(HUB, t2, NULL, &io, &again, &e), 0);
+    assert_int_equal(msg_err_of(&e), MSG_E_BAD_TICKET);
+    assert_true(reader_wait(&r, "event: ready", 1));
+    assert_true(strncmp(r.text, "retry: ", 7) == 0);
+    reader_close(&r);
+}
+
+static void test_live_to_both_and_replay(void **state)
+{
+    char ta[MSG_TICKET_LEN + 1], tb[MSG_TICKET_LEN + 1], tc[MSG_TICKET_LEN + 1];
+    ticket(&A, ta);
+    ticket(&B, tb);
+    ticket(&C, tc);
+    reader ra, rb, rc;
+    reader_open(&ra, ta, NULL);
+    reader_open(&rb, tb, NULL);
+    reader_open(&rc, tc, NULL);
+    assert_true(reader_wait(&ra, "event: ready", 1));
+    assert_true(reader_wait(&rb, "event: ready", 1));
+    assert_true(reader_wait(&rc, "event: ready", 1));
+    /* idle: suspended, nobody busy-waits */
+    reader_pump(&rb);
+    assert_true(rb.io.suspended);
+
+    msg_message m = send_msg(&A, "eb", "hello <b>");
+    assert_true(reader_wait(&rb, "event: message", 1));
+    assert_true(reader_wait(&ra, "event: message", 1));
+    assert_non_null(strstr(rb.text, m.uuid));
+    assert_non_null(strstr(rb.text, "\"message\":\"hello <b>\""));
+    assert_non_null(strstr(rb.text, "\"with\":{\"handle\":\"ea\",\"display_name\":\"Ev A\"}"));
+    assert_non_null(strstr(ra.text, "\"with\":{\"handle\":\"eb\",\"display_name\":\"Ev B\"}"));
+    char id_after_first[MSG_EVENT_ID_MAX];
+    last_id(&rb, id_after_first, sizeof id_after_first);
+    msg_message_fini(&m);
+
+    /* more, in two conversations */
+    msg_message m2 = send_msg(&C, "eb", "from c");
+    msg_message m3 = send_msg(&A, "eb", "from a again");
+    assert_true(reader_wait(&rb, "event: message", 3));
+    reader_pump(&rc);
+    assert_int_equal(count(rc.text, "event: message"), 1); /* c only saw its own message */
+    assert_int_equal(count(rb.text, m2.uuid), 1);
+    assert_int_equal(count(rb.text, m3.uuid), 1);
+
+    /* a reconnection from the first message's id: exactly the two later ones, in order */
+    char tb2[MSG_TICKET_LEN + 1];
+    ticket(&B, tb2);
+    reader rb2;
+    reader_open(&rb2, tb2, id_after_first);
+    assert_true(reader_wait(&rb2, "event: message", 2));
+    reader_pump(&rb2);
+    assert_int_equal(count(rb2.text, "event: message"), 2);
+    const char *p2 = strstr(rb2.text, m2.uuid), *p3 = strstr(rb2.text, m3.uuid);
+    assert_non_null(p2);
+    assert_non_null(p3);
+    assert_true(p2 < p3);
+    /* and then live, once, like the stream that never left */
+    msg_message m4 = send_msg(&C, "eb", "live after replay");
+    assert_true(reader_wait(&rb2, m4.uuid, 1));
+    assert_true(reader_wait(&rb, m4.uuid, 1));
+    struct timespec ts = {0, 200 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    reader_pump(&rb2);
+    assert_int_equal(count(rb2.text, "event: message"), 3);
+    assert_int_equal(count(rb2.text, m4.uuid), 1);
+    msg_message_fini(&m2);
+    msg_message_fini(&m3);
+    msg_message_fini(&m4);
+
+    msg_events_stats st;
+    msg_events_stats_get(HUB, &st);
+    assert_int_equal(st.streams, 4);
+    assert_int_equal(st.feeds, 3);
+    reader_close(&ra);
+    reader_close(&rb);
+    reader_close(&rb2);
+    reader_close(&rc);
+    msg_events_stats_get(HUB, &st);
+    assert_int_equal(st.streams, 0);
+}
+
+/* A reader that goes away before the hub got to its replay, or in the middle of things. */
+static void test_close_early(void **state)
+{
+    for (int i = 0; i < 20; i++) {
+        char t[MSG_TICKET_LEN + 1];
+        ticket(&A, t);
+        reader r;
+        reader_open(&r, t, NULL);
+        if (i % 2)
+            reader_pump(&r);
+        reader_close(&r);
+    }
+    msg_events_stats st;
+    for (int i = 0; i < 200; i++) {
+        msg_events_stats_get(HUB, &st);
+        if (st.streams == 0)
+            break;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(st.streams, 0);
+}
+
+/* ---- the REST routes --------------------------------------------------------------------- */
+
+static const char *hdr(const msg_http_resp *r, const char *name)
+{
+    for (int i = 0; i < r->n_headers; i++)
+        if (strcmp(r->headers[i].name, name) == 0)
+            return r->headers[i].value;
+    return NULL;
+}
+
+static void test_rest_routes(void **state)
+{
+    char *tok = NULL, auth[2048];
+    err_t e = {0};
+    assert_int_equal(msg_jwt_mint_hs256(SECRET, sizeof SECRET - 1, "sub", A.uuid, 600, &tok, &e),
+                     0);
+    snprintf(auth, sizeof auth, "Bearer %s", tok);
+    free(tok);
+    msg_http_resp r;
+
+    msg_http_req me = {.method = "GET", .path = "/api/me", .authorization = auth};
+    msg_rest_handle(ENV.svc, &me, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"handle\":\"ea\""));
+    free(r.body);
+
+    msg_http_req tk = {.method = "POST", .path = "/api/events/ticket", .authorization = auth};
+    msg_rest_handle(ENV.svc, &tk, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(hdr(&r, "Cache-Control"), "no-store");
+    json_t *j = json_loadb(r.body, r.body_len, 0, NULL);
+    free(r.body);
+    const char *tj = json_string_value(json_object_get(j, "ticket"));
+    assert_non_null(tj);
+    char t[MSG_TICKET_LEN + 1];
+    assert_int_equal(strlen(tj), MSG_TICKET_LEN);
+    memcpy(t, tj, sizeof t);
+    assert_int_equal(json_integer_value(json_object_get(j, "expires_in")), MSG_TICKET_TTL_S);
+
+    /* the event route through msg_rest_events: the ticket from the query */
+    char q[128];
+    snprintf(q, sizeof q, "ticket=%s", t);
+    json_decref(j);
+    reader rd;
+    memset(&rd, 0, sizeof rd);
+    pthread_mutex_init(&rd.io.mu, NULL);
+    msg_stream_io io = {fake_suspend, fake_resume, &rd.io};
+    msg_http_req ev = {.method = "GET", .path = "/api/events", .query = q};
+    assert_true(msg_rest_is_events(&ev));
+    msg_rest_events(ENV.svc, &ev, &io, &r, &rd.st);
+    assert_non_null(rd.st);
+    assert_int_equal(r.status, 200);
+    assert_true(strncmp(r.content_type, "text/event-stream", 17) == 0);
+    assert_true(reader_wait(&rd, "event: ready", 1));
+    reader_close(&rd);
+    /* the same ticket again: 401 bad_ticket, the ticket not echoed */
+    msg_stream *none = NULL;
+    msg_rest_events(ENV.svc, &ev, &io, &r, &none);
+    assert_null(none);
+    assert_int_equal(r.status, 401);
+    assert_non_null(strstr(r.body, "bad_ticket"));
+    assert_null(strstr(r.body, t + 5));
+    free(r.body);
+    msg_http_req head = {.method = "HEAD", .path = "/api/events", .query = q};
+    assert_false(msg_rest_is_events(&head));
+    msg_rest_handle(ENV.svc, &head, &r);
+    assert_int_equal(r.status, 405);
+    free(r.body);
+
+    /* the page */
+    msg_http_req page = {.method = "GET", .path = "/"};
+    msg_rest_handle(ENV.svc, &page, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(strncmp(r.content_type, "text/html", 9) == 0);
+    assert_non_null(strstr(hdr(&r, "Content-Security-Policy"), "script-src 'self'"));
+    assert_null(strstr(hdr(&r, "Content-Security-Policy"), "unsafe"));
+    assert_string_equal(hdr(&r, "X-Content-Type-Options"), "nosniff");
+    assert_non_null(strstr(r.body, "<script src=\"/app.js\""));
+    free(r.body);
+    msg_http_req js = {.method = "GET", .path = "/app.js"};
+    msg_rest_handle(ENV.svc, &js, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(strncmp(r.content_type, "text/javascript", 15) == 0);
+    free(r.body);
+    msg_http_req post_page = {.method = "POST", .path = "/index.html"};
+    msg_rest_handle(ENV.svc, &post_page, &r);
+    assert_int_equal(r.status, 405);
+    free(r.body);
+    msg_http_req missing = {.method = "GET", .path = "/../etc/passwd"};
+    msg_rest_handle(ENV.svc, &missing, &r);
+    assert_int_equal(r.status, 404);
+    free(r.body);
+}
+
+/* Stop ends every stream (the reader sees the end) and refuses new tickets. */
+static void test_stop_ends_streams(void **state)
+{
+    char t[MSG_TICKET_LEN + 1];
+    ticket(&B, t);
+    reader r;
+    reader_open(&r, t, NULL);
+    assert_true(reader_wait(&r, "event: ready", 1));
+    reader_pump(&r);
+    msg_events_stop(HUB);
+    for (int i = 0; i < 100 && !r.ended; i++)
+        reader_pump(&r);
+    assert_true(r.ended);
+    err_t e = {0};
+    assert_int_not_equal(msg_events_ticket(HUB, B.uuid, t, &e), 0);
+    assert_int_equal(msg_err_of(&e), MSG_E_UNAVAILABLE);
+    reader_close(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_event_id_round_trip),
+        cmocka_unit_test(test_event_id_cap),
+        cmocka_unit_test(test_event_id_refused),
+        cmocka_unit_test(test_ticket_once),
+        cmocka_unit_test(test_live_to_both_and_replay),
+        cmocka_unit_test(test_close_early),
+        cmocka_unit_test(test_rest_routes),
+        cmocka_unit_test(test_stop_ends_streams),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

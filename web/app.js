@@ -1,0 +1,582 @@
+// ddbchat page: conversations (pattern B) beside the open conversation (pattern A) with a
+// composer (pattern C), live delivery by Server-Sent Events.  Plain JS, no dependencies.
+// Every text from the server is put in the page with textContent, never as HTML.
+'use strict';
+
+(() => {
+  const TOKEN_KEY = 'ddbchat.token';
+  const MAX_CHARS = 1024; // the service's limit, in characters (code points)
+  const PAGE_MESSAGES = 40;
+  const PAGE_CONVERSATIONS = 20;
+  const RETRY_MIN_MS = 1000;
+  const RETRY_MAX_MS = 30000;
+
+  const $ = (id) => document.getElementById(id);
+  const el = {};
+  for (const id of ['notice', 'notice-text', 'notice-close', 'signin', 'signin-form', 'token',
+    'signin-error', 'app', 'live', 'me', 'signout', 'list-pane', 'new-btn', 'new-form',
+    'new-handle', 'new-cancel', 'conversations', 'list-empty', 'list-more', 'conv-none', 'conv',
+    'back', 'conv-title', 'conv-handle', 'messages', 'composer', 'text', 'count', 'send']) {
+    el[id] = $(id);
+  }
+
+  const state = {
+    token: null,
+    me: null, // {uuid, handle, display_name}
+    convs: new Map(), // message_group_uuid -> {uuid, display_name, handle, message, created_at, li}
+    listCursor: null,
+    listLoading: false,
+    listLoaded: false,
+    open: null, // {group, handle, display_name, cursor, loading, seen: Set}
+    lastEventId: null,
+    es: null,
+    esGen: 0,
+    retryMs: RETRY_MIN_MS,
+    retryTimer: null,
+    noticeTimer: null,
+  };
+
+  // ---- errors in words -------------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  const sentence = (s) => {
+    const t = String(s || '').trim();
+    if (!t) return '';
+    const c = t.charAt(0).toUpperCase() + t.slice(1);
+    return /[.!?)]$/.test(c) ? c : c + '.';
+  };
+
+  function showNotice(text) {
+    el['notice-text'].textContent = text;
+    el.notice.hidden = false;
+    clearTimeout(state.noticeTimer);
+    state.noticeTimer = setTimeout(() => { el.notice.hidden = true; }, 10000);
+  }
+
+  // A failed request: 401 signs out ("sign in again"), anything else is shown as the
+  // server worded it (the same text the CLI prints).
+  function handleError(err) {
+    if (err instanceof ApiError && err.status === 401) {
+      signOut(`${sentence(err.message)} Sign in again.`);
+      return;
+    }
+    showNotice(sentence(err && err.message ? err.message : String(err)));
+  }
+
+  async function api(method, path, body) {
+    const headers = { Authorization: `Bearer ${state.token}` };
+    const init = { method, headers, cache: 'no-store' };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetch(path, init);
+    } catch (e) {
+      throw new ApiError(0, 'network', 'cannot reach the server: is ddbchat still running?');
+    }
+    let data = null;
+    if ((res.headers.get('Content-Type') || '').includes('application/json')) {
+      try { data = await res.json(); } catch (e) { data = null; }
+    }
+    if (!res.ok) {
+      const e = (data && data.error) || {};
+      throw new ApiError(res.status, e.code || `http_${res.status}`,
+        e.message || `the server answered ${res.status} ${res.statusText}`);
+    }
+    return { data, next: res.headers.get('X-Next-Cursor') };
+  }
+
+  // ---- time, in the reader's time zone ---------------------------------------------------
+
+  const fmtTime = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+  const fmtDay = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  const fmtFull = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'long' });
+
+  // "2026-11-26T12:34:56.123456Z" (microseconds) -> Date (milliseconds).
+  const parseTs = (ts) => new Date(ts.length > 24 ? `${ts.slice(0, 23)}Z` : ts);
+
+  function timeEl(ts) {
+    const d = parseTs(ts);
+    const t = document.createElement('time');
+    t.dateTime = ts;
+    const now = new Date();
+    const today = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() &&
+      d.getDate() === now.getDate();
+    t.textContent = Number.isNaN(d.getTime()) ? ts : (today ? fmtTime : fmtDay).format(d);
+    if (!Number.isNaN(d.getTime())) t.title = fmtFull.format(d);
+    return t;
+  }
+
+  // ---- sign in / out ---------------------------------------------------------------------
+
+  function showSignin(message) {
+    el.app.hidden = true;
+    el.signin.hidden = false;
+    el['signin-error'].hidden = !message;
+    el['signin-error'].textContent = message || '';
+    el.token.focus();
+  }
+
+  async function signIn(token) {
+    state.token = token.trim();
+    let me;
+    try {
+      ({ data: me } = await api('GET', '/api/me'));
+    } catch (e) {
+      state.token = null;
+      sessionStorage.removeItem(TOKEN_KEY);
+      showSignin(e.status === 401 ? `${sentence(e.message)} Check the token.` : sentence(e.message));
+      return;
+    }
+    sessionStorage.setItem(TOKEN_KEY, state.token);
+    state.me = me;
+    el.me.textContent = `${me.display_name} (@${me.handle})`;
+    el.signin.hidden = true;
+    el.app.hidden = false;
+    el['signin-error'].hidden = true;
+    startEvents();
+    // The list is loaded once the event stream is open (so nothing falls between the two);
+    // without a stream after a few seconds, load it anyway.
+    setTimeout(() => { if (state.token && !state.listLoaded) loadConversations(true); }, 3000);
+  }
+
+  function signOut(message) {
+    stopEvents();
+    sessionStorage.removeItem(TOKEN_KEY);
+    Object.assign(state, {
+      token: null, me: null, listCursor: null, listLoaded: false, open: null, lastEventId: null,
+    });
+    state.convs.clear();
+    el.conversations.replaceChildren();
+    el.messages.replaceChildren();
+    el.conv.hidden = true;
+    el['conv-none'].hidden = false;
+    el.app.classList.remove('show-conv');
+    el.token.value = '';
+    showSignin(message);
+  }
+
+  // ---- conversations (pattern B) ---------------------------------------------------------
+
+  function renderConversation(c) {
+    const li = c.li || document.createElement('li');
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.dataset.group = c.uuid;
+    const who = document.createElement('span');
+    who.className = 'who';
+    who.textContent = c.display_name || c.handle;
+    const last = document.createElement('span');
+    last.className = 'last';
+    last.textContent = c.message;
+    b.append(who, timeEl(c.created_at), last);
+    b.setAttribute('aria-label',
+      `${c.display_name || c.handle} (@${c.handle}): ${c.message}`);
+    if (state.open && state.open.group === c.uuid) b.setAttribute('aria-current', 'true');
+    b.addEventListener('click', () => openConversation(c.uuid, c.handle, c.display_name, true));
+    li.replaceChildren(b);
+    c.li = li;
+    return li;
+  }
+
+  // Puts conversation c (new or updated) in its place: newest first.
+  function upsertConversation(c) {
+    let cur = state.convs.get(c.uuid);
+    if (cur) {
+      if (c.created_at < cur.created_at) return; // an older message (replayed): no change
+      Object.assign(cur, { message: c.message, created_at: c.created_at });
+      if (c.display_name) cur.display_name = c.display_name;
+      if (c.handle) cur.handle = c.handle;
+    } else {
+      cur = { ...c, li: null };
+      state.convs.set(c.uuid, cur);
+    }
+    const li = renderConversation(cur);
+    let before = null;
+    for (const other of el.conversations.children) {
+      if (other === li) continue;
+      const oc = state.convs.get(other.firstChild && other.firstChild.dataset.group);
+      if (oc && oc.created_at < cur.created_at) { before = other; break; }
+    }
+    const hadFocus = li.contains(document.activeElement);
+    el.conversations.insertBefore(li, before);
+    if (hadFocus) li.firstChild.focus();
+    el['list-empty'].hidden = true;
+  }
+
+  async function loadConversations(first) {
+    if (state.listLoading || (!first && !state.listCursor)) return;
+    state.listLoading = true;
+    el['list-more'].hidden = first;
+    const q = new URLSearchParams({ limit: String(PAGE_CONVERSATIONS) });
+    if (!first) q.set('cursor', state.listCursor);
+    try {
+      const { data, next } = await api('GET', `/api/message_groups?${q}`);
+      if (first) state.listLoaded = true;
+      state.listCursor = next;
+      for (const c of data) {
+        // A page is older than what live delivery may already have put in the list.
+        if (!state.convs.has(c.uuid) || state.convs.get(c.uuid).created_at < c.created_at) {
+          upsertConversation(c);
+        }
+      }
+      el['list-empty'].hidden = state.convs.size > 0;
+    } catch (e) {
+      handleError(e);
+    } finally {
+      state.listLoading = false;
+      el['list-more'].hidden = true;
+    }
+    const pane = el['list-pane'];
+    if (state.listCursor && pane.scrollHeight <= pane.clientHeight + 40) loadConversations(false);
+  }
+
+  el['list-pane'].addEventListener('scroll', () => {
+    const p = el['list-pane'];
+    if (p.scrollTop + p.clientHeight > p.scrollHeight - 80) loadConversations(false);
+  });
+
+  // ---- the open conversation (pattern A) -------------------------------------------------
+
+  const nearBottom = () => {
+    const m = el.messages;
+    return m.scrollTop + m.clientHeight > m.scrollHeight - 60;
+  };
+
+  function messageEl(m) {
+    const li = document.createElement('li');
+    li.dataset.uuid = m.uuid;
+    li.dataset.at = m.created_at;
+    if (state.me && m.handle === state.me.handle) li.className = 'mine';
+    const text = document.createElement('div');
+    text.className = 'text';
+    text.textContent = m.message;
+    const meta = document.createElement('div');
+    meta.className = 'meta';
+    meta.append(`${m.display_name || m.handle} · `, timeEl(m.created_at));
+    li.append(text, meta);
+    return li;
+  }
+
+  // Adds m in created_at order (live messages go last; a replayed one finds its place).
+  function addMessage(m) {
+    const o = state.open;
+    if (!o || o.seen.has(m.uuid)) return;
+    o.seen.add(m.uuid);
+    const stick = nearBottom() || (state.me && m.handle === state.me.handle);
+    const li = messageEl(m);
+    let after = el.messages.lastElementChild;
+    while (after && after.dataset.at && after.dataset.at > m.created_at) {
+      after = after.previousElementSibling;
+    }
+    if (after && after.dataset.at) after.after(li);
+    else if (after) after.after(li); // the "older" button
+    else el.messages.prepend(li);
+    if (stick) el.messages.scrollTop = el.messages.scrollHeight;
+  }
+
+  function olderButton(show) {
+    let b = el.messages.querySelector('li.older');
+    if (!show) { if (b) b.remove(); return; }
+    if (b) return;
+    b = document.createElement('li');
+    b.className = 'older';
+    const btn = document.createElement('button');
+    btn.type = 'button';
+    btn.className = 'link';
+    btn.textContent = 'Load older messages';
+    btn.addEventListener('click', () => loadMessages(false));
+    b.append(btn);
+    el.messages.prepend(b);
+  }
+
+  async function loadMessages(first) {
+    const o = state.open;
+    if (!o || !o.group || o.loading || (!first && !o.cursor)) return;
+    o.loading = true;
+    const q = new URLSearchParams({ limit: String(PAGE_MESSAGES) });
+    if (!first) q.set('cursor', o.cursor);
+    try {
+      const { data, next } = await api('GET',
+        `/api/messages/${encodeURIComponent(o.group)}?${q}`);
+      if (state.open !== o) return;
+      o.cursor = next;
+      const list = el.messages;
+      if (first) {
+        for (const m of data) addMessage(m);
+        list.scrollTop = list.scrollHeight;
+      } else {
+        // Older page (listed oldest -> newest): prepend, keeping what is on screen in place.
+        const fromBottom = list.scrollHeight - list.scrollTop;
+        const top = list.querySelector('li:not(.older)');
+        const frag = document.createDocumentFragment();
+        for (const m of data) {
+          if (o.seen.has(m.uuid)) continue;
+          o.seen.add(m.uuid);
+          frag.append(messageEl(m));
+        }
+        list.insertBefore(frag, top);
+        list.scrollTop = list.scrollHeight - fromBottom;
+      }
+      olderButton(!!o.cursor);
+    } catch (e) {
+      handleError(e);
+    } finally {
+      o.loading = false;
+    }
+    const list = el.messages;
+    if (state.open === o && o.cursor && list.scrollHeight <= list.clientHeight + 40) {
+      loadMessages(false);
+    }
+  }
+
+  el.messages.addEventListener('scroll', () => {
+    if (el.messages.scrollTop < 80) loadMessages(false);
+  });
+
+  function openConversation(group, handle, displayName, focusComposer) {
+    state.open = {
+      group, handle, display_name: displayName, cursor: null, loading: false, seen: new Set(),
+    };
+    for (const b of el.conversations.querySelectorAll('button[aria-current]')) {
+      b.removeAttribute('aria-current');
+    }
+    if (group) {
+      const c = state.convs.get(group);
+      if (c && c.li) c.li.firstChild.setAttribute('aria-current', 'true');
+    }
+    el['conv-title'].textContent = displayName || handle;
+    el['conv-handle'].textContent = `@${handle}`;
+    el.messages.replaceChildren();
+    el['conv-none'].hidden = true;
+    el.conv.hidden = false;
+    el.app.classList.add('show-conv');
+    document.title = `${displayName || handle} · ddbchat`;
+    if (focusComposer) el.text.focus();
+    if (group) loadMessages(true);
+  }
+
+  el.back.addEventListener('click', () => {
+    el.app.classList.remove('show-conv');
+    const c = state.open && state.open.group && state.convs.get(state.open.group);
+    if (c && c.li) c.li.firstChild.focus();
+  });
+
+  // ---- new conversation by handle --------------------------------------------------------
+
+  el['new-btn'].addEventListener('click', () => {
+    el['new-form'].hidden = false;
+    el['new-handle'].focus();
+  });
+  el['new-cancel'].addEventListener('click', () => {
+    el['new-form'].hidden = true;
+    el['new-btn'].focus();
+  });
+  el['new-form'].addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const handle = el['new-handle'].value.trim().replace(/^@/, '');
+    if (!handle) return;
+    if (state.me && handle === state.me.handle) {
+      showNotice('You cannot message yourself.');
+      return;
+    }
+    el['new-form'].hidden = true;
+    el['new-handle'].value = '';
+    for (const c of state.convs.values()) {
+      if (c.handle === handle) { openConversation(c.uuid, c.handle, c.display_name, true); return; }
+    }
+    // A draft: the conversation starts with its first message (POST with the handle); an
+    // unknown handle is reported then, in words.
+    openConversation(null, handle, handle, true);
+  });
+
+  // ---- composer (pattern C) --------------------------------------------------------------
+
+  const charCount = (s) => { let n = 0; for (const _ of s) n++; return n; };
+
+  function updateCount() {
+    const n = charCount(el.text.value);
+    const over = n > MAX_CHARS;
+    el.count.textContent = over ? `${n} / ${MAX_CHARS}: too long by ${n - MAX_CHARS}` :
+      `${n} / ${MAX_CHARS}`;
+    el.count.classList.toggle('over', over);
+    el.send.disabled = over;
+  }
+
+  async function send() {
+    const o = state.open;
+    const body = el.text.value;
+    if (!o || !body.trim() || el.send.dataset.busy) return;
+    const n = charCount(body);
+    if (n > MAX_CHARS) {
+      showNotice(`The message has ${n} characters; at most ${MAX_CHARS} are allowed.`);
+      return;
+    }
+    el.send.dataset.busy = '1';
+    el.send.disabled = true;
+    try {
+      const payload = o.group ? { message: body, message_group_uuid: o.group } :
+        { message: body, handle: o.handle };
+      const { data } = await api('POST', '/api/messages', payload);
+      if (state.open === o) {
+        el.text.value = '';
+        if (!o.group) o.group = data.message_group_uuid;
+        addMessage(data);
+      }
+      const prev = state.convs.get(data.message_group_uuid);
+      upsertConversation({
+        uuid: data.message_group_uuid,
+        handle: prev ? prev.handle : o.handle,
+        display_name: prev ? prev.display_name : o.display_name,
+        message: data.message,
+        created_at: data.created_at,
+      });
+    } catch (e) {
+      handleError(e);
+    } finally {
+      delete el.send.dataset.busy;
+      updateCount();
+      el.text.focus();
+    }
+  }
+
+  el.text.addEventListener('input', updateCount);
+  el.text.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && !ev.altKey && !ev.ctrlKey &&
+        !ev.metaKey) {
+      ev.preventDefault();
+      send();
+    }
+  });
+  el.composer.addEventListener('submit', (ev) => { ev.preventDefault(); send(); });
+
+  // ---- live delivery (Server-Sent Events with a one-time ticket) -------------------------
+
+  function setLive(on) {
+    el.live.dataset.state = on ? 'on' : 'off';
+    el.live.textContent = on ? 'live' : 'offline';
+  }
+
+  function stopEvents() {
+    state.esGen++;
+    clearTimeout(state.retryTimer);
+    if (state.es) state.es.close();
+    state.es = null;
+    setLive(false);
+  }
+
+  function scheduleReconnect(gen) {
+    if (gen !== state.esGen || !state.token) return;
+    const wait = state.retryMs * (0.75 + Math.random() / 2);
+    state.retryMs = Math.min(state.retryMs * 2, RETRY_MAX_MS);
+    state.retryTimer = setTimeout(() => { if (gen === state.esGen) startEvents(); }, wait);
+  }
+
+  function onMessageEvent(ev) {
+    if (ev.lastEventId) state.lastEventId = ev.lastEventId;
+    let m;
+    try { m = JSON.parse(ev.data); } catch (e) { return; }
+    upsertConversation({
+      uuid: m.message_group_uuid,
+      handle: m.with.handle,
+      display_name: m.with.display_name,
+      message: m.message,
+      created_at: m.created_at,
+    });
+    const o = state.open;
+    if (o && !o.group && o.handle === m.with.handle) o.group = m.message_group_uuid;
+    if (o && o.group === m.message_group_uuid) addMessage(m);
+  }
+
+  // EventSource cannot send the bearer token, so each (re)connection first asks for a
+  // short-lived single-use ticket; the reconnection carries the last event id itself (a new
+  // EventSource does not send Last-Event-ID), so nothing between the two is lost.
+  async function startEvents() {
+    stopEvents();
+    const gen = state.esGen;
+    let ticket;
+    try {
+      ({ data: { ticket } } = await api('POST', '/api/events/ticket'));
+    } catch (e) {
+      if (e.status === 401) { handleError(e); return; }
+      scheduleReconnect(gen);
+      return;
+    }
+    if (gen !== state.esGen) return;
+    const q = new URLSearchParams({ ticket });
+    if (state.lastEventId) q.set('last_event_id', state.lastEventId);
+    const es = new EventSource(`/api/events?${q}`);
+    state.es = es;
+    es.addEventListener('ready', (ev) => {
+      if (ev.lastEventId) state.lastEventId = ev.lastEventId;
+      state.retryMs = RETRY_MIN_MS;
+      setLive(true);
+      if (!state.listLoaded) loadConversations(true);
+    });
+    es.addEventListener('message', onMessageEvent);
+    es.addEventListener('error', () => {
+      if (gen !== state.esGen) return;
+      es.close(); // a new ticket is needed: the old one is used up
+      setLive(false);
+      scheduleReconnect(gen);
+    });
+  }
+
+  // ---- start -----------------------------------------------------------------------------
+
+  // Leaving the page closes the stream (a page kept in the back/forward cache would otherwise
+  // hold one of the browser's few connections to this server); coming back reopens it,
+  // replaying from the last event id.
+  window.addEventListener('pagehide', () => stopEvents());
+  window.addEventListener('pageshow', (ev) => { if (ev.persisted && state.token) startEvents(); });
+
+  el['notice-close'].addEventListener('click', () => { el.notice.hidden = true; });
+  el.signout.addEventListener('click', () => signOut(''));
+  el['signin-form'].addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const t = el.token.value.trim();
+    if (t) signIn(t);
+  });
+  el.token.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey) {
+      ev.preventDefault();
+      el['signin-form'].requestSubmit();
+    }
+  });
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape' && el.app.classList.contains('show-conv') &&
+        getComputedStyle(el.back).display !== 'none') {
+      el.back.click();
+    }
+  });
+
+  // The link `make run` prints: http://127.0.0.1:4567/#token=...  The fragment never reaches
+  // the server; it is removed from the address bar and history at once.
+  function tokenFromFragment() {
+    if (!location.hash.startsWith('#token=')) return null;
+    const t = decodeURIComponent(location.hash.slice('#token='.length));
+    history.replaceState(null, '', location.pathname + location.search);
+    return t;
+  }
+  // The link opened while the page is already loaded (same page, new fragment): sign in
+  // afresh with it.
+  window.addEventListener('hashchange', () => {
+    const t = tokenFromFragment();
+    if (!t) return;
+    if (state.token) signOut('');
+    signIn(t);
+  });
+  updateCount();
+  const token = tokenFromFragment() || sessionStorage.getItem(TOKEN_KEY);
+  if (token) signIn(token);
+  else showSignin('');
+})();
