@@ -1,0 +1,413 @@
+"""The page in a real browser: headless Chromium (Debian's chromium + chromium-driver, driven
+by python3-selenium), against a `ddbchat serve --demo` of its own.
+
+Pins: sign-in by the link `make run` prints (the fragment leaves the address bar; the token
+lives in sessionStorage only) and by pasting a token; two users in two browser sessions, one
+sends and the other sees the message within 2 s without reloading, the conversation list
+reorders; paging back through 100 messages on scroll (X-Next-Cursor); the message
+`<img src=x onerror=alert(1)>` shows as those characters; REST errors in words (unknown
+handle, too long, 401 -> sign in again); keyboard use (Enter sends, Shift+Enter a new line)
+at phone width; times in the reader's time zone; the Content-Security-Policy (no inline
+script, no violation reported by the browser) and CORS unchanged for other origins.
+A screenshot of each view is kept in tests/e2e/artifacts/ (or $DDBCHAT_ARTIFACTS).
+"""
+import datetime
+import json
+import os
+import shutil
+import time
+import zoneinfo
+
+import pytest
+
+from msg_fixtures import SECRET, add_user, cli, rest, token
+from conftest import start_ddbchat
+
+pytestmark = pytest.mark.requires_ddbchat
+
+ARTIFACTS = os.environ.get("DDBCHAT_ARTIFACTS") or os.path.join(os.path.dirname(__file__),
+                                                                "artifacts")
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def shot(driver, name):
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    driver.save_screenshot(os.path.join(ARTIFACTS, f"web-{name}.png"))
+
+
+@pytest.fixture(scope="module")
+def web(pytestconfig):
+    if pytestconfig.getoption("--target") != "ddbchat":
+        pytest.skip("the page is served by ddbchat")
+    srv = start_ddbchat("--demo", dynamodb_only=False, env={"DDBCHAT_JWT_SECRET": SECRET})
+    try:
+        ids = {h: add_user(srv, h, n) for h, n in
+               [("web_alice", "Alice Web"), ("web_bob", "Bob Web"), ("web_carol", "Carol Web"),
+                ("web_dave", "Dave Web")]}
+        srv.ids = ids
+        srv.tok = {h: token(u, exp_in=3600) for h, u in ids.items()}
+        yield srv
+    finally:
+        srv.stop()
+        shutil.rmtree(srv.data_dir, ignore_errors=True)
+
+
+def browser(width=1100, height=800, tz=None):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    opts = webdriver.ChromeOptions()
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              f"--window-size={width},{height}", "--lang=en-US"):
+        opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    d.set_window_size(width, height)
+    if tz:
+        d.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": tz})
+    return d
+
+
+def by_css(d, css):
+    from selenium.webdriver.common.by import By
+    return d.find_elements(By.CSS_SELECTOR, css)
+
+
+def wait(d, pred, seconds=5.0, what="condition"):
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            v = pred(d)
+        except Exception:  # an element replaced while we looked
+            v = None
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {seconds}s waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def two(web):
+    """Two browser sessions for the module (starting Chromium costs seconds); each test
+    signs in afresh, which loads the page anew."""
+    a = browser()
+    try:
+        b = browser()
+    except Exception:
+        a.quit()
+        raise
+    try:
+        yield a, b
+    finally:
+        a.quit()
+        b.quit()
+
+
+def fresh(d, width=1100, height=800, tz="UTC"):
+    """A blank page, the window size and time zone a test wants."""
+    d.get("about:blank")
+    d.set_window_size(width, height)
+    d.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": tz})
+    d.get_log("browser")  # drop what earlier tests logged
+    return d
+
+
+def sign_in_by_link(d, srv, handle, tok=None):
+    d.get("about:blank")  # a full load, not a fragment change of the same page
+    d.get(f"{srv.api_url}/#token={tok or srv.tok[handle]}")
+    wait(d, lambda d: f"@{handle})" in by_css(d, "#me")[0].text and
+         by_css(d, "#app:not([hidden])"), 10, "the app view")
+    wait(d, lambda d: by_css(d, "#live[data-state=on]"), 10, "the live event stream")
+
+
+def conv_names(d):
+    """The names in the conversation list, top to bottom (one round trip)."""
+    return d.execute_script("return [...document.querySelectorAll('#conversations .who')]"
+                            ".map(e => e.textContent)")
+
+
+def open_conv(d, name):
+    for b in by_css(d, "#conversations button"):
+        if b.find_element("css selector", ".who").text == name:
+            b.click()
+            wait(d, lambda d: by_css(d, "#conv:not([hidden])"), 5, "the conversation")
+            return
+    raise AssertionError(f"no conversation with {name}: {conv_names(d)}")
+
+
+def bubbles(d):
+    """The texts of the open conversation's messages, oldest first (one round trip)."""
+    return d.execute_script("return [...document.querySelectorAll('#messages li .text')]"
+                            ".map(e => e.textContent)")
+
+
+def type_and_enter(d, text):
+    from selenium.webdriver.common.keys import Keys
+    box = by_css(d, "#text")[0]
+    box.click()
+    box.send_keys(text)
+    box.send_keys(Keys.ENTER)
+
+
+def notice(d):
+    n = by_css(d, "#notice:not([hidden]) #notice-text")
+    return n[0].text if n else ""
+
+
+def csp_violations(d):
+    return [e["message"] for e in d.get_log("browser")
+            if "Content Security Policy" in e["message"] or "Refused to" in e["message"]]
+
+
+def send_rest(srv, frm, text, handle=None, group=None):
+    body = {"message": text}
+    body.update({"handle": handle} if handle else {"message_group_uuid": group})
+    st, _, m = rest(srv, "POST", "/api/messages", srv.tok[frm], body)
+    assert st == 200, m
+    return m
+
+
+# ---- the tests ---------------------------------------------------------------------------
+
+def test_sign_in_by_link_and_by_pasting(web, two):
+    d = fresh(two[0])
+    d.get(web.api_url + "/")
+    wait(d, lambda d: by_css(d, "#signin:not([hidden])"), 10, "the sign-in view")
+    shot(d, "signin")
+    # a wrong token: said in words, still on the sign-in view
+    box = by_css(d, "#token")[0]
+    box.send_keys("not-a-token\n")
+    err = wait(d, lambda d: by_css(d, "#signin-error:not([hidden])"), 5, "the error")[0]
+    assert "token" in err.text.lower() and "check the token" in err.text.lower(), err.text
+    # pasting the right one
+    box.clear()
+    box.send_keys(web.tok["web_dave"] + "\n")
+    wait(d, lambda d: by_css(d, "#app:not([hidden])"), 10, "the app view")
+    assert "@web_dave" in by_css(d, "#me")[0].text
+    # the link, on the page already open (a fragment change): the fragment is gone from
+    # the address bar, the token is in sessionStorage
+    d.get(f"{web.api_url}/#token={web.tok['web_carol']}")
+    wait(d, lambda d: "@web_carol" in by_css(d, "#me")[0].text, 10, "carol signed in")
+    assert "#" not in d.current_url and "token" not in d.current_url
+    assert d.execute_script("return sessionStorage.getItem('ddbchat.token')") == \
+        web.tok["web_carol"]
+    assert d.execute_script("return localStorage.length") == 0
+    assert "@web_carol" in by_css(d, "#me")[0].text
+    # signing out forgets it
+    by_css(d, "#signout")[0].click()
+    wait(d, lambda d: by_css(d, "#signin:not([hidden])"), 5, "the sign-in view")
+    assert d.execute_script("return sessionStorage.getItem('ddbchat.token')") is None
+    assert csp_violations(d) == []
+
+
+def test_two_users_live(web, two):
+    # bob already talks with carol (newest) and dave
+    send_rest(web, "web_dave", "hello bob, dave here", handle="web_bob")
+    send_rest(web, "web_carol", "hi bob, carol here", handle="web_bob")
+    alice, bob = fresh(two[0]), fresh(two[1])
+    sign_in_by_link(bob, web, "web_bob")
+    wait(bob, lambda d: conv_names(d) == ["Carol Web", "Dave Web"], 5, "bob's list")
+    shot(bob, "conversations")
+    sign_in_by_link(alice, web, "web_alice")
+    # alice starts a conversation by handle, keyboard only
+    by_css(alice, "#new-btn")[0].click()
+    h = by_css(alice, "#new-handle")[0]
+    h.send_keys("web_bob\n")
+    wait(alice, lambda d: by_css(d, "#conv:not([hidden])"), 5, "the draft conversation")
+    shot(alice, "new-conversation")
+    type_and_enter(alice, "Hi Bob, it's Alice")
+    t0 = time.time()
+    # bob: the new conversation appears on top, without a reload
+    wait(bob, lambda d: conv_names(d)[:1] == ["Alice Web"], 2, "alice on top of bob's list")
+    took = time.time() - t0
+    assert conv_names(bob) == ["Alice Web", "Carol Web", "Dave Web"]
+    open_conv(bob, "Alice Web")
+    wait(bob, lambda d: bubbles(d) == ["Hi Bob, it's Alice"], 2, "the message")
+    # the open conversation gets the next one live, within 2 s
+    type_and_enter(alice, "second one")
+    t0 = time.time()
+    wait(bob, lambda d: bubbles(d)[-1:] == ["second one"], 2, "the live message")
+    took = max(took, time.time() - t0)
+    # bob answers with Shift+Enter for a new line; alice sees both lines
+    from selenium.webdriver.common.keys import Keys
+    box = by_css(bob, "#text")[0]
+    box.send_keys("line one", Keys.SHIFT, Keys.ENTER, Keys.NULL, "line two", Keys.ENTER)
+    wait(alice, lambda d: bubbles(d)[-1:] == ["line one\nline two"], 2, "bob's answer")
+    assert by_css(bob, "#text")[0].get_attribute("value") == ""
+    # the list reorders when another conversation moves
+    send_rest(web, "web_dave", "dave again", handle="web_bob")
+    wait(bob, lambda d: conv_names(d) == ["Dave Web", "Alice Web", "Carol Web"], 2,
+         "dave on top")
+    last = by_css(bob, "#conversations button .last")[0].text
+    assert last == "dave again"
+    shot(bob, "conversation")
+    shot(alice, "conversation-sender")
+    print(f"\nlive delivery in the browser: {took:.2f}s at most")
+    assert csp_violations(alice) == [] and csp_violations(bob) == []
+
+
+def test_xss_message_shows_as_text(web, two):
+    from selenium.common.exceptions import NoAlertPresentException
+    m = send_rest(web, "web_carol", XSS, handle="web_alice")
+    d = fresh(two[0])
+    sign_in_by_link(d, web, "web_alice")
+    wait(d, lambda d: "Carol Web" in conv_names(d), 5, "carol's conversation")
+    open_conv(d, "Carol Web")
+    wait(d, lambda d: bubbles(d)[-1:] == [XSS], 5, "the message as text")
+    # and one arriving live
+    send_rest(web, "web_carol", XSS + " live", group=m["message_group_uuid"])
+    wait(d, lambda d: bubbles(d)[-1:] == [XSS + " live"], 2, "the live message as text")
+    assert by_css(d, "#messages img, #conversations img") == []
+    last = [b.find_element("css selector", ".last").text for b in
+            by_css(d, "#conversations button")
+            if b.find_element("css selector", ".who").text == "Carol Web"][0]
+    assert last == XSS + " live"
+    try:
+        d.switch_to.alert
+        raise AssertionError("an alert ran")
+    except NoAlertPresentException:
+        pass
+    shot(d, "xss")
+
+
+def test_paging_back_through_100_messages(web, two):
+    st, _, first = rest(web, "POST", "/api/messages", web.tok["web_dave"],
+                        {"message": "page 000", "handle": "web_carol"})
+    assert st == 200
+    g = first["message_group_uuid"]
+    for i in range(1, 100):
+        send_rest(web, "web_carol" if i % 2 else "web_dave", f"page {i:03d}", group=g)
+    d = fresh(two[0], height=700)
+    sign_in_by_link(d, web, "web_dave")
+    wait(d, lambda d: "Carol Web" in conv_names(d), 5, "the conversation")
+    open_conv(d, "Carol Web")
+    wait(d, lambda d: bubbles(d)[-1:] == ["page 099"], 5, "the newest page")
+    assert len(bubbles(d)) < 100  # one page (40), older ones on scroll
+    for _ in range(20):
+        if len(bubbles(d)) == 100:
+            break
+        d.execute_script("document.getElementById('messages').scrollTop = 0")
+        time.sleep(0.3)
+    got = bubbles(d)
+    assert got == [f"page {i:03d}" for i in range(100)], got[:5]
+    assert by_css(d, "#messages li.older") == []  # no more pages
+    shot(d, "paging")
+
+
+def test_errors_in_words(web, two):
+    d = fresh(two[0])
+    sign_in_by_link(d, web, "web_carol")
+    by_css(d, "#new-btn")[0].click()
+    by_css(d, "#new-handle")[0].send_keys("nobody_here\n")
+    type_and_enter(d, "hello?")
+    text = wait(d, notice, 5, "the unknown-handle notice")
+    assert text == "No user has the handle nobody_here.", text
+    shot(d, "error-unknown-handle")
+    # too long: the counter says so and Send is off; Enter explains in words
+    open_conv(d, conv_names(d)[0])
+    box = by_css(d, "#text")[0]
+    d.execute_script("arguments[0].value = 'x'.repeat(1025);"
+                     "arguments[0].dispatchEvent(new Event('input'))", box)
+    assert "too long" in by_css(d, "#count")[0].text
+    assert not by_css(d, "#send")[0].is_enabled()
+    from selenium.webdriver.common.keys import Keys
+    box.send_keys(Keys.END, Keys.ENTER)
+    text = wait(d, lambda d: "1024" in notice(d) and notice(d), 5, "the too-long notice")
+    assert "1025 characters" in text and "at most 1024" in text, text
+    # 1,024 characters of emoji (4 bytes each) are fine: characters, not bytes
+    d.execute_script("arguments[0].value = '\\u{1F600}'.repeat(1024);"
+                     "arguments[0].dispatchEvent(new Event('input'))", box)
+    assert by_css(d, "#count")[0].text == "1024 / 1024"
+    assert by_css(d, "#send")[0].is_enabled()
+    # 401 in the middle of a session (the token expires): back to sign in, said in words
+    short = token(web.ids["web_carol"], exp_in=4)
+    sign_in_by_link(d, web, "web_carol", tok=short)
+    open_conv(d, wait(d, conv_names, 5, "a conversation")[0])
+    time.sleep(5)
+    type_and_enter(d, "after expiry")
+    err = wait(d, lambda d: by_css(d, "#signin:not([hidden]) #signin-error:not([hidden])"),
+               5, "the sign-in view with the reason")[0]
+    assert "sign in again" in err.text.lower(), err.text
+    shot(d, "error-signed-out")
+
+
+def test_phone_width_by_keyboard(web, two):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    d = fresh(two[1], width=390, height=800)
+    sign_in_by_link(d, web, "web_bob")
+    wait(d, lambda d: len(conv_names(d)) >= 2, 5, "the list")
+    assert by_css(d, "#list-pane")[0].is_displayed()
+    assert not by_css(d, "#conv-pane")[0].is_displayed()
+    width = d.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390, f"horizontal scroll at phone width ({width}px)"
+    shot(d, "phone-list")
+    # Tab to the first conversation and open it with Enter
+    first = by_css(d, "#conversations button")[0]
+    d.execute_script("arguments[0].focus()", first)
+    ActionChains(d).send_keys(Keys.ENTER).perform()
+    wait(d, lambda d: by_css(d, "#conv-pane")[0].is_displayed(), 5, "the conversation")
+    assert not by_css(d, "#list-pane")[0].is_displayed()
+    assert d.switch_to.active_element == by_css(d, "#text")[0]
+    ActionChains(d).send_keys("from a phone", Keys.ENTER).perform()
+    wait(d, lambda d: bubbles(d)[-1:] == ["from a phone"], 5, "the sent message")
+    shot(d, "phone-conversation")
+    # Escape goes back to the list, focus on the conversation
+    ActionChains(d).send_keys(Keys.ESCAPE).perform()
+    wait(d, lambda d: by_css(d, "#list-pane")[0].is_displayed(), 5, "the list again")
+    assert d.switch_to.active_element.tag_name == "button"
+
+
+def test_times_in_the_readers_time_zone(web, two):
+    m = send_rest(web, "web_dave", "what time is it?", handle="web_alice")
+    utc = datetime.datetime.strptime(m["created_at"][:19], "%Y-%m-%dT%H:%M:%S").replace(
+        tzinfo=datetime.timezone.utc)
+    for tz in ("Asia/Kolkata", "America/St_Johns"):  # +05:30 and -03:30/-02:30
+        local = utc.astimezone(zoneinfo.ZoneInfo(tz))
+        want = local.strftime("%I:%M %p")  # en-US, hour and minute with 2 digits
+        d = fresh(two[0], tz=tz)
+        sign_in_by_link(d, web, "web_alice")
+        try:
+            wait(d, lambda d: "Dave Web" in conv_names(d), 5, "dave's conversation")
+        except AssertionError:
+            res = d.execute_script("return performance.getEntriesByType('resource')"
+                                   ".map(e => e.name + ' ' + e.responseStatus)")
+            raise AssertionError(f"{tz}: {conv_names(d)} {notice(d)!r} {res} "
+                                 f"{d.execute_script('return document.body.innerText')!r}")
+        open_conv(d, "Dave Web")
+        t = wait(d, lambda d: [x for x in by_css(d, "#messages time")
+                               if x.get_attribute("datetime") == m["created_at"]],
+                 5, "the message's time")[0]
+        assert t.text == want, (tz, t.text, want)
+
+
+def test_page_headers_and_cors(web):
+    st, h, _ = rest(web, "GET", "/")
+    assert st == 200 and h["content-type"].startswith("text/html")
+    csp = h["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and \
+        "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert h["x-content-type-options"] == "nosniff"
+    for path, ctype in (("/app.js", "text/javascript"), ("/app.css", "text/css"),
+                        ("/favicon.svg", "image/svg+xml")):
+        st, h, _ = rest(web, "GET", path)
+        assert st == 200 and h["content-type"].startswith(ctype), path
+    st, _, body = rest(web, "GET", "/nothing-here")
+    assert st == 404 and body["error"]["code"] == "route_not_found"
+    st, h, body = rest(web, "POST", "/", body={})
+    assert st == 405
+    # no inline script or style in the page
+    import http.client
+    import urllib.parse
+    u = urllib.parse.urlparse(web.api_url)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    c.request("GET", "/")
+    html = c.getresponse().read().decode()
+    c.close()
+    import re
+    assert "<script>" not in html and "style=" not in html
+    assert not re.search(r"\son[a-z]+\s*=", html), "an inline event handler"
+    # CORS unchanged: another origin gets no Access-Control-Allow-Origin, on the page or
+    # the API (this server has no --cors-origin)
+    for path in ("/", "/api/health", "/api/events/ticket"):
+        st, h, _ = rest(web, "GET", path, headers={"Origin": "http://evil.example"})
+        assert "access-control-allow-origin" not in h, path
