@@ -886,6 +886,35 @@ static void ev_tickets_prune(msg_events *h, int64_t now)
             h->tickets[i] = h->tickets[--h->n_tickets];
 }
 
+/* A user holds at most MSG_TICKETS_PER_USER unexpired tickets: the oldest of theirs gives way
+ * to a new one (hub->mu held), so that one account cannot fill the table for everybody. */
+static void ev_tickets_cap_user(msg_events *h, const char *user_uuid)
+{
+    size_t n = 0, oldest = 0;
+    for (size_t i = 0; i < h->n_tickets; i++)
+        if (strcmp(h->tickets[i].user, user_uuid) == 0) {
+            if (n == 0 || h->tickets[i].expires_ms < h->tickets[oldest].expires_ms)
+                oldest = i;
+            n++;
+        }
+    if (n < MSG_TICKETS_PER_USER)
+        return;
+    OPENSSL_cleanse(h->tickets[oldest].tok, sizeof h->tickets[oldest].tok);
+    h->tickets[oldest] = h->tickets[--h->n_tickets];
+}
+
+/* Streams open or joining for user (hub->mu held). */
+static long ev_user_streams(msg_events *h, const char *user)
+{
+    long n = 0;
+    ev_feed *f = feed_find(h, user);
+    if (f)
+        n = f->n_streams;
+    for (msg_stream *s = h->joining; s; s = s->next)
+        n += strcmp(s->user, user) == 0;
+    return n;
+}
+
 int msg_events_ticket(msg_events *h, const char *user_uuid, char out[MSG_TICKET_LEN + 1],
                       err_t *e)
 {
@@ -900,6 +929,7 @@ int msg_events_ticket(msg_events *h, const char *user_uuid, char out[MSG_TICKET_
     pthread_mutex_lock(&h->mu);
     int64_t now = ev_mono_ms();
     ev_tickets_prune(h, now);
+    ev_tickets_cap_user(h, user_uuid);
     if (h->stopping) {
         rc = msg_fail(e, MSG_E_UNAVAILABLE);
     } else if (h->n_tickets >= MSG_TICKETS_MAX) {
@@ -1010,7 +1040,8 @@ int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id
     pthread_mutex_lock(&h->mu);
     if (h->stopping) {
         rc = msg_fail(e, MSG_E_UNAVAILABLE);
-    } else if (h->n_streams >= MSG_EVENTS_STREAMS_MAX) {
+    } else if (h->n_streams >= MSG_EVENTS_STREAMS_MAX ||
+               ev_user_streams(h, user) >= MSG_EVENTS_STREAMS_PER_USER) {
         rc = msg_fail(e, MSG_E_OVERLOADED);
     } else {
         s->in_hub = true;

@@ -59,9 +59,11 @@
 #define MSG_EVENTS_POLL_MIN_MS 250 /* without a change feed: a feed's polling interval ... */
 #define MSG_EVENTS_POLL_MAX_MS 5000 /* ... doubling while nothing arrives */
 #define MSG_EVENTS_STREAMS_MAX 20000 /* open streams; more: overloaded */
+#define MSG_EVENTS_STREAMS_PER_USER 64 /* open streams of one user; more: overloaded */
 #define MSG_EVENTS_BUFFER_MAX (1 << 20) /* unread bytes per stream; more: the stream ends */
 #define MSG_TICKET_TTL_S 30
 #define MSG_TICKETS_MAX 4096
+#define MSG_TICKETS_PER_USER 8 /* unexpired tickets of one user: a new one replaces the oldest */
 #define MSG_TICKET_LEN 43 /* base64url of 32 random bytes */
 #define MSG_EVENT_ID_MAX (24 + MSG_EVENTS_POS_MAX * 56) /* bytes, with the NUL */
 
@@ -80,8 +82,9 @@ void msg_events_stop(msg_events *h);
  * stay valid until msg_stream_close.  Accepts NULL. */
 void msg_events_free(msg_events *h);
 
-/* A new ticket for user_uuid into out.  Row overloaded when MSG_TICKETS_MAX unexpired
- * tickets exist; unavailable once stopped. */
+/* A new ticket for user_uuid into out.  A user holds at most MSG_TICKETS_PER_USER unexpired
+ * tickets (the oldest of theirs is given up for the new one).  Row overloaded when
+ * MSG_TICKETS_MAX unexpired tickets exist; unavailable once stopped. */
 int msg_events_ticket(msg_events *h, const char *user_uuid, char out[MSG_TICKET_LEN + 1],
                       err_t *e);
 
@@ -104,7 +107,8 @@ typedef struct msg_stream_io {
 
 /* Opens a stream for the ticket's user (the ticket is used up, also on failure).
  * last_event_id: NULL/"" = from now on.  Errors (rows): bad_ticket (unknown, used or
- * expired), bad_event_id, overloaded, unavailable (stopped).  The stream starts with
+ * expired), bad_event_id, overloaded (MSG_EVENTS_STREAMS_MAX streams in all, or
+ * MSG_EVENTS_STREAMS_PER_USER of this user), unavailable (stopped).  The stream starts with
  * "retry:"; the replay and the "ready" event follow from the hub thread. */
 int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id,
                     const msg_stream_io *io, msg_stream **out, err_t *e);

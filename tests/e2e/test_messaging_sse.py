@@ -315,14 +315,22 @@ def test_thousand_idle_streams(msg_server, people):
                     "one (1,000 tickets through a remote user lookup take a minute)")
     _, tok = people
     n = 1000
+    # one user may hold 64 streams (MSG_EVENTS_STREAMS_PER_USER) and 8 tickets: the 1,000
+    # streams belong to 16 users, each ticket is used as soon as it is issued
+    per_user = 64
+    users = []
+    for i in range((n + per_user - 1) // per_user):
+        h = f"sse_many{i}"
+        users.append((h, token(add_user(msg_server, h, f"Many {i}"))))
     pid = msg_server.proc.pid
     rss0, threads0 = _proc_stats(pid)
-    tickets = [ticket_for(msg_server, tok["sse_bob"]) for _ in range(n)]
     sel = selectors.DefaultSelector()
     streams = []
     try:
-        for t in tickets:
-            s = Stream(msg_server, t, timeout=30)
+        for i in range(n):
+            h, t = users[i // per_user]
+            s = Stream(msg_server, ticket_for(msg_server, t), timeout=30)
+            s.user = h
             s.sock.setblocking(False)
             sel.register(s, selectors.EVENT_READ)
             streams.append(s)
@@ -341,9 +349,10 @@ def test_thousand_idle_streams(msg_server, people):
         assert ready == n, f"{ready} of {n} streams ready"
         time.sleep(0.5)
         rss1, threads1 = _proc_stats(pid)
-        m = send(msg_server, tok["sse_alice"], "to all of bob's streams", handle="sse_bob")
         t0 = time.time()
-        got = pump_all(lambda s: any(x["uuid"] == m["uuid"] for x in s.messages()), 30)
+        sent = {h: send(msg_server, tok["sse_alice"], "to all of their streams", handle=h)["uuid"]
+                for h, _ in users}
+        got = pump_all(lambda s: any(x["uuid"] == sent[s.user] for x in s.messages()), 30)
         took = time.time() - t0
         assert got == n, f"{got} of {n} streams got the message"
         print(f"\n1000 streams: RSS {rss0} -> {rss1} kB (+{(rss1 - rss0) / 1024:.1f} MB), "

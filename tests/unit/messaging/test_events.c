@@ -293,6 +293,50 @@ static void test_ticket_once(void **state)
     reader_close(&r);
 }
 
+/* One account cannot take the ticket table (MSG_TICKETS_MAX) or the streams from everybody:
+ * its own tickets beyond MSG_TICKETS_PER_USER replace its oldest, its streams beyond
+ * MSG_EVENTS_STREAMS_PER_USER are refused, and another user still gets both. */
+static void test_per_user_caps(void **state)
+{
+    char first[MSG_TICKET_LEN + 1], t[MSG_TICKET_LEN + 1];
+    ticket(&C, first);
+    for (int i = 0; i < MSG_TICKETS_MAX + 10; i++)
+        ticket(&C, t); /* without the cap: overloaded once the table is full */
+    char tb[MSG_TICKET_LEN + 1];
+    ticket(&B, tb);
+    reader rb;
+    reader_open(&rb, tb, NULL);
+    msg_events_stats st;
+    msg_events_stats_get(HUB, &st);
+    assert_true(st.tickets <= MSG_TICKETS_PER_USER + 1);
+    reader *rs = calloc(MSG_EVENTS_STREAMS_PER_USER, sizeof *rs);
+    assert_non_null(rs);
+    msg_stream_io io = {fake_suspend, fake_resume, &rb.io};
+    msg_stream *extra = NULL;
+    err_t e = {0};
+    assert_int_not_equal(msg_stream_open(HUB, first, NULL, &io, &extra, &e), 0);
+    assert_int_equal(msg_err_of(&e), MSG_E_BAD_TICKET); /* given up for a newer one */
+    reader_open(&rs[0], t, NULL);                       /* the newest is good */
+    for (int i = 1; i < MSG_EVENTS_STREAMS_PER_USER; i++) {
+        ticket(&C, t);
+        reader_open(&rs[i], t, NULL);
+    }
+    ticket(&C, t);
+    err_clear(&e);
+    assert_int_not_equal(msg_stream_open(HUB, t, NULL, &io, &extra, &e), 0);
+    assert_int_equal(msg_err_of(&e), MSG_E_OVERLOADED);
+    assert_null(extra);
+    reader rb2;
+    ticket(&B, tb);
+    reader_open(&rb2, tb, NULL);
+    assert_true(reader_wait(&rb2, "event: ready", 1));
+    reader_close(&rb2);
+    reader_close(&rb);
+    for (int i = 0; i < MSG_EVENTS_STREAMS_PER_USER; i++)
+        reader_close(&rs[i]);
+    free(rs);
+}
+
 static void test_live_to_both_and_replay(void **state)
 {
     char ta[MSG_TICKET_LEN + 1], tb[MSG_TICKET_LEN + 1], tc[MSG_TICKET_LEN + 1];
@@ -510,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_event_id_cap),
         cmocka_unit_test(test_event_id_refused),
         cmocka_unit_test(test_ticket_once),
+        cmocka_unit_test(test_per_user_caps),
         cmocka_unit_test(test_live_to_both_and_replay),
         cmocka_unit_test(test_close_early),
         cmocka_unit_test(test_rest_routes),
