@@ -58,6 +58,7 @@
 #define TXT_PQ_KEY_MISSING "Key attribute should be present in the item: Key %s"
 #define TXT_PQ_DUPLICATE "Duplicate primary key exists in table"
 #define TXT_PQ_TOKEN "Invalid NextToken"
+#define TXT_PQ_NESTING "Nesting Levels have exceeded supported limits"
 #define TXT_PQ_EXISTS "EXISTS can only be used in ExecuteTransaction write requests."
 #define TXT_PQ_ORDER_HASH                                                                        \
     "Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY " \
@@ -96,6 +97,7 @@
 #define TXT_PQ_T_TOO_MANY "Member must have length less than or equal to 100"
 #define TXT_PQ_EXISTS_COND "EXISTS() must contain a single item read with additional condition"
 #define TXT_PQ_T_EXISTS "Validation failed in TransactStatements[%zu]: " TXT_PQ_EXISTS_COND
+#define TXT_PQ_T_NESTING "Validation failed in TransactStatements[%zu]: " TXT_PQ_NESTING
 #define PQ_TOKEN_LEN_MAX 36 /* ClientRequestToken */
 #define TXT_PQ_T_TOKEN_LONG                                                                      \
     "Value %s at 'clientRequestToken' failed to satisfy constraint: Member must have length "    \
@@ -796,6 +798,9 @@ static int pq_write_prepare(api_req *r, const expr_pq_bound *b, pq_write *pw)
     int rc;
     if (b->index && b->kind != EXPR_PQ_EXISTS)
         return err_set(r->err, ERR_VALIDATION, TXT_PQ_ON_INDEX);
+    /* a literal nested too deep (checked before the table, as DynamoDB does) */
+    if (b->kind == EXPR_PQ_INSERT && expr_attr_too_deep(&b->item))
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_NESTING);
     if ((rc = pq_table(r, b, &pw->t)) || (rc = pq_key_attr_check(r, b, pw->t)))
         return rc;
     const store_table *t = pw->t;
@@ -1421,6 +1426,10 @@ static int txn_prepare(api_req *r, pq_member *m, size_t n, bool writes)
                 if (rc == ERR_VALIDATION && strcmp(r->err->msg, TXT_PQ_EXISTS_COND) == 0) {
                     err_clear(r->err);
                     return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_EXISTS, i);
+                }
+                if (rc == ERR_VALIDATION && strcmp(r->err->msg, TXT_PQ_NESTING) == 0) {
+                    err_clear(r->err);
+                    return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_NESTING, i);
                 }
                 /* DynamoDB Local: a write without its key is the transaction's failure,
                  * "ValidationError <text>", without reasons */

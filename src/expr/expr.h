@@ -237,6 +237,12 @@ int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
  * itemSizeBySurface, eu-west-2 2026-08).  0 for an update built from AttributeUpdates. */
 uint64_t expr_update_write_size(const expr_t *upd, const av_t *new_item);
 
+/* True when an attribute of item (an M) nests more container levels (M / L) than DynamoDB
+ * stores (the limit expr_update_apply applies: "Nesting Levels have exceeded supported
+ * limits").  For items built from a statement (PartiQL INSERT), which ddbjson did not
+ * check. */
+bool expr_attr_too_deep(const av_t *item);
+
 /* ---- projection ---------------------------------------------------------------------- */
 
 /* Projects `item` (an M, or NULL -> *out has type AV_NONE) on a resolved projection:

@@ -396,6 +396,16 @@ static int depth(const av_t *v, int d)
     return d;
 }
 
+bool expr_attr_too_deep(const av_t *item)
+{
+    if (item->type != AV_M)
+        return false;
+    for (size_t i = 0; i < item->u.map.n; i++)
+        if (depth(&item->u.map.kv[i].val, 0) > EXPR_MAX_ATTR_NESTING)
+            return true;
+    return false;
+}
+
 int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
                       const char *const *key_names, size_t nkeys, av_t *out_item,
                       expr_t **out_updated, err_t *e)

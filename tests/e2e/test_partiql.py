@@ -188,6 +188,40 @@ def test_errors(ddb, tab, target):
                           "is allowed in DELETE statements.")
 
 
+# An INSERT's literal nested deeper than DynamoDB stores is refused like PutItem's item (31
+# levels of maps below an attribute are stored, 32 are not), in a transaction and a batch too.
+# ddbchat stored 40 levels of lists and answered 500 "cannot encode item" to 40 of maps.
+# DynamoDB Local's PartiQL counts an empty innermost list one level less (32 empty lists
+# pass there), so the boundary is tested with maps, which it counts like PutItem.
+def test_insert_nesting_limit(ddb, tab):
+    def deep_map(d):
+        return "{'a': " * d + "1" + "}" * d
+    deep_list = "[" * 40 + "]" * 40
+    es(ddb, f"INSERT INTO \"{tab}\" VALUE {{'pk': 'deep', 'sk': 31, 'a': {deep_map(31)}}}")
+    got = ddb.get_item(TableName=tab, Key={"pk": S("deep"), "sk": N(31)})["Item"]["a"]
+    for _ in range(31):
+        got = got["M"]["a"]
+    assert got == N(1)
+    for sk, v in ((32, deep_map(32)), (40, deep_map(40)), (41, deep_list)):
+        stmt = f"INSERT INTO \"{tab}\" VALUE {{'pk': 'deep', 'sk': {sk}, 'a': {v}}}"
+        with pytest.raises(ClientError) as e:
+            es(ddb, stmt)
+        assert code(e) == V
+        assert message(e) == "Nesting Levels have exceeded supported limits"
+        with pytest.raises(ClientError) as e:
+            ddb.execute_transaction(TransactStatements=[{"Statement": stmt}])
+        assert code(e) == V
+        assert message(e) == ("Validation failed in TransactStatements[0]: "
+                              "Nesting Levels have exceeded supported limits")
+        r = ddb.batch_execute_statement(Statements=[{"Statement": stmt}])
+        assert r["Responses"][0]["Error"]["Code"] == "ValidationError"
+        assert r["Responses"][0]["Error"]["Message"] == "Nesting Levels have exceeded supported limits"
+        assert "Item" not in ddb.get_item(TableName=tab, Key={"pk": S("deep"), "sk": N(sk)})
+    with pytest.raises(ClientError) as e:  # checked before the table, as DynamoDB does
+        es(ddb, f"INSERT INTO \"nope_pq_table\" VALUE {{'pk': 'x', 'a': {deep_list}}}")
+    assert message(e) == "Nesting Levels have exceeded supported limits"
+
+
 # Index reads: "table"."index"; GSI + ConsistentRead and unknown indexes with AWS's texts.
 def test_index_reads(ddb, table_name, make_table, target):
     name = table_name("pqi")
