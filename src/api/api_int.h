@@ -16,6 +16,8 @@ struct api {
     char account_id[32];
     void *txn_tokens; /* ClientRequestToken cache (op_transact.c) */
     unsigned char pq_key[16]; /* PartiQL NextToken MAC key, random per api (op_partiql.c) */
+    unsigned char it_key[16]; /* stream shard iterator MAC key, random per api (op_stream.c) */
+    int64_t iterator_ttl_ms;  /* shard iterator lifetime */
 };
 
 /* A table descriptor pinned for the request (api_call unpins them all at its end). */
@@ -63,6 +65,11 @@ int op_batch_write_item(api_req *r, json_t **out);  /* op_batch.c */
 int op_transact_write_items(api_req *r, json_t **out); /* op_transact.c */
 int op_transact_get_items(api_req *r, json_t **out);   /* op_transact.c */
 
+int op_list_streams(api_req *r, json_t **out);        /* op_stream.c */
+int op_describe_stream(api_req *r, json_t **out);     /* op_stream.c */
+int op_get_shard_iterator(api_req *r, json_t **out);  /* op_stream.c */
+int op_get_records(api_req *r, json_t **out);         /* op_stream.c */
+
 int op_execute_statement(api_req *r, json_t **out);        /* op_partiql.c */
 int op_batch_execute_statement(api_req *r, json_t **out);  /* op_partiql.c */
 int op_execute_transaction(api_req *r, json_t **out);      /* op_partiql.c */
@@ -78,6 +85,12 @@ void api_txn_token_end(api_req *r, const char *token, const json_t *resp);
 
 /* Draws the NextToken MAC key (op_partiql.c).  ERR_IO when the kernel has no randomness. */
 int api_pq_init(api_t *api);
+
+/* Draws the shard iterator MAC key (op_stream.c).  ERR_IO when the kernel has no randomness. */
+int api_stream_init(api_t *api);
+/* A stream's label (ISO-8601 with ms, UTC) and ARN (op_stream.c), arena-allocated. */
+char *api_stream_label(arena_t *a, int64_t ms);
+char *api_stream_arn(api_req *r, const char *user_table, int64_t label_ms);
 
 /* Frees the ClientRequestToken cache (op_transact.c). */
 void api_txn_tokens_free(api_t *api);

@@ -376,15 +376,21 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
     json_decref(lsis);
     json_decref(gsis);
 
-    json_t *stream = json_object_get(meta, "Stream");
-    if (json_is_object(stream) && json_is_true(json_object_get(stream, "StreamEnabled"))) {
-        json_object_set(d, "StreamSpecification", stream);
-        const char *label = json_string_value(json_object_get(meta, "StreamLabel"));
-        if (label) {
-            json_object_set_new(d, "LatestStreamLabel", json_string(label));
-            json_object_set_new(d, "LatestStreamArn",
-                                json_string(arena_printf(r->arena, "%s/stream/%s", arn, label)));
+    /* the stream (store state): StreamSpecification while enabled; the latest stream's label
+     * and ARN also after it was disabled (DynamoDB Local; AWS the same) */
+    if (t->stream_view)
+        json_object_set_new(d, "StreamSpecification",
+                            json_pack("{s:b,s:s}", "StreamEnabled", 1, "StreamViewType",
+                                      api_stream_view_name(t->stream_view)));
+    if (t->stream_id) {
+        const char *label = api_stream_label(r->arena, t->stream_ms);
+        const char *sarn = api_stream_arn(r, name, t->stream_ms);
+        if (!label || !sarn) {
+            rc = err_set(r->err, ERR_NOMEM, "out of memory");
+            goto done;
         }
+        json_object_set_new(d, "LatestStreamLabel", json_string(label));
+        json_object_set_new(d, "LatestStreamArn", json_string(sarn));
     }
     /* SSESpecification is kept in meta but, as DynamoDB Local, not described */
     /* TableClass is kept in meta but, as DynamoDB Local, not described */
@@ -684,16 +690,6 @@ static int parse_stream(api_req *r, json_t *ss, json_t **out_stream)
     return 0;
 }
 
-static char *stream_label(api_req *r, int64_t ms)
-{
-    time_t sec = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&sec, &tm);
-    return arena_printf(r->arena, "%04d-%02d-%02dT%02d:%02d:%02d.%03d", tm.tm_year + 1900,
-                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                        (int)(ms % 1000));
-}
-
 /* Tags: [{Key, Value}], keys 1..128, values 0..256, at most 50, unique keys. */
 static int parse_tags(api_req *r, json_t *tags, const char *member)
 {
@@ -930,8 +926,11 @@ int op_create_table(api_req *r, json_t **out)
     json_t *stream = NULL;
     if ((rc = parse_stream(r, ssj, &stream)))
         goto fail;
-    if (stream)
-        json_object_set_new(meta, "Stream", stream); /* meta owns it from here */
+    if (stream) {
+        def->stream_view =
+            api_stream_view_parse(json_string_value(json_object_get(stream, "StreamViewType")));
+        json_decref(stream); /* the store keeps the stream state (store_table.stream_*) */
+    }
     if (tags && (rc = parse_tags(r, tags, "tags")))
         goto fail;
     const store_table *existing;
@@ -955,10 +954,6 @@ int op_create_table(api_req *r, json_t **out)
         json_object_set_new(meta, "PprSince", json_integer(now));
     json_object_set_new(meta, "RCU", json_integer(tp.rcu));
     json_object_set_new(meta, "WCU", json_integer(tp.wcu));
-    if (stream) {
-        if (json_is_true(json_object_get(stream, "StreamEnabled")))
-            json_object_set_new(meta, "StreamLabel", json_string(stream_label(r, now)));
-    }
     if (tags)
         tags_merge(meta, tags);
     meta_set_options(meta, sse, tclass, has_dp, dp);
@@ -1111,6 +1106,8 @@ typedef struct ut_plan {
     size_t n_adds, n_drops;
     const char *creating; /* the GSI being created (described as CREATING), or NULL */
     tbl_attrs attrs;      /* the request's AttributeDefinitions (when parsed) */
+    bool stream_change;   /* StreamSpecification enables (stream_view) or disables the stream */
+    uint8_t stream_view;
 } ut_plan;
 
 static int ut_parse(api_req *r, ut_req *q)
@@ -1311,8 +1308,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     if ((rc = parse_stream(r, q->ssj, &stream)))
         return rc;
     if (stream) {
-        json_t *cur = json_object_get(meta, "Stream");
-        bool cur_en = json_is_true(json_object_get(cur, "StreamEnabled"));
+        bool cur_en = t->stream_view != STORE_SV_NONE;
         bool new_en = json_is_true(json_object_get(stream, "StreamEnabled"));
         if (cur_en && new_en)
             rc = verr(r, TXT_STREAM_ALREADY_ENABLED);
@@ -1334,10 +1330,10 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         json_object_set_new(meta, "RCU", json_integer(tp.rcu));
         json_object_set_new(meta, "WCU", json_integer(tp.wcu));
     }
-    if (rc == 0 && stream) {
-        json_object_set(meta, "Stream", stream);
-        if (json_is_true(json_object_get(stream, "StreamEnabled")))
-            json_object_set_new(meta, "StreamLabel", json_string(stream_label(r, now)));
+    if (rc == 0 && stream) { /* the store creates or disables the stream (ut_apply) */
+        p->stream_change = true;
+        p->stream_view =
+            api_stream_view_parse(json_string_value(json_object_get(stream, "StreamViewType")));
     }
     if (rc == 0)
         meta_set_options(meta, q->sse, q->tclass, q->has_dp, q->dp);
@@ -1351,6 +1347,8 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
 static int ut_apply(api_req *r, const ut_plan *p, store_alter *al, json_t *meta)
 {
     int rc;
+    if (p->stream_change)
+        al->next.stream_view = p->stream_view;
     for (size_t i = 0; i < p->n_drops; i++)
         if ((rc = store_alter_drop_index(al, p->drops[i], r->err)))
             return rc;

@@ -56,6 +56,9 @@ typedef struct serve_opts {
     const char *jwt_public_key;
     const char *jwt_claim;
     long long jwt_max_lifetime; /* 0 = $DDBCHAT_JWT_MAX_LIFETIME or the default */
+    long stream_shard_s;        /* 0 = the defaults (4 h, 24 h, 15 min) */
+    long stream_retention_s;
+    long stream_iterator_s;
 } serve_opts;
 
 static void serve_usage(FILE *f)
@@ -112,6 +115,12 @@ static void serve_usage(FILE *f)
             "  --jwt-max-lifetime S      refuse bearer tokens that live longer than S seconds\n"
             "                            (exp - now, exp - iat; tokens must carry exp;\n"
             "                            default 86400, or $DDBCHAT_JWT_MAX_LIFETIME)\n"
+            "  --stream-shard-seconds S  close a stream's shard and open its child every S\n"
+            "                            seconds (default 14400, as DynamoDB: about 4 h)\n"
+            "  --stream-retention-seconds S  trim stream records older than S seconds\n"
+            "                            (default 86400: DynamoDB keeps them 24 h)\n"
+            "  --stream-iterator-seconds S  shard iterators expire after S seconds\n"
+            "                            (default 900, as DynamoDB)\n"
             "  --cors-origin ORIGIN      allowed browser origin for the REST API (\"*\" allowed)\n"
             "  -h, --help                this text\n");
 }
@@ -154,6 +163,9 @@ enum {
     OPT_JWT_PUBKEY,
     OPT_JWT_CLAIM,
     OPT_JWT_MAX_LIFETIME,
+    OPT_STREAM_SHARD,
+    OPT_STREAM_RETENTION,
+    OPT_STREAM_ITERATOR,
 };
 
 /* 0 ok, 1 help printed, 2 usage error */
@@ -183,6 +195,9 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         {"jwt-public-key", required_argument, NULL, OPT_JWT_PUBKEY},
         {"jwt-claim", required_argument, NULL, OPT_JWT_CLAIM},
         {"jwt-max-lifetime", required_argument, NULL, OPT_JWT_MAX_LIFETIME},
+        {"stream-shard-seconds", required_argument, NULL, OPT_STREAM_SHARD},
+        {"stream-retention-seconds", required_argument, NULL, OPT_STREAM_RETENTION},
+        {"stream-iterator-seconds", required_argument, NULL, OPT_STREAM_ITERATOR},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -287,6 +302,18 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
             if (serve_parse_uint("--jwt-max-lifetime", optarg, 1, 10L * 366 * 86400, &v))
                 return 2;
             o->jwt_max_lifetime = v;
+            break;
+        case OPT_STREAM_SHARD:
+        case OPT_STREAM_RETENTION:
+        case OPT_STREAM_ITERATOR:
+            if (serve_parse_uint("--stream-...-seconds", optarg, 1, 10L * 366 * 86400, &v))
+                return 2;
+            if (c == OPT_STREAM_SHARD)
+                o->stream_shard_s = v;
+            else if (c == OPT_STREAM_RETENTION)
+                o->stream_retention_s = v;
+            else
+                o->stream_iterator_s = v;
             break;
         case 'h':
             serve_usage(stdout);
@@ -426,9 +453,12 @@ int cli_serve(int argc, char **argv)
         store_opts so;
         store_opts_default(&so);
         so.ttl_thread = true;
+        so.stream_shard_ms = o.stream_shard_s * 1000LL;
+        so.stream_retention_ms = o.stream_retention_s * 1000LL;
         if (store_open(o.data_dir, &so, &store, &e))
             goto fail;
-        api_opts ao = {.region = region, .account_id = NULL};
+        api_opts ao = {.region = region, .account_id = NULL,
+                       .iterator_ttl_ms = o.stream_iterator_s * 1000LL};
         if (api_new(store, &ao, &api, &e))
             goto fail;
     }

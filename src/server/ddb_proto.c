@@ -443,9 +443,19 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
 
     const char *target = ddb_proto_header(req, "X-Amz-Target");
     const char *op = NULL; /* the operation name, unaltered (resp->op is the log's copy) */
+    char sop[96];          /* a DynamoDB Streams operation, as api/ names it */
     if (target && strncmp(target, DDB_PROTO_TARGET_PREFIX, strlen(DDB_PROTO_TARGET_PREFIX)) == 0) {
         op = target + strlen(DDB_PROTO_TARGET_PREFIX);
         ddb_proto_log_copy(resp->op, sizeof resp->op, op);
+        if (strncmp(op, API_STREAMS_OP_PREFIX, strlen(API_STREAMS_OP_PREFIX)) == 0)
+            op = NULL; /* a Streams operation only under its own target prefix */
+    } else if (target && strncmp(target, DDB_PROTO_STREAMS_PREFIX,
+                                 strlen(DDB_PROTO_STREAMS_PREFIX)) == 0) {
+        const char *so = target + strlen(DDB_PROTO_STREAMS_PREFIX);
+        int n = snprintf(sop, sizeof sop, "%s%s", API_STREAMS_OP_PREFIX, so);
+        if (n > 0 && (size_t)n < sizeof sop && !strchr(so, '.'))
+            op = sop;
+        ddb_proto_log_copy(resp->op, sizeof resp->op, so);
     }
 
     if (req->too_large) {

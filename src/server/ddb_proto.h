@@ -23,6 +23,7 @@
 
 #define DDB_PROTO_MAX_BODY ((size_t)16 << 20) /* DynamoDB's 16 MB request limit */
 #define DDB_PROTO_TARGET_PREFIX "DynamoDB_20120810."
+#define DDB_PROTO_STREAMS_PREFIX "DynamoDBStreams_20120810." /* same port, same dispatch */
 #define DDB_PROTO_CONTENT_TYPE "application/x-amz-json-1.0"
 
 /* Long-lived configuration (everything borrowed; must outlive every request). */

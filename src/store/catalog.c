@@ -76,6 +76,11 @@ static int st_cat_encode(const store_table *t, uint8_t next_iid, buf_t *out)
     st_kv(kv, &n, "niid", st_n(&a, next_iid, &oom));
     if (t->meta)
         st_kv(kv, &n, "meta", av_make_b(t->meta, t->meta_len));
+    if (t->stream_id) { /* format 3; absent = never had a stream */
+        st_kv(kv, &n, "sv", st_n(&a, t->stream_view, &oom));
+        st_kv(kv, &n, "sid", st_n(&a, t->stream_id, &oom));
+        st_kv(kv, &n, "sms", st_n(&a, (uint64_t)t->stream_ms, &oom));
+    }
     for (size_t i = 0; i < t->n_idx; i++) {
         const store_index *x = &t->idx[i];
         av_kv *ik = arena_zalloc(&a, sizeof *ik * 12);
@@ -218,6 +223,9 @@ static int st_cat_decode(store_t *s, const void *p, size_t len, cat_ent **out, e
     st_get_name(&m, "ttl", t->ttl_attr);
     t->created_ms = (int64_t)st_get_n(&m, "ct");
     c->next_iid = (uint8_t)st_get_n(&m, "niid");
+    t->stream_view = (uint8_t)st_get_n(&m, "sv");
+    t->stream_id = (uint32_t)st_get_n(&m, "sid");
+    t->stream_ms = (int64_t)st_get_n(&m, "sms");
     const av_t *meta = av_map_gets(&m, "meta");
     if (meta && meta->type == AV_B) {
         t->meta = malloc(meta->u.str.len + 1);
@@ -618,6 +626,10 @@ static int st_create_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
         t.idx[i].backfilling = false;
     }
     c->id = t.id;
+    t.stream_id = 0;
+    t.stream_ms = 0;
+    if (t.stream_view && (rc = st_stream_create(s, txn, &t, 0, e)))
+        return rc;
     return st_put_record(s, txn, &t, (uint8_t)(t.n_idx + 1));
 }
 
@@ -1012,6 +1024,9 @@ static int st_alter_txn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     if (al.drop) {
         MDB_val k = {strlen(x->name), (void *)x->name};
         rc = mdb_del(txn, s->db_cat, &k, NULL);
+        /* a deleted table's stream stays readable, disabled, until it expires */
+        if (rc == 0 && c->t.stream_view)
+            rc = st_stream_disable(s, txn, c->t.stream_id, e);
         if (rc == 0)
             rc = st_put_pending(s, txn, 'd', c->t.id, 0);
         if (rc == 0)
@@ -1031,6 +1046,22 @@ static int st_alter_txn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     if (rc)
         goto done;
     /* other table state with side effects (streams, continuous backups) goes here */
+    /* streams: the function sets stream_view only; enabling creates a new stream (new id
+     * and label), disabling keeps the old one readable; a view type cannot change while a
+     * stream is enabled (api/ refuses that with DynamoDB's text) */
+    n->stream_id = c->t.stream_id;
+    n->stream_ms = c->t.stream_ms;
+    if (n->stream_view > STORE_SV_NEW_AND_OLD_IMAGES ||
+        (n->stream_view && c->t.stream_view && n->stream_view != c->t.stream_view)) {
+        rc = err_set(e, ERR_INTERNAL, "a table change altered an enabled stream's view type");
+        goto done;
+    }
+    if (n->stream_view && !c->t.stream_view)
+        rc = st_stream_create(s, txn, n, c->t.stream_ms, e);
+    else if (!n->stream_view && c->t.stream_view)
+        rc = st_stream_disable(s, txn, c->t.stream_id, e);
+    if (rc)
+        goto done;
     rc = st_cat_encode(n, niid, &b);
     if (rc)
         goto done;

@@ -137,7 +137,8 @@ static int st_delta_merge(st_deltas *into, const st_deltas *from)
 
 /* Returns 0, a negative ERR_* (this write failed: w->rc/w->err set), or an MDB error (the
  * whole round must be aborted). */
-static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt)
+static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt,
+                        uint64_t *sseq)
 {
     int rc;
     buf_t kb, vb, ib;
@@ -266,6 +267,9 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
     } else {
         rc = mdb_del(txn, s->db_data, &k, NULL);
     }
+    /* the stream record, in the same (nested) txn: committed with the change or not at all */
+    if (rc == 0)
+        rc = st_stream_put(s, txn, t, w, has_old ? &old : NULL, nw, sseq);
     if (rc)
         goto out;
     rc = st_delta_add(cnt, t->id, 0, (has_old ? -1 : 0) + (nw ? 1 : 0),
@@ -295,6 +299,7 @@ out:
 typedef struct round {
     wreq *head;
     st_deltas all, one; /* counters of the committed writes; of the write(s) in flight */
+    uint64_t sseq;      /* stream sequence counter (stream.c), stored before the commit */
 } round;
 
 static int st_round_body(store_t *s, MDB_txn *txn, round *r, err_t *e)
@@ -313,7 +318,7 @@ static int st_round_body(store_t *s, MDB_txn *txn, round *r, err_t *e)
             bool failed = false;
             r->one.n = 0;
             for (size_t i = 0; i < q->n; i++) {
-                int wr = st_apply_one(s, sub, &q->w[i], &r->one);
+                int wr = st_apply_one(s, sub, &q->w[i], &r->one, &r->sseq);
                 if (wr && st_is_mdb_err(wr)) {
                     mdb_txn_abort(sub);
                     return wr;
@@ -341,7 +346,7 @@ static int st_round_body(store_t *s, MDB_txn *txn, round *r, err_t *e)
                 if (rc)
                     return rc;
                 r->one.n = 0;
-                int wr = st_apply_one(s, sub, &q->w[i], &r->one);
+                int wr = st_apply_one(s, sub, &q->w[i], &r->one, &r->sseq);
                 if (wr && st_is_mdb_err(wr)) {
                     mdb_txn_abort(sub);
                     return wr;
@@ -365,7 +370,14 @@ static int st_round_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
 {
     round *r = vctx;
     r->all.n = 0; /* a re-run after the map grew starts over */
-    int rc = st_round_body(s, txn, r, e);
+    uint64_t sseq0;
+    int rc = st_stream_seq_load(s, txn, &sseq0);
+    if (rc)
+        return rc;
+    r->sseq = sseq0;
+    rc = st_round_body(s, txn, r, e);
+    if (rc == 0 && r->sseq != sseq0)
+        rc = st_stream_seq_store(s, txn, r->sseq);
     for (size_t i = 0; rc == 0 && i < r->all.n; i++) {
         const st_delta *d = &r->all.v[i];
         rc = st_count_add(s, txn, d->tid, d->iid, d->dc, d->db);

@@ -22,6 +22,8 @@
 /* Format history (meta "version", one byte):
  *   1  round one.
  *   2  meta "format" = ST_FORMAT_ID names the data dir as ddbchat's.
+ *   3  named DB "streams" (stream descriptors and records, stream.c), created at open; the
+ *      catalog record may carry stream fields (absent = no stream).
  * st_upgrades[v] takes a data dir from version v to v + 1, inside the open's write txn (all
  * steps in one txn: a crash leaves the old version whole).  read_ok: a build of the newer
  * format may read the older one without upgrading it (read-only opens). */
@@ -33,11 +35,20 @@ static int st_put_format_id(store_t *s, MDB_txn *txn)
     return mdb_put(txn, s->db_meta, &k, &v, 0);
 }
 
+/* The streams DB is created by the open itself (MDB_CREATE): nothing else to do. */
+static int st_upgrade_streams(store_t *s, MDB_txn *txn)
+{
+    (void)s;
+    (void)txn;
+    return 0;
+}
+
 static const struct {
     int (*fn)(store_t *s, MDB_txn *txn);
     bool read_ok;
 } st_upgrades[STORE_FORMAT_VERSION] = {
     [1] = {st_put_format_id, true},
+    [2] = {st_upgrade_streams, true},
 };
 
 /* Before LMDB creates anything: refuse a directory that is not ours.  A directory without
@@ -214,6 +225,10 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
     s->opts = *opts;
     if (s->opts.ttl_interval_ms <= 0)
         s->opts.ttl_interval_ms = 1000;
+    if (s->opts.stream_retention_ms <= 0)
+        s->opts.stream_retention_ms = ST_STREAM_RETENTION_MS;
+    if (s->opts.stream_shard_ms <= 0)
+        s->opts.stream_shard_ms = ST_STREAM_SHARD_MS;
     pthread_rwlockattr_t ra;
     pthread_rwlockattr_init(&ra);
     pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
@@ -299,6 +314,13 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
         rc = mdb_dbi_open(txn, "catalog", dflags, &s->db_cat);
     if (rc == 0)
         rc = mdb_dbi_open(txn, "data", dflags, &s->db_data);
+    if (rc == 0) { /* from format 3; a read-only open of an older dir has none */
+        rc = mdb_dbi_open(txn, "streams", dflags, &s->db_streams);
+        if (rc == MDB_NOTFOUND && opts->read_only) {
+            s->db_streams = 0;
+            rc = 0;
+        }
+    }
     if (rc) {
         mdb_txn_abort(txn);
         rc = err_set(e, ERR_IO, "cannot open LMDB databases in %s: %s", dir, mdb_strerror(rc));

@@ -35,6 +35,8 @@ void store_opts_default(store_opts *o)
     o->ttl_thread = true;
     o->ttl_interval_ms = 1000;
     o->read_only = false;
+    o->stream_retention_ms = ST_STREAM_RETENTION_MS;
+    o->stream_shard_ms = ST_STREAM_SHARD_MS;
 }
 
 int64_t st_now_ms(void)

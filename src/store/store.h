@@ -96,7 +96,21 @@ typedef struct store_table {
     int64_t created_ms;            /* creation time, ms since the epoch */
     char *meta;        /* api/'s metadata (JSON text), NUL-terminated, may be NULL */
     size_t meta_len;
+    /* DynamoDB Streams (stream.c).  A store_alter_fn sets only stream_view (STORE_SV_NONE
+     * disables); the store assigns stream_id / stream_ms when a stream is created. */
+    uint8_t stream_view;  /* store_sview: the enabled stream's view type, 0 = no stream */
+    uint32_t stream_id;   /* the latest stream (enabled or not), 0 = never had one */
+    int64_t stream_ms;    /* its creation time (the StreamLabel), ms since the epoch */
 } store_table;
+
+/* Stream view types (StreamViewType). */
+typedef enum store_sview {
+    STORE_SV_NONE = 0,
+    STORE_SV_KEYS_ONLY,
+    STORE_SV_NEW_IMAGE,
+    STORE_SV_OLD_IMAGE,
+    STORE_SV_NEW_AND_OLD_IMAGES
+} store_sview;
 
 typedef struct store_opts {
     bool durable;          /* fsync each commit (default true); false = MDB_NOSYNC for tests */
@@ -104,6 +118,8 @@ typedef struct store_opts {
     bool ttl_thread;       /* run the background TTL reaper (default true for the server) */
     int ttl_interval_ms;   /* reaper period (default 1000) */
     bool read_only;
+    int64_t stream_retention_ms; /* stream records are trimmed after this (default 24 h) */
+    int64_t stream_shard_ms;     /* a stream's open shard is closed after this (default 4 h) */
 } store_opts;
 
 void store_opts_default(store_opts *o);
@@ -261,6 +277,7 @@ typedef struct store_write {
     void *ctx;
     arena_t *arena;        /* for apply and for `old` */
     bool want_old;         /* copy the old item into `old` (also on a failed condition) */
+    bool by_service;       /* a TTL deletion: its stream record names the service */
     bool is_update;        /* UpdateItem: DynamoDB words the size and empty-index-key errors
                               differently ("Item size to update has exceeded ...") */
     /* out */
@@ -295,6 +312,66 @@ void store_commit_stats_get(store_t *s, store_commit_stats *out);
  * current number.  Thread-safe; any number of waiters. */
 uint64_t store_change_seq(store_t *s);
 uint64_t store_change_wait(store_t *s, uint64_t seen, int timeout_ms);
+
+/* ---- streams (stream.c) ------------------------------------------------------------ */
+
+/* Every change of an item of a table whose stream is enabled writes one stream record in the
+ * same LMDB transaction (a write that changes nothing writes none), so a stream is exactly
+ * the committed history in commit order.  Sequence numbers are store-wide, increasing in
+ * commit order.  A stream is created by a table change that enables one (a new id and
+ * label); disabling it, or deleting its table, leaves it readable (disabled) until its
+ * records are trimmed (after stream_retention_ms).  Shards: each stream has one open shard
+ * at a time; the background pass closes it after stream_shard_ms and opens its child. */
+typedef struct store_shard {
+    uint32_t idx;        /* position in the stream (0 = first) */
+    int32_t parent;      /* idx of the parent shard, -1 for none */
+    int64_t parent_ms;   /* the parent's created_ms (its id outlives it) */
+    int64_t created_ms;
+    uint64_t start, end; /* sequence numbers; end 0 = open */
+} store_shard;
+
+typedef struct store_stream {
+    uint32_t id;
+    char table[STORE_NAME_MAX]; /* store name of the table */
+    uint32_t table_id;
+    int64_t label_ms;
+    uint8_t view;               /* store_sview */
+    bool enabled;
+    int64_t disabled_ms;        /* when it was disabled (or its table deleted), 0 = enabled */
+    store_keydef key;
+    uint64_t trim;              /* records below this sequence number were trimmed */
+    store_shard *shards;        /* arena; the shards still listed (trimmed ones are gone) */
+    size_t n_shards;
+} store_stream;
+
+typedef enum store_sevent { STORE_EV_INSERT = 1, STORE_EV_MODIFY, STORE_EV_REMOVE } store_sevent;
+
+typedef struct store_srec {
+    uint64_t seq;
+    int64_t ms;         /* commit time */
+    uint8_t event;      /* store_sevent */
+    bool by_service;    /* TTL */
+    uint32_t size;      /* bytes of keys + images */
+    av_t keys, new_img, old_img; /* AV_NONE when the view type leaves them out */
+} store_srec;
+
+/* All streams (without shards), ordered by id.  Arena-allocated. */
+int store_stream_list(store_t *s, arena_t *a, store_stream **out, size_t *n, err_t *e);
+/* One stream with its shards; *found false when there is none. */
+int store_stream_get(store_t *s, uint32_t id, arena_t *a, store_stream *out, bool *found,
+                     err_t *e);
+/* Records of stream `id` with from <= seq <= upto (upto 0: no bound), at most limit, stopping
+ * after the record that brings the total size to max_bytes or more.  *last_seq: the highest
+ * sequence number this read covered (>= from - 1), for the next read's start. */
+int store_stream_read(store_t *s, uint32_t id, uint64_t from, uint64_t upto, size_t limit,
+                      size_t max_bytes, arena_t *a, store_srec **out, size_t *n,
+                      uint64_t *last_seq, err_t *e);
+/* The highest sequence number handed out so far (store-wide). */
+int store_stream_last_seq(store_t *s, uint64_t *out, err_t *e);
+/* One maintenance pass as of now_ms: trims records older than the retention, removes
+ * expired shards and streams, rolls over open shards older than the shard period.  Run by
+ * the background thread; exposed for tests. */
+int store_stream_pass(store_t *s, int64_t now_ms, err_t *e);
 
 /* A snapshot read of several keys in one read transaction (TransactGetItems). */
 int store_get_many(store_t *s, const store_table *const *tables, const av_t *const *keys,

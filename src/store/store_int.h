@@ -1,7 +1,7 @@
 /*
  * store_int — what the store's modules share.  Layer: store (private).
  *
- * On-disk layout (one LMDB env, three named DBs):
+ * On-disk layout (one LMDB env, four named DBs):
  *   meta     "version"            -> u8 STORE_FORMAT_VERSION
  *            "format"             -> "ddbchat" (from format 2: names the data dir as ours)
  *            "gen"                -> u64 LE catalog generation (bumped by every catalog change)
@@ -9,15 +9,20 @@
  *            "c" tid(BE4) iid(1)  -> {u8 version, u64 LE count, u64 LE bytes} per table/index
  *            "d" tid(BE4)         -> pending removal of a deleted table's data
  *            "i" tid(BE4) iid(1)  -> pending removal of a dropped index's entries
+ *            "sseq"               -> u64 LE last stream sequence number handed out
+ *            "next_sid"           -> u64 LE next stream id
  *   catalog  table name           -> u8 STORE_CAT_VERSION + av_encode(M describing the table)
  *   data     tid(BE4) 0 enc(hash) [enc(range)]                      -> av_encode(item)
  *            tid(BE4) iid enc(ihash) [enc(irange)] enc(hash) [enc(range)] -> av_encode(projection)
+ *   streams  'S' sid(BE4) -> stream descriptor; 'R' sid(BE4) seq(BE8) -> stream record
+ *            (stream.c; from format 3)
  * A key longer than LMDB's maximum is stored as its first (max-8) bytes plus an 8-byte hash of
  * the whole key (st_key_fix); reads re-check every key condition on the decoded item, so only
  * the relative order of such over-long keys sharing that prefix is approximate.
  *
  * Modules, each calling only those before it (no cycles):
- *   store.c (txns, map, meta, keys)  <-  catalog.c (catalog cache, pins, store_table_alter,
+ *   store.c (txns, map, meta, keys)  <-  stream.c (stream records, descriptors, reads,
+ *   trimming)  <-  catalog.c (catalog cache, pins, store_table_alter,
  *   backfill, removal)  <-  commit.c (group commit)  <-  ttl.c (reaper)  <-  maint.c (retries
  *   of left-over table work)  <-  open.c (store_open / store_close); query.c (reads) uses
  *   store.c only.  A lower module asks a higher one for work through store_t state only
@@ -39,7 +44,7 @@
 #include "base/buf.h"
 #include "store/store.h"
 
-#define STORE_FORMAT_VERSION 2 /* history and upgrades: open.c */
+#define STORE_FORMAT_VERSION 3 /* history and upgrades: open.c */
 #define STORE_CAT_VERSION 1
 #define STORE_CNT_VERSION 1
 #define ST_DEFAULT_MAP ((size_t)1 << 30)
@@ -48,6 +53,8 @@
 #define ST_BACKFILL_BATCH 1000 /* items indexed per write txn by a backfill */
 #define ST_WORK_RETRY_MS 200        /* first retry of failed table work (e.g. disk full) */
 #define ST_WORK_RETRY_MAX_MS 10000  /* retries back off up to this */
+#define ST_STREAM_RETENTION_MS (24LL * 3600 * 1000) /* DynamoDB keeps stream records 24 h */
+#define ST_STREAM_SHARD_MS (4LL * 3600 * 1000)      /* and closes a shard about every 4 h */
 
 /* A catalog entry: the public descriptor first, so a store_table* is a cat_ent*.
  * refs: 1 held by the in-memory catalog while the entry is current, plus 1 per pin; the
@@ -76,6 +83,7 @@ typedef struct wreq {
 struct store {
     MDB_env *env;
     MDB_dbi db_meta, db_cat, db_data;
+    MDB_dbi db_streams; /* 0 when absent (a read-only open of a format-2 data dir) */
     store_opts opts;
     unsigned maxkey;
 
@@ -176,6 +184,21 @@ int st_decode(arena_t *a, const MDB_val *v, av_t *out, err_t *e);
 /* The projection of item for index ix (arena-allocated M; ALL returns the item itself). */
 int st_project(const store_table *t, const store_index *ix, const av_t *item, arena_t *a,
                av_t *out);
+
+/* ---- stream.c ---- */
+/* The store-wide stream sequence counter (a commit round loads it once and stores it). */
+int st_stream_seq_load(store_t *s, MDB_txn *txn, uint64_t *out);
+int st_stream_seq_store(store_t *s, MDB_txn *txn, uint64_t seq);
+/* Creates a new stream for t (t->stream_view, name, id, key) with a label later than
+ * prev_ms; sets t->stream_id and t->stream_ms. */
+int st_stream_create(store_t *s, MDB_txn *txn, store_table *t, int64_t prev_ms, err_t *e);
+/* Marks stream sid disabled as of now and closes its open shard (kept readable). */
+int st_stream_disable(store_t *s, MDB_txn *txn, uint32_t sid, err_t *e);
+/* The stream record of one committed change of an item of t (old/nw NULL when absent):
+ * nothing when t has no enabled stream or the item is unchanged.  *seq: the round's counter,
+ * advanced by one per record.  Returns 0 or an MDB/ERR_NOMEM error. */
+int st_stream_put(store_t *s, MDB_txn *txn, const store_table *t, const store_write *w,
+                  const av_t *old, const av_t *nw, uint64_t *seq);
 
 /* ---- catalog.c ---- */
 /* Reloads the in-memory catalog from txn if the generation there differs. */

@@ -145,6 +145,7 @@ static int st_ttl_table(store_t *s, const store_table *t, int64_t now_s, size_t 
                 w[i].apply = st_ttl_apply;
                 w[i].ctx = &ctx;
                 w[i].arena = &a;
+                w[i].by_service = true; /* its stream record names the service */
             }
             rc = store_write_each(s, w, nk, e);
             for (size_t i = 0; rc == 0 && i < nk; i++)
@@ -205,6 +206,9 @@ static void *st_ttl_main(void *arg)
             log_warn("store: TTL pass failed: %s", e.msg);
         else if (n)
             log_debug("store: TTL deleted %zu items", n);
+        err_clear(&e);
+        if (store_stream_pass(s, st_now_ms(), &e)) /* stream trimming and shard rollover */
+            log_warn("store: stream pass failed: %s", e.msg);
         /* a pass reads every item of the TTL tables: on big tables, rest 9x as long as the
          * pass took, so the reaper stays under ~10% of a core (DynamoDB itself deletes
          * expired items within days, not seconds) */

@@ -98,7 +98,7 @@ static void test_new_dir_format(void **state)
     raw_open(&r, f->dir);
     char v[64];
     assert_int_equal(raw_get(&r, "version", v, sizeof v), 1);
-    assert_int_equal((unsigned char)v[0], 2);
+    assert_int_equal((unsigned char)v[0], 3);
     assert_int_equal(raw_get(&r, "format", v, sizeof v), 7);
     assert_string_equal(v, "ddbchat");
     raw_close(&r);
@@ -145,7 +145,7 @@ static void test_upgrade_round_one(void **state)
     f->s = NULL;
     raw_open(&r, f->dir);
     assert_int_equal(raw_get(&r, "version", v, sizeof v), 1);
-    assert_int_equal((unsigned char)v[0], 2);
+    assert_int_equal((unsigned char)v[0], 3);
     assert_int_equal(raw_get(&r, "format", v, sizeof v), 7);
     raw_close(&r);
     f->s = st_open_dir(f->dir, 0);
@@ -159,20 +159,20 @@ static void test_newer_format_refused(void **state)
     f->s = NULL;
     raw r;
     raw_open(&r, f->dir);
-    unsigned char three = 3;
-    raw_put(&r, "version", &three, 1);
+    unsigned char four = 4;
+    raw_put(&r, "version", &four, 1);
     raw_close(&r);
     err_t e;
     assert_int_equal(open_err(f->dir, false, &e), ERR_IO);
-    assert_non_null(strstr(e.msg, "written by a newer ddbchat (data format 3; this build reads "
-                                  "formats 1 to 2)"));
+    assert_non_null(strstr(e.msg, "written by a newer ddbchat (data format 4; this build reads "
+                                  "formats 1 to 3)"));
     assert_int_equal(open_err(f->dir, true, &e), ERR_IO);
     assert_non_null(strstr(e.msg, "newer ddbchat"));
     raw_open(&r, f->dir);
     char v[8];
     assert_int_equal(raw_get(&r, "version", v, sizeof v), 1);
-    assert_int_equal((unsigned char)v[0], 3); /* untouched */
-    raw_put(&r, "version", (unsigned char[]){2}, 1);
+    assert_int_equal((unsigned char)v[0], 4); /* untouched */
+    raw_put(&r, "version", (unsigned char[]){3}, 1);
     raw_close(&r);
     f->s = st_open_dir(f->dir, 0);
 }

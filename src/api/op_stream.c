@@ -1,0 +1,636 @@
+/*
+ * op_stream — the DynamoDB Streams API (DynamoDBStreams_20120810): ListStreams,
+ * DescribeStream, GetShardIterator, GetRecords, on the store's streams (store/stream.c).
+ * Layer: api.
+ *
+ * Formats as AWS writes them: StreamArn arn:aws:dynamodb:<region>:<account>:table/<T>/stream/
+ * <label>, StreamLabel an ISO-8601 time with milliseconds (the stream's creation), ShardId
+ * shardId-<20 digits: the shard's creation ms>-<8 hex>, SequenceNumber a 21-digit decimal
+ * (store-wide, increasing in commit order).  A shard iterator is "<StreamArn>|1|<hex>": the
+ * stream, shard, next sequence number and issue time, with a keyed MAC (SipHash-2-4 with a
+ * key drawn per process), so a changed iterator is refused ("Invalid ShardIterator") and one
+ * older than the iterator lifetime (15 minutes) is ExpiredIteratorException.  Error texts are
+ * DynamoDB Local's where AWS's are not documented (tests/e2e/test_streams.py).
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Operations_Amazon_DynamoDB_Streams.html
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "api/api_int.h"
+#include "api/api_validate.h"
+#include "base/siphash.h"
+#include "value/ddbjson.h"
+
+#define SA_LIST_MAX 100      /* ListStreams / DescribeStream Limit */
+#define SA_RECORDS_MAX 1000  /* GetRecords Limit */
+#define SA_RECORDS_BYTES (1024 * 1024) /* GetRecords returns at most 1 MB */
+#define SA_IT_PAYLOAD 24
+#define SA_IT_RAW (SA_IT_PAYLOAD + 8)
+
+/* ---- names and formats --------------------------------------------------------------- */
+
+static const char *sa_view_name(uint8_t v)
+{
+    switch (v) {
+    case STORE_SV_KEYS_ONLY:
+        return "KEYS_ONLY";
+    case STORE_SV_NEW_IMAGE:
+        return "NEW_IMAGE";
+    case STORE_SV_OLD_IMAGE:
+        return "OLD_IMAGE";
+    case STORE_SV_NEW_AND_OLD_IMAGES:
+        return "NEW_AND_OLD_IMAGES";
+    }
+    return "KEYS_ONLY";
+}
+
+uint8_t api_stream_view_parse(const char *s)
+{
+    if (!s)
+        return STORE_SV_NONE;
+    for (uint8_t v = STORE_SV_KEYS_ONLY; v <= STORE_SV_NEW_AND_OLD_IMAGES; v++)
+        if (strcmp(s, sa_view_name(v)) == 0)
+            return v;
+    return STORE_SV_NONE;
+}
+
+const char *api_stream_view_name(uint8_t v)
+{
+    return sa_view_name(v);
+}
+
+char *api_stream_label(arena_t *a, int64_t ms)
+{
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    return arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02d.%03d", tm.tm_year + 1900,
+                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                        (int)(ms % 1000));
+}
+
+static const char *sa_user_name(const char *store_name)
+{
+    const char *slash = strrchr(store_name, '/');
+    return slash ? slash + 1 : store_name;
+}
+
+char *api_stream_arn(api_req *r, const char *user_table, int64_t label_ms)
+{
+    const char *label = api_stream_label(r->arena, label_ms);
+    if (!label)
+        return NULL;
+    return arena_printf(r->arena, "arn:aws:dynamodb:%s:%s:table/%s/stream/%s", r->api->region,
+                        r->api->account_id, user_table, label);
+}
+
+static uint64_t sa_mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+static char *sa_shard_id(api_req *r, const store_stream *d, const store_shard *sh)
+{
+    uint32_t h = (uint32_t)sa_mix((uint64_t)d->id << 32 | sh->idx);
+    return arena_printf(r->arena, "shardId-%020" PRId64 "-%08x", sh->created_ms, h);
+}
+
+static char *sa_seq(api_req *r, uint64_t seq)
+{
+    return arena_printf(r->arena, "%021" PRIu64, seq);
+}
+
+/* The caller's store-name prefix ("" or "<ns>/"), as op_table.c forms it. */
+static const char *sa_ns(const api_req *r, char buf[STORE_NAME_MAX])
+{
+    const char *ns = (r->caller && r->caller->ns) ? r->caller->ns : "";
+    size_t n = strlen(ns);
+    snprintf(buf, STORE_NAME_MAX, "%s%s", ns, (n && ns[n - 1] != '/') ? "/" : "");
+    return buf;
+}
+
+/* True when the stream's table belongs to the caller's namespace. */
+static bool sa_mine(const api_req *r, const store_stream *d)
+{
+    char nsb[STORE_NAME_MAX];
+    const char *ns = sa_ns(r, nsb);
+    size_t n = strlen(ns);
+    if (strncmp(d->table, ns, n) != 0)
+        return false;
+    return strchr(d->table + n, '/') == NULL;
+}
+
+static int sa_verr(api_req *r, const char *msg)
+{
+    return err_set(r->err, ERR_VALIDATION, "%s", msg);
+}
+
+static int sa_not_found(api_req *r, const char *arn)
+{
+    return err_set(r->err, ERR_RESOURCE_NOT_FOUND,
+                   "Requested resource not found: Stream: %s not found", arn);
+}
+
+/* The stream a StreamArn names (with its shards), or ResourceNotFoundException. */
+static int sa_find(api_req *r, const char *arn, store_stream *out)
+{
+    static const char pre[] = "arn:aws:dynamodb:";
+    const char *p = arn;
+    if (strncmp(p, pre, sizeof pre - 1) != 0)
+        return sa_not_found(r, arn);
+    p += sizeof pre - 1;
+    for (int i = 0; i < 2; i++) { /* region, account */
+        p = strchr(p, ':');
+        if (!p)
+            return sa_not_found(r, arn);
+        p++;
+    }
+    if (strncmp(p, "table/", 6) != 0)
+        return sa_not_found(r, arn);
+    p += 6;
+    const char *sl = strstr(p, "/stream/");
+    if (!sl || (size_t)(sl - p) >= STORE_NAME_MAX)
+        return sa_not_found(r, arn);
+    char tn[STORE_NAME_MAX], nsb[STORE_NAME_MAX];
+    int n = snprintf(tn, sizeof tn, "%s%.*s", sa_ns(r, nsb), (int)(sl - p), p);
+    if (n < 0 || (size_t)n >= sizeof tn)
+        return sa_not_found(r, arn);
+    const char *label = sl + 8;
+    store_stream *all;
+    size_t na;
+    int rc = store_stream_list(r->api->store, r->arena, &all, &na, r->err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < na; i++) {
+        if (strcmp(all[i].table, tn) != 0)
+            continue;
+        const char *l = api_stream_label(r->arena, all[i].label_ms);
+        if (!l)
+            return err_set(r->err, ERR_NOMEM, "out of memory");
+        if (strcmp(l, label) != 0)
+            continue;
+        bool found;
+        rc = store_stream_get(r->api->store, all[i].id, r->arena, out, &found, r->err);
+        if (rc)
+            return rc;
+        return found ? 0 : sa_not_found(r, arn);
+    }
+    return sa_not_found(r, arn);
+}
+
+static const store_shard *sa_shard(api_req *r, const store_stream *d, const char *id)
+{
+    for (size_t i = 0; i < d->n_shards; i++) {
+        const char *sid = sa_shard_id(r, d, &d->shards[i]);
+        if (sid && strcmp(sid, id) == 0)
+            return &d->shards[i];
+    }
+    return NULL;
+}
+
+static json_t *sa_keyschema(const store_keydef *k)
+{
+    json_t *a = json_array();
+    json_array_append_new(a, json_pack("{s:s,s:s}", "AttributeName", k->hash, "KeyType", "HASH"));
+    if (k->range[0])
+        json_array_append_new(a,
+                              json_pack("{s:s,s:s}", "AttributeName", k->range, "KeyType", "RANGE"));
+    return a;
+}
+
+/* Limit: absent = max; AWS's member constraint below 1; the service's text above max. */
+static int sa_limit(api_req *r, long long max, const char *too_big, long long *out)
+{
+    bool has;
+    long long v;
+    int rc = api_json_int(r->body, "Limit", &has, &v, r->err);
+    if (rc)
+        return rc;
+    *out = max;
+    if (!has)
+        return 0;
+    if (v < 1) {
+        api_vld vl;
+        api_vld_init(&vl);
+        api_vld_min_val(&vl, v, "limit", 1);
+        return api_vld_finish_aws(&vl, r->err);
+    }
+    if (v > max)
+        return sa_verr(r, too_big);
+    *out = v;
+    return 0;
+}
+
+/* A required string member with AWS's null/length constraints. */
+static int sa_str(api_req *r, const char *key, const char *member, size_t min, size_t max,
+                  bool required, const char **out)
+{
+    int rc = api_json_str(r->body, key, out, r->err);
+    if (rc)
+        return rc;
+    api_vld v;
+    api_vld_init(&v);
+    if (!*out) {
+        if (required)
+            api_vld_null(&v, member);
+    } else if (strlen(*out) < min) {
+        api_vld_min_len(&v, *out, member, min);
+    } else if (strlen(*out) > max) {
+        api_vld_max_len(&v, *out, member, max);
+    }
+    return api_vld_finish_aws(&v, r->err);
+}
+
+/* ---- ListStreams --------------------------------------------------------------------- */
+
+int op_list_streams(api_req *r, json_t **out)
+{
+    const char *tn, *esa;
+    long long limit;
+    int rc;
+    if ((rc = sa_str(r, "TableName", "tableName", 3, 255, false, &tn)) ||
+        (rc = sa_str(r, "ExclusiveStartStreamArn", "exclusiveStartStreamArn", 37, 1024, false,
+                     &esa)) ||
+        (rc = sa_limit(r, SA_LIST_MAX,
+                       "One or more parameter values were invalid: Limit cannot be greater than "
+                       "the maximum allowed size: 100",
+                       &limit)))
+        return rc;
+    store_stream *all;
+    size_t na;
+    if ((rc = store_stream_list(r->api->store, r->arena, &all, &na, r->err)))
+        return rc;
+    json_t *arr = json_array();
+    const char *last = NULL;
+    bool started = esa == NULL, more = false;
+    long long n = 0;
+    /* newest first, as DynamoDB Local lists them */
+    for (size_t i = na; i-- > 0;) {
+        const store_stream *d = &all[i];
+        if (!sa_mine(r, d))
+            continue;
+        const char *un = sa_user_name(d->table);
+        if (tn && strcmp(un, tn) != 0)
+            continue;
+        char *arn = api_stream_arn(r, un, d->label_ms);
+        char *label = api_stream_label(r->arena, d->label_ms);
+        if (!arn || !label) {
+            json_decref(arr);
+            return err_set(r->err, ERR_NOMEM, "out of memory");
+        }
+        if (!started) {
+            started = strcmp(arn, esa) == 0;
+            continue;
+        }
+        if (n == limit) {
+            more = true;
+            break;
+        }
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "StreamArn", arn, "TableName", un,
+                                             "StreamLabel", label));
+        last = arn;
+        n++;
+    }
+    *out = json_pack("{s:o}", "Streams", arr);
+    if (*out && more && last)
+        json_object_set_new(*out, "LastEvaluatedStreamArn", json_string(last));
+    return *out ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+}
+
+/* ---- DescribeStream ------------------------------------------------------------------ */
+
+int op_describe_stream(api_req *r, json_t **out)
+{
+    const char *arn, *esi;
+    long long limit;
+    int rc;
+    if ((rc = sa_str(r, "StreamArn", "streamArn", 37, 1024, true, &arn)) ||
+        (rc = sa_str(r, "ExclusiveStartShardId", "exclusiveStartShardId", 28, 65, false, &esi)) ||
+        (rc = sa_limit(r, SA_LIST_MAX,
+                       "One or more parameter values were invalid: Limit cannot be greater than "
+                       "the maximum: 100",
+                       &limit)))
+        return rc;
+    store_stream d;
+    if ((rc = sa_find(r, arn, &d)))
+        return rc;
+    json_t *shards = json_array();
+    bool started = esi == NULL, more = false;
+    const char *last = NULL;
+    long long n = 0;
+    for (size_t i = 0; i < d.n_shards; i++) {
+        const store_shard *sh = &d.shards[i];
+        char *id = sa_shard_id(r, &d, sh);
+        if (!id) {
+            json_decref(shards);
+            return err_set(r->err, ERR_NOMEM, "out of memory");
+        }
+        if (!started) {
+            started = strcmp(id, esi) == 0;
+            continue;
+        }
+        if (n == limit) {
+            more = true;
+            break;
+        }
+        json_t *range = json_pack("{s:s}", "StartingSequenceNumber", sa_seq(r, sh->start));
+        if (sh->end)
+            json_object_set_new(range, "EndingSequenceNumber", json_string(sa_seq(r, sh->end)));
+        json_t *x = json_pack("{s:s,s:o}", "ShardId", id, "SequenceNumberRange", range);
+        if (sh->parent >= 0) { /* named even after the parent expired */
+            store_shard p = {.idx = (uint32_t)sh->parent, .created_ms = sh->parent_ms};
+            json_object_set_new(x, "ParentShardId", json_string(sa_shard_id(r, &d, &p)));
+        }
+        json_array_append_new(shards, x);
+        last = id;
+        n++;
+    }
+    const char *un = sa_user_name(d.table);
+    json_t *sd = json_pack("{s:s,s:s,s:s,s:s,s:f,s:s,s:o,s:o}", "StreamArn",
+                           api_stream_arn(r, un, d.label_ms), "StreamLabel",
+                           api_stream_label(r->arena, d.label_ms), "StreamStatus",
+                           d.enabled ? "ENABLED" : "DISABLED", "StreamViewType",
+                           sa_view_name(d.view), "CreationRequestDateTime",
+                           (double)d.label_ms / 1000.0, "TableName", un, "KeySchema",
+                           sa_keyschema(&d.key), "Shards", shards);
+    if (sd && more && last)
+        json_object_set_new(sd, "LastEvaluatedShardId", json_string(last));
+    *out = json_pack("{s:o}", "StreamDescription", sd);
+    return *out ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+}
+
+/* ---- shard iterators ------------------------------------------------------------------ */
+
+static void sa_put_le(unsigned char *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t sa_get_le(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+static int64_t sa_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+typedef struct sa_iter {
+    uint32_t sid, shard;
+    uint64_t pos;      /* the next sequence number to read */
+    int64_t issued_ms;
+} sa_iter;
+
+static char *sa_iter_make(api_req *r, const char *arn, const sa_iter *it)
+{
+    unsigned char raw[SA_IT_RAW];
+    sa_put_le(raw, it->sid, 4);
+    sa_put_le(raw + 4, it->shard, 4);
+    sa_put_le(raw + 8, it->pos, 8);
+    sa_put_le(raw + 16, (uint64_t)it->issued_ms, 8);
+    sa_put_le(raw + SA_IT_PAYLOAD, siphash24(r->api->it_key, raw, SA_IT_PAYLOAD), 8);
+    char hex[SA_IT_RAW * 2 + 1];
+    for (size_t i = 0; i < SA_IT_RAW; i++)
+        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    return arena_printf(r->arena, "%s|1|%s", arn, hex);
+}
+
+static int sa_hex(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Parses and checks an iterator: 0, or ValidationException "Invalid ShardIterator". */
+static int sa_iter_parse(api_req *r, const char *s, sa_iter *it)
+{
+    const char *bar = strrchr(s, '|');
+    if (!bar || strlen(bar + 1) != SA_IT_RAW * 2)
+        return sa_verr(r, "Invalid ShardIterator");
+    unsigned char raw[SA_IT_RAW];
+    for (size_t i = 0; i < SA_IT_RAW; i++) {
+        int hi = sa_hex(bar[1 + 2 * i]), lo = sa_hex(bar[2 + 2 * i]);
+        if (hi < 0 || lo < 0)
+            return sa_verr(r, "Invalid ShardIterator");
+        raw[i] = (unsigned char)(hi << 4 | lo);
+    }
+    if (sa_get_le(raw + SA_IT_PAYLOAD, 8) != siphash24(r->api->it_key, raw, SA_IT_PAYLOAD))
+        return sa_verr(r, "Invalid ShardIterator");
+    it->sid = (uint32_t)sa_get_le(raw, 4);
+    it->shard = (uint32_t)sa_get_le(raw + 4, 4);
+    it->pos = sa_get_le(raw + 8, 8);
+    it->issued_ms = (int64_t)sa_get_le(raw + 16, 8);
+    return 0;
+}
+
+/* A SequenceNumber: 21..40 decimal digits.  false when not a number we could have issued. */
+static bool sa_seq_parse(const char *s, uint64_t *out)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 40)
+        return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        if (v > (UINT64_MAX - 9) / 10)
+            return false;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static int sa_trimmed(api_req *r)
+{
+    return err_set(r->err, ERR_TRIMMED_DATA_ACCESS,
+                   "The operation attempted to read past the oldest stream record in a shard.");
+}
+
+int op_get_shard_iterator(api_req *r, json_t **out)
+{
+    const char *arn, *shard_id, *type, *seqs;
+    int rc;
+    if ((rc = sa_str(r, "StreamArn", "streamArn", 37, 1024, true, &arn)) ||
+        (rc = sa_str(r, "ShardId", "shardId", 28, 65, true, &shard_id)) ||
+        (rc = sa_str(r, "ShardIteratorType", "shardIteratorType", 0, 64, true, &type)) ||
+        (rc = sa_str(r, "SequenceNumber", "sequenceNumber", 21, 40, false, &seqs)))
+        return rc;
+    bool at = strcmp(type, "AT_SEQUENCE_NUMBER") == 0;
+    bool after = strcmp(type, "AFTER_SEQUENCE_NUMBER") == 0;
+    bool trim = strcmp(type, "TRIM_HORIZON") == 0;
+    bool latest = strcmp(type, "LATEST") == 0;
+    if (!at && !after && !trim && !latest) {
+        api_vld v;
+        api_vld_init(&v);
+        api_vld_enum(&v, type, "shardIteratorType",
+                     "AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, AT_SEQUENCE_NUMBER, LATEST");
+        return api_vld_finish_aws(&v, r->err);
+    }
+    store_stream d;
+    if ((rc = sa_find(r, arn, &d)))
+        return rc;
+    const store_shard *sh = sa_shard(r, &d, shard_id);
+    if (!sh)
+        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, "Shard does not exist");
+    if ((trim || latest) && seqs)
+        return sa_verr(r, "One or more parameter values were invalid: SequenceNumber should not "
+                          "be passed for this iterator type");
+    uint64_t first = sh->start > d.trim ? sh->start : d.trim, pos;
+    if (trim) {
+        pos = first;
+    } else if (latest) {
+        uint64_t last;
+        if ((rc = store_stream_last_seq(r->api->store, &last, r->err)))
+            return rc;
+        pos = sh->end ? sh->end + 1 : last + 1;
+        if (pos < sh->start)
+            pos = sh->start;
+    } else {
+        uint64_t n;
+        if (!seqs || !sa_seq_parse(seqs, &n))
+            return sa_verr(r, "One or more parameter values were invalid: Invalid SequenceNumber");
+        if (n < sh->start || (sh->end && n > sh->end))
+            return sa_verr(r, "One or more parameter values were invalid: Invalid SequenceNumber "
+                              "for this shard");
+        if (n < d.trim)
+            return sa_trimmed(r);
+        pos = after ? n + 1 : n;
+    }
+    sa_iter it = {.sid = d.id, .shard = sh->idx, .pos = pos, .issued_ms = sa_now_ms()};
+    char *s = sa_iter_make(r, arn, &it);
+    *out = s ? json_pack("{s:s}", "ShardIterator", s) : NULL;
+    return *out ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+}
+
+/* ---- GetRecords ---------------------------------------------------------------------- */
+
+static void sa_event_id(uint32_t sid, uint64_t seq, char out[33])
+{
+    uint64_t a = sa_mix((uint64_t)sid << 40 ^ seq), b = sa_mix(a ^ seq);
+    snprintf(out, 33, "%016" PRIx64 "%016" PRIx64, a, b);
+}
+
+static json_t *sa_record(api_req *r, const store_stream *d, const store_srec *x)
+{
+    static const char *names[] = {"", "INSERT", "MODIFY", "REMOVE"};
+    char eid[33];
+    sa_event_id(d->id, x->seq, eid);
+    json_t *dd = json_object();
+    json_object_set_new(dd, "ApproximateCreationDateTime", json_integer(x->ms / 1000));
+    json_object_set_new(dd, "Keys", ddbjson_from_item(&x->keys));
+    if (x->new_img.type == AV_M)
+        json_object_set_new(dd, "NewImage", ddbjson_from_item(&x->new_img));
+    if (x->old_img.type == AV_M)
+        json_object_set_new(dd, "OldImage", ddbjson_from_item(&x->old_img));
+    json_object_set_new(dd, "SequenceNumber", json_string(sa_seq(r, x->seq)));
+    json_object_set_new(dd, "SizeBytes", json_integer(x->size));
+    json_object_set_new(dd, "StreamViewType", json_string(sa_view_name(d->view)));
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "eventID", eid, "eventName",
+                          names[x->event <= STORE_EV_REMOVE ? x->event : 0], "eventVersion", "1.1",
+                          "eventSource", "aws:dynamodb", "awsRegion", r->api->region, "dynamodb",
+                          dd);
+    if (o && x->by_service)
+        /* the Streams API's Identity shape (Lambda's event spells it type/principalId) */
+        json_object_set_new(o, "userIdentity", json_pack("{s:s,s:s}", "Type", "Service",
+                                                         "PrincipalId", "dynamodb.amazonaws.com"));
+    return o;
+}
+
+static char *sa_ms_text(api_req *r, int64_t ms)
+{
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    char buf[64];
+    gmtime_r(&sec, &tm);
+    strftime(buf, sizeof buf, "%a %b %d %H:%M:%S UTC %Y", &tm);
+    return arena_strdup(r->arena, buf);
+}
+
+int op_get_records(api_req *r, json_t **out)
+{
+    const char *its;
+    long long limit;
+    int rc;
+    if ((rc = sa_str(r, "ShardIterator", "shardIterator", 1, 2048, true, &its)) ||
+        (rc = sa_limit(r, SA_RECORDS_MAX,
+                       "One or more parameter values were invalid: Limit should be less than or "
+                       "equal to 1000",
+                       &limit)))
+        return rc;
+    sa_iter it = {0};
+    if ((rc = sa_iter_parse(r, its, &it)))
+        return rc;
+    int64_t now = sa_now_ms();
+    if (now - it.issued_ms > r->api->iterator_ttl_ms)
+        return err_set(r->err, ERR_EXPIRED_ITERATOR,
+                       "Iterator expired. The iterator was created at time %s while right now it "
+                       "is %s which is further in the future than the tolerated delay of %" PRId64
+                       " milliseconds.",
+                       sa_ms_text(r, it.issued_ms), sa_ms_text(r, now), r->api->iterator_ttl_ms);
+    store_stream d;
+    bool found;
+    if ((rc = store_stream_get(r->api->store, it.sid, r->arena, &d, &found, r->err)))
+        return rc;
+    const char *arn = found ? api_stream_arn(r, sa_user_name(d.table), d.label_ms) : NULL;
+    if (!found || !sa_mine(r, &d))
+        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
+    const store_shard *sh = NULL;
+    for (size_t i = 0; i < d.n_shards; i++)
+        if (d.shards[i].idx == it.shard)
+            sh = &d.shards[i];
+    if (!sh || it.pos < d.trim)
+        return sa_trimmed(r);
+    store_srec *recs;
+    size_t n = 0;
+    uint64_t last = it.pos - 1;
+    if (!sh->end || it.pos <= sh->end) {
+        if ((rc = store_stream_read(r->api->store, d.id, it.pos, sh->end, (size_t)limit,
+                                    SA_RECORDS_BYTES, r->arena, &recs, &n, &last, r->err)))
+            return rc;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, sa_record(r, &d, &recs[i]));
+    *out = json_pack("{s:o}", "Records", arr);
+    if (!*out)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    /* a closed shard read to its end has no next iterator */
+    if (!(sh->end && last >= sh->end)) {
+        sa_iter nx = {.sid = d.id, .shard = sh->idx, .pos = last + 1, .issued_ms = now};
+        char *s = sa_iter_make(r, arn, &nx);
+        if (!s)
+            return err_set(r->err, ERR_NOMEM, "out of memory");
+        json_object_set_new(*out, "NextShardIterator", json_string(s));
+    }
+    return 0;
+}
+
+int api_stream_init(api_t *api)
+{
+    size_t got = 0;
+    while (got < sizeof api->it_key) {
+        ssize_t n = getrandom(api->it_key + got, sizeof api->it_key - got, 0);
+        if (n <= 0)
+            return ERR_IO;
+        got += (size_t)n;
+    }
+    return 0;
+}

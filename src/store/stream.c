@@ -1,0 +1,835 @@
+/*
+ * stream — DynamoDB Streams in the store: stream records written in the change's own
+ * transaction, stream descriptors and shards, reads, trimming and shard rollover.
+ * Layer: store.
+ *
+ * On disk (named DB "streams", from format 3):
+ *   'S' sid(BE4)            -> u8 ST_STREAM_VERSION + av_encode(M describing the stream)
+ *   'R' sid(BE4) seq(BE8)   -> u8 ST_SREC_VERSION, u8 event, u8 flags, u64 LE commit ms,
+ *                              u32 LE size, av_encode(M {"k": keys, "n": new, "o": old})
+ *   meta "sseq"             -> the last sequence number handed out (store-wide)
+ *   meta "next_sid"         -> the next stream id
+ * A record is keyed by its stream and sequence number, so one cursor reads a shard in
+ * sequence order.  Sequence numbers are store-wide and handed out in commit order by the
+ * group committer (commit.c loads the counter once per round and stores it before the round
+ * commits); a write whose nested txn aborts leaves a gap, never a reuse.  The images kept are
+ * those the stream's view type shows (it cannot change while the stream lives).
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "store/store_int.h"
+
+#define ST_STREAM_VERSION 1
+#define ST_SREC_VERSION 1
+#define ST_SREC_HDR 15
+#define ST_TRIM_BATCH 5000 /* records trimmed per stream per pass */
+
+/* ---- keys -------------------------------------------------------------------------- */
+
+static void st_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+static void st_be64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (56 - 8 * i));
+}
+
+static uint64_t st_rd_be64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static uint32_t st_rd_be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void st_le(unsigned char *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t st_rd_le(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+static void st_skey(unsigned char *k, uint32_t sid)
+{
+    k[0] = 'S';
+    st_be32(k + 1, sid);
+}
+
+static void st_rkey(unsigned char *k, uint32_t sid, uint64_t seq)
+{
+    k[0] = 'R';
+    st_be32(k + 1, sid);
+    st_be64(k + 5, seq);
+}
+
+/* ---- descriptor encoding ----------------------------------------------------------- */
+
+typedef struct st_mb {
+    av_kv kv[16];
+    size_t n;
+    arena_t *a;
+    bool oom;
+} st_mb;
+
+static void st_mb_n(st_mb *m, const char *name, int64_t v)
+{
+    char *p = arena_printf(m->a, "%" PRId64, v);
+    if (!p) {
+        m->oom = true;
+        return;
+    }
+    m->kv[m->n++] = (av_kv){name, strlen(name), av_make_n_canonical(p, strlen(p))};
+}
+
+static void st_mb_s(st_mb *m, const char *name, const char *v)
+{
+    m->kv[m->n++] = (av_kv){name, strlen(name), av_make_s(v, strlen(v))};
+}
+
+static int64_t st_get_i(const av_t *m, const char *name)
+{
+    const av_t *v = av_map_gets(m, name);
+    if (!v || v->type != AV_N)
+        return 0;
+    int64_t x = 0;
+    bool neg = false;
+    for (size_t i = 0; i < v->u.str.len; i++) {
+        char c = v->u.str.ptr[i];
+        if (c == '-' && i == 0) {
+            neg = true;
+            continue;
+        }
+        if (c < '0' || c > '9')
+            break;
+        x = x * 10 + (c - '0');
+    }
+    return neg ? -x : x;
+}
+
+static void st_get_str(const av_t *m, const char *name, char *out)
+{
+    const av_t *v = av_map_gets(m, name);
+    out[0] = 0;
+    if (!v || v->type != AV_S)
+        return;
+    size_t n = v->u.str.len < STORE_NAME_MAX - 1 ? v->u.str.len : STORE_NAME_MAX - 1;
+    memcpy(out, v->u.str.ptr, n);
+    out[n] = 0;
+}
+
+/* Internal form: the public one plus the next shard index. */
+typedef struct st_sdesc {
+    store_stream d;
+    uint32_t next_shard;
+} st_sdesc;
+
+static int st_sdesc_encode(const st_sdesc *x, buf_t *out)
+{
+    arena_t a;
+    arena_init(&a);
+    int rc = ERR_NOMEM;
+    const store_stream *d = &x->d;
+    st_mb m = {.a = &a};
+    av_t *sh = arena_zalloc(&a, sizeof *sh * (d->n_shards ? d->n_shards : 1));
+    if (!sh)
+        goto done;
+    st_mb_s(&m, "tn", d->table);
+    st_mb_n(&m, "tid", d->table_id);
+    st_mb_n(&m, "ms", d->label_ms);
+    st_mb_n(&m, "v", d->view);
+    st_mb_n(&m, "en", d->enabled);
+    st_mb_n(&m, "dms", d->disabled_ms);
+    st_mb_s(&m, "h", d->key.hash);
+    st_mb_n(&m, "ht", d->key.hash_type);
+    st_mb_s(&m, "r", d->key.range);
+    st_mb_n(&m, "rt", d->key.range_type);
+    st_mb_n(&m, "trim", (int64_t)d->trim);
+    st_mb_n(&m, "nsh", x->next_shard);
+    for (size_t i = 0; i < d->n_shards; i++) {
+        st_mb *s = arena_zalloc(&a, sizeof *s);
+        if (!s)
+            goto done;
+        s->a = &a;
+        st_mb_n(s, "i", d->shards[i].idx);
+        st_mb_n(s, "p", d->shards[i].parent);
+        st_mb_n(s, "pm", d->shards[i].parent_ms);
+        st_mb_n(s, "ms", d->shards[i].created_ms);
+        st_mb_n(s, "b", (int64_t)d->shards[i].start);
+        st_mb_n(s, "e", (int64_t)d->shards[i].end);
+        if (s->oom)
+            goto done;
+        sh[i] = av_make_m(s->kv, s->n);
+    }
+    m.kv[m.n++] = (av_kv){"sh", 2, av_make_list(AV_L, sh, d->n_shards)};
+    if (m.oom)
+        goto done;
+    av_t mv = av_make_m(m.kv, m.n);
+    buf_reset(out);
+    rc = buf_putc(out, ST_STREAM_VERSION);
+    if (rc == 0)
+        rc = av_encode(&mv, out);
+done:
+    arena_fini(&a);
+    return rc;
+}
+
+/* Decodes into the arena (the bytes are copied first: LMDB memory dies with the txn). */
+static int st_sdesc_decode(uint32_t sid, const MDB_val *v, arena_t *a, st_sdesc *x, err_t *e)
+{
+    memset(x, 0, sizeof *x);
+    const unsigned char *p = v->mv_data;
+    if (v->mv_size < 2 || p[0] != ST_STREAM_VERSION)
+        return err_set(e, ERR_IO, "corrupt stream record");
+    void *cp = arena_alloc(a, v->mv_size);
+    if (!cp)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    memcpy(cp, p, v->mv_size);
+    av_t m;
+    int rc = av_decode((unsigned char *)cp + 1, v->mv_size - 1, a, &m);
+    if (rc == ERR_NOMEM)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    if (rc || m.type != AV_M)
+        return err_set(e, ERR_IO, "corrupt stream record");
+    store_stream *d = &x->d;
+    d->id = sid;
+    st_get_str(&m, "tn", d->table);
+    d->table_id = (uint32_t)st_get_i(&m, "tid");
+    d->label_ms = st_get_i(&m, "ms");
+    d->view = (uint8_t)st_get_i(&m, "v");
+    d->enabled = st_get_i(&m, "en") != 0;
+    d->disabled_ms = st_get_i(&m, "dms");
+    st_get_str(&m, "h", d->key.hash);
+    d->key.hash_type = (av_type)st_get_i(&m, "ht");
+    st_get_str(&m, "r", d->key.range);
+    d->key.range_type = (av_type)st_get_i(&m, "rt");
+    d->trim = (uint64_t)st_get_i(&m, "trim");
+    x->next_shard = (uint32_t)st_get_i(&m, "nsh");
+    const av_t *sh = av_map_gets(&m, "sh");
+    size_t n = sh && sh->type == AV_L ? sh->u.list.n : 0;
+    /* one spare slot: a rollover appends a shard in place */
+    d->shards = arena_zalloc(a, sizeof *d->shards * (n + 1));
+    if (!d->shards)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const av_t *s = &sh->u.list.items[i];
+        store_shard *o = &d->shards[i];
+        o->idx = (uint32_t)st_get_i(s, "i");
+        o->parent = (int32_t)st_get_i(s, "p");
+        o->parent_ms = st_get_i(s, "pm");
+        o->created_ms = st_get_i(s, "ms");
+        o->start = (uint64_t)st_get_i(s, "b");
+        o->end = (uint64_t)st_get_i(s, "e");
+    }
+    d->n_shards = n;
+    return 0;
+}
+
+static int st_sdesc_put(store_t *s, MDB_txn *txn, const st_sdesc *x)
+{
+    buf_t b;
+    buf_init(&b, 0);
+    int rc = st_sdesc_encode(x, &b);
+    if (rc == 0) {
+        unsigned char kb[5];
+        st_skey(kb, x->d.id);
+        MDB_val k = {sizeof kb, kb}, v = {b.len, b.data};
+        rc = mdb_put(txn, s->db_streams, &k, &v, 0);
+    }
+    buf_fini(&b);
+    return rc;
+}
+
+/* Reads stream sid in txn; ERR_RESOURCE_NOT_FOUND when absent. */
+static int st_sdesc_get(store_t *s, MDB_txn *txn, uint32_t sid, arena_t *a, st_sdesc *x, err_t *e)
+{
+    unsigned char kb[5];
+    st_skey(kb, sid);
+    MDB_val k = {sizeof kb, kb}, v;
+    int rc = mdb_get(txn, s->db_streams, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return err_set(e, ERR_RESOURCE_NOT_FOUND, "stream %u not found", sid);
+    if (rc)
+        return rc;
+    return st_sdesc_decode(sid, &v, a, x, e);
+}
+
+/* ---- in the writers' transactions ------------------------------------------------------- */
+
+int st_stream_seq_load(store_t *s, MDB_txn *txn, uint64_t *out)
+{
+    return st_meta_get_u64(s, txn, "sseq", out);
+}
+
+int st_stream_seq_store(store_t *s, MDB_txn *txn, uint64_t seq)
+{
+    return st_meta_put_u64(s, txn, "sseq", seq);
+}
+
+int st_stream_create(store_t *s, MDB_txn *txn, store_table *t, int64_t prev_ms, err_t *e)
+{
+    (void)e;
+    uint64_t sid, sseq;
+    int rc = st_meta_get_u64(s, txn, "next_sid", &sid);
+    if (rc == 0)
+        rc = st_meta_get_u64(s, txn, "sseq", &sseq);
+    if (rc)
+        return rc;
+    if (sid == 0)
+        sid = 1;
+    if (sid > UINT32_MAX - 1)
+        return err_set(e, ERR_LIMIT_EXCEEDED, "stream ids exhausted");
+    if ((rc = st_meta_put_u64(s, txn, "next_sid", sid + 1)))
+        return rc;
+    int64_t now = st_now_ms();
+    if (now <= prev_ms) /* a new stream of the same table gets a new label */
+        now = prev_ms + 1;
+    store_shard sh = {.idx = 0, .parent = -1, .created_ms = now, .start = sseq + 1, .end = 0};
+    st_sdesc x = {.next_shard = 1};
+    x.d.id = (uint32_t)sid;
+    memcpy(x.d.table, t->name, sizeof x.d.table);
+    x.d.table_id = t->id;
+    x.d.label_ms = now;
+    x.d.view = t->stream_view;
+    x.d.enabled = true;
+    x.d.key = t->key;
+    x.d.trim = 0;
+    x.d.shards = &sh;
+    x.d.n_shards = 1;
+    if ((rc = st_sdesc_put(s, txn, &x)))
+        return rc;
+    t->stream_id = (uint32_t)sid;
+    t->stream_ms = now;
+    return 0;
+}
+
+int st_stream_disable(store_t *s, MDB_txn *txn, uint32_t sid, err_t *e)
+{
+    arena_t a;
+    arena_init(&a);
+    st_sdesc x;
+    uint64_t sseq;
+    int rc = st_sdesc_get(s, txn, sid, &a, &x, e);
+    if (rc == ERR_RESOURCE_NOT_FOUND) { /* already expired: nothing to keep readable */
+        err_clear(e);
+        rc = 0;
+        goto done;
+    }
+    if (rc || !x.d.enabled)
+        goto done;
+    if ((rc = st_meta_get_u64(s, txn, "sseq", &sseq)))
+        goto done;
+    x.d.enabled = false;
+    x.d.disabled_ms = st_now_ms();
+    for (size_t i = 0; i < x.d.n_shards; i++)
+        if (x.d.shards[i].end == 0)
+            x.d.shards[i].end = sseq >= x.d.shards[i].start ? sseq : x.d.shards[i].start;
+    rc = st_sdesc_put(s, txn, &x);
+done:
+    arena_fini(&a);
+    return rc;
+}
+
+/* The key attributes of item as an M (members borrow the item's values). */
+static av_t st_keys_of(const store_table *t, const av_t *item, av_kv *kv)
+{
+    size_t n = 0;
+    const av_t *h = av_map_gets(item, t->key.hash);
+    if (h)
+        kv[n++] = (av_kv){t->key.hash, strlen(t->key.hash), *h};
+    if (t->key.range[0]) {
+        const av_t *r = av_map_gets(item, t->key.range);
+        if (r)
+            kv[n++] = (av_kv){t->key.range, strlen(t->key.range), *r};
+    }
+    return av_make_m(kv, n);
+}
+
+int st_stream_put(store_t *s, MDB_txn *txn, const store_table *t, const store_write *w,
+                  const av_t *old, const av_t *nw, uint64_t *seq)
+{
+    if (!t->stream_view || !t->stream_id || (!old && !nw))
+        return 0;
+    if (old && nw && av_equal(old, nw))
+        return 0; /* the item did not change: no record, as DynamoDB */
+    uint8_t ev = !old ? STORE_EV_INSERT : !nw ? STORE_EV_REMOVE : STORE_EV_MODIFY;
+    av_kv kkv[2], mkv[3];
+    size_t n = 0;
+    av_t keys = st_keys_of(t, nw ? nw : old, kkv);
+    mkv[n++] = (av_kv){"k", 1, keys};
+    size_t size = av_item_size(&keys);
+    bool want_new = t->stream_view == STORE_SV_NEW_IMAGE ||
+                    t->stream_view == STORE_SV_NEW_AND_OLD_IMAGES;
+    bool want_old = t->stream_view == STORE_SV_OLD_IMAGE ||
+                    t->stream_view == STORE_SV_NEW_AND_OLD_IMAGES;
+    if (want_new && nw) {
+        mkv[n++] = (av_kv){"n", 1, *nw};
+        size += av_item_size(nw);
+    }
+    if (want_old && old) {
+        mkv[n++] = (av_kv){"o", 1, *old};
+        size += av_item_size(old);
+    }
+    av_t m = av_make_m(mkv, n);
+    buf_t b;
+    buf_init(&b, 0);
+    unsigned char hdr[ST_SREC_HDR];
+    hdr[0] = ST_SREC_VERSION;
+    hdr[1] = ev;
+    hdr[2] = w->by_service ? 1 : 0;
+    st_le(hdr + 3, (uint64_t)st_now_ms(), 8);
+    st_le(hdr + 11, size > UINT32_MAX ? UINT32_MAX : size, 4);
+    int rc = buf_append(&b, hdr, sizeof hdr);
+    if (rc == 0)
+        rc = av_encode(&m, &b);
+    if (rc == 0) {
+        unsigned char kb[13];
+        st_rkey(kb, t->stream_id, *seq + 1);
+        MDB_val k = {sizeof kb, kb}, v = {b.len, b.data};
+        rc = mdb_put(txn, s->db_streams, &k, &v, 0);
+        if (rc == 0)
+            (*seq)++;
+    }
+    buf_fini(&b);
+    return rc;
+}
+
+/* ---- reads ------------------------------------------------------------------------- */
+
+int store_stream_list(store_t *s, arena_t *a, store_stream **out, size_t *n, err_t *e)
+{
+    *out = NULL;
+    *n = 0;
+    if (!s->db_streams)
+        return 0;
+    MDB_txn *txn;
+    MDB_cursor *cur = NULL;
+    int rc = st_rtxn_begin(s, &txn);
+    if (rc)
+        return st_mdb_err(rc, e);
+    size_t cap = 0;
+    store_stream *v = NULL;
+    if ((rc = mdb_cursor_open(txn, s->db_streams, &cur)))
+        goto done;
+    unsigned char kb[1] = {'S'};
+    MDB_val k = {1, kb}, d;
+    int mrc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE);
+    while (mrc == 0 && k.mv_size == 5 && ((unsigned char *)k.mv_data)[0] == 'S') {
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            store_stream *g = arena_alloc(a, nc * sizeof *g);
+            if (!g) {
+                rc = err_set(e, ERR_NOMEM, "out of memory");
+                goto done;
+            }
+            if (*n)
+                memcpy(g, v, *n * sizeof *g);
+            v = g;
+            cap = nc;
+        }
+        st_sdesc x;
+        if ((rc = st_sdesc_decode(st_rd_be32((unsigned char *)k.mv_data + 1), &d, a, &x, e)))
+            goto done;
+        v[(*n)++] = x.d;
+        mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
+    }
+    if (mrc && mrc != MDB_NOTFOUND)
+        rc = mrc;
+    *out = v;
+done:
+    if (cur)
+        mdb_cursor_close(cur);
+    st_rtxn_end(s, txn);
+    return st_mdb_err(rc, e);
+}
+
+int store_stream_get(store_t *s, uint32_t id, arena_t *a, store_stream *out, bool *found,
+                     err_t *e)
+{
+    *found = false;
+    memset(out, 0, sizeof *out);
+    if (!s->db_streams)
+        return 0;
+    MDB_txn *txn;
+    int rc = st_rtxn_begin(s, &txn);
+    if (rc)
+        return st_mdb_err(rc, e);
+    st_sdesc x;
+    rc = st_sdesc_get(s, txn, id, a, &x, e);
+    st_rtxn_end(s, txn);
+    if (rc == ERR_RESOURCE_NOT_FOUND) {
+        err_clear(e);
+        return 0;
+    }
+    if (rc)
+        return st_mdb_err(rc, e);
+    *out = x.d;
+    *found = true;
+    return 0;
+}
+
+int store_stream_last_seq(store_t *s, uint64_t *out, err_t *e)
+{
+    MDB_txn *txn;
+    int rc = st_rtxn_begin(s, &txn);
+    if (rc)
+        return st_mdb_err(rc, e);
+    rc = st_meta_get_u64(s, txn, "sseq", out);
+    st_rtxn_end(s, txn);
+    return st_mdb_err(rc, e);
+}
+
+static int st_srec_decode(const MDB_val *k, const MDB_val *v, arena_t *a, store_srec *r,
+                          err_t *e)
+{
+    memset(r, 0, sizeof *r);
+    const unsigned char *p = v->mv_data;
+    if (v->mv_size < ST_SREC_HDR + 1 || p[0] != ST_SREC_VERSION)
+        return err_set(e, ERR_IO, "corrupt stream record");
+    r->seq = st_rd_be64((const unsigned char *)k->mv_data + 5);
+    r->event = p[1];
+    r->by_service = p[2] & 1;
+    r->ms = (int64_t)st_rd_le(p + 3, 8);
+    r->size = (uint32_t)st_rd_le(p + 11, 4);
+    MDB_val body = {v->mv_size - ST_SREC_HDR, (void *)(p + ST_SREC_HDR)};
+    av_t m;
+    int rc = st_decode(a, &body, &m, e);
+    if (rc)
+        return rc;
+    if (m.type != AV_M)
+        return err_set(e, ERR_IO, "corrupt stream record");
+    const av_t *x;
+    r->keys = (x = av_map_gets(&m, "k")) ? *x : (av_t){.type = AV_NONE};
+    r->new_img = (x = av_map_gets(&m, "n")) ? *x : (av_t){.type = AV_NONE};
+    r->old_img = (x = av_map_gets(&m, "o")) ? *x : (av_t){.type = AV_NONE};
+    return 0;
+}
+
+int store_stream_read(store_t *s, uint32_t id, uint64_t from, uint64_t upto, size_t limit,
+                      size_t max_bytes, arena_t *a, store_srec **out, size_t *n,
+                      uint64_t *last_seq, err_t *e)
+{
+    *out = NULL;
+    *n = 0;
+    *last_seq = from ? from - 1 : 0;
+    if (!s->db_streams || limit == 0)
+        return 0;
+    MDB_txn *txn;
+    MDB_cursor *cur = NULL;
+    int rc = st_rtxn_begin(s, &txn);
+    if (rc)
+        return st_mdb_err(rc, e);
+    store_srec *v = arena_alloc(a, limit * sizeof *v);
+    size_t bytes = 0;
+    if (!v) {
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = mdb_cursor_open(txn, s->db_streams, &cur)))
+        goto done;
+    unsigned char kb[13];
+    st_rkey(kb, id, from);
+    MDB_val k = {sizeof kb, kb}, d;
+    int mrc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE);
+    while (mrc == 0 && k.mv_size == 13 && memcmp(k.mv_data, kb, 5) == 0) {
+        uint64_t seq = st_rd_be64((unsigned char *)k.mv_data + 5);
+        if (upto && seq > upto)
+            break;
+        if ((rc = st_srec_decode(&k, &d, a, &v[*n], e)))
+            goto done;
+        bytes += v[*n].size;
+        (*n)++;
+        *last_seq = seq;
+        if (*n == limit || (max_bytes && bytes >= max_bytes))
+            break;
+        mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
+    }
+    if (mrc && mrc != MDB_NOTFOUND)
+        rc = mrc;
+    *out = v;
+done:
+    if (cur)
+        mdb_cursor_close(cur);
+    /* nothing more in range: the read covered everything handed out so far */
+    if (rc == 0 && *n < limit && !(max_bytes && bytes >= max_bytes)) {
+        uint64_t sseq = 0;
+        if (st_meta_get_u64(s, txn, "sseq", &sseq) == 0) {
+            if (upto && sseq > upto)
+                sseq = upto;
+            if (sseq > *last_seq)
+                *last_seq = sseq;
+        }
+    }
+    st_rtxn_end(s, txn);
+    return st_mdb_err(rc, e);
+}
+
+/* ---- maintenance: trimming, expiry, rollover ------------------------------------------ */
+
+typedef struct pass_ctx {
+    int64_t now;
+    uint32_t after; /* streams with a larger id are left for the next txn */
+    bool more;
+} pass_ctx;
+
+/* The first record's sequence number of stream sid (0 when it has none). */
+static int st_first_seq(MDB_cursor *cur, uint32_t sid, uint64_t *out)
+{
+    unsigned char kb[13];
+    st_rkey(kb, sid, 0);
+    MDB_val k = {sizeof kb, kb}, d;
+    *out = 0;
+    int rc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    if (k.mv_size == 13 && memcmp(k.mv_data, kb, 5) == 0)
+        *out = st_rd_be64((unsigned char *)k.mv_data + 5);
+    return 0;
+}
+
+/* One stream: trim, drop expired shards, roll over, expire.  *changed when x was edited;
+ * *gone when the stream was removed. */
+static int st_pass_one(store_t *s, MDB_txn *txn, MDB_cursor *cur, st_sdesc *x, int64_t now,
+                       bool *changed, bool *gone, bool *more)
+{
+    store_stream *d = &x->d;
+    int64_t cutoff = now - s->opts.stream_retention_ms;
+    unsigned char kb[13];
+    st_rkey(kb, d->id, 0);
+    MDB_val k = {sizeof kb, kb}, v;
+    size_t nd = 0;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size == 13 && memcmp(k.mv_data, kb, 5) == 0) {
+        const unsigned char *p = v.mv_data;
+        if (v.mv_size < ST_SREC_HDR || (int64_t)st_rd_le(p + 3, 8) > cutoff)
+            break;
+        if (nd == ST_TRIM_BATCH) {
+            *more = true;
+            break;
+        }
+        uint64_t seq = st_rd_be64((unsigned char *)k.mv_data + 5);
+        if ((rc = mdb_cursor_del(cur, 0)))
+            return rc;
+        nd++;
+        d->trim = seq + 1;
+        *changed = true;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
+        if (rc == EINVAL || rc == MDB_NOTFOUND)
+            rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    }
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    uint64_t first;
+    if ((rc = st_first_seq(cur, d->id, &first)))
+        return rc;
+    /* closed shards whose records are all gone and that are older than the retention */
+    size_t w = 0;
+    for (size_t i = 0; i < d->n_shards; i++) {
+        const store_shard *sh = &d->shards[i];
+        bool empty = first == 0 || first > sh->end;
+        if (sh->end && empty && sh->created_ms <= cutoff) {
+            *changed = true;
+            continue;
+        }
+        d->shards[w++] = *sh;
+    }
+    d->n_shards = w;
+    if (!d->enabled) {
+        if (first == 0 && d->disabled_ms <= cutoff) {
+            unsigned char sk[5];
+            st_skey(sk, d->id);
+            MDB_val key = {sizeof sk, sk};
+            rc = mdb_del(txn, s->db_streams, &key, NULL);
+            *gone = rc == 0;
+            return rc == MDB_NOTFOUND ? 0 : rc;
+        }
+        return 0;
+    }
+    store_shard *open = d->n_shards ? &d->shards[d->n_shards - 1] : NULL;
+    if (open && open->end == 0 && open->created_ms + s->opts.stream_shard_ms <= now) {
+        uint64_t sseq;
+        if ((rc = st_meta_get_u64(s, txn, "sseq", &sseq)))
+            return rc;
+        if (sseq >= open->start) { /* an empty shard stays open (nothing to close over) */
+            open->end = sseq;
+            store_shard child = {.idx = x->next_shard++, .parent = (int32_t)open->idx,
+                                 .parent_ms = open->created_ms, .created_ms = now,
+                                 .start = sseq + 1};
+            d->shards[d->n_shards++] = child; /* the decoder left a spare slot */
+            *changed = true;
+        }
+    } else if (!open) { /* every shard expired: open a fresh one */
+        uint64_t sseq;
+        if ((rc = st_meta_get_u64(s, txn, "sseq", &sseq)))
+            return rc;
+        d->shards[0] = (store_shard){.idx = x->next_shard++, .parent = -1, .created_ms = now,
+                                     .start = sseq + 1};
+        d->n_shards = 1;
+        *changed = true;
+    }
+    return 0;
+}
+
+#define ST_PASS_STREAMS 64 /* streams handled per write txn */
+
+static int st_pass_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
+{
+    pass_ctx *c = vctx;
+    c->more = false;
+    arena_t a;
+    arena_init(&a);
+    MDB_cursor *sc = NULL, *rcur = NULL;
+    int rc = mdb_cursor_open(txn, s->db_streams, &sc);
+    if (rc == 0)
+        rc = mdb_cursor_open(txn, s->db_streams, &rcur);
+    if (rc)
+        goto done;
+    unsigned char kb[5];
+    st_skey(kb, c->after + 1);
+    if (c->after == UINT32_MAX)
+        goto done;
+    MDB_val k = {sizeof kb, kb}, v;
+    size_t seen = 0;
+    int mrc = mdb_cursor_get(sc, &k, &v, MDB_SET_RANGE);
+    while (mrc == 0 && k.mv_size == 5 && ((unsigned char *)k.mv_data)[0] == 'S') {
+        uint32_t sid = st_rd_be32((unsigned char *)k.mv_data + 1);
+        if (seen++ == ST_PASS_STREAMS) {
+            c->more = true;
+            break;
+        }
+        arena_reset(&a);
+        st_sdesc x;
+        if ((rc = st_sdesc_decode(sid, &v, &a, &x, e)))
+            goto done;
+        bool changed = false, gone = false, more = false;
+        if ((rc = st_pass_one(s, txn, rcur, &x, c->now, &changed, &gone, &more)))
+            goto done;
+        if (more)
+            c->more = true;
+        if (changed && !gone && (rc = st_sdesc_put(s, txn, &x)))
+            goto done;
+        if (more) { /* this stream's trimming goes on in the next txn */
+            c->after = sid - 1;
+            break;
+        }
+        c->after = sid;
+        /* the cursor may have been disturbed by the puts/deletes: re-seek past sid */
+        if (sid == UINT32_MAX)
+            break;
+        st_skey(kb, sid + 1);
+        k.mv_size = sizeof kb;
+        k.mv_data = kb;
+        mrc = mdb_cursor_get(sc, &k, &v, MDB_SET_RANGE);
+    }
+    if (mrc && mrc != MDB_NOTFOUND)
+        rc = mrc;
+done:
+    if (rcur)
+        mdb_cursor_close(rcur);
+    if (sc)
+        mdb_cursor_close(sc);
+    arena_fini(&a);
+    return rc;
+}
+
+/* True when some stream has work due as of now (read-only look, so an idle store does not
+ * write and sync every pass). */
+static int st_pass_due(store_t *s, int64_t now, bool *due, err_t *e)
+{
+    *due = false;
+    int64_t cutoff = now - s->opts.stream_retention_ms;
+    MDB_txn *txn;
+    MDB_cursor *sc = NULL, *rcur = NULL;
+    arena_t a;
+    arena_init(&a);
+    int rc = st_rtxn_begin(s, &txn);
+    if (rc) {
+        arena_fini(&a);
+        return st_mdb_err(rc, e);
+    }
+    if ((rc = mdb_cursor_open(txn, s->db_streams, &sc)) ||
+        (rc = mdb_cursor_open(txn, s->db_streams, &rcur)))
+        goto done;
+    unsigned char kb[1] = {'S'};
+    MDB_val k = {1, kb}, v;
+    int mrc = mdb_cursor_get(sc, &k, &v, MDB_SET_RANGE);
+    while (!*due && mrc == 0 && k.mv_size == 5 && ((unsigned char *)k.mv_data)[0] == 'S') {
+        uint32_t sid = st_rd_be32((unsigned char *)k.mv_data + 1);
+        arena_reset(&a);
+        st_sdesc x;
+        if ((rc = st_sdesc_decode(sid, &v, &a, &x, e)))
+            goto done;
+        const store_stream *d = &x.d;
+        unsigned char rk[13];
+        st_rkey(rk, sid, 0);
+        MDB_val k2 = {sizeof rk, rk}, v2;
+        int g = mdb_cursor_get(rcur, &k2, &v2, MDB_SET_RANGE);
+        bool has = g == 0 && k2.mv_size == 13 && memcmp(k2.mv_data, rk, 5) == 0;
+        if (has && v2.mv_size >= ST_SREC_HDR &&
+            (int64_t)st_rd_le((unsigned char *)v2.mv_data + 3, 8) <= cutoff)
+            *due = true;
+        if (!d->enabled && d->disabled_ms <= cutoff)
+            *due = true;
+        for (size_t i = 0; i < d->n_shards; i++) {
+            const store_shard *sh = &d->shards[i];
+            uint64_t first = has ? st_rd_be64((unsigned char *)k2.mv_data + 5) : 0;
+            if (sh->end && sh->created_ms <= cutoff && (first == 0 || first > sh->end))
+                *due = true;
+            if (d->enabled && !sh->end && sh->created_ms + s->opts.stream_shard_ms <= now)
+                *due = true;
+        }
+        if (d->enabled && d->n_shards == 0)
+            *due = true;
+        mrc = mdb_cursor_get(sc, &k, &v, MDB_NEXT);
+    }
+    if (mrc && mrc != MDB_NOTFOUND)
+        rc = mrc;
+done:
+    if (rcur)
+        mdb_cursor_close(rcur);
+    if (sc)
+        mdb_cursor_close(sc);
+    st_rtxn_end(s, txn);
+    arena_fini(&a);
+    return st_mdb_err(rc, e);
+}
+
+int store_stream_pass(store_t *s, int64_t now_ms, err_t *e)
+{
+    if (!s->db_streams || s->opts.read_only)
+        return 0;
+    bool due;
+    int rc0 = st_pass_due(s, now_ms, &due, e);
+    if (rc0 || !due)
+        return rc0;
+    pass_ctx c = {.now = now_ms, .after = 0};
+    int rc;
+    do /* each txn trims records or moves past streams: this ends */
+        rc = st_write_txn(s, st_pass_fn, &c, e);
+    while (rc == 0 && c.more);
+    return rc;
+}

@@ -1,0 +1,77 @@
+// js_streams — @aws-sdk/client-dynamodb-streams against a DynamoDB endpoint's streams.
+// usage: node tests/e2e/js_streams.mjs <endpoint-url> <table-name>
+// Creates a table with a NEW_AND_OLD_IMAGES stream, writes an INSERT, a MODIFY and a REMOVE,
+// then reads the stream with the streams client (ListStreams, DescribeStream,
+// GetShardIterator TRIM_HORIZON, GetRecords paging with Limit 1) and prints one JSON line with
+// what it saw; exits non-zero on any failure.  Driven by tests/e2e/test_streams.py.
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(path.join(here, "..", "..", "tools", "oracle", "package.json"));
+const {
+  DynamoDBClient, CreateTableCommand, DescribeTableCommand, PutItemCommand, DeleteItemCommand,
+  DeleteTableCommand,
+} = require("@aws-sdk/client-dynamodb");
+const {
+  DynamoDBStreamsClient, ListStreamsCommand, DescribeStreamCommand, GetShardIteratorCommand,
+  GetRecordsCommand,
+} = require("@aws-sdk/client-dynamodb-streams");
+
+const [endpoint, table] = process.argv.slice(2);
+if (!endpoint || !table) {
+  console.error("usage: js_streams.mjs <endpoint-url> <table-name>");
+  process.exit(2);
+}
+const cfg = { endpoint, region: "us-east-1", maxAttempts: 1,
+              credentials: { accessKeyId: "x", secretAccessKey: "x" } };
+const ddb = new DynamoDBClient(cfg);
+const streams = new DynamoDBStreamsClient(cfg);
+
+async function main() {
+  const out = {};
+  await ddb.send(new CreateTableCommand({
+    TableName: table, BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+    KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+    StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" },
+  }));
+  const arn = (await ddb.send(new DescribeTableCommand({ TableName: table }))).Table.LatestStreamArn;
+  await ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "a" }, v: { N: "1" } } }));
+  await ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "a" }, v: { N: "2" } } }));
+  await ddb.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: "a" } } }));
+  const listed = await streams.send(new ListStreamsCommand({ TableName: table }));
+  out.listed = listed.Streams.map((s) => s.StreamArn === arn);
+  const desc = await streams.send(new DescribeStreamCommand({ StreamArn: arn }));
+  out.status = desc.StreamDescription.StreamStatus;
+  out.view = desc.StreamDescription.StreamViewType;
+  const shard = desc.StreamDescription.Shards[0].ShardId;
+  let it = (await streams.send(new GetShardIteratorCommand({
+    StreamArn: arn, ShardId: shard, ShardIteratorType: "TRIM_HORIZON" }))).ShardIterator;
+  const recs = [];
+  for (let i = 0; i < 10 && it; i++) {
+    const r = await streams.send(new GetRecordsCommand({ ShardIterator: it, Limit: 1 }));
+    recs.push(...r.Records);
+    if (r.Records.length === 0) break;
+    it = r.NextShardIterator;
+  }
+  out.events = recs.map((r) => r.eventName);
+  out.newV = recs.map((r) => r.dynamodb.NewImage?.v?.N ?? null);
+  out.oldV = recs.map((r) => r.dynamodb.OldImage?.v?.N ?? null);
+  out.dateType = recs.length ? typeof recs[0].dynamodb.ApproximateCreationDateTime.getTime : "";
+  try {
+    await streams.send(new GetRecordsCommand({ ShardIterator: "garbage" }));
+    out.badIterator = "accepted";
+  } catch (e) {
+    out.badIterator = e.name;
+    out.badIteratorStatus = e.$metadata?.httpStatusCode;
+  }
+  await ddb.send(new DeleteTableCommand({ TableName: table }));
+  console.log(JSON.stringify(out));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

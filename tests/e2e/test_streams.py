@@ -1,0 +1,485 @@
+"""DynamoDB Streams on the DynamoDB endpoint's port (boto3's `dynamodbstreams` client).
+
+Every write path writes one record per changed item, in commit order, shaped as DynamoDB
+writes it; every view type; iterator types; paging; disable and re-enable; the API's errors.
+Runs against ddbchat and against DynamoDB Local with the same expectations; where DynamoDB
+Local differs from AWS the test follows AWS and names Local's deviation (aws_or_local).
+Tests that need ddbchat's short test periods (iterator lifetime, shard rollover, trimming,
+TTL) start their own ddbchat.
+"""
+import re
+import time
+import uuid
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from conftest import aws_or_local, client_for, make_table
+
+SEQ_RE = re.compile(r"\d{21,40}")
+SHARD_RE = re.compile(r"shardId-\d{20}-[0-9a-f]{8}")
+LABEL_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}")
+
+
+def streams_for(url):
+    return boto3.client(
+        "dynamodbstreams", endpoint_url=url, region_name="us-east-1",
+        aws_access_key_id="x", aws_secret_access_key="x",
+        config=Config(retries={"max_attempts": 1}, connect_timeout=10, read_timeout=60))
+
+
+@pytest.fixture(scope="module")
+def streams(ddb_url):
+    return streams_for(ddb_url)
+
+
+def stream_table(ddb, name, view="NEW_AND_OLD_IMAGES", range_=None, **extra):
+    make_table(ddb, name, range=range_,
+               StreamSpecification={"StreamEnabled": True, "StreamViewType": view}, **extra)
+    return ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+
+
+def read_all(streams, arn, itype="TRIM_HORIZON", limit=None):
+    """Every record of every shard, following NextShardIterator until a page comes back
+    empty (an open shard) or there is no next iterator (a closed one)."""
+    out = []
+    for sh in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        it = streams.get_shard_iterator(StreamArn=arn, ShardId=sh["ShardId"],
+                                        ShardIteratorType=itype)["ShardIterator"]
+        while it:
+            kw = {"Limit": limit} if limit else {}
+            r = streams.get_records(ShardIterator=it, **kw)
+            out += r["Records"]
+            if not r["Records"]:
+                break
+            it = r.get("NextShardIterator")
+    return out
+
+
+def err_of(fn, **kw):
+    with pytest.raises(ClientError) as ei:
+        fn(**kw)
+    return ei.value.response["Error"]["Code"], ei.value.response["Error"]["Message"]
+
+
+def summary(records):
+    return [(r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"]) for r in records]
+
+
+# ---- the table side ------------------------------------------------------------------
+
+def test_describe_table_stream_fields(ddb, table_name):
+    name = table_name()
+    arn = stream_table(ddb, name, "NEW_IMAGE")
+    t = ddb.describe_table(TableName=name)["Table"]
+    assert t["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+    assert LABEL_RE.fullmatch(t["LatestStreamLabel"])
+    assert arn == t["TableArn"] + "/stream/" + t["LatestStreamLabel"]
+
+
+def test_disable_and_reenable(ddb, streams, table_name):
+    name = table_name()
+    arn1 = stream_table(ddb, name, "KEYS_ONLY")
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}})
+    code = err_of(ddb.update_table, TableName=name,
+                  StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+    assert code == ("ValidationException", "Table already has an enabled stream")
+    d = ddb.update_table(TableName=name, StreamSpecification={"StreamEnabled": False})
+    assert "StreamSpecification" not in d["TableDescription"]
+    t = ddb.describe_table(TableName=name)["Table"]
+    assert "StreamSpecification" not in t
+    assert t["LatestStreamArn"] == arn1  # the latest stream is still named
+    sd = streams.describe_stream(StreamArn=arn1)["StreamDescription"]
+    assert sd["StreamStatus"] == "DISABLED"
+    assert all("EndingSequenceNumber" in s["SequenceNumberRange"] for s in sd["Shards"])
+    # the disabled stream stays readable; nothing new is written to it
+    ddb.put_item(TableName=name, Item={"pk": {"S": "b"}})
+    assert summary(read_all(streams, arn1)) == [("INSERT", "a")]
+    assert err_of(ddb.update_table, TableName=name,
+                  StreamSpecification={"StreamEnabled": False}) == (
+        "ValidationException", "Table has no stream to disable")
+    time.sleep(0.01)
+    d = ddb.update_table(TableName=name, StreamSpecification={"StreamEnabled": True,
+                                                               "StreamViewType": "NEW_IMAGE"})
+    arn2 = d["TableDescription"]["LatestStreamArn"]
+    assert arn2 != arn1
+    assert d["TableDescription"]["StreamSpecification"] == {"StreamEnabled": True,
+                                                            "StreamViewType": "NEW_IMAGE"}
+    ddb.put_item(TableName=name, Item={"pk": {"S": "c"}})
+    assert summary(read_all(streams, arn2)) == [("INSERT", "c")]
+    listed = streams.list_streams(TableName=name)["Streams"]
+    assert [s["StreamArn"] for s in listed] == [arn2, arn1]  # newest first
+    assert streams.describe_stream(StreamArn=arn2)["StreamDescription"]["StreamStatus"] == "ENABLED"
+    # a deleted table's streams stay readable, disabled
+    ddb.delete_table(TableName=name)
+    sd = streams.describe_stream(StreamArn=arn2)["StreamDescription"]
+    assert sd["StreamStatus"] == "DISABLED"
+    assert summary(read_all(streams, arn2)) == [("INSERT", "c")]
+
+
+# ---- records ---------------------------------------------------------------------------
+
+def test_record_shape(ddb, streams, table_name, target):
+    name = table_name()
+    arn = stream_table(ddb, name, "NEW_AND_OLD_IMAGES")
+    t0 = time.time()
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "v": {"N": "1"}})
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "v": {"N": "2"}})
+    ddb.delete_item(TableName=name, Key={"pk": {"S": "a"}})
+    t1 = time.time()
+    recs = read_all(streams, arn)
+    assert [r["eventName"] for r in recs] == ["INSERT", "MODIFY", "REMOVE"]
+    seqs = [int(r["dynamodb"]["SequenceNumber"]) for r in recs]
+    assert seqs == sorted(seqs) and len(set(seqs)) == 3
+    ids = set()
+    for r in recs:
+        assert set(r) == {"eventID", "eventName", "eventVersion", "eventSource", "awsRegion",
+                          "dynamodb"}
+        assert r["eventVersion"] == "1.1" and r["eventSource"] == "aws:dynamodb"
+        assert r["awsRegion"] == aws_or_local(target, "us-east-1", local="ddblocal")
+        ids.add(r["eventID"])
+        d = r["dynamodb"]
+        assert SEQ_RE.fullmatch(d["SequenceNumber"])
+        assert d["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+        assert d["Keys"] == {"pk": {"S": "a"}}
+        # AWS: seconds; DynamoDB Local rounds down to the minute
+        ts = d["ApproximateCreationDateTime"].timestamp()
+        assert t0 - 61 <= ts <= t1 + 1
+    assert len(ids) == 3
+    ins, mod, rem = (r["dynamodb"] for r in recs)
+    assert ins["NewImage"] == {"pk": {"S": "a"}, "v": {"N": "1"}} and "OldImage" not in ins
+    assert mod["NewImage"]["v"] == {"N": "2"} and mod["OldImage"]["v"] == {"N": "1"}
+    assert rem["OldImage"]["v"] == {"N": "2"} and "NewImage" not in rem
+    # SizeBytes: keys plus the images, by DynamoDB's item size
+    assert [d["SizeBytes"] for d in (ins, mod, rem)] == [9, 15, 9]
+
+
+@pytest.mark.parametrize("view", ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"])
+def test_view_types(ddb, streams, table_name, view):
+    name = table_name()
+    arn = stream_table(ddb, name, view, range_=("sk", "N"))
+    key = {"pk": {"S": "k"}, "sk": {"N": "1"}}
+    ddb.put_item(TableName=name, Item={**key, "x": {"S": "one"}})
+    ddb.update_item(TableName=name, Key=key, UpdateExpression="SET x = :v",
+                    ExpressionAttributeValues={":v": {"S": "two"}})
+    ddb.delete_item(TableName=name, Key=key)
+    recs = read_all(streams, arn)
+    assert [r["eventName"] for r in recs] == ["INSERT", "MODIFY", "REMOVE"]
+    new = view in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES")
+    old = view in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES")
+    for r, has_new, has_old in zip(recs, (new, new, False), (False, old, old)):
+        d = r["dynamodb"]
+        assert d["Keys"] == key and d["StreamViewType"] == view
+        assert ("NewImage" in d) == has_new
+        assert ("OldImage" in d) == has_old
+    if new:
+        assert recs[1]["dynamodb"]["NewImage"]["x"] == {"S": "two"}
+    if old:
+        assert recs[1]["dynamodb"]["OldImage"]["x"] == {"S": "one"}
+
+
+def test_every_write_path(ddb, streams, table_name):
+    name, other = table_name(), table_name()
+    arn = stream_table(ddb, name, "NEW_AND_OLD_IMAGES")
+    make_table(ddb, other)  # no stream: its writes write nothing
+    S = lambda v: {"S": v}  # noqa: E731
+    ddb.put_item(TableName=name, Item={"pk": S("put")})
+    ddb.update_item(TableName=name, Key={"pk": S("upd")}, UpdateExpression="SET a = :a",
+                    ExpressionAttributeValues={":a": S("1")})
+    ddb.delete_item(TableName=name, Key={"pk": S("put")})
+    ddb.batch_write_item(RequestItems={
+        name: [{"PutRequest": {"Item": {"pk": S("b1")}}},
+               {"PutRequest": {"Item": {"pk": S("b2")}}},
+               {"DeleteRequest": {"Key": {"pk": S("upd")}}}],
+        other: [{"PutRequest": {"Item": {"pk": S("elsewhere")}}}]})
+    ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": name, "Item": {"pk": S("t1")}}},
+        {"Update": {"TableName": name, "Key": {"pk": S("b1")}, "UpdateExpression": "SET a = :a",
+                    "ExpressionAttributeValues": {":a": S("2")}}},
+        {"Delete": {"TableName": name, "Key": {"pk": S("b2")}}},
+        {"ConditionCheck": {"TableName": name, "Key": {"pk": S("t1x")},
+                            "ConditionExpression": "attribute_not_exists(pk)"}},
+        {"Put": {"TableName": other, "Item": {"pk": S("elsewhere2")}}}])
+    ddb.execute_statement(Statement=f"INSERT INTO \"{name}\" VALUE {{'pk': 'p1'}}")
+    ddb.execute_statement(Statement=f"UPDATE \"{name}\" SET a = 'x' WHERE pk = 'p1'")
+    ddb.execute_statement(Statement=f"DELETE FROM \"{name}\" WHERE pk = 't1'")
+    got = read_all(streams, arn)
+    # batch and transaction members: one record each; order within one call is the
+    # service's own (not asserted), calls follow each other
+    assert summary(got[:3]) == [("INSERT", "put"), ("INSERT", "upd"), ("REMOVE", "put")]
+    assert sorted(summary(got[3:6])) == [("INSERT", "b1"), ("INSERT", "b2"), ("REMOVE", "upd")]
+    assert sorted(summary(got[6:9])) == [("INSERT", "t1"), ("MODIFY", "b1"), ("REMOVE", "b2")]
+    assert summary(got[9:]) == [("INSERT", "p1"), ("MODIFY", "p1"), ("REMOVE", "t1")]
+    mod = [r for r in got if r["eventName"] == "MODIFY" and r["dynamodb"]["Keys"]["pk"] == S("b1")]
+    assert mod[0]["dynamodb"]["OldImage"] == {"pk": S("b1")}
+    assert mod[0]["dynamodb"]["NewImage"] == {"pk": S("b1"), "a": S("2")}
+
+
+def test_no_record_for_failed_or_unchanged_writes(ddb, streams, table_name):
+    name = table_name()
+    arn = stream_table(ddb, name, "NEW_AND_OLD_IMAGES")
+    item = {"pk": {"S": "a"}, "n": {"N": "1"}, "s": {"SS": ["x", "y"]}}
+    ddb.put_item(TableName=name, Item=item)
+    # the same item again (set order differs): nothing changed, no record
+    ddb.put_item(TableName=name, Item={**item, "s": {"SS": ["y", "x"]}})
+    ddb.update_item(TableName=name, Key={"pk": {"S": "a"}}, UpdateExpression="SET n = :n",
+                    ExpressionAttributeValues={":n": {"N": "1.0"}})
+    # deleting an absent item changes nothing
+    ddb.delete_item(TableName=name, Key={"pk": {"S": "absent"}})
+    # failed conditions write nothing
+    with pytest.raises(ClientError):
+        ddb.put_item(TableName=name, Item={"pk": {"S": "a"}}, ConditionExpression="n = :z",
+                     ExpressionAttributeValues={":z": {"N": "9"}})
+    with pytest.raises(ClientError):
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": name, "Item": {"pk": {"S": "t"}}}},
+            {"ConditionCheck": {"TableName": name, "Key": {"pk": {"S": "a"}},
+                                "ConditionExpression": "attribute_not_exists(pk)"}}])
+    ddb.put_item(TableName=name, Item={"pk": {"S": "b"}})
+    assert summary(read_all(streams, arn)) == [("INSERT", "a"), ("INSERT", "b")]
+
+
+# ---- iterators and paging ---------------------------------------------------------------
+
+def test_iterator_types_and_paging(ddb, streams, table_name):
+    name = table_name()
+    arn = stream_table(ddb, name, "KEYS_ONLY")
+    for i in range(7):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"k{i}"}})
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+    assert SHARD_RE.fullmatch(shard["ShardId"])
+    assert "ParentShardId" not in shard and "EndingSequenceNumber" not in shard["SequenceNumberRange"]
+    sid = shard["ShardId"]
+    allr = read_all(streams, arn, limit=3)
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in allr] == [f"k{i}" for i in range(7)]
+    seqs = [r["dynamodb"]["SequenceNumber"] for r in allr]
+    it = lambda t, **kw: streams.get_shard_iterator(  # noqa: E731
+        StreamArn=arn, ShardId=sid, ShardIteratorType=t, **kw)["ShardIterator"]
+    r = streams.get_records(ShardIterator=it("AT_SEQUENCE_NUMBER", SequenceNumber=seqs[2]),
+                            Limit=2)
+    assert [x["dynamodb"]["SequenceNumber"] for x in r["Records"]] == seqs[2:4]
+    r = streams.get_records(ShardIterator=it("AFTER_SEQUENCE_NUMBER", SequenceNumber=seqs[2]),
+                            Limit=2)
+    assert [x["dynamodb"]["SequenceNumber"] for x in r["Records"]] == seqs[3:5]
+    # LATEST: only what comes after
+    latest = it("LATEST")
+    r = streams.get_records(ShardIterator=latest)
+    assert r["Records"] == [] and r["NextShardIterator"]
+    ddb.put_item(TableName=name, Item={"pk": {"S": "late"}})
+    r = streams.get_records(ShardIterator=r["NextShardIterator"])
+    assert summary(r["Records"]) == [("INSERT", "late")]
+    # an iterator may be used again (it names a position)
+    r2 = streams.get_records(ShardIterator=latest)
+    assert summary(r2["Records"]) == [("INSERT", "late")]
+
+
+def test_list_streams_paging(ddb, streams, table_name):
+    names = [table_name("ls") for _ in range(3)]
+    arns = [stream_table(ddb, n, "KEYS_ONLY") for n in names]
+    seen, esa = [], None
+    for _ in range(50):
+        kw = {"ExclusiveStartStreamArn": esa} if esa else {}
+        page = streams.list_streams(Limit=1, **kw)
+        assert len(page["Streams"]) <= 1
+        seen += [s["StreamArn"] for s in page["Streams"]]
+        esa = page.get("LastEvaluatedStreamArn")
+        if not esa:
+            break
+    assert set(arns) <= set(seen)
+    one = streams.list_streams(TableName=names[1])["Streams"]
+    assert one == [{"StreamArn": arns[1], "TableName": names[1],
+                    "StreamLabel": arns[1].rsplit("/", 1)[1]}]
+    assert streams.list_streams(TableName="no_such_table_x")["Streams"] == []
+
+
+def test_describe_stream_shape(ddb, streams, table_name):
+    name = table_name()
+    arn = stream_table(ddb, name, "OLD_IMAGE", range_=("sk", "S"))
+    sd = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+    assert sd["StreamArn"] == arn and sd["TableName"] == name
+    assert sd["StreamLabel"] == arn.rsplit("/", 1)[1]
+    assert sd["StreamStatus"] == "ENABLED" and sd["StreamViewType"] == "OLD_IMAGE"
+    assert sd["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"},
+                               {"AttributeName": "sk", "KeyType": "RANGE"}]
+    assert "CreationRequestDateTime" in sd and "LastEvaluatedShardId" not in sd
+
+
+# ---- errors ---------------------------------------------------------------------------
+
+def test_errors(ddb, streams, table_name, target):
+    name = table_name()
+    arn = stream_table(ddb, name, "KEYS_ONLY")
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}})
+    sid = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    gone = arn[:-3] + "999"
+    assert err_of(streams.describe_stream, StreamArn=gone) == (
+        "ResourceNotFoundException", f"Requested resource not found: Stream: {gone} not found")
+    assert err_of(streams.get_shard_iterator, StreamArn=arn,
+                  ShardId="shardId-00000000000000000000-00000000",
+                  ShardIteratorType="LATEST") == ("ResourceNotFoundException",
+                                                  "Shard does not exist")
+    assert err_of(streams.get_shard_iterator, StreamArn=arn, ShardId=sid,
+                  ShardIteratorType="AT_SEQUENCE_NUMBER") == (
+        "ValidationException", "One or more parameter values were invalid: Invalid SequenceNumber")
+    assert err_of(streams.get_shard_iterator, StreamArn=arn, ShardId=sid,
+                  ShardIteratorType="TRIM_HORIZON", SequenceNumber="1" * 21) == (
+        "ValidationException", "One or more parameter values were invalid: SequenceNumber should "
+        "not be passed for this iterator type")
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=sid,
+                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    tampered = it[:-1] + ("0" if it[-1] != "0" else "1")
+    if target != "dynamodb-local":  # Local's iterators are plain base64 (shard|seq|time):
+        # a changed one may still be accepted; AWS's (and ours) are tamper-evident
+        assert err_of(streams.get_records, ShardIterator=tampered) == (
+            "ValidationException", "Invalid ShardIterator")
+    assert err_of(streams.get_records, ShardIterator="garbage") == (
+        "ValidationException", "Invalid ShardIterator")
+    assert err_of(streams.get_records, ShardIterator=it, Limit=1001) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Limit should be less than or equal to 1000")
+    assert err_of(streams.describe_stream, StreamArn=arn, Limit=101) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Limit cannot be greater than the maximum: 100")
+    assert err_of(streams.list_streams, Limit=101) == (
+        "ValidationException", "One or more parameter values were invalid: Limit cannot be "
+        "greater than the maximum allowed size: 100")
+
+
+def test_unknown_operation_under_each_prefix(ddb_url):
+    from conftest import raw_request
+    r = raw_request(ddb_url, b"{}", target="DynamoDBStreams_20120810.ListTables")
+    assert r[0] == 400 and b"UnknownOperationException" in r[2]
+    r = raw_request(ddb_url, b"{}", target="DynamoDB_20120810.ListStreams")
+    assert r[0] == 400 and b"UnknownOperationException" in r[2]
+
+
+# ---- ddbchat's own test periods ------------------------------------------------------------
+
+def test_iterator_expires(ddbchat_server):
+    srv = ddbchat_server("--stream-iterator-seconds", "1")
+    ddb, st = client_for(srv.ddb_url), streams_for(srv.ddb_url)
+    arn = stream_table(ddb, "exp", "KEYS_ONLY")
+    sid = st.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = st.get_shard_iterator(StreamArn=arn, ShardId=sid,
+                               ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    time.sleep(1.3)
+    code, msg = err_of(st.get_records, ShardIterator=it)
+    assert code == "ExpiredIteratorException"
+    assert msg.startswith("Iterator expired. The iterator was created at time ")
+    assert msg.endswith("which is further in the future than the tolerated delay of 1000 "
+                        "milliseconds.")
+
+
+def test_shard_rollover_lineage(ddbchat_server):
+    srv = ddbchat_server("--stream-shard-seconds", "1")
+    ddb, st = client_for(srv.ddb_url), streams_for(srv.ddb_url)
+    arn = stream_table(ddb, "roll", "KEYS_ONLY")
+    keys = []
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        k = f"k{len(keys)}"
+        ddb.put_item(TableName="roll", Item={"pk": {"S": k}})
+        keys.append(k)
+        time.sleep(0.25)
+        shards = st.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        if len(shards) >= 3:
+            break
+    shards = st.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    assert len(shards) >= 3
+    # lineage: each shard's parent is the one before; all but the last closed
+    for prev, cur in zip(shards, shards[1:]):
+        assert cur["ParentShardId"] == prev["ShardId"]
+        end = int(prev["SequenceNumberRange"]["EndingSequenceNumber"])
+        assert int(cur["SequenceNumberRange"]["StartingSequenceNumber"]) == end + 1
+    assert "EndingSequenceNumber" not in shards[-1]["SequenceNumberRange"]
+    # a closed shard read to its end has no next iterator; all records once, in order
+    got = []
+    for sh in shards:
+        it = st.get_shard_iterator(StreamArn=arn, ShardId=sh["ShardId"],
+                                   ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        closed = "EndingSequenceNumber" in sh["SequenceNumberRange"]
+        for _ in range(100):
+            r = st.get_records(ShardIterator=it, Limit=2)
+            got += [x["dynamodb"]["Keys"]["pk"]["S"] for x in r["Records"]]
+            it = r.get("NextShardIterator")
+            if not it or (not closed and not r["Records"]):
+                break
+        if closed:
+            assert it is None
+    assert got == keys
+
+
+def test_trimming(ddbchat_server):
+    srv = ddbchat_server("--stream-retention-seconds", "2")
+    ddb, st = client_for(srv.ddb_url), streams_for(srv.ddb_url)
+    arn = stream_table(ddb, "trim", "KEYS_ONLY")
+    ddb.put_item(TableName="trim", Item={"pk": {"S": "old"}})
+    sid = st.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    old_it = st.get_shard_iterator(StreamArn=arn, ShardId=sid,
+                                   ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    old_seq = st.get_records(ShardIterator=old_it)["Records"][0]["dynamodb"]["SequenceNumber"]
+    time.sleep(3.5)  # older than the retention; the background pass runs every second
+    ddb.put_item(TableName="trim", Item={"pk": {"S": "new"}})
+    assert summary(read_all(st, arn)) == [("INSERT", "new")]
+    assert err_of(st.get_records, ShardIterator=old_it)[0] == "TrimmedDataAccessException"
+    assert err_of(st.get_shard_iterator, StreamArn=arn, ShardId=sid,
+                  ShardIteratorType="AT_SEQUENCE_NUMBER",
+                  SequenceNumber=old_seq)[0] == "TrimmedDataAccessException"
+
+
+def test_ttl_expiry_record(ddbchat_server):
+    srv = ddbchat_server()
+    ddb, st = client_for(srv.ddb_url), streams_for(srv.ddb_url)
+    arn = stream_table(ddb, "ttl", "NEW_AND_OLD_IMAGES")
+    ddb.update_time_to_live(TableName="ttl", TimeToLiveSpecification={"Enabled": True,
+                                                                      "AttributeName": "exp"})
+    ddb.put_item(TableName="ttl", Item={"pk": {"S": "gone"}, "exp": {"N": str(int(time.time()) - 5)}})
+    deadline = time.time() + 15
+    recs = []
+    while time.time() < deadline and len(recs) < 2:
+        time.sleep(0.5)
+        recs = read_all(st, arn)
+    assert [r["eventName"] for r in recs] == ["INSERT", "REMOVE"]
+    assert "userIdentity" not in recs[0]
+    # the Streams API's Identity shape (a Lambda event spells it type / principalId)
+    assert recs[1]["userIdentity"] == {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}
+    assert recs[1]["dynamodb"]["OldImage"]["pk"] == {"S": "gone"}
+
+
+def test_stream_survives_restart(ddbchat_server):
+    srv = ddbchat_server()
+    ddb = client_for(srv.ddb_url)
+    arn = stream_table(ddb, "durable", "KEYS_ONLY")
+    for i in range(5):
+        ddb.put_item(TableName="durable", Item={"pk": {"S": f"k{i}"}})
+    srv.stop()
+    srv2 = ddbchat_server(data_dir=srv.data_dir)
+    st = streams_for(srv2.ddb_url)
+    assert [k for _, k in summary(read_all(st, arn))] == [f"k{i}" for i in range(5)]
+
+
+def test_js_streams_client(ddb_url, table_name):
+    # @aws-sdk/client-dynamodb-streams on the same URL as the DynamoDB client
+    import json
+    import os
+    import shutil
+    import subprocess
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    node = shutil.which("node")
+    sdk = os.path.join(repo, "tools", "oracle", "node_modules", "@aws-sdk",
+                       "client-dynamodb-streams")
+    if not node or not os.path.isdir(sdk):
+        pytest.skip("node or @aws-sdk/client-dynamodb-streams not installed (make oracle)")
+    env = dict(os.environ, NODE_NO_WARNINGS="1")
+    r = subprocess.run([node, os.path.join(repo, "tests", "e2e", "js_streams.mjs"), ddb_url,
+                        table_name("js")], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out["listed"] == [True]
+    assert out["status"] == "ENABLED" and out["view"] == "NEW_AND_OLD_IMAGES"
+    assert out["events"] == ["INSERT", "MODIFY", "REMOVE"]
+    assert out["newV"] == ["1", "2", None] and out["oldV"] == [None, "1", "2"]
+    assert out["dateType"] == "function"  # the SDK parsed ApproximateCreationDateTime
+    assert out["badIterator"] == "ValidationException" and out["badIteratorStatus"] == 400

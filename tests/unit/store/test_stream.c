@@ -1,0 +1,223 @@
+/*
+ * test_stream — stream records written in the change's own transaction (store/stream.c):
+ * one per changed item, none for a failed or unchanged write, in commit order; stream
+ * creation, disabling and table deletion; shard rollover with lineage, trimming and expiry
+ * by store_stream_pass with a chosen clock.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "st_test.h"
+
+static int sv_fn(void *ctx, store_alter *al, err_t *e)
+{
+    (void)e;
+    al->next.stream_view = *(const uint8_t *)ctx;
+    return 0;
+}
+
+static const store_table *set_view(store_t *s, const char *name, uint8_t v)
+{
+    const store_table *t = NULL;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_table_alter(s, name, sv_fn, &v, &t, &e), 0);
+    return st_keep(s, t);
+}
+
+static size_t read_stream(store_t *s, uint32_t sid, arena_t *a, store_srec **out)
+{
+    uint64_t last;
+    size_t n;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_stream_read(s, sid, 0, 0, 1000, 0, a, out, &n, &last, &e), 0);
+    return n;
+}
+
+static const char *key_s(const store_srec *r)
+{
+    static char buf[64];
+    const av_t *v = av_map_gets(&r->keys, "pk");
+    assert_non_null(v);
+    snprintf(buf, sizeof buf, "%.*s", (int)v->u.str.len, v->u.str.ptr);
+    return buf;
+}
+
+static void test_records(void **state)
+{
+    st_fix *f = *state;
+    st_create(f->s, "t", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_put_ok(f->s, st_pin(f->s, "t"), &f->a, "{\"pk\":{\"S\":\"before\"}}"); /* no stream yet */
+    const store_table *t = set_view(f->s, "t", STORE_SV_NEW_AND_OLD_IMAGES);
+    assert_int_not_equal(t->stream_id, 0);
+    assert_true(t->stream_ms > 0);
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}");
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}"); /* unchanged */
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"2\"}}");
+    assert_int_equal(st_del(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"absent\"}}"), &f->a), 0);
+    /* a failed condition, and an atomic batch one of whose writes fails: nothing */
+    store_write w[2] = {
+        {.table = t, .key = J(&f->a, "{\"pk\":{\"S\":\"x\"}}"), .apply = st_apply_put,
+         .ctx = J(&f->a, "{\"pk\":{\"S\":\"x\"}}"), .arena = &f->a},
+        {.table = t, .key = J(&f->a, "{\"pk\":{\"S\":\"a\"}}"), .apply = st_apply_fail,
+         .arena = &f->a},
+    };
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_write_atomic(f->s, w, 2, &e), ERR_TRANSACTION_CANCELED);
+    assert_int_equal(store_write_each(f->s, &w[1], 1, &e), 0);
+    assert_int_equal(w[1].rc, ERR_CONDITIONAL_CHECK_FAILED);
+    assert_int_equal(st_del(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"a\"}}"), &f->a), 0);
+    /* TTL-style deletion by the service */
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"ttl\"}}");
+    store_write d = {.table = t, .key = J(&f->a, "{\"pk\":{\"S\":\"ttl\"}}"),
+                     .apply = st_apply_del, .arena = &f->a, .by_service = true};
+    assert_int_equal(store_write_each(f->s, &d, 1, &e), 0);
+
+    store_srec *r;
+    size_t n = read_stream(f->s, t->stream_id, &f->a, &r);
+    assert_int_equal(n, 5);
+    const uint8_t ev[] = {STORE_EV_INSERT, STORE_EV_MODIFY, STORE_EV_REMOVE, STORE_EV_INSERT,
+                          STORE_EV_REMOVE};
+    const char *keys[] = {"a", "a", "a", "ttl", "ttl"};
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(r[i].event, ev[i]);
+        assert_string_equal(key_s(&r[i]), keys[i]);
+        assert_int_equal(r[i].by_service, i == 4);
+        if (i)
+            assert_true(r[i].seq > r[i - 1].seq);
+    }
+    assert_item_json(&r[1].old_img, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}");
+    assert_item_json(&r[1].new_img, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"2\"}}");
+    assert_int_equal(r[0].old_img.type, AV_NONE);
+    assert_int_equal(r[2].new_img.type, AV_NONE);
+    assert_int_equal(r[1].size, 3 + 6 + 6); /* keys + new + old, by item size */
+
+    /* reads from a position, bounded, with the covered range reported */
+    uint64_t last;
+    size_t m;
+    assert_int_equal(store_stream_read(f->s, t->stream_id, r[1].seq, r[2].seq, 10, 0, &f->a, &r,
+                                       &m, &last, &e),
+                     0);
+    assert_int_equal(m, 2);
+    assert_int_equal(last, r[1].seq);
+}
+
+static void test_view_keys_only_and_restart(void **state)
+{
+    st_fix *f = *state;
+    st_create(f->s, "k", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    const store_table *t = set_view(f->s, "k", STORE_SV_KEYS_ONLY);
+    uint32_t sid = t->stream_id;
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"big\":{\"S\":\"xxxxxxxx\"}}");
+    st_close(f->s);
+    f->s = st_open_dir(f->dir, 0);
+    store_srec *r;
+    assert_int_equal(read_stream(f->s, sid, &f->a, &r), 1);
+    assert_int_equal(r[0].new_img.type, AV_NONE);
+    assert_item_json(&r[0].keys, "{\"pk\":{\"S\":\"a\"}}");
+    const store_table *t2 = st_pin(f->s, "k");
+    assert_int_equal(t2->stream_id, sid);
+    assert_int_equal(t2->stream_view, STORE_SV_KEYS_ONLY);
+}
+
+static void test_disable_reenable_drop(void **state)
+{
+    st_fix *f = *state;
+    st_create(f->s, "d", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    const store_table *t1 = set_view(f->s, "d", STORE_SV_NEW_IMAGE);
+    st_put_ok(f->s, t1, &f->a, "{\"pk\":{\"S\":\"one\"}}");
+    const store_table *t2 = set_view(f->s, "d", STORE_SV_NONE);
+    assert_int_equal(t2->stream_id, t1->stream_id); /* still the latest stream */
+    st_put_ok(f->s, t2, &f->a, "{\"pk\":{\"S\":\"unstreamed\"}}");
+    const store_table *t3 = set_view(f->s, "d", STORE_SV_OLD_IMAGE);
+    assert_int_not_equal(t3->stream_id, t1->stream_id);
+    assert_true(t3->stream_ms > t1->stream_ms);
+    err_t e;
+    err_clear(&e);
+    store_stream d;
+    bool found;
+    assert_int_equal(store_stream_get(f->s, t1->stream_id, &f->a, &d, &found, &e), 0);
+    assert_true(found);
+    assert_false(d.enabled);
+    assert_int_equal(d.n_shards, 1);
+    assert_int_not_equal(d.shards[0].end, 0);
+    store_srec *r;
+    assert_int_equal(read_stream(f->s, t1->stream_id, &f->a, &r), 1);
+    /* the view type cannot change while a stream is enabled */
+    uint8_t v = STORE_SV_KEYS_ONLY;
+    assert_int_equal(store_table_alter(f->s, "d", sv_fn, &v, NULL, &e), ERR_INTERNAL);
+    /* a deleted table's stream stays readable, disabled */
+    uint32_t sid3 = t3->stream_id;
+    st_put_ok(f->s, t3, &f->a, "{\"pk\":{\"S\":\"two\"}}");
+    assert_int_equal(store_table_delete(f->s, "d", &e), 0);
+    assert_int_equal(store_stream_get(f->s, sid3, &f->a, &d, &found, &e), 0);
+    assert_true(found);
+    assert_false(d.enabled);
+    assert_int_equal(read_stream(f->s, sid3, &f->a, &r), 1);
+    store_stream *all;
+    size_t na;
+    assert_int_equal(store_stream_list(f->s, &f->a, &all, &na, &e), 0);
+    assert_int_equal(na, 2);
+    /* after the retention both are gone */
+    assert_int_equal(store_stream_pass(f->s, d.disabled_ms + 25LL * 3600 * 1000, &e), 0);
+    assert_int_equal(store_stream_list(f->s, &f->a, &all, &na, &e), 0);
+    assert_int_equal(na, 0);
+}
+
+static void test_rollover_and_trim(void **state)
+{
+    st_fix *f = *state;
+    st_create(f->s, "r", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    const store_table *t = set_view(f->s, "r", STORE_SV_KEYS_ONLY);
+    err_t e;
+    err_clear(&e);
+    store_stream d;
+    bool found;
+    int64_t t0 = t->stream_ms, H = 3600LL * 1000;
+    /* an empty open shard is not rolled over */
+    assert_int_equal(store_stream_pass(f->s, t0 + 5 * H, &e), 0);
+    assert_int_equal(store_stream_get(f->s, t->stream_id, &f->a, &d, &found, &e), 0);
+    assert_int_equal(d.n_shards, 1);
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"}}");
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"b\"}}");
+    assert_int_equal(store_stream_pass(f->s, t0 + 1 * H, &e), 0); /* not due yet */
+    assert_int_equal(store_stream_get(f->s, t->stream_id, &f->a, &d, &found, &e), 0);
+    assert_int_equal(d.n_shards, 1);
+    assert_int_equal(store_stream_pass(f->s, t0 + 5 * H, &e), 0);
+    assert_int_equal(store_stream_get(f->s, t->stream_id, &f->a, &d, &found, &e), 0);
+    assert_int_equal(d.n_shards, 2);
+    assert_int_equal(d.shards[1].parent, (int32_t)d.shards[0].idx);
+    assert_int_equal(d.shards[1].parent_ms, d.shards[0].created_ms);
+    assert_int_equal(d.shards[1].start, d.shards[0].end + 1);
+    assert_int_equal(d.shards[1].end, 0);
+    store_srec *r;
+    assert_int_equal(read_stream(f->s, t->stream_id, &f->a, &r), 2);
+    assert_true(r[1].seq <= d.shards[0].end);
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"c\"}}");
+    assert_int_equal(read_stream(f->s, t->stream_id, &f->a, &r), 3);
+    assert_true(r[2].seq >= d.shards[1].start);
+    /* the records written now are trimmed a day later; the first shard then expires */
+    int64_t now = r[2].ms;
+    assert_int_equal(store_stream_pass(f->s, now + 25 * H, &e), 0);
+    assert_int_equal(read_stream(f->s, t->stream_id, &f->a, &r), 0);
+    assert_int_equal(store_stream_get(f->s, t->stream_id, &f->a, &d, &found, &e), 0);
+    assert_true(d.trim > 0);
+    assert_true(d.n_shards >= 1);
+    assert_int_equal(d.shards[0].parent >= 0, true); /* the first shard is gone */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_records, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_view_keys_only_and_restart, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_disable_reenable_drop, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_rollover_and_trim, st_setup, st_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
