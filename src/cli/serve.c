@@ -27,9 +27,12 @@
 #include "messaging/backend_remote.h"
 #include "messaging/rest.h"
 #include "messaging/service.h"
+#include "messaging/trigger.h"
 #include "server/http.h"
 #include "server/sigv4.h"
 #include "store/store.h"
+
+#define SERVE_MAX_TRIGGERS 64
 
 typedef struct serve_opts {
     const char *data_dir;
@@ -59,6 +62,10 @@ typedef struct serve_opts {
     long stream_shard_s;        /* 0 = the defaults (4 h, 24 h, 15 min) */
     long stream_retention_s;
     long stream_iterator_s;
+    const char *triggers[SERVE_MAX_TRIGGERS]; /* --trigger TABLE=COMMAND */
+    size_t n_triggers;
+    long trigger_batch;          /* 0 = MSG_TRIGGER_BATCH_DEFAULT */
+    bool trigger_trim_horizon;   /* --trigger-from trim-horizon */
 } serve_opts;
 
 static void serve_usage(FILE *f)
@@ -121,6 +128,13 @@ static void serve_usage(FILE *f)
             "                            (default 86400: DynamoDB keeps them 24 h)\n"
             "  --stream-iterator-seconds S  shard iterators expire after S seconds\n"
             "                            (default 900, as DynamoDB)\n"
+            "  --trigger TABLE=COMMAND   run COMMAND (/bin/sh -c) for each batch of TABLE's\n"
+            "                            stream records, the Lambda event {\"Records\":[...]}\n"
+            "                            on its stdin; exit 0 = done (position kept in\n"
+            "                            DATA_DIR/triggers), else retried; repeatable\n"
+            "  --trigger-batch N         records per batch, 1..1000 (default 100)\n"
+            "  --trigger-from WHERE      latest (default) or trim-horizon: where a trigger\n"
+            "                            without a saved position starts\n"
             "  --cors-origin ORIGIN      allowed browser origin for the REST API (\"*\" allowed)\n"
             "  -h, --help                this text\n");
 }
@@ -166,6 +180,9 @@ enum {
     OPT_STREAM_SHARD,
     OPT_STREAM_RETENTION,
     OPT_STREAM_ITERATOR,
+    OPT_TRIGGER,
+    OPT_TRIGGER_BATCH,
+    OPT_TRIGGER_FROM,
 };
 
 /* 0 ok, 1 help printed, 2 usage error */
@@ -198,6 +215,9 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         {"stream-shard-seconds", required_argument, NULL, OPT_STREAM_SHARD},
         {"stream-retention-seconds", required_argument, NULL, OPT_STREAM_RETENTION},
         {"stream-iterator-seconds", required_argument, NULL, OPT_STREAM_ITERATOR},
+        {"trigger", required_argument, NULL, OPT_TRIGGER},
+        {"trigger-batch", required_argument, NULL, OPT_TRIGGER_BATCH},
+        {"trigger-from", required_argument, NULL, OPT_TRIGGER_FROM},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -216,6 +236,7 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         switch (c) {
         case OPT_DATA_DIR:
             o->data_dir = optarg;
+            o->data_dir_given = true;
             break;
         case OPT_HOST:
             o->host = optarg;
@@ -306,7 +327,10 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         case OPT_STREAM_SHARD:
         case OPT_STREAM_RETENTION:
         case OPT_STREAM_ITERATOR:
-            if (serve_parse_uint("--stream-...-seconds", optarg, 1, 10L * 366 * 86400, &v))
+            if (serve_parse_uint(c == OPT_STREAM_SHARD       ? "--stream-shard-seconds"
+                                 : c == OPT_STREAM_RETENTION ? "--stream-retention-seconds"
+                                                             : "--stream-iterator-seconds",
+                                 optarg, 1, 10L * 366 * 86400, &v))
                 return 2;
             if (c == OPT_STREAM_SHARD)
                 o->stream_shard_s = v;
@@ -314,6 +338,26 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
                 o->stream_retention_s = v;
             else
                 o->stream_iterator_s = v;
+            break;
+        case OPT_TRIGGER:
+            if (o->n_triggers == SERVE_MAX_TRIGGERS || !strchr(optarg, '=') || optarg[0] == '=') {
+                fprintf(stderr, "ddbchat serve: --trigger expects TABLE=COMMAND (at most %d)\n",
+                        SERVE_MAX_TRIGGERS);
+                return 2;
+            }
+            o->triggers[o->n_triggers++] = optarg;
+            break;
+        case OPT_TRIGGER_BATCH:
+            if (serve_parse_uint("--trigger-batch", optarg, 1, MSG_TRIGGER_BATCH_MAX, &v))
+                return 2;
+            o->trigger_batch = v;
+            break;
+        case OPT_TRIGGER_FROM:
+            if (strcmp(optarg, "trim-horizon") != 0 && strcmp(optarg, "latest") != 0) {
+                fprintf(stderr, "ddbchat serve: --trigger-from expects latest or trim-horizon\n");
+                return 2;
+            }
+            o->trigger_trim_horizon = strcmp(optarg, "trim-horizon") == 0;
             break;
         case 'h':
             serve_usage(stdout);
@@ -332,6 +376,11 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
     if (!o->jwt_max_lifetime && life && *life &&
         serve_parse_uint("$" MSG_JWT_MAX_LIFETIME_ENV, life, 1, 10L * 366 * 86400, &v))
         return 2;
+    if (o->n_triggers && o->endpoint && !o->data_dir_given) {
+        fprintf(stderr, "ddbchat serve: --trigger with --endpoint needs --data-dir (where the "
+                        "triggers' positions are kept)\n");
+        return 2;
+    }
     if (o->dynamodb_only && o->endpoint) {
         fprintf(stderr, "ddbchat serve: --dynamodb-only and --endpoint exclude each other\n");
         return 2;
@@ -431,6 +480,8 @@ int cli_serve(int argc, char **argv)
     msg_service *svc = NULL;
     msg_events *events = NULL;
     http_server *srv = NULL;
+    msg_backend *tbackend = NULL; /* the triggers' own (calls from their threads) */
+    msg_trigger *triggers[SERVE_MAX_TRIGGERS] = {0};
     unsigned char *jwt_secret = NULL;
     size_t jwt_secret_len = 0;
     bool remote = o.endpoint != NULL;
@@ -557,6 +608,37 @@ int cli_serve(int argc, char **argv)
                               &de))
             fprintf(stderr, "ddbchat: --demo: %s\n", de.msg);
     }
+    /* stream triggers: after the endpoint is up (their tables may be created through it) */
+    if (o.n_triggers) {
+        ddbc_config tdc;
+        if (remote ? (ddbc_config_load(&tdc, o.endpoint, o.region, &e) ||
+                      msg_backend_remote_new(&tdc, &tbackend, &e))
+                   : msg_backend_embedded_new(api, &tbackend, &e))
+            goto fail;
+        char sdir[4096];
+        snprintf(sdir, sizeof sdir, "%s/triggers", o.data_dir);
+        if (remote && mkdir(o.data_dir, 0700) != 0 && errno != EEXIST) {
+            /* --endpoint: the data dir holds only such state */
+            err_set(&e, ERR_IO, "cannot create %s: %s", o.data_dir, strerror(errno));
+            goto fail;
+        }
+        for (size_t i = 0; i < o.n_triggers; i++) {
+            char *table;
+            const char *cmd;
+            if (msg_trigger_parse(o.triggers[i], &table, &cmd, &e))
+                goto fail;
+            msg_trigger_cfg tc = {.table = table, .command = cmd, .batch = (int)o.trigger_batch,
+                                  .start = o.trigger_trim_horizon ? MSG_SR_TRIM_HORIZON
+                                                                  : MSG_SR_LATEST,
+                                  .state_dir = sdir};
+            int trc = msg_trigger_start(tbackend, &tc, &triggers[i], &e);
+            if (trc == 0)
+                fprintf(stderr, "ddbchat: trigger on %s: %s\n", table, cmd);
+            free(table);
+            if (trc)
+                goto fail;
+        }
+    }
     fflush(stdout);
 
     int sig = 0;
@@ -568,6 +650,11 @@ int cli_serve(int argc, char **argv)
 fail:
     fprintf(stderr, "ddbchat serve: %s\n", e.msg[0] ? e.msg : err_name(e.code));
 out:
+    for (size_t i = 0; i < SERVE_MAX_TRIGGERS; i++) /* all at once: 5 s grace in total */
+        msg_trigger_request_stop(triggers[i]);
+    for (size_t i = 0; i < SERVE_MAX_TRIGGERS; i++) /* before the store and the server go */
+        msg_trigger_stop(triggers[i]);
+    msg_backend_free(tbackend);
     msg_events_stop(events); /* open event streams end first: the server's drain then is quick */
     http_server_stop(srv);
     msg_events_free(events);

@@ -27,6 +27,7 @@
 struct ddbc {
     ddbc_config cfg;
     char url[600];
+    char streams_url[620]; /* DynamoDB Streams' endpoint (see ddbc_streams_url) */
     char sigv4[128];          /* "aws:amz:<region>:dynamodb" */
     char userpwd[400];        /* "<access>:<secret>" */
     pthread_key_t handle_key; /* one CURL easy handle per thread */
@@ -264,6 +265,22 @@ static void ddbc_handle_free(void *h)
     ddbc_curl.easy_cleanup(h);
 }
 
+/* AWS serves DynamoDB Streams from its own host, streams.dynamodb.<region>.amazonaws.com
+ * (same SigV4 service name, "dynamodb"); any other endpoint (ddbchat, DynamoDB Local) serves
+ * both on one URL. */
+static void ddbc_streams_url(const char *url, char *out, size_t cap)
+{
+    static const char pre[] = "https://dynamodb.";
+    const char *host_end = strchr(url + sizeof pre - 1, '/');
+    size_t hl = host_end ? (size_t)(host_end - url) : strlen(url);
+    static const char aws[] = ".amazonaws.com";
+    if (strncmp(url, pre, sizeof pre - 1) == 0 && hl >= sizeof aws - 1 &&
+        strncmp(url + hl - (sizeof aws - 1), aws, sizeof aws - 1) == 0)
+        snprintf(out, cap, "https://streams.%s", url + 8);
+    else
+        snprintf(out, cap, "%s", url);
+}
+
 int ddbc_new(const ddbc_config *cfg, ddbc_t **out, err_t *e)
 {
     pthread_once(&ddbc_global_once, ddbc_global_init);
@@ -279,6 +296,7 @@ int ddbc_new(const ddbc_config *cfg, ddbc_t **out, err_t *e)
     while (n && cfg->endpoint[n - 1] == '/')
         n--;
     snprintf(c->url, sizeof c->url, "%.*s/", (int)n, cfg->endpoint);
+    ddbc_streams_url(c->url, c->streams_url, sizeof c->streams_url);
     snprintf(c->sigv4, sizeof c->sigv4, "aws:amz:%s:dynamodb", cfg->region);
     snprintf(c->userpwd, sizeof c->userpwd, "%s:%s", cfg->access_key, cfg->secret_key);
     if (pthread_key_create(&c->handle_key, ddbc_handle_free) != 0) {
@@ -386,7 +404,14 @@ static CURLcode ddbc_attempt(ddbc_t *c, const char *op, const char *body, size_t
     if (!h)
         return CURLE_FAILED_INIT;
     char target[128], token[4200];
-    snprintf(target, sizeof target, "X-Amz-Target: DynamoDB_20120810.%s", op);
+    /* "DynamoDBStreams.GetRecords" (api/'s name) goes to the Streams service */
+    static const char sp[] = "DynamoDBStreams.";
+    bool streams = strncmp(op, sp, sizeof sp - 1) == 0;
+    if (streams)
+        snprintf(target, sizeof target, "X-Amz-Target: DynamoDBStreams_20120810.%s",
+                 op + sizeof sp - 1);
+    else
+        snprintf(target, sizeof target, "X-Amz-Target: DynamoDB_20120810.%s", op);
     struct curl_slist *hdrs = NULL;
     hdrs = ddbc_curl.slist_append(hdrs, "Content-Type: application/x-amz-json-1.0");
     hdrs = ddbc_curl.slist_append(hdrs, target);
@@ -399,7 +424,7 @@ static CURLcode ddbc_attempt(ddbc_t *c, const char *op, const char *body, size_t
         snprintf(token, sizeof token, "X-Amz-Security-Token: %s", c->cfg.session_token);
         hdrs = ddbc_curl.slist_append(hdrs, token);
     }
-    ddbc_curl.easy_setopt(h, CURLOPT_URL, c->url);
+    ddbc_curl.easy_setopt(h, CURLOPT_URL, streams ? c->streams_url : c->url);
     ddbc_curl.easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     ddbc_curl.easy_setopt(h, CURLOPT_POST, 1L);
     ddbc_curl.easy_setopt(h, CURLOPT_POSTFIELDS, body);

@@ -1,0 +1,59 @@
+/*
+ * stream_reader — follows a table's DynamoDB stream through the backend seam.  Layer:
+ * messaging.
+ *
+ * The reader calls only the DynamoDB and DynamoDB Streams operations (DescribeTable,
+ * DescribeStream, GetShardIterator, GetRecords) through msg_backend_call, so it works the
+ * same on the embedded engine, on a second ddbchat and on AWS (backend_remote: the Streams
+ * endpoint streams.dynamodb.<region>.amazonaws.com).  It reads the table's latest stream
+ * shard by shard in lineage order: a closed shard read to its end hands over to its child
+ * (the shard whose ParentShardId it is), so every record is returned once, in order.  An
+ * expired iterator is replaced (AFTER_SEQUENCE_NUMBER of the last record returned).  Used by
+ * stream triggers (trigger.c), `ddbchat streams tail` and the remote change feed.
+ */
+#ifndef DDB_MESSAGING_STREAM_READER_H
+#define DDB_MESSAGING_STREAM_READER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "base/err.h"
+#include "messaging/backend.h"
+
+#define MSG_SR_ARN_MAX 1100
+#define MSG_SR_SHARD_MAX 80
+#define MSG_SR_SEQ_MAX 48
+
+/* A position: after record `seq` of shard `shard` of stream `arn` ("" seq: at the shard's
+ * start). */
+typedef struct msg_stream_pos {
+    char arn[MSG_SR_ARN_MAX];
+    char shard[MSG_SR_SHARD_MAX];
+    char seq[MSG_SR_SEQ_MAX];
+} msg_stream_pos;
+
+typedef enum msg_sr_start { MSG_SR_LATEST = 0, MSG_SR_TRIM_HORIZON } msg_sr_start;
+
+typedef struct msg_stream_reader msg_stream_reader;
+
+/* Opens the latest stream of `table`.  resume (may be NULL or of another stream): continue
+ * after that position; else start at `start`.  ERR_RESOURCE_NOT_FOUND (with a message) when
+ * the table has no stream; the backend's errors. */
+int msg_stream_reader_new(msg_backend *b, const char *table, msg_sr_start start,
+                          const msg_stream_pos *resume, msg_stream_reader **out, err_t *e);
+void msg_stream_reader_free(msg_stream_reader *r);
+
+/* The next records (GetRecords' shape), at most `max` (1..1000), as a new JSON array (empty
+ * when nothing new arrived: the caller waits and asks again).  The reader's position moves
+ * past them. */
+int msg_stream_reader_next(msg_stream_reader *r, int max, json_t **out, err_t *e);
+/* The position after the last record returned. */
+void msg_stream_reader_pos(const msg_stream_reader *r, msg_stream_pos *out);
+/* The stream's ARN. */
+const char *msg_stream_reader_arn(const msg_stream_reader *r);
+
+/* A record as AWS Lambda delivers it: GetRecords' record plus eventSourceARN, userIdentity
+ * spelled {"type","principalId"}.  New reference. */
+json_t *msg_stream_lambda_record(const json_t *rec, const char *arn);
+
+#endif

@@ -1,0 +1,433 @@
+/*
+ * trigger — stream triggers.  Layer: messaging.  See trigger.h.
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html
+ */
+#include "messaging/trigger.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/log.h"
+
+extern char **environ;
+
+#define TRG_RETRY_FIRST_MS 200
+#define TRG_RETRY_MAX_MS 30000
+#define TRG_LOOKUP_MS 2000   /* a table without a stream is looked up again this often */
+#define TRG_LINE_MAX 4000    /* a longer output line is logged in pieces */
+#define TRG_PATH_MAX 4096
+#define TRG_STOP_GRACE_MS 5000 /* a running command's time to finish when the trigger stops */
+
+struct msg_trigger {
+    msg_backend *b;
+    char *table, *command, *state_dir;
+    int batch, poll_ms;
+    msg_sr_start start;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop;
+    pid_t child; /* the running command, 0 when none (under mu) */
+    struct timespec stop_at; /* when the stop was requested (CLOCK_REALTIME, under mu) */
+};
+
+int msg_trigger_parse(const char *spec, char **table, const char **command, err_t *e)
+{
+    *table = NULL;
+    *command = NULL;
+    const char *eq = strchr(spec, '=');
+    if (!eq || eq == spec || !eq[1])
+        return err_set(e, ERR_VALIDATION, "--trigger expects TABLE=COMMAND, got '%s'", spec);
+    char *t = strdup(spec);
+    if (!t)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    t[eq - spec] = 0;
+    *table = t;
+    *command = t + (eq - spec) + 1;
+    return 0;
+}
+
+/* Sleeps up to ms unless stopped; true when stopped. */
+static bool trg_sleep(msg_trigger *t, int ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long ns = ts.tv_nsec + (long)(ms % 1000) * 1000000L;
+    ts.tv_sec += ms / 1000 + ns / 1000000000L;
+    ts.tv_nsec = ns % 1000000000L;
+    pthread_mutex_lock(&t->mu);
+    while (!t->stop && pthread_cond_timedwait(&t->cv, &t->mu, &ts) != ETIMEDOUT) {
+    }
+    bool s = t->stop;
+    pthread_mutex_unlock(&t->mu);
+    return s;
+}
+
+static bool trg_stopped(msg_trigger *t)
+{
+    pthread_mutex_lock(&t->mu);
+    bool s = t->stop;
+    pthread_mutex_unlock(&t->mu);
+    return s;
+}
+
+/* ---- the saved position ------------------------------------------------------------ */
+
+static int trg_state_path(const msg_trigger *t, char *out, size_t cap, const char *suffix)
+{
+    int n = snprintf(out, cap, "%s/trigger-%s.json%s", t->state_dir, t->table, suffix);
+    return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+static bool trg_load(const msg_trigger *t, msg_stream_pos *pos)
+{
+    char p[TRG_PATH_MAX];
+    if (trg_state_path(t, p, sizeof p, ""))
+        return false;
+    json_t *j = json_load_file(p, 0, NULL);
+    if (!j)
+        return false;
+    snprintf(pos->arn, sizeof pos->arn, "%s", json_string_value(json_object_get(j, "arn")) ?: "");
+    snprintf(pos->shard, sizeof pos->shard, "%s",
+             json_string_value(json_object_get(j, "shard")) ?: "");
+    snprintf(pos->seq, sizeof pos->seq, "%s", json_string_value(json_object_get(j, "seq")) ?: "");
+    json_decref(j);
+    return pos->arn[0] != 0;
+}
+
+/* Writes the position durably: temp file, fsync, rename, fsync of the directory. */
+static int trg_save(const msg_trigger *t, const msg_stream_pos *pos, err_t *e)
+{
+    char p[TRG_PATH_MAX], tmp[TRG_PATH_MAX];
+    if (trg_state_path(t, p, sizeof p, "") || trg_state_path(t, tmp, sizeof tmp, ".tmp"))
+        return err_set(e, ERR_IO, "trigger state path too long");
+    json_t *j = json_pack("{s:s,s:s,s:s}", "arn", pos->arn, "shard", pos->shard, "seq", pos->seq);
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!text)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    int rc = 0;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    size_t len = strlen(text);
+    if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) != 0)
+        rc = err_set(e, ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    free(text);
+    if (rc == 0 && rename(tmp, p) != 0)
+        rc = err_set(e, ERR_IO, "cannot rename %s: %s", tmp, strerror(errno));
+    if (rc == 0) {
+        int dfd = open(t->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+    }
+    return rc;
+}
+
+/* ---- running the command ---------------------------------------------------------- */
+
+/* Logs complete lines of out (keeps a partial last line). */
+static void trg_log_lines(const msg_trigger *t, buf_t *out, bool flush)
+{
+    size_t start = 0;
+    for (size_t i = 0; i < out->len; i++) {
+        if (out->data[i] == '\n' || i - start >= TRG_LINE_MAX) {
+            log_info("trigger %s: %.*s", t->table, (int)(i - start), out->data + start);
+            start = i + 1;
+        }
+    }
+    if (flush && start < out->len) {
+        log_info("trigger %s: %.*s", t->table, (int)(out->len - start), out->data + start);
+        start = out->len;
+    }
+    if (start == 0)
+        return;
+    memmove(out->data, out->data + start, out->len - start);
+    out->len -= start;
+}
+
+/* Runs the command with `input` on its stdin.  Returns the wait status, or -1 (could not
+ * run it; errno-style message logged). */
+static int trg_run(msg_trigger *t, const char *input, size_t in_len)
+{
+    int in[2] = {-1, -1}, out[2] = {-1, -1};
+    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
+        log_error("trigger %s: pipe: %s", t->table, strerror(errno));
+        goto fail;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 2);
+    char *argv[] = {"/bin/sh", "-c", t->command, NULL};
+    pid_t pid;
+    pthread_mutex_lock(&t->mu);
+    int src = t->stop ? ECANCELED : posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, environ);
+    if (src == 0)
+        t->child = pid;
+    pthread_mutex_unlock(&t->mu);
+    posix_spawn_file_actions_destroy(&fa);
+    close(in[0]);
+    close(out[1]);
+    in[0] = out[1] = -1;
+    if (src) {
+        if (src != ECANCELED)
+            log_error("trigger %s: cannot run /bin/sh: %s", t->table, strerror(src));
+        goto fail;
+    }
+    fcntl(in[1], F_SETFL, O_NONBLOCK);
+    buf_t ob;
+    buf_init(&ob, 0);
+    size_t sent = 0;
+    if (in_len == 0) {
+        close(in[1]);
+        in[1] = -1;
+    }
+    for (;;) {
+        struct pollfd pf[2] = {{out[0], POLLIN, 0}, {in[1], POLLOUT, 0}};
+        int np = in[1] >= 0 ? 2 : 1;
+        if (poll(pf, (nfds_t)np, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (np == 2 && (pf[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            ssize_t w = write(in[1], input + sent, in_len - sent);
+            if (w > 0)
+                sent += (size_t)w;
+            if ((w < 0 && errno != EAGAIN) || sent == in_len) { /* done, or it stopped reading */
+                close(in[1]);
+                in[1] = -1;
+            }
+        }
+        if (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            char chunk[4096];
+            ssize_t r = read(out[0], chunk, sizeof chunk);
+            if (r <= 0)
+                break; /* EOF: the command (and anything holding its output) is done */
+            if (buf_append(&ob, chunk, (size_t)r) == 0)
+                trg_log_lines(t, &ob, false);
+        }
+    }
+    trg_log_lines(t, &ob, true);
+    buf_fini(&ob);
+    if (in[1] >= 0)
+        close(in[1]);
+    close(out[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    pthread_mutex_lock(&t->mu);
+    t->child = 0;
+    pthread_cond_broadcast(&t->cv); /* msg_trigger_stop may wait for it */
+    pthread_mutex_unlock(&t->mu);
+    return status;
+fail:
+    for (int i = 0; i < 2; i++) {
+        if (in[i] >= 0)
+            close(in[i]);
+        if (out[i] >= 0)
+            close(out[i]);
+    }
+    return -1;
+}
+
+/* ---- the loop ------------------------------------------------------------------------- */
+
+/* Delivers one batch until the command succeeds (or the trigger stops: false). */
+static bool trg_deliver(msg_trigger *t, const char *arn, json_t *recs)
+{
+    json_t *ev = json_pack("{s:[]}", "Records");
+    json_t *arr = json_object_get(ev, "Records");
+    size_t i;
+    json_t *rec;
+    json_array_foreach(recs, i, rec)
+    {
+        json_array_append_new(arr, msg_stream_lambda_record(rec, arn));
+    }
+    char *text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+    json_decref(ev);
+    const char *first = json_string_value(
+        json_object_get(json_object_get(json_array_get(recs, 0), "dynamodb"), "SequenceNumber"));
+    int delay = TRG_RETRY_FIRST_MS;
+    for (int attempt = 1;; attempt++) {
+        int st = text ? trg_run(t, text, strlen(text)) : -1;
+        if (st == 0) {
+            free(text);
+            return true;
+        }
+        if (trg_stopped(t))
+            break;
+        if (st < 0)
+            log_warn("trigger %s: the command could not run (batch of %zu records from %s); "
+                     "retry %d in %d ms",
+                     t->table, json_array_size(recs), first ? first : "?", attempt, delay);
+        else if (WIFSIGNALED(st))
+            log_warn("trigger %s: the command was killed by signal %d (batch of %zu records "
+                     "from %s); retry %d in %d ms",
+                     t->table, WTERMSIG(st), json_array_size(recs), first ? first : "?",
+                     attempt, delay);
+        else
+            log_warn("trigger %s: the command exited with status %d (batch of %zu records "
+                     "from %s); retry %d in %d ms",
+                     t->table, WEXITSTATUS(st), json_array_size(recs), first ? first : "?",
+                     attempt, delay);
+        if (trg_sleep(t, delay))
+            break;
+        delay = delay * 2 > TRG_RETRY_MAX_MS ? TRG_RETRY_MAX_MS : delay * 2;
+    }
+    free(text);
+    return false;
+}
+
+static void *trg_main(void *arg)
+{
+    msg_trigger *t = arg;
+    msg_stream_reader *rd = NULL;
+    while (!trg_stopped(t)) {
+        err_t e;
+        err_clear(&e);
+        if (!rd) {
+            msg_stream_pos pos;
+            bool have = trg_load(t, &pos);
+            int rc = msg_stream_reader_new(t->b, t->table, t->start, have ? &pos : NULL, &rd, &e);
+            if (rc) {
+                log_warn("trigger %s: %s; looking again in %d ms", t->table, e.msg,
+                         TRG_LOOKUP_MS);
+                rd = NULL;
+                trg_sleep(t, TRG_LOOKUP_MS);
+                continue;
+            }
+            log_info("trigger %s: reading %s (%s)", t->table, msg_stream_reader_arn(rd),
+                     have ? "after the last finished batch"
+                          : t->start == MSG_SR_TRIM_HORIZON ? "from TRIM_HORIZON" : "from LATEST");
+            if (!have && t->start == MSG_SR_TRIM_HORIZON) { /* the shard's start is a position;
+                * LATEST is not one (no sequence number names it): until its first batch is
+                * done, a restarted trigger starts at LATEST again */
+                msg_stream_reader_pos(rd, &pos);
+                if (trg_save(t, &pos, &e))
+                    log_warn("trigger %s: %s", t->table, e.msg);
+            }
+        }
+        json_t *recs = NULL;
+        int rc = msg_stream_reader_next(rd, t->batch, &recs, &e);
+        if (rc) {
+            log_warn("trigger %s: reading the stream failed: %s", t->table, e.msg);
+            msg_stream_reader_free(rd);
+            rd = NULL;
+            trg_sleep(t, TRG_LOOKUP_MS);
+            continue;
+        }
+        if (json_array_size(recs) == 0) {
+            json_decref(recs);
+            trg_sleep(t, t->poll_ms);
+            continue;
+        }
+        bool done = trg_deliver(t, msg_stream_reader_arn(rd), recs);
+        json_decref(recs);
+        if (!done)
+            break; /* stopped: the batch is not finished */
+        msg_stream_pos pos;
+        msg_stream_reader_pos(rd, &pos);
+        err_clear(&e);
+        if (trg_save(t, &pos, &e))
+            log_error("trigger %s: the batch is done but its position was not saved: %s",
+                      t->table, e.msg);
+    }
+    msg_stream_reader_free(rd);
+    return NULL;
+}
+
+int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **out, err_t *e)
+{
+    *out = NULL;
+    msg_trigger *t = calloc(1, sizeof *t);
+    if (!t)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    t->b = b;
+    t->table = strdup(cfg->table);
+    t->command = strdup(cfg->command);
+    t->state_dir = strdup(cfg->state_dir);
+    t->batch = cfg->batch < 1 ? MSG_TRIGGER_BATCH_DEFAULT
+                              : cfg->batch > MSG_TRIGGER_BATCH_MAX ? MSG_TRIGGER_BATCH_MAX
+                                                                    : cfg->batch;
+    t->poll_ms = cfg->poll_ms > 0 ? cfg->poll_ms : 200;
+    t->start = cfg->start;
+    if (!t->table || !t->command || !t->state_dir) {
+        msg_trigger_stop(t);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    if (mkdir(t->state_dir, 0700) != 0 && errno != EEXIST) {
+        int rc = err_set(e, ERR_IO, "cannot create %s: %s", t->state_dir, strerror(errno));
+        msg_trigger_stop(t);
+        return rc;
+    }
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->cv, NULL);
+    if (pthread_create(&t->thread, NULL, trg_main, t) != 0) {
+        pthread_cond_destroy(&t->cv);
+        pthread_mutex_destroy(&t->mu);
+        free(t->table);
+        free(t->command);
+        free(t->state_dir);
+        free(t);
+        return err_set(e, ERR_INTERNAL, "cannot start the trigger thread");
+    }
+    *out = t;
+    return 0;
+}
+
+void msg_trigger_request_stop(msg_trigger *t)
+{
+    if (!t || !t->thread)
+        return;
+    pthread_mutex_lock(&t->mu);
+    if (!t->stop) {
+        t->stop = true;
+        clock_gettime(CLOCK_REALTIME, &t->stop_at);
+    }
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
+
+void msg_trigger_stop(msg_trigger *t)
+{
+    if (!t)
+        return;
+    if (t->thread) {
+        msg_trigger_request_stop(t);
+        pthread_mutex_lock(&t->mu);
+        /* a running command gets TRG_STOP_GRACE_MS from the stop request to finish its batch
+         * (then it counts as done), then SIGTERM (its batch is delivered again after a
+         * restart) */
+        struct timespec dl = t->stop_at;
+        dl.tv_sec += TRG_STOP_GRACE_MS / 1000;
+        while (t->child > 0 && pthread_cond_timedwait(&t->cv, &t->mu, &dl) != ETIMEDOUT) {
+        }
+        if (t->child > 0)
+            kill(t->child, SIGTERM);
+        pthread_mutex_unlock(&t->mu);
+        pthread_join(t->thread, NULL);
+        pthread_cond_destroy(&t->cv);
+        pthread_mutex_destroy(&t->mu);
+    }
+    free(t->table);
+    free(t->command);
+    free(t->state_dir);
+    free(t);
+}

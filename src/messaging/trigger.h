@@ -1,0 +1,56 @@
+/*
+ * trigger — stream triggers: runs a command for each batch of a table's stream records, the
+ * way AWS Lambda runs a function for a DynamoDB stream.  Layer: messaging.
+ *
+ * One thread per trigger reads the table's stream through the backend seam (stream_reader.h:
+ * embedded, a second ddbchat, or AWS with --endpoint), up to `batch` records at a time, and
+ * runs COMMAND through /bin/sh -c with the event Lambda delivers on its standard input:
+ * {"Records":[...]} (each record with eventSourceARN).  Exit status 0 means the batch is done:
+ * the position after it is saved (state_dir/trigger-<table>.json, written atomically and
+ * synced) before the next batch is read, so a restart continues after the last finished batch
+ * and never delivers a finished batch again (a batch cut off by a crash or a stop is delivered
+ * again: at least once, in order).  Any other status, or a command killed by a signal, is
+ * logged with the command's output and the batch is retried, with backoff (200 ms doubling to
+ * 30 s), in order, never skipped.  The command's standard output and error go to the log, line
+ * by line.  With no saved position the trigger starts at the stream's LATEST (default) or
+ * TRIM_HORIZON (LATEST names no record: until the first batch is done, a restart starts at
+ * LATEST again).  A table without a stream (yet) is looked up again every few seconds.
+ */
+#ifndef DDB_MESSAGING_TRIGGER_H
+#define DDB_MESSAGING_TRIGGER_H
+
+#include <stdbool.h>
+
+#include "base/err.h"
+#include "messaging/backend.h"
+#include "messaging/stream_reader.h"
+
+#define MSG_TRIGGER_BATCH_DEFAULT 100
+#define MSG_TRIGGER_BATCH_MAX 1000
+
+typedef struct msg_trigger_cfg {
+    const char *table;
+    const char *command;   /* run by /bin/sh -c */
+    int batch;             /* records per event, 1..MSG_TRIGGER_BATCH_MAX */
+    msg_sr_start start;    /* where to begin when no position was saved */
+    const char *state_dir; /* where positions are saved (created if missing) */
+    int poll_ms;           /* wait after an empty read (default 200) */
+} msg_trigger_cfg;
+
+typedef struct msg_trigger msg_trigger;
+
+/* Parses "TABLE=COMMAND" (the --trigger flag) into *table / *command (pointers into a copy
+ * the caller frees with free(*table)).  ERR_VALIDATION with a message. */
+int msg_trigger_parse(const char *spec, char **table, const char **command, err_t *e);
+
+/* Starts the trigger's thread (cfg's strings are copied; b borrowed, must outlive it). */
+int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **out, err_t *e);
+/* Asks the trigger to stop without waiting (several triggers then stop at once).  Accepts
+ * NULL. */
+void msg_trigger_request_stop(msg_trigger *t);
+/* Stops the thread and frees the trigger: a running command gets 5 s from the stop request to
+ * finish (its batch is then done), else it is sent SIGTERM and its batch is not marked done.
+ * Accepts NULL. */
+void msg_trigger_stop(msg_trigger *t);
+
+#endif

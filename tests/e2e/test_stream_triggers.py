@@ -1,0 +1,245 @@
+"""Stream triggers: `ddbchat serve --trigger TABLE=COMMAND` (issue 11.5).
+
+The trigger reads the table's stream through the messaging backend seam: on --target=ddbchat
+the embedded engine of the serving process (and, in one test, a second ddbchat through
+--endpoint); on --target=dynamodb-local a `serve --endpoint` on DynamoDB Local's streams.
+The command gets the event AWS Lambda delivers ({"Records": [...]} with eventSourceARN) on
+stdin; exit 0 = batch done, else retried in order; the position survives a restart.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+from conftest import REPO, ddbchat_bin, make_table, client_for, start_ddbchat, stop_process
+from msg_fixtures import start_remote_serve
+from test_streams import read_all, streams_for
+
+
+def as_wire(rec):
+    """A record boto3 parsed, as the wire (and Lambda's event) has it: the creation time in
+    epoch seconds."""
+    d = dict(rec["dynamodb"])
+    d["ApproximateCreationDateTime"] = int(d["ApproximateCreationDateTime"].timestamp())
+    return dict(rec, dynamodb=d)
+
+# Appends each event to OUT (one JSON line) after failing the first FAILS attempts overall.
+HANDLER = r'''
+import json, os, sys
+out, fails = sys.argv[1], int(sys.argv[2])
+ev = json.load(sys.stdin)
+cnt = out + ".attempts"
+n = int(open(cnt).read()) if os.path.exists(cnt) else 0
+open(cnt, "w").write(str(n + 1))
+if n < fails:
+    print("failing on purpose, attempt", n + 1)
+    sys.exit(3)
+with open(out, "a") as f:
+    f.write(json.dumps(ev) + "\n")
+print("handled", len(ev["Records"]))
+'''
+
+
+class Triggered:
+    """A serving process with triggers, the DynamoDB URL its tables live on, and its log."""
+
+    def __init__(self, srv, url, log):
+        self.srv, self.url, self.log = srv, url, log
+
+    def log_text(self):
+        with open(self.log) as f:
+            return f.read()
+
+
+@pytest.fixture
+def work():
+    d = tempfile.mkdtemp(prefix="ddbchat-trigger-")
+    with open(os.path.join(d, "handler.py"), "w") as f:
+        f.write(HANDLER)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def start_triggered(target, ddb_url):
+    """start(data_dir, *args) -> Triggered.  ddbchat: `serve --data-dir D --trigger ...`
+    (embedded); dynamodb-local: `serve --endpoint <Local> --data-dir D --trigger ...`."""
+    started = []
+
+    def start(data_dir, *args, endpoint=None):
+        if target == "ddbchat" and endpoint is None:
+            log = data_dir.rstrip("/") + ".log"
+            with open(log, "a") as lf:
+                srv = start_ddbchat(*args, data_dir=data_dir, stderr=lf)
+            t = Triggered(srv, srv.ddb_url, log)
+        else:
+            ep = endpoint or ddb_url
+            srv = start_remote_serve(ep, "--data-dir", data_dir, *args)
+            t = Triggered(srv, ep, srv.log)
+        started.append(t)
+        return t
+
+    yield start
+    for t in started:
+        t.srv.stop()
+
+
+def stream_table(url, name):
+    ddb = client_for(url)
+    make_table(ddb, name, StreamSpecification={"StreamEnabled": True,
+                                                "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    return ddb, ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+
+
+def handler_cmd(work, fails=0):
+    return f"{sys.executable} {work}/handler.py {work}/out.jsonl {fails}"
+
+
+def events(work):
+    p = os.path.join(work, "out.jsonl")
+    if not os.path.exists(p):
+        return []
+    with open(p) as f:
+        return [json.loads(line) for line in f]
+
+
+def delivered(work):
+    return [r for ev in events(work) for r in ev["Records"]]
+
+
+def wait_records(work, n, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        recs = delivered(work)
+        if len(recs) >= n:
+            time.sleep(0.5)  # anything beyond n would show up now
+            return delivered(work)
+        time.sleep(0.1)
+    pytest.fail(f"{len(delivered(work))} of {n} records delivered within {timeout}s")
+
+
+def wait_log(t, text, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if text in t.log_text():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"{text!r} not in the log within {timeout}s: {t.log_text()[-2000:]}")
+
+
+def keys_of(recs):
+    return [(r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"]) for r in recs]
+
+
+def test_batches_in_order_with_lambda_event(work, start_triggered, table_name):
+    name = table_name("trg")
+    d = os.path.join(work, "data")
+    t = start_triggered(d, "--trigger", f"{name}={handler_cmd(work)}", "--trigger-batch", "3",
+                        "--trigger-from", "trim-horizon")
+    ddb, arn = stream_table(t.url, name)
+    for i in range(10):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"k{i:02}"}, "v": {"N": str(i)}})
+    ddb.update_item(TableName=name, Key={"pk": {"S": "k03"}}, UpdateExpression="SET v = :v",
+                    ExpressionAttributeValues={":v": {"N": "33"}})
+    ddb.delete_item(TableName=name, Key={"pk": {"S": "k05"}})
+    recs = wait_records(work, 12)
+    want = [("INSERT", f"k{i:02}") for i in range(10)] + [("MODIFY", "k03"), ("REMOVE", "k05")]
+    assert keys_of(recs) == want
+    assert all(1 <= len(ev["Records"]) <= 3 for ev in events(work))
+    # each record is the stream's record plus eventSourceARN, as Lambda delivers it
+    direct = read_all(streams_for(t.url), arn)
+    assert len(direct) == 12
+    for got, rec in zip(recs, direct):
+        assert got["eventSourceARN"] == arn
+        assert {k: v for k, v in got.items() if k != "eventSourceARN"} == as_wire(rec)
+    assert "handled 3" in t.log_text()  # the command's output goes to the log
+
+
+def test_failing_handler_is_retried_in_order(work, start_triggered, table_name):
+    name = table_name("trg")
+    t = start_triggered(os.path.join(work, "data"), "--trigger",
+                        f"{name}={handler_cmd(work, fails=3)}", "--trigger-from",
+                        "trim-horizon")
+    ddb, _ = stream_table(t.url, name)
+    for i in range(5):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"r{i}"}})
+    recs = wait_records(work, 5)
+    assert keys_of(recs) == [("INSERT", f"r{i}") for i in range(5)]  # once each, in order
+    with open(os.path.join(work, "out.jsonl.attempts")) as f:
+        assert int(f.read()) >= 4
+    log = t.log_text()
+    assert "failing on purpose, attempt 1" in log
+    assert "exited with status 3" in log
+
+
+def test_restart_resumes_without_redelivery(work, start_triggered, table_name):
+    name = table_name("trg")
+    d = os.path.join(work, "data")
+    args = ("--trigger", f"{name}={handler_cmd(work)}", "--trigger-from", "trim-horizon")
+    t = start_triggered(d, *args)
+    ddb, _ = stream_table(t.url, name)
+    for i in range(5):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"a{i}"}})
+    wait_records(work, 5)
+    t.srv.stop()
+    assert os.path.exists(os.path.join(d, "triggers", f"trigger-{name}.json"))
+    t2 = start_triggered(d, *args)  # trim-horizon again: only a saved position avoids a replay
+    ddb = client_for(t2.url)
+    for i in range(3):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"b{i}"}})
+    recs = wait_records(work, 8)
+    assert keys_of(recs) == ([("INSERT", f"a{i}") for i in range(5)] +
+                             [("INSERT", f"b{i}") for i in range(3)])
+
+
+def test_latest_by_default_with_the_example_handler(work, start_triggered, table_name):
+    name = table_name("trg")
+    example = os.path.join(REPO, "examples", "stream_trigger.py")
+    t0 = start_triggered(os.path.join(work, "d0"))  # only to create the table on its store
+    ddb, _ = stream_table(t0.url, name)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "before"}})
+    t0.srv.stop()
+    t = start_triggered(os.path.join(work, "d0"), "--trigger",
+                        f"{name}={sys.executable} {example}")
+    wait_log(t, f"trigger {name}: reading")
+    ddb = client_for(t.url)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "after"}, "message": {"S": "hi"}})
+    wait_log(t, "INSERT pk=after seq=")
+    assert "message='hi'" in t.log_text()
+    assert "pk=before" not in t.log_text()  # LATEST: what was written before is not delivered
+
+
+def test_trigger_through_a_second_ddbchat(work, target, start_triggered, table_name):
+    if target != "ddbchat":
+        pytest.skip("the --target=dynamodb-local run already reads through --endpoint")
+    backing = start_ddbchat()
+    try:
+        name = table_name("trg")
+        ddb, _ = stream_table(backing.ddb_url, name)
+        start_triggered(os.path.join(work, "data"), "--trigger", f"{name}={handler_cmd(work)}",
+                        "--trigger-from", "trim-horizon", endpoint=backing.ddb_url)
+        for i in range(4):
+            ddb.put_item(TableName=name, Item={"pk": {"S": f"e{i}"}})
+        assert keys_of(wait_records(work, 4)) == [("INSERT", f"e{i}") for i in range(4)]
+    finally:
+        backing.stop()
+        shutil.rmtree(backing.data_dir, ignore_errors=True)
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--trigger", "noequals"], "--trigger expects TABLE=COMMAND"),
+    (["--trigger", "=cmd"], "--trigger expects TABLE=COMMAND"),
+    (["--trigger-batch", "0", "--trigger", "t=true"], "--trigger-batch"),
+    (["--trigger-batch", "1001", "--trigger", "t=true"], "--trigger-batch"),
+    (["--trigger-from", "oldest", "--trigger", "t=true"], "--trigger-from"),
+    (["--endpoint", "http://127.0.0.1:9", "--trigger", "t=true"], "--data-dir"),
+])
+def test_bad_trigger_flags(args, msg):
+    r = subprocess.run([ddbchat_bin(), "serve", *args], capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 2 and msg in r.stderr

@@ -1,0 +1,295 @@
+/*
+ * Unit tests for messaging/stream_reader and messaging/trigger on the embedded engine: a
+ * table without a stream; TRIM_HORIZON reads every record once, in order, then nothing until
+ * the next write; LATEST skips what was written before; a position resumes after its record;
+ * the Lambda shape of a record; a trigger delivers every record once, in order, in batches of
+ * at most `batch`, retries a failing command, and saves its position.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "messaging/stream_reader.h"
+#include "messaging/trigger.h"
+#include "store/store.h"
+
+typedef struct env {
+    char dir[64];
+    store_t *store;
+    api_t *api;
+    msg_backend *b;
+} env_t;
+
+static int env_setup(void **state)
+{
+    env_t *v = calloc(1, sizeof *v);
+    assert_non_null(v);
+    snprintf(v->dir, sizeof v->dir, "/tmp/srtest-XXXXXX");
+    assert_non_null(mkdtemp(v->dir));
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = false;
+    err_t e = {0};
+    assert_int_equal(store_open(v->dir, &o, &v->store, &e), 0);
+    assert_int_equal(api_new(v->store, NULL, &v->api, &e), 0);
+    assert_int_equal(msg_backend_embedded_new(v->api, &v->b, &e), 0);
+    *state = v;
+    return 0;
+}
+
+static int env_teardown(void **state)
+{
+    env_t *v = *state;
+    msg_backend_free(v->b);
+    api_free(v->api);
+    store_close(v->store);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", v->dir);
+    assert_int_equal(system(cmd), 0);
+    free(v);
+    return 0;
+}
+
+static void call_ok(env_t *v, const char *op, const char *req_text)
+{
+    json_t *req = json_loads(req_text, 0, NULL), *resp = NULL;
+    assert_non_null(req);
+    err_t e = {0};
+    int rc = api_call(v->api, op, req, NULL, &resp, &e);
+    if (rc)
+        fprintf(stderr, "%s: %s\n", op, e.msg);
+    assert_int_equal(rc, 0);
+    json_decref(req);
+    json_decref(resp);
+}
+
+static void make_table(env_t *v, const char *name, bool stream)
+{
+    char req[512];
+    snprintf(req, sizeof req,
+             "{\"TableName\":\"%s\",\"BillingMode\":\"PAY_PER_REQUEST\","
+             "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],"
+             "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}]%s}",
+             name,
+             stream ? ",\"StreamSpecification\":{\"StreamEnabled\":true,"
+                      "\"StreamViewType\":\"NEW_IMAGE\"}"
+                    : "");
+    call_ok(v, "CreateTable", req);
+}
+
+static void put(env_t *v, const char *table, const char *pk)
+{
+    char req[256];
+    snprintf(req, sizeof req, "{\"TableName\":\"%s\",\"Item\":{\"pk\":{\"S\":\"%s\"}}}", table,
+             pk);
+    call_ok(v, "PutItem", req);
+}
+
+static const char *pk_of(const json_t *rec)
+{
+    return json_string_value(json_object_get(
+        json_object_get(json_object_get(json_object_get(rec, "dynamodb"), "Keys"), "pk"), "S"));
+}
+
+/* Reads until `n` records came (or a few empty reads in a row) into names ("a,b,c"). */
+static void read_n(msg_stream_reader *r, size_t n, char *names, size_t cap)
+{
+    names[0] = 0;
+    size_t got = 0;
+    for (int empty = 0; got < n && empty < 3;) {
+        json_t *recs = NULL;
+        err_t e = {0};
+        assert_int_equal(msg_stream_reader_next(r, 2, &recs, &e), 0);
+        assert_true(json_array_size(recs) <= 2);
+        empty = json_array_size(recs) ? 0 : empty + 1;
+        size_t i;
+        json_t *rec;
+        json_array_foreach(recs, i, rec)
+        {
+            size_t l = strlen(names);
+            snprintf(names + l, cap - l, "%s%s", l ? "," : "", pk_of(rec));
+            got++;
+        }
+        json_decref(recs);
+    }
+}
+
+static void test_no_stream(void **state)
+{
+    env_t *v = *state;
+    make_table(v, "plain", false);
+    msg_stream_reader *r = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_stream_reader_new(v->b, "plain", MSG_SR_TRIM_HORIZON, NULL, &r, &e),
+                     ERR_RESOURCE_NOT_FOUND);
+    assert_null(r);
+    assert_non_null(strstr(e.msg, "has no stream"));
+    err_clear(&e);
+    assert_int_equal(msg_stream_reader_new(v->b, "missing", MSG_SR_TRIM_HORIZON, NULL, &r, &e),
+                     ERR_RESOURCE_NOT_FOUND);
+}
+
+static void test_trim_horizon_latest_resume(void **state)
+{
+    env_t *v = *state;
+    make_table(v, "sss", true);
+    put(v, "sss", "a");
+    put(v, "sss", "b");
+    put(v, "sss", "c");
+    err_t e = {0};
+    msg_stream_reader *th = NULL, *lt = NULL, *rs = NULL;
+    assert_int_equal(msg_stream_reader_new(v->b, "sss", MSG_SR_TRIM_HORIZON, NULL, &th, &e), 0);
+    assert_int_equal(msg_stream_reader_new(v->b, "sss", MSG_SR_LATEST, NULL, &lt, &e), 0);
+    assert_non_null(strstr(msg_stream_reader_arn(th), ":table/sss/stream/"));
+    char names[256];
+    read_n(th, 3, names, sizeof names);
+    assert_string_equal(names, "a,b,c");
+    read_n(th, 1, names, sizeof names); /* nothing new */
+    assert_string_equal(names, "");
+    msg_stream_pos pos;
+    msg_stream_reader_pos(th, &pos);
+    assert_string_equal(pos.arn, msg_stream_reader_arn(th));
+    assert_true(pos.seq[0] != 0);
+    put(v, "sss", "d");
+    put(v, "sss", "e");
+    read_n(th, 2, names, sizeof names);
+    assert_string_equal(names, "d,e");
+    read_n(lt, 2, names, sizeof names); /* LATEST: only what came after it */
+    assert_string_equal(names, "d,e");
+    /* resume after c: d and e again, nothing before */
+    assert_int_equal(msg_stream_reader_new(v->b, "sss", MSG_SR_LATEST, &pos, &rs, &e), 0);
+    read_n(rs, 3, names, sizeof names);
+    assert_string_equal(names, "d,e");
+    msg_stream_reader_free(th);
+    msg_stream_reader_free(lt);
+    msg_stream_reader_free(rs);
+}
+
+static void test_lambda_record(void **state)
+{
+    (void)state;
+    json_t *rec = json_loads("{\"eventName\":\"REMOVE\",\"userIdentity\":{\"Type\":\"Service\","
+                             "\"PrincipalId\":\"dynamodb.amazonaws.com\"},\"dynamodb\":{}}",
+                             0, NULL);
+    json_t *l = msg_stream_lambda_record(rec, "arn:x");
+    assert_non_null(l);
+    assert_string_equal(json_string_value(json_object_get(l, "eventSourceARN")), "arn:x");
+    json_t *ui = json_object_get(l, "userIdentity");
+    assert_string_equal(json_string_value(json_object_get(ui, "type")), "Service");
+    assert_string_equal(json_string_value(json_object_get(ui, "principalId")),
+                        "dynamodb.amazonaws.com");
+    assert_null(json_object_get(ui, "Type"));
+    json_decref(l);
+    json_decref(rec);
+}
+
+/* Waits until `path` holds `lines` lines (10 s at most); returns its text (caller frees). */
+static char *wait_lines(const char *path, int lines)
+{
+    for (int i = 0; i < 1000; i++) {
+        FILE *f = fopen(path, "r");
+        if (f) {
+            char *text = calloc(1, 1 << 16);
+            assert_non_null(text);
+            size_t n = fread(text, 1, (1 << 16) - 1, f);
+            fclose(f);
+            int nl = 0;
+            for (size_t k = 0; k < n; k++)
+                nl += text[k] == '\n';
+            if (nl >= lines)
+                return text;
+            free(text);
+        }
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    fail_msg("%s: fewer than %d lines after 10 s", path, lines);
+    return NULL;
+}
+
+static void test_trigger(void **state)
+{
+    env_t *v = *state;
+    make_table(v, "ttt", true);
+    char out[128], flag[128], sdir[128], cmd[1024], saved[160];
+    snprintf(out, sizeof out, "%s/out", v->dir);
+    snprintf(flag, sizeof flag, "%s/failed-once", v->dir);
+    snprintf(sdir, sizeof sdir, "%s/triggers", v->dir);
+    snprintf(saved, sizeof saved, "%s/trigger-ttt.json", sdir);
+    /* the first run fails (exit 3), every later one appends the event as one line */
+    snprintf(cmd, sizeof cmd,
+             "test -f %s || { touch %s; exit 3; }; "
+             "python3 -c 'import json,sys; e=json.load(sys.stdin); "
+             "print(\",\".join(r[\"dynamodb\"][\"Keys\"][\"pk\"][\"S\"] for r in e[\"Records\"]))'"
+             " >> %s",
+             flag, flag, out);
+    for (int i = 0; i < 5; i++) {
+        char pk[8];
+        snprintf(pk, sizeof pk, "k%d", i);
+        put(v, "ttt", pk);
+    }
+    msg_trigger_cfg cfg = {.table = "ttt", .command = cmd, .batch = 2,
+                           .start = MSG_SR_TRIM_HORIZON, .state_dir = sdir, .poll_ms = 20};
+    msg_trigger *t = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_trigger_start(v->b, &cfg, &t, &e), 0);
+    char *text = wait_lines(out, 3); /* batches of at most 2: k0,k1 / k2,k3 / k4 */
+    assert_string_equal(text, "k0,k1\nk2,k3\nk4\n");
+    free(text);
+    assert_int_equal(access(flag, F_OK), 0); /* it did fail once and was retried */
+    put(v, "ttt", "k5");
+    text = wait_lines(out, 4);
+    assert_string_equal(text, "k0,k1\nk2,k3\nk4\nk5\n");
+    free(text);
+    msg_trigger_stop(t);
+    json_t *pos = json_load_file(saved, 0, NULL); /* the last finished batch's position */
+    assert_non_null(pos);
+    assert_non_null(json_string_value(json_object_get(pos, "seq")));
+    json_decref(pos);
+    /* a new trigger continues after k5: nothing is delivered again */
+    put(v, "ttt", "k6");
+    assert_int_equal(msg_trigger_start(v->b, &cfg, &t, &e), 0);
+    text = wait_lines(out, 5);
+    assert_string_equal(text, "k0,k1\nk2,k3\nk4\nk5\nk6\n");
+    free(text);
+    msg_trigger_stop(t);
+}
+
+static void test_parse(void **state)
+{
+    (void)state;
+    char *table;
+    const char *cmd;
+    err_t e = {0};
+    assert_int_equal(msg_trigger_parse("tbl=echo a=b", &table, &cmd, &e), 0);
+    assert_string_equal(table, "tbl");
+    assert_string_equal(cmd, "echo a=b");
+    free(table);
+    assert_int_equal(msg_trigger_parse("=x", &table, &cmd, &e), ERR_VALIDATION);
+    assert_int_equal(msg_trigger_parse("x=", &table, &cmd, &e), ERR_VALIDATION);
+    assert_int_equal(msg_trigger_parse("x", &table, &cmd, &e), ERR_VALIDATION);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_no_stream, env_setup, env_teardown),
+        cmocka_unit_test_setup_teardown(test_trim_horizon_latest_resume, env_setup,
+                                        env_teardown),
+        cmocka_unit_test(test_lambda_record),
+        cmocka_unit_test_setup_teardown(test_trigger, env_setup, env_teardown),
+        cmocka_unit_test(test_parse),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
