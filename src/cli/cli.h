@@ -20,5 +20,6 @@ int cli_send(int argc, char **argv);              /* cmd_msg.c */
 int cli_user(int argc, char **argv);              /* cmd_msg.c */
 int cli_token(int argc, char **argv);             /* cmd_msg.c */
 int cli_sql(int argc, char **argv);               /* cmd_sql.c */
+int cli_streams(int argc, char **argv);           /* cmd_streams.c */
 
 #endif

@@ -29,6 +29,7 @@ static const struct cli_cmd {
     {"user", cli_user, "add or show users"},
     {"token", cli_token, "mint a REST API bearer token for a user"},
     {"sql", cli_sql, "run PartiQL statements (or an interactive prompt)"},
+    {"streams", cli_streams, "follow a table's DynamoDB stream (streams tail TABLE)"},
 };
 
 static void cli_usage(FILE *f)

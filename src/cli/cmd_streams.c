@@ -1,0 +1,190 @@
+/*
+ * cmd_streams — `ddbchat streams tail TABLE`: prints a table's DynamoDB stream records as they
+ * arrive.  Layer: cli (wiring: arguments, a backend, the stream reader, printing).
+ *
+ *   ddbchat streams tail TABLE [--from latest|trim-horizon] [--json] [--no-follow]
+ *                              [--data-dir DIR | --endpoint URL [--region R]]
+ *
+ * The records are read through the messaging backend seam (messaging/stream_reader.h), shard
+ * by shard in lineage order, so the same command follows the embedded engine's data dir
+ * (also while `ddbchat serve` runs on it), a second ddbchat or AWS (whose streams live on
+ * streams.dynamodb.<region>.amazonaws.com).  --from: where to begin (default latest: only
+ * what is written from now on).  --json: one record per line, exactly as GetRecords returns
+ * it; else one line per record: time, event, sequence number, keys, new image.  --no-follow:
+ * stop once the records written so far are printed.  It follows until SIGINT/SIGTERM.
+ * Exit status: 0 ok, 1 failure (no such table, no stream, ...), 2 usage error.
+ */
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "api/api.h"
+#include "cli/cli.h"
+#include "messaging/backend.h"
+#include "messaging/backend_remote.h"
+#include "messaging/stream_reader.h"
+#include "store/store.h"
+
+#define TAIL_BATCH 1000
+#define TAIL_POLL_MS 200
+
+static volatile sig_atomic_t tail_stop;
+
+static void tail_on_signal(int sig)
+{
+    (void)sig;
+    tail_stop = 1;
+}
+
+static int streams_usage(FILE *f, int rc)
+{
+    fprintf(f,
+            "usage: ddbchat streams tail TABLE [options]\n"
+            "Prints TABLE's DynamoDB stream records as they are written.\n"
+            "  --from WHERE       latest (default: from now on) or trim-horizon (the oldest\n"
+            "                     record kept)\n"
+            "  --json             one record per line, as GetRecords returns it\n"
+            "  --no-follow        stop after the records written so far\n"
+            "  --data-dir DIR     embedded engine data dir (default ./data)\n"
+            "  --endpoint URL     use a remote DynamoDB-compatible endpoint instead\n"
+            "  --region REGION    region for --endpoint (default from the AWS config)\n");
+    return rc;
+}
+
+/* One record as a line of text: time event sequence keys [new image]. */
+static void tail_print_text(const json_t *rec)
+{
+    const json_t *d = json_object_get(rec, "dynamodb");
+    time_t t = (time_t)json_integer_value(json_object_get(d, "ApproximateCreationDateTime"));
+    if (json_is_real(json_object_get(d, "ApproximateCreationDateTime")))
+        t = (time_t)json_real_value(json_object_get(d, "ApproximateCreationDateTime"));
+    struct tm tm;
+    char when[32] = "?";
+    if (gmtime_r(&t, &tm))
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char *keys = json_dumps(json_object_get(d, "Keys"), JSON_COMPACT | JSON_SORT_KEYS);
+    const json_t *ni = json_object_get(d, "NewImage");
+    char *img = ni ? json_dumps(ni, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    printf("%s %-6s %s %s%s%s\n", when,
+           json_string_value(json_object_get(rec, "eventName")) ?: "?",
+           json_string_value(json_object_get(d, "SequenceNumber")) ?: "?", keys ? keys : "{}",
+           img ? " " : "", img ? img : "");
+    free(keys);
+    free(img);
+}
+
+static int streams_tail(int argc, char **argv)
+{
+    const char *table = NULL, *data_dir = "./data", *endpoint = NULL, *region = NULL;
+    msg_sr_start start = MSG_SR_LATEST;
+    bool json = false, follow = true;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_val = i + 1 < argc;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+            return streams_usage(stdout, 0);
+        if (strcmp(a, "--json") == 0) {
+            json = true;
+        } else if (strcmp(a, "--no-follow") == 0) {
+            follow = false;
+        } else if (strcmp(a, "--from") == 0 && has_val) {
+            const char *v = argv[++i];
+            if (strcmp(v, "latest") == 0)
+                start = MSG_SR_LATEST;
+            else if (strcmp(v, "trim-horizon") == 0)
+                start = MSG_SR_TRIM_HORIZON;
+            else {
+                fprintf(stderr, "ddbchat streams tail: --from expects latest or trim-horizon\n");
+                return 2;
+            }
+        } else if (strcmp(a, "--data-dir") == 0 && has_val) {
+            data_dir = argv[++i];
+        } else if (strcmp(a, "--endpoint") == 0 && has_val) {
+            endpoint = argv[++i];
+        } else if (strcmp(a, "--region") == 0 && has_val) {
+            region = argv[++i];
+        } else if (a[0] != '-' && !table) {
+            table = a;
+        } else {
+            fprintf(stderr, "ddbchat streams tail: unexpected argument '%s'\n", a);
+            return streams_usage(stderr, 2);
+        }
+    }
+    if (!table)
+        return streams_usage(stderr, 2);
+
+    int status = 1;
+    err_t e = {0};
+    store_t *store = NULL;
+    api_t *api = NULL;
+    msg_backend *b = NULL;
+    msg_stream_reader *rd = NULL;
+    if (endpoint) {
+        ddbc_config dc;
+        if (ddbc_config_load(&dc, endpoint, region, &e) || msg_backend_remote_new(&dc, &b, &e))
+            goto fail;
+    } else {
+        store_opts so;
+        store_opts_default(&so);
+        so.ttl_thread = false; /* the server, if running, reaps */
+        if (store_open(data_dir, &so, &store, &e) || api_new(store, NULL, &api, &e) ||
+            msg_backend_embedded_new(api, &b, &e))
+            goto fail;
+    }
+    if (msg_stream_reader_new(b, table, start, NULL, &rd, &e))
+        goto fail;
+    struct sigaction sa = {.sa_handler = tail_on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    while (!tail_stop) {
+        json_t *recs = NULL;
+        if (msg_stream_reader_next(rd, TAIL_BATCH, &recs, &e))
+            goto fail;
+        size_t i, n = json_array_size(recs);
+        json_t *rec;
+        json_array_foreach(recs, i, rec)
+        {
+            if (json) {
+                char *line = json_dumps(rec, JSON_COMPACT);
+                if (line)
+                    printf("%s\n", line);
+                free(line);
+            } else {
+                tail_print_text(rec);
+            }
+        }
+        json_decref(recs);
+        fflush(stdout);
+        if (n == 0) {
+            if (!follow)
+                break;
+            usleep(TAIL_POLL_MS * 1000);
+        }
+    }
+    status = 0;
+    goto out;
+fail:
+    fprintf(stderr, "ddbchat streams tail: %s\n", e.msg[0] ? e.msg : err_name(e.code));
+out:
+    msg_stream_reader_free(rd);
+    msg_backend_free(b);
+    api_free(api);
+    store_close(store);
+    return status;
+}
+
+int cli_streams(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "tail") == 0)
+        return streams_tail(argc - 1, argv + 1);
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+        return streams_usage(stdout, 0);
+    return streams_usage(stderr, 2);
+}
