@@ -31,14 +31,16 @@ typedef struct msg_backend_ops {
      * timeout_ms passes; *seq starts at 0 and is the backend's own position (opaque).
      * Returns MSG_CHANGE_NONE (timeout), MSG_CHANGE_ANY (something changed, unknown what),
      * or MSG_CHANGE_KEYS (only the partition keys reported through keys->changed changed).
-     * Embedded: the engine's commit notification (ANY).  A remote table's DynamoDB stream
-     * would report the changed keys (KEYS; "GRP#<user>" names a user whose conversations
-     * moved).  Called from one thread at a time. */
+     * Embedded: the engine's commit notification (ANY).  Remote: the table's DynamoDB
+     * stream, which reports the changed keys (KEYS; "GRP#<user>" names a user whose
+     * conversations moved), or MSG_CHANGE_POLL after timeout_ms while the table has no
+     * readable stream: no feed for now, poll the table (the next answer that is not POLL
+     * says the feed is back).  Called from one thread at a time. */
     int (*wait_change)(msg_backend *b, uint64_t *seq, int timeout_ms,
                        const struct msg_change_keys *keys);
 } msg_backend_ops;
 
-enum { MSG_CHANGE_NONE = 0, MSG_CHANGE_ANY = 1, MSG_CHANGE_KEYS = 2 };
+enum { MSG_CHANGE_NONE = 0, MSG_CHANGE_ANY = 1, MSG_CHANGE_KEYS = 2, MSG_CHANGE_POLL = 3 };
 
 /* Where a change feed reports changed partition keys ("GRP#<uuid>", "MSG#<group>", ...). */
 typedef struct msg_change_keys {

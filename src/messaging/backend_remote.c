@@ -5,13 +5,23 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "base/log.h"
 #include "messaging/messaging_int.h"
+#include "messaging/stream_reader.h"
+
+#define REMOTE_FEED_LOOKUP_MS 10000 /* the table's stream is looked up again this often */
+#define REMOTE_FEED_BATCH 1000      /* records per GetRecords of the change feed */
 
 typedef struct remote_backend {
     msg_backend base;
     ddbc_t *client;
     char endpoint[512];
+    /* the change feed (wait_change, one thread at a time): the messaging table's stream */
+    msg_stream_reader *feed;
+    int64_t next_lookup_ms; /* when to look at the table's stream (again) */
+    bool feed_said_none;    /* "no stream: polling" logged once */
 } remote_backend;
 
 static int remote_call(msg_backend *b, const char *op, json_t *req, json_t **out_resp, err_t *e)
@@ -41,19 +51,123 @@ static int remote_call(msg_backend *b, const char *op, json_t *req, json_t **out
 static void remote_free(msg_backend *b)
 {
     remote_backend *r = (remote_backend *)b;
+    msg_stream_reader_free(r->feed);
     ddbc_free(r->client);
     free(r);
 }
 
-/* No wait_change yet: the event streams poll pattern B with back-off (events.c).  When the
- * table has a DynamoDB stream, wait_change is the place to read it (DescribeStream /
- * GetShardIterator / GetRecords, position in *seq's state) and report the changed "GRP#<user>"
- * keys with MSG_CHANGE_KEYS, so that only those users' streams are scanned. */
+static int64_t remote_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void remote_sleep_until(int64_t until_ms)
+{
+    int64_t now = remote_mono_ms();
+    if (until_ms <= now)
+        return;
+    struct timespec ts = {(time_t)((until_ms - now) / 1000), (long)((until_ms - now) % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Is the feed still the table's enabled latest stream?  (A disabled or replaced stream
+ * never returns records again; the reader would wait on it forever.) */
+static bool remote_feed_current(remote_backend *r)
+{
+    json_t *req = json_pack("{s:s}", "TableName", MSG_TABLE_DEFAULT), *resp = NULL;
+    err_t e;
+    err_clear(&e);
+    int rc = req ? ddbc_call(r->client, "DescribeTable", req, &resp, &e) : ERR_NOMEM;
+    json_decref(req);
+    const json_t *t = json_object_get(resp, "Table");
+    const char *arn = json_string_value(json_object_get(t, "LatestStreamArn"));
+    bool on = json_is_true(json_object_get(json_object_get(t, "StreamSpecification"),
+                                           "StreamEnabled"));
+    bool cur = rc != 0 || /* unreachable for now: keep the feed */
+               (on && arn && strcmp(arn, msg_stream_reader_arn(r->feed)) == 0);
+    json_decref(resp);
+    return cur;
+}
+
+/* The change feed of a remote endpoint: the messaging table's DynamoDB stream, read through
+ * the Streams API (stream_reader.h; on AWS streams.dynamodb.<region>.amazonaws.com).  Each
+ * record's partition key is reported (MSG_CHANGE_KEYS: a "GRP#<user>" row moved when a
+ * message was sent to that user).  Without a stream (or while it cannot be read) the answer
+ * is MSG_CHANGE_POLL after timeout_ms: the event streams then poll the table with back-off,
+ * and the stream is looked up again every REMOTE_FEED_LOOKUP_MS; a feed that starts (or
+ * restarts) answers MSG_CHANGE_ANY first, so what was written before it is scanned once. */
+static int remote_wait_change(msg_backend *b, uint64_t *seq, int timeout_ms,
+                              const msg_change_keys *keys)
+{
+    remote_backend *r = (remote_backend *)b;
+    int64_t now = remote_mono_ms(), end = now + (timeout_ms > 0 ? timeout_ms : 0);
+    err_t e;
+    err_clear(&e);
+    if (r->feed && now >= r->next_lookup_ms) {
+        r->next_lookup_ms = now + REMOTE_FEED_LOOKUP_MS;
+        if (!remote_feed_current(r)) {
+            log_info("live delivery: the stream of %s was disabled or replaced",
+                     MSG_TABLE_DEFAULT);
+            msg_stream_reader_free(r->feed);
+            r->feed = NULL;
+            r->next_lookup_ms = now;
+        }
+    }
+    if (!r->feed) {
+        if (now < r->next_lookup_ms) {
+            remote_sleep_until(end < r->next_lookup_ms ? end : r->next_lookup_ms);
+            return MSG_CHANGE_POLL;
+        }
+        r->next_lookup_ms = now + REMOTE_FEED_LOOKUP_MS;
+        if (msg_stream_reader_new(b, MSG_TABLE_DEFAULT, MSG_SR_LATEST, NULL, &r->feed, &e)) {
+            r->feed = NULL;
+            if (!r->feed_said_none)
+                log_info("live delivery: %s has no readable DynamoDB stream (%s): polling the "
+                         "table; enable a stream on it for live delivery without polling",
+                         MSG_TABLE_DEFAULT, e.msg);
+            r->feed_said_none = true;
+            remote_sleep_until(end);
+            return MSG_CHANGE_POLL;
+        }
+        r->feed_said_none = false;
+        log_info("live delivery: following %s", msg_stream_reader_arn(r->feed));
+        return MSG_CHANGE_ANY;
+    }
+    json_t *recs = NULL;
+    if (msg_stream_reader_next(r->feed, REMOTE_FEED_BATCH, &recs, &e)) {
+        log_warn("live delivery: reading %s failed: %s; polling until it is read again",
+                 msg_stream_reader_arn(r->feed), e.msg);
+        msg_stream_reader_free(r->feed);
+        r->feed = NULL;
+        r->next_lookup_ms = remote_mono_ms() + REMOTE_FEED_LOOKUP_MS / 10;
+        return MSG_CHANGE_POLL;
+    }
+    size_t i, n = json_array_size(recs);
+    json_t *rec;
+    json_array_foreach(recs, i, rec)
+    {
+        const char *pk = json_string_value(json_object_get(
+            json_object_get(json_object_get(json_object_get(rec, "dynamodb"), "Keys"), "pk"),
+            "S"));
+        if (pk && keys && keys->changed)
+            keys->changed(keys->ctx, pk);
+    }
+    json_decref(recs);
+    if (n) {
+        *seq += n;
+        return MSG_CHANGE_KEYS;
+    }
+    remote_sleep_until(end);
+    return MSG_CHANGE_NONE;
+}
+
 static const msg_backend_ops remote_ops = {
     .call = remote_call,
     .free = remote_free,
     .name = "remote",
-    .wait_change = NULL,
+    .wait_change = remote_wait_change,
 };
 
 int msg_backend_remote_new(const ddbc_config *cfg, msg_backend **out, err_t *e)

@@ -765,12 +765,14 @@ static void *ev_watch_main(void *arg)
         if (stop)
             break;
         int r = b->ops->wait_change(b, &seq, EV_WATCH_MS, &keys);
-        if (r == MSG_CHANGE_NONE)
-            continue;
         pthread_mutex_lock(&h->mu);
-        if (r == MSG_CHANGE_ANY)
-            h->any_change = true;
-        pthread_cond_signal(&h->cv);
+        bool had_feed = h->has_feed;
+        h->has_feed = r != MSG_CHANGE_POLL; /* POLL: no feed for now (remote, no stream) */
+        bool switched = had_feed != h->has_feed;
+        if (switched || r == MSG_CHANGE_ANY)
+            h->any_change = true; /* a switch: one look at every feed */
+        if (switched || r == MSG_CHANGE_ANY || r == MSG_CHANGE_KEYS)
+            pthread_cond_signal(&h->cv);
         pthread_mutex_unlock(&h->mu);
     }
     return NULL;

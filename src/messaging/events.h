@@ -27,11 +27,13 @@
  * than MSG_EVENTS_REPLAY_MAX_S is replayed from that far back only.
  *
  * How streams learn of new messages: one watcher thread waits on the backend's change feed
- * (backend.h wait_change: the engine's commit notification, embedded) and one hub thread
+ * (backend.h wait_change: the engine's commit notification, embedded; the table's DynamoDB
+ * stream, remote, which names the changed users) and one hub thread
  * scans, per user with open streams (a "feed"), the user's conversation rows changed since
  * its position (pattern B: Query GRP#<user>, sk > position - look-back) and those
  * conversations' new messages (pattern A, ascending), then hands the events to each of the
- * user's streams.  Without a change feed (remote backend) each feed polls with back-off
+ * user's streams.  Without a change feed (remote backend while the table has no stream)
+ * each feed polls with back-off
  * (MSG_EVENTS_POLL_MIN_MS doubling to MSG_EVENTS_POLL_MAX_MS while nothing arrives); a
  * message sent through this service wakes its two users' feeds at once (msg_events_hint).
  * A new stream's replay (from its Last-Event-ID) runs in the hub thread too, before it joins

@@ -1,0 +1,74 @@
+"""Live delivery with --endpoint from the messaging table's DynamoDB stream (backend_remote's
+change feed): a message written by another process reaches an open event stream of a
+`serve --endpoint` server within a second when the table has a stream, also after the
+stream was idle long enough for polling to have backed off to 5 s; without a stream (or once
+it is disabled) the server polls the table again.  The backing endpoint is a second ddbchat
+(--target=ddbchat) or DynamoDB Local (--target=dynamodb-local)."""
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from conftest import client_for, ddbchat_bin, start_ddbchat, start_dynamodb_local
+from msg_fixtures import add_user, cli, remote_env, start_remote_serve, token
+from test_messaging_sse import open_stream
+
+TABLE = "cruddur-messages"
+
+
+@pytest.fixture
+def backing(target):
+    srv = start_ddbchat() if target == "ddbchat" else start_dynamodb_local()
+    yield srv
+    srv.stop()
+    if srv.data_dir:
+        shutil.rmtree(srv.data_dir, ignore_errors=True)
+
+
+def log_of(srv):
+    with open(srv.log) as f:
+        return f.read()
+
+
+def wait_log(srv, text, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if text in log_of(srv):
+            return
+        time.sleep(0.1)
+    pytest.fail(f"{text!r} not in the log: {log_of(srv)[-2000:]}")
+
+
+def test_message_from_another_process_arrives_through_the_stream(backing):
+    r = subprocess.run([ddbchat_bin(), "schema-load", "--endpoint", backing.ddb_url],
+                       env=remote_env(), capture_output=True, text=True, timeout=120)
+    # a slow DynamoDB Local may answer the client's resent CreateTable "already exists"
+    assert r.returncode == 0 or "already exists" in r.stderr, r.stderr
+    ddb = client_for(backing.ddb_url)
+    ddb.get_waiter("table_exists").wait(TableName=TABLE)
+    ddb.update_table(TableName=TABLE, StreamSpecification={"StreamEnabled": True,
+                                                           "StreamViewType": "KEYS_ONLY"})
+    srv = start_remote_serve(backing.ddb_url)
+    try:
+        wait_log(srv, "live delivery: following arn:aws:dynamodb:")
+        ids = {h: add_user(srv, h, n) for h, n in [("feed_alice", "Alice F"),
+                                                   ("feed_bob", "Bob F")]}
+        bob = open_stream(srv, token(ids["feed_bob"]))
+        for n in range(2):  # twice: polling would arrive within 1 s by chance now and then
+            time.sleep(6)  # polling would have backed off to MSG_EVENTS_POLL_MAX_MS (5 s) now
+            text = f"through the stream {n}"
+            cli(srv, "send", "feed_alice", "feed_bob", text)
+            t1 = time.time()
+            assert bob.wait_for(lambda s: any(m["message"] == text for m in s.messages()), 5)
+            assert time.time() - t1 < 1.0, f"arrived {time.time() - t1:.2f}s after the send"
+
+        # the stream disabled: the server notices and polls the table again
+        ddb.update_table(TableName=TABLE, StreamSpecification={"StreamEnabled": False})
+        wait_log(srv, "was disabled or replaced", timeout=30)
+        cli(srv, "send", "feed_alice", "feed_bob", "polled", "again")
+        assert bob.wait_for(lambda s: any(m["message"] == "polled again"
+                                          for m in s.messages()), 10)
+        bob.close()
+    finally:
+        srv.stop()
