@@ -483,6 +483,18 @@ static void http_resp_init(http_response *r)
     r->status = 500;
 }
 
+/* The timeout a connection has after this reply: the idle one between requests, but only
+ * the read timeout once more than half of max_connections are open, so that clients which
+ * make a request and then sit on their keep-alive connection cannot hold every slot for the
+ * idle timeout (1,024 such clients locked the endpoint out for 300 s). */
+static unsigned http_after_reply_timeout(const http_listener *l)
+{
+    unsigned idle = l->idle_timeout;
+    if (atomic_load(&l->open) > l->max_connections / 2 && (idle == 0 || idle > l->read_timeout))
+        idle = l->read_timeout;
+    return idle;
+}
+
 /* Queues r->resp on the connection (MHD thread).  Takes the body. */
 static enum MHD_Result http_send(http_req *r)
 {
@@ -506,9 +518,10 @@ static enum MHD_Result http_send(http_req *r)
     if (p->close)
         MHD_add_response_header(m, MHD_HTTP_HEADER_CONNECTION, "close");
     /* the request has been read: while the reply goes out (a big one to a slow reader, a
-     * stream) the idle timeout applies, not the read timeout; none for a long-lived reply */
+     * stream) the idle timeout applies, not the read timeout (the read timeout when busy:
+     * http_after_reply_timeout); none for a long-lived reply */
     MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT,
-                              p->no_timeout ? 0u : r->l->idle_timeout);
+                              p->no_timeout ? 0u : http_after_reply_timeout(r->l));
     r->state = R_ANSWERED;
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)p->status, m);
     MHD_destroy_response(m);

@@ -215,6 +215,40 @@ def test_connections_beyond_the_limit_get_the_busy_reply(ddbchat_server):
     assert raw_request(srv.ddb_url, {})[0] == 200
 
 
+def test_idle_keep_alive_clients_cannot_hold_every_slot(ddbchat_server):
+    # Found as a hostile client: 1,030 clients that each made one request and then sat on
+    # their keep-alive connection kept the endpoint answering ThrottlingException to
+    # everybody else for the 300 s idle timeout.  Once more than half of --max-connections
+    # are open, a connection gets only the read timeout after its reply, so the slots come
+    # back within seconds; those served while the server was not busy keep the idle timeout.
+    srv = ddbchat_server("--max-connections", "40", "--read-timeout", "2",
+                         "--connection-timeout", "300")
+    u = urllib.parse.urlparse(srv.ddb_url)
+    time.sleep(0.3)  # the start-up probe's connection is gone
+    held = []
+    for _ in range(40):
+        c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        c.request("POST", "/", body=b"{}", headers={
+            "X-Amz-Target": "DynamoDB_20120810.ListTables", "Authorization": DUMMY_AUTH})
+        r = c.getresponse()
+        r.read()
+        assert r.status == 200
+        held.append(c)
+    assert raw_request(srv.ddb_url, {}, timeout=5)[0] == 400  # every slot taken: busy
+    t0 = time.time()
+    status = None
+    while time.time() - t0 < 10 and status != 200:
+        time.sleep(0.2)
+        status = raw_request(srv.ddb_url, {}, timeout=5)[0]
+    assert status == 200, "idle keep-alive connections still hold every slot"
+    # the first ones, served while fewer than half the slots were open, are still usable
+    held[0].request("POST", "/", body=b"{}", headers={
+        "X-Amz-Target": "DynamoDB_20120810.ListTables", "Authorization": DUMMY_AUTH})
+    assert held[0].getresponse().status == 200
+    for c in held:
+        c.close()
+
+
 def test_memory_bounded_at_1000_connections(ddbchat_server):
     # 1,000 connections each in the middle of a request (head and part of a 1 MB body), then
     # 300 declaring 16 MB bodies: the server's resident memory grows by far less than what
