@@ -462,6 +462,23 @@ int sigv4_string_to_sign(const char *amz_date, const char *scope, const void *ca
     "The request signature we calculated does not match the signature you provided. Check "        \
     "your AWS Secret Access Key and signing method. Consult the service documentation for "        \
     "details."
+#define SIGV4_TXT_HOST_UNSIGNED "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+
+/* Whether the SignedHeaders list (names separated by ';') names `name` (any case). */
+static bool sigv4_list_has(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, ';');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncasecmp(p, name, n) == 0)
+            return true;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return false;
+}
 
 int sigv4_verify(const sigv4_request *req, const sigv4_creds *creds, long long now,
                  sigv4_auth *out_auth, err_t *e)
@@ -526,6 +543,10 @@ int sigv4_verify(const sigv4_request *req, const sigv4_creds *creds, long long n
         rc = err_set(e, ERR_INVALID_SIGNATURE,
                      "Signature not yet current: %s is still later than %s (%s + 15 min.)",
                      amz_date, lim, nw);
+        goto done;
+    }
+    if (!sigv4_list_has(auth.signed_headers, "host")) { /* AWS's rule: Host is signed */
+        rc = err_set(e, ERR_INVALID_SIGNATURE, SIGV4_TXT_HOST_UNSIGNED);
         goto done;
     }
     if (memcmp(auth.date, amz_date, 8) != 0) {

@@ -120,7 +120,9 @@ const char *sigv4_creds_secret(const sigv4_creds *c, const char *access_key);
  *   ERR_INCOMPLETE_SIGNATURE  malformed Authorization header / no X-Amz-Date or Date
  *   ERR_UNRECOGNIZED_CLIENT   unknown access key id
  *   ERR_INVALID_SIGNATURE     signature mismatch, or "Signature expired: ..." /
- *                             "Signature not yet current: ..." (more than 15 min of skew)
+ *                             "Signature not yet current: ..." (more than 15 min of skew),
+ *                             or "'Host' or ':authority' must be a 'SignedHeader' ..." (AWS
+ *                             requires the Host header signed)
  *   ERR_NOMEM */
 int sigv4_verify(const sigv4_request *req, const sigv4_creds *creds, long long now,
                  sigv4_auth *out_auth, err_t *e);
