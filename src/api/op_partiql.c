@@ -596,11 +596,11 @@ static int hexval(char c)
     return -1;
 }
 
-/* Reads a NextToken: *op and *esk (AV_NONE when the query starts at its beginning). */
-static int token_read(api_req *r, const pq_stmt *s, const char *tok, size_t nops, size_t *op,
-                      av_t *esk)
+/* Reads a NextToken of tl bytes (a NUL inside is not hex: invalid): *op and *esk (AV_NONE
+ * when the query starts at its beginning). */
+static int token_read(api_req *r, const pq_stmt *s, const char *tok, size_t tl, size_t nops,
+                      size_t *op, av_t *esk)
 {
-    size_t tl = strlen(tok);
     esk->type = AV_NONE;
     if (tl % 2 || tl < 2 * 19 || tl > PQ_TOKEN_MAX)
         goto bad;
@@ -633,8 +633,8 @@ bad:
 /* Runs one page of a planned SELECT into `items` (a JSON array).  *out_token: the
  * NextToken, or NULL at the end.  h / fetch_h: read units (half) for capacity. */
 static int pq_select_page(api_req *r, const pq_stmt *s, const pq_sel *q, size_t limit,
-                          const char *in_token, json_t *items, char **out_token, uint64_t *out_h,
-                          uint64_t *out_fetch_h)
+                          const char *in_token, size_t in_token_len, json_t *items,
+                          char **out_token, uint64_t *out_h, uint64_t *out_fetch_h)
 {
     const expr_pq_bound *b = &s->b;
     size_t nops = q->hv ? q->nh : 1;
@@ -643,7 +643,7 @@ static int pq_select_page(api_req *r, const pq_stmt *s, const pq_sel *q, size_t 
     int rc;
     *out_token = NULL;
     *out_h = *out_fetch_h = 0;
-    if (in_token && (rc = token_read(r, s, in_token, nops, &op, &esk)))
+    if (in_token && (rc = token_read(r, s, in_token, in_token_len, nops, &op, &esk)))
         return rc;
     if (q->get && !in_token) {
         av_kv kv[2] = {{.name = q->kd->hash, .name_len = strlen(q->kd->hash), .val = *q->hv[0]},
@@ -740,11 +740,12 @@ static int pq_select(api_req *r, const pq_stmt *s, json_t **out)
     bool consistent = false, has_cr = false, has_limit = false;
     long long limit = 0;
     const char *token = NULL;
+    size_t token_len = 0;
     api_rcc rcc;
     int rc;
     if ((rc = api_json_bool(body, "ConsistentRead", &has_cr, &consistent, r->err)) ||
         (rc = api_json_int(body, "Limit", &has_limit, &limit, r->err)) ||
-        (rc = api_json_str(body, "NextToken", &token, r->err)) ||
+        (rc = api_json_strn(body, "NextToken", &token, &token_len, r->err)) ||
         (rc = api_rcc_parse(r, body, &rcc)))
         return rc;
     if (has_limit && limit < 1)
@@ -755,8 +756,8 @@ static int pq_select(api_req *r, const pq_stmt *s, json_t **out)
     json_t *o = json_object(), *items = json_array();
     char *next = NULL;
     uint64_t h = 0, fetch_h = 0;
-    if ((rc = pq_select_page(r, s, &q, has_limit ? (size_t)limit : 0, token, items, &next, &h,
-                             &fetch_h))) {
+    if ((rc = pq_select_page(r, s, &q, has_limit ? (size_t)limit : 0, token, token_len, items,
+                             &next, &h, &fetch_h))) {
         json_decref(items);
         json_decref(o);
         return rc;
