@@ -106,7 +106,7 @@ struct http_req {
     size_t n_params, params_seen;
     bool params_have_nul, bad_header_byte;
     const char *content_length, *content_encoding;
-    bool cl_conflict;
+    bool cl_conflict, has_te;
     int hosts;
     /* body */
     char *body;
@@ -758,6 +758,8 @@ static enum MHD_Result http_collect_header(void *cls, enum MHD_ValueKind kind, c
         r->content_length = value ? value : "";
     } else if (strcasecmp(key, "Content-Encoding") == 0) {
         r->content_encoding = value;
+    } else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+        r->has_te = true;
     } else if (strcasecmp(key, "Host") == 0) {
         r->hosts++;
     }
@@ -803,6 +805,10 @@ static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const c
         return http_answer_now(r, 400, "too many query parameters", true);
     if (r->cl_conflict)
         return http_answer_now(r, 400, "conflicting Content-Length values", true);
+    /* RFC 9112 6.3: both framings is a smuggling attempt; refused and the connection closed
+     * (as DynamoDB Local's Jetty does) */
+    if (r->content_length && r->has_te)
+        return http_answer_now(r, 400, "Transfer-Encoding and Content-Length", true);
     if (r->hosts > 1)
         return http_answer_now(r, 400, "more than one Host header", true);
     if (r->bad_header_byte)

@@ -343,6 +343,16 @@ def test_conflicting_content_length_is_400(ddb_url, target):
         assert status in (200, 400)
 
 
+def test_content_length_with_transfer_encoding_is_400(ddb_url):
+    # RFC 9112 6.3: a request framed both ways may be a smuggling attempt; ddbchat answered it
+    # (by the chunked body) and kept the connection.  Refused and closed, as DynamoDB Local
+    # (Jetty: 400 "Transfer-Encoding and Content-Length") does.
+    status, headers, _ = raw_exchange(ddb_url, signed_head(
+        extra=b"Content-Length: 12\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"))
+    assert status == 400
+    assert headers.get("connection", "").lower() == "close"
+
+
 @pytest.mark.requires_ddbchat
 def test_too_many_headers_is_431(ddb_url):
     # Issue 9.4: 128 header fields are served; the 129th is a 431, not silently dropped.
