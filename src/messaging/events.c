@@ -92,6 +92,7 @@ struct msg_events {
     bool has_feed; /* the backend has a change feed (no polling) */
     ev_feed *feeds;
     msg_stream *joining; /* streams waiting for their replay */
+    char replaying_user[MSG_UUID_LEN + 1]; /* the stream the hub replays now: its user, or "" */
     long n_streams, n_feeds, scans;
     ev_ticket *tickets;
     size_t n_tickets;
@@ -711,10 +712,12 @@ static void *ev_hub_main(void *arg)
             msg_stream *st = h->joining;
             h->joining = st->next;
             st->next = NULL;
+            memcpy(h->replaying_user, st->user, sizeof h->replaying_user);
             pthread_mutex_unlock(&h->mu);
             ev_join(h, st);
             ev_flush_wakes(h);
             pthread_mutex_lock(&h->mu);
+            h->replaying_user[0] = 0;
         }
         for (ev_feed *f = h->feeds; f && !h->stopping; f = f->next) {
             if (!(f->dirty || (!h->has_feed && now >= f->next_poll_ms)) || f->n_streams == 0)
@@ -905,13 +908,13 @@ static void ev_tickets_cap_user(msg_events *h, const char *user_uuid)
     h->tickets[oldest] = h->tickets[--h->n_tickets];
 }
 
-/* Streams open or joining for user (hub->mu held). */
+/* Streams open, joining or being replayed for user (hub->mu held). */
 static long ev_user_streams(msg_events *h, const char *user)
 {
-    long n = 0;
+    long n = strcmp(h->replaying_user, user) == 0;
     ev_feed *f = feed_find(h, user);
     if (f)
-        n = f->n_streams;
+        n += f->n_streams;
     for (msg_stream *s = h->joining; s; s = s->next)
         n += strcmp(s->user, user) == 0;
     return n;
