@@ -59,6 +59,12 @@ BENCH_ARGS ?=
 bench-peers: build oracle
 	$(PY) bench/peers/run.py --bin $(abspath $(BUILD))/ddbchat $(BENCH_ARGS)
 
+# The cost of DynamoDB Streams (BENCHMARKS.md, "DynamoDB Streams"): durable PutItem at 64
+# connections with and without a stream, GetRecords of 1,000 records.  ~1 min.
+.PHONY: bench-streams
+bench-streams: build
+	$(PY) bench/streams/run.py --bin $(abspath $(BUILD))/ddbchat
+
 format:
 	clang-format -i src/*/*.[ch] tests/unit/*/*.c
 
