@@ -238,6 +238,7 @@ typedef struct pp {
     expr_pq *s;
     size_t cap_acts;
     bool in_insert; /* parsing INSERT's VALUE (its literal-only messages) */
+    size_t deep_path; /* elements of the first path deeper than EXPR_MAX_PATH_DEPTH, or 0 */
 } pp;
 
 static int nomem(pp *p)
@@ -1152,6 +1153,8 @@ static int parse_path_from(pp *p, const ptok *first, expr_node **out)
     }
     x->u.path.el = el;
     x->u.path.n = n;
+    if (n > EXPR_MAX_PATH_DEPTH && !p->deep_path)
+        p->deep_path = n; /* refused once the whole statement has parsed */
     *out = x;
     return 0;
 }
@@ -2190,6 +2193,11 @@ int expr_pq_parse(arena_t *a, const char *text, size_t len, expr_pq **out, err_t
                        EXPR_PQ_MAX_LEN);
     if (lex(&p) || parse_statement(&p))
         return p.rc;
+    /* after the syntax (a syntax error anywhere wins), before the table, as DynamoDB does */
+    if (p.deep_path)
+        return err_set(e, ERR_VALIDATION,
+                       "The document path has too many nesting levels; nesting levels: %zu",
+                       p.deep_path);
     if (p.s->sel && check_overlaps(&p, p.s->sel, p.s->nsel))
         return p.rc;
     if (p.s->nacts) {

@@ -229,6 +229,29 @@ def test_insert_nesting_limit(ddb, tab):
     assert message(e) == "Nesting Levels have exceeded supported limits"
 
 
+# A document path of more than 32 elements is refused anywhere in a statement (WHERE, the
+# select list, SET's target and operand, REMOVE), after the syntax and before the table, with
+# the text DynamoDB's expressions use; ddbchat accepted 1,000 levels.
+def test_document_path_depth(ddb, tab):
+    deep = "a" + ".b" * 32  # 33 elements
+    es(ddb, f"SELECT * FROM \"{tab}\" WHERE pk = 'a' AND a{'.b' * 31} = 1")  # 32: fine
+    for stmt in (f"SELECT * FROM \"{tab}\" WHERE pk = 'a' AND {deep} = 1",
+                 f"SELECT * FROM \"{tab}\" WHERE pk = 'a' AND a{'[0]' * 40} = 1",
+                 f"SELECT {deep} FROM \"{tab}\" WHERE pk = 'a'",
+                 f"UPDATE \"{tab}\" SET {deep} = 1 WHERE pk = 'a' AND sk = 1",
+                 f"UPDATE \"{tab}\" SET x = {deep} WHERE pk = 'a' AND sk = 1",
+                 f"UPDATE \"{tab}\" REMOVE {deep} WHERE pk = 'a' AND sk = 1",
+                 f"SELECT * FROM \"nope_pq_table\" WHERE pk = 'a' AND {deep} = 1"):
+        with pytest.raises(ClientError) as e:
+            es(ddb, stmt)
+        assert code(e) == V
+        n = 41 if "[0]" in stmt else 33
+        assert message(e) == f"The document path has too many nesting levels; nesting levels: {n}"
+    with pytest.raises(ClientError) as e:  # a syntax error anywhere comes first
+        es(ddb, f"SELECT * FROM \"{tab}\" WHERE pk = 'a' AND {deep} = 1 AND ((")
+    assert message(e).startswith("Statement wasn't well formed, can't be processed: ")
+
+
 # Index reads: "table"."index"; GSI + ConsistentRead and unknown indexes with AWS's texts.
 def test_index_reads(ddb, table_name, make_table, target):
     name = table_name("pqi")
