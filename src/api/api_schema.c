@@ -336,6 +336,201 @@ static const api_shape in_transact_write_items = {
                        {"ReturnItemCollectionMetrics", &sh_ricm, 0},
                        {"ClientRequestToken", &sh_client_token, 0})};
 
+/* ---- control plane ------------------------------------------------------------------------------
+ * Table names here are the classic TableName shape (3..255, the pattern also on '');
+ * CreateTable's is required ("The parameter 'TableName' is required ..."). */
+
+static const api_shape sh_ct_table_name = {.name = "String", .type = API_ST_STRING, .min = 3,
+                                           .max = 255, .pattern = &api_pat_name};
+static const api_shape sh_attr_name = {.name = "String", .type = API_ST_STRING, .min = 1,
+                                       .max = 255};
+static const api_shape sh_key_type = {.name = "String", .type = API_ST_STRING, NOLIM,
+                                      .enums = ENUMS("HASH", "RANGE")};
+static const api_shape sh_attr_type = {.name = "String", .type = API_ST_STRING, NOLIM,
+                                       .enums = ENUMS("B", "N", "S")};
+static const api_shape sh_key_schema_element = {
+    .name = "KeySchemaElement", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"AttributeName", &sh_attr_name, API_MF_NOT_NULL},
+                       {"KeyType", &sh_key_type, API_MF_NOT_NULL})};
+static const api_shape sh_key_schema = {.name = "List", .type = API_ST_LIST, .min = 1, .max = 2,
+                                        .elem = &sh_key_schema_element};
+/* a GSI's key schema: up to 4 HASH + 4 RANGE attributes (multi-attribute keys) */
+static const api_shape sh_gsi_key_schema = {.name = "List", .type = API_ST_LIST, .min = 1,
+                                            .max = 8, .elem = &sh_key_schema_element};
+static const api_shape sh_attr_def = {
+    .name = "AttributeDefinition", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"AttributeName", &sh_attr_name, API_MF_NOT_NULL},
+                       {"AttributeType", &sh_attr_type, API_MF_NOT_NULL})};
+static const api_shape sh_attr_defs = {.name = "List", .type = API_ST_LIST, NOLIM,
+                                       .elem = &sh_attr_def};
+static const api_shape sh_capacity = {.name = "Long", .type = API_ST_INTEGER, .min = 1,
+                                      .max = API_NOLIM};
+static const api_shape sh_throughput = {
+    .name = "ProvisionedThroughput", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"ReadCapacityUnits", &sh_capacity, API_MF_NOT_NULL},
+                       {"WriteCapacityUnits", &sh_capacity, API_MF_NOT_NULL})};
+static const api_shape sh_long = {.name = "Long", .type = API_ST_INTEGER, NOLIM};
+static const api_shape sh_on_demand = {
+    .name = "OnDemandThroughput", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"MaxReadRequestUnits", &sh_long, 0},
+                       {"MaxWriteRequestUnits", &sh_long, 0})};
+static const api_shape sh_warm = {
+    .name = "WarmThroughput", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"ReadUnitsPerSecond", &sh_long, 0},
+                       {"WriteUnitsPerSecond", &sh_long, 0})};
+static const api_shape sh_projection_type = {.name = "String", .type = API_ST_STRING, NOLIM,
+                                             .enums = ENUMS("ALL", "INCLUDE", "KEYS_ONLY")};
+static const api_shape sh_non_key_attrs = {.name = "List", .type = API_ST_LIST, .min = 1,
+                                           .max = 20, .elem = &sh_attr_name};
+static const api_shape sh_projection = {
+    .name = "Projection", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"ProjectionType", &sh_projection_type, 0},
+                       {"NonKeyAttributes", &sh_non_key_attrs, 0})};
+static const api_shape sh_lsi = {
+    .name = "LocalSecondaryIndex", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"IndexName", &sh_index_name, API_MF_NOT_NULL},
+                       {"KeySchema", &sh_key_schema, API_MF_NOT_NULL},
+                       {"Projection", &sh_projection, API_MF_NOT_NULL})};
+static const api_shape sh_lsis = {.name = "List", .type = API_ST_LIST, NOLIM, .elem = &sh_lsi};
+static const api_shape sh_gsi = {
+    .name = "GlobalSecondaryIndex", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"IndexName", &sh_index_name, API_MF_NOT_NULL},
+                       {"KeySchema", &sh_gsi_key_schema, API_MF_NOT_NULL},
+                       {"Projection", &sh_projection, API_MF_NOT_NULL},
+                       {"ProvisionedThroughput", &sh_throughput, 0},
+                       {"OnDemandThroughput", &sh_on_demand, 0},
+                       {"WarmThroughput", &sh_warm, 0})};
+static const api_shape sh_gsis = {.name = "List", .type = API_ST_LIST, NOLIM, .elem = &sh_gsi};
+static const api_shape sh_billing = {.name = "String", .type = API_ST_STRING, NOLIM,
+                                     .enums = ENUMS("PROVISIONED", "PAY_PER_REQUEST")};
+static const api_shape sh_view_type = {
+    .name = "String", .type = API_ST_STRING, NOLIM,
+    .enums = ENUMS("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")};
+static const api_shape sh_stream_spec = {
+    .name = "StreamSpecification", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"StreamEnabled", &sh_bool, API_MF_NOT_NULL},
+                       {"StreamViewType", &sh_view_type, 0})};
+static const api_shape sh_sse_type = {.name = "String", .type = API_ST_STRING, NOLIM,
+                                      .enums = ENUMS("AES256", "KMS")};
+static const api_shape sh_sse_spec = {
+    .name = "SSESpecification", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"Enabled", &sh_bool, 0}, {"SSEType", &sh_sse_type, 0},
+                       {"KMSMasterKeyId", &sh_string, 0})};
+static const api_shape sh_tag_key = {.name = "String", .type = API_ST_STRING, .min = 1,
+                                     .max = 128};
+static const api_shape sh_tag_value = {.name = "String", .type = API_ST_STRING, .min = 0,
+                                       .max = 256};
+static const api_shape sh_tag = {
+    .name = "Tag", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"Key", &sh_tag_key, API_MF_NOT_NULL},
+                       {"Value", &sh_tag_value, API_MF_NOT_NULL})};
+static const api_shape sh_tags = {.name = "List", .type = API_ST_LIST, NOLIM, .elem = &sh_tag};
+static const api_shape sh_table_class = {
+    .name = "String", .type = API_ST_STRING, NOLIM,
+    .enums = ENUMS("STANDARD", "STANDARD_INFREQUENT_ACCESS")};
+static const api_shape sh_resource_policy = {.name = "String", .type = API_ST_STRING, NOLIM};
+
+/* The TableName of CreateTable / UpdateTable / DeleteTable / DescribeTable and the TTL
+ * operations (the service still reports 3..255 there, and '' breaks the pattern too). */
+#define CT_TABLE_NAME {"TableName", &sh_ct_table_name, API_MF_REQUIRED | API_MF_FIRST}
+
+static const api_shape in_create_table = {
+    .name = "CreateTableRequest", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"AttributeDefinitions", &sh_attr_defs, API_MF_NOT_NULL},
+                       CT_TABLE_NAME,
+                       {"KeySchema", &sh_key_schema, API_MF_NOT_NULL},
+                       {"LocalSecondaryIndexes", &sh_lsis, 0},
+                       {"GlobalSecondaryIndexes", &sh_gsis, 0},
+                       {"BillingMode", &sh_billing, 0},
+                       {"ProvisionedThroughput", &sh_throughput, 0},
+                       {"StreamSpecification", &sh_stream_spec, 0},
+                       {"SSESpecification", &sh_sse_spec, 0},
+                       {"Tags", &sh_tags, 0},
+                       {"TableClass", &sh_table_class, 0},
+                       {"DeletionProtectionEnabled", &sh_bool, 0},
+                       {"ResourcePolicy", &sh_resource_policy, 0},
+                       {"OnDemandThroughput", &sh_on_demand, 0},
+                       {"WarmThroughput", &sh_warm, 0})};
+
+static const api_shape in_table_only = {
+    .name = "TableRequest", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS(CT_TABLE_NAME)};
+
+/* UpdateTable's GlobalSecondaryIndexUpdates */
+static const api_shape sh_gsi_update_action = {
+    .name = "UpdateGlobalSecondaryIndexAction", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"IndexName", &sh_index_name, API_MF_NOT_NULL},
+                       {"ProvisionedThroughput", &sh_throughput, API_MF_NOT_NULL},
+                       {"OnDemandThroughput", &sh_on_demand, 0},
+                       {"WarmThroughput", &sh_warm, 0})};
+static const api_shape sh_gsi_create_action = {
+    .name = "CreateGlobalSecondaryIndexAction", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"IndexName", &sh_index_name, API_MF_NOT_NULL},
+                       {"KeySchema", &sh_gsi_key_schema, API_MF_NOT_NULL},
+                       {"Projection", &sh_projection, API_MF_NOT_NULL},
+                       {"ProvisionedThroughput", &sh_throughput, 0},
+                       {"OnDemandThroughput", &sh_on_demand, 0},
+                       {"WarmThroughput", &sh_warm, 0})};
+static const api_shape sh_gsi_delete_action = {
+    .name = "DeleteGlobalSecondaryIndexAction", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"IndexName", &sh_index_name, API_MF_NOT_NULL})};
+static const api_shape sh_gsi_update = {
+    .name = "GlobalSecondaryIndexUpdate", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"Update", &sh_gsi_update_action, 0},
+                       {"Create", &sh_gsi_create_action, 0},
+                       {"Delete", &sh_gsi_delete_action, 0})};
+static const api_shape sh_gsi_updates = {.name = "List", .type = API_ST_LIST, NOLIM,
+                                         .elem = &sh_gsi_update};
+
+static const api_shape in_update_table = {
+    .name = "UpdateTableRequest", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"AttributeDefinitions", &sh_attr_defs, 0},
+                       CT_TABLE_NAME,
+                       {"BillingMode", &sh_billing, 0},
+                       {"ProvisionedThroughput", &sh_throughput, 0},
+                       {"GlobalSecondaryIndexUpdates", &sh_gsi_updates, 0},
+                       {"StreamSpecification", &sh_stream_spec, 0},
+                       {"SSESpecification", &sh_sse_spec, 0},
+                       {"TableClass", &sh_table_class, 0},
+                       {"DeletionProtectionEnabled", &sh_bool, 0},
+                       {"OnDemandThroughput", &sh_on_demand, 0},
+                       {"WarmThroughput", &sh_warm, 0})};
+
+static const api_shape sh_ttl_attr = {.name = "String", .type = API_ST_STRING, .min = 1,
+                                      .max = 255};
+static const api_shape sh_ttl_spec = {
+    .name = "TimeToLiveSpecification", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"Enabled", &sh_bool, API_MF_NOT_NULL},
+                       {"AttributeName", &sh_ttl_attr, API_MF_NOT_NULL})};
+static const api_shape in_update_ttl = {
+    .name = "UpdateTimeToLiveRequest", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS(CT_TABLE_NAME,
+                       {"TimeToLiveSpecification", &sh_ttl_spec, API_MF_NOT_NULL})};
+
+static const api_shape sh_list_limit = {.name = "Integer", .type = API_ST_INTEGER, .min = 1,
+                                        .max = 100};
+static const api_shape in_list_tables = {
+    .name = "ListTablesRequest", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"ExclusiveStartTableName", &sh_ct_table_name, 0},
+                       {"Limit", &sh_list_limit, 0})};
+
+static const api_shape sh_resource_arn = {.name = "String", .type = API_ST_STRING, .min = 1,
+                                          .max = 1283};
+static const api_shape sh_tag_keys = {.name = "List", .type = API_ST_LIST, NOLIM,
+                                      .elem = &sh_tag_key};
+static const api_shape in_tag_resource = {
+    .name = "TagResourceRequest", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"ResourceArn", &sh_resource_arn, API_MF_NOT_NULL},
+                       {"Tags", &sh_tags, API_MF_NOT_NULL})};
+static const api_shape in_untag_resource = {
+    .name = "UntagResourceRequest", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"ResourceArn", &sh_resource_arn, API_MF_NOT_NULL},
+                       {"TagKeys", &sh_tag_keys, API_MF_NOT_NULL})};
+static const api_shape in_list_tags = {
+    .name = "ListTagsOfResourceRequest", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"ResourceArn", &sh_resource_arn, API_MF_NOT_NULL},
+                       {"NextToken", &sh_string, 0})};
+
 /* ---- the table of operations (sorted by name) ----------------------------------------------- */
 
 static const struct {
@@ -344,14 +539,24 @@ static const struct {
 } ops[] = {
     {"BatchGetItem", &in_batch_get_item},
     {"BatchWriteItem", &in_batch_write_item},
+    {"CreateTable", &in_create_table},
     {"DeleteItem", &in_delete_item},
+    {"DeleteTable", &in_table_only},
+    {"DescribeTable", &in_table_only},
+    {"DescribeTimeToLive", &in_table_only},
     {"GetItem", &in_get_item},
+    {"ListTables", &in_list_tables},
+    {"ListTagsOfResource", &in_list_tags},
     {"PutItem", &in_put_item},
     {"Query", &in_query},
     {"Scan", &in_scan},
+    {"TagResource", &in_tag_resource},
     {"TransactGetItems", &in_transact_get_items},
     {"TransactWriteItems", &in_transact_write_items},
+    {"UntagResource", &in_untag_resource},
     {"UpdateItem", &in_update_item},
+    {"UpdateTable", &in_update_table},
+    {"UpdateTimeToLive", &in_update_ttl},
 };
 
 const api_shape *api_schema_input(const char *op)

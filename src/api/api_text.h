@@ -11,7 +11,6 @@
 #define DDB_API_API_TEXT_H
 
 /* shared */
-#define TXT_TABLE_NOT_FOUND "Cannot do operations on a non-existent table"
 /* the service's answer for a missing table in the item operations (GetItem .. Transact*) */
 #define TXT_RES_NOT_FOUND "Requested resource not found"
 
@@ -64,7 +63,95 @@
 #define TXT_EAV_EMPTY "ExpressionAttributeValues must not be empty"
 #define TXT_GSI_CONSISTENT "Consistent reads are not supported on global secondary indexes"
 
-/* table operations (op_table.c; pinned by tests/e2e/test_tables.py, test_ttl_tags.py) */
+/* CreateTable's structural rules, the service's texts and order (dynalite's AWS-checked
+ * CreateTable rules; conformance tier3 createTable) */
+#define TXT_CT_INVALID "One or more parameter values were invalid: "
+#define TXT_CT_PPR_WITH_PT                                                                       \
+    TXT_CT_INVALID "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "   \
+                   "BillingMode is PAY_PER_REQUEST"
+#define TXT_CT_PROV_NEEDS_PT                                                                     \
+    TXT_CT_INVALID "ReadCapacityUnits and WriteCapacityUnits must both be specified when "     \
+                   "BillingMode is PROVISIONED"
+#define TXT_CT_KEYS_NO_DEF "Invalid KeySchema: Some index key attribute have no definition"
+#define TXT_CT_KEYS_UNDEFINED                                                                    \
+    TXT_CT_INVALID "Some index key attributes are not defined in AttributeDefinitions. Keys: " \
+                   "[%s], AttributeDefinitions: [%s]"
+#define TXT_CT_SAME_NAME                                                                         \
+    "Both the Hash Key and the Range Key element in the KeySchema have the same name"
+#define TXT_CT_FIRST_NOT_HASH "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"
+#define TXT_CT_SECOND_NOT_RANGE                                                                  \
+    "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type"
+#define TXT_CT_DEFS_COUNT                                                                        \
+    TXT_CT_INVALID "Number of attributes in KeySchema does not exactly match number of "       \
+                   "attributes defined in AttributeDefinitions"
+#define TXT_CT_DEFS_UNUSED                                                                       \
+    TXT_CT_INVALID "Some AttributeDefinitions are not used. AttributeDefinitions: [%s], keys " \
+                   "used: [%s]"
+#define TXT_CT_LSI_EMPTY TXT_CT_INVALID "List of LocalSecondaryIndexes is empty"
+#define TXT_CT_GSI_EMPTY TXT_CT_INVALID "List of GlobalSecondaryIndexes is empty"
+#define TXT_CT_LSI_NO_TABLE_RANGE                                                                \
+    TXT_CT_INVALID "Table KeySchema does not have a range key, which is required when "        \
+                   "specifying a LocalSecondaryIndex"
+#define TXT_CT_LSI_NO_RANGE TXT_CT_INVALID "Index KeySchema does not have a range key for index: %s"
+#define TXT_CT_LSI_HASH                                                                          \
+    TXT_CT_INVALID "Index KeySchema does not have the same leading hash key as table "         \
+                   "KeySchema for index: %s. index hash key: %s, table hash key: %s"
+#define TXT_CT_PROJ_NULL TXT_CT_INVALID "Unknown ProjectionType: null"
+#define TXT_CT_PROJ_NKA TXT_CT_INVALID "ProjectionType is %s, but NonKeyAttributes is specified"
+#define TXT_CT_DUP_INDEX TXT_CT_INVALID "Duplicate index name: %s"
+#define TXT_CT_LSI_COUNT                                                                         \
+    TXT_CT_INVALID "Number of LocalSecondaryIndexes exceeds per-table limit of 5"
+#define TXT_CT_GSI_COUNT                                                                         \
+    TXT_CT_INVALID "GlobalSecondaryIndex count exceeds the per-table limit of 20"
+#define TXT_CT_GSI_PPR_PT                                                                        \
+    TXT_CT_INVALID "ProvisionedThroughput should not be specified for index: %s when "         \
+                   "BillingMode is PAY_PER_REQUEST"
+#define TXT_CT_EXISTS "Table already exists: %s"
+
+/* ddbchat's own: the store keeps key, projected and TTL attribute names as C strings */
+#define TXT_TBL_NAME_NUL                                                                         \
+    TXT_CT_INVALID "Key, projected and time to live attribute names cannot contain the "       \
+                   "character U+0000 in this implementation"
+
+/* tags (Dynoxide's AWS captures; the conformance suite's tags test) */
+#define TXT_TAGS_NONE "Atleast one Tag needs to be provided as Input."
+#define TXT_TAGS_LIST_DENIED                                                                     \
+    "User: arn:aws:iam::%s:root is not authorized to perform: dynamodb:ListTagsOfResource on " \
+    "resource: %s"
+
+/* UpdateTable: the service's texts (Dynoxide's AWS captures, dynalite) */
+#define TXT_UT_NOTHING                                                                           \
+    "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "                \
+    "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"
+#define TXT_UT_ODT_PROVISIONED                                                                   \
+    TXT_CT_INVALID "%s for OnDemandThroughput cannot be specified when the table BillingMode "  \
+                   "is PROVISIONED"
+#define TXT_ODT_RANGE                                                                            \
+    TXT_CT_INVALID "Requested %s for OnDemandThroughput for table is outside of valid range"
+#define TXT_UT_PT_BOUNDS "Given value %lld for %s is out of bounds"
+#define TXT_UT_PROV_NEEDS_PT                                                                     \
+    TXT_CT_INVALID "ProvisionedThroughput must be specified when BillingMode is PROVISIONED"
+#define TXT_UT_THROUGHPUT_SAME                                                                   \
+    "The provisioned throughput for the table will not change. The requested value equals "    \
+    "the current value. Current ReadCapacityUnits provisioned for the table: %lld. Requested " \
+    "ReadCapacityUnits: %lld. Current WriteCapacityUnits provisioned for the table: %lld. "    \
+    "Requested WriteCapacityUnits: %lld. Refer to the Amazon DynamoDB Developer Guide for "     \
+    "current limits and how to request higher limits."
+#define TXT_UT_GSI_ACTION_NULL                                                                   \
+    TXT_CT_INVALID "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate."     \
+                   "Create, GlobalSecondaryIndexUpdate.Delete must not be null"
+#define TXT_UT_GSI_ONE_PER_INDEX                                                                 \
+    TXT_CT_INVALID "Only one global secondary index update per index is allowed "              \
+                   "simultaneously. Index: %s"
+#define TXT_UT_GSI_EXISTS TXT_CT_INVALID "Index already exists: %s"
+#define TXT_UT_GSI_UPDATE_UNKNOWN                                                                \
+    "This operation cannot be performed with given input values. Please contact DynamoDB "     \
+    "service team for more info: Action Blocked: IndexUpdate"
+/* a table missing in the control-plane operations (the item operations: TXT_RES_NOT_FOUND) */
+#define TXT_TABLE_RNF "Requested resource not found: Table: %s not found"
+
+/* table operations (op_table.c; pinned by tests/e2e/test_tables.py, test_ttl_tags.py);
+ * the texts below not yet reviewed against the service are DynamoDB Local's */
 #define TXT_NO_KEY_SCHEMA                                                                       \
     "No defined key schema.  A key schema containing at least a hash key must be defined for "  \
     "all tables"
@@ -131,8 +218,6 @@
 #define TXT_TABLE_EXISTS "Cannot create preexisting table"
 #define TXT_LIST_LIMIT_MIN "Limit must be greater than or equal to 1"
 #define TXT_LIST_LIMIT_MAX "Limit in ListTables must be <= 100"
-#define TXT_NOTHING_TO_UPDATE "Nothing to update"
-#define TXT_THROUGHPUT_SAME "The requested throughput value equals the current value"
 #define TXT_TTL_SPEC_NULL "TimeToLiveSpecification cannot be null"
 #define TXT_TTL_ATTR_NULL "AttributeName cannot be null when time to live is being enabled"
 #define TXT_TTL_ALREADY_ENABLED "TimeToLive is already enabled"
@@ -140,15 +225,14 @@
 #define TXT_TTL_OTHER_ATTR "TimeToLive is active on a different AttributeName"
 #define TXT_STREAM_ALREADY_ENABLED "Table already has an enabled stream"
 #define TXT_STREAM_NONE_TO_DISABLE "Table has no stream to disable"
-#define TXT_GSI_ACTION_NULL "Update global secondary index action is null"
-#define TXT_GSI_EXISTS "Attempting to create an index which already exists"
 #define TXT_GSI_NOT_FOUND "Requested resource not found"
-#define TXT_GSI_UPDATE_UNKNOWN "Invalid global secondary index name"
+/* an index's throughput changed to its current value (DynamoDB Local's text; the service's
+ * for the index is not known) */
+#define TXT_GSI_THROUGHPUT_SAME "The requested throughput value equals the current value"
 #define TXT_GSI_THROUGHPUT_NEEDED                                                               \
     "One or more parameter values were invalid: ProvisionedThroughput must be specified for "   \
     "index: %s"
 #define TXT_IOPS_AND_STREAMS "Cannot change IOPS and Streams at the same time."
-#define TXT_GSI_ONE_PER_INDEX "Only one global secondary index update per index is allowed simultaneously."
 #define TXT_GSI_ONE_AT_A_TIME                                                                   \
     "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously "  \
     "per table"

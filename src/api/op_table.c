@@ -22,12 +22,12 @@
  *    "Gsi":{"<index>":{"RCU":n,"WCU":n}},
  *    "Stream":{"StreamEnabled":..,"StreamViewType":..}, "StreamLabel":"...",
  *    "Tags":[{"Key":..,"Value":..}], "TableId":"uuid", "DeletionProtection":bool,
- *    "SSE":{...}, "TableClass":"..."}
+ *    "SSE":{...}, "TableClass":"...", "Odt":{"MaxReadRequestUnits":n,..}}
  *
- * Error texts are DynamoDB Local's (api_text.h), checked in the order DynamoDB Local checks
- * them (tests/e2e/test_tables.py pins them).  Where DynamoDB Local is more lenient than the
- * service (PAY_PER_REQUEST with ProvisionedThroughput: accepted and ignored) we follow
- * DynamoDB Local.
+ * Validation: the request's shape, lengths and enums are the model's (api_schema.c, checked
+ * before the handler); the handlers check the rest in the service's order and with its
+ * texts (api_text.h; tests/e2e/test_tables.py, test_ttl_tags.py).  Texts the service's
+ * sources do not give are still DynamoDB Local's (marked in api_text.h).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -41,6 +41,7 @@
 #include "api/api_validate.h"
 
 #define TBL_MAX_THROUGHPUT 40000
+#define TBL_MAX_UNITS 1000000000000LL /* beyond: "Given value .. is out of bounds" */
 #define TBL_MAX_PROJECTED 100 /* NonKeyAttributes summed over all indexes */
 #define TBL_MAX_TAGS 50
 
@@ -105,7 +106,7 @@ static int tbl_find(api_req *r, const char *name, const store_table **out)
     char sn[STORE_NAME_MAX];
     if (tbl_store_name(r, name, sn) && (rc = api_pin_table(r, sn, out)))
         return rc;
-    return *out ? 0 : err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_TABLE_NOT_FOUND);
+    return *out ? 0 : err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_RNF, name);
 }
 
 const store_table *api_table(api_req *r, const char *name)
@@ -125,9 +126,11 @@ static int tbl_lookup(api_req *r, const store_table **out)
 
 /* ---- metadata ------------------------------------------------------------------------ */
 
-/* The request's SSESpecification, TableClass and DeletionProtectionEnabled (those given),
- * into a table's metadata: CreateTable and UpdateTable alike. */
-static void meta_set_options(json_t *meta, json_t *sse, const char *tclass, bool has_dp, bool dp)
+/* The request's SSESpecification, TableClass, DeletionProtectionEnabled and
+ * OnDemandThroughput (those given), into a table's metadata: CreateTable and UpdateTable
+ * alike.  OnDemandThroughput merges member by member; -1 removes a member's ceiling. */
+static void meta_set_options(json_t *meta, json_t *sse, const char *tclass, bool has_dp, bool dp,
+                             json_t *odt)
 {
     if (sse)
         json_object_set(meta, "SSE", sse);
@@ -135,6 +138,23 @@ static void meta_set_options(json_t *meta, json_t *sse, const char *tclass, bool
         json_object_set_new(meta, "TableClass", json_string(tclass));
     if (has_dp)
         json_object_set_new(meta, "DeletionProtection", json_boolean(dp));
+    if (json_is_object(odt)) {
+        json_t *cur = json_object_get(meta, "Odt");
+        if (!json_is_object(cur)) {
+            cur = json_object();
+            json_object_set_new(meta, "Odt", cur);
+        }
+        static const char *const m[] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
+        for (int k = 0; cur && k < 2; k++) {
+            json_t *v = json_object_get(odt, m[k]);
+            if (json_is_integer(v) && json_integer_value(v) == -1)
+                json_object_del(cur, m[k]);
+            else if (json_is_integer(v))
+                json_object_set(cur, m[k], v);
+        }
+        if (cur && json_object_size(cur) == 0)
+            json_object_del(meta, "Odt");
+    }
 }
 
 /* The table's meta object (new reference; an empty object when there is none; NULL out of
@@ -143,7 +163,7 @@ static json_t *meta_load(const store_table *t)
 {
     json_t *m = NULL;
     if (t->meta && t->meta_len)
-        m = json_loadb(t->meta, t->meta_len, 0, NULL);
+        m = json_loadb(t->meta, t->meta_len, JSON_ALLOW_NUL, NULL);
     if (!json_is_object(m)) {
         json_decref(m);
         m = json_object();
@@ -208,7 +228,7 @@ static int tbl_alter(api_req *r, const store_table *t, bool with_meta, tbl_edit_
     int rc = store_table_alter(r->api->store, t->name, tbl_edit_run, &x, out ? &nt : NULL, r->err);
     if (rc == ERR_RESOURCE_NOT_FOUND && x.fn_rc != rc) { /* the store's: DynamoDB's text */
         err_clear(r->err);
-        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_TABLE_NOT_FOUND);
+        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_RNF, api_table_name(t));
     }
     if (rc)
         return rc;
@@ -216,7 +236,7 @@ static int tbl_alter(api_req *r, const store_table *t, bool with_meta, tbl_edit_
         if ((rc = api_keep_pin(r, nt)))
             return rc;
         if (!nt)
-            return err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_TABLE_NOT_FOUND);
+            return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_RNF, api_table_name(t));
         *out = nt;
     }
     return 0;
@@ -392,8 +412,31 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
         json_object_set_new(d, "LatestStreamLabel", json_string(label));
         json_object_set_new(d, "LatestStreamArn", json_string(sarn));
     }
-    /* SSESpecification is kept in meta but, as DynamoDB Local, not described */
-    /* TableClass is kept in meta but, as DynamoDB Local, not described */
+    /* the service describes encryption only with a KMS key (Enabled true); the table class
+     * and on-demand ceilings when they were set (DynamoDB Local describes none of them) */
+    json_t *sse = json_object_get(meta, "SSE");
+    if (json_is_true(json_object_get(sse, "Enabled"))) {
+        const char *key = json_string_value(json_object_get(sse, "KMSMasterKeyId"));
+        const char *ka =
+            key && strncmp(key, "arn:", 4) == 0
+                ? key
+                : arena_printf(r->arena, "arn:aws:kms:%s:%s:key/%s", r->api->region,
+                               r->api->account_id,
+                               key ? key : json_is_string(tid) ? json_string_value(tid) : "");
+        if (!ka) {
+            rc = err_set(r->err, ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        json_object_set_new(d, "SSEDescription",
+                            json_pack("{s:s,s:s,s:s}", "Status", "ENABLED", "SSEType", "KMS",
+                                      "KMSMasterKeyArn", ka));
+    }
+    const char *tclass = json_string_value(json_object_get(meta, "TableClass"));
+    if (tclass)
+        json_object_set_new(d, "TableClassSummary", json_pack("{s:s}", "TableClass", tclass));
+    json_t *odt = json_object_get(meta, "Odt");
+    if (json_is_object(odt))
+        json_object_set(d, "OnDemandThroughput", odt);
     json_object_set_new(d, "DeletionProtectionEnabled",
                         json_boolean(json_is_true(json_object_get(meta, "DeletionProtection"))));
 done:
@@ -690,45 +733,12 @@ static int parse_stream(api_req *r, json_t *ss, json_t **out_stream)
     return 0;
 }
 
-/* Tags: [{Key, Value}], keys 1..128, values 0..256, at most 50, unique keys. */
-static int parse_tags(api_req *r, json_t *tags, const char *member)
+/* Tags: at most 50 (keys 1..128 and values 0..256 long: the model's). */
+static int parse_tags(api_req *r, json_t *tags)
 {
-    size_t n = json_array_size(tags);
-    if (n > TBL_MAX_TAGS)
+    if (json_array_size(tags) > TBL_MAX_TAGS)
         return err_set(r->err, ERR_VALIDATION, "The number of tags exceeds the limit of %d",
                        TBL_MAX_TAGS);
-    for (size_t i = 0; i < n; i++) {
-        json_t *t = json_array_get(tags, i);
-        const char *k, *v;
-        int rc;
-        if (!json_is_object(t))
-            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-        if ((rc = api_json_str(t, "Key", &k, r->err)) ||
-            (rc = api_json_str(t, "Value", &v, r->err)))
-            return rc;
-        api_vld vl;
-        api_vld_init(&vl);
-        char path[64];
-        if (!k) {
-            snprintf(path, sizeof path, "%s.%zu.member.key", member, i + 1);
-            api_vld_null(&vl, path);
-        } else if (strlen(k) < 1 || strlen(k) > 128) {
-            snprintf(path, sizeof path, "%s.%zu.member.key", member, i + 1);
-            if (strlen(k) < 1)
-                api_vld_min_len(&vl, k, path, 1);
-            else
-                api_vld_max_len(&vl, k, path, 128);
-        }
-        if (!v) {
-            snprintf(path, sizeof path, "%s.%zu.member.value", member, i + 1);
-            api_vld_null(&vl, path);
-        } else if (strlen(v) > 256) {
-            snprintf(path, sizeof path, "%s.%zu.member.value", member, i + 1);
-            api_vld_max_len(&vl, v, path, 256);
-        }
-        if ((rc = api_vld_finish(&vl, r->err)))
-            return rc;
-    }
     return 0;
 }
 
@@ -744,19 +754,309 @@ static void tags_merge(json_t *meta, json_t *tags)
     json_t *t;
     json_array_foreach(tags, i, t)
     {
-        const char *k = json_string_value(json_object_get(t, "Key"));
-        const char *v = json_string_value(json_object_get(t, "Value"));
+        /* keys and values compared and kept whole (they may hold U+0000) */
+        json_t *k = json_object_get(t, "Key"), *v = json_object_get(t, "Value");
         bool done = false;
         for (size_t j = 0; j < json_array_size(cur) && !done; j++) {
             json_t *c = json_array_get(cur, j);
-            if (strcmp(json_string_value(json_object_get(c, "Key")), k) == 0) {
-                json_object_set_new(c, "Value", json_string(v));
+            if (json_equal(json_object_get(c, "Key"), k)) {
+                json_object_set(c, "Value", v);
                 done = true;
             }
         }
         if (!done)
-            json_array_append_new(cur, json_pack("{s:s,s:s}", "Key", k, "Value", v));
+            json_array_append_new(cur, json_pack("{s:O,s:O}", "Key", k, "Value", v));
     }
+}
+
+/* ---- attribute names with U+0000 ------------------------------------------------------- */
+
+static bool js_has_nul(json_t *j)
+{
+    return json_is_string(j) && strlen(json_string_value(j)) != json_string_length(j);
+}
+
+/* An index (or a table): its key schema's attribute names and projected names. */
+static bool index_names_nul(json_t *x)
+{
+    json_t *ks = json_object_get(x, "KeySchema");
+    json_t *nka = json_object_get(json_object_get(x, "Projection"), "NonKeyAttributes");
+    for (size_t i = 0; i < json_array_size(ks); i++)
+        if (js_has_nul(json_object_get(json_array_get(ks, i), "AttributeName")))
+            return true;
+    for (size_t i = 0; i < json_array_size(nka); i++)
+        if (js_has_nul(json_array_get(nka, i)))
+            return true;
+    return false;
+}
+
+/* Key attribute names, projected names and the TTL attribute are kept as C strings by the
+ * store: one holding U+0000 (legal in the model, no pattern) is refused here rather than cut
+ * short at the NUL (ddbchat's own rule and text; the service stores such names). */
+static int tbl_names_nul_check(api_req *r)
+{
+    json_t *b = r->body;
+    bool nul = index_names_nul(b);
+    json_t *ad = json_object_get(b, "AttributeDefinitions");
+    for (size_t i = 0; !nul && i < json_array_size(ad); i++)
+        nul = js_has_nul(json_object_get(json_array_get(ad, i), "AttributeName"));
+    static const char *const lists[] = {"LocalSecondaryIndexes", "GlobalSecondaryIndexes",
+                                        "GlobalSecondaryIndexUpdates"};
+    for (int l = 0; !nul && l < 3; l++) {
+        json_t *xs = json_object_get(b, lists[l]);
+        for (size_t i = 0; !nul && i < json_array_size(xs); i++) {
+            json_t *x = json_array_get(xs, i);
+            nul = index_names_nul(l == 2 ? json_object_get(x, "Create") : x);
+        }
+    }
+    nul = nul ||
+          js_has_nul(json_object_get(json_object_get(b, "TimeToLiveSpecification"), "AttributeName"));
+    return nul ? verr(r, TXT_TBL_NAME_NUL) : 0;
+}
+
+/* ---- CreateTable: the service's structural rules -------------------------------------- */
+
+/* o[key] when present and not JSON null. */
+static json_t *jparam(json_t *o, const char *key)
+{
+    json_t *j = json_is_object(o) ? json_object_get(o, key) : NULL;
+    return json_is_null(j) ? NULL : j;
+}
+
+/* A JSON string member's bytes (NULL when absent). */
+static const char *js(json_t *o, const char *key, size_t *len)
+{
+    json_t *j = json_is_object(o) ? json_object_get(o, key) : NULL;
+    *len = json_is_string(j) ? json_string_length(j) : 0;
+    return json_is_string(j) ? json_string_value(j) : NULL;
+}
+
+static bool js_eq(json_t *a, const char *ka, json_t *b, const char *kb)
+{
+    size_t la, lb;
+    const char *x = js(a, ka, &la), *y = js(b, kb, &lb);
+    return x && y && la == lb && memcmp(x, y, la) == 0;
+}
+
+/* "a, b" of the key attribute names of a KeySchema (or of every AttributeDefinitions name). */
+static char *names_list(api_req *r, json_t *arr)
+{
+    char *s = arena_strdup(r->arena, "");
+    for (size_t i = 0; s && i < json_array_size(arr); i++) {
+        size_t n;
+        const char *x = js(json_array_get(arr, i), "AttributeName", &n);
+        s = arena_printf(r->arena, "%s%s%.*s", s, i ? ", " : "", (int)n, x ? x : "");
+    }
+    return s;
+}
+
+static bool name_defined(json_t *defs, json_t *elem)
+{
+    for (size_t i = 0; i < json_array_size(defs); i++)
+        if (js_eq(json_array_get(defs, i), "AttributeName", elem, "AttributeName"))
+            return true;
+    return false;
+}
+
+static bool key_type_is(json_t *elem, const char *t)
+{
+    size_t n;
+    const char *k = js(elem, "KeyType", &n);
+    return k && n == strlen(t) && memcmp(k, t, n) == 0;
+}
+
+/* A key schema against the definitions: defined, distinct, HASH then RANGE (2 at most). */
+static int ct_key_schema(api_req *r, json_t *ks, json_t *defs)
+{
+    for (size_t i = 0; i < json_array_size(ks); i++)
+        if (!name_defined(defs, json_array_get(ks, i))) {
+            char *k = names_list(r, ks), *d = names_list(r, defs);
+            return err_set(r->err, ERR_VALIDATION, TXT_CT_KEYS_UNDEFINED, k ? k : "",
+                           d ? d : "");
+        }
+    size_t n = json_array_size(ks);
+    if (n == 2 && js_eq(json_array_get(ks, 0), "AttributeName", json_array_get(ks, 1),
+                        "AttributeName"))
+        return verr(r, TXT_CT_SAME_NAME);
+    if (n >= 1 && !key_type_is(json_array_get(ks, 0), "HASH"))
+        return verr(r, TXT_CT_FIRST_NOT_HASH);
+    if (n == 2 && !key_type_is(json_array_get(ks, 1), "RANGE"))
+        return verr(r, TXT_CT_SECOND_NOT_RANGE);
+    return 0;
+}
+
+/* An index's Projection: a type, NonKeyAttributes only with INCLUDE. */
+static int ct_projection(api_req *r, json_t *x)
+{
+    json_t *p = json_object_get(x, "Projection");
+    size_t n;
+    const char *type = js(p, "ProjectionType", &n);
+    if (!type)
+        return verr(r, TXT_CT_PROJ_NULL);
+    json_t *nka = json_object_get(p, "NonKeyAttributes");
+    if (json_is_array(nka) && !(n == 7 && memcmp(type, "INCLUDE", 7) == 0))
+        return err_set(r->err, ERR_VALIDATION, TXT_CT_PROJ_NKA, type);
+    return 0;
+}
+
+static bool index_seen(json_t *names, json_t *x)
+{
+    size_t n;
+    const char *name = js(x, "IndexName", &n);
+    for (size_t i = 0; name && i < json_array_size(names); i++) {
+        json_t *y = json_array_get(names, i);
+        if (json_string_length(y) == n && memcmp(json_string_value(y), name, n) == 0)
+            return true;
+    }
+    if (name)
+        json_array_append_new(names, json_stringn(name, n));
+    return false;
+}
+
+/* CreateTable's rules beyond the model's constraints, in the service's order: billing and
+ * throughput, the table's key schema against AttributeDefinitions, the LSIs, the GSIs,
+ * definitions left unused.  (The request's shape, lengths and enums: api_schema.c.) */
+static int ct_check(api_req *r, json_t *body, bool ppr)
+{
+    json_t *defs = json_object_get(body, "AttributeDefinitions");
+    json_t *ks = json_object_get(body, "KeySchema");
+    json_t *pt = jparam(body, "ProvisionedThroughput");
+    json_t *lsis = jparam(body, "LocalSecondaryIndexes");
+    json_t *gsis = jparam(body, "GlobalSecondaryIndexes");
+    if (ppr && pt)
+        return verr(r, TXT_CT_PPR_WITH_PT);
+    if (!ppr && !pt)
+        return verr(r, TXT_CT_PROV_NEEDS_PT);
+    json_t *odt = jparam(body, "OnDemandThroughput");
+    static const char *const odt_m[] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
+    for (int k = 0; odt && k < 2; k++) {
+        json_t *v = json_object_get(odt, odt_m[k]);
+        if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) < -1))
+            return err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, odt_m[k]);
+    }
+    if (json_array_size(ks) > json_array_size(defs))
+        return verr(r, TXT_CT_KEYS_NO_DEF);
+    int rc = ct_key_schema(r, ks, defs);
+    if (rc)
+        return rc;
+    if (!lsis && !gsis && json_array_size(ks) != json_array_size(defs))
+        return verr(r, TXT_CT_DEFS_COUNT);
+    json_t *seen = json_array();
+    if (!seen)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    if (lsis) {
+        if (json_array_size(lsis) == 0) {
+            rc = verr(r, TXT_CT_LSI_EMPTY);
+            goto out;
+        }
+        if (json_array_size(ks) != 2) {
+            rc = verr(r, TXT_CT_LSI_NO_TABLE_RANGE);
+            goto out;
+        }
+        for (size_t i = 0; i < json_array_size(lsis); i++) {
+            json_t *x = json_array_get(lsis, i), *xks = json_object_get(x, "KeySchema");
+            size_t nl, hl, tl;
+            const char *name = js(x, "IndexName", &nl);
+            if ((rc = ct_key_schema(r, xks, defs)))
+                goto out;
+            if (json_array_size(xks) != 2) {
+                rc = err_set(r->err, ERR_VALIDATION, TXT_CT_LSI_NO_RANGE, name);
+                goto out;
+            }
+            if (!js_eq(json_array_get(xks, 0), "AttributeName", json_array_get(ks, 0),
+                       "AttributeName")) {
+                const char *ih = js(json_array_get(xks, 0), "AttributeName", &hl);
+                const char *th = js(json_array_get(ks, 0), "AttributeName", &tl);
+                rc = err_set(r->err, ERR_VALIDATION, TXT_CT_LSI_HASH, name, ih, th);
+                goto out;
+            }
+            if ((rc = ct_projection(r, x)))
+                goto out;
+            if (index_seen(seen, x)) {
+                rc = err_set(r->err, ERR_VALIDATION, TXT_CT_DUP_INDEX, name);
+                goto out;
+            }
+        }
+        if (json_array_size(lsis) > STORE_MAX_LSI) {
+            rc = verr(r, TXT_CT_LSI_COUNT);
+            goto out;
+        }
+    }
+    if (gsis) {
+        if (json_array_size(gsis) == 0) {
+            rc = verr(r, TXT_CT_GSI_EMPTY);
+            goto out;
+        }
+        for (size_t i = 0; i < json_array_size(gsis); i++) {
+            json_t *x = json_array_get(gsis, i), *xks = json_object_get(x, "KeySchema");
+            size_t nl;
+            const char *name = js(x, "IndexName", &nl);
+            if ((rc = ct_key_schema(r, xks, defs)) || (rc = ct_projection(r, x)))
+                goto out;
+            if (ppr && jparam(x, "ProvisionedThroughput")) {
+                rc = err_set(r->err, ERR_VALIDATION, TXT_CT_GSI_PPR_PT, name);
+                goto out;
+            }
+            if (!ppr && !jparam(x, "ProvisionedThroughput")) {
+                rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_THROUGHPUT_NEEDED, name);
+                goto out;
+            }
+            if (index_seen(seen, x)) {
+                rc = err_set(r->err, ERR_VALIDATION, TXT_CT_DUP_INDEX, name);
+                goto out;
+            }
+        }
+        if (json_array_size(gsis) > STORE_MAX_GSI) {
+            rc = verr(r, TXT_CT_GSI_COUNT);
+            goto out;
+        }
+    }
+    /* with indexes: every definition must be some key's */
+    if (lsis || gsis) {
+        for (size_t i = 0; i < json_array_size(defs); i++) {
+            json_t *d = json_array_get(defs, i);
+            bool used = false;
+            for (size_t k = 0; k < json_array_size(ks) && !used; k++)
+                used = js_eq(d, "AttributeName", json_array_get(ks, k), "AttributeName");
+            for (int g = 0; g < 2 && !used; g++) {
+                json_t *list = g ? gsis : lsis;
+                for (size_t j = 0; j < json_array_size(list) && !used; j++) {
+                    json_t *xks = json_object_get(json_array_get(list, j), "KeySchema");
+                    for (size_t k = 0; k < json_array_size(xks) && !used; k++)
+                        used = js_eq(d, "AttributeName", json_array_get(xks, k), "AttributeName");
+                }
+            }
+            if (!used) {
+                /* the key attributes used, in the order they appear */
+                json_t *keys = json_array();
+                for (size_t k = 0; keys && k < json_array_size(ks); k++)
+                    json_array_append(keys, json_array_get(ks, k));
+                for (int g = 0; keys && g < 2; g++) {
+                    json_t *list = g ? gsis : lsis;
+                    for (size_t j = 0; j < json_array_size(list); j++) {
+                        json_t *xks = json_object_get(json_array_get(list, j), "KeySchema");
+                        for (size_t k = 0; k < json_array_size(xks); k++) {
+                            json_t *e = json_array_get(xks, k);
+                            bool dup = false;
+                            for (size_t m = 0; m < json_array_size(keys) && !dup; m++)
+                                dup = js_eq(json_array_get(keys, m), "AttributeName", e,
+                                            "AttributeName");
+                            if (!dup)
+                                json_array_append(keys, e);
+                        }
+                    }
+                }
+                char *dl = names_list(r, defs), *kl = names_list(r, keys);
+                json_decref(keys);
+                rc = err_set(r->err, ERR_VALIDATION, TXT_CT_DEFS_UNUSED, dl ? dl : "",
+                             kl ? kl : "");
+                goto out;
+            }
+        }
+    }
+out:
+    json_decref(seen);
+    return rc;
 }
 
 /* ---- CreateTable --------------------------------------------------------------------- */
@@ -798,17 +1098,10 @@ int op_create_table(api_req *r, json_t **out)
     if (!api_name_valid(name) || !tbl_store_name(r, name, sn))
         return verr(r, TXT_INVALID_TABLE_NAME);
     snprintf(def->name, sizeof def->name, "%s", sn);
-    bool ppr = false;
-    if (billing) {
-        if (strcmp(billing, "PAY_PER_REQUEST") == 0) {
-            ppr = true;
-        } else if (strcmp(billing, "PROVISIONED") != 0) {
-            api_vld v;
-            api_vld_init(&v);
-            api_vld_enum(&v, billing, "billingMode", "PROVISIONED, PAY_PER_REQUEST");
-            return api_vld_finish(&v, r->err);
-        }
-    }
+    /* BillingMode is one of the model's enum values */
+    bool ppr = billing && strcmp(billing, "PAY_PER_REQUEST") == 0;
+    if ((rc = ct_check(r, body, ppr)) || (rc = tbl_names_nul_check(r)))
+        return rc;
     const char *hash, *range;
     if (json_array_size(ks) == 0)
         return verr(r, TXT_NO_KEY_SCHEMA);
@@ -931,13 +1224,13 @@ int op_create_table(api_req *r, json_t **out)
             api_stream_view_parse(json_string_value(json_object_get(stream, "StreamViewType")));
         json_decref(stream); /* the store keeps the stream state (store_table.stream_*) */
     }
-    if (tags && (rc = parse_tags(r, tags, "tags")))
+    if (tags && (rc = parse_tags(r, tags)))
         goto fail;
     const store_table *existing;
     if ((rc = api_pin_table(r, def->name, &existing)))
         goto fail;
     if (existing) {
-        rc = err_set(r->err, ERR_RESOURCE_IN_USE, "%s", TXT_TABLE_EXISTS);
+        rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_CT_EXISTS, name);
         goto fail;
     }
 
@@ -956,7 +1249,7 @@ int op_create_table(api_req *r, json_t **out)
     json_object_set_new(meta, "WCU", json_integer(tp.wcu));
     if (tags)
         tags_merge(meta, tags);
-    meta_set_options(meta, sse, tclass, has_dp, dp);
+    meta_set_options(meta, sse, tclass, has_dp, dp, jparam(body, "OnDemandThroughput"));
     uuid_t u;
     char us[37];
     uuid_generate_random(u);
@@ -978,16 +1271,16 @@ int op_create_table(api_req *r, json_t **out)
     def->created_ms = now;
     const store_table *t = NULL;
     if ((rc = store_table_create(r->api->store, def, &t, r->err))) {
-        if (rc == ERR_RESOURCE_IN_USE) { /* lost a race: DynamoDB's text */
+        if (rc == ERR_RESOURCE_IN_USE) { /* lost a race: the service's text */
             err_clear(r->err);
-            rc = err_set(r->err, ERR_RESOURCE_IN_USE, "%s", TXT_TABLE_EXISTS);
+            rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_CT_EXISTS, name);
         }
         goto fail;
     }
     if ((rc = api_keep_pin(r, t)))
         goto fail;
     if (!t) { /* deleted again at once */
-        rc = err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_TABLE_NOT_FOUND);
+        rc = err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_RNF, name);
         goto fail;
     }
     json_t *desc;
@@ -1089,13 +1382,14 @@ int op_list_tables(api_req *r, json_t **out)
 
 /* ---- UpdateTable --------------------------------------------------------------------- */
 
-/* UpdateTable in three steps (CONVENTIONS 9): ut_parse takes the request's members (type
- * errors); ut_plan decides every change against the table as committed, with DynamoDB Local's
- * checks in its order, and runs inside the store's write transaction (ut_edit), so that
+/* UpdateTable in three steps (CONVENTIONS 9): ut_parse takes the request's members and
+ * applies the rules that need no table (before the table is looked up, as the service does);
+ * ut_plan decides every change against the table as committed, in the service's order, and
+ * runs inside the store's write transaction (ut_edit), so that
  * ut_apply's index changes and new metadata commit together, in one transaction, from the
  * state they were decided on.  A new GSI is then filled in batches (store_table_alter). */
 typedef struct ut_req {
-    json_t *adj, *gu, *ssj, *sse, *ptj;
+    json_t *adj, *gu, *ssj, *sse, *ptj, *odt;
     const char *billing, *tclass;
     bool has_dp, dp;
 } ut_req;
@@ -1110,6 +1404,30 @@ typedef struct ut_plan {
     uint8_t stream_view;
 } ut_plan;
 
+/* t's index `name` (NULL when it has none). */
+static const store_index *tbl_index(const store_table *t, const char *name)
+{
+    for (size_t j = 0; j < t->n_idx; j++)
+        if (strcmp(t->idx[j].name, name) == 0)
+            return &t->idx[j];
+    return NULL;
+}
+
+/* The action of a GlobalSecondaryIndexUpdates entry (NULL when it has none). */
+static json_t *ut_action(json_t *u, char *kind)
+{
+    static const char *const names[] = {"Create", "Delete", "Update"};
+    for (int k = 0; k < 3; k++) {
+        json_t *a = json_object_get(u, names[k]);
+        if (json_is_object(a)) {
+            *kind = names[k][0];
+            return a;
+        }
+    }
+    *kind = 0;
+    return NULL;
+}
+
 static int ut_parse(api_req *r, ut_req *q)
 {
     json_t *body = r->body;
@@ -1119,23 +1437,56 @@ static int ut_parse(api_req *r, ut_req *q)
         (rc = api_json_str(body, "BillingMode", &q->billing, r->err)) ||
         (rc = api_json_obj(body, "StreamSpecification", &q->ssj, r->err)) ||
         (rc = api_json_obj(body, "SSESpecification", &q->sse, r->err)) ||
+        (rc = api_json_obj(body, "OnDemandThroughput", &q->odt, r->err)) ||
         (rc = api_json_str(body, "TableClass", &q->tclass, r->err)) ||
-        (rc = api_json_bool(body, "DeletionProtectionEnabled", &q->has_dp, &q->dp, r->err)))
+        (rc = api_json_bool(body, "DeletionProtectionEnabled", &q->has_dp, &q->dp, r->err)) ||
+        (rc = api_json_obj(body, "ProvisionedThroughput", &q->ptj, r->err)))
         return rc;
-    q->ptj = json_object_get(body, "ProvisionedThroughput");
-    if (json_is_null(q->ptj))
-        q->ptj = NULL;
-    /* AttributeDefinitions, SSESpecification or TableClass alone, or an empty update list,
-     * change nothing (DynamoDB Local) */
-    if (!json_array_size(q->gu) && !q->billing && !q->ssj && !q->has_dp && !q->ptj)
-        return verr(r, TXT_NOTHING_TO_UPDATE);
+    /* the service's order (the model's constraints were checked by api_call): on-demand
+     * with throughput, throughput out of bounds, something to change, each index update
+     * with one action and one update per index */
+    if (q->billing && strcmp(q->billing, "PAY_PER_REQUEST") == 0 && q->ptj)
+        return verr(r, TXT_CT_PPR_WITH_PT);
+    static const char *const units[] = {"ReadCapacityUnits", "WriteCapacityUnits"};
+    for (int k = 0; q->ptj && k < 2; k++) {
+        bool has;
+        long long v;
+        if ((rc = api_json_int(q->ptj, units[k], &has, &v, r->err)))
+            return rc;
+        if (has && v > TBL_MAX_UNITS)
+            return err_set(r->err, ERR_VALIDATION, TXT_UT_PT_BOUNDS, v, units[k]);
+    }
+    /* SSESpecification or AttributeDefinitions alone, or an empty update list, change
+     * nothing */
+    if (!json_array_size(q->gu) && !q->billing && !q->ssj && !q->has_dp && !q->ptj &&
+        !q->tclass && !q->odt)
+        return verr(r, TXT_UT_NOTHING);
+    size_t n = json_array_size(q->gu);
+    for (size_t i = 0; i < n; i++) {
+        char kind;
+        if (!ut_action(json_array_get(q->gu, i), &kind))
+            return verr(r, TXT_UT_GSI_ACTION_NULL);
+    }
+    for (size_t i = 0; i < n; i++) {
+        char ki, kj;
+        json_t *a = ut_action(json_array_get(q->gu, i), &ki);
+        size_t la, lb;
+        const char *in = js(a, "IndexName", &la);
+        for (size_t j = 0; in && j < i; j++) {
+            const char *jn = js(ut_action(json_array_get(q->gu, j), &kj), "IndexName", &lb);
+            if (jn && la == lb && memcmp(in, jn, la) == 0)
+                return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_ONE_PER_INDEX, in);
+        }
+    }
     return 0;
 }
 
 /* Decides the change against t (the committed table) and edits meta accordingly; index
- * changes go to p.  DynamoDB Local's order: nothing to update (ut_parse); GSI updates (one
- * update per index, no null action, at most one create or delete, then each in turn); table
- * throughput and billing; stream.  Found by differential fuzzing (tests/e2e/test_tables.py). */
+ * changes go to p.  The service's order (Dynoxide's AWS captures): billing against the
+ * table; table throughput; updates of indexes that do not exist; one create or delete at a
+ * time; then each index action in turn (a create: name taken, key attributes defined by the
+ * request; a delete: the index exists); the remaining GSIs' throughput when leaving
+ * on-demand; stream. */
 static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, json_t *meta,
                            ut_plan *p)
 {
@@ -1144,18 +1495,38 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     memset(p, 0, sizeof *p);
     bool ppr = meta_is_ppr(meta);
     bool to_ppr = ppr, changed_billing = false;
-    if (q->billing) {
-        if (strcmp(q->billing, "PAY_PER_REQUEST") == 0)
-            to_ppr = true;
-        else if (strcmp(q->billing, "PROVISIONED") == 0)
-            to_ppr = false;
-        else {
-            api_vld v;
-            api_vld_init(&v);
-            api_vld_enum(&v, q->billing, "billingMode", "PROVISIONED, PAY_PER_REQUEST");
-            return api_vld_finish(&v, r->err);
-        }
+    if (q->billing) { /* one of the model's enum values */
+        to_ppr = strcmp(q->billing, "PAY_PER_REQUEST") == 0;
         changed_billing = to_ppr != ppr;
+    }
+    /* billing against the table: throughput for an on-demand table; PROVISIONED needs it */
+    if (ppr && !q->billing && q->ptj)
+        return verr(r, TXT_CT_PPR_WITH_PT);
+    if (q->billing && !to_ppr && !q->ptj)
+        return verr(r, TXT_UT_PROV_NEEDS_PT);
+    /* on-demand ceilings: only for a table that stays or becomes on-demand; at least 1, or
+     * -1 (no ceiling) */
+    static const char *const odt_m[] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
+    for (int k = 0; q->odt && !to_ppr && k < 2; k++)
+        if (json_is_integer(json_object_get(q->odt, odt_m[k])))
+            return err_set(r->err, ERR_VALIDATION, TXT_UT_ODT_PROVISIONED, odt_m[k]);
+    for (int k = 0; q->odt && k < 2; k++) {
+        json_t *v = json_object_get(q->odt, odt_m[k]);
+        if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) < -1))
+            return err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, odt_m[k]);
+    }
+    /* table throughput: limits, then a change that changes nothing */
+    tbl_tp tp = {0};
+    if (q->ptj) {
+        rc = parse_throughput(r, body, "ProvisionedThroughput", false, &tp);
+        if (rc < 0)
+            return rc;
+        if (rc == 1 || rc == 2)
+            return verr(r, rc == 1 ? TXT_TABLE_THROUGHPUT_MIN : TXT_TABLE_THROUGHPUT_MAX);
+        long long cr = meta_int(meta, "RCU"), cw = meta_int(meta, "WCU");
+        if (!to_ppr && !changed_billing && tp.rcu == cr && tp.wcu == cw)
+            return err_set(r->err, ERR_VALIDATION, TXT_UT_THROUGHPUT_SAME, cr, tp.rcu, cw,
+                           tp.wcu);
     }
 
     /* GSI updates: validate all, then plan */
@@ -1173,28 +1544,16 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     size_t n_struct = 0;
     if (!p->adds || !p->drops || !acts || !kinds)
         return err_set(r->err, ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < n_gu; i++) { /* one update per index */
-        json_t *u = json_array_get(q->gu, i), *c, *d, *up;
-        if ((rc = api_json_obj(u, "Create", &c, r->err)) ||
-            (rc = api_json_obj(u, "Delete", &d, r->err)) ||
-            (rc = api_json_obj(u, "Update", &up, r->err)))
-            return rc;
-        acts[i] = c ? c : d ? d : up;
-        kinds[i] = c ? 'C' : d ? 'D' : up ? 'U' : 0;
-        if (!acts[i])
-            continue;
-        const char *in = json_string_value(json_object_get(acts[i], "IndexName"));
-        for (size_t j = 0; in && j < i; j++) {
-            const char *jn =
-                acts[j] ? json_string_value(json_object_get(acts[j], "IndexName")) : NULL;
-            if (jn && strcmp(in, jn) == 0)
-                return verr(r, TXT_GSI_ONE_PER_INDEX);
-        }
+    /* (ut_parse: each entry has an action, one per index) */
+    for (size_t i = 0; i < n_gu; i++) {
+        acts[i] = ut_action(json_array_get(q->gu, i), &kinds[i]);
+        n_struct += kinds[i] == 'C' || kinds[i] == 'D';
     }
     for (size_t i = 0; i < n_gu; i++) {
-        if (!kinds[i])
-            return verr(r, TXT_GSI_ACTION_NULL);
-        n_struct += kinds[i] == 'C' || kinds[i] == 'D';
+        const char *in = json_string_value(json_object_get(acts[i], "IndexName"));
+        const store_index *ix = in ? tbl_index(t, in) : NULL;
+        if (kinds[i] == 'U' && (!ix || !ix->global))
+            return verr(r, TXT_UT_GSI_UPDATE_UNKNOWN);
     }
     if (n_struct > 1)
         return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_GSI_ONE_AT_A_TIME);
@@ -1215,10 +1574,10 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             const char *gh, *gr;
             size_t total = 0;
             if (found)
-                return verr(r, TXT_GSI_EXISTS);
-            /* the request must define the new index's key attributes */
-            if (json_array_size(q->adj) == 0)
-                return verr(r, TXT_NO_ATTR_SCHEMA);
+                return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_EXISTS, iname);
+            /* the request itself must define the new index's key attributes */
+            if ((rc = ct_key_schema(r, json_object_get(act, "KeySchema"), q->adj)))
+                return rc;
             if (!p->attrs.a && (rc = parse_attrs(r, q->adj, &p->attrs)))
                 return rc;
             tbl_tp gtp = {0};
@@ -1248,11 +1607,8 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             p->n_adds++;
             continue;
         }
-        if (!found || !found->global) {
-            if (kinds[i] == 'D')
-                return err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_GSI_NOT_FOUND);
-            return verr(r, TXT_GSI_UPDATE_UNKNOWN);
-        }
+        if (!found || !found->global) /* a delete (updates: checked above) */
+            return err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_GSI_NOT_FOUND);
         if (kinds[i] == 'D') {
             /* definitions sent along are still validated */
             if (json_array_size(q->adj) && !p->attrs.a && (rc = parse_attrs(r, q->adj, &p->attrs)))
@@ -1266,30 +1622,15 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             if ((rc = check_gsi_throughput(r, act, &gtp)))
                 return rc;
             if (gtp.rcu == meta_int(g, "RCU") && gtp.wcu == meta_int(g, "WCU"))
-                return verr(r, TXT_THROUGHPUT_SAME);
+                return verr(r, TXT_GSI_THROUGHPUT_SAME);
             json_object_set_new(
                 gmeta, found->name,
                 json_pack("{s:I,s:I}", "RCU", (json_int_t)gtp.rcu, "WCU", (json_int_t)gtp.wcu));
         }
     }
 
-    /* table throughput */
-    tbl_tp tp = {0};
-    if (q->ptj) {
-        rc = parse_throughput(r, body, "ProvisionedThroughput", false, &tp);
-        if (rc < 0)
-            return rc;
-        if (rc == 1 || rc == 2)
-            return verr(r, rc == 1 ? TXT_TABLE_THROUGHPUT_MIN : TXT_TABLE_THROUGHPUT_MAX);
-        /* on-demand: DynamoDB Local accepts the units and keeps them (reported as 0) */
-        if (!to_ppr && !changed_billing && tp.rcu == meta_int(meta, "RCU") &&
-            tp.wcu == meta_int(meta, "WCU") && !n_gu)
-            return verr(r, TXT_THROUGHPUT_SAME);
-        if (q->ssj)
-            return verr(r, TXT_IOPS_AND_STREAMS);
-    } else if (changed_billing && !to_ppr) {
-        return verr(r, TXT_NO_TABLE_THROUGHPUT);
-    }
+    if (q->ptj && q->ssj)
+        return verr(r, TXT_IOPS_AND_STREAMS);
     if (changed_billing && !to_ppr) {
         /* every remaining GSI needs its own throughput in the same request (the service's
          * rule; DynamoDB Local fails with an internal error here) */
@@ -1336,14 +1677,15 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             api_stream_view_parse(json_string_value(json_object_get(stream, "StreamViewType")));
     }
     if (rc == 0)
-        meta_set_options(meta, q->sse, q->tclass, q->has_dp, q->dp);
+        meta_set_options(meta, q->sse, q->tclass, q->has_dp, q->dp, q->odt);
     json_decref(stream);
     return rc;
 }
 
-/* Applies the plan to the change: index drops and adds, then AttributeDefinitions (a create
- * adds the request's, all of them, as DynamoDB Local does; a delete drops those no key of
- * the resulting table uses any more). */
+/* Applies the plan to the change: index drops and adds, then AttributeDefinitions: those of
+ * the keys of the resulting table and its indexes, no others (the service keeps the two in
+ * step: a definition the request adds but no key uses is dropped, as is one a deleted index
+ * leaves unused; DynamoDB Local keeps them). */
 static int ut_apply(api_req *r, const ut_plan *p, store_alter *al, json_t *meta)
 {
     int rc;
@@ -1387,7 +1729,7 @@ static int ut_apply(api_req *r, const ut_plan *p, store_alter *al, json_t *meta)
         bool key = strcmp(an, nt->key.hash) == 0 || strcmp(an, nt->key.range) == 0;
         for (size_t j = 0; j < nt->n_idx && !key; j++)
             key = strcmp(an, nt->idx[j].key.hash) == 0 || strcmp(an, nt->idx[j].key.range) == 0;
-        if (key || !p->n_drops)
+        if (key)
             json_array_append(keep, x);
     }
     json_decref(all);
@@ -1411,8 +1753,8 @@ int op_update_table(api_req *r, json_t **out)
 {
     const store_table *t;
     ut_req q = {0};
-    int rc = tbl_lookup(r, &t);
-    if (rc || (rc = ut_parse(r, &q)))
+    int rc = ut_parse(r, &q);
+    if (rc || (rc = tbl_names_nul_check(r)) || (rc = tbl_lookup(r, &t)))
         return rc;
     ut_ctx c = {.q = &q};
     if ((rc = tbl_alter(r, t, true, ut_edit, &c, &t)))
@@ -1469,8 +1811,9 @@ int op_update_time_to_live(api_req *r, json_t **out)
     json_t *spec;
     const char *attr;
     bool has_en, en;
-    int rc = tbl_lookup(r, &t);
-    if (rc || (rc = api_json_obj(r->body, "TimeToLiveSpecification", &spec, r->err)))
+    int rc = tbl_names_nul_check(r);
+    if (rc || (rc = tbl_lookup(r, &t)) ||
+        (rc = api_json_obj(r->body, "TimeToLiveSpecification", &spec, r->err)))
         return rc;
     if (!spec)
         return verr(r, TXT_TTL_SPEC_NULL);
@@ -1492,43 +1835,22 @@ int op_update_time_to_live(api_req *r, json_t **out)
 
 /* ---- Tags ---------------------------------------------------------------------------- */
 
-/* A required tagging parameter that is missing: the one-error validation message. */
-static int tag_null_param(api_req *r, const char *path)
+/* A ResourceArn: *tbl the table name in it (NULL when the ARN is another region's or
+ * account's).  A malformed ARN: "Invalid TableArn: Invalid ResourceArn provided as input
+ * <arn>".  (Presence and length: the model's.) */
+static int tag_arn(api_req *r, const char **arn_out, const char **tbl_out)
 {
-    api_vld v;
-    api_vld_init(&v);
-    api_vld_null(&v, path);
-    return api_vld_finish(&v, r->err);
-}
-
-/* The table a ResourceArn names (this region and account).  DynamoDB's texts: a malformed
- * ARN is "Invalid TableArn: Invalid ResourceArn provided as input <arn>"; an unknown table
- * "Requested resource not found: ResourcArn: <arn> not found" (sic). */
-static int tag_table(api_req *r, const store_table **out)
-{
-    const char *arn;
-    int rc = api_json_str(r->body, "ResourceArn", &arn, r->err);
-    *out = NULL;
-    if (rc)
-        return rc;
-    if (!arn)
-        return tag_null_param(r, "resourceArn");
-    if (strlen(arn) < 1 || strlen(arn) > 1283) {
-        api_vld v;
-        api_vld_init(&v);
-        if (strlen(arn) < 1)
-            api_vld_min_len(&v, arn, "resourceArn", 1);
-        else
-            api_vld_max_len(&v, arn, "resourceArn", 1283);
-        return api_vld_finish(&v, r->err);
-    }
+    const char *arn = json_string_value(json_object_get(r->body, "ResourceArn"));
+    *arn_out = arn;
+    *tbl_out = NULL;
     const char *prefix = "arn:aws:dynamodb:";
     size_t pl = strlen(prefix);
-    const char *p = arn + pl, *region, *acct, *tbl;
+    const char *p, *region, *acct, *tbl;
     size_t rl, al;
-    if (strncmp(arn, prefix, pl) != 0)
+    if (!arn || strlen(arn) != json_string_length(json_object_get(r->body, "ResourceArn")) ||
+        strncmp(arn, prefix, pl) != 0)
         goto bad;
-    region = p;
+    region = p = arn + pl;
     p = strchr(p, ':');
     if (!p)
         goto bad;
@@ -1543,19 +1865,32 @@ static int tag_table(api_req *r, const store_table **out)
     tbl = p + 7;
     if (!api_name_valid(tbl))
         goto bad;
-    if (rl != strlen(r->api->region) || strncmp(region, r->api->region, rl) != 0 ||
-        al != strlen(r->api->account_id) || strncmp(acct, r->api->account_id, al) != 0)
-        goto notfound;
-    char sn[STORE_NAME_MAX];
-    if (tbl_store_name(r, tbl, sn) && (rc = api_pin_table(r, sn, out)))
-        return rc;
-    if (!*out)
-        goto notfound;
+    if (rl == strlen(r->api->region) && strncmp(region, r->api->region, rl) == 0 &&
+        al == strlen(r->api->account_id) && strncmp(acct, r->api->account_id, al) == 0)
+        *tbl_out = tbl;
     return 0;
 bad:
     return err_set(r->err, ERR_VALIDATION,
-                   "Invalid TableArn: Invalid ResourceArn provided as input %s", arn);
-notfound:
+                   "Invalid TableArn: Invalid ResourceArn provided as input %.*s",
+                   (int)json_string_length(json_object_get(r->body, "ResourceArn")),
+                   arn ? arn : "");
+}
+
+/* The table of a ResourceArn (tag_arn's tbl).  Not found: TagResource and UntagResource say
+ * "Requested resource not found: ResourcArn: <arn> not found" (sic); ListTagsOfResource is
+ * refused as AccessDeniedException (the service: no table, no resource to authorize). */
+static int tag_table(api_req *r, const char *arn, const char *tbl, bool listing,
+                     const store_table **out)
+{
+    int rc;
+    char sn[STORE_NAME_MAX];
+    *out = NULL;
+    if (tbl && tbl_store_name(r, tbl, sn) && (rc = api_pin_table(r, sn, out)))
+        return rc;
+    if (*out)
+        return 0;
+    if (listing)
+        return err_set(r->err, ERR_ACCESS_DENIED, TXT_TAGS_LIST_DENIED, r->api->account_id, arn);
     return err_set(r->err, ERR_RESOURCE_NOT_FOUND,
                    "Requested resource not found: ResourcArn: %s not found", arn);
 }
@@ -1574,13 +1909,15 @@ static int tag_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
 int op_tag_resource(api_req *r, json_t **out)
 {
     const store_table *t;
-    json_t *tags;
-    int rc = tag_table(r, &t);
-    if (rc || (rc = api_json_arr(r->body, "Tags", &tags, r->err)))
+    const char *arn, *tbl;
+    json_t *tags = json_object_get(r->body, "Tags"); /* a list: the model's */
+    /* the service's order: the ARN, the tags, then the table */
+    int rc = tag_arn(r, &arn, &tbl);
+    if (rc)
         return rc;
-    if (!tags)
-        return tag_null_param(r, "tags");
-    if ((rc = parse_tags(r, tags, "tags")))
+    if (json_array_size(tags) == 0)
+        return verr(r, TXT_TAGS_NONE);
+    if ((rc = parse_tags(r, tags)) || (rc = tag_table(r, arn, tbl, false, &t)))
         return rc;
     if ((rc = tbl_alter(r, t, true, tag_edit, tags, NULL)))
         return rc;
@@ -1598,10 +1935,8 @@ static int untag_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
     json_t *k;
     json_array_foreach((json_t *)ctx, i, k)
     {
-        const char *ks = json_string_value(k);
         for (size_t j = 0; j < json_array_size(cur); j++) {
-            if (strcmp(json_string_value(json_object_get(json_array_get(cur, j), "Key")), ks) ==
-                0) {
+            if (json_equal(json_object_get(json_array_get(cur, j), "Key"), k)) {
                 json_array_remove(cur, j);
                 break;
             }
@@ -1613,19 +1948,11 @@ static int untag_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
 int op_untag_resource(api_req *r, json_t **out)
 {
     const store_table *t;
-    json_t *keys;
-    int rc = tag_table(r, &t);
-    if (rc || (rc = api_json_arr(r->body, "TagKeys", &keys, r->err)))
+    const char *arn, *tbl;
+    json_t *keys = json_object_get(r->body, "TagKeys"); /* a list of strings: the model's */
+    int rc = tag_arn(r, &arn, &tbl);
+    if (rc || (rc = tag_table(r, arn, tbl, false, &t)))
         return rc;
-    if (!keys)
-        return tag_null_param(r, "tagKeys");
-    size_t i;
-    json_t *k;
-    json_array_foreach(keys, i, k)
-    {
-        if (!json_string_value(k))
-            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-    }
     if ((rc = tbl_alter(r, t, true, untag_edit, keys, NULL)))
         return rc;
     *out = json_object();
@@ -1635,8 +1962,9 @@ int op_untag_resource(api_req *r, json_t **out)
 int op_list_tags_of_resource(api_req *r, json_t **out)
 {
     const store_table *t;
-    int rc = tag_table(r, &t);
-    if (rc)
+    const char *arn, *tbl;
+    int rc = tag_arn(r, &arn, &tbl);
+    if (rc || (rc = tag_table(r, arn, tbl, true, &t)))
         return rc;
     json_t *meta = meta_load(t);
     json_t *tags = json_object_get(meta, "Tags");

@@ -246,7 +246,7 @@ int api_txn_token_begin(api_req *r, const char *token, json_t **out_replay)
     case TOK_NEW:
         return 0;
     case TOK_REPLAY:
-        *out_replay = json_loads(replay, 0, NULL);
+        *out_replay = json_loads(replay, JSON_ALLOW_NUL, NULL);
         free(replay);
         return *out_replay ? 0 : nomem(r);
     case TOK_MISMATCH:
@@ -572,7 +572,7 @@ int op_transact_write_items(api_req *r, json_t **out)
         if (st != TOK_NEW) {
             free(canon);
             if (st == TOK_REPLAY) {
-                *out = json_loads(replay, 0, NULL);
+                *out = json_loads(replay, JSON_ALLOW_NUL, NULL);
                 free(replay);
                 return *out ? 0 : nomem(r);
             }

@@ -1,19 +1,33 @@
 """UpdateTimeToLive / DescribeTimeToLive and TagResource / UntagResource / ListTagsOfResource
 (src/api/op_table.c).
 
-TTL texts were recorded from DynamoDB Local 2026-01-16.  DynamoDB Local does not implement
-tagging ("Tagging is not currently supported in DynamoDB Local."), so the tag tests run on
-ddbchat only and pin the service's documented behaviour and texts.  Each test names the
-DynamoDB behaviour it pins.
+Expected answers are the service's: the request model's constraint texts first, then the
+operations' rules (dynalite's and Dynoxide's AWS-checked sources, the conformance suite).
+Where DynamoDB Local (texts recorded 2026-01-16) answers otherwise, aws_or_local names its
+deviation.  DynamoDB Local does not implement tagging ("Tagging is not currently supported in
+DynamoDB Local."), so the tag tests run on ddbchat only.  Each test names the behaviour it
+pins.
 """
 import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import make_table
+from conftest import aws_or_local, make_table
 
-NOT_FOUND = "Cannot do operations on a non-existent table"
+NOT_FOUND = "Cannot do operations on a non-existent table"  # DynamoDB Local's
+
+
+def not_found(target, name):
+    return aws_or_local(target, f"Requested resource not found: Table: {name} not found",
+                        local=NOT_FOUND)
+
+
+def null_at(*paths):
+    n = len(paths)
+    return (f"{n} validation error{'s' if n > 1 else ''} detected: " + "; ".join(
+        f"Value null at '{p}' failed to satisfy constraint: Member must not be null"
+        for p in paths))
 
 
 @pytest.fixture(scope="module")
@@ -77,57 +91,80 @@ def test_ttl_state_errors(ddb, table_name):
     assert ttl_of(ddb, name) == {"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}
 
 
-def test_ttl_validation(raw, table_name):
-    # Pins: the request checks, in DynamoDB Local's order: table name first, then the table
-    # must exist, then the specification.
+def test_ttl_validation(raw, table_name, target):
+    # Pins: the request model's checks (all of them, before the table is looked up), then the
+    # table must exist.  DynamoDB Local looks the table up before checking the specification
+    # and has its own texts.
     name = table_name("ttlv")
     make_table(raw, name)
+    absent = table_name("absent")
+    v = "ValidationException"
+    short = ("1 validation error detected: Value '' at 'timeToLiveSpecification.attributeName' "
+             "failed to satisfy constraint: Member must have length greater than or equal to 1")
     cases = [
         ({"TimeToLiveSpecification": {"Enabled": True, "AttributeName": "x"}},
-         ("ValidationException",
-          "Value null at 'tableName' failed to satisfy constraint: Member must not be null")),
-        ({"TableName": table_name("absent")}, ("ResourceNotFoundException", NOT_FOUND)),
-        ({"TableName": name}, ("ValidationException", "TimeToLiveSpecification cannot be null")),
+         (v, aws_or_local(
+             target, "The parameter 'TableName' is required but was not present in the request",
+             local="Value null at 'tableName' failed to satisfy constraint: Member must not be "
+                   "null"))),
+        ({"TableName": absent},
+         aws_or_local(target, (v, null_at("timeToLiveSpecification")),
+                      local=("ResourceNotFoundException", NOT_FOUND))),
+        ({"TableName": absent, "TimeToLiveSpecification": {"Enabled": True, "AttributeName": "x"}},
+         ("ResourceNotFoundException", not_found(target, absent))),
+        ({"TableName": name},
+         (v, aws_or_local(target, null_at("timeToLiveSpecification"),
+                          local="TimeToLiveSpecification cannot be null"))),
         ({"TableName": name, "TimeToLiveSpecification": {}},
-         ("ValidationException",
-          "AttributeName cannot be null when time to live is being enabled")),
+         (v, aws_or_local(target, null_at("timeToLiveSpecification.enabled",
+                                          "timeToLiveSpecification.attributeName"),
+                          local="AttributeName cannot be null when time to live is being "
+                                "enabled"))),
         ({"TableName": name, "TimeToLiveSpecification": {"Enabled": True}},
-         ("ValidationException",
-          "AttributeName cannot be null when time to live is being enabled")),
+         (v, aws_or_local(target, null_at("timeToLiveSpecification.attributeName"),
+                          local="AttributeName cannot be null when time to live is being "
+                                "enabled"))),
         ({"TableName": name, "TimeToLiveSpecification": {"Enabled": True, "AttributeName": ""}},
-         ("ValidationException",
-          "Names of key attributes and attributes projected into an index must be between 1 "
-          "and 255 characters, inclusive")),
+         (v, aws_or_local(target, short,
+                          local="Names of key attributes and attributes projected into an "
+                                "index must be between 1 and 255 characters, inclusive"))),
     ]
     for kw, want in cases:
         with pytest.raises(ClientError) as ei:
             raw.update_time_to_live(**kw)
         assert err(ei) == want, kw
     with pytest.raises(ClientError) as ei:
-        raw.describe_time_to_live(TableName=table_name("absent"))
-    assert err(ei) == ("ResourceNotFoundException", NOT_FOUND)
+        raw.describe_time_to_live(TableName=absent)
+    assert err(ei) == ("ResourceNotFoundException", not_found(target, absent))
     with pytest.raises(ClientError) as ei:
         raw.describe_time_to_live()
-    assert err(ei) == ("ValidationException",
-                       "Value null at 'tableName' failed to satisfy constraint: Member must "
-                       "not be null")
+    assert err(ei) == (v, aws_or_local(
+        target, "The parameter 'TableName' is required but was not present in the request",
+        local="Value null at 'tableName' failed to satisfy constraint: Member must not be null"))
 
 
-def test_ttl_disable_checks_state_before_name(ddb, raw, table_name):
-    # Pins: when disabling, the attribute name's length is not checked; the state errors
-    # come first ("already disabled", "active on a different AttributeName").
+def test_ttl_disable_checks_name_before_state(ddb, raw, table_name, target):
+    # Pins: the attribute name's length (1..255, the model's) is checked also when disabling,
+    # before the state; DynamoDB Local checks it only when enabling, after the state errors.
     name = table_name("ttln")
     make_table(ddb, name)
     with pytest.raises(ClientError) as ei:
         raw.update_time_to_live(TableName=name, TimeToLiveSpecification={
             "Enabled": False, "AttributeName": ""})
-    assert err(ei) == ("ValidationException", "TimeToLive is already disabled")
+    assert err(ei) == ("ValidationException", aws_or_local(
+        target, "1 validation error detected: Value '' at 'timeToLiveSpecification."
+        "attributeName' failed to satisfy constraint: Member must have length greater than or "
+        "equal to 1", local="TimeToLive is already disabled"))
     ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
         "Enabled": True, "AttributeName": "exp"})
     with pytest.raises(ClientError) as ei:
         raw.update_time_to_live(TableName=name, TimeToLiveSpecification={
             "Enabled": False, "AttributeName": "a" * 256})
-    assert err(ei) == ("ValidationException", "TimeToLive is active on a different AttributeName")
+    assert err(ei) == ("ValidationException", aws_or_local(
+        target, "1 validation error detected: Value '" + "a" * 256 + "' at "
+        "'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member must have "
+        "length less than or equal to 255",
+        local="TimeToLive is active on a different AttributeName"))
 
 
 def test_ttl_survives_describe_table(ddb, table_name):
@@ -164,9 +201,11 @@ def test_tags_cycle(ddb, table_name):
 
 @pytest.mark.requires_ddbchat
 def test_tags_errors(raw, table_name):
-    # Pins: a malformed ARN is a ValidationException, an ARN of an absent table a
-    # ResourceNotFoundException with the service's texts (including its "ResourcArn" typo);
-    # missing Tags / TagKeys are null-constraint violations.
+    # Pins: a malformed ARN is a ValidationException; tagging an absent table is a
+    # ResourceNotFoundException with the service's text (including its "ResourcArn" typo),
+    # after the tags are checked ("Atleast one Tag ..." for none); listing an absent table's
+    # tags is an AccessDeniedException (conformance tier2 tags); missing Tags / TagKeys are
+    # the model's null-constraint violations.
     name = table_name("tage")
     arn = make_table(raw, name)["TableArn"]
     with pytest.raises(ClientError) as ei:
@@ -179,14 +218,20 @@ def test_tags_errors(raw, table_name):
     assert err(ei) == ("ResourceNotFoundException",
                        f"Requested resource not found: ResourcArn: {missing} not found")
     with pytest.raises(ClientError) as ei:
+        raw.tag_resource(ResourceArn=missing, Tags=[])
+    assert err(ei) == ("ValidationException", "Atleast one Tag needs to be provided as Input.")
+    with pytest.raises(ClientError) as ei:
+        raw.list_tags_of_resource(ResourceArn=missing)
+    account = arn.split(":")[4]
+    assert err(ei) == ("AccessDeniedException",
+                       f"User: arn:aws:iam::{account}:root is not authorized to perform: "
+                       f"dynamodb:ListTagsOfResource on resource: {missing}")
+    with pytest.raises(ClientError) as ei:
         raw.tag_resource(ResourceArn=arn)
-    assert err(ei) == ("ValidationException",
-                       "Value null at 'tags' failed to satisfy constraint: Member must not be null")
+    assert err(ei) == ("ValidationException", null_at("tags"))
     with pytest.raises(ClientError) as ei:
         raw.untag_resource(ResourceArn=arn)
-    assert err(ei) == ("ValidationException",
-                       "Value null at 'tagKeys' failed to satisfy constraint: Member must not "
-                       "be null")
+    assert err(ei) == ("ValidationException", null_at("tagKeys"))
     with pytest.raises(ClientError) as ei:
         raw.tag_resource(ResourceArn=arn, Tags=[{"Key": "", "Value": "b"}])
     assert err(ei)[0] == "ValidationException"
