@@ -157,6 +157,33 @@ bool api_key_equal(const store_keydef *kd, const av_t *a, const av_t *b)
     return true;
 }
 
+/* The secondary indexes' key values of a well-typed item against the key size limits (a
+ * partition key 2048 bytes, a sort key 1024: the table's texts, which the service also gives
+ * for an index's keys). */
+static int index_key_sizes_check(const store_table *t, const av_t *item, const av_t *before,
+                                 err_t *e)
+{
+    for (size_t i = 0; i < t->n_idx; i++) {
+        const store_index *ix = &t->idx[i];
+        const char *kn[2] = {ix->key.hash, ix->key.range};
+        for (int k = 0; k < 2; k++) {
+            if (!kn[k][0] || (!ix->global && k == 0))
+                continue;
+            const av_t *v = av_map_gets(item, kn[k]);
+            if (!v || (v->type != AV_S && v->type != AV_B))
+                continue;
+            const av_t *o = before ? av_map_gets(before, kn[k]) : NULL;
+            if (o && av_equal(o, v))
+                continue;
+            bool hash = k == 0;
+            if (v->u.str.len > (hash ? AV_MAX_HASH_KEY_LEN : AV_MAX_RANGE_KEY_LEN))
+                return err_set(e, ERR_VALIDATION, "%s",
+                               hash ? TXT_KEY_HASH_TOO_LONG : TXT_KEY_RANGE_TOO_LONG);
+        }
+    }
+    return 0;
+}
+
 int api_index_keys_check(const store_table *t, const av_t *item, const av_t *before, err_t *e)
 {
     /* the offending index that comes first by name is the one the service names */
@@ -193,7 +220,7 @@ int api_index_keys_check(const store_table *t, const av_t *item, const av_t *bef
         }
     }
     if (!bad)
-        return 0;
+        return index_key_sizes_check(t, item, before, e);
     if (bad_v->type != bad_want)
         return err_set(e, ERR_VALIDATION, TXT_IDX_TYPE_AWS, bad_attr, av_type_name(bad_want),
                        av_type_name(bad_v->type), bad->name);
@@ -209,10 +236,31 @@ int api_item_index_keys_check(api_req *r, const store_table *t, const av_t *item
     return api_index_keys_check(t, item, NULL, r->err);
 }
 
+/* An attribute name, at any depth, longer than 65535 bytes (the service's quota: names
+ * shorter than 64 KB). */
+static bool names_too_long(const av_t *v, int depth)
+{
+    if (depth > AV_MAX_DEPTH)
+        return false; /* deeper than allowed: refused elsewhere */
+    if (v->type == AV_M) {
+        for (size_t i = 0; i < v->u.map.n; i++)
+            if (v->u.map.kv[i].name_len > AV_MAX_NAME_LEN ||
+                names_too_long(&v->u.map.kv[i].val, depth + 1))
+                return true;
+    } else if (v->type == AV_L) {
+        for (size_t i = 0; i < v->u.list.n; i++)
+            if (names_too_long(&v->u.list.items[i], depth + 1))
+                return true;
+    }
+    return false;
+}
+
 int api_item_size_check(api_req *r, const av_t *item, const char *msg)
 {
     if (item && av_item_size(item) > AV_MAX_ITEM_SIZE)
         return err_set(r->err, ERR_VALIDATION, "%s", msg);
+    if (item && names_too_long(item, 0))
+        return err_set(r->err, ERR_VALIDATION, "%s", TXT_ATTR_NAME_TOO_LONG);
     return 0;
 }
 

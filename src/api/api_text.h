@@ -37,6 +37,11 @@
 #define TXT_KEY_RANGE_TOO_LONG                                                                   \
     "One or more parameter values were invalid: Aggregated size of all range keys has exceeded " \
     "the size limit of 1024 bytes"
+/* an item's attribute name of 64 KB or more (the quota is the service's; its text for an
+ * item is not known: this follows its ExpressionAttributeNames text) */
+#define TXT_ATTR_NAME_TOO_LONG                                                                   \
+    "One or more parameter values were invalid: Attribute name is too large, must be less "    \
+    "than 65536 bytes"
 #define TXT_IDX_TYPE_AWS                                                                         \
     "One or more parameter values were invalid: Type mismatch for Index Key %s Expected: %s "    \
     "Actual: %s IndexName: %s"
