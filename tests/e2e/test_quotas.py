@@ -82,3 +82,183 @@ def test_index_key_lengths(ddb_url, target, it):
     err(ddb_url, "UpdateItem", {"TableName": it, "Key": base, "UpdateExpression": "SET g = :g",
                                 "ExpressionAttributeValues": {":g": S("g" * 2049)}}, V,
         aws_or_local(target, HASH_LONG, local=local))
+
+
+# "Transactions: the aggregate size of the items in the transaction cannot exceed 4 MB":
+# eleven Puts of 4,194,304 bytes in all are accepted, one byte more is refused (item sizes as
+# the service counts them: names plus values).
+def test_transaction_aggregate_size(ddb_url, target, it):
+    def puts(last_len, tag):
+        acts = []
+        for i in range(11):
+            n = 381300 if i < 10 else last_len  # each item: 2+3 (pk) + 2+1 (sk) + 7 + len
+            acts.append({"Put": {"TableName": it, "Item": {
+                "pk": S(f"{tag}{i:02d}"), "sk": S("s"), "payload": S("x" * n)}}})
+        return {"TransactItems": acts}
+    # 10 * (15 + 381300) + (15 + 381139) = 4,194,304
+    ok(ddb_url, "TransactWriteItems", puts(381139, "a"))
+    err(ddb_url, "TransactWriteItems", puts(381140, "b"), V,
+        aws_or_local(target, "Collection size of items exceeded, which can also be caused by "
+                     "the aggregate size of the items in the transaction exceeding the 4MB "
+                     "limit",
+                     local="Transaction payload size cannot exceed 4MB. Payload Size: 4194305"))
+    # nothing of the refused transaction was written
+    got = ok(ddb_url, "GetItem", {"TableName": it, "Key": {"pk": S("b00"), "sk": S("s")}})
+    assert "Item" not in got
+
+
+def _nest(depth):
+    v = S("x")
+    for _ in range(depth):
+        v = {"L": [v]}
+    return v
+
+
+# "Nested attribute depth: DynamoDB supports nested attributes up to 32 levels deep": an item
+# attribute 31 lists deep is stored, 32 is refused (the item's top-level map counts as a
+# level); a document path of 32 elements is accepted, 33 refused.
+def test_nesting_depth(ddb_url, it):
+    key = {"pk": S("a"), "sk": S("n")}
+    ok(ddb_url, "PutItem", {"TableName": it, "Item": dict(key, n=_nest(31))})
+    err(ddb_url, "PutItem", {"TableName": it, "Item": dict(key, n=_nest(32))}, V,
+        "Nesting Levels have exceeded supported limits: Attributes in the item have nested "
+        "levels beyond supported limit")
+    path = ".".join(["a"] * 32)
+    ok(ddb_url, "PutItem", {"TableName": it, "Item": key,
+                            "ConditionExpression": f"attribute_not_exists({path})"})
+    err(ddb_url, "PutItem", {"TableName": it, "Item": key,
+                             "ConditionExpression": f"attribute_not_exists({path}.a)"}, V,
+        "Invalid ConditionExpression: The document path has too many nesting levels; nesting "
+        "levels: 33")
+
+
+# "Expression parameters": an expression string up to 4 KB; at most 300 operators and
+# functions; at most 100 operands of IN; a placeholder (#name, :value) at most 255 bytes.
+def test_expression_limits(ddb_url, it):
+    key = {"pk": S("a"), "sk": S("e")}
+    body = {"TableName": it, "Item": key}
+    name = "a" * (4096 - len("attribute_not_exists()"))
+    ok(ddb_url, "PutItem", dict(body, ConditionExpression=f"attribute_not_exists({name})"))
+    err(ddb_url, "PutItem", dict(body, ConditionExpression=f"attribute_not_exists({name}b)"), V,
+        "Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; "
+        "expression size: 4097")
+    v = {":v": S("x")}
+    # n comparisons joined by n-1 ORs: 2n-1 operators
+    for n, good in ((150, True), (151, False)):
+        cond = {"ConditionExpression": " OR ".join(["attribute_not_exists(a)"] + ["a = :v"] * (n - 1)),
+                "ExpressionAttributeValues": v}
+        if good:
+            ok(ddb_url, "PutItem", dict(body, **cond))
+        else:
+            err(ddb_url, "PutItem", dict(body, **cond), V,
+                "Invalid ConditionExpression: The expression contains too many operators; "
+                "operator count: 301")
+    ok(ddb_url, "PutItem", dict(body, ConditionExpression="NOT a IN (" + ",".join([":v"] * 100) + ")",
+                                ExpressionAttributeValues=v))
+    err(ddb_url, "PutItem", dict(body, ConditionExpression="NOT a IN (" + ",".join([":v"] * 101) + ")",
+                                 ExpressionAttributeValues=v), V,
+        "Invalid ConditionExpression: The IN operator is provided with too many operands; "
+        "number of operands: 101")
+    for n, good in ((254, True), (255, False)):
+        ph = "#" + "a" * n
+        req = dict(body, ConditionExpression=f"attribute_not_exists({ph})",
+                   ExpressionAttributeNames={ph: "x"})
+        if good:
+            ok(ddb_url, "PutItem", req)
+        else:
+            err(ddb_url, "PutItem", req, V,
+                "ExpressionAttributeNames contains invalid key: The expression attribute map "
+                "contains a key that is too long; size of key: 256")
+
+
+# "Number: up to 38 digits of precision ... positive 1E-130 to 9.9999999999999999999999999999999999999E+125"
+# and "Sets: ... no duplicates, not empty"; "String: empty allowed outside keys".
+def test_data_type_limits(ddb_url, it):
+    key = {"pk": S("a"), "sk": S("d")}
+
+    def put(v):
+        return {"TableName": it, "Item": dict(key, v=v)}
+    ok(ddb_url, "PutItem", put(N("1" * 38)))
+    ok(ddb_url, "PutItem", put(N("9.9999999999999999999999999999999999999E+125")))
+    ok(ddb_url, "PutItem", put(N("1E-130")))
+    ok(ddb_url, "PutItem", put(S("")))
+    for v, msg in [
+        (N("1" * 39), "DynamoDB only supports precision up to 38 digits"),
+        (N("1E126"), "Number overflow. Attempting to store a number with magnitude larger than "
+         "supported range"),
+        (N("1E-131"), "Number underflow. Attempting to store a number with magnitude smaller "
+         "than supported range"),
+        ({"SS": []}, "One or more parameter values were invalid: An string set  may not be empty"),
+        ({"SS": ["a", "a"]}, "One or more parameter values were invalid: Input collection [a, a] "
+         "contains duplicates"),
+    ]:
+        err(ddb_url, "PutItem", put(v), V, msg)
+
+
+def _table(name, **extra):
+    body = {"TableName": name,
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                     {"AttributeName": "sk", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                          {"AttributeName": "sk", "KeyType": "RANGE"}],
+            "BillingMode": "PAY_PER_REQUEST"}
+    body.update(extra)
+    return body
+
+
+def _gsis(n, nonkey=()):
+    return [{"IndexName": f"gsi{i:02d}", "KeySchema": [{"AttributeName": "sk", "KeyType": "HASH"}],
+             "Projection": ({"ProjectionType": "INCLUDE", "NonKeyAttributes": list(nonkey[i])}
+                            if nonkey else {"ProjectionType": "KEYS_ONLY"})}
+            for i in range(n)]
+
+
+def _lsis(n):
+    return [{"IndexName": f"lsi{i:02d}", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                     {"AttributeName": "sk", "KeyType": "RANGE"}],
+             "Projection": {"ProjectionType": "KEYS_ONLY"}} for i in range(n)]
+
+
+# "Secondary indexes per table: 5 local, 20 global (default quota)"; "Projected secondary index
+# attributes per table: 100 (user-specified, summed over all indexes)".
+def test_index_count_limits(ddb_url, ddb, target, table_name):
+    names = [table_name("qidx") for _ in range(6)]
+    try:
+        ok(ddb_url, "CreateTable", _table(names[0], GlobalSecondaryIndexes=_gsis(20)))
+        err(ddb_url, "CreateTable", _table(names[1], GlobalSecondaryIndexes=_gsis(21)), V,
+            aws_or_local(target, "One or more parameter values were invalid: GlobalSecondaryIndex "
+                         "count exceeds the per-table limit of 20",
+                         local="GlobalSecondaryIndex count exceeds the per-table limit"))
+        ok(ddb_url, "CreateTable", _table(names[2], LocalSecondaryIndexes=_lsis(5)))
+        err(ddb_url, "CreateTable", _table(names[3], LocalSecondaryIndexes=_lsis(6)), V,
+            aws_or_local(target, "One or more parameter values were invalid: Number of "
+                         "LocalSecondaryIndexes exceeds per-table limit of 5",
+                         local="Cannot have more than 5 local secondary indexes per table"))
+        hundred = [[f"a{i}_{j}" for j in range(20)] for i in range(5)]
+        ok(ddb_url, "CreateTable", _table(names[4], GlobalSecondaryIndexes=_gsis(5, hundred)))
+        # the service's text for this one is not known; ddbchat gives DynamoDB Local's
+        err(ddb_url, "CreateTable",
+            _table(names[5], GlobalSecondaryIndexes=_gsis(6, hundred + [["b"]])), V,
+            "No more than 20 attributes per table can be projected into Local Secondary Indices")
+    finally:
+        for n in names:
+            call(ddb_url, "DeleteTable", {"TableName": n})
+
+
+# "Tags: 50 per resource; key 1..128 characters, value 0..256 characters".
+def test_tag_limits(ddb_url, target, it):
+    if target == "dynamodb-local":
+        err(ddb_url, "TagResource", {"ResourceArn": f"arn:aws:dynamodb:us-east-1:000000000000:"
+                                                    f"table/{it}", "Tags": [{"Key": "k", "Value": "v"}]},
+            "UnknownOperationException", "Tagging is not currently supported in DynamoDB Local.")
+        return
+    arn = ok(ddb_url, "DescribeTable", {"TableName": it})["Table"]["TableArn"]
+    ok(ddb_url, "TagResource", {"ResourceArn": arn, "Tags": [
+        {"Key": f"k{i}", "Value": "v" * 256} for i in range(49)] + [{"Key": "k" * 128, "Value": ""}]})
+    err(ddb_url, "TagResource", {"ResourceArn": arn, "Tags": [{"Key": "one-more", "Value": "v"}]},
+        V, "The number of tags exceeds the limit of 50")
+    err(ddb_url, "TagResource", {"ResourceArn": arn, "Tags": [{"Key": "k" * 129, "Value": "v"}]},
+        V, f"1 validation error detected: Value '{'k' * 129}' at 'tags.1.member.key' failed to "
+        "satisfy constraint: Member must have length less than or equal to 128")
+    # re-tagging an existing key is not a new tag
+    ok(ddb_url, "TagResource", {"ResourceArn": arn, "Tags": [{"Key": "k0", "Value": "w"}]})
