@@ -262,3 +262,48 @@ def test_tag_limits(ddb_url, target, it):
         "satisfy constraint: Member must have length less than or equal to 128")
     # re-tagging an existing key is not a new tag
     ok(ddb_url, "TagResource", {"ResourceArn": arn, "Tags": [{"Key": "k0", "Value": "w"}]})
+
+
+# "Empty String and Binary attribute values are allowed outside keys ... not in the key
+# attributes of a table or of a secondary index": an empty index key value is refused with
+# the index and the attribute named; an update that would write one gets the update's text.
+def test_empty_index_key_values(ddb_url, target, it):
+    key = {"pk": S("a"), "sk": S("z")}
+    err(ddb_url, "PutItem", {"TableName": it, "Item": dict(key, g=S(""))}, V,
+        "One or more parameter values are not valid. A value specified for a secondary index "
+        "key is not supported. The AttributeValue for a key attribute cannot contain an empty "
+        "string value. IndexName: gidx, IndexKey: g")
+    err(ddb_url, "PutItem", {"TableName": it, "Item": dict(key, g=S("x"), gr={"B": ""})}, V,
+        "One or more parameter values are not valid. A value specified for a secondary index "
+        "key is not supported. The AttributeValue for a key attribute cannot contain an empty "
+        "binary value. IndexName: gidx, IndexKey: gr")
+    err(ddb_url, "UpdateItem", {"TableName": it, "Key": key, "UpdateExpression": "SET l = :e",
+                                "ExpressionAttributeValues": {":e": S("")}}, V,
+        "One or more parameter values are not valid. The update expression attempted to update "
+        "a secondary index key to a value that is not supported. The AttributeValue for a key "
+        "attribute cannot contain an empty string value.")
+    # outside the keys an empty string or binary is a value like any other
+    ok(ddb_url, "PutItem", {"TableName": it, "Item": dict(key, e=S(""), b={"B": ""})})
+
+
+# "BatchWriteItem: up to 25 put or delete requests, 16 MB in total, each item up to 400 KB":
+# 25 items of almost 400 KB (about 10 MB) are written in one call; a 26th request is refused.
+def test_batch_write_limits(ddb_url, target, it):
+    big = "x" * (400 * 1024 - 100)
+    reqs = [{"PutRequest": {"Item": {"pk": S(f"bw{i:02d}"), "sk": S("s"), "v": S(big)}}}
+            for i in range(25)]
+    resp = ok(ddb_url, "BatchWriteItem", {"RequestItems": {it: reqs}})
+    assert resp.get("UnprocessedItems") == {}
+    got = ok(ddb_url, "GetItem", {"TableName": it, "Key": {"pk": S("bw24"), "sk": S("s")},
+                                  "ProjectionExpression": "pk"})
+    assert got["Item"] == {"pk": S("bw24")}
+    reqs.append({"DeleteRequest": {"Key": {"pk": S("bw99"), "sk": S("s")}}})
+    e = err(ddb_url, "BatchWriteItem", {"RequestItems": {it: reqs}}, V)
+    msg = e.get("message", e.get("Message", ""))
+    if target == "dynamodb-local":
+        assert msg == "Too many items requested for the BatchWriteItem call"  # Local's text
+        return
+    assert msg.startswith("1 validation error detected: Value '{"), msg[:200]
+    assert msg.endswith("' at 'requestItems' failed to satisfy constraint: Map value must "
+                        "satisfy constraint: [Member must have length less than or equal to 25, "
+                        "Member must have length greater than or equal to 1]"), msg[-300:]
