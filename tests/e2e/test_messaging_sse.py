@@ -290,7 +290,8 @@ def test_reconnect_with_last_event_id_loses_nothing(msg_server, people):
 
 def test_write_by_another_process_arrives(msg_server, people):
     if getattr(msg_server, "endpoint", None):
-        pytest.skip("a remote backend has no change feed yet: other writers are polled (5 s)")
+        pytest.skip("msg_server's table has no stream: other writers are polled (5 s); with a "
+                    "stream see test_messaging_stream_feed.py")
     _, tok = people
     bob = open_stream(msg_server, tok["sse_bob"])
     t0 = time.time()
