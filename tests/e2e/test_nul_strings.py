@@ -17,7 +17,7 @@ import json
 
 import pytest
 
-from conftest import raw_request
+from conftest import raw_request, aws_or_local
 
 NUL = "\u0000junk"
 
@@ -316,3 +316,45 @@ def test_transact_replay_with_nul_in_answer(ddb, ddb_url, table_name, make_table
         "pk": {"S": "a\u0000b"}}
     st, again = call(ddb_url, "TransactWriteItems", body)
     assert (st, again) == (200, first)
+
+
+# The DynamoDB Streams operations take their string members whole too: a stream ARN, a shard
+# id or an iterator followed by U+0000 and more names nothing (it acted on the shortened text:
+# DescribeStream of "<arn>\u0000junk" described the stream); an iterator type with it is not
+# one of the enum's values.
+def test_nul_in_stream_operations(ddb, ddb_url, table_name, target):
+    name = table_name("nulst")
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+
+    def scall(op, body):
+        st, _, payload = raw_request(ddb_url, body, target="DynamoDBStreams_20120810." + op)
+        return st, json.loads(payload) if payload else {}
+    st, d = scall("DescribeStream", {"StreamArn": arn})
+    assert st == 200, d
+    shard = d["StreamDescription"]["Shards"][0]["ShardId"]
+    st, g = scall("GetShardIterator", {"StreamArn": arn, "ShardId": shard,
+                                       "ShardIteratorType": "TRIM_HORIZON"})
+    assert st == 200, g
+    it = g["ShardIterator"]
+    cases = [
+        ("DescribeStream", {"StreamArn": arn + NUL}, "ResourceNotFoundException"),
+        ("GetShardIterator", {"StreamArn": arn + NUL, "ShardId": shard,
+                              "ShardIteratorType": "TRIM_HORIZON"}, "ResourceNotFoundException"),
+        ("GetShardIterator", {"StreamArn": arn, "ShardId": shard + NUL,
+                              "ShardIteratorType": "TRIM_HORIZON"}, "ResourceNotFoundException"),
+        # DynamoDB Local fails this one with a 500 InternalFailure
+        ("GetShardIterator", {"StreamArn": arn, "ShardId": shard,
+                              "ShardIteratorType": "TRIM_HORIZON" + NUL},
+         aws_or_local(target, "ValidationException", local="InternalFailure")),
+        ("GetRecords", {"ShardIterator": it + NUL}, "ValidationException"),
+    ]
+    for op, body, want in cases:
+        st, e = scall(op, body)
+        assert st == (500 if want == "InternalFailure" else 400) and e.get("__type", "").split("#")[-1] == want, (op, body, e)
+    # a table name with a NUL lists no stream of the table it starts with
+    st, ls = scall("ListStreams", {"TableName": name + NUL})
+    assert st == 400 or not [s for s in ls.get("Streams", []) if s["StreamArn"] == arn], ls
