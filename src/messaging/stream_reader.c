@@ -7,10 +7,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/log.h"
 
 #define SR_RENEW_MAX 3 /* iterator renewals in one msg_stream_reader_next */
+#define SR_NEXT_STREAM_MS 2000 /* a read-out stream: the table's next one is looked up this often */
 
 struct msg_stream_reader {
     msg_backend *b;
@@ -19,7 +21,16 @@ struct msg_stream_reader {
     char seq[MSG_SR_SEQ_MAX];     /* last record returned from it ("" none yet) */
     char *iter;                   /* NULL: the shard is read to its end */
     bool at_latest;               /* started at LATEST and nothing returned from it yet */
+    char table[256];              /* whose latest stream is followed */
+    int64_t next_check_ms;        /* a read-out stream: when to look for the table's next */
 };
+
+static int64_t sr_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void sr_copy(char *dst, size_t cap, const char *src)
 {
@@ -126,14 +137,9 @@ static int sr_start(msg_stream_reader *r, msg_sr_start start, err_t *e)
     return sr_iter(r, start == MSG_SR_TRIM_HORIZON ? "TRIM_HORIZON" : "LATEST", NULL, e);
 }
 
-int msg_stream_reader_new(msg_backend *b, const char *table, msg_sr_start start,
-                          const msg_stream_pos *resume, msg_stream_reader **out, err_t *e)
+/* The table's latest stream's ARN into out.  ERR_RESOURCE_NOT_FOUND when it has none. */
+static int sr_latest_arn(msg_backend *b, const char *table, char *out, size_t cap, err_t *e)
 {
-    *out = NULL;
-    msg_stream_reader *r = calloc(1, sizeof *r);
-    if (!r)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    r->b = b;
     json_t *req = json_pack("{s:s}", "TableName", table), *resp = NULL;
     int rc = req ? msg_backend_call(b, "DescribeTable", req, &resp, e)
                  : err_set(e, ERR_NOMEM, "out of memory");
@@ -144,8 +150,42 @@ int msg_stream_reader_new(msg_backend *b, const char *table, msg_sr_start start,
     if (rc == 0 && !arn)
         rc = err_set(e, ERR_RESOURCE_NOT_FOUND, "table %s has no stream", table);
     if (rc == 0)
-        sr_copy(r->arn, sizeof r->arn, arn);
+        sr_copy(out, cap, arn);
     json_decref(resp);
+    return rc;
+}
+
+/* The stream is read to its end (its last shard closed, no child: disabled).  When the table
+ * has a newer stream (enabled again), moves to it, from its first record: *moved. */
+static int sr_next_stream(msg_stream_reader *r, bool *moved, err_t *e)
+{
+    *moved = false;
+    int64_t now = sr_mono_ms();
+    if (now < r->next_check_ms)
+        return 0;
+    r->next_check_ms = now + SR_NEXT_STREAM_MS;
+    char arn[MSG_SR_ARN_MAX];
+    err_t le;
+    err_clear(&le);
+    if (sr_latest_arn(r->b, r->table, arn, sizeof arn, &le) != 0 || strcmp(arn, r->arn) == 0)
+        return 0; /* no newer stream (or the table is gone): stay */
+    log_info("stream %s is read to its end; following %s's new stream %s", r->arn, r->table,
+             arn);
+    sr_copy(r->arn, sizeof r->arn, arn);
+    *moved = true;
+    return sr_start(r, MSG_SR_TRIM_HORIZON, e);
+}
+
+int msg_stream_reader_new(msg_backend *b, const char *table, msg_sr_start start,
+                          const msg_stream_pos *resume, msg_stream_reader **out, err_t *e)
+{
+    *out = NULL;
+    msg_stream_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    r->b = b;
+    sr_copy(r->table, sizeof r->table, table);
+    int rc = sr_latest_arn(b, table, r->arn, sizeof r->arn, e);
     if (rc)
         goto fail;
     if (resume && resume->shard[0] && strcmp(resume->arn, r->arn) == 0) {
@@ -223,6 +263,8 @@ int msg_stream_reader_next(msg_stream_reader *r, int max, json_t **out, err_t *e
             bool moved;
             int rc = sr_child(r, &moved, e);
             if (rc)
+                return rc;
+            if (!moved && (rc = sr_next_stream(r, &moved, e)))
                 return rc;
             if (!moved)
                 break; /* no child yet (or the stream was disabled): nothing new */

@@ -8,7 +8,9 @@
  * endpoint streams.dynamodb.<region>.amazonaws.com).  It reads the table's latest stream
  * shard by shard in lineage order: a closed shard read to its end hands over to its child
  * (the shard whose ParentShardId it is), so every record is returned once, in order.  An
- * expired iterator is replaced (AFTER_SEQUENCE_NUMBER of the last record returned).  Used by
+ * expired iterator is replaced (AFTER_SEQUENCE_NUMBER of the last record returned).  A
+ * stream read to its end (disabled) is followed by the table's next stream, if it is enabled
+ * again, from that stream's first record (looked up every 2 s while there is none).  Used by
  * stream triggers (trigger.c), `ddbchat streams tail` and the remote change feed.
  */
 #ifndef DDB_MESSAGING_STREAM_READER_H

@@ -176,6 +176,33 @@ static void test_trim_horizon_latest_resume(void **state)
     msg_stream_reader_free(rs);
 }
 
+/* Disabled and enabled again: a reader of the old stream reads it out, then the new one. */
+static void test_follows_the_next_stream(void **state)
+{
+    env_t *v = *state;
+    make_table(v, "fff", true);
+    put(v, "fff", "a");
+    err_t e = {0};
+    msg_stream_reader *r = NULL;
+    assert_int_equal(msg_stream_reader_new(v->b, "fff", MSG_SR_TRIM_HORIZON, NULL, &r, &e), 0);
+    char first[MSG_SR_ARN_MAX];
+    snprintf(first, sizeof first, "%s", msg_stream_reader_arn(r));
+    char names[256];
+    read_n(r, 1, names, sizeof names);
+    assert_string_equal(names, "a");
+    call_ok(v, "UpdateTable",
+            "{\"TableName\":\"fff\",\"StreamSpecification\":{\"StreamEnabled\":false}}");
+    put(v, "fff", "b"); /* no stream: no record */
+    call_ok(v, "UpdateTable",
+            "{\"TableName\":\"fff\",\"StreamSpecification\":{\"StreamEnabled\":true,"
+            "\"StreamViewType\":\"KEYS_ONLY\"}}");
+    put(v, "fff", "c");
+    read_n(r, 1, names, sizeof names);
+    assert_string_equal(names, "c");
+    assert_string_not_equal(msg_stream_reader_arn(r), first);
+    msg_stream_reader_free(r);
+}
+
 static void test_lambda_record(void **state)
 {
     (void)state;
@@ -287,6 +314,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_stream, env_setup, env_teardown),
         cmocka_unit_test_setup_teardown(test_trim_horizon_latest_resume, env_setup,
                                         env_teardown),
+        cmocka_unit_test_setup_teardown(test_follows_the_next_stream, env_setup, env_teardown),
         cmocka_unit_test(test_lambda_record),
         cmocka_unit_test_setup_teardown(test_trigger, env_setup, env_teardown),
         cmocka_unit_test(test_parse),
