@@ -168,18 +168,32 @@ typedef enum expr_krop {
     EXPR_KR_BEGINS_WITH /* S or B prefix r1 */
 } expr_krop;
 
+#define EXPR_KEY_ATTRS 8 /* a multi-attribute GSI key: up to 4 partition + 4 sort attributes */
+
 /* The key schema of the table or index queried (plain strings, NUL-terminated, borrowed). */
 typedef struct expr_keyschema {
     const char *hash;
     av_type hash_type;  /* AV_S, AV_N, AV_B */
     const char *range;  /* NULL or "" when there is no sort key */
     av_type range_type; /* AV_NONE when there is no sort key */
+    /* A multi-attribute GSI key (n_attrs > 0; hash/range above are then ignored): all its
+     * attributes in key-schema order, the first n_hash being the partition key's; index: the
+     * index's name (the empty-value text names it). */
+    const char *const *attrs;
+    const av_type *attr_types;
+    size_t n_attrs, n_hash;
+    const char *index;
 } expr_keyschema;
 
 typedef struct expr_keycond {
     av_t hash; /* the partition key value (borrowed from env / builder values) */
     expr_krop rop;
     av_t r1, r2; /* operands (r2 only for BETWEEN); AV_NONE when unused */
+    /* The values of the first n_eq key attributes, each compared with "=": the partition key
+     * (eq[0] == hash) and, for a multi-attribute key, every sort key attribute before the one
+     * rop applies to (all of those compared with "=" when rop is EXPR_KR_NONE). */
+    av_t eq[EXPR_KEY_ATTRS];
+    size_t n_eq;
 } expr_keycond;
 
 /* Extracts the key lookup from a resolved key condition (expression or built from legacy
@@ -197,7 +211,16 @@ typedef struct expr_keycond {
  *    the key not first in BETWEEN / begins_with), "KeyConditionExpressions cannot contain
  *    nested operations", "Key attributes must be scalars; ... Key: pk".
  * (BETWEEN bounds and operand types are checked by expr_resolve, with the
- * "Invalid KeyConditionExpression: " prefix.) */
+ * "Invalid KeyConditionExpression: " prefix.)
+ * A multi-attribute key (ks->n_attrs > 0) is checked as the service checks it (DynamoDB Local
+ * 3.3's texts; tests/e2e/test_gsi_multikey.py), in this order: more conditions than key
+ * attributes ("Query key condition not supported"); partition key attributes without an "="
+ * ("HASH key attributes a, b must have equality conditions specified in the query"); each
+ * partition value's type and emptiness; sort key attributes left without "=" before a
+ * condition on a later one ("RANGE key attributes d must have equality conditions specified
+ * in the query because a condition is present on key attribute e"); a condition on another
+ * attribute ("Query condition missed key schema element"); each sort key value's type and
+ * emptiness. */
 int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycond *out, err_t *e);
 
 /* ---- update -------------------------------------------------------------------------- */

@@ -23,8 +23,9 @@ typedef struct kcond {
 } kcond;
 
 typedef struct kw {
-    kcond c[8];
+    kcond c[EXPR_KEY_ATTRS];
     size_t n;
+    const char *full; /* the text when there are more conditions than c holds */
     err_t *e;
 } kw;
 
@@ -108,7 +109,7 @@ static int walk(kw *w, const expr_node *x)
         if (w->c[i].key->len == key->len && memcmp(w->c[i].key->name, key->name, key->len) == 0)
             return bad(w, "KeyConditionExpressions must only contain one condition per key");
     if (w->n == sizeof w->c / sizeof w->c[0])
-        return bad(w, "Conditions can be of length 1 or 2 only");
+        return bad(w, w->full);
     kcond *c = &w->c[w->n++];
     c->key = key;
     c->v1 = c->v2 = NULL;
@@ -146,15 +147,127 @@ static int empty_key(const av_t *v, const char *key, err_t *e)
     return 0;
 }
 
+static const char kc_mism[] =
+    "One or more parameter values were invalid: Condition parameter type does not match schema "
+    "type";
+
+/* An index key value may not be empty S or B (the index's wording). */
+static int empty_index_key(const av_t *v, const char *index, const char *key, err_t *e)
+{
+    if ((v->type == AV_S || v->type == AV_B) && v->u.str.len == 0)
+        return err_set(e, ERR_VALIDATION,
+                       "One or more parameter values are not valid. A value specified for a "
+                       "secondary index key is not supported. The AttributeValue for a key "
+                       "attribute cannot contain an empty %s value. IndexName: %s, IndexKey: %s",
+                       v->type == AV_S ? "string" : "binary", index, key);
+    return 0;
+}
+
+/* Appends ", name" (or "name") to a list of key attribute names being built. */
+static void name_list_add(char *buf, size_t cap, size_t *used, const char *name)
+{
+    size_t n = strlen(name), sep = *used ? 2 : 0;
+    if (*used + sep + n >= cap)
+        return;
+    memcpy(buf + *used, ", ", sep);
+    memcpy(buf + *used + sep, name, n);
+    *used += sep + n;
+    buf[*used] = 0;
+}
+
+/* The value checks of one key attribute's condition: type, begins_with on a number,
+ * emptiness. */
+static int multi_value_check(const kcond *c, av_type want, const expr_keyschema *ks,
+                             const char *name, err_t *e)
+{
+    if (!c->v1 || c->v1->type != want || (c->v2 && c->v2->type != want) ||
+        (c->op == EXPR_KR_BEGINS_WITH && want == AV_N))
+        return err_set(e, ERR_VALIDATION, kc_mism);
+    int rc = empty_index_key(c->v1, ks->index, name, e);
+    if (rc == 0 && c->v2)
+        rc = empty_index_key(c->v2, ks->index, name, e);
+    return rc;
+}
+
+/* A multi-attribute GSI key: see expr.h for the rules and their order. */
+static int extract_multi(const kw *w, const expr_keyschema *ks, expr_keycond *out, err_t *e)
+{
+    const size_t n = ks->n_attrs < EXPR_KEY_ATTRS ? ks->n_attrs : EXPR_KEY_ATTRS;
+    const kcond *by[EXPR_KEY_ATTRS] = {NULL};
+    size_t matched = 0;
+    if (w->n > n)
+        return err_set(e, ERR_VALIDATION, "Query key condition not supported");
+    for (size_t i = 0; i < w->n; i++)
+        for (size_t k = 0; k < n; k++)
+            if (is_name(w->c[i].key, ks->attrs[k])) {
+                by[k] = &w->c[i];
+                matched++;
+            }
+    char list[EXPR_KEY_ATTRS * 258];
+    size_t used = 0;
+    list[0] = 0;
+    for (size_t k = 0; k < ks->n_hash; k++)
+        if (!by[k] || by[k]->op != EXPR_KR_EQ)
+            name_list_add(list, sizeof list, &used, ks->attrs[k]);
+    if (used)
+        return err_set(e, ERR_VALIDATION,
+                       "HASH key attributes %s must have equality conditions specified in the "
+                       "query",
+                       list);
+    int rc;
+    for (size_t k = 0; k < ks->n_hash; k++)
+        if ((rc = multi_value_check(by[k], ks->attr_types[k], ks, ks->attrs[k], e)) < 0)
+            return rc;
+    /* the first sort key attribute with a condition after one without "=" is named, with
+     * every earlier one lacking "=" */
+    bool gap = false;
+    for (size_t k = ks->n_hash; k < n; k++) {
+        if (by[k] && gap) {
+            for (size_t j = ks->n_hash; j < k; j++)
+                if (!by[j] || by[j]->op != EXPR_KR_EQ)
+                    name_list_add(list, sizeof list, &used, ks->attrs[j]);
+            return err_set(e, ERR_VALIDATION,
+                           "RANGE key attributes %s must have equality conditions specified in "
+                           "the query because a condition is present on key attribute %s",
+                           list, ks->attrs[k]);
+        }
+        gap |= !by[k] || by[k]->op != EXPR_KR_EQ;
+    }
+    if (matched != w->n)
+        return err_set(e, ERR_VALIDATION, "Query condition missed key schema element");
+    for (size_t k = ks->n_hash; k < n; k++)
+        if (by[k] && (rc = multi_value_check(by[k], ks->attr_types[k], ks, ks->attrs[k], e)) < 0)
+            return rc;
+    for (size_t k = 0; k < n && by[k]; k++) {
+        if (by[k]->op != EXPR_KR_EQ) {
+            out->rop = by[k]->op;
+            out->r1 = *by[k]->v1;
+            if (by[k]->v2)
+                out->r2 = *by[k]->v2;
+            break;
+        }
+        out->eq[out->n_eq++] = *by[k]->v1;
+    }
+    out->hash = out->eq[0];
+    return 0;
+}
+
 int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycond *out, err_t *e)
 {
     memset(out, 0, sizeof *out);
     out->rop = EXPR_KR_NONE;
+    if (ks->n_attrs) {
+        if (!kc->resolved || !kc->root)
+            return err_set(e, ERR_VALIDATION, "Query condition missed key schema element");
+        kw w = {.e = e, .full = "Query key condition not supported"};
+        int rc = walk(&w, kc->root);
+        return rc < 0 ? rc : extract_multi(&w, ks, out, e);
+    }
     /* the service names the key attribute it missed (conformance tier3 query) */
     if (!kc->resolved || !kc->root)
         return err_set(e, ERR_VALIDATION, "Query condition missed key schema element: %s",
                        ks->hash);
-    kw w = {.e = e};
+    kw w = {.e = e, .full = "Conditions can be of length 1 or 2 only"};
     int rc = walk(&w, kc->root);
     if (rc < 0)
         return rc;
@@ -170,9 +283,7 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
     if (!h)
         return err_set(e, ERR_VALIDATION, "Query condition missed key schema element: %s",
                        ks->hash);
-    static const char mism[] =
-        "One or more parameter values were invalid: Condition parameter type does not match "
-        "schema type";
+    const char *mism = kc_mism;
     /* the partition key first: type, operator, empty value; then the other condition */
     if (!h->v1 || h->v1->type != ks->hash_type || (h->v2 && h->v2->type != ks->hash_type))
         return err_set(e, ERR_VALIDATION, mism);
@@ -198,5 +309,7 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
             out->r2 = *r->v2;
     }
     out->hash = *h->v1;
+    out->eq[0] = out->hash;
+    out->n_eq = 1;
     return 0;
 }

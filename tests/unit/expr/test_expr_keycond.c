@@ -1,7 +1,8 @@
 /*
  * Unit tests for expr/expr_keycond: every sort-key operator (=, <, <=, >, >=, BETWEEN,
  * begins_with), reversed comparisons (":v < sk" is "sk > :v"), and DynamoDB's errors in its
- * order (operator, structure, count, schema, types), with the legacy KeyConditions builder.
+ * order (operator, structure, count, schema, types), with the legacy KeyConditions builder;
+ * multi-attribute GSI keys (equality prefixes, the HASH / RANGE equality rules and their order).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -203,12 +204,122 @@ static void test_legacy(void **state)
     arena_fini(&a);
 }
 
+
+/* A multi-attribute GSI key (partition a S + b N, sort d S + e N + f S): the texts and their
+ * order as DynamoDB Local 3.3 gives them (tests/e2e/test_gsi_multikey.py runs the same
+ * requests against it). */
+static const char *MVALS = "{\":a\":{\"S\":\"x\"},\":b\":{\"N\":\"1\"},\":d\":{\"S\":\"r\"},"
+                           "\":e\":{\"N\":\"2\"},\":f\":{\"S\":\"f\"},\":n\":{\"N\":\"9\"},"
+                           "\":z\":{\"S\":\"\"}}";
+
+typedef struct mkc {
+    const char *text;
+    int n_eq;       /* expected equalities, or -1: error */
+    int rop;
+    const char *err;
+} mkc;
+
+#define MK_HASH_EQ(x) "HASH key attributes " x " must have equality conditions specified in the query"
+#define MK_RANGE_EQ(x, y)                                                                          \
+    "RANGE key attributes " x " must have equality conditions specified in the query because a "  \
+    "condition is present on key attribute " y
+#define MK_MISM                                                                                    \
+    "One or more parameter values were invalid: Condition parameter type does not match schema "   \
+    "type"
+#define MK_EMPTY(k)                                                                                \
+    "One or more parameter values are not valid. A value specified for a secondary index key is "  \
+    "not supported. The AttributeValue for a key attribute cannot contain an empty string value. " \
+    "IndexName: gsi1, IndexKey: " k
+
+static const mkc mcases[] = {
+    {"a = :a AND b = :b", 2, EXPR_KR_NONE, NULL},
+    {"b = :b AND a = :a AND d = :d", 3, EXPR_KR_NONE, NULL},
+    {"a = :a AND b = :b AND d = :d AND e > :e", 3, EXPR_KR_GT, NULL},
+    {"a = :a AND b = :b AND d = :d AND e BETWEEN :e AND :n", 3, EXPR_KR_BETWEEN, NULL},
+    {"a = :a AND b = :b AND begins_with(d, :d)", 2, EXPR_KR_BEGINS_WITH, NULL},
+    {"a = :a AND b = :b AND d = :d AND e = :e AND f < :f", 4, EXPR_KR_LT, NULL},
+    {"a = :a AND b = :b AND d = :d AND e = :e AND f = :f", 5, EXPR_KR_NONE, NULL},
+    {"a = :a", -1, 0, MK_HASH_EQ("b")},
+    {"b = :b", -1, 0, MK_HASH_EQ("a")},
+    {"a = :a AND b > :b", -1, 0, MK_HASH_EQ("b")},
+    {"begins_with(a, :a) AND b = :b", -1, 0, MK_HASH_EQ("a")},
+    {"pk = :a", -1, 0, MK_HASH_EQ("a, b")},
+    {"a = :b AND b = :b", -1, 0, MK_MISM},
+    {"a = :z AND b = :b AND e = :e", -1, 0, MK_EMPTY("a")},
+    {"a = :a AND b = :b AND e = :e", -1, 0, MK_RANGE_EQ("d", "e")},
+    {"a = :a AND b = :b AND f = :f", -1, 0, MK_RANGE_EQ("d, e", "f")},
+    {"a = :a AND b = :b AND d > :d AND e = :e", -1, 0, MK_RANGE_EQ("d", "e")},
+    {"a = :a AND b = :b AND e = :e AND f = :f", -1, 0, MK_RANGE_EQ("d", "e")},
+    {"a = :a AND b = :b AND begins_with(d, :d) AND e = :e", -1, 0, MK_RANGE_EQ("d", "e")},
+    {"a = :a AND b = :b AND e = :a", -1, 0, MK_RANGE_EQ("d", "e")},
+    {"a = :a AND b = :b AND pk = :a", -1, 0, "Query condition missed key schema element"},
+    {"a = :a AND b = :b AND d = :d AND e = :a", -1, 0, MK_MISM},
+    {"a = :a AND b = :b AND d = :z AND e = :a", -1, 0, MK_EMPTY("d")},
+    {"a = :a AND b = :b AND d = :d AND e = :e AND f = :f AND pk = :a", -1, 0,
+     "Query key condition not supported"},
+    {"a = :a AND b = :b AND d = :d AND e = :e AND f = :f AND p = :a AND q = :a AND r = :a AND "
+     "s = :a",
+     -1, 0, "Query key condition not supported"},
+    {"a = :a AND a = :a", -1, 0, "KeyConditionExpressions must only contain one condition per key"},
+    {"a = :a OR b = :b", -1, 0, "Invalid operator used in KeyConditionExpression: OR"},
+};
+
+static void test_multi(void **state)
+{
+    (void)state;
+    const char *attrs[] = {"a", "b", "d", "e", "f"};
+    const av_type types[] = {AV_S, AV_N, AV_S, AV_N, AV_S};
+    expr_keyschema ks = {.hash = "a", .hash_type = AV_S, .range = "d", .range_type = AV_S,
+                         .attrs = attrs, .attr_types = types, .n_attrs = 5, .n_hash = 2,
+                         .index = "gsi1"};
+    size_t bad = 0;
+    for (size_t i = 0; i < sizeof mcases / sizeof mcases[0]; i++) {
+        arena_t a;
+        arena_init(&a);
+        err_t e;
+        expr_t *x;
+        expr_keycond out;
+        json_t *all = json_loads(MVALS, 0, NULL), *u = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach(all, k, v)
+        {
+            if (strstr(mcases[i].text, k))
+                json_object_set(u, k, v);
+        }
+        char *vals = json_dumps(u, JSON_COMPACT);
+        int rc = tpipe(&a, EXPR_KEY_CONDITION, mcases[i].text, NULL, vals, &x, &e);
+        free(vals);
+        json_decref(all);
+        json_decref(u);
+        if (!rc)
+            rc = expr_keycond_extract(x, &ks, &out, &e);
+        if (mcases[i].n_eq < 0) {
+            if (rc != ERR_VALIDATION || strcmp(e.msg, mcases[i].err)) {
+                printf("multi case %zu [%s]\n  want %s\n  got  %s\n", i, mcases[i].text,
+                       mcases[i].err, rc ? e.msg : "success");
+                bad++;
+            }
+        } else if (rc || (int)out.n_eq != mcases[i].n_eq || (int)out.rop != mcases[i].rop ||
+                   !tequal(&a, &out.eq[0], "{\"S\":\"x\"}", false) ||
+                   !tequal(&a, &out.eq[1], "{\"N\":\"1\"}", false) ||
+                   (out.n_eq > 2 && !tequal(&a, &out.eq[2], "{\"S\":\"r\"}", false))) {
+            printf("multi case %zu [%s]: %s n_eq %zu rop %d\n", i, mcases[i].text,
+                   rc ? e.msg : "", out.n_eq, (int)out.rop);
+            bad++;
+        }
+        arena_fini(&a);
+    }
+    assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_begins_with_and_between),
         cmocka_unit_test(test_legacy),
+        cmocka_unit_test(test_multi),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
