@@ -255,7 +255,7 @@ int main(int argc, char **argv)
         long k = (i * 7919) % (n / 10);
         char *pk = arena_printf(&a, "user%08ld", k);
         av_t h = av_make_s(pk, strlen(pk));
-        store_query q = {.table = t, .hash = &h};
+        store_query q = {.table = t, .eq = &h, .n_eq = 1};
         store_result r;
         err_t e;
         err_clear(&e);

@@ -147,8 +147,9 @@ int api_item_from_json(api_req *r, const json_t *j, av_t *out)
 
 bool api_key_equal(const store_keydef *kd, const av_t *a, const av_t *b)
 {
-    const char *names[2];
-    size_t n = api_key_names(kd, names);
+    const char *names[STORE_KEY_ATTRS];
+    av_type types[STORE_KEY_ATTRS];
+    size_t n = store_key_attrs(kd, names, types, NULL);
     for (size_t i = 0; i < n; i++) {
         const av_t *x = av_map_gets(a, names[i]), *y = av_map_gets(b, names[i]);
         if (!x || !y || !av_equal(x, y))
@@ -193,11 +194,12 @@ int api_index_keys_check(const store_table *t, const av_t *item, const av_t *bef
     av_type bad_want = AV_S;
     for (size_t i = 0; i < t->n_idx; i++) {
         const store_index *ix = &t->idx[i];
-        const char *kn[2] = {ix->key.hash, ix->key.range};
-        av_type kt[2] = {ix->key.hash_type, ix->key.range_type};
-        for (int k = 0; k < 2; k++) {
+        const char *kn[STORE_KEY_ATTRS];
+        av_type kt[STORE_KEY_ATTRS];
+        size_t nk = store_key_attrs(&ix->key, kn, kt, NULL);
+        for (size_t k = 0; k < nk; k++) {
             /* an LSI's hash key is the table's: checked as a table key */
-            if (!kn[k][0] || (!ix->global && k == 0))
+            if (!ix->global && k == 0)
                 continue;
             const av_t *v = av_map_gets(item, kn[k]);
             if (!v)
@@ -363,16 +365,14 @@ int api_exprs_keys_check(api_req *r, const api_exprs *x, const store_table *t)
 {
     if (!t || !x->n_got)
         return 0;
-    const char *keys[2], *ikeys[2 * STORE_MAX_INDEXES];
+    const char *keys[2], *ikeys[STORE_KEY_ATTRS * STORE_MAX_INDEXES];
+    av_type types[STORE_KEY_ATTRS];
     size_t nk = 0, nik = 0;
     keys[nk++] = t->key.hash;
     if (t->key.range[0])
         keys[nk++] = t->key.range;
-    for (size_t i = 0; i < t->n_idx; i++) {
-        ikeys[nik++] = t->idx[i].key.hash;
-        if (t->idx[i].key.range[0])
-            ikeys[nik++] = t->idx[i].key.range;
-    }
+    for (size_t i = 0; i < t->n_idx; i++)
+        nik += store_key_attrs(&t->idx[i].key, ikeys + nik, types, NULL);
     int rc = 0;
     for (size_t i = 0; !rc && i < x->n_got; i++)
         rc = expr_key_attr_check(x->got[i], keys, nk, ikeys, nik, r->err);
@@ -527,19 +527,23 @@ void api_cap_add_index(api_cap *cap, const store_index *ix, uint64_t h)
     cap->n_idx++;
 }
 
-static bool name_in_key(const store_keydef *kd, const char *name, size_t len)
+bool api_key_has_attr(const store_keydef *kd, const char *name, size_t len)
 {
-    return (strlen(kd->hash) == len && memcmp(kd->hash, name, len) == 0) ||
-           (kd->range[0] && strlen(kd->range) == len && memcmp(kd->range, name, len) == 0);
+    const char *names[STORE_KEY_ATTRS];
+    av_type types[STORE_KEY_ATTRS];
+    size_t n = store_key_attrs(kd, names, types, NULL);
+    for (size_t i = 0; i < n; i++)
+        if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
+            return true;
+    return false;
 }
 
-/* Whether attribute `name` is stored in index ix of table t. */
-static bool idx_projects(const store_table *t, const store_index *ix, const char *name,
-                         size_t len)
+bool api_index_has_attr(const store_table *t, const store_index *ix, const char *name,
+                        size_t len)
 {
     if (ix->proj == STORE_PROJ_ALL)
         return true;
-    if (name_in_key(&t->key, name, len) || name_in_key(&ix->key, name, len))
+    if (api_key_has_attr(&t->key, name, len) || api_key_has_attr(&ix->key, name, len))
         return true;
     if (ix->proj == STORE_PROJ_INCLUDE)
         for (size_t i = 0; i < ix->n_include; i++)
@@ -555,7 +559,7 @@ static uint64_t idx_item_size(const store_table *t, const store_index *ix, const
     uint64_t sz = 0;
     for (size_t i = 0; i < item->u.map.n; i++) {
         const av_kv *kv = &item->u.map.kv[i];
-        if (idx_projects(t, ix, kv->name, kv->name_len))
+        if (api_index_has_attr(t, ix, kv->name, kv->name_len))
             sz += kv->name_len + av_value_size(&kv->val);
     }
     return sz;
@@ -565,12 +569,12 @@ static bool idx_has_key(const store_index *ix, const av_t *item)
 {
     if (!item || item->type != AV_M)
         return false;
-    const av_t *h = av_map_gets(item, ix->key.hash);
-    if (!h || h->type != ix->key.hash_type)
-        return false;
-    if (ix->key.range[0]) {
-        const av_t *rv = av_map_gets(item, ix->key.range);
-        if (!rv || rv->type != ix->key.range_type)
+    const char *names[STORE_KEY_ATTRS];
+    av_type types[STORE_KEY_ATTRS];
+    size_t n = store_key_attrs(&ix->key, names, types, NULL);
+    for (size_t i = 0; i < n; i++) {
+        const av_t *v = av_map_gets(item, names[i]);
+        if (!v || v->type != types[i])
             return false;
     }
     return true;
@@ -584,7 +588,7 @@ static bool idx_proj_changed(const store_table *t, const store_index *ix, const 
         const av_t *x = pass ? b : a, *y = pass ? a : b;
         for (size_t i = 0; i < x->u.map.n; i++) {
             const av_kv *kv = &x->u.map.kv[i];
-            if (!idx_projects(t, ix, kv->name, kv->name_len))
+            if (!api_index_has_attr(t, ix, kv->name, kv->name_len))
                 continue;
             const av_t *o = av_map_get(y, kv->name, kv->name_len);
             if (!o || !av_equal(o, &kv->val))

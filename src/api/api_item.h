@@ -66,9 +66,16 @@ int api_key_check(api_req *r, const store_keydef *kd, const av_t *src, api_keyfo
                   av_t *out_key, api_keyerr *out_cls);
 int api_key_extract(api_req *r, const store_keydef *kd, const av_t *src, api_keyform form,
                     av_t *out_key);
+/* Whether `name` (len bytes) is one of kd's key attributes (any of a multi-attribute key's). */
+bool api_key_has_attr(const store_keydef *kd, const char *name, size_t len);
+/* Whether attribute `name` is held by index ix of table t: its projection, the index's key
+ * attributes and the table's. */
+bool api_index_has_attr(const store_table *t, const store_index *ix, const char *name,
+                        size_t len);
 /* Parses a JSON item / key object into an av M (ddbjson) with DynamoDB's errors. */
 int api_item_from_json(api_req *r, const json_t *j, av_t *out);
-/* True when `a` and `b` (M values) have equal key attributes per kd. */
+/* True when `a` and `b` (M values) have equal key attributes per kd (every attribute of a
+ * multi-attribute index key). */
 bool api_key_equal(const store_keydef *kd, const av_t *a, const av_t *b);
 /* Checks the secondary-index key attributes `item` holds: the type each index declares, no
  * empty S/B; the offending index first by name is the one named ("Type mismatch for Index

@@ -179,6 +179,9 @@
 #define TXT_TOO_MANY_HASH                                                                       \
     "Too many hash keys specified.  All Dynamo DB tables must have exactly one hash key"
 #define TXT_KEY_SAME_NAME "Two keys can not have the same name"
+/* multi-attribute GSI keys (DynamoDB Local 3.3's texts; tests/e2e/test_gsi_multikey.py) */
+#define TXT_GSI_TOO_MANY_HASH "Too many partition keys. GSI can have at most 4 partition keys"
+#define TXT_GSI_TOO_MANY_RANGE "Too many sort keys. GSI can have at most 4 sort keys"
 #define TXT_HASH_NOT_DEFINED "Hash Key not specified in Attribute Definitions.  Type unknown."
 #define TXT_RANGE_NOT_DEFINED "Range Key not specified in Attribute Definitions.  Type unknown."
 #define TXT_AD_COUNT_MISMATCH                                                                   \

@@ -49,6 +49,9 @@
 
 #define TXT_PQ_NOT_FOUND "Requested resource not found"
 #define TXT_PQ_NO_INDEX "The table does not have the specified index"
+#define TXT_PQ_MULTI_KEY                                                                        \
+    "PartiQL statements cannot be executed on tables with composite HASH keys or composite "     \
+    "RANGE keys."
 #define TXT_PQ_GSI_CONSISTENT "Strongly consistent read is not supported on Global Secondary Indexes"
 #define TXT_PQ_ON_INDEX "This operation is not supported on an index"
 #define TXT_PQ_KEY_EQ "Where clause does not contain a mandatory equality on all key attributes"
@@ -386,16 +389,7 @@ static int cmp_hash(const void *a, const void *b)
 
 static bool idx_has(const store_table *t, const store_index *ix, const char *p, size_t n)
 {
-    if (ix->proj == STORE_PROJ_ALL)
-        return true;
-    const char *names[4] = {t->key.hash, t->key.range, ix->key.hash, ix->key.range};
-    for (int i = 0; i < 4; i++)
-        if (names[i][0] && strlen(names[i]) == n && memcmp(names[i], p, n) == 0)
-            return true;
-    for (size_t i = 0; i < ix->n_include; i++)
-        if (strlen(ix->include[i]) == n && memcmp(ix->include[i], p, n) == 0)
-            return true;
-    return false;
+    return api_index_has_attr(t, ix, p, n);
 }
 
 /* The names of x the index does not hold, ", "-separated into missing (empty: none). */
@@ -435,6 +429,8 @@ static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *
         q->ix = find_index(t, b->index);
         if (!q->ix)
             return err_set(r->err, ERR_VALIDATION, TXT_PQ_NO_INDEX);
+        if (store_key_multi(&q->ix->key)) /* DynamoDB Local 3.3; test_gsi_multikey.py */
+            return err_set(r->err, ERR_VALIDATION, TXT_PQ_MULTI_KEY);
         if (q->ix->global && consistent)
             return err_set(r->err, ERR_VALIDATION, TXT_PQ_GSI_CONSISTENT);
     }
@@ -672,7 +668,8 @@ static int pq_select_page(api_req *r, const pq_stmt *s, const pq_sel *q, size_t 
         sq.table = q->t;
         sq.index = q->ix;
         if (q->hv) {
-            sq.hash = q->hv[op];
+            sq.eq = q->hv[op];
+            sq.n_eq = 1;
             sq.rop = q->rop;
             sq.r1 = q->r1;
             sq.r2 = q->r2;

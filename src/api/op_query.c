@@ -87,20 +87,6 @@ static const store_index *find_index(const store_table *t, const char *name)
     return NULL;
 }
 
-static bool idx_has_attr(const store_table *t, const store_index *ix, const char *p, size_t n)
-{
-    if (ix->proj == STORE_PROJ_ALL)
-        return true;
-    const char *names[4] = {t->key.hash, t->key.range, ix->key.hash, ix->key.range};
-    for (int i = 0; i < 4; i++)
-        if (names[i][0] && strlen(names[i]) == n && memcmp(names[i], p, n) == 0)
-            return true;
-    for (size_t i = 0; i < ix->n_include; i++)
-        if (strlen(ix->include[i]) == n && memcmp(ix->include[i], p, n) == 0)
-            return true;
-    return false;
-}
-
 /* Whether expression x names any attribute the index does not hold; *missing lists them. */
 static int names_not_in_index(api_req *r, const store_table *t, const store_index *ix,
                               const expr_t *x, char *missing, size_t cap, bool *out)
@@ -116,7 +102,7 @@ static int names_not_in_index(api_req *r, const store_table *t, const store_inde
         return rc;
     size_t used = 0;
     for (size_t i = 0; i < n; i++) {
-        if (idx_has_attr(t, ix, names[i].ptr, names[i].len))
+        if (api_index_has_attr(t, ix, names[i].ptr, names[i].len))
             continue;
         *out = true;
         int k = snprintf(missing + used, cap - used, "%s%.*s", used ? ", " : "",
@@ -285,29 +271,40 @@ static int run(api_req *r, json_t **out, bool query)
     }
     expr_keycond kcv;
     if (query) {
+        const char *kn[STORE_KEY_ATTRS];
+        av_type kt[STORE_KEY_ATTRS];
+        size_t nhash, nk = store_key_attrs(kd, kn, kt, &nhash);
         expr_keyschema ks = {.hash = kd->hash, .hash_type = kd->hash_type,
                              .range = kd->range, .range_type = kd->range_type};
+        if (store_key_multi(kd)) {
+            ks.attrs = kn;
+            ks.attr_types = kt;
+            ks.n_attrs = nk;
+            ks.n_hash = nhash;
+            ks.index = ix->name;
+        }
         if ((rc = expr_keycond_extract(kc, &ks, &kcv, r->err)))
             return rc;
-        sq.hash = &kcv.hash;
+        sq.eq = kcv.eq;
+        sq.n_eq = kcv.n_eq;
         sq.rop = map_rop(kcv.rop);
         sq.r1 = kcv.r1;
         sq.r2 = kcv.r2;
         if (filter) {
+            /* the first key attribute (in key-schema order) the filter names is the one the
+             * service names (DynamoDB Local; tests/e2e/test_gsi_multikey.py) */
             expr_name *names;
             size_t n;
             if ((rc = expr_top_names(r->arena, filter, &names, &n, r->err)))
                 return rc;
-            for (size_t i = 0; i < n; i++) {
-                const char *kn[2] = {kd->hash, kd->range};
-                for (int k = 0; k < 2; k++)
-                    if (kn[k][0] && strlen(kn[k]) == names[i].len &&
+            for (size_t k = 0; k < nk; k++)
+                for (size_t i = 0; i < n; i++)
+                    if (strlen(kn[k]) == names[i].len &&
                         memcmp(kn[k], names[i].ptr, names[i].len) == 0)
                         return err_set(r->err, ERR_VALIDATION, TXT_Q_FILTER_KEY,
                                        api_param(b, "QueryFilter") ? "QueryFilter"
                                                                    : "Filter Expression",
                                        kn[k]);
-            }
         }
     }
     json_t *jesk = api_param(b, "ExclusiveStartKey");
@@ -318,9 +315,11 @@ static int run(api_req *r, json_t **out, bool query)
         /* the start key holds the table's key plus, for an index, the index's key */
         size_t want = t->key.range[0] ? 2 : 1;
         if (ix) {
-            const char *ik[2] = {ix->key.hash, ix->key.range};
-            for (int i = 0; i < 2; i++)
-                if (ik[i][0] && strcmp(ik[i], t->key.hash) != 0 && strcmp(ik[i], t->key.range) != 0)
+            const char *ik[STORE_KEY_ATTRS];
+            av_type it[STORE_KEY_ATTRS];
+            size_t nik = store_key_attrs(&ix->key, ik, it, NULL);
+            for (size_t i = 0; i < nik; i++)
+                if (strcmp(ik[i], t->key.hash) != 0 && strcmp(ik[i], t->key.range) != 0)
                     want++;
         }
         if (esk.u.map.n != want)

@@ -37,6 +37,7 @@
 #include <uuid/uuid.h>
 
 #include "api/api_int.h"
+#include "api/api_item.h"
 #include "api/api_text.h"
 #include "api/api_validate.h"
 
@@ -258,11 +259,13 @@ static bool meta_is_ppr(json_t *meta)
 
 static json_t *keyschema_json(const store_keydef *k)
 {
+    const char *names[STORE_KEY_ATTRS];
+    av_type types[STORE_KEY_ATTRS];
+    size_t nh, n = store_key_attrs(k, names, types, &nh);
     json_t *a = json_array();
-    json_array_append_new(a, json_pack("{s:s,s:s}", "AttributeName", k->hash, "KeyType", "HASH"));
-    if (k->range[0])
-        json_array_append_new(
-            a, json_pack("{s:s,s:s}", "AttributeName", k->range, "KeyType", "RANGE"));
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:s,s:s}", "AttributeName", names[i], "KeyType",
+                                           i < nh ? "HASH" : "RANGE"));
     return a;
 }
 
@@ -516,10 +519,53 @@ static int parse_attrs(api_req *r, json_t *ad, tbl_attrs *out)
     return 0;
 }
 
-/* A KeySchema (table or index): HASH first, optional RANGE.  Names only; types later. */
-static int parse_keyschema(api_req *r, json_t *ks, const char **hash, const char **range)
+/* A parsed KeySchema: the partition key attributes, then the sort key attributes (one of
+ * each at most, except in a GSI's key: up to STORE_KEY_PARTS of each). */
+typedef struct tbl_ks {
+    const char *h[STORE_KEY_PARTS], *r[STORE_KEY_PARTS];
+    size_t nh, nr;
+} tbl_ks;
+
+/* A GSI's KeySchema: 1..8 elements, names unique, every HASH before every RANGE, at most
+ * 4 of each (multi-attribute keys; DynamoDB Local 3.3's order and texts). */
+static int parse_gsi_keyschema(api_req *r, const char *const *names, const char *const *types,
+                               size_t n, tbl_ks *out)
 {
-    *hash = *range = NULL;
+    if (n > STORE_KEY_ATTRS)
+        return verr(r, TXT_KEY_TOO_BIG);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(names[i], names[j]) == 0)
+                return verr(r, TXT_KEY_SAME_NAME);
+    size_t nh = 0;
+    bool seen_range = false;
+    for (size_t i = 0; i < n; i++) {
+        bool hash = strcmp(types[i], "HASH") == 0;
+        if (hash && seen_range)
+            return verr(r, TXT_KEY_ORDER);
+        seen_range |= !hash;
+        nh += hash;
+    }
+    if (nh == 0)
+        return verr(r, TXT_NO_HASH_KEY);
+    if (nh > STORE_KEY_PARTS)
+        return verr(r, TXT_GSI_TOO_MANY_HASH);
+    if (n - nh > STORE_KEY_PARTS)
+        return verr(r, TXT_GSI_TOO_MANY_RANGE);
+    for (size_t i = 0; i < n; i++) {
+        if (i < nh)
+            out->h[out->nh++] = names[i];
+        else
+            out->r[out->nr++] = names[i];
+    }
+    return 0;
+}
+
+/* A KeySchema (table or index): HASH first, optional RANGE (a GSI's: parse_gsi_keyschema).
+ * Names only; types later. */
+static int parse_keyschema(api_req *r, json_t *ks, bool gsi, tbl_ks *out)
+{
+    memset(out, 0, sizeof *out);
     if (!ks)
         return verr(r, TXT_NO_KEY_SCHEMA);
     if (!json_is_array(ks))
@@ -527,9 +573,9 @@ static int parse_keyschema(api_req *r, json_t *ks, const char **hash, const char
     size_t n = json_array_size(ks);
     if (n == 0)
         return verr(r, TXT_NO_KEY_SCHEMA);
-    if (n > 2)
+    if (n > (gsi ? STORE_KEY_ATTRS : 2))
         return verr(r, TXT_KEY_TOO_BIG);
-    const char *names[2] = {NULL, NULL}, *types[2] = {NULL, NULL};
+    const char *names[STORE_KEY_ATTRS] = {NULL}, *types[STORE_KEY_ATTRS] = {NULL};
     for (size_t i = 0; i < n; i++) {
         json_t *e = json_array_get(ks, i);
         int rc;
@@ -545,14 +591,20 @@ static int parse_keyschema(api_req *r, json_t *ks, const char **hash, const char
         if (strlen(names[i]) > 255)
             return verr(r, TXT_KEY_NAME_LEN);
     }
+    if (gsi && n > 2)
+        return parse_gsi_keyschema(r, names, types, n, out);
     if (n == 2 && strcmp(names[0], names[1]) == 0)
         return verr(r, TXT_KEY_SAME_NAME);
     if (strcmp(types[0], "HASH") != 0)
         return verr(r, (n == 2 && strcmp(types[1], "HASH") == 0) ? TXT_KEY_ORDER : TXT_NO_HASH_KEY);
-    if (n == 2 && strcmp(types[1], "HASH") == 0)
+    if (n == 2 && strcmp(types[1], "HASH") == 0) {
+        if (gsi)
+            return parse_gsi_keyschema(r, names, types, n, out);
         return verr(r, TXT_TOO_MANY_HASH);
-    *hash = names[0];
-    *range = n == 2 ? names[1] : NULL;
+    }
+    out->h[out->nh++] = names[0];
+    if (n == 2)
+        out->r[out->nr++] = names[1];
     return 0;
 }
 
@@ -651,8 +703,8 @@ static int check_gsi_throughput(api_req *r, json_t *g, tbl_tp *tp)
 }
 
 /* Common to LSI and GSI definitions: name, key schema, projection. */
-static int parse_index_common(api_req *r, json_t *x, store_index *ix, const char **hash,
-                              const char **range, size_t *total_proj)
+static int parse_index_common(api_req *r, json_t *x, bool gsi, store_index *ix, tbl_ks *key,
+                              size_t *total_proj)
 {
     const char *name;
     json_t *ks, *proj;
@@ -668,7 +720,7 @@ static int parse_index_common(api_req *r, json_t *x, store_index *ix, const char
         (rc = parse_projection(r, proj, ix, total_proj)))
         return rc;
     if ((rc = api_json_arr(x, "KeySchema", &ks, r->err)) ||
-        (rc = parse_keyschema(r, ks, hash, range)))
+        (rc = parse_keyschema(r, ks, gsi, key)))
         return rc;
     return 0;
 }
@@ -701,6 +753,34 @@ static void keydef_set(store_keydef *k, const char *hash, av_type ht, const char
     } else {
         k->range_type = AV_NONE;
     }
+}
+
+/* A GSI's key from its parsed KeySchema, each attribute's type from the definitions (marked
+ * used); ERR_VALIDATION naming the first attribute (in key order) that is not defined.  The
+ * further attributes' names point into the request (store_alter_add_index /
+ * store_table_create copy them). */
+static int gsi_keydef(api_req *r, const tbl_ks *ks, tbl_attrs *attrs, store_keydef *k)
+{
+    tbl_attr *a[2 * STORE_KEY_PARTS];
+    size_t n = 0;
+    for (size_t i = 0; i < ks->nh + ks->nr; i++) {
+        const char *name = i < ks->nh ? ks->h[i] : ks->r[i - ks->nh];
+        if (!(a[n++] = attrs_find(attrs, name)))
+            return err_set(r->err, ERR_VALIDATION, TXT_GSI_ATTR_UNDEFINED, name);
+    }
+    for (size_t i = 0; i < n; i++)
+        a[i]->used = true;
+    keydef_set(k, ks->h[0], a[0]->type, ks->nr ? ks->r[0] : NULL,
+               ks->nr ? a[ks->nh]->type : AV_NONE);
+    for (size_t i = 1; i < ks->nh; i++) {
+        k->xhash[k->n_xhash] = (char *)ks->h[i];
+        k->xhash_type[k->n_xhash++] = a[i]->type;
+    }
+    for (size_t i = 1; i < ks->nr; i++) {
+        k->xrange[k->n_xrange] = (char *)ks->r[i];
+        k->xrange_type[k->n_xrange++] = a[ks->nh + i]->type;
+    }
+    return 0;
 }
 
 static int parse_stream(api_req *r, json_t *ss, json_t **out_stream)
@@ -1102,11 +1182,12 @@ int op_create_table(api_req *r, json_t **out)
     bool ppr = billing && strcmp(billing, "PAY_PER_REQUEST") == 0;
     if ((rc = ct_check(r, body, ppr)) || (rc = tbl_names_nul_check(r)))
         return rc;
-    const char *hash, *range;
+    tbl_ks tks;
     if (json_array_size(ks) == 0)
         return verr(r, TXT_NO_KEY_SCHEMA);
-    if ((rc = parse_keyschema(r, ks, &hash, &range)))
+    if ((rc = parse_keyschema(r, ks, false, &tks)))
         return rc;
+    const char *hash = tks.h[0], *range = tks.nr ? tks.r[0] : NULL;
     if (json_array_size(adj) == 0)
         return verr(r, TXT_NO_ATTR_SCHEMA);
     if ((rc = parse_attrs(r, adj, &attrs)))
@@ -1129,11 +1210,12 @@ int op_create_table(api_req *r, json_t **out)
         return verr(r, TXT_LSI_HASH_TABLE);
     for (size_t i = 0; i < n_lsi; i++) {
         store_index *ix = &def->idx[def->n_idx];
-        const char *ih, *ir;
+        tbl_ks lks;
         if (index_name_dup(lsij, i, NULL))
             return verr(r, TXT_LSI_DUP);
-        if ((rc = parse_index_common(r, json_array_get(lsij, i), ix, &ih, &ir, &total_proj)))
+        if ((rc = parse_index_common(r, json_array_get(lsij, i), false, ix, &lks, &total_proj)))
             return rc;
+        const char *ih = lks.h[0], *ir = lks.nr ? lks.r[0] : NULL;
         if (!ir)
             return verr(r, TXT_LSI_NO_RANGE);
         if (strcmp(ih, hash) != 0)
@@ -1162,7 +1244,7 @@ int op_create_table(api_req *r, json_t **out)
     for (size_t i = 0; i < json_array_size(gsij); i++) {
         json_t *g = json_array_get(gsij, i);
         store_index *ix = &def->idx[def->n_idx];
-        const char *gh, *gr;
+        tbl_ks gks;
         tbl_tp tp = {0};
         if (!json_is_object(g)) {
             rc = err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
@@ -1178,18 +1260,10 @@ int op_create_table(api_req *r, json_t **out)
             rc = verr(r, TXT_LSI_GSI_SAME_NAME);
             goto fail;
         }
-        if ((rc = parse_index_common(r, g, ix, &gh, &gr, &total_proj)))
+        if ((rc = parse_index_common(r, g, true, ix, &gks, &total_proj)) ||
+            (rc = gsi_keydef(r, &gks, &attrs, &ix->key)))
             goto fail;
-        tbl_attr *ga = attrs_find(&attrs, gh), *gra = gr ? attrs_find(&attrs, gr) : NULL;
-        if (!ga || (gr && !gra)) {
-            rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_ATTR_UNDEFINED, ga ? gr : gh);
-            goto fail;
-        }
-        ga->used = true;
-        if (gra)
-            gra->used = true;
         ix->global = true;
-        keydef_set(&ix->key, gh, ga->type, gr, gra ? gra->type : AV_NONE);
         json_object_set_new(
             gsi_meta, ix->name,
             json_pack("{s:I,s:I}", "RCU", (json_int_t)tp.rcu, "WCU", (json_int_t)tp.wcu));
@@ -1571,7 +1645,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                 found = &t->idx[j];
         if (kinds[i] == 'C') {
             store_index *ix = &p->adds[p->n_adds];
-            const char *gh, *gr;
+            tbl_ks gks;
             size_t total = 0;
             if (found)
                 return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_EXISTS, iname);
@@ -1583,23 +1657,13 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             tbl_tp gtp = {0};
             if (!to_ppr && (rc = check_gsi_throughput(r, act, &gtp)))
                 return rc;
-            if ((rc = parse_index_common(r, act, ix, &gh, &gr, &total)))
+            if ((rc = parse_index_common(r, act, true, ix, &gks, &total)) ||
+                (rc = gsi_keydef(r, &gks, &p->attrs, &ix->key)))
                 return rc;
-            av_type ht = AV_NONE, rt = AV_NONE;
-            const char *hr[2] = {gh, gr};
-            av_type *ty[2] = {&ht, &rt};
-            for (int k = 0; k < 2 && hr[k]; k++) {
-                tbl_attr *at = attrs_find(&p->attrs, hr[k]);
-                if (!at)
-                    return err_set(r->err, ERR_VALIDATION, TXT_GSI_ATTR_UNDEFINED, hr[k]);
-                *ty[k] = at->type;
-                at->used = true;
-            }
             if (n_gsi + 1 > STORE_MAX_GSI)
                 return verr(r, TXT_GSI_COUNT);
             n_gsi++;
             ix->global = true;
-            keydef_set(&ix->key, gh, ht, gr, rt);
             json_object_set_new(
                 gmeta, ix->name,
                 json_pack("{s:I,s:I}", "RCU", (json_int_t)gtp.rcu, "WCU", (json_int_t)gtp.wcu));
@@ -1726,9 +1790,10 @@ static int ut_apply(api_req *r, const ut_plan *p, store_alter *al, json_t *meta)
     json_array_foreach(all, ai, x)
     {
         const char *an = json_string_value(json_object_get(x, "AttributeName"));
-        bool key = strcmp(an, nt->key.hash) == 0 || strcmp(an, nt->key.range) == 0;
+        size_t al = strlen(an);
+        bool key = api_key_has_attr(&nt->key, an, al);
         for (size_t j = 0; j < nt->n_idx && !key; j++)
-            key = strcmp(an, nt->idx[j].key.hash) == 0 || strcmp(an, nt->idx[j].key.range) == 0;
+            key = api_key_has_attr(&nt->idx[j].key, an, al);
         if (key)
             json_array_append(keep, x);
     }

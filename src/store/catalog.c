@@ -54,6 +54,27 @@ static int st_kv(av_kv *kv, size_t *n, const char *name, av_t v)
     return 0;
 }
 
+/* An index key's further attributes (store_keydef.xhash / xrange) as two lists: names, types. */
+static int st_kv_parts(arena_t *a, av_kv *kv, size_t *n, const char *nname, const char *tname,
+                       char *const *names, const av_type *types, size_t np, bool *oom)
+{
+    av_t *nl = arena_zalloc(a, sizeof *nl * (np ? np : 1));
+    av_t *tl = arena_zalloc(a, sizeof *tl * (np ? np : 1));
+    if (!nl || !tl)
+        return ERR_NOMEM;
+    for (size_t j = 0; j < np; j++) {
+        nl[j] = st_s(names[j]);
+        tl[j] = st_n(a, (uint64_t)types[j], oom);
+    }
+    av_t l = {.type = AV_L};
+    l.u.list.items = nl;
+    l.u.list.n = np;
+    st_kv(kv, n, nname, l);
+    l.u.list.items = tl;
+    st_kv(kv, n, tname, l);
+    return 0;
+}
+
 static int st_cat_encode(const store_table *t, uint8_t next_iid, buf_t *out)
 {
     arena_t a;
@@ -62,6 +83,7 @@ static int st_cat_encode(const store_table *t, uint8_t next_iid, buf_t *out)
     bool oom = false;
     av_kv *kv = arena_zalloc(&a, sizeof *kv * 16);
     av_t *ixs = arena_zalloc(&a, sizeof *ixs * (t->n_idx ? t->n_idx : 1));
+    bool multi = false;
     if (!kv || !ixs)
         goto done;
     size_t n = 0;
@@ -83,7 +105,7 @@ static int st_cat_encode(const store_table *t, uint8_t next_iid, buf_t *out)
     }
     for (size_t i = 0; i < t->n_idx; i++) {
         const store_index *x = &t->idx[i];
-        av_kv *ik = arena_zalloc(&a, sizeof *ik * 12);
+        av_kv *ik = arena_zalloc(&a, sizeof *ik * 16);
         av_t *inc = arena_zalloc(&a, sizeof *inc * (x->n_include ? x->n_include : 1));
         if (!ik || !inc)
             goto done;
@@ -103,6 +125,14 @@ static int st_cat_encode(const store_table *t, uint8_t next_iid, buf_t *out)
         l.u.list.items = inc;
         l.u.list.n = x->n_include;
         st_kv(ik, &m, "inc", l);
+        if (store_key_multi(&x->key)) { /* absent = a single-attribute key */
+            multi = true;
+            if (st_kv_parts(&a, ik, &m, "hx", "hxt", x->key.xhash, x->key.xhash_type,
+                            x->key.n_xhash, &oom) ||
+                st_kv_parts(&a, ik, &m, "rx", "rxt", x->key.xrange, x->key.xrange_type,
+                            x->key.n_xrange, &oom))
+                goto done;
+        }
         ixs[i].type = AV_M;
         ixs[i].u.map.kv = ik;
         ixs[i].u.map.n = m;
@@ -117,7 +147,7 @@ static int st_cat_encode(const store_table *t, uint8_t next_iid, buf_t *out)
     if (oom)
         goto done;
     buf_reset(out);
-    rc = buf_putc(out, STORE_CAT_VERSION);
+    rc = buf_putc(out, multi ? STORE_CAT_VERSION_MULTIKEY : STORE_CAT_VERSION);
     if (rc == 0)
         rc = av_encode(&m, out);
 done:
@@ -125,9 +155,9 @@ done:
     return rc;
 }
 
-static uint64_t st_get_n(const av_t *m, const char *name)
+/* The value of an N holding a plain non-negative integer (0 for anything else). */
+static uint64_t st_n_of(const av_t *v)
 {
-    const av_t *v = av_map_gets(m, name);
     uint64_t x = 0;
     if (!v || v->type != AV_N)
         return 0;
@@ -138,6 +168,11 @@ static uint64_t st_get_n(const av_t *m, const char *name)
         x = x * 10 + (uint64_t)(c - '0');
     }
     return x;
+}
+
+static uint64_t st_get_n(const av_t *m, const char *name)
+{
+    return st_n_of(av_map_gets(m, name));
 }
 
 static void st_get_name(const av_t *m, const char *name, char *out)
@@ -157,6 +192,31 @@ static bool st_get_bool(const av_t *m, const char *name)
     return v && v->type == AV_BOOL && v->u.b;
 }
 
+/* Reads an index key's further attributes (st_kv_parts) into heap names. */
+static int st_get_parts(const av_t *xm, const char *nname, const char *tname, char **names,
+                        av_type *types, uint8_t *out_n)
+{
+    const av_t *nl = av_map_gets(xm, nname), *tl = av_map_gets(xm, tname);
+    *out_n = 0;
+    if (!nl)
+        return 0;
+    if (nl->type != AV_L || !tl || tl->type != AV_L || tl->u.list.n != nl->u.list.n ||
+        nl->u.list.n > STORE_KEY_PARTS - 1)
+        return ERR_IO;
+    for (size_t j = 0; j < nl->u.list.n; j++) {
+        const av_t *sv = &nl->u.list.items[j], *tv = &tl->u.list.items[j];
+        if (sv->type != AV_S || sv->u.str.len == 0 || sv->u.str.len >= STORE_NAME_MAX ||
+            tv->type != AV_N)
+            return ERR_IO;
+        names[j] = strndup(sv->u.str.ptr, sv->u.str.len);
+        if (!names[j])
+            return ERR_NOMEM;
+        *out_n = (uint8_t)(j + 1);
+        types[j] = (av_type)st_n_of(tv);
+    }
+    return 0;
+}
+
 static void st_ent_free(store_t *s, cat_ent *c)
 {
     if (!c)
@@ -165,6 +225,10 @@ static void st_ent_free(store_t *s, cat_ent *c)
         for (size_t j = 0; j < c->t.idx[i].n_include; j++)
             free(c->t.idx[i].include[j]);
         free(c->t.idx[i].include);
+        for (size_t j = 0; j < c->t.idx[i].key.n_xhash; j++)
+            free(c->t.idx[i].key.xhash[j]);
+        for (size_t j = 0; j < c->t.idx[i].key.n_xrange; j++)
+            free(c->t.idx[i].key.xrange[j]);
     }
     free(c->t.meta);
     free(c->raw);
@@ -184,7 +248,7 @@ static int st_cat_decode(store_t *s, const void *p, size_t len, cat_ent **out, e
 {
     *out = NULL;
     const unsigned char *b = p;
-    if (len < 2 || b[0] != STORE_CAT_VERSION)
+    if (len < 2 || (b[0] != STORE_CAT_VERSION && b[0] != STORE_CAT_VERSION_MULTIKEY))
         return err_set(e, ERR_IO, "unsupported catalog record version %u", len ? b[0] : 0);
     arena_t a;
     arena_init(&a);
@@ -251,6 +315,15 @@ static int st_cat_decode(store_t *s, const void *p, size_t len, cat_ent **out, e
         x->key.range_type = (av_type)st_get_n(xm, "rt");
         x->proj = (store_proj)st_get_n(xm, "p");
         x->backfilling = st_get_bool(xm, "bf");
+        int prc = st_get_parts(xm, "hx", "hxt", x->key.xhash, x->key.xhash_type, &x->key.n_xhash);
+        if (prc == 0)
+            prc = st_get_parts(xm, "rx", "rxt", x->key.xrange, x->key.xrange_type,
+                               &x->key.n_xrange);
+        if (prc) {
+            rc = prc == ERR_NOMEM ? err_set(e, ERR_NOMEM, "out of memory")
+                                  : err_set(e, ERR_IO, "corrupt catalog record");
+            goto fail;
+        }
         const av_t *inc = av_map_gets(xm, "inc");
         if (inc && inc->type == AV_L && inc->u.list.n) {
             x->include = calloc(inc->u.list.n, sizeof *x->include);
@@ -276,6 +349,15 @@ fail:
     arena_fini(&a);
     st_ent_free(s, c);
     return rc;
+}
+
+/* Whether a key definition is well formed: several attributes only in a GSI's key. */
+static bool st_keydef_ok(const store_keydef *k, bool gsi)
+{
+    if (k->n_xhash > STORE_KEY_PARTS - 1 || k->n_xrange > STORE_KEY_PARTS - 1 ||
+        (k->n_xrange && !k->range[0]))
+        return false;
+    return gsi || !store_key_multi(k);
 }
 
 /* ---- cache ------------------------------------------------------------------------ */
@@ -619,6 +701,11 @@ static int st_create_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     if (rc)
         return rc;
     store_table t = *c->def;
+    bool ok = st_keydef_ok(&t.key, false);
+    for (size_t i = 0; ok && i < t.n_idx; i++)
+        ok = st_keydef_ok(&t.idx[i].key, t.idx[i].global);
+    if (!ok)
+        return err_set(e, ERR_INTERNAL, "bad key definition");
     t.id = (uint32_t)tid;
     t.created_ms = st_now_ms();
     for (size_t i = 0; i < t.n_idx; i++) {
@@ -898,8 +985,27 @@ typedef struct alter_ctx {
 
 static bool st_keydef_eq(const store_keydef *a, const store_keydef *b)
 {
-    return strcmp(a->hash, b->hash) == 0 && a->hash_type == b->hash_type &&
-           strcmp(a->range, b->range) == 0 && a->range_type == b->range_type;
+    const char *an[STORE_KEY_ATTRS], *bn[STORE_KEY_ATTRS];
+    av_type at[STORE_KEY_ATTRS], bt[STORE_KEY_ATTRS];
+    size_t ah, bh, na = store_key_attrs(a, an, at, &ah), nb = store_key_attrs(b, bn, bt, &bh);
+    if (na != nb || ah != bh)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(an[i], bn[i]) != 0 || at[i] != bt[i])
+            return false;
+    return true;
+}
+
+/* Copies a definition's further key attribute names into the arena. */
+static int st_keydef_copy_parts(arena_t *a, store_keydef *k)
+{
+    for (size_t j = 0; j < k->n_xhash; j++)
+        if (!(k->xhash[j] = arena_strdup(a, k->xhash[j])))
+            return ERR_NOMEM;
+    for (size_t j = 0; j < k->n_xrange; j++)
+        if (!(k->xrange[j] = arena_strdup(a, k->xrange[j])))
+            return ERR_NOMEM;
+    return 0;
 }
 
 static store_index *st_idx_by_id(store_table *t, uint8_t id)
@@ -930,6 +1036,11 @@ int store_alter_add_index(store_alter *al, const store_index *def, err_t *e)
     x.backfilling = false;
     x.include = NULL;
     x.n_include = 0;
+    if (!st_keydef_ok(&x.key, x.global))
+        return err_set(e, ERR_INTERNAL, "bad index key definition");
+    int rc = st_keydef_copy_parts(al->arena, &x.key);
+    if (rc)
+        return err_set(e, rc, rc == ERR_NOMEM ? "out of memory" : "bad index key definition");
     if (def->n_include) {
         x.include = arena_alloc(al->arena, sizeof *x.include * def->n_include);
         if (!x.include)

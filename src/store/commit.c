@@ -62,11 +62,12 @@ static int st_check_new(const store_table *t, const store_write *w, const av_t *
     }
     for (size_t i = 0; i < t->n_idx; i++) {
         const store_index *x = &t->idx[i];
-        for (int part = 0; part < 2; part++) {
-            const char *an = part ? x->key.range : x->key.hash;
-            av_type at = part ? x->key.range_type : x->key.hash_type;
-            if (!an[0])
-                continue;
+        const char *names[STORE_KEY_ATTRS];
+        av_type types[STORE_KEY_ATTRS];
+        size_t nk = store_key_attrs(&x->key, names, types, NULL);
+        for (size_t part = 0; part < nk; part++) {
+            const char *an = names[part];
+            av_type at = types[part];
             const av_t *v = av_map_gets(nw, an);
             if (!v)
                 continue;

@@ -109,6 +109,8 @@ static bool st_has_name(const char *const *names, size_t n, const char *x)
     return false;
 }
 
+#define ST_PAGE_KEY_MAX (STORE_KEY_ATTRS + 2) /* an index's key attributes + the table's */
+
 /* The key attributes a page's LastEvaluatedKey / ExclusiveStartKey holds: the index's then
  * the table's, without duplicates. */
 static size_t st_key_names(const store_table *t, const store_index *ix, const char **names,
@@ -120,23 +122,38 @@ static size_t st_key_names(const store_table *t, const store_index *ix, const ch
         const store_keydef *kd = kds[d];
         if (!kd)
             continue;
-        if (!st_has_name(names, n, kd->hash)) {
-            names[n] = kd->hash;
-            types[n++] = kd->hash_type;
-        }
-        if (kd->range[0] && !st_has_name(names, n, kd->range)) {
-            names[n] = kd->range;
-            types[n++] = kd->range_type;
-        }
+        const char *kn[STORE_KEY_ATTRS];
+        av_type kt[STORE_KEY_ATTRS];
+        size_t m = store_key_attrs(kd, kn, kt, NULL);
+        for (size_t i = 0; i < m; i++)
+            if (!st_has_name(names, n, kn[i])) {
+                names[n] = kn[i];
+                types[n++] = kt[i];
+            }
     }
     return n;
+}
+
+/* Whether item's key attributes match the query's equalities and its range condition. */
+static bool st_key_match(const store_query *q, const av_t *item)
+{
+    const store_keydef *kd = q->index ? &q->index->key : &q->table->key;
+    const char *names[STORE_KEY_ATTRS];
+    av_type types[STORE_KEY_ATTRS];
+    size_t n = store_key_attrs(kd, names, types, NULL);
+    for (size_t i = 0; i < q->n_eq && i < n; i++)
+        if (!av_equal(av_map_gets(item, names[i]), &q->eq[i]))
+            return false;
+    if (q->rop == STORE_R_NONE)
+        return true;
+    return q->n_eq < n && st_range_ok(q, av_map_gets(item, names[q->n_eq]), types[q->n_eq]);
 }
 
 static int st_check_esk(const store_query *q, err_t *e)
 {
     const av_t *sk = q->start_key;
-    const char *names[4];
-    av_type types[4];
+    const char *names[ST_PAGE_KEY_MAX];
+    av_type types[ST_PAGE_KEY_MAX];
     size_t n = st_key_names(q->table, q->index, names, types);
     if (sk->type != AV_M)
         return err_set(e, ERR_VALIDATION, STXT_ESK_INVALID);
@@ -150,14 +167,8 @@ static int st_check_esk(const store_query *q, err_t *e)
     for (size_t i = 0; i < n; i++)
         if (av_map_gets(sk, names[i])->type != types[i])
             return err_set(e, ERR_VALIDATION, STXT_ESK_TYPE);
-    if (q->hash) {
-        const store_keydef *kd = q->index ? &q->index->key : &q->table->key;
-        const av_t *h = av_map_gets(sk, kd->hash);
-        if (!av_equal(h, q->hash))
-            return err_set(e, ERR_VALIDATION, STXT_ESK_PREDICATE);
-        if (kd->range[0] && !st_range_ok(q, av_map_gets(sk, kd->range), kd->range_type))
-            return err_set(e, ERR_VALIDATION, STXT_ESK_PREDICATE);
-    }
+    if (q->n_eq && !st_key_match(q, sk))
+        return err_set(e, ERR_VALIDATION, STXT_ESK_PREDICATE);
     return 0;
 }
 
@@ -202,8 +213,8 @@ static int st_cmp_mdb(const MDB_val *k, const buf_t *b)
 
 static int st_make_lek(const store_query *q, const av_t *item, arena_t *a, av_t *out)
 {
-    const char *names[4];
-    av_type types[4];
+    const char *names[ST_PAGE_KEY_MAX];
+    av_type types[ST_PAGE_KEY_MAX];
     size_t n = st_key_names(q->table, q->index, names, types);
     av_kv *kv = arena_alloc(a, sizeof *kv * n);
     if (!kv)
@@ -250,10 +261,17 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
         if (!in)
             return err_set(e, ERR_VALIDATION, STXT_ESK_SEGMENT);
     }
-    if (q->hash && q->hash->type != kd->hash_type)
-        return err_set(e, ERR_VALIDATION,
-                       "One or more parameter values were invalid: Condition parameter type does "
-                       "not match schema type");
+    const char *knames[STORE_KEY_ATTRS];
+    av_type ktypes[STORE_KEY_ATTRS];
+    size_t nhash, nkey = store_key_attrs(kd, knames, ktypes, &nhash);
+    if (q->n_eq && (q->n_eq < nhash || q->n_eq > nkey ||
+                    (q->rop != STORE_R_NONE && q->n_eq == nkey)))
+        return err_set(e, ERR_INTERNAL, "a query's key condition does not fit the key schema");
+    for (size_t i = 0; i < q->n_eq; i++)
+        if (q->eq[i].type != ktypes[i])
+            return err_set(e, ERR_VALIDATION,
+                           "One or more parameter values were invalid: Condition parameter type "
+                           "does not match schema type");
 
     buf_t lo, hi, tmp;
     buf_init(&lo, 0);
@@ -266,8 +284,8 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
 
     /* bounds */
     rc = st_key_prefix(&lo, t->id, iid);
-    if (rc == 0 && q->hash)
-        rc = key_encode(q->hash, &lo);
+    for (size_t i = 0; i < q->n_eq && rc == 0; i++)
+        rc = key_encode(&q->eq[i], &lo);
     if (rc)
         goto nomem;
     size_t plen = lo.len;
@@ -275,7 +293,7 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
     if (rc)
         goto nomem;
     has_hi = st_prefix_succ(&hi);
-    if (q->hash && q->rop != STORE_R_NONE) {
+    if (q->n_eq && q->rop != STORE_R_NONE) {
         buf_reset(&tmp);
         rc = buf_append(&tmp, lo.data, plen);
         if (rc == 0)
@@ -423,10 +441,8 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
             goto done;
         bool ok = item.type == AV_M;
         const av_t *hv = ok ? av_map_gets(&item, kd->hash) : NULL;
-        if (ok && q->hash)
-            ok =
-                hv && av_equal(hv, q->hash) &&
-                st_range_ok(q, kd->range[0] ? av_map_gets(&item, kd->range) : NULL, kd->range_type);
+        if (ok && q->n_eq)
+            ok = st_key_match(q, &item);
         if (ok && nseg > 1) {
             buf_reset(&tmp);
             ok = hv != NULL;

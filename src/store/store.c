@@ -392,28 +392,49 @@ int st_key_base(store_t *s, const store_table *t, const av_t *item, buf_t *b)
     return rc;
 }
 
+size_t store_key_attrs(const store_keydef *kd, const char **names, av_type *types,
+                       size_t *out_nhash)
+{
+    size_t n = 0;
+    names[n] = kd->hash;
+    types[n++] = kd->hash_type;
+    for (size_t i = 0; i < kd->n_xhash && i < STORE_KEY_PARTS - 1; i++) {
+        names[n] = kd->xhash[i];
+        types[n++] = kd->xhash_type[i];
+    }
+    if (out_nhash)
+        *out_nhash = n;
+    if (kd->range[0]) {
+        names[n] = kd->range;
+        types[n++] = kd->range_type;
+        for (size_t i = 0; i < kd->n_xrange && i < STORE_KEY_PARTS - 1; i++) {
+            names[n] = kd->xrange[i];
+            types[n++] = kd->xrange_type[i];
+        }
+    }
+    return n;
+}
+
 int st_key_index(store_t *s, const store_table *t, const store_index *ix, const av_t *item,
                  buf_t *b, bool *present)
 {
     *present = false;
-    const av_t *h = st_attr(item, ix->key.hash);
-    if (!h || h->type != ix->key.hash_type)
-        return 0;
-    const av_t *r = NULL;
-    if (ix->key.range[0]) {
-        r = st_attr(item, ix->key.range);
-        if (!r || r->type != ix->key.range_type)
-            return 0;
+    const char *names[STORE_KEY_ATTRS];
+    av_type types[STORE_KEY_ATTRS];
+    const av_t *v[STORE_KEY_ATTRS];
+    size_t n = store_key_attrs(&ix->key, names, types, NULL);
+    for (size_t i = 0; i < n; i++) {
+        v[i] = st_attr(item, names[i]);
+        if (!v[i] || v[i]->type != types[i])
+            return 0; /* sparse: not in the index */
     }
     const av_t *th = st_attr(item, t->key.hash);
     const av_t *tr = t->key.range[0] ? st_attr(item, t->key.range) : NULL;
     if (!th || (t->key.range[0] && !tr))
         return 0;
     int rc = st_key_prefix(b, t->id, ix->id);
-    if (rc == 0)
-        rc = st_key_add(b, h);
-    if (rc == 0 && r)
-        rc = st_key_add(b, r);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = st_key_add(b, v[i]);
     if (rc == 0)
         rc = st_key_add(b, th);
     if (rc == 0 && tr)
@@ -454,11 +475,14 @@ int st_project(const store_table *t, const store_index *ix, const av_t *item, ar
     if (!kv)
         return ERR_NOMEM;
     size_t n = 0;
+    const char *names[STORE_KEY_ATTRS];
+    av_type types[STORE_KEY_ATTRS];
+    size_t nk = store_key_attrs(&ix->key, names, types, NULL);
     for (size_t i = 0; i < item->u.map.n; i++) {
         const av_kv *m = &item->u.map.kv[i];
-        bool keep =
-            st_name_in(m, t->key.hash) || (t->key.range[0] && st_name_in(m, t->key.range)) ||
-            st_name_in(m, ix->key.hash) || (ix->key.range[0] && st_name_in(m, ix->key.range));
+        bool keep = st_name_in(m, t->key.hash) || (t->key.range[0] && st_name_in(m, t->key.range));
+        for (size_t j = 0; !keep && j < nk; j++)
+            keep = st_name_in(m, names[j]);
         for (size_t j = 0; !keep && ix->proj == STORE_PROJ_INCLUDE && j < ix->n_include; j++)
             keep = st_name_in(m, ix->include[j]);
         if (keep)

@@ -66,12 +66,34 @@
 
 typedef struct store store_t;
 
+#define STORE_KEY_PARTS 4 /* a GSI key: up to 4 partition and up to 4 sort key attributes */
+#define STORE_KEY_ATTRS (2 * STORE_KEY_PARTS)
+
 typedef struct store_keydef {
-    char hash[STORE_NAME_MAX];
+    char hash[STORE_NAME_MAX];  /* the (first) partition key attribute */
     av_type hash_type;          /* AV_S, AV_N or AV_B */
-    char range[STORE_NAME_MAX]; /* "" when the key has no range part */
+    char range[STORE_NAME_MAX]; /* the (first) sort key attribute; "" when there is none */
     av_type range_type;         /* AV_NONE when the key has no range part */
+    /* Multi-attribute GSI keys (AWS, November 2025): the partition key attributes after
+     * `hash` and the sort key attributes after `range`, in key-schema order (n_xrange > 0 only
+     * with a `range`).  An item is in such an index only when it has every key attribute.
+     * Always 0 for tables and LSIs.  The names belong to the descriptor (or, in a definition
+     * handed to store_table_create / store_alter_add_index, to the caller: they are copied). */
+    uint8_t n_xhash, n_xrange;
+    char *xhash[STORE_KEY_PARTS - 1], *xrange[STORE_KEY_PARTS - 1];
+    av_type xhash_type[STORE_KEY_PARTS - 1], xrange_type[STORE_KEY_PARTS - 1];
 } store_keydef;
+
+/* The key attributes of kd in key-schema order: every partition key attribute, then every
+ * sort key attribute (at most STORE_KEY_ATTRS; names point into kd).  Returns the count;
+ * *out_nhash (may be NULL) receives how many of them are partition key attributes. */
+size_t store_key_attrs(const store_keydef *kd, const char **names, av_type *types,
+                       size_t *out_nhash);
+/* True when kd has more than one partition or more than one sort key attribute. */
+static inline bool store_key_multi(const store_keydef *kd)
+{
+    return kd->n_xhash || kd->n_xrange;
+}
 
 typedef enum store_proj { STORE_PROJ_ALL = 0, STORE_PROJ_KEYS_ONLY, STORE_PROJ_INCLUDE } store_proj;
 
@@ -228,8 +250,12 @@ typedef enum store_rop {
 typedef struct store_query {
     const store_table *table;
     const store_index *index; /* NULL: the table itself */
-    const av_t *hash;         /* Query: hash key value (equality); NULL: Scan */
-    store_rop rop;
+    /* Query: the values of the first n_eq key attributes (store_key_attrs order): every
+     * partition key attribute, then a prefix of the sort key attributes; each must be equal.
+     * eq NULL (n_eq 0): Scan. */
+    const av_t *eq;
+    size_t n_eq;
+    store_rop rop;            /* on the next sort key attribute (STORE_R_NONE: none) */
     av_t r1, r2;
     bool reverse;             /* ScanIndexForward=false */
     const av_t *start_key;    /* ExclusiveStartKey (M), or NULL */
@@ -248,7 +274,9 @@ typedef struct store_result {
 
 /* Runs one page of a Query or Scan: items in key order (or reverse), at most `limit`, and
  * stops after the item that brings the total size to max_bytes or more (DynamoDB's 1 MB
- * rule).  A start_key that does not match the schema: ERR_VALIDATION with DynamoDB's text. */
+ * rule).  A start_key that does not match the schema: ERR_VALIDATION with DynamoDB's text.
+ * A Query whose eq does not cover every partition key attribute (or leaves no sort key
+ * attribute for rop): ERR_INTERNAL (the caller checks the key condition first). */
 int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *out, err_t *e);
 
 /* ---- writes ----------------------------------------------------------------------- */

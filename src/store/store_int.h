@@ -12,8 +12,11 @@
  *            "sseq"               -> u64 LE last stream sequence number handed out
  *            "next_sid"           -> u64 LE next stream id
  *   catalog  table name           -> u8 STORE_CAT_VERSION + av_encode(M describing the table)
+ *            (STORE_CAT_VERSION_MULTIKEY when an index key has several attributes: builds
+ *            that predate them refuse the record instead of misreading the index)
  *   data     tid(BE4) 0 enc(hash) [enc(range)]                      -> av_encode(item)
- *            tid(BE4) iid enc(ihash) [enc(irange)] enc(hash) [enc(range)] -> av_encode(projection)
+ *            tid(BE4) iid enc(ihash)... [enc(irange)...] enc(hash) [enc(range)] -> av_encode(projection)
+ *            (an index key's attributes in key-schema order: up to 4 partition, 4 sort)
  *   streams  'S' sid(BE4) -> stream descriptor; 'R' sid(BE4) seq(BE8) -> stream record
  *            (stream.c; from format 3)
  * A key longer than LMDB's maximum is stored as its first (max-8) bytes plus an 8-byte hash of
@@ -45,7 +48,8 @@
 #include "store/store.h"
 
 #define STORE_FORMAT_VERSION 3 /* history and upgrades: open.c */
-#define STORE_CAT_VERSION 1
+#define STORE_CAT_VERSION 1 /* a catalog record's first byte (catalog.c) */
+#define STORE_CAT_VERSION_MULTIKEY 2 /* ... of a table with a multi-attribute GSI key */
 #define STORE_CNT_VERSION 1
 #define ST_DEFAULT_MAP ((size_t)1 << 30)
 #define ST_CAT_CHECK_MS 5      /* store_table_get looks at the generation at most this often */

@@ -140,7 +140,7 @@ static void test_index_and_meta_together(void **state)
     const store_table *now = st_pin(f->s, "tbl");
     assert_false(now->idx[0].backfilling);
     av_t gv = av_make_s("x", 1);
-    store_query q = {.table = now, .index = &now->idx[0], .hash = &gv};
+    store_query q = {.table = now, .index = &now->idx[0], .eq = &gv, .n_eq = 1};
     av_t *items;
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), 1);
     /* the same name again: the store's error, nothing written */

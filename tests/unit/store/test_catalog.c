@@ -173,7 +173,7 @@ static void test_other_process(void **state)
     /* backfilled by the child, maintained by us (even through the old descriptor) */
     st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"b\"},\"gk\":{\"S\":\"g\"}}");
     av_t g = av_make_s("g", 1);
-    store_query q = {.table = t2, .index = &t2->idx[0], .hash = &g};
+    store_query q = {.table = t2, .index = &t2->idx[0], .eq = &g, .n_eq = 1};
     av_t *items;
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), 2);
 }

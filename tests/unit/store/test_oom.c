@@ -136,7 +136,7 @@ static void test_query_scan(void **state)
     }
     av_t h = av_make_s("p0", 2);
     const av_t *esk = J(&f->a, "{\"pk\":{\"S\":\"p0\"},\"sk\":{\"N\":\"4\"}}");
-    store_query qs[2] = {{.table = t, .hash = &h, .rop = STORE_R_GE, .r1 = JV(&f->a, "{\"N\":\"2\"}"),
+    store_query qs[2] = {{.table = t, .eq = &h, .n_eq = 1, .rop = STORE_R_GE, .r1 = JV(&f->a, "{\"N\":\"2\"}"),
                           .start_key = esk, .limit = 3},
                          {.table = t, .segment = 1, .total_segments = 2}};
     size_t want_n[2];
@@ -211,7 +211,7 @@ static void test_write(void **state)
     assert_true(n > 1 && n < OOM_MAX_N);
     av_t *items;
     av_t gv = av_make_s("g", 1);
-    store_query qb = {.table = t}, qi = {.table = t, .index = &t->idx[0], .hash = &gv};
+    store_query qb = {.table = t}, qi = {.table = t, .index = &t->idx[0], .eq = &gv, .n_eq = 1};
     size_t nb = st_query_all(f->s, qb, &f->a, &items);
     assert_int_equal(st_query_all(f->s, qi, &f->a, &items), nb);
     uint64_t c, b;

@@ -4,7 +4,9 @@
  * Range conditions at their edges against a brute-force oracle (av_compare_scalar), forward
  * and reverse; begins_with on S and on B with 0x00/0xFF bytes; pagination on tables and on
  * an index with ties on the index sort key (every page size gives the same concatenation);
- * the 1 MB page rule; Scan segments; ExclusiveStartKey validation texts (DynamoDB Local).
+ * the 1 MB page rule; Scan segments; ExclusiveStartKey validation texts (DynamoDB Local);
+ * multi-attribute GSI keys (sparse membership, equality prefixes + a condition on the next
+ * sort attribute against a brute-force oracle, paging, reopen, refused on tables and LSIs).
  */
 #include "st_test.h"
 
@@ -77,7 +79,7 @@ static void check_ops(st_fix *f, const store_table *t, av_t *vals, size_t nv, av
                 for (int rev = 0; rev < 2; rev++)
                     for (size_t lim = 0; lim < 3; lim++) {
                         store_query q = {.table = t,
-                                         .hash = &h,
+                                         .eq = &h, .n_eq = 1,
                                          .rop = ops[oi],
                                          .r1 = bounds[b1],
                                          .r2 = bounds[b2],
@@ -204,7 +206,7 @@ static void test_pagination_ties(void **state)
         for (int rev = 0; rev < 2; rev++) {
             if (!cases[c].h && rev)
                 continue;
-            store_query q = {.table = t, .index = cases[c].ix, .hash = cases[c].h, .reverse = rev};
+            store_query q = {.table = t, .index = cases[c].ix, .eq = cases[c].h, .n_eq = cases[c].h ? 1 : 0, .reverse = rev};
             av_t *full;
             size_t nf = st_query_all(f->s, q, &f->a, &full);
             assert_int_equal(nf, cases[c].want);
@@ -236,7 +238,7 @@ static void test_limit_lek(void **state)
         st_put_ok(f->s, t, &f->a, txt);
     }
     av_t h = av_make_s("h", 1);
-    store_query q = {.table = t, .hash = &h, .limit = 5};
+    store_query q = {.table = t, .eq = &h, .n_eq = 1, .limit = 5};
     store_result r;
     err_t e;
     err_clear(&e);
@@ -273,7 +275,7 @@ static void test_page_bytes(void **state)
                          0);
     }
     av_t h = av_make_s("h", 1);
-    store_query q = {.table = t, .hash = &h};
+    store_query q = {.table = t, .eq = &h, .n_eq = 1};
     store_result r;
     err_t e;
     err_clear(&e);
@@ -358,7 +360,7 @@ static void test_esk_validation(void **state)
     const store_table *t = st_create(f->s, "te", st_kd("pk", AV_S, "sk", AV_N), ix, 1);
     av_t h = av_make_s("h", 1);
     av_t three = av_make_n_canonical("3", 1);
-    store_query q = {.table = t, .hash = &h};
+    store_query q = {.table = t, .eq = &h, .n_eq = 1};
     expect_esk(f, q, "{\"pk\":{\"S\":\"h\"}}",
                "Exclusive Start Key must have same size as table's key schema");
     expect_esk(f, q, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"N\":\"1\"},\"z\":{\"S\":\"1\"}}",
@@ -373,7 +375,7 @@ static void test_esk_validation(void **state)
     q.r1 = three;
     expect_esk(f, q, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"N\":\"1\"}}",
                "The provided starting key does not match the range key predicate");
-    store_query qi = {.table = t, .index = &t->idx[0], .hash = &h};
+    store_query qi = {.table = t, .index = &t->idx[0], .eq = &h, .n_eq = 1};
     expect_esk(f, qi, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"N\":\"1\"}}",
                "The provided starting key is invalid");
     expect_esk(
@@ -428,7 +430,7 @@ static void test_long_keys(void **state)
     av_t h = av_make_s(hk, 2048);
     memset(rk, 'r', 1024);
     rk[1023] = '5';
-    store_query q = {.table = t, .hash = &h, .rop = STORE_R_GE, .r1 = av_make_s(rk, 1024)};
+    store_query q = {.table = t, .eq = &h, .n_eq = 1, .rop = STORE_R_GE, .r1 = av_make_s(rk, 1024)};
     av_t *items;
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), 5);
     q.limit = 2;
@@ -465,6 +467,201 @@ static void test_get_many(void **state)
     assert_int_equal(store_get_many(f->s, tabs, keys, 3, &f->a, out, found, &e), ERR_VALIDATION);
 }
 
+
+/* ---- multi-attribute GSI keys ------------------------------------------------------------ */
+
+/* GSI "m": partition a (S) + b (N), sort c (S) + d (N); items lacking any of them are not in
+ * it.  Index order: c, d, then the table key. */
+static store_keydef mk_multi_kd(void)
+{
+    store_keydef k = st_kd("a", AV_S, "c", AV_S);
+    k.n_xhash = 1;
+    k.xhash[0] = "b";
+    k.xhash_type[0] = AV_N;
+    k.n_xrange = 1;
+    k.xrange[0] = "d";
+    k.xrange_type[0] = AV_N;
+    return k;
+}
+
+static const char *const multi_c[] = {"c0", "c1", "c2"};
+static const char *const multi_d[] = {"-1", "0", "5", "10"};
+
+static bool multi_in_index(const av_t *it)
+{
+    const av_t *a = av_map_gets(it, "a"), *b = av_map_gets(it, "b"), *c = av_map_gets(it, "c"),
+               *d = av_map_gets(it, "d");
+    return a && a->type == AV_S && b && b->type == AV_N && c && c->type == AV_S && d &&
+           d->type == AV_N;
+}
+
+static int multi_cmp(const void *x, const void *y)
+{
+    static const char *const order[] = {"c", "d", "pk", "sk"};
+    for (int i = 0; i < 4; i++) {
+        int c = av_compare_scalar(av_map_gets(x, order[i]), av_map_gets(y, order[i]));
+        if (c)
+            return c;
+    }
+    return 0;
+}
+
+static void test_multi_key(void **state)
+{
+    st_fix *f = *state;
+    store_index ix = st_ix("m", true, mk_multi_kd(), STORE_PROJ_KEYS_ONLY);
+    const store_table *t = st_create(f->s, "tm", st_kd("pk", AV_S, "sk", AV_N), &ix, 1);
+    assert_int_equal(t->idx[0].key.n_xhash, 1);
+    assert_string_equal(t->idx[0].key.xrange[0], "d");
+    av_t all[200];
+    size_t n = 0;
+    for (int i = 0; i < 160; i++) {
+        char txt[256];
+        int k = snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"p%d\"},\"sk\":{\"N\":\"%d\"}", i % 7, i);
+        k += snprintf(txt + k, sizeof txt - k, ",\"a\":{\"S\":\"%s\"}", i % 2 ? "x" : "y");
+        if (i % 11 != 3) /* some lack b: not in the index */
+            k += snprintf(txt + k, sizeof txt - k, ",\"b\":{\"N\":\"%d\"}", i % 3);
+        k += snprintf(txt + k, sizeof txt - k, ",\"c\":{\"S\":\"%s\"}", multi_c[i % 3]);
+        if (i % 13 != 5) /* some lack d */
+            k += snprintf(txt + k, sizeof txt - k, ",\"d\":{\"N\":\"%s\"}", multi_d[(i / 3) % 4]);
+        snprintf(txt + k, sizeof txt - k, ",\"v\":{\"S\":\"%d\"}}", i);
+        st_put_ok(f->s, t, &f->a, txt);
+        all[n++] = *J(&f->a, txt);
+    }
+    /* every Scan of the index holds exactly the items with all four attributes */
+    store_query sq = {.table = t, .index = &t->idx[0]};
+    av_t *got;
+    size_t ng = st_query_all(f->s, sq, &f->a, &got), want_all = 0;
+    for (size_t i = 0; i < n; i++)
+        want_all += multi_in_index(&all[i]);
+    assert_int_equal(ng, want_all);
+    for (size_t i = 0; i < ng; i++)
+        assert_null(av_map_gets(&got[i], "v")); /* KEYS_ONLY: every key attribute, no more */
+    /* queries: (a, b) [= c] then a condition on the next sort attribute */
+    const char *as[] = {"x", "y"};
+    store_rop ops[] = {STORE_R_NONE, STORE_R_EQ, STORE_R_LT, STORE_R_LE,
+                       STORE_R_GT,   STORE_R_GE, STORE_R_BETWEEN, STORE_R_BEGINS_WITH};
+    for (int ai = 0; ai < 2; ai++)
+        for (int bi = 0; bi < 3; bi++)
+            for (int neq = 2; neq <= 3; neq++)
+                for (size_t oi = 0; oi < sizeof ops / sizeof ops[0]; oi++)
+                    for (int bound = 0; bound < 4; bound++)
+                        for (int rev = 0; rev < 2; rev++) {
+                            bool on_c = neq == 2; /* the condition's attribute: c or d */
+                            if (ops[oi] == STORE_R_BEGINS_WITH && !on_c)
+                                continue;
+                            char bs[8];
+                            snprintf(bs, sizeof bs, "%d", bi);
+                            av_t eq[3] = {av_make_s(as[ai], 1), av_make_n_canonical(bs, strlen(bs)),
+                                          av_make_s("c1", 2)};
+                            const char *bv = on_c ? (const char *[]){"c0", "c1", "c", "c3"}[bound]
+                                                  : multi_d[bound];
+                            av_t r1 = on_c ? av_make_s(bv, strlen(bv)) : av_make_n_canonical(bv, strlen(bv));
+                            av_t r2 = on_c ? av_make_s("c2", 2) : av_make_n_canonical("5", 1);
+                            store_query q = {.table = t, .index = &t->idx[0], .eq = eq,
+                                             .n_eq = (size_t)neq, .rop = ops[oi], .r1 = r1,
+                                             .r2 = r2, .reverse = rev, .limit = (size_t)bound};
+                            size_t nq = st_query_all(f->s, q, &f->a, &got);
+                            av_t want[200];
+                            size_t nw = 0;
+                            for (size_t i = 0; i < n; i++) {
+                                const av_t *it = &all[i];
+                                if (!multi_in_index(it) || !av_equal(av_map_gets(it, "a"), &eq[0]) ||
+                                    !av_equal(av_map_gets(it, "b"), &eq[1]) ||
+                                    (neq == 3 && !av_equal(av_map_gets(it, "c"), &eq[2])))
+                                    continue;
+                                if (!pred(ops[oi], av_map_gets(it, on_c ? "c" : "d"), &r1, &r2))
+                                    continue;
+                                want[nw++] = *it;
+                            }
+                            qsort(want, nw, sizeof *want, multi_cmp);
+                            assert_int_equal(nq, nw);
+                            for (size_t i = 0; i < nw; i++) {
+                                const av_t *w = &want[rev ? nw - 1 - i : i];
+                                assert_true(av_equal(av_map_gets(&got[i], "pk"), av_map_gets(w, "pk")));
+                                assert_true(av_equal(av_map_gets(&got[i], "sk"), av_map_gets(w, "sk")));
+                            }
+                        }
+    /* a start key outside the equalities, or missing a key attribute */
+    av_t eq2[2] = {av_make_s("x", 1), av_make_n_canonical("1", 1)};
+    store_query q = {.table = t, .index = &t->idx[0], .eq = eq2, .n_eq = 2};
+    store_result r;
+    err_t e;
+    err_clear(&e);
+    q.start_key = J(&f->a, "{\"pk\":{\"S\":\"p1\"},\"sk\":{\"N\":\"1\"},\"a\":{\"S\":\"x\"},"
+                           "\"b\":{\"N\":\"2\"},\"c\":{\"S\":\"c1\"},\"d\":{\"N\":\"0\"}}");
+    assert_int_equal(store_query_run(f->s, &q, &f->a, &r, &e), ERR_VALIDATION);
+    assert_string_equal(e.msg, "The provided starting key does not match the range key predicate");
+    err_clear(&e);
+    q.start_key = J(&f->a, "{\"pk\":{\"S\":\"p1\"},\"sk\":{\"N\":\"1\"},\"a\":{\"S\":\"x\"},"
+                           "\"b\":{\"N\":\"1\"},\"c\":{\"S\":\"c1\"}}");
+    assert_int_equal(store_query_run(f->s, &q, &f->a, &r, &e), ERR_VALIDATION);
+    assert_string_equal(e.msg, "The provided starting key is invalid");
+    err_clear(&e);
+    /* a key condition that does not cover the partition key is the caller's bug */
+    q.start_key = NULL;
+    q.n_eq = 1;
+    assert_int_equal(store_query_run(f->s, &q, &f->a, &r, &e), ERR_INTERNAL);
+    err_clear(&e);
+    /* a mistyped equality value */
+    av_t bad[2] = {av_make_s("x", 1), av_make_s("1", 1)};
+    q.eq = bad;
+    q.n_eq = 2;
+    err_clear(&e);
+    assert_int_equal(store_query_run(f->s, &q, &f->a, &r, &e), ERR_VALIDATION);
+}
+
+/* the multi-attribute key survives a reopen; a table or an LSI cannot have one */
+static void test_multi_key_catalog(void **state)
+{
+    st_fix *f = *state;
+    store_keydef mk = mk_multi_kd();
+    store_index ix = st_ix("m", true, mk, STORE_PROJ_ALL);
+    st_create(f->s, "tmc", st_kd("pk", AV_S, NULL, AV_NONE), &ix, 1);
+    st_close(f->s);
+    f->s = st_open_dir(f->dir, 0);
+    const store_table *t = st_pin(f->s, "tmc");
+    assert_non_null(t);
+    const char *names[STORE_KEY_ATTRS];
+    av_type types[STORE_KEY_ATTRS];
+    size_t nh, nk = store_key_attrs(&t->idx[0].key, names, types, &nh);
+    assert_int_equal(nk, 4);
+    assert_int_equal(nh, 2);
+    assert_string_equal(names[1], "b");
+    assert_int_equal(types[1], AV_N);
+    assert_string_equal(names[3], "d");
+    assert_int_equal(types[3], AV_N);
+    /* an added multi-attribute GSI is filled from the existing items */
+    st_put_ok(f->s, t, &f->a,
+              "{\"pk\":{\"S\":\"1\"},\"a\":{\"S\":\"x\"},\"b\":{\"N\":\"1\"},\"c\":{\"S\":\"c\"},"
+              "\"d\":{\"N\":\"2\"}}");
+    store_index ix2 = st_ix("m2", true, mk, STORE_PROJ_ALL);
+    ix2.key.n_xrange = 0;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(st_index_add(f->s, "tmc", &ix2, &e), 0);
+    t = st_pin(f->s, "tmc");
+    assert_int_equal(t->n_idx, 2);
+    assert_int_equal(t->idx[1].key.n_xhash, 1);
+    assert_int_equal(t->idx[1].key.n_xrange, 0);
+    av_t eq[3] = {av_make_s("x", 1), av_make_n_canonical("1", 1), av_make_s("c", 1)};
+    store_query q = {.table = t, .index = &t->idx[1], .eq = eq, .n_eq = 3};
+    av_t *got;
+    assert_int_equal(st_query_all(f->s, q, &f->a, &got), 1);
+    /* several attributes in a table's or an LSI's key: refused */
+    store_table def;
+    memset(&def, 0, sizeof def);
+    snprintf(def.name, sizeof def.name, "bad");
+    def.key = mk;
+    const store_table *out = NULL;
+    assert_int_equal(store_table_create(f->s, &def, &out, &e), ERR_INTERNAL);
+    def.key = st_kd("pk", AV_S, "sk", AV_S);
+    def.idx[0] = st_ix("l", false, mk, STORE_PROJ_ALL);
+    def.n_idx = 1;
+    assert_int_equal(store_table_create(f->s, &def, &out, &e), ERR_INTERNAL);
+    assert_null(st_pin(f->s, "bad"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -478,6 +675,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_esk_validation, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_long_keys, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_get_many, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_multi_key, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_multi_key_catalog, st_setup, st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,367 @@
+"""Multi-attribute keys in global secondary indexes (AWS, November 2025; DynamoDB Local 3.3):
+a GSI key of up to 4 partition (HASH) and up to 4 sort (RANGE) attributes, each S, N or B,
+every HASH entry before every RANGE entry.  An item lacking any of them is not in the index; a
+Query needs "=" on every partition attribute and conditions on sort attributes from the left
+without gaps, only the last one an inequality or begins_with; a FilterExpression may not name
+the index's key attributes; LastEvaluatedKey carries all of them and the table's key.
+
+AWS's Developer Guide ("Multi-attribute keys pattern") gives the rules but no error texts; the
+texts here are DynamoDB Local 3.3's (our oracle), and every expectation below holds on both
+targets unless a line names Local's deviation from what ddbchat answers as the service does."""
+import time
+
+import pytest
+
+from itemlib import call, ok, err, S, N, aws_or_local
+
+V = "ValidationException"
+
+
+def ks(*parts):
+    return [{"AttributeName": n, "KeyType": k} for n, k in parts]
+
+
+def ad(**types):
+    return [{"AttributeName": n, "AttributeType": t} for n, t in types.items()]
+
+
+def create_body(name, gsi_keys, defs, **extra):
+    body = {"TableName": name, "KeySchema": ks(("pk", "HASH")), "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": ad(pk="S", **defs),
+            "GlobalSecondaryIndexes": [{"IndexName": "mki", "KeySchema": ks(*gsi_keys),
+                                        "Projection": {"ProjectionType": "ALL"}}]}
+    body.update(extra)
+    return body
+
+
+def create(url, name, gsi_keys, defs, **extra):
+    return call(url, "CreateTable", create_body(name, gsi_keys, defs, **extra))
+
+
+def wait_active(url, name):
+    deadline = time.time() + 60
+    while True:
+        t = ok(url, "DescribeTable", {"TableName": name})["Table"]
+        if t["TableStatus"] == "ACTIVE" and all(
+                g["IndexStatus"] == "ACTIVE" for g in t.get("GlobalSecondaryIndexes", [])):
+            return t
+        assert time.time() < deadline, t
+        time.sleep(0.1)
+
+
+H2R3 = [("a", "HASH"), ("b", "HASH"), ("d", "RANGE"), ("e", "RANGE"), ("f", "RANGE")]
+
+
+@pytest.fixture
+def mt(ddb_url, table_name):
+    """pk S; GSI mki: partition a S + b N, sort d S + e N + f S (ALL).  Items i1..i6 under
+    (x, 1) except i4 (b=2); i5 lacks e (not in the index); sort keys all distinct."""
+    name = table_name("mk")
+    good, data = create(ddb_url, name, H2R3, dict(a="S", b="N", d="S", e="N", f="S"))
+    assert good, data
+    wait_active(ddb_url, name)
+    rows = [("i1", 1, "r1", 1, "f1"), ("i2", 1, "r1", 2, "f1"), ("i3", 1, "r2", 1, "f2"),
+            ("i4", 2, "r1", 1, "f1"), ("i5", 1, "r1", None, "f1"), ("i6", 1, "r1", 3, "f0"),
+            ("i7", 1, "r1", 2, "f2")]
+    for pk, b, d, e, f in rows:
+        item = {"pk": S(pk), "a": S("x"), "b": N(b), "d": S(d), "f": S(f), "v": N(7)}
+        if e is not None:
+            item["e"] = N(e)
+        ok(ddb_url, "PutItem", {"TableName": name, "Item": item})
+    return name
+
+
+def q(table, kce, vals, **kw):
+    body = {"TableName": table, "IndexName": "mki", "KeyConditionExpression": kce,
+            "ExpressionAttributeValues": vals}
+    body.update(kw)
+    return body
+
+
+X, ONE = S("x"), N(1)
+
+
+def pks(r):
+    return [i["pk"]["S"] for i in r["Items"]]
+
+
+# DescribeTable reports the key schema in the order given (HASH entries, then RANGE); the
+# limits are 4 + 4.
+def test_create_and_describe(ddb_url, table_name):
+    name = table_name("mk")
+    keys = [("a", "HASH"), ("b", "HASH"), ("c", "HASH"), ("d", "HASH"),
+            ("e", "RANGE"), ("f", "RANGE"), ("g", "RANGE"), ("h", "RANGE")]
+    good, data = create(ddb_url, name, keys,
+                        dict(a="S", b="N", c="B", d="S", e="S", f="N", g="S", h="B"))
+    assert good, data
+    t = wait_active(ddb_url, name)
+    assert t["GlobalSecondaryIndexes"][0]["KeySchema"] == ks(*keys)
+    assert t["KeySchema"] == ks(("pk", "HASH"))
+
+
+# Misuse of a GSI key schema: each rule's text (Local's order: duplicates, key order, no
+# HASH, then the counts); tables and LSIs keep one HASH and at most one RANGE.
+@pytest.mark.parametrize("keys,defs,msg", [
+    ([("a", "HASH"), ("b", "HASH"), ("c", "HASH"), ("d", "HASH"), ("e", "HASH")],
+     dict(a="S", b="S", c="S", d="S", e="S"),
+     "Too many partition keys. GSI can have at most 4 partition keys"),
+    ([("a", "HASH"), ("b", "RANGE"), ("c", "RANGE"), ("d", "RANGE"), ("e", "RANGE"),
+      ("f", "RANGE")], dict(a="S", b="S", c="S", d="S", e="S", f="S"),
+     "Too many sort keys. GSI can have at most 4 sort keys"),
+    ([("a", "RANGE"), ("b", "HASH")], dict(a="S", b="S"),
+     "Invalid key order. Hash Key must be specified first in key schema, Range Key must be "
+     "specifed second"),
+    ([("a", "HASH"), ("b", "RANGE"), ("c", "HASH")], dict(a="S", b="S", c="S"),
+     "Invalid key order. Hash Key must be specified first in key schema, Range Key must be "
+     "specifed second"),
+    ([("a", "HASH"), ("b", "HASH"), ("a", "RANGE")], dict(a="S", b="S"),
+     "Two keys can not have the same name"),
+    ([("a", "HASH")] * 5, dict(a="S"), "Two keys can not have the same name"),
+    ([("a", "RANGE"), ("b", "RANGE")], dict(a="S", b="S"),
+     "No Hash Key specified in schema.  All Dynamo DB tables must have exactly one hash key"),
+    ([("a", "HASH"), ("b", "HASH")], dict(a="S"),
+     "Attribute b is not defined in AttributeDefinitions"),
+    ([("a", "HASH"), ("b", "HASH")], dict(a="S", b="S", c="S"),
+     "The number of attributes in key schema must match the number of attributes defined in "
+     "attribute definitions."),
+])
+def test_create_errors(ddb_url, table_name, keys, defs, msg):
+    err(ddb_url, "CreateTable", create_body(table_name("mk"), keys, defs), V, msg)
+
+
+def test_table_and_lsi_keys_stay_single(ddb_url, table_name):
+    err(ddb_url, "CreateTable", {
+        "TableName": table_name("mk"), "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": ks(("pk", "HASH"), ("a", "HASH")), "AttributeDefinitions": ad(pk="S", a="S")},
+        V, "Too many hash keys specified.  All Dynamo DB tables must have exactly one hash key")
+    err(ddb_url, "CreateTable", {
+        "TableName": table_name("mk"), "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": ks(("pk", "HASH"), ("sk", "RANGE")),
+        "AttributeDefinitions": ad(pk="S", sk="S", a="S", b="S"),
+        "LocalSecondaryIndexes": [{"IndexName": "lsi", "Projection": {"ProjectionType": "ALL"},
+                                   "KeySchema": ks(("pk", "HASH"), ("a", "RANGE"), ("b", "RANGE"))}]},
+        V, "Key Schema too big.  Key Schema must at most consist of the hash and range key of a "
+           "table")
+
+
+# Only items holding every key attribute are in the index; a Scan of it returns them in key
+# order (a, b, d, e, f) with their LastEvaluatedKey holding all of them and the table key.
+def test_sparse_scan_and_paging(ddb_url, mt):
+    full = ok(ddb_url, "Scan", {"TableName": mt, "IndexName": "mki"})
+    assert sorted(pks(full)) == ["i1", "i2", "i3", "i4", "i6", "i7"]
+    assert pks(full) == ["i1", "i2", "i7", "i6", "i3", "i4"]
+    r = ok(ddb_url, "Scan", {"TableName": mt, "IndexName": "mki", "Limit": 2})
+    assert r["LastEvaluatedKey"] == {"a": X, "b": ONE, "d": S("r1"), "e": N(2), "f": S("f1"),
+                                     "pk": S("i2")}
+    seen, start = [], None
+    while True:
+        body = {"TableName": mt, "IndexName": "mki", "Limit": 1}
+        if start:
+            body["ExclusiveStartKey"] = start
+        r = ok(ddb_url, "Scan", body)
+        seen += pks(r)
+        start = r.get("LastEvaluatedKey")
+        if not start:
+            break
+    assert seen == pks(full)
+
+
+# Equality on every partition attribute, then sort attributes from the left; the last
+# condition may be a range or begins_with; results in (d, e, f) order, either direction.
+@pytest.mark.parametrize("kce,vals,want", [
+    ("a = :a AND b = :b", {}, ["i1", "i2", "i7", "i6", "i3"]),
+    ("b = :b AND a = :a AND d = :d", {":d": S("r1")}, ["i1", "i2", "i7", "i6"]),
+    ("a = :a AND b = :b AND begins_with(d, :d)", {":d": S("r")}, ["i1", "i2", "i7", "i6", "i3"]),
+    ("a = :a AND b = :b AND d > :d", {":d": S("r1")}, ["i3"]),
+    ("a = :a AND b = :b AND d = :d AND e = :e", {":d": S("r1"), ":e": N(2)}, ["i2", "i7"]),
+    ("a = :a AND b = :b AND d = :d AND e >= :e", {":d": S("r1"), ":e": N(2)}, ["i2", "i7", "i6"]),
+    ("a = :a AND b = :b AND d = :d AND e BETWEEN :e AND :e2",
+     {":d": S("r1"), ":e": N(1), ":e2": N(2)}, ["i1", "i2", "i7"]),
+    ("a = :a AND b = :b AND d = :d AND e = :e AND f < :f",
+     {":d": S("r1"), ":e": N(2), ":f": S("f2")}, ["i2"]),
+    ("a = :a AND b = :b AND d = :d AND e = :e AND f = :f",
+     {":d": S("r1"), ":e": N(2), ":f": S("f2")}, ["i7"]),
+])
+def test_query(ddb_url, mt, kce, vals, want):
+    r = ok(ddb_url, "Query", q(mt, kce, dict({":a": X, ":b": ONE}, **vals)))
+    assert pks(r) == want
+    r = ok(ddb_url, "Query", q(mt, kce, dict({":a": X, ":b": ONE}, **vals), ScanIndexForward=False))
+    assert pks(r) == want[::-1]
+
+
+def test_query_paging(ddb_url, mt):
+    body = q(mt, "a = :a AND b = :b", {":a": X, ":b": ONE}, Limit=2)
+    r = ok(ddb_url, "Query", body)
+    assert pks(r) == ["i1", "i2"]
+    assert r["LastEvaluatedKey"] == {"a": X, "b": ONE, "d": S("r1"), "e": N(2), "f": S("f1"),
+                                     "pk": S("i2")}
+    r = ok(ddb_url, "Query", dict(body, ExclusiveStartKey=r["LastEvaluatedKey"]))
+    assert pks(r) == ["i7", "i6"]
+    # a start key outside the query's equalities
+    err(ddb_url, "Query", dict(body, ExclusiveStartKey={
+        "a": X, "b": N(2), "d": S("r1"), "e": N(1), "f": S("f1"), "pk": S("i4")}),
+        V, "The provided starting key does not match the range key predicate")
+
+
+# The legacy KeyConditions follow the same rules.
+def test_query_key_conditions(ddb_url, mt):
+    def kc(op, *v):
+        return {"ComparisonOperator": op, "AttributeValueList": list(v)}
+    r = ok(ddb_url, "Query", {"TableName": mt, "IndexName": "mki", "KeyConditions": {
+        "a": kc("EQ", X), "b": kc("EQ", ONE), "d": kc("EQ", S("r1")), "e": kc("GT", N(1))}})
+    assert pks(r) == ["i2", "i7", "i6"]
+    err(ddb_url, "Query", {"TableName": mt, "IndexName": "mki", "KeyConditions": {
+        "a": kc("EQ", X), "b": kc("EQ", ONE), "e": kc("EQ", ONE)}}, V,
+        "RANGE key attributes d must have equality conditions specified in the query because a "
+        "condition is present on key attribute e")
+
+
+def hash_eq(names):
+    return f"HASH key attributes {names} must have equality conditions specified in the query"
+
+
+def range_eq(names, at):
+    return (f"RANGE key attributes {names} must have equality conditions specified in the query "
+            f"because a condition is present on key attribute {at}")
+
+
+MISM = ("One or more parameter values were invalid: Condition parameter type does not match "
+        "schema type")
+
+
+def empty_key(k):
+    return ("One or more parameter values are not valid. A value specified for a secondary index "
+            "key is not supported. The AttributeValue for a key attribute cannot contain an "
+            f"empty string value. IndexName: mki, IndexKey: {k}")
+
+
+# Each misuse of a Query on the index, and which rule wins when several are broken.
+@pytest.mark.parametrize("kce,vals,msg", [
+    ("a = :a", {}, hash_eq("b")),
+    ("b = :b", {}, hash_eq("a")),
+    ("pk = :p", {":p": X}, hash_eq("a, b")),
+    ("a = :a AND b > :b", {}, hash_eq("b")),
+    ("begins_with(a, :a) AND b = :b", {}, hash_eq("a")),
+    ("a = :a AND pk = :p", {":p": X}, hash_eq("b")),
+    ("a = :a AND b = :b AND e = :e", {":e": ONE}, range_eq("d", "e")),
+    ("a = :a AND b = :b AND f = :f", {":f": S("f1")}, range_eq("d, e", "f")),
+    ("a = :a AND b = :b AND d > :d AND e = :e", {":d": S("r"), ":e": ONE}, range_eq("d", "e")),
+    ("a = :a AND b = :b AND e = :e AND f = :f", {":e": ONE, ":f": S("f1")}, range_eq("d", "e")),
+    ("a = :a AND b = :b AND begins_with(d, :d) AND e = :e", {":d": S("r"), ":e": ONE},
+     range_eq("d", "e")),
+    ("a = :a AND b = :b AND e = :e AND pk = :p", {":e": ONE, ":p": X}, range_eq("d", "e")),
+    ("a = :a AND b = :b AND pk = :p", {":p": X}, "Query condition missed key schema element"),
+    ("a = :a AND b = :b AND d = :d AND e = :e AND f = :f AND pk = :p",
+     {":d": S("r1"), ":e": ONE, ":f": S("f1"), ":p": X}, "Query key condition not supported"),
+    ("a = :p AND b = :b", {":p": ONE}, MISM),
+    ("a = :a AND b = :b AND d = :d AND e = :e", {":d": S("r1"), ":e": S("1")}, MISM),
+    ("a = :p AND b = :b AND e = :e", {":p": ONE, ":e": ONE}, MISM),
+    ("a = :a AND b = :b AND e = :e", {":e": S("1")}, range_eq("d", "e")),
+    ("a = :p AND b = :b", {":p": S("")}, empty_key("a")),
+    ("a = :p AND b = :b AND e = :e", {":p": S(""), ":e": ONE}, empty_key("a")),
+    ("a = :a AND b = :b AND d = :d AND e = :e", {":d": S(""), ":e": S("1")}, empty_key("d")),
+    ("a = :a AND a = :a", {}, "KeyConditionExpressions must only contain one condition per key"),
+    ("a = :a AND b = :b AND d = :d AND begins_with(e, :e)", {":d": S("r1"), ":e": ONE},
+     "Invalid KeyConditionExpression: Incorrect operand type for operator or function; "
+     "operator or function: begins_with, operand type: N"),
+])
+def test_query_errors(ddb_url, mt, kce, vals, msg):
+    base = {":a": X, ":b": ONE}
+    used = {k: v for k, v in dict(base, **vals).items() if k in kce}
+    err(ddb_url, "Query", q(mt, kce, used), V, msg)
+
+
+# A filter may name no key attribute of the index (the first one in key order is named), but
+# may name the table's key.
+def test_filter_on_index_keys(ddb_url, mt):
+    base = {":a": X, ":b": ONE, ":v": S("f1")}
+    for fe, key in [("e = :b", "e"), ("f = :v AND b = :b", "b"), ("d = :v", "d")]:
+        vals = {k: v for k, v in base.items() if k in "a = :a AND b = :b " + fe}
+        err(ddb_url, "Query", q(mt, "a = :a AND b = :b", vals, FilterExpression=fe), V,
+            f"Filter Expression can only contain non-primary key attributes: Primary key "
+            f"attribute: {key}")
+    r = ok(ddb_url, "Query", q(mt, "a = :a AND b = :b", {":a": X, ":b": ONE, ":p": S("i3")},
+                               FilterExpression="pk = :p"))
+    assert (pks(r), r["ScannedCount"]) == (["i3"], 5)
+    # Scan's filter may name them
+    r = ok(ddb_url, "Scan", {"TableName": mt, "IndexName": "mki", "FilterExpression": "b = :b",
+                             "ExpressionAttributeValues": {":b": N(2)}})
+    assert pks(r) == ["i4"]
+
+
+# The same rule on a single-attribute key: the key attribute named is the first in key order,
+# whatever the filter's order (was: the filter's first).
+def test_filter_names_first_key_attribute(ddb_url, table_name):
+    name = table_name("mk")
+    ok(ddb_url, "CreateTable", {
+        "TableName": name, "KeySchema": ks(("pk", "HASH")), "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": ad(pk="S", a="S", d="S"),
+        "GlobalSecondaryIndexes": [{"IndexName": "gix", "KeySchema": ks(("a", "HASH"), ("d", "RANGE")),
+                                    "Projection": {"ProjectionType": "ALL"}}]})
+    wait_active(ddb_url, name)
+    err(ddb_url, "Query", {"TableName": name, "IndexName": "gix", "KeyConditionExpression": "a = :x",
+                           "FilterExpression": "d = :x AND a = :x",
+                           "ExpressionAttributeValues": {":x": X}}, V,
+        "Filter Expression can only contain non-primary key attributes: Primary key attribute: a")
+
+
+# Writes: a key attribute of the wrong type is refused; an empty one names the index.
+def test_writes(ddb_url, mt, target):
+    err(ddb_url, "PutItem", {"TableName": mt, "Item": {"pk": S("w"), "a": X, "b": S("q")}}, V,
+        aws_or_local(target, "One or more parameter values were invalid: Type mismatch for Index "
+                             "Key b Expected: N Actual: S IndexName: mki",
+                     local="One or more parameter values were invalid: Type mismatch for Index Key"))
+    err(ddb_url, "PutItem", {"TableName": mt, "Item": {"pk": S("w"), "a": X, "d": S("")}}, V,
+        empty_key("d"))
+    err(ddb_url, "UpdateItem", {"TableName": mt, "Key": {"pk": S("i1")},
+                                "UpdateExpression": "SET f = :f",
+                                "ExpressionAttributeValues": {":f": ONE}}, V,
+        aws_or_local(target, "One or more parameter values were invalid: Type mismatch for Index "
+                             "Key f Expected: S Actual: N IndexName: mki",
+                     local="One or more parameter values were invalid: Type mismatch for Index Key"))
+    # an update that completes the key brings the item into the index; removing one part
+    # takes it out
+    ok(ddb_url, "UpdateItem", {"TableName": mt, "Key": {"pk": S("i5")}, "UpdateExpression": "SET e = :e",
+                               "ExpressionAttributeValues": {":e": N(9)}})
+    r = ok(ddb_url, "Query", q(mt, "a = :a AND b = :b AND d = :d AND e = :e",
+                               {":a": X, ":b": ONE, ":d": S("r1"), ":e": N(9)}))
+    assert pks(r) == ["i5"]
+    ok(ddb_url, "UpdateItem", {"TableName": mt, "Key": {"pk": S("i5")}, "UpdateExpression": "REMOVE a"})
+    r = ok(ddb_url, "Query", q(mt, "a = :a AND b = :b AND d = :d AND e = :e",
+                               {":a": X, ":b": ONE, ":d": S("r1"), ":e": N(9)}))
+    assert pks(r) == []
+
+
+# UpdateTable creates such an index and fills it from the items already there.
+def test_update_table_creates(ddb_url, mt):
+    r = ok(ddb_url, "UpdateTable", {
+        "TableName": mt, "AttributeDefinitions": ad(d="S", f="S", e="N"),
+        "GlobalSecondaryIndexUpdates": [{"Create": {
+            "IndexName": "mk2", "KeySchema": ks(("d", "HASH"), ("f", "HASH"), ("e", "RANGE")),
+            "Projection": {"ProjectionType": "KEYS_ONLY"}}}]})
+    new = [g for g in r["TableDescription"]["GlobalSecondaryIndexes"] if g["IndexName"] == "mk2"]
+    assert new[0]["KeySchema"] == ks(("d", "HASH"), ("f", "HASH"), ("e", "RANGE"))
+    assert new[0]["IndexStatus"] == "CREATING"
+    wait_active(ddb_url, mt)
+    r = ok(ddb_url, "Query", {"TableName": mt, "IndexName": "mk2",
+                              "KeyConditionExpression": "d = :d AND f = :f",
+                              "ExpressionAttributeValues": {":d": S("r1"), ":f": S("f1")}})
+    assert sorted(pks(r)) == ["i1", "i2", "i4"]
+    assert all(set(i) == {"pk", "d", "f", "e"} for i in r["Items"])
+    err(ddb_url, "Query", {"TableName": mt, "IndexName": "mk2", "KeyConditionExpression": "d = :d",
+                           "ExpressionAttributeValues": {":d": S("r1")}}, V, hash_eq("f"))
+
+
+# PartiQL may not read such an index (the service's text, DynamoDB Local 3.3); the table
+# itself stays readable and writable.
+def test_partiql(ddb_url, mt):
+    err(ddb_url, "ExecuteStatement", {
+        "Statement": f'SELECT pk FROM "{mt}"."mki" WHERE a = ? AND b = ? AND d = ?',
+        "Parameters": [X, ONE, S("r1")]}, V,
+        "PartiQL statements cannot be executed on tables with composite HASH keys or composite "
+        "RANGE keys.")
+    r = ok(ddb_url, "ExecuteStatement", {"Statement": f'SELECT pk FROM "{mt}" WHERE pk = ?',
+                                         "Parameters": [S("i1")]})
+    assert r["Items"] == [{"pk": S("i1")}]
+    ok(ddb_url, "ExecuteStatement", {"Statement": f'UPDATE "{mt}" SET v = 3 WHERE pk = ?',
+                                     "Parameters": [S("i1")]})
