@@ -49,6 +49,7 @@ typedef struct serve_opts {
     unsigned read_timeout;
     unsigned queue_limit;
     unsigned queue_timeout_ms;
+    int gsi_lag_ms; /* opt-in realism (README "Realism switches") */
     const char *credentials_file;
     bool namespace_tables;
     bool demo;
@@ -136,6 +137,10 @@ static void serve_usage(FILE *f)
             "  --trigger-from WHERE      latest (default) or trim-horizon: where a trigger\n"
             "                            without a saved position starts\n"
             "  --cors-origin ORIGIN      allowed browser origin for the REST API (\"*\" allowed)\n"
+            "realism (off by default; README \"Realism switches\"):\n"
+            "  --gsi-lag MS              a read of a global secondary index sees a write\n"
+            "                            only MS ms after it (as AWS's asynchronous index\n"
+            "                            replication may)\n"
             "  -h, --help                this text\n");
 }
 
@@ -183,6 +188,7 @@ enum {
     OPT_TRIGGER,
     OPT_TRIGGER_BATCH,
     OPT_TRIGGER_FROM,
+    OPT_GSI_LAG,
 };
 
 /* 0 ok, 1 help printed, 2 usage error */
@@ -218,6 +224,7 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         {"trigger", required_argument, NULL, OPT_TRIGGER},
         {"trigger-batch", required_argument, NULL, OPT_TRIGGER_BATCH},
         {"trigger-from", required_argument, NULL, OPT_TRIGGER_FROM},
+        {"gsi-lag", required_argument, NULL, OPT_GSI_LAG},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -358,6 +365,11 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
                 return 2;
             }
             o->trigger_trim_horizon = strcmp(optarg, "trim-horizon") == 0;
+            break;
+        case OPT_GSI_LAG:
+            if (serve_parse_uint("--gsi-lag", optarg, 0, 3600000, &v))
+                return 2;
+            o->gsi_lag_ms = (int)v;
             break;
         case 'h':
             serve_usage(stdout);
@@ -506,6 +518,7 @@ int cli_serve(int argc, char **argv)
         so.ttl_thread = true;
         so.stream_shard_ms = o.stream_shard_s * 1000LL;
         so.stream_retention_ms = o.stream_retention_s * 1000LL;
+        so.gsi_lag_ms = o.gsi_lag_ms;
         if (store_open(o.data_dir, &so, &store, &e))
             goto fail;
         api_opts ao = {.region = region, .account_id = NULL,

@@ -136,14 +136,37 @@ static int st_delta_merge(st_deltas *into, const st_deltas *from)
 
 /* ---- one write -------------------------------------------------------------------- */
 
+/* --gsi-lag: notes an index entry about to be removed with its current value; *noted and,
+ * in keep, its key (for the entry the write then puts back under the same key).  0, an MDB
+ * error or ERR_NOMEM. */
+static int st_lag_old(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, MDB_val *ik,
+                      buf_t *keep, bool *noted)
+{
+    MDB_val cv;
+    int g = mdb_get(txn, s->db_data, ik, &cv);
+    if (g == MDB_NOTFOUND)
+        return 0;
+    if (g)
+        return g;
+    int rc = st_lag_note(s, tid, iid, ik->mv_data, ik->mv_size, cv.mv_data, cv.mv_size);
+    if (rc == 0) {
+        buf_reset(keep);
+        rc = buf_append(keep, ik->mv_data, ik->mv_size);
+    }
+    if (rc == 0)
+        *noted = true;
+    return rc;
+}
+
 /* Returns 0, a negative ERR_* (this write failed: w->rc/w->err set), or an MDB error (the
  * whole round must be aborted). */
 static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt,
                         uint64_t *sseq)
 {
     int rc;
-    buf_t kb, vb, ib;
+    buf_t kb, vb, ib, lb;
     buf_init(&kb, 0);
+    buf_init(&lb, 0);
     buf_init(&vb, 0);
     buf_init(&ib, 0);
     w->old.type = AV_NONE;
@@ -210,7 +233,7 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
     /* index entries: remove the old ones, add the new ones */
     for (size_t i = 0; i < t->n_idx; i++) {
         const store_index *x = &t->idx[i];
-        bool present;
+        bool present, lag = s->opts.gsi_lag_ms > 0 && x->global, noted = false;
         if (has_old) {
             buf_reset(&ib);
             rc = st_key_index(s, t, x, &old, &ib, &present);
@@ -218,6 +241,8 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
                 goto mdbfail;
             if (present) {
                 MDB_val ik = {ib.len, ib.data};
+                if (lag && (rc = st_lag_old(s, txn, t->id, x->id, &ik, &lb, &noted)))
+                    goto out;
                 int gg = mdb_del(txn, s->db_data, &ik, NULL);
                 if (gg == 0) {
                     /* the stored entry is the projection of the old item */
@@ -248,6 +273,10 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
                 if (rc)
                     goto mdbfail;
                 MDB_val ik = {ib.len, ib.data}, iv = {vb.len, vb.data};
+                /* a new key (the old entry's key was noted with its value above) */
+                bool same = noted && lb.len == ib.len && memcmp(lb.data, ib.data, ib.len) == 0;
+                if (lag && !same && (rc = st_lag_note(s, t->id, x->id, ib.data, ib.len, NULL, 0)))
+                    goto mdbfail;
                 rc = mdb_put(txn, s->db_data, &ik, &iv, 0);
                 if (rc)
                     goto out;
@@ -288,6 +317,7 @@ out:
         err_set(&w->err, rc, "write failed");
     }
     buf_fini(&kb);
+    buf_fini(&lb);
     buf_fini(&vb);
     buf_fini(&ib);
     if (ce)

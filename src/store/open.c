@@ -242,6 +242,7 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
     pthread_mutex_init(&s->workmu, NULL);
     pthread_cond_init(&s->workcv, NULL);
     st_change_init(s);
+    st_lag_init(s);
 
     /* a file-size limit (RLIMIT_FSIZE) must fail the write that crosses it (EFBIG, answered as
      * a storage error), not kill the process; a handler the program set is left alone */
@@ -396,5 +397,6 @@ void store_close(store_t *s)
     pthread_mutex_destroy(&s->workmu);
     pthread_cond_destroy(&s->workcv);
     st_change_fini(s);
+    st_lag_fini(s);
     free(s);
 }

@@ -202,13 +202,38 @@ static bool st_fix_hi(store_t *s, buf_t *b)
     return true;
 }
 
-static int st_cmp_mdb(const MDB_val *k, const buf_t *b)
+/* LMDB's default key order. */
+static int st_cmp_raw(const void *a, size_t al, const void *b, size_t bl)
 {
-    size_t n = k->mv_size < b->len ? k->mv_size : b->len;
-    int c = memcmp(k->mv_data, b->data, n);
+    int c = memcmp(a, b, al < bl ? al : bl);
     if (c)
         return c;
-    return k->mv_size < b->len ? -1 : k->mv_size > b->len ? 1 : 0;
+    return al < bl ? -1 : al > bl ? 1 : 0;
+}
+
+static int st_cmp_mdb(const MDB_val *k, const buf_t *b)
+{
+    return st_cmp_raw(k->mv_data, k->mv_size, b->data, b->len);
+}
+
+/* --gsi-lag: where a read in key order starts in the lag view (sorted by key): the first key
+ * at or after lo (after it when lo_excl); reading backwards, the last key before hi (NULL: no
+ * upper bound).  n when there is none. */
+static size_t st_lag_start(const st_lag_view *lv, size_t n, bool reverse, const buf_t *lo,
+                           bool lo_excl, const buf_t *hi)
+{
+    if (!reverse) {
+        for (size_t i = 0; i < n; i++) {
+            int c = st_cmp_raw(lv[i].key, lv[i].klen, lo->data, lo->len);
+            if (c > 0 || (c == 0 && !lo_excl))
+                return i;
+        }
+        return n;
+    }
+    for (size_t i = n; i-- > 0;)
+        if (!hi || st_cmp_raw(lv[i].key, lv[i].klen, hi->data, hi->len) < 0)
+            return i;
+    return n;
 }
 
 static int st_make_lek(const store_query *q, const av_t *item, arena_t *a, av_t *out)
@@ -264,8 +289,8 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
     const char *knames[STORE_KEY_ATTRS];
     av_type ktypes[STORE_KEY_ATTRS];
     size_t nhash, nkey = store_key_attrs(kd, knames, ktypes, &nhash);
-    if (q->n_eq && (q->n_eq < nhash || q->n_eq > nkey ||
-                    (q->rop != STORE_R_NONE && q->n_eq == nkey)))
+    if (q->n_eq &&
+        (q->n_eq < nhash || q->n_eq > nkey || (q->rop != STORE_R_NONE && q->n_eq == nkey)))
         return err_set(e, ERR_INTERNAL, "a query's key condition does not fit the key schema");
     for (size_t i = 0; i < q->n_eq; i++)
         if (q->eq[i].type != ktypes[i])
@@ -423,20 +448,49 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
             mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
         }
     }
+    /* --gsi-lag: the keys changed within the lag, merged in with their older values */
+    st_lag_view *lv = NULL;
+    size_t nlv = 0, lp = 0;
+    if (ix && ix->global && s->opts.gsi_lag_ms > 0) {
+        if ((rc = st_lag_view_get(s, t->id, iid, a, &lv, &nlv)))
+            goto nomem;
+        lp = st_lag_start(lv, nlv, q->reverse, &lo, lo_excl, has_hi ? &hi : NULL);
+    }
     size_t cap = 0;
     uint32_t nseg = q->total_segments > 1 ? q->total_segments : 1;
-    while (mrc == 0) {
-        if (k.mv_size < 5 || memcmp(k.mv_data, pre5, 5) != 0)
+    for (;;) {
+        bool has_c = mrc == 0 && k.mv_size >= 5 && memcmp(k.mv_data, pre5, 5) == 0;
+        bool has_l = lp < nlv;
+        if (!has_c && !has_l)
             break;
-        if (!q->reverse && has_hi && st_cmp_mdb(&k, &hi) >= 0)
+        MDB_val ck = k, cv = v;
+        bool from_l = false, from_c = true;
+        if (has_l) {
+            MDB_val lk = {lv[lp].klen, (void *)lv[lp].key};
+            int c = has_c ? st_cmp_raw(lk.mv_data, lk.mv_size, k.mv_data, k.mv_size) : 0;
+            from_l = !has_c || c == 0 || (q->reverse ? c > 0 : c < 0);
+            from_c = has_c && (c == 0 || !from_l);
+            if (from_l) {
+                ck = lk;
+                cv = (MDB_val){lv[lp].blen, (void *)lv[lp].before};
+            }
+        }
+        if (!q->reverse && has_hi && st_cmp_mdb(&ck, &hi) >= 0)
             break;
         if (q->reverse) {
-            int c = st_cmp_mdb(&k, &lo);
+            int c = st_cmp_mdb(&ck, &lo);
             if (c < 0 || (c == 0 && lo_excl))
                 break;
         }
+        bool absent = from_l && !lv[lp].before;
+        if (from_l)
+            lp = q->reverse ? (lp ? lp - 1 : nlv) : lp + 1;
+        if (from_c)
+            mrc = mdb_cursor_get(cur, &k, &v, q->reverse ? MDB_PREV : MDB_NEXT);
+        if (absent)
+            continue; /* not in the index as of `lag` ms ago */
         av_t item;
-        rc = st_decode(a, &v, &item, e);
+        rc = st_decode(a, &cv, &item, e);
         if (rc)
             goto done;
         bool ok = item.type == AV_M;
@@ -469,7 +523,6 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
                 break;
             }
         }
-        mrc = mdb_cursor_get(cur, &k, &v, q->reverse ? MDB_PREV : MDB_NEXT);
     }
     if (mrc && mrc != MDB_NOTFOUND)
         rc = st_mdb_err(mrc, e);

@@ -142,6 +142,9 @@ typedef struct store_opts {
     bool read_only;
     int64_t stream_retention_ms; /* stream records are trimmed after this (default 24 h) */
     int64_t stream_shard_ms;     /* a stream's open shard is closed after this (default 4 h) */
+    /* Opt-in realism (`serve --gsi-lag MS`; 0 = off, the default): a read of a global
+     * secondary index sees a write of this process only this many ms after it (lag.c). */
+    int gsi_lag_ms;
 } store_opts;
 
 void store_opts_default(store_opts *o);

@@ -15,7 +15,8 @@
  *            (STORE_CAT_VERSION_MULTIKEY when an index key has several attributes: builds
  *            that predate them refuse the record instead of misreading the index)
  *   data     tid(BE4) 0 enc(hash) [enc(range)]                      -> av_encode(item)
- *            tid(BE4) iid enc(ihash)... [enc(irange)...] enc(hash) [enc(range)] -> av_encode(projection)
+ *            tid(BE4) iid enc(ihash)... [enc(irange)...] enc(hash) [enc(range)]
+ *                                                           -> av_encode(projection)
  *            (an index key's attributes in key-schema order: up to 4 partition, 4 sort)
  *   streams  'S' sid(BE4) -> stream descriptor; 'R' sid(BE4) seq(BE8) -> stream record
  *            (stream.c; from format 3)
@@ -28,7 +29,7 @@
  *   trimming)  <-  catalog.c (catalog cache, pins, store_table_alter,
  *   backfill, removal)  <-  commit.c (group commit)  <-  ttl.c (reaper)  <-  maint.c (retries
  *   of left-over table work)  <-  open.c (store_open / store_close); query.c (reads) uses
- *   store.c only.  A lower module asks a higher one for work through store_t state only
+ *   store.c and lag.c only (lag.c: the opt-in GSI lag; uses store.c; fed by commit.c).  A lower module asks a higher one for work through store_t state only
  *   (st_work_kick), never by calling it.
  *
  * Locks (always taken in this order, never the reverse):
@@ -128,7 +129,29 @@ struct store {
     pthread_mutex_t chmu; /* notify.c: commit notification */
     pthread_cond_t chcv;  /* broadcast after a write txn commits, while ch_waiters > 0 */
     atomic_int ch_waiters;
+
+    pthread_mutex_t lagmu;    /* lag.c: notes of recent GSI changes (opts.gsi_lag_ms > 0) */
+    struct st_lag_note **lag; /* [lag_head, lag_n) in time order */
+    size_t lag_head, lag_n, lag_cap;
 };
+
+/* ---- lag.c: the opt-in GSI replication lag ---- */
+typedef struct st_lag_note st_lag_note_t;
+/* One GSI key changed within the lag: its value as of `lag` ms ago (before NULL: absent). */
+typedef struct st_lag_view {
+    const unsigned char *key, *before;
+    size_t klen, blen;
+} st_lag_view;
+void st_lag_init(store_t *s);
+void st_lag_fini(store_t *s);
+/* Notes that a write (in its txn, before the commit) changes the entry `key` of index iid of
+ * table tid, whose value before the write is `before` (NULL: no entry).  0 or ERR_NOMEM. */
+int st_lag_note(store_t *s, uint32_t tid, uint8_t iid, const void *key, size_t klen,
+                const void *before, size_t blen);
+/* The keys of index iid of table tid changed within the lag, in LMDB key order, each with its
+ * value as of `lag` ms ago (arena copies).  0 or ERR_NOMEM. */
+int st_lag_view_get(store_t *s, uint32_t tid, uint8_t iid, arena_t *a, st_lag_view **out,
+                    size_t *out_n);
 
 /* ---- notify.c: commit notification ---- */
 void st_change_init(store_t *s);

@@ -1,0 +1,120 @@
+"""Opt-in realism switches of `ddbchat serve` (README "Realism switches"): off by default, each
+makes ddbchat behave like the service in a way that DynamoDB Local does not, so a bug that only
+AWS would show shows locally.  These tests start their own server (ddbchat only: DynamoDB
+Local has no such switches and is always strongly consistent and unthrottled)."""
+import time
+
+from itemlib import ok, S, N
+
+
+def gsi_table(url, name):
+    ok(url, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                 {"AttributeName": "g", "AttributeType": "S"}],
+        "GlobalSecondaryIndexes": [{
+            "IndexName": "gix", "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}]}]})
+
+
+def gsi_query(url, name, g, **kw):
+    body = {"TableName": name, "IndexName": "gix", "KeyConditionExpression": "g = :g",
+            "ExpressionAttributeValues": {":g": S(g)}}
+    body.update(kw)
+    return ok(url, "Query", body)
+
+
+def pks(r):
+    return sorted(i["pk"]["S"] for i in r["Items"])
+
+
+LAG = 1.0  # seconds (--gsi-lag 1000)
+
+
+def within_lag(fn, attempts=3):
+    """Runs fn(i) (a write, then reads that expect the state before it) until one attempt's
+    reads were all answered within LAG of the write being sent: on a loaded machine a slower
+    attempt proves nothing either way.  Returns the attempt number that counted."""
+    for i in range(attempts):
+        t0 = time.monotonic()
+        fn(i)
+        if time.monotonic() - t0 < LAG * 0.8:
+            return i
+    raise AssertionError("no attempt was answered within the lag (machine too loaded?)")
+
+
+def wait_for(pred, timeout=10.0):
+    t0 = time.monotonic()
+    while not pred():
+        assert time.monotonic() - t0 < timeout
+        time.sleep(0.05)
+    return time.monotonic() - t0
+
+
+# The seed's pattern: write a conversation, then look it up through the GSI at once.  With
+# --gsi-lag the lookup misses it (as it may on AWS) and finds it after the lag; the table
+# itself (GetItem, Query on the table) sees the write at once; updates and deletes lag too.
+def test_gsi_lag(ddbchat_server):
+    srv = ddbchat_server("--gsi-lag", str(int(LAG * 1000)))
+    url = srv.ddb_url
+    gsi_table(url, "lag")
+    ok(url, "PutItem", {"TableName": "lag", "Item": {"pk": S("old"), "g": S("c"), "v": N(1)}})
+    time.sleep(LAG + 0.2)
+
+    def put(i):
+        ok(url, "PutItem", {"TableName": "lag", "Item": {"pk": S(f"new{i}"), "g": S("c")}})
+        assert ok(url, "GetItem", {"TableName": "lag", "Key": {"pk": S(f"new{i}")},
+                                   "ConsistentRead": True}).get("Item")
+        assert pks(gsi_query(url, "lag", "c")) == ["old"]
+        assert pks(ok(url, "Scan", {"TableName": "lag", "IndexName": "gix"})) == ["old"]
+    n = within_lag(put)
+    waited = wait_for(lambda: f"new{n}" in pks(gsi_query(url, "lag", "c")))
+    assert waited > LAG * 0.2
+
+    def update(i):
+        # a value change shows the old value; a key change moves the item out of g=c, where it
+        # stays as of the lag, and not yet into its new place
+        ok(url, "UpdateItem", {"TableName": "lag", "Key": {"pk": S("old")},
+                               "UpdateExpression": "SET v = :v",
+                               "ExpressionAttributeValues": {":v": N(10 + i)}})
+        ok(url, "UpdateItem", {"TableName": "lag", "Key": {"pk": S(f"new{n}")},
+                               "UpdateExpression": "SET g = :g",
+                               "ExpressionAttributeValues": {":g": S(f"d{i}")}})
+        r = gsi_query(url, "lag", "c")
+        assert pks(r) == sorted(["old", f"new{n}"])
+        assert [x["v"] for x in r["Items"] if x["pk"]["S"] == "old"] == [N(1 if i == 0 else 9 + i)]
+        assert gsi_query(url, "lag", f"d{i}")["Items"] == []
+        # paging (either direction) walks the state as of the lag too
+        for fwd in (True, False):
+            r1 = gsi_query(url, "lag", "c", Limit=1, ScanIndexForward=fwd)
+            r2 = gsi_query(url, "lag", "c", Limit=1, ScanIndexForward=fwd,
+                           ExclusiveStartKey=r1["LastEvaluatedKey"])
+            assert sorted(pks(r1) + pks(r2)) == sorted(["old", f"new{n}"])
+
+    for i in range(3):
+        t0 = time.monotonic()
+        update(i)
+        fast = time.monotonic() - t0 < LAG * 0.8
+        ok(url, "UpdateItem", {"TableName": "lag", "Key": {"pk": S(f"new{n}")},
+                               "UpdateExpression": "SET g = :g",
+                               "ExpressionAttributeValues": {":g": S("c")}})
+        time.sleep(LAG + 0.2)
+        if fast:
+            break
+    else:
+        raise AssertionError("no attempt was answered within the lag (machine too loaded?)")
+    assert [x["v"] for x in gsi_query(url, "lag", "c")["Items"] if x["pk"]["S"] == "old"] == \
+        [N(10 + i)]
+    ok(url, "DeleteItem", {"TableName": "lag", "Key": {"pk": S("old")}})
+    r = gsi_query(url, "lag", "c", ScanIndexForward=False)
+    assert "old" in pks(r)
+    wait_for(lambda: "old" not in pks(gsi_query(url, "lag", "c")))
+
+
+# Off by default: the index shows a write at once.
+def test_gsi_no_lag_by_default(ddbchat_server):
+    url = ddbchat_server().ddb_url
+    gsi_table(url, "nolag")
+    ok(url, "PutItem", {"TableName": "nolag", "Item": {"pk": S("a"), "g": S("c")}})
+    assert pks(gsi_query(url, "nolag", "c")) == ["a"]
