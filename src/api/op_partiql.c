@@ -314,16 +314,14 @@ static int pq_key_from_where(api_req *r, const store_keydef *kd, const expr_node
  * expressions do). */
 static int pq_key_attr_check(api_req *r, const expr_pq_bound *b, const store_table *t)
 {
-    const char *keys[2], *ikeys[2 * STORE_MAX_INDEXES];
+    const char *keys[2], *ikeys[STORE_KEY_ATTRS * STORE_MAX_INDEXES];
+    av_type types[STORE_KEY_ATTRS];
     size_t nk = 0, nik = 0;
     keys[nk++] = t->key.hash;
     if (t->key.range[0])
         keys[nk++] = t->key.range;
-    for (size_t i = 0; i < t->n_idx; i++) {
-        ikeys[nik++] = t->idx[i].key.hash;
-        if (t->idx[i].key.range[0])
-            ikeys[nik++] = t->idx[i].key.range;
-    }
+    for (size_t i = 0; i < t->n_idx; i++) /* every attribute of a multi-attribute GSI key */
+        nik += store_key_attrs(&t->idx[i].key, ikeys + nik, types, NULL);
     /* an update's own paths are refused by the update ("Cannot update attribute pk") */
     const expr_t *xs[2] = {b->where, b->proj};
     for (int i = 0; i < 2; i++) {

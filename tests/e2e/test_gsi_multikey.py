@@ -365,3 +365,14 @@ def test_partiql(ddb_url, mt):
     assert r["Items"] == [{"pk": S("i1")}]
     ok(ddb_url, "ExecuteStatement", {"Statement": f'UPDATE "{mt}" SET v = 3 WHERE pk = ?',
                                      "Parameters": [S("i1")]})
+
+
+# A path into any of the key's attributes is refused as into a key (PartiQL and expressions).
+def test_paths_into_key_attributes(ddb_url, mt):
+    msg = ("Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
+           "allowed: IndexKey: e")
+    for st in [f'SELECT pk FROM "{mt}" WHERE pk = ? AND e.x = 1',
+               f'SELECT e.x FROM "{mt}" WHERE pk = ?']:
+        err(ddb_url, "ExecuteStatement", {"Statement": st, "Parameters": [S("i1")]}, V, msg)
+    err(ddb_url, "GetItem", {"TableName": mt, "Key": {"pk": S("i1")},
+                             "ProjectionExpression": "e.x"}, V, msg)
