@@ -945,8 +945,10 @@ static bool key_type_is(json_t *elem, const char *t)
     return k && n == strlen(t) && memcmp(k, t, n) == 0;
 }
 
-/* A key schema against the definitions: defined, distinct, HASH then RANGE (2 at most). */
-static int ct_key_schema(api_req *r, json_t *ks, json_t *defs)
+/* A key schema against the definitions: defined, distinct, HASH then RANGE (2 at most).  A
+ * GSI's may have several HASH and RANGE entries (multi-attribute keys: their rules are
+ * parse_gsi_keyschema's), so there a second HASH is no error here. */
+static int ct_key_schema(api_req *r, json_t *ks, json_t *defs, bool gsi)
 {
     for (size_t i = 0; i < json_array_size(ks); i++)
         if (!name_defined(defs, json_array_get(ks, i))) {
@@ -960,7 +962,7 @@ static int ct_key_schema(api_req *r, json_t *ks, json_t *defs)
         return verr(r, TXT_CT_SAME_NAME);
     if (n >= 1 && !key_type_is(json_array_get(ks, 0), "HASH"))
         return verr(r, TXT_CT_FIRST_NOT_HASH);
-    if (n == 2 && !key_type_is(json_array_get(ks, 1), "RANGE"))
+    if (n == 2 && !gsi && !key_type_is(json_array_get(ks, 1), "RANGE"))
         return verr(r, TXT_CT_SECOND_NOT_RANGE);
     return 0;
 }
@@ -1016,7 +1018,7 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
     }
     if (json_array_size(ks) > json_array_size(defs))
         return verr(r, TXT_CT_KEYS_NO_DEF);
-    int rc = ct_key_schema(r, ks, defs);
+    int rc = ct_key_schema(r, ks, defs, false);
     if (rc)
         return rc;
     if (!lsis && !gsis && json_array_size(ks) != json_array_size(defs))
@@ -1037,7 +1039,7 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
             json_t *x = json_array_get(lsis, i), *xks = json_object_get(x, "KeySchema");
             size_t nl, hl, tl;
             const char *name = js(x, "IndexName", &nl);
-            if ((rc = ct_key_schema(r, xks, defs)))
+            if ((rc = ct_key_schema(r, xks, defs, false)))
                 goto out;
             if (json_array_size(xks) != 2) {
                 rc = err_set(r->err, ERR_VALIDATION, TXT_CT_LSI_NO_RANGE, name);
@@ -1071,7 +1073,7 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
             json_t *x = json_array_get(gsis, i), *xks = json_object_get(x, "KeySchema");
             size_t nl;
             const char *name = js(x, "IndexName", &nl);
-            if ((rc = ct_key_schema(r, xks, defs)) || (rc = ct_projection(r, x)))
+            if ((rc = ct_key_schema(r, xks, defs, true)) || (rc = ct_projection(r, x)))
                 goto out;
             if (ppr && jparam(x, "ProvisionedThroughput")) {
                 rc = err_set(r->err, ERR_VALIDATION, TXT_CT_GSI_PPR_PT, name);
@@ -1650,7 +1652,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             if (found)
                 return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_EXISTS, iname);
             /* the request itself must define the new index's key attributes */
-            if ((rc = ct_key_schema(r, json_object_get(act, "KeySchema"), q->adj)))
+            if ((rc = ct_key_schema(r, json_object_get(act, "KeySchema"), q->adj, true)))
                 return rc;
             if (!p->attrs.a && (rc = parse_attrs(r, q->adj, &p->attrs)))
                 return rc;
