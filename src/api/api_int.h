@@ -81,6 +81,9 @@ int op_execute_transaction(api_req *r, json_t **out);      /* op_partiql.c */
  * ERR_IDEMPOTENT_PARAMETER_MISMATCH / ERR_TRANSACTION_IN_PROGRESS / ERR_NOMEM.  end stores
  * the answer (resp) or forgets the token (resp NULL: the operation failed). */
 int api_txn_token_begin(api_req *r, const char *token, json_t **out_replay);
+/* The cache's key for a ClientRequestToken of `len` bytes (a NUL inside kept, escaped), in
+ * r->arena; NULL when out of memory. */
+const char *api_txn_token_key(api_req *r, const char *token, size_t len);
 void api_txn_token_end(api_req *r, const char *token, const json_t *resp);
 
 /* Draws the NextToken MAC key (op_partiql.c).  ERR_IO when the kernel has no randomness. */

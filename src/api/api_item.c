@@ -436,10 +436,37 @@ int api_rv_parse(api_req *r, const json_t *o, unsigned allowed, api_rv *out)
     return err_set(r->err, ERR_VALIDATION, TXT_RV_INVALID);
 }
 
+/* An enum member's text with its length: a value with U+0000 inside is none of the enum's
+ * values; it is echoed with the NUL as the six characters \u0000 (the validator's display). */
+static int enum_strn(api_req *r, const json_t *o, const char *key, const char **out)
+{
+    size_t len = 0;
+    int rc = api_json_strn((json_t *)o, key, out, &len, r->err);
+    if (rc || !*out || !memchr(*out, 0, len))
+        return rc;
+    size_t nul = 0;
+    for (size_t i = 0; i < len; i++)
+        nul += (*out)[i] == 0;
+    char *d = arena_alloc(r->arena, len + 5 * nul + 1), *p = d;
+    if (!d)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < len; i++) {
+        if ((*out)[i]) {
+            *p++ = (*out)[i];
+        } else {
+            memcpy(p, "\\u0000", 6);
+            p += 6;
+        }
+    }
+    *p = 0;
+    *out = d;
+    return 0;
+}
+
 int api_rvoccf_parse(api_req *r, const json_t *o, bool *out_all_old)
 {
     const char *s = NULL;
-    int rc = api_json_str((json_t *)o, "ReturnValuesOnConditionCheckFailure", &s, r->err);
+    int rc = enum_strn(r, o, "ReturnValuesOnConditionCheckFailure", &s);
     *out_all_old = false;
     if (rc || !s)
         return rc;
@@ -458,7 +485,7 @@ int api_rvoccf_parse(api_req *r, const json_t *o, bool *out_all_old)
 int api_rcc_parse(api_req *r, const json_t *o, api_rcc *out)
 {
     const char *s = NULL;
-    int rc = api_json_str((json_t *)o, "ReturnConsumedCapacity", &s, r->err);
+    int rc = enum_strn(r, o, "ReturnConsumedCapacity", &s);
     *out = API_RCC_NONE;
     if (rc || !s)
         return rc;

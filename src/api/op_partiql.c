@@ -1560,12 +1560,16 @@ int op_execute_transaction(api_req *r, json_t **out)
     if (n > PQ_TXN_MAX)
         return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_TOO_MANY);
     const char *token = NULL;
+    size_t token_len = 0;
     api_rcc rcc;
-    if ((rc = api_json_str(b, "ClientRequestToken", &token, r->err)) ||
+    if ((rc = api_json_strn(b, "ClientRequestToken", &token, &token_len, r->err)) ||
         (rc = api_rcc_parse(r, b, &rcc)))
         return rc;
-    if (token && strlen(token) > PQ_TOKEN_LEN_MAX)
+    if (token && token_len > PQ_TOKEN_LEN_MAX)
         return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_TOKEN_LONG, token);
+    /* the token is taken whole (a NUL inside is part of it: issue 9.1) */
+    if (token && !(token = api_txn_token_key(r, token, token_len)))
+        return nomem(r);
     pq_member *m = arena_zalloc(r->arena, n * sizeof *m);
     if (!m)
         return nomem(r);

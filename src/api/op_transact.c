@@ -234,6 +234,13 @@ static void tok_end(tok_cache *c, const char *token, const char *response)
     pthread_mutex_unlock(&c->mu);
 }
 
+static const char *tok_key(api_req *r, const char *s, size_t len);
+
+const char *api_txn_token_key(api_req *r, const char *token, size_t len)
+{
+    return tok_key(r, token, len);
+}
+
 /* The cache for other transactional operations (ExecuteTransaction, op_partiql.c): see
  * api_int.h. */
 int api_txn_token_begin(api_req *r, const char *token, json_t **out_replay)

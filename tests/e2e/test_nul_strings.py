@@ -358,3 +358,35 @@ def test_nul_in_stream_operations(ddb, ddb_url, table_name, target):
     # a table name with a NUL lists no stream of the table it starts with
     st, ls = scall("ListStreams", {"TableName": name + NUL})
     assert st == 400 or not [s for s in ls.get("Streams", []) if s["StreamArn"] == arn], ls
+
+
+# The PartiQL operations' enum members and ClientRequestToken are taken whole as well:
+# "TOTAL\u0000junk" is not TOTAL (it was accepted as TOTAL), and "tok\u0000junk" is a token of
+# its own, not "tok" (a later request with "tok" met the first one's answer).
+def test_nul_in_partiql_members(ddb_url, tables, target):
+    name = tables[0]
+    stmt = f"SELECT * FROM \"{name}\" WHERE pk = 'nul-pq'"
+    upd = f"UPDATE \"{name}\" SET x = 1 WHERE pk = 'a'"
+    enum_cases = [
+        ("ExecuteStatement", {"Statement": stmt, "ReturnConsumedCapacity": "TOTAL" + NUL}),
+        ("ExecuteStatement", {"Statement": upd,
+                              "ReturnValuesOnConditionCheckFailure": "ALL_OLD" + NUL}),
+        ("BatchExecuteStatement", {"Statements": [{"Statement": stmt}],
+                                   "ReturnConsumedCapacity": "TOTAL" + NUL}),
+        ("ExecuteTransaction", {"TransactStatements": [{"Statement": upd}],
+                                "ReturnConsumedCapacity": "INDEXES" + NUL}),
+    ]
+    for op, body in enum_cases:
+        st, e = call(ddb_url, op, body)
+        if target == "dynamodb-local":
+            continue  # Local ignores unknown values of these enums (accepts them)
+        assert st == 400 and e.get("__type", "").endswith("ValidationException"), (op, e)
+        assert "failed to satisfy constraint: Member must satisfy enum value set" in e["message"], e
+        assert "\\u0000junk" in e["message"], e
+    first = {"TransactStatements": [{"Statement": upd}], "ClientRequestToken": "tok" + NUL}
+    st, e = call(ddb_url, "ExecuteTransaction", first)
+    assert st == 200, e
+    second = {"TransactStatements": [{"Statement": upd.replace("x = 1", "x = 2")}],
+              "ClientRequestToken": "tok"}
+    st, e = call(ddb_url, "ExecuteTransaction", second)
+    assert st == 200, e
