@@ -423,6 +423,20 @@ typedef struct sa_iter {
     int64_t issued_ms;
 } sa_iter;
 
+/* The MAC of an iterator: over its text before the hex part ("<arn>|1|") and the payload, so
+ * that no part of the iterator can be changed (AWS's are one opaque value).  -1: no memory. */
+static int sa_iter_mac(api_req *r, const char *prefix, size_t plen, const unsigned char *payload,
+                       uint64_t *out)
+{
+    unsigned char *m = arena_alloc(r->arena, plen + SA_IT_PAYLOAD);
+    if (!m)
+        return -1;
+    memcpy(m, prefix, plen);
+    memcpy(m + plen, payload, SA_IT_PAYLOAD);
+    *out = siphash24(r->api->it_key, m, plen + SA_IT_PAYLOAD);
+    return 0;
+}
+
 static char *sa_iter_make(api_req *r, const char *arn, const sa_iter *it)
 {
     unsigned char raw[SA_IT_RAW];
@@ -430,11 +444,15 @@ static char *sa_iter_make(api_req *r, const char *arn, const sa_iter *it)
     sa_put_le(raw + 4, it->shard, 4);
     sa_put_le(raw + 8, it->pos, 8);
     sa_put_le(raw + 16, (uint64_t)it->issued_ms, 8);
-    sa_put_le(raw + SA_IT_PAYLOAD, siphash24(r->api->it_key, raw, SA_IT_PAYLOAD), 8);
+    char *prefix = arena_printf(r->arena, "%s|1|", arn);
+    uint64_t mac;
+    if (!prefix || sa_iter_mac(r, prefix, strlen(prefix), raw, &mac))
+        return NULL;
+    sa_put_le(raw + SA_IT_PAYLOAD, mac, 8);
     char hex[SA_IT_RAW * 2 + 1];
     for (size_t i = 0; i < SA_IT_RAW; i++)
         snprintf(hex + 2 * i, 3, "%02x", raw[i]);
-    return arena_printf(r->arena, "%s|1|%s", arn, hex);
+    return arena_printf(r->arena, "%s%s", prefix, hex);
 }
 
 static int sa_hex(char c)
@@ -459,7 +477,10 @@ static int sa_iter_parse(api_req *r, const char *s, sa_iter *it)
             return sa_verr(r, "Invalid ShardIterator");
         raw[i] = (unsigned char)(hi << 4 | lo);
     }
-    if (sa_get_le(raw + SA_IT_PAYLOAD, 8) != siphash24(r->api->it_key, raw, SA_IT_PAYLOAD))
+    uint64_t mac;
+    if (sa_iter_mac(r, s, (size_t)(bar + 1 - s), raw, &mac))
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    if (sa_get_le(raw + SA_IT_PAYLOAD, 8) != mac)
         return sa_verr(r, "Invalid ShardIterator");
     it->sid = (uint32_t)sa_get_le(raw, 4);
     it->shard = (uint32_t)sa_get_le(raw + 4, 4);
