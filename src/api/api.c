@@ -82,6 +82,7 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
         free(api);
         return err_set(e, ERR_IO, "no random bytes for the stream iterator key");
     }
+    api_hold_init(api, opts && opts->transaction_conflicts);
     api->iterator_ttl_ms = opts && opts->iterator_ttl_ms > 0 ? opts->iterator_ttl_ms
                                                               : API_ITERATOR_TTL_MS;
     snprintf(api->region, sizeof api->region, "%s",
@@ -97,6 +98,7 @@ void api_free(api_t *api)
     if (!api)
         return;
     api_txn_tokens_free(api);
+    api_hold_fini(api);
     free(api);
 }
 

@@ -24,6 +24,9 @@ typedef struct api_opts {
     const char *region;     /* for ARNs; default "us-east-1" */
     const char *account_id; /* for ARNs; default "000000000000" */
     int64_t iterator_ttl_ms; /* stream shard iterator lifetime; 0 = 15 minutes (AWS) */
+    /* opt-in realism (`serve --transaction-conflicts`): a write meeting an item an ongoing
+     * TransactWriteItems holds fails as on AWS (api_conflict.c) */
+    bool transaction_conflicts;
 } api_opts;
 
 /* DynamoDB Streams operations are in the same table, named with this prefix

@@ -5,6 +5,7 @@
 #define DDB_API_API_INT_H
 
 #include <jansson.h>
+#include <pthread.h>
 
 #include "api/api.h"
 #include "base/arena.h"
@@ -18,7 +19,25 @@ struct api {
     unsigned char pq_key[16]; /* PartiQL NextToken MAC key, random per api (op_partiql.c) */
     unsigned char it_key[16]; /* stream shard iterator MAC key, random per api (op_stream.c) */
     int64_t iterator_ttl_ms;  /* shard iterator lifetime */
+    /* --transaction-conflicts (api_conflict.c): items held by ongoing TransactWriteItems */
+    bool txn_conflicts;
+    pthread_mutex_t hold_mu;
+    uint64_t *held;
+    size_t n_held, cap_held;
 };
+
+/* ---- api_conflict.c: the opt-in transaction conflicts ---- */
+#define TXT_TXN_ONGOING "Transaction is ongoing for the item"
+void api_hold_init(api_t *api, bool on);
+void api_hold_fini(api_t *api);
+/* The hold key of the item with key `key` (an M holding the table's key) in table t. */
+int api_hold_key(const store_table *t, const av_t *key, uint64_t *out);
+/* Whether an ongoing transaction holds item k. */
+bool api_hold_busy(api_t *api, uint64_t k);
+/* Holds every key unless one is held already (busy[i] says which; nothing is taken then).
+ * 0 or ERR_NOMEM. */
+int api_hold_take(api_t *api, const uint64_t *keys, size_t n, bool *busy, bool *any_busy);
+void api_hold_release(api_t *api, const uint64_t *keys, size_t n);
 
 /* A table descriptor pinned for the request (api_call unpins them all at its end). */
 typedef struct api_pin {

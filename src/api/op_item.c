@@ -105,6 +105,10 @@ static int run_write(wreq *q, json_t **out)
     sw.is_update = q->w.kind == API_W_UPDATE;
     sw.want_old = q->rvoccf || q->rcc != API_RCC_NONE || q->rv == API_RV_ALL_OLD ||
                   q->rv == API_RV_UPDATED_OLD;
+    uint64_t hk;
+    if (r->api->txn_conflicts && api_hold_key(q->t, q->w.key, &hk) == 0 &&
+        api_hold_busy(r->api, hk))
+        return err_set(r->err, ERR_TRANSACTION_CONFLICT, TXT_TXN_ONGOING);
     int rc = store_write_each(r->api->store, &sw, 1, r->err);
     if (rc)
         return rc;

@@ -613,7 +613,40 @@ int op_transact_write_items(api_req *r, json_t **out)
         w[i].want_old = acts[i].rvoccf || rcc != API_RCC_NONE;
         w[i].is_update = acts[i].w.kind == API_W_UPDATE;
     }
+    /* --transaction-conflicts: hold the items while the transaction runs */
+    uint64_t *hk = NULL;
+    if (r->api->txn_conflicts) {
+        hk = arena_alloc(r->arena, sizeof *hk * n);
+        bool *busy = arena_zalloc(r->arena, sizeof *busy * n), any = false;
+        if (!hk || !busy) {
+            if (tc)
+                tok_end(tc, token, NULL);
+            return nomem(r);
+        }
+        for (size_t i = 0; i < n; i++)
+            if (api_hold_key(acts[i].w.t, &acts[i].key, &hk[i]))
+                hk[i] = 0;
+        if ((rc = api_hold_take(r->api, hk, n, busy, &any)) == 0 && any) {
+            for (size_t i = 0; i < n; i++) {
+                w[i].rc = busy[i] ? ERR_TRANSACTION_CONFLICT : 0;
+                err_clear(&w[i].err);
+                if (busy[i])
+                    err_set(&w[i].err, ERR_TRANSACTION_CONFLICT, TXT_TXN_ONGOING);
+            }
+            rc = canceled(r, acts, w, n);
+            if (tc)
+                tok_end(tc, token, NULL);
+            return rc;
+        }
+        if (rc) {
+            if (tc)
+                tok_end(tc, token, NULL);
+            return nomem(r);
+        }
+    }
     rc = store_write_atomic(r->api->store, w, n, r->err);
+    if (hk)
+        api_hold_release(r->api, hk, n);
     if (rc == ERR_TRANSACTION_CANCELED) {
         err_clear(r->err);
         rc = canceled(r, acts, w, n);

@@ -50,6 +50,7 @@ typedef struct serve_opts {
     unsigned queue_limit;
     unsigned queue_timeout_ms;
     int gsi_lag_ms; /* opt-in realism (README "Realism switches") */
+    bool txn_conflicts;
     const char *credentials_file;
     bool namespace_tables;
     bool demo;
@@ -141,6 +142,9 @@ static void serve_usage(FILE *f)
             "  --gsi-lag MS              a read of a global secondary index sees a write\n"
             "                            only MS ms after it (as AWS's asynchronous index\n"
             "                            replication may)\n"
+            "  --transaction-conflicts   a write to an item an ongoing TransactWriteItems\n"
+            "                            holds fails with TransactionConflictException (a\n"
+            "                            transaction: cancelled, reason TransactionConflict)\n"
             "  -h, --help                this text\n");
 }
 
@@ -189,6 +193,7 @@ enum {
     OPT_TRIGGER_BATCH,
     OPT_TRIGGER_FROM,
     OPT_GSI_LAG,
+    OPT_TXN_CONFLICTS,
 };
 
 /* 0 ok, 1 help printed, 2 usage error */
@@ -225,6 +230,7 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         {"trigger-batch", required_argument, NULL, OPT_TRIGGER_BATCH},
         {"trigger-from", required_argument, NULL, OPT_TRIGGER_FROM},
         {"gsi-lag", required_argument, NULL, OPT_GSI_LAG},
+        {"transaction-conflicts", no_argument, NULL, OPT_TXN_CONFLICTS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -370,6 +376,9 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
             if (serve_parse_uint("--gsi-lag", optarg, 0, 3600000, &v))
                 return 2;
             o->gsi_lag_ms = (int)v;
+            break;
+        case OPT_TXN_CONFLICTS:
+            o->txn_conflicts = true;
             break;
         case 'h':
             serve_usage(stdout);
@@ -522,7 +531,8 @@ int cli_serve(int argc, char **argv)
         if (store_open(o.data_dir, &so, &store, &e))
             goto fail;
         api_opts ao = {.region = region, .account_id = NULL,
-                       .iterator_ttl_ms = o.stream_iterator_s * 1000LL};
+                       .iterator_ttl_ms = o.stream_iterator_s * 1000LL,
+                       .transaction_conflicts = o.txn_conflicts};
         if (api_new(store, &ao, &api, &e))
             goto fail;
     }

@@ -2,9 +2,10 @@
 makes ddbchat behave like the service in a way that DynamoDB Local does not, so a bug that only
 AWS would show shows locally.  These tests start their own server (ddbchat only: DynamoDB
 Local has no such switches and is always strongly consistent and unthrottled)."""
+import threading
 import time
 
-from itemlib import ok, S, N
+from itemlib import call, ok, S, N
 
 
 def gsi_table(url, name):
@@ -118,3 +119,84 @@ def test_gsi_no_lag_by_default(ddbchat_server):
     gsi_table(url, "nolag")
     ok(url, "PutItem", {"TableName": "nolag", "Item": {"pk": S("a"), "g": S("c")}})
     assert pks(gsi_query(url, "nolag", "c")) == ["a"]
+
+
+def pk_table(url, name):
+    ok(url, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+
+
+def txn(url, name, pk, n):
+    return call(url, "TransactWriteItems", {"TransactItems": [
+        {"Update": {"TableName": name, "Key": {"pk": S(pk)}, "UpdateExpression": "ADD n :one",
+                    "ExpressionAttributeValues": {":one": N(1)}}},
+        {"Put": {"TableName": name, "Item": {"pk": S(f"{pk}-side-{n}")}}}]})
+
+
+def hammer(fn, seconds=10.0, threads=4):
+    """Runs fn(thread, i) from several threads until each has seen a failure or time is up;
+    returns every failure body."""
+    seen, stop = [], time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def run(t):
+        i = 0
+        while time.monotonic() < stop:
+            good, data = fn(t, i)
+            i += 1
+            if not good:
+                with lock:
+                    seen.append(data)
+                if len(seen) >= threads:
+                    return
+    ts = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return seen
+
+
+# --transaction-conflicts: overlapping transactions on one item: the one that meets the other
+# is cancelled with reason TransactionConflict (the service's text), its other action None;
+# a PutItem meeting a transaction gets TransactionConflictException.  No write is lost: every
+# transaction that succeeded counted once.
+def test_transaction_conflicts(ddbchat_server):
+    url = ddbchat_server("--transaction-conflicts").ddb_url
+    pk_table(url, "txc")
+    counts = [0] * 4
+
+    def one(t, i):
+        good, data = txn(url, "txc", "hot", f"{t}-{i}")
+        if good:
+            counts[t] += 1
+        return good, data
+    fails = hammer(one)
+    assert fails, "no transaction met another in 10 s"
+    for f in fails:
+        assert f["__type"].endswith("TransactionCanceledException"), f
+        assert f["message"] == ("Transaction cancelled, please refer cancellation reasons for "
+                                "specific reasons [TransactionConflict, None]"), f
+        assert f["CancellationReasons"] == [
+            {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"},
+            {"Code": "None"}], f
+    item = ok(url, "GetItem", {"TableName": "txc", "Key": {"pk": S("hot")}})["Item"]
+    assert int(item["n"]["N"]) == sum(counts)
+
+    def put_or_txn(t, i):
+        if t % 2:
+            return txn(url, "txc", "hot2", f"{t}-{i}")
+        good, data = call(url, "PutItem", {"TableName": "txc", "Item": {"pk": S("hot2")}})
+        return good or not data["__type"].endswith("TransactionConflictException"), data
+    fails = [f for f in hammer(put_or_txn) if f["__type"].endswith("ConflictException")]
+    assert fails, "no PutItem met a transaction in 10 s"
+    assert fails[0]["message"] == "Transaction is ongoing for the item"
+
+
+# Off by default: concurrent transactions on one item all succeed (one after the other).
+def test_no_transaction_conflicts_by_default(ddbchat_server):
+    url = ddbchat_server().ddb_url
+    pk_table(url, "txc")
+    assert hammer(lambda t, i: txn(url, "txc", "hot", f"{t}-{i}"), seconds=3.0) == []
