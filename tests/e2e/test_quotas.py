@@ -2,7 +2,7 @@
 service enforces on a request, with the service's error, at the limit (accepted) and just over
 it (refused).  Texts: the conformance suite's captures and AWS-checked emulators (dynalite,
 Dynoxide); where DynamoDB Local answers otherwise the test names its deviation
-(aws_or_local).  /work/notes/conform.md lists which lines are covered where."""
+(aws_or_local).  README's "AWS's validation and quotas" section lists the limits enforced."""
 import base64
 
 import pytest
