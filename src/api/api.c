@@ -3,10 +3,12 @@
  *
  * Operation metadata is data: a table of name -> handler.  The dispatcher does the checks
  * every operation shares (known operation, request is a JSON object), sets up the
- * per-request arena, and runs the handler.
+ * per-request arena, and runs the handler.  Any allocation failure the handler saw
+ * (base/mem.h) makes the answer ERR_NOMEM, whatever the handler returned.
  */
 #include "api/api_int.h"
 #include "api/api_validate.h"
+#include "base/mem.h"
 
 #include <stdlib.h>
 #include <stdio.h>
@@ -155,8 +157,19 @@ int api_call(api_t *api, const char *op, json_t *req, const api_caller *caller,
     arena_init(&arena);
     api_req r = {.api = api, .op = row->name, .body = req, .caller = caller, .arena = &arena,
                  .err = e, .err_extra = NULL};
+    unsigned long oom0 = mem_failures();
     int rc = row->fn(&r, out_resp);
     api_unpin_all(&r);
+    if (mem_failures() != oom0 && (rc == 0 || err_status(rc) < 500)) {
+        /* an allocation failed somewhere (base/mem.h): the reply, or the error, may be
+         * missing parts (jansson drops a member it could not build) */
+        json_decref(*out_resp);
+        *out_resp = NULL;
+        json_decref(r.err_extra);
+        r.err_extra = NULL;
+        err_clear(e);
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+    }
     if (rc) {
         if (*out_resp)
             json_decref(*out_resp);

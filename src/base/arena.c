@@ -2,6 +2,7 @@
  * arena — region allocator.  Layer: base.  See arena.h.
  */
 #include "arena.h"
+#include "mem.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -70,7 +71,7 @@ void *arena_alloc(arena_t *a, size_t n)
             cap = n;
         if (a->total + cap > a->max)
             return NULL;
-        arena_block *nb = malloc(sizeof *nb + cap);
+        arena_block *nb = mem_malloc(sizeof *nb + cap);
         if (!nb)
             return NULL;
         nb->cap = cap;

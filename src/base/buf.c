@@ -3,6 +3,7 @@
  */
 #include "buf.h"
 #include "err.h"
+#include "mem.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,7 +43,7 @@ int buf_reserve(buf_t *b, size_t extra)
         cap *= 2;
     if (cap > b->max)
         cap = b->max;
-    unsigned char *p = realloc(b->data, cap);
+    unsigned char *p = mem_realloc(b->data, cap);
     if (!p)
         return ERR_NOMEM;
     b->data = p;

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/mem.h"
 #include "messaging/auth.h"
 #include "messaging/messaging_int.h"
 #include "messaging/web_assets.h"
@@ -444,9 +445,8 @@ void msg_rest_events(msg_service *s, const msg_http_req *req, const msg_stream_i
     add_header(r, "X-Content-Type-Options", "nosniff");
 }
 
-void msg_rest_handle(msg_service *s, const msg_http_req *req, msg_http_resp *r)
+static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r)
 {
-    memset(r, 0, sizeof *r);
     const char *method = req->method ? req->method : "";
     const char *path = req->path ? req->path : "";
     bool preflight = strcmp(method, "OPTIONS") == 0;
@@ -530,4 +530,19 @@ void msg_rest_handle(msg_service *s, const msg_http_req *req, msg_http_resp *r)
         post_ticket(s, r, &me);
     else
         post_message(s, req, r, &me);
+}
+
+void msg_rest_handle(msg_service *s, const msg_http_req *req, msg_http_resp *r)
+{
+    unsigned long oom0 = mem_failures();
+    memset(r, 0, sizeof *r);
+    rest_route(s, req, r);
+    if (mem_failures() != oom0 && r->status < 500) {
+        /* an allocation failed (base/mem.h): the body or the decision may be incomplete */
+        free(r->body);
+        r->body = NULL;
+        r->n_headers = 0;
+        add_cors(s, req, r, false);
+        reply_fail(r, MSG_E_INTERNAL, "out of memory");
+    }
 }

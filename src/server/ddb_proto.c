@@ -30,6 +30,7 @@
 #include <zlib.h>
 
 #include "base/log.h"
+#include "base/mem.h"
 #include "value/av.h"
 
 #define DDB_PROTO_NS "com.amazonaws.dynamodb.v20120810#"
@@ -378,9 +379,13 @@ static void ddb_proto_health_body(const ddb_proto *p, ddb_proto_resp *resp)
 {
     char *t = NULL;
     int n = asprintf(&t, "healthy: dynamodb.%s.amazonaws.com ", p->region ? p->region : "us-east-1");
+    if (n < 0) { /* was a 200 with an empty body */
+        ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
+        return;
+    }
     resp->status = 200;
     resp->content_type = "text/plain";
-    ddb_proto_set_body(resp, n < 0 ? NULL : t, n < 0 ? 0 : (size_t)n);
+    ddb_proto_set_body(resp, t, (size_t)n);
 }
 
 void ddb_proto_health(const ddb_proto *p, ddb_proto_resp *resp)
@@ -433,6 +438,7 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
 {
     json_t *jreq = NULL, *jresp = NULL;
     err_t e = {0};
+    unsigned long oom0 = mem_failures();
     ddb_proto_resp_start(resp);
 
     /* health check */
@@ -510,6 +516,10 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     } else {
         json_error_t je;
         jreq = json_loadb(req->body, req->body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+        if (!jreq && json_error_code(&je) == json_error_out_of_memory) {
+            ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
+            goto done;
+        }
         if (!jreq) {
             char msg[300];
             snprintf(msg, sizeof msg, "Malformed JSON at line %d column %d: %s", je.line, je.column,
@@ -555,4 +565,10 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
 done:
     json_decref(jresp);
     json_decref(jreq);
+    if (mem_failures() != oom0 && resp->status < 500) {
+        /* an allocation failed (base/mem.h): what was built may be incomplete */
+        log_error("%s: out of memory", resp->op);
+        resp->content_type = DDB_PROTO_CONTENT_TYPE;
+        ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
+    }
 }

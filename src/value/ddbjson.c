@@ -29,7 +29,17 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/mem.h"
 #include "num.h"
+
+/* Every jansson allocation in the program goes through mem_malloc, so that one jansson could
+ * not make counts as an out-of-memory for the request that asked (base/mem.h).  Installed
+ * before main; jansson's default is plain malloc/free, so nothing allocated earlier is freed
+ * the wrong way. */
+__attribute__((constructor)) static void ddbjson_install_alloc(void)
+{
+    json_set_alloc_funcs(mem_malloc, mem_free);
+}
 
 /* ---------------------------------------------------------------- message texts */
 
