@@ -135,11 +135,12 @@ static void b64_decode(const char *s, size_t len, unsigned char *out)
     }
 }
 
-/* Encodes into a malloc'ed NUL-terminated string (caller frees); NULL on OOM. */
+/* Encodes into a malloc'ed NUL-terminated string (caller frees); NULL on OOM, counted for
+ * the request (base/mem.h: a B value left out of a reply must not pass unnoticed). */
 static char *b64_encode(const unsigned char *p, size_t len, size_t *out_len)
 {
     size_t n = (len + 2) / 3 * 4;
-    char *s = malloc(n + 1);
+    char *s = mem_malloc(n + 1);
     if (!s)
         return NULL;
     size_t o = 0;
@@ -724,7 +725,11 @@ json_t *ddbjson_from_av(const av_t *v)
     if (!inner)
         return NULL;
     json_t *o = json_object();
-    if (!o || json_object_set_new_nocheck(o, av_type_name(v->type), inner)) {
+    if (!o) {
+        json_decref(inner);
+        return NULL;
+    }
+    if (json_object_set_new_nocheck(o, av_type_name(v->type), inner)) { /* took inner */
         json_decref(o);
         return NULL;
     }
