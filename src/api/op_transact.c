@@ -437,6 +437,14 @@ static int canceled(api_req *r, twa *acts, store_write *w, size_t n)
         return nomem(r);
     }
     codes[0] = 0;
+    /* A write that failed for want of memory or storage is no reason to cancel: the whole
+     * request failed (InternalServerError), as the other writes' answers would have been
+     * (tests/unit/fault/test_alloc_fail.c) */
+    for (size_t i = 0; i < n; i++)
+        if (w[i].rc && err_status(w[i].rc) >= 500) {
+            json_decref(reasons);
+            return err_set(r->err, w[i].rc, "%s", w[i].err.msg);
+        }
     /* An update that sets an index key to an empty value is a ValidationException of the
      * request, not a cancellation reason (the service; an update that makes the item too
      * big IS a reason: conformance tier3 itemSizeBySurface) */
