@@ -11,6 +11,7 @@
  * tests/unit/messaging/test_auth.c pins each case.
  */
 #include "messaging/auth.h"
+#include "base/mem.h"
 #include "messaging/messaging_int.h"
 
 #include <errno.h>
@@ -33,9 +34,11 @@ static int deny(err_t *e, const char *why)
 /* Decodes the JSON object in the base64url segment [p, p+n). */
 static json_t *segment_json(const char *p, size_t n)
 {
-    char *seg = strndup(p, n);
+    char *seg = mem_malloc(n + 1); /* a failure counts for the request (base/mem.h) */
     if (!seg)
         return NULL;
+    memcpy(seg, p, n);
+    seg[n] = '\0';
     unsigned char *raw = NULL;
     size_t len = 0;
     int bad = msgi_b64url_decode(seg, &raw, &len);
@@ -85,10 +88,24 @@ int msg_jwt_verify(const msg_config *cfg, const char *token, long long now, char
         return deny(e, "unsigned token");
 
     jwt_t *jwt = NULL;
-    if (jwt_decode(&jwt, token, key, (int)key_len) != 0 || !jwt)
+    int jr = jwt_decode(&jwt, token, key, (int)key_len);
+    if (jr == ENOMEM) { /* libjwt's own allocation failed: not the token's fault */
+        mem_note_failure();
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    if (jr != 0 || !jwt)
         return deny(e, "bad signature");
     jwt_alg_t got = jwt_get_alg(jwt);
     jwt_free(jwt);
+    /* This comparison is also what stops a token that was never verified: libjwt 1.10's
+     * jwt_decode answers 0 with alg "none", without checking the signature, when its copy
+     * of the key cannot be allocated.  The header said HS256/RS256 (checked above), so
+     * "none" here means that, and it is our failure, not the token's
+     * (tests/unit/fault/test_alloc_fail.c). */
+    if (got == JWT_ALG_NONE) {
+        mem_note_failure();
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
     if (got != want)
         return deny(e, "token algorithm not accepted");
 

@@ -3,6 +3,7 @@
  * base64url cursors, UTF-8 length, timestamps.  Layer: messaging.  See messaging_int.h.
  */
 #include "messaging/messaging_int.h"
+#include "base/mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +61,7 @@ static const char b64u[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 
 char *msgi_b64url_encode(const unsigned char *p, size_t n)
 {
-    char *out = malloc((n + 2) / 3 * 4 + 1);
+    char *out = mem_malloc((n + 2) / 3 * 4 + 1); /* failures count (base/mem.h) */
     if (!out)
         return NULL;
     size_t o = 0, i = 0;
@@ -105,7 +106,7 @@ int msgi_b64url_decode(const char *s, unsigned char **out, size_t *out_len)
     size_t n = strlen(s);
     if (n % 4 == 1)
         return -1;
-    unsigned char *r = malloc(n / 4 * 3 + 3);
+    unsigned char *r = mem_malloc(n / 4 * 3 + 3); /* failures count (base/mem.h) */
     if (!r)
         return -1;
     size_t o = 0;
