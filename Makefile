@@ -44,7 +44,7 @@ e2e: build oracle
 	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e/test_messaging*.py --msg-backend=ddbchat
 	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e/test_messaging*.py --msg-backend=dynamodb-local
 
-test: unit asan e2e
+test: unit asan e2e crash
 
 # The benchmarks behind BENCHMARKS.md (numbers are machine-dependent; never asserted).
 bench: build oracle
@@ -69,19 +69,45 @@ format:
 	clang-format -i src/*/*.[ch] tests/unit/*/*.c
 
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(LIBFUZZ_BUILD)
 
-# make fuzz   build an ASan+UBSan ddbchat and run tests/fuzz/fuzz_endpoint.py against it
-#             (not part of `make test`).  FUZZ_COUNT requests (default 3000) from seed
-#             FUZZ_SEED (default 1); FUZZ_ARGS adds options, e.g. "--jobs 4 --sign".
-#             A finding is saved under tests/fuzz/crashes/ and fails the target.
+# make fuzz   libFuzzer (Debian's clang + libfuzzer-14-dev, ASan + UBSan, in $(LIBFUZZ_BUILD)/):
+#             every tests/fuzz/fuzz_<target>.c for FUZZ_SECONDS (default 60) each, niced
+#             (FUZZ_TARGETS="num expr" for some).  A finding goes to tests/fuzz/regressions/
+#             <target>/ (ctest's replay_<target> replays it from then on) and fails the target;
+#             executions per target in $(LIBFUZZ_BUILD)/fuzz-results.txt.  Not in `make test`.
+# make fuzz-endpoint  build an ASan+UBSan ddbchat and run tests/fuzz/fuzz_endpoint.py against
+#             it.  FUZZ_COUNT requests (default 3000) from seed FUZZ_SEED (default 1);
+#             FUZZ_ARGS adds options, e.g. "--jobs 4 --sign".  A finding is saved under
+#             tests/fuzz/crashes/ and fails the target.
 FUZZ_BUILD ?= build-fuzz
 FUZZ_COUNT ?= 3000
 FUZZ_SEED  ?= 1
 FUZZ_ARGS  ?=
-.PHONY: fuzz
+LIBFUZZ_BUILD ?= build-libfuzz
+FUZZ_SECONDS  ?= 60
+FUZZ_TARGETS  ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+.PHONY: fuzz fuzz-endpoint
 fuzz: deps
+	@CC=clang cmake -S . -B $(LIBFUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDDB_FUZZ=ON >/dev/null
+	@cmake --build $(LIBFUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS)) -- -s
+	tests/fuzz/run_libfuzzer.sh $(LIBFUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-endpoint: deps
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DDDB_SANITIZE=ON >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target ddbchat
 	$(PY) tests/fuzz/fuzz_endpoint.py --bin $(FUZZ_BUILD)/ddbchat --count $(FUZZ_COUNT) \
 		--seed $(FUZZ_SEED) --quiet $(FUZZ_ARGS)
+
+# make crash       the crash-safety harness, short (in `make test`): a self-check that its
+#                  checks notice damage, then 5 SIGKILL/restart cycles (tests/crash/).
+# make crash-test  the long run: CRASH_CYCLES (default 50) cycles; figures in
+#                  $(BUILD)/crash-summary.json for RELIABILITY.md.  Not in `make test`.
+CRASH_CYCLES ?= 50
+.PHONY: crash crash-test
+crash: build
+	$(PY) tests/crash/crash_test.py --self-check --quiet
+	$(PY) tests/crash/crash_test.py --cycles 5 --quiet
+
+crash-test: build
+	$(PY) tests/crash/crash_test.py --cycles $(CRASH_CYCLES) --summary $(BUILD)/crash-summary.json

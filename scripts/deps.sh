@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config liblmdb-dev libjansson-dev libmicrohttpd-dev
 libcurl4-openssl-dev libssl-dev zlib1g-dev uuid-dev libjwt-dev libcmocka-dev libedit-dev
 python3-boto3 python3-pytest python3-jwt python3-cryptography awscli curl wrk
-chromium chromium-driver python3-selenium"
+chromium chromium-driver python3-selenium
+clang libfuzzer-14-dev"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,0 +1,236 @@
+#!/usr/bin/python3
+"""Writes the seed corpora of the libFuzzer targets (tests/fuzz/corpus/<target>/) from the
+golden data (tests/golden: DynamoDB JSON, numbers, expressions recorded from DynamoDB Local)
+and from a few hand-written requests.  Deterministic; the output is checked in.  Run it again
+after changing the golden data or adding a target (add a function to TARGETS).
+
+Usage: tests/fuzz/make_seeds.py [--out tests/fuzz/corpus]
+"""
+import argparse
+import base64
+import glob
+import hashlib
+import hmac
+import json
+import os
+import shutil
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GOLDEN = os.path.join(HERE, "..", "golden")
+KINDS = {"condition": 0, "filter": 1, "keycond": 2, "update": 3, "projection": 4}
+
+
+def load(name):
+    with open(os.path.join(GOLDEN, name)) as f:
+        return json.load(f)
+
+
+def every(seq, n):
+    """At most n items, evenly spread over seq (keeps the corpus small)."""
+    step = max(1, len(seq) // n)
+    return seq[::step][:n]
+
+
+def dumps(x):
+    return json.dumps(x, separators=(",", ":")).encode()
+
+
+def seeds_ddbjson():
+    out = []
+    for c in load("ddbjson.json"):
+        out.append(dumps(c["item"]))
+        if "value" in c:
+            out.append(dumps(c["value"]))
+    return out
+
+
+def seeds_num():
+    d = load("num.json")
+    out = [c["text"].encode() for c in every(d["parse"], 60)]
+    out += [c["x"].encode() + b"\0" + c["y"].encode() for c in every(d["arith"], 80)]
+    return out
+
+
+def seeds_expr():
+    out = []
+    for f in sorted(glob.glob(os.path.join(GOLDEN, "expr", "*.json"))):
+        cases = [c for c in json.load(open(f)) if c.get("kind") in KINDS]
+        for c in every(cases, 40):
+            out.append(bytes([KINDS[c["kind"]]]) + c["expr"].encode() + b"\0" +
+                       dumps(c.get("names") or {}) + b"\0" + dumps(c.get("values") or {}) +
+                       b"\0" + dumps(c.get("item") or {}))
+    return out
+
+
+API = [
+    ("GetItem", {"TableName": "fz_r", "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}},
+                 "ProjectionExpression": "#g, v", "ExpressionAttributeNames": {"#g": "g"}}),
+    ("PutItem", {"TableName": "fz_h", "Item": {"pk": {"S": "b"}, "l": {"L": [{"N": "1"}]}},
+                 "ConditionExpression": "attribute_not_exists(pk)", "ReturnValues": "ALL_OLD"}),
+    ("UpdateItem", {"TableName": "fz_h", "Key": {"pk": {"S": "a"}},
+                    "UpdateExpression": "SET n = n + :one, m.x[0] = :s REMOVE ss",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}, ":s": {"S": "z"}},
+                    "ReturnValues": "UPDATED_NEW"}),
+    ("UpdateItem", {"TableName": "fz_h", "Key": {"pk": {"S": "a"}},
+                    "AttributeUpdates": {"n": {"Action": "ADD", "Value": {"N": "2"}}},
+                    "Expected": {"n": {"ComparisonOperator": "GT",
+                                       "AttributeValueList": [{"N": "0"}]}}}),
+    ("DeleteItem", {"TableName": "fz_r", "Key": {"pk": {"S": "a"}, "sk": {"N": "2"}},
+                    "ConditionExpression": "bool = :t",
+                    "ExpressionAttributeValues": {":t": {"BOOL": True}}}),
+    ("Query", {"TableName": "fz_r", "KeyConditionExpression": "pk = :p AND sk BETWEEN :a AND :b",
+               "FilterExpression": "size(v) > :z", "ExpressionAttributeValues": {
+                   ":p": {"S": "a"}, ":a": {"N": "0"}, ":b": {"N": "9"}, ":z": {"N": "0"}},
+               "ScanIndexForward": False, "Limit": 1}),
+    ("Query", {"TableName": "fz_r", "IndexName": "gsi", "KeyConditionExpression": "g = :g",
+               "ExpressionAttributeValues": {":g": {"S": "g1"}}, "Select": "COUNT"}),
+    ("Query", {"TableName": "fz_r", "IndexName": "lsi",
+               "KeyConditions": {"pk": {"ComparisonOperator": "EQ",
+                                        "AttributeValueList": [{"S": "a"}]}}}),
+    ("Scan", {"TableName": "fz_n", "FilterExpression": "contains(ns, :n)",
+              "ExpressionAttributeValues": {":n": {"N": "1"}}, "Segment": 0, "TotalSegments": 2}),
+    ("BatchGetItem", {"RequestItems": {"fz_h": {"Keys": [{"pk": {"S": "a"}}]},
+                                       "fz_n": {"Keys": [{"pk": {"N": "5"}, "sk": {"B": "AA=="}}]}}}),
+    ("BatchWriteItem", {"RequestItems": {"fz_h": [
+        {"PutRequest": {"Item": {"pk": {"S": "c"}}}},
+        {"DeleteRequest": {"Key": {"pk": {"S": "a"}}}}]}}),
+    ("TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": "fz_h", "Item": {"pk": {"S": "t"}}}},
+        {"Update": {"TableName": "fz_r", "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}},
+                    "UpdateExpression": "ADD c :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+        {"ConditionCheck": {"TableName": "fz_n", "Key": {"pk": {"N": "5"}, "sk": {"B": "AA=="}},
+                            "ConditionExpression": "attribute_exists(ns)"}}],
+        "ClientRequestToken": "tok-1"}),
+    ("TransactGetItems", {"TransactItems": [{"Get": {"TableName": "fz_h",
+                                                     "Key": {"pk": {"S": "a"}}}}]}),
+    ("CreateTable", {"TableName": "fz_new", "BillingMode": "PAY_PER_REQUEST",
+                     "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "B"}],
+                     "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+                     "Tags": [{"Key": "a", "Value": "b"}]}),
+    ("UpdateTable", {"TableName": "fz_h", "AttributeDefinitions": [
+        {"AttributeName": "x", "AttributeType": "S"}], "GlobalSecondaryIndexUpdates": [
+        {"Create": {"IndexName": "gx", "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "KEYS_ONLY"}}}]}),
+    ("DescribeTable", {"TableName": "fz_r"}),
+    ("ListTables", {"Limit": 2}),
+    ("DeleteTable", {"TableName": "fz_n"}),
+    ("UpdateTimeToLive", {"TableName": "fz_h", "TimeToLiveSpecification": {
+        "Enabled": True, "AttributeName": "exp"}}),
+    ("DescribeTimeToLive", {"TableName": "fz_h"}),
+    ("TagResource", {"ResourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/fz_h",
+                     "Tags": [{"Key": "k", "Value": "v"}]}),
+    ("UntagResource", {"ResourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/fz_h",
+                       "TagKeys": ["k"]}),
+    ("ListTagsOfResource", {"ResourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/fz_h"}),
+    ("DescribeLimits", {}),
+    ("DescribeEndpoints", {}),
+]
+API_OPS = ["BatchGetItem", "BatchWriteItem", "CreateTable", "DeleteItem", "DeleteTable",
+           "DescribeEndpoints", "DescribeLimits", "DescribeTable", "DescribeTimeToLive",
+           "GetItem", "ListTables", "ListTagsOfResource", "PutItem", "Query", "Scan",
+           "TagResource", "TransactGetItems", "TransactWriteItems", "UntagResource",
+           "UpdateItem", "UpdateTable", "UpdateTimeToLive", "ExecuteStatement",
+           "BatchExecuteStatement", "NoSuchOperation"]  # = OPS in fuzz_api.c
+
+
+def seeds_api():
+    return [bytes([API_OPS.index(op)]) + dumps(body) for op, body in API]
+
+
+def signed(headers, query, body, key=b"fuzz-secret", akid="AKIDFUZZ"):
+    """An input for fuzz_sigv4 whose Authorization verifies (SigV4 by hand)."""
+    date = headers["X-Amz-Date"]
+    names = sorted(h.lower() for h in headers)
+    canon_h = "".join(f"{n}:{headers[[h for h in headers if h.lower() == n][0]].strip()}\n"
+                      for n in names)
+    canon_q = "&".join(f"{k}={v}" for k, v in sorted(query))
+    canon = "\n".join(["POST", "/", canon_q, canon_h, ";".join(names),
+                       hashlib.sha256(body).hexdigest()])
+    scope = f"{date[:8]}/us-east-1/dynamodb/aws4_request"
+    sts = "\n".join(["AWS4-HMAC-SHA256", date, scope, hashlib.sha256(canon.encode()).hexdigest()])
+    k = b"AWS4" + key
+    for part in (date[:8], "us-east-1", "dynamodb", "aws4_request"):
+        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+    sig = hmac.new(k, sts.encode(), hashlib.sha256).hexdigest()
+    auth = (f"AWS4-HMAC-SHA256 Credential={akid}/{scope}, SignedHeaders={';'.join(names)}, "
+            f"Signature={sig}")
+    hblock = "".join(f"{n}: {v}\n" for n, v in headers.items())
+    qs = "&".join(f"{k}={v}" for k, v in query)
+    return auth.encode() + b"\0" + hblock.encode() + b"\0" + qs.encode() + b"\0" + body
+
+
+def seeds_sigv4():
+    h = {"Host": "127.0.0.1:8000", "X-Amz-Date": "20260101T000000Z",
+         "X-Amz-Target": "DynamoDB_20120810.ListTables",
+         "Content-Type": "application/x-amz-json-1.0"}
+    return [
+        signed(h, [], b"{}"),
+        signed(dict(h, **{"X-Amz-Security-Token": "tok"}), [("a", "1"), ("b", "")], b'{"x":1}'),
+        b"AWS4-HMAC-SHA256 Credential=AKIDFUZZ/20260101/us-east-1/dynamodb/aws4_request, "
+        b"SignedHeaders=host;x-amz-date, Signature=" + b"0" * 64 + b"\0Host: h\nX-Amz-Date: "
+        b"20260101T000000Z\n\0\0",
+        b"AWS4-HMAC-SHA256 Credential=a/b, SignedHeaders=, Signature=\0\0\0",
+    ]
+
+
+def b64u(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=")
+
+
+def jwt(header, payload, secret=b"fuzz-jwt-secret"):
+    h, p = b64u(dumps(header)), b64u(dumps(payload))
+    s = b64u(hmac.new(secret, h + b"." + p, hashlib.sha256).digest())
+    return h + b"." + p + b"." + s
+
+
+def seeds_jwt():
+    hs = {"alg": "HS256", "typ": "JWT"}
+    now = 1767225600
+    good = {"sub": "00000000-0000-4000-8000-00000000000a", "iat": now - 10, "exp": now + 600}
+    return [
+        b"\0" + jwt(hs, good),
+        b"\0" + jwt({"alg": "none"}, good),
+        b"\0" + jwt(hs, dict(good, exp=now - 1)),
+        b"\1" + dumps(hs) + b"\0" + dumps(good),
+        b"\1" + dumps(hs) + b"\0" + dumps(dict(good, nbf=now + 100)),
+        b"\1" + dumps(hs) + b"\0" + dumps({"sub": "", "exp": 1e300}),
+        b"\1" + dumps({"alg": "RS256"}) + b"\0" + dumps(good),
+    ]
+
+
+def seeds_rest():
+    return [
+        b"\0GET /api/health\n",
+        b"\0GET /api/message_groups?limit=5\n",
+        b"\4GET /api/messages/@G@?limit=1\n",
+        b"\0GET /api/messages/@G@?limit=1&cursor=eyJwayI6eyJTIjoiYSJ9fQ\n",
+        b"\0POST /api/messages\n" + dumps({"message": "hi", "handle": "bob"}),
+        b"\0POST /api/messages\n" + dumps({"message": "again", "message_group_uuid": "@G@"}),
+        b"\2POST /api/messages\nBearer x.y.z\n" + dumps({"message": "no"}),
+        b"\3GET /api/message_groups\n",
+        b"\4OPTIONS /api/messages\n",
+    ]
+
+
+TARGETS = {"ddbjson": seeds_ddbjson, "num": seeds_num, "expr": seeds_expr, "api": seeds_api,
+           "sigv4": seeds_sigv4, "jwt": seeds_jwt, "rest": seeds_rest}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=os.path.join(HERE, "corpus"))
+    args = ap.parse_args()
+    for name, fn in TARGETS.items():
+        d = os.path.join(args.out, name)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        seeds = fn()
+        for s in seeds:
+            with open(os.path.join(d, hashlib.sha1(s).hexdigest()[:16]), "wb") as f:
+                f.write(s)
+        print(f"{name}: {len(seeds)} seeds")
+
+
+if __name__ == "__main__":
+    main()
