@@ -2,7 +2,9 @@
 #   make          build (build/ddbchat)
 #   make run      install what's missing, build, create table + demo data if empty, serve
 #   make test     install what's missing, build, run every test (unit, ASan+UBSan unit,
-#                 end-to-end against ddbchat and against AWS's DynamoDB Local)
+#                 end-to-end against ddbchat and against AWS's DynamoDB Local, end-to-end
+#                 against an ASan+UBSan ddbchat, 5 crash/restart cycles)
+#   long runs, not in `make test`: make fuzz, fuzz-endpoint, crash-test, soak, bench
 BUILD    ?= build
 ASAN     ?= build-asan
 DATA_DIR ?= ./data
@@ -44,7 +46,23 @@ e2e: build oracle
 	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e/test_messaging*.py --msg-backend=ddbchat
 	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat $(PY) -m pytest -q tests/e2e/test_messaging*.py --msg-backend=dynamodb-local
 
-test: unit asan e2e crash
+# The end-to-end suite against the ASan+UBSan ddbchat (built by `make asan`): every file but
+# test_clients.py (AWS CLI and JS SDK start-ups: a minute of client processes, no server path
+# the boto3 files miss).  A sanitizer report from any ddbchat process (server or CLI, logged
+# to $(ASAN)/e2e-sanitizer/) fails it, leaks included (LSan runs when a server stops).
+SAN_LOG = $(abspath $(ASAN))/e2e-sanitizer
+e2e-asan: deps
+	@cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DDDB_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN) -j $(JOBS) --target ddbchat -- -s
+	@rm -rf $(SAN_LOG) && mkdir -p $(SAN_LOG)
+	DDBCHAT_BIN=$(abspath $(ASAN))/ddbchat \
+	ASAN_OPTIONS=detect_leaks=1:log_path=$(SAN_LOG)/asan \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SAN_LOG)/ubsan \
+		$(PY) -m pytest -q tests/e2e --ignore=tests/e2e/test_clients.py
+	@if [ -n "$$(ls -A $(SAN_LOG))" ]; then cat $(SAN_LOG)/*; \
+		echo "e2e-asan: sanitizer reports above ($(SAN_LOG))"; exit 1; fi
+
+test: unit asan e2e e2e-asan crash
 
 # The benchmarks behind BENCHMARKS.md (numbers are machine-dependent; never asserted).
 bench: build oracle
@@ -111,3 +129,10 @@ crash: build
 
 crash-test: build
 	$(PY) tests/crash/crash_test.py --cycles $(CRASH_CYCLES) --summary $(BUILD)/crash-summary.json
+
+# make soak   SOAK_MINUTES (default 30) of mixed DynamoDB and messaging load on one server,
+#             its VmRSS / RssAnon sampled every 10 s (tests/soak/soak.py); figures in
+#             $(BUILD)/soak-summary.json for RELIABILITY.md.  Not in `make test`.
+SOAK_MINUTES ?= 30
+soak: build
+	nice $(PY) tests/soak/soak.py --minutes $(SOAK_MINUTES) --summary $(BUILD)/soak-summary.json
