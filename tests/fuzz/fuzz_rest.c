@@ -8,7 +8,8 @@
  * body's first line as a raw header value, or none; and an Origin header.  Alice and bob
  * share a conversation: "@G@" in the path stands for its uuid (random), so
  * "/api/messages/@G@" reaches pattern A (and "@G@" in the body is replaced too).
- * Every answer must be a status 200..599 other than 5xx, with a JSON body (or none for 204).
+ * Every answer must be a status 200..599 other than 5xx; an application/json one must be JSON
+ * (the page's own files, GET / and its assets, are HTML, JS and CSS).
  * The store is made afresh every FZ_REST_RESET inputs (messages accumulate).
  */
 #include <jansson.h>
@@ -168,7 +169,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (r.status < 200 || r.status >= 500)
         fz_fail("%s %s answered %d: %.*s", method, path, r.status, (int)r.body_len,
                 r.body ? r.body : "");
-    if (r.body_len) {
+    /* the API answers JSON; the page's files (GET /, /app.js, ...) and the others say what
+     * they are in content_type */
+    if (r.body_len && r.content_type && !strcmp(r.content_type, "application/json")) {
         json_t *j = json_loadb(r.body, r.body_len, JSON_DECODE_ANY, NULL);
         if (!j)
             fz_fail("%s %s answered %d with a body that is no JSON", method, path, r.status);
