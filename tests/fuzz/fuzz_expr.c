@@ -103,8 +103,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)expr_eval(res, NULL, &t, &e);
         break;
     case EXPR_KEY_CONDITION: {
-        static const expr_keyschema ks[] = {{"pk", AV_S, "sk", AV_N}, {"pk", AV_B, NULL, AV_NONE}};
-        for (size_t i = 0; i < 2; i++) {
+        /* table keys, and a multi-attribute GSI key (two partition, two sort attributes) */
+        static const char *const multi[] = {"pk", "a", "sk", "b"};
+        static const av_type multi_types[] = {AV_S, AV_N, AV_N, AV_S};
+        static const expr_keyschema ks[] = {
+            {.hash = "pk", .hash_type = AV_S, .range = "sk", .range_type = AV_N},
+            {.hash = "pk", .hash_type = AV_B, .range = NULL, .range_type = AV_NONE},
+            {.attrs = multi, .attr_types = multi_types, .n_attrs = 4, .n_hash = 2, .index = "gsi"},
+        };
+        for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
             expr_keycond kc;
             err_clear(&e);
             (void)expr_keycond_extract(res, &ks[i], &kc, &e);
