@@ -38,6 +38,7 @@ AUTH = ("AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_request,
         "SignedHeaders=host, Signature=" + "0" * 64)
 KEYS = 400        # items per client and table
 USERS = 12
+TAG_LIMIT = 50    # tags a table may carry (DynamoDB's limit)
 WARMUP_S = 60
 SAMPLE_S = 10
 
@@ -170,12 +171,15 @@ class Client:
                             "ExpressionAttributeValues": {":one": {"N": "1"}}}}]})
         elif r < 0.73:
             arn = "arn:aws:dynamodb:us-east-1:000000000000:table/soak"
+            # each client churns its own few tag keys, all clients together at most
+            # TAG_LIMIT (DynamoDB's 50 a resource; more is rightly a ValidationException)
+            per = max(1, TAG_LIMIT // self.s.args.threads)
             if self.rng.random() < 0.5:
                 self.ddb("TagResource", {"ResourceArn": arn, "Tags": [
-                    {"Key": f"k{self.cid}-{k % 10}", "Value": str(k)}]})
+                    {"Key": f"k{self.cid}-{k % per}", "Value": str(k)}]})
             else:
                 self.ddb("UntagResource", {"ResourceArn": arn,
-                                           "TagKeys": [f"k{self.cid}-{k % 10}"]})
+                                           "TagKeys": [f"k{self.cid}-{k % per}"]})
         elif r < 0.85:
             frm, to = self.rng.sample(self.s.users, 2)
             u, ans = self.rest("POST", "/api/messages",
