@@ -21,5 +21,7 @@ int cli_user(int argc, char **argv);              /* cmd_msg.c */
 int cli_token(int argc, char **argv);             /* cmd_msg.c */
 int cli_sql(int argc, char **argv);               /* cmd_sql.c */
 int cli_streams(int argc, char **argv);           /* cmd_streams.c */
+int cli_backup(int argc, char **argv);            /* cmd_ops.c */
+int cli_restore(int argc, char **argv);           /* cmd_ops.c */
 
 #endif

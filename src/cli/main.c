@@ -30,6 +30,8 @@ static const struct cli_cmd {
     {"token", cli_token, "mint a REST API bearer token for a user"},
     {"sql", cli_sql, "run PartiQL statements (or an interactive prompt)"},
     {"streams", cli_streams, "follow a table's DynamoDB stream (streams tail TABLE)"},
+    {"backup", cli_backup, "copy a data dir while it is in use (hot backup)"},
+    {"restore", cli_restore, "bring a backup back into a new data dir"},
 };
 
 static void cli_usage(FILE *f)

@@ -14,7 +14,8 @@ BEGIN {
   allow["client"] = " base value client ";
   allow["messaging"] = " base value api client messaging ";
   allow["server"] = " base value api client messaging server ";
-  allow["cli"] = " base value expr store api client messaging server cli ";
+  allow["ops"] = " base value expr store api client messaging ops ";
+  allow["cli"] = " base value expr store api client messaging server ops cli ";
   bad = 0;
 }
 {

@@ -1,0 +1,39 @@
+/*
+ * ops_int — file helpers the ops modules share.  Layer: ops (private).
+ */
+#ifndef DDB_OPS_OPS_INT_H
+#define DDB_OPS_OPS_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+#define OPS_PATH_MAX 4096
+#define OPS_SHA256_HEX 65 /* 64 hex digits + NUL */
+#define OPS_MD5_HEX 33
+
+/* dir + "/" + name into out (OPS_PATH_MAX); ERR_VALIDATION when too long. */
+int ops_path_join(char *out, const char *dir, const char *name, err_t *e);
+/* True when path names an existing directory without entries, or nothing; sets *exists. */
+bool ops_dir_empty_or_absent(const char *path, bool *exists);
+/* mkdir -p with mode 0700 for every missing component.  ERR_IO. */
+int ops_mkdirs(const char *path, err_t *e);
+/* fsyncs a directory (so a rename or create in it is durable).  ERR_IO. */
+int ops_fsync_dir(const char *path, err_t *e);
+/* Copies src to dst (created exclusively with `mode`), fsyncs it; *out_bytes and the SHA-256
+ * of what was copied (hex, may be NULL).  ERR_IO; ERR_NOT_FOUND when src vanished. */
+int ops_copy_file(const char *src, const char *dst, unsigned mode, uint64_t *out_bytes,
+                  char *out_sha_hex, err_t *e);
+/* SHA-256 (hex) and size of a file.  ERR_IO. */
+int ops_sha256_file(const char *path, char out_hex[OPS_SHA256_HEX], uint64_t *out_bytes,
+                    err_t *e);
+/* Writes data to path atomically (path.tmp, fsync, rename, fsync of the dir).  ERR_IO. */
+int ops_write_file_atomic(const char *path, const void *data, size_t len, err_t *e);
+/* Removes a directory tree (best effort, for cleaning up after a failure). */
+void ops_rmtree(const char *path);
+/* Current UTC time as ISO 8601 with milliseconds ("2024-01-02T03:04:05.678Z"). */
+void ops_now_iso(char out[32]);
+
+#endif
