@@ -5,8 +5,13 @@
  */
 #include "store/backup.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +23,11 @@
 #define ST_COPY_HEADROOM_NUM 1
 #define ST_COPY_HEADROOM_DEN 2
 #define ST_COPY_ATTEMPTS 8 /* MDB_MAP_RESIZED by another process, then retried */
+#define ST_DUMP_MAGIC "DDBDUMP1"
+#define ST_DUMP_VERSION 1
+#define ST_DUMP_END 0xFFFFFFFFu
+#define ST_DUMP_IOBUF (1 << 20)
+#define ST_BK_LIST_MAX 100000 /* files listed under backups/ */
 
 const char *store_dir(store_t *s)
 {
@@ -107,4 +117,511 @@ int store_env_stats_get(store_t *s, store_env_stats *out, err_t *e)
     if (mdb_env_get_fd(s->env, &fd) == 0 && fd >= 0 && fstat(fd, &sb) == 0)
         out->file_bytes = (uint64_t)sb.st_size;
     return 0;
+}
+
+/* ---- one table as of one snapshot ------------------------------------------------------- */
+
+static uint64_t bk_rd_u64le(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+int store_table_snapshot(store_t *s, const store_table *t, store_snap_started_fn started,
+                         store_item_fn fn, void *ctx, err_t *e)
+{
+    int rc = bk_headroom(s, e);
+    if (rc)
+        return rc;
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    arena_t a;
+    arena_init(&a);
+    rc = st_rtxn_begin(s, &txn);
+    if (rc) {
+        rc = st_mdb_err(rc, e);
+        goto done;
+    }
+    unsigned char ck[6] = {'c', (unsigned char)(t->id >> 24), (unsigned char)(t->id >> 16),
+                           (unsigned char)(t->id >> 8), (unsigned char)t->id, 0};
+    MDB_val k = {sizeof ck, ck}, v;
+    uint64_t count = 0, bytes = 0;
+    int g = mdb_get(txn, s->db_meta, &k, &v);
+    if (g == 0 && v.mv_size == 17) {
+        count = bk_rd_u64le((unsigned char *)v.mv_data + 1);
+        bytes = bk_rd_u64le((unsigned char *)v.mv_data + 9);
+    }
+    if (started)
+        started(ctx, count, bytes);
+    rc = mdb_cursor_open(txn, s->db_data, &cur);
+    if (rc) {
+        rc = st_mdb_err(rc, e);
+        goto done;
+    }
+    unsigned char pre[5] = {(unsigned char)(t->id >> 24), (unsigned char)(t->id >> 16),
+                            (unsigned char)(t->id >> 8), (unsigned char)t->id, 0};
+    k.mv_size = sizeof pre;
+    k.mv_data = pre;
+    int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (mrc == 0 && k.mv_size >= sizeof pre && memcmp(k.mv_data, pre, sizeof pre) == 0) {
+        av_t item;
+        if ((rc = st_decode(&a, &v, &item, e)))
+            goto done;
+        if ((rc = fn(ctx, &item, e)))
+            goto done;
+        arena_reset(&a);
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (mrc != MDB_NOTFOUND && mrc != 0)
+        rc = st_mdb_err(mrc, e);
+done:
+    if (cur)
+        mdb_cursor_close(cur);
+    st_rtxn_end(s, txn);
+    arena_fini(&a);
+    return rc;
+}
+
+/* ---- dump files ------------------------------------------------------------------------ */
+
+struct store_dump {
+    FILE *f;
+    char *path, *tmp;
+    bool writing;
+    uint64_t count, bytes, hash;
+    buf_t rec;
+    char *hdr;
+    size_t hdr_len;
+};
+
+#define ST_FNV_OFFSET 1469598103934665603ULL
+#define ST_FNV_PRIME 1099511628211ULL
+
+static uint64_t bk_fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= c[i];
+        h *= ST_FNV_PRIME;
+    }
+    return h;
+}
+
+static void bk_u32le(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t bk_rd_u32le(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void bk_u64le(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void bk_dump_free(store_dump *d)
+{
+    if (!d)
+        return;
+    if (d->f)
+        fclose(d->f);
+    buf_fini(&d->rec);
+    free(d->path);
+    free(d->tmp);
+    free(d->hdr);
+    free(d);
+}
+
+int store_dump_create(const char *path, const void *hdr, size_t hdr_len, store_dump **out,
+                      err_t *e)
+{
+    *out = NULL;
+    if (hdr_len > STORE_DUMP_MAX_HEADER)
+        return err_set(e, ERR_VALIDATION, "dump header too large");
+    store_dump *d = calloc(1, sizeof *d);
+    if (!d)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    buf_init(&d->rec, STORE_DUMP_MAX_RECORD);
+    d->writing = true;
+    d->hash = ST_FNV_OFFSET;
+    d->path = strdup(path);
+    size_t pl = strlen(path);
+    d->tmp = malloc(pl + 5);
+    if (!d->path || !d->tmp) {
+        bk_dump_free(d);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    memcpy(d->tmp, path, pl);
+    memcpy(d->tmp + pl, ".tmp", 5);
+    int fd = open(d->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    d->f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!d->f) {
+        int err = errno;
+        if (fd >= 0)
+            close(fd);
+        bk_dump_free(d);
+        return err_set(e, ERR_IO, "cannot create %s.tmp: %s", path, strerror(err));
+    }
+    setvbuf(d->f, NULL, _IOFBF, ST_DUMP_IOBUF);
+    unsigned char head[13];
+    memcpy(head, ST_DUMP_MAGIC, 8);
+    head[8] = ST_DUMP_VERSION;
+    bk_u32le(head + 9, (uint32_t)hdr_len);
+    if (fwrite(head, 1, sizeof head, d->f) != sizeof head ||
+        (hdr_len && fwrite(hdr, 1, hdr_len, d->f) != hdr_len)) {
+        store_dump_abort(d);
+        return err_set(e, ERR_IO, "cannot write %s.tmp: %s", path, strerror(errno));
+    }
+    *out = d;
+    return 0;
+}
+
+int store_dump_add(store_dump *d, const av_t *item, err_t *e)
+{
+    buf_reset(&d->rec);
+    if (av_encode(item, &d->rec) != 0)
+        return err_set(e, ERR_NOMEM, "cannot encode an item for the dump");
+    unsigned char len[4];
+    bk_u32le(len, (uint32_t)d->rec.len);
+    if (fwrite(len, 1, 4, d->f) != 4 || fwrite(d->rec.data, 1, d->rec.len, d->f) != d->rec.len)
+        return err_set(e, ERR_IO, "cannot write %s: %s", d->tmp, strerror(errno));
+    d->hash = bk_fnv(d->hash, d->rec.data, d->rec.len);
+    d->count++;
+    d->bytes += d->rec.len;
+    return 0;
+}
+
+int store_dump_finish(store_dump *d, uint64_t *out_count, uint64_t *out_bytes, err_t *e)
+{
+    unsigned char tail[28];
+    bk_u32le(tail, ST_DUMP_END);
+    bk_u64le(tail + 4, d->count);
+    bk_u64le(tail + 12, d->bytes);
+    bk_u64le(tail + 20, d->hash);
+    int rc = 0;
+    if (fwrite(tail, 1, sizeof tail, d->f) != sizeof tail || fflush(d->f) != 0 ||
+        fsync(fileno(d->f)) != 0)
+        rc = err_set(e, ERR_IO, "cannot write %s: %s", d->tmp, strerror(errno));
+    if (fclose(d->f) != 0 && rc == 0)
+        rc = err_set(e, ERR_IO, "cannot write %s: %s", d->tmp, strerror(errno));
+    d->f = NULL;
+    if (rc == 0 && rename(d->tmp, d->path) != 0)
+        rc = err_set(e, ERR_IO, "cannot rename %s: %s", d->tmp, strerror(errno));
+    if (rc == 0) {
+        /* the rename is durable once the directory is synced */
+        char *slash = strrchr(d->path, '/');
+        if (slash) {
+            *slash = '\0';
+            int dfd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            *slash = '/';
+            if (dfd < 0 || fsync(dfd) != 0)
+                rc = err_set(e, ERR_IO, "cannot sync the directory of %s", d->path);
+            if (dfd >= 0)
+                close(dfd);
+        }
+    }
+    if (rc)
+        unlink(d->tmp);
+    if (out_count)
+        *out_count = d->count;
+    if (out_bytes)
+        *out_bytes = d->bytes;
+    bk_dump_free(d);
+    return rc;
+}
+
+void store_dump_abort(store_dump *d)
+{
+    if (!d)
+        return;
+    if (d->f)
+        fclose(d->f);
+    d->f = NULL;
+    if (d->writing)
+        unlink(d->tmp);
+    bk_dump_free(d);
+}
+
+int store_dump_open(const char *path, store_dump **out, const char **hdr, size_t *hdr_len,
+                    err_t *e)
+{
+    *out = NULL;
+    store_dump *d = calloc(1, sizeof *d);
+    if (!d)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    buf_init(&d->rec, STORE_DUMP_MAX_RECORD);
+    d->hash = ST_FNV_OFFSET;
+    d->f = fopen(path, "rbe");
+    if (!d->f) {
+        int err = errno;
+        bk_dump_free(d);
+        return err_set(e, err == ENOENT ? ERR_NOT_FOUND : ERR_IO, "cannot open %s: %s", path,
+                       strerror(err));
+    }
+    setvbuf(d->f, NULL, _IOFBF, ST_DUMP_IOBUF);
+    unsigned char head[13];
+    if (fread(head, 1, sizeof head, d->f) != sizeof head || memcmp(head, ST_DUMP_MAGIC, 8) != 0 ||
+        head[8] != ST_DUMP_VERSION) {
+        bk_dump_free(d);
+        return err_set(e, ERR_IO, "%s is not a dump this build reads", path);
+    }
+    d->hdr_len = bk_rd_u32le(head + 9);
+    if (d->hdr_len > STORE_DUMP_MAX_HEADER) {
+        bk_dump_free(d);
+        return err_set(e, ERR_IO, "%s: damaged header", path);
+    }
+    d->hdr = malloc(d->hdr_len + 1);
+    if (!d->hdr || fread(d->hdr, 1, d->hdr_len, d->f) != d->hdr_len) {
+        bk_dump_free(d);
+        return err_set(e, ERR_IO, "%s: truncated header", path);
+    }
+    d->hdr[d->hdr_len] = '\0';
+    d->path = strdup(path);
+    if (!d->path) {
+        bk_dump_free(d);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    *hdr = d->hdr;
+    *hdr_len = d->hdr_len;
+    *out = d;
+    return 0;
+}
+
+int store_dump_next(store_dump *d, arena_t *a, av_t *out_item, bool *end, err_t *e)
+{
+    *end = false;
+    unsigned char len[4];
+    if (fread(len, 1, 4, d->f) != 4)
+        return err_set(e, ERR_IO, "%s is truncated", d->path);
+    uint32_t n = bk_rd_u32le(len);
+    if (n == ST_DUMP_END) {
+        unsigned char tail[24];
+        if (fread(tail, 1, sizeof tail, d->f) != sizeof tail)
+            return err_set(e, ERR_IO, "%s is truncated", d->path);
+        if (bk_rd_u64le(tail) != d->count || bk_rd_u64le(tail + 8) != d->bytes ||
+            bk_rd_u64le(tail + 16) != d->hash)
+            return err_set(e, ERR_IO, "%s is damaged (its checksum does not match)", d->path);
+        *end = true;
+        return 0;
+    }
+    if (n > STORE_DUMP_MAX_RECORD)
+        return err_set(e, ERR_IO, "%s is damaged (a record of %u bytes)", d->path, n);
+    void *p = arena_alloc(a, n ? n : 1);
+    if (!p)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    if (fread(p, 1, n, d->f) != n)
+        return err_set(e, ERR_IO, "%s is truncated", d->path);
+    d->hash = bk_fnv(d->hash, p, n);
+    d->count++;
+    d->bytes += n;
+    if (av_decode(p, n, a, out_item) != 0 || out_item->type != AV_M)
+        return err_set(e, ERR_IO, "%s is damaged (an item does not decode)", d->path);
+    return 0;
+}
+
+void store_dump_close(store_dump *d)
+{
+    bk_dump_free(d);
+}
+
+/* ---- files under backups/ ---------------------------------------------------------------- */
+
+static bool bk_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n >= STORE_BK_NAME_MAX || name[0] == '.')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+int store_bk_path(store_t *s, const char *name, char *out, size_t cap, err_t *e)
+{
+    if (!bk_name_ok(name))
+        return err_set(e, ERR_VALIDATION, "invalid backup file name");
+    int n = snprintf(out, cap, "%s/%s", store_dir(s), STORE_BK_DIR);
+    if (n < 0 || (size_t)n >= cap)
+        return err_set(e, ERR_IO, "data dir path too long");
+    if (mkdir(out, 0700) != 0 && errno != EEXIST)
+        return err_set(e, ERR_IO, "cannot create %s: %s", out, strerror(errno));
+    n = snprintf(out, cap, "%s/%s/%s", store_dir(s), STORE_BK_DIR, name);
+    if (n < 0 || (size_t)n >= cap)
+        return err_set(e, ERR_IO, "data dir path too long");
+    return 0;
+}
+
+int store_bk_write(store_t *s, const char *name, const void *data, size_t len, err_t *e)
+{
+    char path[4096], tmp[4112];
+    int rc = store_bk_path(s, name, path, sizeof path, e);
+    if (rc)
+        return rc;
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return err_set(e, ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+    const unsigned char *p = data;
+    size_t left = len;
+    while (left && rc == 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            rc = err_set(e, ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+        else {
+            p += w;
+            left -= (size_t)w;
+        }
+    }
+    if (rc == 0 && fsync(fd) != 0)
+        rc = err_set(e, ERR_IO, "cannot sync %s: %s", tmp, strerror(errno));
+    close(fd);
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = err_set(e, ERR_IO, "cannot rename %s: %s", tmp, strerror(errno));
+    if (rc) {
+        unlink(tmp);
+        return rc;
+    }
+    char *slash = strrchr(path, '/');
+    *slash = '\0';
+    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || fsync(dfd) != 0)
+        rc = err_set(e, ERR_IO, "cannot sync %s", path);
+    if (dfd >= 0)
+        close(dfd);
+    return rc;
+}
+
+int store_bk_read(store_t *s, const char *name, arena_t *a, char **out, size_t *out_len,
+                  err_t *e)
+{
+    char path[4096];
+    int rc = store_bk_path(s, name, path, sizeof path, e);
+    if (rc)
+        return rc;
+    FILE *f = fopen(path, "rbe");
+    if (!f)
+        return err_set(e, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, "cannot open %s: %s", path,
+                       strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || st.st_size > STORE_DUMP_MAX_HEADER) {
+        fclose(f);
+        return err_set(e, ERR_IO, "cannot read %s", path);
+    }
+    char *buf = arena_alloc(a, (size_t)st.st_size + 1);
+    if (!buf) {
+        fclose(f);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    size_t n = fread(buf, 1, (size_t)st.st_size, f);
+    fclose(f);
+    if (n != (size_t)st.st_size)
+        return err_set(e, ERR_IO, "cannot read %s", path);
+    buf[n] = '\0';
+    *out = buf;
+    *out_len = n;
+    return 0;
+}
+
+static int bk_cmp_name(const void *x, const void *y)
+{
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+int store_bk_list(store_t *s, const char *suffix, arena_t *a, char ***out, size_t *out_n,
+                  err_t *e)
+{
+    *out = NULL;
+    *out_n = 0;
+    char dir[4096];
+    int n = snprintf(dir, sizeof dir, "%s/%s", store_dir(s), STORE_BK_DIR);
+    if (n < 0 || (size_t)n >= sizeof dir)
+        return err_set(e, ERR_IO, "data dir path too long");
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : err_set(e, ERR_IO, "cannot read %s: %s", dir, strerror(errno));
+    size_t cap = 16, cnt = 0;
+    char **v = arena_alloc(a, cap * sizeof *v);
+    size_t sl = strlen(suffix);
+    struct dirent *de;
+    int rc = 0;
+    while (v && (de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (!bk_name_ok(de->d_name) || l <= sl || strcmp(de->d_name + l - sl, suffix) != 0)
+            continue;
+        if (cnt == ST_BK_LIST_MAX)
+            break;
+        if (cnt == cap) {
+            v = arena_grow(a, v, cap, cap * 2, sizeof *v);
+            cap *= 2;
+            if (!v)
+                break;
+        }
+        v[cnt] = arena_strdup(a, de->d_name);
+        if (!v[cnt]) {
+            v = NULL;
+            break;
+        }
+        cnt++;
+    }
+    closedir(d);
+    if (!v)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    qsort(v, cnt, sizeof *v, bk_cmp_name);
+    *out = v;
+    *out_n = cnt;
+    return rc;
+}
+
+int store_bk_remove(store_t *s, const char *name, err_t *e)
+{
+    char path[4096];
+    int rc = store_bk_path(s, name, path, sizeof path, e);
+    if (rc)
+        return rc;
+    if (unlink(path) != 0 && errno != ENOENT)
+        return err_set(e, ERR_IO, "cannot remove %s: %s", path, strerror(errno));
+    return 0;
+}
+
+int store_bk_lock(store_t *s, const char *name, bool wait, int *out_fd, err_t *e)
+{
+    *out_fd = -1;
+    char path[4096];
+    int rc = store_bk_path(s, name, path, sizeof path, e);
+    if (rc)
+        return rc;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return err_set(e, ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    int r;
+    while ((r = flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB))) != 0 && errno == EINTR)
+        ;
+    if (r != 0) {
+        int err = errno;
+        close(fd);
+        if (!wait && err == EWOULDBLOCK)
+            return 0;
+        return err_set(e, ERR_IO, "cannot lock %s: %s", path, strerror(err));
+    }
+    *out_fd = fd;
+    return 0;
+}
+
+void store_bk_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd);
 }

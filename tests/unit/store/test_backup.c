@@ -1,0 +1,324 @@
+/*
+ * test_backup — store/backup.c: one-snapshot table reads, dump files, files under backups/,
+ * the environment copy and stats.
+ */
+#include "st_test.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
+
+#include "store/backup.h"
+
+typedef struct snap_ctx {
+    uint64_t started_count;
+    uint64_t seen;
+    bool started;
+    store_t *s;
+    const store_table *t;
+    int pause_after; /* when seen reaches this, write more items (must not show up) */
+    arena_t *a;
+} snap_ctx;
+
+static void snap_started(void *ctx, uint64_t count, uint64_t bytes)
+{
+    snap_ctx *c = ctx;
+    (void)bytes;
+    c->started = true;
+    c->started_count = count;
+}
+
+static void *late_writer(void *arg)
+{
+    snap_ctx *c = arg;
+    arena_t a;
+    arena_init(&a);
+    for (int i = 0; i < 50; i++) {
+        char txt[128];
+        snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"late%03d\"}}", i);
+        st_put_ok(c->s, c->t, &a, txt);
+    }
+    arena_fini(&a);
+    return NULL;
+}
+
+static int snap_item(void *ctx, const av_t *item, err_t *e)
+{
+    snap_ctx *c = ctx;
+    (void)e;
+    assert_true(c->started);
+    assert_int_equal(item->type, AV_M);
+    c->seen++;
+    if (c->pause_after && c->seen == (uint64_t)c->pause_after) {
+        /* writes committed by another thread while the snapshot is open: not in it */
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, late_writer, c), 0);
+        pthread_join(th, NULL);
+    }
+    return 0;
+}
+
+static void put_n(store_t *s, const store_table *t, arena_t *a, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char txt[160];
+        snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"k%05d\"},\"n\":{\"N\":\"%d\"},\"l\":{\"L\":[{\"BOOL\":true}]}}",
+                 i, i);
+        st_put_ok(s, t, a, txt);
+    }
+}
+
+/* The scan shows the table as of its start: writes during it are not seen; the count given
+ * to `started` is the snapshot's. */
+static void test_snapshot_is_one_state(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tab", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    const store_table *other = st_create(f->s, "oth", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    put_n(f->s, t, &f->a, 200);
+    put_n(f->s, other, &f->a, 10);
+    snap_ctx c = {.s = f->s, .t = t, .pause_after = 100, .a = &f->a};
+    err_t e = {0};
+    assert_int_equal(store_table_snapshot(f->s, t, snap_started, snap_item, &c, &e), 0);
+    assert_int_equal(c.started_count, 200);
+    assert_int_equal(c.seen, 200);
+    /* a second snapshot sees the late writes */
+    snap_ctx c2 = {0};
+    assert_int_equal(store_table_snapshot(f->s, t, snap_started, snap_item, &c2, &e), 0);
+    assert_int_equal(c2.seen, 250);
+    assert_int_equal(c2.started_count, 250);
+}
+
+static int stop_at_3(void *ctx, const av_t *item, err_t *e)
+{
+    (void)item;
+    int *n = ctx;
+    if (++*n == 3)
+        return err_set(e, ERR_IO, "stop");
+    return 0;
+}
+
+static void test_snapshot_callback_error_stops(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tab", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    put_n(f->s, t, &f->a, 10);
+    int n = 0;
+    err_t e = {0};
+    assert_int_equal(store_table_snapshot(f->s, t, NULL, stop_at_3, &n, &e), ERR_IO);
+    assert_int_equal(n, 3);
+}
+
+typedef struct dump_ctx {
+    store_dump *d;
+} dump_ctx;
+
+static int to_dump(void *ctx, const av_t *item, err_t *e)
+{
+    return store_dump_add(((dump_ctx *)ctx)->d, item, e);
+}
+
+static void dump_path(st_fix *f, char *out, size_t cap)
+{
+    err_t e = {0};
+    assert_int_equal(store_bk_path(f->s, "t1.dump", out, cap, &e), 0);
+}
+
+/* A table dumped and read back item for item; the header comes back as written. */
+static void test_dump_round_trip(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tab", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    put_n(f->s, t, &f->a, 300);
+    char path[4096];
+    dump_path(f, path, sizeof path);
+    err_t e = {0};
+    dump_ctx dc;
+    assert_int_equal(store_dump_create(path, "{\"h\":1}", 7, &dc.d, &e), 0);
+    /* not visible under its name until finished */
+    assert_int_not_equal(access(path, F_OK), 0);
+    assert_int_equal(store_table_snapshot(f->s, t, NULL, to_dump, &dc, &e), 0);
+    uint64_t count = 0, bytes = 0;
+    assert_int_equal(store_dump_finish(dc.d, &count, &bytes, &e), 0);
+    assert_int_equal(count, 300);
+    assert_true(bytes > 300);
+    assert_int_equal(access(path, F_OK), 0);
+
+    store_dump *r = NULL;
+    const char *hdr;
+    size_t hl;
+    assert_int_equal(store_dump_open(path, &r, &hdr, &hl, &e), 0);
+    assert_int_equal(hl, 7);
+    assert_memory_equal(hdr, "{\"h\":1}", 7);
+    arena_t a;
+    arena_init(&a);
+    int n = 0;
+    for (;;) {
+        av_t item;
+        bool end;
+        assert_int_equal(store_dump_next(r, &a, &item, &end, &e), 0);
+        if (end)
+            break;
+        char want[160];
+        snprintf(want, sizeof want,
+                 "{\"pk\":{\"S\":\"k%05d\"},\"n\":{\"N\":\"%d\"},\"l\":{\"L\":[{\"BOOL\":true}]}}", n,
+                 n);
+        assert_item_json(&item, want);
+        n++;
+        arena_reset(&a);
+    }
+    assert_int_equal(n, 300);
+    store_dump_close(r);
+    arena_fini(&a);
+}
+
+/* Truncation and flipped bytes are found by the reader; an aborted dump leaves nothing. */
+static void test_dump_damage(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tab", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    put_n(f->s, t, &f->a, 50);
+    char path[4096];
+    dump_path(f, path, sizeof path);
+    err_t e = {0};
+    dump_ctx dc;
+    assert_int_equal(store_dump_create(path, "x", 1, &dc.d, &e), 0);
+    assert_int_equal(store_table_snapshot(f->s, t, NULL, to_dump, &dc, &e), 0);
+    assert_int_equal(store_dump_finish(dc.d, NULL, NULL, &e), 0);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+
+    arena_t a;
+    arena_init(&a);
+    for (int mode = 0; mode < 2; mode++) {
+        char copy[4200];
+        snprintf(copy, sizeof copy, "%s.copy%d", path, mode);
+        char cmd[9000];
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s'", path, copy);
+        assert_int_equal(system(cmd), 0);
+        if (mode == 0) {
+            assert_int_equal(truncate(copy, st.st_size - 10), 0);
+        } else {
+            int fd = open(copy, O_RDWR);
+            unsigned char c;
+            assert_int_equal(pread(fd, &c, 1, st.st_size / 2), 1);
+            c ^= 1;
+            assert_int_equal(pwrite(fd, &c, 1, st.st_size / 2), 1);
+            close(fd);
+        }
+        store_dump *r = NULL;
+        const char *hdr;
+        size_t hl;
+        err_clear(&e);
+        assert_int_equal(store_dump_open(copy, &r, &hdr, &hl, &e), 0);
+        int rc = 0;
+        for (int guard = 0; guard < 1000; guard++) {
+            av_t item;
+            bool end = false;
+            rc = store_dump_next(r, &a, &item, &end, &e);
+            if (rc || end)
+                break;
+        }
+        assert_int_equal(rc, ERR_IO);
+        store_dump_close(r);
+        unlink(copy);
+    }
+    arena_fini(&a);
+
+    store_dump *w = NULL;
+    char p2[4096];
+    assert_int_equal(store_bk_path(f->s, "t2.dump", p2, sizeof p2, &e), 0);
+    assert_int_equal(store_dump_create(p2, "x", 1, &w, &e), 0);
+    store_dump_abort(w);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", p2);
+    assert_int_not_equal(access(tmp, F_OK), 0);
+    assert_int_not_equal(access(p2, F_OK), 0);
+    err_clear(&e);
+    assert_int_equal(store_dump_open(p2, &w, &(const char *){NULL}, &(size_t){0}, &e),
+                     ERR_NOT_FOUND);
+}
+
+/* backups/ files: write, read, list by suffix, remove, names checked, locks exclusive. */
+static void test_bk_files(void **state)
+{
+    st_fix *f = *state;
+    err_t e = {0};
+    assert_int_equal(store_bk_write(f->s, "b.json", "{}", 2, &e), 0);
+    assert_int_equal(store_bk_write(f->s, "a.json", "[1]", 3, &e), 0);
+    assert_int_equal(store_bk_write(f->s, "a.dump", "zz", 2, &e), 0);
+    char *txt;
+    size_t len;
+    assert_int_equal(store_bk_read(f->s, "a.json", &f->a, &txt, &len, &e), 0);
+    assert_int_equal(len, 3);
+    assert_string_equal(txt, "[1]");
+    char **names;
+    size_t n;
+    assert_int_equal(store_bk_list(f->s, ".json", &f->a, &names, &n, &e), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(names[0], "a.json");
+    assert_string_equal(names[1], "b.json");
+    assert_int_equal(store_bk_remove(f->s, "a.json", &e), 0);
+    assert_int_equal(store_bk_remove(f->s, "a.json", &e), 0); /* absent: fine */
+    assert_int_equal(store_bk_read(f->s, "a.json", &f->a, &txt, &len, &e), ERR_NOT_FOUND);
+    err_clear(&e);
+    assert_int_equal(store_bk_write(f->s, "../escape", "x", 1, &e), ERR_VALIDATION);
+    err_clear(&e);
+    assert_int_equal(store_bk_write(f->s, ".hidden", "x", 1, &e), ERR_VALIDATION);
+
+    int fd1 = -1, fd2 = -1;
+    err_clear(&e);
+    assert_int_equal(store_bk_lock(f->s, "x.lock", false, &fd1, &e), 0);
+    assert_true(fd1 >= 0);
+    assert_int_equal(store_bk_lock(f->s, "x.lock", false, &fd2, &e), 0);
+    assert_int_equal(fd2, -1); /* held */
+    store_bk_unlock(fd1);
+    assert_int_equal(store_bk_lock(f->s, "x.lock", false, &fd2, &e), 0);
+    assert_true(fd2 >= 0);
+    store_bk_unlock(fd2);
+}
+
+/* The environment copy opens as a data dir with the same tables; stats are sane. */
+static void test_env_copy_and_stats(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tab", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    put_n(f->s, t, &f->a, 100);
+    store_env_stats es;
+    err_t e = {0};
+    assert_int_equal(store_env_stats_get(f->s, &es, &e), 0);
+    assert_true(es.map_bytes >= es.used_bytes);
+    assert_true(es.used_bytes > 0 && es.page_size >= 512);
+    assert_true(es.file_bytes > 0);
+
+    char dir[300], file[400];
+    snprintf(dir, sizeof dir, "%s/copy", f->dir);
+    mkdir(dir, 0700);
+    snprintf(file, sizeof file, "%s/data.mdb", dir);
+    int fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(store_env_copy_fd(f->s, fd, &e), 0);
+    close(fd);
+    store_t *c = st_open_dir(dir, 0);
+    const store_table *ct = store_table_pin(c, "tab");
+    assert_non_null(ct);
+    uint64_t cnt = 0, bytes = 0;
+    assert_int_equal(store_table_stats(c, ct, NULL, &cnt, &bytes, &e), 0);
+    assert_int_equal(cnt, 100);
+    store_table_unpin(c, ct);
+    store_close(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_snapshot_is_one_state, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_callback_error_stops, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_dump_round_trip, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_dump_damage, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_bk_files, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_env_copy_and_stats, st_setup, st_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
