@@ -23,5 +23,7 @@ int cli_sql(int argc, char **argv);               /* cmd_sql.c */
 int cli_streams(int argc, char **argv);           /* cmd_streams.c */
 int cli_backup(int argc, char **argv);            /* cmd_ops.c */
 int cli_restore(int argc, char **argv);           /* cmd_ops.c */
+int cli_export(int argc, char **argv);            /* cmd_ops.c */
+int cli_import(int argc, char **argv);            /* cmd_ops.c */
 
 #endif

@@ -4,6 +4,10 @@
  *
  *   backup DEST [--data-dir DIR]        hot copy of a data dir (ops/dirbackup.h)
  *   restore SRC [--data-dir DIR]        brings a backup back into a new or empty dir
+ *   export TABLE DIR                    DynamoDB's export-to-S3 format (ops/xport.h)
+ *   import SRC TABLE [--create ...]     DynamoDB JSON lines, exports, CSV
+ * export and import work on --data-dir DIR (embedded, default ./data; safe while a server
+ * runs on it) or --endpoint URL [--region R] like every other command.
  *
  * --json prints one JSON object for scripts; otherwise a summary for people, with a progress
  * bar on stderr when it is a terminal.  Exit status: 0 ok, 1 failure, 2 usage error.
@@ -16,16 +20,29 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/api.h"
 #include "cli/cli.h"
+#include "messaging/backend_remote.h"
 #include "ops/dirbackup.h"
+#include "ops/xport.h"
+#include "store/store.h"
 
 #define OPS_CLI_MAX_POS 8
 
 typedef struct ops_cli {
     const char *data_dir;
     bool data_dir_given;
+    const char *endpoint;
+    const char *region;
     bool json;
     bool help;
+    bool create;
+    bool repair;
+    const char *key;       /* import --key pk:S[,sk:N] */
+    const char *tcp;       /* import --table-creation-parameters JSON or @FILE */
+    const char *format;    /* import --format auto|dynamodb-json|csv */
+    const char *delimiter; /* import --csv-delimiter */
+    const char *header;    /* import --csv-header a,b,c */
     const char *pos[OPS_CLI_MAX_POS];
     int n_pos;
 } ops_cli;
@@ -62,6 +79,14 @@ static int ops_parse(int argc, char **argv, ops_cli *o)
             o->help = true;
             continue;
         }
+        if (strcmp(a, "--create") == 0) {
+            o->create = true;
+            continue;
+        }
+        if (strcmp(a, "--repair") == 0) {
+            o->repair = true;
+            continue;
+        }
         const char *val = NULL;
         const char *eq = strchr(a, '=');
         char name[64];
@@ -79,6 +104,20 @@ static int ops_parse(int argc, char **argv, ops_cli *o)
         if (strcmp(name, "--data-dir") == 0) {
             o->data_dir = val;
             o->data_dir_given = true;
+        } else if (strcmp(name, "--endpoint") == 0) {
+            o->endpoint = val;
+        } else if (strcmp(name, "--region") == 0) {
+            o->region = val;
+        } else if (strcmp(name, "--key") == 0) {
+            o->key = val;
+        } else if (strcmp(name, "--table-creation-parameters") == 0) {
+            o->tcp = val;
+        } else if (strcmp(name, "--format") == 0) {
+            o->format = val;
+        } else if (strcmp(name, "--csv-delimiter") == 0) {
+            o->delimiter = val;
+        } else if (strcmp(name, "--csv-header") == 0) {
+            o->header = val;
         } else {
             fprintf(stderr, "ddbchat: unknown option %s\n", name);
             return 2;
@@ -241,4 +280,225 @@ int cli_restore(int argc, char **argv)
                (unsigned long long)r.files, b);
     }
     return 0;
+}
+
+/* ---- backends ----------------------------------------------------------------------------- */
+
+typedef struct ops_conn {
+    store_t *store;
+    api_t *api;
+    msg_backend *backend;
+} ops_conn;
+
+static void ops_conn_close(ops_conn *c)
+{
+    msg_backend_free(c->backend);
+    api_free(c->api);
+    store_close(c->store);
+    memset(c, 0, sizeof *c);
+}
+
+/* The embedded engine on --data-dir, or --endpoint. */
+static int ops_conn_open(ops_conn *c, const ops_cli *o, err_t *e)
+{
+    memset(c, 0, sizeof *c);
+    if (o->endpoint) {
+        ddbc_config dc;
+        if (ddbc_config_load(&dc, o->endpoint, o->region, e) ||
+            msg_backend_remote_new(&dc, &c->backend, e))
+            goto fail;
+        return 0;
+    }
+    store_opts so;
+    store_opts_default(&so);
+    so.ttl_thread = false; /* a server on the same dir reaps */
+    if (store_open(o->data_dir, &so, &c->store, e) || api_new(c->store, NULL, &c->api, e) ||
+        msg_backend_embedded_new(c->api, &c->backend, e))
+        goto fail;
+    return 0;
+fail:
+    ops_conn_close(c);
+    return e->code ? e->code : ERR_INTERNAL;
+}
+
+static const char *const ops_conn_opts_help =
+    "  --data-dir DIR     embedded engine data dir (default ./data)\n"
+    "  --endpoint URL     a DynamoDB-compatible endpoint instead\n"
+    "  --region REGION    region for --endpoint (default from the AWS config)\n";
+
+/* ---- export / import ------------------------------------------------------------------------- */
+
+int cli_export(int argc, char **argv)
+{
+    ops_cli o;
+    if (ops_parse(argc, argv, &o) || o.help || o.n_pos != 2)
+        return ops_usage("export", "TABLE DIR [--data-dir DIR | --endpoint URL]",
+                         ops_conn_opts_help);
+    err_t e = {0};
+    ops_conn c;
+    if (ops_conn_open(&c, &o, &e))
+        return ops_fail(&o, &e);
+    ops_bar bar;
+    ops_bar_init(&bar, !o.json);
+    ops_export_opts xo = {.table = o.pos[0], .dir = o.pos[1], .backend = c.backend,
+                          .store = c.store, .progress = ops_bar_cb, .pctx = &bar};
+    ops_export_result r;
+    int rc = ops_export(&xo, &r, &e);
+    ops_bar_end(&bar);
+    ops_conn_close(&c);
+    if (rc)
+        return ops_fail(&o, &e);
+    if (o.json) {
+        ops_print_json(json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:b}", "table", o.pos[0], "export_id",
+                                 r.export_id, "export_dir", r.export_dir, "items",
+                                 (json_int_t)r.items, "files", (json_int_t)r.files, "bytes",
+                                 (json_int_t)r.bytes, "point_in_time", r.snapshot));
+    } else {
+        printf("exported %llu items of %s to %s (%llu data file%s)%s\n",
+               (unsigned long long)r.items, o.pos[0], r.export_dir, (unsigned long long)r.files,
+               r.files == 1 ? "" : "s", r.snapshot ? ", one point in time" : "");
+    }
+    return 0;
+}
+
+/* --key "pk:S[,sk:N]" -> {AttributeDefinitions, KeySchema}. */
+static json_t *ops_key_params(const char *spec, err_t *e)
+{
+    json_t *ad = json_array(), *ks = json_array();
+    char buf[600];
+    snprintf(buf, sizeof buf, "%s", spec);
+    int part = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save), part++) {
+        char *colon = strrchr(tok, ':');
+        if (part > 1 || !colon || colon == tok ||
+            (strcmp(colon + 1, "S") && strcmp(colon + 1, "N") && strcmp(colon + 1, "B"))) {
+            json_decref(ad);
+            json_decref(ks);
+            err_set(e, ERR_VALIDATION, "--key wants NAME:TYPE[,NAME:TYPE] with TYPE S, N or B");
+            return NULL;
+        }
+        *colon = '\0';
+        json_array_append_new(ad, json_pack("{s:s,s:s}", "AttributeName", tok, "AttributeType",
+                                            colon + 1));
+        json_array_append_new(ks, json_pack("{s:s,s:s}", "AttributeName", tok, "KeyType",
+                                            part ? "RANGE" : "HASH"));
+    }
+    if (part == 0) {
+        json_decref(ad);
+        json_decref(ks);
+        err_set(e, ERR_VALIDATION, "--key wants NAME:TYPE[,NAME:TYPE]");
+        return NULL;
+    }
+    return json_pack("{s:o,s:o}", "AttributeDefinitions", ad, "KeySchema", ks);
+}
+
+int cli_import(int argc, char **argv)
+{
+    ops_cli o;
+    if (ops_parse(argc, argv, &o) || o.help || o.n_pos != 2)
+        return ops_usage(
+            "import", "SRC TABLE [--create [--key NAME:TYPE[,NAME:TYPE] |\n"
+                      "       --table-creation-parameters JSON|@FILE]] [--format auto|dynamodb-json|csv]\n"
+                      "       [--csv-delimiter C] [--csv-header A,B,...] [--data-dir DIR | --endpoint URL]",
+            "  SRC                an export dir (DIR/AWSDynamoDB/<ExportId>), a dir of files, or a file\n"
+            "  --create           create TABLE first (with its indexes when SRC is a ddbchat export)\n"
+            "  --data-dir DIR     embedded engine data dir (default ./data)\n"
+            "  --endpoint URL     a DynamoDB-compatible endpoint instead\n"
+            "  --region REGION    region for --endpoint (default from the AWS config)\n");
+    err_t e = {0};
+    ops_import_opts io = {.src = o.pos[0], .table = o.pos[1], .create = o.create};
+    json_t *creation = NULL, *header = NULL;
+    int rc = 0;
+    if (o.format) {
+        if (!strcmp(o.format, "auto"))
+            io.format = OPS_IMPORT_AUTO;
+        else if (!strcmp(o.format, "dynamodb-json") || !strcmp(o.format, "DYNAMODB_JSON"))
+            io.format = OPS_IMPORT_DYNAMODB_JSON;
+        else if (!strcmp(o.format, "csv") || !strcmp(o.format, "CSV"))
+            io.format = OPS_IMPORT_CSV;
+        else {
+            fprintf(stderr, "ddbchat: --format is auto, dynamodb-json or csv\n");
+            return 2;
+        }
+    }
+    if (o.delimiter) {
+        if (strlen(o.delimiter) != 1 || o.delimiter[0] == '"' || o.delimiter[0] == '\n') {
+            fprintf(stderr, "ddbchat: --csv-delimiter is one character\n");
+            return 2;
+        }
+        io.csv_delimiter = o.delimiter[0];
+    }
+    if (o.header) {
+        header = json_array();
+        char buf[8192];
+        snprintf(buf, sizeof buf, "%s", o.header);
+        char *save = NULL;
+        for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+            json_array_append_new(header, json_string(t));
+        io.csv_header = header;
+    }
+    if ((o.key || o.tcp) && !o.create) {
+        fprintf(stderr, "ddbchat: --key and --table-creation-parameters go with --create\n");
+        json_decref(header);
+        return 2;
+    }
+    if (o.key && o.tcp) {
+        fprintf(stderr, "ddbchat: give --key or --table-creation-parameters, not both\n");
+        json_decref(header);
+        return 2;
+    }
+    if (o.key && !(creation = ops_key_params(o.key, &e))) {
+        json_decref(header);
+        return ops_fail(&o, &e);
+    }
+    if (o.tcp) {
+        json_error_t je;
+        creation = o.tcp[0] == '@' ? json_load_file(o.tcp + 1, 0, &je) : json_loads(o.tcp, 0, &je);
+        if (!json_is_object(creation)) {
+            json_decref(creation);
+            json_decref(header);
+            err_set(&e, ERR_VALIDATION, "--table-creation-parameters: %s", je.text);
+            return ops_fail(&o, &e);
+        }
+    }
+    io.creation = creation;
+    ops_conn c;
+    if (ops_conn_open(&c, &o, &e)) {
+        json_decref(creation);
+        json_decref(header);
+        return ops_fail(&o, &e);
+    }
+    ops_bar bar;
+    ops_bar_init(&bar, !o.json);
+    io.backend = c.backend;
+    io.progress = ops_bar_cb;
+    io.pctx = &bar;
+    ops_import_result r;
+    rc = ops_import(&io, &r, &e);
+    ops_bar_end(&bar);
+    ops_conn_close(&c);
+    json_decref(creation);
+    json_decref(header);
+    if (rc)
+        return ops_fail(&o, &e);
+    if (o.json) {
+        json_t *errs = json_array();
+        for (int i = 0; i < r.n_first_errors; i++)
+            json_array_append_new(errs, json_string(r.first_errors[i]));
+        ops_print_json(json_pack("{s:s,s:b,s:I,s:I,s:I,s:I,s:o}", "table", o.pos[1], "created",
+                                 r.created, "files", (json_int_t)r.files, "items",
+                                 (json_int_t)r.items, "errors", (json_int_t)r.errors, "bytes",
+                                 (json_int_t)r.bytes, "first_errors", errs));
+    } else {
+        printf("imported %llu items into %s%s from %llu file%s", (unsigned long long)r.items,
+               o.pos[1], r.created ? " (created)" : "", (unsigned long long)r.files,
+               r.files == 1 ? "" : "s");
+        if (r.errors)
+            printf("; %llu refused", (unsigned long long)r.errors);
+        printf("\n");
+        for (int i = 0; i < r.n_first_errors; i++)
+            fprintf(stderr, "  %s\n", r.first_errors[i]);
+    }
+    return r.errors ? 1 : 0;
 }

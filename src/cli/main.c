@@ -32,6 +32,8 @@ static const struct cli_cmd {
     {"streams", cli_streams, "follow a table's DynamoDB stream (streams tail TABLE)"},
     {"backup", cli_backup, "copy a data dir while it is in use (hot backup)"},
     {"restore", cli_restore, "bring a backup back into a new data dir"},
+    {"export", cli_export, "write a table in DynamoDB's export-to-S3 format"},
+    {"import", cli_import, "load DynamoDB JSON / export / CSV files into a table"},
 };
 
 static void cli_usage(FILE *f)

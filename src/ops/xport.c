@@ -1,0 +1,1290 @@
+/*
+ * xport — export and import in DynamoDB's file formats.  Layer: ops.  See xport.h.
+ * Tests: tests/unit/ops/test_xport.c (formats, a hand-written export, CSV, damaged files),
+ * tests/e2e/test_export_import.py (the messaging table round trip, embedded and remote).
+ */
+#include "ops/xport.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "ops/ops_int.h"
+#include "store/backup.h"
+#include "value/ddbjson.h"
+
+#define XP_BATCH 25                /* BatchWriteItem's limit */
+#define XP_MAX_RETRIES 12          /* unprocessed items / throttling, with backoff */
+#define XP_BACKOFF_MS 25
+#define XP_BACKOFF_MAX_MS 2000
+#define XP_CREATE_WAIT_MS (10 * 60 * 1000) /* CreateTable until ACTIVE */
+#define XP_MAX_FILES 100000
+#define XP_NAME_LEN 26             /* data file names: like DynamoDB's, 26 base32 characters */
+#define XP_TABLE_FILE "ddbchat-table.json"
+
+/* ---- small helpers ------------------------------------------------------------------------ */
+
+static void xp_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int64_t xp_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void xp_iso(int64_t ms, char out[32])
+{
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    char date[24];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 32, "%.19s.%03dZ", date, (int)(ms % 1000));
+}
+
+static void xp_random(unsigned char *p, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = getrandom(p + got, n - got, 0);
+        if (r <= 0) { /* no entropy source: time-based, still unique enough for names */
+            uint64_t x = (uint64_t)xp_now_ms() ^ ((uint64_t)getpid() << 32);
+            for (; got < n; got++, x = x * 6364136223846793005ULL + 1)
+                p[got] = (unsigned char)(x >> 33);
+            return;
+        }
+        got += (size_t)r;
+    }
+}
+
+/* MD5 of a file: hex and base64 (as S3's ETag and Content-MD5). */
+static int xp_md5_file(const char *path, char hex[OPS_MD5_HEX], char b64[32], err_t *e)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return err_set(e, ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned char *buf = malloc(1 << 16);
+    int rc = 0;
+    if (!md || !buf || EVP_DigestInit_ex(md, EVP_md5(), NULL) != 1) {
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (;;) {
+        ssize_t r = read(fd, buf, 1 << 16);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = err_set(e, ERR_IO, "cannot read %s: %s", path, strerror(errno));
+            goto done;
+        }
+        if (r == 0)
+            break;
+        EVP_DigestUpdate(md, buf, (size_t)r);
+    }
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned dl = 0;
+    EVP_DigestFinal_ex(md, d, &dl);
+    static const char hexd[] = "0123456789abcdef";
+    for (unsigned i = 0; i < dl && i < 16; i++) {
+        hex[2 * i] = hexd[d[i] >> 4];
+        hex[2 * i + 1] = hexd[d[i] & 15];
+    }
+    hex[32] = '\0';
+    EVP_EncodeBlock((unsigned char *)b64, d, (int)dl);
+done:
+    free(buf);
+    EVP_MD_CTX_free(md);
+    close(fd);
+    return rc;
+}
+
+static int xp_write_json(const char *path, json_t *j, size_t flags, char *md5hex_out, err_t *e)
+{
+    char *text = j ? json_dumps(j, flags) : NULL;
+    if (!text)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    int rc = ops_write_file_atomic(path, text, strlen(text), e);
+    free(text);
+    if (rc == 0 && md5hex_out) {
+        char b64[32];
+        rc = xp_md5_file(path, md5hex_out, b64, e);
+    }
+    return rc;
+}
+
+/* Backend error worded with its DynamoDB type, so scripts can tell them apart. */
+static int xp_backend_err(err_t *e, int rc, const char *op)
+{
+    err_t in = *e;
+    err_clear(e);
+    if (rc == ERR_TRANSPORT)
+        return err_set(e, rc, "%s: %s", op, in.msg);
+    return err_set(e, rc, "%s: %s: %s", op, err_type(rc), in.msg);
+}
+
+static int xp_describe(msg_backend *b, const char *table, json_t **out_table, err_t *e)
+{
+    *out_table = NULL;
+    json_t *req = json_pack("{s:s}", "TableName", table), *resp = NULL;
+    if (!req)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    int rc = msg_backend_call(b, "DescribeTable", req, &resp, e);
+    json_decref(req);
+    if (rc) {
+        json_decref(resp);
+        return xp_backend_err(e, rc, "DescribeTable");
+    }
+    json_t *t = json_object_get(resp, "Table");
+    if (!json_is_object(t)) {
+        json_decref(resp);
+        return err_set(e, ERR_INTERNAL, "DescribeTable: no Table in the answer");
+    }
+    *out_table = json_incref(t);
+    json_decref(resp);
+    return 0;
+}
+
+/* ---- export ----------------------------------------------------------------------------------- */
+
+typedef struct xp_file {
+    char name[XP_NAME_LEN + 9]; /* <name>.json.gz */
+    uint64_t items;
+} xp_file;
+
+typedef struct xp_out {
+    const ops_export_opts *o;
+    char dir[OPS_PATH_MAX];      /* DIR/AWSDynamoDB/<id> */
+    gzFile gz;
+    xp_file *files;
+    size_t n_files, cap_files;
+    uint64_t file_bytes_now;     /* uncompressed bytes in the current file */
+    uint64_t items, bytes, total;
+    char *line;                  /* scratch */
+} xp_out;
+
+static int xp_open_next(xp_out *x, err_t *e)
+{
+    if (x->n_files >= XP_MAX_FILES)
+        return err_set(e, ERR_VALIDATION, "more than %d data files", XP_MAX_FILES);
+    if (x->n_files == x->cap_files) {
+        size_t nc = x->cap_files ? x->cap_files * 2 : 8;
+        xp_file *nf = realloc(x->files, nc * sizeof *nf);
+        if (!nf)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        x->files = nf;
+        x->cap_files = nc;
+    }
+    xp_file *f = &x->files[x->n_files];
+    static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+    unsigned char r[XP_NAME_LEN];
+    xp_random(r, sizeof r);
+    for (int i = 0; i < XP_NAME_LEN; i++)
+        f->name[i] = b32[r[i] & 31];
+    memcpy(f->name + XP_NAME_LEN, ".json.gz", 9);
+    f->items = 0;
+    char path[OPS_PATH_MAX], sub[64];
+    snprintf(sub, sizeof sub, "data/%s", f->name);
+    int rc = ops_path_join(path, x->dir, sub, e);
+    if (rc)
+        return rc;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    x->gz = fd >= 0 ? gzdopen(fd, "wb6") : NULL;
+    if (!x->gz) {
+        int err = errno;
+        if (fd >= 0)
+            close(fd);
+        return err_set(e, ERR_IO, "cannot create %s: %s", path, strerror(err));
+    }
+    x->n_files++;
+    x->file_bytes_now = 0;
+    return 0;
+}
+
+static int xp_close_current(xp_out *x, err_t *e)
+{
+    if (!x->gz)
+        return 0;
+    /* gzclose flushes; the data is synced with the directory at the end (fsync per file) */
+    int zrc = gzclose(x->gz);
+    x->gz = NULL;
+    if (zrc != Z_OK)
+        return err_set(e, ERR_IO, "cannot write a data file of %s (zlib error %d)", x->dir, zrc);
+    char path[OPS_PATH_MAX], sub[64];
+    snprintf(sub, sizeof sub, "data/%s", x->files[x->n_files - 1].name);
+    int rc = ops_path_join(path, x->dir, sub, e);
+    if (rc)
+        return rc;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0)
+        rc = err_set(e, ERR_IO, "cannot sync %s: %s", path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+/* One item (DynamoDB JSON object, borrowed) into the current data file. */
+static int xp_put_item(xp_out *x, json_t *item, err_t *e)
+{
+    int rc = 0;
+    if (!x->gz || x->file_bytes_now >= (x->o->file_bytes ? x->o->file_bytes : OPS_EXPORT_FILE_BYTES)) {
+        if ((rc = xp_close_current(x, e)) || (rc = xp_open_next(x, e)))
+            return rc;
+    }
+    json_t *wrap = json_object();
+    if (!wrap || json_object_set(wrap, "Item", item) != 0) {
+        json_decref(wrap);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    char *text = json_dumps(wrap, JSON_COMPACT);
+    json_decref(wrap);
+    if (!text)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    size_t len = strlen(text);
+    if (gzwrite(x->gz, text, (unsigned)len) != (int)len || gzputc(x->gz, '\n') != '\n')
+        rc = err_set(e, ERR_IO, "cannot write a data file under %s", x->dir);
+    free(text);
+    if (rc)
+        return rc;
+    x->file_bytes_now += len + 1;
+    x->bytes += len + 1;
+    x->items++;
+    x->files[x->n_files - 1].items++;
+    if (x->o->progress && (x->items % 1000 == 0))
+        x->o->progress(x->o->pctx, "exporting", x->items, x->total);
+    return 0;
+}
+
+static void xp_snap_started(void *ctx, uint64_t count, uint64_t bytes)
+{
+    xp_out *x = ctx;
+    (void)bytes;
+    x->total = count;
+}
+
+static int xp_snap_item(void *ctx, const av_t *item, err_t *e)
+{
+    xp_out *x = ctx;
+    json_t *j = ddbjson_from_item(item);
+    if (!j)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    int rc = xp_put_item(x, j, e);
+    json_decref(j);
+    return rc;
+}
+
+static int xp_scan(xp_out *x, err_t *e)
+{
+    json_t *start = NULL;
+    int rc = 0;
+    for (;;) {
+        json_t *req = json_pack("{s:s}", "TableName", x->o->table), *resp = NULL;
+        if (!req) {
+            json_decref(start);
+            return err_set(e, ERR_NOMEM, "out of memory");
+        }
+        if (start)
+            json_object_set_new(req, "ExclusiveStartKey", start);
+        for (int attempt = 0;; attempt++) {
+            rc = msg_backend_call(x->o->backend, "Scan", req, &resp, e);
+            bool throttled = rc == ERR_PROVISIONED_THROUGHPUT || rc == ERR_THROTTLING ||
+                             rc == ERR_REQUEST_LIMIT;
+            if (!throttled || attempt >= XP_MAX_RETRIES)
+                break;
+            json_decref(resp);
+            resp = NULL;
+            err_clear(e);
+            xp_sleep_ms(XP_BACKOFF_MS << (attempt < 6 ? attempt : 6));
+        }
+        json_decref(req);
+        if (rc) {
+            json_decref(resp);
+            return xp_backend_err(e, rc, "Scan");
+        }
+        size_t i;
+        json_t *it;
+        json_array_foreach(json_object_get(resp, "Items"), i, it) {
+            if ((rc = xp_put_item(x, it, e)))
+                break;
+        }
+        start = rc ? NULL : json_incref(json_object_get(resp, "LastEvaluatedKey"));
+        json_decref(resp);
+        if (rc || !start)
+            return rc;
+    }
+}
+
+int ops_export(const ops_export_opts *o, ops_export_result *out, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    xp_out x = {.o = o};
+    json_t *table = NULL, *files = NULL, *summary = NULL;
+    int rc = xp_describe(o->backend, o->table, &table, e);
+    if (rc)
+        return rc;
+    const char *status = json_string_value(json_object_get(table, "TableStatus"));
+    if (status && strcmp(status, "ACTIVE") != 0 && strcmp(status, "UPDATING") != 0) {
+        rc = err_set(e, ERR_VALIDATION, "table %s is %s, not ACTIVE", o->table, status);
+        goto done;
+    }
+    int64_t start_ms = xp_now_ms();
+    unsigned char r[4];
+    xp_random(r, sizeof r);
+    snprintf(out->export_id, sizeof out->export_id, "%014lld-%02x%02x%02x%02x",
+             (long long)start_ms, r[0], r[1], r[2], r[3]);
+    char sub[96];
+    snprintf(sub, sizeof sub, "AWSDynamoDB/%s", out->export_id);
+    if ((rc = ops_path_join(x.dir, o->dir, sub, e)))
+        goto done;
+    char data[OPS_PATH_MAX], path[OPS_PATH_MAX];
+    if ((rc = ops_path_join(data, x.dir, "data", e)) || (rc = ops_mkdirs(data, e)))
+        goto done;
+    if ((rc = ops_path_join(path, x.dir, "_started", e)) ||
+        (rc = ops_write_file_atomic(path, "", 0, e)))
+        goto done;
+    json_t *ic = json_object_get(table, "ItemCount");
+    x.total = json_is_integer(ic) ? (uint64_t)json_integer_value(ic) : 0;
+
+    /* the items */
+    const store_table *st = o->store ? store_table_pin(o->store, o->table) : NULL;
+    if (st) {
+        out->snapshot = true;
+        rc = store_table_snapshot(o->store, st, xp_snap_started, xp_snap_item, &x, e);
+        store_table_unpin(o->store, st);
+    } else {
+        rc = xp_scan(&x, e);
+    }
+    if (rc)
+        goto done;
+    if (x.n_files == 0 && (rc = xp_open_next(&x, e))) /* at least one file, maybe empty */
+        goto done;
+    if ((rc = xp_close_current(&x, e)) || (rc = ops_fsync_dir(data, e)))
+        goto done;
+    if (o->progress)
+        o->progress(o->pctx, "exporting", x.items, x.items);
+
+    /* manifest-files.json: one JSON object a line */
+    char lines_path[OPS_PATH_MAX];
+    if ((rc = ops_path_join(lines_path, x.dir, "manifest-files.json", e)))
+        goto done;
+    {
+        char *buf = NULL;
+        size_t blen = 0;
+        FILE *mf = open_memstream(&buf, &blen);
+        if (!mf) {
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < x.n_files && rc == 0; i++) {
+            char fpath[OPS_PATH_MAX], fsub[64], hex[OPS_MD5_HEX], b64[32];
+            snprintf(fsub, sizeof fsub, "data/%s", x.files[i].name);
+            if ((rc = ops_path_join(fpath, x.dir, fsub, e)) ||
+                (rc = xp_md5_file(fpath, hex, b64, e)))
+                break;
+            json_t *l = json_pack("{s:I,s:s,s:s,s:s}", "itemCount", (json_int_t)x.files[i].items,
+                                  "md5Checksum", b64, "etag", hex, "dataFileS3Key", "");
+            char key[160];
+            snprintf(key, sizeof key, "AWSDynamoDB/%s/data/%s", out->export_id, x.files[i].name);
+            json_object_set_new(l, "dataFileS3Key", json_string(key));
+            char *t = json_dumps(l, JSON_COMPACT);
+            json_decref(l);
+            if (!t) {
+                rc = err_set(e, ERR_NOMEM, "out of memory");
+                break;
+            }
+            fprintf(mf, "%s\n", t);
+            free(t);
+        }
+        fclose(mf);
+        if (rc == 0)
+            rc = ops_write_file_atomic(lines_path, buf, blen, e);
+        free(buf);
+        if (rc)
+            goto done;
+    }
+    char hex[OPS_MD5_HEX], b64[32];
+    if ((rc = xp_md5_file(lines_path, hex, b64, e)) ||
+        (rc = ops_path_join(path, x.dir, "manifest-files.checksum", e)) ||
+        (rc = ops_write_file_atomic(path, hex, strlen(hex), e)))
+        goto done;
+
+    /* manifest-summary.json */
+    char t_start[32], t_end[32], key[160];
+    xp_iso(start_ms, t_start);
+    xp_iso(xp_now_ms(), t_end);
+    snprintf(key, sizeof key, "AWSDynamoDB/%s/manifest-files.json", out->export_id);
+    const char *tarn = json_string_value(json_object_get(table, "TableArn"));
+    const char *tid = json_string_value(json_object_get(table, "TableId"));
+    json_t *tsize = json_object_get(table, "TableSizeBytes");
+    summary = json_object();
+    json_object_set_new(summary, "version", json_string(OPS_EXPORT_VERSION));
+    json_object_set_new(summary, "exportArn",
+                        tarn ? json_sprintf("%s/export/%s", tarn, out->export_id) : json_null());
+    json_object_set_new(summary, "startTime", json_string(t_start));
+    json_object_set_new(summary, "endTime", json_string(t_end));
+    json_object_set_new(summary, "tableArn", tarn ? json_string(tarn) : json_null());
+    json_object_set_new(summary, "tableId", tid ? json_string(tid) : json_null());
+    json_object_set_new(summary, "exportTime", json_string(t_start));
+    json_object_set_new(summary, "s3Bucket", json_null());
+    json_object_set_new(summary, "s3Prefix", json_null());
+    json_object_set_new(summary, "s3SseAlgorithm", json_null());
+    json_object_set_new(summary, "s3SseKmsKeyId", json_null());
+    json_object_set_new(summary, "manifestFilesS3Key", json_string(key));
+    json_object_set_new(summary, "billedSizeBytes",
+                        json_integer(json_is_integer(tsize) ? json_integer_value(tsize) : 0));
+    json_object_set_new(summary, "itemCount", json_integer((json_int_t)x.items));
+    json_object_set_new(summary, "outputFormat", json_string("DYNAMODB_JSON"));
+    json_object_set_new(summary, "exportType", json_string("FULL_EXPORT"));
+    if ((rc = ops_path_join(path, x.dir, "manifest-summary.json", e)) ||
+        (rc = xp_write_json(path, summary, JSON_INDENT(2), hex, e)) ||
+        (rc = ops_path_join(path, x.dir, "manifest-summary.checksum", e)) ||
+        (rc = ops_write_file_atomic(path, hex, strlen(hex), e)))
+        goto done;
+    if ((rc = ops_path_join(path, x.dir, XP_TABLE_FILE, e)) ||
+        (rc = xp_write_json(path, table, JSON_INDENT(2), NULL, e)))
+        goto done;
+    snprintf(out->export_dir, sizeof out->export_dir, "%s", x.dir);
+    out->items = x.items;
+    out->files = x.n_files;
+    out->bytes = x.bytes;
+done:
+    if (x.gz)
+        gzclose(x.gz);
+    free(x.files);
+    json_decref(files);
+    json_decref(summary);
+    json_decref(table);
+    return rc;
+}
+
+/* ---- import: sources -------------------------------------------------------------------------- */
+
+typedef struct xp_src {
+    char *path;
+    bool has_expect;    /* from a manifest: md5 and count are checked */
+    char md5_b64[32];
+    uint64_t items;
+    ops_import_format fmt;
+} xp_src;
+
+typedef struct xp_srcs {
+    xp_src *v;
+    size_t n, cap;
+    json_t *table_desc; /* ddbchat-table.json of an export, or NULL */
+    uint64_t total_bytes;
+} xp_srcs;
+
+static void xp_srcs_fini(xp_srcs *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i].path);
+    free(s->v);
+    json_decref(s->table_desc);
+    memset(s, 0, sizeof *s);
+}
+
+static bool xp_ends(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static ops_import_format xp_guess(const char *path, ops_import_format want)
+{
+    if (want != OPS_IMPORT_AUTO)
+        return want;
+    return xp_ends(path, ".csv") || xp_ends(path, ".csv.gz") ? OPS_IMPORT_CSV
+                                                            : OPS_IMPORT_DYNAMODB_JSON;
+}
+
+static int xp_srcs_add(xp_srcs *s, const char *path, ops_import_format fmt, err_t *e)
+{
+    if (s->n >= XP_MAX_FILES)
+        return err_set(e, ERR_VALIDATION, "more than %d input files", XP_MAX_FILES);
+    if (s->n == s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 8;
+        xp_src *nv = realloc(s->v, nc * sizeof *nv);
+        if (!nv)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        s->v = nv;
+        s->cap = nc;
+    }
+    xp_src *x = &s->v[s->n];
+    memset(x, 0, sizeof *x);
+    x->path = strdup(path);
+    if (!x->path)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    x->fmt = fmt;
+    s->n++;
+    struct stat st;
+    if (stat(path, &st) == 0)
+        s->total_bytes += (uint64_t)st.st_size;
+    return 0;
+}
+
+static bool xp_is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool xp_is_file(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* An export dir (holding manifest-files.json): its data files, in manifest order. */
+static int xp_from_export(const char *dir, xp_srcs *s, err_t *e)
+{
+    char path[OPS_PATH_MAX];
+    int rc = ops_path_join(path, dir, "manifest-files.json", e);
+    if (rc)
+        return rc;
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return err_set(e, ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int lineno = 0;
+    while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if (n == 0 || line[0] == '\n')
+            continue;
+        json_error_t je;
+        json_t *j = json_loadb(line, (size_t)n, 0, &je);
+        const char *key = json_string_value(json_object_get(j, "dataFileS3Key"));
+        if (!key) {
+            rc = err_set(e, ERR_VALIDATION, "%s:%d: not a files-manifest line", path, lineno);
+            json_decref(j);
+            break;
+        }
+        const char *base = strrchr(key, '/');
+        base = base ? base + 1 : key;
+        char sub[OPS_PATH_MAX], fpath[OPS_PATH_MAX];
+        snprintf(sub, sizeof sub, "data/%s", base);
+        if (strcmp(base, "..") == 0 || strcmp(base, ".") == 0 || !base[0]) {
+            rc = err_set(e, ERR_VALIDATION, "%s:%d: bad dataFileS3Key", path, lineno);
+        } else if ((rc = ops_path_join(fpath, dir, sub, e)) == 0 &&
+                   (rc = xp_srcs_add(s, fpath, OPS_IMPORT_DYNAMODB_JSON, e)) == 0) {
+            xp_src *x = &s->v[s->n - 1];
+            const char *md5 = json_string_value(json_object_get(j, "md5Checksum"));
+            json_t *cnt = json_object_get(j, "itemCount");
+            if (md5 && strlen(md5) < sizeof x->md5_b64 && json_is_integer(cnt)) {
+                x->has_expect = true;
+                snprintf(x->md5_b64, sizeof x->md5_b64, "%s", md5);
+                x->items = (uint64_t)json_integer_value(cnt);
+            }
+        }
+        json_decref(j);
+    }
+    free(line);
+    fclose(f);
+    if (rc)
+        return rc;
+    if ((rc = ops_path_join(path, dir, XP_TABLE_FILE, e)))
+        return rc;
+    if (xp_is_file(path))
+        s->table_desc = json_load_file(path, 0, NULL);
+    return 0;
+}
+
+static int xp_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool xp_skip_plain(const char *name)
+{
+    return name[0] == '.' || strcmp(name, "_started") == 0 || xp_ends(name, ".checksum") ||
+           xp_ends(name, ".md5") || strcmp(name, "manifest-summary.json") == 0 ||
+           strcmp(name, "manifest-files.json") == 0 || strcmp(name, XP_TABLE_FILE) == 0;
+}
+
+/* Every regular file under dir, recursively, in name order. */
+static int xp_from_plain_dir(const char *dir, int depth, ops_import_format fmt, xp_srcs *s,
+                             err_t *e)
+{
+    if (depth > 16)
+        return 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return err_set(e, ERR_IO, "cannot read %s: %s", dir, strerror(errno));
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || xp_skip_plain(de->d_name))
+            continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            char **nv = realloc(names, nc * sizeof *nv);
+            if (!nv) {
+                rc = err_set(e, ERR_NOMEM, "out of memory");
+                break;
+            }
+            names = nv;
+            cap = nc;
+        }
+        if (!(names[n] = strdup(de->d_name))) {
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (rc == 0)
+        qsort(names, n, sizeof *names, xp_cmp_str);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char p[OPS_PATH_MAX];
+        if ((rc = ops_path_join(p, dir, names[i], e)))
+            break;
+        if (xp_is_dir(p))
+            rc = xp_from_plain_dir(p, depth + 1, fmt, s, e);
+        else if (xp_is_file(p))
+            rc = xp_srcs_add(s, p, xp_guess(p, fmt), e);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+static int xp_resolve(const ops_import_opts *o, xp_srcs *s, err_t *e)
+{
+    char p[OPS_PATH_MAX];
+    if (xp_is_file(o->src))
+        return xp_srcs_add(s, o->src, xp_guess(o->src, o->format), e);
+    if (!xp_is_dir(o->src))
+        return err_set(e, ERR_VALIDATION, "%s: no such file or directory", o->src);
+    int rc = ops_path_join(p, o->src, "manifest-files.json", e);
+    if (rc)
+        return rc;
+    if (xp_is_file(p))
+        return xp_from_export(o->src, s, e);
+    /* DIR/AWSDynamoDB/<ExportId>/ */
+    char aws[OPS_PATH_MAX];
+    if ((rc = ops_path_join(aws, o->src, "AWSDynamoDB", e)))
+        return rc;
+    if (xp_is_dir(aws)) {
+        DIR *d = opendir(aws);
+        char found[OPS_PATH_MAX] = "";
+        int count = 0;
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+            char sub[OPS_PATH_MAX], man[OPS_PATH_MAX];
+            if (de->d_name[0] == '.' || ops_path_join(sub, aws, de->d_name, NULL) ||
+                ops_path_join(man, sub, "manifest-files.json", NULL) || !xp_is_file(man))
+                continue;
+            count++;
+            snprintf(found, sizeof found, "%s", sub);
+        }
+        if (d)
+            closedir(d);
+        if (count > 1)
+            return err_set(e, ERR_VALIDATION,
+                           "%s holds %d exports: name one (%s/AWSDynamoDB/<ExportId>)", o->src,
+                           count, o->src);
+        if (count == 1)
+            return xp_from_export(found, s, e);
+    }
+    return xp_from_plain_dir(o->src, 0, o->format, s, e);
+}
+
+/* ---- import: writing -------------------------------------------------------------------------- */
+
+typedef struct xp_in {
+    const ops_import_opts *o;
+    ops_import_result *res;
+    json_t *keys;     /* KeySchema attribute names: [hash, range?] */
+    json_t *types;    /* AttributeDefinitions: name -> "S"/"N"/"B" */
+    json_t *batch[XP_BATCH];
+    char *batch_key[XP_BATCH];
+    char batch_where[XP_BATCH][160];
+    size_t n;
+    uint64_t read_bytes_done; /* compressed bytes of finished files */
+} xp_in;
+
+static void xp_note_error(xp_in *x, const char *where, const char *msg)
+{
+    x->res->errors++;
+    if (x->res->n_first_errors < OPS_IMPORT_MAX_ERRORS_SHOWN)
+        snprintf(x->res->first_errors[x->res->n_first_errors++], sizeof x->res->first_errors[0],
+                 "%.140s: %.150s", where, msg);
+}
+
+/* The item's key as text (to spot two puts of one key in a batch), or NULL. */
+static char *xp_key_text(xp_in *x, json_t *item)
+{
+    json_t *k = json_object();
+    size_t i;
+    json_t *name;
+    json_array_foreach(x->keys, i, name) {
+        json_t *v = json_object_get(item, json_string_value(name));
+        if (v)
+            json_object_set(k, json_string_value(name), v);
+    }
+    char *t = json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(k);
+    return t;
+}
+
+static bool xp_retryable(int rc)
+{
+    return rc == ERR_PROVISIONED_THROUGHPUT || rc == ERR_THROTTLING || rc == ERR_REQUEST_LIMIT ||
+           rc == ERR_SERVICE_UNAVAILABLE || rc == ERR_INTERNAL || rc == ERR_TRANSPORT;
+}
+
+/* PutItem one item, retrying throttling; a refusal is counted. 0 or a fatal error. */
+static int xp_put_one(xp_in *x, json_t *item, const char *where, err_t *e)
+{
+    json_t *req = json_pack("{s:s,s:O}", "TableName", x->o->table, "Item", item);
+    if (!req)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    int rc = 0;
+    for (int attempt = 0;; attempt++) {
+        json_t *resp = NULL;
+        err_t pe = {0};
+        rc = msg_backend_call(x->o->backend, "PutItem", req, &resp, &pe);
+        json_decref(resp);
+        if (rc == 0) {
+            x->res->items++;
+            break;
+        }
+        if (xp_retryable(rc) && attempt < XP_MAX_RETRIES) {
+            xp_sleep_ms(XP_BACKOFF_MS << (attempt < 6 ? attempt : 6));
+            continue;
+        }
+        if (rc == ERR_RESOURCE_NOT_FOUND || xp_retryable(rc)) {
+            *e = pe;
+            rc = xp_backend_err(e, rc, "PutItem");
+            break;
+        }
+        char msg[256];
+        snprintf(msg, sizeof msg, "%.60s: %.180s", err_type(rc), pe.msg);
+        xp_note_error(x, where, msg);
+        rc = 0;
+        break;
+    }
+    json_decref(req);
+    return rc;
+}
+
+static void xp_batch_clear(xp_in *x)
+{
+    for (size_t i = 0; i < x->n; i++) {
+        json_decref(x->batch[i]);
+        free(x->batch_key[i]);
+    }
+    x->n = 0;
+}
+
+static int xp_flush(xp_in *x, err_t *e)
+{
+    if (x->n == 0)
+        return 0;
+    int rc = 0;
+    json_t *reqs = json_array();
+    for (size_t i = 0; i < x->n; i++)
+        json_array_append_new(reqs, json_pack("{s:{s:O}}", "PutRequest", "Item", x->batch[i]));
+    json_t *ri = json_object();
+    json_object_set_new(ri, x->o->table, reqs);
+    json_t *req = json_pack("{s:o}", "RequestItems", ri);
+    size_t pending = x->n;
+    for (int attempt = 0; req; attempt++) {
+        json_t *resp = NULL;
+        err_t be = {0};
+        rc = msg_backend_call(x->o->backend, "BatchWriteItem", req, &resp, &be);
+        if (rc == 0) {
+            json_t *un = json_object_get(json_object_get(resp, "UnprocessedItems"), x->o->table);
+            size_t left = json_is_array(un) ? json_array_size(un) : 0;
+            x->res->items += pending - left;
+            pending = left;
+            if (left == 0) {
+                json_decref(resp);
+                break;
+            }
+            if (attempt >= XP_MAX_RETRIES) {
+                json_decref(resp);
+                rc = err_set(e, ERR_THROTTLING, "BatchWriteItem: %zu items stayed unprocessed",
+                             left);
+                break;
+            }
+            json_t *again = json_object();
+            json_object_set(again, x->o->table, un);
+            json_decref(req);
+            req = json_pack("{s:o}", "RequestItems", again);
+            json_decref(resp);
+            xp_sleep_ms(XP_BACKOFF_MS << (attempt < 6 ? attempt : 6));
+            continue;
+        }
+        json_decref(resp);
+        if (xp_retryable(rc) && attempt < XP_MAX_RETRIES) {
+            xp_sleep_ms(XP_BACKOFF_MS << (attempt < 6 ? attempt : 6));
+            continue;
+        }
+        if (rc == ERR_RESOURCE_NOT_FOUND || xp_retryable(rc)) {
+            *e = be;
+            rc = xp_backend_err(e, rc, "BatchWriteItem");
+            break;
+        }
+        /* one bad item refuses the whole batch: put them one by one to find it */
+        rc = 0;
+        for (size_t i = 0; i < x->n && rc == 0; i++)
+            rc = xp_put_one(x, x->batch[i], x->batch_where[i], e);
+        break;
+    }
+    json_decref(req);
+    xp_batch_clear(x);
+    return rc;
+}
+
+static int xp_add(xp_in *x, json_t *item, const char *where, err_t *e)
+{
+    char *k = xp_key_text(x, item);
+    if (!k) {
+        json_decref(item);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    int rc = 0;
+    for (size_t i = 0; i < x->n; i++) {
+        if (strcmp(x->batch_key[i], k) == 0) { /* the later put of a key wins */
+            rc = xp_flush(x, e);
+            break;
+        }
+    }
+    if (rc == 0 && x->n == XP_BATCH)
+        rc = xp_flush(x, e);
+    if (rc) {
+        free(k);
+        json_decref(item);
+        return rc;
+    }
+    x->batch[x->n] = item;
+    x->batch_key[x->n] = k;
+    snprintf(x->batch_where[x->n], sizeof x->batch_where[0], "%s", where);
+    x->n++;
+    return 0;
+}
+
+/* ---- import: reading -------------------------------------------------------------------------- */
+
+/* Reads one line (without its newline) into *buf; false at the end.  A line longer than
+ * OPS_IMPORT_MAX_LINE: ERR_VALIDATION. */
+static int xp_getline(gzFile gz, buf_t *b, bool keep_cr, bool *got, err_t *e)
+{
+    buf_reset(b);
+    *got = false;
+    char chunk[1 << 14];
+    for (;;) {
+        if (!gzgets(gz, chunk, sizeof chunk)) {
+            int zerr = 0;
+            const char *m = gzerror(gz, &zerr);
+            if (zerr != Z_OK && zerr != Z_BUF_ERROR)
+                return err_set(e, ERR_VALIDATION, "cannot read: %s", m);
+            return 0;
+        }
+        *got = true;
+        size_t l = strlen(chunk);
+        if (buf_append(b, chunk, l) != 0)
+            return err_set(e, ERR_VALIDATION, "a line longer than %d bytes", OPS_IMPORT_MAX_LINE);
+        if (l && chunk[l - 1] == '\n') {
+            b->len--;
+            if (!keep_cr && b->len && b->data[b->len - 1] == '\r')
+                b->len--;
+            return 0;
+        }
+        if (gzeof(gz))
+            return 0;
+    }
+}
+
+static int xp_json_lines(xp_in *x, gzFile gz, const char *path, uint64_t *out_items, err_t *e)
+{
+    buf_t line;
+    buf_init(&line, OPS_IMPORT_MAX_LINE);
+    int rc = 0;
+    for (long lineno = 1;; lineno++) {
+        bool got;
+        if ((rc = xp_getline(gz, &line, false, &got, e)))
+            break;
+        if (!got)
+            break;
+        x->res->bytes += line.len + 1;
+        size_t i = 0;
+        while (i < line.len && (line.data[i] == ' ' || line.data[i] == '\t'))
+            i++;
+        if (i == line.len)
+            continue;
+        char where[200];
+        snprintf(where, sizeof where, "%s:%ld", path, lineno);
+        json_error_t je;
+        json_t *j = json_loadb((const char *)line.data, line.len, JSON_ALLOW_NUL, &je);
+        json_t *item = json_object_get(j, "Item");
+        if (!json_is_object(item)) {
+            xp_note_error(x, where, j ? "not a {\"Item\": {...}} line" : je.text);
+            json_decref(j);
+            continue;
+        }
+        (*out_items)++;
+        rc = xp_add(x, json_incref(item), where, e);
+        json_decref(j);
+        if (rc)
+            break;
+        if (x->o->progress && (*out_items % 1000) == 0)
+            x->o->progress(x->o->pctx, "importing", x->read_bytes_done + (uint64_t)gzoffset(gz),
+                           0);
+    }
+    buf_fini(&line);
+    return rc;
+}
+
+/* Splits one CSV record (RFC 4180) into fields; a quoted field may hold the delimiter, "" and
+ * newlines (the caller joined the physical lines).  Returns false while a quote is open. */
+static bool xp_csv_split(const char *p, size_t n, char delim, json_t *out)
+{
+    json_array_clear(out);
+    buf_t f;
+    buf_init(&f, OPS_IMPORT_MAX_LINE);
+    bool quoted = false, ok = true;
+    size_t i = 0;
+    for (;;) {
+        buf_reset(&f);
+        if (i < n && p[i] == '"') {
+            quoted = true;
+            i++;
+        }
+        while (i < n) {
+            char c = p[i];
+            if (quoted) {
+                if (c == '"') {
+                    if (i + 1 < n && p[i + 1] == '"') {
+                        buf_putc(&f, '"');
+                        i += 2;
+                        continue;
+                    }
+                    quoted = false;
+                    i++;
+                    continue;
+                }
+                buf_putc(&f, (unsigned char)c);
+                i++;
+                continue;
+            }
+            if (c == delim)
+                break;
+            buf_putc(&f, (unsigned char)c);
+            i++;
+        }
+        if (quoted) {
+            ok = false;
+            break;
+        }
+        json_t *s = json_stringn(f.len ? (const char *)f.data : "", f.len);
+        json_array_append_new(out, s ? s : json_null()); /* null: not UTF-8 */
+        if (i >= n)
+            break;
+        i++; /* the delimiter */
+    }
+    buf_fini(&f);
+    return ok;
+}
+
+static int xp_csv(xp_in *x, gzFile gz, const char *path, uint64_t *out_items, err_t *e)
+{
+    char delim = x->o->csv_delimiter ? x->o->csv_delimiter : ',';
+    buf_t line, rec;
+    buf_init(&line, OPS_IMPORT_MAX_LINE);
+    buf_init(&rec, OPS_IMPORT_MAX_LINE);
+    json_t *fields = json_array();
+    json_t *header = x->o->csv_header ? json_incref(x->o->csv_header) : NULL;
+    int rc = 0;
+    long lineno = 0, start_line = 0;
+    for (;;) {
+        bool got;
+        if ((rc = xp_getline(gz, &line, true, &got, e)))
+            break;
+        if (!got) {
+            if (rec.len) {
+                char where[200];
+                snprintf(where, sizeof where, "%s:%ld", path, start_line);
+                xp_note_error(x, where, "a quoted field is not closed");
+            }
+            break;
+        }
+        lineno++;
+        x->res->bytes += line.len + 1;
+        if (rec.len == 0)
+            start_line = lineno;
+        else if (buf_putc(&rec, '\n')) {
+            rc = err_set(e, ERR_VALIDATION, "%s:%ld: record too long", path, start_line);
+            break;
+        }
+        if (buf_append(&rec, line.data, line.len)) {
+            rc = err_set(e, ERR_VALIDATION, "%s:%ld: record too long", path, start_line);
+            break;
+        }
+        if (!xp_csv_split((const char *)rec.data, rec.len, delim, fields))
+            continue; /* a quoted field goes on on the next line (its CR LF kept) */
+        if (rec.len && rec.data[rec.len - 1] == '\r') { /* the record's own CR LF */
+            rec.len--;
+            xp_csv_split((const char *)rec.data, rec.len, delim, fields);
+        }
+        char where[200];
+        snprintf(where, sizeof where, "%s:%ld", path, start_line);
+        bool blank = rec.len == 0;
+        buf_reset(&rec);
+        if (blank)
+            continue;
+        if (!header) {
+            header = json_copy(fields);
+            const char *h0 = json_string_value(json_array_get(header, 0));
+            if (h0 && strncmp(h0, "\xef\xbb\xbf", 3) == 0) /* a UTF-8 byte order mark */
+                json_array_set_new(header, 0, json_string(h0 + 3));
+            if (json_array_size(header) > OPS_IMPORT_MAX_CSV_COLUMNS) {
+                rc = err_set(e, ERR_VALIDATION, "%s: more than %d columns", path,
+                             OPS_IMPORT_MAX_CSV_COLUMNS);
+                break;
+            }
+            continue;
+        }
+        if (json_array_size(fields) > json_array_size(header)) {
+            xp_note_error(x, where, "more fields than header columns");
+            continue;
+        }
+        bool utf8 = true;
+        size_t i;
+        json_t *v;
+        json_array_foreach(fields, i, v) utf8 = utf8 && json_is_string(v);
+        if (!utf8) {
+            xp_note_error(x, where, "a field is not UTF-8");
+            continue;
+        }
+        json_t *item = json_object();
+        json_array_foreach(fields, i, v) {
+            const char *name = json_string_value(json_array_get(header, i));
+            size_t vlen = json_string_length(v);
+            if (!name || !name[0] || vlen == 0)
+                continue; /* empty cells are left out */
+            const char *type = json_string_value(json_object_get(x->types, name));
+            bool is_key = false;
+            size_t k;
+            json_t *kn;
+            json_array_foreach(x->keys, k, kn) if (strcmp(json_string_value(kn), name) == 0) is_key =
+                true;
+            const char *t = is_key && type ? type : "S";
+            json_object_set_new(item, name, json_pack("{s:O}", t, v));
+        }
+        (*out_items)++;
+        if ((rc = xp_add(x, item, where, e)))
+            break;
+        if (x->o->progress && (*out_items % 1000) == 0)
+            x->o->progress(x->o->pctx, "importing", x->read_bytes_done + (uint64_t)gzoffset(gz),
+                           0);
+    }
+    json_decref(header);
+    json_decref(fields);
+    buf_fini(&line);
+    buf_fini(&rec);
+    return rc;
+}
+
+static int xp_read_file(xp_in *x, const xp_src *src, uint64_t total_bytes, err_t *e)
+{
+    if (src->has_expect) {
+        char hex[OPS_MD5_HEX], b64[32];
+        int rc = xp_md5_file(src->path, hex, b64, e);
+        if (rc)
+            return rc;
+        if (strcmp(b64, src->md5_b64) != 0)
+            return err_set(e, ERR_VALIDATION, "%s does not match its md5Checksum in the manifest",
+                           src->path);
+    }
+    int fd = open(src->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return err_set(e, ERR_IO, "cannot open %s: %s", src->path, strerror(errno));
+    unsigned char magic[4] = {0};
+    ssize_t m = pread(fd, magic, 4, 0);
+    if (m == 4 && magic[0] == 0x28 && magic[1] == 0xB5 && magic[2] == 0x2F && magic[3] == 0xFD) {
+        close(fd);
+        return err_set(e, ERR_VALIDATION,
+                       "%s is ZSTD-compressed, which this build does not read: decompress it "
+                       "first (zstd -d)", src->path);
+    }
+    gzFile gz = gzdopen(fd, "rb"); /* reads gzip and plain files alike */
+    if (!gz) {
+        close(fd);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    gzbuffer(gz, 1 << 17);
+    uint64_t items = 0;
+    int rc = src->fmt == OPS_IMPORT_CSV ? xp_csv(x, gz, src->path, &items, e)
+                                        : xp_json_lines(x, gz, src->path, &items, e);
+    x->read_bytes_done += (uint64_t)gzoffset(gz);
+    gzclose(gz);
+    if (rc == 0)
+        rc = xp_flush(x, e);
+    if (rc == 0 && src->has_expect && items != src->items)
+        rc = err_set(e, ERR_VALIDATION, "%s holds %llu items, its manifest says %llu", src->path,
+                     (unsigned long long)items, (unsigned long long)src->items);
+    x->res->files++;
+    if (x->o->progress)
+        x->o->progress(x->o->pctx, "importing", x->read_bytes_done, total_bytes);
+    return rc;
+}
+
+/* ---- import: the table ------------------------------------------------------------------------ */
+
+/* CreateTable parameters from a DescribeTable answer (an export's ddbchat-table.json). */
+static json_t *xp_create_from_desc(json_t *d)
+{
+    json_t *c = json_object();
+    json_object_set(c, "AttributeDefinitions", json_object_get(d, "AttributeDefinitions"));
+    json_object_set(c, "KeySchema", json_object_get(d, "KeySchema"));
+    const char *bm = json_string_value(
+        json_object_get(json_object_get(d, "BillingModeSummary"), "BillingMode"));
+    json_t *pt = json_object_get(d, "ProvisionedThroughput");
+    json_int_t rcu = json_integer_value(json_object_get(pt, "ReadCapacityUnits"));
+    json_int_t wcu = json_integer_value(json_object_get(pt, "WriteCapacityUnits"));
+    bool ppr = (bm && strcmp(bm, "PAY_PER_REQUEST") == 0) || rcu <= 0 || wcu <= 0;
+    if (ppr)
+        json_object_set_new(c, "BillingMode", json_string("PAY_PER_REQUEST"));
+    else
+        json_object_set_new(c, "ProvisionedThroughput",
+                            json_pack("{s:I,s:I}", "ReadCapacityUnits", rcu, "WriteCapacityUnits",
+                                      wcu));
+    const char *kinds[2] = {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"};
+    for (int k = 0; k < 2; k++) {
+        json_t *src = json_object_get(d, kinds[k]);
+        if (!json_is_array(src) || json_array_size(src) == 0)
+            continue;
+        json_t *dst = json_array();
+        size_t i;
+        json_t *x;
+        json_array_foreach(src, i, x) {
+            json_t *o = json_pack("{s:O,s:O,s:O}", "IndexName", json_object_get(x, "IndexName"),
+                                  "KeySchema", json_object_get(x, "KeySchema"), "Projection",
+                                  json_object_get(x, "Projection"));
+            json_t *gpt = json_object_get(x, "ProvisionedThroughput");
+            if (k == 0 && !ppr && gpt)
+                json_object_set_new(
+                    o, "ProvisionedThroughput",
+                    json_pack("{s:O,s:O}", "ReadCapacityUnits",
+                              json_object_get(gpt, "ReadCapacityUnits"), "WriteCapacityUnits",
+                              json_object_get(gpt, "WriteCapacityUnits")));
+            json_array_append_new(dst, o);
+        }
+        json_object_set_new(c, kinds[k], dst);
+    }
+    return c;
+}
+
+static bool xp_table_ready(json_t *t)
+{
+    if (strcmp(json_string_value(json_object_get(t, "TableStatus")) ?: "", "ACTIVE") != 0)
+        return false;
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(t, "GlobalSecondaryIndexes"), i, g) {
+        const char *s = json_string_value(json_object_get(g, "IndexStatus"));
+        if (s && strcmp(s, "ACTIVE") != 0)
+            return false;
+    }
+    return true;
+}
+
+static int xp_create_table(const ops_import_opts *o, json_t *desc, err_t *e)
+{
+    json_t *req = NULL;
+    if (o->creation)
+        req = json_deep_copy(o->creation);
+    else if (desc)
+        req = xp_create_from_desc(desc);
+    else
+        return err_set(e, ERR_VALIDATION,
+                       "--create needs the table's key schema: give --key or "
+                       "--table-creation-parameters (an export of ddbchat carries it)");
+    if (!json_is_object(req)) {
+        json_decref(req);
+        return err_set(e, ERR_VALIDATION, "the table creation parameters are not a JSON object");
+    }
+    json_object_set_new(req, "TableName", json_string(o->table));
+    if (!json_object_get(req, "BillingMode") && !json_object_get(req, "ProvisionedThroughput"))
+        json_object_set_new(req, "BillingMode", json_string("PAY_PER_REQUEST"));
+    json_t *resp = NULL;
+    int rc = msg_backend_call(o->backend, "CreateTable", req, &resp, e);
+    json_decref(req);
+    json_decref(resp);
+    if (rc)
+        return xp_backend_err(e, rc, "CreateTable");
+    for (int64_t waited = 0;; waited += 200) {
+        json_t *t = NULL;
+        if ((rc = xp_describe(o->backend, o->table, &t, e)))
+            return rc;
+        bool ready = xp_table_ready(t);
+        json_decref(t);
+        if (ready)
+            return 0;
+        if (waited >= XP_CREATE_WAIT_MS)
+            return err_set(e, ERR_IO, "table %s did not become ACTIVE in %d s", o->table,
+                           XP_CREATE_WAIT_MS / 1000);
+        xp_sleep_ms(200);
+    }
+}
+
+int ops_import(const ops_import_opts *o, ops_import_result *out, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    xp_srcs srcs = {0};
+    json_t *table = NULL;
+    xp_in x = {.o = o, .res = out};
+    int rc = xp_resolve(o, &srcs, e);
+    if (rc)
+        goto done;
+    if (srcs.n == 0) {
+        rc = err_set(e, ERR_VALIDATION, "%s holds no file to import", o->src);
+        goto done;
+    }
+    if (o->create) {
+        if ((rc = xp_create_table(o, srcs.table_desc, e)))
+            goto done;
+        out->created = true;
+    }
+    if ((rc = xp_describe(o->backend, o->table, &table, e)))
+        goto done;
+    x.keys = json_array();
+    x.types = json_object();
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(table, "KeySchema"), i, v)
+        json_array_append(x.keys, json_object_get(v, "AttributeName"));
+    json_array_foreach(json_object_get(table, "AttributeDefinitions"), i, v)
+        json_object_set(x.types, json_string_value(json_object_get(v, "AttributeName")) ?: "",
+                        json_object_get(v, "AttributeType"));
+    for (i = 0; i < srcs.n && rc == 0; i++)
+        rc = xp_read_file(&x, &srcs.v[i], srcs.total_bytes, e);
+done:
+    xp_batch_clear(&x);
+    json_decref(x.keys);
+    json_decref(x.types);
+    json_decref(table);
+    xp_srcs_fini(&srcs);
+    return rc;
+}

@@ -1,0 +1,198 @@
+/*
+ * test_xport — export and import in DynamoDB's formats (ops/xport.c), in process over the
+ * embedded backend.
+ */
+#include "ops_test.h"
+
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include "messaging/backend.h"
+#include "ops/xport.h"
+
+static void make_tab(api_t *api, const char *name)
+{
+    assert_int_equal(
+        ot_call(api, "CreateTable", NULL,
+                "{\"TableName\":\"%s\",\"BillingMode\":\"PAY_PER_REQUEST\","
+                "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},"
+                "{\"AttributeName\":\"sk\",\"AttributeType\":\"N\"},"
+                "{\"AttributeName\":\"g\",\"AttributeType\":\"S\"}],"
+                "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},"
+                "{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],"
+                "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"by_g\",\"KeySchema\":[{"
+                "\"AttributeName\":\"g\",\"KeyType\":\"HASH\"}],\"Projection\":{"
+                "\"ProjectionType\":\"INCLUDE\",\"NonKeyAttributes\":[\"x\"]}}]}",
+                name),
+        0);
+}
+
+static void write_file(const char *path, const char *text, bool gz)
+{
+    if (gz) {
+        gzFile f = gzopen(path, "wb");
+        assert_non_null(f);
+        gzputs(f, text);
+        gzclose(f);
+        return;
+    }
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Export (from one snapshot, several data files) and import with --create into a second
+ * table: same items, same index definition. */
+static void test_round_trip_small_files(void **state)
+{
+    ot_env *t = *state;
+    make_tab(t->api, "src");
+    for (int i = 0; i < 120; i++)
+        assert_int_equal(ot_call(t->api, "PutItem", NULL,
+                                 "{\"TableName\":\"src\",\"Item\":{\"pk\":{\"S\":\"p%d\"},"
+                                 "\"sk\":{\"N\":\"%d\"},\"g\":{\"S\":\"g%d\"},\"x\":{\"SS\":[\"a\","
+                                 "\"b\"]},\"m\":{\"M\":{\"n\":{\"NULL\":true}}}}}",
+                                 i % 9, i, i % 4),
+                         0);
+    msg_backend *b = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/ex", t->root);
+    ops_export_opts xo = {.table = "src", .dir = dir, .backend = b, .store = t->s,
+                          .file_bytes = 2000};
+    ops_export_result xr;
+    assert_int_equal(ops_export(&xo, &xr, &e), 0);
+    assert_int_equal(xr.items, 120);
+    assert_true(xr.files > 3); /* split by file_bytes */
+    assert_true(xr.snapshot);
+
+    ops_import_opts io = {.src = xr.export_dir, .table = "dst", .backend = b, .create = true};
+    ops_import_result ir;
+    int rc = ops_import(&io, &ir, &e);
+    if (rc)
+        fprintf(stderr, "%s\n", e.msg);
+    assert_int_equal(rc, 0);
+    assert_int_equal(ir.items, 120);
+    assert_int_equal(ir.errors, 0);
+    assert_int_equal(ir.files, xr.files);
+
+    json_t *a = ot_scan_all(t->api, "src"), *d = ot_scan_all(t->api, "dst");
+    char *ca = ot_canon(a), *cd = ot_canon(d);
+    assert_string_equal(ca, cd);
+    free(ca);
+    free(cd);
+    json_decref(a);
+    json_decref(d);
+    json_t *desc = NULL;
+    assert_int_equal(ot_call(t->api, "DescribeTable", &desc, "{\"TableName\":\"dst\"}"), 0);
+    json_t *g = json_array_get(json_object_get(json_object_get(desc, "Table"),
+                                               "GlobalSecondaryIndexes"), 0);
+    assert_string_equal(json_string_value(json_object_get(g, "IndexName")), "by_g");
+    json_t *proj = json_object_get(g, "Projection");
+    assert_string_equal(json_string_value(json_object_get(proj, "ProjectionType")), "INCLUDE");
+    json_decref(desc);
+
+    /* a second --create into the same name is the endpoint's ResourceInUseException */
+    err_clear(&e);
+    assert_int_equal(ops_import(&io, &ir, &e), ERR_RESOURCE_IN_USE);
+    msg_backend_free(b);
+}
+
+/* CSV details: quotes, doubled quotes, embedded newlines and delimiters, CRLF, a BOM, empty
+ * cells, more fields than the header, key typing; JSON lines: blank lines, a bad line. */
+static void test_csv_and_lines(void **state)
+{
+    ot_env *t = *state;
+    make_tab(t->api, "tab");
+    msg_backend *b = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
+    char path[500];
+    snprintf(path, sizeof path, "%s/in.csv", t->root);
+    write_file(path,
+               "\xef\xbb\xbfpk,sk,note,other\r\n"
+               "a,1,\"x, \"\"y\"\"\r\nz\",\r\n"
+               "b,2,,o\r\n"
+               "c,3,too,many,fields\r\n"
+               "\r\n"
+               "d,notanumber,n,o\r\n",
+               false);
+    ops_import_opts io = {.src = path, .table = "tab", .backend = b};
+    ops_import_result ir;
+    int rc = ops_import(&io, &ir, &e);
+    if (rc)
+        fprintf(stderr, "%s\n", e.msg);
+    assert_int_equal(rc, 0);
+    assert_int_equal(ir.items, 2);
+    assert_int_equal(ir.errors, 2); /* too many fields; a key N that is not a number */
+    json_t *resp = NULL;
+    assert_int_equal(ot_call(t->api, "GetItem", &resp,
+                             "{\"TableName\":\"tab\",\"Key\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":"
+                             "\"1\"}}}"),
+                     0);
+    json_t *item = json_object_get(resp, "Item");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(item, "note"), "S")),
+                        "x, \"y\"\r\nz");
+    assert_null(json_object_get(item, "other")); /* empty cell left out */
+    json_decref(resp);
+
+    snprintf(path, sizeof path, "%s/in.json.gz", t->root);
+    write_file(path,
+               "{\"Item\":{\"pk\":{\"S\":\"j\"},\"sk\":{\"N\":\"1\"}}}\n"
+               "\n"
+               "[1,2]\n"
+               "{\"Item\":{\"pk\":{\"S\":\"j\"},\"sk\":{\"N\":\"2\"}}}",
+               true);
+    io.src = path;
+    assert_int_equal(ops_import(&io, &ir, &e), 0);
+    assert_int_equal(ir.items, 2);
+    assert_int_equal(ir.errors, 1);
+    assert_non_null(strstr(ir.first_errors[0], "in.json.gz:3"));
+    msg_backend_free(b);
+}
+
+/* A manifest whose item count disagrees with its file is refused. */
+static void test_manifest_count_mismatch(void **state)
+{
+    ot_env *t = *state;
+    make_tab(t->api, "tab");
+    msg_backend *b = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_backend_embedded_new(t->api, &b, &e), 0);
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/ex", t->root);
+    ops_export_opts xo = {.table = "tab", .dir = dir, .backend = b, .store = t->s};
+    ops_export_result xr;
+    assert_int_equal(ot_call(t->api, "PutItem", NULL,
+                             "{\"TableName\":\"tab\",\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":"
+                             "\"1\"}}}"),
+                     0);
+    assert_int_equal(ops_export(&xo, &xr, &e), 0);
+    char man[4200];
+    snprintf(man, sizeof man, "%s/manifest-files.json", xr.export_dir);
+    FILE *f = fopen(man, "r");
+    char line[1024];
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    char *p = strstr(line, "\"itemCount\":1");
+    assert_non_null(p);
+    p[12] = '7';
+    write_file(man, line, false);
+    ops_import_opts io = {.src = xr.export_dir, .table = "tab", .backend = b};
+    ops_import_result ir;
+    assert_int_equal(ops_import(&io, &ir, &e), ERR_VALIDATION);
+    assert_non_null(strstr(e.msg, "its manifest says 7"));
+    msg_backend_free(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_round_trip_small_files, ot_setup, ot_teardown),
+        cmocka_unit_test_setup_teardown(test_csv_and_lines, ot_setup, ot_teardown),
+        cmocka_unit_test_setup_teardown(test_manifest_count_mismatch, ot_setup, ot_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
