@@ -70,6 +70,22 @@ bool api_has_operation(const char *op)
     return op && api_find(op) != NULL;
 }
 
+int api_op_index(const char *op)
+{
+    const struct api_op_row *row = op ? api_find(op) : NULL;
+    return row ? (int)(row - api_ops) : -1;
+}
+
+int api_op_count(void)
+{
+    return (int)(sizeof api_ops / sizeof api_ops[0]);
+}
+
+const char *api_op_name(int i)
+{
+    return i >= 0 && i < api_op_count() ? api_ops[i].name : NULL;
+}
+
 int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
 {
     api_t *api = calloc(1, sizeof *api);
@@ -91,6 +107,7 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
              opts && opts->region ? opts->region : "us-east-1");
     snprintf(api->account_id, sizeof api->account_id, "%s",
              opts && opts->account_id ? opts->account_id : "000000000000");
+    api->metrics = opts ? opts->metrics : NULL;
     *out = api;
     return 0;
 }

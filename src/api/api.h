@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/metrics.h"
 #include "store/store.h"
 
 typedef struct api api_t;
@@ -27,6 +28,8 @@ typedef struct api_opts {
     /* opt-in realism (`serve --transaction-conflicts`): a write meeting an item an ongoing
      * TransactWriteItems holds fails as on AWS (api_conflict.c) */
     bool transaction_conflicts;
+    met_t *metrics;         /* consumed capacity per table is counted here; NULL = none.
+                               Borrowed: must outlive the api. */
 } api_opts;
 
 /* DynamoDB Streams operations are in the same table, named with this prefix
@@ -61,6 +64,16 @@ int api_call(api_t *api, const char *op, json_t *req, const api_caller *caller,
 
 /* True when `op` names an operation this endpoint implements. */
 bool api_has_operation(const char *op);
+/* The operation's index (0..api_op_count()-1, stable for the life of the process), or -1
+ * for a name that is not an operation (for metrics; never a label from request text). */
+int api_op_index(const char *op);
+int api_op_count(void);
+/* The name of operation i (static), or NULL. */
+const char *api_op_name(int i);
+
+/* Appends the store's GET /metrics families (Prometheus text: group commit, LMDB, tables;
+ * see server/metrics_http.h) to b. */
+void api_metrics_render_store(api_t *api, buf_t *b);
 
 /* The store this api runs on (borrowed). */
 store_t *api_store(api_t *api);

@@ -24,6 +24,7 @@ struct api {
     pthread_mutex_t hold_mu;
     uint64_t *held;
     size_t n_held, cap_held;
+    met_t *metrics;   /* borrowed; NULL = not counted (api_metrics.c) */
 };
 
 /* ---- api_conflict.c: the opt-in transaction conflicts ---- */
@@ -116,6 +117,11 @@ char *api_stream_arn(api_req *r, const char *user_table, int64_t label_ms);
 
 /* Frees the ClientRequestToken cache (op_transact.c). */
 void api_txn_tokens_free(api_t *api);
+
+/* Consumed capacity of a successful request on table t, in half units, for /metrics
+ * (api_metrics.c; nothing when the api has no metrics).  Cheap: a few relaxed atomic adds. */
+void api_metrics_read(api_req *r, const store_table *t, uint64_t half_units);
+void api_metrics_write(api_req *r, const store_table *t, uint64_t half_units);
 
 /* Table lookup with the caller's namespace; ERR_RESOURCE_NOT_FOUND with DynamoDB's text
  * ("Requested resource not found" / DynamoDB Local's wording, see api_text.h).  The

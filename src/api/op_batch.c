@@ -198,6 +198,7 @@ int op_batch_get_item(api_req *r, json_t **out)
             json_object_set_new(spec, "Keys", left);
             json_object_set_new(unproc, bt->name, spec);
         }
+        api_metrics_read(r, bt->t, cap.table_h);
         if (rcc != API_RCC_NONE)
             json_array_append_new(caps, api_cap_json(&cap, rcc));
     }
@@ -329,6 +330,7 @@ int op_batch_write_item(api_req *r, json_t **out)
                 }
             }
         }
+        api_metrics_write(r, t, cap.table_h);
         if (caps)
             json_array_append_new(caps, api_cap_json(&cap, rcc));
         if (tm)

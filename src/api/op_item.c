@@ -148,6 +148,8 @@ static int run_write(wreq *q, json_t **out)
     case API_RV_NONE:
         break;
     }
+    api_metrics_write(r, q->t, api_cap_write_h(sw.old_size > sw.new_size ? sw.old_size
+                                                                          : sw.new_size));
     if (q->rcc != API_RCC_NONE) {
         api_cap cap;
         memset(&cap, 0, sizeof cap);
@@ -365,6 +367,7 @@ int op_get_item(api_req *r, json_t **out)
         if (p.type == AV_M)
             json_object_set_new(o, "Item", ddbjson_from_item(&p));
     }
+    api_metrics_read(r, t, api_cap_read_h(found ? av_item_size(&item) : 0, consistent));
     if (rcc != API_RCC_NONE) {
         api_cap cap;
         memset(&cap, 0, sizeof cap);

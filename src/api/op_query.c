@@ -375,6 +375,7 @@ static int run(api_req *r, json_t **out, bool query)
     json_object_set_new(o, "ScannedCount", json_integer((json_int_t)res.n));
     if (res.last_key.type == AV_M)
         json_object_set_new(o, "LastEvaluatedKey", ddbjson_from_item(&res.last_key));
+    api_metrics_read(r, t, api_cap_read_h(res.bytes, consistent) + fetch_h);
     if (rcc != API_RCC_NONE) {
         api_cap cap;
         memset(&cap, 0, sizeof cap);

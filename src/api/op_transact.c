@@ -665,6 +665,13 @@ int op_transact_write_items(api_req *r, json_t **out)
         return rc;
     }
     json_t *o = json_object();
+    for (size_t i = 0; i < n; i++) { /* table units for /metrics (transactional: doubled) */
+        uint64_t sz = w[i].old_size > w[i].new_size ? w[i].old_size : w[i].new_size;
+        if (acts[i].w.kind == API_W_CHECK)
+            api_metrics_read(r, acts[i].w.t, api_cap_read_h(w[i].old_size, true) * 2);
+        else
+            api_metrics_write(r, acts[i].w.t, api_cap_write_h(sz) * 2);
+    }
     if (rcc != API_RCC_NONE) {
         api_cap *caps = arena_zalloc(r->arena, sizeof *caps * n);
         size_t ncap = 0;
@@ -825,6 +832,7 @@ int op_transact_get_items(api_req *r, json_t **out)
         json_t *e = json_object();
         api_cap *c = cap_for(caps, &ncap, tabs[i]);
         c->table_h += api_cap_read_h(found[i] ? av_item_size(&res[i]) : 0, true) * 2;
+        api_metrics_read(r, tabs[i], api_cap_read_h(found[i] ? av_item_size(&res[i]) : 0, true) * 2);
         if (found[i]) {
             av_t p = res[i];
             if (proj[i] && (rc = expr_project(r->arena, proj[i], &res[i], &p, r->err))) {

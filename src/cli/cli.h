@@ -25,5 +25,6 @@ int cli_backup(int argc, char **argv);            /* cmd_ops.c */
 int cli_restore(int argc, char **argv);           /* cmd_ops.c */
 int cli_export(int argc, char **argv);            /* cmd_ops.c */
 int cli_import(int argc, char **argv);            /* cmd_ops.c */
+int cli_stats(int argc, char **argv);             /* cmd_ops.c */
 
 #endif

@@ -6,6 +6,7 @@
  *   restore SRC [--data-dir DIR]        brings a backup back into a new or empty dir
  *   export TABLE DIR                    DynamoDB's export-to-S3 format (ops/xport.h)
  *   import SRC TABLE [--create ...]     DynamoDB JSON lines, exports, CSV
+ *   stats [--endpoint URL]              a running server's GET /metrics as tables
  * export and import work on --data-dir DIR (embedded, default ./data; safe while a server
  * runs on it) or --endpoint URL [--region R] like every other command.
  *
@@ -24,6 +25,7 @@
 #include "cli/cli.h"
 #include "messaging/backend_remote.h"
 #include "ops/dirbackup.h"
+#include "ops/stats.h"
 #include "ops/xport.h"
 #include "store/store.h"
 
@@ -501,4 +503,95 @@ int cli_import(int argc, char **argv)
             fprintf(stderr, "  %s\n", r.first_errors[i]);
     }
     return r.errors ? 1 : 0;
+}
+
+/* ---- stats ----------------------------------------------------------------------------------- */
+
+static void ops_ms(double ms, char *out, size_t cap)
+{
+    if (ms < 0)
+        snprintf(out, cap, "slow");
+    else if (ms < 10)
+        snprintf(out, cap, "%.2f", ms);
+    else
+        snprintf(out, cap, "%.0f", ms);
+}
+
+int cli_stats(int argc, char **argv)
+{
+    ops_cli o;
+    if (ops_parse(argc, argv, &o) || o.help || o.n_pos)
+        return ops_usage("stats", "[--endpoint URL]",
+                         "  --endpoint URL     a ddbchat DynamoDB endpoint (default "
+                         "http://127.0.0.1:8000);\n"
+                         "                     its GET /metrics is read\n");
+    const char *ep = o.endpoint ? o.endpoint : "http://127.0.0.1:8000";
+    char url[2048];
+    size_t el = strlen(ep);
+    while (el && ep[el - 1] == '/')
+        el--;
+    snprintf(url, sizeof url, "%.*s/metrics", (int)el, ep);
+    err_t e = {0};
+    char *text = NULL;
+    if (ops_stats_fetch(url, &text, &e))
+        return ops_fail(&o, &e);
+    json_t *samples = ops_stats_parse(text, &e);
+    free(text);
+    if (!samples)
+        return ops_fail(&o, &e);
+    json_t *sum = ops_stats_summary(samples);
+    json_decref(samples);
+    if (o.json) {
+        ops_print_json(sum);
+        return 0;
+    }
+    printf("%-26s %10s %8s %9s %9s %9s\n", "operation", "requests", "errors", "avg ms",
+           "p50 ms<=", "p99 ms<=");
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(sum, "operations"), k, v) {
+        char a[16], p5[16], p9[16];
+        ops_ms(json_real_value(json_object_get(v, "avg_ms")), a, sizeof a);
+        ops_ms(json_real_value(json_object_get(v, "p50_ms")), p5, sizeof p5);
+        ops_ms(json_real_value(json_object_get(v, "p99_ms")), p9, sizeof p9);
+        printf("%-26s %10lld %8lld %9s %9s %9s\n", k,
+               (long long)json_integer_value(json_object_get(v, "requests")),
+               (long long)json_integer_value(json_object_get(v, "errors")), a, p5, p9);
+    }
+    json_t *cap = json_object_get(sum, "capacity");
+    if (json_object_size(cap)) {
+        printf("\n%-40s %12s %12s\n", "table", "read CU", "write CU");
+        json_object_foreach(cap, k, v)
+            printf("%-40s %12.1f %12.1f\n", k, json_real_value(json_object_get(v, "read")),
+                   json_real_value(json_object_get(v, "write")));
+    }
+    json_t *gc = json_object_get(sum, "group_commit"), *lm = json_object_get(sum, "lmdb");
+    json_t *http = json_object_get(sum, "http");
+    char map[32], used[32], file[32], s99[16], savg[16];
+    ops_human_bytes((uint64_t)json_integer_value(json_object_get(lm, "map_bytes")), map,
+                    sizeof map);
+    ops_human_bytes((uint64_t)json_integer_value(json_object_get(lm, "used_bytes")), used,
+                    sizeof used);
+    ops_human_bytes((uint64_t)json_integer_value(json_object_get(lm, "file_bytes")), file,
+                    sizeof file);
+    ops_ms(json_real_value(json_object_get(gc, "sync_avg_ms")), savg, sizeof savg);
+    ops_ms(json_real_value(json_object_get(gc, "sync_p99_ms")), s99, sizeof s99);
+    printf("\ngroup commit  %lld rounds, %lld writes (%.1f per round); %lld syncs, avg %s ms, "
+           "p99 <= %s ms\n",
+           (long long)json_integer_value(json_object_get(gc, "rounds")),
+           (long long)json_integer_value(json_object_get(gc, "writes")),
+           json_real_value(json_object_get(gc, "writes_per_round")),
+           (long long)json_integer_value(json_object_get(gc, "syncs")), savg, s99);
+    printf("LMDB          map %s, used %s, file %s, readers %lld/%lld, last txn %lld\n", map,
+           used, file, (long long)json_integer_value(json_object_get(lm, "readers_used")),
+           (long long)json_integer_value(json_object_get(lm, "readers_max")),
+           (long long)json_integer_value(json_object_get(lm, "last_txn_id")));
+    json_t *cn = json_object_get(http, "connections");
+    printf("server        %lld tables; connections: dynamodb %lld, rest %lld; in flight %lld\n",
+           (long long)json_integer_value(json_object_get(sum, "tables")),
+           (long long)json_integer_value(json_object_get(cn, "dynamodb")),
+           (long long)json_integer_value(json_object_get(cn, "rest")),
+           (long long)json_integer_value(json_object_get(http, "in_flight")));
+    json_decref(sum);
+    return 0;
 }

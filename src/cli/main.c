@@ -34,6 +34,7 @@ static const struct cli_cmd {
     {"restore", cli_restore, "bring a backup back into a new data dir"},
     {"export", cli_export, "write a table in DynamoDB's export-to-S3 format"},
     {"import", cli_import, "load DynamoDB JSON / export / CSV files into a table"},
+    {"stats", cli_stats, "a running server's metrics (GET /metrics) as tables"},
 };
 
 static void cli_usage(FILE *f)

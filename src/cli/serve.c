@@ -503,6 +503,7 @@ int cli_serve(int argc, char **argv)
     http_server *srv = NULL;
     msg_backend *tbackend = NULL; /* the triggers' own (calls from their threads) */
     msg_trigger *triggers[SERVE_MAX_TRIGGERS] = {0};
+    met_t *metrics = NULL; /* GET /metrics on the DynamoDB port */
     unsigned char *jwt_secret = NULL;
     size_t jwt_secret_len = 0;
     bool remote = o.endpoint != NULL;
@@ -530,7 +531,11 @@ int cli_serve(int argc, char **argv)
         so.gsi_lag_ms = o.gsi_lag_ms;
         if (store_open(o.data_dir, &so, &store, &e))
             goto fail;
-        api_opts ao = {.region = region, .account_id = NULL,
+        if (met_new(&metrics)) {
+            err_set(&e, ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        api_opts ao = {.region = region, .account_id = NULL, .metrics = metrics,
                        .iterator_ttl_ms = o.stream_iterator_s * 1000LL,
                        .transaction_conflicts = o.txn_conflicts};
         if (api_new(store, &ao, &api, &e))
@@ -602,6 +607,7 @@ int cli_serve(int argc, char **argv)
             goto fail;
         msg_service_set_events(svc, events);
     }
+    hc.metrics = metrics;
     if (http_server_start(&hc, api, creds, svc, &srv, &e))
         goto fail;
 
@@ -685,6 +691,7 @@ out:
     msg_backend_free(backend);
     api_free(api);
     store_close(store);
+    met_free(metrics);
     sigv4_creds_free(creds);
     free(jwt_secret);
     fflush(stdout);

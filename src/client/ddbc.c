@@ -258,6 +258,64 @@ int ddbc_config_load(ddbc_config *cfg, const char *endpoint, const char *region,
     return 0;
 }
 
+/* ---- a plain GET (ddbchat stats) ------------------------------------------------------- */
+
+typedef struct ddbc_getbuf {
+    char *p;
+    size_t len, max;
+    bool over;
+} ddbc_getbuf;
+
+static size_t ddbc_get_write(char *p, size_t size, size_t n, void *ud)
+{
+    ddbc_getbuf *b = ud;
+    size_t add = size * n;
+    if (b->len + add > b->max) {
+        b->over = true;
+        return 0;
+    }
+    char *np = realloc(b->p, b->len + add + 1);
+    if (!np)
+        return 0;
+    memcpy(np + b->len, p, add);
+    b->p = np;
+    b->len += add;
+    b->p[b->len] = '\0';
+    return add;
+}
+
+int ddbc_http_get(const char *url, size_t max, long timeout_ms, char **out, long *status,
+                  err_t *e)
+{
+    *out = NULL;
+    *status = 0;
+    pthread_once(&ddbc_global_once, ddbc_global_init);
+    if (ddbc_curl_error[0])
+        return err_set(e, ERR_INTERNAL, "HTTP client: %s", ddbc_curl_error);
+    CURL *h = ddbc_curl.easy_init();
+    if (!h)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    ddbc_getbuf b = {.max = max};
+    ddbc_curl.easy_setopt(h, CURLOPT_URL, url);
+    ddbc_curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, ddbc_get_write);
+    ddbc_curl.easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    ddbc_curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    ddbc_curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    ddbc_curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    CURLcode cc = ddbc_curl.easy_perform(h);
+    ddbc_curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    ddbc_curl.easy_cleanup(h);
+    if (cc != CURLE_OK) {
+        free(b.p);
+        return err_set(e, ERR_TRANSPORT, "GET %s: %s", url,
+                       b.over ? "answer too large" : ddbc_curl.easy_strerror(cc));
+    }
+    if (!b.p && !(b.p = calloc(1, 1)))
+        return err_set(e, ERR_NOMEM, "out of memory");
+    *out = b.p;
+    return 0;
+}
+
 /* ---- client --------------------------------------------------------------------------- */
 
 static void ddbc_handle_free(void *h)

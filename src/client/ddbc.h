@@ -66,4 +66,11 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
 /* Attempts made by the last ddbc_call of this thread (for tests and logs). */
 int ddbc_last_attempts(void);
 
+/* A plain GET of url (e.g. a server's /metrics) through the same libcurl, no signing, no
+ * retries, at most max bytes.  *out: malloc'd NUL-terminated body (caller frees), *status:
+ * the HTTP status.  ERR_TRANSPORT (cannot connect, timeout, too large), ERR_INTERNAL
+ * (libcurl not loadable). */
+int ddbc_http_get(const char *url, size_t max, long timeout_ms, char **out, long *status,
+                  err_t *e);
+
 #endif

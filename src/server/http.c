@@ -41,6 +41,7 @@
 #include "server/http_decode.h"
 #include "server/http_int.h"
 #include "server/http_pool.h"
+#include "server/metrics_http.h"
 
 #define HTTP_DRAIN_SECONDS 10
 #define HTTP_DISCARD_MAX ((unsigned long long)64 << 20) /* body bytes read to answer 413 */
@@ -289,6 +290,13 @@ static void http_ddb_api(http_server *srv, const http_request *req, http_respons
                               .now = (long long)time(NULL)};
         ddb_proto_handle(&srv->proto, &preq, &presp);
     }
+    if (srv->cfg.metrics) { /* ops: /metrics counts every API request */
+        int code = presp.error_type[0] ? err_code_from_type(presp.error_type) : 0;
+        if (presp.error_type[0] && code == 0)
+            code = MET_ERR_OTHER;
+        met_request(srv->cfg.metrics, api_op_index(presp.op), code,
+                    (uint64_t)http_elapsed_us(&req->t0));
+    }
     http_from_ddb(&presp, resp);
     http_ddb_log(srv, &presp, req);
     ddb_proto_resp_fini(&presp);
@@ -328,11 +336,35 @@ static void http_ddb_overload(http_server *srv, http_response *resp)
     ddb_proto_resp_fini(&presp);
 }
 
+/* GET /metrics (ops): Prometheus text, metrics_http.h. */
+static void http_ddb_metrics(http_server *srv, const http_request *req, http_response *resp)
+{
+    (void)req;
+    http_metrics_in in = {.met = srv->cfg.metrics,
+                          .api = srv->proto.api,
+                          .conns_ddb = atomic_load(&srv->ddb.open),
+                          .conns_rest = atomic_load(&srv->rest.open),
+                          .in_flight = atomic_load(&srv->ddb.in_flight) +
+                                       atomic_load(&srv->rest.in_flight)};
+    buf_t b;
+    buf_init(&b, HTTP_METRICS_MAX);
+    if (http_metrics_render(&in, &b) != 0) {
+        buf_fini(&b);
+        http_ddb_error(srv, 500, "metrics too large", resp);
+        return;
+    }
+    resp->status = 200;
+    resp->content_type = HTTP_METRICS_CONTENT_TYPE;
+    resp->body = (char *)b.data; /* the server frees it */
+    resp->body_len = b.len - 1;  /* without the NUL */
+}
+
 /* First match wins.  ops: GET /metrics goes above the catch-all. */
 static const http_route http_ddb_routes[] = {
     {"POST", NULL, false, http_ddb_api},
     {"GET", "/", false, http_ddb_health},
     {"HEAD", "/", false, http_ddb_health},
+    {"GET", HTTP_METRICS_PATH, false, http_ddb_metrics},
     {NULL, NULL, false, http_ddb_not_found}, /* AWS: 404 <UnknownOperationException/> */
     {NULL, NULL, false, NULL},
 };

@@ -49,6 +49,7 @@
 
 #include "api/api.h"
 #include "base/err.h"
+#include "base/metrics.h"
 #include "messaging/rest.h"
 #include "server/sigv4.h"
 
@@ -81,6 +82,9 @@ typedef struct http_config {
     bool quiet;                  /* no access log */
     bool namespace_tables;       /* per access key + region table namespaces */
     const char *region;          /* for the health text; default "us-east-1" */
+    met_t *metrics;              /* DynamoDB requests are counted here and GET /metrics on the
+                                    DynamoDB listener serves them (metrics_http.h); NULL = no
+                                    counting (GET /metrics still shows the store).  Borrowed. */
 } http_config;
 
 void http_config_default(http_config *c);

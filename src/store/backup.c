@@ -119,6 +119,27 @@ int store_env_stats_get(store_t *s, store_env_stats *out, err_t *e)
     return 0;
 }
 
+/* ---- group-commit histograms (store_commit_stats) ----------------------------------------- */
+
+const uint64_t store_sync_bounds_us[STORE_SYNC_BUCKETS - 1] = {
+    100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 1000000};
+
+void st_stats_note_round(store_commit_stats *cs, uint64_t writes, int64_t sync_us)
+{
+    int b = 0;
+    while (b < STORE_BATCH_BUCKETS - 1 && writes > ((uint64_t)1 << b))
+        b++;
+    cs->batch_hist[b]++;
+    if (sync_us < 0)
+        return;
+    int k = 0;
+    while (k < STORE_SYNC_BUCKETS - 1 && (uint64_t)sync_us > store_sync_bounds_us[k])
+        k++;
+    cs->sync_hist[k]++;
+    cs->syncs++;
+    cs->sync_us += (uint64_t)sync_us;
+}
+
 /* ---- one table as of one snapshot ------------------------------------------------------- */
 
 static uint64_t bk_rd_u64le(const unsigned char *p)

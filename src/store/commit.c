@@ -442,17 +442,26 @@ static void st_lead(store_t *s)
     }
     pthread_mutex_unlock(&s->qmu);
 
-    if (rc == 0)
+    int64_t sync_us = -1; /* /metrics: how long the durability sync took */
+    if (rc == 0 && s->opts.durable) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         rc = st_sync_meta(s, &e);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        sync_us = (t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000;
+    }
     if (rc)
         log_error("store: commit failed: %s", e.msg);
 
     pthread_mutex_lock(&s->qmu);
     s->cstats.rounds++;
+    uint64_t round_writes = 0;
     for (wreq *q = r.head; q; q = q->next) {
         s->cstats.calls++;
         s->cstats.writes += q->n;
+        round_writes += q->n;
     }
+    st_stats_note_round(&s->cstats, round_writes, sync_us);
     for (wreq *q = r.head, *nx; q; q = nx) {
         nx = q->next; /* q may be gone once done is set and the lock released */
         if (rc) {

@@ -328,10 +328,19 @@ int store_write_each(store_t *s, store_write *w, size_t n, err_t *e);
  * w[i].rc tells which, others get 0 = "None"); other errors for the whole batch. */
 int store_write_atomic(store_t *s, store_write *w, size_t n, err_t *e);
 
-/* Group-commit counters since store_open (for benchmarks and tests): LMDB write txns run by
- * the group committer, callers (store_write_each/_atomic calls) and writes they carried. */
+/* Group-commit counters since store_open (for benchmarks, tests and /metrics): LMDB write
+ * txns run by the group committer, callers (store_write_each/_atomic calls) and writes they
+ * carried; rounds by writes carried (batch_hist[i]: at most 2^i writes, the last bucket
+ * more) and the durability syncs by how long they took (sync_hist[i]: at most
+ * store_sync_bounds_us[i], the last bucket longer; none when not durable). */
+#define STORE_BATCH_BUCKETS 10
+#define STORE_SYNC_BUCKETS 12
+extern const uint64_t store_sync_bounds_us[STORE_SYNC_BUCKETS - 1];
 typedef struct store_commit_stats {
     uint64_t rounds, calls, writes;
+    uint64_t batch_hist[STORE_BATCH_BUCKETS];
+    uint64_t sync_hist[STORE_SYNC_BUCKETS];
+    uint64_t syncs, sync_us;
 } store_commit_stats;
 void store_commit_stats_get(store_t *s, store_commit_stats *out);
 

@@ -245,6 +245,9 @@ int st_cat_finish_pending(store_t *s, err_t *e);
 /* ---- commit.c ---- */
 int st_commit_start(store_t *s, err_t *e);
 void st_commit_stop(store_t *s);
+/* Counts one group-commit round of `writes` writes whose sync took sync_us (-1: no sync)
+ * into cs (backup.c; the caller holds qmu). */
+void st_stats_note_round(store_commit_stats *cs, uint64_t writes, int64_t sync_us);
 
 /* ---- maint.c ---- */
 /* The maintenance thread: retries left-over table work (st_cat_finish_pending) after a kick,

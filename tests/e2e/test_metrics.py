@@ -1,0 +1,177 @@
+"""GET /metrics on the DynamoDB port and `ddbchat stats` (issue 14, item 5).
+
+ddbchat only: DynamoDB Local and the service have no /metrics (CloudWatch stands in there).
+Each test scrapes, sends a known set of requests, scrapes again and checks that the counters
+moved by exactly what was sent; and that no key value, item value or credential ever shows
+up in the exposition.
+"""
+import json
+import re
+import subprocess
+import threading
+import urllib.request
+
+import pytest
+
+from conftest import client_for, ddbchat_bin, make_table, raw_request
+
+pytestmark = pytest.mark.requires_ddbchat
+
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$')
+
+
+def scrape(url):
+    with urllib.request.urlopen(url + "/metrics", timeout=10) as r:
+        assert r.status == 200
+        assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        text = r.read().decode()
+    return text, parse(text)
+
+
+def parse(text):
+    """{(name, frozenset(labels)): value}; every line must be a comment or a valid sample."""
+    out = {}
+    helps = set()
+    for line in text.splitlines():
+        if line.startswith("# HELP ") or line.startswith("# TYPE "):
+            helps.add(line.split()[2])
+            continue
+        m = SAMPLE.match(line)
+        assert m, f"not an exposition line: {line!r}"
+        labels = frozenset(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
+        key = (m.group(1), labels)
+        assert key not in out, f"duplicate series {key}"
+        out[key] = float(m.group(3))
+    return out
+
+
+def val(m, name, **labels):
+    return m.get((name, frozenset(labels.items())), 0.0)
+
+
+def test_counters_move_with_requests(ddbchat_server):
+    srv = ddbchat_server()
+    d = client_for(srv.ddb_url)
+    make_table(d, "metrics_t", hash=("pk", "S"))
+    _, before = scrape(srv.ddb_url)
+    for i in range(7):
+        d.put_item(TableName="metrics_t", Item={"pk": {"S": f"k{i}"}, "v": {"S": "x" * 1500}})
+    for i in range(3):
+        d.get_item(TableName="metrics_t", Key={"pk": {"S": f"k{i}"}}, ConsistentRead=True)
+    for _ in range(2):
+        with pytest.raises(d.exceptions.ResourceNotFoundException):
+            d.get_item(TableName="no_such_table", Key={"pk": {"S": "x"}})
+    with pytest.raises(d.exceptions.ConditionalCheckFailedException):
+        d.put_item(TableName="metrics_t", Item={"pk": {"S": "k0"}},
+                   ConditionExpression="attribute_not_exists(pk)")
+    d.batch_write_item(RequestItems={"metrics_t": [
+        {"PutRequest": {"Item": {"pk": {"S": f"b{i}"}}}} for i in range(5)]})
+    text, after = scrape(srv.ddb_url)
+
+    def delta(name, **labels):
+        return val(after, name, **labels) - val(before, name, **labels)
+
+    assert delta("ddbchat_requests_total", operation="PutItem") == 8
+    assert delta("ddbchat_requests_total", operation="GetItem") == 5
+    assert delta("ddbchat_requests_total", operation="BatchWriteItem") == 1
+    assert delta("ddbchat_request_errors_total", operation="GetItem",
+                 error="ResourceNotFoundException") == 2
+    assert delta("ddbchat_request_errors_total", operation="PutItem",
+                 error="ConditionalCheckFailedException") == 1
+    assert delta("ddbchat_request_duration_seconds_count", operation="PutItem") == 8
+    assert delta("ddbchat_request_duration_seconds_bucket", operation="PutItem", le="+Inf") == 8
+    assert delta("ddbchat_request_duration_seconds_sum", operation="PutItem") > 0
+    # 7 puts of ~1.5 KB = 2 units each; 5 batch puts of 1 unit; 3 strong reads of 1 unit
+    assert delta("ddbchat_consumed_capacity_units_total", table="metrics_t", kind="write") == 19
+    assert delta("ddbchat_consumed_capacity_units_total", table="metrics_t", kind="read") == 3
+    # 7 puts + 5 batch writes committed (the failed conditional put also went through a round)
+    assert delta("ddbchat_group_commit_writes_total") == 13
+    assert delta("ddbchat_group_commit_batch_writes_count") == delta(
+        "ddbchat_group_commit_rounds_total") >= 1
+    assert delta("ddbchat_group_commit_sync_seconds_count") >= 1
+    assert val(after, "ddbchat_lmdb_map_bytes") >= val(after, "ddbchat_lmdb_used_bytes") > 0
+    assert val(after, "ddbchat_tables") == 1
+    assert val(after, "ddbchat_http_connections", listener="dynamodb") >= 1
+    for fam in ("ddbchat_requests_total", "ddbchat_request_duration_seconds",
+                "ddbchat_consumed_capacity_units_total", "ddbchat_group_commit_sync_seconds",
+                "ddbchat_lmdb_used_bytes"):
+        assert f"# TYPE {fam} " in text
+    # histogram buckets are cumulative
+    les = [(float(dict(k[1])["le"].replace("+Inf", "inf")), v) for k, v in after.items()
+           if k[0] == "ddbchat_request_duration_seconds_bucket"
+           and dict(k[1])["operation"] == "PutItem"]
+    les.sort()
+    assert all(a[1] <= b[1] for a, b in zip(les, les[1:]))
+
+
+def test_no_secrets_or_keys_in_labels(ddbchat_server, tmp_path):
+    """Key and item values, an access key, a bogus operation name and a bogus table name never
+    appear; an unknown operation counts as operation="unknown"."""
+    creds = tmp_path / "creds"
+    creds.write_text("AKIDMETRICSTEST SECRETmetricsVALUE\n")
+    srv = ddbchat_server("--credentials-file", str(creds), "--namespace-tables")
+    d = client_for(srv.ddb_url, key="AKIDMETRICSTEST", secret="SECRETmetricsVALUE")
+    make_table(d, "visible_tbl", hash=("pk", "S"))
+    d.put_item(TableName="visible_tbl", Item={"pk": {"S": "KEYVALUE-1234"},
+                                              "a": {"S": "ITEMVALUE-5678"}})
+    d.get_item(TableName="visible_tbl", Key={"pk": {"S": "KEYVALUE-1234"}})
+    status, _, _ = raw_request(srv.ddb_url, {}, target="DynamoDB_20120810.EvilOp<script>")
+    assert status == 400
+    text, m = scrape(srv.ddb_url)
+    for secret in ("KEYVALUE", "ITEMVALUE", "AKIDMETRICSTEST", "SECRETmetrics", "EvilOp",
+                   "script"):
+        assert secret not in text
+    assert val(m, "ddbchat_requests_total", operation="unknown") >= 1
+    # the namespaced table shows under its visible name only
+    assert val(m, "ddbchat_consumed_capacity_units_total", table="visible_tbl", kind="write") == 1
+
+
+def test_concurrent_counting_is_exact(ddbchat_server):
+    """16 threads x 40 requests: the counters sum exactly (sharded atomics lose nothing)."""
+    srv = ddbchat_server()
+    d = client_for(srv.ddb_url)
+    make_table(d, "conc_t", hash=("pk", "S"))
+    _, before = scrape(srv.ddb_url)
+
+    def work(n):
+        c = client_for(srv.ddb_url)
+        for i in range(40):
+            c.get_item(TableName="conc_t", Key={"pk": {"S": f"{n}-{i}"}})
+    ts = [threading.Thread(target=work, args=(n,)) for n in range(16)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    _, after = scrape(srv.ddb_url)
+    got = val(after, "ddbchat_requests_total", operation="GetItem") - \
+        val(before, "ddbchat_requests_total", operation="GetItem")
+    assert got == 640
+    # absent items: 0.5 units each (eventually consistent)
+    assert val(after, "ddbchat_consumed_capacity_units_total", table="conc_t", kind="read") == 320
+
+
+def test_stats_command(ddbchat_server):
+    """`ddbchat stats` reads the same numbers: a table for people, --json for scripts; a
+    server that is not there is exit 1 with the reason."""
+    srv = ddbchat_server()
+    d = client_for(srv.ddb_url)
+    make_table(d, "stats_t", hash=("pk", "S"))
+    for i in range(4):
+        d.put_item(TableName="stats_t", Item={"pk": {"S": str(i)}})
+    p = subprocess.run([ddbchat_bin(), "stats", "--endpoint", srv.ddb_url, "--json"],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    s = json.loads(p.stdout)
+    assert s["operations"]["PutItem"]["requests"] == 4
+    assert s["operations"]["CreateTable"]["requests"] == 1
+    assert s["capacity"]["stats_t"]["write"] == 4
+    assert s["group_commit"]["writes"] >= 4
+    assert s["tables"] == 1 and s["lmdb"]["used_bytes"] > 0
+    p = subprocess.run([ddbchat_bin(), "stats", "--endpoint", srv.ddb_url],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0
+    assert re.search(r"^PutItem\s+4\s+0\s", p.stdout, re.M), p.stdout
+    assert "stats_t" in p.stdout and "group commit" in p.stdout
+    p = subprocess.run([ddbchat_bin(), "stats", "--endpoint", "http://127.0.0.1:9"],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1 and "metrics" in p.stderr
