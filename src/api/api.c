@@ -21,9 +21,12 @@ static const struct api_op_row {
     {"BatchExecuteStatement", op_batch_execute_statement},
     {"BatchGetItem", op_batch_get_item},
     {"BatchWriteItem", op_batch_write_item},
+    {"CreateBackup", op_create_backup},
     {"CreateTable", op_create_table},
+    {"DeleteBackup", op_delete_backup},
     {"DeleteItem", op_delete_item},
     {"DeleteTable", op_delete_table},
+    {"DescribeBackup", op_describe_backup},
     {"DescribeEndpoints", op_describe_endpoints},
     {"DescribeLimits", op_describe_limits},
     {"DescribeTable", op_describe_table},
@@ -35,10 +38,12 @@ static const struct api_op_row {
     {"ExecuteStatement", op_execute_statement},
     {"ExecuteTransaction", op_execute_transaction},
     {"GetItem", op_get_item},
+    {"ListBackups", op_list_backups},
     {"ListTables", op_list_tables},
     {"ListTagsOfResource", op_list_tags_of_resource},
     {"PutItem", op_put_item},
     {"Query", op_query},
+    {"RestoreTableFromBackup", op_restore_table_from_backup},
     {"Scan", op_scan},
     {"TagResource", op_tag_resource},
     {"TransactGetItems", op_transact_get_items},
@@ -108,6 +113,13 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
     snprintf(api->account_id, sizeof api->account_id, "%s",
              opts && opts->account_id ? opts->account_id : "000000000000");
     api->metrics = opts ? opts->metrics : NULL;
+    int rc = api_backups_init(api, e);
+    if (rc == 0 && opts && opts->resume_jobs)
+        rc = api_backups_resume(api, e);
+    if (rc) {
+        api_free(api);
+        return rc;
+    }
     *out = api;
     return 0;
 }
@@ -116,6 +128,7 @@ void api_free(api_t *api)
 {
     if (!api)
         return;
+    api_backups_fini(api);
     api_txn_tokens_free(api);
     api_hold_fini(api);
     free(api);

@@ -30,6 +30,8 @@ typedef struct api_opts {
     bool transaction_conflicts;
     met_t *metrics;         /* consumed capacity per table is counted here; NULL = none.
                                Borrowed: must outlive the api. */
+    bool resume_jobs;       /* the server: finish restores interrupted by a stop and remove
+                               backups a dead process left half-written (op_backup.c) */
 } api_opts;
 
 /* DynamoDB Streams operations are in the same table, named with this prefix

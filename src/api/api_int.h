@@ -25,6 +25,7 @@ struct api {
     uint64_t *held;
     size_t n_held, cap_held;
     met_t *metrics;   /* borrowed; NULL = not counted (api_metrics.c) */
+    void *backups;    /* backup and restore workers (op_backup.c) */
 };
 
 /* ---- api_conflict.c: the opt-in transaction conflicts ---- */
@@ -84,6 +85,11 @@ int op_batch_get_item(api_req *r, json_t **out);    /* op_batch.c */
 int op_batch_write_item(api_req *r, json_t **out);  /* op_batch.c */
 int op_transact_write_items(api_req *r, json_t **out); /* op_transact.c */
 int op_transact_get_items(api_req *r, json_t **out);   /* op_transact.c */
+int op_create_backup(api_req *r, json_t **out);        /* op_backup.c */
+int op_describe_backup(api_req *r, json_t **out);      /* op_backup.c */
+int op_list_backups(api_req *r, json_t **out);         /* op_backup.c */
+int op_delete_backup(api_req *r, json_t **out);        /* op_backup.c */
+int op_restore_table_from_backup(api_req *r, json_t **out); /* op_backup.c */
 
 int op_list_streams(api_req *r, json_t **out);        /* op_stream.c */
 int op_describe_stream(api_req *r, json_t **out);     /* op_stream.c */
@@ -117,6 +123,24 @@ char *api_stream_arn(api_req *r, const char *user_table, int64_t label_ms);
 
 /* Frees the ClientRequestToken cache (op_transact.c). */
 void api_txn_tokens_free(api_t *api);
+
+/* ---- backups (op_backup.c) ---- */
+/* The worker manager: created by api_new, stopped by api_free (backups being written are
+ * abandoned, restores pause and resume at the next api_backups_resume). */
+int api_backups_init(api_t *api, err_t *e);
+void api_backups_fini(api_t *api);
+/* Removes backups left CREATING by a dead process and resumes interrupted restores. */
+int api_backups_resume(api_t *api, err_t *e);
+/* True while this process restores into t (its data plane answers ResourceNotFound). */
+bool api_backup_restoring(api_t *api, const store_table *t);
+/* ERR_RESOURCE_IN_USE with DynamoDB's wording when t is being restored (DeleteTable,
+ * UpdateTable), else 0. */
+int api_restore_refuse(api_req *r, const store_table *t);
+/* DescribeTable: "CREATING" for a table being restored, else status; RestoreSummary. */
+const char *api_restore_status(json_t *meta, const char *status);
+void api_restore_summary(json_t *meta, json_t *desc);
+/* The TableDescription of t (op_table.c). */
+int api_table_describe(api_req *r, const store_table *t, const char *status, json_t **out);
 
 /* Consumed capacity of a successful request on table t, in half units, for /metrics
  * (api_metrics.c; nothing when the api has no metrics).  Cheap: a few relaxed atomic adds. */

@@ -113,7 +113,13 @@ static int tbl_find(api_req *r, const char *name, const store_table **out)
 const store_table *api_table(api_req *r, const char *name)
 {
     const store_table *t;
-    return tbl_find(r, name, &t) ? NULL : t;
+    if (tbl_find(r, name, &t))
+        return NULL;
+    if (api_backup_restoring(r->api, t)) { /* not ACTIVE yet: DynamoDB's not-found */
+        err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_RES_NOT_FOUND);
+        return NULL;
+    }
+    return t;
 }
 
 /* TableName of the request, validated; the table looked up. */
@@ -322,7 +328,7 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
     }
     json_object_set_new(d, "TableName", json_string(name));
     json_object_set_new(d, "KeySchema", keyschema_json(&t->key));
-    json_object_set_new(d, "TableStatus", json_string(status));
+    json_object_set_new(d, "TableStatus", json_string(api_restore_status(meta, status)));
     json_object_set_new(d, "CreationDateTime", ms_to_json(t->created_ms));
 
     bool ppr = meta_is_ppr(meta);
@@ -442,6 +448,7 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
         json_object_set(d, "OnDemandThroughput", odt);
     json_object_set_new(d, "DeletionProtectionEnabled",
                         json_boolean(json_is_true(json_object_get(meta, "DeletionProtection"))));
+    api_restore_summary(meta, d); /* a table restored from a backup (op_backup.c) */
 done:
     json_decref(meta);
     if (rc) {
@@ -450,6 +457,11 @@ done:
     }
     *out = d;
     return rc;
+}
+
+int api_table_describe(api_req *r, const store_table *t, const char *status, json_t **out)
+{
+    return tbl_describe(r, t, status, NULL, out);
 }
 
 /* ---- CreateTable parsing ------------------------------------------------------------- */
@@ -1399,7 +1411,8 @@ int op_delete_table(api_req *r, json_t **out)
     const store_table *t;
     json_t *desc;
     int rc = tbl_lookup(r, &t);
-    if (rc || (rc = tbl_describe(r, t, "DELETING", NULL, &desc)))
+    if (rc || (rc = api_restore_refuse(r, t)) ||
+        (rc = tbl_describe(r, t, "DELETING", NULL, &desc)))
         return rc;
     if ((rc = tbl_alter(r, t, true, delete_edit, NULL, NULL))) {
         json_decref(desc);
@@ -1821,7 +1834,8 @@ int op_update_table(api_req *r, json_t **out)
     const store_table *t;
     ut_req q = {0};
     int rc = ut_parse(r, &q);
-    if (rc || (rc = tbl_names_nul_check(r)) || (rc = tbl_lookup(r, &t)))
+    if (rc || (rc = tbl_names_nul_check(r)) || (rc = tbl_lookup(r, &t)) ||
+        (rc = api_restore_refuse(r, t)))
         return rc;
     ut_ctx c = {.q = &q};
     if ((rc = tbl_alter(r, t, true, ut_edit, &c, &t)))

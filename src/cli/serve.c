@@ -537,7 +537,8 @@ int cli_serve(int argc, char **argv)
         }
         api_opts ao = {.region = region, .account_id = NULL, .metrics = metrics,
                        .iterator_ttl_ms = o.stream_iterator_s * 1000LL,
-                       .transaction_conflicts = o.txn_conflicts};
+                       .transaction_conflicts = o.txn_conflicts,
+                       .resume_jobs = true};
         if (api_new(store, &ao, &api, &e))
             goto fail;
     }

@@ -1,0 +1,1515 @@
+/*
+ * op_backup — DynamoDB's on-demand backups: CreateBackup, DescribeBackup, ListBackups,
+ * DeleteBackup, RestoreTableFromBackup.  Layer: api.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateBackup.html
+ * (and API_DescribeBackup, API_ListBackups, API_DeleteBackup, API_RestoreTableFromBackup)
+ *
+ * Where backups live.  Under <data dir>/backups/ (store/backup.h): per backup "<id>.json" (the
+ * record: BackupDetails, SourceTableDetails, SourceTableFeatureDetails, the namespace, and the
+ * table's definition and metadata to restore from) and "<id>.dump" (every item, from ONE read
+ * snapshot).  <id> is DynamoDB's "<ms since the epoch, 14 digits>-<8 hex>", so the file
+ * names sort in creation order, which is ListBackups' order.  Records are replaced atomically
+ * (tmp file + rename); a dump is complete under its name.  Both survive restarts and travel
+ * with `ddbchat backup` / `restore`.
+ *
+ * CreateBackup costs nothing on the write path: a worker thread opens a read transaction (the
+ * snapshot: what the backup holds is the table as of the request), the request answers
+ * CREATING as soon as it is open, and the worker writes the dump, then marks the record
+ * AVAILABLE.  While a backup is CREATING its worker holds an flock on "<id>.lock"; a server
+ * starting finds CREATING records whose lock is free (the process that made them died) and
+ * removes them.  A server stopping abandons (removes) backups still being written.
+ *
+ * RestoreTableFromBackup creates the target table at once (definition from the backup, with
+ * the overrides AWS allows: billing mode and throughput, a subset of the GSIs/LSIs, SSE; not
+ * tags, streams or TTL, which AWS leaves to be set up again) with metadata "Restore":
+ * {"SourceBackupArn","SourceTableArn","RestoreDateTime","InProgress"}; DescribeTable shows it
+ * CREATING with RestoreSummary.RestoreInProgress true while a worker loads the dump through
+ * the group committer (store_write_each, batches of BK_RESTORE_BATCH), then ACTIVE with
+ * RestoreInProgress false.  Until then the table's data-plane operations answer
+ * ResourceNotFoundException (as DynamoDB does for a table that is not ACTIVE), and DeleteTable
+ * / UpdateTable ResourceInUseException.  A restore interrupted by a stop resumes when a
+ * server starts (api_opts.resume_jobs): puts are idempotent, so the dump is loaded again from
+ * the start.  The data-plane guard covers this process only: a CLI process writing into a
+ * table a server is restoring is not stopped.
+ *
+ * Texts: the service's (DynamoDB Local has no backups: it answers these operations with
+ * UnknownOperationException, tests/e2e/test_backups.py), in the block below.  The validation
+ * messages use the service's "N validation error(s) detected: ..." form.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uuid/uuid.h>
+
+#include "api/api_int.h"
+#include "api/api_text.h"
+#include "api/api_validate.h"
+#include "base/log.h"
+#include "store/backup.h"
+#include "value/ddbjson.h"
+
+#define TXT_BK_NOT_FOUND "Backup not found: %s"
+#define TXT_BK_IN_USE                                                                              \
+    "There is another ongoing conflicting backup control plane operation on the table. The "     \
+    "backup is either being created, deleted or restored to a table."
+#define TXT_BK_TABLE_NOT_FOUND "Table not found: %s"
+#define TXT_BK_TABLE_IN_USE                                                                        \
+    "A target table with the specified name is either being created or deleted."
+#define TXT_BK_TABLE_EXISTS "Table already exists: %s"
+#define TXT_BK_RESTORING "Attempt to change a resource which is still in use: Table is being restored: %s"
+#define TXT_BK_INDEX_OVERRIDE                                                                      \
+    "One or more parameter values were invalid: %s %s is not an index of the backup, or its "     \
+    "key schema or projection differs from the backup's"
+#define TXT_BK_PROVISIONED_NEEDS_TP                                                                \
+    "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must "   \
+    "both be specified when BillingMode is PROVISIONED"
+#define TXT_BK_TP_RANGE                                                                            \
+    "One or more parameter values were invalid: Provisioned throughput must be between 1 and "   \
+    "40000"
+
+#define BK_RECORD_VERSION 1
+#define BK_RESTORE_BATCH 256
+#define BK_LIST_MAX 100
+#define BK_ARN_MIN 37
+#define BK_ARN_MAX 1024
+#define BK_NAME_MIN 3
+#define BK_NAME_MAX 255
+#define BK_TP_MAX 40000
+
+enum { BK_JOB_BACKUP = 1, BK_JOB_RESTORE = 2 };
+
+typedef struct bk_job {
+    struct bk_mgr *m;
+    api_t *api;
+    int kind;
+    char id[32];                 /* the backup's id */
+    const store_table *t;        /* backup: the source table (pinned until the job ends) */
+    uint32_t table_id;           /* backup: the source table's id */
+    char target[STORE_NAME_MAX]; /* restore: the target's store name */
+    uint32_t target_id;
+    int lock_fd;
+    /* the request waits until the snapshot is taken (backup) or the job has begun */
+    bool started, finished;
+    uint64_t snap_count, snap_bytes;
+    store_dump *dump;
+    int rc;
+    err_t err;
+    pthread_t th;
+    struct bk_job *next;
+} bk_job;
+
+typedef struct bk_mgr {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bk_job *jobs; /* running and finished, reaped by bk_reap */
+    bool stopping;
+    atomic_int n_restoring; /* fast path of api_backup_restoring */
+} bk_mgr;
+
+/* ---- small helpers -------------------------------------------------------------------------- */
+
+static int64_t bk_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static json_t *bk_time(int64_t ms)
+{
+    return json_real((double)ms / 1000.0);
+}
+
+static int bk_nomem(api_req *r)
+{
+    return err_set(r->err, ERR_NOMEM, "out of memory");
+}
+
+static void bk_new_id(char out[32])
+{
+    uuid_t u;
+    uuid_generate_random(u);
+    snprintf(out, 32, "%014lld-%02x%02x%02x%02x", (long long)bk_now_ms(), u[0], u[1], u[2], u[3]);
+}
+
+static bool bk_id_ok(const char *id)
+{
+    size_t n = strlen(id);
+    if (n != 23 || id[14] != '-')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (i != 14 && !((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+            return false;
+    return true;
+}
+
+static void bk_file(char *out, size_t cap, const char *id, const char *ext)
+{
+    snprintf(out, cap, "%s%s", id, ext);
+}
+
+/* The caller's namespace prefix ("" without one). */
+static const char *bk_ns(api_req *r, char buf[STORE_NAME_MAX])
+{
+    const char *ns = (r->caller && r->caller->ns) ? r->caller->ns : "";
+    size_t n = strlen(ns);
+    snprintf(buf, STORE_NAME_MAX, "%s%s", ns, (n && ns[n - 1] != '/') ? "/" : "");
+    return buf;
+}
+
+static const char *bk_visible(const char *store_name)
+{
+    const char *slash = strrchr(store_name, '/');
+    return slash ? slash + 1 : store_name;
+}
+
+static char *bk_table_arn(api_req *r, const char *visible)
+{
+    return arena_printf(r->arena, "arn:aws:dynamodb:%s:%s:table/%s", r->api->region,
+                        r->api->account_id, visible);
+}
+
+/* A TableName member that may be a table name or a table ARN of this region and account:
+ * the table's name, or NULL when an ARN names another place. */
+static const char *bk_name_from(api_req *r, const char *name_or_arn)
+{
+    if (strncmp(name_or_arn, "arn:", 4) != 0)
+        return name_or_arn;
+    const char *prefix = arena_printf(r->arena, "arn:aws:dynamodb:%s:%s:table/", r->api->region,
+                                      r->api->account_id);
+    size_t pl = prefix ? strlen(prefix) : 0;
+    if (!prefix || strncmp(name_or_arn, prefix, pl) != 0 || strchr(name_or_arn + pl, '/'))
+        return NULL;
+    return name_or_arn + pl;
+}
+
+/* ---- the job manager --------------------------------------------------------------------------- */
+
+static bk_mgr *bk_mgr_get(api_t *api)
+{
+    return api->backups;
+}
+
+int api_backups_init(api_t *api, err_t *e)
+{
+    bk_mgr *m = calloc(1, sizeof *m);
+    if (!m)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&m->mu, NULL);
+    pthread_cond_init(&m->cv, NULL);
+    atomic_init(&m->n_restoring, 0);
+    api->backups = m;
+    return 0;
+}
+
+static void bk_job_free(bk_job *j)
+{
+    if (!j)
+        return;
+    if (j->t)
+        store_table_unpin(j->api->store, j->t);
+    store_dump_abort(j->dump);
+    store_bk_unlock(j->lock_fd);
+    free(j);
+}
+
+/* Joins and frees finished jobs (caller holds mu). */
+static void bk_reap(bk_mgr *m)
+{
+    for (bk_job **pp = &m->jobs; *pp;) {
+        bk_job *j = *pp;
+        if (j->finished) {
+            *pp = j->next;
+            pthread_join(j->th, NULL);
+            bk_job_free(j);
+        } else {
+            pp = &j->next;
+        }
+    }
+}
+
+void api_backups_fini(api_t *api)
+{
+    bk_mgr *m = api->backups;
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->mu);
+    m->stopping = true;
+    while (m->jobs) {
+        bk_reap(m);
+        if (m->jobs)
+            pthread_cond_wait(&m->cv, &m->mu);
+    }
+    pthread_mutex_unlock(&m->mu);
+    pthread_cond_destroy(&m->cv);
+    pthread_mutex_destroy(&m->mu);
+    free(m);
+    api->backups = NULL;
+}
+
+bool api_backup_restoring(api_t *api, const store_table *t)
+{
+    bk_mgr *m = api->backups;
+    if (!m || !t || atomic_load_explicit(&m->n_restoring, memory_order_acquire) == 0)
+        return false;
+    bool found = false;
+    pthread_mutex_lock(&m->mu);
+    for (bk_job *j = m->jobs; j && !found; j = j->next)
+        found = j->kind == BK_JOB_RESTORE && !j->finished && j->target_id == t->id;
+    pthread_mutex_unlock(&m->mu);
+    return found;
+}
+
+/* True when a job of `kind` on backup id (or, for kind BK_JOB_BACKUP with table_id, on that
+ * table) is running in this process. */
+static bool bk_busy(bk_mgr *m, int kind, const char *id, uint32_t table_id)
+{
+    bool busy = false;
+    pthread_mutex_lock(&m->mu);
+    for (bk_job *j = m->jobs; j && !busy; j = j->next) {
+        if (j->finished || j->kind != kind)
+            continue;
+        if (id && strcmp(j->id, id) == 0)
+            busy = true;
+        if (table_id && j->table_id == table_id)
+            busy = true;
+    }
+    pthread_mutex_unlock(&m->mu);
+    return busy;
+}
+
+/* Starts fn on a job and waits until it reports `started` (or finished). */
+static int bk_start(bk_mgr *m, bk_job *j, void *(*fn)(void *), err_t *e)
+{
+    pthread_mutex_lock(&m->mu);
+    if (m->stopping) {
+        pthread_mutex_unlock(&m->mu);
+        return err_set(e, ERR_SERVICE_UNAVAILABLE, "the server is stopping");
+    }
+    j->m = m;
+    if (pthread_create(&j->th, NULL, fn, j) != 0) {
+        pthread_mutex_unlock(&m->mu);
+        return err_set(e, ERR_INTERNAL, "cannot start a backup worker");
+    }
+    j->next = m->jobs;
+    m->jobs = j;
+    while (!j->started && !j->finished)
+        pthread_cond_wait(&m->cv, &m->mu);
+    pthread_mutex_unlock(&m->mu);
+    return 0;
+}
+
+static void bk_signal(bk_job *j, bool started, bool finished)
+{
+    pthread_mutex_lock(&j->m->mu);
+    if (started)
+        j->started = true;
+    if (finished) {
+        if (j->kind == BK_JOB_RESTORE)
+            atomic_fetch_sub(&j->m->n_restoring, 1);
+        j->finished = true;
+    }
+    pthread_cond_broadcast(&j->m->cv);
+    pthread_mutex_unlock(&j->m->mu);
+}
+
+static bool bk_stopping(bk_job *j)
+{
+    pthread_mutex_lock(&j->m->mu);
+    bool s = j->m->stopping;
+    pthread_mutex_unlock(&j->m->mu);
+    return s;
+}
+
+/* ---- records ------------------------------------------------------------------------------------ */
+
+static int bk_record_load(store_t *s, const char *id, json_t **out, err_t *e)
+{
+    char name[64];
+    bk_file(name, sizeof name, id, ".json");
+    arena_t a;
+    arena_init(&a);
+    char *text = NULL;
+    size_t len = 0;
+    int rc = store_bk_read(s, name, &a, &text, &len, e);
+    if (rc == 0) {
+        *out = json_loadb(text, len, 0, NULL);
+        if (!json_is_object(*out)) {
+            json_decref(*out);
+            *out = NULL;
+            rc = err_set(e, ERR_IO, "backup record %s is damaged", name);
+        }
+    }
+    arena_fini(&a);
+    return rc;
+}
+
+static int bk_record_save(store_t *s, const char *id, json_t *rec, err_t *e)
+{
+    char name[64];
+    bk_file(name, sizeof name, id, ".json");
+    char *text = json_dumps(rec, JSON_COMPACT);
+    if (!text)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    int rc = store_bk_write(s, name, text, strlen(text), e);
+    free(text);
+    return rc;
+}
+
+static void bk_record_remove(store_t *s, const char *id)
+{
+    char name[64];
+    err_t e = {0};
+    bk_file(name, sizeof name, id, ".json");
+    store_bk_remove(s, name, &e);
+    bk_file(name, sizeof name, id, ".dump");
+    store_bk_remove(s, name, &e);
+    bk_file(name, sizeof name, id, ".lock");
+    store_bk_remove(s, name, &e);
+}
+
+static const char *bk_rec_str(json_t *rec, const char *k)
+{
+    return json_string_value(json_object_get(rec, k));
+}
+
+/* The record of the backup an ARN names, for this caller: BackupNotFoundException otherwise. */
+static int bk_find(api_req *r, const char *arn, char id_out[32], json_t **out)
+{
+    *out = NULL;
+    const char *p = strstr(arn, "/backup/");
+    const char *id = p ? p + 8 : "";
+    json_t *rec = NULL;
+    err_t ie = {0};
+    char nsb[STORE_NAME_MAX];
+    if (bk_id_ok(id) && bk_record_load(r->api->store, id, &rec, &ie) == 0) {
+        const char *rarn = bk_rec_str(rec, "BackupArn");
+        const char *rns = bk_rec_str(rec, "Namespace");
+        if (rarn && strcmp(rarn, arn) == 0 && rns && strcmp(rns, bk_ns(r, nsb)) == 0) {
+            snprintf(id_out, 32, "%s", id);
+            *out = rec;
+            return 0;
+        }
+    } else if (ie.code && ie.code != ERR_NOT_FOUND) {
+        return err_set(r->err, ie.code, "%s", ie.msg);
+    }
+    json_decref(rec);
+    return err_set(r->err, ERR_BACKUP_NOT_FOUND, TXT_BK_NOT_FOUND, arn);
+}
+
+/* ---- descriptors to JSON and back ---------------------------------------------------------- */
+
+static const char *bk_type_name(av_type t)
+{
+    return t == AV_N ? "N" : t == AV_B ? "B" : "S";
+}
+
+static av_type bk_type_of(const char *s)
+{
+    return !s ? AV_NONE : !strcmp(s, "S") ? AV_S : !strcmp(s, "N") ? AV_N : !strcmp(s, "B") ? AV_B : AV_NONE;
+}
+
+static json_t *bk_keyschema(const store_keydef *k)
+{
+    json_t *a = json_array();
+    json_array_append_new(a, json_pack("{s:s,s:s}", "AttributeName", k->hash, "KeyType", "HASH"));
+    if (k->range[0])
+        json_array_append_new(a, json_pack("{s:s,s:s}", "AttributeName", k->range, "KeyType",
+                                           "RANGE"));
+    return a;
+}
+
+static json_t *bk_projection(const store_index *ix)
+{
+    static const char *const names[] = {"ALL", "KEYS_ONLY", "INCLUDE"};
+    json_t *p = json_pack("{s:s}", "ProjectionType", names[ix->proj]);
+    if (ix->proj == STORE_PROJ_INCLUDE) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < ix->n_include; i++)
+            json_array_append_new(a, json_string(ix->include[i]));
+        json_object_set_new(p, "NonKeyAttributes", a);
+    }
+    return p;
+}
+
+static json_t *bk_keydef_json(const store_keydef *k)
+{
+    json_t *o = json_pack("{s:s,s:s}", "hash", k->hash, "hash_type", bk_type_name(k->hash_type));
+    if (k->range[0]) {
+        json_object_set_new(o, "range", json_string(k->range));
+        json_object_set_new(o, "range_type", json_string(bk_type_name(k->range_type)));
+    }
+    return o;
+}
+
+static bool bk_keydef_from(json_t *o, store_keydef *k)
+{
+    memset(k, 0, sizeof *k);
+    const char *h = json_string_value(json_object_get(o, "hash"));
+    const char *r = json_string_value(json_object_get(o, "range"));
+    k->hash_type = bk_type_of(json_string_value(json_object_get(o, "hash_type")));
+    if (!h || strlen(h) >= STORE_NAME_MAX || k->hash_type == AV_NONE)
+        return false;
+    snprintf(k->hash, sizeof k->hash, "%s", h);
+    k->range_type = AV_NONE;
+    if (r) {
+        k->range_type = bk_type_of(json_string_value(json_object_get(o, "range_type")));
+        if (strlen(r) >= STORE_NAME_MAX || k->range_type == AV_NONE)
+            return false;
+        snprintf(k->range, sizeof k->range, "%s", r);
+    }
+    return true;
+}
+
+/* The store-level definition of t (what a restore needs besides the metadata). */
+static json_t *bk_def_json(const store_table *t)
+{
+    json_t *idx = json_array();
+    for (size_t i = 0; i < t->n_idx; i++) {
+        const store_index *ix = &t->idx[i];
+        json_t *x = json_pack("{s:s,s:b,s:o,s:o}", "name", ix->name, "global", ix->global, "key",
+                              bk_keydef_json(&ix->key), "Projection", bk_projection(ix));
+        json_array_append_new(idx, x);
+    }
+    return json_pack("{s:o,s:o}", "key", bk_keydef_json(&t->key), "idx", idx);
+}
+
+static json_t *bk_meta_obj(const store_table *t)
+{
+    json_t *m = NULL;
+    if (t->meta && t->meta_len)
+        m = json_loadb(t->meta, t->meta_len, 0, NULL);
+    if (!json_is_object(m)) {
+        json_decref(m);
+        m = json_object();
+    }
+    return m;
+}
+
+static long long bk_int(json_t *o, const char *k)
+{
+    json_t *j = json_object_get(o, k);
+    return json_is_integer(j) ? (long long)json_integer_value(j) : 0;
+}
+
+/* SourceTableDetails and SourceTableFeatureDetails of a table (counts patched in later from
+ * the snapshot). */
+static void bk_source_json(api_req *r, const store_table *t, json_t *meta, json_t **out_details,
+                           json_t **out_features)
+{
+    const char *vis = bk_visible(t->name);
+    const char *bm = json_string_value(json_object_get(meta, "BillingMode"));
+    bool ppr = bm && strcmp(bm, "PAY_PER_REQUEST") == 0;
+    json_t *d = json_object();
+    json_object_set_new(d, "TableName", json_string(vis));
+    const char *tid = json_string_value(json_object_get(meta, "TableId"));
+    if (tid)
+        json_object_set_new(d, "TableId", json_string(tid));
+    json_object_set_new(d, "TableArn", json_string(bk_table_arn(r, vis)));
+    json_object_set_new(d, "TableSizeBytes", json_integer(0));
+    json_object_set_new(d, "KeySchema", bk_keyschema(&t->key));
+    json_object_set_new(d, "TableCreationDateTime", bk_time(t->created_ms));
+    json_object_set_new(d, "ProvisionedThroughput",
+                        json_pack("{s:I,s:I}", "ReadCapacityUnits",
+                                  (json_int_t)(ppr ? 0 : bk_int(meta, "RCU")), "WriteCapacityUnits",
+                                  (json_int_t)(ppr ? 0 : bk_int(meta, "WCU"))));
+    json_object_set_new(d, "ItemCount", json_integer(0));
+    json_object_set_new(d, "BillingMode", json_string(ppr ? "PAY_PER_REQUEST" : "PROVISIONED"));
+
+    json_t *f = json_object(), *lsis = json_array(), *gsis = json_array();
+    json_t *gmeta = json_object_get(meta, "Gsi");
+    for (size_t i = 0; i < t->n_idx; i++) {
+        const store_index *ix = &t->idx[i];
+        json_t *x = json_pack("{s:s,s:o,s:o}", "IndexName", ix->name, "KeySchema",
+                              bk_keyschema(&ix->key), "Projection", bk_projection(ix));
+        if (ix->global) {
+            json_t *g = json_object_get(gmeta, ix->name);
+            json_object_set_new(x, "ProvisionedThroughput",
+                                json_pack("{s:I,s:I}", "ReadCapacityUnits",
+                                          (json_int_t)(ppr ? 0 : bk_int(g, "RCU")),
+                                          "WriteCapacityUnits",
+                                          (json_int_t)(ppr ? 0 : bk_int(g, "WCU"))));
+        }
+        json_array_append_new(ix->global ? gsis : lsis, x);
+    }
+    if (json_array_size(lsis))
+        json_object_set(f, "LocalSecondaryIndexes", lsis);
+    if (json_array_size(gsis))
+        json_object_set(f, "GlobalSecondaryIndexes", gsis);
+    json_decref(lsis);
+    json_decref(gsis);
+    json_t *stream = json_object_get(meta, "Stream");
+    if (json_is_object(stream) && json_is_true(json_object_get(stream, "StreamEnabled")))
+        json_object_set(f, "StreamDescription", stream);
+    json_object_set_new(
+        f, "TimeToLiveDescription",
+        t->ttl_attr[0] ? json_pack("{s:s,s:s}", "TimeToLiveStatus", "ENABLED", "AttributeName",
+                                   t->ttl_attr)
+                       : json_pack("{s:s}", "TimeToLiveStatus", "DISABLED"));
+    json_t *sse = json_object_get(meta, "SSE");
+    if (json_is_object(sse) && json_is_true(json_object_get(sse, "Enabled")))
+        json_object_set_new(f, "SSEDescription",
+                            json_pack("{s:s,s:s}", "Status", "ENABLED", "SSEType",
+                                      json_string_value(json_object_get(sse, "SSEType"))
+                                          ? json_string_value(json_object_get(sse, "SSEType"))
+                                          : "KMS"));
+    *out_details = d;
+    *out_features = f;
+}
+
+static json_t *bk_details(json_t *rec)
+{
+    json_t *d = json_object();
+    static const char *const keys[] = {"BackupArn", "BackupName", "BackupSizeBytes",
+                                       "BackupStatus", "BackupType"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (json_object_get(rec, keys[i]))
+            json_object_set(d, keys[i], json_object_get(rec, keys[i]));
+    json_object_set_new(d, "BackupCreationDateTime",
+                        bk_time(bk_int(rec, "BackupCreationMs")));
+    return d;
+}
+
+static json_t *bk_description(json_t *rec)
+{
+    json_t *d = json_pack("{s:o}", "BackupDetails", bk_details(rec));
+    if (json_object_get(rec, "SourceTableDetails"))
+        json_object_set(d, "SourceTableDetails", json_object_get(rec, "SourceTableDetails"));
+    if (json_object_get(rec, "SourceTableFeatureDetails"))
+        json_object_set(d, "SourceTableFeatureDetails",
+                        json_object_get(rec, "SourceTableFeatureDetails"));
+    return d;
+}
+
+/* ---- CreateBackup -------------------------------------------------------------------------------- */
+
+static void bk_snap_started(void *ctx, uint64_t count, uint64_t bytes)
+{
+    bk_job *j = ctx;
+    j->snap_count = count;
+    j->snap_bytes = bytes;
+    bk_signal(j, true, false);
+}
+
+static int bk_snap_item(void *ctx, const av_t *item, err_t *e)
+{
+    bk_job *j = ctx;
+    if (bk_stopping(j))
+        return err_set(e, ERR_SERVICE_UNAVAILABLE, "the server is stopping");
+    return store_dump_add(j->dump, item, e);
+}
+
+static void *bk_backup_main(void *arg)
+{
+    bk_job *j = arg;
+    store_t *s = j->api->store;
+    err_t e = {0};
+    char name[64], path[4096];
+    json_t *rec = NULL;
+    bk_file(name, sizeof name, j->id, ".dump");
+    int rc = store_bk_path(s, name, path, sizeof path, &e);
+    if (rc == 0) {
+        char hdr[96];
+        int hl = snprintf(hdr, sizeof hdr, "{\"BackupId\":\"%s\"}", j->id);
+        rc = store_dump_create(path, hdr, (size_t)hl, &j->dump, &e);
+    }
+    if (rc == 0)
+        rc = store_table_snapshot(s, j->t, bk_snap_started, bk_snap_item, j, &e);
+    if (rc == 0) {
+        rc = store_dump_finish(j->dump, NULL, NULL, &e);
+        j->dump = NULL;
+    }
+    if (rc == 0)
+        rc = bk_record_load(s, j->id, &rec, &e);
+    if (rc == 0) {
+        json_object_set_new(rec, "BackupStatus", json_string("AVAILABLE"));
+        json_object_set_new(rec, "BackupSizeBytes", json_integer((json_int_t)j->snap_bytes));
+        json_t *src = json_object_get(rec, "SourceTableDetails");
+        json_object_set_new(src, "ItemCount", json_integer((json_int_t)j->snap_count));
+        json_object_set_new(src, "TableSizeBytes", json_integer((json_int_t)j->snap_bytes));
+        rc = bk_record_save(s, j->id, rec, &e);
+    }
+    json_decref(rec);
+    if (rc) {
+        if (rc == ERR_SERVICE_UNAVAILABLE)
+            log_info("backup %s abandoned: the server is stopping", j->id);
+        else
+            log_error("backup %s failed: %s", j->id, e.msg);
+        store_dump_abort(j->dump);
+        j->dump = NULL;
+        bk_record_remove(s, j->id);
+    }
+    j->rc = rc;
+    j->err = e;
+    store_table_unpin(s, j->t);
+    j->t = NULL;
+    store_bk_unlock(j->lock_fd);
+    j->lock_fd = -1;
+    char lock[64];
+    bk_file(lock, sizeof lock, j->id, ".lock");
+    err_t ig = {0};
+    store_bk_remove(s, lock, &ig);
+    bk_signal(j, true, true);
+    return NULL;
+}
+
+int op_create_backup(api_req *r, json_t **out)
+{
+    const char *tname, *bname;
+    int rc;
+    if ((rc = api_json_str(r->body, "TableName", &tname, r->err)) ||
+        (rc = api_json_str(r->body, "BackupName", &bname, r->err)))
+        return rc;
+    api_vld v;
+    api_vld_init(&v);
+    if (!tname)
+        api_vld_null(&v, "tableName");
+    else if (strlen(tname) < 1)
+        api_vld_min_len(&v, tname, "tableName", 1);
+    else if (strlen(tname) > BK_ARN_MAX)
+        api_vld_max_len(&v, tname, "tableName", BK_ARN_MAX);
+    if (!bname)
+        api_vld_null(&v, "backupName");
+    else if (strlen(bname) < BK_NAME_MIN)
+        api_vld_min_len(&v, bname, "backupName", BK_NAME_MIN);
+    else if (strlen(bname) > BK_NAME_MAX)
+        api_vld_max_len(&v, bname, "backupName", BK_NAME_MAX);
+    else if (!api_name_valid(bname))
+        api_vld_add(&v,
+                    "Value '%s' at 'backupName' failed to satisfy constraint: Member must "
+                    "satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+                    bname);
+    if ((rc = api_vld_finish_aws(&v, r->err)))
+        return rc;
+
+    const char *name = bk_name_from(r, tname);
+    char nsb[STORE_NAME_MAX], sn[STORE_NAME_MAX];
+    const store_table *t = NULL;
+    if (name && api_name_valid(name)) {
+        int n = snprintf(sn, sizeof sn, "%s%s", bk_ns(r, nsb), name);
+        if (n > 0 && n < (int)sizeof sn && (rc = api_pin_table(r, sn, &t)))
+            return rc;
+    }
+    if (!t)
+        return err_set(r->err, ERR_TABLE_NOT_FOUND, TXT_BK_TABLE_NOT_FOUND, tname);
+    bk_mgr *m = bk_mgr_get(r->api);
+    if (!m || api_restore_refuse(r, t)) {
+        err_clear(r->err);
+        return err_set(r->err, ERR_TABLE_IN_USE, "%s", TXT_BK_TABLE_IN_USE);
+    }
+    if (bk_busy(m, BK_JOB_BACKUP, NULL, t->id))
+        return err_set(r->err, ERR_BACKUP_IN_USE, "%s", TXT_BK_IN_USE);
+
+    bk_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return bk_nomem(r);
+    j->api = r->api;
+    j->kind = BK_JOB_BACKUP;
+    j->t = store_table_repin(r->api->store, t); /* the worker's own pin */
+    j->table_id = t->id;
+    j->lock_fd = -1;
+    bk_new_id(j->id);
+    int64_t now = bk_now_ms();
+    json_t *meta = bk_meta_obj(t), *src = NULL, *feat = NULL;
+    bk_source_json(r, t, meta, &src, &feat);
+    const char *vis = bk_visible(t->name);
+    char *arn = arena_printf(r->arena, "arn:aws:dynamodb:%s:%s:table/%s/backup/%s",
+                             r->api->region, r->api->account_id, vis, j->id);
+    json_t *rec = json_object();
+    json_object_set_new(rec, "v", json_integer(BK_RECORD_VERSION));
+    json_object_set_new(rec, "BackupArn", json_string(arn ? arn : ""));
+    json_object_set_new(rec, "BackupName", json_string(bname));
+    json_object_set_new(rec, "BackupStatus", json_string("CREATING"));
+    json_object_set_new(rec, "BackupType", json_string("USER"));
+    json_object_set_new(rec, "BackupCreationMs", json_integer(now));
+    json_object_set_new(rec, "BackupSizeBytes", json_integer(0));
+    json_object_set_new(rec, "Namespace", json_string(bk_ns(r, nsb)));
+    json_object_set_new(rec, "TableName", json_string(vis));
+    json_object_set_new(rec, "SourceTableDetails", src);
+    json_object_set_new(rec, "SourceTableFeatureDetails", feat);
+    json_object_set_new(rec, "Def", bk_def_json(t));
+    json_object_set_new(rec, "Meta", meta);
+    char lock[64];
+    bk_file(lock, sizeof lock, j->id, ".lock");
+    if (!arn) {
+        rc = bk_nomem(r);
+        goto fail;
+    }
+    if ((rc = store_bk_lock(r->api->store, lock, true, &j->lock_fd, r->err)) ||
+        (rc = bk_record_save(r->api->store, j->id, rec, r->err)))
+        goto fail;
+    char id[32];
+    memcpy(id, j->id, sizeof id);
+    if ((rc = bk_start(m, j, bk_backup_main, r->err))) {
+        bk_record_remove(r->api->store, id);
+        goto fail;
+    }
+    j = NULL; /* the manager owns it */
+    /* the snapshot is taken: the backup holds the table as of now */
+    json_t *cur = NULL;
+    err_t ie = {0};
+    if (bk_record_load(r->api->store, id, &cur, &ie) == 0) {
+        json_decref(rec);
+        rec = cur;
+    }
+    *out = json_pack("{s:o}", "BackupDetails", bk_details(rec));
+    json_decref(rec);
+    pthread_mutex_lock(&m->mu);
+    bk_reap(m);
+    pthread_mutex_unlock(&m->mu);
+    return 0;
+fail:
+    json_decref(rec);
+    bk_job_free(j);
+    return rc;
+}
+
+/* ---- DescribeBackup / DeleteBackup ---------------------------------------------------------- */
+
+static int bk_arn_param(api_req *r, const char **out)
+{
+    int rc = api_json_str(r->body, "BackupArn", out, r->err);
+    if (rc)
+        return rc;
+    api_vld v;
+    api_vld_init(&v);
+    if (!*out)
+        api_vld_null(&v, "backupArn");
+    else if (strlen(*out) < BK_ARN_MIN)
+        api_vld_min_len(&v, *out, "backupArn", BK_ARN_MIN);
+    else if (strlen(*out) > BK_ARN_MAX)
+        api_vld_max_len(&v, *out, "backupArn", BK_ARN_MAX);
+    return api_vld_finish_aws(&v, r->err);
+}
+
+int op_describe_backup(api_req *r, json_t **out)
+{
+    const char *arn;
+    char id[32];
+    json_t *rec;
+    int rc = bk_arn_param(r, &arn);
+    if (rc || (rc = bk_find(r, arn, id, &rec)))
+        return rc;
+    *out = json_pack("{s:o}", "BackupDescription", bk_description(rec));
+    json_decref(rec);
+    return 0;
+}
+
+/* True while any process is writing this backup (its lock is held). */
+static bool bk_creating_somewhere(api_t *api, const char *id)
+{
+    char lock[64];
+    bk_file(lock, sizeof lock, id, ".lock");
+    int fd = -1;
+    err_t e = {0};
+    if (store_bk_lock(api->store, lock, false, &fd, &e) != 0)
+        return true;
+    if (fd < 0)
+        return true;
+    store_bk_unlock(fd);
+    return false;
+}
+
+int op_delete_backup(api_req *r, json_t **out)
+{
+    const char *arn;
+    char id[32];
+    json_t *rec;
+    int rc = bk_arn_param(r, &arn);
+    if (rc || (rc = bk_find(r, arn, id, &rec)))
+        return rc;
+    bk_mgr *m = bk_mgr_get(r->api);
+    const char *st = bk_rec_str(rec, "BackupStatus");
+    bool creating = st && strcmp(st, "CREATING") == 0 &&
+                    (bk_busy(m, BK_JOB_BACKUP, id, 0) || bk_creating_somewhere(r->api, id));
+    if (creating || bk_busy(m, BK_JOB_RESTORE, id, 0)) {
+        json_decref(rec);
+        return err_set(r->err, ERR_BACKUP_IN_USE, "%s", TXT_BK_IN_USE);
+    }
+    bk_record_remove(r->api->store, id);
+    json_object_set_new(rec, "BackupStatus", json_string("DELETED"));
+    *out = json_pack("{s:o}", "BackupDescription", bk_description(rec));
+    json_decref(rec);
+    return 0;
+}
+
+/* ---- ListBackups ----------------------------------------------------------------------------- */
+
+static int bk_time_param(api_req *r, const char *key, bool *present, double *out)
+{
+    json_t *j = json_object_get(r->body, key);
+    *present = false;
+    if (!j || json_is_null(j))
+        return 0;
+    if (!json_is_number(j))
+        return err_set(r->err, ERR_SERIALIZATION, "class java.lang.String can not be converted "
+                                                  "to an Date");
+    *present = true;
+    *out = json_number_value(j);
+    return 0;
+}
+
+int op_list_backups(api_req *r, json_t **out)
+{
+    const char *tname, *btype, *start;
+    bool has_limit, has_lo, has_hi;
+    long long limit = BK_LIST_MAX;
+    double lo = 0, hi = 0;
+    int rc;
+    if ((rc = api_json_str(r->body, "TableName", &tname, r->err)) ||
+        (rc = api_json_int(r->body, "Limit", &has_limit, &limit, r->err)) ||
+        (rc = bk_time_param(r, "TimeRangeLowerBound", &has_lo, &lo)) ||
+        (rc = bk_time_param(r, "TimeRangeUpperBound", &has_hi, &hi)) ||
+        (rc = api_json_str(r->body, "ExclusiveStartBackupArn", &start, r->err)) ||
+        (rc = api_json_str(r->body, "BackupType", &btype, r->err)))
+        return rc;
+    api_vld v;
+    api_vld_init(&v);
+    if (tname && strlen(tname) < 1)
+        api_vld_min_len(&v, tname, "tableName", 1);
+    else if (tname && strlen(tname) > BK_ARN_MAX)
+        api_vld_max_len(&v, tname, "tableName", BK_ARN_MAX);
+    if (has_limit && limit < 1)
+        api_vld_min_val(&v, limit, "limit", 1);
+    else if (has_limit && limit > BK_LIST_MAX)
+        api_vld_max_val(&v, limit, "limit", BK_LIST_MAX);
+    if (start && strlen(start) < BK_ARN_MIN)
+        api_vld_min_len(&v, start, "exclusiveStartBackupArn", BK_ARN_MIN);
+    else if (start && strlen(start) > BK_ARN_MAX)
+        api_vld_max_len(&v, start, "exclusiveStartBackupArn", BK_ARN_MAX);
+    if (btype && strcmp(btype, "USER") && strcmp(btype, "SYSTEM") && strcmp(btype, "AWS_BACKUP") &&
+        strcmp(btype, "ALL"))
+        api_vld_enum(&v, btype, "backupType", "USER, SYSTEM, AWS_BACKUP, ALL");
+    if ((rc = api_vld_finish_aws(&v, r->err)))
+        return rc;
+    if (!has_limit)
+        limit = BK_LIST_MAX;
+    /* only USER backups exist here: SYSTEM and AWS_BACKUP list nothing */
+    bool want_user = !btype || !strcmp(btype, "USER") || !strcmp(btype, "ALL");
+    const char *want_table = tname ? bk_name_from(r, tname) : NULL;
+    const char *start_id = NULL;
+    if (start) {
+        const char *p = strstr(start, "/backup/");
+        start_id = p ? p + 8 : start;
+    }
+
+    char **names = NULL;
+    size_t n = 0;
+    if ((rc = store_bk_list(r->api->store, ".json", r->arena, &names, &n, r->err)))
+        return rc;
+    char nsb[STORE_NAME_MAX];
+    const char *ns = bk_ns(r, nsb);
+    json_t *sums = json_array();
+    const char *last = NULL;
+    bool more = false;
+    for (size_t i = 0; i < n && want_user && (!tname || want_table); i++) {
+        char id[32];
+        size_t l = strlen(names[i]);
+        if (l != 28)
+            continue;
+        snprintf(id, sizeof id, "%.*s", (int)(l - 5), names[i]);
+        if (!bk_id_ok(id) || (start_id && strcmp(id, start_id) <= 0))
+            continue;
+        json_t *rec = NULL;
+        err_t ie = {0};
+        if (bk_record_load(r->api->store, id, &rec, &ie) != 0)
+            continue; /* removed meanwhile */
+        double created = (double)bk_int(rec, "BackupCreationMs") / 1000.0;
+        const char *rns = bk_rec_str(rec, "Namespace");
+        bool ok = rns && strcmp(rns, ns) == 0 &&
+                  (!want_table || strcmp(bk_rec_str(rec, "TableName") ?: "", want_table) == 0) &&
+                  (!has_lo || created >= lo) && (!has_hi || created < hi);
+        if (ok) {
+            if ((long long)json_array_size(sums) >= limit) {
+                more = true;
+                json_decref(rec);
+                break;
+            }
+            json_t *src = json_object_get(rec, "SourceTableDetails");
+            json_t *s = json_object();
+            json_object_set(s, "TableName", json_object_get(src, "TableName"));
+            if (json_object_get(src, "TableId"))
+                json_object_set(s, "TableId", json_object_get(src, "TableId"));
+            json_object_set(s, "TableArn", json_object_get(src, "TableArn"));
+            json_t *d = bk_details(rec);
+            json_object_update(s, d);
+            json_decref(d);
+            json_array_append_new(sums, s);
+            last = arena_strdup(r->arena, bk_rec_str(rec, "BackupArn") ?: "");
+        }
+        json_decref(rec);
+    }
+    json_t *o = json_pack("{s:o}", "BackupSummaries", sums);
+    if (more && last)
+        json_object_set_new(o, "LastEvaluatedBackupArn", json_string(last));
+    *out = o;
+    return 0;
+}
+
+/* ---- RestoreTableFromBackup -------------------------------------------------------------------- */
+
+static int bk_restore_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, err_t *e)
+{
+    (void)old, (void)a, (void)e;
+    *out_new = ctx;
+    return 0;
+}
+
+/* In the table's write txn: "Restore.InProgress" false. */
+static int bk_done_fn(void *ctx, store_alter *al, err_t *e)
+{
+    bk_job *j = ctx;
+    if (al->cur->id != j->target_id)
+        return err_set(e, ERR_RESOURCE_NOT_FOUND, "the restored table was replaced");
+    json_t *meta = bk_meta_obj(al->cur);
+    json_t *res = json_object_get(meta, "Restore");
+    if (json_is_object(res))
+        json_object_set_new(res, "InProgress", json_false());
+    char *text = json_dumps(meta, JSON_COMPACT);
+    json_decref(meta);
+    char *copy = text ? arena_strdup(al->arena, text) : NULL;
+    free(text);
+    if (!copy)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    al->next.meta = copy;
+    al->next.meta_len = strlen(copy);
+    return 0;
+}
+
+/* Marks the restore finished in the target's metadata (one read-modify-write). */
+static int bk_restore_done(bk_job *j, err_t *e)
+{
+    int rc = store_table_alter(j->api->store, j->target, bk_done_fn, j, NULL, e);
+    if (rc == ERR_RESOURCE_NOT_FOUND) { /* dropped or replaced meanwhile: nothing to mark */
+        err_clear(e);
+        rc = 0;
+    }
+    return rc;
+}
+
+static void *bk_restore_main(void *arg)
+{
+    bk_job *j = arg;
+    store_t *s = j->api->store;
+    err_t e = {0};
+    char name[64], path[4096];
+    store_dump *d = NULL;
+    const char *hdr;
+    size_t hl;
+    arena_t a;
+    arena_init(&a);
+    bk_signal(j, true, false);
+    bk_file(name, sizeof name, j->id, ".dump");
+    int rc = store_bk_path(s, name, path, sizeof path, &e);
+    if (rc == 0)
+        rc = store_dump_open(path, &d, &hdr, &hl, &e);
+    av_t *items = NULL;
+    store_write *w = NULL;
+    if (rc == 0) {
+        items = calloc(BK_RESTORE_BATCH, sizeof *items);
+        w = calloc(BK_RESTORE_BATCH, sizeof *w);
+        if (!items || !w)
+            rc = err_set(&e, ERR_NOMEM, "out of memory");
+    }
+    bool end = false;
+    while (rc == 0 && !end) {
+        if (bk_stopping(j)) {
+            rc = ERR_SERVICE_UNAVAILABLE;
+            break;
+        }
+        const store_table *t = store_table_pin(s, j->target);
+        if (!t || t->id != j->target_id) {
+            store_table_unpin(s, t);
+            rc = err_set(&e, ERR_RESOURCE_NOT_FOUND, "the target table is gone");
+            break;
+        }
+        size_t n = 0;
+        arena_reset(&a);
+        while (n < BK_RESTORE_BATCH && !end) {
+            if ((rc = store_dump_next(d, &a, &items[n], &end, &e)))
+                break;
+            if (!end)
+                n++;
+        }
+        if (rc || n == 0) {
+            store_table_unpin(s, t);
+            break;
+        }
+        for (size_t i = 0; i < n; i++)
+            w[i] = (store_write){.table = t, .key = &items[i], .apply = bk_restore_apply,
+                                 .ctx = &items[i], .arena = &a};
+        rc = store_write_each(s, w, n, &e);
+        store_table_unpin(s, t);
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            if (w[i].rc) /* an item the table refuses (it was in the table): report, go on */
+                log_error("restore of %s: an item was refused: %s", j->target, w[i].err.msg);
+    }
+    free(items);
+    free(w);
+    store_dump_close(d);
+    arena_fini(&a);
+    if (rc == 0) {
+        rc = bk_restore_done(j, &e);
+    } else if (rc != ERR_SERVICE_UNAVAILABLE) {
+        /* a restore that cannot finish (dump missing or damaged): the table keeps what was
+         * loaded and becomes usable rather than CREATING for ever; the log says why */
+        err_t ie = {0};
+        bk_restore_done(j, &ie);
+    }
+    if (rc == ERR_SERVICE_UNAVAILABLE)
+        log_info("restore of %s paused: the server is stopping (it resumes at the next start)",
+                 j->target);
+    else if (rc)
+        log_error("restore of %s from backup %s failed: %s", j->target, j->id, e.msg);
+    j->rc = rc;
+    j->err = e;
+    bk_signal(j, false, true);
+    return NULL;
+}
+
+static int bk_start_restore(api_t *api, const char *id, const store_table *t, err_t *e)
+{
+    bk_mgr *m = api->backups;
+    bk_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    j->api = api;
+    j->kind = BK_JOB_RESTORE;
+    j->lock_fd = -1;
+    snprintf(j->id, sizeof j->id, "%s", id);
+    snprintf(j->target, sizeof j->target, "%s", t->name);
+    j->target_id = t->id;
+    atomic_fetch_add(&m->n_restoring, 1);
+    int rc = bk_start(m, j, bk_restore_main, e);
+    if (rc) {
+        atomic_fetch_sub(&m->n_restoring, 1);
+        free(j);
+    }
+    return rc;
+}
+
+/* Finds index `name` of kind `global` in the backup's definition. */
+static json_t *bk_def_index(json_t *def, const char *name, bool global)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(def, "idx"), i, x) {
+        const char *n = json_string_value(json_object_get(x, "name"));
+        if (n && strcmp(n, name) == 0 && json_is_true(json_object_get(x, "global")) == global)
+            return x;
+    }
+    return NULL;
+}
+
+/* An index of the backup's definition into ix. */
+static bool bk_index_from(api_req *r, json_t *x, store_index *ix)
+{
+    memset(ix, 0, sizeof *ix);
+    const char *n = json_string_value(json_object_get(x, "name"));
+    if (!n || strlen(n) >= STORE_NAME_MAX || !bk_keydef_from(json_object_get(x, "key"), &ix->key))
+        return false;
+    snprintf(ix->name, sizeof ix->name, "%s", n);
+    ix->global = json_is_true(json_object_get(x, "global"));
+    json_t *p = json_object_get(x, "Projection");
+    const char *pt = json_string_value(json_object_get(p, "ProjectionType"));
+    ix->proj = !pt || !strcmp(pt, "ALL") ? STORE_PROJ_ALL
+               : !strcmp(pt, "KEYS_ONLY") ? STORE_PROJ_KEYS_ONLY
+                                          : STORE_PROJ_INCLUDE;
+    json_t *nk = json_object_get(p, "NonKeyAttributes");
+    if (ix->proj == STORE_PROJ_INCLUDE && json_array_size(nk)) {
+        ix->include = arena_zalloc(r->arena, json_array_size(nk) * sizeof *ix->include);
+        if (!ix->include)
+            return false;
+        for (size_t i = 0; i < json_array_size(nk); i++) {
+            const char *s = json_string_value(json_array_get(nk, i));
+            if (!s)
+                return false;
+            ix->include[ix->n_include++] = arena_strdup(r->arena, s);
+        }
+    }
+    return true;
+}
+
+/* An override entry equals the backup's index: same key schema and projection. */
+static bool bk_override_matches(json_t *o, json_t *x)
+{
+    json_t *ks = json_object_get(o, "KeySchema"), *key = json_object_get(x, "key");
+    const char *h = NULL, *rg = NULL;
+    size_t i;
+    json_t *k;
+    json_array_foreach(ks, i, k) {
+        const char *kt = json_string_value(json_object_get(k, "KeyType"));
+        const char *an = json_string_value(json_object_get(k, "AttributeName"));
+        if (!kt || !an)
+            return false;
+        if (!strcmp(kt, "HASH"))
+            h = an;
+        else if (!strcmp(kt, "RANGE"))
+            rg = an;
+        else
+            return false;
+    }
+    const char *bh = json_string_value(json_object_get(key, "hash"));
+    const char *br = json_string_value(json_object_get(key, "range"));
+    if (!h || !bh || strcmp(h, bh) || (!rg) != (!br) || (rg && strcmp(rg, br)))
+        return false;
+    json_t *p = json_object_get(o, "Projection"), *bp = json_object_get(x, "Projection");
+    if (!p)
+        return true;
+    const char *pt = json_string_value(json_object_get(p, "ProjectionType"));
+    const char *bpt = json_string_value(json_object_get(bp, "ProjectionType"));
+    if (pt && bpt && strcmp(pt, bpt))
+        return false;
+    json_t *nk = json_object_get(p, "NonKeyAttributes"), *bnk = json_object_get(bp, "NonKeyAttributes");
+    if (json_array_size(nk) != json_array_size(bnk))
+        return false;
+    for (size_t a = 0; a < json_array_size(nk); a++) {
+        bool found = false;
+        for (size_t b = 0; b < json_array_size(bnk) && !found; b++)
+            found = json_equal(json_array_get(nk, a), json_array_get(bnk, b));
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+static int bk_tp(api_req *r, json_t *o, long long *rcu, long long *wcu)
+{
+    json_t *rj = json_object_get(o, "ReadCapacityUnits"), *wj = json_object_get(o, "WriteCapacityUnits");
+    if (!json_is_integer(rj) || !json_is_integer(wj))
+        return err_set(r->err, ERR_VALIDATION, "%s", TXT_BK_PROVISIONED_NEEDS_TP);
+    *rcu = json_integer_value(rj);
+    *wcu = json_integer_value(wj);
+    if (*rcu < 1 || *wcu < 1 || *rcu > BK_TP_MAX || *wcu > BK_TP_MAX)
+        return err_set(r->err, ERR_VALIDATION, "%s", TXT_BK_TP_RANGE);
+    return 0;
+}
+
+int op_restore_table_from_backup(api_req *r, json_t **out)
+{
+    const char *target, *arn, *bmo;
+    json_t *gso, *lso, *pto, *sseo;
+    int rc;
+    if ((rc = api_json_str(r->body, "TargetTableName", &target, r->err)) ||
+        (rc = api_json_str(r->body, "BackupArn", &arn, r->err)) ||
+        (rc = api_json_str(r->body, "BillingModeOverride", &bmo, r->err)) ||
+        (rc = api_json_arr(r->body, "GlobalSecondaryIndexOverride", &gso, r->err)) ||
+        (rc = api_json_arr(r->body, "LocalSecondaryIndexOverride", &lso, r->err)) ||
+        (rc = api_json_obj(r->body, "ProvisionedThroughputOverride", &pto, r->err)) ||
+        (rc = api_json_obj(r->body, "SSESpecificationOverride", &sseo, r->err)))
+        return rc;
+    api_vld v;
+    api_vld_init(&v);
+    if (!target)
+        api_vld_null(&v, "targetTableName");
+    else if (strlen(target) < 3)
+        api_vld_min_len(&v, target, "targetTableName", 3);
+    else if (strlen(target) > 255)
+        api_vld_max_len(&v, target, "targetTableName", 255);
+    else if (!api_name_valid(target))
+        api_vld_add(&v,
+                    "Value '%s' at 'targetTableName' failed to satisfy constraint: Member must "
+                    "satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+                    target);
+    if (!arn)
+        api_vld_null(&v, "backupArn");
+    else if (strlen(arn) < BK_ARN_MIN)
+        api_vld_min_len(&v, arn, "backupArn", BK_ARN_MIN);
+    else if (strlen(arn) > BK_ARN_MAX)
+        api_vld_max_len(&v, arn, "backupArn", BK_ARN_MAX);
+    if (bmo && strcmp(bmo, "PROVISIONED") && strcmp(bmo, "PAY_PER_REQUEST"))
+        api_vld_enum(&v, bmo, "billingModeOverride", "PROVISIONED, PAY_PER_REQUEST");
+    if ((rc = api_vld_finish_aws(&v, r->err)))
+        return rc;
+
+    char id[32];
+    json_t *rec = NULL, *meta = NULL;
+    if ((rc = bk_find(r, arn, id, &rec)))
+        return rc;
+    const char *st = bk_rec_str(rec, "BackupStatus");
+    if (!st || strcmp(st, "AVAILABLE") != 0) {
+        rc = err_set(r->err, ERR_BACKUP_IN_USE, "%s", TXT_BK_IN_USE);
+        goto done;
+    }
+    char nsb[STORE_NAME_MAX], sn[STORE_NAME_MAX];
+    int n = snprintf(sn, sizeof sn, "%s%s", bk_ns(r, nsb), target);
+    if (n < 0 || n >= (int)sizeof sn) {
+        rc = err_set(r->err, ERR_VALIDATION, "%s", TXT_INVALID_TABLE_NAME);
+        goto done;
+    }
+    const store_table *existing = NULL;
+    if ((rc = api_pin_table(r, sn, &existing)))
+        goto done;
+    if (existing) {
+        rc = err_set(r->err, ERR_TABLE_ALREADY_EXISTS, TXT_BK_TABLE_EXISTS, target);
+        goto done;
+    }
+
+    /* the definition, with the overrides */
+    json_t *def = json_object_get(rec, "Def");
+    store_table *t = arena_zalloc(r->arena, sizeof *t);
+    if (!t) {
+        rc = bk_nomem(r);
+        goto done;
+    }
+    snprintf(t->name, sizeof t->name, "%s", sn);
+    if (!bk_keydef_from(json_object_get(def, "key"), &t->key)) {
+        rc = err_set(r->err, ERR_INTERNAL, "backup %s has a damaged definition", id);
+        goto done;
+    }
+    meta = json_deep_copy(json_object_get(rec, "Meta"));
+    if (!json_is_object(meta)) {
+        json_decref(meta);
+        meta = json_object();
+    }
+    const char *bm = json_string_value(json_object_get(meta, "BillingMode"));
+    bool was_ppr = bm && !strcmp(bm, "PAY_PER_REQUEST"); /* bm dies when meta changes */
+    bool ppr = bmo ? !strcmp(bmo, "PAY_PER_REQUEST") : was_ppr;
+    json_t *gmeta = json_object_get(meta, "Gsi");
+    json_t *new_gmeta = json_object();
+    for (int pass = 0; pass < 2; pass++) { /* LSIs, then GSIs */
+        bool global = pass == 1;
+        json_t *ov = global ? gso : lso;
+        if (ov) {
+            size_t i;
+            json_t *o;
+            json_array_foreach(ov, i, o) {
+                const char *in = json_string_value(json_object_get(o, "IndexName"));
+                json_t *x = in ? bk_def_index(def, in, global) : NULL;
+                if (!x || !bk_override_matches(o, x)) {
+                    rc = err_set(r->err, ERR_VALIDATION, TXT_BK_INDEX_OVERRIDE,
+                                 global ? "GlobalSecondaryIndexOverride"
+                                        : "LocalSecondaryIndexOverride",
+                                 in ? in : "(no IndexName)");
+                    json_decref(new_gmeta);
+                    goto done;
+                }
+                if (t->n_idx >= STORE_MAX_INDEXES || !bk_index_from(r, x, &t->idx[t->n_idx])) {
+                    rc = err_set(r->err, ERR_INTERNAL, "backup %s has a damaged definition", id);
+                    json_decref(new_gmeta);
+                    goto done;
+                }
+                t->n_idx++;
+                if (global) {
+                    long long rcu = bk_int(json_object_get(gmeta, in), "RCU");
+                    long long wcu = bk_int(json_object_get(gmeta, in), "WCU");
+                    json_t *gpt = json_object_get(o, "ProvisionedThroughput");
+                    if (gpt && !ppr && (rc = bk_tp(r, gpt, &rcu, &wcu))) {
+                        json_decref(new_gmeta);
+                        goto done;
+                    }
+                    if (!ppr && (rcu < 1 || wcu < 1)) {
+                        rc = err_set(r->err, ERR_VALIDATION, "%s", TXT_BK_PROVISIONED_NEEDS_TP);
+                        json_decref(new_gmeta);
+                        goto done;
+                    }
+                    json_object_set_new(new_gmeta, in,
+                                        json_pack("{s:I,s:I}", "RCU", (json_int_t)rcu, "WCU",
+                                                  (json_int_t)wcu));
+                }
+            }
+        } else {
+            size_t i;
+            json_t *x;
+            json_array_foreach(json_object_get(def, "idx"), i, x) {
+                if (json_is_true(json_object_get(x, "global")) != global)
+                    continue;
+                if (t->n_idx >= STORE_MAX_INDEXES || !bk_index_from(r, x, &t->idx[t->n_idx])) {
+                    rc = err_set(r->err, ERR_INTERNAL, "backup %s has a damaged definition", id);
+                    json_decref(new_gmeta);
+                    goto done;
+                }
+                const char *in = t->idx[t->n_idx].name;
+                t->n_idx++;
+                if (global) {
+                    json_t *g = json_object_get(gmeta, in);
+                    long long rcu = bk_int(g, "RCU"), wcu = bk_int(g, "WCU");
+                    if (!ppr && (rcu < 1 || wcu < 1))
+                        rcu = wcu = 1; /* from on-demand to provisioned: the least */
+                    json_object_set_new(new_gmeta, in,
+                                        json_pack("{s:I,s:I}", "RCU", (json_int_t)rcu, "WCU",
+                                                  (json_int_t)wcu));
+                }
+            }
+        }
+    }
+    json_object_set_new(meta, "Gsi", new_gmeta);
+    int64_t now = bk_now_ms();
+    if (ppr) {
+        json_object_set_new(meta, "BillingMode", json_string("PAY_PER_REQUEST"));
+        if (!was_ppr || !json_object_get(meta, "PprSince"))
+            json_object_set_new(meta, "PprSince", json_integer(now));
+        json_object_set_new(meta, "RCU", json_integer(0));
+        json_object_set_new(meta, "WCU", json_integer(0));
+    } else {
+        long long rcu = bk_int(meta, "RCU"), wcu = bk_int(meta, "WCU");
+        if (pto && (rc = bk_tp(r, pto, &rcu, &wcu)))
+            goto done;
+        if (rcu < 1 || wcu < 1) {
+            rc = err_set(r->err, ERR_VALIDATION, "%s", TXT_BK_PROVISIONED_NEEDS_TP);
+            goto done;
+        }
+        json_object_set_new(meta, "BillingMode", json_string("PROVISIONED"));
+        json_object_set_new(meta, "RCU", json_integer(rcu));
+        json_object_set_new(meta, "WCU", json_integer(wcu));
+    }
+    /* not restored (AWS): tags, stream settings, TTL, deletion protection */
+    json_object_del(meta, "Tags");
+    json_object_del(meta, "Stream");
+    json_object_del(meta, "StreamLabel");
+    json_object_del(meta, "DeletionProtection");
+    json_object_del(meta, "LastIncrease");
+    json_object_del(meta, "LastDecrease");
+    json_object_del(meta, "Decreases");
+    if (sseo)
+        json_object_set(meta, "SSE", sseo);
+    uuid_t u;
+    char us[37];
+    uuid_generate_random(u);
+    uuid_unparse_lower(u, us);
+    json_object_set_new(meta, "TableId", json_string(us));
+    json_object_set_new(meta, "Restore",
+                        json_pack("{s:s,s:O,s:I,s:b}", "SourceBackupArn", arn, "SourceTableArn",
+                                  json_object_get(json_object_get(rec, "SourceTableDetails"),
+                                                  "TableArn"),
+                                  "RestoreDateTime", (json_int_t)now, "InProgress", 1));
+    char *ms = json_dumps(meta, JSON_COMPACT);
+    if (!ms) {
+        rc = bk_nomem(r);
+        goto done;
+    }
+    t->meta = arena_strdup(r->arena, ms);
+    t->meta_len = strlen(ms);
+    free(ms);
+    if (!t->meta) {
+        rc = bk_nomem(r);
+        goto done;
+    }
+    t->created_ms = now;
+    const store_table *created = NULL;
+    if ((rc = store_table_create(r->api->store, t, &created, r->err))) {
+        if (rc == ERR_RESOURCE_IN_USE) {
+            err_clear(r->err);
+            rc = err_set(r->err, ERR_TABLE_ALREADY_EXISTS, TXT_BK_TABLE_EXISTS, target);
+        }
+        goto done;
+    }
+    if (created && (rc = api_keep_pin(r, created)))
+        goto done;
+    if (!created && (rc = api_pin_table(r, sn, &created)))
+        goto done;
+    if (!created) {
+        rc = err_set(r->err, ERR_INTERNAL, "the restored table vanished");
+        goto done;
+    }
+    if ((rc = bk_start_restore(r->api, id, created, r->err)))
+        goto done;
+    json_t *desc = NULL;
+    if ((rc = api_table_describe(r, created, "CREATING", &desc)))
+        goto done;
+    *out = json_pack("{s:o}", "TableDescription", desc);
+done:
+    json_decref(meta);
+    json_decref(rec);
+    return rc;
+}
+
+/* ---- DescribeTable hooks, start-up -------------------------------------------------------------- */
+
+const char *api_restore_status(json_t *meta, const char *status)
+{
+    json_t *res = json_object_get(meta, "Restore");
+    if (json_is_object(res) && json_is_true(json_object_get(res, "InProgress")) &&
+        strcmp(status, "ACTIVE") == 0)
+        return "CREATING";
+    return status;
+}
+
+void api_restore_summary(json_t *meta, json_t *desc)
+{
+    json_t *res = json_object_get(meta, "Restore");
+    if (!json_is_object(res))
+        return;
+    json_t *s = json_object();
+    json_object_set(s, "SourceBackupArn", json_object_get(res, "SourceBackupArn"));
+    if (json_object_get(res, "SourceTableArn"))
+        json_object_set(s, "SourceTableArn", json_object_get(res, "SourceTableArn"));
+    json_object_set_new(s, "RestoreDateTime", bk_time(bk_int(res, "RestoreDateTime")));
+    json_object_set_new(s, "RestoreInProgress",
+                        json_boolean(json_is_true(json_object_get(res, "InProgress"))));
+    json_object_set_new(desc, "RestoreSummary", s);
+}
+
+int api_restore_refuse(api_req *r, const store_table *t)
+{
+    if (!t)
+        return 0;
+    bool busy = api_backup_restoring(r->api, t);
+    if (!busy && t->meta && t->meta_len && strstr(t->meta, "\"InProgress\":true")) {
+        json_t *meta = bk_meta_obj(t);
+        busy = json_is_true(json_object_get(json_object_get(meta, "Restore"), "InProgress"));
+        json_decref(meta);
+    }
+    if (!busy)
+        return 0;
+    return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_BK_RESTORING, bk_visible(t->name));
+}
+
+int api_backups_resume(api_t *api, err_t *e)
+{
+    arena_t a;
+    arena_init(&a);
+    int rc = 0;
+    /* backups left CREATING by a process that is gone */
+    char **names = NULL;
+    size_t n = 0;
+    if (store_bk_list(api->store, ".json", &a, &names, &n, e) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            char id[32];
+            size_t l = strlen(names[i]);
+            if (l != 28)
+                continue;
+            snprintf(id, sizeof id, "%.*s", (int)(l - 5), names[i]);
+            json_t *rec = NULL;
+            err_t ie = {0};
+            if (!bk_id_ok(id) || bk_record_load(api->store, id, &rec, &ie) != 0)
+                continue;
+            const char *st = bk_rec_str(rec, "BackupStatus");
+            if (st && strcmp(st, "CREATING") == 0 && !bk_creating_somewhere(api, id)) {
+                log_info("backup %s was being created by a process that stopped: removed", id);
+                bk_record_remove(api->store, id);
+            }
+            json_decref(rec);
+        }
+    }
+    /* restores to finish */
+    char **tabs = NULL;
+    size_t nt = 0;
+    if ((rc = store_table_list(api->store, &a, &tabs, &nt, e)))
+        goto done;
+    for (size_t i = 0; i < nt; i++) {
+        const store_table *t = store_table_pin(api->store, tabs[i]);
+        if (!t || !t->meta || !strstr(t->meta, "\"InProgress\":true")) {
+            store_table_unpin(api->store, t);
+            continue;
+        }
+        json_t *meta = bk_meta_obj(t);
+        json_t *res = json_object_get(meta, "Restore");
+        const char *src = json_string_value(json_object_get(res, "SourceBackupArn"));
+        const char *p = src ? strstr(src, "/backup/") : NULL;
+        if (json_is_true(json_object_get(res, "InProgress")) && p && bk_id_ok(p + 8)) {
+            log_info("resuming the restore of %s from backup %s", t->name, p + 8);
+            err_t ie = {0};
+            if (bk_start_restore(api, p + 8, t, &ie))
+                log_error("cannot resume the restore of %s: %s", t->name, ie.msg);
+        }
+        json_decref(meta);
+        store_table_unpin(api->store, t);
+    }
+done:
+    arena_fini(&a);
+    return rc;
+}

@@ -1,0 +1,167 @@
+/*
+ * test_op_backup — on-demand backups through api_call (op_backup.c), in process, so the
+ * ASan build covers the workers: lifecycle, restore with indexes, a restore paused by
+ * api_free and resumed by the next api (resume_jobs), stale CREATING records removed.
+ */
+#include "../ops/ops_test.h"
+
+#include <time.h>
+
+#include "store/backup.h"
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void seed(api_t *api, const char *name, int n)
+{
+    assert_int_equal(
+        ot_call(api, "CreateTable", NULL,
+                "{\"TableName\":\"%s\",\"BillingMode\":\"PAY_PER_REQUEST\","
+                "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},"
+                "{\"AttributeName\":\"g\",\"AttributeType\":\"S\"}],"
+                "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
+                "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"by_g\",\"KeySchema\":[{"
+                "\"AttributeName\":\"g\",\"KeyType\":\"HASH\"}],\"Projection\":{"
+                "\"ProjectionType\":\"ALL\"}}]}",
+                name),
+        0);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(ot_call(api, "PutItem", NULL,
+                                 "{\"TableName\":\"%s\",\"Item\":{\"pk\":{\"S\":\"k%05d\"},"
+                                 "\"g\":{\"S\":\"g%d\"},\"pad\":{\"S\":\"%0300d\"}}}",
+                                 name, i, i % 5, i),
+                         0);
+}
+
+static char *create_backup(api_t *api, const char *table)
+{
+    json_t *resp = NULL;
+    assert_int_equal(ot_call(api, "CreateBackup", &resp,
+                             "{\"TableName\":\"%s\",\"BackupName\":\"bk1\"}", table),
+                     0);
+    char *arn = strdup(json_string_value(
+        json_object_get(json_object_get(resp, "BackupDetails"), "BackupArn")));
+    json_decref(resp);
+    for (int i = 0; i < 2000; i++) {
+        assert_int_equal(ot_call(api, "DescribeBackup", &resp, "{\"BackupArn\":\"%s\"}", arn), 0);
+        const char *st = json_string_value(json_object_get(
+            json_object_get(json_object_get(resp, "BackupDescription"), "BackupDetails"),
+            "BackupStatus"));
+        bool ok = st && strcmp(st, "AVAILABLE") == 0;
+        json_decref(resp);
+        if (ok)
+            return arn;
+        sleep_ms(5);
+    }
+    fail_msg("backup not AVAILABLE");
+    return NULL;
+}
+
+static const char *table_status(api_t *api, const char *table, json_t **keep)
+{
+    json_t *resp = NULL;
+    assert_int_equal(ot_call(api, "DescribeTable", &resp, "{\"TableName\":\"%s\"}", table), 0);
+    *keep = resp;
+    return json_string_value(json_object_get(json_object_get(resp, "Table"), "TableStatus"));
+}
+
+static void wait_active(api_t *api, const char *table)
+{
+    for (int i = 0; i < 4000; i++) {
+        json_t *keep;
+        bool ok = strcmp(table_status(api, table, &keep), "ACTIVE") == 0;
+        json_decref(keep);
+        if (ok)
+            return;
+        sleep_ms(5);
+    }
+    fail_msg("restore did not finish");
+}
+
+static void test_lifecycle_and_restore(void **state)
+{
+    ot_env *t = *state;
+    seed(t->api, "src", 50);
+    char *arn = create_backup(t->api, "src");
+    json_t *resp = NULL;
+    assert_int_equal(ot_call(t->api, "ListBackups", &resp, "{}"), 0);
+    assert_int_equal(json_array_size(json_object_get(resp, "BackupSummaries")), 1);
+    json_decref(resp);
+    assert_int_equal(ot_call(t->api, "RestoreTableFromBackup", &resp,
+                             "{\"TargetTableName\":\"dst\",\"BackupArn\":\"%s\"}", arn),
+                     0);
+    json_decref(resp);
+    wait_active(t->api, "dst");
+    json_t *a = ot_scan_all(t->api, "src"), *b = ot_scan_all(t->api, "dst");
+    char *ca = ot_canon(a), *cb = ot_canon(b);
+    assert_string_equal(ca, cb);
+    free(ca);
+    free(cb);
+    json_decref(a);
+    json_decref(b);
+    assert_int_equal(ot_call(t->api, "Query", &resp,
+                             "{\"TableName\":\"dst\",\"IndexName\":\"by_g\","
+                             "\"KeyConditionExpression\":\"g = :g\","
+                             "\"ExpressionAttributeValues\":{\":g\":{\"S\":\"g2\"}}}"),
+                     0);
+    assert_int_equal(json_integer_value(json_object_get(resp, "Count")), 10);
+    json_decref(resp);
+    /* a second restore into an existing name; a deleted backup */
+    assert_int_equal(ot_call(t->api, "RestoreTableFromBackup", NULL,
+                             "{\"TargetTableName\":\"dst\",\"BackupArn\":\"%s\"}", arn),
+                     ERR_TABLE_ALREADY_EXISTS);
+    assert_int_equal(ot_call(t->api, "DeleteBackup", &resp, "{\"BackupArn\":\"%s\"}", arn), 0);
+    json_decref(resp);
+    assert_int_equal(ot_call(t->api, "DescribeBackup", NULL, "{\"BackupArn\":\"%s\"}", arn),
+                     ERR_BACKUP_NOT_FOUND);
+    assert_int_equal(ot_call(t->api, "CreateBackup", NULL,
+                             "{\"TableName\":\"nope\",\"BackupName\":\"bk1\"}"),
+                     ERR_TABLE_NOT_FOUND);
+    free(arn);
+}
+
+/* api_free during a restore pauses it; the next api with resume_jobs finishes it; a
+ * CREATING record nobody holds is removed. */
+static void test_pause_and_resume(void **state)
+{
+    ot_env *t = *state;
+    seed(t->api, "src", 3000);
+    char *arn = create_backup(t->api, "src");
+    json_t *resp = NULL;
+    assert_int_equal(ot_call(t->api, "RestoreTableFromBackup", &resp,
+                             "{\"TargetTableName\":\"dst\",\"BackupArn\":\"%s\"}", arn),
+                     0);
+    json_decref(resp);
+    /* a stale half-made backup */
+    err_t e = {0};
+    const char *stale = "{\"BackupStatus\":\"CREATING\",\"BackupArn\":\"x\",\"Namespace\":\"\"}";
+    assert_int_equal(store_bk_write(t->s, "01700000000000-0000abcd.json", stale, strlen(stale), &e),
+                     0);
+    api_free(t->api); /* pauses the restore (or it had finished) */
+    api_opts ao = {.resume_jobs = true};
+    assert_int_equal(api_new(t->s, &ao, &t->api, &e), 0);
+    wait_active(t->api, "dst");
+    json_t *b = ot_scan_all(t->api, "dst");
+    assert_int_equal(json_array_size(b), 3000);
+    json_decref(b);
+    char *txt;
+    size_t len;
+    arena_t a;
+    arena_init(&a);
+    assert_int_equal(store_bk_read(t->s, "01700000000000-0000abcd.json", &a, &txt, &len, &e),
+                     ERR_NOT_FOUND);
+    arena_fini(&a);
+    free(arn);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_lifecycle_and_restore, ot_setup, ot_teardown),
+        cmocka_unit_test_setup_teardown(test_pause_and_resume, ot_setup, ot_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
