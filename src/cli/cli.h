@@ -26,5 +26,6 @@ int cli_restore(int argc, char **argv);           /* cmd_ops.c */
 int cli_export(int argc, char **argv);            /* cmd_ops.c */
 int cli_import(int argc, char **argv);            /* cmd_ops.c */
 int cli_stats(int argc, char **argv);             /* cmd_ops.c */
+int cli_doctor(int argc, char **argv);            /* cmd_ops.c */
 
 #endif

@@ -7,6 +7,7 @@
  *   export TABLE DIR                    DynamoDB's export-to-S3 format (ops/xport.h)
  *   import SRC TABLE [--create ...]     DynamoDB JSON lines, exports, CSV
  *   stats [--endpoint URL]              a running server's GET /metrics as tables
+ *   doctor [--data-dir DIR] [--repair]  checks a data dir; --repair rebuilds indexes
  * export and import work on --data-dir DIR (embedded, default ./data; safe while a server
  * runs on it) or --endpoint URL [--region R] like every other command.
  *
@@ -25,6 +26,7 @@
 #include "cli/cli.h"
 #include "messaging/backend_remote.h"
 #include "ops/dirbackup.h"
+#include "ops/doctor.h"
 #include "ops/stats.h"
 #include "ops/xport.h"
 #include "store/store.h"
@@ -45,6 +47,7 @@ typedef struct ops_cli {
     const char *format;    /* import --format auto|dynamodb-json|csv */
     const char *delimiter; /* import --csv-delimiter */
     const char *header;    /* import --csv-header a,b,c */
+    const char *table;     /* doctor --table (the messaging table) */
     const char *pos[OPS_CLI_MAX_POS];
     int n_pos;
 } ops_cli;
@@ -120,6 +123,8 @@ static int ops_parse(int argc, char **argv, ops_cli *o)
             o->delimiter = val;
         } else if (strcmp(name, "--csv-header") == 0) {
             o->header = val;
+        } else if (strcmp(name, "--table") == 0) {
+            o->table = val;
         } else {
             fprintf(stderr, "ddbchat: unknown option %s\n", name);
             return 2;
@@ -594,4 +599,69 @@ int cli_stats(int argc, char **argv)
            (long long)json_integer_value(json_object_get(http, "in_flight")));
     json_decref(sum);
     return 0;
+}
+
+/* ---- doctor ---------------------------------------------------------------------------------- */
+
+typedef struct ops_doc_out {
+    bool json;
+    json_t *lines;
+} ops_doc_out;
+
+static void ops_doc_line(void *ctx, const char *kind, const char *where, const char *what)
+{
+    ops_doc_out *d = ctx;
+    if (d->json)
+        json_array_append_new(d->lines, json_pack("{s:s,s:s,s:s}", "kind", kind, "where", where,
+                                                  "what", what));
+    else
+        printf("%-9s %s: %s\n", kind, where, what);
+}
+
+int cli_doctor(int argc, char **argv)
+{
+    ops_cli o;
+    if (ops_parse(argc, argv, &o) || o.help || o.n_pos)
+        return ops_usage("doctor", "[--data-dir DIR] [--repair] [--table NAME]",
+                         "  --data-dir DIR     the data dir to check (default ./data); read-only\n"
+                         "                     unless --repair, so a server may be running\n"
+                         "  --repair           rebuild every index (and counter) found wrong\n"
+                         "  --table NAME       the messaging table (default cruddur-messages)\n");
+    ops_doc_out out = {.json = o.json, .lines = o.json ? json_array() : NULL};
+    ops_doctor_opts d = {.data_dir = o.data_dir, .messaging_table = o.table, .repair = o.repair,
+                         .report = ops_doc_line, .ctx = &out};
+    ops_doctor_result r;
+    err_t e = {0};
+    int rc = ops_doctor(&d, &r, &e);
+    if (rc) {
+        json_decref(out.lines);
+        return ops_fail(&o, &e);
+    }
+    if (o.json) {
+        ops_print_json(json_pack(
+            "{s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:I,s:I,s:o}", "data_dir", o.data_dir,
+            "healthy", r.problems == 0, "problems", (json_int_t)r.problems, "found",
+            (json_int_t)r.found, "repaired", (json_int_t)r.repaired, "format_version",
+            (json_int_t)r.format_version, "tables", (json_int_t)r.tables, "indexes",
+            (json_int_t)r.indexes, "items", (json_int_t)r.items, "index_entries",
+            (json_int_t)r.index_entries, "messaging_checked", r.messaging_checked,
+            "messaging_rows", (json_int_t)r.messaging_rows, "backups", (json_int_t)r.backups,
+            "report", out.lines));
+    } else {
+        printf("%s: format %u, %llu tables, %llu indexes, %llu items, %llu index entries",
+               o.data_dir, r.format_version, (unsigned long long)r.tables,
+               (unsigned long long)r.indexes, (unsigned long long)r.items,
+               (unsigned long long)r.index_entries);
+        if (r.messaging_checked)
+            printf(", %llu messaging rows", (unsigned long long)r.messaging_rows);
+        printf(", %llu backups\n", (unsigned long long)r.backups);
+        if (r.problems == 0)
+            printf(r.repaired ? "healthy after %llu repairs\n" : "healthy\n",
+                   (unsigned long long)r.repaired);
+        else
+            printf("%llu problem%s%s\n", (unsigned long long)r.problems,
+                   r.problems == 1 ? "" : "s",
+                   o.repair ? "" : " (--repair rebuilds wrong indexes and counters)");
+    }
+    return r.problems ? 1 : 0;
 }

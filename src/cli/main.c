@@ -35,6 +35,7 @@ static const struct cli_cmd {
     {"export", cli_export, "write a table in DynamoDB's export-to-S3 format"},
     {"import", cli_import, "load DynamoDB JSON / export / CSV files into a table"},
     {"stats", cli_stats, "a running server's metrics (GET /metrics) as tables"},
+    {"doctor", cli_doctor, "check a data dir (indexes, counters, messaging); --repair"},
 };
 
 static void cli_usage(FILE *f)

@@ -30,7 +30,8 @@
  *   backfill, removal)  <-  commit.c (group commit)  <-  ttl.c (reaper)  <-  maint.c (retries
  *   of left-over table work)  <-  open.c (store_open / store_close); query.c (reads) uses
  *   store.c and lag.c only (lag.c: the opt-in GSI lag; uses store.c; fed by commit.c).  A lower module asks a higher one for work through store_t state only
- *   (st_work_kick), never by calling it.
+ *   (st_work_kick), never by calling it.  backup.c (copies, snapshots, dumps) uses store.c;
+ *   doctor.c (checks, index rebuilds) uses store.c and catalog.c.
  *
  * Locks (always taken in this order, never the reverse):
  *   maplock (rwlock, writer-preferring): held shared for the life of every LMDB txn of this

@@ -1,0 +1,83 @@
+"""`ddbchat doctor` (issue 14, item 6): checks a data dir without changing it, even while a
+server runs on it; reports the messaging invariants (pattern D) and damaged backups.  Index and
+counter damage, and --repair of it, are pinned by tests/unit/store/test_doctor.c (damage made
+in LMDB by hand, which this suite has no tool for).  ddbchat only.
+"""
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import client_for, ddbchat_bin, make_table
+
+pytestmark = pytest.mark.requires_ddbchat
+
+
+def run(*args):
+    return subprocess.run([ddbchat_bin(), *args], capture_output=True, text=True, timeout=120)
+
+
+def doctor(data_dir, *extra):
+    p = run("doctor", "--data-dir", data_dir, "--json", *extra)
+    assert p.returncode in (0, 1), p.stderr
+    return p.returncode, json.loads(p.stdout)
+
+
+def test_healthy_then_broken_messaging(ddbchat_server, tmp_path):
+    data = str(tmp_path / "d")
+    p = run("seed", "--data-dir", data, "--users", "6", "--conversations", "5", "--messages", "3")
+    assert p.returncode == 0, p.stderr
+    rc, r = doctor(data)
+    assert rc == 0 and r["healthy"] and r["problems"] == 0, r
+    assert r["messaging_checked"] and r["messaging_rows"] > 20
+    assert r["tables"] == 1 and r["indexes"] == 1 and r["index_entries"] > 0
+    p = run("doctor", "--data-dir", data)
+    assert p.returncode == 0 and p.stdout.strip().endswith("healthy")
+
+    # break pattern D through the DynamoDB endpoint while the server runs
+    srv = ddbchat_server(data_dir=data)
+    d = client_for(srv.ddb_url)
+    rows = [it for it in d.scan(TableName="cruddur-messages")["Items"]
+            if it["pk"]["S"].startswith("GRP#")]
+    victim = rows[0]
+    d.delete_item(TableName="cruddur-messages",
+                  Key={"pk": victim["pk"], "sk": victim["sk"]})
+    g = victim["message_group_uuid"]["S"]
+    d.put_item(TableName="cruddur-messages",
+               Item={"pk": {"S": "MSG#" + g}, "sk": {"S": "2999-01-01T00:00:00.000000Z"},
+                     "message": {"S": "from the future"}})
+    rc, r = doctor(data)  # read-only, next to the running server
+    assert rc == 1 and not r["healthy"]
+    whats = [l["what"] for l in r["report"] if l["where"] == "messaging"]
+    assert any(f"conversation {g} has rows for 1 participants" in w for w in whats), whats
+    assert any("the newest message at 2999-01-01" in w for w in whats), whats
+    assert any("pair row" in w and "2999-01-01" in w for w in whats), whats
+    # --repair does not touch messaging rows: still reported
+    srv.stop()
+    rc, r = doctor(data, "--repair")
+    assert rc == 1 and r["repaired"] == 0
+
+
+def test_damaged_backup_and_not_a_data_dir(ddbchat_server, tmp_path):
+    srv = ddbchat_server()
+    d = client_for(srv.ddb_url)
+    make_table(d, "doc_t", hash=("pk", "S"))
+    for i in range(30):
+        d.put_item(TableName="doc_t", Item={"pk": {"S": str(i)}})
+    arn = d.create_backup(TableName="doc_t", BackupName="doc_bk")["BackupDetails"]["BackupArn"]
+    for _ in range(200):
+        if d.describe_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"][
+                "BackupStatus"] == "AVAILABLE":
+            break
+    rc, r = doctor(srv.data_dir)
+    assert rc == 0 and r["backups"] == 1, r
+    dump = os.path.join(srv.data_dir, "backups", arn.rsplit("/", 1)[1] + ".dump")
+    with open(dump, "r+b") as f:
+        f.truncate(os.path.getsize(dump) - 30)
+    rc, r = doctor(srv.data_dir)
+    assert rc == 1
+    assert any(l["where"] == "backups" and "truncated" in l["what"] for l in r["report"]), r
+    p = run("doctor", "--data-dir", str(tmp_path))
+    assert p.returncode == 1 and "not a ddbchat data dir" in p.stderr
+    assert run("doctor", "extra-arg").returncode == 2

@@ -1,0 +1,201 @@
+/*
+ * test_doctor — store/doctor.c: a healthy dir checks clean; each kind of damage, made by hand
+ * in LMDB with the store closed, is found (and named with its table and index), and a repair
+ * of what was found leaves a clean check.
+ */
+#include "st_test.h"
+
+#include <lmdb.h>
+
+#include "store/doctor.h"
+#include "store/store_int.h"
+
+typedef struct found {
+    int n;
+    char lines[64][600];
+    char fix_table[16][256], fix_index[16][256];
+    int n_fix;
+} found;
+
+static void on_problem(void *ctx, const char *where, const char *what, const char *table,
+                       const char *index)
+{
+    found *f = ctx;
+    if (f->n < 64)
+        snprintf(f->lines[f->n++], sizeof f->lines[0], "%s: %s", where, what);
+    if (table && f->n_fix < 16) {
+        snprintf(f->fix_table[f->n_fix], 256, "%s", table);
+        snprintf(f->fix_index[f->n_fix], 256, "%s", index ? index : "");
+        f->n_fix++;
+    }
+}
+
+static bool has_line(const found *f, const char *needle)
+{
+    for (int i = 0; i < f->n; i++)
+        if (strstr(f->lines[i], needle))
+            return true;
+    return false;
+}
+
+static void fill(st_fix *f)
+{
+    store_index ix[2] = {st_ix("by_g", true, st_kd("g", AV_S, NULL, AV_NONE), STORE_PROJ_ALL),
+                         st_ix("by_v", false, st_kd("pk", AV_S, "v", AV_N),
+                               STORE_PROJ_KEYS_ONLY)};
+    const store_table *t =
+        st_create(f->s, "tab", st_kd("pk", AV_S, "sk", AV_N), ix, 2);
+    for (int i = 0; i < 60; i++) {
+        char txt[200];
+        snprintf(txt, sizeof txt,
+                 "{\"pk\":{\"S\":\"p%d\"},\"sk\":{\"N\":\"%d\"},\"g\":{\"S\":\"g%d\"},"
+                 "\"v\":{\"N\":\"%d\"},\"x\":{\"S\":\"pad\"}}",
+                 i % 6, i, i % 4, 1000 - i);
+        st_put_ok(f->s, t, &f->a, txt);
+    }
+}
+
+static found check(store_t *s, store_doctor_result *r)
+{
+    found f;
+    memset(&f, 0, sizeof f);
+    err_t e = {0};
+    int rc = store_doctor_check(s, on_problem, &f, r, &e);
+    if (rc)
+        fprintf(stderr, "check: %s\n", e.msg);
+    assert_int_equal(rc, 0);
+    return f;
+}
+
+static void test_healthy(void **state)
+{
+    st_fix *f = *state;
+    fill(f);
+    store_doctor_result r;
+    found got = check(f->s, &r);
+    for (int i = 0; i < got.n; i++)
+        fprintf(stderr, "unexpected: %s\n", got.lines[i]);
+    assert_int_equal(r.problems, 0);
+    assert_int_equal(r.tables, 1);
+    assert_int_equal(r.indexes, 2);
+    assert_int_equal(r.items, 60);
+    assert_int_equal(r.index_entries, 120);
+    assert_int_equal(r.format_version, STORE_FORMAT_VERSION);
+}
+
+/* Opens the closed data dir with plain LMDB and calls fn on the data and meta DBs. */
+static void tamper(const char *dir, void (*fn)(MDB_txn *txn, MDB_dbi data, MDB_dbi meta))
+{
+    MDB_env *env;
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 8);
+    mdb_env_set_mapsize(env, (size_t)1 << 30);
+    assert_int_equal(mdb_env_open(env, dir, MDB_NOSYNC, 0600), 0);
+    MDB_txn *txn;
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    MDB_dbi data, meta;
+    assert_int_equal(mdb_dbi_open(txn, "data", 0, &data), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    fn(txn, data, meta);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+/* Index entries of (tid 1, iid): the nth key and value, copied. */
+static void nth_entry(MDB_txn *txn, MDB_dbi data, uint8_t iid, int nth, unsigned char *key,
+                      size_t *klen, unsigned char *val, size_t *vlen)
+{
+    MDB_cursor *c;
+    assert_int_equal(mdb_cursor_open(txn, data, &c), 0);
+    unsigned char pre[5] = {0, 0, 0, 1, iid};
+    MDB_val k = {5, pre}, v;
+    assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_SET_RANGE), 0);
+    for (int i = 0; i < nth; i++)
+        assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_NEXT), 0);
+    assert_true(k.mv_size > 5 && memcmp(k.mv_data, pre, 5) == 0);
+    memcpy(key, k.mv_data, k.mv_size);
+    *klen = k.mv_size;
+    memcpy(val, v.mv_data, v.mv_size);
+    *vlen = v.mv_size;
+    mdb_cursor_close(c);
+}
+
+static void damage(MDB_txn *txn, MDB_dbi data, MDB_dbi meta)
+{
+    unsigned char k[512], v[4096], k2[512], v2[4096];
+    size_t kl, vl, kl2, vl2;
+    /* by_g (index id 1): one entry removed -> missing; */
+    nth_entry(txn, data, 1, 3, k, &kl, v, &vl);
+    MDB_val dk = {kl, k};
+    assert_int_equal(mdb_del(txn, data, &dk, NULL), 0);
+    /* ... one entry given another's value -> differs */
+    nth_entry(txn, data, 1, 10, k, &kl, v, &vl);
+    nth_entry(txn, data, 1, 20, k2, &kl2, v2, &vl2);
+    MDB_val ak = {kl, k}, av = {vl2, v2};
+    assert_int_equal(mdb_put(txn, data, &ak, &av, 0), 0);
+    /* by_v (index id 2): an entry under a key no item has -> stale */
+    nth_entry(txn, data, 2, 5, k, &kl, v, &vl);
+    k[kl] = 0x7f;
+    MDB_val sk = {kl + 1, k}, sv = {vl, v};
+    assert_int_equal(mdb_put(txn, data, &sk, &sv, 0), 0);
+    /* the table's item counter off by one */
+    unsigned char ck[6] = {'c', 0, 0, 0, 1, 0}, cv[17] = {1, 59};
+    MDB_val ckv = {6, ck}, cvv = {17, cv};
+    assert_int_equal(mdb_put(txn, meta, &ckv, &cvv, 0), 0);
+    /* records of a table id nobody has */
+    unsigned char ok[8] = {0, 0, 0, 77, 0, 1, 2, 3};
+    MDB_val okv = {8, ok}, ov = {1, "x"};
+    assert_int_equal(mdb_put(txn, data, &okv, &ov, 0), 0);
+}
+
+static void test_damage_found_and_repaired(void **state)
+{
+    st_fix *f = *state;
+    fill(f);
+    st_close(f->s);
+    tamper(f->dir, damage);
+    f->s = st_open_dir(f->dir, 0);
+
+    store_doctor_result r;
+    found got = check(f->s, &r);
+    for (int i = 0; i < got.n; i++)
+        fprintf(stderr, "found: %s\n", got.lines[i]);
+    assert_true(has_line(&got, "table tab index by_g: 1 items are missing from the index"));
+    assert_true(has_line(&got, "table tab index by_g: 1 entries differ"));
+    assert_true(has_line(&got, "table tab index by_v: 1 entries belong to no item"));
+    assert_true(has_line(&got, "table tab: item counter says 59 items"));
+    assert_true(has_line(&got, "records of table id 77"));
+
+    for (int i = 0; i < got.n_fix; i++) {
+        uint64_t n = 0;
+        err_t e = {0};
+        int rc = store_doctor_repair(f->s, got.fix_table[i],
+                                     got.fix_index[i][0] ? got.fix_index[i] : NULL, &n, &e);
+        if (rc)
+            fprintf(stderr, "repair: %s\n", e.msg);
+        assert_int_equal(rc, 0);
+        assert_int_equal(n, 60);
+    }
+    found after = check(f->s, &r);
+    for (int i = 0; i < after.n; i++)
+        fprintf(stderr, "after: %s\n", after.lines[i]);
+    /* only the orphan records remain: repair rebuilds indexes and counters, nothing else */
+    assert_int_equal(r.problems, 1);
+    assert_true(has_line(&after, "records of table id 77"));
+    assert_int_equal(r.index_entries, 120);
+
+    err_t e = {0};
+    uint64_t n;
+    assert_int_equal(store_doctor_repair(f->s, "nope", NULL, &n, &e), ERR_RESOURCE_NOT_FOUND);
+    err_clear(&e);
+    assert_int_equal(store_doctor_repair(f->s, "tab", "nope", &n, &e), ERR_RESOURCE_NOT_FOUND);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_healthy, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_damage_found_and_repaired, st_setup, st_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
