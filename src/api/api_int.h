@@ -90,6 +90,9 @@ int op_describe_backup(api_req *r, json_t **out);      /* op_backup.c */
 int op_list_backups(api_req *r, json_t **out);         /* op_backup.c */
 int op_delete_backup(api_req *r, json_t **out);        /* op_backup.c */
 int op_restore_table_from_backup(api_req *r, json_t **out); /* op_backup.c */
+int op_update_continuous_backups(api_req *r, json_t **out);      /* op_backup.c */
+int op_describe_continuous_backups(api_req *r, json_t **out);    /* op_backup.c */
+int op_restore_table_to_point_in_time(api_req *r, json_t **out); /* op_backup.c */
 
 int op_list_streams(api_req *r, json_t **out);        /* op_stream.c */
 int op_describe_stream(api_req *r, json_t **out);     /* op_stream.c */

@@ -1,8 +1,10 @@
 /*
  * op_backup — DynamoDB's on-demand backups: CreateBackup, DescribeBackup, ListBackups,
- * DeleteBackup, RestoreTableFromBackup.  Layer: api.
+ * DeleteBackup, RestoreTableFromBackup; point-in-time recovery: UpdateContinuousBackups,
+ * DescribeContinuousBackups, RestoreTableToPointInTime.  Layer: api.
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateBackup.html
- * (and API_DescribeBackup, API_ListBackups, API_DeleteBackup, API_RestoreTableFromBackup)
+ * (and API_DescribeBackup, API_ListBackups, API_DeleteBackup, API_RestoreTableFromBackup,
+ * API_UpdateContinuousBackups, API_DescribeContinuousBackups, API_RestoreTableToPointInTime)
  *
  * Where backups live.  Under <data dir>/backups/ (store/backup.h): per backup "<id>.json" (the
  * record: BackupDetails, SourceTableDetails, SourceTableFeatureDetails, the namespace, and the
@@ -32,6 +34,15 @@
  * the start.  The data-plane guard covers this process only: a CLI process writing into a
  * table a server is restoring is not stopped.
  *
+ * Point-in-time recovery keeps its history in the store (store/pitr.h: an undo log written
+ * with each change).  RestoreTableToPointInTime writes the source table as of the asked time
+ * (store_pitr_snapshot, one read snapshot) to its own dump "backups/<id>.dump" during the
+ * request, then creates the target like RestoreTableFromBackup (bk_restore_into: the source's
+ * current definition and metadata, the same overrides) with "Restore": {"SourceTableArn",
+ * "RestoreDateTime" (the restore point), "InProgress", "PitrDump"}; the restore job loads the
+ * dump and removes it.  Recovery state is not carried to the target (AWS: off on a restored
+ * table).  Error codes are AWS's; their messages are ours (no capture of the service's texts).
+ *
  * Texts: the service's (DynamoDB Local has no backups: it answers these operations with
  * UnknownOperationException, tests/e2e/test_backups.py), in the block below.  The validation
  * messages use the service's "N validation error(s) detected: ..." form.
@@ -49,6 +60,7 @@
 #include "api/api_validate.h"
 #include "base/log.h"
 #include "store/backup.h"
+#include "store/pitr.h"
 #include "value/ddbjson.h"
 
 #define TXT_BK_NOT_FOUND "Backup not found: %s"
@@ -70,6 +82,20 @@
     "One or more parameter values were invalid: Provisioned throughput must be between 1 and "   \
     "40000"
 
+#define TXT_PITR_UNAVAILABLE "Point in time recovery is not enabled for table '%s'"
+#define TXT_PITR_BAD_TIME                                                                          \
+    "Invalid restore time: RestoreDateTime must be between EarliestRestorableDateTime and "       \
+    "LatestRestorableDateTime"
+#define TXT_PITR_ONE_SOURCE                                                                        \
+    "One or more parameter values were invalid: exactly one of SourceTableName and "              \
+    "SourceTableArn must be specified"
+#define TXT_PITR_ONE_TIME                                                                          \
+    "One or more parameter values were invalid: RestoreDateTime must not be specified when "      \
+    "UseLatestRestorableTime is true"
+#define TXT_PITR_NO_TIME                                                                           \
+    "One or more parameter values were invalid: RestoreDateTime must be specified when "          \
+    "UseLatestRestorableTime is false or absent"
+
 #define BK_RECORD_VERSION 1
 #define BK_RESTORE_BATCH 256
 #define BK_LIST_MAX 100
@@ -90,6 +116,7 @@ typedef struct bk_job {
     uint32_t table_id;           /* backup: the source table's id */
     char target[STORE_NAME_MAX]; /* restore: the target's store name */
     uint32_t target_id;
+    bool pitr; /* restore: from a point-in-time dump, removed once loaded */
     int lock_fd;
     /* the request waits until the snapshot is taken (backup) or the job has begun */
     bool started, finished;
@@ -1059,6 +1086,10 @@ static void *bk_restore_main(void *arg)
         err_t ie = {0};
         bk_restore_done(j, &ie);
     }
+    if (j->pitr && rc != ERR_SERVICE_UNAVAILABLE) { /* the point-in-time dump was ours */
+        err_t ie = {0};
+        store_bk_remove(s, name, &ie);
+    }
     if (rc == ERR_SERVICE_UNAVAILABLE)
         log_info("restore of %s paused: the server is stopping (it resumes at the next start)",
                  j->target);
@@ -1070,7 +1101,8 @@ static void *bk_restore_main(void *arg)
     return NULL;
 }
 
-static int bk_start_restore(api_t *api, const char *id, const store_table *t, err_t *e)
+static int bk_start_restore(api_t *api, const char *id, bool pitr, const store_table *t,
+                            err_t *e)
 {
     bk_mgr *m = api->backups;
     bk_job *j = calloc(1, sizeof *j);
@@ -1078,6 +1110,7 @@ static int bk_start_restore(api_t *api, const char *id, const store_table *t, er
         return err_set(e, ERR_NOMEM, "out of memory");
     j->api = api;
     j->kind = BK_JOB_RESTORE;
+    j->pitr = pitr;
     j->lock_fd = -1;
     snprintf(j->id, sizeof j->id, "%s", id);
     snprintf(j->target, sizeof j->target, "%s", t->name);
@@ -1188,52 +1221,25 @@ static int bk_tp(api_req *r, json_t *o, long long *rcu, long long *wcu)
     return 0;
 }
 
-int op_restore_table_from_backup(api_req *r, json_t **out)
-{
-    const char *target, *arn, *bmo;
+/* What a restore creates: the target table from a definition and metadata (a backup's, or
+ * the source table's for point-in-time recovery) with the overrides AWS allows, loaded from
+ * the dump backups/<dump_id>.dump by a restore job. */
+typedef struct bk_target {
+    const char *target;     /* the caller-visible target name */
+    json_t *def, *meta;     /* borrowed: the definition (bk_def_json) and metadata */
+    json_t *restore;        /* borrowed: the target's "Restore" metadata */
+    const char *dump_id;
+    bool pitr;              /* the dump is the restore's own: removed once loaded */
+    const char *bmo;        /* the overrides (may be NULL) */
     json_t *gso, *lso, *pto, *sseo;
-    int rc;
-    if ((rc = api_json_str(r->body, "TargetTableName", &target, r->err)) ||
-        (rc = api_json_str(r->body, "BackupArn", &arn, r->err)) ||
-        (rc = api_json_str(r->body, "BillingModeOverride", &bmo, r->err)) ||
-        (rc = api_json_arr(r->body, "GlobalSecondaryIndexOverride", &gso, r->err)) ||
-        (rc = api_json_arr(r->body, "LocalSecondaryIndexOverride", &lso, r->err)) ||
-        (rc = api_json_obj(r->body, "ProvisionedThroughputOverride", &pto, r->err)) ||
-        (rc = api_json_obj(r->body, "SSESpecificationOverride", &sseo, r->err)))
-        return rc;
-    api_vld v;
-    api_vld_init(&v);
-    if (!target)
-        api_vld_null(&v, "targetTableName");
-    else if (strlen(target) < 3)
-        api_vld_min_len(&v, target, "targetTableName", 3);
-    else if (strlen(target) > 255)
-        api_vld_max_len(&v, target, "targetTableName", 255);
-    else if (!api_name_valid(target))
-        api_vld_add(&v,
-                    "Value '%s' at 'targetTableName' failed to satisfy constraint: Member must "
-                    "satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
-                    target);
-    if (!arn)
-        api_vld_null(&v, "backupArn");
-    else if (strlen(arn) < BK_ARN_MIN)
-        api_vld_min_len(&v, arn, "backupArn", BK_ARN_MIN);
-    else if (strlen(arn) > BK_ARN_MAX)
-        api_vld_max_len(&v, arn, "backupArn", BK_ARN_MAX);
-    if (bmo && strcmp(bmo, "PROVISIONED") && strcmp(bmo, "PAY_PER_REQUEST"))
-        api_vld_enum(&v, bmo, "billingModeOverride", "PROVISIONED, PAY_PER_REQUEST");
-    if ((rc = api_vld_finish_aws(&v, r->err)))
-        return rc;
+} bk_target;
 
-    char id[32];
-    json_t *rec = NULL, *meta = NULL;
-    if ((rc = bk_find(r, arn, id, &rec)))
-        return rc;
-    const char *st = bk_rec_str(rec, "BackupStatus");
-    if (!st || strcmp(st, "AVAILABLE") != 0) {
-        rc = err_set(r->err, ERR_BACKUP_IN_USE, "%s", TXT_BK_IN_USE);
-        goto done;
-    }
+static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
+{
+    const char *target = x->target, *bmo = x->bmo, *id = x->dump_id;
+    json_t *gso = x->gso, *lso = x->lso, *pto = x->pto, *sseo = x->sseo;
+    json_t *meta = NULL;
+    int rc;
     char nsb[STORE_NAME_MAX], sn[STORE_NAME_MAX];
     int n = snprintf(sn, sizeof sn, "%s%s", bk_ns(r, nsb), target);
     if (n < 0 || n >= (int)sizeof sn) {
@@ -1249,7 +1255,7 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
     }
 
     /* the definition, with the overrides */
-    json_t *def = json_object_get(rec, "Def");
+    json_t *def = x->def;
     store_table *t = arena_zalloc(r->arena, sizeof *t);
     if (!t) {
         rc = bk_nomem(r);
@@ -1260,7 +1266,7 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
         rc = err_set(r->err, ERR_INTERNAL, "backup %s has a damaged definition", id);
         goto done;
     }
-    meta = json_deep_copy(json_object_get(rec, "Meta"));
+    meta = json_deep_copy(x->meta);
     if (!json_is_object(meta)) {
         json_decref(meta);
         meta = json_object();
@@ -1371,11 +1377,7 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
     uuid_generate_random(u);
     uuid_unparse_lower(u, us);
     json_object_set_new(meta, "TableId", json_string(us));
-    json_object_set_new(meta, "Restore",
-                        json_pack("{s:s,s:O,s:I,s:b}", "SourceBackupArn", arn, "SourceTableArn",
-                                  json_object_get(json_object_get(rec, "SourceTableDetails"),
-                                                  "TableArn"),
-                                  "RestoreDateTime", (json_int_t)now, "InProgress", 1));
+    json_object_set(meta, "Restore", x->restore);
     char *ms = json_dumps(meta, JSON_COMPACT);
     if (!ms) {
         rc = bk_nomem(r);
@@ -1405,7 +1407,7 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
         rc = err_set(r->err, ERR_INTERNAL, "the restored table vanished");
         goto done;
     }
-    if ((rc = bk_start_restore(r->api, id, created, r->err)))
+    if ((rc = bk_start_restore(r->api, id, x->pitr, created, r->err)))
         goto done;
     json_t *desc = NULL;
     if ((rc = api_table_describe(r, created, "CREATING", &desc)))
@@ -1413,7 +1415,320 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
     *out = json_pack("{s:o}", "TableDescription", desc);
 done:
     json_decref(meta);
+    return rc;
+}
+
+int op_restore_table_from_backup(api_req *r, json_t **out)
+{
+    const char *target, *arn, *bmo;
+    json_t *gso, *lso, *pto, *sseo;
+    int rc;
+    if ((rc = api_json_str(r->body, "TargetTableName", &target, r->err)) ||
+        (rc = api_json_str(r->body, "BackupArn", &arn, r->err)) ||
+        (rc = api_json_str(r->body, "BillingModeOverride", &bmo, r->err)) ||
+        (rc = api_json_arr(r->body, "GlobalSecondaryIndexOverride", &gso, r->err)) ||
+        (rc = api_json_arr(r->body, "LocalSecondaryIndexOverride", &lso, r->err)) ||
+        (rc = api_json_obj(r->body, "ProvisionedThroughputOverride", &pto, r->err)) ||
+        (rc = api_json_obj(r->body, "SSESpecificationOverride", &sseo, r->err)))
+        return rc;
+    api_vld v;
+    api_vld_init(&v);
+    if (!target)
+        api_vld_null(&v, "targetTableName");
+    else if (strlen(target) < 3)
+        api_vld_min_len(&v, target, "targetTableName", 3);
+    else if (strlen(target) > 255)
+        api_vld_max_len(&v, target, "targetTableName", 255);
+    else if (!api_name_valid(target))
+        api_vld_add(&v,
+                    "Value '%s' at 'targetTableName' failed to satisfy constraint: Member must "
+                    "satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+                    target);
+    if (!arn)
+        api_vld_null(&v, "backupArn");
+    else if (strlen(arn) < BK_ARN_MIN)
+        api_vld_min_len(&v, arn, "backupArn", BK_ARN_MIN);
+    else if (strlen(arn) > BK_ARN_MAX)
+        api_vld_max_len(&v, arn, "backupArn", BK_ARN_MAX);
+    if (bmo && strcmp(bmo, "PROVISIONED") && strcmp(bmo, "PAY_PER_REQUEST"))
+        api_vld_enum(&v, bmo, "billingModeOverride", "PROVISIONED, PAY_PER_REQUEST");
+    if ((rc = api_vld_finish_aws(&v, r->err)))
+        return rc;
+
+    char id[32];
+    json_t *rec = NULL;
+    if ((rc = bk_find(r, arn, id, &rec)))
+        return rc;
+    const char *st = bk_rec_str(rec, "BackupStatus");
+    if (!st || strcmp(st, "AVAILABLE") != 0) {
+        rc = err_set(r->err, ERR_BACKUP_IN_USE, "%s", TXT_BK_IN_USE);
+        goto done;
+    }
+    json_t *restore = json_pack("{s:s,s:O,s:I,s:b}", "SourceBackupArn", arn, "SourceTableArn",
+                                json_object_get(json_object_get(rec, "SourceTableDetails"),
+                                                "TableArn"),
+                                "RestoreDateTime", (json_int_t)bk_now_ms(), "InProgress", 1);
+    bk_target x = {.target = target, .def = json_object_get(rec, "Def"),
+                   .meta = json_object_get(rec, "Meta"), .restore = restore, .dump_id = id,
+                   .bmo = bmo, .gso = gso, .lso = lso, .pto = pto, .sseo = sseo};
+    rc = restore ? bk_restore_into(r, &x, out) : bk_nomem(r);
+    json_decref(restore);
+done:
     json_decref(rec);
+    return rc;
+}
+
+/* ---- point-in-time recovery ----------------------------------------------------------------- */
+
+/* The table a TableName / SourceTableName member names (a name or this region's table ARN),
+ * in the caller's namespace: *out pinned for the request, or NULL. */
+static int bk_table_named(api_req *r, const char *name_or_arn, const store_table **out)
+{
+    *out = NULL;
+    const char *name = bk_name_from(r, name_or_arn);
+    char nsb[STORE_NAME_MAX], sn[STORE_NAME_MAX];
+    if (!name || !api_name_valid(name))
+        return 0;
+    int n = snprintf(sn, sizeof sn, "%s%s", bk_ns(r, nsb), name);
+    if (n <= 0 || n >= (int)sizeof sn)
+        return 0;
+    return api_pin_table(r, sn, out);
+}
+
+static int bk_pitr_table(api_req *r, const char **tname, const store_table **t)
+{
+    int rc = api_json_str(r->body, "TableName", tname, r->err);
+    if (rc)
+        return rc;
+    api_vld v;
+    api_vld_init(&v);
+    if (!*tname)
+        api_vld_null(&v, "tableName");
+    else if (strlen(*tname) < 1)
+        api_vld_min_len(&v, *tname, "tableName", 1);
+    else if (strlen(*tname) > BK_ARN_MAX)
+        api_vld_max_len(&v, *tname, "tableName", BK_ARN_MAX);
+    return api_vld_finish_aws(&v, r->err);
+}
+
+/* ContinuousBackupsDescription of a table with recovery state p, as of now_ms. */
+static json_t *bk_pitr_desc(const store_pitr *p, int64_t now_ms)
+{
+    json_t *d = json_object();
+    if (p->enabled) {
+        int64_t earliest = now_ms - p->retention_ms;
+        if (earliest < p->since_ms)
+            earliest = p->since_ms;
+        json_object_set_new(d, "PointInTimeRecoveryStatus", json_string("ENABLED"));
+        json_object_set_new(d, "RecoveryPeriodInDays", json_integer(p->days));
+        json_object_set_new(d, "EarliestRestorableDateTime", bk_time(earliest));
+        json_object_set_new(d, "LatestRestorableDateTime", bk_time(now_ms));
+    } else {
+        json_object_set_new(d, "PointInTimeRecoveryStatus", json_string("DISABLED"));
+    }
+    return json_pack("{s:{s:s,s:o}}", "ContinuousBackupsDescription", "ContinuousBackupsStatus",
+                     "ENABLED", "PointInTimeRecoveryDescription", d);
+}
+
+int op_describe_continuous_backups(api_req *r, json_t **out)
+{
+    const char *tname;
+    const store_table *t = NULL;
+    int rc = bk_pitr_table(r, &tname, &t);
+    if (rc == 0)
+        rc = bk_table_named(r, tname, &t);
+    if (rc)
+        return rc;
+    if (!t)
+        return err_set(r->err, ERR_TABLE_NOT_FOUND, TXT_BK_TABLE_NOT_FOUND, tname);
+    store_pitr p;
+    if ((rc = store_pitr_get(r->api->store, t, &p, r->err)))
+        return rc;
+    *out = bk_pitr_desc(&p, bk_now_ms());
+    return *out ? 0 : bk_nomem(r);
+}
+
+int op_update_continuous_backups(api_req *r, json_t **out)
+{
+    const char *tname;
+    const store_table *t = NULL;
+    json_t *spec = NULL;
+    bool has_en = false, en = false, has_days = false;
+    long long days = 0;
+    int rc = bk_pitr_table(r, &tname, &t);
+    if (rc == 0)
+        rc = api_json_obj(r->body, "PointInTimeRecoverySpecification", &spec, r->err);
+    if (rc == 0 && spec)
+        rc = api_json_bool(spec, "PointInTimeRecoveryEnabled", &has_en, &en, r->err);
+    if (rc == 0 && spec)
+        rc = api_json_int(spec, "RecoveryPeriodInDays", &has_days, &days, r->err);
+    if (rc)
+        return rc;
+    if (!has_days)
+        days = STORE_PITR_DAYS_DEFAULT;
+    api_vld v;
+    api_vld_init(&v);
+    if (!spec)
+        api_vld_null(&v, "pointInTimeRecoverySpecification");
+    else if (!has_en)
+        api_vld_null(&v, "pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled");
+    if (has_days && days < 1)
+        api_vld_min_val(&v, days, "pointInTimeRecoverySpecification.recoveryPeriodInDays", 1);
+    else if (has_days && days > STORE_PITR_DAYS_MAX)
+        api_vld_max_val(&v, days, "pointInTimeRecoverySpecification.recoveryPeriodInDays",
+                        STORE_PITR_DAYS_MAX);
+    if ((rc = api_vld_finish_aws(&v, r->err)))
+        return rc;
+    if ((rc = bk_table_named(r, tname, &t)))
+        return rc;
+    if (!t)
+        return err_set(r->err, ERR_TABLE_NOT_FOUND, TXT_BK_TABLE_NOT_FOUND, tname);
+    if ((rc = api_restore_refuse(r, t)))
+        return rc;
+    store_pitr p;
+    if ((rc = store_pitr_set(r->api->store, t, en, en ? (uint32_t)days : 0,
+                             en ? days * STORE_PITR_DAY_MS : 0, &p, r->err)))
+        return rc;
+    *out = bk_pitr_desc(&p, bk_now_ms());
+    return *out ? 0 : bk_nomem(r);
+}
+
+static int bk_pitr_item(void *ctx, const av_t *item, err_t *e)
+{
+    return store_dump_add(ctx, item, e);
+}
+
+int op_restore_table_to_point_in_time(api_req *r, json_t **out)
+{
+    const char *target, *sname, *sarn, *bmo;
+    json_t *gso, *lso, *pto, *sseo, *when;
+    bool has_latest = false, latest = false;
+    int rc;
+    if ((rc = api_json_str(r->body, "TargetTableName", &target, r->err)) ||
+        (rc = api_json_str(r->body, "SourceTableName", &sname, r->err)) ||
+        (rc = api_json_str(r->body, "SourceTableArn", &sarn, r->err)) ||
+        (rc = api_json_bool(r->body, "UseLatestRestorableTime", &has_latest, &latest, r->err)) ||
+        (rc = api_json_str(r->body, "BillingModeOverride", &bmo, r->err)) ||
+        (rc = api_json_arr(r->body, "GlobalSecondaryIndexOverride", &gso, r->err)) ||
+        (rc = api_json_arr(r->body, "LocalSecondaryIndexOverride", &lso, r->err)) ||
+        (rc = api_json_obj(r->body, "ProvisionedThroughputOverride", &pto, r->err)) ||
+        (rc = api_json_obj(r->body, "SSESpecificationOverride", &sseo, r->err)))
+        return rc;
+    when = json_object_get(r->body, "RestoreDateTime");
+    if (when && !json_is_number(when))
+        return err_set(r->err, ERR_SERIALIZATION, "class java.lang.String can not be converted "
+                                                  "to an Double");
+    api_vld v;
+    api_vld_init(&v);
+    if (!target)
+        api_vld_null(&v, "targetTableName");
+    else if (strlen(target) < 3)
+        api_vld_min_len(&v, target, "targetTableName", 3);
+    else if (strlen(target) > 255)
+        api_vld_max_len(&v, target, "targetTableName", 255);
+    else if (!api_name_valid(target))
+        api_vld_add(&v,
+                    "Value '%s' at 'targetTableName' failed to satisfy constraint: Member must "
+                    "satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+                    target);
+    if (sname && strlen(sname) < 3)
+        api_vld_min_len(&v, sname, "sourceTableName", 3);
+    else if (sname && strlen(sname) > 255)
+        api_vld_max_len(&v, sname, "sourceTableName", 255);
+    if (sarn && strlen(sarn) < 1)
+        api_vld_min_len(&v, sarn, "sourceTableArn", 1);
+    else if (sarn && strlen(sarn) > BK_ARN_MAX)
+        api_vld_max_len(&v, sarn, "sourceTableArn", BK_ARN_MAX);
+    if (bmo && strcmp(bmo, "PROVISIONED") && strcmp(bmo, "PAY_PER_REQUEST"))
+        api_vld_enum(&v, bmo, "billingModeOverride", "PROVISIONED, PAY_PER_REQUEST");
+    if ((rc = api_vld_finish_aws(&v, r->err)))
+        return rc;
+    if (!sname == !sarn)
+        return err_set(r->err, ERR_VALIDATION, "%s", TXT_PITR_ONE_SOURCE);
+    if (latest && when)
+        return err_set(r->err, ERR_VALIDATION, "%s", TXT_PITR_ONE_TIME);
+    if (!latest && !when)
+        return err_set(r->err, ERR_VALIDATION, "%s", TXT_PITR_NO_TIME);
+
+    const char *src = sname ? sname : sarn;
+    const store_table *t = NULL;
+    if ((rc = bk_table_named(r, src, &t)))
+        return rc;
+    if (!t)
+        return err_set(r->err, ERR_TABLE_NOT_FOUND, TXT_BK_TABLE_NOT_FOUND, src);
+    store_t *s = r->api->store;
+    store_pitr p;
+    if ((rc = store_pitr_get(s, t, &p, r->err)))
+        return rc;
+    if (!p.enabled)
+        return err_set(r->err, ERR_PITR_UNAVAILABLE, TXT_PITR_UNAVAILABLE, bk_visible(t->name));
+    int64_t now = bk_now_ms(), at = now;
+    if (when) {
+        double sec = json_number_value(when);
+        int64_t earliest = now - p.retention_ms > p.since_ms ? now - p.retention_ms : p.since_ms;
+        /* to the second as AWS does, or the millisecond when the caller gives one */
+        if (!(sec * 1000.0 >= (double)(earliest / 1000) * 1000.0) || sec * 1000.0 > (double)now)
+            return err_set(r->err, ERR_INVALID_RESTORE_TIME, "%s", TXT_PITR_BAD_TIME);
+        at = (int64_t)(sec * 1000.0);
+        if (at < earliest) /* a time within the window's first second: its start */
+            at = earliest;
+    }
+    char nsb[STORE_NAME_MAX], sn[STORE_NAME_MAX];
+    int n = snprintf(sn, sizeof sn, "%s%s", bk_ns(r, nsb), target);
+    if (n < 0 || n >= (int)sizeof sn)
+        return err_set(r->err, ERR_VALIDATION, "%s", TXT_INVALID_TABLE_NAME);
+    const store_table *existing = NULL;
+    if ((rc = api_pin_table(r, sn, &existing)))
+        return rc;
+    if (existing)
+        return err_set(r->err, ERR_TABLE_ALREADY_EXISTS, TXT_BK_TABLE_EXISTS, target);
+
+    /* the source as of `at`, into a dump of its own that the restore job loads */
+    char id[32], name[64], path[4096];
+    bk_new_id(id);
+    bk_file(name, sizeof name, id, ".dump");
+    json_t *def = NULL, *meta = NULL, *restore = NULL;
+    store_dump *d = NULL;
+    bool made = false;
+    if ((rc = store_bk_path(s, name, path, sizeof path, r->err)))
+        goto done;
+    static const char hdr[] = "{\"PointInTime\":true}";
+    if ((rc = store_dump_create(path, hdr, sizeof hdr - 1, &d, r->err)))
+        goto done;
+    rc = store_pitr_snapshot(s, t, at, NULL, bk_pitr_item, d, r->err);
+    if (rc) {
+        store_dump_abort(d);
+        if (rc == ERR_VALIDATION) { /* the window moved on meanwhile */
+            err_clear(r->err);
+            rc = err_set(r->err, ERR_INVALID_RESTORE_TIME, "%s", TXT_PITR_BAD_TIME);
+        }
+        goto done;
+    }
+    if ((rc = store_dump_finish(d, NULL, NULL, r->err)))
+        goto done;
+    made = true;
+    def = bk_def_json(t);
+    meta = bk_meta_obj(t);
+    restore = json_pack("{s:s?,s:I,s:b,s:s}", "SourceTableArn",
+                        bk_table_arn(r, bk_visible(t->name)), "RestoreDateTime", (json_int_t)at,
+                        "InProgress", 1, "PitrDump", id);
+    if (!def || !meta || !restore) {
+        rc = bk_nomem(r);
+        goto done;
+    }
+    bk_target x = {.target = target, .def = def, .meta = meta, .restore = restore,
+                   .dump_id = id, .pitr = true, .bmo = bmo, .gso = gso, .lso = lso,
+                   .pto = pto, .sseo = sseo};
+    if ((rc = bk_restore_into(r, &x, out)) == 0)
+        made = false; /* the restore job owns the dump now */
+done:
+    if (made) {
+        err_t ie = {0};
+        store_bk_remove(s, name, &ie);
+    }
+    json_decref(def);
+    json_decref(meta);
+    json_decref(restore);
     return rc;
 }
 
@@ -1500,10 +1815,16 @@ int api_backups_resume(api_t *api, err_t *e)
         json_t *res = json_object_get(meta, "Restore");
         const char *src = json_string_value(json_object_get(res, "SourceBackupArn"));
         const char *p = src ? strstr(src, "/backup/") : NULL;
+        const char *pd = json_string_value(json_object_get(res, "PitrDump"));
         if (json_is_true(json_object_get(res, "InProgress")) && p && bk_id_ok(p + 8)) {
             log_info("resuming the restore of %s from backup %s", t->name, p + 8);
             err_t ie = {0};
-            if (bk_start_restore(api, p + 8, t, &ie))
+            if (bk_start_restore(api, p + 8, false, t, &ie))
+                log_error("cannot resume the restore of %s: %s", t->name, ie.msg);
+        } else if (json_is_true(json_object_get(res, "InProgress")) && pd && bk_id_ok(pd)) {
+            log_info("resuming the point-in-time restore of %s", t->name);
+            err_t ie = {0};
+            if (bk_start_restore(api, pd, true, t, &ie))
                 log_error("cannot resume the restore of %s: %s", t->name, ie.msg);
         }
         json_decref(meta);

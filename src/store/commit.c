@@ -229,6 +229,11 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
             goto fail;
         w->new_size = av_item_size(nw);
     }
+    /* point-in-time recovery: the item's state before this change, in the same (nested) txn,
+     * while v still points at the stored old item (pitr.h) */
+    rc = st_pitr_put(s, txn, t->id, &k, has_old ? &v : NULL);
+    if (rc)
+        goto out;
 
     /* index entries: remove the old ones, add the new ones */
     for (size_t i = 0; i < t->n_idx; i++) {
@@ -406,6 +411,7 @@ static int st_round_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     if (rc)
         return rc;
     r->sseq = sseq0;
+    st_pitr_round_begin(s);
     rc = st_round_body(s, txn, r, e);
     if (rc == 0 && r->sseq != sseq0)
         rc = st_stream_seq_store(s, txn, r->sseq);

@@ -198,6 +198,60 @@ static void dr_ownership(dr *d, const store_table *const *tabs, size_t nt)
     free(pv);
 }
 
+/* ---- point-in-time recovery records (pitr.h) ------------------------------------------------ */
+
+/* The meta DB's "p" (recovery state) and "h" (history) records are well formed: lengths,
+ * versions, a history record's data key in its own table, its before-image decodable.  A
+ * history or state of a table that is gone or disabled is not a problem: the store's pass
+ * removes it. */
+static void dr_pitr(dr *d)
+{
+    MDB_cursor *c = NULL;
+    if (mdb_cursor_open(d->txn, d->s->db_meta, &c) != 0)
+        return;
+    for (int pass = 0; pass < 2; pass++) {
+        unsigned char pre = pass ? 'h' : 'p';
+        MDB_val k = {1, &pre}, v;
+        uint64_t bad = 0, n = 0;
+        int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        for (; rc == 0 && k.mv_size >= 1 && ((unsigned char *)k.mv_data)[0] == pre;
+             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+            const unsigned char *kp = k.mv_data, *vp = v.mv_data;
+            if (k.mv_size != 5 && k.mv_size != 25)
+                continue; /* another meta record sharing the first letter */
+            n++;
+            if (!pass) {
+                if (k.mv_size != 5 || v.mv_size != 21 || vp[0] != 1)
+                    bad++;
+                continue;
+            }
+            if (k.mv_size != 25 || v.mv_size < 6 || vp[0] != 1 || vp[1] > 1) {
+                bad++;
+                continue;
+            }
+            uint32_t kl = (uint32_t)vp[2] | (uint32_t)vp[3] << 8 | (uint32_t)vp[4] << 16 |
+                          (uint32_t)vp[5] << 24;
+            if (kl > v.mv_size - 6 || kl < 5 || memcmp(vp + 6, kp + 1, 4) != 0 || vp[10] != 0) {
+                bad++;
+                continue;
+            }
+            if (vp[1] == 1) {
+                MDB_val iv = {v.mv_size - 6 - kl, (void *)(vp + 6 + kl)};
+                av_t item;
+                err_t e = {0};
+                if (st_decode(&d->a, &iv, &item, &e) != 0)
+                    bad++;
+                arena_reset(&d->a);
+            }
+        }
+        if (bad)
+            dr_report(d, "meta", NULL, NULL,
+                      "%llu of %llu point-in-time recovery %s records are damaged",
+                      (unsigned long long)bad, (unsigned long long)n, pass ? "history" : "state");
+    }
+    mdb_cursor_close(c);
+}
+
 /* ---- the catalog --------------------------------------------------------------------------- */
 
 static void dr_catalog(dr *d, const store_table *const *tabs, size_t nt)
@@ -403,6 +457,7 @@ int store_doctor_check(store_t *s, store_problem_fn fn, void *ctx, store_doctor_
     if (!bad) { /* the content checks need readable pages */
         dr_catalog(&d, tabs, nt);
         dr_ownership(&d, tabs, nt);
+        dr_pitr(&d);
         for (size_t i = 0; i < nt; i++)
             dr_table(&d, tabs[i]);
     }

@@ -11,6 +11,8 @@
  *            "i" tid(BE4) iid(1)  -> pending removal of a dropped index's entries
  *            "sseq"               -> u64 LE last stream sequence number handed out
  *            "next_sid"           -> u64 LE next stream id
+ *            "p" tid(BE4)         -> point-in-time recovery state of a table (pitr.h)
+ *            "h" tid(BE4) ms(BE8) txnid(BE8) n(BE4) -> a PITR history record (pitr.h)
  *   catalog  table name           -> u8 STORE_CAT_VERSION + av_encode(M describing the table)
  *            (STORE_CAT_VERSION_MULTIKEY when an index key has several attributes: builds
  *            that predate them refuse the record instead of misreading the index)
@@ -27,7 +29,8 @@
  * Modules, each calling only those before it (no cycles):
  *   store.c (txns, map, meta, keys)  <-  stream.c (stream records, descriptors, reads,
  *   trimming)  <-  catalog.c (catalog cache, pins, store_table_alter,
- *   backfill, removal)  <-  commit.c (group commit)  <-  ttl.c (reaper)  <-  maint.c (retries
+ *   backfill, removal)  <-  pitr.c (PITR history)  <-  commit.c (group commit)  <-  ttl.c
+ *   (reaper)  <-  maint.c (retries
  *   of left-over table work)  <-  open.c (store_open / store_close); query.c (reads) uses
  *   store.c and lag.c only (lag.c: the opt-in GSI lag; uses store.c; fed by commit.c).  A lower module asks a higher one for work through store_t state only
  *   (st_work_kick), never by calling it.  backup.c (copies, snapshots, dumps) uses store.c;
@@ -127,6 +130,14 @@ struct store {
     bool work_running;
     pthread_t work;
 
+    /* pitr.c: the commit round's clock and record counter, and the recovery state of the
+     * last table looked up in this round; touched only inside write txns (serialised) */
+    struct {
+        int64_t round_ms, last_ms;
+        uint32_t n, tid;
+        bool cached, on;
+    } pitr;
+
     pthread_mutex_t chmu; /* notify.c: commit notification */
     pthread_cond_t chcv;  /* broadcast after a write txn commits, while ch_waiters > 0 */
     atomic_int ch_waiters;
@@ -153,6 +164,14 @@ int st_lag_note(store_t *s, uint32_t tid, uint8_t iid, const void *key, size_t k
  * value as of `lag` ms ago (arena copies).  0 or ERR_NOMEM. */
 int st_lag_view_get(store_t *s, uint32_t tid, uint8_t iid, arena_t *a, st_lag_view **out,
                     size_t *out_n);
+
+/* ---- pitr.c: point-in-time recovery history (commit.c calls these) ---- */
+/* At the start of a commit round (before its first write). */
+void st_pitr_round_begin(store_t *s);
+/* Before a change of the item at data key `key` of table tid is written in txn: its history
+ * record when the table has recovery enabled (old: the stored item, NULL when absent).
+ * 0 or an MDB error. */
+int st_pitr_put(store_t *s, MDB_txn *txn, uint32_t tid, const MDB_val *key, const MDB_val *old);
 
 /* ---- notify.c: commit notification ---- */
 void st_change_init(store_t *s);

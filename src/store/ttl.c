@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "store/pitr.h"
 #include "store/store_int.h"
 
 #define ST_TTL_SCAN_BATCH 500
@@ -209,6 +210,9 @@ static void *st_ttl_main(void *arg)
         err_clear(&e);
         if (store_stream_pass(s, st_now_ms(), &e)) /* stream trimming and shard rollover */
             log_warn("store: stream pass failed: %s", e.msg);
+        err_clear(&e);
+        if (store_pitr_pass(s, st_now_ms(), NULL, &e)) /* PITR history past its window */
+            log_warn("store: PITR history pass failed: %s", e.msg);
         /* a pass reads every item of the TTL tables: on big tables, rest 9x as long as the
          * pass took, so the reaper stays under ~10% of a core (DynamoDB itself deletes
          * expired items within days, not seconds) */

@@ -1,0 +1,538 @@
+/*
+ * pitr — point-in-time recovery: history records written with each change, the table as of
+ * a moment, trimming.  Layer: store.  Design and record layout: pitr.h.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/PointInTimeRecovery.html
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/pitr.h"
+#include "store/store_int.h"
+
+#define PT_STATE_VERSION 1
+#define PT_REC_VERSION 1
+#define PT_STATE_LEN 21 /* u8 version, i64 since, i64 retention, u32 days */
+#define PT_KEY_LEN 25   /* 'h', tid, ms, txnid, n */
+#define PT_REC_HDR 6    /* u8 version, u8 kind, u32 key length */
+#define PT_PASS_BATCH 5000 /* records removed per write txn by the pass */
+
+/* ---- encoding ------------------------------------------------------------------------------ */
+
+static void pt_be32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * (3 - i)));
+}
+
+static void pt_be64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * (7 - i)));
+}
+
+static uint32_t pt_rd_be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t pt_rd_be64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static void pt_le(unsigned char *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t pt_rd_le(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static void pt_state_key(unsigned char k[5], uint32_t tid)
+{
+    k[0] = 'p';
+    pt_be32(k + 1, tid);
+}
+
+/* The state record of tid in txn (enabled false when absent).  0 or an MDB error. */
+static int pt_state_read(store_t *s, MDB_txn *txn, uint32_t tid, store_pitr *out)
+{
+    memset(out, 0, sizeof *out);
+    unsigned char kb[5];
+    pt_state_key(kb, tid);
+    MDB_val k = {sizeof kb, kb}, v;
+    int rc = mdb_get(txn, s->db_meta, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    const unsigned char *p = v.mv_data;
+    if (v.mv_size != PT_STATE_LEN || p[0] != PT_STATE_VERSION)
+        return MDB_CORRUPTED;
+    out->enabled = true;
+    out->since_ms = (int64_t)pt_rd_le(p + 1, 8);
+    out->retention_ms = (int64_t)pt_rd_le(p + 9, 8);
+    out->days = (uint32_t)pt_rd_le(p + 17, 4);
+    return 0;
+}
+
+/* The first moment a restore may go back to. */
+static int64_t pt_window_start(const store_pitr *p, int64_t now_ms)
+{
+    int64_t w = now_ms - p->retention_ms;
+    return w > p->since_ms ? w : p->since_ms;
+}
+
+/* ---- the write path (commit.c) ------------------------------------------------------------- */
+
+void st_pitr_round_begin(store_t *s)
+{
+    int64_t now = st_now_ms();
+    if (now < s->pitr.last_ms) /* the clock stepped back: keep the history in order */
+        now = s->pitr.last_ms;
+    s->pitr.last_ms = s->pitr.round_ms = now;
+    s->pitr.n = 0;
+    s->pitr.cached = false;
+}
+
+int st_pitr_put(store_t *s, MDB_txn *txn, uint32_t tid, const MDB_val *key, const MDB_val *old)
+{
+    if (!s->pitr.cached || s->pitr.tid != tid) { /* one look-up per table per round */
+        store_pitr st;
+        int rc = pt_state_read(s, txn, tid, &st);
+        if (rc)
+            return rc;
+        s->pitr.cached = true;
+        s->pitr.tid = tid;
+        s->pitr.on = st.enabled;
+    }
+    if (!s->pitr.on)
+        return 0;
+    unsigned char kb[PT_KEY_LEN];
+    kb[0] = 'h';
+    pt_be32(kb + 1, tid);
+    pt_be64(kb + 5, (uint64_t)s->pitr.round_ms);
+    pt_be64(kb + 13, (uint64_t)mdb_txn_id(txn));
+    pt_be32(kb + 21, s->pitr.n++);
+    /* old points into LMDB's pages: copied first, since a put may spill dirty pages */
+    unsigned char *copy = NULL;
+    if (old && old->mv_size) {
+        copy = malloc(old->mv_size);
+        if (!copy)
+            return ENOMEM;
+        memcpy(copy, old->mv_data, old->mv_size);
+    }
+    size_t len = PT_REC_HDR + key->mv_size + (old ? old->mv_size : 0);
+    MDB_val k = {sizeof kb, kb}, v = {len, NULL};
+    int rc = mdb_put(txn, s->db_meta, &k, &v, MDB_RESERVE);
+    if (rc == 0) {
+        unsigned char *p = v.mv_data;
+        p[0] = PT_REC_VERSION;
+        p[1] = old ? 1 : 0;
+        pt_le(p + 2, key->mv_size, 4);
+        memcpy(p + PT_REC_HDR, key->mv_data, key->mv_size);
+        if (copy)
+            memcpy(p + PT_REC_HDR + key->mv_size, copy, old->mv_size);
+    }
+    free(copy);
+    return rc;
+}
+
+/* ---- state ------------------------------------------------------------------------------- */
+
+int store_pitr_get(store_t *s, const store_table *t, store_pitr *out, err_t *e)
+{
+    MDB_txn *txn = NULL;
+    int rc = st_rtxn_begin(s, &txn);
+    if (rc == 0)
+        rc = pt_state_read(s, txn, t->id, out);
+    if (txn)
+        st_rtxn_end(s, txn);
+    return st_mdb_err(rc, e);
+}
+
+typedef struct pt_set {
+    uint32_t tid;
+    bool enable;
+    uint32_t days;
+    int64_t retention_ms;
+    store_pitr out;
+} pt_set;
+
+static int pt_set_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
+{
+    (void)e;
+    pt_set *c = vctx;
+    store_pitr cur;
+    int rc = pt_state_read(s, txn, c->tid, &cur);
+    if (rc)
+        return rc;
+    unsigned char kb[5];
+    pt_state_key(kb, c->tid);
+    MDB_val k = {sizeof kb, kb};
+    if (!c->enable) {
+        memset(&c->out, 0, sizeof c->out);
+        rc = mdb_del(txn, s->db_meta, &k, NULL);
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    }
+    c->out.enabled = true;
+    /* every change recorded from now on is later than since_ms (a change in this very
+     * millisecond too), so the table as of since_ms is the table as it is now */
+    c->out.since_ms = cur.enabled ? cur.since_ms : st_now_ms() - 1;
+    c->out.retention_ms = c->retention_ms;
+    c->out.days = c->days;
+    unsigned char vb[PT_STATE_LEN];
+    vb[0] = PT_STATE_VERSION;
+    pt_le(vb + 1, (uint64_t)c->out.since_ms, 8);
+    pt_le(vb + 9, (uint64_t)c->out.retention_ms, 8);
+    pt_le(vb + 17, c->out.days, 4);
+    MDB_val v = {sizeof vb, vb};
+    return mdb_put(txn, s->db_meta, &k, &v, 0);
+}
+
+int store_pitr_set(store_t *s, const store_table *t, bool enable, uint32_t days,
+                   int64_t retention_ms, store_pitr *out, err_t *e)
+{
+    if (enable && retention_ms <= 0)
+        return err_set(e, ERR_VALIDATION, "retention must be positive");
+    pt_set c = {.tid = t->id, .enable = enable, .days = days, .retention_ms = retention_ms};
+    int rc = st_write_txn(s, pt_set_fn, &c, e);
+    if (rc == 0 && out)
+        *out = c.out;
+    return rc;
+}
+
+/* ---- the table as of a moment ------------------------------------------------------------- */
+
+typedef struct pt_undo {
+    const unsigned char *key, *item; /* in the read txn's pages */
+    size_t klen, ilen;
+    size_t ord; /* commit order: the first change after T wins */
+    bool present, used;
+} pt_undo;
+
+static int pt_undo_cmp(const void *a, const void *b)
+{
+    const pt_undo *x = a, *y = b;
+    size_t n = x->klen < y->klen ? x->klen : y->klen;
+    int c = memcmp(x->key, y->key, n);
+    if (c)
+        return c;
+    if (x->klen != y->klen)
+        return x->klen < y->klen ? -1 : 1;
+    return x->ord < y->ord ? -1 : x->ord > y->ord;
+}
+
+static pt_undo *pt_undo_find(pt_undo *v, size_t n, const MDB_val *k)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        size_t m = v[mid].klen < k->mv_size ? v[mid].klen : k->mv_size;
+        int c = memcmp(v[mid].key, k->mv_data, m);
+        if (c == 0 && v[mid].klen != k->mv_size)
+            c = v[mid].klen < k->mv_size ? -1 : 1;
+        if (c == 0)
+            return &v[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static int pt_emit(store_t *s, arena_t *a, const unsigned char *data, size_t len,
+                   store_item_fn fn, void *ctx, err_t *e)
+{
+    (void)s;
+    MDB_val v = {len, (void *)data};
+    av_t item;
+    int rc = st_decode(a, &v, &item, e);
+    if (rc == 0)
+        rc = fn(ctx, &item, e);
+    arena_reset(a);
+    return rc;
+}
+
+int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
+                        store_snap_started_fn started, store_item_fn fn, void *ctx, err_t *e)
+{
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    pt_undo *u = NULL;
+    size_t n = 0, cap = 0;
+    arena_t a;
+    arena_init(&a);
+    int rc = st_rtxn_begin(s, &txn);
+    if (rc) {
+        rc = st_mdb_err(rc, e);
+        goto done;
+    }
+    store_pitr st;
+    if ((rc = pt_state_read(s, txn, t->id, &st))) {
+        rc = st_mdb_err(rc, e);
+        goto done;
+    }
+    if (!st.enabled || at_ms < pt_window_start(&st, st_now_ms())) {
+        rc = err_set(e, ERR_VALIDATION, "no history of table %s at that time", t->name);
+        goto done;
+    }
+    /* the changes after at_ms, in commit order */
+    if ((rc = mdb_cursor_open(txn, s->db_meta, &cur))) {
+        rc = st_mdb_err(rc, e);
+        goto done;
+    }
+    unsigned char hk[13];
+    hk[0] = 'h';
+    pt_be32(hk + 1, t->id);
+    pt_be64(hk + 5, (uint64_t)at_ms + 1);
+    MDB_val k = {sizeof hk, hk}, v;
+    int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (mrc == 0 && k.mv_size == PT_KEY_LEN && memcmp(k.mv_data, hk, 5) == 0) {
+        const unsigned char *p = v.mv_data;
+        if (v.mv_size < PT_REC_HDR || p[0] != PT_REC_VERSION ||
+            pt_rd_le(p + 2, 4) > v.mv_size - PT_REC_HDR) {
+            rc = err_set(e, ERR_IO, "a damaged history record of table %s", t->name);
+            goto done;
+        }
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 256;
+            pt_undo *nu = realloc(u, nc * sizeof *nu);
+            if (!nu) {
+                rc = err_set(e, ERR_NOMEM, "out of memory");
+                goto done;
+            }
+            u = nu;
+            cap = nc;
+        }
+        size_t kl = (size_t)pt_rd_le(p + 2, 4);
+        u[n] = (pt_undo){.key = p + PT_REC_HDR, .klen = kl, .item = p + PT_REC_HDR + kl,
+                         .ilen = v.mv_size - PT_REC_HDR - kl, .ord = n, .present = p[1] == 1};
+        n++;
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (mrc != 0 && mrc != MDB_NOTFOUND) {
+        rc = st_mdb_err(mrc, e);
+        goto done;
+    }
+    /* per item, keep its first change after at_ms: its before-image is its state at at_ms */
+    if (n) /* (u is NULL when there is nothing to undo) */
+        qsort(u, n, sizeof *u, pt_undo_cmp);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (m == 0 || u[m - 1].klen != u[i].klen || memcmp(u[m - 1].key, u[i].key, u[i].klen))
+            u[m++] = u[i];
+    n = m;
+    mdb_cursor_close(cur);
+    cur = NULL;
+
+    if (started) {
+        unsigned char ck[6] = {'c', 0, 0, 0, 0, 0};
+        pt_be32(ck + 1, t->id);
+        MDB_val cv, ckv = {sizeof ck, ck};
+        uint64_t count = 0, bytes = 0;
+        if (mdb_get(txn, s->db_meta, &ckv, &cv) == 0 && cv.mv_size == 17) {
+            count = pt_rd_le((unsigned char *)cv.mv_data + 1, 8);
+            bytes = pt_rd_le((unsigned char *)cv.mv_data + 9, 8);
+        }
+        started(ctx, count, bytes);
+    }
+    /* the current items, each replaced by its state at at_ms where it changed since */
+    if ((rc = mdb_cursor_open(txn, s->db_data, &cur))) {
+        rc = st_mdb_err(rc, e);
+        goto done;
+    }
+    unsigned char pre[5];
+    pt_be32(pre, t->id);
+    pre[4] = 0;
+    k.mv_size = sizeof pre;
+    k.mv_data = pre;
+    mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (mrc == 0 && k.mv_size >= sizeof pre && memcmp(k.mv_data, pre, sizeof pre) == 0) {
+        pt_undo *x = pt_undo_find(u, n, &k);
+        if (x) {
+            x->used = true;
+            if (x->present)
+                rc = pt_emit(s, &a, x->item, x->ilen, fn, ctx, e);
+        } else {
+            rc = pt_emit(s, &a, v.mv_data, v.mv_size, fn, ctx, e);
+        }
+        if (rc)
+            goto done;
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (mrc != 0 && mrc != MDB_NOTFOUND) {
+        rc = st_mdb_err(mrc, e);
+        goto done;
+    }
+    /* items deleted since at_ms */
+    for (size_t i = 0; i < n; i++)
+        if (!u[i].used && u[i].present &&
+            (rc = pt_emit(s, &a, u[i].item, u[i].ilen, fn, ctx, e)))
+            goto done;
+done:
+    if (cur)
+        mdb_cursor_close(cur);
+    if (txn)
+        st_rtxn_end(s, txn);
+    free(u);
+    arena_fini(&a);
+    return rc;
+}
+
+int store_pitr_count(store_t *s, const store_table *t, uint64_t *out, err_t *e)
+{
+    *out = 0;
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    int rc = st_rtxn_begin(s, &txn);
+    if (rc == 0)
+        rc = mdb_cursor_open(txn, s->db_meta, &cur);
+    if (rc == 0) {
+        unsigned char hk[5] = {'h'};
+        pt_be32(hk + 1, t->id);
+        MDB_val k = {sizeof hk, hk}, v;
+        int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        while (mrc == 0 && k.mv_size == PT_KEY_LEN && memcmp(k.mv_data, hk, 5) == 0) {
+            (*out)++;
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        }
+        if (mrc != MDB_NOTFOUND)
+            rc = mrc;
+    }
+    if (cur)
+        mdb_cursor_close(cur);
+    if (txn)
+        st_rtxn_end(s, txn);
+    return st_mdb_err(rc, e);
+}
+
+/* ---- trimming ----------------------------------------------------------------------------- */
+
+typedef struct pt_pass {
+    int64_t now_ms;
+    bool dry;       /* only find out whether there is work */
+    size_t removed; /* records (or found work) */
+} pt_pass;
+
+/* After mdb_cursor_del: the record the cursor moved to (as catalog.c does). */
+static int pt_after_del(MDB_cursor *cur, MDB_val *k, MDB_val *v)
+{
+    int rc = mdb_cursor_get(cur, k, v, MDB_GET_CURRENT);
+    if (rc == EINVAL || rc == MDB_NOTFOUND)
+        rc = mdb_cursor_get(cur, k, v, MDB_NEXT);
+    return rc;
+}
+
+static bool pt_table_live(store_t *s, uint32_t tid)
+{
+    const cat_ent *ce = st_cat_pin_id(s, tid);
+    if (ce)
+        store_table_unpin(s, &ce->t);
+    return ce != NULL;
+}
+
+/* Walks the history table by table: removes (or, dry, counts) records before each table's
+ * window, every record of tables without recovery, and the state of tables that are gone. */
+static int pt_pass_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
+{
+    pt_pass *p = vctx;
+    p->removed = 0;
+    int rc = st_cat_refresh(s, txn, e);
+    if (rc)
+        return rc;
+    MDB_cursor *cur = NULL;
+    if ((rc = mdb_cursor_open(txn, s->db_meta, &cur)))
+        return rc;
+    /* state records of tables that are gone */
+    unsigned char sk[5] = {'p', 0, 0, 0, 0};
+    MDB_val k = {1, sk}, v;
+    int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (mrc == 0 && k.mv_size == 5 && ((unsigned char *)k.mv_data)[0] == 'p' &&
+           p->removed < PT_PASS_BATCH) {
+        uint32_t tid = pt_rd_be32((unsigned char *)k.mv_data + 1);
+        if (!pt_table_live(s, tid)) {
+            p->removed++;
+            if (!p->dry && (rc = mdb_cursor_del(cur, 0)))
+                goto done;
+            if (!p->dry) {
+                mrc = pt_after_del(cur, &k, &v);
+                continue;
+            }
+        }
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    /* history, table by table */
+    unsigned char hk[PT_KEY_LEN] = {'h'};
+    k.mv_size = 1;
+    k.mv_data = hk;
+    mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (mrc == 0 && p->removed < PT_PASS_BATCH) {
+        const unsigned char *kp = k.mv_data;
+        if (k.mv_size != PT_KEY_LEN || kp[0] != 'h')
+            break;
+        uint32_t tid = pt_rd_be32(kp + 1);
+        store_pitr st;
+        if ((rc = pt_state_read(s, txn, tid, &st)))
+            goto done;
+        int64_t cut = st.enabled ? pt_window_start(&st, p->now_ms) : INT64_MAX;
+        while (mrc == 0 && k.mv_size == PT_KEY_LEN && ((unsigned char *)k.mv_data)[0] == 'h' &&
+               pt_rd_be32((unsigned char *)k.mv_data + 1) == tid &&
+               (int64_t)pt_rd_be64((unsigned char *)k.mv_data + 5) < cut &&
+               p->removed < PT_PASS_BATCH) {
+            p->removed++;
+            if (p->dry) {
+                mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+                continue;
+            }
+            if ((rc = mdb_cursor_del(cur, 0)))
+                goto done;
+            mrc = pt_after_del(cur, &k, &v);
+        }
+        if (mrc || p->removed >= PT_PASS_BATCH || tid == UINT32_MAX)
+            break;
+        /* on to the next table's history */
+        hk[0] = 'h';
+        pt_be32(hk + 1, tid + 1);
+        k.mv_size = 5;
+        k.mv_data = hk;
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    }
+    if (mrc != 0 && mrc != MDB_NOTFOUND && mrc != EINVAL)
+        rc = mrc;
+done:
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+int store_pitr_pass(store_t *s, int64_t now_ms, size_t *out_removed, err_t *e)
+{
+    if (out_removed)
+        *out_removed = 0;
+    /* a look first, in a read txn: most passes have nothing to do and write nothing */
+    pt_pass p = {.now_ms = now_ms, .dry = true};
+    MDB_txn *txn = NULL;
+    int rc = st_rtxn_begin(s, &txn);
+    if (rc)
+        return st_mdb_err(rc, e);
+    rc = pt_pass_fn(s, txn, &p, e);
+    st_rtxn_end(s, txn);
+    if (rc || p.removed == 0)
+        return st_mdb_err(rc, e);
+    p.dry = false;
+    rc = st_write_txn(s, pt_pass_fn, &p, e);
+    if (rc == 0 && out_removed)
+        *out_removed = p.removed;
+    return rc;
+}

@@ -1,0 +1,70 @@
+/*
+ * pitr — point-in-time recovery: a table's change history, kept in the write's own LMDB
+ * transaction while recovery is enabled, and the table as of any moment of its window.
+ * Layer: store.
+ *
+ * Design (an undo log, not snapshots plus a redo log).  While recovery is enabled for a table,
+ * every committed change of one of its items writes, in the same nested txn as the change, a
+ * history record holding the item's state BEFORE the change (its stored bytes, or "absent"
+ * and its key).  The table's state at a moment T is then the current table with, for every
+ * item changed after T, the before-image of its first change after T; current table and
+ * history are read from ONE read txn, so they agree exactly.  Nothing needs a base snapshot:
+ * the earliest restorable moment is max(enabled since, now - retention), and records older
+ * than that are never needed again, so trimming them (store_pitr_pass, run by the store's TTL
+ * thread) is always safe.  The history of a table is bounded by its write rate times its
+ * retention (35 days by default); a restore holds the records after T in memory (pointers
+ * into the read txn's pages plus ~48 bytes per record).
+ *
+ * Records live in the meta DB (no format change; store_int.h lists the keys):
+ *   "p" tid(BE4)                         -> u8 1 | i64 LE since_ms | i64 LE retention_ms |
+ *                                           u32 LE days        (present = enabled)
+ *   "h" tid(BE4) ms(BE8) txnid(BE8) n(BE4) -> u8 1 | u8 kind (0 absent, 1 present) |
+ *                                           u32 LE key length | data key | [stored item]
+ * ms is the commit round's clock (never going backwards within a process); txnid and n order
+ * the records of one millisecond as they were committed.
+ */
+#ifndef DDB_STORE_PITR_H
+#define DDB_STORE_PITR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/backup.h"
+#include "store/store.h"
+
+#define STORE_PITR_DAYS_DEFAULT 35
+#define STORE_PITR_DAYS_MAX 35
+#define STORE_PITR_DAY_MS (24LL * 3600 * 1000)
+
+typedef struct store_pitr {
+    bool enabled;
+    int64_t since_ms;     /* when it was (last) enabled */
+    int64_t retention_ms; /* how far back a restore may go */
+    uint32_t days;        /* the retention as asked for (RecoveryPeriodInDays) */
+} store_pitr;
+
+/* The table's recovery state (enabled false when off). */
+int store_pitr_get(store_t *s, const store_table *t, store_pitr *out, err_t *e);
+
+/* Enables (keeping the start of an enabled window, changing the retention) or disables
+ * recovery for t, in one write txn; *out (may be NULL) receives the new state.  Disabling
+ * drops the history (removed by the next store_pitr_pass).  retention_ms > 0. */
+int store_pitr_set(store_t *s, const store_table *t, bool enable, uint32_t days,
+                   int64_t retention_ms, store_pitr *out, err_t *e);
+
+/* Every item of t as it was at at_ms (changes committed at or before at_ms included), from
+ * one read snapshot; started (may be NULL) gets the current item count as an estimate.
+ * ERR_VALIDATION when recovery is off or at_ms is before the window.  Items come in no
+ * particular order. */
+int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
+                        store_snap_started_fn started, store_item_fn fn, void *ctx, err_t *e);
+
+/* Removes history older than each table's window and the history and state of tables that
+ * are disabled or gone (at most a batch per call); writes only when there is work.
+ * *out_removed (may be NULL): records removed. */
+int store_pitr_pass(store_t *s, int64_t now_ms, size_t *out_removed, err_t *e);
+
+/* History records of table t (for tests and stats). */
+int store_pitr_count(store_t *s, const store_table *t, uint64_t *out, err_t *e);
+
+#endif

@@ -1,0 +1,290 @@
+"""Point-in-time recovery: UpdateContinuousBackups, DescribeContinuousBackups,
+RestoreTableToPointInTime (issue 14, item 3).
+
+AWS is the reference (API Reference: ContinuousBackupsDescription, PointInTimeRecoveryDescription,
+RestoreSummary; the errors PointInTimeRecoveryUnavailableException, InvalidRestoreTimeException,
+TableAlreadyExistsException, TableNotFoundException).  The messages of those errors are ours
+(no capture of the service's texts was at hand); the codes and shapes are AWS's.
+DynamoDB Local's deviation: test_dynamodb_local_pitr pins what it answers.
+"""
+import datetime
+import json
+import math
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import client_for, make_table, raw_request
+
+OPS = ("UpdateContinuousBackups", "DescribeContinuousBackups", "RestoreTableToPointInTime")
+
+
+def raw(url, op, body):
+    """A request botocore cannot make: this botocore's model (1.43) predates
+    RecoveryPeriodInDays, and it checks lengths itself.  Returns (status, parsed JSON)."""
+    status, _, b = raw_request(url, body, target=f"DynamoDB_20120810.{op}")
+    return status, json.loads(b)
+
+
+def err(exc):
+    e = exc.value.response["Error"]
+    return e["Code"], e["Message"]
+
+
+@pytest.mark.requires_dynamodb_local
+def test_dynamodb_local_pitr(ddb_url):
+    """DynamoDB Local's deviation: no point-in-time recovery (UnknownOperationException)."""
+    for op in OPS:
+        status, _, body = raw_request(ddb_url, {"TableName": "x"},
+                                      target=f"DynamoDB_20120810.{op}")
+        assert status == 400 and b"UnknownOperationException" in body, (op, body)
+
+
+@pytest.fixture
+def srv(ddbchat_server):
+    return ddbchat_server()
+
+
+def wait_restored(d, table, timeout=60):
+    end = time.time() + timeout
+    while True:
+        t = d.describe_table(TableName=table)["Table"]
+        if t["TableStatus"] == "ACTIVE":
+            return t
+        assert t["TableStatus"] == "CREATING" and t["RestoreSummary"]["RestoreInProgress"]
+        assert time.time() < end, "restore did not finish in time"
+        time.sleep(0.05)
+
+
+def scan_all(d, table, **kw):
+    items, extra = [], {}
+    while True:
+        r = d.scan(TableName=table, **kw, **extra)
+        items += r["Items"]
+        if "LastEvaluatedKey" not in r:
+            return items
+        extra = {"ExclusiveStartKey": r["LastEvaluatedKey"]}
+
+
+def canon(items):
+    return sorted(repr(sorted(i.items())) for i in items)
+
+
+def make_source(d, name):
+    make_table(d, name, hash=("pk", "S"), range=("sk", "N"),
+               gsis=[{"name": "by_g", "hash": ("g", "S"), "range": ("sk", "N"),
+                      "projection": "ALL"}],
+               lsis=[{"name": "by_v", "range": ("v", "S"), "projection": "KEYS_ONLY"}])
+
+
+def item(i, gen):
+    return {"pk": {"S": f"p{i % 3}"}, "sk": {"N": str(i)}, "g": {"S": f"g{i % 2}"},
+            "v": {"S": f"v{i:03d}"}, "gen": {"N": str(gen)}}
+
+
+def second_after(t):
+    """The first whole second after t, once it has passed (with a margin)."""
+    s = math.floor(t) + 1
+    while time.time() < s + 0.3:
+        time.sleep(0.05)
+    return s
+
+
+def test_enable_describe_disable(srv):
+    d = client_for(srv.ddb_url)
+    make_table(d, "pitr_a")
+    desc = d.describe_continuous_backups(TableName="pitr_a")["ContinuousBackupsDescription"]
+    assert desc == {"ContinuousBackupsStatus": "ENABLED",
+                    "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"}}
+    t0 = time.time()
+    u = d.update_continuous_backups(
+        TableName="pitr_a",
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    p = u["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+    assert u["ContinuousBackupsDescription"]["ContinuousBackupsStatus"] == "ENABLED"
+    assert p["PointInTimeRecoveryStatus"] == "ENABLED"
+    assert abs(p["EarliestRestorableDateTime"].timestamp() - t0) < 5
+    assert p["LatestRestorableDateTime"] >= p["EarliestRestorableDateTime"]
+    status, r = raw(srv.ddb_url, "DescribeContinuousBackups", {"TableName": "pitr_a"})
+    assert status == 200
+    assert r["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"][
+        "RecoveryPeriodInDays"] == 35
+    # by ARN too; enabling again keeps the window's start and takes the new period
+    arn = d.describe_table(TableName="pitr_a")["Table"]["TableArn"]
+    time.sleep(0.2)
+    status, r = raw(srv.ddb_url, "UpdateContinuousBackups", {
+        "TableName": arn, "PointInTimeRecoverySpecification": {
+            "PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 7}})
+    assert status == 200, r
+    p2 = r["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+    assert p2["RecoveryPeriodInDays"] == 7
+    assert p2["EarliestRestorableDateTime"] == p["EarliestRestorableDateTime"].timestamp()
+    g = d.describe_continuous_backups(TableName=arn)["ContinuousBackupsDescription"]
+    assert g["PointInTimeRecoveryDescription"]["EarliestRestorableDateTime"] == \
+        p["EarliestRestorableDateTime"]
+    # disabled: no window any more
+    u3 = d.update_continuous_backups(
+        TableName="pitr_a", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False})
+    assert u3["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"] == {
+        "PointInTimeRecoveryStatus": "DISABLED"}
+    with pytest.raises(ClientError) as e:
+        d.restore_table_to_point_in_time(SourceTableName="pitr_a", TargetTableName="pitr_a2",
+                                         UseLatestRestorableTime=True)
+    assert err(e)[0] == "PointInTimeRecoveryUnavailableException"
+
+
+def test_restore_between_writes_and_latest(srv):
+    """A restore to a second between two writes gives exactly the earlier state (puts,
+    overwrites, deletes, through every write path); one to the latest time gives the
+    current state; the restored tables answer through their indexes."""
+    d = client_for(srv.ddb_url)
+    make_source(d, "pitr_src")
+    for i in range(12):
+        d.put_item(TableName="pitr_src", Item=item(i, 0))
+    d.update_continuous_backups(
+        TableName="pitr_src", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    # phase 1 (after enabling)
+    d.put_item(TableName="pitr_src", Item=item(0, 1))
+    d.delete_item(TableName="pitr_src", Key={"pk": {"S": "p1"}, "sk": {"N": "1"}})
+    d.update_item(TableName="pitr_src", Key={"pk": {"S": "p2"}, "sk": {"N": "2"}},
+                  UpdateExpression="SET gen = :g, g = :x",
+                  ExpressionAttributeValues={":g": {"N": "1"}, ":x": {"S": "g9"}})
+    d.put_item(TableName="pitr_src", Item=item(20, 1))
+    state1 = canon(scan_all(d, "pitr_src"))
+    t1 = second_after(time.time())
+    # phase 2
+    d.batch_write_item(RequestItems={"pitr_src": [
+        {"PutRequest": {"Item": item(1, 2)}},
+        {"DeleteRequest": {"Key": {"pk": {"S": "p0"}, "sk": {"N": "0"}}}},
+        {"PutRequest": {"Item": item(21, 2)}}]})
+    d.transact_write_items(TransactItems=[
+        {"Update": {"TableName": "pitr_src", "Key": {"pk": {"S": "p2"}, "sk": {"N": "5"}},
+                    "UpdateExpression": "SET gen = :g",
+                    "ExpressionAttributeValues": {":g": {"N": "2"}}}},
+        {"Delete": {"TableName": "pitr_src", "Key": {"pk": {"S": "p2"}, "sk": {"N": "20"}}}}])
+    d.execute_statement(Statement="UPDATE pitr_src SET gen = 2 WHERE pk = 'p0' AND sk = 3")
+    # a failed condition changes nothing
+    with pytest.raises(ClientError):
+        d.put_item(TableName="pitr_src", Item=item(4, 99),
+                   ConditionExpression="attribute_not_exists(pk)")
+    state2 = canon(scan_all(d, "pitr_src"))
+    assert state2 != state1
+
+    r = d.restore_table_to_point_in_time(
+        SourceTableName="pitr_src", TargetTableName="pitr_t1",
+        RestoreDateTime=datetime.datetime.fromtimestamp(t1, datetime.timezone.utc))
+    td = r["TableDescription"]
+    assert td["TableName"] == "pitr_t1" and td["TableStatus"] in ("CREATING", "ACTIVE")
+    rs = td["RestoreSummary"]
+    src_arn = d.describe_table(TableName="pitr_src")["Table"]["TableArn"]
+    assert rs["SourceTableArn"] == src_arn and "SourceBackupArn" not in rs
+    assert rs["RestoreDateTime"].timestamp() == t1
+    wait_restored(d, "pitr_t1")
+    assert canon(scan_all(d, "pitr_t1")) == state1
+    # through its indexes
+    q = d.query(TableName="pitr_t1", IndexName="by_g", KeyConditionExpression="g = :g",
+                ExpressionAttributeValues={":g": {"S": "g9"}})["Items"]
+    assert [(i["pk"]["S"], i["sk"]["N"], i["gen"]["N"]) for i in q] == [("p2", "2", "1")]
+    q = d.query(TableName="pitr_t1", IndexName="by_v",
+                KeyConditionExpression="pk = :p AND v < :v",
+                ExpressionAttributeValues={":p": {"S": "p0"}, ":v": {"S": "v100"}})["Items"]
+    assert sorted(i["sk"]["N"] for i in q) == ["0", "3", "6", "9"]
+    t1d = d.describe_table(TableName="pitr_t1")["Table"]
+    assert sorted(g["IndexName"] for g in t1d["GlobalSecondaryIndexes"]) == ["by_g"]
+    assert t1d["ItemCount"] == len(state1)
+    # a restored table has recovery off, as on AWS
+    c = d.describe_continuous_backups(TableName="pitr_t1")["ContinuousBackupsDescription"]
+    assert c["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "DISABLED"
+
+    # the latest restorable time: the current state
+    d.restore_table_to_point_in_time(SourceTableName=src_arn, TargetTableName="pitr_now",
+                                     UseLatestRestorableTime=True)
+    wait_restored(d, "pitr_now")
+    assert canon(scan_all(d, "pitr_now")) == state2
+    # the window's start: the table as it was when recovery was enabled
+    p = d.describe_continuous_backups(TableName="pitr_src")["ContinuousBackupsDescription"]
+    earliest = p["PointInTimeRecoveryDescription"]["EarliestRestorableDateTime"]
+    d.restore_table_to_point_in_time(SourceTableName="pitr_src", TargetTableName="pitr_t0",
+                                     RestoreDateTime=earliest)
+    wait_restored(d, "pitr_t0")
+    assert canon(scan_all(d, "pitr_t0")) == canon([item(i, 0) for i in range(12)])
+
+
+def test_restore_survives_restart(ddbchat_server, tmp_path):
+    """The history is in the data dir: a server started again restores to a time before."""
+    srv = ddbchat_server(data_dir=str(tmp_path / "data"))
+    d = client_for(srv.ddb_url)
+    make_table(d, "pitr_r")
+    d.update_continuous_backups(
+        TableName="pitr_r", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    d.put_item(TableName="pitr_r", Item={"pk": {"S": "a"}, "n": {"N": "1"}})
+    t1 = second_after(time.time())
+    d.put_item(TableName="pitr_r", Item={"pk": {"S": "a"}, "n": {"N": "2"}})
+    srv.stop()
+    srv = ddbchat_server(data_dir=str(tmp_path / "data"))
+    d = client_for(srv.ddb_url)
+    d.restore_table_to_point_in_time(SourceTableName="pitr_r", TargetTableName="pitr_r1",
+                                     RestoreDateTime=t1)
+    wait_restored(d, "pitr_r1")
+    assert scan_all(d, "pitr_r1") == [{"pk": {"S": "a"}, "n": {"N": "1"}}]
+
+
+def test_errors(srv):
+    d = client_for(srv.ddb_url)
+    make_table(d, "pitr_e")
+    make_table(d, "pitr_taken")
+    spec = {"PointInTimeRecoveryEnabled": True}
+    for call in (lambda: d.describe_continuous_backups(TableName="nope"),
+                 lambda: d.update_continuous_backups(TableName="nope",
+                                                     PointInTimeRecoverySpecification=spec),
+                 lambda: d.restore_table_to_point_in_time(SourceTableName="nope",
+                                                          TargetTableName="pitr_x",
+                                                          UseLatestRestorableTime=True)):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert err(e)[0] == "TableNotFoundException"
+    # not enabled
+    with pytest.raises(ClientError) as e:
+        d.restore_table_to_point_in_time(SourceTableName="pitr_e", TargetTableName="pitr_x",
+                                         UseLatestRestorableTime=True)
+    assert err(e)[0] == "PointInTimeRecoveryUnavailableException"
+    d.update_continuous_backups(TableName="pitr_e", PointInTimeRecoverySpecification=spec)
+    # outside the window: before recovery was enabled, in the future
+    for when in (time.time() - 3600, time.time() + 3600):
+        with pytest.raises(ClientError) as e:
+            d.restore_table_to_point_in_time(SourceTableName="pitr_e", TargetTableName="pitr_x",
+                                             RestoreDateTime=when)
+        assert err(e)[0] == "InvalidRestoreTimeException"
+    # the target exists
+    with pytest.raises(ClientError) as e:
+        d.restore_table_to_point_in_time(SourceTableName="pitr_e", TargetTableName="pitr_taken",
+                                         UseLatestRestorableTime=True)
+    assert err(e)[0] == "TableAlreadyExistsException"
+    # validation
+    bad = [
+        ({"SourceTableName": "pitr_e", "TargetTableName": "pitr_x"}, "RestoreDateTime"),
+        ({"SourceTableName": "pitr_e", "TargetTableName": "pitr_x",
+          "UseLatestRestorableTime": True, "RestoreDateTime": time.time()}, "RestoreDateTime"),
+        ({"SourceTableName": "pitr_e", "SourceTableArn": "arn:aws:dynamodb:us-east-1:1:table/a",
+          "TargetTableName": "pitr_x", "UseLatestRestorableTime": True}, "SourceTableArn"),
+    ]
+    for kw, word in bad:
+        with pytest.raises(ClientError) as e:
+            d.restore_table_to_point_in_time(**kw)
+        code, msg = err(e)
+        assert code == "ValidationException" and word in msg, (kw, msg)
+    for days in (36, 0):
+        status, r = raw(srv.ddb_url, "UpdateContinuousBackups", {
+            "TableName": "pitr_e", "PointInTimeRecoverySpecification": {
+                "PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": days}})
+        assert status == 400 and r["__type"].endswith("ValidationException"), r
+        assert "recoveryPeriodInDays" in r["message"], r
+    status, r = raw(srv.ddb_url, "RestoreTableToPointInTime", {
+        "SourceTableName": "pitr_e", "TargetTableName": "x", "UseLatestRestorableTime": True})
+    assert status == 400 and "targetTableName" in r["message"], r
+    status, _, body = raw_request(srv.ddb_url, {"TableName": "pitr_e"},
+                                  target="DynamoDB_20120810.UpdateContinuousBackups")
+    assert status == 400 and b"pointInTimeRecoverySpecification" in body, body
+    # nothing was created by the refused restores
+    assert "pitr_x" not in d.list_tables()["TableNames"]

@@ -1,0 +1,261 @@
+/*
+ * test_pitr — store/pitr.c: history written with each change, the table as of a moment,
+ * the window, trimming and the state of disabled or deleted tables.
+ */
+#include "st_test.h"
+
+#include <time.h>
+
+#include "store/pitr.h"
+
+#define DAY_MS STORE_PITR_DAY_MS
+
+typedef struct col {
+    char *v[64];
+    size_t n;
+} col;
+
+static int col_item(void *ctx, const av_t *item, err_t *e)
+{
+    (void)e;
+    col *c = ctx;
+    assert_true(c->n < 64);
+    c->v[c->n++] = JS(item);
+    return 0;
+}
+
+static int col_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The table as of at_ms, as sorted JSON texts joined by '|' (malloc'ed). */
+static char *as_of(store_t *s, const store_table *t, int64_t at_ms)
+{
+    col c = {0};
+    err_t e = {0};
+    int rc = store_pitr_snapshot(s, t, at_ms, NULL, col_item, &c, &e);
+    if (rc)
+        fprintf(stderr, "snapshot: %s\n", e.msg);
+    assert_int_equal(rc, 0);
+    qsort(c.v, c.n, sizeof *c.v, col_cmp);
+    size_t len = 1;
+    for (size_t i = 0; i < c.n; i++)
+        len += strlen(c.v[i]) + 1;
+    char *out = calloc(1, len);
+    assert_non_null(out);
+    for (size_t i = 0; i < c.n; i++) {
+        if (i)
+            strcat(out, "|");
+        strcat(out, c.v[i]);
+        free(c.v[i]);
+    }
+    return out;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* a moment strictly between the writes before and after it */
+static int64_t moment(void)
+{
+    usleep(5000);
+    int64_t m = now_ms();
+    usleep(5000);
+    return m;
+}
+
+/* want: items as JSON texts joined by '|', in any order */
+static void expect(store_t *s, const store_table *t, int64_t at, const char *want_any)
+{
+    char *got = as_of(s, t, at);
+    char *parts[64], *copy = strdup(want_any), *save = NULL;
+    assert_non_null(copy);
+    size_t np = 0;
+    for (char *p = strtok_r(copy, "|", &save); p && np < 64; p = strtok_r(NULL, "|", &save))
+        parts[np++] = p;
+    qsort(parts, np, sizeof *parts, col_cmp);
+    char want[4096] = "";
+    for (size_t i = 0; i < np; i++) {
+        if (i)
+            strncat(want, "|", sizeof want - strlen(want) - 1);
+        strncat(want, parts[i], sizeof want - strlen(want) - 1);
+    }
+    free(copy);
+    if (strcmp(got, want))
+        fprintf(stderr, "as of %lld\n  got:  %s\n  want: %s\n", (long long)at, got, want);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+#define I(k, n) "{\"n\":{\"N\":\"" #n "\"},\"pk\":{\"S\":\"" #k "\"}}"
+
+/* Puts, overwrites and deletes: every moment of the window comes back exactly; writes from
+ * before recovery was enabled are in the base state; other tables write no history. */
+static void test_restore_any_moment(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tab", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    const store_table *o = st_create(f->s, "oth", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e = {0};
+    st_put_ok(f->s, t, &f->a, I(a, 1));
+    st_put_ok(f->s, t, &f->a, I(b, 1));
+    store_pitr p;
+    assert_int_equal(store_pitr_get(f->s, t, &p, &e), 0);
+    assert_false(p.enabled);
+    /* no recovery: no history, and no snapshot */
+    col c = {0};
+    assert_int_equal(store_pitr_snapshot(f->s, t, now_ms(), NULL, col_item, &c, &e),
+                     ERR_VALIDATION);
+    assert_int_equal(store_pitr_set(f->s, t, true, 35, 35 * DAY_MS, &p, &e), 0);
+    assert_true(p.enabled);
+    assert_int_equal(p.days, 35);
+    int64_t since = p.since_ms;
+    int64_t m0 = moment();
+    st_put_ok(f->s, t, &f->a, I(a, 2));
+    st_put_ok(f->s, o, &f->a, I(x, 1));
+    int64_t m1 = moment();
+    assert_int_equal(st_del(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"b\"}}"), &f->a), 0);
+    st_put_ok(f->s, t, &f->a, I(c, 1));
+    st_put_ok(f->s, t, &f->a, I(a, 3));
+    int64_t m2 = moment();
+    st_put_ok(f->s, t, &f->a, I(b, 7)); /* back after its deletion */
+    assert_int_equal(st_del(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"c\"}}"), &f->a), 0);
+    int64_t m3 = moment();
+
+    expect(f->s, t, since, I(a, 1) "|" I(b, 1));
+    expect(f->s, t, m0, I(a, 1) "|" I(b, 1));
+    expect(f->s, t, m1, I(a, 2) "|" I(b, 1));
+    expect(f->s, t, m2, I(a, 3) "|" I(c, 1));
+    expect(f->s, t, m3, I(a, 3) "|" I(b, 7));
+    /* before the window */
+    assert_int_equal(store_pitr_snapshot(f->s, t, since - 1, NULL, col_item, &c, &e),
+                     ERR_VALIDATION);
+    uint64_t n = 0;
+    assert_int_equal(store_pitr_count(f->s, t, &n, &e), 0);
+    assert_int_equal(n, 6);
+    assert_int_equal(store_pitr_count(f->s, o, &n, &e), 0);
+    assert_int_equal(n, 0);
+    /* enabling again keeps the window's start, takes the new retention */
+    assert_int_equal(store_pitr_set(f->s, t, true, 7, 7 * DAY_MS, &p, &e), 0);
+    assert_int_equal(p.since_ms, since);
+    assert_int_equal(p.days, 7);
+}
+
+/* A failed condition, a cancelled transaction and an unchanged item write no history; a
+ * transaction's writes are all in it. */
+static void test_only_committed_changes(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tab", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e = {0};
+    assert_int_equal(store_pitr_set(f->s, t, true, 35, 35 * DAY_MS, NULL, &e), 0);
+    st_put_ok(f->s, t, &f->a, I(a, 1));
+    store_write w[2] = {
+        {.table = t, .key = J(&f->a, I(a, 5)), .apply = st_apply_put, .arena = &f->a},
+        {.table = t, .key = J(&f->a, "{\"pk\":{\"S\":\"a\"}}"), .apply = st_apply_fail,
+         .arena = &f->a},
+    };
+    w[0].ctx = (void *)w[0].key;
+    assert_int_not_equal(store_write_atomic(f->s, w, 2, &e), 0); /* cancelled */
+    assert_int_equal(store_write_each(f->s, &w[1], 1, &e), 0);
+    /* deleting an absent item changes nothing */
+    assert_int_equal(st_del(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"zz\"}}"), &f->a), 0);
+    uint64_t n = 0;
+    assert_int_equal(store_pitr_count(f->s, t, &n, &e), 0);
+    assert_int_equal(n, 1);
+    int64_t m = moment();
+    w[1].apply = st_apply_put;
+    w[1].key = J(&f->a, I(b, 1));
+    w[1].ctx = (void *)w[1].key;
+    assert_int_equal(store_write_atomic(f->s, w, 2, &e), 0);
+    assert_int_equal(store_pitr_count(f->s, t, &n, &e), 0);
+    assert_int_equal(n, 3);
+    expect(f->s, t, m, I(a, 1));
+    expect(f->s, t, now_ms(), I(a, 5) "|" I(b, 1));
+}
+
+/* History older than the retention goes; so do the history and state of a disabled or
+ * deleted table.  The pass writes nothing when there is nothing to do. */
+static void test_pass_trims(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tab", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    const store_table *u = st_create(f->s, "tab2", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e = {0};
+    assert_int_equal(store_pitr_set(f->s, t, true, 1, 200, NULL, &e), 0);
+    assert_int_equal(store_pitr_set(f->s, u, true, 35, 35 * DAY_MS, NULL, &e), 0);
+    for (int i = 0; i < 20; i++) {
+        char txt[96];
+        snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"k%02d\"},\"n\":{\"N\":\"%d\"}}", i, i);
+        st_put_ok(f->s, t, &f->a, txt);
+        st_put_ok(f->s, u, &f->a, txt);
+    }
+    size_t removed = 9;
+    assert_int_equal(store_pitr_pass(f->s, now_ms(), &removed, &e), 0);
+    assert_int_equal(removed, 0);
+    usleep(300 * 1000);
+    st_put_ok(f->s, t, &f->a, I(k00, 99));
+    assert_int_equal(store_pitr_pass(f->s, now_ms(), &removed, &e), 0);
+    assert_int_equal(removed, 20);
+    uint64_t n = 0;
+    assert_int_equal(store_pitr_count(f->s, t, &n, &e), 0);
+    assert_int_equal(n, 1);
+    /* the window now starts 200 ms ago: the table then is still exact */
+    int64_t m = moment();
+    st_put_ok(f->s, t, &f->a, I(k01, 99));
+    char *got = as_of(f->s, t, m);
+    assert_non_null(strstr(got, I(k00, 99)));
+    assert_non_null(strstr(got, I(k01, 1)));
+    free(got);
+    /* disabled: its history goes at the next pass; the other table keeps its own */
+    assert_int_equal(store_pitr_set(f->s, t, false, 0, 0, NULL, &e), 0);
+    assert_int_equal(store_pitr_pass(f->s, now_ms(), &removed, &e), 0);
+    assert_int_equal(removed, 2);
+    assert_int_equal(store_pitr_count(f->s, t, &n, &e), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_pitr_count(f->s, u, &n, &e), 0);
+    assert_int_equal(n, 20);
+    /* deleted: state and history go */
+    assert_int_equal(store_table_delete(f->s, "tab2", &e), 0);
+    assert_int_equal(store_pitr_pass(f->s, now_ms(), &removed, &e), 0);
+    assert_int_equal(removed, 21);
+    assert_int_equal(store_pitr_count(f->s, u, &n, &e), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_pitr_pass(f->s, now_ms(), &removed, &e), 0);
+    assert_int_equal(removed, 0);
+}
+
+/* The history survives a restart. */
+static void test_restart(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tab", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e = {0};
+    assert_int_equal(store_pitr_set(f->s, t, true, 35, 35 * DAY_MS, NULL, &e), 0);
+    st_put_ok(f->s, t, &f->a, I(a, 1));
+    int64_t m = moment();
+    st_put_ok(f->s, t, &f->a, I(a, 2));
+    st_close(f->s);
+    f->s = st_open_dir(f->dir, 0);
+    t = st_keep(f->s, store_table_pin(f->s, "tab"));
+    expect(f->s, t, m, I(a, 1));
+    store_pitr p;
+    assert_int_equal(store_pitr_get(f->s, t, &p, &e), 0);
+    assert_true(p.enabled);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_restore_any_moment, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_only_committed_changes, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_pass_trims, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_restart, st_setup, st_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
