@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 secs=${1:-5}; threads=${2:-64}; rounds=${3:-2}
 tmp=$(mktemp -d); pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-post() { curl -s -o /dev/null -w '%{http_code}' -H "X-Amz-Target: DynamoDB_20120810.$2" \
+auth='Authorization: AWS4-HMAC-SHA256 Credential=bench/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0'
+post() { curl -s -o /dev/null -w '%{http_code}' -H "$auth" -H "X-Amz-Target: DynamoDB_20120810.$2" \
            -H 'Content-Type: application/x-amz-json-1.0' -d "$3" "http://127.0.0.1:$1/"; }
 run() { # run PITR(0/1) PORT
   rm -rf "$tmp/data"
