@@ -109,6 +109,8 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
         return err_set(e, ERR_IO, "no random bytes for the stream iterator key");
     }
     api_hold_init(api, opts && opts->transaction_conflicts);
+    api->txn_token_max_bytes = opts && opts->txn_token_max_bytes ? opts->txn_token_max_bytes
+                                                                  : API_TXN_TOKEN_MAX_BYTES;
     api->iterator_ttl_ms = opts && opts->iterator_ttl_ms > 0 ? opts->iterator_ttl_ms
                                                               : API_ITERATOR_TTL_MS;
     snprintf(api->region, sizeof api->region, "%s",

@@ -32,7 +32,12 @@ typedef struct api_opts {
                                Borrowed: must outlive the api. */
     bool resume_jobs;       /* the server: finish restores interrupted by a stop and remove
                                backups a dead process left half-written (op_backup.c) */
+    /* TransactWriteItems' ClientRequestToken cache: at most this many bytes of tokens,
+     * requests and answers (oldest forgotten first); 0 = API_TXN_TOKEN_MAX_BYTES */
+    size_t txn_token_max_bytes;
 } api_opts;
+
+#define API_TXN_TOKEN_MAX_BYTES ((size_t)32 << 20)
 
 /* DynamoDB Streams operations are in the same table, named with this prefix
  * ("DynamoDBStreams.GetRecords" for X-Amz-Target DynamoDBStreams_20120810.GetRecords). */

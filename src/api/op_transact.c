@@ -7,8 +7,10 @@
  * fails the whole call is TransactionCanceledException with CancellationReasons in action
  * order (r->err_extra).  TransactGetItems reads all keys in one snapshot (store_get_many).
  *
- * ClientRequestToken idempotency: the token, a digest of the request and the successful
- * answer are kept for API_TXN_TOKEN_TTL_MS.  The same token with the same request returns
+ * ClientRequestToken idempotency: the token, the request's canonical text and the successful
+ * answer are kept for API_TXN_TOKEN_TTL_MS, within a bound in bytes (api_opts
+ * txn_token_max_bytes, API_TXN_TOKEN_MAX_BYTES by default: past it the oldest tokens are
+ * forgotten early, so many large transactions with distinct tokens cannot exhaust memory).  The same token with the same request returns
  * the same answer without applying the writes again; with a different request it is
  * IdempotentParameterMismatchException; while the first call is still running,
  * TransactionInProgressException.  The cache hangs off api->txn_tokens, created lazily
@@ -57,8 +59,8 @@ static int nomem(api_req *r)
 /* ---- ClientRequestToken cache -----------------------------------------------------------
  * A hash table (token -> entry) plus a FIFO of entries in creation order, so expiry pops
  * from the head in O(1) per expired entry.  An entry lives API_TXN_TOKEN_TTL_MS from the
- * token's first use (as the service counts it).  At API_TXN_TOKEN_MAX_ENTRIES the oldest
- * entry is dropped early rather than refusing new tokens.  A forgotten (failed) entry leaves
+ * token's first use (as the service counts it).  At API_TXN_TOKEN_MAX_ENTRIES entries or
+ * max_bytes bytes the oldest entry is dropped early rather than refusing new tokens.  A forgotten (failed) entry leaves
  * the table at once and the FIFO when it reaches the head. */
 
 #define TOK_BUCKETS 16384
@@ -70,6 +72,7 @@ typedef struct tok_entry {
     char *request;  /* canonical JSON of the request (sorted keys), malloc'ed */
     char *response; /* JSON text of the answer; NULL while the first call runs */
     long long at_ms;
+    size_t bytes;   /* what the entry costs: struct + token + request + response */
     bool in_table;  /* still findable by token */
 } tok_entry;
 
@@ -78,6 +81,8 @@ typedef struct tok_cache {
     tok_entry *head, *tail; /* FIFO: oldest .. newest */
     tok_entry *bucket[TOK_BUCKETS];
     size_t n;               /* entries in the FIFO */
+    size_t bytes;           /* sum of their bytes */
+    size_t max_bytes;       /* bound on bytes (api->txn_token_max_bytes) */
 } tok_cache;
 
 static long long now_ms(void)
@@ -114,6 +119,7 @@ static tok_cache *tok_cache_get(api_t *api)
     if (!n)
         return NULL;
     pthread_mutex_init(&n->mu, NULL);
+    n->max_bytes = api->txn_token_max_bytes;
     void *expected = NULL;
     if (__atomic_compare_exchange_n(&api->txn_tokens, &expected, n, false, __ATOMIC_ACQ_REL,
                                     __ATOMIC_ACQUIRE))
@@ -159,6 +165,7 @@ static void tok_pop(tok_cache *c)
     if (!c->head)
         c->tail = NULL;
     tok_unhash(c, t);
+    c->bytes -= t->bytes;
     tok_entry_free(t);
     c->n--;
 }
@@ -194,13 +201,15 @@ static enum tok_state tok_begin(tok_cache *c, const char *token, const char *req
             st = *out_resp ? TOK_REPLAY : TOK_NOMEM;
         }
     } else {
-        while (c->n >= API_TXN_TOKEN_MAX_ENTRIES)
+        size_t need = sizeof *t + strlen(token) + 1 + strlen(request) + 1;
+        while (c->head && (c->n >= API_TXN_TOKEN_MAX_ENTRIES || c->bytes + need > c->max_bytes))
             tok_pop(c);
         t = calloc(1, sizeof *t);
         if (t) {
             t->token = strdup(token);
             t->request = strdup(request);
             t->at_ms = now;
+            t->bytes = need;
         }
         if (!t || !t->token || !t->request) {
             tok_entry_free(t);
@@ -216,6 +225,7 @@ static enum tok_state tok_begin(tok_cache *c, const char *token, const char *req
                 c->head = t;
             c->tail = t;
             c->n++;
+            c->bytes += need;
         }
     }
     pthread_mutex_unlock(&c->mu);
@@ -228,8 +238,16 @@ static void tok_end(tok_cache *c, const char *token, const char *response)
     pthread_mutex_lock(&c->mu);
     tok_entry *t = tok_find(c, token);
     if (t && !t->response) {
-        if (!response || !(t->response = strdup(response)))
+        if (!response || !(t->response = strdup(response))) {
             tok_unhash(c, t); /* the FIFO frees it when it reaches the head */
+        } else {
+            size_t more = strlen(response) + 1;
+            t->bytes += more;
+            c->bytes += more;
+            /* the answer may carry the bound over: forget older tokens, never this one */
+            while (c->head != t && c->bytes > c->max_bytes)
+                tok_pop(c);
+        }
     }
     pthread_mutex_unlock(&c->mu);
 }

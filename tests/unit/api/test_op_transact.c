@@ -134,6 +134,38 @@ static void idempotency(void **state)
                        ERR_TRANSACTION_CANCELED, NULL));
 }
 
+/* The token cache is bounded in bytes: with a 2 KB bound, a few other tokens' transactions
+ * make it forget tok-a, which then applies again; within the bound tok-a is still
+ * remembered (applied once). */
+static void idempotency_bounded(void **state)
+{
+    it_fix *f = *state;
+    err_t e;
+    err_clear(&e);
+    api_free(f->api);
+    api_opts o = {.txn_token_max_bytes = 2048};
+    assert_int_equal(api_new(f->s, &o, &f->api, &e), 0);
+    json_decref(it_ok(f, "PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'t1'},'v':{'N':'1'}}}"));
+    json_decref(it_ok(f, "TransactWriteItems", INC_T1("tok-a")));
+    json_decref(it_ok(f, "TransactWriteItems", INC_T1("tok-a")));
+    assert_int_equal(v_of_t1(f), 2);
+    json_decref(it_ok(f, "TransactWriteItems", INC_T1("tok-b")));
+    json_decref(it_ok(f, "TransactWriteItems", INC_T1("tok-a"))); /* still remembered */
+    assert_int_equal(v_of_t1(f), 3);
+    static const char *const toks[] = {"tok-c", "tok-d", "tok-e", "tok-f", "tok-g", "tok-h",
+                                       "tok-i", "tok-j", "tok-k", "tok-l", "tok-m", "tok-n"};
+    for (size_t i = 0; i < sizeof toks / sizeof toks[0]; i++) {
+        char req[512];
+        snprintf(req, sizeof req,
+                 "{'TransactItems':[{'Put':{'TableName':'tab1','Item':{'pk':{'S':'%s'},"
+                 "'pad':{'S':'%0200d'}}}}],'ClientRequestToken':'%s'}",
+                 toks[i], 0, toks[i]);
+        json_decref(it_ok(f, "TransactWriteItems", req));
+    }
+    json_decref(it_ok(f, "TransactWriteItems", INC_T1("tok-a"))); /* forgotten: applies */
+    assert_int_equal(v_of_t1(f), 4);
+}
+
 typedef struct racer {
     it_fix *f;
     int rc;
@@ -188,7 +220,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         IT_TEST(all_kinds),   IT_TEST(canceled),
         IT_TEST(validation),  IT_TEST(idempotency),
-        IT_TEST(idempotency_concurrent), IT_TEST(transact_get),
+        IT_TEST(idempotency_concurrent), IT_TEST(idempotency_bounded), IT_TEST(transact_get),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
