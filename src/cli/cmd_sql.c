@@ -13,6 +13,8 @@
  * until the result is complete.  Results print as a table: one column per attribute name, in
  * order of first appearance; strings bare, other values in PartiQL literal notation.
  * Exit status: 0 ok, 1 a statement failed, 2 usage error.
+ * libedit is opened only for the interactive prompt (base/dynlib.h), so the other commands
+ * (serve above all) do not load it at start; without it the prompt reads plain lines.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -24,6 +26,7 @@
 #include <jansson.h>
 
 #include "api/api.h"
+#include "base/dynlib.h"
 #include "cli/cli.h"
 #include "messaging/backend.h"
 #include "messaging/backend_remote.h"
@@ -470,27 +473,57 @@ static bool blank(const char *s)
     return true;
 }
 
+/* libedit's readline interface, opened by the prompt. */
+static struct {
+    void (*using_history)(void);
+    int (*read_history)(const char *file);
+    int (*write_history)(const char *file);
+    char *(*readline)(const char *prompt);
+    int (*add_history)(const char *line);
+} el;
+
+static bool el_load(void)
+{
+    const dynlib_sym syms[] = {
+        {"using_history", &el.using_history}, {"read_history", &el.read_history},
+        {"write_history", &el.write_history}, {"readline", &el.readline},
+        {"add_history", &el.add_history},
+    };
+    char why[256];
+    if (dynlib_open("libedit.so.2", syms, sizeof syms / sizeof syms[0], why, sizeof why)) {
+        fprintf(stderr, "ddbchat sql: %s; no line editing or history\n", why);
+        return false;
+    }
+    return true;
+}
+
 /* Statements from a prompt (with history) or from a pipe: each ends at a ';' outside quotes
  * (the last one may end at the end of the input). */
 static int run_interactive(sql_ctx *c, const sql_opts *o)
 {
     bool tty = isatty(STDIN_FILENO);
+    bool edit = tty && el_load();
     char hist[512] = "";
     const char *home = getenv("HOME");
-    if (tty && home) {
-        snprintf(hist, sizeof hist, "%s/%s", home, SQL_HISTORY);
-        using_history();
-        read_history(hist);
+    if (tty)
         printf("ddbchat sql: PartiQL statements end with ';'; \\q quits.\n");
+    if (edit && home) {
+        snprintf(hist, sizeof hist, "%s/%s", home, SQL_HISTORY);
+        el.using_history();
+        el.read_history(hist);
     }
     sbuf pending = {0};
     int failed = 0;
     for (;;) {
         char *line = NULL;
-        if (tty) {
-            line = readline(pending.n ? "      -> " : "ddbchat> ");
+        if (edit) {
+            line = el.readline(pending.n ? "      -> " : "ddbchat> ");
         } else {
             static char buf[SQL_LINE_MAX];
+            if (tty) {
+                fputs(pending.n ? "      -> " : "ddbchat> ", stdout);
+                fflush(stdout);
+            }
             if (fgets(buf, sizeof buf, stdin))
                 line = strdup(buf);
         }
@@ -504,8 +537,8 @@ static int run_interactive(sql_ctx *c, const sql_opts *o)
             free(line);
             break;
         }
-        if (tty && !blank(line))
-            add_history(line);
+        if (edit && !blank(line))
+            el.add_history(line);
         if (pending.n)
             sb_str(&pending, "\n");
         sb_str(&pending, line);
@@ -523,8 +556,8 @@ static int run_interactive(sql_ctx *c, const sql_opts *o)
     if (pending.p && !blank(pending.p))
         failed |= run_one(c, o, pending.p, NULL);
     free(pending.p);
-    if (tty && hist[0])
-        write_history(hist);
+    if (edit && hist[0])
+        el.write_history(hist);
     return failed;
 }
 

@@ -453,6 +453,8 @@ static int serve_load_creds(const serve_opts *o, sigv4_creds **out, err_t *e)
         sigv4_creds_free(c);
         return 0;
     }
+    if ((rc = sigv4_crypto_load(e))) /* now, not at the first signed request */
+        goto fail;
     *out = c;
     return 0;
 fail:

@@ -2,14 +2,13 @@
  * ddbc — remote DynamoDB over libcurl: signing, connection reuse, retries.  Layer: client.
  * See ddbc.h.
  *
- * libcurl is loaded by the first ddbc_new (dlopen of its SONAME), not linked: only the
+ * libcurl is loaded by the first ddbc_new (base/dynlib.h), not linked: only the
  * remote mode (--endpoint) needs it, and loading it with its library tree (OpenSSL, krb5,
  * LDAP, ssh2, nghttp2, ...) cost every start of the server 15-20 ms (BENCHMARKS.md).
  */
 #include "client/ddbc.h"
 
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include <zlib.h>
 
 #include "base/buf.h"
+#include "base/dynlib.h"
 #include "base/log.h"
 
 #define DDBC_MAX_RESPONSE ((size_t)64 << 20)
@@ -55,45 +55,28 @@ static char ddbc_curl_error[256] = "libcurl not loaded"; /* "" once ddbc_curl is
 
 static void ddbc_global_init(void)
 {
-    void *lib = dlopen(DDBC_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        const char *why = dlerror();
-        snprintf(ddbc_curl_error, sizeof ddbc_curl_error, "cannot load %s: %s", DDBC_CURL_SONAME,
-                 why ? why : "?");
-        return;
-    }
-    static const struct {
-        const char *name;
-        size_t off;
-    } syms[] = {
-#define DDBC_SYM(f, n) {n, offsetof(__typeof__(ddbc_curl), f)}
-        DDBC_SYM(global_init, "curl_global_init"),
-        DDBC_SYM(easy_init, "curl_easy_init"),
-        DDBC_SYM(easy_setopt, "curl_easy_setopt"),
-        DDBC_SYM(easy_perform, "curl_easy_perform"),
-        DDBC_SYM(easy_getinfo, "curl_easy_getinfo"),
-        DDBC_SYM(easy_reset, "curl_easy_reset"),
-        DDBC_SYM(easy_cleanup, "curl_easy_cleanup"),
-        DDBC_SYM(easy_strerror, "curl_easy_strerror"),
-        DDBC_SYM(slist_append, "curl_slist_append"),
-        DDBC_SYM(slist_free_all, "curl_slist_free_all"),
-#undef DDBC_SYM
+    const dynlib_sym syms[] = {
+        {"curl_global_init", &ddbc_curl.global_init},
+        {"curl_easy_init", &ddbc_curl.easy_init},
+        {"curl_easy_setopt", &ddbc_curl.easy_setopt},
+        {"curl_easy_perform", &ddbc_curl.easy_perform},
+        {"curl_easy_getinfo", &ddbc_curl.easy_getinfo},
+        {"curl_easy_reset", &ddbc_curl.easy_reset},
+        {"curl_easy_cleanup", &ddbc_curl.easy_cleanup},
+        {"curl_easy_strerror", &ddbc_curl.easy_strerror},
+        {"curl_slist_append", &ddbc_curl.slist_append},
+        {"curl_slist_free_all", &ddbc_curl.slist_free_all},
     };
-    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
-        void *f = dlsym(lib, syms[i].name);
-        if (!f) {
-            snprintf(ddbc_curl_error, sizeof ddbc_curl_error, "%s lacks %s", DDBC_CURL_SONAME,
-                     syms[i].name);
-            dlclose(lib);
-            return;
-        }
-        memcpy((char *)&ddbc_curl + syms[i].off, &f, sizeof f);
+    char why[sizeof ddbc_curl_error];
+    if (dynlib_open(DDBC_CURL_SONAME, syms, sizeof syms / sizeof syms[0], why, sizeof why) != 0) {
+        memcpy(ddbc_curl_error, why, sizeof why);
+        return;
     }
     if (ddbc_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         snprintf(ddbc_curl_error, sizeof ddbc_curl_error, "curl_global_init failed");
         return;
     }
-    ddbc_curl_error[0] = '\0'; /* the library stays loaded for the process's lifetime */
+    ddbc_curl_error[0] = '\0';
 }
 
 int ddbc_last_attempts(void)

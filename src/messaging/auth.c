@@ -9,6 +9,10 @@
  * required and may lie at most the configured lifetime ahead (so may exp - iat), since a token
  * without an expiry, or with exp 1e300, would be a password that never changes.
  * tests/unit/messaging/test_auth.c pins each case.
+ *
+ * libjwt (and with it OpenSSL's libcrypto) is opened by the first token verified or minted
+ * (base/dynlib.h), not at start-up: loading both cost every start of the server ~2 ms (issue
+ * 13.4).  If it cannot be loaded every token is refused and minting fails, with the reason.
  */
 #include "messaging/auth.h"
 #include "base/mem.h"
@@ -18,13 +22,51 @@
 #include <fcntl.h>
 #include <jwt.h>
 #include <math.h>
-#include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "base/dynlib.h"
+
+static struct {
+    int (*decode)(jwt_t **jwt, const char *token, const unsigned char *key, int key_len);
+    jwt_alg_t (*get_alg)(jwt_t *jwt);
+    void (*free_)(jwt_t *jwt);
+    int (*new_)(jwt_t **jwt);
+    int (*add_grant)(jwt_t *jwt, const char *grant, const char *val);
+    int (*add_grant_int)(jwt_t *jwt, const char *grant, long val);
+    int (*set_alg)(jwt_t *jwt, jwt_alg_t alg, const unsigned char *key, int len);
+    char *(*encode_str)(jwt_t *jwt);
+} lj;
+static pthread_once_t lj_once = PTHREAD_ONCE_INIT;
+static char lj_error[256] = "libjwt not loaded"; /* "" once usable */
+
+static void lj_load(void)
+{
+    const dynlib_sym syms[] = {
+        {"jwt_decode", &lj.decode},       {"jwt_get_alg", &lj.get_alg},
+        {"jwt_free", &lj.free_},          {"jwt_new", &lj.new_},
+        {"jwt_add_grant", &lj.add_grant}, {"jwt_add_grant_int", &lj.add_grant_int},
+        {"jwt_set_alg", &lj.set_alg},     {"jwt_encode_str", &lj.encode_str},
+    };
+    char why[sizeof lj_error];
+    if (dynlib_open("libjwt.so.0", syms, sizeof syms / sizeof syms[0], why, sizeof why)) {
+        memcpy(lj_error, why, sizeof why);
+        return;
+    }
+    lj_error[0] = '\0';
+}
+
+static bool lj_ready(void)
+{
+    pthread_once(&lj_once, lj_load);
+    return lj_error[0] == '\0';
+}
 
 static int deny(err_t *e, const char *why)
 {
@@ -87,16 +129,18 @@ int msg_jwt_verify(const msg_config *cfg, const char *token, long long now, char
     if (d2[1] == 0)
         return deny(e, "unsigned token");
 
+    if (!lj_ready())
+        return deny(e, lj_error);
     jwt_t *jwt = NULL;
-    int jr = jwt_decode(&jwt, token, key, (int)key_len);
+    int jr = lj.decode(&jwt, token, key, (int)key_len);
     if (jr == ENOMEM) { /* libjwt's own allocation failed: not the token's fault */
         mem_note_failure();
         return err_set(e, ERR_NOMEM, "out of memory");
     }
     if (jr != 0 || !jwt)
         return deny(e, "bad signature");
-    jwt_alg_t got = jwt_get_alg(jwt);
-    jwt_free(jwt);
+    jwt_alg_t got = lj.get_alg(jwt);
+    lj.free_(jwt);
     /* This comparison is also what stops a token that was never verified: libjwt 1.10's
      * jwt_decode answers 0 with alg "none", without checking the signature, when its copy
      * of the key cannot be allocated.  The header said HS256/RS256 (checked above), so
@@ -159,17 +203,19 @@ int msg_jwt_mint_hs256(const unsigned char *secret, size_t secret_len, const cha
     int rc = 0;
     if (ttl_sec <= 0)
         return err_set(e, ERR_VALIDATION, "a token needs a lifetime (ttl > 0)");
-    if (jwt_new(&jwt) || !jwt)
+    if (!lj_ready())
+        return err_set(e, ERR_INTERNAL, "cannot mint tokens: %s", lj_error);
+    if (lj.new_(&jwt) || !jwt)
         return err_set(e, ERR_NOMEM, "out of memory");
     long long now = (long long)time(NULL);
-    if (jwt_add_grant(jwt, claim && *claim ? claim : "sub", value) ||
-        jwt_add_grant_int(jwt, "iat", (long)now) ||
-        jwt_add_grant_int(jwt, "exp", (long)(now + ttl_sec)) ||
-        jwt_set_alg(jwt, JWT_ALG_HS256, secret, (int)secret_len)) {
+    if (lj.add_grant(jwt, claim && *claim ? claim : "sub", value) ||
+        lj.add_grant_int(jwt, "iat", (long)now) ||
+        lj.add_grant_int(jwt, "exp", (long)(now + ttl_sec)) ||
+        lj.set_alg(jwt, JWT_ALG_HS256, secret, (int)secret_len)) {
         rc = err_set(e, ERR_INTERNAL, "cannot build the token");
         goto done;
     }
-    char *tok = jwt_encode_str(jwt);
+    char *tok = lj.encode_str(jwt);
     if (!tok) {
         rc = err_set(e, ERR_INTERNAL, "cannot encode the token");
         goto done;
@@ -179,7 +225,7 @@ int msg_jwt_mint_hs256(const unsigned char *secret, size_t secret_len, const cha
     if (!*out_token)
         rc = err_set(e, ERR_NOMEM, "out of memory");
 done:
-    jwt_free(jwt);
+    lj.free_(jwt);
     return rc;
 }
 
@@ -230,7 +276,7 @@ int msg_jwt_secret_load(const char *data_dir, const char *secret_file, unsigned 
          * loser of a race reads the winner's secret) */
         mkdir(data_dir, 0700);
         unsigned char rnd[32];
-        if (RAND_bytes(rnd, sizeof rnd) != 1)
+        if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
             return err_set(e, ERR_INTERNAL, "no randomness for the JWT secret");
         char hex[65];
         for (int i = 0; i < 32; i++)

@@ -11,12 +11,11 @@
  */
 #include "messaging/events.h"
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "base/log.h"
@@ -904,7 +903,7 @@ static void ev_tickets_cap_user(msg_events *h, const char *user_uuid)
         }
     if (n < MSG_TICKETS_PER_USER)
         return;
-    OPENSSL_cleanse(h->tickets[oldest].tok, sizeof h->tickets[oldest].tok);
+    explicit_bzero(h->tickets[oldest].tok, sizeof h->tickets[oldest].tok);
     h->tickets[oldest] = h->tickets[--h->n_tickets];
 }
 
@@ -920,14 +919,25 @@ static long ev_user_streams(msg_events *h, const char *user)
     return n;
 }
 
+/* Compares n bytes in time independent of where they differ: 0 when equal.  (libcrypto is not
+ * linked into the server: it is opened on first use, base/dynlib.h.) */
+static int ev_ct_cmp(const void *a, const void *b, size_t n)
+{
+    const volatile unsigned char *x = a, *y = b;
+    unsigned char d = 0;
+    for (size_t i = 0; i < n; i++)
+        d |= (unsigned char)(x[i] ^ y[i]);
+    return d;
+}
+
 int msg_events_ticket(msg_events *h, const char *user_uuid, char out[MSG_TICKET_LEN + 1],
                       err_t *e)
 {
     unsigned char rnd[32];
-    if (RAND_bytes(rnd, sizeof rnd) != 1)
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
         return err_set(e, ERR_INTERNAL, "no randomness for a ticket");
     char *tok = msgi_b64url_encode(rnd, sizeof rnd);
-    OPENSSL_cleanse(rnd, sizeof rnd);
+    explicit_bzero(rnd, sizeof rnd);
     if (!tok)
         return err_set(e, ERR_NOMEM, "out of memory");
     int rc = 0;
@@ -954,7 +964,7 @@ int msg_events_ticket(msg_events *h, const char *user_uuid, char out[MSG_TICKET_
         }
     }
     pthread_mutex_unlock(&h->mu);
-    OPENSSL_cleanse(tok, strlen(tok));
+    explicit_bzero(tok, strlen(tok));
     free(tok);
     return rc;
 }
@@ -985,9 +995,9 @@ static bool ev_ticket_take(msg_events *h, const char *ticket, char user[MSG_UUID
         return false;
     ev_tickets_prune(h, ev_mono_ms());
     for (size_t i = 0; i < h->n_tickets; i++)
-        if (CRYPTO_memcmp(h->tickets[i].tok, ticket, MSG_TICKET_LEN) == 0) {
+        if (ev_ct_cmp(h->tickets[i].tok, ticket, MSG_TICKET_LEN) == 0) {
             memcpy(user, h->tickets[i].user, MSG_UUID_LEN + 1);
-            OPENSSL_cleanse(h->tickets[i].tok, sizeof h->tickets[i].tok);
+            explicit_bzero(h->tickets[i].tok, sizeof h->tickets[i].tok);
             h->tickets[i] = h->tickets[--h->n_tickets];
             return true;
         }

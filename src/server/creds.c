@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 
 #define CREDS_MAX_KEYS 4096
 #define CREDS_LINE_MAX 1024
@@ -38,7 +37,7 @@ void sigv4_creds_free(sigv4_creds *c)
     if (!c)
         return;
     if (c->v)
-        OPENSSL_cleanse(c->v, c->cap * sizeof *c->v);
+        explicit_bzero(c->v, c->cap * sizeof *c->v);
     free(c->v);
     free(c);
 }
@@ -83,7 +82,7 @@ int sigv4_creds_add(sigv4_creds *c, const char *access_key, const char *secret, 
                 return err_set(e, ERR_NOMEM, "out of memory");
             if (c->v) {
                 memcpy(nv, c->v, c->n * sizeof *nv);
-                OPENSSL_cleanse(c->v, c->cap * sizeof *c->v);
+                explicit_bzero(c->v, c->cap * sizeof *c->v);
                 free(c->v);
             }
             c->v = nv;
@@ -140,7 +139,7 @@ int sigv4_creds_load_file(sigv4_creds *c, const char *path, err_t *e)
             break;
         }
     }
-    OPENSSL_cleanse(line, sizeof line);
+    explicit_bzero(line, sizeof line);
     if (!rc && ferror(f))
         rc = err_set(e, ERR_IO, "cannot read credentials file %s", path);
     fclose(f);

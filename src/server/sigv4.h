@@ -87,6 +87,10 @@ int sigv4_string_to_sign(const char *amz_date, const char *scope, const void *ca
 /* Derives the signing key. */
 void sigv4_signing_key(const char *secret, const char *date, const char *region,
                        const char *service, unsigned char out[32]);
+/* Loads libcrypto now (it is otherwise opened by the first digest): 0, or ERR_INTERNAL with
+ * the reason.  A server with credentials calls it at start so a missing library is an
+ * error there, not a refused request later. */
+int sigv4_crypto_load(err_t *e);
 /* hex(HMAC-SHA256(key, msg)). */
 void sigv4_signature(const unsigned char key[32], const void *msg, size_t n, char out[65]);
 /* Parses "YYYYMMDDTHHMMSSZ" into seconds since the epoch; -1 when malformed. */
