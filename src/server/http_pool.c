@@ -3,7 +3,8 @@
  * Tests: tests/unit/server/test_http_pool.c; the e2e suites drive it through http.c.
  *
  * One mutex guards the FIFO queue and the counters; a thread waits on its condition variable
- * when there is nothing to run.  submit wakes one waiting thread, or starts a new one when
+ * when there is nothing to run.  A job runs inside the CPU gate (base/cpugate.h, one place
+ * per CPU, set up by http.c): many threads may wait for commits, few compute at once.  submit wakes one waiting thread, or starts a new one when
  * none is idle and fewer than max_threads exist (reserve does the starting, so that a
  * failure to start a thread is known before the caller has suspended anything).
  */
@@ -13,6 +14,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "base/cpugate.h"
 #include "base/err.h"
 #include "base/log.h"
 
@@ -46,7 +48,9 @@ static void *hp_main(void *arg)
             p->tail = NULL;
         p->queued--;
         pthread_mutex_unlock(&p->mu);
+        cpugate_enter(); /* blocked jobs pause it (store/commit.c, client/ddbc.c) */
         j->run(j);
+        cpugate_leave();
         pthread_mutex_lock(&p->mu);
     }
     pthread_mutex_unlock(&p->mu);

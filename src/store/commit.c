@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cpugate.h"
 #include "base/log.h"
 #include "store/store_int.h"
 #include "store/store_text.h"
@@ -452,7 +453,9 @@ static void st_lead(store_t *s)
     if (rc == 0 && s->opts.durable) {
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
+        cpugate_pause(); /* a sleeping sync does not hold a CPU place */
         rc = st_sync_meta(s, &e);
+        cpugate_resume();
         clock_gettime(CLOCK_MONOTONIC, &t1);
         sync_us = (t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000;
     }
@@ -531,15 +534,30 @@ static int st_submit(store_t *s, store_write *w, size_t n, bool atomic, err_t *e
         s->leader_active = true;
         q.lead = true;
     }
+    /* A follower sleeps until its round is answered: it leaves the CPU gate meanwhile
+     * (base/cpugate.h; never re-entered while holding qmu). */
+    bool paused = false;
     while (!q.done) {
         if (q.lead) {
             q.lead = false;
+            if (paused) {
+                pthread_mutex_unlock(&s->qmu);
+                cpugate_resume();
+                paused = false;
+                pthread_mutex_lock(&s->qmu);
+            }
             st_lead(s);
         } else {
+            if (!paused) {
+                cpugate_pause();
+                paused = true;
+            }
             pthread_cond_wait(&q.cv, &s->qmu);
         }
     }
     pthread_mutex_unlock(&s->qmu);
+    if (paused)
+        cpugate_resume();
     pthread_cond_destroy(&q.cv);
     if (q.rc) {
         err_set(e, q.rc, "%s", q.err.msg);
