@@ -7,9 +7,11 @@
  * (base/mem.h) makes the answer ERR_NOMEM, whatever the handler returned.
  */
 #include "api/api_int.h"
+#include "api/api_out.h"
 #include "api/api_validate.h"
 #include "base/mem.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -175,8 +177,59 @@ store_t *api_store(api_t *api)
     return api->store;
 }
 
-int api_call(api_t *api, const char *op, json_t *req, const api_caller *caller,
-             json_t **out_resp, err_t *e)
+/* ---- the per-thread arena --------------------------------------------------------------- */
+
+/* Each thread keeps one arena for its requests (reset, not freed, between them: the first
+ * block stays, so a request allocates nothing after warm-up).  A call made from inside a
+ * handler (nested) gets an arena of its own. */
+static pthread_key_t api_arena_key;
+static pthread_once_t api_arena_once = PTHREAD_ONCE_INIT;
+
+typedef struct api_tls_arena {
+    arena_t arena;
+    bool busy;
+} api_tls_arena;
+
+static void api_arena_free(void *p)
+{
+    api_tls_arena *t = p;
+    arena_fini(&t->arena);
+    free(t);
+}
+
+static void api_arena_key_init(void)
+{
+    if (pthread_key_create(&api_arena_key, api_arena_free) != 0)
+        api_arena_key = 0;
+}
+
+/* The thread's arena, marked busy; NULL when it is busy (nested) or cannot be made. */
+static api_tls_arena *api_arena_take(void)
+{
+    pthread_once(&api_arena_once, api_arena_key_init);
+    api_tls_arena *t = pthread_getspecific(api_arena_key);
+    if (!t) {
+        t = malloc(sizeof *t);
+        if (!t)
+            return NULL;
+        arena_init(&t->arena);
+        t->busy = false;
+        if (pthread_setspecific(api_arena_key, t) != 0) {
+            free(t);
+            return NULL;
+        }
+    }
+    if (t->busy)
+        return NULL;
+    t->busy = true;
+    return t;
+}
+
+/* ---- dispatch ------------------------------------------------------------------------ */
+
+/* Runs the operation; the reply goes to w (text mode) or *out_resp (tree mode). */
+static int api_run(api_t *api, const char *op, json_t *req, const api_caller *caller, jout *w,
+                   json_t **out_resp, err_t *e)
 {
     *out_resp = NULL;
     const struct api_op_row *row = op ? api_find(op) : NULL;
@@ -188,32 +241,78 @@ int api_call(api_t *api, const char *op, json_t *req, const api_caller *caller,
     int vrc = api_validate_request(&api_jview_jansson, req, row->name, e);
     if (vrc)
         return vrc;
-    arena_t arena;
-    arena_init(&arena);
-    api_req r = {.api = api, .op = row->name, .body = req, .caller = caller, .arena = &arena,
-                 .err = e, .err_extra = NULL};
+    api_tls_arena *tls = api_arena_take();
+    arena_t own;
+    arena_init(&own);
+    arena_t *arena = tls ? &tls->arena : &own;
+    api_out out;
+    memset(&out, 0, sizeof out);
+    api_req r = {.api = api, .op = row->name, .body = req, .caller = caller, .arena = arena,
+                 .err = e, .err_extra = NULL, .w = w, .out = &out};
+    json_t *tree = NULL;
     unsigned long oom0 = mem_failures();
-    int rc = row->fn(&r, out_resp);
+    int rc = row->fn(&r, &tree);
     api_unpin_all(&r);
+    if (rc == 0 && out.depth > 0) { /* the handler wrote through api_reply */
+        json_decref(tree);
+        tree = NULL;
+        if ((rc = ao_finish(&out, &tree)))
+            err_set(e, rc, "out of memory");
+    } else if (rc == 0 && w) { /* a tree from a handler that does not stream */
+        if (!tree || jout_json(w, tree)) {
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+            json_decref(tree);
+            tree = NULL;
+        }
+    }
     if (mem_failures() != oom0 && (rc == 0 || err_status(rc) < 500)) {
         /* an allocation failed somewhere (base/mem.h): the reply, or the error, may be
          * missing parts (jansson drops a member it could not build) */
-        json_decref(*out_resp);
-        *out_resp = NULL;
+        json_decref(tree);
+        tree = NULL;
         json_decref(r.err_extra);
         r.err_extra = NULL;
         err_clear(e);
         rc = err_set(e, ERR_NOMEM, "out of memory");
     }
     if (rc) {
-        if (*out_resp)
-            json_decref(*out_resp);
+        if (out.depth > 0)
+            ao_abandon(&out);
+        if (w)
+            jout_reset(w);
+        json_decref(tree);
         *out_resp = r.err_extra;
         if (e && e->code == 0)
             err_set(e, rc, "%s", "");
-    } else if (r.err_extra) {
+    } else {
         json_decref(r.err_extra);
+        if (w)
+            json_decref(tree);
+        else
+            *out_resp = tree;
     }
-    arena_fini(&arena);
+    if (tls) {
+        arena_reset(arena);
+        tls->busy = false;
+    }
+    arena_fini(&own);
     return rc;
+}
+
+int api_call(api_t *api, const char *op, json_t *req, const api_caller *caller,
+             json_t **out_resp, err_t *e)
+{
+    return api_run(api, op, req, caller, NULL, out_resp, e);
+}
+
+int api_call_out(api_t *api, const char *op, json_t *req, const api_caller *caller, jout *w,
+                 json_t **out_extra, err_t *e)
+{
+    return api_run(api, op, req, caller, w, out_extra, e);
+}
+
+api_out *api_reply(api_req *r)
+{
+    ao_open(r->out, r->w);
+    return r->out;
 }

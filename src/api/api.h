@@ -18,6 +18,7 @@
 #include "base/err.h"
 #include "base/metrics.h"
 #include "store/store.h"
+#include "value/jout.h"
 
 typedef struct api api_t;
 
@@ -68,6 +69,13 @@ void api_free(api_t *api);
  * ERR_UNKNOWN_OPERATION for an unknown op. */
 int api_call(api_t *api, const char *op, json_t *req, const api_caller *caller,
              json_t **out_resp, err_t *e);
+
+/* api_call with the reply written as JSON text into w (value/jout.h, CRC32 included)
+ * instead of a tree: the hot operations write it directly from values, without a jansson
+ * tree (api_out.h); the others' trees are serialised into w.  Same rules as api_call: on
+ * failure w is emptied, *out_extra is NULL or the error body's extra fields. */
+int api_call_out(api_t *api, const char *op, json_t *req, const api_caller *caller, jout *w,
+                 json_t **out_extra, err_t *e);
 
 /* True when `op` names an operation this endpoint implements. */
 bool api_has_operation(const char *op);

@@ -10,6 +10,9 @@
 #include "api/api.h"
 #include "base/arena.h"
 #include "value/av.h"
+#include "value/jout.h"
+
+struct api_out;
 
 struct api {
     store_t *store;
@@ -58,9 +61,13 @@ typedef struct api_req {
     err_t *err;
     json_t *err_extra;     /* set by a handler: extra error-body fields (owned) */
     api_pin *pins;         /* descriptors this request uses (api_table, api_pin_table) */
+    jout *w;               /* api_call_out's writer (text mode), NULL for api_call */
+    struct api_out *out;   /* the reply of a handler that streams: see api_reply */
 } api_req;
 
-/* A handler: fills *out (new reference) or returns a negative ERR_* with r->err set. */
+/* A handler: fills *out (new reference) or returns a negative ERR_* with r->err set.  A hot
+ * handler instead describes its success reply through api_reply (api_out.h), once, after
+ * every check, and leaves *out NULL: text for api_call_out, a tree for api_call. */
 typedef int (*api_op_fn)(api_req *r, json_t **out);
 
 /* Handlers (one per operation; file named in the comment). */
@@ -115,6 +122,9 @@ int api_txn_token_begin(api_req *r, const char *token, json_t **out_replay);
  * r->arena; NULL when out of memory. */
 const char *api_txn_token_key(api_req *r, const char *token, size_t len);
 void api_txn_token_end(api_req *r, const char *token, const json_t *resp);
+
+/* Opens the handler's reply (api_out.h) in the caller's mode; returns r->out.  (api.c) */
+struct api_out *api_reply(api_req *r);
 
 /* Draws the NextToken MAC key (op_partiql.c).  ERR_IO when the kernel has no randomness. */
 int api_pq_init(api_t *api);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "api/api_item.h"
+#include "api/api_out.h"
 #include "api/api_text.h"
 #include "api/api_validate.h"
 #include "value/ddbjson.h"
@@ -150,12 +151,14 @@ int op_batch_get_item(api_req *r, json_t **out)
     }
     if ((rc = store_get_many(r->api->store, ktab, kptr, total, r->arena, items, found, r->err)))
         return rc;
-    json_t *o = json_object(), *resp = json_object(), *caps = json_array();
-    json_t *unproc = json_object();
+    api_out *o = api_reply(r);
+    ao_obj(o, "Responses");
+    json_t *caps = json_array(), *unproc = json_object();
     uint64_t sent = 0; /* bytes of items answered so far (16 MB rule) */
     for (ti = 0; ti < nt; ti++) {
         bg_table *bt = &tabs[ti];
-        json_t *arr = json_array(), *left = NULL;
+        json_t *left = NULL;
+        ao_arr(o, bt->name);
         json_t *keys = json_object_get(bt->spec, "Keys");
         api_cap cap;
         memset(&cap, 0, sizeof cap);
@@ -178,11 +181,8 @@ int op_batch_get_item(api_req *r, json_t **out)
             av_t p = items[k];
             if (bt->proj && (rc = expr_project(r->arena, bt->proj, &items[k], &p, r->err))) {
                 json_decref(left);
-                json_decref(arr);
                 json_decref(unproc);
                 json_decref(caps);
-                json_decref(resp);
-                json_decref(o);
                 return rc;
             }
             if (p.type != AV_M) {
@@ -190,9 +190,9 @@ int op_batch_get_item(api_req *r, json_t **out)
                 p.u.map.kv = NULL;
                 p.u.map.n = 0;
             }
-            json_array_append_new(arr, ddbjson_from_item(&p));
+            ao_item(o, NULL, &p);
         }
-        json_object_set_new(resp, bt->name, arr);
+        ao_close(o);
         if (left) {
             json_t *spec = json_copy(bt->spec);
             json_object_set_new(spec, "Keys", left);
@@ -202,13 +202,13 @@ int op_batch_get_item(api_req *r, json_t **out)
         if (rcc != API_RCC_NONE)
             json_array_append_new(caps, api_cap_json(&cap, rcc));
     }
-    json_object_set_new(o, "Responses", resp);
-    json_object_set_new(o, "UnprocessedKeys", unproc);
+    ao_close(o);
+    ao_json(o, "UnprocessedKeys", unproc);
     if (rcc != API_RCC_NONE)
-        json_object_set_new(o, "ConsumedCapacity", caps);
+        ao_json(o, "ConsumedCapacity", caps);
     else
         json_decref(caps);
-    *out = o;
+    (void)out;
     return 0;
 }
 

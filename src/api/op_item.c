@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "api/api_item.h"
+#include "api/api_out.h"
 #include "api/api_text.h"
 #include "api/api_validate.h"
 #include "value/ddbjson.h"
@@ -71,13 +72,6 @@ int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new
     return err_set(e, ERR_INTERNAL, "bad write kind");
 }
 
-/* Adds `v` (an M) as member `name` of o unless it is absent. */
-static void set_item(json_t *o, const char *name, const av_t *v)
-{
-    if (v && v->type == AV_M)
-        json_object_set_new(o, name, ddbjson_from_item(v));
-}
-
 static const char *const cond_expr_params[] = {"ConditionExpression", NULL};
 static const char *const expected_params[] = {"Expected", "ConditionalOperator", NULL};
 
@@ -122,26 +116,23 @@ static int run_write(wreq *q, json_t **out)
     }
     const av_t *old = sw.old.type == AV_M ? &sw.old : NULL;
     const av_t *nw = (sw.new_item && sw.new_item != STORE_KEEP) ? sw.new_item : NULL;
-    json_t *o = json_object();
+    const av_t *attrs = NULL;
+    av_t p;
     switch (q->rv) {
     case API_RV_ALL_OLD:
-        set_item(o, "Attributes", old);
+        attrs = old;
         break;
     case API_RV_ALL_NEW:
-        set_item(o, "Attributes", nw);
+        attrs = nw;
         break;
     case API_RV_UPDATED_OLD:
     case API_RV_UPDATED_NEW: {
         const av_t *src = q->rv == API_RV_UPDATED_OLD ? old : nw;
         if (src && q->w.updated) {
-            av_t p;
-            rc = expr_project(r->arena, q->w.updated, src, &p, r->err);
-            if (rc) {
-                json_decref(o);
+            if ((rc = expr_project(r->arena, q->w.updated, src, &p, r->err)))
                 return rc;
-            }
             if (p.type == AV_M && p.u.map.n)
-                set_item(o, "Attributes", &p);
+                attrs = &p;
         }
         break;
     }
@@ -150,6 +141,9 @@ static int run_write(wreq *q, json_t **out)
     }
     api_metrics_write(r, q->t, api_cap_write_h(sw.old_size > sw.new_size ? sw.old_size
                                                                           : sw.new_size));
+    api_out *o = api_reply(r);
+    if (attrs && attrs->type == AV_M)
+        ao_item(o, "Attributes", attrs);
     if (q->rcc != API_RCC_NONE) {
         api_cap cap;
         memset(&cap, 0, sizeof cap);
@@ -157,14 +151,14 @@ static int run_write(wreq *q, json_t **out)
         uint64_t sz = sw.old_size > sw.new_size ? sw.old_size : sw.new_size;
         cap.table_h = api_cap_write_h(sz);
         api_cap_add_index_writes(&cap, q->t, old, nw);
-        json_object_set_new(o, "ConsumedCapacity", api_cap_json(&cap, q->rcc));
+        ao_json(o, "ConsumedCapacity", api_cap_json(&cap, q->rcc));
     }
     if (q->ricm) {
         json_t *m = api_ricm_json(r, q->t, q->w.key);
         if (m)
-            json_object_set_new(o, "ItemCollectionMetrics", m);
+            ao_json(o, "ItemCollectionMetrics", m);
     }
-    *out = o;
+    (void)out;
     return 0;
 }
 
@@ -357,24 +351,20 @@ int op_get_item(api_req *r, json_t **out)
     bool found = false;
     if ((rc = store_get(r->api->store, t, &key, r->arena, &item, &found, r->err)))
         return rc;
-    json_t *o = json_object();
-    if (found) {
-        av_t p = item;
-        if (proj && (rc = expr_project(r->arena, proj, &item, &p, r->err))) {
-            json_decref(o);
-            return rc;
-        }
-        if (p.type == AV_M)
-            json_object_set_new(o, "Item", ddbjson_from_item(&p));
-    }
     api_metrics_read(r, t, api_cap_read_h(found ? av_item_size(&item) : 0, consistent));
+    av_t p = item;
+    if (found && proj && (rc = expr_project(r->arena, proj, &item, &p, r->err)))
+        return rc;
+    api_out *o = api_reply(r);
+    if (found && p.type == AV_M)
+        ao_item(o, "Item", &p);
     if (rcc != API_RCC_NONE) {
         api_cap cap;
         memset(&cap, 0, sizeof cap);
         cap.table = api_table_name(t);
         cap.table_h = api_cap_read_h(found ? av_item_size(&item) : 0, consistent);
-        json_object_set_new(o, "ConsumedCapacity", api_cap_json(&cap, rcc));
+        ao_json(o, "ConsumedCapacity", api_cap_json(&cap, rcc));
     }
-    *out = o;
+    (void)out;
     return 0;
 }

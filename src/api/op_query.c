@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "api/api_item.h"
+#include "api/api_out.h"
 #include "api/api_text.h"
 #include "api/api_validate.h"
 #include "value/ddbjson.h"
@@ -331,8 +332,10 @@ static int run(api_req *r, json_t **out, bool query)
     if ((rc = store_query_run(r->api->store, &sq, r->arena, &res, r->err)))
         return rc;
 
-    json_t *o = json_object();
-    json_t *items = sel == SEL_COUNT ? NULL : json_array();
+    api_out *o = api_reply(r);
+    bool items = sel != SEL_COUNT;
+    if (items)
+        ao_arr(o, "Items");
     uint64_t fetch_h = 0; /* LSI: reads of the table for attributes the index lacks */
     size_t count = 0;
     for (size_t i = 0; i < res.n; i++) {
@@ -341,7 +344,7 @@ static int run(api_req *r, json_t **out, bool query)
             av_t full;
             bool found = false;
             if ((rc = store_get(r->api->store, t, it, r->arena, &full, &found, r->err)))
-                goto fail;
+                return rc;
             if (found) {
                 *it = full;
                 /* each fetch is a table read of its own (DynamoDB Local, the service) */
@@ -351,7 +354,7 @@ static int run(api_req *r, json_t **out, bool query)
         if (filter) {
             bool ok = false;
             if ((rc = expr_eval(filter, it, &ok, r->err)))
-                goto fail;
+                return rc;
             if (!ok)
                 continue;
         }
@@ -360,21 +363,20 @@ static int run(api_req *r, json_t **out, bool query)
             continue;
         av_t p = *it;
         if (proj && (rc = expr_project(r->arena, proj, it, &p, r->err)))
-            goto fail;
+            return rc;
         if (p.type != AV_M) {
             p.type = AV_M;
             p.u.map.kv = NULL;
             p.u.map.n = 0;
         }
-        json_array_append_new(items, ddbjson_from_item(&p));
+        ao_item(o, NULL, &p);
     }
     if (items)
-        json_object_set_new(o, "Items", items);
-    items = NULL;
-    json_object_set_new(o, "Count", json_integer((json_int_t)count));
-    json_object_set_new(o, "ScannedCount", json_integer((json_int_t)res.n));
+        ao_close(o);
+    ao_int(o, "Count", (long long)count);
+    ao_int(o, "ScannedCount", (long long)res.n);
     if (res.last_key.type == AV_M)
-        json_object_set_new(o, "LastEvaluatedKey", ddbjson_from_item(&res.last_key));
+        ao_item(o, "LastEvaluatedKey", &res.last_key);
     api_metrics_read(r, t, api_cap_read_h(res.bytes, consistent) + fetch_h);
     if (rcc != API_RCC_NONE) {
         api_cap cap;
@@ -386,14 +388,10 @@ static int run(api_req *r, json_t **out, bool query)
         else
             cap.table_h = h;
         cap.table_h += fetch_h;
-        json_object_set_new(o, "ConsumedCapacity", api_cap_json(&cap, rcc));
+        ao_json(o, "ConsumedCapacity", api_cap_json(&cap, rcc));
     }
-    *out = o;
+    (void)out;
     return 0;
-fail:
-    json_decref(items);
-    json_decref(o);
-    return rc;
 }
 
 int op_query(api_req *r, json_t **out)

@@ -32,6 +32,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "value/av.h"
+#include "value/jout.h"
 
 #define DDB_PROTO_NS "com.amazonaws.dynamodb.v20120810#"
 #define DDB_PROTO_NS_VALIDATE "com.amazon.coral.validate#"
@@ -141,165 +142,6 @@ static void ddb_proto_request_id(char out[37])
         out[o++] = hex[u[i] & 15];
     }
     out[o] = '\0';
-}
-
-/* ---- the response writer ---------------------------------------------------------- */
-
-/* Serialises a jansson tree exactly as json_dumps(v, JSON_COMPACT) does (insertion order,
- * the same escapes: \\ \" \b \f \n \r \t, other control bytes as \u00XX upper-case hex,
- * UTF-8 passed through; reals through jansson itself), without json_dumps' per-container
- * loop-check hashtable and snprintf: ~21k -> ~3k instructions for a GetItem reply. */
-typedef struct ddb_proto_jw {
-    char *p;
-    size_t len, cap;
-} ddb_proto_jw;
-
-#define DDB_PROTO_JW_MAX_DEPTH 128
-
-static int ddb_proto_jw_reserve(ddb_proto_jw *w, size_t n)
-{
-    if (n <= w->cap - w->len)
-        return 0;
-    size_t cap = w->cap ? w->cap : 256;
-    while (cap - w->len < n) {
-        if (cap > ((size_t)1 << 40))
-            return -1;
-        cap *= 2;
-    }
-    char *np = realloc(w->p, cap);
-    if (!np)
-        return -1;
-    w->p = np;
-    w->cap = cap;
-    return 0;
-}
-
-static int ddb_proto_jw_put(ddb_proto_jw *w, const char *s, size_t n)
-{
-    if (ddb_proto_jw_reserve(w, n))
-        return -1;
-    memcpy(w->p + w->len, s, n);
-    w->len += n;
-    return 0;
-}
-
-static int ddb_proto_jw_string(ddb_proto_jw *w, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    /* worst case: every byte a 6-byte \u00XX escape */
-    if (n > ((size_t)1 << 36) || ddb_proto_jw_reserve(w, n * 6 + 2))
-        return -1;
-    char *o = w->p + w->len;
-    bool high = false;
-    *o++ = '"';
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            high |= c >= 0x80;
-            *o++ = (char)c;
-            continue;
-        }
-        *o++ = '\\';
-        switch (c) {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '\b': *o++ = 'b'; break;
-        case '\f': *o++ = 'f'; break;
-        case '\n': *o++ = 'n'; break;
-        case '\r': *o++ = 'r'; break;
-        case '\t': *o++ = 't'; break;
-        default:
-            *o++ = 'u';
-            *o++ = '0';
-            *o++ = '0';
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
-        }
-    }
-    *o++ = '"';
-    if (high && !av_utf8_valid(s, n)) /* json_dumps refuses invalid UTF-8 too */
-        return -1;
-    w->len = (size_t)(o - w->p);
-    return 0;
-}
-
-static int ddb_proto_jw_value(ddb_proto_jw *w, const json_t *v, int depth)
-{
-    if (depth > DDB_PROTO_JW_MAX_DEPTH)
-        return -1;
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: {
-        if (ddb_proto_jw_put(w, "{", 1))
-            return -1;
-        bool first = true;
-        for (void *it = json_object_iter((json_t *)v); it;
-             it = json_object_iter_next((json_t *)v, it)) {
-            if (!first && ddb_proto_jw_put(w, ",", 1))
-                return -1;
-            first = false;
-            if (ddb_proto_jw_string(w, json_object_iter_key(it), json_object_iter_key_len(it)) ||
-                ddb_proto_jw_put(w, ":", 1) ||
-                ddb_proto_jw_value(w, json_object_iter_value(it), depth + 1))
-                return -1;
-        }
-        return ddb_proto_jw_put(w, "}", 1);
-    }
-    case JSON_ARRAY: {
-        if (ddb_proto_jw_put(w, "[", 1))
-            return -1;
-        size_t n = json_array_size(v);
-        for (size_t i = 0; i < n; i++) {
-            if ((i && ddb_proto_jw_put(w, ",", 1)) ||
-                ddb_proto_jw_value(w, json_array_get(v, i), depth + 1))
-                return -1;
-        }
-        return ddb_proto_jw_put(w, "]", 1);
-    }
-    case JSON_STRING:
-        return ddb_proto_jw_string(w, json_string_value(v), json_string_length(v));
-    case JSON_INTEGER: {
-        char tmp[24];
-        size_t k = sizeof tmp;
-        json_int_t x = json_integer_value(v);
-        unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
-        do {
-            tmp[--k] = (char)('0' + u % 10);
-            u /= 10;
-        } while (u);
-        if (x < 0)
-            tmp[--k] = '-';
-        return ddb_proto_jw_put(w, tmp + k, sizeof tmp - k);
-    }
-    case JSON_REAL: { /* rare (timestamps in descriptions): jansson's own formatting */
-        char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (!t)
-            return -1;
-        int rc = ddb_proto_jw_put(w, t, strlen(t));
-        free(t);
-        return rc;
-    }
-    case JSON_TRUE:
-        return ddb_proto_jw_put(w, "true", 4);
-    case JSON_FALSE:
-        return ddb_proto_jw_put(w, "false", 5);
-    case JSON_NULL:
-        return ddb_proto_jw_put(w, "null", 4);
-    }
-    return -1;
-}
-
-/* The reply body for a handler's result (a JSON object); NULL when out of memory (or, as
- * with json_dumps, a string is not valid UTF-8). */
-static char *ddb_proto_dump(const json_t *v, size_t *out_len)
-{
-    ddb_proto_jw w = {0};
-    if (ddb_proto_jw_value(&w, v, 0) || ddb_proto_jw_reserve(&w, 1)) {
-        free(w.p);
-        return NULL;
-    }
-    w.p[w.len] = '\0';
-    *out_len = w.len;
-    return w.p;
 }
 
 /* The one error writer.  type_override: a __type name outside the error table (or NULL). */
@@ -545,23 +387,29 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
             ddb_proto_log_copy(resp->table, sizeof resp->table, json_string_value(tn));
     }
 
-    int rc = api_call(p->api, op, jreq, &caller, &jresp, &e);
+    /* The reply is written as text straight from the values, CRC32 as it goes (api_call_out,
+     * value/jout.h): no reply tree, no second pass. */
+    jout w;
+    jout_init(&w, 0);
+    int rc = api_call_out(p->api, op, jreq, &caller, &w, &jresp, &e);
     if (rc) {
         if (err_status(rc) >= 500)
             log_error("%s: %s (%s)", resp->op, e.msg, err_name(rc));
         ddb_proto_error(resp, rc, NULL, e.msg, jresp);
-        goto done;
-    }
-    {
-        size_t len = 2;
-        char *text = jresp ? ddb_proto_dump(jresp, &len) : strdup("{}");
+    } else {
+        size_t len = 0;
+        uint32_t crc = jout_crc(&w);
+        char *text = jout_take(&w, &len);
         if (!text) {
             ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
-            goto done;
+        } else {
+            resp->status = 200;
+            resp->body = text;
+            resp->body_len = len;
+            resp->crc32 = crc;
         }
-        resp->status = 200;
-        ddb_proto_set_body(resp, text, len);
     }
+    jout_fini(&w);
 done:
     json_decref(jresp);
     json_decref(jreq);

@@ -544,21 +544,6 @@ bool av_utf8_valid(const char *s, size_t len)
 
 /* ---------------------------------------------------------------- storage codec */
 
-enum {
-    AVC_S = 1,
-    AVC_N = 2,
-    AVC_B = 3,
-    AVC_FALSE = 4,
-    AVC_TRUE = 5,
-    AVC_NULL = 6,
-    AVC_M = 7,
-    AVC_L = 8,
-    AVC_SS = 9,
-    AVC_NS = 10,
-    AVC_BS = 11,
-};
-
-#define AVC_MAX_DEPTH (AV_MAX_DEPTH + 8) /* stored values are validated; slack only */
 
 static int put_varint(buf_t *out, uint64_t v)
 {

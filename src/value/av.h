@@ -134,6 +134,21 @@ bool av_utf8_valid(const char *p, size_t len);
  * av_decode makes values that point into `data` for S/N/B bytes (borrowed: valid while
  * `data` is), with arrays allocated in the arena. */
 #define AV_CODEC_VERSION 1
+/* The codec's tags (av.c's header comment has the layout); value/jout.c reads them too. */
+enum {
+    AVC_S = 1,
+    AVC_N = 2,
+    AVC_B = 3,
+    AVC_FALSE = 4,
+    AVC_TRUE = 5,
+    AVC_NULL = 6,
+    AVC_M = 7,
+    AVC_L = 8,
+    AVC_SS = 9,
+    AVC_NS = 10,
+    AVC_BS = 11,
+};
+#define AVC_MAX_DEPTH (AV_MAX_DEPTH + 8) /* stored values are validated; slack only */
 int av_encode(const av_t *v, buf_t *out);
 int av_decode(const void *data, size_t len, arena_t *a, av_t *out);
 

@@ -1,0 +1,175 @@
+/*
+ * api_out — a handler's reply for two consumers.  Layer: api.  See api_out.h.
+ */
+#include "api/api_out.h"
+
+#include <string.h>
+
+#include "base/err.h"
+#include "value/ddbjson.h"
+
+void ao_open(api_out *o, jout *w)
+{
+    memset(o, 0, sizeof *o);
+    o->w = w;
+    o->depth = 1;
+    o->first[0] = true;
+    if (w) {
+        if (jout_raw(w, "{", 1))
+            o->failed = true;
+    } else {
+        o->stack[0] = json_object();
+        if (!o->stack[0])
+            o->failed = true;
+    }
+}
+
+/* Text mode: the separator and "key": of a new member of the innermost container. */
+static bool ao_member_text(api_out *o, const char *key)
+{
+    int d = o->depth - 1;
+    if (!o->first[d] && jout_raw(o->w, ",", 1))
+        return false;
+    o->first[d] = false;
+    if (!o->is_arr[d] && jout_key(o->w, key, strlen(key)))
+        return false;
+    return true;
+}
+
+/* Tree mode: adds v (stolen) to the innermost container. */
+static void ao_add_tree(api_out *o, const char *key, json_t *v)
+{
+    json_t *c = o->stack[o->depth - 1];
+    if (!v) {
+        o->failed = true;
+        return;
+    }
+    int rc = o->is_arr[o->depth - 1] ? json_array_append_new(c, v) : json_object_set_new(c, key, v);
+    if (rc)
+        o->failed = true;
+}
+
+static void ao_push(api_out *o, const char *key, bool arr)
+{
+    if (o->failed)
+        return;
+    if (o->depth >= API_OUT_DEPTH) {
+        o->failed = true;
+        return;
+    }
+    if (o->w) {
+        if (!ao_member_text(o, key) || jout_raw(o->w, arr ? "[" : "{", 1)) {
+            o->failed = true;
+            return;
+        }
+        o->stack[o->depth] = NULL;
+    } else {
+        json_t *c = arr ? json_array() : json_object();
+        if (!c) {
+            o->failed = true;
+            return;
+        }
+        json_incref(c); /* one reference for the parent, one for the stack */
+        ao_add_tree(o, key, c);
+        o->stack[o->depth] = c;
+    }
+    o->is_arr[o->depth] = arr;
+    o->first[o->depth] = true;
+    o->depth++;
+}
+
+void ao_obj(api_out *o, const char *key)
+{
+    ao_push(o, key, false);
+}
+
+void ao_arr(api_out *o, const char *key)
+{
+    ao_push(o, key, true);
+}
+
+void ao_close(api_out *o)
+{
+    if (o->failed || o->depth <= 1)
+        return;
+    o->depth--;
+    if (o->w) {
+        if (jout_raw(o->w, o->is_arr[o->depth] ? "]" : "}", 1))
+            o->failed = true;
+    } else {
+        json_decref(o->stack[o->depth]);
+        o->stack[o->depth] = NULL;
+    }
+}
+
+void ao_item(api_out *o, const char *key, const av_t *item)
+{
+    if (o->failed)
+        return;
+    if (o->w) {
+        if (!ao_member_text(o, key) || jout_item(o->w, item))
+            o->failed = true;
+    } else {
+        ao_add_tree(o, key, ddbjson_from_item(item));
+    }
+}
+
+void ao_int(api_out *o, const char *key, long long v)
+{
+    if (o->failed)
+        return;
+    if (o->w) {
+        if (!ao_member_text(o, key) || jout_int(o->w, v))
+            o->failed = true;
+    } else {
+        ao_add_tree(o, key, json_integer((json_int_t)v));
+    }
+}
+
+void ao_json(api_out *o, const char *key, json_t *v)
+{
+    if (o->failed || !v) {
+        json_decref(v);
+        if (!v)
+            o->failed = true;
+        return;
+    }
+    if (o->w) {
+        if (!ao_member_text(o, key) || jout_json(o->w, v))
+            o->failed = true;
+        json_decref(v);
+    } else {
+        ao_add_tree(o, key, v);
+    }
+}
+
+int ao_finish(api_out *o, json_t **out_tree)
+{
+    *out_tree = NULL;
+    while (!o->failed && o->depth > 1)
+        ao_close(o);
+    if (!o->failed && o->w && jout_raw(o->w, "}", 1))
+        o->failed = true;
+    if (o->failed) {
+        ao_abandon(o);
+        return ERR_NOMEM;
+    }
+    if (!o->w) {
+        *out_tree = o->stack[0];
+        o->stack[0] = NULL;
+    }
+    o->depth = 0;
+    return 0;
+}
+
+void ao_abandon(api_out *o)
+{
+    if (!o->w) {
+        for (int i = 0; i < o->depth && i < API_OUT_DEPTH; i++) {
+            json_decref(o->stack[i]);
+            o->stack[i] = NULL;
+        }
+    }
+    o->depth = 0;
+    o->failed = true;
+}

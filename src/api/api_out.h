@@ -1,0 +1,52 @@
+/*
+ * api_out — a handler's reply, written once for two consumers.  Layer: api (private).
+ *
+ * The hot operations (GetItem, Query, Scan, BatchGetItem, PutItem/UpdateItem/DeleteItem)
+ * describe their reply with these calls; in text mode (api_call_out: the DynamoDB endpoint)
+ * they go straight into a jout (value/jout.h: JSON text + CRC32, no tree), in tree mode
+ * (api_call: messaging's embedded backend, tests) they build the jansson tree the operation
+ * always returned.  One description, so the two cannot drift apart;
+ * tests/unit/api/test_stream_golden.c checks that both give byte-identical replies.
+ *
+ * Members appear in call order.  key: the member name in an object, ignored in an array.
+ * Errors (out of memory, invalid UTF-8) are sticky; ao_finish reports them.
+ */
+#ifndef DDB_API_API_OUT_H
+#define DDB_API_API_OUT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "value/av.h"
+#include "value/jout.h"
+
+#define API_OUT_DEPTH 16
+
+typedef struct api_out {
+    jout *w;                       /* text mode when set */
+    json_t *stack[API_OUT_DEPTH];  /* tree mode: the open containers */
+    bool is_arr[API_OUT_DEPTH];
+    bool first[API_OUT_DEPTH];     /* text mode: nothing written yet at this depth */
+    int depth;                     /* open containers; 0 before ao_open */
+    bool failed;
+} api_out;
+
+/* Starts the reply's top-level object (w NULL = tree mode). */
+void ao_open(api_out *o, jout *w);
+/* A nested object / array member; ao_close ends the innermost. */
+void ao_obj(api_out *o, const char *key);
+void ao_arr(api_out *o, const char *key);
+void ao_close(api_out *o);
+/* An item (an M) as DynamoDB JSON: {"attr":{"S":"..."},...}. */
+void ao_item(api_out *o, const char *key, const av_t *item);
+/* A JSON integer. */
+void ao_int(api_out *o, const char *key, long long v);
+/* A jansson value (the cold parts: ConsumedCapacity, ItemCollectionMetrics); stolen. */
+void ao_json(api_out *o, const char *key, json_t *v);
+/* Closes the top-level object.  0, or ERR_NOMEM; tree mode: *out_tree is the reply (new
+ * reference), text mode: the reply is in w. */
+int ao_finish(api_out *o, json_t **out_tree);
+/* Drops a reply (tree mode: frees the tree) after a handler failed. */
+void ao_abandon(api_out *o);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * jout — the JSON reply writer: text straight into one growing buffer, CRC32 as it goes.
+ * Layer: value.
+ *
+ * The hot operations write their replies with it directly from values (jout_item) or from an
+ * item's stored bytes (jout_item_stored): no jansson tree, no second pass for the CRC
+ * (CONVENTIONS 9; issue 13.1).  A jansson tree (the cold operations, error extras) goes
+ * through jout_json.  Every path produces exactly what json_dumps(v, JSON_COMPACT) produces
+ * for the equivalent tree: insertion order, the escapes \\ \" \b \f \n \r \t, other control
+ * bytes as \u00XX with upper-case hex, UTF-8 passed through, and a string that is not valid
+ * UTF-8 refused (tests/unit/value/test_jout.c).
+ *
+ * Errors are sticky: after a failure (out of memory, past the maximum, invalid UTF-8,
+ * corrupt stored bytes) every call returns -1 and jout_failed says so.  Not thread-safe.
+ */
+#ifndef DDB_VALUE_JOUT_H
+#define DDB_VALUE_JOUT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "value/av.h"
+
+typedef struct jout {
+    char *p;
+    size_t len, cap, max;
+    uint32_t crc;     /* CRC32 of p[0 .. crc_len) */
+    size_t crc_len;
+    bool failed;
+} jout;
+
+#define JOUT_DEFAULT_MAX ((size_t)64 << 20)
+
+/* max 0 = JOUT_DEFAULT_MAX.  No memory is taken until the first write. */
+void jout_init(jout *w, size_t max);
+/* Releases the buffer.  Accepts NULL. */
+void jout_fini(jout *w);
+/* Empties the writer (keeps the buffer) and clears a failure. */
+void jout_reset(jout *w);
+bool jout_failed(const jout *w);
+
+/* Bytes as they are. */
+int jout_raw(jout *w, const char *s, size_t n);
+/* A JSON string (quoted, escaped; -1 when s is not valid UTF-8). */
+int jout_str(jout *w, const char *s, size_t n);
+/* "key": */
+int jout_key(jout *w, const char *key, size_t n);
+/* A decimal integer. */
+int jout_int(jout *w, long long v);
+/* A jansson value (any type). */
+int jout_json(jout *w, const json_t *v);
+/* One attribute value in DynamoDB JSON: {"S":"..."}, {"M":{...}}, ... */
+int jout_av(jout *w, const av_t *v);
+/* An item (an M's members): {"name":{"S":"..."},...} */
+int jout_item(jout *w, const av_t *item);
+/* An item from its stored encoding (av_encode's bytes), without decoding it first. */
+int jout_item_stored(jout *w, const void *data, size_t len);
+
+/* The CRC32 of everything written (finishes what is still pending); call before jout_take. */
+uint32_t jout_crc(jout *w);
+/* Hands the text over: malloc'ed, NUL-terminated, *len bytes; the writer is left empty.
+ * NULL after a failure or when out of memory. */
+char *jout_take(jout *w, size_t *len);
+
+#endif

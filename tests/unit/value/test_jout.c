@@ -1,0 +1,218 @@
+/*
+ * test_jout — the reply writer gives exactly json_dumps(JSON_COMPACT) of the tree the old path
+ * built: for every accepted item of the ddbjson golden corpus (tests/golden/ddbjson.json,
+ * recorded from DynamoDB Local), jout_item(value) and jout_item_stored(av_encode(value)) equal
+ * json_dumps(ddbjson_from_item(value)); escapes of every control byte; invalid UTF-8 and
+ * corrupt stored bytes refused; the CRC equals zlib's over the whole text, also across many
+ * chunks; the maximum is enforced and sticky.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "base/buf.h"
+#include "value/ddbjson.h"
+#include "value/jout.h"
+
+static char *dump(const json_t *j)
+{
+    return json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+static void expect_text(jout *w, const char *want)
+{
+    size_t n = 0;
+    uint32_t crc = jout_crc(w);
+    char *got = jout_take(w, &n);
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    assert_int_equal(n, strlen(want));
+    assert_int_equal(crc, (uint32_t)crc32(0L, (const Bytef *)want, (uInt)n));
+    free(got);
+}
+
+static void test_golden_items(void **state)
+{
+    (void)state;
+    json_error_t je;
+    json_t *cases = json_load_file(DDB_SOURCE_DIR "/tests/golden/ddbjson.json", JSON_ALLOW_NUL, &je);
+    assert_non_null(cases);
+    size_t i, checked = 0;
+    json_t *c;
+    json_array_foreach(cases, i, c)
+    {
+        if (!json_is_true(json_object_get(c, "ok")))
+            continue;
+        arena_t a;
+        arena_init(&a);
+        av_t item;
+        err_t e = {0};
+        if (ddbjson_to_item(json_object_get(c, "item"), &a, &item, &e) != 0) {
+            arena_fini(&a);
+            continue;
+        }
+        json_t *tree = ddbjson_from_item(&item);
+        assert_non_null(tree);
+        char *want = dump(tree);
+        assert_non_null(want);
+        jout w;
+        jout_init(&w, 0);
+        assert_int_equal(jout_item(&w, &item), 0);
+        expect_text(&w, want);
+        buf_t b;
+        buf_init(&b, 0);
+        assert_int_equal(av_encode(&item, &b), 0);
+        assert_int_equal(jout_item_stored(&w, b.data, b.len), 0);
+        expect_text(&w, want);
+        /* each value alone too */
+        for (size_t k = 0; k < item.u.map.n; k++) {
+            json_t *jv = ddbjson_from_av(&item.u.map.kv[k].val);
+            char *wv = dump(jv);
+            assert_int_equal(jout_av(&w, &item.u.map.kv[k].val), 0);
+            expect_text(&w, wv);
+            free(wv);
+            json_decref(jv);
+        }
+        buf_fini(&b);
+        jout_fini(&w);
+        free(want);
+        json_decref(tree);
+        arena_fini(&a);
+        checked++;
+    }
+    assert_true(checked >= 40); /* the accepted cases that ddbjson_to_item takes */
+    json_decref(cases);
+}
+
+static void test_escapes_and_trees(void **state)
+{
+    (void)state;
+    char s[40];
+    for (int c = 0; c < 32; c++)
+        s[c] = (char)(c + 1 == 32 ? 0x7f : c + 1);
+    memcpy(s + 31, "\"\\/\xc3\xa9", 6);
+    json_t *t = json_pack("{s:s%, s:[i, I, b, n, {}], s:{s:s}}", "k\n\"", s, (size_t)37, "arr", 1,
+                          (json_int_t)-1234567890123LL, 0, "o", "x", "y");
+    assert_non_null(t);
+    char *want = dump(t);
+    jout w;
+    jout_init(&w, 0);
+    assert_int_equal(jout_json(&w, t), 0);
+    expect_text(&w, want);
+    free(want);
+    json_decref(t);
+    jout_fini(&w);
+}
+
+/* Random strings over an alphabet of plain, special and multi-byte characters, every length
+ * and alignment around the 8-byte fast path: the same text as json_dumps. */
+static void test_random_strings(void **state)
+{
+    (void)state;
+    static const char *const parts[] = {"a", "Z", "~", " ", "\"", "\\", "/", "\n", "\t", "\x01",
+                                        "\x1f", "\x7f", "\xc3\xa9", "\xe4\xb8\xad",
+                                        "\xf0\x9f\x98\x80", "abcdefgh"};
+    unsigned seed = 12345;
+    jout w;
+    jout_init(&w, 0);
+    for (int round = 0; round < 3000; round++) {
+        char s[256];
+        size_t n = 0, want = (size_t)(rand_r(&seed) % 48);
+        while (n < want) {
+            const char *p = parts[rand_r(&seed) % (sizeof parts / sizeof parts[0])];
+            size_t k = strlen(p);
+            memcpy(s + n, p, k);
+            n += k;
+        }
+        json_t *j = json_stringn(s, n);
+        assert_non_null(j);
+        char *dumped = dump(j);
+        assert_int_equal(jout_str(&w, s, n), 0);
+        expect_text(&w, dumped);
+        free(dumped);
+        json_decref(j);
+    }
+    jout_fini(&w);
+}
+
+static void test_refusals_are_sticky(void **state)
+{
+    (void)state;
+    jout w;
+    jout_init(&w, 0);
+    assert_int_equal(jout_str(&w, "\xff\xfe", 2), -1); /* not UTF-8 */
+    assert_true(jout_failed(&w));
+    assert_int_equal(jout_raw(&w, "x", 1), -1);
+    size_t n;
+    assert_null(jout_take(&w, &n));
+    jout_reset(&w);
+    assert_false(jout_failed(&w));
+    /* corrupt stored bytes: truncated, trailing, wrong version, not a map */
+    av_kv kv = {"a", 1, av_make_s("xyz", 3)};
+    av_t m = av_make_m(&kv, 1);
+    buf_t b;
+    buf_init(&b, 0);
+    assert_int_equal(av_encode(&m, &b), 0);
+    assert_int_equal(jout_item_stored(&w, b.data, b.len - 1), -1);
+    jout_reset(&w);
+    buf_putc(&b, 0);
+    assert_int_equal(jout_item_stored(&w, b.data, b.len), -1);
+    jout_reset(&w);
+    b.data[0] = 99;
+    assert_int_equal(jout_item_stored(&w, b.data, b.len - 1), -1);
+    jout_reset(&w);
+    buf_fini(&b);
+    /* the maximum */
+    jout small;
+    jout_init(&small, 16);
+    assert_int_equal(jout_raw(&small, "0123456789", 10), 0);
+    assert_int_equal(jout_raw(&small, "0123456789", 10), -1);
+    assert_true(jout_failed(&small));
+    jout_fini(&small);
+    jout_fini(&w);
+}
+
+/* The CRC over many chunks and reallocations equals one pass over the text. */
+static void test_crc_across_chunks(void **state)
+{
+    (void)state;
+    jout w;
+    jout_init(&w, 0);
+    buf_t all;
+    buf_init(&all, 0);
+    for (int i = 0; i < 5000; i++) {
+        char tmp[32];
+        int n = snprintf(tmp, sizeof tmp, "%d,", i * 7919);
+        assert_int_equal(jout_raw(&w, tmp, (size_t)n), 0);
+        buf_append(&all, tmp, (size_t)n);
+    }
+    uint32_t crc = jout_crc(&w);
+    assert_int_equal(crc, (uint32_t)crc32(0L, all.data, (uInt)all.len));
+    size_t n;
+    char *t = jout_take(&w, &n);
+    assert_int_equal(n, all.len);
+    assert_memory_equal(t, all.data, n);
+    free(t);
+    buf_fini(&all);
+    jout_fini(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_golden_items),
+        cmocka_unit_test(test_escapes_and_trees),
+        cmocka_unit_test(test_random_strings),
+        cmocka_unit_test(test_refusals_are_sticky),
+        cmocka_unit_test(test_crc_across_chunks),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
