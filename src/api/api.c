@@ -16,6 +16,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "expr/expr.h"
+
+#define API_EXPR_CACHE_ENTRIES 256 /* distinct expression texts kept parsed (~8 KB each) */
+
 static const struct api_op_row {
     const char *name;
     api_op_fn fn;
@@ -115,6 +119,8 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
                                                                   : API_TXN_TOKEN_MAX_BYTES;
     api->iterator_ttl_ms = opts && opts->iterator_ttl_ms > 0 ? opts->iterator_ttl_ms
                                                               : API_ITERATOR_TTL_MS;
+    /* a miss (or no cache when out of memory) parses per request, as before */
+    api->xcache = expr_cache_new(API_EXPR_CACHE_ENTRIES);
     snprintf(api->region, sizeof api->region, "%s",
              opts && opts->region ? opts->region : "us-east-1");
     snprintf(api->account_id, sizeof api->account_id, "%s",
@@ -138,6 +144,7 @@ void api_free(api_t *api)
     api_backups_fini(api);
     api_txn_tokens_free(api);
     api_hold_fini(api);
+    expr_cache_free(api->xcache);
     free(api);
 }
 

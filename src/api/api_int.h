@@ -30,6 +30,7 @@ struct api {
     size_t n_held, cap_held;
     met_t *metrics;   /* borrowed; NULL = not counted (api_metrics.c) */
     void *backups;    /* backup and restore workers (op_backup.c) */
+    struct expr_cache *xcache; /* parsed expressions by text (api_exprs_get); NULL = none */
 };
 
 /* ---- api_conflict.c: the opt-in transaction conflicts ---- */

@@ -350,12 +350,9 @@ int api_exprs_get(api_req *r, const json_t *o, api_exprs *x, const char *param,
         return 0;
     if (!json_is_string(j))
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-    expr_t *parsed = NULL;
-    int rc = expr_parse(r->arena, kind, json_string_value(j), json_string_length(j), &parsed,
-                        r->err);
-    if (rc)
-        return rc;
-    rc = expr_resolve(r->arena, parsed, x->have_env ? &x->env : NULL, out, r->err);
+    /* parsed once per distinct text (the api's expr_cache), resolved per request */
+    int rc = expr_cache_resolve(r->api->xcache, r->arena, kind, json_string_value(j),
+                                json_string_length(j), x->have_env ? &x->env : NULL, out, r->err);
     if (!rc && *out && kind != EXPR_KEY_CONDITION && x->n_got < sizeof x->got / sizeof x->got[0])
         x->got[x->n_got++] = *out;
     return rc;
