@@ -273,13 +273,21 @@ int jout_json(jout *w, const json_t *v)
 
 /* ---- values ---------------------------------------------------------------------------- */
 
-/* {"<type>": */
+/* {"<type>": as one copy */
 static int jout_type_open(jout *w, av_type t)
 {
-    const char *name = av_type_name(t);
-    if (jout_raw(w, "{", 1) || jout_key(w, name, strlen(name)))
-        return -1;
-    return 0;
+    static const struct {
+        const char *text;
+        size_t len;
+    } open[] = {
+        [AV_S] = {"{\"S\":", 5},     [AV_N] = {"{\"N\":", 5},       [AV_B] = {"{\"B\":", 5},
+        [AV_BOOL] = {"{\"BOOL\":", 8}, [AV_NULL] = {"{\"NULL\":", 8}, [AV_M] = {"{\"M\":", 5},
+        [AV_L] = {"{\"L\":", 5},     [AV_SS] = {"{\"SS\":", 6},     [AV_NS] = {"{\"NS\":", 6},
+        [AV_BS] = {"{\"BS\":", 6},
+    };
+    if ((unsigned)t >= sizeof open / sizeof open[0] || !open[t].text)
+        return jout_fail(w);
+    return jout_raw(w, open[t].text, open[t].len);
 }
 
 static int jout_scalar(jout *w, av_type t, const char *p, size_t n)
