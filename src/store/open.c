@@ -236,6 +236,7 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
     pthread_rwlockattr_destroy(&ra);
     pthread_rwlock_init(&s->catlock, NULL);
     pthread_mutex_init(&s->qmu, NULL);
+    pthread_mutex_init(&s->rpmu, NULL);
     pthread_cond_init(&s->qcv, NULL);
     pthread_mutex_init(&s->ttlmu, NULL);
     pthread_cond_init(&s->ttlcv, NULL);
@@ -385,12 +386,15 @@ void store_close(store_t *s)
     st_ttl_stop(s);
     st_maint_stop(s);
     st_commit_stop(s);
-    if (s->env)
+    if (s->env) {
+        st_rpool_drain(s);
         mdb_env_close(s->env);
+    }
     st_cat_fini(s);
     pthread_rwlock_destroy(&s->maplock);
     pthread_rwlock_destroy(&s->catlock);
     pthread_mutex_destroy(&s->qmu);
+    pthread_mutex_destroy(&s->rpmu);
     pthread_cond_destroy(&s->qcv);
     pthread_mutex_destroy(&s->ttlmu);
     pthread_cond_destroy(&s->ttlcv);

@@ -12,6 +12,11 @@
  * only undo that last txn); st_sync_meta then syncs it before anyone is told the txn is
  * durable.  st_write_txn does both; the group committer (commit.c) runs the second sync after
  * releasing LMDB's write lock, so the next round's work overlaps it.
+ * Read txns are reused: st_rtxn_end resets one (mdb_txn_reset: the snapshot is released, the
+ * handle keeps its reader slot) into a small pool (store_int.h ST_RPOOL_MAX) and st_rtxn_begin
+ * renews one from it (mdb_txn_renew: the latest snapshot), so a GetItem or Query pays neither
+ * LMDB's reader-table mutex nor an allocation for its txn.  tests/unit/store/test_store.c
+ * test_read_txn_reuse checks freshness, snapshots in progress and the bound.
  * See store_int.h for the on-disk layout and the lock order.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.CoreComponents.html
  */
@@ -127,11 +132,32 @@ bool st_map_held(const store_t *s)
     return st_tls_store == s && st_tls_depth > 0;
 }
 
+/* A read txn: a kept one renewed, else a new one (maplock held shared). */
+static int st_rtxn_open(store_t *s, MDB_txn **out)
+{
+    MDB_txn *t = NULL;
+    pthread_mutex_lock(&s->rpmu);
+    if (s->n_rpool)
+        t = s->rpool[--s->n_rpool];
+    pthread_mutex_unlock(&s->rpmu);
+    if (t) {
+        int rc = mdb_txn_renew(t);
+        if (rc == 0) {
+            *out = t;
+            return 0;
+        }
+        mdb_txn_abort(t); /* a failed renew leaves it reset: drop it (and its reader slot) */
+        if (rc == MDB_MAP_RESIZED)
+            return rc;
+    }
+    return mdb_txn_begin(s->env, NULL, MDB_RDONLY, out);
+}
+
 int st_rtxn_begin(store_t *s, MDB_txn **out)
 {
     for (;;) {
         st_map_rdlock(s);
-        int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, out);
+        int rc = st_rtxn_open(s, out);
         if (rc == 0)
             return 0;
         bool nested = st_tls_depth > 1;
@@ -146,8 +172,31 @@ void st_rtxn_end(store_t *s, MDB_txn *txn)
 {
     if (!txn)
         return;
-    mdb_txn_abort(txn);
+    mdb_txn_reset(txn); /* releases the snapshot; the handle and its reader slot stay */
+    pthread_mutex_lock(&s->rpmu);
+    bool kept = s->n_rpool < ST_RPOOL_MAX;
+    if (kept)
+        s->rpool[s->n_rpool++] = txn;
+    pthread_mutex_unlock(&s->rpmu);
+    if (!kept)
+        mdb_txn_abort(txn);
     st_map_unlock(s);
+}
+
+size_t st_rpool_count(store_t *s)
+{
+    pthread_mutex_lock(&s->rpmu);
+    size_t n = s->n_rpool;
+    pthread_mutex_unlock(&s->rpmu);
+    return n;
+}
+
+void st_rpool_drain(store_t *s)
+{
+    pthread_mutex_lock(&s->rpmu);
+    while (s->n_rpool)
+        mdb_txn_abort(s->rpool[--s->n_rpool]);
+    pthread_mutex_unlock(&s->rpmu);
 }
 
 int st_write_txn(store_t *s, st_txn_fn fn, void *ctx, err_t *e)

@@ -64,6 +64,7 @@
 #define ST_WORK_RETRY_MAX_MS 10000  /* retries back off up to this */
 #define ST_STREAM_RETENTION_MS (24LL * 3600 * 1000) /* DynamoDB keeps stream records 24 h */
 #define ST_STREAM_SHARD_MS (4LL * 3600 * 1000)      /* and closes a shard about every 4 h */
+#define ST_RPOOL_MAX 64 /* reset read txns kept for reuse (store.c); more are aborted */
 
 /* A catalog entry: the public descriptor first, so a store_table* is a cat_ent*.
  * refs: 1 held by the in-memory catalog while the entry is current, plus 1 per pin; the
@@ -98,6 +99,14 @@ struct store {
 
     pthread_rwlock_t maplock;
     size_t mapsize;
+
+    /* read txns kept reset between reads (store.c st_rtxn_begin/_end): a read renews one
+     * (mdb_txn_renew: no reader-slot search under LMDB's reader mutex, no allocation)
+     * instead of mdb_txn_begin.  Each keeps its reader slot (MDB_NOTLS), marked unused, so it
+     * pins no snapshot.  Under rpmu; emptied by store_close before the env closes. */
+    pthread_mutex_t rpmu;
+    MDB_txn *rpool[ST_RPOOL_MAX];
+    size_t n_rpool;
 
     pthread_rwlock_t catlock;
     cat_ent **tabs; /* sorted by name */
@@ -184,6 +193,10 @@ int64_t st_now_ms(void);
 /* A read txn (maplock held shared until st_rtxn_end).  Returns 0 or an MDB error. */
 int st_rtxn_begin(store_t *s, MDB_txn **out);
 void st_rtxn_end(store_t *s, MDB_txn *txn);
+/* Read txns kept for reuse right now (tests). */
+size_t st_rpool_count(store_t *s);
+/* Aborts the kept read txns (store_close, before the env closes). */
+void st_rpool_drain(store_t *s);
 /* True when this thread is inside one of the store's txns (holds maplock). */
 bool st_map_held(const store_t *s);
 /* Runs fn in a write txn and commits; on MDB_MAP_FULL grows the map and runs fn again.

@@ -265,6 +265,129 @@ static void test_map_growth_concurrent(void **state)
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), 800);
 }
 
+/* reads reuse reset read txns (mdb_txn_reset / mdb_txn_renew): a reused txn sees every commit
+ * made since its last use, a read in progress keeps its snapshot while others come and go,
+ * and at most ST_RPOOL_MAX are kept (the rest are aborted; store_close drains the pool, which
+ * the ASan build checks for leaks) */
+typedef struct rr_arg {
+    store_t *s;
+    const store_table *t;
+    const char *item;
+    pthread_barrier_t *bar;
+    int bad;
+} rr_arg;
+
+static void *rr_put(void *p)
+{
+    rr_arg *g = p;
+    arena_t a;
+    arena_init(&a);
+    err_t e;
+    err_clear(&e);
+    g->bad = st_put(g->s, g->t, J(&a, g->item), &a, &e) != 0;
+    arena_fini(&a);
+    return NULL;
+}
+
+static void *rr_hold(void *p)
+{
+    rr_arg *g = p;
+    MDB_txn *txn;
+    g->bad = st_rtxn_begin(g->s, &txn) != 0;
+    pthread_barrier_wait(g->bar); /* every thread holds a read txn at once */
+    if (!g->bad)
+        st_rtxn_end(g->s, txn);
+    return NULL;
+}
+
+/* v of item pk=a as seen by txn */
+static long rr_v(st_fix *f, const store_table *t, MDB_txn *txn)
+{
+    buf_t kb;
+    buf_init(&kb, 0);
+    assert_int_equal(st_key_base(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"a\"}}"), &kb), 0);
+    MDB_val k = {kb.len, kb.data}, v;
+    assert_int_equal(mdb_get(txn, f->s->db_data, &k, &v), 0);
+    buf_fini(&kb);
+    av_t it;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(st_decode(&f->a, &v, &it, &e), 0);
+    const av_t *n = av_map_gets(&it, "v");
+    assert_non_null(n);
+    assert_int_equal(n->u.str.len, 1);
+    return n->u.str.ptr[0] - '0';
+}
+
+static void rr_put_elsewhere(st_fix *f, const store_table *t, const char *item)
+{
+    /* from another thread: this one may hold a read txn (a write would wait for itself) */
+    rr_arg g = {.s = f->s, .t = t, .item = item};
+    pthread_t th;
+    pthread_create(&th, NULL, rr_put, &g);
+    pthread_join(th, NULL);
+    assert_int_equal(g.bad, 0);
+}
+
+static void test_read_txn_reuse(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "rr", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}");
+    MDB_txn *old;
+    assert_int_equal(st_rtxn_begin(f->s, &old), 0);
+    assert_int_equal(rr_v(f, t, old), 1);
+    size_t kept = st_rpool_count(f->s);
+    rr_put_elsewhere(f, t, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"2\"}}");
+    assert_int_equal(rr_v(f, t, old), 1); /* its snapshot holds */
+    MDB_txn *cur;
+    assert_int_equal(st_rtxn_begin(f->s, &cur), 0); /* nested: another txn */
+    assert_ptr_not_equal(cur, old);
+    assert_int_equal(rr_v(f, t, cur), 2);
+    st_rtxn_end(f->s, cur);
+    st_rtxn_end(f->s, old);
+    assert_int_equal(st_rpool_count(f->s), kept + 1 + (kept == 0 ? 1 : 0));
+    rr_put_elsewhere(f, t, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"3\"}}");
+    /* the last one kept (old, at version 1) is handed out again, renewed: it sees 3 */
+    MDB_txn *again;
+    assert_int_equal(st_rtxn_begin(f->s, &again), 0);
+    assert_ptr_equal(again, old);
+    assert_int_equal(rr_v(f, t, again), 3);
+    st_rtxn_end(f->s, again);
+    av_t got;
+    bool found;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(
+        store_get(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"a\"}}"), &f->a, &got, &found, &e), 0);
+    assert_true(found);
+    assert_item_json(&got, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"3\"}}");
+
+    /* more readers at once than the pool keeps */
+    enum { N = ST_RPOOL_MAX + 16 };
+    pthread_barrier_t bar;
+    pthread_barrier_init(&bar, NULL, N);
+    pthread_t th[N];
+    rr_arg g[N];
+    for (int i = 0; i < N; i++) {
+        g[i] = (rr_arg){.s = f->s, .t = t, .bar = &bar};
+        pthread_create(&th[i], NULL, rr_hold, &g[i]);
+    }
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(g[i].bad, 0);
+    }
+    pthread_barrier_destroy(&bar);
+    assert_int_equal(st_rpool_count(f->s), ST_RPOOL_MAX);
+    MDB_envinfo info;
+    mdb_env_info(f->s->env, &info);
+    assert_true(info.me_numreaders >= ST_RPOOL_MAX); /* kept txns keep their slots */
+    /* and reads still work (the store is closed, pool drained, by the teardown) */
+    assert_int_equal(
+        store_get(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"a\"}}"), &f->a, &got, &found, &e), 0);
+    assert_true(found);
+}
+
 /* a writer process that dies without store_close loses nothing that was acknowledged */
 static void test_crash_keeps_acknowledged(void **state)
 {
@@ -370,6 +493,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_map_growth, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_map_resized_by_other, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_map_growth_concurrent, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_read_txn_reuse, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_crash_keeps_acknowledged, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_pending_delete_finished_at_open, st_setup,
                                         st_teardown),
