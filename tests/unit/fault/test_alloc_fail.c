@@ -864,7 +864,10 @@ static int setup(void **state)
     /* jansson's parsers: see failalloc.h.  libjwt 1.10's jwt_decode reports most of its own
      * allocation failures as EINVAL, which nobody can tell from a bad token (so the answer
      * would be 401); its first allocation (the token's copy) is reported as ENOMEM. */
-    if (fa_guard("json_loadb") || fa_guard("json_loads") || fa_guard("jwt_decode")) {
+    /* the server opens libjwt on first use (base/dynlib.h): open it now, globally, so that
+     * jwt_decode can be found here; auth.c's dlopen then gets the same library */
+    if (!dlopen("libjwt.so.0", RTLD_NOW | RTLD_GLOBAL) || fa_guard("json_loadb") ||
+        fa_guard("json_loads") || fa_guard("jwt_decode")) {
         fprintf(stderr, "setup: cannot find jansson's parsers or jwt_decode\n");
         return -1;
     }
