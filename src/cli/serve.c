@@ -410,6 +410,12 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
 }
 
 /* "http://HOST:PORT", with IPv6 literals in brackets. */
+/* /metrics collector for the triggers (ctx: serve's array of SERVE_MAX_TRIGGERS). */
+static void serve_trigger_metrics(void *ctx, buf_t *b)
+{
+    msg_trigger_metrics(ctx, SERVE_MAX_TRIGGERS, b);
+}
+
 static void serve_url(const char *host, int port, char *out, size_t n)
 {
     if (strchr(host, ':'))
@@ -670,6 +676,9 @@ int cli_serve(int argc, char **argv)
             if (trc)
                 goto fail;
         }
+        /* one collector for all of them (each family once); removed before they stop */
+        if (metrics && met_add_collector(metrics, serve_trigger_metrics, triggers))
+            log_warn("trigger metrics not rendered: too many metric collectors");
     }
     fflush(stdout);
 
@@ -682,6 +691,7 @@ int cli_serve(int argc, char **argv)
 fail:
     fprintf(stderr, "ddbchat serve: %s\n", e.msg[0] ? e.msg : err_name(e.code));
 out:
+    met_remove_collector(metrics, serve_trigger_metrics, triggers);
     for (size_t i = 0; i < SERVE_MAX_TRIGGERS; i++) /* all at once: 5 s grace in total */
         msg_trigger_request_stop(triggers[i]);
     for (size_t i = 0; i < SERVE_MAX_TRIGGERS; i++) /* before the store and the server go */

@@ -20,6 +20,7 @@
 
 #include "base/buf.h"
 #include "base/log.h"
+#include "base/metrics.h"
 
 extern char **environ;
 
@@ -41,7 +42,72 @@ struct msg_trigger {
     bool stop;
     pid_t child; /* the running command, 0 when none (under mu) */
     struct timespec stop_at; /* when the stop was requested (CLOCK_REALTIME, under mu) */
+    /* for /metrics (relaxed atomics: written by the trigger's thread, read by a scrape) */
+    uint64_t n_records, n_batches, n_failures;
+    int64_t age_ms; /* IteratorAge of the last read */
 };
+
+/* The newest ApproximateCreationDateTime (epoch seconds, as the wire has it) in recs, in
+ * milliseconds; 0 when none has one. */
+static int64_t trg_newest_ms(json_t *recs)
+{
+    int64_t newest = 0;
+    size_t i;
+    json_t *rec;
+    json_array_foreach(recs, i, rec)
+    {
+        json_t *t =
+            json_object_get(json_object_get(rec, "dynamodb"), "ApproximateCreationDateTime");
+        if (json_is_number(t)) {
+            int64_t ms = (int64_t)(json_number_value(t) * 1000.0);
+            if (ms > newest)
+                newest = ms;
+        }
+    }
+    return newest;
+}
+
+static int64_t trg_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b)
+{
+    static const struct {
+        const char *name, *type, *help;
+    } fam[] = {
+        {"ddbchat_trigger_iterator_age_seconds", "gauge",
+         "Age of the newest record of the batch being delivered when it was read (Lambda's "
+         "IteratorAge); 0 once the trigger has caught up"},
+        {"ddbchat_trigger_records_total", "counter", "Records of batches the command finished"},
+        {"ddbchat_trigger_batches_total", "counter", "Batches the command finished"},
+        {"ddbchat_trigger_failures_total", "counter",
+         "Runs of the command that did not finish their batch (it is retried)"},
+    };
+    for (size_t f = 0; f < sizeof fam / sizeof fam[0]; f++) {
+        met_prom_header(b, fam[f].name, fam[f].type, fam[f].help);
+        for (size_t i = 0; i < n; i++) {
+            const msg_trigger *t = ts[i];
+            if (!t)
+                continue;
+            buf_append(b, fam[f].name, strlen(fam[f].name));
+            buf_append(b, "{table=\"", 8);
+            met_prom_escape(b, t->table);
+            buf_append(b, "\"} ", 3);
+            if (f == 0)
+                met_prom_double(b, (double)__atomic_load_n(&t->age_ms, __ATOMIC_RELAXED) / 1e3);
+            else
+                met_prom_u64(b, __atomic_load_n(f == 1   ? &t->n_records
+                                                : f == 2 ? &t->n_batches
+                                                         : &t->n_failures,
+                                                __ATOMIC_RELAXED));
+            buf_append(b, "\n", 1);
+        }
+    }
+}
 
 int msg_trigger_parse(const char *spec, char **table, const char **command, err_t *e)
 {
@@ -269,8 +335,11 @@ static bool trg_deliver(msg_trigger *t, const char *arn, json_t *recs)
         int st = text ? trg_run(t, text, strlen(text)) : -1;
         if (st == 0) {
             free(text);
+            __atomic_add_fetch(&t->n_records, json_array_size(recs), __ATOMIC_RELAXED);
+            __atomic_add_fetch(&t->n_batches, 1, __ATOMIC_RELAXED);
             return true;
         }
+        __atomic_add_fetch(&t->n_failures, 1, __ATOMIC_RELAXED);
         if (trg_stopped(t))
             break;
         if (st < 0)
@@ -335,9 +404,12 @@ static void *trg_main(void *arg)
         }
         if (json_array_size(recs) == 0) {
             json_decref(recs);
+            __atomic_store_n(&t->age_ms, 0, __ATOMIC_RELAXED);
             trg_sleep(t, t->poll_ms);
             continue;
         }
+        int64_t newest = trg_newest_ms(recs), age = trg_now_ms() - newest;
+        __atomic_store_n(&t->age_ms, newest && age > 0 ? age : 0, __ATOMIC_RELAXED);
         bool done = trg_deliver(t, msg_stream_reader_arn(rd), recs);
         json_decref(recs);
         if (!done)

@@ -20,7 +20,9 @@
 #define DDB_MESSAGING_TRIGGER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "messaging/backend.h"
 #include "messaging/stream_reader.h"
@@ -48,6 +50,17 @@ int msg_trigger_start(msg_backend *b, const msg_trigger_cfg *cfg, msg_trigger **
 /* Asks the trigger to stop without waiting (several triggers then stop at once).  Accepts
  * NULL. */
 void msg_trigger_request_stop(msg_trigger *t);
+/* Renders the triggers' families for /metrics into b (a met collector's body: the serving
+ * process registers one for all its triggers, so each family's HELP and TYPE come once).
+ * ts[0..n-1] may hold NULLs.  Labels: the table's name only.
+ *   ddbchat_trigger_iterator_age_seconds  Lambda's IteratorAge: how old the newest record of
+ *                                         the batch being delivered was when it was read; 0
+ *                                         once a read finds nothing new
+ *   ddbchat_trigger_records_total         records of batches the command finished
+ *   ddbchat_trigger_batches_total         batches the command finished
+ *   ddbchat_trigger_failures_total        runs of the command that did not finish its batch */
+void msg_trigger_metrics(msg_trigger *const *ts, size_t n, buf_t *b);
+
 /* Stops the thread and frees the trigger: a running command gets 5 s from the stop request to
  * finish (its batch is then done), else it is sent SIGTERM and its batch is not marked done.
  * Accepts NULL. */

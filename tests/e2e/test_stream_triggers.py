@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 import pytest
 
@@ -175,6 +176,43 @@ def test_failing_handler_is_retried_in_order(work, start_triggered, table_name):
     log = t.log_text()
     assert "failing on purpose, attempt 1" in log
     assert "exited with status 3" in log
+
+
+def test_metrics_count_batches_failures_and_lag(work, target, start_triggered, table_name):
+    """/metrics on the serving process's endpoint (issue 14.5: stream lag per trigger):
+    records and batches finished, failed runs, and the iterator age (0 once caught up); each
+    family's HELP/TYPE once, labelled by the table only."""
+    if target != "ddbchat":
+        pytest.skip("/metrics is ddbchat's own (serve --endpoint serves the REST API only)")
+    name = table_name("trg")
+    t = start_triggered(os.path.join(work, "data"), "--trigger",
+                        f"{name}={handler_cmd(work, fails=1)}", "--trigger-from",
+                        "trim-horizon", "--trigger-batch", "2")
+    ddb, _ = stream_table(t.url, name)
+    for i in range(4):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"m{i}"}})
+    wait_records(work, 4)
+
+    def sample(text, family):
+        for line in text.splitlines():
+            if line.startswith(family + '{table="' + name + '"} '):
+                return float(line.split()[-1])
+        return None
+
+    deadline = time.time() + 30
+    while True:
+        with urllib.request.urlopen(t.url + "/metrics", timeout=10) as r:
+            text = r.read().decode()
+        if sample(text, "ddbchat_trigger_iterator_age_seconds") == 0 or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert sample(text, "ddbchat_trigger_records_total") == 4
+    assert 2 <= sample(text, "ddbchat_trigger_batches_total") <= 4  # batches of at most 2
+    assert sample(text, "ddbchat_trigger_failures_total") == 1
+    assert sample(text, "ddbchat_trigger_iterator_age_seconds") == 0
+    for fam in ("ddbchat_trigger_iterator_age_seconds", "ddbchat_trigger_records_total",
+                "ddbchat_trigger_batches_total", "ddbchat_trigger_failures_total"):
+        assert text.count("# TYPE " + fam + " ") == 1
 
 
 def test_restart_resumes_without_redelivery(work, start_triggered, table_name):
