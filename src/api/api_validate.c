@@ -152,6 +152,40 @@ int api_json_strn(json_t *obj, const char *key, const char **out, size_t *out_le
     return rc;
 }
 
+const char *api_nul_text(arena_t *a, const char *s, size_t len)
+{
+    size_t nul = 0;
+    for (size_t i = 0; i < len; i++)
+        nul += s[i] == 0;
+    if (!nul)
+        return s;
+    char *o = arena_alloc(a, len + nul * 5 + 1);
+    if (!o)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i]) {
+            o[k++] = s[i];
+        } else {
+            memcpy(o + k, "\\u0000", 6);
+            k += 6;
+        }
+    }
+    o[k] = 0;
+    return o;
+}
+
+int api_json_str_whole(json_t *obj, const char *key, arena_t *a, const char **out, err_t *e)
+{
+    size_t len;
+    int rc = api_json_strn(obj, key, out, &len, e);
+    if (rc || !*out)
+        return rc;
+    if (!(*out = api_nul_text(a, *out, len)))
+        return err_set(e, ERR_NOMEM, "out of memory");
+    return 0;
+}
+
 int api_json_obj(json_t *obj, const char *key, json_t **out, err_t *e)
 {
     json_t *j = member(obj, key);

@@ -74,6 +74,13 @@ int api_json_str(json_t *obj, const char *key, const char **out, err_t *e);
 /* api_json_str with the string's length (a JSON string may hold U+0000: compare with the
  * length, never with strcmp, where the model does not constrain the member's text). */
 int api_json_strn(json_t *obj, const char *key, const char **out, size_t *out_len, err_t *e);
+/* s[0..len) as a C string with every U+0000 as the six characters \u0000 (the validator's
+ * display of it), in arena a; s itself when it holds none; NULL when out of memory.  For
+ * members compared or echoed as C strings: the value is then taken whole (issue 9.1), so it
+ * matches no name, ARN or enum value and an echo shows where the NUL was. */
+const char *api_nul_text(arena_t *a, const char *s, size_t len);
+/* api_json_str through api_nul_text (out of memory: ERR_NOMEM). */
+int api_json_str_whole(json_t *obj, const char *key, arena_t *a, const char **out, err_t *e);
 int api_json_obj(json_t *obj, const char *key, json_t **out, err_t *e);
 int api_json_arr(json_t *obj, const char *key, json_t **out, err_t *e);
 int api_json_int(json_t *obj, const char *key, bool *present, long long *out, err_t *e);

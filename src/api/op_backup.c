@@ -687,8 +687,8 @@ int op_create_backup(api_req *r, json_t **out)
 {
     const char *tname, *bname;
     int rc;
-    if ((rc = api_json_str(r->body, "TableName", &tname, r->err)) ||
-        (rc = api_json_str(r->body, "BackupName", &bname, r->err)))
+    if ((rc = api_json_str_whole(r->body, "TableName", r->arena, &tname, r->err)) ||
+        (rc = api_json_str_whole(r->body, "BackupName", r->arena, &bname, r->err)))
         return rc;
     api_vld v;
     api_vld_init(&v);
@@ -798,7 +798,7 @@ fail:
 
 static int bk_arn_param(api_req *r, const char **out)
 {
-    int rc = api_json_str(r->body, "BackupArn", out, r->err);
+    int rc = api_json_str_whole(r->body, "BackupArn", r->arena, out, r->err);
     if (rc)
         return rc;
     api_vld v;
@@ -886,12 +886,12 @@ int op_list_backups(api_req *r, json_t **out)
     long long limit = BK_LIST_MAX;
     double lo = 0, hi = 0;
     int rc;
-    if ((rc = api_json_str(r->body, "TableName", &tname, r->err)) ||
+    if ((rc = api_json_str_whole(r->body, "TableName", r->arena, &tname, r->err)) ||
         (rc = api_json_int(r->body, "Limit", &has_limit, &limit, r->err)) ||
         (rc = bk_time_param(r, "TimeRangeLowerBound", &has_lo, &lo)) ||
         (rc = bk_time_param(r, "TimeRangeUpperBound", &has_hi, &hi)) ||
-        (rc = api_json_str(r->body, "ExclusiveStartBackupArn", &start, r->err)) ||
-        (rc = api_json_str(r->body, "BackupType", &btype, r->err)))
+        (rc = api_json_str_whole(r->body, "ExclusiveStartBackupArn", r->arena, &start, r->err)) ||
+        (rc = api_json_str_whole(r->body, "BackupType", r->arena, &btype, r->err)))
         return rc;
     api_vld v;
     api_vld_init(&v);
@@ -1423,9 +1423,9 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
     const char *target, *arn, *bmo;
     json_t *gso, *lso, *pto, *sseo;
     int rc;
-    if ((rc = api_json_str(r->body, "TargetTableName", &target, r->err)) ||
-        (rc = api_json_str(r->body, "BackupArn", &arn, r->err)) ||
-        (rc = api_json_str(r->body, "BillingModeOverride", &bmo, r->err)) ||
+    if ((rc = api_json_str_whole(r->body, "TargetTableName", r->arena, &target, r->err)) ||
+        (rc = api_json_str_whole(r->body, "BackupArn", r->arena, &arn, r->err)) ||
+        (rc = api_json_str_whole(r->body, "BillingModeOverride", r->arena, &bmo, r->err)) ||
         (rc = api_json_arr(r->body, "GlobalSecondaryIndexOverride", &gso, r->err)) ||
         (rc = api_json_arr(r->body, "LocalSecondaryIndexOverride", &lso, r->err)) ||
         (rc = api_json_obj(r->body, "ProvisionedThroughputOverride", &pto, r->err)) ||
@@ -1497,7 +1497,7 @@ static int bk_table_named(api_req *r, const char *name_or_arn, const store_table
 
 static int bk_pitr_table(api_req *r, const char **tname, const store_table **t)
 {
-    int rc = api_json_str(r->body, "TableName", tname, r->err);
+    int rc = api_json_str_whole(r->body, "TableName", r->arena, tname, r->err);
     if (rc)
         return rc;
     api_vld v;
@@ -1604,11 +1604,11 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
     json_t *gso, *lso, *pto, *sseo, *when;
     bool has_latest = false, latest = false;
     int rc;
-    if ((rc = api_json_str(r->body, "TargetTableName", &target, r->err)) ||
-        (rc = api_json_str(r->body, "SourceTableName", &sname, r->err)) ||
-        (rc = api_json_str(r->body, "SourceTableArn", &sarn, r->err)) ||
+    if ((rc = api_json_str_whole(r->body, "TargetTableName", r->arena, &target, r->err)) ||
+        (rc = api_json_str_whole(r->body, "SourceTableName", r->arena, &sname, r->err)) ||
+        (rc = api_json_str_whole(r->body, "SourceTableArn", r->arena, &sarn, r->err)) ||
         (rc = api_json_bool(r->body, "UseLatestRestorableTime", &has_latest, &latest, r->err)) ||
-        (rc = api_json_str(r->body, "BillingModeOverride", &bmo, r->err)) ||
+        (rc = api_json_str_whole(r->body, "BillingModeOverride", r->arena, &bmo, r->err)) ||
         (rc = api_json_arr(r->body, "GlobalSecondaryIndexOverride", &gso, r->err)) ||
         (rc = api_json_arr(r->body, "LocalSecondaryIndexOverride", &lso, r->err)) ||
         (rc = api_json_obj(r->body, "ProvisionedThroughputOverride", &pto, r->err)) ||

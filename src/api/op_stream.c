@@ -228,30 +228,6 @@ static int sa_limit(api_req *r, long long max, const char *too_big, long long *o
     return 0;
 }
 
-/* A string member whose bytes include U+0000, as the six characters \u0000 (the validator's
- * display of it): the value is then taken whole (issue 9.1), so it matches no stream, shard,
- * iterator type or iterator, and an echo of it shows where the NUL was. */
-static const char *sa_nul_text(api_req *r, const char *s, size_t len)
-{
-    size_t nul = 0;
-    for (size_t i = 0; i < len; i++)
-        nul += s[i] == 0;
-    char *o = arena_alloc(r->arena, len + nul * 5 + 1);
-    if (!o)
-        return NULL;
-    size_t k = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i]) {
-            o[k++] = s[i];
-        } else {
-            memcpy(o + k, "\\u0000", 6);
-            k += 6;
-        }
-    }
-    o[k] = 0;
-    return o;
-}
-
 /* A string member with AWS's null/length constraints (the length is the JSON string's, NUL
  * bytes included). */
 static int sa_str(api_req *r, const char *key, const char *member, size_t min, size_t max,
@@ -261,7 +237,7 @@ static int sa_str(api_req *r, const char *key, const char *member, size_t min, s
     int rc = api_json_strn(r->body, key, out, &len, r->err);
     if (rc)
         return rc;
-    if (*out && memchr(*out, 0, len) && !(*out = sa_nul_text(r, *out, len)))
+    if (*out && !(*out = api_nul_text(r->arena, *out, len)))
         return err_set(r->err, ERR_NOMEM, "out of memory");
     api_vld v;
     api_vld_init(&v);

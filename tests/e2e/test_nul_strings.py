@@ -390,3 +390,41 @@ def test_nul_in_partiql_members(ddb_url, tables, target):
               "ClientRequestToken": "tok"}
     st, e = call(ddb_url, "ExecuteTransaction", second)
     assert st == 200, e
+
+
+@pytest.mark.requires_ddbchat
+def test_nul_in_backup_and_pitr_members(ddb, ddb_url, table_name, make_table):
+    """The backup and point-in-time operations take every string member whole: a NUL never
+    shortens a name or an ARN to another table's or backup's ("pit\\u0000junk" used to create
+    table "pit", "<arn>\\u0000x" described the real backup)."""
+    src = table_name("nulbk")
+    make_table(ddb, src)
+    st, b = call(ddb_url, "CreateBackup", {"TableName": src, "BackupName": "bk1"})
+    assert st == 200, b
+    arn = b["BackupDetails"]["BackupArn"]
+    st, b = call(ddb_url, "UpdateContinuousBackups", {
+        "TableName": src,
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}})
+    assert st == 200, b
+    short = table_name("nulr")
+    bad = [
+        ("CreateBackup", {"TableName": src + NUL, "BackupName": "bk2"}, "TableNotFoundException"),
+        ("CreateBackup", {"TableName": src, "BackupName": "bk1" + NUL}, "ValidationException"),
+        ("DescribeBackup", {"BackupArn": arn + NUL}, "BackupNotFoundException"),
+        ("DeleteBackup", {"BackupArn": arn + NUL}, "BackupNotFoundException"),
+        ("DescribeContinuousBackups", {"TableName": src + NUL}, "TableNotFoundException"),
+        ("RestoreTableFromBackup", {"TargetTableName": short + NUL, "BackupArn": arn},
+         "ValidationException"),
+        ("RestoreTableToPointInTime", {"TargetTableName": short + NUL, "SourceTableName": src,
+                                       "UseLatestRestorableTime": True}, "ValidationException"),
+        ("RestoreTableToPointInTime", {"TargetTableName": short, "SourceTableName": src + NUL,
+                                       "UseLatestRestorableTime": True}, None),
+    ]
+    for op, body, want in bad:
+        st, b = call(ddb_url, op, body)
+        assert st == 400, (op, body, b)
+        if want:
+            assert b["__type"].endswith("#" + want), (op, b)
+        assert "\\u0000" in json.dumps(b) or b["__type"].endswith("ValidationException"), (op, b)
+    names = ddb.list_tables()["TableNames"]
+    assert short not in names
