@@ -401,3 +401,49 @@ def aws_or_local(target, aws, local=AGREES):
     if target == "dynamodb-local" and local is not AGREES:
         return local
     return aws
+
+
+# ---- helpers shared by several test files ----------------------------------------------------
+
+def client_error(excinfo):
+    """(code, message) of a botocore ClientError caught by pytest.raises."""
+    e = excinfo.value.response["Error"]
+    return e["Code"], e["Message"]
+
+
+def scan_all(d, table, **kw):
+    """Every item of `table`, following LastEvaluatedKey."""
+    items, extra = [], {}
+    while True:
+        r = d.scan(TableName=table, **kw, **extra)
+        items += r["Items"]
+        if "LastEvaluatedKey" not in r:
+            return items
+        extra = {"ExclusiveStartKey": r["LastEvaluatedKey"]}
+
+
+def canon(items):
+    """Items in a canonical order, for comparing two scans."""
+    return sorted(repr(sorted(i.items())) for i in items)
+
+
+def wait_restored(d, table, timeout=60):
+    """Polls DescribeTable until a restored table is ACTIVE (CREATING with RestoreInProgress
+    before); returns its description."""
+    end = time.time() + timeout
+    while True:
+        t = d.describe_table(TableName=table)["Table"]
+        if t["TableStatus"] == "ACTIVE":
+            return t
+        assert t["TableStatus"] == "CREATING" and t["RestoreSummary"]["RestoreInProgress"]
+        assert time.time() < end, "restore did not finish in time"
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def raw(ddb_url):
+    """A client without botocore's own parameter validation, so the server validates."""
+    return boto3.client("dynamodb", endpoint_url=ddb_url, region_name="us-east-1",
+                        aws_access_key_id="x", aws_secret_access_key="x",
+                        config=Config(parameter_validation=False,
+                                      retries={"max_attempts": 1}))

@@ -15,7 +15,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import client_for, ddbchat_bin, make_table, raw_request, start_ddbchat
+from conftest import canon, client_for, client_error as err, ddbchat_bin, make_table, raw_request, \
+    scan_all, start_ddbchat, wait_restored
 
 ARN_RE = re.compile(r"^arn:aws:dynamodb:us-east-1:\d{12}:table/([^/]+)/backup/\d{14}-[0-9a-f]{8}$")
 OPS = ("CreateBackup", "DescribeBackup", "ListBackups", "DeleteBackup", "RestoreTableFromBackup")
@@ -29,11 +30,6 @@ def test_dynamodb_local_has_no_backups(ddb_url):
         assert status == 400 and b"UnknownOperationException" in body, (op, body)
 
 
-def err(exc):
-    e = exc.value.response["Error"]
-    return e["Code"], e["Message"]
-
-
 def wait_available(d, arn, timeout=30):
     end = time.time() + timeout
     while True:
@@ -42,31 +38,6 @@ def wait_available(d, arn, timeout=30):
             return b
         assert time.time() < end, "backup not AVAILABLE in time"
         time.sleep(0.05)
-
-
-def wait_restored(d, table, timeout=60):
-    end = time.time() + timeout
-    while True:
-        t = d.describe_table(TableName=table)["Table"]
-        if t["TableStatus"] == "ACTIVE":
-            return t
-        assert t["TableStatus"] == "CREATING" and t["RestoreSummary"]["RestoreInProgress"]
-        assert time.time() < end, "restore did not finish in time"
-        time.sleep(0.05)
-
-
-def scan_all(d, table, **kw):
-    items, extra = [], {}
-    while True:
-        r = d.scan(TableName=table, **kw, **extra)
-        items += r["Items"]
-        if "LastEvaluatedKey" not in r:
-            return items
-        extra = {"ExclusiveStartKey": r["LastEvaluatedKey"]}
-
-
-def canon(items):
-    return sorted(repr(sorted(i.items())) for i in items)
 
 
 def make_source(d, name, n=40):

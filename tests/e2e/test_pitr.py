@@ -15,7 +15,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import client_for, make_table, raw_request
+from conftest import canon, client_for, client_error as err, make_table, raw_request, scan_all, \
+    wait_restored
 
 OPS = ("UpdateContinuousBackups", "DescribeContinuousBackups", "RestoreTableToPointInTime")
 
@@ -25,11 +26,6 @@ def raw(url, op, body):
     RecoveryPeriodInDays, and it checks lengths itself.  Returns (status, parsed JSON)."""
     status, _, b = raw_request(url, body, target=f"DynamoDB_20120810.{op}")
     return status, json.loads(b)
-
-
-def err(exc):
-    e = exc.value.response["Error"]
-    return e["Code"], e["Message"]
 
 
 @pytest.mark.requires_dynamodb_local
@@ -44,31 +40,6 @@ def test_dynamodb_local_pitr(ddb_url):
 @pytest.fixture
 def srv(ddbchat_server):
     return ddbchat_server()
-
-
-def wait_restored(d, table, timeout=60):
-    end = time.time() + timeout
-    while True:
-        t = d.describe_table(TableName=table)["Table"]
-        if t["TableStatus"] == "ACTIVE":
-            return t
-        assert t["TableStatus"] == "CREATING" and t["RestoreSummary"]["RestoreInProgress"]
-        assert time.time() < end, "restore did not finish in time"
-        time.sleep(0.05)
-
-
-def scan_all(d, table, **kw):
-    items, extra = [], {}
-    while True:
-        r = d.scan(TableName=table, **kw, **extra)
-        items += r["Items"]
-        if "LastEvaluatedKey" not in r:
-            return items
-        extra = {"ExclusiveStartKey": r["LastEvaluatedKey"]}
-
-
-def canon(items):
-    return sorted(repr(sorted(i.items())) for i in items)
 
 
 def make_source(d, name):

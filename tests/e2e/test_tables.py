@@ -11,12 +11,10 @@ import json
 import re
 import time
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import aws_or_local, make_table, raw_request
+from conftest import aws_or_local, client_error as err, make_table, raw_request
 
 INVALID_NAME = ("Invalid table/index name.  Table/index names must be between 3 and 255 "
                 "characters long, and may contain only the characters a-z, A-Z, 0-9, '_', "
@@ -36,20 +34,6 @@ def model_err(*violations):
     """The request model's ValidationException text for these violations."""
     n = len(violations)
     return (f"{n} validation error{'s' if n > 1 else ''} detected: " + "; ".join(violations))
-
-
-@pytest.fixture(scope="module")
-def raw(ddb_url):
-    """A client without botocore's own parameter validation, so the server validates."""
-    return boto3.client("dynamodb", endpoint_url=ddb_url, region_name="us-east-1",
-                        aws_access_key_id="x", aws_secret_access_key="x",
-                        config=Config(parameter_validation=False,
-                                      retries={"max_attempts": 1}))
-
-
-def err(excinfo):
-    e = excinfo.value.response["Error"]
-    return e["Code"], e["Message"]
 
 
 def ks(h, r=None):
@@ -571,7 +555,6 @@ AWS_CREATE = {
         "WriteCapacityUnits must both be specified when BillingMode is "
         "PROVISIONED"),
 }
-
 
 
 @pytest.mark.parametrize("cid,over,msg", CREATE_CASES, ids=[c[0] for c in CREATE_CASES])

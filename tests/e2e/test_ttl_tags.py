@@ -8,12 +8,10 @@ deviation.  DynamoDB Local does not implement tagging ("Tagging is not currently
 DynamoDB Local."), so the tag tests run on ddbchat only.  Each test names the behaviour it
 pins.
 """
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import aws_or_local, make_table
+from conftest import aws_or_local, client_error as err, make_table
 
 NOT_FOUND = "Cannot do operations on a non-existent table"  # DynamoDB Local's
 
@@ -28,20 +26,6 @@ def null_at(*paths):
     return (f"{n} validation error{'s' if n > 1 else ''} detected: " + "; ".join(
         f"Value null at '{p}' failed to satisfy constraint: Member must not be null"
         for p in paths))
-
-
-@pytest.fixture(scope="module")
-def raw(ddb_url):
-    """A client without botocore's own parameter validation, so the server validates."""
-    return boto3.client("dynamodb", endpoint_url=ddb_url, region_name="us-east-1",
-                        aws_access_key_id="x", aws_secret_access_key="x",
-                        config=Config(parameter_validation=False,
-                                      retries={"max_attempts": 1}))
-
-
-def err(excinfo):
-    e = excinfo.value.response["Error"]
-    return e["Code"], e["Message"]
 
 
 def ttl_of(ddb, name):
