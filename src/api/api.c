@@ -115,6 +115,11 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
         return err_set(e, ERR_IO, "no random bytes for the stream iterator key");
     }
     api_hold_init(api, opts && opts->transaction_conflicts);
+    if (api_thr_init(api, opts && opts->throttle)) {
+        api_hold_fini(api);
+        free(api);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
     api->txn_token_max_bytes = opts && opts->txn_token_max_bytes ? opts->txn_token_max_bytes
                                                                   : API_TXN_TOKEN_MAX_BYTES;
     api->iterator_ttl_ms = opts && opts->iterator_ttl_ms > 0 ? opts->iterator_ttl_ms
@@ -144,6 +149,7 @@ void api_free(api_t *api)
     api_backups_fini(api);
     api_txn_tokens_free(api);
     api_hold_fini(api);
+    api_thr_fini(api);
     expr_cache_free(api->xcache);
     free(api);
 }

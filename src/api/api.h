@@ -29,6 +29,9 @@ typedef struct api_opts {
     /* opt-in realism (`serve --transaction-conflicts`): a write meeting an item an ongoing
      * TransactWriteItems holds fails as on AWS (api_conflict.c) */
     bool transaction_conflicts;
+    /* opt-in realism (`serve --throttle`): provisioned tables and their GSIs throttled at
+     * their configured capacity, on-demand ones at AWS's per-table limits (api_throttle.c) */
+    bool throttle;
     met_t *metrics;         /* consumed capacity per table is counted here; NULL = none.
                                Borrowed: must outlive the api. */
     bool resume_jobs;       /* the server: finish restores interrupted by a stop and remove

@@ -256,4 +256,24 @@
     "is not supported. The AttributeValue for a key attribute cannot contain an empty binary " \
     "value. IndexName: %s, IndexKey: %s"
 
+/* throttling (api_throttle.c, `serve --throttle`).  Provisioned: the API Reference's
+ * ProvisionedThroughputExceeded texts (TransactionCanceledException's reasons); the index
+ * one without the final period, as the service sends it (SDK logs of real throttles).
+ * On-demand: its ThrottlingError texts, sent with ThrottlingException. */
+#define TXT_THR_TABLE                                                                            \
+    "The level of configured provisioned throughput for the table was exceeded. Consider "      \
+    "increasing your provisioning level with the UpdateTable API."
+#define TXT_THR_GSI                                                                              \
+    "The level of configured provisioned throughput for one or more global secondary indexes " \
+    "of the table was exceeded. Consider increasing your provisioning level for the "          \
+    "under-provisioned global secondary indexes with the UpdateTable API"
+#define TXT_THR_OD_TABLE                                                                         \
+    "Throughput exceeds the current capacity of your table or index. DynamoDB is "              \
+    "automatically scaling your table or index so please try again shortly. If exceptions "     \
+    "persist, check if you have a hot key: "                                                    \
+    "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html."
+#define TXT_THR_OD_GSI                                                                           \
+    "Throughput exceeds the current capacity for one or more global secondary indexes. "        \
+    "DynamoDB is automatically scaling your index so please try again shortly."
+
 #endif

@@ -98,13 +98,15 @@ static int run_write(wreq *q, json_t **out)
     sw.arena = r->arena;
     sw.is_update = q->w.kind == API_W_UPDATE;
     sw.want_old = q->rvoccf || q->rcc != API_RCC_NONE || q->rv == API_RV_ALL_OLD ||
-                  q->rv == API_RV_UPDATED_OLD;
+                  q->rv == API_RV_UPDATED_OLD || (r->api->thr && q->t->n_idx);
     uint64_t hk;
     if (r->api->txn_conflicts && api_hold_key(q->t, q->w.key, &hk) == 0 &&
         api_hold_busy(r->api, hk))
         return err_set(r->err, ERR_TRANSACTION_CONFLICT, TXT_TXN_ONGOING);
-    int rc = store_write_each(r->api->store, &sw, 1, r->err);
+    int rc = api_thr_admit(r, q->t, NULL, true, API_THR_WRITE);
     if (rc)
+        return rc;
+    if ((rc = store_write_each(r->api->store, &sw, 1, r->err)))
         return rc;
     if (sw.rc) {
         err_set(r->err, sw.rc, "%s", sw.err.msg);
@@ -141,6 +143,13 @@ static int run_write(wreq *q, json_t **out)
     }
     api_metrics_write(r, q->t, api_cap_write_h(sw.old_size > sw.new_size ? sw.old_size
                                                                           : sw.new_size));
+    if (r->api->thr) { /* --throttle: the table's and its indexes' units */
+        api_cap tc;
+        memset(&tc, 0, sizeof tc);
+        tc.table_h = api_cap_write_h(sw.old_size > sw.new_size ? sw.old_size : sw.new_size);
+        api_cap_add_index_writes(&tc, q->t, old, nw);
+        api_thr_charge_write(r, q->t, &tc, API_THR_WRITE);
+    }
     api_out *o = api_reply(r);
     if (attrs && attrs->type == AV_M)
         ao_item(o, "Attributes", attrs);
@@ -349,9 +358,14 @@ int op_get_item(api_req *r, json_t **out)
         return rc;
     av_t item;
     bool found = false;
-    if ((rc = store_get(r->api->store, t, &key, r->arena, &item, &found, r->err)))
+    uint64_t min_h = consistent ? API_THR_READ_STRONG : API_THR_READ_EVENTUAL;
+    if ((rc = api_thr_admit(r, t, NULL, false, min_h)) ||
+        (rc = store_get(r->api->store, t, &key, r->arena, &item, &found, r->err)))
         return rc;
     api_metrics_read(r, t, api_cap_read_h(found ? av_item_size(&item) : 0, consistent));
+    if (r->api->thr)
+        api_thr_charge_read(r, t, NULL, api_cap_read_h(found ? av_item_size(&item) : 0, consistent),
+                            min_h);
     av_t p = item;
     if (found && proj && (rc = expr_project(r->arena, proj, &item, &p, r->err)))
         return rc;

@@ -329,7 +329,9 @@ static int run(api_req *r, json_t **out, bool query)
     }
     store_result res;
     memset(&res, 0, sizeof res);
-    if ((rc = store_query_run(r->api->store, &sq, r->arena, &res, r->err)))
+    uint64_t min_h = consistent ? API_THR_READ_STRONG : API_THR_READ_EVENTUAL;
+    if ((rc = api_thr_admit(r, t, ix, false, min_h)) ||
+        (rc = store_query_run(r->api->store, &sq, r->arena, &res, r->err)))
         return rc;
 
     api_out *o = api_reply(r);
@@ -378,6 +380,10 @@ static int run(api_req *r, json_t **out, bool query)
     if (res.last_key.type == AV_M)
         ao_item(o, "LastEvaluatedKey", &res.last_key);
     api_metrics_read(r, t, api_cap_read_h(res.bytes, consistent) + fetch_h);
+    if (r->api->thr) { /* --throttle: the index read (GSI: its own), the LSI fetches */
+        api_thr_charge_read(r, t, ix, api_cap_read_h(res.bytes, consistent), min_h);
+        api_thr_charge_read(r, t, NULL, fetch_h, 0);
+    }
     if (rcc != API_RCC_NONE) {
         api_cap cap;
         memset(&cap, 0, sizeof cap);

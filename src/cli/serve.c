@@ -51,6 +51,7 @@ typedef struct serve_opts {
     unsigned queue_timeout_ms;
     int gsi_lag_ms; /* opt-in realism (README "Realism switches") */
     bool txn_conflicts;
+    bool throttle;
     const char *credentials_file;
     bool namespace_tables;
     bool demo;
@@ -145,6 +146,10 @@ static void serve_usage(FILE *f)
             "  --transaction-conflicts   a write to an item an ongoing TransactWriteItems\n"
             "                            holds fails with TransactionConflictException (a\n"
             "                            transaction: cancelled, reason TransactionConflict)\n"
+            "  --throttle                provisioned tables and their GSIs get their configured\n"
+            "                            capacity (300 s of burst credit), on-demand ones AWS's\n"
+            "                            per-table limits; over it: ProvisionedThroughput-\n"
+            "                            ExceededException / ThrottlingException, as on AWS\n"
             "  -h, --help                this text\n");
 }
 
@@ -194,6 +199,7 @@ enum {
     OPT_TRIGGER_FROM,
     OPT_GSI_LAG,
     OPT_TXN_CONFLICTS,
+    OPT_THROTTLE,
 };
 
 /* 0 ok, 1 help printed, 2 usage error */
@@ -231,6 +237,7 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         {"trigger-from", required_argument, NULL, OPT_TRIGGER_FROM},
         {"gsi-lag", required_argument, NULL, OPT_GSI_LAG},
         {"transaction-conflicts", no_argument, NULL, OPT_TXN_CONFLICTS},
+        {"throttle", no_argument, NULL, OPT_THROTTLE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -379,6 +386,9 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
             break;
         case OPT_TXN_CONFLICTS:
             o->txn_conflicts = true;
+            break;
+        case OPT_THROTTLE:
+            o->throttle = true;
             break;
         case 'h':
             serve_usage(stdout);
@@ -546,6 +556,7 @@ int cli_serve(int argc, char **argv)
         api_opts ao = {.region = region, .account_id = NULL, .metrics = metrics,
                        .iterator_ttl_ms = o.stream_iterator_s * 1000LL,
                        .transaction_conflicts = o.txn_conflicts,
+                       .throttle = o.throttle,
                        .resume_jobs = true};
         if (api_new(store, &ao, &api, &e))
             goto fail;
