@@ -5,9 +5,12 @@
  * a whole: limits, duplicates, per-table parameters, keys against the schema).
  * BatchGetItem reads every key in one snapshot (store_get_many).  BatchWriteItem submits all
  * its writes in one store_write_each call, so they share one group commit; each write is
- * unconditional.  Nothing is left unprocessed for throughput: UnprocessedKeys / UnprocessedItems are
- * always {} — except that BatchGetItem answers at most 16 MB of items: the keys past that
- * come back in UnprocessedKeys (with the table's other parameters), as the service does.
+ * unconditional.  BatchGetItem answers at most 16 MB of items: the keys past that come back
+ * in UnprocessedKeys (with the table's other parameters), as the service does.  Under
+ * `serve --throttle` (api_throttle.c) each key / write is admitted on its own: those its
+ * table (or, for a write, a GSI) has no capacity for come back in UnprocessedKeys /
+ * UnprocessedItems, and when none at all was admitted the call fails with the throttling
+ * exception, as the API Reference says of both operations.
  *
  * Capacity as DynamoDB Local computes it (tests/e2e/test_batch.py): BatchGetItem charges
  * each item found separately (4 KB units, eventual = half) and nothing for missing keys;
@@ -59,6 +62,12 @@ typedef struct bg_table {
 
 static const char *const get_expr_params[] = {"ProjectionExpression", NULL};
 static const char *const get_legacy[] = {"AttributesToGet", NULL};
+
+/* --throttle: what admitting one key of bt takes (half units) */
+static uint64_t bg_min_h(const bg_table *bt)
+{
+    return bt->consistent ? API_THR_READ_STRONG : API_THR_READ_EVENTUAL;
+}
 
 int op_batch_get_item(api_req *r, json_t **out)
 {
@@ -149,8 +158,46 @@ int op_batch_get_item(api_req *r, json_t **out)
             kptr[k] = &kv[k];
         }
     }
-    if ((rc = store_get_many(r->api->store, ktab, kptr, total, r->arena, items, found, r->err)))
+    /* --throttle: each key admitted on its own; the others are left unprocessed */
+    bool *thr_skip = NULL;
+    const store_table **rtab = ktab;
+    const av_t **rptr = kptr;
+    size_t nrun = total;
+    av_t *ritems = items;
+    bool *rfound = found;
+    if (r->api->thr) {
+        thr_skip = arena_zalloc(r->arena, sizeof *thr_skip * total);
+        rtab = arena_zalloc(r->arena, sizeof *rtab * total);
+        rptr = arena_zalloc(r->arena, sizeof *rptr * total);
+        ritems = arena_zalloc(r->arena, sizeof *ritems * total);
+        rfound = arena_zalloc(r->arena, sizeof *rfound * total);
+        if (!thr_skip || !rtab || !rptr || !ritems || !rfound)
+            return nomem(r);
+        nrun = 0;
+        for (ti = 0; ti < nt; ti++)
+            for (size_t i = 0; i < tabs[ti].n; i++) {
+                size_t k = tabs[ti].first + i;
+                if (api_thr_admit(r, ktab[k], NULL, false, bg_min_h(&tabs[ti]))) {
+                    thr_skip[k] = true;
+                    continue;
+                }
+                rtab[nrun] = ktab[k];
+                rptr[nrun++] = kptr[k];
+            }
+        if (nrun == 0)
+            return r->err->code; /* nothing admitted: the first refusal */
+        err_clear(r->err);
+        json_decref(r->err_extra);
+        r->err_extra = NULL;
+    }
+    if ((rc = store_get_many(r->api->store, rtab, rptr, nrun, r->arena, ritems, rfound, r->err)))
         return rc;
+    if (thr_skip) /* the answers back in request order */
+        for (size_t k = 0, j = 0; k < total; k++)
+            if (!thr_skip[k]) {
+                items[k] = ritems[j];
+                found[k] = rfound[j++];
+            }
     api_out *o = api_reply(r);
     ao_obj(o, "Responses");
     json_t *caps = json_array(), *unproc = json_object();
@@ -163,8 +210,16 @@ int op_batch_get_item(api_req *r, json_t **out)
         api_cap cap;
         memset(&cap, 0, sizeof cap);
         cap.table = api_table_name(bt->t);
+        size_t admitted = 0;
         for (size_t i = 0; i < bt->n; i++) {
             size_t k = bt->first + i;
+            if (thr_skip && thr_skip[k]) { /* throttled: back as unprocessed */
+                if (!left)
+                    left = json_array();
+                json_array_append(left, json_array_get(keys, i));
+                continue;
+            }
+            admitted++;
             if (!found[k])
                 continue;
             uint64_t sz = av_item_size(&items[k]);
@@ -199,6 +254,7 @@ int op_batch_get_item(api_req *r, json_t **out)
             json_object_set_new(unproc, bt->name, spec);
         }
         api_metrics_read(r, bt->t, cap.table_h);
+        api_thr_charge_read(r, bt->t, NULL, cap.table_h, admitted * bg_min_h(bt));
         if (rcc != API_RCC_NONE)
             json_array_append_new(caps, api_cap_json(&cap, rcc));
     }
@@ -293,16 +349,41 @@ int op_batch_write_item(api_req *r, json_t **out)
             w[k].apply = api_write_apply;
             w[k].ctx = &cx[k];
             w[k].arena = r->arena;
-            w[k].want_old = rcc != API_RCC_NONE;
+            w[k].want_old = rcc != API_RCC_NONE || (r->api->thr && t->n_idx);
         }
     }
-    if ((rc = store_write_each(r->api->store, w, total, r->err)))
+    /* --throttle: each write admitted on its own; the others are left unprocessed */
+    bool *thr_skip = NULL;
+    store_write *run = w;
+    size_t nrun = total;
+    if (r->api->thr) {
+        thr_skip = arena_zalloc(r->arena, sizeof *thr_skip * total);
+        run = arena_zalloc(r->arena, sizeof *run * total);
+        if (!thr_skip || !run)
+            return nomem(r);
+        nrun = 0;
+        for (size_t i = 0; i < total; i++) {
+            if (api_thr_admit(r, w[i].table, NULL, true, API_THR_WRITE))
+                thr_skip[i] = true;
+            else
+                run[nrun++] = w[i];
+        }
+        if (nrun == 0)
+            return r->err->code; /* nothing admitted: the first refusal */
+        err_clear(r->err);
+        json_decref(r->err_extra);
+        r->err_extra = NULL;
+    }
+    if ((rc = store_write_each(r->api->store, run, nrun, r->err)))
         return rc;
+    if (thr_skip) /* the results back in request order */
+        for (size_t i = 0, j = 0; i < total; i++)
+            if (!thr_skip[i])
+                w[i] = run[j++];
     for (size_t i = 0; i < total; i++)
         if (w[i].rc)
             return err_set(r->err, w[i].rc, "%s", w[i].err.msg);
-    json_t *o = json_object();
-    json_object_set_new(o, "UnprocessedItems", json_object());
+    json_t *o = json_object(), *unproc = json_object();
     json_t *caps = rcc != API_RCC_NONE ? json_array() : NULL;
     json_t *metrics = ricm ? json_object() : NULL;
     k = 0;
@@ -311,8 +392,16 @@ int op_batch_write_item(api_req *r, json_t **out)
         memset(&cap, 0, sizeof cap);
         const store_table *t = w[k].table;
         cap.table = api_table_name(t);
-        json_t *tm = NULL;
+        json_t *tm = NULL, *left = NULL;
+        size_t admitted = 0;
         for (size_t i = 0; i < json_array_size(list); i++, k++) {
+            if (thr_skip && thr_skip[k]) { /* throttled: back as unprocessed, as sent */
+                if (!left)
+                    left = json_array();
+                json_array_append(left, json_array_get(list, i));
+                continue;
+            }
+            admitted++;
             const av_t *old = w[k].old.type == AV_M ? &w[k].old : NULL;
             const av_t *nw = cx[k].kind == API_W_PUT ? cx[k].item : NULL;
             uint64_t sz = w[k].old_size > w[k].new_size ? w[k].old_size : w[k].new_size;
@@ -331,11 +420,15 @@ int op_batch_write_item(api_req *r, json_t **out)
             }
         }
         api_metrics_write(r, t, cap.table_h);
+        api_thr_charge_write(r, t, &cap, admitted * API_THR_WRITE);
+        if (left)
+            json_object_set_new(unproc, name, left);
         if (caps)
             json_array_append_new(caps, api_cap_json(&cap, rcc));
         if (tm)
             json_object_set_new(metrics, name, tm);
     }
+    json_object_set_new(o, "UnprocessedItems", unproc);
     if (caps)
         json_object_set_new(o, "ConsumedCapacity", caps);
     if (metrics)

@@ -496,6 +496,65 @@ static int canceled(api_req *r, twa *acts, store_write *w, size_t n)
     return err_set(r->err, ERR_TRANSACTION_CANCELED, TXT_T_CANCELED, codes);
 }
 
+/* ---- --throttle (api_throttle.c) --------------------------------------------------------- */
+
+/* What admitting action a takes, in half units: the smallest transactional read or write. */
+static uint64_t tx_min_h(const twa *a)
+{
+    return (a->w.kind == API_W_CHECK ? API_THR_READ_STRONG : API_THR_WRITE) * API_THR_TXN;
+}
+
+/* The units action i consumed (transactional: doubled), its GSIs' included. */
+static void tx_units(const twa *acts, const store_write *w, size_t i, api_cap *out)
+{
+    memset(out, 0, sizeof *out);
+    if (acts[i].w.kind == API_W_CHECK) {
+        out->table_h = api_cap_read_h(w[i].old_size, true) * API_THR_TXN;
+        return;
+    }
+    uint64_t sz = w[i].old_size > w[i].new_size ? w[i].old_size : w[i].new_size;
+    out->table_h = api_cap_write_h(sz) * API_THR_TXN;
+    const av_t *old = w[i].old.type == AV_M ? &w[i].old : NULL;
+    const av_t *nw = (w[i].new_item && w[i].new_item != STORE_KEEP) ? w[i].new_item : NULL;
+    api_cap_add_index_writes(out, acts[i].w.t, old, nw);
+    for (size_t k = 0; k < out->n_idx; k++)
+        out->idx[k].h *= API_THR_TXN;
+}
+
+/* Admits every action; when one is refused, gives back what the others took and cancels
+ * the transaction: the refused actions' reasons are the refusal's code and text (AWS's
+ * ProvisionedThroughputExceeded / ThrottlingError), the others None. */
+static int tx_throttle(api_req *r, twa *acts, store_write *w, size_t n)
+{
+    bool any = false;
+    bool *took = arena_zalloc(r->arena, sizeof *took * n);
+    if (!took)
+        return nomem(r);
+    for (size_t i = 0; i < n; i++) {
+        bool wr = acts[i].w.kind != API_W_CHECK;
+        int rc = api_thr_admit(r, acts[i].w.t, NULL, wr, tx_min_h(&acts[i]));
+        err_clear(&w[i].err);
+        w[i].rc = 0;
+        if (rc) {
+            err_set(&w[i].err, rc, "%s", r->err->msg);
+            w[i].rc = rc;
+            err_clear(r->err);
+            json_decref(r->err_extra);
+            r->err_extra = NULL;
+            any = true;
+        } else {
+            took[i] = true;
+        }
+    }
+    if (!any)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (took[i])
+            api_thr_refund(r, acts[i].w.t, NULL, acts[i].w.kind != API_W_CHECK,
+                           tx_min_h(&acts[i]));
+    return canceled(r, acts, w, n);
+}
+
 /* The token as the cache's key: a C string that keeps every byte of the JSON string (a
  * token may hold U+0000: "a\u0000b" and "a\u0000c" are two tokens), NUL and backslash
  * escaped.  Arena. */
@@ -636,7 +695,8 @@ int op_transact_write_items(api_req *r, json_t **out)
         w[i].apply = api_write_apply;
         w[i].ctx = &acts[i].w;
         w[i].arena = r->arena;
-        w[i].want_old = acts[i].rvoccf || rcc != API_RCC_NONE;
+        w[i].want_old = acts[i].rvoccf || rcc != API_RCC_NONE ||
+                        (r->api->thr && acts[i].w.t->n_idx); /* --throttle: GSI units */
         w[i].is_update = acts[i].w.kind == API_W_UPDATE;
     }
     /* --transaction-conflicts: hold the items while the transaction runs */
@@ -670,6 +730,15 @@ int op_transact_write_items(api_req *r, json_t **out)
             return nomem(r);
         }
     }
+    /* --throttle: every action admitted, or the transaction is cancelled with the refused
+     * ones' reasons (ProvisionedThroughputExceeded / ThrottlingError) and nothing taken */
+    if (r->api->thr && (rc = tx_throttle(r, acts, w, n))) {
+        if (hk)
+            api_hold_release(r->api, hk, n);
+        if (tc)
+            tok_end(tc, token, NULL);
+        return rc;
+    }
     rc = store_write_atomic(r->api->store, w, n, r->err);
     if (hk)
         api_hold_release(r->api, hk, n);
@@ -690,6 +759,15 @@ int op_transact_write_items(api_req *r, json_t **out)
         else
             api_metrics_write(r, acts[i].w.t, api_cap_write_h(sz) * 2);
     }
+    if (r->api->thr) /* --throttle: what each action consumed beyond its admission */
+        for (size_t i = 0; i < n; i++) {
+            api_cap u;
+            tx_units(acts, w, i, &u);
+            if (acts[i].w.kind == API_W_CHECK)
+                api_thr_charge_read(r, acts[i].w.t, NULL, u.table_h, tx_min_h(&acts[i]));
+            else
+                api_thr_charge_write(r, acts[i].w.t, &u, tx_min_h(&acts[i]));
+        }
     if (rcc != API_RCC_NONE) {
         api_cap *caps = arena_zalloc(r->arena, sizeof *caps * n);
         size_t ncap = 0;
@@ -750,6 +828,53 @@ int op_transact_write_items(api_req *r, json_t **out)
     }
     *out = o;
     return 0;
+}
+
+/* --throttle: admits every Get of a TransactGetItems; when one is refused, gives back what
+ * the others took and cancels it (reasons: the refusal's code and text, the others None). */
+static int tg_throttle(api_req *r, const store_table **tabs, size_t n)
+{
+    const uint64_t min_h = API_THR_READ_STRONG * API_THR_TXN;
+    int *code = arena_zalloc(r->arena, sizeof *code * n);
+    char **msg = arena_zalloc(r->arena, sizeof *msg * n);
+    if (!code || !msg)
+        return nomem(r);
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        if ((code[i] = api_thr_admit(r, tabs[i], NULL, false, min_h))) {
+            msg[i] = arena_strdup(r->arena, r->err->msg);
+            err_clear(r->err);
+            json_decref(r->err_extra);
+            r->err_extra = NULL;
+            any = true;
+        }
+    }
+    if (!any)
+        return 0;
+    json_t *reasons = json_array();
+    size_t cap = 40 * n + 1, used = 0;
+    char *codes = arena_alloc(r->arena, cap);
+    if (!codes) {
+        json_decref(reasons);
+        return nomem(r);
+    }
+    codes[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!code[i])
+            api_thr_refund(r, tabs[i], NULL, false, min_h);
+        const char *c = reason_code(code[i]);
+        json_t *o = json_object();
+        json_object_set_new(o, "Code", json_string(c));
+        if (code[i])
+            json_object_set_new(o, "Message", json_string(msg[i] ? msg[i] : ""));
+        json_array_append_new(reasons, o);
+        int k = snprintf(codes + used, cap - used, "%s%s", i ? ", " : "", c);
+        if (k > 0 && (size_t)k < cap - used)
+            used += (size_t)k;
+    }
+    r->err_extra = json_object();
+    json_object_set_new(r->err_extra, "CancellationReasons", reasons);
+    return err_set(r->err, ERR_TRANSACTION_CANCELED, TXT_T_CANCELED, codes);
 }
 
 /* ---- TransactGetItems -------------------------------------------------------------------- */
@@ -836,6 +961,8 @@ int op_transact_get_items(api_req *r, json_t **out)
         json_object_set_new(r->err_extra, "CancellationReasons", reasons);
         return err_set(r->err, ERR_TRANSACTION_CANCELED, TXT_T_CANCELED, codes);
     }
+    if (r->api->thr && (rc = tg_throttle(r, tabs, n)))
+        return rc;
     if ((rc = store_get_many(r->api->store, tabs, kp, n, r->arena, res, found, r->err)))
         return rc;
     json_t *o = json_object(), *arr = json_array();
@@ -851,6 +978,9 @@ int op_transact_get_items(api_req *r, json_t **out)
         api_cap *c = cap_for(caps, &ncap, tabs[i]);
         c->table_h += api_cap_read_h(found[i] ? av_item_size(&res[i]) : 0, true) * 2;
         api_metrics_read(r, tabs[i], api_cap_read_h(found[i] ? av_item_size(&res[i]) : 0, true) * 2);
+        api_thr_charge_read(r, tabs[i], NULL,
+                            api_cap_read_h(found[i] ? av_item_size(&res[i]) : 0, true) * 2,
+                            API_THR_READ_STRONG * API_THR_TXN);
         if (found[i]) {
             av_t p = res[i];
             if (proj[i] && (rc = expr_project(r->arena, proj[i], &res[i], &p, r->err))) {

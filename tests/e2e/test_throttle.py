@@ -225,3 +225,97 @@ def test_off_by_default(server):
     url = server()
     provisioned(url, "thr", 5, 5, gsi=(1, 1))
     assert burst(url, "thr", 100, g=S("c")) == (100, [])
+
+
+def ptable(url, name, rcu, wcu):
+    provisioned(url, name, rcu, wcu)
+    return name
+
+
+# BatchWriteItem: the writes a table has capacity for are done, the others come back in
+# UnprocessedItems exactly as they were sent (to be resent with backoff); when none at all
+# can be done, the call fails with ProvisionedThroughputExceededException (the API
+# Reference's rule for both batch operations).
+def test_batch_write(server):
+    url = server("--throttle")
+    ptable(url, "bw5", 100, 5)
+    reqs = [{"PutRequest": {"Item": {"pk": S(f"b{i}")}}} for i in range(25)]
+    r = ok(url, "BatchWriteItem", {"RequestItems": {"bw5": reqs}})
+    left = r["UnprocessedItems"].get("bw5", [])
+    done = 25 - len(left)
+    assert 5 <= done <= 8 and left == reqs[done:], (done, left[:1])
+    n = ok(url, "Scan", {"TableName": "bw5", "Select": "COUNT", "ConsistentRead": True})["Count"]
+    assert n == done
+    # a 1 WCU table in debt (a 20 KB write costs 20 units): nothing of a batch is done
+    ptable(url, "bw1", 100, 1)
+    assert put(url, "bw1", "big", v=S("x" * 20000))[0]
+    good, data = call(url, "BatchWriteItem", {"RequestItems": {"bw1": reqs[:3]}})
+    assert not good
+    assert data["__type"].endswith("#ProvisionedThroughputExceededException"), data
+    assert data["message"] == TABLE_MSG
+    # one table throttled, another not: the other's writes are done, the first's left
+    ptable(url, "bwx", 100, 100)
+    r = ok(url, "BatchWriteItem", {"RequestItems": {"bw1": reqs[:2], "bwx": reqs[:1]}})
+    assert r["UnprocessedItems"] == {"bw1": reqs[:2]}
+
+
+# BatchGetItem likewise: the keys read fit the table's read capacity (eventually consistent:
+# half a unit each), the others come back in UnprocessedKeys with the table's parameters;
+# nothing readable at all: the exception.
+def test_batch_get(server):
+    url = server("--throttle")
+    ptable(url, "bg1", 1, 100)
+    for i in range(10):
+        assert put(url, "bg1", f"k{i}")[0]
+    keys = [{"pk": S(f"k{i}")} for i in range(10)]
+    r = ok(url, "BatchGetItem", {"RequestItems": {"bg1": {"Keys": keys,
+                                                          "ProjectionExpression": "pk"}}})
+    got = len(r["Responses"]["bg1"])
+    left = r["UnprocessedKeys"]["bg1"]
+    assert 2 <= got <= 4, got
+    assert left == {"Keys": keys[got:], "ProjectionExpression": "pk"}
+    # in debt after a strongly consistent read of a 40 KB item (10 units): the exception
+    ptable(url, "bg2", 1, 100)
+    assert put(url, "bg2", "big", v=S("x" * 40000))[0]
+    assert ok(url, "GetItem", {"TableName": "bg2", "Key": {"pk": S("big")},
+                               "ConsistentRead": True})["Item"]
+    good, data = call(url, "BatchGetItem", {"RequestItems": {"bg2": {"Keys": keys[:2]}}})
+    assert not good and data["message"] == TABLE_MSG, data
+    assert data["ThrottlingReasons"][0]["reason"] == "TableReadProvisionedThroughputExceeded"
+
+
+# TransactWriteItems: a transactional write costs twice a plain one, so a fresh 1 WCU table
+# (one unit of credit) cannot take even one; the transaction is cancelled with the refused
+# action's reason ProvisionedThroughputExceeded and the service's text, the other action's
+# None, and nothing is written.  On an on-demand table past its maximum the reason is
+# ThrottlingError.  TransactGetItems is cancelled the same way.
+def test_transactions(server):
+    url = server("--throttle")
+    ptable(url, "txbig", 100, 100)
+    ptable(url, "txone", 1, 1)
+    body = {"TransactItems": [{"Put": {"TableName": "txbig", "Item": {"pk": S("a")}}},
+                              {"Put": {"TableName": "txone", "Item": {"pk": S("a")}}}]}
+    good, data = call(url, "TransactWriteItems", body)
+    assert not good and data["__type"].endswith("#TransactionCanceledException"), data
+    assert data["message"] == ("Transaction cancelled, please refer cancellation reasons for "
+                               "specific reasons [None, ProvisionedThroughputExceeded]")
+    assert data["CancellationReasons"] == [
+        {"Code": "None"}, {"Code": "ProvisionedThroughputExceeded", "Message": TABLE_MSG}]
+    assert "Item" not in ok(url, "GetItem", {"TableName": "txbig", "Key": {"pk": S("a")}})
+    ok(url, "CreateTable", {
+        "TableName": "txod", "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "OnDemandThroughput": {"MaxWriteRequestUnits": 1}})
+    good, data = call(url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": "txod", "Item": {"pk": S("a")}}}]})
+    assert not good and data["CancellationReasons"] == [
+        {"Code": "ThrottlingError", "Message": OD_MSG}], data
+    good, data = call(url, "TransactGetItems", {"TransactItems": [
+        {"Get": {"TableName": "txbig", "Key": {"pk": S("a")}}},
+        {"Get": {"TableName": "txone", "Key": {"pk": S("a")}}}]})
+    assert not good and data["CancellationReasons"] == [
+        {"Code": "None"}, {"Code": "ProvisionedThroughputExceeded", "Message": TABLE_MSG}], data
+    # with room, both go through
+    good, data = call(url, "TransactWriteItems", {"TransactItems": [body["TransactItems"][0]]})
+    assert good, data
