@@ -114,6 +114,23 @@ void ao_item(api_out *o, const char *key, const av_t *item)
     }
 }
 
+void ao_strn(api_out *o, const char *key, const char *s, size_t n)
+{
+    if (o->failed)
+        return;
+    if (o->w) {
+        if (!ao_member_text(o, key) || jout_str(o->w, s, n))
+            o->failed = true;
+    } else {
+        ao_add_tree(o, key, json_stringn(s, n));
+    }
+}
+
+void ao_str(api_out *o, const char *key, const char *s)
+{
+    ao_strn(o, key, s, strlen(s));
+}
+
 void ao_int(api_out *o, const char *key, long long v)
 {
     if (o->failed)

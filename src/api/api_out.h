@@ -1,12 +1,13 @@
 /*
  * api_out — a handler's reply, written once for two consumers.  Layer: api (private).
  *
- * The hot operations (GetItem, Query, Scan, BatchGetItem, PutItem/UpdateItem/DeleteItem)
- * describe their reply with these calls; in text mode (api_call_out: the DynamoDB endpoint)
+ * The hot operations (GetItem, Query, Scan, BatchGetItem, PutItem/UpdateItem/DeleteItem,
+ * GetRecords) describe their reply with these calls; in text mode (api_call_out: the DynamoDB endpoint)
  * they go straight into a jout (value/jout.h: JSON text + CRC32, no tree), in tree mode
  * (api_call: messaging's embedded backend, tests) they build the jansson tree the operation
  * always returned.  One description, so the two cannot drift apart;
- * tests/unit/api/test_stream_golden.c checks that both give byte-identical replies.
+ * tests/unit/api/test_stream_golden.c and test_op_stream.c check that both give
+ * byte-identical replies.
  *
  * Members appear in call order.  key: the member name in an object, ignored in an array.
  * Errors (out of memory, invalid UTF-8) are sticky; ao_finish reports them.
@@ -39,6 +40,10 @@ void ao_arr(api_out *o, const char *key);
 void ao_close(api_out *o);
 /* An item (an M) as DynamoDB JSON: {"attr":{"S":"..."},...}. */
 void ao_item(api_out *o, const char *key, const av_t *item);
+/* A JSON string: n bytes (a NUL inside kept); ERR_NOMEM at ao_finish when not valid UTF-8.
+ * ao_str: a NUL-terminated one. */
+void ao_strn(api_out *o, const char *key, const char *s, size_t n);
+void ao_str(api_out *o, const char *key, const char *s);
 /* A JSON integer. */
 void ao_int(api_out *o, const char *key, long long v);
 /* A jansson value (the cold parts: ConsumedCapacity, ItemCollectionMetrics); stolen. */

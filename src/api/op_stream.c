@@ -21,9 +21,9 @@
 #include <time.h>
 
 #include "api/api_int.h"
+#include "api/api_out.h"
 #include "api/api_validate.h"
 #include "base/siphash.h"
-#include "value/ddbjson.h"
 
 #define SA_LIST_MAX 100      /* ListStreams / DescribeStream Limit */
 #define SA_RECORDS_MAX 1000  /* GetRecords Limit */
@@ -553,30 +553,41 @@ static void sa_event_id(uint32_t sid, uint64_t seq, char out[33])
     snprintf(out, 33, "%016" PRIx64 "%016" PRIx64, a, b);
 }
 
-static json_t *sa_record(api_req *r, const store_stream *d, const store_srec *x)
+/* One record, as DynamoDB Streams writes it, straight into the reply (api_out.h: text on the
+ * endpoint, a tree for api_call).  Member order and bytes are pinned by
+ * tests/unit/api/test_op_stream.c against the tree this function used to build. */
+static void sa_record(api_out *o, const api_req *r, const store_stream *d, const char *view,
+                      const store_srec *x)
 {
     static const char *names[] = {"", "INSERT", "MODIFY", "REMOVE"};
-    char eid[33];
+    char eid[33], seq[24];
     sa_event_id(d->id, x->seq, eid);
-    json_t *dd = json_object();
-    json_object_set_new(dd, "ApproximateCreationDateTime", json_integer(x->ms / 1000));
-    json_object_set_new(dd, "Keys", ddbjson_from_item(&x->keys));
+    snprintf(seq, sizeof seq, "%021" PRIu64, x->seq);
+    ao_obj(o, NULL);
+    ao_strn(o, "eventID", eid, 32);
+    ao_str(o, "eventName", names[x->event <= STORE_EV_REMOVE ? x->event : 0]);
+    ao_strn(o, "eventVersion", "1.1", 3);
+    ao_strn(o, "eventSource", "aws:dynamodb", 12);
+    ao_str(o, "awsRegion", r->api->region);
+    ao_obj(o, "dynamodb");
+    ao_int(o, "ApproximateCreationDateTime", x->ms / 1000);
+    ao_item(o, "Keys", &x->keys);
     if (x->new_img.type == AV_M)
-        json_object_set_new(dd, "NewImage", ddbjson_from_item(&x->new_img));
+        ao_item(o, "NewImage", &x->new_img);
     if (x->old_img.type == AV_M)
-        json_object_set_new(dd, "OldImage", ddbjson_from_item(&x->old_img));
-    json_object_set_new(dd, "SequenceNumber", json_string(sa_seq(r, x->seq)));
-    json_object_set_new(dd, "SizeBytes", json_integer(x->size));
-    json_object_set_new(dd, "StreamViewType", json_string(sa_view_name(d->view)));
-    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "eventID", eid, "eventName",
-                          names[x->event <= STORE_EV_REMOVE ? x->event : 0], "eventVersion", "1.1",
-                          "eventSource", "aws:dynamodb", "awsRegion", r->api->region, "dynamodb",
-                          dd);
-    if (o && x->by_service)
+        ao_item(o, "OldImage", &x->old_img);
+    ao_strn(o, "SequenceNumber", seq, 21);
+    ao_int(o, "SizeBytes", x->size);
+    ao_str(o, "StreamViewType", view);
+    ao_close(o);
+    if (x->by_service) {
         /* the Streams API's Identity shape (Lambda's event spells it type/principalId) */
-        json_object_set_new(o, "userIdentity", json_pack("{s:s,s:s}", "Type", "Service",
-                                                         "PrincipalId", "dynamodb.amazonaws.com"));
-    return o;
+        ao_obj(o, "userIdentity");
+        ao_strn(o, "Type", "Service", 7);
+        ao_str(o, "PrincipalId", "dynamodb.amazonaws.com");
+        ao_close(o);
+    }
+    ao_close(o);
 }
 
 static char *sa_ms_text(api_req *r, int64_t ms)
@@ -614,9 +625,11 @@ int op_get_records(api_req *r, json_t **out)
     bool found;
     if ((rc = store_stream_get(r->api->store, it.sid, r->arena, &d, &found, r->err)))
         return rc;
-    const char *arn = found ? api_stream_arn(r, sa_user_name(d.table), d.label_ms) : NULL;
     if (!found || !sa_mine(r, &d))
         return err_set(r->err, ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
+    const char *arn = api_stream_arn(r, sa_user_name(d.table), d.label_ms);
+    if (!arn)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
     const store_shard *sh = NULL;
     for (size_t i = 0; i < d.n_shards; i++)
         if (d.shards[i].idx == it.shard)
@@ -631,20 +644,23 @@ int op_get_records(api_req *r, json_t **out)
                                     SA_RECORDS_BYTES, r->arena, &recs, &n, &last, r->err)))
             return rc;
     }
-    json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, sa_record(r, &d, &recs[i]));
-    *out = json_pack("{s:o}", "Records", arr);
-    if (!*out)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
     /* a closed shard read to its end has no next iterator */
+    char *next = NULL;
     if (!(sh->end && last >= sh->end)) {
         sa_iter nx = {.sid = d.id, .shard = sh->idx, .pos = last + 1, .issued_ms = now};
-        char *s = sa_iter_make(r, arn, &nx);
-        if (!s)
+        if (!(next = sa_iter_make(r, arn, &nx)))
             return err_set(r->err, ERR_NOMEM, "out of memory");
-        json_object_set_new(*out, "NextShardIterator", json_string(s));
     }
+    /* the reply, written as it goes: no tree of ~20 nodes per record (issue 11.7) */
+    api_out *o = api_reply(r);
+    const char *view = sa_view_name(d.view);
+    ao_arr(o, "Records");
+    for (size_t i = 0; i < n; i++)
+        sa_record(o, r, &d, view, &recs[i]);
+    ao_close(o);
+    if (next)
+        ao_str(o, "NextShardIterator", next);
+    *out = NULL;
     return 0;
 }
 
