@@ -3,16 +3,20 @@
 with a stream vs without, and the time of a GetRecords of 1,000 records.
 
     python3 bench/streams/run.py [--bin build/ddbchat] [--seconds 5] [--rounds 3]
+                                 [--before OTHER_DDBCHAT] [--gr-runs 50]
 
 Each round starts a fresh `ddbchat serve` (durable: fsync per group commit) on a new data dir
 for each case, so that neither case inherits the other's data: "no stream" lets bench_http
 create its table "bench"; "stream" creates "bench" first with a NEW_AND_OLD_IMAGES stream
 (the costliest view type: both images kept).  bench_http (bench/http) then puts unique items
 from 64 keep-alive connections for --seconds.  The cases alternate, and the median of the
-rounds is printed.  GetRecords: on the stream case's server after its run, TRIM_HORIZON
-iterator + GetRecords Limit 1000 on a shard of >= 1,000 records, 20 times; client-side wall
-time of the request (HTTP on loopback included), median and 90th percentile, and the server's
-CPU time per iterator + GetRecords (/proc/PID/stat).
+rounds is printed.  GetRecords: on the first round's stream data (>= 1,000 records in the
+first shard), --gr-runs TRIM_HORIZON iterators are taken, then GetRecords Limit 1000 is sent
+with each: client-side wall time of the request (HTTP on loopback included), median and 90th
+percentile, and the server's CPU time per GetRecords (/proc/PID/stat, user + system, all of
+the process's threads, over the GetRecords loop only).  With --before, a second binary (e.g.
+the build before a change) serves the same data dir in turn with --bin, three times each,
+alternating, so the two are compared in one run under the same load.
 Numbers depend on the machine and its load; nothing is asserted.
 """
 import argparse
@@ -94,22 +98,39 @@ def cpu_ms(pid):
     return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
-def get_records_times(port, pid, n=20):
+def get_records_times(port, pid, n):
     d, _ = call(port, "DynamoDB_20120810.DescribeTable", {"TableName": "bench"})
     arn = d["Table"]["LatestStreamArn"]
     sd, _ = call(port, "DynamoDBStreams_20120810.DescribeStream", {"StreamArn": arn})
     shard = sd["StreamDescription"]["Shards"][0]["ShardId"]
+    iters = [call(port, "DynamoDBStreams_20120810.GetShardIterator",
+                  {"StreamArn": arn, "ShardId": shard,
+                   "ShardIteratorType": "TRIM_HORIZON"})[0]["ShardIterator"] for _ in range(n)]
     times = []
     c0 = cpu_ms(pid)
-    for _ in range(n):
-        it, _ = call(port, "DynamoDBStreams_20120810.GetShardIterator",
-                     {"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"})
-        r, dt = call(port, "DynamoDBStreams_20120810.GetRecords",
-                     {"ShardIterator": it["ShardIterator"], "Limit": 1000})
+    for it in iters:
+        r, dt = call(port, "DynamoDBStreams_20120810.GetRecords", {"ShardIterator": it,
+                                                                  "Limit": 1000})
         if len(r["Records"]) != 1000:
             raise RuntimeError(f"GetRecords returned {len(r['Records'])} records")
         times.append(dt * 1000)
     return times, (cpu_ms(pid) - c0) / n
+
+
+def get_records_compare(binaries, data_dir, n, turns=3):
+    """GetRecords on data_dir served by each binary in turn: {label: (times, [cpu ms, ...])}."""
+    out = {label: ([], []) for label, _ in binaries}
+    for _ in range(turns):
+        for label, b in binaries:
+            p, port = serve(b, data_dir)
+            try:
+                times, cpu = get_records_times(port, p.pid, n)
+            finally:
+                p.terminate()
+                p.wait()
+            out[label][0].extend(times)
+            out[label][1].append(cpu)
+    return out
 
 
 def main():
@@ -117,10 +138,13 @@ def main():
     ap.add_argument("--bin", default=os.path.join(REPO, "build", "ddbchat"))
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--before", default=None,
+                    help="another ddbchat binary to compare GetRecords with")
+    ap.add_argument("--gr-runs", type=int, default=50)
     a = ap.parse_args()
     bench = os.path.join(os.path.dirname(os.path.abspath(a.bin)), "bench_http")
     res = {"no stream": [], "stream": []}
-    gr, gr_cpu = [], 0.0
+    gr = {}
     print(f"# {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {os.cpu_count()} cores, "
           f"load {os.getloadavg()[0]:.1f}, {a.seconds} s per run, 64 connections")
     for rnd in range(a.rounds):
@@ -138,18 +162,22 @@ def main():
                 rate, line = put_run(bench, port, p.pid, a.seconds)
                 res[case].append(rate)
                 print(f"round {rnd + 1} {case:9} {line}", flush=True)
-                if case == "stream" and rnd == 0:
-                    gr, gr_cpu = get_records_times(port, p.pid)
             finally:
                 p.terminate()
                 p.wait()
-                shutil.rmtree(d, ignore_errors=True)
+            if case == "stream" and rnd == 0:
+                bins = [("this build", a.bin)] + ([("--before", a.before)] if a.before else [])
+                gr = get_records_compare(bins, d, a.gr_runs)
+            shutil.rmtree(d, ignore_errors=True)
     ns, ws = statistics.median(res["no stream"]), statistics.median(res["stream"])
     print(f"median PutItem/s: no stream {ns:.0f}, stream {ws:.0f} ({100 * ws / ns:.0f}%)")
-    gr.sort()
-    print(f"GetRecords of 1,000 records: median {statistics.median(gr):.1f} ms, "
-          f"p90 {gr[int(len(gr) * 0.9) - 1]:.1f} ms ({len(gr)} runs); server CPU "
-          f"{gr_cpu:.1f} ms per GetShardIterator + GetRecords")
+    for label, (times, cpus) in gr.items():
+        times.sort()
+        print(f"GetRecords of 1,000 records ({label}): wall median "
+              f"{statistics.median(times):.1f} ms, p90 {times[int(len(times) * 0.9) - 1]:.1f} ms "
+              f"({len(times)} requests); server CPU per GetRecords "
+              f"{' / '.join(f'{c:.1f}' for c in cpus)} ms (median {statistics.median(cpus):.1f})")
+    print(f"# load at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
