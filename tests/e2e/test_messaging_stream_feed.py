@@ -3,7 +3,12 @@ change feed): a message written by another process reaches an open event stream 
 `serve --endpoint` server within a second when the table has a stream, also after the
 stream was idle long enough for polling to have backed off to 5 s; without a stream (or once
 it is disabled) the server polls the table again.  The backing endpoint is a second ddbchat
-(--target=ddbchat) or DynamoDB Local (--target=dynamodb-local)."""
+(--target=ddbchat) or DynamoDB Local (--target=dynamodb-local).
+
+The test starts its own backing endpoint and remote server, so --msg-backend changes nothing
+in it: `make test` runs it in the two plain runs (ddbchat and DynamoDB Local as the backing)
+and skips it in the two --msg-backend runs of test_messaging*.py, which would only repeat the
+first (about 20 s each)."""
 import shutil
 import subprocess
 import time
@@ -15,6 +20,13 @@ from msg_fixtures import add_user, cli, remote_env, start_remote_serve, token
 from test_messaging_sse import open_stream
 
 TABLE = "cruddur-messages"
+
+
+@pytest.fixture(autouse=True)
+def _plain_runs_only(pytestconfig):
+    if pytestconfig.getoption("--msg-backend") != "embedded":
+        pytest.skip("starts its own backing endpoint (chosen by --target); the plain runs "
+                    "cover it")
 
 
 @pytest.fixture
