@@ -4,7 +4,7 @@ golden data (tests/golden: DynamoDB JSON, numbers, expressions recorded from Dyn
 and from a few hand-written requests.  Deterministic; the output is checked in.  Run it again
 after changing the golden data or adding a target (add a function to TARGETS).
 
-Usage: tests/fuzz/make_seeds.py [--out tests/fuzz/corpus]
+Usage: tests/fuzz/make_seeds.py [--out tests/fuzz/corpus] [TARGET...]
 """
 import argparse
 import base64
@@ -213,15 +213,35 @@ def seeds_rest():
     ]
 
 
+def seeds_jread():
+    """Request bodies and JSON edge cases for our reader (value/jread.c vs jansson)."""
+    out = [dumps(body) for _, body in every(API, 12)]
+    out += every([dumps(c["item"]) for c in load("ddbjson.json")], 12)
+    out += [
+        dumps({"Item": {"a\u0000b": {"S": "x\u0000y"}, "m": {"M": {"\u0000": {"N": "1"}}}}}),
+        b'{"a":1,"b":2,"a":3}',
+        b'["\\ud83d\\ude00","\\u00e9\\u20AC","\\"\\\\\\/\\b\\f\\n\\r\\t","\xc3\xa9\xf0\x9f\x98\x80"]',
+        b"[0,-0,1.5,-2e3,1E-400,12.50,9223372036854775807,-9223372036854775808]",
+        b" \t\r\n{ \"k\" : [ true , false , null ] } \n",
+        b"[" * 40 + b"1" + b"]" * 40,
+        b'{"\\ud800":1}',
+        b"1e400",
+    ]
+    return out
+
+
 TARGETS = {"ddbjson": seeds_ddbjson, "num": seeds_num, "expr": seeds_expr, "api": seeds_api,
-           "sigv4": seeds_sigv4, "jwt": seeds_jwt, "rest": seeds_rest}
+           "sigv4": seeds_sigv4, "jwt": seeds_jwt, "rest": seeds_rest, "jread": seeds_jread}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=os.path.join(HERE, "corpus"))
+    ap.add_argument("targets", nargs="*", help="only these targets (default: all)")
     args = ap.parse_args()
     for name, fn in TARGETS.items():
+        if args.targets and name not in args.targets:
+            continue
         d = os.path.join(args.out, name)
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)

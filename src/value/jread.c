@@ -1,0 +1,529 @@
+/*
+ * jread — our strict JSON reader (RFC 8259).  Layer: value.  See jread.h for what it accepts
+ * and why it exists (U+0000 in attribute names, issue 9.1; parse once, issue 13.1).
+ *
+ * One pass over the bytes with an explicit stack of open containers (no recursion while
+ * parsing); a string is scanned once to find its end and check its UTF-8, and decoded into the
+ * arena only when it has escapes.  Invariant: every jread_val handed out is complete (type,
+ * text, children) once jread_parse returns 0; after an error the arena holds garbage the
+ * caller drops with it.
+ * https://www.rfc-editor.org/rfc/rfc8259
+ */
+#include "value/jread.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct frame {
+    jread_val *c;     /* the open container */
+    jread_val **tail; /* where its next child goes */
+} frame;
+
+typedef struct jr {
+    const unsigned char *s;
+    size_t len, pos;
+    arena_t *a;
+    jread_error *err;
+    frame *st;
+    size_t depth, cap;
+    frame local[32];
+} jr;
+
+/* ---------------------------------------------------------------- errors */
+
+static int fail_at(jr *p, size_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail_at(jr *p, size_t at, const char *fmt, ...)
+{
+    jread_error *e = p->err;
+    int line = 1, col = 0;
+    if (at > p->len)
+        at = p->len;
+    for (size_t i = 0; i < at; i++) {
+        if (p->s[i] == '\n') {
+            line++;
+            col = 0;
+        } else if ((p->s[i] & 0xC0) != 0x80) {
+            col++;
+        }
+    }
+    e->line = line;
+    e->column = col + 1;
+    e->position = at;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->text, sizeof e->text, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int nomem(jr *p)
+{
+    p->err->nomem = true;
+    return fail_at(p, p->pos, "out of memory");
+}
+
+/* ---------------------------------------------------------------- bytes */
+
+static bool is_ws(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static void skip_ws(jr *p)
+{
+    while (p->pos < p->len && is_ws(p->s[p->pos]))
+        p->pos++;
+}
+
+static bool is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes available, s[0] >= 0x80), 0 if invalid:
+ * no overlong forms, no surrogates, nothing past U+10FFFF. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    if (c < 0xC2 || c > 0xF4)
+        return 0;
+    size_t k = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (n < k)
+        return 0;
+    for (size_t i = 1; i < k; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0) || (c == 0xF0 && s[1] < 0x90) ||
+        (c == 0xF4 && s[1] >= 0x90))
+        return 0;
+    return k;
+}
+
+static int hex4(const unsigned char *s, unsigned *out)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned c = s[i], d;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            d = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            d = c - 'A' + 10;
+        else
+            return -1;
+        v = v << 4 | d;
+    }
+    *out = v;
+    return 0;
+}
+
+static size_t put_utf8(char *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | cp >> 6);
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | cp >> 12);
+        o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | cp >> 18);
+    o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* ---------------------------------------------------------------- strings */
+
+/* Escapes of [start, end) (already scanned: every escape is complete) decoded into the
+ * arena.  Lone or mismatched surrogates are refused here. */
+static int decode_string(jr *p, size_t start, size_t end, const char **out, size_t *out_len)
+{
+    /* decoding never grows the text: \uXXXX (6 bytes) gives at most 3, a pair (12) 4 */
+    char *o = arena_alloc(p->a, end - start + 1);
+    if (!o)
+        return nomem(p);
+    size_t n = 0;
+    const unsigned char *s = p->s;
+    for (size_t i = start; i < end;) {
+        if (s[i] != '\\') {
+            o[n++] = (char)s[i++];
+            continue;
+        }
+        unsigned char c = s[i + 1];
+        if (c != 'u') {
+            static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+            o[n++] = to[strchr(from, c) - from];
+            i += 2;
+            continue;
+        }
+        unsigned cp, lo;
+        hex4(s + i + 2, &cp); /* checked by the scan */
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (i + 12 <= end && s[i + 6] == '\\' && s[i + 7] == 'u' &&
+                hex4(s + i + 8, &lo) == 0) {
+                if (lo < 0xDC00 || lo > 0xDFFF)
+                    return fail_at(p, i, "invalid Unicode '\\u%04X\\u%04X'", cp, lo);
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                i += 6;
+            } else {
+                return fail_at(p, i, "invalid Unicode '\\u%04X'", cp);
+            }
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            return fail_at(p, i, "invalid Unicode '\\u%04X'", cp);
+        }
+        n += put_utf8(o + n, cp);
+        i += 6;
+    }
+    o[n] = '\0';
+    *out = o;
+    *out_len = n;
+    return 0;
+}
+
+/* A string; p->pos is on the opening quote.  Its text points into the input when it has no
+ * escapes. */
+static int scan_string(jr *p, const char **out, size_t *out_len)
+{
+    const unsigned char *s = p->s;
+    size_t i = ++p->pos, start = i;
+    bool escapes = false;
+    for (;;) {
+        if (i >= p->len)
+            return fail_at(p, i, "premature end of input");
+        unsigned char c = s[i];
+        if (c == '"')
+            break;
+        if (c == '\\') {
+            escapes = true;
+            if (i + 1 >= p->len)
+                return fail_at(p, i + 1, "premature end of input");
+            c = s[i + 1];
+            if (c == 'u') {
+                unsigned cp;
+                if (i + 6 > p->len || hex4(s + i + 2, &cp))
+                    return fail_at(p, i, "invalid escape");
+                i += 6;
+            } else if (c && strchr("\"\\/bfnrt", c)) {
+                i += 2;
+            } else {
+                return fail_at(p, i, "invalid escape");
+            }
+            continue;
+        }
+        if (c < 0x20)
+            return fail_at(p, i, "control character 0x%x", c);
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = utf8_seq(s + i, p->len - i);
+        if (!k)
+            return fail_at(p, i, "unable to decode byte 0x%x", c);
+        i += k;
+    }
+    p->pos = i + 1;
+    if (!escapes) {
+        *out = (const char *)s + start;
+        *out_len = i - start;
+        return 0;
+    }
+    return decode_string(p, start, i, out, out_len);
+}
+
+/* ---------------------------------------------------------------- numbers */
+
+static int scan_number(jr *p, jread_val *v)
+{
+    const unsigned char *s = p->s;
+    size_t i = p->pos, start = i;
+    bool real = false;
+    if (s[i] == '-')
+        i++;
+    if (i < p->len && s[i] == '0') {
+        i++;
+    } else if (i < p->len && s[i] >= '1' && s[i] <= '9') {
+        while (i < p->len && is_digit(s[i]))
+            i++;
+    } else {
+        return fail_at(p, start, "invalid token");
+    }
+    if (i < p->len && s[i] == '.') {
+        i++;
+        if (i >= p->len || !is_digit(s[i]))
+            return fail_at(p, start, "invalid token");
+        while (i < p->len && is_digit(s[i]))
+            i++;
+        real = true;
+    }
+    if (i < p->len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < p->len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= p->len || !is_digit(s[i]))
+            return fail_at(p, start, "invalid token");
+        while (i < p->len && is_digit(s[i]))
+            i++;
+        real = true;
+    }
+    v->text = (const char *)s + start;
+    v->len = i - start;
+    p->pos = i;
+    if (!real) {
+        /* strtoll's range, as jansson's: more than 20 digits (and a sign) overflows anyway */
+        char b[32];
+        if (v->len >= sizeof b)
+            return fail_at(p, start, s[start] == '-' ? "too big negative integer"
+                                                     : "too big integer");
+        memcpy(b, v->text, v->len);
+        b[v->len] = '\0';
+        errno = 0;
+        long long x = strtoll(b, NULL, 10);
+        if (errno == ERANGE)
+            return fail_at(p, start, x < 0 ? "too big negative integer" : "too big integer");
+        v->type = JREAD_INTEGER;
+        v->num.i = x;
+        return 0;
+    }
+    char *b = arena_strndup(p->a, v->text, v->len);
+    if (!b)
+        return nomem(p);
+    errno = 0;
+    double d = strtod(b, NULL);
+    if ((d == HUGE_VAL || d == -HUGE_VAL) && errno == ERANGE)
+        return fail_at(p, start, "real number overflow");
+    v->type = JREAD_REAL;
+    v->num.d = d;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- structure */
+
+static int push(jr *p, jread_val *c)
+{
+    if (p->depth == p->cap) {
+        frame *n = arena_alloc(p->a, 2 * p->cap * sizeof *n);
+        if (!n)
+            return nomem(p);
+        memcpy(n, p->st, p->depth * sizeof *n);
+        p->st = n;
+        p->cap *= 2;
+    }
+    p->st[p->depth].c = c;
+    p->st[p->depth].tail = &c->child;
+    p->depth++;
+    return 0;
+}
+
+static void attach(jr *p, jread_val *v)
+{
+    if (!p->depth)
+        return;
+    frame *f = &p->st[p->depth - 1];
+    *f->tail = v;
+    f->tail = &v->next;
+    f->c->n++;
+}
+
+/* A member's key and its colon; p->pos on the opening quote (checked by the caller). */
+static int scan_key(jr *p, const char **key, size_t *key_len)
+{
+    int rc = scan_string(p, key, key_len);
+    if (rc)
+        return rc;
+    skip_ws(p);
+    if (p->pos >= p->len || p->s[p->pos] != ':')
+        return fail_at(p, p->pos, "':' expected");
+    p->pos++;
+    return 0;
+}
+
+static bool lit(jr *p, const char *w, size_t n)
+{
+    if (p->len - p->pos < n || memcmp(p->s + p->pos, w, n) != 0)
+        return false;
+    p->pos += n;
+    return true;
+}
+
+int jread_parse(const char *buf, size_t len, arena_t *a, jread_val **out, jread_error *err)
+{
+    memset(err, 0, sizeof *err);
+    *out = NULL;
+    jr p = {.s = (const unsigned char *)buf, .len = len, .a = a, .err = err};
+    p.st = p.local;
+    p.cap = sizeof p.local / sizeof p.local[0];
+    jread_val *root = NULL;
+    const char *key = NULL; /* the pending member's key when the open container is an object */
+    size_t key_len = 0;
+    int rc;
+
+    for (;;) {
+        /* ---- a value */
+        skip_ws(&p);
+        if (p.depth + 1 > JREAD_MAX_DEPTH)
+            return fail_at(&p, p.pos, "maximum parsing depth reached");
+        if (p.pos >= p.len)
+            return fail_at(&p, p.pos, "premature end of input");
+        jread_val *v = arena_zalloc(a, sizeof *v);
+        if (!v)
+            return nomem(&p);
+        if (p.depth && p.st[p.depth - 1].c->type == JREAD_OBJECT) {
+            v->key = key;
+            v->key_len = key_len;
+        }
+        if (!root)
+            root = v;
+        unsigned char c = p.s[p.pos];
+        bool opened = false;
+        switch (c) {
+        case '{':
+        case '[':
+            v->type = c == '{' ? JREAD_OBJECT : JREAD_ARRAY;
+            p.pos++;
+            attach(&p, v);
+            if ((rc = push(&p, v)))
+                return rc;
+            skip_ws(&p);
+            if (p.pos < p.len && p.s[p.pos] == (c == '{' ? '}' : ']')) {
+                p.pos++;
+                p.depth--;
+                break; /* empty: a complete value */
+            }
+            if (c == '{') {
+                if (p.pos >= p.len || p.s[p.pos] != '"')
+                    return fail_at(&p, p.pos, "string or '}' expected");
+                if ((rc = scan_key(&p, &key, &key_len)))
+                    return rc;
+            }
+            opened = true;
+            break;
+        case '"':
+            v->type = JREAD_STRING;
+            if ((rc = scan_string(&p, &v->text, &v->len)))
+                return rc;
+            attach(&p, v);
+            break;
+        case 't':
+        case 'f':
+        case 'n':
+            if (lit(&p, "true", 4))
+                v->type = JREAD_TRUE;
+            else if (lit(&p, "false", 5))
+                v->type = JREAD_FALSE;
+            else if (lit(&p, "null", 4))
+                v->type = JREAD_NULL;
+            else
+                return fail_at(&p, p.pos, "invalid token");
+            attach(&p, v);
+            break;
+        default:
+            if (c != '-' && !is_digit(c))
+                return fail_at(&p, p.pos, "unexpected token");
+            if ((rc = scan_number(&p, v)))
+                return rc;
+            attach(&p, v);
+            break;
+        }
+        if (opened)
+            continue; /* its first child next */
+
+        /* ---- after a complete value: close containers, or go on to the next member */
+        for (;;) {
+            skip_ws(&p);
+            if (!p.depth) {
+                if (p.pos != p.len)
+                    return fail_at(&p, p.pos, "end of file expected");
+                *out = root;
+                return 0;
+            }
+            if (p.pos >= p.len)
+                return fail_at(&p, p.pos, "premature end of input");
+            bool obj = p.st[p.depth - 1].c->type == JREAD_OBJECT;
+            c = p.s[p.pos++];
+            if (c == (obj ? '}' : ']')) {
+                p.depth--;
+                continue;
+            }
+            if (c != ',')
+                return fail_at(&p, p.pos - 1, obj ? "'}' expected" : "']' expected");
+            if (obj) {
+                skip_ws(&p);
+                if (p.pos >= p.len || p.s[p.pos] != '"')
+                    return fail_at(&p, p.pos, "string expected");
+                if ((rc = scan_key(&p, &key, &key_len)))
+                    return rc;
+            }
+            break; /* the next value */
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- jansson */
+
+json_t *jread_to_jansson(const jread_val *v)
+{
+    switch (v->type) {
+    case JREAD_NULL:
+        return json_null();
+    case JREAD_FALSE:
+        return json_false();
+    case JREAD_TRUE:
+        return json_true();
+    case JREAD_INTEGER:
+        return json_integer((json_int_t)v->num.i);
+    case JREAD_REAL:
+        return json_real(v->num.d);
+    case JREAD_STRING:
+        return json_stringn_nocheck(v->text, v->len); /* UTF-8 checked by the scan */
+    case JREAD_ARRAY: {
+        json_t *arr = json_array();
+        for (const jread_val *c = v->child; arr && c; c = c->next) {
+            json_t *x = jread_to_jansson(c);
+            if (!x || json_array_append_new(arr, x)) { /* _new takes x even when it fails */
+                json_decref(arr);
+                return NULL;
+            }
+        }
+        return arr;
+    }
+    case JREAD_OBJECT: {
+        json_t *obj = json_object();
+        for (const jread_val *c = v->child; obj && c; c = c->next) {
+            json_t *x = jread_to_jansson(c);
+            /* a repeated key: the last value at the first one's place, as json_loadb */
+            if (!x || json_object_setn_new_nocheck(obj, c->key, c->key_len, x)) {
+                json_decref(obj);
+                return NULL;
+            }
+        }
+        return obj;
+    }
+    }
+    return NULL;
+}
+
+const jread_val *jread_get(const jread_val *obj, const char *key, size_t key_len)
+{
+    const jread_val *found = NULL;
+    if (!obj || obj->type != JREAD_OBJECT)
+        return NULL;
+    for (const jread_val *c = obj->child; c; c = c->next)
+        if (c->key_len == key_len && memcmp(c->key, key, key_len) == 0)
+            found = c;
+    return found;
+}

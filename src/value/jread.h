@@ -1,0 +1,90 @@
+/*
+ * jread — our strict JSON reader (RFC 8259) for request bodies.  Layer: value.
+ *
+ * Why not jansson's json_loadb: it refuses U+0000 inside an object key ("NUL byte in object
+ * key not supported") even with JSON_ALLOW_NUL, while DynamoDB accepts any UTF-8 in an
+ * attribute name (1 byte to 64 KB; Developer Guide, "Naming rules"), U+0000 included (issue
+ * 9.1).  jread parses a body once into a tree of jread_val in an arena (issue 13.1's first
+ * step): strings and keys carry their length and may hold NULs; a string without escapes
+ * points into the input, the others are decoded into the arena; numbers keep their text.
+ * jread_to_jansson builds from it exactly the tree json_loadb(JSON_DECODE_ANY |
+ * JSON_ALLOW_NUL) builds (keys set with their length), so the handlers see no difference
+ * except that keys with U+0000 now arrive (tests/unit/value/test_jread.c compares the two
+ * over the golden data and the fuzz corpora; tests/fuzz/fuzz_jread.c keeps comparing).
+ *
+ * What it accepts is what jansson accepts, no more, no less (but for NUL in keys):
+ *   - any JSON value at the top (JSON_DECODE_ANY), whitespace around it, nothing after it;
+ *   - strings of valid UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF), no
+ *     control byte below 0x20 unescaped, escapes \" \\ \/ \b \f \n \r \t \uXXXX with
+ *     surrogate pairs joined and lone surrogates refused; \u0000 allowed (JSON_ALLOW_NUL);
+ *   - numbers in JSON's grammar (no leading zeros, no '+', digits after '.' and 'e'); an
+ *     integer must fit in a long long ("too big integer"), a real in a double ("real number
+ *     overflow"), as jansson's;
+ *   - nesting: a value inside JREAD_MAX_DEPTH - 1 containers at most (jansson's 2048), with an
+ *     explicit stack: no recursion while parsing;
+ *   - a duplicate key is kept in the tree in document order; jread_to_jansson lets the last
+ *     value win at the first one's position, as json_loadb without JSON_REJECT_DUPLICATES.
+ * Error texts are our own; the position is 1-based line and column (in characters, like
+ * jansson's) and the byte offset.
+ *
+ * Pointers: the tree lives in the arena and may point into the input buffer; both must outlive
+ * it.  Not thread-safe per arena.
+ */
+#ifndef DDB_VALUE_JREAD_H
+#define DDB_VALUE_JREAD_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/arena.h"
+
+#define JREAD_MAX_DEPTH 2048 /* jansson's JSON_PARSER_MAX_DEPTH: values nested, scalars count */
+
+typedef enum jread_type {
+    JREAD_NULL,
+    JREAD_FALSE,
+    JREAD_TRUE,
+    JREAD_INTEGER,
+    JREAD_REAL,
+    JREAD_STRING,
+    JREAD_ARRAY,
+    JREAD_OBJECT,
+} jread_type;
+
+typedef struct jread_val jread_val;
+struct jread_val {
+    jread_type type;
+    const char *key;  /* member name in an object (UTF-8, may hold NULs), else NULL */
+    size_t key_len;
+    const char *text; /* STRING: decoded UTF-8 (may hold NULs); INTEGER/REAL: the text */
+    size_t len;
+    size_t n;         /* ARRAY/OBJECT: children in document order (duplicate keys included) */
+    jread_val *child; /* first child */
+    jread_val *next;  /* next sibling */
+    union {
+        long long i; /* INTEGER */
+        double d;    /* REAL */
+    } num;
+};
+
+typedef struct jread_error {
+    bool nomem;      /* out of memory (not the input's fault) */
+    int line;        /* 1-based */
+    int column;      /* 1-based, in characters */
+    size_t position; /* byte offset */
+    char text[160];
+} jread_error;
+
+/* Parses len bytes.  0 and *out (arena) on success; -1 with err filled in otherwise. */
+int jread_parse(const char *buf, size_t len, arena_t *a, jread_val **out, jread_error *err);
+
+/* The jansson tree json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL) builds for the same text (keys
+ * with their length).  New reference (caller owns); NULL when out of memory. */
+json_t *jread_to_jansson(const jread_val *v);
+
+/* Member of an object by name (length-exact); the last one when the key repeats (the value
+ * jansson keeps).  NULL when absent or v is not an object. */
+const jread_val *jread_get(const jread_val *obj, const char *key, size_t key_len);
+
+#endif

@@ -1,0 +1,452 @@
+/*
+ * test_jread — our JSON reader (value/jread.c) against jansson's json_loadb(JSON_DECODE_ANY |
+ * JSON_ALLOW_NUL), the parser the server used before it:
+ *   - every malformed-input class is refused, with a position, and jansson refuses it too;
+ *   - what both accept gives byte-identical trees (json_dumps of jread_to_jansson's tree and of
+ *     json_loadb's), over the golden data (tests/golden) and every fuzz corpus
+ *     (tests/fuzz/corpus/<target>): each file whole, without its first byte (the api corpus'
+ *     selector), cut at NUL bytes, and every prefix of the small ones (hundreds of thousands of
+ *     malformed texts);
+ *   - two differences, both checked: U+0000 inside an object key is accepted and kept whole
+ *     (issue 9.1: DynamoDB accepts any UTF-8 in an attribute name) where jansson refuses;
+ *     a raw NUL byte right after a number or a literal ("1" then byte 0) is refused where
+ *     jansson's lexer skips it (a quirk of its unget);
+ *   - surrogate pairs, duplicate keys (last value, first place), the depth limit, number
+ *     ranges, strings pointing into the input or decoded.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "value/jread.h"
+
+static char *dump(const json_t *j)
+{
+    return json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+typedef struct stats {
+    size_t same_ok, same_err, nul_key, raw_nul;
+} stats;
+
+/* Both parsers over one text: the same verdict, the same tree. */
+static void compare(const char *buf, size_t n, stats *st)
+{
+    json_error_t je;
+    json_t *j = json_loadb(buf, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+    arena_t a;
+    arena_init(&a);
+    jread_val *v = NULL;
+    jread_error e;
+    int rc = jread_parse(buf, n, &a, &v, &e);
+    if (!j) {
+        if (strstr(je.text, "NUL byte in object key")) {
+            /* the deliberate difference: with every \u0000 made \u0001, jansson's verdict is
+             * ours (the text may be malformed after the key jansson stopped at) */
+            char *t = malloc(n + 1);
+            memcpy(t, buf, n);
+            for (size_t i = 0; i + 6 <= n; i++)
+                if (memcmp(t + i, "\\u0000", 6) == 0)
+                    t[i + 5] = '1';
+            json_t *j1 = json_loadb(t, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+            assert_int_equal(rc == 0, j1 != NULL);
+            json_decref(j1);
+            free(t);
+            st->nul_key++;
+        } else {
+            if (rc == 0)
+                fail_msg("jread accepted what jansson refuses (%s): %.*s", je.text,
+                         (int)(n > 200 ? 200 : n), buf);
+            assert_false(e.nomem);
+            assert_true(e.position <= n);
+            st->same_err++;
+        }
+    } else if (rc != 0 && e.position < n && buf[e.position] == '\0') {
+        /* jansson's lexer drops a raw NUL byte that follows a number or a literal it had
+         * to look past ("1\0" is read as 1): not JSON, and we refuse it */
+        st->raw_nul++;
+    } else {
+        if (rc != 0)
+            fail_msg("jread refused what jansson accepts (%s at %zu): %.*s", e.text, e.position,
+                     (int)(n > 200 ? 200 : n), buf);
+        json_t *k = jread_to_jansson(v);
+        assert_non_null(k);
+        char *d1 = dump(j), *d2 = dump(k);
+        assert_non_null(d1);
+        assert_non_null(d2);
+        assert_string_equal(d1, d2);
+        free(d1);
+        free(d2);
+        json_decref(k);
+        st->same_ok++;
+    }
+    json_decref(j);
+    arena_fini(&a);
+}
+
+static void compare_all_ways(const char *buf, size_t n, stats *st)
+{
+    compare(buf, n, st);
+    if (n > 1)
+        compare(buf + 1, n - 1, st);
+    /* the parts between NUL bytes (fuzz inputs carry several texts) */
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++)
+        if (i == n || buf[i] == '\0') {
+            if (start > 0 || i < n)
+                compare(buf + start, i - start, st);
+            start = i + 1;
+        }
+    if (n <= 400)
+        for (size_t k = 0; k < n; k++)
+            compare(buf, k, st);
+}
+
+static char *read_all(const char *path, size_t *out_n)
+{
+    *out_n = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long sz = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)sz + 1);
+    if (b && fread(b, 1, (size_t)sz, f) != (size_t)sz) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    *out_n = (size_t)sz;
+    return b;
+}
+
+static size_t walk(const char *path, stats *st)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return 0;
+    if (S_ISREG(sb.st_mode)) {
+        size_t n = 0;
+        char *b = read_all(path, &n);
+        assert_non_null(b);
+        compare_all_ways(b, n, st);
+        free(b);
+        return 1;
+    }
+    if (!S_ISDIR(sb.st_mode))
+        return 0;
+    DIR *d = opendir(path);
+    assert_non_null(d);
+    size_t files = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
+        files += walk(sub, st);
+    }
+    closedir(d);
+    return files;
+}
+
+static void test_corpora_identical(void **state)
+{
+    (void)state;
+    stats st = {0};
+    size_t files = walk(DDB_SOURCE_DIR "/tests/golden", &st);
+    files += walk(DDB_SOURCE_DIR "/tests/fuzz/corpus", &st);
+    files += walk(DDB_SOURCE_DIR "/tests/fuzz/regressions", &st);
+    printf("jread vs jansson: %zu files, %zu texts accepted alike, %zu refused alike, %zu with "
+           "NUL in a key (ours only), %zu raw NUL after a token (jansson's only)\n",
+           files, st.same_ok, st.same_err, st.nul_key, st.raw_nul);
+    assert_true(files > 500);
+    assert_true(st.same_ok > 1000);
+    assert_true(st.same_err > 10000);
+}
+
+/* ---- malformed input: every class refused, by both */
+
+static void test_malformed_classes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *text;
+        size_t len; /* 0: strlen */
+    } cases[] = {
+        {"empty", "", 0},
+        {"only whitespace", " \t\r\n", 0},
+        {"unclosed object", "{", 0},
+        {"unclosed array", "[1,2", 0},
+        {"unclosed string", "\"abc", 0},
+        {"missing value", "{\"a\":}", 0},
+        {"missing colon", "{\"a\" 1}", 0},
+        {"unquoted key", "{a:1}", 0},
+        {"single quotes", "{'a':1}", 0},
+        {"trailing comma in object", "{\"a\":1,}", 0},
+        {"trailing comma in array", "[1,]", 0},
+        {"leading comma", "[,1]", 0},
+        {"two values", "{} {}", 0},
+        {"garbage after value", "{\"a\":1}x", 0},
+        {"bare word", "nul", 0},
+        {"capitalised literal", "True", 0},
+        {"literal with tail", "[truex]", 0},
+        {"leading zero", "01", 0},
+        {"plus sign", "+1", 0},
+        {"dot without digits", "1.", 0},
+        {"dot first", ".5", 0},
+        {"exponent without digits", "1e", 0},
+        {"exponent sign only", "1e+", 0},
+        {"minus alone", "-", 0},
+        {"hex number", "0x10", 0},
+        {"NaN", "NaN", 0},
+        {"Infinity", "-Infinity", 0},
+        {"too big integer", "9223372036854775808", 0},
+        {"too big negative integer", "-9223372036854775809", 0},
+        {"long integer", "123456789012345678901234567890", 0},
+        {"real overflow", "1e400", 0},
+        {"raw control byte in string", "\"a\x01z\"", 0},
+        {"raw newline in string", "\"a\nb\"", 0},
+        {"raw NUL in string", "\"a\0b\"", 5},
+        {"raw NUL outside", "{}\0", 3},
+        {"bad escape", "\"\\x\"", 0},
+        {"short unicode escape", "\"\\u12\"", 0},
+        {"non-hex unicode escape", "\"\\u12G4\"", 0},
+        {"lone high surrogate", "\"\\uD800\"", 0},
+        {"high surrogate then text", "\"\\uD800x\"", 0},
+        {"high surrogate then non-low", "\"\\uD800\\u0041\"", 0},
+        {"lone low surrogate", "\"\\uDC00\"", 0},
+        {"invalid UTF-8 byte", "\"\xff\"", 0},
+        {"continuation byte alone", "\"\x80\"", 0},
+        {"overlong 2-byte", "\"\xc0\xaf\"", 0},
+        {"overlong 3-byte", "\"\xe0\x80\xaf\"", 0},
+        {"UTF-8 surrogate", "\"\xed\xa0\x80\"", 0},
+        {"past U+10FFFF", "\"\xf4\x90\x80\x80\"", 0},
+        {"truncated sequence", "\"\xe2\x82\"", 0},
+        {"invalid UTF-8 outside strings", "\xc3\xa9", 0},
+        {"BOM", "\xef\xbb\xbf{}", 0},
+        {"comment", "{/*x*/}", 0},
+        {"object as key", "{{}:1}", 0},
+        {"number as key", "{1:1}", 0},
+        {"vertical tab whitespace", "\v{}", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = cases[i].len ? cases[i].len : strlen(cases[i].text);
+        arena_t a;
+        arena_init(&a);
+        jread_val *v = (jread_val *)1;
+        jread_error e;
+        int rc = jread_parse(cases[i].text, n, &a, &v, &e);
+        if (rc == 0)
+            fail_msg("accepted: %s", cases[i].name);
+        assert_null(v);
+        assert_false(e.nomem);
+        assert_true(e.line >= 1 && e.column >= 1);
+        assert_true(e.text[0] != '\0');
+        json_error_t je;
+        json_t *j = json_loadb(cases[i].text, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+        if (j)
+            fail_msg("jansson accepts: %s", cases[i].name);
+        arena_fini(&a);
+    }
+}
+
+static void test_error_position(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    jread_val *v;
+    jread_error e;
+    const char *t = "{\n  \"\xc3\xa9\": [1,\n  2 x]}";
+    assert_int_equal(jread_parse(t, strlen(t), &a, &v, &e), -1);
+    assert_int_equal(e.line, 3);
+    assert_int_equal(e.column, 5); /* "  2 x": the x, counted in characters */
+    assert_int_equal(e.position, (size_t)(strchr(t, 'x') - t));
+    assert_string_equal(e.text, "']' expected");
+    arena_fini(&a);
+}
+
+/* ---- accepted input */
+
+static jread_val *parse_ok(arena_t *a, const char *t, size_t n)
+{
+    jread_val *v = NULL;
+    jread_error e;
+    if (jread_parse(t, n, a, &v, &e) != 0)
+        fail_msg("refused (%s): %s", e.text, t);
+    return v;
+}
+
+static void test_nul_in_keys(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    const char *t = "{\"Item\":{\"a\\u0000b\":{\"S\":\"x\\u0000y\"},\"a\":{\"N\":\"1\"}}}";
+    jread_val *v = parse_ok(&a, t, strlen(t));
+    const jread_val *item = jread_get(v, "Item", 4);
+    assert_non_null(item);
+    assert_int_equal(item->n, 2);
+    const jread_val *m = jread_get(item, "a\0b", 3);
+    assert_non_null(m);
+    assert_int_equal(m->key_len, 3);
+    assert_memory_equal(m->key, "a\0b", 3);
+    const jread_val *s = jread_get(m, "S", 1);
+    assert_int_equal(s->len, 3);
+    assert_memory_equal(s->text, "x\0y", 3);
+    assert_null(jread_get(item, "a\0", 2));
+    /* the jansson tree holds the whole key: two members, found only with their length */
+    json_t *j = jread_to_jansson(v);
+    json_t *ji = json_object_get(j, "Item");
+    assert_int_equal(json_object_size(ji), 2);
+    assert_non_null(json_object_getn(ji, "a\0b", 3));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(ji, "a"), "N")), "1");
+    void *it = json_object_iter(ji);
+    assert_int_equal(json_object_iter_key_len(it), 3);
+    json_decref(j);
+    /* a key that is only U+0000 */
+    t = "{\"\\u0000\":1}";
+    v = parse_ok(&a, t, strlen(t));
+    assert_int_equal(v->child->key_len, 1);
+    assert_int_equal(v->child->key[0], '\0');
+    arena_fini(&a);
+}
+
+static void test_strings(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    /* no escapes: the text points into the input */
+    const char *t = "[\"plain \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\",\"\\\"\\\\\\/\\b\\f\\n\\r\\t\","
+                    "\"\\ud83d\\ude00\\u00e9\\u20AC\\u0041\"]";
+    jread_val *v = parse_ok(&a, t, strlen(t));
+    assert_int_equal(v->n, 3);
+    const jread_val *s = v->child;
+    assert_ptr_equal(s->text, t + 2);
+    assert_int_equal(s->len, strlen("plain \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));
+    s = s->next;
+    assert_int_equal(s->len, 8);
+    assert_memory_equal(s->text, "\"\\/\b\f\n\r\t", 8);
+    s = s->next;
+    assert_string_equal(s->text, "\xf0\x9f\x98\x80\xc3\xa9\xe2\x82\xac" "A");
+    arena_fini(&a);
+}
+
+static void test_numbers(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    const char *t = "[0,-0,9223372036854775807,-9223372036854775808,1.5,-2e3,1E-400,12.50]";
+    jread_val *v = parse_ok(&a, t, strlen(t));
+    const jread_val *c = v->child;
+    assert_int_equal(c->type, JREAD_INTEGER);
+    assert_int_equal(c->num.i, 0);
+    c = c->next->next;
+    assert_true(c->num.i == 9223372036854775807LL);
+    c = c->next;
+    assert_true(c->num.i == -9223372036854775807LL - 1);
+    c = c->next;
+    assert_int_equal(c->type, JREAD_REAL);
+    assert_true(c->num.d == 1.5);
+    c = c->next->next;
+    assert_true(c->num.d == 0.0); /* underflow is no error (as jansson) */
+    c = c->next;
+    /* the text as written: DynamoDB numbers travel as text */
+    assert_int_equal(c->len, 5);
+    assert_memory_equal(c->text, "12.50", 5);
+    arena_fini(&a);
+}
+
+static void test_duplicate_keys(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    const char *t = "{\"a\":1,\"b\":2,\"a\":3}";
+    jread_val *v = parse_ok(&a, t, strlen(t));
+    assert_int_equal(v->n, 3);
+    assert_int_equal(jread_get(v, "a", 1)->num.i, 3);
+    json_t *j = jread_to_jansson(v);
+    char *d = dump(j);
+    assert_string_equal(d, "{\"a\":3,\"b\":2}");
+    free(d);
+    json_decref(j);
+    arena_fini(&a);
+}
+
+static char *nested(size_t depth, const char *inner)
+{
+    size_t n = strlen(inner);
+    char *b = malloc(2 * depth + n + 1);
+    memset(b, '[', depth);
+    memcpy(b + depth, inner, n);
+    memset(b + depth + n, ']', depth);
+    b[2 * depth + n] = '\0';
+    return b;
+}
+
+static void test_depth(void **state)
+{
+    (void)state;
+    stats st = {0};
+    /* the limit counts every value, scalars too, like jansson's */
+    const size_t depths[] = {1, 31, 32, 33, JREAD_MAX_DEPTH - 1, JREAD_MAX_DEPTH,
+                             JREAD_MAX_DEPTH + 1, 100000};
+    for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
+        for (int k = 0; k < 2; k++) {
+            char *b = nested(depths[i], k ? "1" : "");
+            compare(b, strlen(b), &st);
+            arena_t a;
+            arena_init(&a);
+            jread_val *v;
+            jread_error e;
+            int rc = jread_parse(b, strlen(b), &a, &v, &e);
+            bool ok = depths[i] + (size_t)k <= JREAD_MAX_DEPTH;
+            assert_int_equal(rc, ok ? 0 : -1);
+            if (!ok)
+                assert_string_equal(e.text, "maximum parsing depth reached");
+            arena_fini(&a);
+            free(b);
+        }
+    }
+    assert_int_equal(st.same_ok, 11);
+    assert_int_equal(st.same_err, 5);
+}
+
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    a.max = 1; /* no block can be had */
+    jread_val *v;
+    jread_error e;
+    assert_int_equal(jread_parse("{\"a\":[1]}", 9, &a, &v, &e), -1);
+    assert_true(e.nomem);
+    arena_fini(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_malformed_classes), cmocka_unit_test(test_error_position),
+        cmocka_unit_test(test_nul_in_keys),       cmocka_unit_test(test_strings),
+        cmocka_unit_test(test_numbers),           cmocka_unit_test(test_duplicate_keys),
+        cmocka_unit_test(test_depth),             cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_corpora_identical),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
