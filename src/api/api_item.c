@@ -305,12 +305,14 @@ int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const 
         if (!kv || !m)
             return err_set(r->err, ERR_NOMEM, "out of memory");
         const char *k;
+        size_t klen;
         json_t *v;
-        json_object_foreach(jn, k, v) {
+        /* placeholders with their length: "#n\u0000x" is not "#n" */
+        json_object_keylen_foreach(jn, k, klen, v) {
             if (!json_is_string(v))
                 return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
             kv[i].name = k;
-            kv[i].name_len = strlen(k);
+            kv[i].name_len = klen;
             kv[i].val = av_make_s(json_string_value(v), json_string_length(v));
             i++;
         }

@@ -82,7 +82,8 @@ static int parse_op(api_req *r, json_t *c, bool *present, expr_cmp *op)
 }
 
 /* One {ComparisonOperator, AttributeValueList} condition (filters, KeyConditions). */
-static int one_compare(api_req *r, const char *name, json_t *c, expr_node **out)
+static int one_compare(api_req *r, const char *name, size_t name_len, json_t *c,
+                       expr_node **out)
 {
     if (!json_is_object(c))
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
@@ -97,14 +98,15 @@ static int one_compare(api_req *r, const char *name, json_t *c, expr_node **out)
     size_t nv;
     if ((rc = value_list(r, api_param(c, "AttributeValueList"), &vals, &nv)))
         return rc;
-    expr_node *path = expr_build_path_from_name(r->arena, name, strlen(name));
+    expr_node *path = expr_build_path_from_name(r->arena, name, name_len);
     if (!path)
         return nomem(r);
     return expr_build_compare(r->arena, path, op, vals, nv, out, r->err);
 }
 
 /* One Expected entry: {Value, Exists, ComparisonOperator, AttributeValueList}. */
-static int one_expected(api_req *r, const char *name, json_t *c, expr_node **out)
+static int one_expected(api_req *r, const char *name, size_t name_len, json_t *c,
+                        expr_node **out)
 {
     if (!json_is_object(c))
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
@@ -120,7 +122,7 @@ static int one_expected(api_req *r, const char *name, json_t *c, expr_node **out
         return nomem(r);
     if (jv && (rc = ddbjson_to_av(jv, r->arena, value, r->err)))
         return rc;
-    expr_node *path = expr_build_path_from_name(r->arena, name, strlen(name));
+    expr_node *path = expr_build_path_from_name(r->arena, name, name_len);
     if (!path)
         return nomem(r);
     if (has_op) {
@@ -186,10 +188,12 @@ static int conds(api_req *r, const json_t *o, const char *param, expr_kind kind,
         return 0;
     expr_node *root = NULL;
     const char *name;
+    size_t name_len; /* attribute names with their length: U+0000 may be inside */
     json_t *c;
-    json_object_foreach(jm, name, c) {
+    json_object_keylen_foreach(jm, name, name_len, c) {
         expr_node *n = NULL;
-        rc = expected ? one_expected(r, name, c, &n) : one_compare(r, name, c, &n);
+        rc = expected ? one_expected(r, name, name_len, c, &n)
+                      : one_compare(r, name, name_len, c, &n);
         if (rc)
             return rc;
         expr_node *nr = use_or ? expr_build_or(r->arena, root, n) : expr_build_and(r->arena, root, n);
@@ -220,8 +224,9 @@ int api_legacy_keyconds(api_req *r, const json_t *o, expr_t **out)
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
     expr_node *root = NULL;
     const char *name;
+    size_t name_len;
     json_t *c;
-    json_object_foreach(jm, name, c) {
+    json_object_keylen_foreach(jm, name, name_len, c) {
         expr_node *n = NULL;
         bool has_op = false;
         expr_cmp op = EXPR_CMP_EQ;
@@ -232,7 +237,7 @@ int api_legacy_keyconds(api_req *r, const json_t *o, expr_t **out)
             op != EXPR_CMP_GE && op != EXPR_CMP_GT && op != EXPR_CMP_BEGINS_WITH &&
             op != EXPR_CMP_BETWEEN)
             return err_set(r->err, ERR_VALIDATION, TXT_L_KC_OP);
-        if ((rc = one_compare(r, name, c, &n)))
+        if ((rc = one_compare(r, name, name_len, c, &n)))
             return rc;
         root = expr_build_and(r->arena, root, n);
         if (!root)

@@ -18,6 +18,29 @@
 
 /* ---- env ---------------------------------------------------------------------------- */
 
+/* A placeholder key for a message: a U+0000 inside shown as the six characters \u0000 (the
+ * api layer's display, api_nul_text), not the message cut there (test_nul_names.py). */
+static const char *key_text(arena_t *a, const char *s, size_t n)
+{
+    size_t nul = 0;
+    for (size_t i = 0; i < n; i++)
+        nul += s[i] == '\0';
+    char *o = arena_alloc(a, n + nul * 5 + 1);
+    if (!o)
+        return "";
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i]) {
+            o[k++] = s[i];
+        } else {
+            memcpy(o + k, "\\u0000", 6);
+            k += 6;
+        }
+    }
+    o[k] = '\0';
+    return o;
+}
+
 static bool ph_ok(const char *s, size_t n, char sigil)
 {
     if (n < 2 || s[0] != sigil)
@@ -49,8 +72,8 @@ int expr_env_init(expr_env *env, arena_t *a, const av_t *names, const av_t *valu
             if (!ph_ok(kv->name, kv->name_len, '#'))
                 return err_set(e, ERR_VALIDATION,
                                "ExpressionAttributeNames contains invalid key: Syntax error; "
-                               "key: \"%.*s\"",
-                               (int)kv->name_len, kv->name);
+                               "key: \"%s\"",
+                               key_text(a, kv->name, kv->name_len));
         }
         for (size_t i = 0; i < names->u.map.n; i++) {
             const av_kv *kv = &names->u.map.kv[i];
@@ -83,8 +106,8 @@ int expr_env_init(expr_env *env, arena_t *a, const av_t *names, const av_t *valu
             if (!ph_ok(kv->name, kv->name_len, ':'))
                 return err_set(e, ERR_VALIDATION,
                                "ExpressionAttributeValues contains invalid key: Syntax error; "
-                               "key: \"%.*s\"",
-                               (int)kv->name_len, kv->name);
+                               "key: \"%s\"",
+                               key_text(a, kv->name, kv->name_len));
         }
         env->values_used = arena_zalloc(a, values->u.map.n * sizeof(bool));
         if (!env->values_used)

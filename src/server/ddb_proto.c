@@ -33,6 +33,7 @@
 #include "base/mem.h"
 #include "value/av.h"
 #include "value/jout.h"
+#include "value/jread.h"
 
 #define DDB_PROTO_NS "com.amazonaws.dynamodb.v20120810#"
 #define DDB_PROTO_NS_VALIDATE "com.amazon.coral.validate#"
@@ -356,9 +357,17 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     if (req->body_len == 0) {
         jreq = json_object();
     } else {
-        json_error_t je;
-        jreq = json_loadb(req->body, req->body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
-        if (!jreq && json_error_code(&je) == json_error_out_of_memory) {
+        /* our reader (value/jread.h), not json_loadb: an attribute name may hold U+0000 */
+        jread_error je;
+        jread_val *root = NULL;
+        arena_t ja;
+        arena_init(&ja);
+        if (jread_parse(req->body, req->body_len, &ja, &root, &je) == 0) {
+            jreq = jread_to_jansson(root);
+            je.nomem = !jreq;
+        }
+        arena_fini(&ja);
+        if (!jreq && je.nomem) {
             ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
             goto done;
         }
