@@ -43,6 +43,7 @@ typedef struct serve_opts {
     bool dynamodb_only;
     bool quiet;
     unsigned max_connections;
+    unsigned max_connections_per_ip; /* http_config's: 0 = default, HTTP_PER_IP_UNLIMITED */
     unsigned connection_timeout;
     unsigned threads;
     unsigned pool_threads;
@@ -88,12 +89,17 @@ static void serve_usage(FILE *f)
             "  --max-connections N       connections served per listener (default 1024);\n"
             "                            up to 256 more get the busy reply\n"
             "                            (ThrottlingException / 503) and are closed\n"
+            "  --max-connections-per-ip N  of those, from one client address (default: half\n"
+            "                            of --max-connections; 0 = no cap, e.g. behind a\n"
+            "                            proxy); more are closed at once\n"
             "  --connection-timeout S    close connections idle S seconds between requests\n"
             "                            (default 300; 0 = never)\n"
             "  --read-timeout S          close a connection silent for S seconds while a\n"
             "                            request is read, or before its first (default 10);\n"
-            "                            a client that closes mid-request frees its slot\n"
-            "                            at once\n"
+            "                            however it trickles, a request's head must be in\n"
+            "                            within S seconds and its body within S more plus\n"
+            "                            1 s per 64 KB; a client that closes mid-request\n"
+            "                            frees its slot at once\n"
             "  --threads N               request threads per listener (default: one per CPU;\n"
             "                            writes waiting for their commit run on extra\n"
             "                            threads started on demand)\n"
@@ -175,6 +181,7 @@ enum {
     OPT_DDB_ONLY,
     OPT_QUIET,
     OPT_MAX_CONN,
+    OPT_MAX_CONN_PER_IP,
     OPT_CONN_TIMEOUT,
     OPT_THREADS,
     OPT_POOL_THREADS,
@@ -213,6 +220,7 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         {"dynamodb-only", no_argument, NULL, OPT_DDB_ONLY},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+        {"max-connections-per-ip", required_argument, NULL, OPT_MAX_CONN_PER_IP},
         {"connection-timeout", required_argument, NULL, OPT_CONN_TIMEOUT},
         {"threads", required_argument, NULL, OPT_THREADS},
         {"pool-threads", required_argument, NULL, OPT_POOL_THREADS},
@@ -281,6 +289,11 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
             if (serve_parse_uint("--max-connections", optarg, 1, 1000000, &v))
                 return 2;
             o->max_connections = (unsigned)v;
+            break;
+        case OPT_MAX_CONN_PER_IP:
+            if (serve_parse_uint("--max-connections-per-ip", optarg, 0, 1000000, &v))
+                return 2;
+            o->max_connections_per_ip = v ? (unsigned)v : HTTP_PER_IP_UNLIMITED;
             break;
         case OPT_CONN_TIMEOUT:
             if (serve_parse_uint("--connection-timeout", optarg, 0, 86400, &v))
@@ -618,6 +631,7 @@ int cli_serve(int argc, char **argv)
     hc.queue_timeout_ms = o.queue_timeout_ms;
     hc.rest_blocking = remote; /* every REST request then waits for the remote endpoint */
     hc.max_connections = o.max_connections;
+    hc.max_connections_per_ip = o.max_connections_per_ip;
     hc.connection_timeout = o.connection_timeout;
     hc.quiet = o.quiet;
     hc.namespace_tables = o.namespace_tables;

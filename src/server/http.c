@@ -55,6 +55,24 @@
 #define HTTP_CONN_POOL (16 << 10) /* libmicrohttpd per-connection memory pool */
 #define HTTP_SMALL_BODY 4096      /* first allocation for a body of unknown length */
 #define HTTP_SSE_BLOCK 1024 /* event stream response block (chunks are written in the pool) */
+#define HTTP_MIN_BODY_RATE (64 << 10) /* bytes a second: a slower body misses its deadline */
+#define HTTP_REAP_INTERVAL_MS 200 /* how often the reaper looks for connections past their
+                                     request deadline */
+
+typedef struct http_listener http_listener;
+
+/* One open connection (MHD's socket context), on its listener's list from MHD's "started"
+ * to its "closed" notification (which comes before libmicrohttpd closes the socket, so the
+ * reaper never shuts down a descriptor that has been reused). */
+typedef struct http_conn {
+    struct http_conn *prev, *next; /* guarded by the listener's conns_mu */
+    http_listener *l;
+    int fd;
+    bool overflow;          /* came beyond max_connections: the busy reply, then closed */
+    long long body_ms;      /* when its current request's head was complete (MHD thread) */
+    atomic_llong deadline;  /* CLOCK_MONOTONIC ms by which the head or body must be in;
+                               0 = none (a request being answered, or no idle timeout) */
+} http_conn;
 
 typedef struct http_req http_req;
 
@@ -68,17 +86,22 @@ typedef struct http_dialect {
     void (*overload)(http_server *srv, http_response *resp);
 } http_dialect;
 
-typedef struct http_listener {
+struct http_listener {
     http_server *srv;
     const http_dialect *dialect;
     struct MHD_Daemon *d;
     int port;
     size_t body_limit, memory_budget;
     unsigned max_connections, read_timeout, idle_timeout;
+    unsigned first_timeout; /* a new connection's for its first request's head */
     atomic_long in_flight;  /* requests whose head was read and that are not answered */
     atomic_uint open;       /* connections open */
     atomic_size_t mem;      /* bytes of the memory budget in use */
-} http_listener;
+    unsigned per_ip;        /* connections per client address; 0 = no cap */
+    pthread_mutex_t conns_mu;
+    http_conn *conns;       /* open connections (the reaper's list) */
+    atomic_ulong reaped;    /* connections closed past their request deadline */
+};
 
 struct http_server {
     http_config cfg;
@@ -90,6 +113,10 @@ struct http_server {
     http_pool *pool;         /* the blocking requests of both listeners; NULL once stopping */
     pthread_mutex_t pool_mu; /* guards `pool` against the stop */
     unsigned queue_limit, queue_timeout_ms;
+    pthread_t reaper;        /* closes connections past their request deadline */
+    bool reaper_started, reaper_stop;
+    pthread_mutex_t reaper_mu;
+    pthread_cond_t reaper_cv;
 };
 
 enum { R_NEW = 0, R_BODY, R_QUEUED, R_DONE, R_ANSWERED };
@@ -119,6 +146,7 @@ struct http_req {
     struct timespec t0;
     long long enq_ms;  /* handed to the pool at (0: runs on the polling thread) */
     http_pool_job job; /* when handed to the pool */
+    http_conn *hc;     /* its connection's (NULL if that could not be allocated) */
     /* not zeroed on creation (big): */
     http_response resp;
     sigv4_header headers[HTTP_MAX_HEADERS];
@@ -150,6 +178,34 @@ static long long http_elapsed_us(const struct timespec *t0)
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     return (long long)(t1.tv_sec - t0->tv_sec) * 1000000LL + (t1.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+/* ---- request deadlines ------------------------------------------------------------------
+ * libmicrohttpd's connection timeout is one of inactivity: every byte restarts it, and it
+ * tells us nothing before a request's head is complete, so 1,100 clients that trickled their
+ * header lines a byte every few seconds (slowloris) held every slot for as long as they
+ * liked.  So each connection also has an absolute deadline for the request being read: the
+ * head within read_timeout of the connection's start or of its request line (whichever is
+ * first), the body within read_timeout of the head plus the time its bytes take at
+ * HTTP_MIN_BODY_RATE; between requests the idle timeout its last reply gave it.  The reaper
+ * thread shuts down the socket of a connection past its deadline; libmicrohttpd then sees
+ * the close and cleans up as for a client that went away. */
+
+static void http_deadline_set(http_conn *hc, long long at)
+{
+    if (hc)
+        atomic_store(&hc->deadline, at);
+}
+
+/* The deadline becomes `at` unless it is already earlier (a request line that comes late in
+ * a connection's first read_timeout does not get a new one). */
+static void http_deadline_cap(http_conn *hc, long long at)
+{
+    if (!hc)
+        return;
+    long long cur = atomic_load(&hc->deadline);
+    if (cur == 0 || cur > at)
+        atomic_store(&hc->deadline, at);
 }
 
 /* One access-log line, written with a single write() so threads do not interleave. */
@@ -711,6 +767,7 @@ static void http_job_run(http_pool_job *job)
 static enum MHD_Result http_dispatch(http_req *r)
 {
     http_server *srv = r->l->srv;
+    http_deadline_set(r->hc, 0); /* read in full: from here on MHD's timeouts apply */
     if (!http_blocking(r)) {
         http_run(r);
         return http_send(r);
@@ -769,6 +826,11 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     memcpy(r->target, uri, r->target_len + 1);
     r->path = r->target + r->target_len + 1;
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    r->hc = ci ? ci->socket_context : NULL;
+    /* a request line: its head is due within the read timeout */
+    http_deadline_cap(r->hc, http_now_ms() + (long long)l->read_timeout * 1000);
     return r;
 }
 
@@ -820,17 +882,19 @@ static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const c
     r->counted = true; /* from here on a graceful stop waits for this request */
     atomic_fetch_add(&l->in_flight, 1);
     MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, l->read_timeout);
+    if (r->hc) { /* the head is in: the body is due by its own deadline (http_body) */
+        r->hc->body_ms = http_now_ms();
+        http_deadline_set(r->hc, r->hc->body_ms + (long long)l->read_timeout * 1000);
+    }
     MHD_get_connection_values_n(c, MHD_HEADER_KIND, http_collect_header, r);
     MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, http_collect_param, r);
     const char *why = NULL;
     int st = http_split_target(r->target, r->target_len, r->path, &r->query, &r->query_len, &why);
     if (st)
         return http_answer_now(r, st, why, true);
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     /* a connection that came beyond max_connections, if that is still so now that it sent a
      * request (a client that closed just before may not have been counted out yet) */
-    if (ci && ci->socket_context && atomic_load(&l->open) > l->max_connections)
+    if (r->hc && r->hc->overflow && atomic_load(&l->open) > l->max_connections)
         return http_answer_now(r, 0, NULL, true);
     if (r->headers_seen > HTTP_MAX_HEADERS)
         return http_answer_now(r, 431, "too many header fields", true);
@@ -881,6 +945,10 @@ static enum MHD_Result http_body(http_req *r, const char *data, size_t n)
 {
     http_listener *l = r->l;
     r->received += n;
+    if (r->hc) /* the body's deadline moves with what has arrived, at the slowest rate
+                  allowed: a trickle falls behind it */
+        http_deadline_set(r->hc, r->hc->body_ms + (long long)l->read_timeout * 1000 +
+                                     (long long)(r->received * 1000 / HTTP_MIN_BODY_RATE));
     if (r->too_large) {
         if (r->received > HTTP_DISCARD_MAX) /* e.g. an endless chunked body */
             return http_answer_now(r, 413, "request body too large", true);
@@ -947,22 +1015,97 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     free(r->resp.body); /* a reply never sent (http_send takes the body) */
     free(r->body);
     free(r->target);
-    /* (between requests the connection keeps the idle timeout http_send gave it) */
+    /* between requests the connection keeps the idle timeout http_send gave it; a client
+     * that trickles its next request line does not get more than that */
+    if (r->hc && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+        unsigned idle = http_after_reply_timeout(l);
+        http_deadline_set(r->hc, idle ? http_now_ms() + (long long)idle * 1000 : 0);
+    }
     free(r);
 }
 
 /* Counts connections; marks those beyond max_connections (answered "busy" on their first
- * request, then closed). */
+ * request, then closed); puts each on the reaper's list with the deadline of its first
+ * request's head. */
 static void http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                                    enum MHD_ConnectionNotificationCode toe)
 {
     http_listener *l = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         unsigned n = atomic_fetch_add(&l->open, 1) + 1;
-        *socket_context = n > l->max_connections ? (void *)l : NULL;
+        http_conn *hc = calloc(1, sizeof *hc);
+        *socket_context = hc;
+        if (!hc) /* not tracked: only libmicrohttpd's inactivity timeout applies */
+            return;
+        hc->l = l;
+        hc->overflow = n > l->max_connections;
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        hc->fd = ci ? (int)ci->connect_fd : -1;
+        atomic_init(&hc->deadline,
+                    hc->fd >= 0 ? http_now_ms() + (long long)l->first_timeout * 1000 : 0);
+        pthread_mutex_lock(&l->conns_mu);
+        hc->next = l->conns;
+        if (l->conns)
+            l->conns->prev = hc;
+        l->conns = hc;
+        pthread_mutex_unlock(&l->conns_mu);
     } else {
         atomic_fetch_sub(&l->open, 1);
+        http_conn *hc = *socket_context;
+        if (!hc)
+            return;
+        *socket_context = NULL;
+        pthread_mutex_lock(&l->conns_mu);
+        if (hc->prev)
+            hc->prev->next = hc->next;
+        else
+            l->conns = hc->next;
+        if (hc->next)
+            hc->next->prev = hc->prev;
+        pthread_mutex_unlock(&l->conns_mu);
+        free(hc);
     }
+}
+
+/* Shuts down the sockets of l's connections past their deadline (reaper thread). */
+static void http_reap(http_listener *l, long long now)
+{
+    pthread_mutex_lock(&l->conns_mu);
+    for (http_conn *hc = l->conns; hc; hc = hc->next) {
+        long long d = atomic_load(&hc->deadline);
+        if (d && now > d) {
+            atomic_store(&hc->deadline, 0);
+            shutdown(hc->fd, SHUT_RDWR); /* MHD's poll sees it; MHD closes the socket */
+            atomic_fetch_add(&l->reaped, 1);
+        }
+    }
+    pthread_mutex_unlock(&l->conns_mu);
+}
+
+static void *http_reaper_main(void *arg)
+{
+    http_server *s = arg;
+    pthread_mutex_lock(&s->reaper_mu);
+    while (!s->reaper_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += HTTP_REAP_INTERVAL_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->reaper_cv, &s->reaper_mu, &ts);
+        if (s->reaper_stop)
+            break;
+        long long now = http_now_ms();
+        if (s->ddb.d)
+            http_reap(&s->ddb, now);
+        if (s->rest.d)
+            http_reap(&s->rest, now);
+    }
+    pthread_mutex_unlock(&s->reaper_mu);
+    return NULL;
 }
 
 /* ---- start / stop ----------------------------------------------------------------- */
@@ -980,6 +1123,10 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
                                 : HTTP_DEFAULT_MAX_CONNECTIONS;
     l->read_timeout = c->read_timeout ? c->read_timeout : HTTP_DEFAULT_READ_TIMEOUT_S;
     l->idle_timeout = c->connection_timeout;
+    /* per client address: half the slots by default, so one address cannot take them all */
+    l->per_ip = c->max_connections_per_ip == HTTP_PER_IP_UNLIMITED ? 0
+                : c->max_connections_per_ip                        ? c->max_connections_per_ip
+                                                                   : (l->max_connections + 1) / 2;
     atomic_init(&l->in_flight, 0);
     atomic_init(&l->open, 0);
     atomic_init(&l->mem, 0);
@@ -1027,6 +1174,7 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     unsigned first = l->read_timeout;
     if (l->idle_timeout && l->idle_timeout < first)
         first = l->idle_timeout;
+    l->first_timeout = first;
     struct MHD_OptionItem opts[16];
     int n = 0;
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
@@ -1040,6 +1188,9 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     /* RFC 9112 3.2: an HTTP/1.1 request needs its Host header; no whitespace before ':' */
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096, NULL};
+    /* beyond it libmicrohttpd closes a new connection at once (counted over all threads) */
+    if (l->per_ip)
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, l->per_ip, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     l->d = MHD_start_daemon(
         flags, (uint16_t)port, NULL, NULL, http_access, l, MHD_OPTION_SOCK_ADDR,
@@ -1101,6 +1252,16 @@ int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *cre
         return err_set(e, ERR_NOMEM, "out of memory");
     }
     pthread_mutex_init(&srv->pool_mu, NULL);
+    pthread_mutex_init(&srv->ddb.conns_mu, NULL);
+    pthread_mutex_init(&srv->rest.conns_mu, NULL);
+    pthread_mutex_init(&srv->reaper_mu, NULL);
+    {
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&srv->reaper_cv, &ca);
+        pthread_condattr_destroy(&ca);
+    }
     srv->ddb.port = srv->rest.port = -1;
     http_raise_fd_limit(cfg);
     if (cfg->dynamodb_port >= 0) {
@@ -1113,6 +1274,11 @@ int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *cre
     }
     if (cfg->api_port >= 0 && (rc = http_listen(srv, &srv->rest, true, cfg->api_port, e)))
         goto fail;
+    if (pthread_create(&srv->reaper, NULL, http_reaper_main, srv) != 0) {
+        rc = err_set(e, ERR_NOMEM, "cannot start the connection reaper thread");
+        goto fail;
+    }
+    srv->reaper_started = true;
     *out = srv;
     return 0;
 fail:
@@ -1153,6 +1319,13 @@ void http_server_stop(http_server *s)
     s->pool = NULL; /* from here on a blocking request runs on its polling thread */
     pthread_mutex_unlock(&s->pool_mu);
     http_pool_free(pool);
+    if (s->reaper_started) { /* before the daemons go (it reads their connection lists) */
+        pthread_mutex_lock(&s->reaper_mu);
+        s->reaper_stop = true;
+        pthread_cond_signal(&s->reaper_cv);
+        pthread_mutex_unlock(&s->reaper_mu);
+        pthread_join(s->reaper, NULL);
+    }
     for (int i = 0; i < 2; i++) {
         if (ls[i]->d)
             MHD_stop_daemon(ls[i]->d);
@@ -1161,5 +1334,9 @@ void http_server_stop(http_server *s)
             close(lfd[i]);
     }
     pthread_mutex_destroy(&s->pool_mu);
+    pthread_mutex_destroy(&s->ddb.conns_mu);
+    pthread_mutex_destroy(&s->rest.conns_mu);
+    pthread_mutex_destroy(&s->reaper_mu);
+    pthread_cond_destroy(&s->reaper_cv);
     free(s);
 }

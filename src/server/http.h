@@ -25,7 +25,12 @@
  *
  * Timeouts (libmicrohttpd's, inactivity-based): read_timeout while a request is being read
  * (and before a connection's first request), connection_timeout between requests on a
- * keep-alive connection.  Polling is level-triggered (poll(2)), so a client that closes in
+ * keep-alive connection.  Deadlines (ours, absolute, so trickling a byte at a time does not
+ * extend them): a request's head is due read_timeout after the connection opened or its
+ * request line began, its body read_timeout after the head plus 1 s per 64 KB received; a
+ * reaper thread shuts down connections past theirs.  max_connections_per_ip (default half of
+ * max_connections) caps one client address's connections (libmicrohttpd closes the rest at
+ * once).  Polling is level-triggered (poll(2)), so a client that closes in
  * the middle of a request is noticed at once (with epoll libmicrohttpd 0.9.75 missed many
  * such FINs: their sockets sat in CLOSE-WAIT for the idle timeout, issue 9.2).
  *
@@ -62,6 +67,7 @@
 #define HTTP_OVERFLOW_CONNECTIONS 256       /* answered "busy" beyond max_connections */
 #define HTTP_DEFAULT_QUEUE_LIMIT 64         /* blocking requests waiting for a pool thread */
 #define HTTP_DEFAULT_QUEUE_TIMEOUT_MS 1000  /* longest wait for a pool thread */
+#define HTTP_PER_IP_UNLIMITED 0xffffffffu   /* max_connections_per_ip: no cap */
 
 typedef struct http_server http_server;
 
@@ -74,6 +80,8 @@ typedef struct http_config {
     bool rest_blocking;          /* every REST request may block (a remote endpoint) */
     unsigned max_connections;    /* per listener; 0 = HTTP_DEFAULT_MAX_CONNECTIONS (REST:
                                     HTTP_DEFAULT_REST_CONNECTIONS) */
+    unsigned max_connections_per_ip; /* per listener and client address; 0 = half of
+                                        max_connections, HTTP_PER_IP_UNLIMITED = no cap */
     unsigned connection_timeout; /* idle seconds between requests; 0 = never */
     unsigned read_timeout;       /* idle seconds while a request is read; 0 = the default */
     unsigned queue_limit;        /* blocking requests waiting for a pool thread (both

@@ -185,7 +185,7 @@ def test_connections_beyond_the_limit_get_the_busy_reply(ddbchat_server):
     # --max-connections 50, 200 connections: the 150 beyond the limit get ThrottlingException
     # to their first request and are closed at once; the 50 are served; after they close,
     # new connections are served again.
-    srv = ddbchat_server("--max-connections", "50")
+    srv = ddbchat_server("--max-connections", "50", "--max-connections-per-ip", "0")
     u = urllib.parse.urlparse(srv.ddb_url)
     time.sleep(0.3)  # the start-up probe's connection is gone
     held = [socket.create_connection((u.hostname, u.port)) for _ in range(50)]
@@ -221,7 +221,8 @@ def test_idle_keep_alive_clients_cannot_hold_every_slot(ddbchat_server):
     # everybody else for the 300 s idle timeout.  Once more than half of --max-connections
     # are open, a connection gets only the read timeout after its reply, so the slots come
     # back within seconds; those served while the server was not busy keep the idle timeout.
-    srv = ddbchat_server("--max-connections", "40", "--read-timeout", "2",
+    srv = ddbchat_server("--max-connections", "40", "--max-connections-per-ip", "0",
+                         "--read-timeout", "2",
                          "--connection-timeout", "300")
     u = urllib.parse.urlparse(srv.ddb_url)
     time.sleep(0.3)  # the start-up probe's connection is gone
@@ -254,7 +255,7 @@ def test_memory_bounded_at_1000_connections(ddbchat_server):
     # 300 declaring 16 MB bodies: the server's resident memory grows by far less than what
     # the clients announce (the memory budget refuses bodies beyond it with the busy reply),
     # and once the clients are gone it serves as before.
-    srv = ddbchat_server("--max-connections", "1100")
+    srv = ddbchat_server("--max-connections", "1100", "--max-connections-per-ip", "0")
     pid = srv.proc.pid
     u = urllib.parse.urlparse(srv.ddb_url)
     assert raw_request(srv.ddb_url, {})[0] == 200
@@ -298,7 +299,7 @@ def test_memory_bounded_at_1000_keep_alive_connections(ddbchat_server):
     # while they are open and after they close.  Under AddressSanitizer (make e2e-asan) the
     # allocator's redzones and quarantine make RSS no measure of ours (+90 MB seen): there the
     # connections are still served and the server must still answer, the bounds are not held.
-    srv = ddbchat_server()
+    srv = ddbchat_server("--max-connections-per-ip", "0")
     pid = srv.proc.pid
     with open(f"/proc/{pid}/maps") as f:
         sanitized = "libasan" in f.read()
@@ -341,7 +342,8 @@ def test_memory_bounded_at_1000_keep_alive_connections(ddbchat_server):
 
 def test_rest_overload_is_503_with_retry_after(ddbchat_server):
     # The REST API's busy reply: 503, Retry-After, {"error":{"code":"server_busy"}}.
-    srv = ddbchat_server("--max-connections", "2", dynamodb_only=False)
+    srv = ddbchat_server("--max-connections", "2", "--max-connections-per-ip", "0",
+                         dynamodb_only=False)
     u = urllib.parse.urlparse(srv.api_url)
     time.sleep(0.3)  # the start-up probe's connection is gone
     held = [socket.create_connection((u.hostname, u.port)) for _ in range(2)]
@@ -360,3 +362,178 @@ def test_rest_overload_is_503_with_retry_after(ddbchat_server):
     c.request("GET", "/api/health")
     assert c.getresponse().status == 200
     c.close()
+
+
+def _listtables_status(url, source=None, timeout=5):
+    """ListTables on a fresh connection (from `source`, an address to bind); the status, or
+    None when the connection was refused or closed without an answer."""
+    u = urllib.parse.urlparse(url)
+    try:
+        s = socket.create_connection((u.hostname, u.port), timeout=timeout,
+                                     source_address=(source, 0) if source else None)
+    except OSError:
+        return None
+    try:
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n"
+                  b"X-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: " +
+                  DUMMY_AUTH.encode() + b"\r\n\r\n{}")
+        data = read_all(s, timeout)
+    except OSError:
+        return None
+    finally:
+        s.close()
+    if not data.startswith(b"HTTP/1.1 "):
+        return None
+    return int(data[9:12])
+
+
+class Trickler:
+    """Slowloris: connections that each send their request a byte at a time, every `every`
+    seconds (faster than --read-timeout, so an inactivity timeout never fires), until the
+    server closes them.  `closed_at[i]` is when connection i found itself closed."""
+
+    def __init__(self, url, n, every=0.4, kinds=("head",), source=None):
+        # kinds[i % len(kinds)]: "head" (never ends its head), "body" (never ends its body),
+        # "keepalive" (served once, then trickles its next request)
+        u = urllib.parse.urlparse(url)
+        self.socks, self.todo, self.closed_at = [], [], {}
+        for i in range(n):
+            kind = kinds[i % len(kinds)]
+            s = socket.create_connection((u.hostname, u.port),
+                                         source_address=(source, 0) if source else None)
+            s.setblocking(False)
+            if kind == "body":  # a complete head, then a body that never finishes
+                s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
+                          b"X-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: " +
+                          DUMMY_AUTH.encode() + b"\r\n\r\n")
+                rest = b"{" + b" " * 99999
+            elif kind == "keepalive":  # a served request, then a trickled next one
+                s.setblocking(True)
+                s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                          b"X-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: " +
+                          DUMMY_AUTH.encode() + b"\r\n\r\n{}")
+                s.settimeout(5)
+                got = b""
+                while b'{"TableNames"' not in got:
+                    got += s.recv(4096)
+                s.setblocking(False)
+                rest = b"POST / HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: " + b"a" * 10000
+            else:  # a request line and header lines that never end
+                rest = b"POST / HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: " + b"a" * 10000
+            self.socks.append(s)
+            self.todo.append(rest)
+        self.every, self.t0 = every, time.time()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def _is_closed(self, s):
+        try:
+            data = s.recv(65536)
+            return data == b"" or data.startswith(b"HTTP/1.1 4")  # closed, or refused
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+
+    def run(self):
+        while not self.stop.is_set():
+            for i, s in enumerate(self.socks):
+                if i in self.closed_at:
+                    continue
+                closed = self._is_closed(s)
+                if not closed:
+                    try:
+                        s.send(self.todo[i][:1])
+                        self.todo[i] = self.todo[i][1:]
+                    except BlockingIOError:
+                        pass
+                    except OSError:
+                        closed = True
+                if closed:
+                    self.closed_at[i] = time.time() - self.t0
+            if len(self.closed_at) == len(self.socks):
+                return
+            self.stop.wait(self.every)
+
+    def close(self):
+        self.stop.set()
+        self.thread.join()
+        for s in self.socks:
+            s.close()
+
+
+def test_trickling_clients_are_closed_at_their_deadline(ddbchat_server):
+    # Slowloris (issue 9.11, found as a hostile client): 1,100 connections that trickled their
+    # header lines one byte every few seconds kept the endpoint answering ThrottlingException
+    # for as long as they liked, because libmicrohttpd's timeout only measures silence.  Now
+    # a request's head must be in within --read-timeout of the connection's start (or of its
+    # request line after a served request), and its body within --read-timeout more plus 1 s
+    # per 64 KB, however it trickles.  60 tricklers at --max-connections 40 (headers, bodies,
+    # and keep-alive connections trickling their second request -- those answered while more
+    # than half the slots were open, which get the read timeout as their idle one): all are
+    # closed soon after the 2 s deadline, and ListTables answers within 5 s.
+    # (--max-connections-per-ip 0: the per-address cap is another test's.)
+    srv = ddbchat_server("--max-connections", "40", "--max-connections-per-ip", "0",
+                         "--read-timeout", "2", "--connection-timeout", "300")
+    time.sleep(0.3)  # the start-up probe's connection is gone
+    kinds = ["head", "body"] * 10 + ["keepalive", "head"] * 10 + ["head", "body"] * 10
+    tr = Trickler(srv.ddb_url, 60, kinds=kinds)
+    try:
+        assert _listtables_status(srv.ddb_url, timeout=2) != 200  # every slot is taken
+        t0 = time.time()
+        status = None
+        while time.time() - t0 < 5 and status != 200:
+            time.sleep(0.2)
+            status = _listtables_status(srv.ddb_url)
+        assert status == 200, "trickling clients still hold every slot"
+        tr.thread.join(timeout=8)
+        assert len(tr.closed_at) == 60, f"{60 - len(tr.closed_at)} tricklers still open"
+        # each was sending a byte every 0.4 s until the end: closed by the deadline (2 s, and
+        # the reaper's 0.2 s period), not by an inactivity timeout
+        assert max(tr.closed_at.values()) < 5, sorted(tr.closed_at.values())
+    finally:
+        tr.close()
+    assert raw_request(srv.ddb_url, {}, timeout=5)[0] == 200
+
+
+def test_a_legitimately_slow_body_is_not_cut(ddbchat_server):
+    # The body's deadline grows with what arrives (1 s per 64 KB beyond --read-timeout): a
+    # 600 KB PutItem sent at ~100 KB/s over 6 s, past the 2 s read timeout, is answered.
+    srv = ddbchat_server("--read-timeout", "2")
+    ddb = client_for(srv.ddb_url)
+    ddb.create_table(TableName="slow", BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    body = json.dumps({"TableName": "slow", "Item": {
+        "pk": {"S": "a"}, "v": {"L": [{"S": "x" * 1000} for _ in range(350)]}}}).encode()
+    assert len(body) > 350000
+    u = urllib.parse.urlparse(srv.ddb_url)
+    s = socket.create_connection((u.hostname, u.port))
+    s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + str(len(body)).encode() +
+              b"\r\nX-Amz-Target: DynamoDB_20120810.PutItem\r\nAuthorization: " +
+              DUMMY_AUTH.encode() + b"\r\nContent-Type: application/x-amz-json-1.0\r\n\r\n")
+    for i in range(0, len(body), 10000):
+        s.sendall(body[i:i + 10000])
+        time.sleep(0.1)
+    head = read_all(s, 10).split(b"\r\n", 1)[0]
+    s.close()
+    assert head == b"HTTP/1.1 200 OK", head
+
+
+def test_one_address_cannot_take_every_slot(ddbchat_server):
+    # --max-connections-per-ip (default: half of --max-connections): 40 connections from
+    # 127.0.0.2 at --max-connections 40 hold 20 slots, the other 20 are closed at once, so a
+    # client from 127.0.0.1 is served while they are held (before: every slot taken, it got
+    # ThrottlingException); trickling does not help them (a long --read-timeout here).
+    srv = ddbchat_server("--max-connections", "40", "--read-timeout", "60")
+    time.sleep(0.3)
+    tr = Trickler(srv.ddb_url, 40, every=0.5, source="127.0.0.2")
+    try:
+        time.sleep(1.5)
+        assert len(tr.closed_at) == 20, sorted(tr.closed_at.values())
+        for _ in range(3):
+            assert _listtables_status(srv.ddb_url, source="127.0.0.1") == 200
+        assert _listtables_status(srv.ddb_url, source="127.0.0.2") is None  # its cap
+    finally:
+        tr.close()

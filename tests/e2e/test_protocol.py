@@ -473,7 +473,7 @@ def test_dropped_clients_free_their_slots(ddbchat_server):
     # their slot for the 300 s idle timeout (CLOSE-WAIT); with --max-connections 40, 150 of
     # them locked everyone out.  After 500 such drops ListTables answers within 5 s.
     import time
-    srv = ddbchat_server("--max-connections", "40")
+    srv = ddbchat_server("--max-connections", "40", "--max-connections-per-ip", "0")
     u = urllib.parse.urlparse(srv.ddb_url)
     for _ in range(500):
         s = socket.create_connection((u.hostname, u.port))

@@ -43,7 +43,8 @@ def test_serve_help_documents_every_flag():
     r = run("serve", "--help")
     assert r.returncode == 0
     for flag in ("--data-dir", "--host", "--dynamodb-port", "--api-port", "--dynamodb-only",
-                 "--quiet", "--max-connections", "--connection-timeout", "--read-timeout",
+                 "--quiet", "--max-connections", "--max-connections-per-ip", "--connection-timeout",
+                 "--read-timeout",
                  "--queue-limit", "--queue-timeout", "--threads", "--pool-threads",
                  "--credentials-file",
                  "--namespace-tables", "--demo", "--endpoint", "--region", "--help"):
@@ -208,7 +209,8 @@ def test_max_connections_limit():
     # (ThrottlingException, which the SDKs retry) and is closed while two are open; once they
     # close, new connections are served again.
     import socket
-    p, _ = start("--dynamodb-port", "0", "--dynamodb-only", "--quiet", "--max-connections", "2")
+    p, _ = start("--dynamodb-port", "0", "--dynamodb-only", "--quiet", "--max-connections", "2",
+                 "--max-connections-per-ip", "0")
     try:
         port = read_ports(p)["ddb"]
         # under the limit every connection is served
