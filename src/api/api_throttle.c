@@ -285,11 +285,21 @@ int api_thr_admit_slow(api_req *r, const store_table *t, const store_index *ix, 
     return deny ? thr_deny(r, t, &snap, deny_ix, write) : 0;
 }
 
-/* Adds `d` half units (negative: gives back) to bucket `slot` of t. */
-static void thr_apply(struct api_thr *s, const store_table *t, size_t slot, bool write,
-                      int64_t d, int64_t now)
+/* t's entry as admission left it (no metadata hash: the request's own admission just
+ * brought it up to date), or NULL. */
+static thr_table *thr_find(struct api_thr *s, const store_table *t)
 {
-    thr_table *e = thr_entry(s, t, now);
+    thr_table *e = s->chain[t->id % THR_BUCKETS];
+    while (e && e->id != t->id)
+        e = e->next;
+    return e;
+}
+
+/* Adds `d` half units (negative: gives back) to bucket `slot` of t (caller holds the lock). */
+static void thr_apply(struct api_thr *s, const store_table *t, size_t slot, bool write,
+                      int64_t d)
+{
+    thr_table *e = thr_find(s, t);
     if (!e || e->mode == THR_UNLIMITED || d == 0)
         return;
     tbucket *b = write ? &e->res[slot].wr : &e->res[slot].rd;
@@ -303,11 +313,10 @@ void api_thr_charge_read(api_req *r, const store_table *t, const store_index *ix
                          uint64_t min_h)
 {
     struct api_thr *s = r->api->thr;
-    if (!s)
+    if (!s || h == min_h) /* the usual small read: admission took it all */
         return;
-    int64_t now = thr_now_us();
     pthread_mutex_lock(&s->mu);
-    thr_apply(s, t, thr_slot(t, ix), false, (int64_t)h - (int64_t)min_h, now);
+    thr_apply(s, t, thr_slot(t, ix), false, (int64_t)h - (int64_t)min_h);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -316,7 +325,6 @@ void api_thr_charge_write(api_req *r, const store_table *t, const api_cap *cap, 
     struct api_thr *s = r->api->thr;
     if (!s)
         return;
-    int64_t now = thr_now_us();
     pthread_mutex_lock(&s->mu);
     int64_t table_h = (int64_t)cap->table_h;
     for (size_t k = 0; k < cap->n_idx; k++) {
@@ -326,9 +334,9 @@ void api_thr_charge_write(api_req *r, const store_table *t, const api_cap *cap, 
         }
         for (size_t i = 0; i < t->n_idx; i++)
             if (t->idx[i].global && strcmp(t->idx[i].name, cap->idx[k].name) == 0)
-                thr_apply(s, t, 1 + i, true, (int64_t)cap->idx[k].h, now);
+                thr_apply(s, t, 1 + i, true, (int64_t)cap->idx[k].h);
     }
-    thr_apply(s, t, 0, true, table_h - (int64_t)min_h, now);
+    thr_apply(s, t, 0, true, table_h - (int64_t)min_h);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -338,8 +346,7 @@ void api_thr_refund(api_req *r, const store_table *t, const store_index *ix, boo
     struct api_thr *s = r->api->thr;
     if (!s)
         return;
-    int64_t now = thr_now_us();
     pthread_mutex_lock(&s->mu);
-    thr_apply(s, t, thr_slot(t, ix), write, -(int64_t)min_h, now);
+    thr_apply(s, t, thr_slot(t, ix), write, -(int64_t)min_h);
     pthread_mutex_unlock(&s->mu);
 }
