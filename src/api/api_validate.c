@@ -11,6 +11,7 @@
 
 #include "api/api_schema.h"
 #include "api/api_text.h"
+#include "value/jread.h"
 
 void api_vld_init(api_vld *v)
 {
@@ -1135,4 +1136,102 @@ const api_jview api_jview_jansson = {
     .integer = jj_integer,
     .real = jj_real,
     .boolean = jj_boolean,
+};
+
+/* ---- the jread view (value/jread.h): the same walk over our reader's arena tree ---- */
+
+static api_jkind jr_kind(const void *n)
+{
+    switch (((const jread_val *)n)->type) {
+    case JREAD_OBJECT:
+        return API_JK_OBJECT;
+    case JREAD_ARRAY:
+        return API_JK_ARRAY;
+    case JREAD_STRING:
+        return API_JK_STRING;
+    case JREAD_INTEGER:
+        return API_JK_INTEGER;
+    case JREAD_REAL:
+        return API_JK_REAL;
+    case JREAD_TRUE:
+    case JREAD_FALSE:
+        return API_JK_BOOL;
+    default:
+        return API_JK_NULL;
+    }
+}
+
+static const void *jr_member(const void *obj, const char *key)
+{
+    return jread_get(obj, key, strlen(key));
+}
+
+static size_t jr_size(const void *n)
+{
+    const jread_val *v = n;
+    return v->type == JREAD_ARRAY || v->type == JREAD_OBJECT ? v->n : 0;
+}
+
+static const void *jr_elem(const void *arr, size_t i)
+{
+    return jread_at(arr, i);
+}
+
+static void *jr_iter(const void *obj)
+{
+    const jread_val *v = obj;
+    return v->type == JREAD_OBJECT ? v->child : NULL;
+}
+
+static void *jr_iter_next(const void *obj, void *it)
+{
+    (void)obj;
+    return ((jread_val *)it)->next;
+}
+
+static const char *jr_iter_key(void *it, size_t *len)
+{
+    *len = ((const jread_val *)it)->key_len;
+    return ((const jread_val *)it)->key;
+}
+
+static const void *jr_iter_value(void *it)
+{
+    return it;
+}
+
+static const char *jr_str(const void *n, size_t *len)
+{
+    *len = ((const jread_val *)n)->len;
+    return ((const jread_val *)n)->text;
+}
+
+static long long jr_integer(const void *n)
+{
+    return ((const jread_val *)n)->num.i;
+}
+
+static double jr_real(const void *n)
+{
+    return ((const jread_val *)n)->num.d;
+}
+
+static bool jr_boolean(const void *n)
+{
+    return ((const jread_val *)n)->type == JREAD_TRUE;
+}
+
+const api_jview api_jview_jread = {
+    .kind = jr_kind,
+    .member = jr_member,
+    .size = jr_size,
+    .elem = jr_elem,
+    .iter = jr_iter,
+    .iter_next = jr_iter_next,
+    .iter_key = jr_iter_key,
+    .iter_value = jr_iter_value,
+    .str = jr_str,
+    .integer = jr_integer,
+    .real = jr_real,
+    .boolean = jr_boolean,
 };

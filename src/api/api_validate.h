@@ -128,6 +128,10 @@ typedef struct api_jview {
 
 /* The view over a jansson tree (json_t *). */
 extern const api_jview api_jview_jansson;
+/* The view over our reader's tree (const jread_val *, value/jread.h): the same verdicts and
+ * texts as api_jview_jansson over the tree jread_to_jansson builds from it
+ * (tests/unit/api/test_api_validate.c compares them over the api fuzz corpus). */
+extern const api_jview api_jview_jread;
 
 /* Validates request `req` (an object node of `jv`) against operation `op`'s model
  * (api_schema_input): a member of the wrong JSON type is ERR_SERIALIZATION; a missing

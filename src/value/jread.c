@@ -13,10 +13,14 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+
+#include "base/siphash.h"
 
 typedef struct frame {
     jread_val *c;     /* the open container */
@@ -174,8 +178,7 @@ static int decode_string(jr *p, size_t start, size_t end, const char **out, size
         unsigned cp, lo;
         hex4(s + i + 2, &cp); /* checked by the scan */
         if (cp >= 0xD800 && cp <= 0xDBFF) {
-            if (i + 12 <= end && s[i + 6] == '\\' && s[i + 7] == 'u' &&
-                hex4(s + i + 8, &lo) == 0) {
+            if (i + 12 <= end && s[i + 6] == '\\' && s[i + 7] == 'u' && hex4(s + i + 8, &lo) == 0) {
                 if (lo < 0xDC00 || lo > 0xDFFF)
                     return fail_at(p, i, "invalid Unicode '\\u%04X\\u%04X'", cp, lo);
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
@@ -287,8 +290,8 @@ static int scan_number(jr *p, jread_val *v)
         /* strtoll's range, as jansson's: more than 20 digits (and a sign) overflows anyway */
         char b[32];
         if (v->len >= sizeof b)
-            return fail_at(p, start, s[start] == '-' ? "too big negative integer"
-                                                     : "too big integer");
+            return fail_at(p, start,
+                           s[start] == '-' ? "too big negative integer" : "too big integer");
         memcpy(b, v->text, v->len);
         b[v->len] = '\0';
         errno = 0;
@@ -337,6 +340,88 @@ static void attach(jr *p, jread_val *v)
     *f->tail = v;
     f->tail = &v->next;
     f->c->n++;
+}
+
+/* ---------------------------------------------------------------- duplicate keys */
+
+static unsigned char seed[16];
+static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
+
+static void seed_init(void)
+{
+    if (getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed) /* never fails past boot */
+        memcpy(seed, "jread-fixed-seed", 16);
+}
+
+static bool same_key(const jread_val *a, const jread_val *b)
+{
+    return a->key_len == b->key_len && memcmp(a->key, b->key, a->key_len) == 0;
+}
+
+/* A closed object's repeated keys folded as json_loadb folds them: the first member keeps its
+ * place and takes the last one's value, the others leave the list.  Small objects compare
+ * pairwise; larger ones use a hash table keyed with a random seed (no flooding). */
+static int dedupe(jr *p, jread_val *obj)
+{
+    size_t n = obj->n, cap = 0;
+    if (n < 2)
+        return 0;
+    jread_val **tab = NULL;
+    if (n > 16) {
+        pthread_once(&seed_once, seed_init);
+        for (cap = 32; cap < 2 * n; cap *= 2)
+            ;
+        if (!(tab = arena_zalloc(p->a, cap * sizeof *tab)))
+            return nomem(p);
+    }
+    jread_val *prev = NULL;
+    for (jread_val *c = obj->child; c;) {
+        jread_val *first = NULL, **slot = NULL;
+        if (tab) {
+            size_t h = (size_t)siphash24(seed, (const unsigned char *)c->key, c->key_len);
+            for (slot = &tab[h & (cap - 1)]; *slot;
+                 slot = &tab[(size_t)(slot - tab + 1) & (cap - 1)])
+                if (same_key(*slot, c)) {
+                    first = *slot;
+                    break;
+                }
+        } else {
+            for (jread_val *d = obj->child; d != c && !first; d = d->next)
+                if (same_key(d, c))
+                    first = d;
+        }
+        if (!first) {
+            if (slot)
+                *slot = c;
+            prev = c;
+            c = c->next;
+            continue;
+        }
+        first->type = c->type;
+        first->text = c->text;
+        first->len = c->len;
+        first->n = c->n;
+        first->child = c->child;
+        first->items = c->items;
+        first->num = c->num;
+        prev->next = c->next; /* prev exists: first precedes c */
+        c = c->next;
+        obj->n--;
+    }
+    return 0;
+}
+
+/* A closed array's children by index (jread_at). */
+static int index_items(jr *p, jread_val *arr)
+{
+    if (!arr->n)
+        return 0;
+    if (!(arr->items = arena_alloc(p->a, arr->n * sizeof *arr->items)))
+        return nomem(p);
+    size_t i = 0;
+    for (jread_val *c = arr->child; c; c = c->next)
+        arr->items[i++] = c;
+    return 0;
 }
 
 /* A member's key and its colon; p->pos on the opening quote (checked by the caller). */
@@ -456,6 +541,9 @@ int jread_parse(const char *buf, size_t len, arena_t *a, jread_val **out, jread_
             bool obj = p.st[p.depth - 1].c->type == JREAD_OBJECT;
             c = p.s[p.pos++];
             if (c == (obj ? '}' : ']')) {
+                if ((rc = obj ? dedupe(&p, p.st[p.depth - 1].c)
+                              : index_items(&p, p.st[p.depth - 1].c)))
+                    return rc;
                 p.depth--;
                 continue;
             }
@@ -505,7 +593,7 @@ json_t *jread_to_jansson(const jread_val *v)
         json_t *obj = json_object();
         for (const jread_val *c = v->child; obj && c; c = c->next) {
             json_t *x = jread_to_jansson(c);
-            /* a repeated key: the last value at the first one's place, as json_loadb */
+            /* keys are unique here (dedupe) */
             if (!x || json_object_setn_new_nocheck(obj, c->key, c->key_len, x)) {
                 json_decref(obj);
                 return NULL;
@@ -517,13 +605,17 @@ json_t *jread_to_jansson(const jread_val *v)
     return NULL;
 }
 
+const jread_val *jread_at(const jread_val *arr, size_t i)
+{
+    return arr && arr->type == JREAD_ARRAY && i < arr->n ? arr->items[i] : NULL;
+}
+
 const jread_val *jread_get(const jread_val *obj, const char *key, size_t key_len)
 {
-    const jread_val *found = NULL;
     if (!obj || obj->type != JREAD_OBJECT)
         return NULL;
     for (const jread_val *c = obj->child; c; c = c->next)
         if (c->key_len == key_len && memcmp(c->key, key, key_len) == 0)
-            found = c;
-    return found;
+            return c;
+    return NULL;
 }

@@ -22,8 +22,9 @@
  *     overflow"), as jansson's;
  *   - nesting: a value inside JREAD_MAX_DEPTH - 1 containers at most (jansson's 2048), with an
  *     explicit stack: no recursion while parsing;
- *   - a duplicate key is kept in the tree in document order; jread_to_jansson lets the last
- *     value win at the first one's position, as json_loadb without JSON_REJECT_DUPLICATES.
+ *   - a repeated key is folded as json_loadb without JSON_REJECT_DUPLICATES folds it: the
+ *     first member keeps its place and takes the last one's value (the behaviour requests
+ *     had before jread); the tree's objects hold unique keys.
  * Error texts are our own; the position is 1-based line and column (in characters, like
  * jansson's) and the byte offset.
  *
@@ -55,13 +56,14 @@ typedef enum jread_type {
 typedef struct jread_val jread_val;
 struct jread_val {
     jread_type type;
-    const char *key;  /* member name in an object (UTF-8, may hold NULs), else NULL */
+    const char *key; /* member name in an object (UTF-8, may hold NULs), else NULL */
     size_t key_len;
     const char *text; /* STRING: decoded UTF-8 (may hold NULs); INTEGER/REAL: the text */
     size_t len;
-    size_t n;         /* ARRAY/OBJECT: children in document order (duplicate keys included) */
-    jread_val *child; /* first child */
-    jread_val *next;  /* next sibling */
+    size_t n;          /* ARRAY/OBJECT: children in document order (an object's keys unique) */
+    jread_val *child;  /* first child */
+    jread_val *next;   /* next sibling */
+    jread_val **items; /* ARRAY: its n children by index (NULL when empty) */
     union {
         long long i; /* INTEGER */
         double d;    /* REAL */
@@ -83,8 +85,10 @@ int jread_parse(const char *buf, size_t len, arena_t *a, jread_val **out, jread_
  * with their length).  New reference (caller owns); NULL when out of memory. */
 json_t *jread_to_jansson(const jread_val *v);
 
-/* Member of an object by name (length-exact); the last one when the key repeats (the value
- * jansson keeps).  NULL when absent or v is not an object. */
+/* Element i of an array (O(1)); NULL past the end or when arr is not an array. */
+const jread_val *jread_at(const jread_val *arr, size_t i);
+
+/* Member of an object by name (length-exact).  NULL when absent or obj is not an object. */
 const jread_val *jread_get(const jread_val *obj, const char *key, size_t key_len);
 
 #endif

@@ -10,7 +10,7 @@
  *   - what both accept gives the same tree, byte for byte (json_dumps, compact);
  *   - a refusal has a position inside the input and is no out-of-memory;
  *   - what we accept dumps to a text we read back to the same tree (keys with U+0000 too),
- *     and jread_get finds every member of every object by its whole key.
+ *     and jread_get finds every member of every object by its whole key (keys are unique).
  */
 #include <jansson.h>
 
@@ -35,12 +35,8 @@ static void check_get(const jread_val *v)
 {
     for (const jread_val *c = v->child; c; c = c->next) {
         if (v->type == JREAD_OBJECT) {
-            const jread_val *g = jread_get(v, c->key, c->key_len);
-            if (!g)
-                fz_fail("jread_get lost a member");
-            for (const jread_val *d = c->next; d && g == c; d = d->next)
-                if (d->key_len == c->key_len && memcmp(d->key, c->key, c->key_len) == 0)
-                    fz_fail("jread_get gave the first of a repeated key");
+            if (jread_get(v, c->key, c->key_len) != c)
+                fz_fail("jread_get missed a member, or a key repeats");
         }
         check_get(c);
     }

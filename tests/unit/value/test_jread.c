@@ -329,8 +329,9 @@ static void test_strings(void **state)
     arena_t a;
     arena_init(&a);
     /* no escapes: the text points into the input */
-    const char *t = "[\"plain \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\",\"\\\"\\\\\\/\\b\\f\\n\\r\\t\","
-                    "\"\\ud83d\\ude00\\u00e9\\u20AC\\u0041\"]";
+    const char *t =
+        "[\"plain \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\",\"\\\"\\\\\\/\\b\\f\\n\\r\\t\","
+        "\"\\ud83d\\ude00\\u00e9\\u20AC\\u0041\"]";
     jread_val *v = parse_ok(&a, t, strlen(t));
     assert_int_equal(v->n, 3);
     const jread_val *s = v->child;
@@ -340,7 +341,8 @@ static void test_strings(void **state)
     assert_int_equal(s->len, 8);
     assert_memory_equal(s->text, "\"\\/\b\f\n\r\t", 8);
     s = s->next;
-    assert_string_equal(s->text, "\xf0\x9f\x98\x80\xc3\xa9\xe2\x82\xac" "A");
+    assert_string_equal(s->text, "\xf0\x9f\x98\x80\xc3\xa9\xe2\x82\xac"
+                                 "A");
     arena_fini(&a);
 }
 
@@ -375,15 +377,37 @@ static void test_duplicate_keys(void **state)
     (void)state;
     arena_t a;
     arena_init(&a);
-    const char *t = "{\"a\":1,\"b\":2,\"a\":3}";
+    const char *t = "{\"a\":1,\"b\":2,\"a\":{\"x\":[1]},\"a\\u0000\":4,\"b\":5,\"a\":3}";
     jread_val *v = parse_ok(&a, t, strlen(t));
+    /* folded as json_loadb folds them: first place, last value */
     assert_int_equal(v->n, 3);
+    assert_memory_equal(v->child->key, "a", 1);
+    assert_int_equal(v->child->type, JREAD_INTEGER);
+    assert_int_equal(v->child->num.i, 3);
+    assert_int_equal(v->child->next->num.i, 5);
+    assert_int_equal(v->child->next->next->key_len, 2);
     assert_int_equal(jread_get(v, "a", 1)->num.i, 3);
     json_t *j = jread_to_jansson(v);
     char *d = dump(j);
-    assert_string_equal(d, "{\"a\":3,\"b\":2}");
+    assert_string_equal(d, "{\"a\":3,\"b\":5,\"a\\u0000\":4}");
     free(d);
     json_decref(j);
+    /* a large object (the hashed path): 200 keys, each twice, and jansson's tree */
+    char big[8192];
+    size_t k = 0;
+    big[k++] = '{';
+    for (int r = 0; r < 2; r++)
+        for (int i = 0; i < 200; i++)
+            k += (size_t)snprintf(big + k, sizeof big - k, "%s\"k%d\":%d", k > 1 ? "," : "", i,
+                                  r * 1000 + i);
+    big[k++] = '}';
+    v = parse_ok(&a, big, k);
+    assert_int_equal(v->n, 200);
+    assert_int_equal(jread_get(v, "k7", 2)->num.i, 1007);
+    assert_ptr_equal(v->child->next, jread_get(v, "k1", 2));
+    stats st = {0};
+    compare(big, k, &st);
+    assert_int_equal(st.same_ok, 1);
     arena_fini(&a);
 }
 
@@ -403,8 +427,8 @@ static void test_depth(void **state)
     (void)state;
     stats st = {0};
     /* the limit counts every value, scalars too, like jansson's */
-    const size_t depths[] = {1, 31, 32, 33, JREAD_MAX_DEPTH - 1, JREAD_MAX_DEPTH,
-                             JREAD_MAX_DEPTH + 1, 100000};
+    const size_t depths[] = {
+        1, 31, 32, 33, JREAD_MAX_DEPTH - 1, JREAD_MAX_DEPTH, JREAD_MAX_DEPTH + 1, 100000};
     for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
         for (int k = 0; k < 2; k++) {
             char *b = nested(depths[i], k ? "1" : "");
@@ -442,10 +466,14 @@ static void test_out_of_memory(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_malformed_classes), cmocka_unit_test(test_error_position),
-        cmocka_unit_test(test_nul_in_keys),       cmocka_unit_test(test_strings),
-        cmocka_unit_test(test_numbers),           cmocka_unit_test(test_duplicate_keys),
-        cmocka_unit_test(test_depth),             cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_malformed_classes),
+        cmocka_unit_test(test_error_position),
+        cmocka_unit_test(test_nul_in_keys),
+        cmocka_unit_test(test_strings),
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_duplicate_keys),
+        cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_corpora_identical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,133 @@
+/*
+ * test_api_validate — the request walker (api_validate_request) gives the same verdicts and
+ * the same texts over our reader's tree (api_jview_jread) as over jansson's (api_jview_jansson):
+ * every body of the api and jread fuzz corpora (tests/fuzz/corpus/{api,jread}, whole and
+ * without the api corpus' selector byte) against every operation's model, plus hand-written
+ * requests with many violations, arrays, nested structures and repeated keys.  The step that
+ * lets a hot operation validate its request without a jansson tree (issue 13.1).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api_validate.h"
+#include "value/jread.h"
+
+static const char *const ops[] = {
+    "BatchGetItem", "BatchWriteItem", "CreateTable", "DeleteItem", "DeleteTable",
+    "DescribeTable", "DescribeTimeToLive", "GetItem", "ListTables", "ListTagsOfResource",
+    "PutItem", "Query", "Scan", "TagResource", "TransactGetItems", "TransactWriteItems",
+    "UntagResource", "UpdateItem", "UpdateTable", "UpdateTimeToLive", "ExecuteStatement",
+    "BatchExecuteStatement", "ExecuteTransaction", "CreateBackup", "DescribeContinuousBackups",
+    "UpdateContinuousBackups", "RestoreTableToPointInTime", "ListStreams", "GetRecords",
+};
+
+typedef struct counts {
+    size_t bodies, checks, refused;
+} counts;
+
+static void same_verdicts(const char *buf, size_t n, counts *c)
+{
+    json_t *j = json_loadb(buf, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    arena_t a;
+    arena_init(&a);
+    jread_val *v = NULL;
+    jread_error je;
+    int prc = jread_parse(buf, n, &a, &v, &je);
+    if (j && prc == 0 && json_is_object(j)) {
+        c->bodies++;
+        for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+            err_t e1 = {0}, e2 = {0};
+            int r1 = api_validate_request(&api_jview_jansson, j, ops[i], &e1);
+            int r2 = api_validate_request(&api_jview_jread, v, ops[i], &e2);
+            if (r1 != r2 || strcmp(e1.msg, e2.msg) != 0)
+                fail_msg("%s on %.*s:\n jansson %d %s\n jread   %d %s", ops[i],
+                         (int)(n > 300 ? 300 : n), buf, r1, e1.msg, r2, e2.msg);
+            c->checks++;
+            c->refused += r1 != 0;
+        }
+    }
+    json_decref(j);
+    arena_fini(&a);
+}
+
+static size_t walk_dir(const char *dir, counts *c)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t files = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        char *buf = malloc(1 << 20);
+        size_t n = fread(buf, 1, 1 << 20, f);
+        fclose(f);
+        same_verdicts(buf, n, c);
+        if (n > 1)
+            same_verdicts(buf + 1, n - 1, c);
+        free(buf);
+        files++;
+    }
+    closedir(d);
+    return files;
+}
+
+static void test_corpus_same_verdicts(void **state)
+{
+    (void)state;
+    counts c = {0};
+    size_t files = walk_dir(DDB_SOURCE_DIR "/tests/fuzz/corpus/api", &c);
+    files += walk_dir(DDB_SOURCE_DIR "/tests/fuzz/corpus/jread", &c);
+    printf("api_validate_request, jansson view vs jread view: %zu files, %zu bodies, %zu checks "
+           "(%zu refused), all alike\n",
+           files, c.bodies, c.checks, c.refused);
+    assert_true(c.bodies > 50);
+    assert_true(c.refused > 500);
+    assert_true(c.checks - c.refused > 100);
+}
+
+static void test_hand_written(void **state)
+{
+    (void)state;
+    static const char *const bodies[] = {
+        "{\"TableName\":\"x\",\"Key\":{},\"ReturnConsumedCapacity\":\"SOME\",\"Select\":\"ALL\","
+        "\"Limit\":0,\"AttributesToGet\":[],\"ConsistentRead\":\"yes\"}",
+        "{\"TableName\":\"ok_table\",\"TableName\":\"a\",\"Limit\":-1,\"Segment\":5}",
+        "{\"RequestItems\":{\"t\":{\"Keys\":[{},{},{}]},\"ok_table\":[{\"PutRequest\":{}}]}}",
+        "{\"TransactItems\":[{\"Put\":{\"TableName\":\"a\"}},{\"Get\":{}},{},"
+        "{\"Update\":{\"TableName\":\"abc\",\"Key\":{},\"UpdateExpression\":\"\"}}]}",
+        "{\"TableName\":\"t\\u0000x\",\"AttributeDefinitions\":[{\"AttributeName\":\"\","
+        "\"AttributeType\":\"Q\"}],\"KeySchema\":[{\"AttributeName\":\"a\",\"KeyType\":\"X\"},"
+        "{},{},{}],\"BillingMode\":\"FREE\",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":0}}",
+        "{\"TableName\":\"abc\",\"Limit\":1.5,\"ExclusiveStartKey\":[1,2],\"ScanFilter\":7}",
+        "{\"Statement\":\"\",\"Parameters\":[{\"S\":\"a\"},{}],\"Limit\":100000}",
+        "{\"TableName\":\"abc\",\"Tags\":[{\"Key\":\"\",\"Value\":\"v\"},{\"Key\":\"k\"}]}",
+    };
+    counts c = {0};
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++)
+        same_verdicts(bodies[i], strlen(bodies[i]), &c);
+    assert_int_equal(c.bodies, sizeof bodies / sizeof bodies[0]);
+    assert_true(c.refused > 20);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hand_written),
+        cmocka_unit_test(test_corpus_same_verdicts),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
