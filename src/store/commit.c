@@ -6,10 +6,14 @@
  * pays no thread hop), else it sleeps on its own condition variable.  The leader takes
  * everything queued, opens one LMDB write txn, runs each caller's batch (each write alone for
  * _each, all together for _atomic) and commits once.  As soon as LMDB's write lock is free it
- * promotes the head of the queue (everything queued while it worked) to lead the next round,
- * then syncs the meta page (store.c: MDB_NOMETASYNC + st_sync_meta, so that sync overlaps the
- * next round) and only then answers its round's callers.  Batches therefore grow with load,
- * without any sleep.  On MDB_MAP_FULL the whole round is aborted, the map grown, and the round
+ * promotes the head of the queue (everything queued while it worked) to lead the next round.
+ * Durability, one fsync per round under load (issue 13.3): the env is MDB_NOMETASYNC, so a
+ * commit that changed anything syncs the data file before writing its meta page, and that
+ * sync also puts every earlier meta page on disk.  A round followed by another is therefore
+ * durable once the next round has committed; only a round with no (changing) successor syncs
+ * its meta page itself (mdb_env_sync, outside LMDB's write lock).  Callers are answered only
+ * after the sync that covers their round (st_lead).  Batches grow with load, without any
+ * sleep.  On MDB_MAP_FULL the whole round is aborted, the map grown, and the round
  * run again (apply callbacks are pure functions of the old item, so re-running is safe).
  *
  * Per write: copy the old item into the caller's arena, call apply, validate the new item
@@ -162,7 +166,7 @@ static int st_lag_old(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, MDB_v
 /* Returns 0, a negative ERR_* (this write failed: w->rc/w->err set), or an MDB error (the
  * whole round must be aborted). */
 static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt,
-                        uint64_t *sseq)
+                        uint64_t *sseq, bool *changed)
 {
     int rc;
     buf_t kb, vb, ib, lb;
@@ -303,6 +307,8 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
     } else {
         rc = mdb_del(txn, s->db_data, &k, NULL);
     }
+    if (rc == 0)
+        *changed = true; /* (txn) now has a dirty page: its commit will sync */
     /* the stream record, in the same (nested) txn: committed with the change or not at all */
     if (rc == 0)
         rc = st_stream_put(s, txn, t, w, has_old ? &old : NULL, nw, sseq);
@@ -337,6 +343,8 @@ typedef struct round {
     wreq *head;
     st_deltas all, one; /* counters of the committed writes; of the write(s) in flight */
     uint64_t sseq;      /* stream sequence counter (stream.c), stored before the commit */
+    uint64_t txnid;     /* the round's LMDB txn id (of its last run, after a map growth) */
+    bool changed;       /* a write of the round was committed into the txn (it is dirty) */
 } round;
 
 static int st_round_body(store_t *s, MDB_txn *txn, round *r, err_t *e)
@@ -352,10 +360,10 @@ static int st_round_body(store_t *s, MDB_txn *txn, round *r, err_t *e)
             rc = mdb_txn_begin(s->env, txn, 0, &sub);
             if (rc)
                 return rc;
-            bool failed = false;
+            bool failed = false, changed = false;
             r->one.n = 0;
             for (size_t i = 0; i < q->n; i++) {
-                int wr = st_apply_one(s, sub, &q->w[i], &r->one, &r->sseq);
+                int wr = st_apply_one(s, sub, &q->w[i], &r->one, &r->sseq, &changed);
                 if (wr && st_is_mdb_err(wr)) {
                     mdb_txn_abort(sub);
                     return wr;
@@ -375,6 +383,7 @@ static int st_round_body(store_t *s, MDB_txn *txn, round *r, err_t *e)
                     rc = st_delta_merge(&r->all, &r->one);
                 if (rc)
                     return rc;
+                r->changed |= changed;
             }
         } else {
             for (size_t i = 0; i < q->n; i++) {
@@ -383,7 +392,8 @@ static int st_round_body(store_t *s, MDB_txn *txn, round *r, err_t *e)
                 if (rc)
                     return rc;
                 r->one.n = 0;
-                int wr = st_apply_one(s, sub, &q->w[i], &r->one, &r->sseq);
+                bool changed = false;
+                int wr = st_apply_one(s, sub, &q->w[i], &r->one, &r->sseq, &changed);
                 if (wr && st_is_mdb_err(wr)) {
                     mdb_txn_abort(sub);
                     return wr;
@@ -396,6 +406,7 @@ static int st_round_body(store_t *s, MDB_txn *txn, round *r, err_t *e)
                         rc = st_delta_merge(&r->all, &r->one);
                     if (rc)
                         return rc;
+                    r->changed |= changed;
                 }
             }
         }
@@ -407,6 +418,8 @@ static int st_round_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
 {
     round *r = vctx;
     r->all.n = 0; /* a re-run after the map grew starts over */
+    r->changed = false;
+    r->txnid = (uint64_t)mdb_txn_id(txn);
     uint64_t sseq0;
     int rc = st_stream_seq_load(s, txn, &sseq0);
     if (rc)
@@ -423,15 +436,33 @@ static int st_round_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     return rc;
 }
 
+/* The id of the last committed LMDB txn (by any process sharing the data dir). */
+static uint64_t st_last_txnid(store_t *s)
+{
+    MDB_envinfo info;
+    mdb_env_info(s->env, &info);
+    return (uint64_t)info.me_last_txnid;
+}
+
 /* Runs one round as the leader: takes everything queued, runs it in one LMDB write txn,
  * hands leadership to the next queued caller (if any) as soon as LMDB's write lock is free,
- * then syncs the meta page (overlapping the next round's work) and answers the round's callers.
- * Called and returns with qmu held; `self` is answered like the others. */
+ * then waits until the round is durable and answers the round's callers.
+ *
+ * One fsync per round under load.  With MDB_NOMETASYNC a commit that changed anything syncs
+ * the data file before it writes its own meta page; that sync comes after every earlier
+ * txn's meta page was written, so it makes every earlier txn durable (LMDB's integrity rule
+ * stays: a meta page is only ever written after the pages it points to are on disk).  So when
+ * a next round follows, this round waits for that round's commit instead of syncing its own
+ * meta page (s->dur_txnid: every txn up to it is known durable); when no round follows, or
+ * the next one changed nothing or failed, the leader syncs (mdb_env_sync) itself.  Either
+ * way a caller is answered only after a sync that began after its round's meta page was
+ * written.  Called and returns with qmu held; `self` is answered like the others. */
 static void st_lead(store_t *s)
 {
     round r = {.head = s->qhead};
     s->qhead = s->qtail = NULL;
     s->inflight++;
+    uint64_t seq = ++s->round_seq;
     pthread_mutex_unlock(&s->qmu);
 
     err_t e;
@@ -439,25 +470,53 @@ static void st_lead(store_t *s)
     int rc = st_write_txn_ex(s, st_round_fn, &r, &e);
     free(r.all.v);
     free(r.one.v);
+    /* what the answers depend on: the snapshot the round read and, if it changed anything,
+     * its own commit; covers: what the commit's data sync made durable */
+    uint64_t need = r.txnid ? r.txnid - 1 : 0, covers = 0;
+    if (rc == 0 && r.changed && st_last_txnid(s) >= r.txnid) {
+        need = r.txnid;
+        covers = r.txnid - 1;
+    }
 
     pthread_mutex_lock(&s->qmu);
+    if (covers > s->dur_txnid)
+        s->dur_txnid = covers;
+    s->round_done = seq;
+    pthread_cond_broadcast(&s->durcv);
     s->leader_active = false;
+    bool next = false;
     if (s->qhead) { /* everything queued meanwhile goes in the next round, led by its head */
         s->leader_active = true;
         s->qhead->lead = true;
         pthread_cond_signal(&s->qhead->cv);
+        next = true;
     }
+    bool durable = rc == 0 && s->opts.durable && s->dur_txnid < need;
     pthread_mutex_unlock(&s->qmu);
 
-    int64_t sync_us = -1; /* /metrics: how long the durability sync took */
-    if (rc == 0 && s->opts.durable) {
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        cpugate_pause(); /* a sleeping sync does not hold a CPU place */
-        rc = st_sync_meta(s, &e);
+    int64_t sync_us = -1; /* /metrics: how long this round's own durability sync took */
+    if (durable) {
+        cpugate_pause(); /* waiting or syncing does not hold a CPU place */
+        pthread_mutex_lock(&s->qmu);
+        while (next && s->dur_txnid < need && s->round_done <= seq)
+            pthread_cond_wait(&s->durcv, &s->qmu);
+        bool own = s->dur_txnid < need;
+        pthread_mutex_unlock(&s->qmu);
+        if (own) {
+            uint64_t upto = st_last_txnid(s); /* every meta page up to it is written */
+            struct timespec t0, t1;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            rc = st_sync_meta(s, &e);
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            sync_us = (t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000;
+            pthread_mutex_lock(&s->qmu);
+            if (rc == 0 && upto > s->dur_txnid) {
+                s->dur_txnid = upto;
+                pthread_cond_broadcast(&s->durcv);
+            }
+            pthread_mutex_unlock(&s->qmu);
+        }
         cpugate_resume();
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        sync_us = (t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000;
     }
     if (rc)
         log_error("store: commit failed: %s", e.msg);

@@ -10,8 +10,9 @@
  * Durable commits: the env is opened with MDB_NOMETASYNC, so mdb_txn_commit syncs the data
  * pages and writes the meta page without syncing it (LMDB keeps its integrity: a crash can
  * only undo that last txn); st_sync_meta then syncs it before anyone is told the txn is
- * durable.  st_write_txn does both; the group committer (commit.c) runs the second sync after
- * releasing LMDB's write lock, so the next round's work overlaps it.
+ * durable.  st_write_txn does both; the group committer (commit.c) instead lets the next
+ * round's commit (whose data sync also covers the meta page before it) make a round durable,
+ * and syncs itself, after releasing LMDB's write lock, only when no round follows.
  * Read txns are reused: st_rtxn_end resets one (mdb_txn_reset: the snapshot is released, the
  * handle keeps its reader slot) into a small pool (store_int.h ST_RPOOL_MAX) and st_rtxn_begin
  * renews one from it (mdb_txn_renew: the latest snapshot), so a GetItem or Query pays neither

@@ -122,6 +122,10 @@ struct store {
     bool committer_running; /* writes accepted (not read-only, not closed) */
     bool leader_active;     /* a caller is running a round's LMDB txn (commit.c) */
     int inflight;           /* rounds taken from the queue and not yet answered */
+    uint64_t round_seq;     /* rounds taken from the queue so far (commit.c) */
+    uint64_t round_done;    /* the last round whose txn has been committed or given up */
+    uint64_t dur_txnid;     /* every LMDB txn up to this id is known to be on disk */
+    pthread_cond_t durcv;   /* broadcast when round_done or dur_txnid moves */
     store_commit_stats cstats; /* under qmu */
 
     pthread_mutex_t ttlmu;
