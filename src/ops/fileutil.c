@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+#include <openssl/evp.h> /* types only: libcrypto is opened on first use */
 
 #include "ops/ops_int.h"
+
+#include "base/dynlib.h"
 
 #define OPS_COPY_CHUNK (1 << 20)
 #define OPS_RMTREE_DEPTH 64
@@ -109,15 +113,105 @@ static bool ops_write_all(int fd, const unsigned char *p, size_t n)
     return true;
 }
 
+/* ---- digests over libcrypto, opened on first use ---------------------------------------- */
+
+static struct {
+    EVP_MD_CTX *(*ctx_new)(void);
+    void (*ctx_free)(EVP_MD_CTX *ctx);
+    int (*init)(EVP_MD_CTX *ctx, const EVP_MD *type, ENGINE *impl);
+    int (*update)(EVP_MD_CTX *ctx, const void *d, size_t n);
+    int (*final)(EVP_MD_CTX *ctx, unsigned char *md, unsigned int *s);
+    const EVP_MD *(*sha256)(void);
+    const EVP_MD *(*md5)(void);
+} ops_ssl;
+static pthread_once_t ops_ssl_once = PTHREAD_ONCE_INIT;
+static char ops_ssl_error[256] = "libcrypto not loaded"; /* "" once usable */
+
+static void ops_ssl_load(void)
+{
+    const dynlib_sym syms[] = {
+        {"EVP_MD_CTX_new", &ops_ssl.ctx_new},   {"EVP_MD_CTX_free", &ops_ssl.ctx_free},
+        {"EVP_DigestInit_ex", &ops_ssl.init},   {"EVP_DigestUpdate", &ops_ssl.update},
+        {"EVP_DigestFinal_ex", &ops_ssl.final}, {"EVP_sha256", &ops_ssl.sha256},
+        {"EVP_md5", &ops_ssl.md5},
+    };
+    char why[sizeof ops_ssl_error];
+    if (dynlib_open("libcrypto.so.3", syms, sizeof syms / sizeof syms[0], why, sizeof why)) {
+        memcpy(ops_ssl_error, why, sizeof why);
+        return;
+    }
+    ops_ssl_error[0] = '\0';
+}
+
+int ops_md_new(ops_md_kind kind, ops_md **out, err_t *e)
+{
+    *out = NULL;
+    pthread_once(&ops_ssl_once, ops_ssl_load);
+    if (ops_ssl_error[0])
+        return err_set(e, ERR_INTERNAL, "cannot compute a checksum: %s", ops_ssl_error);
+    EVP_MD_CTX *c = ops_ssl.ctx_new();
+    if (!c || ops_ssl.init(c, kind == OPS_MD_MD5 ? ops_ssl.md5() : ops_ssl.sha256(), NULL) != 1) {
+        if (c)
+            ops_ssl.ctx_free(c);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    *out = (ops_md *)c;
+    return 0;
+}
+
+void ops_md_update(ops_md *m, const void *data, size_t n)
+{
+    ops_ssl.update((EVP_MD_CTX *)m, data, n);
+}
+
+unsigned ops_md_final(ops_md *m, unsigned char out[OPS_MD_MAX])
+{
+    unsigned n = 0;
+    if (ops_ssl.final((EVP_MD_CTX *)m, out, &n) != 1)
+        return 0;
+    return n;
+}
+
+void ops_md_free(ops_md *m)
+{
+    if (m)
+        ops_ssl.ctx_free((EVP_MD_CTX *)m);
+}
+
+void ops_base64(const unsigned char *in, size_t n, char *out)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 0, i = 0;
+    for (; i + 2 < n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        out[o++] = tab[v >> 18];
+        out[o++] = tab[(v >> 12) & 63];
+        out[o++] = tab[(v >> 6) & 63];
+        out[o++] = tab[v & 63];
+    }
+    if (i < n) {
+        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
+        out[o++] = tab[v >> 18];
+        out[o++] = tab[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+        out[o++] = '=';
+    }
+    out[o] = '\0';
+}
+
 /* Reads src (and writes dst_fd when >= 0), hashing.  0 or ERR_IO. */
 static int ops_stream(int src_fd, const char *src, int dst_fd, const char *dst,
                       uint64_t *out_bytes, char *out_hex, err_t *e)
 {
     int rc = 0;
-    unsigned char *buf = malloc(OPS_COPY_CHUNK);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned char *buf = NULL;
+    ops_md *md = NULL;
     uint64_t total = 0;
-    if (!buf || !md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+    rc = ops_md_new(OPS_MD_SHA256, &md, e);
+    if (rc)
+        goto fail;
+    buf = malloc(OPS_COPY_CHUNK);
+    if (!buf) {
         rc = err_set(e, ERR_NOMEM, "out of memory");
         goto fail;
     }
@@ -135,18 +229,17 @@ static int ops_stream(int src_fd, const char *src, int dst_fd, const char *dst,
             rc = err_set(e, ERR_IO, "cannot write %s: %s", dst, strerror(errno));
             goto fail;
         }
-        EVP_DigestUpdate(md, buf, (size_t)r);
+        ops_md_update(md, buf, (size_t)r);
         total += (uint64_t)r;
     }
-    unsigned char dig[EVP_MAX_MD_SIZE];
-    unsigned dl = 0;
-    EVP_DigestFinal_ex(md, dig, &dl);
+    unsigned char dig[OPS_MD_MAX];
+    unsigned dl = ops_md_final(md, dig);
     if (out_hex)
         ops_hex(dig, dl, out_hex);
     if (out_bytes)
         *out_bytes = total;
 fail:
-    EVP_MD_CTX_free(md);
+    ops_md_free(md);
     free(buf);
     return rc;
 }

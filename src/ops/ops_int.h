@@ -33,6 +33,22 @@ int ops_sha256_file(const char *path, char out_hex[OPS_SHA256_HEX], uint64_t *ou
 int ops_write_file_atomic(const char *path, const void *data, size_t len, err_t *e);
 /* Removes a directory tree (best effort, for cleaning up after a failure). */
 void ops_rmtree(const char *path);
+/* Message digests (SHA-256 of backup files, MD5 of export files) over OpenSSL's libcrypto,
+ * opened on first use (base/dynlib.h): the server, which never needs them to answer, does not
+ * load libcrypto at every start (issue 13.4).  Thread-safe. */
+typedef enum ops_md_kind { OPS_MD_SHA256, OPS_MD_MD5 } ops_md_kind;
+typedef struct ops_md ops_md;
+#define OPS_MD_MAX 64 /* bytes of the largest digest */
+/* A fresh digest of `kind` in *out (free with ops_md_free).  ERR_INTERNAL when libcrypto
+ * cannot be loaded (the message says why), ERR_NOMEM. */
+int ops_md_new(ops_md_kind kind, ops_md **out, err_t *e);
+void ops_md_update(ops_md *m, const void *data, size_t n);
+/* The digest into out (32 bytes for SHA-256, 16 for MD5); returns its length. */
+unsigned ops_md_final(ops_md *m, unsigned char out[OPS_MD_MAX]);
+/* Accepts NULL. */
+void ops_md_free(ops_md *m);
+/* Standard base64 (with padding) of n bytes into out (4 * ceil(n / 3) + 1 bytes). */
+void ops_base64(const unsigned char *in, size_t n, char *out);
 /* Current UTC time as ISO 8601 with milliseconds ("2024-01-02T03:04:05.678Z"). */
 void ops_now_iso(char out[32]);
 

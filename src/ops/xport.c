@@ -16,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <zlib.h>
 
 #include "ops/ops_int.h"
@@ -78,10 +77,13 @@ static int xp_md5_file(const char *path, char hex[OPS_MD5_HEX], char b64[32], er
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return err_set(e, ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    unsigned char *buf = malloc(1 << 16);
-    int rc = 0;
-    if (!md || !buf || EVP_DigestInit_ex(md, EVP_md5(), NULL) != 1) {
+    ops_md *md = NULL;
+    unsigned char *buf = NULL;
+    int rc = ops_md_new(OPS_MD_MD5, &md, e);
+    if (rc)
+        goto done;
+    buf = malloc(1 << 16);
+    if (!buf) {
         rc = err_set(e, ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -95,21 +97,20 @@ static int xp_md5_file(const char *path, char hex[OPS_MD5_HEX], char b64[32], er
         }
         if (r == 0)
             break;
-        EVP_DigestUpdate(md, buf, (size_t)r);
+        ops_md_update(md, buf, (size_t)r);
     }
-    unsigned char d[EVP_MAX_MD_SIZE];
-    unsigned dl = 0;
-    EVP_DigestFinal_ex(md, d, &dl);
+    unsigned char d[OPS_MD_MAX];
+    unsigned dl = ops_md_final(md, d);
     static const char hexd[] = "0123456789abcdef";
     for (unsigned i = 0; i < dl && i < 16; i++) {
         hex[2 * i] = hexd[d[i] >> 4];
         hex[2 * i + 1] = hexd[d[i] & 15];
     }
     hex[32] = '\0';
-    EVP_EncodeBlock((unsigned char *)b64, d, (int)dl);
+    ops_base64(d, dl < 16 ? dl : 16, b64);
 done:
     free(buf);
-    EVP_MD_CTX_free(md);
+    ops_md_free(md);
     close(fd);
     return rc;
 }
