@@ -748,6 +748,9 @@ static int pq_select(api_req *r, const pq_stmt *s, json_t **out)
     pq_sel q;
     if ((rc = pq_plan(r, &s->b, consistent, &q)))
         return rc;
+    uint64_t min_h = consistent ? API_THR_READ_STRONG : API_THR_READ_EVENTUAL;
+    if ((rc = api_thr_admit(r, q.t, q.ix, false, min_h))) /* --throttle */
+        return rc;
     json_t *o = json_object(), *items = json_array();
     char *next = NULL;
     uint64_t h = 0, fetch_h = 0;
@@ -756,6 +759,10 @@ static int pq_select(api_req *r, const pq_stmt *s, json_t **out)
         json_decref(items);
         json_decref(o);
         return rc;
+    }
+    if (r->api->thr) {
+        api_thr_charge_read(r, q.t, q.ix, h, min_h);
+        api_thr_charge_read(r, q.t, NULL, fetch_h, 0);
     }
     json_object_set_new(o, "Items", items);
     if (next)
@@ -937,7 +944,8 @@ static int returning_item(api_req *r, const pq_write *pw, const store_write *sw,
     return 0;
 }
 
-static json_t *write_cap(const pq_write *pw, const store_write *sw, api_rcc rcc, int factor)
+/* The units a write consumed (its GSIs' included), times factor (transactional: 2). */
+static void write_units(const pq_write *pw, const store_write *sw, int factor, api_cap *out)
 {
     api_cap cap;
     memset(&cap, 0, sizeof cap);
@@ -953,6 +961,13 @@ static json_t *write_cap(const pq_write *pw, const store_write *sw, api_rcc rcc,
         for (size_t m = 0; m < pw->t->n_idx; m++)
             if (strcmp(pw->t->idx[m].name, tmp.idx[k].name) == 0)
                 api_cap_add_index(&cap, &pw->t->idx[m], tmp.idx[k].h * (uint64_t)factor);
+    *out = cap;
+}
+
+static json_t *write_cap(const pq_write *pw, const store_write *sw, api_rcc rcc, int factor)
+{
+    api_cap cap;
+    write_units(pw, sw, factor, &cap);
     return api_cap_json(&cap, rcc);
 }
 
@@ -969,7 +984,8 @@ static int pq_write_one(api_req *r, const pq_stmt *s, json_t **out)
         return rc;
     store_write sw;
     pq_sw_init(&sw, r, &pw, true);
-    if ((rc = store_write_each(r->api->store, &sw, 1, r->err)))
+    if ((rc = api_thr_admit(r, pw.t, NULL, true, API_THR_WRITE)) || /* --throttle */
+        (rc = store_write_each(r->api->store, &sw, 1, r->err)))
         return rc;
     if (sw.rc) {
         if (sw.rc == ERR_CONDITIONAL_CHECK_FAILED && pw.insert)
@@ -992,6 +1008,11 @@ static int pq_write_one(api_req *r, const pq_stmt *s, json_t **out)
     if (have)
         json_array_append_new(items, ddbjson_from_item(&ret));
     json_object_set_new(o, "Items", items);
+    if (r->api->thr) {
+        api_cap u;
+        write_units(&pw, &sw, 1, &u);
+        api_thr_charge_write(r, pw.t, &u, API_THR_WRITE);
+    }
     if (rcc != API_RCC_NONE)
         json_object_set_new(o, "ConsumedCapacity", write_cap(&pw, &sw, rcc, 1));
     *out = o;

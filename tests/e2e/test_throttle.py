@@ -319,3 +319,20 @@ def test_transactions(server):
     # with room, both go through
     good, data = call(url, "TransactWriteItems", {"TransactItems": [body["TransactItems"][0]]})
     assert good, data
+
+
+# PartiQL's ExecuteStatement spends the same capacity: an INSERT is a write, a SELECT a read
+# (a strongly consistent one a whole unit), refused with the same exception and text.
+def test_partiql_statements(server):
+    url = server("--throttle")
+    ptable(url, "pq1", 1, 1)
+    stmts = [call(url, "ExecuteStatement", {
+        "Statement": f"INSERT INTO pq1 VALUE {{'pk': 'p{i}'}}"}) for i in range(4)]
+    assert stmts[0][0], stmts[0]
+    refused = [d for good, d in stmts if not good]
+    assert refused and refused[0]["__type"].endswith("#ProvisionedThroughputExceededException")
+    assert refused[0]["message"] == TABLE_MSG
+    sels = [call(url, "ExecuteStatement", {"Statement": "SELECT * FROM pq1 WHERE pk = 'p0'",
+                                           "ConsistentRead": True}) for _ in range(3)]
+    assert sels[0][0] and sels[0][1]["Items"], sels[0]
+    assert not sels[-1][0] and sels[-1][1]["message"] == TABLE_MSG, sels
