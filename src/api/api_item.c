@@ -691,9 +691,10 @@ bool api_table_has_lsi(const store_table *t)
     return false;
 }
 
-json_t *api_ricm_json(api_req *r, const store_table *t, const av_t *key)
+json_t *api_ricm_json(api_req *r, const store_table *t, const av_t *key, const store_write *w)
 {
-    if (!api_table_has_lsi(t) || !key)
+    (void)r;
+    if (!api_table_has_lsi(t) || !key || !w->coll)
         return NULL;
     const av_t *h = av_map_gets(key, t->key.hash);
     if (!h)
@@ -702,9 +703,12 @@ json_t *api_ricm_json(api_req *r, const store_table *t, const av_t *key)
     json_object_set_new(k, t->key.hash, ddbjson_from_av(h));
     json_t *o = json_object();
     json_object_set_new(o, "ItemCollectionKey", k);
+    /* whole gigabytes (GiB) around the collection's size: [0.0, 1.0] below 1 GiB, as the
+     * Developer Guide's examples show for small collections */
+    double lo = (double)(w->coll_bytes / API_GIB);
     json_t *range = json_array();
-    json_array_append_new(range, json_real(0.0));
-    json_array_append_new(range, json_real(1.0));
+    json_array_append_new(range, json_real(lo));
+    json_array_append_new(range, json_real(lo + 1.0));
     json_object_set_new(o, "SizeEstimateRangeGB", range);
     return o;
 }

@@ -174,10 +174,14 @@ json_t *api_cap_json(const api_cap *cap, api_rcc rcc);
 
 /* ReturnItemCollectionMetrics: parses "SIZE" / "NONE". */
 int api_ricm_parse(api_req *r, const json_t *o, bool *out_size);
-/* {"ItemCollectionKey": {hash}, "SizeEstimateRangeGB": [0.0, 1.0]} for a table with LSIs,
- * NULL otherwise.  The service's shape (DynamoDB Local never returns ItemCollectionMetrics;
- * tests/unit/api/test_op_item.c::item_collection_metrics pins ours). */
-json_t *api_ricm_json(api_req *r, const store_table *t, const av_t *key);
+/* {"ItemCollectionKey": {hash}, "SizeEstimateRangeGB": [lo, lo + 1]} for a write w (done) to
+ * a table with LSIs, where lo is the whole GiB below the size of the item collection after
+ * the write (w->coll_bytes: its items plus their LSI entries); NULL otherwise.  The
+ * service's shape (DynamoDB Local never returns ItemCollectionMetrics;
+ * tests/unit/api/test_op_item.c::item_collection_metrics and
+ * tests/e2e/test_item_collections.py pin ours). */
+#define API_GIB ((uint64_t)1024 * 1024 * 1024)
+json_t *api_ricm_json(api_req *r, const store_table *t, const av_t *key, const store_write *w);
 /* True when the table has at least one LSI. */
 bool api_table_has_lsi(const store_table *t);
 

@@ -411,7 +411,7 @@ int op_batch_write_item(api_req *r, json_t **out)
             cap.table_h += h;
             api_cap_add_index_writes(&cap, t, old, nw);
             if (metrics) {
-                json_t *m = api_ricm_json(r, t, &keys[k]);
+                json_t *m = api_ricm_json(r, t, &keys[k], &w[k]);
                 if (m) {
                     if (!tm)
                         tm = json_array();

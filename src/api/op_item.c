@@ -163,7 +163,7 @@ static int run_write(wreq *q, json_t **out)
         ao_json(o, "ConsumedCapacity", api_cap_json(&cap, q->rcc));
     }
     if (q->ricm) {
-        json_t *m = api_ricm_json(r, q->t, q->w.key);
+        json_t *m = api_ricm_json(r, q->t, q->w.key, &sw);
         if (m)
             ao_json(o, "ItemCollectionMetrics", m);
     }

@@ -806,7 +806,7 @@ int op_transact_write_items(api_req *r, json_t **out)
         for (size_t i = 0; i < n; i++) {
             if (acts[i].w.kind == API_W_CHECK)
                 continue;
-            json_t *one = api_ricm_json(r, acts[i].w.t, &acts[i].key);
+            json_t *one = api_ricm_json(r, acts[i].w.t, &acts[i].key, &w[i]);
             if (!one)
                 continue;
             json_t *arr = json_object_get(m, api_table_name(acts[i].w.t));

@@ -51,6 +51,7 @@ typedef struct serve_opts {
     unsigned queue_limit;
     unsigned queue_timeout_ms;
     int gsi_lag_ms; /* opt-in realism (README "Realism switches") */
+    uint64_t item_collection_limit; /* hidden, for tests: 0 = DynamoDB's 10 GiB */
     bool txn_conflicts;
     bool throttle;
     const char *credentials_file;
@@ -207,6 +208,7 @@ enum {
     OPT_GSI_LAG,
     OPT_TXN_CONFLICTS,
     OPT_THROTTLE,
+    OPT_ITEM_COLL_LIMIT,
 };
 
 /* 0 ok, 1 help printed, 2 usage error */
@@ -246,6 +248,9 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         {"gsi-lag", required_argument, NULL, OPT_GSI_LAG},
         {"transaction-conflicts", no_argument, NULL, OPT_TXN_CONFLICTS},
         {"throttle", no_argument, NULL, OPT_THROTTLE},
+        /* hidden (not in --help): a smaller item collection limit, so that tests reach
+         * ItemCollectionSizeLimitExceededException with small items */
+        {"item-collection-limit", required_argument, NULL, OPT_ITEM_COLL_LIMIT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -402,6 +407,12 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
             break;
         case OPT_THROTTLE:
             o->throttle = true;
+            break;
+        case OPT_ITEM_COLL_LIMIT:
+            if (serve_parse_uint("--item-collection-limit", optarg, 1,
+                                 (long)STORE_ITEM_COLLECTION_LIMIT, &v))
+                return 2;
+            o->item_collection_limit = (uint64_t)v;
             break;
         case 'h':
             serve_usage(stdout);
@@ -560,6 +571,7 @@ int cli_serve(int argc, char **argv)
         so.stream_shard_ms = o.stream_shard_s * 1000LL;
         so.stream_retention_ms = o.stream_retention_s * 1000LL;
         so.gsi_lag_ms = o.gsi_lag_ms;
+        so.item_collection_limit = o.item_collection_limit;
         if (store_open(o.data_dir, &so, &store, &e))
             goto fail;
         if (met_new(&metrics)) {

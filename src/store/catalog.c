@@ -769,6 +769,7 @@ typedef struct purge_ctx {
     size_t pending_len;
     uint32_t tid; /* counters to remove at the end */
     int iid;      /* -1: all of the table's counters */
+    bool bare;    /* only the prefix: no counters or pending marker at the end */
     bool more;
 } purge_ctx;
 
@@ -800,7 +801,7 @@ static int st_purge_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     mdb_cursor_close(cur);
     if (rc && rc != MDB_NOTFOUND)
         return rc;
-    if (p->more)
+    if (p->more || p->bare)
         return 0;
     /* done: counters and the pending marker */
     unsigned char ck[6];
@@ -853,6 +854,15 @@ static int st_purge(store_t *s, uint32_t tid, int iid, err_t *e)
                    .iid = iid};
     if (iid >= 0)
         prefix[4] = (uint8_t)iid;
+    if (iid < 0) { /* the table's item collection sizes (coll.c) first: the marker goes last */
+        unsigned char kp[5] = {'k', prefix[0], prefix[1], prefix[2], prefix[3]};
+        purge_ctx q = {.db = s->db_meta, .prefix = kp, .plen = sizeof kp, .bare = true};
+        do {
+            int rc = st_write_txn(s, st_purge_fn, &q, e);
+            if (rc)
+                return rc;
+        } while (q.more);
+    }
     do {
         int rc = st_write_txn(s, st_purge_fn, &p, e);
         if (rc)

@@ -19,7 +19,8 @@
  * Per write: copy the old item into the caller's arena, call apply, validate the new item
  * against the schema (DynamoDB's texts, store_text.h), replace the base record, remove the
  * old index entries and add the new ones (sparse: an item without an index's key attributes
- * is not in it), and adjust the per-table and per-index counters, all in the same txn.
+ * is not in it), and adjust the per-table and per-index counters and, for a table with an LSI,
+ * the size of the item's collection (coll.c: the 10 GB limit), all in the same txn.
  * The table descriptor used is the committer's current one for the write's table id, so a
  * GSI added by another process is maintained as soon as its catalog record is committed.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html
@@ -178,6 +179,8 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
     w->new_item = NULL;
     w->rc = 0;
     w->old_size = w->new_size = 0;
+    w->coll = false;
+    w->coll_bytes = 0;
     err_clear(&w->err);
 
     const cat_ent *ce = w->table ? st_cat_pin_id(s, w->table->id) : NULL;
@@ -224,10 +227,18 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
             err_set(&w->err, rc, "write failed");
         goto fail;
     }
+    bool coll = st_coll_on(t);
+    const av_t *ch = coll ? av_map_gets(w->key, t->key.hash) : NULL;
+    uint64_t coll0 = 0; /* the item collection's size before this write */
     if (nw == STORE_KEEP)
         goto out;
-    if (nw == NULL && !has_old)
+    if (coll && (rc = st_coll_size(s, txn, t, ch, &coll0)))
         goto out;
+    if (nw == NULL && !has_old) { /* nothing to delete: the collection as it is */
+        w->coll = coll;
+        w->coll_bytes = coll0;
+        goto out;
+    }
     if (nw) {
         rc = st_check_new(t, w, nw, &w->err);
         if (rc)
@@ -240,7 +251,9 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
     if (rc)
         goto out;
 
-    /* index entries: remove the old ones, add the new ones */
+    /* index entries: remove the old ones, add the new ones (LSI entries' sizes: the item
+     * collection's, coll.c) */
+    int64_t lsi_old = 0, lsi_new = 0;
     for (size_t i = 0; i < t->n_idx; i++) {
         const store_index *x = &t->idx[i];
         bool present, lag = s->opts.gsi_lag_ms > 0 && x->global, noted = false;
@@ -263,6 +276,8 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
                     rc = st_delta_add(cnt, t->id, x->id, -1, -(int64_t)av_item_size(&po));
                     if (rc)
                         goto mdbfail;
+                    if (!x->global)
+                        lsi_old += (int64_t)av_item_size(&po);
                 } else if (gg != MDB_NOTFOUND) {
                     rc = gg;
                     goto out;
@@ -293,8 +308,23 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
                 rc = st_delta_add(cnt, t->id, x->id, 1, (int64_t)av_item_size(&pn));
                 if (rc)
                     goto mdbfail;
+                if (!x->global)
+                    lsi_new += (int64_t)av_item_size(&pn);
             }
         }
+    }
+    /* the item collection's size (tables with an LSI), before anything the failure of its
+     * limit could not take back (the stream record's sequence number) */
+    if (coll) {
+        int64_t d = ((int64_t)w->new_size + lsi_new) - ((int64_t)w->old_size + lsi_old);
+        rc = st_coll_add(s, txn, t, ch, coll0, d, &w->coll_bytes);
+        if (rc == ERR_ITEM_COLLECTION_SIZE_LIMIT) {
+            rc = err_set(&w->err, rc, STXT_COLL_TOO_BIG);
+            goto fail;
+        }
+        if (rc)
+            goto out;
+        w->coll = true;
     }
     /* the base record */
     if (nw) {

@@ -63,6 +63,8 @@
 #define STORE_MAX_INDEXES (STORE_MAX_GSI + STORE_MAX_LSI)
 #define STORE_PAGE_BYTES (1024 * 1024) /* Query/Scan page limit, by item size */
 #define STORE_MAX_TXN_ITEMS 100
+/* DynamoDB's limit on an item collection of a table with a local secondary index (coll.c) */
+#define STORE_ITEM_COLLECTION_LIMIT ((uint64_t)10 * 1024 * 1024 * 1024)
 
 typedef struct store store_t;
 
@@ -145,6 +147,9 @@ typedef struct store_opts {
     /* Opt-in realism (`serve --gsi-lag MS`; 0 = off, the default): a read of a global
      * secondary index sees a write of this process only this many ms after it (lag.c). */
     int gsi_lag_ms;
+    /* The item collection limit in bytes (0 = STORE_ITEM_COLLECTION_LIMIT, 10 GiB); smaller
+     * values let tests reach it (`serve --item-collection-limit`). */
+    uint64_t item_collection_limit;
 } store_opts;
 
 void store_opts_default(store_opts *o);
@@ -317,6 +322,11 @@ typedef struct store_write {
     int rc;                /* 0 or this write's error */
     err_t err;
     uint64_t old_size, new_size; /* av_item_size, for capacity arithmetic */
+    /* Tables with a local secondary index: the size in bytes of the write's item collection
+     * (its items plus their LSI entries, coll.c) after the write, and coll = true; a write
+     * that would grow it past the limit fails with ERR_ITEM_COLLECTION_SIZE_LIMIT. */
+    bool coll;
+    uint64_t coll_bytes;
 } store_write;
 
 /* Applies each write independently (each succeeds or fails on its own) in the next group

@@ -13,6 +13,8 @@
  *            "next_sid"           -> u64 LE next stream id
  *            "p" tid(BE4)         -> point-in-time recovery state of a table (pitr.h)
  *            "h" tid(BE4) ms(BE8) txnid(BE8) n(BE4) -> a PITR history record (pitr.h)
+ *            "k" tid(BE4) enc(hash)  -> {u8 version, u64 LE bytes}: the size of an item
+ *            collection of a table with an LSI (coll.c; absent = computed by a scan)
  *   catalog  table name           -> u8 STORE_CAT_VERSION + av_encode(M describing the table)
  *            (STORE_CAT_VERSION_MULTIKEY when an index key has several attributes: builds
  *            that predate them refuse the record instead of misreading the index)
@@ -31,7 +33,8 @@
  *   trimming)  <-  catalog.c (catalog cache, pins, store_table_alter,
  *   backfill, removal)  <-  pitr.c (PITR history)  <-  commit.c (group commit)  <-  ttl.c
  *   (reaper)  <-  maint.c (retries
- *   of left-over table work)  <-  open.c (store_open / store_close); query.c (reads) uses
+ *   of left-over table work)  <-  open.c (store_open / store_close); coll.c (item collection
+ *   sizes) uses store.c and is called by commit.c; query.c (reads) uses
  *   store.c and lag.c only (lag.c: the opt-in GSI lag; uses store.c; fed by commit.c).  A lower module asks a higher one for work through store_t state only
  *   (st_work_kick), never by calling it.  backup.c (copies, snapshots, dumps) uses store.c;
  *   doctor.c (checks, index rebuilds) uses store.c and catalog.c.
@@ -185,6 +188,20 @@ void st_pitr_round_begin(store_t *s);
  * record when the table has recovery enabled (old: the stored item, NULL when absent).
  * 0 or an MDB error. */
 int st_pitr_put(store_t *s, MDB_txn *txn, uint32_t tid, const MDB_val *key, const MDB_val *old);
+
+/* ---- coll.c: item collection sizes (tables with an LSI) ---- */
+/* True when t has a local secondary index (its collections are counted). */
+bool st_coll_on(const store_table *t);
+/* The limit in bytes (store_opts.item_collection_limit or the default). */
+uint64_t st_coll_limit(const store_t *s);
+/* The size of the collection of partition key value h of t, as of txn (a missing counter is
+ * computed by a scan: call it before the write changes anything).  0 or an MDB error. */
+int st_coll_size(store_t *s, MDB_txn *txn, const store_table *t, const av_t *h, uint64_t *out);
+/* Stores cur + delta as that size in txn (cur: st_coll_size before the write); *out: the new
+ * size.  ERR_ITEM_COLLECTION_SIZE_LIMIT (nothing written, *out = cur) when delta > 0 and the
+ * result exceeds the limit; else 0 or an MDB error. */
+int st_coll_add(store_t *s, MDB_txn *txn, const store_table *t, const av_t *h, uint64_t cur,
+                int64_t delta, uint64_t *out);
 
 /* ---- notify.c: commit notification ---- */
 void st_change_init(store_t *s);

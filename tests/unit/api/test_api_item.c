@@ -151,6 +151,48 @@ static void capacity_json(void **state)
     json_decref(want);
 }
 
+/* ItemCollectionMetrics: the collection's size after the write as whole GiB around it
+ * ([0.0, 1.0] below 1 GiB, [3.0, 4.0] at 3.5 GiB); none for a table without an LSI or a
+ * write without a collection size. */
+static void collection_metrics(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    store_table t = tab();
+    av_t key = item(&a, "{\"pk\":{\"S\":\"a\"}}");
+    store_write w;
+    memset(&w, 0, sizeof w);
+    w.coll = true;
+    assert_null(api_ricm_json(NULL, &t, &key, &w)); /* GSIs only */
+    t.idx[1].global = false;
+    static const struct {
+        uint64_t bytes;
+        const char *want;
+    } cases[] = {
+        {0, "[0.0,1.0]"},
+        {API_GIB - 1, "[0.0,1.0]"},
+        {API_GIB, "[1.0,2.0]"},
+        {7 * API_GIB / 2, "[3.0,4.0]"},
+        {10 * API_GIB, "[10.0,11.0]"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        w.coll_bytes = cases[i].bytes;
+        json_t *j = api_ricm_json(NULL, &t, &key, &w);
+        assert_non_null(j);
+        json_t *want = json_loads(cases[i].want, 0, NULL);
+        assert_true(json_equal(json_object_get(j, "SizeEstimateRangeGB"), want));
+        json_t *k = json_loads("{\"pk\":{\"S\":\"a\"}}", 0, NULL);
+        assert_true(json_equal(json_object_get(j, "ItemCollectionKey"), k));
+        json_decref(k);
+        json_decref(want);
+        json_decref(j);
+    }
+    w.coll = false;
+    assert_null(api_ricm_json(NULL, &t, &key, &w));
+    arena_fini(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -158,6 +200,7 @@ int main(void)
         cmocka_unit_test(write_units),
         cmocka_unit_test(index_writes),
         cmocka_unit_test(capacity_json),
+        cmocka_unit_test(collection_metrics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
