@@ -19,8 +19,10 @@
 #include "server/http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -119,7 +121,7 @@ struct http_server {
     pthread_cond_t reaper_cv;
 };
 
-enum { R_NEW = 0, R_BODY, R_QUEUED, R_DONE, R_ANSWERED };
+enum { R_NEW = 0, R_BODY, R_QUEUED, R_DONE, R_ANSWERED, R_SENT_BY_POOL };
 
 struct http_req {
     http_listener *l;
@@ -753,12 +755,87 @@ static bool http_blocking(const http_req *r)
     return true;
 }
 
+/* Writes all of p on the non-blocking socket fd by deadline_ms.  0, or -1. */
+static int http_write_all(int fd, const char *p, size_t n, long long deadline_ms)
+{
+    while (n) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w > 0) {
+            p += w;
+            n -= (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            long long left = deadline_ms - http_now_ms();
+            struct pollfd pf = {.fd = fd, .events = POLLOUT};
+            if (left <= 0)
+                return -1;
+            if (poll(&pf, 1, (int)left) < 0 && errno != EINTR)
+                return -1;
+            continue;
+        }
+        return -1;
+    }
+    return 0;
+}
+
+/* A client may half-close its connection once its request is sent (shutdown(SHUT_WR)) and
+ * still read the reply, as every HTTP server allows.  libmicrohttpd 0.9.75 reads a resumed
+ * connection before it calls the access handler again, finds the FIN and closes it: such a
+ * client never got the reply to a request run in the pool (reads, run at once, were
+ * answered).  So when the client has half-closed, the pool thread writes the reply itself
+ * (with Connection: close) while the connection is still suspended -- libmicrohttpd does not
+ * touch a suspended connection's socket -- and the access handler then has libmicrohttpd
+ * close it.  True when it did (whether or not the client took it all). */
+static bool http_reply_to_half_closed(http_req *r)
+{
+    http_response *p = &r->resp;
+    int fd = r->hc ? r->hc->fd : -1;
+    char one;
+    if (fd < 0 || p->mhd || recv(fd, &one, 1, MSG_PEEK | MSG_DONTWAIT) != 0)
+        return false; /* not tracked, a streamed reply, or no FIN (data, or nothing yet) */
+    char head[4096], date[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    const char *reason = MHD_get_reason_phrase_for((unsigned)p->status);
+    size_t n = 0;
+    int k = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nDate: %s\r\n", p->status,
+                     reason && *reason ? reason : "Unknown", date);
+    if (k > 0)
+        n = (size_t)k;
+    if (p->content_type && n < sizeof head) {
+        k = snprintf(head + n, sizeof head - n, "Content-Type: %s\r\n", p->content_type);
+        n = k > 0 ? n + (size_t)k : sizeof head;
+    }
+    for (int i = 0; i < p->n_headers && n < sizeof head; i++) {
+        k = snprintf(head + n, sizeof head - n, "%s: %s\r\n", p->headers[i].name,
+                     p->headers[i].value);
+        n = k > 0 ? n + (size_t)k : sizeof head;
+    }
+    if (n < sizeof head) {
+        k = snprintf(head + n, sizeof head - n,
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+                     p->body ? p->body_len : 0);
+        n = k > 0 ? n + (size_t)k : sizeof head;
+    }
+    if (n >= sizeof head) /* cannot happen with HTTP_RESP_MAX_HEADERS of bounded values */
+        return false;
+    long long deadline = http_now_ms() + (long long)r->l->read_timeout * 1000;
+    if (http_write_all(fd, head, n, deadline) == 0 && p->body)
+        http_write_all(fd, p->body, p->body_len, deadline);
+    return true;
+}
+
 static void http_job_run(http_pool_job *job)
 {
     http_req *r = (http_req *)((char *)job - offsetof(http_req, job));
     struct MHD_Connection *c = r->conn;
     http_run(r);
-    r->state = R_DONE;
+    r->state = http_reply_to_half_closed(r) ? R_SENT_BY_POOL : R_DONE;
     MHD_resume_connection(c); /* MHD calls the access handler, which sends the reply */
 }
 
@@ -990,6 +1067,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
         return http_dispatch(r);
     case R_DONE: /* resumed by a handler thread */
         return http_send(r);
+    case R_SENT_BY_POOL: /* to a half-closed client (http_reply_to_half_closed): close */
+        return MHD_NO;
     case R_ANSWERED: /* answered early: ignore the rest of the body */
         *upload_data_size = 0;
         return MHD_YES;

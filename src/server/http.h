@@ -10,7 +10,9 @@
  * Threads: each listener runs MHD's polling threads (one per CPU by default); they parse
  * requests and run those that do not block (reads).  Requests that may block (writes waiting
  * for their group commit, compressed bodies, REST over a remote endpoint) are handed to the
- * blocking pool (http_pool.h) while their connection is suspended.
+ * blocking pool (http_pool.h) while their connection is suspended; to a client that
+ * half-closed after its request the pool thread writes the reply itself (libmicrohttpd 0.9.75
+ * would close the connection on resuming it, reply unsent).
  *
  * Limits: request bodies up to 16 MB (DynamoDB) / HTTP_REST_MAX_BODY (REST), measured after
  * Content-Encoding (gzip, deflate) is undone, so a decompression bomb is a 413, never

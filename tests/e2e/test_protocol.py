@@ -578,3 +578,60 @@ def test_compressed_body_errors(ddb_url):
                               "Request size exceeds the maximum allowed size of 16777216 bytes.")
     # the server is fine afterwards
     assert raw_request(ddb_url, {})[0] == 200
+
+
+def half_closed_exchange(url, target, body, timeout=10):
+    """Sends one request, then shuts down the sending side (shutdown(SHUT_WR)) as a client may
+    once its request is complete, and reads the reply to EOF: (status, body), status 0 when
+    the connection closed without one."""
+    u = urllib.parse.urlparse(url)
+    s = socket.create_connection((u.hostname, u.port), timeout=timeout)
+    try:
+        data = json.dumps(body).encode()
+        s.sendall(signed_head(target, b"Content-Length: " + str(len(data)).encode() +
+                              b"\r\n\r\n" + data))
+        s.shutdown(socket.SHUT_WR)
+        buf = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except (socket.timeout, ConnectionResetError):
+                break
+            if not chunk:
+                break
+            buf += chunk
+    finally:
+        s.close()
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/1.1 "):
+        return 0, rest
+    return int(head[9:12]), rest
+
+
+def test_half_closed_client_gets_its_reply(ddb, ddb_url, table_name):
+    # A client that half-closes its connection after sending a complete request still gets
+    # the reply (DynamoDB Local's Jetty answers it, as HTTP servers do).  ddbchat answered the
+    # reads, run at once, but closed the connection without a reply to every write: writes
+    # run in the blocking pool, and libmicrohttpd 0.9.75 reads the client's FIN before it
+    # hands back a resumed connection.  Each write below is applied and answered.
+    name = table_name()
+    make_table(ddb, name)
+    for i in range(10):
+        status, body = half_closed_exchange(
+            ddb_url, "DynamoDB_20120810.PutItem",
+            {"TableName": name, "Item": {"pk": {"S": f"k{i}"}, "n": {"N": str(i)}}})
+        assert (status, json.loads(body or b"null")) == (200, {}), (i, status, body)
+    status, body = half_closed_exchange(
+        ddb_url, "DynamoDB_20120810.UpdateItem",
+        {"TableName": name, "Key": {"pk": {"S": "k1"}}, "UpdateExpression": "SET n = :v",
+         "ExpressionAttributeValues": {":v": {"N": "42"}}, "ReturnValues": "UPDATED_NEW"})
+    assert status == 200 and json.loads(body) == {"Attributes": {"n": {"N": "42"}}}, body
+    status, body = half_closed_exchange(ddb_url, "DynamoDB_20120810.Scan",
+                                        {"TableName": name, "Select": "COUNT"})
+    assert status == 200 and json.loads(body)["Count"] == 10, body
+    # an error from a write is answered too
+    status, body = half_closed_exchange(
+        ddb_url, "DynamoDB_20120810.PutItem",
+        {"TableName": name, "Item": {"pk": {"S": "k0"}}, "ConditionExpression":
+         "attribute_not_exists(pk)"})
+    assert status == 400 and error_of(body)[0] == "ConditionalCheckFailedException", body
