@@ -282,3 +282,37 @@ def test_rs256_public_key_and_claim(tmp_path, how):
     finally:
         srv.stop()
         shutil.rmtree(srv.data_dir, ignore_errors=True)
+
+
+def test_half_closed_client_gets_its_reply(msg_server, people):
+    # A client that half-closes (shutdown(SHUT_WR)) after sending POST /api/messages still
+    # gets the reply, and the message is stored once.  The POST runs in the blocking pool;
+    # before, libmicrohttpd closed the connection on resuming it (it read the FIN first) and
+    # the client got nothing although the message was stored.
+    import socket
+    import urllib.parse
+    ids, tok = people
+    u = urllib.parse.urlparse(msg_server.api_url)
+    body = json.dumps({"message": "half-closed hello", "handle": "bob"}).encode()
+    s = socket.create_connection((u.hostname, u.port), timeout=10)
+    s.sendall(b"POST /api/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Authorization: Bearer " + tok["alice"].encode() + b"\r\nContent-Length: " +
+              str(len(body)).encode() + b"\r\n\r\n" + body)
+    s.shutdown(socket.SHUT_WR)
+    data = b""
+    while True:
+        try:
+            chunk = s.recv(65536)
+        except (socket.timeout, ConnectionResetError):
+            break
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    head, _, rest_ = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), data
+    m = json.loads(rest_)
+    assert m["message"] == "half-closed hello"
+    st, _, msgs = rest(msg_server, "GET", f"/api/messages/{m['message_group_uuid']}",
+                       tok["alice"])
+    assert st == 200 and [x["message"] for x in msgs].count("half-closed hello") == 1
