@@ -1218,6 +1218,12 @@ static int batch_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t 
     size_t nw = 0, ncap = 0;
     int rc;
     for (size_t i = 0; i < n; i++)
+        if (!m[i].rc && api_thr_admit(r, m[i].pw.t, NULL, true, API_THR_WRITE)) {
+            member_fail(r, &m[i], r->err->code); /* --throttle: this member's error */
+            json_decref(r->err_extra);
+            r->err_extra = NULL;
+        }
+    for (size_t i = 0; i < n; i++)
         if (!m[i].rc) {
             pq_sw_init(&sw[nw], r, &m[i].pw, true);
             map[i] = nw++;
@@ -1253,6 +1259,11 @@ static int batch_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t 
         json_array_append_new(resp, one);
         uint64_t sz = w->old_size > w->new_size ? w->old_size : w->new_size;
         cap_of(caps, &ncap, m[i].t)->table_h += api_cap_write_h(sz);
+        if (r->api->thr) {
+            api_cap u;
+            write_units(&m[i].pw, w, 1, &u);
+            api_thr_charge_write(r, m[i].pw.t, &u, API_THR_WRITE);
+        }
     }
     json_object_set_new(o, "Responses", resp);
     caps_set(o, caps, ncap, rcc, false);
@@ -1274,6 +1285,14 @@ static int batch_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t *
             json_array_append_new(resp, batch_error(m[i].rc, m[i].msg, NULL));
             continue;
         }
+        uint64_t min_h = m[i].consistent ? API_THR_READ_STRONG : API_THR_READ_EVENTUAL;
+        if (api_thr_admit(r, m[i].t, NULL, false, min_h)) { /* --throttle: its error */
+            member_fail(r, &m[i], r->err->code);
+            json_decref(r->err_extra);
+            r->err_extra = NULL;
+            json_array_append_new(resp, batch_error(m[i].rc, m[i].msg, m[i].t));
+            continue;
+        }
         av_t item;
         bool found = false;
         json_t *it = NULL;
@@ -1290,6 +1309,9 @@ static int batch_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t *
         json_array_append_new(resp, one);
         cap_of(caps, &ncap, m[i].t)->table_h +=
             api_cap_read_h(found ? av_item_size(&item) : 0, m[i].consistent);
+        api_thr_charge_read(r, m[i].t, NULL,
+                            api_cap_read_h(found ? av_item_size(&item) : 0, m[i].consistent),
+                            min_h);
     }
     json_object_set_new(o, "Responses", resp);
     caps_set(o, caps, ncap, rcc, false);
@@ -1469,6 +1491,41 @@ static int txn_prepare(api_req *r, pq_member *m, size_t n, bool writes)
     return 0;
 }
 
+/* --throttle: admits every member of a transaction (writes: the writes and checks of
+ * txn_writes; else reads); when one is refused, gives back what the others took and returns
+ * nonzero with each refused member's code and text in w[i].rc / w[i].err, for
+ * txn_canceled's reasons. */
+static bool txn_throttle(api_req *r, pq_member *m, store_write *w, size_t n, bool writes)
+{
+    bool any = false;
+    bool *took = arena_zalloc(r->arena, sizeof *took * n);
+    if (!took)
+        return false; /* out of memory: unthrottled (a simulation, not a guard) */
+    for (size_t i = 0; i < n; i++) {
+        bool wr = writes && m[i].pw.w.kind != API_W_CHECK;
+        uint64_t min_h = (wr ? API_THR_WRITE : API_THR_READ_STRONG) * API_THR_TXN;
+        int rc = api_thr_admit(r, m[i].t, NULL, wr, min_h);
+        if (!rc) {
+            took[i] = true;
+            continue;
+        }
+        err_clear(&w[i].err);
+        err_set(&w[i].err, rc, "%s", r->err->msg);
+        w[i].rc = rc;
+        err_clear(r->err);
+        json_decref(r->err_extra);
+        r->err_extra = NULL;
+        any = true;
+    }
+    for (size_t i = 0; any && i < n; i++)
+        if (took[i]) {
+            bool wr = writes && m[i].pw.w.kind != API_W_CHECK;
+            api_thr_refund(r, m[i].t, NULL, wr,
+                           (wr ? API_THR_WRITE : API_THR_READ_STRONG) * API_THR_TXN);
+        }
+    return any;
+}
+
 /* The reads of a transaction: one snapshot (store_get_many), transactional units. */
 static int txn_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **out)
 {
@@ -1482,6 +1539,13 @@ static int txn_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **o
     for (size_t i = 0; i < n; i++) {
         tabs[i] = m[i].t;
         kp[i] = &m[i].key;
+    }
+    if (r->api->thr) { /* --throttle: all admitted, or cancelled with the refusals */
+        store_write *w = arena_zalloc(r->arena, n * sizeof *w);
+        if (!w)
+            return nomem(r);
+        if (txn_throttle(r, m, w, n, false))
+            return txn_canceled(r, m, w, n);
     }
     int rc = store_get_many(r->api->store, tabs, kp, n, r->arena, res, found, r->err);
     if (rc)
@@ -1503,6 +1567,7 @@ static int txn_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **o
         uint64_t h = api_cap_read_h(found[i] ? av_item_size(&res[i]) : 0, true) * 2;
         c->table_h += h;
         c->read_h += h;
+        api_thr_charge_read(r, m[i].t, NULL, h, API_THR_READ_STRONG * API_THR_TXN);
     }
     json_object_set_new(o, "Responses", resp);
     caps_set(o, caps, ncap, rcc, true);
@@ -1545,7 +1610,10 @@ static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **
     if (!w || !caps)
         return nomem(r);
     for (size_t i = 0; i < n; i++)
-        pq_sw_init(&w[i], r, &m[i].pw, m[i].rvoccf || rcc != API_RCC_NONE);
+        pq_sw_init(&w[i], r, &m[i].pw,
+                   m[i].rvoccf || rcc != API_RCC_NONE || (r->api->thr && m[i].t->n_idx));
+    if (r->api->thr && txn_throttle(r, m, w, n, true)) /* --throttle */
+        return txn_canceled(r, m, w, n);
     int rc = store_write_atomic(r->api->store, w, n, r->err);
     if (rc == ERR_TRANSACTION_CANCELED) {
         err_clear(r->err);
@@ -1558,6 +1626,15 @@ static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **
     size_t ncap = 0;
     if (rcc != API_RCC_NONE)
         txn_write_caps(m, w, n, caps, &ncap);
+    for (size_t i = 0; r->api->thr && i < n; i++) { /* --throttle: each member's units */
+        api_cap u;
+        size_t nu = 0;
+        txn_write_caps(&m[i], &w[i], 1, &u, &nu);
+        if (m[i].pw.w.kind == API_W_CHECK)
+            api_thr_charge_read(r, m[i].t, NULL, u.table_h, API_THR_READ_STRONG * API_THR_TXN);
+        else
+            api_thr_charge_write(r, m[i].t, &u, API_THR_WRITE * API_THR_TXN);
+    }
     caps_set(o, caps, ncap, rcc, true);
     *out = o;
     return 0;

@@ -336,3 +336,34 @@ def test_partiql_statements(server):
                                            "ConsistentRead": True}) for _ in range(3)]
     assert sels[0][0] and sels[0][1]["Items"], sels[0]
     assert not sels[-1][0] and sels[-1][1]["message"] == TABLE_MSG, sels
+
+
+# BatchExecuteStatement: each statement is admitted on its own; a refused one answers its
+# own error (Code ProvisionedThroughputExceeded, the service's text), the others succeed.
+# ExecuteTransaction: a refused statement cancels the transaction with that reason, as
+# TransactWriteItems does (a transactional unit is two: a fresh 1 WCU / 1 RCU table has one).
+def test_partiql_batch_and_transaction(server):
+    url = server("--throttle")
+    ptable(url, "pqb", 1, 1)
+    stmts = [{"Statement": f"INSERT INTO pqb VALUE {{'pk': 'b{i}'}}"} for i in range(4)]
+    resp = ok(url, "BatchExecuteStatement", {"Statements": stmts})["Responses"]
+    assert "Error" not in resp[0], resp
+    errs = [x["Error"] for x in resp if "Error" in x]
+    assert errs and errs[0] == {"Code": "ProvisionedThroughputExceeded", "Message": TABLE_MSG}
+    reads = [{"Statement": f"SELECT * FROM pqb WHERE pk = 'b{i}'", "ConsistentRead": True}
+             for i in (0, 7, 8)]
+    resp = ok(url, "BatchExecuteStatement", {"Statements": reads})["Responses"]
+    assert resp[0].get("Item") and resp[-1]["Error"]["Code"] == "ProvisionedThroughputExceeded"
+    ptable(url, "pqbig", 100, 100)
+    ptable(url, "pqt1", 1, 1)
+    good, data = call(url, "ExecuteTransaction", {"TransactStatements": [
+        {"Statement": "INSERT INTO pqbig VALUE {'pk': 'a'}"},
+        {"Statement": "INSERT INTO pqt1 VALUE {'pk': 'a'}"}]})
+    assert not good and data["__type"].endswith("#TransactionCanceledException"), data
+    assert data["CancellationReasons"] == [
+        {"Code": "None"}, {"Code": "ProvisionedThroughputExceeded", "Message": TABLE_MSG}]
+    assert "Item" not in ok(url, "GetItem", {"TableName": "pqbig", "Key": {"pk": S("a")}})
+    good, data = call(url, "ExecuteTransaction", {"TransactStatements": [
+        {"Statement": "SELECT * FROM pqt1 WHERE pk = 'a'"}]})
+    assert not good and data["CancellationReasons"] == [
+        {"Code": "ProvisionedThroughputExceeded", "Message": TABLE_MSG}], data
