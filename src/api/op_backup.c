@@ -51,6 +51,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 #include <uuid/uuid.h>
@@ -120,6 +121,9 @@ typedef struct bk_job {
     int lock_fd;
     /* the request waits until the snapshot is taken (backup) or the job has begun */
     bool started, finished;
+    /* restore: the table's data plane is open (set just before the metadata says ACTIVE, so
+     * a client that saw ACTIVE never meets the restoring table's not-found) */
+    bool opened;
     uint64_t snap_count, snap_bytes;
     store_dump *dump;
     int rc;
@@ -134,6 +138,7 @@ typedef struct bk_mgr {
     bk_job *jobs; /* running and finished, reaped by bk_reap */
     bool stopping;
     atomic_int n_restoring; /* fast path of api_backup_restoring */
+    long done_delay_ms;     /* tests: a pause between a restore's ACTIVE and its job's end */
 } bk_mgr;
 
 /* ---- small helpers -------------------------------------------------------------------------- */
@@ -228,6 +233,8 @@ int api_backups_init(api_t *api, err_t *e)
     pthread_mutex_init(&m->mu, NULL);
     pthread_cond_init(&m->cv, NULL);
     atomic_init(&m->n_restoring, 0);
+    const char *d = getenv("DDBCHAT_RESTORE_DONE_DELAY_MS");
+    m->done_delay_ms = d ? strtol(d, NULL, 10) : 0;
     api->backups = m;
     return 0;
 }
@@ -285,7 +292,7 @@ bool api_backup_restoring(api_t *api, const store_table *t)
     bool found = false;
     pthread_mutex_lock(&m->mu);
     for (bk_job *j = m->jobs; j && !found; j = j->next)
-        found = j->kind == BK_JOB_RESTORE && !j->finished && j->target_id == t->id;
+        found = j->kind == BK_JOB_RESTORE && !j->opened && j->target_id == t->id;
     pthread_mutex_unlock(&m->mu);
     return found;
 }
@@ -329,14 +336,22 @@ static int bk_start(bk_mgr *m, bk_job *j, void *(*fn)(void *), err_t *e)
     return 0;
 }
 
+/* A restore's table takes data-plane requests from now on (called with m->mu held). */
+static void bk_open_locked(bk_job *j)
+{
+    if (j->kind == BK_JOB_RESTORE && !j->opened) {
+        j->opened = true;
+        atomic_fetch_sub(&j->m->n_restoring, 1);
+    }
+}
+
 static void bk_signal(bk_job *j, bool started, bool finished)
 {
     pthread_mutex_lock(&j->m->mu);
     if (started)
         j->started = true;
     if (finished) {
-        if (j->kind == BK_JOB_RESTORE)
-            atomic_fetch_sub(&j->m->n_restoring, 1);
+        bk_open_locked(j);
         j->finished = true;
     }
     pthread_cond_broadcast(&j->m->cv);
@@ -1007,13 +1022,20 @@ static int bk_done_fn(void *ctx, store_alter *al, err_t *e)
 }
 
 /* Marks the restore finished in the target's metadata (one read-modify-write). */
+/* The dump is in: the data plane opens, then the metadata says ACTIVE (in that order: the
+ * other order let a client that had seen ACTIVE be told the table does not exist). */
 static int bk_restore_done(bk_job *j, err_t *e)
 {
+    pthread_mutex_lock(&j->m->mu);
+    bk_open_locked(j);
+    pthread_mutex_unlock(&j->m->mu);
     int rc = store_table_alter(j->api->store, j->target, bk_done_fn, j, NULL, e);
     if (rc == ERR_RESOURCE_NOT_FOUND) { /* dropped or replaced meanwhile: nothing to mark */
         err_clear(e);
         rc = 0;
     }
+    if (j->m->done_delay_ms > 0)
+        usleep((useconds_t)j->m->done_delay_ms * 1000);
     return rc;
 }
 
