@@ -410,8 +410,9 @@ int store_stream_list(store_t *s, arena_t *a, store_stream **out, size_t *n, err
 /* One stream with its shards; *found false when there is none. */
 int store_stream_get(store_t *s, uint32_t id, arena_t *a, store_stream *out, bool *found,
                      err_t *e);
-/* Records of stream `id` with from <= seq <= upto (upto 0: no bound), at most limit, stopping
- * after the record that brings the total size to max_bytes or more.  *last_seq: the highest
+/* Records of stream `id` with from <= seq <= upto (upto 0: no bound), at most limit, and at
+ * most max_bytes of record sizes in all (0: no cap) but always at least one record
+ * (GetRecords' "maximum of 1 MB of data").  *last_seq: the highest
  * sequence number this read covered (>= from - 1), for the next read's start. */
 int store_stream_read(store_t *s, uint32_t id, uint64_t from, uint64_t upto, size_t limit,
                       size_t max_bytes, arena_t *a, store_srec **out, size_t *n,

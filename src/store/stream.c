@@ -552,18 +552,28 @@ int store_stream_read(store_t *s, uint32_t id, uint64_t from, uint64_t upto, siz
     unsigned char kb[13];
     st_rkey(kb, id, from);
     MDB_val k = {sizeof kb, kb}, d;
+    bool full = false; /* stopped by the size cap */
     int mrc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE);
     while (mrc == 0 && k.mv_size == 13 && memcmp(k.mv_data, kb, 5) == 0) {
         uint64_t seq = st_rd_be64((unsigned char *)k.mv_data + 5);
         if (upto && seq > upto)
             break;
+        /* the next record would take the total past the cap: it starts the next read
+         * (the first record is always taken, so a read always makes progress) */
+        if (max_bytes && *n > 0 && d.mv_size >= ST_SREC_HDR &&
+            bytes + st_rd_le((const unsigned char *)d.mv_data + 11, 4) > max_bytes) {
+            full = true;
+            break;
+        }
         if ((rc = st_srec_decode(&k, &d, a, &v[*n], e)))
             goto done;
         bytes += v[*n].size;
         (*n)++;
         *last_seq = seq;
-        if (*n == limit || (max_bytes && bytes >= max_bytes))
+        if (*n == limit || (max_bytes && bytes >= max_bytes)) {
+            full = *n < limit;
             break;
+        }
         mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
     }
     if (mrc && mrc != MDB_NOTFOUND)
@@ -573,7 +583,7 @@ done:
     if (cur)
         mdb_cursor_close(cur);
     /* nothing more in range: the read covered everything handed out so far */
-    if (rc == 0 && *n < limit && !(max_bytes && bytes >= max_bytes)) {
+    if (rc == 0 && *n < limit && !full) {
         uint64_t sseq = 0;
         if (st_meta_get_u64(s, txn, "sseq", &sseq) == 0) {
             if (upto && sseq > upto)

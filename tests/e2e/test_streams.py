@@ -275,6 +275,32 @@ def test_iterator_types_and_paging(ddb, streams, table_name):
     assert summary(r2["Records"]) == [("INSERT", "late")]
 
 
+def test_get_records_limit_and_1mb_cap(ddb, streams, table_name, target):
+    # AWS: "GetRecords can retrieve a maximum of 1 MB of data or 1000 stream records,
+    # whichever comes first" (API Reference, GetRecords); Limit's default is that maximum.
+    name = table_name()
+    arn = stream_table(ddb, name, "NEW_IMAGE")
+    big = "z" * 300_000
+    for i in range(5):  # each record's SizeBytes a little over 300,000
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"b{i}"}, "v": {"S": big}})
+    sid = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=sid,
+                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    first = streams.get_records(ShardIterator=it)
+    sizes = [r["dynamodb"]["SizeBytes"] for r in first["Records"]]
+    assert all(300_000 < n < 300_100 for n in sizes)
+    # DynamoDB Local has no size cap: all five (1.5 MB) in one reply
+    assert len(sizes) == aws_or_local(target, 3, local=5)
+    if target != "dynamodb-local":
+        assert sum(sizes) <= 1024 * 1024
+    rest = streams.get_records(ShardIterator=first["NextShardIterator"])["Records"]
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in first["Records"] + rest] == [
+        f"b{i}" for i in range(5)]
+    # Limit: at most that many; the rest follows from NextShardIterator
+    page = streams.get_records(ShardIterator=it, Limit=2)
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in page["Records"]] == ["b0", "b1"]
+
+
 def test_list_streams_paging(ddb, streams, table_name):
     names = [table_name("ls") for _ in range(3)]
     arns = [stream_table(ddb, n, "KEYS_ONLY") for n in names]

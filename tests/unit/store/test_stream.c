@@ -1,8 +1,8 @@
 /*
  * test_stream — stream records written in the change's own transaction (store/stream.c):
  * one per changed item, none for a failed or unchanged write, in commit order; stream
- * creation, disabling and table deletion; shard rollover with lineage, trimming and expiry
- * by store_stream_pass with a chosen clock.
+ * creation, disabling and table deletion; reads bounded by count and by size; shard rollover
+ * with lineage, trimming and expiry by store_stream_pass with a chosen clock.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -105,6 +105,24 @@ static void test_records(void **state)
                      0);
     assert_int_equal(m, 2);
     assert_int_equal(last, r[1].seq);
+
+    /* the size cap (GetRecords' 1 MB): never more than max_bytes of record sizes in all, but
+     * always the first record; a read stopped by it covers only what it handed out */
+    store_srec *all;
+    assert_int_equal(read_stream(f->s, t->stream_id, &f->a, &all), 5);
+    const uint64_t s0 = all[0].seq;
+    const uint32_t two = all[0].size + all[1].size;
+    const struct {
+        size_t max_bytes;
+        size_t want;
+    } caps[] = {{two, 2}, {two - 1, 1}, {two + all[2].size - 1, 2}, {1, 1}, {0, 5}};
+    for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+        assert_int_equal(store_stream_read(f->s, t->stream_id, s0, 0, 10, caps[i].max_bytes,
+                                           &f->a, &r, &m, &last, &e),
+                         0);
+        assert_int_equal(m, caps[i].want);
+        assert_int_equal(last, all[m - 1].seq);
+    }
 }
 
 static void test_view_keys_only_and_restart(void **state)
