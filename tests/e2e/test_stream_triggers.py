@@ -215,6 +215,24 @@ def test_metrics_count_batches_failures_and_lag(work, target, start_triggered, t
         assert text.count("# TYPE " + fam + " ") == 1
 
 
+def test_default_batch_is_100(work, start_triggered, table_name):
+    # without --trigger-batch a batch holds up to 100 records (Lambda's default BatchSize for
+    # a DynamoDB stream): 150 records waiting are delivered as 100 + 50
+    name = table_name("trg")
+    d = os.path.join(work, "data")
+    t0 = start_triggered(d)  # only to create the table and its records before the trigger
+    ddb, _ = stream_table(t0.url, name)
+    for c in range(6):
+        ddb.batch_write_item(RequestItems={name: [
+            {"PutRequest": {"Item": {"pk": {"S": f"n{25 * c + i:03}"}}}} for i in range(25)]})
+    t0.srv.stop()
+    start_triggered(d, "--trigger", f"{name}={handler_cmd(work)}", "--trigger-from",
+                    "trim-horizon")
+    recs = wait_records(work, 150)
+    assert sorted(k for _, k in keys_of(recs)) == [f"n{i:03}" for i in range(150)]
+    assert [len(ev["Records"]) for ev in events(work)] == [100, 50]
+
+
 def test_restart_resumes_without_redelivery(work, start_triggered, table_name):
     name = table_name("trg")
     d = os.path.join(work, "data")

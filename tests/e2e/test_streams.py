@@ -109,6 +109,9 @@ def test_disable_and_reenable(ddb, streams, table_name):
                                                             "StreamViewType": "NEW_IMAGE"}
     ddb.put_item(TableName=name, Item={"pk": {"S": "c"}})
     assert summary(read_all(streams, arn2)) == [("INSERT", "c")]
+    # the old stream stays readable after the new one was created, and unchanged
+    assert summary(read_all(streams, arn1)) == [("INSERT", "a")]
+    assert streams.describe_stream(StreamArn=arn1)["StreamDescription"]["StreamStatus"] == "DISABLED"
     listed = streams.list_streams(TableName=name)["Streams"]
     assert [s["StreamArn"] for s in listed] == [arn2, arn1]  # newest first
     assert streams.describe_stream(StreamArn=arn2)["StreamDescription"]["StreamStatus"] == "ENABLED"
@@ -438,6 +441,42 @@ def test_shard_rollover_lineage(ddbchat_server):
         if closed:
             assert it is None
     assert got == keys
+
+
+def test_describe_stream_shard_paging(ddbchat_server):
+    # DescribeStream's Limit / ExclusiveStartShardId / LastEvaluatedShardId over a stream of
+    # several shards (rolled over every second here; DynamoDB's about every 4 hours)
+    srv = ddbchat_server("--stream-shard-seconds", "1")
+    ddb, st = client_for(srv.ddb_url), streams_for(srv.ddb_url)
+    arn = stream_table(ddb, "pages", "KEYS_ONLY")
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        ddb.put_item(TableName="pages", Item={"pk": {"S": str(time.time())}})
+        time.sleep(0.25)
+        if len(st.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]) >= 4:
+            break
+    time.sleep(1.5)  # an empty open shard is not rolled over: the list is settled now
+    sd = st.describe_stream(StreamArn=arn)["StreamDescription"]
+    ids = [s["ShardId"] for s in sd["Shards"]]
+    assert len(ids) >= 4 and "LastEvaluatedShardId" not in sd
+    for limit in (1, 3):
+        seen, esi, pages = [], None, 0
+        while True:
+            kw = {"ExclusiveStartShardId": esi} if esi else {}
+            page = st.describe_stream(StreamArn=arn, Limit=limit, **kw)["StreamDescription"]
+            got = [s["ShardId"] for s in page["Shards"]]
+            assert 1 <= len(got) <= limit
+            seen += got
+            pages += 1
+            esi = page.get("LastEvaluatedShardId")
+            if not esi:
+                break
+            assert esi == got[-1]
+        assert seen == ids
+        assert pages == -(-len(ids) // limit)
+    # the page after the last shard is empty
+    last = st.describe_stream(StreamArn=arn, ExclusiveStartShardId=ids[-1])["StreamDescription"]
+    assert last["Shards"] == [] and "LastEvaluatedShardId" not in last
 
 
 def test_trimming(ddbchat_server):

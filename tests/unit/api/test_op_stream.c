@@ -12,12 +12,16 @@
  * default and AWS's 1 MB cap.  The tree mode (api_call: messaging's embedded backend) must
  * give the same bytes as the text mode (api_call_out).  NextShardIterator carries a MAC and
  * the time it was issued, so it is compared by use (the next page is the reference's next
- * page), not by bytes.
+ * page), not by bytes.  Also: the iterator lifetime's default (AWS's 15 minutes), with
+ * iterators re-signed under the api's key as if issued earlier.
  */
 #include "item_test.h"
 
 #include <inttypes.h>
+#include <time.h>
 
+#include "api/api_int.h"
+#include "base/siphash.h"
 #include "store/store_int.h"
 #include "value/ddbjson.h"
 #include "value/jout.h"
@@ -468,12 +472,81 @@ static void test_limit_and_size_cap(void **state)
     assert_int_equal(read_all_compare(f, "big", 0), 5);
 }
 
+/* An iterator like `iter` but issued age_ms ago: op_stream.c's documented format
+ * "<StreamArn>|1|<hex of sid(4) shard(4) pos(8) issued_ms(8) mac(8), little-endian>", the MAC
+ * SipHash-2-4 under the api's key over "<StreamArn>|1|" and the first 24 bytes. */
+static char *iter_aged(it_fix *f, const char *iter, int64_t age_ms)
+{
+    const char *bar = strrchr(iter, '|');
+    assert_non_null(bar);
+    assert_int_equal(strlen(bar + 1), 64);
+    size_t plen = (size_t)(bar + 1 - iter);
+    unsigned char m[2048 + 24], raw[32];
+    assert_true(plen < 2048);
+    for (int i = 0; i < 32; i++) {
+        unsigned v;
+        assert_int_equal(sscanf(bar + 1 + 2 * i, "%2x", &v), 1);
+        raw[i] = (unsigned char)v;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t issued = (uint64_t)((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - age_ms);
+    for (int i = 0; i < 8; i++)
+        raw[16 + i] = (unsigned char)(issued >> (8 * i));
+    memcpy(m, iter, plen);
+    memcpy(m + plen, raw, 24);
+    uint64_t mac = siphash24(f->api->it_key, m, plen + 24);
+    for (int i = 0; i < 8; i++)
+        raw[24 + i] = (unsigned char)(mac >> (8 * i));
+    char *out = malloc(plen + 65);
+    memcpy(out, iter, plen);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + plen + 2 * i, 3, "%02x", raw[i]);
+    return out;
+}
+
+/* Shard iterators live 15 minutes by default, as on AWS: one issued 14 min 58 s ago still
+ * reads, one issued 15 min 2 s ago is ExpiredIteratorException naming the 900,000 ms. */
+static void test_iterator_lifetime_default(void **state)
+{
+    it_fix *f = *state;
+    make_stream_table(f, "life", "KEYS_ONLY");
+    json_decref(it_ok(f, "PutItem", "{'TableName':'life','Item':{'pk':{'S':'a'},'sk':{'N':'1'}}}"));
+    char *iter = first_iterator(f, "life");
+    char *young = iter_aged(f, iter, 15 * 60 * 1000 - 2000);
+    char *old = iter_aged(f, iter, 15 * 60 * 1000 + 2000);
+    char *next;
+    char *page = gr_both(f, young, 0, &next);
+    assert_int_equal(count_of(page, "\"eventID\""), 1);
+    free(page);
+    free(next);
+    json_t *req = gr_req(old, 0), *out = NULL;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(api_call(f->api, "DynamoDBStreams.GetRecords", req, NULL, &out, &e),
+                     ERR_EXPIRED_ITERATOR);
+    assert_non_null(strstr(e.msg, "tolerated delay of 900000 milliseconds."));
+    json_decref(out);
+    json_decref(req);
+    /* the forgery is faithful: the unchanged iterator, re-signed, reads as before */
+    char *same = iter_aged(f, iter, 0);
+    page = gr_both(f, same, 0, &next);
+    assert_int_equal(count_of(page, "\"eventID\""), 1);
+    free(page);
+    free(next);
+    free(same);
+    free(young);
+    free(old);
+    free(iter);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         IT_TEST(test_views_and_events),
         IT_TEST(test_corpus_images),
         IT_TEST(test_limit_and_size_cap),
+        IT_TEST(test_iterator_lifetime_default),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
