@@ -43,6 +43,8 @@
 #define TXT_T_NONE "Invalid Request: TransactWriteRequest should contain Delete or Put or Update request"
 #define TXT_T_CANCELED "Transaction cancelled, please refer cancellation reasons for specific reasons [%s]"
 #define TXT_T_CHECK_FAILED "The conditional request failed."
+/* the ItemCollectionSizeLimitExceeded reason's message (API Reference, TransactWriteItems) */
+#define TXT_T_COLL_TOO_BIG "Collection size exceeded."
 #define TXT_T_IN_PROGRESS "Transaction is ongoing for the supplied ClientRequestToken"
 /* the aggregate size of a transaction's items (the quotas page: 4 MB; the service's text as an
  * AWS-checked emulator, Dynoxide, gives it) */
@@ -482,6 +484,8 @@ static int canceled(api_req *r, twa *acts, store_write *w, size_t n)
                                                               : TXT_COND_FAILED));
             if (acts[i].rvoccf && w[i].old.type == AV_M)
                 json_object_set_new(o, "Item", ddbjson_from_item(&w[i].old));
+        } else if (w[i].rc == ERR_ITEM_COLLECTION_SIZE_LIMIT) {
+            json_object_set_new(o, "Message", json_string(TXT_T_COLL_TOO_BIG));
         } else if (w[i].rc) {
             json_object_set_new(o, "Message", json_string(acts[i].w.fail_msg ? acts[i].w.fail_msg
                                                                             : w[i].err.msg));

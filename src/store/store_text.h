@@ -47,11 +47,11 @@
 #define STXT_ITEM_TOO_BIG "Item size has exceeded the maximum allowed size"
 #define STXT_ITEM_TOO_BIG_UPDATE "Item size to update has exceeded the maximum allowed size"
 
-/* item collections (tables with an LSI): the message the API Reference gives for the
- * ItemCollectionSizeLimitExceeded cancellation reason of TransactWriteItems
- * (API_TransactWriteItems / TransactionCanceledException); the single-item exception carries
- * the same text here (no AWS capture of that one's message) */
-#define STXT_COLL_TOO_BIG "Collection size exceeded."
+/* item collections (tables with an LSI): ItemCollectionSizeLimitExceededException's text in
+ * AWS's validation code as DynamoDB Local ships it (its ErrorFactory, COLLECTION_SIZE_EXCEEDED);
+ * a TransactWriteItems cancellation reason carries the API Reference's "Collection size
+ * exceeded." instead (op_transact.c) */
+#define STXT_COLL_TOO_BIG "Collection size exceeded"
 
 /* tables */
 #define STXT_TABLE_NOT_FOUND "Cannot do operations on a non-existent table"
