@@ -47,6 +47,10 @@
     8192                         /* parser recursion guard; the 4 KB length limit bounds real      \
                                     depth (2048 nested parentheses: about 1.3 MB of stack) */
 #define EXPR_MAX_PLACEHOLDER 255 /* bytes of a #name / :value placeholder incl. the sigil */
+/* bytes of all substitution variables of a request: each name's key and value, each value's
+ * key and size (the quotas page: "2 MB ... the sum of the lengths of all
+ * ExpressionAttributeNames and ExpressionAttributeValues") */
+#define EXPR_MAX_SUBST ((size_t)2 * 1024 * 1024)
 
 /* ---- kinds --------------------------------------------------------------------------- */
 typedef enum expr_kind {
@@ -112,7 +116,10 @@ typedef struct expr_env {
  * key length <= EXPR_MAX_PLACEHOLDER ("... contains invalid key: The expression attribute map
  * contains a key that is too long; ..."), key syntax ("ExpressionAttributeNames contains
  * invalid key: Syntax error; key: \"x\""), names map to non-empty S values shorter than
- * 64 KB ("ExpressionAttributeNames contains invalid value: Empty attribute name for key #n").
+ * 64 KB ("ExpressionAttributeNames contains invalid value: Empty attribute name for key #n"),
+ * and their sizes: each map, then both together, at most EXPR_MAX_SUBST ("ExpressionAttribute
+ * Names exceeds max size", "ExpressionAttributeValues exceeds max size", "Combined size of
+ * ExpressionAttributeNames and ExpressionAttributeValues exceeds max size").
  * The values themselves are the api's to validate (ddbjson).  ERR_VALIDATION / ERR_NOMEM. */
 int expr_env_init(expr_env *env, arena_t *a, const av_t *names, const av_t *values, err_t *e);
 

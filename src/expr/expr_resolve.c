@@ -54,9 +54,22 @@ static bool ph_ok(const char *s, size_t n, char sigil)
     return true;
 }
 
+/* The bytes a substitution map counts for (EXPR_MAX_SUBST): keys plus values. */
+static size_t subst_size(const av_t *m)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->u.map.n; i++)
+        n += m->u.map.kv[i].name_len + av_value_size(&m->u.map.kv[i].val);
+    return n;
+}
+
+/* The 2 MB of substitution variables: each map alone (after its keys' checks), then both
+ * together, with the texts of AWS's validation as DynamoDB
+ * Local 2026 ships it (tests/e2e/test_quotas.py::test_substitution_size). */
 int expr_env_init(expr_env *env, arena_t *a, const av_t *names, const av_t *values, err_t *e)
 {
     memset(env, 0, sizeof *env);
+    size_t nsize = 0, vsize = 0;
     if (names) {
         if (names->type != AV_M)
             return err_set(e, ERR_VALIDATION, "ExpressionAttributeNames must be a map");
@@ -88,6 +101,8 @@ int expr_env_init(expr_env *env, arena_t *a, const av_t *names, const av_t *valu
                                "is too large, must be less than 65536 bytes for key %.*s",
                                (int)kv->name_len, kv->name);
         }
+        if ((nsize = subst_size(names)) > EXPR_MAX_SUBST)
+            return err_set(e, ERR_VALIDATION, "ExpressionAttributeNames exceeds max size");
         env->names_used = arena_zalloc(a, names->u.map.n * sizeof(bool));
         if (!env->names_used)
             return err_set(e, ERR_NOMEM, "out of memory");
@@ -109,10 +124,16 @@ int expr_env_init(expr_env *env, arena_t *a, const av_t *names, const av_t *valu
                                "key: \"%s\"",
                                key_text(a, kv->name, kv->name_len));
         }
+        if ((vsize = subst_size(values)) > EXPR_MAX_SUBST)
+            return err_set(e, ERR_VALIDATION, "ExpressionAttributeValues exceeds max size");
         env->values_used = arena_zalloc(a, values->u.map.n * sizeof(bool));
         if (!env->values_used)
             return err_set(e, ERR_NOMEM, "out of memory");
     }
+    if (nsize + vsize > EXPR_MAX_SUBST)
+        return err_set(e, ERR_VALIDATION,
+                       "Combined size of ExpressionAttributeNames and ExpressionAttributeValues "
+                       "exceeds max size");
     env->names = names;
     env->values = values;
     return 0;

@@ -171,6 +171,40 @@ def test_expression_limits(ddb_url, it):
                 "contains a key that is too long; size of key: 256")
 
 
+
+# "Expression parameters: The maximum length of all substitution variables in an expression is
+# 2 MB.  This is the sum of the lengths of all ExpressionAttributeNames and
+# ExpressionAttributeValues" (a name counts its key and its value, a value its key and its
+# size): each map alone, after its keys were checked, then both together; exactly 2 MB is
+# accepted.  Texts and order as DynamoDB Local answers (its validation is AWS's; probed
+# 2026-12-02 at the byte boundary: ":a" with a string of 2 MiB - 2 bytes passes, - 1 fails).
+def test_substitution_size(ddb_url, target, it):
+    m = 2 * 1024 * 1024
+    key = {"pk": S("a"), "sk": S("subst")}
+
+    def req(nlen, vlen, names=None, **more_values):
+        return {"TableName": it, "Item": key,
+                "ConditionExpression": "attribute_not_exists(pk) OR #n = :a",
+                "ExpressionAttributeNames": names or {"#n": "y" * nlen},
+                "ExpressionAttributeValues": {":a": S("x" * vlen), **more_values}}
+    # "#n" + 6 and ":a" + (m - 10): exactly 2 MB
+    good, data = call(ddb_url, "PutItem", req(6, m - 10))
+    if target == "dynamodb-local":
+        # DynamoDB Local caps the expression after substitution at about 1 MB (not a limit of
+        # the quotas page): "Invalid ConditionExpression: Expression size has exceeded ..."
+        assert not good and "Expression size has exceeded" in data.get("Message", ""), data
+    else:
+        assert good, data
+    err(ddb_url, "PutItem", req(7, m - 10), V,
+        "Combined size of ExpressionAttributeNames and ExpressionAttributeValues exceeds max size")
+    err(ddb_url, "PutItem", req(1, m - 1), V, "ExpressionAttributeValues exceeds max size")
+    names = {f"#n{i}": "y" * 65535 for i in range(33)}  # 33 * (3 or 4 + 65535) > 2 MB
+    names["#n"] = "a"
+    err(ddb_url, "PutItem", req(0, 1, names=names), V, "ExpressionAttributeNames exceeds max size")
+    # a key's own error comes first
+    err(ddb_url, "PutItem", req(1, m, bad=S("x")), V,
+        'ExpressionAttributeValues contains invalid key: Syntax error; key: "bad"')
+
 # "Number: up to 38 digits of precision ... positive 1E-130 to 9.9999999999999999999999999999999999999E+125"
 # and "Sets: ... no duplicates, not empty"; "String: empty allowed outside keys".
 def test_data_type_limits(ddb_url, it):
