@@ -20,6 +20,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/tcp.h> /* struct tcp_info's tcpi_bytes_received */
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -72,6 +73,9 @@ typedef struct http_conn {
     int fd;
     bool overflow;          /* came beyond max_connections: the busy reply, then closed */
     long long body_ms;      /* when its current request's head was complete (MHD thread) */
+    atomic_ullong idle_rx;  /* bytes received when its last reply was done */
+    atomic_bool idle;       /* between requests, no request line yet: the reaper watches
+                               for the bytes of a next request (idle_rx set before) */
     atomic_llong deadline;  /* CLOCK_MONOTONIC ms by which the head or body must be in;
                                0 = none (a request being answered, or no idle timeout) */
 } http_conn;
@@ -208,6 +212,18 @@ static void http_deadline_cap(http_conn *hc, long long at)
     long long cur = atomic_load(&hc->deadline);
     if (cur == 0 || cur > at)
         atomic_store(&hc->deadline, at);
+}
+
+/* Bytes the kernel has received on fd (TCP_INFO); 0 when it cannot say. */
+static unsigned long long http_rx_bytes(int fd)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof ti;
+    memset(&ti, 0, sizeof ti);
+    if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+        len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof ti.tcpi_bytes_received)
+        return 0;
+    return ti.tcpi_bytes_received;
 }
 
 /* One access-log line, written with a single write() so threads do not interleave. */
@@ -906,6 +922,8 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     r->hc = ci ? ci->socket_context : NULL;
+    if (r->hc)
+        atomic_store(&r->hc->idle, false);
     /* a request line: its head is due within the read timeout */
     http_deadline_cap(r->hc, http_now_ms() + (long long)l->read_timeout * 1000);
     return r;
@@ -1099,6 +1117,11 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (r->hc && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
         unsigned idle = http_after_reply_timeout(l);
         http_deadline_set(r->hc, idle ? http_now_ms() + (long long)idle * 1000 : 0);
+        /* and once the first byte of a next request comes, however slowly the rest of its
+         * request line trickles, the read timeout (http_reap) */
+        unsigned long long rx = http_rx_bytes(r->hc->fd);
+        atomic_store(&r->hc->idle_rx, rx);
+        atomic_store(&r->hc->idle, rx != 0);
     }
     free(r);
 }
@@ -1153,6 +1176,15 @@ static void http_reap(http_listener *l, long long now)
     pthread_mutex_lock(&l->conns_mu);
     for (http_conn *hc = l->conns; hc; hc = hc->next) {
         long long d = atomic_load(&hc->deadline);
+        /* an idle keep-alive connection whose next request has begun: libmicrohttpd says
+         * nothing until its request line is complete, the kernel's byte count does */
+        if (atomic_load(&hc->idle) && http_rx_bytes(hc->fd) > atomic_load(&hc->idle_rx)) {
+            atomic_store(&hc->idle, false);
+            long long at = now + (long long)l->read_timeout * 1000;
+            if (d == 0 || d > at) /* unless the MHD thread moved it meanwhile */
+                atomic_compare_exchange_strong(&hc->deadline, &d, at);
+            continue;
+        }
         if (d && now > d) {
             atomic_store(&hc->deadline, 0);
             shutdown(hc->fd, SHUT_RDWR); /* MHD's poll sees it; MHD closes the socket */

@@ -29,8 +29,8 @@
  * (and before a connection's first request), connection_timeout between requests on a
  * keep-alive connection.  Deadlines (ours, absolute, so trickling a byte at a time does not
  * extend them): a request's head is due read_timeout after the connection opened or its
- * request line began, its body read_timeout after the head plus 1 s per 64 KB received; a
- * reaper thread shuts down connections past theirs.  max_connections_per_ip (default half of
+ * request began (the first byte, from TCP_INFO), its body read_timeout after the head plus
+ * 1 s per 64 KB received; a reaper thread shuts down connections past theirs.  max_connections_per_ip (default half of
  * max_connections) caps one client address's connections (libmicrohttpd closes the rest at
  * once).  Polling is level-triggered (poll(2)), so a client that closes in
  * the middle of a request is noticed at once (with epoll libmicrohttpd 0.9.75 missed many

@@ -417,7 +417,7 @@ class Trickler:
                 while b'{"TableNames"' not in got:
                     got += s.recv(4096)
                 s.setblocking(False)
-                rest = b"POST / HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: " + b"a" * 10000
+                rest = b"POST /" + b"a" * 10000  # a request line that never ends
             else:  # a request line and header lines that never end
                 rest = b"POST / HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: " + b"a" * 10000
             self.socks.append(s)
@@ -537,3 +537,45 @@ def test_one_address_cannot_take_every_slot(ddbchat_server):
         assert _listtables_status(srv.ddb_url, source="127.0.0.2") is None  # its cap
     finally:
         tr.close()
+
+
+def test_a_kept_alive_connection_cannot_trickle_its_next_request(ddbchat_server):
+    # A connection answered while the server is not busy keeps the idle timeout (300 s here)
+    # between requests, and may use it; but once its next request begins, its request line
+    # and head are due within --read-timeout however slowly they trickle.  libmicrohttpd says
+    # nothing before a request line is complete, so before, a request line trickled a byte
+    # every 0.4 s held the connection for the whole idle timeout; the reaper now sees the
+    # first byte in the kernel's count of bytes received (TCP_INFO).
+    srv = ddbchat_server("--read-timeout", "2", "--connection-timeout", "300")
+    u = urllib.parse.urlparse(srv.ddb_url)
+    s = socket.create_connection((u.hostname, u.port), timeout=10)
+    try:
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                  b"X-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: " +
+                  DUMMY_AUTH.encode() + b"\r\n\r\n{}")
+        got = b""
+        while b'{"TableNames"' not in got:
+            got += s.recv(4096)
+        time.sleep(3)  # idle longer than the read timeout: allowed between requests
+        s.setblocking(False)
+        t0, closed_at = time.time(), None
+        for b in b"POST /" + b"a" * 100:  # a request line that never ends
+            try:
+                if s.recv(65536) == b"":
+                    closed_at = time.time() - t0
+                    break
+            except BlockingIOError:
+                pass
+            except OSError:
+                closed_at = time.time() - t0
+                break
+            try:
+                s.send(bytes([b]))
+            except OSError:
+                closed_at = time.time() - t0
+                break
+            time.sleep(0.4)
+        assert closed_at is not None and 1.5 < closed_at < 4.5, closed_at
+    finally:
+        s.close()
+    assert raw_request(srv.ddb_url, {}, timeout=5)[0] == 200
