@@ -233,6 +233,35 @@ def test_default_batch_is_100(work, start_triggered, table_name):
     assert [len(ev["Records"]) for ev in events(work)] == [100, 50]
 
 
+def test_two_triggers_each_on_its_table(work, start_triggered, table_name):
+    # --trigger is repeatable: one serving process runs a trigger per table, each with its
+    # own command, batches and saved position
+    a, b = table_name("trg"), table_name("trg")
+    out_b = os.path.join(work, "out_b.jsonl")
+    d = os.path.join(work, "data")
+    t = start_triggered(d, "--trigger", f"{a}={handler_cmd(work)}",
+                        "--trigger", f"{b}={sys.executable} {work}/handler.py {out_b} 0",
+                        "--trigger-from", "trim-horizon")
+    ddb, _ = stream_table(t.url, a)
+    stream_table(t.url, b)
+    for i in range(3):
+        ddb.put_item(TableName=a, Item={"pk": {"S": f"a{i}"}})
+        ddb.put_item(TableName=b, Item={"pk": {"S": f"b{i}"}})
+    assert keys_of(wait_records(work, 3)) == [("INSERT", f"a{i}") for i in range(3)]
+    deadline = time.time() + 60
+    got = []
+    while time.time() < deadline and len(got) < 3:
+        time.sleep(0.1)
+        if os.path.exists(out_b):
+            with open(out_b) as f:
+                got = [r for line in f for r in json.loads(line)["Records"]]
+    assert keys_of(got) == [("INSERT", f"b{i}") for i in range(3)]
+    assert {r["eventSourceARN"].split("/")[1] for r in got} == {b}
+    # one saved position per trigger
+    assert sorted(os.listdir(os.path.join(d, "triggers"))) == sorted(
+        [f"trigger-{a}.json", f"trigger-{b}.json"])
+
+
 def test_restart_resumes_without_redelivery(work, start_triggered, table_name):
     name = table_name("trg")
     d = os.path.join(work, "data")
