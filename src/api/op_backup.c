@@ -1440,6 +1440,30 @@ done:
     return rc;
 }
 
+/* The two restores' shared members (RestoreTableFromBackup, RestoreTableToPointInTime): the
+ * target table name (the classic TableName constraints: 3..255, the name pattern; one
+ * violation reported per member) and the billing mode override. */
+static void vld_restore_target(api_vld *v, const char *target)
+{
+    if (!target)
+        api_vld_null(v, "targetTableName");
+    else if (strlen(target) < 3)
+        api_vld_min_len(v, target, "targetTableName", 3);
+    else if (strlen(target) > 255)
+        api_vld_max_len(v, target, "targetTableName", 255);
+    else if (!api_name_valid(target))
+        api_vld_add(v,
+                    "Value '%s' at 'targetTableName' failed to satisfy constraint: Member must "
+                    "satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+                    target);
+}
+
+static void vld_billing_override(api_vld *v, const char *bmo)
+{
+    if (bmo && strcmp(bmo, "PROVISIONED") && strcmp(bmo, "PAY_PER_REQUEST"))
+        api_vld_enum(v, bmo, "billingModeOverride", "PROVISIONED, PAY_PER_REQUEST");
+}
+
 int op_restore_table_from_backup(api_req *r, json_t **out)
 {
     const char *target, *arn, *bmo;
@@ -1455,25 +1479,14 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
         return rc;
     api_vld v;
     api_vld_init(&v);
-    if (!target)
-        api_vld_null(&v, "targetTableName");
-    else if (strlen(target) < 3)
-        api_vld_min_len(&v, target, "targetTableName", 3);
-    else if (strlen(target) > 255)
-        api_vld_max_len(&v, target, "targetTableName", 255);
-    else if (!api_name_valid(target))
-        api_vld_add(&v,
-                    "Value '%s' at 'targetTableName' failed to satisfy constraint: Member must "
-                    "satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
-                    target);
+    vld_restore_target(&v, target);
     if (!arn)
         api_vld_null(&v, "backupArn");
     else if (strlen(arn) < BK_ARN_MIN)
         api_vld_min_len(&v, arn, "backupArn", BK_ARN_MIN);
     else if (strlen(arn) > BK_ARN_MAX)
         api_vld_max_len(&v, arn, "backupArn", BK_ARN_MAX);
-    if (bmo && strcmp(bmo, "PROVISIONED") && strcmp(bmo, "PAY_PER_REQUEST"))
-        api_vld_enum(&v, bmo, "billingModeOverride", "PROVISIONED, PAY_PER_REQUEST");
+    vld_billing_override(&v, bmo);
     if ((rc = api_vld_finish_aws(&v, r->err)))
         return rc;
 
@@ -1642,17 +1655,7 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
                                                   "to an Double");
     api_vld v;
     api_vld_init(&v);
-    if (!target)
-        api_vld_null(&v, "targetTableName");
-    else if (strlen(target) < 3)
-        api_vld_min_len(&v, target, "targetTableName", 3);
-    else if (strlen(target) > 255)
-        api_vld_max_len(&v, target, "targetTableName", 255);
-    else if (!api_name_valid(target))
-        api_vld_add(&v,
-                    "Value '%s' at 'targetTableName' failed to satisfy constraint: Member must "
-                    "satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
-                    target);
+    vld_restore_target(&v, target);
     if (sname && strlen(sname) < 3)
         api_vld_min_len(&v, sname, "sourceTableName", 3);
     else if (sname && strlen(sname) > 255)
@@ -1661,8 +1664,7 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
         api_vld_min_len(&v, sarn, "sourceTableArn", 1);
     else if (sarn && strlen(sarn) > BK_ARN_MAX)
         api_vld_max_len(&v, sarn, "sourceTableArn", BK_ARN_MAX);
-    if (bmo && strcmp(bmo, "PROVISIONED") && strcmp(bmo, "PAY_PER_REQUEST"))
-        api_vld_enum(&v, bmo, "billingModeOverride", "PROVISIONED, PAY_PER_REQUEST");
+    vld_billing_override(&v, bmo);
     if ((rc = api_vld_finish_aws(&v, r->err)))
         return rc;
     if (!sname == !sarn)

@@ -230,6 +230,25 @@ def test_errors(srv):
     status, _, body = raw_request(srv.ddb_url, {"BackupArn": "arn:short"},
                                   target="DynamoDB_20120810.DescribeBackup")
     assert status == 400 and b"Member must have length greater than or equal to 37" in body
+    # the two restores share the rules of targetTableName (3..255, the name pattern, one
+    # violation a member) and billingModeOverride (enum), reported with the others at once
+    bad_target = (("ab", "Member must have length greater than or equal to 3"),
+                  ("a b", "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"))
+    for target, rule in bad_target:
+        for op, body in (("RestoreTableFromBackup", {"BackupArn": "arn:short"}),
+                         ("RestoreTableToPointInTime", {"SourceTableName": "er_src",
+                                                        "UseLatestRestorableTime": True})):
+            body = dict(body, TargetTableName=target, BillingModeOverride="X")
+            status, _, got = raw_request(srv.ddb_url, body, target=f"DynamoDB_20120810.{op}")
+            errs = [f"Value '{target}' at 'targetTableName' failed to satisfy constraint: {rule}"]
+            if op == "RestoreTableFromBackup":
+                errs.append("Value 'arn:short' at 'backupArn' failed to satisfy constraint: "
+                            "Member must have length greater than or equal to 37")
+            errs.append("Value 'X' at 'billingModeOverride' failed to satisfy constraint: "
+                        "Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]")
+            assert status == 400 and json.loads(got)["message"] == (
+                f"{len(errs)} validation errors detected: " + "; ".join(errs)), \
+                (op, json.loads(got)["message"])
     missing = "arn:aws:dynamodb:us-east-1:000000000000:table/er_src/backup/01234567890123-abcdef01"
     with pytest.raises(ClientError) as e:
         d.restore_table_from_backup(TargetTableName="er_dst", BackupArn=missing)
