@@ -17,50 +17,52 @@
 #include <string.h>
 
 #include "expr/expr.h"
+#include "value/jread.h"
 
 #define API_EXPR_CACHE_ENTRIES 256 /* distinct expression texts kept parsed (~8 KB each) */
 
 static const struct api_op_row {
     const char *name;
     api_op_fn fn;
+    bool jread; /* the handler reads r->jbody itself (api_call_out_jr) */
 } api_ops[] = {
-    {"BatchExecuteStatement", op_batch_execute_statement},
-    {"BatchGetItem", op_batch_get_item},
-    {"BatchWriteItem", op_batch_write_item},
-    {"CreateBackup", op_create_backup},
-    {"CreateTable", op_create_table},
-    {"DeleteBackup", op_delete_backup},
-    {"DeleteItem", op_delete_item},
-    {"DeleteTable", op_delete_table},
-    {"DescribeBackup", op_describe_backup},
-    {"DescribeContinuousBackups", op_describe_continuous_backups},
-    {"DescribeEndpoints", op_describe_endpoints},
-    {"DescribeLimits", op_describe_limits},
-    {"DescribeTable", op_describe_table},
-    {"DescribeTimeToLive", op_describe_time_to_live},
-    {"DynamoDBStreams.DescribeStream", op_describe_stream},
-    {"DynamoDBStreams.GetRecords", op_get_records},
-    {"DynamoDBStreams.GetShardIterator", op_get_shard_iterator},
-    {"DynamoDBStreams.ListStreams", op_list_streams},
-    {"ExecuteStatement", op_execute_statement},
-    {"ExecuteTransaction", op_execute_transaction},
-    {"GetItem", op_get_item},
-    {"ListBackups", op_list_backups},
-    {"ListTables", op_list_tables},
-    {"ListTagsOfResource", op_list_tags_of_resource},
-    {"PutItem", op_put_item},
-    {"Query", op_query},
-    {"RestoreTableFromBackup", op_restore_table_from_backup},
-    {"RestoreTableToPointInTime", op_restore_table_to_point_in_time},
-    {"Scan", op_scan},
-    {"TagResource", op_tag_resource},
-    {"TransactGetItems", op_transact_get_items},
-    {"TransactWriteItems", op_transact_write_items},
-    {"UntagResource", op_untag_resource},
-    {"UpdateContinuousBackups", op_update_continuous_backups},
-    {"UpdateItem", op_update_item},
-    {"UpdateTable", op_update_table},
-    {"UpdateTimeToLive", op_update_time_to_live},
+    {"BatchExecuteStatement", op_batch_execute_statement, false},
+    {"BatchGetItem", op_batch_get_item, false},
+    {"BatchWriteItem", op_batch_write_item, false},
+    {"CreateBackup", op_create_backup, false},
+    {"CreateTable", op_create_table, false},
+    {"DeleteBackup", op_delete_backup, false},
+    {"DeleteItem", op_delete_item, false},
+    {"DeleteTable", op_delete_table, false},
+    {"DescribeBackup", op_describe_backup, false},
+    {"DescribeContinuousBackups", op_describe_continuous_backups, false},
+    {"DescribeEndpoints", op_describe_endpoints, false},
+    {"DescribeLimits", op_describe_limits, false},
+    {"DescribeTable", op_describe_table, false},
+    {"DescribeTimeToLive", op_describe_time_to_live, false},
+    {"DynamoDBStreams.DescribeStream", op_describe_stream, false},
+    {"DynamoDBStreams.GetRecords", op_get_records, false},
+    {"DynamoDBStreams.GetShardIterator", op_get_shard_iterator, false},
+    {"DynamoDBStreams.ListStreams", op_list_streams, false},
+    {"ExecuteStatement", op_execute_statement, false},
+    {"ExecuteTransaction", op_execute_transaction, false},
+    {"GetItem", op_get_item, true},
+    {"ListBackups", op_list_backups, false},
+    {"ListTables", op_list_tables, false},
+    {"ListTagsOfResource", op_list_tags_of_resource, false},
+    {"PutItem", op_put_item, false},
+    {"Query", op_query, false},
+    {"RestoreTableFromBackup", op_restore_table_from_backup, false},
+    {"RestoreTableToPointInTime", op_restore_table_to_point_in_time, false},
+    {"Scan", op_scan, false},
+    {"TagResource", op_tag_resource, false},
+    {"TransactGetItems", op_transact_get_items, false},
+    {"TransactWriteItems", op_transact_write_items, false},
+    {"UntagResource", op_untag_resource, false},
+    {"UpdateContinuousBackups", op_update_continuous_backups, false},
+    {"UpdateItem", op_update_item, false},
+    {"UpdateTable", op_update_table, false},
+    {"UpdateTimeToLive", op_update_time_to_live, false},
 };
 
 static const struct api_op_row *api_find(const char *op)
@@ -240,18 +242,31 @@ static api_tls_arena *api_arena_take(void)
 
 /* ---- dispatch ------------------------------------------------------------------------ */
 
-/* Runs the operation; the reply goes to w (text mode) or *out_resp (tree mode). */
-static int api_run(api_t *api, const char *op, json_t *req, const api_caller *caller, jout *w,
-                   json_t **out_resp, err_t *e)
+int api_req_body(api_req *r)
+{
+    if (r->body)
+        return 0;
+    if (!r->jbody || !(r->body = jread_to_jansson(r->jbody)))
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    r->body_owned = true;
+    return 0;
+}
+
+/* Runs the operation; the reply goes to w (text mode) or *out_resp (tree mode).  The request
+ * is req (jansson) or jreq (our reader's tree, for a row that reads it; api_call_out_jr). */
+static int api_run(api_t *api, const char *op, json_t *req, const jread_val *jreq,
+                   const api_caller *caller, jout *w, json_t **out_resp, err_t *e)
 {
     *out_resp = NULL;
     const struct api_op_row *row = op ? api_find(op) : NULL;
     if (!row)
         return err_set(e, ERR_UNKNOWN_OPERATION, "%s", "");
-    if (!json_is_object(req))
+    if (req ? !json_is_object(req) : jreq->type != JREAD_OBJECT)
         return err_set(e, ERR_SERIALIZATION, "Start of structure or map found where not expected");
-    /* the model's constraints before any handler logic (api_schema.c) */
-    int vrc = api_validate_request(&api_jview_jansson, req, row->name, e);
+    /* the model's constraints before any handler logic (api_schema.c); both views give the
+     * same verdicts and texts (tests/unit/api/test_api_validate.c) */
+    int vrc = req ? api_validate_request(&api_jview_jansson, req, row->name, e)
+                  : api_validate_request(&api_jview_jread, jreq, row->name, e);
     if (vrc)
         return vrc;
     api_tls_arena *tls = api_arena_take();
@@ -260,8 +275,8 @@ static int api_run(api_t *api, const char *op, json_t *req, const api_caller *ca
     arena_t *arena = tls ? &tls->arena : &own;
     api_out out;
     memset(&out, 0, sizeof out);
-    api_req r = {.api = api, .op = row->name, .body = req, .caller = caller, .arena = arena,
-                 .err = e, .err_extra = NULL, .w = w, .out = &out};
+    api_req r = {.api = api, .op = row->name, .body = req, .jbody = jreq, .caller = caller,
+                 .arena = arena, .err = e, .err_extra = NULL, .w = w, .out = &out};
     json_t *tree = NULL;
     unsigned long oom0 = mem_failures();
     int rc = row->fn(&r, &tree);
@@ -304,6 +319,8 @@ static int api_run(api_t *api, const char *op, json_t *req, const api_caller *ca
         else
             *out_resp = tree;
     }
+    if (r.body_owned)
+        json_decref(r.body);
     if (tls) {
         arena_reset(arena);
         tls->busy = false;
@@ -315,13 +332,29 @@ static int api_run(api_t *api, const char *op, json_t *req, const api_caller *ca
 int api_call(api_t *api, const char *op, json_t *req, const api_caller *caller,
              json_t **out_resp, err_t *e)
 {
-    return api_run(api, op, req, caller, NULL, out_resp, e);
+    return api_run(api, op, req, NULL, caller, NULL, out_resp, e);
 }
 
 int api_call_out(api_t *api, const char *op, json_t *req, const api_caller *caller, jout *w,
                  json_t **out_extra, err_t *e)
 {
-    return api_run(api, op, req, caller, w, out_extra, e);
+    return api_run(api, op, req, NULL, caller, w, out_extra, e);
+}
+
+int api_call_out_jr(api_t *api, const char *op, const jread_val *req, const api_caller *caller,
+                    jout *w, json_t **out_extra, err_t *e)
+{
+    const struct api_op_row *row = op ? api_find(op) : NULL;
+    if (row && row->jread)
+        return api_run(api, op, NULL, req, caller, w, out_extra, e);
+    /* the other operations read the jansson tree json_loadb would have given */
+    *out_extra = NULL;
+    json_t *j = jread_to_jansson(req);
+    if (!j)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    int rc = api_run(api, op, j, NULL, caller, w, out_extra, e);
+    json_decref(j);
+    return rc;
 }
 
 api_out *api_reply(api_req *r)

@@ -80,6 +80,15 @@ int api_call(api_t *api, const char *op, json_t *req, const api_caller *caller,
 int api_call_out(api_t *api, const char *op, json_t *req, const api_caller *caller, jout *w,
                  json_t **out_extra, err_t *e);
 
+/* api_call_out from our reader's tree (value/jread.h; borrowed, with the arena and input it
+ * points into, until the call returns): the operations that read it directly (GetItem) skip
+ * the jansson tree for the common request; the others get jread_to_jansson's tree, the same
+ * tree json_loadb would give.  Same answers, texts and order as api_call_out over that tree
+ * (tests/unit/api/test_api_jread.c). */
+struct jread_val;
+int api_call_out_jr(api_t *api, const char *op, const struct jread_val *req,
+                    const api_caller *caller, jout *w, json_t **out_extra, err_t *e);
+
 /* True when `op` names an operation this endpoint implements. */
 bool api_has_operation(const char *op);
 /* The operation's index (0..api_op_count()-1, stable for the life of the process), or -1

@@ -57,7 +57,11 @@ typedef struct api_pin {
 typedef struct api_req {
     api_t *api;
     const char *op;
-    json_t *body;          /* borrowed request object */
+    json_t *body;          /* the request object (borrowed; NULL until api_req_body when the
+                            * request came as jbody) */
+    const struct jread_val *jbody; /* the request as our reader's tree (api_call_out_jr), or
+                                    * NULL; borrowed */
+    bool body_owned;       /* body was built from jbody here: the dispatcher drops it */
     const api_caller *caller;
     arena_t *arena;        /* per request: parsed values, ASTs */
     err_t *err;
@@ -66,6 +70,10 @@ typedef struct api_req {
     jout *w;               /* api_call_out's writer (text mode), NULL for api_call */
     struct api_out *out;   /* the reply of a handler that streams: see api_reply */
 } api_req;
+
+/* r->body from r->jbody when the handler needs the jansson tree after all (the request's
+ * unusual parts, its errors): 0, or ERR_NOMEM.  A no-op when r->body is there. */
+int api_req_body(api_req *r);
 
 /* ---- api_throttle.c: the opt-in throttling (`serve --throttle`) ---- */
 struct api_cap;

@@ -22,6 +22,7 @@
 #include "api/api_text.h"
 #include "api/api_validate.h"
 #include "value/ddbjson.h"
+#include "value/jread.h"
 
 int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, err_t *e)
 {
@@ -327,40 +328,143 @@ int op_update_item(api_req *r, json_t **out)
 static const char *const get_expr_params[] = {"ProjectionExpression", NULL};
 static const char *const get_legacy[] = {"AttributesToGet", NULL};
 
-int op_get_item(api_req *r, json_t **out)
-{
-    json_t *b = r->body;
+/* What a GetItem request asks, once read (from either tree). */
+typedef struct get_plan {
     const store_table *t;
+    av_t key;
+    bool consistent;
+    api_rcc rcc;
+    expr_t *proj;
+} get_plan;
+
+/* From the jansson tree: every parameter, every check, in the service's order. */
+static int get_parse_json(api_req *r, json_t *b, get_plan *g)
+{
     /* the request (mixed parameters, placeholders, the projection, the key's values), then
      * the table, then the key against its schema */
     int rc = api_mixed_check(r, b, get_legacy, get_expr_params);
     if (rc)
         return rc;
-    av_t *src = NULL, key;
-    bool consistent = false, present = false;
-    api_rcc rcc;
-    if ((rc = api_json_bool(b, "ConsistentRead", &present, &consistent, r->err)) ||
-        (rc = api_rcc_parse(r, b, &rcc)))
+    av_t *src = NULL;
+    bool present = false;
+    if ((rc = api_json_bool(b, "ConsistentRead", &present, &g->consistent, r->err)) ||
+        (rc = api_rcc_parse(r, b, &g->rcc)))
         return rc;
     api_exprs x;
     if ((rc = api_exprs_init(r, b, &x, get_expr_params, NULL)))
         return rc;
-    expr_t *proj = NULL;
-    if ((rc = api_exprs_get(r, b, &x, "ProjectionExpression", EXPR_PROJECTION, &proj)))
+    if ((rc = api_exprs_get(r, b, &x, "ProjectionExpression", EXPR_PROJECTION, &g->proj)))
         return rc;
-    if (!proj && (rc = api_legacy_attrs(r, b, &proj)))
+    if (!g->proj && (rc = api_legacy_attrs(r, b, &g->proj)))
         return rc;
     if ((rc = api_exprs_done(r, &x)) || (rc = parse_key_param(r, b, &src)))
         return rc;
-    if ((rc = api_item_table(r, b, &t)) ||
-        (rc = api_key_extract(r, &t->key, src, API_KEY_PARAM, &key)) ||
-        (rc = api_exprs_keys_check(r, &x, t)))
+    if ((rc = api_item_table(r, b, &g->t)) ||
+        (rc = api_key_extract(r, &g->t->key, src, API_KEY_PARAM, &g->key)) ||
+        (rc = api_exprs_keys_check(r, &x, g->t)))
         return rc;
+    return 0;
+}
+
+#define GET_JANSSON 1 /* get_parse_jread: not the common request, take the jansson path */
+
+/* One key value of the common request: {"S": "..."} or a valid {"N": "..."}. */
+static int get_key_value(api_req *r, const jread_val *v, av_t *out)
+{
+    if (v->type != JREAD_OBJECT || v->n != 1 || v->child->type != JREAD_STRING ||
+        v->child->key_len != 1)
+        return GET_JANSSON;
+    const jread_val *s = v->child;
+    if (s->key[0] == 'S') {
+        const char *p = arena_strndup(r->arena, s->text, s->len);
+        if (!p)
+            return err_set(r->err, ERR_NOMEM, "out of memory");
+        *out = av_make_s(p, s->len);
+        return 0;
+    }
+    err_t ignore = {0};
+    if (s->key[0] == 'N' && av_make_n(r->arena, s->text, s->len, out, &ignore) == 0)
+        return 0;
+    return ignore.code == ERR_NOMEM ? err_set(r->err, ERR_NOMEM, "out of memory") : GET_JANSSON;
+}
+
+/* The common request straight from our reader's tree (issue 13.1): TableName, a Key of S / N
+ * values, ConsistentRead, ReturnConsumedCapacity, nothing else.  For it the jansson path's
+ * checks before the table cannot fail, and from the table on both paths call the same
+ * functions on the same values: the answers are the same (test_api_jread.c).  Anything else
+ * (expressions, legacy parameters, other types, nulls, an invalid number) is GET_JANSSON,
+ * decided before any side effect. */
+static int get_parse_jread(api_req *r, const jread_val *b, get_plan *g)
+{
+    const jread_val *table = NULL, *key = NULL;
+    for (const jread_val *m = b->child; m; m = m->next) {
+        if (m->key_len == 9 && memcmp(m->key, "TableName", 9) == 0 && m->type == JREAD_STRING)
+            table = m;
+        else if (m->key_len == 3 && memcmp(m->key, "Key", 3) == 0 && m->type == JREAD_OBJECT)
+            key = m;
+        else if (m->key_len == 14 && memcmp(m->key, "ConsistentRead", 14) == 0 &&
+                 (m->type == JREAD_TRUE || m->type == JREAD_FALSE))
+            g->consistent = m->type == JREAD_TRUE;
+        else if (m->key_len == 22 && memcmp(m->key, "ReturnConsumedCapacity", 22) == 0 &&
+                 m->type == JREAD_STRING && m->len == 5 && memcmp(m->text, "TOTAL", 5) == 0)
+            g->rcc = API_RCC_TOTAL;
+        else if (m->key_len == 22 && memcmp(m->key, "ReturnConsumedCapacity", 22) == 0 &&
+                 m->type == JREAD_STRING && m->len == 7 && memcmp(m->text, "INDEXES", 7) == 0)
+            g->rcc = API_RCC_INDEXES;
+        else if (m->key_len == 22 && memcmp(m->key, "ReturnConsumedCapacity", 22) == 0 &&
+                 m->type == JREAD_STRING && m->len == 4 && memcmp(m->text, "NONE", 4) == 0)
+            g->rcc = API_RCC_NONE;
+        else
+            return GET_JANSSON;
+    }
+    if (!table || !key || key->n == 0 || key->n > 2)
+        return GET_JANSSON;
+    av_kv *kv = arena_alloc(r->arena, key->n * sizeof *kv);
+    if (!kv)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    size_t i = 0;
+    for (const jread_val *m = key->child; m; m = m->next, i++) {
+        if (m->key_len == 0)
+            return GET_JANSSON;
+        int rc = get_key_value(r, m, &kv[i].val);
+        if (rc)
+            return rc;
+        if (!(kv[i].name = arena_strndup(r->arena, m->key, m->key_len)))
+            return err_set(r->err, ERR_NOMEM, "out of memory");
+        kv[i].name_len = m->key_len;
+    }
+    av_t src = av_make_m(kv, key->n);
+    /* a C string for the catalog (the text may point into the body, unterminated) */
+    const char *tname = arena_strndup(r->arena, table->text, table->len);
+    if (!tname)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    int rc = api_table_get(r, tname, table->len, &g->t);
+    if (!rc)
+        rc = api_key_extract(r, &g->t->key, &src, API_KEY_PARAM, &g->key);
+    return rc;
+}
+
+int op_get_item(api_req *r, json_t **out)
+{
+    get_plan g;
+    memset(&g, 0, sizeof g);
+    int rc = r->jbody ? get_parse_jread(r, r->jbody, &g) : GET_JANSSON;
+    if (rc == GET_JANSSON) {
+        memset(&g, 0, sizeof g);
+        if ((rc = api_req_body(r)) == 0)
+            rc = get_parse_json(r, r->body, &g);
+    }
+    if (rc)
+        return rc;
+    const store_table *t = g.t;
+    bool consistent = g.consistent;
+    expr_t *proj = g.proj;
+    api_rcc rcc = g.rcc;
     av_t item;
     bool found = false;
     uint64_t min_h = consistent ? API_THR_READ_STRONG : API_THR_READ_EVENTUAL;
     if ((rc = api_thr_admit(r, t, NULL, false, min_h)) ||
-        (rc = store_get(r->api->store, t, &key, r->arena, &item, &found, r->err)))
+        (rc = store_get(r->api->store, t, &g.key, r->arena, &item, &found, r->err)))
         return rc;
     api_metrics_read(r, t, api_cap_read_h(found ? av_item_size(&item) : 0, consistent));
     if (r->api->thr)

@@ -191,6 +191,17 @@ static void ddb_proto_error(ddb_proto_resp *resp, int code, const char *type_ove
 
 /* Copies s into out (size n) for the access log: control bytes and spaces become '?', so a
  * hostile TableName cannot forge log lines or shift the log's columns. */
+/* s[0..len) up to its first NUL, printable, into out[n] (len SIZE_MAX: a C string). */
+static void ddb_proto_log_copyn(char *out, size_t n, const char *s, size_t len)
+{
+    size_t i = 0;
+    for (; i < len && s[i] && i + 1 < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = (c <= ' ' || c == 0x7f) ? '?' : (char)c;
+    }
+    out[i] = '\0';
+}
+
 static void ddb_proto_log_copy(char *out, size_t n, const char *s)
 {
     size_t i = 0;
@@ -280,6 +291,8 @@ void ddb_proto_resp_fini(ddb_proto_resp *resp)
 void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_resp *resp)
 {
     json_t *jreq = NULL, *jresp = NULL;
+    arena_t ja; /* our reader's tree of the body (value/jread.h) */
+    arena_init(&ja);
     err_t e = {0};
     unsigned long oom0 = mem_failures();
     ddb_proto_resp_start(resp);
@@ -353,54 +366,52 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         goto done;
     }
 
-    /* body */
+    /* body: our reader (value/jread.h), not json_loadb: an attribute name may hold U+0000;
+     * the tree goes to the API as it is (api_call_out_jr: GetItem reads it directly, the
+     * others get the jansson tree json_loadb would have built) */
+    jread_val *root = NULL;
     if (req->body_len == 0) {
         jreq = json_object();
-    } else {
-        /* our reader (value/jread.h), not json_loadb: an attribute name may hold U+0000 */
-        jread_error je;
-        jread_val *root = NULL;
-        arena_t ja;
-        arena_init(&ja);
-        if (jread_parse(req->body, req->body_len, &ja, &root, &je) == 0) {
-            jreq = jread_to_jansson(root);
-            je.nomem = !jreq;
-        }
-        arena_fini(&ja);
-        if (!jreq && je.nomem) {
+        if (!jreq) {
             ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
             goto done;
         }
-        if (!jreq) {
-            char msg[300];
-            snprintf(msg, sizeof msg, "Malformed JSON at line %d column %d: %s", je.line, je.column,
-                     je.text);
-            ddb_proto_error(resp, ERR_SERIALIZATION, NULL, msg, NULL);
+    } else {
+        jread_error je;
+        if (jread_parse(req->body, req->body_len, &ja, &root, &je) != 0) {
+            if (je.nomem) {
+                ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
+            } else {
+                char msg[300];
+                snprintf(msg, sizeof msg, "Malformed JSON at line %d column %d: %s", je.line,
+                         je.column, je.text);
+                ddb_proto_error(resp, ERR_SERIALIZATION, NULL, msg, NULL);
+            }
             goto done;
         }
-        if (!json_is_object(jreq)) {
+        if (root->type != JREAD_OBJECT) {
             ddb_proto_error(resp, ERR_SERIALIZATION, NULL,
-                            json_is_array(jreq) ? "Start of list found where not expected"
-                                                : "Expected a JSON object as the request body",
+                            root->type == JREAD_ARRAY ? "Start of list found where not expected"
+                                                      : "Expected a JSON object as the request body",
                             NULL);
             goto done;
         }
     }
-    if (!jreq) {
-        ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
-        goto done;
-    }
     {
-        json_t *tn = json_object_get(jreq, "TableName");
-        if (json_is_string(tn))
-            ddb_proto_log_copy(resp->table, sizeof resp->table, json_string_value(tn));
+        const jread_val *tn = jread_get(root, "TableName", 9);
+        if (tn && tn->type == JREAD_STRING) /* its text may point into the body: no NUL */
+            ddb_proto_log_copyn(resp->table, sizeof resp->table, tn->text, tn->len);
+        json_t *jtn = jreq ? json_object_get(jreq, "TableName") : NULL;
+        if (json_is_string(jtn))
+            ddb_proto_log_copy(resp->table, sizeof resp->table, json_string_value(jtn));
     }
 
     /* The reply is written as text straight from the values, CRC32 as it goes (api_call_out,
      * value/jout.h): no reply tree, no second pass. */
     jout w;
     jout_init(&w, 0);
-    int rc = api_call_out(p->api, op, jreq, &caller, &w, &jresp, &e);
+    int rc = root ? api_call_out_jr(p->api, op, root, &caller, &w, &jresp, &e)
+                  : api_call_out(p->api, op, jreq, &caller, &w, &jresp, &e);
     if (rc) {
         if (err_status(rc) >= 500)
             log_error("%s: %s (%s)", resp->op, e.msg, err_name(rc));
@@ -422,6 +433,7 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
 done:
     json_decref(jresp);
     json_decref(jreq);
+    arena_fini(&ja);
     if (mem_failures() != oom0 && resp->status < 500) {
         /* an allocation failed (base/mem.h): what was built may be incomplete */
         log_error("%s: out of memory", resp->op);
