@@ -175,12 +175,51 @@ static void test_parsed_tree_unchanged(void **state)
     arena_fini(&a);
 }
 
+/* The 2 MB of substitution variables (EXPR_MAX_SUBST): a name counts key + value, a value key +
+ * size; each map alone, then both together; exactly 2 MiB passes. */
+static int env_with(arena_t *a, size_t nlen, size_t vlen, err_t *e)
+{
+    char *nt = malloc(nlen + 32), *vt = malloc(vlen + 32);
+    assert_non_null(nt);
+    assert_non_null(vt);
+    int k = snprintf(nt, 32, "{\"#n\":\"");
+    memset(nt + k, 'y', nlen);
+    memcpy(nt + k + nlen, "\"}", 3);
+    k = snprintf(vt, 32, "{\":a\":{\"S\":\"");
+    memset(vt + k, 'x', vlen);
+    memcpy(vt + k + vlen, "\"}}", 4);
+    av_t names = titem(a, nt), vals = titem(a, vt);
+    free(nt);
+    free(vt);
+    expr_env env;
+    err_clear(e);
+    return expr_env_init(&env, a, nlen ? &names : NULL, &vals, e);
+}
+
+static void test_substitution_size(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    err_t e;
+    const size_t m = EXPR_MAX_SUBST;
+    assert_int_equal(env_with(&a, 0, m - 2, &e), 0); /* ":a" + m - 2 */
+    assert_int_equal(env_with(&a, 0, m - 1, &e), ERR_VALIDATION);
+    assert_string_equal(e.msg, "ExpressionAttributeValues exceeds max size");
+    assert_int_equal(env_with(&a, 6, m - 10, &e), 0); /* 2 + 6 + 2 + m - 10 */
+    assert_int_equal(env_with(&a, 7, m - 10, &e), ERR_VALIDATION);
+    assert_string_equal(e.msg, "Combined size of ExpressionAttributeNames and "
+                               "ExpressionAttributeValues exceeds max size");
+    arena_fini(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_usage_across_expressions),
         cmocka_unit_test(test_parsed_tree_unchanged),
+        cmocka_unit_test(test_substitution_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
