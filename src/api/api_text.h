@@ -67,6 +67,9 @@
 #define TXT_EAN_EMPTY "ExpressionAttributeNames must not be empty"
 #define TXT_EAV_EMPTY "ExpressionAttributeValues must not be empty"
 #define TXT_GSI_CONSISTENT "Consistent reads are not supported on global secondary indexes"
+/* Query / Scan / PartiQL SELECT of a GSI that UpdateTable is still creating (AWS's text;
+ * tests/e2e/test_gsi_lifecycle.py) */
+#define TXT_GSI_BACKFILLING "Cannot read from backfilling global secondary index: %s"
 
 /* CreateTable's structural rules, the service's texts and order (dynalite's AWS-checked
  * CreateTable rules; conformance tier3 createTable) */
@@ -241,6 +244,14 @@
     "One or more parameter values were invalid: ProvisionedThroughput must be specified for "   \
     "index: %s"
 #define TXT_IOPS_AND_STREAMS "Cannot change IOPS and Streams at the same time."
+/* UpdateTable while a GSI is in its resource allocation phase or being deleted (the table is
+ * UPDATING), and DeleteTable while a GSI is being created or deleted (AWS's texts, as public
+ * tools that met them quote them; tests/e2e/test_gsi_lifecycle.py) */
+#define TXT_UT_TABLE_UPDATING                                                                   \
+    "Attempt to change a resource which is still in use: Table is being updated: %s"
+#define TXT_DT_INDEXES_BUSY                                                                     \
+    "Attempt to change a resource which is still in use: Cannot delete table while indexes "   \
+    "are being created, updated, or deleted."
 #define TXT_GSI_ONE_AT_A_TIME                                                                   \
     "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously "  \
     "per table"

@@ -427,6 +427,8 @@ static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *
         q->ix = find_index(t, b->index);
         if (!q->ix)
             return err_set(r->err, ERR_VALIDATION, TXT_PQ_NO_INDEX);
+        if (q->ix->backfilling) /* added by UpdateTable, not filled yet */
+            return err_set(r->err, ERR_VALIDATION, TXT_GSI_BACKFILLING, q->ix->name);
         if (store_key_multi(&q->ix->key)) /* DynamoDB Local 3.3; test_gsi_multikey.py */
             return err_set(r->err, ERR_VALIDATION, TXT_PQ_MULTI_KEY);
         if (q->ix->global && consistent)

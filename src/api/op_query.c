@@ -232,6 +232,8 @@ static int run(api_req *r, json_t **out, bool query)
         ix = find_index(t, iname);
         if (!ix)
             return err_set(r->err, ERR_VALIDATION, TXT_Q_NO_INDEX, iname);
+        if (ix->backfilling) /* added by UpdateTable, not filled yet */
+            return err_set(r->err, ERR_VALIDATION, TXT_GSI_BACKFILLING, ix->name);
         if (ix->global && consistent)
             return err_set(r->err, ERR_VALIDATION, TXT_GSI_CONSISTENT);
     }

@@ -299,6 +299,25 @@ static char *tbl_arn(api_req *r, const char *name)
                         r->api->account_id, name);
 }
 
+/* True while the table is UPDATING for its indexes: a GSI added by UpdateTable in its
+ * resource allocation phase, or a deleted one not yet removed. */
+static bool tbl_updating(const store_table *t)
+{
+    for (size_t i = 0; i < t->n_idx; i++)
+        if (t->idx[i].allocating)
+            return true;
+    return t->n_dropping > 0;
+}
+
+/* True while a GSI is being created (allocated or filled) or deleted. */
+static bool tbl_index_busy(const store_table *t)
+{
+    for (size_t i = 0; i < t->n_idx; i++)
+        if (t->idx[i].backfilling)
+            return true;
+    return t->n_dropping > 0;
+}
+
 /* The full TableDescription.  status: "ACTIVE", "DELETING", "UPDATING", ...  creating_gsi:
  * the name of a GSI just added by UpdateTable (described as CREATING), or NULL. */
 static int tbl_describe(api_req *r, const store_table *t, const char *status,
@@ -328,6 +347,11 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
     }
     json_object_set_new(d, "TableName", json_string(name));
     json_object_set_new(d, "KeySchema", keyschema_json(&t->key));
+    /* UPDATING while a GSI added by UpdateTable is in its resource allocation phase or a
+     * deleted one is being removed; ACTIVE again while a new GSI backfills (AWS's phases,
+     * tests/e2e/test_gsi_lifecycle.py) */
+    if (strcmp(status, "ACTIVE") == 0 && tbl_updating(t))
+        status = "UPDATING";
     json_object_set_new(d, "TableStatus", json_string(api_restore_status(meta, status)));
     json_object_set_new(d, "CreationDateTime", ms_to_json(t->created_ms));
 
@@ -360,23 +384,28 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
 
     json_t *lsis = json_array(), *gsis = json_array();
     json_t *gmeta = json_object_get(meta, "Gsi");
-    for (size_t i = 0; i < t->n_idx; i++) {
-        const store_index *ix = &t->idx[i];
+    /* the live indexes, then the GSIs being deleted (IndexStatus DELETING) */
+    for (size_t i = 0; i < t->n_idx + t->n_dropping; i++) {
+        bool deleting = i >= t->n_idx;
+        const store_index *ix = deleting ? &t->dropping[i - t->n_idx] : &t->idx[i];
         json_t *x = json_object();
         json_object_set_new(x, "IndexName", json_string(ix->name));
         json_object_set_new(x, "KeySchema", keyschema_json(&ix->key));
         json_object_set_new(x, "Projection", projection_json(ix));
         /* a GSI added by UpdateTable: CREATING in UpdateTable's reply (AWS's first phase,
-         * without Backfilling), then CREATING with Backfilling true while it is filled from
-         * the table's items, then ACTIVE without Backfilling */
+         * without Backfilling), then CREATING with Backfilling false while its resources
+         * are allocated, CREATING with Backfilling true while it is filled from the table's
+         * items, then ACTIVE without Backfilling; a deleted one DELETING until it is gone */
         bool creating = ix->global && creating_gsi && strcmp(creating_gsi, ix->name) == 0;
         if (ix->global) {
-            json_object_set_new(x, "IndexStatus",
-                                json_string(creating || ix->backfilling ? "CREATING" : "ACTIVE"));
-            if (!creating && ix->backfilling)
-                json_object_set_new(x, "Backfilling", json_true());
-            if (!ppr) {
-                json_t *g = json_object_get(gmeta, ix->name);
+            json_object_set_new(
+                x, "IndexStatus",
+                json_string(deleting ? "DELETING"
+                                     : creating || ix->backfilling ? "CREATING" : "ACTIVE"));
+            if (!creating && !deleting && ix->backfilling)
+                json_object_set_new(x, "Backfilling", json_boolean(!ix->allocating));
+            json_t *g = json_object_get(gmeta, ix->name);
+            if (!ppr && (!deleting || g)) {
                 json_object_set_new(x, "ProvisionedThroughput",
                                     json_pack("{s:I,s:I}", "ReadCapacityUnits",
                                               (json_int_t)meta_int(g, "RCU"), "WriteCapacityUnits",
@@ -1402,6 +1431,8 @@ static int delete_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
         return err_set(r->err, ERR_VALIDATION,
                        "Resource cannot be deleted as it is currently protected against "
                        "deletion. Disable deletion protection first.");
+    if (tbl_index_busy(al->cur))
+        return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_DT_INDEXES_BUSY);
     al->drop = true;
     return 0;
 }
@@ -1646,6 +1677,18 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     }
     if (n_struct > 1)
         return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_GSI_ONE_AT_A_TIME);
+    /* one online index change at a time: while a GSI is being created or deleted, another
+     * create or delete is refused, except deleting the GSI being backfilled (AWS allows
+     * that once its resource allocation phase is over) */
+    bool busy = tbl_index_busy(t);
+    for (size_t i = 0; busy && i < n_gu; i++) {
+        if (kinds[i] != 'C' && kinds[i] != 'D')
+            continue;
+        const char *in = json_string_value(json_object_get(acts[i], "IndexName"));
+        const store_index *ix = in ? tbl_index(t, in) : NULL;
+        if (!(kinds[i] == 'D' && ix && ix->backfilling && !ix->allocating))
+            return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_GSI_ONE_AT_A_TIME);
+    }
     size_t n_gsi = 0;
     for (size_t i = 0; i < t->n_idx; i++)
         n_gsi += t->idx[i].global;
@@ -1736,6 +1779,9 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             rc = verr(r, TXT_STREAM_NONE_TO_DISABLE);
     }
     /* unused extra definitions are accepted (DynamoDB Local) and dropped by ut_apply */
+    /* any other change waits while the table is UPDATING for its indexes */
+    if (rc == 0 && tbl_updating(t))
+        rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_TABLE_UPDATING, tbl_user_name(r, t));
 
     int64_t now = now_ms();
     if (rc == 0 && changed_billing) {

@@ -52,6 +52,7 @@ typedef struct serve_opts {
     unsigned queue_timeout_ms;
     int gsi_lag_ms; /* opt-in realism (README "Realism switches") */
     uint64_t item_collection_limit; /* hidden, for tests: 0 = DynamoDB's 10 GiB */
+    int backfill_delay_ms; /* hidden test aid: paces index creation / deletion (README) */
     bool txn_conflicts;
     bool throttle;
     const char *credentials_file;
@@ -209,6 +210,7 @@ enum {
     OPT_TXN_CONFLICTS,
     OPT_THROTTLE,
     OPT_ITEM_COLL_LIMIT,
+    OPT_BACKFILL_DELAY,
 };
 
 /* 0 ok, 1 help printed, 2 usage error */
@@ -246,6 +248,7 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         {"trigger-batch", required_argument, NULL, OPT_TRIGGER_BATCH},
         {"trigger-from", required_argument, NULL, OPT_TRIGGER_FROM},
         {"gsi-lag", required_argument, NULL, OPT_GSI_LAG},
+        {"backfill-batch-delay-ms", required_argument, NULL, OPT_BACKFILL_DELAY},
         {"transaction-conflicts", no_argument, NULL, OPT_TXN_CONFLICTS},
         {"throttle", no_argument, NULL, OPT_THROTTLE},
         /* hidden (not in --help): a smaller item collection limit, so that tests reach
@@ -401,6 +404,11 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
             if (serve_parse_uint("--gsi-lag", optarg, 0, 3600000, &v))
                 return 2;
             o->gsi_lag_ms = (int)v;
+            break;
+        case OPT_BACKFILL_DELAY: /* not in the help: a test aid */
+            if (serve_parse_uint("--backfill-batch-delay-ms", optarg, 0, 60000, &v))
+                return 2;
+            o->backfill_delay_ms = (int)v;
             break;
         case OPT_TXN_CONFLICTS:
             o->txn_conflicts = true;
@@ -572,6 +580,7 @@ int cli_serve(int argc, char **argv)
         so.stream_retention_ms = o.stream_retention_s * 1000LL;
         so.gsi_lag_ms = o.gsi_lag_ms;
         so.item_collection_limit = o.item_collection_limit;
+        so.backfill_delay_ms = o.backfill_delay_ms;
         if (store_open(o.data_dir, &so, &store, &e))
             goto fail;
         if (met_new(&metrics)) {

@@ -75,6 +75,45 @@ static int st_kv_parts(arena_t *a, av_kv *kv, size_t *n, const char *nname, cons
     return 0;
 }
 
+/* One index as an M of the catalog record. */
+static int st_ix_encode(arena_t *a, const store_index *x, av_t *out, bool *multi, bool *oom)
+{
+    av_kv *ik = arena_zalloc(a, sizeof *ik * 16);
+    av_t *inc = arena_zalloc(a, sizeof *inc * (x->n_include ? x->n_include : 1));
+    if (!ik || !inc)
+        return ERR_NOMEM;
+    size_t m = 0;
+    st_kv(ik, &m, "name", st_s(x->name));
+    st_kv(ik, &m, "g", av_make_bool(x->global));
+    st_kv(ik, &m, "id", st_n(a, x->id, oom));
+    st_kv(ik, &m, "h", st_s(x->key.hash));
+    st_kv(ik, &m, "ht", st_n(a, (uint64_t)x->key.hash_type, oom));
+    st_kv(ik, &m, "r", st_s(x->key.range));
+    st_kv(ik, &m, "rt", st_n(a, (uint64_t)x->key.range_type, oom));
+    st_kv(ik, &m, "p", st_n(a, (uint64_t)x->proj, oom));
+    st_kv(ik, &m, "bf", av_make_bool(x->backfilling));
+    if (x->allocating) /* absent = false */
+        st_kv(ik, &m, "al", av_make_bool(true));
+    for (size_t j = 0; j < x->n_include; j++)
+        inc[j] = st_s(x->include[j]);
+    av_t l = {.type = AV_L};
+    l.u.list.items = inc;
+    l.u.list.n = x->n_include;
+    st_kv(ik, &m, "inc", l);
+    if (store_key_multi(&x->key)) { /* absent = a single-attribute key */
+        *multi = true;
+        if (st_kv_parts(a, ik, &m, "hx", "hxt", x->key.xhash, x->key.xhash_type, x->key.n_xhash,
+                        oom) ||
+            st_kv_parts(a, ik, &m, "rx", "rxt", x->key.xrange, x->key.xrange_type,
+                        x->key.n_xrange, oom))
+            return ERR_NOMEM;
+    }
+    out->type = AV_M;
+    out->u.map.kv = ik;
+    out->u.map.n = m;
+    return 0;
+}
+
 static int st_cat_encode(const store_table *t, uint8_t next_iid, buf_t *out)
 {
     arena_t a;
@@ -103,44 +142,25 @@ static int st_cat_encode(const store_table *t, uint8_t next_iid, buf_t *out)
         st_kv(kv, &n, "sid", st_n(&a, t->stream_id, &oom));
         st_kv(kv, &n, "sms", st_n(&a, (uint64_t)t->stream_ms, &oom));
     }
-    for (size_t i = 0; i < t->n_idx; i++) {
-        const store_index *x = &t->idx[i];
-        av_kv *ik = arena_zalloc(&a, sizeof *ik * 16);
-        av_t *inc = arena_zalloc(&a, sizeof *inc * (x->n_include ? x->n_include : 1));
-        if (!ik || !inc)
+    for (size_t i = 0; i < t->n_idx; i++)
+        if (st_ix_encode(&a, &t->idx[i], &ixs[i], &multi, &oom))
             goto done;
-        size_t m = 0;
-        st_kv(ik, &m, "name", st_s(x->name));
-        st_kv(ik, &m, "g", av_make_bool(x->global));
-        st_kv(ik, &m, "id", st_n(&a, x->id, &oom));
-        st_kv(ik, &m, "h", st_s(x->key.hash));
-        st_kv(ik, &m, "ht", st_n(&a, (uint64_t)x->key.hash_type, &oom));
-        st_kv(ik, &m, "r", st_s(x->key.range));
-        st_kv(ik, &m, "rt", st_n(&a, (uint64_t)x->key.range_type, &oom));
-        st_kv(ik, &m, "p", st_n(&a, (uint64_t)x->proj, &oom));
-        st_kv(ik, &m, "bf", av_make_bool(x->backfilling));
-        for (size_t j = 0; j < x->n_include; j++)
-            inc[j] = st_s(x->include[j]);
-        av_t l = {.type = AV_L};
-        l.u.list.items = inc;
-        l.u.list.n = x->n_include;
-        st_kv(ik, &m, "inc", l);
-        if (store_key_multi(&x->key)) { /* absent = a single-attribute key */
-            multi = true;
-            if (st_kv_parts(&a, ik, &m, "hx", "hxt", x->key.xhash, x->key.xhash_type,
-                            x->key.n_xhash, &oom) ||
-                st_kv_parts(&a, ik, &m, "rx", "rxt", x->key.xrange, x->key.xrange_type,
-                            x->key.n_xrange, &oom))
-                goto done;
-        }
-        ixs[i].type = AV_M;
-        ixs[i].u.map.kv = ik;
-        ixs[i].u.map.n = m;
-    }
     av_t l = {.type = AV_L};
     l.u.list.items = ixs;
     l.u.list.n = t->n_idx;
     st_kv(kv, &n, "idx", l);
+    if (t->n_dropping) { /* absent = none */
+        av_t *dxs = arena_zalloc(&a, sizeof *dxs * t->n_dropping);
+        if (!dxs)
+            goto done;
+        for (size_t i = 0; i < t->n_dropping; i++)
+            if (st_ix_encode(&a, &t->dropping[i], &dxs[i], &multi, &oom))
+                goto done;
+        av_t dl = {.type = AV_L};
+        dl.u.list.items = dxs;
+        dl.u.list.n = t->n_dropping;
+        st_kv(kv, &n, "dx", dl);
+    }
     av_t m = {.type = AV_M};
     m.u.map.kv = kv;
     m.u.map.n = n;
@@ -217,19 +237,62 @@ static int st_get_parts(const av_t *xm, const char *nname, const char *tname, ch
     return 0;
 }
 
+/* Frees what st_ix_decode allocated for one index. */
+static void st_ix_free(store_index *x)
+{
+    for (size_t j = 0; j < x->n_include; j++)
+        free(x->include[j]);
+    free(x->include);
+    for (size_t j = 0; j < x->key.n_xhash; j++)
+        free(x->key.xhash[j]);
+    for (size_t j = 0; j < x->key.n_xrange; j++)
+        free(x->key.xrange[j]);
+}
+
+/* One index from its M of the catalog record (heap strings: st_ix_free).  0, ERR_NOMEM or
+ * ERR_IO (corrupt); what was allocated before a failure is recorded in x for st_ix_free. */
+static int st_ix_decode(const av_t *xm, store_index *x)
+{
+    st_get_name(xm, "name", x->name);
+    x->global = st_get_bool(xm, "g");
+    x->id = (uint8_t)st_get_n(xm, "id");
+    st_get_name(xm, "h", x->key.hash);
+    x->key.hash_type = (av_type)st_get_n(xm, "ht");
+    st_get_name(xm, "r", x->key.range);
+    x->key.range_type = (av_type)st_get_n(xm, "rt");
+    x->proj = (store_proj)st_get_n(xm, "p");
+    x->backfilling = st_get_bool(xm, "bf");
+    x->allocating = x->backfilling && st_get_bool(xm, "al");
+    int rc = st_get_parts(xm, "hx", "hxt", x->key.xhash, x->key.xhash_type, &x->key.n_xhash);
+    if (rc == 0)
+        rc = st_get_parts(xm, "rx", "rxt", x->key.xrange, x->key.xrange_type, &x->key.n_xrange);
+    if (rc)
+        return rc;
+    const av_t *inc = av_map_gets(xm, "inc");
+    if (inc && inc->type == AV_L && inc->u.list.n) {
+        x->include = calloc(inc->u.list.n, sizeof *x->include);
+        if (!x->include)
+            return ERR_NOMEM;
+        for (size_t j = 0; j < inc->u.list.n; j++) {
+            const av_t *sv = &inc->u.list.items[j];
+            x->include[j] = strndup(sv->u.str.ptr, sv->u.str.len);
+            if (!x->include[j])
+                return ERR_NOMEM;
+            x->n_include = j + 1;
+        }
+    }
+    return 0;
+}
+
 static void st_ent_free(store_t *s, cat_ent *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->t.n_idx; i++) {
-        for (size_t j = 0; j < c->t.idx[i].n_include; j++)
-            free(c->t.idx[i].include[j]);
-        free(c->t.idx[i].include);
-        for (size_t j = 0; j < c->t.idx[i].key.n_xhash; j++)
-            free(c->t.idx[i].key.xhash[j]);
-        for (size_t j = 0; j < c->t.idx[i].key.n_xrange; j++)
-            free(c->t.idx[i].key.xrange[j]);
-    }
+    for (size_t i = 0; i < c->t.n_idx; i++)
+        st_ix_free(&c->t.idx[i]);
+    for (size_t i = 0; i < c->t.n_dropping; i++)
+        st_ix_free(&c->t.dropping[i]);
+    free(c->t.dropping);
     free(c->t.meta);
     free(c->raw);
     free(c);
@@ -304,41 +367,27 @@ static int st_cat_decode(store_t *s, const void *p, size_t len, cat_ent **out, e
     const av_t *ixs = av_map_gets(&m, "idx");
     for (size_t i = 0; ixs && ixs->type == AV_L && i < ixs->u.list.n && i < STORE_MAX_INDEXES;
          i++) {
-        const av_t *xm = &ixs->u.list.items[i];
-        store_index *x = &t->idx[t->n_idx++];
-        st_get_name(xm, "name", x->name);
-        x->global = st_get_bool(xm, "g");
-        x->id = (uint8_t)st_get_n(xm, "id");
-        st_get_name(xm, "h", x->key.hash);
-        x->key.hash_type = (av_type)st_get_n(xm, "ht");
-        st_get_name(xm, "r", x->key.range);
-        x->key.range_type = (av_type)st_get_n(xm, "rt");
-        x->proj = (store_proj)st_get_n(xm, "p");
-        x->backfilling = st_get_bool(xm, "bf");
-        int prc = st_get_parts(xm, "hx", "hxt", x->key.xhash, x->key.xhash_type, &x->key.n_xhash);
-        if (prc == 0)
-            prc = st_get_parts(xm, "rx", "rxt", x->key.xrange, x->key.xrange_type,
-                               &x->key.n_xrange);
-        if (prc) {
-            rc = prc == ERR_NOMEM ? err_set(e, ERR_NOMEM, "out of memory")
+        int xrc = st_ix_decode(&ixs->u.list.items[i], &t->idx[t->n_idx++]);
+        if (xrc) {
+            rc = xrc == ERR_NOMEM ? err_set(e, ERR_NOMEM, "out of memory")
                                   : err_set(e, ERR_IO, "corrupt catalog record");
             goto fail;
         }
-        const av_t *inc = av_map_gets(xm, "inc");
-        if (inc && inc->type == AV_L && inc->u.list.n) {
-            x->include = calloc(inc->u.list.n, sizeof *x->include);
-            if (!x->include) {
-                rc = err_set(e, ERR_NOMEM, "out of memory");
+    }
+    const av_t *dxs = av_map_gets(&m, "dx");
+    if (dxs && dxs->type == AV_L && dxs->u.list.n) {
+        size_t nd = dxs->u.list.n < STORE_MAX_GSI ? dxs->u.list.n : STORE_MAX_GSI;
+        t->dropping = calloc(nd, sizeof *t->dropping);
+        if (!t->dropping) {
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        for (size_t i = 0; i < nd; i++) {
+            int xrc = st_ix_decode(&dxs->u.list.items[i], &t->dropping[t->n_dropping++]);
+            if (xrc) {
+                rc = xrc == ERR_NOMEM ? err_set(e, ERR_NOMEM, "out of memory")
+                                      : err_set(e, ERR_IO, "corrupt catalog record");
                 goto fail;
-            }
-            for (size_t j = 0; j < inc->u.list.n; j++) {
-                const av_t *sv = &inc->u.list.items[j];
-                x->include[j] = strndup(sv->u.str.ptr, sv->u.str.len);
-                if (!x->include[j]) {
-                    rc = err_set(e, ERR_NOMEM, "out of memory");
-                    goto fail;
-                }
-                x->n_include = j + 1;
             }
         }
     }
@@ -711,7 +760,10 @@ static int st_create_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     for (size_t i = 0; i < t.n_idx; i++) {
         t.idx[i].id = (uint8_t)(i + 1);
         t.idx[i].backfilling = false;
+        t.idx[i].allocating = false;
     }
+    t.dropping = NULL; /* a new table has nothing to remove */
+    t.n_dropping = 0;
     c->id = t.id;
     t.stream_id = 0;
     t.stream_ms = 0;
@@ -839,7 +891,30 @@ static int st_purge_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     return 0;
 }
 
-static int st_purge(store_t *s, uint32_t tid, int iid, err_t *e)
+/* Waits ms (the backfill_delay_ms test aid) unless the store is closing: true when it is.
+ * Only table work of the maintenance thread (and of store_open) pauses. */
+static bool st_work_pause(store_t *s, int ms)
+{
+    pthread_mutex_lock(&s->workmu);
+    if (ms > 0 && !s->work_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t ns = ts.tv_nsec + (int64_t)(ms % 1000) * 1000000;
+        ts.tv_sec += (time_t)(ms / 1000 + ns / 1000000000);
+        ts.tv_nsec = ns % 1000000000;
+        while (!s->work_stop && pthread_cond_timedwait(&s->workcv, &s->workmu, &ts) != ETIMEDOUT)
+            ;
+    }
+    bool stop = s->work_stop;
+    pthread_mutex_unlock(&s->workmu);
+    return stop;
+}
+
+/* Removes the entries of table tid (iid < 0) or of its index iid, in batches, then the
+ * counters and the pending marker.  stopped (NULL for a table's removal, which runs in the
+ * request): the batches are paced by the test aid's delay and stop early, *stopped set,
+ * when the store closes. */
+static int st_purge(store_t *s, uint32_t tid, int iid, bool *stopped, err_t *e)
 {
     unsigned char prefix[5] = {(unsigned char)(tid >> 24), (unsigned char)(tid >> 16),
                                (unsigned char)(tid >> 8), (unsigned char)tid, 0};
@@ -864,6 +939,8 @@ static int st_purge(store_t *s, uint32_t tid, int iid, err_t *e)
         } while (q.more);
     }
     do {
+        if (stopped && (*stopped = st_work_pause(s, s->opts.backfill_delay_ms)))
+            return 0;
         int rc = st_write_txn(s, st_purge_fn, &p, e);
         if (rc)
             return rc;
@@ -984,7 +1061,8 @@ typedef struct alter_ctx {
     const char *name;
     store_alter_fn fn;
     void *ctx;
-    bool internal; /* the store's own change: may clear backfilling flags */
+    bool internal; /* the store's own change: may clear backfilling / allocating flags */
+    uint8_t undrop; /* internal: the dropping GSI (by id) whose entries are gone, 0 = none */
     arena_t arena;
     /* what the committed change did */
     uint32_t tid;
@@ -1085,20 +1163,38 @@ int store_alter_drop_index(store_alter *al, const char *name, err_t *e)
 static int st_alter_indexes(store_t *s, MDB_txn *txn, alter_ctx *x, const cat_ent *c,
                             store_table *n, uint8_t *niid, err_t *e)
 {
+    /* the GSIs being deleted: the committed ones (less the one whose removal finished), then
+     * those this change drops; the function cannot change them */
+    store_index *drop = arena_alloc(&x->arena, sizeof *drop * (c->t.n_dropping + c->t.n_idx + 1));
+    size_t nd = 0;
+    if (!drop)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < c->t.n_dropping; i++)
+        if (!(x->internal && x->undrop && c->t.dropping[i].id == x->undrop))
+            drop[nd++] = c->t.dropping[i];
     for (size_t i = 0; i < c->t.n_idx; i++) {
         const store_index *o = &c->t.idx[i];
         store_index *k = st_idx_by_id(n, o->id);
         if (k) {
             bool bf = x->internal ? k->backfilling : o->backfilling;
+            bool al = x->internal ? k->allocating : o->allocating;
             *k = *o;
             k->backfilling = bf;
+            k->allocating = bf && al;
             continue;
         }
         x->dropped[x->n_dropped++] = o->id;
         int rc = st_put_pending(s, txn, 'i', c->t.id, o->id);
         if (rc)
             return rc;
+        if (o->global && nd < STORE_MAX_GSI) { /* listed as DELETING until removed */
+            drop[nd] = *o;
+            drop[nd].backfilling = drop[nd].allocating = false;
+            nd++;
+        }
     }
+    n->dropping = nd ? drop : NULL;
+    n->n_dropping = nd;
     size_t ng = 0, nl = 0;
     for (size_t i = 0; i < n->n_idx; i++) {
         store_index *k = &n->idx[i];
@@ -1106,8 +1202,12 @@ static int st_alter_indexes(store_t *s, MDB_txn *txn, alter_ctx *x, const cat_en
             if (*niid == 0)
                 return err_set(e, ERR_LIMIT_EXCEEDED, "index ids of table %s exhausted",
                                n->name);
+            for (size_t j = 0; j < nd; j++)
+                if (strcmp(drop[j].name, k->name) == 0)
+                    return err_set(e, ERR_VALIDATION, STXT_INDEX_EXISTS);
             k->id = (*niid)++;
             k->backfilling = true;
+            k->allocating = true;
             x->added[x->n_added++] = k->id;
         } else if (!st_idx_by_id((store_table *)&c->t, k->id)) {
             return err_set(e, ERR_INTERNAL, "unknown index id %u in a table change", k->id);
@@ -1209,52 +1309,108 @@ static int st_alter_run(store_t *s, alter_ctx *x, err_t *e)
 typedef struct done_ctx {
     uint32_t tid;
     uint8_t iid;
+    bool started; /* the fill starts (allocating ends); false: the fill finished */
 } done_ctx;
+
+/* A change of the store's own for table tid (ERR_RESOURCE_NOT_FOUND: it was replaced). */
+static int st_own_check(const store_alter *al, const done_ctx *d, err_t *e)
+{
+    return al->cur->id == d->tid ? 0 : err_set(e, ERR_RESOURCE_NOT_FOUND, "table replaced");
+}
 
 static int st_backfill_done_fn(void *ctx, store_alter *al, err_t *e)
 {
-    (void)e;
     done_ctx *d = ctx;
-    if (al->cur->id != d->tid)
-        return 0; /* the table was replaced meanwhile: nothing to do */
-    store_index *k = st_idx_by_id(&al->next, d->iid);
-    if (k)
-        k->backfilling = false;
-    return 0;
+    int rc = st_own_check(al, d, e);
+    store_index *k = rc ? NULL : st_idx_by_id(&al->next, d->iid);
+    if (k) {
+        k->allocating = false;
+        if (!d->started)
+            k->backfilling = false;
+    }
+    return rc;
 }
 
-/* Fills index iid of table tid from the table's items in batches, then clears its
- * backfilling flag.  Stops quietly when the table or index is gone. */
-static int st_backfill(store_t *s, const char *name, uint32_t tid, uint8_t iid, err_t *e)
+static int st_undrop_fn(void *ctx, store_alter *al, err_t *e)
 {
-    fill_ctx f = {.tid = tid, .iid = iid};
+    return st_own_check(al, ctx, e); /* st_alter_indexes unlists x->undrop */
+}
+
+/* Runs one change of the store's own on table `name`; a table gone or replaced meanwhile
+ * is not an error (there is nothing left to do). */
+static int st_own_change(store_t *s, const char *name, store_alter_fn fn, done_ctx *d,
+                         uint8_t undrop, err_t *e)
+{
+    err_t sub;
+    err_clear(&sub);
+    alter_ctx x = {.name = name, .fn = fn, .ctx = d, .internal = true, .undrop = undrop};
+    int rc = st_alter_run(s, &x, &sub);
+    if (rc == ERR_RESOURCE_NOT_FOUND)
+        return 0;
+    if (rc)
+        err_set(e, rc, "%s", sub.msg);
+    return rc;
+}
+
+/* Fills index ix of table tid (named name) from the table's items: ends its allocation phase
+ * (after the test aid's pause), fills it in batches of their own write txns (writers go
+ * between them), then clears its backfilling flag.  Stops quietly when the table or index is
+ * gone, and early (the index stays backfilling, for the next open) when the store closes. */
+static int st_backfill(store_t *s, const char *name, uint32_t tid, const store_index *ix,
+                       err_t *e)
+{
+    int delay = s->opts.backfill_delay_ms;
+    done_ctx d = {.tid = tid, .iid = ix->id, .started = true};
+    int rc = 0;
+    if (ix->allocating) {
+        if (st_work_pause(s, delay))
+            return 0;
+        if ((rc = st_own_change(s, name, st_backfill_done_fn, &d, 0, e)))
+            return rc;
+    }
+    fill_ctx f = {.tid = tid, .iid = ix->id};
     buf_init(&f.resume, 0);
-    int rc;
+    bool stop = false;
     do {
+        if ((stop = st_work_pause(s, delay)))
+            break;
         rc = st_write_txn(s, st_fill_fn, &f, e);
     } while (rc == 0 && f.more && !f.gone);
     buf_fini(&f.resume);
-    if (rc || f.gone)
+    if (rc || f.gone || stop)
         return rc;
-    done_ctx d = {.tid = tid, .iid = iid};
-    alter_ctx x = {.name = name, .fn = st_backfill_done_fn, .ctx = &d, .internal = true};
-    rc = st_alter_run(s, &x, e);
-    return rc == ERR_RESOURCE_NOT_FOUND ? 0 : rc;
+    d.started = false;
+    return st_own_change(s, name, st_backfill_done_fn, &d, 0, e);
 }
 
-/* The work a committed change leaves: removals and backfills, each in batches.  A failure
- * here leaves its durable marker (pending removal, backfilling flag): the maintenance
- * thread (maint.c) retries it, and so does the next open. */
+/* Removes the entries of GSI iid of table tid, dropped by a table change, then unlists it
+ * from the table's dropping list (its IndexStatus DELETING ends). */
+static int st_drop_index_finish(store_t *s, uint32_t tid, uint8_t iid, err_t *e)
+{
+    bool stop = false;
+    int rc = st_purge(s, tid, iid, &stop, e);
+    if (rc || stop || (rc = st_cat_check(s, e)))
+        return rc;
+    const cat_ent *c = st_cat_pin_id(s, tid);
+    char name[STORE_NAME_MAX];
+    bool listed = false;
+    for (size_t i = 0; c && i < c->t.n_dropping; i++)
+        listed |= c->t.dropping[i].id == iid;
+    if (c)
+        memcpy(name, c->t.name, sizeof name);
+    store_table_unpin(s, c ? &c->t : NULL);
+    if (!listed)
+        return 0;
+    done_ctx d = {.tid = tid, .iid = iid};
+    return st_own_change(s, name, st_undrop_fn, &d, iid, e);
+}
+
+/* What a committed table drop leaves: its data, removed in batches in the request (a
+ * failure leaves the pending-removal marker: the maintenance thread, or the next open,
+ * finishes it). */
 static int st_alter_finish(store_t *s, const alter_ctx *x, err_t *e)
 {
-    int rc = 0;
-    if (x->dropped_table)
-        return st_purge(s, x->tid, -1, e);
-    for (size_t i = 0; i < x->n_dropped && rc == 0; i++)
-        rc = st_purge(s, x->tid, x->dropped[i], e);
-    for (size_t i = 0; i < x->n_added && rc == 0; i++)
-        rc = st_backfill(s, x->name, x->tid, x->added[i], e);
-    return rc;
+    return x->dropped_table ? st_purge(s, x->tid, -1, NULL, e) : 0;
 }
 
 int store_table_alter(store_t *s, const char *name, store_alter_fn fn, void *ctx,
@@ -1275,10 +1431,12 @@ int store_table_alter(store_t *s, const char *name, store_alter_fn fn, void *ctx
     err_t sub;
     err_clear(&sub);
     if (st_alter_finish(s, &x, &sub)) {
-        log_warn("store: table %s changed; its index work failed and is retried: %s", name,
+        log_warn("store: table %s dropped; removing its data failed and is retried: %s", name,
                  sub.msg);
         st_work_kick(s);
     }
+    if (x.n_added || x.n_dropped)
+        st_work_start(s); /* the backfill or the removal, in the maintenance thread */
     if (out)
         *out = t;
     else
@@ -1299,8 +1457,23 @@ int store_table_delete(store_t *s, const char *name, err_t *e)
     return store_table_alter(s, name, st_drop_fn, NULL, NULL, e);
 }
 
-/* Backfills interrupted by a crash: every index still listed as backfilling. */
-static int st_cat_resume_backfills(store_t *s, err_t *e)
+bool st_cat_busy(store_t *s)
+{
+    bool busy = false;
+    pthread_rwlock_rdlock(&s->catlock);
+    for (size_t i = 0; i < s->n_tabs && !busy; i++) {
+        const store_table *t = &s->tabs[i]->t;
+        busy = t->n_dropping > 0;
+        for (size_t j = 0; j < t->n_idx && !busy; j++)
+            busy = t->idx[j].backfilling;
+    }
+    pthread_rwlock_unlock(&s->catlock);
+    return busy;
+}
+
+/* Index work of every table: removals of dropped GSIs (also those whose pending marker a
+ * crash left behind) and backfills, in catalog order; stops early when the store closes. */
+static int st_cat_resume_index_work(store_t *s, err_t *e)
 {
     const store_table **v;
     size_t n = st_cat_pin_all(s, NULL, &v);
@@ -1308,9 +1481,11 @@ static int st_cat_resume_backfills(store_t *s, err_t *e)
         return err_set(e, ERR_NOMEM, "out of memory");
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; rc == 0 && j < v[i]->n_idx; j++)
+        for (size_t j = 0; rc == 0 && j < v[i]->n_dropping && !st_work_pause(s, 0); j++)
+            rc = st_drop_index_finish(s, v[i]->id, v[i]->dropping[j].id, e);
+        for (size_t j = 0; rc == 0 && j < v[i]->n_idx && !st_work_pause(s, 0); j++)
             if (v[i]->idx[j].backfilling)
-                rc = st_backfill(s, v[i]->name, v[i]->id, v[i]->idx[j].id, e);
+                rc = st_backfill(s, v[i]->name, v[i]->id, &v[i]->idx[j], e);
         store_table_unpin(s, v[i]);
     }
     free(v);
@@ -1324,7 +1499,10 @@ int st_cat_finish_pending(store_t *s, err_t *e)
     int iids[64];
     size_t n = 0;
     MDB_txn *txn;
-    int rc = st_rtxn_begin(s, &txn);
+    int rc = st_cat_check(s, e);
+    if (rc)
+        return rc;
+    rc = st_rtxn_begin(s, &txn);
     if (rc)
         return st_mdb_err(rc, e);
     const char kinds[2] = {'d', 'i'};
@@ -1353,11 +1531,11 @@ int st_cat_finish_pending(store_t *s, err_t *e)
     st_rtxn_end(s, txn);
     if (rc)
         return st_mdb_err(rc, e);
-    for (size_t i = 0; i < n; i++) {
-        rc = st_purge(s, tids[i], iids[i], e);
+    for (size_t i = 0; i < n && !st_work_pause(s, 0); i++) {
+        rc = iids[i] < 0 ? st_purge(s, tids[i], -1, NULL, e)
+                         : st_drop_index_finish(s, tids[i], (uint8_t)iids[i], e);
         if (rc)
             return rc;
     }
-    return st_cat_resume_backfills(s, e);
+    return st_cat_resume_index_work(s, e);
 }
-

@@ -1,14 +1,19 @@
 /*
- * maint — the maintenance thread: finishes table work that failed.  Layer: store (above
- * catalog.c, commit.c and ttl.c; started by open.c).
+ * maint — the maintenance thread: table work that runs after the change that caused it.
+ * Layer: store (above catalog.c, commit.c and ttl.c; started by open.c).
  *
- * A table change commits its metadata first and then removes dropped data and fills new
- * indexes in batches (catalog.c).  When that work fails (the disk is full, memory is short)
- * its durable markers stay (a pending-removal record, an index listed as backfilling) and the
- * failing thread kicks this one (st_work_kick), which runs st_cat_finish_pending again after
- * ST_WORK_RETRY_MS, doubling the wait up to ST_WORK_RETRY_MAX_MS, until it succeeds: the
- * server finishes the work once space is freed, without a restart.  Idle (no wake-ups) while
- * nothing is pending.
+ * A table change commits its metadata first (catalog.c); the index work it implies runs
+ * here, as AWS's UpdateTable answers before its index work: a new GSI's allocation phase
+ * ends and it is filled in batches, each its own write txn (writers go between them), then
+ * marked ACTIVE; a dropped GSI's entries are removed in batches, then it is unlisted
+ * (DELETING ends).  store_table_alter starts it at once (st_work_start); so does store_open,
+ * for work a crash or a close interrupted.  When the work fails (the disk is full, memory is
+ * short) its durable markers stay (a pending-removal record, an index listed as
+ * backfilling or dropping) and the failing thread kicks this one (st_work_kick), which runs
+ * st_cat_finish_pending again after ST_WORK_RETRY_MS, doubling the wait up to
+ * ST_WORK_RETRY_MAX_MS, until it succeeds: the server finishes the work once space is freed,
+ * without a restart.  Idle, it wakes every ST_WORK_POLL_MS to look at the catalog (a cheap
+ * generation check) for index work another process left (a CLI that exited mid-backfill).
  */
 #include <time.h>
 
@@ -34,33 +39,67 @@ static void *st_maint_main(void *arg)
 {
     store_t *s = arg;
     int64_t backoff = ST_WORK_RETRY_MS;
+    bool failing = false;
     pthread_mutex_lock(&s->workmu);
     while (!s->work_stop) {
         if (!s->work_pending) {
-            st_work_wait(s, -1);
-            continue;
+            st_work_wait(s, ST_WORK_POLL_MS);
+            if (s->work_stop)
+                break;
+            if (!s->work_pending) { /* index work another process left? */
+                pthread_mutex_unlock(&s->workmu);
+                err_t ce;
+                err_clear(&ce);
+                bool busy = st_cat_check(s, &ce) == 0 && st_cat_busy(s);
+                pthread_mutex_lock(&s->workmu);
+                if (!busy)
+                    continue;
+                s->work_pending = s->work_now = true;
+            }
         }
-        st_work_wait(s, backoff); /* let the condition that failed the work pass */
-        if (s->work_stop)
-            break;
-        s->work_pending = false;
+        if (!s->work_now) {
+            st_work_wait(s, backoff); /* let the condition that failed the work pass */
+            if (s->work_stop)
+                break;
+        }
+        s->work_pending = s->work_now = false;
         pthread_mutex_unlock(&s->workmu);
         err_t e;
         err_clear(&e);
         int rc = st_cat_finish_pending(s, &e);
         pthread_mutex_lock(&s->workmu);
         if (rc) {
-            log_warn("store: left-over table work failed again (retrying in %lld ms): %s",
+            log_warn("store: left-over table work failed (retrying in %lld ms): %s",
                      (long long)backoff, e.msg);
             s->work_pending = true;
+            failing = true;
             backoff = backoff * 2 > ST_WORK_RETRY_MAX_MS ? ST_WORK_RETRY_MAX_MS : backoff * 2;
         } else {
-            log_info("store: left-over table work finished");
+            if (failing)
+                log_info("store: left-over table work finished");
+            failing = false;
             backoff = ST_WORK_RETRY_MS;
         }
     }
     pthread_mutex_unlock(&s->workmu);
     return NULL;
+}
+
+int store_work_wait(store_t *s, int timeout_ms, err_t *e)
+{
+    int64_t until = st_now_ms() + timeout_ms;
+    for (;;) {
+        uint64_t seen = store_change_seq(s);
+        int rc = st_cat_check(s, e);
+        if (rc)
+            return rc;
+        if (!st_cat_busy(s))
+            return 0;
+        int64_t left = until - st_now_ms();
+        if (timeout_ms >= 0 && left <= 0)
+            return err_set(e, ERR_INTERNAL, "timed out waiting for index work");
+        store_change_wait(s, seen, timeout_ms >= 0 && left < 50 ? (int)left : 50);
+    }
 }
 
 int st_maint_start(store_t *s, err_t *e)

@@ -359,14 +359,9 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
         rc = st_maint_start(s, e);
         if (rc)
             goto fail;
-        /* work a crash interrupted; if it fails now (e.g. the disk is full) the store opens
-         * anyway and the maintenance thread retries it */
-        err_t we;
-        err_clear(&we);
-        if (st_cat_finish_pending(s, &we)) {
-            log_warn("store: left-over table work failed at open (retrying): %s", we.msg);
-            st_work_kick(s);
-        }
+        /* work a crash or a close interrupted (removals, backfills): the maintenance thread
+         * does it, so that opening does not wait for a large backfill */
+        st_work_start(s);
         if (opts->ttl_thread) {
             rc = st_ttl_start(s, e);
             if (rc)

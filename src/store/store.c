@@ -264,6 +264,15 @@ int st_write_txn_ex(store_t *s, st_txn_fn fn, void *ctx, err_t *e)
     }
 }
 
+void st_work_start(store_t *s)
+{
+    pthread_mutex_lock(&s->workmu);
+    s->work_pending = true;
+    s->work_now = true;
+    pthread_cond_broadcast(&s->workcv);
+    pthread_mutex_unlock(&s->workmu);
+}
+
 void st_work_kick(store_t *s)
 {
     pthread_mutex_lock(&s->workmu);

@@ -107,7 +107,10 @@ typedef struct store_index {
     store_proj proj;
     char **include;    /* non-key attributes projected by INCLUDE */
     size_t n_include;
-    bool backfilling;  /* a GSI added by UpdateTable whose backfill has not finished */
+    bool backfilling;  /* a GSI added by UpdateTable whose backfill has not finished: written
+                          by every write, not readable yet (AWS's IndexStatus CREATING) */
+    bool allocating;   /* backfilling, and the fill has not started yet (AWS's resource
+                          allocation phase: Backfilling false, the table UPDATING) */
 } store_index;
 
 typedef struct store_table {
@@ -125,6 +128,11 @@ typedef struct store_table {
     uint8_t stream_view;  /* store_sview: the enabled stream's view type, 0 = no stream */
     uint32_t stream_id;   /* the latest stream (enabled or not), 0 = never had one */
     int64_t stream_ms;    /* its creation time (the StreamLabel), ms since the epoch */
+    /* GSIs being deleted (AWS's IndexStatus DELETING): gone from idx (no write maintains
+     * them, no read finds them), listed here until the maintenance thread has removed their
+     * entries.  Owned by the descriptor; a store_alter_fn leaves it alone. */
+    store_index *dropping;
+    size_t n_dropping;
 } store_table;
 
 /* Stream view types (StreamViewType). */
@@ -150,6 +158,10 @@ typedef struct store_opts {
     /* The item collection limit in bytes (0 = STORE_ITEM_COLLECTION_LIMIT, 10 GiB); smaller
      * values let tests reach it (`serve --item-collection-limit`). */
     uint64_t item_collection_limit;
+    /* Test aid (`serve --backfill-batch-delay-ms MS`, hidden; 0 = off, the default): the
+     * maintenance thread pauses this long before a new index leaves its allocation phase and
+     * before each backfill batch, so that clients can observe AWS's phases on small tables. */
+    int backfill_delay_ms;
 } store_opts;
 
 void store_opts_default(store_opts *o);
@@ -192,10 +204,12 @@ int store_table_list(store_t *s, arena_t *a, char ***out_names, size_t *out_n, e
  *         name, id, key and created_ms cannot change (ERR_INTERNAL if they do).
  *   drop  set to delete the table (items and index entries go too; next is ignored).
  *   arena for what the function allocates; lives until store_table_alter returns.
- * The store applies what follows from next in the same transaction: a dropped index is
- * unlisted at once and its entries removed afterwards (in batches); an added GSI gets its id
- * and is listed as backfilling, is maintained by every write from this transaction on, and
- * is filled from the existing items afterwards (in batches), then listed as not backfilling.
+ * The store applies what follows from next in the same transaction: a dropped GSI moves from
+ * idx to dropping and its entries are removed afterwards (in batches), then it is unlisted;
+ * an added GSI gets its id and is listed as allocating and backfilling, is maintained by
+ * every write from this transaction on, and is filled from the existing items afterwards (in
+ * batches), then listed as not backfilling.  Both run in the maintenance thread (maint.c),
+ * after store_table_alter has returned, as AWS's UpdateTable answers before the index work.
  * A change that leaves the record as it was writes nothing.
  * New kinds of table state (a stream, continuous backups) are new fields of store_table that
  * the function sets in next; their side effects belong in catalog.c's st_alter_txn, next to
@@ -218,8 +232,8 @@ typedef int (*store_alter_fn)(void *ctx, store_alter *al, err_t *e);
 /* Runs fn on table `name` and commits its decision.  ERR_RESOURCE_NOT_FOUND (the store's
  * text) when there is no such table; fn's error; ERR_IO.  *out (may be NULL): the descriptor
  * as this change left it, pinned (NULL when the table was dropped).  Returns once the change
- * is durable and, for index changes, once dropped entries are removed and added indexes are
- * filled. */
+ * is durable; index work (removing a dropped index's entries, filling an added one) goes on
+ * in the background: store_work_wait waits for it. */
 int store_table_alter(store_t *s, const char *name, store_alter_fn fn, void *ctx,
                       const store_table **out, err_t *e);
 /* In a store_alter_fn: adds a GSI or LSI (def's id and backfilling are ignored; def's strings
@@ -228,6 +242,11 @@ int store_table_alter(store_t *s, const char *name, store_alter_fn fn, void *ctx
 int store_alter_add_index(store_alter *al, const store_index *def, err_t *e);
 /* In a store_alter_fn: removes the index named `name`.  ERR_RESOURCE_NOT_FOUND. */
 int store_alter_drop_index(store_alter *al, const char *name, err_t *e);
+
+/* Waits until no table of the data dir has an index being filled or removed (every
+ * backfill and index removal has finished, in this process or another one), at most
+ * timeout_ms (< 0: no limit).  0, or ERR_INTERNAL ("timed out ...") / ERR_IO. */
+int store_work_wait(store_t *s, int timeout_ms, err_t *e);
 
 /* Deletes the table and all its items and index entries (store_table_alter with drop).
  * ERR_RESOURCE_NOT_FOUND. */

@@ -32,11 +32,11 @@
  *   store.c (txns, map, meta, keys)  <-  stream.c (stream records, descriptors, reads,
  *   trimming)  <-  catalog.c (catalog cache, pins, store_table_alter,
  *   backfill, removal)  <-  pitr.c (PITR history)  <-  commit.c (group commit)  <-  ttl.c
- *   (reaper)  <-  maint.c (retries
- *   of left-over table work)  <-  open.c (store_open / store_close); coll.c (item collection
+ *   (reaper)  <-  maint.c (index work: backfills, removals, retries
+ *   of failed table work)  <-  open.c (store_open / store_close); coll.c (item collection
  *   sizes) uses store.c and is called by commit.c; query.c (reads) uses
  *   store.c and lag.c only (lag.c: the opt-in GSI lag; uses store.c; fed by commit.c).  A lower module asks a higher one for work through store_t state only
- *   (st_work_kick), never by calling it.  backup.c (copies, snapshots, dumps) uses store.c;
+ *   (st_work_kick / st_work_start), never by calling it.  backup.c (copies, snapshots, dumps) uses store.c;
  *   doctor.c (checks, index rebuilds) uses store.c and catalog.c.
  *
  * Locks (always taken in this order, never the reverse):
@@ -65,6 +65,7 @@
 #define ST_BACKFILL_BATCH 1000 /* items indexed per write txn by a backfill */
 #define ST_WORK_RETRY_MS 200        /* first retry of failed table work (e.g. disk full) */
 #define ST_WORK_RETRY_MAX_MS 10000  /* retries back off up to this */
+#define ST_WORK_POLL_MS 1000 /* idle: index work left by another process is found this soon */
 #define ST_STREAM_RETENTION_MS (24LL * 3600 * 1000) /* DynamoDB keeps stream records 24 h */
 #define ST_STREAM_SHARD_MS (4LL * 3600 * 1000)      /* and closes a shard about every 4 h */
 #define ST_RPOOL_MAX 64 /* reset read txns kept for reuse (store.c); more are aborted */
@@ -142,6 +143,7 @@ struct store {
     pthread_mutex_t workmu;
     pthread_cond_t workcv;
     bool work_pending;
+    bool work_now; /* new work (st_work_start): no back-off before it */
     bool work_stop;
     bool work_running;
     pthread_t work;
@@ -237,6 +239,9 @@ bool st_is_mdb_err(int rc);
 /* Table work (a removal or a backfill) failed and is recorded durably: the maintenance
  * thread retries it soon (maint.c).  Never blocks. */
 void st_work_kick(store_t *s);
+/* New table work was committed (an index to fill or to remove): the maintenance thread
+ * starts on it at once.  Never blocks. */
+void st_work_start(store_t *s);
 
 /* meta helpers (inside a txn) */
 int st_meta_get_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t *out);
@@ -293,8 +298,12 @@ const cat_ent *st_cat_pin_id(store_t *s, uint32_t id);
 size_t st_cat_pin_all(store_t *s, bool (*want)(const store_table *t), const store_table ***out);
 int st_cat_init(store_t *s, err_t *e);
 void st_cat_fini(store_t *s);
-/* Finishes removals (pending "d"/"i" records) and backfills interrupted by a crash. */
+/* Does the table work left: removals (pending "d"/"i" records, GSIs listed as dropping) and
+ * backfills (new ones, and those a crash or a close interrupted).  Run by the maintenance
+ * thread; returns early (0) when the store closes. */
 int st_cat_finish_pending(store_t *s, err_t *e);
+/* True when some table of the in-memory catalog has an index being filled or removed. */
+bool st_cat_busy(store_t *s);
 
 /* ---- commit.c ---- */
 int st_commit_start(store_t *s, err_t *e);

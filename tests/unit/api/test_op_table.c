@@ -648,7 +648,12 @@ static void test_update_table(void **state)
     json_t *g = json_array_get(
         json_object_get(json_object_get(resp, "TableDescription"), "GlobalSecondaryIndexes"), 0);
     assert_string_equal(json_string_value(json_object_get(g, "IndexStatus")), "CREATING");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(resp, "TableDescription"), "TableStatus")),
+                        "UPDATING");
     json_decref(resp);
+    /* the backfill runs in the store's maintenance thread */
+    assert_int_equal(store_work_wait(f->store, 60000, &e), 0);
     assert_int_equal(call(f, "DescribeTable", "{\"TableName\":\"upd\"}", &resp, &e), 0);
     json_t *d = json_object_get(resp, "Table");
     assert_int_equal(json_array_size(json_object_get(d, "AttributeDefinitions")), 3);
@@ -673,6 +678,7 @@ static void test_update_table(void **state)
               NULL, &e);
     if (rc)
         fail_msg("%s", e.msg);
+    assert_int_equal(store_work_wait(f->store, 60000, &e), 0); /* DELETING until removed */
     assert_int_equal(call(f, "DescribeTable", "{\"TableName\":\"upd\"}", &resp, &e), 0);
     d = json_object_get(resp, "Table");
     assert_null(json_object_get(d, "GlobalSecondaryIndexes"));

@@ -132,16 +132,28 @@ static inline int st_set_ttl(store_t *s, const char *name, const char *attr, err
     return store_table_alter(s, name, st_chg_fn, &c, NULL, e);
 }
 
-static inline int st_index_add(store_t *s, const char *name, const store_index *ix, err_t *e)
+/* Adds an index; its backfill runs in the maintenance thread. */
+static inline int st_index_add_nowait(store_t *s, const char *name, const store_index *ix,
+                                      err_t *e)
 {
     st_chg c = {.add = ix};
     return store_table_alter(s, name, st_chg_fn, &c, NULL, e);
 }
 
+/* Adds an index and waits for its backfill (the maintenance thread's). */
+static inline int st_index_add(store_t *s, const char *name, const store_index *ix, err_t *e)
+{
+    st_chg c = {.add = ix};
+    int rc = store_table_alter(s, name, st_chg_fn, &c, NULL, e);
+    return rc ? rc : store_work_wait(s, 120000, e);
+}
+
+/* Drops an index and waits for its entries' removal (the maintenance thread's). */
 static inline int st_index_drop(store_t *s, const char *name, const char *index, err_t *e)
 {
     st_chg c = {.drop = index};
-    return store_table_alter(s, name, st_chg_fn, &c, NULL, e);
+    int rc = store_table_alter(s, name, st_chg_fn, &c, NULL, e);
+    return rc ? rc : store_work_wait(s, 120000, e);
 }
 
 static inline int st_setup(void **state)

@@ -135,8 +135,10 @@ static void test_index_and_meta_together(void **state)
     /* out is the table as this change left it: the index listed as backfilling */
     assert_int_equal(out->n_idx, 1);
     assert_true(out->idx[0].backfilling);
+    assert_true(out->idx[0].allocating); /* AWS's resource allocation phase */
     assert_int_equal(out->meta_len, 10);
-    /* and the backfill has finished when store_table_alter returns */
+    /* and the maintenance thread fills it afterwards (AWS's UpdateTable answers first) */
+    assert_int_equal(store_work_wait(f->s, 60000, &e), 0);
     const store_table *now = st_pin(f->s, "tbl");
     assert_false(now->idx[0].backfilling);
     av_t gv = av_make_s("x", 1);
@@ -319,6 +321,9 @@ static void test_backfill_resumes_after_kill(void **state)
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     f->s = st_open_dir(f->dir, 0);
+    err_t we;
+    err_clear(&we);
+    assert_int_equal(store_work_wait(f->s, 120000, &we), 0); /* resumed by the open */
     const store_table *t2 = st_pin(f->s, "big");
     if (t2->n_idx == 0)
         return; /* killed before the index was committed: nothing to resume */
@@ -333,6 +338,83 @@ static void test_backfill_resumes_after_kill(void **state)
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), N);
 }
 
+/* AWS's phases, paced by the backfill_delay_ms test aid: a new GSI is allocating, then
+ * backfilling (writes maintain it meanwhile), then done; a dropped GSI leaves idx at once,
+ * is listed as dropping (DELETING) while its entries are removed, then is gone; a close in
+ * the middle leaves it for the next open to finish */
+static void test_index_phases_in_background(void **state)
+{
+    st_fix *f = *state;
+    st_close(f->s);
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = false;
+    o.backfill_delay_ms = 150;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
+    const store_table *t = st_create(f->s, "ph", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    for (int i = 0; i < 30; i++) {
+        char txt[96];
+        snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"k%d\"},\"g\":{\"S\":\"g%d\"}}", i, i % 3);
+        st_put_ok(f->s, t, &f->a, txt);
+    }
+    store_index ix = st_ix("byg", true, st_kd("g", AV_S, NULL, AV_NONE), STORE_PROJ_ALL);
+    assert_int_equal(st_index_add_nowait(f->s, "ph", &ix, &e), 0);
+    const store_table *a = st_pin(f->s, "ph");
+    assert_true(a->idx[0].backfilling && a->idx[0].allocating);
+    /* a write now goes to the index too */
+    st_put_ok(f->s, a, &f->a, "{\"pk\":{\"S\":\"new\"},\"g\":{\"S\":\"g0\"}}");
+    bool seen_fill = false;
+    for (int w = 0; w < 400; w++) {
+        const store_table *n = st_pin(f->s, "ph");
+        if (!n->idx[0].backfilling)
+            break;
+        seen_fill |= !n->idx[0].allocating;
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(seen_fill);
+    const store_table *d = st_pin(f->s, "ph");
+    assert_false(d->idx[0].backfilling);
+    uint64_t c, b;
+    assert_int_equal(store_table_stats(f->s, d, &d->idx[0], &c, &b, &e), 0);
+    assert_int_equal(c, 31);
+    store_index gone = d->idx[0];
+
+    /* drop: out of idx at once, listed as dropping, then gone with its entries */
+    assert_int_equal(store_table_alter(f->s, "ph", st_chg_fn, &(st_chg){.drop = "byg"}, NULL, &e),
+                     0);
+    const store_table *x = st_pin(f->s, "ph");
+    assert_int_equal(x->n_idx, 0);
+    assert_int_equal(x->n_dropping, 1);
+    assert_string_equal(x->dropping[0].name, "byg");
+    assert_int_equal(x->dropping[0].id, gone.id);
+    /* the name stays taken while it is removed */
+    err_clear(&e);
+    assert_int_equal(st_index_add_nowait(f->s, "ph", &ix, &e), ERR_VALIDATION);
+    err_clear(&e);
+    assert_int_equal(store_work_wait(f->s, 30000, &e), 0);
+    const store_table *y = st_pin(f->s, "ph");
+    assert_int_equal(y->n_dropping, 0);
+    assert_null(y->dropping);
+    assert_int_equal(store_table_stats(f->s, y, &gone, &c, &b, &e), 0);
+    assert_int_equal(c, 0);
+
+    /* a close while allocating: the next open finishes the backfill */
+    assert_int_equal(st_index_add_nowait(f->s, "ph", &ix, &e), 0);
+    st_close(f->s);
+    o.backfill_delay_ms = 0;
+    assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
+    assert_int_equal(store_work_wait(f->s, 30000, &e), 0);
+    const store_table *z = st_pin(f->s, "ph");
+    assert_false(z->idx[0].backfilling);
+    assert_false(z->idx[0].allocating);
+    assert_int_equal(store_table_stats(f->s, z, &z->idx[0], &c, &b, &e), 0);
+    assert_int_equal(c, 31);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +424,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_drop_decided_in_txn, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_pins_free_replaced, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_backfill_resumes_after_kill, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_index_phases_in_background, st_setup, st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
