@@ -269,9 +269,11 @@ int api_thr_admit_slow(api_req *r, const store_table *t, const store_index *ix, 
             deny = true;
             deny_ix = ix && ix->global ? ix : NULL;
         }
-        /* a write needs credit in every GSI too (the index's write is part of it) */
+        /* a write needs credit for the smallest write in every GSI too (the index's write
+         * is part of it; the GSI is charged only what the write really did to it) */
+        int64_t gwant = API_THR_WRITE * THR_HALF;
         for (size_t i = 0; write && !deny && i < t->n_idx; i++)
-            if (t->idx[i].global && !tbucket_can(&e->res[1 + i].wr, 1, now)) {
+            if (t->idx[i].global && !tbucket_can(&e->res[1 + i].wr, gwant, now)) {
                 deny = true;
                 deny_ix = &t->idx[i];
             }
