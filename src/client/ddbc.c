@@ -22,6 +22,7 @@
 #include "base/cpugate.h"
 #include "base/dynlib.h"
 #include "base/log.h"
+#include "value/jread.h"
 
 #define DDBC_MAX_RESPONSE ((size_t)64 << 20)
 
@@ -573,10 +574,10 @@ int ddbc_call(ddbc_t *c, const char *op, json_t *req, json_t **out_resp, err_t *
                 continue;
             }
         }
-        json_error_t jerr;
-        json_t *doc = r.body.len
-                          ? json_loadb((const char *)r.body.data, r.body.len, JSON_ALLOW_NUL, &jerr)
-                          : NULL;
+        /* our reader: an item's attribute names may hold U+0000 (json_loadb refuses them) */
+        jread_error jerr;
+        json_t *doc = r.body.len ? jread_jansson((const char *)r.body.data, r.body.len, &jerr)
+                                 : NULL;
         buf_fini(&r.body);
         if (status == 200 && json_is_object(doc)) {
             *out_resp = doc;

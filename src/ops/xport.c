@@ -21,6 +21,7 @@
 #include "ops/ops_int.h"
 #include "store/backup.h"
 #include "value/ddbjson.h"
+#include "value/jread.h"
 
 #define XP_BATCH 25                /* BatchWriteItem's limit */
 #define XP_MAX_RETRIES 12          /* unprocessed items / throttling, with backoff */
@@ -936,8 +937,8 @@ static int xp_json_lines(xp_in *x, gzFile gz, const char *path, uint64_t *out_it
             continue;
         char where[200];
         snprintf(where, sizeof where, "%s:%ld", path, lineno);
-        json_error_t je;
-        json_t *j = json_loadb((const char *)line.data, line.len, JSON_ALLOW_NUL, &je);
+        jread_error je; /* our reader: attribute names may hold U+0000 */
+        json_t *j = jread_jansson((const char *)line.data, line.len, &je);
         json_t *item = json_object_get(j, "Item");
         if (!json_is_object(item)) {
             xp_note_error(x, where, j ? "not a {\"Item\": {...}} line" : je.text);

@@ -619,3 +619,20 @@ const jread_val *jread_get(const jread_val *obj, const char *key, size_t key_len
             return c;
     return NULL;
 }
+
+json_t *jread_jansson(const char *buf, size_t len, jread_error *err)
+{
+    arena_t a;
+    arena_init(&a);
+    jread_val *v = NULL;
+    json_t *j = NULL;
+    if (jread_parse(buf, len, &a, &v, err) == 0) {
+        j = jread_to_jansson(v);
+        if (!j) {
+            err->nomem = true;
+            snprintf(err->text, sizeof err->text, "out of memory");
+        }
+    }
+    arena_fini(&a);
+    return j;
+}

@@ -85,6 +85,11 @@ int jread_parse(const char *buf, size_t len, arena_t *a, jread_val **out, jread_
  * with their length).  New reference (caller owns); NULL when out of memory. */
 json_t *jread_to_jansson(const jread_val *v);
 
+/* jread_parse and jread_to_jansson in one step (a scratch arena): the tree json_loadb(
+ * JSON_DECODE_ANY | JSON_ALLOW_NUL) gives, keys with U+0000 too.  New reference, or NULL with
+ * err filled in (err->nomem when out of memory). */
+json_t *jread_jansson(const char *buf, size_t len, jread_error *err);
+
 /* Element i of an array (O(1)); NULL past the end or when arr is not an array. */
 const jread_val *jread_at(const jread_val *arr, size_t i);
 
