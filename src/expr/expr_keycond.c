@@ -286,7 +286,7 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
     const char *mism = kc_mism;
     /* the partition key first: type, operator, empty value; then the other condition */
     if (!h->v1 || h->v1->type != ks->hash_type || (h->v2 && h->v2->type != ks->hash_type))
-        return err_set(e, ERR_VALIDATION, mism);
+        return err_set(e, ERR_VALIDATION, "%s", mism);
     if (h->op != EXPR_KR_EQ)
         return err_set(e, ERR_VALIDATION, "Query key condition not supported");
     if ((rc = empty_key(h->v1, ks->hash, e)) < 0)
@@ -297,9 +297,9 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
                            ks->range && ks->range[0] ? ks->range : ks->hash);
         const kcond *r = other;
         if (!r->v1 || r->v1->type != ks->range_type || (r->v2 && r->v2->type != ks->range_type))
-            return err_set(e, ERR_VALIDATION, mism);
+            return err_set(e, ERR_VALIDATION, "%s", mism);
         if (r->op == EXPR_KR_BEGINS_WITH && ks->range_type == AV_N)
-            return err_set(e, ERR_VALIDATION, mism);
+            return err_set(e, ERR_VALIDATION, "%s", mism);
         if ((rc = empty_key(r->v1, ks->range, e)) < 0 ||
             (r->v2 && (rc = empty_key(r->v2, ks->range, e)) < 0))
             return rc;

@@ -1234,10 +1234,10 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
                                 : HTTP_DEFAULT_MAX_CONNECTIONS;
     l->read_timeout = c->read_timeout ? c->read_timeout : HTTP_DEFAULT_READ_TIMEOUT_S;
     l->idle_timeout = c->connection_timeout;
-    /* per client address: half the slots by default, so one address cannot take them all */
+    /* per client address: no cap unless asked (load tests and SDK pools on one host would
+     * be cut at the cap; the deadlines above already free what a trickling client holds) */
     l->per_ip = c->max_connections_per_ip == HTTP_PER_IP_UNLIMITED ? 0
-                : c->max_connections_per_ip                        ? c->max_connections_per_ip
-                                                                   : (l->max_connections + 1) / 2;
+                                                                   : c->max_connections_per_ip;
     atomic_init(&l->in_flight, 0);
     atomic_init(&l->open, 0);
     atomic_init(&l->mem, 0);

@@ -30,9 +30,9 @@
  * keep-alive connection.  Deadlines (ours, absolute, so trickling a byte at a time does not
  * extend them): a request's head is due read_timeout after the connection opened or its
  * request began (the first byte, from TCP_INFO), its body read_timeout after the head plus
- * 1 s per 64 KB received; a reaper thread shuts down connections past theirs.  max_connections_per_ip (default half of
- * max_connections) caps one client address's connections (libmicrohttpd closes the rest at
- * once).  Polling is level-triggered (poll(2)), so a client that closes in
+ * 1 s per 64 KB received; a reaper thread shuts down connections past theirs.
+ * max_connections_per_ip, when set, caps one client address's connections (libmicrohttpd
+ * closes the rest at once); no cap by default.  Polling is level-triggered (poll(2)), so a client that closes in
  * the middle of a request is noticed at once (with epoll libmicrohttpd 0.9.75 missed many
  * such FINs: their sockets sat in CLOSE-WAIT for the idle timeout, issue 9.2).
  *
@@ -82,8 +82,8 @@ typedef struct http_config {
     bool rest_blocking;          /* every REST request may block (a remote endpoint) */
     unsigned max_connections;    /* per listener; 0 = HTTP_DEFAULT_MAX_CONNECTIONS (REST:
                                     HTTP_DEFAULT_REST_CONNECTIONS) */
-    unsigned max_connections_per_ip; /* per listener and client address; 0 = half of
-                                        max_connections, HTTP_PER_IP_UNLIMITED = no cap */
+    unsigned max_connections_per_ip; /* per listener and client address; 0 or
+                                        HTTP_PER_IP_UNLIMITED = no cap */
     unsigned connection_timeout; /* idle seconds between requests; 0 = never */
     unsigned read_timeout;       /* idle seconds while a request is read; 0 = the default */
     unsigned queue_limit;        /* blocking requests waiting for a pool thread (both

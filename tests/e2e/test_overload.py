@@ -521,12 +521,39 @@ def test_a_legitimately_slow_body_is_not_cut(ddbchat_server):
     assert head == b"HTTP/1.1 200 OK", head
 
 
+def test_one_address_may_use_every_slot_by_default(ddbchat_server):
+    # A local database's clients usually share one address (a load test, an SDK's pool), so
+    # there is no per-address cap unless --max-connections-per-ip is given: 30 connections
+    # from 127.0.0.1 at --max-connections 40 are all held open and each is answered (with a
+    # default cap of half the slots, 10 of them were closed unanswered).
+    srv = ddbchat_server("--max-connections", "40", "--read-timeout", "60")
+    u = urllib.parse.urlparse(srv.ddb_url)
+    socks = [socket.create_connection((u.hostname, u.port), timeout=10) for _ in range(30)]
+    try:
+        time.sleep(0.5)  # every connection accepted before any request
+        for s in socks:
+            s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                      b"X-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: " +
+                      DUMMY_AUTH.encode() + b"\r\n\r\n{}")
+        for s in socks:
+            got = b""
+            while b'{"TableNames"' not in got:
+                chunk = s.recv(4096)
+                assert chunk, f"closed unanswered after {got!r}"
+                got += chunk
+            assert got.startswith(b"HTTP/1.1 200 "), got
+    finally:
+        for s in socks:
+            s.close()
+
+
 def test_one_address_cannot_take_every_slot(ddbchat_server):
-    # --max-connections-per-ip (default: half of --max-connections): 40 connections from
+    # --max-connections-per-ip 20 (no cap by default): 40 connections from
     # 127.0.0.2 at --max-connections 40 hold 20 slots, the other 20 are closed at once, so a
     # client from 127.0.0.1 is served while they are held (before: every slot taken, it got
     # ThrottlingException); trickling does not help them (a long --read-timeout here).
-    srv = ddbchat_server("--max-connections", "40", "--read-timeout", "60")
+    srv = ddbchat_server("--max-connections", "40", "--max-connections-per-ip", "20",
+                         "--read-timeout", "60")
     time.sleep(0.3)
     tr = Trickler(srv.ddb_url, 40, every=0.5, source="127.0.0.2")
     try:
