@@ -2,10 +2,15 @@
  * tbucket — a token bucket for capacity units.  Layer: base.  See tbucket.h.
  *
  * Invariant: tokens <= rate * burst_s * TBUCKET_MICRO after every call.  Arithmetic stays in
- * int64: the size is at most 40,000 units * 300 s * 1e6 = 1.2e13, and the time credited at
- * once is capped at burst_s seconds before it is multiplied.
+ * int64: rate and burst_s are clamped (TBUCKET_RATE_MAX, TBUCKET_BURST_MAX), so the size is
+ * at most 3.6e16, and time is credited only up to what fills the bucket.
  */
 #include "base/tbucket.h"
+
+static int64_t tb_clamp(int64_t v, int64_t lo, int64_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
 
 static int64_t tb_size(const tbucket *b)
 {
@@ -19,11 +24,13 @@ static void tb_refill(tbucket *b, int64_t now_us)
         return; /* a clock read by another thread just before ours: nothing to add */
     b->last_us = now_us;
     int64_t size = tb_size(b);
-    /* enough time to fill the bucket from any debt a request can run up: no need to count
-     * more (and no overflow) */
-    int64_t cap_us = (b->burst_s + 86400) * TBUCKET_MICRO;
-    if (dt > cap_us)
-        dt = cap_us;
+    if (b->rate == 0 || b->tokens >= size)
+        return;
+    /* time enough to fill the bucket: no need to count more (and no overflow) */
+    if (dt > (size - b->tokens) / b->rate) {
+        b->tokens = size;
+        return;
+    }
     b->tokens += dt * b->rate; /* us * units/s = micro-units */
     if (b->tokens > size)
         b->tokens = size;
@@ -31,8 +38,8 @@ static void tb_refill(tbucket *b, int64_t now_us)
 
 void tbucket_init(tbucket *b, int64_t rate, int64_t burst_s, int64_t now_us)
 {
-    b->rate = rate > 0 ? rate : 0;
-    b->burst_s = burst_s > 0 ? burst_s : 1;
+    b->rate = tb_clamp(rate, 0, TBUCKET_RATE_MAX);
+    b->burst_s = tb_clamp(burst_s, 1, TBUCKET_BURST_MAX);
     b->last_us = now_us;
     b->tokens = b->rate * TBUCKET_MICRO;
 }
@@ -40,7 +47,7 @@ void tbucket_init(tbucket *b, int64_t rate, int64_t burst_s, int64_t now_us)
 void tbucket_set_rate(tbucket *b, int64_t rate, int64_t now_us)
 {
     tb_refill(b, now_us);
-    rate = rate > 0 ? rate : 0;
+    rate = tb_clamp(rate, 0, TBUCKET_RATE_MAX);
     /* an increase applies at once: at least one second of the new rate, as a new bucket */
     if (rate > b->rate && b->tokens < rate * TBUCKET_MICRO)
         b->tokens = rate * TBUCKET_MICRO;

@@ -17,6 +17,11 @@
 #include <stdint.h>
 
 #define TBUCKET_MICRO 1000000LL /* micro-units per capacity unit */
+/* Rates and burst windows are clamped to these, so every product stays in int64 (a table
+ * may be given any 64-bit OnDemandThroughput or ProvisionedThroughput): 1e7 units/s is
+ * beyond any DynamoDB quota, and 3.6e16 micro-units the largest bucket. */
+#define TBUCKET_RATE_MAX 10000000LL
+#define TBUCKET_BURST_MAX 3600LL
 
 typedef struct tbucket {
     int64_t tokens;  /* micro-units, may be negative (debt) */

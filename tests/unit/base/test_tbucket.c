@@ -117,6 +117,24 @@ static void test_refund_and_clock(void **state)
     assert_int_equal(tbucket_level(&big, 365LL * 86400 * S), 40000LL * 300 * U);
 }
 
+/* Any 64-bit rate (a table's OnDemandThroughput may be 2^63-1): no overflow (UBSan aborted
+ * here before the clamp), and such a bucket admits what it is asked for. */
+static void test_huge_rates(void **state)
+{
+    (void)state;
+    tbucket b;
+    tbucket_init(&b, INT64_MAX, INT64_MAX, 0);
+    assert_true(tbucket_can(&b, 1000 * U, 1));
+    tbucket_charge(&b, 1000 * U);
+    assert_true(tbucket_can(&b, 1000 * U, 2));
+    assert_int_equal(tbucket_level(&b, 365LL * 86400 * S),
+                     TBUCKET_RATE_MAX * TBUCKET_BURST_MAX * U);
+    tbucket_set_rate(&b, INT64_MAX, 400LL * 86400 * S);
+    assert_true(tbucket_can(&b, 1000 * U, 400LL * 86400 * S + 1));
+    tbucket_set_rate(&b, 10000000000000LL, 401LL * 86400 * S);
+    assert_int_equal(b.rate, TBUCKET_RATE_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -126,6 +144,7 @@ int main(void)
         cmocka_unit_test(test_debt),
         cmocka_unit_test(test_set_rate),
         cmocka_unit_test(test_refund_and_clock),
+        cmocka_unit_test(test_huge_rates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
