@@ -564,6 +564,10 @@ static void ev_join(msg_events *h, msg_stream *st)
         log_error("events: replay for a stream failed: %s", e.msg);
 
     pthread_mutex_lock(&h->mu);
+    /* from here (h->mu held throughout) the stream is counted by its feed or is gone: it must
+     * not count twice for its user (the hub used to clear this only after the flush below,
+     * so a user's 64th stream opened meanwhile was refused as overloaded) */
+    h->replaying_user[0] = 0;
     if (st->reader_gone || h->stopping || rc) {
         if (!st->reader_gone) {
             pthread_mutex_lock(&st->mu);
