@@ -293,6 +293,11 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     json_t *jreq = NULL, *jresp = NULL;
     arena_t ja; /* our reader's tree of the body (value/jread.h) */
     arena_init(&ja);
+    /* room for the tree of any body the endpoint takes: a node is 88 bytes (+8 in an array's
+     * index) and a value may be 2 bytes of text ("0,"), so up to 48 bytes per body byte; the
+     * default maximum answered a valid 16 MB body of tiny values with 500 out of memory */
+    if (req->body_len * 48 + ((size_t)1 << 20) > ja.max)
+        ja.max = req->body_len * 48 + ((size_t)1 << 20);
     err_t e = {0};
     unsigned long oom0 = mem_failures();
     ddb_proto_resp_start(resp);
