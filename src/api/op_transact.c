@@ -905,8 +905,9 @@ int op_transact_get_items(api_req *r, json_t **out)
     bool *found = arena_zalloc(r->arena, sizeof *found * n);
     expr_t **proj = arena_zalloc(r->arena, sizeof *proj * n);
     api_exprs *xs = arena_zalloc(r->arena, sizeof *xs * n);
-    const char **bad = arena_zalloc(r->arena, sizeof *bad * n);
-    if (!tabs || !kp || !keys || !srcs || !res || !found || !proj || !xs || !bad)
+    const char **bad = arena_zalloc(r->arena, sizeof *bad * n);     /* a reason's message */
+    const char **bad_code = arena_zalloc(r->arena, sizeof *bad * n); /* and its code */
+    if (!tabs || !kp || !keys || !srcs || !res || !found || !proj || !xs || !bad || !bad_code)
         return nomem(r);
     /* the request (placeholders, projections, key values), then the tables and the keys */
     for (size_t i = 0; i < n; i++) {
@@ -932,6 +933,7 @@ int op_transact_get_items(api_req *r, json_t **out)
             if (cls != API_KEYERR_SCHEMA)
                 return rc;
             bad[i] = TXT_KEY_SCHEMA;
+            bad_code[i] = "ValidationError";
             nbad++;
             err_clear(r->err);
             continue;
@@ -941,6 +943,18 @@ int op_transact_get_items(api_req *r, json_t **out)
                 return err_set(r->err, ERR_VALIDATION, TXT_T_MULTI);
         kp[i] = &keys[i];
     }
+    /* --transaction-conflicts: a Get of an item an ongoing TransactWriteItems holds cancels
+     * the request with reason TransactionConflict (the Developer Guide's "Transaction conflict
+     * handling": an item of a TransactGetItems that is part of an ongoing transaction) */
+    for (size_t i = 0; r->api->txn_conflicts && nbad == 0 && i < n; i++) {
+        uint64_t hk;
+        if (api_hold_key(tabs[i], &keys[i], &hk) == 0 && api_hold_busy(r->api, hk)) {
+            bad[i] = TXT_TXN_ONGOING;
+            bad_code[i] = "TransactionConflict";
+        }
+    }
+    for (size_t i = 0; nbad == 0 && i < n; i++)
+        nbad += bad[i] != NULL;
     if (nbad) {
         json_t *reasons = json_array();
         size_t cap = 40 * n + 1, used = 0;
@@ -952,12 +966,12 @@ int op_transact_get_items(api_req *r, json_t **out)
         codes[0] = 0;
         for (size_t i = 0; i < n; i++) {
             json_t *o = json_object();
-            json_object_set_new(o, "Code", json_string(bad[i] ? "ValidationError" : "None"));
+            json_object_set_new(o, "Code", json_string(bad[i] ? bad_code[i] : "None"));
             if (bad[i])
                 json_object_set_new(o, "Message", json_string(bad[i]));
             json_array_append_new(reasons, o);
             int k = snprintf(codes + used, cap - used, "%s%s", i ? ", " : "",
-                             bad[i] ? "ValidationError" : "None");
+                             bad[i] ? bad_code[i] : "None");
             if (k > 0 && (size_t)k < cap - used)
                 used += (size_t)k;
         }

@@ -195,6 +195,34 @@ def test_transaction_conflicts(ddbchat_server):
     assert fails[0]["message"] == "Transaction is ongoing for the item"
 
 
+# --transaction-conflicts: a TransactGetItems of an item an ongoing TransactWriteItems holds
+# is cancelled with reason TransactionConflict (the Developer Guide's conflict handling);
+# before, only writes checked the holds and every read went through.
+def test_transact_get_meets_a_transaction(ddbchat_server):
+    url = ddbchat_server("--transaction-conflicts").ddb_url
+    pk_table(url, "txg")
+    ok(url, "PutItem", {"TableName": "txg", "Item": {"pk": S("other")}})
+
+    def one(t, i):
+        if t % 2:
+            return txn(url, "txg", "hot", f"{t}-{i}")
+        good, data = call(url, "TransactGetItems", {"TransactItems": [
+            {"Get": {"TableName": "txg", "Key": {"pk": S("hot")}}},
+            {"Get": {"TableName": "txg", "Key": {"pk": S("other")}}}]})
+        data["_get"] = True
+        return good, data
+    fails = hammer(one)
+    gets = [f for f in fails if f.pop("_get", False)]
+    assert gets, f"no TransactGetItems met a transaction in 10 s: {fails[:3]}"
+    for g in gets:
+        assert g["__type"].endswith("TransactionCanceledException"), g
+        assert g["CancellationReasons"] == [
+            {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"},
+            {"Code": "None"}], g
+        assert g["message"] == ("Transaction cancelled, please refer cancellation reasons "
+                                "for specific reasons [TransactionConflict, None]"), g
+
+
 # Off by default: concurrent transactions on one item all succeed (one after the other).
 def test_no_transaction_conflicts_by_default(ddbchat_server):
     url = ddbchat_server().ddb_url
