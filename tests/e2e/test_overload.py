@@ -133,18 +133,29 @@ def test_sdk_retries_the_throttling_reply(ddbchat_server):
     # botocore classifies ThrottlingException as a throttling error and retries it: with its
     # retries on, every write to an overloaded server eventually succeeds; with retries off
     # the same load shows the error to the caller.
+    # The retries-off half runs on a server whose writes may wait only 1 ms for the pool
+    # thread: with 300 ms, a quiet machine answered every batch in time as often as not
+    # (a flaky failure, seen in CI), and nothing was refused to show.
     srv = ddbchat_server("--pool-threads", "1", "--queue-limit", "1", "--queue-timeout", "300")
+    strict = ddbchat_server("--pool-threads", "1", "--queue-limit", "1", "--queue-timeout", "1")
     big_table(srv.ddb_url, items=25)
+    big_table(strict.ddb_url, items=25)
     items = json.loads(BATCH)["RequestItems"]
     results = {"ok": 0, "throttled": 0, "other": []}
     lock = threading.Lock()
 
-    def run(retrying):
+    def client(retrying):
         cfg = Config(retries={"max_attempts": 30, "mode": "standard"} if retrying
                      else {"max_attempts": 1}, read_timeout=60)
-        c = boto3.client("dynamodb", endpoint_url=srv.ddb_url, region_name="us-east-1",
-                         aws_access_key_id="x", aws_secret_access_key="x", config=cfg)
-        for _ in range(4):
+        url = srv.ddb_url if retrying else strict.ddb_url
+        return boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1",
+                            aws_access_key_id="x", aws_secret_access_key="x", config=cfg)
+
+    def run(c, start, rounds):
+        start.wait()  # every client made before: all start together
+        for _ in range(rounds):
+            if rounds > 4 and results["throttled"]:
+                return  # retries off: until the error has reached a caller
             try:
                 c.batch_write_item(RequestItems=items)
                 with lock:
@@ -157,7 +168,12 @@ def test_sdk_retries_the_throttling_reply(ddbchat_server):
                         results["other"].append(e.response["Error"]["Code"])
 
     for retrying, n in ((True, 8), (False, 16)):
-        ts = [threading.Thread(target=run, args=(retrying,)) for _ in range(n)]
+        start = threading.Barrier(n)
+        # retries on: 4 batches each, all must succeed; off: up to 50 each until one is
+        # refused (the 16 Python clients, serialised by the GIL, overlap only now and then)
+        rounds = 4 if retrying else 50
+        ts = [threading.Thread(target=run, args=(client(retrying), start, rounds))
+              for _ in range(n)]
         for t in ts:
             t.start()
         for t in ts:
