@@ -40,7 +40,12 @@
 #define TXT_Q_GSI_NOFILTER                                                                       \
     "One or more parameter values were invalid: Secondary index %s does not project one or "   \
     "more filter attributes: [%s]"
-#define TXT_Q_ESK_SIZE "Exclusive Start Key must have same size as table's key schema"
+/* a start key of the wrong size: the service's texts (conformance tier1 query/basic.test.ts,
+ * Dynoxide's, checked against AWS; test_query_scan::test_start_key_texts); DynamoDB Local:
+ * "Exclusive Start Key must have same size as table's key schema" */
+#define TXT_Q_ESK_SIZE "The provided starting key is invalid"
+#define TXT_S_ESK_SIZE                                                                            \
+    "The provided starting key is invalid: The provided key element does not match the schema"
 #define TXT_Q_NO_INDEX "The table does not have the specified index: %s"
 #define TXT_Q_NO_KC                                                                              \
     "Either the KeyConditions or KeyConditionExpression parameter must be specified in the "    \
@@ -326,7 +331,8 @@ static int run(api_req *r, json_t **out, bool query)
                     want++;
         }
         if (esk.u.map.n != want)
-            return err_set(r->err, ERR_VALIDATION, TXT_Q_ESK_SIZE);
+            return err_set(r->err, ERR_VALIDATION,
+                           query || ix ? TXT_Q_ESK_SIZE : TXT_S_ESK_SIZE);
         sq.start_key = &esk;
     }
     store_result res;

@@ -216,7 +216,8 @@ typedef struct expr_keycond {
  *    contain an empty string value. Key: pk"
  *   "Invalid condition in KeyConditionExpression: ..." (several keys in one condition, no key,
  *    the key not first in BETWEEN / begins_with), "KeyConditionExpressions cannot contain
- *    nested operations", "Key attributes must be scalars; ... Key: pk".
+ *    nested operations", "Invalid KeyConditionExpression: KeyConditionExpressions cannot have
+ *    conditions on nested attributes" (a document path on a key: the service's text).
  * (BETWEEN bounds and operand types are checked by expr_resolve, with the
  * "Invalid KeyConditionExpression: " prefix.)
  * A multi-attribute key (ks->n_attrs > 0) is checked as the service checks it (DynamoDB Local

@@ -155,18 +155,26 @@ static int st_check_esk(const store_query *q, err_t *e)
     const char *names[ST_PAGE_KEY_MAX];
     av_type types[ST_PAGE_KEY_MAX];
     size_t n = st_key_names(q->table, q->index, names, types);
+    /* names[0..nix) are the index's key attributes, checked first (the service's order) */
+    const char *ixn[STORE_KEY_ATTRS];
+    av_type ixt[STORE_KEY_ATTRS];
+    size_t nix = q->index ? store_key_attrs(&q->index->key, ixn, ixt, NULL) : 0;
     if (sk->type != AV_M)
         return err_set(e, ERR_VALIDATION, STXT_ESK_INVALID);
-    if (!q->index && sk->u.map.n != n)
-        return err_set(e, ERR_VALIDATION, STXT_ESK_SIZE);
-    if (q->index && sk->u.map.n != n)
-        return err_set(e, ERR_VALIDATION, STXT_ESK_INVALID);
-    for (size_t i = 0; i < n; i++)
-        if (!av_map_gets(sk, names[i]))
+    if (sk->u.map.n != n)
+        return err_set(e, ERR_VALIDATION, q->index ? STXT_ESK_INVALID : STXT_ESK_SCHEMA);
+    for (size_t i = 0; i < nix; i++) {
+        const av_t *v = av_map_gets(sk, names[i]);
+        if (!v)
             return err_set(e, ERR_VALIDATION, STXT_ESK_INVALID);
-    for (size_t i = 0; i < n; i++)
-        if (av_map_gets(sk, names[i])->type != types[i])
+        if (v->type != types[i])
             return err_set(e, ERR_VALIDATION, STXT_ESK_TYPE);
+    }
+    for (size_t i = nix; i < n; i++) {
+        const av_t *v = av_map_gets(sk, names[i]);
+        if (!v || v->type != types[i])
+            return err_set(e, ERR_VALIDATION, STXT_ESK_SCHEMA);
+    }
     if (q->n_eq && !st_key_match(q, sk))
         return err_set(e, ERR_VALIDATION, STXT_ESK_PREDICATE);
     return 0;

@@ -60,8 +60,14 @@
 #define STXT_INDEX_EXISTS "Attempting to create an index which already exists"
 
 /* Query / Scan ExclusiveStartKey */
-#define STXT_ESK_SIZE "Exclusive Start Key must have same size as table's key schema"
-#define STXT_ESK_TYPE "Type mismatch for attribute to update"
+/* the service's texts (conformance tier1 query/basic.test.ts; DynamoDB Local answers
+ * "Exclusive Start Key must have same size as table's key schema" for a key of the wrong
+ * size and "Type mismatch for attribute to update" for a key value of the wrong type):
+ * the table's key attributes missing or of the wrong type, or a Scan's key of the wrong size */
+#define STXT_ESK_SCHEMA                                                                           \
+    "The provided starting key is invalid: The provided key element does not match the schema"
+/* an index key attribute of the wrong type */
+#define STXT_ESK_TYPE "The provided key element does not match the schema"
 #define STXT_ESK_PREDICATE "The provided starting key does not match the range key predicate"
 #define STXT_ESK_SEGMENT "Exclusive start key must lie within the segment"
 #define STXT_ESK_INVALID "The provided starting key is invalid"

@@ -73,6 +73,10 @@ def test_query_range_and_reverse(ddb_url, qt):
 
 
 # Select rules and their texts.
+NESTED_KEY = ("Invalid KeyConditionExpression: KeyConditionExpressions cannot have conditions "
+              "on nested attributes")
+LOCAL_KEY_SCALAR = ("Key attributes must be scalars; list random access '[]' and map lookup '.' "
+                    "are not allowed: Key: ")
 @pytest.mark.parametrize("kw,msg", [
     ({"Select": "COUNT", "ProjectionExpression": "v"},
      "Cannot specify the ProjectionExpression when choosing to get only the Count"),
@@ -101,12 +105,46 @@ def test_query_range_and_reverse(ddb_url, qt):
     ({"KeyConditionExpression": "sk = :p"},
      ("Query condition missed key schema element: pk",
       "Query condition missed key schema element")),
+    # a document path on a key attribute (conformance tier1 keyConditionSemantics)
+    ({"KeyConditionExpression": "pk = :p AND sk.x = :s", "EAV": {":s": S("1")}},
+     (NESTED_KEY, LOCAL_KEY_SCALAR + "sk")),
+    ({"KeyConditionExpression": "#p = :p AND #s[0] = :s", "EAV": {":s": S("1")},
+      "ExpressionAttributeNames": {"#p": "pk", "#s": "sk"}},
+     (NESTED_KEY, LOCAL_KEY_SCALAR + "sk")),
+    ({"KeyConditionExpression": "pk.x = :p"}, (NESTED_KEY, LOCAL_KEY_SCALAR + "pk")),
 ])
 def test_query_validation(ddb_url, target, qt, kw, msg):
     """msg: the text on both, or (the service's, DynamoDB Local's)."""
     if isinstance(msg, tuple):
         msg = aws_or_local(target, msg[0], local=msg[1])
     err(ddb_url, "Query", q(ddb_url, qt, **kw), V, msg)
+
+
+# An ExclusiveStartKey that is not the table's (and the index's) key: the service's texts
+# (conformance tier1 query/basic.test.ts; Dynoxide's, checked against AWS), in its order: the
+# size, then the index's key attributes, then the table's.  DynamoDB Local has its own texts.
+ESK_INVALID = "The provided starting key is invalid"
+ESK_SCHEMA = ESK_INVALID + ": The provided key element does not match the schema"
+L_ESK_SIZE = "Exclusive Start Key must have same size as table's key schema"
+L_ESK_TYPE = "Type mismatch for attribute to update"
+@pytest.mark.parametrize("op,kw,aws,local", [
+    ("Query", {"ExclusiveStartKey": {"pk": S("q")}}, ESK_INVALID, L_ESK_SIZE),
+    ("Query", {"ExclusiveStartKey": {"pk": S("q"), "sk": S("1"), "x": S("1")}}, ESK_INVALID,
+     L_ESK_SIZE),
+    ("Query", {"ExclusiveStartKey": {"pk": S("q"), "zz": S("1")}}, ESK_SCHEMA, ESK_INVALID),
+    ("Query", {"ExclusiveStartKey": {"pk": S("q"), "sk": N(1)}}, ESK_SCHEMA, L_ESK_TYPE),
+    ("Scan", {"ExclusiveStartKey": {"pk": S("q")}}, ESK_SCHEMA, L_ESK_SIZE),
+    ("Scan", {"ExclusiveStartKey": {"pk": S("q"), "sk": N(1)}}, ESK_SCHEMA, L_ESK_TYPE),
+    ("Scan", {"IndexName": "gidx", "ExclusiveStartKey": {"pk": S("q"), "sk": S("1")}},
+     ESK_INVALID, ESK_INVALID),
+    ("Scan", {"IndexName": "gidx", "ExclusiveStartKey": {"pk": S("q"), "sk": S("1"), "g": N(1)}},
+     "The provided key element does not match the schema", L_ESK_TYPE),
+    ("Scan", {"IndexName": "gidx", "ExclusiveStartKey": {"pk": N(1), "sk": S("1"), "g": S("G")}},
+     ESK_SCHEMA, L_ESK_TYPE),
+])
+def test_start_key_texts(ddb_url, target, qt, op, kw, aws, local):
+    body = q(ddb_url, qt, **kw) if op == "Query" else dict({"TableName": qt}, **kw)
+    err(ddb_url, op, body, V, aws_or_local(target, aws, local=local))
 
 
 # Query needs a key condition; legacy and expression forms cannot be mixed.
@@ -294,7 +332,7 @@ def test_scan_capacity_large(ddb, ddb_url, table_name, make_table):
 
 # A GSI that does not project a filter attribute is an error; an index start key needs the
 # index key too; a legacy parameter clashes with KeyConditionExpression.
-def test_index_filter_and_start_key(ddb, ddb_url, table_name, make_table):
+def test_index_filter_and_start_key(ddb, ddb_url, target, table_name, make_table):
     name = table_name("qsinc")
     make_table(ddb, name, range=("sk", "S"),
                gsis=[{"name": "ginc", "hash": ("g", "S"), "range": ("sk", "S"), "projection": ["a"]}],
@@ -313,7 +351,8 @@ def test_index_filter_and_start_key(ddb, ddb_url, table_name, make_table):
                            "KeyConditionExpression": "pk = :p",
                            "ExpressionAttributeValues": {":p": S("p")},
                            "ExclusiveStartKey": {"pk": S("p"), "sk": S("s")}}, V,
-        "Exclusive Start Key must have same size as table's key schema")
+        aws_or_local(target, "The provided starting key is invalid",
+                     local="Exclusive Start Key must have same size as table's key schema"))
     err(ddb_url, "Query", {"TableName": name, "KeyConditionExpression": "pk = :p",
                            "ExpressionAttributeValues": {":p": S("p")},
                            "AttributesToGet": ["a"]}, V,

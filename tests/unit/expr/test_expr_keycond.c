@@ -62,8 +62,11 @@ static const kc cases[] = {
      "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"},
     {":a = :a", -1, "Invalid condition in KeyConditionExpression: No key attribute specified"},
     {"pk.x = :a", -1,
-     "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
-     "Key: pk"},
+     "Invalid KeyConditionExpression: KeyConditionExpressions cannot have conditions on nested "
+     "attributes"},
+    {"pk = :a AND sk[0] = :n1", -1,
+     "Invalid KeyConditionExpression: KeyConditionExpressions cannot have conditions on nested "
+     "attributes"},
     {"pk = :a AND :n1 BETWEEN sk AND :n3", -1,
      "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as "
      "its first operand"},

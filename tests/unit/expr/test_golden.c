@@ -351,18 +351,24 @@ static void run_legacy_case(arena_t *a, json_t *cs, outcome *o)
 }
 
 /* Texts where the service and DynamoDB Local (which recorded the golden data) differ: the
- * recorded Local text, and the prefix of ours (the service's wording). */
+ * prefix of the recorded Local text, and the prefix of ours (the service's wording). */
 static const struct {
     const char *local, *aws_prefix;
 } aws_wording[] = {
     /* the service names the key attribute (conformance tier3 query.test.ts) */
     {"Query condition missed key schema element", "Query condition missed key schema element: "},
+    /* a document path on a key attribute in a key condition: Local names the key, the service
+     * has its own text (conformance tier1 query/keyConditionSemantics.test.ts) */
+    {"Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
+     "allowed: Key: ",
+     "Invalid KeyConditionExpression: KeyConditionExpressions cannot have conditions on nested "
+     "attributes"},
 };
 
 static bool aws_wording_ok(const char *recorded, const char *got)
 {
     for (size_t i = 0; i < sizeof aws_wording / sizeof aws_wording[0]; i++)
-        if (strcmp(recorded, aws_wording[i].local) == 0 &&
+        if (strncmp(recorded, aws_wording[i].local, strlen(aws_wording[i].local)) == 0 &&
             strncmp(got, aws_wording[i].aws_prefix, strlen(aws_wording[i].aws_prefix)) == 0)
             return true;
     return false;
