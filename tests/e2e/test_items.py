@@ -578,3 +578,30 @@ def test_update_item_size_counts_writes(ddb_url, target, t1):
     if target != "dynamodb-local":
         assert not good, body
     assert upd("N", ceiling_pad - 2, " REMOVE r")[0]
+
+
+# {"NULL": false} is a NULL: AWS accepts it in an item, inside a map and as an expression
+# value, and reads it back as {"NULL": true} (conformance suite tier3 error-messages/putItem,
+# captured 2026-06-08 in eu-west-2). DynamoDB Local still refuses it.
+def test_null_false_is_stored_as_null_true(ddb_url, target, t1):
+    local_refusal = ("One or more parameter values were invalid: "
+                     "Null attribute value types must have the value of true")
+    put = {"TableName": t1, "Item": {"pk": S("nf"), "a": {"NULL": False},
+                                      "m": {"M": {"x": {"NULL": False}}}}}
+    upd = {"TableName": t1, "Key": {"pk": S("nf2")}, "UpdateExpression": "SET a = :v",
+           "ExpressionAttributeValues": {":v": {"NULL": False}}}
+    if target == "dynamodb-local":
+        err(ddb_url, "PutItem", put, V, local_refusal)
+        err(ddb_url, "UpdateItem", upd, V, "ExpressionAttributeValues contains invalid value: "
+            + local_refusal + " for key :v")
+        return
+    ok(ddb_url, "PutItem", put)
+    r = ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("nf")}, "ConsistentRead": True})
+    assert r["Item"] == {"pk": S("nf"), "a": {"NULL": True}, "m": {"M": {"x": {"NULL": True}}}}
+    ok(ddb_url, "UpdateItem", upd)
+    r = ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("nf2")}, "ConsistentRead": True})
+    assert r["Item"] == {"pk": S("nf2"), "a": {"NULL": True}}
+    # the value compares as a NULL
+    ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("nf")},
+                            "ConditionExpression": "a = :v",
+                            "ExpressionAttributeValues": {":v": {"NULL": False}}})
