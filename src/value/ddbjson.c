@@ -15,6 +15,9 @@
  *     member's value before its name), and only then "no type" / "more than one type".
  *     M/L deeper than AV_MAX_DEPTH levels (the item counts as one) fail on the way down.
  *
+ * The passes are written once (ddbjson_passes.h) and compiled twice: for jansson trees and
+ * for our reader's trees (value/jread.h), through accessor macros.
+ *
  * Deviations from DynamoDB Local (which answers these with a 500 InternalFailure, or
  * coerces through a double): shape errors and invalid base64 are SerializationException
  * with real DynamoDB's texts where known; JSON reals for S/N are refused (we never pass
@@ -31,6 +34,7 @@
 #include <strings.h>
 
 #include "base/mem.h"
+#include "jread.h"
 #include "num.h"
 
 /* Every jansson allocation in the program goes through mem_malloc, so that one jansson could
@@ -160,153 +164,7 @@ static char *b64_encode(const unsigned char *p, size_t len, size_t *out_len)
     return s;
 }
 
-/* ---------------------------------------------------------------- pass 1: shape */
-
-/* The JSON members of one attribute value, by type (NULL when absent or JSON null). */
-enum { K_S, K_N, K_B, K_BOOL, K_NULL, K_M, K_L, K_SS, K_NS, K_BS, K__N };
-static const char *const key_names[K__N] = {"S", "N", "B",  "BOOL", "NULL",
-                                            "M", "L", "SS", "NS",   "BS"};
-
-static void fields_of(const json_t *j, const json_t *f[K__N])
-{
-    for (int k = 0; k < K__N; k++) {
-        const json_t *v = json_object_get(j, key_names[k]);
-        f[k] = (v && !json_is_null(v)) ? v : NULL;
-    }
-}
-
-/* Container where a scalar is expected. */
-static int ser_container(const json_t *v, err_t *e)
-{
-    return err_set(e, ERR_SERIALIZATION, "%s", json_is_array(v) ? TXT_SER_LIST : TXT_SER_MAP);
-}
-
-/* A string-typed slot (S, N, SS/NS member): string, integer or boolean. */
-static int shape_text(const json_t *v, err_t *e)
-{
-    if (json_is_string(v) || json_is_integer(v) || json_is_boolean(v))
-        return 0;
-    if (json_is_real(v))
-        return err_set(e, ERR_SERIALIZATION, TXT_SER_NUMBER_STRING);
-    return ser_container(v, e);
-}
-
-static int shape_blob(const json_t *v, err_t *e)
-{
-    size_t n;
-    if (json_is_string(v))
-        return b64_check(json_string_value(v), json_string_length(v), &n, e);
-    if (json_is_number(v))
-        return err_set(e, ERR_SERIALIZATION, TXT_SER_NUMBER_BLOB);
-    if (json_is_array(v) || json_is_object(v))
-        return ser_container(v, e);
-    return err_set(e, ERR_SERIALIZATION, TXT_SER_VALUE);
-}
-
-/* BOOL / NULL: true, false, "true"/"false" (any case), integers. */
-static int shape_bool(const json_t *v, bool *out, err_t *e)
-{
-    if (json_is_boolean(v)) {
-        *out = json_is_true(v);
-        return 0;
-    }
-    if (json_is_integer(v)) {
-        *out = json_integer_value(v) != 0;
-        return 0;
-    }
-    if (json_is_string(v)) {
-        const char *s = json_string_value(v);
-        size_t n = json_string_length(v);
-        if (n == 4 && strncasecmp(s, "true", 4) == 0) {
-            *out = true;
-            return 0;
-        }
-        if (n == 5 && strncasecmp(s, "false", 5) == 0) {
-            *out = false;
-            return 0;
-        }
-        return err_set(e, ERR_SERIALIZATION, TXT_SER_VALUE);
-    }
-    if (json_is_array(v) || json_is_object(v))
-        return ser_container(v, e);
-    return err_set(e, ERR_SERIALIZATION, TXT_SER_VALUE);
-}
-
-static int shape_value(const json_t *j, err_t *e);
-
-static int shape_array_of(const json_t *v, int kind, err_t *e)
-{
-    if (!json_is_array(v))
-        return json_is_object(v) ? ser_container(v, e)
-                                 : err_set(e, ERR_SERIALIZATION, TXT_SER_VALUE);
-    size_t i;
-    const json_t *m;
-    json_array_foreach(v, i, m)
-    {
-        int rc = 0;
-        if (kind == K_L)
-            rc = shape_value(m, e);
-        else if (json_is_null(m))
-            rc = kind == K_BS ? err_set(e, ERR_SERIALIZATION, TXT_SER_VALUE) : 0;
-        else if (kind == K_BS)
-            rc = shape_blob(m, e);
-        else
-            rc = shape_text(m, e);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-/* One attribute value (a JSON object), recursively. */
-static int shape_value(const json_t *j, err_t *e)
-{
-    if (json_is_null(j))
-        return 0; /* a null AttributeValue is a validation error, in document order */
-    if (!json_is_object(j)) {
-        if (json_is_array(j))
-            return err_set(e, ERR_SERIALIZATION, TXT_SER_LIST);
-        return err_set(e, ERR_SERIALIZATION, TXT_SER_VALUE);
-    }
-    const json_t *f[K__N];
-    fields_of(j, f);
-    int rc = 0;
-    bool b;
-    if (!rc && f[K_S])
-        rc = shape_text(f[K_S], e);
-    if (!rc && f[K_N])
-        rc = shape_text(f[K_N], e);
-    if (!rc && f[K_B])
-        rc = shape_blob(f[K_B], e);
-    if (!rc && f[K_BOOL])
-        rc = shape_bool(f[K_BOOL], &b, e);
-    if (!rc && f[K_NULL])
-        rc = shape_bool(f[K_NULL], &b, e);
-    if (!rc && f[K_SS])
-        rc = shape_array_of(f[K_SS], K_SS, e);
-    if (!rc && f[K_NS])
-        rc = shape_array_of(f[K_NS], K_NS, e);
-    if (!rc && f[K_BS])
-        rc = shape_array_of(f[K_BS], K_BS, e);
-    if (!rc && f[K_L])
-        rc = shape_array_of(f[K_L], K_L, e);
-    if (!rc && f[K_M]) {
-        if (!json_is_object(f[K_M]))
-            return json_is_array(f[K_M]) ? err_set(e, ERR_SERIALIZATION, TXT_SER_LIST)
-                                         : err_set(e, ERR_SERIALIZATION, TXT_SER_VALUE);
-        const char *k;
-        const json_t *m;
-        json_object_foreach((json_t *)f[K_M], k, m)
-        {
-            rc = shape_value(m, e);
-            if (rc)
-                return rc;
-        }
-    }
-    return rc;
-}
-
-/* ---------------------------------------------------------------- pass 2: validate+convert */
+/* ---------------------------------------------------------------- shared by both trees */
 
 typedef struct ctx {
     arena_t *a;
@@ -316,31 +174,6 @@ typedef struct ctx {
 static int nomem(ctx_t *c)
 {
     return err_set(c->e, ERR_NOMEM, "out of memory");
-}
-
-/* Text of a string-typed slot that passed the shape check: string bytes (borrowed from the
- * JSON), or the text of an integer / boolean written into the arena. */
-static int text_of(ctx_t *c, const json_t *v, const char **p, size_t *len)
-{
-    if (json_is_string(v)) {
-        *p = json_string_value(v);
-        *len = json_string_length(v);
-        return 0;
-    }
-    char tmp[32];
-    int n;
-    if (json_is_integer(v))
-        n = snprintf(tmp, sizeof tmp, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    else if (json_is_boolean(v))
-        n = snprintf(tmp, sizeof tmp, "%s", json_is_true(v) ? "true" : "false");
-    else
-        n = 0; /* JSON null inside NS: converts to nothing -> not a number */
-    char *s = arena_strndup(c->a, tmp, (size_t)n);
-    if (!s)
-        return nomem(c);
-    *p = s;
-    *len = (size_t)n;
-    return 0;
 }
 
 static int str_copy(ctx_t *c, const char *p, size_t len, const char **out)
@@ -410,261 +243,149 @@ static int ss_dup_error(ctx_t *c, const av_t *items, size_t n)
     return err_set(c->e, ERR_VALIDATION, TXT_SS_DUP, listing);
 }
 
-static int conv_value(ctx_t *c, const json_t *j, int depth, av_t *out);
+/* The type keys of an attribute value. */
+enum { K_S, K_N, K_B, K_BOOL, K_NULL, K_M, K_L, K_SS, K_NS, K_BS, K__N };
+static const char *const key_names[K__N] = {"S", "N", "B",  "BOOL", "NULL",
+                                            "M", "L", "SS", "NS",   "BS"};
+static const size_t key_lens[K__N] = {1, 1, 1, 4, 4, 1, 1, 2, 2, 2};
 
-/* SS: empty, then duplicates (two JSON nulls are duplicates), then null members. */
-static int conv_ss(ctx_t *c, const json_t *v, av_t *out)
+/* ---------------------------------------------------------------- the passes over jansson */
+
+static void fields_json(const json_t *j, const json_t *f[K__N])
 {
-    size_t n = json_array_size(v), nnull = 0, k = 0;
-    if (n == 0)
-        return err_set(c->e, ERR_VALIDATION, TXT_SS_EMPTY);
-    av_t *items = arena_alloc(c->a, n * sizeof *items);
-    av_t *strs = arena_alloc(c->a, n * sizeof *strs);
-    if (!items || !strs)
-        return nomem(c);
-    for (size_t i = 0; i < n; i++) {
-        const json_t *m = json_array_get(v, i);
-        if (json_is_null(m)) {
-            memset(&items[i], 0, sizeof items[i]);
-            nnull++;
-            continue;
-        }
-        const char *p;
-        size_t len;
-        int rc = text_of(c, m, &p, &len);
-        if (rc)
-            return rc;
-        items[i] = strs[k++] = av_make_s(p, len);
+    for (int k = 0; k < K__N; k++) {
+        const json_t *v = json_object_get(j, key_names[k]);
+        f[k] = (v && !json_is_null(v)) ? v : NULL;
     }
-    bool dup = nnull >= 2;
-    int rc = dup ? 0 : has_dup(c, strs, k, &dup);
-    if (rc)
-        return rc;
-    if (dup)
-        return ss_dup_error(c, items, n);
-    if (nnull)
-        return err_set(c->e, ERR_VALIDATION, TXT_SS_NULL);
-    for (size_t i = 0; i < n; i++) /* own the bytes: the JSON may be freed */
-        if ((rc = str_copy(c, items[i].u.str.ptr, items[i].u.str.len, &items[i].u.str.ptr)))
-            return rc;
-    *out = av_make_list(AV_SS, items, n);
-    return 0;
 }
 
-static int conv_n(ctx_t *c, const json_t *v, av_t *out)
-{
-    const char *p;
-    size_t len;
-    int rc = text_of(c, v, &p, &len);
-    if (!rc)
-        rc = av_make_n(c->a, p, len, out, c->e);
-    return rc;
-}
+#define DJ_T json_t
+#define DJ_(name) name##_json
+#define DJ_IS_NULL(v) json_is_null(v)
+#define DJ_IS_OBJECT(v) json_is_object(v)
+#define DJ_IS_ARRAY(v) json_is_array(v)
+#define DJ_IS_STRING(v) json_is_string(v)
+#define DJ_IS_INTEGER(v) json_is_integer(v)
+#define DJ_IS_REAL(v) json_is_real(v)
+#define DJ_IS_BOOLEAN(v) json_is_boolean(v)
+#define DJ_IS_TRUE(v) json_is_true(v)
+#define DJ_IS_NUMBER(v) json_is_number(v)
+#define DJ_STR(v) json_string_value(v)
+#define DJ_STRLEN(v) json_string_length(v)
+#define DJ_INT(v) json_integer_value(v)
+#define DJ_ARR_SIZE(v) json_array_size(v)
+#define DJ_ARR_GET(v, i) json_array_get(v, i)
+#define DJ_OBJ_SIZE(v) json_object_size(v)
+#define DJ_OBJ_FOREACH(o, k, klen, m) json_object_keylen_foreach((json_t *)(o), k, klen, m)
+#define DJ_OBJ_FOREACH_VALUE(o, m)                                                                 \
+    for (void *it_ = json_object_iter((json_t *)(o));                                              \
+         it_ && ((m = json_object_iter_value(it_)), 1);                                            \
+         it_ = json_object_iter_next((json_t *)(o), it_))
+#define DJ_FIELDS(j, f) fields_json(j, f)
+#include "ddbjson_passes.h"
+#undef DJ_T
+#undef DJ_
+#undef DJ_IS_NULL
+#undef DJ_IS_OBJECT
+#undef DJ_IS_ARRAY
+#undef DJ_IS_STRING
+#undef DJ_IS_INTEGER
+#undef DJ_IS_REAL
+#undef DJ_IS_BOOLEAN
+#undef DJ_IS_TRUE
+#undef DJ_IS_NUMBER
+#undef DJ_STR
+#undef DJ_STRLEN
+#undef DJ_INT
+#undef DJ_ARR_SIZE
+#undef DJ_ARR_GET
+#undef DJ_OBJ_SIZE
+#undef DJ_OBJ_FOREACH
+#undef DJ_OBJ_FOREACH_VALUE
+#undef DJ_FIELDS
 
-static int conv_ns(ctx_t *c, const json_t *v, av_t *out)
-{
-    size_t n = json_array_size(v);
-    if (n == 0)
-        return err_set(c->e, ERR_VALIDATION, TXT_NS_EMPTY);
-    av_t *items = arena_alloc(c->a, n * sizeof *items);
-    if (!items)
-        return nomem(c);
-    for (size_t i = 0; i < n; i++) {
-        int rc = conv_n(c, json_array_get(v, i), &items[i]);
-        if (rc)
-            return rc;
-    }
-    bool dup;
-    int rc = has_dup(c, items, n, &dup);
-    if (rc)
-        return rc;
-    if (dup)
-        return err_set(c->e, ERR_VALIDATION, TXT_NS_DUP);
-    *out = av_make_list(AV_NS, items, n);
-    return 0;
-}
+/* ---------------------------------------------------------------- the passes over jread */
 
-static int conv_b(ctx_t *c, const json_t *v, av_t *out)
+/* One walk over the members (jread_get would walk once per type key); an object's keys are
+ * unique, so this finds what json_object_get finds. */
+static void fields_jr(const jread_val *j, const jread_val *f[K__N])
 {
-    const char *s = json_string_value(v);
-    size_t slen = json_string_length(v), n;
-    int rc = b64_check(s, slen, &n, c->e);
-    if (rc)
-        return rc;
-    unsigned char *p = arena_alloc(c->a, n + 1);
-    if (!p)
-        return nomem(c);
-    b64_decode(s, slen, p);
-    p[n] = '\0';
-    *out = av_make_b((const char *)p, n);
-    return 0;
-}
-
-static int conv_bs(ctx_t *c, const json_t *v, av_t *out)
-{
-    size_t n = json_array_size(v);
-    if (n == 0)
-        return err_set(c->e, ERR_VALIDATION, TXT_BS_EMPTY);
-    av_t *items = arena_alloc(c->a, n * sizeof *items);
-    if (!items)
-        return nomem(c);
-    for (size_t i = 0; i < n; i++) {
-        int rc = conv_b(c, json_array_get(v, i), &items[i]);
-        if (rc)
-            return rc;
-    }
-    bool dup;
-    int rc = has_dup(c, items, n, &dup);
-    if (rc)
-        return rc;
-    if (dup)
-        return err_set(c->e, ERR_VALIDATION, TXT_BS_DUP);
-    *out = av_make_list(AV_BS, items, n);
-    return 0;
-}
-
-/* Members of an M value (or of the item itself): value first, then the name. */
-static int conv_members(ctx_t *c, const json_t *obj, int depth, av_t *out)
-{
-    size_t n = json_object_size(obj);
-    av_kv *kv = arena_alloc(c->a, (n ? n : 1) * sizeof *kv);
-    if (!kv)
-        return nomem(c);
-    size_t i = 0, klen;
-    const char *k;
-    const json_t *m;
-    json_object_keylen_foreach((json_t *)obj, k, klen, m)
-    {
-        if (json_is_null(m))
-            return err_set(c->e, ERR_VALIDATION, TXT_NULL_AV_NAMED, (int)klen, k);
-        int rc = conv_value(c, m, depth, &kv[i].val);
-        if (rc)
-            return rc;
-        if (klen == 0)
-            return err_set(c->e, ERR_VALIDATION, TXT_EMPTY_NAME);
-        if ((rc = str_copy(c, k, klen, &kv[i].name)))
-            return rc;
-        kv[i].name_len = klen;
-        i++;
-    }
-    *out = av_make_m(kv, i);
-    return 0;
-}
-
-static int conv_l(ctx_t *c, const json_t *v, int depth, av_t *out)
-{
-    size_t n = json_array_size(v);
-    av_t *items = arena_alloc(c->a, (n ? n : 1) * sizeof *items);
-    if (!items)
-        return nomem(c);
-    for (size_t i = 0; i < n; i++) {
-        if (json_is_null(json_array_get(v, i)))
-            return err_set(c->e, ERR_VALIDATION, TXT_NULL_AV);
-        int rc = conv_value(c, json_array_get(v, i), depth, &items[i]);
-        if (rc)
-            return rc;
-    }
-    *out = av_make_list(AV_L, items, n);
-    return 0;
-}
-
-/* j passed the shape check.  depth = containers enclosing j (the item counts as one). */
-static int conv_value(ctx_t *c, const json_t *j, int depth, av_t *out)
-{
-    const json_t *f[K__N];
-    fields_of(j, f);
-    av_t v[K__N];
-    memset(v, 0, sizeof v);
-    int rc = 0;
-    /* DynamoDB's fixed check order: SS, N, NS, BS, M, L, NULL. */
-    if (f[K_SS] && (rc = conv_ss(c, f[K_SS], &v[K_SS])))
-        return rc;
-    if (f[K_N] && (rc = conv_n(c, f[K_N], &v[K_N])))
-        return rc;
-    if (f[K_NS] && (rc = conv_ns(c, f[K_NS], &v[K_NS])))
-        return rc;
-    if (f[K_BS] && (rc = conv_bs(c, f[K_BS], &v[K_BS])))
-        return rc;
-    if (f[K_M]) {
-        if (depth + 1 > AV_MAX_DEPTH)
-            return err_set(c->e, ERR_VALIDATION, TXT_NESTING);
-        if ((rc = conv_members(c, f[K_M], depth + 1, &v[K_M])))
-            return rc;
-    }
-    if (f[K_L]) {
-        if (depth + 1 > AV_MAX_DEPTH)
-            return err_set(c->e, ERR_VALIDATION, TXT_NESTING);
-        if ((rc = conv_l(c, f[K_L], depth + 1, &v[K_L])))
-            return rc;
-    }
-    bool b = false;
-    /* {"NULL": false} is a NULL like {"NULL": true}: AWS accepts it and reads it back as
-     * {"NULL": true} (the conformance suite's capture of 2026-06-08, eu-west-2;
-     * tests/e2e/test_items.py test_null_false_is_stored_as_null_true). DynamoDB Local still
-     * refuses it with "Null attribute value types must have the value of true". */
-    if (f[K_NULL])
-        v[K_NULL] = av_make_null();
-    int count = 0, which = -1;
     for (int k = 0; k < K__N; k++)
-        if (f[k]) {
-            count++;
-            which = k;
-        }
-    if (count == 0)
-        return err_set(c->e, ERR_VALIDATION, TXT_AV_EMPTY);
-    if (count > 1)
-        return err_set(c->e, ERR_VALIDATION, TXT_AV_MULTI);
-    switch (which) {
-    case K_S: {
-        const char *p;
-        size_t len;
-        if ((rc = text_of(c, f[K_S], &p, &len)) || (rc = str_copy(c, p, len, &p)))
-            return rc;
-        *out = av_make_s(p, len);
-        return 0;
-    }
-    case K_B:
-        return conv_b(c, f[K_B], out);
-    case K_BOOL:
-        shape_bool(f[K_BOOL], &b, NULL);
-        *out = av_make_bool(b);
-        return 0;
-    default:
-        *out = v[which];
-        return 0;
+        f[k] = NULL;
+    for (const jread_val *m = j->child; m; m = m->next) {
+        if (m->type == JREAD_NULL || m->key_len == 0 || m->key_len > 4)
+            continue;
+        for (int k = 0; k < K__N; k++)
+            if (key_lens[k] == m->key_len && memcmp(key_names[k], m->key, m->key_len) == 0) {
+                f[k] = m;
+                break;
+            }
     }
 }
+
+#define DJ_T jread_val
+#define DJ_(name) name##_jr
+#define DJ_IS_NULL(v) ((v)->type == JREAD_NULL)
+#define DJ_IS_OBJECT(v) ((v)->type == JREAD_OBJECT)
+#define DJ_IS_ARRAY(v) ((v)->type == JREAD_ARRAY)
+#define DJ_IS_STRING(v) ((v)->type == JREAD_STRING)
+#define DJ_IS_INTEGER(v) ((v)->type == JREAD_INTEGER)
+#define DJ_IS_REAL(v) ((v)->type == JREAD_REAL)
+#define DJ_IS_BOOLEAN(v) ((v)->type == JREAD_TRUE || (v)->type == JREAD_FALSE)
+#define DJ_IS_TRUE(v) ((v)->type == JREAD_TRUE)
+#define DJ_IS_NUMBER(v) ((v)->type == JREAD_INTEGER || (v)->type == JREAD_REAL)
+#define DJ_STR(v) ((v)->text)
+#define DJ_STRLEN(v) ((v)->len)
+#define DJ_INT(v) ((v)->num.i)
+#define DJ_ARR_SIZE(v) ((v)->n)
+#define DJ_ARR_GET(v, i) jread_at(v, i)
+#define DJ_OBJ_SIZE(v) ((v)->n)
+#define DJ_OBJ_FOREACH(o, k, klen, m)                                                              \
+    for (m = (o)->child; m && ((k = m->key), (klen = m->key_len), 1); m = m->next)
+#define DJ_OBJ_FOREACH_VALUE(o, m) for (m = (o)->child; m; m = m->next)
+#define DJ_FIELDS(j, f) fields_jr(j, f)
+#include "ddbjson_passes.h"
+#undef DJ_T
+#undef DJ_
+#undef DJ_IS_NULL
+#undef DJ_IS_OBJECT
+#undef DJ_IS_ARRAY
+#undef DJ_IS_STRING
+#undef DJ_IS_INTEGER
+#undef DJ_IS_REAL
+#undef DJ_IS_BOOLEAN
+#undef DJ_IS_TRUE
+#undef DJ_IS_NUMBER
+#undef DJ_STR
+#undef DJ_STRLEN
+#undef DJ_INT
+#undef DJ_ARR_SIZE
+#undef DJ_ARR_GET
+#undef DJ_OBJ_SIZE
+#undef DJ_OBJ_FOREACH
+#undef DJ_OBJ_FOREACH_VALUE
+#undef DJ_FIELDS
 
 /* ---------------------------------------------------------------- public: JSON -> av */
 
 int ddbjson_to_av(const json_t *j, arena_t *a, av_t *out, err_t *e)
 {
-    ctx_t c = {.a = a, .e = e};
-    if (json_is_null(j))
-        return err_set(e, ERR_VALIDATION, TXT_NULL_AV);
-    int rc = shape_value(j, e);
-    if (!rc)
-        rc = conv_value(&c, j, 0, out);
-    return rc;
+    return tree_to_av_json(j, a, out, e);
 }
 
 int ddbjson_to_item(const json_t *j, arena_t *a, av_t *out, err_t *e)
 {
-    ctx_t c = {.a = a, .e = e};
-    if (!json_is_object(j)) {
-        if (json_is_array(j))
-            return err_set(e, ERR_SERIALIZATION, TXT_SER_LIST);
-        return err_set(e, ERR_SERIALIZATION, TXT_SER_VALUE);
-    }
-    const char *k;
-    const json_t *m;
-    json_object_foreach((json_t *)j, k, m)
-    {
-        int rc = shape_value(m, e);
-        if (rc)
-            return rc;
-    }
-    return conv_members(&c, j, 1, out);
+    return tree_to_item_json(j, a, out, e);
+}
+
+int ddbjson_to_av_jr(const jread_val *j, arena_t *a, av_t *out, err_t *e)
+{
+    return tree_to_av_jr(j, a, out, e);
+}
+
+int ddbjson_to_item_jr(const jread_val *j, arena_t *a, av_t *out, err_t *e)
+{
+    return tree_to_item_jr(j, a, out, e);
 }
 
 /* ---------------------------------------------------------------- public: av -> JSON */

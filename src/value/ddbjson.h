@@ -41,6 +41,14 @@
 int ddbjson_to_av(const json_t *j, arena_t *a, av_t *out, err_t *e);
 /* An item (a JSON object of name -> value) as an AV_M value. */
 int ddbjson_to_item(const json_t *j, arena_t *a, av_t *out, err_t *e);
+/* The same two from our reader's tree (value/jread.h; issue 13.1: requests need no jansson
+ * tree): the same code compiled for the other tree type (ddbjson_passes.h), so the results,
+ * errors and their order are those of ddbjson_to_av / ddbjson_to_item over the tree
+ * jread_to_jansson builds from j (test_ddbjson.c compares them over the golden data and the
+ * fuzz corpora).  Strings are copied into a (the tree and its input may be freed after). */
+struct jread_val;
+int ddbjson_to_av_jr(const struct jread_val *j, arena_t *a, av_t *out, err_t *e);
+int ddbjson_to_item_jr(const struct jread_val *j, arena_t *a, av_t *out, err_t *e);
 /* New JSON reference (caller owns) for a value / an item (top-level object of attributes). */
 json_t *ddbjson_from_av(const av_t *v);
 json_t *ddbjson_from_item(const av_t *item);

@@ -5,15 +5,19 @@
  * attribute value and as an item.  Whatever converts must survive, exactly (av_equal):
  * storage encoding and decoding (av_encode / av_decode), conversion back to JSON and in
  * again, a deep copy; a scalar S/N/B also its key encoding (keycodec), which must decode to
- * the same value and order like av_compare_scalar against the seed value "m".
+ * the same value and order like av_compare_scalar against the seed value "m".  The same
+ * document read by our reader (value/jread.h) converts through ddbjson_to_*_jr to the same
+ * answer: return code, message and value (issue 13.1: the request path uses those).
  */
 #include <jansson.h>
+#include <string.h>
 
 #include "base/arena.h"
 #include "base/buf.h"
 #include "fuzz_common.h"
 #include "value/av.h"
 #include "value/ddbjson.h"
+#include "value/jread.h"
 #include "value/keycodec.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -80,11 +84,47 @@ static void key_round_trip(const av_t *v, arena_t *a)
     buf_fini(&ko);
 }
 
+/* The jread entries give the jansson entries' answer for the same text. */
+static void same_through_jread(const uint8_t *data, size_t size, const json_t *j)
+{
+    arena_t ja, a1, a2;
+    arena_init(&ja);
+    arena_init(&a1);
+    arena_init(&a2);
+    jread_val *root;
+    jread_error je;
+    if (jread_parse((const char *)data, size, &ja, &root, &je) != 0) {
+        if (!je.nomem) /* jansson took it: so must we (but for a raw NUL after a number) */
+            for (size_t i = 0; i < size; i++)
+                if (data[i] == 0)
+                    goto out;
+        if (!je.nomem)
+            fz_fail("jread refused what json_loadb took: %s", je.text);
+        goto out;
+    }
+    for (int item = 0; item < 2; item++) {
+        err_t e1 = {0}, e2 = {0};
+        av_t v1, v2;
+        int r1 = item ? ddbjson_to_item(j, &a1, &v1, &e1) : ddbjson_to_av(j, &a1, &v1, &e1);
+        int r2 =
+            item ? ddbjson_to_item_jr(root, &a2, &v2, &e2) : ddbjson_to_av_jr(root, &a2, &v2, &e2);
+        if (r1 != r2 || strcmp(e1.msg, e2.msg) != 0)
+            fz_fail("jread entry differs: %d [%s] vs %d [%s]", r1, e1.msg, r2, e2.msg);
+        if (r1 == 0 && !av_equal(&v1, &v2))
+            fz_fail("jread entry gives another value");
+    }
+out:
+    arena_fini(&ja);
+    arena_fini(&a1);
+    arena_fini(&a2);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     json_t *j = json_loadb((const char *)data, size, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
     if (!j)
         return 0;
+    same_through_jread(data, size, j);
     arena_t a;
     arena_init(&a);
     err_t e = {0};

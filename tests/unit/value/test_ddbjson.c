@@ -3,6 +3,11 @@
  * Local by tools/record_ddbjson_golden.py) through ddbjson_to_item / ddbjson_to_av and
  * checks error types and texts exactly, and that accepted items come back (ddbjson_from_item)
  * as DynamoDB returns them.  Plus direct tests of base64, NUL bytes and round trips.
+ *
+ * The jread entries (ddbjson_to_item_jr / ddbjson_to_av_jr, issue 13.1) against the jansson
+ * ones over jread_to_jansson's tree of the same text: same return code, same message, same
+ * value (dumped back in order), for every node of every document of the golden file, the
+ * fuzz corpora and the regressions, and of the random shapes below.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include "value/ddbjson.h"
+#include "value/jread.h"
 
 #define GOLDEN DDB_SOURCE_DIR "/tests/golden/ddbjson.json"
 #define EAV_PREFIX "ExpressionAttributeValues contains invalid value: "
@@ -147,6 +156,153 @@ static void test_golden(void **state)
     assert_true(n_err >= 40);
     assert_true(n_eav >= 40);
     json_decref(cases);
+}
+
+
+/* ---- the two trees give the same answers (ddbjson_passes.h compiled twice) ---- */
+
+typedef struct both_stats {
+    size_t ok, err, docs;
+} both_stats;
+
+static char *dump_av(const av_t *v, bool item)
+{
+    json_t *j = item ? ddbjson_from_item(v) : ddbjson_from_av(v);
+    assert_non_null(j);
+    char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    assert_non_null(s);
+    json_decref(j);
+    return s;
+}
+
+/* Node v as an item and as one value, through both entries. */
+static void same_node(const jread_val *v, both_stats *st)
+{
+    json_t *j = jread_to_jansson(v);
+    assert_non_null(j);
+    for (int item = 0; item < 2; item++) {
+        arena_t a1, a2;
+        arena_init(&a1);
+        arena_init(&a2);
+        err_t e1, e2;
+        err_clear(&e1);
+        err_clear(&e2);
+        av_t o1, o2;
+        int r1 = item ? ddbjson_to_item(j, &a1, &o1, &e1) : ddbjson_to_av(j, &a1, &o1, &e1);
+        int r2 = item ? ddbjson_to_item_jr(v, &a2, &o2, &e2) : ddbjson_to_av_jr(v, &a2, &o2, &e2);
+        if (r1 != r2 || strcmp(e1.msg, e2.msg) != 0) {
+            char *d = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+            print_error("%s of %.300s:\n   jansson rc=%d [%s]\n   jread   rc=%d [%s]\n",
+                        item ? "item" : "value", d, r1, e1.msg, r2, e2.msg);
+            free(d);
+            fail();
+        }
+        if (r1 == 0) {
+            char *d1 = dump_av(&o1, item), *d2 = dump_av(&o2, item);
+            if (strcmp(d1, d2) != 0 || !av_equal(&o1, &o2)) {
+                print_error("different values:\n   jansson %.300s\n   jread   %.300s\n", d1, d2);
+                fail();
+            }
+            free(d1);
+            free(d2);
+            st->ok++;
+        } else {
+            st->err++;
+        }
+        arena_fini(&a1);
+        arena_fini(&a2);
+    }
+    json_decref(j);
+}
+
+/* Every node of the text's tree (when our reader takes the text). */
+static void same_both_ways(const char *buf, size_t n, both_stats *st)
+{
+    arena_t a;
+    arena_init(&a);
+    jread_val *root;
+    jread_error je;
+    if (jread_parse(buf, n, &a, &root, &je) == 0) {
+        st->docs++;
+        /* depth-first without recursion: next sibling, else up to an ancestor's sibling */
+        const jread_val *stack[64];
+        size_t depth = 0;
+        const jread_val *v = root;
+        while (v) {
+            same_node(v, st);
+            if (v->child && depth < 64) {
+                stack[depth++] = v;
+                v = v->child;
+                continue;
+            }
+            while (v && !v->next)
+                v = depth ? stack[--depth] : NULL;
+            v = v ? v->next : NULL;
+        }
+    }
+    arena_fini(&a);
+}
+
+static char *read_file(const char *path, size_t *out_n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long sz = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)sz + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)sz, f), (size_t)sz);
+    fclose(f);
+    *out_n = (size_t)sz;
+    return b;
+}
+
+static size_t walk_both(const char *path, both_stats *st)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return 0;
+    if (S_ISREG(sb.st_mode)) {
+        size_t n = 0;
+        char *b = read_file(path, &n);
+        same_both_ways(b, n, st);
+        if (n > 1) /* the api corpus' first byte selects the operation */
+            same_both_ways(b + 1, n - 1, st);
+        free(b);
+        return 1;
+    }
+    if (!S_ISDIR(sb.st_mode))
+        return 0;
+    DIR *d = opendir(path);
+    assert_non_null(d);
+    size_t files = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
+        files += walk_both(sub, st);
+    }
+    closedir(d);
+    return files;
+}
+
+static void test_jread_entries_same(void **state)
+{
+    (void)state;
+    both_stats st = {0};
+    size_t files = walk_both(GOLDEN, &st);
+    files += walk_both(DDB_SOURCE_DIR "/tests/fuzz/corpus/ddbjson", &st);
+    files += walk_both(DDB_SOURCE_DIR "/tests/fuzz/corpus/api", &st);
+    files += walk_both(DDB_SOURCE_DIR "/tests/fuzz/corpus/jread", &st);
+    files += walk_both(DDB_SOURCE_DIR "/tests/fuzz/regressions", &st);
+    print_message("ddbjson jread vs jansson: %zu files, %zu documents, %zu conversions "
+                  "accepted and %zu refused alike\n",
+                  files, st.docs, st.ok, st.err);
+    assert_true(files > 300);
+    assert_true(st.ok > 1000 && st.err > 1000);
 }
 
 static json_t *parse(const char *s)
@@ -351,6 +507,7 @@ static void test_random_shapes(void **state)
     json_t *cases = json_load_file(GOLDEN, JSON_ALLOW_NUL, NULL);
     assert_non_null(cases);
     size_t i, accepted = 0, rejected = 0;
+    both_stats both = {0};
     json_t *c;
     json_array_foreach(cases, i, c)
     {
@@ -377,6 +534,10 @@ static void test_random_shapes(void **state)
             err_clear(&e);
             av_t out;
             int rc = ddbjson_to_item(item, &a, &out, &e);
+            char *text = json_dumps(item, JSON_COMPACT);
+            assert_non_null(text);
+            same_both_ways(text, strlen(text), &both);
+            free(text);
             if (rc == 0) {
                 json_t *back = ddbjson_from_item(&out);
                 assert_non_null(back);
@@ -395,6 +556,7 @@ static void test_random_shapes(void **state)
         }
     }
     assert_true(accepted > 100 && rejected > 100);
+    assert_true(both.ok > 100 && both.err > 100);
     json_decref(cases);
 }
 
@@ -408,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_not_an_object),
         cmocka_unit_test(test_very_deep),
         cmocka_unit_test(test_random_shapes),
+        cmocka_unit_test(test_jread_entries_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
