@@ -358,6 +358,23 @@ def proc_cpu(pids):
     return t / CLK_TCK
 
 
+def proc_ctxsw(pids):
+    """Context switches (voluntary + involuntary) of every thread of the given processes so
+    far.  A thread that exited is not counted: the server keeps its threads, so over a run the
+    difference is the switches per request, a figure the machine's load hardly moves."""
+    t = 0
+    for pid in pids:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/status") as f:
+                    for line in f:
+                        if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                            t += int(line.split()[1])
+            except OSError:
+                pass
+    return t
+
+
 def proc_mem(pid):
     out = {}
     with open(f"/proc/{pid}/status") as f:
@@ -644,9 +661,9 @@ def wrk(port, mode, path, conns, seconds, pids, base_us=0):
     cmd = ["wrk", "-t", str(threads), "-c", str(conns), "-d", "%ds" % seconds, "--timeout", "10s",
            "-s", LUA, f"http://127.0.0.1:{port}", "--", mode, path, run_id, str(threads),
            str(base_us)]
-    c0 = proc_cpu(pids)
+    c0, s0 = proc_cpu(pids), proc_ctxsw(pids)
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=seconds + 120)
-    c1 = proc_cpu(pids)
+    c1, s1 = proc_cpu(pids), proc_ctxsw(pids)
     m = re.search(r"^RESULT (\{.*\})$", out.stdout, re.M)
     if not m:
         raise SystemExit(f"bench: wrk failed: {out.stdout[-500:]} {out.stderr[-500:]}")
@@ -657,12 +674,13 @@ def wrk(port, mode, path, conns, seconds, pids, base_us=0):
         log(f"   first error answer: {first.group(1)[:300]}")
     return {"rps": r["requests"] / (r["duration_us"] / 1e6), "p50": r["p50_us"] / 1e3,
             "p99": r["p99_us"] / 1e3, "cpu_us": (c1 - c0) * 1e6 / n if n else 0.0, "requests": n,
+            "ctxsw": (s1 - s0) / n if n else 0.0,
             "errors": r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"] +
             r["apperr"], "run_id": run_id, "threads": threads}
 
 
 def median_run(runs):
-    out = {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50", "p99", "cpu_us")}
+    out = {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50", "p99", "cpu_us", "ctxsw")}
     out["errors"] = sum(r["errors"] for r in runs)
     out["requests"] = sum(r["requests"] for r in runs)
     out["runs"] = runs
@@ -777,7 +795,7 @@ def bench_target(name, args, ds, rq, reqsets, scratch, res):
                 wr[conns] = median_run(runs)
                 x = wr[conns]
                 log(f"   {w:13s} c={conns:<3d} {x['rps']:9.0f}/s p50 {x['p50']:7.2f} ms "
-                    f"p99 {x['p99']:7.2f} ms cpu {x['cpu_us']:7.1f} us/req"
+                    f"p99 {x['p99']:7.2f} ms cpu {x['cpu_us']:7.1f} us/req ctxsw {x['ctxsw']:5.1f}/req"
                     + (f" ERRORS {x['errors']}" if x["errors"] else ""))
         cl.close()
         r["after"] = proc_mem(t.proc.pid)
@@ -854,6 +872,8 @@ def check_post(t, ds, rq):
 
 def lmdb_limit(args, scratch):
     b = os.path.join(os.path.dirname(args.bin), "bench_lmdbsync")
+    if not os.path.exists(b):  # --bin is a copy elsewhere: this checkout's build
+        b = os.path.join(REPO, "build", "bench_lmdbsync")
     out = subprocess.run([b, os.path.join(scratch, "lmdbsync"), str(max(1, args.duration // 2)),
                           "1", "64"], capture_output=True, text=True, timeout=600)
     res = {}
