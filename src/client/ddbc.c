@@ -19,7 +19,6 @@
 #include <zlib.h>
 
 #include "base/buf.h"
-#include "base/cpugate.h"
 #include "base/dynlib.h"
 #include "base/log.h"
 #include "value/jread.h"
@@ -484,9 +483,7 @@ static CURLcode ddbc_attempt(ddbc_t *c, const char *op, const char *body, size_t
     /* No Accept-Encoding: DynamoDB computes x-amz-crc32 over the gzip-compressed bytes, while
      * libcurl would hand us the decoded body, so every compressed (large) answer would look
      * corrupt (aws/aws-sdk-java#526).  botocore does not ask for compression either. */
-    cpugate_pause(); /* waiting for the network: another thread may compute */
     CURLcode rc = ddbc_curl.easy_perform(h);
-    cpugate_resume();
     if (rc == CURLE_OK)
         ddbc_curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
     ddbc_curl.slist_free_all(hdrs);

@@ -38,7 +38,6 @@
 
 #include <microhttpd.h>
 
-#include "base/cpugate.h"
 #include "base/log.h"
 #include "messaging/msg_err.h"
 #include "server/ddb_proto.h"
@@ -1353,10 +1352,6 @@ int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *cre
     srv->queue_limit = cfg->queue_limit ? cfg->queue_limit : HTTP_DEFAULT_QUEUE_LIMIT;
     srv->queue_timeout_ms =
         cfg->queue_timeout_ms ? cfg->queue_timeout_ms : HTTP_DEFAULT_QUEUE_TIMEOUT_MS;
-    {
-        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        cpugate_init(ncpu > 0 ? (unsigned)ncpu : 1); /* the pool's computing threads */
-    }
     if (http_pool_new(cfg->pool_threads ? cfg->pool_threads : HTTP_POOL_MAX_THREADS,
                       &srv->pool) != 0) {
         free(srv);

@@ -28,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/cpugate.h"
 #include "base/log.h"
 #include "store/store_int.h"
 #include "store/store_text.h"
@@ -526,7 +525,6 @@ static void st_lead(store_t *s)
 
     int64_t sync_us = -1; /* /metrics: how long this round's own durability sync took */
     if (durable) {
-        cpugate_pause(); /* waiting or syncing does not hold a CPU place */
         pthread_mutex_lock(&s->qmu);
         while (next && s->dur_txnid < need && s->round_done <= seq)
             pthread_cond_wait(&s->durcv, &s->qmu);
@@ -546,7 +544,6 @@ static void st_lead(store_t *s)
             }
             pthread_mutex_unlock(&s->qmu);
         }
-        cpugate_resume();
     }
     if (rc)
         log_error("store: commit failed: %s", e.msg);
@@ -623,30 +620,16 @@ static int st_submit(store_t *s, store_write *w, size_t n, bool atomic, err_t *e
         s->leader_active = true;
         q.lead = true;
     }
-    /* A follower sleeps until its round is answered: it leaves the CPU gate meanwhile
-     * (base/cpugate.h; never re-entered while holding qmu). */
-    bool paused = false;
+    /* A follower sleeps until its round is answered, or it is promoted to lead the next. */
     while (!q.done) {
         if (q.lead) {
             q.lead = false;
-            if (paused) {
-                pthread_mutex_unlock(&s->qmu);
-                cpugate_resume();
-                paused = false;
-                pthread_mutex_lock(&s->qmu);
-            }
             st_lead(s);
         } else {
-            if (!paused) {
-                cpugate_pause();
-                paused = true;
-            }
             pthread_cond_wait(&q.cv, &s->qmu);
         }
     }
     pthread_mutex_unlock(&s->qmu);
-    if (paused)
-        cpugate_resume();
     pthread_cond_destroy(&q.cv);
     if (q.rc) {
         err_set(e, q.rc, "%s", q.err.msg);
