@@ -88,9 +88,8 @@ typedef struct wreq {
     bool atomic;
     int rc;
     err_t err;
-    bool done;
-    bool lead;         /* promoted: this waiter runs the next round */
-    pthread_cond_t cv; /* signalled when done or lead (one per waiter: no thundering herd) */
+    _Atomic uint32_t state; /* WQ_WAIT, WQ_LEAD (promoted: runs the next round) or WQ_DONE;
+                               a futex the waiter sleeps on (commit.c, st_wq_post) */
     struct wreq *next;
 } wreq;
 
