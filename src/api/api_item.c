@@ -285,6 +285,33 @@ static bool any_value_expr(const json_t *o, const char *const *list)
     return false;
 }
 
+/* A value of ExpressionAttributeValues that is not valid: the service (and DynamoDB Local)
+ * names the placeholder, "ExpressionAttributeValues contains invalid value: <the value's
+ * text> for key :v" (dynalite's AWS-checked tests; test_items::test_number_texts).  rc and
+ * r->err come from converting the whole map; the first value that fails alone with the same
+ * text is the one named.  A map nested too deep as a whole keeps its unwrapped text. */
+static int eav_wrap(api_req *r, const json_t *jv, int rc)
+{
+    if (rc != ERR_VALIDATION)
+        return rc;
+    const char *k;
+    size_t klen;
+    json_t *v;
+    json_object_keylen_foreach((json_t *)jv, k, klen, v) {
+        err_t e;
+        err_clear(&e);
+        av_t tmp;
+        if (ddbjson_to_av(v, r->arena, &tmp, &e) == ERR_VALIDATION &&
+            strcmp(e.msg, r->err->msg) == 0) {
+            err_clear(r->err);
+            return err_set(r->err, ERR_VALIDATION,
+                           "ExpressionAttributeValues contains invalid value: %s for key %.*s",
+                           e.msg, (int)klen, k);
+        }
+    }
+    return rc;
+}
+
 int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const *expr_params,
                    const char *null_what)
 {
@@ -333,7 +360,7 @@ int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const 
             return err_set(r->err, ERR_NOMEM, "out of memory");
         int rc = ddbjson_to_item(jv, r->arena, m, r->err);
         if (rc)
-            return rc;
+            return eav_wrap(r, jv, rc);
         x->values = m;
     }
     int rc = expr_env_init(&x->env, r->arena, x->names, x->values, r->err);

@@ -141,6 +141,27 @@ def test_missing_table(ddb_url, target):
     assert (e["__type"].split("#")[-1], e.get("message", e.get("Message"))) == want
 
 
+# An invalid ExpressionAttributeValues value: the value's own text, wrapped with the
+# placeholder's name (the service per dynalite's tests, and DynamoDB Local).  Before, ddbchat
+# answered the bare text.
+@pytest.mark.parametrize("value,msg", [
+    ({"SS": []}, "One or more parameter values were invalid: An string set  may not be empty"),
+    ({"SS": ["a", "a"]}, "One or more parameter values were invalid: Input collection [a, a] "
+     "contains duplicates"),
+    ({"S": "x", "N": "1"}, "Supplied AttributeValue has more than one datatypes set, must "
+     "contain exactly one of the supported datatypes"),
+])
+def test_expression_value_errors_name_the_key(ddb_url, t1, value, msg):
+    want = f"ExpressionAttributeValues contains invalid value: {msg} for key :bad"
+    err(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("a")},
+                                "UpdateExpression": "SET n = :ok, m = :bad",
+                                "ExpressionAttributeValues": {":ok": S("1"), ":bad": value}},
+        V, want)
+    err(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a")},
+                             "ConditionExpression": "n <> :bad",
+                             "ExpressionAttributeValues": {":bad": value}}, V, want)
+
+
 # Items over 400 KB are rejected (PutItem and UpdateItem word it differently).
 def test_item_too_big(ddb_url, t1):
     err(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a"), "b": S("x" * 400 * 1024)}},
