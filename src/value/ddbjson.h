@@ -14,7 +14,7 @@
  *   - Item (PutItem, BatchWriteItem PutRequest, Transact Put) and Key (GetItem, DeleteItem,
  *     UpdateItem, ...): ddbjson's e->msg IS DynamoDB's whole message, prefix included where
  *     DynamoDB has one ("One or more parameter values were invalid: An string set  may not
- *     be empty", "A value provided cannot be converted into a number", "Empty attribute
+ *     be empty", "The parameter cannot be converted to a numeric value: x", "Empty attribute
  *     name", "Nesting Levels have exceeded supported limits: Attributes in the item have
  *     nested levels beyond supported limit", ...).  The operation adds nothing.
  *   - ExpressionAttributeValues: the operation wraps ddbjson_to_av's message as

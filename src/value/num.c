@@ -24,12 +24,15 @@
 
 #include <string.h>
 
-const char NUM_MSG_INVALID[] = "A value provided cannot be converted into a number";
+/* The service's texts (AWS-checked by dynalite's tests and Dynoxide; conformance tier1
+ * putItem/numberFormat); DynamoDB Local says "A value provided cannot be converted into a
+ * number" and "DynamoDB only supports precision up to 38 digits" (tests/golden/num.json). */
+const char NUM_MSG_INVALID[] = "The parameter cannot be converted to a numeric value";
 const char NUM_MSG_OVERFLOW[] =
     "Number overflow. Attempting to store a number with magnitude larger than supported range";
 const char NUM_MSG_UNDERFLOW[] =
     "Number underflow. Attempting to store a number with magnitude smaller than supported range";
-const char NUM_MSG_PRECISION[] = "DynamoDB only supports precision up to 38 digits";
+const char NUM_MSG_PRECISION[] = "Attempting to store more than 38 significant digits in a Number";
 const char NUM_MSG_UNKNOWN[] =
     "The request processing has failed because of an unknown error, exception or failure.";
 
@@ -233,7 +236,10 @@ int num_parse(const char *p, size_t len, num_t *out, err_t *e)
     out->fscale = fscale;
     return 0;
 invalid:
-    return err_set(e, ERR_VALIDATION, "%s", NUM_MSG_INVALID);
+    /* the service names a non-empty text: "...numeric value: abc" */
+    if (len == 0)
+        return err_set(e, ERR_VALIDATION, "%s", NUM_MSG_INVALID);
+    return err_set(e, ERR_VALIDATION, "%s: %.*s", NUM_MSG_INVALID, (int)len, p);
 }
 
 /* Writes the text with at least `minfrac` fraction digits into out (no NUL); returns its

@@ -55,13 +55,14 @@ int num_canonical(const char *p, size_t len, char *out, size_t cap, err_t *e);
 int num_cmp_text(const char *a, size_t alen, const char *b, size_t blen);
 
 /* --- additions (num) ---------------------------------------------------------------------
- * DynamoDB's texts (DynamoDB Local 2026-01-16); none embeds the offending text.  Both the
- * validation path (PutItem, keys, ExpressionAttributeValues) and the arithmetic path
- * (SET a = a + :b, ADD) use the same three range/precision texts. */
-extern const char NUM_MSG_INVALID[];   /* "A value provided cannot be converted into a number" */
+ * The service's texts (DynamoDB Local's differ for two: see num.c).  num_parse's invalid text
+ * names the offending text when it is not empty: "The parameter cannot be converted to a
+ * numeric value: abc".  Both the validation path (PutItem, keys, ExpressionAttributeValues)
+ * and the arithmetic path (SET a = a + :b, ADD) use the same three range/precision texts. */
+extern const char NUM_MSG_INVALID[];   /* "The parameter cannot be converted to a numeric value" */
 extern const char NUM_MSG_OVERFLOW[];  /* "Number overflow. Attempting to store ..." */
 extern const char NUM_MSG_UNDERFLOW[]; /* "Number underflow. Attempting to store ..." */
-extern const char NUM_MSG_PRECISION[]; /* "DynamoDB only supports precision up to 38 digits" */
+extern const char NUM_MSG_PRECISION[]; /* "Attempting to store more than 38 significant ..." */
 extern const char NUM_MSG_UNKNOWN[];   /* InternalFailure text, for absurd exponents */
 /* num_parse follows Java's BigDecimal syntax exactly (leading '+', ".5", "5.", 'e', Unicode
  * BMP decimal digits are accepted; spaces, hex, NaN, Infinity, "" are not) and checks

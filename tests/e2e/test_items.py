@@ -141,6 +141,38 @@ def test_missing_table(ddb_url, target):
     assert (e["__type"].split("#")[-1], e.get("message", e.get("Message"))) == want
 
 
+# A text that is not a number: the service names it (dynalite's and Dynoxide's AWS-checked
+# text; conformance tier1 putItem/numberFormat); DynamoDB Local says "A value provided cannot be
+# converted into a number" without it.  The same text in a key, a set and an
+# ExpressionAttributeValues entry (wrapped there); an empty text names nothing.
+L_NOT_NUMBER = "A value provided cannot be converted into a number"
+NOT_NUMBER = "The parameter cannot be converted to a numeric value"
+@pytest.mark.parametrize("text", ["+e2", "e2", "1+2", "1.2.3", "++5", "+-5", "+", "-", "1e", "1e+",
+                                  ".", "1.2e3.4", "0x5", "NaN", "Infinity", "1_000", " 5", "5 ",
+                                  "1 5"])
+def test_number_format_rejected(ddb_url, target, t1, text):
+    err(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a"), "n": N(text)}}, V,
+        aws_or_local(target, f"{NOT_NUMBER}: {text}", local=L_NOT_NUMBER))
+
+
+def test_number_texts(ddb_url, target, t1, t2):
+    err(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a"), "n": N("")}}, V,
+        aws_or_local(target, NOT_NUMBER, local=L_NOT_NUMBER))
+    err(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a"), "n": {"NS": ["1", "b"]}}},
+        V, aws_or_local(target, NOT_NUMBER + ": b", local=L_NOT_NUMBER))
+    err(ddb_url, "GetItem", {"TableName": t2, "Key": {"pk": S("a"), "sk": N("x1")}}, V,
+        aws_or_local(target, NOT_NUMBER + ": x1", local=L_NOT_NUMBER))
+    err(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("a")},
+                                "UpdateExpression": "SET n = :v",
+                                "ExpressionAttributeValues": {":v": N("b")}}, V,
+        "ExpressionAttributeValues contains invalid value: "
+        + aws_or_local(target, NOT_NUMBER + ": b", local=L_NOT_NUMBER) + " for key :v")
+    # 39 significant digits
+    err(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a"), "n": N("1" * 39)}}, V,
+        aws_or_local(target, "Attempting to store more than 38 significant digits in a Number",
+                     local="DynamoDB only supports precision up to 38 digits"))
+
+
 # An invalid ExpressionAttributeValues value: the value's own text, wrapped with the
 # placeholder's name (the service per dynalite's tests, and DynamoDB Local).  Before, ddbchat
 # answered the bare text.

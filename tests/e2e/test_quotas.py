@@ -207,7 +207,7 @@ def test_substitution_size(ddb_url, target, it):
 
 # "Number: up to 38 digits of precision ... positive 1E-130 to 9.9999999999999999999999999999999999999E+125"
 # and "Sets: ... no duplicates, not empty"; "String: empty allowed outside keys".
-def test_data_type_limits(ddb_url, it):
+def test_data_type_limits(ddb_url, target, it):
     key = {"pk": S("a"), "sk": S("d")}
 
     def put(v):
@@ -217,7 +217,9 @@ def test_data_type_limits(ddb_url, it):
     ok(ddb_url, "PutItem", put(N("1E-130")))
     ok(ddb_url, "PutItem", put(S("")))
     for v, msg in [
-        (N("1" * 39), "DynamoDB only supports precision up to 38 digits"),
+        (N("1" * 39), aws_or_local(target, "Attempting to store more than 38 significant "
+                                   "digits in a Number",
+                                   local="DynamoDB only supports precision up to 38 digits")),
         (N("1E126"), "Number overflow. Attempting to store a number with magnitude larger than "
          "supported range"),
         (N("1E-131"), "Number underflow. Attempting to store a number with magnitude smaller "

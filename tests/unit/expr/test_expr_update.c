@@ -81,7 +81,7 @@ static const ucase cases[] = {
     {"DELETE ns :ss", "!An operand in the update expression has an incorrect data type"},
     {"SET n = :big + :big",
      "!Number overflow. Attempting to store a number with magnitude larger than supported range"},
-    {"ADD n :d38", "!DynamoDB only supports precision up to 38 digits"},
+    {"ADD n :d38", "!Attempting to store more than 38 significant digits in a Number"},
     {"SET pk = :s", "!One or more parameter values were invalid: Cannot update attribute pk. This "
                     "attribute is part of the key"},
     {"REMOVE pk", "!One or more parameter values were invalid: Cannot update attribute pk. This "

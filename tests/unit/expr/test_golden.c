@@ -363,6 +363,9 @@ static const struct {
      "allowed: Key: ",
      "Invalid KeyConditionExpression: KeyConditionExpressions cannot have conditions on nested "
      "attributes"},
+    /* the 38-digit limit in arithmetic (dynalite's and Dynoxide's AWS-checked text) */
+    {"DynamoDB only supports precision up to 38 digits",
+     "Attempting to store more than 38 significant digits in a Number"},
 };
 
 static bool aws_wording_ok(const char *recorded, const char *got)

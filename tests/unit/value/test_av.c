@@ -309,7 +309,7 @@ static void test_map_helpers(void **state)
     assert_int_equal(n.u.str.len, 3);
     assert_memory_equal(n.u.str.ptr, "1.5", 3);
     assert_int_equal(av_make_n(&a, "abc", 3, &n, &e), ERR_VALIDATION);
-    assert_string_equal(e.msg, "A value provided cannot be converted into a number");
+    assert_string_equal(e.msg, "The parameter cannot be converted to a numeric value: abc");
     arena_fini(&a);
 }
 

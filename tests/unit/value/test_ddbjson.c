@@ -67,9 +67,25 @@ static void normalise_sets(json_t *v)
     }
 }
 
+/* The golden texts are DynamoDB Local's; for numbers the service has its own (num.c): the
+ * invalid text names the value ("...numeric value: x", or nothing for an empty one), the
+ * precision text differs.  Returns whether got is the service's text for Local's msg. */
+static bool aws_number_text(const char *msg, const char *got)
+{
+    static const char l_inv[] = "A value provided cannot be converted into a number",
+                      a_inv[] = "The parameter cannot be converted to a numeric value",
+                      l_prec[] = "DynamoDB only supports precision up to 38 digits",
+                      a_prec[] = "Attempting to store more than 38 significant digits in a Number";
+    if (strcmp(msg, l_prec) == 0)
+        return strcmp(got, a_prec) == 0;
+    return strcmp(msg, l_inv) == 0 && strncmp(got, a_inv, strlen(a_inv)) == 0 &&
+           (got[strlen(a_inv)] == '\0' || strncmp(got + strlen(a_inv), ": ", 2) == 0);
+}
+
 static void check_error(const char *name, int rc, const err_t *e, const char *type, const char *msg)
 {
-    if (rc == 0 || strcmp(err_type(rc), type) != 0 || strcmp(e->msg, msg) != 0) {
+    if (rc == 0 || strcmp(err_type(rc), type) != 0 ||
+        (strcmp(e->msg, msg) != 0 && !aws_number_text(msg, e->msg))) {
         print_error("case %s: got rc=%d type=%s msg=[%s]\n   want type=%s msg=[%s]\n", name, rc,
                     rc ? err_type(rc) : "-", e->msg, type, msg);
         fail();

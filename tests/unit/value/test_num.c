@@ -96,8 +96,17 @@ static void test_golden(void **state)
                              (int)strlen(out));
             assert_string_equal(again, out);
         } else {
-            if (rc == 0 || strcmp(e.msg, msg) != 0)
-                fail_msg("parse case %zu [%s]: expected error %s, got rc %d %s", i, text, msg,
+            /* the golden texts are DynamoDB Local's; ours are the service's (num.c) */
+            char aws[ERR_MSG_MAX];
+            if (strcmp(msg, "A value provided cannot be converted into a number") == 0)
+                snprintf(aws, sizeof aws, "%s%s%.*s", NUM_MSG_INVALID, tlen ? ": " : "",
+                         (int)tlen, text);
+            else if (strcmp(msg, "DynamoDB only supports precision up to 38 digits") == 0)
+                snprintf(aws, sizeof aws, "%s", NUM_MSG_PRECISION);
+            else
+                snprintf(aws, sizeof aws, "%s", msg);
+            if (rc == 0 || strcmp(e.msg, aws) != 0)
+                fail_msg("parse case %zu [%s]: expected error %s, got rc %d %s", i, text, aws,
                          rc, e.msg);
             const char *type = json_string_value(json_object_get(c, "err"));
             assert_int_equal(rc, strcmp(type, "InternalFailure") == 0 ? ERR_INTERNAL
@@ -127,7 +136,15 @@ static void test_golden(void **state)
             rc = op[0] == '+' ? num_add(&a, &b, &r, &e) : num_sub(&a, &b, &r, &e);
             snprintf(got, sizeof got, "%s", rc == 0 ? plain(&r) : e.msg);
         }
-        const char *want = ok ? ok : msg;
+        /* the golden's precision text is DynamoDB Local's; ours is the service's (num.c) */
+        static const char l_prec[] = "DynamoDB only supports precision up to 38 digits";
+        char aws[ERR_MSG_MAX];
+        const char *want = ok ? ok : msg, *at = ok ? NULL : strstr(msg, l_prec);
+        if (at) {
+            snprintf(aws, sizeof aws, "%.*s%s%s", (int)(at - msg), msg, NUM_MSG_PRECISION,
+                     at + strlen(l_prec));
+            want = aws;
+        }
         if ((rc == 0) != (ok != NULL) || strcmp(got, want) != 0)
             fail_msg("arith case %zu [%s %s %s]: expected %s, got %s", i, x, op, y, want, got);
         narith++;
@@ -255,7 +272,9 @@ static void test_errors(void **state)
         int code;
         const char *msg;
     } cases[] = {
-        {"not a number", "abc", ERR_VALIDATION, NUM_MSG_INVALID},
+        {"not a number", "abc", ERR_VALIDATION,
+         "The parameter cannot be converted to a numeric value: abc"},
+        {"empty", "", ERR_VALIDATION, "The parameter cannot be converted to a numeric value"},
         {"overflow", "1E126", ERR_VALIDATION, NUM_MSG_OVERFLOW},
         {"negative overflow", "-1E126", ERR_VALIDATION, NUM_MSG_OVERFLOW},
         {"overflow 10E125", "10E125", ERR_VALIDATION, NUM_MSG_OVERFLOW},
