@@ -27,11 +27,11 @@
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "base/log.h"
 #include "base/mem.h"
 #include "value/av.h"
+#include "value/crc.h"
 #include "value/jout.h"
 #include "value/jread.h"
 
@@ -51,7 +51,7 @@ static void ddb_proto_set_body(ddb_proto_resp *resp, char *body, size_t len)
     free(resp->body);
     resp->body = body;
     resp->body_len = body ? len : 0;
-    resp->crc32 = (uint32_t)crc32(0L, (const Bytef *)(body ? body : ""), (uInt)resp->body_len);
+    resp->crc32 = crc_ieee(0, body, resp->body_len);
 }
 
 /* A copy of s with every byte that does not start a valid UTF-8 sequence replaced by U+FFFD,

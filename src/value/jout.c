@@ -13,6 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#if defined(__SSE2__) && !defined(JOUT_NO_SSE2) /* -DJOUT_NO_SSE2: the portable path */
+#define JOUT_SSE2 1
+#include <emmintrin.h>
+#endif
+
+#include "value/crc.h"
 
 #define JOUT_CRC_CHUNK 4096
 #define JOUT_MAX_DEPTH 128
@@ -52,7 +58,7 @@ bool jout_failed(const jout *w)
 static void jout_crc_fold(jout *w)
 {
     if (w->len > w->crc_len) {
-        w->crc = (uint32_t)crc32_z(w->crc, (const Bytef *)w->p + w->crc_len, w->len - w->crc_len);
+        w->crc = crc_ieee(w->crc, w->p + w->crc_len, w->len - w->crc_len);
         w->crc_len = w->len;
     }
 }
@@ -104,44 +110,118 @@ int jout_raw(jout *w, const char *s, size_t n)
     return 0;
 }
 
-/* True when none of the 8 bytes needs attention: all in 0x20..0x7f, none '"' or '\\'. */
-static inline bool jout_plain8(uint64_t x)
+/* True when none of the 8 bytes needs an escape: none below 0x20, none '"' or '\\'.  Bytes
+ * from 0x80 are plain too (UTF-8, checked once per string); *high collects their top bits. */
+static inline bool jout_plain8(uint64_t x, uint64_t *high)
 {
     const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    uint64_t ctl = (x - ones * 0x20) & ~x;                   /* bytes < 0x20 */
+    uint64_t ctl = (x - ones * 0x20) & ~x; /* bytes < 0x20 */
     uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
     uint64_t quote = (q - ones) & ~q, back = (bs - ones) & ~bs; /* bytes == '"' / '\\' */
-    return ((ctl | quote | back | x) & highs) == 0;
+    *high |= x & highs;
+    return ((ctl | quote | back) & highs) == 0;
 }
 
-int jout_str(jout *w, const char *s, size_t n)
+#ifdef JOUT_SSE2
+/* The bytes of x that need an escape (below 0x20, '"', '\\') as 0xFF, the others 0. */
+static inline __m128i jout_bad16(__m128i x)
 {
-    /* worst case: every byte a 6-byte \u00XX escape */
-    if (n > ((size_t)1 << 36) || jout_reserve(w, n * 6 + 2))
-        return jout_fail(w);
-    char *o = w->p + w->len;
-    bool high = false;
-    *o++ = '"';
+    __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);
+    __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
+    __m128i back = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
+    return _mm_or_si128(ctl, _mm_or_si128(quote, back));
+}
+#endif
+
+/* Writes s[0..n) escaped, without the quotes, at o (room for 6n bytes); returns the end.
+ * *high is non-zero afterwards when a byte >= 0x80 was seen (the caller checks UTF-8). */
+static inline char *jout_esc(char *o, const char *s, size_t n, uint64_t *high)
+{
     size_t i = 0;
+    /* Whole strings without an escape (nearly all) in a few overlapping loads: 16-byte blocks
+     * then the last 16 bytes again; 8 to 15 bytes as two 8-byte words, 4 to 7 as two 4-byte
+     * halves of one.  Anything needing an escape falls through to the general loop. */
+#ifdef JOUT_SSE2
+    if (n >= 16) {
+        __m128i hi = _mm_setzero_si128();
+        for (;;) {
+            size_t at = i + 16 <= n ? i : n - 16; /* the last block overlaps the one before */
+            __m128i x = _mm_loadu_si128((const __m128i *)(s + at));
+            __m128i bad = jout_bad16(x);
+            if (_mm_movemask_epi8(bad))
+                break;
+            _mm_storeu_si128((__m128i *)(o + at), x);
+            hi = _mm_or_si128(hi, x);
+            i = at + 16;
+            if (i == n) {
+                *high |= (uint64_t)_mm_movemask_epi8(hi);
+                return o + n;
+            }
+        }
+        *high |= (uint64_t)_mm_movemask_epi8(hi);
+        o += i;
+    } else
+#endif
+    if (n >= 8 && n <= 16) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        if (jout_plain8(a, high) && jout_plain8(b, high)) {
+            memcpy(o, &a, 8);
+            memcpy(o + n - 8, &b, 8);
+            return o + n;
+        }
+    } else if (n >= 4 && n < 8) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        if (jout_plain8((uint64_t)a | (uint64_t)b << 32, high)) {
+            memcpy(o, &a, 4);
+            memcpy(o + n - 4, &b, 4);
+            return o + n;
+        }
+    }
     while (i < n) {
-        /* runs of plain ASCII, 8 bytes at a time */
+#ifdef JOUT_SSE2
+        /* runs of plain bytes, 16 at a time: the store may run ahead of the escape found in
+         * the block, which is then written over (6n bytes of room cover it) */
+        while (i + 16 <= n) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+            __m128i bad = jout_bad16(x);
+            _mm_storeu_si128((__m128i *)o, x);
+            *high |= (uint64_t)_mm_movemask_epi8(x);
+            unsigned m = (unsigned)_mm_movemask_epi8(bad);
+            if (m) {
+                unsigned k = (unsigned)__builtin_ctz(m);
+                o += k;
+                i += k;
+                goto escape;
+            }
+            o += 16;
+            i += 16;
+        }
+#endif
         while (i + 8 <= n) {
             uint64_t x;
             memcpy(&x, s + i, 8);
-            if (!jout_plain8(x))
+            if (!jout_plain8(x, high))
                 break;
             memcpy(o, &x, 8);
             o += 8;
             i += 8;
         }
-        if (i >= n)
-            break;
-        unsigned char c = (unsigned char)s[i++];
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            high |= c >= 0x80;
+        /* the tail, or the block holding an escape, a byte at a time */
+        for (size_t stop = i + 8 < n ? i + 8 : n; i < stop;) {
+            unsigned char c = (unsigned char)s[i];
+            if (c < 0x20 || c == '"' || c == '\\')
+                goto escape;
+            *high |= c & 0x80;
             *o++ = (char)c;
-            continue;
+            i++;
         }
+        continue;
+    escape:;
+        unsigned char c = (unsigned char)s[i++];
         *o++ = '\\';
         switch (c) {
         case '"': *o++ = '"'; break;
@@ -159,6 +239,26 @@ int jout_str(jout *w, const char *s, size_t n)
             *o++ = jout_hex[c & 15];
         }
     }
+    return o;
+}
+
+/* Room for a string of n bytes, escaped and quoted, plus `more`; -1 (failed) when it cannot
+ * be had.  The bound keeps n * 6 from overflowing. */
+static inline int jout_reserve_str(jout *w, size_t n, size_t more)
+{
+    if (n > ((size_t)1 << 36) || jout_reserve(w, n * 6 + 2 + more))
+        return jout_fail(w);
+    return 0;
+}
+
+int jout_str(jout *w, const char *s, size_t n)
+{
+    if (jout_reserve_str(w, n, 0))
+        return -1;
+    char *o = w->p + w->len;
+    uint64_t high = 0;
+    *o++ = '"';
+    o = jout_esc(o, s, n, &high);
     *o++ = '"';
     if (high && !av_utf8_valid(s, n)) /* json_dumps refuses invalid UTF-8 too */
         return jout_fail(w);
@@ -297,6 +397,30 @@ static int jout_scalar(jout *w, av_type t, const char *p, size_t n)
     return jout_str(w, p ? p : "", n);
 }
 
+/* One member whose value is an S or N: [,]"name":{"S":"value"} with one reservation and no
+ * other check on the way (the common attribute of a reply). */
+static int jout_member_sn(jout *w, bool comma, const char *name, size_t nl, av_type t,
+                          const char *p, size_t n)
+{
+    if (jout_reserve_str(w, nl + n, 12)) /* , " ":{"S":" "} around the two */
+        return -1;
+    char *o = w->p + w->len;
+    uint64_t hname = 0, hval = 0;
+    if (comma)
+        *o++ = ',';
+    *o++ = '"';
+    o = jout_esc(o, name, nl, &hname);
+    memcpy(o, t == AV_S ? "\":{\"S\":\"" : "\":{\"N\":\"", 8);
+    o += 8;
+    o = jout_esc(o, p ? p : "", n, &hval);
+    *o++ = '"';
+    *o++ = '}';
+    if ((hname && !av_utf8_valid(name, nl)) || (hval && !av_utf8_valid(p, n)))
+        return jout_fail(w);
+    w->len = (size_t)(o - w->p);
+    return 0;
+}
+
 static int jout_members(jout *w, const av_t *m, int depth);
 
 static int jout_av_rec(jout *w, const av_t *v, int depth)
@@ -351,6 +475,12 @@ static int jout_members(jout *w, const av_t *m, int depth)
         return -1;
     for (size_t i = 0; i < m->u.map.n; i++) {
         const av_kv *kv = &m->u.map.kv[i];
+        if (kv->val.type == AV_S || kv->val.type == AV_N) {
+            if (jout_member_sn(w, i, kv->name, kv->name_len, kv->val.type, kv->val.u.str.ptr,
+                               kv->val.u.str.len))
+                return -1;
+            continue;
+        }
         if ((i && jout_raw(w, ",", 1)) || jout_key(w, kv->name, kv->name_len) ||
             jout_av_rec(w, &kv->val, depth))
             return -1;
@@ -499,6 +629,17 @@ static int jout_stored_members(jout *w, jout_dec *d, int depth)
         size_t nl;
         if (jd_bytes(d, &name, &nl))
             return jout_fail(w);
+        if (d->pos < d->len && (d->p[d->pos] == AVC_S || d->p[d->pos] == AVC_N)) {
+            av_type t = d->p[d->pos] == AVC_S ? AV_S : AV_N;
+            const char *p;
+            size_t n;
+            d->pos++;
+            if (jd_bytes(d, &p, &n))
+                return jout_fail(w);
+            if (jout_member_sn(w, i, name, nl, t, p, n))
+                return -1;
+            continue;
+        }
         if ((i && jout_raw(w, ",", 1)) || jout_key(w, name, nl) ||
             jout_stored_value(w, d, depth))
             return -1;

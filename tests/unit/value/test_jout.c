@@ -143,6 +143,92 @@ static void test_random_strings(void **state)
     jout_fini(&w);
 }
 
+/* Long strings of plain runs (the 16- and 8-byte fast paths) with a rare special, multi-byte
+ * or invalid byte at any position, as a JSON string, as an attribute name and as an S or N
+ * value of an item (the one-reservation member path), from values and from stored bytes:
+ * the same text as json_dumps, or refused exactly when jansson refuses (not UTF-8). */
+static void test_long_strings_and_members(void **state)
+{
+    (void)state;
+    static const char *const rare[] = {"\"", "\\", "\n", "\x01", "\x1f", "\xc3\xa9",
+                                       "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xff", "\xc3",
+                                       "\x80", "\xed\xa0\x80"};
+    unsigned seed = 777;
+    size_t refused = 0, accepted = 0;
+    jout w;
+    jout_init(&w, 0);
+    for (int round = 0; round < 4000; round++) {
+        char s[320], name[80];
+        size_t n = 0, want = (size_t)(rand_r(&seed) % 260), nn = 0;
+        size_t nwant = (size_t)(rand_r(&seed) % 40) + 1;
+        int specials = round % 4; /* 0 .. 3 rare pieces in the value */
+        while (n < want) {
+            if (specials && rand_r(&seed) % 40 == 0) {
+                const char *r = rare[rand_r(&seed) % (sizeof rare / sizeof rare[0])];
+                memcpy(s + n, r, strlen(r));
+                n += strlen(r);
+                specials--;
+            } else {
+                s[n++] = (char)(' ' + 3 + rand_r(&seed) % 90); /* plain: no '"' or '\\' */
+                if (s[n - 1] == '\\')
+                    s[n - 1] = 'x';
+            }
+        }
+        while (nn < nwant)
+            name[nn++] = (char)('a' + rand_r(&seed) % 26);
+        if (round % 7 == 0) {
+            const char *r = rare[rand_r(&seed) % (sizeof rare / sizeof rare[0])];
+            size_t at = (size_t)rand_r(&seed) % nn, k = strlen(r);
+            memmove(name + at + k, name + at, nn - at);
+            memcpy(name + at, r, k);
+            nn += k;
+        }
+        json_t *j = json_stringn(s, n);
+        json_t *jn = json_stringn(name, nn);
+        /* the string alone */
+        if (!j) {
+            assert_int_equal(jout_str(&w, s, n), -1);
+            jout_reset(&w);
+            refused++;
+        } else {
+            char *dumped = dump(j);
+            assert_int_equal(jout_str(&w, s, n), 0);
+            expect_text(&w, dumped);
+            free(dumped);
+        }
+        /* {"_":{"S":"1"}, name:{"S"|"N": s}} from values and from stored bytes */
+        av_kv kv[2] = {{"_", 1, av_make_s("1", 1)}, {name, nn, av_make_s(s, n)}};
+        if (round % 2)
+            kv[1].val.type = AV_N;
+        av_t m = av_make_m(kv, 2);
+        buf_t b;
+        buf_init(&b, 0);
+        assert_int_equal(av_encode(&m, &b), 0);
+        if (!j || !jn) {
+            assert_int_equal(jout_item(&w, &m), -1);
+            jout_reset(&w);
+            assert_int_equal(jout_item_stored(&w, b.data, b.len), -1);
+            jout_reset(&w);
+        } else {
+            json_t *tree = ddbjson_from_item(&m);
+            assert_non_null(tree);
+            char *want_item = dump(tree);
+            assert_int_equal(jout_item(&w, &m), 0);
+            expect_text(&w, want_item);
+            assert_int_equal(jout_item_stored(&w, b.data, b.len), 0);
+            expect_text(&w, want_item);
+            free(want_item);
+            json_decref(tree);
+            accepted++;
+        }
+        buf_fini(&b);
+        json_decref(j);
+        json_decref(jn);
+    }
+    assert_true(refused > 50 && accepted > 2000);
+    jout_fini(&w);
+}
+
 static void test_refusals_are_sticky(void **state)
 {
     (void)state;
@@ -211,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_golden_items),
         cmocka_unit_test(test_escapes_and_trees),
         cmocka_unit_test(test_random_strings),
+        cmocka_unit_test(test_long_strings_and_members),
         cmocka_unit_test(test_refusals_are_sticky),
         cmocka_unit_test(test_crc_across_chunks),
     };
