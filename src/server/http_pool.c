@@ -14,7 +14,6 @@
 #include "server/http_pool.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -36,13 +35,10 @@ struct http_pool {
 static void *hp_main(void *arg)
 {
     http_pool *p = arg;
-    /* SCHED_BATCH: a job thread woken (by a submit, or by its group commit's leader) waits
-     * for the running thread's turn to end instead of preempting it, so a polling thread or
-     * a leader waking 60 writers is not switched out at every wake-up; and a polling thread
-     * (reads) still preempts a job thread.  Measured at 64 connections: 4.1 -> 3.6 context
-     * switches per durable PutItem.  Best effort: without it, the normal policy. */
-    struct sched_param sp = {0};
-    pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+    /* Not SCHED_BATCH: it spares the wake-up preemptions (4.1 -> 3.6 context switches per
+     * durable PutItem at 64 connections) but a woken job thread then waits behind every
+     * other process's running thread: on the loaded machine PutItem fell from 4.9k-8.4k/s
+     * to 2.3k-3.9k/s and TransactWriteItems C+D by ~20 % (issue 13.3, session 4). */
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (!p->head && !p->stopping) {
