@@ -710,6 +710,37 @@ json_t *api_cap_json(const api_cap *cap, api_rcc rcc)
     return o;
 }
 
+/* Sets o[name] = h / 2 units when h is not zero. */
+static void set_units(json_t *o, const char *name, uint64_t h)
+{
+    if (o && h)
+        json_object_set_new(o, name, json_real((double)h / 2.0));
+}
+
+json_t *api_cap_txn_json(const api_cap *cap, api_rcc rcc)
+{
+    json_t *o = api_cap_json(cap, rcc);
+    if (!o)
+        return NULL;
+    uint64_t idx_h = 0;
+    for (size_t i = 0; i < cap->n_idx; i++)
+        idx_h += cap->idx[i].h;
+    uint64_t rd = cap->read_h < cap->table_h ? cap->read_h : cap->table_h;
+    set_units(o, "ReadCapacityUnits", rd);
+    set_units(o, "WriteCapacityUnits", cap->table_h - rd + idx_h);
+    if (rcc == API_RCC_INDEXES) {
+        json_t *tb = json_object_get(o, "Table");
+        set_units(tb, "ReadCapacityUnits", rd);
+        set_units(tb, "WriteCapacityUnits", cap->table_h - rd);
+        for (size_t i = 0; i < cap->n_idx; i++) {
+            json_t *m = json_object_get(o, cap->idx[i].global ? "GlobalSecondaryIndexes"
+                                                              : "LocalSecondaryIndexes");
+            set_units(json_object_get(m, cap->idx[i].name), "WriteCapacityUnits", cap->idx[i].h);
+        }
+    }
+    return o;
+}
+
 bool api_table_has_lsi(const store_table *t)
 {
     for (size_t i = 0; i < t->n_idx; i++)

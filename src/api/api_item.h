@@ -171,6 +171,12 @@ void api_cap_add_index(api_cap *cap, const store_index *ix, uint64_t h);
 /* The ConsumedCapacity object for rcc (NULL for NONE): {"TableName","CapacityUnits"} and for
  * INDEXES "Table" and "GlobalSecondaryIndexes" / "LocalSecondaryIndexes". */
 json_t *api_cap_json(const api_cap *cap, api_rcc rcc);
+/* The same for a transactional operation (TransactGetItems, TransactWriteItems,
+ * ExecuteTransaction): AWS adds the split into "ReadCapacityUnits" (cap->read_h: reads and
+ * condition checks) and "WriteCapacityUnits" (the rest) at the top level, and under INDEXES in
+ * the "Table" arm too (an index arm's units are writes). Single-item operations report no
+ * split (conformance suite tier2 transactGet; paritysuite/dynamodb-conformance#69). */
+json_t *api_cap_txn_json(const api_cap *cap, api_rcc rcc);
 
 /* ReturnItemCollectionMetrics: parses "SIZE" / "NONE". */
 int api_ricm_parse(api_req *r, const json_t *o, bool *out_size);

@@ -1102,22 +1102,6 @@ static api_cap *cap_of(api_cap *caps, size_t *n, const store_table *t)
     return c;
 }
 
-/* A transactional ConsumedCapacity entry: api_cap_json plus the read and write units apart
- * (the service reports ReadCapacityUnits / WriteCapacityUnits on ExecuteTransaction:
- * conformance suite, tier2 executeTransaction). */
-static json_t *txn_cap_json(const api_cap *c, api_rcc rcc)
-{
-    json_t *o = api_cap_json(c, rcc);
-    uint64_t total = c->table_h;
-    for (size_t i = 0; i < c->n_idx; i++)
-        total += c->idx[i].h;
-    if (o && c->read_h)
-        json_object_set_new(o, "ReadCapacityUnits", json_real((double)c->read_h / 2.0));
-    if (o && total > c->read_h)
-        json_object_set_new(o, "WriteCapacityUnits", json_real((double)(total - c->read_h) / 2.0));
-    return o;
-}
-
 /* Sets o["ConsumedCapacity"] to the entries caps[0..n) (nothing for RCC NONE). */
 static void caps_set(json_t *o, const api_cap *caps, size_t n, api_rcc rcc, bool txn)
 {
@@ -1125,7 +1109,7 @@ static void caps_set(json_t *o, const api_cap *caps, size_t n, api_rcc rcc, bool
         return;
     json_t *ca = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(ca, txn ? txn_cap_json(&caps[i], rcc) : api_cap_json(&caps[i], rcc));
+        json_array_append_new(ca, txn ? api_cap_txn_json(&caps[i], rcc) : api_cap_json(&caps[i], rcc));
     json_object_set_new(o, "ConsumedCapacity", ca);
 }
 

@@ -604,7 +604,7 @@ static json_t *caps_json(api_cap *caps, size_t ncap, api_rcc rcc)
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < ncap; i++)
-        json_array_append_new(arr, api_cap_json(&caps[i], rcc));
+        json_array_append_new(arr, api_cap_txn_json(&caps[i], rcc));
     return arr;
 }
 
@@ -787,7 +787,9 @@ int op_transact_write_items(api_req *r, json_t **out)
             const av_t *nw = (w[i].new_item && w[i].new_item != STORE_KEEP) ? w[i].new_item : NULL;
             uint64_t sz = w[i].old_size > w[i].new_size ? w[i].old_size : w[i].new_size;
             if (acts[i].w.kind == API_W_CHECK) {
-                c->table_h += api_cap_read_h(w[i].old_size, true) * 2;
+                uint64_t h = api_cap_read_h(w[i].old_size, true) * 2;
+                c->table_h += h;
+                c->read_h += h;
                 continue;
             }
             c->table_h += api_cap_write_h(sz) * 2;
@@ -994,11 +996,11 @@ int op_transact_get_items(api_req *r, json_t **out)
     for (size_t i = 0; i < n; i++) {
         json_t *e = json_object();
         api_cap *c = cap_for(caps, &ncap, tabs[i]);
-        c->table_h += api_cap_read_h(found[i] ? av_item_size(&res[i]) : 0, true) * 2;
-        api_metrics_read(r, tabs[i], api_cap_read_h(found[i] ? av_item_size(&res[i]) : 0, true) * 2);
-        api_thr_charge_read(r, tabs[i], NULL,
-                            api_cap_read_h(found[i] ? av_item_size(&res[i]) : 0, true) * 2,
-                            API_THR_READ_STRONG * API_THR_TXN);
+        uint64_t h = api_cap_read_h(found[i] ? av_item_size(&res[i]) : 0, true) * 2;
+        c->table_h += h;
+        c->read_h += h;
+        api_metrics_read(r, tabs[i], h);
+        api_thr_charge_read(r, tabs[i], NULL, h, API_THR_READ_STRONG * API_THR_TXN);
         if (found[i]) {
             av_t p = res[i];
             if (proj[i] && (rc = expr_project(r->arena, proj[i], &res[i], &p, r->err))) {

@@ -589,7 +589,8 @@ def test_namespaced_table_names(ddbchat_server):
     r = ok(u, "TransactWriteItems", {"TransactItems": [{"Put": {"TableName": "nsraw",
                                                                 "Item": {"pk": S("b")}}}],
                                      "ReturnConsumedCapacity": "TOTAL"})
-    assert r["ConsumedCapacity"] == [{"TableName": "nsraw", "CapacityUnits": 2.0}]
+    assert r["ConsumedCapacity"] == [{"TableName": "nsraw", "CapacityUnits": 2.0,
+                                      "WriteCapacityUnits": 2.0}]
     # the boto3 client's table is invisible to the raw (other key) requests
     err(u, "GetItem", {"TableName": "nsitems", "Key": {"pk": S("a")}},
         "ResourceNotFoundException")

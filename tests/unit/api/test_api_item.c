@@ -149,6 +149,39 @@ static void capacity_json(void **state)
     assert_true(json_equal(j, want));
     json_decref(j);
     json_decref(want);
+    /* transactional: the read/write split at the top and in each arm (half a unit of the
+     * table's one unit was a condition check) */
+    c.read_h = 1;
+    assert_null(api_cap_txn_json(&c, API_RCC_NONE));
+    j = api_cap_txn_json(&c, API_RCC_TOTAL);
+    want = json_loads("{\"TableName\":\"t\",\"CapacityUnits\":3.5,\"ReadCapacityUnits\":0.5,"
+                      "\"WriteCapacityUnits\":3.0}",
+                      0, NULL);
+    assert_true(json_equal(j, want));
+    json_decref(j);
+    json_decref(want);
+    j = api_cap_txn_json(&c, API_RCC_INDEXES);
+    want = json_loads("{\"TableName\":\"t\",\"CapacityUnits\":3.5,\"ReadCapacityUnits\":0.5,"
+                      "\"WriteCapacityUnits\":3.0,\"Table\":{\"CapacityUnits\":1.0,"
+                      "\"ReadCapacityUnits\":0.5,\"WriteCapacityUnits\":0.5},"
+                      "\"GlobalSecondaryIndexes\":{\"gall\":{\"CapacityUnits\":2.0,"
+                      "\"WriteCapacityUnits\":2.0}},\"LocalSecondaryIndexes\":{\"gkeys\":"
+                      "{\"CapacityUnits\":0.5,\"WriteCapacityUnits\":0.5}}}",
+                      0, NULL);
+    assert_true(json_equal(j, want));
+    json_decref(j);
+    json_decref(want);
+    /* a pure read: no WriteCapacityUnits anywhere */
+    memset(&c, 0, sizeof c);
+    c.table = "t";
+    c.table_h = c.read_h = 4;
+    j = api_cap_txn_json(&c, API_RCC_INDEXES);
+    want = json_loads("{\"TableName\":\"t\",\"CapacityUnits\":2.0,\"ReadCapacityUnits\":2.0,"
+                      "\"Table\":{\"CapacityUnits\":2.0,\"ReadCapacityUnits\":2.0}}",
+                      0, NULL);
+    assert_true(json_equal(j, want));
+    json_decref(j);
+    json_decref(want);
 }
 
 /* ItemCollectionMetrics: the collection's size after the write as whole GiB around it

@@ -39,7 +39,8 @@ static void all_kinds(void **state)
                       "'ConditionExpression':'attribute_not_exists(pk)'}}],"
                       "'ReturnConsumedCapacity':'TOTAL'}");
     it_member(r, "ConsumedCapacity",
-              "[{'TableName':'tab1','CapacityUnits':6.0},{'TableName':'tab2','CapacityUnits':2.0}]");
+              "[{'TableName':'tab1','CapacityUnits':6.0,'WriteCapacityUnits':6.0},"
+              "{'TableName':'tab2','CapacityUnits':2.0,'ReadCapacityUnits':2.0}]");
     json_decref(r);
     assert_int_equal(v_of_t1(f), 2);
     r = it_ok(f, "GetItem", "{'TableName':'tab1','Key':{'pk':{'S':'t3'}}}");
@@ -211,7 +212,16 @@ static void transact_get(void **state)
                       "'ProjectionExpression':'v'}},{'Get':{'TableName':'tab1','Key':{'pk':{'S':'no'}}}}],"
                       "'ReturnConsumedCapacity':'TOTAL'}");
     it_member(r, "Responses", "[{'Item':{'v':{'N':'1'}}},{}]");
-    it_member(r, "ConsumedCapacity", "[{'TableName':'tab1','CapacityUnits':4.0}]");
+    it_member(r, "ConsumedCapacity", "[{'TableName':'tab1','CapacityUnits':4.0,'ReadCapacityUnits':4.0}]");
+    json_decref(r);
+    /* INDEXES: the Table arm carries the split as well (the service's answer, conformance
+     * suite tier2 transactGet) */
+    r = it_ok(f, "TransactGetItems",
+              "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'t1'}}}}],"
+              "'ReturnConsumedCapacity':'INDEXES'}");
+    it_member(r, "ConsumedCapacity",
+              "[{'TableName':'tab1','CapacityUnits':2.0,'ReadCapacityUnits':2.0,"
+              "'Table':{'CapacityUnits':2.0,'ReadCapacityUnits':2.0}}]");
     json_decref(r);
 }
 
