@@ -132,7 +132,8 @@ static int run_write(wreq *q, json_t **out)
     case API_RV_UPDATED_NEW: {
         const av_t *src = q->rv == API_RV_UPDATED_OLD ? old : nw;
         if (src && q->w.updated) {
-            if ((rc = expr_project(r->arena, q->w.updated, src, &p, r->err)))
+            if ((rc = expr_project_updated(r->arena, q->w.updated, src,
+                                           q->rv == API_RV_UPDATED_NEW, &p, r->err)))
                 return rc;
             if (p.type == AV_M && p.u.map.n)
                 attrs = &p;

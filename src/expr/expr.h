@@ -243,7 +243,7 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
  * expr_project with the old or the new item.  As DynamoDB Local does, that projection yields
  * the WHOLE top-level attribute of every updated path that exists in the given item
  * ("SET m.a.c = :v" with UPDATED_NEW returns all of m; UPDATED_OLD returns nothing when m.a.c
- * did not exist before).
+ * did not exist before); expr_project_updated applies the service's rule.
  * Errors (ERR_VALIDATION, DynamoDB's texts):
  *   "One or more parameter values were invalid: Cannot update attribute pk. This attribute is
  *    part of the key"
@@ -258,6 +258,16 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
 int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
                       const char *const *key_names, size_t nkeys, av_t *out_item,
                       expr_t **out_updated, err_t *e);
+
+/* ReturnValues UPDATED_OLD (new_item false, item = the old item) or UPDATED_NEW (new_item
+ * true, item = the new item) as the service answers them: only the written document paths,
+ * as a projection of them ("SET m.a.c = :v" returns {m: {a: {c: ...}}}, not m's other
+ * members; conformance tier1 updateItem/basic "UPDATED_NEW on a nested SET returns only the
+ * changed fragment"); a REMOVE's path is not in the new item's.  updated: *out_updated of
+ * expr_update_apply.  *out: an M in `a` sharing values with item, or AV_NONE when no written
+ * path exists in item.  Errors: ERR_NOMEM. */
+int expr_project_updated(arena_t *a, const expr_t *updated, const av_t *item, bool new_item,
+                         av_t *out, err_t *e);
 
 /* What the service measures a standalone UpdateItem's size by, besides the finished item:
  * the bytes the update writes (name and final value, in new_item, of every top-level

@@ -91,6 +91,8 @@ struct expr {
     bool whole_top; /* projection made by expr_update_apply: DynamoDB Local's
                        UPDATED_OLD/NEW rule (whole top-level attribute when the
                        updated path exists in the item) */
+    size_t nremoved; /* made by expr_update_apply: the last nremoved paths are REMOVE's
+                        (expr_project_updated leaves them out of the new item's) */
 };
 
 /* Reserved words (expr_reserved.c). */

@@ -172,6 +172,19 @@ int expr_project(arena_t *a, const expr_t *proj, const av_t *item, av_t *out, er
     return 0;
 }
 
+int expr_project_updated(arena_t *a, const expr_t *updated, const av_t *item, bool new_item,
+                         av_t *out, err_t *e)
+{
+    expr_t x = *updated;
+    x.whole_top = false;
+    if (new_item)
+        x.npaths -= x.nremoved;
+    int rc = expr_project(a, &x, item, out, e);
+    if (rc == 0 && out->type == AV_M && out->u.map.n == 0)
+        out->type = AV_NONE;
+    return rc;
+}
+
 /* ---- top-level names ---------------------------------------------------------------- */
 
 typedef struct names {

@@ -524,13 +524,19 @@ int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
         expr_node **paths = arena_alloc(a, (n ? n : 1) * sizeof *paths);
         if (!x || !paths)
             return err_set(e, ERR_NOMEM, "out of memory");
-        for (size_t i = 0; i < n; i++)
-            paths[i] = upd->acts[i].path;
+        /* REMOVE's paths last: expr_project_updated leaves them out of the new item's */
+        size_t k = 0;
+        for (int removed = 0; removed < 2; removed++)
+            for (size_t i = 0; i < n; i++)
+                if ((upd->acts[i].op == EU_REMOVE) == (removed == 1))
+                    paths[k++] = upd->acts[i].path;
         x->kind = EXPR_PROJECTION;
         x->resolved = true;
         x->whole_top = true;
         x->paths = paths;
         x->npaths = n;
+        for (size_t i = 0; i < n; i++)
+            x->nremoved += upd->acts[i].op == EU_REMOVE;
         *out_updated = x;
     }
     return 0;

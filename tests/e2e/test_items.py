@@ -319,6 +319,40 @@ def test_update_return_values(ddb_url, t1):
     assert r["Attributes"] == {"pk": S("a"), "w": S("w2"), "z": N(1)}
 
 
+# UPDATED_NEW / UPDATED_OLD of a write into a document path: the service returns only the
+# written fragment (conformance tier1 updateItem/basic "UPDATED_NEW on a nested SET returns
+# only the changed fragment", paths "returns every subpath under UPDATED_NEW"); DynamoDB Local
+# returns the whole top-level attribute.  A REMOVE's path is not in UPDATED_NEW.
+def test_update_return_values_nested(ddb_url, target, t1):
+    ok(ddb_url, "PutItem", {"TableName": t1, "Item": {
+        "pk": S("n"), "m": {"M": {"a": S("k"), "b": S("x")}}, "l": {"L": [N(0), N(1), N(2)]}}})
+    r = ok(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("n")},
+                                   "UpdateExpression": "SET m.b = :v, m.c = :v",
+                                   "ExpressionAttributeValues": {":v": S("y")},
+                                   "ReturnValues": "UPDATED_NEW"})
+    assert r["Attributes"] == aws_or_local(
+        target, {"m": {"M": {"b": S("y"), "c": S("y")}}},
+        local={"m": {"M": {"a": S("k"), "b": S("y"), "c": S("y")}}})
+    r = ok(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("n")},
+                                   "UpdateExpression": "SET m.b = :v, l[1] = :n",
+                                   "ExpressionAttributeValues": {":v": S("z"), ":n": N(9)},
+                                   "ReturnValues": "UPDATED_OLD"})
+    assert r["Attributes"] == aws_or_local(
+        target, {"m": {"M": {"b": S("y")}}, "l": {"L": [N(1)]}},
+        local={"m": {"M": {"a": S("k"), "b": S("y"), "c": S("y")}},
+               "l": {"L": [N(0), N(1), N(2)]}})
+    r = ok(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("n")},
+                                   "UpdateExpression": "REMOVE m.a",
+                                   "ReturnValues": "UPDATED_OLD"})
+    assert r["Attributes"] == aws_or_local(
+        target, {"m": {"M": {"a": S("k")}}},
+        local={"m": {"M": {"a": S("k"), "b": S("z"), "c": S("y")}}})
+    r = ok(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("n")},
+                                   "UpdateExpression": "REMOVE m.b",
+                                   "ReturnValues": "UPDATED_NEW"})
+    assert "Attributes" not in r
+
+
 # UpdateItem creates the item when absent, even with only REMOVE or no UpdateExpression.
 def test_update_creates_item(ddb_url, t1):
     r = ok(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("n1")},

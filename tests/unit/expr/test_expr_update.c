@@ -232,6 +232,19 @@ static void test_updated_paths(void **state)
                        true));
     assert_int_equal(expr_project(&a, upd, &old, &rv, &e), 0);
     assert_true(tequal(&a, &rv, "{\"n\":{\"N\":\"5\"},\"s\":{\"S\":\"x\"}}", true));
+    /* the service's rule: only the written paths; a REMOVE's path only in the old item's */
+    assert_int_equal(expr_project_updated(&a, upd, &out, true, &rv, &e), 0);
+    assert_true(tequal(&a, &rv,
+                       "{\"m\":{\"M\":{\"a\":{\"M\":{\"c\":{\"S\":\"q\"}}}}},"
+                       "\"n\":{\"S\":\"q\"}}",
+                       true));
+    assert_int_equal(expr_project_updated(&a, upd, &old, false, &rv, &e), 0);
+    assert_true(tequal(&a, &rv, "{\"n\":{\"N\":\"5\"},\"s\":{\"S\":\"x\"}}", true));
+    /* nothing written that exists: AV_NONE */
+    assert_int_equal(tpipe(&a, EXPR_UPDATE, "REMOVE nothere", NULL, NULL, &x, &e), 0);
+    assert_int_equal(expr_update_apply(&a, x, &old, keys, 1, &out, &upd, &e), 0);
+    assert_int_equal(expr_project_updated(&a, upd, &out, true, &rv, &e), 0);
+    assert_int_equal(rv.type, AV_NONE);
     arena_fini(&a);
 }
 
