@@ -552,7 +552,31 @@ static int cursor_decode(const char *cursor, const char *pk, json_t **out, err_t
     return *out ? 0 : err_set(e, ERR_NOMEM, "out of memory");
 }
 
-/* Query pk = :pk, newest first.  *out_resp owned by the caller. */
+/* The page of a query_desc answer: *n items (at most limit) and the cursor of the next
+ * page (NULL when there is none).  query_desc asks for one item more than the page, so a
+ * full last page has no cursor ("no cursor = last page"); the cursor is then the key of the
+ * page's last item, which is what the Query's LastEvaluatedKey of the page would be.  With
+ * fewer items (the Query's 1 MB stopped it), the Query's own LastEvaluatedKey. */
+static int page_of(const json_t *resp, int limit, size_t *n, char **cursor, err_t *e)
+{
+    json_t *items = json_object_get(resp, "Items");
+    *n = json_array_size(items);
+    if (*n <= (size_t)limit)
+        return cursor_encode(json_object_get(resp, "LastEvaluatedKey"), cursor, e);
+    *n = (size_t)limit;
+    json_t *last = json_array_get(items, *n - 1);
+    json_t *key = json_pack("{s:O, s:O}", "pk", json_object_get(last, "pk"), "sk",
+                            json_object_get(last, "sk"));
+    if (!key) {
+        *cursor = NULL;
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    int rc = cursor_encode(key, cursor, e);
+    json_decref(key);
+    return rc;
+}
+
+/* Query pk = :pk, newest first: limit + 1 items (page_of).  *out_resp owned by the caller. */
 static int query_desc(msg_service *s, const char *pk, int limit, const char *cursor,
                       json_t **out_resp, err_t *e)
 {
@@ -563,7 +587,7 @@ static int query_desc(msg_service *s, const char *pk, int limit, const char *cur
         return rc;
     json_t *req = json_pack("{s:s, s:s, s:{s:{s:s}}, s:b, s:i}", "TableName", s->table,
                             "KeyConditionExpression", "pk = :pk", "ExpressionAttributeValues",
-                            ":pk", "S", pk, "ScanIndexForward", 0, "Limit", limit);
+                            ":pk", "S", pk, "ScanIndexForward", 0, "Limit", limit + 1);
     if (req && esk)
         json_object_set_new(req, "ExclusiveStartKey", esk);
     else
@@ -700,7 +724,9 @@ int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *group
     if ((rc = query_desc(s, pk, limit, cursor, &resp, e)))
         return rc;
     json_t *items = json_object_get(resp, "Items");
-    size_t n = json_array_size(items);
+    size_t n;
+    if ((rc = page_of(resp, limit, &n, &out->next_cursor, e)))
+        goto fail;
     out->items = calloc(n ? n : 1, sizeof *out->items);
     if (!out->items) {
         rc = err_set(e, ERR_NOMEM, "out of memory");
@@ -720,8 +746,6 @@ int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *group
             goto fail;
         }
     }
-    if ((rc = cursor_encode(json_object_get(resp, "LastEvaluatedKey"), &out->next_cursor, e)))
-        goto fail;
     json_decref(resp);
     return 0;
 fail:
@@ -747,7 +771,9 @@ int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, con
     if ((rc = query_desc(s, pk, limit, cursor, &resp, e)))
         return rc;
     json_t *items = json_object_get(resp, "Items");
-    size_t n = json_array_size(items);
+    size_t n;
+    if ((rc = page_of(resp, limit, &n, &out->next_cursor, e)))
+        goto fail;
     out->items = calloc(n ? n : 1, sizeof *out->items);
     if (!out->items) {
         rc = err_set(e, ERR_NOMEM, "out of memory");
@@ -766,8 +792,6 @@ int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, con
             goto fail;
         }
     }
-    if ((rc = cursor_encode(json_object_get(resp, "LastEvaluatedKey"), &out->next_cursor, e)))
-        goto fail;
     json_decref(resp);
     return 0;
 fail:

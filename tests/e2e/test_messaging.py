@@ -114,6 +114,18 @@ def test_paging(msg_server):
     assert "x-next-cursor" not in h2
     st, h3, p = rest(msg_server, "GET", f"/api/messages/{g}?limit=10", ta)
     assert len(p) == 10 and "x-next-cursor" in h3
+    # 45 messages in pages of 5 and of 9: the ninth (fifth) page is full and the last, so it
+    # has no cursor; no cursor ever leads to an empty page
+    for size, pages in ((5, 9), (9, 5)):
+        seen, cur = [], None
+        for i in range(pages):
+            q = f"limit={size}" + (f"&cursor={cur}" if cur else "")
+            st, hp, p = rest(msg_server, "GET", f"/api/messages/{g}?{q}", ta)
+            assert st == 200 and len(p) == size, (size, i, p)
+            seen = p + seen
+            cur = hp.get("x-next-cursor")
+            assert (cur is None) == (i == pages - 1), (size, i)
+        assert [m["message"] for m in seen] == [f"m{i:02d}" for i in range(45)]
     st, _, b = rest(msg_server, "GET", f"/api/messages/{g}?cursor=garbage!", ta)
     assert st == 400 and b["error"]["code"] == "bad_cursor"
     # issue 9.1: a NUL in a query value is not cut short ("5%00junk" is not 5)

@@ -337,6 +337,78 @@ static void test_paging(void **state)
     msg_conversation_page_free(&c2);
 }
 
+/* "No cursor = last page": a page that ends exactly at the conversation's oldest message (or
+ * the user's oldest conversation) has no cursor, and every cursor given leads to a page with
+ * items (before, the Query's LastEvaluatedKey of a full page was passed on, and the next page
+ * was empty). */
+static void test_full_last_page_has_no_cursor(void **state)
+{
+    msg_user a = add_user("full_a", "Full A");
+    add_user("full_b", "Full B");
+    char group[MSG_UUID_LEN + 1] = "";
+    for (int i = 0; i < 6; i++) {
+        char t[32];
+        snprintf(t, sizeof t, "f%d", i);
+        msg_message m = send_ok(&a, group[0] ? group : NULL, group[0] ? NULL : "full_b", t, NULL);
+        snprintf(group, sizeof group, "%s", m.message_group_uuid);
+        msg_message_fini(&m);
+    }
+    msg_message_page p;
+    err_t e = {0};
+    /* 6 messages: one full page of 6 */
+    assert_int_equal(msg_list_messages(S, a.uuid, group, 6, NULL, &p, &e), 0);
+    assert_int_equal(p.n, 6);
+    assert_null(p.next_cursor);
+    msg_message_page_free(&p);
+    /* pages of 3: 3 + 3, the second is the last */
+    assert_int_equal(msg_list_messages(S, a.uuid, group, 3, NULL, &p, &e), 0);
+    assert_int_equal(p.n, 3);
+    assert_string_equal(p.items[2].message, "f3");
+    assert_non_null(p.next_cursor);
+    char *cur = strdup(p.next_cursor);
+    msg_message_page_free(&p);
+    assert_int_equal(msg_list_messages(S, a.uuid, group, 3, cur, &p, &e), 0);
+    free(cur);
+    assert_int_equal(p.n, 3);
+    assert_string_equal(p.items[0].message, "f2");
+    assert_string_equal(p.items[2].message, "f0");
+    assert_null(p.next_cursor);
+    msg_message_page_free(&p);
+    /* pages of 4: 4 + 2 */
+    assert_int_equal(msg_list_messages(S, a.uuid, group, 4, NULL, &p, &e), 0);
+    assert_non_null(p.next_cursor);
+    cur = strdup(p.next_cursor);
+    msg_message_page_free(&p);
+    assert_int_equal(msg_list_messages(S, a.uuid, group, 4, cur, &p, &e), 0);
+    free(cur);
+    assert_int_equal(p.n, 2);
+    assert_string_equal(p.items[0].message, "f1");
+    assert_null(p.next_cursor);
+    msg_message_page_free(&p);
+
+    /* pattern B: 2 conversations, pages of 2 and of 1 */
+    msg_user c = add_user("full_c", "Full C");
+    msg_message m = send_ok(&c, NULL, "full_a", "from c", NULL);
+    msg_message_fini(&m);
+    msg_conversation_page cp;
+    assert_int_equal(msg_list_conversations(S, a.uuid, 2, NULL, &cp, &e), 0);
+    assert_int_equal(cp.n, 2);
+    assert_null(cp.next_cursor);
+    msg_conversation_page_free(&cp);
+    assert_int_equal(msg_list_conversations(S, a.uuid, 1, NULL, &cp, &e), 0);
+    assert_int_equal(cp.n, 1);
+    assert_string_equal(cp.items[0].message, "from c");
+    assert_non_null(cp.next_cursor);
+    cur = strdup(cp.next_cursor);
+    msg_conversation_page_free(&cp);
+    assert_int_equal(msg_list_conversations(S, a.uuid, 1, cur, &cp, &e), 0);
+    free(cur);
+    assert_int_equal(cp.n, 1);
+    assert_string_equal(cp.items[0].message, "f5");
+    assert_null(cp.next_cursor);
+    msg_conversation_page_free(&cp);
+}
+
 /* Two messages with the same requested microsecond are both kept, in order; a message whose
  * time is older than the conversation's last one is stored after it, never before. */
 static void test_same_microsecond(void **state)
@@ -777,6 +849,7 @@ int main(void)
         cmocka_unit_test(test_validation),
         cmocka_unit_test(test_conversation_flow),
         cmocka_unit_test(test_paging),
+        cmocka_unit_test(test_full_last_page_has_no_cursor),
         cmocka_unit_test(test_same_microsecond),
         cmocka_unit_test(test_layout),
         cmocka_unit_test(test_concurrency),
