@@ -29,6 +29,8 @@
     listLoaded: false,
     open: null, // {group, handle, display_name, cursor, loading, seen: Set}
     lastEventId: null,
+    live: false,
+    share: null, // {bc, abort, release, leader}: the stream shared with this user's other tabs
     es: null,
     esGen: 0,
     retryMs: RETRY_MIN_MS,
@@ -143,14 +145,14 @@
     el.signin.hidden = true;
     el.app.hidden = false;
     el['signin-error'].hidden = true;
-    startEvents();
+    startLive();
     // The list is loaded once the event stream is open (so nothing falls between the two);
     // without a stream after a few seconds, load it anyway.
     setTimeout(() => { if (state.token && !state.listLoaded) loadConversations(true); }, 3000);
   }
 
   function signOut(message) {
-    stopEvents();
+    stopLive();
     sessionStorage.removeItem(TOKEN_KEY);
     Object.assign(state, {
       token: null, me: null, listCursor: null, listLoaded: false, open: null, lastEventId: null,
@@ -462,6 +464,7 @@
   // ---- live delivery (Server-Sent Events with a one-time ticket) -------------------------
 
   function setLive(on) {
+    state.live = on;
     el.live.dataset.state = on ? 'on' : 'off';
     el.live.textContent = on ? 'live' : 'offline';
   }
@@ -481,10 +484,21 @@
     state.retryTimer = setTimeout(() => { if (gen === state.esGen) startEvents(); }, wait);
   }
 
+  // Tells this user's other tabs (followers of the shared stream, below) what happened.
+  function share(msg) {
+    const sh = state.share;
+    if (sh && sh.leader) sh.bc.postMessage(msg);
+  }
+
   function onMessageEvent(ev) {
-    if (ev.lastEventId) state.lastEventId = ev.lastEventId;
+    share({ type: 'message', id: ev.lastEventId, data: ev.data });
+    onMessage(ev.lastEventId, ev.data);
+  }
+
+  function onMessage(id, data) {
+    if (id) state.lastEventId = id;
     let m;
-    try { m = JSON.parse(ev.data); } catch (e) { return; }
+    try { m = JSON.parse(data); } catch (e) { return; }
     upsertConversation({
       uuid: m.message_group_uuid,
       handle: m.with.handle,
@@ -520,6 +534,7 @@
       if (ev.lastEventId) state.lastEventId = ev.lastEventId;
       state.retryMs = RETRY_MIN_MS;
       setLive(true);
+      share({ type: 'live', on: true, id: state.lastEventId });
       if (!state.listLoaded) loadConversations(true);
     });
     es.addEventListener('message', onMessageEvent);
@@ -527,8 +542,63 @@
       if (gen !== state.esGen) return;
       es.close(); // a new ticket is needed: the old one is used up
       setLive(false);
+      share({ type: 'live', on: false });
       scheduleReconnect(gen);
     });
+  }
+
+  // One stream per browser, not per tab: a browser opens at most 6 HTTP/1.1 connections to
+  // a server, and a stream per tab held all of them from the 6th tab on (its list, every
+  // send in every tab and a 7th tab's page then waited forever).  The tabs of one user elect
+  // a leader with the Web Locks API: the tab holding the lock holds the stream and passes
+  // each event to the others on a BroadcastChannel.  When it goes (closed, signed out, in
+  // the back/forward cache), the lock passes to another tab, which opens the stream from the
+  // last event id it heard, so nothing is lost.  Where there are no Web Locks (a page served
+  // over plain http from another host is not a secure context), each tab has its own stream.
+  function startLive() {
+    stopLive();
+    if (!navigator.locks || typeof BroadcastChannel !== 'function' || !state.me) {
+      startEvents();
+      return;
+    }
+    const name = `ddbchat-events-${state.me.uuid}`;
+    const sh = { bc: new BroadcastChannel(name), abort: new AbortController(), release: null,
+      leader: false };
+    state.share = sh;
+    sh.bc.onmessage = (ev) => {
+      const msg = ev.data || {};
+      if (state.share !== sh) return;
+      if (msg.type === 'hello') { // a new tab asks whether the stream is live
+        if (sh.leader) sh.bc.postMessage({ type: 'live', on: state.live, id: state.lastEventId });
+        return;
+      }
+      if (sh.leader) return; // only the leader's stream speaks
+      if (msg.type === 'message') {
+        onMessage(msg.id, msg.data);
+      } else if (msg.type === 'live') {
+        if (msg.id) state.lastEventId = msg.id;
+        setLive(!!msg.on);
+        // the leader's stream is open: what the list misses will come through it
+        if (msg.on && !state.listLoaded) loadConversations(true);
+      }
+    };
+    navigator.locks.request(name, { signal: sh.abort.signal }, () => {
+      if (state.share !== sh) return undefined;
+      sh.leader = true;
+      startEvents();
+      return new Promise((resolve) => { sh.release = resolve; });
+    }).catch(() => {}); // AbortError: stopped while waiting for the lock
+    sh.bc.postMessage({ type: 'hello' });
+  }
+
+  function stopLive() {
+    stopEvents();
+    const sh = state.share;
+    state.share = null;
+    if (!sh) return;
+    sh.abort.abort();
+    if (sh.release) sh.release();
+    sh.bc.close();
   }
 
   // ---- start -----------------------------------------------------------------------------
@@ -536,8 +606,8 @@
   // Leaving the page closes the stream (a page kept in the back/forward cache would otherwise
   // hold one of the browser's few connections to this server); coming back reopens it,
   // replaying from the last event id.
-  window.addEventListener('pagehide', () => stopEvents());
-  window.addEventListener('pageshow', (ev) => { if (ev.persisted && state.token) startEvents(); });
+  window.addEventListener('pagehide', () => stopLive());
+  window.addEventListener('pageshow', (ev) => { if (ev.persisted && state.token) startLive(); });
 
   el['notice-close'].addEventListener('click', () => { el.notice.hidden = true; });
   el.signout.addEventListener('click', () => signOut(''));

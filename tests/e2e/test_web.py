@@ -8,7 +8,9 @@ reorders; paging back through 100 messages on scroll (X-Next-Cursor); the messag
 `<img src=x onerror=alert(1)>` shows as those characters; REST errors in words (unknown
 handle, too long, 401 -> sign in again); keyboard use (Enter sends, Shift+Enter a new line)
 at phone width; times in the reader's time zone; the Content-Security-Policy (no inline
-script, no violation reported by the browser) and CORS unchanged for other origins.
+script, no violation reported by the browser) and CORS unchanged for other origins; seven
+tabs of one user share one event stream (a stream per tab took all 6 connections a browser
+opens to a server).
 A screenshot of each view is kept in tests/e2e/artifacts/ (or $DDBCHAT_ARTIFACTS).
 """
 import datetime
@@ -411,3 +413,52 @@ def test_page_headers_and_cors(web):
     for path in ("/", "/api/health", "/api/events/ticket"):
         st, h, _ = rest(web, "GET", path, headers={"Origin": "http://evil.example"})
         assert "access-control-allow-origin" not in h, path
+
+
+def test_many_tabs_share_one_stream(web):
+    """Seven tabs of one user in one browser: a browser opens at most 6 HTTP/1.1 connections
+    to a server, so a stream per tab held them all from the 6th tab on (the 6th tab's list and
+    every send in any tab waited forever, a 7th tab never loaded). The tabs share one stream:
+    all load, all are live, all get a message, any can send, and when the tab holding the
+    stream closes another takes it over."""
+    uid = add_user(web, "web_tabs", "Tabs Web")
+    tok = token(uid, exp_in=3600)
+    d = browser()
+    try:
+        d.set_page_load_timeout(15)
+        d.set_script_timeout(15)
+        tabs = []
+        for i in range(7):
+            if i:
+                d.switch_to.new_window("tab")
+            sign_in_by_link(d, web, "web_tabs", tok)
+            tabs.append(d.current_window_handle)
+        send_rest(web, "web_dave", "to every tab", handle="web_tabs")
+        for h in tabs:
+            d.switch_to.window(h)
+            wait(d, lambda d: conv_names(d)[:1] == ["Dave Web"], 5, "the message in each tab")
+            assert by_css(d, "#live[data-state=on]")
+        # a tab sends (its fetch gets a connection)
+        d.switch_to.window(tabs[5])
+        open_conv(d, "Dave Web")
+        type_and_enter(d, "sent from tab 6")
+        wait(d, lambda d: bubbles(d)[-1:] == ["sent from tab 6"], 5, "the sent message")
+        st, _, msgs = rest(web, "GET", "/api/messages/" + send_rest(
+            web, "web_dave", "and back", handle="web_tabs")["message_group_uuid"],
+            web.tok["web_dave"])
+        assert [m["message"] for m in msgs[-2:]] == ["sent from tab 6", "and back"]
+        wait(d, lambda d: bubbles(d)[-1:] == ["and back"], 5, "the answer, live")
+        # the first tab (the one holding the stream) goes: the others stay live
+        d.switch_to.window(tabs[0])
+        d.close()
+        d.switch_to.window(tabs[6])
+        time.sleep(0.5)
+        send_rest(web, "web_dave", "after the first tab closed", handle="web_tabs")
+        for h in tabs[1:]:
+            d.switch_to.window(h)
+            wait(d, lambda d: "after the first tab closed" in d.execute_script(
+                "return document.getElementById('conversations').textContent"), 5,
+                "the message after the first tab closed")
+        assert csp_violations(d) == []
+    finally:
+        d.quit()
