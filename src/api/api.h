@@ -81,8 +81,9 @@ int api_call_out(api_t *api, const char *op, json_t *req, const api_caller *call
                  json_t **out_extra, err_t *e);
 
 /* api_call_out from our reader's tree (value/jread.h; borrowed, with the arena and input it
- * points into, until the call returns): the operations that read it directly (GetItem) skip
- * the jansson tree for the common request; the others get jread_to_jansson's tree, the same
+ * points into, until the call returns): the operations that read it directly (GetItem,
+ * PutItem, UpdateItem, DeleteItem) skip the jansson tree for the common request; the others
+ * get jread_to_jansson's tree, the same
  * tree json_loadb would give.  Same answers, texts and order as api_call_out over that tree
  * (tests/unit/api/test_api_jread.c). */
 struct jread_val;

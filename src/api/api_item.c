@@ -15,6 +15,7 @@
 #include "api/api_text.h"
 #include "api/api_validate.h"
 #include "value/ddbjson.h"
+#include "value/jread.h"
 
 json_t *api_param(const json_t *o, const char *name)
 {
@@ -370,6 +371,63 @@ int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const 
     return 0;
 }
 
+int api_exprs_init_jr(api_req *r, const jread_val *names, const jread_val *values,
+                      bool any_expr, bool any_value_expr, api_exprs *x)
+{
+    memset(x, 0, sizeof *x);
+    if (names) {
+        if (names->type != JREAD_OBJECT || !any_expr || names->n == 0)
+            return 1;
+        av_kv *kv = arena_zalloc(r->arena, sizeof *kv * names->n);
+        av_t *m = arena_zalloc(r->arena, sizeof *m);
+        if (!kv || !m)
+            return err_set(r->err, ERR_NOMEM, "out of memory");
+        size_t i = 0;
+        for (const jread_val *v = names->child; v; v = v->next, i++) {
+            if (v->type != JREAD_STRING)
+                return 1;
+            /* terminated copies, as jansson's strings are (the texts may point into the
+             * body) */
+            const char *k = arena_strndup(r->arena, v->key, v->key_len);
+            const char *s = arena_strndup(r->arena, v->text, v->len);
+            if (!k || !s)
+                return err_set(r->err, ERR_NOMEM, "out of memory");
+            kv[i].name = k;
+            kv[i].name_len = v->key_len;
+            kv[i].val = av_make_s(s, v->len);
+        }
+        *m = av_make_m(kv, names->n);
+        x->names = m;
+    }
+    if (values) {
+        if (values->type != JREAD_OBJECT || !any_value_expr || values->n == 0)
+            return 1;
+        av_t *m = arena_zalloc(r->arena, sizeof *m);
+        if (!m)
+            return err_set(r->err, ERR_NOMEM, "out of memory");
+        int rc = ddbjson_to_item_jr(values, r->arena, m, r->err);
+        if (rc)
+            return rc;
+        x->values = m;
+    }
+    int rc = expr_env_init(&x->env, r->arena, x->names, x->values, r->err);
+    if (rc)
+        return rc;
+    x->have_env = true;
+    return 0;
+}
+
+int api_exprs_get_text(api_req *r, api_exprs *x, const char *text, size_t len, expr_kind kind,
+                       expr_t **out)
+{
+    /* parsed once per distinct text (the api's expr_cache), resolved per request */
+    int rc = expr_cache_resolve(r->api->xcache, r->arena, kind, text, len,
+                                x->have_env ? &x->env : NULL, out, r->err);
+    if (!rc && *out && kind != EXPR_KEY_CONDITION && x->n_got < sizeof x->got / sizeof x->got[0])
+        x->got[x->n_got++] = *out;
+    return rc;
+}
+
 int api_exprs_get(api_req *r, const json_t *o, api_exprs *x, const char *param,
                   expr_kind kind, expr_t **out)
 {
@@ -379,12 +437,7 @@ int api_exprs_get(api_req *r, const json_t *o, api_exprs *x, const char *param,
         return 0;
     if (!json_is_string(j))
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-    /* parsed once per distinct text (the api's expr_cache), resolved per request */
-    int rc = expr_cache_resolve(r->api->xcache, r->arena, kind, json_string_value(j),
-                                json_string_length(j), x->have_env ? &x->env : NULL, out, r->err);
-    if (!rc && *out && kind != EXPR_KEY_CONDITION && x->n_got < sizeof x->got / sizeof x->got[0])
-        x->got[x->n_got++] = *out;
-    return rc;
+    return api_exprs_get_text(r, x, json_string_value(j), json_string_length(j), kind, out);
 }
 
 int api_exprs_keys_check(api_req *r, const api_exprs *x, const store_table *t)

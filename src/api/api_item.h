@@ -112,6 +112,19 @@ int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const 
 /* Parses and resolves o[param] as `kind`; *out NULL when the parameter is absent. */
 int api_exprs_get(api_req *r, const json_t *o, api_exprs *x, const char *param,
                   expr_kind kind, expr_t **out);
+/* From our reader's tree (value/jread.h; issue 13.1): api_exprs_init's work for members
+ * names (ExpressionAttributeNames) and values (ExpressionAttributeValues), NULL when absent,
+ * with any_expr / any_value_expr as api_exprs_init finds them (null_what set).  0 with x
+ * ready when api_exprs_init accepts the same request and leaves the same env (strings copied
+ * into r->arena); 1 when the members are not the common form (JSON null, not an object,
+ * empty, a name's value not a string, no expression to use them); or an error code with
+ * r->err set.  The caller takes the jansson path on anything but 0, which answers as before. */
+struct jread_val;
+int api_exprs_init_jr(api_req *r, const struct jread_val *names, const struct jread_val *values,
+                      bool any_expr, bool any_value_expr, api_exprs *x);
+/* api_exprs_get for the text itself (text, len; it need not be terminated). */
+int api_exprs_get_text(api_req *r, api_exprs *x, const char *text, size_t len, expr_kind kind,
+                       expr_t **out);
 /* After all expressions of the request: unused names/values, then (when x->t is set)
  * "Key attributes must be scalars; ...: Key: pk" / "IndexKey: ls" for a path like pk.a or
  * ls[0] in any of them (DynamoDB Local). */

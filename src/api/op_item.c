@@ -214,9 +214,145 @@ static int write_table(wreq *q, json_t *b, api_exprs *x)
     return 0;
 }
 
+/* ---- the common requests from our reader's tree (issue 13.1) ----
+ *
+ * A write whose members are all of the common form (below) is read straight from our
+ * reader's tree into values, without a jansson tree: the same checks as the jansson path,
+ * calling the same functions (ddbjson's passes are one text compiled for both trees,
+ * value/ddbjson_passes.h).  Everything before the table lookup is decided here without a
+ * side effect, and anything unusual or refused there returns W_JANSSON: the request then
+ * takes the jansson path from the start, which gives the service's answer in the service's
+ * order.  So the first message a request gets is the same by construction; from the table on
+ * both paths call the same functions on the same values.  tests/unit/api/test_api_jread.c
+ * compares the two over successes and failures.
+ *
+ * The common form: TableName (string), Item (Put) or Key (Update, Delete) (object),
+ * ConditionExpression / UpdateExpression (Update) (strings), ExpressionAttributeNames (object
+ * of strings), ExpressionAttributeValues (object), ReturnValues (an allowed value),
+ * ReturnConsumedCapacity, ReturnItemCollectionMetrics, ReturnValuesOnConditionCheckFailure
+ * (valid values); no JSON null, no legacy parameter (Expected, AttributeUpdates,
+ * ConditionalOperator), no other member. */
+
+#define W_JANSSON 1 /* not the common request: take the jansson path */
+
+typedef struct wjr {
+    const jread_val *table, *doc, *cond, *upd, *names, *values;
+} wjr;
+
+static bool jr_key(const jread_val *m, const char *name, size_t len)
+{
+    return m->key_len == len && memcmp(m->key, name, len) == 0;
+}
+
+#define JR_KEY(m, lit) jr_key(m, lit, sizeof lit - 1)
+
+/* Index of string v in names[n] (exact bytes), or -1. */
+static int jr_enum(const jread_val *v, const char *const *names, int n)
+{
+    if (v->type != JREAD_STRING)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (strlen(names[i]) == v->len && memcmp(names[i], v->text, v->len) == 0)
+            return i;
+    return -1;
+}
+
+/* The members of a common write request; doc is "Item" (Put) or "Key", upd_ok for
+ * UpdateItem.  0 or W_JANSSON. */
+static int write_members_jr(wreq *q, const jread_val *b, const char *doc, bool upd_ok,
+                            unsigned rv_allowed, wjr *m)
+{
+    static const char *const rv_names[] = {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW",
+                                           "UPDATED_NEW"};
+    static const char *const rcc_names[] = {"NONE", "TOTAL", "INDEXES"};
+    static const char *const ricm_names[] = {"NONE", "SIZE"};
+    static const char *const rvoccf_names[] = {"NONE", "ALL_OLD"};
+    memset(m, 0, sizeof *m);
+    for (const jread_val *v = b->child; v; v = v->next) {
+        int i;
+        if (v->type == JREAD_NULL)
+            return W_JANSSON;
+        if (JR_KEY(v, "TableName") && v->type == JREAD_STRING)
+            m->table = v;
+        else if (jr_key(v, doc, strlen(doc)) && v->type == JREAD_OBJECT)
+            m->doc = v;
+        else if (JR_KEY(v, "ConditionExpression") && v->type == JREAD_STRING)
+            m->cond = v;
+        else if (upd_ok && JR_KEY(v, "UpdateExpression") && v->type == JREAD_STRING)
+            m->upd = v;
+        else if (JR_KEY(v, "ExpressionAttributeNames"))
+            m->names = v;
+        else if (JR_KEY(v, "ExpressionAttributeValues"))
+            m->values = v;
+        else if (JR_KEY(v, "ReturnValues") && (i = jr_enum(v, rv_names, 5)) >= 0 &&
+                 (rv_allowed & (1u << i)))
+            q->rv = (api_rv)i;
+        else if (JR_KEY(v, "ReturnConsumedCapacity") && (i = jr_enum(v, rcc_names, 3)) >= 0)
+            q->rcc = i == 0 ? API_RCC_NONE : i == 1 ? API_RCC_TOTAL : API_RCC_INDEXES;
+        else if (JR_KEY(v, "ReturnItemCollectionMetrics") &&
+                 (i = jr_enum(v, ricm_names, 2)) >= 0)
+            q->ricm = i == 1;
+        else if (JR_KEY(v, "ReturnValuesOnConditionCheckFailure") &&
+                 (i = jr_enum(v, rvoccf_names, 2)) >= 0)
+            q->rvoccf = i == 1;
+        else
+            return W_JANSSON;
+    }
+    return m->table && m->doc ? 0 : W_JANSSON;
+}
+
+/* The checks before the table, in the jansson path's order (which matters only for the
+ * expressions' order in x->got): the placeholders, the item or key's values (and the item's
+ * size), the condition, the update, unused placeholders.  0, or W_JANSSON (r->err cleared)
+ * when anything is refused or unusual. */
+static int write_parse_jr(wreq *q, const wjr *m, api_exprs *x, av_t *doc, bool is_item)
+{
+    api_req *r = q->r;
+    bool any = m->cond || m->upd;
+    int rc = api_exprs_init_jr(r, m->names, m->values, any, any, x);
+    if (!rc && !(rc = ddbjson_to_item_jr(m->doc, r->arena, doc, r->err)) && is_item)
+        rc = api_item_size_check(r, doc, TXT_ITEM_TOO_BIG);
+    expr_t *cond = NULL, *upd = NULL;
+    if (!rc && m->cond)
+        rc = api_exprs_get_text(r, x, m->cond->text, m->cond->len, EXPR_CONDITION, &cond);
+    if (!rc && m->upd)
+        rc = api_exprs_get_text(r, x, m->upd->text, m->upd->len, EXPR_UPDATE, &upd);
+    if (!rc)
+        rc = api_exprs_done(r, x);
+    if (rc) {
+        err_clear(r->err);
+        return W_JANSSON;
+    }
+    q->w.cond = cond;
+    q->w.upd = upd;
+    return 0;
+}
+
+/* The table of a common request (a C string for the catalog: the text may point into the
+ * body, unterminated). */
+static int write_table_jr(wreq *q, const wjr *m, api_exprs *x)
+{
+    const char *name = arena_strndup(q->r->arena, m->table->text, m->table->len);
+    if (!name)
+        return err_set(q->r->err, ERR_NOMEM, "out of memory");
+    int rc = api_table_get(q->r, name, m->table->len, &q->t);
+    if (!rc)
+        x->t = q->t;
+    return rc;
+}
+
+/* Starts a write over again on the jansson path. */
+static int write_restart(wreq *q, api_wkind kind)
+{
+    api_req *r = q->r;
+    memset(q, 0, sizeof *q);
+    q->r = r;
+    q->w.kind = kind;
+    return api_req_body(r);
+}
+
 int op_put_item(api_req *r, json_t **out)
 {
-    json_t *b = r->body;
     wreq q;
     memset(&q, 0, sizeof q);
     q.r = r;
@@ -226,17 +362,27 @@ int op_put_item(api_req *r, json_t **out)
     if (!item || !key)
         return err_set(r->err, ERR_NOMEM, "out of memory");
     api_exprs x;
-    int rc;
-    /* the request: options, the item's values and size, the condition, unused
-     * placeholders; then the table; then the item against the table's schema */
-    if ((rc = parse_write_opts(&q, b, (1u << API_RV_NONE) | (1u << API_RV_ALL_OLD), &x,
-                               cond_expr_params, "ConditionExpression is null")) ||
-        (rc = api_item_from_json(r, api_param(b, "Item"), item)) ||
-        (rc = api_item_size_check(r, item, TXT_ITEM_TOO_BIG)) ||
-        (rc = parse_write_cond(&q, b, &x)) || (rc = api_exprs_done(r, &x)))
-        return rc;
-    if ((rc = write_table(&q, b, &x)) ||
-        (rc = api_key_extract(r, &q.t->key, item, API_KEY_ITEM, key)) ||
+    int rc = W_JANSSON;
+    const unsigned rv_allowed = (1u << API_RV_NONE) | (1u << API_RV_ALL_OLD);
+    wjr m;
+    if (r->jbody && write_members_jr(&q, r->jbody, "Item", false, rv_allowed, &m) == 0 &&
+        write_parse_jr(&q, &m, &x, item, true) == 0) {
+        rc = write_table_jr(&q, &m, &x);
+    } else {
+        if ((rc = write_restart(&q, API_W_PUT)))
+            return rc;
+        json_t *b = r->body;
+        /* the request: options, the item's values and size, the condition, unused
+         * placeholders; then the table; then the item against the table's schema */
+        if ((rc = parse_write_opts(&q, b, rv_allowed, &x, cond_expr_params,
+                                   "ConditionExpression is null")) ||
+            (rc = api_item_from_json(r, api_param(b, "Item"), item)) ||
+            (rc = api_item_size_check(r, item, TXT_ITEM_TOO_BIG)) ||
+            (rc = parse_write_cond(&q, b, &x)) || (rc = api_exprs_done(r, &x)))
+            return rc;
+        rc = write_table(&q, b, &x);
+    }
+    if (rc || (rc = api_key_extract(r, &q.t->key, item, API_KEY_ITEM, key)) ||
         (rc = api_item_index_keys_check(r, q.t, item)) ||
         (rc = api_exprs_keys_check(r, &x, q.t)))
         return rc;
@@ -261,23 +407,32 @@ static int parse_key_param(api_req *r, json_t *b, av_t **out_src)
 
 int op_delete_item(api_req *r, json_t **out)
 {
-    json_t *b = r->body;
     wreq q;
     memset(&q, 0, sizeof q);
     q.r = r;
     q.w.kind = API_W_DELETE;
-    av_t *src = NULL, *key = arena_zalloc(r->arena, sizeof *key);
-    if (!key)
+    av_t *src = arena_zalloc(r->arena, sizeof *src), *key = arena_zalloc(r->arena, sizeof *key);
+    if (!src || !key)
         return err_set(r->err, ERR_NOMEM, "out of memory");
     api_exprs x;
     int rc;
-    if ((rc = parse_write_opts(&q, b, (1u << API_RV_NONE) | (1u << API_RV_ALL_OLD), &x,
-                               cond_expr_params, "ConditionExpression is null")) ||
-        (rc = parse_key_param(r, b, &src)) || (rc = parse_write_cond(&q, b, &x)) ||
-        (rc = api_exprs_done(r, &x)))
-        return rc;
-    if ((rc = write_table(&q, b, &x)) ||
-        (rc = api_key_extract(r, &q.t->key, src, API_KEY_PARAM, key)) ||
+    const unsigned rv_allowed = (1u << API_RV_NONE) | (1u << API_RV_ALL_OLD);
+    wjr m;
+    if (r->jbody && write_members_jr(&q, r->jbody, "Key", false, rv_allowed, &m) == 0 &&
+        write_parse_jr(&q, &m, &x, src, false) == 0) {
+        rc = write_table_jr(&q, &m, &x);
+    } else {
+        if ((rc = write_restart(&q, API_W_DELETE)))
+            return rc;
+        json_t *b = r->body;
+        if ((rc = parse_write_opts(&q, b, rv_allowed, &x, cond_expr_params,
+                                   "ConditionExpression is null")) ||
+            (rc = parse_key_param(r, b, &src)) || (rc = parse_write_cond(&q, b, &x)) ||
+            (rc = api_exprs_done(r, &x)))
+            return rc;
+        rc = write_table(&q, b, &x);
+    }
+    if (rc || (rc = api_key_extract(r, &q.t->key, src, API_KEY_PARAM, key)) ||
         (rc = api_exprs_keys_check(r, &x, q.t)))
         return rc;
     q.w.t = q.t;
@@ -290,38 +445,52 @@ static const char *const update_expr_params[] = {"UpdateExpression", "ConditionE
 static const char *const update_legacy[] = {"AttributeUpdates", "Expected",
                                             "ConditionalOperator", NULL};
 
+/* UpdateItem's checks before the table on the jansson path. */
+static int update_parse_json(wreq *q, json_t *b, api_exprs *x, av_t **src)
+{
+    api_req *r = q->r;
+    int rc;
+    if ((rc = api_mixed_check(r, b, update_legacy, update_expr_params)))
+        return rc;
+    if ((rc = parse_write_opts(q, b, 0x1f, x, update_expr_params,
+                               "UpdateExpression and ConditionExpression are null")) ||
+        (rc = parse_key_param(r, b, src)) || (rc = parse_write_cond(q, b, x)))
+        return rc;
+    expr_t *upd = NULL;
+    if ((rc = api_exprs_get(r, b, x, "UpdateExpression", EXPR_UPDATE, &upd)))
+        return rc;
+    if (!upd && (rc = api_legacy_updates(r, b, &upd)))
+        return rc;
+    q->w.upd = upd;
+    return api_exprs_done(r, x);
+}
+
 int op_update_item(api_req *r, json_t **out)
 {
-    json_t *b = r->body;
     wreq q;
     memset(&q, 0, sizeof q);
     q.r = r;
     q.w.kind = API_W_UPDATE;
-    av_t *src = NULL, *key = arena_zalloc(r->arena, sizeof *key);
-    if (!key)
+    av_t *src = arena_zalloc(r->arena, sizeof *src), *key = arena_zalloc(r->arena, sizeof *key);
+    if (!src || !key)
         return err_set(r->err, ERR_NOMEM, "out of memory");
-    int rc;
-    if ((rc = api_mixed_check(r, b, update_legacy, update_expr_params)))
-        return rc;
     api_exprs x;
-    if ((rc = parse_write_opts(&q, b, 0x1f, &x, update_expr_params,
-                               "UpdateExpression and ConditionExpression are null")) ||
-        (rc = parse_key_param(r, b, &src)) || (rc = parse_write_cond(&q, b, &x)))
-        return rc;
-    expr_t *upd = NULL;
-    if ((rc = api_exprs_get(r, b, &x, "UpdateExpression", EXPR_UPDATE, &upd)))
-        return rc;
-    if (!upd && (rc = api_legacy_updates(r, b, &upd)))
-        return rc;
-    if ((rc = api_exprs_done(r, &x)))
-        return rc;
-    if ((rc = write_table(&q, b, &x)) ||
-        (rc = api_key_extract(r, &q.t->key, src, API_KEY_PARAM, key)) ||
+    int rc;
+    wjr m;
+    if (r->jbody && write_members_jr(&q, r->jbody, "Key", true, 0x1f, &m) == 0 &&
+        write_parse_jr(&q, &m, &x, src, false) == 0) {
+        rc = write_table_jr(&q, &m, &x);
+    } else {
+        if ((rc = write_restart(&q, API_W_UPDATE)) ||
+            (rc = update_parse_json(&q, r->body, &x, &src)))
+            return rc;
+        rc = write_table(&q, r->body, &x);
+    }
+    if (rc || (rc = api_key_extract(r, &q.t->key, src, API_KEY_PARAM, key)) ||
         (rc = api_exprs_keys_check(r, &x, q.t)))
         return rc;
     q.w.t = q.t;
     q.w.key = key;
-    q.w.upd = upd;
     q.w.size_by_write = true;
     return run_write(&q, out);
 }

@@ -8,6 +8,12 @@
  * requests the fast path leaves to jansson's (expressions, legacy parameters, binary keys,
  * nulls, repeated members, names with U+0000), and a few other operations through the
  * jread entry.
+ *
+ * PutItem, UpdateItem and DeleteItem the same way (their common requests are read straight
+ * into values too): each request runs twice from the same table contents (reset_items), once
+ * per entry, and besides the answer the tables' contents after it must be the same.  The
+ * common requests that need no jansson tree for their reply make no jansson allocation at all
+ * through the jread entry (count_jansson).
  */
 #include "item_test.h"
 
@@ -102,6 +108,397 @@ static int same(it_fix *f, const char *op, const char *req)
     answer_fini(&b);
     free(t);
     return rc;
+}
+
+
+/* ---- the writes: both entries from the same starting contents ---- */
+
+static json_t *call_tree(it_fix *f, const char *op, json_t *req)
+{
+    err_t e = {0};
+    json_t *out = NULL;
+    int rc = api_call(f->api, op, req, NULL, &out, &e);
+    if (rc)
+        fail_msg("%s: %s", op, e.msg);
+    return out;
+}
+
+static const char *const tables[] = {"tab1", "tab2", "gtab"};
+
+/* Every table's items, in key order, as text (caller frees). */
+static char *contents(it_fix *f)
+{
+    json_t *all = json_object();
+    for (size_t t = 0; t < 3; t++) {
+        json_t *req = json_pack("{s:s, s:b}", "TableName", tables[t], "ConsistentRead", 1);
+        json_t *resp = call_tree(f, "Scan", req);
+        json_object_set(all, tables[t], json_object_get(resp, "Items"));
+        json_decref(resp);
+        json_decref(req);
+    }
+    char *d = json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(all);
+    return d;
+}
+
+/* The same starting contents for both runs of a write. */
+static void reset_items(it_fix *f)
+{
+    for (size_t t = 0; t < 3; t++) {
+        json_t *req = json_pack("{s:s}", "TableName", tables[t]);
+        json_t *resp = call_tree(f, "Scan", req);
+        json_decref(req);
+        size_t i;
+        json_t *item;
+        json_array_foreach(json_object_get(resp, "Items"), i, item)
+        {
+            json_t *key = json_object();
+            json_object_set(key, "pk", json_object_get(item, "pk"));
+            if (t > 0)
+                json_object_set(key, "sk", json_object_get(item, "sk"));
+            json_t *del = json_pack("{s:s, s:o}", "TableName", tables[t], "Key", key);
+            json_decref(call_tree(f, "DeleteItem", del));
+            json_decref(del);
+        }
+        json_decref(resp);
+    }
+    json_decref(it_ok(f, "PutItem",
+                      "{'TableName':'tab1','Item':{'pk':{'S':'a'},'v':{'S':'x'},'n':{'N':'1.50'},"
+                      "'m':{'M':{'k':{'L':[{'BOOL':true},{'NULL':true}]}}},'ss':{'SS':['b','a']},"
+                      "'cnt':{'N':'7'}}}"));
+    json_decref(it_ok(f, "PutItem", "{'TableName':'tab2','Item':{'pk':{'S':'a'},'sk':{'N':'15'},"
+                                    "'v':{'B':'AAEC'}}}"));
+    json_decref(it_ok(f, "PutItem", "{'TableName':'gtab','Item':{'pk':{'S':'a'},'sk':{'S':'b'},"
+                                    "'g':{'S':'x'},'l':{'S':'y'}}}"));
+}
+
+/* jansson allocations while counting (json_set_alloc_funcs; the previous functions do the
+ * work). */
+static json_malloc_t prev_malloc;
+static json_free_t prev_free;
+static size_t n_jansson;
+
+static void *count_malloc(size_t n)
+{
+    n_jansson++;
+    return prev_malloc(n);
+}
+
+static void count_free(void *p)
+{
+    prev_free(p);
+}
+
+/* A write through both entries from the same contents: the same answer and the same contents
+ * after.  Returns the rc; *jansson_allocs (may be NULL): jansson allocations of the jread run. */
+static int same_w(it_fix *f, const char *op, const char *req, size_t *jansson_allocs)
+{
+    char *t = quoted(req);
+    answer a, b;
+    reset_items(f);
+    via_jansson(f, op, t, &a);
+    char *ca = contents(f);
+    reset_items(f);
+    json_get_alloc_funcs(&prev_malloc, &prev_free);
+    n_jansson = 0;
+    json_set_alloc_funcs(count_malloc, count_free);
+    via_jread(f, op, t, &b);
+    json_set_alloc_funcs(prev_malloc, prev_free);
+    if (jansson_allocs)
+        *jansson_allocs = n_jansson;
+    char *cb = contents(f);
+    if (a.rc != b.rc || strcmp(a.msg, b.msg) != 0 ||
+        (a.text || b.text ? !a.text || !b.text || strcmp(a.text, b.text) != 0 : false) ||
+        (a.extra || b.extra ? !a.extra || !b.extra || strcmp(a.extra, b.extra) != 0 : false))
+        fail_msg("%s %s\n jansson %d %s %s %s\n jread   %d %s %s %s", op, t, a.rc, a.msg,
+                 a.text ? a.text : "-", a.extra ? a.extra : "-", b.rc, b.msg,
+                 b.text ? b.text : "-", b.extra ? b.extra : "-");
+    if (strcmp(ca, cb) != 0)
+        fail_msg("%s %s: the tables differ after it\n jansson %s\n jread   %s", op, t, ca, cb);
+    int rc = a.rc;
+    free(ca);
+    free(cb);
+    answer_fini(&a);
+    answer_fini(&b);
+    free(t);
+    return rc;
+}
+
+typedef struct wcase {
+    const char *op;
+    const char *req;
+} wcase;
+
+/* Succeed through both entries; the first `fast` ones without any jansson allocation. */
+static void writes_ok(it_fix *f, const wcase *c, size_t n, size_t fast)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t allocs = 0;
+        if (same_w(f, c[i].op, c[i].req, &allocs) != 0)
+            fail_msg("failed: %s %s", c[i].op, c[i].req);
+        if (i < fast && allocs != 0)
+            fail_msg("%zu jansson allocations: %s %s", allocs, c[i].op, c[i].req);
+    }
+}
+
+static void writes_bad(it_fix *f, const wcase *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (same_w(f, c[i].op, c[i].req, NULL) == 0)
+            fail_msg("succeeded: %s %s", c[i].op, c[i].req);
+}
+
+static void test_put_item_same_answers(void **state)
+{
+    it_fix *f = *state;
+    static const wcase ok[] = {
+        /* read without a jansson tree, and the reply needs none */
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'new'},'v':{'S':'y'}}}"},
+        {"PutItem", "{'Item':{'pk':{'S':'a'},'v':{'S':'z'}},'TableName':'tab1'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'v':{'S':'z'}},"
+                    "'ReturnValues':'ALL_OLD'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'new'}},'ReturnValues':'ALL_OLD'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ReturnValues':'NONE',"
+                    "'ReturnConsumedCapacity':'NONE','ReturnItemCollectionMetrics':'NONE',"
+                    "'ReturnValuesOnConditionCheckFailure':'NONE'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'b'},'s':{'S':''},'n':{'N':'-0.0100'},"
+                    "'b':{'B':'AAEC'},'t':{'BOOL':false},'z':{'NULL':true},"
+                    "'l':{'L':[{'S':'x'},{'N':'1'},{'M':{}}]},'m':{'M':{'q':{'SS':['b','a']},"
+                    "'r':{'NS':['1','01.0e1']},'s':{'BS':['AA==','AQ==']}}}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'n\\u0000ul'},'a\\u0000b':{'S':'y'},"
+                    "'esc\\\"\\n':{'S':'\\u00e9\\ud83d\\ude00'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'new'}},"
+                    "'ConditionExpression':'attribute_not_exists(pk)'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'cnt':{'N':'8'}},"
+                    "'ConditionExpression':'#c < :m AND v = :x','ExpressionAttributeNames':"
+                    "{'#c':'cnt'},'ExpressionAttributeValues':{':m':{'N':'10'},':x':{'S':'x'}},"
+                    "'ReturnValues':'ALL_OLD'}"},
+        {"PutItem", "{'TableName':'tab2','Item':{'pk':{'S':'a'},'sk':{'N':'015.000'}}}"},
+        {"PutItem", "{'TableName':'gtab','Item':{'pk':{'S':'a'},'sk':{'S':'c'},'g':{'S':'x'},"
+                    "'l':{'S':'z'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'pk':{'S':'c'}}}"},
+        /* the same path; the reply's parts built as trees */
+        {"PutItem", "{'TableName':'gtab','Item':{'pk':{'S':'a'},'sk':{'S':'b'},'g':{'S':'w'}},"
+                    "'ReturnConsumedCapacity':'INDEXES','ReturnItemCollectionMetrics':'SIZE',"
+                    "'ReturnValues':'ALL_OLD'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ReturnConsumedCapacity':'TOTAL'}"},
+        /* left to the jansson path */
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{'Value':"
+                    "{'S':'x'}}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{'Exists':"
+                    "true,'Value':{'S':'x'}},'q':{'Exists':false}},'ConditionalOperator':'AND'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':null}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'x':{'S':5},'y':{'BOOL':'TRUE'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'z':{'NULL':false}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ReturnValues':null}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Unknown':1}"},
+    };
+    writes_ok(f, ok, sizeof ok / sizeof ok[0], 12);
+    static const wcase bad[] = {
+        {"PutItem", "{}"},
+        {"PutItem", "{'TableName':'tab1'}"},
+        {"PutItem", "{'Item':{'pk':{'S':'a'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':[]}"},
+        {"PutItem", "{'TableName':'tab1','Item':{}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'v':{'S':'a'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'N':'1'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':''}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'n':{'N':'abc'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'s':{'SS':['x','x']}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'s':{'SS':[]},'n':{'N':'x'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'n':{'N':'x'},'s':{'SS':1.5}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'v':{}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'v':null}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'':{'S':'x'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'b':{'B':'A'}}}"},
+        {"PutItem", "{'TableName':'nosuchtable','Item':{'pk':{'S':'a'}}}"},
+        {"PutItem", "{'TableName':'t','Item':{'pk':{'S':'a'}}}"},
+        {"PutItem", "{'TableName':'tab\\u0000','Item':{'pk':{'S':'a'}}}"},
+        {"PutItem", "{'TableName':7,'Item':{'pk':{'S':'a'}}}"},
+        {"PutItem", "{'TableName':'tab2','Item':{'pk':{'S':'a'}}}"},
+        {"PutItem", "{'TableName':'tab2','Item':{'pk':{'S':'a'},'sk':{'S':'1'}}}"},
+        {"PutItem", "{'TableName':'gtab','Item':{'pk':{'S':'a'},'sk':{'S':'c'},'g':{'N':'1'}}}"},
+        {"PutItem", "{'TableName':'gtab','Item':{'pk':{'S':'a'},'sk':{'S':'c'},'l':{'S':''}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ReturnValues':'ALL_NEW'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ReturnValues':'SOME'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ReturnValues':'NONE\\u0000'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ReturnConsumedCapacity':'ALL'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},"
+                    "'ReturnItemCollectionMetrics':'ALL'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},"
+                    "'ReturnValuesOnConditionCheckFailure':'ALL_NEW'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},"
+                    "'ConditionExpression':'attribute_not_exists(pk)'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':'v = :v',"
+                    "'ExpressionAttributeValues':{':v':{'S':'no'}},"
+                    "'ReturnValuesOnConditionCheckFailure':'ALL_OLD'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':'v = :v'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':'v = :v',"
+                    "'ExpressionAttributeValues':{':v':{'S':'x'},':w':{'S':'y'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':'#q = :v',"
+                    "'ExpressionAttributeValues':{':v':{'S':'x'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':'v = = :v',"
+                    "'ExpressionAttributeValues':{':v':{'S':'x'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':''}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':5}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},"
+                    "'ExpressionAttributeNames':{'#n':'v'}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},"
+                    "'ExpressionAttributeValues':{':v':{'S':'x'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':'v = :v',"
+                    "'ExpressionAttributeNames':{},'ExpressionAttributeValues':{':v':{'S':'x'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':'v = :v',"
+                    "'ExpressionAttributeValues':{}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':'v = :v',"
+                    "'ExpressionAttributeValues':{':v':{'N':'x'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':'#n = :v',"
+                    "'ExpressionAttributeNames':{'#n':7},'ExpressionAttributeValues':{':v':{'S':'x'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':'#n = :v',"
+                    "'ExpressionAttributeNames':{'#n':''},'ExpressionAttributeValues':{':v':{'S':'x'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':'pk.x = :v',"
+                    "'ExpressionAttributeValues':{':v':{'S':'x'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':'v = :v',"
+                    "'ExpressionAttributeValues':{':v':{'S':'x'}},'Expected':{'v':{'Exists':false}}}"},
+        {"PutItem", "{'TableName':'nosuchtable','Item':{'pk':{'S':'a'}},'ConditionExpression':"
+                    "'v = :v','ExpressionAttributeValues':{':v':{'S':'x'},':u':{'S':'y'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{'Exists':true}}}"},
+    };
+    writes_bad(f, bad, sizeof bad / sizeof bad[0]);
+}
+
+static void test_update_item_same_answers(void **state)
+{
+    it_fix *f = *state;
+    static const wcase ok[] = {
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':'SET v = :v',"
+                       "'ExpressionAttributeValues':{':v':{'S':'q'}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'new'}},"
+                       "'UpdateExpression':'SET v = :v','ExpressionAttributeValues':{':v':{'S':'q'}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':"
+                       "'SET #m.k[0] = :v, cnt = cnt + :one REMOVE n ADD ss :s',"
+                       "'ExpressionAttributeNames':{'#m':'m'},'ExpressionAttributeValues':{"
+                       "':v':{'S':'q'},':one':{'N':'1'},':s':{'SS':['c']}},"
+                       "'ReturnValues':'ALL_NEW'}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':'SET v = :v',"
+                       "'ExpressionAttributeValues':{':v':{'S':'q'}},'ReturnValues':'UPDATED_OLD'}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':'SET v = :v',"
+                       "'ExpressionAttributeValues':{':v':{'S':'q'}},'ReturnValues':'UPDATED_NEW'}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':'REMOVE v',"
+                       "'ReturnValues':'ALL_OLD'}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'new'}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},"
+                       "'ConditionExpression':'attribute_exists(pk)'}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':'SET v = :v',"
+                       "'ConditionExpression':'cnt > :v0','ExpressionAttributeValues':"
+                       "{':v':{'S':'q'},':v0':{'N':'1'}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':"
+                       "'DELETE ss :d','ExpressionAttributeValues':{':d':{'SS':['a','q']}},"
+                       "'ReturnValues':'UPDATED_NEW'}"},
+        {"UpdateItem", "{'TableName':'tab2','Key':{'sk':{'N':'1.5e1'},'pk':{'S':'a'}},"
+                       "'UpdateExpression':'SET w = v'}"},
+        {"UpdateItem", "{'TableName':'gtab','Key':{'pk':{'S':'a'},'sk':{'S':'b'}},"
+                       "'UpdateExpression':'SET g = :g','ExpressionAttributeValues':{':g':{'S':'h'}},"
+                       "'ReturnValues':'ALL_NEW'}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'n\\u0000ul'}},'UpdateExpression':"
+                       "'SET #a = :v','ExpressionAttributeNames':{'#a':'a\\u0000b'},"
+                       "'ExpressionAttributeValues':{':v':{'S':'\\u0000'}}}"},
+        /* the same path; the reply's parts built as trees */
+        {"UpdateItem", "{'TableName':'gtab','Key':{'pk':{'S':'a'},'sk':{'S':'b'}},"
+                       "'UpdateExpression':'SET g = :g','ExpressionAttributeValues':{':g':{'S':'h'}},"
+                       "'ReturnConsumedCapacity':'INDEXES','ReturnItemCollectionMetrics':'SIZE'}"},
+        /* left to the jansson path */
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributeUpdates':{'v':"
+                       "{'Action':'PUT','Value':{'S':'q'}}},'ReturnValues':'ALL_NEW'}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributeUpdates':{'cnt':"
+                       "{'Action':'ADD','Value':{'N':'2'}}},'Expected':{'v':{'Value':{'S':'x'}}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':null}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':5}},'UpdateExpression':'SET v = :v',"
+                       "'ExpressionAttributeValues':{':v':{'S':'q'}}}"},
+    };
+    writes_ok(f, ok, sizeof ok / sizeof ok[0], 13);
+    static const wcase bad[] = {
+        {"UpdateItem", "{'TableName':'tab1'}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'},'x':{'S':'b'}}}"},
+        {"UpdateItem", "{'TableName':'tab2','Key':{'pk':{'S':'a'}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':'SET pk = :v',"
+                       "'ExpressionAttributeValues':{':v':{'S':'q'}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':"
+                       "'SET pk.x = :v','ExpressionAttributeValues':{':v':{'S':'q'}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':'SET v = :v'}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':'SET v = :v',"
+                       "'ExpressionAttributeValues':{':v':{'S':'q'},':w':{'S':'q'}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':'SET v = ',"
+                       "'ExpressionAttributeValues':{':v':{'S':'q'}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':"
+                       "'SET v = :v REMOVE v','ExpressionAttributeValues':{':v':{'S':'q'}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':"
+                       "'SET v = :v','ConditionExpression':'v = :w','ExpressionAttributeValues':"
+                       "{':v':{'S':'q'},':w':{'S':'no'}},'ReturnValuesOnConditionCheckFailure':"
+                       "'ALL_OLD'}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':"
+                       "'ADD v :one','ExpressionAttributeValues':{':one':{'N':'1'}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':"
+                       "'SET v = :v','ExpressionAttributeValues':{':v':{'S':'q'}},"
+                       "'AttributeUpdates':{'v':{'Action':'DELETE'}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ExpressionAttributeValues':"
+                       "{':v':{'S':'q'}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':'SET v = :v',"
+                       "'ExpressionAttributeValues':{':v':{'S':'q'}},'ReturnValues':'ALL'}"},
+        {"UpdateItem", "{'TableName':'gtab','Key':{'pk':{'S':'a'},'sk':{'S':'b'}},"
+                       "'UpdateExpression':'SET g = :g','ExpressionAttributeValues':{':g':{'N':'1'}}}"},
+        {"UpdateItem", "{'TableName':'nosuchtable','Key':{'pk':{'S':'a'}},"
+                       "'UpdateExpression':'SET v = :v','ExpressionAttributeValues':{':v':{'S':'q'}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':"
+                       "'SET #m.#m.#m = :v','ExpressionAttributeNames':{'#m':'m'},"
+                       "'ExpressionAttributeValues':{':v':{'S':'q'}}}"},
+    };
+    writes_bad(f, bad, sizeof bad / sizeof bad[0]);
+}
+
+static void test_delete_item_same_answers(void **state)
+{
+    it_fix *f = *state;
+    static const wcase ok[] = {
+        {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}}}"},
+        {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'zz'}}}"},
+        {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ReturnValues':'ALL_OLD'}"},
+        {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ConditionExpression':"
+                       "'#v = :v AND size(ss) = :two','ExpressionAttributeNames':{'#v':'v'},"
+                       "'ExpressionAttributeValues':{':v':{'S':'x'},':two':{'N':'2'}}}"},
+        {"DeleteItem", "{'TableName':'tab2','Key':{'pk':{'S':'a'},'sk':{'N':'015.000'}},"
+                       "'ReturnValues':'ALL_OLD'}"},
+        {"DeleteItem", "{'TableName':'gtab','Key':{'pk':{'S':'a'},'sk':{'S':'b'}}}"},
+        /* the reply's parts built as trees */
+        {"DeleteItem", "{'TableName':'gtab','Key':{'pk':{'S':'a'},'sk':{'S':'b'}},"
+                       "'ReturnConsumedCapacity':'TOTAL','ReturnItemCollectionMetrics':'SIZE'}"},
+        /* left to the jansson path */
+        {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'Expected':{'v':{'Value':"
+                       "{'S':'x'}}}}"},
+        {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ReturnValues':null}"},
+    };
+    writes_ok(f, ok, sizeof ok / sizeof ok[0], 6);
+    static const wcase bad[] = {
+        {"DeleteItem", "{'TableName':'tab1'}"},
+        {"DeleteItem", "{'TableName':'tab1','Key':{}}"},
+        {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'N':'1'}}}"},
+        {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':''}}}"},
+        {"DeleteItem", "{'TableName':'tab2','Key':{'pk':{'S':'a'},'sk':{'N':'1e999'}}}"},
+        {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ReturnValues':'ALL_NEW'}"},
+        {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},"
+                       "'ConditionExpression':'attribute_not_exists(pk)'}"},
+        {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ConditionExpression':"
+                       "'v = :v','ExpressionAttributeValues':{':v':{'S':'no'}},"
+                       "'ReturnValuesOnConditionCheckFailure':'ALL_OLD'}"},
+        {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ConditionExpression':"
+                       "'v = :v'}"},
+        {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':"
+                       "'SET v = :v','ExpressionAttributeValues':{':v':{'S':'q'}}}"},
+        {"DeleteItem", "{'TableName':'nosuchtable','Key':{'pk':{'S':'a'}}}"},
+        {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ConditionExpression':"
+                       "'pk.a = :v','ExpressionAttributeValues':{':v':{'S':'no'}}}"},
+    };
+    writes_bad(f, bad, sizeof bad / sizeof bad[0]);
 }
 
 static void test_get_item_same_answers(void **state)
@@ -212,6 +609,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         IT_TEST(test_get_item_same_answers),
         IT_TEST(test_other_operations),
+        IT_TEST(test_put_item_same_answers),
+        IT_TEST(test_update_item_same_answers),
+        IT_TEST(test_delete_item_same_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
