@@ -204,12 +204,21 @@ static int paging(const msg_http_req *req, msg_http_resp *r, int *limit, char *c
     return 0;
 }
 
+/* A 401 says how to authenticate (RFC 6750 section 3): a bearer token, and whether the one
+ * sent was refused. */
+static void challenge(msg_http_resp *r, bool token_sent)
+{
+    add_header(r, "WWW-Authenticate", token_sent ? "Bearer realm=\"ddbchat\", error=\"invalid_token\""
+                                                 : "Bearer realm=\"ddbchat\"");
+}
+
 /* Authenticates the request; fills *me.  0, or replied 401 (returns -1). */
 static int authenticate(msg_service *s, const msg_http_req *req, msg_http_resp *r, msg_user *me)
 {
     err_t e = {0};
     const char *h = req->authorization;
     if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
+        challenge(r, false);
         reply_fail(r, MSG_E_UNAUTHORIZED, "missing bearer token");
         return -1;
     }
@@ -218,6 +227,8 @@ static int authenticate(msg_service *s, const msg_http_req *req, msg_http_resp *
         h++;
     char who[256];
     if (msg_jwt_verify(&s->cfg, h, (long long)time(NULL), who, sizeof who, &e)) {
+        if (msg_err_status(msg_err_of(&e)) == 401)
+            challenge(r, true);
         reply_err(r, &e);
         return -1;
     }
@@ -227,6 +238,7 @@ static int authenticate(msg_service *s, const msg_http_req *req, msg_http_resp *
         rc = msg_user_by_handle(s, who, me, &e);
     }
     if (rc == ERR_NOT_FOUND) {
+        challenge(r, true);
         reply_fail(r, MSG_E_UNAUTHORIZED, "the token names no known user");
         return -1;
     }
@@ -301,7 +313,8 @@ static void post_message(msg_service *s, const msg_http_req *req, msg_http_resp 
         return;
     }
     json_error_t je;
-    json_t *body = req->body_len ? json_loadb(req->body, req->body_len, 0, &je) : NULL;
+    /* NUL allowed here so that a message holding one is refused as such below */
+    json_t *body = req->body_len ? json_loadb(req->body, req->body_len, JSON_ALLOW_NUL, &je) : NULL;
     if (!json_is_object(body)) {
         json_decref(body);
         reply_fail(r, MSG_E_MALFORMED_JSON, NULL);
@@ -331,6 +344,13 @@ static void post_message(msg_service *s, const msg_http_req *req, msg_http_resp 
     }
     if (strlen(json_string_value(jm)) != json_string_length(jm)) {
         reply_fail(r, MSG_E_INVALID_FIELD, "message contains a NUL character");
+        goto done;
+    }
+    json_t *jt = jg ? jg : jh; /* "bob\u0000x" must not read as "bob" (issue 9.1) */
+    if (strlen(json_string_value(jt)) != json_string_length(jt)) {
+        reply_fail(r, MSG_E_INVALID_FIELD,
+                   jg ? "message_group_uuid contains a NUL character"
+                      : "handle contains a NUL character");
         goto done;
     }
     msg_message m;

@@ -176,6 +176,27 @@ def test_auth(msg_server, people):
     assert rest(msg_server, "GET", path, good)[0] == 200
 
 
+def test_401_carries_a_bearer_challenge(msg_server, people):
+    """RFC 6750 section 3 (and RFC 9110's 401): every 401 of a bearer-token route says how to
+    authenticate, WWW-Authenticate: Bearer, with error="invalid_token" when a token was sent
+    and refused. Before, the 401s had no WWW-Authenticate at all."""
+    ids, tok = people
+    plain = 'Bearer realm="ddbchat"'
+    invalid = 'Bearer realm="ddbchat", error="invalid_token"'
+    for method, path in (("GET", "/api/message_groups"), ("GET", "/api/me"),
+                         ("POST", "/api/events/ticket"), ("POST", "/api/messages")):
+        st, h, b = rest(msg_server, method, path)
+        assert st == 401 and h.get("www-authenticate") == plain, (path, h)
+        assert b["error"]["code"] == "unauthorized"
+        for bad in ("not.a.jwt", token(ids["alice"], exp_in=-10),
+                    token(ids["alice"], secret="wrong-secret"),
+                    token("00000000-0000-4000-8000-000000000000")):
+            st, h, b = rest(msg_server, method, path, bad)
+            assert st == 401 and h.get("www-authenticate") == invalid, (path, bad, h)
+    st, h, _ = rest(msg_server, "GET", "/api/me", tok["alice"])
+    assert st == 200 and "www-authenticate" not in h
+
+
 @pytest.mark.parametrize("body,status,code", [
     ({"message": "", "handle": "bob"}, 400, "message_blank"),
     ({"message": "  \n ", "handle": "bob"}, 400, "message_blank"),
@@ -191,6 +212,10 @@ def test_auth(msg_server, people):
     ({"message": "hi"}, 400, "missing_field"),
     ('{"message": "hi", ', 400, "malformed_json"),
     ({"message": 7, "handle": "bob"}, 400, "invalid_field"),
+    # a NUL inside the message: said so (before: malformed_json, "the body must be a JSON
+    # object", for a body that is one)
+    ({"message": "a\u0000b", "handle": "bob"}, 400, "invalid_field"),
+    ({"message": "hi", "handle": "bob\u0000x"}, 400, "invalid_field"),
 ])
 def test_validation(msg_server, people, body, status, code):
     ids, tok = people
