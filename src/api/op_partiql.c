@@ -1561,8 +1561,8 @@ static int txn_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **o
     return 0;
 }
 
-/* Transactional units of the writes (x2; checks as reads; index writes like
- * TransactWriteItems). */
+/* Transactional units of the writes (the table's x2; checks as reads; index writes as
+ * outside a transaction, like TransactWriteItems). */
 static void txn_write_caps(const pq_member *m, const store_write *w, size_t n, api_cap *caps,
                            size_t *ncap)
 {
@@ -1584,7 +1584,7 @@ static void txn_write_caps(const pq_member *m, const store_write *w, size_t n, a
         for (size_t k = 0; k < tmp.n_idx; k++)
             for (size_t x = 0; x < m[i].t->n_idx; x++)
                 if (strcmp(m[i].t->idx[x].name, tmp.idx[k].name) == 0)
-                    api_cap_add_index(c, &m[i].t->idx[x], tmp.idx[k].h * 2);
+                    api_cap_add_index(c, &m[i].t->idx[x], tmp.idx[k].h); /* not doubled */
     }
 }
 

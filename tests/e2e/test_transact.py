@@ -405,3 +405,30 @@ def test_transact_capacity_split(ddb_url, target, tt):
         target, {"TableName": tt, "CapacityUnits": 2.0, "WriteCapacityUnits": 2.0,
                  "Table": {"CapacityUnits": 2.0, "WriteCapacityUnits": 2.0}},
         local={"TableName": tt, "CapacityUnits": 2.0, "Table": {"CapacityUnits": 2.0}})]
+
+
+# Inside a transaction only the table's units double: an index arm costs what the same write
+# costs outside one (a new item with the index key: 1 unit), for TransactWriteItems and for
+# ExecuteTransaction alike (measured against the service: Dynoxide PR #188). DynamoDB Local
+# doubles the index arm as well (ddbchat did too).
+def test_transact_index_arm_not_doubled(ddb, ddb_url, target, table_name, make_table):
+    t = table_name("txg")
+    make_table(ddb, t, gsis=[{"name": "gix", "hash": ("gk", "S"), "projection": "ALL"}])
+    r = ok(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": t, "Item": {"pk": S("a"), "gk": S("x")}}}],
+        "ReturnConsumedCapacity": "INDEXES"})
+    c = r["ConsumedCapacity"][0]
+    if target == "dynamodb-local":  # Local doubles the index arm too
+        assert c["GlobalSecondaryIndexes"] == {"gix": {"CapacityUnits": 2.0}}, c
+    else:
+        assert c["Table"]["CapacityUnits"] == 2.0, c
+        assert c["GlobalSecondaryIndexes"] == {"gix": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}}, c
+        assert c["CapacityUnits"] == 3.0 and c["WriteCapacityUnits"] == 3.0, c
+    r = ok(ddb_url, "ExecuteTransaction", {"TransactStatements": [
+        {"Statement": f"INSERT INTO \"{t}\" VALUE {{'pk': 'b', 'gk': 'y'}}"}],
+        "ReturnConsumedCapacity": "INDEXES"})
+    if target != "dynamodb-local":
+        c = r["ConsumedCapacity"][0]
+        assert c["Table"]["CapacityUnits"] == 2.0, c
+        assert c["GlobalSecondaryIndexes"] == {"gix": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}}, c
+        assert c["CapacityUnits"] == 3.0, c
