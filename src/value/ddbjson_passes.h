@@ -231,7 +231,7 @@ static int conv_ss(ctx_t *c, const DJ_T *v, av_t *out)
     if (rc)
         return rc;
     if (dup)
-        return ss_dup_error(c, items, n);
+        return set_dup_error(c, items, n, false);
     if (nnull)
         return err_set(c->e, ERR_VALIDATION, TXT_SS_NULL);
     for (size_t i = 0; i < n; i++) /* own the bytes: the JSON may be freed */
@@ -308,7 +308,7 @@ static int conv_bs(ctx_t *c, const DJ_T *v, av_t *out)
     if (rc)
         return rc;
     if (dup)
-        return err_set(c->e, ERR_VALIDATION, TXT_BS_DUP);
+        return set_dup_error(c, items, n, true);
     *out = av_make_list(AV_BS, items, n);
     return 0;
 }

@@ -226,7 +226,7 @@ def test_data_type_limits(ddb_url, target, it):
          "than supported range"),
         ({"SS": []}, "One or more parameter values were invalid: An string set  may not be empty"),
         ({"SS": ["a", "a"]}, "One or more parameter values were invalid: Input collection [a, a] "
-         "contains duplicates"),
+         "contains duplicates" + aws_or_local(target, ".", local="")),
     ]:
         err(ddb_url, "PutItem", put(v), V, msg)
 

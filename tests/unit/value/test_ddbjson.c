@@ -76,8 +76,22 @@ static bool aws_number_text(const char *msg, const char *got)
                       a_inv[] = "The parameter cannot be converted to a numeric value",
                       l_prec[] = "DynamoDB only supports precision up to 38 digits",
                       a_prec[] = "Attempting to store more than 38 significant digits in a Number";
+    static const char l_bs[] = "One or more parameter values were invalid: Input collection of "
+                               "type BS contains duplicates.",
+                      a_bs[] = "One or more parameter values were invalid: Input collection [",
+                      a_bs_end[] = "]of type BS contains duplicates.",
+                      ss_end[] = " contains duplicates";
     if (strcmp(msg, l_prec) == 0)
         return strcmp(got, a_prec) == 0;
+    /* sets: the service lists a BS's members (base64) and ends an SS's text with a period */
+    if (strcmp(msg, l_bs) == 0)
+        return strncmp(got, a_bs, strlen(a_bs)) == 0 && strlen(got) > strlen(a_bs_end) &&
+               strcmp(got + strlen(got) - strlen(a_bs_end), a_bs_end) == 0;
+    if (strlen(msg) > strlen(ss_end) &&
+        strcmp(msg + strlen(msg) - strlen(ss_end), ss_end) == 0 && strstr(msg, "[") &&
+        strlen(got) == strlen(msg) + 1 && strncmp(got, msg, strlen(msg)) == 0 &&
+        got[strlen(msg)] == '.')
+        return true;
     return strcmp(msg, l_inv) == 0 && strncmp(got, a_inv, strlen(a_inv)) == 0 &&
            (got[strlen(a_inv)] == '\0' || strncmp(got + strlen(a_inv), ": ", 2) == 0);
 }
