@@ -57,7 +57,7 @@ static const struct api_op_row {
     {"Scan", op_scan, false},
     {"TagResource", op_tag_resource, false},
     {"TransactGetItems", op_transact_get_items, false},
-    {"TransactWriteItems", op_transact_write_items, false},
+    {"TransactWriteItems", op_transact_write_items, true},
     {"UntagResource", op_untag_resource, false},
     {"UpdateContinuousBackups", op_update_continuous_backups, false},
     {"UpdateItem", op_update_item, true},

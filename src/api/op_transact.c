@@ -33,6 +33,7 @@
 #include "api/api_text.h"
 #include "api/api_validate.h"
 #include "value/ddbjson.h"
+#include "value/jread.h"
 
 #define TXN_MAX_ITEMS 100
 #define API_TXN_TOKEN_TTL_MS (10LL * 60 * 1000)
@@ -309,7 +310,9 @@ void api_txn_token_end(api_req *r, const char *token, const json_t *resp)
 
 typedef struct twa {
     const char *kind_name; /* "ConditionCheck", "Put", "Update", "Delete" */
-    json_t *spec;
+    json_t *spec;          /* the action's object, or NULL when read from our reader's tree */
+    const char *tname;     /* then: its TableName (arena, terminated) */
+    size_t tname_len;
     api_wctx w;
     av_t key, item, src;
     api_exprs x;
@@ -408,7 +411,7 @@ static int parse_action(api_req *r, twa *a)
 static int bind_action(api_req *r, twa *a)
 {
     const store_table *t;
-    int rc = api_item_table(r, a->spec, &t);
+    int rc = a->spec ? api_item_table(r, a->spec, &t) : api_table_get(r, a->tname, a->tname_len, &t);
     if (rc)
         return rc;
     a->w.t = t;
@@ -620,7 +623,142 @@ static api_cap *cap_for(api_cap *caps, size_t *ncap, const store_table *t)
     return c;
 }
 
-int op_transact_write_items(api_req *r, json_t **out)
+/* ---- the common request from our reader's tree (issue 13.1; op_item.c's pattern) ----
+ *
+ * A request of TransactItems (each one action of TableName, Item or Key, ConditionExpression,
+ * UpdateExpression for an Update, ExpressionAttributeNames / Values, a valid
+ * ReturnValuesOnConditionCheckFailure), ReturnConsumedCapacity and ReturnItemCollectionMetrics
+ * only (no ClientRequestToken: its cache keys the canonical JSON text; no JSON null, nothing
+ * else) is read straight into values, with the jansson path's request-level checks calling
+ * the same functions.  Anything unusual or refused before the tables returns TW_JANSSON
+ * without a side effect, and the request takes the jansson path from the start: the same
+ * answers by construction (tests/unit/api/test_api_jread.c compares the two). */
+
+#define TW_JANSSON 1
+
+static bool jr_key(const jread_val *m, const char *name, size_t len)
+{
+    return m->key_len == len && memcmp(m->key, name, len) == 0;
+}
+
+#define JR_KEY(m, lit) jr_key(m, lit, sizeof lit - 1)
+
+static bool jr_text(const jread_val *v, const char *lit, size_t len)
+{
+    return v->type == JREAD_STRING && v->len == len && memcmp(v->text, lit, len) == 0;
+}
+
+#define JR_TEXT(v, lit) jr_text(v, lit, sizeof lit - 1)
+
+/* parse_action's work for a common action.  0 or TW_JANSSON (r->err cleared). */
+static int parse_action_jr(api_req *r, twa *a, const jread_val *s)
+{
+    api_wkind k = strcmp(a->kind_name, "Put") == 0      ? API_W_PUT
+                  : strcmp(a->kind_name, "Update") == 0 ? API_W_UPDATE
+                  : strcmp(a->kind_name, "Delete") == 0 ? API_W_DELETE
+                                                        : API_W_CHECK;
+    const char *doc_name = k == API_W_PUT ? "Item" : "Key";
+    const jread_val *table = NULL, *doc = NULL, *cond = NULL, *upd = NULL, *names = NULL,
+                    *values = NULL;
+    for (const jread_val *v = s->child; v; v = v->next) {
+        if (v->type == JREAD_NULL)
+            return TW_JANSSON;
+        if (JR_KEY(v, "TableName") && v->type == JREAD_STRING)
+            table = v;
+        else if (jr_key(v, doc_name, strlen(doc_name)) && v->type == JREAD_OBJECT)
+            doc = v;
+        else if (JR_KEY(v, "ConditionExpression") && v->type == JREAD_STRING)
+            cond = v;
+        else if (k == API_W_UPDATE && JR_KEY(v, "UpdateExpression") && v->type == JREAD_STRING)
+            upd = v;
+        else if (JR_KEY(v, "ExpressionAttributeNames"))
+            names = v;
+        else if (JR_KEY(v, "ExpressionAttributeValues"))
+            values = v;
+        else if (JR_KEY(v, "ReturnValuesOnConditionCheckFailure") &&
+                 (JR_TEXT(v, "NONE") || JR_TEXT(v, "ALL_OLD")))
+            a->rvoccf = JR_TEXT(v, "ALL_OLD");
+        else
+            return TW_JANSSON;
+    }
+    if (!table || !doc)
+        return TW_JANSSON;
+    bool any = cond || upd;
+    expr_t *c = NULL, *u = NULL;
+    int rc = api_exprs_init_jr(r, names, values, any, any, &a->x);
+    if (!rc && cond)
+        rc = api_exprs_get_text(r, &a->x, cond->text, cond->len, EXPR_CONDITION, &c);
+    if (!rc && upd)
+        rc = api_exprs_get_text(r, &a->x, upd->text, upd->len, EXPR_UPDATE, &u);
+    if (!rc)
+        rc = api_exprs_done(r, &a->x);
+    if (!rc)
+        rc = ddbjson_to_item_jr(doc, r->arena, k == API_W_PUT ? &a->item : &a->src, r->err);
+    if (!rc && k == API_W_PUT)
+        rc = api_item_size_check(r, &a->item, TXT_ITEM_TOO_BIG);
+    if (!rc && !(a->tname = arena_strndup(r->arena, table->text, table->len)))
+        rc = ERR_NOMEM;
+    if (rc) {
+        err_clear(r->err);
+        return TW_JANSSON;
+    }
+    a->tname_len = table->len;
+    if (k == API_W_PUT)
+        a->w.item = &a->item;
+    a->w.kind = k;
+    a->w.cond = c;
+    a->w.upd = u;
+    return 0;
+}
+
+/* The request-level part of a common request.  0 or TW_JANSSON. */
+static int tw_parse_jr(api_req *r, const jread_val *b, twa **out_acts, size_t *out_n,
+                       api_rcc *rcc, bool *ricm)
+{
+    static const char *const kinds[] = {"ConditionCheck", "Put", "Update", "Delete"};
+    const jread_val *items = NULL;
+    for (const jread_val *v = b->child; v; v = v->next) {
+        if (JR_KEY(v, "TransactItems") && v->type == JREAD_ARRAY)
+            items = v;
+        else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "NONE"))
+            *rcc = API_RCC_NONE;
+        else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "TOTAL"))
+            *rcc = API_RCC_TOTAL;
+        else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "INDEXES"))
+            *rcc = API_RCC_INDEXES;
+        else if (JR_KEY(v, "ReturnItemCollectionMetrics") &&
+                 (JR_TEXT(v, "NONE") || JR_TEXT(v, "SIZE")))
+            *ricm = JR_TEXT(v, "SIZE");
+        else
+            return TW_JANSSON;
+    }
+    if (!items || items->n == 0 || items->n > TXN_MAX_ITEMS)
+        return TW_JANSSON;
+    size_t n = items->n;
+    twa *acts = arena_zalloc(r->arena, sizeof *acts * n);
+    if (!acts)
+        return TW_JANSSON;
+    for (size_t i = 0; i < n; i++) {
+        const jread_val *it = items->items[i];
+        if (it->type != JREAD_OBJECT || it->n != 1 || it->child->type != JREAD_OBJECT)
+            return TW_JANSSON;
+        for (int k = 0; k < 4 && !acts[i].kind_name; k++)
+            if (jr_key(it->child, kinds[k], strlen(kinds[k])))
+                acts[i].kind_name = kinds[k];
+        if (!acts[i].kind_name)
+            return TW_JANSSON;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (parse_action_jr(r, &acts[i], items->items[i]->child))
+            return TW_JANSSON;
+    *out_acts = acts;
+    *out_n = n;
+    return 0;
+}
+
+/* The request-level part from the jansson tree: every check, in the service's order. */
+static int tw_parse_json(api_req *r, twa **out_acts, size_t *out_n, const char **token,
+                         api_rcc *rcc, bool *ricm)
 {
     /* TransactItems (1..100), ClientRequestToken (1..36), the enums and every action's
      * required members were checked by the model (api_schema.c) */
@@ -631,27 +769,47 @@ int op_transact_write_items(api_req *r, json_t **out)
     size_t n = items ? json_array_size(items) : 0;
     if (n == 0 || n > TXN_MAX_ITEMS)
         return err_set(r->err, ERR_INTERNAL, "TransactItems outside the model's bounds");
-    const char *token = NULL, *raw = NULL;
+    const char *raw = NULL;
     size_t raw_len = 0;
     if ((rc = api_json_strn(b, "ClientRequestToken", &raw, &raw_len, r->err)))
         return rc;
-    if (raw && !(token = tok_key(r, raw, raw_len)))
+    if (raw && !(*token = tok_key(r, raw, raw_len)))
         return nomem(r);
-    api_rcc rcc;
-    bool ricm = false;
-    if ((rc = api_rcc_parse(r, b, &rcc)) || (rc = api_ricm_parse(r, b, &ricm)))
+    if ((rc = api_rcc_parse(r, b, rcc)) || (rc = api_ricm_parse(r, b, ricm)))
         return rc;
     twa *acts = arena_zalloc(r->arena, sizeof *acts * n);
-    store_write *w = arena_zalloc(r->arena, sizeof *w * n);
-    if (!acts || !w)
+    if (!acts)
         return nomem(r);
     for (size_t i = 0; i < n; i++)
         if ((rc = action_kind(r, json_array_get(items, i), &acts[i].kind_name, &acts[i].spec)))
             return rc;
-    /* every action's request-level checks, then the tables and the keys */
+    /* every action's request-level checks (then the caller's: the tables and the keys) */
     for (size_t i = 0; i < n; i++)
         if ((rc = parse_action(r, &acts[i])))
             return rc;
+    *out_acts = acts;
+    *out_n = n;
+    return 0;
+}
+
+int op_transact_write_items(api_req *r, json_t **out)
+{
+    twa *acts = NULL;
+    size_t n = 0;
+    const char *token = NULL;
+    api_rcc rcc = API_RCC_NONE;
+    bool ricm = false;
+    int rc = r->jbody ? tw_parse_jr(r, r->jbody, &acts, &n, &rcc, &ricm) : TW_JANSSON;
+    if (rc) { /* not the common request: the jansson path from the start */
+        rcc = API_RCC_NONE;
+        ricm = false;
+        if ((rc = api_req_body(r)) || (rc = tw_parse_json(r, &acts, &n, &token, &rcc, &ricm)))
+            return rc;
+    }
+    json_t *b = r->body; /* NULL on the common path (no token to canonicalise) */
+    store_write *w = arena_zalloc(r->arena, sizeof *w * n);
+    if (!w)
+        return nomem(r);
     for (size_t i = 0; i < n; i++) {
         if ((rc = bind_action(r, &acts[i])))
             return rc;

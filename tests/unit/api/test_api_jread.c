@@ -501,6 +501,109 @@ static void test_delete_item_same_answers(void **state)
     writes_bad(f, bad, sizeof bad / sizeof bad[0]);
 }
 
+
+/* Succeed through both entries; the first `fast` ones with at most max_allocs jansson
+ * allocations through the jread entry (TransactWriteItems' reply is still a tree). */
+static void writes_ok_max(it_fix *f, const wcase *c, size_t n, size_t fast, size_t max_allocs)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t allocs = 0;
+        if (same_w(f, c[i].op, c[i].req, &allocs) != 0)
+            fail_msg("failed: %s %s", c[i].op, c[i].req);
+        if (i < fast && allocs > max_allocs)
+            fail_msg("%zu jansson allocations: %s %s", allocs, c[i].op, c[i].req);
+    }
+}
+
+static void test_transact_write_same_answers(void **state)
+{
+    it_fix *f = *state;
+    static const wcase ok[] = {
+        {"TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':'tab1','Item':"
+                               "{'pk':{'S':'new'},'v':{'S':'y'}}}}]}"},
+        {"TransactWriteItems",
+         "{'TransactItems':[{'Put':{'TableName':'tab1','Item':{'pk':{'S':'new'}},"
+         "'ConditionExpression':'attribute_not_exists(pk)'}},{'Delete':{'TableName':'tab2',"
+         "'Key':{'pk':{'S':'a'},'sk':{'N':'015.0'}},'ConditionExpression':'attribute_exists(v)'}},"
+         "{'Update':{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':"
+         "'SET #c = #c + :one REMOVE v','ExpressionAttributeNames':{'#c':'cnt'},"
+         "'ExpressionAttributeValues':{':one':{'N':'1'}}}},{'ConditionCheck':{'TableName':'gtab',"
+         "'Key':{'pk':{'S':'a'},'sk':{'S':'b'}},'ConditionExpression':'g = :g',"
+         "'ExpressionAttributeValues':{':g':{'S':'x'}},"
+         "'ReturnValuesOnConditionCheckFailure':'ALL_OLD'}}]}"},
+        {"TransactWriteItems", "{'TransactItems':[{'Update':{'TableName':'tab1','Key':{'pk':"
+                               "{'S':'n\\u0000ul'}},'UpdateExpression':'SET #a = :v',"
+                               "'ExpressionAttributeNames':{'#a':'a\\u0000b'},"
+                               "'ExpressionAttributeValues':{':v':{'S':'\\u0000'}}}}],"
+                               "'ReturnConsumedCapacity':'NONE','ReturnItemCollectionMetrics':'NONE'}"},
+        /* the same path; capacity and metrics in the reply */
+        {"TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':'gtab','Item':{'pk':{'S':'a'},"
+                               "'sk':{'S':'q'},'g':{'S':'w'}}}},{'Delete':{'TableName':'tab1',"
+                               "'Key':{'pk':{'S':'a'}}}}],'ReturnConsumedCapacity':'INDEXES',"
+                               "'ReturnItemCollectionMetrics':'SIZE'}"},
+        {"TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':'tab1','Item':"
+                               "{'pk':{'S':'b'}}}}],'ReturnConsumedCapacity':'TOTAL'}"},
+        /* left to the jansson path */
+        {"TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':'tab1','Item':"
+                               "{'pk':{'S':'new'}},'ConditionExpression':null}}]}"},
+        {"TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':'tab1','Item':"
+                               "{'pk':{'S':'new'},'x':{'S':5}}}}]}"},
+        {"TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':'tab1','Item':"
+                               "{'pk':{'S':'a'}},'UpdateExpression':'SET v = :v'}}]}"},
+    };
+    writes_ok_max(f, ok, sizeof ok / sizeof ok[0], 3, 2);
+    /* a ClientRequestToken (the jansson path: its cache keys the canonical text): the second
+     * entry gets the first's answer replayed */
+    reset_items(f);
+    assert_int_equal(same(f, "TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':"
+                                                   "'tab1','Item':{'pk':{'S':'new'}}}}],"
+                                                   "'ClientRequestToken':'tok1'}"),
+                     0);
+    static const wcase bad[] = {
+        {"TransactWriteItems", "{}"},
+        {"TransactWriteItems", "{'TransactItems':[]}"},
+        {"TransactWriteItems", "{'TransactItems':[{}]}"},
+        {"TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':'tab1','Item':"
+                               "{'pk':{'S':'a'}}},'Delete':{'TableName':'tab1','Key':"
+                               "{'pk':{'S':'a'}}}}]}"},
+        {"TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':'tab1','Item':"
+                               "{'pk':{'S':'a'}}}},{'Delete':{'TableName':'tab1','Key':"
+                               "{'pk':{'S':'a'}}}}]}"},
+        {"TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':'tab1','Item':"
+                               "{'pk':{'N':'1'}}}}]}"},
+        {"TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':'tab1','Item':"
+                               "{'pk':{'S':''}}}}]}"},
+        {"TransactWriteItems", "{'TransactItems':[{'Delete':{'TableName':'tab2','Key':"
+                               "{'pk':{'S':'a'}}}}]}"},
+        {"TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':'nosuchtable','Item':"
+                               "{'pk':{'S':'a'}}}}]}"},
+        {"TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':'tab1','Item':"
+                               "{'pk':{'S':'a'},'n':{'N':'x'}}}}]}"},
+        {"TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':'tab1','Item':"
+                               "{'pk':{'S':'a'}},'ConditionExpression':'attribute_not_exists(pk)',"
+                               "'ReturnValuesOnConditionCheckFailure':'ALL_OLD'}},{'Update':"
+                               "{'TableName':'tab2','Key':{'pk':{'S':'a'},'sk':{'N':'15'}},"
+                               "'UpdateExpression':'SET w = :w','ExpressionAttributeValues':"
+                               "{':w':{'N':'1'}}}}]}"},
+        {"TransactWriteItems", "{'TransactItems':[{'ConditionCheck':{'TableName':'tab1','Key':"
+                               "{'pk':{'S':'a'}}}}]}"},
+        {"TransactWriteItems", "{'TransactItems':[{'Update':{'TableName':'tab1','Key':"
+                               "{'pk':{'S':'a'}},'UpdateExpression':'SET v = :v'}}]}"},
+        {"TransactWriteItems", "{'TransactItems':[{'Update':{'TableName':'tab1','Key':"
+                               "{'pk':{'S':'a'}},'UpdateExpression':'SET v = :v',"
+                               "'ExpressionAttributeValues':{':v':{'S':'q'},':w':{'S':'q'}}}}]}"},
+        {"TransactWriteItems", "{'TransactItems':[{'Update':{'TableName':'tab1','Key':"
+                               "{'pk':{'S':'a'}},'UpdateExpression':'SET pk = :v',"
+                               "'ExpressionAttributeValues':{':v':{'S':'q'}}}}]}"},
+        {"TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':'gtab','Item':{'pk':"
+                               "{'S':'a'},'sk':{'S':'q'},'g':{'N':'1'}}}},{'Put':{'TableName':"
+                               "'gtab','Item':{'pk':{'S':'a'},'sk':{'S':'r'},'l':{'S':''}}}}]}"},
+        {"TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':'tab1','Item':"
+                               "{'pk':{'S':'a'}}}}],'ReturnConsumedCapacity':'ALL'}"},
+    };
+    writes_bad(f, bad, sizeof bad / sizeof bad[0]);
+}
+
 static void test_get_item_same_answers(void **state)
 {
     it_fix *f = *state;
@@ -612,6 +715,7 @@ int main(void)
         IT_TEST(test_put_item_same_answers),
         IT_TEST(test_update_item_same_answers),
         IT_TEST(test_delete_item_same_answers),
+        IT_TEST(test_transact_write_same_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
