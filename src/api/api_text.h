@@ -106,6 +106,15 @@
                    "KeySchema for index: %s. index hash key: %s, table hash key: %s"
 #define TXT_CT_PROJ_NULL TXT_CT_INVALID "Unknown ProjectionType: null"
 #define TXT_CT_PROJ_NKA TXT_CT_INVALID "ProjectionType is %s, but NonKeyAttributes is specified"
+/* the service's texts (Dynoxide's and the conformance suite's, AWS-checked; DynamoDB Local's:
+ * TXT_INCLUDE_EMPTY, TXT_STREAM_VIEW_NULL, TXT_STREAM_VIEW_UNEXPECTED) */
+#define TXT_CT_PROJ_NO_NKA                                                                       \
+    TXT_CT_INVALID "ProjectionType is INCLUDE, but NonKeyAttributes is not specified"
+#define TXT_CT_STREAM_VIEW_NULL                                                                  \
+    TXT_CT_INVALID "Table is being created with a stream enabled, UpdateViewType is required"
+#define TXT_CT_STREAM_VIEW_UNEXPECTED                                                            \
+    TXT_CT_INVALID "Table is being created with a stream disabled, UpdateViewType should not " \
+                   "be specified"
 #define TXT_CT_DUP_INDEX TXT_CT_INVALID "Duplicate index name: %s"
 #define TXT_CT_LSI_COUNT                                                                         \
     TXT_CT_INVALID "Number of LocalSecondaryIndexes exceeds per-table limit of 5"

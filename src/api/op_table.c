@@ -824,7 +824,10 @@ static int gsi_keydef(api_req *r, const tbl_ks *ks, tbl_attrs *attrs, store_keyd
     return 0;
 }
 
-static int parse_stream(api_req *r, json_t *ss, json_t **out_stream)
+/* create: CreateTable, where the service has its own texts for a view type missing or
+ * present against StreamEnabled (test_tables AWS_CREATE stream-no-view,
+ * stream-view-when-disabled); UpdateTable keeps DynamoDB Local's. */
+static int parse_stream(api_req *r, json_t *ss, bool create, json_t **out_stream)
 {
     bool has_en, en;
     const char *view;
@@ -838,9 +841,9 @@ static int parse_stream(api_req *r, json_t *ss, json_t **out_stream)
     if (!has_en)
         return verr(r, TXT_STREAM_ENABLED_NULL);
     if (en && (!view || !*view))
-        return verr(r, TXT_STREAM_VIEW_NULL);
+        return verr(r, create ? TXT_CT_STREAM_VIEW_NULL : TXT_STREAM_VIEW_NULL);
     if (!en && view)
-        return verr(r, TXT_STREAM_VIEW_UNEXPECTED);
+        return verr(r, create ? TXT_CT_STREAM_VIEW_UNEXPECTED : TXT_STREAM_VIEW_UNEXPECTED);
     if (en && strcmp(view, "NEW_IMAGE") && strcmp(view, "OLD_IMAGE") &&
         strcmp(view, "NEW_AND_OLD_IMAGES") && strcmp(view, "KEYS_ONLY")) {
         api_vld v;
@@ -1017,8 +1020,11 @@ static int ct_projection(api_req *r, json_t *x)
     if (!type)
         return verr(r, TXT_CT_PROJ_NULL);
     json_t *nka = json_object_get(p, "NonKeyAttributes");
-    if (json_is_array(nka) && !(n == 7 && memcmp(type, "INCLUDE", 7) == 0))
+    bool include = n == 7 && memcmp(type, "INCLUDE", 7) == 0;
+    if (json_is_array(nka) && !include)
         return err_set(r->err, ERR_VALIDATION, TXT_CT_PROJ_NKA, type);
+    if (include && !nka)
+        return verr(r, TXT_CT_PROJ_NO_NKA);
     return 0;
 }
 
@@ -1334,7 +1340,7 @@ int op_create_table(api_req *r, json_t **out)
         }
     }
     json_t *stream = NULL;
-    if ((rc = parse_stream(r, ssj, &stream)))
+    if ((rc = parse_stream(r, ssj, true, &stream)))
         goto fail;
     if (stream) {
         def->stream_view =
@@ -1768,7 +1774,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         }
     }
 
-    if ((rc = parse_stream(r, q->ssj, &stream)))
+    if ((rc = parse_stream(r, q->ssj, false, &stream)))
         return rc;
     if (stream) {
         bool cur_en = t->stream_view != STORE_SV_NONE;

@@ -466,6 +466,13 @@ AWS_CREATE = {
     "half-throughput": ("1 validation error detected: Value null at "
         "'provisionedThroughput.readCapacityUnits' failed to satisfy "
         "constraint: Member must not be null"),
+    # Dynoxide's texts, checked against AWS (also the suite's tier3 error-messages/createTable)
+    "stream-no-view": ("One or more parameter values were invalid: Table is being created with a "
+        "stream enabled, UpdateViewType is required"),
+    "stream-view-when-disabled": ("One or more parameter values were invalid: Table is being "
+        "created with a stream disabled, UpdateViewType should not be specified"),
+    "gsi-include-empty": ("One or more parameter values were invalid: ProjectionType is INCLUDE, "
+        "but NonKeyAttributes is not specified"),
     "stream-null-enabled": ("1 validation error detected: Value null at "
         "'streamSpecification.streamEnabled' failed to satisfy constraint: "
         "Member must not be null"),

@@ -189,13 +189,14 @@ static const vcase vcases[] = {
      "\"KeySchema\":[{\"AttributeName\":\"r\",\"KeyType\":\"HASH\"}],"
      "\"Projection\":{\"ProjectionType\":\"INCLUDE\"}}]}",
      ERR_VALIDATION,
-     "If Projection type INCLUDE is specified, some non-key attributes to include in the "
-     "projection must be specified as well"},
+     "One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes "
+     "is not specified"},
     {"create: stream enabled without view", "CreateTable",
      "{\"TableName\":\"abc\",\"KeySchema\":" KS_HR ",\"AttributeDefinitions\":" AD_HR
      ",\"BillingMode\":\"PAY_PER_REQUEST\",\"StreamSpecification\":{\"StreamEnabled\":true}}",
      ERR_VALIDATION,
-     "Invalid StreamViewType: Stream ViewType must not be null or empty when enabling streams."},
+     "One or more parameter values were invalid: Table is being created with a stream enabled, "
+     "UpdateViewType is required"},
     {"create: stream parsed, then a bad tag (no leak)", "CreateTable",
      "{\"TableName\":\"abc\",\"KeySchema\":" KS_HR ",\"AttributeDefinitions\":" AD_HR
      ",\"BillingMode\":\"PAY_PER_REQUEST\",\"StreamSpecification\":{\"StreamEnabled\":true,"
