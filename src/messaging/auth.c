@@ -99,6 +99,12 @@ static json_t *segment_json(const char *p, size_t n)
 int msg_jwt_verify(const msg_config *cfg, const char *token, long long now, char *out, size_t n,
                    err_t *e)
 {
+    return msg_jwt_verify_exp(cfg, token, now, out, n, NULL, e);
+}
+
+int msg_jwt_verify_exp(const msg_config *cfg, const char *token, long long now, char *out,
+                       size_t n, long long *exp_out, err_t *e)
+{
     if (!token || !*token)
         return deny(e, "missing bearer token");
     size_t len = strlen(token);
@@ -190,6 +196,8 @@ int msg_jwt_verify(const msg_config *cfg, const char *token, long long now, char
             rc = deny(e, "user claim too long");
         else
             memcpy(out, who, strlen(who) + 1);
+        if (!rc && exp_out)
+            *exp_out = (long long)expv;
     }
     json_decref(body);
     return rc;

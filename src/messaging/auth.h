@@ -35,6 +35,9 @@
  * ERR_ACCESS_DENIED "unauthorized: <reason>" on any failure. */
 int msg_jwt_verify(const msg_config *cfg, const char *token, long long now, char *out, size_t n,
                    err_t *e);
+/* The same, and *exp_out (when not NULL) = the token's "exp" (seconds since the epoch). */
+int msg_jwt_verify_exp(const msg_config *cfg, const char *token, long long now, char *out,
+                       size_t n, long long *exp_out, err_t *e);
 
 /* Mints an HS256 token {claim: value, iat: now, exp: now + ttl_sec}.  ttl_sec must be > 0
  * (ERR_VALIDATION otherwise: a token without exp is refused by msg_jwt_verify).

@@ -53,6 +53,7 @@ struct msg_stream {
     size_t off, len, cap;
     bool suspended; /* io.suspend called, io.resume not yet */
     bool ended;
+    long long until_s; /* the stream ends then (its token's exp; 0: never); set at open */
     /* under hub->mu */
     ev_feed *feed;             /* NULL while joining */
     msg_stream *prev, *next;   /* in feed->streams, or in hub->joining (next only) */
@@ -75,6 +76,7 @@ typedef struct ev_ticket {
     char tok[MSG_TICKET_LEN + 1];
     char user[MSG_UUID_LEN + 1];
     int64_t expires_ms;
+    long long until_s; /* the stream's end (msg_events_ticket_until) */
 } ev_ticket;
 
 typedef struct ev_wake {
@@ -98,6 +100,7 @@ struct msg_events {
     int64_t next_heartbeat_ms;
     int64_t last_pass_ms;
     int64_t ticket_ttl_ms;
+    int64_t heartbeat_ms;
     pthread_t hub_th, watch_th;
     bool hub_started, watch_started;
     ev_wake *wakes; /* hub thread: resumes to call once unlocked */
@@ -654,10 +657,13 @@ static void ev_scan_feed(msg_events *h, ev_feed *f)
 static void ev_heartbeat(msg_events *h)
 {
     static const char ping[] = ": ping\n\n";
+    long long now_s = (long long)time(NULL);
     for (ev_feed *f = h->feeds; f; f = f->next)
         for (msg_stream *st = f->streams, *nx; st; st = nx) {
             nx = st->next;
             pthread_mutex_lock(&st->mu);
+            if (st->until_s && now_s >= st->until_s)
+                st->ended = true; /* its token expired */
             st_append(st, ping, sizeof ping - 1);
             bool ended = st->ended;
             st_wake_later(h, st);
@@ -733,7 +739,7 @@ static void *ev_hub_main(void *arg)
         }
         if (ev_mono_ms() >= h->next_heartbeat_ms) {
             ev_heartbeat(h);
-            h->next_heartbeat_ms = ev_mono_ms() + MSG_EVENTS_HEARTBEAT_S * 1000;
+            h->next_heartbeat_ms = ev_mono_ms() + h->heartbeat_ms;
         }
         ev_free_idle_feeds(h);
         pthread_mutex_unlock(&h->mu);
@@ -800,7 +806,15 @@ int msg_events_new(msg_service *svc, msg_events **out, err_t *e)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&h->cv, &ca);
     pthread_condattr_destroy(&ca);
-    h->next_heartbeat_ms = ev_mono_ms() + MSG_EVENTS_HEARTBEAT_S * 1000;
+    h->heartbeat_ms = (int64_t)MSG_EVENTS_HEARTBEAT_S * 1000;
+    const char *hb = getenv("DDBCHAT_EVENTS_HEARTBEAT_MS"); /* tests: token expiry at once */
+    if (hb && *hb) {
+        char *end;
+        long v = strtol(hb, &end, 10);
+        if (!*end && v >= 10 && v <= (long)MSG_EVENTS_HEARTBEAT_S * 1000)
+            h->heartbeat_ms = v;
+    }
+    h->next_heartbeat_ms = ev_mono_ms() + h->heartbeat_ms;
     h->ticket_ttl_ms = (int64_t)MSG_TICKET_TTL_S * 1000;
     const char *ttl = getenv("DDBCHAT_TICKET_TTL_MS"); /* tests: expiry without waiting 30 s */
     if (ttl && *ttl) {
@@ -937,6 +951,12 @@ static int ev_ct_cmp(const void *a, const void *b, size_t n)
 int msg_events_ticket(msg_events *h, const char *user_uuid, char out[MSG_TICKET_LEN + 1],
                       err_t *e)
 {
+    return msg_events_ticket_until(h, user_uuid, 0, out, e);
+}
+
+int msg_events_ticket_until(msg_events *h, const char *user_uuid, long long until_s,
+                            char out[MSG_TICKET_LEN + 1], err_t *e)
+{
     unsigned char rnd[32];
     if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
         return err_set(e, ERR_INTERNAL, "no randomness for a ticket");
@@ -964,6 +984,7 @@ int msg_events_ticket(msg_events *h, const char *user_uuid, char out[MSG_TICKET_
             snprintf(t->tok, sizeof t->tok, "%s", tok);
             snprintf(t->user, sizeof t->user, "%s", user_uuid);
             t->expires_ms = now + h->ticket_ttl_ms;
+            t->until_s = until_s;
             memcpy(out, t->tok, MSG_TICKET_LEN + 1);
         }
     }
@@ -993,7 +1014,8 @@ void msg_events_hint(msg_events *h, const char *user_uuid)
 }
 
 /* Uses up the ticket (hub->mu held): its user into user, or false. */
-static bool ev_ticket_take(msg_events *h, const char *ticket, char user[MSG_UUID_LEN + 1])
+static bool ev_ticket_take(msg_events *h, const char *ticket, char user[MSG_UUID_LEN + 1],
+                           long long *until_s)
 {
     if (!ticket || strlen(ticket) != MSG_TICKET_LEN)
         return false;
@@ -1001,6 +1023,7 @@ static bool ev_ticket_take(msg_events *h, const char *ticket, char user[MSG_UUID
     for (size_t i = 0; i < h->n_tickets; i++)
         if (ev_ct_cmp(h->tickets[i].tok, ticket, MSG_TICKET_LEN) == 0) {
             memcpy(user, h->tickets[i].user, MSG_UUID_LEN + 1);
+            *until_s = h->tickets[i].until_s;
             explicit_bzero(h->tickets[i].tok, sizeof h->tickets[i].tok);
             h->tickets[i] = h->tickets[--h->n_tickets];
             return true;
@@ -1013,8 +1036,9 @@ int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id
 {
     *out = NULL;
     char user[MSG_UUID_LEN + 1];
+    long long until_s = 0;
     pthread_mutex_lock(&h->mu);
-    bool ok = !h->stopping && ev_ticket_take(h, ticket, user);
+    bool ok = !h->stopping && ev_ticket_take(h, ticket, user, &until_s);
     bool stopping = h->stopping;
     pthread_mutex_unlock(&h->mu);
     if (stopping)
@@ -1047,6 +1071,7 @@ int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id
     s->hub = h;
     s->io = *io;
     s->st = st;
+    s->until_s = until_s;
     memcpy(s->user, user, sizeof s->user);
     char retry[32];
     int rn = snprintf(retry, sizeof retry, "retry: %d\n\n", EV_RETRY_MS);

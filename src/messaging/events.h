@@ -87,6 +87,11 @@ void msg_events_free(msg_events *h);
 /* A new ticket for user_uuid into out.  A user holds at most MSG_TICKETS_PER_USER unexpired
  * tickets (the oldest of theirs is given up for the new one).  Row overloaded when
  * MSG_TICKETS_MAX unexpired tickets exist; unavailable once stopped. */
+/* The same for a user whose token expires at until_s (seconds since the epoch; 0: never):
+ * the stream opened with the ticket ends then (within a heartbeat), so a stream does not
+ * outlive the sign-in; the page's reconnection then meets the expired token's 401. */
+int msg_events_ticket_until(msg_events *h, const char *user_uuid, long long until_s,
+                            char out[MSG_TICKET_LEN + 1], err_t *e);
 int msg_events_ticket(msg_events *h, const char *user_uuid, char out[MSG_TICKET_LEN + 1],
                       err_t *e);
 

@@ -212,8 +212,10 @@ static void challenge(msg_http_resp *r, bool token_sent)
                                                  : "Bearer realm=\"ddbchat\"");
 }
 
-/* Authenticates the request; fills *me.  0, or replied 401 (returns -1). */
-static int authenticate(msg_service *s, const msg_http_req *req, msg_http_resp *r, msg_user *me)
+/* Authenticates the request; fills *me (and *exp: the token's expiry, when not NULL).  0, or
+ * replied 401 (returns -1). */
+static int authenticate(msg_service *s, const msg_http_req *req, msg_http_resp *r, msg_user *me,
+                        long long *exp)
 {
     err_t e = {0};
     const char *h = req->authorization;
@@ -226,7 +228,7 @@ static int authenticate(msg_service *s, const msg_http_req *req, msg_http_resp *
     while (*h == ' ')
         h++;
     char who[256];
-    if (msg_jwt_verify(&s->cfg, h, (long long)time(NULL), who, sizeof who, &e)) {
+    if (msg_jwt_verify_exp(&s->cfg, h, (long long)time(NULL), who, sizeof who, exp, &e)) {
         if (msg_err_status(msg_err_of(&e)) == 401)
             challenge(r, true);
         reply_err(r, &e);
@@ -377,7 +379,7 @@ static void get_me(msg_http_resp *r, const msg_user *me)
                          me->display_name));
 }
 
-static void post_ticket(msg_service *s, msg_http_resp *r, const msg_user *me)
+static void post_ticket(msg_service *s, msg_http_resp *r, const msg_user *me, long long exp)
 {
     if (!s->events) {
         reply_fail(r, MSG_E_UNAVAILABLE, "live delivery is not enabled on this server");
@@ -385,7 +387,7 @@ static void post_ticket(msg_service *s, msg_http_resp *r, const msg_user *me)
     }
     char ticket[MSG_TICKET_LEN + 1];
     err_t e = {0};
-    if (msg_events_ticket(s->events, me->uuid, ticket, &e)) {
+    if (msg_events_ticket_until(s->events, me->uuid, exp, ticket, &e)) {
         reply_err(r, &e);
         return;
     }
@@ -538,7 +540,8 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
         return;
     }
     msg_user me;
-    if (authenticate(s, req, r, &me))
+    long long exp = 0;
+    if (authenticate(s, req, r, &me, &exp))
         return;
     if (route == 2)
         get_message_groups(s, req, r, &me);
@@ -547,7 +550,7 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
     else if (route == 5)
         get_me(r, &me);
     else if (route == 6)
-        post_ticket(s, r, &me);
+        post_ticket(s, r, &me, exp);
     else
         post_message(s, req, r, &me);
 }

@@ -214,6 +214,31 @@ def test_ticket_expires(tmp_path):
         shutil.rmtree(str(tmp_path / "d"), ignore_errors=True)
 
 
+def test_stream_ends_when_its_token_expires(tmp_path):
+    """A stream does not outlive the sign-in: it ends (within a heartbeat) once the token that
+    asked for its ticket has expired, and the reconnection then meets the token's 401. A
+    stream of a token that lives on stays open. Before, a stream opened a second before its
+    token expired delivered every message for as long as the connection lasted."""
+    srv = start_ddbchat("--demo", dynamodb_only=False, data_dir=str(tmp_path / "d"),
+                        env={"DDBCHAT_JWT_SECRET": SECRET, "DDBCHAT_EVENTS_HEARTBEAT_MS": "200"})
+    try:
+        p = cli(srv, "user", "show", "andrewbrown", "--json")
+        uid = json.loads(p.stdout)["uuid"]
+        short, long_ = token(uid, exp_in=2), token(uid, exp_in=600)
+        s1, s2 = open_stream(srv, short), open_stream(srv, long_)
+        t0 = time.time()
+        assert s1.wait_for(lambda s: s.closed, 8), "the stream of the expired token is open"
+        assert time.time() - t0 >= 1
+        s2.pump(0.5)
+        assert not s2.closed and s2.body.count(b": ping") >= 2
+        st, _, b = rest(srv, "POST", "/api/events/ticket", short)
+        assert st == 401 and b["error"]["message"] == "token expired"
+        s2.close()
+    finally:
+        srv.stop()
+        shutil.rmtree(str(tmp_path / "d"), ignore_errors=True)
+
+
 def test_bad_event_id(msg_server, people):
     _, tok = people
     for bad in ("nope", "v1:", "v1:12x", "v1:10,not-a-uuid:12", "v1:" + "9" * 17):
