@@ -4,15 +4,21 @@
  *
  * The engine applies a TransactWriteItems in one LMDB write transaction, so by itself nothing
  * ever meets a transaction half done.  On AWS a transaction holds its items while it runs, and
- * a write that meets one fails (the Developer Guide's "Transaction conflict handling"): a
- * PutItem, UpdateItem or DeleteItem of an item an ongoing TransactWriteItems holds gets
- * TransactionConflictException, and a TransactWriteItems one of whose items another holds is
- * cancelled with reason TransactionConflict.  With the switch on, a TransactWriteItems holds
- * its items (table + key, as a 64-bit hash) from before its write is queued until it is
- * answered, and the single-item writes and transactions check them first.  Off: one branch
- * per write.
+ * the Developer Guide's "Transaction conflict handling" lists what meets one: a PutItem,
+ * UpdateItem or DeleteItem of an item an ongoing TransactWriteItems holds fails with
+ * TransactionConflictException; a TransactWriteItems one of whose items another holds is
+ * cancelled with reason TransactionConflict; a TransactGetItems one of whose items is part of
+ * an ongoing TransactWriteItems, BatchWriteItem, PutItem, UpdateItem or DeleteItem is
+ * cancelled with reason TransactionConflict.  With the switch on, each of those holds its
+ * items (table + key, as a 64-bit hash) from before its write is queued until it is answered:
+ * a transaction in `held`, a single-item or batch write in `held_w` (a multiset: two writes of
+ * one item are serialised by the engine, never a conflict, as on AWS).  Writes check `held`,
+ * TransactGetItems checks both.  Off: one branch per write.
+ * DDBCHAT_CONFLICT_HOLD_MS (a test aid, read at start) makes every holder wait that long
+ * before its write, so the e2e tests can meet a hold on purpose.
  */
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "api/api_int.h"
@@ -23,14 +29,17 @@ void api_hold_init(api_t *api, bool on)
 {
     api->txn_conflicts = on;
     pthread_mutex_init(&api->hold_mu, NULL);
-    api->held = NULL;
-    api->n_held = api->cap_held = 0;
+    api->held = api->held_w = NULL;
+    api->n_held = api->cap_held = api->n_held_w = api->cap_held_w = 0;
+    const char *d = on ? getenv("DDBCHAT_CONFLICT_HOLD_MS") : NULL;
+    api->hold_delay_ms = d ? strtol(d, NULL, 10) : 0;
 }
 
 void api_hold_fini(api_t *api)
 {
     free(api->held);
-    api->held = NULL;
+    free(api->held_w);
+    api->held = api->held_w = NULL;
     pthread_mutex_destroy(&api->hold_mu);
 }
 
@@ -51,20 +60,80 @@ int api_hold_key(const store_table *t, const av_t *key, uint64_t *out)
     return rc;
 }
 
-static bool held_locked(const api_t *api, uint64_t k)
+static bool in_set(const uint64_t *set, size_t n, uint64_t k)
 {
-    for (size_t i = 0; i < api->n_held; i++)
-        if (api->held[i] == k)
+    for (size_t i = 0; i < n; i++)
+        if (set[i] == k)
             return true;
     return false;
+}
+
+static bool held_locked(const api_t *api, uint64_t k)
+{
+    return in_set(api->held, api->n_held, k);
+}
+
+/* Room for `more` keys in a set (caller holds the lock).  0 or ERR_NOMEM. */
+static int set_reserve(uint64_t **set, size_t n, size_t *cap, size_t more)
+{
+    if (n + more <= *cap)
+        return 0;
+    size_t nc = (n + more) * 2;
+    uint64_t *g = realloc(*set, nc * sizeof *g);
+    if (!g)
+        return ERR_NOMEM;
+    *set = g;
+    *cap = nc;
+    return 0;
+}
+
+/* Removes one occurrence of k (caller holds the lock). */
+static void set_remove(uint64_t *set, size_t *n, uint64_t k)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (set[i] == k) {
+            set[i] = set[--*n];
+            return;
+        }
 }
 
 bool api_hold_busy(api_t *api, uint64_t k)
 {
     pthread_mutex_lock(&api->hold_mu);
-    bool b = held_locked(api, k);
+    bool b = held_locked(api, k) || in_set(api->held_w, api->n_held_w, k);
     pthread_mutex_unlock(&api->hold_mu);
     return b;
+}
+
+int api_hold_writes(api_t *api, const uint64_t *keys, size_t n, bool *busy)
+{
+    pthread_mutex_lock(&api->hold_mu);
+    int rc = set_reserve(&api->held_w, api->n_held_w, &api->cap_held_w, n);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        busy[i] = held_locked(api, keys[i]);
+        if (!busy[i])
+            api->held_w[api->n_held_w++] = keys[i];
+    }
+    pthread_mutex_unlock(&api->hold_mu);
+    return rc;
+}
+
+void api_hold_writes_release(api_t *api, const uint64_t *keys, size_t n, const bool *busy)
+{
+    pthread_mutex_lock(&api->hold_mu);
+    for (size_t i = 0; i < n; i++)
+        if (!busy[i])
+            set_remove(api->held_w, &api->n_held_w, keys[i]);
+    pthread_mutex_unlock(&api->hold_mu);
+}
+
+void api_hold_wait(const api_t *api)
+{
+    if (api->hold_delay_ms <= 0)
+        return;
+    struct timespec ts = {api->hold_delay_ms / 1000, (api->hold_delay_ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
 }
 
 int api_hold_take(api_t *api, const uint64_t *keys, size_t n, bool *busy, bool *any_busy)
@@ -76,21 +145,9 @@ int api_hold_take(api_t *api, const uint64_t *keys, size_t n, bool *busy, bool *
         busy[i] = held_locked(api, keys[i]);
         *any_busy |= busy[i];
     }
-    if (!*any_busy) {
-        if (api->n_held + n > api->cap_held) {
-            size_t nc = (api->n_held + n) * 2;
-            uint64_t *g = realloc(api->held, nc * sizeof *g);
-            if (!g)
-                rc = ERR_NOMEM;
-            else {
-                api->held = g;
-                api->cap_held = nc;
-            }
-        }
-        if (rc == 0) {
-            memcpy(api->held + api->n_held, keys, n * sizeof *keys);
-            api->n_held += n;
-        }
+    if (!*any_busy && (rc = set_reserve(&api->held, api->n_held, &api->cap_held, n)) == 0) {
+        memcpy(api->held + api->n_held, keys, n * sizeof *keys);
+        api->n_held += n;
     }
     pthread_mutex_unlock(&api->hold_mu);
     return rc;
@@ -100,10 +157,6 @@ void api_hold_release(api_t *api, const uint64_t *keys, size_t n)
 {
     pthread_mutex_lock(&api->hold_mu);
     for (size_t j = 0; j < n; j++)
-        for (size_t i = 0; i < api->n_held; i++)
-            if (api->held[i] == keys[j]) {
-                api->held[i] = api->held[--api->n_held];
-                break;
-            }
+        set_remove(api->held, &api->n_held, keys[j]);
     pthread_mutex_unlock(&api->hold_mu);
 }

@@ -23,11 +23,13 @@ struct api {
     unsigned char pq_key[16]; /* PartiQL NextToken MAC key, random per api (op_partiql.c) */
     unsigned char it_key[16]; /* stream shard iterator MAC key, random per api (op_stream.c) */
     int64_t iterator_ttl_ms;  /* shard iterator lifetime */
-    /* --transaction-conflicts (api_conflict.c): items held by ongoing TransactWriteItems */
+    /* --transaction-conflicts (api_conflict.c): items held by ongoing TransactWriteItems
+     * (held) and by ongoing single-item and batch writes (held_w, a multiset) */
     bool txn_conflicts;
     pthread_mutex_t hold_mu;
-    uint64_t *held;
-    size_t n_held, cap_held;
+    uint64_t *held, *held_w;
+    size_t n_held, cap_held, n_held_w, cap_held_w;
+    int64_t hold_delay_ms; /* test aid DDBCHAT_CONFLICT_HOLD_MS: a holder waits this long */
     struct api_thr *thr; /* --throttle (api_throttle.c): token buckets; NULL = off */
     met_t *metrics;   /* borrowed; NULL = not counted (api_metrics.c) */
     void *backups;    /* backup and restore workers (op_backup.c) */
@@ -40,12 +42,19 @@ void api_hold_init(api_t *api, bool on);
 void api_hold_fini(api_t *api);
 /* The hold key of the item with key `key` (an M holding the table's key) in table t. */
 int api_hold_key(const store_table *t, const av_t *key, uint64_t *out);
-/* Whether an ongoing transaction holds item k. */
+/* Whether an ongoing transaction or write holds item k (what a TransactGetItems meets). */
 bool api_hold_busy(api_t *api, uint64_t k);
-/* Holds every key unless one is held already (busy[i] says which; nothing is taken then).
- * 0 or ERR_NOMEM. */
+/* A TransactWriteItems: holds every key unless an ongoing transaction holds one already
+ * (busy[i] says which; nothing is taken then).  0 or ERR_NOMEM. */
 int api_hold_take(api_t *api, const uint64_t *keys, size_t n, bool *busy, bool *any_busy);
 void api_hold_release(api_t *api, const uint64_t *keys, size_t n);
+/* Single-item and batch writes: holds each key no ongoing transaction holds; busy[i] says
+ * which it did not take (two writes of one item never conflict).  0 or ERR_NOMEM (nothing
+ * taken).  Release with the same busy. */
+int api_hold_writes(api_t *api, const uint64_t *keys, size_t n, bool *busy);
+void api_hold_writes_release(api_t *api, const uint64_t *keys, size_t n, const bool *busy);
+/* The test aid's wait (DDBCHAT_CONFLICT_HOLD_MS) of a request that took holds. */
+void api_hold_wait(const api_t *api);
 
 /* A table descriptor pinned for the request (api_call unpins them all at its end). */
 typedef struct api_pin {

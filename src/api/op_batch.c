@@ -352,36 +352,65 @@ int op_batch_write_item(api_req *r, json_t **out)
             w[k].want_old = rcc != API_RCC_NONE || (r->api->thr && t->n_idx);
         }
     }
-    /* --throttle: each write admitted on its own; the others are left unprocessed */
-    bool *thr_skip = NULL;
+    /* --transaction-conflicts: a write of an item an ongoing transaction holds is left
+     * unprocessed (BatchWriteItem has no TransactionConflictException among its errors: the
+     * API Reference returns an item-level failure in UnprocessedItems); the others hold their
+     * items while they run.  --throttle: each write admitted on its own; the others are left
+     * unprocessed. */
+    bool *skip = NULL, *busy = NULL;
+    uint64_t *hk = NULL;
     store_write *run = w;
-    size_t nrun = total;
-    if (r->api->thr) {
-        thr_skip = arena_zalloc(r->arena, sizeof *thr_skip * total);
+    size_t nrun = total, nheld = 0;
+    if (r->api->txn_conflicts || r->api->thr) {
+        skip = arena_zalloc(r->arena, sizeof *skip * total);
         run = arena_zalloc(r->arena, sizeof *run * total);
-        if (!thr_skip || !run)
+        if (!skip || !run)
             return nomem(r);
+    }
+    if (r->api->txn_conflicts) {
+        hk = arena_alloc(r->arena, sizeof *hk * total);
+        busy = arena_zalloc(r->arena, sizeof *busy * total);
+        if (!hk || !busy)
+            return nomem(r);
+        for (size_t i = 0; i < total; i++)
+            if (api_hold_key(w[i].table, w[i].key, &hk[i]))
+                hk[i] = 0;
+        if (api_hold_writes(r->api, hk, total, busy))
+            return nomem(r);
+        for (size_t i = 0; i < total; i++)
+            nheld += skip[i] = busy[i];
+        api_hold_wait(r->api);
+    }
+    if (skip) {
         nrun = 0;
         for (size_t i = 0; i < total; i++) {
-            if (api_thr_admit(r, w[i].table, NULL, true, API_THR_WRITE))
-                thr_skip[i] = true;
+            if (skip[i])
+                continue;
+            if (r->api->thr && api_thr_admit(r, w[i].table, NULL, true, API_THR_WRITE))
+                skip[i] = true;
             else
                 run[nrun++] = w[i];
         }
-        if (nrun == 0)
+        if (nrun == 0 && nheld == 0 && r->err->code) {
+            if (hk)
+                api_hold_writes_release(r->api, hk, total, busy);
             return r->err->code; /* nothing admitted: the first refusal */
+        }
         err_clear(r->err);
         json_decref(r->err_extra);
         r->err_extra = NULL;
     }
-    if ((rc = store_write_each(r->api->store, run, nrun, r->err)))
+    rc = nrun ? store_write_each(r->api->store, run, nrun, r->err) : 0;
+    if (hk)
+        api_hold_writes_release(r->api, hk, total, busy);
+    if (rc)
         return rc;
-    if (thr_skip) /* the results back in request order */
+    if (skip) /* the results back in request order */
         for (size_t i = 0, j = 0; i < total; i++)
-            if (!thr_skip[i])
+            if (!skip[i])
                 w[i] = run[j++];
     for (size_t i = 0; i < total; i++)
-        if (w[i].rc)
+        if (!(skip && skip[i]) && w[i].rc)
             return err_set(r->err, w[i].rc, "%s", w[i].err.msg);
     json_t *o = json_object(), *unproc = json_object();
     json_t *caps = rcc != API_RCC_NONE ? json_array() : NULL;
@@ -395,7 +424,7 @@ int op_batch_write_item(api_req *r, json_t **out)
         json_t *tm = NULL, *left = NULL;
         size_t admitted = 0;
         for (size_t i = 0; i < json_array_size(list); i++, k++) {
-            if (thr_skip && thr_skip[k]) { /* throttled: back as unprocessed, as sent */
+            if (skip && skip[k]) { /* held or throttled: back as unprocessed, as sent */
                 if (!left)
                     left = json_array();
                 json_array_append(left, json_array_get(list, i));

@@ -100,14 +100,24 @@ static int run_write(wreq *q, json_t **out)
     sw.is_update = q->w.kind == API_W_UPDATE;
     sw.want_old = q->rvoccf || q->rcc != API_RCC_NONE || q->rv == API_RV_ALL_OLD ||
                   q->rv == API_RV_UPDATED_OLD || (r->api->thr && q->t->n_idx);
+    /* --transaction-conflicts: an item an ongoing transaction holds is refused; else the
+     * write holds it while it runs (a TransactGetItems meeting it is cancelled) */
     uint64_t hk;
-    if (r->api->txn_conflicts && api_hold_key(q->t, q->w.key, &hk) == 0 &&
-        api_hold_busy(r->api, hk))
-        return err_set(r->err, ERR_TRANSACTION_CONFLICT, TXT_TXN_ONGOING);
+    bool held = false, busy = true;
+    if (r->api->txn_conflicts && api_hold_key(q->t, q->w.key, &hk) == 0) {
+        if (api_hold_writes(r->api, &hk, 1, &busy))
+            return err_set(r->err, ERR_NOMEM, "out of memory");
+        if (busy)
+            return err_set(r->err, ERR_TRANSACTION_CONFLICT, TXT_TXN_ONGOING);
+        held = true;
+        api_hold_wait(r->api);
+    }
     int rc = api_thr_admit(r, q->t, NULL, true, API_THR_WRITE);
+    if (rc == 0)
+        rc = store_write_each(r->api->store, &sw, 1, r->err);
+    if (held)
+        api_hold_writes_release(r->api, &hk, 1, &busy);
     if (rc)
-        return rc;
-    if ((rc = store_write_each(r->api->store, &sw, 1, r->err)))
         return rc;
     if (sw.rc) {
         err_set(r->err, sw.rc, "%s", sw.err.msg);

@@ -986,8 +986,23 @@ static int pq_write_one(api_req *r, const pq_stmt *s, json_t **out)
         return rc;
     store_write sw;
     pq_sw_init(&sw, r, &pw, true);
-    if ((rc = api_thr_admit(r, pw.t, NULL, true, API_THR_WRITE)) || /* --throttle */
-        (rc = store_write_each(r->api->store, &sw, 1, r->err)))
+    /* --transaction-conflicts: as PutItem / UpdateItem / DeleteItem (op_item.c) */
+    uint64_t hk;
+    bool held = false, busy = true;
+    if (r->api->txn_conflicts && api_hold_key(pw.t, &pw.key, &hk) == 0) {
+        if (api_hold_writes(r->api, &hk, 1, &busy))
+            return nomem(r);
+        if (busy)
+            return err_set(r->err, ERR_TRANSACTION_CONFLICT, TXT_TXN_ONGOING);
+        held = true;
+        api_hold_wait(r->api);
+    }
+    rc = api_thr_admit(r, pw.t, NULL, true, API_THR_WRITE); /* --throttle */
+    if (rc == 0)
+        rc = store_write_each(r->api->store, &sw, 1, r->err);
+    if (held)
+        api_hold_writes_release(r->api, &hk, 1, &busy);
+    if (rc)
         return rc;
     if (sw.rc) {
         if (sw.rc == ERR_CONDITIONAL_CHECK_FAILED && pw.insert)
@@ -1203,6 +1218,27 @@ static int batch_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t 
         return nomem(r);
     size_t nw = 0, ncap = 0;
     int rc;
+    /* --transaction-conflicts: a member writing an item an ongoing transaction holds fails
+     * with its own error (Code TransactionConflict); the others hold their items */
+    uint64_t *hk = NULL;
+    bool *busy = NULL;
+    if (r->api->txn_conflicts) {
+        hk = arena_alloc(r->arena, n * sizeof *hk);
+        busy = arena_zalloc(r->arena, n * sizeof *busy);
+        if (!hk || !busy)
+            return nomem(r);
+        for (size_t i = 0; i < n; i++)
+            if (m[i].rc || api_hold_key(m[i].pw.t, &m[i].pw.key, &hk[i]))
+                hk[i] = 0;
+        if (api_hold_writes(r->api, hk, n, busy))
+            return nomem(r);
+        for (size_t i = 0; i < n; i++)
+            if (!m[i].rc && busy[i]) {
+                err_set(r->err, ERR_TRANSACTION_CONFLICT, TXT_TXN_ONGOING);
+                member_fail(r, &m[i], ERR_TRANSACTION_CONFLICT);
+            }
+        api_hold_wait(r->api);
+    }
     for (size_t i = 0; i < n; i++)
         if (!m[i].rc && api_thr_admit(r, m[i].pw.t, NULL, true, API_THR_WRITE)) {
             member_fail(r, &m[i], r->err->code); /* --throttle: this member's error */
@@ -1214,7 +1250,10 @@ static int batch_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t 
             pq_sw_init(&sw[nw], r, &m[i].pw, true);
             map[i] = nw++;
         }
-    if (nw && (rc = store_write_each(r->api->store, sw, nw, r->err)))
+    rc = nw ? store_write_each(r->api->store, sw, nw, r->err) : 0;
+    if (hk)
+        api_hold_writes_release(r->api, hk, n, busy);
+    if (rc)
         return rc;
     json_t *o = json_object(), *resp = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -1526,6 +1565,22 @@ static int txn_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **o
         tabs[i] = m[i].t;
         kp[i] = &m[i].key;
     }
+    /* --transaction-conflicts: as TransactGetItems (op_transact.c), a member whose item an
+     * ongoing transaction or write holds cancels the transaction (reason TransactionConflict) */
+    bool conflict = false;
+    store_write *cw = NULL;
+    for (size_t i = 0; r->api->txn_conflicts && i < n; i++) {
+        uint64_t hk;
+        if (api_hold_key(m[i].t, &m[i].key, &hk) == 0 && api_hold_busy(r->api, hk)) {
+            if (!cw && !(cw = arena_zalloc(r->arena, n * sizeof *cw)))
+                return nomem(r);
+            cw[i].rc = ERR_TRANSACTION_CONFLICT;
+            err_set(&cw[i].err, ERR_TRANSACTION_CONFLICT, TXT_TXN_ONGOING);
+            conflict = true;
+        }
+    }
+    if (conflict)
+        return txn_canceled(r, m, cw, n);
     if (r->api->thr) { /* --throttle: all admitted, or cancelled with the refusals */
         store_write *w = arena_zalloc(r->arena, n * sizeof *w);
         if (!w)
@@ -1598,9 +1653,34 @@ static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **
     for (size_t i = 0; i < n; i++)
         pq_sw_init(&w[i], r, &m[i].pw,
                    m[i].rvoccf || rcc != API_RCC_NONE || (r->api->thr && m[i].t->n_idx));
-    if (r->api->thr && txn_throttle(r, m, w, n, true)) /* --throttle */
-        return txn_canceled(r, m, w, n);
-    int rc = store_write_atomic(r->api->store, w, n, r->err);
+    /* --transaction-conflicts: as TransactWriteItems (op_transact.c), the members hold
+     * their items while the transaction runs; one another transaction holds cancels it */
+    uint64_t *hk = NULL;
+    if (r->api->txn_conflicts) {
+        hk = arena_alloc(r->arena, n * sizeof *hk);
+        bool *busy = arena_zalloc(r->arena, n * sizeof *busy), any = false;
+        if (!hk || !busy)
+            return nomem(r);
+        for (size_t i = 0; i < n; i++)
+            if (api_hold_key(m[i].t, &m[i].pw.key, &hk[i]))
+                hk[i] = 0;
+        if (api_hold_take(r->api, hk, n, busy, &any))
+            return nomem(r);
+        if (any) {
+            for (size_t i = 0; i < n; i++)
+                if (busy[i]) {
+                    w[i].rc = ERR_TRANSACTION_CONFLICT;
+                    err_set(&w[i].err, ERR_TRANSACTION_CONFLICT, TXT_TXN_ONGOING);
+                }
+            return txn_canceled(r, m, w, n);
+        }
+        api_hold_wait(r->api);
+    }
+    int rc = r->api->thr && txn_throttle(r, m, w, n, true) /* --throttle */
+                 ? ERR_TRANSACTION_CANCELED
+                 : store_write_atomic(r->api->store, w, n, r->err);
+    if (hk)
+        api_hold_release(r->api, hk, n);
     if (rc == ERR_TRANSACTION_CANCELED) {
         err_clear(r->err);
         return txn_canceled(r, m, w, n);

@@ -906,6 +906,7 @@ int op_transact_write_items(api_req *r, json_t **out)
                 tok_end(tc, token, NULL);
             return nomem(r);
         }
+        api_hold_wait(r->api);
     }
     /* --throttle: every action admitted, or the transaction is cancelled with the refused
      * ones' reasons (ProvisionedThroughputExceeded / ThrottlingError) and nothing taken */

@@ -228,3 +228,166 @@ def test_no_transaction_conflicts_by_default(ddbchat_server):
     url = ddbchat_server().ddb_url
     pk_table(url, "txc")
     assert hammer(lambda t, i: txn(url, "txc", "hot", f"{t}-{i}"), seconds=3.0) == []
+
+
+# ---- what meets a hold, made deterministic ---------------------------------------------------
+# DDBCHAT_CONFLICT_HOLD_MS (a test aid) makes every holder wait that long before its write, so
+# a request sent meanwhile meets the hold for sure.
+
+HOLD_MS = 2000
+
+
+def held_server(ddbchat_server, table):
+    url = ddbchat_server("--transaction-conflicts",
+                         env={"DDBCHAT_CONFLICT_HOLD_MS": str(HOLD_MS)}).ddb_url
+    pk_table(url, table)
+    return url
+
+
+def in_flight(fn):
+    """Runs fn() on a thread; returns a function that joins it and gives fn's result."""
+    out = []
+    t = threading.Thread(target=lambda: out.append(fn()))
+    t.start()
+    return lambda: (t.join(), out[0])[1]
+
+
+def tget(url, table, pk):
+    return call(url, "TransactGetItems", {"TransactItems": [
+        {"Get": {"TableName": table, "Key": {"pk": S(pk)}}}]})
+
+
+def until_held(url, table, pk):
+    """TransactGetItems of the item until one is cancelled (someone holds it): the cancel
+    body, or None when none was within the hold."""
+    stop = time.monotonic() + HOLD_MS / 1000 * 0.9
+    while time.monotonic() < stop:
+        good, data = tget(url, table, pk)
+        if not good:
+            return data
+        time.sleep(0.01)
+    return None
+
+
+CONFLICT_REASON = [{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}]
+
+
+# The Developer Guide lists "an item within a TransactGetItems request is part of an ongoing
+# ... PutItem, UpdateItem, or DeleteItem request" as a conflict: the get is cancelled with
+# reason TransactionConflict.  Before, single writes held nothing and the get went through.
+def test_transact_get_meets_a_single_write(ddbchat_server):
+    url = held_server(ddbchat_server, "tgw")
+    for op, body in [
+            ("PutItem", {"Item": {"pk": S("a"), "v": N(1)}}),
+            ("UpdateItem", {"Key": {"pk": S("a")}, "UpdateExpression": "SET v = :v",
+                            "ExpressionAttributeValues": {":v": N(2)}}),
+            ("DeleteItem", {"Key": {"pk": S("a")}})]:
+        done = in_flight(lambda: call(url, op, dict(body, TableName="tgw")))
+        c = until_held(url, "tgw", "a")
+        assert done()[0], op
+        assert c is not None, f"no TransactGetItems met the ongoing {op}"
+        assert c["__type"].endswith("TransactionCanceledException"), c
+        assert c["CancellationReasons"] == CONFLICT_REASON, c
+        assert c["message"] == ("Transaction cancelled, please refer cancellation reasons "
+                                "for specific reasons [TransactionConflict]"), c
+        assert tget(url, "tgw", "a")[0]  # released once answered
+
+
+# Two single writes of one item never conflict (the service serialises them); the holds of
+# single writes only stop transactional reads.
+def test_single_writes_of_one_item_do_not_conflict(ddbchat_server):
+    url = held_server(ddbchat_server, "tww")
+    runs = [in_flight(lambda i=i: call(url, "UpdateItem", {
+        "TableName": "tww", "Key": {"pk": S("a")}, "UpdateExpression": "ADD n :one",
+        "ExpressionAttributeValues": {":one": N(1)}})) for i in range(3)]
+    assert all(done()[0] for done in runs)
+    assert ok(url, "GetItem", {"TableName": "tww", "Key": {"pk": S("a")}})["Item"]["n"] == N(3)
+
+
+# BatchWriteItem writing an item an ongoing transaction holds.  The API Reference lists no
+# TransactionConflictException among BatchWriteItem's errors and says a write that fails on
+# its own ("an internal processing failure") comes back in UnprocessedItems; AWS does not
+# document the per-item behaviour, so ddbchat takes that nearest documented one: the held
+# write is returned unprocessed, as sent, the others are written, and a resend after the
+# transaction succeeds.  Before, the batch overwrote the held item.
+def test_batch_write_meets_a_transaction(ddbchat_server):
+    url = held_server(ddbchat_server, "tbw")
+    done = in_flight(lambda: txn(url, "tbw", "hot", "1"))
+    assert until_held(url, "tbw", "hot") is not None, "the transaction held nothing"
+    hot = {"PutRequest": {"Item": {"pk": S("hot"), "v": S("batch")}}}
+    r = ok(url, "BatchWriteItem", {"RequestItems": {"tbw": [
+        hot, {"PutRequest": {"Item": {"pk": S("cold"), "v": S("batch")}}}]}})
+    assert r["UnprocessedItems"] == {"tbw": [hot]}
+    assert done()[0]
+    item = ok(url, "GetItem", {"TableName": "tbw", "Key": {"pk": S("hot")}})["Item"]
+    assert item == {"pk": S("hot"), "n": N(1)}  # the transaction's, not the batch's
+    assert ok(url, "GetItem", {"TableName": "tbw", "Key": {"pk": S("cold")}})["Item"]["v"] == \
+        S("batch")
+    assert ok(url, "BatchWriteItem", {"RequestItems": r["UnprocessedItems"]})[
+        "UnprocessedItems"] == {}
+    assert ok(url, "GetItem", {"TableName": "tbw", "Key": {"pk": S("hot")}})["Item"]["v"] == \
+        S("batch")
+
+
+# The Developer Guide lists a TransactGetItems meeting an ongoing BatchWriteItem as a
+# conflict: the batch's writes hold their items while it runs.
+def test_transact_get_meets_a_batch_write(ddbchat_server):
+    url = held_server(ddbchat_server, "tgb")
+    done = in_flight(lambda: call(url, "BatchWriteItem", {"RequestItems": {"tgb": [
+        {"PutRequest": {"Item": {"pk": S("a")}}}, {"DeleteRequest": {"Key": {"pk": S("b")}}}]}}))
+    c = until_held(url, "tgb", "b")
+    good, r = done()
+    assert good and r["UnprocessedItems"] == {}, r
+    assert c is not None and c["CancellationReasons"] == CONFLICT_REASON, c
+
+
+# PartiQL writes are PutItem / UpdateItem / DeleteItem: ExecuteStatement of an item an ongoing
+# transaction holds fails with TransactionConflictException (one of its errors in the API
+# Reference); in a BatchExecuteStatement that member fails with Code TransactionConflict
+# (BatchStatementErrorCodeEnum) and the others are written.  Before, both wrote the held item.
+def test_partiql_writes_meet_a_transaction(ddbchat_server):
+    url = held_server(ddbchat_server, "tpq")
+    ok(url, "PutItem", {"TableName": "tpq", "Item": {"pk": S("hot")}})
+    done = in_flight(lambda: txn(url, "tpq", "hot", "1"))
+    assert until_held(url, "tpq", "hot") is not None, "the transaction held nothing"
+    good, e = call(url, "ExecuteStatement",
+                   {"Statement": "UPDATE tpq SET v = 'pq' WHERE pk = 'hot'"})
+    assert not good and e["__type"].endswith("#TransactionConflictException"), e
+    assert e["message"] == "Transaction is ongoing for the item"
+    r = ok(url, "BatchExecuteStatement", {"Statements": [
+        {"Statement": "UPDATE tpq SET v = 'pq' WHERE pk = 'hot'"},
+        {"Statement": "INSERT INTO tpq VALUE {'pk': 'cold'}"}]})
+    assert r["Responses"] == [
+        {"Error": {"Code": "TransactionConflict",
+                   "Message": "Transaction is ongoing for the item"}},
+        {"TableName": "tpq"}], r
+    assert done()[0]
+    assert "v" not in ok(url, "GetItem", {"TableName": "tpq", "Key": {"pk": S("hot")}})["Item"]
+    assert "Item" in ok(url, "GetItem", {"TableName": "tpq", "Key": {"pk": S("cold")}})
+
+
+# ExecuteTransaction is PartiQL's TransactWriteItems / TransactGetItems: its writes of an item
+# another transaction holds cancel it with reason TransactionConflict, and its reads of an item
+# an ongoing write holds too.  Before, it neither held nor checked anything.
+def test_execute_transaction_meets_holds(ddbchat_server):
+    url = held_server(ddbchat_server, "tet")
+    ok(url, "PutItem", {"TableName": "tet", "Item": {"pk": S("hot")}})
+    done = in_flight(lambda: txn(url, "tet", "hot", "1"))
+    assert until_held(url, "tet", "hot") is not None, "the transaction held nothing"
+    good, e = call(url, "ExecuteTransaction", {"TransactStatements": [
+        {"Statement": "INSERT INTO tet VALUE {'pk': 'new'}"},
+        {"Statement": "UPDATE tet SET v = 'pq' WHERE pk = 'hot'"}]})
+    assert not good and e["__type"].endswith("#TransactionCanceledException"), e
+    assert e["CancellationReasons"] == [{"Code": "None"}] + CONFLICT_REASON, e
+    assert e["message"].endswith("[None, TransactionConflict]"), e
+    good, e = call(url, "ExecuteTransaction", {"TransactStatements": [
+        {"Statement": "SELECT * FROM tet WHERE pk = 'hot'"}]})
+    assert not good and e["CancellationReasons"] == CONFLICT_REASON, e
+    assert done()[0]
+    assert "Item" not in ok(url, "GetItem", {"TableName": "tet", "Key": {"pk": S("new")}})
+    # its own writes hold their items: a TransactGetItems meeting it is cancelled
+    done = in_flight(lambda: call(url, "ExecuteTransaction", {"TransactStatements": [
+        {"Statement": "UPDATE tet SET v = 'pq' WHERE pk = 'hot'"}]}))
+    c = until_held(url, "tet", "hot")
+    assert done()[0]
+    assert c is not None and c["CancellationReasons"] == CONFLICT_REASON, c
