@@ -823,3 +823,39 @@ json_t *api_ricm_json(api_req *r, const store_table *t, const av_t *key, const s
     json_object_set_new(o, "SizeEstimateRangeGB", range);
     return o;
 }
+
+/* ---- TransactionCanceledException --------------------------------------------------- */
+
+#define TXT_CANCELED                                                                          \
+    "Transaction cancelled, please refer cancellation reasons for specific reasons [%s]"
+
+int api_canceled(api_req *r, const api_reason *rs, size_t n)
+{
+    size_t cap = 1, used = 0;
+    for (size_t i = 0; i < n; i++)
+        cap += strlen(rs[i].code) + 2;
+    char *codes = arena_alloc(r->arena, cap);
+    if (!codes) {
+        for (size_t i = 0; i < n; i++)
+            json_decref(rs[i].item);
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    }
+    codes[0] = 0;
+    json_t *reasons = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "Code", json_string(rs[i].code));
+        if (rs[i].msg)
+            json_object_set_new(o, "Message", json_string(rs[i].msg));
+        if (rs[i].item)
+            json_object_set_new(o, "Item", rs[i].item);
+        json_array_append_new(reasons, o);
+        int k = snprintf(codes + used, cap - used, "%s%s", i ? ", " : "", rs[i].code);
+        if (k > 0 && (size_t)k < cap - used)
+            used += (size_t)k;
+    }
+    json_decref(r->err_extra);
+    r->err_extra = json_object();
+    json_object_set_new(r->err_extra, "CancellationReasons", reasons);
+    return err_set(r->err, ERR_TRANSACTION_CANCELED, TXT_CANCELED, codes);
+}

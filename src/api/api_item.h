@@ -231,6 +231,24 @@ typedef struct api_wctx {
  * STORE_KEEP, UPDATE the update applied to old (or to the key when absent), size-checked. */
 int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, err_t *e);
 
+/* ---- TransactionCanceledException --------------------------------------------------- */
+
+/* One action's cancellation reason: its code ("None" for an action that was no reason), its
+ * Message (NULL: none) and its Item (ReturnValuesOnConditionCheckFailure; NULL: none; the
+ * reference is taken). */
+typedef struct api_reason {
+    const char *code;
+    const char *msg;
+    json_t *item;
+} api_reason;
+
+/* Fails the request with TransactionCanceledException: r->err_extra gets CancellationReasons
+ * (one {Code, Message?, Item?} per action, in action order) and the message lists the codes
+ * ("... for specific reasons [None, ConditionalCheckFailed]").  Used by TransactWriteItems,
+ * TransactGetItems and ExecuteTransaction.  Returns ERR_TRANSACTION_CANCELED, or ERR_NOMEM;
+ * the items are taken either way. */
+int api_canceled(api_req *r, const api_reason *rs, size_t n);
+
 /* ---- legacy parameters (api_legacy.c) ------------------------------------------------- */
 
 /* Expected (+ ConditionalOperator) -> a resolved condition, or *out NULL when absent. */

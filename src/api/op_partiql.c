@@ -106,7 +106,6 @@
     "Value %s at 'clientRequestToken' failed to satisfy constraint: Member must have length "    \
     "less than or equal to 36"
 #define TXT_PQ_T_MULTI "Transaction request cannot include multiple operations on one item"
-#define TXT_PQ_T_CANCELED "Transaction cancelled, please refer cancellation reasons for specific reasons [%s]"
 #define TXT_PQ_T_CHECK_FAILED "The conditional request failed."
 
 static int nomem(api_req *r)
@@ -1422,40 +1421,25 @@ static const char *reason_code(int rc)
 
 static int txn_canceled(api_req *r, pq_member *m, store_write *w, size_t n)
 {
-    json_t *reasons = json_array();
-    size_t cap = 40 * n + 1, used = 0;
-    char *codes = arena_alloc(r->arena, cap);
-    if (!codes) {
-        json_decref(reasons);
+    api_reason *rs = arena_zalloc(r->arena, n * sizeof *rs);
+    if (!rs)
         return nomem(r);
-    }
-    codes[0] = 0;
     for (size_t i = 0; i < n; i++) {
         int wrc = w[i].rc;
         if (wrc == ERR_CONDITIONAL_CHECK_FAILED && m[i].pw.insert)
             wrc = ERR_DUPLICATE_ITEM;
-        const char *code = reason_code(wrc);
-        json_t *o = json_object();
-        json_object_set_new(o, "Code", json_string(code));
+        rs[i].code = reason_code(wrc);
         if (wrc == ERR_CONDITIONAL_CHECK_FAILED) {
-            json_object_set_new(o, "Message",
-                                json_string(m[i].pw.w.kind == API_W_CHECK ? TXT_PQ_T_CHECK_FAILED
-                                                                          : TXT_COND_FAILED));
+            rs[i].msg = m[i].pw.w.kind == API_W_CHECK ? TXT_PQ_T_CHECK_FAILED : TXT_COND_FAILED;
             if (m[i].rvoccf && w[i].old.type == AV_M)
-                json_object_set_new(o, "Item", ddbjson_from_item(&w[i].old));
+                rs[i].item = ddbjson_from_item(&w[i].old);
         } else if (wrc == ERR_DUPLICATE_ITEM) {
-            json_object_set_new(o, "Message", json_string(TXT_PQ_DUPLICATE));
+            rs[i].msg = TXT_PQ_DUPLICATE;
         } else if (wrc) {
-            json_object_set_new(o, "Message", json_string(w[i].err.msg));
+            rs[i].msg = w[i].err.msg;
         }
-        json_array_append_new(reasons, o);
-        int k = snprintf(codes + used, cap - used, "%s%s", i ? ", " : "", code);
-        if (k > 0 && (size_t)k < cap - used)
-            used += (size_t)k;
     }
-    r->err_extra = json_object();
-    json_object_set_new(r->err_extra, "CancellationReasons", reasons);
-    return err_set(r->err, ERR_TRANSACTION_CANCELED, TXT_PQ_T_CANCELED, codes);
+    return api_canceled(r, rs, n);
 }
 
 /* A replayed answer reads the stored result: its units are reads (the service, conformance

@@ -43,7 +43,6 @@
 #define TXT_T_MULTI "Transaction request cannot include multiple operations on one item"
 #define TXT_T_ONE_OF "TransactItems can only contain one of Check, Put, Update or Delete"
 #define TXT_T_NONE "Invalid Request: TransactWriteRequest should contain Delete or Put or Update request"
-#define TXT_T_CANCELED "Transaction cancelled, please refer cancellation reasons for specific reasons [%s]"
 #define TXT_T_CHECK_FAILED "The conditional request failed."
 /* the ItemCollectionSizeLimitExceeded reason's message (API Reference, TransactWriteItems) */
 #define TXT_T_COLL_TOO_BIG "Collection size exceeded."
@@ -460,55 +459,35 @@ static const char *reason_code(int rc)
 
 static int canceled(api_req *r, twa *acts, store_write *w, size_t n)
 {
-    json_t *reasons = json_array();
-    size_t cap = 40 * n + 1, used = 0; /* longest code is 31 bytes, plus ", " */
-    char *codes = arena_alloc(r->arena, cap);
-    if (!codes) {
-        json_decref(reasons);
-        return nomem(r);
-    }
-    codes[0] = 0;
     /* A write that failed for want of memory or storage is no reason to cancel: the whole
      * request failed (InternalServerError), as the other writes' answers would have been
      * (tests/unit/fault/test_alloc_fail.c) */
     for (size_t i = 0; i < n; i++)
-        if (w[i].rc && err_status(w[i].rc) >= 500) {
-            json_decref(reasons);
+        if (w[i].rc && err_status(w[i].rc) >= 500)
             return err_set(r->err, w[i].rc, "%s", w[i].err.msg);
-        }
     /* An update that sets an index key to an empty value is a ValidationException of the
      * request, not a cancellation reason (the service; an update that makes the item too
      * big IS a reason: conformance tier3 itemSizeBySurface) */
     for (size_t i = 0; i < n; i++)
         if (w[i].rc == ERR_VALIDATION && (strcmp(w[i].err.msg, TXT_IDX_EMPTY_S_UPDATE) == 0 ||
-                                          strcmp(w[i].err.msg, TXT_IDX_EMPTY_B_UPDATE) == 0)) {
-            json_decref(reasons);
+                                          strcmp(w[i].err.msg, TXT_IDX_EMPTY_B_UPDATE) == 0))
             return err_set(r->err, ERR_VALIDATION, "%s", w[i].err.msg);
-        }
+    api_reason *rs = arena_zalloc(r->arena, n * sizeof *rs);
+    if (!rs)
+        return nomem(r);
     for (size_t i = 0; i < n; i++) {
-        const char *code = reason_code(w[i].rc);
-        json_t *o = json_object();
-        json_object_set_new(o, "Code", json_string(code));
+        rs[i].code = reason_code(w[i].rc);
         if (w[i].rc == ERR_CONDITIONAL_CHECK_FAILED) {
-            json_object_set_new(o, "Message", json_string(acts[i].w.kind == API_W_CHECK
-                                                              ? TXT_T_CHECK_FAILED
-                                                              : TXT_COND_FAILED));
+            rs[i].msg = acts[i].w.kind == API_W_CHECK ? TXT_T_CHECK_FAILED : TXT_COND_FAILED;
             if (acts[i].rvoccf && w[i].old.type == AV_M)
-                json_object_set_new(o, "Item", ddbjson_from_item(&w[i].old));
+                rs[i].item = ddbjson_from_item(&w[i].old);
         } else if (w[i].rc == ERR_ITEM_COLLECTION_SIZE_LIMIT) {
-            json_object_set_new(o, "Message", json_string(TXT_T_COLL_TOO_BIG));
+            rs[i].msg = TXT_T_COLL_TOO_BIG;
         } else if (w[i].rc) {
-            json_object_set_new(o, "Message", json_string(acts[i].w.fail_msg ? acts[i].w.fail_msg
-                                                                            : w[i].err.msg));
+            rs[i].msg = acts[i].w.fail_msg ? acts[i].w.fail_msg : w[i].err.msg;
         }
-        json_array_append_new(reasons, o);
-        int k = snprintf(codes + used, cap - used, "%s%s", i ? ", " : "", code);
-        if (k > 0 && (size_t)k < cap - used)
-            used += (size_t)k;
     }
-    r->err_extra = json_object();
-    json_object_set_new(r->err_extra, "CancellationReasons", reasons);
-    return err_set(r->err, ERR_TRANSACTION_CANCELED, TXT_T_CANCELED, codes);
+    return api_canceled(r, rs, n);
 }
 
 /* ---- --throttle (api_throttle.c) --------------------------------------------------------- */
@@ -1047,30 +1026,17 @@ static int tg_throttle(api_req *r, const store_table **tabs, size_t n)
     }
     if (!any)
         return 0;
-    json_t *reasons = json_array();
-    size_t cap = 40 * n + 1, used = 0;
-    char *codes = arena_alloc(r->arena, cap);
-    if (!codes) {
-        json_decref(reasons);
+    api_reason *rs = arena_zalloc(r->arena, n * sizeof *rs);
+    if (!rs)
         return nomem(r);
-    }
-    codes[0] = 0;
     for (size_t i = 0; i < n; i++) {
         if (!code[i])
             api_thr_refund(r, tabs[i], NULL, false, min_h);
-        const char *c = reason_code(code[i]);
-        json_t *o = json_object();
-        json_object_set_new(o, "Code", json_string(c));
+        rs[i].code = reason_code(code[i]);
         if (code[i])
-            json_object_set_new(o, "Message", json_string(msg[i] ? msg[i] : ""));
-        json_array_append_new(reasons, o);
-        int k = snprintf(codes + used, cap - used, "%s%s", i ? ", " : "", c);
-        if (k > 0 && (size_t)k < cap - used)
-            used += (size_t)k;
+            rs[i].msg = msg[i] ? msg[i] : "";
     }
-    r->err_extra = json_object();
-    json_object_set_new(r->err_extra, "CancellationReasons", reasons);
-    return err_set(r->err, ERR_TRANSACTION_CANCELED, TXT_T_CANCELED, codes);
+    return api_canceled(r, rs, n);
 }
 
 /* ---- TransactGetItems -------------------------------------------------------------------- */
@@ -1148,28 +1114,14 @@ int op_transact_get_items(api_req *r, json_t **out)
     for (size_t i = 0; nbad == 0 && i < n; i++)
         nbad += bad[i] != NULL;
     if (nbad) {
-        json_t *reasons = json_array();
-        size_t cap = 40 * n + 1, used = 0;
-        char *codes = arena_alloc(r->arena, cap);
-        if (!codes) {
-            json_decref(reasons);
+        api_reason *rs = arena_zalloc(r->arena, n * sizeof *rs);
+        if (!rs)
             return nomem(r);
-        }
-        codes[0] = 0;
         for (size_t i = 0; i < n; i++) {
-            json_t *o = json_object();
-            json_object_set_new(o, "Code", json_string(bad[i] ? bad_code[i] : "None"));
-            if (bad[i])
-                json_object_set_new(o, "Message", json_string(bad[i]));
-            json_array_append_new(reasons, o);
-            int k = snprintf(codes + used, cap - used, "%s%s", i ? ", " : "",
-                             bad[i] ? bad_code[i] : "None");
-            if (k > 0 && (size_t)k < cap - used)
-                used += (size_t)k;
+            rs[i].code = bad[i] ? bad_code[i] : "None";
+            rs[i].msg = bad[i];
         }
-        r->err_extra = json_object();
-        json_object_set_new(r->err_extra, "CancellationReasons", reasons);
-        return err_set(r->err, ERR_TRANSACTION_CANCELED, TXT_T_CANCELED, codes);
+        return api_canceled(r, rs, n);
     }
     if (r->api->thr && (rc = tg_throttle(r, tabs, n)))
         return rc;
