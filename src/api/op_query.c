@@ -224,8 +224,11 @@ static int run(api_req *r, json_t **out, bool query)
     if (proj && sel == SEL_ALL_PROJ)
         return err_set(r->err, ERR_VALIDATION, TXT_Q_SELECT_WITH, pname,
                        "ALL_PROJECTED_ATTRIBUTES");
+    /* Query's text has the model's envelope, Scan's not (the service's, checked by the
+     * conformance suite and LocalStack's AWS-verified tests: test_query_scan) */
     if (!proj && sel == SEL_SPECIFIC)
-        return err_set(r->err, ERR_VALIDATION, TXT_Q_SPECIFIC);
+        return err_set(r->err, ERR_VALIDATION, "%s%s",
+                       query ? "1 validation error detected: " : "", TXT_Q_SPECIFIC);
     if (sel == SEL_ALL_PROJ && !iname)
         return err_set(r->err, ERR_VALIDATION, TXT_Q_ALLPROJ_TABLE);
     if (query && !kc)

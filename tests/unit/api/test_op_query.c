@@ -79,8 +79,8 @@ static void query_validation(void **state)
         {",'Select':'COUNT','ProjectionExpression':'v'",
          "Cannot specify the ProjectionExpression when choosing to get only the Count"},
         {",'Select':'SPECIFIC_ATTRIBUTES'",
-         "Must specify the AttributesToGet or ProjectionExpression when choosing to get "
-         "SPECIFIC_ATTRIBUTES"},
+         "1 validation error detected: Must specify the AttributesToGet or ProjectionExpression "
+         "when choosing to get SPECIFIC_ATTRIBUTES"},
         {",'Select':'ALL_ATTRIBUTES','ProjectionExpression':'v'",
          "Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES"},
         {",'Select':'ALL_PROJECTED_ATTRIBUTES'",
