@@ -118,6 +118,8 @@ struct http_server {
     http_pool *pool;         /* the blocking requests of both listeners; NULL once stopping */
     pthread_mutex_t pool_mu; /* guards `pool` against the stop */
     unsigned queue_limit, queue_timeout_ms;
+    unsigned peek_delay_ms; /* tests: DDBCHAT_HALF_CLOSE_PEEK_DELAY_MS, a pause after the pool
+                               thread's peek for a half-close (widens that race on purpose) */
     pthread_t reaper;        /* closes connections past their request deadline */
     bool reaper_started, reaper_stop;
     pthread_mutex_t reaper_mu;
@@ -804,13 +806,11 @@ static int http_write_all(int fd, const char *p, size_t n, long long deadline_ms
  * (with Connection: close) while the connection is still suspended -- libmicrohttpd does not
  * touch a suspended connection's socket -- and the access handler then has libmicrohttpd
  * close it.  True when it did (whether or not the client took it all). */
-static bool http_reply_to_half_closed(http_req *r)
+/* Writes r's reply on its socket with "Connection: close" by deadline_ms (libmicrohttpd
+ * not involved).  False when it could not be formatted. */
+static bool http_write_reply_close(http_req *r, int fd, long long deadline_ms)
 {
     http_response *p = &r->resp;
-    int fd = r->hc ? r->hc->fd : -1;
-    char one;
-    if (fd < 0 || p->mhd || recv(fd, &one, 1, MSG_PEEK | MSG_DONTWAIT) != 0)
-        return false; /* not tracked, a streamed reply, or no FIN (data, or nothing yet) */
     char head[4096], date[64];
     time_t now = time(NULL);
     struct tm tm;
@@ -839,10 +839,18 @@ static bool http_reply_to_half_closed(http_req *r)
     }
     if (n >= sizeof head) /* cannot happen with HTTP_RESP_MAX_HEADERS of bounded values */
         return false;
-    long long deadline = http_now_ms() + (long long)r->l->read_timeout * 1000;
-    if (http_write_all(fd, head, n, deadline) == 0 && p->body)
-        http_write_all(fd, p->body, p->body_len, deadline);
+    if (http_write_all(fd, head, n, deadline_ms) == 0 && p->body)
+        http_write_all(fd, p->body, p->body_len, deadline_ms);
     return true;
+}
+
+static bool http_reply_to_half_closed(http_req *r)
+{
+    int fd = r->hc ? r->hc->fd : -1;
+    char one;
+    if (fd < 0 || r->resp.mhd || recv(fd, &one, 1, MSG_PEEK | MSG_DONTWAIT) != 0)
+        return false; /* not tracked, a streamed reply, or no FIN (data, or nothing yet) */
+    return http_write_reply_close(r, fd, http_now_ms() + (long long)r->l->read_timeout * 1000);
 }
 
 static void http_job_run(http_pool_job *job)
@@ -851,6 +859,11 @@ static void http_job_run(http_pool_job *job)
     struct MHD_Connection *c = r->conn;
     http_run(r);
     r->state = http_reply_to_half_closed(r) ? R_SENT_BY_POOL : R_DONE;
+    if (r->state == R_DONE && r->l->srv->peek_delay_ms) {
+        struct timespec ts = {r->l->srv->peek_delay_ms / 1000,
+                              (long)(r->l->srv->peek_delay_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     MHD_resume_connection(c); /* MHD calls the access handler, which sends the reply */
 }
 
@@ -1102,6 +1115,13 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!r)
         return;
     *con_cls = NULL;
+    /* A reply computed by the pool but never queued: the client's FIN came after the pool
+     * thread's peek (http_reply_to_half_closed) and libmicrohttpd, reading the resumed
+     * connection first, is closing it.  The socket is still open here (libmicrohttpd 0.9.75
+     * tells us before it shuts the socket down): write what fits now. */
+    if (r->state == R_DONE && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->hc &&
+        r->hc->fd >= 0 && !r->resp.mhd)
+        http_write_reply_close(r, r->hc->fd, http_now_ms());
     if (r->counted)
         atomic_fetch_sub(&l->in_flight, 1);
     if (r->reserved)
@@ -1352,6 +1372,10 @@ int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *cre
     srv->queue_limit = cfg->queue_limit ? cfg->queue_limit : HTTP_DEFAULT_QUEUE_LIMIT;
     srv->queue_timeout_ms =
         cfg->queue_timeout_ms ? cfg->queue_timeout_ms : HTTP_DEFAULT_QUEUE_TIMEOUT_MS;
+    {
+        const char *d = getenv("DDBCHAT_HALF_CLOSE_PEEK_DELAY_MS");
+        srv->peek_delay_ms = d ? (unsigned)strtoul(d, NULL, 10) : 0;
+    }
     if (http_pool_new(cfg->pool_threads ? cfg->pool_threads : HTTP_POOL_MAX_THREADS,
                       &srv->pool) != 0) {
         free(srv);
