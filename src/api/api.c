@@ -117,6 +117,8 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
         return err_set(e, ERR_IO, "no random bytes for the stream iterator key");
     }
     api_hold_init(api, opts && opts->transaction_conflicts);
+    const char *ud = getenv("DDBCHAT_UPDATE_DONE_DELAY_MS");
+    api->update_delay_ms = ud ? strtol(ud, NULL, 10) : API_UPDATE_DELAY_MS;
     if (api_thr_init(api, opts && opts->throttle)) {
         api_hold_fini(api);
         free(api);

@@ -30,11 +30,16 @@ struct api {
     uint64_t *held, *held_w;
     size_t n_held, cap_held, n_held_w, cap_held_w;
     int64_t hold_delay_ms; /* test aid DDBCHAT_CONFLICT_HOLD_MS: a holder waits this long */
+    /* how long a table stays UPDATING after UpdateTable changed its throughput or billing
+     * mode (op_table.c; DDBCHAT_UPDATE_DONE_DELAY_MS, default API_UPDATE_DELAY_MS) */
+    int64_t update_delay_ms;
     struct api_thr *thr; /* --throttle (api_throttle.c): token buckets; NULL = off */
     met_t *metrics;   /* borrowed; NULL = not counted (api_metrics.c) */
     void *backups;    /* backup and restore workers (op_backup.c) */
     struct expr_cache *xcache; /* parsed expressions by text (api_exprs_get); NULL = none */
 };
+
+#define API_UPDATE_DELAY_MS 50
 
 /* ---- api_conflict.c: the opt-in transaction conflicts ---- */
 #define TXT_TXN_ONGOING "Transaction is ongoing for the item"

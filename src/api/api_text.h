@@ -258,6 +258,18 @@
  * tools that met them quote them; tests/e2e/test_gsi_lifecycle.py) */
 #define TXT_UT_TABLE_UPDATING                                                                   \
     "Attempt to change a resource which is still in use: Table is being updated: %s"
+/* While UpdateTable's change of throughput or billing mode is in progress (the table
+ * UPDATING): another such change, a stream change, DeleteTable (AWS's texts as a public lab
+ * measured them, ack-api-quirks DDB-TABLE-369/370/381; tests/e2e/test_tables_updating.py) */
+#define TXT_UT_IOPS_UPDATING                                                                    \
+    "Attempt to change a resource which is still in use: Table IOPS are currently being "     \
+    "updated. Table: %s"
+#define TXT_UT_STREAM_IOPS_UPDATING                                                             \
+    "Attempt to change a resource which is still in use: Can't enable or disable stream "     \
+    "while table IOPS are being updated. Table: %s"
+#define TXT_DT_TABLE_UPDATING                                                                   \
+    "Attempt to change a resource which is still in use: Table: %s is in the process of "     \
+    "being updated."
 #define TXT_DT_INDEXES_BUSY                                                                     \
     "Attempt to change a resource which is still in use: Cannot delete table while indexes "   \
     "are being created, updated, or deleted."

@@ -309,6 +309,13 @@ static bool tbl_updating(const store_table *t)
     return t->n_dropping > 0;
 }
 
+/* True while UpdateTable's change of the table's throughput or billing mode is in progress
+ * (AWS: 1-2 s for throughput, a minute or more for billing; here api->update_delay_ms). */
+static bool tbl_iops_updating(json_t *meta)
+{
+    return meta_int(meta, "UpdatingUntil") > now_ms();
+}
+
 /* True while a GSI is being created (allocated or filled) or deleted. */
 static bool tbl_index_busy(const store_table *t)
 {
@@ -350,7 +357,7 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
     /* UPDATING while a GSI added by UpdateTable is in its resource allocation phase or a
      * deleted one is being removed; ACTIVE again while a new GSI backfills (AWS's phases,
      * tests/e2e/test_gsi_lifecycle.py) */
-    if (strcmp(status, "ACTIVE") == 0 && tbl_updating(t))
+    if (strcmp(status, "ACTIVE") == 0 && (tbl_updating(t) || tbl_iops_updating(meta)))
         status = "UPDATING";
     json_object_set_new(d, "TableStatus", json_string(api_restore_status(meta, status)));
     json_object_set_new(d, "CreationDateTime", ms_to_json(t->created_ms));
@@ -1439,6 +1446,9 @@ static int delete_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
                        "deletion. Disable deletion protection first.");
     if (tbl_index_busy(al->cur))
         return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_DT_INDEXES_BUSY);
+    if (tbl_iops_updating(meta))
+        return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_DT_TABLE_UPDATING,
+                       tbl_user_name(r, al->cur));
     al->drop = true;
     return 0;
 }
@@ -1788,8 +1798,18 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     /* any other change waits while the table is UPDATING for its indexes */
     if (rc == 0 && tbl_updating(t))
         rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_TABLE_UPDATING, tbl_user_name(r, t));
+    /* while a throughput or billing change is in progress, another one and a stream change
+     * are refused (AWS's texts) */
+    if (rc == 0 && tbl_iops_updating(meta) && (q->ptj || changed_billing))
+        rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_IOPS_UPDATING, tbl_user_name(r, t));
+    if (rc == 0 && tbl_iops_updating(meta) && stream)
+        rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_STREAM_IOPS_UPDATING,
+                     tbl_user_name(r, t));
 
     int64_t now = now_ms();
+    /* a throughput or billing change leaves the table UPDATING for a while (AWS) */
+    if (rc == 0 && (q->ptj || changed_billing) && r->api->update_delay_ms > 0)
+        json_object_set_new(meta, "UpdatingUntil", json_integer(now + r->api->update_delay_ms));
     if (rc == 0 && changed_billing) {
         json_object_set_new(meta, "BillingMode",
                             json_string(to_ppr ? "PAY_PER_REQUEST" : "PROVISIONED"));

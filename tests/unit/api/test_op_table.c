@@ -8,11 +8,13 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -634,6 +636,10 @@ static void test_update_table(void **state)
     json_t *pt =
         json_object_get(json_object_get(resp, "TableDescription"), "ProvisionedThroughput");
     assert_int_equal(json_integer_value(json_object_get(pt, "ReadCapacityUnits")), 7);
+    /* UPDATING for a while, as on AWS (api->update_delay_ms) */
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(resp, "TableDescription"), "TableStatus")),
+                        "UPDATING");
     json_decref(resp);
 
     /* add a GSI: backfilled from the existing item that has g */
@@ -686,7 +692,18 @@ static void test_update_table(void **state)
     assert_int_equal(json_array_size(json_object_get(d, "AttributeDefinitions")), 2);
     json_decref(resp);
 
-    /* to on-demand */
+    /* to on-demand, once the throughput change is done (refused while it is in progress) */
+    for (int i = 0; i < 500; i++) {
+        assert_int_equal(call(f, "DescribeTable", "{\"TableName\":\"upd\"}", &resp, &e), 0);
+        bool active = strcmp(json_string_value(json_object_get(json_object_get(resp, "Table"),
+                                                               "TableStatus")),
+                             "ACTIVE") == 0;
+        json_decref(resp);
+        if (active)
+            break;
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     assert_int_equal(call(f, "UpdateTable",
                           "{\"TableName\":\"upd\",\"BillingMode\":\"PAY_PER_REQUEST\"}", &resp, &e),
                      0);

@@ -1,0 +1,122 @@
+"""UpdateTable of a table's provisioned throughput or billing mode, as AWS runs it: the call
+answers TableStatus UPDATING and the table becomes ACTIVE later; meanwhile DescribeTable says
+UPDATING, and another throughput or billing change, a stream change and DeleteTable are
+refused with ResourceInUseException.  Facts: the API Reference (UpdateTable "is an
+asynchronous operation; while it's executing, the table status changes from ACTIVE to
+UPDATING"; ResourceInUseException), and a public lab's measurements on AWS (ack-api-quirks
+DDB-TABLE-058/369/370/381): UPDATING 1-2 s for a throughput change, a minute or more for a
+billing switch, and the texts pinned below.  ddbchat keeps the table UPDATING for
+DDBCHAT_UPDATE_DONE_DELAY_MS (default 50 ms, so waiters and retry loops finish fast); these
+tests widen it.  DynamoDB Local answers ACTIVE at once (its deviation, pinned by
+test_update_throughput_answers_updating on that target)."""
+import time
+
+from conftest import aws_or_local
+from itemlib import ok, err, S
+
+IN_USE = "ResourceInUseException"
+IOPS = ("Attempt to change a resource which is still in use: Table IOPS are currently being "
+        "updated. Table: %s")
+STREAM = ("Attempt to change a resource which is still in use: Can't enable or disable stream "
+          "while table IOPS are being updated. Table: %s")
+DELETE = ("Attempt to change a resource which is still in use: Table: %s is in the process of "
+          "being updated.")
+DELAY_MS = 1500
+
+
+def provisioned(url, name, rcu=1, wcu=1):
+    ok(url, "CreateTable", {
+        "TableName": name, "ProvisionedThroughput": {"ReadCapacityUnits": rcu,
+                                                     "WriteCapacityUnits": wcu},
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+
+
+def status(url, name):
+    return ok(url, "DescribeTable", {"TableName": name})["Table"]["TableStatus"]
+
+
+def wait_active(url, name, timeout=10.0):
+    t0 = time.monotonic()
+    while status(url, name) != "ACTIVE":
+        assert time.monotonic() - t0 < timeout, "still UPDATING"
+        time.sleep(0.05)
+    return time.monotonic() - t0
+
+
+def pt(r, w):
+    return {"ReadCapacityUnits": r, "WriteCapacityUnits": w}
+
+
+# The answer and the table's status right after a throughput change: UPDATING on AWS,
+# ACTIVE again after the change is done.  DynamoDB Local answers ACTIVE at once.
+def test_update_throughput_answers_updating(ddb_url, target, table_name):
+    table_name = table_name("upd")
+    provisioned(ddb_url, table_name)
+    r = ok(ddb_url, "UpdateTable", {"TableName": table_name,
+                                    "ProvisionedThroughput": pt(2, 2)})["TableDescription"]
+    assert r["TableStatus"] == aws_or_local(target, "UPDATING", local="ACTIVE")
+    wait_active(ddb_url, table_name)
+    d = ok(ddb_url, "DescribeTable", {"TableName": table_name})["Table"]
+    assert d["ProvisionedThroughput"]["ReadCapacityUnits"] == 2
+    # once ACTIVE, the next change goes through (waiters and retry loops finish)
+    ok(ddb_url, "UpdateTable", {"TableName": table_name, "ProvisionedThroughput": pt(3, 3)})
+    wait_active(ddb_url, table_name)
+
+
+# While UPDATING: DescribeTable says so; another throughput change, a billing switch, a
+# stream change and DeleteTable are refused with AWS's texts; reads and writes of items go
+# on; after the delay the table is ACTIVE and each of them succeeds.
+def test_refusals_while_throughput_updating(ddbchat_server):
+    url = ddbchat_server(env={"DDBCHAT_UPDATE_DONE_DELAY_MS": str(DELAY_MS)}).ddb_url
+    provisioned(url, "upd")
+    t0 = time.monotonic()
+    r = ok(url, "UpdateTable", {"TableName": "upd", "ProvisionedThroughput": pt(2, 2)})
+    assert r["TableDescription"]["TableStatus"] == "UPDATING"
+    assert status(url, "upd") == "UPDATING"
+    err(url, "UpdateTable", {"TableName": "upd", "ProvisionedThroughput": pt(3, 3)},
+        IN_USE, IOPS % "upd")
+    err(url, "UpdateTable", {"TableName": "upd", "BillingMode": "PAY_PER_REQUEST"},
+        IN_USE, IOPS % "upd")
+    err(url, "UpdateTable", {"TableName": "upd", "StreamSpecification": {
+        "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}}, IN_USE, STREAM % "upd")
+    err(url, "DeleteTable", {"TableName": "upd"}, IN_USE, DELETE % "upd")
+    ok(url, "PutItem", {"TableName": "upd", "Item": {"pk": S("a")}})
+    assert ok(url, "GetItem", {"TableName": "upd", "Key": {"pk": S("a")}})["Item"]
+    assert time.monotonic() - t0 < DELAY_MS / 1000, "machine too slow for the window"
+    wait_active(url, "upd")
+    assert time.monotonic() - t0 >= DELAY_MS / 1000 * 0.9
+    ok(url, "UpdateTable", {"TableName": "upd", "StreamSpecification": {
+        "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}})
+    ok(url, "UpdateTable", {"TableName": "upd", "ProvisionedThroughput": pt(3, 3)})
+    wait_active(url, "upd")
+    ok(url, "DeleteTable", {"TableName": "upd"})
+
+
+# A billing switch (on-demand to provisioned and back) is UPDATING the same way.
+def test_billing_switch_is_updating(ddbchat_server):
+    url = ddbchat_server(env={"DDBCHAT_UPDATE_DONE_DELAY_MS": str(DELAY_MS)}).ddb_url
+    ok(url, "CreateTable", {
+        "TableName": "bill", "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    r = ok(url, "UpdateTable", {"TableName": "bill", "BillingMode": "PROVISIONED",
+                                "ProvisionedThroughput": pt(1, 1)})["TableDescription"]
+    assert r["TableStatus"] == "UPDATING"
+    err(url, "UpdateTable", {"TableName": "bill", "ProvisionedThroughput": pt(2, 2)},
+        IN_USE, IOPS % "bill")
+    wait_active(url, "bill")
+    r = ok(url, "UpdateTable", {"TableName": "bill", "BillingMode": "PAY_PER_REQUEST"})
+    assert r["TableDescription"]["TableStatus"] == "UPDATING"
+    wait_active(url, "bill")
+
+
+# Changes that are not throughput or billing leave the table ACTIVE (deletion protection,
+# here), and the default delay is short: a poll finds the table ACTIVE within a second.
+def test_default_delay_is_short(ddbchat_server):
+    url = ddbchat_server().ddb_url
+    provisioned(url, "dflt")
+    r = ok(url, "UpdateTable", {"TableName": "dflt", "DeletionProtectionEnabled": True})
+    assert r["TableDescription"]["TableStatus"] == "ACTIVE"
+    ok(url, "UpdateTable", {"TableName": "dflt", "ProvisionedThroughput": pt(5, 5)})
+    assert wait_active(url, "dflt", timeout=1.0) < 1.0
