@@ -1019,6 +1019,15 @@ int api_validate_request(const api_jview *jv, const void *req, const char *op, e
             return err_set(e, ERR_VALIDATION,
                            "The parameter '%s' is required but was not present in the request",
                            m->name);
+        /* an empty BatchGetItem RequestItems: the service's model text since 2026-08 (the
+         * conformance suite's tier3 error-messages/batchGetItem: every region but
+         * me-central-1); absent, and BatchWriteItem's, keep the sentence below */
+        if ((m->flags & API_MF_REQUIRED_MAP) && n && jv->size(n) == 0 &&
+            strcmp(op, "BatchGetItem") == 0)
+            return err_set(e, ERR_VALIDATION,
+                           "1 validation error detected: Value at '%s' failed to satisfy "
+                           "constraint: Member must have length greater than or equal to 1",
+                           m->name);
         if ((m->flags & API_MF_REQUIRED_MAP) && (!n || jv->size(n) == 0)) {
             char name[64];
             sbuf b = {name, 0, sizeof name, sizeof name, false};

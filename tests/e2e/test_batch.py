@@ -49,10 +49,15 @@ def test_batch_get_validation(ddb_url, target, two):
     a, b = two
     err(ddb_url, "BatchGetItem", {"RequestItems": {a: {"Keys": [K("k0"), K("k0")]}}}, V,
         "Provided list of item keys contains duplicates")
-    for body in [{"RequestItems": {}}, {}]:
-        err(ddb_url, "BatchGetItem", body, V, aws_or_local(
-            target, "The requestItems parameter is required for BatchGetItem",
-            local="BatchGetItem must have some requests set"))
+    # empty: the service's model text since 2026-08 (conformance tier3 batchGetItem; only
+    # me-central-1 still says "The requestItems parameter is required for BatchGetItem")
+    err(ddb_url, "BatchGetItem", {"RequestItems": {}}, V, aws_or_local(
+        target, "1 validation error detected: Value at 'RequestItems' failed to satisfy "
+        "constraint: Member must have length greater than or equal to 1",
+        local="BatchGetItem must have some requests set"))
+    err(ddb_url, "BatchGetItem", {}, V, aws_or_local(
+        target, "The requestItems parameter is required for BatchGetItem",
+        local="BatchGetItem must have some requests set"))
     err(ddb_url, "BatchGetItem", {"RequestItems": {a: {"Keys": []}}}, V, aws_or_local(
         target, f"1 validation error detected: Value at 'RequestItems.{a}.member.Keys' failed "
         "to satisfy constraint: Member must have length greater than or equal to 1",

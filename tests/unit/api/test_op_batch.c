@@ -51,6 +51,9 @@ static void validation(void **state)
     it_err(f, "BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}},{'pk':{'S':'a'}}]}}}",
            ERR_VALIDATION, "Provided list of item keys contains duplicates");
     it_err(f, "BatchGetItem", "{'RequestItems':{}}", ERR_VALIDATION,
+           "1 validation error detected: Value at 'RequestItems' failed to satisfy constraint: "
+           "Member must have length greater than or equal to 1");
+    it_err(f, "BatchGetItem", "{}", ERR_VALIDATION,
            "The requestItems parameter is required for BatchGetItem");
     it_err(f, "BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[]}}}", ERR_VALIDATION,
            "1 validation error detected: Value at 'RequestItems.tab1.member.Keys' failed to "
