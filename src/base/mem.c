@@ -3,7 +3,9 @@
  */
 #include "base/mem.h"
 
+#include <malloc.h>
 #include <stdlib.h>
+#include <string.h>
 
 static _Thread_local unsigned long mem_failed;
 
@@ -36,4 +38,17 @@ void mem_note_failure(void)
 unsigned long mem_failures(void)
 {
     return mem_failed;
+}
+
+int mem_tune_server(unsigned ncpu)
+{
+    const char *tun = getenv("GLIBC_TUNABLES");
+    if (getenv("MALLOC_ARENA_MAX") || getenv("MALLOC_MMAP_THRESHOLD_") ||
+        getenv("MALLOC_TRIM_THRESHOLD_") || (tun && strstr(tun, "glibc.malloc.")))
+        return 0;
+    /* a fixed threshold also turns off glibc's raising of it (mallopt(3)) */
+    mallopt(M_MMAP_THRESHOLD, MEM_MMAP_THRESHOLD);
+    mallopt(M_TRIM_THRESHOLD, MEM_TRIM_THRESHOLD);
+    mallopt(M_ARENA_MAX, (int)((ncpu ? ncpu : 1) * MEM_ARENAS_PER_CPU));
+    return 1;
 }

@@ -18,9 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "base/log.h"
+#include "base/mem.h"
 #include "cli/cli.h"
 #include "messaging/auth.h"
 #include "messaging/backend.h"
@@ -559,6 +561,10 @@ int cli_serve(int argc, char **argv)
     bool remote = o.endpoint != NULL;
     bool want_rest = !o.dynamodb_only;
     const char *region = o.region ? o.region : "us-east-1";
+
+    /* malloc's settings for a long-running server: before any thread exists (base/mem.h) */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    mem_tune_server(ncpu > 0 ? (unsigned)ncpu : 1);
 
     /* Block the stop signals before any thread exists; sigwait takes them below. */
     sigset_t stop;
