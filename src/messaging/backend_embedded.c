@@ -6,6 +6,7 @@
 
 #include "api/api.h"
 #include "messaging/backend.h"
+#include "value/jout.h"
 
 typedef struct embedded_backend {
     msg_backend base; /* first: a msg_backend* is an embedded_backend* */
@@ -16,6 +17,14 @@ static int embedded_call(msg_backend *b, const char *op, json_t *req, json_t **o
 {
     embedded_backend *eb = (embedded_backend *)b;
     return api_call(eb->api, op, req, NULL, out_resp, e);
+}
+
+/* The reply written as text by the engine's streaming path (no tree; api_call_out). */
+static int embedded_call_text(msg_backend *b, const char *op, json_t *req, jout *w,
+                              json_t **out_err_extra, err_t *e)
+{
+    embedded_backend *eb = (embedded_backend *)b;
+    return api_call_out(eb->api, op, req, NULL, w, out_err_extra, e);
 }
 
 /* The engine's commit notification: any commit to the data dir (this process or another
@@ -42,6 +51,7 @@ static const msg_backend_ops embedded_ops = {
     .free = embedded_free,
     .name = "embedded",
     .wait_change = embedded_wait_change,
+    .call_text = embedded_call_text,
 };
 
 int msg_backend_embedded_new(api_t *api, msg_backend **out, err_t *e)

@@ -34,6 +34,7 @@
 #include "messaging/auth.h"
 #include "messaging/messaging_int.h"
 #include "messaging/web_assets.h"
+#include "value/jout.h"
 
 #define REST_BODY_MAX (64 * 1024)
 
@@ -63,6 +64,46 @@ static void reply_json(msg_http_resp *r, int status, json_t *body)
         r->body = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
     }
     r->body_len = r->body ? strlen(r->body) : 0;
+}
+
+/* Replies 200 with the JSON text in w (taken); 500 like reply_json when it could not be
+ * written. */
+static void reply_jout(msg_http_resp *r, jout *w)
+{
+    size_t len = 0;
+    r->status = 200;
+    r->content_type = "application/json";
+    r->body = jout_failed(w) ? NULL : jout_take(w, &len);
+    jout_fini(w);
+    if (!r->body) {
+        r->status = 500;
+        r->body = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
+        len = r->body ? strlen(r->body) : 0;
+    }
+    r->body_len = len;
+}
+
+/* One {"uuid","display_name","handle","message","created_at"} object of the listings, as
+ * json_dumps(JSON_COMPACT) writes json_pack's object (value/jout.h), "," before it unless
+ * first. */
+static void jout_listing(jout *w, bool first, const char *uuid, const msg_user *u,
+                         const char *message, const char *created_at)
+{
+    const struct {
+        const char *k, *v;
+    } f[] = {{"uuid", uuid},
+             {"display_name", u->display_name},
+             {"handle", u->handle},
+             {"message", message},
+             {"created_at", created_at}};
+    jout_raw(w, first ? "{" : ",{", first ? 1 : 2);
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        if (i)
+            jout_raw(w, ",", 1);
+        jout_key(w, f[i].k, strlen(f[i].k));
+        jout_str(w, f[i].v, strlen(f[i].v));
+    }
+    jout_raw(w, "}", 1);
 }
 
 /* Replies with row c of the error table: its status and code, and `message` (NULL = the
@@ -271,18 +312,19 @@ static void get_message_groups(msg_service *s, const msg_http_req *req, msg_http
         reply_err(r, &e);
         return;
     }
-    json_t *arr = json_array();
+    jout w;
+    jout_init(&w, 0);
+    jout_raw(&w, "[", 1);
     for (size_t i = 0; i < p.n; i++) {
         const msg_conversation *c = &p.items[i];
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s}", "uuid", c->message_group_uuid,
-                                             "display_name", c->other.display_name, "handle",
-                                             c->other.handle, "message", c->message, "created_at",
-                                             c->last_message_at));
+        jout_listing(&w, i == 0, c->message_group_uuid, &c->other, c->message,
+                     c->last_message_at);
     }
+    jout_raw(&w, "]", 1);
     if (p.next_cursor)
         add_header(r, "X-Next-Cursor", p.next_cursor);
     msg_conversation_page_free(&p);
-    reply_json(r, 200, arr);
+    reply_jout(r, &w);
 }
 
 static void get_messages(msg_service *s, const msg_http_req *req, msg_http_resp *r,
@@ -298,13 +340,18 @@ static void get_messages(msg_service *s, const msg_http_req *req, msg_http_resp 
         reply_err(r, &e);
         return;
     }
-    json_t *arr = json_array();
-    for (size_t i = p.n; i-- > 0;) /* oldest -> newest */
-        json_array_append_new(arr, message_json(&p.items[i]));
+    jout w;
+    jout_init(&w, 0);
+    jout_raw(&w, "[", 1);
+    for (size_t i = p.n; i-- > 0;) { /* oldest -> newest */
+        const msg_message *m = &p.items[i];
+        jout_listing(&w, i == p.n - 1, m->uuid, &m->sender, m->message, m->created_at);
+    }
+    jout_raw(&w, "]", 1);
     if (p.next_cursor)
         add_header(r, "X-Next-Cursor", p.next_cursor);
     msg_message_page_free(&p);
-    reply_json(r, 200, arr);
+    reply_jout(r, &w);
 }
 
 static void post_message(msg_service *s, const msg_http_req *req, msg_http_resp *r,

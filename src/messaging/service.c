@@ -7,6 +7,8 @@
  */
 #include "messaging/messaging_int.h"
 #include "messaging/auth.h"
+#include "base/arena.h"
+#include "value/jread.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -385,18 +387,19 @@ static void user_from_item(const json_t *item, msg_user *u)
 }
 
 /* The user a message or conversation row names (its user_* attributes). */
-static void user_from_row(const json_t *row, msg_user *u)
+static void user_from_jr_row(const jread_val *row, msg_user *u)
 {
-    msgi_copy_s(row, "user_uuid", u->uuid, sizeof u->uuid);
-    msgi_copy_s(row, "user_handle", u->handle, sizeof u->handle);
-    msgi_copy_s(row, "user_display_name", u->display_name, sizeof u->display_name);
+    msgi_jr_copy_s(row, "user_uuid", u->uuid, sizeof u->uuid);
+    msgi_jr_copy_s(row, "user_handle", u->handle, sizeof u->handle);
+    msgi_jr_copy_s(row, "user_display_name", u->display_name, sizeof u->display_name);
 }
 
 /* A row's message text on the heap ("" when it has none); NULL when out of memory. */
-static char *row_message_dup(const json_t *row)
+static char *jr_row_message_dup(const jread_val *row)
 {
-    const char *t = msgi_item_s(row, "message");
-    return strdup(t ? t : "");
+    size_t n = 0;
+    const char *t = msgi_jr_item_s(row, "message", &n);
+    return strndup(t ? t : "", t ? n : 0);
 }
 
 int msg_user_add(msg_service *s, const char *handle, const char *display_name, const char *uuid,
@@ -531,6 +534,20 @@ static int cursor_encode(const json_t *lek, char **out, err_t *e)
     return *out ? 0 : err_set(e, ERR_NOMEM, "out of memory");
 }
 
+/* cursor_encode of a jread LastEvaluatedKey (NULL when absent). */
+static int cursor_encode_jr(const jread_val *lek, char **out, err_t *e)
+{
+    *out = NULL;
+    if (!lek || lek->type != JREAD_OBJECT)
+        return 0;
+    json_t *j = jread_to_jansson(lek);
+    if (!j)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    int rc = cursor_encode(j, out, e);
+    json_decref(j);
+    return rc;
+}
+
 /* cursor -> ExclusiveStartKey {pk, sk} whose pk must equal `pk`. */
 static int cursor_decode(const char *cursor, const char *pk, json_t **out, err_t *e)
 {
@@ -557,16 +574,21 @@ static int cursor_decode(const char *cursor, const char *pk, json_t **out, err_t
  * full last page has no cursor ("no cursor = last page"); the cursor is then the key of the
  * page's last item, which is what the Query's LastEvaluatedKey of the page would be.  With
  * fewer items (the Query's 1 MB stopped it), the Query's own LastEvaluatedKey. */
-static int page_of(const json_t *resp, int limit, size_t *n, char **cursor, err_t *e)
+static int page_of(const jread_val *resp, int limit, size_t *n, char **cursor, err_t *e)
 {
-    json_t *items = json_object_get(resp, "Items");
-    *n = json_array_size(items);
+    const jread_val *items = jread_get(resp, "Items", 5);
+    *n = items && items->type == JREAD_ARRAY ? items->n : 0;
     if (*n <= (size_t)limit)
-        return cursor_encode(json_object_get(resp, "LastEvaluatedKey"), cursor, e);
+        return cursor_encode_jr(jread_get(resp, "LastEvaluatedKey", 16), cursor, e);
     *n = (size_t)limit;
-    json_t *last = json_array_get(items, *n - 1);
-    json_t *key = json_pack("{s:O, s:O}", "pk", json_object_get(last, "pk"), "sk",
-                            json_object_get(last, "sk"));
+    const jread_val *last = jread_at(items, *n - 1);
+    const jread_val *kpk = jread_get(last, "pk", 2), *ksk = jread_get(last, "sk", 2);
+    json_t *key = kpk && ksk ? json_object() : NULL;
+    if (key && (json_object_set_new(key, "pk", jread_to_jansson(kpk)) ||
+                json_object_set_new(key, "sk", jread_to_jansson(ksk)))) {
+        json_decref(key);
+        key = NULL;
+    }
     if (!key) {
         *cursor = NULL;
         return err_set(e, ERR_NOMEM, "out of memory");
@@ -576,9 +598,10 @@ static int page_of(const json_t *resp, int limit, size_t *n, char **cursor, err_
     return rc;
 }
 
-/* Query pk = :pk, newest first: limit + 1 items (page_of).  *out_resp owned by the caller. */
-static int query_desc(msg_service *s, const char *pk, int limit, const char *cursor,
-                      json_t **out_resp, err_t *e)
+/* Query pk = :pk, newest first: limit + 1 items (page_of).  *out_resp in the arena a (the
+ * response's jread tree). */
+static int query_desc(msg_service *s, const char *pk, int limit, const char *cursor, arena_t *a,
+                      const jread_val **out_resp, err_t *e)
 {
     *out_resp = NULL;
     json_t *esk = NULL;
@@ -593,9 +616,10 @@ static int query_desc(msg_service *s, const char *pk, int limit, const char *cur
     else
         json_decref(esk);
     err_t in;
-    rc = msgi_call(s, "Query", req, out_resp, &in);
+    json_t *extra = NULL;
+    rc = msgi_call_text(s, "Query", req, a, out_resp, &extra, &in);
+    json_decref(extra);
     if (rc) {
-        json_decref(*out_resp);
         *out_resp = NULL;
         if (rc == ERR_VALIDATION && cursor)
             return msg_fail_rc(e, MSG_E_BAD_CURSOR, rc, "%s", in.msg);
@@ -720,10 +744,14 @@ int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *group
     }
     char pk[64];
     snprintf(pk, sizeof pk, "MSG#%s", group);
-    json_t *resp;
-    if ((rc = query_desc(s, pk, limit, cursor, &resp, e)))
+    arena_t a;
+    arena_init(&a);
+    const jread_val *resp;
+    if ((rc = query_desc(s, pk, limit, cursor, &a, &resp, e))) {
+        arena_fini(&a);
         return rc;
-    json_t *items = json_object_get(resp, "Items");
+    }
+    const jread_val *items = jread_get(resp, "Items", 5);
     size_t n;
     if ((rc = page_of(resp, limit, &n, &out->next_cursor, e)))
         goto fail;
@@ -733,23 +761,23 @@ int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *group
         goto fail;
     }
     for (size_t i = 0; i < n; i++) {
-        json_t *it = json_array_get(items, i);
+        const jread_val *it = jread_at(items, i);
         msg_message *m = &out->items[i];
-        msgi_copy_s(it, "message_uuid", m->uuid, sizeof m->uuid);
+        msgi_jr_copy_s(it, "message_uuid", m->uuid, sizeof m->uuid);
         snprintf(m->message_group_uuid, sizeof m->message_group_uuid, "%s", group);
-        msgi_copy_s(it, "sk", m->created_at, sizeof m->created_at);
-        user_from_row(it, &m->sender);
-        m->message = row_message_dup(it);
+        msgi_jr_copy_s(it, "sk", m->created_at, sizeof m->created_at);
+        user_from_jr_row(it, &m->sender);
+        m->message = jr_row_message_dup(it);
         out->n = i + 1;
         if (!m->message) {
             rc = err_set(e, ERR_NOMEM, "out of memory");
             goto fail;
         }
     }
-    json_decref(resp);
+    arena_fini(&a);
     return 0;
 fail:
-    json_decref(resp);
+    arena_fini(&a);
     msg_message_page_free(out);
     return rc;
 }
@@ -767,10 +795,14 @@ int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, con
         return rc;
     char pk[256];
     snprintf(pk, sizeof pk, "GRP#%s", user_uuid);
-    json_t *resp;
-    if ((rc = query_desc(s, pk, limit, cursor, &resp, e)))
+    arena_t a;
+    arena_init(&a);
+    const jread_val *resp;
+    if ((rc = query_desc(s, pk, limit, cursor, &a, &resp, e))) {
+        arena_fini(&a);
         return rc;
-    json_t *items = json_object_get(resp, "Items");
+    }
+    const jread_val *items = jread_get(resp, "Items", 5);
     size_t n;
     if ((rc = page_of(resp, limit, &n, &out->next_cursor, e)))
         goto fail;
@@ -780,22 +812,23 @@ int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, con
         goto fail;
     }
     for (size_t i = 0; i < n; i++) {
-        json_t *it = json_array_get(items, i);
+        const jread_val *it = jread_at(items, i);
         msg_conversation *c = &out->items[i];
-        msgi_copy_s(it, "message_group_uuid", c->message_group_uuid, sizeof c->message_group_uuid);
-        msgi_copy_s(it, "sk", c->last_message_at, sizeof c->last_message_at);
-        user_from_row(it, &c->other);
-        c->message = row_message_dup(it);
+        msgi_jr_copy_s(it, "message_group_uuid", c->message_group_uuid,
+                       sizeof c->message_group_uuid);
+        msgi_jr_copy_s(it, "sk", c->last_message_at, sizeof c->last_message_at);
+        user_from_jr_row(it, &c->other);
+        c->message = jr_row_message_dup(it);
         out->n = i + 1;
         if (!c->message) {
             rc = err_set(e, ERR_NOMEM, "out of memory");
             goto fail;
         }
     }
-    json_decref(resp);
+    arena_fini(&a);
     return 0;
 fail:
-    json_decref(resp);
+    arena_fini(&a);
     msg_conversation_page_free(out);
     return rc;
 }

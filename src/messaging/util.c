@@ -3,7 +3,11 @@
  * base64url cursors, UTF-8 length, timestamps.  Layer: messaging.  See messaging_int.h.
  */
 #include "messaging/messaging_int.h"
+#include "base/arena.h"
 #include "base/mem.h"
+#include "messaging/backend.h"
+#include "value/jout.h"
+#include "value/jread.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,6 +186,73 @@ int msgi_call(msg_service *s, const char *op, json_t *req, json_t **out_resp, er
     if (rc && inner->code == 0)
         err_set(inner, rc, "%s failed", op);
     return rc;
+}
+
+int msgi_call_text(msg_service *s, const char *op, json_t *req, arena_t *a,
+                   const jread_val **out_resp, json_t **out_err_extra, err_t *inner)
+{
+    *out_resp = NULL;
+    *out_err_extra = NULL;
+    err_clear(inner);
+    if (!req)
+        return err_set(inner, ERR_NOMEM, "out of memory building a %s request", op);
+    jout w;
+    jout_init(&w, 0);
+    int rc;
+    if (s->backend->ops->call_text) {
+        rc = s->backend->ops->call_text(s->backend, op, req, &w, out_err_extra, inner);
+    } else {
+        json_t *resp = NULL;
+        rc = msg_backend_call(s->backend, op, req, &resp, inner);
+        if (rc) {
+            *out_err_extra = resp;
+        } else {
+            if (!resp || jout_json(&w, resp))
+                rc = err_set(inner, ERR_NOMEM, "out of memory");
+            json_decref(resp);
+        }
+    }
+    json_decref(req);
+    if (rc && inner->code == 0)
+        err_set(inner, rc, "%s failed", op);
+    if (rc == 0) {
+        /* the tree's strings may point into the text: it lives in the arena too */
+        char *text = w.len ? arena_memdup(a, w.p, w.len) : NULL;
+        jread_val *v = NULL;
+        jread_error je;
+        if (!text)
+            rc = err_set(inner, ERR_NOMEM, "out of memory");
+        else if (jread_parse(text, w.len, a, &v, &je))
+            rc = je.nomem ? err_set(inner, ERR_NOMEM, "out of memory")
+                          : err_set(inner, ERR_INTERNAL, "unreadable %s response: %s", op, je.text);
+        else
+            *out_resp = v;
+    }
+    jout_fini(&w);
+    return rc;
+}
+
+const char *msgi_jr_item_s(const jread_val *item, const char *name, size_t *len)
+{
+    const jread_val *v = jread_get(jread_get(item, name, strlen(name)), "S", 1);
+    if (!v || v->type != JREAD_STRING)
+        return NULL;
+    *len = strnlen(v->text, v->len);
+    return v->text;
+}
+
+bool msgi_jr_copy_s(const jread_val *item, const char *name, char *out, size_t n)
+{
+    size_t len;
+    const char *v = msgi_jr_item_s(item, name, &len);
+    if (!v || len >= n) {
+        if (n)
+            out[0] = 0;
+        return false;
+    }
+    memcpy(out, v, len);
+    out[len] = 0;
+    return true;
 }
 
 int msgi_storage(err_t *e, int rc, const err_t *inner)
