@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "base/dynlib.h"
+#include "base/siphash.h"
 
 static struct {
     int (*decode)(jwt_t **jwt, const char *token, const unsigned char *key, int key_len);
@@ -96,14 +97,25 @@ static json_t *segment_json(const char *p, size_t n)
     return j;
 }
 
-int msg_jwt_verify(const msg_config *cfg, const char *token, long long now, char *out, size_t n,
-                   err_t *e)
+/* The time claims of a verified token, for the cache's re-check. */
+typedef struct jwt_times {
+    double exp;
+    bool has_iat, has_nbf;
+    double iat, nbf;
+} jwt_times;
+
+/* The checks of the time claims that depend on `now`, in msg_jwt_verify's order; true when
+ * all pass.  (The others -- types, exp - iat -- do not change with time.) */
+static bool times_hold(const jwt_times *t, long long now, long long max_life)
 {
-    return msg_jwt_verify_exp(cfg, token, now, out, n, NULL, e);
+    return !(t->exp <= (double)now) && !(t->exp - (double)now > (double)max_life) &&
+           !(t->has_iat && t->iat > (double)(now + MSG_JWT_LEEWAY)) &&
+           !(t->has_nbf && t->nbf > (double)now);
 }
 
-int msg_jwt_verify_exp(const msg_config *cfg, const char *token, long long now, char *out,
-                       size_t n, long long *exp_out, err_t *e)
+/* msg_jwt_verify_exp, and *times (when not NULL) = the time claims of a verified token. */
+static int verify(const msg_config *cfg, const char *token, long long now, char *out, size_t n,
+                  long long *exp_out, err_t *e, jwt_times *times)
 {
     if (!token || !*token)
         return deny(e, "missing bearer token");
@@ -199,8 +211,122 @@ int msg_jwt_verify_exp(const msg_config *cfg, const char *token, long long now, 
         if (!rc && exp_out)
             *exp_out = (long long)expv;
     }
+    if (rc == 0 && times) {
+        times->exp = expv;
+        times->has_iat = iat != NULL;
+        times->iat = iat ? json_number_value(iat) : 0;
+        times->has_nbf = nbf != NULL;
+        times->nbf = nbf ? json_number_value(nbf) : 0;
+    }
     json_decref(body);
     return rc;
+}
+
+int msg_jwt_verify(const msg_config *cfg, const char *token, long long now, char *out, size_t n,
+                   err_t *e)
+{
+    return verify(cfg, token, now, out, n, NULL, e, NULL);
+}
+
+int msg_jwt_verify_exp(const msg_config *cfg, const char *token, long long now, char *out,
+                       size_t n, long long *exp_out, err_t *e)
+{
+    return verify(cfg, token, now, out, n, exp_out, e, NULL);
+}
+
+/* ---- the verified-token cache ------------------------------------------------------ */
+
+typedef struct jwt_entry {
+    size_t len;      /* of the token */
+    jwt_times times;
+    char *who;       /* points into text, after the token's NUL */
+    char text[];     /* the token, NUL, the user claim, NUL */
+} jwt_entry;
+
+struct msg_jwt_cache {
+    pthread_mutex_t mu;
+    unsigned char key[16]; /* siphash key: slots cannot be aimed at from outside */
+    unsigned long long hits;
+    jwt_entry *slot[MSG_JWT_CACHE_SLOTS];
+};
+
+int msg_jwt_cache_new(msg_jwt_cache **out)
+{
+    msg_jwt_cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return ERR_NOMEM;
+    if (getrandom(c->key, sizeof c->key, 0) != (ssize_t)sizeof c->key) {
+        free(c);
+        return ERR_INTERNAL;
+    }
+    pthread_mutex_init(&c->mu, NULL);
+    *out = c;
+    return 0;
+}
+
+void msg_jwt_cache_free(msg_jwt_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < MSG_JWT_CACHE_SLOTS; i++)
+        free(c->slot[i]);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+unsigned long long msg_jwt_cache_hits(msg_jwt_cache *c)
+{
+    pthread_mutex_lock(&c->mu);
+    unsigned long long h = c->hits;
+    pthread_mutex_unlock(&c->mu);
+    return h;
+}
+
+int msg_jwt_verify_cached(msg_jwt_cache *c, const msg_config *cfg, const char *token,
+                          long long now, char *out, size_t n, long long *exp_out, err_t *e)
+{
+    size_t len = token ? strlen(token) : 0;
+    if (!c || len == 0 || len > MSG_JWT_CACHE_TOKEN_MAX)
+        return verify(cfg, token, now, out, n, exp_out, e, NULL);
+    long long max_life = cfg->jwt_max_lifetime > 0 ? cfg->jwt_max_lifetime
+                                                   : MSG_JWT_MAX_LIFETIME_DEFAULT;
+    size_t i = (size_t)(siphash24(c->key, (const unsigned char *)token, len) %
+                        MSG_JWT_CACHE_SLOTS);
+    bool hit = false;
+    pthread_mutex_lock(&c->mu);
+    jwt_entry *x = c->slot[i];
+    if (x && x->len == len && memcmp(x->text, token, len) == 0 &&
+        times_hold(&x->times, now, max_life) && strlen(x->who) < n) {
+        memcpy(out, x->who, strlen(x->who) + 1);
+        if (exp_out)
+            *exp_out = (long long)x->times.exp;
+        c->hits++;
+        hit = true;
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (hit)
+        return 0;
+    /* a miss, or a time claim that no longer holds: the whole check, whose answer (and
+     * error text) is the one given */
+    jwt_times t;
+    int rc = verify(cfg, token, now, out, n, exp_out, e, &t);
+    if (rc)
+        return rc;
+    size_t wl = strlen(out);
+    jwt_entry *nx = malloc(sizeof *nx + len + 1 + wl + 1); /* none: just not cached */
+    if (nx) {
+        nx->len = len;
+        nx->times = t;
+        memcpy(nx->text, token, len + 1);
+        nx->who = nx->text + len + 1;
+        memcpy(nx->who, out, wl + 1);
+        pthread_mutex_lock(&c->mu);
+        jwt_entry *old = c->slot[i];
+        c->slot[i] = nx;
+        pthread_mutex_unlock(&c->mu);
+        free(old);
+    }
+    return 0;
 }
 
 int msg_jwt_mint_hs256(const unsigned char *secret, size_t secret_len, const char *claim,

@@ -39,6 +39,27 @@ int msg_jwt_verify(const msg_config *cfg, const char *token, long long now, char
 int msg_jwt_verify_exp(const msg_config *cfg, const char *token, long long now, char *out,
                        size_t n, long long *exp_out, err_t *e);
 
+/* A cache of verified tokens (issue 13: the REST routes verified the same bearer token's
+ * signature and parsed its JSON on every request).  Keyed by the token's bytes (siphash with
+ * a random key, MSG_JWT_CACHE_SLOTS slots, one entry each, the newest wins); an entry holds
+ * the user claim and the time claims, and a hit is taken only while every time check of
+ * msg_jwt_verify still holds at `now` (exp in the future and at most the lifetime ahead, iat
+ * not in the future, nbf passed); otherwise the token goes through msg_jwt_verify again, whose
+ * answer is given.  Only successes are cached; tokens longer than MSG_JWT_CACHE_TOKEN_MAX are
+ * never.  At most MSG_JWT_CACHE_SLOTS * (MSG_JWT_CACHE_TOKEN_MAX + 300) bytes.  One cache
+ * serves one msg_config (its keys, claim name and lifetime).  Thread-safe. */
+#define MSG_JWT_CACHE_SLOTS 256
+#define MSG_JWT_CACHE_TOKEN_MAX 2048
+typedef struct msg_jwt_cache msg_jwt_cache;
+/* 0, ERR_NOMEM, or ERR_INTERNAL (no random key).  Free with msg_jwt_cache_free. */
+int msg_jwt_cache_new(msg_jwt_cache **out);
+void msg_jwt_cache_free(msg_jwt_cache *c); /* accepts NULL */
+/* msg_jwt_verify_exp through the cache c (NULL: no cache): the same answers and errors. */
+int msg_jwt_verify_cached(msg_jwt_cache *c, const msg_config *cfg, const char *token,
+                          long long now, char *out, size_t n, long long *exp_out, err_t *e);
+/* Verifications answered from the cache so far. */
+unsigned long long msg_jwt_cache_hits(msg_jwt_cache *c);
+
 /* Mints an HS256 token {claim: value, iat: now, exp: now + ttl_sec}.  ttl_sec must be > 0
  * (ERR_VALIDATION otherwise: a token without exp is refused by msg_jwt_verify).
  * *out_token malloc'ed, caller frees.  ERR_NOMEM / ERR_INTERNAL / ERR_VALIDATION. */

@@ -23,6 +23,7 @@ struct msg_service {
     char *jwt_claim;
     char *cors_origin;
     msg_events *events; /* live delivery (events.h), set once before serving; NULL = none */
+    struct msg_jwt_cache *jwt_cache; /* verified bearer tokens (auth.h); owned */
 };
 
 /* {"S": s}; NULL on OOM. */

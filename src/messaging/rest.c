@@ -269,7 +269,8 @@ static int authenticate(msg_service *s, const msg_http_req *req, msg_http_resp *
     while (*h == ' ')
         h++;
     char who[256];
-    if (msg_jwt_verify_exp(&s->cfg, h, (long long)time(NULL), who, sizeof who, exp, &e)) {
+    if (msg_jwt_verify_cached(s->jwt_cache, &s->cfg, h, (long long)time(NULL), who, sizeof who,
+                              exp, &e)) {
         if (msg_err_status(msg_err_of(&e)) == 401)
             challenge(r, true);
         reply_err(r, &e);

@@ -112,6 +112,11 @@ int msg_service_new(msg_backend *b, const msg_config *cfg, msg_service **out, er
         s->cfg.page_conversations = MSG_PAGE_CONVERSATIONS;
     if (s->cfg.max_retries <= 0)
         s->cfg.max_retries = 200;
+    int crc = msg_jwt_cache_new(&s->jwt_cache);
+    if (crc) {
+        msg_service_free(s);
+        return err_set(e, crc, crc == ERR_NOMEM ? "out of memory" : "no random bytes");
+    }
     *out = s;
     return 0;
 }
@@ -125,6 +130,7 @@ void msg_service_free(msg_service *s)
     free(s->jwt_public_key_pem);
     free(s->jwt_claim);
     free(s->cors_origin);
+    msg_jwt_cache_free(s->jwt_cache);
     free(s);
 }
 

@@ -329,12 +329,100 @@ static void test_secret_file(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* The verified-token cache (issue 13): a repeated token is answered from it, with the same
+ * user; its time claims are checked again at every use (a cached token expires, an nbf that
+ * had not passed is not cached); other bytes are never a hit. */
+static void test_cache(void **state)
+{
+    (void)state;
+    msg_config c = cfg_hs();
+    msg_jwt_cache *jc = NULL;
+    assert_int_equal(msg_jwt_cache_new(&jc), 0);
+    long long now = time(NULL);
+    char claims[256], who[128];
+    err_t e = {0};
+    snprintf(claims, sizeof claims, "{\"sub\":\"u-1\",\"iat\":%lld,\"exp\":%lld}", now,
+             now + 60);
+    char *tok = mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, claims);
+    assert_int_equal(msg_jwt_verify_cached(jc, &c, tok, now, who, sizeof who, NULL, &e), 0);
+    assert_string_equal(who, "u-1");
+    assert_int_equal(msg_jwt_cache_hits(jc), 0);
+    memset(who, 0, sizeof who);
+    long long exp = 0;
+    assert_int_equal(msg_jwt_verify_cached(jc, &c, tok, now + 1, who, sizeof who, &exp, &e), 0);
+    assert_string_equal(who, "u-1");
+    assert_int_equal(exp, now + 60); /* the expiry, from the cache too */
+    assert_int_equal(msg_jwt_cache_hits(jc), 1);
+
+    /* expiry honoured: at exp the cached token is refused like msg_jwt_verify refuses it */
+    err_clear(&e);
+    assert_int_equal(msg_jwt_verify_cached(jc, &c, tok, now + 60, who, sizeof who, NULL, &e),
+                     ERR_ACCESS_DENIED);
+    assert_non_null(strstr(e.msg, "token expired"));
+    assert_int_equal(msg_jwt_cache_hits(jc), 1);
+    /* a clock set back before iat - leeway: "issued in the future", as without the cache */
+    err_clear(&e);
+    assert_int_equal(
+        msg_jwt_verify_cached(jc, &c, tok, now - MSG_JWT_LEEWAY - 1, who, sizeof who, NULL, &e),
+        ERR_ACCESS_DENIED);
+    assert_non_null(strstr(e.msg, "issued in the future"));
+
+    /* the same token with its signature changed: never a hit */
+    char *bad = strdup(tok);
+    size_t n = strlen(bad);
+    bad[n - 2] = bad[n - 2] == 'A' ? 'B' : 'A';
+    err_clear(&e);
+    assert_int_equal(msg_jwt_verify_cached(jc, &c, bad, now + 1, who, sizeof who, NULL, &e),
+                     ERR_ACCESS_DENIED);
+    assert_non_null(strstr(e.msg, "bad signature"));
+    assert_int_equal(msg_jwt_cache_hits(jc), 1);
+
+    /* nbf in the future: refused, not cached; accepted once it has passed */
+    snprintf(claims, sizeof claims, "{\"sub\":\"u-2\",\"nbf\":%lld,\"exp\":%lld}",
+             now + 10, now + 60);
+    char *early = mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, claims);
+    err_clear(&e);
+    assert_int_equal(msg_jwt_verify_cached(jc, &c, early, now, who, sizeof who, NULL, &e),
+                     ERR_ACCESS_DENIED);
+    assert_non_null(strstr(e.msg, "not yet valid"));
+    assert_int_equal(msg_jwt_verify_cached(jc, &c, early, now + 10, who, sizeof who, NULL, &e), 0);
+    assert_string_equal(who, "u-2");
+    assert_int_equal(msg_jwt_cache_hits(jc), 1);
+    assert_int_equal(msg_jwt_verify_cached(jc, &c, early, now + 11, who, sizeof who, NULL, &e), 0);
+    assert_int_equal(msg_jwt_cache_hits(jc), 2);
+
+    /* a claim longer than the caller's buffer: the same refusal as without the cache */
+    char small[3];
+    err_clear(&e);
+    assert_int_equal(msg_jwt_verify_cached(jc, &c, tok, now + 2, small, sizeof small, NULL, &e),
+                     ERR_ACCESS_DENIED);
+    assert_non_null(strstr(e.msg, "user claim too long"));
+
+    /* many tokens: bounded slots, every answer still right */
+    for (int i = 0; i < 3 * MSG_JWT_CACHE_SLOTS; i++) {
+        snprintf(claims, sizeof claims, "{\"sub\":\"v-%d\",\"exp\":%lld}", i, now + 60);
+        char *t = mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, claims);
+        char want[32];
+        snprintf(want, sizeof want, "v-%d", i);
+        for (int k = 0; k < 2; k++) {
+            assert_int_equal(msg_jwt_verify_cached(jc, &c, t, now, who, sizeof who, NULL, &e), 0);
+            assert_string_equal(who, want);
+        }
+        free(t);
+    }
+    free(early);
+    free(bad);
+    free(tok);
+    msg_jwt_cache_free(jc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hs256),
         cmocka_unit_test(test_rs256),
         cmocka_unit_test(test_time_claims),
+        cmocka_unit_test(test_cache),
         cmocka_unit_test(test_secret_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
