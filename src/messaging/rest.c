@@ -161,7 +161,7 @@ static void add_cors(msg_service *s, const msg_http_req *req, msg_http_resp *r, 
         return;
     add_header(r, "Access-Control-Allow-Origin", strcmp(allowed, "*") == 0 ? "*" : req->origin);
     add_header(r, "Vary", "Origin");
-    add_header(r, "Access-Control-Expose-Headers", "X-Next-Cursor");
+    add_header(r, "Access-Control-Expose-Headers", "X-Next-Cursor, WWW-Authenticate");
     if (preflight) {
         add_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
         add_header(r, "Access-Control-Allow-Headers", "Authorization, Content-Type");

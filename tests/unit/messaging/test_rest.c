@@ -336,6 +336,14 @@ static void test_cors(void **state)
     assert_string_equal(hdr(&r, "Access-Control-Allow-Origin"), "http://localhost:3000");
     assert_non_null(strstr(hdr(&r, "Access-Control-Expose-Headers"), "X-Next-Cursor"));
     free(resp.body);
+    /* a 401 exposes its challenge too (a page on another origin can read why) */
+    msg_http_req me = {.method = "GET", .path = "/api/me", .origin = "http://localhost:3000"};
+    msg_rest_handle(ENV.svc, &me, &resp);
+    r.raw = resp;
+    assert_int_equal(resp.status, 401);
+    assert_string_equal(hdr(&r, "WWW-Authenticate"), "Bearer realm=\"ddbchat\"");
+    assert_non_null(strstr(hdr(&r, "Access-Control-Expose-Headers"), "WWW-Authenticate"));
+    free(resp.body);
 }
 
 /* Without the table: 503 no_table, with a hint, not a 500 (runs last: drops the table). */
