@@ -267,6 +267,9 @@
 #define TXT_UT_STREAM_IOPS_UPDATING                                                             \
     "Attempt to change a resource which is still in use: Can't enable or disable stream "     \
     "while table IOPS are being updated. Table: %s"
+#define TXT_UT_ODT_BILLING_UPDATING                                                             \
+    "Attempt to change a resource which is still in use: OnDemandThroughput cannot be "       \
+    "updated while BillingMode update is in progress"
 #define TXT_DT_TABLE_UPDATING                                                                   \
     "Attempt to change a resource which is still in use: Table: %s is in the process of "     \
     "being updated."

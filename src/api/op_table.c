@@ -1800,6 +1800,9 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_TABLE_UPDATING, tbl_user_name(r, t));
     /* while a throughput or billing change is in progress, another one and a stream change
      * are refused (AWS's texts) */
+    if (rc == 0 && tbl_iops_updating(meta) && q->odt &&
+        json_is_true(json_object_get(meta, "UpdatingBilling")))
+        rc = err_set(r->err, ERR_RESOURCE_IN_USE, "%s", TXT_UT_ODT_BILLING_UPDATING);
     if (rc == 0 && tbl_iops_updating(meta) && (q->ptj || changed_billing))
         rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_IOPS_UPDATING, tbl_user_name(r, t));
     if (rc == 0 && tbl_iops_updating(meta) && stream)
@@ -1808,8 +1811,10 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
 
     int64_t now = now_ms();
     /* a throughput or billing change leaves the table UPDATING for a while (AWS) */
-    if (rc == 0 && (q->ptj || changed_billing) && r->api->update_delay_ms > 0)
+    if (rc == 0 && (q->ptj || changed_billing) && r->api->update_delay_ms > 0) {
         json_object_set_new(meta, "UpdatingUntil", json_integer(now + r->api->update_delay_ms));
+        json_object_set_new(meta, "UpdatingBilling", json_boolean(changed_billing));
+    }
     if (rc == 0 && changed_billing) {
         json_object_set_new(meta, "BillingMode",
                             json_string(to_ppr ? "PAY_PER_REQUEST" : "PROVISIONED"));

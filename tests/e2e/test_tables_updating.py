@@ -21,6 +21,8 @@ STREAM = ("Attempt to change a resource which is still in use: Can't enable or d
           "while table IOPS are being updated. Table: %s")
 DELETE = ("Attempt to change a resource which is still in use: Table: %s is in the process of "
           "being updated.")
+ODT = ("Attempt to change a resource which is still in use: OnDemandThroughput cannot be "
+       "updated while BillingMode update is in progress")
 DELAY_MS = 1500
 
 
@@ -108,7 +110,12 @@ def test_billing_switch_is_updating(ddbchat_server):
     wait_active(url, "bill")
     r = ok(url, "UpdateTable", {"TableName": "bill", "BillingMode": "PAY_PER_REQUEST"})
     assert r["TableDescription"]["TableStatus"] == "UPDATING"
+    # the on-demand ceilings wait for the switch (AWS's text, DDB-TABLE-369)
+    err(url, "UpdateTable", {"TableName": "bill", "OnDemandThroughput": {
+        "MaxReadRequestUnits": 100}}, IN_USE, ODT)
     wait_active(url, "bill")
+    ok(url, "UpdateTable", {"TableName": "bill", "OnDemandThroughput": {
+        "MaxReadRequestUnits": 100}})
 
 
 # Changes that are not throughput or billing leave the table ACTIVE (deletion protection,
