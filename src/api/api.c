@@ -27,7 +27,7 @@ static const struct api_op_row {
     bool jread; /* the handler reads r->jbody itself (api_call_out_jr) */
 } api_ops[] = {
     {"BatchExecuteStatement", op_batch_execute_statement, false},
-    {"BatchGetItem", op_batch_get_item, false},
+    {"BatchGetItem", op_batch_get_item, true},
     {"BatchWriteItem", op_batch_write_item, false},
     {"CreateBackup", op_create_backup, false},
     {"CreateTable", op_create_table, false},

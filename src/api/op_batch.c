@@ -25,6 +25,7 @@
 #include "api/api_text.h"
 #include "api/api_validate.h"
 #include "value/ddbjson.h"
+#include "value/jread.h"
 
 #define BATCH_GET_MAX 100
 #define BATCH_WRITE_MAX 25
@@ -54,7 +55,7 @@ typedef struct bg_table {
     size_t name_len;
     const store_table *t;
     api_exprs x;
-    json_t *spec;
+    json_t *spec;      /* the table's object; NULL when read from our reader's tree (bg_spec) */
     size_t first, n;   /* keys[first .. first+n) */
     bool consistent;
     expr_t *proj;
@@ -69,7 +70,134 @@ static uint64_t bg_min_h(const bg_table *bt)
     return bt->consistent ? API_THR_READ_STRONG : API_THR_READ_EVENTUAL;
 }
 
-int op_batch_get_item(api_req *r, json_t **out)
+/* ---- the common request from our reader's tree (issue 13.1; op_item.c's pattern) ----
+ *
+ * RequestItems of tables each with Keys (objects), ConsistentRead, ProjectionExpression and
+ * ExpressionAttributeNames only, and ReturnConsumedCapacity, nothing else (no JSON null, no
+ * AttributesToGet, no ExpressionAttributeValues), without --throttle: read straight into
+ * values with the jansson path's request-level checks, calling the same functions.  Anything
+ * unusual or refused before the tables returns BG_JANSSON without a side effect and the
+ * request takes the jansson path from the start: the same answers by construction
+ * (tests/unit/api/test_api_jread.c). */
+
+#define BG_JANSSON 1
+
+static bool jr_key(const jread_val *m, const char *name, size_t len)
+{
+    return m->key_len == len && memcmp(m->key, name, len) == 0;
+}
+
+#define JR_KEY(m, lit) jr_key(m, lit, sizeof lit - 1)
+
+static bool jr_text(const jread_val *v, const char *lit, size_t len)
+{
+    return v->type == JREAD_STRING && v->len == len && memcmp(v->text, lit, len) == 0;
+}
+
+#define JR_TEXT(v, lit) jr_text(v, lit, sizeof lit - 1)
+
+/* One table of a common request.  0 or BG_JANSSON (r->err cleared). */
+static int bg_table_jr(api_req *r, const jread_val *t, bg_table *bt)
+{
+    const jread_val *keys = NULL, *proj = NULL, *names = NULL;
+    if (t->type != JREAD_OBJECT)
+        return BG_JANSSON;
+    for (const jread_val *v = t->child; v; v = v->next) {
+        if (JR_KEY(v, "Keys") && v->type == JREAD_ARRAY && v->n > 0)
+            keys = v;
+        else if (JR_KEY(v, "ConsistentRead") && (v->type == JREAD_TRUE || v->type == JREAD_FALSE))
+            bt->consistent = v->type == JREAD_TRUE;
+        else if (JR_KEY(v, "ProjectionExpression") && v->type == JREAD_STRING)
+            proj = v;
+        else if (JR_KEY(v, "ExpressionAttributeNames"))
+            names = v;
+        else
+            return BG_JANSSON;
+    }
+    if (!keys || !(bt->name = arena_strndup(r->arena, t->key, t->key_len)))
+        return BG_JANSSON;
+    bt->name_len = t->key_len;
+    bt->n = keys->n;
+    int rc = api_exprs_init_jr(r, names, NULL, proj != NULL, false, &bt->x);
+    if (!rc && proj)
+        rc = api_exprs_get_text(r, &bt->x, proj->text, proj->len, EXPR_PROJECTION, &bt->proj);
+    if (!rc)
+        rc = api_exprs_done(r, &bt->x);
+    if (rc) {
+        err_clear(r->err);
+        return BG_JANSSON;
+    }
+    return 0;
+}
+
+/* The request-level part of a common request: the tables and every key's values.  0 or
+ * BG_JANSSON. */
+static int bg_parse_jr(api_req *r, const jread_val *b, bg_table **out_tabs, size_t *out_nt,
+                       size_t *out_total, api_rcc *rcc, av_t **out_ksrc)
+{
+    const jread_val *ri = NULL;
+    for (const jread_val *v = b->child; v; v = v->next) {
+        if (JR_KEY(v, "RequestItems") && v->type == JREAD_OBJECT && v->n > 0)
+            ri = v;
+        else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "NONE"))
+            *rcc = API_RCC_NONE;
+        else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "TOTAL"))
+            *rcc = API_RCC_TOTAL;
+        else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "INDEXES"))
+            *rcc = API_RCC_INDEXES;
+        else
+            return BG_JANSSON;
+    }
+    if (!ri)
+        return BG_JANSSON;
+    size_t nt = ri->n, total = 0;
+    bg_table *tabs = arena_zalloc(r->arena, sizeof *tabs * nt);
+    if (!tabs)
+        return BG_JANSSON;
+    size_t ti = 0;
+    for (const jread_val *t = ri->child; t; t = t->next, ti++) {
+        if (bg_table_jr(r, t, &tabs[ti]))
+            return BG_JANSSON;
+        tabs[ti].first = total;
+        total += tabs[ti].n;
+    }
+    if (total > BATCH_GET_MAX)
+        return BG_JANSSON;
+    av_t *ksrc = arena_zalloc(r->arena, sizeof *ksrc * total);
+    if (!ksrc)
+        return BG_JANSSON;
+    ti = 0;
+    for (const jread_val *t = ri->child; t; t = t->next, ti++) {
+        const jread_val *keys = jread_get(t, "Keys", 4);
+        for (size_t i = 0; i < tabs[ti].n; i++) {
+            const jread_val *k = keys->items[i];
+            if (k->type != JREAD_OBJECT ||
+                ddbjson_to_item_jr(k, r->arena, &ksrc[tabs[ti].first + i], r->err)) {
+                err_clear(r->err);
+                return BG_JANSSON;
+            }
+        }
+    }
+    *out_tabs = tabs;
+    *out_nt = nt;
+    *out_total = total;
+    *out_ksrc = ksrc;
+    return 0;
+}
+
+/* bt's object of the request, building the jansson tree when the common path left it out
+ * (only for keys sent back as UnprocessedKeys: past 16 MB of answer).  NULL when out of
+ * memory (counted: the request answers 500). */
+static json_t *bg_spec(api_req *r, bg_table *bt)
+{
+    if (!bt->spec && api_req_body(r) == 0)
+        bt->spec = json_object_getn(api_param(r->body, "RequestItems"), bt->name, bt->name_len);
+    return bt->spec;
+}
+
+/* The request-level part from the jansson tree: every check, in the service's order. */
+static int bg_parse_json(api_req *r, bg_table **out_tabs, size_t *out_nt, size_t *out_total,
+                         api_rcc *rcc, av_t **out_ksrc)
 {
     json_t *b = r->body, *ri = NULL;
     int rc = api_json_obj(b, "RequestItems", &ri, r->err);
@@ -77,8 +205,7 @@ int op_batch_get_item(api_req *r, json_t **out)
         return rc;
     if (!ri || json_object_size(ri) == 0) /* the model reports it first */
         return err_set(r->err, ERR_VALIDATION, TXT_BG_NONE);
-    api_rcc rcc;
-    if ((rc = api_rcc_parse(r, b, &rcc)))
+    if ((rc = api_rcc_parse(r, b, rcc)))
         return rc;
     size_t nt = json_object_size(ri), total = 0;
     bg_table *tabs = arena_zalloc(r->arena, sizeof *tabs * nt);
@@ -128,13 +255,8 @@ int op_batch_get_item(api_req *r, json_t **out)
                        "ProjectionExpression");
     if (total > BATCH_GET_MAX)
         return err_set(r->err, ERR_VALIDATION, TXT_BG_TOO_MANY);
-    const store_table **ktab = arena_zalloc(r->arena, sizeof *ktab * total);
-    const av_t **kptr = arena_zalloc(r->arena, sizeof *kptr * total);
-    av_t *kv = arena_zalloc(r->arena, sizeof *kv * total);
     av_t *ksrc = arena_zalloc(r->arena, sizeof *ksrc * total);
-    av_t *items = arena_zalloc(r->arena, sizeof *items * total);
-    bool *found = arena_zalloc(r->arena, sizeof *found * total);
-    if (!ktab || !kptr || !kv || !ksrc || !items || !found)
+    if (!ksrc)
         return nomem(r);
     for (ti = 0; ti < nt; ti++) {
         json_t *keys = json_object_get(tabs[ti].spec, "Keys");
@@ -142,6 +264,33 @@ int op_batch_get_item(api_req *r, json_t **out)
             if ((rc = api_item_from_json(r, json_array_get(keys, i), &ksrc[tabs[ti].first + i])))
                 return rc;
     }
+    *out_tabs = tabs;
+    *out_nt = nt;
+    *out_total = total;
+    *out_ksrc = ksrc;
+    return 0;
+}
+
+int op_batch_get_item(api_req *r, json_t **out)
+{
+    bg_table *tabs = NULL;
+    size_t nt = 0, total = 0, ti;
+    api_rcc rcc = API_RCC_NONE;
+    av_t *ksrc = NULL;
+    int rc = r->jbody && !r->api->thr ? bg_parse_jr(r, r->jbody, &tabs, &nt, &total, &rcc, &ksrc)
+                                      : BG_JANSSON;
+    if (rc) { /* not the common request: the jansson path from the start */
+        rcc = API_RCC_NONE;
+        if ((rc = api_req_body(r)) || (rc = bg_parse_json(r, &tabs, &nt, &total, &rcc, &ksrc)))
+            return rc;
+    }
+    const store_table **ktab = arena_zalloc(r->arena, sizeof *ktab * total);
+    const av_t **kptr = arena_zalloc(r->arena, sizeof *kptr * total);
+    av_t *kv = arena_zalloc(r->arena, sizeof *kv * total);
+    av_t *items = arena_zalloc(r->arena, sizeof *items * total);
+    bool *found = arena_zalloc(r->arena, sizeof *found * total);
+    if (!ktab || !kptr || !kv || !items || !found)
+        return nomem(r);
     for (ti = 0; ti < nt; ti++) {
         bg_table *bt = &tabs[ti];
         if ((rc = api_table_get(r, bt->name, bt->name_len, &bt->t)) ||
@@ -206,7 +355,7 @@ int op_batch_get_item(api_req *r, json_t **out)
         bg_table *bt = &tabs[ti];
         json_t *left = NULL;
         ao_arr(o, bt->name);
-        json_t *keys = json_object_get(bt->spec, "Keys");
+        json_t *keys = NULL; /* the table's Keys, for UnprocessedKeys (bg_spec) */
         api_cap cap;
         memset(&cap, 0, sizeof cap);
         cap.table = api_table_name(bt->t);
@@ -216,6 +365,8 @@ int op_batch_get_item(api_req *r, json_t **out)
             if (thr_skip && thr_skip[k]) { /* throttled: back as unprocessed */
                 if (!left)
                     left = json_array();
+                if (!keys)
+                    keys = json_object_get(bg_spec(r, bt), "Keys");
                 json_array_append(left, json_array_get(keys, i));
                 continue;
             }
@@ -228,6 +379,8 @@ int op_batch_get_item(api_req *r, json_t **out)
                  * table's other parameters, so the caller can resend them as they are */
                 if (!left)
                     left = json_array();
+                if (!keys)
+                    keys = json_object_get(bg_spec(r, bt), "Keys");
                 json_array_append(left, json_array_get(keys, i));
                 continue;
             }
@@ -249,7 +402,7 @@ int op_batch_get_item(api_req *r, json_t **out)
         }
         ao_close(o);
         if (left) {
-            json_t *spec = json_copy(bt->spec);
+            json_t *spec = json_copy(bg_spec(r, bt));
             json_object_set_new(spec, "Keys", left);
             json_object_set_new(unproc, bt->name, spec);
         }

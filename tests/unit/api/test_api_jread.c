@@ -604,6 +604,93 @@ static void test_transact_write_same_answers(void **state)
     writes_bad(f, bad, sizeof bad / sizeof bad[0]);
 }
 
+
+static void test_batch_get_same_answers(void **state)
+{
+    it_fix *f = *state;
+    static const wcase ok[] = {
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}},{'pk':{'S':'zz'}}]}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}],'ConsistentRead':true,"
+                         "'ProjectionExpression':'#m.k[1], v, ss','ExpressionAttributeNames':"
+                         "{'#m':'m'}},'tab2':{'Keys':[{'pk':{'S':'a'},'sk':{'N':'015.0'}},"
+                         "{'sk':{'N':'16'},'pk':{'S':'a'}}],'ConsistentRead':false},"
+                         "'gtab':{'Keys':[{'pk':{'S':'a'},'sk':{'S':'b'}}]}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'n\\u0000ul'}}]}},"
+                         "'ReturnConsumedCapacity':'NONE'}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':5}}]}}}"}, /* S's text */
+        /* the same path; capacity in the reply */
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}]},'gtab':{'Keys':"
+                         "[{'pk':{'S':'a'},'sk':{'S':'b'}}]}},'ReturnConsumedCapacity':'INDEXES'}"},
+        /* left to the jansson path */
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}],"
+                         "'AttributesToGet':['v']}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}],"
+                         "'ConsistentRead':null}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}],"
+                         "'ExpressionAttributeValues':{':v':{'S':'x'}}}}}"},
+    };
+    writes_ok_max(f, ok, sizeof ok / sizeof ok[0], 4, 4);
+    static const wcase bad[] = {
+        {"BatchGetItem", "{}"},
+        {"BatchGetItem", "{'RequestItems':{}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[]}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}},{'pk':{'S':'a'}}]}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'N':'1'}}]}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':''}}]}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'},'x':{'S':'b'}}]}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab2':{'Keys':[{'pk':{'S':'a'},'sk':{'N':'x'}}]}}}"},
+        {"BatchGetItem", "{'RequestItems':{'nosuchtable':{'Keys':[{'pk':{'S':'a'}}]}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}]},'tab\\u0000':"
+                         "{'Keys':[{'pk':{'S':'a'}}]}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}],"
+                         "'ExpressionAttributeNames':{'#n':'v'}}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}],"
+                         "'ProjectionExpression':'#n'}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}],"
+                         "'ProjectionExpression':'pk.x'}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}],"
+                         "'ProjectionExpression':'v,'}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}],"
+                         "'ProjectionExpression':'v'},'tab2':{'Keys':[{'pk':{'S':'a'},"
+                         "'sk':{'N':'15'}}],'AttributesToGet':['v']}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}]}},"
+                         "'ReturnConsumedCapacity':'ALL'}"},
+    };
+    writes_bad(f, bad, sizeof bad / sizeof bad[0]);
+}
+
+
+/* Past 16 MB of answer the rest goes back as UnprocessedKeys with the table's parameters: the
+ * common path builds them from the request's jansson tree only then (bg_spec). */
+static void test_batch_get_unprocessed_same(void **state)
+{
+    it_fix *f = *state;
+    size_t big = 390 * 1024;
+    char *v = malloc(big + 1);
+    memset(v, 'x', big);
+    v[big] = 0;
+    char *req = malloc(big + 200);
+    for (int i = 0; i < 45; i++) {
+        snprintf(req, big + 200, "{'TableName':'tab1','Item':{'pk':{'S':'k%02d'},'v':{'S':'%s'}}}",
+                 i, v);
+        json_decref(it_ok(f, "PutItem", req));
+    }
+    char keys[45 * 24] = "";
+    for (int i = 0; i < 45; i++) {
+        char one[24];
+        snprintf(one, sizeof one, "%s{'pk':{'S':'k%02d'}}", i ? "," : "", i);
+        strcat(keys, one);
+    }
+    snprintf(req, big + 200, "{'RequestItems':{'tab1':{'Keys':[%s],'ConsistentRead':true}}}", keys);
+    assert_int_equal(same(f, "BatchGetItem", req), 0);
+    json_t *resp = it_ok(f, "BatchGetItem", req);
+    assert_true(json_array_size(json_object_get(
+                    json_object_get(json_object_get(resp, "UnprocessedKeys"), "tab1"), "Keys")) > 0);
+    json_decref(resp);
+    free(req);
+    free(v);
+}
+
 static void test_get_item_same_answers(void **state)
 {
     it_fix *f = *state;
@@ -716,6 +803,8 @@ int main(void)
         IT_TEST(test_update_item_same_answers),
         IT_TEST(test_delete_item_same_answers),
         IT_TEST(test_transact_write_same_answers),
+        IT_TEST(test_batch_get_same_answers),
+        IT_TEST(test_batch_get_unprocessed_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
