@@ -164,7 +164,9 @@ def hammer(fn, seconds=10.0, threads=4):
 # a PutItem meeting a transaction gets TransactionConflictException.  No write is lost: every
 # transaction that succeeded counted once.
 def test_transaction_conflicts(ddbchat_server):
-    url = ddbchat_server("--transaction-conflicts").ddb_url
+    # holders wait 20 ms (test aid, below): overlaps are certain even on a loaded machine
+    url = ddbchat_server("--transaction-conflicts",
+                         env={"DDBCHAT_CONFLICT_HOLD_MS": "20"}).ddb_url
     pk_table(url, "txc")
     counts = [0] * 4
 
@@ -199,7 +201,9 @@ def test_transaction_conflicts(ddbchat_server):
 # is cancelled with reason TransactionConflict (the Developer Guide's conflict handling);
 # before, only writes checked the holds and every read went through.
 def test_transact_get_meets_a_transaction(ddbchat_server):
-    url = ddbchat_server("--transaction-conflicts").ddb_url
+    # holders wait 20 ms (test aid): a get meets a transaction for sure, even under load
+    url = ddbchat_server("--transaction-conflicts",
+                         env={"DDBCHAT_CONFLICT_HOLD_MS": "20"}).ddb_url
     pk_table(url, "txg")
     ok(url, "PutItem", {"TableName": "txg", "Item": {"pk": S("other")}})
 
@@ -269,7 +273,8 @@ def until_held(url, table, pk):
     return None
 
 
-CONFLICT_REASON = [{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}]
+CONFLICT_REASON = [{"Code": "TransactionConflict",
+                    "Message": "Transaction is ongoing for the item"}]
 
 
 # The Developer Guide lists "an item within a TransactGetItems request is part of an ongoing
