@@ -114,6 +114,23 @@ void ao_item(api_out *o, const char *key, const av_t *item)
     }
 }
 
+void ao_item_stored(api_out *o, const char *key, const void *data, size_t len, arena_t *a)
+{
+    if (o->failed)
+        return;
+    if (o->w) {
+        if (!ao_member_text(o, key) || jout_item_stored(o->w, data, len))
+            o->failed = true;
+        return;
+    }
+    av_t item;
+    if (av_decode(data, len, a, &item) || item.type != AV_M) {
+        o->failed = true;
+        return;
+    }
+    ao_add_tree(o, key, ddbjson_from_item(&item));
+}
+
 void ao_strn(api_out *o, const char *key, const char *s, size_t n)
 {
     if (o->failed)

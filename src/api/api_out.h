@@ -40,6 +40,10 @@ void ao_arr(api_out *o, const char *key);
 void ao_close(api_out *o);
 /* An item (an M) as DynamoDB JSON: {"attr":{"S":"..."},...}. */
 void ao_item(api_out *o, const char *key, const av_t *item);
+/* An item from its stored encoding (av_encode's bytes): text mode writes it without decoding
+ * it (jout_item_stored); tree mode decodes it into arena a, then as ao_item.  Corrupt bytes:
+ * ERR_NOMEM at ao_finish (an InternalServerError either way). */
+void ao_item_stored(api_out *o, const char *key, const void *data, size_t len, arena_t *a);
 /* A JSON string: n bytes (a NUL inside kept); ERR_NOMEM at ao_finish when not valid UTF-8.
  * ao_str: a NUL-terminated one. */
 void ao_strn(api_out *o, const char *key, const char *s, size_t n);

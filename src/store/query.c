@@ -466,6 +466,13 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
     }
     size_t cap = 0;
     uint32_t nseg = q->total_segments > 1 ? q->total_segments : 1;
+    /* stored mode: the attributes read from each item (the page key's: a superset of kd's) */
+    const char *pnames[ST_PAGE_KEY_MAX];
+    av_type ptypes[ST_PAGE_KEY_MAX];
+    size_t plens[ST_PAGE_KEY_MAX];
+    size_t npnames = q->stored ? st_key_names(t, ix, pnames, ptypes) : 0;
+    for (size_t j = 0; j < npnames; j++)
+        plens[j] = strlen(pnames[j]);
     for (;;) {
         bool has_c = mrc == 0 && k.mv_size >= 5 && memcmp(k.mv_data, pre5, 5) == 0;
         bool has_l = lp < nlv;
@@ -498,9 +505,30 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
         if (absent)
             continue; /* not in the index as of `lag` ms ago */
         av_t item;
-        rc = st_decode(a, &cv, &item, e);
-        if (rc)
-            goto done;
+        size_t isize = 0;
+        store_bytes raw = {NULL, 0};
+        av_kv keys[ST_PAGE_KEY_MAX]; /* stored mode: the item's key attributes only */
+        if (q->stored) {
+            av_t vals[ST_PAGE_KEY_MAX];
+            raw.len = cv.mv_size;
+            raw.data = arena_memdup(a, cv.mv_data, cv.mv_size ? cv.mv_size : 1);
+            if (!raw.data)
+                goto nomem;
+            if (av_stored_scan(raw.data, raw.len, pnames, plens, npnames, vals, &isize)) {
+                rc = err_set(e, ERR_INTERNAL, "corrupt stored item");
+                goto done;
+            }
+            size_t m = 0;
+            for (size_t j = 0; j < npnames; j++)
+                if (vals[j].type != AV_NONE)
+                    keys[m++] = (av_kv){pnames[j], plens[j], vals[j]};
+            item = av_make_m(keys, m);
+        } else {
+            rc = st_decode(a, &cv, &item, e);
+            if (rc)
+                goto done;
+            isize = item.type == AV_M ? av_item_size(&item) : 0;
+        }
         bool ok = item.type == AV_M;
         const av_t *hv = ok ? av_map_gets(&item, kd->hash) : NULL;
         if (ok && q->n_eq)
@@ -516,14 +544,24 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
         if (ok) {
             if (out->n == cap) {
                 size_t nc = cap ? cap * 2 : 16;
-                av_t *g = arena_grow(a, out->items, cap, nc, sizeof *g);
-                if (!g)
-                    goto nomem;
-                out->items = g;
+                if (q->stored) {
+                    store_bytes *g = arena_grow(a, out->stored, cap, nc, sizeof *g);
+                    if (!g)
+                        goto nomem;
+                    out->stored = g;
+                } else {
+                    av_t *g = arena_grow(a, out->items, cap, nc, sizeof *g);
+                    if (!g)
+                        goto nomem;
+                    out->items = g;
+                }
                 cap = nc;
             }
-            out->items[out->n++] = item;
-            out->bytes += av_item_size(&item);
+            if (q->stored)
+                out->stored[out->n++] = raw;
+            else
+                out->items[out->n++] = item;
+            out->bytes += isize;
             if ((q->limit && out->n >= q->limit) || out->bytes >= max_bytes) {
                 rc = st_make_lek(q, &item, a, &out->last_key);
                 if (rc)

@@ -289,10 +289,20 @@ typedef struct store_query {
     size_t limit;             /* items to read, 0 = no limit */
     size_t max_bytes;         /* 0 = STORE_PAGE_BYTES */
     uint32_t segment, total_segments; /* Scan: total 0 or 1 = whole table */
+    bool stored;      /* leave the items in their stored encoding (store_result.stored) */
 } store_query;
 
+/* An item's stored encoding (av_encode's bytes), e.g. for jout_item_stored. */
+typedef struct store_bytes {
+    const void *data;
+    size_t len;
+} store_bytes;
+
 typedef struct store_result {
-    av_t *items;      /* arena; for an index, the projected items as stored in the index */
+    av_t *items;      /* arena; for an index, the projected items as stored in the index;
+                         NULL when the query asked for `stored` */
+    store_bytes *stored; /* arena, when the query asked for it: the same items, not decoded
+                            (only their key attributes and sizes are read) */
     size_t n;
     av_t last_key;    /* AV_NONE when the range is exhausted; else an M with the index's key
                          attributes and the table's key attributes of the last item read */

@@ -631,7 +631,18 @@ typedef struct dec {
     arena_t *a;
 } dec_t;
 
-static int get_varint(dec_t *d, uint64_t *out)
+static int get_varint_long(dec_t *d, uint64_t *out);
+
+static inline int get_varint(dec_t *d, uint64_t *out)
+{
+    if (d->pos < d->len && d->p[d->pos] < 0x80) { /* one byte: lengths under 128, counts */
+        *out = d->p[d->pos++];
+        return 0;
+    }
+    return get_varint_long(d, out);
+}
+
+static int get_varint_long(dec_t *d, uint64_t *out)
 {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -649,7 +660,7 @@ static int get_varint(dec_t *d, uint64_t *out)
     return ERR_INTERNAL;
 }
 
-static int get_bytes(dec_t *d, const char **p, size_t *len)
+static inline int get_bytes(dec_t *d, const char **p, size_t *len)
 {
     uint64_t n;
     if (get_varint(d, &n) || n > d->len - d->pos)
@@ -743,6 +754,104 @@ static int dec_rec(dec_t *d, av_t *out, int depth)
     default:
         return ERR_INTERNAL;
     }
+}
+
+/* av_value_size of the value at d, read from its encoding (the same checks as dec_rec). */
+static int size_rec(dec_t *d, size_t *out, int depth)
+{
+    if (depth > AVC_MAX_DEPTH || d->pos >= d->len)
+        return ERR_INTERNAL;
+    unsigned char tag = d->p[d->pos++];
+    const char *p;
+    size_t n, k, s = 0;
+    switch (tag) {
+    case AVC_S:
+    case AVC_N:
+    case AVC_B:
+        if (get_bytes(d, &p, &n))
+            return ERR_INTERNAL;
+        *out = tag == AVC_N ? num_size(p, n) : n;
+        return 0;
+    case AVC_FALSE:
+    case AVC_TRUE:
+    case AVC_NULL:
+        *out = 1;
+        return 0;
+    case AVC_M:
+    case AVC_L:
+        if (get_count(d, &n))
+            return ERR_INTERNAL;
+        s = 3;
+        for (size_t i = 0; i < n; i++) {
+            if (tag == AVC_M) {
+                if (get_bytes(d, &p, &k))
+                    return ERR_INTERNAL;
+                s += k;
+            }
+            if (size_rec(d, &k, depth + 1))
+                return ERR_INTERNAL;
+            s += 1 + k;
+        }
+        *out = s;
+        return 0;
+    case AVC_SS:
+    case AVC_NS:
+    case AVC_BS:
+        if (get_count(d, &n))
+            return ERR_INTERNAL;
+        for (size_t i = 0; i < n; i++) {
+            if (get_bytes(d, &p, &k))
+                return ERR_INTERNAL;
+            s += tag == AVC_NS ? num_size(p, k) : k;
+        }
+        *out = s;
+        return 0;
+    default:
+        return ERR_INTERNAL;
+    }
+}
+
+int av_stored_scan(const void *data, size_t len, const char *const *names,
+                   const size_t *name_lens, size_t nnames, av_t *vals, size_t *size)
+{
+    dec_t d = {.p = data, .len = len, .pos = 2, .a = NULL};
+    for (size_t j = 0; j < nnames; j++)
+        memset(&vals[j], 0, sizeof vals[j]); /* AV_NONE */
+    *size = 0;
+    size_t n, total = 0;
+    if (!data || len < 2 || d.p[0] != AV_CODEC_VERSION || d.p[1] != AVC_M || get_count(&d, &n))
+        return ERR_INTERNAL;
+    for (size_t i = 0; i < n; i++) {
+        const char *name;
+        size_t nl, vs;
+        if (get_bytes(&d, &name, &nl) || d.pos >= d.len)
+            return ERR_INTERNAL;
+        unsigned char tag = d.p[d.pos];
+        if (tag == AVC_S || tag == AVC_N || tag == AVC_B) { /* scalars here, the rest apart */
+            const char *p;
+            size_t pn;
+            d.pos++;
+            if (get_bytes(&d, &p, &pn))
+                return ERR_INTERNAL;
+            total += nl + (tag == AVC_N ? num_size(p, pn) : pn);
+            for (size_t j = 0; j < nnames; j++) {
+                if (vals[j].type == AV_NONE && name_lens[j] == nl &&
+                    memcmp(names[j], name, nl) == 0) {
+                    vals[j].type = tag == AVC_S ? AV_S : tag == AVC_N ? AV_N : AV_B;
+                    vals[j].u.str.ptr = p;
+                    vals[j].u.str.len = pn;
+                }
+            }
+            continue;
+        }
+        if (size_rec(&d, &vs, 1))
+            return ERR_INTERNAL;
+        total += nl + vs;
+    }
+    if (d.pos != d.len)
+        return ERR_INTERNAL; /* trailing bytes */
+    *size = total;
+    return 0;
 }
 
 int av_decode(const void *data, size_t len, arena_t *a, av_t *out)

@@ -151,5 +151,12 @@ enum {
 #define AVC_MAX_DEPTH (AV_MAX_DEPTH + 8) /* stored values are validated; slack only */
 int av_encode(const av_t *v, buf_t *out);
 int av_decode(const void *data, size_t len, arena_t *a, av_t *out);
+/* Reads an item's encoding (av_encode of an M) without decoding it.  *size: what
+ * av_item_size gives for the decoded item.  For each of the nnames top-level attribute names
+ * (names[j], name_lens[j] bytes), vals[j] is that attribute when it is an S, N or B (pointing
+ * into data), else AV_NONE (absent, or of another type).  0, or ERR_INTERNAL when av_decode
+ * would refuse the bytes. */
+int av_stored_scan(const void *data, size_t len, const char *const *names,
+                   const size_t *name_lens, size_t nnames, av_t *vals, size_t *size);
 
 #endif

@@ -135,7 +135,8 @@ static inline __m128i jout_bad16(__m128i x)
 
 /* Writes s[0..n) escaped, without the quotes, at o (room for 6n bytes); returns the end.
  * *high is non-zero afterwards when a byte >= 0x80 was seen (the caller checks UTF-8). */
-static inline char *jout_esc(char *o, const char *s, size_t n, uint64_t *high)
+__attribute__((always_inline)) static inline char *jout_esc(char *o, const char *s, size_t n,
+                                                            uint64_t *high)
 {
     size_t i = 0;
     /* Whole strings without an escape (nearly all) in a few overlapping loads: 16-byte blocks
@@ -507,7 +508,19 @@ typedef struct jout_dec {
     size_t len, pos;
 } jout_dec;
 
-static int jd_varint(jout_dec *d, uint64_t *out)
+static int jd_varint_long(jout_dec *d, uint64_t *out);
+
+/* One byte (lengths under 128, nearly all) here; longer ones apart. */
+static inline int jd_varint(jout_dec *d, uint64_t *out)
+{
+    if (d->pos < d->len && d->p[d->pos] < 0x80) {
+        *out = d->p[d->pos++];
+        return 0;
+    }
+    return jd_varint_long(d, out);
+}
+
+static int jd_varint_long(jout_dec *d, uint64_t *out)
 {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -525,7 +538,7 @@ static int jd_varint(jout_dec *d, uint64_t *out)
     return -1;
 }
 
-static int jd_bytes(jout_dec *d, const char **p, size_t *n)
+static inline int jd_bytes(jout_dec *d, const char **p, size_t *n)
 {
     uint64_t k;
     if (jd_varint(d, &k) || k > d->len - d->pos)

@@ -329,7 +329,40 @@ static inline const store_table *st_create(store_t *s, const char *name, store_k
     return st_keep(s, t);
 }
 
-/* Runs a whole query page by page (page size `limit`), returning all items concatenated. */
+/* The same page in stored mode (store_query.stored): the same count, bytes and last key, and
+ * each item's stored bytes are the encoding of the decoded item. */
+static inline void st_check_stored(store_t *s, store_query q, arena_t *a, const store_result *r)
+{
+    q.stored = true;
+    store_result r2;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_query_run(s, &q, a, &r2, &e), 0);
+    assert_null(r2.items);
+    assert_int_equal(r2.n, r->n);
+    assert_int_equal(r2.bytes, r->bytes);
+    assert_int_equal(r2.last_key.type, r->last_key.type);
+    buf_t b1, b2;
+    buf_init(&b1, 0);
+    buf_init(&b2, 0);
+    if (r->last_key.type == AV_M) {
+        assert_int_equal(av_encode(&r->last_key, &b1), 0);
+        assert_int_equal(av_encode(&r2.last_key, &b2), 0);
+        assert_int_equal(b1.len, b2.len);
+        assert_memory_equal(b1.data, b2.data, b1.len);
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        buf_reset(&b1);
+        assert_int_equal(av_encode(&r->items[i], &b1), 0);
+        assert_int_equal(b1.len, r2.stored[i].len);
+        assert_memory_equal(b1.data, r2.stored[i].data, b1.len);
+    }
+    buf_fini(&b1);
+    buf_fini(&b2);
+}
+
+/* Runs a whole query page by page (page size `limit`), returning all items concatenated;
+ * every page is run in stored mode too (st_check_stored). */
 static inline size_t st_query_all(store_t *s, store_query q, arena_t *a, av_t **out)
 {
     size_t n = 0, cap = 0;
@@ -350,6 +383,7 @@ static inline size_t st_query_all(store_t *s, store_query q, arena_t *a, av_t **
         assert_int_equal(rc, 0);
         if (q.limit)
             assert_true(r.n <= q.limit);
+        st_check_stored(s, q, a, &r);
         for (size_t i = 0; i < r.n; i++) {
             if (n == cap) {
                 size_t nc = cap ? cap * 2 : 16;

@@ -123,7 +123,7 @@ static void test_get_many(void **state)
 #endif
 }
 
-/* a Query page and a Scan segment: complete and right, or ERR_NOMEM */
+/* a Query page and a Scan segment, decoded and stored: complete and right, or ERR_NOMEM */
 static void test_query_scan(void **state)
 {
 #ifdef OOM_ACTIVE
@@ -136,11 +136,15 @@ static void test_query_scan(void **state)
     }
     av_t h = av_make_s("p0", 2);
     const av_t *esk = J(&f->a, "{\"pk\":{\"S\":\"p0\"},\"sk\":{\"N\":\"4\"}}");
-    store_query qs[2] = {{.table = t, .eq = &h, .n_eq = 1, .rop = STORE_R_GE, .r1 = JV(&f->a, "{\"N\":\"2\"}"),
+    /* each in both modes: decoded items, and left stored (store_query.stored) */
+    store_query qs[4] = {{.table = t, .eq = &h, .n_eq = 1, .rop = STORE_R_GE, .r1 = JV(&f->a, "{\"N\":\"2\"}"),
                           .start_key = esk, .limit = 3},
                          {.table = t, .segment = 1, .total_segments = 2}};
-    size_t want_n[2];
-    for (int qi = 0; qi < 2; qi++) {
+    qs[2] = qs[0];
+    qs[3] = qs[1];
+    qs[2].stored = qs[3].stored = true;
+    size_t want_n[4];
+    for (int qi = 0; qi < 4; qi++) {
         store_result r;
         err_t e;
         err_clear(&e);
@@ -148,7 +152,9 @@ static void test_query_scan(void **state)
         want_n[qi] = r.n;
     }
     assert_int_equal(want_n[0], 3);
-    for (int qi = 0; qi < 2; qi++) {
+    assert_int_equal(want_n[2], 3);
+    assert_int_equal(want_n[3], want_n[1]);
+    for (int qi = 0; qi < 4; qi++) {
         long n;
         for (n = 1; n < OOM_MAX_N; n++) {
             arena_t a;
@@ -159,7 +165,7 @@ static void test_query_scan(void **state)
             oom_arm(n);
             int rc = store_query_run(f->s, &qs[qi], &a, &r, &e);
             bool hit = oom_disarm();
-            expect_ok_or_nomem(rc, &e, n, qi ? "Scan segment" : "Query");
+            expect_ok_or_nomem(rc, &e, n, qi % 2 ? "Scan segment" : "Query");
             if (rc == 0)
                 assert_int_equal(r.n, want_n[qi]);
             arena_fini(&a);

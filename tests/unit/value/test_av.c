@@ -3,7 +3,8 @@
  * regardless of order), scalar ordering, deep copy, item sizes (expected values measured on
  * DynamoDB Local by bisecting the 400 KB item limit), UTF-8 validation, map helpers, and the
  * storage codec: random nested values round-trip (fixed seed), truncated and corrupted
- * buffers are rejected without crashing (run under ASan/UBSan).
+ * buffers are rejected without crashing (run under ASan/UBSan); av_stored_scan agrees with
+ * av_decode, av_item_size and av_map_gets.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -523,6 +524,83 @@ static void test_codec_corrupt(void **state)
     arena_fini(&a);
 }
 
+/* av_stored_scan reads what av_decode + av_item_size + av_map_gets give: random items (nested
+ * values, S/N/B and other types under the looked-up names), every truncation refused, and a
+ * byte flip accepted exactly when av_decode accepts it as an M. */
+static void test_stored_scan(void **state)
+{
+    arena_t a;
+    arena_init(&a);
+    buf_t b;
+    buf_init(&b, 0);
+    static const char *const names[] = {"pk", "sk", "g", "absent"};
+    static const size_t lens[] = {2, 2, 1, 6};
+    enum { NN = sizeof names / sizeof names[0] };
+    int flips = 0, flips_ok = 0, found = 0;
+    for (int round = 0; round < 400; round++) {
+        arena_reset(&a);
+        buf_reset(&b);
+        size_t n = (size_t)(rnd() % 7);
+        av_kv *kv = arena_zalloc(&a, sizeof *kv * (n + 3));
+        size_t m = 0;
+        static const char *const pool[] = {"pk", "sk", "g", "x", "yy", "message"};
+        for (size_t i = 0; i < n + 3; i++) {
+            const char *nm = pool[rnd() % 6];
+            bool dup = false;
+            for (size_t j = 0; j < m; j++)
+                dup |= strcmp(kv[j].name, nm) == 0;
+            if (dup)
+                continue;
+            kv[m].name = nm;
+            kv[m].name_len = strlen(nm);
+            kv[m].val = rand_value(&a, 1);
+            m++;
+        }
+        av_t v = av_make_m(kv, m);
+        assert_int_equal(av_encode(&v, &b), 0);
+        av_t vals[NN];
+        size_t size = 12345;
+        assert_int_equal(av_stored_scan(b.data, b.len, names, lens, NN, vals, &size), 0);
+        assert_int_equal(size, av_item_size(&v));
+        for (size_t j = 0; j < NN; j++) {
+            const av_t *want = av_map_gets(&v, names[j]);
+            if (want && (want->type == AV_S || want->type == AV_N || want->type == AV_B)) {
+                assert_true(same(want, &vals[j]));
+                found++;
+            } else {
+                assert_int_equal(vals[j].type, AV_NONE);
+            }
+        }
+        /* every proper prefix refused (exact-size heap copies: ASan sees overreads) */
+        for (size_t cut = 0; cut < b.len; cut++) {
+            unsigned char *p = malloc(cut ? cut : 1);
+            memcpy(p, b.data, cut);
+            assert_int_equal(av_stored_scan(p, cut, names, lens, NN, vals, &size), ERR_INTERNAL);
+            free(p);
+        }
+        /* flips: the scan accepts exactly what av_decode accepts as an M, with its size */
+        unsigned char *copy = malloc(b.len);
+        for (int k = 0; k < 20; k++) {
+            memcpy(copy, b.data, b.len);
+            copy[rnd() % b.len] ^= (unsigned char)(1 + rnd() % 255);
+            av_t out;
+            bool dec = av_decode(copy, b.len, &a, &out) == 0 && out.type == AV_M;
+            int rc = av_stored_scan(copy, b.len, names, lens, NN, vals, &size);
+            assert_int_equal(rc == 0, dec);
+            if (dec) {
+                assert_int_equal(size, av_item_size(&out));
+                flips_ok++;
+            }
+            flips++;
+        }
+        free(copy);
+    }
+    printf("stored scan: %d names found, %d of %d flips accepted\n", found, flips_ok, flips);
+    assert_true(found > 150 && flips == 400 * 20 && flips_ok > 1000);
+    buf_fini(&b);
+    arena_fini(&a);
+}
+
 static void test_codec_known_bytes(void **state)
 {
     /* the format is on disk: pin the bytes of a small item */
@@ -554,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_map_helpers),
         cmocka_unit_test(test_codec_roundtrip),
         cmocka_unit_test(test_codec_corrupt),
+        cmocka_unit_test(test_stored_scan),
         cmocka_unit_test(test_codec_known_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
