@@ -296,10 +296,18 @@ typedef struct seg {
     size_t index;     /* list position, 1-based */
 } seg;
 
+#define WALK_TOP_MAX 64 /* top-level members looked up once (more: one lookup each time) */
+
 typedef struct walk {
     const api_jview *jv;
     api_vld *v;
     err_t *e;
+    /* the request's top-level members, found in one pass over its keys: top_v[i] is the
+     * request's value for top_m[i] (NULL when absent); top_m NULL: no such cache */
+    const void *top;
+    const api_member *top_m;
+    size_t top_n;
+    const void *top_v[WALK_TOP_MAX];
     bool types_only;
     int rc; /* ERR_SERIALIZATION once a type error was recorded */
     seg segs[WALK_DEPTH];
@@ -408,6 +416,46 @@ static const void *present(const walk *w, const void *obj, const char *key)
 {
     const void *n = w->jv->member(obj, key);
     return (n && w->jv->kind(n) != API_JK_NULL) ? n : NULL;
+}
+
+/* present(w, obj, m->name), from the top-level cache when obj is the request. */
+static const void *present_m(const walk *w, const void *obj, const api_member *m)
+{
+    if (w->top_m && obj == w->top && m >= w->top_m && m < w->top_m + w->top_n) {
+        const void *n = w->top_v[m - w->top_m];
+        return (n && w->jv->kind(n) != API_JK_NULL) ? n : NULL;
+    }
+    return present(w, obj, m->name);
+}
+
+/* Fills the top-level cache: each key of the request matched against the operation's members
+ * (a few keys against a few dozen names instead of a hash lookup per name and pass).  A key
+ * is a member's when its bytes are the name's (a key holding a NUL matches none, as with
+ * jv->member). */
+static void top_cache(walk *w, const api_shape *in, const void *req)
+{
+    size_t n = 0;
+    while (in->members[n].name)
+        n++;
+    if (n > WALK_TOP_MAX || w->jv->lookup_only)
+        return;
+    for (size_t i = 0; i < n; i++)
+        w->top_v[i] = NULL;
+    const api_jview *jv = w->jv;
+    for (void *it = jv->iter(req); it; it = jv->iter_next(req, it)) {
+        size_t kl;
+        const char *k = jv->iter_key(it, &kl);
+        for (size_t i = 0; i < n; i++) {
+            const char *name = in->members[i].name;
+            if (kl && name[0] == k[0] && strlen(name) == kl && memcmp(name, k, kl) == 0) {
+                w->top_v[i] = jv->iter_value(it);
+                break;
+            }
+        }
+    }
+    w->top = req;
+    w->top_m = in->members;
+    w->top_n = n;
 }
 
 /* ---- value echoes (the service prints its Java objects' toString) ---- */
@@ -875,7 +923,7 @@ static void walk_member(walk *w, const api_member *m, const void *obj)
 {
     if (w->rc)
         return;
-    const void *n = present(w, obj, m->name);
+    const void *n = present_m(w, obj, m);
     push(w, 'm', m->name, strlen(m->name), 0);
     if (!n) {
         if (!w->types_only && (m->flags & API_MF_NOT_NULL))
@@ -1005,6 +1053,7 @@ int api_validate_request(const api_jview *jv, const void *req, const char *op, e
     w.jv = jv;
     w.v = &v;
     w.e = e;
+    top_cache(&w, in, req);
     /* pass 1: JSON types (deserialisation) */
     w.types_only = true;
     for (size_t i = 0; in->members[i].name && !w.rc; i++)
@@ -1014,7 +1063,7 @@ int api_validate_request(const api_jview *jv, const void *req, const char *op, e
     /* parameters the service requires before it validates anything else */
     for (size_t i = 0; in->members[i].name; i++) {
         const api_member *m = &in->members[i];
-        const void *n = present(&w, req, m->name);
+        const void *n = present_m(&w, req, m);
         if ((m->flags & API_MF_REQUIRED) && !n)
             return err_set(e, ERR_VALIDATION,
                            "The parameter '%s' is required but was not present in the request",

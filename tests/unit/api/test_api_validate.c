@@ -4,7 +4,9 @@
  * every body of the api and jread fuzz corpora (tests/fuzz/corpus/{api,jread}, whole and
  * without the api corpus' selector byte) against every operation's model, plus hand-written
  * requests with many violations, arrays, nested structures and repeated keys.  The step that
- * lets a hot operation validate its request without a jansson tree (issue 13.1).
+ * lets a hot operation validate its request without a jansson tree (issue 13.1).  Also the
+ * same verdicts and texts whether the request's top-level members are found in one pass over
+ * its keys (the default) or looked up by name (api_jview.lookup_only).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +32,8 @@ static const char *const ops[] = {
     "UpdateContinuousBackups", "RestoreTableToPointInTime", "ListStreams", "GetRecords",
 };
 
+static api_jview lookup_view; /* api_jview_jansson with lookup_only (set in main) */
+
 typedef struct counts {
     size_t bodies, checks, refused;
 } counts;
@@ -51,6 +55,12 @@ static void same_verdicts(const char *buf, size_t n, counts *c)
             if (r1 != r2 || strcmp(e1.msg, e2.msg) != 0)
                 fail_msg("%s on %.*s:\n jansson %d %s\n jread   %d %s", ops[i],
                          (int)(n > 300 ? 300 : n), buf, r1, e1.msg, r2, e2.msg);
+            /* the top-level members found by one pass over the keys, or looked up per name */
+            err_t e3 = {0};
+            int r3 = api_validate_request(&lookup_view, j, ops[i], &e3);
+            if (r1 != r3 || strcmp(e1.msg, e3.msg) != 0)
+                fail_msg("%s on %.*s:\n one pass %d %s\n lookups  %d %s", ops[i],
+                         (int)(n > 300 ? 300 : n), buf, r1, e1.msg, r3, e3.msg);
             c->checks++;
             c->refused += r1 != 0;
         }
@@ -125,6 +135,8 @@ static void test_hand_written(void **state)
 
 int main(void)
 {
+    lookup_view = api_jview_jansson;
+    lookup_view.lookup_only = true;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_written),
         cmocka_unit_test(test_corpus_same_verdicts),
