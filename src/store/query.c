@@ -134,19 +134,26 @@ static size_t st_key_names(const store_table *t, const store_index *ix, const ch
     return n;
 }
 
-/* Whether item's key attributes match the query's equalities and its range condition. */
-static bool st_key_match(const store_query *q, const av_t *item)
+/* Whether item's key attributes match the query's equalities and its range condition, given
+ * the queried key's attribute names and types (store_key_attrs). */
+static bool st_key_match_with(const store_query *q, const av_t *item, const char *const *names,
+                              const av_type *types, size_t n)
 {
-    const store_keydef *kd = q->index ? &q->index->key : &q->table->key;
-    const char *names[STORE_KEY_ATTRS];
-    av_type types[STORE_KEY_ATTRS];
-    size_t n = store_key_attrs(kd, names, types, NULL);
     for (size_t i = 0; i < q->n_eq && i < n; i++)
         if (!av_equal(av_map_gets(item, names[i]), &q->eq[i]))
             return false;
     if (q->rop == STORE_R_NONE)
         return true;
     return q->n_eq < n && st_range_ok(q, av_map_gets(item, names[q->n_eq]), types[q->n_eq]);
+}
+
+static bool st_key_match(const store_query *q, const av_t *item)
+{
+    const store_keydef *kd = q->index ? &q->index->key : &q->table->key;
+    const char *names[STORE_KEY_ATTRS];
+    av_type types[STORE_KEY_ATTRS];
+    size_t n = store_key_attrs(kd, names, types, NULL);
+    return st_key_match_with(q, item, names, types, n);
 }
 
 static int st_check_esk(const store_query *q, err_t *e)
@@ -532,7 +539,7 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
         bool ok = item.type == AV_M;
         const av_t *hv = ok ? av_map_gets(&item, kd->hash) : NULL;
         if (ok && q->n_eq)
-            ok = st_key_match(q, &item);
+            ok = st_key_match_with(q, &item, knames, ktypes, nkey);
         if (ok && nseg > 1) {
             buf_reset(&tmp);
             ok = hv != NULL;
