@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config liblmdb-dev libjansson-dev libmicrohttpd-dev
-libcurl4-openssl-dev libssl-dev zlib1g-dev uuid-dev libjwt-dev libcmocka-dev libedit-dev
+libcurl4-openssl-dev libssl-dev zlib1g-dev libdeflate-dev uuid-dev libjwt-dev libcmocka-dev libedit-dev
 python3-boto3 python3-pytest python3-jwt python3-cryptography awscli curl wrk
 chromium chromium-driver python3-selenium
 clang libfuzzer-14-dev"

@@ -3,8 +3,8 @@
  * to 1,100 at every alignment 0-15, from several starting CRCs, over random bytes and over
  * runs of 0x00 and 0xFF (the folding's worst cases); long inputs of 1 MB; a CRC continued
  * piece by piece in uneven pieces equals the CRC of the whole; the known check value of
- * "123456789" (0xCBF43926).  On a CPU with PCLMULQDQ these exercise the folding path (the
- * test says which path ran).
+ * "123456789" (0xCBF43926).  On a CPU with PCLMULQDQ these exercise libdeflate's folding
+ * path, as the server runs it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -38,11 +38,9 @@ static uint32_t zcrc(uint32_t c, const unsigned char *p, size_t n)
 static void test_check_value(void **state)
 {
     (void)state;
-    printf("crc_ieee folds with PCLMULQDQ here: %s\n", crc_ieee_folds() ? "yes" : "no");
     assert_int_equal(crc_ieee(0, "123456789", 9), 0xCBF43926u);
     assert_int_equal(crc_ieee(0, NULL, 0), 0);
     assert_int_equal(crc_ieee(0x12345678u, NULL, 0), 0x12345678u);
-    assert_int_equal(crc_ieee_portable(0, "123456789", 9), 0xCBF43926u);
 }
 
 /* Every length 0..1,100 at alignments 0..15, three starting CRCs, three kinds of content. */
