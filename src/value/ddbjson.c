@@ -295,27 +295,7 @@ static void fields_json(const json_t *j, const json_t *f[K__N])
          it_ && ((m = json_object_iter_value(it_)), 1);                                            \
          it_ = json_object_iter_next((json_t *)(o), it_))
 #define DJ_FIELDS(j, f) fields_json(j, f)
-#include "ddbjson_passes.h"
-#undef DJ_T
-#undef DJ_
-#undef DJ_IS_NULL
-#undef DJ_IS_OBJECT
-#undef DJ_IS_ARRAY
-#undef DJ_IS_STRING
-#undef DJ_IS_INTEGER
-#undef DJ_IS_REAL
-#undef DJ_IS_BOOLEAN
-#undef DJ_IS_TRUE
-#undef DJ_IS_NUMBER
-#undef DJ_STR
-#undef DJ_STRLEN
-#undef DJ_INT
-#undef DJ_ARR_SIZE
-#undef DJ_ARR_GET
-#undef DJ_OBJ_SIZE
-#undef DJ_OBJ_FOREACH
-#undef DJ_OBJ_FOREACH_VALUE
-#undef DJ_FIELDS
+#include "ddbjson_passes.h" /* undefines the DJ_ parameters */
 
 /* ---------------------------------------------------------------- the passes over jread */
 
@@ -357,27 +337,7 @@ static void fields_jr(const jread_val *j, const jread_val *f[K__N])
     for (m = (o)->child; m && ((k = m->key), (klen = m->key_len), 1); m = m->next)
 #define DJ_OBJ_FOREACH_VALUE(o, m) for (m = (o)->child; m; m = m->next)
 #define DJ_FIELDS(j, f) fields_jr(j, f)
-#include "ddbjson_passes.h"
-#undef DJ_T
-#undef DJ_
-#undef DJ_IS_NULL
-#undef DJ_IS_OBJECT
-#undef DJ_IS_ARRAY
-#undef DJ_IS_STRING
-#undef DJ_IS_INTEGER
-#undef DJ_IS_REAL
-#undef DJ_IS_BOOLEAN
-#undef DJ_IS_TRUE
-#undef DJ_IS_NUMBER
-#undef DJ_STR
-#undef DJ_STRLEN
-#undef DJ_INT
-#undef DJ_ARR_SIZE
-#undef DJ_ARR_GET
-#undef DJ_OBJ_SIZE
-#undef DJ_OBJ_FOREACH
-#undef DJ_OBJ_FOREACH_VALUE
-#undef DJ_FIELDS
+#include "ddbjson_passes.h" /* undefines the DJ_ parameters */
 
 /* ---------------------------------------------------------------- public: JSON -> av */
 

@@ -15,7 +15,7 @@
  *   DJ_OBJ_FOREACH(o, k, klen, m)   members in document order (keys unique, as jansson's)
  *   DJ_OBJ_FOREACH_VALUE(o, m)      the same, values only
  *   DJ_FIELDS(j, f)          f[K_x] = member "x" of j, NULL when absent or JSON null
- * and undefines them after.  tests/unit/value/test_ddbjson.c holds the two equal over the
+ * and this file undefines them at its end.  tests/unit/value/test_ddbjson.c holds the two equal over the
  * golden data and the fuzz corpora (ddbjson_to_item_jr against ddbjson_to_item of
  * jread_to_jansson's tree).
  */
@@ -474,3 +474,25 @@ static int tree_to_item(const DJ_T *j, arena_t *a, av_t *out, err_t *e)
 #undef conv_l
 #undef tree_to_av
 #undef tree_to_item
+
+/* the includer's parameters, so the next instantiation defines its own */
+#undef DJ_T
+#undef DJ_
+#undef DJ_IS_NULL
+#undef DJ_IS_OBJECT
+#undef DJ_IS_ARRAY
+#undef DJ_IS_STRING
+#undef DJ_IS_INTEGER
+#undef DJ_IS_REAL
+#undef DJ_IS_BOOLEAN
+#undef DJ_IS_TRUE
+#undef DJ_IS_NUMBER
+#undef DJ_STR
+#undef DJ_STRLEN
+#undef DJ_INT
+#undef DJ_ARR_SIZE
+#undef DJ_ARR_GET
+#undef DJ_OBJ_SIZE
+#undef DJ_OBJ_FOREACH
+#undef DJ_OBJ_FOREACH_VALUE
+#undef DJ_FIELDS
