@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -398,6 +399,38 @@ static inline size_t st_query_all(store_t *s, store_query q, arena_t *a, av_t **
     }
     *out = all;
     return n;
+}
+
+/* ---- another process on the same data dir ----
+ * The other process is this test executable run again ("--st-child NAME DIR"), never a fork
+ * of the test: the store runs threads (the maintenance thread polls every second), and after
+ * fork() a multi-threaded process may only make async-signal-safe calls.  A forked child that
+ * allocated while that thread held the allocator's lock hung under ASan (store_test_notify,
+ * 2 runs in 20).  A test file lists its children and calls st_child_main first in main. */
+typedef struct st_child {
+    const char *name;
+    int (*fn)(const char *dir); /* the exit status: 0 when all went well */
+} st_child;
+
+extern char **environ;
+
+/* Starts child `name` on dir; its pid, or -1. */
+static inline pid_t st_spawn_child(const char *name, const char *dir)
+{
+    char *argv[] = {"st-child", "--st-child", (char *)name, (char *)dir, NULL};
+    pid_t pid;
+    return posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, environ) == 0 ? pid : -1;
+}
+
+/* In the spawned process: runs the named child and exits with its status; else returns. */
+static inline void st_child_main(int argc, char **argv, const st_child *c, size_t n)
+{
+    if (argc != 4 || strcmp(argv[1], "--st-child") != 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(c[i].name, argv[2]) == 0)
+            exit(c[i].fn(argv[3]));
+    exit(127);
 }
 
 #endif

@@ -131,6 +131,30 @@ static void test_index_add_drop(void **state)
     assert_int_equal(st_pin(f->s, "ti")->idx[0].id, 2);
 }
 
+/* The other process of test_other_process (st_spawn_child): creates a table and adds a GSI
+ * to "shared". */
+static int child_catalog(const char *dir)
+{
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = false;
+    store_t *s2;
+    err_t e;
+    err_clear(&e);
+    if (store_open(dir, &o, &s2, &e) != 0)
+        return 1;
+    store_table def;
+    memset(&def, 0, sizeof def);
+    snprintf(def.name, sizeof def.name, "fromchild");
+    def.key = st_kd("id", AV_N, NULL, AV_NONE);
+    int bad = store_table_create(s2, &def, NULL, &e) != 0;
+    store_index ix = st_ix("gsi", true, st_kd("gk", AV_S, NULL, AV_NONE), STORE_PROJ_ALL);
+    bad |= st_index_add(s2, "shared", &ix, &e) != 0;
+    st_close(s2);
+    return bad;
+}
+
 /* another process changes the catalog; this handle sees it within a few ms and maintains
  * the index the other process added */
 static void test_other_process(void **state)
@@ -138,26 +162,8 @@ static void test_other_process(void **state)
     st_fix *f = *state;
     const store_table *t = st_create(f->s, "shared", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
     st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"gk\":{\"S\":\"g\"}}");
-    pid_t pid = fork();
-    if (pid == 0) {
-        store_opts o;
-        store_opts_default(&o);
-        o.durable = false;
-        o.ttl_thread = false;
-        store_t *s2;
-        err_t e;
-        err_clear(&e);
-        int bad = store_open(f->dir, &o, &s2, &e) != 0;
-        store_table def;
-        memset(&def, 0, sizeof def);
-        snprintf(def.name, sizeof def.name, "fromchild");
-        def.key = st_kd("id", AV_N, NULL, AV_NONE);
-        bad |= store_table_create(s2, &def, NULL, &e) != 0;
-        store_index ix = st_ix("gsi", true, st_kd("gk", AV_S, NULL, AV_NONE), STORE_PROJ_ALL);
-        bad |= st_index_add(s2, "shared", &ix, &e) != 0;
-        st_close(s2);
-        _exit(bad);
-    }
+    pid_t pid = st_spawn_child("catalog", f->dir);
+    assert_true(pid > 0);
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -272,8 +278,10 @@ static void test_backfill_races_writes(void **state)
     assert_int_equal(c, 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    static const st_child children[] = {{"catalog", child_catalog}};
+    st_child_main(argc, argv, children, 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_list_delete, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_meta_ttl, st_setup, st_teardown),

@@ -80,34 +80,37 @@ static void test_commit_wakes_waiters(void **state)
 }
 
 /* `ddbchat send` while the server runs: another process writes to the data dir. */
+/* The other process (st_spawn_child): opens the data dir and writes one item. */
+static int other_writer(const char *dir)
+{
+    struct timespec ts = {0, 200 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    store_t *s2 = NULL;
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = false;
+    err_t e;
+    err_clear(&e);
+    if (store_open(dir, &o, &s2, &e))
+        return 2;
+    const store_table *t2 = store_table_pin(s2, "notify");
+    arena_t a;
+    arena_init(&a);
+    int rc = t2 ? st_put(s2, t2, J(&a, "{\"pk\":{\"S\":\"other\"}}"), &a, &e) : 3;
+    arena_fini(&a);
+    store_table_unpin(s2, t2);
+    store_close(s2);
+    return rc ? 1 : 0;
+}
+
 static void test_other_process_noticed(void **state)
 {
     st_fix *f = *state;
     mk_table(f);
     uint64_t s0 = store_change_seq(f->s);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        struct timespec ts = {0, 200 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-        store_t *s2 = NULL;
-        store_opts o;
-        store_opts_default(&o);
-        o.durable = false;
-        o.ttl_thread = false;
-        err_t e;
-        err_clear(&e);
-        if (store_open(f->dir, &o, &s2, &e))
-            _exit(2);
-        const store_table *t2 = store_table_pin(s2, "notify");
-        arena_t a;
-        arena_init(&a);
-        int rc = t2 ? st_put(s2, t2, J(&a, "{\"pk\":{\"S\":\"other\"}}"), &a, &e) : 3;
-        arena_fini(&a);
-        store_table_unpin(s2, t2);
-        store_close(s2);
-        _exit(rc ? 1 : 0);
-    }
+    pid_t pid = st_spawn_child("other_writer", f->dir);
+    assert_true(pid > 0);
     double t0 = now_s();
     uint64_t got = store_change_wait(f->s, s0, 10000);
     double took = now_s() - t0;
@@ -118,8 +121,10 @@ static void test_other_process_noticed(void **state)
     assert_true(took < 3.0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    static const st_child children[] = {{"other_writer", other_writer}};
+    st_child_main(argc, argv, children, 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_seq_and_timeouts, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_commit_wakes_waiters, st_setup, st_teardown),

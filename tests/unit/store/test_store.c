@@ -129,6 +129,41 @@ static void test_map_growth(void **state)
     assert_int_equal(st_query_all(f->s, q, &f->a, &items), 1000);
 }
 
+/* The other process of test_map_resized_by_other (st_spawn_child): opens with a 256 KB map
+ * and writes 500 items of 10 KB, growing the map. */
+static int child_grow_map(const char *dir)
+{
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = false;
+    o.initial_map = 256 * 1024;
+    store_t *s2;
+    err_t e;
+    err_clear(&e);
+    if (store_open(dir, &o, &s2, &e))
+        return 2;
+    const store_table *t2 = st_pin(s2, "shared");
+    arena_t a;
+    arena_init(&a);
+    char *blob = arena_alloc(&a, 10000);
+    memset(blob, 'q', 10000);
+    int bad = !t2;
+    for (int i = 0; i < 500 && !bad; i++) {
+        av_kv *kv = arena_zalloc(&a, sizeof *kv * 2);
+        char *nm = arena_printf(&a, "c%d", i);
+        kv[0] = (av_kv){"pk", 2, av_make_s(nm, strlen(nm))};
+        kv[1] = (av_kv){"d", 1, av_make_s(blob, 10000)};
+        av_t it = av_make_m(kv, 2);
+        store_write w = {.table = t2, .key = &it, .apply = st_apply_put, .ctx = &it, .arena = &a};
+        bad |= store_write_each(s2, &w, 1, &e) != 0 || w.rc != 0;
+    }
+    bad |= s2->mapsize <= 256 * 1024;
+    arena_fini(&a);
+    st_close(s2);
+    return bad;
+}
+
 /* another process grows the map past ours: our next txn adopts the new size
  * (MDB_MAP_RESIZED) and sees the data */
 static void test_map_resized_by_other(void **state)
@@ -138,38 +173,8 @@ static void test_map_resized_by_other(void **state)
     f->s = st_open_dir(f->dir, 256 * 1024);
     const store_table *t = st_create(f->s, "shared", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
     size_t before = f->s->mapsize;
-    pid_t pid = fork();
-    if (pid == 0) {
-        store_opts o;
-        store_opts_default(&o);
-        o.durable = false;
-        o.ttl_thread = false;
-        o.initial_map = 256 * 1024;
-        store_t *s2;
-        err_t e;
-        err_clear(&e);
-        if (store_open(f->dir, &o, &s2, &e))
-            _exit(2);
-        const store_table *t2 = st_pin(s2, "shared");
-        arena_t a;
-        arena_init(&a);
-        char *blob = arena_alloc(&a, 10000);
-        memset(blob, 'q', 10000);
-        int bad = !t2;
-        for (int i = 0; i < 500 && !bad; i++) {
-            av_kv *kv = arena_zalloc(&a, sizeof *kv * 2);
-            char *nm = arena_printf(&a, "c%d", i);
-            kv[0] = (av_kv){"pk", 2, av_make_s(nm, strlen(nm))};
-            kv[1] = (av_kv){"d", 1, av_make_s(blob, 10000)};
-            av_t it = av_make_m(kv, 2);
-            store_write w = {
-                .table = t2, .key = &it, .apply = st_apply_put, .ctx = &it, .arena = &a};
-            bad |= store_write_each(s2, &w, 1, &e) != 0 || w.rc != 0;
-        }
-        bad |= s2->mapsize <= 256 * 1024;
-        st_close(s2);
-        _exit(bad);
-    }
+    pid_t pid = st_spawn_child("grow_map", f->dir);
+    assert_true(pid > 0);
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -490,8 +495,10 @@ static void test_pending_delete_finished_at_open(void **state)
     assert_int_equal(c, 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    static const st_child children[] = {{"grow_map", child_grow_map}};
+    st_child_main(argc, argv, children, 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_reopen, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_durable, st_setup, st_teardown),
