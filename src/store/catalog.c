@@ -1413,6 +1413,17 @@ static int st_alter_finish(store_t *s, const alter_ctx *x, err_t *e)
     return x->dropped_table ? st_purge(s, x->tid, -1, NULL, e) : 0;
 }
 
+/* Counts the alters between their commit and their pin (store_int.h: s->alters); the
+ * maintenance thread waits for none before it starts a round of table work. */
+static void st_alters_add(store_t *s, int d)
+{
+    pthread_mutex_lock(&s->workmu);
+    s->alters += (unsigned)d;
+    if (!s->alters && s->work_waits_alters) /* only then: a wake of the idle thread polls */
+        pthread_cond_broadcast(&s->workcv);
+    pthread_mutex_unlock(&s->workmu);
+}
+
 int store_table_alter(store_t *s, const char *name, store_alter_fn fn, void *ctx,
                       const store_table **out, err_t *e)
 {
@@ -1420,14 +1431,18 @@ int store_table_alter(store_t *s, const char *name, store_alter_fn fn, void *ctx
         *out = NULL;
     alter_ctx x = {.name = name, .fn = fn, .ctx = ctx};
     arena_init(&x.arena);
+    st_alters_add(s, 1);
     int rc = st_write_txn(s, st_alter_txn, &x, e);
     arena_fini(&x.arena);
-    if (rc)
+    if (rc) {
+        st_alters_add(s, -1);
         return rc;
+    }
     /* committed: a failure to reload the cache (out of memory) is reported, the change and
      * its index work stand */
     rc = st_cat_check(s, e);
     const store_table *t = rc || x.dropped_table ? NULL : st_pin_if(s, name, x.tid);
+    st_alters_add(s, -1);
     err_t sub;
     err_clear(&sub);
     if (st_alter_finish(s, &x, &sub)) {

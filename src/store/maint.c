@@ -14,6 +14,8 @@
  * ST_WORK_RETRY_MAX_MS, until it succeeds: the server finishes the work once space is freed,
  * without a restart.  Idle, it wakes every ST_WORK_POLL_MS to look at the catalog (a cheap
  * generation check) for index work another process left (a CLI that exited mid-backfill).
+ * A round never starts while a store_table_alter is between its commit and its pin
+ * (s->alters): the caller gets the table as its change left it, not already backfilled.
  */
 #include <time.h>
 
@@ -62,6 +64,13 @@ static void *st_maint_main(void *arg)
             if (s->work_stop)
                 break;
         }
+        while (s->alters && !s->work_stop) { /* let an alter pin what it committed first */
+            s->work_waits_alters = true;
+            pthread_cond_wait(&s->workcv, &s->workmu);
+        }
+        s->work_waits_alters = false;
+        if (s->work_stop)
+            break;
         s->work_pending = s->work_now = false;
         pthread_mutex_unlock(&s->workmu);
         err_t e;

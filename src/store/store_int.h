@@ -145,6 +145,10 @@ struct store {
     bool work_now; /* new work (st_work_start): no back-off before it */
     bool work_stop;
     bool work_running;
+    unsigned alters; /* store_table_alter calls between their commit and their pin: the
+                        thread starts no work meanwhile, so `out` is the table as that
+                        change left it (an added GSI still backfilling) */
+    bool work_waits_alters; /* the thread waits on workcv for alters to reach 0 */
     pthread_t work;
 
     /* pitr.c: the commit round's clock and record counter, and the recovery state of the
