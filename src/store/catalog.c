@@ -295,8 +295,9 @@ static void st_ent_free(store_t *s, cat_ent *c)
     free(c->t.dropping);
     free(c->t.meta);
     free(c->raw);
+    if (c->counted)
+        atomic_fetch_sub(&s->live_ents, 1);
     free(c);
-    atomic_fetch_sub(&s->live_ents, 1);
 }
 
 /* Drops one reference; the last one frees the entry. */
@@ -322,7 +323,6 @@ static int st_cat_decode(store_t *s, const void *p, size_t len, cat_ent **out, e
         arena_fini(&a);
         return err_set(e, ERR_NOMEM, "out of memory");
     }
-    atomic_fetch_add(&s->live_ents, 1);
     atomic_init(&c->refs, 1);
     c->raw = malloc(len);
     if (!c->raw) {
@@ -496,6 +496,11 @@ int st_cat_refresh(store_t *s, MDB_txn *txn, err_t *e)
             nt[i] = old; /* keeps the cache's reference */
         }
     }
+    for (size_t i = 0; i < n; i++)
+        if (!nt[i]->counted) { /* a new or changed table: its descriptor is live from now */
+            nt[i]->counted = true;
+            atomic_fetch_add(&s->live_ents, 1);
+        }
     /* entries that are not in the new set lose the cache's reference */
     for (size_t i = 0; i < s->n_tabs; i++) {
         bool kept = false;

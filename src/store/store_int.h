@@ -79,6 +79,7 @@ typedef struct cat_ent {
     size_t raw_len;
     uint8_t next_iid; /* next index id to hand out */
     _Atomic uint32_t refs;
+    bool counted; /* in s->live_ents: installed in the cache by st_cat_refresh */
 } cat_ent;
 
 /* One caller's batch in the group-commit queue. */
@@ -115,7 +116,9 @@ struct store {
     cat_ent **tabs; /* sorted by name */
     size_t n_tabs, cap_tabs;
     uint64_t cat_gen;
-    _Atomic size_t live_ents; /* cat_ents allocated and not yet freed (store_live_tables) */
+    _Atomic size_t live_ents; /* cat_ents installed in the cache and not yet freed: a
+                                 reload's or an alter's scratch decodes don't count
+                                 (store_live_tables) */
     _Atomic int64_t cat_checked_ms;
 
     pthread_mutex_t qmu;
