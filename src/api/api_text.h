@@ -107,7 +107,7 @@
 #define TXT_CT_PROJ_NULL TXT_CT_INVALID "Unknown ProjectionType: null"
 #define TXT_CT_PROJ_NKA TXT_CT_INVALID "ProjectionType is %s, but NonKeyAttributes is specified"
 /* the service's texts (Dynoxide's and the conformance suite's, AWS-checked; DynamoDB Local's:
- * TXT_INCLUDE_EMPTY, TXT_STREAM_VIEW_NULL, TXT_STREAM_VIEW_UNEXPECTED) */
+ * TXT_INCLUDE_EMPTY and the texts in TXT_STREAM_VIEW_NULL's comment) */
 #define TXT_CT_PROJ_NO_NKA                                                                       \
     TXT_CT_INVALID "ProjectionType is INCLUDE, but NonKeyAttributes is not specified"
 #define TXT_CT_STREAM_VIEW_NULL                                                                  \
@@ -231,10 +231,15 @@
 #define TXT_LSI_GSI_SAME_NAME                                                                   \
     "Local Secondary Indices AND Global Secondary Indices must have different names"
 #define TXT_STREAM_ENABLED_NULL "Stream StreamEnabled was null"
+/* UpdateTable's StreamSpecification: the service's texts, probed against AWS (ack-api-quirks
+ * lab finding DDB-TABLE-050, verified 2026-10-09; test_tables test_update_table_stream_texts).
+ * DynamoDB Local: "Invalid StreamViewType: Stream ViewType must not be null or empty when
+ * enabling streams." / "... Stream StreamEnabled was false but a StreamViewType was present.",
+ * and the two state texts without the table's name. */
 #define TXT_STREAM_VIEW_NULL                                                                    \
-    "Invalid StreamViewType: Stream ViewType must not be null or empty when enabling streams."
+    TXT_CT_INVALID "If stream is being enabled then UpdateViewType is required"
 #define TXT_STREAM_VIEW_UNEXPECTED                                                              \
-    "Invalid StreamViewType: Stream StreamEnabled was false but a StreamViewType was present."
+    TXT_CT_INVALID "If stream is being disabled, then UpdateViewType must not be specified"
 #define TXT_TABLE_EXISTS "Cannot create preexisting table"
 #define TXT_LIST_LIMIT_MIN "Limit must be greater than or equal to 1"
 #define TXT_LIST_LIMIT_MAX "Limit in ListTables must be <= 100"
@@ -243,8 +248,8 @@
 #define TXT_TTL_ALREADY_ENABLED "TimeToLive is already enabled"
 #define TXT_TTL_ALREADY_DISABLED "TimeToLive is already disabled"
 #define TXT_TTL_OTHER_ATTR "TimeToLive is active on a different AttributeName"
-#define TXT_STREAM_ALREADY_ENABLED "Table already has an enabled stream"
-#define TXT_STREAM_NONE_TO_DISABLE "Table has no stream to disable"
+#define TXT_STREAM_ALREADY_ENABLED "Table already has an enabled stream: TableName: %s"
+#define TXT_STREAM_NONE_TO_DISABLE "Table has no stream to disable: TableName: %s"
 #define TXT_GSI_NOT_FOUND "Requested resource not found"
 /* an index's throughput changed to its current value (DynamoDB Local's text; the service's
  * for the index is not known) */

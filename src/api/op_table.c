@@ -831,9 +831,9 @@ static int gsi_keydef(api_req *r, const tbl_ks *ks, tbl_attrs *attrs, store_keyd
     return 0;
 }
 
-/* create: CreateTable, where the service has its own texts for a view type missing or
- * present against StreamEnabled (test_tables AWS_CREATE stream-no-view,
- * stream-view-when-disabled); UpdateTable keeps DynamoDB Local's. */
+/* create: CreateTable, where the service words a view type missing or present against
+ * StreamEnabled as a table "being created" (test_tables AWS_CREATE stream-no-view,
+ * stream-view-when-disabled); UpdateTable has texts of its own (api_text.h). */
 static int parse_stream(api_req *r, json_t *ss, bool create, json_t **out_stream)
 {
     bool has_en, en;
@@ -1790,9 +1790,9 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         bool cur_en = t->stream_view != STORE_SV_NONE;
         bool new_en = json_is_true(json_object_get(stream, "StreamEnabled"));
         if (cur_en && new_en)
-            rc = verr(r, TXT_STREAM_ALREADY_ENABLED);
+            rc = err_set(r->err, ERR_VALIDATION, TXT_STREAM_ALREADY_ENABLED, tbl_user_name(r, t));
         else if (!cur_en && !new_en)
-            rc = verr(r, TXT_STREAM_NONE_TO_DISABLE);
+            rc = err_set(r->err, ERR_VALIDATION, TXT_STREAM_NONE_TO_DISABLE, tbl_user_name(r, t));
     }
     /* unused extra definitions are accepted (DynamoDB Local) and dropped by ut_apply */
     /* any other change waits while the table is UPDATING for its indexes */

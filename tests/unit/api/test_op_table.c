@@ -337,7 +337,7 @@ static const vcase tcases[] = {
      "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"},
     {"update: no stream to disable", "UpdateTable",
      "{\"TableName\":\"vtab\",\"StreamSpecification\":{\"StreamEnabled\":false}}", ERR_VALIDATION,
-     "Table has no stream to disable"},
+     "Table has no stream to disable: TableName: vtab"},
     {"ttl: enable again", "UpdateTimeToLive",
      "{\"TableName\":\"vtab\",\"TimeToLiveSpecification\":{\"Enabled\":true,\"AttributeName\":"
      "\"exp\"}}",
