@@ -226,7 +226,10 @@ static const api_shape in_scan = {
 
 /* ---- BatchGetItem / BatchWriteItem --------------------------------------------------------- */
 
-static const api_shape sh_batch_table = {.name = "String", .type = API_ST_STRING, .min = 1,
+/* a RequestItems key: a table name, 3..255 (the service's "Map keys must satisfy constraint:
+ * [... less than or equal to 255, ... greater than or equal to 3, ...]": the conformance
+ * suite's capture of 2026-10-09 and dynalite's AWS-checked test/batchWriteItem.js) */
+static const api_shape sh_batch_table = {.name = "String", .type = API_ST_STRING, .min = 3,
                                          .max = 255, .pattern = &pat_name_data};
 static const api_shape sh_bg_keys = {.name = "List", .type = API_ST_LIST, .min = 1, .max = 100,
                                      .elem = &sh_attr_map};
@@ -244,7 +247,7 @@ static const api_shape sh_bg_items = {.name = "Map", .type = API_ST_MAP, .min = 
 
 static const api_shape in_batch_get_item = {
     .name = "BatchGetItemRequest", .type = API_ST_STRUCT, NOLIM,
-    .members = MEMBERS({"RequestItems", &sh_bg_items, API_MF_REQUIRED_MAP},
+    .members = MEMBERS({"RequestItems", &sh_bg_items, API_MF_REQUIRED_MAP | API_MF_ECHO_JSON},
                        {"ReturnConsumedCapacity", &sh_rcc, 0})};
 
 static const api_shape sh_put_request = {
@@ -264,7 +267,7 @@ static const api_shape sh_bw_items = {.name = "Map", .type = API_ST_MAP, .min = 
 
 static const api_shape in_batch_write_item = {
     .name = "BatchWriteItemRequest", .type = API_ST_STRUCT, NOLIM,
-    .members = MEMBERS({"RequestItems", &sh_bw_items, API_MF_REQUIRED_MAP},
+    .members = MEMBERS({"RequestItems", &sh_bw_items, API_MF_REQUIRED_MAP | API_MF_KEYS_LAST},
                        {"ReturnConsumedCapacity", &sh_rcc, 0},
                        {"ReturnItemCollectionMetrics", &sh_ricm, 0})};
 

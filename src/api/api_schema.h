@@ -19,6 +19,15 @@
  *                        stops at a bad table name, captured 2026-06);
  *   API_MF_BARE          the service's newer wording for this member: "Value at 'Name'" (no
  *                        value echo) with the JSON member names in the path.
+ *   API_MF_ECHO_JSON     the value echo of this member is its JSON text, compact, in the
+ *                        request's order ('{"bad!name":{"Keys":[...]}}'), not the Java
+ *                        toString: BatchGetItem's RequestItems (the service's newer wording,
+ *                        captured 2026-10-09 by the conformance suite, tier3
+ *                        validation-ordering/batchOperations);
+ *   API_MF_KEYS_LAST     a key of this map that fails its constraints is reported only when
+ *                        the rest of the request satisfies the model: BatchWriteItem reports
+ *                        an unknown ReturnConsumedCapacity alone over a malformed table name
+ *                        (same capture), where BatchGetItem reports both.
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/CommonErrors.html
  */
 #ifndef DDB_API_API_SCHEMA_H
@@ -66,6 +75,8 @@ enum {
     API_MF_REQUIRED_MAP = 1u << 2,
     API_MF_FIRST = 1u << 3,
     API_MF_BARE = 1u << 4,
+    API_MF_ECHO_JSON = 1u << 5,
+    API_MF_KEYS_LAST = 1u << 6,
 };
 
 struct api_member {

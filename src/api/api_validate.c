@@ -312,6 +312,9 @@ typedef struct walk {
     int rc; /* ERR_SERIALIZATION once a type error was recorded */
     seg segs[WALK_DEPTH];
     size_t nseg, depth;
+    const void *json_node; /* the value of an API_MF_ECHO_JSON member: echoed as JSON */
+    bool keys_last;        /* walking an API_MF_KEYS_LAST member */
+    char late[API_VLD_TEXT_MAX]; /* its key violation, added when nothing else was */
 } walk;
 
 /* A bounded text buffer.  Content stops at `soft` (then `cut` is set); the closing
@@ -547,6 +550,96 @@ static void echo_av(const walk *w, const void *n, sbuf *b)
     sb_close(b, ")");
 }
 
+/* A JSON string's text with the escapes JSON requires ('"', '\\', control characters). */
+static void echo_json_str(sbuf *b, const char *s, size_t len)
+{
+    sb_str(b, "\"");
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c != '"' && c != '\\' && c >= 0x20)
+            continue;
+        sb_put(b, s + start, i - start);
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            sb_put(b, esc, 2);
+        } else if (c == '\n') {
+            sb_str(b, "\\n");
+        } else if (c == '\t') {
+            sb_str(b, "\\t");
+        } else if (c == '\r') {
+            sb_str(b, "\\r");
+        } else {
+            sb_fmt(b, "\\u%04x", c);
+        }
+        start = i + 1;
+    }
+    sb_put(b, s + start, len - start);
+    sb_str(b, "\"");
+}
+
+/* A node as compact JSON in the request's member order: the echo of an API_MF_ECHO_JSON
+ * member ('{"bad!name":{"Keys":[{"pk":{"S":"a"}}]}}'). */
+static void echo_json(const walk *w, const void *n, sbuf *b)
+{
+    const api_jview *jv = w->jv;
+    switch (n ? jv->kind(n) : API_JK_NULL) {
+    case API_JK_STRING: {
+        size_t len;
+        const char *s = jv->str(n, &len);
+        echo_json_str(b, s, len);
+        return;
+    }
+    case API_JK_INTEGER:
+        sb_fmt(b, "%lld", jv->integer(n));
+        return;
+    case API_JK_REAL:
+        sb_fmt(b, "%.17g", jv->real(n));
+        return;
+    case API_JK_BOOL:
+        sb_str(b, jv->boolean(n) ? "true" : "false");
+        return;
+    case API_JK_ARRAY: {
+        sb_str(b, "[");
+        size_t cnt = jv->size(n);
+        for (size_t i = 0; i < cnt; i++) {
+            if (sb_full(b)) {
+                sb_close(b, "...");
+                break;
+            }
+            if (i)
+                sb_str(b, ",");
+            echo_json(w, jv->elem(n, i), b);
+        }
+        sb_close(b, "]");
+        return;
+    }
+    case API_JK_OBJECT: {
+        sb_str(b, "{");
+        bool first = true;
+        for (void *it = jv->iter(n); it; it = jv->iter_next(n, it)) {
+            if (sb_full(b)) {
+                sb_close(b, "...");
+                break;
+            }
+            size_t kl;
+            const char *key = jv->iter_key(it, &kl);
+            if (!first)
+                sb_str(b, ",");
+            first = false;
+            echo_json_str(b, key, kl);
+            sb_str(b, ":");
+            echo_json(w, jv->iter_value(it), b);
+        }
+        sb_close(b, "}");
+        return;
+    }
+    default:
+        sb_str(b, "null");
+        return;
+    }
+}
+
 static void echo(const walk *w, const api_shape *sh, const void *n, sbuf *b)
 {
     const api_jview *jv = w->jv;
@@ -663,21 +756,24 @@ static void path_render(const walk *w, bool bare, sbuf *b)
 
 /* Adds "Value '<echo>' at '<path>' failed to satisfy constraint: <constraint>" (bare:
  * "Value at '<Path>' ..."; a NULL node: "Value null at ..."). */
-static void violation(walk *w, bool bare, const api_shape *sh, const void *n,
-                      const char *constraint)
+/* The text of one violation into text[API_VLD_TEXT_MAX]. */
+static void violation_text(walk *w, bool bare, const api_shape *sh, const void *n,
+                           const char *constraint, char *text)
 {
-    char pbuf[512], ebuf[API_VLD_TEXT_MAX], text[API_VLD_TEXT_MAX];
+    char pbuf[512], ebuf[API_VLD_TEXT_MAX];
     sbuf p = sb_make(pbuf, sizeof pbuf);
     path_render(w, bare, &p);
     size_t fixed = strlen("Value '' at '' failed to satisfy constraint: ") + p.len +
                    strlen(constraint) + 1;
     size_t room = fixed + 32 < sizeof ebuf ? sizeof ebuf - fixed : 32;
     sbuf ev = sb_make(ebuf, room);
-    if (n)
+    if (n && n == w->json_node)
+        echo_json(w, n, &ev);
+    else if (n)
         echo(w, sh, n, &ev);
     /* "Value '<echo>' at '<path>' failed to satisfy constraint: <constraint>", cut at the
      * entry's size (the echo was sized to leave room for the rest) */
-    sbuf t = {text, 0, sizeof text, sizeof text, false};
+    sbuf t = {text, 0, API_VLD_TEXT_MAX, API_VLD_TEXT_MAX, false};
     text[0] = 0;
     sb_str(&t, bare ? "Value at '" : !n ? "Value null at '" : "Value '");
     if (!bare && n) {
@@ -687,6 +783,13 @@ static void violation(walk *w, bool bare, const api_shape *sh, const void *n,
     sb_put(&t, pbuf, p.len);
     sb_str(&t, "' failed to satisfy constraint: ");
     sb_str(&t, constraint);
+}
+
+static void violation(walk *w, bool bare, const api_shape *sh, const void *n,
+                      const char *constraint)
+{
+    char text[API_VLD_TEXT_MAX];
+    violation_text(w, bare, sh, n, constraint, text);
     api_vld_add(w->v, "%s", text);
 }
 
@@ -930,7 +1033,14 @@ static void walk_member(walk *w, const api_member *m, const void *obj)
             violation(w, (m->flags & API_MF_BARE) != 0, m->shape, NULL,
                       "Member must not be null");
     } else {
+        const void *json_node = w->json_node;
+        bool keys_last = w->keys_last;
+        if (m->flags & API_MF_ECHO_JSON)
+            w->json_node = n;
+        w->keys_last = (m->flags & API_MF_KEYS_LAST) != 0;
         walk_node(w, m, m->shape, n);
+        w->json_node = json_node;
+        w->keys_last = keys_last;
     }
     pop(w);
 }
@@ -997,7 +1107,10 @@ static void walk_node(walk *w, const api_member *m, const api_shape *sh, const v
                 sb_str(&b, "Map keys must satisfy constraint: [");
                 constraint_list(ks, &b);
                 sb_str(&b, "]");
-                violation(w, bare, sh, n, c);
+                if (w->keys_last && !w->late[0])
+                    violation_text(w, bare, sh, n, c, w->late);
+                else
+                    violation(w, bare, sh, n, c);
             }
             if (bad_val) {
                 sbuf b = sb_make(c, sizeof c);
@@ -1097,6 +1210,8 @@ int api_validate_request(const api_jview *jv, const void *req, const char *op, e
     for (size_t i = 0; in->members[i].name; i++)
         if (!(in->members[i].flags & API_MF_FIRST))
             walk_member(&w, &in->members[i], req);
+    if (w.late[0] && api_vld_ok(&v))
+        api_vld_add(&v, "%s", w.late);
     return api_vld_finish_aws(&v, e);
 }
 
