@@ -935,7 +935,7 @@ static int returning_item(api_req *r, const pq_write *pw, const store_write *sw,
         const av_t *src = pw->ret == EXPR_PQ_RET_MODIFIED_OLD ? old : nw;
         if (!src || !pw->w.updated)
             return 0;
-        int rc = expr_project(r->arena, pw->w.updated, src, out, r->err);
+        int rc = expr_project_modified(r->arena, pw->w.updated, src, out, r->err);
         if (rc)
             return rc;
         *have = out->type == AV_M && out->u.map.n > 0;

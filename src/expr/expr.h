@@ -269,6 +269,19 @@ int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
 int expr_project_updated(arena_t *a, const expr_t *updated, const av_t *item, bool new_item,
                          av_t *out, err_t *e);
 
+/* PartiQL UPDATE ... RETURNING MODIFIED OLD * / MODIFIED NEW * as the service answers them:
+ * every path the statement's SET and REMOVE clauses name, as written, projected from the old
+ * or the new item with ProjectionExpression's rules: a nested path yields only its leaf, list
+ * elements come back densely in ascending index order, a path that does not resolve yields
+ * nothing (a REMOVE of a middle list element still resolves in the new item, to the element
+ * shifted into its place).  Characterised against AWS by the conformance suite (tier2
+ * partiql ExecuteStatement "RETURNING clause: MODIFIED projection edges", eu-west-2);
+ * DynamoDB Local returns each updated top-level attribute whole.  updated: *out_updated of
+ * expr_update_apply.  *out: an M in `a` sharing values with item, or AV_NONE when nothing
+ * resolves (the statement then returns no row).  Errors: ERR_NOMEM. */
+int expr_project_modified(arena_t *a, const expr_t *updated, const av_t *item, av_t *out,
+                          err_t *e);
+
 /* What the service measures a standalone UpdateItem's size by, besides the finished item:
  * the bytes the update writes (name and final value, in new_item, of every top-level
  * attribute a SET / ADD / DELETE action writes, each once) plus a cost per action: 3 for the

@@ -185,6 +185,17 @@ int expr_project_updated(arena_t *a, const expr_t *updated, const av_t *item, bo
     return rc;
 }
 
+int expr_project_modified(arena_t *a, const expr_t *updated, const av_t *item, av_t *out,
+                          err_t *e)
+{
+    expr_t x = *updated;
+    x.whole_top = false;
+    int rc = expr_project(a, &x, item, out, e);
+    if (rc == 0 && out->type == AV_M && out->u.map.n == 0)
+        out->type = AV_NONE;
+    return rc;
+}
+
 /* ---- top-level names ---------------------------------------------------------------- */
 
 typedef struct names {
