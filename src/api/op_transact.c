@@ -47,6 +47,10 @@
 /* the ItemCollectionSizeLimitExceeded reason's message (API Reference, TransactWriteItems) */
 #define TXT_T_COLL_TOO_BIG "Collection size exceeded."
 #define TXT_T_IN_PROGRESS "Transaction is ongoing for the supplied ClientRequestToken"
+/* a ClientRequestToken reused with other parameters (TransactWriteItems, ExecuteTransaction) */
+#define TXT_T_TOKEN_MISMATCH                                                                     \
+    "Specified idempotent token was used with different request parameters within the "         \
+    "idempotency window"
 /* the aggregate size of a transaction's items (the quotas page: 4 MB; the service's text as an
  * AWS-checked emulator, Dynoxide, gives it) */
 #define TXN_MAX_BYTES ((uint64_t)4 * 1024 * 1024)
@@ -284,9 +288,7 @@ int api_txn_token_begin(api_req *r, const char *token, json_t **out_replay)
         free(replay);
         return *out_replay ? 0 : nomem(r);
     case TOK_MISMATCH:
-        return err_set(r->err, ERR_IDEMPOTENT_PARAMETER_MISMATCH,
-                       "Specified idempotent token was used with different request parameters "
-                       "within the idempotency window");
+        return err_set(r->err, ERR_IDEMPOTENT_PARAMETER_MISMATCH, TXT_T_TOKEN_MISMATCH);
     case TOK_BUSY:
         return err_set(r->err, ERR_TRANSACTION_IN_PROGRESS, TXT_T_IN_PROGRESS);
     case TOK_NOMEM:
@@ -836,8 +838,11 @@ int op_transact_write_items(api_req *r, json_t **out)
                 }
                 return 0;
             }
+            /* the service's text, as for ExecuteTransaction (client code written against
+             * AWS matches on "idempotent token was used"); DynamoDB Local's message is
+             * empty (test_transact test_transact_idempotency) */
             if (st == TOK_MISMATCH)
-                return err_set(r->err, ERR_IDEMPOTENT_PARAMETER_MISMATCH, "%s", "");
+                return err_set(r->err, ERR_IDEMPOTENT_PARAMETER_MISMATCH, TXT_T_TOKEN_MISMATCH);
             if (st == TOK_BUSY)
                 return err_set(r->err, ERR_TRANSACTION_IN_PROGRESS, TXT_T_IN_PROGRESS);
             return nomem(r); /* TOK_NOMEM */
