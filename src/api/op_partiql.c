@@ -1409,7 +1409,11 @@ static const char *reason_code(int rc)
     switch (rc) {
     case 0: return "None";
     case ERR_CONDITIONAL_CHECK_FAILED: return "ConditionalCheckFailed";
-    case ERR_DUPLICATE_ITEM: /* DynamoDB Local: a duplicate INSERT is a ValidationError */
+    /* an INSERT of an existing key: the code BatchExecuteStatement gives the same failure,
+     * and the one Amazon's own client library (amzn/smoke-dynamodb) reads from
+     * ExecuteTransaction's reasons; DynamoDB Local says ValidationError
+     * (test_partiql test_transaction_duplicate_insert) */
+    case ERR_DUPLICATE_ITEM: return "DuplicateItem";
     case ERR_VALIDATION: return "ValidationError";
     case ERR_TRANSACTION_CONFLICT: return "TransactionConflict";
     case ERR_ITEM_COLLECTION_SIZE_LIMIT: return "ItemCollectionSizeLimitExceeded";

@@ -361,6 +361,26 @@ def test_batch(ddb, tab, target):
     assert message(e) == "Read and write requests together in the same batch is not supported."
 
 
+# An INSERT of an existing key inside ExecuteTransaction cancels it with the reason code
+# DuplicateItem and the INSERT's own message, the code BatchExecuteStatement gives the same
+# failure (test_batch) and the one Amazon's own client library, amzn/smoke-dynamodb, reads
+# from ExecuteTransaction's CancellationReasons.  No AWS capture of the transaction's answer
+# was found (the conformance suite asserts only TransactionCanceledException).  DynamoDB
+# Local answers ValidationError.
+def test_transaction_duplicate_insert(ddb, tab, target):
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f"INSERT INTO \"{tab}\" VALUE {{'pk': 'a', 'sk': 1}}"},
+            {"Statement": f"INSERT INTO \"{tab}\" VALUE {{'pk': 'dup-new', 'sk': 1}}"}])
+    assert code(e) == "TransactionCanceledException"
+    first = "ValidationError" if target == "dynamodb-local" else "DuplicateItem"
+    assert e.value.response["CancellationReasons"] == [
+        {"Code": first, "Message": "Duplicate primary key exists in table"}, {"Code": "None"}]
+    assert message(e) == ("Transaction cancelled, please refer cancellation reasons for "
+                          f"specific reasons [{first}, None]")
+    assert "Item" not in ddb.get_item(TableName=tab, Key={"pk": S("dup-new"), "sk": N(1)})
+
+
 # ExecuteTransaction: all or nothing with CancellationReasons; EXISTS as a condition check;
 # reads by key; ClientRequestToken replays the first answer without applying twice.
 def test_transaction(ddb, tab, target):
