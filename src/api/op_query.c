@@ -28,6 +28,7 @@
 #include "api/api_text.h"
 #include "api/api_validate.h"
 #include "value/ddbjson.h"
+#include "value/jread.h"
 
 #define TXT_Q_SELECT "Select must be ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, COUNT, or SPECIFIC_ATTRIBUTES"
 #define TXT_Q_SELECT_WITH "Cannot specify the %s when choosing to get %s"
@@ -151,93 +152,275 @@ static const char *const kc_exprs[] = {"KeyConditionExpression", NULL};
 static const char *const q_expr_params[] = {"ProjectionExpression", "FilterExpression",
                                             "KeyConditionExpression", NULL};
 
-static int run(api_req *r, json_t **out, bool query)
-{
-    json_t *b = r->body;
-    const char *iname = NULL;
+/* What a Query or Scan request asks, once read (from either tree) and checked up to the
+ * table: everything the execution needs. */
+typedef struct qreq {
+    bool query;
+    const char *iname; /* IndexName (terminated) or NULL */
+    enum sel sel;
+    bool has_limit, consistent, fwd;
+    long long limit;
+    api_rcc rcc;
+    api_exprs x;
+    expr_t *kc, *filter, *proj;
+    bool atg;      /* the projection is AttributesToGet */
+    bool qfilter;  /* the filter is QueryFilter (its name is in a text) */
+    bool has_seg, has_tot;
+    long long seg, tot;
+    const json_t *jesk; /* jansson path: ExclusiveStartKey, converted after the table */
+    bool has_esk;       /* our reader's path: converted before the table, into esk */
+    av_t esk;
     const store_table *t;
+} qreq;
+
+/* The request's rules that need no table, after the expressions: Select, the segments,
+ * Select with a projection, the key condition's presence (the service's order). */
+static int q_rules(api_req *r, qreq *q)
+{
+    bool query = q->query;
+    if (!query) {
+        if (q->has_seg && !q->has_tot)
+            return err_set(r->err, ERR_VALIDATION, TXT_S_SEG_NO_TOTAL);
+        if (q->has_tot && !q->has_seg)
+            return err_set(r->err, ERR_VALIDATION, TXT_S_TOTAL_NO_SEG);
+        if (q->has_seg && q->seg >= q->tot)
+            return err_set(r->err, ERR_VALIDATION, TXT_S_SEG_RANGE, q->seg, q->tot);
+    }
+    const char *pname = q->atg ? "AttributesToGet" : "ProjectionExpression";
+    enum sel sel = q->sel;
+    if (q->proj && sel == SEL_COUNT)
+        return err_set(r->err, ERR_VALIDATION, TXT_Q_SELECT_WITH, pname, "only the Count");
+    if (q->proj && sel == SEL_ALL)
+        return err_set(r->err, ERR_VALIDATION, TXT_Q_SELECT_WITH, pname, "ALL_ATTRIBUTES");
+    if (q->proj && sel == SEL_ALL_PROJ)
+        return err_set(r->err, ERR_VALIDATION, TXT_Q_SELECT_WITH, pname,
+                       "ALL_PROJECTED_ATTRIBUTES");
+    /* Query's text has the model's envelope, Scan's not (the service's, checked by the
+     * conformance suite and LocalStack's AWS-verified tests: test_query_scan) */
+    if (!q->proj && sel == SEL_SPECIFIC)
+        return err_set(r->err, ERR_VALIDATION, "%s%s",
+                       query ? "1 validation error detected: " : "", TXT_Q_SPECIFIC);
+    if (sel == SEL_ALL_PROJ && !q->iname)
+        return err_set(r->err, ERR_VALIDATION, TXT_Q_ALLPROJ_TABLE);
+    if (query && !q->kc)
+        return err_set(r->err, ERR_VALIDATION, TXT_Q_NO_KC);
+    return 0;
+}
+
+/* From the jansson tree: every parameter, every check before the table and the table, in
+ * the service's order. */
+static int q_parse_json(api_req *r, json_t *b, qreq *q)
+{
+    bool query = q->query;
     /* The service's order, after the model's constraints: the request's own rules (mixed
      * parameters, expressions and placeholders, Select, segments, the key condition's
      * presence), then the table, then the index and the rules that need the schema. */
     int rc;
-    if ((rc = api_json_str(b, "IndexName", &iname, r->err)))
+    if ((rc = api_json_str(b, "IndexName", &q->iname, r->err)))
         return rc;
     if ((rc = api_mixed_check(r, b, query ? q_legacy : s_legacy, query ? q_exprs : qs_exprs)))
         return rc;
     if (query && (rc = api_mixed_check(r, b, kc_legacy, kc_exprs)))
         return rc;
-    enum sel sel;
-    bool has_limit = false, consistent = false, has_cr = false, fwd = true, has_fwd = false;
-    long long limit = 0;
-    api_rcc rcc;
-    if ((rc = api_json_int(b, "Limit", &has_limit, &limit, r->err)) ||
-        (rc = api_json_bool(b, "ConsistentRead", &has_cr, &consistent, r->err)) ||
-        (rc = api_json_bool(b, "ScanIndexForward", &has_fwd, &fwd, r->err)) ||
-        (rc = api_rcc_parse(r, b, &rcc)))
+    bool has_cr = false, has_fwd = false;
+    if ((rc = api_json_int(b, "Limit", &q->has_limit, &q->limit, r->err)) ||
+        (rc = api_json_bool(b, "ConsistentRead", &has_cr, &q->consistent, r->err)) ||
+        (rc = api_json_bool(b, "ScanIndexForward", &has_fwd, &q->fwd, r->err)) ||
+        (rc = api_rcc_parse(r, b, &q->rcc)))
         return rc;
     if (!has_fwd)
-        fwd = true;
-    api_exprs x;
-    if ((rc = api_exprs_init(r, b, &x, query ? q_expr_params : qs_exprs,
+        q->fwd = true;
+    api_exprs *x = &q->x;
+    if ((rc = api_exprs_init(r, b, x, query ? q_expr_params : qs_exprs,
                              query ? "FilterExpression and KeyConditionExpression are null"
                                    : "FilterExpression is null")))
         return rc;
-    expr_t *kc = NULL, *filter = NULL, *proj = NULL;
     if (query) {
-        if ((rc = api_exprs_get(r, b, &x, "KeyConditionExpression", EXPR_KEY_CONDITION, &kc)))
+        if ((rc = api_exprs_get(r, b, x, "KeyConditionExpression", EXPR_KEY_CONDITION, &q->kc)))
             return rc;
-        if (!kc && (rc = api_legacy_keyconds(r, b, &kc)))
+        if (!q->kc && (rc = api_legacy_keyconds(r, b, &q->kc)))
             return rc;
     }
-    if ((rc = api_exprs_get(r, b, &x, "FilterExpression", EXPR_FILTER, &filter)))
+    if ((rc = api_exprs_get(r, b, x, "FilterExpression", EXPR_FILTER, &q->filter)))
         return rc;
-    if (!filter && (rc = api_legacy_filter(r, b, query ? "QueryFilter" : "ScanFilter", &filter)))
+    if (!q->filter &&
+        (rc = api_legacy_filter(r, b, query ? "QueryFilter" : "ScanFilter", &q->filter)))
         return rc;
-    if ((rc = api_exprs_get(r, b, &x, "ProjectionExpression", EXPR_PROJECTION, &proj)))
+    q->qfilter = query && api_param(b, "QueryFilter") != NULL;
+    if ((rc = api_exprs_get(r, b, x, "ProjectionExpression", EXPR_PROJECTION, &q->proj)))
         return rc;
-    bool atg = false;
-    if (!proj) {
-        if ((rc = api_legacy_attrs(r, b, &proj)))
+    if (!q->proj) {
+        if ((rc = api_legacy_attrs(r, b, &q->proj)))
             return rc;
-        atg = proj != NULL;
+        q->atg = q->proj != NULL;
     }
-    if ((rc = api_exprs_done(r, &x)))
+    if ((rc = api_exprs_done(r, x)))
         return rc;
-    if ((rc = parse_select(r, b, &sel)))
+    if ((rc = parse_select(r, b, &q->sel)))
         return rc;
-    bool has_seg = false, has_tot = false;
-    long long seg = 0, tot = 0;
     if (!query) {
         /* each bound is the model's (Segment 0..999999, TotalSegments 1..1000000) */
-        if ((rc = api_json_int(b, "Segment", &has_seg, &seg, r->err)) ||
-            (rc = api_json_int(b, "TotalSegments", &has_tot, &tot, r->err)))
+        if ((rc = api_json_int(b, "Segment", &q->has_seg, &q->seg, r->err)) ||
+            (rc = api_json_int(b, "TotalSegments", &q->has_tot, &q->tot, r->err)))
             return rc;
-        if (has_seg && !has_tot)
-            return err_set(r->err, ERR_VALIDATION, TXT_S_SEG_NO_TOTAL);
-        if (has_tot && !has_seg)
-            return err_set(r->err, ERR_VALIDATION, TXT_S_TOTAL_NO_SEG);
-        if (has_seg && seg >= tot)
-            return err_set(r->err, ERR_VALIDATION, TXT_S_SEG_RANGE, seg, tot);
     }
-    const char *pname = atg ? "AttributesToGet" : "ProjectionExpression";
-    if (proj && sel == SEL_COUNT)
-        return err_set(r->err, ERR_VALIDATION, TXT_Q_SELECT_WITH, pname, "only the Count");
-    if (proj && sel == SEL_ALL)
-        return err_set(r->err, ERR_VALIDATION, TXT_Q_SELECT_WITH, pname, "ALL_ATTRIBUTES");
-    if (proj && sel == SEL_ALL_PROJ)
-        return err_set(r->err, ERR_VALIDATION, TXT_Q_SELECT_WITH, pname,
-                       "ALL_PROJECTED_ATTRIBUTES");
-    /* Query's text has the model's envelope, Scan's not (the service's, checked by the
-     * conformance suite and LocalStack's AWS-verified tests: test_query_scan) */
-    if (!proj && sel == SEL_SPECIFIC)
-        return err_set(r->err, ERR_VALIDATION, "%s%s",
-                       query ? "1 validation error detected: " : "", TXT_Q_SPECIFIC);
-    if (sel == SEL_ALL_PROJ && !iname)
-        return err_set(r->err, ERR_VALIDATION, TXT_Q_ALLPROJ_TABLE);
-    if (query && !kc)
-        return err_set(r->err, ERR_VALIDATION, TXT_Q_NO_KC);
-    if ((rc = api_item_table(r, b, &t)))
+    if ((rc = q_rules(r, q)))
         return rc;
+    q->jesk = api_param(b, "ExclusiveStartKey");
+    return api_item_table(r, b, &q->t);
+}
+
+/* ---- the common request from our reader's tree (issue 13.1) ----
+ *
+ * A Query or Scan whose members are all of the common form is read straight from our reader's
+ * tree into values, without a jansson tree, calling the same functions as the jansson path
+ * (api_exprs_init_jr, api_exprs_get_text, api_exprs_done, q_rules; ddbjson's passes are one
+ * text compiled for both trees).  Everything before the table is decided here without a side
+ * effect (the ExclusiveStartKey converted early, which is pure), and anything unusual or
+ * refused returns Q_JANSSON: the request then takes the jansson path from the start, which
+ * gives the service's answer in the service's order.  From the table on, both paths run the
+ * same code on the same values.  tests/unit/api/test_query_jread.c compares the two entries.
+ *
+ * The common form: TableName, IndexName (no NUL), KeyConditionExpression (Query),
+ * FilterExpression, ProjectionExpression (strings); ExpressionAttributeNames,
+ * ExpressionAttributeValues (as api_exprs_init_jr takes them); ExclusiveStartKey (an object
+ * that converts); Limit, Segment and TotalSegments (Scan) (JSON integers); Select,
+ * ReturnConsumedCapacity (valid values); ConsistentRead, ScanIndexForward (Query) (booleans).
+ * No JSON null, no legacy parameter (KeyConditions, QueryFilter, ScanFilter, AttributesToGet,
+ * ConditionalOperator), no number as a string, no other member. */
+
+#define Q_JANSSON 1 /* not the common request: take the jansson path */
+
+static bool jr_is(const jread_val *m, const char *name, size_t len)
+{
+    return m->key_len == len && memcmp(m->key, name, len) == 0;
+}
+
+#define JR_IS(m, lit) jr_is(m, lit, sizeof lit - 1)
+
+static bool jr_text_is(const jread_val *v, const char *lit)
+{
+    size_t n = strlen(lit);
+    return v->len == n && memcmp(v->text, lit, n) == 0;
+}
+
+static int q_parse_jr(api_req *r, const jread_val *b, qreq *q)
+{
+    const jread_val *table = NULL, *iname = NULL, *kc = NULL, *filter = NULL, *proj = NULL,
+                    *names = NULL, *values = NULL, *esk = NULL;
+    bool query = q->query;
+    q->fwd = true;
+    for (const jread_val *m = b->child; m; m = m->next) {
+        jread_type ty = m->type;
+        if (ty == JREAD_NULL)
+            return Q_JANSSON;
+        if (JR_IS(m, "TableName") && ty == JREAD_STRING) {
+            table = m;
+        } else if (JR_IS(m, "IndexName") && ty == JREAD_STRING &&
+                   !memchr(m->text, 0, m->len)) {
+            iname = m;
+        } else if (query && JR_IS(m, "KeyConditionExpression") && ty == JREAD_STRING) {
+            kc = m;
+        } else if (JR_IS(m, "FilterExpression") && ty == JREAD_STRING) {
+            filter = m;
+        } else if (JR_IS(m, "ProjectionExpression") && ty == JREAD_STRING) {
+            proj = m;
+        } else if (JR_IS(m, "ExpressionAttributeNames")) {
+            names = m;
+        } else if (JR_IS(m, "ExpressionAttributeValues")) {
+            values = m;
+        } else if (JR_IS(m, "ExclusiveStartKey") && ty == JREAD_OBJECT) {
+            esk = m;
+        } else if (JR_IS(m, "Limit") && ty == JREAD_INTEGER) {
+            q->has_limit = true;
+            q->limit = m->num.i;
+        } else if (!query && JR_IS(m, "Segment") && ty == JREAD_INTEGER) {
+            q->has_seg = true;
+            q->seg = m->num.i;
+        } else if (!query && JR_IS(m, "TotalSegments") && ty == JREAD_INTEGER) {
+            q->has_tot = true;
+            q->tot = m->num.i;
+        } else if (JR_IS(m, "ConsistentRead") && (ty == JREAD_TRUE || ty == JREAD_FALSE)) {
+            q->consistent = ty == JREAD_TRUE;
+        } else if (query && JR_IS(m, "ScanIndexForward") &&
+                   (ty == JREAD_TRUE || ty == JREAD_FALSE)) {
+            q->fwd = ty == JREAD_TRUE;
+        } else if (JR_IS(m, "Select") && ty == JREAD_STRING) {
+            if (jr_text_is(m, "ALL_ATTRIBUTES"))
+                q->sel = SEL_ALL;
+            else if (jr_text_is(m, "ALL_PROJECTED_ATTRIBUTES"))
+                q->sel = SEL_ALL_PROJ;
+            else if (jr_text_is(m, "COUNT"))
+                q->sel = SEL_COUNT;
+            else if (jr_text_is(m, "SPECIFIC_ATTRIBUTES"))
+                q->sel = SEL_SPECIFIC;
+            else
+                return Q_JANSSON;
+        } else if (JR_IS(m, "ReturnConsumedCapacity") && ty == JREAD_STRING) {
+            if (jr_text_is(m, "NONE"))
+                q->rcc = API_RCC_NONE;
+            else if (jr_text_is(m, "TOTAL"))
+                q->rcc = API_RCC_TOTAL;
+            else if (jr_text_is(m, "INDEXES"))
+                q->rcc = API_RCC_INDEXES;
+            else
+                return Q_JANSSON;
+        } else {
+            return Q_JANSSON;
+        }
+    }
+    if (!table)
+        return Q_JANSSON;
+    /* the checks before the table, in the jansson path's order; any refusal goes back */
+    if (iname && !(q->iname = arena_strndup(r->arena, iname->text, iname->len)))
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    api_exprs *x = &q->x;
+    int rc = api_exprs_init_jr(r, names, values, kc || filter || proj, kc || filter, x);
+    if (!rc && kc)
+        rc = api_exprs_get_text(r, x, kc->text, kc->len, EXPR_KEY_CONDITION, &q->kc);
+    if (!rc && filter)
+        rc = api_exprs_get_text(r, x, filter->text, filter->len, EXPR_FILTER, &q->filter);
+    if (!rc && proj)
+        rc = api_exprs_get_text(r, x, proj->text, proj->len, EXPR_PROJECTION, &q->proj);
+    if (!rc)
+        rc = api_exprs_done(r, x);
+    if (!rc)
+        rc = q_rules(r, q);
+    if (!rc && esk) {
+        rc = ddbjson_to_item_jr(esk, r->arena, &q->esk, r->err);
+        q->has_esk = rc == 0;
+    }
+    if (rc) {
+        err_clear(r->err);
+        return Q_JANSSON;
+    }
+    /* a C string for the catalog (the text may point into the body, unterminated) */
+    const char *tname = arena_strndup(r->arena, table->text, table->len);
+    if (!tname)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    return api_table_get(r, tname, table->len, &q->t);
+}
+
+static int run(api_req *r, json_t **out, bool query)
+{
+    qreq q;
+    memset(&q, 0, sizeof q);
+    q.query = query;
+    int rc = r->jbody ? q_parse_jr(r, r->jbody, &q) : Q_JANSSON;
+    if (rc == Q_JANSSON) {
+        memset(&q, 0, sizeof q);
+        q.query = query;
+        if ((rc = api_req_body(r)) == 0)
+            rc = q_parse_json(r, r->body, &q);
+    }
+    if (rc)
+        return rc;
+    const store_table *t = q.t;
+    const char *iname = q.iname;
+    enum sel sel = q.sel;
+    bool consistent = q.consistent;
+    api_rcc rcc = q.rcc;
+    expr_t *kc = q.kc, *filter = q.filter, *proj = q.proj;
     const store_index *ix = NULL;
     if (iname) {
         ix = find_index(t, iname);
@@ -248,7 +431,7 @@ static int run(api_req *r, json_t **out, bool query)
         if (ix->global && consistent)
             return err_set(r->err, ERR_VALIDATION, TXT_GSI_CONSISTENT);
     }
-    if ((rc = api_exprs_keys_check(r, &x, t)))
+    if ((rc = api_exprs_keys_check(r, &q.x, t)))
         return rc;
     if (ix) {
         if (ix->global && sel == SEL_ALL && ix->proj != STORE_PROJ_ALL)
@@ -277,11 +460,11 @@ static int run(api_req *r, json_t **out, bool query)
     memset(&sq, 0, sizeof sq);
     sq.table = t;
     sq.index = ix;
-    sq.reverse = query && !fwd;
-    sq.limit = has_limit ? (size_t)limit : 0;
-    if (!query && has_tot) {
-        sq.segment = (uint32_t)seg;
-        sq.total_segments = (uint32_t)tot;
+    sq.reverse = query && !q.fwd;
+    sq.limit = q.has_limit ? (size_t)q.limit : 0;
+    if (!query && q.has_tot) {
+        sq.segment = (uint32_t)q.seg;
+        sq.total_segments = (uint32_t)q.tot;
     }
     /* Nothing to evaluate on the items: the reply is written from their stored bytes. */
     sq.stored = !fetch && !filter && !proj;
@@ -318,16 +501,16 @@ static int run(api_req *r, json_t **out, bool query)
                     if (strlen(kn[k]) == names[i].len &&
                         memcmp(kn[k], names[i].ptr, names[i].len) == 0)
                         return err_set(r->err, ERR_VALIDATION, TXT_Q_FILTER_KEY,
-                                       api_param(b, "QueryFilter") ? "QueryFilter"
-                                                                   : "Filter Expression",
+                                       q.qfilter ? "QueryFilter" : "Filter Expression",
                                        kn[k]);
         }
     }
-    json_t *jesk = api_param(b, "ExclusiveStartKey");
-    av_t esk;
-    if (jesk) {
-        if ((rc = api_item_from_json(r, jesk, &esk)))
-            return rc;
+    /* the start key: converted here on the jansson path (its errors come after the index's);
+     * our reader's path converted it before the table (it converts the same) */
+    av_t esk = q.esk;
+    if (q.jesk && (rc = api_item_from_json(r, q.jesk, &esk)))
+        return rc;
+    if (q.jesk || q.has_esk) {
         /* the start key holds the table's key plus, for an index, the index's key */
         size_t want = t->key.range[0] ? 2 : 1;
         if (ix) {
