@@ -37,7 +37,7 @@ typedef struct api_opts {
     bool resume_jobs;       /* the server: finish restores interrupted by a stop and remove
                                backups a dead process left half-written (op_backup.c) */
     /* TransactWriteItems' ClientRequestToken cache: at most this many bytes of tokens,
-     * requests and answers (oldest forgotten first); 0 = API_TXN_TOKEN_MAX_BYTES */
+     * request digests and answers (oldest forgotten first); 0 = API_TXN_TOKEN_MAX_BYTES */
     size_t txn_token_max_bytes;
 } api_opts;
 

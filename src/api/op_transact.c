@@ -7,8 +7,9 @@
  * fails the whole call is TransactionCanceledException with CancellationReasons in action
  * order (r->err_extra).  TransactGetItems reads all keys in one snapshot (store_get_many).
  *
- * ClientRequestToken idempotency: the token, the request's canonical text and the successful
- * answer are kept for API_TXN_TOKEN_TTL_MS, within a bound in bytes (api_opts
+ * ClientRequestToken idempotency: the token, a keyed 128-bit digest of the request's canonical
+ * text (two SipHash-2-4 MACs under a random per-cache key, so a different request cannot be
+ * made to collide from outside) and the successful answer are kept for API_TXN_TOKEN_TTL_MS, within a bound in bytes (api_opts
  * txn_token_max_bytes, API_TXN_TOKEN_MAX_BYTES by default: past it the oldest tokens are
  * forgotten early, so many large transactions with distinct tokens cannot exhaust memory).  The same token with the same request returns
  * the same answer without applying the writes again; with a different request it is
@@ -27,11 +28,13 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "api/api_item.h"
 #include "api/api_text.h"
 #include "api/api_validate.h"
+#include "base/siphash.h"
 #include "value/ddbjson.h"
 #include "value/jread.h"
 
@@ -75,16 +78,17 @@ static int nomem(api_req *r)
 typedef struct tok_entry {
     struct tok_entry *next_fifo; /* newer entry */
     struct tok_entry *next_hash; /* bucket chain */
-    char *token;
-    char *request;  /* canonical JSON of the request (sorted keys), malloc'ed */
+    uint64_t digest[2]; /* keyed digest of the request's canonical JSON (tok_digest) */
     char *response; /* JSON text of the answer; NULL while the first call runs */
     long long at_ms;
-    size_t bytes;   /* what the entry costs: struct + token + request + response */
+    size_t bytes;   /* what the entry costs: struct + token + response */
     bool in_table;  /* still findable by token */
+    char token[];   /* the cache key (tok_key), NUL-terminated */
 } tok_entry;
 
 typedef struct tok_cache {
     pthread_mutex_t mu;
+    unsigned char key[32]; /* the digest's two SipHash keys, random per cache */
     tok_entry *head, *tail; /* FIFO: oldest .. newest */
     tok_entry *bucket[TOK_BUCKETS];
     size_t n;               /* entries in the FIFO */
@@ -111,8 +115,6 @@ static void tok_entry_free(tok_entry *t)
 {
     if (!t)
         return;
-    free(t->token);
-    free(t->request);
     free(t->response);
     free(t);
 }
@@ -125,6 +127,14 @@ static tok_cache *tok_cache_get(api_t *api)
     tok_cache *n = calloc(1, sizeof *n);
     if (!n)
         return NULL;
+    for (size_t got = 0; got < sizeof n->key;) {
+        ssize_t k = getrandom(n->key + got, sizeof n->key - got, 0);
+        if (k <= 0) { /* no randomness: no cache (ERR_NOMEM to the caller, as a failed alloc) */
+            free(n);
+            return NULL;
+        }
+        got += (size_t)k;
+    }
     pthread_mutex_init(&n->mu, NULL);
     n->max_bytes = api->txn_token_max_bytes;
     void *expected = NULL;
@@ -187,19 +197,31 @@ static tok_entry *tok_find(tok_cache *c, const char *token)
 
 enum tok_state { TOK_NEW = 0, TOK_REPLAY, TOK_MISMATCH, TOK_BUSY, TOK_NOMEM };
 
+/* The digest a token's entry keeps of its request's canonical text: 128 bits, two SipHash-2-4
+ * MACs under the cache's two random keys.  A different request with the same token is told
+ * apart unless both MACs collide (about 2^-128 for requests not chosen with the keys known). */
+static void tok_digest(const tok_cache *c, const char *request, uint64_t out[2])
+{
+    size_t n = strlen(request);
+    out[0] = siphash24(c->key, (const unsigned char *)request, n);
+    out[1] = siphash24(c->key + 16, (const unsigned char *)request, n);
+}
+
 /* Looks token up: replays (copy of the answer in *out_resp), mismatch, busy, or registers a
- * pending entry (TOK_NEW). */
+ * pending entry (TOK_NEW).  request: the request's canonical JSON text. */
 static enum tok_state tok_begin(tok_cache *c, const char *token, const char *request,
                                 char **out_resp)
 {
     enum tok_state st = TOK_NEW;
+    uint64_t dg[2];
+    tok_digest(c, request, dg);
     long long now = now_ms();
     pthread_mutex_lock(&c->mu);
     while (c->head && now - c->head->at_ms > API_TXN_TOKEN_TTL_MS)
         tok_pop(c);
     tok_entry *t = tok_find(c, token);
     if (t) {
-        if (strcmp(t->request, request) != 0)
+        if (t->digest[0] != dg[0] || t->digest[1] != dg[1])
             st = TOK_MISMATCH;
         else if (!t->response)
             st = TOK_BUSY;
@@ -208,18 +230,18 @@ static enum tok_state tok_begin(tok_cache *c, const char *token, const char *req
             st = *out_resp ? TOK_REPLAY : TOK_NOMEM;
         }
     } else {
-        size_t need = sizeof *t + strlen(token) + 1 + strlen(request) + 1;
+        size_t tlen = strlen(token), need = sizeof *t + tlen + 1;
         while (c->head && (c->n >= API_TXN_TOKEN_MAX_ENTRIES || c->bytes + need > c->max_bytes))
             tok_pop(c);
-        t = calloc(1, sizeof *t);
+        t = calloc(1, need);
         if (t) {
-            t->token = strdup(token);
-            t->request = strdup(request);
+            memcpy(t->token, token, tlen + 1);
+            t->digest[0] = dg[0];
+            t->digest[1] = dg[1];
             t->at_ms = now;
             t->bytes = need;
         }
-        if (!t || !t->token || !t->request) {
-            tok_entry_free(t);
+        if (!t) {
             st = TOK_NOMEM;
         } else {
             size_t h = tok_hash(token);
@@ -616,7 +638,7 @@ static api_cap *cap_for(api_cap *caps, size_t *ncap, const store_table *t)
  * A request of TransactItems (each one action of TableName, Item or Key, ConditionExpression,
  * UpdateExpression for an Update, ExpressionAttributeNames / Values, a valid
  * ReturnValuesOnConditionCheckFailure), ReturnConsumedCapacity and ReturnItemCollectionMetrics
- * only (no ClientRequestToken: its cache keys the canonical JSON text; no JSON null, nothing
+ * only (no ClientRequestToken: its cache digests the canonical JSON text; no JSON null, nothing
  * else) is read straight into values, with the jansson path's request-level checks calling
  * the same functions.  Anything unusual or refused before the tables returns TW_JANSSON
  * without a side effect, and the request takes the jansson path from the start: the same

@@ -135,8 +135,8 @@ static void idempotency(void **state)
                        ERR_TRANSACTION_CANCELED, NULL));
 }
 
-/* The token cache is bounded in bytes: with a 2 KB bound, a few other tokens' transactions
- * make it forget tok-a, which then applies again; within the bound tok-a is still
+/* The token cache is bounded in bytes: with a 2 KB bound, enough other tokens' transactions
+ * (an entry costs ~80 bytes: the token, the request's digest, the answer) make it forget tok-a, which then applies again; within the bound tok-a is still
  * remembered (applied once). */
 static void idempotency_bounded(void **state)
 {
@@ -153,18 +153,48 @@ static void idempotency_bounded(void **state)
     json_decref(it_ok(f, "TransactWriteItems", INC_T1("tok-b")));
     json_decref(it_ok(f, "TransactWriteItems", INC_T1("tok-a"))); /* still remembered */
     assert_int_equal(v_of_t1(f), 3);
-    static const char *const toks[] = {"tok-c", "tok-d", "tok-e", "tok-f", "tok-g", "tok-h",
-                                       "tok-i", "tok-j", "tok-k", "tok-l", "tok-m", "tok-n"};
-    for (size_t i = 0; i < sizeof toks / sizeof toks[0]; i++) {
+    for (int i = 0; i < 40; i++) {
         char req[512];
         snprintf(req, sizeof req,
-                 "{'TransactItems':[{'Put':{'TableName':'tab1','Item':{'pk':{'S':'%s'},"
-                 "'pad':{'S':'%0200d'}}}}],'ClientRequestToken':'%s'}",
-                 toks[i], 0, toks[i]);
+                 "{'TransactItems':[{'Put':{'TableName':'tab1','Item':{'pk':{'S':'k%d'},"
+                 "'pad':{'S':'%0200d'}}}}],'ClientRequestToken':'tok-%d'}",
+                 i, 0, i);
         json_decref(it_ok(f, "TransactWriteItems", req));
     }
     json_decref(it_ok(f, "TransactWriteItems", INC_T1("tok-a"))); /* forgotten: applies */
     assert_int_equal(v_of_t1(f), 4);
+}
+
+/* The cache keeps a 128-bit digest of the request, not its text: an entry costs the same for a
+ * 4 KB request as for a small one, so within a 2 KB bound a big request's token is still
+ * remembered after another token's transaction (before, its ~4 KB text alone filled the bound
+ * and the next token pushed it out: the replay applied a second time).  A request differing
+ * only in its last byte is still refused under the same token. */
+static void idempotency_digest(void **state)
+{
+    it_fix *f = *state;
+    err_t e;
+    err_clear(&e);
+    api_free(f->api);
+    api_opts o = {.txn_token_max_bytes = 2048};
+    assert_int_equal(api_new(f->s, &o, &f->api, &e), 0);
+    json_decref(it_ok(f, "PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'t1'},'v':{'N':'1'}}}"));
+    static char big[5000], other[5000];
+    const char *fmt =
+        "{'TransactItems':[{'Update':{'TableName':'tab1','Key':{'pk':{'S':'t1'}},"
+        "'UpdateExpression':'SET v = v + :o, padding = :p','ExpressionAttributeValues':"
+        "{':o':{'N':'1'},':p':{'S':'%04000d%c'}}}}],'ClientRequestToken':'tok-big'}";
+    snprintf(big, sizeof big, fmt, 0, 'a');
+    snprintf(other, sizeof other, fmt, 0, 'b');
+    json_decref(it_ok(f, "TransactWriteItems", big));
+    assert_int_equal(v_of_t1(f), 2);
+    json_decref(it_ok(f, "TransactWriteItems",
+                      "{'TransactItems':[{'Put':{'TableName':'tab1','Item':{'pk':{'S':'t9'}}}}],"
+                      "'ClientRequestToken':'tok-small'}"));
+    json_decref(it_ok(f, "TransactWriteItems", big)); /* replayed, not applied */
+    assert_int_equal(v_of_t1(f), 2);
+    it_err(f, "TransactWriteItems", other, ERR_IDEMPOTENT_PARAMETER_MISMATCH, NULL);
+    assert_int_equal(v_of_t1(f), 2);
 }
 
 typedef struct racer {
@@ -230,7 +260,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         IT_TEST(all_kinds),   IT_TEST(canceled),
         IT_TEST(validation),  IT_TEST(idempotency),
-        IT_TEST(idempotency_concurrent), IT_TEST(idempotency_bounded), IT_TEST(transact_get),
+        IT_TEST(idempotency_concurrent), IT_TEST(idempotency_bounded), IT_TEST(idempotency_digest), IT_TEST(transact_get),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
