@@ -5,7 +5,8 @@
  * the same reply bytes.
  *
  * The corpus: every request of tests/e2e/test_query_scan.py (its tables and items rebuilt
- * here: qst, qinc, qlsi), successes and every error case, plus the requests the fast path
+ * here: qst, qinc, qlsi), successes and every error case; queries of a GSI with a
+ * multi-attribute key (qmk, as test_gsi_multikey.py's); the requests the fast path
  * leaves to the jansson path (legacy parameters, nulls, numbers as strings, unknown members,
  * names with U+0000) and errors from each stage (the model, the request's rules, the table,
  * the index, the start key).  Each case also says which path answers it, counted by jansson's
@@ -220,6 +221,26 @@ static int q_setup(void **state)
         put(f, big);
     }
     free(big);
+    /* qmk: pk S; GSI mki of a multi-attribute key: partition a S + b N, sort d S + e N + f S
+     * (ALL), as tests/e2e/test_gsi_multikey.py's; m4 lacks e (not in the index) */
+    json_decref(it_ok(
+        f, "CreateTable",
+        "{'TableName':'qmk','KeySchema':[{'AttributeName':'pk','KeyType':'HASH'}],"
+        "'AttributeDefinitions':[{'AttributeName':'pk','AttributeType':'S'},"
+        "{'AttributeName':'a','AttributeType':'S'},{'AttributeName':'b','AttributeType':'N'},"
+        "{'AttributeName':'d','AttributeType':'S'},{'AttributeName':'e','AttributeType':'N'},"
+        "{'AttributeName':'f','AttributeType':'S'}],'BillingMode':'PAY_PER_REQUEST',"
+        "'GlobalSecondaryIndexes':[{'IndexName':'mki','KeySchema':["
+        "{'AttributeName':'a','KeyType':'HASH'},{'AttributeName':'b','KeyType':'HASH'},"
+        "{'AttributeName':'d','KeyType':'RANGE'},{'AttributeName':'e','KeyType':'RANGE'},"
+        "{'AttributeName':'f','KeyType':'RANGE'}],'Projection':{'ProjectionType':'ALL'}}]}"));
+    for (int i = 0; i < 6; i++) {
+        snprintf(req, sizeof req,
+                 "{'TableName':'qmk','Item':{'pk':{'S':'m%d'},'a':{'S':'x'},'b':{'N':'1'},"
+                 "'d':{'S':'d%d'},%s'f':{'S':'f'},'v':{'N':'%d'}}}",
+                 i, i % 3, i == 4 ? "" : "'e':{'N':'7'},", i);
+        put(f, req);
+    }
     /* a name and a value with U+0000 (through both entries: jansson's json_loads refuses
      * the key) */
     char *t = quoted("{'TableName':'qst','Item':{'pk':{'S':'n\\u0000ul'},'sk':{'S':'1'},"
@@ -425,6 +446,29 @@ static const qcase corpus[] = {
     {"Query", 'C', "{'TableName':'qlsi','IndexName':'lkey','KeyConditionExpression':'pk = :p',"
                    "'ExpressionAttributeValues':{':p':{'S':'h'}},'ReturnConsumedCapacity':"
                    "'INDEXES'}"},
+    /* a GSI of a multi-attribute key (test_gsi_multikey.py's rules) */
+    {"Query", 'F', "{'TableName':'qmk','IndexName':'mki','KeyConditionExpression':"
+                   "'a = :a AND b = :b','ExpressionAttributeValues':{':a':{'S':'x'},':b':{'N':'1'}}}"},
+    {"Query", 'F', "{'TableName':'qmk','IndexName':'mki','KeyConditionExpression':"
+                   "'a = :a AND b = :b AND d = :d AND e > :e','ExpressionAttributeValues':"
+                   "{':a':{'S':'x'},':b':{'N':'1'},':d':{'S':'d1'},':e':{'N':'0'}},"
+                   "'ScanIndexForward':false}"},
+    {"Query", 'F', "{'TableName':'qmk','IndexName':'mki','KeyConditionExpression':'a = :a',"
+                   "'ExpressionAttributeValues':{':a':{'S':'x'}}}"},
+    {"Query", 'F', "{'TableName':'qmk','IndexName':'mki','KeyConditionExpression':"
+                   "'a = :a AND b = :b AND e = :e','ExpressionAttributeValues':"
+                   "{':a':{'S':'x'},':b':{'N':'1'},':e':{'N':'7'}}}"},
+    {"Query", 'F', "{'TableName':'qmk','IndexName':'mki','KeyConditionExpression':"
+                   "'a = :a AND b = :b','FilterExpression':'f = :f OR v > :b',"
+                   "'ExpressionAttributeValues':{':a':{'S':'x'},':b':{'N':'1'},':f':{'S':'f'}}}"},
+    {"Query", 'F', "{'TableName':'qmk','IndexName':'mki','KeyConditionExpression':"
+                   "'a = :a AND b = :b','ExpressionAttributeValues':{':a':{'S':'x'},':b':{'N':'1'}},"
+                   "'Limit':2,'ExclusiveStartKey':{'pk':{'S':'m0'},'a':{'S':'x'},'b':{'N':'1'},"
+                   "'d':{'S':'d0'},'e':{'N':'7'},'f':{'S':'f'}}}"},
+    {"Query", 'F', "{'TableName':'qmk','IndexName':'mki','KeyConditionExpression':"
+                   "'a = :a AND b = :b','ExpressionAttributeValues':{':a':{'S':'x'},':b':{'N':'1'}},"
+                   "'ExclusiveStartKey':{'pk':{'S':'m0'},'a':{'S':'x'}}}"},
+    {"Scan", 'F', "{'TableName':'qmk','IndexName':'mki','Limit':3}"},
     /* more of the common form */
     {"Query", 'F', "{" QQ ",'ReturnConsumedCapacity':'NONE','ConsistentRead':false,"
                    "'ScanIndexForward':true}"},
@@ -543,6 +587,10 @@ static void test_paging_same(void **state)
         {"Query", "{" QQ ",'Limit':2,'ScanIndexForward':false"},
         {"Query", "{'TableName':'qst','IndexName':'gkey','KeyConditionExpression':'g = :g',"
                   "'ExpressionAttributeValues':{':g':{'S':'G'}},'Limit':2"},
+        {"Query", "{'TableName':'qmk','IndexName':'mki','KeyConditionExpression':"
+                  "'a = :a AND b = :b','ExpressionAttributeValues':{':a':{'S':'x'},"
+                  "':b':{'N':'1'}},'Limit':2"},
+        {"Scan", "{'TableName':'qmk','IndexName':'mki','Limit':1"},
         {"Query", "{'TableName':'qlsi','IndexName':'lkey','KeyConditionExpression':'pk = :p',"
                   "'ExpressionAttributeValues':{':p':{'S':'h'}},'Limit':2,"
                   "'Select':'ALL_ATTRIBUTES'"},
