@@ -275,6 +275,11 @@
 #define TXT_UT_ODT_BILLING_UPDATING                                                             \
     "Attempt to change a resource which is still in use: OnDemandThroughput cannot be "       \
     "updated while BillingMode update is in progress"
+/* a second throughput Update of a GSI while its first is in progress (ack-api-quirks
+ * DDB-TABLE-135) */
+#define TXT_UT_GSI_UPDATING                                                                     \
+    "Attempt to change a resource which is still in use: Index is being updated. Table: %s "  \
+    "Index: %s"
 #define TXT_DT_TABLE_UPDATING                                                                   \
     "Attempt to change a resource which is still in use: Table: %s is in the process of "     \
     "being updated."

@@ -325,6 +325,54 @@ static bool tbl_index_busy(const store_table *t)
     return t->n_dropping > 0;
 }
 
+/* True while a throughput change of the table or GSI whose metadata is m is in progress:
+ * m holds the values from before the change ("PrevRCU", "PrevWCU") until "UpdatingUntil". */
+static bool tp_updating(json_t *m)
+{
+    return meta_int(m, "UpdatingUntil") > now_ms() && json_object_get(m, "PrevRCU");
+}
+
+/* The throughput m describes: while its change is in progress the old values, as AWS
+ * answers and describes them (the 2011-12-05 API's UpdateTable: "While the table is in the
+ * UPDATING state, the table still has the provisioned throughput from before the call";
+ * measured by the public ack-api-quirks lab, DDB-TABLE-060 for a table and DDB-TABLE-165 for
+ * a GSI; tests/e2e/test_tables_updating.py), then the new ones. */
+static void tp_shown(json_t *m, long long *rcu, long long *wcu)
+{
+    bool old = tp_updating(m);
+    *rcu = meta_int(m, old ? "PrevRCU" : "RCU");
+    *wcu = meta_int(m, old ? "PrevWCU" : "WCU");
+}
+
+/* Records a throughput change in m (a table's metadata or a GSI's entry): the new values,
+ * and the old ones to show until `until` (ms; 0: at once, nothing kept). */
+static void tp_set(json_t *m, long long rcu, long long wcu, int64_t until)
+{
+    if (until > 0) {
+        json_object_set_new(m, "PrevRCU", json_integer(meta_int(m, "RCU")));
+        json_object_set_new(m, "PrevWCU", json_integer(meta_int(m, "WCU")));
+        json_object_set_new(m, "UpdatingUntil", json_integer(until));
+    } else {
+        json_object_del(m, "PrevRCU");
+        json_object_del(m, "PrevWCU");
+    }
+    json_object_set_new(m, "RCU", json_integer(rcu));
+    json_object_set_new(m, "WCU", json_integer(wcu));
+}
+
+/* True while a GSI of the table (meta) has a throughput Update in progress. */
+static bool tbl_gsi_updating(json_t *meta)
+{
+    const char *k;
+    json_t *g;
+    json_object_foreach(json_object_get(meta, "Gsi"), k, g)
+    {
+        if (tp_updating(g))
+            return true;
+    }
+    return false;
+}
+
 /* The full TableDescription.  status: "ACTIVE", "DELETING", "UPDATING", ...  creating_gsi:
  * the name of a GSI just added by UpdateTable (described as CREATING), or NULL. */
 static int tbl_describe(api_req *r, const store_table *t, const char *status,
@@ -363,14 +411,15 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
     json_object_set_new(d, "CreationDateTime", ms_to_json(t->created_ms));
 
     bool ppr = meta_is_ppr(meta);
+    long long rcu, wcu;
+    tp_shown(meta, &rcu, &wcu);
     json_object_set_new(
         d, "ProvisionedThroughput",
         json_pack("{s:o,s:o,s:I,s:I,s:I}", "LastIncreaseDateTime",
                   ms_to_json(meta_int(meta, "LastIncrease")), "LastDecreaseDateTime",
                   ms_to_json(meta_int(meta, "LastDecrease")), "NumberOfDecreasesToday",
                   (json_int_t)meta_int(meta, "Decreases"), "ReadCapacityUnits",
-                  (json_int_t)(ppr ? 0 : meta_int(meta, "RCU")), "WriteCapacityUnits",
-                  (json_int_t)(ppr ? 0 : meta_int(meta, "WCU"))));
+                  (json_int_t)(ppr ? 0 : rcu), "WriteCapacityUnits", (json_int_t)(ppr ? 0 : wcu)));
 
     uint64_t count = 0, bytes = 0;
     if ((rc = store_table_stats(r->api->store, t, NULL, &count, &bytes, r->err)))
@@ -405,18 +454,23 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
          * items, then ACTIVE without Backfilling; a deleted one DELETING until it is gone */
         bool creating = ix->global && creating_gsi && strcmp(creating_gsi, ix->name) == 0;
         if (ix->global) {
-            json_object_set_new(
-                x, "IndexStatus",
-                json_string(deleting ? "DELETING"
-                                     : creating || ix->backfilling ? "CREATING" : "ACTIVE"));
+            json_t *g = json_object_get(gmeta, ix->name);
+            /* a throughput Update of the GSI: UPDATING for a while, with its old throughput
+             * (tp_shown) */
+            bool updating = !deleting && !creating && !ix->backfilling && tp_updating(g);
+            json_object_set_new(x, "IndexStatus",
+                                json_string(deleting                      ? "DELETING"
+                                            : creating || ix->backfilling ? "CREATING"
+                                            : updating                    ? "UPDATING"
+                                                                          : "ACTIVE"));
             if (!creating && !deleting && ix->backfilling)
                 json_object_set_new(x, "Backfilling", json_boolean(!ix->allocating));
-            json_t *g = json_object_get(gmeta, ix->name);
             if (!ppr && (!deleting || g)) {
+                long long gr, gw;
+                tp_shown(g, &gr, &gw);
                 json_object_set_new(x, "ProvisionedThroughput",
-                                    json_pack("{s:I,s:I}", "ReadCapacityUnits",
-                                              (json_int_t)meta_int(g, "RCU"), "WriteCapacityUnits",
-                                              (json_int_t)meta_int(g, "WCU")));
+                                    json_pack("{s:I,s:I}", "ReadCapacityUnits", (json_int_t)gr,
+                                              "WriteCapacityUnits", (json_int_t)gw));
             }
         }
         if (!creating) {
@@ -1444,7 +1498,7 @@ static int delete_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
         return err_set(r->err, ERR_VALIDATION,
                        "Resource cannot be deleted as it is currently protected against "
                        "deletion. Disable deletion protection first.");
-    if (tbl_index_busy(al->cur))
+    if (tbl_index_busy(al->cur) || tbl_gsi_updating(meta))
         return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_DT_INDEXES_BUSY);
     if (tbl_iops_updating(meta))
         return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_DT_TABLE_UPDATING,
@@ -1538,6 +1592,10 @@ typedef struct ut_plan {
     tbl_attrs attrs;      /* the request's AttributeDefinitions (when parsed) */
     bool stream_change;   /* StreamSpecification enables (stream_view) or disables the stream */
     uint8_t stream_view;
+    bool resend_ppr;      /* BillingMode PAY_PER_REQUEST re-sent: answered UPDATING, no change */
+    bool dropped_ppr;     /* ... re-sent during a switch to PROVISIONED: dropped, answered as
+                           * on-demand */
+    bool to_ppr;          /* a switch to on-demand */
 } ut_plan;
 
 /* t's index `name` (NULL when it has none). */
@@ -1635,10 +1693,24 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         to_ppr = strcmp(q->billing, "PAY_PER_REQUEST") == 0;
         changed_billing = to_ppr != ppr;
     }
+    /* PAY_PER_REQUEST re-sent to an on-demand table: a 200 that changes nothing, answered
+     * UPDATING (DescribeTable stays ACTIVE); sent while a switch from on-demand to
+     * provisioned is in progress, taken as such a re-send of the mode still committed:
+     * dropped, answered UPDATING as on-demand (AWS as the public ack-api-quirks lab measured
+     * it, DDB-TABLE-156 and DDB-TABLE-452; tests/e2e/test_tables_updating.py) */
+    if (q->billing && to_ppr && !changed_billing)
+        p->resend_ppr = true;
+    if (changed_billing && to_ppr && tbl_iops_updating(meta) &&
+        json_is_true(json_object_get(meta, "UpdatingBilling"))) {
+        p->resend_ppr = p->dropped_ppr = true;
+        changed_billing = false;
+        to_ppr = ppr;
+    }
+    p->to_ppr = changed_billing && to_ppr;
     /* billing against the table: throughput for an on-demand table; PROVISIONED needs it */
     if (ppr && !q->billing && q->ptj)
         return verr(r, TXT_CT_PPR_WITH_PT);
-    if (q->billing && !to_ppr && !q->ptj)
+    if (q->billing && !to_ppr && !q->ptj && !p->dropped_ppr)
         return verr(r, TXT_UT_PROV_NEEDS_PT);
     /* on-demand ceilings: only for a table that stays or becomes on-demand; at least 1, or
      * -1 (no ceiling) */
@@ -1757,13 +1829,26 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         } else {
             tbl_tp gtp = {0};
             json_t *g = json_object_get(gmeta, found->name);
+            /* one throughput Update of an index at a time (AWS's text, ack-api-quirks
+             * DDB-TABLE-135) */
+            if (tp_updating(g))
+                return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_GSI_UPDATING,
+                               tbl_user_name(r, t), found->name);
             if ((rc = check_gsi_throughput(r, act, &gtp)))
                 return rc;
             if (gtp.rcu == meta_int(g, "RCU") && gtp.wcu == meta_int(g, "WCU"))
                 return verr(r, TXT_GSI_THROUGHPUT_SAME);
-            json_object_set_new(
-                gmeta, found->name,
-                json_pack("{s:I,s:I}", "RCU", (json_int_t)gtp.rcu, "WCU", (json_int_t)gtp.wcu));
+            if (!json_is_object(g)) {
+                g = json_object();
+                if (!g || json_object_set_new(gmeta, found->name, g))
+                    return err_set(r->err, ERR_NOMEM, "out of memory");
+            }
+            /* the index is UPDATING for a while, showing its old throughput; a billing
+             * switch sets every GSI's throughput at once (ut_apply of the table's) */
+            tp_set(g, gtp.rcu, gtp.wcu,
+                   changed_billing || r->api->update_delay_ms <= 0
+                       ? 0
+                       : now_ms() + r->api->update_delay_ms);
         }
     }
 
@@ -1823,9 +1908,12 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     }
     if (rc == 0 && q->ptj) {
         /* DynamoDB Local keeps LastIncrease/LastDecreaseDateTime at 0 and
-         * NumberOfDecreasesToday at 0; so do we (tests/e2e/test_tables.py pins it) */
-        json_object_set_new(meta, "RCU", json_integer(tp.rcu));
-        json_object_set_new(meta, "WCU", json_integer(tp.wcu));
+         * NumberOfDecreasesToday at 0; so do we (tests/e2e/test_tables.py pins it).  A change
+         * of a provisioned table's throughput shows the old values until it is done
+         * (tp_shown); a billing switch answers with the new ones at once (AWS, DDB-TABLE-165) */
+        tp_set(meta, tp.rcu, tp.wcu,
+               changed_billing || r->api->update_delay_ms <= 0 ? 0
+                                                               : now + r->api->update_delay_ms);
     }
     if (rc == 0 && stream) { /* the store creates or disables the stream (ut_apply) */
         p->stream_change = true;
@@ -1920,6 +2008,22 @@ int op_update_table(api_req *r, json_t **out)
     json_t *desc;
     if ((rc = tbl_describe(r, t, "ACTIVE", c.plan.creating, &desc)))
         return rc;
+    /* the answer's own shape (AWS, ack-api-quirks DDB-TABLE-060/156/183/452): a re-sent
+     * PAY_PER_REQUEST says UPDATING (DescribeTable: ACTIVE), one dropped during a switch to
+     * provisioned answers as on-demand; a switch to on-demand answers without the time of
+     * the switch, which DescribeTable adds */
+    if (c.plan.resend_ppr)
+        json_object_set_new(desc, "TableStatus", json_string("UPDATING"));
+    if (c.plan.dropped_ppr) {
+        json_t *pt = json_object_get(desc, "ProvisionedThroughput");
+        json_object_set_new(pt, "ReadCapacityUnits", json_integer(0));
+        json_object_set_new(pt, "WriteCapacityUnits", json_integer(0));
+        json_object_set_new(desc, "BillingModeSummary",
+                            json_pack("{s:s}", "BillingMode", "PAY_PER_REQUEST"));
+    }
+    if (c.plan.to_ppr)
+        json_object_del(json_object_get(desc, "BillingModeSummary"),
+                        "LastUpdateToPayPerRequestDateTime");
     *out = json_pack("{s:o}", "TableDescription", desc);
     return 0;
 }

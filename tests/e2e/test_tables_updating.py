@@ -58,6 +58,11 @@ def test_update_throughput_answers_updating(ddb_url, target, table_name):
     r = ok(ddb_url, "UpdateTable", {"TableName": table_name,
                                     "ProvisionedThroughput": pt(2, 2)})["TableDescription"]
     assert r["TableStatus"] == aws_or_local(target, "UPDATING", local="ACTIVE")
+    # the answer echoes the throughput from before the call (AWS, DDB-TABLE-060; dynalite's
+    # tests, run against AWS, assert the same); DynamoDB Local answers the new values
+    got = r["ProvisionedThroughput"]
+    assert (got["ReadCapacityUnits"], got["WriteCapacityUnits"]) == aws_or_local(
+        target, (1, 1), local=(2, 2))
     wait_active(ddb_url, table_name)
     d = ok(ddb_url, "DescribeTable", {"TableName": table_name})["Table"]
     assert d["ProvisionedThroughput"]["ReadCapacityUnits"] == 2
@@ -127,3 +132,140 @@ def test_default_delay_is_short(ddbchat_server):
     assert r["TableDescription"]["TableStatus"] == "ACTIVE"
     ok(url, "UpdateTable", {"TableName": "dflt", "ProvisionedThroughput": pt(5, 5)})
     assert wait_active(url, "dflt", timeout=1.0) < 1.0
+
+
+def gsi_table(url, name, ppr=False):
+    body = {"TableName": name,
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                     {"AttributeName": "g", "AttributeType": "S"}],
+            "GlobalSecondaryIndexes": [{
+                "IndexName": "gsi1", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"}}]}
+    if ppr:
+        body["BillingMode"] = "PAY_PER_REQUEST"
+    else:
+        body["ProvisionedThroughput"] = pt(1, 1)
+        body["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"] = pt(1, 1)
+    ok(url, "CreateTable", body)
+
+
+def gsi_of(desc):
+    return desc["GlobalSecondaryIndexes"][0]
+
+
+# While a throughput change is UPDATING, DescribeTable too shows the throughput from before
+# the call; the new values once ACTIVE (AWS: "While the table is in the UPDATING state, the
+# table still has the provisioned throughput from before the call", the 2011-12-05 API's
+# UpdateTable; DDB-TABLE-060: "DescribeTable showed 2/2 only after UPDATING ended").
+def test_old_throughput_until_active(ddbchat_server):
+    url = ddbchat_server(env={"DDBCHAT_UPDATE_DONE_DELAY_MS": str(DELAY_MS)}).ddb_url
+    provisioned(url, "old")
+    r = ok(url, "UpdateTable", {"TableName": "old", "ProvisionedThroughput": pt(4, 5)})
+    assert r["TableDescription"]["ProvisionedThroughput"]["ReadCapacityUnits"] == 1
+    d = ok(url, "DescribeTable", {"TableName": "old"})["Table"]
+    assert (d["TableStatus"], d["ProvisionedThroughput"]["ReadCapacityUnits"],
+            d["ProvisionedThroughput"]["WriteCapacityUnits"]) == ("UPDATING", 1, 1)
+    wait_active(url, "old")
+    d = ok(url, "DescribeTable", {"TableName": "old"})["Table"]
+    assert (d["ProvisionedThroughput"]["ReadCapacityUnits"],
+            d["ProvisionedThroughput"]["WriteCapacityUnits"]) == (4, 5)
+    # a switch to provisioned answers with the new values at once (DDB-TABLE-165)
+    ok(url, "UpdateTable", {"TableName": "old", "BillingMode": "PAY_PER_REQUEST"})
+    wait_active(url, "old")
+    r = ok(url, "UpdateTable", {"TableName": "old", "BillingMode": "PROVISIONED",
+                                "ProvisionedThroughput": pt(3, 3)})["TableDescription"]
+    assert (r["TableStatus"], r["ProvisionedThroughput"]["ReadCapacityUnits"]) == ("UPDATING", 3)
+
+
+# A GSI's own throughput Update: the index is UPDATING for a while (the table stays ACTIVE),
+# the answer and DescribeTable show its old throughput, a second Update of it and
+# DeleteTable are refused meanwhile (AWS, DDB-TABLE-135/148/150/165).  DynamoDB Local
+# applies it at once (ACTIVE, new values), named below.
+def test_gsi_throughput_update_answer(ddb_url, target, table_name):
+    name = table_name("gupd")
+    gsi_table(ddb_url, name)
+    r = ok(ddb_url, "UpdateTable", {"TableName": name, "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "gsi1", "ProvisionedThroughput": pt(2, 3)}}]})
+    r = r["TableDescription"]
+    g = gsi_of(r)
+    assert r["TableStatus"] == "ACTIVE"
+    assert g["IndexStatus"] == aws_or_local(target, "UPDATING", local="ACTIVE")
+    assert (g["ProvisionedThroughput"]["ReadCapacityUnits"],
+            g["ProvisionedThroughput"]["WriteCapacityUnits"]) == aws_or_local(
+        target, (1, 1), local=(2, 3))
+
+
+def test_gsi_throughput_update_is_index_updating(ddbchat_server):
+    url = ddbchat_server(env={"DDBCHAT_UPDATE_DONE_DELAY_MS": str(DELAY_MS)}).ddb_url
+    gsi_table(url, "gup")
+    t0 = time.monotonic()
+    ok(url, "UpdateTable", {"TableName": "gup", "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "gsi1", "ProvisionedThroughput": pt(2, 3)}}]})
+    d = ok(url, "DescribeTable", {"TableName": "gup"})["Table"]
+    assert (d["TableStatus"], gsi_of(d)["IndexStatus"]) == ("ACTIVE", "UPDATING")
+    assert gsi_of(d)["ProvisionedThroughput"]["ReadCapacityUnits"] == 1
+    err(url, "UpdateTable", {"TableName": "gup", "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "gsi1", "ProvisionedThroughput": pt(4, 4)}}]}, IN_USE,
+        "Attempt to change a resource which is still in use: Index is being updated. "
+        "Table: gup Index: gsi1")
+    err(url, "DeleteTable", {"TableName": "gup"}, IN_USE,
+        "Attempt to change a resource which is still in use: Cannot delete table while "
+        "indexes are being created, updated, or deleted.")
+    assert time.monotonic() - t0 < DELAY_MS / 1000, "machine too slow for the window"
+    deadline = time.monotonic() + 10
+    while gsi_of(d)["IndexStatus"] != "ACTIVE":
+        assert time.monotonic() < deadline, d
+        time.sleep(0.05)
+        d = ok(url, "DescribeTable", {"TableName": "gup"})["Table"]
+    assert (gsi_of(d)["ProvisionedThroughput"]["ReadCapacityUnits"],
+            gsi_of(d)["ProvisionedThroughput"]["WriteCapacityUnits"]) == (2, 3)
+    ok(url, "UpdateTable", {"TableName": "gup", "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "gsi1", "ProvisionedThroughput": pt(4, 4)}}]})
+
+
+# PAY_PER_REQUEST re-sent to an on-demand table: a 200 that changes nothing, whose answer
+# says UPDATING while DescribeTable stays ACTIVE (AWS, DDB-TABLE-156).  DynamoDB Local
+# answers ACTIVE.
+def test_pay_per_request_resent(ddb_url, target, table_name):
+    name = table_name("ppr")
+    gsi_table(ddb_url, name, ppr=True)
+    r = ok(ddb_url, "UpdateTable", {"TableName": name, "BillingMode": "PAY_PER_REQUEST"})
+    r = r["TableDescription"]
+    assert r["TableStatus"] == aws_or_local(target, "UPDATING", local="ACTIVE")
+    assert r["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert status(ddb_url, name) == "ACTIVE"
+
+
+# PAY_PER_REQUEST sent while a switch from on-demand to provisioned is in progress: AWS takes
+# it for a re-send of the mode still committed: 200, answered UPDATING as on-demand, and
+# dropped (the switch to provisioned completes); a different throughput meanwhile is refused
+# (DDB-TABLE-452).  The switch to on-demand answers without LastUpdateToPayPerRequestDateTime,
+# which DescribeTable adds (DDB-TABLE-060/183).
+def test_pay_per_request_during_switch_is_dropped(ddbchat_server):
+    url = ddbchat_server(env={"DDBCHAT_UPDATE_DONE_DELAY_MS": str(DELAY_MS)}).ddb_url
+    ok(url, "CreateTable", {
+        "TableName": "flip", "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    ok(url, "UpdateTable", {"TableName": "flip", "BillingMode": "PROVISIONED",
+                            "ProvisionedThroughput": pt(1, 1)})
+    r = ok(url, "UpdateTable", {"TableName": "flip",
+                                "BillingMode": "PAY_PER_REQUEST"})["TableDescription"]
+    assert r["TableStatus"] == "UPDATING"
+    assert r["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert (r["ProvisionedThroughput"]["ReadCapacityUnits"],
+            r["ProvisionedThroughput"]["WriteCapacityUnits"]) == (0, 0)
+    err(url, "UpdateTable", {"TableName": "flip", "ProvisionedThroughput": pt(2, 2)},
+        IN_USE, IOPS % "flip")
+    wait_active(url, "flip")
+    d = ok(url, "DescribeTable", {"TableName": "flip"})["Table"]
+    assert d["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
+    assert d["ProvisionedThroughput"]["ReadCapacityUnits"] == 1
+    # now a real switch to on-demand
+    r = ok(url, "UpdateTable", {"TableName": "flip",
+                                "BillingMode": "PAY_PER_REQUEST"})["TableDescription"]
+    assert r["BillingModeSummary"] == {"BillingMode": "PAY_PER_REQUEST"}
+    wait_active(url, "flip")
+    d = ok(url, "DescribeTable", {"TableName": "flip"})["Table"]
+    assert set(d["BillingModeSummary"]) == {"BillingMode", "LastUpdateToPayPerRequestDateTime"}
