@@ -280,6 +280,25 @@
 #define TXT_UT_GSI_UPDATING                                                                     \
     "Attempt to change a resource which is still in use: Index is being updated. Table: %s "  \
     "Index: %s"
+/* UpdateTable while a GSI is being deleted or in its resource allocation phase (AWS's texts
+ * as the public ack-api-quirks lab measured them, DDB-TABLE-149/375/376/458;
+ * tests/e2e/test_gsi_lifecycle.py) */
+#define TXT_UT_IOPS_INDEX_DELETING                                                              \
+    "Attempt to change a resource which is still in use: Can't change table IOPS when an "    \
+    "index is being deleted. Table: %s Indexes: %s"
+#define TXT_UT_GSI_DELETING                                                                     \
+    "Attempt to change a resource which is still in use: Index is being deleted. Table: %s "  \
+    "Index: %s"
+#define TXT_UT_ODT_INDEX_DELETING                                                               \
+    "Attempt to change a resource which is still in use: OnDemandThroughput cannot be "       \
+    "updated while index deletion is in progress for indexes: %s"
+#define TXT_UT_ODT_INDEX_CREATING                                                               \
+    "Attempt to change a resource which is still in use: OnDemandThroughput cannot be "       \
+    "updated while index creation is in progress for indexes: %s"
+#define TXT_UT_GSI_ALLOCATING                                                                   \
+    "Attempt to change a resource which is still in use: Index creation is in resource "      \
+    "allocation phase. Retry deletion during backfilling phase or when the index is active. " \
+    "Table: %s Index: %s"
 #define TXT_DT_TABLE_UPDATING                                                                   \
     "Attempt to change a resource which is still in use: Table: %s is in the process of "     \
     "being updated."

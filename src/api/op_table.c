@@ -1675,6 +1675,47 @@ static int ut_parse(api_req *r, ut_req *q)
     return 0;
 }
 
+/* "[a, b]": the names of t's GSIs being created (allocating) or else deleted. */
+static const char *phase_names(api_req *r, const store_table *t, bool deleting)
+{
+    const char *s = "[";
+    size_t n = 0;
+    for (size_t i = 0; i < (deleting ? t->n_dropping : t->n_idx) && s; i++) {
+        const store_index *ix = deleting ? &t->dropping[i] : &t->idx[i];
+        if (deleting || ix->allocating)
+            s = arena_printf(r->arena, "%s%s%s", s, n++ ? ", " : "", ix->name);
+    }
+    return s ? arena_printf(r->arena, "%s]", s) : NULL;
+}
+
+/* UpdateTable while the table is UPDATING for its indexes (a GSI in its resource allocation
+ * phase or being deleted), as AWS answers it (ack-api-quirks DDB-TABLE-375/376/458): a
+ * throughput or billing change while an index is deleted, and an on-demand ceiling in
+ * either phase, are refused with their own texts; deletion protection and encryption are
+ * admitted, and a re-sent PAY_PER_REQUEST while an index is deleted; anything else is
+ * refused as before. */
+static int ut_index_phase_check(api_req *r, const ut_req *q, const store_table *t,
+                                bool changed_billing, bool stream)
+{
+    const char *name = tbl_user_name(r, t);
+    bool deleting = t->n_dropping > 0;
+    if (deleting && (q->ptj || changed_billing)) {
+        const char *ns = phase_names(r, t, true);
+        return ns ? err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_IOPS_INDEX_DELETING, name, ns)
+                  : err_set(r->err, ERR_NOMEM, "out of memory");
+    }
+    if (q->odt) {
+        const char *ns = phase_names(r, t, deleting);
+        return ns ? err_set(r->err, ERR_RESOURCE_IN_USE,
+                            deleting ? TXT_UT_ODT_INDEX_DELETING : TXT_UT_ODT_INDEX_CREATING, ns)
+                  : err_set(r->err, ERR_NOMEM, "out of memory");
+    }
+    if (!q->ptj && !changed_billing && !stream && !q->tclass && !json_array_size(q->gu) &&
+        (deleting || !q->billing)) /* a re-sent PAY_PER_REQUEST: measured while deleting */
+        return 0;
+    return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_TABLE_UPDATING, name);
+}
+
 /* Decides the change against t (the committed table) and edits meta accordingly; index
  * changes go to p.  The service's order (Dynoxide's AWS captures): billing against the
  * table; table throughput; updates of indexes that do not exist; one create or delete at a
@@ -1760,6 +1801,12 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     for (size_t i = 0; i < n_gu; i++) {
         const char *in = json_string_value(json_object_get(acts[i], "IndexName"));
         const store_index *ix = in ? tbl_index(t, in) : NULL;
+        /* an Update of an index being deleted: the state check wins (AWS's text,
+         * ack-api-quirks DDB-TABLE-375/376) */
+        for (size_t j = 0; kinds[i] == 'U' && in && !ix && j < t->n_dropping; j++)
+            if (strcmp(t->dropping[j].name, in) == 0)
+                return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_GSI_DELETING,
+                               tbl_user_name(r, t), in);
         if (kinds[i] == 'U' && (!ix || !ix->global))
             return verr(r, TXT_UT_GSI_UPDATE_UNKNOWN);
     }
@@ -1774,6 +1821,11 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             continue;
         const char *in = json_string_value(json_object_get(acts[i], "IndexName"));
         const store_index *ix = in ? tbl_index(t, in) : NULL;
+        /* deleting the index still in its resource allocation phase: AWS's text
+         * (ack-api-quirks DDB-TABLE-149, 28 attempts over 53 s) */
+        if (kinds[i] == 'D' && ix && ix->allocating)
+            return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_GSI_ALLOCATING,
+                           tbl_user_name(r, t), ix->name);
         if (!(kinds[i] == 'D' && ix && ix->backfilling && !ix->allocating))
             return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_GSI_ONE_AT_A_TIME);
     }
@@ -1882,7 +1934,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     /* unused extra definitions are accepted (DynamoDB Local) and dropped by ut_apply */
     /* any other change waits while the table is UPDATING for its indexes */
     if (rc == 0 && tbl_updating(t))
-        rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_TABLE_UPDATING, tbl_user_name(r, t));
+        rc = ut_index_phase_check(r, q, t, changed_billing, stream != NULL);
     /* while a throughput or billing change is in progress, another one and a stream change
      * are refused (AWS's texts) */
     if (rc == 0 && tbl_iops_updating(meta) && q->odt &&
