@@ -3,10 +3,11 @@
  *
  * Group commit, leader/follower (no committer thread): a caller queues its batch; if no
  * round is running it becomes the leader at once and commits in its own thread (a lone writer
- * pays no thread hop), else it sleeps on its own condition variable.  The leader takes
- * everything queued, opens one LMDB write txn, runs each caller's batch (each write alone for
- * _each, all together for _atomic) and commits once.  As soon as LMDB's write lock is free it
- * promotes the head of the queue (everything queued while it worked) to lead the next round.
+ * pays no thread hop), else it sleeps (a futex, st_wq_post).  The leader takes everything
+ * queued, opens one LMDB write txn, runs each caller's batch (each write alone for _each, all
+ * together for _atomic), takes in and runs whoever queued meanwhile until the queue is empty,
+ * and commits once.  As soon as LMDB's write lock is free it promotes the head of the queue
+ * (everything queued during the commit) to lead the next round.
  * Durability, one fsync per round under load (issue 13.3): the env is MDB_NOMETASYNC, so a
  * commit that changed anything syncs the data file before writing its meta page, and that
  * sync also puts every earlier meta page on disk.  A round followed by another is therefore
@@ -396,20 +397,22 @@ static void st_wq_post(wreq *q, uint32_t st)
 
 /* ---- a round ---------------------------------------------------------------------- */
 
+#define ST_ROUND_MAX 1024 /* callers taken into one round at most */
+
 typedef struct round {
-    wreq *head;
+    wreq *head, *tail;
+    size_t calls;       /* callers in the round (head..tail) */
     st_deltas all, one; /* counters of the committed writes; of the write(s) in flight */
     uint64_t sseq;      /* stream sequence counter (stream.c), stored before the commit */
     uint64_t txnid;     /* the round's LMDB txn id (of its last run, after a map growth) */
     bool changed;       /* a write of the round was committed into the txn (it is dirty) */
 } round;
 
-static int st_round_body(store_t *s, MDB_txn *txn, round *r, err_t *e)
+/* Runs the callers from `from` to the end of the round's list in txn. */
+static int st_round_body(store_t *s, MDB_txn *txn, round *r, wreq *from)
 {
-    int rc = st_cat_refresh(s, txn, e);
-    if (rc)
-        return rc;
-    for (wreq *q = r->head; q; q = q->next) {
+    int rc;
+    for (wreq *q = from; q; q = q->next) {
         q->rc = 0;
         err_clear(&q->err);
         if (q->atomic) {
@@ -483,7 +486,29 @@ static int st_round_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
         return rc;
     r->sseq = sseq0;
     st_pitr_round_begin(s);
-    rc = st_round_body(s, txn, r, e);
+    rc = st_cat_refresh(s, txn, e);
+    if (rc == 0)
+        rc = st_round_body(s, txn, r, r->head);
+    /* Callers queued while the round ran (or while the previous round synced) join it
+     * before its commit, so its one sync covers them too (issue 13.3): before, they waited
+     * for the next round, whose commit also had to make this one durable.  The queue holds
+     * only callers that are waiting, each thread at most once, so this ends; ST_ROUND_MAX
+     * bounds a round all the same.  A re-run after the map grew keeps them. */
+    while (rc == 0 && r->calls < ST_ROUND_MAX) {
+        pthread_mutex_lock(&s->qmu); /* a leaf lock: taking it inside the txn is in order */
+        wreq *more = s->qhead;
+        if (more) {
+            r->tail->next = more;
+            r->tail = s->qtail;
+            for (wreq *q = more; q; q = q->next)
+                r->calls++;
+            s->qhead = s->qtail = NULL;
+        }
+        pthread_mutex_unlock(&s->qmu);
+        if (!more)
+            break;
+        rc = st_round_body(s, txn, r, more);
+    }
     if (rc == 0 && r->sseq != sseq0)
         rc = st_stream_seq_store(s, txn, r->sseq);
     for (size_t i = 0; rc == 0 && i < r->all.n; i++) {
@@ -516,7 +541,9 @@ static uint64_t st_last_txnid(store_t *s)
  * written.  Called and returns with qmu held; `self` is answered like the others. */
 static void st_lead(store_t *s)
 {
-    round r = {.head = s->qhead};
+    round r = {.head = s->qhead, .tail = s->qtail};
+    for (wreq *q = r.head; q; q = q->next)
+        r.calls++;
     s->qhead = s->qtail = NULL;
     s->inflight++;
     uint64_t seq = ++s->round_seq;

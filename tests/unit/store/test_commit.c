@@ -492,6 +492,88 @@ static void test_group_commit_one_sync_per_round(void **state)
     assert_int_equal(idx_scan(f, t, NULL, &all), OS_THREADS * OS_N);
 }
 
+/* A caller that queues while a round runs (before its commit) is carried by that round:
+ * one commit and one sync cover both (issue 13.3).  Before, it waited for the next round,
+ * whose commit also had to make the first durable: 2 rounds here instead of 1. */
+typedef struct carry {
+    store_t *s;
+    const store_table *t;
+    av_t *item;
+    _Atomic int started; /* the first round's apply is running */
+    int saw_queued;      /* ... and saw the second caller queued before it returned */
+    arena_t a;
+} carry;
+
+static int apply_wait_queued(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+                             err_t *e)
+{
+    (void)old, (void)a, (void)e;
+    carry *c = ctx;
+    atomic_store(&c->started, 1);
+    for (int i = 0; i < 10000 && !c->saw_queued; i++) { /* 10 s at most */
+        pthread_mutex_lock(&c->s->qmu);
+        c->saw_queued = c->s->qhead != NULL;
+        pthread_mutex_unlock(&c->s->qmu);
+        if (!c->saw_queued)
+            usleep(1000);
+    }
+    *out_new = c->item;
+    return 0;
+}
+
+static void *carry_first(void *p)
+{
+    carry *c = p;
+    store_write w = {
+        .table = c->t, .key = c->item, .apply = apply_wait_queued, .ctx = c, .arena = &c->a};
+    err_t e;
+    err_clear(&e);
+    if (store_write_each(c->s, &w, 1, &e) != 0 || w.rc != 0)
+        c->saw_queued = -1;
+    return NULL;
+}
+
+static void test_group_commit_carries_queued(void **state)
+{
+    st_fix *f = *state;
+    mk_gsi_table(f, STORE_PROJ_ALL);
+    st_close(f->s);
+    store_opts o;
+    store_opts_default(&o);
+    o.ttl_thread = false; /* durable */
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
+    const store_table *t = st_pin(f->s, "tbl");
+    assert_non_null(t);
+    carry c = {.s = f->s, .t = t};
+    arena_init(&c.a);
+    c.item = J(&c.a, "{\"pk\":{\"S\":\"first\"},\"sk\":{\"N\":\"1\"}}");
+    store_commit_stats s0, s1;
+    store_commit_stats_get(f->s, &s0);
+    pthread_t th;
+    pthread_create(&th, NULL, carry_first, &c);
+    while (!atomic_load(&c.started))
+        usleep(1000);
+    uint64_t before = os_last_txnid(f->s);
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"second\"},\"sk\":{\"N\":\"2\"}}");
+    pthread_join(th, NULL);
+    assert_int_equal(c.saw_queued, 1);
+    store_commit_stats_get(f->s, &s1);
+    assert_int_equal(s1.calls - s0.calls, 2);
+    assert_int_equal(s1.rounds - s0.rounds, 1);
+    /* answered once durable: the commit that carried the second put is on disk */
+    pthread_mutex_lock(&f->s->qmu);
+    assert_true(f->s->dur_txnid >= before + 1);
+    pthread_mutex_unlock(&f->s->qmu);
+    arena_fini(&c.a);
+    st_close(f->s);
+    f->s = st_open_dir(f->dir, 0);
+    t = st_pin(f->s, "tbl");
+    av_t *all;
+    assert_int_equal(idx_scan(f, t, NULL, &all), 2);
+}
+
 /* a write to a table deleted meanwhile fails with ResourceNotFound */
 static void test_write_deleted_table(void **state)
 {
@@ -559,6 +641,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_group_commit_durable, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_group_commit_one_sync_per_round, st_setup,
                                         st_teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit_carries_queued, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_write_deleted_table, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_apply_reentry, st_setup, st_teardown),
     };
