@@ -398,3 +398,26 @@ def test_paths_into_key_attributes(ddb_url, mt):
         err(ddb_url, "ExecuteStatement", {"Statement": st, "Parameters": [S("i1")]}, V, msg)
     err(ddb_url, "GetItem", {"TableName": mt, "Key": {"pk": S("i1")},
                              "ProjectionExpression": "e.x"}, V, msg)
+
+
+# UpdateTable's Create of such an index checks its key schema as CreateTable does (the same
+# texts on both targets); a BOOL key attribute is refused by the model's enum.
+@pytest.mark.parametrize("keys,msg", [
+    ([("g1", "HASH"), ("g2", "HASH"), ("g3", "HASH"), ("g4", "HASH"), ("g5", "HASH")],
+     "Too many partition keys. GSI can have at most 4 partition keys"),
+    ([("g1", "HASH"), ("g2", "RANGE"), ("g3", "RANGE"), ("g4", "RANGE"), ("g5", "RANGE"),
+      ("g6", "RANGE")], "Too many sort keys. GSI can have at most 4 sort keys"),
+    ([("g1", "HASH"), ("g2", "RANGE"), ("g3", "HASH")],
+     "Invalid key order. Hash Key must be specified first in key schema, Range Key must be "
+     "specifed second"),
+])
+def test_update_table_create_errors(ddb_url, mt, keys, msg):
+    defs = {k: "S" for k, _ in keys}
+    err(ddb_url, "UpdateTable", {
+        "TableName": mt, "AttributeDefinitions": ad(**defs),
+        "GlobalSecondaryIndexUpdates": [{"Create": {
+            "IndexName": "mk3", "KeySchema": ks(*keys),
+            "Projection": {"ProjectionType": "ALL"}}}]}, V, msg)
+    # nothing was created
+    d = ok(ddb_url, "DescribeTable", {"TableName": mt})["Table"]
+    assert [g["IndexName"] for g in d["GlobalSecondaryIndexes"]] == ["mki"]
