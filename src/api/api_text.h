@@ -136,10 +136,28 @@
     "User: arn:aws:iam::%s:root is not authorized to perform: dynamodb:ListTagsOfResource on " \
     "resource: %s"
 
-/* UpdateTable: the service's texts (Dynoxide's AWS captures, dynalite) */
+/* UpdateTable: the service's texts (Dynoxide's AWS captures, dynalite; the ack-api-quirks
+ * lab's live AWS probes of 2026-10-08/09, DDB-TABLE-160 / 162 / 168 / 442 / 443).
+ * TXT_UT_NOTHING: the list as the service printed it in us-east-1 and us-west-2 on 2026-10-09
+ * (%s: "MultiRegionConsistency, " unless the request carries that member: the service leaves
+ * members present in the request out of the list); Dynoxide and dynalite have the older
+ * "... GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required". */
 #define TXT_UT_NOTHING                                                                           \
     "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "                \
-    "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"
+    "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, " \
+    "ReplicaTransitRoleArn, %sDeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or " \
+    "TableClass is required"
+#define TXT_UT_GSI_ONE_ACTION                                                                    \
+    TXT_CT_INVALID "Only one global secondary index action is allowed per "                    \
+                   "GlobalSecondaryIndexUpdate object"
+#define TXT_UT_GSI_LIST_EMPTY TXT_CT_INVALID "List of GlobalSecondaryIndexUpdates is empty"
+#define TXT_UT_GSI_NO_DEFS TXT_CT_INVALID "AttributeDefinitions is not specified for index: %s"
+/* a 21st GSI through UpdateTable is LimitExceededException (CreateTable's is a
+ * ValidationException, TXT_CT_GSI_COUNT) */
+#define TXT_UT_GSI_COUNT                                                                         \
+    "Subscriber limit exceeded: Number of global secondary indexes exceeds per-table limit of 20"
+#define TXT_UT_STREAM_AND_IOPS                                                                   \
+    TXT_CT_INVALID "You cannot modify stream status while updating table IOPS"
 #define TXT_UT_ODT_PROVISIONED                                                                   \
     TXT_CT_INVALID "%s for OnDemandThroughput cannot be specified when the table BillingMode "  \
                    "is PROVISIONED"
@@ -257,7 +275,6 @@
 #define TXT_GSI_THROUGHPUT_NEEDED                                                               \
     "One or more parameter values were invalid: ProvisionedThroughput must be specified for "   \
     "index: %s"
-#define TXT_IOPS_AND_STREAMS "Cannot change IOPS and Streams at the same time."
 /* UpdateTable while a GSI is in its resource allocation phase or being deleted (the table is
  * UPDATING), and DeleteTable while a GSI is being created or deleted (AWS's texts, as public
  * tools that met them quote them; tests/e2e/test_gsi_lifecycle.py) */

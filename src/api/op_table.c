@@ -1607,6 +1607,14 @@ static const store_index *tbl_index(const store_table *t, const char *name)
     return NULL;
 }
 
+/* How many of Create, Delete, Update a GlobalSecondaryIndexUpdates entry carries. */
+static int ut_n_actions(json_t *u)
+{
+    return json_is_object(json_object_get(u, "Create")) +
+           json_is_object(json_object_get(u, "Delete")) +
+           json_is_object(json_object_get(u, "Update"));
+}
+
 /* The action of a GlobalSecondaryIndexUpdates entry (NULL when it has none). */
 static json_t *ut_action(json_t *u, char *kind)
 {
@@ -1654,12 +1662,19 @@ static int ut_parse(api_req *r, ut_req *q)
      * nothing */
     if (!json_array_size(q->gu) && !q->billing && !q->ssj && !q->has_dp && !q->ptj &&
         !q->tclass && !q->odt)
-        return verr(r, TXT_UT_NOTHING);
+        return err_set(r->err, ERR_VALIDATION, TXT_UT_NOTHING,
+                       json_object_get(body, "MultiRegionConsistency") ? ""
+                                                                       : "MultiRegionConsistency, ");
+    /* an empty list next to another change (ack-api-quirks DDB-TABLE-160) */
+    if (q->gu && !json_array_size(q->gu))
+        return verr(r, TXT_UT_GSI_LIST_EMPTY);
     size_t n = json_array_size(q->gu);
     for (size_t i = 0; i < n; i++) {
         char kind;
         if (!ut_action(json_array_get(q->gu, i), &kind))
             return verr(r, TXT_UT_GSI_ACTION_NULL);
+        if (ut_n_actions(json_array_get(q->gu, i)) > 1)
+            return verr(r, TXT_UT_GSI_ONE_ACTION);
     }
     for (size_t i = 0; i < n; i++) {
         char ki, kj;
@@ -1844,9 +1859,16 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         if (kinds[i] == 'C') {
             store_index *ix = &p->adds[p->n_adds];
             tbl_ks gks;
+            /* the table's 100 projected attributes count the indexes it has (the quotas
+             * page: "up to 100 attributes into all of a table's local and global secondary
+             * indexes"; DynamoDB Local refuses the same with the same text) */
             size_t total = 0;
+            for (size_t j = 0; j < t->n_idx; j++)
+                total += t->idx[j].n_include;
             if (found)
                 return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_EXISTS, iname);
+            if (!json_array_size(q->adj) && iname)
+                return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_NO_DEFS, iname);
             /* the request itself must define the new index's key attributes */
             if ((rc = ct_key_schema(r, json_object_get(act, "KeySchema"), q->adj, true)))
                 return rc;
@@ -1859,7 +1881,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                 (rc = gsi_keydef(r, &gks, &p->attrs, &ix->key)))
                 return rc;
             if (n_gsi + 1 > STORE_MAX_GSI)
-                return verr(r, TXT_GSI_COUNT);
+                return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_UT_GSI_COUNT);
             n_gsi++;
             ix->global = true;
             json_object_set_new(
@@ -1905,7 +1927,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     }
 
     if (q->ptj && q->ssj)
-        return verr(r, TXT_IOPS_AND_STREAMS);
+        return verr(r, TXT_UT_STREAM_AND_IOPS);
     if (changed_billing && !to_ppr) {
         /* every remaining GSI needs its own throughput in the same request (the service's
          * rule; DynamoDB Local fails with an internal error here) */

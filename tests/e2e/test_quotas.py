@@ -276,6 +276,26 @@ def test_index_count_limits(ddb_url, ddb, target, table_name):
         err(ddb_url, "CreateTable",
             _table(names[5], GlobalSecondaryIndexes=_gsis(6, hundred + [["b"]])), V,
             "No more than 20 attributes per table can be projected into Local Secondary Indices")
+        # the same limits hold for an index added by UpdateTable: a 21st GSI is a
+        # LimitExceededException there (AWS, ack-api-quirks DDB-TABLE-168: "Subscriber limit
+        # exceeded: Number of global secondary indexes exceeds per-table limit of 20"; Local:
+        # its own text), and a 101st projected attribute is refused as at CreateTable (Local's
+        # text: the service's is not known); nothing is added
+        add = {"AttributeDefinitions": [{"AttributeName": "sk", "AttributeType": "S"}],
+               "GlobalSecondaryIndexUpdates": [{"Create": dict(_gsis(1)[0], IndexName="gsi20")}]}
+        for n in (names[0], names[4]):
+            ddb.get_waiter("table_exists").wait(TableName=n)
+        err(ddb_url, "UpdateTable", dict(add, TableName=names[0]), "LimitExceededException",
+            aws_or_local(target, "Subscriber limit exceeded: Number of global secondary indexes "
+                         "exceeds per-table limit of 20",
+                         local="Number of global secondary indexes exceeds per-table limit"))
+        add["GlobalSecondaryIndexUpdates"][0]["Create"]["Projection"] = {
+            "ProjectionType": "INCLUDE", "NonKeyAttributes": ["b"]}
+        err(ddb_url, "UpdateTable", dict(add, TableName=names[4]), V,
+            "No more than 20 attributes per table can be projected into Local Secondary Indices")
+        for n, count in ((names[0], 20), (names[4], 5)):
+            got = ok(ddb_url, "DescribeTable", {"TableName": n})["Table"]
+            assert len(got["GlobalSecondaryIndexes"]) == count, n
     finally:
         for n in names:
             call(ddb_url, "DeleteTable", {"TableName": n})

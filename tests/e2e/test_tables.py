@@ -20,8 +20,14 @@ INVALID_NAME = ("Invalid table/index name.  Table/index names must be between 3 
                 "characters long, and may contain only the characters a-z, A-Z, 0-9, '_', "
                 "'-', and '.'")
 NOT_FOUND = "Cannot do operations on a non-existent table"  # DynamoDB Local's, any table op
+# the list as the service printed it in us-east-1 and us-west-2 on 2026-10-09 (ack-api-quirks
+# lab, DDB-TABLE-442); older captures (Dynoxide, dynalite) end "... GlobalSecondaryIndexUpdates
+# or SSESpecification or ReplicaUpdates is required"
 NOTHING = ("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
-           "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
+           "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, "
+           "MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, "
+           "DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is "
+           "required")
 
 
 def not_found(target, name):
@@ -768,8 +774,11 @@ def test_update_table_gsi_errors(raw, table_name, target):
                  "defined in AttributeDefinitions. Keys: [z], AttributeDefinitions: [%s]")
     v = "ValidationException"
     cases = [
+        # no AttributeDefinitions at all: the service's own text (ack-api-quirks DDB-TABLE-162)
         ({"GlobalSecondaryIndexUpdates": [create()]},
-         (v, aws_or_local(target, undefined % "", local="No Attribute Schema Defined"))),
+         (v, aws_or_local(target, "One or more parameter values were invalid: "
+                          "AttributeDefinitions is not specified for index: byz",
+                          local="No Attribute Schema Defined"))),
         ({"AttributeDefinitions": ad(q="S"), "GlobalSecondaryIndexUpdates": [create()]},
          (v, aws_or_local(target, undefined % "q",
                           local="Attribute z is not defined in AttributeDefinitions"))),
@@ -875,9 +884,12 @@ def test_update_table_check_order(raw, table_name, target):
         ({"GlobalSecondaryIndexUpdates": [{"Update": {"IndexName": "gsi0",
                                                       "ProvisionedThroughput": PT}}]},
          (v, "The requested throughput value equals the current value")),
+        # the service's text (ack-api-quirks DDB-TABLE-442, AWS 2026-10-09); Local's below
         ({"ProvisionedThroughput": {"ReadCapacityUnits": 9, "WriteCapacityUnits": 9},
           "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}},
-         (v, "Cannot change IOPS and Streams at the same time.")),
+         (v, aws_or_local(target, "One or more parameter values were invalid: You cannot modify "
+                          "stream status while updating table IOPS",
+                          local="Cannot change IOPS and Streams at the same time."))),
         ({"ProvisionedThroughput": {"ReadCapacityUnits": 0, "WriteCapacityUnits": 9},
           "StreamSpecification": {"StreamEnabled": True}},
          (v, aws_or_local(target, model_err(
@@ -914,6 +926,45 @@ def test_update_table_check_order(raw, table_name, target):
                                                       "WriteCapacityUnits": 6}}}])
     g = wait_active(raw, name)["GlobalSecondaryIndexes"][0]
     assert g["ProvisionedThroughput"]["ReadCapacityUnits"] == 8
+
+
+# GlobalSecondaryIndexUpdates' own rules as the service words them (the ack-api-quirks lab's
+# AWS probes of 2026-10-08, DDB-TABLE-160 and DDB-TABLE-162): one action per update object, an
+# empty list next to another change, a Create without AttributeDefinitions; a request refused
+# changes nothing.  DynamoDB Local has no rule for the first two (it applies one of two
+# actions, or fails with InternalFailure; it accepts the empty list) and its own text for the
+# third: only the third is checked on it.
+def test_update_table_gsi_update_rules(raw, ddb_url, table_name, target):
+    name = table_name("ugsi")
+    raw.create_table(TableName=name, KeySchema=ks("h", "r"), AttributeDefinitions=AD_HRG,
+                     ProvisionedThroughput=PT, GlobalSecondaryIndexes=[gsi("gsi0", pt=PT)])
+    wait_active(raw, name)
+    v = "ValidationException"
+    invalid = "One or more parameter values were invalid: "
+    with pytest.raises(ClientError) as ei:
+        raw.update_table(TableName=name, GlobalSecondaryIndexUpdates=[{"Create": {
+            "IndexName": "gsi9", "KeySchema": ks("r"), "Projection": {"ProjectionType": "ALL"},
+            "ProvisionedThroughput": PT}}])
+    assert err(ei) == (v, aws_or_local(
+        target, invalid + "AttributeDefinitions is not specified for index: gsi9",
+        local="No Attribute Schema Defined"))
+    two = {"TableName": name, "GlobalSecondaryIndexUpdates": [{
+        "Update": {"IndexName": "gsi0", "ProvisionedThroughput": {
+            "ReadCapacityUnits": 7, "WriteCapacityUnits": 7}},
+        "Delete": {"IndexName": "gsi0"}}]}
+    if target == "dynamodb-local":
+        # Local has no such rule: it applies one of the actions (or fails with InternalFailure)
+        update_raw(ddb_url, two)
+        return
+    assert update_raw(ddb_url, two) == (400, v, invalid + "Only one global secondary index "
+                                        "action is allowed per GlobalSecondaryIndexUpdate object")
+    d = wait_active(raw, name)
+    assert [g["IndexName"] for g in d["GlobalSecondaryIndexes"]] == ["gsi0"]
+    assert d["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
+    assert update_raw(ddb_url, {"TableName": name, "GlobalSecondaryIndexUpdates": [],
+                                "DeletionProtectionEnabled": True}) == (
+        400, v, invalid + "List of GlobalSecondaryIndexUpdates is empty")
+    assert not describe_raw(ddb_url, name).get("DeletionProtectionEnabled")
 
 
 def test_update_table_rules_before_the_table(raw, table_name, target):

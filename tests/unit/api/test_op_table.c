@@ -231,7 +231,9 @@ static const vcase vcases[] = {
     {"update: nothing, before the table", "UpdateTable", "{\"TableName\":\"nope\"}",
      ERR_VALIDATION,
      "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
-     "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"},
+     "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, "
+     "ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, "
+     "OnDemandThroughput, WarmThroughput or TableClass is required"},
     {"tags: bad arn", "ListTagsOfResource", "{\"ResourceArn\":\"nope\"}", ERR_VALIDATION,
      "Invalid TableArn: Invalid ResourceArn provided as input nope"},
     {"tags: list on an unknown table", "ListTagsOfResource",
@@ -298,8 +300,8 @@ static const vcase tcases[] = {
      "per table"},
     {"update: create without definitions", "UpdateTable",
      "{\"TableName\":\"vtab\",\"GlobalSecondaryIndexUpdates\":[" GSI_NEW "]}", ERR_VALIDATION,
-     "One or more parameter values were invalid: Some index key attributes are not defined in "
-     "AttributeDefinitions. Keys: [z], AttributeDefinitions: []"},
+     "One or more parameter values were invalid: AttributeDefinitions is not specified for "
+     "index: gsi9"},
     {"update: create existing", "UpdateTable",
      "{\"TableName\":\"vtab\",\"AttributeDefinitions\":[{\"AttributeName\":\"g\","
      "\"AttributeType\":\"S\"}],\"GlobalSecondaryIndexUpdates\":[{\"Create\":{\"IndexName\":"
@@ -330,11 +332,15 @@ static const vcase tcases[] = {
      "{\"TableName\":\"vtab\",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":9,"
      "\"WriteCapacityUnits\":9},\"StreamSpecification\":{\"StreamEnabled\":true,"
      "\"StreamViewType\":\"KEYS_ONLY\"}}",
-     ERR_VALIDATION, "Cannot change IOPS and Streams at the same time."},
+     ERR_VALIDATION,
+     "One or more parameter values were invalid: You cannot modify stream status while "
+     "updating table IOPS"},
     {"update: sse alone", "UpdateTable",
      "{\"TableName\":\"vtab\",\"SSESpecification\":{\"Enabled\":true}}", ERR_VALIDATION,
      "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
-     "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"},
+     "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, "
+     "ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, "
+     "OnDemandThroughput, WarmThroughput or TableClass is required"},
     {"update: no stream to disable", "UpdateTable",
      "{\"TableName\":\"vtab\",\"StreamSpecification\":{\"StreamEnabled\":false}}", ERR_VALIDATION,
      "Table has no stream to disable: TableName: vtab"},
@@ -620,8 +626,11 @@ static void test_update_table(void **state)
               "{\"TableName\":\"upd\",\"Item\":{\"h\":{\"S\":\"y\"},\"r\":{\"N\":\"2\"}}}");
     assert_int_equal(call(f, "UpdateTable", "{\"TableName\":\"upd\"}", NULL, &e), ERR_VALIDATION);
     assert_string_equal(e.msg, "At least one of ProvisionedThroughput, BillingMode, "
-                               "UpdateStreamEnabled, GlobalSecondaryIndexUpdates or "
-                               "SSESpecification or ReplicaUpdates is required");
+                               "UpdateStreamEnabled, GlobalSecondaryIndexUpdates, "
+                               "SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, "
+                               "ReplicaTransitRoleArn, MultiRegionConsistency, "
+                               "DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or "
+                               "TableClass is required");
     assert_int_equal(call(f, "UpdateTable",
                           "{\"TableName\":\"upd\",\"ProvisionedThroughput\":" PT56 "}", NULL, &e),
                      ERR_VALIDATION);
