@@ -13,6 +13,12 @@ unless told otherwise; 50 requests per workload are sent first and their answers
     /usr/bin/python3 bench/peers/cg_count.py run DATA_DIR [--bin B] [-n 1000]
         [--workloads GetItem,QueryA,QueryB,GSIQuery] [--keep PREFIX]
 
+The write workloads (not in the default list) are run.py's / wrk.lua's: TransactCD (the
+messaging write C+D: TransactWriteItems of 6 actions with a ClientRequestToken, each on
+another conversation, so at most 2,000 - 50 requests), BatchWrite25 (25 new message rows),
+and TransactGet (TransactGetItems of a pair row and its two conversation rows, from the last
+conversation backwards, so TransactCD + TransactGet requests must stay within 2,000).
+
 `prepare` loads a data directory once (with any build: the format is the same); `run` copies
 it to a scratch directory, so every run starts from the same data.  --keep PREFIX keeps each
 workload's callgrind file (PREFIX.<workload>, with --dump-instr=yes) for callgrind_annotate.
@@ -35,6 +41,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as R  # noqa: E402  (bench/peers/run.py: the data set, the requests, the client)
 
 WORKLOADS = ["GetItem", "QueryA", "QueryB", "GSIQuery"]
+WRITES = ["TransactCD", "BatchWrite25", "TransactGet"]
 
 
 def wait_ready(port, proc, seconds=120):
@@ -78,6 +85,84 @@ def send(cl, line):
                                  "X-Amz-Date": R.DDB_DATE}, body)
 
 
+def ddb_line(op, body):
+    return ("POST", "/", op, R.DDB_AUTH, R.ddb_body(body))
+
+
+def twi_body(row, t, count):
+    """wrk.lua's twi_body: the message, the pair row's time (conditioned on its previous
+    value), both conversation rows moved from the previous time to t."""
+    tbl, g, pair, prev, au, an, ah, bu, bn, bh = row
+    me, ot = (au, an, ah), (bu, bn, bh)
+    if count % 2:
+        me, ot = ot, me
+    text = f"Benchmark message {count} in this conversation"
+
+    def conv(owner, o):
+        return {"Put": {"TableName": tbl, "Item": {
+            "pk": R.S("GRP#" + owner), "sk": R.S(t), "message_group_uuid": R.S(g),
+            "user_uuid": R.S(o[0]), "user_display_name": R.S(o[1]), "user_handle": R.S(o[2]),
+            "message": R.S(text)}, "ConditionExpression": "attribute_not_exists(pk)"}}
+
+    def dele(owner):
+        return {"Delete": {"TableName": tbl, "Key": {"pk": R.S("GRP#" + owner), "sk": R.S(prev)},
+                           "ConditionExpression": "message_group_uuid = :g",
+                           "ExpressionAttributeValues": {":g": R.S(g)}}}
+    return {"TransactItems": [
+        {"Put": {"TableName": tbl, "Item": {
+            "pk": R.S("MSG#" + g), "sk": R.S(t), "message_uuid": R.S(f"cg-{count}"),
+            "message": R.S(text), "user_uuid": R.S(me[0]), "user_display_name": R.S(me[1]),
+            "user_handle": R.S(me[2])}, "ConditionExpression": "attribute_not_exists(pk)"}},
+        {"Update": {"TableName": tbl, "Key": {"pk": R.S(pair), "sk": R.S("PAIR")},
+                    "UpdateExpression": "SET last_message_at = :ts",
+                    "ConditionExpression": "last_message_at = :prev",
+                    "ExpressionAttributeValues": {":ts": R.S(t), ":prev": R.S(prev)}}},
+        dele(me[0]), dele(ot[0]), conv(me[0], ot), conv(ot[0], me)],
+        "ClientRequestToken": f"cg-{count}"}
+
+
+def msg_row(pk, sk, n):
+    return {"pk": R.S(pk), "sk": R.S(sk), "message_uuid": R.S(f"cg-{n}"),
+            "message": R.S(f"Benchmark message {n} from a wrk thread, about as long as a chat line."),
+            "user_uuid": R.S("00000000-0000-4000-8000-%012d" % 0),
+            "user_display_name": R.S("User 1"), "user_handle": R.S("user1")}
+
+
+def write_lines(w, cl, ds, count):
+    """The requests of a write workload (each used once) and their expected answers (None:
+    a 200 is enough)."""
+    out = []
+    if w == "TransactCD":
+        if count > len(ds.convs):
+            raise SystemExit(f"cg_count: TransactCD: at most {len(ds.convs) - 50} requests")
+        rows = R.twi_conversations(cl, ds, ds.convs[:count])
+        base = int(time.time() * 1000000)
+        for i, row in enumerate(rows):
+            out.append((ddb_line("TransactWriteItems", twi_body(row, R.ts_text(base + i), i)), None))
+    elif w == "BatchWrite25":
+        for i in range(count):
+            pk = f"MSG#cg-batch-{i}"
+            out.append((ddb_line("BatchWriteItem", {"RequestItems": {R.TABLE: [
+                {"PutRequest": {"Item": msg_row(pk, "%04d" % j, j)}} for j in range(25)]}}),
+                None))
+    elif w == "TransactGet":
+        for i in range(count):
+            c = ds.convs[-1 - i % len(ds.convs)]  # from the end: TransactCD's are the first
+            pair = {"pk": R.S(ds.pair_pk(c)), "sk": R.S("PAIR"), "group_uuid": R.S(c["group"]),
+                    "last_message_at": R.S(c["msgs"][-1]["ts"])}
+            its = [pair, ds.conv_item(c, c["a"]), ds.conv_item(c, c["b"])]
+            out.append((ddb_line("TransactGetItems", {"TransactItems": [
+                {"Get": {"TableName": R.TABLE, "Key": R.key_of(it)}} for it in its]}),
+                {"Responses": [{"Item": it} for it in its]}))
+    return out
+
+
+def check(st, body, want):
+    if want is None or st != 200:
+        return R.check_answer(st, body, None)
+    return None if body == want else f"got {str(body)[:300]}"
+
+
 def total(path):
     m = re.search(r"^(?:summary|totals): (\d+)", open(path).read(), re.M)
     return int(m.group(1)) if m else 0
@@ -99,11 +184,11 @@ def run(a):
         wait_ready(port, p)
         reqs = R.Requests(dataset(a), random.Random(1))
         for w in a.workloads.split(","):
-            lines = reqs.build(w)
             cl = R.Client(port)
+            lines = write_lines(w, cl, dataset(a), a.n + 50) if w in WRITES else reqs.build(w)
             for line, want in lines[:50]:
                 st, _, body = send(cl, line)
-                bad = R.check_answer(st, json.loads(body), want)
+                bad = (check if w in WRITES else R.check_answer)(st, json.loads(body), want)
                 if bad:
                     raise SystemExit(f"cg_count: {w}: {bad}")
             subprocess.run(["callgrind_control", "-z", str(p.pid)], check=True,
@@ -134,7 +219,8 @@ def main():
     ap.add_argument("data_dir")
     ap.add_argument("--bin", default=os.path.join(R.REPO, "build", "ddbchat"))
     ap.add_argument("-n", type=int, default=1000, help="requests per workload (default 1000)")
-    ap.add_argument("--workloads", default=",".join(WORKLOADS))
+    ap.add_argument("--workloads", default=",".join(WORKLOADS),
+                    help="of " + ",".join(WORKLOADS + WRITES))
     ap.add_argument("--keep", help="keep each workload's callgrind file as KEEP.<workload>")
     ap.add_argument("--users", type=int, default=100)
     ap.add_argument("--conversations", type=int, default=2000)

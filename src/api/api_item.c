@@ -729,69 +729,85 @@ void api_cap_add_index_writes(api_cap *cap, const store_table *t, const av_t *ol
     }
 }
 
-static json_t *cu(uint64_t h)
+/* ---- ConsumedCapacity: one description (cap_members) for the reply writer and the tree ---- */
+
+static void units(api_out *o, const char *key, uint64_t h)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "CapacityUnits", json_real((double)h / 2.0));
-    return o;
+    ao_real(o, key, (double)h / 2.0);
 }
 
-json_t *api_cap_json(const api_cap *cap, api_rcc rcc)
+/* The members of a ConsumedCapacity entry, in the order the service (and our former jansson
+ * trees) give them: TableName, CapacityUnits, under INDEXES Table then LocalSecondaryIndexes
+ * then GlobalSecondaryIndexes; a transactional entry adds ReadCapacityUnits /
+ * WriteCapacityUnits (when not zero) at the end of the entry, of Table and of each index. */
+static void cap_members(api_out *o, const api_cap *cap, api_rcc rcc, bool txn)
 {
-    if (rcc == API_RCC_NONE)
-        return NULL;
-    uint64_t total = cap->table_h;
-    for (size_t i = 0; i < cap->n_idx; i++)
-        total += cap->idx[i].h;
-    json_t *o = json_object();
-    json_object_set_new(o, "TableName", json_string(cap->table));
-    json_object_set_new(o, "CapacityUnits", json_real((double)total / 2.0));
-    if (rcc == API_RCC_INDEXES) {
-        json_object_set_new(o, "Table", cu(cap->table_h));
-        json_t *g = NULL, *l = NULL;
-        for (size_t i = 0; i < cap->n_idx; i++) {
-            json_t **dst = cap->idx[i].global ? &g : &l;
-            if (!*dst)
-                *dst = json_object();
-            json_object_set_new(*dst, cap->idx[i].name, cu(cap->idx[i].h));
-        }
-        if (l)
-            json_object_set_new(o, "LocalSecondaryIndexes", l);
-        if (g)
-            json_object_set_new(o, "GlobalSecondaryIndexes", g);
-    }
-    return o;
-}
-
-/* Sets o[name] = h / 2 units when h is not zero. */
-static void set_units(json_t *o, const char *name, uint64_t h)
-{
-    if (o && h)
-        json_object_set_new(o, name, json_real((double)h / 2.0));
-}
-
-json_t *api_cap_txn_json(const api_cap *cap, api_rcc rcc)
-{
-    json_t *o = api_cap_json(cap, rcc);
-    if (!o)
-        return NULL;
     uint64_t idx_h = 0;
     for (size_t i = 0; i < cap->n_idx; i++)
         idx_h += cap->idx[i].h;
     uint64_t rd = cap->read_h < cap->table_h ? cap->read_h : cap->table_h;
-    set_units(o, "ReadCapacityUnits", rd);
-    set_units(o, "WriteCapacityUnits", cap->table_h - rd + idx_h);
+    ao_str(o, "TableName", cap->table);
+    units(o, "CapacityUnits", cap->table_h + idx_h);
     if (rcc == API_RCC_INDEXES) {
-        json_t *tb = json_object_get(o, "Table");
-        set_units(tb, "ReadCapacityUnits", rd);
-        set_units(tb, "WriteCapacityUnits", cap->table_h - rd);
-        for (size_t i = 0; i < cap->n_idx; i++) {
-            json_t *m = json_object_get(o, cap->idx[i].global ? "GlobalSecondaryIndexes"
-                                                              : "LocalSecondaryIndexes");
-            set_units(json_object_get(m, cap->idx[i].name), "WriteCapacityUnits", cap->idx[i].h);
+        ao_obj(o, "Table");
+        units(o, "CapacityUnits", cap->table_h);
+        if (txn && rd)
+            units(o, "ReadCapacityUnits", rd);
+        if (txn && cap->table_h - rd)
+            units(o, "WriteCapacityUnits", cap->table_h - rd);
+        ao_close(o);
+        for (int global = 0; global < 2; global++) {
+            bool open = false;
+            for (size_t i = 0; i < cap->n_idx; i++) {
+                if (cap->idx[i].global != (global == 1))
+                    continue;
+                if (!open)
+                    ao_obj(o, global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes");
+                open = true;
+                ao_obj(o, cap->idx[i].name);
+                units(o, "CapacityUnits", cap->idx[i].h);
+                if (txn && cap->idx[i].h)
+                    units(o, "WriteCapacityUnits", cap->idx[i].h);
+                ao_close(o);
+            }
+            if (open)
+                ao_close(o);
         }
     }
-    return o;
+    if (txn && rd)
+        units(o, "ReadCapacityUnits", rd);
+    if (txn && cap->table_h - rd + idx_h)
+        units(o, "WriteCapacityUnits", cap->table_h - rd + idx_h);
+}
+
+void api_cap_out(api_out *o, const char *key, const api_cap *cap, api_rcc rcc, bool txn)
+{
+    if (rcc == API_RCC_NONE)
+        return;
+    ao_obj(o, key);
+    cap_members(o, cap, rcc, txn);
+    ao_close(o);
+}
+
+static json_t *cap_tree(const api_cap *cap, api_rcc rcc, bool txn)
+{
+    if (rcc == API_RCC_NONE)
+        return NULL;
+    api_out o;
+    json_t *t = NULL;
+    ao_open(&o, NULL);
+    cap_members(&o, cap, rcc, txn);
+    return ao_finish(&o, &t) ? NULL : t;
+}
+
+json_t *api_cap_json(const api_cap *cap, api_rcc rcc)
+{
+    return cap_tree(cap, rcc, false);
+}
+
+json_t *api_cap_txn_json(const api_cap *cap, api_rcc rcc)
+{
+    return cap_tree(cap, rcc, true);
 }
 
 bool api_table_has_lsi(const store_table *t)
@@ -802,26 +818,56 @@ bool api_table_has_lsi(const store_table *t)
     return false;
 }
 
-json_t *api_ricm_json(api_req *r, const store_table *t, const av_t *key, const store_write *w)
+/* The hash key value of w's item collection, when the reply has ItemCollectionMetrics for
+ * it; NULL otherwise. */
+static const av_t *ricm_hash(const store_table *t, const av_t *key, const store_write *w)
 {
-    (void)r;
     if (!api_table_has_lsi(t) || !key || !w->coll)
         return NULL;
-    const av_t *h = av_map_gets(key, t->key.hash);
-    if (!h)
-        return NULL;
-    json_t *k = json_object();
-    json_object_set_new(k, t->key.hash, ddbjson_from_av(h));
-    json_t *o = json_object();
-    json_object_set_new(o, "ItemCollectionKey", k);
+    return av_map_gets(key, t->key.hash);
+}
+
+static void ricm_members(api_out *o, const store_table *t, const av_t *h, const store_write *w)
+{
+    ao_obj(o, "ItemCollectionKey");
+    ao_av(o, t->key.hash, h);
+    ao_close(o);
     /* whole gigabytes (GiB) around the collection's size: [0.0, 1.0] below 1 GiB, as the
      * Developer Guide's examples show for small collections */
     double lo = (double)(w->coll_bytes / API_GIB);
-    json_t *range = json_array();
-    json_array_append_new(range, json_real(lo));
-    json_array_append_new(range, json_real(lo + 1.0));
-    json_object_set_new(o, "SizeEstimateRangeGB", range);
-    return o;
+    ao_arr(o, "SizeEstimateRangeGB");
+    ao_real(o, NULL, lo);
+    ao_real(o, NULL, lo + 1.0);
+    ao_close(o);
+}
+
+bool api_ricm_has(const store_table *t, const av_t *key, const store_write *w)
+{
+    return ricm_hash(t, key, w) != NULL;
+}
+
+void api_ricm_out(api_out *o, const char *key, const store_table *t, const av_t *item_key,
+                  const store_write *w)
+{
+    const av_t *h = ricm_hash(t, item_key, w);
+    if (!h)
+        return;
+    ao_obj(o, key);
+    ricm_members(o, t, h, w);
+    ao_close(o);
+}
+
+json_t *api_ricm_json(api_req *r, const store_table *t, const av_t *key, const store_write *w)
+{
+    (void)r;
+    const av_t *h = ricm_hash(t, key, w);
+    if (!h)
+        return NULL;
+    api_out o;
+    json_t *tree = NULL;
+    ao_open(&o, NULL);
+    ricm_members(&o, t, h, w);
+    return ao_finish(&o, &tree) ? NULL : tree;
 }
 
 /* ---- TransactionCanceledException --------------------------------------------------- */

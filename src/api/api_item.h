@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "api/api_int.h"
+#include "api/api_out.h"
 #include "expr/expr.h"
 #include "store/store.h"
 
@@ -190,6 +191,10 @@ json_t *api_cap_json(const api_cap *cap, api_rcc rcc);
  * the "Table" arm too (an index arm's units are writes). Single-item operations report no
  * split (conformance suite tier2 transactGet; paritysuite/dynamodb-conformance#69). */
 json_t *api_cap_txn_json(const api_cap *cap, api_rcc rcc);
+/* The same entry written into a reply (api_out.h) as member `key` (ignored in an array);
+ * txn: api_cap_txn_json's shape.  Nothing for API_RCC_NONE.  The trees above are built from
+ * the same description, so the two cannot differ. */
+void api_cap_out(api_out *o, const char *key, const api_cap *cap, api_rcc rcc, bool txn);
 
 /* ReturnItemCollectionMetrics: parses "SIZE" / "NONE". */
 int api_ricm_parse(api_req *r, const json_t *o, bool *out_size);
@@ -201,6 +206,11 @@ int api_ricm_parse(api_req *r, const json_t *o, bool *out_size);
  * tests/e2e/test_item_collections.py pin ours). */
 #define API_GIB ((uint64_t)1024 * 1024 * 1024)
 json_t *api_ricm_json(api_req *r, const store_table *t, const av_t *key, const store_write *w);
+/* Whether api_ricm_json gives an object for this write; api_ricm_out writes that object into a
+ * reply as member `key` (ignored in an array), nothing when there is none. */
+bool api_ricm_has(const store_table *t, const av_t *key, const store_write *w);
+void api_ricm_out(api_out *o, const char *key, const store_table *t, const av_t *item_key,
+                  const store_write *w);
 /* True when the table has at least one LSI. */
 bool api_table_has_lsi(const store_table *t);
 

@@ -160,6 +160,30 @@ void ao_int(api_out *o, const char *key, long long v)
     }
 }
 
+void ao_real(api_out *o, const char *key, double v)
+{
+    if (o->failed)
+        return;
+    if (o->w) {
+        if (!ao_member_text(o, key) || jout_real(o->w, v))
+            o->failed = true;
+    } else {
+        ao_add_tree(o, key, json_real(v));
+    }
+}
+
+void ao_av(api_out *o, const char *key, const av_t *v)
+{
+    if (o->failed)
+        return;
+    if (o->w) {
+        if (!ao_member_text(o, key) || jout_av(o->w, v))
+            o->failed = true;
+    } else {
+        ao_add_tree(o, key, ddbjson_from_av(v));
+    }
+}
+
 void ao_json(api_out *o, const char *key, json_t *v)
 {
     if (o->failed || !v) {

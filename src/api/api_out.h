@@ -2,7 +2,7 @@
  * api_out — a handler's reply, written once for two consumers.  Layer: api (private).
  *
  * The hot operations (GetItem, Query, Scan, BatchGetItem, PutItem/UpdateItem/DeleteItem,
- * GetRecords) describe their reply with these calls; in text mode (api_call_out: the DynamoDB endpoint)
+ * TransactWriteItems, GetRecords) describe their reply with these calls; in text mode (api_call_out: the DynamoDB endpoint)
  * they go straight into a jout (value/jout.h: JSON text + CRC32, no tree), in tree mode
  * (api_call: messaging's embedded backend, tests) they build the jansson tree the operation
  * always returned.  One description, so the two cannot drift apart;
@@ -50,7 +50,11 @@ void ao_strn(api_out *o, const char *key, const char *s, size_t n);
 void ao_str(api_out *o, const char *key, const char *s);
 /* A JSON integer. */
 void ao_int(api_out *o, const char *key, long long v);
-/* A jansson value (the cold parts: ConsumedCapacity, ItemCollectionMetrics); stolen. */
+/* A JSON real (json_real's text: "1.0", "2.5"). */
+void ao_real(api_out *o, const char *key, double v);
+/* One attribute value as DynamoDB JSON: {"S":"..."}. */
+void ao_av(api_out *o, const char *key, const av_t *v);
+/* A jansson value (the cold parts: UnprocessedKeys' parameters, a replayed answer); stolen. */
 void ao_json(api_out *o, const char *key, json_t *v);
 /* Closes the top-level object.  0, or ERR_NOMEM; tree mode: *out_tree is the reply (new
  * reference), text mode: the reply is in w. */

@@ -172,13 +172,10 @@ static int run_write(wreq *q, json_t **out)
         uint64_t sz = sw.old_size > sw.new_size ? sw.old_size : sw.new_size;
         cap.table_h = api_cap_write_h(sz);
         api_cap_add_index_writes(&cap, q->t, old, nw);
-        ao_json(o, "ConsumedCapacity", api_cap_json(&cap, q->rcc));
+        api_cap_out(o, "ConsumedCapacity", &cap, q->rcc, false);
     }
-    if (q->ricm) {
-        json_t *m = api_ricm_json(r, q->t, q->w.key, &sw);
-        if (m)
-            ao_json(o, "ItemCollectionMetrics", m);
-    }
+    if (q->ricm)
+        api_ricm_out(o, "ItemCollectionMetrics", q->t, q->w.key, &sw);
     (void)out;
     return 0;
 }

@@ -9,12 +9,16 @@
  *
  * ClientRequestToken idempotency: the token, a keyed 128-bit digest of the request's canonical
  * text (two SipHash-2-4 MACs under a random per-cache key, so a different request cannot be
- * made to collide from outside) and the successful answer are kept for API_TXN_TOKEN_TTL_MS, within a bound in bytes (api_opts
- * txn_token_max_bytes, API_TXN_TOKEN_MAX_BYTES by default: past it the oldest tokens are
- * forgotten early, so many large transactions with distinct tokens cannot exhaust memory).  The same token with the same request returns
- * the same answer without applying the writes again; with a different request it is
- * IdempotentParameterMismatchException; while the first call is still running,
- * TransactionInProgressException.  The cache hangs off api->txn_tokens, created lazily
+ * made to collide from outside) and the successful answer are kept for
+ * API_TXN_TOKEN_TTL_MS, within a bound in bytes (api_opts txn_token_max_bytes,
+ * API_TXN_TOKEN_MAX_BYTES by default: past it the oldest tokens are forgotten early, so many
+ * large transactions with distinct tokens cannot exhaust memory).
+ * The same token with the same request returns the same answer without applying the writes
+ * again; with a different request it is IdempotentParameterMismatchException; while the first
+ * call is still running, TransactionInProgressException.  The canonical text is
+ * json_dumps(JSON_SORT_KEYS)'s (the common path writes the same bytes from our reader's
+ * tree); the answer kept is the reply's text (tw_reply, written twice: once for the cache,
+ * once for the caller).  The cache hangs off api->txn_tokens, created lazily
  * (compare-and-swap) and protected by its own mutex.
  *
  * Texts and shapes as DynamoDB Local (tests/e2e/test_transact.py): a failed ConditionCheck's
@@ -36,6 +40,7 @@
 #include "api/api_validate.h"
 #include "base/siphash.h"
 #include "value/ddbjson.h"
+#include "value/jout.h"
 #include "value/jread.h"
 
 #define TXN_MAX_ITEMS 100
@@ -637,12 +642,13 @@ static api_cap *cap_for(api_cap *caps, size_t *ncap, const store_table *t)
  *
  * A request of TransactItems (each one action of TableName, Item or Key, ConditionExpression,
  * UpdateExpression for an Update, ExpressionAttributeNames / Values, a valid
- * ReturnValuesOnConditionCheckFailure), ReturnConsumedCapacity and ReturnItemCollectionMetrics
- * only (no ClientRequestToken: its cache digests the canonical JSON text; no JSON null, nothing
- * else) is read straight into values, with the jansson path's request-level checks calling
- * the same functions.  Anything unusual or refused before the tables returns TW_JANSSON
- * without a side effect, and the request takes the jansson path from the start: the same
- * answers by construction (tests/unit/api/test_api_jread.c compares the two). */
+ * ReturnValuesOnConditionCheckFailure), ReturnConsumedCapacity, ReturnItemCollectionMetrics
+ * and a ClientRequestToken only (no JSON null, nothing else; the token cache's canonical text
+ * is then written from our reader's tree, jout_jread_sorted) is read straight into values,
+ * with the jansson path's request-level checks calling the same functions.  Anything unusual
+ * or refused before the tables returns TW_JANSSON without a side effect, and the request takes
+ * the jansson path from the start: the same answers by construction
+ * (tests/unit/api/test_api_jread.c compares the two). */
 
 #define TW_JANSSON 1
 
@@ -723,13 +729,15 @@ static int parse_action_jr(api_req *r, twa *a, const jread_val *s)
 
 /* The request-level part of a common request.  0 or TW_JANSSON. */
 static int tw_parse_jr(api_req *r, const jread_val *b, twa **out_acts, size_t *out_n,
-                       api_rcc *rcc, bool *ricm)
+                       const char **token, api_rcc *rcc, bool *ricm)
 {
     static const char *const kinds[] = {"ConditionCheck", "Put", "Update", "Delete"};
     const jread_val *items = NULL;
     for (const jread_val *v = b->child; v; v = v->next) {
         if (JR_KEY(v, "TransactItems") && v->type == JREAD_ARRAY)
             items = v;
+        else if (JR_KEY(v, "ClientRequestToken") && v->type == JREAD_STRING)
+            *token = v->text; /* made the cache's key below, once the request is ours */
         else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "NONE"))
             *rcc = API_RCC_NONE;
         else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "TOTAL"))
@@ -761,9 +769,27 @@ static int tw_parse_jr(api_req *r, const jread_val *b, twa **out_acts, size_t *o
     for (size_t i = 0; i < n; i++)
         if (parse_action_jr(r, &acts[i], items->items[i]->child))
             return TW_JANSSON;
+    if (*token) {
+        const jread_val *t = jread_get(b, "ClientRequestToken", 18);
+        if (!(*token = tok_key(r, t->text, t->len)))
+            return TW_JANSSON;
+    }
     *out_acts = acts;
     *out_n = n;
     return 0;
+}
+
+/* The request's canonical text for the token cache, from our reader's tree: json_dumps(
+ * JSON_SORT_KEYS | JSON_COMPACT) of the jansson tree, the same bytes (value/jout.h).
+ * malloc'ed; NULL when out of memory. */
+static char *tw_canon_jr(api_req *r)
+{
+    jout w;
+    jout_init(&w, 0);
+    size_t len;
+    char *t = jout_jread_sorted(&w, r->jbody, r->arena) ? NULL : jout_take(&w, &len);
+    jout_fini(&w);
+    return t;
 }
 
 /* The request-level part from the jansson tree: every check, in the service's order. */
@@ -802,6 +828,45 @@ static int tw_parse_json(api_req *r, twa **out_acts, size_t *out_n, const char *
     return 0;
 }
 
+/* TransactWriteItems' reply: ConsumedCapacity (one entry per table, caps[0 .. ncap)), then
+ * ItemCollectionMetrics (per table in order of first appearance, each table's writes in
+ * action order; left out when there is none). */
+static void tw_reply(api_out *o, const twa *acts, const store_write *w, size_t n, api_rcc rcc,
+                     bool ricm, const api_cap *caps, size_t ncap)
+{
+    if (rcc != API_RCC_NONE) {
+        ao_arr(o, "ConsumedCapacity");
+        for (size_t i = 0; i < ncap; i++)
+            api_cap_out(o, NULL, &caps[i], rcc, true);
+        ao_close(o);
+    }
+    if (!ricm)
+        return;
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        if (acts[i].w.kind == API_W_CHECK || !api_ricm_has(acts[i].w.t, &acts[i].key, &w[i]))
+            continue;
+        const char *name = api_table_name(acts[i].w.t);
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = acts[j].w.kind != API_W_CHECK &&
+                   api_ricm_has(acts[j].w.t, &acts[j].key, &w[j]) &&
+                   strcmp(api_table_name(acts[j].w.t), name) == 0;
+        if (seen)
+            continue;
+        if (!any)
+            ao_obj(o, "ItemCollectionMetrics");
+        any = true;
+        ao_arr(o, name);
+        for (size_t j = i; j < n; j++)
+            if (acts[j].w.kind != API_W_CHECK && strcmp(api_table_name(acts[j].w.t), name) == 0)
+                api_ricm_out(o, NULL, acts[j].w.t, &acts[j].key, &w[j]);
+        ao_close(o);
+    }
+    if (any)
+        ao_close(o);
+}
+
 int op_transact_write_items(api_req *r, json_t **out)
 {
     twa *acts = NULL;
@@ -809,14 +874,15 @@ int op_transact_write_items(api_req *r, json_t **out)
     const char *token = NULL;
     api_rcc rcc = API_RCC_NONE;
     bool ricm = false;
-    int rc = r->jbody ? tw_parse_jr(r, r->jbody, &acts, &n, &rcc, &ricm) : TW_JANSSON;
+    int rc = r->jbody ? tw_parse_jr(r, r->jbody, &acts, &n, &token, &rcc, &ricm) : TW_JANSSON;
     if (rc) { /* not the common request: the jansson path from the start */
+        token = NULL;
         rcc = API_RCC_NONE;
         ricm = false;
         if ((rc = api_req_body(r)) || (rc = tw_parse_json(r, &acts, &n, &token, &rcc, &ricm)))
             return rc;
     }
-    json_t *b = r->body; /* NULL on the common path (no token to canonicalise) */
+    json_t *b = r->body; /* NULL on the common path (canonical text from r->jbody) */
     store_write *w = arena_zalloc(r->arena, sizeof *w * n);
     if (!w)
         return nomem(r);
@@ -839,7 +905,7 @@ int op_transact_write_items(api_req *r, json_t **out)
     char *canon = NULL;
     if (token) {
         tc = tok_cache_get(r->api);
-        canon = json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT);
+        canon = b ? json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT) : tw_canon_jr(r);
         if (!tc || !canon) {
             free(canon);
             return nomem(r);
@@ -935,7 +1001,6 @@ int op_transact_write_items(api_req *r, json_t **out)
             tok_end(tc, token, NULL);
         return rc;
     }
-    json_t *o = json_object();
     for (size_t i = 0; i < n; i++) { /* table units for /metrics (transactional: doubled) */
         uint64_t sz = w[i].old_size > w[i].new_size ? w[i].old_size : w[i].new_size;
         if (acts[i].w.kind == API_W_CHECK)
@@ -952,13 +1017,12 @@ int op_transact_write_items(api_req *r, json_t **out)
             else
                 api_thr_charge_write(r, acts[i].w.t, &u, tx_min_h(&acts[i]));
         }
-    json_t *replay_cc = NULL; /* what a replay under the token reports (see TOK_REPLAY_CC) */
+    api_cap *caps = NULL, *rcaps = NULL; /* rcaps: what a replay reports (TOK_REPLAY_CC) */
+    size_t ncap = 0, nrcap = 0;
     if (rcc != API_RCC_NONE) {
-        api_cap *caps = arena_zalloc(r->arena, sizeof *caps * n);
-        api_cap *rcaps = tc ? arena_zalloc(r->arena, sizeof *rcaps * n) : NULL;
-        size_t ncap = 0, nrcap = 0;
+        caps = arena_zalloc(r->arena, sizeof *caps * n);
+        rcaps = tc ? arena_zalloc(r->arena, sizeof *rcaps * n) : NULL;
         if (!caps || (tc && !rcaps)) {
-            json_decref(o);
             if (tc)
                 tok_end(tc, token, NULL);
             return nomem(r);
@@ -994,41 +1058,28 @@ int op_transact_write_items(api_req *r, json_t **out)
                     api_cap_add_index(c, ix, tmp.idx[k].h);
             }
         }
-        json_object_set_new(o, "ConsumedCapacity", caps_json(caps, ncap, rcc));
-        if (rcaps)
-            replay_cc = caps_json(rcaps, nrcap, rcc);
     }
-    if (ricm) {
-        json_t *m = json_object();
-        for (size_t i = 0; i < n; i++) {
-            if (acts[i].w.kind == API_W_CHECK)
-                continue;
-            json_t *one = api_ricm_json(r, acts[i].w.t, &acts[i].key, &w[i]);
-            if (!one)
-                continue;
-            json_t *arr = json_object_get(m, api_table_name(acts[i].w.t));
-            if (!arr) {
-                arr = json_array();
-                json_object_set_new(m, api_table_name(acts[i].w.t), arr);
-            }
-            json_array_append_new(arr, one);
+    if (tc) { /* the answer kept under the token: the reply's text plus what a replay reports */
+        jout tw;
+        jout_init(&tw, 0);
+        api_out t;
+        ao_open(&t, &tw);
+        tw_reply(&t, acts, w, n, rcc, ricm, caps, ncap);
+        if (rcaps) {
+            ao_arr(&t, TOK_REPLAY_CC);
+            for (size_t i = 0; i < nrcap; i++)
+                api_cap_out(&t, NULL, &rcaps[i], rcc, true);
+            ao_close(&t);
         }
-        if (json_object_size(m))
-            json_object_set_new(o, "ItemCollectionMetrics", m);
-        else
-            json_decref(m);
-    }
-    if (tc) {
-        json_t *stored = replay_cc ? json_copy(o) : json_incref(o);
-        if (stored && replay_cc)
-            json_object_set(stored, TOK_REPLAY_CC, replay_cc);
-        char *text = stored ? json_dumps(stored, JSON_COMPACT) : NULL;
-        json_decref(stored);
-        tok_end(tc, token, text);
+        json_t *none = NULL;
+        size_t len = 0;
+        char *text = ao_finish(&t, &none) ? NULL : jout_take(&tw, &len);
+        jout_fini(&tw);
+        tok_end(tc, token, text); /* NULL (out of memory): forgotten */
         free(text);
     }
-    json_decref(replay_cc);
-    *out = o;
+    tw_reply(api_reply(r), acts, w, n, rcc, ricm, caps, ncap);
+    (void)out;
     return 0;
 }
 

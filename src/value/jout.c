@@ -10,6 +10,7 @@
  */
 #include "value/jout.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -312,6 +313,27 @@ static int jout_b64str(jout *w, const unsigned char *p, size_t len)
     return 0;
 }
 
+/* A real as jansson writes it: a multiple of 0.5 below 2^52 (capacity units, whole GiB) as
+ * "<integer>.0" / "<integer>.5", which is what its "%.17g" plus ".0" gives for those; any
+ * other value through jansson itself. */
+int jout_real(jout *w, double v)
+{
+    if (!signbit(v) && v < 4503599627370496.0 && (double)(long long)(v * 2) == v * 2) {
+        long long h = (long long)(v * 2);
+        if (jout_int(w, h / 2))
+            return -1;
+        return jout_raw(w, h % 2 ? ".5" : ".0", 2);
+    }
+    json_t *j = json_real(v);
+    char *t = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(j);
+    if (!t)
+        return jout_fail(w);
+    int rc = jout_raw(w, t, strlen(t));
+    free(t);
+    return rc;
+}
+
 /* ---- jansson trees ------------------------------------------------------------------ */
 
 static int jout_json_rec(jout *w, const json_t *v, int depth)
@@ -347,14 +369,8 @@ static int jout_json_rec(jout *w, const json_t *v, int depth)
         return jout_str(w, json_string_value(v), json_string_length(v));
     case JSON_INTEGER:
         return jout_int(w, (long long)json_integer_value(v));
-    case JSON_REAL: { /* rare (capacity units, timestamps): jansson's own formatting */
-        char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (!t)
-            return jout_fail(w);
-        int rc = jout_raw(w, t, strlen(t));
-        free(t);
-        return rc;
-    }
+    case JSON_REAL:
+        return jout_real(w, json_real_value(v));
     case JSON_TRUE:
         return jout_raw(w, "true", 4);
     case JSON_FALSE:
@@ -370,6 +386,69 @@ int jout_json(jout *w, const json_t *v)
     if (!v)
         return jout_fail(w);
     return jout_json_rec(w, v, 0);
+}
+
+/* ---- our reader's trees, keys sorted ------------------------------------------------------ */
+
+/* json_dumps(JSON_SORT_KEYS)'s order: bytes compared over the shorter key, then the shorter
+ * key first. */
+static int jout_key_cmp(const void *a, const void *b)
+{
+    const jread_val *x = *(const jread_val *const *)a, *y = *(const jread_val *const *)b;
+    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+    int c = n ? memcmp(x->key, y->key, n) : 0;
+    if (c)
+        return c;
+    return x->key_len < y->key_len ? -1 : x->key_len > y->key_len;
+}
+
+static int jout_jread_rec(jout *w, const jread_val *v, arena_t *a, int depth)
+{
+    if (depth > JOUT_MAX_DEPTH)
+        return jout_fail(w);
+    switch (v->type) {
+    case JREAD_NULL:
+        return jout_raw(w, "null", 4);
+    case JREAD_FALSE:
+        return jout_raw(w, "false", 5);
+    case JREAD_TRUE:
+        return jout_raw(w, "true", 4);
+    case JREAD_INTEGER:
+        return jout_int(w, v->num.i);
+    case JREAD_REAL:
+        return jout_real(w, v->num.d);
+    case JREAD_STRING:
+        return jout_str(w, v->text, v->len);
+    case JREAD_ARRAY:
+        if (jout_raw(w, "[", 1))
+            return -1;
+        for (const jread_val *c = v->child; c; c = c->next)
+            if ((c != v->child && jout_raw(w, ",", 1)) || jout_jread_rec(w, c, a, depth + 1))
+                return -1;
+        return jout_raw(w, "]", 1);
+    case JREAD_OBJECT: {
+        const jread_val **m = v->n ? arena_alloc(a, sizeof *m * v->n) : NULL;
+        if (v->n && !m)
+            return jout_fail(w);
+        size_t n = 0;
+        for (const jread_val *c = v->child; c && n < v->n; c = c->next)
+            m[n++] = c;
+        qsort(m, n, sizeof *m, jout_key_cmp);
+        if (jout_raw(w, "{", 1))
+            return -1;
+        for (size_t i = 0; i < n; i++)
+            if ((i && jout_raw(w, ",", 1)) || jout_key(w, m[i]->key, m[i]->key_len) ||
+                jout_jread_rec(w, m[i], a, depth + 1))
+                return -1;
+        return jout_raw(w, "}", 1);
+    }
+    }
+    return jout_fail(w);
+}
+
+int jout_jread_sorted(jout *w, const jread_val *v, arena_t *a)
+{
+    return jout_jread_rec(w, v, a, 0);
 }
 
 /* ---- values ---------------------------------------------------------------------------- */

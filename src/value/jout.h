@@ -21,7 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/arena.h"
 #include "value/av.h"
+#include "value/jread.h"
 
 typedef struct jout {
     char *p;
@@ -49,8 +51,15 @@ int jout_str(jout *w, const char *s, size_t n);
 int jout_key(jout *w, const char *key, size_t n);
 /* A decimal integer. */
 int jout_int(jout *w, long long v);
+/* A JSON real exactly as json_dumps writes it ("%.17g", ".0" added to an integral value). */
+int jout_real(jout *w, double v);
 /* A jansson value (any type). */
 int jout_json(jout *w, const json_t *v);
+/* Our reader's tree (value/jread.h) exactly as json_dumps(JSON_COMPACT | JSON_SORT_KEYS)
+ * writes the tree jread_to_jansson builds of it: the canonical text of a request
+ * (TransactWriteItems' ClientRequestToken cache).  Scratch memory in arena a; -1 (a failure)
+ * past 128 levels of nesting. */
+int jout_jread_sorted(jout *w, const jread_val *v, arena_t *a);
 /* One attribute value in DynamoDB JSON: {"S":"..."}, {"M":{...}}, ... */
 int jout_av(jout *w, const av_t *v);
 /* An item (an M's members): {"name":{"S":"..."},...} */

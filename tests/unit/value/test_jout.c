@@ -4,7 +4,7 @@
  * recorded from DynamoDB Local), jout_item(value) and jout_item_stored(av_encode(value)) equal
  * json_dumps(ddbjson_from_item(value)); escapes of every control byte; invalid UTF-8 and
  * corrupt stored bytes refused; the CRC equals zlib's over the whole text, also across many
- * chunks; the maximum is enforced and sticky.
+ * chunks; the maximum is enforced and sticky; jout_real as json_real's text.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -291,6 +291,30 @@ static void test_crc_across_chunks(void **state)
     jout_fini(&w);
 }
 
+/* jout_real writes what json_dumps writes for json_real: halves below 2^52 by its own path,
+ * every other value through jansson (issue 13.1: capacity units without a tree). */
+static void test_reals_as_jansson(void **state)
+{
+    (void)state;
+    static const double v[] = {0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 10.0, 25.0, 100.5, 1e15 + 0.5,
+                               4503599627370495.5, 4503599627370496.0, 9007199254740993.0, 1e16,
+                               1e17, 1.5e300, 0.1, 0.25, 1e-5, 3.0000000000000004, -0.0, -1.0,
+                               -2.5, 123456789.25, 7.0 / 3.0};
+    size_t n = sizeof v / sizeof v[0];
+    for (size_t i = 0; i < n + 2000; i++) {
+        double x = i < n ? v[i] : (double)(i - n) * 0.5 + (i % 3 ? 0 : 1e9);
+        json_t *j = json_real(x);
+        char *want = dump(j);
+        jout w;
+        jout_init(&w, 0);
+        assert_int_equal(jout_real(&w, x), 0);
+        expect_text(&w, want);
+        jout_fini(&w);
+        free(want);
+        json_decref(j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_long_strings_and_members),
         cmocka_unit_test(test_refusals_are_sticky),
         cmocka_unit_test(test_crc_across_chunks),
+        cmocka_unit_test(test_reals_as_jansson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "value/jout.h"
 #include "value/jread.h"
 
 static char *dump(const json_t *j)
@@ -35,8 +36,31 @@ static char *dump(const json_t *j)
 }
 
 typedef struct stats {
-    size_t same_ok, same_err, nul_key, raw_nul;
+    size_t same_ok, same_err, nul_key, raw_nul, sorted;
 } stats;
+
+/* jout_jread_sorted writes what json_dumps(JSON_SORT_KEYS) writes of jread_to_jansson's tree
+ * (the canonical text of a TransactWriteItems request with a ClientRequestToken). */
+static void sorted_same(const jread_val *v, arena_t *a, stats *st)
+{
+    json_t *k = jread_to_jansson(v);
+    assert_non_null(k);
+    char *want = json_dumps(k, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
+    json_decref(k);
+    assert_non_null(want);
+    jout w;
+    jout_init(&w, 0);
+    size_t len = 0;
+    char *got = jout_jread_sorted(&w, v, a) ? NULL : jout_take(&w, &len);
+    jout_fini(&w);
+    if (got) { /* else nested past jout's 128 levels (the corpora's depth tests) */
+        if (strcmp(got, want) != 0 || len != strlen(want))
+            fail_msg("sorted dump differs\n jansson %.300s\n jout    %.300s", want, got);
+        st->sorted++;
+    }
+    free(got);
+    free(want);
+}
 
 /* Both parsers over one text: the same verdict, the same tree. */
 static void compare(const char *buf, size_t n, stats *st)
@@ -59,6 +83,8 @@ static void compare(const char *buf, size_t n, stats *st)
                     t[i + 5] = '1';
             json_t *j1 = json_loadb(t, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
             assert_int_equal(rc == 0, j1 != NULL);
+            if (rc == 0)
+                sorted_same(v, &a, st);
             json_decref(j1);
             free(t);
             st->nul_key++;
@@ -87,6 +113,7 @@ static void compare(const char *buf, size_t n, stats *st)
         free(d1);
         free(d2);
         json_decref(k);
+        sorted_same(v, &a, st);
         st->same_ok++;
     }
     json_decref(j);
@@ -168,11 +195,13 @@ static void test_corpora_identical(void **state)
     files += walk(DDB_SOURCE_DIR "/tests/fuzz/corpus", &st);
     files += walk(DDB_SOURCE_DIR "/tests/fuzz/regressions", &st);
     printf("jread vs jansson: %zu files, %zu texts accepted alike, %zu refused alike, %zu with "
-           "NUL in a key (ours only), %zu raw NUL after a token (jansson's only)\n",
-           files, st.same_ok, st.same_err, st.nul_key, st.raw_nul);
+           "NUL in a key (ours only), %zu raw NUL after a token (jansson's only); %zu sorted "
+           "dumps identical\n",
+           files, st.same_ok, st.same_err, st.nul_key, st.raw_nul, st.sorted);
     assert_true(files > 500);
     assert_true(st.same_ok > 1000);
     assert_true(st.same_err > 10000);
+    assert_true(st.sorted > 1000);
 }
 
 /* ---- malformed input: every class refused, by both */
@@ -323,6 +352,29 @@ static void test_nul_in_keys(void **state)
     arena_fini(&a);
 }
 
+/* The sorted dump's order on keys with U+0000, prefixes, non-ASCII; numbers of each kind. */
+static void test_sorted_dump(void **state)
+{
+    (void)state;
+    static const char *const t[] = {
+        "{\"b\":1,\"a\\u0000b\":2,\"a\":3,\"ab\":[{\"z\":1,\"y\":2.5}],\"\u00e9\":true,"
+        "\"\\u0000\":null,\"A\":-0.0,\"a\\u0000\":1e300,\"\":[]}",
+        "{\"TransactItems\":[{\"Put\":{\"TableName\":\"t\",\"Item\":{\"pk\":{\"S\":\"x\"}}}}],"
+        "\"ClientRequestToken\":\"a\\u0000b\",\"ReturnConsumedCapacity\":\"TOTAL\"}",
+        "[1,-7,0.1,1E2,12345678901234567,{}]",
+        "\"x\\ny\"",
+    };
+    stats st = {0};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        arena_t a;
+        arena_init(&a);
+        jread_val *v = parse_ok(&a, t[i], strlen(t[i]));
+        sorted_same(v, &a, &st);
+        arena_fini(&a);
+    }
+    assert_int_equal(st.sorted, sizeof t / sizeof t[0]);
+}
+
 static void test_strings(void **state)
 {
     (void)state;
@@ -469,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_malformed_classes),
         cmocka_unit_test(test_error_position),
         cmocka_unit_test(test_nul_in_keys),
+        cmocka_unit_test(test_sorted_dump),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_duplicate_keys),
