@@ -60,6 +60,8 @@ typedef struct thr_table {
     enum thr_mode mode;
     bool od_max_rd, od_max_wr; /* on-demand: the table's own maximum (not AWS's default) */
     int64_t used_us;           /* last use, for eviction */
+    int64_t recheck_ms;        /* wall-clock ms when a capacity change in progress is done and
+                                * the buckets take its new rates (0: none) */
     struct thr_table *next;
     thr_res res[1 + STORE_MAX_INDEXES]; /* [0] the table, [1 + i] t->idx[i] (GSIs only) */
 } thr_table;
@@ -125,6 +127,28 @@ static int64_t thr_int(json_t *o, const char *k)
     return json_is_integer(j) ? (int64_t)json_integer_value(j) : 0;
 }
 
+static int64_t thr_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The read and write capacity of o (the table's metadata or a GSI's entry) in effect at
+ * wall-clock ms `wall`: while an UpdateTable change of it is in progress (op_table.c keeps
+ * "PrevRCU"/"PrevWCU" until "UpdatingUntil") the old one, as AWS runs it ("While the table is
+ * in the UPDATING state, the table still has the provisioned throughput from before the
+ * call"); e->recheck_ms then says when to take the new one. */
+static void thr_capacity(thr_table *e, json_t *o, int64_t wall, int64_t out[2])
+{
+    int64_t until = thr_int(o, "UpdatingUntil");
+    bool old = until > wall && json_object_get(o, "PrevRCU");
+    out[0] = thr_int(o, old ? "PrevRCU" : "RCU");
+    out[1] = thr_int(o, old ? "PrevWCU" : "WCU");
+    if (old && (!e->recheck_ms || until < e->recheck_ms))
+        e->recheck_ms = until;
+}
+
 /* Sets e's buckets from t's metadata: fresh buckets when `fresh`, else new rates kept with
  * the credit earned so far. */
 static void thr_configure(thr_table *e, const store_table *t, bool fresh, int64_t now)
@@ -137,15 +161,13 @@ static void thr_configure(thr_table *e, const store_table *t, bool fresh, int64_
     int64_t rate[1 + STORE_MAX_INDEXES][2];
     int64_t burst = e->mode == THR_PROVISIONED ? THR_BURST_S : THR_OD_BURST_S;
     e->od_max_rd = e->od_max_wr = false;
+    e->recheck_ms = 0;
     if (e->mode == THR_PROVISIONED) {
-        rate[0][0] = thr_int(meta, "RCU");
-        rate[0][1] = thr_int(meta, "WCU");
+        int64_t wall = thr_wall_ms();
+        thr_capacity(e, meta, wall, rate[0]);
         json_t *g = json_object_get(meta, "Gsi");
-        for (size_t i = 0; i < t->n_idx; i++) {
-            json_t *gi = json_object_get(g, t->idx[i].name);
-            rate[1 + i][0] = thr_int(gi, "RCU");
-            rate[1 + i][1] = thr_int(gi, "WCU");
-        }
+        for (size_t i = 0; i < t->n_idx; i++)
+            thr_capacity(e, json_object_get(g, t->idx[i].name), wall, rate[1 + i]);
     } else {
         json_t *odt = json_object_get(meta, "Odt");
         int64_t mr = thr_int(odt, "MaxReadRequestUnits"), mw = thr_int(odt, "MaxWriteRequestUnits");
@@ -209,7 +231,7 @@ static thr_table *thr_entry(struct api_thr *s, const store_table *t, int64_t now
         e->next = *head;
         *head = e;
         s->n++;
-    } else if (e->conf_hash != h) {
+    } else if (e->conf_hash != h || (e->recheck_ms && thr_wall_ms() >= e->recheck_ms)) {
         e->conf_hash = h;
         thr_configure(e, t, false, now);
     }

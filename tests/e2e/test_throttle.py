@@ -195,6 +195,31 @@ def test_update_table_takes_effect(server):
     assert (good, errors) == (50, [])
 
 
+# While the change is UPDATING the table keeps the capacity from before the call (AWS: "While
+# the table is in the UPDATING state, the table still has the provisioned throughput from
+# before the call. The new provisioned throughput setting is in effect only when the table
+# returns to the ACTIVE state"); the new one applies once ACTIVE.  Was: at the next request.
+def test_update_table_takes_effect_once_active(request, target):
+    if target != "ddbchat":
+        pytest.skip("DynamoDB Local has no throttling")
+    url = request.getfixturevalue("ddbchat_server")(
+        "--throttle", env={"DDBCHAT_UPDATE_DONE_DELAY_MS": "1500"}).ddb_url
+    provisioned(url, "thr", 1, 1)
+    drain(url, "thr")
+    t0 = time.monotonic()
+    ok(url, "UpdateTable", {"TableName": "thr", "ProvisionedThroughput": {
+        "ReadCapacityUnits": 1, "WriteCapacityUnits": 1000}})
+    good, errors = burst(url, "thr", 20, prefix="during")
+    assert time.monotonic() - t0 < 1.2, "machine too slow for the window"
+    assert errors and good <= 3, good
+    deadline = time.monotonic() + 10
+    while ok(url, "DescribeTable", {"TableName": "thr"})["Table"]["TableStatus"] != "ACTIVE":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    good, errors = burst(url, "thr", 50, prefix="after")
+    assert (good, errors) == (50, [])
+
+
 # On-demand tables are limited only at AWS's default per-table quota (40,000 units a
 # second): a modest rate is never throttled.  A table with its own OnDemandThroughput
 # maximum is throttled there, with ThrottlingException (the on-demand answer) and the
