@@ -470,12 +470,15 @@ int msg_user_by_uuid(msg_service *s, const char *uuid, msg_user *out, err_t *e)
 
 int msg_user_by_handle(msg_service *s, const char *handle, msg_user *out, err_t *e)
 {
-    if (!handle || !*handle || strlen(handle) > MSG_HANDLE_MAX)
-        return msg_fail(e, MSG_E_UNKNOWN_HANDLE);
+    /* a string that cannot be a handle is refused as such before any lookup (400, not
+     * 404), for the REST API and the CLI alike */
+    int rc = msg_validate_handle(handle, e);
+    if (rc)
+        return rc;
     char pk[64];
     snprintf(pk, sizeof pk, "HANDLE#%s", handle);
     json_t *item;
-    int rc = get_item(s, pk, "HANDLE", &item, e);
+    rc = get_item(s, pk, "HANDLE", &item, e);
     if (rc)
         return rc;
     if (!item)
@@ -900,6 +903,8 @@ int msg_send(msg_service *s, const char *sender_uuid, const char *group_in, cons
         return rc;
     long long at_us = 0;
     if (at && (rc = msg_ts_parse(at, &at_us, e)))
+        return rc;
+    if (to_handle && (rc = msg_validate_handle(to_handle, e))) /* syntax before lookups */
         return rc;
     if ((rc = msg_user_by_uuid(s, sender_uuid, &me, e)))
         return rc;

@@ -145,7 +145,9 @@ int msg_validate_display_name(const char *name, err_t *e);
  * ERR_RESOURCE_IN_USE (row handle_taken) (handle or uuid exists).  *out may be NULL. */
 int msg_user_add(msg_service *s, const char *handle, const char *display_name, const char *uuid,
                  msg_user *out, err_t *e);
-/* Looks a user up.  ERR_NOT_FOUND (row unknown_handle) / (row unknown_user). */
+/* Looks a user up.  ERR_NOT_FOUND (row unknown_handle) / (row unknown_user); by handle,
+ * a string that is no handle (msg_validate_handle) is ERR_VALIDATION (row invalid_handle)
+ * before any lookup. */
 int msg_user_by_handle(msg_service *s, const char *handle, msg_user *out, err_t *e);
 int msg_user_by_uuid(msg_service *s, const char *uuid, msg_user *out, err_t *e);
 
@@ -203,7 +205,8 @@ int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, con
 /* Patterns C + D: sends `text` from sender_uuid either into an existing conversation
  * (message_group_uuid non-NULL; the sender must be a participant, else ERR_NOT_FOUND
  * (row not_found)) or to a user by handle (to_handle non-NULL; starts the pair's conversation or
- * continues the one they have; (row unknown_handle), (row self_message)).  Exactly one of the two.
+ * continues the one they have; (row invalid_handle) before any lookup, (row unknown_handle),
+ * (row self_message)).  Exactly one of the two.
  * at: NULL = now; else a timestamp in the fixed format used as the earliest created_at
  * (seeding).  *out (may be NULL) receives the stored message including message_group_uuid;
  * free with msg_message_fini. */

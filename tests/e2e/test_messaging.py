@@ -207,6 +207,10 @@ def test_401_carries_a_bearer_challenge(msg_server, people):
     ({"message": "x" * 1025, "handle": "bob"}, 400, "message_too_long"),
     ({"message": "é" * 1025, "handle": "bob"}, 400, "message_too_long"),
     ({"message": "hi", "handle": "nobody_at_all"}, 404, "unknown_handle"),
+    # a string that cannot be a handle: 400 before any lookup (was 404 unknown_handle)
+    ({"message": "hi", "handle": "bad handle!"}, 400, "invalid_handle"),
+    ({"message": "hi", "handle": ""}, 400, "invalid_handle"),
+    ({"message": "hi", "handle": "h" * 33}, 400, "invalid_handle"),
     ({"message": "hi", "handle": "alice"}, 400, "self_message"),
     ({"handle": "bob"}, 400, "missing_field"),
     ({"message": "hi"}, 400, "missing_field"),
@@ -221,6 +225,16 @@ def test_validation(msg_server, people, body, status, code):
     ids, tok = people
     st, _, b = rest(msg_server, "POST", "/api/messages", tok["alice"], body)
     assert st == status and b["error"]["code"] == code, b
+
+
+def test_cli_refuses_a_string_that_is_no_handle(msg_server, people):
+    # the CLI shares the service's rule: invalid_handle (exit 1) for what cannot be a handle,
+    # unknown_handle for a well-formed one nobody has
+    for to, code in (("bad handle!", "invalid_handle"), ("nobody_at_all", "unknown_handle")):
+        p = cli(msg_server, "send", "alice", to, "hi", check=False)
+        assert p.returncode == 1 and f"ddbchat: {code}:" in p.stderr, p.stderr
+    p = cli(msg_server, "user", "show", "bad handle!", check=False)
+    assert p.returncode == 1 and "ddbchat: invalid_handle:" in p.stderr, p.stderr
 
 
 def test_length_counts_characters(msg_server, people):

@@ -284,6 +284,11 @@ static void test_validation(void **state)
         {"{\"message\":\"   \",\"handle\":\"rb\"}", 400, "message_blank"},
         {body, 400, "message_too_long"},
         {"{\"message\":\"hi\",\"handle\":\"nobody\"}", 404, "unknown_handle"},
+        /* a string that cannot be a handle: its syntax is refused before any lookup */
+        {"{\"message\":\"hi\",\"handle\":\"bad handle!\"}", 400, "invalid_handle"},
+        {"{\"message\":\"hi\",\"handle\":\"\"}", 400, "invalid_handle"},
+        {"{\"message\":\"hi\",\"handle\":\"a23456789012345678901234567890123\"}", 400,
+         "invalid_handle"},
         {"{\"message\":\"hi\",\"handle\":\"ra\"}", 400, "self_message"},
         {"{\"message\":\"hi\"", 400, "malformed_json"},
         {"[1,2]", 400, "malformed_json"},

@@ -121,6 +121,13 @@ static void test_users(void **state)
     assert_string_equal(got.display_name, "Alice Liddell");
     assert_int_equal(msg_user_by_handle(S, "nobody", &got, &e), ERR_NOT_FOUND);
     code_is(&e, "unknown_handle");
+    /* no handle's syntax: said so before any lookup (was unknown_handle) */
+    const char *nohandle[] = {"", "has space", "waaaaaaaaaaaaaaaaaaaaaaaaaaaaaaay_too_long"};
+    for (size_t i = 0; i < sizeof nohandle / sizeof nohandle[0]; i++) {
+        err_clear(&e);
+        assert_int_equal(msg_user_by_handle(S, nohandle[i], &got, &e), ERR_VALIDATION);
+        code_is(&e, "invalid_handle");
+    }
     err_clear(&e);
     assert_int_equal(msg_user_by_uuid(S, "00000000-0000-4000-8000-000000000000", &got, &e),
                      ERR_NOT_FOUND);
