@@ -56,7 +56,7 @@ static const struct api_op_row {
     {"RestoreTableToPointInTime", op_restore_table_to_point_in_time, false},
     {"Scan", op_scan, true},
     {"TagResource", op_tag_resource, false},
-    {"TransactGetItems", op_transact_get_items, false},
+    {"TransactGetItems", op_transact_get_items, true},
     {"TransactWriteItems", op_transact_write_items, true},
     {"UntagResource", op_untag_resource, false},
     {"UpdateContinuousBackups", op_update_continuous_backups, false},

@@ -2,7 +2,7 @@
  * api_out — a handler's reply, written once for two consumers.  Layer: api (private).
  *
  * The hot operations (GetItem, Query, Scan, BatchGetItem, PutItem/UpdateItem/DeleteItem,
- * TransactWriteItems, GetRecords) describe their reply with these calls; in text mode (api_call_out: the DynamoDB endpoint)
+ * TransactWriteItems, TransactGetItems, GetRecords) describe their reply with these calls; in text mode (api_call_out: the DynamoDB endpoint)
  * they go straight into a jout (value/jout.h: JSON text + CRC32, no tree), in tree mode
  * (api_call: messaging's embedded backend, tests) they build the jansson tree the operation
  * always returned.  One description, so the two cannot drift apart;

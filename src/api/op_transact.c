@@ -618,15 +618,6 @@ static int action_kind(api_req *r, json_t *item, const char **out_name, json_t *
     return 0;
 }
 
-/* Appends one capacity entry per distinct table, in order of first appearance. */
-static json_t *caps_json(api_cap *caps, size_t ncap, api_rcc rcc)
-{
-    json_t *arr = json_array();
-    for (size_t i = 0; i < ncap; i++)
-        json_array_append_new(arr, api_cap_txn_json(&caps[i], rcc));
-    return arr;
-}
-
 static api_cap *cap_for(api_cap *caps, size_t *ncap, const store_table *t)
 {
     for (size_t i = 0; i < *ncap; i++)
@@ -1121,7 +1112,85 @@ static int tg_throttle(api_req *r, const store_table **tabs, size_t n)
 
 static const char *const get_params[] = {"ProjectionExpression", NULL};
 
-int op_transact_get_items(api_req *r, json_t **out)
+/* One TransactGetItems Get: its table's name (jansson's path: spec), placeholders,
+ * projection, key values. */
+typedef struct tga {
+    json_t *spec;      /* the Get's object; NULL when read from our reader's tree */
+    const char *tname; /* then: its TableName (arena) */
+    size_t tname_len;
+    api_exprs x;
+    expr_t *proj;
+    av_t src;
+} tga;
+
+/* The common request from our reader's tree (tw_parse_jr's pattern): TransactItems of Gets
+ * each of TableName, Key, ProjectionExpression and ExpressionAttributeNames only, and
+ * ReturnConsumedCapacity; no JSON null, nothing else.  0, or TW_JANSSON without a side effect
+ * (r->err cleared): the request then takes the jansson path from the start. */
+static int tg_parse_jr(api_req *r, const jread_val *b, tga **out_gets, size_t *out_n,
+                       api_rcc *rcc)
+{
+    const jread_val *items = NULL;
+    for (const jread_val *v = b->child; v; v = v->next) {
+        if (JR_KEY(v, "TransactItems") && v->type == JREAD_ARRAY)
+            items = v;
+        else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "NONE"))
+            *rcc = API_RCC_NONE;
+        else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "TOTAL"))
+            *rcc = API_RCC_TOTAL;
+        else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "INDEXES"))
+            *rcc = API_RCC_INDEXES;
+        else
+            return TW_JANSSON;
+    }
+    if (!items || items->n == 0 || items->n > TXN_MAX_ITEMS)
+        return TW_JANSSON;
+    size_t n = items->n;
+    tga *gets = arena_zalloc(r->arena, sizeof *gets * n);
+    if (!gets)
+        return TW_JANSSON;
+    for (size_t i = 0; i < n; i++) {
+        const jread_val *it = items->items[i], *g = it->child;
+        if (it->type != JREAD_OBJECT || it->n != 1 || !JR_KEY(g, "Get") || g->type != JREAD_OBJECT)
+            return TW_JANSSON;
+        const jread_val *table = NULL, *key = NULL, *proj = NULL, *names = NULL;
+        for (const jread_val *v = g->child; v; v = v->next) {
+            if (JR_KEY(v, "TableName") && v->type == JREAD_STRING)
+                table = v;
+            else if (JR_KEY(v, "Key") && v->type == JREAD_OBJECT)
+                key = v;
+            else if (JR_KEY(v, "ProjectionExpression") && v->type == JREAD_STRING)
+                proj = v;
+            else if (JR_KEY(v, "ExpressionAttributeNames"))
+                names = v;
+            else
+                return TW_JANSSON;
+        }
+        if (!table || !key)
+            return TW_JANSSON;
+        tga *t = &gets[i];
+        int rc = api_exprs_init_jr(r, names, NULL, proj != NULL, false, &t->x);
+        if (!rc && proj)
+            rc = api_exprs_get_text(r, &t->x, proj->text, proj->len, EXPR_PROJECTION, &t->proj);
+        if (!rc)
+            rc = api_exprs_done(r, &t->x);
+        if (!rc)
+            rc = ddbjson_to_item_jr(key, r->arena, &t->src, r->err);
+        if (!rc && !(t->tname = arena_strndup(r->arena, table->text, table->len)))
+            rc = ERR_NOMEM;
+        if (rc) {
+            err_clear(r->err);
+            return TW_JANSSON;
+        }
+        t->tname_len = table->len;
+    }
+    *out_gets = gets;
+    *out_n = n;
+    return 0;
+}
+
+/* The request-level part from the jansson tree: every check, in the service's order. */
+static int tg_parse_json(api_req *r, tga **out_gets, size_t *out_n, api_rcc *rcc)
 {
     json_t *b = r->body, *items = NULL;
     int rc = api_json_arr(b, "TransactItems", &items, r->err);
@@ -1130,39 +1199,55 @@ int op_transact_get_items(api_req *r, json_t **out)
     size_t n = items ? json_array_size(items) : 0;
     if (n == 0 || n > TXN_MAX_ITEMS) /* the model's bounds (api_schema.c) */
         return err_set(r->err, ERR_INTERNAL, "TransactItems outside the model's bounds");
-    api_rcc rcc;
-    if ((rc = api_rcc_parse(r, b, &rcc)))
+    if ((rc = api_rcc_parse(r, b, rcc)))
         return rc;
+    tga *gets = arena_zalloc(r->arena, sizeof *gets * n);
+    if (!gets)
+        return nomem(r);
+    /* the request (placeholders, projections, key values); the caller: the tables, the keys */
+    for (size_t i = 0; i < n; i++) {
+        json_t *g = api_param(json_array_get(items, i), "Get");
+        gets[i].spec = g;
+        if ((rc = api_exprs_init(r, g, &gets[i].x, get_params, NULL)) ||
+            (rc = api_exprs_get(r, g, &gets[i].x, "ProjectionExpression", EXPR_PROJECTION,
+                                &gets[i].proj)) ||
+            (rc = api_exprs_done(r, &gets[i].x)) ||
+            (rc = api_item_from_json(r, api_param(g, "Key"), &gets[i].src)))
+            return rc;
+    }
+    *out_gets = gets;
+    *out_n = n;
+    return 0;
+}
+
+int op_transact_get_items(api_req *r, json_t **out)
+{
+    tga *gets = NULL;
+    size_t n = 0;
+    api_rcc rcc = API_RCC_NONE;
+    int rc = r->jbody ? tg_parse_jr(r, r->jbody, &gets, &n, &rcc) : TW_JANSSON;
+    if (rc) { /* not the common request: the jansson path from the start */
+        rcc = API_RCC_NONE;
+        if ((rc = api_req_body(r)) || (rc = tg_parse_json(r, &gets, &n, &rcc)))
+            return rc;
+    }
     const store_table **tabs = arena_zalloc(r->arena, sizeof *tabs * n);
     const av_t **kp = arena_zalloc(r->arena, sizeof *kp * n);
     av_t *keys = arena_zalloc(r->arena, sizeof *keys * n);
-    av_t *srcs = arena_zalloc(r->arena, sizeof *srcs * n);
     av_t *res = arena_zalloc(r->arena, sizeof *res * n);
     bool *found = arena_zalloc(r->arena, sizeof *found * n);
-    expr_t **proj = arena_zalloc(r->arena, sizeof *proj * n);
-    api_exprs *xs = arena_zalloc(r->arena, sizeof *xs * n);
     const char **bad = arena_zalloc(r->arena, sizeof *bad * n);     /* a reason's message */
     const char **bad_code = arena_zalloc(r->arena, sizeof *bad * n); /* and its code */
-    if (!tabs || !kp || !keys || !srcs || !res || !found || !proj || !xs || !bad || !bad_code)
+    if (!tabs || !kp || !keys || !res || !found || !bad || !bad_code)
         return nomem(r);
-    /* the request (placeholders, projections, key values), then the tables and the keys */
-    for (size_t i = 0; i < n; i++) {
-        json_t *g = api_param(json_array_get(items, i), "Get");
-        if ((rc = api_exprs_init(r, g, &xs[i], get_params, NULL)) ||
-            (rc = api_exprs_get(r, g, &xs[i], "ProjectionExpression", EXPR_PROJECTION,
-                                &proj[i])) ||
-            (rc = api_exprs_done(r, &xs[i])) ||
-            (rc = api_item_from_json(r, api_param(g, "Key"), &srcs[i])))
-            return rc;
-    }
     size_t nbad = 0;
     for (size_t i = 0; i < n; i++) {
-        json_t *g = api_param(json_array_get(items, i), "Get");
-        if ((rc = api_item_table(r, g, &tabs[i])) ||
-            (rc = api_exprs_keys_check(r, &xs[i], tabs[i])))
+        if ((rc = gets[i].spec ? api_item_table(r, gets[i].spec, &tabs[i])
+                               : api_table_get(r, gets[i].tname, gets[i].tname_len, &tabs[i])) ||
+            (rc = api_exprs_keys_check(r, &gets[i].x, tabs[i])))
             return rc;
         api_keyerr cls = API_KEYERR_NONE;
-        if ((rc = api_key_check(r, &tabs[i]->key, &srcs[i], API_KEY_PARAM, &keys[i], &cls))) {
+        if ((rc = api_key_check(r, &tabs[i]->key, &gets[i].src, API_KEY_PARAM, &keys[i], &cls))) {
             /* a key that fails the schema is this Get's ValidationError cancellation reason
              * (conformance tier3 transactGetItems); an empty or too long key value is a
              * ValidationException of the request */
@@ -1205,16 +1290,12 @@ int op_transact_get_items(api_req *r, json_t **out)
         return rc;
     if ((rc = store_get_many(r->api->store, tabs, kp, n, r->arena, res, found, r->err)))
         return rc;
-    json_t *o = json_object(), *arr = json_array();
     api_cap *caps = arena_zalloc(r->arena, sizeof *caps * n);
+    av_t *proj = arena_zalloc(r->arena, sizeof *proj * n); /* what each Get answers */
     size_t ncap = 0;
-    if (!caps) {
-        json_decref(arr);
-        json_decref(o);
+    if (!caps || !proj)
         return nomem(r);
-    }
     for (size_t i = 0; i < n; i++) {
-        json_t *e = json_object();
         api_cap *c = cap_for(caps, &ncap, tabs[i]);
         uint64_t h = api_cap_read_h(found[i] ? av_item_size(&res[i]) : 0, true) * 2;
         c->table_h += h;
@@ -1222,21 +1303,27 @@ int op_transact_get_items(api_req *r, json_t **out)
         api_metrics_read(r, tabs[i], h);
         api_thr_charge_read(r, tabs[i], NULL, h, API_THR_READ_STRONG * API_THR_TXN);
         if (found[i]) {
-            av_t p = res[i];
-            if (proj[i] && (rc = expr_project(r->arena, proj[i], &res[i], &p, r->err))) {
-                json_decref(e);
-                json_decref(arr);
-                json_decref(o);
+            proj[i] = res[i];
+            if (gets[i].proj &&
+                (rc = expr_project(r->arena, gets[i].proj, &res[i], &proj[i], r->err)))
                 return rc;
-            }
-            if (p.type == AV_M)
-                json_object_set_new(e, "Item", ddbjson_from_item(&p));
         }
-        json_array_append_new(arr, e);
     }
-    if (rcc != API_RCC_NONE)
-        json_object_set_new(o, "ConsumedCapacity", caps_json(caps, ncap, rcc));
-    json_object_set_new(o, "Responses", arr);
-    *out = o;
+    api_out *o = api_reply(r);
+    if (rcc != API_RCC_NONE) {
+        ao_arr(o, "ConsumedCapacity");
+        for (size_t i = 0; i < ncap; i++)
+            api_cap_out(o, NULL, &caps[i], rcc, true);
+        ao_close(o);
+    }
+    ao_arr(o, "Responses");
+    for (size_t i = 0; i < n; i++) {
+        ao_obj(o, NULL);
+        if (found[i] && proj[i].type == AV_M)
+            ao_item(o, "Item", &proj[i]);
+        ao_close(o);
+    }
+    ao_close(o);
+    (void)out;
     return 0;
 }

@@ -673,6 +673,72 @@ static void test_transact_write_token_same(void **state)
     }
 }
 
+static void test_transact_get_same_answers(void **state)
+{
+    it_fix *f = *state;
+    static const wcase ok[] = {
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}}}},"
+                             "{'Get':{'TableName':'tab1','Key':{'pk':{'S':'zz'}}}}]}"},
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'Key':{'pk':{'S':'a'}},'TableName':'tab1',"
+                             "'ProjectionExpression':'#m.k[1], v, ss','ExpressionAttributeNames':"
+                             "{'#m':'m'}}},{'Get':{'TableName':'tab2','Key':{'sk':{'N':'015.0'},"
+                             "'pk':{'S':'a'}}}},{'Get':{'TableName':'gtab','Key':{'pk':{'S':'a'},"
+                             "'sk':{'S':'b'}},'ProjectionExpression':'nothere'}}],"
+                             "'ReturnConsumedCapacity':'INDEXES'}"},
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':"
+                             "'n\\u0000ul'}}}}],'ReturnConsumedCapacity':'TOTAL'}"},
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}}}}],"
+                             "'ReturnConsumedCapacity':'NONE'}"},
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}}}},"
+                             "{'Get':{'TableName':'tab2','Key':{'pk':{'S':'a'}}}}]}"}, /* cancelled */
+        /* left to the jansson path */
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}},"
+                             "'ProjectionExpression':null}}]}"},
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}},"
+                             "'ExpressionAttributeValues':{':v':{'S':'x'}}}}]}"},
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a',"
+                             "'N':null}}}}]}"},
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}}},"
+                             "'Put':{'TableName':'tab1','Item':{'pk':{'S':'a'}}}}]}"},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        size_t allocs = 0;
+        int rc = same_w(f, ok[i].op, ok[i].req, &allocs);
+        if (i < 4 && allocs != 0) /* (a cancellation's reasons are a tree: api_canceled) */
+            fail_msg("%zu jansson allocations: %s", allocs, ok[i].req);
+        if (rc != (i == 4 ? ERR_TRANSACTION_CANCELED : 0))
+            fail_msg("rc %d: %s", rc, ok[i].req);
+    }
+    static const wcase bad[] = {
+        {"TransactGetItems", "{}"},
+        {"TransactGetItems", "{'TransactItems':[]}"},
+        {"TransactGetItems", "{'TransactItems':[{}]}"},
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1'}}]}"},
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'nosuchtable','Key':{'pk':"
+                             "{'S':'a'}}}}]}"},
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}}}},"
+                             "{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}}}}]}"},
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':''}}}}]}"},
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'N':'1'}}}}]}"},
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab2','Key':{'pk':{'S':'a'},"
+                             "'sk':{'N':'x'}}}}]}"},
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}},"
+                             "'ExpressionAttributeNames':{'#n':'v'}}}]}"},
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}},"
+                             "'ProjectionExpression':'#n'}}]}"},
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}},"
+                             "'ProjectionExpression':'v,'}}]}"},
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}},"
+                             "'ProjectionExpression':'pk.x'}}]}"},
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}}}},"
+                             "{'Get':{'TableName':'nosuchtable','Key':{'pk':{'S':'a'}},"
+                             "'ProjectionExpression':'v,'}}]}"},
+        {"TransactGetItems", "{'TransactItems':[{'Get':{'TableName':'tab1','Key':{'pk':{'S':'a'}}}}],"
+                             "'ReturnConsumedCapacity':'ALL'}"},
+    };
+    writes_bad(f, bad, sizeof bad / sizeof bad[0]);
+}
+
 static void test_batch_get_same_answers(void **state)
 {
     it_fix *f = *state;
@@ -872,6 +938,7 @@ int main(void)
         IT_TEST(test_delete_item_same_answers),
         IT_TEST(test_transact_write_same_answers),
         IT_TEST(test_transact_write_token_same),
+        IT_TEST(test_transact_get_same_answers),
         IT_TEST(test_batch_get_same_answers),
         IT_TEST(test_batch_get_unprocessed_same),
     };
