@@ -1027,11 +1027,12 @@ static void walk_member(walk *w, const api_member *m, const void *obj)
     if (w->rc)
         return;
     const void *n = present_m(w, obj, m);
+    /* an absent member that may be absent: nothing to check, no path to name */
+    if (!n && (w->types_only || !(m->flags & API_MF_NOT_NULL)))
+        return;
     push(w, 'm', m->name, strlen(m->name), 0);
     if (!n) {
-        if (!w->types_only && (m->flags & API_MF_NOT_NULL))
-            violation(w, (m->flags & API_MF_BARE) != 0, m->shape, NULL,
-                      "Member must not be null");
+        violation(w, (m->flags & API_MF_BARE) != 0, m->shape, NULL, "Member must not be null");
     } else {
         const void *json_node = w->json_node;
         bool keys_last = w->keys_last;
