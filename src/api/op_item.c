@@ -638,26 +638,38 @@ int op_get_item(api_req *r, json_t **out)
     expr_t *proj = g.proj;
     api_rcc rcc = g.rcc;
     av_t item;
+    store_bytes raw = {NULL, 0};
+    size_t size = 0; /* av_item_size of the item found */
     bool found = false;
     uint64_t min_h = consistent ? API_THR_READ_STRONG : API_THR_READ_EVENTUAL;
-    if ((rc = api_thr_admit(r, t, NULL, false, min_h)) ||
-        (rc = store_get(r->api->store, t, &g.key, r->arena, &item, &found, r->err)))
+    if ((rc = api_thr_admit(r, t, NULL, false, min_h)))
         return rc;
-    api_metrics_read(r, t, api_cap_read_h(found ? av_item_size(&item) : 0, consistent));
+    if (proj) {
+        if ((rc = store_get(r->api->store, t, &g.key, r->arena, &item, &found, r->err)))
+            return rc;
+        size = found ? av_item_size(&item) : 0;
+    } else { /* the whole item: its reply is written from the stored bytes (issue 13.1) */
+        if ((rc = store_get_stored(r->api->store, t, &g.key, r->arena, &raw, &found, r->err)))
+            return rc;
+        if (found && av_stored_scan(raw.data, raw.len, NULL, NULL, 0, NULL, &size))
+            return err_set(r->err, ERR_INTERNAL, "corrupt stored item");
+    }
+    api_metrics_read(r, t, api_cap_read_h(size, consistent));
     if (r->api->thr)
-        api_thr_charge_read(r, t, NULL, api_cap_read_h(found ? av_item_size(&item) : 0, consistent),
-                            min_h);
+        api_thr_charge_read(r, t, NULL, api_cap_read_h(size, consistent), min_h);
     av_t p = item;
     if (found && proj && (rc = expr_project(r->arena, proj, &item, &p, r->err)))
         return rc;
     api_out *o = api_reply(r);
-    if (found && p.type == AV_M)
+    if (found && !proj)
+        ao_item_stored(o, "Item", raw.data, raw.len, r->arena);
+    else if (found && p.type == AV_M)
         ao_item(o, "Item", &p);
     if (rcc != API_RCC_NONE) {
         api_cap cap;
         memset(&cap, 0, sizeof cap);
         cap.table = api_table_name(t);
-        cap.table_h = api_cap_read_h(found ? av_item_size(&item) : 0, consistent);
+        cap.table_h = api_cap_read_h(size, consistent);
         ao_json(o, "ConsumedCapacity", api_cap_json(&cap, rcc));
     }
     (void)out;

@@ -29,6 +29,21 @@ int store_get(store_t *s, const store_table *t, const av_t *key, arena_t *a, av_
     return store_get_many(s, tp, kp, 1, a, out_item, found, e);
 }
 
+/* The stored bytes of table t's item with key `key`, in txn: 0 with *v set (valid until the
+ * txn ends), MDB_NOTFOUND, or a negative ERR_* with e set. */
+static int st_get_raw(store_t *s, MDB_txn *txn, const store_table *t, const av_t *key, buf_t *kb,
+                      MDB_val *v, err_t *e)
+{
+    buf_reset(kb);
+    int rc = st_key_base(s, t, key, kb);
+    if (rc) /* out of memory is not the caller's mistake */
+        return rc == ERR_NOMEM ? err_set(e, ERR_NOMEM, "out of memory")
+                               : err_set(e, ERR_VALIDATION, STXT_KEY_MISSING);
+    MDB_val k = {kb->len, kb->data};
+    int g = mdb_get(txn, s->db_data, &k, v);
+    return g == MDB_NOTFOUND ? MDB_NOTFOUND : g ? st_mdb_err(g, e) : 0;
+}
+
 int store_get_many(store_t *s, const store_table *const *tables, const av_t *const *keys, size_t n,
                    arena_t *a, av_t *out_items, bool *out_found, err_t *e)
 {
@@ -41,24 +56,48 @@ int store_get_many(store_t *s, const store_table *const *tables, const av_t *con
     for (size_t i = 0; i < n && rc == 0; i++) {
         out_found[i] = false;
         out_items[i].type = AV_NONE;
-        buf_reset(&kb);
-        rc = st_key_base(s, tables[i], keys[i], &kb);
-        if (rc) { /* out of memory is not the caller's mistake */
-            rc = rc == ERR_NOMEM ? err_set(e, ERR_NOMEM, "out of memory")
-                                 : err_set(e, ERR_VALIDATION, STXT_KEY_MISSING);
-            break;
-        }
-        MDB_val k = {kb.len, kb.data}, v;
-        int g = mdb_get(txn, s->db_data, &k, &v);
+        MDB_val v;
+        int g = st_get_raw(s, txn, tables[i], keys[i], &kb, &v, e);
         if (g == MDB_NOTFOUND)
             continue;
         if (g) {
-            rc = st_mdb_err(g, e);
+            rc = g;
             break;
         }
         rc = st_decode(a, &v, &out_items[i], e);
         if (rc == 0)
             out_found[i] = true;
+    }
+    buf_fini(&kb);
+    st_rtxn_end(s, txn);
+    return rc;
+}
+
+int store_get_stored(store_t *s, const store_table *t, const av_t *key, arena_t *a,
+                     store_bytes *out, bool *found, err_t *e)
+{
+    *found = false;
+    out->data = NULL;
+    out->len = 0;
+    MDB_txn *txn;
+    int rc = st_rtxn_begin(s, &txn);
+    if (rc)
+        return st_mdb_err(rc, e);
+    buf_t kb;
+    buf_init(&kb, 0);
+    MDB_val v;
+    int g = st_get_raw(s, txn, t, key, &kb, &v, e);
+    if (g == 0) { /* LMDB's memory dies with the txn: the arena keeps a copy */
+        void *copy = arena_memdup(a, v.mv_data, v.mv_size ? v.mv_size : 1);
+        if (!copy) {
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+        } else {
+            out->data = copy;
+            out->len = v.mv_size;
+            *found = true;
+        }
+    } else if (g != MDB_NOTFOUND) {
+        rc = g;
     }
     buf_fini(&kb);
     st_rtxn_end(s, txn);

@@ -298,6 +298,13 @@ typedef struct store_bytes {
     size_t len;
 } store_bytes;
 
+/* store_get without decoding (GetItem's reply written from the stored bytes, issue 13.1):
+ * *out is a copy in arena a of the item's encoding (av_encode's bytes), *found false (out
+ * {NULL, 0}) when absent.  Errors as store_get's: ERR_VALIDATION (key attribute missing),
+ * ERR_NOMEM, or the engine's. */
+int store_get_stored(store_t *s, const store_table *t, const av_t *key, arena_t *a,
+                     store_bytes *out, bool *found, err_t *e);
+
 typedef struct store_result {
     av_t *items;      /* arena; for an index, the projected items as stored in the index;
                          NULL when the query asked for `stored` */
