@@ -140,6 +140,32 @@ static int coding_element(void *ctx, const char *p, size_t n)
     return 0;
 }
 
+static bool http_byte_is_ctl(unsigned char ch)
+{
+    return (ch < 0x20 && ch != '\t') || ch == 0x7f;
+}
+
+bool http_value_has_ctl(const char *v, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, v + i, 8);
+        /* a byte below 0x20 (exact for the word as a whole: a borrow only follows a byte
+         * that is itself below), or a byte equal to 0x7f (a zero byte of x ^ 0x7f..7f) */
+        uint64_t d = x ^ (0x7f * ones);
+        if (((x - 0x20 * ones) & ~x & highs) | ((d - ones) & ~d & highs))
+            for (size_t j = i; j < i + 8; j++) /* HTAB is allowed: look byte by byte */
+                if (http_byte_is_ctl((unsigned char)v[j]))
+                    return true;
+    }
+    for (; i < n; i++)
+        if (http_byte_is_ctl((unsigned char)v[i]))
+            return true;
+    return false;
+}
+
 bool http_encoding_is_identity(const char *ce)
 {
     if (!ce)

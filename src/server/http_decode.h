@@ -5,7 +5,8 @@
  *    URL is a C string), and the raw query string for handlers that parse it themselves;
  *  - Content-Encoding of a request body (gzip, x-gzip, deflate, identity; a list is undone in
  *    reverse order, RFC 9110 8.4), bounded by a byte limit and a memory reservation hook, so
- *    a decompression bomb stops at the limit instead of exhausting memory.
+ *    a decompression bomb stops at the limit instead of exhausting memory;
+ *  - the control-byte check of header values (RFC 9110 5.5), a word at a time.
  * Tests: tests/unit/server/test_http_decode.c.
  */
 #ifndef DDB_SERVER_HTTP_DECODE_H
@@ -26,6 +27,11 @@ size_t http_pct_decode(char *dst, const char *src, size_t n, bool plus);
  * *why when the decoded path holds a NUL. */
 int http_split_target(const char *target, size_t target_len, char *path_out, const char **query,
                       size_t *query_len, const char **why);
+
+/* True when v[0..n) holds a control byte a header field value may not carry (RFC 9110 5.5):
+ * below 0x20 other than HTAB, or DEL (0x7f).  Eight bytes at a time (every request's
+ * Authorization value passes through it). */
+bool http_value_has_ctl(const char *v, size_t n);
 
 enum {
     HTTP_DECODE_OK = 0,

@@ -1,7 +1,8 @@
 /*
  * test_http_decode — request targets (a %00 in the path is seen, issue 9.1) and
  * Content-Encoding of request bodies: gzip, deflate (zlib and raw), lists, corrupt data,
- * unknown codings, and decompression bombs stopped at the limit (issue 10.3).
+ * unknown codings, and decompression bombs stopped at the limit (issue 10.3).  The header
+ * value control-byte check (a word at a time) against the byte-by-byte rule.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -187,11 +188,55 @@ static void test_content_encoding(void **state)
     free(exact);
 }
 
+/* RFC 9110 5.5 byte by byte: what http_value_has_ctl must answer. */
+static bool ctl_naive(const unsigned char *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((v[i] < 0x20 && v[i] != '\t') || v[i] == 0x7f)
+            return true;
+    return false;
+}
+
+static void test_value_ctl(void **state)
+{
+    (void)state;
+    unsigned char buf[64];
+    /* every byte value at every position of every length up to 40, over clean fillers
+     * (plain, high bytes, HTAB, bytes just above the bounds) */
+    static const unsigned char fill[] = {'a', 0x80, 0xff, '\t', 0x20, 0x7e, 0x9f, 0xa0};
+    size_t checked = 0;
+    for (size_t f = 0; f < sizeof fill; f++)
+        for (size_t n = 0; n <= 40; n++)
+            for (size_t pos = 0; pos < (n ? n : 1); pos++)
+                for (int b = 0; b < 256; b++) {
+                    memset(buf, fill[f], sizeof buf);
+                    if (n)
+                        buf[pos] = (unsigned char)b;
+                    bool want = ctl_naive(buf, n);
+                    assert_int_equal(http_value_has_ctl((const char *)buf, n), want);
+                    checked++;
+                }
+    /* random values (seeded): mostly printable, now and then a control, DEL or HTAB */
+    unsigned x = 12345;
+    for (int k = 0; k < 200000; k++) {
+        size_t n = (size_t)(k % 64);
+        for (size_t i = 0; i < n; i++) {
+            x = x * 1103515245u + 12345u;
+            unsigned r = (x >> 16) & 0x3ff;
+            buf[i] = r < 8 ? (unsigned char)(r * 4) : r < 10 ? 0x7f : r < 20 ? '\t'
+                                                                   : (unsigned char)(0x20 + r % 0xe0);
+        }
+        assert_int_equal(http_value_has_ctl((const char *)buf, n), ctl_naive(buf, n));
+    }
+    assert_true(checked > 100000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_target),
         cmocka_unit_test(test_content_encoding),
+        cmocka_unit_test(test_value_ctl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
