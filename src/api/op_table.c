@@ -78,9 +78,17 @@ static const char *tbl_ns(const api_req *r, char buf[STORE_NAME_MAX])
 /* The store's name for table `name` of this caller; false when it does not fit. */
 static bool tbl_store_name(const api_req *r, const char *name, char out[STORE_NAME_MAX])
 {
-    char nsb[STORE_NAME_MAX];
-    int n = snprintf(out, STORE_NAME_MAX, "%s%s", tbl_ns(r, nsb), name);
-    return n >= 0 && n < STORE_NAME_MAX;
+    /* tbl_ns + name, without two snprintf on every request's lookup */
+    const char *ns = (r->caller && r->caller->ns) ? r->caller->ns : "";
+    size_t nl = strlen(ns), tl = strlen(name);
+    size_t slash = nl && ns[nl - 1] != '/';
+    if (nl + slash + tl >= STORE_NAME_MAX)
+        return false;
+    memcpy(out, ns, nl);
+    if (slash)
+        out[nl] = '/';
+    memcpy(out + nl + slash, name, tl + 1);
+    return true;
 }
 
 /* The caller-visible name of a stored table (the part after the last '/'). */
