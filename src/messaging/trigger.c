@@ -45,6 +45,7 @@ struct msg_trigger {
     /* for /metrics (relaxed atomics: written by the trigger's thread, read by a scrape) */
     uint64_t n_records, n_batches, n_failures;
     int64_t age_ms; /* IteratorAge of the last read */
+    sigset_t child_mask; /* the thread's signal mask before it blocked SIGPIPE: the command's */
 };
 
 /* The newest ApproximateCreationDateTime (epoch seconds, as the wire has it) in recs, in
@@ -240,13 +241,24 @@ static int trg_run(msg_trigger *t, const char *input, size_t in_len)
     posix_spawn_file_actions_adddup2(&fa, in[0], 0);
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
     posix_spawn_file_actions_adddup2(&fa, out[1], 2);
+    /* the command gets the thread's mask from before SIGPIPE was blocked and SIGPIPE's
+     * default action (serve ignores it, and an ignored signal stays ignored across exec) */
+    posix_spawnattr_t sa;
+    posix_spawnattr_init(&sa);
+    sigset_t def;
+    sigemptyset(&def);
+    sigaddset(&def, SIGPIPE);
+    posix_spawnattr_setsigmask(&sa, &t->child_mask);
+    posix_spawnattr_setsigdefault(&sa, &def);
+    posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     char *argv[] = {"/bin/sh", "-c", t->command, NULL};
     pid_t pid;
     pthread_mutex_lock(&t->mu);
-    int src = t->stop ? ECANCELED : posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, environ);
+    int src = t->stop ? ECANCELED : posix_spawn(&pid, "/bin/sh", &fa, &sa, argv, environ);
     if (src == 0)
         t->child = pid;
     pthread_mutex_unlock(&t->mu);
+    posix_spawnattr_destroy(&sa);
     posix_spawn_file_actions_destroy(&fa);
     close(in[0]);
     close(out[1]);
@@ -276,6 +288,15 @@ static int trg_run(msg_trigger *t, const char *input, size_t in_len)
             ssize_t w = write(in[1], input + sent, in_len - sent);
             if (w > 0)
                 sent += (size_t)w;
+            if (w < 0 && errno == EPIPE) { /* the command exited without reading it all */
+                sigset_t pipe_set;
+                sigemptyset(&pipe_set);
+                sigaddset(&pipe_set, SIGPIPE);
+                struct timespec now = {0, 0};
+                while (sigtimedwait(&pipe_set, NULL, &now) < 0 && errno == EINTR) {
+                } /* takes the SIGPIPE this write raised (blocked in this thread) */
+                errno = EPIPE;
+            }
             if ((w < 0 && errno != EAGAIN) || sent == in_len) { /* done, or it stopped reading */
                 close(in[1]);
                 in[1] = -1;
@@ -368,6 +389,13 @@ static void *trg_main(void *arg)
 {
     msg_trigger *t = arg;
     msg_stream_reader *rd = NULL;
+    /* a command that exits without reading its input makes the write to it raise SIGPIPE,
+     * whose default action ends the process: blocked in this thread, the write fails with
+     * EPIPE instead (a process that does not ignore SIGPIPE, like a test, died of it) */
+    sigset_t pipe_set;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &t->child_mask);
     while (!trg_stopped(t)) {
         err_t e;
         err_clear(&e);

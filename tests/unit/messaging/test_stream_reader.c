@@ -3,7 +3,8 @@
  * table without a stream; TRIM_HORIZON reads every record once, in order, then nothing until
  * the next write; LATEST skips what was written before; a position resumes after its record;
  * the Lambda shape of a record; a trigger delivers every record once, in order, in batches of
- * at most `batch`, retries a failing command, and saves its position.
+ * at most `batch`, retries a failing command, and saves its position; a command that does
+ * not read its input neither kills the process nor inherits a blocked or ignored SIGPIPE.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -293,6 +295,67 @@ static void test_trigger(void **state)
     msg_trigger_stop(t);
 }
 
+/* Puts {pk, big: <n x's>} into table. */
+static void put_big(env_t *v, const char *table, const char *pk, size_t n)
+{
+    char *req = malloc(n + 256);
+    assert_non_null(req);
+    int k = snprintf(req, 256, "{\"TableName\":\"%s\",\"Item\":{\"pk\":{\"S\":\"%s\"},\"big\":{\"S\":\"",
+                     table, pk);
+    memset(req + k, 'x', n);
+    snprintf(req + k + n, 64, "\"}}}");
+    call_ok(v, "PutItem", req);
+    free(req);
+}
+
+/* The SigBlk and SigIgn masks of the first command run by a trigger on table `tbl`, whose
+ * command ignores its input (200 KB, more than a pipe holds): the write to it fails. */
+static void command_masks(env_t *v, const char *tbl, unsigned long long *blk,
+                          unsigned long long *ign)
+{
+    make_table(v, tbl, true);
+    char out[128], sdir[128], cmd[512];
+    snprintf(out, sizeof out, "%s/masks-%s", v->dir, tbl);
+    snprintf(sdir, sizeof sdir, "%s/triggers", v->dir);
+    snprintf(cmd, sizeof cmd,
+             "grep -E '^Sig(Blk|Ign):' /proc/$$/status | tr -d '\\t' >> %s; exit 0", out);
+    put_big(v, tbl, "k0", 200 * 1024);
+    msg_trigger_cfg cfg = {.table = tbl, .command = cmd, .batch = 1,
+                           .start = MSG_SR_TRIM_HORIZON, .state_dir = sdir, .poll_ms = 20};
+    msg_trigger *t = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_trigger_start(v->b, &cfg, &t, &e), 0);
+    char *text = wait_lines(out, 2);
+    msg_trigger_stop(t);
+    char *b = strstr(text, "SigBlk:"), *g = strstr(text, "SigIgn:");
+    assert_non_null(b);
+    assert_non_null(g);
+    *blk = strtoull(b + 7, NULL, 16);
+    *ign = strtoull(g + 7, NULL, 16);
+    free(text);
+}
+
+#define SIGPIPE_BIT (1ULL << (SIGPIPE - 1))
+
+/* A command that exits without reading its input does not take the process down (the write
+ * to it raised SIGPIPE: this test executable died of it, 2 runs in 60 of test_trigger, whose
+ * first command exits at once), and commands get SIGPIPE's default action and an unblocked
+ * SIGPIPE even in a process that ignores it, as serve does */
+static void test_command_not_reading_input(void **state)
+{
+    env_t *v = *state;
+    unsigned long long blk, ign;
+    command_masks(v, "np1", &blk, &ign);
+    assert_false(blk & SIGPIPE_BIT);
+    assert_false(ign & SIGPIPE_BIT);
+    struct sigaction old, ignore = {.sa_handler = SIG_IGN};
+    sigaction(SIGPIPE, &ignore, &old);
+    command_masks(v, "np2", &blk, &ign);
+    sigaction(SIGPIPE, &old, NULL);
+    assert_false(blk & SIGPIPE_BIT);
+    assert_false(ign & SIGPIPE_BIT);
+}
+
 static void test_parse(void **state)
 {
     (void)state;
@@ -317,6 +380,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_follows_the_next_stream, env_setup, env_teardown),
         cmocka_unit_test(test_lambda_record),
         cmocka_unit_test_setup_teardown(test_trigger, env_setup, env_teardown),
+        cmocka_unit_test_setup_teardown(test_command_not_reading_input, env_setup, env_teardown),
         cmocka_unit_test(test_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
