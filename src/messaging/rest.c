@@ -3,6 +3,7 @@
  *
  * Shapes (field names as the original Cruddur frontend uses them):
  *   GET  /api/health                 200 {"success":true,"ver":1,"backend":"embedded"}
+ *        503 no_table when the messaging table does not exist (as every other route)
  *   GET  /api/message_groups[?limit=N&cursor=C]
  *        200 [{"uuid":<message_group_uuid>,"display_name","handle","message","created_at"}]
  *        newest conversation first; the other participant's name and handle.
@@ -582,6 +583,18 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
         return;
     }
     if (route == 1) {
+        /* ready only with its table: without it every other route answers 503 no_table, and
+         * a load balancer's health check must see that (a 2xx would keep sending traffic) */
+        bool exists = false;
+        err_t e = {0};
+        if (msg_schema_exists(s, &exists, &e)) {
+            reply_err(r, &e);
+            return;
+        }
+        if (!exists) {
+            reply_fail(r, MSG_E_NO_TABLE, NULL);
+            return;
+        }
         reply_json(r, 200,
                    json_pack("{s:b,s:i,s:s}", "success", 1, "ver", 1, "backend",
                              s->backend->ops->name ? s->backend->ops->name : "?"));
