@@ -598,7 +598,7 @@ static int run(api_req *r, json_t **out, bool query)
         else
             cap.table_h = h;
         cap.table_h += fetch_h;
-        ao_json(o, "ConsumedCapacity", api_cap_json(&cap, rcc));
+        api_cap_out(o, "ConsumedCapacity", &cap, rcc, false);
     }
     (void)out;
     return 0;
