@@ -83,7 +83,8 @@ typedef struct expr_name {
  * Errors (ERR_VALIDATION, DynamoDB's texts, all prefixed "Invalid <Kind>: "), in DynamoDB's
  * precedence:
  *   "The expression can not be empty;"
- *   "Expression size has exceeded the maximum allowed size; expression size: N" (> 4096)
+ *   "Expression size has exceeded the maximum allowed size; expression size: N" (> 4096;
+ *   an update or projection expression: "...maximum allowed size;" without the size)
  *   "Syntax error; token: \"<tok>\", near: \"<prev tok .. next tok>\""
  *   "The expression contains too many operators; operator count: 301"
  *   "The expression has redundant parentheses;"

@@ -921,6 +921,11 @@ int expr_parse(arena_t *a, expr_kind kind, const char *text, size_t len, expr_t 
     *out = NULL;
     if (len == 0)
         return expr_fail(e, kind, "The expression can not be empty;");
+    /* an update or projection expression's text ends at the semicolon (real AWS answers
+     * quoted by users; DynamoDB Local the same); the conditions name the size
+     * (test_quotas test_expression_limits_every_kind) */
+    if (len > EXPR_MAX_LEN && (kind == EXPR_UPDATE || kind == EXPR_PROJECTION))
+        return expr_fail(e, kind, "Expression size has exceeded the maximum allowed size;");
     if (len > EXPR_MAX_LEN)
         return expr_fail(e, kind,
                          "Expression size has exceeded the maximum allowed size; expression "

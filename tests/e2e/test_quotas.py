@@ -2,7 +2,38 @@
 service enforces on a request, with the service's error, at the limit (accepted) and just over
 it (refused).  Texts: the conformance suite's captures and AWS-checked emulators (dynalite,
 Dynoxide); where DynamoDB Local answers otherwise the test names its deviation
-(aws_or_local).  README's "AWS's validation and quotas" section lists the limits enforced."""
+(aws_or_local).  README's "AWS's validation and quotas" section lists the limits enforced.
+
+The page, section by section, and where each line is pinned (this file unless named):
+- Read/write capacity mode: switching modes (4 times a day / 24 h back to on-demand) is not
+  enforced (a local endpoint has no account clock; test_tables_updating pins the UPDATING
+  window); capacity unit sizes (4 KB read, 1 KB write, x2 in transactions): test_items,
+  test_transact, test_query_scan capacity tests.
+- Secondary indexes: 20 GSIs, 5 LSIs, 100 projected attributes per table (CreateTable and
+  UpdateTable), 20 NonKeyAttributes per index (test_tables gsi-too-many-projected):
+  test_index_count_limits.
+- Partition/sort key value lengths (1..2048 / 1..1024 bytes, for the table and every index
+  key): test_index_key_lengths, test_items (table keys on every item operation); empty key
+  values: test_empty_index_key_values, test_items; the 10 GB item collection with an LSI:
+  test_item_collections.
+- Naming rules: table and index names 3..255 of [a-zA-Z0-9_.-] (test_tables, test_items
+  test_check_order); attribute names 1 byte to 64 KB at any depth: test_attribute_name_length;
+  index key names at most 255: test_index_key_name_length, test_tables key-name-too-long.
+- Data types: numbers (38 digits, range), empty strings/binaries outside keys, sets (not empty,
+  no duplicates): test_data_type_limits.
+- Items: 400 KB (test_items, test_batch, test_transact); nested depth 32: test_nesting_depth.
+- Expression parameters: 4 KB per expression of every kind, 300 operators, 100 IN operands,
+  255-byte names and value placeholders, 2 MB of substitutions: test_expression_limits,
+  test_expression_limits_every_kind, test_substitution_size.
+- Transactions: 100 actions (test_transact), 4 MB aggregate: test_transaction_aggregate_size.
+- BatchGetItem 100 keys / 16 MB answered (test_batch test_batch_get_16mb), BatchWriteItem 25
+  requests (test_batch_write_limits; 25 items of 400 KB fit in 16 MB, a body over 16 MB is
+  refused before parsing: test_protocol), Query/Scan 1 MB pages: test_query_scan_page_size.
+- Tags 50 per resource, key 128 / value 256: test_tag_limits.
+- Not applicable to a local endpoint and left out: account-level quotas (tables per account,
+  account throughput, concurrent control-plane requests), DynamoDB Streams readers per shard,
+  DAX, encryption-at-rest key changes, throughput decreases per day.
+"""
 import base64
 
 import pytest
@@ -170,6 +201,79 @@ def test_expression_limits(ddb_url, it):
                 "ExpressionAttributeNames contains invalid key: The expression attribute map "
                 "contains a key that is too long; size of key: 256")
 
+
+
+# "Expression parameters: the maximum length of any expression string is 4 KB" holds for every
+# kind of expression, each named in the text; "the maximum length of any single expression
+# attribute name or expression attribute value is 255 bytes" holds for values' keys too.
+def test_expression_limits_every_kind(ddb_url, it):
+    key = {"pk": S("a"), "sk": S("k")}
+    ok(ddb_url, "GetItem", {"TableName": it, "Key": key, "ProjectionExpression": "p" * 4096})
+    pad = " " * 4091
+    for op, body, kind, member in (
+            ("GetItem", {"Key": key, "ProjectionExpression": "p" * 4097}, "Projection",
+             "ProjectionExpression"),
+            ("UpdateItem", {"Key": key, "UpdateExpression": "SET a =" + pad + ":v",
+                            "ExpressionAttributeValues": {":v": S("1")}}, "Update",
+             "UpdateExpression"),
+            ("Query", {"KeyConditionExpression": "pk = :v" + pad,
+                       "ExpressionAttributeValues": {":v": S("1")}}, "KeyCondition",
+             "KeyConditionExpression"),
+            ("Query", {"KeyConditionExpression": "pk = :v", "FilterExpression": "a = :v" + pad,
+                       "ExpressionAttributeValues": {":v": S("1")}}, "Filter", "FilterExpression"),
+            ("DeleteItem", {"Key": key, "ConditionExpression": "a = :v" + pad,
+                            "ExpressionAttributeValues": {":v": S("1")}}, "Condition",
+             "ConditionExpression")):
+        assert len(body[member]) > 4096
+        # an update or projection expression's text stops at the semicolon (AWS, as users
+        # quote it; DynamoDB Local the same); the conditions name the size
+        size = "" if kind in ("Update", "Projection") else f" expression size: {len(body[member])}"
+        err(ddb_url, op, dict(body, TableName=it), V,
+            f"Invalid {kind}Expression: Expression size has exceeded the maximum allowed size;"
+            + size)
+    body = {"TableName": it, "Item": key}
+    for n, good in ((254, True), (255, False)):
+        ph = ":" + "v" * n
+        req = dict(body, ConditionExpression=f"attribute_not_exists(a) OR a = {ph}",
+                   ExpressionAttributeValues={ph: S("x")})
+        if good:
+            ok(ddb_url, "PutItem", req)
+        else:
+            # unlike ExpressionAttributeNames' (test_expression_limits), without the size
+            # (DynamoDB Local's text; AWS's not found)
+            err(ddb_url, "PutItem", req, V,
+                "ExpressionAttributeValues contains invalid key: The expression attribute map "
+                "contains a key that is too long;")
+
+
+# "Attribute names ... no greater than 255 characters: secondary index partition and sort key
+# names": a GSI keyed on a 256-byte name is refused by the model's constraints, all reported
+# (the service's form, as for a table key: test_tables key-name-too-long); 255 is accepted.
+# DynamoDB Local answers its own single text.
+def test_index_key_name_length(ddb_url, target, table_name):
+    names = [table_name("qkn"), table_name("qkn")]
+
+    def table(name, attr):
+        return _table(name, AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": attr, "AttributeType": "S"}],
+            GlobalSecondaryIndexes=[{"IndexName": "gidx", "KeySchema": [
+                {"AttributeName": attr, "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    try:
+        ok(ddb_url, "CreateTable", table(names[0], "m" * 255))
+        n = "n" * 256
+        too_long = "failed to satisfy constraint: Member must have length less than or equal to 255"
+        err(ddb_url, "CreateTable", table(names[1], n), V, aws_or_local(
+            target, f"2 validation errors detected: Value '{n}' at "
+            f"'attributeDefinitions.3.member.attributeName' {too_long}; Value '{n}' at "
+            f"'globalSecondaryIndexes.1.member.keySchema.1.member.attributeName' {too_long}",
+            local="Names of key attributes and attributes projected into an index must be "
+            "between 1 and 255 characters, inclusive"))
+    finally:
+        for name in names:
+            call(ddb_url, "DeleteTable", {"TableName": name})
 
 
 # "Expression parameters: The maximum length of all substitution variables in an expression is
