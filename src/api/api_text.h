@@ -289,6 +289,11 @@
 #define TXT_UT_STREAM_IOPS_UPDATING                                                             \
     "Attempt to change a resource which is still in use: Can't enable or disable stream "     \
     "while table IOPS are being updated. Table: %s"
+/* ... and a GSI create or delete (the lab quotes this one without the prefix that every other
+ * ResourceInUseException text it measured carries; DDB-TABLE-175) */
+#define TXT_UT_INDEX_IOPS_UPDATING                                                              \
+    "Attempt to change a resource which is still in use: Can't create or delete indexes "     \
+    "while table IOPS are being updated. Table: %s"
 #define TXT_UT_ODT_BILLING_UPDATING                                                             \
     "Attempt to change a resource which is still in use: OnDemandThroughput cannot be "       \
     "updated while BillingMode update is in progress"

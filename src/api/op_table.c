@@ -1975,6 +1975,10 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     if (rc == 0 && tbl_iops_updating(meta) && stream)
         rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_STREAM_IOPS_UPDATING,
                      tbl_user_name(r, t));
+    /* a GSI create or delete waits for it too (ack-api-quirks DDB-TABLE-175) */
+    if (rc == 0 && tbl_iops_updating(meta) && n_struct)
+        rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_INDEX_IOPS_UPDATING,
+                     tbl_user_name(r, t));
 
     int64_t now = now_ms();
     /* a throughput or billing change leaves the table UPDATING for a while (AWS) */

@@ -611,6 +611,24 @@ static void test_namespaces(void **state)
 
 /* ---- UpdateTable ------------------------------------------------------------------------ */
 
+/* Waits (up to 5 s) until table "upd" is ACTIVE: a throughput change is done. */
+static void wait_upd_active(fx *f)
+{
+    err_t e = {0};
+    json_t *resp;
+    for (int i = 0; i < 500; i++) {
+        assert_int_equal(call(f, "DescribeTable", "{\"TableName\":\"upd\"}", &resp, &e), 0);
+        bool active = strcmp(json_string_value(json_object_get(json_object_get(resp, "Table"),
+                                                               "TableStatus")),
+                             "ACTIVE") == 0;
+        json_decref(resp);
+        if (active)
+            break;
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
 static void test_update_table(void **state)
 {
     fx *f = *state;
@@ -651,6 +669,7 @@ static void test_update_table(void **state)
                             json_object_get(resp, "TableDescription"), "TableStatus")),
                         "UPDATING");
     json_decref(resp);
+    wait_upd_active(f); /* an index create waits for it (AWS) */
 
     /* add a GSI: backfilled from the existing item that has g */
     int rc = call(f, "UpdateTable",
@@ -703,17 +722,7 @@ static void test_update_table(void **state)
     json_decref(resp);
 
     /* to on-demand, once the throughput change is done (refused while it is in progress) */
-    for (int i = 0; i < 500; i++) {
-        assert_int_equal(call(f, "DescribeTable", "{\"TableName\":\"upd\"}", &resp, &e), 0);
-        bool active = strcmp(json_string_value(json_object_get(json_object_get(resp, "Table"),
-                                                               "TableStatus")),
-                             "ACTIVE") == 0;
-        json_decref(resp);
-        if (active)
-            break;
-        struct timespec ts = {0, 10 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
+    wait_upd_active(f);
     assert_int_equal(call(f, "UpdateTable",
                           "{\"TableName\":\"upd\",\"BillingMode\":\"PAY_PER_REQUEST\"}", &resp, &e),
                      0);
