@@ -98,6 +98,7 @@ struct msg_events {
     ev_ticket *tickets;
     size_t n_tickets;
     int64_t next_heartbeat_ms;
+    long long next_until_s; /* the earliest until_s of the hub's streams (0: none), under mu */
     int64_t last_pass_ms;
     int64_t ticket_ttl_ms;
     int64_t heartbeat_ms;
@@ -654,23 +655,37 @@ static void ev_scan_feed(msg_events *h, ev_feed *f)
     ev_list_fini(&evs);
 }
 
-static void ev_heartbeat(msg_events *h)
+/* Ends the streams whose token has expired and, with ping, sends the others a heartbeat;
+ * h->next_until_s becomes the earliest expiry left (the hub wakes for it: a stream ends
+ * within about a second of its token's exp, not at the next heartbeat, up to 15 s later).
+ * Caller holds h->mu. */
+static void ev_heartbeat(msg_events *h, bool ping_them)
 {
     static const char ping[] = ": ping\n\n";
-    long long now_s = (long long)time(NULL);
+    long long now_s = (long long)time(NULL), next = 0;
     for (ev_feed *f = h->feeds; f; f = f->next)
         for (msg_stream *st = f->streams, *nx; st; st = nx) {
             nx = st->next;
             pthread_mutex_lock(&st->mu);
             if (st->until_s && now_s >= st->until_s)
                 st->ended = true; /* its token expired */
-            st_append(st, ping, sizeof ping - 1);
+            if (ping_them || st->ended)
+                st_append(st, ping, sizeof ping - 1);
             bool ended = st->ended;
-            st_wake_later(h, st);
+            if (!ended && st->until_s && (!next || st->until_s < next))
+                next = st->until_s;
+            if (ping_them || ended)
+                st_wake_later(h, st);
             pthread_mutex_unlock(&st->mu);
             if (ended)
                 st_end(h, st);
         }
+    for (msg_stream *st = h->joining; st; st = st->next) { /* not in a feed yet: */
+        long long u = st->until_s && st->until_s <= now_s ? now_s + 1 : st->until_s;
+        if (u && (!next || u < next)) /* an expired one is looked at again in a second */
+            next = u;
+    }
+    h->next_until_s = next;
 }
 
 static void ev_free_idle_feeds(msg_events *h)
@@ -695,6 +710,11 @@ static void *ev_hub_main(void *arg)
         int64_t now = ev_mono_ms();
         bool due = h->any_change || h->joining || now >= h->next_heartbeat_ms;
         int64_t wake_at = h->next_heartbeat_ms;
+        long long now_s = (long long)time(NULL);
+        bool expiring = h->next_until_s && now_s >= h->next_until_s;
+        due |= expiring;
+        if (h->next_until_s && !expiring && now + (h->next_until_s - now_s) * 1000 < wake_at)
+            wake_at = now + (h->next_until_s - now_s) * 1000;
         for (ev_feed *f = h->feeds; f; f = f->next) {
             if (f->dirty || (!h->has_feed && now >= f->next_poll_ms))
                 due = true;
@@ -738,8 +758,10 @@ static void *ev_hub_main(void *arg)
             pthread_mutex_lock(&h->mu);
         }
         if (ev_mono_ms() >= h->next_heartbeat_ms) {
-            ev_heartbeat(h);
+            ev_heartbeat(h, true);
             h->next_heartbeat_ms = ev_mono_ms() + h->heartbeat_ms;
+        } else if (expiring) {
+            ev_heartbeat(h, false);
         }
         ev_free_idle_feeds(h);
         pthread_mutex_unlock(&h->mu);
@@ -1090,6 +1112,8 @@ int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id
     } else {
         s->in_hub = true;
         h->n_streams++;
+        if (until_s && (!h->next_until_s || until_s < h->next_until_s))
+            h->next_until_s = until_s; /* the hub wakes for it */
         /* the hub replays it (in arrival order) and then adds it to its user's feed */
         msg_stream **pp = &h->joining;
         while (*pp)

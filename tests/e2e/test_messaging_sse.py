@@ -239,6 +239,23 @@ def test_stream_ends_when_its_token_expires(tmp_path):
         shutil.rmtree(str(tmp_path / "d"), ignore_errors=True)
 
 
+def test_stream_ends_soon_after_its_token_expires(tmp_path):
+    """With the default 15 s heartbeat, a stream ends about a second after its token's exp,
+    not at the next heartbeat (before: up to 15 s late)."""
+    srv = start_ddbchat("--demo", dynamodb_only=False, data_dir=str(tmp_path / "d"),
+                        env={"DDBCHAT_JWT_SECRET": SECRET})
+    try:
+        p = cli(srv, "user", "show", "andrewbrown", "--json")
+        uid = json.loads(p.stdout)["uuid"]
+        s1 = open_stream(srv, token(uid, exp_in=2))
+        t0 = time.time()
+        assert s1.wait_for(lambda s: s.closed, 6), "the stream outlived its token by > 4 s"
+        assert time.time() - t0 >= 0.5
+    finally:
+        srv.stop()
+        shutil.rmtree(str(tmp_path / "d"), ignore_errors=True)
+
+
 def test_bad_event_id(msg_server, people):
     _, tok = people
     for bad in ("nope", "v1:", "v1:12x", "v1:10,not-a-uuid:12", "v1:" + "9" * 17):
