@@ -433,7 +433,8 @@ static int jout_jread_rec(jout *w, const jread_val *v, arena_t *a, int depth)
         size_t n = 0;
         for (const jread_val *c = v->child; c && n < v->n; c = c->next)
             m[n++] = c;
-        qsort(m, n, sizeof *m, jout_key_cmp);
+        if (n > 1) /* (qsort of no array: undefined) */
+            qsort(m, n, sizeof *m, jout_key_cmp);
         if (jout_raw(w, "{", 1))
             return -1;
         for (size_t i = 0; i < n; i++)
