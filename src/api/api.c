@@ -65,6 +65,19 @@ static const struct api_op_row {
     {"UpdateTimeToLive", op_update_time_to_live, false},
 };
 
+/* True when the row's handler describes its reply through api_out.h (api_reply), so the reply
+ * can be handed over as values (api_call_sink). */
+static bool api_op_values(const struct api_op_row *row)
+{
+    static const api_op_fn fns[] = {op_batch_get_item, op_delete_item, op_get_item,
+                                    op_put_item,       op_query,       op_scan,
+                                    op_update_item,    op_get_records};
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        if (row->fn == fns[i])
+            return true;
+    return false;
+}
+
 static const struct api_op_row *api_find(const char *op)
 {
     size_t lo = 0, hi = sizeof api_ops / sizeof api_ops[0];
@@ -257,12 +270,15 @@ int api_req_body(api_req *r)
 /* Runs the operation; the reply goes to w (text mode) or *out_resp (tree mode).  The request
  * is req (jansson) or jreq (our reader's tree, for a row that reads it; api_call_out_jr). */
 static int api_run(api_t *api, const char *op, json_t *req, const jread_val *jreq,
-                   const api_caller *caller, jout *w, json_t **out_resp, err_t *e)
+                   const api_caller *caller, jout *w, const api_sink *sink, json_t **out_resp,
+                   err_t *e)
 {
     *out_resp = NULL;
     const struct api_op_row *row = op ? api_find(op) : NULL;
     if (!row)
         return err_set(e, ERR_UNKNOWN_OPERATION, "%s", "");
+    if (sink && !api_op_values(row))
+        return err_set(e, ERR_INTERNAL, "%s has no reply as values", row->name);
     if (req ? !json_is_object(req) : jreq->type != JREAD_OBJECT)
         return err_set(e, ERR_SERIALIZATION, "Start of structure or map found where not expected");
     /* the model's constraints before any handler logic (api_schema.c); both views give the
@@ -278,12 +294,17 @@ static int api_run(api_t *api, const char *op, json_t *req, const jread_val *jre
     api_out out;
     memset(&out, 0, sizeof out);
     api_req r = {.api = api, .op = row->name, .body = req, .jbody = jreq, .caller = caller,
-                 .arena = arena, .err = e, .err_extra = NULL, .w = w, .out = &out};
+                 .arena = arena, .err = e, .err_extra = NULL, .w = w, .sink = sink,
+                 .out = &out};
     json_t *tree = NULL;
     unsigned long oom0 = mem_failures();
     int rc = row->fn(&r, &tree);
     api_unpin_all(&r);
-    if (rc == 0 && out.depth > 0) { /* the handler wrote through api_reply */
+    if (rc == 0 && sink && out.depth == 0) { /* a values row that did not stream: a bug */
+        json_decref(tree);
+        tree = NULL;
+        rc = err_set(e, ERR_INTERNAL, "%s wrote no reply as values", row->name);
+    } else if (rc == 0 && out.depth > 0) { /* the handler wrote through api_reply */
         json_decref(tree);
         tree = NULL;
         if ((rc = ao_finish(&out, &tree)))
@@ -316,7 +337,7 @@ static int api_run(api_t *api, const char *op, json_t *req, const jread_val *jre
             err_set(e, rc, "%s", "");
     } else {
         json_decref(r.err_extra);
-        if (w)
+        if (w || sink)
             json_decref(tree);
         else
             *out_resp = tree;
@@ -334,13 +355,19 @@ static int api_run(api_t *api, const char *op, json_t *req, const jread_val *jre
 int api_call(api_t *api, const char *op, json_t *req, const api_caller *caller,
              json_t **out_resp, err_t *e)
 {
-    return api_run(api, op, req, NULL, caller, NULL, out_resp, e);
+    return api_run(api, op, req, NULL, caller, NULL, NULL, out_resp, e);
+}
+
+int api_call_sink(api_t *api, const char *op, json_t *req, const api_caller *caller,
+                  const api_sink *sink, json_t **out_extra, err_t *e)
+{
+    return api_run(api, op, req, NULL, caller, NULL, sink, out_extra, e);
 }
 
 int api_call_out(api_t *api, const char *op, json_t *req, const api_caller *caller, jout *w,
                  json_t **out_extra, err_t *e)
 {
-    return api_run(api, op, req, NULL, caller, w, out_extra, e);
+    return api_run(api, op, req, NULL, caller, w, NULL, out_extra, e);
 }
 
 int api_call_out_jr(api_t *api, const char *op, const jread_val *req, const api_caller *caller,
@@ -348,19 +375,22 @@ int api_call_out_jr(api_t *api, const char *op, const jread_val *req, const api_
 {
     const struct api_op_row *row = op ? api_find(op) : NULL;
     if (row && row->jread)
-        return api_run(api, op, NULL, req, caller, w, out_extra, e);
+        return api_run(api, op, NULL, req, caller, w, NULL, out_extra, e);
     /* the other operations read the jansson tree json_loadb would have given */
     *out_extra = NULL;
     json_t *j = jread_to_jansson(req);
     if (!j)
         return err_set(e, ERR_NOMEM, "out of memory");
-    int rc = api_run(api, op, j, NULL, caller, w, out_extra, e);
+    int rc = api_run(api, op, j, NULL, caller, w, NULL, out_extra, e);
     json_decref(j);
     return rc;
 }
 
 api_out *api_reply(api_req *r)
 {
-    ao_open(r->out, r->w);
+    if (r->sink)
+        ao_open_sink(r->out, r->sink);
+    else
+        ao_open(r->out, r->w);
     return r->out;
 }

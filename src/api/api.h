@@ -90,6 +90,27 @@ struct jread_val;
 int api_call_out_jr(api_t *api, const char *op, const struct jread_val *req,
                     const api_caller *caller, jout *w, json_t **out_extra, err_t *e);
 
+/* A reply handed to the caller as values instead of JSON (api_call_sink).  item() gets each
+ * item of the reply: key is the member's name ("Item", "LastEvaluatedKey", "Attributes") or,
+ * for an element of an array, the array's name ("Items"); the value (an M) and everything it
+ * points to live in the request's arena and are valid only during the call: copy what must
+ * outlive it.  A nonzero return fails the call with ERR_NOMEM.  The reply's other members
+ * (Count, ConsumedCapacity, ...) are not handed over. */
+struct av;
+typedef struct api_sink {
+    int (*item)(void *ctx, const char *key, const struct av *item);
+    void *ctx;
+} api_sink;
+
+/* api_call with the reply's items handed to sink as values: no JSON text, no jansson tree
+ * (the messaging service's embedded backend reads its Query and GetItem answers this way).
+ * Only for the operations whose handlers describe their reply through api_out.h (GetItem,
+ * PutItem, UpdateItem, DeleteItem, Query, Scan, BatchGetItem, GetRecords); another one fails
+ * with ERR_INTERNAL before it runs.  Failure as api_call (*out_extra: the error body's extra
+ * fields or NULL); the sink may have been handed some items before a failure. */
+int api_call_sink(api_t *api, const char *op, json_t *req, const api_caller *caller,
+                  const api_sink *sink, json_t **out_extra, err_t *e);
+
 /* True when `op` names an operation this endpoint implements. */
 bool api_has_operation(const char *op);
 /* The operation's index (0..api_op_count()-1, stable for the life of the process), or -1

@@ -82,6 +82,7 @@ typedef struct api_req {
     json_t *err_extra;     /* set by a handler: extra error-body fields (owned) */
     api_pin *pins;         /* descriptors this request uses (api_table, api_pin_table) */
     jout *w;               /* api_call_out's writer (text mode), NULL for api_call */
+    const api_sink *sink;  /* api_call_sink's consumer (value mode), else NULL */
     struct api_out *out;   /* the reply of a handler that streams: see api_reply */
 } api_req;
 

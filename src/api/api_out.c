@@ -24,6 +24,20 @@ void ao_open(api_out *o, jout *w)
     }
 }
 
+void ao_open_sink(api_out *o, const api_sink *sink)
+{
+    memset(o, 0, sizeof *o);
+    o->sink = sink;
+    o->depth = 1;
+}
+
+/* Value mode: hands item to the sink under key, or the innermost container's name. */
+static void ao_sink_item(api_out *o, const char *key, const av_t *item)
+{
+    if (o->sink->item(o->sink->ctx, key ? key : o->keys[o->depth - 1], item))
+        o->failed = true;
+}
+
 /* Text mode: the separator and "key": of a new member of the innermost container. */
 static bool ao_member_text(api_out *o, const char *key)
 {
@@ -57,7 +71,9 @@ static void ao_push(api_out *o, const char *key, bool arr)
         o->failed = true;
         return;
     }
-    if (o->w) {
+    if (o->sink) {
+        o->keys[o->depth] = key ? key : o->keys[o->depth - 1];
+    } else if (o->w) {
         if (!ao_member_text(o, key) || jout_raw(o->w, arr ? "[" : "{", 1)) {
             o->failed = true;
             return;
@@ -93,6 +109,8 @@ void ao_close(api_out *o)
     if (o->failed || o->depth <= 1)
         return;
     o->depth--;
+    if (o->sink)
+        return;
     if (o->w) {
         if (jout_raw(o->w, o->is_arr[o->depth] ? "]" : "}", 1))
             o->failed = true;
@@ -106,7 +124,9 @@ void ao_item(api_out *o, const char *key, const av_t *item)
 {
     if (o->failed)
         return;
-    if (o->w) {
+    if (o->sink) {
+        ao_sink_item(o, key, item);
+    } else if (o->w) {
         if (!ao_member_text(o, key) || jout_item(o->w, item))
             o->failed = true;
     } else {
@@ -128,12 +148,15 @@ void ao_item_stored(api_out *o, const char *key, const void *data, size_t len, a
         o->failed = true;
         return;
     }
-    ao_add_tree(o, key, ddbjson_from_item(&item));
+    if (o->sink)
+        ao_sink_item(o, key, &item);
+    else
+        ao_add_tree(o, key, ddbjson_from_item(&item));
 }
 
 void ao_strn(api_out *o, const char *key, const char *s, size_t n)
 {
-    if (o->failed)
+    if (o->failed || o->sink)
         return;
     if (o->w) {
         if (!ao_member_text(o, key) || jout_str(o->w, s, n))
@@ -150,7 +173,7 @@ void ao_str(api_out *o, const char *key, const char *s)
 
 void ao_int(api_out *o, const char *key, long long v)
 {
-    if (o->failed)
+    if (o->failed || o->sink)
         return;
     if (o->w) {
         if (!ao_member_text(o, key) || jout_int(o->w, v))
@@ -186,7 +209,7 @@ void ao_av(api_out *o, const char *key, const av_t *v)
 
 void ao_json(api_out *o, const char *key, json_t *v)
 {
-    if (o->failed || !v) {
+    if (o->failed || !v || o->sink) {
         json_decref(v);
         if (!v)
             o->failed = true;
@@ -206,13 +229,13 @@ int ao_finish(api_out *o, json_t **out_tree)
     *out_tree = NULL;
     while (!o->failed && o->depth > 1)
         ao_close(o);
-    if (!o->failed && o->w && jout_raw(o->w, "}", 1))
+    if (!o->failed && !o->sink && o->w && jout_raw(o->w, "}", 1))
         o->failed = true;
     if (o->failed) {
         ao_abandon(o);
         return ERR_NOMEM;
     }
-    if (!o->w) {
+    if (!o->w && !o->sink) {
         *out_tree = o->stack[0];
         o->stack[0] = NULL;
     }
@@ -222,7 +245,7 @@ int ao_finish(api_out *o, json_t **out_tree)
 
 void ao_abandon(api_out *o)
 {
-    if (!o->w) {
+    if (!o->w && !o->sink) {
         for (int i = 0; i < o->depth && i < API_OUT_DEPTH; i++) {
             json_decref(o->stack[i]);
             o->stack[i] = NULL;

@@ -4,8 +4,10 @@
  * The hot operations (GetItem, Query, Scan, BatchGetItem, PutItem/UpdateItem/DeleteItem,
  * TransactWriteItems, TransactGetItems, GetRecords) describe their reply with these calls; in text mode (api_call_out: the DynamoDB endpoint)
  * they go straight into a jout (value/jout.h: JSON text + CRC32, no tree), in tree mode
- * (api_call: messaging's embedded backend, tests) they build the jansson tree the operation
- * always returned.  One description, so the two cannot drift apart;
+ * (api_call: tests, cold callers) they build the jansson tree the operation always returned,
+ * in value mode (api_call_sink: messaging's embedded backend) each item goes to the caller's
+ * api_sink as a value and the other members are dropped.  One description, so the modes
+ * cannot drift apart;
  * tests/unit/api/test_stream_golden.c and test_op_stream.c check that both give
  * byte-identical replies.
  *
@@ -18,6 +20,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "api/api.h"
 #include "value/av.h"
 #include "value/jout.h"
 
@@ -25,6 +28,8 @@
 
 typedef struct api_out {
     jout *w;                       /* text mode when set */
+    const api_sink *sink;          /* value mode when set (w NULL) */
+    const char *keys[API_OUT_DEPTH]; /* value mode: the open containers' member names */
     json_t *stack[API_OUT_DEPTH];  /* tree mode: the open containers */
     bool is_arr[API_OUT_DEPTH];
     bool first[API_OUT_DEPTH];     /* text mode: nothing written yet at this depth */
@@ -34,6 +39,9 @@ typedef struct api_out {
 
 /* Starts the reply's top-level object (w NULL = tree mode). */
 void ao_open(api_out *o, jout *w);
+/* Starts a reply in value mode: items to sink (borrowed until ao_finish); ao_item_stored
+ * decodes into its arena argument. */
+void ao_open_sink(api_out *o, const api_sink *sink);
 /* A nested object / array member; ao_close ends the innermost. */
 void ao_obj(api_out *o, const char *key);
 void ao_arr(api_out *o, const char *key);
