@@ -19,6 +19,9 @@ another conversation, so at most 2,000 - 50 requests), BatchWrite25 (25 new mess
 and TransactGet (TransactGetItems of a pair row and its two conversation rows, from the last
 conversation backwards, so TransactCD + TransactGet requests must stay within 2,000).
 
+The REST routes (--workloads RestGroups,RestMessages) run on the same server's REST listener
+(embedded backend; the bearer tokens are run.py's), counted the same way.
+
 `prepare` loads a data directory once (with any build: the format is the same); `run` copies
 it to a scratch directory, so every run starts from the same data.  --keep PREFIX keeps each
 workload's callgrind file (PREFIX.<workload>, with --dump-instr=yes) for callgrind_annotate.
@@ -80,6 +83,8 @@ def prepare(a):
 
 def send(cl, line):
     method, path, op, auth, body = line
+    if not op:  # a REST route (run.py's RestGroups / RestMessages lines)
+        return cl.raw(method, path, {"Authorization": auth}, body)
     return cl.raw(method, path, {"Authorization": auth, "X-Amz-Target": "DynamoDB_20120810." + op,
                                  "Content-Type": "application/x-amz-json-1.0",
                                  "X-Amz-Date": R.DDB_DATE}, body)
@@ -175,16 +180,20 @@ def run(a):
     os.makedirs(outd)
     port = R.free_port()
     extra = ["--dump-instr=yes"] if a.keep else []
+    rest = any(w.startswith("Rest") for w in a.workloads.split(","))
+    rest_port = R.free_port()
+    listen = ["--api-port", str(rest_port)] if rest else ["--dynamodb-only"]
     p = subprocess.Popen(["valgrind", "--tool=callgrind", *extra,
                           f"--callgrind-out-file={outd}/cg.%p", a.bin, "serve", "--quiet",
-                          "--dynamodb-only", "--threads", "2", "--data-dir", data,
-                          "--dynamodb-port", str(port)], stderr=subprocess.DEVNULL)
+                          *listen, "--threads", "2", "--data-dir", data,
+                          "--dynamodb-port", str(port)], stderr=subprocess.DEVNULL,
+                         env=dict(os.environ, DDBCHAT_JWT_SECRET=R.JWT_SECRET))
     res = {}
     try:
         wait_ready(port, p)
         reqs = R.Requests(dataset(a), random.Random(1))
         for w in a.workloads.split(","):
-            cl = R.Client(port)
+            cl = R.Client(rest_port if w.startswith("Rest") else port)
             lines = write_lines(w, cl, dataset(a), a.n + 50) if w in WRITES else reqs.build(w)
             for line, want in lines[:50]:
                 st, _, body = send(cl, line)

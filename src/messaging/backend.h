@@ -16,7 +16,7 @@
 
 typedef struct msg_backend msg_backend;
 struct msg_change_keys;
-struct jout;
+struct api_sink;
 
 typedef struct msg_backend_ops {
     /* Runs one DynamoDB operation ("PutItem").  req borrowed.  Success: 0 and *out_resp (new
@@ -39,12 +39,13 @@ typedef struct msg_backend_ops {
      * says the feed is back).  Called from one thread at a time. */
     int (*wait_change)(msg_backend *b, uint64_t *seq, int timeout_ms,
                        const struct msg_change_keys *keys);
-    /* call with a successful response as JSON text (the text json_dumps(JSON_COMPACT) would
-     * give for call's tree) in w, instead of a tree: the hot reads parse it into an arena
-     * (value/jread.h) without a jansson tree.  Failure as call (w emptied, *out_err_extra).
-     * May be NULL: msgi_call_text then dumps call's tree. */
-    int (*call_text)(msg_backend *b, const char *op, json_t *req, struct jout *w,
-                     json_t **out_err_extra, err_t *e);
+    /* call with the successful response's items (its Item, Items, LastEvaluatedKey,
+     * Attributes) handed to sink as values (api.h's api_sink: each valid during its callback
+     * only) instead of a tree: the hot reads (the listings' Query, the user's GetItem) build
+     * and parse no JSON.  Failure as call (*out_err_extra).  May be NULL: msgi_call_items
+     * then converts call's tree (ddbjson_to_item). */
+    int (*call_items)(msg_backend *b, const char *op, json_t *req, const struct api_sink *sink,
+                      json_t **out_err_extra, err_t *e);
 } msg_backend_ops;
 
 enum { MSG_CHANGE_NONE = 0, MSG_CHANGE_ANY = 1, MSG_CHANGE_KEYS = 2, MSG_CHANGE_POLL = 3 };

@@ -6,7 +6,6 @@
 
 #include "api/api.h"
 #include "messaging/backend.h"
-#include "value/jout.h"
 
 typedef struct embedded_backend {
     msg_backend base; /* first: a msg_backend* is an embedded_backend* */
@@ -19,12 +18,12 @@ static int embedded_call(msg_backend *b, const char *op, json_t *req, json_t **o
     return api_call(eb->api, op, req, NULL, out_resp, e);
 }
 
-/* The reply written as text by the engine's streaming path (no tree; api_call_out). */
-static int embedded_call_text(msg_backend *b, const char *op, json_t *req, jout *w,
-                              json_t **out_err_extra, err_t *e)
+/* The reply's items as the engine's values (api_call_sink: no JSON text, no tree). */
+static int embedded_call_items(msg_backend *b, const char *op, json_t *req, const api_sink *sink,
+                               json_t **out_err_extra, err_t *e)
 {
     embedded_backend *eb = (embedded_backend *)b;
-    return api_call_out(eb->api, op, req, NULL, w, out_err_extra, e);
+    return api_call_sink(eb->api, op, req, NULL, sink, out_err_extra, e);
 }
 
 /* The engine's commit notification: any commit to the data dir (this process or another
@@ -51,7 +50,7 @@ static const msg_backend_ops embedded_ops = {
     .free = embedded_free,
     .name = "embedded",
     .wait_change = embedded_wait_change,
-    .call_text = embedded_call_text,
+    .call_items = embedded_call_items,
 };
 
 int msg_backend_embedded_new(api_t *api, msg_backend **out, err_t *e)

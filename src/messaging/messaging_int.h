@@ -50,18 +50,20 @@ long msgi_utf8_len(const char *s, size_t n);
  * backend's error (code, DynamoDB message) lands in *inner, which the caller inspects;
  * *out_resp as in msg_backend_call (the caller owns it, also on failure). */
 int msgi_call(msg_service *s, const char *op, json_t *req, json_t **out_resp, err_t *inner);
-/* msgi_call with the successful response parsed into the arena a (value/jread.h) instead of a
- * jansson tree: the backend's call_text when it has one (the embedded engine writes the text
- * without a tree), else call's tree dumped.  *out_resp arena (valid while a is), NULL on
- * failure; *out_err_extra as msgi_call's response on failure (caller owns). */
-struct arena;
-struct jread_val;
-int msgi_call_text(msg_service *s, const char *op, json_t *req, struct arena *a,
-                   const struct jread_val **out_resp, json_t **out_err_extra, err_t *inner);
-/* msgi_item_s / msgi_copy_s over a jread item: the string the jansson accessors would give
- * (up to a U+0000, as json_string_value's C string ends there). */
-const char *msgi_jr_item_s(const struct jread_val *item, const char *name, size_t *len);
-bool msgi_jr_copy_s(const struct jread_val *item, const char *name, char *out, size_t n);
+/* msgi_call with the successful response's items (Items' elements, Item, Attributes,
+ * LastEvaluatedKey, in that order) handed to sink as values instead of a tree: the backend's
+ * call_items when it has one (the embedded engine: no JSON at all), else call's tree converted
+ * (ddbjson_to_item).  A sink callback's nonzero return fails the call (ERR_NOMEM); an item the
+ * converter cannot read, ERR_INTERNAL.  req consumed; *out_err_extra as msgi_call's response
+ * on failure (caller owns). */
+struct api_sink;
+int msgi_call_items(msg_service *s, const char *op, json_t *req, const struct api_sink *sink,
+                    json_t **out_err_extra, err_t *inner);
+/* msgi_item_s / msgi_copy_s over a value item (an M): the string the jansson accessors would
+ * give (up to a U+0000, as json_string_value's C string ends there). */
+struct av;
+const char *msgi_av_item_s(const struct av *item, const char *name, size_t *len);
+bool msgi_av_copy_s(const struct av *item, const char *name, char *out, size_t n);
 /* Records a backend failure in e: row no_table for ResourceNotFoundException, else storage
  * with the message "<DynamoDB type>: <message>"; returns rc (the backend's code). */
 int msgi_storage(err_t *e, int rc, const err_t *inner);

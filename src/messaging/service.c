@@ -7,8 +7,10 @@
  */
 #include "messaging/messaging_int.h"
 #include "messaging/auth.h"
+#include "api/api.h"
 #include "base/arena.h"
-#include "value/jread.h"
+#include "value/av.h"
+#include "value/ddbjson.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -385,26 +387,19 @@ static int get_item(msg_service *s, const char *pk, const char *sk, json_t **out
     return 0;
 }
 
-static void user_from_item(const json_t *item, msg_user *u)
-{
-    msgi_copy_s(item, "uuid", u->uuid, sizeof u->uuid);
-    msgi_copy_s(item, "handle", u->handle, sizeof u->handle);
-    msgi_copy_s(item, "display_name", u->display_name, sizeof u->display_name);
-}
-
 /* The user a message or conversation row names (its user_* attributes). */
-static void user_from_jr_row(const jread_val *row, msg_user *u)
+static void user_from_row(const av_t *row, msg_user *u)
 {
-    msgi_jr_copy_s(row, "user_uuid", u->uuid, sizeof u->uuid);
-    msgi_jr_copy_s(row, "user_handle", u->handle, sizeof u->handle);
-    msgi_jr_copy_s(row, "user_display_name", u->display_name, sizeof u->display_name);
+    msgi_av_copy_s(row, "user_uuid", u->uuid, sizeof u->uuid);
+    msgi_av_copy_s(row, "user_handle", u->handle, sizeof u->handle);
+    msgi_av_copy_s(row, "user_display_name", u->display_name, sizeof u->display_name);
 }
 
 /* A row's message text on the heap ("" when it has none); NULL when out of memory. */
-static char *jr_row_message_dup(const jread_val *row)
+static char *row_message_dup(const av_t *row)
 {
     size_t n = 0;
-    const char *t = msgi_jr_item_s(row, "message", &n);
+    const char *t = msgi_av_item_s(row, "message", &n);
     return strndup(t ? t : "", t ? n : 0);
 }
 
@@ -450,21 +445,46 @@ int msg_user_add(msg_service *s, const char *handle, const char *display_name, c
     return 0;
 }
 
+/* The GetItem of a user row, read as values (msgi_call_items: no JSON on the embedded
+ * backend). */
+typedef struct user_rd {
+    msg_user *u;
+    bool found;
+} user_rd;
+
+static int user_item(void *ctx, const char *key, const av_t *item)
+{
+    user_rd *rd = ctx;
+    if (strcmp(key, "Item") != 0)
+        return 0;
+    rd->found = true;
+    msgi_av_copy_s(item, "uuid", rd->u->uuid, sizeof rd->u->uuid);
+    msgi_av_copy_s(item, "handle", rd->u->handle, sizeof rd->u->handle);
+    msgi_av_copy_s(item, "display_name", rd->u->display_name, sizeof rd->u->display_name);
+    return 0;
+}
+
 int msg_user_by_uuid(msg_service *s, const char *uuid, msg_user *out, err_t *e)
 {
     if (!uuid || !*uuid || strlen(uuid) > 200)
         return msg_fail(e, MSG_E_UNKNOWN_USER);
     char pk[256];
     snprintf(pk, sizeof pk, "USER#%s", uuid);
-    json_t *item;
-    int rc = get_item(s, pk, "USER", &item, e);
-    if (rc)
-        return rc;
-    if (!item)
-        return msg_failf(e, MSG_E_UNKNOWN_USER, "no user %s", uuid);
     memset(out, 0, sizeof *out);
-    user_from_item(item, out);
-    json_decref(item);
+    user_rd rd = {.u = out};
+    api_sink sink = {.item = user_item, .ctx = &rd};
+    json_t *req = json_pack("{s:s, s:o, s:b}", "TableName", s->table, "Key", key2(pk, "USER"),
+                            "ConsistentRead", 1);
+    json_t *extra = NULL;
+    err_t in;
+    int rc = msgi_call_items(s, "GetItem", req, &sink, &extra, &in);
+    json_decref(extra);
+    if (rc) {
+        memset(out, 0, sizeof *out);
+        return msgi_storage(e, rc, &in);
+    }
+    if (!rd.found)
+        return msg_failf(e, MSG_E_UNKNOWN_USER, "no user %s", uuid);
     return 0;
 }
 
@@ -543,13 +563,11 @@ static int cursor_encode(const json_t *lek, char **out, err_t *e)
     return *out ? 0 : err_set(e, ERR_NOMEM, "out of memory");
 }
 
-/* cursor_encode of a jread LastEvaluatedKey (NULL when absent). */
-static int cursor_encode_jr(const jread_val *lek, char **out, err_t *e)
+/* cursor_encode of a key as a value (an M). */
+static int cursor_encode_av(const av_t *key, char **out, err_t *e)
 {
     *out = NULL;
-    if (!lek || lek->type != JREAD_OBJECT)
-        return 0;
-    json_t *j = jread_to_jansson(lek);
+    json_t *j = ddbjson_from_item(key);
     if (!j)
         return err_set(e, ERR_NOMEM, "out of memory");
     int rc = cursor_encode(j, out, e);
@@ -578,58 +596,79 @@ static int cursor_decode(const char *cursor, const char *pk, json_t **out, err_t
     return *out ? 0 : err_set(e, ERR_NOMEM, "out of memory");
 }
 
-/* The page of a query_desc answer: *n items (at most limit) and the cursor of the next
- * page (NULL when there is none).  query_desc asks for one item more than the page, so a
- * full last page has no cursor ("no cursor = last page"); the cursor is then the key of the
- * page's last item, which is what the Query's LastEvaluatedKey of the page would be.  With
- * fewer items (the Query's 1 MB stopped it), the Query's own LastEvaluatedKey. */
-static int page_of(const jread_val *resp, int limit, size_t *n, char **cursor, err_t *e)
+/* A page of a query_desc answer, read as values (api_sink).  query_desc asks for one item more
+ * than the page, so a full last page has no cursor ("no cursor = last page"); the cursor is
+ * then the key (pk, sk) of the page's last item, which is what the Query's LastEvaluatedKey
+ * of the page would be.  With fewer items (the Query's 1 MB stopped it), the Query's own
+ * LastEvaluatedKey.  row() copies item i (< limit) into the caller's page. */
+typedef struct page_rd {
+    size_t limit;
+    size_t n;      /* Items seen (up to limit + 1) */
+    int (*row)(void *rows, size_t i, const av_t *item);
+    void *rows;
+    arena_t a;     /* the keys below outlive the call */
+    av_t last_key; /* {pk, sk} of item limit - 1; type AV_NONE until then */
+    av_t lek;      /* the answer's LastEvaluatedKey; AV_NONE when it has none */
+} page_rd;
+
+static int page_item(void *ctx, const char *key, const av_t *item)
 {
-    const jread_val *items = jread_get(resp, "Items", 5);
-    *n = items && items->type == JREAD_ARRAY ? items->n : 0;
-    if (*n <= (size_t)limit)
-        return cursor_encode_jr(jread_get(resp, "LastEvaluatedKey", 16), cursor, e);
-    *n = (size_t)limit;
-    const jread_val *last = jread_at(items, *n - 1);
-    const jread_val *kpk = jread_get(last, "pk", 2), *ksk = jread_get(last, "sk", 2);
-    json_t *key = kpk && ksk ? json_object() : NULL;
-    if (key && (json_object_set_new(key, "pk", jread_to_jansson(kpk)) ||
-                json_object_set_new(key, "sk", jread_to_jansson(ksk)))) {
-        json_decref(key);
-        key = NULL;
+    page_rd *p = ctx;
+    if (strcmp(key, "LastEvaluatedKey") == 0)
+        return av_copy(&p->a, item, &p->lek);
+    if (strcmp(key, "Items") != 0)
+        return 0;
+    size_t i = p->n++;
+    if (i >= p->limit)
+        return 0;
+    if (i == p->limit - 1) {
+        const av_t *pk = av_map_gets(item, "pk"), *sk = av_map_gets(item, "sk");
+        av_kv *kv = arena_alloc(&p->a, 2 * sizeof *kv);
+        if (pk && sk && kv) {
+            kv[0] = (av_kv){.name = "pk", .name_len = 2};
+            kv[1] = (av_kv){.name = "sk", .name_len = 2};
+            if (av_copy(&p->a, pk, &kv[0].val) || av_copy(&p->a, sk, &kv[1].val))
+                return -1;
+            p->last_key = av_make_m(kv, 2);
+        }
     }
-    if (!key) {
-        *cursor = NULL;
-        return err_set(e, ERR_NOMEM, "out of memory");
-    }
-    int rc = cursor_encode(key, cursor, e);
-    json_decref(key);
-    return rc;
+    return p->row(p->rows, i, item);
 }
 
-/* Query pk = :pk, newest first: limit + 1 items (page_of).  *out_resp in the arena a (the
- * response's jread tree). */
-static int query_desc(msg_service *s, const char *pk, int limit, const char *cursor, arena_t *a,
-                      const jread_val **out_resp, err_t *e)
+/* The page's item count and cursor (NULL when it is the last page), after query_desc. */
+static int page_end(page_rd *p, size_t *n, char **cursor, err_t *e)
 {
-    *out_resp = NULL;
+    *cursor = NULL;
+    if (p->n <= p->limit) {
+        *n = p->n;
+        return p->lek.type == AV_M ? cursor_encode_av(&p->lek, cursor, e) : 0;
+    }
+    *n = p->limit;
+    if (p->last_key.type != AV_M) /* a row without its key: cannot page on */
+        return err_set(e, ERR_NOMEM, "out of memory");
+    return cursor_encode_av(&p->last_key, cursor, e);
+}
+
+/* Query pk = :pk, newest first: limit + 1 items, each to p (page_item). */
+static int query_desc(msg_service *s, const char *pk, const char *cursor, page_rd *p, err_t *e)
+{
     json_t *esk = NULL;
     int rc;
     if (cursor && *cursor && (rc = cursor_decode(cursor, pk, &esk, e)))
         return rc;
     json_t *req = json_pack("{s:s, s:s, s:{s:{s:s}}, s:b, s:i}", "TableName", s->table,
                             "KeyConditionExpression", "pk = :pk", "ExpressionAttributeValues",
-                            ":pk", "S", pk, "ScanIndexForward", 0, "Limit", limit + 1);
+                            ":pk", "S", pk, "ScanIndexForward", 0, "Limit", (int)p->limit + 1);
     if (req && esk)
         json_object_set_new(req, "ExclusiveStartKey", esk);
     else
         json_decref(esk);
     err_t in;
     json_t *extra = NULL;
-    rc = msgi_call_text(s, "Query", req, a, out_resp, &extra, &in);
+    api_sink sink = {.item = page_item, .ctx = p};
+    rc = msgi_call_items(s, "Query", req, &sink, &extra, &in);
     json_decref(extra);
     if (rc) {
-        *out_resp = NULL;
         if (rc == ERR_VALIDATION && cursor)
             return msg_fail_rc(e, MSG_E_BAD_CURSOR, rc, "%s", in.msg);
         return msgi_storage(e, rc, &in);
@@ -734,6 +773,39 @@ static int find_my_row(msg_service *s, const char *user, const char *group, json
 
 /* ---- pattern A ---------------------------------------------------------------------- */
 
+/* Where page_item copies a listing's rows: a page of messages of one group, or of
+ * conversations.  page->n counts the rows copied (their messages are freed with the page). */
+typedef struct msg_rows {
+    const char *group;
+    msg_message_page *msgs;
+    msg_conversation_page *convs;
+} msg_rows;
+
+static int message_row(void *rows, size_t i, const av_t *it)
+{
+    msg_rows *r = rows;
+    msg_message *m = &r->msgs->items[i];
+    msgi_av_copy_s(it, "message_uuid", m->uuid, sizeof m->uuid);
+    snprintf(m->message_group_uuid, sizeof m->message_group_uuid, "%s", r->group);
+    msgi_av_copy_s(it, "sk", m->created_at, sizeof m->created_at);
+    user_from_row(it, &m->sender);
+    m->message = row_message_dup(it);
+    r->msgs->n = i + 1;
+    return m->message ? 0 : -1;
+}
+
+static int conversation_row(void *rows, size_t i, const av_t *it)
+{
+    msg_rows *r = rows;
+    msg_conversation *c = &r->convs->items[i];
+    msgi_av_copy_s(it, "message_group_uuid", c->message_group_uuid, sizeof c->message_group_uuid);
+    msgi_av_copy_s(it, "sk", c->last_message_at, sizeof c->last_message_at);
+    user_from_row(it, &c->other);
+    c->message = row_message_dup(it);
+    r->convs->n = i + 1;
+    return c->message ? 0 : -1;
+}
+
 int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *group, int limit,
                       const char *cursor, msg_message_page *out, err_t *e)
 {
@@ -753,41 +825,17 @@ int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *group
     }
     char pk[64];
     snprintf(pk, sizeof pk, "MSG#%s", group);
-    arena_t a;
-    arena_init(&a);
-    const jread_val *resp;
-    if ((rc = query_desc(s, pk, limit, cursor, &a, &resp, e))) {
-        arena_fini(&a);
-        return rc;
-    }
-    const jread_val *items = jread_get(resp, "Items", 5);
-    size_t n;
-    if ((rc = page_of(resp, limit, &n, &out->next_cursor, e)))
-        goto fail;
-    out->items = calloc(n ? n : 1, sizeof *out->items);
-    if (!out->items) {
-        rc = err_set(e, ERR_NOMEM, "out of memory");
-        goto fail;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const jread_val *it = jread_at(items, i);
-        msg_message *m = &out->items[i];
-        msgi_jr_copy_s(it, "message_uuid", m->uuid, sizeof m->uuid);
-        snprintf(m->message_group_uuid, sizeof m->message_group_uuid, "%s", group);
-        msgi_jr_copy_s(it, "sk", m->created_at, sizeof m->created_at);
-        user_from_jr_row(it, &m->sender);
-        m->message = jr_row_message_dup(it);
-        out->n = i + 1;
-        if (!m->message) {
-            rc = err_set(e, ERR_NOMEM, "out of memory");
-            goto fail;
-        }
-    }
-    arena_fini(&a);
-    return 0;
-fail:
-    arena_fini(&a);
-    msg_message_page_free(out);
+    out->items = calloc((size_t)limit, sizeof *out->items);
+    if (!out->items)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    msg_rows rows = {.group = group, .msgs = out};
+    page_rd p = {.limit = (size_t)limit, .row = message_row, .rows = &rows};
+    arena_init(&p.a);
+    if ((rc = query_desc(s, pk, cursor, &p, e)) == 0)
+        rc = page_end(&p, &out->n, &out->next_cursor, e);
+    arena_fini(&p.a);
+    if (rc)
+        msg_message_page_free(out);
     return rc;
 }
 
@@ -804,41 +852,17 @@ int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, con
         return rc;
     char pk[256];
     snprintf(pk, sizeof pk, "GRP#%s", user_uuid);
-    arena_t a;
-    arena_init(&a);
-    const jread_val *resp;
-    if ((rc = query_desc(s, pk, limit, cursor, &a, &resp, e))) {
-        arena_fini(&a);
-        return rc;
-    }
-    const jread_val *items = jread_get(resp, "Items", 5);
-    size_t n;
-    if ((rc = page_of(resp, limit, &n, &out->next_cursor, e)))
-        goto fail;
-    out->items = calloc(n ? n : 1, sizeof *out->items);
-    if (!out->items) {
-        rc = err_set(e, ERR_NOMEM, "out of memory");
-        goto fail;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const jread_val *it = jread_at(items, i);
-        msg_conversation *c = &out->items[i];
-        msgi_jr_copy_s(it, "message_group_uuid", c->message_group_uuid,
-                       sizeof c->message_group_uuid);
-        msgi_jr_copy_s(it, "sk", c->last_message_at, sizeof c->last_message_at);
-        user_from_jr_row(it, &c->other);
-        c->message = jr_row_message_dup(it);
-        out->n = i + 1;
-        if (!c->message) {
-            rc = err_set(e, ERR_NOMEM, "out of memory");
-            goto fail;
-        }
-    }
-    arena_fini(&a);
-    return 0;
-fail:
-    arena_fini(&a);
-    msg_conversation_page_free(out);
+    out->items = calloc((size_t)limit, sizeof *out->items);
+    if (!out->items)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    msg_rows rows = {.convs = out};
+    page_rd p = {.limit = (size_t)limit, .row = conversation_row, .rows = &rows};
+    arena_init(&p.a);
+    if ((rc = query_desc(s, pk, cursor, &p, e)) == 0)
+        rc = page_end(&p, &out->n, &out->next_cursor, e);
+    arena_fini(&p.a);
+    if (rc)
+        msg_conversation_page_free(out);
     return rc;
 }
 

@@ -5,9 +5,10 @@
 #include "messaging/messaging_int.h"
 #include "base/arena.h"
 #include "base/mem.h"
+#include "api/api.h"
 #include "messaging/backend.h"
-#include "value/jout.h"
-#include "value/jread.h"
+#include "value/av.h"
+#include "value/ddbjson.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,63 +189,72 @@ int msgi_call(msg_service *s, const char *op, json_t *req, json_t **out_resp, er
     return rc;
 }
 
-int msgi_call_text(msg_service *s, const char *op, json_t *req, arena_t *a,
-                   const jread_val **out_resp, json_t **out_err_extra, err_t *inner)
+/* A tree's items handed to sink (msgi_call_items without the backend's call_items): decoded
+ * into an arena that lives for this call, as the engine's values live for its call. */
+static int tree_items(const json_t *resp, const api_sink *sink, const char *op, err_t *inner)
 {
-    *out_resp = NULL;
+    static const char *const members[] = {"Items", "Item", "Attributes", "LastEvaluatedKey"};
+    arena_t a;
+    arena_init(&a);
+    int rc = 0;
+    for (size_t m = 0; rc == 0 && m < sizeof members / sizeof members[0]; m++) {
+        const json_t *j = json_object_get(resp, members[m]);
+        size_t n = json_is_array(j) ? json_array_size(j) : json_is_object(j) ? 1 : 0;
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            const json_t *it = json_is_array(j) ? json_array_get(j, i) : j;
+            av_t v;
+            err_t de = {0};
+            if (ddbjson_to_item(it, &a, &v, &de))
+                rc = de.code == ERR_NOMEM ? err_set(inner, ERR_NOMEM, "out of memory")
+                                          : err_set(inner, ERR_INTERNAL, "unreadable %s response: %s",
+                                                    op, de.msg);
+            else if (sink->item(sink->ctx, members[m], &v))
+                rc = err_set(inner, ERR_NOMEM, "out of memory");
+        }
+    }
+    arena_fini(&a);
+    return rc;
+}
+
+int msgi_call_items(msg_service *s, const char *op, json_t *req, const api_sink *sink,
+                    json_t **out_err_extra, err_t *inner)
+{
     *out_err_extra = NULL;
     err_clear(inner);
     if (!req)
         return err_set(inner, ERR_NOMEM, "out of memory building a %s request", op);
-    jout w;
-    jout_init(&w, 0);
     int rc;
-    if (s->backend->ops->call_text) {
-        rc = s->backend->ops->call_text(s->backend, op, req, &w, out_err_extra, inner);
+    if (s->backend->ops->call_items) {
+        rc = s->backend->ops->call_items(s->backend, op, req, sink, out_err_extra, inner);
     } else {
         json_t *resp = NULL;
         rc = msg_backend_call(s->backend, op, req, &resp, inner);
-        if (rc) {
+        if (rc)
             *out_err_extra = resp;
-        } else {
-            if (!resp || jout_json(&w, resp))
-                rc = err_set(inner, ERR_NOMEM, "out of memory");
+        else {
+            rc = tree_items(resp, sink, op, inner);
             json_decref(resp);
         }
     }
     json_decref(req);
     if (rc && inner->code == 0)
         err_set(inner, rc, "%s failed", op);
-    if (rc == 0) {
-        /* the tree's strings may point into the text: it lives in the arena too */
-        char *text = w.len ? arena_memdup(a, w.p, w.len) : NULL;
-        jread_val *v = NULL;
-        jread_error je;
-        if (!text)
-            rc = err_set(inner, ERR_NOMEM, "out of memory");
-        else if (jread_parse(text, w.len, a, &v, &je))
-            rc = je.nomem ? err_set(inner, ERR_NOMEM, "out of memory")
-                          : err_set(inner, ERR_INTERNAL, "unreadable %s response: %s", op, je.text);
-        else
-            *out_resp = v;
-    }
-    jout_fini(&w);
     return rc;
 }
 
-const char *msgi_jr_item_s(const jread_val *item, const char *name, size_t *len)
+const char *msgi_av_item_s(const av_t *item, const char *name, size_t *len)
 {
-    const jread_val *v = jread_get(jread_get(item, name, strlen(name)), "S", 1);
-    if (!v || v->type != JREAD_STRING)
+    const av_t *v = item && item->type == AV_M ? av_map_gets(item, name) : NULL;
+    if (!v || v->type != AV_S)
         return NULL;
-    *len = strnlen(v->text, v->len);
-    return v->text;
+    *len = strnlen(v->u.str.ptr, v->u.str.len);
+    return v->u.str.ptr;
 }
 
-bool msgi_jr_copy_s(const jread_val *item, const char *name, char *out, size_t n)
+bool msgi_av_copy_s(const av_t *item, const char *name, char *out, size_t n)
 {
     size_t len;
-    const char *v = msgi_jr_item_s(item, name, &len);
+    const char *v = msgi_av_item_s(item, name, &len);
     if (!v || len >= n) {
         if (n)
             out[0] = 0;

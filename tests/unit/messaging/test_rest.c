@@ -351,6 +351,135 @@ static void test_cors(void **state)
     free(resp.body);
 }
 
+/* The messaging service over a backend without call_items (as the remote one): the listings
+ * read call's tree, converted to values (msgi_call_items' fallback). */
+typedef struct tree_backend {
+    msg_backend base;
+    msg_backend *inner;
+} tree_backend;
+
+static int tree_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    msg_backend *in = ((tree_backend *)b)->inner;
+    return in->ops->call(in, op, req, out, e);
+}
+
+static void tree_free(msg_backend *b)
+{
+    (void)b;
+}
+
+static const msg_backend_ops tree_ops = {.call = tree_call, .free = tree_free, .name = "embedded"};
+
+/* One GET on service s: status, body bytes and X-Next-Cursor (copied into cur, "" when none). */
+static char *get_raw(msg_service *s, const char *path, const char *query, const char *token,
+                     int *status, size_t *len, char *cur, size_t curn)
+{
+    char auth[4096];
+    snprintf(auth, sizeof auth, "Bearer %s", token);
+    msg_http_req req = {.method = "GET", .path = path, .query = query, .authorization = auth};
+    reply r;
+    msg_rest_handle(s, &req, &r.raw);
+    *status = r.raw.status;
+    *len = r.raw.body_len;
+    const char *h = hdr(&r, "X-Next-Cursor");
+    snprintf(cur, curn, "%s", h ? h : "");
+    return r.raw.body;
+}
+
+/* The listings (message_groups, messages/<g>, with limits and each page's cursor) answer the
+ * same bytes and X-Next-Cursor whether the service reads the engine's values (call_items) or
+ * a backend's JSON tree (the remote backend's path); and one page is byte for byte the
+ * json_dumps(JSON_COMPACT) of the objects the UI reads (the shape before values, issue 13). */
+static void test_same_answers(void **state)
+{
+    (void)state;
+    msg_config c;
+    msg_config_default(&c);
+    c.jwt_secret = SECRET;
+    c.jwt_secret_len = sizeof SECRET - 1;
+    c.table = ENV.table;
+    tree_backend tb = {.base = {.ops = &tree_ops}, .inner = ENV.backend};
+    msg_service *tree = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&tb.base, &c, &tree, &e), 0);
+
+    /* texts that need escaping, and three conversations for C */
+    const char *texts[] = {"plain", "quote \\\" back\\\\slash \\u00e9 \\u2028 \\ud83d\\ude00 \\t <b>&",
+                           "x"};
+    const char *who[] = {"ra", "rb", "ra"};
+    char *tok[] = {TC, TC, TB};
+    msg_message sent[3];
+    for (int i = 0; i < 3; i++) {
+        char body[512];
+        snprintf(body, sizeof body, "{\"message\":\"%s\",\"handle\":\"%s\"}", texts[i], who[i]);
+        reply r = call("POST", "/api/messages", NULL, tok[i], body);
+        assert_int_equal(r.status, 200);
+        msg_message *m = &sent[i];
+        snprintf(m->uuid, sizeof m->uuid, "%s", str(r.body, "uuid"));
+        snprintf(m->created_at, sizeof m->created_at, "%s", str(r.body, "created_at"));
+        snprintf(m->message_group_uuid, sizeof m->message_group_uuid, "%s",
+                 str(r.body, "message_group_uuid"));
+        m->message = strdup(str(r.body, "message"));
+        done(&r);
+    }
+
+    /* C's conversations, newest first: with B ("quote ..."), then with A ("plain") */
+    json_t *want = json_pack("[{s:s,s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s,s:s}]", "uuid",
+                             sent[1].message_group_uuid, "display_name", "Rest B", "handle", "rb",
+                             "message", sent[1].message, "created_at", sent[1].created_at, "uuid",
+                             sent[0].message_group_uuid, "display_name", "Rest A", "handle", "ra",
+                             "message", sent[0].message, "created_at", sent[0].created_at);
+    char *want_text = json_dumps(want, JSON_COMPACT);
+    json_decref(want);
+
+    struct {
+        const char *token;
+        int group; /* -1: /api/message_groups, else sent[group]'s group */
+        const char *query;
+    } cases[] = {{TC, -1, NULL}, {TC, -1, "limit=1"}, {TA, -1, NULL}, {TB, -1, "limit=1"},
+                 {TC, 1, NULL},  {TC, 1, "limit=1"},  {TB, 1, NULL},  {TA, 0, "limit=1"}};
+    int pages = 0;
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char path[128], query[4300], cur_a[4200] = "", cur_b[4200];
+        if (cases[k].group < 0)
+            snprintf(path, sizeof path, "/api/message_groups");
+        else
+            snprintf(path, sizeof path, "/api/messages/%s",
+                     sent[cases[k].group].message_group_uuid);
+        snprintf(query, sizeof query, "%s", cases[k].query ? cases[k].query : "");
+        for (int page = 0; page < 4; page++) {
+            pages++;
+            int st_a, st_b;
+            size_t len_a, len_b;
+            char *a = get_raw(ENV.svc, path, query, cases[k].token, &st_a, &len_a, cur_a,
+                              sizeof cur_a);
+            char *b = get_raw(tree, path, query, cases[k].token, &st_b, &len_b, cur_b,
+                              sizeof cur_b);
+            assert_int_equal(st_a, 200);
+            assert_int_equal(st_b, 200);
+            if (len_a != len_b || memcmp(a, b, len_a))
+                fail_msg("%s?%s: values %.*s, tree %.*s", path, query, (int)len_a, a, (int)len_b,
+                         b);
+            assert_string_equal(cur_a, cur_b);
+            if (k == 0 && page == 0) {
+                assert_int_equal(len_a, strlen(want_text));
+                assert_memory_equal(a, want_text, len_a);
+            }
+            free(a);
+            free(b);
+            if (!cur_a[0])
+                break;
+            snprintf(query, sizeof query, "limit=1&cursor=%s", cur_a);
+        }
+    }
+    assert_true(pages >= 10); /* the limit=1 cases paged on */
+    free(want_text);
+    for (int i = 0; i < 3; i++)
+        free(sent[i].message);
+    msg_service_free(tree);
+}
+
 /* Without the table: 503 no_table, with a hint, not a 500, on /api/health too (runs last:
  * drops the table). */
 static void test_no_table(void **state)
@@ -374,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_conversation),
         cmocka_unit_test(test_validation),
         cmocka_unit_test(test_cors),
+        cmocka_unit_test(test_same_answers),
         cmocka_unit_test(test_no_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
