@@ -185,7 +185,7 @@ void ao_int(api_out *o, const char *key, long long v)
 
 void ao_real(api_out *o, const char *key, double v)
 {
-    if (o->failed)
+    if (o->failed || o->sink)
         return;
     if (o->w) {
         if (!ao_member_text(o, key) || jout_real(o->w, v))
@@ -197,7 +197,7 @@ void ao_real(api_out *o, const char *key, double v)
 
 void ao_av(api_out *o, const char *key, const av_t *v)
 {
-    if (o->failed)
+    if (o->failed || o->sink)
         return;
     if (o->w) {
         if (!ao_member_text(o, key) || jout_av(o->w, v))

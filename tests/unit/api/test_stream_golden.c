@@ -114,6 +114,9 @@ static void sink_same(pair *p, const char *op, json_t *req, int ra, const err_t 
     err_t es;
     err_clear(&es);
     int rs = api_call_sink(p->a.api, op, req, NULL, &sink, &extra, &es);
+    if (rs != ra)
+        fprintf(stderr, "%s sink: %s '%s', tree %s '%s'\n", op, err_name(rs), es.msg, err_name(ra),
+                ea->msg);
     assert_int_equal(rs, ra);
     assert_string_equal(es.msg, ea->msg);
     if (ra == 0) {
