@@ -151,13 +151,13 @@ def test_sdk_retries_the_throttling_reply(ddbchat_server):
         return boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1",
                             aws_access_key_id="x", aws_secret_access_key="x", config=cfg)
 
-    def run(c, start, rounds):
+    def run(cs, start, rounds):
         start.wait()  # every client made before: all start together
-        for _ in range(rounds):
+        for i in range(rounds):
             if rounds > 4 and results["throttled"]:
                 return  # retries off: until the error has reached a caller
             try:
-                c.batch_write_item(RequestItems=items)
+                cs[i % len(cs)].batch_write_item(RequestItems=items)
                 with lock:
                     results["ok"] += 1
             except ClientError as e:
@@ -172,7 +172,14 @@ def test_sdk_retries_the_throttling_reply(ddbchat_server):
         # retries on: 4 batches each, all must succeed; off: up to 50 each until one is
         # refused (the 16 Python clients, serialised by the GIL, overlap only now and then)
         rounds = 4 if retrying else 50
-        ts = [threading.Thread(target=run, args=(client(retrying), start, rounds))
+        # with retries on, each batch has a client of its own: botocore's standard mode
+        # draws every retry from a per-client quota (500 tokens, 5 a retry, only one retry's
+        # worth given back on success), so one client's 4 batches under the ASan server at
+        # load could drain it and see the error after a single retry ("reached max retries:
+        # 1", CI at 4b429a8); a fresh client has its full 29 retries
+        ts = [threading.Thread(target=run, args=([client(retrying) for _ in
+                                                   range(rounds if retrying else 1)],
+                                                  start, rounds))
               for _ in range(n)]
         for t in ts:
             t.start()
