@@ -3,6 +3,9 @@
  */
 #include "base/siphash.h"
 
+#include <endian.h>
+#include <string.h>
+
 #define SIP_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 #define SIP_ROUND                                                                               \
     do {                                                                                        \
@@ -22,12 +25,14 @@
         v2 = SIP_ROTL(v2, 32);                                                                  \
     } while (0)
 
+/* A little-endian word at any alignment: one load (memcpy), swapped only on a big-endian
+ * host.  The byte-by-byte loop this replaces was not merged into a load by the compiler and
+ * cost half of the hash (a TransactWriteItems token's digest: ~50k instructions). */
 static uint64_t sip_le64(const unsigned char *p)
 {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return le64toh(v);
 }
 
 uint64_t siphash24(const unsigned char key[16], const unsigned char *m, size_t n)
