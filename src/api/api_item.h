@@ -18,17 +18,36 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "api/api_int.h"
 #include "api/api_out.h"
 #include "expr/expr.h"
 #include "store/store.h"
+#include "value/jread.h"
 
 /* ---- parameters ----------------------------------------------------------------------- */
 
 /* The member `name` of object `o` when it is present and not JSON null, else NULL.
  * (Typed access: api_validate.h's api_json_*.) */
 json_t *api_param(const json_t *o, const char *name);
+
+/* Over our reader's tree (value/jread.h), for the fast paths of op_item.c, op_query.c,
+ * op_batch.c and op_transact.c: whether member m's name is exactly `name` (len bytes), and
+ * whether v is a string of exactly `lit` (len bytes; a value of any other type is not).
+ * API_JR_KEY / API_JR_TEXT take a string literal. */
+static inline bool api_jr_key(const jread_val *m, const char *name, size_t len)
+{
+    return m->key_len == len && memcmp(m->key, name, len) == 0;
+}
+
+static inline bool api_jr_text(const jread_val *v, const char *lit, size_t len)
+{
+    return v->type == JREAD_STRING && v->len == len && memcmp(v->text, lit, len) == 0;
+}
+
+#define API_JR_KEY(m, lit) api_jr_key(m, lit, sizeof lit - 1)
+#define API_JR_TEXT(v, lit) api_jr_text(v, lit, sizeof lit - 1)
 
 /* The table named `name` (len bytes) for an item operation: ERR_RESOURCE_NOT_FOUND with
  * the service's "Requested resource not found" when there is none.  The name's constraints

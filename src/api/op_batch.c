@@ -82,20 +82,6 @@ static uint64_t bg_min_h(const bg_table *bt)
 
 #define BG_JANSSON 1
 
-static bool jr_key(const jread_val *m, const char *name, size_t len)
-{
-    return m->key_len == len && memcmp(m->key, name, len) == 0;
-}
-
-#define JR_KEY(m, lit) jr_key(m, lit, sizeof lit - 1)
-
-static bool jr_text(const jread_val *v, const char *lit, size_t len)
-{
-    return v->type == JREAD_STRING && v->len == len && memcmp(v->text, lit, len) == 0;
-}
-
-#define JR_TEXT(v, lit) jr_text(v, lit, sizeof lit - 1)
-
 /* One table of a common request.  0 or BG_JANSSON (r->err cleared). */
 static int bg_table_jr(api_req *r, const jread_val *t, bg_table *bt)
 {
@@ -103,13 +89,14 @@ static int bg_table_jr(api_req *r, const jread_val *t, bg_table *bt)
     if (t->type != JREAD_OBJECT)
         return BG_JANSSON;
     for (const jread_val *v = t->child; v; v = v->next) {
-        if (JR_KEY(v, "Keys") && v->type == JREAD_ARRAY && v->n > 0)
+        if (API_JR_KEY(v, "Keys") && v->type == JREAD_ARRAY && v->n > 0)
             keys = v;
-        else if (JR_KEY(v, "ConsistentRead") && (v->type == JREAD_TRUE || v->type == JREAD_FALSE))
+        else if (API_JR_KEY(v, "ConsistentRead") &&
+                 (v->type == JREAD_TRUE || v->type == JREAD_FALSE))
             bt->consistent = v->type == JREAD_TRUE;
-        else if (JR_KEY(v, "ProjectionExpression") && v->type == JREAD_STRING)
+        else if (API_JR_KEY(v, "ProjectionExpression") && v->type == JREAD_STRING)
             proj = v;
-        else if (JR_KEY(v, "ExpressionAttributeNames"))
+        else if (API_JR_KEY(v, "ExpressionAttributeNames"))
             names = v;
         else
             return BG_JANSSON;
@@ -137,13 +124,13 @@ static int bg_parse_jr(api_req *r, const jread_val *b, bg_table **out_tabs, size
 {
     const jread_val *ri = NULL;
     for (const jread_val *v = b->child; v; v = v->next) {
-        if (JR_KEY(v, "RequestItems") && v->type == JREAD_OBJECT && v->n > 0)
+        if (API_JR_KEY(v, "RequestItems") && v->type == JREAD_OBJECT && v->n > 0)
             ri = v;
-        else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "NONE"))
+        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && API_JR_TEXT(v, "NONE"))
             *rcc = API_RCC_NONE;
-        else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "TOTAL"))
+        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && API_JR_TEXT(v, "TOTAL"))
             *rcc = API_RCC_TOTAL;
-        else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "INDEXES"))
+        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && API_JR_TEXT(v, "INDEXES"))
             *rcc = API_RCC_INDEXES;
         else
             return BG_JANSSON;

@@ -246,13 +246,6 @@ typedef struct wjr {
     const jread_val *table, *doc, *cond, *upd, *names, *values;
 } wjr;
 
-static bool jr_key(const jread_val *m, const char *name, size_t len)
-{
-    return m->key_len == len && memcmp(m->key, name, len) == 0;
-}
-
-#define JR_KEY(m, lit) jr_key(m, lit, sizeof lit - 1)
-
 /* Index of string v in names[n] (exact bytes), or -1. */
 static int jr_enum(const jread_val *v, const char *const *names, int n)
 {
@@ -279,27 +272,27 @@ static int write_members_jr(wreq *q, const jread_val *b, const char *doc, bool u
         int i;
         if (v->type == JREAD_NULL)
             return W_JANSSON;
-        if (JR_KEY(v, "TableName") && v->type == JREAD_STRING)
+        if (API_JR_KEY(v, "TableName") && v->type == JREAD_STRING)
             m->table = v;
-        else if (jr_key(v, doc, strlen(doc)) && v->type == JREAD_OBJECT)
+        else if (api_jr_key(v, doc, strlen(doc)) && v->type == JREAD_OBJECT)
             m->doc = v;
-        else if (JR_KEY(v, "ConditionExpression") && v->type == JREAD_STRING)
+        else if (API_JR_KEY(v, "ConditionExpression") && v->type == JREAD_STRING)
             m->cond = v;
-        else if (upd_ok && JR_KEY(v, "UpdateExpression") && v->type == JREAD_STRING)
+        else if (upd_ok && API_JR_KEY(v, "UpdateExpression") && v->type == JREAD_STRING)
             m->upd = v;
-        else if (JR_KEY(v, "ExpressionAttributeNames"))
+        else if (API_JR_KEY(v, "ExpressionAttributeNames"))
             m->names = v;
-        else if (JR_KEY(v, "ExpressionAttributeValues"))
+        else if (API_JR_KEY(v, "ExpressionAttributeValues"))
             m->values = v;
-        else if (JR_KEY(v, "ReturnValues") && (i = jr_enum(v, rv_names, 5)) >= 0 &&
+        else if (API_JR_KEY(v, "ReturnValues") && (i = jr_enum(v, rv_names, 5)) >= 0 &&
                  (rv_allowed & (1u << i)))
             q->rv = (api_rv)i;
-        else if (JR_KEY(v, "ReturnConsumedCapacity") && (i = jr_enum(v, rcc_names, 3)) >= 0)
+        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && (i = jr_enum(v, rcc_names, 3)) >= 0)
             q->rcc = i == 0 ? API_RCC_NONE : i == 1 ? API_RCC_TOTAL : API_RCC_INDEXES;
-        else if (JR_KEY(v, "ReturnItemCollectionMetrics") &&
+        else if (API_JR_KEY(v, "ReturnItemCollectionMetrics") &&
                  (i = jr_enum(v, ricm_names, 2)) >= 0)
             q->ricm = i == 1;
-        else if (JR_KEY(v, "ReturnValuesOnConditionCheckFailure") &&
+        else if (API_JR_KEY(v, "ReturnValuesOnConditionCheckFailure") &&
                  (i = jr_enum(v, rvoccf_names, 2)) >= 0)
             q->rvoccf = i == 1;
         else
@@ -575,21 +568,18 @@ static int get_parse_jread(api_req *r, const jread_val *b, get_plan *g)
 {
     const jread_val *table = NULL, *key = NULL;
     for (const jread_val *m = b->child; m; m = m->next) {
-        if (m->key_len == 9 && memcmp(m->key, "TableName", 9) == 0 && m->type == JREAD_STRING)
+        if (API_JR_KEY(m, "TableName") && m->type == JREAD_STRING)
             table = m;
-        else if (m->key_len == 3 && memcmp(m->key, "Key", 3) == 0 && m->type == JREAD_OBJECT)
+        else if (API_JR_KEY(m, "Key") && m->type == JREAD_OBJECT)
             key = m;
-        else if (m->key_len == 14 && memcmp(m->key, "ConsistentRead", 14) == 0 &&
+        else if (API_JR_KEY(m, "ConsistentRead") &&
                  (m->type == JREAD_TRUE || m->type == JREAD_FALSE))
             g->consistent = m->type == JREAD_TRUE;
-        else if (m->key_len == 22 && memcmp(m->key, "ReturnConsumedCapacity", 22) == 0 &&
-                 m->type == JREAD_STRING && m->len == 5 && memcmp(m->text, "TOTAL", 5) == 0)
+        else if (API_JR_KEY(m, "ReturnConsumedCapacity") && API_JR_TEXT(m, "TOTAL"))
             g->rcc = API_RCC_TOTAL;
-        else if (m->key_len == 22 && memcmp(m->key, "ReturnConsumedCapacity", 22) == 0 &&
-                 m->type == JREAD_STRING && m->len == 7 && memcmp(m->text, "INDEXES", 7) == 0)
+        else if (API_JR_KEY(m, "ReturnConsumedCapacity") && API_JR_TEXT(m, "INDEXES"))
             g->rcc = API_RCC_INDEXES;
-        else if (m->key_len == 22 && memcmp(m->key, "ReturnConsumedCapacity", 22) == 0 &&
-                 m->type == JREAD_STRING && m->len == 4 && memcmp(m->text, "NONE", 4) == 0)
+        else if (API_JR_KEY(m, "ReturnConsumedCapacity") && API_JR_TEXT(m, "NONE"))
             g->rcc = API_RCC_NONE;
         else
             return GET_JANSSON;

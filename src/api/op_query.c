@@ -291,19 +291,6 @@ static int q_parse_json(api_req *r, json_t *b, qreq *q)
 
 #define Q_JANSSON 1 /* not the common request: take the jansson path */
 
-static bool jr_is(const jread_val *m, const char *name, size_t len)
-{
-    return m->key_len == len && memcmp(m->key, name, len) == 0;
-}
-
-#define JR_IS(m, lit) jr_is(m, lit, sizeof lit - 1)
-
-static bool jr_text_is(const jread_val *v, const char *lit)
-{
-    size_t n = strlen(lit);
-    return v->len == n && memcmp(v->text, lit, n) == 0;
-}
-
 static int q_parse_jr(api_req *r, const jread_val *b, qreq *q)
 {
     const jread_val *table = NULL, *iname = NULL, *kc = NULL, *filter = NULL, *proj = NULL,
@@ -314,54 +301,54 @@ static int q_parse_jr(api_req *r, const jread_val *b, qreq *q)
         jread_type ty = m->type;
         if (ty == JREAD_NULL)
             return Q_JANSSON;
-        if (JR_IS(m, "TableName") && ty == JREAD_STRING) {
+        if (API_JR_KEY(m, "TableName") && ty == JREAD_STRING) {
             table = m;
-        } else if (JR_IS(m, "IndexName") && ty == JREAD_STRING &&
+        } else if (API_JR_KEY(m, "IndexName") && ty == JREAD_STRING &&
                    !memchr(m->text, 0, m->len)) {
             iname = m;
-        } else if (query && JR_IS(m, "KeyConditionExpression") && ty == JREAD_STRING) {
+        } else if (query && API_JR_KEY(m, "KeyConditionExpression") && ty == JREAD_STRING) {
             kc = m;
-        } else if (JR_IS(m, "FilterExpression") && ty == JREAD_STRING) {
+        } else if (API_JR_KEY(m, "FilterExpression") && ty == JREAD_STRING) {
             filter = m;
-        } else if (JR_IS(m, "ProjectionExpression") && ty == JREAD_STRING) {
+        } else if (API_JR_KEY(m, "ProjectionExpression") && ty == JREAD_STRING) {
             proj = m;
-        } else if (JR_IS(m, "ExpressionAttributeNames")) {
+        } else if (API_JR_KEY(m, "ExpressionAttributeNames")) {
             names = m;
-        } else if (JR_IS(m, "ExpressionAttributeValues")) {
+        } else if (API_JR_KEY(m, "ExpressionAttributeValues")) {
             values = m;
-        } else if (JR_IS(m, "ExclusiveStartKey") && ty == JREAD_OBJECT) {
+        } else if (API_JR_KEY(m, "ExclusiveStartKey") && ty == JREAD_OBJECT) {
             esk = m;
-        } else if (JR_IS(m, "Limit") && ty == JREAD_INTEGER) {
+        } else if (API_JR_KEY(m, "Limit") && ty == JREAD_INTEGER) {
             q->has_limit = true;
             q->limit = m->num.i;
-        } else if (!query && JR_IS(m, "Segment") && ty == JREAD_INTEGER) {
+        } else if (!query && API_JR_KEY(m, "Segment") && ty == JREAD_INTEGER) {
             q->has_seg = true;
             q->seg = m->num.i;
-        } else if (!query && JR_IS(m, "TotalSegments") && ty == JREAD_INTEGER) {
+        } else if (!query && API_JR_KEY(m, "TotalSegments") && ty == JREAD_INTEGER) {
             q->has_tot = true;
             q->tot = m->num.i;
-        } else if (JR_IS(m, "ConsistentRead") && (ty == JREAD_TRUE || ty == JREAD_FALSE)) {
+        } else if (API_JR_KEY(m, "ConsistentRead") && (ty == JREAD_TRUE || ty == JREAD_FALSE)) {
             q->consistent = ty == JREAD_TRUE;
-        } else if (query && JR_IS(m, "ScanIndexForward") &&
+        } else if (query && API_JR_KEY(m, "ScanIndexForward") &&
                    (ty == JREAD_TRUE || ty == JREAD_FALSE)) {
             q->fwd = ty == JREAD_TRUE;
-        } else if (JR_IS(m, "Select") && ty == JREAD_STRING) {
-            if (jr_text_is(m, "ALL_ATTRIBUTES"))
+        } else if (API_JR_KEY(m, "Select") && ty == JREAD_STRING) {
+            if (API_JR_TEXT(m, "ALL_ATTRIBUTES"))
                 q->sel = SEL_ALL;
-            else if (jr_text_is(m, "ALL_PROJECTED_ATTRIBUTES"))
+            else if (API_JR_TEXT(m, "ALL_PROJECTED_ATTRIBUTES"))
                 q->sel = SEL_ALL_PROJ;
-            else if (jr_text_is(m, "COUNT"))
+            else if (API_JR_TEXT(m, "COUNT"))
                 q->sel = SEL_COUNT;
-            else if (jr_text_is(m, "SPECIFIC_ATTRIBUTES"))
+            else if (API_JR_TEXT(m, "SPECIFIC_ATTRIBUTES"))
                 q->sel = SEL_SPECIFIC;
             else
                 return Q_JANSSON;
-        } else if (JR_IS(m, "ReturnConsumedCapacity") && ty == JREAD_STRING) {
-            if (jr_text_is(m, "NONE"))
+        } else if (API_JR_KEY(m, "ReturnConsumedCapacity") && ty == JREAD_STRING) {
+            if (API_JR_TEXT(m, "NONE"))
                 q->rcc = API_RCC_NONE;
-            else if (jr_text_is(m, "TOTAL"))
+            else if (API_JR_TEXT(m, "TOTAL"))
                 q->rcc = API_RCC_TOTAL;
-            else if (jr_text_is(m, "INDEXES"))
+            else if (API_JR_TEXT(m, "INDEXES"))
                 q->rcc = API_RCC_INDEXES;
             else
                 return Q_JANSSON;

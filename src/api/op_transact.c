@@ -643,20 +643,6 @@ static api_cap *cap_for(api_cap *caps, size_t *ncap, const store_table *t)
 
 #define TW_JANSSON 1
 
-static bool jr_key(const jread_val *m, const char *name, size_t len)
-{
-    return m->key_len == len && memcmp(m->key, name, len) == 0;
-}
-
-#define JR_KEY(m, lit) jr_key(m, lit, sizeof lit - 1)
-
-static bool jr_text(const jread_val *v, const char *lit, size_t len)
-{
-    return v->type == JREAD_STRING && v->len == len && memcmp(v->text, lit, len) == 0;
-}
-
-#define JR_TEXT(v, lit) jr_text(v, lit, sizeof lit - 1)
-
 /* parse_action's work for a common action.  0 or TW_JANSSON (r->err cleared). */
 static int parse_action_jr(api_req *r, twa *a, const jread_val *s)
 {
@@ -670,21 +656,21 @@ static int parse_action_jr(api_req *r, twa *a, const jread_val *s)
     for (const jread_val *v = s->child; v; v = v->next) {
         if (v->type == JREAD_NULL)
             return TW_JANSSON;
-        if (JR_KEY(v, "TableName") && v->type == JREAD_STRING)
+        if (API_JR_KEY(v, "TableName") && v->type == JREAD_STRING)
             table = v;
-        else if (jr_key(v, doc_name, strlen(doc_name)) && v->type == JREAD_OBJECT)
+        else if (api_jr_key(v, doc_name, strlen(doc_name)) && v->type == JREAD_OBJECT)
             doc = v;
-        else if (JR_KEY(v, "ConditionExpression") && v->type == JREAD_STRING)
+        else if (API_JR_KEY(v, "ConditionExpression") && v->type == JREAD_STRING)
             cond = v;
-        else if (k == API_W_UPDATE && JR_KEY(v, "UpdateExpression") && v->type == JREAD_STRING)
+        else if (k == API_W_UPDATE && API_JR_KEY(v, "UpdateExpression") && v->type == JREAD_STRING)
             upd = v;
-        else if (JR_KEY(v, "ExpressionAttributeNames"))
+        else if (API_JR_KEY(v, "ExpressionAttributeNames"))
             names = v;
-        else if (JR_KEY(v, "ExpressionAttributeValues"))
+        else if (API_JR_KEY(v, "ExpressionAttributeValues"))
             values = v;
-        else if (JR_KEY(v, "ReturnValuesOnConditionCheckFailure") &&
-                 (JR_TEXT(v, "NONE") || JR_TEXT(v, "ALL_OLD")))
-            a->rvoccf = JR_TEXT(v, "ALL_OLD");
+        else if (API_JR_KEY(v, "ReturnValuesOnConditionCheckFailure") &&
+                 (API_JR_TEXT(v, "NONE") || API_JR_TEXT(v, "ALL_OLD")))
+            a->rvoccf = API_JR_TEXT(v, "ALL_OLD");
         else
             return TW_JANSSON;
     }
@@ -725,19 +711,19 @@ static int tw_parse_jr(api_req *r, const jread_val *b, twa **out_acts, size_t *o
     static const char *const kinds[] = {"ConditionCheck", "Put", "Update", "Delete"};
     const jread_val *items = NULL;
     for (const jread_val *v = b->child; v; v = v->next) {
-        if (JR_KEY(v, "TransactItems") && v->type == JREAD_ARRAY)
+        if (API_JR_KEY(v, "TransactItems") && v->type == JREAD_ARRAY)
             items = v;
-        else if (JR_KEY(v, "ClientRequestToken") && v->type == JREAD_STRING)
+        else if (API_JR_KEY(v, "ClientRequestToken") && v->type == JREAD_STRING)
             *token = v->text; /* made the cache's key below, once the request is ours */
-        else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "NONE"))
+        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && API_JR_TEXT(v, "NONE"))
             *rcc = API_RCC_NONE;
-        else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "TOTAL"))
+        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && API_JR_TEXT(v, "TOTAL"))
             *rcc = API_RCC_TOTAL;
-        else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "INDEXES"))
+        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && API_JR_TEXT(v, "INDEXES"))
             *rcc = API_RCC_INDEXES;
-        else if (JR_KEY(v, "ReturnItemCollectionMetrics") &&
-                 (JR_TEXT(v, "NONE") || JR_TEXT(v, "SIZE")))
-            *ricm = JR_TEXT(v, "SIZE");
+        else if (API_JR_KEY(v, "ReturnItemCollectionMetrics") &&
+                 (API_JR_TEXT(v, "NONE") || API_JR_TEXT(v, "SIZE")))
+            *ricm = API_JR_TEXT(v, "SIZE");
         else
             return TW_JANSSON;
     }
@@ -752,7 +738,7 @@ static int tw_parse_jr(api_req *r, const jread_val *b, twa **out_acts, size_t *o
         if (it->type != JREAD_OBJECT || it->n != 1 || it->child->type != JREAD_OBJECT)
             return TW_JANSSON;
         for (int k = 0; k < 4 && !acts[i].kind_name; k++)
-            if (jr_key(it->child, kinds[k], strlen(kinds[k])))
+            if (api_jr_key(it->child, kinds[k], strlen(kinds[k])))
                 acts[i].kind_name = kinds[k];
         if (!acts[i].kind_name)
             return TW_JANSSON;
@@ -1132,13 +1118,13 @@ static int tg_parse_jr(api_req *r, const jread_val *b, tga **out_gets, size_t *o
 {
     const jread_val *items = NULL;
     for (const jread_val *v = b->child; v; v = v->next) {
-        if (JR_KEY(v, "TransactItems") && v->type == JREAD_ARRAY)
+        if (API_JR_KEY(v, "TransactItems") && v->type == JREAD_ARRAY)
             items = v;
-        else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "NONE"))
+        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && API_JR_TEXT(v, "NONE"))
             *rcc = API_RCC_NONE;
-        else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "TOTAL"))
+        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && API_JR_TEXT(v, "TOTAL"))
             *rcc = API_RCC_TOTAL;
-        else if (JR_KEY(v, "ReturnConsumedCapacity") && JR_TEXT(v, "INDEXES"))
+        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && API_JR_TEXT(v, "INDEXES"))
             *rcc = API_RCC_INDEXES;
         else
             return TW_JANSSON;
@@ -1151,17 +1137,18 @@ static int tg_parse_jr(api_req *r, const jread_val *b, tga **out_gets, size_t *o
         return TW_JANSSON;
     for (size_t i = 0; i < n; i++) {
         const jread_val *it = items->items[i], *g = it->child;
-        if (it->type != JREAD_OBJECT || it->n != 1 || !JR_KEY(g, "Get") || g->type != JREAD_OBJECT)
+        if (it->type != JREAD_OBJECT || it->n != 1 || !API_JR_KEY(g, "Get") ||
+            g->type != JREAD_OBJECT)
             return TW_JANSSON;
         const jread_val *table = NULL, *key = NULL, *proj = NULL, *names = NULL;
         for (const jread_val *v = g->child; v; v = v->next) {
-            if (JR_KEY(v, "TableName") && v->type == JREAD_STRING)
+            if (API_JR_KEY(v, "TableName") && v->type == JREAD_STRING)
                 table = v;
-            else if (JR_KEY(v, "Key") && v->type == JREAD_OBJECT)
+            else if (API_JR_KEY(v, "Key") && v->type == JREAD_OBJECT)
                 key = v;
-            else if (JR_KEY(v, "ProjectionExpression") && v->type == JREAD_STRING)
+            else if (API_JR_KEY(v, "ProjectionExpression") && v->type == JREAD_STRING)
                 proj = v;
-            else if (JR_KEY(v, "ExpressionAttributeNames"))
+            else if (API_JR_KEY(v, "ExpressionAttributeNames"))
                 names = v;
             else
                 return TW_JANSSON;
