@@ -176,6 +176,23 @@ int api_rvoccf_parse(api_req *r, const json_t *o, bool *out_all_old);
 
 typedef enum api_rcc { API_RCC_NONE = 0, API_RCC_TOTAL, API_RCC_INDEXES } api_rcc;
 int api_rcc_parse(api_req *r, const json_t *o, api_rcc *out);
+/* The same from our reader's tree, one member m at a time (the fast paths' loops): true with
+ * *out set when m is ReturnConsumedCapacity with a valid value (exact bytes); false, *out
+ * untouched, for any other member or value, which the caller leaves to the jansson path. */
+static inline bool api_rcc_jr(const jread_val *m, api_rcc *out)
+{
+    if (!API_JR_KEY(m, "ReturnConsumedCapacity"))
+        return false;
+    if (API_JR_TEXT(m, "NONE"))
+        *out = API_RCC_NONE;
+    else if (API_JR_TEXT(m, "TOTAL"))
+        *out = API_RCC_TOTAL;
+    else if (API_JR_TEXT(m, "INDEXES"))
+        *out = API_RCC_INDEXES;
+    else
+        return false;
+    return true;
+}
 
 /* Capacity consumed by one operation on one table, in half units (0.5 CU steps). */
 typedef struct api_cap {

@@ -126,13 +126,7 @@ static int bg_parse_jr(api_req *r, const jread_val *b, bg_table **out_tabs, size
     for (const jread_val *v = b->child; v; v = v->next) {
         if (API_JR_KEY(v, "RequestItems") && v->type == JREAD_OBJECT && v->n > 0)
             ri = v;
-        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && API_JR_TEXT(v, "NONE"))
-            *rcc = API_RCC_NONE;
-        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && API_JR_TEXT(v, "TOTAL"))
-            *rcc = API_RCC_TOTAL;
-        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && API_JR_TEXT(v, "INDEXES"))
-            *rcc = API_RCC_INDEXES;
-        else
+        else if (!api_rcc_jr(v, rcc))
             return BG_JANSSON;
     }
     if (!ri)

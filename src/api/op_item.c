@@ -264,7 +264,6 @@ static int write_members_jr(wreq *q, const jread_val *b, const char *doc, bool u
 {
     static const char *const rv_names[] = {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW",
                                            "UPDATED_NEW"};
-    static const char *const rcc_names[] = {"NONE", "TOTAL", "INDEXES"};
     static const char *const ricm_names[] = {"NONE", "SIZE"};
     static const char *const rvoccf_names[] = {"NONE", "ALL_OLD"};
     memset(m, 0, sizeof *m);
@@ -287,15 +286,13 @@ static int write_members_jr(wreq *q, const jread_val *b, const char *doc, bool u
         else if (API_JR_KEY(v, "ReturnValues") && (i = jr_enum(v, rv_names, 5)) >= 0 &&
                  (rv_allowed & (1u << i)))
             q->rv = (api_rv)i;
-        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && (i = jr_enum(v, rcc_names, 3)) >= 0)
-            q->rcc = i == 0 ? API_RCC_NONE : i == 1 ? API_RCC_TOTAL : API_RCC_INDEXES;
         else if (API_JR_KEY(v, "ReturnItemCollectionMetrics") &&
                  (i = jr_enum(v, ricm_names, 2)) >= 0)
             q->ricm = i == 1;
         else if (API_JR_KEY(v, "ReturnValuesOnConditionCheckFailure") &&
                  (i = jr_enum(v, rvoccf_names, 2)) >= 0)
             q->rvoccf = i == 1;
-        else
+        else if (!api_rcc_jr(v, &q->rcc))
             return W_JANSSON;
     }
     return m->table && m->doc ? 0 : W_JANSSON;
@@ -575,13 +572,7 @@ static int get_parse_jread(api_req *r, const jread_val *b, get_plan *g)
         else if (API_JR_KEY(m, "ConsistentRead") &&
                  (m->type == JREAD_TRUE || m->type == JREAD_FALSE))
             g->consistent = m->type == JREAD_TRUE;
-        else if (API_JR_KEY(m, "ReturnConsumedCapacity") && API_JR_TEXT(m, "TOTAL"))
-            g->rcc = API_RCC_TOTAL;
-        else if (API_JR_KEY(m, "ReturnConsumedCapacity") && API_JR_TEXT(m, "INDEXES"))
-            g->rcc = API_RCC_INDEXES;
-        else if (API_JR_KEY(m, "ReturnConsumedCapacity") && API_JR_TEXT(m, "NONE"))
-            g->rcc = API_RCC_NONE;
-        else
+        else if (!api_rcc_jr(m, &g->rcc))
             return GET_JANSSON;
     }
     if (!table || !key || key->n == 0 || key->n > 2)

@@ -343,16 +343,7 @@ static int q_parse_jr(api_req *r, const jread_val *b, qreq *q)
                 q->sel = SEL_SPECIFIC;
             else
                 return Q_JANSSON;
-        } else if (API_JR_KEY(m, "ReturnConsumedCapacity") && ty == JREAD_STRING) {
-            if (API_JR_TEXT(m, "NONE"))
-                q->rcc = API_RCC_NONE;
-            else if (API_JR_TEXT(m, "TOTAL"))
-                q->rcc = API_RCC_TOTAL;
-            else if (API_JR_TEXT(m, "INDEXES"))
-                q->rcc = API_RCC_INDEXES;
-            else
-                return Q_JANSSON;
-        } else {
+        } else if (!api_rcc_jr(m, &q->rcc)) {
             return Q_JANSSON;
         }
     }

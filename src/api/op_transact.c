@@ -715,16 +715,10 @@ static int tw_parse_jr(api_req *r, const jread_val *b, twa **out_acts, size_t *o
             items = v;
         else if (API_JR_KEY(v, "ClientRequestToken") && v->type == JREAD_STRING)
             *token = v->text; /* made the cache's key below, once the request is ours */
-        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && API_JR_TEXT(v, "NONE"))
-            *rcc = API_RCC_NONE;
-        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && API_JR_TEXT(v, "TOTAL"))
-            *rcc = API_RCC_TOTAL;
-        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && API_JR_TEXT(v, "INDEXES"))
-            *rcc = API_RCC_INDEXES;
         else if (API_JR_KEY(v, "ReturnItemCollectionMetrics") &&
                  (API_JR_TEXT(v, "NONE") || API_JR_TEXT(v, "SIZE")))
             *ricm = API_JR_TEXT(v, "SIZE");
-        else
+        else if (!api_rcc_jr(v, rcc))
             return TW_JANSSON;
     }
     if (!items || items->n == 0 || items->n > TXN_MAX_ITEMS)
@@ -1120,13 +1114,7 @@ static int tg_parse_jr(api_req *r, const jread_val *b, tga **out_gets, size_t *o
     for (const jread_val *v = b->child; v; v = v->next) {
         if (API_JR_KEY(v, "TransactItems") && v->type == JREAD_ARRAY)
             items = v;
-        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && API_JR_TEXT(v, "NONE"))
-            *rcc = API_RCC_NONE;
-        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && API_JR_TEXT(v, "TOTAL"))
-            *rcc = API_RCC_TOTAL;
-        else if (API_JR_KEY(v, "ReturnConsumedCapacity") && API_JR_TEXT(v, "INDEXES"))
-            *rcc = API_RCC_INDEXES;
-        else
+        else if (!api_rcc_jr(v, rcc))
             return TW_JANSSON;
     }
     if (!items || items->n == 0 || items->n > TXN_MAX_ITEMS)
