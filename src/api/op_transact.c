@@ -629,6 +629,18 @@ static api_cap *cap_for(api_cap *caps, size_t *ncap, const store_table *t)
     return c;
 }
 
+/* A transaction's ConsumedCapacity array written into a reply as member `key`: one
+ * transactional entry per table, caps[0 .. n).  Nothing for API_RCC_NONE. */
+static void caps_out(api_out *o, const char *key, const api_cap *caps, size_t n, api_rcc rcc)
+{
+    if (rcc == API_RCC_NONE)
+        return;
+    ao_arr(o, key);
+    for (size_t i = 0; i < n; i++)
+        api_cap_out(o, NULL, &caps[i], rcc, true);
+    ao_close(o);
+}
+
 /* ---- the common request from our reader's tree (issue 13.1; op_item.c's pattern) ----
  *
  * A request of TransactItems (each one action of TableName, Item or Key, ConditionExpression,
@@ -805,12 +817,7 @@ static int tw_parse_json(api_req *r, twa **out_acts, size_t *out_n, const char *
 static void tw_reply(api_out *o, const twa *acts, const store_write *w, size_t n, api_rcc rcc,
                      bool ricm, const api_cap *caps, size_t ncap)
 {
-    if (rcc != API_RCC_NONE) {
-        ao_arr(o, "ConsumedCapacity");
-        for (size_t i = 0; i < ncap; i++)
-            api_cap_out(o, NULL, &caps[i], rcc, true);
-        ao_close(o);
-    }
+    caps_out(o, "ConsumedCapacity", caps, ncap, rcc);
     if (!ricm)
         return;
     bool any = false;
@@ -1036,12 +1043,8 @@ int op_transact_write_items(api_req *r, json_t **out)
         api_out t;
         ao_open(&t, &tw);
         tw_reply(&t, acts, w, n, rcc, ricm, caps, ncap);
-        if (rcaps) {
-            ao_arr(&t, TOK_REPLAY_CC);
-            for (size_t i = 0; i < nrcap; i++)
-                api_cap_out(&t, NULL, &rcaps[i], rcc, true);
-            ao_close(&t);
-        }
+        if (rcaps) /* set only when rcc is not NONE */
+            caps_out(&t, TOK_REPLAY_CC, rcaps, nrcap, rcc);
         json_t *none = NULL;
         size_t len = 0;
         char *text = ao_finish(&t, &none) ? NULL : jout_take(&tw, &len);
@@ -1285,12 +1288,7 @@ int op_transact_get_items(api_req *r, json_t **out)
         }
     }
     api_out *o = api_reply(r);
-    if (rcc != API_RCC_NONE) {
-        ao_arr(o, "ConsumedCapacity");
-        for (size_t i = 0; i < ncap; i++)
-            api_cap_out(o, NULL, &caps[i], rcc, true);
-        ao_close(o);
-    }
+    caps_out(o, "ConsumedCapacity", caps, ncap, rcc);
     ao_arr(o, "Responses");
     for (size_t i = 0; i < n; i++) {
         ao_obj(o, NULL);
