@@ -239,5 +239,13 @@ void api_unpin_all(api_req *r);
  * namespace prefix "<ns>/" under --namespace-tables; use this for TableName in responses,
  * e.g. ConsumedCapacity).  Points into t (valid as long as t).  (op_table.c) */
 const char *api_table_name(const store_table *t);
+/* The provisioned read and write capacity (out[0], out[1]; out may be NULL) that m, a table's
+ * metadata or a GSI's entry in it (JSON; borrowed), puts in effect at wall-clock ms `wall`:
+ * while UpdateTable's change of it is in progress (m keeps "PrevRCU" / "PrevWCU" until
+ * "UpdatingUntil") the old values, as AWS runs and describes them, else the new ones ("RCU",
+ * "WCU"; 0 when absent).  Returns when the old ones end (ms), 0 when the new ones are in
+ * effect.  One rule for DescribeTable / UpdateTable's answers and the throttle's buckets
+ * (api_throttle.c).  (op_table.c, which writes these members) */
+int64_t api_tp_capacity(json_t *m, int64_t wall, int64_t out[2]);
 
 #endif

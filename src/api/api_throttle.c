@@ -135,17 +135,14 @@ static int64_t thr_wall_ms(void)
 }
 
 /* The read and write capacity of o (the table's metadata or a GSI's entry) in effect at
- * wall-clock ms `wall`: while an UpdateTable change of it is in progress (op_table.c keeps
- * "PrevRCU"/"PrevWCU" until "UpdatingUntil") the old one, as AWS runs it ("While the table is
- * in the UPDATING state, the table still has the provisioned throughput from before the
- * call"); e->recheck_ms then says when to take the new one. */
+ * wall-clock ms `wall` (api_tp_capacity: while an UpdateTable change of it is in progress the
+ * old one, as AWS runs it: "While the table is in the UPDATING state, the table still has the
+ * provisioned throughput from before the call"); e->recheck_ms then says when to take the new
+ * one. */
 static void thr_capacity(thr_table *e, json_t *o, int64_t wall, int64_t out[2])
 {
-    int64_t until = thr_int(o, "UpdatingUntil");
-    bool old = until > wall && json_object_get(o, "PrevRCU");
-    out[0] = thr_int(o, old ? "PrevRCU" : "RCU");
-    out[1] = thr_int(o, old ? "PrevWCU" : "WCU");
-    if (old && (!e->recheck_ms || until < e->recheck_ms))
+    int64_t until = api_tp_capacity(o, wall, out);
+    if (until && (!e->recheck_ms || until < e->recheck_ms))
         e->recheck_ms = until;
 }
 

@@ -333,11 +333,22 @@ static bool tbl_index_busy(const store_table *t)
     return t->n_dropping > 0;
 }
 
+int64_t api_tp_capacity(json_t *m, int64_t wall, int64_t out[2])
+{
+    int64_t until = meta_int(m, "UpdatingUntil");
+    bool old = until > wall && json_object_get(m, "PrevRCU");
+    if (out) {
+        out[0] = meta_int(m, old ? "PrevRCU" : "RCU");
+        out[1] = meta_int(m, old ? "PrevWCU" : "WCU");
+    }
+    return old ? until : 0;
+}
+
 /* True while a throughput change of the table or GSI whose metadata is m is in progress:
  * m holds the values from before the change ("PrevRCU", "PrevWCU") until "UpdatingUntil". */
 static bool tp_updating(json_t *m)
 {
-    return meta_int(m, "UpdatingUntil") > now_ms() && json_object_get(m, "PrevRCU");
+    return api_tp_capacity(m, now_ms(), NULL) != 0;
 }
 
 /* The throughput m describes: while its change is in progress the old values, as AWS
@@ -347,9 +358,10 @@ static bool tp_updating(json_t *m)
  * a GSI; tests/e2e/test_tables_updating.py), then the new ones. */
 static void tp_shown(json_t *m, long long *rcu, long long *wcu)
 {
-    bool old = tp_updating(m);
-    *rcu = meta_int(m, old ? "PrevRCU" : "RCU");
-    *wcu = meta_int(m, old ? "PrevWCU" : "WCU");
+    int64_t cap[2];
+    api_tp_capacity(m, now_ms(), cap);
+    *rcu = cap[0];
+    *wcu = cap[1];
 }
 
 /* Records a throughput change in m (a table's metadata or a GSI's entry): the new values,
