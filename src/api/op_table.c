@@ -65,30 +65,29 @@ static json_t *ms_to_json(int64_t ms)
 
 /* ---- namespaces ---------------------------------------------------------------------- */
 
-/* The caller's store-name prefix: "" without a namespace, else ns followed by '/' (added
- * when ns does not already end with one).  Written into buf (STORE_NAME_MAX). */
-static const char *tbl_ns(const api_req *r, char buf[STORE_NAME_MAX])
+/* The caller's store-name prefix, then `name` ("": the prefix alone), written into out
+ * (STORE_NAME_MAX, terminated).  The prefix is "" without a namespace, else ns followed by '/'
+ * (added when ns does not already end with one).  Returns the length written, or
+ * STORE_NAME_MAX (out unspecified) when it does not fit.  memcpy, not snprintf: it runs on
+ * every request's table lookup. */
+static size_t tbl_ns(const api_req *r, const char *name, char out[STORE_NAME_MAX])
 {
     const char *ns = (r->caller && r->caller->ns) ? r->caller->ns : "";
-    size_t n = strlen(ns);
-    snprintf(buf, STORE_NAME_MAX, "%s%s", ns, (n && ns[n - 1] != '/') ? "/" : "");
-    return buf;
+    size_t nl = strlen(ns), tl = strlen(name);
+    size_t slash = nl && ns[nl - 1] != '/';
+    if (nl + slash + tl >= STORE_NAME_MAX)
+        return STORE_NAME_MAX;
+    memcpy(out, ns, nl);
+    if (slash)
+        out[nl] = '/';
+    memcpy(out + nl + slash, name, tl + 1);
+    return nl + slash + tl;
 }
 
 /* The store's name for table `name` of this caller; false when it does not fit. */
 static bool tbl_store_name(const api_req *r, const char *name, char out[STORE_NAME_MAX])
 {
-    /* tbl_ns + name, without two snprintf on every request's lookup */
-    const char *ns = (r->caller && r->caller->ns) ? r->caller->ns : "";
-    size_t nl = strlen(ns), tl = strlen(name);
-    size_t slash = nl && ns[nl - 1] != '/';
-    if (nl + slash + tl >= STORE_NAME_MAX)
-        return false;
-    memcpy(out, ns, nl);
-    if (slash)
-        out[nl] = '/';
-    memcpy(out + nl + slash, name, tl + 1);
-    return true;
+    return tbl_ns(r, name, out) < STORE_NAME_MAX;
 }
 
 /* The caller-visible name of a stored table (the part after the last '/'). */
@@ -1564,9 +1563,10 @@ int op_list_tables(api_req *r, json_t **out)
     size_t n;
     if ((rc = store_table_list(r->api->store, r->arena, &names, &n, r->err)))
         return rc;
-    char nsb[STORE_NAME_MAX];
-    const char *ns = tbl_ns(r, nsb);
-    size_t nsl = strlen(ns);
+    char ns[STORE_NAME_MAX];
+    size_t nsl = tbl_ns(r, "", ns);
+    if (nsl == STORE_NAME_MAX) /* no table fits under it (ddb_proto's ns: 193 bytes at most) */
+        n = 0;
     json_t *arr = json_array();
     const char *last = NULL;
     bool more = false;
