@@ -401,12 +401,17 @@ def test_thousand_idle_streams(msg_server, people):
         print(f"\n1000 streams: RSS {rss0} -> {rss1} kB (+{(rss1 - rss0) / 1024:.1f} MB), "
               f"threads {threads0} -> {threads1}, message to all in {took:.2f}s")
         assert threads1 <= threads0 + 2, "a thread per stream?"
-        # measured ~18 MB: ~16 KB a stream is libmicrohttpd's connection pool (HTTP_CONN_POOL,
-        # zeroed and touched by every connection), ~2 KB ours (no buffer while idle)
+        # ~16 KB a stream is libmicrohttpd's connection pool (HTTP_CONN_POOL, zeroed and
+        # touched by every connection), ~2 KB ours (no buffer while idle), the rest malloc's
+        # overhead: measured ~18 MB once, 23.7-24.1 MB on 2026-12-03 with both f805443's
+        # binary and the session's tip alternated (the 24 MB bound failed CI at 24.1 with no
+        # change of ours); the bound is there to catch a buffer per idle stream (a 16 KB one
+        # would add 16 MB), not malloc's mood
+        bound_mb = 32
         with open(f"/proc/{pid}/maps") as f:
             sanitized = "libasan" in f.read()  # redzones and quarantine: no memory bound
         if not sanitized:
-            assert rss1 - rss0 < 24 * 1024, \
+            assert rss1 - rss0 < bound_mb * 1024, \
                 f"1000 idle streams cost {(rss1 - rss0) / 1024:.1f} MB"
         assert took < 5
     finally:
