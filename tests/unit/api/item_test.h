@@ -192,4 +192,35 @@ static inline int it_teardown(void **state)
 
 #define IT_TEST(fn) cmocka_unit_test_setup_teardown(fn, it_setup, it_teardown)
 
+/* Counting jansson's allocations around a call (json_set_alloc_funcs; the previous
+ * functions still do the work): whether a request took the path without a jansson tree. */
+static json_malloc_t it_prev_malloc;
+static json_free_t it_prev_free;
+static size_t it_n_jansson;
+
+static inline void *it_count_malloc(size_t n)
+{
+    it_n_jansson++;
+    return it_prev_malloc(n);
+}
+
+static inline void it_count_free(void *p)
+{
+    it_prev_free(p);
+}
+
+static inline void it_jansson_count_begin(void)
+{
+    json_get_alloc_funcs(&it_prev_malloc, &it_prev_free);
+    it_n_jansson = 0;
+    json_set_alloc_funcs(it_count_malloc, it_count_free);
+}
+
+/* Stops counting: jansson's allocations since it_jansson_count_begin. */
+static inline size_t it_jansson_count_end(void)
+{
+    json_set_alloc_funcs(it_prev_malloc, it_prev_free);
+    return it_n_jansson;
+}
+
 #endif

@@ -172,22 +172,8 @@ static void reset_items(it_fix *f)
                                     "'g':{'S':'x'},'l':{'S':'y'}}}"));
 }
 
-/* jansson allocations while counting (json_set_alloc_funcs; the previous functions do the
- * work). */
-static json_malloc_t prev_malloc;
-static json_free_t prev_free;
+/* jansson allocations of the last counted call (item_test.h it_jansson_count_*) */
 static size_t n_jansson;
-
-static void *count_malloc(size_t n)
-{
-    n_jansson++;
-    return prev_malloc(n);
-}
-
-static void count_free(void *p)
-{
-    prev_free(p);
-}
 
 /* A write through both entries from the same contents: the same answer and the same contents
  * after.  Returns the rc; *jansson_allocs (may be NULL): jansson allocations of the jread run. */
@@ -199,11 +185,9 @@ static int same_w(it_fix *f, const char *op, const char *req, size_t *jansson_al
     via_jansson(f, op, t, &a);
     char *ca = contents(f);
     reset_items(f);
-    json_get_alloc_funcs(&prev_malloc, &prev_free);
-    n_jansson = 0;
-    json_set_alloc_funcs(count_malloc, count_free);
+    it_jansson_count_begin();
     via_jread(f, op, t, &b);
-    json_set_alloc_funcs(prev_malloc, prev_free);
+    n_jansson = it_jansson_count_end();
     if (jansson_allocs)
         *jansson_allocs = n_jansson;
     char *cb = contents(f);
@@ -642,11 +626,9 @@ static void test_transact_write_token_same(void **state)
         via_jansson(f, "TransactWriteItems", qa, &a);
         char *ca = contents(f);
         reset_items(f);
-        json_get_alloc_funcs(&prev_malloc, &prev_free);
-        n_jansson = 0;
-        json_set_alloc_funcs(count_malloc, count_free);
+        it_jansson_count_begin();
         via_jread(f, "TransactWriteItems", qb, &b);
-        json_set_alloc_funcs(prev_malloc, prev_free);
+        n_jansson = it_jansson_count_end();
         char *cb = contents(f);
         if (a.rc || b.rc || strcmp(a.text, b.text) != 0 || strcmp(ca, cb) != 0)
             fail_msg("%s\n jansson %d %s %s\n jread   %d %s %s", qa, a.rc, a.msg,

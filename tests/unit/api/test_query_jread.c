@@ -33,22 +33,8 @@ static void answer_fini(answer *a)
     free(a->extra);
 }
 
-/* jansson allocations while counting (json_set_alloc_funcs; the previous functions do the
- * work). */
-static json_malloc_t prev_malloc;
-static json_free_t prev_free;
+/* jansson allocations of the last counted call (item_test.h it_jansson_count_*) */
 static size_t n_jansson;
-
-static void *count_malloc(size_t n)
-{
-    n_jansson++;
-    return prev_malloc(n);
-}
-
-static void count_free(void *p)
-{
-    prev_free(p);
-}
 
 static void finish(answer *a, int rc, err_t *e, jout *w, json_t *extra)
 {
@@ -77,11 +63,9 @@ static void via_jansson(it_fix *f, const char *op, const char *t, answer *a, siz
     jout_init(&w, 0);
     err_t e = {0};
     json_t *extra = NULL;
-    json_get_alloc_funcs(&prev_malloc, &prev_free);
-    n_jansson = 0;
-    json_set_alloc_funcs(count_malloc, count_free);
+    it_jansson_count_begin();
     int rc = api_call_out(f->api, op, j, NULL, &w, &extra, &e);
-    json_set_alloc_funcs(prev_malloc, prev_free);
+    n_jansson = it_jansson_count_end();
     *allocs = n_jansson;
     json_decref(j);
     finish(a, rc, &e, &w, extra);
@@ -99,11 +83,9 @@ static void via_jread(it_fix *f, const char *op, const char *t, answer *a, size_
     jout_init(&w, 0);
     err_t e = {0};
     json_t *extra = NULL;
-    json_get_alloc_funcs(&prev_malloc, &prev_free);
-    n_jansson = 0;
-    json_set_alloc_funcs(count_malloc, count_free);
+    it_jansson_count_begin();
     int rc = api_call_out_jr(f->api, op, v, NULL, &w, &extra, &e);
-    json_set_alloc_funcs(prev_malloc, prev_free);
+    n_jansson = it_jansson_count_end();
     *allocs = n_jansson;
     arena_fini(&ar);
     finish(a, rc, &e, &w, extra);
@@ -539,11 +521,9 @@ static size_t tree_allocs(const char *t)
     jread_val *v;
     jread_error je;
     assert_int_equal(jread_parse(t, strlen(t), &ar, &v, &je), 0);
-    json_get_alloc_funcs(&prev_malloc, &prev_free);
-    n_jansson = 0;
-    json_set_alloc_funcs(count_malloc, count_free);
+    it_jansson_count_begin();
     json_t *j = jread_to_jansson(v);
-    json_set_alloc_funcs(prev_malloc, prev_free);
+    n_jansson = it_jansson_count_end();
     assert_non_null(j);
     json_decref(j);
     arena_fini(&ar);
