@@ -982,6 +982,23 @@ static enum MHD_Result http_collect_param(void *cls, enum MHD_ValueKind kind, co
 }
 
 /* The first access-handler call: headers and parameters are in. */
+/* Whether l is still beyond max_connections once the connections whose client has closed
+ * are left out: a client that closes one connection and opens the next is ahead of the MHD
+ * thread that notices the close (on a loaded machine by many milliseconds), so `open` still
+ * counts the old one.  Only the busy path pays for the walk (one poll per open connection). */
+static bool http_still_over(http_listener *l)
+{
+    unsigned live = 0;
+    pthread_mutex_lock(&l->conns_mu);
+    for (http_conn *hc = l->conns; hc && live <= l->max_connections; hc = hc->next) {
+        struct pollfd pf = {.fd = hc->fd, .events = POLLRDHUP};
+        if (hc->fd < 0 || poll(&pf, 1, 0) != 1 || !(pf.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+            live++;
+    }
+    pthread_mutex_unlock(&l->conns_mu);
+    return live > l->max_connections;
+}
+
 static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const char *method)
 {
     http_listener *l = r->l;
@@ -1001,7 +1018,8 @@ static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const c
         return http_answer_now(r, st, why, true);
     /* a connection that came beyond max_connections, if that is still so now that it sent a
      * request (a client that closed just before may not have been counted out yet) */
-    if (r->hc && r->hc->overflow && atomic_load(&l->open) > l->max_connections)
+    if (r->hc && r->hc->overflow && atomic_load(&l->open) > l->max_connections &&
+        http_still_over(l))
         return http_answer_now(r, 0, NULL, true);
     if (r->headers_seen > HTTP_MAX_HEADERS)
         return http_answer_now(r, 431, "too many header fields", true);
