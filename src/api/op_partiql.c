@@ -72,15 +72,8 @@
 #define TXT_PQ_NOFILTER                                                                          \
     "One or more parameter values were invalid: Secondary index %s does not project one or "    \
     "more filter attributes: [%s]"
-#define TXT_PQ_LIMIT                                                                             \
-    "1 validation error detected: Value '%lld' at 'limit' failed to satisfy constraint: Member " \
-    "must have value greater than or equal to 1"
 #define TXT_PQ_B_KEY "Select statements within BatchExecuteStatement must specify the primary key in the where clause."
 #define TXT_PQ_B_MIXED "Read and write requests together in the same batch is not supported."
-#define TXT_PQ_B_EMPTY                                                                           \
-    "1 validation error detected: Value '[]' at 'statements' failed to satisfy constraint: "     \
-    "Member must have length greater than or equal to 1"
-#define TXT_PQ_B_TOO_MANY "Member must have length less than or equal to 25"
 #define TXT_PQ_B_DUP "Provided list of item keys contains duplicates"
 #define TXT_PQ_T_KEY                                                                             \
     "Validation failed in TransactStatements[%zu]: Select statements within ExecuteTransaction " \
@@ -94,17 +87,9 @@
 #define TXT_PQ_T_MIXED                                                                           \
     "ExecuteTransaction API does not support both read and write operations in the same "       \
     "request."
-#define TXT_PQ_T_EMPTY                                                                           \
-    "1 validation error detected: Value '[]' at 'transactStatements' failed to satisfy "         \
-    "constraint: Member must have length greater than or equal to 1"
-#define TXT_PQ_T_TOO_MANY "Member must have length less than or equal to 100"
 #define TXT_PQ_EXISTS_COND "EXISTS() must contain a single item read with additional condition"
 #define TXT_PQ_T_EXISTS "Validation failed in TransactStatements[%zu]: " TXT_PQ_EXISTS_COND
 #define TXT_PQ_T_NESTING "Validation failed in TransactStatements[%zu]: " TXT_PQ_NESTING
-#define PQ_TOKEN_LEN_MAX 36 /* ClientRequestToken */
-#define TXT_PQ_T_TOKEN_LONG                                                                      \
-    "Value %s at 'clientRequestToken' failed to satisfy constraint: Member must have length "    \
-    "less than or equal to 36"
 #define TXT_PQ_T_MULTI "Transaction request cannot include multiple operations on one item"
 #define TXT_PQ_T_CHECK_FAILED "The conditional request failed."
 
@@ -198,24 +183,16 @@ typedef struct pq_stmt {
 } pq_stmt;
 
 /* Statement text and Parameters of o (ExecuteStatement's body or one batch/transaction
- * member): shape and constraints, then parse and bind. */
+ * member), then parse and bind.  The request model (api_schema.c) has checked their shape
+ * and constraints: Statement present, 1..8192; Parameters not empty. */
 static int pq_load(api_req *r, json_t *o, pq_stmt *s)
 {
     memset(s, 0, sizeof *s);
     json_t *js = api_param(o, "Statement");
-    if (!js) {
-        api_vld v;
-        api_vld_init(&v);
-        api_vld_null(&v, "statement");
-        return api_vld_finish_aws(&v, r->err);
-    }
     if (!json_is_string(js))
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
     s->text = json_string_value(js);
     s->len = json_string_length(js);
-    if (s->len > EXPR_PQ_MAX_LEN)
-        return err_set(r->err, ERR_VALIDATION, "Member must have length less than or equal to %d",
-                       EXPR_PQ_MAX_LEN);
     json_t *jp = NULL;
     int rc = api_json_arr(o, "Parameters", &jp, r->err);
     if (rc)
@@ -744,8 +721,7 @@ static int pq_select(api_req *r, const pq_stmt *s, json_t **out)
         (rc = api_json_strn(body, "NextToken", &token, &token_len, r->err)) ||
         (rc = api_rcc_parse(r, body, &rcc)))
         return rc;
-    if (has_limit && limit < 1)
-        return err_set(r->err, ERR_VALIDATION, TXT_PQ_LIMIT, limit);
+    /* Limit >= 1: the request model (api_schema.c) */
     pq_sel q;
     if ((rc = pq_plan(r, &s->b, consistent, &q)))
         return rc;
@@ -1349,17 +1325,10 @@ int op_batch_execute_statement(api_req *r, json_t **out)
     int rc = api_json_arr(b, "Statements", &arr, r->err);
     if (rc)
         return rc;
-    if (!arr) {
-        api_vld v;
-        api_vld_init(&v);
-        api_vld_null(&v, "statements");
-        return api_vld_finish_aws(&v, r->err);
-    }
+    /* present, 1..25 statements: the request model (api_schema.c) */
     size_t n = json_array_size(arr);
-    if (n == 0)
-        return err_set(r->err, ERR_VALIDATION, TXT_PQ_B_EMPTY);
-    if (n > PQ_BATCH_MAX)
-        return err_set(r->err, ERR_VALIDATION, TXT_PQ_B_TOO_MANY);
+    if (n == 0 || n > PQ_BATCH_MAX)
+        return err_set(r->err, ERR_INTERNAL, "BatchExecuteStatement: %zu statements", n);
     api_rcc rcc;
     if ((rc = api_rcc_parse(r, b, &rcc)))
         return rc;
@@ -1724,25 +1693,17 @@ int op_execute_transaction(api_req *r, json_t **out)
     int rc = api_json_arr(b, "TransactStatements", &arr, r->err);
     if (rc)
         return rc;
-    if (!arr) {
-        api_vld v;
-        api_vld_init(&v);
-        api_vld_null(&v, "transactStatements");
-        return api_vld_finish_aws(&v, r->err);
-    }
+    /* present, 1..100 statements: the request model (api_schema.c) */
     size_t n = json_array_size(arr);
-    if (n == 0)
-        return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_EMPTY);
-    if (n > PQ_TXN_MAX)
-        return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_TOO_MANY);
+    if (n == 0 || n > PQ_TXN_MAX)
+        return err_set(r->err, ERR_INTERNAL, "ExecuteTransaction: %zu statements", n);
     const char *token = NULL;
     size_t token_len = 0;
     api_rcc rcc;
     if ((rc = api_json_strn(b, "ClientRequestToken", &token, &token_len, r->err)) ||
         (rc = api_rcc_parse(r, b, &rcc)))
         return rc;
-    if (token && token_len > PQ_TOKEN_LEN_MAX)
-        return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_TOKEN_LONG, token);
+    /* its length, 1..36: the request model */
     /* the token is taken whole (a NUL inside is part of it: issue 9.1) */
     if (token && !(token = api_txn_token_key(r, token, token_len)))
         return nomem(r);

@@ -8,6 +8,7 @@ which asserts live-AWS answers).  The dialect in depth is pinned by the golden c
 (tests/golden/partiql, replayed by tests/unit/api/test_partiql_golden.c)."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import uuid
@@ -15,7 +16,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from itemlib import call, ok, err, S, N
+from itemlib import call, ok, err, S, N, aws_or_local
 
 V = "ValidationException"
 
@@ -236,6 +237,82 @@ def test_errors(ddb, tab, target):
         es(ddb, f"DELETE FROM \"{tab}\" WHERE pk = 'a' AND sk = 1 RETURNING ALL NEW *")
     assert message(e) == ("Invalid returning clause: RETURNING ALL NEW *. Only RETURNING ALL OLD * "
                           "is allowed in DELETE statements.")
+
+
+# The request models of the three operations (the API model: botocore's dynamodb 2012-08-10
+# service-2.json, the API Reference's Request Parameters): Statement 1..8192, Parameters at
+# least 1, NextToken 1..32768, Limit >= 1, the ReturnConsumedCapacity and
+# ReturnValuesOnConditionCheckFailure enums, Statements 1..25, TransactStatements 1..100,
+# ClientRequestToken 1..36; every violation reported at once, in the model's member order,
+# before the statement is parsed.  ddbchat parsed first ('{"Statement":"","Limit":0}' got the
+# parse error) and checked one member at a time.  No capture of these requests on AWS: the
+# texts are the model-validation form of every captured operation.  DynamoDB Local checks
+# only Limit (first) and the enum of ReturnValuesOnConditionCheckFailure that way.
+def test_request_model(ddb_url, tab, target):
+    sel = f"SELECT * FROM \"{tab}\" WHERE pk = 'a'"
+    limit0 = ("Value '0' at 'limit' failed to satisfy constraint: Member must have value "
+              "greater than or equal to 1")
+    local_limit = "1 validation error detected: " + limit0
+    rcc = ("Value 'BAD' at 'returnConsumedCapacity' failed to satisfy constraint: Member must "
+           "satisfy enum value set: [INDEXES, TOTAL, NONE]")
+    empty = "failed to satisfy constraint: Member must have length greater than or equal to 1"
+    rvoccf = ("failed to satisfy constraint: Member must satisfy enum value set: "
+              "[ALL_OLD, NONE]")
+    err(ddb_url, "ExecuteStatement", {"Statement": "", "Limit": 0}, V, aws_or_local(
+        target, f"2 validation errors detected: Value '' at 'statement' {empty}; {limit0}",
+        local=local_limit))
+    err(ddb_url, "ExecuteStatement", {"Statement": sel, "Limit": 0,
+                                      "ReturnConsumedCapacity": "BAD"}, V, aws_or_local(
+        target, f"2 validation errors detected: {rcc}; {limit0}", local=local_limit))
+    err(ddb_url, "ExecuteStatement", {
+        "Parameters": [], "NextToken": "", "ReturnConsumedCapacity": "BAD", "Limit": 0,
+        "ReturnValuesOnConditionCheckFailure": "X"}, V, aws_or_local(
+        target, "6 validation errors detected: Value null at 'statement' failed to satisfy "
+        f"constraint: Member must not be null; Value '[]' at 'parameters' {empty}; "
+        f"Value '' at 'nextToken' {empty}; {rcc}; {limit0}; "
+        f"Value 'X' at 'returnValuesOnConditionCheckFailure' {rvoccf}", local=local_limit))
+    err(ddb_url, "ExecuteStatement", {"Statement": "x" * 8193}, V, aws_or_local(
+        target, re.compile(r"1 validation error detected: Value 'x+\.*' at 'statement' failed to "
+                           r"satisfy constraint: Member must have length less than or equal to "
+                           r"8192"),
+        local="Member must have length less than or equal to 8192"))
+    err(ddb_url, "BatchExecuteStatement", {
+        "Statements": [{"Statement": "", "Parameters": [],
+                        "ReturnValuesOnConditionCheckFailure": "X"}],
+        "ReturnConsumedCapacity": "BAD"}, V, aws_or_local(
+        target, f"4 validation errors detected: Value '' at 'statements.1.member.statement' "
+        f"{empty}; Value '[]' at 'statements.1.member.parameters' {empty}; Value 'X' at "
+        f"'statements.1.member.returnValuesOnConditionCheckFailure' {rvoccf}; {rcc}",
+        local="The statement was empty."))
+    err(ddb_url, "BatchExecuteStatement", {"Statements": [{"Statement": sel}] * 26}, V,
+        aws_or_local(target, re.compile(
+            r"1 validation error detected: Value '\[BatchStatementRequest\(statement=SELECT .+\]' "
+            r"at 'statements' failed to satisfy constraint: Member must have length less than "
+            r"or equal to 25"), local="BatchGetItem cannot fetch more than 25 items"))
+    err(ddb_url, "ExecuteTransaction", {
+        "TransactStatements": [{"Statement": "", "Parameters": [],
+                                "ReturnValuesOnConditionCheckFailure": "X"}],
+        "ClientRequestToken": "", "ReturnConsumedCapacity": "BAD"}, V, aws_or_local(
+        target, f"5 validation errors detected: Value '' at "
+        f"'transactStatements.1.member.statement' {empty}; Value '[]' at "
+        f"'transactStatements.1.member.parameters' {empty}; Value 'X' at "
+        f"'transactStatements.1.member.returnValuesOnConditionCheckFailure' {rvoccf}; "
+        f"Value '' at 'clientRequestToken' {empty}; {rcc}",
+        local="ExecutePartiQLTransaction can not have empty statement."))
+    err(ddb_url, "ExecuteTransaction", {"TransactStatements": [{"Statement": sel}] * 101}, V,
+        aws_or_local(target, re.compile(
+            r"1 validation error detected: Value '\[ParameterizedStatement\(statement=SELECT .+\]' "
+            r"at 'transactStatements' failed to satisfy constraint: Member must have length "
+            r"less than or equal to 100"),
+            local="Member must have length less than or equal to 100"))
+    if target != "dynamodb-local":  # DynamoDB Local runs these reads (200)
+        err(ddb_url, "ExecuteTransaction", {"TransactStatements": [{"Statement": sel}],
+                                            "ClientRequestToken": "t" * 37}, V,
+            f"1 validation error detected: Value '{'t' * 37}' at 'clientRequestToken' failed to "
+            "satisfy constraint: Member must have length less than or equal to 36")
+        err(ddb_url, "BatchExecuteStatement", {"Statements": [{"Statement": sel,
+                                                               "Parameters": []}]}, V,
+            f"1 validation error detected: Value '[]' at 'statements.1.member.parameters' {empty}")
 
 
 # An INSERT's literal nested deeper than DynamoDB stores is refused like PutItem's item (31
