@@ -90,9 +90,13 @@ typedef struct wreq {
     int rc;
     err_t err;
     _Atomic uint32_t state; /* WQ_WAIT, WQ_LEAD (promoted: runs the next round) or WQ_DONE;
-                               a futex the waiter sleeps on (commit.c, st_wq_post) */
+                               a futex the first of a batch sleeps on (commit.c, st_wq_post) */
+    uint64_t batch;         /* s->qbatch when it queued (commit.c, st_wq_sleep) */
+    bool first;             /* the first queued of its batch (the only one promotable) */
     struct wreq *next;
 } wreq;
+
+#define ST_WAKE_SLOTS 64 /* futex words the callers of a batch sleep on (commit.c) */
 
 struct store {
     MDB_env *env;
@@ -132,6 +136,14 @@ struct store {
     uint64_t round_done;    /* the last round whose txn has been committed or given up */
     uint64_t dur_txnid;     /* every LMDB txn up to this id is known to be on disk */
     pthread_cond_t durcv;   /* broadcast when round_done or dur_txnid moves */
+    uint64_t qbatch;        /* batches taken from the queue so far: the queue is the next */
+    _Atomic uint32_t wake[ST_WAKE_SLOTS]; /* batch b's callers but its first sleep on
+                                             wake[b % ST_WAKE_SLOTS] (commit.c) */
+    _Atomic uint32_t sleepers; /* callers not first in their batch that may still read their
+                                  word, plus ST_SLEEPERS_CLOSING once store_close waits on it
+                                  (commit.c st_sleeper_gone) */
+    unsigned test_gap_us; /* test aid (test_commit), 0 otherwise: a caller that is not first
+                             in its batch pauses this long between queuing and its sleep */
     store_commit_stats cstats; /* under qmu */
 
     pthread_mutex_t ttlmu;

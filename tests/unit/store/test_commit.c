@@ -574,6 +574,102 @@ static void test_group_commit_carries_queued(void **state)
     assert_int_equal(idx_scan(f, t, NULL, &all), 2);
 }
 
+/* store_close admits writers still queued ("Finishes queued writes"), so it must also wait
+ * out a caller whose round has been answered but who has not yet gone to sleep on its batch's
+ * wake word, a word inside the store (review5 1.1).  A leads a round that carries B (first of
+ * its batch) and C (not first); C pauses between queuing and its sleep (test_gap_us) while
+ * A and B return and another thread closes the store.  Before the sleeper count, the close
+ * freed the store under C: ASan reports a heap use-after-free in st_wq_sleep. */
+typedef struct late {
+    store_t *s;
+    const store_table *t;
+    const char *text;
+    int rc;
+} late;
+
+static void *late_put(void *p)
+{
+    late *l = p;
+    arena_t a;
+    arena_init(&a);
+    err_t m;
+    l->rc = st_put(l->s, l->t, J(&a, l->text), &a, &m);
+    arena_fini(&a);
+    return NULL;
+}
+
+static int apply_wait_two_queued(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+                                 err_t *e)
+{
+    (void)old, (void)a, (void)e;
+    carry *c = ctx;
+    atomic_store(&c->started, 1);
+    for (int i = 0; i < 10000 && !c->saw_queued; i++) { /* 10 s at most */
+        pthread_mutex_lock(&c->s->qmu);
+        c->saw_queued = c->s->qhead && c->s->qhead->next;
+        pthread_mutex_unlock(&c->s->qmu);
+        if (!c->saw_queued)
+            usleep(1000);
+    }
+    *out_new = c->item;
+    return 0;
+}
+
+static void *lead_two(void *p)
+{
+    carry *c = p;
+    store_write w = {
+        .table = c->t, .key = c->item, .apply = apply_wait_two_queued, .ctx = c, .arena = &c->a};
+    err_t e;
+    err_clear(&e);
+    if (store_write_each(c->s, &w, 1, &e) != 0 || w.rc != 0)
+        c->saw_queued = -1;
+    return NULL;
+}
+
+static void *close_store(void *p)
+{
+    st_close(p);
+    return NULL;
+}
+
+static void test_group_commit_close_while_answered(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = mk_gsi_table(f, STORE_PROJ_ALL);
+    carry c = {.s = f->s, .t = t};
+    arena_init(&c.a);
+    c.item = J(&c.a, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}}");
+    f->s->test_gap_us = 200000;
+    pthread_t ta, tb, tc, tx;
+    pthread_create(&ta, NULL, lead_two, &c);
+    while (!atomic_load(&c.started))
+        usleep(1000);
+    late b = {.s = f->s, .t = t, .text = "{\"pk\":{\"S\":\"b\"},\"sk\":{\"N\":\"2\"}}", .rc = -1};
+    late l = {.s = f->s, .t = t, .text = "{\"pk\":{\"S\":\"c\"},\"sk\":{\"N\":\"3\"}}", .rc = -1};
+    pthread_create(&tb, NULL, late_put, &b);
+    for (bool queued = false; !queued; usleep(1000)) { /* B first in its batch, then C */
+        pthread_mutex_lock(&f->s->qmu);
+        queued = f->s->qhead != NULL;
+        pthread_mutex_unlock(&f->s->qmu);
+    }
+    pthread_create(&tc, NULL, late_put, &l);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_int_equal(c.saw_queued, 1);
+    assert_int_equal(b.rc, 0);
+    /* the round is answered; C is still in its pause: close from a third thread */
+    pthread_create(&tx, NULL, close_store, f->s);
+    pthread_join(tx, NULL);
+    pthread_join(tc, NULL);
+    assert_int_equal(l.rc, 0);
+    arena_fini(&c.a);
+    f->s = st_open_dir(f->dir, 0);
+    t = st_pin(f->s, "tbl");
+    av_t *all;
+    assert_int_equal(idx_scan(f, t, NULL, &all), 3);
+}
+
 /* a write to a table deleted meanwhile fails with ResourceNotFound */
 static void test_write_deleted_table(void **state)
 {
@@ -642,6 +738,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_group_commit_one_sync_per_round, st_setup,
                                         st_teardown),
         cmocka_unit_test_setup_teardown(test_group_commit_carries_queued, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit_close_while_answered, st_setup,
+                                        st_teardown),
         cmocka_unit_test_setup_teardown(test_write_deleted_table, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_apply_reentry, st_setup, st_teardown),
     };
