@@ -8,6 +8,7 @@
  */
 #include "api/api_int.h"
 #include "api/api_out.h"
+#include "api/api_schema.h"
 #include "api/api_validate.h"
 #include "base/mem.h"
 
@@ -103,6 +104,18 @@ int api_op_index(const char *op)
 {
     const struct api_op_row *row = op ? api_find(op) : NULL;
     return row ? (int)(row - api_ops) : -1;
+}
+
+/* Each row's input model (api_schema_input), looked up once: the dispatch validates every
+ * request against it without searching the schema's table by name. */
+#define API_OP_N (sizeof api_ops / sizeof api_ops[0])
+static const api_shape *api_ops_in[API_OP_N];
+static pthread_once_t api_ops_in_once = PTHREAD_ONCE_INIT;
+
+static void api_ops_in_init(void)
+{
+    for (size_t i = 0; i < API_OP_N; i++)
+        api_ops_in[i] = api_schema_input(api_ops[i].name);
 }
 
 int api_op_count(void)
@@ -269,12 +282,11 @@ int api_req_body(api_req *r)
 
 /* Runs the operation; the reply goes to w (text mode) or *out_resp (tree mode).  The request
  * is req (jansson) or jreq (our reader's tree, for a row that reads it; api_call_out_jr). */
-static int api_run(api_t *api, const char *op, json_t *req, const jread_val *jreq,
-                   const api_caller *caller, jout *w, const api_sink *sink, json_t **out_resp,
-                   err_t *e)
+static int api_run(api_t *api, const struct api_op_row *row, json_t *req,
+                   const jread_val *jreq, const api_caller *caller, jout *w, const api_sink *sink,
+                   json_t **out_resp, err_t *e)
 {
     *out_resp = NULL;
-    const struct api_op_row *row = op ? api_find(op) : NULL;
     if (!row)
         return err_set(e, ERR_UNKNOWN_OPERATION, "%s", "");
     if (sink && !api_op_values(row))
@@ -283,8 +295,10 @@ static int api_run(api_t *api, const char *op, json_t *req, const jread_val *jre
         return err_set(e, ERR_SERIALIZATION, "Start of structure or map found where not expected");
     /* the model's constraints before any handler logic (api_schema.c); both views give the
      * same verdicts and texts (tests/unit/api/test_api_validate.c) */
-    int vrc = req ? api_validate_request(&api_jview_jansson, req, row->name, e)
-                  : api_validate_request(&api_jview_jread, jreq, row->name, e);
+    pthread_once(&api_ops_in_once, api_ops_in_init);
+    const api_shape *in = api_ops_in[row - api_ops];
+    int vrc = req ? api_validate_request_in(&api_jview_jansson, req, in, row->name, e)
+                  : api_validate_request_in(&api_jview_jread, jreq, in, row->name, e);
     if (vrc)
         return vrc;
     api_tls_arena *tls = api_arena_take();
@@ -355,19 +369,19 @@ static int api_run(api_t *api, const char *op, json_t *req, const jread_val *jre
 int api_call(api_t *api, const char *op, json_t *req, const api_caller *caller,
              json_t **out_resp, err_t *e)
 {
-    return api_run(api, op, req, NULL, caller, NULL, NULL, out_resp, e);
+    return api_run(api, op ? api_find(op) : NULL, req, NULL, caller, NULL, NULL, out_resp, e);
 }
 
 int api_call_sink(api_t *api, const char *op, json_t *req, const api_caller *caller,
                   const api_sink *sink, json_t **out_extra, err_t *e)
 {
-    return api_run(api, op, req, NULL, caller, NULL, sink, out_extra, e);
+    return api_run(api, op ? api_find(op) : NULL, req, NULL, caller, NULL, sink, out_extra, e);
 }
 
 int api_call_out(api_t *api, const char *op, json_t *req, const api_caller *caller, jout *w,
                  json_t **out_extra, err_t *e)
 {
-    return api_run(api, op, req, NULL, caller, w, NULL, out_extra, e);
+    return api_run(api, op ? api_find(op) : NULL, req, NULL, caller, w, NULL, out_extra, e);
 }
 
 int api_call_out_jr(api_t *api, const char *op, const jread_val *req, const api_caller *caller,
@@ -375,13 +389,13 @@ int api_call_out_jr(api_t *api, const char *op, const jread_val *req, const api_
 {
     const struct api_op_row *row = op ? api_find(op) : NULL;
     if (row && row->jread)
-        return api_run(api, op, NULL, req, caller, w, NULL, out_extra, e);
+        return api_run(api, row, NULL, req, caller, w, NULL, out_extra, e);
     /* the other operations read the jansson tree json_loadb would have given */
     *out_extra = NULL;
     json_t *j = jread_to_jansson(req);
     if (!j)
         return err_set(e, ERR_NOMEM, "out of memory");
-    int rc = api_run(api, op, j, NULL, caller, w, NULL, out_extra, e);
+    int rc = api_run(api, row, j, NULL, caller, w, NULL, out_extra, e);
     json_decref(j);
     return rc;
 }

@@ -1157,7 +1157,12 @@ static void walk_node(walk *w, const api_member *m, const api_shape *sh, const v
 
 int api_validate_request(const api_jview *jv, const void *req, const char *op, err_t *e)
 {
-    const api_shape *in = api_schema_input(op);
+    return api_validate_request_in(jv, req, api_schema_input(op), op, e);
+}
+
+int api_validate_request_in(const api_jview *jv, const void *req, const api_shape *in,
+                            const char *op, err_t *e)
+{
     if (!in || !req || jv->kind(req) != API_JK_OBJECT)
         return 0;
     api_vld v;

@@ -143,5 +143,10 @@ extern const api_jview api_jview_jread;
  * 'tableName' failed to satisfy constraint: ...", "N validation errors detected: a; b").
  * 0 when the request satisfies the model (or the operation has none). */
 int api_validate_request(const api_jview *jv, const void *req, const char *op, err_t *e);
+/* The same with the model already looked up (in = api_schema_input(op), which may be NULL):
+ * the dispatch keeps each operation's model so it does not search the table per request. */
+struct api_shape;
+int api_validate_request_in(const api_jview *jv, const void *req, const struct api_shape *in,
+                            const char *op, err_t *e);
 
 #endif
