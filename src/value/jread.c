@@ -15,6 +15,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,24 @@ static int decode_string(jr *p, size_t start, size_t end, const char **out, size
     return 0;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define JR_WORDS 1
+/* The 8 bytes at s (little-endian) with the high bit of each byte that ends a run of plain
+ * string bytes -- below 0x20, '"', '\\' or 0x80 and above -- set; 0 when there is none.  The
+ * lowest set bit is exact (a borrow can only mark bytes above a marked one), so its byte is
+ * the first that needs the byte-at-a-time rules. */
+static inline uint64_t jr_special8(const unsigned char *s)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t x;
+    memcpy(&x, s, 8);
+    uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+    uint64_t ctl = (x - ones * 0x20) & ~x;
+    uint64_t quote = (q - ones) & ~q, back = (bs - ones) & ~bs;
+    return (ctl | quote | back | x) & highs;
+}
+#endif
+
 /* A string; p->pos is on the opening quote.  Its text points into the input when it has no
  * escapes. */
 static int scan_string(jr *p, const char **out, size_t *out_len)
@@ -206,6 +225,17 @@ static int scan_string(jr *p, const char **out, size_t *out_len)
     size_t i = ++p->pos, start = i;
     bool escapes = false;
     for (;;) {
+#ifdef JR_WORDS
+        /* plain ASCII 8 bytes at a time, up to the first byte the rules below look at */
+        if (i + 8 <= p->len) {
+            uint64_t m = jr_special8(s + i);
+            if (!m) {
+                i += 8;
+                continue;
+            }
+            i += (size_t)__builtin_ctzll(m) >> 3;
+        }
+#endif
         if (i >= p->len)
             return fail_at(p, i, "premature end of input");
         unsigned char c = s[i];

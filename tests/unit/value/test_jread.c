@@ -414,6 +414,74 @@ static void test_strings(void **state)
     arena_fini(&a);
 }
 
+/* Strings are scanned 8 plain bytes at a time (scan_string's word step) up to the first byte
+ * the byte rules look at.  Every such byte -- the closing quote, a backslash, each control
+ * byte, DEL and space (plain), UTF-8 lead and continuation bytes, 0xff -- at every position of
+ * 0-40-byte strings over several fillers (ASCII, with multi-byte characters): the verdict and
+ * the decoded text as jansson's, and (ASCII fillers) a refused byte's error at its own
+ * position. */
+static void test_string_scan_every_position(void **state)
+{
+    (void)state;
+    static const unsigned char specials[] = {0x00, 0x01, 0x09, 0x0a, 0x1f, 0x20, '"', '\\',
+                                             0x7f, 0x80, 0xbf, 0xc3, 0xe2, 0xf0, 0xff, 'A'};
+    static const char *const fillers[] = {"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH",
+                                          "~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~",
+                                          "a\xc3\xa9z\xe2\x82\xac-\xf0\x9f\x98\x80.............."
+                                          "...................",
+                                          "                                            "};
+    size_t checked = 0, refused = 0;
+    for (size_t f = 0; f < sizeof fillers / sizeof fillers[0]; f++) {
+        for (size_t len = 1; len <= 40; len++) {
+            for (size_t pos = 0; pos < len; pos++) {
+                for (size_t k = 0; k < sizeof specials; k++) {
+                    char t[64];
+                    t[0] = '"';
+                    memcpy(t + 1, fillers[f], len);
+                    t[1 + pos] = (char)specials[k];
+                    t[1 + len] = '"';
+                    size_t n = len + 2;
+                    arena_t a;
+                    arena_init(&a);
+                    jread_val *v = NULL;
+                    jread_error e;
+                    int rc = jread_parse(t, n, &a, &v, &e);
+                    json_error_t je;
+                    json_t *j = json_loadb(t, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+                    if ((rc == 0) != (j != NULL))
+                        fail_msg("filler %zu len %zu pos %zu byte 0x%02x: jread %d, jansson %s",
+                                 f, len, pos, specials[k], rc, j ? "accepts" : "refuses");
+                    if (rc == 0) {
+                        assert_int_equal(v->type, JREAD_STRING);
+                        assert_int_equal(v->len, json_string_length(j));
+                        assert_memory_equal(v->text, json_string_value(j), v->len);
+                    } else {
+                        refused++;
+                        unsigned char c = specials[k];
+                        if (f == 2) /* the byte may cut a character before it: jansson's
+                                       verdict is the check */
+                            ;
+                        else if (c < 0x20) { /* refused at the byte itself */
+                            char want[32];
+                            snprintf(want, sizeof want, "control character 0x%x", c);
+                            assert_string_equal(e.text, want);
+                            assert_int_equal(e.position, 1 + pos);
+                        } else if (c == 0xff) {
+                            assert_string_equal(e.text, "unable to decode byte 0xff");
+                            assert_int_equal(e.position, 1 + pos);
+                        }
+                    }
+                    json_decref(j);
+                    arena_fini(&a);
+                    checked++;
+                }
+            }
+        }
+    }
+    printf("string scan: %zu strings, %zu refused, all as jansson\n", checked, refused);
+    assert_true(refused > 1000);
+}
+
 static void test_numbers(void **state)
 {
     (void)state;
@@ -539,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_nul_in_keys),
         cmocka_unit_test(test_sorted_dump),
         cmocka_unit_test(test_strings),
+        cmocka_unit_test(test_string_scan_every_position),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_duplicate_keys),
         cmocka_unit_test(test_depth),
