@@ -162,6 +162,22 @@ static int st_check_format(store_t *s, MDB_txn *txn, const char *dir, unsigned *
     return 0;
 }
 
+/* A new data dir's meta records. */
+static int st_init_new(store_t *s, MDB_txn *txn)
+{
+    MDB_val k = {7, "version"};
+    unsigned char cur = STORE_FORMAT_VERSION;
+    MDB_val d = {1, &cur};
+    int rc = mdb_put(txn, s->db_meta, &k, &d, 0);
+    if (rc == 0)
+        rc = st_put_format_id(s, txn);
+    if (rc == 0)
+        rc = st_meta_put_u64(s, txn, "next_tid", 1);
+    if (rc == 0)
+        rc = st_meta_put_u64(s, txn, "gen", 1);
+    return rc;
+}
+
 static int st_init_meta(store_t *s, MDB_txn *txn, void *ctx, err_t *e)
 {
     fmt_ctx *f = ctx;
@@ -173,16 +189,8 @@ static int st_init_meta(store_t *s, MDB_txn *txn, void *ctx, err_t *e)
     MDB_val k = {7, "version"};
     unsigned char cur = STORE_FORMAT_VERSION;
     MDB_val d = {1, &cur};
-    if (ver == 0) { /* a new data dir */
-        rc = mdb_put(txn, s->db_meta, &k, &d, 0);
-        if (rc == 0)
-            rc = st_put_format_id(s, txn);
-        if (rc == 0)
-            rc = st_meta_put_u64(s, txn, "next_tid", 1);
-        if (rc == 0)
-            rc = st_meta_put_u64(s, txn, "gen", 1);
-        return rc;
-    }
+    if (ver == 0)
+        return st_init_new(s, txn);
     for (unsigned v = ver; rc == 0 && v < STORE_FORMAT_VERSION; v++)
         rc = st_upgrades[v].fn(s, txn);
     if (rc == 0 && ver < STORE_FORMAT_VERSION)
@@ -329,6 +337,21 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
         rc = err_set(e, ERR_IO, "cannot open LMDB databases in %s: %s", dir, mdb_strerror(rc));
         goto fail;
     }
+    /* A new data dir gets its meta records in this same transaction: one synced commit
+     * instead of three (the start-up of a fresh server, issue 13.4).  Its meta page is left
+     * to the first write's sync, as MDB_NOMETASYNC does for every commit: a system crash
+     * before then undoes the whole initialisation, which the next open does again. */
+    unsigned ver = STORE_FORMAT_VERSION;
+    if (!opts->read_only) {
+        rc = st_check_format(s, txn, dir, &ver, e);
+        if (rc == 0 && ver == 0)
+            rc = st_init_new(s, txn);
+        if (rc) {
+            mdb_txn_abort(txn);
+            rc = st_mdb_err(rc, e);
+            goto fail;
+        }
+    }
     rc = mdb_txn_commit(txn);
     if (rc) {
         rc = st_mdb_err(rc, e);
@@ -336,7 +359,7 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
     }
     mdb_env_info(s->env, &info);
     s->mapsize = info.me_mapsize;
-    if (!opts->read_only) {
+    if (!opts->read_only && ver && ver < STORE_FORMAT_VERSION) {
         fmt_ctx fc = {.dir = dir};
         rc = st_write_txn(s, st_init_meta, &fc, e);
         if (rc)
@@ -344,7 +367,7 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
         if (fc.from && fc.from < STORE_FORMAT_VERSION)
             log_info("store: data dir %s upgraded from format %u to %u", dir, fc.from,
                      (unsigned)STORE_FORMAT_VERSION);
-    } else {
+    } else if (opts->read_only) {
         rc = st_check_readonly(s, dir, e);
         if (rc)
             goto fail;
