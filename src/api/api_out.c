@@ -50,14 +50,21 @@ static bool ao_member_text(api_out *o, const char *key)
     return true;
 }
 
-/* Tree mode: adds v (stolen) to the innermost container. */
+/* Tree mode: adds v (stolen) to the innermost container.  The one place a member joins the
+ * tree, so value mode (no tree: o->stack[] all NULL) drops v here: a writer without its own
+ * o->sink branch then loses that member, value mode's documented behaviour, rather than
+ * failing the whole reply (review5 1.0: ao_real / ao_av once did, ERR_NOMEM). */
 static void ao_add_tree(api_out *o, const char *key, json_t *v)
 {
-    json_t *c = o->stack[o->depth - 1];
     if (!v) {
         o->failed = true;
         return;
     }
+    if (o->sink) {
+        json_decref(v);
+        return;
+    }
+    json_t *c = o->stack[o->depth - 1];
     int rc = o->is_arr[o->depth - 1] ? json_array_append_new(c, v) : json_object_set_new(c, key, v);
     if (rc)
         o->failed = true;
