@@ -476,6 +476,86 @@ static void echo_blob(const walk *w, const void *n, sbuf *b)
     sb_fmt(b, "java.nio.HeapByteBuffer[pos=0 lim=%zu cap=%zu]", bytes, bytes);
 }
 
+static void echo_av(const walk *w, const void *n, sbuf *b);
+static void echo_json(const walk *w, const void *n, sbuf *b);
+static void echo_json_str(sbuf *b, const char *s, size_t len);
+
+/* What a container echo's elements are: values of shape sh (echo), AttributeValues, B values,
+ * SS / NS texts (anything but a string: nothing), or JSON (echo_json: the container is then
+ * compact JSON too). */
+typedef enum echo_el { EL_SHAPE, EL_AV, EL_BLOB, EL_TEXT, EL_JSON } echo_el;
+
+static void echo_element(const walk *w, echo_el el, const api_shape *sh, const void *n, sbuf *b)
+{
+    switch (el) {
+    case EL_SHAPE:
+        echo(w, sh, n, b);
+        return;
+    case EL_AV:
+        echo_av(w, n, b);
+        return;
+    case EL_BLOB:
+        echo_blob(w, n, b);
+        return;
+    case EL_JSON:
+        echo_json(w, n, b);
+        return;
+    case EL_TEXT:
+        if (w->jv->kind(n) == API_JK_STRING) {
+            size_t len;
+            const char *s = w->jv->str(n, &len);
+            sb_raw(b, s, len);
+        }
+        return;
+    }
+}
+
+/* The one container walk of every echo: "[e1, e2]" and "{k1=v1, k2=v2}" (the service's Java
+ * toString: raw keys), or for EL_JSON "[e1,e2]" and {"k1":v1,"k2":v2}.  A buffer near full
+ * ends the container with "..." and its closer.  A node of another kind: an empty one. */
+static void echo_array(const walk *w, const void *n, echo_el el, const api_shape *sh, sbuf *b)
+{
+    const api_jview *jv = w->jv;
+    sb_str(b, "[");
+    size_t cnt = jv->kind(n) == API_JK_ARRAY ? jv->size(n) : 0;
+    for (size_t i = 0; i < cnt; i++) {
+        if (sb_full(b)) {
+            sb_close(b, "...");
+            break;
+        }
+        if (i)
+            sb_str(b, el == EL_JSON ? "," : ", ");
+        echo_element(w, el, sh, jv->elem(n, i), b);
+    }
+    sb_close(b, "]");
+}
+
+static void echo_object(const walk *w, const void *n, echo_el el, const api_shape *sh, sbuf *b)
+{
+    const api_jview *jv = w->jv;
+    bool json = el == EL_JSON, first = true;
+    sb_str(b, "{");
+    for (void *it = jv->kind(n) == API_JK_OBJECT ? jv->iter(n) : NULL; it;
+         it = jv->iter_next(n, it)) {
+        if (sb_full(b)) {
+            sb_close(b, "...");
+            break;
+        }
+        size_t kl;
+        const char *key = jv->iter_key(it, &kl);
+        if (!first)
+            sb_str(b, json ? "," : ", ");
+        first = false;
+        if (json)
+            echo_json_str(b, key, kl);
+        else
+            sb_raw(b, key, kl);
+        sb_str(b, json ? ":" : "=");
+        echo_element(w, el, sh, jv->iter_value(it), b);
+    }
+    sb_close(b, "}");
+}
+
 static void echo_av(const walk *w, const void *n, sbuf *b)
 {
     static const struct {
@@ -504,45 +584,9 @@ static void echo_av(const walk *w, const void *n, sbuf *b)
         } else if (k == API_JK_BOOL) {
             sb_str(b, jv->boolean(v) ? "true" : "false");
         } else if (k == API_JK_ARRAY) {
-            sb_str(b, "[");
-            size_t cnt = jv->size(v);
-            for (size_t j = 0; j < cnt; j++) {
-                if (sb_full(b)) {
-                    sb_close(b, "...");
-                    break;
-                }
-                if (j)
-                    sb_str(b, ", ");
-                const void *el = jv->elem(v, j);
-                if (i == 5)
-                    echo_blob(w, el, b);
-                else if (i == 7)
-                    echo_av(w, el, b);
-                else if (jv->kind(el) == API_JK_STRING) {
-                    size_t len;
-                    const char *s = jv->str(el, &len);
-                    sb_raw(b, s, len);
-                }
-            }
-            sb_close(b, "]");
+            echo_array(w, v, i == 5 ? EL_BLOB : i == 7 ? EL_AV : EL_TEXT, NULL, b);
         } else if (k == API_JK_OBJECT) {
-            sb_str(b, "{");
-            bool first = true;
-            for (void *it = jv->iter(v); it; it = jv->iter_next(v, it)) {
-                if (sb_full(b)) {
-                    sb_close(b, "...");
-                    break;
-                }
-                size_t kl;
-                const char *key = jv->iter_key(it, &kl);
-                if (!first)
-                    sb_str(b, ", ");
-                first = false;
-                sb_raw(b, key, kl);
-                sb_str(b, "=");
-                echo_av(w, jv->iter_value(it), b);
-            }
-            sb_close(b, "}");
+            echo_object(w, v, EL_AV, NULL, b);
         } else {
             sb_str(b, "null");
         }
@@ -599,41 +643,12 @@ static void echo_json(const walk *w, const void *n, sbuf *b)
     case API_JK_BOOL:
         sb_str(b, jv->boolean(n) ? "true" : "false");
         return;
-    case API_JK_ARRAY: {
-        sb_str(b, "[");
-        size_t cnt = jv->size(n);
-        for (size_t i = 0; i < cnt; i++) {
-            if (sb_full(b)) {
-                sb_close(b, "...");
-                break;
-            }
-            if (i)
-                sb_str(b, ",");
-            echo_json(w, jv->elem(n, i), b);
-        }
-        sb_close(b, "]");
+    case API_JK_ARRAY:
+        echo_array(w, n, EL_JSON, NULL, b);
         return;
-    }
-    case API_JK_OBJECT: {
-        sb_str(b, "{");
-        bool first = true;
-        for (void *it = jv->iter(n); it; it = jv->iter_next(n, it)) {
-            if (sb_full(b)) {
-                sb_close(b, "...");
-                break;
-            }
-            size_t kl;
-            const char *key = jv->iter_key(it, &kl);
-            if (!first)
-                sb_str(b, ",");
-            first = false;
-            echo_json_str(b, key, kl);
-            sb_str(b, ":");
-            echo_json(w, jv->iter_value(it), b);
-        }
-        sb_close(b, "}");
+    case API_JK_OBJECT:
+        echo_object(w, n, EL_JSON, NULL, b);
         return;
-    }
     default:
         sb_str(b, "null");
         return;
@@ -674,43 +689,12 @@ static void echo(const walk *w, const api_shape *sh, const void *n, sbuf *b)
     case API_ST_ATTRVAL:
         echo_av(w, n, b);
         return;
-    case API_ST_LIST: {
-        sb_str(b, "[");
-        size_t cnt = jv->kind(n) == API_JK_ARRAY ? jv->size(n) : 0;
-        for (size_t i = 0; i < cnt; i++) {
-            if (sb_full(b)) {
-                sb_close(b, "...");
-                break;
-            }
-            if (i)
-                sb_str(b, ", ");
-            echo(w, sh->elem, jv->elem(n, i), b);
-        }
-        sb_close(b, "]");
+    case API_ST_LIST:
+        echo_array(w, n, EL_SHAPE, sh->elem, b);
         return;
-    }
-    case API_ST_MAP: {
-        sb_str(b, "{");
-        bool first = true;
-        if (jv->kind(n) == API_JK_OBJECT) {
-            for (void *it = jv->iter(n); it; it = jv->iter_next(n, it)) {
-                if (sb_full(b)) {
-                    sb_close(b, "...");
-                    break;
-                }
-                size_t kl;
-                const char *key = jv->iter_key(it, &kl);
-                if (!first)
-                    sb_str(b, ", ");
-                first = false;
-                sb_raw(b, key, kl);
-                sb_str(b, "=");
-                echo(w, sh->elem, jv->iter_value(it), b);
-            }
-        }
-        sb_close(b, "}");
+    case API_ST_MAP:
+        echo_object(w, n, EL_SHAPE, sh->elem, b);
         return;
-    }
     case API_ST_STRUCT:
         sb_str(b, sh->name);
         sb_str(b, "(");
