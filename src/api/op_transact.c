@@ -716,39 +716,59 @@ static int parse_action_jr(api_req *r, twa *a, const jread_val *s)
     return 0;
 }
 
+/* The request level both transactions share, from our reader's tree: TransactItems (1 to
+ * TXN_MAX_ITEMS entries) and ReturnConsumedCapacity; for TransactWriteItems (token and ricm
+ * not NULL) also ClientRequestToken (*token: its text, not yet the cache's key) and
+ * ReturnItemCollectionMetrics; nothing else.  The TransactItems array, or NULL: not the
+ * common request. */
+static const jread_val *tx_items_jr(const jread_val *b, api_rcc *rcc, const char **token,
+                                    bool *ricm)
+{
+    const jread_val *items = NULL;
+    for (const jread_val *v = b->child; v; v = v->next) {
+        if (API_JR_KEY(v, "TransactItems") && v->type == JREAD_ARRAY)
+            items = v;
+        else if (token && API_JR_KEY(v, "ClientRequestToken") && v->type == JREAD_STRING)
+            *token = v->text;
+        else if (ricm && API_JR_KEY(v, "ReturnItemCollectionMetrics") &&
+                 (API_JR_TEXT(v, "NONE") || API_JR_TEXT(v, "SIZE")))
+            *ricm = API_JR_TEXT(v, "SIZE");
+        else if (!api_rcc_jr(v, rcc))
+            return NULL;
+    }
+    if (!items || items->n == 0 || items->n > TXN_MAX_ITEMS)
+        return NULL;
+    return items;
+}
+
+/* A TransactItems entry's one action: an object of one member (it->child), itself an
+ * object, named one of kinds[0 .. nk).  That name, or NULL. */
+static const char *tx_action_jr(const jread_val *it, const char *const *kinds, int nk)
+{
+    if (it->type != JREAD_OBJECT || it->n != 1 || it->child->type != JREAD_OBJECT)
+        return NULL;
+    for (int k = 0; k < nk; k++)
+        if (api_jr_key(it->child, kinds[k], strlen(kinds[k])))
+            return kinds[k];
+    return NULL;
+}
+
 /* The request-level part of a common request.  0 or TW_JANSSON. */
 static int tw_parse_jr(api_req *r, const jread_val *b, twa **out_acts, size_t *out_n,
                        const char **token, api_rcc *rcc, bool *ricm)
 {
     static const char *const kinds[] = {"ConditionCheck", "Put", "Update", "Delete"};
-    const jread_val *items = NULL;
-    for (const jread_val *v = b->child; v; v = v->next) {
-        if (API_JR_KEY(v, "TransactItems") && v->type == JREAD_ARRAY)
-            items = v;
-        else if (API_JR_KEY(v, "ClientRequestToken") && v->type == JREAD_STRING)
-            *token = v->text; /* made the cache's key below, once the request is ours */
-        else if (API_JR_KEY(v, "ReturnItemCollectionMetrics") &&
-                 (API_JR_TEXT(v, "NONE") || API_JR_TEXT(v, "SIZE")))
-            *ricm = API_JR_TEXT(v, "SIZE");
-        else if (!api_rcc_jr(v, rcc))
-            return TW_JANSSON;
-    }
-    if (!items || items->n == 0 || items->n > TXN_MAX_ITEMS)
+    /* the token is made the cache's key below, once the request is ours */
+    const jread_val *items = tx_items_jr(b, rcc, token, ricm);
+    if (!items)
         return TW_JANSSON;
     size_t n = items->n;
     twa *acts = arena_zalloc(r->arena, sizeof *acts * n);
     if (!acts)
         return TW_JANSSON;
-    for (size_t i = 0; i < n; i++) {
-        const jread_val *it = items->items[i];
-        if (it->type != JREAD_OBJECT || it->n != 1 || it->child->type != JREAD_OBJECT)
+    for (size_t i = 0; i < n; i++)
+        if (!(acts[i].kind_name = tx_action_jr(items->items[i], kinds, 4)))
             return TW_JANSSON;
-        for (int k = 0; k < 4 && !acts[i].kind_name; k++)
-            if (api_jr_key(it->child, kinds[k], strlen(kinds[k])))
-                acts[i].kind_name = kinds[k];
-        if (!acts[i].kind_name)
-            return TW_JANSSON;
-    }
     for (size_t i = 0; i < n; i++)
         if (parse_action_jr(r, &acts[i], items->items[i]->child))
             return TW_JANSSON;
@@ -1113,24 +1133,18 @@ typedef struct tga {
 static int tg_parse_jr(api_req *r, const jread_val *b, tga **out_gets, size_t *out_n,
                        api_rcc *rcc)
 {
-    const jread_val *items = NULL;
-    for (const jread_val *v = b->child; v; v = v->next) {
-        if (API_JR_KEY(v, "TransactItems") && v->type == JREAD_ARRAY)
-            items = v;
-        else if (!api_rcc_jr(v, rcc))
-            return TW_JANSSON;
-    }
-    if (!items || items->n == 0 || items->n > TXN_MAX_ITEMS)
+    static const char *const kinds[] = {"Get"};
+    const jread_val *items = tx_items_jr(b, rcc, NULL, NULL);
+    if (!items)
         return TW_JANSSON;
     size_t n = items->n;
     tga *gets = arena_zalloc(r->arena, sizeof *gets * n);
     if (!gets)
         return TW_JANSSON;
     for (size_t i = 0; i < n; i++) {
-        const jread_val *it = items->items[i], *g = it->child;
-        if (it->type != JREAD_OBJECT || it->n != 1 || !API_JR_KEY(g, "Get") ||
-            g->type != JREAD_OBJECT)
+        if (!tx_action_jr(items->items[i], kinds, 1))
             return TW_JANSSON;
+        const jread_val *g = items->items[i]->child;
         const jread_val *table = NULL, *key = NULL, *proj = NULL, *names = NULL;
         for (const jread_val *v = g->child; v; v = v->next) {
             if (API_JR_KEY(v, "TableName") && v->type == JREAD_STRING)
