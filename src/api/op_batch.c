@@ -16,6 +16,10 @@
  * each item found separately (4 KB units, eventual = half) and nothing for missing keys;
  * BatchWriteItem charges each write like the single-item call, except that deleting an
  * absent item costs 2 units.  One ConsumedCapacity entry per table, in request order.
+ *
+ * BatchGetItem reads its common requests from our reader's tree (bg_parse_jr) and writes its
+ * reply with api_out (capacity with api_cap_out); only the keys sent back unprocessed are
+ * jansson trees (issue 13).
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html
  */
 #include <string.h>
@@ -328,18 +332,22 @@ int op_batch_get_item(api_req *r, json_t **out)
                 items[k] = ritems[j];
                 found[k] = rfound[j++];
             }
+    /* per table: the items answered, the keys left (a jansson tree only when there are
+     * any), the capacity consumed */
+    api_cap *caps = arena_zalloc(r->arena, sizeof *caps * nt);
+    json_t **lefts = arena_zalloc(r->arena, sizeof *lefts * nt);
+    if (!caps || !lefts)
+        return nomem(r);
     api_out *o = api_reply(r);
     ao_obj(o, "Responses");
-    json_t *caps = json_array(), *unproc = json_object();
     uint64_t sent = 0; /* bytes of items answered so far (16 MB rule) */
     for (ti = 0; ti < nt; ti++) {
         bg_table *bt = &tabs[ti];
         json_t *left = NULL;
         ao_arr(o, bt->name);
         json_t *keys = NULL; /* the table's Keys, for UnprocessedKeys (bg_spec) */
-        api_cap cap;
-        memset(&cap, 0, sizeof cap);
-        cap.table = api_table_name(bt->t);
+        api_cap *cap = &caps[ti];
+        cap->table = api_table_name(bt->t);
         size_t admitted = 0;
         for (size_t i = 0; i < bt->n; i++) {
             size_t k = bt->first + i;
@@ -366,12 +374,12 @@ int op_batch_get_item(api_req *r, json_t **out)
                 continue;
             }
             sent += sz;
-            cap.table_h += api_cap_read_h(sz, bt->consistent);
+            cap->table_h += api_cap_read_h(sz, bt->consistent);
             av_t p = items[k];
             if (bt->proj && (rc = expr_project(r->arena, bt->proj, &items[k], &p, r->err))) {
                 json_decref(left);
-                json_decref(unproc);
-                json_decref(caps);
+                for (size_t j = 0; j < ti; j++)
+                    json_decref(lefts[j]);
                 return rc;
             }
             if (p.type != AV_M) {
@@ -382,22 +390,32 @@ int op_batch_get_item(api_req *r, json_t **out)
             ao_item(o, NULL, &p);
         }
         ao_close(o);
-        if (left) {
-            json_t *spec = json_copy(bg_spec(r, bt));
-            json_object_set_new(spec, "Keys", left);
-            json_object_set_new(unproc, bt->name, spec);
-        }
-        api_metrics_read(r, bt->t, cap.table_h);
-        api_thr_charge_read(r, bt->t, NULL, cap.table_h, admitted * bg_min_h(bt));
-        if (rcc != API_RCC_NONE)
-            json_array_append_new(caps, api_cap_json(&cap, rcc));
+        lefts[ti] = left;
+        api_metrics_read(r, bt->t, cap->table_h);
+        api_thr_charge_read(r, bt->t, NULL, cap->table_h, admitted * bg_min_h(bt));
     }
     ao_close(o);
-    ao_json(o, "UnprocessedKeys", unproc);
-    if (rcc != API_RCC_NONE)
-        ao_json(o, "ConsumedCapacity", caps);
-    else
-        json_decref(caps);
+    ao_obj(o, "UnprocessedKeys");
+    for (ti = 0; ti < nt; ti++) {
+        if (!lefts[ti])
+            continue;
+        /* the table's parameters as sent, with the keys left */
+        json_t *spec = json_copy(bg_spec(r, &tabs[ti]));
+        if (!spec)
+            json_decref(lefts[ti]);
+        else if (json_object_set_new(spec, "Keys", lefts[ti])) { /* takes lefts[ti] */
+            json_decref(spec);
+            spec = NULL;
+        }
+        ao_json(o, tabs[ti].name, spec); /* NULL (out of memory): the reply fails, 500 */
+    }
+    ao_close(o);
+    if (rcc != API_RCC_NONE) {
+        ao_arr(o, "ConsumedCapacity");
+        for (ti = 0; ti < nt; ti++)
+            api_cap_out(o, NULL, &caps[ti], rcc, false);
+        ao_close(o);
+    }
     (void)out;
     return 0;
 }

@@ -651,7 +651,7 @@ int op_get_item(api_req *r, json_t **out)
         memset(&cap, 0, sizeof cap);
         cap.table = api_table_name(t);
         cap.table_h = api_cap_read_h(size, consistent);
-        ao_json(o, "ConsumedCapacity", api_cap_json(&cap, rcc));
+        api_cap_out(o, "ConsumedCapacity", &cap, rcc, false);
     }
     (void)out;
     return 0;
