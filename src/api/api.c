@@ -29,7 +29,7 @@ static const struct api_op_row {
 } api_ops[] = {
     {"BatchExecuteStatement", op_batch_execute_statement, false},
     {"BatchGetItem", op_batch_get_item, true},
-    {"BatchWriteItem", op_batch_write_item, false},
+    {"BatchWriteItem", op_batch_write_item, true},
     {"CreateBackup", op_create_backup, false},
     {"CreateTable", op_create_table, false},
     {"DeleteBackup", op_delete_backup, false},

@@ -17,9 +17,9 @@
  * BatchWriteItem charges each write like the single-item call, except that deleting an
  * absent item costs 2 units.  One ConsumedCapacity entry per table, in request order.
  *
- * BatchGetItem reads its common requests from our reader's tree (bg_parse_jr) and writes its
- * reply with api_out (capacity with api_cap_out); only the keys sent back unprocessed are
- * jansson trees (issue 13).
+ * Both read their common requests from our reader's tree (bg_parse_jr, bw_parse_jr) and write
+ * their replies with api_out (capacity with api_cap_out, metrics with api_ricm_out); only the
+ * keys / writes sent back unprocessed are jansson trees (issue 13).
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html
  */
 #include <string.h>
@@ -422,7 +422,112 @@ int op_batch_get_item(api_req *r, json_t **out)
 
 /* ---- BatchWriteItem ------------------------------------------------------------------- */
 
-int op_batch_write_item(api_req *r, json_t **out)
+/* One table of a BatchWriteItem request: its requests are [first, first + n) of the
+ * request-wide arrays, in request order. */
+typedef struct bw_table {
+    const char *name;           /* NUL-terminated (jansson's key, or an arena copy) */
+    size_t name_len;            /* its length (a NUL inside counts) */
+    size_t first, n;
+    json_t *list;               /* the jansson path: the table's array */
+    const jread_val *jlist;     /* the common path: the table's array */
+} bw_table;
+
+/* The request, as both paths leave it for the common part (from the tables on). */
+typedef struct bw_req {
+    bw_table *tabs;
+    size_t nt, total;
+    api_wctx *cx; /* kind of each request */
+    av_t *docs;   /* each PutRequest's Item / DeleteRequest's Key, as an M */
+    api_rcc rcc;
+    bool ricm;
+} bw_req;
+
+static int bw_alloc(api_req *r, bw_req *q)
+{
+    q->cx = arena_zalloc(r->arena, sizeof *q->cx * q->total);
+    q->docs = arena_zalloc(r->arena, sizeof *q->docs * q->total);
+    return q->cx && q->docs ? 0 : nomem(r);
+}
+
+/* ---- the common request from our reader's tree (issue 13; bg_parse_jr's pattern) ----
+ *
+ * RequestItems of tables each with a non-empty list of at most 25 requests in all, each
+ * {"PutRequest":{"Item":{...}}} or {"DeleteRequest":{"Key":{...}}} and nothing else,
+ * ReturnConsumedCapacity and ReturnItemCollectionMetrics with valid values, no other member
+ * and no JSON null: read straight into values with the jansson path's checks before the
+ * tables (the values, the item sizes), calling the same functions.  Anything unusual or
+ * refused there returns BW_JANSSON without a side effect and the request takes the jansson
+ * path from the start, so the first refusal is the same by construction; from the tables on
+ * both paths run the same code (tests/unit/api/test_api_jread.c compares the answers). */
+
+#define BW_JANSSON 1
+
+/* The only member of object v when it is named `lit` and is an object, else NULL. */
+static const jread_val *bw_sole_obj(const jread_val *v, const char *lit, size_t len)
+{
+    if (v->type != JREAD_OBJECT || v->n != 1 || !api_jr_key(v->child, lit, len) ||
+        v->child->type != JREAD_OBJECT)
+        return NULL;
+    return v->child;
+}
+
+static int bw_parse_jr(api_req *r, const jread_val *b, bw_req *q)
+{
+    const jread_val *ri = NULL;
+    for (const jread_val *v = b->child; v; v = v->next) {
+        if (API_JR_KEY(v, "RequestItems") && v->type == JREAD_OBJECT && v->n > 0)
+            ri = v;
+        else if (API_JR_KEY(v, "ReturnItemCollectionMetrics") &&
+                 (API_JR_TEXT(v, "SIZE") || API_JR_TEXT(v, "NONE")))
+            q->ricm = API_JR_TEXT(v, "SIZE");
+        else if (!api_rcc_jr(v, &q->rcc))
+            return BW_JANSSON;
+    }
+    if (!ri)
+        return BW_JANSSON;
+    q->nt = ri->n;
+    if (!(q->tabs = arena_zalloc(r->arena, sizeof *q->tabs * q->nt)))
+        return BW_JANSSON;
+    size_t ti = 0;
+    for (const jread_val *t = ri->child; t; t = t->next, ti++) {
+        bw_table *bt = &q->tabs[ti];
+        if (t->type != JREAD_ARRAY || t->n == 0 ||
+            !(bt->name = arena_strndup(r->arena, t->key, t->key_len)))
+            return BW_JANSSON;
+        bt->name_len = t->key_len;
+        bt->jlist = t;
+        bt->first = q->total;
+        bt->n = t->n;
+        q->total += t->n;
+    }
+    if (q->total > BATCH_WRITE_MAX || bw_alloc(r, q))
+        return BW_JANSSON;
+    size_t k = 0;
+    for (ti = 0; ti < q->nt; ti++)
+        for (size_t i = 0; i < q->tabs[ti].n; i++, k++) {
+            const jread_val *e = q->tabs[ti].jlist->items[i], *m, *doc = NULL;
+            if ((m = bw_sole_obj(e, "PutRequest", 10)) && (doc = bw_sole_obj(m, "Item", 4)))
+                q->cx[k].kind = API_W_PUT;
+            else if ((m = bw_sole_obj(e, "DeleteRequest", 13)) &&
+                     (doc = bw_sole_obj(m, "Key", 3)))
+                q->cx[k].kind = API_W_DELETE;
+            if (!doc || ddbjson_to_item_jr(doc, r->arena, &q->docs[k], r->err)) {
+                err_clear(r->err);
+                return BW_JANSSON;
+            }
+        }
+    for (k = 0; k < q->total; k++)
+        if (q->cx[k].kind == API_W_PUT &&
+            api_item_size_check(r, &q->docs[k], TXT_ITEM_TOO_BIG)) {
+            err_clear(r->err);
+            return BW_JANSSON;
+        }
+    return 0;
+}
+
+/* The request-level part from the jansson tree: every check before the tables, in the
+ * service's order. */
+static int bw_parse_json(api_req *r, bw_req *q)
 {
     json_t *b = r->body, *ri = NULL;
     int rc = api_json_obj(b, "RequestItems", &ri, r->err);
@@ -430,35 +535,35 @@ int op_batch_write_item(api_req *r, json_t **out)
         return rc;
     if (!ri || json_object_size(ri) == 0)
         return err_set(r->err, ERR_VALIDATION, TXT_BW_NONE);
-    api_rcc rcc;
-    bool ricm = false;
-    if ((rc = api_rcc_parse(r, b, &rcc)) || (rc = api_ricm_parse(r, b, &ricm)))
+    if ((rc = api_rcc_parse(r, b, &q->rcc)) || (rc = api_ricm_parse(r, b, &q->ricm)))
         return rc;
-    size_t total = 0;
+    q->nt = json_object_size(ri);
+    if (!(q->tabs = arena_zalloc(r->arena, sizeof *q->tabs * q->nt)))
+        return nomem(r);
     const char *name;
     json_t *list;
+    size_t ti = 0;
     json_object_foreach(ri, name, list) {
         if (!json_is_array(list) || json_array_size(list) == 0)
             return err_set(r->err, ERR_VALIDATION, TXT_BW_EMPTY, name);
-        total += json_array_size(list);
+        bw_table *bt = &q->tabs[ti++];
+        bt->name = name;
+        bt->name_len = json_object_iter_key_len(json_object_key_to_iter(name));
+        bt->list = list;
+        bt->first = q->total;
+        bt->n = json_array_size(list);
+        q->total += bt->n;
     }
-    if (total > BATCH_WRITE_MAX)
+    if (q->total > BATCH_WRITE_MAX)
         return err_set(r->err, ERR_VALIDATION, TXT_BW_TOO_MANY);
-    store_write *w = arena_zalloc(r->arena, sizeof *w * total);
-    api_wctx *cx = arena_zalloc(r->arena, sizeof *cx * total);
-    av_t *keys = arena_zalloc(r->arena, sizeof *keys * total);
-    av_t *its = arena_zalloc(r->arena, sizeof *its * total);
-    if (!w || !cx || !keys || !its)
-        return nomem(r);
+    if ((rc = bw_alloc(r, q)))
+        return rc;
     /* Every request's JSON is converted before any table is looked up (DynamoDB Local
      * reports a bad value in a later table's request before a missing earlier table). */
-    av_t *srcs = arena_zalloc(r->arena, sizeof *srcs * total);
-    if (!srcs)
-        return nomem(r);
     size_t k = 0;
-    json_object_foreach(ri, name, list) {
-        for (size_t i = 0; i < json_array_size(list); i++, k++) {
-            json_t *req = json_array_get(list, i);
+    for (ti = 0; ti < q->nt; ti++)
+        for (size_t i = 0; i < q->tabs[ti].n; i++, k++) {
+            json_t *req = json_array_get(q->tabs[ti].list, i);
             json_t *put = json_is_object(req) ? api_param(req, "PutRequest") : NULL;
             json_t *del = json_is_object(req) ? api_param(req, "DeleteRequest") : NULL;
             if ((put != NULL) == (del != NULL))
@@ -466,32 +571,60 @@ int op_batch_write_item(api_req *r, json_t **out)
             json_t *j = put ? api_param(put, "Item") : api_param(del, "Key");
             if (!j)
                 return err_set(r->err, ERR_VALIDATION, TXT_BW_NULL_ITEM);
-            if ((rc = api_item_from_json(r, j, put ? &its[k] : &srcs[k])))
+            if ((rc = api_item_from_json(r, j, &q->docs[k])))
                 return rc;
-            cx[k].kind = put ? API_W_PUT : API_W_DELETE;
+            q->cx[k].kind = put ? API_W_PUT : API_W_DELETE;
         }
-    }
     /* item sizes are known from the request: checked before any table */
-    for (size_t i = 0; i < total; i++)
-        if (cx[i].kind == API_W_PUT && (rc = api_item_size_check(r, &its[i], TXT_ITEM_TOO_BIG)))
+    for (k = 0; k < q->total; k++)
+        if (q->cx[k].kind == API_W_PUT &&
+            (rc = api_item_size_check(r, &q->docs[k], TXT_ITEM_TOO_BIG)))
             return rc;
-    k = 0;
-    json_object_foreach(ri, name, list) {
+    return 0;
+}
+
+/* Request k (of table bt, its i-th) as sent, for UnprocessedItems: a new reference, NULL when
+ * out of memory (the reply then fails: 500). */
+static json_t *bw_sent(const bw_table *bt, size_t i)
+{
+    if (bt->list)
+        return json_incref(json_array_get(bt->list, i));
+    return jread_to_jansson(bt->jlist->items[i]);
+}
+
+int op_batch_write_item(api_req *r, json_t **out)
+{
+    bw_req q;
+    memset(&q, 0, sizeof q);
+    int rc = r->jbody ? bw_parse_jr(r, r->jbody, &q) : BW_JANSSON;
+    if (rc) { /* not the common request: the jansson path from the start */
+        memset(&q, 0, sizeof q);
+        if ((rc = api_req_body(r)) || (rc = bw_parse_json(r, &q)))
+            return rc;
+    }
+    size_t total = q.total, nt = q.nt;
+    api_wctx *cx = q.cx;
+    store_write *w = arena_zalloc(r->arena, sizeof *w * total);
+    av_t *keys = arena_zalloc(r->arena, sizeof *keys * total);
+    if (!w || !keys)
+        return nomem(r);
+    for (size_t ti = 0; ti < nt; ti++) {
+        const bw_table *bt = &q.tabs[ti];
         const store_table *t = NULL;
-        if ((rc = api_table_get(r, name, json_object_iter_key_len(json_object_key_to_iter(name)),
-                                &t)))
+        if ((rc = api_table_get(r, bt->name, bt->name_len, &t)))
             return rc;
-        size_t first = k;
-        for (size_t i = 0; i < json_array_size(list); i++, k++) {
+        for (size_t k = bt->first; k < bt->first + bt->n; k++) {
             if (cx[k].kind == API_W_PUT) {
-                if ((rc = api_key_extract(r, &t->key, &its[k], API_KEY_ITEM_BATCH, &keys[k])) ||
-                    (rc = api_item_index_keys_check(r, t, &its[k])))
+                if ((rc = api_key_extract(r, &t->key, &q.docs[k], API_KEY_ITEM_BATCH,
+                                          &keys[k])) ||
+                    (rc = api_item_index_keys_check(r, t, &q.docs[k])))
                     return rc;
-                cx[k].item = &its[k];
-            } else if ((rc = api_key_extract(r, &t->key, &srcs[k], API_KEY_PARAM, &keys[k]))) {
+                cx[k].item = &q.docs[k];
+            } else if ((rc = api_key_extract(r, &t->key, &q.docs[k], API_KEY_PARAM,
+                                             &keys[k]))) {
                 return rc;
             }
-            for (size_t j = first; j < k; j++)
+            for (size_t j = bt->first; j < k; j++)
                 if (api_key_equal(&t->key, &keys[j], &keys[k]))
                     return err_set(r->err, ERR_VALIDATION, TXT_DUP_KEYS);
             cx[k].t = t;
@@ -501,7 +634,7 @@ int op_batch_write_item(api_req *r, json_t **out)
             w[k].apply = api_write_apply;
             w[k].ctx = &cx[k];
             w[k].arena = r->arena;
-            w[k].want_old = rcc != API_RCC_NONE || (r->api->thr && t->n_idx);
+            w[k].want_old = q.rcc != API_RCC_NONE || (r->api->thr && t->n_idx);
         }
     }
     /* --transaction-conflicts: a write of an item an ongoing transaction holds is left
@@ -564,24 +697,19 @@ int op_batch_write_item(api_req *r, json_t **out)
     for (size_t i = 0; i < total; i++)
         if (!(skip && skip[i]) && w[i].rc)
             return err_set(r->err, w[i].rc, "%s", w[i].err.msg);
-    json_t *o = json_object(), *unproc = json_object();
-    json_t *caps = rcc != API_RCC_NONE ? json_array() : NULL;
-    json_t *metrics = ricm ? json_object() : NULL;
-    k = 0;
-    json_object_foreach(ri, name, list) {
-        api_cap cap;
-        memset(&cap, 0, sizeof cap);
-        const store_table *t = w[k].table;
-        cap.table = api_table_name(t);
-        json_t *tm = NULL, *left = NULL;
+    /* per table: the capacity consumed (charged here), then the reply */
+    api_cap *caps = arena_zalloc(r->arena, sizeof *caps * nt);
+    if (!caps)
+        return nomem(r);
+    for (size_t ti = 0; ti < nt; ti++) {
+        const bw_table *bt = &q.tabs[ti];
+        const store_table *t = w[bt->first].table;
+        api_cap *cap = &caps[ti];
+        cap->table = api_table_name(t);
         size_t admitted = 0;
-        for (size_t i = 0; i < json_array_size(list); i++, k++) {
-            if (skip && skip[k]) { /* held or throttled: back as unprocessed, as sent */
-                if (!left)
-                    left = json_array();
-                json_array_append(left, json_array_get(list, i));
+        for (size_t k = bt->first; k < bt->first + bt->n; k++) {
+            if (skip && skip[k])
                 continue;
-            }
             admitted++;
             const av_t *old = w[k].old.type == AV_M ? &w[k].old : NULL;
             const av_t *nw = cx[k].kind == API_W_PUT ? cx[k].item : NULL;
@@ -589,31 +717,54 @@ int op_batch_write_item(api_req *r, json_t **out)
             uint64_t h = api_cap_write_h(sz);
             if (cx[k].kind == API_W_DELETE && !old)
                 h *= 2; /* DynamoDB Local: a batch delete of an absent item costs 2 units */
-            cap.table_h += h;
-            api_cap_add_index_writes(&cap, t, old, nw);
-            if (metrics) {
-                json_t *m = api_ricm_json(r, t, &keys[k], &w[k]);
-                if (m) {
-                    if (!tm)
-                        tm = json_array();
-                    json_array_append_new(tm, m);
-                }
-            }
+            cap->table_h += h;
+            api_cap_add_index_writes(cap, t, old, nw);
         }
-        api_metrics_write(r, t, cap.table_h);
-        api_thr_charge_write(r, t, &cap, admitted * API_THR_WRITE);
-        if (left)
-            json_object_set_new(unproc, name, left);
-        if (caps)
-            json_array_append_new(caps, api_cap_json(&cap, rcc));
-        if (tm)
-            json_object_set_new(metrics, name, tm);
+        api_metrics_write(r, t, cap->table_h);
+        api_thr_charge_write(r, t, cap, admitted * API_THR_WRITE);
     }
-    json_object_set_new(o, "UnprocessedItems", unproc);
-    if (caps)
-        json_object_set_new(o, "ConsumedCapacity", caps);
-    if (metrics)
-        json_object_set_new(o, "ItemCollectionMetrics", metrics);
-    *out = o;
+    api_out *o = api_reply(r);
+    /* held or throttled writes: back as unprocessed, as sent */
+    ao_obj(o, "UnprocessedItems");
+    for (size_t ti = 0; skip && ti < nt; ti++) {
+        const bw_table *bt = &q.tabs[ti];
+        bool open = false;
+        for (size_t i = 0; i < bt->n; i++) {
+            if (!skip[bt->first + i])
+                continue;
+            if (!open)
+                ao_arr(o, bt->name);
+            open = true;
+            ao_json(o, NULL, bw_sent(bt, i));
+        }
+        if (open)
+            ao_close(o);
+    }
+    ao_close(o);
+    if (q.rcc != API_RCC_NONE) {
+        ao_arr(o, "ConsumedCapacity");
+        for (size_t ti = 0; ti < nt; ti++)
+            api_cap_out(o, NULL, &caps[ti], q.rcc, false);
+        ao_close(o);
+    }
+    if (q.ricm) {
+        ao_obj(o, "ItemCollectionMetrics");
+        for (size_t ti = 0; ti < nt; ti++) {
+            const bw_table *bt = &q.tabs[ti];
+            bool open = false;
+            for (size_t k = bt->first; k < bt->first + bt->n; k++) {
+                if ((skip && skip[k]) || !api_ricm_has(w[k].table, &keys[k], &w[k]))
+                    continue;
+                if (!open)
+                    ao_arr(o, bt->name);
+                open = true;
+                api_ricm_out(o, NULL, w[k].table, &keys[k], &w[k]);
+            }
+            if (open)
+                ao_close(o);
+        }
+        ao_close(o);
+    }
+    (void)out;
     return 0;
 }

@@ -776,6 +776,169 @@ static void test_batch_get_same_answers(void **state)
 }
 
 
+/* BatchWriteItem's common requests (PutRequest{Item} / DeleteRequest{Key} only) are read
+ * from our reader's tree and answered without any jansson allocation, capacity and metrics
+ * included; everything else takes the jansson path from the start.  Same answers, same
+ * contents after, either way. */
+static void test_batch_write_same_answers(void **state)
+{
+    it_fix *f = *state;
+    static const wcase ok[] = {
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'new'},"
+                           "'v':{'S':'y'}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'b'},"
+                           "'n':{'N':'2.50'}}}},{'DeleteRequest':{'Key':{'pk':{'S':'a'}}}}],"
+                           "'tab2':[{'DeleteRequest':{'Key':{'sk':{'N':'015.0'},'pk':{'S':'a'}}}},"
+                           "{'PutRequest':{'Item':{'pk':{'S':'a'},'sk':{'N':'16'},'b':{'B':'AAEC'}}}}],"
+                           "'gtab':[{'PutRequest':{'Item':{'pk':{'S':'a'},'sk':{'S':'q'},"
+                           "'g':{'S':'w'},'l':{'S':'z'}}}},{'DeleteRequest':{'Key':{'pk':{'S':'a'},"
+                           "'sk':{'S':'b'}}}}]},'ReturnConsumedCapacity':'INDEXES',"
+                           "'ReturnItemCollectionMetrics':'SIZE'}"},
+        {"BatchWriteItem", "{'ReturnConsumedCapacity':'TOTAL','RequestItems':{'tab1':["
+                           "{'DeleteRequest':{'Key':{'pk':{'S':'absent'}}}}]},"
+                           "'ReturnItemCollectionMetrics':'SIZE'}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'n\\u0000ul'},"
+                           "'a\\u0000b':{'S':'\\u0000'}}}}]},'ReturnConsumedCapacity':'NONE',"
+                           "'ReturnItemCollectionMetrics':'NONE'}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':5}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'},"
+                           "'pk':{'S':'c'}}}}]}}"}, /* a repeated attribute: the last value */
+        /* left to the jansson path */
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'}}}}]},"
+                           "'ReturnConsumedCapacity':null}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'}}},"
+                           "'DeleteRequest':null}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'}}}}],"
+                           "'tab1':[{'DeleteRequest':{'Key':{'pk':{'S':'a'}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'}}}}]},"
+                           "'Other':1}"}, /* a member of no operation: ignored (the model) */
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'}},"
+                           "'Other':1}}]}}"},
+    };
+    writes_ok(f, ok, sizeof ok / sizeof ok[0], 6);
+    static const wcase bad[] = {
+        {"BatchWriteItem", "{}"},
+        {"BatchWriteItem", "{'RequestItems':{}}"},
+        {"BatchWriteItem", "{'RequestItems':null}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':{}}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[7]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'}}},"
+                           "'DeleteRequest':{'Key':{'pk':{'S':'a'}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':null}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Key':{'pk':{'S':'a'}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'DeleteRequest':{'Item':{'pk':{'S':'a'}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':[]}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'N':'1'}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':''}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'v':{'S':'x'}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'DeleteRequest':{'Key':{'pk':{'S':'a'},"
+                           "'x':{'S':'b'}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab2':[{'DeleteRequest':{'Key':{'pk':{'S':'a'}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'}}}},"
+                           "{'DeleteRequest':{'Key':{'pk':{'S':'a'}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'nosuchtable':[{'PutRequest':{'Item':{'pk':{'S':'a'}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'nosuchtable':[{'PutRequest':{'Item':{'pk':{'S':'a'}}}}],"
+                           "'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'},'n':{'N':'x'}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'}}}}],"
+                           "'tab\\u0000':[{'PutRequest':{'Item':{'pk':{'S':'a'}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'},"
+                           "'n':{'N':'1e999'}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'},"
+                           "'v':{'S':'x','N':'1'}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'gtab':[{'PutRequest':{'Item':{'pk':{'S':'a'},"
+                           "'sk':{'S':'q'},'g':{'N':'1'}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'gtab':[{'PutRequest':{'Item':{'pk':{'S':'a'},"
+                           "'sk':{'S':'q'},'l':{'S':''}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'}}}}]},"
+                           "'ReturnConsumedCapacity':'ALL'}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'}}}}]},"
+                           "'ReturnItemCollectionMetrics':'ALL'}"},
+    };
+    writes_bad(f, bad, sizeof bad / sizeof bad[0]);
+    /* 26 requests (too many), and an item past 400 KB: refused before any table */
+    char *req = malloc(500 * 1024);
+    size_t n = (size_t)snprintf(req, 64, "{'RequestItems':{'tab1':[");
+    for (int i = 0; i < 26; i++)
+        n += (size_t)snprintf(req + n, 128, "%s{'PutRequest':{'Item':{'pk':{'S':'k%02d'}}}}",
+                              i ? "," : "", i);
+    snprintf(req + n, 8, "]}}");
+    assert_int_not_equal(same_w(f, "BatchWriteItem", req, NULL), 0);
+    size_t big = 401 * 1024;
+    n = (size_t)snprintf(req, 128, "{'RequestItems':{'nosuchtable':[{'PutRequest':{'Item':"
+                                   "{'pk':{'S':'a'},'v':{'S':'");
+    memset(req + n, 'x', big);
+    snprintf(req + n + big, 16, "'}}}}]}}");
+    assert_int_not_equal(same_w(f, "BatchWriteItem", req, NULL), 0);
+    free(req);
+}
+
+/* Under `serve --throttle` the common path is taken too; the writes its table has no
+ * capacity for come back in UnprocessedItems as sent (built from our reader's tree only
+ * then).  A provisioned table at 1 WCU starts with one second's credit: the first write
+ * runs, the others come back; a second batch gets the throttling error.  Each entry runs on a
+ * fresh store and api, so both start from the same credit. */
+static void batch_write_throttled(int entry, answer out[2])
+{
+    void *st = NULL;
+    assert_int_equal(it_setup(&st), 0);
+    it_fix *f = st;
+    api_free(f->api);
+    api_opts o = {.throttle = true};
+    err_t e = {0};
+    assert_int_equal(api_new(f->s, &o, &f->api, &e), 0);
+    json_decref(it_ok(f, "CreateTable",
+                      "{'TableName':'ptab','KeySchema':[{'AttributeName':'pk','KeyType':'HASH'}],"
+                      "'AttributeDefinitions':[{'AttributeName':'pk','AttributeType':'S'}],"
+                      "'ProvisionedThroughput':{'ReadCapacityUnits':1,'WriteCapacityUnits':1}}"));
+    static const char *const reqs[2] = {
+        "{'RequestItems':{'ptab':[{'PutRequest':{'Item':{'pk':{'S':'k1'}}}},{'PutRequest':"
+        "{'Item':{'pk':{'S':'k2'},'v':{'L':[{'S':'x'},{'NULL':true}]}}}},{'DeleteRequest':{'Key':"
+        "{'pk':{'S':'k3'}}}}],'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'}}}}]},"
+        "'ReturnConsumedCapacity':'TOTAL'}",
+        "{'RequestItems':{'ptab':[{'PutRequest':{'Item':{'pk':{'S':'k4'}}}}]}}",
+    };
+    for (int i = 0; i < 2; i++) {
+        char *t = quoted(reqs[i]);
+        (entry ? via_jread : via_jansson)(f, "BatchWriteItem", t, &out[i]);
+        free(t);
+    }
+    it_teardown(&st);
+}
+
+static void test_batch_write_throttled_same(void **state)
+{
+    (void)state;
+    answer a[2], b[2];
+    batch_write_throttled(0, a);
+    batch_write_throttled(1, b);
+    for (int i = 0; i < 2; i++) {
+        if (a[i].rc != b[i].rc || strcmp(a[i].msg, b[i].msg) != 0 ||
+            (a[i].text || b[i].text ? !a[i].text || !b[i].text || strcmp(a[i].text, b[i].text)
+                                    : 0) ||
+            (a[i].extra || b[i].extra
+                 ? !a[i].extra || !b[i].extra || strcmp(a[i].extra, b[i].extra)
+                 : 0))
+            fail_msg("request %d\n jansson %d %s %s %s\n jread   %d %s %s %s", i, a[i].rc,
+                     a[i].msg, a[i].text ? a[i].text : "-", a[i].extra ? a[i].extra : "-",
+                     b[i].rc, b[i].msg, b[i].text ? b[i].text : "-",
+                     b[i].extra ? b[i].extra : "-");
+    }
+    /* the first batch: k2 and k3 back as sent; the second refused */
+    assert_int_equal(a[0].rc, 0);
+    assert_non_null(strstr(a[0].text, "\"UnprocessedItems\":{\"ptab\":[{\"PutRequest\":{\"Item\":"
+                                      "{\"pk\":{\"S\":\"k2\"},\"v\":{\"L\":[{\"S\":\"x\"},"
+                                      "{\"NULL\":true}]}}}},{\"DeleteRequest\":{\"Key\":{\"pk\":"
+                                      "{\"S\":\"k3\"}}}}]}"));
+    assert_int_equal(a[1].rc, ERR_PROVISIONED_THROUGHPUT);
+    for (int i = 0; i < 2; i++) {
+        answer_fini(&a[i]);
+        answer_fini(&b[i]);
+    }
+}
+
 /* Past 16 MB of answer the rest goes back as UnprocessedKeys with the table's parameters: the
  * common path builds them from the request's jansson tree only then (bg_spec). */
 static void test_batch_get_unprocessed_same(void **state)
@@ -943,7 +1106,9 @@ int main(void)
         IT_TEST(test_transact_get_same_answers),
         IT_TEST(test_batch_get_same_answers),
         IT_TEST(test_batch_get_unprocessed_same),
+        IT_TEST(test_batch_write_same_answers),
         IT_TEST(test_read_capacity_without_tree),
+        cmocka_unit_test(test_batch_write_throttled_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
