@@ -1,5 +1,5 @@
 /*
- * siphash — SipHash-2-4.  Layer: base.  See siphash.h.
+ * siphash — SipHash-2-4, 64- and 128-bit outputs.  Layer: base.  See siphash.h.
  */
 #include "base/siphash.h"
 
@@ -35,10 +35,12 @@ static uint64_t sip_le64(const unsigned char *p)
     return le64toh(v);
 }
 
-uint64_t siphash24(const unsigned char key[16], const unsigned char *m, size_t n)
+/* The keyed state, then every message word and the last (length) word, two rounds each. */
+static inline void sip_absorb(uint64_t v[4], const unsigned char key[16], uint64_t v1_tweak,
+                              const unsigned char *m, size_t n)
 {
     uint64_t k0 = sip_le64(key), k1 = sip_le64(key + 8);
-    uint64_t v0 = 0x736f6d6570736575ull ^ k0, v1 = 0x646f72616e646f6dull ^ k1;
+    uint64_t v0 = 0x736f6d6570736575ull ^ k0, v1 = 0x646f72616e646f6dull ^ k1 ^ v1_tweak;
     uint64_t v2 = 0x6c7967656e657261ull ^ k0, v3 = 0x7465646279746573ull ^ k1;
     size_t end = n - n % 8;
     for (size_t i = 0; i < end; i += 8) {
@@ -55,10 +57,34 @@ uint64_t siphash24(const unsigned char key[16], const unsigned char *m, size_t n
     SIP_ROUND;
     SIP_ROUND;
     v0 ^= b;
-    v2 ^= 0xff;
+    v[0] = v0, v[1] = v1, v[2] = v2, v[3] = v3;
+}
+
+/* Four finalization rounds after v2 ^= x; the output word. */
+static inline uint64_t sip_final(uint64_t v[4], uint64_t x)
+{
+    uint64_t v0 = v[0], v1 = v[1], v2 = v[2] ^ x, v3 = v[3];
     SIP_ROUND;
     SIP_ROUND;
     SIP_ROUND;
     SIP_ROUND;
+    v[0] = v0, v[1] = v1, v[2] = v2, v[3] = v3;
     return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t siphash24(const unsigned char key[16], const unsigned char *m, size_t n)
+{
+    uint64_t v[4];
+    sip_absorb(v, key, 0, m, n);
+    return sip_final(v, 0xff);
+}
+
+void siphash24_128(const unsigned char key[16], const unsigned char *m, size_t n,
+                   uint64_t out[2])
+{
+    uint64_t v[4];
+    sip_absorb(v, key, 0xee, m, n);
+    out[0] = sip_final(v, 0xee);
+    v[1] ^= 0xdd;
+    out[1] = sip_final(v, 0);
 }

@@ -1,6 +1,7 @@
 /*
- * siphash — SipHash-2-4, a keyed 64-bit MAC for short messages.  Layer: base.
- * Used where a token handed to a client must come back unchanged (stream iterators).
+ * siphash — SipHash-2-4, a keyed 64-bit (or 128-bit) MAC for short messages.  Layer: base.
+ * Used where a token handed to a client must come back unchanged (stream iterators), and for
+ * the ClientRequestToken cache's digest of a request (128 bits).
  * https://www.aumasson.jp/siphash/siphash.pdf
  */
 #ifndef DDB_BASE_SIPHASH_H
@@ -10,5 +11,11 @@
 #include <stdint.h>
 
 uint64_t siphash24(const unsigned char key[16], const unsigned char *m, size_t n);
+/* SipHash-2-4 with the 128-bit output (the reference implementation's variant: v1 ^= 0xee at
+ * the start, v2 ^= 0xee then v1 ^= 0xdd in the finalization).  out[0] is the tag's first 8
+ * bytes read little-endian, out[1] its last 8: one pass over m for 128 bits, where two
+ * siphash24 under two keys cost two. */
+void siphash24_128(const unsigned char key[16], const unsigned char *m, size_t n,
+                   uint64_t out[2]);
 
 #endif
