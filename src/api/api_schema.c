@@ -510,11 +510,14 @@ static const api_shape in_table_only = {
     .name = "TableRequest", .type = API_ST_STRUCT, NOLIM,
     .members = MEMBERS(CT_TABLE_NAME)};
 
-/* UpdateTable's GlobalSecondaryIndexUpdates */
+/* UpdateTable's GlobalSecondaryIndexUpdates.  An Update needs only IndexName: today's model
+ * (botocore 1.43's service-2.json) dropped ProvisionedThroughput from its required members
+ * when OnDemandThroughput and WarmThroughput joined it (an on-demand table's index is updated
+ * with those); op_table.c holds the rules of each billing mode. */
 static const api_shape sh_gsi_update_action = {
     .name = "UpdateGlobalSecondaryIndexAction", .type = API_ST_STRUCT, NOLIM,
     .members = MEMBERS({"IndexName", &sh_index_name, API_MF_NOT_NULL},
-                       {"ProvisionedThroughput", &sh_throughput, API_MF_NOT_NULL},
+                       {"ProvisionedThroughput", &sh_throughput, 0},
                        {"OnDemandThroughput", &sh_on_demand, 0},
                        {"WarmThroughput", &sh_warm, 0})};
 static const api_shape sh_gsi_create_action = {

@@ -179,6 +179,19 @@
     TXT_CT_INVALID "Only one global secondary index update per index is allowed "              \
                    "simultaneously. Index: %s"
 #define TXT_UT_GSI_EXISTS TXT_CT_INVALID "Index already exists: %s"
+/* a GSI Update of an on-demand table: only OnDemandThroughput or WarmThroughput, with at
+ * least one member (AWS, ack-api-quirks DDB-TABLE-152 and DDB-TABLE-456, 2026-10-09); an
+ * index ceiling out of range (measured at CreateTable, DDB-TABLE-128; on update -1 removes
+ * the ceiling, DDB-TABLE-456) */
+#define TXT_UT_GSI_PPR_ONLY                                                                      \
+    TXT_CT_INVALID "The only Updates for index: %s when TableThroughputMode is PAY_PER_REQUEST " \
+                   "can be to OnDemandThroughput, WarmThroughput"
+#define TXT_UT_GSI_WARM_EMPTY                                                                    \
+    TXT_CT_INVALID "WarmThroughput must have at least one of ReadUnitsPerSecond or "           \
+                   "WriteUnitsPerSecond specified for index: %s"
+#define TXT_GSI_ODT_RANGE                                                                        \
+    TXT_CT_INVALID "Requested %s for OnDemandThroughput for index : %s is outside of valid "    \
+                   "range"
 #define TXT_UT_GSI_UPDATE_UNKNOWN                                                                \
     "This operation cannot be performed with given input values. Please contact DynamoDB "     \
     "service team for more info: Action Blocked: IndexUpdate"

@@ -140,6 +140,29 @@ static int tbl_lookup(api_req *r, const store_table **out)
 
 /* ---- metadata ------------------------------------------------------------------------ */
 
+/* An OnDemandThroughput object into holder's "Odt" (the table's or a GSI's metadata),
+ * member by member; -1 removes a member's ceiling, and an empty "Odt" goes. */
+static void odt_merge(json_t *holder, json_t *odt)
+{
+    if (!json_is_object(odt))
+        return;
+    json_t *cur = json_object_get(holder, "Odt");
+    if (!json_is_object(cur)) {
+        cur = json_object();
+        json_object_set_new(holder, "Odt", cur);
+    }
+    static const char *const m[] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
+    for (int k = 0; cur && k < 2; k++) {
+        json_t *v = json_object_get(odt, m[k]);
+        if (json_is_integer(v) && json_integer_value(v) == -1)
+            json_object_del(cur, m[k]);
+        else if (json_is_integer(v))
+            json_object_set(cur, m[k], v);
+    }
+    if (cur && json_object_size(cur) == 0)
+        json_object_del(holder, "Odt");
+}
+
 /* The request's SSESpecification, TableClass, DeletionProtectionEnabled and
  * OnDemandThroughput (those given), into a table's metadata: CreateTable and UpdateTable
  * alike.  OnDemandThroughput merges member by member; -1 removes a member's ceiling. */
@@ -152,23 +175,7 @@ static void meta_set_options(json_t *meta, json_t *sse, const char *tclass, bool
         json_object_set_new(meta, "TableClass", json_string(tclass));
     if (has_dp)
         json_object_set_new(meta, "DeletionProtection", json_boolean(dp));
-    if (json_is_object(odt)) {
-        json_t *cur = json_object_get(meta, "Odt");
-        if (!json_is_object(cur)) {
-            cur = json_object();
-            json_object_set_new(meta, "Odt", cur);
-        }
-        static const char *const m[] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
-        for (int k = 0; cur && k < 2; k++) {
-            json_t *v = json_object_get(odt, m[k]);
-            if (json_is_integer(v) && json_integer_value(v) == -1)
-                json_object_del(cur, m[k]);
-            else if (json_is_integer(v))
-                json_object_set(cur, m[k], v);
-        }
-        if (cur && json_object_size(cur) == 0)
-            json_object_del(meta, "Odt");
-    }
+    odt_merge(meta, odt);
 }
 
 /* The table's meta object (new reference; an empty object when there is none; NULL out of
@@ -491,6 +498,10 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
                                     json_pack("{s:I,s:I}", "ReadCapacityUnits", (json_int_t)gr,
                                               "WriteCapacityUnits", (json_int_t)gw));
             }
+            /* an on-demand table's index ceilings (an Update's OnDemandThroughput) */
+            json_t *godt = json_object_get(g, "Odt");
+            if (ppr && json_is_object(godt))
+                json_object_set(x, "OnDemandThroughput", godt);
         }
         if (!creating) {
             uint64_t ic = 0, ib = 0;
@@ -1707,6 +1718,45 @@ static int ut_parse(api_req *r, ut_req *q)
                 return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_ONE_PER_INDEX, in);
         }
     }
+    /* an Update's WarmThroughput needs a member, checked before the index or even the table
+     * is looked up (AWS, ack-api-quirks DDB-TABLE-456) */
+    for (size_t i = 0; i < n; i++) {
+        json_t *up = json_object_get(json_array_get(q->gu, i), "Update");
+        json_t *warm = json_object_get(up, "WarmThroughput");
+        if (!json_is_object(warm) || json_is_integer(json_object_get(warm, "ReadUnitsPerSecond")) ||
+            json_is_integer(json_object_get(warm, "WriteUnitsPerSecond")))
+            continue;
+        size_t nl;
+        const char *in = js(up, "IndexName", &nl); /* present: the model */
+        const char *shown = in ? api_nul_text(r->arena, in, nl) : "";
+        return shown ? err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_WARM_EMPTY, shown)
+                     : err_set(r->err, ERR_NOMEM, "out of memory");
+    }
+    return 0;
+}
+
+/* A GSI Update of an on-demand table that stays on-demand (AWS, ack-api-quirks DDB-TABLE-152
+ * and DDB-TABLE-456): OnDemandThroughput or WarmThroughput with at least one member, never
+ * ProvisionedThroughput; an OnDemandThroughput ceiling is 1 or more, or -1 to remove it.
+ * The ceilings go into the index's metadata g (DescribeTable shows them); WarmThroughput is
+ * accepted and not modelled (ddbchat has no warm throughput). */
+static int ut_gsi_on_demand(api_req *r, json_t *act, const char *iname, json_t *g)
+{
+    static const char *const odt_m[] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
+    json_t *odt = json_object_get(act, "OnDemandThroughput");
+    json_t *warm = json_object_get(act, "WarmThroughput");
+    bool any = json_is_integer(json_object_get(warm, "ReadUnitsPerSecond")) ||
+               json_is_integer(json_object_get(warm, "WriteUnitsPerSecond"));
+    for (int k = 0; k < 2; k++)
+        any = any || json_is_integer(json_object_get(odt, odt_m[k]));
+    if (json_object_get(act, "ProvisionedThroughput") || !any)
+        return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_PPR_ONLY, iname);
+    for (int k = 0; k < 2; k++) {
+        json_t *v = json_object_get(odt, odt_m[k]);
+        if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) < -1))
+            return err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, odt_m[k], iname);
+    }
+    odt_merge(g, odt);
     return 0;
 }
 
@@ -1928,6 +1978,16 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             if (tp_updating(g))
                 return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_GSI_UPDATING,
                                tbl_user_name(r, t), found->name);
+            if (ppr && !changed_billing) {
+                if (!json_is_object(g)) {
+                    g = json_object();
+                    if (!g || json_object_set_new(gmeta, found->name, g))
+                        return err_set(r->err, ERR_NOMEM, "out of memory");
+                }
+                if ((rc = ut_gsi_on_demand(r, act, found->name, g)))
+                    return rc;
+                continue;
+            }
             if ((rc = check_gsi_throughput(r, act, &gtp)))
                 return rc;
             if (gtp.rcu == meta_int(g, "RCU") && gtp.wcu == meta_int(g, "WCU"))
