@@ -296,6 +296,9 @@ def test_paging_back_through_100_messages(web, two):
 
 
 def test_errors_in_words(web, two):
+    # carol's own conversation to open below (run alone, -k, she had none: the test relied on
+    # the earlier tests' messages to her)
+    send_rest(web, "web_dave", "a conversation for carol", handle="web_carol")
     d = fresh(two[0])
     sign_in_by_link(d, web, "web_carol")
     by_css(d, "#new-btn")[0].click()
@@ -305,7 +308,7 @@ def test_errors_in_words(web, two):
     assert text == "No user has the handle nobody_here.", text
     shot(d, "error-unknown-handle")
     # too long: the counter says so and Send is off; Enter explains in words
-    open_conv(d, conv_names(d)[0])
+    open_conv(d, wait(d, conv_names, 5, "a conversation")[0])
     box = by_css(d, "#text")[0]
     d.execute_script("arguments[0].value = 'x'.repeat(1025);"
                      "arguments[0].dispatchEvent(new Event('input'))", box)
