@@ -618,7 +618,7 @@ int op_get_item(api_req *r, json_t **out)
     bool consistent = g.consistent;
     expr_t *proj = g.proj;
     api_rcc rcc = g.rcc;
-    av_t item;
+    av_t item = {0}; /* store_get sets it (projection only); copied to p either way */
     store_bytes raw = {NULL, 0};
     size_t size = 0; /* av_item_size of the item found */
     bool found = false;
