@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import shutil
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -230,8 +231,73 @@ def seeds_jread():
     return out
 
 
+PATHS_OPS = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
+             "BatchWriteItem", "TransactGetItems", "TransactWriteItems"]  # fuzz_paths.c's OPS
+
+
+def c_requests(path):
+    """The (operation, request) pairs of a unit test: "Op", then C string literals (and the
+    file's string macros) making a request -- case tables {"Op", ['F',] "..."}, it_ok(f, "Op",
+    "..."), same(f, "Op", "...") -- plus test_get_item_same_answers' lists of GetItem requests;
+    the literals joined, C escapes undone, single quotes made double (the tests' quoted())."""
+    src = open(path).read()
+    lit = r'"(?:[^"\\\n]|\\.)*"'
+    macros = {}
+    for m in re.finditer(r"^#define (\w+) ((?:(?:%s|\w+)[ \t]*)+)$" % lit, src, re.M):
+        macros[m.group(1)] = m.group(2)
+
+    def expand(expr, depth=0):
+        out = ""
+        for t in re.finditer(r"%s|\w+" % lit, expr):
+            t = t.group(0)
+            if t.startswith('"'):
+                out += re.sub(r"\\(.)", lambda e: {"n": "\n", "t": "\t"}.get(e.group(1), e.group(1)),
+                              t[1:-1])
+            elif t in macros and depth < 8:
+                out += expand(macros[t], depth + 1)
+            else:
+                raise ValueError(t)
+        return out
+
+    group = r"((?:(?:%s|[A-Z]{2,})\s*(?:/\*.*?\*/\s*)?)+)" % lit
+    found = []
+    pat = r'"(%s)",\s*(?:\'[A-Z]\',\s*)?%s(?=[,)}])' % ("|".join(PATHS_OPS), group)
+    for m in re.finditer(pat, src):
+        found.append((m.group(1), m.group(2)))
+    m = re.search(r"static void test_get_item_same_answers.*?\n}\n", src, re.S)
+    if m:
+        for g in re.finditer(r"\n\s+%s(?=,)" % group, m.group(0)):
+            found.append(("GetItem", g.group(1)))
+    out = []
+    for op, expr in found:
+        try:
+            req = expand(expr).replace("'", '"')
+        except ValueError:
+            continue
+        if req.startswith("{"):
+            out.append((op, req))
+    return out
+
+
+def seeds_paths():
+    """fuzz_paths: the requests of the unit tests of the operations that have a path
+    without jansson (the jread-vs-jansson tests first), those that parse as JSON."""
+    unit = os.path.join(HERE, "..", "unit", "api")
+    out = set()
+    for f in ("test_api_jread.c", "test_query_jread.c", "test_op_item.c", "test_op_query.c",
+              "test_op_batch.c", "test_op_transact.c"):
+        for op, req in c_requests(os.path.join(unit, f)):
+            try:
+                json.loads(req)
+            except ValueError:
+                continue
+            out.add(bytes([PATHS_OPS.index(op)]) + req.encode())
+    return sorted(out)
+
+
 TARGETS = {"ddbjson": seeds_ddbjson, "num": seeds_num, "expr": seeds_expr, "api": seeds_api,
-           "sigv4": seeds_sigv4, "jwt": seeds_jwt, "rest": seeds_rest, "jread": seeds_jread}
+           "sigv4": seeds_sigv4, "jwt": seeds_jwt, "rest": seeds_rest, "jread": seeds_jread,
+           "paths": seeds_paths}
 
 
 def main():

@@ -2,7 +2,8 @@
 # Runs every libFuzzer target for a set time (make fuzz).
 #   tests/fuzz/run_libfuzzer.sh BUILD_DIR SECONDS [TARGET...]
 # Each target fuzz_<t> runs niced for SECONDS on a scratch copy of its seeds
-# (tests/fuzz/corpus/<t>) plus what earlier runs found (BUILD_DIR/fuzz-corpus/<t>); a crash,
+# (tests/fuzz/corpus/<t>) plus what earlier runs found (BUILD_DIR/fuzz-corpus/<t>), with the
+# dictionary tests/fuzz/<t>.dict when there is one; a crash,
 # leak, sanitizer report or failed property is written to tests/fuzz/regressions/<t>/, where
 # ctest's replay_<t> runs it from then on (so it stays a regression test once fixed).
 # One line per target goes to BUILD_DIR/fuzz-results.txt:
@@ -25,10 +26,12 @@ for t in $targets; do
     mkdir -p "$work" "$regress"
     log=$build/fuzz-$t.log
     before=$(ls "$regress" | wc -l)
+    dict=()
+    [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
     # -rss_limit_mb: the api and rest targets keep a store; -timeout: a hang is a finding
     ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
         nice "$bin" -max_total_time="$secs" -timeout=25 -rss_limit_mb=3072 -max_len=65536 \
-        -print_final_stats=1 -artifact_prefix="$regress/" "$work" "tests/fuzz/corpus/$t" \
+        -print_final_stats=1 -artifact_prefix="$regress/" "${dict[@]}" "$work" "tests/fuzz/corpus/$t" \
         > "$log" 2>&1
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     after=$(ls "$regress" | wc -l)
