@@ -554,20 +554,23 @@
   // each event to the others on a BroadcastChannel.  When it goes (closed, signed out, in
   // the back/forward cache), the lock passes to another tab, which opens the stream from the
   // last event id it heard, so nothing is lost.  Where there are no Web Locks (a page served
-  // over plain http from another host is not a secure context), each tab has its own stream.
+  // over plain http from another host is not a secure context) the tabs elect the leader on
+  // the BroadcastChannel itself (electByBeats); only without BroadcastChannel has each tab
+  // its own stream.
   function startLive() {
     stopLive();
-    if (!navigator.locks || typeof BroadcastChannel !== 'function' || !state.me) {
+    if (typeof BroadcastChannel !== 'function' || !state.me) {
       startEvents();
       return;
     }
     const name = `ddbchat-events-${state.me.uuid}`;
     const sh = { bc: new BroadcastChannel(name), abort: new AbortController(), release: null,
-      leader: false };
+      leader: false, beats: null };
     state.share = sh;
     sh.bc.onmessage = (ev) => {
       const msg = ev.data || {};
       if (state.share !== sh) return;
+      if (sh.beats && sh.beats.heard(msg)) return;
       if (msg.type === 'hello') { // a new tab asks whether the stream is live
         if (sh.leader) sh.bc.postMessage({ type: 'live', on: state.live, id: state.lastEventId });
         return;
@@ -582,13 +585,98 @@
         if (msg.on && !state.listLoaded) loadConversations(true);
       }
     };
-    navigator.locks.request(name, { signal: sh.abort.signal }, () => {
-      if (state.share !== sh) return undefined;
-      sh.leader = true;
-      startEvents();
-      return new Promise((resolve) => { sh.release = resolve; });
-    }).catch(() => {}); // AbortError: stopped while waiting for the lock
+    if (navigator.locks) {
+      navigator.locks.request(name, { signal: sh.abort.signal }, () => {
+        if (state.share !== sh) return undefined;
+        sh.leader = true;
+        startEvents();
+        return new Promise((resolve) => { sh.release = resolve; });
+      }).catch(() => {}); // AbortError: stopped while waiting for the lock
+    } else {
+      sh.beats = electByBeats(sh);
+    }
     sh.bc.postMessage({ type: 'hello' });
+  }
+
+  // The election without Web Locks.  The leader says 'beat' with its term every BEAT_MS (and
+  // at once to a new tab's hello or a claim).  A tab that has heard no beat of the current
+  // term for LEASE_MS, or the leader's 'bye', claims the next term; it leads when no beat
+  // and no claim of that term from a tab with a smaller id came within CLAIM_MS.  Two
+  // leaders (a leader whose timers a background tab throttled past the lease) settle on the
+  // higher term, then the smaller id; the other one closes its stream and follows.
+  const BEAT_MS = 1000;
+  const LEASE_MS = 3500;
+  const CLAIM_MS = 200;
+  function electByBeats(sh) {
+    const me = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+    let term = 0;
+    let heardAt = Date.now() - LEASE_MS + CLAIM_MS; // a leader answers the hello by then
+    let claim = null; // {term, timer}
+    let timer = null;
+    const say = (type, t) => sh.bc.postMessage({ type, term: t, from: me });
+    const drop = () => { if (claim) clearTimeout(claim.timer); claim = null; };
+    const lead = (t) => {
+      claim = null;
+      term = t;
+      sh.leader = true;
+      say('beat', term);
+      startEvents();
+    };
+    const follow = (t) => {
+      drop();
+      term = t;
+      heardAt = Date.now();
+      if (!sh.leader) return;
+      sh.leader = false;
+      stopEvents();
+      sh.bc.postMessage({ type: 'hello' }); // the leader's answer says whether it is live
+    };
+    const tick = () => {
+      if (state.share !== sh) return;
+      if (sh.leader) {
+        say('beat', term);
+      } else if (!claim && Date.now() - heardAt > LEASE_MS) {
+        const t = term + 1;
+        claim = { term: t, timer: setTimeout(() => { if (state.share === sh && claim) lead(t); },
+          CLAIM_MS) };
+        say('claim', t);
+      }
+      timer = setTimeout(tick, sh.leader ? BEAT_MS : CLAIM_MS);
+    };
+    tick();
+    return {
+      // true when msg was the election's
+      heard(msg) {
+        if (msg.type === 'hello' || msg.type === 'claim') {
+          // a claim of a term past ours from a tab that heard a newer leader: it wins
+          if (msg.type === 'claim' && !sh.leader && claim &&
+              (msg.term > claim.term || (msg.term === claim.term && msg.from < me))) {
+            drop();
+            heardAt = Date.now(); // the claimer beats within CLAIM_MS, or we claim again
+          }
+          if (sh.leader) say('beat', term);
+          return msg.type === 'claim';
+        }
+        if (msg.type === 'beat') {
+          if (msg.term > term || (msg.term === term && (!sh.leader || msg.from < me))) {
+            follow(msg.term);
+          } else if (sh.leader) {
+            say('beat', term); // the other leader hears ours and follows
+          }
+          return true;
+        }
+        if (msg.type === 'bye') {
+          if (!sh.leader && msg.term >= term) heardAt = Date.now() - LEASE_MS - 1;
+          return true;
+        }
+        return false;
+      },
+      stop() {
+        clearTimeout(timer);
+        drop();
+        if (sh.leader) say('bye', term);
+      },
+    };
   }
 
   function stopLive() {
@@ -596,6 +684,7 @@
     const sh = state.share;
     state.share = null;
     if (!sh) return;
+    if (sh.beats) sh.beats.stop();
     sh.abort.abort();
     if (sh.release) sh.release();
     sh.bc.close();

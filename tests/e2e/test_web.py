@@ -10,7 +10,7 @@ handle, too long, 401 -> sign in again); keyboard use (Enter sends, Shift+Enter 
 at phone width; times in the reader's time zone; the Content-Security-Policy (no inline
 script, no violation reported by the browser) and CORS unchanged for other origins; seven
 tabs of one user share one event stream (a stream per tab took all 6 connections a browser
-opens to a server).
+opens to a server), also without Web Locks (elected on their BroadcastChannel).
 A screenshot of each view is kept in tests/e2e/artifacts/ (or $DDBCHAT_ARTIFACTS).
 """
 import datetime
@@ -475,3 +475,64 @@ def test_many_tabs_share_one_stream(web):
         assert csp_violations(d) == []
     finally:
         d.quit()
+
+
+# Run before the page's own script: no Web Locks (as on a page over plain http from another
+# host, which is not a secure context), and every EventSource the page makes kept in __es.
+NO_LOCKS = """delete Navigator.prototype.locks;
+window.__es = [];
+window.EventSource = class extends window.EventSource {
+  constructor(...a) { super(...a); window.__es.push(this); }
+};"""
+
+
+def test_tabs_share_one_stream_without_web_locks(web, two):
+    """Without the Web Locks API the tabs of one user still share one stream: they elect the
+    tab that holds it on their BroadcastChannel (web/app.js electByBeats). Two tabs: one
+    stream open between them, both live, both get a message; when the tab holding it closes,
+    the other opens one, and a message sent then reaches it."""
+    uid = add_user(web, "web_nolocks", "No Locks Web")
+    tok = token(uid, exp_in=3600)
+    d = two[1]
+    home = d.current_window_handle
+    tabs = []
+
+    def open_streams():
+        n = []
+        for h in tabs:
+            d.switch_to.window(h)
+            n.append(d.execute_script("return window.__es.filter(e => e.readyState !== 2)"
+                                      ".length"))
+        return n
+
+    try:
+        for _ in range(2):
+            d.switch_to.new_window("tab")
+            tabs.append(d.current_window_handle)
+            d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": NO_LOCKS})
+            sign_in_by_link(d, web, "web_nolocks", tok)
+            assert d.execute_script("return navigator.locks === undefined")
+        wait(d, lambda d: sum(open_streams()) == 1, 5, "one stream between the tabs")
+        send_rest(web, "web_dave", "to the tabs without locks", handle="web_nolocks")
+        for h in tabs:
+            d.switch_to.window(h)
+            wait(d, lambda d: conv_names(d)[:1] == ["Dave Web"], 5, "the message in each tab")
+            assert by_css(d, "#live[data-state=on]")
+        holder = tabs[open_streams().index(1)]
+        d.switch_to.window(holder)
+        d.close()
+        tabs.remove(holder)
+        wait(d, lambda d: open_streams() == [1], 5, "the other tab's stream")
+        send_rest(web, "web_dave", "after the holder closed", handle="web_nolocks")
+        for h in tabs:
+            d.switch_to.window(h)
+            wait(d, lambda d: "after the holder closed" in d.execute_script(
+                "return document.getElementById('conversations').textContent"), 5,
+                "the message after the holder closed")
+            assert by_css(d, "#live[data-state=on]")
+        assert csp_violations(d) == []
+    finally:
+        for h in tabs:
+            d.switch_to.window(h)
+            d.close()
+        d.switch_to.window(home)
