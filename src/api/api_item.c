@@ -146,13 +146,23 @@ int api_item_from_json(api_req *r, const json_t *j, av_t *out)
     return ddbjson_to_item(j, r->arena, out, r->err);
 }
 
+/* Attribute names[i] of key m: at position i when it is there under the key definition's own
+ * name pointer (api_key_check builds keys so, hash then range: the batch and transaction
+ * duplicate checks compare up to 300 pairs per request), else looked up by name. */
+static const av_t *key_attr(const av_t *m, size_t i, const char *name)
+{
+    if (m && m->type == AV_M && i < m->u.map.n && m->u.map.kv[i].name == name)
+        return &m->u.map.kv[i].val;
+    return av_map_gets(m, name);
+}
+
 bool api_key_equal(const store_keydef *kd, const av_t *a, const av_t *b)
 {
     const char *names[STORE_KEY_ATTRS];
     av_type types[STORE_KEY_ATTRS];
     size_t n = store_key_attrs(kd, names, types, NULL);
     for (size_t i = 0; i < n; i++) {
-        const av_t *x = av_map_gets(a, names[i]), *y = av_map_gets(b, names[i]);
+        const av_t *x = key_attr(a, i, names[i]), *y = key_attr(b, i, names[i]);
         if (!x || !y || !av_equal(x, y))
             return false;
     }

@@ -839,6 +839,9 @@ static void test_batch_write_same_answers(void **state)
         {"BatchWriteItem", "{'RequestItems':{'tab2':[{'DeleteRequest':{'Key':{'pk':{'S':'a'}}}}]}}"},
         {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'}}}},"
                            "{'DeleteRequest':{'Key':{'pk':{'S':'a'}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab2':[{'DeleteRequest':{'Key':{'pk':{'S':'a'},"
+                           "'sk':{'N':'15'}}}},{'PutRequest':{'Item':{'sk':{'N':'015.0'},"
+                           "'v':{'S':'x'},'pk':{'S':'a'}}}}]}}"}, /* the same number */
         {"BatchWriteItem", "{'RequestItems':{'nosuchtable':[{'PutRequest':{'Item':{'pk':{'S':'a'}}}}]}}"},
         {"BatchWriteItem", "{'RequestItems':{'nosuchtable':[{'PutRequest':{'Item':{'pk':{'S':'a'}}}}],"
                            "'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'},'n':{'N':'x'}}}}]}}"},
