@@ -156,6 +156,28 @@
  * ValidationException, TXT_CT_GSI_COUNT) */
 #define TXT_UT_GSI_COUNT                                                                         \
     "Subscriber limit exceeded: Number of global secondary indexes exceeds per-table limit of 20"
+/* UpdateTable is one change per call (AWS, ack-api-quirks DDB-TABLE-382 / 433 / 174 and the
+ * catalogue DDB-TABLE-442, live probes 2026-10-08/09): encryption, table class, deletion
+ * protection and warm throughput each alone; on-demand ceilings only with BillingMode; no
+ * index created or deleted with a throughput or stream change */
+#define TXT_UT_ONLY_SSE                                                                          \
+    TXT_CT_INVALID "Server-Side Encryption modification must be the only operation in the "    \
+                   "request"
+#define TXT_UT_ONLY_CLASS                                                                        \
+    TXT_CT_INVALID "TableClass modification must be the only operation in the request"
+#define TXT_UT_ONLY_DP                                                                           \
+    TXT_CT_INVALID "DeletionProtection modification must be the only operation in the request"
+#define TXT_UT_ONLY_WARM TXT_CT_INVALID "WarmThroughput must be the only operation in the request"
+#define TXT_UT_ODT_WITH                                                                          \
+    TXT_CT_INVALID "OnDemandThroughput can only be combined with BillingMode in an UpdateTable " \
+                   "request"
+#define TXT_UT_WARM_CREATE                                                                       \
+    TXT_CT_INVALID "Create global secondary index cannot be specified when updating "          \
+                   "WarmThroughput"
+#define TXT_UT_INDEX_AND_IOPS                                                                    \
+    TXT_CT_INVALID "You cannot create or delete index while updating table IOPS"
+#define TXT_UT_INDEX_AND_STREAM                                                                  \
+    TXT_CT_INVALID "You cannot create or delete index while changing stream status"
 #define TXT_UT_STREAM_AND_IOPS                                                                   \
     TXT_CT_INVALID "You cannot modify stream status while updating table IOPS"
 #define TXT_UT_ODT_PROVISIONED                                                                   \

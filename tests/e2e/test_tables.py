@@ -817,6 +817,79 @@ def test_update_table_gsi_errors(raw, table_name, target):
         local="Attempting to create an index which already exists"))
 
 
+# UpdateTable is one logical change per call (AWS, ack-api-quirks DDB-TABLE-382 / 433 / 174,
+# live probes 2026-10-08/09; texts from the catalogue DDB-TABLE-442): encryption, table class,
+# deletion protection and warm throughput each alone (in that precedence), on-demand ceilings
+# only with BillingMode, no index create or delete with a throughput or stream change; nothing
+# of a refused call is applied; PAY_PER_REQUEST with a stream change is accepted, both applied.
+# ddbchat applied every pair (or refused it for another reason).  DynamoDB Local 2026-01-16
+# applies them too (and answers 500 to OnDemandThroughput with a stream change).
+def test_update_table_single_concern(raw, ddb_url, table_name, target):
+    name = table_name("one")
+    raw.create_table(TableName=name, KeySchema=ks("h"), AttributeDefinitions=ad(h="S", g="S"),
+                     ProvisionedThroughput=PT, GlobalSecondaryIndexes=[gsi("gsi0", pt=PT)])
+    wait_active(raw, name)
+    sse = {"Enabled": True, "SSEType": "KMS"}
+    pt7 = {"ReadCapacityUnits": 7, "WriteCapacityUnits": 7}
+    stream = {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
+    warm = {"ReadUnitsPerSecond": 15000}
+    odt = {"MaxReadRequestUnits": 30}
+    create = {"AttributeDefinitions": ad(z="S"), "GlobalSecondaryIndexUpdates": [
+        {"Create": {"IndexName": "gsi9", "KeySchema": ks("z"),
+                    "Projection": {"ProjectionType": "ALL"}, "ProvisionedThroughput": PT}}]}
+    if target == "dynamodb-local":
+        assert update_raw(ddb_url, {"TableName": name, "SSESpecification": sse,
+                                    "DeletionProtectionEnabled": True})[0] == 200
+        return
+    only = "One or more parameter values were invalid: %s must be the only operation in the request"
+    cases = [
+        ({"SSESpecification": sse, "DeletionProtectionEnabled": True},
+         only % "Server-Side Encryption modification"),
+        ({"SSESpecification": sse, "TableClass": "STANDARD_INFREQUENT_ACCESS"},
+         only % "Server-Side Encryption modification"),
+        ({"TableClass": "STANDARD_INFREQUENT_ACCESS", "DeletionProtectionEnabled": True},
+         only % "TableClass modification"),
+        ({"DeletionProtectionEnabled": True, "ProvisionedThroughput": pt7},
+         only % "DeletionProtection modification"),
+        ({"DeletionProtectionEnabled": True, "BillingMode": "PAY_PER_REQUEST"},
+         only % "DeletionProtection modification"),
+        ({"WarmThroughput": warm, "DeletionProtectionEnabled": True},
+         only % "DeletionProtection modification"),
+        ({"WarmThroughput": warm, "ProvisionedThroughput": pt7}, only % "WarmThroughput"),
+        ({"OnDemandThroughput": odt, "StreamSpecification": stream},
+         "One or more parameter values were invalid: OnDemandThroughput can only be combined "
+         "with BillingMode in an UpdateTable request"),
+        ({"OnDemandThroughput": odt, "WarmThroughput": warm},
+         "One or more parameter values were invalid: OnDemandThroughput can only be combined "
+         "with BillingMode in an UpdateTable request"),
+        (dict(create, WarmThroughput=warm),
+         "One or more parameter values were invalid: Create global secondary index cannot be "
+         "specified when updating WarmThroughput"),
+        ({"ProvisionedThroughput": pt7,
+          "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "gsi0"}}]},
+         "One or more parameter values were invalid: You cannot create or delete index while "
+         "updating table IOPS"),
+        (dict(create, StreamSpecification=stream),
+         "One or more parameter values were invalid: You cannot create or delete index while "
+         "changing stream status"),
+    ]
+    for kw, want in cases:
+        assert update_raw(ddb_url, dict(kw, TableName=name)) == (
+            400, "ValidationException", want), kw
+    d = describe_raw(ddb_url, name)
+    assert not d["DeletionProtectionEnabled"] and "SSEDescription" not in d
+    assert "TableClassSummary" not in d and "StreamSpecification" not in d
+    assert (d["ProvisionedThroughput"]["ReadCapacityUnits"],
+            d["ProvisionedThroughput"]["WriteCapacityUnits"]) == (5, 6)
+    assert [g["IndexName"] for g in d["GlobalSecondaryIndexes"]] == ["gsi0"]
+    # the accepted pair
+    assert update_raw(ddb_url, {"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+                                "StreamSpecification": stream})[0] == 200
+    d = describe_raw(ddb_url, name)
+    assert d["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert d["StreamSpecification"] == stream
+
+
 def test_update_table_check_order(raw, table_name, target):
     # Pins UpdateTable's order: the model's constraints (all at once); then the rules that
     # need no table (an action in every update, one update per index); then against the
