@@ -18,6 +18,8 @@ messaging write C+D: TransactWriteItems of 6 actions with a ClientRequestToken, 
 another conversation, so at most 2,000 - 50 requests), BatchWrite25 (25 new message rows),
 and TransactGet (TransactGetItems of a pair row and its two conversation rows, from the last
 conversation backwards, so TransactCD + TransactGet requests must stay within 2,000).
+Two reads with ReturnConsumedCapacity TOTAL are built the same way: GetItemCap (GetItem of a
+message) and BatchGet20 (BatchGetItem of a conversation's 20 messages).
 
 `floor` (GET / on the DynamoDB port: the health check's text) counts our HTTP layer alone, the
 limit run.py's table shows; a DynamoDB request's count minus it is what the request's own path
@@ -48,7 +50,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as R  # noqa: E402  (bench/peers/run.py: the data set, the requests, the client)
 
 WORKLOADS = ["GetItem", "QueryA", "QueryB", "GSIQuery"]
-WRITES = ["TransactCD", "BatchWrite25", "TransactGet"]
+WRITES = ["TransactCD", "BatchWrite25", "TransactGet", "GetItemCap", "BatchGet20"]
 
 
 def wait_ready(port, proc, seconds=120):
@@ -163,6 +165,20 @@ def write_lines(w, cl, ds, count):
             out.append((ddb_line("TransactGetItems", {"TransactItems": [
                 {"Get": {"TableName": R.TABLE, "Key": R.key_of(it)}} for it in its]}),
                 {"Responses": [{"Item": it} for it in its]}))
+    elif w == "GetItemCap":
+        for i in range(count):
+            c = ds.convs[i % len(ds.convs)]
+            it = ds.msg_item(c, c["msgs"][i % len(c["msgs"])])
+            out.append((ddb_line("GetItem", {"TableName": R.TABLE, "Key": R.key_of(it),
+                                             "ReturnConsumedCapacity": "TOTAL"}),
+                        {"Item": it, "ConsumedCapacity": {"TableName": R.TABLE,
+                                                          "CapacityUnits": 0.5}}))
+    elif w == "BatchGet20":
+        for i in range(count):
+            c = ds.convs[i % len(ds.convs)]
+            keys = [R.key_of(ds.msg_item(c, m)) for m in c["msgs"]]
+            out.append((ddb_line("BatchGetItem", {"RequestItems": {R.TABLE: {"Keys": keys}},
+                                                  "ReturnConsumedCapacity": "TOTAL"}), None))
     return out
 
 
