@@ -26,6 +26,8 @@
 
 #include "api/api.h"
 #include "store/store.h"
+#include "value/jout.h"
+#include "value/jread.h"
 
 typedef struct it_fix {
     char dir[256];
@@ -33,13 +35,20 @@ typedef struct it_fix {
     api_t *api;
 } it_fix;
 
-/* JSON from single-quoted text; aborts the test on a syntax error. */
-static inline json_t *it_json(const char *text)
+/* A malloc'ed copy of text with every ' made " (the requests as the C strings hold them). */
+static inline char *it_quoted(const char *text)
 {
     size_t n = strlen(text);
     char *t = malloc(n + 1);
     for (size_t i = 0; i <= n; i++)
         t[i] = text[i] == '\'' ? '"' : text[i];
+    return t;
+}
+
+/* JSON from single-quoted text; aborts the test on a syntax error. */
+static inline json_t *it_json(const char *text)
+{
+    char *t = it_quoted(text);
     json_error_t je;
     json_t *j = json_loads(t, JSON_DECODE_ANY, &je);
     if (!j)
@@ -221,6 +230,89 @@ static inline size_t it_jansson_count_end(void)
 {
     json_set_alloc_funcs(it_prev_malloc, it_prev_free);
     return it_n_jansson;
+}
+
+/* ---- one request through both entries (the differential tests: test_api_jread.c,
+ * test_query_jread.c): api_call_out over jansson's tree, api_call_out_jr over our reader's ---- */
+
+typedef struct it_answer {
+    int rc;
+    char msg[ERR_MSG_MAX];
+    char *text;  /* the reply (success) */
+    char *extra; /* the error's extra fields, dumped */
+} it_answer;
+
+static inline void it_answer_fini(it_answer *a)
+{
+    free(a->text);
+    free(a->extra);
+}
+
+static inline void it_answer_take(it_answer *a, int rc, const err_t *e, jout *w, json_t *extra)
+{
+    a->rc = rc;
+    snprintf(a->msg, sizeof a->msg, "%s", e->msg);
+    size_t len = 0;
+    a->text = rc ? NULL : jout_take(w, &len);
+    a->extra = extra ? json_dumps(extra, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(extra);
+    jout_fini(w);
+}
+
+/* JSON text t as op's request through our reader's entry (jread: api_call_out_jr) or
+ * jansson's (api_call_out over the tree json_loadb builds: jread_to_jansson's is identical,
+ * keys with U+0000 included, test_jread.c).  *allocs (may be NULL): jansson's allocations
+ * during the call (the tree given). */
+static inline void it_via(it_fix *f, bool jread, const char *op, const char *t, it_answer *a,
+                          size_t *allocs)
+{
+    arena_t ar;
+    arena_init(&ar);
+    jread_val *v;
+    jread_error je;
+    assert_int_equal(jread_parse(t, strlen(t), &ar, &v, &je), 0);
+    json_t *j = jread ? NULL : jread_to_jansson(v);
+    if (!jread)
+        assert_non_null(j);
+    jout w;
+    jout_init(&w, 0);
+    err_t e = {0};
+    json_t *extra = NULL;
+    it_jansson_count_begin();
+    int rc = jread ? api_call_out_jr(f->api, op, v, NULL, &w, &extra, &e)
+                   : api_call_out(f->api, op, j, NULL, &w, &extra, &e);
+    size_t n = it_jansson_count_end();
+    if (allocs)
+        *allocs = n;
+    json_decref(j);
+    arena_fini(&ar);
+    it_answer_take(a, rc, &e, &w, extra);
+}
+
+static inline void it_via_jansson(it_fix *f, const char *op, const char *t, it_answer *a,
+                                  size_t *allocs)
+{
+    it_via(f, false, op, t, a, allocs);
+}
+
+static inline void it_via_jread(it_fix *f, const char *op, const char *t, it_answer *a,
+                                size_t *allocs)
+{
+    it_via(f, true, op, t, a, allocs);
+}
+
+/* Fails the test when a and b (jansson's and our reader's answers to op's request t) differ:
+ * code, message, reply bytes, extra fields. */
+static inline void it_same_answer(const char *op, const char *t, const it_answer *a,
+                                  const it_answer *b)
+{
+    if (a->rc != b->rc || strcmp(a->msg, b->msg) != 0 ||
+        (a->text || b->text ? !a->text || !b->text || strcmp(a->text, b->text) != 0 : false) ||
+        (a->extra || b->extra ? !a->extra || !b->extra || strcmp(a->extra, b->extra) != 0
+                              : false))
+        fail_msg("%s %s\n jansson %d %s %s %s\n jread   %d %s %s %s", op, t, a->rc, a->msg,
+                 a->text ? a->text : "-", a->extra ? a->extra : "-", b->rc, b->msg,
+                 b->text ? b->text : "-", b->extra ? b->extra : "-");
 }
 
 #endif

@@ -17,99 +17,20 @@
  */
 #include "item_test.h"
 
-#include "value/jout.h"
-#include "value/jread.h"
-
-typedef struct answer {
-    int rc;
-    char msg[ERR_MSG_MAX];
-    char *text;  /* reply (success) */
-    char *extra; /* error extra fields, dumped */
-} answer;
-
-static void answer_fini(answer *a)
-{
-    free(a->text);
-    free(a->extra);
-}
-
-static char *quoted(const char *text)
-{
-    size_t n = strlen(text);
-    char *t = malloc(n + 1);
-    for (size_t i = 0; i <= n; i++)
-        t[i] = text[i] == '\'' ? '"' : text[i];
-    return t;
-}
-
-static void finish(answer *a, int rc, err_t *e, jout *w, json_t *extra)
-{
-    a->rc = rc;
-    snprintf(a->msg, sizeof a->msg, "%s", e->msg);
-    size_t len = 0;
-    a->text = rc ? NULL : jout_take(w, &len);
-    a->extra = extra ? json_dumps(extra, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(extra);
-    jout_fini(w);
-}
-
-/* The jansson path, over the tree json_loadb builds (jread_to_jansson's: identical, and it
- * holds keys with U+0000 too: test_jread.c). */
-static void via_jansson(it_fix *f, const char *op, const char *t, answer *a)
-{
-    arena_t ar;
-    arena_init(&ar);
-    jread_val *v;
-    jread_error je;
-    assert_int_equal(jread_parse(t, strlen(t), &ar, &v, &je), 0);
-    json_t *j = jread_to_jansson(v);
-    arena_fini(&ar);
-    assert_non_null(j);
-    jout w;
-    jout_init(&w, 0);
-    err_t e = {0};
-    json_t *extra = NULL;
-    int rc = api_call_out(f->api, op, j, NULL, &w, &extra, &e);
-    json_decref(j);
-    finish(a, rc, &e, &w, extra);
-}
-
-static void via_jread(it_fix *f, const char *op, const char *t, answer *a)
-{
-    arena_t ar;
-    arena_init(&ar);
-    jread_val *v;
-    jread_error je;
-    assert_int_equal(jread_parse(t, strlen(t), &ar, &v, &je), 0);
-    jout w;
-    jout_init(&w, 0);
-    err_t e = {0};
-    json_t *extra = NULL;
-    int rc = api_call_out_jr(f->api, op, v, NULL, &w, &extra, &e);
-    arena_fini(&ar);
-    finish(a, rc, &e, &w, extra);
-}
-
 /* Both ways; returns the rc (they are equal). */
 static int same(it_fix *f, const char *op, const char *req)
 {
-    char *t = quoted(req);
-    answer a, b;
-    via_jansson(f, op, t, &a);
-    via_jread(f, op, t, &b);
-    if (a.rc != b.rc || strcmp(a.msg, b.msg) != 0 ||
-        (a.text || b.text ? !a.text || !b.text || strcmp(a.text, b.text) != 0 : false) ||
-        (a.extra || b.extra ? !a.extra || !b.extra || strcmp(a.extra, b.extra) != 0 : false))
-        fail_msg("%s %s\n jansson %d %s %s %s\n jread   %d %s %s %s", op, t, a.rc, a.msg,
-                 a.text ? a.text : "-", a.extra ? a.extra : "-", b.rc, b.msg,
-                 b.text ? b.text : "-", b.extra ? b.extra : "-");
+    char *t = it_quoted(req);
+    it_answer a, b;
+    it_via_jansson(f, op, t, &a, NULL);
+    it_via_jread(f, op, t, &b, NULL);
+    it_same_answer(op, t, &a, &b);
     int rc = a.rc;
-    answer_fini(&a);
-    answer_fini(&b);
+    it_answer_fini(&a);
+    it_answer_fini(&b);
     free(t);
     return rc;
 }
-
 
 /* ---- the writes: both entries from the same starting contents ---- */
 
@@ -172,38 +93,26 @@ static void reset_items(it_fix *f)
                                     "'g':{'S':'x'},'l':{'S':'y'}}}"));
 }
 
-/* jansson allocations of the last counted call (item_test.h it_jansson_count_*) */
-static size_t n_jansson;
-
 /* A write through both entries from the same contents: the same answer and the same contents
  * after.  Returns the rc; *jansson_allocs (may be NULL): jansson allocations of the jread run. */
 static int same_w(it_fix *f, const char *op, const char *req, size_t *jansson_allocs)
 {
-    char *t = quoted(req);
-    answer a, b;
+    char *t = it_quoted(req);
+    it_answer a, b;
     reset_items(f);
-    via_jansson(f, op, t, &a);
+    it_via_jansson(f, op, t, &a, NULL);
     char *ca = contents(f);
     reset_items(f);
-    it_jansson_count_begin();
-    via_jread(f, op, t, &b);
-    n_jansson = it_jansson_count_end();
-    if (jansson_allocs)
-        *jansson_allocs = n_jansson;
+    it_via_jread(f, op, t, &b, jansson_allocs);
     char *cb = contents(f);
-    if (a.rc != b.rc || strcmp(a.msg, b.msg) != 0 ||
-        (a.text || b.text ? !a.text || !b.text || strcmp(a.text, b.text) != 0 : false) ||
-        (a.extra || b.extra ? !a.extra || !b.extra || strcmp(a.extra, b.extra) != 0 : false))
-        fail_msg("%s %s\n jansson %d %s %s %s\n jread   %d %s %s %s", op, t, a.rc, a.msg,
-                 a.text ? a.text : "-", a.extra ? a.extra : "-", b.rc, b.msg,
-                 b.text ? b.text : "-", b.extra ? b.extra : "-");
+    it_same_answer(op, t, &a, &b);
     if (strcmp(ca, cb) != 0)
         fail_msg("%s %s: the tables differ after it\n jansson %s\n jread   %s", op, t, ca, cb);
     int rc = a.rc;
     free(ca);
     free(cb);
-    answer_fini(&a);
-    answer_fini(&b);
+    it_answer_fini(&a);
+    it_answer_fini(&b);
     free(t);
     return rc;
 }
@@ -620,23 +529,22 @@ static void test_transact_write_token_same(void **state)
         snprintf(tb, sizeof tb, "jr-%zu", i);
         snprintf(ra, sizeof ra, reqs[i], ta);
         snprintf(rb, sizeof rb, reqs[i], tb);
-        char *qa = quoted(ra), *qb = quoted(rb);
-        answer a, b, replay_a, replay_b;
+        char *qa = it_quoted(ra), *qb = it_quoted(rb);
+        it_answer a, b, replay_a, replay_b;
+        size_t n_jansson;
         reset_items(f);
-        via_jansson(f, "TransactWriteItems", qa, &a);
+        it_via_jansson(f, "TransactWriteItems", qa, &a, NULL);
         char *ca = contents(f);
         reset_items(f);
-        it_jansson_count_begin();
-        via_jread(f, "TransactWriteItems", qb, &b);
-        n_jansson = it_jansson_count_end();
+        it_via_jread(f, "TransactWriteItems", qb, &b, &n_jansson);
         char *cb = contents(f);
         if (a.rc || b.rc || strcmp(a.text, b.text) != 0 || strcmp(ca, cb) != 0)
             fail_msg("%s\n jansson %d %s %s\n jread   %d %s %s", qa, a.rc, a.msg,
                      a.text ? a.text : "-", b.rc, b.msg, b.text ? b.text : "-");
         if (n_jansson != 0)
             fail_msg("%zu jansson allocations: %s", n_jansson, qb);
-        via_jread(f, "TransactWriteItems", qa, &replay_a);   /* jansson's entry */
-        via_jansson(f, "TransactWriteItems", qb, &replay_b); /* ours */
+        it_via_jread(f, "TransactWriteItems", qa, &replay_a, NULL);   /* jansson's entry */
+        it_via_jansson(f, "TransactWriteItems", qb, &replay_b, NULL); /* ours */
         if (replay_a.rc || replay_b.rc || strcmp(replay_a.text, replay_b.text) != 0)
             fail_msg("replays differ\n of jansson's %d %s %s\n of ours      %d %s %s",
                      replay_a.rc, replay_a.msg, replay_a.text ? replay_a.text : "-", replay_b.rc,
@@ -646,10 +554,10 @@ static void test_transact_write_token_same(void **state)
         free(cr);
         free(ca);
         free(cb);
-        answer_fini(&a);
-        answer_fini(&b);
-        answer_fini(&replay_a);
-        answer_fini(&replay_b);
+        it_answer_fini(&a);
+        it_answer_fini(&b);
+        it_answer_fini(&replay_a);
+        it_answer_fini(&replay_b);
         free(qa);
         free(qb);
     }
@@ -883,7 +791,7 @@ static void test_batch_write_same_answers(void **state)
  * then).  A provisioned table at 1 WCU starts with one second's credit: the first write
  * runs, the others come back; a second batch gets the throttling error.  Each entry runs on a
  * fresh store and api, so both start from the same credit. */
-static void batch_write_throttled(int entry, answer out[2])
+static void batch_write_throttled(bool jread, it_answer out[2])
 {
     void *st = NULL;
     assert_int_equal(it_setup(&st), 0);
@@ -904,8 +812,8 @@ static void batch_write_throttled(int entry, answer out[2])
         "{'RequestItems':{'ptab':[{'PutRequest':{'Item':{'pk':{'S':'k4'}}}}]}}",
     };
     for (int i = 0; i < 2; i++) {
-        char *t = quoted(reqs[i]);
-        (entry ? via_jread : via_jansson)(f, "BatchWriteItem", t, &out[i]);
+        char *t = it_quoted(reqs[i]);
+        it_via(f, jread, "BatchWriteItem", t, &out[i], NULL);
         free(t);
     }
     it_teardown(&st);
@@ -914,21 +822,12 @@ static void batch_write_throttled(int entry, answer out[2])
 static void test_batch_write_throttled_same(void **state)
 {
     (void)state;
-    answer a[2], b[2];
-    batch_write_throttled(0, a);
-    batch_write_throttled(1, b);
-    for (int i = 0; i < 2; i++) {
-        if (a[i].rc != b[i].rc || strcmp(a[i].msg, b[i].msg) != 0 ||
-            (a[i].text || b[i].text ? !a[i].text || !b[i].text || strcmp(a[i].text, b[i].text)
-                                    : 0) ||
-            (a[i].extra || b[i].extra
-                 ? !a[i].extra || !b[i].extra || strcmp(a[i].extra, b[i].extra)
-                 : 0))
-            fail_msg("request %d\n jansson %d %s %s %s\n jread   %d %s %s %s", i, a[i].rc,
-                     a[i].msg, a[i].text ? a[i].text : "-", a[i].extra ? a[i].extra : "-",
-                     b[i].rc, b[i].msg, b[i].text ? b[i].text : "-",
-                     b[i].extra ? b[i].extra : "-");
-    }
+    it_answer a[2], b[2];
+    batch_write_throttled(false, a);
+    batch_write_throttled(true, b);
+    for (int i = 0; i < 2; i++)
+        it_same_answer("BatchWriteItem", i ? "(the second batch)" : "(the first batch)", &a[i],
+                       &b[i]);
     /* the first batch: k2 and k3 back as sent; the second refused */
     assert_int_equal(a[0].rc, 0);
     assert_non_null(strstr(a[0].text, "\"UnprocessedItems\":{\"ptab\":[{\"PutRequest\":{\"Item\":"
@@ -937,8 +836,8 @@ static void test_batch_write_throttled_same(void **state)
                                       "{\"S\":\"k3\"}}}}]}"));
     assert_int_equal(a[1].rc, ERR_PROVISIONED_THROUGHPUT);
     for (int i = 0; i < 2; i++) {
-        answer_fini(&a[i]);
-        answer_fini(&b[i]);
+        it_answer_fini(&a[i]);
+        it_answer_fini(&b[i]);
     }
 }
 

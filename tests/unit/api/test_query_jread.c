@@ -17,115 +17,24 @@
  */
 #include "item_test.h"
 
-#include "value/jout.h"
-#include "value/jread.h"
-
-typedef struct answer {
-    int rc;
-    char msg[ERR_MSG_MAX];
-    char *text;  /* reply (success) */
-    char *extra; /* error extra fields, dumped */
-} answer;
-
-static void answer_fini(answer *a)
-{
-    free(a->text);
-    free(a->extra);
-}
-
-/* jansson allocations of the last counted call (item_test.h it_jansson_count_*) */
-static size_t n_jansson;
-
-static void finish(answer *a, int rc, err_t *e, jout *w, json_t *extra)
-{
-    a->rc = rc;
-    snprintf(a->msg, sizeof a->msg, "%s", e->msg);
-    size_t len = 0;
-    a->text = rc ? NULL : jout_take(w, &len);
-    a->extra = extra ? json_dumps(extra, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(extra);
-    jout_fini(w);
-}
-
-/* The jansson path, over the tree json_loadb builds (jread_to_jansson's: identical);
- * *allocs: jansson's allocations during the call (the tree given). */
-static void via_jansson(it_fix *f, const char *op, const char *t, answer *a, size_t *allocs)
-{
-    arena_t ar;
-    arena_init(&ar);
-    jread_val *v;
-    jread_error je;
-    assert_int_equal(jread_parse(t, strlen(t), &ar, &v, &je), 0);
-    json_t *j = jread_to_jansson(v);
-    arena_fini(&ar);
-    assert_non_null(j);
-    jout w;
-    jout_init(&w, 0);
-    err_t e = {0};
-    json_t *extra = NULL;
-    it_jansson_count_begin();
-    int rc = api_call_out(f->api, op, j, NULL, &w, &extra, &e);
-    n_jansson = it_jansson_count_end();
-    *allocs = n_jansson;
-    json_decref(j);
-    finish(a, rc, &e, &w, extra);
-}
-
-/* Our reader's entry; *allocs: jansson's allocations during the call. */
-static void via_jread(it_fix *f, const char *op, const char *t, answer *a, size_t *allocs)
-{
-    arena_t ar;
-    arena_init(&ar);
-    jread_val *v;
-    jread_error je;
-    assert_int_equal(jread_parse(t, strlen(t), &ar, &v, &je), 0);
-    jout w;
-    jout_init(&w, 0);
-    err_t e = {0};
-    json_t *extra = NULL;
-    it_jansson_count_begin();
-    int rc = api_call_out_jr(f->api, op, v, NULL, &w, &extra, &e);
-    n_jansson = it_jansson_count_end();
-    *allocs = n_jansson;
-    arena_fini(&ar);
-    finish(a, rc, &e, &w, extra);
-}
-
 /* Both entries over JSON text t; fails the test when the answers differ.  Returns the rc;
  * *allocs: jansson's allocations through our reader's entry, *jallocs (may be NULL) through
  * jansson's (its tree given). */
 static int same_text2(it_fix *f, const char *op, const char *t, size_t *allocs, size_t *jallocs)
 {
-    answer a, b;
-    size_t ja;
-    via_jansson(f, op, t, &a, &ja);
-    if (jallocs)
-        *jallocs = ja;
-    via_jread(f, op, t, &b, allocs);
-    if (a.rc != b.rc || strcmp(a.msg, b.msg) != 0 ||
-        (a.text || b.text ? !a.text || !b.text || strcmp(a.text, b.text) != 0 : false) ||
-        (a.extra || b.extra ? !a.extra || !b.extra || strcmp(a.extra, b.extra) != 0 : false))
-        fail_msg("%s %s\n jansson %d %s %s %s\n jread   %d %s %s %s", op, t, a.rc, a.msg,
-                 a.text ? a.text : "-", a.extra ? a.extra : "-", b.rc, b.msg,
-                 b.text ? b.text : "-", b.extra ? b.extra : "-");
+    it_answer a, b;
+    it_via_jansson(f, op, t, &a, jallocs);
+    it_via_jread(f, op, t, &b, allocs);
+    it_same_answer(op, t, &a, &b);
     int rc = a.rc;
-    answer_fini(&a);
-    answer_fini(&b);
+    it_answer_fini(&a);
+    it_answer_fini(&b);
     return rc;
 }
 
 static int same_text(it_fix *f, const char *op, const char *t, size_t *allocs)
 {
     return same_text2(f, op, t, allocs, NULL);
-}
-
-static char *quoted(const char *text)
-{
-    size_t n = strlen(text);
-    char *t = malloc(n + 1);
-    for (size_t i = 0; i <= n; i++)
-        t[i] = text[i] == '\'' ? '"' : text[i];
-    return t;
 }
 
 /* ---- the tables of test_query_scan.py ---- */
@@ -225,7 +134,7 @@ static int q_setup(void **state)
     }
     /* a name and a value with U+0000 (through both entries: jansson's json_loads refuses
      * the key) */
-    char *t = quoted("{'TableName':'qst','Item':{'pk':{'S':'n\\u0000ul'},'sk':{'S':'1'},"
+    char *t = it_quoted("{'TableName':'qst','Item':{'pk':{'S':'n\\u0000ul'},'sk':{'S':'1'},"
                      "'a\\u0000b':{'S':'\\u0000'}}}");
     size_t allocs;
     assert_int_equal(same_text(f, "PutItem", t, &allocs), 0);
@@ -523,11 +432,11 @@ static size_t tree_allocs(const char *t)
     assert_int_equal(jread_parse(t, strlen(t), &ar, &v, &je), 0);
     it_jansson_count_begin();
     json_t *j = jread_to_jansson(v);
-    n_jansson = it_jansson_count_end();
+    size_t n = it_jansson_count_end();
     assert_non_null(j);
     json_decref(j);
     arena_fini(&ar);
-    return n_jansson;
+    return n;
 }
 
 static void test_corpus_same_answers(void **state)
@@ -535,7 +444,7 @@ static void test_corpus_same_answers(void **state)
     it_fix *f = *state;
     size_t n = sizeof corpus / sizeof corpus[0], wrong = 0;
     for (size_t i = 0; i < n; i++) {
-        char *t = quoted(corpus[i].req);
+        char *t = it_quoted(corpus[i].req);
         size_t allocs = 0, jallocs = 0;
         same_text2(f, corpus[i].op, t, &allocs, &jallocs);
         /* J: what the jansson entry allocates, and the request's tree too */
@@ -573,7 +482,7 @@ static void test_paging_same(void **state)
                   "'Select':'ALL_ATTRIBUTES'"},
     };
     for (size_t k = 0; k < sizeof base / sizeof base[0]; k++) {
-        char *b = quoted(base[k][1]);
+        char *b = it_quoted(base[k][1]);
         char *esk = NULL;
         int pages = 0;
         do {
@@ -605,7 +514,7 @@ static void test_mutations_same(void **state)
                                        "false", "{}", "[]", "{\"pk\":{\"S\":\"q\"}}"};
     size_t n = sizeof corpus / sizeof corpus[0], runs = 0;
     for (size_t i = 0; i < n; i++) {
-        char *t = quoted(corpus[i].req);
+        char *t = it_quoted(corpus[i].req);
         json_t *j = json_loads(t, 0, NULL);
         free(t);
         if (!j)
