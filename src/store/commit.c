@@ -31,6 +31,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -525,9 +526,55 @@ static int st_round_body(store_t *s, MDB_txn *txn, round *r, wreq *from)
     return 0;
 }
 
+/* ---- data file preallocation ---------------------------------------------------------- */
+
+/* A commit that writes pages past the end of data.mdb grows the file, so its fdatasync also
+ * writes the inode (the new size, the new blocks).  A durable round therefore first makes
+ * sure the file holds written zeros ST_PREALLOC_LOW bytes or more past LMDB's last used page,
+ * extending it to ST_PREALLOC_BYTES past it (store_int.h); the commits then overwrite blocks that exist,
+ * and only the sync after an extension writes the inode (issue 13.3).  Real zeros, not
+ * fallocate: a write into an fallocated (unwritten) extent still changes the extent tree, so
+ * its sync still writes metadata.  Safe because it runs at the start of the round's txn,
+ * under LMDB's write lock (no other process writes either), before this txn wrote or spilled
+ * any page: nothing past the committed last page is in use, and LMDB never reads what lies
+ * past it.  Best effort: a failed write (a full disk, RLIMIT_FSIZE) leaves the file as LMDB
+ * would and is not tried again for ST_PREALLOC_PAUSE rounds. */
+
+static void st_prealloc(store_t *s)
+{
+    MDB_envinfo info;
+    MDB_stat ms;
+    int fd;
+    struct stat sb;
+    if (!s->opts.durable || ++s->prealloc_rounds < s->prealloc_retry)
+        return;
+    if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &ms) || mdb_env_get_fd(s->env, &fd))
+        return;
+    uint64_t used = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+    if (s->prealloc_end >= used + ST_PREALLOC_LOW)
+        return;
+    if (fstat(fd, &sb) != 0)
+        return;
+    uint64_t end = (uint64_t)sb.st_size, want = used + ST_PREALLOC_BYTES;
+    if (want > info.me_mapsize)
+        want = info.me_mapsize;
+    static const unsigned char zeros[64 * 1024];
+    while (end < want) {
+        size_t n = want - end < sizeof zeros ? (size_t)(want - end) : sizeof zeros;
+        ssize_t w = pwrite(fd, zeros, n, (off_t)end);
+        if (w <= 0) {
+            s->prealloc_retry = s->prealloc_rounds + ST_PREALLOC_PAUSE;
+            break;
+        }
+        end += (uint64_t)w;
+    }
+    s->prealloc_end = end;
+}
+
 static int st_round_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
 {
     round *r = vctx;
+    st_prealloc(s);
     r->all.n = 0; /* a re-run after the map grew starts over */
     r->changed = false;
     r->txnid = (uint64_t)mdb_txn_id(txn);

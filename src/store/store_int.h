@@ -97,6 +97,12 @@ typedef struct wreq {
 } wreq;
 
 #define ST_WAKE_SLOTS 64 /* futex words the callers of a batch sleep on (commit.c) */
+/* A durable round keeps data.mdb written (zeros) at least ST_PREALLOC_LOW bytes past LMDB's
+ * last used page, extending it to ST_PREALLOC_BYTES past it; after a failed extension, none
+ * for ST_PREALLOC_PAUSE rounds (commit.c st_prealloc) */
+#define ST_PREALLOC_BYTES ((uint64_t)2 << 20)
+#define ST_PREALLOC_LOW ((uint64_t)1 << 20)
+#define ST_PREALLOC_PAUSE 256
 
 struct store {
     MDB_env *env;
@@ -142,6 +148,10 @@ struct store {
     _Atomic uint32_t sleepers; /* callers not first in their batch that may still read their
                                   word, plus ST_SLEEPERS_CLOSING once store_close waits on it
                                   (commit.c st_sleeper_gone) */
+    uint64_t prealloc_end;   /* data.mdb holds written bytes up to here (commit.c st_prealloc;
+                                only inside a round's write txn) */
+    uint64_t prealloc_rounds, prealloc_retry; /* rounds seen by st_prealloc; none tried
+                                                 before prealloc_retry (after a failed one) */
     unsigned test_gap_us; /* test aid (test_commit), 0 otherwise: a caller that is not first
                              in its batch pauses this long between queuing and its sleep */
     store_commit_stats cstats; /* under qmu */
