@@ -1392,6 +1392,8 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
     json_object_del(meta, "LastIncrease");
     json_object_del(meta, "LastDecrease");
     json_object_del(meta, "Decreases");
+    json_object_del(meta, "DecDay");
+    json_object_del(meta, "Pending");
     if (sseo)
         json_object_set(meta, "SSE", sseo);
     uuid_t u;

@@ -17,9 +17,10 @@
  * Metadata.  What the store does not model lives in the table's meta JSON blob (version 1):
  *   {"v":1, "AttributeDefinitions":[...] (as DynamoDB returns them),
  *    "BillingMode":"PROVISIONED"|"PAY_PER_REQUEST", "PprSince":ms (last switch to on-demand),
- *    "RCU":n, "WCU":n, "LastIncrease":ms, "LastDecrease":ms, "Decreases":n (reserved: kept
- *    absent = 0, as DynamoDB Local reports them),
- *    "Gsi":{"<index>":{"RCU":n,"WCU":n}},
+ *    "RCU":n, "WCU":n, "LastIncrease":ms, "LastDecrease":ms, "Decreases":n, "DecDay":d (the
+ *    UTC day of that count), "Pending":1|-1 (an increase / decrease that completes at
+ *    "UpdatingUntil"; tp_stamp),
+ *    "Gsi":{"<index>":{"RCU":n,"WCU":n, the same throughput dates, "Odt":{..}}},
  *    "Stream":{"StreamEnabled":..,"StreamViewType":..}, "StreamLabel":"...",
  *    "Tags":[{"Key":..,"Value":..}], "TableId":"uuid", "DeletionProtection":bool,
  *    "SSE":{...}, "TableClass":"...", "Odt":{"MaxReadRequestUnits":n,..}}
@@ -386,6 +387,89 @@ static void tp_set(json_t *m, long long rcu, long long wcu, int64_t until)
     json_object_set_new(m, "WCU", json_integer(wcu));
 }
 
+/* ---- throughput dates ---------------------------------------------------------------------
+ * AWS stamps a provisioned throughput change of a table or a GSI (dynalite's
+ * test/updateTable.js, run against AWS: "should triple rates and then reduce if requested"):
+ * UpdateTable's answer already carries LastIncreaseDateTime (an increase) or
+ * LastDecreaseDateTime (a decrease) of the call, NumberOfDecreasesToday unchanged; once the
+ * change is done (ACTIVE) the date is that of the completion, later than the answer's, and a
+ * decrease counts in NumberOfDecreasesToday (decreases of the current UTC day).  A table never
+ * changed has neither date (AWS's DeleteTable example in the API Reference and real
+ * accounts' DescribeTable output: {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 5, ...}).
+ * DynamoDB Local describes both dates as 0 and counts nothing (test_tables
+ * test_update_table_throughput_dates names it).  A change raising one value and lowering the
+ * other is stamped both ways and completes as an increase (dynalite's reading; AWS's not
+ * known); a billing mode switch is stamped neither way (not known). */
+
+#define MS_PER_DAY 86400000LL
+
+/* Counts one decrease of m completed at t (ms): the count restarts on a new UTC day. */
+static void tp_count_decrease(json_t *m, int64_t t)
+{
+    int64_t day = t / MS_PER_DAY;
+    long long n = meta_int(m, "DecDay") == day ? meta_int(m, "Decreases") : 0;
+    json_object_set_new(m, "DecDay", json_integer(day));
+    json_object_set_new(m, "Decreases", json_integer(n + 1));
+}
+
+/* Folds a change of m that completed by `now` into its dates and count. */
+static void tp_settle(json_t *m, int64_t now)
+{
+    long long pending = meta_int(m, "Pending");
+    int64_t until = meta_int(m, "UpdatingUntil");
+    if (!pending || until > now)
+        return;
+    if (pending > 0) {
+        json_object_set_new(m, "LastIncrease", json_integer(until));
+    } else {
+        json_object_set_new(m, "LastDecrease", json_integer(until));
+        tp_count_decrease(m, until);
+    }
+    json_object_del(m, "Pending");
+}
+
+/* Stamps m (a table's metadata or a GSI's entry, before tp_set writes rcu/wcu into it) with
+ * the change to rcu/wcu made at `now`, completing at `until` (0: at once). */
+static void tp_stamp(json_t *m, long long rcu, long long wcu, int64_t now, int64_t until)
+{
+    tp_settle(m, now);
+    long long cr = meta_int(m, "RCU"), cw = meta_int(m, "WCU");
+    bool inc = rcu > cr || wcu > cw, dec = rcu < cr || wcu < cw;
+    if (inc)
+        json_object_set_new(m, "LastIncrease", json_integer(now));
+    if (dec)
+        json_object_set_new(m, "LastDecrease", json_integer(now));
+    json_object_del(m, "Pending");
+    if (until <= 0) {
+        if (!inc && dec)
+            tp_count_decrease(m, now);
+    } else if (inc || dec) {
+        json_object_set_new(m, "Pending", json_integer(inc ? 1 : -1));
+    }
+}
+
+/* The ProvisionedThroughput description of m at `now`: the dates that were stamped, the
+ * decreases of the current UTC day, and rcu/wcu. */
+static json_t *tp_json(json_t *m, int64_t now, long long rcu, long long wcu)
+{
+    json_t *c = json_deep_copy(json_is_object(m) ? m : NULL);
+    if (!c)
+        c = json_object();
+    tp_settle(c, now);
+    json_t *o = json_object();
+    long long li = meta_int(c, "LastIncrease"), ld = meta_int(c, "LastDecrease");
+    if (li > 0)
+        json_object_set_new(o, "LastIncreaseDateTime", ms_to_json(li));
+    if (ld > 0)
+        json_object_set_new(o, "LastDecreaseDateTime", ms_to_json(ld));
+    long long n = meta_int(c, "DecDay") == now / MS_PER_DAY ? meta_int(c, "Decreases") : 0;
+    json_object_set_new(o, "NumberOfDecreasesToday", json_integer(n));
+    json_object_set_new(o, "ReadCapacityUnits", json_integer(rcu));
+    json_object_set_new(o, "WriteCapacityUnits", json_integer(wcu));
+    json_decref(c);
+    return o;
+}
+
 /* True while a GSI of the table (meta) has a throughput Update in progress. */
 static bool tbl_gsi_updating(json_t *meta)
 {
@@ -439,13 +523,9 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
     bool ppr = meta_is_ppr(meta);
     long long rcu, wcu;
     tp_shown(meta, &rcu, &wcu);
-    json_object_set_new(
-        d, "ProvisionedThroughput",
-        json_pack("{s:o,s:o,s:I,s:I,s:I}", "LastIncreaseDateTime",
-                  ms_to_json(meta_int(meta, "LastIncrease")), "LastDecreaseDateTime",
-                  ms_to_json(meta_int(meta, "LastDecrease")), "NumberOfDecreasesToday",
-                  (json_int_t)meta_int(meta, "Decreases"), "ReadCapacityUnits",
-                  (json_int_t)(ppr ? 0 : rcu), "WriteCapacityUnits", (json_int_t)(ppr ? 0 : wcu)));
+    int64_t now = now_ms();
+    json_object_set_new(d, "ProvisionedThroughput",
+                        tp_json(meta, now, ppr ? 0 : rcu, ppr ? 0 : wcu));
 
     uint64_t count = 0, bytes = 0;
     if ((rc = store_table_stats(r->api->store, t, NULL, &count, &bytes, r->err)))
@@ -494,9 +574,7 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
             if (!ppr && (!deleting || g)) {
                 long long gr, gw;
                 tp_shown(g, &gr, &gw);
-                json_object_set_new(x, "ProvisionedThroughput",
-                                    json_pack("{s:I,s:I}", "ReadCapacityUnits", (json_int_t)gr,
-                                              "WriteCapacityUnits", (json_int_t)gw));
+                json_object_set_new(x, "ProvisionedThroughput", tp_json(g, now, gr, gw));
             }
             /* an on-demand table's index ceilings (an Update's OnDemandThroughput) */
             json_t *godt = json_object_get(g, "Odt");
@@ -1866,6 +1944,15 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     json_t *body = r->body, *stream = NULL;
     int rc = 0;
     memset(p, 0, sizeof *p);
+    /* changes of throughput done by now get their completion dates (before UpdatingUntil is
+     * moved by this one) */
+    tp_settle(meta, now_ms());
+    const char *gk;
+    json_t *gv;
+    json_object_foreach(json_object_get(meta, "Gsi"), gk, gv)
+    {
+        tp_settle(gv, now_ms());
+    }
     bool ppr = meta_is_ppr(meta);
     bool to_ppr = ppr, changed_billing = false;
     if (q->billing) { /* one of the model's enum values */
@@ -2052,10 +2139,13 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             }
             /* the index is UPDATING for a while, showing its old throughput; a billing
              * switch sets every GSI's throughput at once (ut_apply of the table's) */
-            tp_set(g, gtp.rcu, gtp.wcu,
-                   changed_billing || r->api->update_delay_ms <= 0
-                       ? 0
-                       : now_ms() + r->api->update_delay_ms);
+            int64_t gnow = now_ms();
+            int64_t guntil = changed_billing || r->api->update_delay_ms <= 0
+                                 ? 0
+                                 : gnow + r->api->update_delay_ms;
+            if (!changed_billing)
+                tp_stamp(g, gtp.rcu, gtp.wcu, gnow, guntil);
+            tp_set(g, gtp.rcu, gtp.wcu, guntil);
         }
     }
 
@@ -2118,13 +2208,14 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             json_object_set_new(meta, "PprSince", json_integer(now));
     }
     if (rc == 0 && q->ptj) {
-        /* DynamoDB Local keeps LastIncrease/LastDecreaseDateTime at 0 and
-         * NumberOfDecreasesToday at 0; so do we (tests/e2e/test_tables.py pins it).  A change
-         * of a provisioned table's throughput shows the old values until it is done
-         * (tp_shown); a billing switch answers with the new ones at once (AWS, DDB-TABLE-165) */
-        tp_set(meta, tp.rcu, tp.wcu,
-               changed_billing || r->api->update_delay_ms <= 0 ? 0
-                                                               : now + r->api->update_delay_ms);
+        /* a change of a provisioned table's throughput shows the old values until it is
+         * done (tp_shown) and is stamped (tp_stamp); a billing switch answers with the new
+         * ones at once (AWS, DDB-TABLE-165) */
+        int64_t until =
+            changed_billing || r->api->update_delay_ms <= 0 ? 0 : now + r->api->update_delay_ms;
+        if (!changed_billing)
+            tp_stamp(meta, tp.rcu, tp.wcu, now, until);
+        tp_set(meta, tp.rcu, tp.wcu, until);
     }
     if (rc == 0 && stream) { /* the store creates or disables the stream (ut_apply) */
         p->stream_change = true;

@@ -120,9 +120,11 @@ def test_create_provisioned_full_description(ddb, table_name):
     assert t["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["ReadCapacityUnits"] == 3
 
 
-def test_describe_raw_fields(ddb, ddb_url, table_name):
+def test_describe_raw_fields(ddb, ddb_url, table_name, target):
     # Pins: fields this boto3's model may not know, seen on the wire: DeletionProtectionEnabled
-    # false, CreationDateTime as epoch seconds (a JSON number), and the throughput dates.
+    # false, CreationDateTime as epoch seconds (a JSON number), and no throughput dates on a
+    # table never changed (AWS: the API Reference's DeleteTable example, real accounts' output);
+    # DynamoDB Local describes both dates as 0.
     name = table_name("raw")
     ddb.create_table(TableName=name, KeySchema=ks("h"), AttributeDefinitions=ad(h="S"),
                      ProvisionedThroughput=PT)
@@ -133,9 +135,10 @@ def test_describe_raw_fields(ddb, ddb_url, table_name):
     assert t["DeletionProtectionEnabled"] is False
     assert isinstance(t["CreationDateTime"], (int, float))
     assert abs(t["CreationDateTime"] - time.time()) < 120
-    assert t["ProvisionedThroughput"] == {
-        "LastIncreaseDateTime": 0, "LastDecreaseDateTime": 0, "NumberOfDecreasesToday": 0,
-        "ReadCapacityUnits": 5, "WriteCapacityUnits": 6}
+    assert t["ProvisionedThroughput"] == aws_or_local(
+        target, {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 5, "WriteCapacityUnits": 6},
+        local={"LastIncreaseDateTime": 0, "LastDecreaseDateTime": 0, "NumberOfDecreasesToday": 0,
+               "ReadCapacityUnits": 5, "WriteCapacityUnits": 6})
     assert list(t)[:5] == ["AttributeDefinitions", "TableName", "KeySchema", "TableStatus",
                            "CreationDateTime"]
 
@@ -718,16 +721,88 @@ def test_update_table_throughput(ddb, table_name, target):
     d = wait_active(ddb, name)
     assert d["ProvisionedThroughput"]["ReadCapacityUnits"] == 7
     assert d["ProvisionedThroughput"]["WriteCapacityUnits"] == 6
-    # a decrease: DynamoDB Local does not count decreases (NumberOfDecreasesToday stays 0)
+    # a decrease counts once done (AWS; test_update_table_throughput_dates); DynamoDB Local
+    # does not count decreases (NumberOfDecreasesToday stays 0)
     ddb.update_table(TableName=name, ProvisionedThroughput={
         "ReadCapacityUnits": 2, "WriteCapacityUnits": 2})
     d = wait_active(ddb, name)
     assert d["ProvisionedThroughput"]["ReadCapacityUnits"] == 2
-    assert d["ProvisionedThroughput"]["NumberOfDecreasesToday"] == 0
+    assert d["ProvisionedThroughput"]["NumberOfDecreasesToday"] == aws_or_local(target, 1, local=0)
     absent = table_name("absent")
     with pytest.raises(ClientError) as ei:
         ddb.update_table(TableName=absent, ProvisionedThroughput=PT)
     assert err(ei) == ("ResourceNotFoundException", not_found(target, absent))
+
+
+# A throughput change is stamped as AWS does (dynalite's test/updateTable.js, run against
+# AWS): UpdateTable's answer carries LastIncreaseDateTime (an increase) or LastDecreaseDateTime
+# (a decrease) of the call and the day's decreases so far; once ACTIVE the date is the
+# completion's (not earlier) and a decrease counts in NumberOfDecreasesToday.  A GSI's
+# ProvisionedThroughput the same, with NumberOfDecreasesToday.  A table never changed has no
+# dates.  ddbchat described both dates as 0 and never counted, as DynamoDB Local does.
+def test_update_table_throughput_dates(ddb_url, table_name, target):
+    name = table_name("dates")
+    def call_(op, body):
+        status, _, resp = raw_request(ddb_url, body, target="DynamoDB_20120810." + op)
+        assert status == 200, resp
+        return json.loads(resp)
+    def active():
+        deadline = time.time() + 30
+        while True:
+            t = call_("DescribeTable", {"TableName": name})["Table"]
+            if t["TableStatus"] == "ACTIVE" and all(
+                    g["IndexStatus"] == "ACTIVE" for g in t["GlobalSecondaryIndexes"]):
+                return t
+            assert time.time() < deadline
+            time.sleep(0.02)
+    call_("CreateTable", {"TableName": name, "KeySchema": ks("h"),
+                          "AttributeDefinitions": ad(h="S", g="S"), "ProvisionedThroughput": PT,
+                          "GlobalSecondaryIndexes": [gsi("gsi1", pt=PT)]})
+    t = active()
+    gpt = t["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]
+    if target == "dynamodb-local":
+        assert t["ProvisionedThroughput"]["LastIncreaseDateTime"] == 0
+        assert "NumberOfDecreasesToday" not in gpt
+        call_("UpdateTable", {"TableName": name, "ProvisionedThroughput": {
+            "ReadCapacityUnits": 2, "WriteCapacityUnits": 2}})
+        pt = active()["ProvisionedThroughput"]
+        assert (pt["LastDecreaseDateTime"], pt["NumberOfDecreasesToday"]) == (0, 0)
+        return
+    assert t["ProvisionedThroughput"] == {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 5,
+                                          "WriteCapacityUnits": 6}
+    assert gpt == {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 5, "WriteCapacityUnits": 6}
+    # an increase
+    before = time.time()
+    d = call_("UpdateTable", {"TableName": name, "ProvisionedThroughput": {
+        "ReadCapacityUnits": 9, "WriteCapacityUnits": 6}})["TableDescription"]
+    pt = d["ProvisionedThroughput"]
+    assert d["TableStatus"] == "UPDATING" and pt["ReadCapacityUnits"] == 5
+    assert before - 5 < pt["LastIncreaseDateTime"] < time.time() + 5
+    assert "LastDecreaseDateTime" not in pt and pt["NumberOfDecreasesToday"] == 0
+    inc = pt["LastIncreaseDateTime"]
+    pt = active()["ProvisionedThroughput"]
+    assert pt["ReadCapacityUnits"] == 9 and pt["LastIncreaseDateTime"] > inc
+    inc = pt["LastIncreaseDateTime"]
+    # a decrease
+    before = time.time()
+    d = call_("UpdateTable", {"TableName": name, "ProvisionedThroughput": {
+        "ReadCapacityUnits": 2, "WriteCapacityUnits": 2}})["TableDescription"]
+    pt = d["ProvisionedThroughput"]
+    assert pt["LastIncreaseDateTime"] == inc and pt["NumberOfDecreasesToday"] == 0
+    assert before - 5 < pt["LastDecreaseDateTime"] < time.time() + 5
+    dec = pt["LastDecreaseDateTime"]
+    pt = active()["ProvisionedThroughput"]
+    assert pt["LastIncreaseDateTime"] == inc and pt["LastDecreaseDateTime"] > dec
+    assert pt["NumberOfDecreasesToday"] == 1 and pt["ReadCapacityUnits"] == 2
+    # the GSI: a decrease of its own
+    call_("UpdateTable", {"TableName": name, "GlobalSecondaryIndexUpdates": [{"Update": {
+        "IndexName": "gsi1", "ProvisionedThroughput": {"ReadCapacityUnits": 1,
+                                                       "WriteCapacityUnits": 6}}}]})
+    t = active()
+    gpt = t["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]
+    assert gpt["NumberOfDecreasesToday"] == 1 and gpt["ReadCapacityUnits"] == 1
+    assert "LastIncreaseDateTime" not in gpt and gpt["LastDecreaseDateTime"] > before - 5
+    assert t["ProvisionedThroughput"]["NumberOfDecreasesToday"] == 1
 
 
 def test_update_table_gsi_create_backfills_and_delete(ddb, table_name):
@@ -1207,7 +1282,7 @@ def test_update_table_to_provisioned_needs_gsi_throughput(ddb, table_name):
     assert d["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
     assert d["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
     assert d["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"] == {
-        "ReadCapacityUnits": 2, "WriteCapacityUnits": 3}
+        "NumberOfDecreasesToday": 0, "ReadCapacityUnits": 2, "WriteCapacityUnits": 3}
 
 
 def test_update_table_billing_to_provisioned_needs_throughput(ddb, table_name, target):
