@@ -72,9 +72,11 @@ static void remote_sleep_until(int64_t until_ms)
     nanosleep(&ts, NULL);
 }
 
-/* Is the feed still the table's enabled latest stream?  (A disabled or replaced stream
- * never returns records again; the reader would wait on it forever.) */
-static bool remote_feed_current(remote_backend *r)
+/* The messaging table's stream as DescribeTable shows it: 1 when one is enabled (its ARN into
+ * arn), 0 when none is -- no stream, or the latest one disabled, whose ARN stays on the table
+ * (LatestStreamArn) though it never gets another record --, -1 when the table could not be
+ * described. */
+static int remote_stream_enabled(remote_backend *r, char *arn, size_t cap)
 {
     json_t *req = json_pack("{s:s}", "TableName", MSG_TABLE_DEFAULT), *resp = NULL;
     err_t e;
@@ -82,21 +84,31 @@ static bool remote_feed_current(remote_backend *r)
     int rc = req ? ddbc_call(r->client, "DescribeTable", req, &resp, &e) : ERR_NOMEM;
     json_decref(req);
     const json_t *t = json_object_get(resp, "Table");
-    const char *arn = json_string_value(json_object_get(t, "LatestStreamArn"));
+    const char *latest = json_string_value(json_object_get(t, "LatestStreamArn"));
     bool on = json_is_true(json_object_get(json_object_get(t, "StreamSpecification"),
                                            "StreamEnabled"));
-    bool cur = rc != 0 || /* unreachable for now: keep the feed */
-               (on && arn && strcmp(arn, msg_stream_reader_arn(r->feed)) == 0);
+    int v = rc ? -1 : on && latest ? 1 : 0;
+    snprintf(arn, cap, "%s", v == 1 ? latest : "");
     json_decref(resp);
-    return cur;
+    return v;
+}
+
+/* Is the feed still the table's enabled latest stream?  (A disabled or replaced stream
+ * never returns records again; the reader would wait on it forever.) */
+static bool remote_feed_current(remote_backend *r)
+{
+    char arn[MSG_SR_ARN_MAX];
+    int v = remote_stream_enabled(r, arn, sizeof arn);
+    return v < 0 || /* unreachable for now: keep the feed */
+           (v == 1 && strcmp(arn, msg_stream_reader_arn(r->feed)) == 0);
 }
 
 /* The change feed of a remote endpoint: the messaging table's DynamoDB stream, read through
  * the Streams API (stream_reader.h; on AWS streams.dynamodb.<region>.amazonaws.com).  Each
  * record's partition key is reported (MSG_CHANGE_KEYS: a "GRP#<user>" row moved when a
- * message was sent to that user).  Without a stream (or while it cannot be read) the answer
- * is MSG_CHANGE_POLL after timeout_ms: the event streams then poll the table with back-off,
- * and the stream is looked up again every REMOTE_FEED_LOOKUP_MS; a feed that starts (or
+ * message was sent to that user).  Without an enabled stream (or while it cannot be read) the
+ * answer is MSG_CHANGE_POLL after timeout_ms: the event streams then poll the table with
+ * back-off, and the stream is looked up again every REMOTE_FEED_LOOKUP_MS; a feed that starts (or
  * restarts) answers MSG_CHANGE_ANY first, so what was written before it is scanned once. */
 static int remote_wait_change(msg_backend *b, uint64_t *seq, int timeout_ms,
                               const msg_change_keys *keys)
@@ -121,7 +133,15 @@ static int remote_wait_change(msg_backend *b, uint64_t *seq, int timeout_ms,
             return MSG_CHANGE_POLL;
         }
         r->next_lookup_ms = now + REMOTE_FEED_LOOKUP_MS;
-        if (msg_stream_reader_new(b, MSG_TABLE_DEFAULT, MSG_SR_LATEST, NULL, &r->feed, &e)) {
+        /* a disabled stream is still the table's latest: following it, the event streams
+         * would wait for its records instead of polling (only the next lookup, 10 s on,
+         * looked at the table again) */
+        char arn[MSG_SR_ARN_MAX];
+        int rc = remote_stream_enabled(r, arn, sizeof arn) == 0
+                     ? err_set(&e, ERR_RESOURCE_NOT_FOUND, "no stream of it is enabled")
+                     : msg_stream_reader_new(b, MSG_TABLE_DEFAULT, MSG_SR_LATEST, NULL,
+                                             &r->feed, &e);
+        if (rc) {
             r->feed = NULL;
             if (!r->feed_said_none)
                 log_info("live delivery: %s has no readable DynamoDB stream (%s): polling the "

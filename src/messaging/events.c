@@ -805,6 +805,9 @@ static void *ev_watch_main(void *arg)
         bool switched = had_feed != h->has_feed;
         if (switched || r == MSG_CHANGE_ANY)
             h->any_change = true; /* a switch: one look at every feed */
+        if (had_feed && !h->has_feed) /* the feed is lost: poll from the shortest interval */
+            for (ev_feed *f = h->feeds; f; f = f->next)
+                f->poll_ms = MSG_EVENTS_POLL_MIN_MS;
         if (switched || r == MSG_CHANGE_ANY || r == MSG_CHANGE_KEYS)
             pthread_cond_signal(&h->cv);
         pthread_mutex_unlock(&h->mu);
