@@ -253,6 +253,86 @@ static void test_verify_botocore(void **state)
     sigv4_creds_free(c);
 }
 
+/* The derived signing key is kept per (secret, date, region, service) in a small per-thread
+ * cache: requests signed with 6 keys (more than the cache holds), 2 dates and 2 regions,
+ * interleaved over 3 rounds, each verify; and each, re-signed with the secret of the key
+ * verified just before (which is in the cache), is refused -- a slot answers only for its own
+ * secret.  One key's requests come in a row in each date and region, so a slot that
+ * answered for another date or region would be used.  Signatures are made here with the
+ * uncached sigv4_signing_key. */
+static void sign_with(const char *ak, const char *secret, const char *amz_date,
+                      const char *region, sigv4_header *h, char *auth, size_t auth_size,
+                      sigv4_request *r)
+{
+    static const char sh[] = "content-type;host;x-amz-date;x-amz-target";
+    *r = ddb_req(h, "", amz_date);
+    buf_t canon, sts;
+    buf_init(&canon, 1 << 16);
+    buf_init(&sts, 1 << 16);
+    err_t e = {0};
+    assert_int_equal(sigv4_canonical_request(r, sh, &canon, &e), 0);
+    char date[9], scope[128];
+    memcpy(date, amz_date, 8);
+    date[8] = '\0';
+    snprintf(scope, sizeof scope, "%s/%s/dynamodb/aws4_request", date, region);
+    assert_int_equal(sigv4_string_to_sign(amz_date, scope, canon.data, canon.len, &sts, &e), 0);
+    unsigned char key[32];
+    char sig[65];
+    sigv4_signing_key(secret, date, region, "dynamodb", key);
+    sigv4_signature(key, sts.data, sts.len, sig);
+    snprintf(auth, auth_size,
+             "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s", ak, scope, sh,
+             sig);
+    h[4].value = auth;
+    buf_fini(&canon);
+    buf_fini(&sts);
+}
+
+static void test_signing_key_cache(void **state)
+{
+    (void)state;
+    static const char *const aks[] = {"AK0", "AK1", "AK2", "AK3", "AK4", "AK5"};
+    static const char *const secrets[] = {"s0", "s1", "secret-two", "s3", "s4", "s5"};
+    static const char *const dates[] = {"20261126T120000Z", "20261127T000100Z"};
+    static const char *const regions[] = {"us-east-1", "eu-west-3"};
+    sigv4_creds *c;
+    err_t e = {0};
+    assert_int_equal(sigv4_creds_new(&c, &e), 0);
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(sigv4_creds_add(c, aks[i], secrets[i], &e), 0);
+    size_t ok = 0, refused = 0;
+    int prev = -1;
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 6; i++) {
+            for (int d = 0; d < 2; d++) {
+                long long now = sigv4_parse_amz_date(dates[d]);
+                for (int g = 0; g < 2; g++) {
+                    sigv4_header h[5];
+                    char auth[512];
+                    sigv4_request r;
+                    sign_with(aks[i], secrets[i], dates[d], regions[g], h, auth, sizeof auth,
+                              &r);
+                    err_clear(&e);
+                    assert_int_equal(sigv4_verify(&r, c, now, NULL, &e), 0);
+                    ok++;
+                    if (prev >= 0 && prev != i) { /* key i's id, the cached secret of prev */
+                        sign_with(aks[i], secrets[prev], dates[d], regions[g], h, auth,
+                                  sizeof auth, &r);
+                        err_clear(&e);
+                        assert_int_equal(sigv4_verify(&r, c, now, NULL, &e),
+                                         ERR_INVALID_SIGNATURE);
+                        refused++;
+                    }
+                    prev = i;
+                }
+            }
+        }
+    }
+    assert_int_equal(ok, 72);
+    assert_true(refused >= 15);
+    sigv4_creds_free(c);
+}
+
 /* X-Amz-Content-Sha256: a matching value verifies, a wrong one is refused. */
 static void test_content_sha256_header(void **state)
 {
@@ -384,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_parse_authorization),
         cmocka_unit_test(test_amz_date),
         cmocka_unit_test(test_verify_botocore),
+        cmocka_unit_test(test_signing_key_cache),
         cmocka_unit_test(test_content_sha256_header),
         cmocka_unit_test(test_garbage_headers),
         cmocka_unit_test(test_creds_file),
