@@ -214,6 +214,9 @@
 #define TXT_GSI_ODT_RANGE                                                                        \
     TXT_CT_INVALID "Requested %s for OnDemandThroughput for index : %s is outside of valid "    \
                    "range"
+/* an Update or Delete naming a local secondary index (AWS, ack-api-quirks DDB-TABLE-357,
+ * 2026-10-08; %s: "update" / "delete") */
+#define TXT_UT_NOT_GSI "Cannot %s an index that is not a GlobalSecondaryIndex: %s"
 #define TXT_UT_GSI_UPDATE_UNKNOWN                                                                \
     "This operation cannot be performed with given input values. Please contact DynamoDB "     \
     "service team for more info: Action Blocked: IndexUpdate"

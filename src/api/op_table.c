@@ -2032,7 +2032,9 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             if (strcmp(t->dropping[j].name, in) == 0)
                 return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_GSI_DELETING,
                                tbl_user_name(r, t), in);
-        if (kinds[i] == 'U' && (!ix || !ix->global))
+        if (kinds[i] == 'U' && ix && !ix->global)
+            return err_set(r->err, ERR_VALIDATION, TXT_UT_NOT_GSI, "update", ix->name);
+        if (kinds[i] == 'U' && !ix)
             return verr(r, TXT_UT_GSI_UPDATE_UNKNOWN);
     }
     if (n_struct > 1)
@@ -2101,7 +2103,9 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             p->n_adds++;
             continue;
         }
-        if (!found || !found->global) /* a delete (updates: checked above) */
+        if (found && !found->global) /* a delete (updates: checked above) */
+            return err_set(r->err, ERR_VALIDATION, TXT_UT_NOT_GSI, "delete", found->name);
+        if (!found)
             return err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_GSI_NOT_FOUND);
         if (kinds[i] == 'D') {
             /* definitions sent along are still validated */

@@ -965,6 +965,33 @@ def test_update_table_single_concern(raw, ddb_url, table_name, target):
     assert d["StreamSpecification"] == stream
 
 
+# An index update naming a local secondary index (AWS, ack-api-quirks DDB-TABLE-357,
+# 2026-10-08): ValidationException "Cannot update / delete an index that is not a
+# GlobalSecondaryIndex: <name>".  ddbchat answered the unknown-index texts ("Action Blocked:
+# IndexUpdate", "Requested resource not found").  DynamoDB Local: "Invalid global secondary
+# index name" and the delete text without the name.
+def test_update_table_lsi_name(raw, table_name, target):
+    name = table_name("lsin")
+    raw.create_table(TableName=name, KeySchema=ks("h", "r"),
+                     AttributeDefinitions=ad(h="S", r="S", l="S"), ProvisionedThroughput=PT,
+                     LocalSecondaryIndexes=[lsi("lsi1", k=ks("h", "l"))])
+    wait_active(raw, name)
+    v = "ValidationException"
+    with pytest.raises(ClientError) as ei:
+        raw.update_table(TableName=name, GlobalSecondaryIndexUpdates=[{"Update": {
+            "IndexName": "lsi1", "ProvisionedThroughput": PT}}])
+    assert err(ei) == (v, aws_or_local(
+        target, "Cannot update an index that is not a GlobalSecondaryIndex: lsi1",
+        local="Invalid global secondary index name"))
+    with pytest.raises(ClientError) as ei:
+        raw.update_table(TableName=name, GlobalSecondaryIndexUpdates=[{"Delete": {
+            "IndexName": "lsi1"}}])
+    assert err(ei) == (v, aws_or_local(
+        target, "Cannot delete an index that is not a GlobalSecondaryIndex: lsi1",
+        local="Cannot delete an index that is not a GlobalSecondaryIndex"))
+    assert [i["IndexName"] for i in wait_active(raw, name)["LocalSecondaryIndexes"]] == ["lsi1"]
+
+
 def test_update_table_check_order(raw, table_name, target):
     # Pins UpdateTable's order: the model's constraints (all at once); then the rules that
     # need no table (an action in every update, one update per index); then against the
