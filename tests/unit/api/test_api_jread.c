@@ -659,6 +659,10 @@ static void test_batch_get_same_answers(void **state)
         {"BatchGetItem", "{'RequestItems':{}}"},
         {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[]}}}"},
         {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}},{'pk':{'S':'a'}}]}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab2':{'Keys':[{'pk':{'S':'a'},'sk':{'N':'15'}},"
+                         "{'pk':{'S':'b'},'sk':{'N':'15'}},{'sk':{'N':'1.5E1'},'pk':{'S':'a'}}]}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab2':{'Keys':[{'pk':{'S':'a'},'sk':{'N':'-0'}},"
+                         "{'pk':{'S':'a'},'sk':{'N':'0.00'}}]}}}"},
         {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'N':'1'}}]}}}"},
         {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':''}}]}}}"},
         {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'},'x':{'S':'b'}}]}}}"},
