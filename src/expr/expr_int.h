@@ -102,6 +102,12 @@ bool expr_is_reserved(const char *name, size_t len);
 expr_node *expr_node_new(arena_t *a, expr_ntype t, int op, size_t nkids);
 /* "[a, b, [3]]" as DynamoDB prints document paths in messages, into the arena. */
 char *expr_path_str(arena_t *a, const expr_node *path);
+/* How two document paths of one projection or update meet (DynamoDB's "Two document paths
+ * overlap / conflict with each other" rule): EXPR_PATHS_APART when they part at a name or an
+ * index, EXPR_PATHS_OVERLAP when one is a prefix of the other, EXPR_PATHS_CONFLICT when, before
+ * they part, one has an index where the other has a name. */
+typedef enum expr_meet { EXPR_PATHS_APART, EXPR_PATHS_OVERLAP, EXPR_PATHS_CONFLICT } expr_meet;
+expr_meet expr_paths_meet(const expr_node *a, const expr_node *b);
 /* Path lookup in an item; NULL when absent. */
 const av_t *expr_path_get(const av_t *item, const expr_node *path);
 /* Type name for messages ("S", "N", ...). */

@@ -2149,21 +2149,8 @@ static int check_overlaps(pp *p, expr_node *const *paths, size_t n)
     for (size_t j = 1; j < n; j++)
         for (size_t i = 0; i < j; i++) {
             const expr_node *a = paths[i], *b = paths[j];
-            size_t m = a->u.path.n < b->u.path.n ? a->u.path.n : b->u.path.n;
-            bool diverged = false, conflict = false;
-            for (size_t k = 0; k < m; k++) {
-                const expr_pel *x = &a->u.path.el[k], *y = &b->u.path.el[k];
-                if (x->is_index != y->is_index) {
-                    conflict = true;
-                    break;
-                }
-                if (x->is_index ? x->index != y->index
-                                : (x->len != y->len || memcmp(x->name, y->name, x->len))) {
-                    diverged = true;
-                    break;
-                }
-            }
-            if (diverged)
+            expr_meet meet = expr_paths_meet(a, b);
+            if (meet == EXPR_PATHS_APART)
                 continue;
             char *sa = expr_path_str(p->a, b), *sb = expr_path_str(p->a, a);
             if (!sa || !sb)
@@ -2171,7 +2158,7 @@ static int check_overlaps(pp *p, expr_node *const *paths, size_t n)
             return sem(p, NULL,
                        "Two document paths %s with each other; must remove or rewrite one of "
                        "these paths; path one: %s, path two: %s",
-                       conflict ? "conflict" : "overlap", sa, sb);
+                       meet == EXPR_PATHS_CONFLICT ? "conflict" : "overlap", sa, sb);
         }
     return 0;
 }

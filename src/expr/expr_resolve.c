@@ -589,29 +589,15 @@ static int walk_types(rs *r, const expr_node *x)
     return check_types(r, x);
 }
 
-/* Two paths overlap when one is a prefix of the other; they conflict when they share a
- * prefix and then one continues with a name where the other has an index. */
+/* Two paths of paths[0 .. n) that overlap or conflict (expr_paths_meet), j >= from. */
 static int check_overlap_from(rs *r, expr_node *const *paths, size_t from, size_t n)
 {
     for (size_t j = from; j < n; j++) {
         const expr_node *b = paths[j];
         for (size_t i = 0; i < j; i++) {
             const expr_node *a = paths[i];
-            size_t m = a->u.path.n < b->u.path.n ? a->u.path.n : b->u.path.n;
-            bool diverged = false, conflict = false;
-            for (size_t k = 0; k < m; k++) {
-                const expr_pel *x = &a->u.path.el[k], *y = &b->u.path.el[k];
-                if (x->is_index != y->is_index) {
-                    conflict = true;
-                    break;
-                }
-                if (x->is_index ? x->index != y->index
-                                : (x->len != y->len || memcmp(x->name, y->name, x->len))) {
-                    diverged = true;
-                    break;
-                }
-            }
-            if (diverged)
+            expr_meet meet = expr_paths_meet(a, b);
+            if (meet == EXPR_PATHS_APART)
                 continue;
             char *sa = expr_path_str(r->a, a), *sb = expr_path_str(r->a, b);
             if (!sa || !sb)
@@ -619,7 +605,7 @@ static int check_overlap_from(rs *r, expr_node *const *paths, size_t from, size_
             return fail(r,
                         "Two document paths %s with each other; must remove or rewrite one "
                         "of these paths; path one: %s, path two: %s",
-                        conflict ? "conflict" : "overlap", sa, sb);
+                        meet == EXPR_PATHS_CONFLICT ? "conflict" : "overlap", sa, sb);
         }
     }
     return 0;

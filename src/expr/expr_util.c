@@ -88,6 +88,20 @@ char *expr_path_str(arena_t *a, const expr_node *path)
     return s;
 }
 
+expr_meet expr_paths_meet(const expr_node *a, const expr_node *b)
+{
+    size_t m = a->u.path.n < b->u.path.n ? a->u.path.n : b->u.path.n;
+    for (size_t k = 0; k < m; k++) {
+        const expr_pel *x = &a->u.path.el[k], *y = &b->u.path.el[k];
+        if (x->is_index != y->is_index)
+            return EXPR_PATHS_CONFLICT;
+        if (x->is_index ? x->index != y->index
+                        : (x->len != y->len || memcmp(x->name, y->name, x->len)))
+            return EXPR_PATHS_APART;
+    }
+    return EXPR_PATHS_OVERLAP;
+}
+
 const av_t *expr_path_get(const av_t *item, const expr_node *path)
 {
     const av_t *v = item;
