@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include <jansson.h>
+#include <pthread.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -288,16 +289,56 @@ void ddb_proto_resp_fini(ddb_proto_resp *resp)
     resp->body_len = 0;
 }
 
+/* Each thread keeps the arena of the body's tree between requests (reset, not freed: its
+ * first block stays), so a request does not malloc and free one; freed when the thread ends.
+ * ddb_proto_handle is never called from inside itself, so one per thread is enough. */
+static pthread_key_t ddb_proto_ja_key;
+static pthread_once_t ddb_proto_ja_once = PTHREAD_ONCE_INIT;
+static bool ddb_proto_ja_ok;
+
+static void ddb_proto_ja_free(void *p)
+{
+    arena_fini(p);
+    free(p);
+}
+
+static void ddb_proto_ja_init(void)
+{
+    ddb_proto_ja_ok = pthread_key_create(&ddb_proto_ja_key, ddb_proto_ja_free) == 0;
+}
+
+/* The thread's arena, or NULL (the caller then uses one of its own). */
+static arena_t *ddb_proto_ja_take(void)
+{
+    pthread_once(&ddb_proto_ja_once, ddb_proto_ja_init);
+    if (!ddb_proto_ja_ok)
+        return NULL;
+    arena_t *a = pthread_getspecific(ddb_proto_ja_key);
+    if (!a) {
+        if (!(a = malloc(sizeof *a)))
+            return NULL;
+        arena_init(a);
+        if (pthread_setspecific(ddb_proto_ja_key, a) != 0) {
+            free(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
 void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_resp *resp)
 {
     json_t *jreq = NULL, *jresp = NULL;
-    arena_t ja; /* our reader's tree of the body (value/jread.h) */
-    arena_init(&ja);
+    arena_t own, *ja = ddb_proto_ja_take(); /* our reader's tree of the body (value/jread.h) */
+    arena_init(&own);
+    if (!ja)
+        ja = &own;
     /* room for the tree of any body the endpoint takes: a node is 88 bytes (+8 in an array's
      * index) and a value may be 2 bytes of text ("0,"), so up to 48 bytes per body byte; the
      * default maximum answered a valid 16 MB body of tiny values with 500 out of memory */
-    if (req->body_len * 48 + ((size_t)1 << 20) > ja.max)
-        ja.max = req->body_len * 48 + ((size_t)1 << 20);
+    ja->max = own.max;
+    if (req->body_len * 48 + ((size_t)1 << 20) > ja->max)
+        ja->max = req->body_len * 48 + ((size_t)1 << 20);
     err_t e = {0};
     unsigned long oom0 = mem_failures();
     ddb_proto_resp_start(resp);
@@ -385,7 +426,7 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         }
     } else {
         jread_error je;
-        if (jread_parse(req->body, req->body_len, &ja, &root, &je) != 0) {
+        if (jread_parse(req->body, req->body_len, ja, &root, &je) != 0) {
             if (je.nomem) {
                 ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
             } else {
@@ -440,7 +481,10 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
 done:
     json_decref(jresp);
     json_decref(jreq);
-    arena_fini(&ja);
+    if (ja == &own)
+        arena_fini(&own);
+    else
+        arena_reset(ja);
     if (mem_failures() != oom0 && resp->status < 500) {
         /* an allocation failed (base/mem.h): what was built may be incomplete */
         log_error("%s: out of memory", resp->op);
