@@ -95,8 +95,9 @@ def requests(t, g, arn="arn:aws:dynamodb:us-east-1:000000000000:table/T"):
         ("DescribeTable", {"TableName": t}),
         ("DescribeTimeToLive", {"TableName": t}),
         ("ListTables", {"ExclusiveStartTableName": t, "Limit": 5}),
-        ("UpdateTable", {"TableName": t, "BillingMode": "PAY_PER_REQUEST",
-                         "TableClass": "STANDARD"}),
+        # one change per UpdateTable (AWS refuses TableClass with anything else)
+        ("UpdateTable", {"TableName": t, "BillingMode": "PAY_PER_REQUEST"}),
+        ("UpdateTable", {"TableName": t, "TableClass": "STANDARD"}),
         ("UpdateTable", {"TableName": g, "GlobalSecondaryIndexUpdates": [
             {"Delete": {"IndexName": "nope"}}]}),
         ("TagResource", {"ResourceArn": arn, "Tags": [{"Key": "k", "Value": "v"}]}),
