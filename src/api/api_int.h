@@ -133,6 +133,11 @@ void api_thr_refund(api_req *r, const store_table *t, const store_index *ix, boo
 typedef int (*api_op_fn)(api_req *r, json_t **out);
 
 /* Handlers (one per operation; file named in the comment). */
+/* A key's KeySchema array (every partition key attribute, then every sort key attribute) and
+ * an index's Projection object, as DescribeTable shows them (op_table.c; new references):
+ * DescribeTable, CreateTable's and UpdateTable's answers, and backups' descriptions. */
+json_t *api_keyschema_json(const store_keydef *k);
+json_t *api_projection_json(const store_index *ix);
 int op_create_table(api_req *r, json_t **out);      /* op_table.c */
 int op_delete_table(api_req *r, json_t **out);      /* op_table.c */
 int op_describe_table(api_req *r, json_t **out);    /* op_table.c */

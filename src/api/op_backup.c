@@ -454,29 +454,6 @@ static av_type bk_type_of(const char *s)
     return !s ? AV_NONE : !strcmp(s, "S") ? AV_S : !strcmp(s, "N") ? AV_N : !strcmp(s, "B") ? AV_B : AV_NONE;
 }
 
-static json_t *bk_keyschema(const store_keydef *k)
-{
-    json_t *a = json_array();
-    json_array_append_new(a, json_pack("{s:s,s:s}", "AttributeName", k->hash, "KeyType", "HASH"));
-    if (k->range[0])
-        json_array_append_new(a, json_pack("{s:s,s:s}", "AttributeName", k->range, "KeyType",
-                                           "RANGE"));
-    return a;
-}
-
-static json_t *bk_projection(const store_index *ix)
-{
-    static const char *const names[] = {"ALL", "KEYS_ONLY", "INCLUDE"};
-    json_t *p = json_pack("{s:s}", "ProjectionType", names[ix->proj]);
-    if (ix->proj == STORE_PROJ_INCLUDE) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < ix->n_include; i++)
-            json_array_append_new(a, json_string(ix->include[i]));
-        json_object_set_new(p, "NonKeyAttributes", a);
-    }
-    return p;
-}
-
 static json_t *bk_keydef_json(const store_keydef *k)
 {
     json_t *o = json_pack("{s:s,s:s}", "hash", k->hash, "hash_type", bk_type_name(k->hash_type));
@@ -513,7 +490,8 @@ static json_t *bk_def_json(const store_table *t)
     for (size_t i = 0; i < t->n_idx; i++) {
         const store_index *ix = &t->idx[i];
         json_t *x = json_pack("{s:s,s:b,s:o,s:o}", "name", ix->name, "global", ix->global, "key",
-                              bk_keydef_json(&ix->key), "Projection", bk_projection(ix));
+                              bk_keydef_json(&ix->key), "Projection",
+                              api_projection_json(ix));
         json_array_append_new(idx, x);
     }
     return json_pack("{s:o,s:o}", "key", bk_keydef_json(&t->key), "idx", idx);
@@ -552,7 +530,7 @@ static void bk_source_json(api_req *r, const store_table *t, json_t *meta, json_
         json_object_set_new(d, "TableId", json_string(tid));
     json_object_set_new(d, "TableArn", json_string(bk_table_arn(r, vis)));
     json_object_set_new(d, "TableSizeBytes", json_integer(0));
-    json_object_set_new(d, "KeySchema", bk_keyschema(&t->key));
+    json_object_set_new(d, "KeySchema", api_keyschema_json(&t->key));
     json_object_set_new(d, "TableCreationDateTime", bk_time(t->created_ms));
     json_object_set_new(d, "ProvisionedThroughput",
                         json_pack("{s:I,s:I}", "ReadCapacityUnits",
@@ -566,7 +544,8 @@ static void bk_source_json(api_req *r, const store_table *t, json_t *meta, json_
     for (size_t i = 0; i < t->n_idx; i++) {
         const store_index *ix = &t->idx[i];
         json_t *x = json_pack("{s:s,s:o,s:o}", "IndexName", ix->name, "KeySchema",
-                              bk_keyschema(&ix->key), "Projection", bk_projection(ix));
+                              api_keyschema_json(&ix->key), "Projection",
+                              api_projection_json(ix));
         if (ix->global) {
             json_t *g = json_object_get(gmeta, ix->name);
             json_object_set_new(x, "ProvisionedThroughput",

@@ -278,7 +278,7 @@ static bool meta_is_ppr(json_t *meta)
 
 /* ---- descriptions -------------------------------------------------------------------- */
 
-static json_t *keyschema_json(const store_keydef *k)
+json_t *api_keyschema_json(const store_keydef *k)
 {
     const char *names[STORE_KEY_ATTRS];
     av_type types[STORE_KEY_ATTRS];
@@ -295,7 +295,7 @@ static const char *tbl_type_name(av_type t)
     return t == AV_N ? "N" : t == AV_B ? "B" : "S";
 }
 
-static json_t *projection_json(const store_index *ix)
+json_t *api_projection_json(const store_index *ix)
 {
     static const char *const names[] = {"ALL", "KEYS_ONLY", "INCLUDE"};
     json_t *p = json_pack("{s:s}", "ProjectionType", names[ix->proj]);
@@ -511,7 +511,7 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
         json_object_set_new(d, "AttributeDefinitions", ad);
     }
     json_object_set_new(d, "TableName", json_string(name));
-    json_object_set_new(d, "KeySchema", keyschema_json(&t->key));
+    json_object_set_new(d, "KeySchema", api_keyschema_json(&t->key));
     /* UPDATING while a GSI added by UpdateTable is in its resource allocation phase or a
      * deleted one is being removed; ACTIVE again while a new GSI backfills (AWS's phases,
      * tests/e2e/test_gsi_lifecycle.py) */
@@ -552,8 +552,8 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
         const store_index *ix = deleting ? &t->dropping[i - t->n_idx] : &t->idx[i];
         json_t *x = json_object();
         json_object_set_new(x, "IndexName", json_string(ix->name));
-        json_object_set_new(x, "KeySchema", keyschema_json(&ix->key));
-        json_object_set_new(x, "Projection", projection_json(ix));
+        json_object_set_new(x, "KeySchema", api_keyschema_json(&ix->key));
+        json_object_set_new(x, "Projection", api_projection_json(ix));
         /* a GSI added by UpdateTable: CREATING in UpdateTable's reply (AWS's first phase,
          * without Backfilling), then CREATING with Backfilling false while its resources
          * are allocated, CREATING with Backfilling true while it is filled from the table's

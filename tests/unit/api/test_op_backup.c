@@ -123,6 +123,56 @@ static void test_lifecycle_and_restore(void **state)
     free(arn);
 }
 
+/* A GSI with a multi-attribute key (two partition and two sort key attributes): the backup's
+ * description (SourceTableFeatureDetails) shows the same KeySchema as the source table's
+ * DescribeTable.  (A restore of such a table still rebuilds the index on its first partition
+ * and sort key attributes only: the backup's stored definition keeps no more; not fixed yet.) */
+static json_t *gsi_keyschema(json_t *gsis)
+{
+    return json_object_get(json_array_get(gsis, 0), "KeySchema");
+}
+
+static void test_multikey_gsi_backup(void **state)
+{
+    ot_env *t = *state;
+    assert_int_equal(
+        ot_call(t->api, "CreateTable", NULL,
+                "{\"TableName\":\"mktab\",\"BillingMode\":\"PAY_PER_REQUEST\","
+                "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},"
+                "{\"AttributeName\":\"a\",\"AttributeType\":\"S\"},"
+                "{\"AttributeName\":\"b\",\"AttributeType\":\"N\"},"
+                "{\"AttributeName\":\"c\",\"AttributeType\":\"S\"},"
+                "{\"AttributeName\":\"d\",\"AttributeType\":\"B\"}],"
+                "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
+                "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"mkg\",\"KeySchema\":["
+                "{\"AttributeName\":\"a\",\"KeyType\":\"HASH\"},"
+                "{\"AttributeName\":\"b\",\"KeyType\":\"HASH\"},"
+                "{\"AttributeName\":\"c\",\"KeyType\":\"RANGE\"},"
+                "{\"AttributeName\":\"d\",\"KeyType\":\"RANGE\"}],"
+                "\"Projection\":{\"ProjectionType\":\"ALL\"}}]}"),
+        0);
+    json_t *src = NULL;
+    assert_int_equal(ot_call(t->api, "DescribeTable", &src, "{\"TableName\":\"mktab\"}"), 0);
+    json_t *want = gsi_keyschema(json_object_get(json_object_get(src, "Table"),
+                                                 "GlobalSecondaryIndexes"));
+    assert_int_equal(json_array_size(want), 4);
+    char *arn = create_backup(t->api, "mktab");
+    json_t *resp = NULL;
+    assert_int_equal(ot_call(t->api, "DescribeBackup", &resp, "{\"BackupArn\":\"%s\"}", arn), 0);
+    json_t *got = gsi_keyschema(json_object_get(
+        json_object_get(json_object_get(resp, "BackupDescription"), "SourceTableFeatureDetails"),
+        "GlobalSecondaryIndexes"));
+    if (!json_equal(want, got)) {
+        char *w = json_dumps(want, JSON_COMPACT), *g = json_dumps(got, JSON_COMPACT);
+        fail_msg("DescribeBackup's GSI KeySchema %s, the table's %s", g, w);
+        free(w);
+        free(g);
+    }
+    json_decref(resp);
+    json_decref(src);
+    free(arn);
+}
+
 /* api_free during a restore pauses it; the next api with resume_jobs finishes it; a
  * CREATING record nobody holds is removed. */
 static void test_pause_and_resume(void **state)
@@ -162,6 +212,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_lifecycle_and_restore, ot_setup, ot_teardown),
         cmocka_unit_test_setup_teardown(test_pause_and_resume, ot_setup, ot_teardown),
+        cmocka_unit_test_setup_teardown(test_multikey_gsi_backup, ot_setup, ot_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
