@@ -175,15 +175,17 @@ static size_t st_key_names(const store_table *t, const store_index *ix, const ch
 
 /* Whether item's key attributes match the query's equalities and its range condition, given
  * the queried key's attribute names and types (store_key_attrs). */
+/* lens[i]: strlen(names[i]), measured once per query rather than per item. */
 static bool st_key_match_with(const store_query *q, const av_t *item, const char *const *names,
-                              const av_type *types, size_t n)
+                              const size_t *lens, const av_type *types, size_t n)
 {
     for (size_t i = 0; i < q->n_eq && i < n; i++)
-        if (!av_equal(av_map_gets(item, names[i]), &q->eq[i]))
+        if (!av_equal(av_map_get(item, names[i], lens[i]), &q->eq[i]))
             return false;
     if (q->rop == STORE_R_NONE)
         return true;
-    return q->n_eq < n && st_range_ok(q, av_map_gets(item, names[q->n_eq]), types[q->n_eq]);
+    return q->n_eq < n &&
+           st_range_ok(q, av_map_get(item, names[q->n_eq], lens[q->n_eq]), types[q->n_eq]);
 }
 
 static bool st_key_match(const store_query *q, const av_t *item)
@@ -191,8 +193,10 @@ static bool st_key_match(const store_query *q, const av_t *item)
     const store_keydef *kd = q->index ? &q->index->key : &q->table->key;
     const char *names[STORE_KEY_ATTRS];
     av_type types[STORE_KEY_ATTRS];
-    size_t n = store_key_attrs(kd, names, types, NULL);
-    return st_key_match_with(q, item, names, types, n);
+    size_t n = store_key_attrs(kd, names, types, NULL), lens[STORE_KEY_ATTRS];
+    for (size_t i = 0; i < n; i++)
+        lens[i] = strlen(names[i]);
+    return st_key_match_with(q, item, names, lens, types, n);
 }
 
 static int st_check_esk(const store_query *q, err_t *e)
@@ -342,7 +346,9 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
     }
     const char *knames[STORE_KEY_ATTRS];
     av_type ktypes[STORE_KEY_ATTRS];
-    size_t nhash, nkey = store_key_attrs(kd, knames, ktypes, &nhash);
+    size_t nhash, nkey = store_key_attrs(kd, knames, ktypes, &nhash), klens[STORE_KEY_ATTRS];
+    for (size_t i = 0; i < nkey; i++)
+        klens[i] = strlen(knames[i]);
     if (q->n_eq &&
         (q->n_eq < nhash || q->n_eq > nkey || (q->rop != STORE_R_NONE && q->n_eq == nkey)))
         return err_set(e, ERR_INTERNAL, "a query's key condition does not fit the key schema");
@@ -576,10 +582,10 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
             isize = item.type == AV_M ? av_item_size(&item) : 0;
         }
         bool ok = item.type == AV_M;
-        const av_t *hv = ok ? av_map_gets(&item, kd->hash) : NULL;
         if (ok && q->n_eq)
-            ok = st_key_match_with(q, &item, knames, ktypes, nkey);
-        if (ok && nseg > 1) {
+            ok = st_key_match_with(q, &item, knames, klens, ktypes, nkey);
+        if (ok && nseg > 1) { /* a parallel Scan's segment: by the hash key's value */
+            const av_t *hv = av_map_gets(&item, kd->hash);
             buf_reset(&tmp);
             ok = hv != NULL;
             if (ok && (rc = key_encode(hv, &tmp)) == ERR_NOMEM)
