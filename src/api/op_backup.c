@@ -454,6 +454,18 @@ static av_type bk_type_of(const char *s)
     return !s ? AV_NONE : !strcmp(s, "S") ? AV_S : !strcmp(s, "N") ? AV_N : !strcmp(s, "B") ? AV_B : AV_NONE;
 }
 
+/* A multi-attribute key's further partition or sort key attributes: [{"name","type"}, ...]. */
+static json_t *bk_xattrs_json(char *const *names, const av_type *types, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:s,s:s}", "name", names[i], "type",
+                                           bk_type_name(types[i])));
+    return a;
+}
+
+/* A key definition as the backup keeps it: hash, hash_type, range, range_type, and for a
+ * multi-attribute GSI key xhash / xrange (bk_xattrs_json; absent in backups made before). */
 static json_t *bk_keydef_json(const store_keydef *k)
 {
     json_t *o = json_pack("{s:s,s:s}", "hash", k->hash, "hash_type", bk_type_name(k->hash_type));
@@ -461,10 +473,36 @@ static json_t *bk_keydef_json(const store_keydef *k)
         json_object_set_new(o, "range", json_string(k->range));
         json_object_set_new(o, "range_type", json_string(bk_type_name(k->range_type)));
     }
+    if (k->n_xhash)
+        json_object_set_new(o, "xhash", bk_xattrs_json(k->xhash, k->xhash_type, k->n_xhash));
+    if (k->n_xrange)
+        json_object_set_new(o, "xrange", bk_xattrs_json(k->xrange, k->xrange_type, k->n_xrange));
     return o;
 }
 
-static bool bk_keydef_from(json_t *o, store_keydef *k)
+/* bk_xattrs_json's array (NULL: none) into names (arena copies) and types. */
+static bool bk_xattrs_from(json_t *arr, arena_t *a, char **names, av_type *types, uint8_t *n)
+{
+    *n = 0;
+    if (!arr)
+        return true;
+    if (!json_is_array(arr) || json_array_size(arr) > STORE_KEY_PARTS - 1)
+        return false;
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        json_t *x = json_array_get(arr, i);
+        const char *nm = json_string_value(json_object_get(x, "name"));
+        types[i] = bk_type_of(json_string_value(json_object_get(x, "type")));
+        if (!nm || strlen(nm) >= STORE_NAME_MAX || types[i] == AV_NONE ||
+            !(names[i] = arena_strdup(a, nm)))
+            return false;
+        (*n)++;
+    }
+    return true;
+}
+
+/* A key definition from bk_keydef_json's object; the names of further key attributes are
+ * copied into arena a. */
+static bool bk_keydef_from(json_t *o, arena_t *a, store_keydef *k)
 {
     memset(k, 0, sizeof *k);
     const char *h = json_string_value(json_object_get(o, "hash"));
@@ -480,7 +518,10 @@ static bool bk_keydef_from(json_t *o, store_keydef *k)
             return false;
         snprintf(k->range, sizeof k->range, "%s", r);
     }
-    return true;
+    return bk_xattrs_from(json_object_get(o, "xhash"), a, k->xhash, k->xhash_type, &k->n_xhash) &&
+           bk_xattrs_from(json_object_get(o, "xrange"), a, k->xrange, k->xrange_type,
+                          &k->n_xrange) &&
+           (k->n_xrange == 0 || r);
 }
 
 /* The store-level definition of t (what a restore needs besides the metadata). */
@@ -1143,7 +1184,7 @@ static bool bk_index_from(api_req *r, json_t *x, store_index *ix)
 {
     memset(ix, 0, sizeof *ix);
     const char *n = json_string_value(json_object_get(x, "name"));
-    if (!n || strlen(n) >= STORE_NAME_MAX || !bk_keydef_from(json_object_get(x, "key"), &ix->key))
+    if (!n || strlen(n) >= STORE_NAME_MAX || !bk_keydef_from(json_object_get(x, "key"), r->arena, &ix->key))
         return false;
     snprintf(ix->name, sizeof ix->name, "%s", n);
     ix->global = json_is_true(json_object_get(x, "global"));
@@ -1171,24 +1212,30 @@ static bool bk_index_from(api_req *r, json_t *x, store_index *ix)
 static bool bk_override_matches(json_t *o, json_t *x)
 {
     json_t *ks = json_object_get(o, "KeySchema"), *key = json_object_get(x, "key");
-    const char *h = NULL, *rg = NULL;
+    /* the backup's partition and sort key attributes, each in key-schema order */
+    const char *bn[2][STORE_KEY_PARTS];
+    size_t bc[2] = {0, 0}, oc[2] = {0, 0};
+    for (int part = 0; part < 2; part++) {
+        const char *first = json_string_value(json_object_get(key, part ? "range" : "hash"));
+        if (!first)
+            continue;
+        bn[part][bc[part]++] = first;
+        json_t *xs = json_object_get(key, part ? "xrange" : "xhash");
+        for (size_t j = 0; j < json_array_size(xs) && bc[part] < STORE_KEY_PARTS; j++)
+            bn[part][bc[part]++] = json_string_value(json_object_get(json_array_get(xs, j), "name"));
+    }
     size_t i;
     json_t *k;
     json_array_foreach(ks, i, k) {
         const char *kt = json_string_value(json_object_get(k, "KeyType"));
         const char *an = json_string_value(json_object_get(k, "AttributeName"));
-        if (!kt || !an)
+        int part = kt && !strcmp(kt, "HASH") ? 0 : kt && !strcmp(kt, "RANGE") ? 1 : -1;
+        if (part < 0 || !an || oc[part] >= bc[part] || !bn[part][oc[part]] ||
+            strcmp(an, bn[part][oc[part]]))
             return false;
-        if (!strcmp(kt, "HASH"))
-            h = an;
-        else if (!strcmp(kt, "RANGE"))
-            rg = an;
-        else
-            return false;
+        oc[part]++;
     }
-    const char *bh = json_string_value(json_object_get(key, "hash"));
-    const char *br = json_string_value(json_object_get(key, "range"));
-    if (!h || !bh || strcmp(h, bh) || (!rg) != (!br) || (rg && strcmp(rg, br)))
+    if (oc[0] != bc[0] || oc[0] == 0 || oc[1] != bc[1])
         return false;
     json_t *p = json_object_get(o, "Projection"), *bp = json_object_get(x, "Projection");
     if (!p)
@@ -1263,7 +1310,7 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
         goto done;
     }
     snprintf(t->name, sizeof t->name, "%s", sn);
-    if (!bk_keydef_from(json_object_get(def, "key"), &t->key)) {
+    if (!bk_keydef_from(json_object_get(def, "key"), r->arena, &t->key)) {
         rc = err_set(r->err, ERR_INTERNAL, "backup %s has a damaged definition", id);
         goto done;
     }
