@@ -2130,6 +2130,15 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                 }
                 if ((rc = ut_gsi_on_demand(r, act, found->name, g)))
                     return rc;
+                /* new ceilings: the index is UPDATING for a while (the table stays ACTIVE),
+                 * its new values shown at once, a second Update meanwhile refused (AWS,
+                 * ack-api-quirks DDB-TABLE-135: 2 s); a warm throughput change leaves it
+                 * ACTIVE (DDB-TABLE-155) */
+                if (ut_has_units(json_object_get(act, "OnDemandThroughput"),
+                                 "MaxReadRequestUnits", "MaxWriteRequestUnits") &&
+                    r->api->update_delay_ms > 0)
+                    tp_set(g, meta_int(g, "RCU"), meta_int(g, "WCU"),
+                           now_ms() + r->api->update_delay_ms);
                 continue;
             }
             if ((rc = check_gsi_throughput(r, act, &gtp)))

@@ -1241,13 +1241,25 @@ def test_update_table_gsi_on_demand(raw, ddb_url, table_name, target):
         "One or more parameter values were invalid: Requested MaxReadRequestUnits for "
         "OnDemandThroughput for index : gsi1 is outside of valid range"))
     assert "OnDemandThroughput" not in gsi_desc() and "ProvisionedThroughput" not in gsi_desc()
-    assert upd({"OnDemandThroughput": {"MaxReadRequestUnits": 30,
-                                       "MaxWriteRequestUnits": 20}})[0] == 200
+    status, _, resp = raw_request(ddb_url, {
+        "TableName": name, "GlobalSecondaryIndexUpdates": [{"Update": {
+            "IndexName": "gsi1", "OnDemandThroughput": {"MaxReadRequestUnits": 30,
+                                                        "MaxWriteRequestUnits": 20}}}]},
+        target="DynamoDB_20120810.UpdateTable")
+    # the index is UPDATING for a while, the table ACTIVE (DDB-TABLE-135; the refusal of a
+    # second Update meanwhile: test_tables_updating test_gsi_on_demand_update_in_progress)
+    d = json.loads(resp)["TableDescription"]
+    assert status == 200 and (d["TableStatus"], d["GlobalSecondaryIndexes"][0]["IndexStatus"]) == (
+        "ACTIVE", "UPDATING")
+    # the new ceilings show at once
     assert gsi_desc()["OnDemandThroughput"] == {"MaxReadRequestUnits": 30,
                                                 "MaxWriteRequestUnits": 20}
+    wait_active(raw, name)
     assert upd({"OnDemandThroughput": {"MaxWriteRequestUnits": -1}})[0] == 200
     assert gsi_desc()["OnDemandThroughput"] == {"MaxReadRequestUnits": 30}
+    wait_active(raw, name)
     assert upd({"WarmThroughput": {"ReadUnitsPerSecond": 15000}})[0] == 200
+    assert gsi_desc()["IndexStatus"] == "ACTIVE"
     assert "ProvisionedThroughput" not in gsi_desc()
 
 

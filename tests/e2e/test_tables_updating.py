@@ -282,3 +282,31 @@ def test_pay_per_request_during_switch_is_dropped(ddbchat_server):
     wait_active(url, "flip")
     d = ok(url, "DescribeTable", {"TableName": "flip"})["Table"]
     assert set(d["BillingModeSummary"]) == {"BillingMode", "LastUpdateToPayPerRequestDateTime"}
+
+
+# A GSI's OnDemandThroughput Update of an on-demand table (AWS, ack-api-quirks DDB-TABLE-135,
+# 2 s there): the index is UPDATING, the table ACTIVE, the new ceilings already described, and
+# a second Update of the index meanwhile is ResourceInUseException "Index is being updated";
+# once ACTIVE it goes through.  ddbchat kept the index ACTIVE (and, before 6c88c15, refused the
+# Update without ProvisionedThroughput).
+def test_gsi_on_demand_update_in_progress(ddbchat_server):
+    delay_ms = 400  # a short window: the test stays well under a second
+    url = ddbchat_server(env={"DDBCHAT_UPDATE_DONE_DELAY_MS": str(delay_ms)}).ddb_url
+    gsi_table(url, "godt", ppr=True)
+
+    def upd(units):
+        return {"TableName": "godt", "GlobalSecondaryIndexUpdates": [{"Update": {
+            "IndexName": "gsi1", "OnDemandThroughput": {"MaxReadRequestUnits": units}}}]}
+    ok(url, "UpdateTable", upd(30))
+    t0 = time.monotonic()
+    with within_window(t0, delay_ms / 1000):
+        d = ok(url, "DescribeTable", {"TableName": "godt"})["Table"]
+        assert (d["TableStatus"], gsi_of(d)["IndexStatus"]) == ("ACTIVE", "UPDATING")
+        assert gsi_of(d)["OnDemandThroughput"] == {"MaxReadRequestUnits": 30}
+        err(url, "UpdateTable", upd(40), IN_USE, "Attempt to change a resource which is still "
+            "in use: Index is being updated. Table: godt Index: gsi1")
+    deadline = time.monotonic() + 10
+    while gsi_of(ok(url, "DescribeTable", {"TableName": "godt"})["Table"])["IndexStatus"] != "ACTIVE":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    ok(url, "UpdateTable", upd(40))
