@@ -195,7 +195,7 @@ static uint64_t st_get_n(const av_t *m, const char *name)
     return st_n_of(av_map_gets(m, name));
 }
 
-static void st_get_name(const av_t *m, const char *name, char *out)
+void st_get_name(const av_t *m, const char *name, char *out)
 {
     const av_t *v = av_map_gets(m, name);
     out[0] = 0;

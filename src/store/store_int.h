@@ -332,6 +332,9 @@ void st_cat_fini(store_t *s);
 int st_cat_finish_pending(store_t *s, err_t *e);
 /* True when some table of the in-memory catalog has an index being filled or removed. */
 bool st_cat_busy(store_t *s);
+/* m[name] when it is an S, into out[STORE_NAME_MAX] (cut to STORE_NAME_MAX - 1 bytes); ""
+ * otherwise.  The catalog's and the stream descriptors' records. */
+void st_get_name(const av_t *m, const char *name, char *out);
 
 /* ---- commit.c ---- */
 int st_commit_start(store_t *s, err_t *e);

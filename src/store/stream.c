@@ -129,17 +129,6 @@ static int64_t st_get_i(const av_t *m, const char *name)
     return neg ? -x : x;
 }
 
-static void st_get_str(const av_t *m, const char *name, char *out)
-{
-    const av_t *v = av_map_gets(m, name);
-    out[0] = 0;
-    if (!v || v->type != AV_S)
-        return;
-    size_t n = v->u.str.len < STORE_NAME_MAX - 1 ? v->u.str.len : STORE_NAME_MAX - 1;
-    memcpy(out, v->u.str.ptr, n);
-    out[n] = 0;
-}
-
 /* Internal form: the public one plus the next shard index. */
 typedef struct st_sdesc {
     store_stream d;
@@ -215,15 +204,15 @@ static int st_sdesc_decode(uint32_t sid, const MDB_val *v, arena_t *a, st_sdesc 
         return err_set(e, ERR_IO, "corrupt stream record");
     store_stream *d = &x->d;
     d->id = sid;
-    st_get_str(&m, "tn", d->table);
+    st_get_name(&m, "tn", d->table);
     d->table_id = (uint32_t)st_get_i(&m, "tid");
     d->label_ms = st_get_i(&m, "ms");
     d->view = (uint8_t)st_get_i(&m, "v");
     d->enabled = st_get_i(&m, "en") != 0;
     d->disabled_ms = st_get_i(&m, "dms");
-    st_get_str(&m, "h", d->key.hash);
+    st_get_name(&m, "h", d->key.hash);
     d->key.hash_type = (av_type)st_get_i(&m, "ht");
-    st_get_str(&m, "r", d->key.range);
+    st_get_name(&m, "r", d->key.range);
     d->key.range_type = (av_type)st_get_i(&m, "rt");
     d->trim = (uint64_t)st_get_i(&m, "trim");
     x->next_shard = (uint32_t)st_get_i(&m, "nsh");
