@@ -8,7 +8,12 @@
  *   jr    api_call_out_jr over our reader's tree: the request read straight into values
  *         (GetItem, PutItem, UpdateItem, DeleteItem, Query, Scan, TransactGetItems,
  *         TransactWriteItems with its ClientRequestToken, BatchWriteItem when it has one),
- *         the reply as text.  It is what the endpoint runs (ddb_proto.c).
+ *         the reply as text.  It is what the endpoint runs (ddb_proto.c);
+ *   sink  api_call_sink over jansson's tree (the operations with a reply as values: GetItem,
+ *         PutItem, UpdateItem, DeleteItem, Query, Scan, BatchGetItem), what the messaging
+ *         service's embedded backend runs: the same code, message and extra fields, and the
+ *         items handed over (each written with jout_item) are the reply's items, in order,
+ *         under the same names.
  * jansson's tree is jread_to_jansson's, the tree json_loadb gives (tests/fuzz/fuzz_jread.c).
  *
  * Input: one byte choosing the operation (OPS), then the JSON body; a body our reader refuses
@@ -35,9 +40,10 @@ static const char *const OPS[] = {"GetItem",          "PutItem",          "Updat
                                   "BatchGetItem",     "BatchWriteItem",   "TransactGetItems",
                                   "TransactWriteItems"};
 #define N_OPS (sizeof OPS / sizeof OPS[0])
-#define N_WAYS 3
+#define N_WAYS 4
+#define SINK 3 /* the way the messaging service's embedded backend reads replies */
 
-static const char *const WAY[N_WAYS] = {"tree", "out", "jr"};
+static const char *const WAY[N_WAYS] = {"tree", "out", "jr", "sink"};
 
 /* the tables, with whether they have a sort key "sk" (every hash key is "pk") */
 static const struct {
@@ -276,6 +282,82 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* the items a reply hands over, one "key\titem" line each */
+typedef struct items_text {
+    char *s;
+    size_t n, cap;
+} items_text;
+
+static void it_add(items_text *t, const char *key, const char *item, size_t len)
+{
+    size_t k = strlen(key), need = t->n + k + len + 3;
+    if (need > t->cap) {
+        t->cap = need * 2;
+        t->s = realloc(t->s, t->cap);
+        if (!t->s)
+            abort();
+    }
+    memcpy(t->s + t->n, key, k);
+    t->s[t->n + k] = '\t';
+    memcpy(t->s + t->n + k + 1, item, len);
+    t->s[t->n + k + 1 + len] = '\n';
+    t->n += k + len + 2;
+    t->s[t->n] = 0;
+}
+
+static int sink_item(void *ctx, const char *key, const struct av *item)
+{
+    jout w;
+    jout_init(&w, 0);
+    size_t len = 0;
+    char *text = jout_item(&w, item) == 0 ? jout_take(&w, &len) : NULL;
+    jout_fini(&w);
+    if (!text)
+        fz_fail("sink: jout_item failed");
+    it_add(ctx, key, text, len);
+    free(text);
+    return 0;
+}
+
+static void it_add_json(items_text *t, const char *key, const json_t *v)
+{
+    char *d = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!d)
+        fz_fail("json_dumps failed");
+    it_add(t, key, d, strlen(d));
+    free(d);
+}
+
+/* The items of a reply tree as the sink gets them: Item, Attributes, LastEvaluatedKey, each
+ * element of Items, and of each table's list in BatchGetItem's Responses (named after it). */
+static void items_of_reply(const json_t *reply, items_text *t)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)reply, k, v)
+    {
+        size_t i;
+        json_t *x;
+        if (!strcmp(k, "Item") || !strcmp(k, "Attributes") || !strcmp(k, "LastEvaluatedKey")) {
+            it_add_json(t, k, v);
+        } else if (!strcmp(k, "Items")) {
+            json_array_foreach(v, i, x) it_add_json(t, k, x);
+        } else if (!strcmp(k, "Responses")) {
+            const char *tk;
+            json_t *tv;
+            json_object_foreach(v, tk, tv)
+            {
+                json_array_foreach(tv, i, x) it_add_json(t, tk, x);
+            }
+        }
+    }
+}
+
+static bool has_values(const char *op)
+{
+    return strstr(op, "Write") == NULL && strncmp(op, "Transact", 8) != 0;
+}
+
 typedef struct answer {
     int rc;
     char msg[ERR_MSG_MAX];
@@ -318,21 +400,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!tree)
         fz_fail("jread_to_jansson failed");
     answer a[N_WAYS];
+    items_text want = {0}, got = {0};
     for (int w = 0; w < N_WAYS; w++) {
         err_t e = {0};
         json_t *extra = NULL;
         int rc;
         char *text = NULL;
-        if (w == 0) {
+        /* an operation without a reply as values runs the tree way on the sink's store,
+         * which must stay like the others */
+        if (w == 0 || (w == SINK && !has_values(op))) {
             json_t *out = NULL;
             rc = api_call(F.api[w], op, tree, NULL, &out, &e);
             if (rc == 0) {
                 text = json_dumps(out, JSON_COMPACT | JSON_ENCODE_ANY);
                 if (!text)
                     fz_fail("json_dumps failed");
+                if (w == 0 && has_values(op))
+                    items_of_reply(out, &want);
                 json_decref(out);
             } else {
                 extra = out;
+            }
+        } else if (w == SINK) {
+            api_sink sink = {sink_item, &got};
+            rc = api_call_sink(F.api[w], op, tree, NULL, &sink, &extra, &e);
+            if (rc == 0) { /* the reply's text is not the sink's to give: its items are */
+                text = a[0].text ? strdup(a[0].text) : NULL;
+                if (!same_str(got.s ? got.s : "", want.s ? want.s : ""))
+                    fz_fail("%s: the sink's items differ from the reply's\n sink %s\n tree %s",
+                            op, got.s ? got.s : "-", want.s ? want.s : "-");
             }
         } else {
             jout wr;
@@ -389,6 +485,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(a[w].text);
         free(a[w].extra);
     }
+    free(want.s);
+    free(got.s);
     json_decref(tree);
     arena_fini(&ar);
     return 0;
