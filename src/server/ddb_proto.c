@@ -227,6 +227,7 @@ static void ddb_proto_resp_start(ddb_proto_resp *resp)
     resp->content_type = DDB_PROTO_CONTENT_TYPE;
     memcpy(resp->op, "-", 2);
     memcpy(resp->table, "-", 2);
+    resp->op_index = DDB_PROTO_OP_UNKNOWN;
     ddb_proto_request_id(resp->request_id);
 }
 
@@ -409,10 +410,13 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     }
 
     /* routing */
-    if (!op || !api_has_operation(op)) {
+    int op_index = op ? api_op_index(op) : -1;
+    if (op_index < 0) {
         ddb_proto_error(resp, ERR_UNKNOWN_OPERATION, NULL, TXT_UNKNOWN_OPERATION, NULL);
         goto done;
     }
+    if (strcmp(resp->op, op) == 0) /* the log's name is the operation's (not a Streams one) */
+        resp->op_index = op_index;
 
     /* body: our reader (value/jread.h), not json_loadb: an attribute name may hold U+0000;
      * the tree goes to the API as it is (api_call_out_jr: GetItem reads it directly, the

@@ -60,7 +60,11 @@ typedef struct ddb_proto_resp {
     char op[64];         /* operation name or "-" */
     char table[256];     /* TableName of the request or "-" */
     char error_type[64]; /* "" on success */
+    /* api_op_index(op) when the handler already knew it, else DDB_PROTO_OP_UNKNOWN (the
+     * caller looks op up itself: the same answer, one search more) */
+    int op_index;
 } ddb_proto_resp;
+#define DDB_PROTO_OP_UNKNOWN (-2)
 
 /* Handles one request.  Never fails: every problem becomes a DynamoDB error reply (an
  * allocation failure becomes a static 500 body).  Thread-safe. */

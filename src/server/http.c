@@ -142,6 +142,7 @@ struct http_req {
     size_t n_params, params_seen;
     bool params_have_nul, bad_header_byte;
     const char *content_length, *content_encoding;
+    const char *amz_target; /* the first X-Amz-Target among headers[] (NULL: none) */
     bool cl_conflict, has_te;
     int hosts;
     /* body */
@@ -370,7 +371,10 @@ static void http_ddb_api(http_server *srv, const http_request *req, http_respons
         int code = presp.error_type[0] ? err_code_from_type(presp.error_type) : 0;
         if (presp.error_type[0] && code == 0)
             code = MET_ERR_OTHER;
-        met_request(srv->cfg.metrics, api_op_index(presp.op), code,
+        met_request(srv->cfg.metrics,
+                    presp.op_index != DDB_PROTO_OP_UNKNOWN ? presp.op_index
+                                                           : api_op_index(presp.op),
+                    code,
                     (uint64_t)http_elapsed_us(&req->t0));
     }
     http_from_ddb(&presp, resp);
@@ -737,14 +741,6 @@ static const char *const http_inline_ops[] = {
     "ListTagsOfResource", "DescribeEndpoints",  "DescribeLimits",
 };
 
-static const char *http_req_header(const http_req *r, const char *name)
-{
-    for (size_t i = 0; i < r->n_headers; i++)
-        if (strcasecmp(r->headers[i].name, name) == 0)
-            return r->headers[i].value;
-    return NULL;
-}
-
 /* Whether the request may block for long (see the file comment): writes (they wait for
  * their group commit), a compressed body (decoding it is work), REST over a remote
  * endpoint. */
@@ -760,7 +756,7 @@ static bool http_blocking(const http_req *r)
         return l->srv->cfg.rest_blocking || strcmp(method, "POST") == 0 ||
                strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0 ||
                strcmp(method, "PATCH") == 0;
-    const char *target = http_req_header(r, "X-Amz-Target");
+    const char *target = r->amz_target; /* http_collect_header */
     if (!target || strcmp(method, "POST") != 0)
         return false;
     size_t pl = strlen(DDB_PROTO_TARGET_PREFIX);
@@ -947,8 +943,12 @@ static enum MHD_Result http_collect_header(void *cls, enum MHD_ValueKind kind, c
 {
     http_req *r = cls;
     r->headers_seen++;
-    if (r->n_headers < HTTP_MAX_HEADERS)
+    if (r->n_headers < HTTP_MAX_HEADERS) {
         r->headers[r->n_headers++] = (sigv4_header){key, value ? value : ""};
+        /* what http_blocking routes by: the first, as a search of headers[] finds */
+        if (!r->amz_target && (key[0] | 0x20) == 'x' && strcasecmp(key, "X-Amz-Target") == 0)
+            r->amz_target = value ? value : "";
+    }
     if (value && http_value_has_ctl(value, value_size)) /* RFC 9110 5.5 */
         r->bad_header_byte = true;
     /* the names below start with c, t or h: most headers (Authorization, X-Amz-*) are
