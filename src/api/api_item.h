@@ -49,6 +49,17 @@ static inline bool api_jr_text(const jread_val *v, const char *lit, size_t len)
 #define API_JR_KEY(m, lit) api_jr_key(m, lit, sizeof lit - 1)
 #define API_JR_TEXT(v, lit) api_jr_text(v, lit, sizeof lit - 1)
 
+/* The only member of object v when it is named `name` (len bytes) and is itself an object
+ * ({"PutRequest":{...}}, a TransactItems entry's {"Get":{...}}), else NULL. */
+static inline const jread_val *api_jr_sole_obj(const jread_val *v, const char *name, size_t len)
+{
+    if (v->type != JREAD_OBJECT || v->n != 1 || !api_jr_key(v->child, name, len) ||
+        v->child->type != JREAD_OBJECT)
+        return NULL;
+    return v->child;
+}
+#define API_JR_SOLE_OBJ(v, lit) api_jr_sole_obj(v, lit, sizeof lit - 1)
+
 /* The table named `name` (len bytes) for an item operation: ERR_RESOURCE_NOT_FOUND with
  * the service's "Requested resource not found" when there is none.  The name's constraints
  * were checked by the model (api_validate_request). */

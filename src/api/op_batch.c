@@ -484,15 +484,6 @@ static int bw_alloc(api_req *r, bw_req *q)
 
 #define BW_JANSSON 1
 
-/* The only member of object v when it is named `lit` and is an object, else NULL. */
-static const jread_val *bw_sole_obj(const jread_val *v, const char *lit, size_t len)
-{
-    if (v->type != JREAD_OBJECT || v->n != 1 || !api_jr_key(v->child, lit, len) ||
-        v->child->type != JREAD_OBJECT)
-        return NULL;
-    return v->child;
-}
-
 static int bw_parse_jr(api_req *r, const jread_val *b, bw_req *q)
 {
     const jread_val *ri = NULL;
@@ -528,10 +519,10 @@ static int bw_parse_jr(api_req *r, const jread_val *b, bw_req *q)
     for (ti = 0; ti < q->nt; ti++)
         for (size_t i = 0; i < q->tabs[ti].n; i++, k++) {
             const jread_val *e = q->tabs[ti].jlist->items[i], *m, *doc = NULL;
-            if ((m = bw_sole_obj(e, "PutRequest", 10)) && (doc = bw_sole_obj(m, "Item", 4)))
+            if ((m = API_JR_SOLE_OBJ(e, "PutRequest")) && (doc = API_JR_SOLE_OBJ(m, "Item")))
                 q->cx[k].kind = API_W_PUT;
-            else if ((m = bw_sole_obj(e, "DeleteRequest", 13)) &&
-                     (doc = bw_sole_obj(m, "Key", 3)))
+            else if ((m = API_JR_SOLE_OBJ(e, "DeleteRequest")) &&
+                     (doc = API_JR_SOLE_OBJ(m, "Key")))
                 q->cx[k].kind = API_W_DELETE;
             if (!doc || ddbjson_to_item_jr(doc, r->arena, &q->docs[k], r->err)) {
                 err_clear(r->err);

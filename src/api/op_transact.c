@@ -741,14 +741,12 @@ static const jread_val *tx_items_jr(const jread_val *b, api_rcc *rcc, const char
     return items;
 }
 
-/* A TransactItems entry's one action: an object of one member (it->child), itself an
- * object, named one of kinds[0 .. nk).  That name, or NULL. */
-static const char *tx_action_jr(const jread_val *it, const char *const *kinds, int nk)
+/* A TransactWriteItems entry's one action (api_jr_sole_obj, named one of kinds[0 .. 4)): that
+ * name, or NULL. */
+static const char *tw_action_jr(const jread_val *it, const char *const kinds[4])
 {
-    if (it->type != JREAD_OBJECT || it->n != 1 || it->child->type != JREAD_OBJECT)
-        return NULL;
-    for (int k = 0; k < nk; k++)
-        if (api_jr_key(it->child, kinds[k], strlen(kinds[k])))
+    for (int k = 0; k < 4; k++)
+        if (api_jr_sole_obj(it, kinds[k], strlen(kinds[k])))
             return kinds[k];
     return NULL;
 }
@@ -767,7 +765,7 @@ static int tw_parse_jr(api_req *r, const jread_val *b, twa **out_acts, size_t *o
     if (!acts)
         return TW_JANSSON;
     for (size_t i = 0; i < n; i++)
-        if (!(acts[i].kind_name = tx_action_jr(items->items[i], kinds, 4)))
+        if (!(acts[i].kind_name = tw_action_jr(items->items[i], kinds)))
             return TW_JANSSON;
     for (size_t i = 0; i < n; i++)
         if (parse_action_jr(r, &acts[i], items->items[i]->child))
@@ -1133,7 +1131,6 @@ typedef struct tga {
 static int tg_parse_jr(api_req *r, const jread_val *b, tga **out_gets, size_t *out_n,
                        api_rcc *rcc)
 {
-    static const char *const kinds[] = {"Get"};
     const jread_val *items = tx_items_jr(b, rcc, NULL, NULL);
     if (!items)
         return TW_JANSSON;
@@ -1142,9 +1139,9 @@ static int tg_parse_jr(api_req *r, const jread_val *b, tga **out_gets, size_t *o
     if (!gets)
         return TW_JANSSON;
     for (size_t i = 0; i < n; i++) {
-        if (!tx_action_jr(items->items[i], kinds, 1))
+        const jread_val *g = API_JR_SOLE_OBJ(items->items[i], "Get");
+        if (!g)
             return TW_JANSSON;
-        const jread_val *g = items->items[i]->child;
         const jread_val *table = NULL, *key = NULL, *proj = NULL, *names = NULL;
         for (const jread_val *v = g->child; v; v = v->next) {
             if (API_JR_KEY(v, "TableName") && v->type == JREAD_STRING)
