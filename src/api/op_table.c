@@ -571,10 +571,13 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
                                                                           : "ACTIVE"));
             if (!creating && !deleting && ix->backfilling)
                 json_object_set_new(x, "Backfilling", json_boolean(!ix->allocating));
-            if (!ppr && (!deleting || g)) {
+            /* an on-demand table's GSIs report 0/0 too (AWS, ack-api-quirks DDB-TABLE-133;
+             * DynamoDB Local leaves the block out) */
+            if (!deleting || g) {
                 long long gr, gw;
                 tp_shown(g, &gr, &gw);
-                json_object_set_new(x, "ProvisionedThroughput", tp_json(g, now, gr, gw));
+                json_object_set_new(x, "ProvisionedThroughput",
+                                    tp_json(g, now, ppr ? 0 : gr, ppr ? 0 : gw));
             }
             /* an on-demand table's index ceilings (an Update's OnDemandThroughput) */
             json_t *godt = json_object_get(g, "Odt");

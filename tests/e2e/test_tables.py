@@ -143,9 +143,10 @@ def test_describe_raw_fields(ddb, ddb_url, table_name, target):
                            "CreationDateTime"]
 
 
-def test_create_pay_per_request(ddb, table_name):
+def test_create_pay_per_request(ddb, table_name, target):
     # Pins: on-demand tables report BillingModeSummary PAY_PER_REQUEST, zero provisioned
-    # units, and GSIs without ProvisionedThroughput.
+    # units, on the table and on every GSI (AWS, ack-api-quirks DDB-TABLE-133, 2026-10-08);
+    # DynamoDB Local describes its GSIs without ProvisionedThroughput.
     name = table_name("ppr")
     d = make_table(ddb, name, hash=("pk", "S"), gsis=[{"name": "byg", "hash": ("g", "N"),
                                                       "projection": "KEYS_ONLY"}])
@@ -154,7 +155,9 @@ def test_create_pay_per_request(ddb, table_name):
     assert d["ProvisionedThroughput"]["ReadCapacityUnits"] == 0
     assert d["ProvisionedThroughput"]["WriteCapacityUnits"] == 0
     [g] = d["GlobalSecondaryIndexes"]
-    assert "ProvisionedThroughput" not in g
+    assert g.get("ProvisionedThroughput") == aws_or_local(target, {
+        "NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0, "WriteCapacityUnits": 0},
+        local=None)
     assert g["Projection"] == {"ProjectionType": "KEYS_ONLY"}
     assert "StreamSpecification" not in d
 
@@ -1240,7 +1243,10 @@ def test_update_table_gsi_on_demand(raw, ddb_url, table_name, target):
     assert upd({"OnDemandThroughput": {"MaxReadRequestUnits": 0}}) == (400, v, (
         "One or more parameter values were invalid: Requested MaxReadRequestUnits for "
         "OnDemandThroughput for index : gsi1 is outside of valid range"))
-    assert "OnDemandThroughput" not in gsi_desc() and "ProvisionedThroughput" not in gsi_desc()
+    assert "OnDemandThroughput" not in gsi_desc()
+    # an on-demand table's index reports 0/0 (DDB-TABLE-133), never the refused throughput
+    zero = {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0, "WriteCapacityUnits": 0}
+    assert gsi_desc()["ProvisionedThroughput"] == zero
     status, _, resp = raw_request(ddb_url, {
         "TableName": name, "GlobalSecondaryIndexUpdates": [{"Update": {
             "IndexName": "gsi1", "OnDemandThroughput": {"MaxReadRequestUnits": 30,
@@ -1260,7 +1266,7 @@ def test_update_table_gsi_on_demand(raw, ddb_url, table_name, target):
     wait_active(raw, name)
     assert upd({"WarmThroughput": {"ReadUnitsPerSecond": 15000}})[0] == 200
     assert gsi_desc()["IndexStatus"] == "ACTIVE"
-    assert "ProvisionedThroughput" not in gsi_desc()
+    assert gsi_desc()["ProvisionedThroughput"] == zero
 
 
 # UpdateTable's StreamSpecification texts, as the service words them (probed against AWS:
