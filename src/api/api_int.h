@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "api/api.h"
 #include "base/arena.h"
@@ -133,6 +135,15 @@ void api_thr_refund(api_req *r, const store_table *t, const store_index *ix, boo
 typedef int (*api_op_fn)(api_req *r, json_t **out);
 
 /* Handlers (one per operation; file named in the comment). */
+/* The wall clock in ms since the epoch (CLOCK_REALTIME): the service's timestamps, UPDATING
+ * windows, backup and stream times. */
+static inline int64_t api_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* A key's KeySchema array (every partition key attribute, then every sort key attribute) and
  * an index's Projection object, as DescribeTable shows them (op_table.c; new references):
  * DescribeTable, CreateTable's and UpdateTable's answers, and backups' descriptions. */

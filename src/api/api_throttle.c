@@ -127,13 +127,6 @@ static int64_t thr_int(json_t *o, const char *k)
     return json_is_integer(j) ? (int64_t)json_integer_value(j) : 0;
 }
 
-static int64_t thr_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The read and write capacity of o (the table's metadata or a GSI's entry) in effect at
  * wall-clock ms `wall` (api_tp_capacity: while an UpdateTable change of it is in progress the
  * old one, as AWS runs it: "While the table is in the UPDATING state, the table still has the
@@ -160,7 +153,7 @@ static void thr_configure(thr_table *e, const store_table *t, bool fresh, int64_
     e->od_max_rd = e->od_max_wr = false;
     e->recheck_ms = 0;
     if (e->mode == THR_PROVISIONED) {
-        int64_t wall = thr_wall_ms();
+        int64_t wall = api_wall_ms();
         thr_capacity(e, meta, wall, rate[0]);
         json_t *g = json_object_get(meta, "Gsi");
         for (size_t i = 0; i < t->n_idx; i++)
@@ -228,7 +221,7 @@ static thr_table *thr_entry(struct api_thr *s, const store_table *t, int64_t now
         e->next = *head;
         *head = e;
         s->n++;
-    } else if (e->conf_hash != h || (e->recheck_ms && thr_wall_ms() >= e->recheck_ms)) {
+    } else if (e->conf_hash != h || (e->recheck_ms && api_wall_ms() >= e->recheck_ms)) {
         e->conf_hash = h;
         thr_configure(e, t, false, now);
     }

@@ -143,13 +143,6 @@ typedef struct bk_mgr {
 
 /* ---- small helpers -------------------------------------------------------------------------- */
 
-static int64_t bk_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static json_t *bk_time(int64_t ms)
 {
     return json_real((double)ms / 1000.0);
@@ -164,7 +157,7 @@ static void bk_new_id(char out[32])
 {
     uuid_t u;
     uuid_generate_random(u);
-    snprintf(out, 32, "%014lld-%02x%02x%02x%02x", (long long)bk_now_ms(), u[0], u[1], u[2], u[3]);
+    snprintf(out, 32, "%014lld-%02x%02x%02x%02x", (long long)api_wall_ms(), u[0], u[1], u[2], u[3]);
 }
 
 static bool bk_id_ok(const char *id)
@@ -774,7 +767,7 @@ int op_create_backup(api_req *r, json_t **out)
     j->table_id = t->id;
     j->lock_fd = -1;
     bk_new_id(j->id);
-    int64_t now = bk_now_ms();
+    int64_t now = api_wall_ms();
     json_t *meta = bk_meta_obj(t), *src = NULL, *feat = NULL;
     bk_source_json(r, t, meta, &src, &feat);
     const char *vis = bk_visible(t->name);
@@ -1391,7 +1384,7 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
         }
     }
     json_object_set_new(meta, "Gsi", new_gmeta);
-    int64_t now = bk_now_ms();
+    int64_t now = api_wall_ms();
     if (ppr) {
         json_object_set_new(meta, "BillingMode", json_string("PAY_PER_REQUEST"));
         if (!was_ppr || !json_object_get(meta, "PprSince"))
@@ -1530,7 +1523,7 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
     json_t *restore = json_pack("{s:s,s:O,s:I,s:b}", "SourceBackupArn", arn, "SourceTableArn",
                                 json_object_get(json_object_get(rec, "SourceTableDetails"),
                                                 "TableArn"),
-                                "RestoreDateTime", (json_int_t)bk_now_ms(), "InProgress", 1);
+                                "RestoreDateTime", (json_int_t)api_wall_ms(), "InProgress", 1);
     bk_target x = {.target = target, .def = json_object_get(rec, "Def"),
                    .meta = json_object_get(rec, "Meta"), .restore = restore, .dump_id = id,
                    .bmo = bmo, .gso = gso, .lso = lso, .pto = pto, .sseo = sseo};
@@ -1607,7 +1600,7 @@ int op_describe_continuous_backups(api_req *r, json_t **out)
     store_pitr p;
     if ((rc = store_pitr_get(r->api->store, t, &p, r->err)))
         return rc;
-    *out = bk_pitr_desc(&p, bk_now_ms());
+    *out = bk_pitr_desc(&p, api_wall_ms());
     return *out ? 0 : bk_nomem(r);
 }
 
@@ -1652,7 +1645,7 @@ int op_update_continuous_backups(api_req *r, json_t **out)
     if ((rc = store_pitr_set(r->api->store, t, en, en ? (uint32_t)days : 0,
                              en ? days * STORE_PITR_DAY_MS : 0, &p, r->err)))
         return rc;
-    *out = bk_pitr_desc(&p, bk_now_ms());
+    *out = bk_pitr_desc(&p, api_wall_ms());
     return *out ? 0 : bk_nomem(r);
 }
 
@@ -1714,7 +1707,7 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
         return rc;
     if (!p.enabled)
         return err_set(r->err, ERR_PITR_UNAVAILABLE, TXT_PITR_UNAVAILABLE, bk_visible(t->name));
-    int64_t now = bk_now_ms(), at = now;
+    int64_t now = api_wall_ms(), at = now;
     if (when) {
         double sec = json_number_value(when);
         int64_t earliest = now - p.retention_ms > p.since_ms ? now - p.retention_ms : p.since_ms;

@@ -386,13 +386,6 @@ static uint64_t sa_get_le(const unsigned char *p, int n)
     return v;
 }
 
-static int64_t sa_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 typedef struct sa_iter {
     uint32_t sid, shard;
     uint64_t pos;      /* the next sequence number to read */
@@ -539,7 +532,7 @@ int op_get_shard_iterator(api_req *r, json_t **out)
             return sa_trimmed(r);
         pos = after ? n + 1 : n;
     }
-    sa_iter it = {.sid = d.id, .shard = sh->idx, .pos = pos, .issued_ms = sa_now_ms()};
+    sa_iter it = {.sid = d.id, .shard = sh->idx, .pos = pos, .issued_ms = api_wall_ms()};
     char *s = sa_iter_make(r, arn, &it);
     *out = s ? json_pack("{s:s}", "ShardIterator", s) : NULL;
     return *out ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
@@ -614,7 +607,7 @@ int op_get_records(api_req *r, json_t **out)
     sa_iter it = {0};
     if ((rc = sa_iter_parse(r, its, &it)))
         return rc;
-    int64_t now = sa_now_ms();
+    int64_t now = api_wall_ms();
     if (now - it.issued_ms > r->api->iterator_ttl_ms)
         return err_set(r->err, ERR_EXPIRED_ITERATOR,
                        "Iterator expired. The iterator was created at time %s while right now it "

@@ -52,13 +52,6 @@ static int verr(api_req *r, const char *msg)
     return err_set(r->err, ERR_VALIDATION, "%s", msg);
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static json_t *ms_to_json(int64_t ms)
 {
     return json_real((double)ms / 1000.0);
@@ -328,7 +321,7 @@ static bool tbl_updating(const store_table *t)
  * (AWS: 1-2 s for throughput, a minute or more for billing; here api->update_delay_ms). */
 static bool tbl_iops_updating(json_t *meta)
 {
-    return meta_int(meta, "UpdatingUntil") > now_ms();
+    return meta_int(meta, "UpdatingUntil") > api_wall_ms();
 }
 
 /* True while a GSI is being created (allocated or filled) or deleted. */
@@ -355,7 +348,7 @@ int64_t api_tp_capacity(json_t *m, int64_t wall, int64_t out[2])
  * m holds the values from before the change ("PrevRCU", "PrevWCU") until "UpdatingUntil". */
 static bool tp_updating(json_t *m)
 {
-    return api_tp_capacity(m, now_ms(), NULL) != 0;
+    return api_tp_capacity(m, api_wall_ms(), NULL) != 0;
 }
 
 /* The throughput m describes: while its change is in progress the old values, as AWS
@@ -366,7 +359,7 @@ static bool tp_updating(json_t *m)
 static void tp_shown(json_t *m, long long *rcu, long long *wcu)
 {
     int64_t cap[2];
-    api_tp_capacity(m, now_ms(), cap);
+    api_tp_capacity(m, api_wall_ms(), cap);
     *rcu = cap[0];
     *wcu = cap[1];
 }
@@ -523,7 +516,7 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
     bool ppr = meta_is_ppr(meta);
     long long rcu, wcu;
     tp_shown(meta, &rcu, &wcu);
-    int64_t now = now_ms();
+    int64_t now = api_wall_ms();
     json_object_set_new(d, "ProvisionedThroughput",
                         tp_json(meta, now, ppr ? 0 : rcu, ppr ? 0 : wcu));
 
@@ -1530,7 +1523,7 @@ int op_create_table(api_req *r, json_t **out)
     }
 
     /* metadata: attribute definitions in the order given */
-    int64_t now = now_ms();
+    int64_t now = api_wall_ms();
     json_t *ado = json_array();
     for (size_t i = 0; i < attrs.n; i++)
         json_array_append_new(ado, json_pack("{s:s,s:s}", "AttributeName", attrs.a[i].name,
@@ -1949,12 +1942,12 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     memset(p, 0, sizeof *p);
     /* changes of throughput done by now get their completion dates (before UpdatingUntil is
      * moved by this one) */
-    tp_settle(meta, now_ms());
+    tp_settle(meta, api_wall_ms());
     const char *gk;
     json_t *gv;
     json_object_foreach(json_object_get(meta, "Gsi"), gk, gv)
     {
-        tp_settle(gv, now_ms());
+        tp_settle(gv, api_wall_ms());
     }
     bool ppr = meta_is_ppr(meta);
     bool to_ppr = ppr, changed_billing = false;
@@ -2141,7 +2134,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                                  "MaxReadRequestUnits", "MaxWriteRequestUnits") &&
                     r->api->update_delay_ms > 0)
                     tp_set(g, meta_int(g, "RCU"), meta_int(g, "WCU"),
-                           now_ms() + r->api->update_delay_ms);
+                           api_wall_ms() + r->api->update_delay_ms);
                 continue;
             }
             if ((rc = check_gsi_throughput(r, act, &gtp)))
@@ -2155,7 +2148,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             }
             /* the index is UPDATING for a while, showing its old throughput; a billing
              * switch sets every GSI's throughput at once (ut_apply of the table's) */
-            int64_t gnow = now_ms();
+            int64_t gnow = api_wall_ms();
             int64_t guntil = changed_billing || r->api->update_delay_ms <= 0
                                  ? 0
                                  : gnow + r->api->update_delay_ms;
@@ -2211,7 +2204,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_INDEX_IOPS_UPDATING,
                      tbl_user_name(r, t));
 
-    int64_t now = now_ms();
+    int64_t now = api_wall_ms();
     /* a throughput or billing change leaves the table UPDATING for a while (AWS) */
     if (rc == 0 && (q->ptj || changed_billing) && r->api->update_delay_ms > 0) {
         json_object_set_new(meta, "UpdatingUntil", json_integer(now + r->api->update_delay_ms));
