@@ -350,7 +350,8 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         goto done;
     }
 
-    const char *target = ddb_proto_header(req, "X-Amz-Target");
+    const char *target =
+        req->amz_target ? req->amz_target : ddb_proto_header(req, "X-Amz-Target");
     const char *op = NULL; /* the operation name, unaltered (resp->op is the log's copy) */
     char sop[96];          /* a DynamoDB Streams operation, as api/ names it */
     if (target && strncmp(target, DDB_PROTO_TARGET_PREFIX, strlen(DDB_PROTO_TARGET_PREFIX)) == 0) {
@@ -391,7 +392,8 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         }
         have_auth = true;
     } else {
-        const char *a = ddb_proto_header(req, "Authorization");
+        const char *a =
+            req->authorization ? req->authorization : ddb_proto_header(req, "Authorization");
         if (!a || !*a) {
             ddb_proto_error(resp, ERR_MISSING_AUTH_TOKEN, "MissingAuthenticationToken",
                             TXT_LOCAL_MISSING_AUTH, NULL);

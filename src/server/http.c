@@ -142,7 +142,7 @@ struct http_req {
     size_t n_params, params_seen;
     bool params_have_nul, bad_header_byte;
     const char *content_length, *content_encoding;
-    const char *amz_target; /* the first X-Amz-Target among headers[] (NULL: none) */
+    const char *amz_target, *authorization; /* the first of each among headers[] (or NULL) */
     bool cl_conflict, has_te;
     int hosts;
     /* body */
@@ -359,6 +359,8 @@ static void http_ddb_api(http_server *srv, const http_request *req, http_respons
                               .n_params = req->n_params,
                               .headers = req->headers,
                               .n_headers = req->n_headers,
+                              .amz_target = req->amz_target,
+                              .authorization = req->authorization,
                               .body = req->body,
                               .body_len = req->body_len,
                               .raw_body = req->raw_body,
@@ -686,6 +688,8 @@ static void http_run(http_req *r)
                         .params_have_nul = r->params_have_nul,
                         .headers = r->headers,
                         .n_headers = r->n_headers,
+                        .amz_target = r->amz_target,
+                        .authorization = r->authorization,
                         .raw_body = r->body_len ? r->body : NULL,
                         .raw_body_len = r->body_len,
                         .too_large = r->too_large,
@@ -946,8 +950,11 @@ static enum MHD_Result http_collect_header(void *cls, enum MHD_ValueKind kind, c
     if (r->n_headers < HTTP_MAX_HEADERS) {
         r->headers[r->n_headers++] = (sigv4_header){key, value ? value : ""};
         /* what http_blocking routes by: the first, as a search of headers[] finds */
-        if (!r->amz_target && (key[0] | 0x20) == 'x' && strcasecmp(key, "X-Amz-Target") == 0)
+        char k0 = (char)(key[0] | 0x20);
+        if (!r->amz_target && k0 == 'x' && strcasecmp(key, "X-Amz-Target") == 0)
             r->amz_target = value ? value : "";
+        else if (!r->authorization && k0 == 'a' && strcasecmp(key, "Authorization") == 0)
+            r->authorization = value ? value : "";
     }
     if (value && http_value_has_ctl(value, value_size)) /* RFC 9110 5.5 */
         r->bad_header_byte = true;
