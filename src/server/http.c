@@ -992,9 +992,14 @@ static enum MHD_Result http_collect_param(void *cls, enum MHD_ValueKind kind, co
 /* Whether l is still beyond max_connections once the connections whose client has closed
  * are left out: a client that closes one connection and opens the next is ahead of the MHD
  * thread that notices the close (on a loaded machine by many milliseconds), so `open` still
- * counts the old one.  Only the busy path pays for the walk (one poll per open connection). */
+ * counts the old one.  Only the busy path pays for the walk (one poll per open connection),
+ * and only when the excess is a few connections: a flood is over the limit, no walk needed.
+ * A client that shut down only its sending side counts as gone (HTTP clients do not). */
+#define HTTP_CLOSE_SLACK 8 /* connections over the limit that may be closes not yet seen */
 static bool http_still_over(http_listener *l)
 {
+    if (atomic_load(&l->open) > l->max_connections + HTTP_CLOSE_SLACK)
+        return true;
     unsigned live = 0;
     pthread_mutex_lock(&l->conns_mu);
     for (http_conn *hc = l->conns; hc && live <= l->max_connections; hc = hc->next) {

@@ -290,15 +290,15 @@ def test_pay_per_request_during_switch_is_dropped(ddbchat_server):
 # once ACTIVE it goes through.  ddbchat kept the index ACTIVE (and, before 6c88c15, refused the
 # Update without ProvisionedThroughput).
 def test_gsi_on_demand_update_in_progress(ddbchat_server):
-    delay_ms = 400  # a short window: the test stays well under a second
+    delay_ms = 800  # a short window: the test stays around a second
     url = ddbchat_server(env={"DDBCHAT_UPDATE_DONE_DELAY_MS": str(delay_ms)}).ddb_url
     gsi_table(url, "godt", ppr=True)
 
     def upd(units):
         return {"TableName": "godt", "GlobalSecondaryIndexUpdates": [{"Update": {
             "IndexName": "gsi1", "OnDemandThroughput": {"MaxReadRequestUnits": units}}}]}
+    t0 = time.monotonic()  # before the request: the server's window opens while it answers
     ok(url, "UpdateTable", upd(30))
-    t0 = time.monotonic()
     with within_window(t0, delay_ms / 1000):
         d = ok(url, "DescribeTable", {"TableName": "godt"})["Table"]
         assert (d["TableStatus"], gsi_of(d)["IndexStatus"]) == ("ACTIVE", "UPDATING")
