@@ -217,9 +217,14 @@
 /* an Update or Delete naming a local secondary index (AWS, ack-api-quirks DDB-TABLE-357,
  * 2026-10-08; %s: "update" / "delete") */
 #define TXT_UT_NOT_GSI "Cannot %s an index that is not a GlobalSecondaryIndex: %s"
+/* an Update of an unknown index with a capacity beyond 10^12 (dynalite's AWS-checked test) */
 #define TXT_UT_GSI_UPDATE_UNKNOWN                                                                \
     "This operation cannot be performed with given input values. Please contact DynamoDB "     \
     "service team for more info: Action Blocked: IndexUpdate"
+/* an Update or Delete of an index the table does not have (AWS, ack-api-quirks DDB-TABLE-161,
+ * DDB-TABLE-375 and DDB-TABLE-456, live probes in us-east-1 and us-west-2 2026-10-08/09: %s the
+ * index, then the table) */
+#define TXT_UT_GSI_RNF "Requested resource not found: Index %s for table %s"
 /* a table missing in the control-plane operations (the item operations: TXT_RES_NOT_FOUND) */
 #define TXT_TABLE_RNF "Requested resource not found: Table: %s not found"
 
@@ -306,7 +311,6 @@
 #define TXT_TTL_OTHER_ATTR "TimeToLive is active on a different AttributeName"
 #define TXT_STREAM_ALREADY_ENABLED "Table already has an enabled stream: TableName: %s"
 #define TXT_STREAM_NONE_TO_DISABLE "Table has no stream to disable: TableName: %s"
-#define TXT_GSI_NOT_FOUND "Requested resource not found"
 /* an index's throughput changed to its current value (DynamoDB Local's text; the service's
  * for the index is not known) */
 #define TXT_GSI_THROUGHPUT_SAME "The requested throughput value equals the current value"

@@ -1887,6 +1887,21 @@ static int ut_gsi_on_demand(api_req *r, json_t *act, const char *iname, json_t *
     return 0;
 }
 
+/* True when an index Update's ProvisionedThroughput asks for more than TBL_MAX_UNITS of a
+ * unit: on an unknown index the service answers "Action Blocked" rather than not-found
+ * (dynalite's AWS-checked tests; ordinary values: TXT_UT_GSI_RNF). */
+static bool ut_pt_beyond(json_t *act)
+{
+    json_t *pt = json_object_get(act, "ProvisionedThroughput");
+    static const char *const units[] = {"ReadCapacityUnits", "WriteCapacityUnits"};
+    for (int k = 0; k < 2; k++) {
+        json_t *v = json_object_get(pt, units[k]);
+        if (json_is_integer(v) && json_integer_value(v) > TBL_MAX_UNITS)
+            return true;
+    }
+    return false;
+}
+
 /* "[a, b]": the names of t's GSIs being created (allocating) or else deleted. */
 static const char *phase_names(api_req *r, const store_table *t, bool deleting)
 {
@@ -2031,7 +2046,10 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         if (kinds[i] == 'U' && ix && !ix->global)
             return err_set(r->err, ERR_VALIDATION, TXT_UT_NOT_GSI, "update", ix->name);
         if (kinds[i] == 'U' && !ix)
-            return verr(r, TXT_UT_GSI_UPDATE_UNKNOWN);
+            return ut_pt_beyond(acts[i])
+                       ? verr(r, TXT_UT_GSI_UPDATE_UNKNOWN)
+                       : err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_UT_GSI_RNF, in,
+                                 tbl_user_name(r, t));
     }
     if (n_struct > 1)
         return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_GSI_ONE_AT_A_TIME);
@@ -2102,7 +2120,8 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         if (found && !found->global) /* a delete (updates: checked above) */
             return err_set(r->err, ERR_VALIDATION, TXT_UT_NOT_GSI, "delete", found->name);
         if (!found)
-            return err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_GSI_NOT_FOUND);
+            return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_UT_GSI_RNF, iname,
+                           tbl_user_name(r, t));
         if (kinds[i] == 'D') {
             /* definitions sent along are still validated */
             if (json_array_size(q->adj) && !p->attrs.a && (rc = parse_attrs(r, q->adj, &p->attrs)))

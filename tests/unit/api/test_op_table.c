@@ -289,6 +289,11 @@ static const vcase tcases[] = {
      "{\"TableName\":\"vtab\",\"GlobalSecondaryIndexUpdates\":[" GSI_NEW
      ",{\"Delete\":{\"IndexName\":\"gsi0\"}},{\"Update\":{\"IndexName\":\"nope\","
      "\"ProvisionedThroughput\":" PT56 "}}]}",
+     ERR_RESOURCE_NOT_FOUND, "Requested resource not found: Index nope for table vtab"},
+    {"update: update unknown beyond 10^12", "UpdateTable",
+     "{\"TableName\":\"vtab\",\"GlobalSecondaryIndexUpdates\":[{\"Update\":{\"IndexName\":"
+     "\"nope\",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":1000000000000,"
+     "\"WriteCapacityUnits\":1000000000001}}}]}",
      ERR_VALIDATION,
      "This operation cannot be performed with given input values. Please contact DynamoDB "
      "service team for more info: Action Blocked: IndexUpdate"},
@@ -311,7 +316,7 @@ static const vcase tcases[] = {
     {"update: delete unknown", "UpdateTable",
      "{\"TableName\":\"vtab\",\"GlobalSecondaryIndexUpdates\":[{\"Delete\":{\"IndexName\":"
      "\"nope\"}}]}",
-     ERR_RESOURCE_NOT_FOUND, "Requested resource not found"},
+     ERR_RESOURCE_NOT_FOUND, "Requested resource not found: Index nope for table vtab"},
     {"update: same throughput", "UpdateTable",
      "{\"TableName\":\"vtab\",\"ProvisionedThroughput\":" PT56 "}", ERR_VALIDATION,
      "The provisioned throughput for the table will not change. The requested value equals the "
