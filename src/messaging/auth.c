@@ -127,6 +127,14 @@ static int verify(const msg_config *cfg, const char *token, long long now, char 
     if (!d1 || !d2 || strchr(d2 + 1, '.'))
         return deny(e, "malformed token");
     json_t *head = segment_json(token, (size_t)(d1 - token));
+    if (!head)
+        return deny(e, "malformed token header");
+    /* RFC 7515 4.1.11: a recipient must refuse a token whose "crit" names extensions it
+     * does not implement; this server implements none (libjwt 1.10 ignores "crit"). */
+    if (json_object_get(head, "crit")) {
+        json_decref(head);
+        return deny(e, "the token header lists critical extensions (crit), none are supported");
+    }
     const char *alg = json_string_value(json_object_get(head, "alg"));
     jwt_alg_t want;
     const unsigned char *key;
@@ -146,17 +154,29 @@ static int verify(const msg_config *cfg, const char *token, long long now, char 
     json_decref(head);
     if (d2[1] == 0)
         return deny(e, "unsigned token");
+    /* The payload must be a JSON object we can read before the signature is checked:
+     * libjwt answers any failure, an unreadable payload too, as one error, which would
+     * read "bad signature" for a correctly signed token whose claims are not JSON (or hold
+     * a U+0000, or an integer beyond 64 bits). */
+    json_t *body = segment_json(d1 + 1, (size_t)(d2 - d1 - 1));
+    if (!body)
+        return deny(e, "malformed token payload");
 
-    if (!lj_ready())
+    if (!lj_ready()) {
+        json_decref(body);
         return deny(e, lj_error);
+    }
     jwt_t *jwt = NULL;
     int jr = lj.decode(&jwt, token, key, (int)key_len);
     if (jr == ENOMEM) { /* libjwt's own allocation failed: not the token's fault */
+        json_decref(body);
         mem_note_failure();
         return err_set(e, ERR_NOMEM, "out of memory");
     }
-    if (jr != 0 || !jwt)
+    if (jr != 0 || !jwt) {
+        json_decref(body);
         return deny(e, "bad signature");
+    }
     jwt_alg_t got = lj.get_alg(jwt);
     lj.free_(jwt);
     /* This comparison is also what stops a token that was never verified: libjwt 1.10's
@@ -165,16 +185,16 @@ static int verify(const msg_config *cfg, const char *token, long long now, char 
      * "none" here means that, and it is our failure, not the token's
      * (tests/unit/fault/test_alloc_fail.c). */
     if (got == JWT_ALG_NONE) {
+        json_decref(body);
         mem_note_failure();
         return err_set(e, ERR_NOMEM, "out of memory");
     }
-    if (got != want)
+    if (got != want) {
+        json_decref(body);
         return deny(e, "token algorithm not accepted");
+    }
 
     /* The payload is verified now; read the claims from it. */
-    json_t *body = segment_json(d1 + 1, (size_t)(d2 - d1 - 1));
-    if (!body)
-        return deny(e, "malformed token payload");
     int rc = 0;
     long long max_life = cfg->jwt_max_lifetime > 0 ? cfg->jwt_max_lifetime
                                                    : MSG_JWT_MAX_LIFETIME_DEFAULT;

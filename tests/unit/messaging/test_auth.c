@@ -2,7 +2,8 @@
  * test_auth — JWT verification: HS256 good / expired / not yet valid / forged / tampered /
  * alg none / wrong claim; RS256 with a key generated here by OpenSSL; algorithm confusion
  * (HS256 signed with the RSA public key); the secret file (created 0600, stable, env and
- * file precedence).
+ * file precedence); tokens a hostile client signs correctly around what libjwt reads
+ * (a "crit" header, claims that are not JSON).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 
 #include <jwt.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <stdio.h>
@@ -416,6 +418,73 @@ static void test_cache(void **state)
     msg_jwt_cache_free(jc);
 }
 
+/* A token with exactly this header and payload text, HS256-signed with SECRET (libjwt
+ * would rewrite both): what a client holding the key can send. */
+static char *sign_raw(const char *header, const char *payload, size_t payload_len)
+{
+    char *h = b64(header);
+    char *p = msgi_b64url_encode((const unsigned char *)payload, payload_len);
+    size_t n = strlen(h) + 1 + strlen(p);
+    char *input = malloc(n + 1);
+    snprintf(input, n + 1, "%s.%s", h, p);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    assert_non_null(HMAC(EVP_sha256(), SECRET, (int)(sizeof SECRET - 1),
+                         (const unsigned char *)input, n, mac, &mac_len));
+    char *sig = msgi_b64url_encode(mac, mac_len);
+    size_t tn = n + 1 + strlen(sig) + 1;
+    char *t = malloc(tn);
+    snprintf(t, tn, "%s.%s", input, sig);
+    free(h);
+    free(p);
+    free(input);
+    free(sig);
+    return t;
+}
+
+/* RFC 7515 4.1.11: "crit" names extensions the recipient must understand, or refuse the
+ * token; libjwt 1.10 ignores it, and we implement none.  And a correctly signed token whose
+ * payload cannot be read says so: libjwt's one failure used to read "bad signature". */
+static void test_hostile_signed(void **state)
+{
+    (void)state;
+    msg_config c = cfg_hs();
+    long long now = time(NULL);
+    char claims[256];
+    int n = snprintf(claims, sizeof claims, "{\"sub\":\"u-1\",\"exp\":%lld}", now + 60);
+    const char *hs = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+
+    char *plain = sign_raw(hs, claims, (size_t)n); /* the helper's own token is good */
+    expect_ok(&c, plain, "u-1");
+
+    char *crit = sign_raw("{\"alg\":\"HS256\",\"crit\":[\"exp\"],\"exp\":1}", claims, (size_t)n);
+    expect_deny(&c, crit, "critical extensions (crit)");
+    char *crit_empty = sign_raw("{\"alg\":\"HS256\",\"crit\":[]}", claims, (size_t)n);
+    expect_deny(&c, crit_empty, "critical extensions (crit)");
+
+    char *notjson = sign_raw(hs, "not json", 8);
+    expect_deny(&c, notjson, "malformed token payload");
+    char *array = sign_raw(hs, "[1]", 3);
+    expect_deny(&c, array, "malformed token payload");
+    char nul[128];
+    int nn = snprintf(nul, sizeof nul, "{\"sub\":\"u-1\\u0000x\",\"exp\":%lld}", now + 60);
+    char *with_nul = sign_raw(hs, nul, (size_t)nn);
+    expect_deny(&c, with_nul, "malformed token payload");
+    const char *big = "{\"sub\":\"u-1\",\"exp\":92233720368547758070}";
+    char *bigint = sign_raw(hs, big, strlen(big));
+    expect_deny(&c, bigint, "malformed token payload");
+
+    expect_deny(&c, "!!!.@@@.###", "malformed token header");
+
+    free(plain);
+    free(crit);
+    free(crit_empty);
+    free(notjson);
+    free(array);
+    free(with_nul);
+    free(bigint);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_time_claims),
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_secret_file),
+        cmocka_unit_test(test_hostile_signed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
