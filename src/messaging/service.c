@@ -575,7 +575,10 @@ static int cursor_encode_av(const av_t *key, char **out, err_t *e)
     return rc;
 }
 
-/* cursor -> ExclusiveStartKey {pk, sk} whose pk must equal `pk`. */
+/* cursor -> ExclusiveStartKey {pk, sk} whose pk must equal `pk` and whose sk must be a
+ * timestamp of the fixed format (the sort key of every message and conversation row): a
+ * tampered sk such as "" or "9999" read as an empty or a first page on the embedded engine,
+ * and as the endpoint's own ValidationException on a remote one. */
 static int cursor_decode(const char *cursor, const char *pk, json_t **out, err_t *e)
 {
     *out = NULL;
@@ -586,8 +589,10 @@ static int cursor_decode(const char *cursor, const char *pk, json_t **out, err_t
     json_t *k = json_loadb((const char *)raw, n, JSON_REJECT_DUPLICATES, NULL);
     free(raw);
     const char *kpk = msgi_item_s(k, "pk"), *ksk = msgi_item_s(k, "sk");
+    long long usec;
+    err_t ts_e = {0};
     if (!json_is_object(k) || json_object_size(k) != 2 || !kpk || !ksk || strcmp(kpk, pk) ||
-        strlen(ksk) > 1024) {
+        msg_ts_parse(ksk, &usec, &ts_e)) {
         json_decref(k);
         return msg_fail(e, MSG_E_BAD_CURSOR);
     }

@@ -321,6 +321,24 @@ static void test_paging(void **state)
     assert_int_equal(msg_list_messages(S, a.uuid, group, 0, cur, &p2, &e), ERR_VALIDATION);
     code_is(&e, "bad_cursor");
     free(cur);
+    /* this conversation's key with a sort key that is no timestamp: an empty page ("") or
+     * the first page again ("9999") before; refused as tampered */
+    const char *sks[] = {"", "9999", "x", "2026-11-26T12:34:56.123456", "2026-13-26T12:34:56.123456Z"};
+    for (size_t i = 0; i < sizeof sks / sizeof sks[0]; i++) {
+        char key[256];
+        snprintf(key, sizeof key, "{\"pk\":{\"S\":\"MSG#%s\"},\"sk\":{\"S\":\"%s\"}}", group,
+                 sks[i]);
+        cur = msgi_b64url_encode((const unsigned char *)key, strlen(key));
+        err_clear(&e);
+        if (msg_list_messages(S, a.uuid, group, 0, cur, &p2, &e) != ERR_VALIDATION)
+            fail_msg("cursor with sk '%s' accepted", sks[i]);
+        code_is(&e, "bad_cursor");
+        free(cur);
+    }
+    /* while the page's own cursor still reads */
+    err_clear(&e);
+    assert_int_equal(msg_list_messages(S, a.uuid, group, 0, p1.next_cursor, &p2, &e), 0);
+    msg_message_page_free(&p2);
     msg_message_page_free(&p1);
 
     /* pattern B paging: 23 conversations for one user */
