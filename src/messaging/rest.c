@@ -367,8 +367,17 @@ static void post_message(msg_service *s, const msg_http_req *req, msg_http_resp 
     /* NUL allowed here so that a message holding one is refused as such below */
     json_t *body = req->body_len ? json_loadb(req->body, req->body_len, JSON_ALLOW_NUL, &je) : NULL;
     if (!json_is_object(body)) {
+        /* say which: nothing sent, not JSON (jansson's words and where), or JSON but no
+         * object (the row's text) */
+        char why[256];
+        if (!req->body_len)
+            snprintf(why, sizeof why, "the request body is empty: send a JSON object "
+                                      "{\"message\", \"handle\" or \"message_group_uuid\"}");
+        else if (!body)
+            snprintf(why, sizeof why, "the body is not valid JSON: %s at line %d column %d",
+                     je.text, je.line, je.column);
         json_decref(body);
-        reply_fail(r, MSG_E_MALFORMED_JSON, NULL);
+        reply_fail(r, MSG_E_MALFORMED_JSON, !req->body_len || !body ? why : NULL);
         return;
     }
     json_t *jm = json_object_get(body, "message"),

@@ -302,6 +302,27 @@ static void test_validation(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         expect_error(call("POST", "/api/messages", NULL, TA, cases[i].body), cases[i].status,
                      cases[i].code);
+    /* malformed_json says which of its three cases it is (before: "the body must be a JSON
+     * object" for all three, also for invalid UTF-8 or a lone surrogate inside one) */
+    const struct {
+        const char *body, *words;
+    } words[] = {
+        {"", "the request body is empty"},
+        {"{\"message\":\"hi\"", "not valid JSON: "},
+        {"{\"message\":\"\\ud800\",\"handle\":\"rb\"}", "not valid JSON: invalid Unicode"},
+        {"{\"message\":\"\xff\",\"handle\":\"rb\"}", "not valid JSON: unable to decode byte 0xff"},
+        {"[1,2]", "the body must be a JSON object"},
+    };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        reply w = call("POST", "/api/messages", NULL, TA, words[i].body);
+        assert_int_equal(w.status, 400);
+        const char *m =
+            json_string_value(json_object_get(json_object_get(w.body, "error"), "message"));
+        if (!m || !strstr(m, words[i].words))
+            fail_msg("body %zu: want '%s' in the message, got '%s'", i, words[i].words,
+                     m ? m : "(none)");
+        done(&w);
+    }
     /* exactly 1024 multi-byte characters are fine */
     char ok[1024 * 2 + 64];
     size_t o = 0;
