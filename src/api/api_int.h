@@ -129,6 +129,11 @@ void api_thr_charge_write(api_req *r, const store_table *t, const struct api_cap
 void api_thr_refund(api_req *r, const store_table *t, const store_index *ix, bool write,
                     uint64_t min_h);
 
+/* An OnDemandThroughput object merged into holder's "Odt" (a table's metadata or a GSI's
+ * entry), member by member: -1 removes a member's ceiling, an emptied "Odt" goes (op_table.c;
+ * UpdateTable and the restores). */
+void api_odt_merge(json_t *holder, json_t *odt);
+
 /* A handler: fills *out (new reference) or returns a negative ERR_* with r->err set.  A hot
  * handler instead describes its success reply through api_reply (api_out.h), once, after
  * every check, and leaves *out NULL: text for api_call_out, a tree for api_call. */

@@ -11,7 +11,9 @@
  *     Over it: ProvisionedThroughputExceededException with the service's text.
  *   - on-demand tables: the table's OnDemandThroughput maximum when it has one, otherwise
  *     AWS's default per-table quota, 40,000 read and 40,000 write request units a second
- *     (the quotas page); over it: ThrottlingException (the service's on-demand answer).
+ *     (the quotas page); each GSI likewise, by its own OnDemandThroughput (an index's
+ *     ceiling is independent of the table's, ack-api-quirks DDB-TABLE-135); over it:
+ *     ThrottlingException (the service's on-demand answer).
  * Capacity is counted as ConsumedCapacity counts it (api_item.c: 4 KB read units, eventually
  * consistent half, 1 KB write units, transactional double, GSI writes charged to the GSI).
  * A request is admitted when the bucket it spends covers the smallest request of its kind
@@ -52,13 +54,13 @@ enum thr_mode { THR_UNLIMITED, THR_PROVISIONED, THR_ON_DEMAND };
 
 typedef struct thr_res {
     tbucket rd, wr;
+    bool od_max_rd, od_max_wr; /* on-demand: its own maximum (not AWS's default) */
 } thr_res;
 
 typedef struct thr_table {
     uint32_t id;
     uint64_t conf_hash; /* of the metadata and index list the buckets were set from */
     enum thr_mode mode;
-    bool od_max_rd, od_max_wr; /* on-demand: the table's own maximum (not AWS's default) */
     int64_t used_us;           /* last use, for eviction */
     int64_t recheck_ms;        /* wall-clock ms when a capacity change in progress is done and
                                 * the buckets take its new rates (0: none) */
@@ -150,7 +152,7 @@ static void thr_configure(thr_table *e, const store_table *t, bool fresh, int64_
                                                    : THR_PROVISIONED;
     int64_t rate[1 + STORE_MAX_INDEXES][2];
     int64_t burst = e->mode == THR_PROVISIONED ? THR_BURST_S : THR_OD_BURST_S;
-    e->od_max_rd = e->od_max_wr = false;
+    bool od_rd[1 + STORE_MAX_INDEXES] = {0}, od_wr[1 + STORE_MAX_INDEXES] = {0};
     e->recheck_ms = 0;
     if (e->mode == THR_PROVISIONED) {
         int64_t wall = api_wall_ms();
@@ -159,14 +161,17 @@ static void thr_configure(thr_table *e, const store_table *t, bool fresh, int64_
         for (size_t i = 0; i < t->n_idx; i++)
             thr_capacity(e, json_object_get(g, t->idx[i].name), wall, rate[1 + i]);
     } else {
-        json_t *odt = json_object_get(meta, "Odt");
-        int64_t mr = thr_int(odt, "MaxReadRequestUnits"), mw = thr_int(odt, "MaxWriteRequestUnits");
-        e->od_max_rd = mr > 0;
-        e->od_max_wr = mw > 0;
-        rate[0][0] = mr > 0 ? mr : THR_OD_DEFAULT;
-        rate[0][1] = mw > 0 ? mw : THR_OD_DEFAULT;
-        for (size_t i = 0; i < t->n_idx; i++)
-            rate[1 + i][0] = rate[1 + i][1] = THR_OD_DEFAULT;
+        json_t *g = json_object_get(meta, "Gsi");
+        for (size_t i = 0; i < 1 + t->n_idx; i++) {
+            json_t *holder = i ? json_object_get(g, t->idx[i - 1].name) : meta;
+            json_t *odt = json_object_get(holder, "Odt");
+            int64_t mr = thr_int(odt, "MaxReadRequestUnits");
+            int64_t mw = thr_int(odt, "MaxWriteRequestUnits");
+            od_rd[i] = mr > 0;
+            od_wr[i] = mw > 0;
+            rate[i][0] = mr > 0 ? mr : THR_OD_DEFAULT;
+            rate[i][1] = mw > 0 ? mw : THR_OD_DEFAULT;
+        }
     }
     json_decref(meta);
     for (size_t i = 0; i < 1 + t->n_idx; i++) {
@@ -175,6 +180,8 @@ static void thr_configure(thr_table *e, const store_table *t, bool fresh, int64_
             if (rate[i][k] <= 0)
                 rate[i][k] = THR_NO_LIMIT;
         thr_res *res = &e->res[i];
+        res->od_max_rd = od_rd[i];
+        res->od_max_wr = od_wr[i];
         if (fresh || res->rd.burst_s != burst) {
             tbucket_init(&res->rd, rate[i][0], burst, now);
             tbucket_init(&res->wr, rate[i][1], burst, now);
@@ -229,18 +236,19 @@ static thr_table *thr_entry(struct api_thr *s, const store_table *t, int64_t now
     return e;
 }
 
-/* The refusal: AWS's exception and text, and ThrottlingReasons naming the resource. */
-static int thr_deny(api_req *r, const store_table *t, const thr_table *e,
+/* The refusal: AWS's exception and text, and ThrottlingReasons naming the resource (res: the
+ * denied resource's bucket pair, for its on-demand maximum). */
+static int thr_deny(api_req *r, const store_table *t, enum thr_mode mode, const thr_res *res,
                     const store_index *ix, bool write)
 {
-    bool od = e->mode == THR_ON_DEMAND;
+    bool od = mode == THR_ON_DEMAND;
     int code = od ? ERR_THROTTLING : ERR_PROVISIONED_THROUGHPUT;
     if (r->err->code)
         return code; /* an earlier refusal (a batch's first) is the one reported */
     const char *msg = od ? (ix ? TXT_THR_OD_GSI : TXT_THR_OD_TABLE)
                          : (ix ? TXT_THR_GSI : TXT_THR_TABLE);
     const char *limit = !od ? "ProvisionedThroughputExceeded"
-                        : (!ix && (write ? e->od_max_wr : e->od_max_rd))
+                        : (write ? res->od_max_wr : res->od_max_rd)
                             ? "MaxOnDemandThroughputExceeded"
                             : "AccountLimitExceeded";
     char *reason = arena_printf(r->arena, "%s%s%s", ix ? "Index" : "Table",
@@ -269,9 +277,9 @@ int api_thr_admit_slow(api_req *r, const store_table *t, const store_index *ix, 
     int64_t now = thr_now_us(), want = (int64_t)min_h * THR_HALF;
     const store_index *deny_ix = NULL;
     bool deny = false;
-    thr_table snap; /* what the refusal's text depends on, copied out of the lock */
-    snap.mode = THR_UNLIMITED;
-    snap.od_max_rd = snap.od_max_wr = false;
+    /* what the refusal's text depends on, copied out of the lock */
+    enum thr_mode mode = THR_UNLIMITED;
+    thr_res snap = {0};
     pthread_mutex_lock(&s->mu);
     thr_table *e = thr_entry(s, t, now);
     if (e && e->mode != THR_UNLIMITED) {
@@ -291,12 +299,11 @@ int api_thr_admit_slow(api_req *r, const store_table *t, const store_index *ix, 
             }
         if (!deny)
             tbucket_charge(b, want);
-        snap.mode = e->mode;
-        snap.od_max_rd = e->od_max_rd;
-        snap.od_max_wr = e->od_max_wr;
+        mode = e->mode;
+        snap = e->res[thr_slot(t, deny_ix)];
     }
     pthread_mutex_unlock(&s->mu);
-    return deny ? thr_deny(r, t, &snap, deny_ix, write) : 0;
+    return deny ? thr_deny(r, t, mode, &snap, deny_ix, write) : 0;
 }
 
 /* t's entry as admission left it (no metadata hash: the request's own admission just

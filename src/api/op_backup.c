@@ -549,6 +549,18 @@ static long long bk_int(json_t *o, const char *k)
     return json_is_integer(j) ? (long long)json_integer_value(j) : 0;
 }
 
+/* A restored GSI's metadata entry: its units and, restored on-demand, the ceilings it had
+ * (RestoreTableFromBackup and RestoreTableToPointInTime keep an index's OnDemandThroughput
+ * as they keep the table's). */
+static json_t *bk_gsi_entry(json_t *old, long long rcu, long long wcu, bool ppr)
+{
+    json_t *g = json_pack("{s:I,s:I}", "RCU", (json_int_t)rcu, "WCU", (json_int_t)wcu);
+    json_t *odt = json_object_get(old, "Odt");
+    if (g && ppr && json_is_object(odt))
+        json_object_set_new(g, "Odt", json_deep_copy(odt));
+    return g;
+}
+
 /* SourceTableDetails and SourceTableFeatureDetails of a table (counts patched in later from
  * the snapshot). */
 static void bk_source_json(api_req *r, const store_table *t, json_t *meta, json_t **out_details,
@@ -1353,9 +1365,10 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
                         json_decref(new_gmeta);
                         goto done;
                     }
-                    json_object_set_new(new_gmeta, in,
-                                        json_pack("{s:I,s:I}", "RCU", (json_int_t)rcu, "WCU",
-                                                  (json_int_t)wcu));
+                    json_t *ge = bk_gsi_entry(json_object_get(gmeta, in), rcu, wcu, ppr);
+                    if (ppr)
+                        api_odt_merge(ge, json_object_get(o, "OnDemandThroughput"));
+                    json_object_set_new(new_gmeta, in, ge);
                 }
             }
         } else {
@@ -1376,9 +1389,7 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
                     long long rcu = bk_int(g, "RCU"), wcu = bk_int(g, "WCU");
                     if (!ppr && (rcu < 1 || wcu < 1))
                         rcu = wcu = 1; /* from on-demand to provisioned: the least */
-                    json_object_set_new(new_gmeta, in,
-                                        json_pack("{s:I,s:I}", "RCU", (json_int_t)rcu, "WCU",
-                                                  (json_int_t)wcu));
+                    json_object_set_new(new_gmeta, in, bk_gsi_entry(g, rcu, wcu, ppr));
                 }
             }
         }
@@ -1400,6 +1411,7 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
             goto done;
         }
         json_object_set_new(meta, "BillingMode", json_string("PROVISIONED"));
+        json_object_del(meta, "Odt"); /* no on-demand ceilings on a provisioned table */
         json_object_set_new(meta, "RCU", json_integer(rcu));
         json_object_set_new(meta, "WCU", json_integer(wcu));
     }

@@ -134,9 +134,9 @@ static int tbl_lookup(api_req *r, const store_table **out)
 
 /* ---- metadata ------------------------------------------------------------------------ */
 
-/* An OnDemandThroughput object into holder's "Odt" (the table's or a GSI's metadata),
- * member by member; -1 removes a member's ceiling, and an empty "Odt" goes. */
-static void odt_merge(json_t *holder, json_t *odt)
+static const char *const odt_m[] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
+
+void api_odt_merge(json_t *holder, json_t *odt)
 {
     if (!json_is_object(odt))
         return;
@@ -145,16 +145,63 @@ static void odt_merge(json_t *holder, json_t *odt)
         cur = json_object();
         json_object_set_new(holder, "Odt", cur);
     }
-    static const char *const m[] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
     for (int k = 0; cur && k < 2; k++) {
-        json_t *v = json_object_get(odt, m[k]);
+        json_t *v = json_object_get(odt, odt_m[k]);
         if (json_is_integer(v) && json_integer_value(v) == -1)
-            json_object_del(cur, m[k]);
+            json_object_del(cur, odt_m[k]);
         else if (json_is_integer(v))
-            json_object_set(cur, m[k], v);
+            json_object_set_new(cur, odt_m[k], json_integer(json_integer_value(v)));
     }
     if (cur && json_object_size(cur) == 0)
         json_object_del(holder, "Odt");
+}
+
+/* The first member an OnDemandThroughput object gives (its name), or NULL: the member a
+ * refusal of the whole object names (AWS names MaxReadRequestUnits first). */
+static const char *odt_first(json_t *odt)
+{
+    for (int k = 0; k < 2; k++)
+        if (json_is_integer(json_object_get(odt, odt_m[k])))
+            return odt_m[k];
+    return NULL;
+}
+
+/* The first member of an OnDemandThroughput object out of range, or NULL.  A ceiling is 1 or
+ * more; -1 ("no ceiling") only where it removes one, i.e. in UpdateTable (`minus1`):
+ * CreateTable and a new index refuse it (AWS, ack-api-quirks DDB-TABLE-039 for the table,
+ * DDB-TABLE-128 for an index; 0 and -2 everywhere, DDB-TABLE-051). */
+static const char *odt_out_of_range(json_t *odt, bool minus1)
+{
+    for (int k = 0; k < 2; k++) {
+        json_t *v = json_object_get(odt, odt_m[k]);
+        json_int_t n = json_is_integer(v) ? json_integer_value(v) : 1;
+        if (n < 1 && !(minus1 && n == -1))
+            return odt_m[k];
+    }
+    return NULL;
+}
+
+/* An index's throughput entry in the metadata: its provisioned units, and on an on-demand
+ * table the ceilings its definition gives (a new reference; NULL out of memory). */
+static json_t *gsi_entry(long long rcu, long long wcu, bool ppr, json_t *def)
+{
+    json_t *g = json_pack("{s:I,s:I}", "RCU", (json_int_t)rcu, "WCU", (json_int_t)wcu);
+    if (g && ppr)
+        api_odt_merge(g, json_object_get(def, "OnDemandThroughput"));
+    return g;
+}
+
+/* A switch to PROVISIONED drops the on-demand ceilings of the table and of its indexes
+ * (AWS, ack-api-quirks DDB-TABLE-153: the blocks are absent afterwards, not zeroed). */
+static void odt_drop_all(json_t *meta)
+{
+    json_object_del(meta, "Odt");
+    const char *k;
+    json_t *g;
+    json_object_foreach(json_object_get(meta, "Gsi"), k, g)
+    {
+        json_object_del(g, "Odt");
+    }
 }
 
 /* The request's SSESpecification, TableClass, DeletionProtectionEnabled and
@@ -169,7 +216,7 @@ static void meta_set_options(json_t *meta, json_t *sse, const char *tclass, bool
         json_object_set_new(meta, "TableClass", json_string(tclass));
     if (has_dp)
         json_object_set_new(meta, "DeletionProtection", json_boolean(dp));
-    odt_merge(meta, odt);
+    api_odt_merge(meta, odt);
 }
 
 /* The table's meta object (new reference; an empty object when there is none; NULL out of
@@ -1221,13 +1268,14 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
         return verr(r, TXT_CT_PPR_WITH_PT);
     if (!ppr && !pt)
         return verr(r, TXT_CT_PROV_NEEDS_PT);
+    /* on-demand ceilings: only on an on-demand table, 1 or more (AWS, ack-api-quirks
+     * DDB-TABLE-038 / 039) */
     json_t *odt = jparam(body, "OnDemandThroughput");
-    static const char *const odt_m[] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
-    for (int k = 0; odt && k < 2; k++) {
-        json_t *v = json_object_get(odt, odt_m[k]);
-        if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) < -1))
-            return err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, odt_m[k]);
-    }
+    const char *om;
+    if (!ppr && (om = odt_first(odt)))
+        return err_set(r->err, ERR_VALIDATION, TXT_CT_ODT_PROVISIONED, om);
+    if ((om = odt_out_of_range(odt, false)))
+        return err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, om);
     if (json_array_size(ks) > json_array_size(defs))
         return verr(r, TXT_CT_KEYS_NO_DEF);
     int rc = ct_key_schema(r, ks, defs, false);
@@ -1293,6 +1341,18 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
             }
             if (!ppr && !jparam(x, "ProvisionedThroughput")) {
                 rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_THROUGHPUT_NEEDED, name);
+                goto out;
+            }
+            /* an index's on-demand ceilings: as the table's (AWS, ack-api-quirks
+             * DDB-TABLE-128; the index is named) */
+            json_t *xodt = jparam(x, "OnDemandThroughput");
+            const char *xm;
+            if (!ppr && (xm = odt_first(xodt))) {
+                rc = err_set(r->err, ERR_VALIDATION, TXT_CT_GSI_ODT_PROVISIONED, xm, name);
+                goto out;
+            }
+            if ((xm = odt_out_of_range(xodt, false))) {
+                rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, xm, name);
                 goto out;
             }
             if (index_seen(seen, x)) {
@@ -1478,9 +1538,7 @@ int op_create_table(api_req *r, json_t **out)
             (rc = gsi_keydef(r, &gks, &attrs, &ix->key)))
             goto fail;
         ix->global = true;
-        json_object_set_new(
-            gsi_meta, ix->name,
-            json_pack("{s:I,s:I}", "RCU", (json_int_t)tp.rcu, "WCU", (json_int_t)tp.wcu));
+        json_object_set_new(gsi_meta, ix->name, gsi_entry(tp.rcu, tp.wcu, ppr, g));
         def->n_idx++;
     }
 
@@ -1869,21 +1927,15 @@ static int ut_parse(api_req *r, ut_req *q)
  * accepted and not modelled (ddbchat has no warm throughput). */
 static int ut_gsi_on_demand(api_req *r, json_t *act, const char *iname, json_t *g)
 {
-    static const char *const odt_m[] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
     json_t *odt = json_object_get(act, "OnDemandThroughput");
     json_t *warm = json_object_get(act, "WarmThroughput");
-    bool any = json_is_integer(json_object_get(warm, "ReadUnitsPerSecond")) ||
-               json_is_integer(json_object_get(warm, "WriteUnitsPerSecond"));
-    for (int k = 0; k < 2; k++)
-        any = any || json_is_integer(json_object_get(odt, odt_m[k]));
+    bool any = ut_has_units(warm, "ReadUnitsPerSecond", "WriteUnitsPerSecond") || odt_first(odt);
     if (json_object_get(act, "ProvisionedThroughput") || !any)
         return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_PPR_ONLY, iname);
-    for (int k = 0; k < 2; k++) {
-        json_t *v = json_object_get(odt, odt_m[k]);
-        if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) < -1))
-            return err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, odt_m[k], iname);
-    }
-    odt_merge(g, odt);
+    const char *om = odt_out_of_range(odt, true);
+    if (om)
+        return err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, om, iname);
+    api_odt_merge(g, odt);
     return 0;
 }
 
@@ -1991,15 +2043,11 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         return verr(r, TXT_UT_PROV_NEEDS_PT);
     /* on-demand ceilings: only for a table that stays or becomes on-demand; at least 1, or
      * -1 (no ceiling) */
-    static const char *const odt_m[] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
-    for (int k = 0; q->odt && !to_ppr && k < 2; k++)
-        if (json_is_integer(json_object_get(q->odt, odt_m[k])))
-            return err_set(r->err, ERR_VALIDATION, TXT_UT_ODT_PROVISIONED, odt_m[k]);
-    for (int k = 0; q->odt && k < 2; k++) {
-        json_t *v = json_object_get(q->odt, odt_m[k]);
-        if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) < -1))
-            return err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, odt_m[k]);
-    }
+    const char *om;
+    if (!to_ppr && (om = odt_first(q->odt)))
+        return err_set(r->err, ERR_VALIDATION, TXT_UT_ODT_PROVISIONED, om);
+    if ((om = odt_out_of_range(q->odt, true)))
+        return err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, om);
     /* table throughput: limits, then a change that changes nothing */
     tbl_tp tp = {0};
     if (q->ptj) {
@@ -2103,6 +2151,12 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             tbl_tp gtp = {0};
             if (!to_ppr && (rc = check_gsi_throughput(r, act, &gtp)))
                 return rc;
+            json_t *xodt = json_object_get(act, "OnDemandThroughput");
+            const char *xm;
+            if (!to_ppr && (xm = odt_first(xodt)))
+                return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_ODT_PROVISIONED, xm, iname);
+            if ((xm = odt_out_of_range(xodt, false)))
+                return err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, xm, iname);
             if ((rc = parse_index_common(r, act, true, ix, &gks, &total)) ||
                 (rc = gsi_keydef(r, &gks, &p->attrs, &ix->key)))
                 return rc;
@@ -2110,9 +2164,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                 return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_UT_GSI_COUNT);
             n_gsi++;
             ix->global = true;
-            json_object_set_new(
-                gmeta, ix->name,
-                json_pack("{s:I,s:I}", "RCU", (json_int_t)gtp.rcu, "WCU", (json_int_t)gtp.wcu));
+            json_object_set_new(gmeta, ix->name, gsi_entry(gtp.rcu, gtp.wcu, to_ppr, act));
             p->creating = ix->name;
             p->n_adds++;
             continue;
@@ -2156,6 +2208,12 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                            api_wall_ms() + r->api->update_delay_ms);
                 continue;
             }
+            /* ceilings for an index of a table that is or becomes provisioned (AWS,
+             * ack-api-quirks DDB-TABLE-153) */
+            const char *xm = to_ppr ? NULL : odt_first(json_object_get(act, "OnDemandThroughput"));
+            if (xm)
+                return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_ODT_PROVISIONED, xm,
+                               found->name);
             if ((rc = check_gsi_throughput(r, act, &gtp)))
                 return rc;
             if (gtp.rcu == meta_int(g, "RCU") && gtp.wcu == meta_int(g, "WCU"))
@@ -2234,6 +2292,8 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                             json_string(to_ppr ? "PAY_PER_REQUEST" : "PROVISIONED"));
         if (to_ppr)
             json_object_set_new(meta, "PprSince", json_integer(now));
+        else
+            odt_drop_all(meta);
     }
     if (rc == 0 && q->ptj) {
         /* a change of a provisioned table's throughput shows the old values until it is

@@ -202,6 +202,49 @@ def test_restore_overrides(srv):
         d.describe_table(TableName="ov_bad")
 
 
+def test_restore_keeps_index_ceilings(srv):
+    """An on-demand table's index ceilings (GSI OnDemandThroughput) survive a restore, as the
+    table's do; an index override's ceilings are taken (API Reference: RestoreTableFromBackup
+    restores the table's throughput settings; ack-api-quirks DDB-TABLE-281 for the overrides).
+    ddbchat rebuilt each index's metadata from its units only, dropping its ceilings."""
+    url = srv.ddb_url
+    d = client_for(url)
+    body = {"TableName": "odt_src", "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                     {"AttributeName": "g", "AttributeType": "S"}],
+            "OnDemandThroughput": {"MaxReadRequestUnits": 50},
+            "GlobalSecondaryIndexes": [{
+                "IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+                "OnDemandThroughput": {"MaxReadRequestUnits": 10, "MaxWriteRequestUnits": 4}}]}
+    status, _, resp = raw_request(url, body, target="DynamoDB_20120810.CreateTable")
+    assert status == 200, resp
+    arn = d.create_backup(TableName="odt_src", BackupName="bk1")["BackupDetails"]["BackupArn"]
+    wait_available(d, arn)
+
+    def described(name):
+        wait_restored(d, name)
+        status, _, resp = raw_request(url, {"TableName": name},
+                                      target="DynamoDB_20120810.DescribeTable")
+        return json.loads(resp)["Table"]
+
+    d.restore_table_from_backup(TargetTableName="odt_dst", BackupArn=arn)
+    t = described("odt_dst")
+    assert t["OnDemandThroughput"] == {"MaxReadRequestUnits": 50}
+    assert t["GlobalSecondaryIndexes"][0]["OnDemandThroughput"] == {
+        "MaxReadRequestUnits": 10, "MaxWriteRequestUnits": 4}
+    status, _, resp = raw_request(url, {
+        "TargetTableName": "odt_ov", "BackupArn": arn, "GlobalSecondaryIndexOverride": [{
+            "IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"},
+            "OnDemandThroughput": {"MaxWriteRequestUnits": 9}}]},
+        target="DynamoDB_20120810.RestoreTableFromBackup")
+    assert status == 200, resp
+    assert described("odt_ov")["GlobalSecondaryIndexes"][0]["OnDemandThroughput"] == {
+        "MaxReadRequestUnits": 10, "MaxWriteRequestUnits": 9}
+
+
 def test_errors(srv):
     """AWS's errors and texts: TableNotFound, BackupNotFound, TableAlreadyExists, validation."""
     d = client_for(srv.ddb_url)

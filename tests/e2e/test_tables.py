@@ -1283,6 +1283,99 @@ def test_update_table_gsi_on_demand(raw, ddb_url, table_name, target):
     assert gsi_desc()["ProvisionedThroughput"] == zero
 
 
+# An index's OnDemandThroughput (its own read/write ceilings) is kept from CreateTable and from
+# a GSI Create, as an Update keeps it, and refused where AWS refuses it (ack-api-quirks lab,
+# live AWS 2026-10-08/09): on a PROVISIONED table (DDB-TABLE-038 for the table's, DDB-TABLE-128
+# for an index's), 0 or -1 at creation (DDB-TABLE-039 / 128: -1 removes a ceiling only in an
+# Update), and a switch to PROVISIONED drops the ceilings of table and indexes (DDB-TABLE-153).
+# ddbchat accepted and dropped an index's ceilings at creation, accepted them on a provisioned
+# table and kept the table's after a switch to PROVISIONED.  DynamoDB Local 2026-01-16 refuses
+# 0 and -1 with its throughput texts, accepts ceilings on a provisioned table, takes a missing
+# member for a null one, and describes an index's ceilings.
+def test_index_on_demand_ceilings_kept(raw, ddb_url, table_name, target):
+    name = table_name("gcdt")
+
+    def create(billing="PAY_PER_REQUEST", godt=None, odt=None, pt=None):
+        g = {"IndexName": "g-a", "KeySchema": ks("g"), "Projection": G_ALL}
+        if godt is not None:
+            g["OnDemandThroughput"] = godt
+        if pt:
+            g["ProvisionedThroughput"] = pt
+        body = {"TableName": name, "KeySchema": ks("h"), "AttributeDefinitions": ad(h="S", g="S"),
+                "BillingMode": billing, "GlobalSecondaryIndexes": [g]}
+        if billing == "PROVISIONED":
+            body["ProvisionedThroughput"] = PT
+        if odt is not None:
+            body["OnDemandThroughput"] = odt
+        status, _, resp = raw_request(ddb_url, body, target="DynamoDB_20120810.CreateTable")
+        resp = json.loads(resp)
+        return (status, resp.get("__type", "").split("#")[-1],
+                resp.get("message", resp.get("Message", "")))
+
+    v, inv = "ValidationException", "One or more parameter values were invalid: "
+    local_gsi = "Global Secondary Index's read and write throughput must be at least 1, and " \
+                "cannot be null"
+    # (request, AWS's text, DynamoDB Local's text or None: Local accepts it)
+    refused = [
+        (dict(godt={"MaxReadRequestUnits": -1}),
+         inv + "Requested MaxReadRequestUnits for OnDemandThroughput for index : g-a is outside "
+               "of valid range", local_gsi),
+        (dict(godt={"MaxWriteRequestUnits": 0}),
+         inv + "Requested MaxWriteRequestUnits for OnDemandThroughput for index : g-a is outside "
+               "of valid range", local_gsi),
+        (dict(odt={"MaxReadRequestUnits": -1}),
+         inv + "Requested MaxReadRequestUnits for OnDemandThroughput for table is outside of "
+               "valid range", "Table read and write throughput must be at least 1, and cannot "
+                              "be null"),
+        (dict(billing="PROVISIONED", pt=PT, odt={"MaxWriteRequestUnits": 10}),
+         inv + "MaxWriteRequestUnits for OnDemandThroughput cannot be specified when table "
+               "BillingMode is PROVISIONED.", None),
+        (dict(billing="PROVISIONED", pt=PT, godt={"MaxReadRequestUnits": 10}),
+         inv + "MaxReadRequestUnits for OnDemandThroughput for index: g-a cannot be specified "
+               "when table BillingMode is PROVISIONED.", None),
+    ]
+    for kw, msg, local in refused:
+        if target == "dynamodb-local" and local is None:
+            continue
+        assert create(**kw) == (400, v, aws_or_local(target, msg, local=local)), kw
+    # one member, and an empty table OnDemandThroughput, are accepted (AWS, DDB-TABLE-039 /
+    # 045; Local refuses both: it takes a missing member for a null one)
+    godt = aws_or_local(target, {"MaxReadRequestUnits": 10},
+                        local={"MaxReadRequestUnits": 10, "MaxWriteRequestUnits": 10})
+    assert create(godt=godt, odt=aws_or_local(target, {}, local=None))[0] == 200
+    d = describe_raw(ddb_url, name)
+    assert d["GlobalSecondaryIndexes"][0]["OnDemandThroughput"] == godt
+    assert "OnDemandThroughput" not in d
+    if target == "dynamodb-local":
+        return
+    # a GSI Create keeps its ceilings too, and refuses -1
+    new = {"IndexName": "g-b", "KeySchema": ks("b"), "Projection": G_ALL,
+           "OnDemandThroughput": {"MaxWriteRequestUnits": -1}}
+    body = {"TableName": name, "AttributeDefinitions": ad(b="S"),
+            "GlobalSecondaryIndexUpdates": [{"Create": new}]}
+    assert update_raw(ddb_url, body) == (400, v, (
+        inv + "Requested MaxWriteRequestUnits for OnDemandThroughput for index : g-b is outside "
+              "of valid range"))
+    new["OnDemandThroughput"] = {"MaxWriteRequestUnits": 7}
+    assert update_raw(ddb_url, body)[0] == 200
+    wait_active(raw, name)
+    gs = {g["IndexName"]: g for g in describe_raw(ddb_url, name)["GlobalSecondaryIndexes"]}
+    assert gs["g-b"]["OnDemandThroughput"] == {"MaxWriteRequestUnits": 7}
+    # to PROVISIONED: every index's throughput given, the ceilings gone
+    assert update_raw(ddb_url, {"TableName": name, "BillingMode": "PROVISIONED",
+                                "ProvisionedThroughput": PT, "GlobalSecondaryIndexUpdates": [
+                                    {"Update": {"IndexName": i, "ProvisionedThroughput": PT}}
+                                    for i in ("g-a", "g-b")]})[0] == 200
+    d = describe_raw(ddb_url, name)
+    assert [g.get("OnDemandThroughput") for g in d["GlobalSecondaryIndexes"]] == [None, None]
+    assert "OnDemandThroughput" not in d
+    wait_active(raw, name)
+    assert update_raw(ddb_url, {"TableName": name, "GlobalSecondaryIndexUpdates": [{"Update": {
+        "IndexName": "g-a", "OnDemandThroughput": {"MaxWriteRequestUnits": 5}}}]}) == (400, v, (
+            inv + "MaxWriteRequestUnits for OnDemandThroughput for index : g-a cannot be "
+                  "specified when the table BillingMode is PROVISIONED"))
+
+
 # UpdateTable's StreamSpecification texts, as the service words them (probed against AWS:
 # ack-api-quirks lab finding DDB-TABLE-050, verified 2026-10-09): a view type missing when
 # enabling or present when disabling, enabling a stream twice (even with another view type)

@@ -246,6 +246,37 @@ def test_on_demand(server):
                                        "resource": arn}]
 
 
+# A GSI's own OnDemandThroughput ceiling throttles reads of that index (independently of the
+# table's, ack-api-quirks DDB-TABLE-135), with the index's reason and ARN.  ddbchat gave every
+# index of an on-demand table AWS's default 40,000 units, whatever ceiling it described.
+def test_on_demand_index_ceiling(server):
+    url = server("--throttle")
+    arn = ok(url, "CreateTable", {
+        "TableName": "odg", "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                 {"AttributeName": "g", "AttributeType": "S"}],
+        "GlobalSecondaryIndexes": [{
+            "IndexName": "gix", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"},
+            "OnDemandThroughput": {"MaxReadRequestUnits": 2}}]})["TableDescription"]["TableArn"]
+    errors = []
+    for i in range(30):
+        good, data = call(url, "Query", {"TableName": "odg", "IndexName": "gix",
+                                         "KeyConditionExpression": "g = :g",
+                                         "ExpressionAttributeValues": {":g": S("x")}})
+        if not good:
+            errors.append(data)
+    assert len(errors) >= 20, len(errors)
+    e = errors[0]
+    assert e["__type"] == "com.amazonaws.dynamodb.v20120810#ThrottlingException"
+    assert e["ThrottlingReasons"] == [{"reason": "IndexReadMaxOnDemandThroughputExceeded",
+                                       "resource": arn + "/index/gix"}]
+    # the table's own reads are not the index's
+    for i in range(30):
+        ok(url, "GetItem", {"TableName": "odg", "Key": {"pk": S(f"k{i}")}})
+
+
 # Any 64-bit capacity is taken (review finding: 2^63-1 overflowed the bucket's arithmetic;
 # the ASan+UBSan server aborted at the first GetItem, a release build throttled every request
 # of that table for ever).
