@@ -326,6 +326,14 @@
 #define TXT_TTL_OTHER_ATTR "TimeToLive is active on a different AttributeName"
 #define TXT_STREAM_ALREADY_ENABLED "Table already has an enabled stream: TableName: %s"
 #define TXT_STREAM_NONE_TO_DISABLE "Table has no stream to disable: TableName: %s"
+/* a decrease past the day's budget (AWS, ack-api-quirks DDB-TABLE-184 / 326, live probes
+ * 2026-10-09, and a 2023 capture in a public script: no final period; %lld the day's count,
+ * then the last decrease and the next allowed one, tp_date_text) */
+#define TXT_UT_DECREASES                                                                        \
+    "Subscriber limit exceeded: Provisioned throughput decreases are limited within a given "  \
+    "UTC day. After the first 4 decreases, each subsequent decrease in the same UTC day can be " \
+    "performed at most once every 3600 seconds. Number of decreases today: %lld. Last "        \
+    "decrease at %s. Next decrease can be made at %s"
 /* an index's throughput changed to its current value (DynamoDB Local's text; the service's
  * for the index is not known) */
 #define TXT_GSI_THROUGHPUT_SAME "The requested throughput value equals the current value"

@@ -438,10 +438,18 @@ static void tp_set(json_t *m, long long rcu, long long wcu, int64_t until)
  * accounts' DescribeTable output: {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 5, ...}).
  * DynamoDB Local describes both dates as 0 and counts nothing (test_tables
  * test_update_table_throughput_dates names it).  A change raising one value and lowering the
- * other is stamped both ways and completes as an increase (dynalite's reading; AWS's not
- * known); a billing mode switch is stamped neither way (not known). */
+ * other is stamped both ways and counts as a decrease (AWS, ack-api-quirks DDB-TABLE-157:
+ * "RCU down with WCU up also = one decrease"); a billing mode switch is stamped neither way
+ * (not known).
+ *
+ * The decrease budget (AWS, ack-api-quirks DDB-TABLE-184 / 185 / 326 / 157, live probes
+ * 2026-10-09): 4 decreases per UTC day, then one 3600 s after the last one completed, the
+ * count starting again at 00:00 UTC; the table and each GSI have budgets of their own.
+ * Past it: LimitExceededException naming the next allowed time (TXT_UT_DECREASES). */
 
 #define MS_PER_DAY 86400000LL
+#define TP_FREE_DECREASES 4    /* per UTC day, then one an hour */
+#define TP_DECREASE_GAP 3600000 /* ms */
 
 /* Counts one decrease of m completed at t (ms): the count restarts on a new UTC day. */
 static void tp_count_decrease(json_t *m, int64_t t)
@@ -459,9 +467,9 @@ static void tp_settle(json_t *m, int64_t now)
     int64_t until = meta_int(m, "UpdatingUntil");
     if (!pending || until > now)
         return;
-    if (pending > 0) {
+    if (pending > 0 || pending == -2) /* -2: one value up, the other down */
         json_object_set_new(m, "LastIncrease", json_integer(until));
-    } else {
+    if (pending < 0) {
         json_object_set_new(m, "LastDecrease", json_integer(until));
         tp_count_decrease(m, until);
     }
@@ -481,11 +489,53 @@ static void tp_stamp(json_t *m, long long rcu, long long wcu, int64_t now, int64
         json_object_set_new(m, "LastDecrease", json_integer(now));
     json_object_del(m, "Pending");
     if (until <= 0) {
-        if (!inc && dec)
+        if (dec)
             tp_count_decrease(m, now);
     } else if (inc || dec) {
-        json_object_set_new(m, "Pending", json_integer(inc ? 1 : -1));
+        json_object_set_new(m, "Pending", json_integer(!dec ? 1 : inc ? -2 : -1));
     }
+}
+
+/* `ms` as the service writes a time in the decrease budget's text, e.g. "Thursday, October 8,
+ * 2026 at 11:20:48 PM Coordinated Universal Time" (ack-api-quirks DDB-TABLE-184 / 326; a
+ * 2023 capture of the same text in a public script). */
+static void tp_date_text(int64_t ms, char out[128])
+{
+    static const char *const wd[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                     "Thursday", "Friday", "Saturday"};
+    static const char *const mo[] = {"January", "February", "March",     "April",
+                                     "May",     "June",     "July",      "August",
+                                     "September", "October", "November", "December"};
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!gmtime_r(&sec, &tm)) {
+        snprintf(out, 128, "%lld", (long long)ms);
+        return;
+    }
+    int h = tm.tm_hour % 12 ? tm.tm_hour % 12 : 12;
+    snprintf(out, 128, "%s, %s %d, %d at %d:%02d:%02d %s Coordinated Universal Time",
+             wd[tm.tm_wday % 7], mo[tm.tm_mon % 12], tm.tm_mday, tm.tm_year + 1900, h, tm.tm_min,
+             tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM");
+}
+
+/* The decrease budget of m (a table's metadata or a GSI's entry, settled) for a change to
+ * rcu/wcu at `now`: 0, or LimitExceededException with the service's text when it lowers a
+ * value and the day's 4 decreases are spent and the last was less than an hour ago. */
+static int tp_decrease_budget(api_req *r, json_t *m, long long rcu, long long wcu, int64_t now)
+{
+    if (!(rcu < meta_int(m, "RCU") || wcu < meta_int(m, "WCU")))
+        return 0;
+    long long n = meta_int(m, "DecDay") == now / MS_PER_DAY ? meta_int(m, "Decreases") : 0;
+    int64_t last = meta_int(m, "LastDecrease");
+    int64_t next = last + TP_DECREASE_GAP, midnight = (now / MS_PER_DAY + 1) * MS_PER_DAY;
+    if (next > midnight)
+        next = midnight;
+    if (n < TP_FREE_DECREASES || now >= next)
+        return 0;
+    char ls[128], ns[128];
+    tp_date_text(last, ls);
+    tp_date_text(next, ns);
+    return err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_UT_DECREASES, n, ls, ns);
 }
 
 /* The ProvisionedThroughput description of m at `now`: the dates that were stamped, the
@@ -2060,6 +2110,8 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         if (!to_ppr && !changed_billing && tp.rcu == cr && tp.wcu == cw)
             return err_set(r->err, ERR_VALIDATION, TXT_UT_THROUGHPUT_SAME, cr, tp.rcu, cw,
                            tp.wcu);
+        if (!changed_billing && (rc = tp_decrease_budget(r, meta, tp.rcu, tp.wcu, api_wall_ms())))
+            return rc;
     }
 
     /* GSI updates: validate all, then plan */
@@ -2218,6 +2270,9 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                 return rc;
             if (gtp.rcu == meta_int(g, "RCU") && gtp.wcu == meta_int(g, "WCU"))
                 return verr(r, TXT_GSI_THROUGHPUT_SAME);
+            if (!changed_billing &&
+                (rc = tp_decrease_budget(r, g, gtp.rcu, gtp.wcu, api_wall_ms())))
+                return rc;
             if (!json_is_object(g)) {
                 g = json_object();
                 if (!g || json_object_set_new(gmeta, found->name, g))

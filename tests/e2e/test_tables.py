@@ -808,6 +808,78 @@ def test_update_table_throughput_dates(ddb_url, table_name, target):
     assert t["ProvisionedThroughput"]["NumberOfDecreasesToday"] == 1
 
 
+def decrease_text(n, last_ms, now):
+    """AWS's text for a decrease past the day's budget (ack-api-quirks DDB-TABLE-184 / 326)."""
+    import datetime
+    def when(ms):
+        t = datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc)
+        return (f"{t:%A}, {t:%B} {t.day}, {t.year} at {(t.hour % 12) or 12}:{t:%M:%S} "
+                f"{'AM' if t.hour < 12 else 'PM'} Coordinated Universal Time")
+    midnight = (int(now * 1000) // 86400000 + 1) * 86400000
+    nxt = min(last_ms + 3600000, midnight)
+    return ("Subscriber limit exceeded: Provisioned throughput decreases are limited within a "
+            "given UTC day. After the first 4 decreases, each subsequent decrease in the same UTC "
+            f"day can be performed at most once every 3600 seconds. Number of decreases today: "
+            f"{n}. Last decrease at {when(last_ms)}. Next decrease can be made at {when(nxt)}")
+
+
+# The decrease budget (AWS, ack-api-quirks DDB-TABLE-184 / 185 / 326 / 157, live probes
+# 2026-10-09): 4 decreases of a table per UTC day (a call lowering one value and raising the
+# other counts as one), then LimitExceededException naming the last decrease and the next
+# allowed time (one an hour after the last, or midnight UTC); increases still pass; a GSI has a
+# budget of its own, and a call decreasing an exhausted table and a GSI is refused whole.
+# ddbchat took any number of decreases.  DynamoDB Local has no budget (and counts nothing).
+def test_update_table_decrease_budget(ddb_url, table_name, target):
+    name = table_name("decb")
+
+    def upd(body):
+        return update_raw(ddb_url, dict(body, TableName=name))
+
+    def settled():
+        while True:
+            t = describe_raw(ddb_url, name)
+            if t["TableStatus"] == "ACTIVE" and all(
+                    g["IndexStatus"] == "ACTIVE" for g in t["GlobalSecondaryIndexes"]):
+                return t
+            time.sleep(0.01)
+
+    def pt(r, w):
+        return {"ReadCapacityUnits": r, "WriteCapacityUnits": w}
+
+    status, _, resp = raw_request(ddb_url, {
+        "TableName": name, "KeySchema": ks("h"), "AttributeDefinitions": ad(h="S", g="S"),
+        "ProvisionedThroughput": pt(10, 10), "GlobalSecondaryIndexes": [gsi("gsi1", pt=pt(10, 10))]},
+        target="DynamoDB_20120810.CreateTable")
+    assert status == 200, resp
+    settled()
+    for r, w in ((9, 9), (8, 12), (7, 12), (6, 12)):  # the second: RCU down, WCU up
+        assert upd({"ProvisionedThroughput": pt(r, w)})[0] == 200, (r, w)
+        settled()
+    t = settled()
+    if target == "dynamodb-local":
+        assert upd({"ProvisionedThroughput": pt(5, 12)})[0] == 200
+        return
+    assert t["ProvisionedThroughput"]["NumberOfDecreasesToday"] == 4
+    want = decrease_text(4, round(t["ProvisionedThroughput"]["LastDecreaseDateTime"] * 1000),
+                         time.time())
+    lim = "LimitExceededException"
+    assert upd({"ProvisionedThroughput": pt(5, 12)}) == (400, lim, want)
+    assert upd({"ProvisionedThroughput": pt(7, 11)}) == (400, lim, want)  # mixed: a decrease
+    both = {"ProvisionedThroughput": pt(5, 12), "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "gsi1", "ProvisionedThroughput": pt(5, 5)}}]}
+    assert upd(both) == (400, lim, want)
+    g = settled()["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]
+    assert (g["ReadCapacityUnits"], g["NumberOfDecreasesToday"]) == (10, 0)
+    # the index's own budget, and a table increase, still pass
+    assert upd({"GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "gsi1", "ProvisionedThroughput": pt(5, 5)}}]})[0] == 200
+    settled()
+    assert upd({"ProvisionedThroughput": pt(7, 13)})[0] == 200
+    t = settled()
+    assert t["ProvisionedThroughput"]["NumberOfDecreasesToday"] == 4
+    assert t["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["NumberOfDecreasesToday"] == 1
+
+
 def test_update_table_gsi_create_backfills_and_delete(ddb, table_name):
     # Pins: a GSI added by UpdateTable is CREATING in the response, becomes ACTIVE, holds the
     # existing items (backfill), its key attribute joins AttributeDefinitions; deleting it
