@@ -199,7 +199,9 @@ def run(a):
     shutil.copytree(a.data_dir, data)
     os.makedirs(outd)
     port = R.free_port()
-    extra = ["--dump-instr=yes"] if a.keep else []
+    # names uncompressed: each kept dump must be readable alone (a later dump only refers to
+    # names an earlier part defined otherwise, and callgrind_annotate shows nothing)
+    extra = ["--dump-instr=yes", "--compress-strings=no"] if a.keep else []
     rest = any(w.startswith("Rest") for w in a.workloads.split(","))
     rest_port = R.free_port()
     listen = ["--api-port", str(rest_port)] if rest else ["--dynamodb-only"]
