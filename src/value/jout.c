@@ -23,7 +23,7 @@
 
 #define JOUT_CRC_CHUNK 4096
 #define JOUT_MAX_DEPTH 128
-#define JOUT_FIRST_CAP 512
+#define JOUT_FIRST_CAP 1024 /* a GetItem reply, its strings reserved at 6 bytes each */
 
 static const char jout_hex[] = "0123456789ABCDEF";
 static const char jout_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -100,6 +100,18 @@ static int jout_grow(jout *w, size_t n)
     w->p = np;
     w->cap = cap;
     return 0;
+}
+
+void jout_hint(jout *w, size_t n)
+{
+    if (w->failed || n > w->max - w->len || n <= w->cap - w->len)
+        return;
+    jout_crc_fold(w); /* what is pending, before realloc moves it */
+    char *np = realloc(w->p, w->len + n);
+    if (!np)
+        return; /* the writer keeps its buffer and grows as it would have */
+    w->p = np;
+    w->cap = w->len + n;
 }
 
 int jout_raw(jout *w, const char *s, size_t n)

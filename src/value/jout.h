@@ -43,6 +43,11 @@ void jout_fini(jout *w);
 void jout_reset(jout *w);
 bool jout_failed(const jout *w);
 
+/* Room for about n more bytes taken now, in one allocation, when the caller can tell the
+ * reply's size (Query: from its items' stored bytes): the text grows without a realloc and
+ * copy at each doubling.  Only a hint: never fails the writer (past the maximum or out of
+ * memory it does nothing), never changes what is written. */
+void jout_hint(jout *w, size_t n);
 /* Bytes as they are. */
 int jout_raw(jout *w, const char *s, size_t n);
 /* A JSON string (quoted, escaped; -1 when s is not valid UTF-8). */

@@ -315,6 +315,60 @@ static void test_reals_as_jansson(void **state)
     }
 }
 
+/* jout_hint (Query's reply in one allocation): the room is taken at once, so writing that
+ * much never moves the buffer; the text and CRC are the same as without hints, hints given
+ * mid-chunk included; a hint past the maximum or after a failure does nothing and never
+ * fails the writer. */
+static void test_hint_changes_nothing(void **state)
+{
+    (void)state;
+    jout a, b;
+    jout_init(&a, 0);
+    jout_init(&b, 0);
+    jout_hint(&b, 20000);
+    assert_true(b.cap >= 20000);
+    const char *p0 = b.p;
+    for (int i = 0; i < 5000; i++) {
+        char tmp[32];
+        int n = snprintf(tmp, sizeof tmp, "%d,", i * 7919);
+        assert_int_equal(jout_raw(&a, tmp, (size_t)n), 0);
+        assert_int_equal(jout_raw(&b, tmp, (size_t)n), 0);
+        if (b.len < 20000)
+            assert_ptr_equal(b.p, p0); /* within the hint: no realloc */
+        if (i % 97 == 0) {
+            jout_hint(&b, (size_t)i * 13); /* less than the room left (nothing) or more */
+            assert_true(b.cap - b.len >= (size_t)i * 13);
+            p0 = b.p;
+        }
+    }
+    assert_false(jout_failed(&b));
+    size_t na, nb;
+    uint32_t ca = jout_crc(&a), cb = jout_crc(&b);
+    assert_int_equal(ca, cb);
+    char *ta = jout_take(&a, &na), *tb = jout_take(&b, &nb);
+    assert_int_equal(na, nb);
+    assert_memory_equal(ta, tb, na);
+    assert_int_equal(cb, (uint32_t)crc32(0L, (const Bytef *)tb, (uInt)nb));
+    free(ta);
+    free(tb);
+    jout_fini(&a);
+    jout_fini(&b);
+
+    jout w;
+    jout_init(&w, 100);
+    jout_hint(&w, 1000); /* past the maximum: ignored */
+    assert_false(jout_failed(&w));
+    assert_true(w.cap <= 100);
+    char x[101];
+    memset(x, 'x', sizeof x);
+    assert_int_equal(jout_raw(&w, x, 100), 0);
+    assert_int_equal(jout_raw(&w, x, 1), -1); /* the maximum still holds */
+    jout_hint(&w, 10); /* after a failure: nothing */
+    assert_true(jout_failed(&w));
+    assert_true(w.cap <= 100);
+    jout_fini(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_refusals_are_sticky),
         cmocka_unit_test(test_crc_across_chunks),
         cmocka_unit_test(test_reals_as_jansson),
+        cmocka_unit_test(test_hint_changes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
