@@ -166,7 +166,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         .body_len = body_len};
     msg_http_resp r;
     msg_rest_handle(F.svc, &req, &r);
-    if (r.status < 200 || r.status >= 500)
+    /* GET /api/events is the transport's to route to msg_rest_events: msg_rest_handle
+     * answers it 503 unavailable by design (rest.h), as a transport without streams does */
+    bool events_route = msg_rest_is_events(&req) && r.status == 503;
+    if (r.status < 200 || (r.status >= 500 && !events_route))
         fz_fail("%s %s answered %d: %.*s", method, path, r.status, (int)r.body_len,
                 r.body ? r.body : "");
     /* the API answers JSON; the page's files (GET /, /app.js, ...) and the others say what
