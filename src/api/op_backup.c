@@ -97,7 +97,20 @@
     "One or more parameter values were invalid: RestoreDateTime must be specified when "          \
     "UseLatestRestorableTime is false or absent"
 
-#define BK_RECORD_VERSION 1
+/* The backup record's format version (CONVENTIONS 8: a stored format carries one).
+ *   1  the first format;
+ *   2  an index key definition may carry "xhash" / "xrange", the further key attributes of a
+ *      multi-attribute GSI (8bf4f36).  A build that reads only 1 ignores them and restores a
+ *      different index (on the first HASH and RANGE attribute only).
+ * A record is written with the lowest version that describes it (bk_record_version: 1 unless
+ * some key has further attributes), so a build reading 1 still restores every other backup;
+ * RestoreTableFromBackup refuses a record newer than BK_RECORD_VERSION in words
+ * (TXT_BK_NEWER) instead of misreading it.  Builds before this check read every record as 1:
+ * nothing can make them refuse (test_op_backup test_multikey_gsi_backup). */
+#define BK_RECORD_VERSION 2
+#define TXT_BK_NEWER                                                                               \
+    "Backup %s was written by a newer ddbchat (backup record version %lld; this build restores "  \
+    "versions up to %d): restore it with that version of ddbchat or a later one"
 #define BK_RESTORE_BATCH 256
 #define BK_LIST_MAX 100
 #define BK_ARN_MIN 37
@@ -517,6 +530,17 @@ static bool bk_keydef_from(json_t *o, arena_t *a, store_keydef *k)
            (k->n_xrange == 0 || r);
 }
 
+/* The version a record of table t needs (see BK_RECORD_VERSION). */
+static int bk_record_version(const store_table *t)
+{
+    if (t->key.n_xhash || t->key.n_xrange)
+        return 2;
+    for (size_t i = 0; i < t->n_idx; i++)
+        if (t->idx[i].key.n_xhash || t->idx[i].key.n_xrange)
+            return 2;
+    return 1;
+}
+
 /* The store-level definition of t (what a restore needs besides the metadata). */
 static json_t *bk_def_json(const store_table *t)
 {
@@ -786,7 +810,7 @@ int op_create_backup(api_req *r, json_t **out)
     char *arn = arena_printf(r->arena, "arn:aws:dynamodb:%s:%s:table/%s/backup/%s",
                              r->api->region, r->api->account_id, vis, j->id);
     json_t *rec = json_object();
-    json_object_set_new(rec, "v", json_integer(BK_RECORD_VERSION));
+    json_object_set_new(rec, "v", json_integer(bk_record_version(t)));
     json_object_set_new(rec, "BackupArn", json_string(arn ? arn : ""));
     json_object_set_new(rec, "BackupName", json_string(bname));
     json_object_set_new(rec, "BackupStatus", json_string("CREATING"));
@@ -1530,6 +1554,12 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
     const char *st = bk_rec_str(rec, "BackupStatus");
     if (!st || strcmp(st, "AVAILABLE") != 0) {
         rc = err_set(r->err, ERR_BACKUP_IN_USE, "%s", TXT_BK_IN_USE);
+        goto done;
+    }
+    json_t *ver = json_object_get(rec, "v"); /* absent: written before versions, 1 */
+    if (json_is_integer(ver) && json_integer_value(ver) > BK_RECORD_VERSION) {
+        rc = err_set(r->err, ERR_VALIDATION, TXT_BK_NEWER, arn,
+                     (long long)json_integer_value(ver), BK_RECORD_VERSION);
         goto done;
     }
     json_t *restore = json_pack("{s:s,s:O,s:I,s:b}", "SourceBackupArn", arn, "SourceTableArn",
