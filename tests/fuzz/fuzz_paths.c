@@ -19,7 +19,8 @@
  * Input: one byte choosing the operation (OPS), then the JSON body; a body our reader refuses
  * is skipped.  Each way has its own store (in a temporary directory) with the tables and
  * items of tests/unit/api/test_api_jread.c and test_query_jread.c (tab1, tab2, gtab, qst,
- * qinc, qlsi, qmk), so the seeds (make_seeds.py: those tests' requests) reach deep.  A write
+ * qinc, qlsi, qmk: their CreateTable requests from tests/unit/api/item_schemas.h, which those
+ * tests use too, so a changed fixture changes both), so the seeds (make_seeds.py: those tests' requests) reach deep.  A write
  * that succeeds is followed by a comparison of every table's contents (a consistent Scan
  * through the tree way); a table that changed gets its starting items back, and after a
  * TransactWriteItems the APIs are made afresh (its ClientRequestToken cache), so every input
@@ -30,6 +31,7 @@
 #include "api/api.h"
 #include "base/arena.h"
 #include "base/log.h"
+#include "../unit/api/item_schemas.h"
 #include "fuzz_common.h"
 #include "store/store.h"
 #include "value/jout.h"
@@ -53,67 +55,10 @@ static const struct {
               {"qinc", true},  {"qlsi", true}, {"qmk", false}};
 #define N_TABLES (sizeof TABLES / sizeof TABLES[0])
 
-/* Single quotes for double ones (no string here holds a quote of its own). */
-static const char *const SCHEMA[] = {
-    "{'TableName':'tab1','KeySchema':[{'AttributeName':'pk','KeyType':'HASH'}],"
-    "'AttributeDefinitions':[{'AttributeName':'pk','AttributeType':'S'}],"
-    "'BillingMode':'PAY_PER_REQUEST'}",
-    "{'TableName':'tab2','KeySchema':[{'AttributeName':'pk','KeyType':'HASH'},"
-    "{'AttributeName':'sk','KeyType':'RANGE'}],'AttributeDefinitions':["
-    "{'AttributeName':'pk','AttributeType':'S'},{'AttributeName':'sk',"
-    "'AttributeType':'N'}],'BillingMode':'PAY_PER_REQUEST'}",
-    "{'TableName':'gtab','KeySchema':[{'AttributeName':'pk','KeyType':'HASH'},"
-    "{'AttributeName':'sk','KeyType':'RANGE'}],'AttributeDefinitions':["
-    "{'AttributeName':'pk','AttributeType':'S'},{'AttributeName':'sk','AttributeType':'S'},"
-    "{'AttributeName':'g','AttributeType':'S'},{'AttributeName':'l','AttributeType':'S'}],"
-    "'BillingMode':'PAY_PER_REQUEST','GlobalSecondaryIndexes':["
-    "{'IndexName':'gidx','KeySchema':[{'AttributeName':'g','KeyType':'HASH'}],"
-    "'Projection':{'ProjectionType':'ALL'}},"
-    "{'IndexName':'gkey','KeySchema':[{'AttributeName':'g','KeyType':'HASH'}],"
-    "'Projection':{'ProjectionType':'KEYS_ONLY'}}],"
-    "'LocalSecondaryIndexes':[{'IndexName':'lidx','KeySchema':[{'AttributeName':'pk',"
-    "'KeyType':'HASH'},{'AttributeName':'l','KeyType':'RANGE'}],"
-    "'Projection':{'ProjectionType':'ALL'}}]}",
-    "{'TableName':'qst','KeySchema':[{'AttributeName':'pk','KeyType':'HASH'},"
-    "{'AttributeName':'sk','KeyType':'RANGE'}],'AttributeDefinitions':["
-    "{'AttributeName':'pk','AttributeType':'S'},{'AttributeName':'sk','AttributeType':'S'},"
-    "{'AttributeName':'g','AttributeType':'S'},{'AttributeName':'l','AttributeType':'S'}],"
-    "'BillingMode':'PAY_PER_REQUEST','GlobalSecondaryIndexes':["
-    "{'IndexName':'gidx','KeySchema':[{'AttributeName':'g','KeyType':'HASH'}],"
-    "'Projection':{'ProjectionType':'ALL'}},"
-    "{'IndexName':'gkey','KeySchema':[{'AttributeName':'g','KeyType':'HASH'}],"
-    "'Projection':{'ProjectionType':'KEYS_ONLY'}}],"
-    "'LocalSecondaryIndexes':[{'IndexName':'lidx','KeySchema':[{'AttributeName':'pk',"
-    "'KeyType':'HASH'},{'AttributeName':'l','KeyType':'RANGE'}],"
-    "'Projection':{'ProjectionType':'KEYS_ONLY'}}]}",
-    "{'TableName':'qinc','KeySchema':[{'AttributeName':'pk','KeyType':'HASH'},"
-    "{'AttributeName':'sk','KeyType':'RANGE'}],'AttributeDefinitions':["
-    "{'AttributeName':'pk','AttributeType':'S'},{'AttributeName':'sk','AttributeType':'S'},"
-    "{'AttributeName':'g','AttributeType':'S'},{'AttributeName':'l','AttributeType':'N'}],"
-    "'BillingMode':'PAY_PER_REQUEST','GlobalSecondaryIndexes':["
-    "{'IndexName':'ginc','KeySchema':[{'AttributeName':'g','KeyType':'HASH'},"
-    "{'AttributeName':'sk','KeyType':'RANGE'}],"
-    "'Projection':{'ProjectionType':'INCLUDE','NonKeyAttributes':['a']}}],"
-    "'LocalSecondaryIndexes':[{'IndexName':'lkey','KeySchema':[{'AttributeName':'pk',"
-    "'KeyType':'HASH'},{'AttributeName':'l','KeyType':'RANGE'}],"
-    "'Projection':{'ProjectionType':'KEYS_ONLY'}}]}",
-    "{'TableName':'qlsi','KeySchema':[{'AttributeName':'pk','KeyType':'HASH'},"
-    "{'AttributeName':'sk','KeyType':'RANGE'}],'AttributeDefinitions':["
-    "{'AttributeName':'pk','AttributeType':'S'},{'AttributeName':'sk','AttributeType':'N'},"
-    "{'AttributeName':'l','AttributeType':'N'}],'BillingMode':'PAY_PER_REQUEST',"
-    "'LocalSecondaryIndexes':[{'IndexName':'lkey','KeySchema':[{'AttributeName':'pk',"
-    "'KeyType':'HASH'},{'AttributeName':'l','KeyType':'RANGE'}],"
-    "'Projection':{'ProjectionType':'KEYS_ONLY'}}]}",
-    "{'TableName':'qmk','KeySchema':[{'AttributeName':'pk','KeyType':'HASH'}],"
-    "'AttributeDefinitions':[{'AttributeName':'pk','AttributeType':'S'},"
-    "{'AttributeName':'a','AttributeType':'S'},{'AttributeName':'b','AttributeType':'N'},"
-    "{'AttributeName':'d','AttributeType':'S'},{'AttributeName':'e','AttributeType':'N'},"
-    "{'AttributeName':'f','AttributeType':'S'}],'BillingMode':'PAY_PER_REQUEST',"
-    "'GlobalSecondaryIndexes':[{'IndexName':'mki','KeySchema':["
-    "{'AttributeName':'a','KeyType':'HASH'},{'AttributeName':'b','KeyType':'HASH'},"
-    "{'AttributeName':'d','KeyType':'RANGE'},{'AttributeName':'e','KeyType':'RANGE'},"
-    "{'AttributeName':'f','KeyType':'RANGE'}],'Projection':{'ProjectionType':'ALL'}}]}",
-};
+/* The unit tests' tables (item_schemas.h), in TABLES' order. */
+static const char *const SCHEMA[] = {IT_SCHEMA_TAB1, IT_SCHEMA_TAB2, IT_SCHEMA_GTAB,
+                                     IT_SCHEMA_QST,  IT_SCHEMA_QINC, IT_SCHEMA_QLSI,
+                                     IT_SCHEMA_QMK};
 
 /* the items every input starts from (test_api_jread.c's reset_items, test_query_jread.c's
  * q_setup; qlsi's items are 300 bytes here, not 3 KB) */

@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "api/api.h"
+#include "item_schemas.h"
 #include "store/store.h"
 #include "value/jout.h"
 #include "value/jread.h"
@@ -159,29 +160,9 @@ static inline int it_setup(void **state)
         fprintf(stderr, "setup: %s\n", e.msg);
         return -1;
     }
-    json_decref(it_ok(f, "CreateTable",
-                      "{'TableName':'tab1','KeySchema':[{'AttributeName':'pk','KeyType':'HASH'}],"
-                      "'AttributeDefinitions':[{'AttributeName':'pk','AttributeType':'S'}],"
-                      "'BillingMode':'PAY_PER_REQUEST'}"));
-    json_decref(it_ok(f, "CreateTable",
-                      "{'TableName':'tab2','KeySchema':[{'AttributeName':'pk','KeyType':'HASH'},"
-                      "{'AttributeName':'sk','KeyType':'RANGE'}],'AttributeDefinitions':["
-                      "{'AttributeName':'pk','AttributeType':'S'},{'AttributeName':'sk',"
-                      "'AttributeType':'N'}],'BillingMode':'PAY_PER_REQUEST'}"));
-    json_decref(it_ok(
-        f, "CreateTable",
-        "{'TableName':'gtab','KeySchema':[{'AttributeName':'pk','KeyType':'HASH'},"
-        "{'AttributeName':'sk','KeyType':'RANGE'}],'AttributeDefinitions':["
-        "{'AttributeName':'pk','AttributeType':'S'},{'AttributeName':'sk','AttributeType':'S'},"
-        "{'AttributeName':'g','AttributeType':'S'},{'AttributeName':'l','AttributeType':'S'}],"
-        "'BillingMode':'PAY_PER_REQUEST','GlobalSecondaryIndexes':["
-        "{'IndexName':'gidx','KeySchema':[{'AttributeName':'g','KeyType':'HASH'}],"
-        "'Projection':{'ProjectionType':'ALL'}},"
-        "{'IndexName':'gkey','KeySchema':[{'AttributeName':'g','KeyType':'HASH'}],"
-        "'Projection':{'ProjectionType':'KEYS_ONLY'}}],"
-        "'LocalSecondaryIndexes':[{'IndexName':'lidx','KeySchema':[{'AttributeName':'pk',"
-        "'KeyType':'HASH'},{'AttributeName':'l','KeyType':'RANGE'}],"
-        "'Projection':{'ProjectionType':'ALL'}}]}"));
+    json_decref(it_ok(f, "CreateTable", IT_SCHEMA_TAB1));
+    json_decref(it_ok(f, "CreateTable", IT_SCHEMA_TAB2));
+    json_decref(it_ok(f, "CreateTable", IT_SCHEMA_GTAB));
     *state = f;
     return 0;
 }

@@ -51,20 +51,7 @@ static int q_setup(void **state)
     it_fix *f = *state;
     /* qst: pk S + sk S, GSIs gidx (g, ALL) and gkey (g, KEYS_ONLY), LSI lidx (l, KEYS_ONLY);
      * five items pk=q, sk=0..4, v=0..4, g=G, o=x, l=9-i; and pk=other, sk=0 */
-    json_decref(it_ok(
-        f, "CreateTable",
-        "{'TableName':'qst','KeySchema':[{'AttributeName':'pk','KeyType':'HASH'},"
-        "{'AttributeName':'sk','KeyType':'RANGE'}],'AttributeDefinitions':["
-        "{'AttributeName':'pk','AttributeType':'S'},{'AttributeName':'sk','AttributeType':'S'},"
-        "{'AttributeName':'g','AttributeType':'S'},{'AttributeName':'l','AttributeType':'S'}],"
-        "'BillingMode':'PAY_PER_REQUEST','GlobalSecondaryIndexes':["
-        "{'IndexName':'gidx','KeySchema':[{'AttributeName':'g','KeyType':'HASH'}],"
-        "'Projection':{'ProjectionType':'ALL'}},"
-        "{'IndexName':'gkey','KeySchema':[{'AttributeName':'g','KeyType':'HASH'}],"
-        "'Projection':{'ProjectionType':'KEYS_ONLY'}}],"
-        "'LocalSecondaryIndexes':[{'IndexName':'lidx','KeySchema':[{'AttributeName':'pk',"
-        "'KeyType':'HASH'},{'AttributeName':'l','KeyType':'RANGE'}],"
-        "'Projection':{'ProjectionType':'KEYS_ONLY'}}]}"));
+    json_decref(it_ok(f, "CreateTable", IT_SCHEMA_QST));
     char req[512];
     for (int i = 0; i < 5; i++) {
         snprintf(req, sizeof req,
@@ -75,31 +62,11 @@ static int q_setup(void **state)
     }
     put(f, "{'TableName':'qst','Item':{'pk':{'S':'other'},'sk':{'S':'0'}}}");
     /* qinc: GSI ginc (g + sk, INCLUDE a), LSI lkey (l N, KEYS_ONLY) */
-    json_decref(it_ok(
-        f, "CreateTable",
-        "{'TableName':'qinc','KeySchema':[{'AttributeName':'pk','KeyType':'HASH'},"
-        "{'AttributeName':'sk','KeyType':'RANGE'}],'AttributeDefinitions':["
-        "{'AttributeName':'pk','AttributeType':'S'},{'AttributeName':'sk','AttributeType':'S'},"
-        "{'AttributeName':'g','AttributeType':'S'},{'AttributeName':'l','AttributeType':'N'}],"
-        "'BillingMode':'PAY_PER_REQUEST','GlobalSecondaryIndexes':["
-        "{'IndexName':'ginc','KeySchema':[{'AttributeName':'g','KeyType':'HASH'},"
-        "{'AttributeName':'sk','KeyType':'RANGE'}],"
-        "'Projection':{'ProjectionType':'INCLUDE','NonKeyAttributes':['a']}}],"
-        "'LocalSecondaryIndexes':[{'IndexName':'lkey','KeySchema':[{'AttributeName':'pk',"
-        "'KeyType':'HASH'},{'AttributeName':'l','KeyType':'RANGE'}],"
-        "'Projection':{'ProjectionType':'KEYS_ONLY'}}]}"));
+    json_decref(it_ok(f, "CreateTable", IT_SCHEMA_QINC));
     put(f, "{'TableName':'qinc','Item':{'pk':{'S':'p'},'sk':{'S':'s'},'g':{'S':'G'},"
            "'l':{'N':'1'},'a':{'N':'1'},'b':{'S':'b'}}}");
     /* qlsi: pk S + sk N, LSI lkey (l N, KEYS_ONLY); five items of ~3 KB */
-    json_decref(it_ok(
-        f, "CreateTable",
-        "{'TableName':'qlsi','KeySchema':[{'AttributeName':'pk','KeyType':'HASH'},"
-        "{'AttributeName':'sk','KeyType':'RANGE'}],'AttributeDefinitions':["
-        "{'AttributeName':'pk','AttributeType':'S'},{'AttributeName':'sk','AttributeType':'N'},"
-        "{'AttributeName':'l','AttributeType':'N'}],'BillingMode':'PAY_PER_REQUEST',"
-        "'LocalSecondaryIndexes':[{'IndexName':'lkey','KeySchema':[{'AttributeName':'pk',"
-        "'KeyType':'HASH'},{'AttributeName':'l','KeyType':'RANGE'}],"
-        "'Projection':{'ProjectionType':'KEYS_ONLY'}}]}"));
+    json_decref(it_ok(f, "CreateTable", IT_SCHEMA_QLSI));
     char *big = malloc(3200);
     for (int i = 0; i < 5; i++) {
         char b[3001];
@@ -114,17 +81,7 @@ static int q_setup(void **state)
     free(big);
     /* qmk: pk S; GSI mki of a multi-attribute key: partition a S + b N, sort d S + e N + f S
      * (ALL), as tests/e2e/test_gsi_multikey.py's; m4 lacks e (not in the index) */
-    json_decref(it_ok(
-        f, "CreateTable",
-        "{'TableName':'qmk','KeySchema':[{'AttributeName':'pk','KeyType':'HASH'}],"
-        "'AttributeDefinitions':[{'AttributeName':'pk','AttributeType':'S'},"
-        "{'AttributeName':'a','AttributeType':'S'},{'AttributeName':'b','AttributeType':'N'},"
-        "{'AttributeName':'d','AttributeType':'S'},{'AttributeName':'e','AttributeType':'N'},"
-        "{'AttributeName':'f','AttributeType':'S'}],'BillingMode':'PAY_PER_REQUEST',"
-        "'GlobalSecondaryIndexes':[{'IndexName':'mki','KeySchema':["
-        "{'AttributeName':'a','KeyType':'HASH'},{'AttributeName':'b','KeyType':'HASH'},"
-        "{'AttributeName':'d','KeyType':'RANGE'},{'AttributeName':'e','KeyType':'RANGE'},"
-        "{'AttributeName':'f','KeyType':'RANGE'}],'Projection':{'ProjectionType':'ALL'}}]}"));
+    json_decref(it_ok(f, "CreateTable", IT_SCHEMA_QMK));
     for (int i = 0; i < 6; i++) {
         snprintf(req, sizeof req,
                  "{'TableName':'qmk','Item':{'pk':{'S':'m%d'},'a':{'S':'x'},'b':{'N':'1'},"
