@@ -12,6 +12,8 @@
  *        newest messages, listed oldest -> newest; the cursor pages to OLDER messages.
  *   POST /api/messages  {"message","message_group_uuid"} | {"message","handle"}
  *        200 {"uuid","display_name","handle","message","created_at","message_group_uuid"}
+ *        With "Idempotency-Key: K", a retry (same sender, conversation, K and text) answers
+ *        the message stored the first time (msg_send_keyed); K with another text is 422.
  *   GET  /api/me                     200 {"uuid","handle","display_name"}
  *   POST /api/events/ticket          200 {"ticket","expires_in"}: one use, for GET /api/events
  *   GET  /api/events?ticket=T        text/event-stream (msg_rest_events, events.h)
@@ -165,7 +167,7 @@ static void add_cors(msg_service *s, const msg_http_req *req, msg_http_resp *r, 
     add_header(r, "Access-Control-Expose-Headers", "X-Next-Cursor, WWW-Authenticate");
     if (preflight) {
         add_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-        add_header(r, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+        add_header(r, "Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key");
         add_header(r, "Access-Control-Max-Age", "600");
     }
 }
@@ -415,8 +417,9 @@ static void post_message(msg_service *s, const msg_http_req *req, msg_http_resp 
     }
     msg_message m;
     err_t e = {0};
-    if (msg_send(s, me->uuid, jg ? json_string_value(jg) : NULL, jh ? json_string_value(jh) : NULL,
-                 json_string_value(jm), NULL, &m, &e)) {
+    if (msg_send_keyed(s, me->uuid, jg ? json_string_value(jg) : NULL,
+                       jh ? json_string_value(jh) : NULL, json_string_value(jm), NULL,
+                       req->idempotency_key, &m, &e)) {
         reply_err(r, &e);
         goto done;
     }

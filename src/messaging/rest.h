@@ -6,7 +6,8 @@
  *   GET  /api/health
  *   GET  /api/message_groups                       (pattern B)
  *   GET  /api/messages/<message_group_uuid>        (pattern A)
- *   POST /api/messages  {message, message_group_uuid} | {message, handle}   (C + D)
+ *   POST /api/messages  {message, message_group_uuid} | {message, handle}   (C + D;
+ *                       an Idempotency-Key header makes a retry give the first answer)
  *   GET  /api/me                                   (the signed-in user)
  *   POST /api/events/ticket                        (a one-time ticket for /api/events)
  *   GET  /api/events?ticket=T[&last_event_id=I]    (Server-Sent Events: msg_rest_events)
@@ -33,6 +34,7 @@ typedef struct msg_http_req {
     const char *authorization; /* Authorization header value or NULL */
     const char *origin;        /* Origin header value or NULL */
     const char *last_event_id; /* Last-Event-ID header value or NULL */
+    const char *idempotency_key; /* Idempotency-Key header value or NULL (POST /api/messages) */
     const char *body;          /* request body bytes (may be NULL when len 0) */
     size_t body_len;
 } msg_http_req;

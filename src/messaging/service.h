@@ -18,7 +18,10 @@
  *                                                                user_handle (the OTHER one)
  *   user           USER#<uuid>                 USER              uuid, handle, display_name
  *   handle         HANDLE#<handle>             HANDLE            uuid
- *   pair           PAIR#<min uuid>#<max uuid>  PAIR              group_uuid, last_message_at
+ *   pair           PAIR#<min uuid>#<max uuid>  PAIR              group_uuid, last_message_at,
+ *                                                                idem_<sender uuid> (a sender's
+ *                                                                last idempotency keys:
+ *                                                                msg_send_keyed)
  *
  * Only conversation rows carry message_group_uuid, so the GSI holds exactly the two
  * conversation rows of every conversation.  The pair row maps a pair of users to their one
@@ -212,6 +215,21 @@ int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, con
  * free with msg_message_fini. */
 int msg_send(msg_service *s, const char *sender_uuid, const char *message_group_uuid,
              const char *to_handle, const char *text, const char *at, msg_message *out, err_t *e);
+
+/* msg_send with the client's idempotency key (NULL = none, as msg_send): a retry of a send
+ * whose answer was lost (the REST header Idempotency-Key) gives the message stored the first
+ * time, *out as then, instead of a second message.  The pair row keeps each sender's last
+ * MSG_IDEM_KEEP keys of the conversation (attribute idem_<sender uuid>, a list of
+ * "<key>\t<created_at>\t<message_uuid>", newest first), written in the message's own
+ * transaction, so a key is either stored with its message or not at all.  A key is 1 to
+ * MSG_IDEM_KEY_MAX visible ASCII characters (else ERR_VALIDATION (row invalid_field));
+ * the same key with another text is ERR_VALIDATION (row idempotency_key_reused).  Keys are
+ * per conversation: the same key into another conversation is a new message. */
+#define MSG_IDEM_KEY_MAX 64
+#define MSG_IDEM_KEEP 8
+int msg_send_keyed(msg_service *s, const char *sender_uuid, const char *message_group_uuid,
+                   const char *to_handle, const char *text, const char *at, const char *idem_key,
+                   msg_message *out, err_t *e);
 
 /* ---- seeding ------------------------------------------------------------------------ */
 

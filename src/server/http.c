@@ -489,6 +489,7 @@ static void http_rest_api(http_server *srv, const http_request *req, http_respon
                              .query_len = req->query_len,
                              .authorization = http_header(req, "Authorization"),
                              .origin = http_header(req, "Origin"),
+                             .idempotency_key = http_header(req, "Idempotency-Key"),
                              .body = req->body,
                              .body_len = req->body_len};
         msg_rest_handle(srv->svc, &mreq, &mresp);

@@ -259,6 +259,50 @@ def test_cors(msg_server):
     assert "access-control-allow-origin" not in h
 
 
+def test_idempotency_key_retry_is_one_message(msg_server):
+    """A client whose POST answer was lost retries with the same Idempotency-Key and gets the
+    message stored the first time (200, the same body), not a second message; concurrent
+    copies too; the same key with another text is 422 idempotency_key_reused; a key that is
+    no key is 400 invalid_field; browsers may send the header (CORS preflight)."""
+    import threading
+    a = add_user(msg_server, "idem_a", "Idem A")
+    add_user(msg_server, "idem_b", "Idem B")
+    ta = token(a)
+    hk = {"Idempotency-Key": "9b2c4d7e-0f4a-4c43-8e1d-6a1e5f0b3c21"}
+    st, _, m1 = rest(msg_server, "POST", "/api/messages", ta,
+                     {"message": "once", "handle": "idem_b"}, headers=hk)
+    assert st == 200, m1
+    st, _, r1 = rest(msg_server, "POST", "/api/messages", ta,
+                     {"message": "once", "handle": "idem_b"}, headers=hk)
+    assert st == 200 and r1 == m1
+    g = m1["message_group_uuid"]
+    body = {"message": "twice", "message_group_uuid": g}
+    got = []
+
+    def post():
+        got.append(rest(msg_server, "POST", "/api/messages", ta, body,
+                        headers={"Idempotency-Key": "k-conc"}))
+    th = [threading.Thread(target=post) for _ in range(4)]
+    [t.start() for t in th]
+    [t.join() for t in th]
+    assert [x[0] for x in got] == [200] * 4, got
+    assert len({x[2]["uuid"] for x in got}) == 1
+    st, _, page = rest(msg_server, "GET", f"/api/messages/{g}", ta)
+    assert [m["message"] for m in page] == ["once", "twice"]
+    st, _, b = rest(msg_server, "POST", "/api/messages", ta,
+                    {"message": "changed", "message_group_uuid": g},
+                    headers={"Idempotency-Key": "k-conc"})
+    assert st == 422 and b["error"]["code"] == "idempotency_key_reused", b
+    st, _, b = rest(msg_server, "POST", "/api/messages", ta, body,
+                    headers={"Idempotency-Key": "has space"})
+    assert st == 400 and b["error"]["code"] == "invalid_field", b
+    assert "Idempotency-Key" in b["error"]["message"]
+    st, h, _ = rest(msg_server, "OPTIONS", "/api/messages",
+                    headers={"Origin": CORS_ORIGIN, "Access-Control-Request-Method": "POST",
+                             "Access-Control-Request-Headers": "idempotency-key"})
+    assert "idempotency-key" in h["access-control-allow-headers"].lower()
+
+
 def test_token_command_matches_server_secret(pytestconfig):
     """Without DDBCHAT_JWT_SECRET, `ddbchat token` and `ddbchat serve` share the random
     secret the first of them created in the data dir (mode 0600)."""

@@ -866,6 +866,118 @@ static void test_in_progress_is_not_a_second_message(void **state)
     msg_service_free(svc);
 }
 
+/* A retry of a send whose answer was lost, with the client's Idempotency-Key, gives the
+ * message stored the first time, not a second one: the first message of a pair (the pair row
+ * is created), a later one (updated), a key older than the newest, the same key with another
+ * text (422), a key that is no key, and concurrent copies of one request. */
+#define IK_COPIES 6
+static msg_user ik_a;
+static char ik_group[MSG_UUID_LEN + 1];
+static pthread_barrier_t ik_barrier;
+static msg_message ik_got[IK_COPIES];
+
+static void *ik_worker(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+    err_t e = {0};
+    pthread_barrier_wait(&ik_barrier);
+    if (msg_send_keyed(S, ik_a.uuid, ik_group, NULL, "same again", NULL, "k-race", &ik_got[i],
+                       &e))
+        return (void *)1;
+    return NULL;
+}
+
+static size_t count_messages(const char *group)
+{
+    msg_message_page p;
+    err_t e = {0};
+    assert_int_equal(msg_list_messages(S, NULL, group, 100, NULL, &p, &e), 0);
+    size_t n = p.n;
+    msg_message_page_free(&p);
+    return n;
+}
+
+static void same_message(const msg_message *x, const msg_message *y)
+{
+    assert_string_equal(x->uuid, y->uuid);
+    assert_string_equal(x->created_at, y->created_at);
+    assert_string_equal(x->message_group_uuid, y->message_group_uuid);
+    assert_string_equal(x->message, y->message);
+    assert_string_equal(x->sender.handle, y->sender.handle);
+}
+
+static void test_idempotency_key(void **state)
+{
+    ik_a = add_user("ik_a", "Ik A");
+    msg_user b = add_user("ik_b", "Ik B");
+    msg_message m1, r1, m2, r2;
+    err_t e = {0};
+    /* first message of the pair: the pair row's Put stores the key */
+    assert_int_equal(msg_send_keyed(S, ik_a.uuid, NULL, "ik_b", "hello", NULL, "k-1", &m1, &e), 0);
+    assert_int_equal(msg_send_keyed(S, ik_a.uuid, NULL, "ik_b", "hello", NULL, "k-1", &r1, &e), 0);
+    same_message(&m1, &r1);
+    snprintf(ik_group, sizeof ik_group, "%s", m1.message_group_uuid);
+    assert_int_equal(count_messages(ik_group), 1);
+    /* a later one (the pair row's Update), by group; b writes in between */
+    msg_message mb = send_ok(&b, ik_group, NULL, "from b", NULL);
+    assert_int_equal(msg_send_keyed(S, ik_a.uuid, ik_group, NULL, "again", NULL, "k-2", &m2, &e), 0);
+    assert_int_equal(msg_send_keyed(S, ik_a.uuid, ik_group, NULL, "again", NULL, "k-2", &r2, &e), 0);
+    same_message(&m2, &r2);
+    /* the older key is still known (a retry after a newer message) */
+    msg_message_fini(&r1);
+    assert_int_equal(msg_send_keyed(S, ik_a.uuid, NULL, "ik_b", "hello", NULL, "k-1", &r1, &e), 0);
+    same_message(&m1, &r1);
+    assert_int_equal(count_messages(ik_group), 3);
+    /* the same key with another text */
+    msg_message x;
+    assert_int_equal(msg_send_keyed(S, ik_a.uuid, ik_group, NULL, "other", NULL, "k-2", &x, &e),
+                     ERR_VALIDATION);
+    code_is(&e, "idempotency_key_reused");
+    /* a key is 1..64 visible ASCII characters */
+    const char *bad[] = {"", "has space", "tab\there", "\xc3\xa9",
+                         "k-12345678901234567890123456789012345678901234567890123456789012345"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err_clear(&e);
+        assert_int_equal(msg_send_keyed(S, ik_a.uuid, ik_group, NULL, "x", NULL, bad[i], &x, &e),
+                         ERR_VALIDATION);
+        code_is(&e, "invalid_field");
+    }
+    assert_int_equal(count_messages(ik_group), 3);
+    /* the other participant's keys are their own: b's "k-1" is a new message */
+    msg_message bk;
+    err_clear(&e);
+    assert_int_equal(msg_send_keyed(S, b.uuid, ik_group, NULL, "hello", NULL, "k-1", &bk, &e), 0);
+    assert_string_not_equal(bk.uuid, m1.uuid);
+    assert_int_equal(count_messages(ik_group), 4);
+    /* concurrent copies of one request: one message, every copy answered with it */
+    pthread_barrier_init(&ik_barrier, NULL, IK_COPIES);
+    pthread_t th[IK_COPIES];
+    for (int i = 0; i < IK_COPIES; i++)
+        pthread_create(&th[i], NULL, ik_worker, (void *)(intptr_t)i);
+    int failed = 0;
+    for (int i = 0; i < IK_COPIES; i++) {
+        void *r;
+        pthread_join(th[i], &r);
+        failed += r != NULL;
+    }
+    pthread_barrier_destroy(&ik_barrier);
+    assert_int_equal(failed, 0);
+    for (int i = 1; i < IK_COPIES; i++)
+        same_message(&ik_got[0], &ik_got[i]);
+    assert_int_equal(count_messages(ik_group), 5);
+    for (int i = 0; i < IK_COPIES; i++)
+        msg_message_fini(&ik_got[i]);
+    json_t *all = scan_all();
+    check_invariants(all);
+    json_decref(all);
+    msg_message_fini(&m1);
+    msg_message_fini(&r1);
+    msg_message_fini(&m2);
+    msg_message_fini(&r2);
+    msg_message_fini(&mb);
+    msg_message_fini(&bk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -882,6 +994,7 @@ int main(void)
         cmocka_unit_test(test_seed_and_demo),
         cmocka_unit_test(test_same_time_two_conversations),
         cmocka_unit_test(test_in_progress_is_not_a_second_message),
+        cmocka_unit_test(test_idempotency_key),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
