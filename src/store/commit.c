@@ -17,6 +17,9 @@
  * sleep.  On MDB_MAP_FULL the whole round is aborted, the map grown, and the round
  * run again (apply callbacks are pure functions of the old item, so re-running is safe).
  *
+ * Each write of an _each caller runs in its own nested txn; an _atomic caller's writes run
+ * without one when they cannot see one another (st_atomic_direct: all reads and checks
+ * first, then all writes), else together in one nested txn.
  * Per write: copy the old item into the caller's arena, call apply, validate the new item
  * against the schema (DynamoDB's texts, store_text.h), replace the base record, remove the
  * old index entries and add the new ones (sparse: an item without an index's key attributes
@@ -170,17 +173,51 @@ static int st_lag_old(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, MDB_v
     return rc;
 }
 
-/* Returns 0, a negative ERR_* (this write failed: w->rc/w->err set), or an MDB error (the
- * whole round must be aborted). */
-static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt,
-                        uint64_t *sseq, bool *changed)
+/* A write runs in two halves: st_write_read reads (the table, the key, the stored item, apply,
+ * the checks of the new item) and writes nothing; st_write_store writes (the point-in-time
+ * record, the index entries, the item collection's size, the base record, the stream record,
+ * the counters).  st_apply_one runs both back to back.  An atomic caller whose writes cannot
+ * see each other (st_atomic_direct) runs every read half first and then the write halves
+ * straight into the round's txn, without a nested txn. */
+typedef struct st_wst {
+    const cat_ent *ce; /* the table as the committer knows it, pinned (st_wst_fini) */
+    buf_t kb;          /* the base record's key */
+    av_t old;          /* the stored item (w->arena), when has_old */
+    MDB_val raw;       /* its stored bytes (an arena copy, for the point-in-time record) */
+    const av_t *nw;    /* what apply returned */
+    uint64_t coll0;    /* the item collection's size before this write (coll) */
+    bool has_old, coll;
+    bool store;        /* the write half has work: read half succeeded, nw is not STORE_KEEP
+                          and not the delete of an absent item */
+} st_wst;
+
+static void st_wst_fini(store_t *s, st_wst *ws)
+{
+    buf_fini(&ws->kb);
+    if (ws->ce)
+        store_table_unpin(s, &ws->ce->t);
+    ws->ce = NULL;
+}
+
+/* A half's end: a failure that is not the round's (an MDB error) is this write's. */
+static int st_write_end(store_write *w, int rc)
+{
+    if (rc && !st_is_mdb_err(rc) && !w->rc) {
+        w->rc = rc;
+        err_set(&w->err, rc, "write failed");
+    }
+    return rc;
+}
+
+/* The read half: 0 (ws->store says whether the write half has work), a negative ERR_* (this
+ * write failed: w->rc/w->err set), or an MDB error (the round must be aborted).  ws is set
+ * up here and released by st_wst_fini, whatever the result. */
+static int st_write_read(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws)
 {
     int rc;
-    buf_t kb, vb, ib, lb;
-    buf_init(&kb, 0);
-    buf_init(&lb, 0);
-    buf_init(&vb, 0);
-    buf_init(&ib, 0);
+    memset(ws, 0, sizeof *ws);
+    buf_init(&ws->kb, 0);
+    ws->old.type = AV_NONE;
     w->old.type = AV_NONE;
     w->new_item = NULL;
     w->rc = 0;
@@ -189,12 +226,13 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
     w->coll_bytes = 0;
     err_clear(&w->err);
 
-    const cat_ent *ce = w->table ? st_cat_pin_id(s, w->table->id) : NULL;
+    const cat_ent *ce = ws->ce = w->table ? st_cat_pin_id(s, w->table->id) : NULL;
     if (!ce) {
         rc = err_set(&w->err, ERR_RESOURCE_NOT_FOUND, STXT_TABLE_NOT_FOUND);
         goto fail;
     }
     const store_table *t = &ce->t;
+    ws->coll = st_coll_on(t);
     if (!w->key || w->key->type != AV_M) {
         rc = err_set(&w->err, ERR_VALIDATION, STXT_KEY_MISSING);
         goto fail;
@@ -204,46 +242,43 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
         rc = st_check_key_attr(w->key, t->key.range, t->key.range_type, &w->err);
     if (rc)
         goto fail;
-    rc = st_key_base(s, t, w->key, &kb);
+    rc = st_key_base(s, t, w->key, &ws->kb);
     if (rc) {
         rc = err_set(&w->err, rc, rc == ERR_NOMEM ? "out of memory" : STXT_KEY_MISSING);
         goto fail;
     }
-    MDB_val k = {kb.len, kb.data}, v;
-    av_t old;
-    bool has_old = false;
+    MDB_val k = {ws->kb.len, ws->kb.data}, v;
     int g = mdb_get(txn, s->db_data, &k, &v);
     if (g == 0) {
-        rc = st_decode(w->arena, &v, &old, &w->err);
+        rc = st_decode_kept(w->arena, &v, &ws->old, &ws->raw, &w->err);
         if (rc)
             goto fail;
-        has_old = true;
-        w->old_size = av_item_size(&old);
+        ws->has_old = true;
+        w->old_size = av_item_size(&ws->old);
         if (w->want_old)
-            w->old = old;
+            w->old = ws->old;
     } else if (g != MDB_NOTFOUND) {
-        rc = g;
-        goto out;
+        return st_write_end(w, g);
     }
     const av_t *nw = NULL;
-    rc = w->apply(w->ctx, has_old ? &old : NULL, w->arena, &nw, &w->err);
-    w->new_item = nw;
+    rc = w->apply(w->ctx, ws->has_old ? &ws->old : NULL, w->arena, &nw, &w->err);
+    w->new_item = ws->nw = nw;
     if (rc) {
         if (!w->err.code)
             err_set(&w->err, rc, "write failed");
         goto fail;
     }
-    bool coll = st_coll_on(t);
-    const av_t *ch = coll ? av_map_gets(w->key, t->key.hash) : NULL;
-    uint64_t coll0 = 0; /* the item collection's size before this write */
     if (nw == STORE_KEEP)
-        goto out;
-    if (coll && (rc = st_coll_size(s, txn, t, ch, &coll0)))
-        goto out;
-    if (nw == NULL && !has_old) { /* nothing to delete: the collection as it is */
-        w->coll = coll;
-        w->coll_bytes = coll0;
-        goto out;
+        return 0;
+    if (ws->coll) {
+        const av_t *ch = av_map_gets(w->key, t->key.hash);
+        if ((rc = st_coll_size(s, txn, t, ch, &ws->coll0)))
+            return st_write_end(w, rc);
+    }
+    if (nw == NULL && !ws->has_old) { /* nothing to delete: the collection as it is */
+        w->coll = ws->coll;
+        w->coll_bytes = ws->coll0;
+        return 0;
     }
     if (nw) {
         rc = st_check_new(t, w, nw, &w->err);
@@ -251,9 +286,28 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
             goto fail;
         w->new_size = av_item_size(nw);
     }
-    /* point-in-time recovery: the item's state before this change, in the same (nested) txn,
-     * while v still points at the stored old item (pitr.h) */
-    rc = st_pitr_put(s, txn, t->id, &k, has_old ? &v : NULL);
+    ws->store = true;
+    return 0;
+fail:
+    w->rc = rc;
+    return st_write_end(w, rc);
+}
+
+/* The write half of a write whose read half left ws->store set.  Same results as
+ * st_write_read. */
+static int st_write_store(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws,
+                          st_deltas *cnt, uint64_t *sseq, bool *changed)
+{
+    int rc;
+    buf_t vb, ib, lb;
+    buf_init(&lb, 0);
+    buf_init(&vb, 0);
+    buf_init(&ib, 0);
+    const store_table *t = &ws->ce->t;
+    const av_t *nw = ws->nw, *old = ws->has_old ? &ws->old : NULL;
+    MDB_val k = {ws->kb.len, ws->kb.data};
+    /* point-in-time recovery: the item's state before this change, in the same txn (pitr.h) */
+    rc = st_pitr_put(s, txn, t->id, &k, old ? &ws->raw : NULL);
     if (rc)
         goto out;
 
@@ -263,9 +317,9 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
     for (size_t i = 0; i < t->n_idx; i++) {
         const store_index *x = &t->idx[i];
         bool present, lag = s->opts.gsi_lag_ms > 0 && x->global, noted = false;
-        if (has_old) {
+        if (old) {
             buf_reset(&ib);
-            rc = st_key_index(s, t, x, &old, &ib, &present);
+            rc = st_key_index(s, t, x, old, &ib, &present);
             if (rc)
                 goto mdbfail;
             if (present) {
@@ -276,7 +330,7 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
                 if (gg == 0) {
                     /* the stored entry is the projection of the old item */
                     av_t po;
-                    rc = st_project(t, x, &old, w->arena, &po);
+                    rc = st_project(t, x, old, w->arena, &po);
                     if (rc)
                         goto mdbfail;
                     rc = st_delta_add(cnt, t->id, x->id, -1, -(int64_t)av_item_size(&po));
@@ -321,9 +375,10 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
     }
     /* the item collection's size (tables with an LSI), before anything the failure of its
      * limit could not take back (the stream record's sequence number) */
-    if (coll) {
+    if (ws->coll) {
+        const av_t *ch = av_map_gets(w->key, t->key.hash);
         int64_t d = ((int64_t)w->new_size + lsi_new) - ((int64_t)w->old_size + lsi_old);
-        rc = st_coll_add(s, txn, t, ch, coll0, d, &w->coll_bytes);
+        rc = st_coll_add(s, txn, t, ch, ws->coll0, d, &w->coll_bytes);
         if (rc == ERR_ITEM_COLLECTION_SIZE_LIMIT) {
             rc = err_set(&w->err, rc, STXT_COLL_TOO_BIG);
             goto fail;
@@ -345,12 +400,12 @@ static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt
     }
     if (rc == 0)
         *changed = true; /* (txn) now has a dirty page: its commit will sync */
-    /* the stream record, in the same (nested) txn: committed with the change or not at all */
+    /* the stream record, in the same txn: committed with the change or not at all */
     if (rc == 0)
-        rc = st_stream_put(s, txn, t, w, has_old ? &old : NULL, nw, sseq);
+        rc = st_stream_put(s, txn, t, w, old, nw, sseq);
     if (rc)
         goto out;
-    rc = st_delta_add(cnt, t->id, 0, (has_old ? -1 : 0) + (nw ? 1 : 0),
+    rc = st_delta_add(cnt, t->id, 0, (old ? -1 : 0) + (nw ? 1 : 0),
                       (int64_t)w->new_size - (int64_t)w->old_size);
     if (rc)
         goto mdbfail;
@@ -360,16 +415,22 @@ mdbfail:
 fail:
     w->rc = rc;
 out:
-    if (rc && !st_is_mdb_err(rc) && !w->rc) {
-        w->rc = rc;
-        err_set(&w->err, rc, "write failed");
-    }
-    buf_fini(&kb);
     buf_fini(&lb);
     buf_fini(&vb);
     buf_fini(&ib);
-    if (ce)
-        store_table_unpin(s, &ce->t);
+    return st_write_end(w, rc);
+}
+
+/* One write, both halves: 0, a negative ERR_* (this write failed: w->rc/w->err set), or an
+ * MDB error (the whole round must be aborted). */
+static int st_apply_one(store_t *s, MDB_txn *txn, store_write *w, st_deltas *cnt,
+                        uint64_t *sseq, bool *changed)
+{
+    st_wst ws;
+    int rc = st_write_read(s, txn, w, &ws);
+    if (rc == 0 && ws.store)
+        rc = st_write_store(s, txn, w, &ws, cnt, sseq, changed);
+    st_wst_fini(s, &ws);
     return rc;
 }
 
@@ -458,7 +519,78 @@ typedef struct round {
     uint64_t sseq;      /* stream sequence counter (stream.c), stored before the commit */
     uint64_t txnid;     /* the round's LMDB txn id (of its last run, after a map growth) */
     bool changed;       /* a write of the round was committed into the txn (it is dirty) */
+    bool nested;        /* every atomic caller in a nested txn (the run after a rerun) */
+    bool rerun;         /* abort this run and run the round again with nested set */
 } round;
+
+/* An atomic caller without a nested txn: the read halves of all its writes, then (none
+ * failed) the write halves straight into the round's txn.  Only when its writes cannot see
+ * one another: no two share a base key (the store's contract, store_write_atomic, checked
+ * here all the same) and no table keeps item-collection sizes (an LSI: two writes to one
+ * collection add up); else *out_nested, nothing written: the caller runs in a nested txn.  The
+ * answers are the nested txn's: each read half sees what it would have seen there.  A write
+ * half failing other than by an MDB error (out of memory) has left the caller's earlier
+ * writes in txn: r->rerun is set and the round's txn aborted (a negative ERR_*), to be run
+ * again with nested txns.  Else 0 or an MDB error, as st_round_body.  Saves the nested txn's
+ * own cost: LMDB mallocs 3 MB of lists for each (mmap + munmap with our malloc settings)
+ * and copies every page the caller touches that the round had already dirtied. */
+static int st_atomic_direct(store_t *s, MDB_txn *txn, round *r, wreq *q, bool *out_nested)
+{
+    st_wst *ws = malloc(sizeof *ws * q->n);
+    *out_nested = !ws;
+    if (!ws)
+        return 0;
+    size_t done = 0;
+    int rc = 0;
+    bool failed = false;
+    for (size_t i = 0; i < q->n; i++) {
+        int wr = st_write_read(s, txn, &q->w[i], &ws[i]);
+        done = i + 1;
+        if (wr && st_is_mdb_err(wr)) {
+            rc = wr;
+            goto out;
+        }
+        failed |= wr != 0;
+        bool shared = ws[i].coll;
+        for (size_t j = 0; j < i && !shared; j++)
+            shared = ws[i].kb.len && ws[i].kb.len == ws[j].kb.len &&
+                     memcmp(ws[i].kb.data, ws[j].kb.data, ws[i].kb.len) == 0;
+        if (shared) {
+            *out_nested = true;
+            goto out;
+        }
+    }
+    if (failed) {
+        q->rc = err_set(&q->err, ERR_TRANSACTION_CANCELED, "Transaction cancelled");
+        for (size_t i = 0; i < q->n; i++)
+            if (q->w[i].rc == 0)
+                q->w[i].new_item = NULL;
+        goto out;
+    }
+    bool changed = false;
+    r->one.n = 0;
+    for (size_t i = 0; i < q->n; i++) {
+        if (!ws[i].store)
+            continue;
+        int wr = st_write_store(s, txn, &q->w[i], &ws[i], &r->one, &r->sseq, &changed);
+        if (wr && st_is_mdb_err(wr)) {
+            rc = wr;
+            goto out;
+        }
+        if (wr) {
+            r->rerun = true;
+            rc = wr;
+            goto out;
+        }
+    }
+    rc = st_delta_merge(&r->all, &r->one);
+    r->changed |= changed;
+out:
+    for (size_t i = 0; i < done; i++)
+        st_wst_fini(s, &ws[i]);
+    free(ws);
+    return rc;
+}
 
 /* Runs the callers from `from` to the end of the round's list in txn. */
 static int st_round_body(store_t *s, MDB_txn *txn, round *r, wreq *from)
@@ -467,7 +599,10 @@ static int st_round_body(store_t *s, MDB_txn *txn, round *r, wreq *from)
     for (wreq *q = from; q; q = q->next) {
         q->rc = 0;
         err_clear(&q->err);
-        if (q->atomic) {
+        bool nested = r->nested;
+        if (q->atomic && !nested && (rc = st_atomic_direct(s, txn, r, q, &nested)))
+            return rc;
+        if (q->atomic && nested) {
             MDB_txn *sub;
             rc = mdb_txn_begin(s->env, txn, 0, &sub);
             if (rc)
@@ -497,7 +632,7 @@ static int st_round_body(store_t *s, MDB_txn *txn, round *r, wreq *from)
                     return rc;
                 r->changed |= changed;
             }
-        } else {
+        } else if (!q->atomic) {
             for (size_t i = 0; i < q->n; i++) {
                 MDB_txn *sub;
                 rc = mdb_txn_begin(s->env, txn, 0, &sub);
@@ -652,6 +787,12 @@ static void st_lead(store_t *s)
     err_t e;
     err_clear(&e);
     int rc = st_write_txn_ex(s, st_round_fn, &r, &e);
+    if (r.rerun) { /* a direct atomic caller failed half-written: again, nested (its cost only) */
+        r.rerun = false;
+        r.nested = true;
+        err_clear(&e);
+        rc = st_write_txn_ex(s, st_round_fn, &r, &e);
+    }
     free(r.all.v);
     free(r.one.v);
     /* what the answers depend on: the snapshot the round read and, if it changed anything,

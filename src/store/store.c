@@ -507,9 +507,18 @@ int st_key_index(store_t *s, const store_table *t, const store_index *ix, const 
 
 int st_decode(arena_t *a, const MDB_val *v, av_t *out, err_t *e)
 {
+    return st_decode_kept(a, v, out, NULL, e);
+}
+
+int st_decode_kept(arena_t *a, const MDB_val *v, av_t *out, MDB_val *out_raw, err_t *e)
+{
     void *copy = arena_memdup(a, v->mv_data, v->mv_size ? v->mv_size : 1);
     if (!copy)
         return err_set(e, ERR_NOMEM, "out of memory");
+    if (out_raw) {
+        out_raw->mv_size = v->mv_size;
+        out_raw->mv_data = copy;
+    }
     int rc = av_decode(copy, v->mv_size, a, out);
     if (rc == ERR_NOMEM)
         return err_set(e, ERR_NOMEM, "out of memory");

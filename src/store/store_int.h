@@ -295,6 +295,9 @@ uint64_t st_hash64(const void *p, size_t n);
 
 /* Decodes an LMDB value into the arena (bytes copied first: LMDB memory dies with the txn). */
 int st_decode(arena_t *a, const MDB_val *v, av_t *out, err_t *e);
+/* st_decode, and *out_raw (when not NULL) = the arena copy of v's bytes, which the decoded
+ * values point into (valid as long as the arena). */
+int st_decode_kept(arena_t *a, const MDB_val *v, av_t *out, MDB_val *out_raw, err_t *e);
 /* The projection of item for index ix (arena-allocated M; ALL returns the item itself). */
 int st_project(const store_table *t, const store_index *ix, const av_t *item, arena_t *a,
                av_t *out);

@@ -280,6 +280,64 @@ static void test_atomic(void **state)
     assert_int_equal(idx_scan(f, t, "gsi", &all), 1);
 }
 
+/* An apply that records the old item it was given (ctx: a seen_put) and puts ctx->item. */
+typedef struct seen_put {
+    av_t *item;
+    bool had_old;
+    av_t old;
+} seen_put;
+
+static int apply_seen_put(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, err_t *e)
+{
+    (void)a, (void)e;
+    seen_put *sp = ctx;
+    sp->had_old = old != NULL;
+    if (old)
+        sp->old = *old;
+    *out_new = sp->item;
+    return 0;
+}
+
+/* The writes of one transaction see each other as in one nested txn, also when commit.c runs
+ * the transaction without one (st_atomic_direct): a second write to the same key (outside
+ * the API's contract, allowed by the store's) sees the first's item, and a second write into
+ * the same item collection (a table with an LSI) counts the first's bytes.  Both would see
+ * the state before the transaction if the direct path took them. */
+static void test_atomic_writes_see_each_other(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    seen_put sp[2] = {{.item = J(&f->a, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}")},
+                      {.item = J(&f->a, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"2\"}}")}};
+    store_write w[2];
+    for (int i = 0; i < 2; i++)
+        w[i] = (store_write){
+            .table = t, .key = sp[i].item, .apply = apply_seen_put, .ctx = &sp[i], .arena = &f->a};
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_write_atomic(f->s, w, 2, &e), 0);
+    assert_false(sp[0].had_old);
+    assert_true(sp[1].had_old);
+    assert_item_json(&sp[1].old, "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}");
+    uint64_t c, b;
+    stats(f, t, NULL, &c, &b);
+    assert_int_equal(c, 1);
+
+    /* item collections: two items of collection "c" in one transaction */
+    store_index lx = st_ix("lsi", false, st_kd("pk", AV_S, "lk", AV_S), STORE_PROJ_ALL);
+    const store_table *lt = st_create(f->s, "lsi", st_kd("pk", AV_S, "sk", AV_S), &lx, 1);
+    av_t *it[2] = {J(&f->a, "{\"pk\":{\"S\":\"c\"},\"sk\":{\"S\":\"1\"},\"lk\":{\"S\":\"x\"}}"),
+                   J(&f->a, "{\"pk\":{\"S\":\"c\"},\"sk\":{\"S\":\"2\"},\"d\":{\"S\":\"yy\"}}")};
+    for (int i = 0; i < 2; i++)
+        w[i] = (store_write){
+            .table = lt, .key = it[i], .apply = st_apply_put, .ctx = it[i], .arena = &f->a};
+    err_clear(&e);
+    assert_int_equal(store_write_atomic(f->s, w, 2, &e), 0);
+    assert_true(w[0].coll && w[1].coll);
+    /* the second write's collection holds the first item (and its LSI entry) too */
+    assert_int_equal(w[1].coll_bytes, w[0].coll_bytes + av_item_size(it[1]));
+}
+
 /* group commit: 16 threads x N writes, each batch has failing and succeeding writes */
 #define GC_THREADS 16
 #define GC_N 200
@@ -786,6 +844,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_validation, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_old_and_keep, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_atomic, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_atomic_writes_see_each_other, st_setup,
+                                        st_teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_group_commit_durable, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_group_commit_one_sync_per_round, st_setup,
