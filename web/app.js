@@ -72,8 +72,8 @@
     showNotice(sentence(err && err.message ? err.message : String(err)));
   }
 
-  async function api(method, path, body) {
-    const headers = { Authorization: `Bearer ${state.token}` };
+  async function api(method, path, body, extraHeaders) {
+    const headers = { Authorization: `Bearer ${state.token}`, ...(extraHeaders || {}) };
     const init = { method, headers, cache: 'no-store' };
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -414,6 +414,21 @@
     el.send.disabled = over;
   }
 
+  // One Idempotency-Key per message being sent: kept while the same text to the same
+  // conversation is sent again after a failure (an answer lost on the way back: pressing Send
+  // again gives the message stored the first time, not a second one), new once it was sent
+  // or the text or conversation changed.  getRandomValues, since randomUUID needs a secure
+  // context and the page may be served over plain http.
+  let pendingSend = null;
+  function sendKey(target, text) {
+    if (!pendingSend || pendingSend.target !== target || pendingSend.text !== text) {
+      const b = crypto.getRandomValues(new Uint8Array(16));
+      const key = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+      pendingSend = { target, text, key };
+    }
+    return pendingSend.key;
+  }
+
   async function send() {
     const o = state.open;
     const body = el.text.value;
@@ -428,7 +443,9 @@
     try {
       const payload = o.group ? { message: body, message_group_uuid: o.group } :
         { message: body, handle: o.handle };
-      const { data } = await api('POST', '/api/messages', payload);
+      const key = sendKey(o.group || `@${o.handle}`, body);
+      const { data } = await api('POST', '/api/messages', payload, { 'Idempotency-Key': key });
+      pendingSend = null;
       if (state.open === o) {
         el.text.value = '';
         if (!o.group) o.group = data.message_group_uuid;
