@@ -326,6 +326,29 @@
 #define TXT_TTL_OTHER_ATTR "TimeToLive is active on a different AttributeName"
 #define TXT_STREAM_ALREADY_ENABLED "Table already has an enabled stream: TableName: %s"
 #define TXT_STREAM_NONE_TO_DISABLE "Table has no stream to disable: TableName: %s"
+/* WarmThroughput (AWS, ack-api-quirks lab, live probes 2026-10-08/09): at CreateTable below
+ * on-demand's initial throughput (DDB-TABLE-039: the table's text with its link; an index's as
+ * DDB-TABLE-128 quotes it, without one) or below a provisioned table's units (DDB-TABLE-039,
+ * read; the write variant by the same pattern); a decrease in UpdateTable (DDB-TABLE-059 / 179
+ * for a table, DDB-TABLE-155 / 456 for an index; a 2026-08 capture names WriteUnitsPerSecond
+ * the same way).  %s: the member; an index's name */
+#define TXT_WARM_BELOW_OD                                                                       \
+    TXT_CT_INVALID "Requested %s for WarmThroughput for table is lower than initial "          \
+                   "throughput for OnDemand. See: https://docs.aws.amazon.com/amazondynamodb/" \
+                   "latest/developerguide/on-demand-capacity-mode.html#on-demand-capacity-"    \
+                   "mode-initial"
+#define TXT_WARM_BELOW_PT                                                                       \
+    TXT_CT_INVALID "Requested %s for WarmThroughput for table is lower than %s of "            \
+                   "ProvisionedThroughput"
+#define TXT_GSI_WARM_BELOW_OD                                                                   \
+    TXT_CT_INVALID "Requested %s for WarmThroughput for index %s is lower than initial "       \
+                   "throughput for OnDemand"
+#define TXT_WARM_DECREASE                                                                       \
+    TXT_CT_INVALID "Requested %s for WarmThroughput for table is lower than current "          \
+                   "WarmThroughput, decreasing WarmThroughput is not supported"
+#define TXT_GSI_WARM_DECREASE                                                                   \
+    TXT_CT_INVALID "Requested %s for WarmThroughput for index %s is lower than current "       \
+                   "WarmThroughput, decreasing WarmThroughput is not supported"
 /* a decrease past the day's budget (AWS, ack-api-quirks DDB-TABLE-184 / 326, live probes
  * 2026-10-09, and a 2023 capture in a public script: no final period; %lld the day's count,
  * then the last decrease and the next allowed one, tp_date_text) */

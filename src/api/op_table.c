@@ -316,6 +316,146 @@ static bool meta_is_ppr(json_t *meta)
     return b && strcmp(b, "PAY_PER_REQUEST") == 0;
 }
 
+/* ---- warm throughput -----------------------------------------------------------------
+ * AWS describes a WarmThroughput for every table and GSI (ack-api-quirks lab, live AWS
+ * 2026-10-08/09: DDB-TABLE-028 / 032 / 061 / 134 / 179 / 155): on-demand 12000 read and 4000
+ * write units a second unless more was asked for; provisioned, the highest RCU / WCU it ever
+ * had (never lowered by a decrease); a switch to on-demand raises it to 12000/4000 at least.
+ * It only grows: UpdateTable may raise it (or repeat it), never lower it ("decreasing
+ * WarmThroughput is not supported"), and while a raise is under way DescribeTable shows the
+ * old values with Status UPDATING (TableStatus / IndexStatus stay ACTIVE), for
+ * api->update_delay_ms here (AWS: minutes).  Kept in the metadata as
+ * "Warm":{"R","W"[,"PrevR","PrevW","Until"]} (a table's or a GSI's entry); without it (tables
+ * from before) the values are derived. */
+#define WARM_OD_READ 12000
+#define WARM_OD_WRITE 4000
+static const char *const warm_m[] = {"ReadUnitsPerSecond", "WriteUnitsPerSecond"};
+
+/* m's warm throughput in effect (Until passed: the new values), stored or derived from its
+ * billing (ppr) and units. */
+static void warm_cur(json_t *m, bool ppr, long long out[2])
+{
+    json_t *w = json_object_get(m, "Warm");
+    if (json_is_object(w)) {
+        out[0] = meta_int(w, "R");
+        out[1] = meta_int(w, "W");
+        return;
+    }
+    out[0] = ppr ? WARM_OD_READ : meta_int(m, "RCU");
+    out[1] = ppr ? WARM_OD_WRITE : meta_int(m, "WCU");
+}
+
+/* m's warm throughput as shown at `now`: while a raise is under way the values from before
+ * it (the ones AWS still runs and compares a new request with, DDB-TABLE-049 / 179). */
+static bool warm_shown(json_t *m, bool ppr, int64_t now, long long out[2])
+{
+    json_t *w = json_object_get(m, "Warm");
+    if (meta_int(w, "Until") > now) {
+        out[0] = meta_int(w, "PrevR");
+        out[1] = meta_int(w, "PrevW");
+        return true;
+    }
+    warm_cur(m, ppr, out);
+    return false;
+}
+
+/* Sets m's warm throughput to v; with until > 0 the values shown now stay shown (Status
+ * UPDATING) until then (a second raise meanwhile wins, DDB-TABLE-459). */
+static void warm_set(json_t *m, bool ppr, const long long v[2], int64_t until)
+{
+    long long shown[2];
+    warm_shown(m, ppr, api_wall_ms(), shown);
+    json_t *w = json_pack("{s:I,s:I}", "R", (json_int_t)v[0], "W", (json_int_t)v[1]);
+    if (w && until > 0) {
+        json_object_set_new(w, "PrevR", json_integer(shown[0]));
+        json_object_set_new(w, "PrevW", json_integer(shown[1]));
+        json_object_set_new(w, "Until", json_integer(until));
+    }
+    if (w)
+        json_object_set_new(m, "Warm", w);
+}
+
+/* Stores m's derived warm throughput when it has none yet (before its billing changes). */
+static void warm_fix(json_t *m, bool ppr)
+{
+    if (!json_is_object(m) || json_is_object(json_object_get(m, "Warm")))
+        return;
+    long long v[2];
+    warm_cur(m, ppr, v);
+    warm_set(m, ppr, v, 0);
+}
+
+/* Raises m's warm throughput to at least r/w at once (a provisioned change, a switch to
+ * on-demand): the high-water mark of DDB-TABLE-061 / 134. */
+static void warm_raise(json_t *m, bool ppr, long long r, long long w)
+{
+    long long cur[2];
+    warm_cur(m, ppr, cur);
+    json_t *old = json_object_get(m, "Warm");
+    int64_t until = meta_int(old, "Until");
+    if (r <= cur[0] && w <= cur[1] && json_is_object(old))
+        return;
+    long long v[2] = {r > cur[0] ? r : cur[0], w > cur[1] ? w : cur[1]};
+    json_t *nw = json_pack("{s:I,s:I}", "R", (json_int_t)v[0], "W", (json_int_t)v[1]);
+    if (nw && until > api_wall_ms()) { /* a raise under way stays shown as such */
+        json_object_set(nw, "PrevR", json_object_get(old, "PrevR"));
+        json_object_set(nw, "PrevW", json_object_get(old, "PrevW"));
+        json_object_set_new(nw, "Until", json_integer(until));
+    }
+    if (nw)
+        json_object_set_new(m, "Warm", nw);
+}
+
+/* The WarmThroughput description of m at `now`. */
+static json_t *warm_json(json_t *m, bool ppr, int64_t now)
+{
+    long long v[2];
+    warm_cur(m, ppr, v);
+    json_t *w = json_object_get(m, "Warm");
+    bool updating = meta_int(w, "Until") > now;
+    if (updating) {
+        v[0] = meta_int(w, "PrevR");
+        v[1] = meta_int(w, "PrevW");
+    }
+    return json_pack("{s:I,s:I,s:s}", "ReadUnitsPerSecond", (json_int_t)v[0],
+                     "WriteUnitsPerSecond", (json_int_t)v[1], "Status",
+                     updating ? "UPDATING" : "ACTIVE");
+}
+
+/* A requested WarmThroughput (its members given) against the floor v: the member below it
+ * (its name), or NULL. */
+static const char *warm_below(json_t *req, const long long floor[2])
+{
+    for (int k = 0; k < 2; k++) {
+        json_t *x = json_object_get(req, warm_m[k]);
+        if (json_is_integer(x) && json_integer_value(x) < floor[k])
+            return warm_m[k];
+    }
+    return NULL;
+}
+
+/* The values a requested WarmThroughput asks for: its members, the others from base. */
+static void warm_want(json_t *req, const long long base[2], long long out[2])
+{
+    for (int k = 0; k < 2; k++) {
+        json_t *x = json_object_get(req, warm_m[k]);
+        out[k] = json_is_integer(x) ? (long long)json_integer_value(x) : base[k];
+    }
+}
+
+/* A new table's or index's warm throughput: what its definition asks for (checked against
+ * its floor), at least the derived one. */
+static void warm_init(json_t *m, bool ppr, json_t *req)
+{
+    long long base[2], v[2];
+    warm_cur(m, ppr, base);
+    warm_want(req, base, v);
+    for (int k = 0; k < 2; k++)
+        if (v[k] < base[k])
+            v[k] = base[k];
+    warm_set(m, ppr, v, 0);
+}
+
 /* ---- descriptions -------------------------------------------------------------------- */
 
 json_t *api_keyschema_json(const store_keydef *k)
@@ -616,6 +756,7 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
     int64_t now = api_wall_ms();
     json_object_set_new(d, "ProvisionedThroughput",
                         tp_json(meta, now, ppr ? 0 : rcu, ppr ? 0 : wcu));
+    json_object_set_new(d, "WarmThroughput", warm_json(meta, ppr, now));
 
     uint64_t count = 0, bytes = 0;
     if ((rc = store_table_stats(r->api->store, t, NULL, &count, &bytes, r->err)))
@@ -669,6 +810,8 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
                 json_object_set_new(x, "ProvisionedThroughput",
                                     tp_json(g, now, ppr ? 0 : gr, ppr ? 0 : gw));
             }
+            if (!deleting)
+                json_object_set_new(x, "WarmThroughput", warm_json(g, ppr, now));
             /* an on-demand table's index ceilings (an Update's OnDemandThroughput) */
             json_t *godt = json_object_get(g, "Odt");
             if (ppr && json_is_object(godt))
@@ -1326,6 +1469,22 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
         return err_set(r->err, ERR_VALIDATION, TXT_CT_ODT_PROVISIONED, om);
     if ((om = odt_out_of_range(odt, false)))
         return err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, om);
+    /* warm throughput: at least on-demand's initial throughput, or the provisioned units
+     * (AWS, ack-api-quirks DDB-TABLE-039) */
+    json_t *warm = jparam(body, "WarmThroughput");
+    if (warm) {
+        static const char *const units[] = {"ReadCapacityUnits", "WriteCapacityUnits"};
+        long long floor[2] = {WARM_OD_READ, WARM_OD_WRITE};
+        for (int k = 0; !ppr && k < 2; k++) {
+            json_t *u = json_object_get(pt, units[k]);
+            floor[k] = json_is_integer(u) ? (long long)json_integer_value(u) : 0;
+        }
+        const char *wm = warm_below(warm, floor);
+        if (wm)
+            return ppr ? err_set(r->err, ERR_VALIDATION, TXT_WARM_BELOW_OD, wm)
+                       : err_set(r->err, ERR_VALIDATION, TXT_WARM_BELOW_PT, wm,
+                                 units[wm == warm_m[0] ? 0 : 1]);
+    }
     if (json_array_size(ks) > json_array_size(defs))
         return verr(r, TXT_CT_KEYS_NO_DEF);
     int rc = ct_key_schema(r, ks, defs, false);
@@ -1403,6 +1562,11 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
             }
             if ((xm = odt_out_of_range(xodt, false))) {
                 rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, xm, name);
+                goto out;
+            }
+            static const long long od_floor[2] = {WARM_OD_READ, WARM_OD_WRITE};
+            if (ppr && (xm = warm_below(jparam(x, "WarmThroughput"), od_floor))) {
+                rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_WARM_BELOW_OD, xm, name);
                 goto out;
             }
             if (index_seen(seen, x)) {
@@ -1588,7 +1752,10 @@ int op_create_table(api_req *r, json_t **out)
             (rc = gsi_keydef(r, &gks, &attrs, &ix->key)))
             goto fail;
         ix->global = true;
-        json_object_set_new(gsi_meta, ix->name, gsi_entry(tp.rcu, tp.wcu, ppr, g));
+        json_t *ge = gsi_entry(tp.rcu, tp.wcu, ppr, g);
+        if (ge)
+            warm_init(ge, ppr, json_object_get(g, "WarmThroughput"));
+        json_object_set_new(gsi_meta, ix->name, ge);
         def->n_idx++;
     }
 
@@ -1646,6 +1813,7 @@ int op_create_table(api_req *r, json_t **out)
     if (tags)
         tags_merge(meta, tags);
     meta_set_options(meta, sse, tclass, has_dp, dp, jparam(body, "OnDemandThroughput"));
+    warm_init(meta, ppr, jparam(body, "WarmThroughput"));
     uuid_t u;
     char us[37];
     uuid_generate_random(u);
@@ -1682,6 +1850,19 @@ int op_create_table(api_req *r, json_t **out)
     json_t *desc;
     if ((rc = tbl_describe(r, t, "ACTIVE", NULL, &desc)))
         goto fail;
+    /* the answer describes warm throughput only when the request set it, UPDATING, and none
+     * for the indexes (AWS, ack-api-quirks DDB-TABLE-032 / 033 / 138) */
+    if (!jparam(body, "WarmThroughput"))
+        json_object_del(desc, "WarmThroughput");
+    else
+        json_object_set_new(json_object_get(desc, "WarmThroughput"), "Status",
+                            json_string("UPDATING"));
+    size_t gi;
+    json_t *gx;
+    json_array_foreach(json_object_get(desc, "GlobalSecondaryIndexes"), gi, gx)
+    {
+        json_object_del(gx, "WarmThroughput");
+    }
     *out = json_pack("{s:o}", "TableDescription", desc);
 fail:
     json_decref(meta);
@@ -1809,6 +1990,8 @@ typedef struct ut_plan {
     bool dropped_ppr;     /* ... re-sent during a switch to PROVISIONED: dropped, answered as
                            * on-demand */
     bool to_ppr;          /* a switch to on-demand */
+    bool warm_raise;      /* the table's WarmThroughput raised: answered UPDATING with ... */
+    long long warm_was[2]; /* ... the values from before */
 } ut_plan;
 
 /* t's index `name` (NULL when it has none). */
@@ -1985,7 +2168,19 @@ static int ut_gsi_on_demand(api_req *r, json_t *act, const char *iname, json_t *
     const char *om = odt_out_of_range(odt, true);
     if (om)
         return err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, om, iname);
+    /* warm throughput only grows (AWS, ack-api-quirks DDB-TABLE-155 / 456) */
+    long long shown[2], v[2];
+    warm_fix(g, true);
+    warm_shown(g, true, api_wall_ms(), shown);
+    const char *wm = warm_below(warm, shown);
+    if (wm)
+        return err_set(r->err, ERR_VALIDATION, TXT_GSI_WARM_DECREASE, wm, iname);
     api_odt_merge(g, odt);
+    if (ut_has_units(warm, "ReadUnitsPerSecond", "WriteUnitsPerSecond")) {
+        warm_want(warm, shown, v);
+        warm_set(g, true, v,
+                 r->api->update_delay_ms > 0 ? api_wall_ms() + r->api->update_delay_ms : 0);
+    }
     return 0;
 }
 
@@ -2068,6 +2263,12 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     }
     bool ppr = meta_is_ppr(meta);
     bool to_ppr = ppr, changed_billing = false;
+    /* warm throughput stored as it stands before the billing may change */
+    warm_fix(meta, ppr);
+    json_object_foreach(json_object_get(meta, "Gsi"), gk, gv)
+    {
+        warm_fix(gv, ppr);
+    }
     if (q->billing) { /* one of the model's enum values */
         to_ppr = strcmp(q->billing, "PAY_PER_REQUEST") == 0;
         changed_billing = to_ppr != ppr;
@@ -2098,6 +2299,13 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         return err_set(r->err, ERR_VALIDATION, TXT_UT_ODT_PROVISIONED, om);
     if ((om = odt_out_of_range(q->odt, true)))
         return err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, om);
+    /* warm throughput only grows; a raise is under way a while, the table ACTIVE (AWS,
+     * ack-api-quirks DDB-TABLE-059 / 061 / 179) */
+    long long wshown[2];
+    warm_shown(meta, ppr, api_wall_ms(), wshown);
+    const char *wm = warm_below(q->warm, wshown);
+    if (wm)
+        return err_set(r->err, ERR_VALIDATION, TXT_WARM_DECREASE, wm);
     /* table throughput: limits, then a change that changes nothing */
     tbl_tp tp = {0};
     if (q->ptj) {
@@ -2209,6 +2417,9 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                 return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_ODT_PROVISIONED, xm, iname);
             if ((xm = odt_out_of_range(xodt, false)))
                 return err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, xm, iname);
+            static const long long od_floor[2] = {WARM_OD_READ, WARM_OD_WRITE};
+            if (to_ppr && (xm = warm_below(json_object_get(act, "WarmThroughput"), od_floor)))
+                return err_set(r->err, ERR_VALIDATION, TXT_GSI_WARM_BELOW_OD, xm, iname);
             if ((rc = parse_index_common(r, act, true, ix, &gks, &total)) ||
                 (rc = gsi_keydef(r, &gks, &p->attrs, &ix->key)))
                 return rc;
@@ -2216,7 +2427,10 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                 return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_UT_GSI_COUNT);
             n_gsi++;
             ix->global = true;
-            json_object_set_new(gmeta, ix->name, gsi_entry(gtp.rcu, gtp.wcu, to_ppr, act));
+            json_t *ge = gsi_entry(gtp.rcu, gtp.wcu, to_ppr, act);
+            if (ge)
+                warm_init(ge, to_ppr, json_object_get(act, "WarmThroughput"));
+            json_object_set_new(gmeta, ix->name, ge);
             p->creating = ix->name;
             p->n_adds++;
             continue;
@@ -2287,6 +2501,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             if (!changed_billing)
                 tp_stamp(g, gtp.rcu, gtp.wcu, gnow, guntil);
             tp_set(g, gtp.rcu, gtp.wcu, guntil);
+            warm_raise(g, false, gtp.rcu, gtp.wcu);
         }
     }
 
@@ -2367,6 +2582,24 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     }
     if (rc == 0)
         meta_set_options(meta, q->sse, q->tclass, q->has_dp, q->dp, q->odt);
+    if (rc == 0 && ut_has_units(q->warm, "ReadUnitsPerSecond", "WriteUnitsPerSecond")) {
+        long long v[2];
+        warm_want(q->warm, wshown, v);
+        warm_set(meta, ppr, v, r->api->update_delay_ms > 0 ? now + r->api->update_delay_ms : 0);
+        p->warm_raise = true;
+        p->warm_was[0] = wshown[0];
+        p->warm_was[1] = wshown[1];
+    }
+    /* the high-water marks: provisioned units, or on-demand's 12000/4000 after a switch */
+    if (rc == 0 && q->ptj && !to_ppr)
+        warm_raise(meta, false, tp.rcu, tp.wcu);
+    if (rc == 0 && changed_billing && to_ppr) {
+        warm_raise(meta, true, WARM_OD_READ, WARM_OD_WRITE);
+        json_object_foreach(json_object_get(meta, "Gsi"), gk, gv)
+        {
+            warm_raise(gv, true, WARM_OD_READ, WARM_OD_WRITE);
+        }
+    }
     json_decref(stream);
     return rc;
 }
@@ -2459,6 +2692,13 @@ int op_update_table(api_req *r, json_t **out)
      * the switch, which DescribeTable adds */
     if (c.plan.resend_ppr)
         json_object_set_new(desc, "TableStatus", json_string("UPDATING"));
+    /* a warm throughput raise answers the values from before, UPDATING (DDB-TABLE-179), however
+     * long the answer took */
+    if (c.plan.warm_raise)
+        json_object_set_new(desc, "WarmThroughput",
+                            json_pack("{s:I,s:I,s:s}", "ReadUnitsPerSecond",
+                                      (json_int_t)c.plan.warm_was[0], "WriteUnitsPerSecond",
+                                      (json_int_t)c.plan.warm_was[1], "Status", "UPDATING"));
     if (c.plan.dropped_ppr) {
         json_t *pt = json_object_get(desc, "ProvisionedThroughput");
         json_object_set_new(pt, "ReadCapacityUnits", json_integer(0));

@@ -1448,6 +1448,96 @@ def test_index_on_demand_ceilings_kept(raw, ddb_url, table_name, target):
                   "specified when the table BillingMode is PROVISIONED"))
 
 
+# WarmThroughput as AWS describes and validates it (ack-api-quirks lab, live AWS 2026-10-08/09):
+# every table and GSI has one, on-demand 12000/4000 unless more was asked for (DDB-TABLE-028 /
+# 032 / 134), provisioned the highest units it had (DDB-TABLE-061 / 134); CreateTable refuses
+# less than on-demand's initial throughput or than the provisioned units (DDB-TABLE-039 / 128),
+# UpdateTable any decrease (DDB-TABLE-059 / 155 / 179); a raise leaves the table ACTIVE with
+# WarmThroughput.Status UPDATING and the old values for a while (DDB-TABLE-179); CreateTable's
+# answer has it only when the request set it, and none for the indexes (DDB-TABLE-033 / 138).
+# ddbchat accepted WarmThroughput, ignored it and described none.
+def test_warm_throughput(raw, ddb_url, table_name, target):
+    name = table_name("warm")
+
+    def create(tname, billing="PAY_PER_REQUEST", warm=None, gwarm=None):
+        g = {"IndexName": "g-a", "KeySchema": ks("g"), "Projection": G_ALL}
+        if gwarm is not None:
+            g["WarmThroughput"] = gwarm
+        body = {"TableName": tname, "KeySchema": ks("h"), "AttributeDefinitions": ad(h="S", g="S"),
+                "BillingMode": billing, "GlobalSecondaryIndexes": [g]}
+        if billing == "PROVISIONED":
+            body["ProvisionedThroughput"] = {"ReadCapacityUnits": 10, "WriteCapacityUnits": 10}
+            g["ProvisionedThroughput"] = PT
+        if warm is not None:
+            body["WarmThroughput"] = warm
+        status, _, resp = raw_request(ddb_url, body, target="DynamoDB_20120810.CreateTable")
+        resp = json.loads(resp)
+        return status, resp
+
+    def warm_of(x):
+        return x.get("WarmThroughput")
+
+    def w(r, wr, status="ACTIVE"):
+        return {"ReadUnitsPerSecond": r, "WriteUnitsPerSecond": wr, "Status": status}
+
+    status, resp = create(name, warm={"ReadUnitsPerSecond": 13000})
+    assert status == 200, resp
+    if target == "dynamodb-local":  # Local 2026-01-16 describes no warm throughput
+        assert warm_of(describe_raw(ddb_url, name)) is None
+        return
+    d = resp["TableDescription"]
+    assert warm_of(d) == w(13000, 4000, "UPDATING")
+    assert warm_of(d["GlobalSecondaryIndexes"][0]) is None
+    d = describe_raw(ddb_url, name)
+    assert warm_of(d) == w(13000, 4000)
+    assert warm_of(d["GlobalSecondaryIndexes"][0]) == w(12000, 4000)
+    inv, v = "One or more parameter values were invalid: ", "ValidationException"
+
+    def refused(status_resp):
+        status, resp = status_resp
+        return (status, resp.get("__type", "").split("#")[-1], resp.get("message"))
+    assert refused(create(name + "x", warm={"ReadUnitsPerSecond": 1})) == (400, v, (
+        inv + "Requested ReadUnitsPerSecond for WarmThroughput for table is lower than initial "
+              "throughput for OnDemand. See: https://docs.aws.amazon.com/amazondynamodb/latest/"
+              "developerguide/on-demand-capacity-mode.html#on-demand-capacity-mode-initial"))
+    assert refused(create(name + "x", gwarm={"WriteUnitsPerSecond": 100})) == (400, v, (
+        inv + "Requested WriteUnitsPerSecond for WarmThroughput for index g-a is lower than "
+              "initial throughput for OnDemand"))
+    assert refused(create(name + "x", billing="PROVISIONED", warm={
+        "ReadUnitsPerSecond": 5, "WriteUnitsPerSecond": 5})) == (400, v, (
+            inv + "Requested ReadUnitsPerSecond for WarmThroughput for table is lower than "
+                  "ReadCapacityUnits of ProvisionedThroughput"))
+    # only raises; the table stays ACTIVE while one is under way, the old values shown
+    assert update_raw(ddb_url, {"TableName": name, "WarmThroughput": {
+        "ReadUnitsPerSecond": 12500}}) == (400, v, (
+            inv + "Requested ReadUnitsPerSecond for WarmThroughput for table is lower than "
+                  "current WarmThroughput, decreasing WarmThroughput is not supported"))
+    status, _, resp = raw_request(ddb_url, {"TableName": name, "WarmThroughput": {
+        "WriteUnitsPerSecond": 4500}}, target="DynamoDB_20120810.UpdateTable")
+    d = json.loads(resp)["TableDescription"]
+    assert status == 200 and d["TableStatus"] == "ACTIVE"
+    assert warm_of(d) == w(13000, 4000, "UPDATING")
+    deadline = time.time() + 10
+    while warm_of(describe_raw(ddb_url, name))["Status"] != "ACTIVE":
+        assert time.time() < deadline
+        time.sleep(0.01)
+    assert warm_of(describe_raw(ddb_url, name)) == w(13000, 4500)
+    assert update_raw(ddb_url, {"TableName": name, "GlobalSecondaryIndexUpdates": [{"Update": {
+        "IndexName": "g-a", "WarmThroughput": {"ReadUnitsPerSecond": 100}}}]}) == (400, v, (
+            inv + "Requested ReadUnitsPerSecond for WarmThroughput for index g-a is lower than "
+                  "current WarmThroughput, decreasing WarmThroughput is not supported"))
+    # provisioned: the highest units the table had
+    assert create(name + "p", billing="PROVISIONED")[0] == 200
+    assert warm_of(describe_raw(ddb_url, name + "p")) == w(10, 10)
+    for units in ((12, 11), (3, 3)):
+        assert update_raw(ddb_url, {"TableName": name + "p", "ProvisionedThroughput": {
+            "ReadCapacityUnits": units[0], "WriteCapacityUnits": units[1]}})[0] == 200
+        wait_active(raw, name + "p")
+    d = describe_raw(ddb_url, name + "p")
+    assert warm_of(d) == w(12, 11)
+    assert warm_of(d["GlobalSecondaryIndexes"][0]) == w(5, 6)
+
+
 # UpdateTable's StreamSpecification texts, as the service words them (probed against AWS:
 # ack-api-quirks lab finding DDB-TABLE-050, verified 2026-10-09): a view type missing when
 # enabling or present when disabling, enabling a stream twice (even with another view type)
