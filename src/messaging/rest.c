@@ -21,6 +21,9 @@
  * Paging: the body stays a plain array (what the Cruddur UI expects); when there is a next
  * page the response carries the header "X-Next-Cursor: <opaque>" (exposed to browsers via
  * Access-Control-Expose-Headers); pass it back as ?cursor=<opaque>.  No header = last page.
+ * Forward: ?after=<timestamp> lists what came after it (messages created, conversations
+ * that got a message), the oldest `limit` of them, in the same order as a page; when more
+ * follow, "X-Next-After: <timestamp>" is the next page's after.
  * Errors: {"error":{"code":"<stable code>","message":"..."}} with 4xx/5xx: the rows of the
  * messaging error table (msg_err.def) give code, status and default text.
  * Auth: "Authorization: Bearer <JWT>" (auth.h); the configured claim names the user by uuid
@@ -164,10 +167,12 @@ static void add_cors(msg_service *s, const msg_http_req *req, msg_http_resp *r, 
         return;
     add_header(r, "Access-Control-Allow-Origin", strcmp(allowed, "*") == 0 ? "*" : req->origin);
     add_header(r, "Vary", "Origin");
-    add_header(r, "Access-Control-Expose-Headers", "X-Next-Cursor, WWW-Authenticate");
+    add_header(r, "Access-Control-Expose-Headers",
+               "X-Next-Cursor, X-Next-After, WWW-Authenticate");
     if (preflight) {
         add_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-        add_header(r, "Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key");
+        add_header(r, "Access-Control-Allow-Headers",
+                   "Authorization, Content-Type, Idempotency-Key");
         add_header(r, "Access-Control-Max-Age", "600");
     }
 }
@@ -221,8 +226,10 @@ static bool query_param(const char *q, size_t qlen, const char *name, char *out,
     return false;
 }
 
-/* limit and cursor from the query.  0, or replied with an error (returns -1). */
-static int paging(const msg_http_req *req, msg_http_resp *r, int *limit, char *cursor, size_t n)
+/* limit, cursor and after from the query (after: the paging-forward position, a timestamp;
+ * "" when absent).  0, or replied with an error (returns -1). */
+static int paging(const msg_http_req *req, msg_http_resp *r, int *limit, char *cursor, size_t n,
+                  char after[MSG_TS_LEN + 2])
 {
     char lim[16];
     bool tl;
@@ -243,6 +250,16 @@ static int paging(const msg_http_req *req, msg_http_resp *r, int *limit, char *c
     }
     if (!query_param(req->query, qlen, "cursor", cursor, n, &tl) && tl) {
         reply_fail(r, MSG_E_BAD_CURSOR, NULL);
+        return -1;
+    }
+    after[0] = 0;
+    if (!query_param(req->query, qlen, "after", after, MSG_TS_LEN + 2, &tl) && tl) {
+        reply_fail(r, MSG_E_BAD_TIMESTAMP, "after must be a time like 2026-11-26T12:34:56.123456Z");
+        return -1;
+    }
+    if (after[0] && cursor[0]) {
+        reply_fail(r, MSG_E_INVALID_FIELD,
+                   "give cursor (older pages) or after (newer ones), not both");
         return -1;
     }
     return 0;
@@ -307,12 +324,14 @@ static void get_message_groups(msg_service *s, const msg_http_req *req, msg_http
                                const msg_user *me)
 {
     int limit;
-    char cursor[4200];
-    if (paging(req, r, &limit, cursor, sizeof cursor))
+    char cursor[4200], after[MSG_TS_LEN + 2];
+    if (paging(req, r, &limit, cursor, sizeof cursor, after))
         return;
     msg_conversation_page p;
     err_t e = {0};
-    if (msg_list_conversations(s, me->uuid, limit, cursor[0] ? cursor : NULL, &p, &e)) {
+    if (after[0] ? msg_list_conversations_after(s, me->uuid, limit, after, &p, &e)
+                 : msg_list_conversations(s, me->uuid, limit, cursor[0] ? cursor : NULL, &p,
+                                          &e)) {
         reply_err(r, &e);
         return;
     }
@@ -326,7 +345,7 @@ static void get_message_groups(msg_service *s, const msg_http_req *req, msg_http
     }
     jout_raw(&w, "]", 1);
     if (p.next_cursor)
-        add_header(r, "X-Next-Cursor", p.next_cursor);
+        add_header(r, after[0] ? "X-Next-After" : "X-Next-Cursor", p.next_cursor);
     msg_conversation_page_free(&p);
     reply_jout(r, &w);
 }
@@ -335,12 +354,14 @@ static void get_messages(msg_service *s, const msg_http_req *req, msg_http_resp 
                          const msg_user *me, const char *group)
 {
     int limit;
-    char cursor[4200];
-    if (paging(req, r, &limit, cursor, sizeof cursor))
+    char cursor[4200], after[MSG_TS_LEN + 2];
+    if (paging(req, r, &limit, cursor, sizeof cursor, after))
         return;
     msg_message_page p;
     err_t e = {0};
-    if (msg_list_messages(s, me->uuid, group, limit, cursor[0] ? cursor : NULL, &p, &e)) {
+    if (after[0] ? msg_list_messages_after(s, me->uuid, group, limit, after, &p, &e)
+                 : msg_list_messages(s, me->uuid, group, limit, cursor[0] ? cursor : NULL, &p,
+                                     &e)) {
         reply_err(r, &e);
         return;
     }
@@ -353,7 +374,7 @@ static void get_messages(msg_service *s, const msg_http_req *req, msg_http_resp 
     }
     jout_raw(&w, "]", 1);
     if (p.next_cursor)
-        add_header(r, "X-Next-Cursor", p.next_cursor);
+        add_header(r, after[0] ? "X-Next-After" : "X-Next-Cursor", p.next_cursor);
     msg_message_page_free(&p);
     reply_jout(r, &w);
 }

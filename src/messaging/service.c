@@ -601,7 +601,7 @@ static int cursor_decode(const char *cursor, const char *pk, json_t **out, err_t
     return *out ? 0 : err_set(e, ERR_NOMEM, "out of memory");
 }
 
-/* A page of a query_desc answer, read as values (api_sink).  query_desc asks for one item more
+/* A page of a query_page answer, read as values (api_sink).  query_page asks for one item more
  * than the page, so a full last page has no cursor ("no cursor = last page"); the cursor is
  * then the key (pk, sk) of the page's last item, which is what the Query's LastEvaluatedKey
  * of the page would be.  With fewer items (the Query's 1 MB stopped it), the Query's own
@@ -640,7 +640,8 @@ static int page_item(void *ctx, const char *key, const av_t *item)
     return p->row(p->rows, i, item);
 }
 
-/* The page's item count and cursor (NULL when it is the last page), after query_desc. */
+/* The page's item count and cursor (NULL when it is the last page), after query_page (newest
+ * first). */
 static int page_end(page_rd *p, size_t *n, char **cursor, err_t *e)
 {
     *cursor = NULL;
@@ -654,16 +655,37 @@ static int page_end(page_rd *p, size_t *n, char **cursor, err_t *e)
     return cursor_encode_av(&p->last_key, cursor, e);
 }
 
-/* Query pk = :pk, newest first: limit + 1 items, each to p (page_item). */
-static int query_desc(msg_service *s, const char *pk, const char *cursor, page_rd *p, err_t *e)
+/* The end of a page read forward (query_page with after): its item count, and when more
+ * items follow (limit + 1 seen, or the Query's 1 MB stopped it) *next = the newest item's
+ * time `newest` (the after of the next page; heap), else NULL. */
+static int after_end(page_rd *p, size_t *n, const char *newest, char **next, err_t *e)
+{
+    *next = NULL;
+    *n = p->n <= p->limit ? p->n : p->limit;
+    if ((p->n > p->limit || p->lek.type == AV_M) && newest && *n) {
+        *next = strdup(newest);
+        if (!*next)
+            return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    return 0;
+}
+
+/* Query pk = :pk, newest first: limit + 1 items, each to p (page_item).  With `after` (a
+ * timestamp) instead: sk > after, OLDEST first (the page after a position, paging forward). */
+static int query_page(msg_service *s, const char *pk, const char *cursor, const char *after,
+                      page_rd *p, err_t *e)
 {
     json_t *esk = NULL;
     int rc;
     if (cursor && *cursor && (rc = cursor_decode(cursor, pk, &esk, e)))
         return rc;
     json_t *req = json_pack("{s:s, s:s, s:{s:{s:s}}, s:b, s:i}", "TableName", s->table,
-                            "KeyConditionExpression", "pk = :pk", "ExpressionAttributeValues",
-                            ":pk", "S", pk, "ScanIndexForward", 0, "Limit", (int)p->limit + 1);
+                            "KeyConditionExpression", after ? "pk = :pk AND sk > :t" : "pk = :pk",
+                            "ExpressionAttributeValues", ":pk", "S", pk, "ScanIndexForward",
+                            after ? 1 : 0, "Limit", (int)p->limit + 1);
+    if (req && after)
+        json_object_set_new(json_object_get(req, "ExpressionAttributeValues"), ":t",
+                            json_pack("{s:s}", "S", after));
     if (req && esk)
         json_object_set_new(req, "ExclusiveStartKey", esk);
     else
@@ -811,11 +833,15 @@ static int conversation_row(void *rows, size_t i, const av_t *it)
     return c->message ? 0 : -1;
 }
 
-int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *group, int limit,
-                      const char *cursor, msg_message_page *out, err_t *e)
+static int list_messages(msg_service *s, const char *viewer_uuid, const char *group, int limit,
+                         const char *cursor, const char *after, msg_message_page *out, err_t *e)
 {
     memset(out, 0, sizeof *out);
     int rc;
+    long long us;
+    if (after && msg_ts_parse(after, &us, NULL))
+        return msg_failf(e, MSG_E_BAD_TIMESTAMP,
+                         "after must be a time like 2026-11-26T12:34:56.123456Z");
     if (!group || !msgi_is_uuid(group))
         return msg_fail(e, MSG_E_NOT_FOUND);
     if ((rc = check_limit(limit, s->cfg.page_messages, &limit, e)))
@@ -836,8 +862,15 @@ int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *group
     msg_rows rows = {.group = group, .msgs = out};
     page_rd p = {.limit = (size_t)limit, .row = message_row, .rows = &rows};
     arena_init(&p.a);
-    if ((rc = query_desc(s, pk, cursor, &p, e)) == 0)
-        rc = page_end(&p, &out->n, &out->next_cursor, e);
+    if ((rc = query_page(s, pk, cursor, after, &p, e)) == 0)
+        rc = after ? after_end(&p, &out->n, out->n ? out->items[out->n - 1].created_at : NULL,
+                               &out->next_cursor, e)
+                   : page_end(&p, &out->n, &out->next_cursor, e);
+    for (size_t i = 0; after && !rc && i < out->n / 2; i++) { /* newest first, as always */
+        msg_message t = out->items[i];
+        out->items[i] = out->items[out->n - 1 - i];
+        out->items[out->n - 1 - i] = t;
+    }
     arena_fini(&p.a);
     if (rc)
         msg_message_page_free(out);
@@ -846,11 +879,28 @@ int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *group
 
 /* ---- pattern B ---------------------------------------------------------------------- */
 
-int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, const char *cursor,
-                           msg_conversation_page *out, err_t *e)
+int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *group, int limit,
+                      const char *cursor, msg_message_page *out, err_t *e)
+{
+    return list_messages(s, viewer_uuid, group, limit, cursor, NULL, out, e);
+}
+
+int msg_list_messages_after(msg_service *s, const char *viewer_uuid, const char *group,
+                            int limit, const char *after, msg_message_page *out, err_t *e)
+{
+    return list_messages(s, viewer_uuid, group, limit, NULL, after, out, e);
+}
+
+static int list_conversations(msg_service *s, const char *user_uuid, int limit,
+                              const char *cursor, const char *after, msg_conversation_page *out,
+                              err_t *e)
 {
     memset(out, 0, sizeof *out);
     int rc;
+    long long us;
+    if (after && msg_ts_parse(after, &us, NULL))
+        return msg_failf(e, MSG_E_BAD_TIMESTAMP,
+                         "after must be a time like 2026-11-26T12:34:56.123456Z");
     if (!user_uuid || !*user_uuid || strlen(user_uuid) > 200)
         return msg_fail(e, MSG_E_UNKNOWN_USER);
     if ((rc = check_limit(limit, s->cfg.page_conversations, &limit, e)))
@@ -863,12 +913,32 @@ int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, con
     msg_rows rows = {.convs = out};
     page_rd p = {.limit = (size_t)limit, .row = conversation_row, .rows = &rows};
     arena_init(&p.a);
-    if ((rc = query_desc(s, pk, cursor, &p, e)) == 0)
-        rc = page_end(&p, &out->n, &out->next_cursor, e);
+    if ((rc = query_page(s, pk, cursor, after, &p, e)) == 0)
+        rc = after ? after_end(&p, &out->n,
+                               out->n ? out->items[out->n - 1].last_message_at : NULL,
+                               &out->next_cursor, e)
+                   : page_end(&p, &out->n, &out->next_cursor, e);
+    for (size_t i = 0; after && !rc && i < out->n / 2; i++) { /* newest first, as always */
+        msg_conversation t = out->items[i];
+        out->items[i] = out->items[out->n - 1 - i];
+        out->items[out->n - 1 - i] = t;
+    }
     arena_fini(&p.a);
     if (rc)
         msg_conversation_page_free(out);
     return rc;
+}
+
+int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, const char *cursor,
+                           msg_conversation_page *out, err_t *e)
+{
+    return list_conversations(s, user_uuid, limit, cursor, NULL, out, e);
+}
+
+int msg_list_conversations_after(msg_service *s, const char *user_uuid, int limit,
+                                 const char *after, msg_conversation_page *out, err_t *e)
+{
+    return list_conversations(s, user_uuid, limit, NULL, after, out, e);
 }
 
 /* ---- patterns C + D ----------------------------------------------------------------- */

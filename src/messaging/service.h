@@ -205,6 +205,18 @@ int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *messa
 int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, const char *cursor,
                            msg_conversation_page *out, err_t *e);
 
+/* Paging forward (a client that polls, or catches up after being away): the messages of a
+ * conversation created after `after`, and the conversations that got a message after it (a
+ * timestamp of the fixed format: a message's created_at, a conversation's last one).  The
+ * page holds the OLDEST `limit` of them (Query sk > after, ascending), still listed newest
+ * first in items; next_cursor is then not a cursor but the `after` of the next page (the
+ * newest item's time) when more follow, NULL when none do.  ERR_VALIDATION
+ * (row bad_timestamp) for an after that is no timestamp; otherwise as the two above. */
+int msg_list_messages_after(msg_service *s, const char *viewer_uuid, const char *group,
+                            int limit, const char *after, msg_message_page *out, err_t *e);
+int msg_list_conversations_after(msg_service *s, const char *user_uuid, int limit,
+                                 const char *after, msg_conversation_page *out, err_t *e);
+
 /* Patterns C + D: sends `text` from sender_uuid either into an existing conversation
  * (message_group_uuid non-NULL; the sender must be a participant, else ERR_NOT_FOUND
  * (row not_found)) or to a user by handle (to_handle non-NULL; starts the pair's conversation or

@@ -303,6 +303,44 @@ def test_idempotency_key_retry_is_one_message(msg_server):
     assert "idempotency-key" in h["access-control-allow-headers"].lower()
 
 
+def test_paging_forward_with_after(msg_server):
+    """?after=<time> pages forward (a client that polls or comes back): the messages created
+    after it, the oldest `limit` of them listed oldest -> newest like every page, and
+    X-Next-After while more follow; the same for the conversations that got a message after
+    it; a bad after or after with cursor is a 400 in words."""
+    a = add_user(msg_server, "fwd_a", "Fwd A")
+    b = add_user(msg_server, "fwd_b", "Fwd B")
+    ta, tb = token(a), token(b)
+    ms = [rest(msg_server, "POST", "/api/messages", ta,
+               {"message": f"f{i}", "handle": "fwd_b"})[2] for i in range(7)]
+    g = ms[0]["message_group_uuid"]
+    seen, after = [], ms[1]["created_at"]
+    while True:
+        st, h, page = rest(msg_server, "GET", f"/api/messages/{g}?limit=2&after={after}", tb)
+        assert st == 200, page
+        seen.append([m["message"] for m in page])
+        if "x-next-after" not in h:
+            break
+        after = h["x-next-after"]
+        assert after == page[-1]["created_at"]
+    assert seen == [["f2", "f3"], ["f4", "f5"], ["f6"]], seen
+    st, h, page = rest(msg_server, "GET", f"/api/messages/{g}?after={ms[6]['created_at']}", tb)
+    assert st == 200 and page == [] and "x-next-after" not in h
+    # conversations: b's conversation with d gets a message after the one with a
+    rest(msg_server, "POST", "/api/messages", token(add_user(msg_server, "fwd_d", "Fwd D")),
+         {"message": "hello b", "handle": "fwd_b"})
+    st, h, convs = rest(msg_server, "GET", f"/api/message_groups?after={ms[5]['created_at']}",
+                        tb)
+    assert st == 200 and [c["handle"] for c in convs] == ["fwd_d", "fwd_a"], convs
+    st, h, convs = rest(msg_server, "GET",
+                        f"/api/message_groups?limit=1&after={ms[5]['created_at']}", tb)
+    assert [c["handle"] for c in convs] == ["fwd_a"] and h["x-next-after"] == ms[6]["created_at"]
+    for q, code in (("after=yesterday", "bad_timestamp"),
+                    (f"after={ms[0]['created_at']}&cursor=abc", "invalid_field")):
+        st, _, b_ = rest(msg_server, "GET", f"/api/messages/{g}?{q}", tb)
+        assert st == 400 and b_["error"]["code"] == code, b_
+
+
 def test_token_command_matches_server_secret(pytestconfig):
     """Without DDBCHAT_JWT_SECRET, `ddbchat token` and `ddbchat serve` share the random
     secret the first of them created in the data dir (mode 0600)."""

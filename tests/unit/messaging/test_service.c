@@ -978,6 +978,54 @@ static void test_idempotency_key(void **state)
     msg_message_fini(&bk);
 }
 
+/* Paging forward: msg_list_*_after give what came after a time, the oldest `limit` first
+ * read, listed newest first, and the next page's after while more follow. */
+static void test_paging_forward(void **state)
+{
+    msg_user a = add_user("pf_a", "Pf A"), b = add_user("pf_b", "Pf B");
+    msg_message m[5];
+    for (int i = 0; i < 5; i++) {
+        char t[8];
+        snprintf(t, sizeof t, "p%d", i);
+        m[i] = send_ok(&a, i ? m[0].message_group_uuid : NULL, i ? NULL : "pf_b", t, NULL);
+    }
+    msg_message_page p;
+    err_t e = {0};
+    assert_int_equal(msg_list_messages_after(S, b.uuid, m[0].message_group_uuid, 2,
+                                             m[0].created_at, &p, &e), 0);
+    assert_int_equal(p.n, 2);
+    assert_string_equal(p.items[0].message, "p2"); /* newest first */
+    assert_string_equal(p.items[1].message, "p1");
+    assert_string_equal(p.next_cursor, m[2].created_at);
+    msg_message_page_free(&p);
+    assert_int_equal(msg_list_messages_after(S, b.uuid, m[0].message_group_uuid, 2,
+                                             m[3].created_at, &p, &e), 0);
+    assert_int_equal(p.n, 1);
+    assert_string_equal(p.items[0].message, "p4");
+    assert_null(p.next_cursor);
+    msg_message_page_free(&p);
+    /* not a participant: the same 404; no timestamp: bad_timestamp */
+    msg_user c = add_user("pf_c", "Pf C");
+    assert_int_equal(msg_list_messages_after(S, c.uuid, m[0].message_group_uuid, 2,
+                                             m[0].created_at, &p, &e), ERR_NOT_FOUND);
+    err_clear(&e);
+    assert_int_equal(msg_list_messages_after(S, b.uuid, m[0].message_group_uuid, 2, "9999", &p,
+                                             &e), ERR_VALIDATION);
+    code_is(&e, "bad_timestamp");
+    msg_conversation_page cp;
+    err_clear(&e);
+    assert_int_equal(msg_list_conversations_after(S, b.uuid, 0, m[3].created_at, &cp, &e), 0);
+    assert_int_equal(cp.n, 1);
+    assert_string_equal(cp.items[0].message, "p4");
+    assert_null(cp.next_cursor);
+    msg_conversation_page_free(&cp);
+    assert_int_equal(msg_list_conversations_after(S, b.uuid, 0, m[4].created_at, &cp, &e), 0);
+    assert_int_equal(cp.n, 0);
+    msg_conversation_page_free(&cp);
+    for (int i = 0; i < 5; i++)
+        msg_message_fini(&m[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -995,6 +1043,7 @@ int main(void)
         cmocka_unit_test(test_same_time_two_conversations),
         cmocka_unit_test(test_in_progress_is_not_a_second_message),
         cmocka_unit_test(test_idempotency_key),
+        cmocka_unit_test(test_paging_forward),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
