@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,69 @@ static void test_signing_key_doc_example(void **state)
     sigv4_signing_key(AWS_SECRET, "20150830", "us-east-1", "iam", k);
     hex32(k, hx);
     assert_string_equal(hx, "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
+}
+
+/* Digests and MACs through the contexts each thread keeps (sigv4.c): interleaved calls with
+ * different keys, lengths and kinds give each its own answer (no state carried from one call
+ * to the next), also on several threads at once.  Expected values: AWS's signing-key example
+ * and hashlib/hmac (Python), SHA-256 "abc" and the 448-bit message of FIPS 180-2. */
+static void *digests_round(void *arg)
+{
+    int rounds = *(const int *)arg;
+    unsigned char ka[32], kb[32], k[32];
+    for (int i = 0; i < 32; i++) {
+        ka[i] = (unsigned char)i;
+        kb[i] = 0xaa;
+    }
+    static const char m1[] = "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/"
+                             "aws4_request\nf536975d06c0309214f805bb90ccff089219ecd68b2577efef2"
+                             "3edd43b7e1a59";
+    static const char m2[] = "what do ya want for nothing?";
+    unsigned char m3[1000];
+    for (int i = 0; i < 1000; i++)
+        m3[i] = (unsigned char)((i * 7 + 3) % 256);
+    char h[65];
+    bool ok = true;
+#define DIGEST_IS(want) (ok = ok && strcmp(h, want) == 0)
+    for (int r = 0; r < rounds; r++) {
+        sigv4_signature(ka, m1, sizeof m1 - 1, h);
+        DIGEST_IS("95cff393e4836f69426264f7873f4077839d862b7aba34f3d747e3b794ba222e");
+        sigv4_sha256_hex("abc", 3, h);
+        DIGEST_IS("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        sigv4_signature(kb, m2, sizeof m2 - 1, h);
+        DIGEST_IS("40f7684c3cbd90ba46f70247ca1d7cc692d673f434b66926a93c7f224ec74a5e");
+        sigv4_signing_key(AWS_SECRET, "20120215", "us-east-1", "iam", k);
+        hex32(k, h);
+        DIGEST_IS("f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
+        sigv4_sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, h);
+        DIGEST_IS("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+        sigv4_signature(ka, m3, sizeof m3, h);
+        DIGEST_IS("13f22d9be5636c710a12699e36a0390622d622f876e5aec2ddd33db4862cfd4f");
+        sigv4_sha256_hex(m3, sizeof m3, h);
+        DIGEST_IS("1e9bc38cbf860b9ec31918b065f9b52476c549a782e0e7990bed8ce3868d2371");
+        sigv4_signature(kb, "", 0, h);
+        DIGEST_IS("63210aee265762634fa3db8c1aa920dcd07d31ec297309580394a21412f83372");
+        sigv4_sha256_hex(NULL, 0, h);
+        DIGEST_IS("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    }
+#undef DIGEST_IS
+    return ok ? (void *)1 : NULL;
+}
+
+static void test_digests_interleaved_and_threaded(void **state)
+{
+    (void)state;
+    int rounds = 3;
+    assert_non_null(digests_round(&rounds));
+    rounds = 200;
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, digests_round, &rounds), 0);
+    for (int i = 0; i < 4; i++) {
+        void *ok = NULL;
+        assert_int_equal(pthread_join(t[i], &ok), 0);
+        assert_non_null(ok);
+    }
 }
 
 static void test_sha256_empty(void **state)
@@ -460,6 +525,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_signing_key_doc_example),
         cmocka_unit_test(test_sha256_empty),
+        cmocka_unit_test(test_digests_interleaved_and_threaded),
         cmocka_unit_test(test_iam_example),
         cmocka_unit_test(test_parse_authorization),
         cmocka_unit_test(test_amz_date),
