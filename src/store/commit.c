@@ -760,6 +760,24 @@ static uint64_t st_last_txnid(store_t *s)
     return (uint64_t)info.me_last_txnid;
 }
 
+/* Hands the lead of the next round to the head of the queue (qmu held, s->qhead set): a
+ * waiting caller's thread, or a committer thread for a later caller (none waits for it).
+ * True when someone will lead it at once; false when the round waits for a committer that is
+ * busy now (the caller must then not wait for that round: st_lead syncs itself). */
+static bool st_promote(store_t *s)
+{
+    s->leader_active = true;
+    if (!s->qhead->done) {
+        st_wq_post(s->qhead, WQ_LEAD);
+        return true;
+    }
+    s->clead = true;
+    if (!s->cidle)
+        return false;
+    pthread_cond_signal(&s->ccv);
+    return true;
+}
+
 /* Runs one round as the leader: takes everything queued, runs it in one LMDB write txn,
  * hands leadership to the next queued caller (if any) as soon as LMDB's write lock is free,
  * then waits until the round is durable and answers the round's callers.
@@ -810,11 +828,8 @@ static void st_lead(store_t *s)
     pthread_cond_broadcast(&s->durcv);
     s->leader_active = false;
     bool next = false;
-    if (s->qhead) { /* everything queued meanwhile goes in the next round, led by its head */
-        s->leader_active = true;
-        st_wq_post(s->qhead, WQ_LEAD);
-        next = true;
-    }
+    if (s->qhead) /* everything queued meanwhile goes in the next round, led by its head */
+        next = st_promote(s);
     bool durable = rc == 0 && s->opts.durable && s->dur_txnid < need;
     pthread_mutex_unlock(&s->qmu);
 
@@ -852,20 +867,68 @@ static void st_lead(store_t *s)
         round_writes += q->n;
     }
     st_stats_note_round(&s->cstats, round_writes, sync_us);
+    wreq *later = NULL, **lt = &later;
     for (wreq *q = r.head, *nx; q; q = nx) {
         nx = q->next; /* q may be gone once it is done */
         if (rc) {
             q->rc = rc;
             q->err = e;
         }
-        if (q->first)
+        if (q->done) { /* answered below, without qmu */
+            q->lnext = NULL;
+            *lt = q;
+            lt = &q->lnext;
+        } else if (q->first) {
             st_wq_post(q, WQ_DONE);
-        else
+        } else {
             atomic_store(&q->state, WQ_DONE); /* woken with its batch below */
+        }
     }
     st_wake_batches(s, r.batch_lo, r.batch_hi);
+    if (later) {
+        /* still in flight (store_close waits): done may unpin tables, and its callers may
+         * want to answer before the store goes */
+        pthread_mutex_unlock(&s->qmu);
+        for (wreq *q = later, *nx; q; q = nx) {
+            nx = q->lnext;
+            q->done(q->done_ctx, q->rc, &q->err);
+            free(q);
+        }
+        pthread_mutex_lock(&s->qmu);
+    }
     if (--s->inflight == 0 && s->stopping)
         pthread_cond_broadcast(&s->qcv);
+}
+
+/* A committer thread: leads the rounds whose head is a later caller (st_promote).  Two of
+ * them, so that one can lead the next round while the other waits for the commit that makes
+ * its own round durable (st_lead); with one, st_lead syncs itself instead of waiting. */
+static void *st_committer_main(void *arg)
+{
+    store_t *s = arg;
+    pthread_mutex_lock(&s->qmu);
+    for (;;) {
+        while (!s->clead && !s->cstop) {
+            s->cidle++;
+            pthread_cond_wait(&s->ccv, &s->qmu);
+            s->cidle--;
+        }
+        if (!s->clead) /* stopping, and the queue is empty (st_commit_stop) */
+            break;
+        s->clead = false;
+        st_lead(s);
+    }
+    pthread_mutex_unlock(&s->qmu);
+    return NULL;
+}
+
+/* Starts the committer threads (qmu held): 0, or ERR_INTERNAL when none could be. */
+static int st_committers_start(store_t *s)
+{
+    while (s->n_cthr < ST_COMMITTERS &&
+           pthread_create(&s->cthr[s->n_cthr], NULL, st_committer_main, s) == 0)
+        s->n_cthr++;
+    return s->n_cthr ? 0 : ERR_INTERNAL;
 }
 
 int st_commit_start(store_t *s, err_t *e)
@@ -883,7 +946,12 @@ void st_commit_stop(store_t *s)
     s->stopping = true;
     while (s->inflight > 0 || s->qhead || s->leader_active)
         pthread_cond_wait(&s->qcv, &s->qmu);
+    s->cstop = true; /* the queue is empty and stays so: the committers end */
+    pthread_cond_broadcast(&s->ccv);
+    unsigned nc = s->n_cthr;
     pthread_mutex_unlock(&s->qmu);
+    for (unsigned i = 0; i < nc; i++)
+        pthread_join(s->cthr[i], NULL);
     /* every round is answered; wait out the callers still reading their batch's word */
     atomic_fetch_or(&s->sleepers, ST_SLEEPERS_CLOSING);
     uint32_t v;
@@ -972,6 +1040,52 @@ void store_commit_stats_get(store_t *s, store_commit_stats *out)
 int store_write_each(store_t *s, store_write *w, size_t n, err_t *e)
 {
     return st_submit(s, w, n, false, e);
+}
+
+int store_write_each_later(store_t *s, store_write *w, size_t n, store_done_fn done, void *ctx,
+                           err_t *e)
+{
+    if (n == 0 || !done)
+        return err_set(e, ERR_INTERNAL, "nothing to write");
+    if (!s->committer_running)
+        return err_set(e, ERR_IO, "store opened read-only");
+    if (st_map_held(s)) /* from an apply callback */
+        return err_set(e, ERR_INTERNAL, "store write from inside a store transaction");
+    for (size_t i = 0; i < n; i++) {
+        w[i].rc = 0;
+        w[i].old.type = AV_NONE;
+        w[i].new_item = NULL;
+        err_clear(&w[i].err);
+    }
+    wreq *q = calloc(1, sizeof *q);
+    if (!q)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    q->w = w;
+    q->n = n;
+    q->done = done;
+    q->done_ctx = ctx;
+    pthread_mutex_lock(&s->qmu);
+    int rc = 0;
+    if (s->stopping)
+        rc = err_set(e, ERR_SERVICE_UNAVAILABLE, "store is closing");
+    else if (!s->n_cthr && st_committers_start(s))
+        rc = err_set(e, ERR_INTERNAL, "cannot start a committer thread");
+    if (rc) {
+        pthread_mutex_unlock(&s->qmu);
+        free(q);
+        return rc;
+    }
+    q->batch = s->qbatch;
+    q->first = !s->qhead;
+    if (s->qtail)
+        s->qtail->next = q;
+    else
+        s->qhead = q;
+    s->qtail = q;
+    if (!s->leader_active) /* the queue was empty and nobody commits: a committer leads */
+        st_promote(s);
+    pthread_mutex_unlock(&s->qmu);
+    return 0;
 }
 
 int store_write_atomic(store_t *s, store_write *w, size_t n, err_t *e)

@@ -247,6 +247,7 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
     pthread_mutex_init(&s->rpmu, NULL);
     pthread_cond_init(&s->qcv, NULL);
     pthread_cond_init(&s->durcv, NULL);
+    pthread_cond_init(&s->ccv, NULL);
     pthread_mutex_init(&s->ttlmu, NULL);
     pthread_cond_init(&s->ttlcv, NULL);
     pthread_mutex_init(&s->workmu, NULL);
@@ -416,6 +417,7 @@ void store_close(store_t *s)
     pthread_mutex_destroy(&s->rpmu);
     pthread_cond_destroy(&s->qcv);
     pthread_cond_destroy(&s->durcv);
+    pthread_cond_destroy(&s->ccv);
     pthread_mutex_destroy(&s->ttlmu);
     pthread_cond_destroy(&s->ttlcv);
     pthread_mutex_destroy(&s->workmu);

@@ -369,6 +369,22 @@ typedef struct store_write {
  * commit; returns when all are durable.  Returns 0 when the batch was committed (check each
  * w[i].rc), or an error for the whole batch (I/O). */
 int store_write_each(store_t *s, store_write *w, size_t n, err_t *e);
+/* A write whose caller does not wait for it (issue 13.3 design (a): no thread per write).
+ * done(ctx, rc, e) is called exactly once: after the sync that makes the write's round
+ * durable, or with the error that failed the whole round; rc, e as store_write_each's
+ * return (each w[i].rc says how that write went).  It runs on the thread that led the round
+ * (a committer thread of the store, or a store_write_each caller's), with no store lock
+ * held; it must not block for long (every later caller of the round waits behind it) and
+ * must not write to the store and wait. */
+typedef void (*store_done_fn)(void *ctx, int rc, const err_t *e);
+/* store_write_each without waiting: queues the writes and returns 0; done is called later,
+ * never from inside this call.  w (and the arena, keys, items and ctx it points to) must
+ * stay valid until done is called.  Or returns an error and done is never called: ERR_IO
+ * (read-only store), ERR_SERVICE_UNAVAILABLE (closing), ERR_NOMEM, ERR_INTERNAL (no writes,
+ * called from an apply callback, or no committer thread could be started).  store_close
+ * answers every queued write before it returns. */
+int store_write_each_later(store_t *s, store_write *w, size_t n, store_done_fn done, void *ctx,
+                           err_t *e);
 /* Applies all writes or none (a transaction of up to STORE_MAX_TXN_ITEMS, distinct keys).
  * Returns 0 when all applied; ERR_TRANSACTION_CANCELED when any write's apply failed (each
  * w[i].rc tells which, others get 0 = "None"); other errors for the whole batch. */

@@ -94,7 +94,15 @@ typedef struct wreq {
     uint64_t batch;         /* s->qbatch when it queued (commit.c, st_wq_sleep) */
     bool first;             /* the first queued of its batch (the only one promotable) */
     struct wreq *next;
+    /* a caller that does not wait (store_write_each_later; malloc'ed, freed once answered):
+     * answered by calling done after the covering sync, on the thread that led its round;
+     * promoted, it is led by a committer thread (commit.c st_committer_main) */
+    store_done_fn done;
+    void *done_ctx;
+    struct wreq *lnext; /* st_lead's list of its round's later callers */
 } wreq;
+
+#define ST_COMMITTERS 2 /* committer threads (commit.c): one leads while one waits for its sync */
 
 #define ST_WAKE_SLOTS 64 /* futex words the callers of a batch sleep on (commit.c) */
 /* A durable round keeps data.mdb written (zeros) at least ST_PREALLOC_LOW bytes past LMDB's
@@ -155,6 +163,12 @@ struct store {
     unsigned test_gap_us; /* test aid (test_commit), 0 otherwise: a caller that is not first
                              in its batch pauses this long between queuing and its sleep */
     store_commit_stats cstats; /* under qmu */
+    /* committer threads (commit.c), started by the first store_write_each_later; under qmu */
+    pthread_t cthr[ST_COMMITTERS];
+    unsigned n_cthr, cidle; /* started; waiting on ccv */
+    bool clead;             /* a round headed by a later caller waits for a committer */
+    bool cstop;
+    pthread_cond_t ccv; /* clead or cstop was set */
 
     pthread_mutex_t ttlmu;
     pthread_cond_t ttlcv;

@@ -729,6 +729,194 @@ static void test_group_commit_close_while_answered(void **state)
     assert_int_equal(idx_scan(f, t, NULL, &all), 3);
 }
 
+/* ---- writes whose caller does not wait (store_write_each_later, issue 13.3 design (a)) ---- */
+
+typedef struct lw {
+    store_t *s;
+    store_write w;
+    arena_t a;
+    pthread_t queuer;  /* the thread that queued it: done must never run inside that call */
+    uint64_t before;   /* LMDB's last txn id before it was queued */
+    _Atomic int calls; /* done calls (exactly one) */
+    int rc;
+    err_t e;
+    bool early, inline_call;
+} lw;
+
+static _Atomic int lw_answered;
+
+static void lw_done(void *ctx, int rc, const err_t *e)
+{
+    lw *x = ctx;
+    x->rc = rc;
+    x->e = *e;
+    x->inline_call = pthread_equal(pthread_self(), x->queuer);
+    /* qmu is free here (a done callback runs without store locks) */
+    pthread_mutex_lock(&x->s->qmu);
+    if (x->s->opts.durable && x->s->dur_txnid < x->before + 1)
+        x->early = true; /* answered before a sync covering its txn */
+    pthread_mutex_unlock(&x->s->qmu);
+    atomic_fetch_add(&x->calls, 1);
+    atomic_fetch_add(&lw_answered, 1);
+}
+
+/* Queues a put of `text` (its own arena: apply runs on another thread); 0 or the error. */
+static int lw_queue(store_t *s, const store_table *t, lw *x, const char *text)
+{
+    memset(x, 0, sizeof *x);
+    x->s = s;
+    arena_init(&x->a);
+    av_t *it = J(&x->a, text);
+    x->w = (store_write){.table = t, .key = it, .apply = st_apply_put, .ctx = it, .arena = &x->a};
+    x->queuer = pthread_self();
+    x->before = os_last_txnid(s);
+    err_t e;
+    err_clear(&e);
+    return store_write_each_later(s, &x->w, 1, lw_done, x, &e);
+}
+
+/* Waits (10 s at most) until `n` later writes were answered since lw_answered was zeroed. */
+static void lw_wait(int n)
+{
+    for (int i = 0; i < 10000 && atomic_load(&lw_answered) < n; i++)
+        usleep(1000);
+    assert_int_equal(atomic_load(&lw_answered), n);
+}
+
+static void lw_free(lw *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        arena_fini(&v[i].a);
+}
+
+static store_t *open_durable(st_fix *f)
+{
+    st_close(f->s);
+    store_opts o;
+    store_opts_default(&o);
+    o.ttl_thread = false; /* durable */
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
+    return f->s;
+}
+
+/* A later write is answered once (never from inside the call that queued it), only after a
+ * sync that covers its txn, and with waiting callers in the same queue (both kinds share
+ * rounds); what was answered is there after a reopen.  Before store_write_each_later: no
+ * such entry (the server's pool thread waited for each write). */
+#define LW_N 300
+static void test_later_answered_after_sync(void **state)
+{
+    st_fix *f = *state;
+    mk_gsi_table(f, STORE_PROJ_ALL);
+    open_durable(f);
+    const store_table *t = st_pin(f->s, "tbl");
+    assert_non_null(t);
+    store_commit_stats s0, s1;
+    store_commit_stats_get(f->s, &s0);
+    pthread_t th[4];
+    os_arg args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (os_arg){.s = f->s, .t = t, .id = i};
+        pthread_create(&th[i], NULL, os_thread, &args[i]);
+    }
+    static lw v[LW_N];
+    atomic_store(&lw_answered, 0);
+    for (int i = 0; i < LW_N; i++) {
+        char txt[96];
+        snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"later\"},\"sk\":{\"N\":\"%d\"}}", i);
+        assert_int_equal(lw_queue(f->s, t, &v[i], txt), 0);
+        if (i % 50 == 49)
+            usleep(2000);
+    }
+    lw_wait(LW_N);
+    int early = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        early += args[i].early;
+    }
+    for (int i = 0; i < LW_N; i++) {
+        assert_int_equal(atomic_load(&v[i].calls), 1);
+        assert_int_equal(v[i].rc, 0);
+        assert_int_equal(v[i].w.rc, 0);
+        assert_false(v[i].inline_call);
+        early += v[i].early;
+    }
+    assert_int_equal(early, 0);
+    store_commit_stats_get(f->s, &s1);
+    assert_int_equal(s1.calls - s0.calls, LW_N + 4 * OS_N);
+    assert_true(s1.rounds - s0.rounds < s1.calls - s0.calls); /* rounds were shared */
+    st_close(f->s);
+    lw_free(v, LW_N);
+    f->s = st_open_dir(f->dir, 0);
+    t = st_pin(f->s, "tbl");
+    av_t *all;
+    assert_int_equal(idx_scan(f, t, NULL, &all), LW_N + 4 * OS_N);
+}
+
+/* store_close with later writes queued and in flight answers every one of them (success:
+ * the store was open when they were queued) before it returns; they are all on disk. */
+static void test_later_close_in_flight(void **state)
+{
+    st_fix *f = *state;
+    mk_gsi_table(f, STORE_PROJ_ALL);
+    open_durable(f);
+    const store_table *t = st_pin(f->s, "tbl");
+    static lw v[LW_N];
+    atomic_store(&lw_answered, 0);
+    for (int i = 0; i < LW_N; i++) {
+        char txt[96];
+        snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"c\"},\"sk\":{\"N\":\"%d\"}}", i);
+        assert_int_equal(lw_queue(f->s, t, &v[i], txt), 0);
+    }
+    st_close(f->s); /* returns only once every queued write was answered */
+    assert_int_equal(atomic_load(&lw_answered), LW_N);
+    for (int i = 0; i < LW_N; i++) {
+        assert_int_equal(atomic_load(&v[i].calls), 1);
+        assert_int_equal(v[i].rc, 0);
+        assert_false(v[i].early);
+    }
+    lw_free(v, LW_N);
+    f->s = st_open_dir(f->dir, 0);
+    t = st_pin(f->s, "tbl");
+    av_t *all;
+    assert_int_equal(idx_scan(f, t, NULL, &all), LW_N);
+}
+
+/* A round that outgrows the map (MDB_MAP_FULL) is aborted, the map grown and the round run
+ * again: its later callers are answered once, after the re-run, and their items are there. */
+static void test_later_map_full_rerun(void **state)
+{
+    st_fix *f = *state;
+    st_close(f->s);
+    f->s = st_open_dir(f->dir, 256 * 1024);
+    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    static lw v[200];
+    atomic_store(&lw_answered, 0);
+    char *pad = malloc(3001);
+    memset(pad, 'x', 3000);
+    pad[3000] = '\0';
+    for (int i = 0; i < 200; i++) {
+        char txt[3200];
+        snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"m%03d\"},\"v\":{\"S\":\"%s\"}}", i, pad);
+        assert_int_equal(lw_queue(f->s, t, &v[i], txt), 0);
+    }
+    free(pad);
+    lw_wait(200);
+    for (int i = 0; i < 200; i++) {
+        assert_int_equal(atomic_load(&v[i].calls), 1);
+        assert_int_equal(v[i].rc, 0);
+        assert_int_equal(v[i].w.rc, 0);
+    }
+    av_t *items;
+    store_query q = {.table = t};
+    assert_int_equal(st_query_all(f->s, q, &f->a, &items), 200);
+    st_close(f->s);
+    lw_free(v, 200);
+    f->s = st_open_dir(f->dir, 0);
+}
+
 /* A durable store keeps data.mdb written ahead of LMDB's last page (zeros, ST_PREALLOC_LOW at
  * least), so a commit overwrites blocks that exist and its fdatasync need not write the inode
  * (issue 13.3); LMDB ignores what lies past its last page: the items read back after a reopen.
@@ -853,6 +1041,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_group_commit_carries_queued, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_group_commit_close_while_answered, st_setup,
                                         st_teardown),
+        cmocka_unit_test_setup_teardown(test_later_answered_after_sync, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_later_close_in_flight, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_later_map_full_rerun, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_durable_file_written_ahead, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_write_deleted_table, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_apply_reentry, st_setup, st_teardown),

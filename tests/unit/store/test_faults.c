@@ -12,6 +12,7 @@
  */
 #include "st_test.h"
 
+#include <stdatomic.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -119,10 +120,90 @@ static void test_file_size_limit(void **state)
     assert_int_equal(st_query_all(f->s, q2, &f->a, &items), (size_t)acked);
 }
 
+/* A round whose commit fails (the disk is full) answers every later caller of it
+ * (store_write_each_later) with the error, once; the writes answered 0 are there, the others
+ * are not.  Before store_write_each_later: no such entry. */
+typedef struct fl {
+    store_write w;
+    arena_t a;
+    _Atomic int calls;
+    int rc;
+    err_t e;
+} fl;
+
+static _Atomic int fl_answered;
+
+static void fl_done(void *ctx, int rc, const err_t *e)
+{
+    fl *x = ctx;
+    x->rc = rc;
+    x->e = *e;
+    atomic_fetch_add(&x->calls, 1);
+    atomic_fetch_add(&fl_answered, 1);
+}
+
+static void test_later_failed_commit(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e;
+    for (int i = 0; i < 50; i++) {
+        assert_int_equal(put_big(f->s, t, &f->a, i, &e), 0);
+        arena_reset(&f->a);
+    }
+    struct rlimit old;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    struct rlimit cap = {.rlim_cur = (rlim_t)data_size(f->dir) + 64 * 1024,
+                         .rlim_max = old.rlim_max};
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &cap), 0);
+    enum { N = 120 };
+    static fl v[N];
+    atomic_store(&fl_answered, 0);
+    for (int i = 0; i < N; i++) {
+        memset(&v[i], 0, sizeof v[i]);
+        arena_init(&v[i].a);
+        char *txt =
+            arena_printf(&v[i].a, "{\"pk\":{\"S\":\"L%05d\"},\"v\":{\"S\":\"%0*d\"}}", i, 3000, i);
+        av_t *it = J(&v[i].a, txt);
+        v[i].w = (store_write){
+            .table = t, .key = it, .apply = st_apply_put, .ctx = it, .arena = &v[i].a};
+        err_clear(&e);
+        assert_int_equal(store_write_each_later(f->s, &v[i].w, 1, fl_done, &v[i], &e), 0);
+    }
+    for (int i = 0; i < 10000 && atomic_load(&fl_answered) < N; i++)
+        usleep(1000);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    assert_int_equal(atomic_load(&fl_answered), N);
+    int failed = 0, ok = 0;
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(atomic_load(&v[i].calls), 1);
+        av_t got;
+        bool found;
+        char key[64];
+        snprintf(key, sizeof key, "{\"pk\":{\"S\":\"L%05d\"}}", i);
+        err_clear(&e);
+        assert_int_equal(store_get(f->s, t, J(&f->a, key), &f->a, &got, &found, &e), 0);
+        if (v[i].rc == 0) {
+            assert_int_equal(v[i].w.rc, 0);
+            assert_true(found);
+            ok++;
+        } else {
+            assert_int_equal(v[i].rc, ERR_IO);
+            assert_non_null(strstr(v[i].e.msg, "storage error"));
+            assert_false(found);
+            failed++;
+        }
+        arena_fini(&v[i].a);
+    }
+    print_message("%d answered 0, %d answered the storage error\n", ok, failed);
+    assert_true(failed > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_file_size_limit, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_later_failed_commit, st_setup, st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
