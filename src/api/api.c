@@ -13,6 +13,7 @@
 #include "base/mem.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -280,13 +281,10 @@ int api_req_body(api_req *r)
     return 0;
 }
 
-/* Runs the operation; the reply goes to w (text mode) or *out_resp (tree mode).  The request
- * is req (jansson) or jreq (our reader's tree, for a row that reads it; api_call_out_jr). */
-static int api_run(api_t *api, const struct api_op_row *row, json_t *req,
-                   const jread_val *jreq, const api_caller *caller, jout *w, const api_sink *sink,
-                   json_t **out_resp, err_t *e)
+/* The checks every operation shares, before its handler: 0 or the error. */
+static int api_precheck(const struct api_op_row *row, json_t *req, const jread_val *jreq,
+                        const api_sink *sink, err_t *e)
 {
-    *out_resp = NULL;
     if (!row)
         return err_set(e, ERR_UNKNOWN_OPERATION, "%s", "");
     if (sink && !api_op_values(row))
@@ -297,31 +295,28 @@ static int api_run(api_t *api, const struct api_op_row *row, json_t *req,
      * same verdicts and texts (tests/unit/api/test_api_validate.c) */
     pthread_once(&api_ops_in_once, api_ops_in_init);
     const api_shape *in = api_ops_in[row - api_ops];
-    int vrc = req ? api_validate_request_in(&api_jview_jansson, req, in, row->name, e)
-                  : api_validate_request_in(&api_jview_jread, jreq, in, row->name, e);
-    if (vrc)
-        return vrc;
-    api_tls_arena *tls = api_arena_take();
-    arena_t own;
-    arena_init(&own);
-    arena_t *arena = tls ? &tls->arena : &own;
-    api_out out;
-    memset(&out, 0, sizeof out);
-    api_req r = {.api = api, .op = row->name, .body = req, .jbody = jreq, .caller = caller,
-                 .arena = arena, .err = e, .err_extra = NULL, .w = w, .sink = sink,
-                 .out = &out};
-    json_t *tree = NULL;
-    unsigned long oom0 = mem_failures();
-    int rc = row->fn(&r, &tree);
-    api_unpin_all(&r);
-    if (rc == 0 && sink && out.depth == 0) { /* a values row that did not stream: a bug */
+    return req ? api_validate_request_in(&api_jview_jansson, req, in, row->name, e)
+               : api_validate_request_in(&api_jview_jread, jreq, in, row->name, e);
+}
+
+/* The end of a request, after its handler returned rc (and maybe a tree): the reply (w, sink
+ * or *out_resp) or the error (*out_resp: its extra fields); unpins.  Returns the result. */
+static int api_finish(api_req *r, const struct api_op_row *row, int rc, json_t *tree,
+                      unsigned long oom0, json_t **out_resp)
+{
+    api_out *out = r->out;
+    err_t *e = r->err;
+    jout *w = r->w;
+    const api_sink *sink = r->sink;
+    api_unpin_all(r);
+    if (rc == 0 && sink && out->depth == 0) { /* a values row that did not stream: a bug */
         json_decref(tree);
         tree = NULL;
         rc = err_set(e, ERR_INTERNAL, "%s wrote no reply as values", row->name);
-    } else if (rc == 0 && out.depth > 0) { /* the handler wrote through api_reply */
+    } else if (rc == 0 && out->depth > 0) { /* the handler wrote through api_reply */
         json_decref(tree);
         tree = NULL;
-        if ((rc = ao_finish(&out, &tree)))
+        if ((rc = ao_finish(out, &tree)))
             err_set(e, rc, "out of memory");
     } else if (rc == 0 && w) { /* a tree from a handler that does not stream */
         if (!tree || jout_json(w, tree)) {
@@ -335,35 +330,130 @@ static int api_run(api_t *api, const struct api_op_row *row, json_t *req,
          * missing parts (jansson drops a member it could not build) */
         json_decref(tree);
         tree = NULL;
-        json_decref(r.err_extra);
-        r.err_extra = NULL;
+        json_decref(r->err_extra);
+        r->err_extra = NULL;
         err_clear(e);
         rc = err_set(e, ERR_NOMEM, "out of memory");
     }
     if (rc) {
-        if (out.depth > 0)
-            ao_abandon(&out);
+        if (out->depth > 0)
+            ao_abandon(out);
         if (w)
             jout_reset(w);
         json_decref(tree);
-        *out_resp = r.err_extra;
+        *out_resp = r->err_extra;
         if (e && e->code == 0)
             err_set(e, rc, "%s", "");
     } else {
-        json_decref(r.err_extra);
+        json_decref(r->err_extra);
         if (w || sink)
             json_decref(tree);
         else
             *out_resp = tree;
     }
-    if (r.body_owned)
-        json_decref(r.body);
+    if (r->body_owned)
+        json_decref(r->body);
+    return rc;
+}
+
+/* Runs the operation; the reply goes to w (text mode) or *out_resp (tree mode).  The request
+ * is req (jansson) or jreq (our reader's tree, for a row that reads it; api_call_out_jr). */
+static int api_run(api_t *api, const struct api_op_row *row, json_t *req, const jread_val *jreq,
+                   const api_caller *caller, jout *w, const api_sink *sink, json_t **out_resp,
+                   err_t *e)
+{
+    *out_resp = NULL;
+    int vrc = api_precheck(row, req, jreq, sink, e);
+    if (vrc)
+        return vrc;
+    api_tls_arena *tls = api_arena_take();
+    arena_t own;
+    arena_init(&own);
+    arena_t *arena = tls ? &tls->arena : &own;
+    api_out out;
+    memset(&out, 0, sizeof out);
+    api_req r = {.api = api,
+                 .op = row->name,
+                 .body = req,
+                 .jbody = jreq,
+                 .caller = caller,
+                 .arena = arena,
+                 .err = e,
+                 .err_extra = NULL,
+                 .w = w,
+                 .sink = sink,
+                 .out = &out};
+    json_t *tree = NULL;
+    unsigned long oom0 = mem_failures();
+    int rc = row->fn(&r, &tree);
+    rc = api_finish(&r, row, rc, tree, oom0, out_resp);
     if (tls) {
         arena_reset(arena);
         tls->busy = false;
     }
     arena_fini(&own);
     return rc;
+}
+
+/* A request that may answer later (api_call_out_jr_later): all it needs after its handler
+ * returned, in the caller's arena. */
+typedef struct api_later_st {
+    api_req r;
+    api_out out;
+    const struct api_op_row *row;
+    json_t **out_resp;
+    unsigned long oom0;
+    api_later later;
+} api_later_st;
+
+bool api_writes_later(const api_t *api)
+{
+    return api && !api->txn_conflicts && !api->thr;
+}
+
+int api_call_out_jr_later(api_t *api, const char *op, const jread_val *req,
+                          const api_caller *caller, arena_t *arena, jout *w, json_t **out_extra,
+                          err_t *e, const api_later *later)
+{
+    const struct api_op_row *row = op ? api_find(op) : NULL;
+    /* the single-item writes answer later; --transaction-conflicts and --throttle wait */
+    bool single =
+        row && (row->fn == op_put_item || row->fn == op_update_item || row->fn == op_delete_item);
+    if (!single || !later || !api_writes_later(api))
+        return api_call_out_jr(api, op, req, caller, w, out_extra, e);
+    *out_extra = NULL;
+    int rc = api_precheck(row, NULL, req, NULL, e);
+    if (rc)
+        return rc;
+    api_later_st *st = arena_zalloc(arena, sizeof *st);
+    if (!st)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    st->r = (api_req){.api = api,
+                      .op = row->name,
+                      .jbody = req,
+                      .caller = caller,
+                      .arena = arena,
+                      .err = e,
+                      .w = w,
+                      .out = &st->out,
+                      .later = &st->later};
+    st->row = row;
+    st->out_resp = out_extra;
+    st->oom0 = mem_failures();
+    st->later = *later;
+    json_t *tree = NULL;
+    rc = row->fn(&st->r, &tree);
+    if (rc == API_LATER)
+        return API_LATER; /* answered by api_later_finish */
+    return api_finish(&st->r, row, rc, tree, st->oom0, out_extra);
+}
+
+void api_later_finish(api_req *r, int rc)
+{
+    api_later_st *st = (api_later_st *)((char *)r - offsetof(api_later_st, r));
+    api_later later = st->later; /* st lives in the caller's arena, which done may free */
+    rc = api_finish(r, st->row, rc, NULL, st->oom0, st->out_resp);
+    later.done(later.ctx, rc);
 }
 
 int api_call(api_t *api, const char *op, json_t *req, const api_caller *caller,

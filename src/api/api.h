@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/arena.h"
 #include "base/err.h"
 #include "base/metrics.h"
 #include "store/store.h"
@@ -89,6 +90,34 @@ int api_call_out(api_t *api, const char *op, json_t *req, const api_caller *call
 struct jread_val;
 int api_call_out_jr(api_t *api, const char *op, const struct jread_val *req,
                     const api_caller *caller, jout *w, json_t **out_extra, err_t *e);
+
+/* A caller that can be answered later, from another thread (issue 13.3 design (a): no
+ * thread waits for a durable write).  suspend(ctx) is called once, just before the write is
+ * queued (the caller stops waiting for the call: e.g. suspends its connection); done(ctx, rc)
+ * once, after the write is durable (or failed), with rc, w, *out_extra and e as
+ * api_call_out_jr would have left them.  done runs on the store's committing thread: it must
+ * not block. */
+typedef struct api_later {
+    void (*suspend)(void *ctx);
+    void (*done)(void *ctx, int rc);
+    void *ctx;
+} api_later;
+#define API_LATER 1 /* api_call_out_jr_later: the answer comes through later->done */
+
+/* api_call_out_jr that may answer later: a PutItem, UpdateItem or DeleteItem queues its
+ * write and returns API_LATER
+ * (after later->suspend); every other request, and every request of an api with
+ * --transaction-conflicts or --throttle (they may wait), is answered now as by
+ * api_call_out_jr (0 or an error; suspend and done not called).  arena: the request's
+ * (values, expressions), the caller's.  req and what it points into, caller, arena, w,
+ * out_extra and e must stay valid until done is called. */
+/* Whether api_call_out_jr_later answers the single-item writes later: false with
+ * --transaction-conflicts or --throttle, whose writes may wait (run them on a thread that may
+ * block: api_call_out_jr_later would answer them now, waiting). */
+bool api_writes_later(const api_t *api);
+int api_call_out_jr_later(api_t *api, const char *op, const struct jread_val *req,
+                          const api_caller *caller, arena_t *arena, jout *w, json_t **out_extra,
+                          err_t *e, const api_later *later);
 
 /* A reply handed to the caller as values instead of JSON (api_call_sink).  item() gets each
  * item of the reply: key is the member's name ("Item", "LastEvaluatedKey", "Attributes") or,

@@ -86,7 +86,14 @@ typedef struct api_req {
     jout *w;               /* api_call_out's writer (text mode), NULL for api_call */
     const api_sink *sink;  /* api_call_sink's consumer (value mode), else NULL */
     struct api_out *out;   /* the reply of a handler that streams: see api_reply */
+    const api_later *later; /* api_call_out_jr_later's caller, else NULL: a write may then
+                             * return API_LATER and answer through api_later_finish */
 } api_req;
+
+/* The end of a request whose handler returned API_LATER (any thread): rc is the handler's
+ * result (its reply written through api_reply when 0); unpins, finishes the reply and calls
+ * the caller's done.  r is gone after. */
+void api_later_finish(api_req *r, int rc);
 
 /* r->body from r->jbody when the handler needs the jansson tree after all (the request's
  * unusual parts, its errors): 0, or ERR_NOMEM.  A no-op when r->body is there. */

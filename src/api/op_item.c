@@ -87,8 +87,12 @@ typedef struct wreq {
     bool rvoccf;
 } wreq;
 
+static int write_reply(wreq *q, store_write *sw);
+static int write_later(wreq *q, const store_write *sw);
+
 static int run_write(wreq *q, json_t **out)
 {
+    (void)out;
     api_req *r = q->r;
     store_write sw;
     memset(&sw, 0, sizeof sw);
@@ -100,6 +104,8 @@ static int run_write(wreq *q, json_t **out)
     sw.is_update = q->w.kind == API_W_UPDATE;
     sw.want_old = q->rvoccf || q->rcc != API_RCC_NONE || q->rv == API_RV_ALL_OLD ||
                   q->rv == API_RV_UPDATED_OLD || (r->api->thr && q->t->n_idx);
+    if (r->later) /* api_call_out_jr_later: no --transaction-conflicts, no --throttle */
+        return write_later(q, &sw);
     /* --transaction-conflicts: an item an ongoing transaction holds is refused; else the
      * write holds it while it runs (a TransactGetItems meeting it is cancelled) */
     uint64_t hk;
@@ -119,16 +125,24 @@ static int run_write(wreq *q, json_t **out)
         api_hold_writes_release(r->api, &hk, 1, &busy);
     if (rc)
         return rc;
-    if (sw.rc) {
-        err_set(r->err, sw.rc, "%s", sw.err.msg);
-        if (sw.rc == ERR_CONDITIONAL_CHECK_FAILED && q->rvoccf && sw.old.type == AV_M) {
+    return write_reply(q, &sw);
+}
+
+/* The reply of a write the store has run (sw: its result). */
+static int write_reply(wreq *q, store_write *sw)
+{
+    api_req *r = q->r;
+    int rc;
+    if (sw->rc) {
+        err_set(r->err, sw->rc, "%s", sw->err.msg);
+        if (sw->rc == ERR_CONDITIONAL_CHECK_FAILED && q->rvoccf && sw->old.type == AV_M) {
             r->err_extra = json_object();
-            json_object_set_new(r->err_extra, "Item", ddbjson_from_item(&sw.old));
+            json_object_set_new(r->err_extra, "Item", ddbjson_from_item(&sw->old));
         }
-        return sw.rc;
+        return sw->rc;
     }
-    const av_t *old = sw.old.type == AV_M ? &sw.old : NULL;
-    const av_t *nw = (sw.new_item && sw.new_item != STORE_KEEP) ? sw.new_item : NULL;
+    const av_t *old = sw->old.type == AV_M ? &sw->old : NULL;
+    const av_t *nw = (sw->new_item && sw->new_item != STORE_KEEP) ? sw->new_item : NULL;
     const av_t *attrs = NULL;
     av_t p;
     switch (q->rv) {
@@ -153,12 +167,12 @@ static int run_write(wreq *q, json_t **out)
     case API_RV_NONE:
         break;
     }
-    api_metrics_write(r, q->t, api_cap_write_h(sw.old_size > sw.new_size ? sw.old_size
-                                                                          : sw.new_size));
+    api_metrics_write(r, q->t,
+                      api_cap_write_h(sw->old_size > sw->new_size ? sw->old_size : sw->new_size));
     if (r->api->thr) { /* --throttle: the table's and its indexes' units */
         api_cap tc;
         memset(&tc, 0, sizeof tc);
-        tc.table_h = api_cap_write_h(sw.old_size > sw.new_size ? sw.old_size : sw.new_size);
+        tc.table_h = api_cap_write_h(sw->old_size > sw->new_size ? sw->old_size : sw->new_size);
         api_cap_add_index_writes(&tc, q->t, old, nw);
         api_thr_charge_write(r, q->t, &tc, API_THR_WRITE);
     }
@@ -169,15 +183,49 @@ static int run_write(wreq *q, json_t **out)
         api_cap cap;
         memset(&cap, 0, sizeof cap);
         cap.table = api_table_name(q->t);
-        uint64_t sz = sw.old_size > sw.new_size ? sw.old_size : sw.new_size;
+        uint64_t sz = sw->old_size > sw->new_size ? sw->old_size : sw->new_size;
         cap.table_h = api_cap_write_h(sz);
         api_cap_add_index_writes(&cap, q->t, old, nw);
         api_cap_out(o, "ConsumedCapacity", &cap, q->rcc, false);
     }
     if (q->ricm)
-        api_ricm_out(o, "ItemCollectionMetrics", q->t, q->w.key, &sw);
-    (void)out;
+        api_ricm_out(o, "ItemCollectionMetrics", q->t, q->w.key, sw);
     return 0;
+}
+
+/* A write answered later (issue 13.3 design (a)): the request and its write live in the
+ * request's arena; the caller stops waiting (suspend) and the store answers the write once
+ * durable, on its committing thread, which builds the reply there (write_later_done). */
+typedef struct wlater {
+    wreq q;
+    store_write sw;
+} wlater;
+
+static void write_later_done(void *ctx, int rc, const err_t *e)
+{
+    wlater *c = ctx;
+    api_req *r = c->q.r;
+    if (rc)
+        err_set(r->err, rc, "%s", e->msg);
+    else
+        rc = write_reply(&c->q, &c->sw);
+    api_later_finish(r, rc);
+}
+
+static int write_later(wreq *q, const store_write *sw)
+{
+    api_req *r = q->r;
+    wlater *c = arena_alloc(r->arena, sizeof *c);
+    if (!c)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    c->q = *q;
+    c->sw = *sw;
+    c->sw.ctx = &c->q.w; /* apply's context: the copy */
+    r->later->suspend(r->later->ctx);
+    int rc = store_write_each_later(r->api->store, &c->sw, 1, write_later_done, c, r->err);
+    if (rc) /* not queued (the store is closing): answered with the error, now */
+        api_later_finish(r, rc);
+    return API_LATER;
 }
 
 /* Options of the three writes, checked before the table is looked up (the service's

@@ -327,10 +327,87 @@ static arena_t *ddb_proto_ja_take(void)
     return a;
 }
 
-void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_resp *resp)
+/* A request answered later (ddb_proto_handle_later): what its reply needs, malloc'ed; the
+ * body's tree and the request's values in its arena. */
+typedef struct dp_later {
+    arena_t arena;
+    jout w;
+    err_t e;
+    json_t *jresp;
+    ddb_proto_resp *resp;
+    unsigned long oom0;
+    char ns[SIGV4_KEY_MAX + SIGV4_SCOPE_PART_MAX + 2];
+    api_caller caller;
+    ddb_proto_later later;
+} dp_later;
+
+/* The reply of an api call (rc, its text in w or its error in e + jresp) into resp. */
+static void dp_reply(ddb_proto_resp *resp, int rc, jout *w, const err_t *e, json_t *jresp)
+{
+    if (rc) {
+        if (err_status(rc) >= 500)
+            log_error("%s: %s (%s)", resp->op, e->msg, err_name(rc));
+        ddb_proto_error(resp, rc, NULL, e->msg, jresp);
+    } else {
+        size_t len = 0;
+        uint32_t crc = jout_crc(w);
+        char *text = jout_take(w, &len);
+        if (!text) {
+            ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
+        } else {
+            resp->status = 200;
+            resp->body = text;
+            resp->body_len = len;
+            resp->crc32 = crc;
+        }
+    }
+    jout_fini(w);
+}
+
+/* Every reply's last check: an allocation failed (base/mem.h) since oom0, so what was built
+ * may be incomplete. */
+static void dp_oom_check(ddb_proto_resp *resp, unsigned long oom0)
+{
+    if (mem_failures() != oom0 && resp->status < 500) {
+        log_error("%s: out of memory", resp->op);
+        resp->content_type = DDB_PROTO_CONTENT_TYPE;
+        ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
+    }
+}
+
+/* api_later's suspend: the caller's. */
+static void dp_later_suspend(void *ctx)
+{
+    dp_later *d = ctx;
+    d->later.suspend(d->later.ctx);
+}
+
+/* api_later's done (the store's committing thread): the reply, then the caller's done. */
+static void dp_later_done(void *ctx, int rc)
+{
+    dp_later *d = ctx;
+    dp_reply(d->resp, rc, &d->w, &d->e, d->jresp);
+    json_decref(d->jresp);
+    arena_fini(&d->arena);
+    dp_oom_check(d->resp, d->oom0);
+    ddb_proto_later later = d->later;
+    free(d);
+    later.done(later.ctx);
+}
+
+/* ddb_proto_handle, or with later set ddb_proto_handle_later (true: answered later). */
+static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_resp *resp,
+                      const ddb_proto_later *later)
 {
     json_t *jreq = NULL, *jresp = NULL;
-    arena_t own, *ja = ddb_proto_ja_take(); /* our reader's tree of the body (value/jread.h) */
+    dp_later *d = NULL; /* a request that may be answered later */
+    if (later && req->body_len && (d = calloc(1, sizeof *d)) != NULL) {
+        arena_init(&d->arena);
+        d->later = *later;
+        d->resp = resp;
+    }
+    arena_t own, *ja = d ? &d->arena : ddb_proto_ja_take(); /* our reader's tree of the body
+                                                                (value/jread.h) */
     arena_init(&own);
     if (!ja)
         ja = &own;
@@ -404,10 +481,11 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         err_t ignore = {0};
         have_auth = p->namespace_tables && sigv4_parse_authorization(a, &auth, &ignore) == 0;
     }
-    char ns[SIGV4_KEY_MAX + SIGV4_SCOPE_PART_MAX + 2];
+    char nsbuf[SIGV4_KEY_MAX + SIGV4_SCOPE_PART_MAX + 2];
+    char *ns = d ? d->ns : nsbuf;
     api_caller caller = {0};
     if (p->namespace_tables && have_auth) {
-        snprintf(ns, sizeof ns, "%s_%s", auth.access_key, auth.region);
+        snprintf(ns, sizeof nsbuf, "%s_%s", auth.access_key, auth.region);
         caller.ns = ns;
     }
 
@@ -462,39 +540,46 @@ void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
 
     /* The reply is written as text straight from the values, CRC32 as it goes (api_call_out,
      * value/jout.h): no reply tree, no second pass. */
+    if (d && root) {
+        d->caller = caller;
+        d->oom0 = oom0;
+        jout_init(&d->w, 0);
+        api_later al = {dp_later_suspend, dp_later_done, d};
+        int rc = api_call_out_jr_later(p->api, op, root, &d->caller, &d->arena, &d->w, &d->jresp,
+                                       &d->e, &al);
+        if (rc == API_LATER)
+            return true; /* d is dp_later_done's */
+        dp_reply(resp, rc, &d->w, &d->e, d->jresp);
+        jresp = d->jresp;
+        goto done;
+    }
     jout w;
     jout_init(&w, 0);
     int rc = root ? api_call_out_jr(p->api, op, root, &caller, &w, &jresp, &e)
                   : api_call_out(p->api, op, jreq, &caller, &w, &jresp, &e);
-    if (rc) {
-        if (err_status(rc) >= 500)
-            log_error("%s: %s (%s)", resp->op, e.msg, err_name(rc));
-        ddb_proto_error(resp, rc, NULL, e.msg, jresp);
-    } else {
-        size_t len = 0;
-        uint32_t crc = jout_crc(&w);
-        char *text = jout_take(&w, &len);
-        if (!text) {
-            ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
-        } else {
-            resp->status = 200;
-            resp->body = text;
-            resp->body_len = len;
-            resp->crc32 = crc;
-        }
-    }
-    jout_fini(&w);
+    dp_reply(resp, rc, &w, &e, jresp);
 done:
     json_decref(jresp);
     json_decref(jreq);
     if (ja == &own)
         arena_fini(&own);
-    else
+    else if (!d)
         arena_reset(ja);
-    if (mem_failures() != oom0 && resp->status < 500) {
-        /* an allocation failed (base/mem.h): what was built may be incomplete */
-        log_error("%s: out of memory", resp->op);
-        resp->content_type = DDB_PROTO_CONTENT_TYPE;
-        ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
+    if (d) {
+        arena_fini(&d->arena);
+        free(d);
     }
+    dp_oom_check(resp, oom0);
+    return false;
+}
+
+void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_resp *resp)
+{
+    dp_handle(p, req, resp, NULL);
+}
+
+bool ddb_proto_handle_later(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_resp *resp,
+                            const ddb_proto_later *later)
+{
+    return dp_handle(p, req, resp, later);
 }

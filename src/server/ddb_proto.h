@@ -72,6 +72,19 @@ typedef struct ddb_proto_resp {
 /* Handles one request.  Never fails: every problem becomes a DynamoDB error reply (an
  * allocation failure becomes a static 500 body).  Thread-safe. */
 void ddb_proto_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_resp *resp);
+/* A caller that can be answered later, from another thread (issue 13.3 design (a)):
+ * suspend(ctx) once, just before the request's write is queued; done(ctx) once, when resp
+ * holds the reply (on the store's committing thread: it must not block). */
+typedef struct ddb_proto_later {
+    void (*suspend)(void *ctx);
+    void (*done)(void *ctx);
+    void *ctx;
+} ddb_proto_later;
+/* ddb_proto_handle that may answer later (api_call_out_jr_later: a single-item write): true when
+ * the reply comes through later->done (req, and what it points to, and resp must stay valid until
+ * then); false when resp holds it now (suspend and done not called). */
+bool ddb_proto_handle_later(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_resp *resp,
+                            const ddb_proto_later *later);
 /* GET / (and HEAD /): real DynamoDB's health check, 200 "healthy: dynamodb.<region>.amazonaws.com "
  * (text/plain). */
 void ddb_proto_health(const ddb_proto *p, ddb_proto_resp *resp);

@@ -122,7 +122,9 @@ struct http_server {
     msg_service *svc;
     http_listener ddb, rest;
     http_pool *pool;         /* the blocking requests of both listeners; NULL once stopping */
-    pthread_mutex_t pool_mu; /* guards `pool` against the stop */
+    pthread_mutex_t pool_mu; /* guards `pool` against the stop, and later_n */
+    unsigned later_n;        /* writes answered later (http_run_later) not yet resumed */
+    pthread_cond_t later_cv; /* later_n fell to 0 */
     unsigned queue_limit, queue_timeout_ms;
     unsigned peek_delay_ms; /* tests: DDBCHAT_HALF_CLOSE_PEEK_DELAY_MS, a pause after the pool
                                thread's peek for a half-close (widens that race on purpose) */
@@ -163,6 +165,7 @@ struct http_req {
     http_conn *hc;     /* its connection's (NULL if that could not be allocated) */
     /* not zeroed on creation (big): */
     http_response resp;
+    ddb_proto_resp presp; /* a write answered later (http_run_later) */
     sigv4_header headers[HTTP_MAX_HEADERS];
     sigv4_param params[HTTP_MAX_PARAMS];
 };
@@ -346,11 +349,29 @@ static void http_from_ddb(ddb_proto_resp *presp, http_response *resp)
     http_resp_header(resp, "x-amz-crc32", crc);
 }
 
-static void http_ddb_log(http_server *srv, const ddb_proto_resp *p, const http_request *req)
+static void http_ddb_log(http_server *srv, const ddb_proto_resp *p, const struct timespec *t0)
 {
     if (!srv->cfg.quiet)
-        http_access_log("ddb %s %s %d %lldus%s%s", p->op, p->table, p->status,
-                        http_elapsed_us(&req->t0), p->error_type[0] ? " " : "", p->error_type);
+        http_access_log("ddb %s %s %d %lldus%s%s", p->op, p->table, p->status, http_elapsed_us(t0),
+                        p->error_type[0] ? " " : "", p->error_type);
+}
+
+/* An API reply: counted (/metrics), moved into resp, logged; presp is emptied. */
+static void http_ddb_reply(http_server *srv, ddb_proto_resp *presp, http_response *resp,
+                           const struct timespec *t0)
+{
+    if (srv->cfg.metrics) { /* ops: /metrics counts every API request */
+        int code = presp->error_type[0] ? err_code_from_type(presp->error_type) : 0;
+        if (presp->error_type[0] && code == 0)
+            code = MET_ERR_OTHER;
+        met_request(srv->cfg.metrics,
+                    presp->op_index != DDB_PROTO_OP_UNKNOWN ? presp->op_index
+                                                            : api_op_index(presp->op),
+                    code, (uint64_t)http_elapsed_us(t0));
+    }
+    http_from_ddb(presp, resp);
+    http_ddb_log(srv, presp, t0);
+    ddb_proto_resp_fini(presp);
 }
 
 static void http_ddb_api(http_server *srv, const http_request *req, http_response *resp)
@@ -375,19 +396,7 @@ static void http_ddb_api(http_server *srv, const http_request *req, http_respons
                               .now = (long long)time(NULL)};
         ddb_proto_handle(&srv->proto, &preq, &presp);
     }
-    if (srv->cfg.metrics) { /* ops: /metrics counts every API request */
-        int code = presp.error_type[0] ? err_code_from_type(presp.error_type) : 0;
-        if (presp.error_type[0] && code == 0)
-            code = MET_ERR_OTHER;
-        met_request(srv->cfg.metrics,
-                    presp.op_index != DDB_PROTO_OP_UNKNOWN ? presp.op_index
-                                                           : api_op_index(presp.op),
-                    code,
-                    (uint64_t)http_elapsed_us(&req->t0));
-    }
-    http_from_ddb(&presp, resp);
-    http_ddb_log(srv, &presp, req);
-    ddb_proto_resp_fini(&presp);
+    http_ddb_reply(srv, &presp, resp, &req->t0);
 }
 
 static void http_ddb_health(http_server *srv, const http_request *req, http_response *resp)
@@ -395,7 +404,7 @@ static void http_ddb_health(http_server *srv, const http_request *req, http_resp
     ddb_proto_resp presp;
     ddb_proto_health(&srv->proto, &presp);
     http_from_ddb(&presp, resp);
-    http_ddb_log(srv, &presp, req);
+    http_ddb_log(srv, &presp, &req->t0);
     ddb_proto_resp_fini(&presp);
 }
 
@@ -404,7 +413,7 @@ static void http_ddb_not_found(http_server *srv, const http_request *req, http_r
     ddb_proto_resp presp;
     ddb_proto_not_found(&presp);
     http_from_ddb(&presp, resp);
-    http_ddb_log(srv, &presp, req);
+    http_ddb_log(srv, &presp, &req->t0);
     ddb_proto_resp_fini(&presp);
 }
 
@@ -851,13 +860,17 @@ static bool http_write_reply_close(http_req *r, int fd, long long deadline_ms)
     return true;
 }
 
-static bool http_reply_to_half_closed(http_req *r)
+/* wait: whether to wait (up to the read timeout) for a client slow to take the reply; the
+ * store's committing thread does not (every write of the round waits behind it): it writes
+ * what fits now. */
+static bool http_reply_to_half_closed(http_req *r, bool wait)
 {
     int fd = r->hc ? r->hc->fd : -1;
     char one;
     if (fd < 0 || r->resp.mhd || recv(fd, &one, 1, MSG_PEEK | MSG_DONTWAIT) != 0)
         return false; /* not tracked, a streamed reply, or no FIN (data, or nothing yet) */
-    return http_write_reply_close(r, fd, http_now_ms() + (long long)r->l->read_timeout * 1000);
+    return http_write_reply_close(
+        r, fd, http_now_ms() + (wait ? (long long)r->l->read_timeout * 1000 : 0));
 }
 
 static void http_job_run(http_pool_job *job)
@@ -865,13 +878,97 @@ static void http_job_run(http_pool_job *job)
     http_req *r = (http_req *)((char *)job - offsetof(http_req, job));
     struct MHD_Connection *c = r->conn;
     http_run(r);
-    r->state = http_reply_to_half_closed(r) ? R_SENT_BY_POOL : R_DONE;
+    r->state = http_reply_to_half_closed(r, true) ? R_SENT_BY_POOL : R_DONE;
     if (r->state == R_DONE && r->l->srv->peek_delay_ms) {
         struct timespec ts = {r->l->srv->peek_delay_ms / 1000,
                               (long)(r->l->srv->peek_delay_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }
     MHD_resume_connection(c); /* MHD calls the access handler, which sends the reply */
+}
+
+/* A single-item write answered later (issue 13.3 design (a)): the polling thread parses and
+ * checks it and queues its write; no thread waits for the commit.  The connection is
+ * suspended just before the write is queued, and the store's committing thread, once the
+ * write is durable, builds the reply and resumes it (as a pool thread would: http_job_run).
+ * Only a plain PutItem, UpdateItem or DeleteItem on the DynamoDB port, and not when they may
+ * wait (--transaction-conflicts, --throttle: api_writes_later); they go to the pool. */
+static bool http_later_ok(const http_req *r)
+{
+    static const char *const ops[] = {"PutItem", "UpdateItem", "DeleteItem"};
+    size_t pl = strlen(DDB_PROTO_TARGET_PREFIX);
+    if (r->l->dialect != &http_ddb_dialect || !api_writes_later(r->l->srv->proto.api) ||
+        r->too_large || r->params_have_nul || !r->body_len ||
+        !http_encoding_is_identity(r->content_encoding) || !r->amz_target ||
+        strcmp(r->method, "POST") != 0 || strncmp(r->amz_target, DDB_PROTO_TARGET_PREFIX, pl))
+        return false;
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(r->amz_target + pl, ops[i]) == 0)
+            return true;
+    return false;
+}
+
+static void http_later_gone(http_server *srv)
+{
+    pthread_mutex_lock(&srv->pool_mu);
+    if (--srv->later_n == 0)
+        pthread_cond_broadcast(&srv->later_cv);
+    pthread_mutex_unlock(&srv->pool_mu);
+}
+
+static void http_later_suspend(void *ctx)
+{
+    http_req *r = ctx;
+    r->state = R_QUEUED;
+    MHD_suspend_connection(r->conn); /* before the write is queued: before any resume */
+}
+
+static void http_later_done(void *ctx)
+{
+    http_req *r = ctx;
+    http_server *srv = r->l->srv;
+    struct MHD_Connection *c = r->conn;
+    http_ddb_reply(srv, &r->presp, &r->resp, &r->t0);
+    r->state = http_reply_to_half_closed(r, false) ? R_SENT_BY_POOL : R_DONE;
+    if (r->state == R_DONE && srv->peek_delay_ms) {
+        struct timespec ts = {srv->peek_delay_ms / 1000,
+                              (long)(srv->peek_delay_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    MHD_resume_connection(c); /* r may be gone from here on */
+    http_later_gone(srv);
+}
+
+/* 1: suspended, answered by http_later_done; 0: r->resp holds the answer; -1: stopping (the
+ * caller runs it the usual way). */
+static int http_run_later(http_req *r)
+{
+    http_server *srv = r->l->srv;
+    pthread_mutex_lock(&srv->pool_mu);
+    bool on = srv->pool != NULL;
+    if (on)
+        srv->later_n++;
+    pthread_mutex_unlock(&srv->pool_mu);
+    if (!on)
+        return -1;
+    http_resp_init(&r->resp);
+    ddb_proto_req preq = {.method = r->method,
+                          .path = r->path,
+                          .params = r->params,
+                          .n_params = r->n_params,
+                          .headers = r->headers,
+                          .n_headers = r->n_headers,
+                          .amz_target = r->amz_target,
+                          .authorization = r->authorization,
+                          .body = r->body,
+                          .body_len = r->body_len,
+                          .now = (long long)time(NULL)};
+    ddb_proto_later dl = {http_later_suspend, http_later_done, r};
+    if (ddb_proto_handle_later(&srv->proto, &preq, &r->presp, &dl))
+        return 1;
+    http_ddb_reply(srv, &r->presp, &r->resp, &r->t0);
+    http_later_gone(srv);
+    return 0;
 }
 
 /* The request is complete: run it here, or hand it to the pool and suspend the connection;
@@ -883,6 +980,13 @@ static enum MHD_Result http_dispatch(http_req *r)
     if (!http_blocking(r)) {
         http_run(r);
         return http_send(r);
+    }
+    if (http_later_ok(r)) {
+        int lr = http_run_later(r);
+        if (lr == 1)
+            return MHD_YES;
+        if (lr == 0)
+            return http_send(r);
     }
     pthread_mutex_lock(&srv->pool_mu);
     if (srv->pool && http_pool_queued(srv->pool) >= srv->queue_limit) {
@@ -1430,6 +1534,7 @@ int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *cre
         return err_set(e, ERR_NOMEM, "out of memory");
     }
     pthread_mutex_init(&srv->pool_mu, NULL);
+    pthread_cond_init(&srv->later_cv, NULL);
     pthread_mutex_init(&srv->ddb.conns_mu, NULL);
     pthread_mutex_init(&srv->rest.conns_mu, NULL);
     pthread_mutex_init(&srv->reaper_mu, NULL);
@@ -1497,6 +1602,10 @@ void http_server_stop(http_server *s)
     s->pool = NULL; /* from here on a blocking request runs on its polling thread */
     pthread_mutex_unlock(&s->pool_mu);
     http_pool_free(pool);
+    pthread_mutex_lock(&s->pool_mu); /* the writes answered later resume theirs too */
+    while (s->later_n)
+        pthread_cond_wait(&s->later_cv, &s->pool_mu);
+    pthread_mutex_unlock(&s->pool_mu);
     if (s->reaper_started) { /* before the daemons go (it reads their connection lists) */
         pthread_mutex_lock(&s->reaper_mu);
         s->reaper_stop = true;
@@ -1512,6 +1621,7 @@ void http_server_stop(http_server *s)
             close(lfd[i]);
     }
     pthread_mutex_destroy(&s->pool_mu);
+    pthread_cond_destroy(&s->later_cv);
     pthread_mutex_destroy(&s->ddb.conns_mu);
     pthread_mutex_destroy(&s->rest.conns_mu);
     pthread_mutex_destroy(&s->reaper_mu);

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,6 +359,151 @@ static void test_reply_bytes_equal_json_dumps(void **state)
         free(ids[i]);
 }
 
+/* ddb_proto_handle_later (issue 13.3 design (a)): a PutItem (UpdateItem, DeleteItem) is
+ * parsed and checked at once,
+ * then suspend is called and the write queued; done comes once, from the store's thread,
+ * with the reply built after the write (Attributes of the old item, ConsumedCapacity) or
+ * with the write's own error (a failed condition).  A request that fails its checks, and any
+ * other operation, is answered at once without suspend. */
+typedef struct later_rec {
+    _Atomic int suspends, dones;
+    int order_bad; /* done before suspend */
+    pthread_t caller;
+    int done_inline; /* done on the caller's thread */
+} later_rec;
+
+static void rec_suspend(void *ctx)
+{
+    later_rec *l = ctx;
+    atomic_fetch_add(&l->suspends, 1);
+}
+
+static void rec_done(void *ctx)
+{
+    later_rec *l = ctx;
+    if (atomic_load(&l->suspends) != 1)
+        l->order_bad = 1;
+    if (pthread_equal(pthread_self(), l->caller))
+        l->done_inline = 1;
+    atomic_fetch_add(&l->dones, 1);
+}
+
+/* One request through ddb_proto_handle_later; waits for done when answered later. */
+static json_t *call_later(const ddb_proto *p, const char *target, const char *body,
+                          ddb_proto_resp *resp, bool *later)
+{
+    sigv4_header h[3] = {{"Host", "127.0.0.1:8000"},
+                         {"X-Amz-Target", target},
+                         {"Authorization", auth_for("keyL", "us-east-1")}};
+    ddb_proto_req req = {.method = "POST",
+                         .path = "/",
+                         .headers = h,
+                         .n_headers = 3,
+                         .body = body,
+                         .body_len = strlen(body),
+                         .now = (long long)time(NULL)};
+    later_rec l = {.caller = pthread_self()};
+    ddb_proto_later dl = {rec_suspend, rec_done, &l};
+    *later = ddb_proto_handle_later(p, &req, resp, &dl);
+    if (*later) {
+        for (int i = 0; i < 5000 && !atomic_load(&l.dones); i++)
+            usleep(1000);
+        assert_int_equal(atomic_load(&l.dones), 1);
+        assert_int_equal(atomic_load(&l.suspends), 1);
+        assert_int_equal(l.order_bad, 0);
+        assert_int_equal(l.done_inline, 0);
+    } else {
+        assert_int_equal(atomic_load(&l.suspends), 0);
+        assert_int_equal(atomic_load(&l.dones), 0);
+    }
+    assert_int_equal(resp->crc32,
+                     (uint32_t)crc32(0L, (const Bytef *)resp->body, (uInt)resp->body_len));
+    return json_loadb(resp->body, resp->body_len, 0, NULL);
+}
+
+static void test_put_answered_later(void **state)
+{
+    fixture *f = *state;
+    ddb_proto p = {.api = f->api, .namespace_tables = true};
+    ddb_proto_resp r;
+    json_t *doc = call(&p, "POST", "DynamoDB_20120810.CreateTable", auth_for("keyL", "us-east-1"),
+                       CREATE, false, &r);
+    assert_int_equal(r.status, 200);
+    json_decref(doc);
+    ddb_proto_resp_fini(&r);
+    bool later;
+    const char *put = "{\"TableName\":\"nst\",\"Item\":{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"%d\"}},"
+                      "\"ReturnValues\":\"ALL_OLD\",\"ReturnConsumedCapacity\":\"TOTAL\"}";
+    char body[256];
+    snprintf(body, sizeof body, put, 1);
+    doc = call_later(&p, "DynamoDB_20120810.PutItem", body, &r, &later);
+    assert_true(later);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.op, "PutItem");
+    assert_null(json_object_get(doc, "Attributes"));
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(doc, "ConsumedCapacity"), "TableName")),
+        "nst");
+    json_decref(doc);
+    ddb_proto_resp_fini(&r);
+    snprintf(body, sizeof body, put, 2);
+    doc = call_later(&p, "DynamoDB_20120810.PutItem", body, &r, &later);
+    assert_true(later);
+    assert_int_equal(r.status, 200);
+    json_t *old = json_object_get(json_object_get(doc, "Attributes"), "v");
+    assert_string_equal(json_string_value(json_object_get(old, "N")), "1");
+    json_decref(doc);
+    ddb_proto_resp_fini(&r);
+    /* the write's own error comes through done */
+    doc = call_later(&p, "DynamoDB_20120810.PutItem",
+                     "{\"TableName\":\"nst\",\"Item\":{\"pk\":{\"S\":\"a\"}},"
+                     "\"ConditionExpression\":\"attribute_not_exists(pk)\"}",
+                     &r, &later);
+    assert_true(later);
+    assert_int_equal(r.status, 400);
+    assert_error(doc, "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+                 "The conditional request failed");
+    json_decref(doc);
+    ddb_proto_resp_fini(&r);
+    /* UpdateItem and DeleteItem the same way: their replies built after the write */
+    doc = call_later(&p, "DynamoDB_20120810.UpdateItem",
+                     "{\"TableName\":\"nst\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
+                     "\"UpdateExpression\":\"ADD v :one\",\"ExpressionAttributeValues\":"
+                     "{\":one\":{\"N\":\"1\"}},\"ReturnValues\":\"UPDATED_NEW\"}",
+                     &r, &later);
+    assert_true(later);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(doc, "Attributes"), "v"), "N")),
+                        "3");
+    json_decref(doc);
+    ddb_proto_resp_fini(&r);
+    doc = call_later(&p, "DynamoDB_20120810.DeleteItem",
+                     "{\"TableName\":\"nst\",\"Key\":{\"pk\":{\"S\":\"b\"}},"
+                     "\"ReturnValues\":\"ALL_OLD\"}",
+                     &r, &later);
+    assert_true(later);
+    assert_int_equal(r.status, 200);
+    assert_null(json_object_get(doc, "Attributes")); /* there was no item b */
+    json_decref(doc);
+    ddb_proto_resp_fini(&r);
+    /* answered at once: a request that fails its checks, another operation */
+    doc = call_later(&p, "DynamoDB_20120810.PutItem", "{\"TableName\":\"nst\"}", &r, &later);
+    assert_false(later);
+    assert_int_equal(r.status, 400);
+    json_decref(doc);
+    ddb_proto_resp_fini(&r);
+    doc = call_later(&p, "DynamoDB_20120810.GetItem",
+                     "{\"TableName\":\"nst\",\"Key\":{\"pk\":{\"S\":\"a\"}}}", &r, &later);
+    assert_false(later);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(json_object_get(doc, "Item"), "v"), "N")),
+        "3");
+    json_decref(doc);
+    ddb_proto_resp_fini(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_extra_error_fields_merged),
         cmocka_unit_test(test_sigv4_mode),
         cmocka_unit_test(test_reply_bytes_equal_json_dumps),
+        cmocka_unit_test(test_put_answered_later),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
