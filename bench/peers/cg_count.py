@@ -13,7 +13,8 @@ unless told otherwise; 50 requests per workload are sent first and their answers
     /usr/bin/python3 bench/peers/cg_count.py run DATA_DIR [--bin B] [-n 1000]
         [--workloads GetItem,QueryA,QueryB,GSIQuery] [--keep PREFIX]
 
-The write workloads (not in the default list) are run.py's / wrk.lua's: TransactCD (the
+The write workloads (not in the default list) are run.py's / wrk.lua's: PutItem (a new
+message row, one per request; durable, so each is a round of its own here), TransactCD (the
 messaging write C+D: TransactWriteItems of 6 actions with a ClientRequestToken, each on
 another conversation, so at most 2,000 - 50 requests), BatchWrite25 (25 new message rows),
 and TransactGet (TransactGetItems of a pair row and its two conversation rows, from the last
@@ -50,7 +51,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as R  # noqa: E402  (bench/peers/run.py: the data set, the requests, the client)
 
 WORKLOADS = ["GetItem", "QueryA", "QueryB", "GSIQuery"]
-WRITES = ["TransactCD", "BatchWrite25", "TransactGet", "GetItemCap", "BatchGet20"]
+WRITES = ["PutItem", "TransactCD", "BatchWrite25", "TransactGet", "GetItemCap", "BatchGet20"]
 
 
 def wait_ready(port, proc, seconds=120):
@@ -150,6 +151,10 @@ def write_lines(w, cl, ds, count):
         base = int(time.time() * 1000000)
         for i, row in enumerate(rows):
             out.append((ddb_line("TransactWriteItems", twi_body(row, R.ts_text(base + i), i)), None))
+    elif w == "PutItem":
+        for i in range(count):
+            out.append((ddb_line("PutItem", {"TableName": R.TABLE, "Item": msg_row(
+                f"MSG#cg-put-{i}", "0000", i)}), None))
     elif w == "BatchWrite25":
         for i in range(count):
             pk = f"MSG#cg-batch-{i}"
