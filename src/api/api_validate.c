@@ -821,6 +821,28 @@ static size_t node_len(const walk *w, const void *n)
     }
 }
 
+/* The length a model's constraint sees in the string s of n UTF-8 bytes: characters, not
+ * bytes, counted as UTF-16 code units (a character beyond U+FFFF is two).  AWS's constraints
+ * count characters (the Developer Guide's tag limits: "128 Unicode characters"; dynalite, whose
+ * texts were checked against AWS, counts JavaScript string lengths, i.e. UTF-16 units, as a
+ * Java String does); no AWS capture with characters beyond U+FFFF is known.  Units never
+ * exceed bytes and are at least a third of them, so the count runs only when the byte length
+ * could be out of [min, max]. */
+static size_t str_units(const api_shape *sh, const char *s, size_t n)
+{
+    bool maybe_long = sh->max != API_NOLIM && (int64_t)n > sh->max;
+    bool maybe_short = sh->min != API_NOLIM && (int64_t)n < 3 * sh->min;
+    if (!maybe_long && !maybe_short)
+        return n;
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        u += (c & 0xC0) != 0x80; /* a character's first byte */
+        u += c >= 0xF0;          /* beyond U+FFFF: a surrogate pair */
+    }
+    return u;
+}
+
 static bool node_int(const walk *w, const void *n, long long *out)
 {
     const api_jview *jv = w->jv;
@@ -867,8 +889,13 @@ static bool shape_ok(const walk *w, const api_shape *sh, const void *n)
         if (!sh->pattern->match(s, len))
             return false;
     }
-    if ((sh->min != API_NOLIM && (int64_t)len < sh->min) ||
-        (sh->max != API_NOLIM && (int64_t)len > sh->max))
+    size_t units = len;
+    if (w->jv->kind(n) == API_JK_STRING) {
+        const char *s = w->jv->str(n, &len);
+        units = str_units(sh, s, len);
+    }
+    if ((sh->min != API_NOLIM && (int64_t)units < sh->min) ||
+        (sh->max != API_NOLIM && (int64_t)units > sh->max))
         return false;
     if (sh->enums && w->jv->kind(n) == API_JK_STRING) {
         const char *s = w->jv->str(n, &len);
@@ -909,12 +936,17 @@ static void check_node(walk *w, bool bare, const api_shape *sh, const void *n)
             violation(w, bare, sh, n, c);
         }
     }
-    if (sh->min != API_NOLIM && (int64_t)len < sh->min) {
+    size_t units = len;
+    if (w->jv->kind(n) == API_JK_STRING) {
+        const char *s = w->jv->str(n, &len);
+        units = str_units(sh, s, len);
+    }
+    if (sh->min != API_NOLIM && (int64_t)units < sh->min) {
         snprintf(c, sizeof c, "Member must have length greater than or equal to %lld",
                  (long long)sh->min);
         violation(w, bare, sh, n, c);
     }
-    if (sh->max != API_NOLIM && (int64_t)len > sh->max) {
+    if (sh->max != API_NOLIM && (int64_t)units > sh->max) {
         snprintf(c, sizeof c, "Member must have length less than or equal to %lld",
                  (long long)sh->max);
         violation(w, bare, sh, n, c);
@@ -1077,8 +1109,9 @@ static void walk_node(walk *w, const api_member *m, const api_shape *sh, const v
                     if (check_keys && !bad_key) {
                         size_t kl;
                         const char *k = jv->iter_key(it, &kl);
-                        bool ok = (ks->min == API_NOLIM || (int64_t)kl >= ks->min) &&
-                                  (ks->max == API_NOLIM || (int64_t)kl <= ks->max) &&
+                        size_t ku = str_units(ks, k, kl);
+                        bool ok = (ks->min == API_NOLIM || (int64_t)ku >= ks->min) &&
+                                  (ks->max == API_NOLIM || (int64_t)ku <= ks->max) &&
                                   (!ks->pattern || ks->pattern->match(k, kl));
                         bad_key = !ok;
                     }

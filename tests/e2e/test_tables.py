@@ -1538,6 +1538,41 @@ def test_warm_throughput(raw, ddb_url, table_name, target):
     assert warm_of(d["GlobalSecondaryIndexes"][0]) == w(5, 6)
 
 
+# The request model's length constraints count characters, not UTF-8 bytes (AWS: the
+# Developer Guide's tag limits are "128 / 256 Unicode characters"; dynalite, whose texts were
+# checked against AWS, counts string lengths in characters).  ddbchat counted bytes, so a
+# 36-character ClientRequestToken of 2-byte characters, or a 128-character tag key, was
+# refused.  DynamoDB Local counts characters too (and has no tagging).
+def test_model_lengths_count_characters(raw, ddb_url, table_name, target):
+    name = table_name("u8len")
+    arn = make_table(raw, name)["TableArn"]
+
+    def twi(token):
+        return raw_request(ddb_url, {"ClientRequestToken": token, "TransactItems": [{"Put": {
+            "TableName": name, "Item": {"pk": {"S": "a"}}}}]},
+            target="DynamoDB_20120810.TransactWriteItems")
+
+    status, _, body = twi("é" * 36)
+    assert status == 200, body
+    status, _, body = twi("é" * 37)
+    assert status == 400
+    too_long = ("' at 'clientRequestToken' failed to satisfy constraint: Member must have "
+                "length less than or equal to 36")
+    assert json.loads(body).get("message", json.loads(body).get("Message")) == aws_or_local(
+        target, model_err("Value '" + "é" * 37 + too_long),
+        local="Value " + "é" * 37 + too_long.replace("'", "", 1))  # Local: no count, no quotes
+    if target == "dynamodb-local":  # no tagging
+        return
+    raw.tag_resource(ResourceArn=arn, Tags=[{"Key": "ü" * 128, "Value": "ß" * 256}])
+    assert raw.list_tags_of_resource(ResourceArn=arn)["Tags"] == [
+        {"Key": "ü" * 128, "Value": "ß" * 256}]
+    with pytest.raises(ClientError) as ei:
+        raw.tag_resource(ResourceArn=arn, Tags=[{"Key": "ü" * 129, "Value": "v"}])
+    assert err(ei) == ("ValidationException", model_err(
+        "Value '" + "ü" * 129 + "' at 'tags.1.member.key' failed to satisfy constraint: Member "
+        "must have length less than or equal to 128"))
+
+
 # UpdateTable's StreamSpecification texts, as the service words them (probed against AWS:
 # ack-api-quirks lab finding DDB-TABLE-050, verified 2026-10-09): a view type missing when
 # enabling or present when disabling, enabling a stream twice (even with another view type)
