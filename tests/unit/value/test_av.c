@@ -619,10 +619,62 @@ static void test_codec_known_bytes(void **state)
     arena_fini(&a);
 }
 
+/* av_encode appends after what the buffer holds; lengths of 128 and more take a two-byte
+ * varint; a value nested past AVC_MAX_DEPTH is ERR_INTERNAL and a buffer whose maximum is too
+ * small ERR_NOMEM, both leaving the buffer as it was (av.c measures first, then writes). */
+static void test_codec_appends_and_refuses(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    buf_t b;
+    buf_init(&b, 0);
+    assert_int_equal(buf_append(&b, "xy", 2), 0);
+    char text[200];
+    memset(text, 'q', sizeof text);
+    av_kv kv[3] = {{"s", 1, av_make_s(text, sizeof text)}, {"z", 1, {.type = AV_NULL}},
+                   {"l", 1, {.type = AV_L}}};
+    av_t inner = av_make_s("i", 1);
+    kv[2].val.u.list.items = &inner;
+    kv[2].val.u.list.n = 1;
+    av_t v = av_make_m(kv, 3);
+    assert_int_equal(av_encode(&v, &b), 0);
+    unsigned char head[] = {'x', 'y', 1, AVC_M, 3, 1, 's', AVC_S, 200 | 0x80, 1};
+    assert_int_equal(b.len, 2 + 3 + (5 + 200) + 3 + 7); /* xy, header, s, z, l */
+    assert_memory_equal(b.data, head, sizeof head);
+    unsigned char tail[] = {1, 'z', AVC_NULL, 1, 'l', AVC_L, 1, AVC_S, 1, 'i'};
+    assert_memory_equal(b.data + b.len - sizeof tail, tail, sizeof tail);
+    av_t back;
+    assert_int_equal(av_decode(b.data + 2, b.len - 2, &a, &back), 0);
+    assert_true(av_equal(&v, &back));
+    /* too deep: lists nested AVC_MAX_DEPTH + 2 times */
+    av_t *lv = arena_alloc(&a, sizeof *lv * (AVC_MAX_DEPTH + 3));
+    lv[AVC_MAX_DEPTH + 2] = av_make_s("d", 1);
+    for (int i = AVC_MAX_DEPTH + 1; i >= 0; i--) {
+        lv[i].type = AV_L;
+        lv[i].u.list.items = &lv[i + 1];
+        lv[i].u.list.n = 1;
+    }
+    size_t len = b.len;
+    assert_int_equal(av_encode(&lv[0], &b), ERR_INTERNAL);
+    assert_int_equal(b.len, len);
+    /* no room under the buffer's maximum */
+    buf_t small;
+    buf_init(&small, 64);
+    assert_int_equal(buf_append(&small, "ab", 2), 0);
+    assert_int_equal(av_encode(&v, &small), ERR_NOMEM);
+    assert_int_equal(small.len, 2);
+    assert_memory_equal(small.data, "ab", 2);
+    buf_fini(&small);
+    buf_fini(&b);
+    arena_fini(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_type_names),
+        cmocka_unit_test(test_codec_appends_and_refuses),
         cmocka_unit_test(test_equal),
         cmocka_unit_test(test_equal_large),
         cmocka_unit_test(test_compare_scalar),
