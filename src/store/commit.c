@@ -17,9 +17,11 @@
  * sleep.  On MDB_MAP_FULL the whole round is aborted, the map grown, and the round
  * run again (apply callbacks are pure functions of the old item, so re-running is safe).
  *
- * Each write of an _each caller runs in its own nested txn; an _atomic caller's writes run
- * without one when they cannot see one another (st_atomic_direct: all reads and checks
- * first, then all writes), else together in one nested txn.
+ * Each write of an _each caller runs straight in the round's txn (st_each_direct: its reads
+ * and checks, then its writes), in a nested txn of its own only on a table with an LSI; an
+ * _atomic caller's writes run without one when they cannot see one another
+ * (st_atomic_direct: all reads and checks first, then all writes), else together in one
+ * nested txn.
  * Per write: copy the old item into the caller's arena, call apply, validate the new item
  * against the schema (DynamoDB's texts, store_text.h), replace the base record, remove the
  * old index entries and add the new ones (sparse: an item without an index's key attributes
@@ -519,7 +521,7 @@ typedef struct round {
     uint64_t sseq;      /* stream sequence counter (stream.c), stored before the commit */
     uint64_t txnid;     /* the round's LMDB txn id (of its last run, after a map growth) */
     bool changed;       /* a write of the round was committed into the txn (it is dirty) */
-    bool nested;        /* every atomic caller in a nested txn (the run after a rerun) */
+    bool nested;        /* every caller in a nested txn (the run after a rerun) */
     bool rerun;         /* abort this run and run the round again with nested set */
 } round;
 
@@ -592,6 +594,44 @@ out:
     return rc;
 }
 
+/* One write of an _each caller without a nested txn (issue 13.3: LMDB mallocs a nested txn's
+ * dirty and free page lists anew, 2 MB + 1 MB mapped and unmapped per write): its read half,
+ * then its write half straight into the round's txn.  A failed read half wrote nothing: the
+ * write failed alone, as in its nested txn.  A table keeping item-collection sizes (an LSI)
+ * can fail a write half after its index entries (the 10 GB limit): *out_nested, nothing
+ * written (the caller runs the write nested).  A write half failing other than by an MDB
+ * error (out of memory): r->rerun, as st_atomic_direct.  Else 0 or an MDB error. */
+static int st_each_direct(store_t *s, MDB_txn *txn, round *r, store_write *w, bool *out_nested)
+{
+    st_wst ws;
+    int rc = 0, wr = st_write_read(s, txn, w, &ws);
+    if (wr) {
+        if (st_is_mdb_err(wr))
+            rc = wr;
+        goto out;
+    }
+    if (ws.coll) {
+        *out_nested = true;
+        goto out;
+    }
+    if (!ws.store)
+        goto out;
+    bool changed = false;
+    r->one.n = 0;
+    wr = st_write_store(s, txn, w, &ws, &r->one, &r->sseq, &changed);
+    if (wr) {
+        if (!st_is_mdb_err(wr))
+            r->rerun = true;
+        rc = wr;
+        goto out;
+    }
+    rc = st_delta_merge(&r->all, &r->one);
+    r->changed |= changed;
+out:
+    st_wst_fini(s, &ws);
+    return rc;
+}
+
 /* Runs the callers from `from` to the end of the round's list in txn. */
 static int st_round_body(store_t *s, MDB_txn *txn, round *r, wreq *from)
 {
@@ -634,6 +674,11 @@ static int st_round_body(store_t *s, MDB_txn *txn, round *r, wreq *from)
             }
         } else if (!q->atomic) {
             for (size_t i = 0; i < q->n; i++) {
+                bool each_nested = r->nested;
+                if (!each_nested && (rc = st_each_direct(s, txn, r, &q->w[i], &each_nested)))
+                    return rc;
+                if (!each_nested)
+                    continue;
                 MDB_txn *sub;
                 rc = mdb_txn_begin(s->env, txn, 0, &sub);
                 if (rc)
@@ -805,7 +850,7 @@ static void st_lead(store_t *s)
     err_t e;
     err_clear(&e);
     int rc = st_write_txn_ex(s, st_round_fn, &r, &e);
-    if (r.rerun) { /* a direct atomic caller failed half-written: again, nested (its cost only) */
+    if (r.rerun) { /* a direct write failed half-written: again, nested (its cost only) */
         r.rerun = false;
         r.nested = true;
         err_clear(&e);
