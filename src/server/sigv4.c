@@ -482,6 +482,13 @@ const char *sigv4_header_get(const sigv4_request *req, const char *name)
 }
 
 /* Appends a header value trimmed, with runs of spaces collapsed to one. */
+static int sigv4_puts(buf_t *out, const char *s)
+{
+    return buf_append(out, s, strlen(s));
+}
+
+/* The value with its ends trimmed and each run of spaces/tabs as one space: appended a run
+ * of other bytes at a time. */
 static int sigv4_put_trimmed(buf_t *out, const char *v)
 {
     while (*v == ' ' || *v == '\t')
@@ -489,15 +496,20 @@ static int sigv4_put_trimmed(buf_t *out, const char *v)
     size_t n = strlen(v);
     while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
         n--;
-    int prev_space = 0;
-    for (size_t i = 0; i < n; i++) {
-        int sp = v[i] == ' ' || v[i] == '\t';
-        if (sp && prev_space)
-            continue;
-        int rc = buf_putc(out, sp ? ' ' : (unsigned char)v[i]);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && v[j] != ' ' && v[j] != '\t')
+            j++;
+        int rc = buf_append(out, v + i, j - i);
         if (rc)
             return rc;
-        prev_space = sp;
+        if (j == n)
+            break;
+        if ((rc = buf_putc(out, ' ')))
+            return rc;
+        while (v[j] == ' ' || v[j] == '\t') /* n trims the end: a non-blank follows */
+            j++;
+        i = j;
     }
     return 0;
 }
@@ -574,7 +586,8 @@ int sigv4_canonical_request(const sigv4_request *req, const char *signed_headers
     buf_t once;
     buf_init(&once, SIGV4_CANON_MAX);
     /* method */
-    if ((rc = buf_printf(out, "%s\n", req->method)))
+    if ((rc = buf_reserve(out, 512)) || (rc = sigv4_puts(out, req->method)) ||
+        (rc = buf_putc(out, '\n')))
         goto nomem;
     /* URI: each segment URI-encoded twice (every service but S3). */
     {
@@ -599,9 +612,10 @@ int sigv4_canonical_request(const sigv4_request *req, const char *signed_headers
         }
         for (size_t i = 0; i < n; i++)
             name[i] = (char)tolower((unsigned char)p[i]);
-        name[n] = '\0';
-        if ((rc = buf_printf(out, "%s:", name)))
+        name[n] = ':';
+        if ((rc = buf_append(out, name, n + 1)))
             goto nomem;
+        name[n] = '\0';
         int found = 0;
         for (size_t i = 0; i < req->n_headers; i++) {
             if (strcasecmp(req->headers[i].name, name) != 0)
@@ -626,9 +640,14 @@ int sigv4_canonical_request(const sigv4_request *req, const char *signed_headers
     if ((rc = buf_putc(out, '\n')))
         goto nomem;
     /* signed headers, lower-cased */
-    for (const char *p = signed_headers; *p; p++)
-        if ((rc = buf_putc(out, (unsigned char)tolower((unsigned char)*p))))
+    {
+        size_t n = strlen(signed_headers);
+        if ((rc = buf_reserve(out, n)))
             goto nomem;
+        for (size_t i = 0; i < n; i++)
+            out->data[out->len + i] = (unsigned char)tolower((unsigned char)signed_headers[i]);
+        out->len += n;
+    }
     {
         /* The payload line: the hash of the body, or the value the client put in
          * X-Amz-Content-Sha256 (which then must match the body, unless UNSIGNED-PAYLOAD). */
@@ -641,7 +660,7 @@ int sigv4_canonical_request(const sigv4_request *req, const char *signed_headers
                          "computed.");
             goto done;
         }
-        if ((rc = buf_printf(out, "\n%s", declared ? declared : h)))
+        if ((rc = buf_putc(out, '\n')) || (rc = sigv4_puts(out, declared ? declared : h)))
             goto nomem;
     }
     rc = 0;
@@ -658,7 +677,9 @@ int sigv4_string_to_sign(const char *amz_date, const char *scope, const void *ca
 {
     char h[65];
     sigv4_sha256_hex(canonical, canonical_len, h);
-    if (buf_printf(out, "%s\n%s\n%s\n%s", SIGV4_ALGORITHM, amz_date, scope, h))
+    if (sigv4_puts(out, SIGV4_ALGORITHM "\n") || sigv4_puts(out, amz_date) ||
+        buf_putc(out, '\n') || sigv4_puts(out, scope) || buf_putc(out, '\n') ||
+        sigv4_puts(out, h))
         return err_set(e, ERR_NOMEM, "string to sign too large");
     return 0;
 }

@@ -163,6 +163,34 @@ static void test_iam_example(void **state)
     buf_fini(&sts);
 }
 
+/* Canonical headers as AWS's "Create a canonical request" says: names lower-cased, values
+ * trimmed at both ends with each run of spaces/tabs inside as one space, a repeated header's
+ * values joined with ',' in request order; the SignedHeaders line lower-cased. */
+static void test_canonical_headers_trimmed(void **state)
+{
+    (void)state;
+    static const sigv4_header hs[] = {
+        {"Host", "example.com"},
+        {"X-Amz-Meta", "  a \t b   c  "},
+        {"x-amz-meta", "d\t\te"},
+        {"X-Amz-Date", "\t20150830T123600Z"},
+        {"X-Blank", " \t "},
+    };
+    sigv4_request req = {.method = "POST", .path = "/", .headers = hs, .n_headers = 5,
+                         .body = "", .body_len = 0};
+    buf_t canon;
+    buf_init(&canon, 0);
+    err_t e = {0};
+    assert_int_equal(
+        sigv4_canonical_request(&req, "Host;X-Amz-Date;X-Amz-Meta;x-blank", &canon, &e), 0);
+    const char *want = "POST\n/\n\nhost:example.com\nx-amz-date:20150830T123600Z\n"
+                       "x-amz-meta:a b c,d e\nx-blank:\n\nhost;x-amz-date;x-amz-meta;x-blank\n"
+                       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    assert_int_equal(canon.len, strlen(want));
+    assert_memory_equal(canon.data, want, canon.len);
+    buf_fini(&canon);
+}
+
 static void test_parse_authorization(void **state)
 {
     (void)state;
@@ -527,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_sha256_empty),
         cmocka_unit_test(test_digests_interleaved_and_threaded),
         cmocka_unit_test(test_iam_example),
+        cmocka_unit_test(test_canonical_headers_trimmed),
         cmocka_unit_test(test_parse_authorization),
         cmocka_unit_test(test_amz_date),
         cmocka_unit_test(test_verify_botocore),
