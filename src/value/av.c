@@ -875,7 +875,7 @@ int av_stored_scan(const void *data, size_t len, const char *const *names,
     for (size_t j = 0; j < nnames; j++)
         memset(&vals[j], 0, sizeof vals[j]); /* AV_NONE */
     *size = 0;
-    size_t n, total = 0;
+    size_t n, total = 0, left = nnames;
     if (!data || len < 2 || d.p[0] != AV_CODEC_VERSION || d.p[1] != AVC_M || get_count(&d, &n))
         return ERR_INTERNAL;
     for (size_t i = 0; i < n; i++) {
@@ -891,12 +891,15 @@ int av_stored_scan(const void *data, size_t len, const char *const *names,
             if (get_bytes(&d, &p, &pn))
                 return ERR_INTERNAL;
             total += nl + (tag == AVC_N ? num_size(p, pn) : pn);
-            for (size_t j = 0; j < nnames; j++) {
+            /* matched only while a name is still unfound (a Query's page key: 2-4 names
+             * against every member of every item), first byte before memcmp */
+            for (size_t j = 0; left && j < nnames; j++) {
                 if (vals[j].type == AV_NONE && name_lens[j] == nl &&
-                    memcmp(names[j], name, nl) == 0) {
+                    (nl == 0 || names[j][0] == name[0]) && memcmp(names[j], name, nl) == 0) {
                     vals[j].type = tag == AVC_S ? AV_S : tag == AVC_N ? AV_N : AV_B;
                     vals[j].u.str.ptr = p;
                     vals[j].u.str.len = pn;
+                    left--;
                 }
             }
             continue;
