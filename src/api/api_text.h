@@ -349,6 +349,10 @@
 #define TXT_GSI_WARM_DECREASE                                                                   \
     TXT_CT_INVALID "Requested %s for WarmThroughput for index %s is lower than current "       \
                    "WarmThroughput, decreasing WarmThroughput is not supported"
+/* RestoreTableFromBackup / ...ToPointInTime: OnDemandThroughputOverride onto a provisioned
+ * restore (AWS, ack-api-quirks DDB-TABLE-280, 2026-10-09; %s: the first member given) */
+#define TXT_BK_ODT_OVERRIDE                                                                     \
+    "Cannot override %s for OnDemandThroughput unless BillingModeOverride is PAY_PER_REQUEST"
 /* a decrease past the day's budget (AWS, ack-api-quirks DDB-TABLE-184 / 326, live probes
  * 2026-10-09, and a 2023 capture in a public script: no final period; %lld the day's count,
  * then the last decrease and the next allowed one, tp_date_text) */

@@ -1308,7 +1308,7 @@ typedef struct bk_target {
     const char *dump_id;
     bool pitr;              /* the dump is the restore's own: removed once loaded */
     const char *bmo;        /* the overrides (may be NULL) */
-    json_t *gso, *lso, *pto, *sseo;
+    json_t *gso, *lso, *pto, *sseo, *odto;
 } bk_target;
 
 static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
@@ -1351,6 +1351,22 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
     const char *bm = json_string_value(json_object_get(meta, "BillingMode"));
     bool was_ppr = bm && !strcmp(bm, "PAY_PER_REQUEST"); /* bm dies when meta changes */
     bool ppr = bmo ? !strcmp(bmo, "PAY_PER_REQUEST") : was_ppr;
+    /* OnDemandThroughputOverride: only onto an on-demand restore, and it replaces the
+     * recorded ceilings (AWS, ack-api-quirks DDB-TABLE-280 / 281, live probes 2026-10-09) */
+    const char *odm = NULL;
+    for (int k = 0; !odm && k < 2; k++) {
+        static const char *const m[] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
+        if (json_is_integer(json_object_get(x->odto, m[k])))
+            odm = m[k];
+    }
+    if (odm && !ppr) {
+        rc = err_set(r->err, ERR_VALIDATION, TXT_BK_ODT_OVERRIDE, odm);
+        goto done;
+    }
+    if (odm) {
+        json_object_del(meta, "Odt");
+        api_odt_merge(meta, x->odto);
+    }
     json_t *gmeta = json_object_get(meta, "Gsi");
     json_t *new_gmeta = json_object();
     for (int pass = 0; pass < 2; pass++) { /* LSIs, then GSIs */
@@ -1524,7 +1540,7 @@ static void vld_billing_override(api_vld *v, const char *bmo)
 int op_restore_table_from_backup(api_req *r, json_t **out)
 {
     const char *target, *arn, *bmo;
-    json_t *gso, *lso, *pto, *sseo;
+    json_t *gso, *lso, *pto, *sseo, *odto;
     int rc;
     if ((rc = api_json_str_whole(r->body, "TargetTableName", r->arena, &target, r->err)) ||
         (rc = api_json_str_whole(r->body, "BackupArn", r->arena, &arn, r->err)) ||
@@ -1532,6 +1548,7 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
         (rc = api_json_arr(r->body, "GlobalSecondaryIndexOverride", &gso, r->err)) ||
         (rc = api_json_arr(r->body, "LocalSecondaryIndexOverride", &lso, r->err)) ||
         (rc = api_json_obj(r->body, "ProvisionedThroughputOverride", &pto, r->err)) ||
+        (rc = api_json_obj(r->body, "OnDemandThroughputOverride", &odto, r->err)) ||
         (rc = api_json_obj(r->body, "SSESpecificationOverride", &sseo, r->err)))
         return rc;
     api_vld v;
@@ -1568,7 +1585,8 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
                                 "RestoreDateTime", (json_int_t)api_wall_ms(), "InProgress", 1);
     bk_target x = {.target = target, .def = json_object_get(rec, "Def"),
                    .meta = json_object_get(rec, "Meta"), .restore = restore, .dump_id = id,
-                   .bmo = bmo, .gso = gso, .lso = lso, .pto = pto, .sseo = sseo};
+                   .bmo = bmo, .gso = gso, .lso = lso, .pto = pto, .sseo = sseo,
+                   .odto = odto};
     rc = restore ? bk_restore_into(r, &x, out) : bk_nomem(r);
     json_decref(restore);
 done:
@@ -1699,7 +1717,7 @@ static int bk_pitr_item(void *ctx, const av_t *item, err_t *e)
 int op_restore_table_to_point_in_time(api_req *r, json_t **out)
 {
     const char *target, *sname, *sarn, *bmo;
-    json_t *gso, *lso, *pto, *sseo, *when;
+    json_t *gso, *lso, *pto, *sseo, *odto, *when;
     bool has_latest = false, latest = false;
     int rc;
     if ((rc = api_json_str_whole(r->body, "TargetTableName", r->arena, &target, r->err)) ||
@@ -1710,6 +1728,7 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
         (rc = api_json_arr(r->body, "GlobalSecondaryIndexOverride", &gso, r->err)) ||
         (rc = api_json_arr(r->body, "LocalSecondaryIndexOverride", &lso, r->err)) ||
         (rc = api_json_obj(r->body, "ProvisionedThroughputOverride", &pto, r->err)) ||
+        (rc = api_json_obj(r->body, "OnDemandThroughputOverride", &odto, r->err)) ||
         (rc = api_json_obj(r->body, "SSESpecificationOverride", &sseo, r->err)))
         return rc;
     when = json_object_get(r->body, "RestoreDateTime");
@@ -1805,7 +1824,7 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
     }
     bk_target x = {.target = target, .def = def, .meta = meta, .restore = restore,
                    .dump_id = id, .pitr = true, .bmo = bmo, .gso = gso, .lso = lso,
-                   .pto = pto, .sseo = sseo};
+                   .pto = pto, .sseo = sseo, .odto = odto};
     if ((rc = bk_restore_into(r, &x, out)) == 0)
         made = false; /* the restore job owns the dump now */
 done:

@@ -245,6 +245,46 @@ def test_restore_keeps_index_ceilings(srv):
         "MaxReadRequestUnits": 10, "MaxWriteRequestUnits": 9}
 
 
+def test_restore_on_demand_override(srv):
+    """OnDemandThroughputOverride (AWS, ack-api-quirks DDB-TABLE-280 / 281, 2026-10-09): it
+    replaces the recorded table ceilings of an on-demand restore, and onto a provisioned one it
+    is refused ('Cannot override ... unless BillingModeOverride is PAY_PER_REQUEST').  ddbchat
+    ignored the member."""
+    url = srv.ddb_url
+    d = client_for(url)
+    for name, body in (("odo_ppr", {"BillingMode": "PAY_PER_REQUEST",
+                                    "OnDemandThroughput": {"MaxReadRequestUnits": 50}}),
+                       ("odo_prov", {"ProvisionedThroughput": {"ReadCapacityUnits": 1,
+                                                               "WriteCapacityUnits": 1}})):
+        status, _, resp = raw_request(url, dict(body, TableName=name, KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"}], AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"}]), target="DynamoDB_20120810.CreateTable")
+        assert status == 200, resp
+    arns = {}
+    for name in ("odo_ppr", "odo_prov"):
+        arns[name] = d.create_backup(TableName=name, BackupName="bk1")["BackupDetails"]["BackupArn"]
+        wait_available(d, arns[name])
+
+    def restore(arn, target, **extra):
+        status, _, resp = raw_request(url, dict(extra, TargetTableName=target, BackupArn=arn),
+                                      target="DynamoDB_20120810.RestoreTableFromBackup")
+        return status, json.loads(resp)
+
+    override = {"OnDemandThroughputOverride": {"MaxWriteRequestUnits": 7}}
+    status, resp = restore(arns["odo_ppr"], "odo_ppr2", **override)
+    assert status == 200, resp
+    wait_restored(d, "odo_ppr2")
+    status, _, resp = raw_request(url, {"TableName": "odo_ppr2"},
+                                  target="DynamoDB_20120810.DescribeTable")
+    assert json.loads(resp)["Table"]["OnDemandThroughput"] == {"MaxWriteRequestUnits": 7}
+    status, resp = restore(arns["odo_prov"], "odo_prov2", **override)
+    assert (status, resp["__type"].split("#")[-1], resp["message"]) == (
+        400, "ValidationException", "Cannot override MaxWriteRequestUnits for OnDemandThroughput "
+                                    "unless BillingModeOverride is PAY_PER_REQUEST")
+    with pytest.raises(d.exceptions.ResourceNotFoundException):
+        d.describe_table(TableName="odo_prov2")
+
+
 def test_errors(srv):
     """AWS's errors and texts: TableNotFound, BackupNotFound, TableAlreadyExists, validation."""
     d = client_for(srv.ddb_url)
