@@ -1,11 +1,12 @@
 /*
  * fuzz_rest — the messaging REST API without HTTP (src/messaging/rest.c): routing, query
- * strings (limit, cursor), JSON bodies, the service behind them, over the embedded engine in
+ * strings (limit, cursor, after), JSON bodies, the service behind them, over the embedded engine in
  * a temporary directory.
  *
  * Input: [flags byte] [request line: "METHOD /path?query"] '\n' [body].  The flags pick the
  * Authorization header: alice's valid token (most inputs, so the handlers are reached), the
- * body's first line as a raw header value, or none; and an Origin header.  Alice and bob
+ * body's first line as a raw header value, or none; an Origin header; an Idempotency-Key (one
+ * of two, so that retries and a key sent with another text happen).  Alice and bob
  * share a conversation: "@G@" in the path stands for its uuid (random), so
  * "/api/messages/@G@" reaches pattern A (and "@G@" in the body is replaced too).
  * Every answer must be a status 200..599 other than 5xx; an application/json one must be JSON
@@ -162,6 +163,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         .query = query,
                         .authorization = authorization,
                         .origin = (flags & 4) ? "http://localhost:3000" : NULL,
+                        /* a few keys, so retries (and a key's other text) happen */
+                        .idempotency_key = !(flags & 8) ? NULL : (flags & 16) ? "fz-k1" : "fz-k2",
                         .body = body,
                         .body_len = body_len};
     msg_http_resp r;
