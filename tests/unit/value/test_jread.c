@@ -389,6 +389,22 @@ static void test_sorted_dump(void **state)
         arena_fini(&a);
     }
     assert_int_equal(st.sorted, sizeof t / sizeof t[0]);
+    /* objects of 1 to 24 members around jout's insertion-sort bound (16), keys written in
+     * descending order, prefixes of one another and sharing prefixes ("k1" < "k10" < "k2") */
+    for (int n = 1; n <= 24; n++) {
+        char o[1024];
+        size_t k = 0;
+        o[k++] = '{';
+        for (int i = n - 1; i >= 0; i--)
+            k += (size_t)snprintf(o + k, sizeof o - k, "%s\"k%d\":{\"%.*s\":%d}",
+                                  i == n - 1 ? "" : ",", i, 1 + i % 3, "zyx", i);
+        o[k++] = '}';
+        arena_t a;
+        arena_init(&a);
+        sorted_same(parse_ok(&a, o, k), &a, &st);
+        arena_fini(&a);
+    }
+    assert_int_equal(st.sorted, sizeof t / sizeof t[0] + 24);
 }
 
 static void test_strings(void **state)
