@@ -443,10 +443,12 @@ static int parse_action(api_req *r, twa *a)
 /* The table and the checks against its schema.  A key that fails the schema (missing,
  * mistyped) or a Put's mistyped index key is this action's cancellation reason; an empty or
  * too long key value, an empty index key value, a ValidationException of the request. */
-static int bind_action(api_req *r, twa *a)
+static int bind_action(api_req *r, twa *a, const store_table *known)
 {
-    const store_table *t;
-    int rc = a->spec ? api_item_table(r, a->spec, &t) : api_table_get(r, a->tname, a->tname_len, &t);
+    const store_table *t = known;
+    int rc = t                ? 0
+             : a->spec        ? api_item_table(r, a->spec, &t)
+                              : api_table_get(r, a->tname, a->tname_len, &t);
     if (rc)
         return rc;
     a->w.t = t;
@@ -883,7 +885,14 @@ int op_transact_write_items(api_req *r, json_t **out)
     if (!w)
         return nomem(r);
     for (size_t i = 0; i < n; i++) {
-        if ((rc = bind_action(r, &acts[i])))
+        /* our reader's path: an earlier action's table of the same name, looked up once per
+         * request (the messaging C+D writes six actions to one table) */
+        const store_table *known = NULL;
+        for (size_t j = 0; j < i && !known && acts[i].tname; j++)
+            if (acts[j].tname && acts[j].tname_len == acts[i].tname_len &&
+                memcmp(acts[j].tname, acts[i].tname, acts[i].tname_len) == 0)
+                known = acts[j].w.t;
+        if ((rc = bind_action(r, &acts[i], known)))
             return rc;
         for (size_t j = 0; j < i; j++)
             if (acts[j].w.t == acts[i].w.t && !acts[i].key_mistyped && !acts[j].key_mistyped &&
