@@ -38,6 +38,7 @@ typedef struct cli_opts {
     const char *jwt_secret_file;
     const char *uuid;
     const char *cursor;
+    const char *after; /* --after T: page forward (msg_list_*_after) */
     bool json;
     bool help;
     bool no_demo;
@@ -123,6 +124,7 @@ static int parse(int argc, char **argv, cli_opts *o)
         else if (strcmp(name, "--jwt-secret-file") == 0) o->jwt_secret_file = val;
         else if (strcmp(name, "--uuid") == 0) o->uuid = val;
         else if (strcmp(name, "--cursor") == 0) o->cursor = val;
+        else if (strcmp(name, "--after") == 0) o->after = val;
         else if (strcmp(name, "--users") == 0) num = &o->users;
         else if (strcmp(name, "--conversations") == 0) num = &o->conversations;
         else if (strcmp(name, "--messages") == 0) num = &o->messages;
@@ -508,31 +510,39 @@ static json_t *message_json(const msg_message *m)
 int cli_get_conversation(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, &o) || o.help || o.n_pos != 1)
-        return usage("get-conversation",
-                     "<message_group_uuid> [--limit N] [--cursor C] [--all] [options]");
+    if (parse(argc, argv, &o) || o.help || o.n_pos != 1 || (o.cursor && o.after))
+        return usage("get-conversation", "<message_group_uuid> [--limit N] [--cursor C | "
+                                         "--after T] [--all] [options]");
     cli_ctx c;
     if (ctx_open(&c, &o))
         return 1;
     err_t e = {0};
     int rc = 0;
-    char *cursor = o.cursor ? strdup(o.cursor) : NULL;
+    const char *from = o.after ? o.after : o.cursor;
+    char *cursor = from ? strdup(from) : NULL;
     json_t *all = json_array();
     char *next = NULL;
-    /* pages come newest first; collect them, then print oldest -> newest */
+    /* pages come newest first; collect them newest first (forward pages, --after, come in
+     * the other order: each is put before the ones read), then print oldest -> newest */
     do {
         msg_message_page p;
-        rc = msg_list_messages(c.svc, NULL, o.pos[0], (int)o.limit, cursor, &p, &e);
+        rc = o.after ? msg_list_messages_after(c.svc, NULL, o.pos[0], (int)o.limit, cursor, &p,
+                                               &e)
+                     : msg_list_messages(c.svc, NULL, o.pos[0], (int)o.limit, cursor, &p, &e);
         if (rc)
             break;
-        for (size_t i = 0; i < p.n; i++)
-            json_array_append_new(all, message_json(&p.items[i]));
+        for (size_t i = 0; i < p.n; i++) {
+            if (o.after)
+                json_array_insert_new(all, i, message_json(&p.items[i]));
+            else
+                json_array_append_new(all, message_json(&p.items[i]));
+        }
         free(cursor);
         cursor = p.next_cursor ? strdup(p.next_cursor) : NULL;
         msg_message_page_free(&p);
     } while (o.all && cursor);
     next = cursor;
-    if (!rc && json_array_size(all) == 0 && !o.cursor) {
+    if (!rc && json_array_size(all) == 0 && !from) {
         rc = msg_failf(&e, MSG_E_NOT_FOUND, "no messages in conversation %s", o.pos[0]);
     }
     if (!rc) {
@@ -541,7 +551,8 @@ int cli_get_conversation(int argc, char **argv)
             json_t *rev = json_array();
             for (size_t i = n; i-- > 0;)
                 json_array_append(rev, json_array_get(all, i));
-            print_json(json_pack("{s:o,s:s?}", "messages", rev, "next_cursor", next));
+            print_json(json_pack("{s:o,s:s?}", "messages", rev,
+                                 o.after ? "next_after" : "next_cursor", next));
         } else {
             for (size_t i = n; i-- > 0;) {
                 json_t *m = json_array_get(all, i);
@@ -550,7 +561,9 @@ int cli_get_conversation(int argc, char **argv)
                        json_string_value(json_object_get(m, "handle")),
                        json_string_value(json_object_get(m, "message")));
             }
-            if (next)
+            if (next && o.after)
+                printf("-- newer messages: --after %s (or --all)\n", next);
+            else if (next)
                 printf("-- older messages: --cursor %s (or --all)\n", next);
         }
     }
@@ -563,8 +576,9 @@ int cli_get_conversation(int argc, char **argv)
 int cli_list_conversations(int argc, char **argv)
 {
     cli_opts o;
-    if (parse(argc, argv, &o) || o.help || o.n_pos != 1)
-        return usage("list-conversations", "<handle> [--limit N] [--cursor C] [options]");
+    if (parse(argc, argv, &o) || o.help || o.n_pos != 1 || (o.cursor && o.after))
+        return usage("list-conversations",
+                     "<handle> [--limit N] [--cursor C | --after T] [options]");
     cli_ctx c;
     if (ctx_open(&c, &o))
         return 1;
@@ -573,7 +587,8 @@ int cli_list_conversations(int argc, char **argv)
     msg_conversation_page p = {0};
     int rc = msg_user_by_handle(c.svc, o.pos[0], &u, &e);
     if (!rc)
-        rc = msg_list_conversations(c.svc, u.uuid, (int)o.limit, o.cursor, &p, &e);
+        rc = o.after ? msg_list_conversations_after(c.svc, u.uuid, (int)o.limit, o.after, &p, &e)
+                     : msg_list_conversations(c.svc, u.uuid, (int)o.limit, o.cursor, &p, &e);
     if (!rc) {
         if (o.json) {
             json_t *arr = json_array();
@@ -585,7 +600,8 @@ int cli_list_conversations(int argc, char **argv)
                                    cv->other.display_name, "handle", cv->other.handle, "message",
                                    cv->message, "created_at", cv->last_message_at));
             }
-            print_json(json_pack("{s:o,s:s?}", "conversations", arr, "next_cursor", p.next_cursor));
+            print_json(json_pack("{s:o,s:s?}", "conversations", arr,
+                                 o.after ? "next_after" : "next_cursor", p.next_cursor));
         } else {
             for (size_t i = 0; i < p.n; i++) {
                 const msg_conversation *cv = &p.items[i];
@@ -595,7 +611,7 @@ int cli_list_conversations(int argc, char **argv)
             if (p.n == 0)
                 printf("(no conversations)\n");
             if (p.next_cursor)
-                printf("-- more: --cursor %s\n", p.next_cursor);
+                printf("-- more: --%s %s\n", o.after ? "after" : "cursor", p.next_cursor);
         }
     }
     msg_conversation_page_free(&p);

@@ -335,6 +335,13 @@ def test_paging_forward_with_after(msg_server):
     st, h, convs = rest(msg_server, "GET",
                         f"/api/message_groups?limit=1&after={ms[5]['created_at']}", tb)
     assert [c["handle"] for c in convs] == ["fwd_a"] and h["x-next-after"] == ms[6]["created_at"]
+    # the CLI pages forward too: --after T [--all]
+    p = cli(msg_server, "get-conversation", g, "--after", ms[1]["created_at"], "--limit", "2",
+            "--all", "--json")
+    assert [m["message"] for m in json.loads(p.stdout)["messages"]] == \
+        ["f2", "f3", "f4", "f5", "f6"], p.stdout
+    p = cli(msg_server, "list-conversations", "fwd_b", "--after", ms[5]["created_at"], "--json")
+    assert [c["handle"] for c in json.loads(p.stdout)["conversations"]] == ["fwd_d", "fwd_a"]
     for q, code in (("after=yesterday", "bad_timestamp"),
                     (f"after={ms[0]['created_at']}&cursor=abc", "invalid_field")):
         st, _, b_ = rest(msg_server, "GET", f"/api/messages/{g}?{q}", tb)
