@@ -1077,6 +1077,15 @@ int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id
         int rc = msg_event_id_parse(last_event_id, &st, e);
         if (rc)
             return rc;
+        /* positions ahead of this clock (another server's clock, or made up) are taken as
+         * now: a floor in the future skipped every message of an unlisted conversation until
+         * then (a day ahead: a day of silence).  At most what came in the skew is sent again;
+         * clients drop what they have by uuid (the page does). */
+        if (st.floor > now)
+            st.floor = now;
+        for (int i = 0; i < st.n; i++)
+            if (st.pos[i].t > now)
+                st.pos[i].t = now;
         int64_t oldest = now - (int64_t)MSG_EVENTS_REPLAY_MAX_S * 1000000;
         if (st.floor < oldest) { /* replay at most MSG_EVENTS_REPLAY_MAX_S back */
             st.floor = oldest;

@@ -266,6 +266,20 @@ def test_bad_event_id(msg_server, people):
         s.close()
 
 
+def test_event_id_from_the_future_misses_nothing(msg_server, people):
+    # An id ahead of the server's clock (another server's clock behind a balancer, or made
+    # up) is taken as now: before, a floor a day ahead skipped every message for a day
+    _, tok = people
+    first = send(msg_server, tok["sse_alice"], "before the future id", handle="sse_carol")
+    ahead = int(time.time() * 1e6) + 86_400_000_000
+    for last in (f"v1:{ahead}", f"v1:{ahead},{first['message_group_uuid']}:{ahead}"):
+        s = open_stream(msg_server, tok["sse_carol"], last_event_id=last)
+        m = send(msg_server, tok["sse_alice"], f"after {last[:12]}",
+                 group=first["message_group_uuid"])
+        assert s.wait_for(lambda s: m["uuid"] in [x["uuid"] for x in s.messages()], 5), last
+        s.close()
+
+
 # ---- live delivery -----------------------------------------------------------------------
 
 def test_message_arrives_within_a_second(msg_server, people):
