@@ -797,13 +797,6 @@ static int st_round_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
     return rc;
 }
 
-/* The id of the last committed LMDB txn (by any process sharing the data dir). */
-static uint64_t st_last_txnid(store_t *s)
-{
-    MDB_envinfo info;
-    mdb_env_info(s->env, &info);
-    return (uint64_t)info.me_last_txnid;
-}
 
 /* Hands the lead of the next round to the head of the queue (qmu held, s->qhead set): a
  * waiting caller's thread, or a committer thread for a later caller (none waits for it).

@@ -50,10 +50,7 @@ void st_change_notify(store_t *s)
 
 uint64_t store_change_seq(store_t *s)
 {
-    MDB_envinfo info;
-    if (!s || mdb_env_info(s->env, &info) != 0)
-        return 0;
-    return (uint64_t)info.me_last_txnid;
+    return s ? st_last_txnid(s) : 0;
 }
 
 static int64_t st_mono_ms(void)

@@ -218,6 +218,16 @@ int st_sync_meta(store_t *s, err_t *e)
     return 0;
 }
 
+uint64_t st_last_txnid(store_t *s)
+{
+    /* mdb_env_info reads the meta pages, in the map: not while a grower moves it */
+    MDB_envinfo info;
+    st_map_rdlock(s);
+    int rc = mdb_env_info(s->env, &info);
+    st_map_unlock(s);
+    return rc ? 0 : (uint64_t)info.me_last_txnid;
+}
+
 int st_write_txn_ex(store_t *s, st_txn_fn fn, void *ctx, err_t *e)
 {
     if (s->opts.read_only)

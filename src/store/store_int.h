@@ -264,6 +264,10 @@ size_t st_rpool_count(store_t *s);
 void st_rpool_drain(store_t *s);
 /* True when this thread is inside one of the store's txns (holds maplock). */
 bool st_map_held(const store_t *s);
+/* The id of the last committed LMDB txn (by any process sharing the data dir); 0 when
+ * unknown.  Takes maplock shared: mdb_env_info reads the meta pages, which a map growth
+ * (st_write_txn_ex on MDB_MAP_FULL, another thread) unmaps and maps again. */
+uint64_t st_last_txnid(store_t *s);
 /* Runs fn in a write txn and commits; on MDB_MAP_FULL grows the map and runs fn again.
  * fn returns 0 (commit), a negative ERR_* (abort, returned), or an MDB error (abort; MAP_FULL
  * retried, others become ERR_IO). */
