@@ -938,9 +938,10 @@ static void st_lead(store_t *s)
         pthread_cond_broadcast(&s->qcv);
 }
 
-/* A committer thread: leads the rounds whose head is a later caller (st_promote).  Two of
- * them, so that one can lead the next round while the other waits for the commit that makes
- * its own round durable (st_lead); with one, st_lead syncs itself instead of waiting. */
+/* A committer thread: leads the rounds whose head is a later caller (st_promote).  Several
+ * (ST_COMMITTERS), so that one can lead the next round while another waits for the commit
+ * that makes its own round durable (st_lead); when none is idle, st_lead syncs itself
+ * instead of waiting. */
 static void *st_committer_main(void *arg)
 {
     store_t *s = arg;
