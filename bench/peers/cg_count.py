@@ -26,6 +26,10 @@ message) and BatchGet20 (BatchGetItem of a conversation's 20 messages).
 limit run.py's table shows; a DynamoDB request's count minus it is what the request's own path
 costs.
 
+`SignedGetItem` (alone: the server then has credentials and verifies every request) is
+GetItem with each request signed by botocore's SigV4Auth before the counters are zeroed: the
+cost of SigV4 verification is SignedGetItem minus GetItem.
+
 The REST routes (--workloads RestGroups,RestMessages) run on the same server's REST listener
 (embedded backend; the bearer tokens are run.py's), counted the same way.
 
@@ -54,11 +58,14 @@ WORKLOADS = ["GetItem", "QueryA", "QueryB", "GSIQuery"]
 WRITES = ["PutItem", "TransactCD", "BatchWrite25", "TransactGet", "GetItemCap", "BatchGet20"]
 
 
-def wait_ready(port, proc, seconds=120):
+def wait_ready(port, proc, health=False, seconds=120):
     for _ in range(seconds * 10):
         try:
             cl = R.Client(port, timeout=5)
-            st, _ = cl.ddb("ListTables", {})
+            if health:  # a server with credentials refuses the unsigned ListTables
+                st = cl.raw("GET", "/", {}, None)[0]
+            else:
+                st, _ = cl.ddb("ListTables", {})
             cl.close()
             if st == 200:
                 return
@@ -89,12 +96,34 @@ def prepare(a):
 
 
 def send(cl, line):
+    if len(line) == 4:  # signed_lines: the headers as signed
+        method, path, headers, body = line
+        return cl.raw(method, path, headers, body)
     method, path, op, auth, body = line
     if not op:  # a REST route (run.py's RestGroups / RestMessages lines)
         return cl.raw(method, path, {"Authorization": auth}, body)
     return cl.raw(method, path, {"Authorization": auth, "X-Amz-Target": "DynamoDB_20120810." + op,
                                  "Content-Type": "application/x-amz-json-1.0",
                                  "X-Amz-Date": R.DDB_DATE}, body)
+
+
+SIGNED_KEY, SIGNED_SECRET = "AKIDCGCOUNT", "cg-count-secret-0123456789"
+
+
+def signed_lines(port, lines):
+    """GetItem lines, each signed for 127.0.0.1:port (botocore's SigV4Auth, as the SDKs)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    signer = SigV4Auth(Credentials(SIGNED_KEY, SIGNED_SECRET), "dynamodb", "us-east-1")
+    out = []
+    for (method, path, op, _, body), want in lines:
+        req = AWSRequest(method=method, url=f"http://127.0.0.1:{port}{path}", data=body.encode(),
+                         headers={"X-Amz-Target": "DynamoDB_20120810." + op,
+                                  "Content-Type": "application/x-amz-json-1.0"})
+        signer.add_auth(req)
+        out.append(((method, path, dict(req.headers.items()), body), want))
+    return out
 
 
 def ddb_line(op, body):
@@ -208,20 +237,29 @@ def run(a):
     # names an earlier part defined otherwise, and callgrind_annotate shows nothing)
     extra = ["--dump-instr=yes", "--compress-strings=no"] if a.keep else []
     rest = any(w.startswith("Rest") for w in a.workloads.split(","))
+    signed = "SignedGetItem" in a.workloads.split(",")
+    if signed and a.workloads != "SignedGetItem":
+        raise SystemExit("cg_count: SignedGetItem runs alone (the server then verifies every "
+                         "request)")
+    env = dict(os.environ, DDBCHAT_JWT_SECRET=R.JWT_SECRET)
+    if signed:
+        env.update(DDBCHAT_ACCESS_KEY_ID=SIGNED_KEY, DDBCHAT_SECRET_ACCESS_KEY=SIGNED_SECRET)
     rest_port = R.free_port()
     listen = ["--api-port", str(rest_port)] if rest else ["--dynamodb-only"]
     p = subprocess.Popen(["valgrind", "--tool=callgrind", *extra,
                           f"--callgrind-out-file={outd}/cg.%p", a.bin, "serve", "--quiet",
                           *listen, "--threads", "2", "--data-dir", data,
-                          "--dynamodb-port", str(port)], stderr=subprocess.DEVNULL,
-                         env=dict(os.environ, DDBCHAT_JWT_SECRET=R.JWT_SECRET))
+                          "--dynamodb-port", str(port)], stderr=subprocess.DEVNULL, env=env)
     res = {}
     try:
-        wait_ready(port, p)
+        wait_ready(port, p, signed)
         reqs = R.Requests(dataset(a), random.Random(1))
         for w in a.workloads.split(","):
             cl = R.Client(rest_port if w.startswith("Rest") else port)
-            lines = write_lines(w, cl, dataset(a), a.n + 50) if w in WRITES else reqs.build(w)
+            if w == "SignedGetItem":
+                lines = signed_lines(port, reqs.build("GetItem")[:a.n + 50])
+            else:
+                lines = write_lines(w, cl, dataset(a), a.n + 50) if w in WRITES else reqs.build(w)
             for line, want in lines[:50]:
                 st, _, body = send(cl, line)
                 if w == "floor":  # GET /: the health text, not JSON
@@ -259,7 +297,7 @@ def main():
     ap.add_argument("--bin", default=os.path.join(R.REPO, "build", "ddbchat"))
     ap.add_argument("-n", type=int, default=1000, help="requests per workload (default 1000)")
     ap.add_argument("--workloads", default=",".join(WORKLOADS),
-                    help="of " + ",".join(WORKLOADS + WRITES + ["floor"]))
+                    help="of " + ",".join(WORKLOADS + WRITES + ["floor", "SignedGetItem"]))
     ap.add_argument("--keep", help="keep each workload's callgrind file as KEEP.<workload>")
     ap.add_argument("--users", type=int, default=100)
     ap.add_argument("--conversations", type=int, default=2000)
