@@ -79,6 +79,9 @@ static pthread_key_t sigv4_ctx_key; /* frees a thread's contexts when it ends */
 typedef struct sigv4_ctx {
     EVP_MD_CTX *md;
     EVP_MAC_CTX *mac;
+    EVP_MAC_CTX *sig;     /* signatures only: kept keyed with sig_key between requests */
+    bool sig_keyed;
+    unsigned char sig_key[32];
 } sigv4_ctx;
 static _Thread_local sigv4_ctx *sigv4_tctx;
 static _Thread_local bool sigv4_tctx_failed;
@@ -92,6 +95,9 @@ static void sigv4_ctx_free(void *p)
         sigv4_ssl.md_ctx_free(c->md);
     if (c->mac)
         sigv4_ssl.mac_ctx_free(c->mac);
+    if (c->sig)
+        sigv4_ssl.mac_ctx_free(c->sig);
+    explicit_bzero(c->sig_key, sizeof c->sig_key);
     free(c);
 }
 
@@ -144,10 +150,12 @@ static sigv4_ctx *sigv4_ctx_get(void)
     if (sigv4_ssl.md && sigv4_ssl.mac && (c = calloc(1, sizeof *c))) {
         c->md = sigv4_ssl.md_ctx_new();
         c->mac = sigv4_ssl.mac_ctx_new(sigv4_ssl.mac);
+        c->sig = sigv4_ssl.mac_ctx_new(sigv4_ssl.mac);
         char digest[] = "SHA256";
         OSSL_PARAM params[] = {OSSL_PARAM_utf8_string("digest", digest, sizeof digest - 1),
                                OSSL_PARAM_END};
-        if (!c->md || !c->mac || !sigv4_ssl.mac_ctx_set_params(c->mac, params) ||
+        if (!c->md || !c->mac || !c->sig || !sigv4_ssl.mac_ctx_set_params(c->mac, params) ||
+            !sigv4_ssl.mac_ctx_set_params(c->sig, params) ||
             pthread_setspecific(sigv4_ctx_key, c) != 0) {
             sigv4_ctx_free(c);
             c = NULL;
@@ -275,6 +283,25 @@ static void sigv4_signing_key_cached(const char *secret, const char *date, const
 void sigv4_signature(const unsigned char key[32], const void *msg, size_t n, char out[65])
 {
     unsigned char mac[32];
+    /* A client signs with the same derived key all day: the thread's signature context stays
+     * keyed with the last one, and a request with that key (compared in constant time)
+     * re-initialises it without a key, which reuses the key's prepared state (OpenSSL's
+     * HMAC) instead of hashing the key pads again.  Any failure: the keyed path. */
+    sigv4_ctx *c = sigv4_ssl_ready() ? sigv4_ctx_get() : NULL;
+    size_t olen = 0;
+    if (c) {
+        bool same = c->sig_keyed && sigv4_same(c->sig_key, key, 32);
+        c->sig_keyed = false;
+        if ((same ? sigv4_ssl.mac_init(c->sig, NULL, 0, NULL)
+                  : sigv4_ssl.mac_init(c->sig, key, 32, NULL)) &&
+            sigv4_ssl.mac_update(c->sig, msg, n) && sigv4_ssl.mac_final(c->sig, mac, &olen, 32) &&
+            olen == 32) {
+            memcpy(c->sig_key, key, 32);
+            c->sig_keyed = true;
+            sigv4_hex(mac, 32, out);
+            return;
+        }
+    }
     sigv4_hmac(key, 32, msg, n, mac);
     sigv4_hex(mac, 32, out);
 }
