@@ -443,7 +443,9 @@
     try {
       const payload = o.group ? { message: body, message_group_uuid: o.group } :
         { message: body, handle: o.handle };
-      const key = sendKey(o.group || `@${o.handle}`, body);
+      // keyed on the other person, not on o.group: the live stream may deliver the first
+      // message of a new conversation (setting o.group) before Send is pressed again
+      const key = sendKey(o.handle ? `@${o.handle}` : o.group, body);
       const { data } = await api('POST', '/api/messages', payload, { 'Idempotency-Key': key });
       pendingSend = null;
       if (state.open === o) {

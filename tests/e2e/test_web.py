@@ -45,7 +45,7 @@ def web(pytestconfig):
     try:
         ids = {h: add_user(srv, h, n) for h, n in
                [("web_alice", "Alice Web"), ("web_bob", "Bob Web"), ("web_carol", "Carol Web"),
-                ("web_dave", "Dave Web")]}
+                ("web_dave", "Dave Web"), ("web_erin", "Erin Web")]}
         srv.ids = ids
         srv.tok = {h: token(u, exp_in=3600) for h, u in ids.items()}
         yield srv
@@ -299,7 +299,7 @@ def test_paging_back_through_100_messages(web, two):
 # sees a network failure (the fetch wrapper throws after the real request completed).
 LOSE_FIRST_ANSWER = """
 window.__sentKeys = [];
-const realFetch = window.fetch;
+const realFetch = window.__realFetch || (window.__realFetch = window.fetch);  // once per page
 let lost = false;
 window.fetch = async (path, init) => {
   const post = init && init.method === 'POST' && path === '/api/messages';
@@ -359,6 +359,29 @@ def test_errors_in_words(web, two):
     # the live stream showed the stored message before Send was pressed again (it arrives
     # within ~50 ms); a second stored message would show as a second bubble
     assert bubbles(d).count(text) == 1, bubbles(d)
+    # The same for the first message of a new conversation, opened by handle: the live stream
+    # delivers the stored message (and with it the conversation's uuid) before Send is pressed
+    # again; the retry still carries the first key (review7 1: it got a new one, two copies)
+    by_css(d, "#new-btn")[0].click()
+    by_css(d, "#new-handle")[0].send_keys("web_erin\n")
+    wait(d, lambda d: by_css(d, "#conv:not([hidden])"), 5, "the draft conversation")
+    d.execute_script(LOSE_FIRST_ANSWER)
+    first = f"first to erin {time.time():.6f}"
+    d.execute_script("arguments[0].value = arguments[1];"
+                     "arguments[0].dispatchEvent(new Event('input'))", box, first)
+    box.send_keys(Keys.END, Keys.ENTER)
+    wait(d, lambda d: "cannot reach the server" in notice(d).lower(), 5, "the network notice")
+    wait(d, lambda d: bubbles(d).count(first) == 1, 5, "the stored message by the stream")
+    by_css(d, "#send")[0].click()
+    wait(d, lambda d: box.get_attribute("value") == "", 5, "the send")
+    keys = d.execute_script("return window.__sentKeys")
+    assert len(keys) == 2 and keys[0] and keys[0] == keys[1], keys
+    st, _, groups = rest(web, "GET", "/api/message_groups", web.tok["web_carol"])
+    g = [g for g in groups if g["handle"] == "web_erin"]
+    assert st == 200 and len(g) == 1, groups
+    st, _, page = rest(web, "GET", f"/api/messages/{g[0]['uuid']}", web.tok["web_carol"])
+    assert st == 200 and [m["message"] for m in page] == [first], page
+    assert bubbles(d) == [first], bubbles(d)
     # 401 in the middle of a session (the token expires): back to sign in, said in words
     short = token(web.ids["web_carol"], exp_in=4)
     sign_in_by_link(d, web, "web_carol", tok=short)
