@@ -265,8 +265,9 @@ bool api_table_has_lsi(const store_table *t);
 
 typedef enum api_wkind { API_W_PUT = 0, API_W_UPDATE, API_W_DELETE, API_W_CHECK } api_wkind;
 
-/* What one write does; the ctx of api_write_apply.  Lives in the request arena or on the
- * handler's stack (the handler waits while the committer runs apply). */
+/* What one write does; the ctx of api_write_apply.  Lives in the request arena, or on the
+ * handler's stack when the handler waits while the committer runs apply (a write answered
+ * later runs apply on an arena copy: the handler has returned). */
 typedef struct api_wctx {
     api_wkind kind;
     const store_table *t;

@@ -4,7 +4,7 @@
  * Layer: store.
  *
  * Design (an undo log, not snapshots plus a redo log).  While recovery is enabled for a table,
- * every committed change of one of its items writes, in the same nested txn as the change, a
+ * every committed change of one of its items writes, in the same txn as the change, a
  * history record holding the item's state BEFORE the change (its stored bytes, or "absent"
  * and its key).  The table's state at a moment T is then the current table with, for every
  * item changed after T, the before-image of its first change after T; current table and

@@ -9,8 +9,11 @@
  *
  * Concurrency: readers run in parallel with the writer (LMDB MVCC).  Writes go through a
  * group committer: writes submitted from many threads are applied in one LMDB write
- * transaction and one sync; each caller returns only after its write is durable; each write
- * runs in a nested transaction, so one failing write does not fail the others.  Several
+ * transaction and one sync; each caller returns (or, store_write_each_later, is called back)
+ * only after its write is durable.  One failing write does not fail the others: a write's read
+ * half (checks, apply) writes nothing, and a write half that fails other than by an LMDB error
+ * re-runs the round with each write in a nested transaction (always nested: LSI tables and
+ * writes of one atomic group that touch one key).  Several
  * processes may open the same data dir (the CLI while the server runs); the catalog is
  * reloaded when another process changed it.
  *
