@@ -322,25 +322,40 @@ static void test_write_atomic(void **state)
  * (base/mem.h), ~10 % of the server's CPU per TransactWriteItems at 64 connections.  So a
  * transaction makes no allocation of 1 MB or more; an LSI table's still runs nested (its
  * writes add up in one collection size), which this test also checks makes them. */
+#ifdef OOM_ACTIVE
+/* The two tables of the no-nested-txn tests: [0] with a GSI only, [1] with an LSI. */
+static void nested_tables(st_fix *f, const store_table *tt[2])
+{
+    store_index ix = st_ix("byg", true, st_kd("g", AV_S, NULL, AV_NONE), STORE_PROJ_ALL);
+    tt[0] = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), &ix, 1);
+    store_index lx = st_ix("lsi", false, st_kd("pk", AV_S, "lk", AV_S), STORE_PROJ_ALL);
+    tt[1] = st_create(f->s, "lsi", st_kd("pk", AV_S, "sk", AV_S), &lx, 1);
+}
+
+/* Three puts into t of items "<prefix>0".."<prefix>2" (in both tables' key and GSI shape). */
+static void nested_puts(st_fix *f, const store_table *t, char prefix, store_write w[3])
+{
+    for (int i = 0; i < 3; i++) {
+        char txt[96];
+        snprintf(txt, sizeof txt,
+                 "{\"pk\":{\"S\":\"%c%d\"},\"sk\":{\"S\":\"s\"},\"g\":{\"S\":\"g\"}}", prefix,
+                 i);
+        av_t *it = J(&f->a, txt);
+        w[i] = (store_write){
+            .table = t, .key = it, .apply = st_apply_put, .ctx = it, .arena = &f->a};
+    }
+}
+#endif
+
 static void test_atomic_no_nested_txn(void **state)
 {
 #ifdef OOM_ACTIVE
     st_fix *f = *state;
-    store_index ix = st_ix("byg", true, st_kd("g", AV_S, NULL, AV_NONE), STORE_PROJ_ALL);
-    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), &ix, 1);
-    store_index lx = st_ix("lsi", false, st_kd("pk", AV_S, "lk", AV_S), STORE_PROJ_ALL);
-    const store_table *lt = st_create(f->s, "lsi", st_kd("pk", AV_S, "sk", AV_S), &lx, 1);
+    const store_table *tables[2];
+    nested_tables(f, tables);
     for (int round = 0; round < 2; round++) {
-        const store_table *tt = round ? lt : t;
         store_write w[3];
-        for (int i = 0; i < 3; i++) {
-            char txt[96];
-            snprintf(txt, sizeof txt,
-                     "{\"pk\":{\"S\":\"k%d\"},\"sk\":{\"S\":\"s\"},\"g\":{\"S\":\"g\"}}", i);
-            av_t *it = J(&f->a, txt);
-            w[i] = (store_write){
-                .table = tt, .key = it, .apply = st_apply_put, .ctx = it, .arena = &f->a};
-        }
+        nested_puts(f, tables[round], 'k', w);
         err_t e;
         err_clear(&e);
         atomic_store(&big_seen, 0);
@@ -368,21 +383,12 @@ static void test_each_no_nested_txn(void **state)
 {
 #ifdef OOM_ACTIVE
     st_fix *f = *state;
-    store_index ix = st_ix("byg", true, st_kd("g", AV_S, NULL, AV_NONE), STORE_PROJ_ALL);
-    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), &ix, 1);
-    store_index lx = st_ix("lsi", false, st_kd("pk", AV_S, "lk", AV_S), STORE_PROJ_ALL);
-    const store_table *lt = st_create(f->s, "lsi", st_kd("pk", AV_S, "sk", AV_S), &lx, 1);
+    const store_table *tables[2];
+    nested_tables(f, tables);
     for (int round = 0; round < 2; round++) {
-        const store_table *tt = round ? lt : t;
+        const store_table *tt = tables[round];
         store_write w[3];
-        for (int i = 0; i < 3; i++) {
-            char txt[96];
-            snprintf(txt, sizeof txt,
-                     "{\"pk\":{\"S\":\"e%d\"},\"sk\":{\"S\":\"s\"},\"g\":{\"S\":\"g\"}}", i);
-            av_t *it = J(&f->a, txt);
-            w[i] = (store_write){
-                .table = tt, .key = it, .apply = st_apply_put, .ctx = it, .arena = &f->a};
-        }
+        nested_puts(f, tt, 'e', w);
         w[2].apply = st_apply_fail; /* a failed write, alone */
         err_t e;
         err_clear(&e);
