@@ -124,6 +124,7 @@ struct http_server {
     http_pool *pool;         /* the blocking requests of both listeners; NULL once stopping */
     pthread_mutex_t pool_mu; /* guards `pool` against the stop, and later_n */
     unsigned later_n;        /* writes answered later (http_run_later) not yet resumed */
+    unsigned later_limit;    /* beyond it such a write gets the busy reply (pool + queue) */
     pthread_cond_t later_cv; /* later_n fell to 0 */
     unsigned queue_limit, queue_timeout_ms;
     unsigned peek_delay_ms; /* tests: DDBCHAT_HALF_CLOSE_PEEK_DELAY_MS, a pause after the pool
@@ -939,16 +940,21 @@ static void http_later_done(void *ctx)
     http_later_gone(srv);
 }
 
-/* 1: suspended, answered by http_later_done; 0: r->resp holds the answer; -1: stopping (the
- * caller runs it the usual way). */
+/* 1: suspended, answered by http_later_done; 0: r->resp holds the answer; 2: too many in
+ * flight, the caller answers busy; -1: stopping (the caller runs it the usual way).
+ * Admission as for the pool's writes: as many may be in flight as the pool has threads plus
+ * its queue (--pool-threads + --queue-limit), so a flood of single writes is refused at once
+ * rather than waiting behind every other (review7 2). */
 static int http_run_later(http_req *r)
 {
     http_server *srv = r->l->srv;
     pthread_mutex_lock(&srv->pool_mu);
-    bool on = srv->pool != NULL;
-    if (on)
+    bool on = srv->pool != NULL, full = on && srv->later_n >= srv->later_limit;
+    if (on && !full)
         srv->later_n++;
     pthread_mutex_unlock(&srv->pool_mu);
+    if (full)
+        return 2;
     if (!on)
         return -1;
     http_resp_init(&r->resp);
@@ -987,6 +993,8 @@ static enum MHD_Result http_dispatch(http_req *r)
             return MHD_YES;
         if (lr == 0)
             return http_send(r);
+        if (lr == 2)
+            return http_answer_now(r, 0, NULL, false);
     }
     pthread_mutex_lock(&srv->pool_mu);
     if (srv->pool && http_pool_queued(srv->pool) >= srv->queue_limit) {
@@ -1528,8 +1536,9 @@ int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *cre
         const char *d = getenv("DDBCHAT_HALF_CLOSE_PEEK_DELAY_MS");
         srv->peek_delay_ms = d ? (unsigned)strtoul(d, NULL, 10) : 0;
     }
-    if (http_pool_new(cfg->pool_threads ? cfg->pool_threads : HTTP_POOL_MAX_THREADS,
-                      &srv->pool) != 0) {
+    unsigned pool_threads = cfg->pool_threads ? cfg->pool_threads : HTTP_POOL_MAX_THREADS;
+    srv->later_limit = pool_threads + srv->queue_limit;
+    if (http_pool_new(pool_threads, &srv->pool) != 0) {
         free(srv);
         return err_set(e, ERR_NOMEM, "out of memory");
     }

@@ -97,6 +97,22 @@ BATCH = json.dumps({"RequestItems": {"big": [
     {"PutRequest": {"Item": {"pk": {"S": f"w{j}"}, "v": {"S": "y" * 1000}}}} for j in range(25)]}})
 
 
+def test_single_writes_beyond_capacity_are_refused_at_once(ddbchat_server):
+    # PutItem is not handed to the pool (the committing thread answers it, README), but a
+    # flood of them meets the same bound: --pool-threads + --queue-limit in flight (here 2),
+    # the rest refused at once with the busy reply.  Before: every one waited its round, none
+    # refused, however many clients (review7 2).
+    srv = ddbchat_server("--pool-threads", "1", "--queue-limit", "1")
+    big_table(srv.ddb_url, items=0)
+    put = json.dumps({"TableName": "big", "Item": {"pk": {"S": "p"}, "v": {"S": "z" * 1000}}})
+    res = hammer(srv.ddb_url, threads=24, seconds=1, body=put, target="DynamoDB_20120810.PutItem")
+    assert {kind for st, kind, _ in res if st != 200} <= {"ThrottlingException"}
+    assert {st for st, _, _ in res} <= {200, 400}
+    ok = sum(1 for st, _, _ in res if st == 200)
+    assert ok and ok < len(res), (ok, len(res))
+    assert raw_request(srv.ddb_url, put, target="DynamoDB_20120810.PutItem")[0] == 200
+
+
 def test_requests_beyond_capacity_are_refused_fast_and_accepted_ones_stay_fast(ddbchat_server):
     # One pool thread for writes, two writes may wait for it, none longer than 500 ms; 48
     # clients send durable 25-item BatchWriteItems (each waits for its fsync) without pause.  Every
