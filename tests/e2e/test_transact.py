@@ -214,6 +214,39 @@ def test_transact_get(ddb_url, target, tt):
         local="Member must have length less than or equal to 100"))
 
 
+# A ProjectionExpression that matches no attribute of a present item: the service omits Item
+# (conformance suite tier2 transactGet "omits Item when the projection matches no attribute",
+# passing on AWS and Dynoxide); DynamoDB Local answers {"Item": {}}.
+def test_transact_get_projection_matching_nothing(ddb_url, target, tt):
+    ok(ddb_url, "PutItem", {"TableName": tt, "Item": {"pk": S("t7"), "v": N(1)}})
+    r = ok(ddb_url, "TransactGetItems", {"TransactItems": [
+        {"Get": {"TableName": tt, "Key": K("t1"), "ProjectionExpression": "#x",
+                 "ExpressionAttributeNames": {"#x": "doesNotExist"}}},
+        {"Get": {"TableName": tt, "Key": K("t7"), "ProjectionExpression": "v"}}]})
+    assert r["Responses"] == [aws_or_local(target, {}, local={"Item": {}}), {"Item": {"v": N(1)}}]
+
+
+# A ConditionCheck is billed as a transactional write, 2 write units for a small item, not as
+# a read (conformance suite tier2 transactWrite "a standalone ConditionCheck action costs 2
+# write capacity units", passing on AWS and Dynoxide). The check sits on its own table so its
+# line stands alone. DynamoDB Local reports CapacityUnits without the split.
+def test_transact_condition_check_billed_as_write(ddb, ddb_url, target, tt, table_name,
+                                                  make_table):
+    other = table_name("txc")
+    make_table(ddb, other)
+    ok(ddb_url, "PutItem", {"TableName": other, "Item": {"pk": S("here")}})
+    r = ok(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": tt, "Item": {"pk": S("cc1")}}},
+        {"ConditionCheck": {"TableName": other, "Key": K("here"),
+                            "ConditionExpression": "attribute_exists(pk)"}}],
+        "ReturnConsumedCapacity": "INDEXES"})
+    line = [c for c in r["ConsumedCapacity"] if c["TableName"] == other]
+    assert line == [aws_or_local(
+        target, {"TableName": other, "CapacityUnits": 2.0, "WriteCapacityUnits": 2.0,
+                 "Table": {"CapacityUnits": 2.0, "WriteCapacityUnits": 2.0}},
+        local={"TableName": other, "CapacityUnits": 2.0, "Table": {"CapacityUnits": 2.0}})]
+
+
 # An Update action without UpdateExpression: the model requires it (the service; DynamoDB
 # Local accepts the action and creates the item).
 def test_transact_update_without_expression(ddb_url, target, tt):

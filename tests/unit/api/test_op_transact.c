@@ -40,7 +40,7 @@ static void all_kinds(void **state)
                       "'ReturnConsumedCapacity':'TOTAL'}");
     it_member(r, "ConsumedCapacity",
               "[{'TableName':'tab1','CapacityUnits':6.0,'WriteCapacityUnits':6.0},"
-              "{'TableName':'tab2','CapacityUnits':2.0,'ReadCapacityUnits':2.0}]");
+              "{'TableName':'tab2','CapacityUnits':2.0,'WriteCapacityUnits':2.0}]"); /* a check: a write */
     json_decref(r);
     assert_int_equal(v_of_t1(f), 2);
     r = it_ok(f, "GetItem", "{'TableName':'tab1','Key':{'pk':{'S':'t3'}}}");
