@@ -19,6 +19,11 @@
  *                        stops at a bad table name, captured 2026-06);
  *   API_MF_BARE          the service's newer wording for this member: "Value at 'Name'" (no
  *                        value echo) with the JSON member names in the path.
+ *   API_MF_EMPTY_BARE    the same wording for an empty value only ("Value at 'TableName'
+ *                        failed to satisfy constraint: Member must have length greater than or
+ *                        equal to 1"); a value of another length keeps "Value '<echo>' at
+ *                        'tableName'" (PutItem, DeleteItem, UpdateItem: the conformance
+ *                        suite's captures of 2026-08-12 and 2026-09-06, every region);
  *   API_MF_ECHO_JSON     the value echo of this member is its JSON text, compact, in the
  *                        request's order ('{"bad!name":{"Keys":[...]}}'), not the Java
  *                        toString: BatchGetItem's RequestItems (the service's newer wording,
@@ -77,6 +82,7 @@ enum {
     API_MF_BARE = 1u << 4,
     API_MF_ECHO_JSON = 1u << 5,
     API_MF_KEYS_LAST = 1u << 6,
+    API_MF_EMPTY_BARE = 1u << 7,
 };
 
 struct api_member {

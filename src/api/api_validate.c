@@ -1066,7 +1066,11 @@ static void walk_node(walk *w, const api_member *m, const api_shape *sh, const v
     const api_jview *jv = w->jv;
     if (w->rc)
         return;
-    bool bare = m && (m->flags & API_MF_BARE);
+    /* an empty value of an API_MF_EMPTY_BARE member: the service's newer wording (its only
+     * violation there is the length's: the pattern allows '') */
+    bool bare = m && ((m->flags & API_MF_BARE) ||
+                      ((m->flags & API_MF_EMPTY_BARE) && jv->kind(n) == API_JK_STRING &&
+                       node_len(w, n) == 0));
     if (w->types_only) {
         if (!kind_ok(w, sh, n)) {
             w->rc = err_set(w->e, ERR_SERIALIZATION, "%s", kind_text(jv->kind(n)));

@@ -587,9 +587,21 @@ RNF = "ResourceNotFoundException"
          "constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, "
          "UPDATED_NEW]"),
      (V, "Return values set to invalid value")),
-    # a bad TableName is reported alone (the service stops there)
+    # a bad TableName is reported alone (the service stops there); an empty one of the three
+    # writes in the service's newer wording, no echo, the member as sent (the conformance
+    # suite's captures of 2026-08-12 and 2026-09-06, every captured region)
     ("PutItem", {"TableName": "", "Item": {}, "ReturnValues": "INVALID"},
-     (V, "1 validation error detected: Value '' at 'tableName' failed to satisfy constraint: "
+     (V, "1 validation error detected: Value at 'TableName' failed to satisfy constraint: "
+         "Member must have length greater than or equal to 1"),
+     (V, "Invalid table/index name.  Table/index names must be between 3 and 255 characters "
+         "long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'")),
+    ("DeleteItem", {"TableName": "", "Key": {}},
+     (V, "1 validation error detected: Value at 'TableName' failed to satisfy constraint: "
+         "Member must have length greater than or equal to 1"),
+     (V, "Invalid table/index name.  Table/index names must be between 3 and 255 characters "
+         "long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'")),
+    ("UpdateItem", {"TableName": "", "Key": {}},
+     (V, "1 validation error detected: Value at 'TableName' failed to satisfy constraint: "
          "Member must have length greater than or equal to 1"),
      (V, "Invalid table/index name.  Table/index names must be between 3 and 255 characters "
          "long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'")),
