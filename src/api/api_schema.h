@@ -24,6 +24,9 @@
  *                        equal to 1"); a value of another length keeps "Value '<echo>' at
  *                        'tableName'" (PutItem, DeleteItem, UpdateItem: the conformance
  *                        suite's captures of 2026-08-12 and 2026-09-06, every region);
+ *   API_MF_ANON          the service's pathless wording: "Failed to satisfy constraint:
+ *                        <constraint>", no value, no member name (ReturnValues of PutItem,
+ *                        DeleteItem, UpdateItem, same captures);
  *   API_MF_ECHO_JSON     the value echo of this member is its JSON text, compact, in the
  *                        request's order ('{"bad!name":{"Keys":[...]}}'), not the Java
  *                        toString: BatchGetItem's RequestItems (the service's newer wording,
@@ -69,6 +72,8 @@ typedef struct api_shape {
     int64_t min, max;          /* length (string, blob, list, map) or value (integer) bounds */
     const api_pattern *pattern;
     const char *const *enums;  /* NULL-terminated, in the order the service lists them */
+    const char *enum_text;     /* the list the service prints when it is not `enums` itself
+                                  (ReturnValues: its own spelling "UPDATE_NEW"); NULL: enums */
     const api_member *members; /* struct: {NULL}-terminated, in check order */
     const struct api_shape *elem; /* list element / map value */
     const struct api_shape *key;  /* map key */
@@ -83,6 +88,7 @@ enum {
     API_MF_ECHO_JSON = 1u << 5,
     API_MF_KEYS_LAST = 1u << 6,
     API_MF_EMPTY_BARE = 1u << 7,
+    API_MF_ANON = 1u << 8,
 };
 
 struct api_member {

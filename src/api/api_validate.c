@@ -314,6 +314,7 @@ typedef struct walk {
     size_t nseg, depth;
     const void *json_node; /* the value of an API_MF_ECHO_JSON member: echoed as JSON */
     bool keys_last;        /* walking an API_MF_KEYS_LAST member */
+    bool anon;             /* walking an API_MF_ANON member: pathless violations */
     char late[API_VLD_TEXT_MAX]; /* its key violation, added when nothing else was */
 } walk;
 
@@ -771,9 +772,24 @@ static void violation_text(walk *w, bool bare, const api_shape *sh, const void *
 static void violation(walk *w, bool bare, const api_shape *sh, const void *n,
                       const char *constraint)
 {
+    if (w->anon) {
+        api_vld_add(w->v, "Failed to satisfy constraint: %s", constraint);
+        return;
+    }
     char text[API_VLD_TEXT_MAX];
     violation_text(w, bare, sh, n, constraint, text);
     api_vld_add(w->v, "%s", text);
+}
+
+/* An enum's members as the service lists them: "A, B, C". */
+static void enum_list(const api_shape *sh, sbuf *b)
+{
+    if (sh->enum_text) {
+        sb_str(b, sh->enum_text);
+        return;
+    }
+    for (size_t i = 0; sh->enums[i]; i++)
+        sb_fmt(b, "%s%s", i ? ", " : "", sh->enums[i]);
 }
 
 /* The constraint texts of one shape, in the order the service lists them inside "Map
@@ -799,8 +815,7 @@ static void constraint_list(const api_shape *sh, sbuf *b)
     if (sh->enums) {
         sb_str(b, any ? ", " : "");
         sb_str(b, "Member must satisfy enum value set: [");
-        for (size_t i = 0; sh->enums[i]; i++)
-            sb_fmt(b, "%s%s", i ? ", " : "", sh->enums[i]);
+        enum_list(sh, b);
         sb_str(b, "]");
     }
 }
@@ -958,8 +973,7 @@ static void check_node(walk *w, bool bare, const api_shape *sh, const void *n)
         if (!found) {
             sbuf b = sb_make(c, sizeof c);
             sb_str(&b, "Member must satisfy enum value set: [");
-            for (size_t i = 0; sh->enums[i]; i++)
-                sb_fmt(&b, "%s%s", i ? ", " : "", sh->enums[i]);
+            enum_list(sh, &b);
             sb_str(&b, "]");
             violation(w, bare, sh, n, c);
         }
@@ -1050,13 +1064,15 @@ static void walk_member(walk *w, const api_member *m, const void *obj)
         violation(w, (m->flags & API_MF_BARE) != 0, m->shape, NULL, "Member must not be null");
     } else {
         const void *json_node = w->json_node;
-        bool keys_last = w->keys_last;
+        bool keys_last = w->keys_last, anon = w->anon;
         if (m->flags & API_MF_ECHO_JSON)
             w->json_node = n;
         w->keys_last = (m->flags & API_MF_KEYS_LAST) != 0;
+        w->anon = (m->flags & API_MF_ANON) != 0;
         walk_node(w, m, m->shape, n);
         w->json_node = json_node;
         w->keys_last = keys_last;
+        w->anon = anon;
     }
     pop(w);
 }
@@ -1201,6 +1217,7 @@ int api_validate_request_in(const api_jview *jv, const void *req, const api_shap
     w.nseg = w.depth = 0;
     w.json_node = NULL;
     w.keys_last = false;
+    w.anon = false;
     w.late[0] = '\0';
     top_cache(&w, in, req);
     /* the top-level members absent from the request (most of them) are passed over here,

@@ -242,12 +242,15 @@ def test_return_values_put_delete(ddb_url, target, t1):
                      ("DeleteItem", {"Key": {"pk": S("a")}, "ReturnValues": "UPDATED_OLD"})]:
         err(ddb_url, op, dict(body, TableName=t1), V,
             aws_or_local(target, "ReturnValues can only be ALL_OLD or NONE", local=local_rv))
-    for op, body, v in [("PutItem", {"Item": {"pk": S("a")}, "ReturnValues": "all_old"}, "all_old"),
-                        ("UpdateItem", {"Key": {"pk": S("a")}, "ReturnValues": "XX"}, "XX")]:
+    # the writes' ReturnValues: the service's pathless text, its own list and spelling (the
+    # conformance suite's captures of 2026-08-12 and 2026-09-06, every captured region)
+    for op, body in [("PutItem", {"Item": {"pk": S("a")}, "ReturnValues": "all_old"}),
+                     ("UpdateItem", {"Key": {"pk": S("a")}, "ReturnValues": "XX"}),
+                     ("DeleteItem", {"Key": {"pk": S("a")}, "ReturnValues": "UPDATE_NEW"})]:
         err(ddb_url, op, dict(body, TableName=t1), V, aws_or_local(
-            target, f"1 validation error detected: Value '{v}' at 'returnValues' failed to "
-            "satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, "
-            "ALL_OLD, NONE, UPDATED_NEW]", local=local_rv))
+            target, "1 validation error detected: Failed to satisfy constraint: Member must "
+            "satisfy enum value set: [ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATE_NEW, NONE]",
+            local=local_rv))
     r = ok(ddb_url, "DeleteItem", {"TableName": t1, "Key": {"pk": S("a")}, "ReturnValues": "ALL_OLD"})
     assert r["Attributes"] == {"pk": S("a"), "y": S("q")}
     r = ok(ddb_url, "DeleteItem", {"TableName": t1, "Key": {"pk": S("a")}, "ReturnValues": "ALL_OLD"})
@@ -546,9 +549,8 @@ RNF = "ResourceNotFoundException"
          "defined; attribute value: :zz"),
      (V, "One of the required keys was not given a value")),
     ("PutItem", {"Item": {"x": S("1")}, "ReturnValues": "BAD"},
-     (V, "1 validation error detected: Value 'BAD' at 'returnValues' failed to satisfy "
-         "constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, "
-         "UPDATED_NEW]"),
+     (V, "1 validation error detected: Failed to satisfy constraint: Member must satisfy enum "
+         "value set: [ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATE_NEW, NONE]"),
      (V, "Return values set to invalid value")),
     ("PutItem", {"Item": {"x": S("1")}, "ExpressionAttributeValues": {":q": S("1")}},
      (V, "ExpressionAttributeValues can only be specified when using expressions: "
@@ -563,29 +565,30 @@ RNF = "ResourceNotFoundException"
      (V, "Invalid UpdateExpression: An expression attribute value used in expression is not "
          "defined; attribute value: :zz"),
      (V, "One or more parameter values were invalid: Type mismatch for key")),
-    # several constraint violations: all reported, in the service's order (us-east-1 capture)
+    # several constraint violations: all reported, in the service's order, ReturnValues in its
+    # pathless text after ReturnConsumedCapacity (the conformance suite's captures of
+    # 2026-08-12 and 2026-09-06, probes o_put_three_bad_enums / o_del_two_bad_enums, every
+    # captured region)
     ("PutItem", {"Item": {"pk": S("a")}, "ReturnValues": "INVALID",
                  "ReturnConsumedCapacity": "INVALID", "ReturnItemCollectionMetrics": "INVALID"},
-     (V, "3 validation errors detected: Value 'INVALID' at 'returnValues' failed to satisfy "
-         "constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, "
-         "UPDATED_NEW]; Value 'INVALID' at 'returnConsumedCapacity' failed to satisfy "
-         "constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]; Value "
-         "'INVALID' at 'returnItemCollectionMetrics' failed to satisfy constraint: Member must "
-         "satisfy enum value set: [SIZE, NONE]"),
+     (V, "3 validation errors detected: Value 'INVALID' at 'returnConsumedCapacity' failed to "
+         "satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]; Failed "
+         "to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, UPDATED_OLD, "
+         "ALL_NEW, UPDATE_NEW, NONE]; Value 'INVALID' at 'returnItemCollectionMetrics' failed to "
+         "satisfy constraint: Member must satisfy enum value set: [SIZE, NONE]"),
      (V, "Return values set to invalid value")),
     ("DeleteItem", {"Key": {"pk": S("a")}, "ReturnValues": "INVALID",
                     "ReturnConsumedCapacity": "INVALID"},
-     (V, "2 validation errors detected: Value 'INVALID' at 'returnValues' failed to satisfy "
-         "constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, "
-         "UPDATED_NEW]; Value 'INVALID' at 'returnConsumedCapacity' failed to satisfy "
-         "constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]"),
+     (V, "2 validation errors detected: Value 'INVALID' at 'returnConsumedCapacity' failed to "
+         "satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]; Failed "
+         "to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, UPDATED_OLD, "
+         "ALL_NEW, UPDATE_NEW, NONE]"),
      (V, "Return values set to invalid value")),
-    # UpdateItem stops at an invalid ReturnValues (the service, 2026-06)
+    # UpdateItem stops at an invalid ReturnValues (o_upd_two_bad_enums, same captures)
     ("UpdateItem", {"Key": {"pk": S("a")}, "ReturnValues": "INVALID",
                     "ReturnConsumedCapacity": "INVALID"},
-     (V, "1 validation error detected: Value 'INVALID' at 'returnValues' failed to satisfy "
-         "constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, "
-         "UPDATED_NEW]"),
+     (V, "1 validation error detected: Failed to satisfy constraint: Member must satisfy enum "
+         "value set: [ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATE_NEW, NONE]"),
      (V, "Return values set to invalid value")),
     # a bad TableName is reported alone (the service stops there); an empty one of the three
     # writes in the service's newer wording, no echo, the member as sent (the conformance

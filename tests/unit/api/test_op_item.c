@@ -234,9 +234,8 @@ static void update_item(void **state)
            "{UpdateExpression}");
     it_err(f, "UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ReturnValues':'XX'}",
            ERR_VALIDATION,
-           "1 validation error detected: Value 'XX' at 'returnValues' failed to satisfy "
-           "constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, "
-           "UPDATED_NEW]");
+           "1 validation error detected: Failed to satisfy constraint: Member must satisfy enum "
+           "value set: [ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATE_NEW, NONE]");
 }
 
 /* ConsumedCapacity: writes in 1 KB units of max(old, new); reads in 4 KB units, eventually
