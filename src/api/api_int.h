@@ -140,6 +140,9 @@ void api_thr_refund(api_req *r, const store_table *t, const store_index *ix, boo
  * entry), member by member: -1 removes a member's ceiling, an emptied "Odt" goes (op_table.c;
  * UpdateTable and the restores). */
 void api_odt_merge(json_t *holder, json_t *odt);
+/* The first member of an OnDemandThroughput object out of range (its name), or NULL: a
+ * ceiling is 1 or more, -1 only where it removes one (`minus1`: UpdateTable). */
+const char *api_odt_out_of_range(json_t *odt, bool minus1);
 
 /* A handler: fills *out (new reference) or returns a negative ERR_* with r->err set.  A hot
  * handler instead describes its success reply through api_reply (api_out.h), once, after

@@ -1363,6 +1363,14 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
         rc = err_set(r->err, ERR_VALIDATION, TXT_BK_ODT_OVERRIDE, odm);
         goto done;
     }
+    /* the override's ceilings in CreateTable's range (1 or more; -1 refused as at a
+     * creation): the service's answer to a bad override is not known, so CreateTable's rule
+     * and text (test_backups test_restore_odt_override_range) */
+    const char *odr = odm ? api_odt_out_of_range(x->odto, false) : NULL;
+    if (odr) {
+        rc = err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, odr);
+        goto done;
+    }
     if (odm) {
         json_object_del(meta, "Odt");
         api_odt_merge(meta, x->odto);
@@ -1402,6 +1410,15 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
                     }
                     if (!ppr && (rcu < 1 || wcu < 1)) {
                         rc = err_set(r->err, ERR_VALIDATION, "%s", TXT_BK_PROVISIONED_NEEDS_TP);
+                        json_decref(new_gmeta);
+                        goto done;
+                    }
+                    const char *gm =
+                        ppr ? api_odt_out_of_range(json_object_get(o, "OnDemandThroughput"),
+                                                   false)
+                            : NULL;
+                    if (gm) { /* as a GSI of CreateTable (see the table's above) */
+                        rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, gm, in);
                         json_decref(new_gmeta);
                         goto done;
                     }

@@ -170,7 +170,7 @@ static const char *odt_first(json_t *odt)
  * more; -1 ("no ceiling") only where it removes one, i.e. in UpdateTable (`minus1`):
  * CreateTable and a new index refuse it (AWS, ack-api-quirks DDB-TABLE-039 for the table,
  * DDB-TABLE-128 for an index; 0 and -2 everywhere, DDB-TABLE-051). */
-static const char *odt_out_of_range(json_t *odt, bool minus1)
+const char *api_odt_out_of_range(json_t *odt, bool minus1)
 {
     for (int k = 0; k < 2; k++) {
         json_t *v = json_object_get(odt, odt_m[k]);
@@ -579,8 +579,8 @@ static void tp_set(json_t *m, long long rcu, long long wcu, int64_t until)
  * DynamoDB Local describes both dates as 0 and counts nothing (test_tables
  * test_update_table_throughput_dates names it).  A change raising one value and lowering the
  * other is stamped both ways and counts as a decrease (AWS, ack-api-quirks DDB-TABLE-157:
- * "RCU down with WCU up also = one decrease"); a billing mode switch is stamped neither way
- * (not known).
+ * "RCU down with WCU up also = one decrease"); a billing mode switch stamps no date, and a
+ * switch to PAY_PER_REQUEST counts one decrease of each GSI, none of the table (DDB-TABLE-153).
  *
  * The decrease budget (AWS, ack-api-quirks DDB-TABLE-184 / 185 / 326 / 157, live probes
  * 2026-10-09): 4 decreases per UTC day, then one 3600 s after the last one completed, the
@@ -1467,7 +1467,7 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
     const char *om;
     if (!ppr && (om = odt_first(odt)))
         return err_set(r->err, ERR_VALIDATION, TXT_CT_ODT_PROVISIONED, om);
-    if ((om = odt_out_of_range(odt, false)))
+    if ((om = api_odt_out_of_range(odt, false)))
         return err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, om);
     /* warm throughput: at least on-demand's initial throughput, or the provisioned units
      * (AWS, ack-api-quirks DDB-TABLE-039) */
@@ -1560,7 +1560,7 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
                 rc = err_set(r->err, ERR_VALIDATION, TXT_CT_GSI_ODT_PROVISIONED, xm, name);
                 goto out;
             }
-            if ((xm = odt_out_of_range(xodt, false))) {
+            if ((xm = api_odt_out_of_range(xodt, false))) {
                 rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, xm, name);
                 goto out;
             }
@@ -2165,7 +2165,7 @@ static int ut_gsi_on_demand(api_req *r, json_t *act, const char *iname, json_t *
     bool any = ut_has_units(warm, "ReadUnitsPerSecond", "WriteUnitsPerSecond") || odt_first(odt);
     if (json_object_get(act, "ProvisionedThroughput") || !any)
         return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_PPR_ONLY, iname);
-    const char *om = odt_out_of_range(odt, true);
+    const char *om = api_odt_out_of_range(odt, true);
     if (om)
         return err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, om, iname);
     /* warm throughput only grows (AWS, ack-api-quirks DDB-TABLE-155 / 456) */
@@ -2297,7 +2297,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     const char *om;
     if (!to_ppr && (om = odt_first(q->odt)))
         return err_set(r->err, ERR_VALIDATION, TXT_UT_ODT_PROVISIONED, om);
-    if ((om = odt_out_of_range(q->odt, true)))
+    if ((om = api_odt_out_of_range(q->odt, true)))
         return err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, om);
     /* warm throughput only grows; a raise is under way a while, the table ACTIVE (AWS,
      * ack-api-quirks DDB-TABLE-059 / 061 / 179) */
@@ -2415,7 +2415,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             const char *xm;
             if (!to_ppr && (xm = odt_first(xodt)))
                 return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_ODT_PROVISIONED, xm, iname);
-            if ((xm = odt_out_of_range(xodt, false)))
+            if ((xm = api_odt_out_of_range(xodt, false)))
                 return err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, xm, iname);
             static const long long od_floor[2] = {WARM_OD_READ, WARM_OD_WRITE};
             if (to_ppr && (xm = warm_below(json_object_get(act, "WarmThroughput"), od_floor)))
@@ -2598,6 +2598,12 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         json_object_foreach(json_object_get(meta, "Gsi"), gk, gv)
         {
             warm_raise(gv, true, WARM_OD_READ, WARM_OD_WRITE);
+            /* the switch counts one decrease of each GSI, the table's count stays (AWS,
+             * ack-api-quirks DDB-TABLE-153: "the switch to PAY_PER_REQUEST incremented the
+             * GSI's NumberOfDecreasesToday to 1 (table counter stayed 0)"; DynamoDB Local
+             * counts nothing: test_tables test_switch_to_on_demand_counts_gsi_decrease) */
+            tp_settle(gv, now);
+            tp_count_decrease(gv, now);
         }
     }
     json_decref(stream);

@@ -285,6 +285,48 @@ def test_restore_on_demand_override(srv):
         d.describe_table(TableName="odo_prov2")
 
 
+def test_restore_odt_override_range(srv):
+    """A restore's on-demand ceilings are range-checked as CreateTable's are (1 or more; 0, -5
+    and -1 refused with CreateTable's texts, the GSI's naming the index): the service's answer
+    to a bad override is not known (DDB-TABLE-280 / 281 probed good values only), so the
+    creation's rule (review7 5).  ddbchat stored 0 and -5 as ceilings and took -1 as none."""
+    url = srv.ddb_url
+    d = client_for(url)
+    status, _, resp = raw_request(url, {
+        "TableName": "odr_src", "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                 {"AttributeName": "g", "AttributeType": "S"}],
+        "GlobalSecondaryIndexes": [{
+            "IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}}]}, target="DynamoDB_20120810.CreateTable")
+    assert status == 200, resp
+    arn = d.create_backup(TableName="odr_src", BackupName="bk1")["BackupDetails"]["BackupArn"]
+    wait_available(d, arn)
+
+    def restore(target, **extra):
+        status, _, resp = raw_request(url, dict(extra, TargetTableName=target, BackupArn=arn),
+                                      target="DynamoDB_20120810.RestoreTableFromBackup")
+        resp = json.loads(resp)
+        return status, resp.get("__type", "").split("#")[-1], resp.get("message")
+
+    pre = "One or more parameter values were invalid: "
+    for v in (0, -5, -1):
+        assert restore("odr_t", OnDemandThroughputOverride={"MaxWriteRequestUnits": v}) == (
+            400, "ValidationException", pre + "Requested MaxWriteRequestUnits for "
+            "OnDemandThroughput for table is outside of valid range")
+        assert restore("odr_g", GlobalSecondaryIndexOverride=[{
+            "IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"},
+            "OnDemandThroughput": {"MaxReadRequestUnits": v}}]) == (
+            400, "ValidationException", pre + "Requested MaxReadRequestUnits for "
+            "OnDemandThroughput for index : by_g is outside of valid range")
+    for name in ("odr_t", "odr_g"):
+        with pytest.raises(d.exceptions.ResourceNotFoundException):
+            d.describe_table(TableName=name)
+    assert restore("odr_ok", OnDemandThroughputOverride={"MaxWriteRequestUnits": 1})[0] == 200
+
+
 def test_errors(srv):
     """AWS's errors and texts: TableNotFound, BackupNotFound, TableAlreadyExists, validation."""
     d = client_for(srv.ddb_url)

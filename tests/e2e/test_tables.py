@@ -885,6 +885,27 @@ def test_update_table_decrease_budget(ddb_url, table_name, target):
     assert t["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["NumberOfDecreasesToday"] == 1
 
 
+# A switch from PROVISIONED to PAY_PER_REQUEST counts one decrease of each GSI (its units
+# go to 0) and none of the table: AWS, ack-api-quirks DDB-TABLE-153 ("the switch to
+# PAY_PER_REQUEST incremented the GSI's NumberOfDecreasesToday to 1 (table counter stayed
+# 0)"). ddbchat counted nothing; DynamoDB Local describes no GSI ProvisionedThroughput then.
+def test_switch_to_on_demand_counts_gsi_decrease(ddb_url, table_name, target):
+    name = table_name("swdec")
+    if time.time() % 86400 > 86400 - 60:
+        pytest.skip("the decrease count resets at 00:00 UTC, within a minute")
+    pt = {"ReadCapacityUnits": 2, "WriteCapacityUnits": 2}
+    status, _, resp = raw_request(ddb_url, {
+        "TableName": name, "KeySchema": ks("h"), "AttributeDefinitions": ad(h="S", g="S"),
+        "ProvisionedThroughput": pt, "GlobalSecondaryIndexes": [gsi("gsi1", pt=pt)]},
+        target="DynamoDB_20120810.CreateTable")
+    assert status == 200, resp
+    assert update_raw(ddb_url, {"TableName": name, "BillingMode": "PAY_PER_REQUEST"})[0] == 200
+    t = describe_raw(ddb_url, name)
+    assert t["ProvisionedThroughput"]["NumberOfDecreasesToday"] == 0
+    g = t["GlobalSecondaryIndexes"][0].get("ProvisionedThroughput", {})
+    assert g.get("NumberOfDecreasesToday") == aws_or_local(target, 1, local=None)
+
+
 def test_update_table_gsi_create_backfills_and_delete(ddb, table_name):
     # Pins: a GSI added by UpdateTable is CREATING in the response, becomes ACTIVE, holds the
     # existing items (backfill), its key attribute joins AttributeDefinitions; deleting it
