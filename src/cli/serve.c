@@ -112,8 +112,8 @@ static void serve_usage(FILE *f)
             "  --queue-limit N           writes waiting for one of them (default 64); more\n"
             "                            get the busy reply at once (single-item writes:\n"
             "                            beyond N + --pool-threads in flight)\n"
-            "  --queue-timeout MS        a write that waited MS ms for one gets the busy\n"
-            "                            reply instead (default 1000)\n"
+            "  --queue-timeout MS        a write that waited MS ms for one, or in the commit\n"
+            "                            queue, gets the busy reply instead (default 1000)\n"
             "  --credentials-file FILE   verify SigV4 signatures against the keys in FILE,\n"
             "                            lines \"ACCESS_KEY_ID SECRET_ACCESS_KEY\"; also taken\n"
             "                            from DDBCHAT_ACCESS_KEY_ID/DDBCHAT_SECRET_ACCESS_KEY.\n"
@@ -589,6 +589,8 @@ int cli_serve(int argc, char **argv)
         so.gsi_lag_ms = o.gsi_lag_ms;
         so.item_collection_limit = o.item_collection_limit;
         so.backfill_delay_ms = o.backfill_delay_ms;
+        /* a write answered later (no pool thread) meets --queue-timeout in the store's queue */
+        so.later_wait_ms = o.queue_timeout_ms ? o.queue_timeout_ms : HTTP_DEFAULT_QUEUE_TIMEOUT_MS;
         if (store_open(o.data_dir, &so, &store, &e))
             goto fail;
         if (met_new(&metrics)) {

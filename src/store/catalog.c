@@ -525,13 +525,6 @@ fail:
     return rc;
 }
 
-static int64_t st_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int st_cat_check(store_t *s, err_t *e)
 {
     MDB_txn *txn;

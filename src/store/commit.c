@@ -636,9 +636,18 @@ out:
 static int st_round_body(store_t *s, MDB_txn *txn, round *r, wreq *from)
 {
     int rc;
+    int64_t now = 0;
     for (wreq *q = from; q; q = q->next) {
         q->rc = 0;
         err_clear(&q->err);
+        if (q->queued_ms) { /* a later caller: refused, not run, past its wait (--queue-timeout) */
+            if (!now)
+                now = st_mono_ms();
+            if (now - q->queued_ms > (int64_t)s->opts.later_wait_ms) {
+                q->rc = err_set(&q->err, ERR_THROTTLING, STXT_BUSY);
+                continue;
+            }
+        }
         bool nested = r->nested;
         if (q->atomic && !nested && (rc = st_atomic_direct(s, txn, r, q, &nested)))
             return rc;
@@ -1103,6 +1112,8 @@ int store_write_each_later(store_t *s, store_write *w, size_t n, store_done_fn d
     q->n = n;
     q->done = done;
     q->done_ctx = ctx;
+    if (s->opts.later_wait_ms)
+        q->queued_ms = st_mono_ms();
     pthread_mutex_lock(&s->qmu);
     int rc = 0;
     if (s->stopping)

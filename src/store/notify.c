@@ -53,13 +53,6 @@ uint64_t store_change_seq(store_t *s)
     return s ? st_last_txnid(s) : 0;
 }
 
-static int64_t st_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 uint64_t store_change_wait(store_t *s, uint64_t seen, int timeout_ms)
 {
     uint64_t cur = store_change_seq(s);

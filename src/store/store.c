@@ -52,6 +52,13 @@ int64_t st_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t st_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 bool st_is_mdb_err(int rc)
 {
     /* LMDB's own codes, or an errno (positive) from the OS */

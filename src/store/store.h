@@ -165,6 +165,11 @@ typedef struct store_opts {
      * maintenance thread pauses this long before a new index leaves its allocation phase and
      * before each backfill batch, so that clients can observe AWS's phases on small tables. */
     int backfill_delay_ms;
+    /* A write queued without waiting (store_write_each_later) that no round has begun to run
+     * this many ms after it was queued is answered ERR_THROTTLING (DynamoDB's busy reply)
+     * and not run, so that an overloaded store refuses rather than commits late (`serve
+     * --queue-timeout`); 0 = no limit (the default). */
+    unsigned later_wait_ms;
 } store_opts;
 
 void store_opts_default(store_opts *o);
@@ -385,7 +390,9 @@ typedef void (*store_done_fn)(void *ctx, int rc, const err_t *e);
  * stay valid until done is called.  Or returns an error and done is never called: ERR_IO
  * (read-only store), ERR_SERVICE_UNAVAILABLE (closing), ERR_NOMEM, ERR_INTERNAL (no writes,
  * called from an apply callback, or no committer thread could be started).  store_close
- * answers every queued write before it returns. */
+ * answers every queued write before it returns.  With opts.later_wait_ms, done may get
+ * ERR_THROTTLING: the writes waited that long in the queue and were not run (none of them
+ * changed anything; w[i].rc stay 0). */
 int store_write_each_later(store_t *s, store_write *w, size_t n, store_done_fn done, void *ctx,
                            err_t *e);
 /* Applies all writes or none (a transaction of up to STORE_MAX_TXN_ITEMS, distinct keys).

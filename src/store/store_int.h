@@ -99,6 +99,7 @@ typedef struct wreq {
      * promoted, it is led by a committer thread (commit.c st_committer_main) */
     store_done_fn done;
     void *done_ctx;
+    int64_t queued_ms;  /* when it was queued (st_mono_ms), if opts.later_wait_ms */
     struct wreq *lnext; /* st_lead's list of its round's later callers */
 } wreq;
 
@@ -258,6 +259,8 @@ void st_change_notify(store_t *s);
 
 /* ---- store.c: txns, map growth ---- */
 int64_t st_now_ms(void);
+/* CLOCK_MONOTONIC in ms (for waits; st_now_ms is the wall clock) */
+int64_t st_mono_ms(void);
 /* A read txn (maplock held shared until st_rtxn_end).  Returns 0 or an MDB error. */
 int st_rtxn_begin(store_t *s, MDB_txn **out);
 void st_rtxn_end(store_t *s, MDB_txn *txn);

@@ -53,6 +53,10 @@
  * exceeded." instead (op_transact.c) */
 #define STXT_COLL_TOO_BIG "Collection size exceeded"
 
+/* a write that waited longer than opts.later_wait_ms in the queue: the service's busy reply
+ * (ThrottlingException), as the endpoint's for a request beyond its admission bounds */
+#define STXT_BUSY "Rate of requests exceeds the allowed throughput."
+
 /* tables */
 #define STXT_TABLE_NOT_FOUND "Cannot do operations on a non-existent table"
 #define STXT_TABLE_EXISTS "Cannot create preexisting table"

@@ -8,6 +8,7 @@
 
 #include "store/backup.h"
 #include "store/store_int.h"
+#include "store/store_text.h"
 
 static const store_table *mk_gsi_table(st_fix *f, store_proj p)
 {
@@ -558,6 +559,7 @@ typedef struct carry {
     av_t *item;
     _Atomic int started; /* the first round's apply is running */
     int saw_queued;      /* ... and saw the second caller queued before it returned */
+    int hold_ms;         /* and then kept its round this long */
     arena_t a;
 } carry;
 
@@ -574,6 +576,8 @@ static int apply_wait_queued(void *ctx, const av_t *old, arena_t *a, const av_t 
         if (!c->saw_queued)
             usleep(1000);
     }
+    if (c->hold_ms)
+        usleep((useconds_t)c->hold_ms * 1000);
     *out_new = c->item;
     return 0;
 }
@@ -668,6 +672,8 @@ static int apply_wait_two_queued(void *ctx, const av_t *old, arena_t *a, const a
         if (!c->saw_queued)
             usleep(1000);
     }
+    if (c->hold_ms)
+        usleep((useconds_t)c->hold_ms * 1000);
     *out_new = c->item;
     return 0;
 }
@@ -882,6 +888,60 @@ static void test_later_close_in_flight(void **state)
     assert_int_equal(idx_scan(f, t, NULL, &all), LW_N);
 }
 
+/* --queue-timeout for the writes answered later (opts.later_wait_ms): one queued while a
+ * round runs long (its first write's apply holds it hold_ms after seeing it queued) waited
+ * that long; past its limit it is answered ERR_THROTTLING (DynamoDB's busy reply, which the
+ * SDKs retry) and not run: nothing written, so a retry applies it once.  With no limit, or
+ * within it, it is committed.  Before later_wait_ms: committed however long it waited. */
+static void later_wait_case(st_fix *f, unsigned wait_ms, int hold_ms, const char *pk, int want_rc,
+                            size_t want_items)
+{
+    st_close(f->s);
+    store_opts o;
+    store_opts_default(&o);
+    o.ttl_thread = false; /* durable */
+    o.later_wait_ms = wait_ms;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
+    const store_table *t = st_pin(f->s, "tbl");
+    assert_non_null(t);
+    carry c = {.s = f->s, .t = t, .hold_ms = hold_ms};
+    arena_init(&c.a);
+    char txt[96];
+    snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"%s\"},\"sk\":{\"N\":\"1\"}}", pk);
+    c.item = J(&c.a, txt);
+    pthread_t th;
+    pthread_create(&th, NULL, carry_first, &c);
+    while (!atomic_load(&c.started))
+        usleep(1000);
+    static lw x;
+    atomic_store(&lw_answered, 0);
+    snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"%s\"},\"sk\":{\"N\":\"2\"}}", pk);
+    assert_int_equal(lw_queue(f->s, t, &x, txt), 0);
+    pthread_join(th, NULL);
+    assert_int_equal(c.saw_queued, 1);
+    lw_wait(1);
+    assert_int_equal(atomic_load(&x.calls), 1);
+    assert_int_equal(x.rc, want_rc);
+    assert_int_equal(x.w.rc, 0);
+    if (want_rc)
+        assert_string_equal(x.e.msg, STXT_BUSY);
+    av_t *all;
+    assert_int_equal(idx_scan(f, t, NULL, &all), want_items);
+    arena_fini(&c.a);
+    lw_free(&x, 1);
+}
+
+static void test_later_queue_wait(void **state)
+{
+    st_fix *f = *state;
+    mk_gsi_table(f, STORE_PROJ_ALL);
+    later_wait_case(f, 20, 150, "late", ERR_THROTTLING, 1); /* 150 ms > 20: refused */
+    later_wait_case(f, 0, 150, "nolimit", 0, 3);            /* no limit: committed */
+    later_wait_case(f, 5000, 0, "intime", 0, 5);            /* within it: committed */
+}
+
 /* A round that outgrows the map (MDB_MAP_FULL) is aborted, the map grown and the round run
  * again: its later callers are answered once, after the re-run, and their items are there. */
 static void test_later_map_full_rerun(void **state)
@@ -1042,6 +1102,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_later_answered_after_sync, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_later_close_in_flight, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_later_map_full_rerun, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_later_queue_wait, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_durable_file_written_ahead, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_write_deleted_table, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_apply_reentry, st_setup, st_teardown),
