@@ -104,14 +104,14 @@ typedef struct api_later {
 } api_later;
 #define API_LATER 1 /* api_call_out_jr_later: the answer comes through later->done */
 
-/* api_call_out_jr that may answer later: a PutItem, UpdateItem or DeleteItem queues its
- * write and returns API_LATER
+/* api_call_out_jr that may answer later: a PutItem, UpdateItem, DeleteItem or
+ * BatchWriteItem queues its writes and returns API_LATER
  * (after later->suspend); every other request, and every request of an api with
  * --transaction-conflicts or --throttle (they may wait), is answered now as by
  * api_call_out_jr (0 or an error; suspend and done not called).  arena: the request's
  * (values, expressions), the caller's.  req and what it points into, caller, arena, w,
  * out_extra and e must stay valid until done is called. */
-/* Whether api_call_out_jr_later answers the single-item writes later: false with
+/* Whether api_call_out_jr_later answers those writes later: false with
  * --transaction-conflicts or --throttle, whose writes may wait (run them on a thread that may
  * block: api_call_out_jr_later would answer them now, waiting). */
 bool api_writes_later(const api_t *api);

@@ -605,110 +605,14 @@ static json_t *bw_sent(const bw_table *bt, size_t i)
     return jread_to_jansson(bt->jlist->items[i]);
 }
 
-int op_batch_write_item(api_req *r, json_t **out)
+/* The reply of a BatchWriteItem the store has run (w: the writes, in request order; skip:
+ * those left unprocessed, or NULL). */
+static int bw_reply(api_req *r, const bw_req *qp, store_write *w, const av_t *keys,
+                    const bool *skip)
 {
-    bw_req q;
-    memset(&q, 0, sizeof q);
-    int rc = r->jbody ? bw_parse_jr(r, r->jbody, &q) : BW_JANSSON;
-    if (rc) { /* not the common request: the jansson path from the start */
-        memset(&q, 0, sizeof q);
-        if ((rc = api_req_body(r)) || (rc = bw_parse_json(r, &q)))
-            return rc;
-    }
+    const bw_req q = *qp;
     size_t total = q.total, nt = q.nt;
-    api_wctx *cx = q.cx;
-    store_write *w = arena_zalloc(r->arena, sizeof *w * total);
-    av_t *keys = arena_zalloc(r->arena, sizeof *keys * total);
-    uint64_t *kd = arena_alloc(r->arena, sizeof *kd * total);
-    if (!w || !keys || !kd)
-        return nomem(r);
-    for (size_t ti = 0; ti < nt; ti++) {
-        const bw_table *bt = &q.tabs[ti];
-        const store_table *t = NULL;
-        if ((rc = api_table_get(r, bt->name, bt->name_len, &t)))
-            return rc;
-        for (size_t k = bt->first; k < bt->first + bt->n; k++) {
-            if (cx[k].kind == API_W_PUT) {
-                if ((rc = api_key_extract(r, &t->key, &q.docs[k], API_KEY_ITEM_BATCH,
-                                          &keys[k])) ||
-                    (rc = api_item_index_keys_check(r, t, &q.docs[k])))
-                    return rc;
-                cx[k].item = &q.docs[k];
-            } else if ((rc = api_key_extract(r, &t->key, &q.docs[k], API_KEY_PARAM,
-                                             &keys[k]))) {
-                return rc;
-            }
-            kd[k] = bk_digest(&keys[k]);
-            for (size_t j = bt->first; j < k; j++)
-                if (kd[j] == kd[k] && api_key_equal(&t->key, &keys[j], &keys[k]))
-                    return err_set(r->err, ERR_VALIDATION, TXT_DUP_KEYS);
-            cx[k].t = t;
-            cx[k].key = &keys[k];
-            w[k].table = t;
-            w[k].key = &keys[k];
-            w[k].apply = api_write_apply;
-            w[k].ctx = &cx[k];
-            w[k].arena = r->arena;
-            w[k].want_old = q.rcc != API_RCC_NONE || (r->api->thr && t->n_idx);
-        }
-    }
-    /* --transaction-conflicts: a write of an item an ongoing transaction holds is left
-     * unprocessed (BatchWriteItem has no TransactionConflictException among its errors: the
-     * API Reference returns an item-level failure in UnprocessedItems); the others hold their
-     * items while they run.  --throttle: each write admitted on its own; the others are left
-     * unprocessed. */
-    bool *skip = NULL, *busy = NULL;
-    uint64_t *hk = NULL;
-    store_write *run = w;
-    size_t nrun = total, nheld = 0;
-    if (r->api->txn_conflicts || r->api->thr) {
-        skip = arena_zalloc(r->arena, sizeof *skip * total);
-        run = arena_zalloc(r->arena, sizeof *run * total);
-        if (!skip || !run)
-            return nomem(r);
-    }
-    if (r->api->txn_conflicts) {
-        hk = arena_alloc(r->arena, sizeof *hk * total);
-        busy = arena_zalloc(r->arena, sizeof *busy * total);
-        if (!hk || !busy)
-            return nomem(r);
-        for (size_t i = 0; i < total; i++)
-            if (api_hold_key(w[i].table, w[i].key, &hk[i]))
-                hk[i] = 0;
-        if (api_hold_writes(r->api, hk, total, busy))
-            return nomem(r);
-        for (size_t i = 0; i < total; i++)
-            nheld += skip[i] = busy[i];
-        api_hold_wait(r->api);
-    }
-    if (skip) {
-        nrun = 0;
-        for (size_t i = 0; i < total; i++) {
-            if (skip[i])
-                continue;
-            if (r->api->thr && api_thr_admit(r, w[i].table, NULL, true, API_THR_WRITE))
-                skip[i] = true;
-            else
-                run[nrun++] = w[i];
-        }
-        if (nrun == 0 && nheld == 0 && r->err->code) {
-            if (hk)
-                api_hold_writes_release(r->api, hk, total, busy);
-            return r->err->code; /* nothing admitted: the first refusal */
-        }
-        err_clear(r->err);
-        json_decref(r->err_extra);
-        r->err_extra = NULL;
-    }
-    rc = nrun ? store_write_each(r->api->store, run, nrun, r->err) : 0;
-    if (hk)
-        api_hold_writes_release(r->api, hk, total, busy);
-    if (rc)
-        return rc;
-    if (skip) /* the results back in request order */
-        for (size_t i = 0, j = 0; i < total; i++)
-            if (!skip[i])
-                w[i] = run[j++];
+    const api_wctx *cx = q.cx;
     for (size_t i = 0; i < total; i++)
         if (!(skip && skip[i]) && w[i].rc)
             return err_set(r->err, w[i].rc, "%s", w[i].err.msg);
@@ -780,6 +684,144 @@ int op_batch_write_item(api_req *r, json_t **out)
         }
         ao_close(o);
     }
-    (void)out;
     return 0;
+}
+
+/* A BatchWriteItem answered later (issue 13.3 design (a), as op_item.c's write_later): its
+ * request and writes live in the request's arena; the reply is built by the thread that
+ * committed them, after the sync. */
+typedef struct bw_later {
+    api_req *r;
+    bw_req q;
+    store_write *w;
+    const av_t *keys;
+} bw_later;
+
+static void bw_later_done(void *ctx, int rc, const err_t *e)
+{
+    bw_later *c = ctx;
+    if (rc)
+        err_set(c->r->err, rc, "%s", e->msg);
+    else
+        rc = bw_reply(c->r, &c->q, c->w, c->keys, NULL);
+    api_later_finish(c->r, rc);
+}
+
+int op_batch_write_item(api_req *r, json_t **out)
+{
+    bw_req q;
+    memset(&q, 0, sizeof q);
+    int rc = r->jbody ? bw_parse_jr(r, r->jbody, &q) : BW_JANSSON;
+    if (rc) { /* not the common request: the jansson path from the start */
+        memset(&q, 0, sizeof q);
+        if ((rc = api_req_body(r)) || (rc = bw_parse_json(r, &q)))
+            return rc;
+    }
+    size_t total = q.total, nt = q.nt;
+    api_wctx *cx = q.cx;
+    store_write *w = arena_zalloc(r->arena, sizeof *w * total);
+    av_t *keys = arena_zalloc(r->arena, sizeof *keys * total);
+    uint64_t *kd = arena_alloc(r->arena, sizeof *kd * total);
+    if (!w || !keys || !kd)
+        return nomem(r);
+    for (size_t ti = 0; ti < nt; ti++) {
+        const bw_table *bt = &q.tabs[ti];
+        const store_table *t = NULL;
+        if ((rc = api_table_get(r, bt->name, bt->name_len, &t)))
+            return rc;
+        for (size_t k = bt->first; k < bt->first + bt->n; k++) {
+            if (cx[k].kind == API_W_PUT) {
+                if ((rc = api_key_extract(r, &t->key, &q.docs[k], API_KEY_ITEM_BATCH,
+                                          &keys[k])) ||
+                    (rc = api_item_index_keys_check(r, t, &q.docs[k])))
+                    return rc;
+                cx[k].item = &q.docs[k];
+            } else if ((rc = api_key_extract(r, &t->key, &q.docs[k], API_KEY_PARAM,
+                                             &keys[k]))) {
+                return rc;
+            }
+            kd[k] = bk_digest(&keys[k]);
+            for (size_t j = bt->first; j < k; j++)
+                if (kd[j] == kd[k] && api_key_equal(&t->key, &keys[j], &keys[k]))
+                    return err_set(r->err, ERR_VALIDATION, TXT_DUP_KEYS);
+            cx[k].t = t;
+            cx[k].key = &keys[k];
+            w[k].table = t;
+            w[k].key = &keys[k];
+            w[k].apply = api_write_apply;
+            w[k].ctx = &cx[k];
+            w[k].arena = r->arena;
+            w[k].want_old = q.rcc != API_RCC_NONE || (r->api->thr && t->n_idx);
+        }
+    }
+    (void)out;
+    if (r->later) { /* api_call_out_jr_later: no --transaction-conflicts, no --throttle */
+        bw_later *c = arena_alloc(r->arena, sizeof *c);
+        if (!c)
+            return nomem(r);
+        *c = (bw_later){r, q, w, keys};
+        r->later->suspend(r->later->ctx);
+        rc = store_write_each_later(r->api->store, w, total, bw_later_done, c, r->err);
+        if (rc) /* not queued (the store is closing): answered with the error, now */
+            api_later_finish(r, rc);
+        return API_LATER;
+    }
+    /* --transaction-conflicts: a write of an item an ongoing transaction holds is left
+     * unprocessed (BatchWriteItem has no TransactionConflictException among its errors: the
+     * API Reference returns an item-level failure in UnprocessedItems); the others hold their
+     * items while they run.  --throttle: each write admitted on its own; the others are left
+     * unprocessed. */
+    bool *skip = NULL, *busy = NULL;
+    uint64_t *hk = NULL;
+    store_write *run = w;
+    size_t nrun = total, nheld = 0;
+    if (r->api->txn_conflicts || r->api->thr) {
+        skip = arena_zalloc(r->arena, sizeof *skip * total);
+        run = arena_zalloc(r->arena, sizeof *run * total);
+        if (!skip || !run)
+            return nomem(r);
+    }
+    if (r->api->txn_conflicts) {
+        hk = arena_alloc(r->arena, sizeof *hk * total);
+        busy = arena_zalloc(r->arena, sizeof *busy * total);
+        if (!hk || !busy)
+            return nomem(r);
+        for (size_t i = 0; i < total; i++)
+            if (api_hold_key(w[i].table, w[i].key, &hk[i]))
+                hk[i] = 0;
+        if (api_hold_writes(r->api, hk, total, busy))
+            return nomem(r);
+        for (size_t i = 0; i < total; i++)
+            nheld += skip[i] = busy[i];
+        api_hold_wait(r->api);
+    }
+    if (skip) {
+        nrun = 0;
+        for (size_t i = 0; i < total; i++) {
+            if (skip[i])
+                continue;
+            if (r->api->thr && api_thr_admit(r, w[i].table, NULL, true, API_THR_WRITE))
+                skip[i] = true;
+            else
+                run[nrun++] = w[i];
+        }
+        if (nrun == 0 && nheld == 0 && r->err->code) {
+            if (hk)
+                api_hold_writes_release(r->api, hk, total, busy);
+            return r->err->code; /* nothing admitted: the first refusal */
+        }
+        err_clear(r->err);
+        json_decref(r->err_extra);
+        r->err_extra = NULL;
+    }
+    rc = nrun ? store_write_each(r->api->store, run, nrun, r->err) : 0;
+    if (hk)
+        api_hold_writes_release(r->api, hk, total, busy);
+    if (rc)
+        return rc;
+    if (skip) /* the results back in request order */
+        for (size_t i = 0, j = 0; i < total; i++)
+            if (!skip[i])
+                w[i] = run[j++];
+    return bw_reply(r, &q, w, keys, skip);
 }

@@ -888,15 +888,15 @@ static void http_job_run(http_pool_job *job)
     MHD_resume_connection(c); /* MHD calls the access handler, which sends the reply */
 }
 
-/* A single-item write answered later (issue 13.3 design (a)): the polling thread parses and
- * checks it and queues its write; no thread waits for the commit.  The connection is
- * suspended just before the write is queued, and the store's committing thread, once the
- * write is durable, builds the reply and resumes it (as a pool thread would: http_job_run).
- * Only a plain PutItem, UpdateItem or DeleteItem on the DynamoDB port, and not when they may
- * wait (--transaction-conflicts, --throttle: api_writes_later); they go to the pool. */
+/* A write answered later (issue 13.3 design (a)): the polling thread parses and checks it
+ * and queues its writes; no thread waits for the commit.  The connection is suspended just
+ * before the writes are queued, and the store's committing thread, once they are durable,
+ * builds the reply and resumes it (as a pool thread would: http_job_run).  Only PutItem,
+ * UpdateItem, DeleteItem and BatchWriteItem on the DynamoDB port, and not when they may wait
+ * (--transaction-conflicts, --throttle: api_writes_later); those go to the pool. */
 static bool http_later_ok(const http_req *r)
 {
-    static const char *const ops[] = {"PutItem", "UpdateItem", "DeleteItem"};
+    static const char *const ops[] = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"};
     size_t pl = strlen(DDB_PROTO_TARGET_PREFIX);
     if (r->l->dialect != &http_ddb_dialect || !api_writes_later(r->l->srv->proto.api) ||
         r->too_large || r->params_have_nul || !r->body_len ||
@@ -943,8 +943,9 @@ static void http_later_done(void *ctx)
 /* 1: suspended, answered by http_later_done; 0: r->resp holds the answer; 2: too many in
  * flight, the caller answers busy; -1: stopping (the caller runs it the usual way).
  * Admission as for the pool's writes: as many may be in flight as the pool has threads plus
- * its queue (--pool-threads + --queue-limit), so a flood of single writes is refused at once
- * rather than waiting behind every other (review7 2). */
+ * its queue (--pool-threads + --queue-limit), so a flood of writes is refused at once rather
+ * than waiting behind every other (review7 2); and one that waited --queue-timeout in the
+ * store's queue is refused there, not run (store_opts.later_wait_ms, set by serve). */
 static int http_run_later(http_req *r)
 {
     http_server *srv = r->l->srv;

@@ -487,6 +487,38 @@ static void test_put_answered_later(void **state)
     assert_null(json_object_get(doc, "Attributes")); /* there was no item b */
     json_decref(doc);
     ddb_proto_resp_fini(&r);
+    /* BatchWriteItem too: its ConsumedCapacity built after the writes; a request with a
+     * duplicate key is refused at once */
+    doc =
+        call_later(&p, "DynamoDB_20120810.BatchWriteItem",
+                   "{\"RequestItems\":{\"nst\":[{\"PutRequest\":{\"Item\":{\"pk\":{\"S\":\"c\"}}}},"
+                   "{\"DeleteRequest\":{\"Key\":{\"pk\":{\"S\":\"d\"}}}}]},"
+                   "\"ReturnConsumedCapacity\":\"TOTAL\"}",
+                   &r, &later);
+    assert_true(later);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_object_size(json_object_get(doc, "UnprocessedItems")), 0);
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(doc, "ConsumedCapacity"), 0), "TableName")),
+        "nst");
+    json_decref(doc);
+    ddb_proto_resp_fini(&r);
+    doc =
+        call_later(&p, "DynamoDB_20120810.BatchWriteItem",
+                   "{\"RequestItems\":{\"nst\":[{\"PutRequest\":{\"Item\":{\"pk\":{\"S\":\"c\"}}}},"
+                   "{\"DeleteRequest\":{\"Key\":{\"pk\":{\"S\":\"c\"}}}}]}}",
+                   &r, &later);
+    assert_false(later);
+    assert_int_equal(r.status, 400);
+    json_decref(doc);
+    ddb_proto_resp_fini(&r);
+    doc = call_later(&p, "DynamoDB_20120810.GetItem",
+                     "{\"TableName\":\"nst\",\"Key\":{\"pk\":{\"S\":\"c\"}}}", &r, &later);
+    assert_false(later);
+    assert_non_null(json_object_get(doc, "Item"));
+    json_decref(doc);
+    ddb_proto_resp_fini(&r);
     /* answered at once: a request that fails its checks, another operation */
     doc = call_later(&p, "DynamoDB_20120810.PutItem", "{\"TableName\":\"nst\"}", &r, &later);
     assert_false(later);
