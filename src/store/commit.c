@@ -1090,8 +1090,9 @@ int store_write_each(store_t *s, store_write *w, size_t n, err_t *e)
     return st_submit(s, w, n, false, e);
 }
 
-int store_write_each_later(store_t *s, store_write *w, size_t n, store_done_fn done, void *ctx,
-                           err_t *e)
+/* store_write_each_later and store_write_atomic_later: queues a caller that does not wait. */
+static int st_submit_later(store_t *s, store_write *w, size_t n, bool atomic, store_done_fn done,
+                           void *ctx, err_t *e)
 {
     if (n == 0 || !done)
         return err_set(e, ERR_INTERNAL, "nothing to write");
@@ -1110,6 +1111,7 @@ int store_write_each_later(store_t *s, store_write *w, size_t n, store_done_fn d
         return err_set(e, ERR_NOMEM, "out of memory");
     q->w = w;
     q->n = n;
+    q->atomic = atomic;
     q->done = done;
     q->done_ctx = ctx;
     if (s->opts.later_wait_ms)
@@ -1143,4 +1145,18 @@ int store_write_atomic(store_t *s, store_write *w, size_t n, err_t *e)
     if (n > STORE_MAX_TXN_ITEMS)
         return err_set(e, ERR_VALIDATION, "too many items in one transaction");
     return st_submit(s, w, n, true, e);
+}
+
+int store_write_each_later(store_t *s, store_write *w, size_t n, store_done_fn done, void *ctx,
+                           err_t *e)
+{
+    return st_submit_later(s, w, n, false, done, ctx, e);
+}
+
+int store_write_atomic_later(store_t *s, store_write *w, size_t n, store_done_fn done, void *ctx,
+                             err_t *e)
+{
+    if (n > STORE_MAX_TXN_ITEMS)
+        return err_set(e, ERR_VALIDATION, "too many items in one transaction");
+    return st_submit_later(s, w, n, true, done, ctx, e);
 }

@@ -399,6 +399,12 @@ int store_write_each_later(store_t *s, store_write *w, size_t n, store_done_fn d
  * Returns 0 when all applied; ERR_TRANSACTION_CANCELED when any write's apply failed (each
  * w[i].rc tells which, others get 0 = "None"); other errors for the whole batch. */
 int store_write_atomic(store_t *s, store_write *w, size_t n, err_t *e);
+/* store_write_atomic without waiting (issue 13.3 design (a)): as store_write_each_later, and
+ * done's rc is store_write_atomic's return (ERR_TRANSACTION_CANCELED with each w[i].rc when an
+ * apply failed, nothing written).  Or returns an error at once (done never called): as
+ * store_write_each_later's, and ERR_VALIDATION beyond STORE_MAX_TXN_ITEMS. */
+int store_write_atomic_later(store_t *s, store_write *w, size_t n, store_done_fn done, void *ctx,
+                             err_t *e);
 
 /* Group-commit counters since store_open (for benchmarks, tests and /metrics): LMDB write
  * txns run by the group committer, callers (store_write_each/_atomic calls) and writes they

@@ -975,6 +975,106 @@ static void test_later_map_full_rerun(void **state)
     f->s = st_open_dir(f->dir, 0);
 }
 
+/* A transaction whose caller does not wait (store_write_atomic_later): all of its writes or
+ * none, answered once (never from inside the queuing call) after a sync covering its txn,
+ * with ERR_TRANSACTION_CANCELED and each write's own rc when an apply failed; transactions of
+ * every fourth caller fail their middle write.  After a reopen exactly the others' items are
+ * there (and their index entries).  Queued as each-writes (atomic ignored), the failing ones
+ * would keep two of their three items. */
+#define LA_N 60
+typedef struct la {
+    store_t *s;
+    store_write w[3];
+    arena_t a;
+    pthread_t queuer;
+    uint64_t before;
+    _Atomic int calls;
+    int rc;
+    bool early, inline_call;
+} la;
+
+static void la_done(void *ctx, int rc, const err_t *e)
+{
+    la *x = ctx;
+    (void)e;
+    x->rc = rc;
+    x->inline_call = pthread_equal(pthread_self(), x->queuer);
+    pthread_mutex_lock(&x->s->qmu);
+    if (x->s->dur_txnid < x->before + 1)
+        x->early = true;
+    pthread_mutex_unlock(&x->s->qmu);
+    atomic_fetch_add(&x->calls, 1);
+    atomic_fetch_add(&lw_answered, 1);
+}
+
+static void test_later_atomic(void **state)
+{
+    st_fix *f = *state;
+    mk_gsi_table(f, STORE_PROJ_ALL);
+    open_durable(f);
+    const store_table *t = st_pin(f->s, "tbl");
+    assert_non_null(t);
+    static la v[LA_N];
+    atomic_store(&lw_answered, 0);
+    for (int i = 0; i < LA_N; i++) {
+        la *x = &v[i];
+        memset(x, 0, sizeof *x);
+        x->s = f->s;
+        arena_init(&x->a);
+        for (int j = 0; j < 3; j++) {
+            av_t *it = J(&x->a, arena_printf(&x->a,
+                                             "{\"pk\":{\"S\":\"x%d\"},\"sk\":{\"N\":\"%d\"},"
+                                             "\"gk\":{\"S\":\"g\"},\"gr\":{\"N\":\"%d\"}}",
+                                             i, j, i * 3 + j));
+            x->w[j] = (store_write){
+                .table = t, .key = it, .apply = st_apply_put, .ctx = it, .arena = &x->a};
+        }
+        if (i % 4 == 3)
+            x->w[1].apply = st_apply_fail;
+        x->queuer = pthread_self();
+        x->before = os_last_txnid(f->s);
+        err_t e;
+        err_clear(&e);
+        assert_int_equal(store_write_atomic_later(f->s, x->w, 3, la_done, x, &e), 0);
+        if (i % 20 == 19)
+            usleep(2000);
+    }
+    lw_wait(LA_N);
+    int good = 0;
+    for (int i = 0; i < LA_N; i++) {
+        assert_int_equal(atomic_load(&v[i].calls), 1);
+        assert_false(v[i].inline_call);
+        assert_false(v[i].early);
+        if (i % 4 == 3) {
+            assert_int_equal(v[i].rc, ERR_TRANSACTION_CANCELED);
+            assert_int_equal(v[i].w[0].rc, 0);
+            assert_int_equal(v[i].w[1].rc, ERR_CONDITIONAL_CHECK_FAILED);
+            assert_int_equal(v[i].w[2].rc, 0);
+        } else {
+            assert_int_equal(v[i].rc, 0);
+            for (int j = 0; j < 3; j++)
+                assert_int_equal(v[i].w[j].rc, 0);
+            good++;
+        }
+    }
+    st_close(f->s);
+    for (int i = 0; i < LA_N; i++)
+        arena_fini(&v[i].a);
+    f->s = st_open_dir(f->dir, 0);
+    t = st_pin(f->s, "tbl");
+    av_t *all;
+    assert_int_equal(idx_scan(f, t, NULL, &all), 3 * good);
+    assert_int_equal(idx_scan(f, t, "gsi", &all), 3 * good);
+    /* more than STORE_MAX_TXN_ITEMS writes: refused at once, done never called */
+    err_t e;
+    err_clear(&e);
+    store_write many[STORE_MAX_TXN_ITEMS + 1];
+    memset(many, 0, sizeof many);
+    assert_int_equal(store_write_atomic_later(f->s, many, STORE_MAX_TXN_ITEMS + 1, la_done,
+                                              NULL, &e),
+                     ERR_VALIDATION);
+}
+
 /* A durable store keeps data.mdb written ahead of LMDB's last page (zeros, ST_PREALLOC_LOW at
  * least), so a commit overwrites blocks that exist and its fdatasync need not write the inode
  * (issue 13.3); LMDB ignores what lies past its last page: the items read back after a reopen.
@@ -1103,6 +1203,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_later_close_in_flight, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_later_map_full_rerun, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_later_queue_wait, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_later_atomic, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_durable_file_written_ahead, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_write_deleted_table, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_apply_reentry, st_setup, st_teardown),
