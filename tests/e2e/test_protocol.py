@@ -650,6 +650,49 @@ def test_half_closed_client_gets_its_reply(ddb, ddb_url, table_name):
     assert status == 400 and error_of(body)[0] == "ConditionalCheckFailedException", body
 
 
+def test_half_closed_slow_reader_gets_a_large_reply(ddb, ddb_url, table_name):
+    # A half-closed client whose reply does not fit in the socket's buffers at once (a small
+    # receive window, reading 0.3 s late) still gets all of it: PutItem with ReturnValues
+    # ALL_OLD of a ~380 KB item.  ddbchat's committing thread, which answers a write after its
+    # sync and must not wait for a client, wrote what fitted and closed the connection: the
+    # reply was cut under its Content-Length (review7 9).  SO_RCVBUF and TCP_MAXSEG set before
+    # connect keep the window and the server's send buffer small on loopback.
+    import time
+    name = table_name()
+    make_table(ddb, name)
+    big = "x" * (380 * 1024)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "big"}, "v": {"S": big}})
+    u = urllib.parse.urlparse(ddb_url)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 536)
+    s.settimeout(10)
+    try:
+        s.connect((socket.gethostbyname(u.hostname), u.port))
+        data = json.dumps({"TableName": name, "Item": {"pk": {"S": "big"}, "v": {"S": "y"}},
+                           "ReturnValues": "ALL_OLD"}).encode()
+        s.sendall(signed_head("DynamoDB_20120810.PutItem", b"Content-Length: " +
+                              str(len(data)).encode() + b"\r\n\r\n" + data))
+        s.shutdown(socket.SHUT_WR)
+        time.sleep(0.3)
+        buf = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except (socket.timeout, ConnectionResetError):
+                break
+            if not chunk:
+                break
+            buf += chunk
+    finally:
+        s.close()
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 "), buf[:300]
+    m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+    assert m and int(m.group(1)) == len(rest), (m and m.group(1), len(rest))
+    assert json.loads(rest) == {"Attributes": {"pk": {"S": "big"}, "v": {"S": big}}}
+
+
 def test_half_close_after_the_peek_gets_its_reply(ddbchat_server, table_name):
     # The same client, but its FIN comes after the pool thread looked for one and before
     # libmicrohttpd, handed the connection back, reads it (libmicrohttpd 0.9.75 then closes
