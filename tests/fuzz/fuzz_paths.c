@@ -13,7 +13,12 @@
  *         PutItem, UpdateItem, DeleteItem, Query, Scan, BatchGetItem), what the messaging
  *         service's embedded backend runs: the same code, message and extra fields, and the
  *         items handed over (each written with jout_item) are the reply's items, in order,
- *         under the same names.
+ *         under the same names;
+ *   later api_call_out_jr_later over our reader's tree, what the endpoint runs for the writes
+ *         it answers later (PutItem, UpdateItem, DeleteItem, BatchWriteItem; issue 13.3 design
+ *         (a)): the write is queued, and the reply built by the store's committing thread
+ *         from the request's copies; done records it and the input waits for it.  Every
+ *         other request is answered at once, as by jr (then suspend must not be called).
  * jansson's tree is jread_to_jansson's, the tree json_loadb gives (tests/fuzz/fuzz_jread.c).
  *
  * Input: one byte choosing the operation (OPS), then the JSON body; a body our reader refuses
@@ -27,6 +32,7 @@
  * starts from the same state and a saved input replays alone.  A 5xx answer is a finding too.
  */
 #include <jansson.h>
+#include <pthread.h>
 
 #include "api/api.h"
 #include "base/arena.h"
@@ -42,10 +48,11 @@ static const char *const OPS[] = {"GetItem",          "PutItem",          "Updat
                                   "BatchGetItem",     "BatchWriteItem",   "TransactGetItems",
                                   "TransactWriteItems"};
 #define N_OPS (sizeof OPS / sizeof OPS[0])
-#define N_WAYS 4
-#define SINK 3 /* the way the messaging service's embedded backend reads replies */
+#define N_WAYS 5
+#define SINK 3  /* the way the messaging service's embedded backend reads replies */
+#define LATER 4 /* the endpoint's way for the writes it answers later */
 
-static const char *const WAY[N_WAYS] = {"tree", "out", "jr", "sink"};
+static const char *const WAY[N_WAYS] = {"tree", "out", "jr", "sink", "later"};
 
 /* the tables, with whether they have a sort key "sk" (every hash key is "pk") */
 static const struct {
@@ -321,6 +328,63 @@ static void finish(answer *a, int rc, const err_t *e, char *text, json_t *extra)
     json_decref(extra);
 }
 
+/* The later way's caller: suspend and done record their calls; the input waits for done. */
+typedef struct later_wait {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int suspended, done, rc;
+    bool done_inline; /* done called from inside api_call_out_jr_later */
+    pthread_t caller;
+} later_wait;
+
+static void later_suspend(void *ctx)
+{
+    later_wait *lw = ctx;
+    pthread_mutex_lock(&lw->mu);
+    lw->suspended++;
+    pthread_mutex_unlock(&lw->mu);
+}
+
+static void later_done(void *ctx, int rc)
+{
+    later_wait *lw = ctx;
+    pthread_mutex_lock(&lw->mu);
+    lw->done++;
+    lw->rc = rc;
+    lw->done_inline |= pthread_equal(pthread_self(), lw->caller);
+    pthread_cond_signal(&lw->cv);
+    pthread_mutex_unlock(&lw->mu);
+}
+
+/* api_call_out_jr_later, waiting for its answer when it comes later: rc as api_call_out_jr. */
+static int call_later(api_t *api, const char *op, const jread_val *v, jout *wr, json_t **extra,
+                      err_t *e)
+{
+    later_wait lw = {.caller = pthread_self()};
+    pthread_mutex_init(&lw.mu, NULL);
+    pthread_cond_init(&lw.cv, NULL);
+    api_later later = {later_suspend, later_done, &lw};
+    arena_t ra;
+    arena_init(&ra);
+    int rc = api_call_out_jr_later(api, op, v, NULL, &ra, wr, extra, e, &later);
+    pthread_mutex_lock(&lw.mu);
+    if (rc == API_LATER) {
+        while (!lw.done)
+            pthread_cond_wait(&lw.cv, &lw.mu);
+        rc = lw.rc;
+    }
+    int suspended = lw.suspended, done = lw.done;
+    bool inl = lw.done_inline;
+    pthread_mutex_unlock(&lw.mu);
+    if (suspended != done || done > 1 || inl)
+        fz_fail("later %s: suspend called %d times, done %d times%s", op, suspended, done,
+                inl ? " (inside the call)" : "");
+    arena_fini(&ra);
+    pthread_cond_destroy(&lw.cv);
+    pthread_mutex_destroy(&lw.mu);
+    return rc;
+}
+
 static bool same_str(const char *a, const char *b)
 {
     return a || b ? a && b && strcmp(a, b) == 0 : true;
@@ -378,8 +442,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else {
             jout wr;
             jout_init(&wr, 0);
-            rc = w == 1 ? api_call_out(F.api[w], op, tree, NULL, &wr, &extra, &e)
-                        : api_call_out_jr(F.api[w], op, v, NULL, &wr, &extra, &e);
+            rc = w == 1       ? api_call_out(F.api[w], op, tree, NULL, &wr, &extra, &e)
+                 : w == LATER ? call_later(F.api[w], op, v, &wr, &extra, &e)
+                              : api_call_out_jr(F.api[w], op, v, NULL, &wr, &extra, &e);
             size_t n = 0;
             text = rc ? NULL : jout_take(&wr, &n);
             if (rc == 0 && !text)
