@@ -363,7 +363,8 @@ int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const 
         if (!json_is_object(jv))
             return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
         if (!any_value_expr(o, expr_params))
-            return err_set(r->err, ERR_VALIDATION, TXT_EAV_NO_EXPR, null_what);
+            return *null_what ? err_set(r->err, ERR_VALIDATION, TXT_EAV_NO_EXPR, null_what)
+                              : err_set(r->err, ERR_VALIDATION, "%s", TXT_EAV_NO_EXPR_AWS);
         if (json_object_size(jv) == 0)
             return err_set(r->err, ERR_VALIDATION, TXT_EAV_EMPTY);
         av_t *m = arena_zalloc(r->arena, sizeof *m);

@@ -137,7 +137,8 @@ typedef struct api_exprs {
  * expression parameters in expr_params (NULL-terminated list); when it holds none,
  * EAN -> "ExpressionAttributeNames can only be specified when using expressions",
  * EAV -> "ExpressionAttributeValues can only be specified when using expressions: <null_what>"
- * (null_what e.g. "ConditionExpression is null"; NULL: values are allowed, as GetItem). */
+ * (null_what e.g. "ConditionExpression is null"; "": the service's newer text without it,
+ * TXT_EAV_NO_EXPR_AWS; NULL: values are allowed, as GetItem). */
 int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const *expr_params,
                    const char *null_what);
 /* Parses and resolves o[param] as `kind`; *out NULL when the parameter is absent. */

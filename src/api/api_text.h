@@ -64,6 +64,9 @@
 #define TXT_EAN_NO_EXPR "ExpressionAttributeNames can only be specified when using expressions"
 #define TXT_EAV_NO_EXPR                                                                          \
     "ExpressionAttributeValues can only be specified when using expressions: %s"
+/* PutItem and UpdateItem since the service's 2026-06 rewording (capture probe
+ * b_put_eav_no_expr, 2026-09-06: every region) */
+#define TXT_EAV_NO_EXPR_AWS "ExpressionAttributeValues can only be specified when using expressions"
 #define TXT_EAN_EMPTY "ExpressionAttributeNames must not be empty"
 #define TXT_EAV_EMPTY "ExpressionAttributeValues must not be empty"
 #define TXT_GSI_CONSISTENT "Consistent reads are not supported on global secondary indexes"

@@ -106,6 +106,41 @@ int api_vld_finish_aws(const api_vld *v, err_t *e)
     return err_set(e, ERR_VALIDATION, "%s", msg);
 }
 
+/* Length of the longest prefix of s[0..len) that ends on a whole UTF-8 character. */
+static size_t utf8_whole(const char *s, size_t len)
+{
+    size_t i = len;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--; /* continuation bytes of the last character */
+    if (i == 0)
+        return len;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    return len - (i - 1) >= need ? len : i - 1;
+}
+
+int api_vld_enveloped(err_t *e, int rc)
+{
+    if (rc != ERR_VALIDATION || !e || e->code != ERR_VALIDATION)
+        return rc;
+    const char *m = e->msg;
+    size_t d = 0;
+    while (m[d] >= '0' && m[d] <= '9')
+        d++;
+    if (d && strncmp(m + d, " validation error", 17) == 0)
+        return rc;
+    static const char pre[] = "1 validation error detected: ";
+    char tmp[ERR_MSG_MAX];
+    size_t plen = sizeof pre - 1, mlen = strlen(m);
+    if (plen + mlen >= sizeof tmp)
+        mlen = utf8_whole(m, sizeof tmp - 1 - plen);
+    memcpy(tmp, pre, plen);
+    memcpy(tmp + plen, m, mlen);
+    tmp[plen + mlen] = '\0';
+    memcpy(e->msg, tmp, plen + mlen + 1);
+    return rc;
+}
+
 /* ---- JSON members ------------------------------------------------------------------ */
 
 static const char *json_kind(const json_t *j)

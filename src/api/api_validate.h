@@ -66,6 +66,14 @@ int api_vld_finish(const api_vld *v, err_t *e);
  * error(s) detected: a; b"). */
 int api_vld_finish_aws(const api_vld *v, err_t *e);
 
+/* rc unchanged; when rc is ERR_VALIDATION and e's text is not already the "N validation
+ * error(s) detected: ..." form, the text becomes "1 validation error detected: <text>": the
+ * service's wording, since its 2026-06 rewording, of the checks PutItem and UpdateItem make
+ * before the table (an item's values, the expressions, their placeholders, mixed
+ * parameters; the conformance suite's captures of 2026-08-12 and 2026-09-06, every captured
+ * region).  A text cut to fit ends on a whole UTF-8 character. */
+int api_vld_enveloped(err_t *e, int rc);
+
 /* ---- JSON members of the right type ---------------------------------------------------
  * Each reads obj[key].  Absent or JSON null: *out = NULL (or *present = false), returns 0.
  * Wrong JSON type: ERR_SERIALIZATION with a DynamoDB-like text.  obj may be NULL (= absent).

@@ -219,9 +219,11 @@ static int has_dup(ctx_t *c, const av_t *items, size_t n, bool *out)
     return 0;
 }
 
-/* DynamoDB's "[a, b, a]" rendering (Java List.toString, null members as "null") of an SS
- * (or, bs, of a BS in base64) for its duplicate message.  items[i].type == AV_NONE marks a
- * JSON null member. */
+/* The service's rendering of an SS ('["a", "a"]') or, bs, of a BS in base64 ('["",""]', no
+ * space) for its duplicate message, members in double quotes since its 2026-06 rewording
+ * (the conformance suite's probes b_put_dup_ss, esm_put_ss_dup_empty, esm_put_bs_dup_empty,
+ * captured 2026-08-12 and 2026-09-06 in every region; before: "[a, a]", "[, ]").  A JSON null
+ * member (items[i].type == AV_NONE) is shown as null. */
 static int set_dup_error(ctx_t *c, const av_t *items, size_t n, bool bs)
 {
     buf_t b;
@@ -229,10 +231,14 @@ static int set_dup_error(ctx_t *c, const av_t *items, size_t n, bool bs)
     int rc = buf_putc(&b, '[');
     for (size_t i = 0; !rc && i < n; i++) {
         if (i)
-            rc = buf_append(&b, ", ", 2);
+            rc = bs ? buf_putc(&b, ',') : buf_append(&b, ", ", 2);
         if (!rc && items[i].type == AV_NONE) {
             rc = buf_append(&b, "null", 4);
-        } else if (!rc && bs && items[i].u.str.len) {
+            continue;
+        }
+        if (!rc)
+            rc = buf_putc(&b, '"');
+        if (!rc && bs && items[i].u.str.len) {
             size_t elen;
             char *enc = b64_encode((const unsigned char *)items[i].u.str.ptr, items[i].u.str.len,
                                    &elen);
@@ -241,6 +247,8 @@ static int set_dup_error(ctx_t *c, const av_t *items, size_t n, bool bs)
         } else if (!rc && items[i].u.str.len) {
             rc = buf_append(&b, items[i].u.str.ptr, items[i].u.str.len);
         }
+        if (!rc)
+            rc = buf_putc(&b, '"');
     }
     if (!rc)
         rc = buf_putc(&b, ']');

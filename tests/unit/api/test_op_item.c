@@ -158,30 +158,32 @@ static void expression_parameter_rules(void **state)
            "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':'attribute_exists(pk)',"
            "'Expected':{'pk':{'Exists':true,'Value':{'S':'a'}}}}",
            ERR_VALIDATION,
-           "Can not use both expression and non-expression parameters in the same request: "
-           "Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}");
+           "1 validation error detected: Can not use both expression and non-expression "
+           "parameters in the same request: Non-expression parameters: {Expected} Expression "
+           "parameters: {ConditionExpression}");
     it_err(f, "GetItem",
            "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ExpressionAttributeNames':{'#a':'b'}}",
            ERR_VALIDATION, "ExpressionAttributeNames can only be specified when using expressions");
     it_err(f, "PutItem",
            "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ExpressionAttributeValues':{':a':{'S':'b'}}}",
            ERR_VALIDATION,
-           "ExpressionAttributeValues can only be specified when using expressions: "
-           "ConditionExpression is null");
+           "1 validation error detected: ExpressionAttributeValues can only be specified when "
+           "using expressions");
     it_err(f, "UpdateItem",
            "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ExpressionAttributeValues':{':a':{'S':'b'}}}",
            ERR_VALIDATION,
-           "ExpressionAttributeValues can only be specified when using expressions: "
-           "UpdateExpression and ConditionExpression are null");
+           "1 validation error detected: ExpressionAttributeValues can only be specified when "
+           "using expressions");
     it_err(f, "PutItem",
            "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':'attribute_exists(pk)',"
            "'ExpressionAttributeValues':{}}",
-           ERR_VALIDATION, "ExpressionAttributeValues must not be empty");
+           ERR_VALIDATION, "1 validation error detected: ExpressionAttributeValues must not be empty");
     it_err(f, "PutItem",
            "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':'attribute_exists(pk)',"
            "'ExpressionAttributeValues':{':a':{'S':'b'}}}",
            ERR_VALIDATION,
-           "Value provided in ExpressionAttributeValues unused in expressions: keys: {:a}");
+           "1 validation error detected: Value provided in ExpressionAttributeValues unused in "
+           "expressions: keys: {:a}");
     it_err(f, "GetItem",
            "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ProjectionExpression':'x',"
            "'ExpressionAttributeNames':{'#a':'b'}}",
@@ -229,9 +231,9 @@ static void update_item(void **state)
            "'AttributeUpdates':{'x':{'Action':'PUT','Value':{'S':'1'}}},"
            "'ExpressionAttributeValues':{':w':{'S':'w2'}}}",
            ERR_VALIDATION,
-           "Can not use both expression and non-expression parameters in the same request: "
-           "Non-expression parameters: {AttributeUpdates} Expression parameters: "
-           "{UpdateExpression}");
+           "1 validation error detected: Can not use both expression and non-expression "
+           "parameters in the same request: Non-expression parameters: {AttributeUpdates} "
+           "Expression parameters: {UpdateExpression}");
     it_err(f, "UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ReturnValues':'XX'}",
            ERR_VALIDATION,
            "1 validation error detected: Failed to satisfy constraint: Member must satisfy enum "

@@ -87,11 +87,34 @@ static bool aws_number_text(const char *msg, const char *got)
     if (strcmp(msg, l_bs) == 0)
         return strncmp(got, a_bs, strlen(a_bs)) == 0 && strlen(got) > strlen(a_bs_end) &&
                strcmp(got + strlen(got) - strlen(a_bs_end), a_bs_end) == 0;
+    /* an SS: Local's "[a, b]" is the service's '["a", "b"]' and a period */
     if (strlen(msg) > strlen(ss_end) &&
-        strcmp(msg + strlen(msg) - strlen(ss_end), ss_end) == 0 && strstr(msg, "[") &&
-        strlen(got) == strlen(msg) + 1 && strncmp(got, msg, strlen(msg)) == 0 &&
-        got[strlen(msg)] == '.')
-        return true;
+        strcmp(msg + strlen(msg) - strlen(ss_end), ss_end) == 0 && strstr(msg, "[")) {
+        char want[ERR_MSG_MAX];
+        const char *open = strchr(msg, '['), *close = strrchr(msg, ']');
+        size_t k = (size_t)(open - msg) + 1;
+        memcpy(want, msg, k);
+        for (const char *p = open + 1; p <= close && k + 8 < sizeof want;) {
+            const char *sep = strstr(p, ", ");
+            const char *end = sep && sep < close ? sep : close;
+            /* a JSON null member stays null */
+            bool q = !(end - p == 4 && strncmp(p, "null", 4) == 0);
+            if (q)
+                want[k++] = '"';
+            memcpy(want + k, p, (size_t)(end - p));
+            k += (size_t)(end - p);
+            if (q)
+                want[k++] = '"';
+            if (end == close)
+                break;
+            want[k++] = ',';
+            want[k++] = ' ';
+            p = end + 2;
+        }
+        snprintf(want + k, sizeof want - k, "%s", close);
+        k = strlen(want);
+        return strlen(got) == k + 1 && strncmp(got, want, k) == 0 && got[k] == '.';
+    }
     return strcmp(msg, l_inv) == 0 && strncmp(got, a_inv, strlen(a_inv)) == 0 &&
            (got[strlen(a_inv)] == '\0' || strncmp(got + strlen(a_inv), ": ", 2) == 0);
 }
