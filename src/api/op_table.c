@@ -475,15 +475,76 @@ static const char *tbl_type_name(av_type t)
     return t == AV_N ? "N" : t == AV_B ? "B" : "S";
 }
 
+/* Names as the service orders AttributeDefinitions and NonKeyAttributes in a description:
+ * ascending (AWS, ack-api-quirks DDB-TABLE-125: [z, a, m, sk, pk] comes back as
+ * [a, m, pk, sk, z]).  By UTF-8 bytes, then length (a name may hold U+0000); the service's
+ * order for names beyond ASCII was not measured. */
+static int tbl_name_cmp(const char *a, size_t al, const char *b, size_t bl)
+{
+    int c = memcmp(a, b, al < bl ? al : bl);
+    return c ? c : al < bl ? -1 : al > bl;
+}
+
+/* Inserts the new reference v into the array a (kept sorted by `name_of`); 0 or -1 (out of
+ * memory: v released). */
+static int tbl_insert_sorted(json_t *a, json_t *v, json_t *(*name_of)(json_t *))
+{
+    json_t *nv = name_of(v);
+    size_t i = json_array_size(a);
+    while (i > 0) {
+        json_t *nx = name_of(json_array_get(a, i - 1));
+        if (tbl_name_cmp(json_string_value(nx), json_string_length(nx), json_string_value(nv),
+                         json_string_length(nv)) <= 0)
+            break;
+        i--;
+    }
+    return json_array_insert_new(a, i, v);
+}
+
+static json_t *tbl_self(json_t *v)
+{
+    return v;
+}
+
+static json_t *tbl_attr_name(json_t *v)
+{
+    return json_object_get(v, "AttributeName");
+}
+
+/* AttributeDefinitions as a description shows them: sorted by AttributeName (a new
+ * reference; NULL out of memory). */
+static json_t *tbl_attr_defs_sorted(json_t *ad)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(ad, i, v)
+    {
+        if (!out || tbl_insert_sorted(out, json_incref(v), tbl_attr_name)) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
 json_t *api_projection_json(const store_index *ix)
 {
     static const char *const names[] = {"ALL", "KEYS_ONLY", "INCLUDE"};
     json_t *p = json_pack("{s:s}", "ProjectionType", names[ix->proj]);
-    if (ix->proj == STORE_PROJ_INCLUDE) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < ix->n_include; i++)
-            json_array_append_new(a, json_string(ix->include[i]));
-        json_object_set_new(p, "NonKeyAttributes", a);
+    if (p && ix->proj == STORE_PROJ_INCLUDE) {
+        json_t *a = json_array(); /* sorted by name: tbl_name_cmp */
+        for (size_t i = 0; a && i < ix->n_include; i++) {
+            json_t *n = json_string(ix->include[i]);
+            if (!n || tbl_insert_sorted(a, n, tbl_self)) {
+                json_decref(a);
+                a = NULL;
+            }
+        }
+        if (!a || json_object_set_new(p, "NonKeyAttributes", a)) {
+            json_decref(p);
+            return NULL;
+        }
     }
     return p;
 }
@@ -730,7 +791,7 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
 
     json_t *ad = json_object_get(meta, "AttributeDefinitions");
     if (json_is_array(ad)) {
-        json_object_set(d, "AttributeDefinitions", ad);
+        ad = json_incref(ad);
     } else { /* a table created without api/ metadata (e.g. by the CLI): its key attributes */
         ad = json_array();
         json_array_append_new(ad, json_pack("{s:s,s:s}", "AttributeName", t->key.hash,
@@ -738,7 +799,12 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
         if (t->key.range[0])
             json_array_append_new(ad, json_pack("{s:s,s:s}", "AttributeName", t->key.range,
                                                 "AttributeType", tbl_type_name(t->key.range_type)));
-        json_object_set_new(d, "AttributeDefinitions", ad);
+    }
+    json_t *ads = tbl_attr_defs_sorted(ad); /* sorted by name (DDB-TABLE-125) */
+    json_decref(ad);
+    if (!ads || json_object_set_new(d, "AttributeDefinitions", ads)) {
+        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+        goto done;
     }
     json_object_set_new(d, "TableName", json_string(name));
     json_object_set_new(d, "KeySchema", api_keyschema_json(&t->key));

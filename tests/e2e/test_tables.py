@@ -69,7 +69,31 @@ def wait_active(ddb, name, timeout=60):
 
 # ---- CreateTable / DescribeTable shapes -----------------------------------------------------
 
-def test_create_provisioned_full_description(ddb, table_name):
+# A description lists AttributeDefinitions and INCLUDE NonKeyAttributes sorted by name, in
+# CreateTable's answer and in DescribeTable, while the GSI list (and each KeySchema) keeps the
+# request's order: AWS, ack-api-quirks DDB-TABLE-125 ([z, a, m, sk, pk] -> [a, m, pk, sk, z];
+# [zz, aa, mm, sk] -> [aa, mm, sk, zz]). ddbchat and DynamoDB Local keep the request's order.
+def test_description_sorts_names(ddb, table_name, target):
+    name = table_name("sortn")
+    inc = {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["zz", "aa", "mm", "sk"]}
+    d = ddb.create_table(
+        TableName=name, KeySchema=ks("pk", "sk"), BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=ad(z="S", a="S", m="S", sk="S", pk="S"),
+        GlobalSecondaryIndexes=[{"IndexName": "g-z", "KeySchema": ks("z", "a"), "Projection": inc},
+                                {"IndexName": "g-a", "KeySchema": ks("m"), "Projection": inc}],
+    )["TableDescription"]
+    for t in (d, ddb.describe_table(TableName=name)["Table"]):
+        names = [a["AttributeName"] for a in t["AttributeDefinitions"]]
+        assert names == aws_or_local(target, ["a", "m", "pk", "sk", "z"],
+                                     local=["z", "a", "m", "sk", "pk"])
+        assert [g["IndexName"] for g in t["GlobalSecondaryIndexes"]] == ["g-z", "g-a"]
+        assert t["GlobalSecondaryIndexes"][0]["KeySchema"] == ks("z", "a")
+        for g in t["GlobalSecondaryIndexes"]:
+            assert g["Projection"]["NonKeyAttributes"] == aws_or_local(
+                target, ["aa", "mm", "sk", "zz"], local=["zz", "aa", "mm", "sk"])
+
+
+def test_create_provisioned_full_description(ddb, table_name, target):
     # Pins: CreateTable's TableDescription for a provisioned table with an LSI, a GSI and a
     # stream: LSIs without IndexStatus/throughput, GSIs with both, index ARNs under the table
     # ARN, stream label/ARN, no BillingModeSummary for PROVISIONED.
@@ -88,7 +112,9 @@ def test_create_provisioned_full_description(ddb, table_name):
     assert d["TableName"] == name
     assert d["TableStatus"] == "ACTIVE"
     assert d["KeySchema"] == ks("h", "r")
-    assert d["AttributeDefinitions"] == ad(h="S", r="N", g="B", l="S")
+    # sorted by name (DDB-TABLE-125, test_description_sorts_names); Local keeps the request's order
+    assert d["AttributeDefinitions"] == aws_or_local(target, ad(g="B", h="S", l="S", r="N"),
+                                                     local=ad(h="S", r="N", g="B", l="S"))
     assert re.fullmatch(r"arn:aws:dynamodb:[^:]+:\d{12}:table/" + re.escape(name), d["TableArn"])
     pt = d["ProvisionedThroughput"]
     assert (pt["ReadCapacityUnits"], pt["WriteCapacityUnits"]) == (5, 6)
