@@ -33,14 +33,19 @@
 #define SIGV4_ALGORITHM "AWS4-HMAC-SHA256"
 #define SIGV4_CANON_MAX ((size_t)64 << 10) /* canonical request / string-to-sign bound */
 
-static const char sigv4_hexd[] = "0123456789abcdef";
+/* "000102...ff": a byte's two lower-case hex digits at 2 * byte */
+static const char sigv4_hex2[513] =
+#define SIGV4_H16(h) h "0" h "1" h "2" h "3" h "4" h "5" h "6" h "7" h "8" h "9" h "a" h "b" h "c" \
+    h "d" h "e" h "f"
+    SIGV4_H16("0") SIGV4_H16("1") SIGV4_H16("2") SIGV4_H16("3") SIGV4_H16("4") SIGV4_H16("5")
+    SIGV4_H16("6") SIGV4_H16("7") SIGV4_H16("8") SIGV4_H16("9") SIGV4_H16("a") SIGV4_H16("b")
+    SIGV4_H16("c") SIGV4_H16("d") SIGV4_H16("e") SIGV4_H16("f");
+#undef SIGV4_H16
 
 static void sigv4_hex(const unsigned char *p, size_t n, char *out)
 {
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = sigv4_hexd[p[i] >> 4];
-        out[2 * i + 1] = sigv4_hexd[p[i] & 15];
-    }
+    for (size_t i = 0; i < n; i++)
+        memcpy(out + 2 * i, sigv4_hex2 + 2 * p[i], 2);
     out[2 * n] = '\0';
 }
 
@@ -500,10 +505,20 @@ static int sigv4_uri_encode(buf_t *out, const char *s, size_t n, int keep_slash)
     return 0;
 }
 
+/* Whether header name h is name[0..n) in any case (strcasecmp's rule: ASCII letters fold).
+ * The first bytes are compared with bit 5 set first: equal for every pair strcasecmp calls
+ * equal, so only the few names that could match reach strncasecmp. */
+static inline bool sigv4_name_is(const char *h, const char *name, size_t n)
+{
+    return ((unsigned char)h[0] | 0x20) == ((unsigned char)name[0] | 0x20) &&
+           strncasecmp(h, name, n) == 0 && h[n] == '\0';
+}
+
 const char *sigv4_header_get(const sigv4_request *req, const char *name)
 {
+    size_t n = strlen(name);
     for (size_t i = 0; i < req->n_headers; i++)
-        if (strcasecmp(req->headers[i].name, name) == 0)
+        if (sigv4_name_is(req->headers[i].name, name, n))
             return req->headers[i].value;
     return NULL;
 }
@@ -616,12 +631,18 @@ int sigv4_canonical_request(const sigv4_request *req, const char *signed_headers
     if ((rc = buf_reserve(out, 512)) || (rc = sigv4_puts(out, req->method)) ||
         (rc = buf_putc(out, '\n')))
         goto nomem;
-    /* URI: each segment URI-encoded twice (every service but S3). */
+    /* URI: each segment URI-encoded twice (every service but S3); a path of unreserved
+     * bytes and '/' only (DynamoDB's "/") is its own encoding, copied as it is. */
     {
         const char *path = req->path && req->path[0] ? req->path : "/";
-        if ((rc = sigv4_uri_encode(&once, path, strlen(path), 1)) ||
-            (rc = sigv4_uri_encode(out, (const char *)once.data, once.len, 1)) ||
-            (rc = buf_putc(out, '\n')))
+        size_t plen = strlen(path), k = 0;
+        while (k < plen && (path[k] == '/' || sigv4_is_unreserved((unsigned char)path[k])))
+            k++;
+        if (k == plen)
+            rc = buf_append(out, path, plen);
+        else if (!(rc = sigv4_uri_encode(&once, path, plen, 1)))
+            rc = sigv4_uri_encode(out, (const char *)once.data, once.len, 1);
+        if (rc || (rc = buf_putc(out, '\n')))
             goto nomem;
     }
     /* query */
@@ -645,7 +666,7 @@ int sigv4_canonical_request(const sigv4_request *req, const char *signed_headers
         name[n] = '\0';
         int found = 0;
         for (size_t i = 0; i < req->n_headers; i++) {
-            if (strcasecmp(req->headers[i].name, name) != 0)
+            if (!sigv4_name_is(req->headers[i].name, name, n))
                 continue;
             if ((found && (rc = buf_putc(out, ','))) ||
                 (rc = sigv4_put_trimmed(out, req->headers[i].value)))
@@ -763,7 +784,7 @@ int sigv4_verify(const sigv4_request *req, const sigv4_creds *creds, long long n
                          xd);
             goto done;
         }
-        snprintf(amz_date, sizeof amz_date, "%s", xd);
+        memcpy(amz_date, xd, 17); /* 16 bytes and the NUL: sigv4_parse_amz_date checked */
     } else {
         const char *d = sigv4_header_get(req, "Date");
         t = d ? sigv4_parse_http_date(d) : -1;
@@ -818,8 +839,19 @@ int sigv4_verify(const sigv4_request *req, const sigv4_creds *creds, long long n
     }
     if ((rc = sigv4_canonical_request(req, auth.signed_headers, &canon, e)))
         goto done;
-    char scope[8 + 2 * SIGV4_SCOPE_PART_MAX + 32];
-    snprintf(scope, sizeof scope, "%s/%s/%s/aws4_request", auth.date, auth.region, auth.service);
+    char scope[8 + 2 * SIGV4_SCOPE_PART_MAX + 32]; /* date/region/service/aws4_request */
+    {
+        size_t rl = strlen(auth.region), sl = strlen(auth.service), o = 0;
+        memcpy(scope, auth.date, 8);
+        scope[8] = '/';
+        o = 9;
+        memcpy(scope + o, auth.region, rl);
+        o += rl;
+        scope[o++] = '/';
+        memcpy(scope + o, auth.service, sl);
+        o += sl;
+        memcpy(scope + o, "/aws4_request", sizeof "/aws4_request");
+    }
     if ((rc = sigv4_string_to_sign(amz_date, scope, canon.data, canon.len, &sts, e)))
         goto done;
     unsigned char key[32];

@@ -191,6 +191,52 @@ static void test_canonical_headers_trimmed(void **state)
     buf_fini(&canon);
 }
 
+/* The canonical URI is each path segment URI-encoded twice (AWS's "Create a canonical
+ * request", every service but S3): a path of unreserved bytes and '/' stays as it is, any
+ * other byte's %XX is encoded again.  Header names match in any case, whole names only; a
+ * byte that is not a letter matches only itself ('@' is not '`'). */
+static void test_canonical_uri_and_names(void **state)
+{
+    (void)state;
+    static const sigv4_header hs[] = {
+        {"X-Amz-Date-Extra", "no"}, {"x-AMZ-date", "20150830T123600Z"}, {"@x", "at"},
+        {"`x", "tick"},             {"HOST", "h"},
+    };
+    static const struct {
+        const char *path, *want;
+    } paths[] = {
+        {"/", "/"},
+        {"", "/"},
+        {"/Tables/x-1_2.3~", "/Tables/x-1_2.3~"},
+        {"/a b/~x", "/a%2520b/~x"},
+        {"/%7E", "/%25257E"},
+        {"/\xc3\xa9", "/%25C3%25A9"},
+    };
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        sigv4_request req = {.method = "POST", .path = paths[i].path, .headers = hs,
+                             .n_headers = 5, .body = "", .body_len = 0};
+        buf_t canon;
+        buf_init(&canon, 0);
+        err_t e = {0};
+        assert_int_equal(sigv4_canonical_request(&req, "host;X-Amz-Date;`x", &canon, &e), 0);
+        char want[512];
+        snprintf(want, sizeof want,
+                 "POST\n%s\n\nhost:h\nx-amz-date:20150830T123600Z\n`x:tick\n\n"
+                 "host;x-amz-date;`x\n"
+                 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                 paths[i].want);
+        assert_int_equal(canon.len, strlen(want));
+        assert_memory_equal(canon.data, want, canon.len);
+        buf_fini(&canon);
+    }
+    sigv4_request req = {.method = "POST", .path = "/", .headers = hs, .n_headers = 5};
+    assert_string_equal(sigv4_header_get(&req, "X-Amz-Date"), "20150830T123600Z");
+    assert_string_equal(sigv4_header_get(&req, "host"), "h");
+    assert_string_equal(sigv4_header_get(&req, "`X"), "tick");
+    assert_null(sigv4_header_get(&req, "X-Amz"));
+    assert_null(sigv4_header_get(&req, "Date"));
+}
+
 static void test_parse_authorization(void **state)
 {
     (void)state;
@@ -556,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_digests_interleaved_and_threaded),
         cmocka_unit_test(test_iam_example),
         cmocka_unit_test(test_canonical_headers_trimmed),
+        cmocka_unit_test(test_canonical_uri_and_names),
         cmocka_unit_test(test_parse_authorization),
         cmocka_unit_test(test_amz_date),
         cmocka_unit_test(test_verify_botocore),
