@@ -9,7 +9,10 @@
  * before image of the oldest of them instead of what LMDB holds: the index as it was `lag` ms
  * ago.  Notes are taken inside the write transaction, before its commit, so any reader whose
  * snapshot holds a change also finds its note; a note of a change that was then rolled back
- * names the state LMDB still holds, so it changes nothing.  Notes older than the lag are
+ * names the state LMDB still holds, so it changes nothing; so does the second note a commit
+ * round re-run after a failed write half takes of the same change (commit.c st_lead: the
+ * aborted run's note names the same before image and is older, and the oldest note wins), so
+ * the aborted run's notes are left to age out (review7 4).  Notes older than the lag are
  * dropped as new ones come; at most ST_LAG_MAX notes are kept (beyond, the oldest go and their
  * changes show early).  Writes of other processes on the same data dir are not seen here
  * (they show at once).  With the lag off nothing is noted (one branch per index write).
