@@ -10,7 +10,7 @@
  *     integers and booleans (as their text), BOOL/NULL accept "true"/"false" (any case) and
  *     integers (non-zero = true).  Unknown type keys are ignored.
  *  2. Validation (ValidationException), attribute by attribute in document order; within one
- *     value the type keys are checked in DynamoDB's fixed order SS, N, NS, BS, M, L
+ *     value the type keys are checked in DynamoDB's fixed order SS, N, NS, BS, M, L, NULL
  *     (whatever their order in the JSON), members of M/L recursively in document order (a
  *     member's value before its name), and only then "no type" / "more than one type".
  *     M/L deeper than AV_MAX_DEPTH levels (the item counts as one) fail on the way down.
@@ -21,8 +21,7 @@
  * Deviations from DynamoDB Local (which answers these with a 500 InternalFailure, or
  * coerces through a double): shape errors and invalid base64 are SerializationException
  * with real DynamoDB's texts where known; JSON reals for S/N are refused (we never pass
- * numbers through floating point); {"NULL": false} is accepted and stored as {"NULL": true}, as
- * AWS does (Local refuses it).  The golden file marks each such case "deviation".
+ * numbers through floating point).  The golden file marks each such case "deviation".
  *
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_AttributeValue.html
  */
@@ -54,6 +53,7 @@ __attribute__((constructor)) static void ddbjson_install_alloc(void)
     "Supplied AttributeValue has more than one datatypes set, must contain exactly one of "        \
     "the supported datatypes"
 #define TXT_INVALID_PREFIX "One or more parameter values were invalid: "
+#define TXT_NULL_FALSE TXT_INVALID_PREFIX "Null attribute value types must have the value of true"
 #define TXT_SS_EMPTY TXT_INVALID_PREFIX "An string set  may not be empty"
 #define TXT_NS_EMPTY TXT_INVALID_PREFIX "An number set  may not be empty"
 #define TXT_BS_EMPTY TXT_INVALID_PREFIX "Binary sets should not be empty"

@@ -388,12 +388,16 @@ static int conv_value(ctx_t *c, const DJ_T *j, int depth, av_t *out)
             return rc;
     }
     bool b = false;
-    /* {"NULL": false} is a NULL like {"NULL": true}: AWS accepts it and reads it back as
-     * {"NULL": true} (the conformance suite's capture of 2026-06-08, eu-west-2;
-     * tests/e2e/test_items.py test_null_false_is_stored_as_null_true). DynamoDB Local still
-     * refuses it with "Null attribute value types must have the value of true". */
-    if (f[K_NULL])
+    /* {"NULL": false} is refused, by every region since 2026-07-17 (eu-west-2 and
+     * eu-central-1 accepted it for a few weeks after the 2026-06 rewording: the conformance
+     * suite's captures, cross-region-latest 2026-09-06 nullRoundTrip; its CHANGELOG 2.0.0),
+     * and by DynamoDB Local.  tests/e2e/test_items.py test_null_false_is_refused. */
+    if (f[K_NULL]) {
+        shape_bool(f[K_NULL], &b, NULL);
+        if (!b)
+            return err_set(c->e, ERR_VALIDATION, TXT_NULL_FALSE);
         v[K_NULL] = av_make_null();
+    }
     int count = 0, which = -1;
     for (int k = 0; k < K__N; k++)
         if (f[k]) {

@@ -787,31 +787,25 @@ def test_update_item_size_counts_writes(ddb_url, target, t1):
     assert upd("N", ceiling_pad - 2, " REMOVE r")[0]
 
 
-# {"NULL": false} is a NULL: AWS accepts it in an item, inside a map and as an expression
-# value, and reads it back as {"NULL": true} (conformance suite tier3 error-messages/putItem,
-# captured 2026-06-08 in eu-west-2). DynamoDB Local still refuses it.
-def test_null_false_is_stored_as_null_true(ddb_url, target, t1):
-    local_refusal = ("One or more parameter values were invalid: "
-                     "Null attribute value types must have the value of true")
-    put = {"TableName": t1, "Item": {"pk": S("nf"), "a": {"NULL": False},
-                                      "m": {"M": {"x": {"NULL": False}}}}}
+# {"NULL": false} is refused, in an item, inside a map and as an expression value: every region
+# of the conformance suite's newest capture (cross-region-latest 2026-09-06, nullRoundTrip;
+# eu-west-2 and eu-central-1 had accepted it from 2026-06 until the 2026-07-17 sweep), in
+# PutItem's and UpdateItem's envelope; DynamoDB Local refuses it bare.
+def test_null_false_is_refused(ddb_url, target, t1):
+    refusal = ("One or more parameter values were invalid: "
+               "Null attribute value types must have the value of true")
+    env = aws_or_local(target, ENV, local="")
+    put = {"TableName": t1, "Item": {"pk": S("nf"), "a": {"NULL": False}}}
+    err(ddb_url, "PutItem", put, V, env + refusal)
+    put["Item"] = {"pk": S("nf"), "m": {"M": {"x": {"NULL": False}}}}
+    err(ddb_url, "PutItem", put, V, env + refusal)
     upd = {"TableName": t1, "Key": {"pk": S("nf2")}, "UpdateExpression": "SET a = :v",
            "ExpressionAttributeValues": {":v": {"NULL": False}}}
-    if target == "dynamodb-local":
-        err(ddb_url, "PutItem", put, V, local_refusal)
-        err(ddb_url, "UpdateItem", upd, V, "ExpressionAttributeValues contains invalid value: "
-            + local_refusal + " for key :v")
-        return
-    ok(ddb_url, "PutItem", put)
-    r = ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("nf")}, "ConsistentRead": True})
-    assert r["Item"] == {"pk": S("nf"), "a": {"NULL": True}, "m": {"M": {"x": {"NULL": True}}}}
-    ok(ddb_url, "UpdateItem", upd)
-    r = ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("nf2")}, "ConsistentRead": True})
-    assert r["Item"] == {"pk": S("nf2"), "a": {"NULL": True}}
-    # the value compares as a NULL
-    ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("nf")},
-                            "ConditionExpression": "a = :v",
-                            "ExpressionAttributeValues": {":v": {"NULL": False}}})
+    err(ddb_url, "UpdateItem", upd, V,
+        env + "ExpressionAttributeValues contains invalid value: " + refusal + " for key :v")
+    assert call(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("nf")}})[1] == {}
+    # {"NULL": true} stays a NULL
+    ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("nt"), "a": {"NULL": True}}})
 
 
 # The conformance suite's capture probes (captures/cross-region-latest.json, 2026-09-06, and

@@ -182,7 +182,7 @@ static void test_put_item_same_answers(void **state)
                     "true,'Value':{'S':'x'}},'q':{'Exists':false}},'ConditionalOperator':'AND'}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':null}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'x':{'S':5},'y':{'BOOL':'TRUE'}}}"},
-        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'z':{'NULL':false}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'z':{'NULL':'true'}}}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ReturnValues':null}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Unknown':1}"},
     };
@@ -198,6 +198,7 @@ static void test_put_item_same_answers(void **state)
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':''}}}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'n':{'N':'abc'}}}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'s':{'SS':['x','x']}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'z':{'NULL':false}}}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'s':{'SS':[]},'n':{'N':'x'}}}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'n':{'N':'x'},'s':{'SS':1.5}}}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'v':{}}}"},
