@@ -525,6 +525,30 @@ typedef struct round {
     bool rerun;         /* abort this run and run the round again with nested set */
 } round;
 
+/* The write halves of n writes whose read halves succeeded (those with work: ws[i].store)
+ * straight into the round's txn, then their counters folded into the round's.  A write half
+ * failing other than by an MDB error (out of memory) has left the earlier ones in the txn:
+ * r->rerun is set, for the round to be run again with nested txns.  0, or the first failure
+ * (an MDB error, or with r->rerun ERR_*). */
+static int st_store_half(store_t *s, MDB_txn *txn, round *r, store_write *w, st_wst *ws, size_t n)
+{
+    bool changed = false;
+    r->one.n = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!ws[i].store)
+            continue;
+        int wr = st_write_store(s, txn, &w[i], &ws[i], &r->one, &r->sseq, &changed);
+        if (wr) {
+            if (!st_is_mdb_err(wr))
+                r->rerun = true;
+            return wr;
+        }
+    }
+    int rc = st_delta_merge(&r->all, &r->one);
+    r->changed |= changed;
+    return rc;
+}
+
 /* An atomic caller without a nested txn: the read halves of all its writes, then (none
  * failed) the write halves straight into the round's txn.  Only when its writes cannot see
  * one another: no two share a base key (the store's contract, store_write_atomic, checked
@@ -569,24 +593,7 @@ static int st_atomic_direct(store_t *s, MDB_txn *txn, round *r, wreq *q, bool *o
                 q->w[i].new_item = NULL;
         goto out;
     }
-    bool changed = false;
-    r->one.n = 0;
-    for (size_t i = 0; i < q->n; i++) {
-        if (!ws[i].store)
-            continue;
-        int wr = st_write_store(s, txn, &q->w[i], &ws[i], &r->one, &r->sseq, &changed);
-        if (wr && st_is_mdb_err(wr)) {
-            rc = wr;
-            goto out;
-        }
-        if (wr) {
-            r->rerun = true;
-            rc = wr;
-            goto out;
-        }
-    }
-    rc = st_delta_merge(&r->all, &r->one);
-    r->changed |= changed;
+    rc = st_store_half(s, txn, r, q->w, ws, q->n);
 out:
     for (size_t i = 0; i < done; i++)
         st_wst_fini(s, &ws[i]);
@@ -614,19 +621,7 @@ static int st_each_direct(store_t *s, MDB_txn *txn, round *r, store_write *w, bo
         *out_nested = true;
         goto out;
     }
-    if (!ws.store)
-        goto out;
-    bool changed = false;
-    r->one.n = 0;
-    wr = st_write_store(s, txn, w, &ws, &r->one, &r->sseq, &changed);
-    if (wr) {
-        if (!st_is_mdb_err(wr))
-            r->rerun = true;
-        rc = wr;
-        goto out;
-    }
-    rc = st_delta_merge(&r->all, &r->one);
-    r->changed |= changed;
+    rc = st_store_half(s, txn, r, w, &ws, 1);
 out:
     st_wst_fini(s, &ws);
     return rc;
