@@ -481,7 +481,8 @@ static const char *tbl_type_name(av_type t)
  * order for names beyond ASCII was not measured. */
 static int tbl_name_cmp(const char *a, size_t al, const char *b, size_t bl)
 {
-    int c = memcmp(a, b, al < bl ? al : bl);
+    size_t m = al < bl ? al : bl;
+    int c = m ? memcmp(a, b, m) : 0; /* a missing name (NULL, 0) sorts first */
     return c ? c : al < bl ? -1 : al > bl;
 }
 
