@@ -24,6 +24,12 @@
  *                        equal to 1"); a value of another length keeps "Value '<echo>' at
  *                        'tableName'" (PutItem, DeleteItem, UpdateItem: the conformance
  *                        suite's captures of 2026-08-12 and 2026-09-06, every region);
+ *   API_MF_EACH_VALUE    a map whose values' own constraints are reported one value at a
+ *                        time, in the newer wording, at the value's path: "Value at
+ *                        'RequestItems.<table>.member' failed to satisfy constraint: Member must
+ *                        have length less than or equal to 25" (BatchWriteItem, eu-west-2 and
+ *                        eu-central-1 in the captures of 2026-09-06), not as "Map value must
+ *                        satisfy constraint: [...]" with the map echoed;
  *   API_MF_ANON          the service's pathless wording: "Failed to satisfy constraint:
  *                        <constraint>", no value, no member name (ReturnValues of PutItem,
  *                        DeleteItem, UpdateItem, same captures);
@@ -89,6 +95,7 @@ enum {
     API_MF_KEYS_LAST = 1u << 6,
     API_MF_EMPTY_BARE = 1u << 7,
     API_MF_ANON = 1u << 8,
+    API_MF_EACH_VALUE = 1u << 9,
 };
 
 struct api_member {

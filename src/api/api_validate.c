@@ -1152,11 +1152,13 @@ static void walk_node(walk *w, const api_member *m, const api_shape *sh, const v
     }
     case API_ST_MAP: {
         const api_shape *el = sh->elem, *ks = sh->key;
+        /* API_MF_EACH_VALUE: each value's own constraints at its own path, bare */
+        bool each = m && (m->flags & API_MF_EACH_VALUE);
         if (!w->types_only) {
             /* constraints of the keys and of the values themselves are reported once, at
              * the map: "Map value must satisfy constraint: [...]" */
             bool bad_key = false, bad_val = false;
-            bool check_keys = ks && has_constraints(ks), check_vals = has_constraints(el);
+            bool check_keys = ks && has_constraints(ks), check_vals = has_constraints(el) && !each;
             if (check_keys || check_vals) {
                 for (void *it = jv->iter(n); it; it = jv->iter_next(n, it)) {
                     const void *x = jv->iter_value(it);
@@ -1201,8 +1203,10 @@ static void walk_node(walk *w, const api_member *m, const api_shape *sh, const v
             size_t kl;
             const char *k = jv->iter_key(it, &kl);
             push(w, 'k', k, kl, 0);
-            /* the values' own constraints were reported at the map; only their insides
-             * are walked (types in pass 1, members in pass 2) */
+            /* the values' own constraints were reported at the map (or, each, here); only
+             * their insides are walked (types in pass 1, members in pass 2) */
+            if (each && !w->types_only)
+                check_node(w, true, el, x);
             if (w->types_only || el->type != API_ST_LIST) {
                 walk_node(w, NULL, el, x);
             } else {
