@@ -416,10 +416,11 @@ int api_call_out_jr_later(api_t *api, const char *op, const jread_val *req,
                           err_t *e, const api_later *later)
 {
     const struct api_op_row *row = op ? api_find(op) : NULL;
-    /* the single-item writes and BatchWriteItem answer later; --transaction-conflicts and
-     * --throttle wait */
+    /* the single-item writes, BatchWriteItem and TransactWriteItems answer later;
+     * --transaction-conflicts and --throttle wait */
     bool can = row && (row->fn == op_put_item || row->fn == op_update_item ||
-                       row->fn == op_delete_item || row->fn == op_batch_write_item);
+                       row->fn == op_delete_item || row->fn == op_batch_write_item ||
+                       row->fn == op_transact_write_items);
     if (!can || !later || !api_writes_later(api))
         return api_call_out_jr(api, op, req, caller, w, out_extra, e);
     *out_extra = NULL;

@@ -104,8 +104,8 @@ typedef struct api_later {
 } api_later;
 #define API_LATER 1 /* api_call_out_jr_later: the answer comes through later->done */
 
-/* api_call_out_jr that may answer later: a PutItem, UpdateItem, DeleteItem or
- * BatchWriteItem queues its writes and returns API_LATER
+/* api_call_out_jr that may answer later: a PutItem, UpdateItem, DeleteItem, BatchWriteItem
+ * or TransactWriteItems queues its writes and returns API_LATER
  * (after later->suspend); every other request, and every request of an api with
  * --transaction-conflicts or --throttle (they may wait), is answered now as by
  * api_call_out_jr (0 or an error; suspend and done not called).  arena: the request's

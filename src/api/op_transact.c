@@ -5,7 +5,12 @@
  * each with its own expressions and placeholders), rejects two actions on one item, then
  * runs all of them through store_write_atomic: all apply or none.  When any action's apply
  * fails the whole call is TransactionCanceledException with CancellationReasons in action
- * order (r->err_extra).  TransactGetItems reads all keys in one snapshot (store_get_many).
+ * order (r->err_extra).  Called through api_call_out_jr_later (the DynamoDB port, without
+ * --transaction-conflicts / --throttle) it is answered later (issue 13.3 design (a)): the
+ * caller's thread parses, checks and begins the token, queues the writes with
+ * store_write_atomic_later and returns API_LATER; the store's committing thread runs the rest
+ * (tw_finish: reasons, metrics, capacity, the token's end, the reply) once they are durable.
+ * TransactGetItems reads all keys in one snapshot (store_get_many).
  *
  * ClientRequestToken idempotency: the token, a keyed 128-bit digest of the request's canonical
  * text (two SipHash-2-4 MACs under a random per-cache key, so a different request cannot be
@@ -869,6 +874,122 @@ static void tw_reply(api_out *o, const twa *acts, const store_write *w, size_t n
         ao_close(o);
 }
 
+/* What TransactWriteItems' reply needs once its writes ran (the request's arena). */
+typedef struct tw_run {
+    api_req *r;
+    twa *acts;
+    store_write *w;
+    size_t n;
+    tok_cache *tc;     /* with token: the ClientRequestToken's pending entry to end */
+    const char *token;
+    api_rcc rcc;
+    bool ricm;
+    uint64_t *hk;      /* --transaction-conflicts: the items held, else NULL */
+} tw_run;
+
+/* The end of a TransactWriteItems whose store call returned rc (store_write_atomic's): the
+ * items let go, the cancellation reasons or the reply (metrics, --throttle's charge,
+ * ConsumedCapacity, ItemCollectionMetrics), the token's entry completed or forgotten.  Runs
+ * on the request's thread, or on the committing thread for a request answered later. */
+static int tw_finish(tw_run *run, int rc)
+{
+    api_req *r = run->r;
+    twa *acts = run->acts;
+    store_write *w = run->w;
+    size_t n = run->n;
+    tok_cache *tc = run->tc;
+    const char *token = run->token;
+    api_rcc rcc = run->rcc;
+    bool ricm = run->ricm;
+    if (run->hk)
+        api_hold_release(r->api, run->hk, n);
+    if (rc == ERR_TRANSACTION_CANCELED) {
+        err_clear(r->err);
+        rc = canceled(r, acts, w, n);
+    }
+    if (rc) {
+        if (tc)
+            tok_end(tc, token, NULL);
+        return rc;
+    }
+    for (size_t i = 0; i < n; i++) { /* table units for /metrics (transactional: doubled) */
+        uint64_t sz = w[i].old_size > w[i].new_size ? w[i].old_size : w[i].new_size;
+        api_metrics_write(r, acts[i].w.t, api_cap_write_h(sz) * 2); /* a check: as a write */
+    }
+    if (r->api->thr) /* --throttle: what each action consumed beyond its admission */
+        for (size_t i = 0; i < n; i++) {
+            api_cap u;
+            tx_units(acts, w, i, &u);
+            api_thr_charge_write(r, acts[i].w.t, &u, tx_min_h(&acts[i]));
+        }
+    api_cap *caps = NULL, *rcaps = NULL; /* rcaps: what a replay reports (TOK_REPLAY_CC) */
+    size_t ncap = 0, nrcap = 0;
+    if (rcc != API_RCC_NONE) {
+        caps = arena_zalloc(r->arena, sizeof *caps * n);
+        rcaps = tc ? arena_zalloc(r->arena, sizeof *rcaps * n) : NULL;
+        if (!caps || (tc && !rcaps)) {
+            if (tc)
+                tok_end(tc, token, NULL);
+            return nomem(r);
+        }
+        for (size_t i = 0; i < n; i++) {
+            api_cap *c = cap_for(caps, &ncap, acts[i].w.t);
+            const av_t *old = w[i].old.type == AV_M ? &w[i].old : NULL;
+            const av_t *nw = (w[i].new_item && w[i].new_item != STORE_KEEP) ? w[i].new_item : NULL;
+            uint64_t sz = w[i].old_size > w[i].new_size ? w[i].old_size : w[i].new_size;
+            if (rcaps) { /* a replay reads the images this call was sized on */
+                api_cap *q = cap_for(rcaps, &nrcap, acts[i].w.t);
+                uint64_t h =
+                    api_cap_read_h(acts[i].w.kind == API_W_CHECK ? w[i].old_size : sz, true) * 2;
+                q->table_h += h;
+                q->read_h += h;
+            }
+            if (acts[i].w.kind == API_W_CHECK) { /* billed as a write: see tx_units */
+                c->table_h += api_cap_write_h(w[i].old_size) * 2;
+                continue;
+            }
+            c->table_h += api_cap_write_h(sz) * 2;
+            api_cap tmp;
+            memset(&tmp, 0, sizeof tmp);
+            api_cap_add_index_writes(&tmp, acts[i].w.t, old, nw);
+            for (size_t k = 0; k < tmp.n_idx; k++) {
+                const store_index *ix = NULL;
+                for (size_t m = 0; m < acts[i].w.t->n_idx; m++)
+                    if (strcmp(acts[i].w.t->idx[m].name, tmp.idx[k].name) == 0)
+                        ix = &acts[i].w.t->idx[m];
+                if (ix) /* not doubled: see tx_units */
+                    api_cap_add_index(c, ix, tmp.idx[k].h);
+            }
+        }
+    }
+    if (tc) { /* the answer kept under the token: the reply's text plus what a replay reports */
+        jout tw;
+        jout_init(&tw, 0);
+        api_out t;
+        ao_open(&t, &tw);
+        tw_reply(&t, acts, w, n, rcc, ricm, caps, ncap);
+        if (rcaps) /* set only when rcc is not NONE */
+            caps_out(&t, TOK_REPLAY_CC, rcaps, nrcap, rcc);
+        json_t *none = NULL;
+        size_t len = 0;
+        char *text = ao_finish(&t, &none) ? NULL : jout_take(&tw, &len);
+        jout_fini(&tw);
+        tok_end(tc, token, text); /* NULL (out of memory): forgotten */
+        free(text);
+    }
+    tw_reply(api_reply(r), acts, w, n, rcc, ricm, caps, ncap);
+    return 0;
+}
+
+/* store_write_atomic_later's done (the committing thread, once the round is durable). */
+static void tw_later_done(void *ctx, int rc, const err_t *e)
+{
+    tw_run *run = ctx;
+    if (rc)
+        err_set(run->r->err, rc, "%s", e->msg);
+    api_later_finish(run->r, tw_finish(run, rc));
+}
+
 int op_transact_write_items(api_req *r, json_t **out)
 {
     twa *acts = NULL;
@@ -947,6 +1068,14 @@ int op_transact_write_items(api_req *r, json_t **out)
         free(canon);
     }
 
+    tw_run *run = arena_alloc(r->arena, sizeof *run);
+    if (!run) {
+        if (tc)
+            tok_end(tc, token, NULL);
+        return nomem(r);
+    }
+    *run = (tw_run){.r = r, .acts = acts, .w = w, .n = n, .tc = tc, .token = token, .rcc = rcc,
+                  .ricm = ricm};
     for (size_t i = 0; i < n; i++) {
         w[i].table = acts[i].w.t;
         w[i].key = &acts[i].key;
@@ -998,86 +1127,15 @@ int op_transact_write_items(api_req *r, json_t **out)
             tok_end(tc, token, NULL);
         return rc;
     }
-    rc = store_write_atomic(r->api->store, w, n, r->err);
-    if (hk)
-        api_hold_release(r->api, hk, n);
-    if (rc == ERR_TRANSACTION_CANCELED) {
-        err_clear(r->err);
-        rc = canceled(r, acts, w, n);
+    run->hk = hk;
+    if (r->later) { /* api_call_out_jr_later: answered by the committing thread (tw_later_done) */
+        r->later->suspend(r->later->ctx);
+        rc = store_write_atomic_later(r->api->store, w, n, tw_later_done, run, r->err);
+        if (rc) /* not queued (the store is closing): answered with the error, now */
+            api_later_finish(r, tw_finish(run, rc));
+        return API_LATER;
     }
-    if (rc) {
-        if (tc)
-            tok_end(tc, token, NULL);
-        return rc;
-    }
-    for (size_t i = 0; i < n; i++) { /* table units for /metrics (transactional: doubled) */
-        uint64_t sz = w[i].old_size > w[i].new_size ? w[i].old_size : w[i].new_size;
-        api_metrics_write(r, acts[i].w.t, api_cap_write_h(sz) * 2); /* a check: as a write */
-    }
-    if (r->api->thr) /* --throttle: what each action consumed beyond its admission */
-        for (size_t i = 0; i < n; i++) {
-            api_cap u;
-            tx_units(acts, w, i, &u);
-            api_thr_charge_write(r, acts[i].w.t, &u, tx_min_h(&acts[i]));
-        }
-    api_cap *caps = NULL, *rcaps = NULL; /* rcaps: what a replay reports (TOK_REPLAY_CC) */
-    size_t ncap = 0, nrcap = 0;
-    if (rcc != API_RCC_NONE) {
-        caps = arena_zalloc(r->arena, sizeof *caps * n);
-        rcaps = tc ? arena_zalloc(r->arena, sizeof *rcaps * n) : NULL;
-        if (!caps || (tc && !rcaps)) {
-            if (tc)
-                tok_end(tc, token, NULL);
-            return nomem(r);
-        }
-        for (size_t i = 0; i < n; i++) {
-            api_cap *c = cap_for(caps, &ncap, acts[i].w.t);
-            const av_t *old = w[i].old.type == AV_M ? &w[i].old : NULL;
-            const av_t *nw = (w[i].new_item && w[i].new_item != STORE_KEEP) ? w[i].new_item : NULL;
-            uint64_t sz = w[i].old_size > w[i].new_size ? w[i].old_size : w[i].new_size;
-            if (rcaps) { /* a replay reads the images this call was sized on */
-                api_cap *q = cap_for(rcaps, &nrcap, acts[i].w.t);
-                uint64_t h =
-                    api_cap_read_h(acts[i].w.kind == API_W_CHECK ? w[i].old_size : sz, true) * 2;
-                q->table_h += h;
-                q->read_h += h;
-            }
-            if (acts[i].w.kind == API_W_CHECK) { /* billed as a write: see tx_units */
-                c->table_h += api_cap_write_h(w[i].old_size) * 2;
-                continue;
-            }
-            c->table_h += api_cap_write_h(sz) * 2;
-            api_cap tmp;
-            memset(&tmp, 0, sizeof tmp);
-            api_cap_add_index_writes(&tmp, acts[i].w.t, old, nw);
-            for (size_t k = 0; k < tmp.n_idx; k++) {
-                const store_index *ix = NULL;
-                for (size_t m = 0; m < acts[i].w.t->n_idx; m++)
-                    if (strcmp(acts[i].w.t->idx[m].name, tmp.idx[k].name) == 0)
-                        ix = &acts[i].w.t->idx[m];
-                if (ix) /* not doubled: see tx_units */
-                    api_cap_add_index(c, ix, tmp.idx[k].h);
-            }
-        }
-    }
-    if (tc) { /* the answer kept under the token: the reply's text plus what a replay reports */
-        jout tw;
-        jout_init(&tw, 0);
-        api_out t;
-        ao_open(&t, &tw);
-        tw_reply(&t, acts, w, n, rcc, ricm, caps, ncap);
-        if (rcaps) /* set only when rcc is not NONE */
-            caps_out(&t, TOK_REPLAY_CC, rcaps, nrcap, rcc);
-        json_t *none = NULL;
-        size_t len = 0;
-        char *text = ao_finish(&t, &none) ? NULL : jout_take(&tw, &len);
-        jout_fini(&tw);
-        tok_end(tc, token, text); /* NULL (out of memory): forgotten */
-        free(text);
-    }
-    tw_reply(api_reply(r), acts, w, n, rcc, ricm, caps, ncap);
-    (void)out;
-    return 0;
+    return tw_finish(run, store_write_atomic(r->api->store, w, n, r->err));
 }
 
 /* --throttle: admits every Get of a TransactGetItems; when one is refused, gives back what

@@ -931,11 +931,13 @@ static void http_job_run(http_pool_job *job)
  * and queues its writes; no thread waits for the commit.  The connection is suspended just
  * before the writes are queued, and the store's committing thread, once they are durable,
  * builds the reply and resumes it (as a pool thread would: http_job_run).  Only PutItem,
- * UpdateItem, DeleteItem and BatchWriteItem on the DynamoDB port, and not when they may wait
- * (--transaction-conflicts, --throttle: api_writes_later); those go to the pool. */
+ * UpdateItem, DeleteItem, BatchWriteItem and TransactWriteItems on the DynamoDB port, and not
+ * when they may wait (--transaction-conflicts, --throttle: api_writes_later); those go to the
+ * pool. */
 static bool http_later_ok(const http_req *r)
 {
-    static const char *const ops[] = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"};
+    static const char *const ops[] = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem",
+                                      "TransactWriteItems"};
     size_t pl = strlen(DDB_PROTO_TARGET_PREFIX);
     if (r->l->dialect != &http_ddb_dialect || !api_writes_later(r->l->srv->proto.api) ||
         r->too_large || r->params_have_nul || !r->body_len ||

@@ -113,6 +113,72 @@ def test_single_writes_beyond_capacity_are_refused_at_once(ddbchat_server):
     assert raw_request(srv.ddb_url, put, target="DynamoDB_20120810.PutItem")[0] == 200
 
 
+TWI = "DynamoDB_20120810.TransactWriteItems"
+
+
+def twi_two_puts(a, b):
+    return json.dumps({"TransactItems": [
+        {"Put": {"TableName": "big", "Item": {"pk": {"S": k}, "v": {"S": "z" * 500}}}}
+        for k in (a, b)]})
+
+
+def test_transactions_beyond_capacity_are_refused_at_once(ddbchat_server):
+    # TransactWriteItems is answered by the committing thread like PutItem (README) and meets
+    # the same bound: --pool-threads + --queue-limit in flight (here 2), the rest refused at
+    # once with the busy reply (it had it in the pool's queue before it went the later way).
+    srv = ddbchat_server("--pool-threads", "1", "--queue-limit", "1")
+    big_table(srv.ddb_url, items=0)
+    twi = twi_two_puts("t1", "t2")
+    res = hammer(srv.ddb_url, threads=16, seconds=0.4, body=twi, target=TWI)
+    assert {kind for st, kind, _ in res if st != 200} <= {"ThrottlingException"}
+    assert {st for st, _, _ in res} <= {200, 400}
+    ok = sum(1 for st, _, _ in res if st == 200)
+    assert ok and ok < len(res), (ok, len(res))
+    assert raw_request(srv.ddb_url, twi, target=TWI)[0] == 200
+
+
+def threads_of(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_transactions_wait_for_their_commit_in_no_thread(ddbchat_server):
+    # A TransactWriteItems waits for its durable commit in no thread: the polling thread checks
+    # and queues it, the store's committing thread answers it (README).  8 clients sending them
+    # at once start no thread.  Before (and when http.c hands it to the pool): each waited in a
+    # pool thread, and the pool started one per client it found busy.
+    srv = ddbchat_server()
+    big_table(srv.ddb_url, items=0)
+    assert raw_request(srv.ddb_url, twi_two_puts("w0", "w1"), target=TWI)[0] == 200
+    n0 = threads_of(srv.proc.pid)
+    u = urllib.parse.urlparse(srv.ddb_url)
+    bad = []
+
+    def client(c):
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+        for i in range(12):
+            conn.request("POST", "/", body=twi_two_puts(f"c{c}a{i}", f"c{c}b{i}"), headers={
+                "X-Amz-Target": TWI, "Authorization": DUMMY_AUTH,
+                "Content-Type": "application/x-amz-json-1.0"})
+            r = conn.getresponse()
+            if r.status != 200:
+                bad.append((r.status, r.read()))
+            else:
+                r.read()
+        conn.close()
+
+    ts = [threading.Thread(target=client, args=(c,)) for c in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not bad
+    assert threads_of(srv.proc.pid) == n0
+
+
 def test_requests_beyond_capacity_are_refused_fast_and_accepted_ones_stay_fast(ddbchat_server):
     # One pool thread for writes, two writes may wait for it, none longer than 500 ms; 48
     # clients send durable 25-item BatchWriteItems (each waits for its fsync) without pause.  Every

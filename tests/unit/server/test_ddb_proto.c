@@ -388,13 +388,14 @@ static void rec_done(void *ctx)
     atomic_fetch_add(&l->dones, 1);
 }
 
-/* One request through ddb_proto_handle_later; waits for done when answered later. */
-static json_t *call_later(const ddb_proto *p, const char *target, const char *body,
-                          ddb_proto_resp *resp, bool *later)
+/* One request through ddb_proto_handle_later under access key `key`; waits for done when
+ * answered later. */
+static json_t *call_later_k(const ddb_proto *p, const char *key, const char *target,
+                            const char *body, ddb_proto_resp *resp, bool *later)
 {
     sigv4_header h[3] = {{"Host", "127.0.0.1:8000"},
                          {"X-Amz-Target", target},
-                         {"Authorization", auth_for("keyL", "us-east-1")}};
+                         {"Authorization", auth_for(key, "us-east-1")}};
     ddb_proto_req req = {.method = "POST",
                          .path = "/",
                          .headers = h,
@@ -419,6 +420,12 @@ static json_t *call_later(const ddb_proto *p, const char *target, const char *bo
     assert_int_equal(resp->crc32,
                      (uint32_t)crc32(0L, (const Bytef *)resp->body, (uInt)resp->body_len));
     return json_loadb(resp->body, resp->body_len, 0, NULL);
+}
+
+static json_t *call_later(const ddb_proto *p, const char *target, const char *body,
+                          ddb_proto_resp *resp, bool *later)
+{
+    return call_later_k(p, "keyL", target, body, resp, later);
 }
 
 static void test_put_answered_later(void **state)
@@ -536,6 +543,126 @@ static void test_put_answered_later(void **state)
     ddb_proto_resp_fini(&r);
 }
 
+/* TransactWriteItems answered later (issue 13.3 design (a)): a transaction that reaches the
+ * store is parsed and checked at once, suspended and queued (store_write_atomic_later); done
+ * comes once, from the store's thread, with the reply or the cancellation (reasons, the old
+ * item of ReturnValuesOnConditionCheckFailure) built after the writes.  Every reply is the
+ * same bytes as the same request's through ddb_proto_handle (on a second namespace's table
+ * of the same name, in the same state).  A token's replay and mismatch, and a request that
+ * fails its checks, are answered at once.  Before: TransactWriteItems was always answered at
+ * once (a pool thread waited for its commit). */
+static void twi_both(const ddb_proto *p, const char *body, bool want_later, int status,
+                     json_t **out_doc)
+{
+    ddb_proto_resp rl, rn;
+    bool later;
+    json_t *doc = call_later_k(p, "keyT", "DynamoDB_20120810.TransactWriteItems", body, &rl,
+                               &later);
+    assert_int_equal(later, want_later);
+    assert_int_equal(rl.status, status);
+    assert_string_equal(rl.op, "TransactWriteItems");
+    /* the token cache is the api's, not a namespace's: the other call's token is another */
+    char *other = strdup(body), *tk = strstr(other, "tok-");
+    if (tk)
+        tk[3] = '_';
+    json_decref(call(p, "POST", "DynamoDB_20120810.TransactWriteItems",
+                     auth_for("keyU", "us-east-1"), other, false, &rn));
+    free(other);
+    assert_int_equal(rn.status, status);
+    assert_int_equal(rl.body_len, rn.body_len);
+    assert_memory_equal(rl.body, rn.body, rl.body_len);
+    ddb_proto_resp_fini(&rl);
+    ddb_proto_resp_fini(&rn);
+    *out_doc = doc;
+}
+
+static void test_transact_answered_later(void **state)
+{
+    fixture *f = *state;
+    ddb_proto p = {.api = f->api, .namespace_tables = true};
+    ddb_proto_resp r;
+    const char *keys[] = {"keyT", "keyU"};
+    for (int i = 0; i < 2; i++) {
+        json_decref(call(&p, "POST", "DynamoDB_20120810.CreateTable",
+                         auth_for(keys[i], "us-east-1"), CREATE, false, &r));
+        assert_int_equal(r.status, 200);
+        ddb_proto_resp_fini(&r);
+    }
+    json_t *doc;
+    /* a Put, an Update and a Delete with ConsumedCapacity */
+    const char *ok =
+        "{\"TransactItems\":[{\"Put\":{\"TableName\":\"nst\",\"Item\":{\"pk\":{\"S\":\"t1\"},"
+        "\"v\":{\"N\":\"1\"}}}},{\"Update\":{\"TableName\":\"nst\",\"Key\":{\"pk\":{\"S\":\"t2\"}},"
+        "\"UpdateExpression\":\"ADD v :one\",\"ExpressionAttributeValues\":{\":one\":{\"N\":\"1\"}}}},"
+        "{\"Delete\":{\"TableName\":\"nst\",\"Key\":{\"pk\":{\"S\":\"t3\"}}}}],"
+        "\"ReturnConsumedCapacity\":\"TOTAL\"}";
+    twi_both(&p, ok, true, 200, &doc);
+    json_t *cc = json_array_get(json_object_get(doc, "ConsumedCapacity"), 0);
+    assert_string_equal(json_string_value(json_object_get(cc, "TableName")), "nst");
+    assert_true(json_number_value(json_object_get(cc, "CapacityUnits")) == 6.0);
+    json_decref(doc);
+    /* cancelled: the failed check's reason with the old item, None for the other */
+    const char *no =
+        "{\"TransactItems\":[{\"ConditionCheck\":{\"TableName\":\"nst\",\"Key\":{\"pk\":{\"S\":"
+        "\"t1\"}},\"ConditionExpression\":\"attribute_not_exists(pk)\","
+        "\"ReturnValuesOnConditionCheckFailure\":\"ALL_OLD\"}},{\"Put\":{\"TableName\":\"nst\","
+        "\"Item\":{\"pk\":{\"S\":\"t4\"}}}}]}";
+    twi_both(&p, no, true, 400, &doc);
+    assert_error(doc, "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+                 "Transaction cancelled, please refer cancellation reasons for specific reasons "
+                 "[ConditionalCheckFailed, None]");
+    json_t *rs = json_object_get(doc, "CancellationReasons");
+    assert_int_equal(json_array_size(rs), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 0), "Code")),
+                        "ConditionalCheckFailed");
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_object_get(json_object_get(json_array_get(rs, 0), "Item"), "v"), "N")),
+        "1");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 1), "Code")),
+                        "None");
+    json_decref(doc);
+    /* a token: the first call answered later, its replay and a mismatch at once */
+    const char *tok =
+        "{\"TransactItems\":[{\"Update\":{\"TableName\":\"nst\",\"Key\":{\"pk\":{\"S\":\"t2\"}},"
+        "\"UpdateExpression\":\"ADD v :one\",\"ExpressionAttributeValues\":{\":one\":{\"N\":"
+        "\"%d\"}}}}],\"ClientRequestToken\":\"tok-1\",\"ReturnConsumedCapacity\":\"TOTAL\"}";
+    char body[512];
+    snprintf(body, sizeof body, tok, 1);
+    twi_both(&p, body, true, 200, &doc);
+    json_decref(doc);
+    twi_both(&p, body, false, 200, &doc); /* the replay: read units, nothing applied */
+    cc = json_array_get(json_object_get(doc, "ConsumedCapacity"), 0);
+    assert_true(json_number_value(json_object_get(cc, "ReadCapacityUnits")) == 2.0);
+    json_decref(doc);
+    snprintf(body, sizeof body, tok, 5);
+    twi_both(&p, body, false, 400, &doc);
+    assert_error(doc, "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+                 NULL);
+    json_decref(doc);
+    /* refused before the store: two actions on one item */
+    twi_both(&p,
+             "{\"TransactItems\":[{\"Delete\":{\"TableName\":\"nst\",\"Key\":{\"pk\":{\"S\":"
+             "\"t1\"}}}},{\"Delete\":{\"TableName\":\"nst\",\"Key\":{\"pk\":{\"S\":\"t1\"}}}}]}",
+             false, 400, &doc);
+    json_decref(doc);
+    /* what the later calls wrote: t2 updated twice (the replay applied nothing), no t4 */
+    bool later;
+    doc = call_later_k(&p, "keyT", "DynamoDB_20120810.GetItem",
+                       "{\"TableName\":\"nst\",\"Key\":{\"pk\":{\"S\":\"t2\"}}}", &r, &later);
+    assert_false(later);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(json_object_get(doc, "Item"), "v"), "N")),
+        "2");
+    json_decref(doc);
+    ddb_proto_resp_fini(&r);
+    doc = call_later_k(&p, "keyT", "DynamoDB_20120810.GetItem",
+                       "{\"TableName\":\"nst\",\"Key\":{\"pk\":{\"S\":\"t4\"}}}", &r, &later);
+    assert_null(json_object_get(doc, "Item"));
+    json_decref(doc);
+    ddb_proto_resp_fini(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -547,6 +674,7 @@ int main(void)
         cmocka_unit_test(test_sigv4_mode),
         cmocka_unit_test(test_reply_bytes_equal_json_dumps),
         cmocka_unit_test(test_put_answered_later),
+        cmocka_unit_test(test_transact_answered_later),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
