@@ -194,6 +194,17 @@ __attribute__((always_inline)) static inline char *jout_esc(char *o, const char 
             memcpy(o + n - 4, &b, 4);
             return o + n;
         }
+    } else if (n && n < 4) { /* "pk", "sk": the first, the middle and the last byte */
+        unsigned char c0 = (unsigned char)s[0], c1 = (unsigned char)s[n >> 1],
+                      c2 = (unsigned char)s[n - 1];
+        if (jout_plain8((uint64_t)c0 | (uint64_t)c1 << 8 | (uint64_t)c2 << 16 |
+                            0x6161616161000000ULL, /* 'a': plain */
+                        high)) {
+            o[0] = (char)c0;
+            o[n >> 1] = (char)c1;
+            o[n - 1] = (char)c2;
+            return o + n;
+        }
     }
     while (i < n) {
 #ifdef JOUT_SSE2
@@ -523,8 +534,10 @@ static int jout_scalar(jout *w, av_type t, const char *p, size_t n)
 
 /* One member whose value is an S or N: [,]"name":{"S":"value"} with one reservation and no
  * other check on the way (the common attribute of a reply). */
-static int jout_member_sn(jout *w, bool comma, const char *name, size_t nl, av_type t,
-                          const char *p, size_t n)
+__attribute__((always_inline)) static inline int jout_member_sn(jout *w, bool comma,
+                                                               const char *name, size_t nl,
+                                                               av_type t, const char *p,
+                                                               size_t n)
 {
     if (jout_reserve_str(w, nl + n, 12)) /* , " ":{"S":" "} around the two */
         return -1;
@@ -758,7 +771,7 @@ static int jout_stored_members(jout *w, jout_dec *d, int depth)
     size_t count;
     if (jd_count(d, &count))
         return jout_fail(w);
-    if (jout_raw(w, "{", 1))
+    if (jout_c(w, '{'))
         return -1;
     for (size_t i = 0; i < count; i++) {
         const char *name;
@@ -780,7 +793,7 @@ static int jout_stored_members(jout *w, jout_dec *d, int depth)
             jout_stored_value(w, d, depth))
             return -1;
     }
-    return jout_raw(w, "}", 1);
+    return jout_c(w, '}');
 }
 
 int jout_item_stored(jout *w, const void *data, size_t len)

@@ -229,6 +229,59 @@ static void test_long_strings_and_members(void **state)
     jout_fini(&w);
 }
 
+/* Every string of 1 to 3 bytes over plain, special, control, multi-byte and invalid bytes
+ * (the short-string path: "pk", "sk"), alone and as an attribute's name and S value from
+ * stored bytes: the same text as json_dumps, or refused exactly when jansson refuses. */
+static void test_short_strings_every_byte_mix(void **state)
+{
+    (void)state;
+    static const unsigned char al[] = {'a', '"', '\\', '\n', 0x00, 0x1f, ' ', 0x7f, 0x80, 0xc3,
+                                       0xa9, 0xe4, 0xff, '/'};
+    const size_t na = sizeof al;
+    jout w;
+    jout_init(&w, 0);
+    size_t refused = 0, accepted = 0;
+    for (size_t n = 1; n <= 3; n++) {
+        size_t total = n == 1 ? na : n == 2 ? na * na : na * na * na;
+        for (size_t k = 0; k < total; k++) {
+            char s[3];
+            for (size_t i = 0, x = k; i < n; i++, x /= na)
+                s[i] = (char)al[x % na];
+            json_t *j = json_stringn(s, n);
+            av_kv kv[1] = {{s, n, av_make_s(s, n)}};
+            av_t m = av_make_m(kv, 1);
+            buf_t b;
+            buf_init(&b, 0);
+            assert_int_equal(av_encode(&m, &b), 0);
+            if (!j) {
+                assert_int_equal(jout_str(&w, s, n), -1);
+                jout_reset(&w);
+                assert_int_equal(jout_item_stored(&w, b.data, b.len), -1);
+                jout_reset(&w);
+                refused++;
+            } else {
+                char *dumped = dump(j);
+                assert_int_equal(jout_str(&w, s, n), 0);
+                expect_text(&w, dumped);
+                free(dumped);
+                json_t *tree = ddbjson_from_item(&m);
+                assert_non_null(tree);
+                char *want_item = dump(tree);
+                assert_int_equal(jout_item_stored(&w, b.data, b.len), 0);
+                expect_text(&w, want_item);
+                free(want_item);
+                json_decref(tree);
+                accepted++;
+            }
+            buf_fini(&b);
+            json_decref(j);
+        }
+    }
+    assert_int_equal(accepted, 861); /* the mixes that are UTF-8 (Python's decoder agrees) */
+    assert_int_equal(refused, 2093);
+    jout_fini(&w);
+}
+
 static void test_refusals_are_sticky(void **state)
 {
     (void)state;
@@ -376,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_escapes_and_trees),
         cmocka_unit_test(test_random_strings),
         cmocka_unit_test(test_long_strings_and_members),
+        cmocka_unit_test(test_short_strings_every_byte_mix),
         cmocka_unit_test(test_refusals_are_sticky),
         cmocka_unit_test(test_crc_across_chunks),
         cmocka_unit_test(test_reals_as_jansson),
