@@ -171,6 +171,9 @@ int op_list_tables(api_req *r, json_t **out);       /* op_table.c */
 int op_update_table(api_req *r, json_t **out);      /* op_table.c */
 int op_update_time_to_live(api_req *r, json_t **out);   /* op_table.c */
 int op_describe_time_to_live(api_req *r, json_t **out); /* op_table.c */
+int op_describe_contributor_insights(api_req *r, json_t **out); /* op_table.c */
+int op_update_contributor_insights(api_req *r, json_t **out);   /* op_table.c */
+int op_list_contributor_insights(api_req *r, json_t **out);     /* op_table.c */
 int op_tag_resource(api_req *r, json_t **out);      /* op_table.c */
 int op_untag_resource(api_req *r, json_t **out);    /* op_table.c */
 int op_list_tags_of_resource(api_req *r, json_t **out); /* op_table.c */

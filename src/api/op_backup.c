@@ -1482,6 +1482,8 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
     json_object_del(meta, "Decreases");
     json_object_del(meta, "DecDay");
     json_object_del(meta, "Pending");
+    json_object_del(meta, "Ci"); /* Contributor Insights: a setting of the table, like TTL (not
+                                  * measured on AWS: the restore guide lists what to set again) */
     if (sseo)
         json_object_set(meta, "SSE", sseo);
     uuid_t u;

@@ -2853,6 +2853,217 @@ int op_update_time_to_live(api_req *r, json_t **out)
     return 0;
 }
 
+/* ---- Contributor Insights -------------------------------------------------------------
+ * Per table and per GSI (AWS, ack-api-quirks DDB-TABLE-094, live probes 2026-10-08): ENABLE
+ * answers ENABLING, which turns ENABLED a moment later (~1 s there; update_delay_ms here), the
+ * mode ACCESSED_AND_THROTTLED_KEYS unless asked; an LSI or unknown IndexName is
+ * ResourceNotFoundException "Requested resource not found: Index: <i> not found for table:
+ * <t>"; a missing table is the table's not-found, ListContributorInsights' too.  Kept in the
+ * metadata as "Ci": {"" (the table) or index name: {"On", "At" (ms), "Mode"}}.  No insight
+ * data is collected: the status is what the API reports.  Not measured (so the model's
+ * rules): List without TableName lists every table and GSI that has an entry (ever
+ * enabled); a DISABLED entry carries no mode. */
+
+#define CI_MODE_DEFAULT "ACCESSED_AND_THROTTLED_KEYS"
+
+static const char *ci_status(json_t *e, int64_t now, int64_t delay)
+{
+    if (!json_is_object(e))
+        return "DISABLED";
+    bool on = json_is_true(json_object_get(e, "On"));
+    bool moving = now < meta_int(e, "At") + delay;
+    return on ? (moving ? "ENABLING" : "ENABLED") : (moving ? "DISABLING" : "DISABLED");
+}
+
+/* The IndexName of the request (NULL: the table's), which must name a GSI of t. */
+static int ci_index(api_req *r, const store_table *t, const char **out)
+{
+    const char *in;
+    int rc = api_json_str(r->body, "IndexName", &in, r->err);
+    *out = NULL;
+    if (rc || !in)
+        return rc;
+    for (size_t i = 0; i < t->n_idx; i++)
+        if (t->idx[i].global && strcmp(t->idx[i].name, in) == 0) {
+            *out = in;
+            return 0;
+        }
+    return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_CI_INDEX_RNF, in, api_table_name(t));
+}
+
+/* One summary / description of entry key `in` (NULL: the table) of table t. */
+static json_t *ci_json(api_req *r, const store_table *t, json_t *meta, const char *in, bool dates)
+{
+    json_t *e = json_object_get(json_object_get(meta, "Ci"), in ? in : "");
+    const char *st = ci_status(e, api_wall_ms(), r->api->update_delay_ms);
+    json_t *o = json_pack("{s:s}", "TableName", api_table_name(t));
+    if (o && in)
+        json_object_set_new(o, "IndexName", json_string(in));
+    if (o)
+        json_object_set_new(o, "ContributorInsightsStatus", json_string(st));
+    json_t *mode = json_object_get(e, "Mode");
+    if (o && json_is_true(json_object_get(e, "On")) && json_is_string(mode))
+        json_object_set(o, "ContributorInsightsMode", mode);
+    if (o && dates && json_is_object(e))
+        json_object_set_new(o, "LastUpdateDateTime", ms_to_json(meta_int(e, "At")));
+    return o;
+}
+
+int op_describe_contributor_insights(api_req *r, json_t **out)
+{
+    const store_table *t;
+    const char *in;
+    int rc = tbl_lookup(r, &t);
+    if (rc || (rc = ci_index(r, t, &in)))
+        return rc;
+    json_t *meta = meta_load(t);
+    json_t *o = meta ? ci_json(r, t, meta, in, true) : NULL;
+    json_decref(meta);
+    if (!o)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    *out = o;
+    return 0;
+}
+
+typedef struct ci_change {
+    const char *index; /* NULL: the table */
+    bool on;
+    const char *mode;
+} ci_change;
+
+static int ci_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
+{
+    (void)al;
+    const ci_change *c = ctx;
+    json_t *ci = json_object_get(meta, "Ci");
+    if (!json_is_object(ci)) {
+        ci = json_object();
+        if (!ci || json_object_set_new(meta, "Ci", ci))
+            return err_set(r->err, ERR_NOMEM, "out of memory");
+    }
+    json_t *e = json_pack("{s:b,s:I}", "On", c->on, "At", (json_int_t)api_wall_ms());
+    if (!e || (c->on && json_object_set_new(e, "Mode", json_string(c->mode))) ||
+        json_object_set_new(ci, c->index ? c->index : "", e))
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+int op_update_contributor_insights(api_req *r, json_t **out)
+{
+    const char *act, *mode;
+    int rc = api_json_str(r->body, "ContributorInsightsAction", &act, r->err);
+    if (rc || (rc = api_json_str(r->body, "ContributorInsightsMode", &mode, r->err)))
+        return rc;
+    /* the model's checks, in the service's envelope */
+    if (!act)
+        return verr(r, TXT_CI_ACTION_NULL);
+    if (strcmp(act, "ENABLE") && strcmp(act, "DISABLE"))
+        return err_set(r->err, ERR_VALIDATION, TXT_CI_ACTION_ENUM, act);
+    if (mode && strcmp(mode, "ACCESSED_AND_THROTTLED_KEYS") && strcmp(mode, "THROTTLED_KEYS"))
+        return err_set(r->err, ERR_VALIDATION, TXT_CI_MODE_ENUM, mode);
+    const store_table *t;
+    ci_change c = {.on = strcmp(act, "ENABLE") == 0, .mode = mode ? mode : CI_MODE_DEFAULT};
+    if ((rc = tbl_names_nul_check(r)) || (rc = tbl_lookup(r, &t)) ||
+        (rc = ci_index(r, t, &c.index)) || (rc = tbl_alter(r, t, true, ci_edit, &c, NULL)))
+        return rc;
+    json_t *o = json_pack("{s:s}", "TableName", api_table_name(t));
+    if (o && c.index)
+        json_object_set_new(o, "IndexName", json_string(c.index));
+    if (o)
+        json_object_set_new(o, "ContributorInsightsStatus",
+                            json_string(c.on ? "ENABLING" : "DISABLING"));
+    if (o && c.on)
+        json_object_set_new(o, "ContributorInsightsMode", json_string(c.mode));
+    if (!o)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    *out = o;
+    return 0;
+}
+
+/* Appends the summaries of t's entries (the table first, then its GSIs in order). */
+static int ci_list_table(api_req *r, const store_table *t, json_t *arr)
+{
+    json_t *meta = meta_load(t);
+    json_t *ci = json_object_get(meta, "Ci");
+    int rc = meta ? 0 : ERR_NOMEM;
+    for (size_t i = 0; rc == 0 && i <= t->n_idx; i++) {
+        const char *in = i == 0 ? NULL : t->idx[i - 1].name;
+        if ((i > 0 && !t->idx[i - 1].global) || !json_object_get(ci, in ? in : ""))
+            continue;
+        json_t *o = ci_json(r, t, meta, in, false);
+        if (!o || json_array_append_new(arr, o))
+            rc = ERR_NOMEM;
+    }
+    json_decref(meta);
+    return rc ? err_set(r->err, ERR_NOMEM, "out of memory") : 0;
+}
+
+int op_list_contributor_insights(api_req *r, json_t **out)
+{
+    const char *name, *tok;
+    bool has_max;
+    long long max;
+    int rc = api_json_str(r->body, "TableName", &name, r->err);
+    if (rc || (rc = api_json_str(r->body, "NextToken", &tok, r->err)) ||
+        (rc = api_json_int(r->body, "MaxResults", &has_max, &max, r->err)))
+        return rc;
+    if (has_max && max > 100)
+        return err_set(r->err, ERR_VALIDATION, TXT_CI_MAX_RESULTS, max);
+    if (!has_max || max < 1)
+        max = 100;
+    json_t *arr = json_array();
+    if (!arr)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    const store_table *t;
+    if (name) {
+        if ((rc = tbl_find(r, name, &t)) || (rc = ci_list_table(r, t, arr)))
+            goto fail;
+    } else {
+        char **names;
+        size_t n;
+        char ns[STORE_NAME_MAX];
+        size_t nsl = tbl_ns(r, "", ns);
+        if ((rc = store_table_list(r->api->store, r->arena, &names, &n, r->err)))
+            goto fail;
+        for (size_t i = 0; nsl < STORE_NAME_MAX && i < n; i++) {
+            const char *nm = names[i];
+            if (strncmp(nm, ns, nsl) != 0 || strchr(nm + nsl, '/'))
+                continue; /* another namespace */
+            if (tbl_find(r, nm + nsl, &t)) { /* deleted meanwhile */
+                err_clear(r->err);
+                continue;
+            }
+            if ((rc = ci_list_table(r, t, arr)))
+                goto fail;
+        }
+    }
+    /* NextToken: the position of the next summary (an opaque string to the caller) */
+    char *end = NULL;
+    long long from = tok ? strtoll(tok, &end, 10) : 0;
+    if (tok && (end == tok || *end || from < 0 || (size_t)from > json_array_size(arr))) {
+        rc = verr(r, TXT_CI_BAD_TOKEN);
+        goto fail;
+    }
+    json_t *page = json_array();
+    size_t i = (size_t)from;
+    for (; page && i < json_array_size(arr) && (long long)json_array_size(page) < max; i++)
+        json_array_append(page, json_array_get(arr, i));
+    json_t *o = page ? json_pack("{s:o}", "ContributorInsightsSummaries", page) : NULL;
+    if (o && i < json_array_size(arr)) {
+        char b[32];
+        snprintf(b, sizeof b, "%zu", i);
+        json_object_set_new(o, "NextToken", json_string(b));
+    }
+    json_decref(arr);
+    if (!o)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    *out = o;
+    return 0;
+fail:
+    json_decref(arr);
+    return rc;
+}
+
 /* ---- Tags ---------------------------------------------------------------------------- */
 
 /* A ResourceArn: *tbl the table name in it (NULL when the ARN is another region's or
