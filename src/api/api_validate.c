@@ -103,20 +103,9 @@ int api_vld_finish_aws(const api_vld *v, err_t *e)
         snprintf(msg, sizeof msg, "%zu validation error%s detected: ", v->n, v->n == 1 ? "" : "s");
     for (size_t i = 0; i < kept && len >= 0 && (size_t)len < sizeof msg; i++)
         len += snprintf(msg + len, sizeof msg - (size_t)len, "%s%s", i ? "; " : "", v->text[i]);
+    if (len >= (int)sizeof msg) /* cut: on a whole UTF-8 character */
+        msg[err_utf8_whole(msg, sizeof msg - 1)] = '\0';
     return err_set(e, ERR_VALIDATION, "%s", msg);
-}
-
-/* Length of the longest prefix of s[0..len) that ends on a whole UTF-8 character. */
-static size_t utf8_whole(const char *s, size_t len)
-{
-    size_t i = len;
-    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-        i--; /* continuation bytes of the last character */
-    if (i == 0)
-        return len;
-    unsigned char lead = (unsigned char)s[i - 1];
-    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    return len - (i - 1) >= need ? len : i - 1;
 }
 
 int api_vld_enveloped(err_t *e, int rc)
@@ -133,7 +122,7 @@ int api_vld_enveloped(err_t *e, int rc)
     char tmp[ERR_MSG_MAX];
     size_t plen = sizeof pre - 1, mlen = strlen(m);
     if (plen + mlen >= sizeof tmp)
-        mlen = utf8_whole(m, sizeof tmp - 1 - plen);
+        mlen = err_utf8_whole(m, sizeof tmp - 1 - plen);
     memcpy(tmp, pre, plen);
     memcpy(tmp + plen, m, mlen);
     tmp[plen + mlen] = '\0';
@@ -381,7 +370,7 @@ static void sb_put_to(sbuf *b, const char *s, size_t n, size_t limit)
     }
     size_t room = limit - 1 - b->len;
     if (n > room) {
-        n = room;
+        n = err_utf8_whole(s, room); /* on a whole UTF-8 character */
         b->cut = true;
     }
     memcpy(b->p + b->len, s, n);

@@ -16,12 +16,27 @@ static const struct {
 #undef ERR
 };
 
+size_t err_utf8_whole(const char *s, size_t len)
+{
+    size_t i = len;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--; /* continuation bytes of the last character */
+    if (i == 0)
+        return len; /* no lead byte: not UTF-8 we can judge */
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    return len - (i - 1) >= need ? len : i - 1;
+}
+
 int err_setv(err_t *e, int code, const char *fmt, va_list ap)
 {
     if (e && e->code == 0) {
         e->code = code;
         e->detail = 0;
-        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        /* cut to fit: end on a whole UTF-8 character (an echoed value may be multi-byte) */
+        if (n >= (int)sizeof e->msg)
+            e->msg[err_utf8_whole(e->msg, sizeof e->msg - 1)] = '\0';
     }
     return code;
 }

@@ -37,9 +37,13 @@ typedef struct err {
 } err_t;
 
 /* Records code and a printf-style message unless `e` already holds an error (sticky).
- * `e` may be NULL.  Returns `code` so call sites can `return err_set(...)`. */
+ * `e` may be NULL.  Returns `code` so call sites can `return err_set(...)`.  A message longer
+ * than ERR_MSG_MAX - 1 bytes is cut, on a whole UTF-8 character. */
 int err_set(err_t *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int err_setv(err_t *e, int code, const char *fmt, va_list ap);
+/* The length of the longest prefix of s[0..len) that does not end inside a UTF-8 character
+ * (len itself when s ends on a whole one). */
+size_t err_utf8_whole(const char *s, size_t len);
 /* Clears the record. */
 void err_clear(err_t *e);
 /* DynamoDB type name for a code ("ValidationException"); "InternalServerError" for unknown

@@ -78,6 +78,23 @@ static void test_sticky(void **state)
     big[sizeof big - 1] = '\0';
     err_set(&e, ERR_VALIDATION, "%s", big);
     assert_int_equal(strlen(e.msg), ERR_MSG_MAX - 1);
+    /* a cut never splits a UTF-8 character: two-byte characters up to the limit leave half a
+     * character at byte ERR_MSG_MAX - 2 (ERR_MSG_MAX is even), which goes */
+    err_clear(&e);
+    size_t k = 0;
+    while (k + 2 < sizeof big) {
+        big[k++] = (char)0xC3;
+        big[k++] = (char)0xA9;
+    }
+    big[k] = '\0';
+    err_set(&e, ERR_VALIDATION, "%s", big);
+    assert_int_equal(strlen(e.msg), ERR_MSG_MAX - 2);
+    assert_true(((unsigned char)e.msg[strlen(e.msg) - 1]) == 0xA9);
+    assert_int_equal(err_utf8_whole("ab\xc3", 3), 2);
+    assert_int_equal(err_utf8_whole("ab\xc3\xa9", 4), 4);
+    assert_int_equal(err_utf8_whole("\xe2\x82", 2), 0);
+    assert_int_equal(err_utf8_whole("\xe2\x82\xac", 3), 3);
+    assert_int_equal(err_utf8_whole("\xf0\x9f\x98", 3), 0);
 }
 
 int main(void)
