@@ -260,7 +260,8 @@ static int parse_write_opts(wreq *q, json_t *b, unsigned rv_allowed, api_exprs *
 static int parse_write_cond(wreq *q, json_t *b, api_exprs *x, bool env)
 {
     expr_t *cond = NULL;
-    int rc = env_rc(q, env, api_exprs_get(q->r, b, x, "ConditionExpression", EXPR_CONDITION, &cond));
+    int rc = env_rc(q, env,
+                    api_exprs_get(q->r, b, x, "ConditionExpression", EXPR_CONDITION, &cond));
     if (rc)
         return rc;
     if (!cond && (rc = api_legacy_expected(q->r, b, &cond)))

@@ -57,8 +57,9 @@ int num_cmp_text(const char *a, size_t alen, const char *b, size_t blen);
 /* --- additions (num) ---------------------------------------------------------------------
  * The service's texts (DynamoDB Local's differ for two: see num.c).  num_parse's invalid text
  * names the offending text, an empty one too: "The parameter cannot be converted to a numeric
- * value: abc", "...numeric value: ".  Both the validation path (PutItem, keys, ExpressionAttributeValues)
- * and the arithmetic path (SET a = a + :b, ADD) use the same three range/precision texts. */
+ * value: abc", "...numeric value: ".  Both the validation path (PutItem, keys,
+ * ExpressionAttributeValues) and the arithmetic path (SET a = a + :b, ADD) use the same three
+ * range/precision texts. */
 extern const char NUM_MSG_INVALID[];   /* "The parameter cannot be converted to a numeric value" */
 extern const char NUM_MSG_OVERFLOW[];  /* "Number overflow. Attempting to store ..." */
 extern const char NUM_MSG_UNDERFLOW[]; /* "Number underflow. Attempting to store ..." */
