@@ -2689,6 +2689,8 @@ static int ut_apply(api_req *r, const ut_plan *p, store_alter *al, json_t *meta)
     for (size_t i = 0; i < p->n_drops; i++)
         if ((rc = store_alter_drop_index(al, p->drops[i], r->err)))
             return rc;
+    for (size_t i = 0; i < p->n_drops; i++) /* its Contributor Insights setting goes with it */
+        json_object_del(json_object_get(meta, "Ci"), p->drops[i]);
     for (size_t i = 0; i < p->n_adds; i++)
         if ((rc = store_alter_add_index(al, &p->adds[i], r->err)))
             return rc;

@@ -1929,3 +1929,18 @@ def test_contributor_insights(ddb_url, table_name, target):
     assert name in [s["TableName"] for s in listed["ContributorInsightsSummaries"]]
     assert call("ListContributorInsights", {"TableName": name + "x"}) == (400, (
         "ResourceNotFoundException", f"Requested resource not found: Table: {name}x not found"))
+    # the setting goes with its index: a GSI deleted and created again under the same name
+    # starts DISABLED (ddbchat kept the old index's setting)
+    assert update_raw(ddb_url, {"TableName": name, "GlobalSecondaryIndexUpdates": [
+        {"Delete": {"IndexName": "gsi1"}}]})[0] == 200
+    deadline = time.time() + 5
+    while True:
+        status, body = update_raw(ddb_url, {
+            "TableName": name, "AttributeDefinitions": ad(g="S"),
+            "GlobalSecondaryIndexUpdates": [{"Create": gsi("gsi1", pt=None)}]})[:2]
+        if status == 200:
+            break
+        assert time.time() < deadline, body
+        time.sleep(0.02)
+    assert call("DescribeContributorInsights", {"TableName": name, "IndexName": "gsi1"}) == (
+        200, {"TableName": name, "IndexName": "gsi1", "ContributorInsightsStatus": "DISABLED"})
