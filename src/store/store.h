@@ -401,8 +401,10 @@ int store_write_each_later(store_t *s, store_write *w, size_t n, store_done_fn d
 int store_write_atomic(store_t *s, store_write *w, size_t n, err_t *e);
 /* store_write_atomic without waiting (issue 13.3 design (a)): as store_write_each_later, and
  * done's rc is store_write_atomic's return (ERR_TRANSACTION_CANCELED with each w[i].rc when an
- * apply failed, nothing written).  Or returns an error at once (done never called): as
- * store_write_each_later's, and ERR_VALIDATION beyond STORE_MAX_TXN_ITEMS. */
+ * apply failed, nothing written; ERR_THROTTLING with every w[i].rc 0 and nothing written when
+ * it waited past opts.later_wait_ms, as store_write_each_later's).  Or returns an error at once
+ * (done never called): as store_write_each_later's, and ERR_VALIDATION beyond
+ * STORE_MAX_TXN_ITEMS. */
 int store_write_atomic_later(store_t *s, store_write *w, size_t n, store_done_fn done, void *ctx,
                              err_t *e);
 
