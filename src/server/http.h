@@ -39,8 +39,12 @@
  * Overload: beyond max_connections a connection gets the "busy" reply to its first request
  * and is closed (beyond max_connections + HTTP_OVERFLOW_CONNECTIONS libmicrohttpd closes it
  * at once); a blocking request that finds queue_limit requests already waiting for a pool
- * thread, or that waited queue_timeout_ms for one, or any request whose body would take the
- * listener past its memory budget, gets it at once.  "Busy" is DynamoDB's
+ * thread, or that waited queue_timeout_ms for one, a write answered later (no pool thread:
+ * http.c http_run_later) that finds pool_threads + queue_limit of them in flight, or any
+ * request whose body would take the listener past its memory budget, gets it at once (and a
+ * write answered later that waits queue_timeout_ms in the store's queue gets it from the
+ * store, when the caller opened it with store_opts.later_wait_ms = queue_timeout_ms, as
+ * serve does).  "Busy" is DynamoDB's
  * ThrottlingException on the endpoint (the SDKs retry it) and 503 server_busy +
  * Retry-After on REST.  Reads run on the polling threads: their wait is bounded by the
  * connections a polling thread serves (max_connections / threads) times their run time.
