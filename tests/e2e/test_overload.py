@@ -179,6 +179,64 @@ def test_transactions_wait_for_their_commit_in_no_thread(ddbchat_server):
     assert threads_of(srv.proc.pid) == n0
 
 
+def test_a_write_that_waited_its_queue_timeout_is_refused_and_not_written(ddbchat_server):
+    # --queue-timeout applies to the writes answered later too (no pool thread: PutItem,
+    # UpdateItem, DeleteItem, BatchWriteItem): one that no commit has begun to run 1 ms after
+    # it was queued (here: queued while a round of 48 KB puts commits and syncs) gets the busy
+    # reply, and is not written, so the SDK's retry applies it once.  16 clients stay far below
+    # the in-flight bound (--pool-threads + --queue-limit, 320): every refusal here is the
+    # queue's.  Every acknowledged put is there, no refused one is.  Before: a later write was
+    # committed however long it waited, never refused (acked only, the assert below fails).
+    srv = ddbchat_server("--queue-timeout", "1")
+    # CreateTable runs in the pool, whose first thread may take more than 1 ms to start (the
+    # ASan server): the busy reply, retried
+    c = boto3.client("dynamodb", endpoint_url=srv.ddb_url, region_name="us-east-1",
+                     aws_access_key_id="x", aws_secret_access_key="x",
+                     config=Config(retries={"max_attempts": 10, "mode": "standard"}))
+    c.create_table(TableName="qtime", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                   BillingMode="PAY_PER_REQUEST")
+    u = urllib.parse.urlparse(srv.ddb_url)
+    pad = "p" * 48000
+    acked, refused, other, lock = [], [], [], threading.Lock()
+    stop = time.time() + 0.3
+
+    def client(tid):
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+        n = 0
+        while time.time() < stop:
+            key = f"t{tid}-{n}"
+            n += 1
+            body = json.dumps({"TableName": "qtime", "Item": {"pk": {"S": key}, "v": {"S": pad}}})
+            conn.request("POST", "/", body=body, headers={
+                "X-Amz-Target": "DynamoDB_20120810.PutItem", "Authorization": DUMMY_AUTH,
+                "Content-Type": "application/x-amz-json-1.0"})
+            r = conn.getresponse()
+            data = json.loads(r.read())
+            with lock:
+                if r.status == 200 and data == {}:
+                    acked.append(key)
+                elif r.status == 400 and data == THROTTLE:
+                    refused.append(key)
+                else:
+                    other.append((r.status, data))
+        conn.close()
+
+    ts = [threading.Thread(target=client, args=(i,)) for i in range(16)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not other, other[:3]
+    assert acked and refused, (len(acked), len(refused))
+    there = set()
+    for page in c.get_paginator("scan").paginate(TableName="qtime", ProjectionExpression="pk",
+                                                 ConsistentRead=True):
+        there.update(i["pk"]["S"] for i in page["Items"])
+    assert set(acked) <= there
+    assert not set(refused) & there
+
+
 def test_requests_beyond_capacity_are_refused_fast_and_accepted_ones_stay_fast(ddbchat_server):
     # One pool thread for writes, two writes may wait for it, none longer than 500 ms; 48
     # clients send durable 25-item BatchWriteItems (each waits for its fsync) without pause.  Every
