@@ -2862,9 +2862,11 @@ int op_update_time_to_live(api_req *r, json_t **out)
  * ResourceNotFoundException "Requested resource not found: Index: <i> not found for table:
  * <t>"; a missing table is the table's not-found, ListContributorInsights' too.  Kept in the
  * metadata as "Ci": {"" (the table) or index name: {"On", "At" (ms), "Mode"}}.  No insight
- * data is collected: the status is what the API reports.  Not measured (so the model's
- * rules): List without TableName lists every table and GSI that has an entry (ever
- * enabled); a DISABLED entry carries no mode. */
+ * data is collected: the status is what the API reports.  ENABLE of an ENABLED entry (same
+ * mode) and DISABLE of a DISABLED one are 200 no-ops echoing the status; the mode and
+ * LastUpdateDateTime show once configured; List leaves DISABLED entries out, the table before
+ * its GSIs (DDB-TABLE-090 / 343, table-subresources digest).  Not measured: the validation
+ * texts (the model's, in the usual envelope) and NextToken's form (a position here). */
 
 #define CI_MODE_DEFAULT "ACCESSED_AND_THROTTLED_KEYS"
 
@@ -2903,8 +2905,8 @@ static json_t *ci_json(api_req *r, const store_table *t, json_t *meta, const cha
         json_object_set_new(o, "IndexName", json_string(in));
     if (o)
         json_object_set_new(o, "ContributorInsightsStatus", json_string(st));
-    json_t *mode = json_object_get(e, "Mode");
-    if (o && json_is_true(json_object_get(e, "On")) && json_is_string(mode))
+    json_t *mode = json_object_get(e, "Mode"); /* once configured, kept while DISABLED too */
+    if (o && json_is_string(mode))
         json_object_set(o, "ContributorInsightsMode", mode);
     if (o && dates && json_is_object(e))
         json_object_set_new(o, "LastUpdateDateTime", ms_to_json(meta_int(e, "At")));
@@ -2931,20 +2933,34 @@ typedef struct ci_change {
     const char *index; /* NULL: the table */
     bool on;
     const char *mode;
+    const char *settled; /* out: the settled status a no-op echoes, else NULL */
 } ci_change;
 
 static int ci_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
 {
     (void)al;
-    const ci_change *c = ctx;
+    ci_change *c = ctx;
     json_t *ci = json_object_get(meta, "Ci");
+    /* ENABLE of an ENABLED entry in the same mode, DISABLE of a DISABLED (or never configured)
+     * one: a 200 that changes nothing and echoes the settled status (DDB-TABLE-090); a mode
+     * change is a new ENABLE */
+    json_t *cur = json_object_get(ci, c->index ? c->index : "");
+    const char *st = ci_status(cur, api_wall_ms(), r->api->update_delay_ms);
+    json_t *cm = json_object_get(cur, "Mode");
+    if ((c->on && strcmp(st, "ENABLED") == 0 && json_is_string(cm) &&
+         strcmp(json_string_value(cm), c->mode) == 0) ||
+        (!c->on && strcmp(st, "DISABLED") == 0)) {
+        c->settled = st;
+        return 0;
+    }
     if (!json_is_object(ci)) {
         ci = json_object();
         if (!ci || json_object_set_new(meta, "Ci", ci))
             return err_set(r->err, ERR_NOMEM, "out of memory");
     }
     json_t *e = json_pack("{s:b,s:I}", "On", c->on, "At", (json_int_t)api_wall_ms());
-    if (!e || (c->on && json_object_set_new(e, "Mode", json_string(c->mode))) ||
+    json_t *mode = c->on ? json_string(c->mode) : json_incref(cm); /* DISABLE keeps the mode */
+    if (!e || (mode && json_object_set_new(e, "Mode", mode)) ||
         json_object_set_new(ci, c->index ? c->index : "", e))
         return err_set(r->err, ERR_NOMEM, "out of memory");
     return 0;
@@ -2973,7 +2989,7 @@ int op_update_contributor_insights(api_req *r, json_t **out)
         json_object_set_new(o, "IndexName", json_string(c.index));
     if (o)
         json_object_set_new(o, "ContributorInsightsStatus",
-                            json_string(c.on ? "ENABLING" : "DISABLING"));
+                            json_string(c.settled ? c.settled : c.on ? "ENABLING" : "DISABLING"));
     if (o && c.on)
         json_object_set_new(o, "ContributorInsightsMode", json_string(c.mode));
     if (!o)
@@ -2990,8 +3006,10 @@ static int ci_list_table(api_req *r, const store_table *t, json_t *arr)
     int rc = meta ? 0 : ERR_NOMEM;
     for (size_t i = 0; rc == 0 && i <= t->n_idx; i++) {
         const char *in = i == 0 ? NULL : t->idx[i - 1].name;
-        if ((i > 0 && !t->idx[i - 1].global) || !json_object_get(ci, in ? in : ""))
-            continue;
+        json_t *e = json_object_get(ci, in ? in : "");
+        if ((i > 0 && !t->idx[i - 1].global) ||
+            strcmp(ci_status(e, api_wall_ms(), r->api->update_delay_ms), "DISABLED") == 0)
+            continue; /* DISABLED entries are not listed, DISABLING ones are (DDB-TABLE-343) */
         json_t *o = ci_json(r, t, meta, in, false);
         if (!o || json_array_append_new(arr, o))
             rc = ERR_NOMEM;

@@ -1902,6 +1902,12 @@ def test_contributor_insights(ddb_url, table_name, target):
     assert status == 200, resp
     assert call("DescribeContributorInsights", {"TableName": name}) == (
         200, {"TableName": name, "ContributorInsightsStatus": "DISABLED"})
+    # DISABLE of a never-configured table: a 200 no-op; a fresh table lists nothing
+    assert call("UpdateContributorInsights", {
+        "TableName": name, "ContributorInsightsAction": "DISABLE"}) == (
+            200, {"TableName": name, "ContributorInsightsStatus": "DISABLED"})
+    assert call("ListContributorInsights", {"TableName": name}) == (
+        200, {"ContributorInsightsSummaries": []})
     mode = "ACCESSED_AND_THROTTLED_KEYS"
     assert call("UpdateContributorInsights", {
         "TableName": name, "ContributorInsightsAction": "ENABLE"}) == (200, {
@@ -1915,6 +1921,15 @@ def test_contributor_insights(ddb_url, table_name, target):
             "ContributorInsightsStatus"] != "ENABLED":
         assert time.time() < deadline
         time.sleep(0.02)
+    while call("DescribeContributorInsights", {"TableName": name})[1][
+            "ContributorInsightsStatus"] != "ENABLED":
+        assert time.time() < deadline
+        time.sleep(0.02)
+    # ENABLE of an ENABLED entry in the same mode: a 200 no-op echoing ENABLED
+    assert call("UpdateContributorInsights", {
+        "TableName": name, "ContributorInsightsAction": "ENABLE"}) == (200, {
+            "TableName": name, "ContributorInsightsStatus": "ENABLED",
+            "ContributorInsightsMode": mode})
     for idx in ("lsi1", "nope"):
         for op, extra in (("DescribeContributorInsights", {}),
                           ("UpdateContributorInsights", {"ContributorInsightsAction": "ENABLE"})):
@@ -1944,3 +1959,14 @@ def test_contributor_insights(ddb_url, table_name, target):
         time.sleep(0.02)
     assert call("DescribeContributorInsights", {"TableName": name, "IndexName": "gsi1"}) == (
         200, {"TableName": name, "IndexName": "gsi1", "ContributorInsightsStatus": "DISABLED"})
+    # a DISABLED entry leaves the list (DISABLING ones stay until they settle)
+    assert call("UpdateContributorInsights", {
+        "TableName": name, "ContributorInsightsAction": "DISABLE"})[1][
+            "ContributorInsightsStatus"] == "DISABLING"
+    deadline = time.time() + 5
+    while call("ListContributorInsights", {"TableName": name})[1][
+            "ContributorInsightsSummaries"]:
+        assert time.time() < deadline
+        time.sleep(0.02)
+    status, d = call("DescribeContributorInsights", {"TableName": name})
+    assert (d["ContributorInsightsStatus"], d["ContributorInsightsMode"]) == ("DISABLED", mode)
