@@ -591,12 +591,26 @@ static int tx_throttle(api_req *r, twa *acts, store_write *w, size_t n)
 
 /* The token as the cache's key: a C string that keeps every byte of the JSON string (a
  * token may hold U+0000: "a\u0000b" and "a\u0000c" are two tokens), NUL and backslash
- * escaped.  Arena. */
+ * escaped, after the caller's table namespace (access key and region) and "\|": the same
+ * token of two namespaces names two requests on two sets of tables, as two AWS accounts'
+ * (test_ddb_proto test_transact_answered_later); no escaped text holds "\|" at an escape's
+ * start, so the key tells the two apart.  Arena. */
 static const char *tok_key(api_req *r, const char *s, size_t len)
 {
-    char *k = arena_alloc(r->arena, 2 * len + 1), *p = k;
+    const char *ns = r->caller ? r->caller->ns : NULL;
+    size_t nl = ns ? strlen(ns) : 0;
+    char *k = arena_alloc(r->arena, 2 * nl + 2 + 2 * len + 1), *p = k;
     if (!k)
         return NULL;
+    for (size_t i = 0; i < nl; i++) {
+        if (ns[i] == '\\')
+            *p++ = '\\';
+        *p++ = ns[i];
+    }
+    if (ns) {
+        *p++ = '\\';
+        *p++ = '|';
+    }
     for (size_t i = 0; i < len; i++) {
         if (s[i] == 0 || s[i] == '\\') {
             *p++ = '\\';

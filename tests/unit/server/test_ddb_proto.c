@@ -561,13 +561,10 @@ static void twi_both(const ddb_proto *p, const char *body, bool want_later, int 
     assert_int_equal(later, want_later);
     assert_int_equal(rl.status, status);
     assert_string_equal(rl.op, "TransactWriteItems");
-    /* the token cache is the api's, not a namespace's: the other call's token is another */
-    char *other = strdup(body), *tk = strstr(other, "tok-");
-    if (tk)
-        tk[3] = '_';
+    /* the same token in the other namespace is another request (as in another AWS account):
+     * the first call there too, not a replay of this one */
     json_decref(call(p, "POST", "DynamoDB_20120810.TransactWriteItems",
-                     auth_for("keyU", "us-east-1"), other, false, &rn));
-    free(other);
+                     auth_for("keyU", "us-east-1"), body, false, &rn));
     assert_int_equal(rn.status, status);
     assert_int_equal(rl.body_len, rn.body_len);
     assert_memory_equal(rl.body, rn.body, rl.body_len);
