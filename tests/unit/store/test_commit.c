@@ -1075,6 +1075,55 @@ static void test_later_atomic(void **state)
                      ERR_VALIDATION);
 }
 
+/* --queue-timeout (opts.later_wait_ms) for a transaction answered later: queued behind a
+ * round held 150 ms with a 20 ms limit it is answered ERR_THROTTLING (the busy reply, not a
+ * cancellation: every write's rc 0) and none of its writes is run. */
+static void test_later_atomic_queue_wait(void **state)
+{
+    st_fix *f = *state;
+    mk_gsi_table(f, STORE_PROJ_ALL);
+    st_close(f->s);
+    store_opts o;
+    store_opts_default(&o);
+    o.ttl_thread = false;
+    o.later_wait_ms = 20;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
+    const store_table *t = st_pin(f->s, "tbl");
+    carry c = {.s = f->s, .t = t, .hold_ms = 150};
+    arena_init(&c.a);
+    c.item = J(&c.a, "{\"pk\":{\"S\":\"held\"},\"sk\":{\"N\":\"1\"}}");
+    pthread_t th;
+    pthread_create(&th, NULL, carry_first, &c);
+    while (!atomic_load(&c.started))
+        usleep(1000);
+    static la x;
+    memset(&x, 0, sizeof x);
+    x.s = f->s;
+    arena_init(&x.a);
+    for (int j = 0; j < 3; j++) {
+        av_t *it = J(&x.a, arena_printf(&x.a, "{\"pk\":{\"S\":\"late\"},\"sk\":{\"N\":\"%d\"}}", j));
+        x.w[j] = (store_write){.table = t, .key = it, .apply = st_apply_put, .ctx = it,
+                               .arena = &x.a};
+    }
+    x.queuer = pthread_self();
+    x.before = os_last_txnid(f->s);
+    atomic_store(&lw_answered, 0);
+    assert_int_equal(store_write_atomic_later(f->s, x.w, 3, la_done, &x, &e), 0);
+    pthread_join(th, NULL);
+    assert_int_equal(c.saw_queued, 1);
+    lw_wait(1);
+    assert_int_equal(atomic_load(&x.calls), 1);
+    assert_int_equal(x.rc, ERR_THROTTLING);
+    for (int j = 0; j < 3; j++)
+        assert_int_equal(x.w[j].rc, 0);
+    av_t *all;
+    assert_int_equal(idx_scan(f, t, NULL, &all), 1); /* the held round's item only */
+    arena_fini(&c.a);
+    arena_fini(&x.a);
+}
+
 /* A durable store keeps data.mdb written ahead of LMDB's last page (zeros, ST_PREALLOC_LOW at
  * least), so a commit overwrites blocks that exist and its fdatasync need not write the inode
  * (issue 13.3); LMDB ignores what lies past its last page: the items read back after a reopen.
@@ -1204,6 +1253,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_later_map_full_rerun, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_later_queue_wait, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_later_atomic, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_later_atomic_queue_wait, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_durable_file_written_ahead, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_write_deleted_table, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_apply_reentry, st_setup, st_teardown),
