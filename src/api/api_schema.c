@@ -533,6 +533,13 @@ static const api_shape in_table_only = {
     .name = "TableRequest", .type = API_ST_STRUCT, NOLIM,
     .members = MEMBERS(CT_TABLE_NAME)};
 
+/* DescribeContributorInsights and UpdateContributorInsights: the table and, for a GSI's
+ * setting, the index name, checked as every other operation's (the action and mode are
+ * op_table.c's) */
+static const api_shape in_ci_target = {
+    .name = "ContributorInsightsRequest", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS(CT_TABLE_NAME, {"IndexName", &sh_index_name, 0})};
+
 /* UpdateTable's GlobalSecondaryIndexUpdates.  An Update needs only IndexName: today's model
  * (botocore 1.43's service-2.json) dropped ProvisionedThroughput from its required members
  * when OnDemandThroughput and WarmThroughput joined it (an on-demand table's index is updated
@@ -623,6 +630,7 @@ static const struct {
     {"CreateTable", &in_create_table},
     {"DeleteItem", &in_delete_item},
     {"DeleteTable", &in_table_only},
+    {"DescribeContributorInsights", &in_ci_target},
     {"DescribeTable", &in_table_only},
     {"DescribeTimeToLive", &in_table_only},
     {"ExecuteStatement", &in_execute_statement},
@@ -637,6 +645,7 @@ static const struct {
     {"TransactGetItems", &in_transact_get_items},
     {"TransactWriteItems", &in_transact_write_items},
     {"UntagResource", &in_untag_resource},
+    {"UpdateContributorInsights", &in_ci_target},
     {"UpdateItem", &in_update_item},
     {"UpdateTable", &in_update_table},
     {"UpdateTimeToLive", &in_update_ttl},

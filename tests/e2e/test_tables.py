@@ -1970,3 +1970,36 @@ def test_contributor_insights(ddb_url, table_name, target):
         time.sleep(0.02)
     status, d = call("DescribeContributorInsights", {"TableName": name})
     assert (d["ContributorInsightsStatus"], d["ContributorInsightsMode"]) == ("DISABLED", mode)
+
+
+# DescribeContributorInsights / UpdateContributorInsights check TableName and IndexName against
+# the model as every operation does (API Reference: TableName 3..255 (here, a name), IndexName
+# 3..255 of [a-zA-Z0-9_.-]+), before the table is looked up: an IndexName holding U+0000 named
+# the index before it (Describe compared it as a C string) and a short one was "not found"
+# (review8 6).  Query answers the same name with the same text.
+def test_contributor_insights_names_checked(ddb_url, table_name, target):
+    if target == "dynamodb-local":
+        pytest.skip("DynamoDB Local has no Contributor Insights (UnknownOperationException)")
+    name = table_name("cin")
+    status, _, resp = raw_request(ddb_url, {
+        "TableName": name, "KeySchema": ks("pk"), "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": ad(pk="S", g="S"),
+        "GlobalSecondaryIndexes": [gsi("gsi1", pt=None)]},
+        target="DynamoDB_20120810.CreateTable")
+    assert status == 200, resp
+
+    def call(op, body):
+        status, _, resp = raw_request(ddb_url, body, target="DynamoDB_20120810." + op)
+        resp = json.loads(resp)
+        return status, resp["__type"].split("#")[-1], resp.get("message", resp.get("Message"))
+
+    for idx in ("gsi1\u0000junk", "ab"):
+        want = call("Query", {"TableName": name, "IndexName": idx,
+                              "KeyConditionExpression": "g = :g",
+                              "ExpressionAttributeValues": {":g": {"S": "x"}}})
+        assert want[:2] == (400, "ValidationException") and "at 'indexName'" in want[2], want
+        for op, extra in (("DescribeContributorInsights", {}),
+                          ("UpdateContributorInsights", {"ContributorInsightsAction": "ENABLE"})):
+            assert call(op, dict(extra, TableName=name, IndexName=idx)) == want
+    assert call("DescribeContributorInsights", {"TableName": "x!"})[:2] == (
+        400, "ValidationException")
