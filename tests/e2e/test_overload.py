@@ -149,8 +149,10 @@ def test_transactions_wait_for_their_commit_in_no_thread(ddbchat_server):
     # A TransactWriteItems waits for its durable commit in no thread: the polling thread checks
     # and queues it, the store's committing thread answers it (README).  8 clients sending them
     # at once start no thread.  Before (and when http.c hands it to the pool): each waited in a
-    # pool thread, and the pool started one per client it found busy.
-    srv = ddbchat_server()
+    # pool thread, and the pool started one per client it found busy.  --queue-timeout 30000:
+    # it pins thread counts, not admission (a round slower than the 1 s default on a loaded
+    # disk would refuse a transaction, which this raw client does not retry: review8 4).
+    srv = ddbchat_server("--queue-timeout", "30000")
     big_table(srv.ddb_url, items=0)
     assert raw_request(srv.ddb_url, twi_two_puts("w0", "w1"), target=TWI)[0] == 200
     n0 = threads_of(srv.proc.pid)
