@@ -305,7 +305,7 @@ static int api_precheck(const struct api_op_row *row, json_t *req, const jread_v
 /* The end of a request, after its handler returned rc (and maybe a tree): the reply (w, sink
  * or *out_resp) or the error (*out_resp: its extra fields); unpins.  Returns the result. */
 static int api_finish(api_req *r, const struct api_op_row *row, int rc, json_t *tree,
-                      unsigned long oom0, json_t **out_resp)
+                      bool failed, unsigned long oom0, json_t **out_resp)
 {
     api_out *out = r->out;
     err_t *e = r->err;
@@ -328,9 +328,10 @@ static int api_finish(api_req *r, const struct api_op_row *row, int rc, json_t *
             tree = NULL;
         }
     }
-    if (mem_failures() != oom0 && (rc == 0 || err_status(rc) < 500)) {
-        /* an allocation failed somewhere (base/mem.h): the reply, or the error, may be
-         * missing parts (jansson drops a member it could not build) */
+    if ((failed || mem_failures() != oom0) && (rc == 0 || err_status(rc) < 500)) {
+        /* an allocation failed somewhere (base/mem.h; failed: on the thread that began a
+         * request answered later): the reply, or the error, may be missing parts (jansson
+         * drops a member it could not build) */
         json_decref(tree);
         tree = NULL;
         json_decref(r->err_extra);
@@ -389,7 +390,7 @@ static int api_run(api_t *api, const struct api_op_row *row, json_t *req, const 
     json_t *tree = NULL;
     unsigned long oom0 = mem_failures();
     int rc = row->fn(&r, &tree);
-    rc = api_finish(&r, row, rc, tree, oom0, out_resp);
+    rc = api_finish(&r, row, rc, tree, false, oom0, out_resp);
     if (tls) {
         arena_reset(arena);
         tls->busy = false;
@@ -405,7 +406,8 @@ typedef struct api_later_st {
     api_out out;
     const struct api_op_row *row;
     json_t **out_resp;
-    unsigned long oom0;
+    unsigned long oom0; /* mem_failures() of the calling thread at the start */
+    bool failed;        /* an allocation failed on the calling thread (api_later_suspend) */
     api_later later;
 } api_later_st;
 
@@ -450,14 +452,21 @@ int api_call_out_jr_later(api_t *api, const char *op, const jread_val *req,
     rc = row->fn(&st->r, &tree);
     if (rc == API_LATER)
         return API_LATER; /* answered by api_later_finish */
-    return api_finish(&st->r, row, rc, tree, st->oom0, out_extra);
+    return api_finish(&st->r, row, rc, tree, false, st->oom0, out_extra);
 }
 
-void api_later_finish(api_req *r, int rc)
+void api_later_suspend(api_req *r)
+{
+    api_later_st *st = (api_later_st *)((char *)r - offsetof(api_later_st, r));
+    st->failed = mem_failures() != st->oom0;
+    r->later->suspend(r->later->ctx);
+}
+
+void api_later_finish(api_req *r, int rc, unsigned long oom0)
 {
     api_later_st *st = (api_later_st *)((char *)r - offsetof(api_later_st, r));
     api_later later = st->later; /* st lives in the caller's arena, which done may free */
-    rc = api_finish(r, st->row, rc, NULL, st->oom0, st->out_resp);
+    rc = api_finish(r, st->row, rc, NULL, st->failed, oom0, st->out_resp);
     later.done(later.ctx, rc);
 }
 

@@ -90,10 +90,18 @@ typedef struct api_req {
                              * return API_LATER and answer through api_later_finish */
 } api_req;
 
+/* A handler about to queue its writes for a later answer: notes whether an allocation failed
+ * on this (the calling) thread so far, then calls r->later->suspend.  Call it just before
+ * store_write_*_later, on the calling thread. */
+void api_later_suspend(api_req *r);
+
 /* The end of a request whose handler returned API_LATER (any thread): rc is the handler's
  * result (its reply written through api_reply when 0); unpins, finishes the reply and calls
- * the caller's done.  r is gone after. */
-void api_later_finish(api_req *r, int rc);
+ * the caller's done.  oom0 is mem_failures() of the finishing thread when its part began (the
+ * top of the store's done, or now): the allocation failure counter is per thread, so the
+ * request failed if one was counted on the calling thread before api_later_suspend or on
+ * this one since oom0.  r is gone after. */
+void api_later_finish(api_req *r, int rc, unsigned long oom0);
 
 /* r->body from r->jbody when the handler needs the jansson tree after all (the request's
  * unusual parts, its errors): 0, or ERR_NOMEM.  A no-op when r->body is there. */

@@ -28,6 +28,7 @@
 #include "api/api_out.h"
 #include "api/api_text.h"
 #include "api/api_validate.h"
+#include "base/mem.h"
 #include "value/ddbjson.h"
 #include "value/jread.h"
 
@@ -699,12 +700,13 @@ typedef struct bw_later {
 
 static void bw_later_done(void *ctx, int rc, const err_t *e)
 {
+    unsigned long oom0 = mem_failures(); /* this thread's, before the reply is built */
     bw_later *c = ctx;
     if (rc)
         err_set(c->r->err, rc, "%s", e->msg);
     else
         rc = bw_reply(c->r, &c->q, c->w, c->keys, NULL);
-    api_later_finish(c->r, rc);
+    api_later_finish(c->r, rc, oom0);
 }
 
 int op_batch_write_item(api_req *r, json_t **out)
@@ -760,10 +762,10 @@ int op_batch_write_item(api_req *r, json_t **out)
         if (!c)
             return nomem(r);
         *c = (bw_later){r, q, w, keys};
-        r->later->suspend(r->later->ctx);
+        api_later_suspend(r);
         rc = store_write_each_later(r->api->store, w, total, bw_later_done, c, r->err);
         if (rc) /* not queued (the store is closing): answered with the error, now */
-            api_later_finish(r, rc);
+            api_later_finish(r, rc, mem_failures());
         return API_LATER;
     }
     /* --transaction-conflicts: a write of an item an ongoing transaction holds is left

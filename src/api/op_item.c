@@ -21,6 +21,7 @@
 #include "api/api_out.h"
 #include "api/api_text.h"
 #include "api/api_validate.h"
+#include "base/mem.h"
 #include "value/ddbjson.h"
 #include "value/jread.h"
 
@@ -203,13 +204,14 @@ typedef struct wlater {
 
 static void write_later_done(void *ctx, int rc, const err_t *e)
 {
+    unsigned long oom0 = mem_failures(); /* this thread's, before the reply is built */
     wlater *c = ctx;
     api_req *r = c->q.r;
     if (rc)
         err_set(r->err, rc, "%s", e->msg);
     else
         rc = write_reply(&c->q, &c->sw);
-    api_later_finish(r, rc);
+    api_later_finish(r, rc, oom0);
 }
 
 static int write_later(wreq *q, const store_write *sw)
@@ -221,10 +223,10 @@ static int write_later(wreq *q, const store_write *sw)
     c->q = *q;
     c->sw = *sw;
     c->sw.ctx = &c->q.w; /* apply's context: the copy */
-    r->later->suspend(r->later->ctx);
+    api_later_suspend(r);
     int rc = store_write_each_later(r->api->store, &c->sw, 1, write_later_done, c, r->err);
     if (rc) /* not queued (the store is closing): answered with the error, now */
-        api_later_finish(r, rc);
+        api_later_finish(r, rc, mem_failures());
     return API_LATER;
 }
 

@@ -43,6 +43,7 @@
 #include "api/api_item.h"
 #include "api/api_text.h"
 #include "api/api_validate.h"
+#include "base/mem.h"
 #include "base/siphash.h"
 #include "value/ddbjson.h"
 #include "value/jout.h"
@@ -998,10 +999,12 @@ static int tw_finish(tw_run *run, int rc)
 /* store_write_atomic_later's done (the committing thread, once the round is durable). */
 static void tw_later_done(void *ctx, int rc, const err_t *e)
 {
+    unsigned long oom0 = mem_failures(); /* this thread's, before the reply is built */
     tw_run *run = ctx;
     if (rc)
         err_set(run->r->err, rc, "%s", e->msg);
-    api_later_finish(run->r, tw_finish(run, rc));
+    rc = tw_finish(run, rc);
+    api_later_finish(run->r, rc, oom0);
 }
 
 int op_transact_write_items(api_req *r, json_t **out)
@@ -1143,10 +1146,13 @@ int op_transact_write_items(api_req *r, json_t **out)
     }
     run->hk = hk;
     if (r->later) { /* api_call_out_jr_later: answered by the committing thread (tw_later_done) */
-        r->later->suspend(r->later->ctx);
+        api_later_suspend(r);
         rc = store_write_atomic_later(r->api->store, w, n, tw_later_done, run, r->err);
-        if (rc) /* not queued (the store is closing): answered with the error, now */
-            api_later_finish(r, tw_finish(run, rc));
+        if (rc) { /* not queued (the store is closing): answered with the error, now */
+            unsigned long oom0 = mem_failures();
+            rc = tw_finish(run, rc);
+            api_later_finish(r, rc, oom0);
+        }
         return API_LATER;
     }
     return tw_finish(run, store_write_atomic(r->api->store, w, n, r->err));

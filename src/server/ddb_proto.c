@@ -335,7 +335,8 @@ typedef struct dp_later {
     err_t e;
     json_t *jresp;
     ddb_proto_resp *resp;
-    unsigned long oom0;
+    unsigned long oom0; /* mem_failures() of the calling thread at the start */
+    bool failed;        /* an allocation failed on the calling thread (dp_later_suspend) */
     char ns[SIGV4_KEY_MAX + SIGV4_SCOPE_PART_MAX + 2];
     api_caller caller;
     ddb_proto_later later;
@@ -364,11 +365,12 @@ static void dp_reply(ddb_proto_resp *resp, int rc, jout *w, const err_t *e, json
     jout_fini(w);
 }
 
-/* Every reply's last check: an allocation failed (base/mem.h) since oom0, so what was built
- * may be incomplete. */
-static void dp_oom_check(ddb_proto_resp *resp, unsigned long oom0)
+/* Every reply's last check: an allocation failed (base/mem.h) since oom0 (or before, failed:
+ * on the thread that began a request answered later; the counter is per thread), so what
+ * was built may be incomplete. */
+static void dp_oom_check(ddb_proto_resp *resp, bool failed, unsigned long oom0)
 {
-    if (mem_failures() != oom0 && resp->status < 500) {
+    if ((failed || mem_failures() != oom0) && resp->status < 500) {
         log_error("%s: out of memory", resp->op);
         resp->content_type = DDB_PROTO_CONTENT_TYPE;
         ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
@@ -379,17 +381,19 @@ static void dp_oom_check(ddb_proto_resp *resp, unsigned long oom0)
 static void dp_later_suspend(void *ctx)
 {
     dp_later *d = ctx;
+    d->failed = mem_failures() != d->oom0; /* the calling thread's part is done */
     d->later.suspend(d->later.ctx);
 }
 
 /* api_later's done (the store's committing thread): the reply, then the caller's done. */
 static void dp_later_done(void *ctx, int rc)
 {
+    unsigned long oom0 = mem_failures(); /* this thread's: api_finish checked what came before */
     dp_later *d = ctx;
     dp_reply(d->resp, rc, &d->w, &d->e, d->jresp);
     json_decref(d->jresp);
     arena_fini(&d->arena);
-    dp_oom_check(d->resp, d->oom0);
+    dp_oom_check(d->resp, d->failed, oom0);
     ddb_proto_later later = d->later;
     free(d);
     later.done(later.ctx);
@@ -569,7 +573,7 @@ done:
         arena_fini(&d->arena);
         free(d);
     }
-    dp_oom_check(resp, oom0);
+    dp_oom_check(resp, false, oom0);
     return false;
 }
 

@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <zlib.h>
 
+#include "base/mem.h"
 #include "server/ddb_proto.h"
 
 #define DUMMY_AUTH                                                                                 \
@@ -543,6 +544,57 @@ static void test_put_answered_later(void **state)
     ddb_proto_resp_fini(&r);
 }
 
+/* The allocation failure counter is per thread (base/mem.h): a request answered later began on
+ * the calling thread and ends on the store's, so neither thread's count alone says whether it
+ * failed.  An allocation failure counted on the calling thread before the request (another
+ * request's, e.g. a huge GetItem refused with "out of memory") must not turn this write's
+ * answer into a 500 after it committed (clients retry a 500: an ADD applied again).  Before
+ * (review8 1): every later write from that thread was answered 500 and applied. */
+static void test_later_answer_ignores_earlier_failures(void **state)
+{
+    fixture *f = *state;
+    ddb_proto p = {.api = f->api, .namespace_tables = true};
+    ddb_proto_resp r;
+    json_decref(call(&p, "POST", "DynamoDB_20120810.CreateTable", auth_for("keyM", "us-east-1"),
+                     CREATE, false, &r));
+    assert_int_equal(r.status, 200);
+    ddb_proto_resp_fini(&r);
+    mem_note_failure(); /* an earlier request's, on this thread */
+    static const struct {
+        const char *target, *body;
+    } reqs[] = {
+        {"DynamoDB_20120810.UpdateItem",
+         "{\"TableName\":\"nst\",\"Key\":{\"pk\":{\"S\":\"m\"}},\"UpdateExpression\":\"ADD v :one\","
+         "\"ExpressionAttributeValues\":{\":one\":{\"N\":\"1\"}},\"ReturnValues\":\"UPDATED_NEW\"}"},
+        {"DynamoDB_20120810.PutItem",
+         "{\"TableName\":\"nst\",\"Item\":{\"pk\":{\"S\":\"p\"}}}"},
+        {"DynamoDB_20120810.BatchWriteItem",
+         "{\"RequestItems\":{\"nst\":[{\"PutRequest\":{\"Item\":{\"pk\":{\"S\":\"b\"}}}}]}}"},
+        {"DynamoDB_20120810.TransactWriteItems",
+         "{\"TransactItems\":[{\"Update\":{\"TableName\":\"nst\",\"Key\":{\"pk\":{\"S\":\"m\"}},"
+         "\"UpdateExpression\":\"ADD v :one\",\"ExpressionAttributeValues\":"
+         "{\":one\":{\"N\":\"1\"}}}}]}"},
+    };
+    for (size_t i = 0; i < sizeof reqs / sizeof reqs[0]; i++) {
+        bool later;
+        json_t *doc = call_later_k(&p, "keyM", reqs[i].target, reqs[i].body, &r, &later);
+        assert_true(later);
+        assert_int_equal(r.status, 200);
+        json_decref(doc);
+        ddb_proto_resp_fini(&r);
+    }
+    /* each ADD applied once */
+    json_t *doc = call(&p, "POST", "DynamoDB_20120810.GetItem", auth_for("keyM", "us-east-1"),
+                       "{\"TableName\":\"nst\",\"Key\":{\"pk\":{\"S\":\"m\"}}}", false, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_object_get(json_object_get(doc, "Item"), "v"), "N")),
+        "2");
+    json_decref(doc);
+    ddb_proto_resp_fini(&r);
+}
+
 /* TransactWriteItems answered later (issue 13.3 design (a)): a transaction that reaches the
  * store is parsed and checked at once, suspended and queued (store_write_atomic_later); done
  * comes once, from the store's thread, with the reply or the cancellation (reasons, the old
@@ -672,6 +724,7 @@ int main(void)
         cmocka_unit_test(test_reply_bytes_equal_json_dumps),
         cmocka_unit_test(test_put_answered_later),
         cmocka_unit_test(test_transact_answered_later),
+        cmocka_unit_test(test_later_answer_ignores_earlier_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
