@@ -933,14 +933,18 @@ static void http_job_run(http_pool_job *job)
  * builds the reply and resumes it (as a pool thread would: http_job_run).  Only PutItem,
  * UpdateItem, DeleteItem, BatchWriteItem and TransactWriteItems on the DynamoDB port, and not
  * when they may wait (--transaction-conflicts, --throttle: api_writes_later); those go to the
- * pool. */
+ * pool.  Nor a body over HTTP_LATER_MAX_BODY: the polling thread parses and checks what it
+ * queues, and every other request of its connections waits meanwhile; a batch of 25 items of
+ * 300 KB took GetItem's p99 from ~10 to ~100 ms (review8 3), so those are parsed in the pool. */
+#define HTTP_LATER_MAX_BODY (512u * 1024) /* any one 400 KB item's write, with room */
+
 static bool http_later_ok(const http_req *r)
 {
     static const char *const ops[] = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem",
                                       "TransactWriteItems"};
     size_t pl = strlen(DDB_PROTO_TARGET_PREFIX);
     if (r->l->dialect != &http_ddb_dialect || !api_writes_later(r->l->srv->proto.api) ||
-        r->too_large || r->params_have_nul || !r->body_len ||
+        r->too_large || r->params_have_nul || !r->body_len || r->body_len > HTTP_LATER_MAX_BODY ||
         !http_encoding_is_identity(r->content_encoding) || !r->amz_target ||
         strcmp(r->method, "POST") != 0 || strncmp(r->amz_target, DDB_PROTO_TARGET_PREFIX, pl))
         return false;

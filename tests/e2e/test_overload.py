@@ -181,6 +181,44 @@ def test_transactions_wait_for_their_commit_in_no_thread(ddbchat_server):
     assert threads_of(srv.proc.pid) == n0
 
 
+def test_big_batches_are_parsed_in_the_pool(ddbchat_server):
+    # A write body over 512 KB goes to the pool, not the answer-later path: the polling thread
+    # would parse and check it while the other requests of its connections wait (a batch of
+    # 25 x 300 KB items took GetItem's p99 from ~10 to ~100 ms: review8 3).  Observed through
+    # the threads: 4 clients sending 600 KB batches at once keep pool threads busy, and the
+    # pool starts one for a batch that finds the others busy; small writes start none (the
+    # test above).  Before: the big batches were answered later too and started no thread.
+    srv = ddbchat_server("--queue-timeout", "30000")
+    big_table(srv.ddb_url, items=0)
+    assert raw_request(srv.ddb_url, twi_two_puts("w0", "w1"), target=TWI)[0] == 200
+    n0 = threads_of(srv.proc.pid)
+    u = urllib.parse.urlparse(srv.ddb_url)
+    bad = []
+
+    def client(c):
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+        for i in range(4):
+            body = json.dumps({"RequestItems": {"big": [
+                {"PutRequest": {"Item": {"pk": {"S": f"b{c}-{i}-{j}"}, "v": {"S": "x" * 300_000}}}}
+                for j in range(2)]}})
+            conn.request("POST", "/", body=body, headers={
+                "X-Amz-Target": "DynamoDB_20120810.BatchWriteItem", "Authorization": DUMMY_AUTH,
+                "Content-Type": "application/x-amz-json-1.0"})
+            r = conn.getresponse()
+            data = r.read()
+            if r.status != 200 or json.loads(data).get("UnprocessedItems"):
+                bad.append((r.status, data[:200]))
+        conn.close()
+
+    ts = [threading.Thread(target=client, args=(c,)) for c in range(4)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not bad
+    assert threads_of(srv.proc.pid) > n0
+
+
 def test_a_write_that_waited_its_queue_timeout_is_refused_and_not_written(ddbchat_server):
     # --queue-timeout applies to the writes answered later too (no pool thread: PutItem,
     # UpdateItem, DeleteItem, BatchWriteItem): one that no commit has begun to run 1 ms after
