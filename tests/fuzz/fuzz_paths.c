@@ -15,9 +15,10 @@
  *         items handed over (each written with jout_item) are the reply's items, in order,
  *         under the same names;
  *   later api_call_out_jr_later over our reader's tree, what the endpoint runs for the writes
- *         it answers later (PutItem, UpdateItem, DeleteItem, BatchWriteItem; issue 13.3 design
- *         (a)): the write is queued, and the reply built by the store's committing thread
- *         from the request's copies; done records it and the input waits for it.  Every
+ *         it answers later (PutItem, UpdateItem, DeleteItem, BatchWriteItem,
+ *         TransactWriteItems; issue 13.3 design (a)): the write is queued, and the reply
+ *         built by the store's committing thread from the request's copies; done records
+ *         it and the input waits for it.  Every
  *         other request is answered at once, as by jr (then suspend must not be called).
  * jansson's tree is jread_to_jansson's, the tree json_loadb gives (tests/fuzz/fuzz_jread.c).
  *
