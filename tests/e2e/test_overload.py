@@ -145,6 +145,32 @@ def threads_of(pid):
     return 0
 
 
+def post_from_clients(url, target, clients, bodies):
+    """Each of `clients` keep-alive connections posts the bodies bodies(c) gives, in turn, all
+    connections at once; returns [(status, reply bytes)] of every request."""
+    u = urllib.parse.urlparse(url)
+    out, lock = [], threading.Lock()
+
+    def client(c):
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+        for body in bodies(c):
+            conn.request("POST", "/", body=body, headers={
+                "X-Amz-Target": target, "Authorization": DUMMY_AUTH,
+                "Content-Type": "application/x-amz-json-1.0"})
+            r = conn.getresponse()
+            data = r.read()
+            with lock:
+                out.append((r.status, data))
+        conn.close()
+
+    ts = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return out
+
+
 def test_transactions_wait_for_their_commit_in_no_thread(ddbchat_server):
     # A TransactWriteItems waits for its durable commit in no thread: the polling thread checks
     # and queues it, the store's committing thread answers it (README).  8 clients sending them
@@ -156,28 +182,9 @@ def test_transactions_wait_for_their_commit_in_no_thread(ddbchat_server):
     big_table(srv.ddb_url, items=0)
     assert raw_request(srv.ddb_url, twi_two_puts("w0", "w1"), target=TWI)[0] == 200
     n0 = threads_of(srv.proc.pid)
-    u = urllib.parse.urlparse(srv.ddb_url)
-    bad = []
-
-    def client(c):
-        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
-        for i in range(12):
-            conn.request("POST", "/", body=twi_two_puts(f"c{c}a{i}", f"c{c}b{i}"), headers={
-                "X-Amz-Target": TWI, "Authorization": DUMMY_AUTH,
-                "Content-Type": "application/x-amz-json-1.0"})
-            r = conn.getresponse()
-            if r.status != 200:
-                bad.append((r.status, r.read()))
-            else:
-                r.read()
-        conn.close()
-
-    ts = [threading.Thread(target=client, args=(c,)) for c in range(8)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    assert not bad
+    res = post_from_clients(srv.ddb_url, TWI, 8, lambda c: (
+        twi_two_puts(f"c{c}a{i}", f"c{c}b{i}") for i in range(12)))
+    assert [r for r in res if r[0] != 200] == []
     assert threads_of(srv.proc.pid) == n0
 
 
@@ -192,30 +199,12 @@ def test_big_batches_are_parsed_in_the_pool(ddbchat_server):
     big_table(srv.ddb_url, items=0)
     assert raw_request(srv.ddb_url, twi_two_puts("w0", "w1"), target=TWI)[0] == 200
     n0 = threads_of(srv.proc.pid)
-    u = urllib.parse.urlparse(srv.ddb_url)
-    bad = []
-
-    def client(c):
-        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
-        for i in range(4):
-            body = json.dumps({"RequestItems": {"big": [
-                {"PutRequest": {"Item": {"pk": {"S": f"b{c}-{i}-{j}"}, "v": {"S": "x" * 300_000}}}}
-                for j in range(2)]}})
-            conn.request("POST", "/", body=body, headers={
-                "X-Amz-Target": "DynamoDB_20120810.BatchWriteItem", "Authorization": DUMMY_AUTH,
-                "Content-Type": "application/x-amz-json-1.0"})
-            r = conn.getresponse()
-            data = r.read()
-            if r.status != 200 or json.loads(data).get("UnprocessedItems"):
-                bad.append((r.status, data[:200]))
-        conn.close()
-
-    ts = [threading.Thread(target=client, args=(c,)) for c in range(4)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    assert not bad
+    res = post_from_clients(srv.ddb_url, "DynamoDB_20120810.BatchWriteItem", 4, lambda c: (
+        json.dumps({"RequestItems": {"big": [
+            {"PutRequest": {"Item": {"pk": {"S": f"b{c}-{i}-{j}"}, "v": {"S": "x" * 300_000}}}}
+            for j in range(2)]}}) for i in range(4)))
+    assert [(st, d[:200]) for st, d in res
+            if st != 200 or json.loads(d).get("UnprocessedItems")] == []
     assert threads_of(srv.proc.pid) > n0
 
 

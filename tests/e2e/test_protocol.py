@@ -593,18 +593,26 @@ def test_compressed_body_errors(ddb_url):
     assert raw_request(ddb_url, {})[0] == 200
 
 
-def half_closed_exchange(url, target, body, timeout=10):
+def half_closed_raw(url, target, body, timeout=10, small_window=False, read_delay=0):
     """Sends one request, then shuts down the sending side (shutdown(SHUT_WR)) as a client may
-    once its request is complete, and reads the reply to EOF: (status, body), status 0 when
-    the connection closed without one."""
+    once its request is complete, and reads the reply to EOF, read_delay seconds later: the
+    bytes received.  small_window: SO_RCVBUF 4 KB and TCP_MAXSEG 536, set before connect, keep
+    the window and the server's send buffer small on loopback (a slow remote reader)."""
+    import time
     u = urllib.parse.urlparse(url)
-    s = socket.create_connection((u.hostname, u.port), timeout=timeout)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if small_window:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 536)
+    s.settimeout(timeout)
+    buf = b""
     try:
+        s.connect((socket.gethostbyname(u.hostname), u.port))
         data = json.dumps(body).encode()
         s.sendall(signed_head(target, b"Content-Length: " + str(len(data)).encode() +
                               b"\r\n\r\n" + data))
         s.shutdown(socket.SHUT_WR)
-        buf = b""
+        time.sleep(read_delay)
         while True:
             try:
                 chunk = s.recv(65536)
@@ -615,7 +623,13 @@ def half_closed_exchange(url, target, body, timeout=10):
             buf += chunk
     finally:
         s.close()
-    head, _, rest = buf.partition(b"\r\n\r\n")
+    return buf
+
+
+def half_closed_exchange(url, target, body, timeout=10):
+    """half_closed_raw's reply as (status, body), status 0 when the connection closed without
+    one."""
+    head, _, rest = half_closed_raw(url, target, body, timeout).partition(b"\r\n\r\n")
     if not head.startswith(b"HTTP/1.1 "):
         return 0, rest
     return int(head[9:12]), rest
@@ -655,37 +669,14 @@ def test_half_closed_slow_reader_gets_a_large_reply(ddb, ddb_url, table_name):
     # receive window, reading 0.3 s late) still gets all of it: PutItem with ReturnValues
     # ALL_OLD of a ~380 KB item.  ddbchat's committing thread, which answers a write after its
     # sync and must not wait for a client, wrote what fitted and closed the connection: the
-    # reply was cut under its Content-Length (review7 9).  SO_RCVBUF and TCP_MAXSEG set before
-    # connect keep the window and the server's send buffer small on loopback.
-    import time
+    # reply was cut under its Content-Length (review7 9).
     name = table_name()
     make_table(ddb, name)
     big = "x" * (380 * 1024)
     ddb.put_item(TableName=name, Item={"pk": {"S": "big"}, "v": {"S": big}})
-    u = urllib.parse.urlparse(ddb_url)
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 536)
-    s.settimeout(10)
-    try:
-        s.connect((socket.gethostbyname(u.hostname), u.port))
-        data = json.dumps({"TableName": name, "Item": {"pk": {"S": "big"}, "v": {"S": "y"}},
-                           "ReturnValues": "ALL_OLD"}).encode()
-        s.sendall(signed_head("DynamoDB_20120810.PutItem", b"Content-Length: " +
-                              str(len(data)).encode() + b"\r\n\r\n" + data))
-        s.shutdown(socket.SHUT_WR)
-        time.sleep(0.3)
-        buf = b""
-        while True:
-            try:
-                chunk = s.recv(65536)
-            except (socket.timeout, ConnectionResetError):
-                break
-            if not chunk:
-                break
-            buf += chunk
-    finally:
-        s.close()
+    buf = half_closed_raw(ddb_url, "DynamoDB_20120810.PutItem",
+                          {"TableName": name, "Item": {"pk": {"S": "big"}, "v": {"S": "y"}},
+                           "ReturnValues": "ALL_OLD"}, small_window=True, read_delay=0.3)
     head, _, rest = buf.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 "), buf[:300]
     m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
