@@ -529,13 +529,9 @@ static int canceled(api_req *r, twa *acts, store_write *w, size_t n)
 
 /* ---- --throttle (api_throttle.c) --------------------------------------------------------- */
 
-/* What admitting action a takes, in half units: the smallest transactional write (a
- * ConditionCheck is billed as a write: see tx_units). */
-static uint64_t tx_min_h(const twa *a)
-{
-    (void)a;
-    return API_THR_WRITE * API_THR_TXN;
-}
+/* What admitting an action takes, in half units: the smallest transactional write (a
+ * ConditionCheck is billed as a write too: see tx_units). */
+#define TX_MIN_H (API_THR_WRITE * API_THR_TXN)
 
 /* The units action i consumed (transactional: doubled), its GSIs' included. */
 static void tx_units(const twa *acts, const store_write *w, size_t i, api_cap *out)
@@ -568,7 +564,7 @@ static int tx_throttle(api_req *r, twa *acts, store_write *w, size_t n)
     if (!took)
         return nomem(r);
     for (size_t i = 0; i < n; i++) {
-        int rc = api_thr_admit(r, acts[i].w.t, NULL, true, tx_min_h(&acts[i]));
+        int rc = api_thr_admit(r, acts[i].w.t, NULL, true, TX_MIN_H);
         err_clear(&w[i].err);
         w[i].rc = 0;
         if (rc) {
@@ -586,7 +582,7 @@ static int tx_throttle(api_req *r, twa *acts, store_write *w, size_t n)
         return 0;
     for (size_t i = 0; i < n; i++)
         if (took[i])
-            api_thr_refund(r, acts[i].w.t, NULL, true, tx_min_h(&acts[i]));
+            api_thr_refund(r, acts[i].w.t, NULL, true, TX_MIN_H);
     return canceled(r, acts, w, n);
 }
 
@@ -935,7 +931,7 @@ static int tw_finish(tw_run *run, int rc)
         for (size_t i = 0; i < n; i++) {
             api_cap u;
             tx_units(acts, w, i, &u);
-            api_thr_charge_write(r, acts[i].w.t, &u, tx_min_h(&acts[i]));
+            api_thr_charge_write(r, acts[i].w.t, &u, TX_MIN_H);
         }
     api_cap *caps = NULL, *rcaps = NULL; /* rcaps: what a replay reports (TOK_REPLAY_CC) */
     size_t ncap = 0, nrcap = 0;
