@@ -534,12 +534,17 @@ static const api_shape in_table_only = {
     .name = "TableRequest", .type = API_ST_STRUCT, NOLIM,
     .members = MEMBERS(CT_TABLE_NAME)};
 
-/* DescribeContributorInsights and UpdateContributorInsights: the table and, for a GSI's
- * setting, the index name, checked as every other operation's (the action and mode are
- * op_table.c's) */
+/* DescribeContributorInsights and UpdateContributorInsights: the table (a TableArn member
+ * in today's model, as the data-plane operations': sh_table_name) and, for a GSI's setting,
+ * the index name, checked as every other operation's (the action and mode are op_table.c's);
+ * ListContributorInsights: its optional table */
 static const api_shape in_ci_target = {
     .name = "ContributorInsightsRequest", .type = API_ST_STRUCT, NOLIM,
-    .members = MEMBERS(CT_TABLE_NAME, {"IndexName", &sh_index_name, 0})};
+    .members = MEMBERS({"TableName", &sh_table_name, API_MF_NOT_NULL | API_MF_FIRST},
+                       {"IndexName", &sh_index_name, 0})};
+static const api_shape in_ci_list = {.name = "ListContributorInsightsRequest",
+                                     .type = API_ST_STRUCT, NOLIM,
+                                     .members = MEMBERS({"TableName", &sh_table_name, 0})};
 
 /* UpdateTable's GlobalSecondaryIndexUpdates.  An Update needs only IndexName: today's model
  * (botocore 1.43's service-2.json) dropped ProvisionedThroughput from its required members
@@ -637,6 +642,7 @@ static const struct {
     {"ExecuteStatement", &in_execute_statement},
     {"ExecuteTransaction", &in_execute_transaction},
     {"GetItem", &in_get_item},
+    {"ListContributorInsights", &in_ci_list},
     {"ListTables", &in_list_tables},
     {"ListTagsOfResource", &in_list_tags},
     {"PutItem", &in_put_item},

@@ -1973,8 +1973,9 @@ def test_contributor_insights(ddb_url, table_name, target):
 
 
 # DescribeContributorInsights / UpdateContributorInsights check TableName and IndexName against
-# the model as every operation does (API Reference: TableName 3..255 (here, a name), IndexName
-# 3..255 of [a-zA-Z0-9_.-]+), before the table is looked up: an IndexName holding U+0000 named
+# the model as every operation does (TableName as the data-plane operations' TableArn member,
+# IndexName 3..255 of [a-zA-Z0-9_.-]+; ListContributorInsights its optional TableName), before
+# the table is looked up: an IndexName holding U+0000 named
 # the index before it (Describe compared it as a C string) and a short one was "not found"
 # (review8 6).  Query answers the same name with the same text.
 def test_contributor_insights_names_checked(ddb_url, table_name, target):
@@ -2001,5 +2002,5 @@ def test_contributor_insights_names_checked(ddb_url, table_name, target):
         for op, extra in (("DescribeContributorInsights", {}),
                           ("UpdateContributorInsights", {"ContributorInsightsAction": "ENABLE"})):
             assert call(op, dict(extra, TableName=name, IndexName=idx)) == want
-    assert call("DescribeContributorInsights", {"TableName": "x!"})[:2] == (
-        400, "ValidationException")
+    for op in ("DescribeContributorInsights", "ListContributorInsights"):
+        assert call(op, {"TableName": "x!"})[:2] == (400, "ValidationException"), op
