@@ -311,6 +311,26 @@ window.fetch = async (path, init) => {
 """
 
 
+
+def send_with_answer_lost(d, box, text):
+    """Types text in box and presses Enter with the first POST's answer lost on the way back
+    (LOSE_FIRST_ANSWER): waits for the page's network notice."""
+    from selenium.webdriver.common.keys import Keys
+    d.execute_script(LOSE_FIRST_ANSWER)
+    d.execute_script("arguments[0].value = arguments[1];"
+                     "arguments[0].dispatchEvent(new Event('input'))", box, text)
+    box.send_keys(Keys.END, Keys.ENTER)
+    wait(d, lambda d: "cannot reach the server" in notice(d).lower(), 5, "the network notice")
+
+
+def send_again_with_the_same_key(d, box):
+    """Presses Send again after send_with_answer_lost: the box empties, and both POSTs carried
+    one Idempotency-Key."""
+    by_css(d, "#send")[0].click()
+    wait(d, lambda d: box.get_attribute("value") == "", 5, "the send")
+    keys = d.execute_script("return window.__sentKeys")
+    assert len(keys) == 2 and keys[0] and keys[0] == keys[1], keys
+
 def test_errors_in_words(web, two):
     # carol's own conversation to open below (run alone, -k, she had none: the test relied on
     # the earlier tests' messages to her)
@@ -342,17 +362,10 @@ def test_errors_in_words(web, two):
     # An answer lost on the way back: said in words, the text kept; Send again stores and
     # shows the message once, since the page sends it with the same Idempotency-Key (before:
     # twice, the first copy arriving by the live stream)
-    d.execute_script(LOSE_FIRST_ANSWER)
     text = f"sent once {time.time():.6f}"
-    d.execute_script("arguments[0].value = arguments[1];"
-                     "arguments[0].dispatchEvent(new Event('input'))", box, text)
-    box.send_keys(Keys.END, Keys.ENTER)
-    wait(d, lambda d: "cannot reach the server" in notice(d).lower(), 5, "the network notice")
+    send_with_answer_lost(d, box, text)
     assert box.get_attribute("value") == text
-    by_css(d, "#send")[0].click()
-    wait(d, lambda d: box.get_attribute("value") == "", 5, "the send")
-    keys = d.execute_script("return window.__sentKeys")
-    assert len(keys) == 2 and keys[0] and keys[0] == keys[1], keys
+    send_again_with_the_same_key(d, box)
     st, _, page = rest(web, "GET", f"/api/messages/{conv['message_group_uuid']}",
                        web.tok["web_carol"])
     assert st == 200 and [m["message"] for m in page].count(text) == 1, page
@@ -365,17 +378,10 @@ def test_errors_in_words(web, two):
     by_css(d, "#new-btn")[0].click()
     by_css(d, "#new-handle")[0].send_keys("web_erin\n")
     wait(d, lambda d: by_css(d, "#conv:not([hidden])"), 5, "the draft conversation")
-    d.execute_script(LOSE_FIRST_ANSWER)
     first = f"first to erin {time.time():.6f}"
-    d.execute_script("arguments[0].value = arguments[1];"
-                     "arguments[0].dispatchEvent(new Event('input'))", box, first)
-    box.send_keys(Keys.END, Keys.ENTER)
-    wait(d, lambda d: "cannot reach the server" in notice(d).lower(), 5, "the network notice")
+    send_with_answer_lost(d, box, first)
     wait(d, lambda d: bubbles(d).count(first) == 1, 5, "the stored message by the stream")
-    by_css(d, "#send")[0].click()
-    wait(d, lambda d: box.get_attribute("value") == "", 5, "the send")
-    keys = d.execute_script("return window.__sentKeys")
-    assert len(keys) == 2 and keys[0] and keys[0] == keys[1], keys
+    send_again_with_the_same_key(d, box)
     st, _, groups = rest(web, "GET", "/api/message_groups", web.tok["web_carol"])
     g = [g for g in groups if g["handle"] == "web_erin"]
     assert st == 200 and len(g) == 1, groups
