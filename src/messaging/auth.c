@@ -257,6 +257,8 @@ int msg_jwt_verify_exp(const msg_config *cfg, const char *token, long long now, 
 /* ---- the verified-token cache ------------------------------------------------------ */
 
 typedef struct jwt_entry {
+    uint64_t hash;   /* siphash of the token: compared before its bytes */
+    uint64_t used;   /* the cache's clock at the last hit or insertion (LRU in the set) */
     size_t len;      /* of the token */
     jwt_times times;
     char *who;       /* points into text, after the token's NUL */
@@ -267,7 +269,8 @@ struct msg_jwt_cache {
     pthread_mutex_t mu;
     unsigned char key[16]; /* siphash key: slots cannot be aimed at from outside */
     unsigned long long hits;
-    jwt_entry *slot[MSG_JWT_CACHE_SLOTS];
+    uint64_t clock;
+    jwt_entry *slot[MSG_JWT_CACHE_SLOTS]; /* set i is slot[i * WAYS .. (i + 1) * WAYS) */
 };
 
 int msg_jwt_cache_new(msg_jwt_cache **out)
@@ -310,18 +313,23 @@ int msg_jwt_verify_cached(msg_jwt_cache *c, const msg_config *cfg, const char *t
         return verify(cfg, token, now, out, n, exp_out, e, NULL);
     long long max_life = cfg->jwt_max_lifetime > 0 ? cfg->jwt_max_lifetime
                                                    : MSG_JWT_MAX_LIFETIME_DEFAULT;
-    size_t i = (size_t)(siphash24(c->key, (const unsigned char *)token, len) %
-                        MSG_JWT_CACHE_SLOTS);
+    uint64_t h = siphash24(c->key, (const unsigned char *)token, len);
+    jwt_entry **set = &c->slot[(size_t)(h % MSG_JWT_CACHE_SETS) * MSG_JWT_CACHE_WAYS];
     bool hit = false;
     pthread_mutex_lock(&c->mu);
-    jwt_entry *x = c->slot[i];
-    if (x && x->len == len && memcmp(x->text, token, len) == 0 &&
-        times_hold(&x->times, now, max_life) && strlen(x->who) < n) {
-        memcpy(out, x->who, strlen(x->who) + 1);
-        if (exp_out)
-            *exp_out = (long long)x->times.exp;
-        c->hits++;
-        hit = true;
+    for (size_t w = 0; w < MSG_JWT_CACHE_WAYS; w++) {
+        jwt_entry *x = set[w];
+        if (!x || x->hash != h || x->len != len || memcmp(x->text, token, len) != 0)
+            continue;
+        if (times_hold(&x->times, now, max_life) && strlen(x->who) < n) {
+            memcpy(out, x->who, strlen(x->who) + 1);
+            if (exp_out)
+                *exp_out = (long long)x->times.exp;
+            x->used = ++c->clock;
+            c->hits++;
+            hit = true;
+        }
+        break;
     }
     pthread_mutex_unlock(&c->mu);
     if (hit)
@@ -335,14 +343,29 @@ int msg_jwt_verify_cached(msg_jwt_cache *c, const msg_config *cfg, const char *t
     size_t wl = strlen(out);
     jwt_entry *nx = malloc(sizeof *nx + len + 1 + wl + 1); /* none: just not cached */
     if (nx) {
+        nx->hash = h;
         nx->len = len;
         nx->times = t;
         memcpy(nx->text, token, len + 1);
         nx->who = nx->text + len + 1;
         memcpy(nx->who, out, wl + 1);
         pthread_mutex_lock(&c->mu);
-        jwt_entry *old = c->slot[i];
-        c->slot[i] = nx;
+        /* the way: this token's own entry (another thread may have added it meanwhile, or
+         * it was there but its times failed), else an empty one, else the least recently
+         * used */
+        size_t v = 0;
+        for (size_t w = 0; w < MSG_JWT_CACHE_WAYS; w++) {
+            jwt_entry *x = set[w];
+            if (x && x->hash == h && x->len == len && memcmp(x->text, token, len) == 0) {
+                v = w;
+                break;
+            }
+            if (!x ? set[v] != NULL : set[v] && x->used < set[v]->used)
+                v = w;
+        }
+        jwt_entry *old = set[v];
+        nx->used = ++c->clock;
+        set[v] = nx;
         pthread_mutex_unlock(&c->mu);
         free(old);
     }
