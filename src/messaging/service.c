@@ -11,6 +11,7 @@
 #include "base/arena.h"
 #include "value/av.h"
 #include "value/ddbjson.h"
+#include "value/jout.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -563,10 +564,56 @@ static int cursor_encode(const json_t *lek, char **out, err_t *e)
     return *out ? 0 : err_set(e, ERR_NOMEM, "out of memory");
 }
 
-/* cursor_encode of a key as a value (an M). */
+/* Byte order of two names (as strcmp orders names without a NUL). */
+static int name_cmp(const av_kv *a, const av_kv *b)
+{
+    int c = memcmp(a->name, b->name, a->name_len < b->name_len ? a->name_len : b->name_len);
+    return c ? c : (a->name_len > b->name_len) - (a->name_len < b->name_len);
+}
+
+/* cursor_encode of a key as a value (an M).  A key of scalar members (every key: S, N or B
+ * attributes) is written straight from the values, its members in name order as
+ * JSON_SORT_KEYS orders them (byte order, jout writes what json_dumps writes); anything else
+ * through the JSON tree. */
 static int cursor_encode_av(const av_t *key, char **out, err_t *e)
 {
     *out = NULL;
+    size_t n = key->type == AV_M ? key->u.map.n : 0;
+    bool scalar = n >= 1 && n <= 4;
+    for (size_t i = 0; scalar && i < n; i++) {
+        const av_kv *kv = &key->u.map.kv[i];
+        scalar = (kv->val.type == AV_S || kv->val.type == AV_N || kv->val.type == AV_B) &&
+                 !memchr(kv->name, 0, kv->name_len);
+    }
+    if (scalar) {
+        const av_kv *ord[4];
+        for (size_t i = 0; i < n; i++) { /* insertion sort by name, as strcmp orders */
+            const av_kv *kv = &key->u.map.kv[i];
+            size_t j = i;
+            for (; j > 0 && name_cmp(ord[j - 1], kv) > 0; j--)
+                ord[j] = ord[j - 1];
+            ord[j] = kv;
+        }
+        jout w;
+        jout_init(&w, 0);
+        jout_raw(&w, "{", 1);
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                jout_raw(&w, ",", 1);
+            jout_key(&w, ord[i]->name, ord[i]->name_len);
+            jout_av(&w, &ord[i]->val);
+        }
+        jout_raw(&w, "}", 1);
+        size_t len = 0;
+        char *txt = jout_failed(&w) ? NULL : jout_take(&w, &len);
+        jout_fini(&w);
+        if (txt) {
+            *out = msgi_b64url_encode((const unsigned char *)txt, len);
+            free(txt);
+            return *out ? 0 : err_set(e, ERR_NOMEM, "out of memory");
+        }
+        /* a member jout refuses (invalid UTF-8, as json_dumps does): the tree's answer */
+    }
     json_t *j = ddbjson_from_item(key);
     if (!j)
         return err_set(e, ERR_NOMEM, "out of memory");

@@ -237,6 +237,17 @@ static void test_conversation(void **state)
     assert_string_equal(str(json_array_get(r.body, 1), "message"), "p2");
     const char *cur = hdr(&r, "X-Next-Cursor");
     assert_non_null(cur);
+    /* the cursor: the page's last (oldest) key as json_dumps(JSON_COMPACT | JSON_SORT_KEYS)
+     * writes its DynamoDB JSON, base64url (written from the values since issue 13) */
+    unsigned char *raw = NULL;
+    size_t rn = 0;
+    assert_int_equal(msgi_b64url_decode(cur, &raw, &rn), 0);
+    char want_cur[256];
+    snprintf(want_cur, sizeof want_cur, "{\"pk\":{\"S\":\"MSG#%s\"},\"sk\":{\"S\":\"%s\"}}", group,
+             str(json_array_get(r.body, 0), "created_at"));
+    assert_int_equal(rn, strlen(want_cur));
+    assert_memory_equal(raw, want_cur, rn);
+    free(raw);
     char q[512];
     snprintf(q, sizeof q, "limit=2&cursor=%s", cur);
     done(&r);
