@@ -72,8 +72,19 @@
     "The provided starting key is invalid: The provided key element does not match the schema"
 /* an index key attribute of the wrong type */
 #define STXT_ESK_TYPE "The provided key element does not match the schema"
+/* a Query's start key outside its key condition (dynalite's tests, run against AWS; DynamoDB
+ * Local answers STXT_ESK_PREDICATE to all three): failing the sort key condition, of another
+ * partition with no sort key condition, of another partition yet meeting the sort key one */
 #define STXT_ESK_PREDICATE "The provided starting key does not match the range key predicate"
-#define STXT_ESK_SEGMENT "Exclusive start key must lie within the segment"
+#define STXT_ESK_OUTSIDE                                                                          \
+    "The provided starting key is outside query boundaries based on provided conditions"
+#define STXT_ESK_ONE_ROW "The query can return at most one row and cannot be restarted"
+/* a parallel Scan's start key of another segment, TotalSegments then Segment (dynalite's tests
+ * and ScyllaDB's test_scan_parallel_with_exclusive_start_key, both run against AWS; DynamoDB
+ * Local: "Exclusive start key must lie within the segment") */
+#define STXT_ESK_SEGMENT                                                                          \
+    "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use "               \
+    "ExclusiveStartKey with correct Segment. TotalSegments: %u Segment: %u"
 #define STXT_ESK_INVALID "The provided starting key is invalid"
 
 #endif

@@ -151,6 +151,28 @@ def test_start_key_texts(ddb_url, target, qt, op, kw, aws, local):
     err(ddb_url, op, body, V, aws_or_local(target, aws, local=local))
 
 
+# A Query's start key outside its key condition: the service's texts (dynalite's tests, run
+# against AWS): another partition, no sort key condition; failing the sort key condition (checked
+# first); another partition meeting it.  DynamoDB Local has one text for all of them.
+ESK_PRED = "The provided starting key does not match the range key predicate"
+SK_GT_2 = {"KeyConditionExpression": "pk = :p AND sk > :s", "EAV": {":s": S("2")}}
+@pytest.mark.parametrize("kw,aws", [
+    ({"ExclusiveStartKey": {"pk": S("other"), "sk": S("1")}},
+     "The provided starting key is outside query boundaries based on provided conditions"),
+    (dict(SK_GT_2, ExclusiveStartKey={"pk": S("q"), "sk": S("1")}), ESK_PRED),
+    (dict(SK_GT_2, ExclusiveStartKey={"pk": S("other"), "sk": S("1")}), ESK_PRED),
+    (dict(SK_GT_2, ExclusiveStartKey={"pk": S("other"), "sk": S("3")}),
+     "The query can return at most one row and cannot be restarted"),
+    ({"IndexName": "lidx", "ExclusiveStartKey": {"pk": S("other"), "sk": S("1"), "l": S("5")}},
+     "The provided starting key is outside query boundaries based on provided conditions"),
+    ({"IndexName": "gidx", "KeyConditionExpression": "g = :p",
+      "ExclusiveStartKey": {"g": S("H"), "pk": S("q"), "sk": S("1")}},
+     "The provided starting key is outside query boundaries based on provided conditions"),
+])
+def test_start_key_outside_the_key_condition(ddb_url, target, qt, kw, aws):
+    err(ddb_url, "Query", q(ddb_url, qt, **kw), V, aws_or_local(target, aws, local=ESK_PRED))
+
+
 # Query needs a key condition; legacy and expression forms cannot be mixed.
 def test_query_key_condition_required(ddb_url, qt):
     err(ddb_url, "Query", {"TableName": qt}, V,

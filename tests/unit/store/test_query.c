@@ -353,7 +353,8 @@ static void expect_esk(st_fix *f, store_query q, const char *esk, const char *ms
 }
 
 /* ExclusiveStartKey validation, the service's texts (conformance tier1 query/basic.test.ts,
- * checked against AWS by Dynoxide); DynamoDB Local's in store_text.h */
+ * checked against AWS by Dynoxide; a start key outside the key condition: dynalite's tests,
+ * run against AWS); DynamoDB Local's in store_text.h */
 static void test_esk_validation(void **state)
 {
     st_fix *f = *state;
@@ -368,12 +369,14 @@ static void test_esk_validation(void **state)
     expect_esk(f, q, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"N\":\"1\"},\"z\":{\"S\":\"1\"}}", schema);
     expect_esk(f, q, "{\"pk\":{\"S\":\"h\"},\"zz\":{\"N\":\"1\"}}", schema);
     expect_esk(f, q, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"S\":\"1\"}}", schema);
-    expect_esk(f, q, "{\"pk\":{\"S\":\"other\"},\"sk\":{\"N\":\"1\"}}",
-               "The provided starting key does not match the range key predicate");
+    expect_esk(f, q, "{\"pk\":{\"S\":\"other\"},\"sk\":{\"N\":\"1\"}}", "The provided starting key is outside query boundaries based on provided conditions");
     q.rop = STORE_R_GT;
     q.r1 = three;
     expect_esk(f, q, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"N\":\"1\"}}",
                "The provided starting key does not match the range key predicate");
+    /* another partition that meets the sort key condition (dynalite's tests, run on AWS) */
+    expect_esk(f, q, "{\"pk\":{\"S\":\"other\"},\"sk\":{\"N\":\"4\"}}",
+               "The query can return at most one row and cannot be restarted");
     store_query qi = {.table = t, .index = &t->idx[0], .eq = &h, .n_eq = 1};
     expect_esk(f, qi, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"N\":\"1\"}}",
                "The provided starting key is invalid");
@@ -393,7 +396,7 @@ static void test_esk_validation(void **state)
     expect_esk(
         f, qi,
         "{\"gk\":{\"S\":\"zz\"},\"gr\":{\"B\":\"AQ==\"},\"pk\":{\"S\":\"1\"},\"sk\":{\"N\":\"1\"}}",
-        "The provided starting key does not match the range key predicate");
+        "The provided starting key is outside query boundaries based on provided conditions");
     store_query qs = {.table = t};
     expect_esk(f, qs, "{\"pk\":{\"S\":\"h\"}}", schema);
     /* a valid start key that names no stored item works */
@@ -598,7 +601,7 @@ static void test_multi_key(void **state)
     q.start_key = J(&f->a, "{\"pk\":{\"S\":\"p1\"},\"sk\":{\"N\":\"1\"},\"a\":{\"S\":\"x\"},"
                            "\"b\":{\"N\":\"2\"},\"c\":{\"S\":\"c1\"},\"d\":{\"N\":\"0\"}}");
     assert_int_equal(store_query_run(f->s, &q, &f->a, &r, &e), ERR_VALIDATION);
-    assert_string_equal(e.msg, "The provided starting key does not match the range key predicate");
+    assert_string_equal(e.msg, "The provided starting key is outside query boundaries based on provided conditions");
     err_clear(&e);
     q.start_key = J(&f->a, "{\"pk\":{\"S\":\"p1\"},\"sk\":{\"N\":\"1\"},\"a\":{\"S\":\"x\"},"
                            "\"b\":{\"N\":\"1\"},\"c\":{\"S\":\"c1\"}}");
