@@ -161,6 +161,32 @@ void ao_item_stored(api_out *o, const char *key, const void *data, size_t len, a
         ao_add_tree(o, key, ddbjson_from_item(&item));
 }
 
+int ao_item_stored_scan(api_out *o, const char *key, const void *data, size_t len,
+                        const char *const *names, const size_t *lens, size_t n, av_t *vals,
+                        size_t *size)
+{
+    if (o->failed || !o->w)
+        return ERR_NOMEM;
+    int d = o->depth - 1;
+    o->back = jout_mark_here(o->w);
+    o->back_first = o->first[d];
+    bool corrupt = false;
+    if (!ao_member_text(o, key) ||
+        jout_item_stored_scan(o->w, data, len, names, lens, n, vals, size, &corrupt)) {
+        o->failed = true;
+        return corrupt ? ERR_INTERNAL : ERR_NOMEM;
+    }
+    return 0;
+}
+
+void ao_unwrite(api_out *o)
+{
+    if (o->failed || !o->w)
+        return;
+    jout_rewind(o->w, &o->back);
+    o->first[o->depth - 1] = o->back_first;
+}
+
 void ao_strn(api_out *o, const char *key, const char *s, size_t n)
 {
     if (o->failed || o->sink)

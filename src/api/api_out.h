@@ -35,6 +35,8 @@ typedef struct api_out {
     bool first[API_OUT_DEPTH];     /* text mode: nothing written yet at this depth */
     int depth;                     /* open containers; 0 before ao_open */
     bool failed;
+    jout_mark back;                /* text mode: before the last ao_item_stored_scan */
+    bool back_first;               /* ... and whether its container was still empty */
 } api_out;
 
 /* Starts the reply's top-level object (w NULL = tree mode). */
@@ -52,6 +54,15 @@ void ao_item(api_out *o, const char *key, const av_t *item);
  * it (jout_item_stored); tree mode decodes it into arena a, then as ao_item.  Corrupt bytes:
  * ERR_NOMEM at ao_finish (an InternalServerError either way). */
 void ao_item_stored(api_out *o, const char *key, const void *data, size_t len, arena_t *a);
+/* Text mode only (o->w set): ao_item_stored that also reads, in the same walk, the item's size
+ * and its top-level S/N/B attributes named names[0..n) (jout_item_stored_scan: vals point
+ * into data).  0; ERR_INTERNAL when the bytes are corrupt, ERR_NOMEM when the reply failed
+ * (either way the reply has failed). */
+int ao_item_stored_scan(api_out *o, const char *key, const void *data, size_t len,
+                        const char *const *names, const size_t *lens, size_t n, av_t *vals,
+                        size_t *size);
+/* Takes back the member the last ao_item_stored_scan wrote (text mode; once per write). */
+void ao_unwrite(api_out *o);
 /* A JSON string: n bytes (a NUL inside kept); ERR_NOMEM at ao_finish when not valid UTF-8.
  * ao_str: a NUL-terminated one. */
 void ao_strn(api_out *o, const char *key, const char *s, size_t n);

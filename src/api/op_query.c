@@ -11,7 +11,9 @@
  * that fetches missing attributes adds one table read per item fetched.  Without a filter, a
  * projection or an LSI fetch, the items are never decoded: the store reads only their key
  * attributes and sizes (store_query.stored) and the reply is written from their stored bytes
- * (ao_item_stored).  (DynamoDB Local
+ * (ao_item_stored); in text mode as the store reads them (store_query.visit, issue 13): one
+ * walk of an item's bytes writes it and gives its size and key, and an item the store's key
+ * or segment check then refuses is taken back (ao_unwrite).  (DynamoDB Local
  * charges a Scan of an index by the TABLE items' sizes; we charge the index items' sizes,
  * as the service documents — the one capacity difference test_query_scan.py leaves out.)
  *
@@ -379,6 +381,102 @@ static int q_parse_jr(api_req *r, const jread_val *b, qreq *q)
     return api_table_get(r, tname, table->len, &q->t);
 }
 
+/* The store's page reader in text mode (store_visit): each item into the reply's Items. */
+typedef struct q_visit {
+    api_out *o;
+    size_t limit; /* Limit, 0 = none */
+    bool hinted;
+} q_visit;
+
+#define Q_HINT_MAX ((size_t)64 << 10) /* the most taken ahead (a heap block, not a mapping) */
+
+static int q_visit_item(void *ctx, const void *data, size_t len, const char *const *names,
+                        const size_t *lens, size_t n, av_t *vals, size_t *size)
+{
+    q_visit *v = ctx;
+    int rc = ao_item_stored_scan(v->o, NULL, data, len, names, lens, n, vals, size);
+    if (rc == 0 && !v->hinted && v->limit > 1) {
+        /* after the first item of a page with a Limit, room for the others at its size taken
+         * at once (the reply then grows without a realloc and copy at each doubling; without
+         * a Limit the page's length is not known: a few small items would pay a realloc for
+         * nothing); only a hint */
+        v->hinted = true;
+        size_t one = v->o->w->len - v->o->back.len + 8;
+        size_t more = v->limit - 1;
+        if (more > Q_HINT_MAX / one)
+            more = Q_HINT_MAX / one;
+        jout_hint(v->o->w, more * one + 256);
+    }
+    return rc;
+}
+
+static void q_visit_unread(void *ctx)
+{
+    ao_unwrite(((q_visit *)ctx)->o);
+}
+
+/* The page's items into the reply when the store did not write them (tree or value mode,
+ * Select=COUNT, a filter, a projection or an LSI fetch): the filter, the projection and the
+ * fetches here.  *o: the reply, opened here; *count: the items that passed; *fetch_h: the
+ * LSI fetches' read units. */
+static int q_items(api_req *r, store_result *res, bool items, bool fetch, expr_t *filter,
+                   expr_t *proj, const store_table *t, bool consistent, api_out **o,
+                   size_t *count, uint64_t *fetch_h)
+{
+    int rc;
+    if (r->w && res->stored && items) {
+        /* text mode: the reply in one allocation, taken before its first byte (no realloc,
+         * no copy at each doubling).  An item's text is its stored bytes plus, per member,
+         * the quotes and {"S":...} around the value: twice the stored size covers it. */
+        size_t stored = 0;
+        for (size_t i = 0; i < res->n; i++)
+            stored += res->stored[i].len;
+        jout_hint(r->w, 2 * stored + 512);
+    }
+    *o = api_reply(r);
+    if (items)
+        ao_arr(*o, "Items");
+    if (res->stored) {
+        *count = res->n;
+        for (size_t i = 0; items && i < res->n; i++)
+            ao_item_stored(*o, NULL, res->stored[i].data, res->stored[i].len, r->arena);
+    }
+    for (size_t i = 0; !res->stored && i < res->n; i++) {
+        av_t *it = &res->items[i];
+        if (fetch) {
+            av_t full;
+            bool found = false;
+            if ((rc = store_get(r->api->store, t, it, r->arena, &full, &found, r->err)))
+                return rc;
+            if (found) {
+                *it = full;
+                /* each fetch is a table read of its own (DynamoDB Local, the service) */
+                *fetch_h += api_cap_read_h(av_item_size(&full), consistent);
+            }
+        }
+        if (filter) {
+            bool ok = false;
+            if ((rc = expr_eval(filter, it, &ok, r->err)))
+                return rc;
+            if (!ok)
+                continue;
+        }
+        (*count)++;
+        if (!items)
+            continue;
+        av_t p = *it;
+        if (proj && (rc = expr_project(r->arena, proj, it, &p, r->err)))
+            return rc;
+        if (p.type != AV_M) {
+            p.type = AV_M;
+            p.u.map.kv = NULL;
+            p.u.map.n = 0;
+        }
+        ao_item(*o, NULL, &p);
+    }
+    return 0;
+}
+
 static int run(api_req *r, json_t **out, bool query)
 {
     qreq q;
@@ -433,6 +531,8 @@ static int run(api_req *r, json_t **out, bool query)
             fetch = miss || fmiss || sel == SEL_ALL;
     }
     const store_keydef *kd = ix ? &ix->key : &t->key;
+    uint64_t fetch_h = 0; /* LSI: reads of the table for attributes the index lacks */
+    size_t count = 0;
 
     store_query sq;
     memset(&sq, 0, sizeof sq);
@@ -507,63 +607,27 @@ static int run(api_req *r, json_t **out, bool query)
     store_result res;
     memset(&res, 0, sizeof res);
     uint64_t min_h = consistent ? API_THR_READ_STRONG : API_THR_READ_EVENTUAL;
-    if ((rc = api_thr_admit(r, t, ix, false, min_h)) ||
-        (rc = store_query_run(r->api->store, &sq, r->arena, &res, r->err)))
+    if ((rc = api_thr_admit(r, t, ix, false, min_h)))
         return rc;
-
     bool items = sel != SEL_COUNT;
-    if (r->w && res.stored && items) {
-        /* text mode: the reply in one allocation, taken before its first byte (no realloc,
-         * no copy at each doubling).  An item's text is its stored bytes plus, per member,
-         * the quotes and {"S":...} around the value: twice the stored size covers it. */
-        size_t stored = 0;
-        for (size_t i = 0; i < res.n; i++)
-            stored += res.stored[i].len;
-        jout_hint(r->w, 2 * stored + 512);
-    }
-    api_out *o = api_reply(r);
-    if (items)
+    api_out *o = NULL;
+    /* text mode: each item is written into the reply as the store reads it, its size and key
+     * read on the same walk (one pass: q_visit) */
+    q_visit qv = {.o = NULL, .limit = sq.limit, .hinted = false};
+    store_visit vis = {q_visit_item, q_visit_unread, &qv};
+    if (r->w && sq.stored && items) {
+        o = api_reply(r);
         ao_arr(o, "Items");
-    uint64_t fetch_h = 0; /* LSI: reads of the table for attributes the index lacks */
-    size_t count = 0;
-    if (res.stored) {
-        count = res.n;
-        for (size_t i = 0; items && i < res.n; i++)
-            ao_item_stored(o, NULL, res.stored[i].data, res.stored[i].len, r->arena);
+        qv.o = o;
+        sq.visit = &vis;
     }
-    for (size_t i = 0; !res.stored && i < res.n; i++) {
-        av_t *it = &res.items[i];
-        if (fetch) {
-            av_t full;
-            bool found = false;
-            if ((rc = store_get(r->api->store, t, it, r->arena, &full, &found, r->err)))
-                return rc;
-            if (found) {
-                *it = full;
-                /* each fetch is a table read of its own (DynamoDB Local, the service) */
-                fetch_h += api_cap_read_h(av_item_size(&full), consistent);
-            }
-        }
-        if (filter) {
-            bool ok = false;
-            if ((rc = expr_eval(filter, it, &ok, r->err)))
-                return rc;
-            if (!ok)
-                continue;
-        }
-        count++;
-        if (!items)
-            continue;
-        av_t p = *it;
-        if (proj && (rc = expr_project(r->arena, proj, it, &p, r->err)))
-            return rc;
-        if (p.type != AV_M) {
-            p.type = AV_M;
-            p.u.map.kv = NULL;
-            p.u.map.n = 0;
-        }
-        ao_item(o, NULL, &p);
-    }
+    if ((rc = store_query_run(r->api->store, &sq, r->arena, &res, r->err)))
+        return rc;
+    if (sq.visit)
+        count = res.n; /* written: every item read is in the reply */
+    else if ((rc = q_items(r, &res, items, fetch, filter, proj, t, consistent, &o, &count,
+                           &fetch_h)))
+        return rc;
     if (items)
         ao_close(o);
     ao_int(o, "Count", (long long)count);

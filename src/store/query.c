@@ -11,7 +11,9 @@
  * item's segment never changes.
  * Pages stop at `limit` items (LastEvaluatedKey is returned even when nothing follows —
  * DynamoDB Local does the same for Query with Limit equal to the remaining count) or after
- * the item that brings the page to max_bytes (DynamoDB's 1 MB rule).
+ * the item that brings the page to max_bytes (DynamoDB's 1 MB rule).  In stored mode with a
+ * store_visit, each item goes to the caller while the read transaction is open (no copy) and
+ * the caller reads its size and key on the same walk; the LastEvaluatedKey is copied out.
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Scan.html
  */
@@ -188,6 +190,21 @@ static bool st_key_match_with(const store_query *q, const av_t *item, const char
            st_range_ok(q, av_map_get(item, names[q->n_eq], lens[q->n_eq]), types[q->n_eq]);
 }
 
+/* st_key_match_with on stored mode's values: vals[i] (AV_NONE when absent) is the item's
+ * attribute names[i] of st_key_names, whose first n names are the queried key's attributes
+ * in store_key_attrs order (the index's, or the table's, come first). */
+static bool st_key_match_vals(const store_query *q, const av_t *vals, const av_type *types,
+                              size_t n)
+{
+    for (size_t i = 0; i < q->n_eq && i < n; i++)
+        if (!av_equal(&vals[i], &q->eq[i]))
+            return false;
+    if (q->rop == STORE_R_NONE)
+        return true;
+    return q->n_eq < n &&
+           st_range_ok(q, vals[q->n_eq].type == AV_NONE ? NULL : &vals[q->n_eq], types[q->n_eq]);
+}
+
 /* A Query's start key outside its key condition, in the service's order (dynalite's tests,
  * run against AWS): with a condition on the sort key, a start key that fails it first, then
  * one of another partition ("at most one row"); with none, another partition.  DynamoDB
@@ -334,6 +351,21 @@ static int st_make_lek(const store_query *q, const av_t *item, arena_t *a, av_t 
     out->type = AV_M;
     out->u.map.kv = kv;
     out->u.map.n = m;
+    return 0;
+}
+
+/* The page key's values copied into arena a (they pointed into the stored bytes). */
+static int st_lek_own(av_t *lek, arena_t *a)
+{
+    for (size_t i = 0; i < lek->u.map.n; i++) {
+        av_t *v = &lek->u.map.kv[i].val;
+        if (v->type != AV_S && v->type != AV_N && v->type != AV_B)
+            continue;
+        const char *p = arena_memdup(a, v->u.str.ptr, v->u.str.len ? v->u.str.len : 1);
+        if (!p)
+            return ERR_NOMEM;
+        v->u.str.ptr = p;
+    }
     return 0;
 }
 
@@ -536,6 +568,7 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
         lp = st_lag_start(lv, nlv, q->reverse, &lo, lo_excl, has_hi ? &hi : NULL);
     }
     size_t cap = 0;
+    const store_visit *vis = q->stored ? q->visit : NULL;
     uint32_t nseg = q->total_segments > 1 ? q->total_segments : 1;
     /* stored mode: the attributes read from each item (the page key's: a superset of kd's) */
     const char *pnames[ST_PAGE_KEY_MAX];
@@ -579,15 +612,24 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
         size_t isize = 0;
         store_bytes raw = {NULL, 0};
         av_kv keys[ST_PAGE_KEY_MAX]; /* stored mode: the item's key attributes only */
+        av_t vals[ST_PAGE_KEY_MAX];    /* ... by pnames[] (AV_NONE: absent) */
         if (q->stored) {
-            av_t vals[ST_PAGE_KEY_MAX];
-            raw.len = cv.mv_size;
-            raw.data = arena_memdup(a, cv.mv_data, cv.mv_size ? cv.mv_size : 1);
-            if (!raw.data)
-                goto nomem;
-            if (av_stored_scan(raw.data, raw.len, pnames, plens, npnames, vals, &isize)) {
-                rc = err_set(e, ERR_INTERNAL, "corrupt stored item");
-                goto done;
+            if (vis) { /* written as it is read; its values point into LMDB's page */
+                if ((rc = vis->item(vis->ctx, cv.mv_data, cv.mv_size, pnames, plens, npnames,
+                                    vals, &isize))) {
+                    rc = rc == ERR_NOMEM ? err_set(e, ERR_NOMEM, "out of memory")
+                                         : err_set(e, ERR_INTERNAL, "corrupt stored item");
+                    goto done;
+                }
+            } else {
+                raw.len = cv.mv_size;
+                raw.data = arena_memdup(a, cv.mv_data, cv.mv_size ? cv.mv_size : 1);
+                if (!raw.data)
+                    goto nomem;
+                if (av_stored_scan(raw.data, raw.len, pnames, plens, npnames, vals, &isize)) {
+                    rc = err_set(e, ERR_INTERNAL, "corrupt stored item");
+                    goto done;
+                }
             }
             size_t m = 0;
             for (size_t j = 0; j < npnames; j++)
@@ -602,7 +644,8 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
         }
         bool ok = item.type == AV_M;
         if (ok && q->n_eq)
-            ok = st_key_match_with(q, &item, knames, klens, ktypes, nkey);
+            ok = q->stored ? st_key_match_vals(q, vals, ktypes, nkey)
+                           : st_key_match_with(q, &item, knames, klens, ktypes, nkey);
         if (ok && nseg > 1) { /* a parallel Scan's segment: by the hash key's value */
             const av_t *hv = av_map_gets(&item, kd->hash);
             buf_reset(&tmp);
@@ -612,7 +655,21 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
             ok = ok && rc == 0 && st_hash64(tmp.data, tmp.len) % nseg == q->segment;
             rc = 0;
         }
-        if (ok) {
+        if (!ok && vis) {
+            vis->unread(vis->ctx);
+        } else if (ok && vis) {
+            out->n++;
+            out->bytes += isize;
+            if ((q->limit && out->n >= q->limit) || out->bytes >= max_bytes) {
+                /* the key's values point into LMDB's page: copied, the key outlives it */
+                rc = st_make_lek(q, &item, a, &out->last_key);
+                if (rc == 0)
+                    rc = st_lek_own(&out->last_key, a);
+                if (rc)
+                    goto nomem;
+                break;
+            }
+        } else if (ok) {
             if (out->n == cap) {
                 size_t nc = cap ? cap * 2 : 16;
                 if (q->stored) {

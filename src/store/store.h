@@ -298,7 +298,24 @@ typedef struct store_query {
     size_t max_bytes;         /* 0 = STORE_PAGE_BYTES */
     uint32_t segment, total_segments; /* Scan: total 0 or 1 = whole table */
     bool stored;      /* leave the items in their stored encoding (store_result.stored) */
+    /* stored mode, optional: each item of the page is handed to visit->item instead of being
+     * copied into store_result.stored (the reply written as the page is read: one pass). */
+    const struct store_visit *visit;
 } store_query;
+
+/* The reader of a page's items in their stored encoding (store_query.visit).  item: data
+ * (len bytes, av_encode's; valid during the call only) is the next item read; it returns
+ * *size (what av_item_size gives for the decoded item) and, for each of the n top-level
+ * names (names[j], lens[j] bytes), vals[j]: that attribute when it is an S, N or B (pointing
+ * into data), else AV_NONE — av_stored_scan's contract; 0 or a negative ERR_* (ERR_INTERNAL:
+ * corrupt bytes), which ends the page with that error.  unread: the item last handed to item
+ * is not on the page after all (its key or segment did not match): take it back. */
+typedef struct store_visit {
+    int (*item)(void *ctx, const void *data, size_t len, const char *const *names,
+                const size_t *lens, size_t n, av_t *vals, size_t *size);
+    void (*unread)(void *ctx);
+    void *ctx;
+} store_visit;
 
 /* An item's stored encoding (av_encode's bytes), e.g. for jout_item_stored. */
 typedef struct store_bytes {
@@ -317,7 +334,8 @@ typedef struct store_result {
     av_t *items;      /* arena; for an index, the projected items as stored in the index;
                          NULL when the query asked for `stored` */
     store_bytes *stored; /* arena, when the query asked for it: the same items, not decoded
-                            (only their key attributes and sizes are read) */
+                            (only their key attributes and sizes are read); NULL with a
+                            visit (n items were handed to it) */
     size_t n;
     av_t last_key;    /* AV_NONE when the range is exhausted; else an M with the index's key
                          attributes and the table's key attributes of the last item read */

@@ -456,6 +456,11 @@ static size_t num_size(const char *p, size_t len)
     return (size_t)(phi - plo + 1) + 1 + (neg ? 1 : 0);
 }
 
+size_t av_num_size(const char *p, size_t len)
+{
+    return num_size(p, len);
+}
+
 size_t av_value_size(const av_t *v)
 {
     size_t s = 0;

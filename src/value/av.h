@@ -158,5 +158,7 @@ int av_decode(const void *data, size_t len, arena_t *a, av_t *out);
  * would refuse the bytes. */
 int av_stored_scan(const void *data, size_t len, const char *const *names,
                    const size_t *name_lens, size_t nnames, av_t *vals, size_t *size);
+/* What a number's text (len bytes at p) counts in av_value_size / av_item_size. */
+size_t av_num_size(const char *p, size_t len);
 
 #endif

@@ -642,7 +642,15 @@ int jout_item(jout *w, const av_t *item)
 typedef struct jout_dec {
     const unsigned char *p;
     size_t len, pos;
+    bool corrupt; /* the bytes are not av_encode's (rather than the writer failing) */
 } jout_dec;
+
+/* Corrupt bytes: the writer fails, and the decoder says why. */
+static int jd_corrupt(jout *w, jout_dec *d)
+{
+    d->corrupt = true;
+    return jout_fail(w);
+}
 
 static int jd_varint_long(jout_dec *d, uint64_t *out);
 
@@ -694,24 +702,56 @@ static int jd_count(jout_dec *d, size_t *n)
     return 0;
 }
 
-static int jout_stored_members(jout *w, jout_dec *d, int depth);
+/* What the top level of jout_item_stored_scan reads on the way (av_stored_scan's names and
+ * values). */
+typedef struct jout_scan {
+    const char *const *names;
+    const size_t *lens;
+    size_t n, left; /* left: names not found yet */
+    av_t *vals;
+} jout_scan;
 
-static int jout_stored_value(jout *w, jout_dec *d, int depth)
+/* vals[j] := the value when name is names[j], still unfound (av_stored_scan's rule). */
+static inline void jout_scan_match(jout_scan *sc, const char *name, size_t nl, av_type t,
+                                   const char *p, size_t n)
+{
+    for (size_t j = 0; sc->left && j < sc->n; j++) {
+        if (sc->vals[j].type != AV_NONE || sc->lens[j] != nl)
+            continue;
+        const char *x = sc->names[j];
+        size_t k = 0; /* key names are short: bytes here rather than a memcmp call */
+        while (k < nl && x[k] == name[k])
+            k++;
+        if (k == nl) {
+            sc->vals[j].type = t;
+            sc->vals[j].u.str.ptr = p;
+            sc->vals[j].u.str.len = n;
+            sc->left--;
+        }
+    }
+}
+
+static int jout_stored_members(jout *w, jout_dec *d, int depth, size_t *sum, size_t *count,
+                               jout_scan *sc);
+
+/* One stored value; *size: its av_value_size (size_rec's sum, av.c). */
+static int jout_stored_value(jout *w, jout_dec *d, int depth, size_t *size)
 {
     if (depth > AVC_MAX_DEPTH || d->pos >= d->len)
-        return jout_fail(w);
+        return jd_corrupt(w, d);
     unsigned char tag = d->p[d->pos++];
     const char *p;
-    size_t n;
+    size_t n, s = 0;
     switch (tag) {
     case AVC_S:
     case AVC_N:
     case AVC_B: {
         av_type t = tag == AVC_S ? AV_S : tag == AVC_N ? AV_N : AV_B;
         if (jd_bytes(d, &p, &n))
-            return jout_fail(w);
+            return jd_corrupt(w, d);
         if (jout_type_open(w, t) || jout_scalar(w, t, p, n))
             return -1;
+        s = t == AV_N ? av_num_size(p, n) : n;
         break;
     }
     case AVC_FALSE:
@@ -719,23 +759,32 @@ static int jout_stored_value(jout *w, jout_dec *d, int depth)
         if (jout_type_open(w, AV_BOOL) ||
             jout_raw(w, tag == AVC_TRUE ? "true" : "false", tag == AVC_TRUE ? 4 : 5))
             return -1;
+        s = 1;
         break;
     case AVC_NULL:
         if (jout_type_open(w, AV_NULL) || jout_raw(w, "true", 4))
             return -1;
+        s = 1;
         break;
-    case AVC_M:
-        if (jout_type_open(w, AV_M) || jout_stored_members(w, d, depth + 1))
+    case AVC_M: {
+        size_t sum = 0, count = 0;
+        if (jout_type_open(w, AV_M) || jout_stored_members(w, d, depth + 1, &sum, &count, NULL))
             return -1;
+        s = 3 + sum + count;
         break;
+    }
     case AVC_L: {
         if (jd_count(d, &n))
-            return jout_fail(w);
+            return jd_corrupt(w, d);
         if (jout_type_open(w, AV_L) || jout_raw(w, "[", 1))
             return -1;
-        for (size_t i = 0; i < n; i++)
-            if ((i && jout_raw(w, ",", 1)) || jout_stored_value(w, d, depth + 1))
+        s = 3;
+        for (size_t i = 0; i < n; i++) {
+            size_t k = 0;
+            if ((i && jout_raw(w, ",", 1)) || jout_stored_value(w, d, depth + 1, &k))
                 return -1;
+            s += 1 + k;
+        }
         if (jout_raw(w, "]", 1))
             return -1;
         break;
@@ -747,66 +796,123 @@ static int jout_stored_value(jout *w, jout_dec *d, int depth)
         av_type mt = tag == AVC_SS ? AV_S : tag == AVC_NS ? AV_N : AV_B;
         size_t count;
         if (jd_count(d, &count))
-            return jout_fail(w);
+            return jd_corrupt(w, d);
         if (jout_type_open(w, st) || jout_raw(w, "[", 1))
             return -1;
         for (size_t i = 0; i < count; i++) {
             if (jd_bytes(d, &p, &n))
-                return jout_fail(w);
+                return jd_corrupt(w, d);
             if ((i && jout_raw(w, ",", 1)) || jout_scalar(w, mt, p, n))
                 return -1;
+            s += mt == AV_N ? av_num_size(p, n) : n;
         }
         if (jout_raw(w, "]", 1))
             return -1;
         break;
     }
     default:
-        return jout_fail(w);
+        return jd_corrupt(w, d);
     }
+    *size = s;
     return jout_raw(w, "}", 1);
 }
 
-static int jout_stored_members(jout *w, jout_dec *d, int depth)
+/* An M's members; *sum: the sum of their names' lengths and values' sizes, *count: how many;
+ * sc (the top level only, or NULL): the names to collect. */
+static int jout_stored_members(jout *w, jout_dec *d, int depth, size_t *sum, size_t *count,
+                               jout_scan *sc)
 {
-    size_t count;
-    if (jd_count(d, &count))
-        return jout_fail(w);
+    size_t m, s = 0;
+    if (jd_count(d, &m))
+        return jd_corrupt(w, d);
     if (jout_c(w, '{'))
         return -1;
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < m; i++) {
         const char *name;
         size_t nl;
-        if (jd_bytes(d, &name, &nl))
-            return jout_fail(w);
-        if (d->pos < d->len && (d->p[d->pos] == AVC_S || d->p[d->pos] == AVC_N)) {
-            av_type t = d->p[d->pos] == AVC_S ? AV_S : AV_N;
+        if (jd_bytes(d, &name, &nl) || d->pos >= d->len)
+            return jd_corrupt(w, d);
+        unsigned char tag = d->p[d->pos];
+        if (tag == AVC_S || tag == AVC_N) {
+            av_type t = tag == AVC_S ? AV_S : AV_N;
             const char *p;
             size_t n;
             d->pos++;
             if (jd_bytes(d, &p, &n))
-                return jout_fail(w);
+                return jd_corrupt(w, d);
             if (jout_member_sn(w, i, name, nl, t, p, n))
                 return -1;
+            s += nl + (t == AV_N ? av_num_size(p, n) : n);
+            if (sc && sc->left)
+                jout_scan_match(sc, name, nl, t, p, n);
             continue;
         }
+        size_t at = d->pos, vs = 0;
         if ((i && jout_raw(w, ",", 1)) || jout_key(w, name, nl) ||
-            jout_stored_value(w, d, depth))
+            jout_stored_value(w, d, depth, &vs))
             return -1;
+        s += nl + vs;
+        if (tag == AVC_B && sc && sc->left) { /* the bytes just written, read again */
+            jout_dec b = {.p = d->p, .len = d->len, .pos = at + 1};
+            const char *p;
+            size_t n;
+            if (jd_bytes(&b, &p, &n) == 0)
+                jout_scan_match(sc, name, nl, AV_B, p, n);
+        }
     }
+    *sum = s;
+    *count = m;
     return jout_c(w, '}');
+}
+
+int jout_item_stored_scan(jout *w, const void *data, size_t len, const char *const *names,
+                          const size_t *name_lens, size_t nnames, av_t *vals, size_t *size,
+                          bool *corrupt)
+{
+    jout_dec d = {.p = data, .len = len, .pos = 0, .corrupt = false};
+    jout_scan sc = {.names = names, .lens = name_lens, .n = nnames, .left = nnames, .vals = vals};
+    for (size_t j = 0; j < nnames; j++)
+        memset(&vals[j], 0, sizeof vals[j]); /* AV_NONE */
+    size_t sum = 0, count = 0;
+    int rc = 0;
+    *size = 0;
+    if (!data || len < 2 || d.p[0] != AV_CODEC_VERSION || d.p[1] != AVC_M) {
+        rc = jd_corrupt(w, &d);
+    } else {
+        d.pos = 2;
+        rc = jout_stored_members(w, &d, 0, &sum, &count, nnames ? &sc : NULL);
+        if (!rc && d.pos != d.len) /* trailing bytes: corrupt, as av_decode says */
+            rc = jd_corrupt(w, &d);
+    }
+    if (corrupt)
+        *corrupt = d.corrupt;
+    if (!rc)
+        *size = sum;
+    return rc;
 }
 
 int jout_item_stored(jout *w, const void *data, size_t len)
 {
-    jout_dec d = {.p = data, .len = len, .pos = 0};
-    if (!data || len < 2 || d.p[0] != AV_CODEC_VERSION || d.p[1] != AVC_M)
-        return jout_fail(w);
-    d.pos = 2;
-    if (jout_stored_members(w, &d, 0))
-        return -1;
-    if (d.pos != d.len) /* trailing bytes: corrupt, as av_decode says */
-        return jout_fail(w);
-    return 0;
+    size_t size;
+    return jout_item_stored_scan(w, data, len, NULL, NULL, 0, NULL, &size, NULL);
+}
+
+/* ---- taking text back -------------------------------------------------------------------- */
+
+jout_mark jout_mark_here(const jout *w)
+{
+    return (jout_mark){.len = w->len, .crc_len = w->crc_len, .crc = w->crc};
+}
+
+void jout_rewind(jout *w, const jout_mark *m)
+{
+    if (w->failed || m->len > w->len)
+        return;
+    if (w->crc_len > m->len) { /* folded past the mark since: from the mark's CRC again */
+        w->crc = crc_ieee(m->crc, w->p + m->crc_len, m->len - m->crc_len);
+        w->crc_len = m->len;
+    }
+    w->len = m->len;
 }
 
 /* ---- the result ---------------------------------------------------------------------- */

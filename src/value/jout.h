@@ -71,6 +71,25 @@ int jout_av(jout *w, const av_t *v);
 int jout_item(jout *w, const av_t *item);
 /* An item from its stored encoding (av_encode's bytes), without decoding it first. */
 int jout_item_stored(jout *w, const void *data, size_t len);
+/* jout_item_stored that also reads, in the same walk, what av_stored_scan reads: *size (what
+ * av_item_size gives for the decoded item) and, for each of the nnames top-level names
+ * (names[j], name_lens[j] bytes), vals[j]: that attribute when it is an S, N or B (pointing
+ * into data), else AV_NONE.  0, or -1 (the writer has failed): *corrupt (when not NULL) says
+ * whether the bytes were not av_encode's (rather than out of memory or past the maximum). */
+int jout_item_stored_scan(jout *w, const void *data, size_t len, const char *const *names,
+                          const size_t *name_lens, size_t nnames, av_t *vals, size_t *size,
+                          bool *corrupt);
+
+/* A place in the text to come back to (jout_rewind): what was written after it is taken
+ * back, the CRC with it. */
+typedef struct jout_mark {
+    size_t len, crc_len;
+    uint32_t crc;
+} jout_mark;
+jout_mark jout_mark_here(const jout *w);
+/* Back to m (taken on this writer, with nothing taken back past it since); no effect after a
+ * failure (the failure stays). */
+void jout_rewind(jout *w, const jout_mark *m);
 
 /* The CRC32 of everything written (finishes what is still pending); call before jout_take. */
 uint32_t jout_crc(jout *w);

@@ -511,3 +511,34 @@ def test_lsi_fetch_capacity(ddb, ddb_url, table_name, make_table):
     assert r["ConsumedCapacity"] == {"TableName": name, "CapacityUnits": 0.5,
                                      "Table": {"CapacityUnits": 0.0},
                                      "LocalSecondaryIndexes": {"lkey": {"CapacityUnits": 0.5}}}
+
+
+# The 1 MB page at its boundary.  Items of exactly 256 KB (the item size: 2+3 + 2+2 + 1+262,134
+# bytes): the 4th brings the page to exactly 1 MB and ends it (Count, ScannedCount 4, its key
+# the LastEvaluatedKey, 1 MB read = 128 units eventually consistent); with the first item one
+# byte smaller the 4th leaves the page 1 byte short and the 5th ends it.  Then the next page.
+def test_query_page_ends_at_1mb(ddb, ddb_url, table_name, make_table):
+    name = table_name("qs1mb")
+    make_table(ddb, name, range=("sk", "S"))
+    blob = "x" * 262134
+    for part in ("pa1", "pa2"):
+        for i in range(6):
+            d = blob[:-1] if part == "pa2" and i == 0 else blob
+            ok(ddb_url, "PutItem", {"TableName": name, "Item": {
+                "pk": S(part), "sk": S(f"b{i}"), "d": S(d)}})
+    body = {"TableName": name, "KeyConditionExpression": "pk = :p",
+            "ReturnConsumedCapacity": "TOTAL"}
+    r = ok(ddb_url, "Query", dict(body, ExpressionAttributeValues={":p": S("pa1")}))
+    assert [i["sk"]["S"] for i in r["Items"]] == ["b0", "b1", "b2", "b3"]
+    assert (r["Count"], r["ScannedCount"]) == (4, 4)
+    assert r["LastEvaluatedKey"] == {"pk": S("pa1"), "sk": S("b3")}
+    assert r["ConsumedCapacity"]["CapacityUnits"] == 128.0
+    r = ok(ddb_url, "Query", dict(body, ExpressionAttributeValues={":p": S("pa2")}))
+    assert [i["sk"]["S"] for i in r["Items"]] == ["b0", "b1", "b2", "b3", "b4"]
+    assert (r["Count"], r["ScannedCount"]) == (5, 5)
+    assert r["LastEvaluatedKey"] == {"pk": S("pa2"), "sk": S("b4")}
+    assert r["ConsumedCapacity"]["CapacityUnits"] == 160.0
+    r = ok(ddb_url, "Query", dict(body, ExpressionAttributeValues={":p": S("pa2")},
+                                  ExclusiveStartKey=r["LastEvaluatedKey"]))
+    assert [i["sk"]["S"] for i in r["Items"]] == ["b5"]
+    assert "LastEvaluatedKey" not in r

@@ -376,6 +376,18 @@ static void test_queries_and_batches(void **state)
                  "'FilterExpression':'contains(tags, :t)','ExpressionAttributeValues':"
                  "{':t':{'S':'b7'}}}"},
         {"Scan", "{'TableName':'tab1','ProjectionExpression':'pk'}"},
+        /* the page written as it is read: items of other segments taken back, Limit's room */
+        {"Scan", "{'TableName':'gtab','Segment':0,'TotalSegments':3,'Limit':4,"
+                 "'ReturnConsumedCapacity':'TOTAL'}"},
+        {"Scan", "{'TableName':'gtab','Segment':2,'TotalSegments':3}"},
+        {"Scan", "{'TableName':'gtab','IndexName':'gidx','Segment':1,'TotalSegments':2,"
+                 "'Limit':5}"},
+        {"Scan", "{'TableName':'gtab','IndexName':'gkey','Segment':1,'TotalSegments':4}"},
+        {"Query", "{'TableName':'gtab','KeyConditionExpression':'pk = :p','Limit':1,"
+                  "'ExpressionAttributeValues':{':p':{'S':'q2'}}}"},
+        {"Query", "{'TableName':'gtab','KeyConditionExpression':'pk = :p AND sk < :s',"
+                  "'Limit':2,'ScanIndexForward':false,'ReturnConsumedCapacity':'TOTAL',"
+                  "'ExpressionAttributeValues':{':p':{'S':'q2'},':s':{'S':'s040'}}}"},
         {"BatchGetItem", "{'RequestItems':{'gtab':{'Keys':[{'pk':{'S':'q0'},'sk':{'S':'s000'}},"
                          "{'pk':{'S':'q1'},'sk':{'S':'s001'}},{'pk':{'S':'q1'},'sk':"
                          "{'S':'zzz'}}],'ProjectionExpression':'sk, blob'},'tab1':{'Keys':"
@@ -402,6 +414,47 @@ static void test_queries_and_batches(void **state)
     assert_true(p->compared > 1000);
 }
 
+/* The 1 MB page at its boundary, written as it is read (text) and from the page (tree): items
+ * of exactly 256 KB (av_item_size: 2+3 + 2+2 + 1+262,134), so the 4th brings the page to
+ * exactly 1 MB and ends it; with the first one byte smaller the 4th leaves it 1 byte short and
+ * the 5th ends it.  Both ways give the same items, Count, ScannedCount, LastEvaluatedKey and
+ * ConsumedCapacity (test_query.c's test_page_bytes pins the store's rule). */
+static void test_page_at_1mb(void **state)
+{
+    pair *p = *state;
+    size_t big = 262134;
+    char *blob = malloc(big + 1);
+    memset(blob, 'x', big);
+    blob[big] = 0;
+    for (int part = 0; part < 2; part++) {
+        for (int i = 0; i < 6; i++) {
+            json_t *put = json_pack("{s:s, s:{s:{s:s}, s:{s:s}, s:{s:s%}}}", "TableName", "gtab",
+                                    "Item", "pk", "S", part ? "bi2" : "bi1", "sk", "S",
+                                    i == 0 ? "b0" : i == 1 ? "b1" : i == 2 ? "b2" : i == 3 ? "b3"
+                                    : i == 4 ? "b4" : "b5",
+                                    "d", "S", blob, part && i == 0 ? big - 1 : big);
+            assert_non_null(put);
+            assert_int_equal(both(p, "PutItem", put), 0);
+            json_decref(put);
+        }
+        json_t *q = json_pack("{s:s, s:s, s:{s:{s:s}}, s:s}", "TableName", "gtab",
+                              "KeyConditionExpression", "pk = :p", "ExpressionAttributeValues",
+                              ":p", "S", part ? "bi2" : "bi1", "ReturnConsumedCapacity", "TOTAL");
+        assert_int_equal(both(p, "Query", q), 0);
+        json_t *tree = NULL;
+        err_t e;
+        err_clear(&e);
+        assert_int_equal(api_call(p->a.api, "Query", q, NULL, &tree, &e), 0);
+        assert_int_equal(json_integer_value(json_object_get(tree, "ScannedCount")), part ? 5 : 4);
+        json_t *lek = json_object_get(tree, "LastEvaluatedKey");
+        assert_string_equal(json_string_value(json_object_get(json_object_get(lek, "sk"), "S")),
+                            part ? "b4" : "b3");
+        json_decref(tree);
+        json_decref(q);
+    }
+    free(blob);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -410,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_updates),
         cmocka_unit_test(test_conditions),
         cmocka_unit_test(test_queries_and_batches),
+        cmocka_unit_test(test_page_at_1mb),
     };
     return cmocka_run_group_tests(tests, pair_setup, pair_teardown);
 }

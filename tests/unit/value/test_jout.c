@@ -4,7 +4,9 @@
  * recorded from DynamoDB Local), jout_item(value) and jout_item_stored(av_encode(value)) equal
  * json_dumps(ddbjson_from_item(value)); escapes of every control byte; invalid UTF-8 and
  * corrupt stored bytes refused; the CRC equals zlib's over the whole text, also across many
- * chunks; the maximum is enforced and sticky; jout_real as json_real's text.
+ * chunks; the maximum is enforced and sticky; jout_real as json_real's text;
+ * jout_item_stored_scan's size and values are av_stored_scan's; jout_rewind takes text and CRC
+ * back.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -422,6 +424,161 @@ static void test_hint_changes_nothing(void **state)
     jout_fini(&w);
 }
 
+/* jout_item_stored_scan reads, on its one walk, what av_stored_scan reads on its own: the
+ * same size (= av_item_size of the decoded item) and the same values for the names asked
+ * (each top-level name of every accepted golden item, a name absent, names of one length),
+ * and writes the same text as jout_item_stored (Query's one-pass page, issue 13). */
+static void test_stored_scan_is_av_stored_scan(void **state)
+{
+    (void)state;
+    json_error_t je;
+    json_t *cases = json_load_file(DDB_SOURCE_DIR "/tests/golden/ddbjson.json", JSON_ALLOW_NUL, &je);
+    assert_non_null(cases);
+    size_t i, checked = 0, found = 0;
+    json_t *c;
+    json_array_foreach(cases, i, c)
+    {
+        if (!json_is_true(json_object_get(c, "ok")))
+            continue;
+        arena_t a;
+        arena_init(&a);
+        av_t item;
+        err_t e = {0};
+        if (ddbjson_to_item(json_object_get(c, "item"), &a, &item, &e) != 0) {
+            arena_fini(&a);
+            continue;
+        }
+        buf_t b;
+        buf_init(&b, 0);
+        assert_int_equal(av_encode(&item, &b), 0);
+        jout w;
+        jout_init(&w, 0);
+        assert_int_equal(jout_item_stored(&w, b.data, b.len), 0);
+        size_t wn;
+        char *want = jout_take(&w, &wn);
+        assert_non_null(want);
+        /* the names: the item's own (last first), one absent, "" */
+        size_t nn = item.u.map.n + 2;
+        const char **names = calloc(nn, sizeof *names);
+        size_t *lens = calloc(nn, sizeof *lens);
+        av_t *v1 = calloc(nn, sizeof *v1), *v2 = calloc(nn, sizeof *v2);
+        for (size_t k = 0; k < item.u.map.n; k++) {
+            names[k] = item.u.map.kv[item.u.map.n - 1 - k].name;
+            lens[k] = item.u.map.kv[item.u.map.n - 1 - k].name_len;
+        }
+        names[nn - 2] = "no such name";
+        lens[nn - 2] = 12;
+        names[nn - 1] = "";
+        lens[nn - 1] = 0;
+        size_t s1 = 1, s2 = 2;
+        bool corrupt = true;
+        assert_int_equal(av_stored_scan(b.data, b.len, names, lens, nn, v1, &s1), 0);
+        assert_int_equal(
+            jout_item_stored_scan(&w, b.data, b.len, names, lens, nn, v2, &s2, &corrupt), 0);
+        assert_false(corrupt);
+        assert_int_equal(s2, s1);
+        assert_int_equal(s2, av_item_size(&item));
+        for (size_t k = 0; k < nn; k++) {
+            assert_int_equal(v2[k].type, v1[k].type);
+            if (v1[k].type == AV_NONE)
+                continue;
+            found++;
+            assert_ptr_equal(v2[k].u.str.ptr, v1[k].u.str.ptr);
+            assert_int_equal(v2[k].u.str.len, v1[k].u.str.len);
+        }
+        size_t gn;
+        char *got = jout_take(&w, &gn);
+        assert_non_null(got);
+        assert_int_equal(gn, wn);
+        assert_memory_equal(got, want, wn);
+        free(got);
+        free(want);
+        free(names);
+        free(lens);
+        free(v1);
+        free(v2);
+        jout_fini(&w);
+        buf_fini(&b);
+        arena_fini(&a);
+        checked++;
+    }
+    assert_true(checked >= 40);
+    assert_true(found >= 40); /* S, N and B members found by name */
+    json_decref(cases);
+
+    /* corrupt bytes say so; a writer past its maximum does not */
+    av_kv kv[2] = {{"pk", 2, av_make_s("xyz", 3)}, {"d", 1, av_make_s("0123456789", 10)}};
+    av_t m = av_make_m(kv, 2);
+    buf_t b;
+    buf_init(&b, 0);
+    assert_int_equal(av_encode(&m, &b), 0);
+    const char *pk[1] = {"pk"};
+    size_t pl[1] = {2}, size = 0;
+    av_t v[1];
+    bool corrupt = false;
+    jout w;
+    jout_init(&w, 0);
+    assert_int_equal(jout_item_stored_scan(&w, b.data, b.len - 1, pk, pl, 1, v, &size, &corrupt),
+                     -1);
+    assert_true(corrupt);
+    jout_fini(&w);
+    jout_init(&w, 16);
+    assert_int_equal(jout_item_stored_scan(&w, b.data, b.len, pk, pl, 1, v, &size, &corrupt), -1);
+    assert_false(corrupt);
+    jout_fini(&w);
+    buf_fini(&b);
+}
+
+/* jout_rewind takes text back, the CRC with it: written, taken back and written again equals
+ * written once, whether or not the CRC was folded past the mark in between (a chunk is 4 KB);
+ * after a failure it does nothing. */
+static void test_rewind(void **state)
+{
+    (void)state;
+    for (int big = 0; big < 3; big++) {
+        jout a, b;
+        jout_init(&a, 0);
+        jout_init(&b, 0);
+        bool folded = false;
+        for (int round = 0; round < 4; round++) {
+            char tmp[32];
+            int n = snprintf(tmp, sizeof tmp, "[kept %d]", round * 7);
+            assert_int_equal(jout_raw(&a, tmp, (size_t)n), 0);
+            assert_int_equal(jout_raw(&b, tmp, (size_t)n), 0);
+            jout_mark m = jout_mark_here(&b);
+            /* piece by piece, as a reply is written: the CRC folds every 4 KB on the way */
+            for (int i = 0; i < (big == 0 ? 3 : big == 1 ? 200 : 5000); i++) {
+                n = snprintf(tmp, sizeof tmp, "<%d>", i * 31);
+                assert_int_equal(jout_raw(&b, tmp, (size_t)n), 0);
+            }
+            folded = folded || b.crc_len > m.len;
+            jout_rewind(&b, &m);
+            assert_int_equal(b.len, a.len);
+        }
+        if (big == 2)
+            assert_true(folded); /* the case the mark's CRC is for */
+        uint32_t ca = jout_crc(&a), cb = jout_crc(&b);
+        assert_int_equal(cb, ca);
+        size_t na, nb;
+        char *ta = jout_take(&a, &na), *tb = jout_take(&b, &nb);
+        assert_int_equal(nb, na);
+        assert_memory_equal(tb, ta, na);
+        assert_int_equal(cb, (uint32_t)crc32(0L, (const Bytef *)ta, (uInt)na));
+        free(ta);
+        free(tb);
+        jout_fini(&a);
+        jout_fini(&b);
+    }
+    jout w;
+    jout_init(&w, 8);
+    assert_int_equal(jout_raw(&w, "abc", 3), 0);
+    jout_mark m = jout_mark_here(&w);
+    assert_int_equal(jout_raw(&w, "0123456789", 10), -1);
+    jout_rewind(&w, &m);
+    assert_true(jout_failed(&w));
+    jout_fini(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +591,8 @@ int main(void)
         cmocka_unit_test(test_crc_across_chunks),
         cmocka_unit_test(test_reals_as_jansson),
         cmocka_unit_test(test_hint_changes_nothing),
+        cmocka_unit_test(test_stored_scan_is_av_stored_scan),
+        cmocka_unit_test(test_rewind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
