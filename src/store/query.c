@@ -261,6 +261,17 @@ static int st_check_esk(const store_query *q, err_t *e)
         if (!v || v->type != types[i])
             return err_set(e, ERR_VALIDATION, STXT_ESK_SCHEMA);
     }
+    /* an empty S or B key value: refused (index keys first), before the key condition */
+    for (size_t i = 0; i < n; i++) {
+        const av_t *v = av_map_gets(sk, names[i]);
+        if ((v->type != AV_S && v->type != AV_B) || v->u.str.len)
+            continue;
+        const char *what = v->type == AV_S ? "string" : "binary";
+        if (strcmp(names[i], q->table->key.hash) != 0 && strcmp(names[i], q->table->key.range) != 0)
+            return err_set(e, ERR_VALIDATION, STXT_ESK_EMPTY_INDEX_KEY, what, q->index->name,
+                           names[i]);
+        return err_set(e, ERR_VALIDATION, STXT_ESK_EMPTY_KEY, what, names[i]);
+    }
     if (q->n_eq)
         return st_check_esk_bounds(q, sk, e);
     return 0;

@@ -86,5 +86,18 @@
     "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use "               \
     "ExclusiveStartKey with correct Segment. TotalSegments: %u Segment: %u"
 #define STXT_ESK_INVALID "The provided starting key is invalid"
+/* an empty S or B key value in a start key: the service's prefix for a start key's value errors
+ * (dynalite's tests, run against AWS) before its key-value text (conformance tier3 getItem,
+ * captured from AWS), as DynamoDB Local words it for a sort key (for a partition key Local puts
+ * "The query can return at most one row and cannot be restarted. " in front).  Inferred: no
+ * capture of AWS's answer; AWS's only sourced text is the pre-2020 one ("...: One or more
+ * parameter values were invalid: An AttributeValue may not contain an empty string."). */
+#define STXT_ESK_EMPTY_KEY                                                                        \
+    "The provided starting key is invalid: One or more parameter values are not valid. The "     \
+    "AttributeValue for a key attribute cannot contain an empty %s value. Key: %s"
+#define STXT_ESK_EMPTY_INDEX_KEY                                                                  \
+    "The provided starting key is invalid: One or more parameter values are not valid. A value " \
+    "specified for a secondary index key is not supported. The AttributeValue for a key "        \
+    "attribute cannot contain an empty %s value. IndexName: %s, IndexKey: %s"
 
 #endif

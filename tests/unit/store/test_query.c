@@ -397,6 +397,18 @@ static void test_esk_validation(void **state)
         f, qi,
         "{\"gk\":{\"S\":\"zz\"},\"gr\":{\"B\":\"AQ==\"},\"pk\":{\"S\":\"1\"},\"sk\":{\"N\":\"1\"}}",
         "The provided starting key is outside query boundaries based on provided conditions");
+    /* an empty S or B key value, index keys first (README: inferred text) */
+    expect_esk(f, qi,
+               "{\"gk\":{\"S\":\"h\"},\"gr\":{\"B\":\"\"},\"pk\":{\"S\":\"\"},\"sk\":{\"N\":\"1\"}}",
+               "The provided starting key is invalid: One or more parameter values are not valid. "
+               "A value specified for a secondary index key is not supported. The AttributeValue "
+               "for a key attribute cannot contain an empty binary value. IndexName: gsi, "
+               "IndexKey: gr");
+    expect_esk(f, qi,
+               "{\"gk\":{\"S\":\"h\"},\"gr\":{\"B\":\"AQ==\"},\"pk\":{\"S\":\"\"},\"sk\":{\"N\":\"1\"}}",
+               "The provided starting key is invalid: One or more parameter values are not valid. "
+               "The AttributeValue for a key attribute cannot contain an empty string value. "
+               "Key: pk");
     store_query qs = {.table = t};
     expect_esk(f, qs, "{\"pk\":{\"S\":\"h\"}}", schema);
     /* a valid start key that names no stored item works */
