@@ -185,6 +185,16 @@ int op_list_contributor_insights(api_req *r, json_t **out);     /* op_table.c */
 int op_tag_resource(api_req *r, json_t **out);      /* op_table.c */
 int op_untag_resource(api_req *r, json_t **out);    /* op_table.c */
 int op_list_tags_of_resource(api_req *r, json_t **out); /* op_table.c */
+int op_put_resource_policy(api_req *r, json_t **out);    /* op_policy.c */
+int op_get_resource_policy(api_req *r, json_t **out);    /* op_policy.c */
+int op_delete_resource_policy(api_req *r, json_t **out); /* op_policy.c */
+/* The policy document in r->body's member `member` (CreateTable's ResourcePolicy), checked
+ * as PutResourcePolicy checks its Policy: *out its canonical text (arena), NULL when the
+ * member is absent.  0, ERR_VALIDATION with the service's text, or ERR_NOMEM. (op_policy.c) */
+int api_policy_doc(api_req *r, const char *member, const char **out);
+/* Attaches canonical document doc to a new table's metadata, its revision the creation time
+ * ms.  0, or -1 out of memory.  (op_policy.c) */
+int api_policy_attach(json_t *meta, const char *doc, int64_t ms);
 int op_describe_limits(api_req *r, json_t **out);   /* op_misc.c */
 int op_describe_endpoints(api_req *r, json_t **out);/* op_misc.c */
 int op_put_item(api_req *r, json_t **out);          /* op_item.c */
@@ -281,6 +291,20 @@ void api_unpin_all(api_req *r);
  * namespace prefix "<ns>/" under --namespace-tables; use this for TableName in responses,
  * e.g. ConsumedCapacity).  Points into t (valid as long as t).  (op_table.c) */
 const char *api_table_name(const store_table *t);
+/* The metadata of t as an object (new reference; {} when it has none; NULL out of memory).
+ * (op_table.c, which documents its members) */
+json_t *api_table_meta(const store_table *t);
+/* Changes t's metadata: fn gets the committed metadata object inside the store's write
+ * transaction (one read-modify-write, CONVENTIONS 9) and edits it in place; it is stored
+ * back when fn returns 0.  fn's errors (set in r->err) are the request's; a table deleted
+ * meanwhile is DynamoDB's not-found.  (op_table.c) */
+typedef int (*api_meta_fn)(api_req *r, void *ctx, json_t *meta);
+int api_table_meta_edit(api_req *r, const store_table *t, api_meta_fn fn, void *ctx);
+/* The caller's table `name` (caller-visible, namespace applied), pinned for the request, in
+ * *out; NULL when there is none or it is still being restored.  0 or ERR_NOMEM.
+ * (op_table.c) */
+int api_table_find(api_req *r, const char *name, const store_table **out);
+
 /* The provisioned read and write capacity (out[0], out[1]; out may be NULL) that m, a table's
  * metadata or a GSI's entry in it (JSON; borrowed), puts in effect at wall-clock ms `wall`:
  * while UpdateTable's change of it is in progress (m keeps "PrevRCU" / "PrevWCU" until

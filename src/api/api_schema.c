@@ -624,6 +624,23 @@ static const api_shape in_list_tags = {
     .members = MEMBERS({"ResourceArn", &sh_resource_arn, API_MF_NOT_NULL},
                        {"NextToken", &sh_string, 0})};
 
+/* the resource-based policy operations (op_policy.c) */
+static const api_shape sh_policy_revision = {.name = "String", .type = API_ST_STRING, .min = 1,
+                                             .max = 255};
+static const api_shape in_put_resource_policy = {
+    .name = "PutResourcePolicyRequest", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"ResourceArn", &sh_resource_arn, API_MF_NOT_NULL},
+                       {"Policy", &sh_resource_policy, API_MF_NOT_NULL},
+                       {"ExpectedRevisionId", &sh_policy_revision, 0},
+                       {"ConfirmRemoveSelfResourceAccess", &sh_bool, 0})};
+static const api_shape in_get_resource_policy = {
+    .name = "GetResourcePolicyRequest", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"ResourceArn", &sh_resource_arn, API_MF_NOT_NULL})};
+static const api_shape in_delete_resource_policy = {
+    .name = "DeleteResourcePolicyRequest", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"ResourceArn", &sh_resource_arn, API_MF_NOT_NULL},
+                       {"ExpectedRevisionId", &sh_policy_revision, 0})};
+
 /* ---- the table of operations (sorted by name) ----------------------------------------------- */
 
 static const struct {
@@ -635,6 +652,7 @@ static const struct {
     {"BatchWriteItem", &in_batch_write_item},
     {"CreateTable", &in_create_table},
     {"DeleteItem", &in_delete_item},
+    {"DeleteResourcePolicy", &in_delete_resource_policy},
     {"DeleteTable", &in_table_only},
     {"DescribeContributorInsights", &in_ci_target},
     {"DescribeTable", &in_table_only},
@@ -642,10 +660,12 @@ static const struct {
     {"ExecuteStatement", &in_execute_statement},
     {"ExecuteTransaction", &in_execute_transaction},
     {"GetItem", &in_get_item},
+    {"GetResourcePolicy", &in_get_resource_policy},
     {"ListContributorInsights", &in_ci_list},
     {"ListTables", &in_list_tables},
     {"ListTagsOfResource", &in_list_tags},
     {"PutItem", &in_put_item},
+    {"PutResourcePolicy", &in_put_resource_policy},
     {"Query", &in_query},
     {"Scan", &in_scan},
     {"TagResource", &in_tag_resource},

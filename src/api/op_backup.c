@@ -1484,6 +1484,8 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
     json_object_del(meta, "Pending");
     json_object_del(meta, "Ci"); /* Contributor Insights: a setting of the table, like TTL (not
                                   * measured on AWS: the restore guide lists what to set again) */
+    json_object_del(meta, "Policy"); /* resource-based policies: IAM policies, which the restore */
+    json_object_del(meta, "StreamPolicy"); /* guide lists among what to set up again */
     if (sseo)
         json_object_set(meta, "SSE", sseo);
     uuid_t u;

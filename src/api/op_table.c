@@ -23,7 +23,8 @@
  *    "Gsi":{"<index>":{"RCU":n,"WCU":n, the same throughput dates, "Odt":{..}}},
  *    "Stream":{"StreamEnabled":..,"StreamViewType":..}, "StreamLabel":"...",
  *    "Tags":[{"Key":..,"Value":..}], "TableId":"uuid", "DeletionProtection":bool,
- *    "SSE":{...}, "TableClass":"...", "Odt":{"MaxReadRequestUnits":n,..}}
+ *    "SSE":{...}, "TableClass":"...", "Odt":{"MaxReadRequestUnits":n,..},
+ *    "Policy":{..}, "StreamPolicy":{..} (resource-based policies: op_policy.c)}
  *
  * Validation: the request's shape, lengths and enums are the model's (api_schema.c, checked
  * before the handler); the handlers check the rest in the service's order and with its
@@ -301,6 +302,43 @@ static int tbl_alter(api_req *r, const store_table *t, bool with_meta, tbl_edit_
             return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_RNF, api_table_name(t));
         *out = nt;
     }
+    return 0;
+}
+
+/* ---- for the other operation files (api_int.h) ---------------------------------------- */
+
+json_t *api_table_meta(const store_table *t)
+{
+    return meta_load(t);
+}
+
+typedef struct meta_edit {
+    api_meta_fn fn;
+    void *ctx;
+} meta_edit;
+
+static int meta_edit_run(api_req *r, void *ctx, store_alter *al, json_t *meta)
+{
+    (void)al;
+    meta_edit *m = ctx;
+    return m->fn(r, m->ctx, meta);
+}
+
+int api_table_meta_edit(api_req *r, const store_table *t, api_meta_fn fn, void *ctx)
+{
+    meta_edit m = {.fn = fn, .ctx = ctx};
+    return tbl_alter(r, t, true, meta_edit_run, &m, NULL);
+}
+
+int api_table_find(api_req *r, const char *name, const store_table **out)
+{
+    char sn[STORE_NAME_MAX];
+    int rc;
+    *out = NULL;
+    if (tbl_store_name(r, name, sn) && (rc = api_pin_table(r, sn, out)))
+        return rc;
+    if (*out && api_backup_restoring(r->api, *out)) /* not ACTIVE yet: not there */
+        *out = NULL;
     return 0;
 }
 
@@ -1856,6 +1894,9 @@ int op_create_table(api_req *r, json_t **out)
     }
     if (tags && (rc = parse_tags(r, tags)))
         goto fail;
+    const char *rp_doc; /* ResourcePolicy: checked as PutResourcePolicy's (op_policy.c) */
+    if ((rc = api_policy_doc(r, "ResourcePolicy", &rp_doc)))
+        goto fail;
     const store_table *existing;
     if ((rc = api_pin_table(r, def->name, &existing)))
         goto fail;
@@ -1879,6 +1920,10 @@ int op_create_table(api_req *r, json_t **out)
     json_object_set_new(meta, "WCU", json_integer(tp.wcu));
     if (tags)
         tags_merge(meta, tags);
+    if (rp_doc && api_policy_attach(meta, rp_doc, now)) {
+        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+        goto fail;
+    }
     meta_set_options(meta, sse, tclass, has_dp, dp, jparam(body, "OnDemandThroughput"));
     warm_init(meta, ppr, jparam(body, "WarmThroughput"));
     uuid_t u;

@@ -1,0 +1,573 @@
+/*
+ * op_policy — resource-based policies: PutResourcePolicy, GetResourcePolicy and
+ * DeleteResourcePolicy, and the policy CreateTable attaches.  Layer: api.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutResourcePolicy.html
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/access-control-resource-based.html
+ *
+ * A policy is stored and answered, never enforced: ddbchat checks credentials (SigV4), it
+ * has no IAM to evaluate a policy against (README, "Resource-based policies").
+ *
+ * What AWS does, from live probes (the ack-api-quirks lab reports DDB-TABLE-205..214, 233,
+ * 351..356, verified 2026-10-09) and moto's aws_verified tests (the ExpectedRevisionId texts):
+ *  - ResourceArn: a table's ARN or its stream's (each its own policy slot, DDB-TABLE-213).
+ *    Not "arn:..." -> "ARNs must start with 'arn:'"; another partition or region -> "Invalid
+ *    resource Arn"; another account -> "This action is only supported by accounts that match
+ *    the resource owner's account." (a U+2019 apostrophe); an index's ARN -> "only table or
+ *    stream is accepted"; anything else under table/ -> "not a DynamoDB resource"; a missing
+ *    table (names compared as given: case matters) -> "Requested resource not found: Table: T
+ *    not found", a stream label that is not the table's -> "Stream: L not found for Table: T"
+ *    (DDB-TABLE-212, 214).  All ValidationException but the not-founds.
+ *  - Policy: more than 20480 bytes as sent (whitespace counts) -> "Maximum policy size of
+ *    20480 bytes exceeded"; not JSON -> "This policy contains invalid Json"; no statement ->
+ *    "Statement is empty!"; a statement without Resource -> "Missing required field
+ *    Resource"; two statements with one Sid -> "not unique"; Allow to every principal ("*",
+ *    {"AWS":"*"}) -> the least-privilege guardrail's text (DDB-TABLE-211, 352, 356).
+ *  - The stored document is canonical (DDB-TABLE-208, 351): minified, members in the order
+ *    Version, Id, Statement / Sid, Effect, Principal, NotPrincipal, Action, NotAction,
+ *    Resource, NotResource, Condition (others after, as sent), a one-element Action or
+ *    Resource list as its string, principals {"AWS": "<12-digit account>"} as the account's
+ *    root ARN, a principal list without duplicates (one left: the string).  A Put of a
+ *    document equivalent to the stored one changes nothing and answers its RevisionId
+ *    (DDB-TABLE-207).
+ *  - RevisionId: the change's wall-clock ms (13 digits), strictly increasing per slot.  Delete
+ *    answers the removed policy's id; a Delete where none was ever put answers {}; after a real
+ *    delete the slot keeps the deletion's time as its revision, which a further Delete
+ *    answers (DDB-TABLE-205).
+ *  - ExpectedRevisionId (Put and Delete): "NO_POLICY" (Put) demands no policy; another value
+ *    must equal the slot's revision, else PolicyNotFoundException "Requested update for policy
+ *    with revision id X, but the policy associated to target table T has revision id R." /
+ *    "... but table T has no associated policy." (the last words inferred: the captures cut the
+ *    text after "no associated"); the stream slot's texts are the table's (not measured).
+ * Left out, deliberately (README): the 15 s ThrottlingException after each change and the
+ * ~2 s ResourceInUseException while one applies (DDB-TABLE-206, 347) — a local endpoint
+ * applies a change at once; IAM's own checks (principals that exist, action names valid for
+ * the resource, ConfirmRemoveSelfResourceAccess, a stream policy's relative ids).
+ *
+ * Stored in the table's metadata (op_table.c), changed in one store transaction with it and
+ * so gone with the table, and not carried by a backup's restore:
+ *   "Policy": {"Doc": canonical text, "Rev": "<ms>"} | {"Rev": "<ms>"} (deleted)
+ *   "StreamPolicy": {"Label": "<stream label>", the same members}
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "api/api_validate.h"
+
+#define POL_MAX_BYTES 20480
+#define POL_NO_POLICY "NO_POLICY"
+
+#define TXT_POL_INVALID "One or more parameter values were invalid: "
+#define TXT_POL_DOC TXT_POL_INVALID "Invalid policy document: "
+#define TXT_POL_NOT_FOUND "Resource-based policy not found for the provided ResourceArn: "
+
+/* ---- the ResourceArn ------------------------------------------------------------------ */
+
+typedef struct pol_target {
+    const char *arn;   /* as sent (NUL-free C string) */
+    const char *table; /* the table's name (arena) */
+    const char *label; /* the stream's label, or NULL: the table's slot */
+    const store_table *t;
+} pol_target;
+
+/* Parses r's ResourceArn into *p (the table not looked up yet). */
+static int pol_arn(api_req *r, pol_target *p)
+{
+    const char *arn;
+    size_t len;
+    int rc = api_json_strn(r->body, "ResourceArn", &arn, &len, r->err);
+    if (rc)
+        return rc;
+    memset(p, 0, sizeof *p);
+    const char *shown = api_nul_text(r->arena, arn ? arn : "", arn ? len : 0);
+    if (!shown)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    p->arn = shown;
+    if (!arn || len < 4 || strncmp(arn, "arn:", 4) != 0)
+        return err_set(r->err, ERR_VALIDATION, TXT_POL_INVALID "ARNs must start with 'arn:': %s",
+                       shown);
+    /* arn:partition:service:region:account:resource (f[0] the "arn") */
+    const char *f[6];
+    size_t fl[6];
+    const char *s = arn, *end = arn + len;
+    for (int i = 0; i < 6; i++) {
+        const char *c = i < 5 ? memchr(s, ':', (size_t)(end - s)) : end;
+        if (!c)
+            goto invalid;
+        f[i] = s;
+        fl[i] = (size_t)(c - s);
+        s = c + 1;
+    }
+#define FIELD_IS(i, str) (fl[i] == strlen(str) && memcmp(f[i], str, fl[i]) == 0)
+    if (!FIELD_IS(1, "aws") || !FIELD_IS(2, "dynamodb") || !FIELD_IS(3, r->api->region))
+        goto invalid;
+    if (!FIELD_IS(4, r->api->account_id))
+        return err_set(r->err, ERR_VALIDATION,
+                       "This action is only supported by accounts that match the resource "
+                       "owner\xe2\x80\x99s account.");
+    const char *res = f[5];
+    size_t rl = fl[5];
+    if (rl < 6 || memcmp(res, "table/", 6) != 0 || rl == 6)
+        goto not_ddb;
+    const char *name = res + 6, *slash = memchr(name, '/', rl - 6);
+    size_t nl = slash ? (size_t)(slash - name) : rl - 6;
+    if (nl == 0)
+        goto not_ddb;
+    if (slash) {
+        const char *sub = slash + 1;
+        size_t sl = (size_t)(res + rl - sub);
+        if (sl > 7 && memcmp(sub, "stream/", 7) == 0 && !memchr(sub + 7, '/', sl - 7)) {
+            if (!(p->label = arena_strndup(r->arena, sub + 7, sl - 7)))
+                return err_set(r->err, ERR_NOMEM, "out of memory");
+        } else if (sl > 6 && memcmp(sub, "index/", 6) == 0 && !memchr(sub + 6, '/', sl - 6)) {
+            return err_set(r->err, ERR_VALIDATION,
+                           TXT_POL_INVALID "Invalid resource arn provided, only table or stream "
+                                           "is accepted. Provided resource arn: %s",
+                           shown);
+        } else {
+            goto not_ddb;
+        }
+    }
+#undef FIELD_IS
+    /* a NUL inside the name keeps it whole (shown): it names no table */
+    p->table = memchr(name, '\0', nl) ? api_nul_text(r->arena, name, nl)
+                                      : arena_strndup(r->arena, name, nl);
+    return p->table ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+invalid:
+    return err_set(r->err, ERR_VALIDATION, TXT_POL_INVALID "Invalid resource Arn: %s", shown);
+not_ddb:
+    return err_set(r->err, ERR_VALIDATION,
+                   TXT_POL_INVALID "Provided Arn is not a DynamoDB resource arn: %s", shown);
+}
+
+/* Looks the target's table (and stream) up: the not-found errors. */
+static int pol_lookup(api_req *r, pol_target *p)
+{
+    int rc = api_table_find(r, p->table, &p->t);
+    if (rc)
+        return rc;
+    if (!p->t)
+        return err_set(r->err, ERR_RESOURCE_NOT_FOUND,
+                       "Requested resource not found: Table: %s not found", p->table);
+    if (p->label) {
+        const char *cur = p->t->stream_id ? api_stream_label(r->arena, p->t->stream_ms) : "";
+        if (!cur)
+            return err_set(r->err, ERR_NOMEM, "out of memory");
+        if (strcmp(cur, p->label) != 0)
+            return err_set(r->err, ERR_RESOURCE_NOT_FOUND,
+                           "Requested resource not found: Stream: %s not found for Table: %s",
+                           p->label, p->table);
+    }
+    return 0;
+}
+
+/* The slot's object in meta (borrowed), or NULL: none. */
+static json_t *pol_slot(json_t *meta, const pol_target *p)
+{
+    if (!p->label)
+        return json_object_get(meta, "Policy");
+    json_t *s = json_object_get(meta, "StreamPolicy");
+    const char *l = json_string_value(json_object_get(s, "Label"));
+    return l && strcmp(l, p->label) == 0 ? s : NULL;
+}
+
+/* ---- the document -------------------------------------------------------------------- */
+
+static int doc_err(api_req *r, const char *what)
+{
+    return err_set(r->err, ERR_VALIDATION, TXT_POL_DOC "%s", what);
+}
+
+/* A one-element list as its element (new reference). */
+static json_t *one_or_list(json_t *v)
+{
+    if (json_is_array(v) && json_array_size(v) == 1)
+        return json_incref(json_array_get(v, 0));
+    return json_incref(v);
+}
+
+static bool is_account_id(const char *s)
+{
+    size_t n = strlen(s);
+    if (n != 12)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+/* A Principal value in canonical form (new reference; NULL out of memory): each
+ * {"AWS": ...} account id as its root ARN, duplicates removed, one left as the string. */
+static json_t *canon_principal(json_t *pr)
+{
+    if (!json_is_object(pr))
+        return json_incref(pr);
+    json_t *out = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(pr, k, v)
+    {
+        json_t *list = json_array();
+        if (!out || !list)
+            goto oom;
+        size_t i;
+        json_t *e;
+        json_t *in = json_is_array(v) ? v : NULL;
+        for (i = 0; in ? i < json_array_size(in) : i < 1; i++) {
+            e = in ? json_array_get(in, i) : v;
+            json_t *c = NULL;
+            if (strcmp(k, "AWS") == 0 && json_is_string(e) && is_account_id(json_string_value(e))) {
+                char b[64];
+                snprintf(b, sizeof b, "arn:aws:iam::%s:root", json_string_value(e));
+                c = json_string(b);
+            } else {
+                c = json_incref(e);
+            }
+            bool dup = false;
+            for (size_t j = 0; c && j < json_array_size(list); j++)
+                dup = dup || json_equal(json_array_get(list, j), c);
+            if (!c || (!dup && json_array_append(list, c))) {
+                json_decref(c);
+                json_decref(list);
+                goto oom;
+            }
+            json_decref(c);
+        }
+        json_t *val = json_is_array(v) ? one_or_list(list) : json_incref(json_array_get(list, 0));
+        json_decref(list);
+        if (!val || json_object_set_new(out, k, val))
+            goto oom;
+    }
+    return out;
+oom:
+    json_decref(out);
+    return NULL;
+}
+
+/* True when a statement allows everyone without a condition ("*" or {"AWS": "*"}). */
+static bool unbounded(json_t *st)
+{
+    const char *eff = json_string_value(json_object_get(st, "Effect"));
+    if (!eff || strcmp(eff, "Allow") != 0 || json_object_get(st, "Condition"))
+        return false;
+    json_t *pr = json_object_get(st, "Principal");
+    if (json_is_string(pr))
+        return strcmp(json_string_value(pr), "*") == 0;
+    json_t *aws = json_object_get(pr, "AWS");
+    if (json_is_string(aws))
+        return strcmp(json_string_value(aws), "*") == 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(aws, i, e)
+    {
+        if (json_is_string(e) && strcmp(json_string_value(e), "*") == 0)
+            return true;
+    }
+    return false;
+}
+
+static const char *const top_order[] = {"Version", "Id", "Statement", NULL};
+static const char *const st_order[] = {"Sid",       "Effect",    "Principal", "NotPrincipal",
+                                       "Action",    "NotAction", "Resource",  "NotResource",
+                                       "Condition", NULL};
+
+/* src's members into dst: those `order` names first, in that order, then the rest as sent;
+ * each through fix (may be NULL).  0 or -1 (out of memory). */
+static int put_ordered(json_t *dst, json_t *src, const char *const *order,
+                       json_t *(*fix)(const char *k, json_t *v))
+{
+    for (int i = 0; order[i]; i++) {
+        json_t *v = json_object_get(src, order[i]);
+        if (v && json_object_set_new(dst, order[i], fix ? fix(order[i], v) : json_incref(v)))
+            return -1;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(src, k, v)
+    {
+        if (json_object_get(dst, k))
+            continue;
+        if (json_object_set_new(dst, k, fix ? fix(k, v) : json_incref(v)))
+            return -1;
+    }
+    return 0;
+}
+
+static json_t *fix_statement_member(const char *k, json_t *v)
+{
+    if (!strcmp(k, "Action") || !strcmp(k, "NotAction") || !strcmp(k, "Resource") ||
+        !strcmp(k, "NotResource"))
+        return one_or_list(v);
+    if (!strcmp(k, "Principal") || !strcmp(k, "NotPrincipal"))
+        return canon_principal(v);
+    return json_incref(v);
+}
+
+/* Checks a policy document (text[0..len)) as DynamoDB does and writes its canonical form
+ * into *out (arena).  ValidationException with the service's texts, or ERR_NOMEM. */
+static int pol_doc(api_req *r, const char *text, size_t len, const char **out)
+{
+    if (len > POL_MAX_BYTES)
+        return err_set(r->err, ERR_VALIDATION,
+                       TXT_POL_INVALID "Maximum policy size of %d bytes exceeded", POL_MAX_BYTES);
+    json_t *doc = json_loadb(text, len, 0, NULL);
+    json_t *canon = NULL, *stmts = NULL;
+    int rc = 0;
+    if (!json_is_object(doc)) {
+        rc = doc_err(r, "This policy contains invalid Json");
+        goto done;
+    }
+    json_t *st = json_object_get(doc, "Statement");
+    if (!st) {
+        rc = doc_err(r, "Missing required field Statement");
+        goto done;
+    }
+    if (json_is_object(st) || (json_is_array(st) && json_array_size(st) > 0)) {
+        size_t n = json_is_array(st) ? json_array_size(st) : 1;
+        stmts = json_array();
+        if (!stmts) {
+            rc = err_set(r->err, ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++) {
+            json_t *s = json_is_array(st) ? json_array_get(st, i) : st;
+            if (!json_is_object(s)) {
+                rc = doc_err(r, "This policy contains invalid Json");
+                goto done;
+            }
+            if (!json_object_get(s, "Effect")) {
+                rc = doc_err(r, "Missing required field Effect");
+                goto done;
+            }
+            if (!json_object_get(s, "Action") && !json_object_get(s, "NotAction")) {
+                rc = doc_err(r, "Missing required field Action");
+                goto done;
+            }
+            if (!json_object_get(s, "Resource") && !json_object_get(s, "NotResource")) {
+                rc = doc_err(r, "Missing required field Resource");
+                goto done;
+            }
+            json_t *sid = json_object_get(s, "Sid");
+            for (size_t j = 0; sid && j < i; j++)
+                if (json_equal(json_object_get(json_array_get(st, j), "Sid"), sid)) {
+                    rc = doc_err(r, "The Statement Ids in the policy are not unique");
+                    goto done;
+                }
+            json_t *c = json_object();
+            if (!c || put_ordered(c, s, st_order, fix_statement_member) ||
+                json_array_append_new(stmts, c)) {
+                json_decref(c);
+                rc = err_set(r->err, ERR_NOMEM, "out of memory");
+                goto done;
+            }
+        }
+    } else {
+        rc = doc_err(r, "Could not parse the policy: Statement is empty!");
+        goto done;
+    }
+    size_t i;
+    json_t *s;
+    json_array_foreach(stmts, i, s)
+    {
+        if (unbounded(s)) {
+            rc = err_set(r->err, ERR_VALIDATION,
+                         "Resource-based policy grants unbounded access in one or more elements. "
+                         "Please revise the policy to ensure least-privilege form of access");
+            goto done;
+        }
+    }
+    canon = json_object();
+    json_t *top = json_deep_copy(doc);
+    if (!canon || !top ||
+        json_object_set(top, "Statement", json_is_array(st) ? stmts : json_array_get(stmts, 0)) ||
+        put_ordered(canon, top, top_order, NULL)) {
+        json_decref(top);
+        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    json_decref(top);
+    char *dump = json_dumps(canon, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    *out = dump ? arena_strdup(r->arena, dump) : NULL;
+    free(dump);
+    if (!*out)
+        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+done:
+    json_decref(stmts);
+    json_decref(canon);
+    json_decref(doc);
+    return rc;
+}
+
+/* ---- revisions ----------------------------------------------------------------------- */
+
+/* The next revision of a slot whose current one is `cur` (NULL: none): the wall-clock ms,
+ * past cur. */
+static json_t *pol_next_rev(json_t *slot)
+{
+    int64_t now = api_wall_ms();
+    const char *cur = json_string_value(json_object_get(slot, "Rev"));
+    long long prev = cur ? strtoll(cur, NULL, 10) : 0;
+    if (now <= prev)
+        now = prev + 1;
+    char b[32];
+    snprintf(b, sizeof b, "%" PRId64, now);
+    return json_string(b);
+}
+
+/* ExpectedRevisionId against the slot: 0, or PolicyNotFoundException with AWS's texts. */
+static int pol_expect(api_req *r, const pol_target *p, json_t *slot, const char *want, bool put)
+{
+    if (!want)
+        return 0;
+    const char *rev = json_string_value(json_object_get(slot, "Rev"));
+    bool has_doc = json_is_string(json_object_get(slot, "Doc"));
+    if (put && strcmp(want, POL_NO_POLICY) == 0) {
+        if (!has_doc)
+            return 0;
+        return err_set(r->err, ERR_POLICY_NOT_FOUND,
+                       TXT_POL_NOT_FOUND "Requested policy update expecting none to be present "
+                                         "for table %s, but a policy exists with revision id %s.",
+                       p->table, rev);
+    }
+    if (!rev)
+        return err_set(r->err, ERR_POLICY_NOT_FOUND,
+                       TXT_POL_NOT_FOUND "Requested update for policy with revision id %s, but "
+                                         "table %s has no associated policy.",
+                       want, p->table);
+    if (strcmp(rev, want) != 0)
+        return err_set(r->err, ERR_POLICY_NOT_FOUND,
+                       TXT_POL_NOT_FOUND "Requested update for policy with revision id %s, but "
+                                         "the policy associated to target table %s has revision "
+                                         "id %s.",
+                       want, p->table, rev);
+    return 0;
+}
+
+/* Sets the slot of p in meta to `slot` (a new reference taken). */
+static int pol_slot_set(json_t *meta, const pol_target *p, json_t *slot)
+{
+    if (!slot)
+        return -1;
+    if (p->label && json_object_set_new(slot, "Label", json_string(p->label))) {
+        json_decref(slot);
+        return -1;
+    }
+    return json_object_set_new(meta, p->label ? "StreamPolicy" : "Policy", slot);
+}
+
+/* ---- the operations ------------------------------------------------------------------ */
+
+typedef struct pol_change {
+    pol_target *p;
+    const char *doc;  /* Put: the canonical document; Delete: NULL */
+    const char *want; /* ExpectedRevisionId */
+    json_t *rev;      /* out: the answer's RevisionId (new reference), NULL: none */
+} pol_change;
+
+static int pol_edit(api_req *r, void *ctx, json_t *meta)
+{
+    pol_change *c = ctx;
+    json_t *slot = pol_slot(meta, c->p);
+    int rc = pol_expect(r, c->p, slot, c->want, c->doc != NULL);
+    if (rc)
+        return rc;
+    json_t *cur = json_object_get(slot, "Doc");
+    json_t *rev = json_object_get(slot, "Rev");
+    json_decref(c->rev);
+    c->rev = NULL;
+    if (c->doc && json_is_string(cur) && strcmp(json_string_value(cur), c->doc) == 0) {
+        c->rev = json_incref(rev); /* an equivalent document: nothing changes */
+        return 0;
+    }
+    if (!c->doc && !json_is_string(cur)) {
+        c->rev = json_incref(rev); /* nothing to delete: the deletion's revision, if any */
+        return 0;
+    }
+    json_t *next = pol_next_rev(slot);
+    json_t *ns = next ? json_pack("{s:O}", "Rev", next) : NULL;
+    if (ns && c->doc && json_object_set_new(ns, "Doc", json_string(c->doc))) {
+        json_decref(ns);
+        ns = NULL;
+    }
+    /* Put answers the new revision; Delete the removed policy's */
+    c->rev = c->doc ? json_incref(next) : json_incref(rev);
+    json_decref(next);
+    if (!ns || pol_slot_set(meta, c->p, ns))
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+int op_put_resource_policy(api_req *r, json_t **out)
+{
+    pol_target p;
+    const char *text, *want, *doc = NULL;
+    size_t len;
+    int rc = pol_arn(r, &p);
+    if (rc || (rc = api_json_strn(r->body, "Policy", &text, &len, r->err)) ||
+        (rc = api_json_str_whole(r->body, "ExpectedRevisionId", r->arena, &want, r->err)) ||
+        (rc = pol_doc(r, text ? text : "", text ? len : 0, &doc)) || (rc = pol_lookup(r, &p)))
+        return rc;
+    pol_change c = {.p = &p, .doc = doc, .want = want};
+    if ((rc = api_table_meta_edit(r, p.t, pol_edit, &c))) {
+        json_decref(c.rev);
+        return rc;
+    }
+    *out = json_pack("{s:o}", "RevisionId", c.rev);
+    return *out ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+}
+
+int op_get_resource_policy(api_req *r, json_t **out)
+{
+    pol_target p;
+    int rc = pol_arn(r, &p);
+    if (rc || (rc = pol_lookup(r, &p)))
+        return rc;
+    json_t *meta = api_table_meta(p.t);
+    if (!meta)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    json_t *slot = pol_slot(meta, &p);
+    json_t *doc = json_object_get(slot, "Doc");
+    if (!json_is_string(doc))
+        rc = err_set(r->err, ERR_POLICY_NOT_FOUND, TXT_POL_NOT_FOUND "%s", p.arn);
+    else if (!(*out = json_pack("{s:O,s:O}", "Policy", doc, "RevisionId",
+                                json_object_get(slot, "Rev"))))
+        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+    json_decref(meta);
+    return rc;
+}
+
+int op_delete_resource_policy(api_req *r, json_t **out)
+{
+    pol_target p;
+    const char *want;
+    int rc = pol_arn(r, &p);
+    if (rc || (rc = api_json_str_whole(r->body, "ExpectedRevisionId", r->arena, &want, r->err)) ||
+        (rc = pol_lookup(r, &p)))
+        return rc;
+    pol_change c = {.p = &p, .want = want};
+    if ((rc = api_table_meta_edit(r, p.t, pol_edit, &c))) {
+        json_decref(c.rev);
+        return rc;
+    }
+    *out = c.rev ? json_pack("{s:o}", "RevisionId", c.rev) : json_object();
+    return *out ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+}
+
+int api_policy_doc(api_req *r, const char *member, const char **out)
+{
+    const char *text;
+    size_t len;
+    *out = NULL;
+    int rc = api_json_strn(r->body, member, &text, &len, r->err);
+    return rc || !text ? rc : pol_doc(r, text, len, out);
+}
+
+int api_policy_attach(json_t *meta, const char *doc, int64_t ms)
+{
+    char b[32];
+    snprintf(b, sizeof b, "%" PRId64, ms);
+    return json_object_set_new(meta, "Policy", json_pack("{s:s,s:s}", "Doc", doc, "Rev", b));
+}
