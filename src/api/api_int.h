@@ -188,6 +188,10 @@ int op_list_tags_of_resource(api_req *r, json_t **out); /* op_table.c */
 int op_put_resource_policy(api_req *r, json_t **out);    /* op_policy.c */
 int op_get_resource_policy(api_req *r, json_t **out);    /* op_policy.c */
 int op_delete_resource_policy(api_req *r, json_t **out); /* op_policy.c */
+int op_enable_kinesis_streaming_destination(api_req *r, json_t **out);   /* op_kinesis.c */
+int op_disable_kinesis_streaming_destination(api_req *r, json_t **out);  /* op_kinesis.c */
+int op_update_kinesis_streaming_destination(api_req *r, json_t **out);   /* op_kinesis.c */
+int op_describe_kinesis_streaming_destination(api_req *r, json_t **out); /* op_kinesis.c */
 /* The policy document in r->body's member `member` (CreateTable's ResourcePolicy), checked
  * as PutResourcePolicy checks its Policy: *out its canonical text (arena), NULL when the
  * member is absent.  0, ERR_VALIDATION with the service's text, or ERR_NOMEM. (op_policy.c) */

@@ -641,6 +641,29 @@ static const api_shape in_delete_resource_policy = {
     .members = MEMBERS({"ResourceArn", &sh_resource_arn, API_MF_NOT_NULL},
                        {"ExpectedRevisionId", &sh_policy_revision, 0})};
 
+/* the Kinesis streaming destination operations (op_kinesis.c): the table as the data-plane
+ * operations' TableArn member */
+static const api_shape sh_kds_stream_arn = {.name = "String", .type = API_ST_STRING, .min = 37,
+                                            .max = 1024};
+static const api_shape sh_kds_precision = {.name = "String", .type = API_ST_STRING, NOLIM,
+                                           .enums = ENUMS("MILLISECOND", "MICROSECOND")};
+static const api_shape sh_kds_conf = {
+    .name = "KinesisStreamingConfiguration", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"ApproximateCreationDateTimePrecision", &sh_kds_precision, 0})};
+static const api_shape in_kds_enable = {
+    .name = "KinesisStreamingDestinationInput", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"TableName", &sh_table_name, API_MF_NOT_NULL},
+                       {"StreamArn", &sh_kds_stream_arn, API_MF_NOT_NULL},
+                       {"EnableKinesisStreamingConfiguration", &sh_kds_conf, 0})};
+static const api_shape in_kds_update = {
+    .name = "UpdateKinesisStreamingDestinationInput", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"TableName", &sh_table_name, API_MF_NOT_NULL},
+                       {"StreamArn", &sh_kds_stream_arn, API_MF_NOT_NULL},
+                       {"UpdateKinesisStreamingConfiguration", &sh_kds_conf, 0})};
+static const api_shape in_kds_describe = {
+    .name = "DescribeKinesisStreamingDestinationInput", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"TableName", &sh_table_name, API_MF_NOT_NULL})};
+
 /* ---- the table of operations (sorted by name) ----------------------------------------------- */
 
 static const struct {
@@ -655,8 +678,11 @@ static const struct {
     {"DeleteResourcePolicy", &in_delete_resource_policy},
     {"DeleteTable", &in_table_only},
     {"DescribeContributorInsights", &in_ci_target},
+    {"DescribeKinesisStreamingDestination", &in_kds_describe},
     {"DescribeTable", &in_table_only},
     {"DescribeTimeToLive", &in_table_only},
+    {"DisableKinesisStreamingDestination", &in_kds_enable},
+    {"EnableKinesisStreamingDestination", &in_kds_enable},
     {"ExecuteStatement", &in_execute_statement},
     {"ExecuteTransaction", &in_execute_transaction},
     {"GetItem", &in_get_item},
@@ -674,6 +700,7 @@ static const struct {
     {"UntagResource", &in_untag_resource},
     {"UpdateContributorInsights", &in_ci_target},
     {"UpdateItem", &in_update_item},
+    {"UpdateKinesisStreamingDestination", &in_kds_update},
     {"UpdateTable", &in_update_table},
     {"UpdateTimeToLive", &in_update_ttl},
 };

@@ -1486,6 +1486,7 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
                                   * measured on AWS: the restore guide lists what to set again) */
     json_object_del(meta, "Policy"); /* resource-based policies: IAM policies, which the restore */
     json_object_del(meta, "StreamPolicy"); /* guide lists among what to set up again */
+    json_object_del(meta, "Kinesis"); /* Kinesis destinations: a stream setting */
     if (sseo)
         json_object_set(meta, "SSE", sseo);
     uuid_t u;
