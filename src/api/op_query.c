@@ -13,7 +13,7 @@
  * attributes and sizes (store_query.stored) and the reply is written from their stored bytes
  * (ao_item_stored); in text mode as the store reads them (store_query.visit, issue 13): one
  * walk of an item's bytes writes it and gives its size and key, and an item the store's key
- * or segment check then refuses is taken back (ao_unwrite).  (DynamoDB Local
+ * check then refuses is taken back (ao_unwrite); a parallel Scan keeps the two walks.  (DynamoDB Local
  * charges a Scan of an index by the TABLE items' sizes; we charge the index items' sizes,
  * as the service documents — the one capacity difference test_query_scan.py leaves out.)
  *
@@ -612,10 +612,12 @@ static int run(api_req *r, json_t **out, bool query)
     bool items = sel != SEL_COUNT;
     api_out *o = NULL;
     /* text mode: each item is written into the reply as the store reads it, its size and key
-     * read on the same walk (one pass: q_visit) */
+     * read on the same walk (one pass: q_visit).  Not for a parallel Scan: most items read are
+     * of other segments, and writing each before taking it back would cost more than the
+     * second walk of the few kept. */
     q_visit qv = {.o = NULL, .limit = sq.limit, .hinted = false};
     store_visit vis = {q_visit_item, q_visit_unread, &qv};
-    if (r->w && sq.stored && items) {
+    if (r->w && sq.stored && items && sq.total_segments <= 1) {
         o = api_reply(r);
         ao_arr(o, "Items");
         qv.o = o;
