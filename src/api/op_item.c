@@ -696,20 +696,25 @@ int op_get_item(api_req *r, json_t **out)
     } else { /* the whole item: its reply is written from the stored bytes (issue 13.1) */
         if ((rc = store_get_stored(r->api->store, t, &g.key, r->arena, &raw, &found, r->err)))
             return rc;
-        if (found && av_stored_scan(raw.data, raw.len, NULL, NULL, 0, NULL, &size))
+        /* text mode reads its size while writing it (below); the others read it here */
+        if (found && !r->w && av_stored_scan(raw.data, raw.len, NULL, NULL, 0, NULL, &size))
             return err_set(r->err, ERR_INTERNAL, "corrupt stored item");
     }
-    api_metrics_read(r, t, api_cap_read_h(size, consistent));
-    if (r->api->thr)
-        api_thr_charge_read(r, t, NULL, api_cap_read_h(size, consistent), min_h);
     av_t p = item;
     if (found && proj && (rc = expr_project(r->arena, proj, &item, &p, r->err)))
         return rc;
     api_out *o = api_reply(r);
-    if (found && !proj)
+    if (found && !proj && r->w) {
+        if ((rc = ao_item_stored_scan(o, "Item", raw.data, raw.len, NULL, NULL, 0, NULL, &size)))
+            return err_set(r->err, rc, rc == ERR_INTERNAL ? "corrupt stored item" : "out of memory");
+    } else if (found && !proj) {
         ao_item_stored(o, "Item", raw.data, raw.len, r->arena);
-    else if (found && p.type == AV_M)
+    } else if (found && p.type == AV_M) {
         ao_item(o, "Item", &p);
+    }
+    api_metrics_read(r, t, api_cap_read_h(size, consistent));
+    if (r->api->thr)
+        api_thr_charge_read(r, t, NULL, api_cap_read_h(size, consistent), min_h);
     if (rcc != API_RCC_NONE) {
         api_cap cap;
         memset(&cap, 0, sizeof cap);
