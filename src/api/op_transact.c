@@ -12,18 +12,19 @@
  * (tw_finish: reasons, metrics, capacity, the token's end, the reply) once they are durable.
  * TransactGetItems reads all keys in one snapshot (store_get_many).
  *
- * ClientRequestToken idempotency: the token, a keyed 128-bit digest of the request's canonical
- * text (two SipHash-2-4 MACs under a random per-cache key, so a different request cannot be
- * made to collide from outside) and the successful answer are kept for
+ * ClientRequestToken idempotency: the token, a keyed 128-bit digest of the request's tree
+ * (value/jdigest.h: SipHash-2-4's 128-bit tag under a random per-cache key of a canonical
+ * encoding, so a different request cannot be made to collide from outside) and the
+ * successful answer are kept for
  * API_TXN_TOKEN_TTL_MS, within a bound in bytes (api_opts txn_token_max_bytes,
  * API_TXN_TOKEN_MAX_BYTES by default: past it the oldest tokens are forgotten early, so many
  * large transactions with distinct tokens cannot exhaust memory).
  * The same token with the same request returns the same answer without applying the writes
  * again; with a different request it is IdempotentParameterMismatchException; while the first
- * call is still running, TransactionInProgressException.  The canonical text is
- * json_dumps(JSON_SORT_KEYS)'s (the common path writes the same bytes from our reader's
- * tree); the answer kept is the reply's text (tw_reply, written twice: once for the cache,
- * once for the caller).  The cache hangs off api->txn_tokens, created lazily
+ * call is still running, TransactionInProgressException.  The digest is walked from our
+ * reader's tree on the common path, from the jansson tree otherwise: the same for the same
+ * request either way (a gzip'd retry of a plain first call is its replay); the answer kept is
+ * the reply's text (tw_reply, written twice: once for the cache, once for the caller).  The cache hangs off api->txn_tokens, created lazily
  * (compare-and-swap) and protected by its own mutex.
  *
  * Texts and shapes as DynamoDB Local (tests/e2e/test_transact.py): a failed ConditionCheck's
@@ -46,6 +47,7 @@
 #include "base/mem.h"
 #include "base/siphash.h"
 #include "value/ddbjson.h"
+#include "value/jdigest.h"
 #include "value/jout.h"
 #include "value/jread.h"
 
@@ -89,7 +91,7 @@ static int nomem(api_req *r)
 typedef struct tok_entry {
     struct tok_entry *next_fifo; /* newer entry */
     struct tok_entry *next_hash; /* bucket chain */
-    uint64_t digest[2]; /* keyed digest of the request's canonical JSON (tok_digest) */
+    uint64_t digest[2]; /* keyed digest of the request (tok_digest) */
     char *response; /* JSON text of the answer; NULL while the first call runs */
     long long at_ms;
     size_t bytes;   /* what the entry costs: struct + token + response */
@@ -208,24 +210,24 @@ static tok_entry *tok_find(tok_cache *c, const char *token)
 
 enum tok_state { TOK_NEW = 0, TOK_REPLAY, TOK_MISMATCH, TOK_BUSY, TOK_NOMEM };
 
-/* The digest a token's entry keeps of its request's canonical text: SipHash-2-4's 128-bit
- * output under the cache's random key, one pass over the text (it was two 64-bit passes under
- * two keys, twice the work for the same 128 bits).  A different request with the same token
- * is told apart unless the tags collide (about 2^-128 for requests not chosen with the key
- * known). */
-static void tok_digest(const tok_cache *c, const char *request, uint64_t out[2])
+/* The digest a token's entry keeps of its request: jdigest's 128-bit SipHash-2-4 tag of the
+ * request's tree under the cache's random key, from the jansson tree (body) or from our
+ * reader's (jbody, scratch from a): the same for the same request (jdigest.h).  A different
+ * request with the same token is told apart unless the tags collide (about 2^-128 for
+ * requests not chosen with the key known).  0, or ERR_NOMEM. */
+static int tok_digest(const tok_cache *c, const json_t *body, const jread_val *jbody,
+                      arena_t *a, uint64_t out[2])
 {
-    siphash24_128(c->key, (const unsigned char *)request, strlen(request), out);
+    int rc = body ? jdigest_json(c->key, body, out) : jdigest_jread(c->key, jbody, a, out);
+    return rc ? ERR_NOMEM : 0;
 }
 
 /* Looks token up: replays (copy of the answer in *out_resp), mismatch, busy, or registers a
- * pending entry (TOK_NEW).  request: the request's canonical JSON text. */
-static enum tok_state tok_begin(tok_cache *c, const char *token, const char *request,
+ * pending entry (TOK_NEW).  dg: the request's digest (tok_digest). */
+static enum tok_state tok_begin(tok_cache *c, const char *token, const uint64_t dg[2],
                                 char **out_resp)
 {
     enum tok_state st = TOK_NEW;
-    uint64_t dg[2];
-    tok_digest(c, request, dg);
     long long now = now_ms();
     pthread_mutex_lock(&c->mu);
     while (c->head && now - c->head->at_ms > API_TXN_TOKEN_TTL_MS)
@@ -305,14 +307,11 @@ int api_txn_token_begin(api_req *r, const char *token, json_t **out_replay)
 {
     *out_replay = NULL;
     tok_cache *tc = tok_cache_get(r->api);
-    char *canon = json_dumps(r->body, JSON_SORT_KEYS | JSON_COMPACT);
-    if (!tc || !canon) {
-        free(canon);
+    uint64_t dg[2];
+    if (!tc || tok_digest(tc, r->body, NULL, NULL, dg))
         return nomem(r);
-    }
     char *replay = NULL;
-    enum tok_state st = tok_begin(tc, token, canon, &replay);
-    free(canon);
+    enum tok_state st = tok_begin(tc, token, dg, &replay);
     switch (st) {
     case TOK_NEW:
         return 0;
@@ -668,8 +667,8 @@ static void caps_out(api_out *o, const char *key, const api_cap *caps, size_t n,
  * A request of TransactItems (each one action of TableName, Item or Key, ConditionExpression,
  * UpdateExpression for an Update, ExpressionAttributeNames / Values, a valid
  * ReturnValuesOnConditionCheckFailure), ReturnConsumedCapacity, ReturnItemCollectionMetrics
- * and a ClientRequestToken only (no JSON null, nothing else; the token cache's canonical text
- * is then written from our reader's tree, jout_jread_sorted) is read straight into values,
+ * and a ClientRequestToken only (no JSON null, nothing else; the token cache's digest is then
+ * walked from our reader's tree, jdigest_jread) is read straight into values,
  * with the jansson path's request-level checks calling the same functions.  Anything unusual
  * or refused before the tables returns TW_JANSSON without a side effect, and the request takes
  * the jansson path from the start: the same answers by construction
@@ -800,19 +799,6 @@ static int tw_parse_jr(api_req *r, const jread_val *b, twa **out_acts, size_t *o
     *out_acts = acts;
     *out_n = n;
     return 0;
-}
-
-/* The request's canonical text for the token cache, from our reader's tree: json_dumps(
- * JSON_SORT_KEYS | JSON_COMPACT) of the jansson tree, the same bytes (value/jout.h).
- * malloc'ed; NULL when out of memory. */
-static char *tw_canon_jr(api_req *r)
-{
-    jout w;
-    jout_init(&w, 0);
-    size_t len;
-    char *t = jout_jread_sorted(&w, r->jbody, r->arena) ? NULL : jout_take(&w, &len);
-    jout_fini(&w);
-    return t;
 }
 
 /* The request-level part from the jansson tree: every check, in the service's order. */
@@ -1018,7 +1004,7 @@ int op_transact_write_items(api_req *r, json_t **out)
         if ((rc = api_req_body(r)) || (rc = tw_parse_json(r, &acts, &n, &token, &rcc, &ricm)))
             return rc;
     }
-    json_t *b = r->body; /* NULL on the common path (canonical text from r->jbody) */
+    json_t *b = r->body; /* NULL on the common path (the token's digest from r->jbody) */
     store_write *w = arena_zalloc(r->arena, sizeof *w * n);
     if (!w)
         return nomem(r);
@@ -1045,18 +1031,14 @@ int op_transact_write_items(api_req *r, json_t **out)
         return err_set(r->err, ERR_VALIDATION, TXT_T_TOO_BIG);
 
     tok_cache *tc = NULL;
-    char *canon = NULL;
     if (token) {
         tc = tok_cache_get(r->api);
-        canon = b ? json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT) : tw_canon_jr(r);
-        if (!tc || !canon) {
-            free(canon);
+        uint64_t dg[2];
+        if (!tc || tok_digest(tc, b, r->jbody, r->arena, dg))
             return nomem(r);
-        }
         char *replay = NULL;
-        enum tok_state st = tok_begin(tc, token, canon, &replay);
+        enum tok_state st = tok_begin(tc, token, dg, &replay);
         if (st != TOK_NEW) {
-            free(canon);
             if (st == TOK_REPLAY) {
                 *out = json_loads(replay, JSON_ALLOW_NUL, NULL);
                 free(replay);
@@ -1078,7 +1060,6 @@ int op_transact_write_items(api_req *r, json_t **out)
                 return err_set(r->err, ERR_TRANSACTION_IN_PROGRESS, TXT_T_IN_PROGRESS);
             return nomem(r); /* TOK_NOMEM */
         }
-        free(canon);
     }
 
     tw_run *run = arena_alloc(r->arena, sizeof *run);

@@ -18,4 +18,17 @@ uint64_t siphash24(const unsigned char key[16], const unsigned char *m, size_t n
 void siphash24_128(const unsigned char key[16], const unsigned char *m, size_t n,
                    uint64_t out[2]);
 
+/* The 128-bit tag of a message given in pieces: init, then words over its first bytes (a
+ * multiple of 8 in all, any number of calls), then final with the rest (fewer than 8 bytes)
+ * and the message's whole length.  The same tag as siphash24_128 over the whole message. */
+typedef struct sip128_state {
+    uint64_t v[4];
+} sip128_state;
+void siphash24_128_init(sip128_state *s, const unsigned char key[16]);
+/* n: a multiple of 8 */
+void siphash24_128_words(sip128_state *s, const unsigned char *m, size_t n);
+/* tail: the last total % 8 bytes of the message */
+void siphash24_128_final(sip128_state *s, const unsigned char *tail, uint64_t total,
+                         uint64_t out[2]);
+
 #endif

@@ -411,99 +411,14 @@ int jout_json(jout *w, const json_t *v)
     return jout_json_rec(w, v, 0);
 }
 
-/* ---- our reader's trees, keys sorted ------------------------------------------------------ */
-
-/* json_dumps(JSON_SORT_KEYS)'s order: bytes compared over the shorter key, then the shorter
- * key first. */
-static int jout_key_cmp(const void *a, const void *b)
-{
-    const jread_val *x = *(const jread_val *const *)a, *y = *(const jread_val *const *)b;
-    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
-    int c = n ? memcmp(x->key, y->key, n) : 0;
-    if (c)
-        return c;
-    return x->key_len < y->key_len ? -1 : x->key_len > y->key_len;
-}
-
-/* One punctuation byte (the walker below writes ~6 per member: a call of jout_raw and of
- * memcpy each time was a fifth of its cost). */
+/* One punctuation byte (a call of jout_raw and of memcpy each time was a fifth of a walker's
+ * cost). */
 static inline int jout_c(jout *w, char c)
 {
     if (jout_reserve(w, 1))
         return -1;
     w->p[w->len++] = c;
     return 0;
-}
-
-/* Sorts m[0 .. n) by key: insertion sort (stable, as glibc's merge sort behind qsort for
- * arrays this small, so members with equal keys keep their order either way) up to
- * JOUT_SORT_SMALL members, qsort beyond. */
-#define JOUT_SORT_SMALL 16
-static void jout_sort_members(const jread_val **m, size_t n)
-{
-    if (n > JOUT_SORT_SMALL) {
-        qsort(m, n, sizeof *m, jout_key_cmp);
-        return;
-    }
-    for (size_t i = 1; i < n; i++) {
-        const jread_val *x = m[i];
-        size_t j = i;
-        while (j > 0 && jout_key_cmp(&m[j - 1], &x) > 0) {
-            m[j] = m[j - 1];
-            j--;
-        }
-        m[j] = x;
-    }
-}
-
-static int jout_jread_rec(jout *w, const jread_val *v, arena_t *a, int depth)
-{
-    if (depth > JOUT_MAX_DEPTH)
-        return jout_fail(w);
-    switch (v->type) {
-    case JREAD_NULL:
-        return jout_raw(w, "null", 4);
-    case JREAD_FALSE:
-        return jout_raw(w, "false", 5);
-    case JREAD_TRUE:
-        return jout_raw(w, "true", 4);
-    case JREAD_INTEGER:
-        return jout_int(w, v->num.i);
-    case JREAD_REAL:
-        return jout_real(w, v->num.d);
-    case JREAD_STRING:
-        return jout_str(w, v->text, v->len);
-    case JREAD_ARRAY:
-        if (jout_c(w, '['))
-            return -1;
-        for (const jread_val *c = v->child; c; c = c->next)
-            if ((c != v->child && jout_c(w, ',')) || jout_jread_rec(w, c, a, depth + 1))
-                return -1;
-        return jout_c(w, ']');
-    case JREAD_OBJECT: {
-        const jread_val **m = v->n ? arena_alloc(a, sizeof *m * v->n) : NULL;
-        if (v->n && !m)
-            return jout_fail(w);
-        size_t n = 0;
-        for (const jread_val *c = v->child; c && n < v->n; c = c->next)
-            m[n++] = c;
-        if (n > 1) /* (qsort of no array: undefined) */
-            jout_sort_members(m, n);
-        if (jout_c(w, '{'))
-            return -1;
-        for (size_t i = 0; i < n; i++)
-            if ((i && jout_c(w, ',')) || jout_str(w, m[i]->key, m[i]->key_len) ||
-                jout_c(w, ':') || jout_jread_rec(w, m[i], a, depth + 1))
-                return -1;
-        return jout_c(w, '}');
-    }
-    }
-    return jout_fail(w);
-}
-
-int jout_jread_sorted(jout *w, const jread_val *v, arena_t *a)
-{
-    return jout_jread_rec(w, v, a, 0);
 }
 
 /* ---- values ---------------------------------------------------------------------------- */

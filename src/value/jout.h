@@ -60,11 +60,6 @@ int jout_int(jout *w, long long v);
 int jout_real(jout *w, double v);
 /* A jansson value (any type). */
 int jout_json(jout *w, const json_t *v);
-/* Our reader's tree (value/jread.h) exactly as json_dumps(JSON_COMPACT | JSON_SORT_KEYS)
- * writes the tree jread_to_jansson builds of it: the canonical text of a request
- * (TransactWriteItems' ClientRequestToken cache).  Scratch memory in arena a; -1 (a failure)
- * past 128 levels of nesting. */
-int jout_jread_sorted(jout *w, const jread_val *v, arena_t *a);
 /* One attribute value in DynamoDB JSON: {"S":"..."}, {"M":{...}}, ... */
 int jout_av(jout *w, const av_t *v);
 /* An item (an M's members): {"name":{"S":"..."},...} */

@@ -3,12 +3,13 @@ item, ClientRequestToken idempotency, ConsumedCapacity.  Expectations recorded f
 Local 2026-01-16; where the service answers differently (conformance tier3
 transactWriteItems / transactGetItems), the test asserts the service's answer and names
 Local's (aws_or_local)."""
+import json
 import re
 import uuid
 
 import pytest
 
-from itemlib import call, ok, err, S, N, aws_or_local
+from itemlib import call, ok, err, raw_request, S, N, aws_or_local
 
 V = "ValidationException"
 TC = "TransactionCanceledException"
@@ -184,6 +185,29 @@ def test_transact_idempotency(ddb_url, target, tt):
                                            "Table": {"CapacityUnits": 6.0, "ReadCapacityUnits": 6.0}}]
     else:
         assert r2["ConsumedCapacity"][0]["CapacityUnits"] == 2.0
+
+
+# The same request written anew (its members in another order, a character escaped) with the
+# same ClientRequestToken is the replay, not a mismatch: the token names the request's
+# parameters ("the same request parameters", API Reference, ClientRequestToken), not its text
+# (ddbchat keeps a digest of the parsed tree: value/jdigest.h). The update is applied once.
+def test_transact_idempotency_same_request_other_text(ddb_url, target, tt):
+    tok = str(uuid.uuid4())
+    ok(ddb_url, "PutItem", {"TableName": tt, "Item": {"pk": S("t9"), "v": N(0)}})
+    body = {"TransactItems": [{"Update": {
+        "TableName": tt, "Key": K("t9"), "UpdateExpression": "SET v = v + :o, w = :w",
+        "ExpressionAttributeValues": {":o": N(1), ":w": S("caf\u00e9")}}}],
+        "ClientRequestToken": tok}
+    first = json.dumps(body, ensure_ascii=False)
+    upd = body["TransactItems"][0]["Update"]
+    again = json.dumps({"ClientRequestToken": tok, "TransactItems": [{"Update": dict(
+        reversed(list(upd.items())),
+        ExpressionAttributeValues={":w": S("caf\u00e9"), ":o": N(1)})}]}, ensure_ascii=True)
+    assert first != again and json.loads(first) == json.loads(again)
+    for text in (first, again):
+        st, _, payload = raw_request(ddb_url, text, target="DynamoDB_20120810.TransactWriteItems")
+        assert st == 200, payload
+    assert get(ddb_url, tt, "t9") == {"pk": S("t9"), "v": N(1), "w": S("caf\u00e9")}
 
 
 # TransactGetItems: Responses in request order, {} for a missing item, projections;

@@ -2,7 +2,7 @@
  * test_siphash — SipHash-2-4 (base/siphash.h): the reference outputs of the paper
  * (key 00 01 .. 0f, message 00 01 .. n-1), the reference implementation's 128-bit tags
  * (vectors.h, vectors_sip128), and the word loads against byte-by-byte loads at every length
- * and alignment, for both outputs.
+ * and alignment, for both outputs; the 128-bit tag given in pieces.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -133,12 +133,34 @@ static void test_word_loads_match_bytes(void **state)
         }
 }
 
+/* The 128-bit tag given in pieces (siphash24_128_init / _words / _final): the one-shot tag at
+ * every length 0..72, the words split at every 8-byte boundary. */
+static void test_incremental_128(void **state)
+{
+    (void)state;
+    for (size_t n = 0; n <= 72; n++) {
+        uint64_t want[2];
+        siphash24_128(key, msg, n, want);
+        size_t end = n - n % 8;
+        for (size_t cut = 0; cut <= end; cut += 8) {
+            sip128_state s;
+            uint64_t got[2];
+            siphash24_128_init(&s, key);
+            siphash24_128_words(&s, msg, cut);
+            siphash24_128_words(&s, msg + cut, end - cut);
+            siphash24_128_final(&s, msg + end, n, got);
+            assert_true(got[0] == want[0] && got[1] == want[1]);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference_outputs),
         cmocka_unit_test(test_reference_outputs_128),
         cmocka_unit_test(test_word_loads_match_bytes),
+        cmocka_unit_test(test_incremental_128),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -13,6 +13,8 @@
  *     jansson's lexer skips it (a quirk of its unget);
  *   - surrogate pairs, duplicate keys (last value, first place), the depth limit, number
  *     ranges, strings pointing into the input or decoded.
+ *   - the ClientRequestToken cache's digest (value/jdigest.h) of every accepted tree is the
+ *     same walked from ours and from jansson's; it names the tree, not the text.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,6 +29,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "value/jdigest.h"
 #include "value/jout.h"
 #include "value/jread.h"
 
@@ -36,10 +39,10 @@ static char *dump(const json_t *j)
 }
 
 typedef struct stats {
-    size_t same_ok, same_err, nul_key, raw_nul, sorted;
+    size_t same_ok, same_err, nul_key, raw_nul, digests;
 } stats;
 
-/* The depth of v's deepest value, v itself at 0 (jout's count: it refuses past 128). */
+/* The depth of v's deepest value, v itself at 0. */
 static int max_depth(const jread_val *v)
 {
     int d = 0;
@@ -51,31 +54,22 @@ static int max_depth(const jread_val *v)
     return d;
 }
 
-/* jout_jread_sorted writes what json_dumps(JSON_SORT_KEYS) writes of jread_to_jansson's tree
- * (the canonical text of a TransactWriteItems request with a ClientRequestToken), and refuses
- * only a tree nested past its 128 levels (a refusal of a shallower one would turn a request
- * the jansson path answers into an error). */
-static void sorted_same(const jread_val *v, arena_t *a, stats *st)
+/* The ClientRequestToken cache's digest (value/jdigest.h) is the same walked from our reader's
+ * tree and from jread_to_jansson's (a request's jread path and jansson path), and never
+ * refuses a parsed tree.  st->digests counts the trees checked. */
+static const unsigned char dkey[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+static void digest_same(const jread_val *v, arena_t *a, stats *st)
 {
     json_t *k = jread_to_jansson(v);
     assert_non_null(k);
-    char *want = json_dumps(k, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
+    uint64_t want[2], got[2];
+    assert_int_equal(jdigest_json(dkey, k, want), 0);
     json_decref(k);
-    assert_non_null(want);
-    jout w;
-    jout_init(&w, 0);
-    size_t len = 0;
-    char *got = jout_jread_sorted(&w, v, a) ? NULL : jout_take(&w, &len);
-    jout_fini(&w);
-    if (!got && max_depth(v) <= 128)
-        fail_msg("sorted dump refused a tree %d deep\n jansson %.300s", max_depth(v), want);
-    if (got) { /* else nested past jout's 128 levels (the corpora's depth tests) */
-        if (strcmp(got, want) != 0 || len != strlen(want))
-            fail_msg("sorted dump differs\n jansson %.300s\n jout    %.300s", want, got);
-        st->sorted++;
-    }
-    free(got);
-    free(want);
+    if (jdigest_jread(dkey, v, a, got))
+        fail_msg("digest refused a tree %d deep", max_depth(v));
+    if (got[0] != want[0] || got[1] != want[1])
+        fail_msg("digests differ (a tree %d deep)", max_depth(v));
+    st->digests++;
 }
 
 /* Both parsers over one text: the same verdict, the same tree. */
@@ -100,7 +94,7 @@ static void compare(const char *buf, size_t n, stats *st)
             json_t *j1 = json_loadb(t, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
             assert_int_equal(rc == 0, j1 != NULL);
             if (rc == 0)
-                sorted_same(v, &a, st);
+                digest_same(v, &a, st);
             json_decref(j1);
             free(t);
             st->nul_key++;
@@ -129,7 +123,7 @@ static void compare(const char *buf, size_t n, stats *st)
         free(d1);
         free(d2);
         json_decref(k);
-        sorted_same(v, &a, st);
+        digest_same(v, &a, st);
         st->same_ok++;
     }
     json_decref(j);
@@ -211,13 +205,13 @@ static void test_corpora_identical(void **state)
     files += walk(DDB_SOURCE_DIR "/tests/fuzz/corpus", &st);
     files += walk(DDB_SOURCE_DIR "/tests/fuzz/regressions", &st);
     printf("jread vs jansson: %zu files, %zu texts accepted alike, %zu refused alike, %zu with "
-           "NUL in a key (ours only), %zu raw NUL after a token (jansson's only); %zu sorted "
-           "dumps identical\n",
-           files, st.same_ok, st.same_err, st.nul_key, st.raw_nul, st.sorted);
+           "NUL in a key (ours only), %zu raw NUL after a token (jansson's only); %zu digests "
+           "the same both ways\n",
+           files, st.same_ok, st.same_err, st.nul_key, st.raw_nul, st.digests);
     assert_true(files > 500);
     assert_true(st.same_ok > 1000);
     assert_true(st.same_err > 10000);
-    assert_true(st.sorted > 1000);
+    assert_true(st.digests > 1000);
 }
 
 /* ---- malformed input: every class refused, by both */
@@ -368,8 +362,8 @@ static void test_nul_in_keys(void **state)
     arena_fini(&a);
 }
 
-/* The sorted dump's order on keys with U+0000, prefixes, non-ASCII; numbers of each kind. */
-static void test_sorted_dump(void **state)
+/* The digest both ways on keys with U+0000, prefixes, non-ASCII; numbers of each kind. */
+static void test_digest_both_ways(void **state)
 {
     (void)state;
     static const char *const t[] = {
@@ -385,11 +379,11 @@ static void test_sorted_dump(void **state)
         arena_t a;
         arena_init(&a);
         jread_val *v = parse_ok(&a, t[i], strlen(t[i]));
-        sorted_same(v, &a, &st);
+        digest_same(v, &a, &st);
         arena_fini(&a);
     }
-    assert_int_equal(st.sorted, sizeof t / sizeof t[0]);
-    /* objects of 1 to 24 members around jout's insertion-sort bound (16), keys written in
+    assert_int_equal(st.digests, sizeof t / sizeof t[0]);
+    /* objects of 1 to 24 members around jdigest's insertion-sort bound (16), keys written in
      * descending order, prefixes of one another and sharing prefixes ("k1" < "k10" < "k2") */
     for (int n = 1; n <= 24; n++) {
         char o[1024];
@@ -401,10 +395,77 @@ static void test_sorted_dump(void **state)
         o[k++] = '}';
         arena_t a;
         arena_init(&a);
-        sorted_same(parse_ok(&a, o, k), &a, &st);
+        digest_same(parse_ok(&a, o, k), &a, &st);
         arena_fini(&a);
     }
-    assert_int_equal(st.sorted, sizeof t / sizeof t[0] + 24);
+    assert_int_equal(st.digests, sizeof t / sizeof t[0] + 24);
+}
+
+static void digest_of(const char *t, uint64_t out[2])
+{
+    arena_t a;
+    arena_init(&a);
+    assert_int_equal(jdigest_jread(dkey, parse_ok(&a, t, strlen(t)), &a, out), 0);
+    arena_fini(&a);
+}
+
+/* The digest names the tree, not the text: members in another order, escapes for plain
+ * characters and whitespace change nothing (a retry whose SDK wrote the request anew is its
+ * replay); any other difference changes it (the token's mismatch). */
+static void test_digest_same_request(void **state)
+{
+    (void)state;
+    static const char *const same[][2] = {
+        {"{\"a\":1,\"b\":[true,null],\"c\":{\"y\":\"A\",\"x\":2.5}}",
+         " { \"c\" : {\"x\":2.5,\"y\":\"\\u0041\"}, \"b\":[ true , null ],\"a\":1 } "},
+        {"{\"k\\u0000\":1,\"k\":2}", "{\"k\":2,\"k\\u0000\":1}"},
+        {"\"\\u00e9\\/\"", "\"\u00e9/\""},
+    };
+    static const char *const differ[][2] = {
+        {"{\"a\":1}", "{\"a\":1,\"b\":null}"},   /* a member more */
+        {"{\"a\":1}", "{\"a\":1.0}"},              /* integer / real */
+        {"{\"a\":1}", "{\"a\":\"1\"}"},          /* number / string */
+        {"{\"a\":0.0}", "{\"a\":-0.0}"},
+        {"\"ab\"", "[\"a\",\"b\"]"},
+        {"[\"ab\",\"c\"]", "[\"a\",\"bc\"]"},  /* where a string ends */
+        {"[[],[1]]", "[[1],[]]"},
+        {"{\"a\":{}}", "{\"a\":[]}"},
+        {"{\"ab\":1}", "{\"a\":{\"b\":1}}"},
+        {"{\"k\":1}", "{\"k\\u0000\":1}"},       /* a key with U+0000 */
+        {"true", "false"},
+        {"null", "{}"},
+    };
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        uint64_t x[2], y[2];
+        digest_of(same[i][0], x);
+        digest_of(same[i][1], y);
+        if (x[0] != y[0] || x[1] != y[1])
+            fail_msg("same tree, different digests: %s %s", same[i][0], same[i][1]);
+    }
+    for (size_t i = 0; i < sizeof differ / sizeof differ[0]; i++) {
+        uint64_t x[2], y[2];
+        digest_of(differ[i][0], x);
+        digest_of(differ[i][1], y);
+        if (x[0] == y[0] && x[1] == y[1])
+            fail_msg("different trees, one digest: %s %s", differ[i][0], differ[i][1]);
+    }
+    /* 1 to 24 members (both sorts) written in ascending and in descending order */
+    for (int n = 1; n <= 24; n++) {
+        char up[1024], down[1024];
+        size_t ku = 0, kd = 0;
+        up[ku++] = down[kd++] = '{';
+        for (int i = 0; i < n; i++) {
+            ku += (size_t)snprintf(up + ku, sizeof up - ku, "%s\"k%d\":%d", i ? "," : "", i, i);
+            kd += (size_t)snprintf(down + kd, sizeof down - kd, "%s\"k%d\":%d", i ? "," : "",
+                                   n - 1 - i, n - 1 - i);
+        }
+        up[ku++] = down[kd++] = '}';
+        up[ku] = down[kd] = 0;
+        uint64_t x[2], y[2];
+        digest_of(up, x);
+        digest_of(down, y);
+        assert_true(x[0] == y[0] && x[1] == y[1]);
+    }
 }
 
 static void test_strings(void **state)
@@ -621,7 +682,8 @@ int main(void)
         cmocka_unit_test(test_malformed_classes),
         cmocka_unit_test(test_error_position),
         cmocka_unit_test(test_nul_in_keys),
-        cmocka_unit_test(test_sorted_dump),
+        cmocka_unit_test(test_digest_both_ways),
+        cmocka_unit_test(test_digest_same_request),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_string_scan_every_position),
         cmocka_unit_test(test_numbers),
