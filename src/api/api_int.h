@@ -192,6 +192,12 @@ int op_enable_kinesis_streaming_destination(api_req *r, json_t **out);   /* op_k
 int op_disable_kinesis_streaming_destination(api_req *r, json_t **out);  /* op_kinesis.c */
 int op_update_kinesis_streaming_destination(api_req *r, json_t **out);   /* op_kinesis.c */
 int op_describe_kinesis_streaming_destination(api_req *r, json_t **out); /* op_kinesis.c */
+int op_list_exports(api_req *r, json_t **out);          /* op_elsewhere.c */
+int op_list_imports(api_req *r, json_t **out);          /* op_elsewhere.c */
+int op_list_global_tables(api_req *r, json_t **out);    /* op_elsewhere.c */
+int op_describe_export(api_req *r, json_t **out);       /* op_elsewhere.c */
+int op_describe_import(api_req *r, json_t **out);       /* op_elsewhere.c */
+int op_describe_global_table(api_req *r, json_t **out); /* op_elsewhere.c; and Settings */
 /* The policy document in r->body's member `member` (CreateTable's ResourcePolicy), checked
  * as PutResourcePolicy checks its Policy: *out its canonical text (arena), NULL when the
  * member is absent.  0, ERR_VALIDATION with the service's text, or ERR_NOMEM. (op_policy.c) */

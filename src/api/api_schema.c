@@ -664,6 +664,50 @@ static const api_shape in_kds_describe = {
     .name = "DescribeKinesisStreamingDestinationInput", .type = API_ST_STRUCT, NOLIM,
     .members = MEMBERS({"TableName", &sh_table_name, API_MF_NOT_NULL})};
 
+/* exports, imports and global tables (op_elsewhere.c) */
+static bool match_hex16s(const char *s, size_t len)
+{
+    if (len == 0 || len % 16)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    return true;
+}
+static const api_pattern pat_hex16s = {"([0-9a-f]{16})+", match_hex16s};
+static const api_shape sh_xport_arn = {.name = "String", .type = API_ST_STRING, .min = 37,
+                                       .max = 1024};
+static const api_shape sh_arn_1024 = {.name = "String", .type = API_ST_STRING, .min = 1,
+                                      .max = 1024};
+static const api_shape sh_page_25 = {.name = "Integer", .type = API_ST_INTEGER, .min = 1,
+                                     .max = 25};
+static const api_shape sh_import_token = {.name = "String", .type = API_ST_STRING, .min = 112,
+                                          .max = 1024, .pattern = &pat_hex16s};
+static const api_shape sh_gt_limit = {.name = "Integer", .type = API_ST_INTEGER, .min = 1,
+                                      .max = API_NOLIM};
+static const api_shape in_list_exports = {
+    .name = "ListExportsInput", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"TableArn", &sh_arn_1024, 0}, {"MaxResults", &sh_page_25, 0},
+                       {"NextToken", &sh_string, 0})};
+static const api_shape in_list_imports = {
+    .name = "ListImportsInput", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"TableArn", &sh_arn_1024, 0}, {"PageSize", &sh_page_25, 0},
+                       {"NextToken", &sh_import_token, 0})};
+static const api_shape in_list_global_tables = {
+    .name = "ListGlobalTablesInput", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"ExclusiveStartGlobalTableName", &sh_ct_table_name, 0},
+                       {"Limit", &sh_gt_limit, 0},
+                       {"RegionName", &sh_string, 0})};
+static const api_shape in_describe_export = {
+    .name = "DescribeExportInput", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"ExportArn", &sh_xport_arn, API_MF_NOT_NULL})};
+static const api_shape in_describe_import = {
+    .name = "DescribeImportInput", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"ImportArn", &sh_xport_arn, API_MF_NOT_NULL})};
+static const api_shape in_describe_global_table = {
+    .name = "DescribeGlobalTableInput", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"GlobalTableName", &sh_ct_table_name, API_MF_NOT_NULL})};
+
 /* ---- the table of operations (sorted by name) ----------------------------------------------- */
 
 static const struct {
@@ -678,6 +722,10 @@ static const struct {
     {"DeleteResourcePolicy", &in_delete_resource_policy},
     {"DeleteTable", &in_table_only},
     {"DescribeContributorInsights", &in_ci_target},
+    {"DescribeExport", &in_describe_export},
+    {"DescribeGlobalTable", &in_describe_global_table},
+    {"DescribeGlobalTableSettings", &in_describe_global_table},
+    {"DescribeImport", &in_describe_import},
     {"DescribeKinesisStreamingDestination", &in_kds_describe},
     {"DescribeTable", &in_table_only},
     {"DescribeTimeToLive", &in_table_only},
@@ -688,6 +736,9 @@ static const struct {
     {"GetItem", &in_get_item},
     {"GetResourcePolicy", &in_get_resource_policy},
     {"ListContributorInsights", &in_ci_list},
+    {"ListExports", &in_list_exports},
+    {"ListGlobalTables", &in_list_global_tables},
+    {"ListImports", &in_list_imports},
     {"ListTables", &in_list_tables},
     {"ListTagsOfResource", &in_list_tags},
     {"PutItem", &in_put_item},

@@ -1,0 +1,82 @@
+"""ListExports, ListImports, ListGlobalTables, DescribeExport, DescribeImport,
+DescribeGlobalTable and DescribeGlobalTableSettings (src/api/op_elsewhere.c).
+
+ddbchat has no S3 and one Region, so it holds no export, import or (version 2017.11.29) global
+table: the listings are AWS's answers for an account without any (an empty list), a describe
+is the API's not-found error type (its text not measured on AWS; see op_elsewhere.c).  The
+request model's constraints come first.  DynamoDB Local has none of these operations
+(UnknownOperationException, pinned below).  Each test names the behaviour it pins.
+"""
+import pytest
+
+from test_resource_policy import fails, ok
+
+
+@pytest.fixture
+def only_ddbchat(target):
+    if target == "dynamodb-local":
+        pytest.skip("DynamoDB Local has none of these operations (UnknownOperationException)")
+
+
+EXPORT_ARN = ("arn:aws:dynamodb:us-east-1:000000000000:table/t1/export/"
+              "01700000000000-abcdef12")
+IMPORT_ARN = ("arn:aws:dynamodb:us-east-1:000000000000:table/t1/import/"
+              "01700000000000-abcdef12")
+
+
+@pytest.mark.requires_dynamodb_local
+def test_dynamodb_local_has_none_of_them(ddb_url):
+    # Pins why the other tests skip on DynamoDB Local.
+    for op, body in (("ListExports", {}), ("ListImports", {}), ("ListGlobalTables", {}),
+                     ("DescribeExport", {"ExportArn": EXPORT_ARN}),
+                     ("DescribeGlobalTable", {"GlobalTableName": "t1"})):
+        assert fails(ddb_url, op, **body) == ("UnknownOperationException",
+                                              "An unknown operation was requested."), op
+
+
+def test_listings_are_empty(ddb_url, only_ddbchat):
+    # Pins: with nothing exported, imported or replicated, each listing answers its member as
+    # an empty list and no NextToken (a table filter or a page size changes nothing).
+    assert ok(ddb_url, "ListExports") == {"ExportSummaries": []}
+    assert ok(ddb_url, "ListExports", TableArn="arn:aws:dynamodb:us-east-1:000000000000:table/x",
+              MaxResults=25) == {"ExportSummaries": []}
+    assert ok(ddb_url, "ListImports", PageSize=1) == {"ImportSummaryList": []}
+    assert ok(ddb_url, "ListGlobalTables", RegionName="us-east-1", Limit=5) == {
+        "GlobalTables": []}
+
+
+def test_describes_are_not_found(ddb_url, only_ddbchat):
+    # Pins the API's not-found error types for an export, an import and a global table.
+    assert fails(ddb_url, "DescribeExport", ExportArn=EXPORT_ARN) == (
+        "ExportNotFoundException", "Export not found: " + EXPORT_ARN)
+    assert fails(ddb_url, "DescribeImport", ImportArn=IMPORT_ARN) == (
+        "ImportNotFoundException", "Import not found: " + IMPORT_ARN)
+    for op in ("DescribeGlobalTable", "DescribeGlobalTableSettings"):
+        assert fails(ddb_url, op, GlobalTableName="orders") == (
+            "GlobalTableNotFoundException", "Global table with name: 'orders' does not exist.")
+
+
+def test_request_models(ddb_url, only_ddbchat):
+    # Pins the model's constraints (API Reference): page sizes 1..25, ListImports' NextToken
+    # of 112..1024 hex characters in groups of 16, Limit >= 1, the ARNs 37..1024, the global
+    # table's name as a table name.
+    def v(*parts):
+        n = len(parts)
+        return ("ValidationException", f"{n} validation error{'s' if n > 1 else ''} detected: "
+                + "; ".join(parts))
+    assert fails(ddb_url, "ListExports", MaxResults=26) == v(
+        "Value '26' at 'maxResults' failed to satisfy constraint: Member must have value less "
+        "than or equal to 25")
+    assert fails(ddb_url, "ListImports", PageSize=0, NextToken="xyz") == v(
+        "Value '0' at 'pageSize' failed to satisfy constraint: Member must have value greater "
+        "than or equal to 1",
+        "Value 'xyz' at 'nextToken' failed to satisfy constraint: Member must satisfy regular "
+        "expression pattern: ([0-9a-f]{16})+",
+        "Value 'xyz' at 'nextToken' failed to satisfy constraint: Member must have length "
+        "greater than or equal to 112")
+    assert fails(ddb_url, "ListGlobalTables", Limit=0)[0] == "ValidationException"
+    assert fails(ddb_url, "DescribeExport", ExportArn="arn:short") == v(
+        "Value 'arn:short' at 'exportArn' failed to satisfy constraint: Member must have length "
+        "greater than or equal to 37")
+    assert fails(ddb_url, "DescribeGlobalTable") == v(
+        "Value null at 'globalTableName' failed to satisfy constraint: Member must not be null")
