@@ -11,6 +11,7 @@
 
 #include "api/api_schema.h"
 #include "api/api_text.h"
+#include "value/ddbjson.h"
 #include "value/jread.h"
 
 void api_vld_init(api_vld *v)
@@ -127,6 +128,20 @@ int api_vld_enveloped(err_t *e, int rc)
     memcpy(tmp + plen, m, mlen);
     tmp[plen + mlen] = '\0';
     memcpy(e->msg, tmp, plen + mlen + 1);
+    return rc;
+}
+
+int api_vld_start_key(err_t *e, int rc)
+{
+    if (rc != ERR_VALIDATION || !e || e->code != ERR_VALIDATION ||
+        !ddbjson_err_in_start_key(e->msg))
+        return rc;
+    static const char pre[] = "The provided starting key is invalid: ";
+    size_t plen = sizeof pre - 1, mlen = strlen(e->msg); /* the texts are short: no cut */
+    if (plen + mlen < sizeof e->msg) {
+        memmove(e->msg + plen, e->msg, mlen + 1);
+        memcpy(e->msg, pre, plen);
+    }
     return rc;
 }
 

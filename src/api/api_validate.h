@@ -74,6 +74,11 @@ int api_vld_finish_aws(const api_vld *v, err_t *e);
  * region).  A text cut to fit ends on a whole UTF-8 character. */
 int api_vld_enveloped(err_t *e, int rc);
 
+/* rc unchanged; when rc is ERR_VALIDATION for a value of a Query's or Scan's ExclusiveStartKey
+ * that the service reports as a start-key error (ddbjson_err_in_start_key), the text becomes
+ * "The provided starting key is invalid: <text>". */
+int api_vld_start_key(err_t *e, int rc);
+
 /* ---- JSON members of the right type ---------------------------------------------------
  * Each reads obj[key].  Absent or JSON null: *out = NULL (or *present = false), returns 0.
  * Wrong JSON type: ERR_SERIALIZATION with a DynamoDB-like text.  obj may be NULL (= absent).

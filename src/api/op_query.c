@@ -587,7 +587,7 @@ static int run(api_req *r, json_t **out, bool query)
      * our reader's path converted it before the table (it converts the same) */
     av_t esk = q.esk;
     if (q.jesk && (rc = api_item_from_json(r, q.jesk, &esk)))
-        return rc;
+        return api_vld_start_key(r->err, rc);
     if (q.jesk || q.has_esk) {
         /* the start key holds the table's key plus, for an index, the index's key */
         size_t want = t->key.range[0] ? 2 : 1;

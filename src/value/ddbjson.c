@@ -58,6 +58,16 @@ __attribute__((constructor)) static void ddbjson_install_alloc(void)
 #define TXT_NS_EMPTY TXT_INVALID_PREFIX "An number set  may not be empty"
 #define TXT_BS_EMPTY TXT_INVALID_PREFIX "Binary sets should not be empty"
 #define TXT_SS_NULL TXT_INVALID_PREFIX "An string set may not have a null string as a member"
+
+bool ddbjson_err_in_start_key(const char *msg)
+{
+    static const char *const t[] = {TXT_AV_EMPTY, TXT_AV_MULTI, TXT_NULL_FALSE, TXT_SS_EMPTY,
+                                    TXT_BS_EMPTY};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (strcmp(msg, t[i]) == 0)
+            return true;
+    return false;
+}
 /* the service's texts (dynalite's AWS-checked tests, Dynoxide): the listing of the set, a
  * final period, and for BS its members in base64; DynamoDB Local has no period for SS and no
  * listing for BS (tests/golden/ddbjson.json; test_ddbjson maps them) */

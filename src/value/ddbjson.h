@@ -49,6 +49,11 @@ int ddbjson_to_item(const json_t *j, arena_t *a, av_t *out, err_t *e);
 struct jread_val;
 int ddbjson_to_av_jr(const struct jread_val *j, arena_t *a, av_t *out, err_t *e);
 int ddbjson_to_item_jr(const struct jread_val *j, arena_t *a, av_t *out, err_t *e);
+/* Whether msg is one of the value errors the service words after "The provided starting key is
+ * invalid: " when they are in a Query's or Scan's ExclusiveStartKey: no type, two types, NULL
+ * false, an empty SS or BS (dynalite's tests, run against AWS, and Dynoxide agree; an empty NS,
+ * duplicates and numbers keep their own text there). */
+bool ddbjson_err_in_start_key(const char *msg);
 /* New JSON reference (caller owns) for a value / an item (top-level object of attributes). */
 json_t *ddbjson_from_av(const av_t *v);
 json_t *ddbjson_from_item(const av_t *item);

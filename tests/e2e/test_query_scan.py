@@ -203,6 +203,31 @@ def test_start_key_empty_value(ddb_url, target, qt, op, kw, aws, local):
     err(ddb_url, op, body, V, aws_or_local(target, aws, local=local))
 
 
+# A start key's value without a type, with two, NULL false or an empty SS / BS: the service puts
+# "The provided starting key is invalid: " before the value's text (dynalite's tests, run
+# against AWS, and Dynoxide agree); an empty NS, duplicates and numbers keep their own text.
+# DynamoDB Local gives the bare texts (and its own for a number).
+INV = "One or more parameter values were invalid: "
+@pytest.mark.parametrize("op,value,text,prefixed", [
+    ("Query", {}, "Supplied AttributeValue is empty, must contain exactly one of the supported "
+     "datatypes", True),
+    ("Scan", {"S": "a", "N": "1"}, "Supplied AttributeValue has more than one datatypes set, "
+     "must contain exactly one of the supported datatypes", True),
+    ("Query", {"NULL": False}, INV + "Null attribute value types must have the value of true",
+     True),
+    ("Scan", {"SS": []}, INV + "An string set  may not be empty", True),
+    ("Query", {"BS": []}, INV + "Binary sets should not be empty", True),
+    ("Query", {"NS": []}, INV + "An number set  may not be empty", False),
+    ("Scan", {"N": "b"}, "The parameter cannot be converted to a numeric value: b", False),
+])
+def test_start_key_value_texts(ddb_url, target, qt, op, value, text, prefixed):
+    kw = {"ExclusiveStartKey": {"pk": value, "sk": S("1")}}
+    body = q(ddb_url, qt, **kw) if op == "Query" else dict({"TableName": qt}, **kw)
+    aws = ESK_INVALID + ": " + text if prefixed else text
+    local = "A value provided cannot be converted into a number" if "numeric" in text else text
+    err(ddb_url, op, body, V, aws_or_local(target, aws, local=local))
+
+
 # Query needs a key condition; legacy and expression forms cannot be mixed.
 def test_query_key_condition_required(ddb_url, qt):
     err(ddb_url, "Query", {"TableName": qt}, V,
