@@ -208,10 +208,12 @@ static json_t *canon_principal(json_t *pr)
     json_t *out = json_object();
     const char *k;
     json_t *v;
+    if (!out)
+        return NULL;
     json_object_foreach(pr, k, v)
     {
         json_t *list = json_array();
-        if (!out || !list)
+        if (!list)
             goto oom;
         size_t i;
         json_t *e;

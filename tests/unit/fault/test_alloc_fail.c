@@ -559,6 +559,35 @@ static void test_batch(void **state)
     run_ddb_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
+/* The table-level operations of op_policy.c, op_kinesis.c and op_elsewhere.c.  The policy is
+ * refused after it was read and made canonical (its second statement allows everyone), so the
+ * whole document path runs and nothing is stored.  (A PutResourcePolicy that stores, like a
+ * TagResource, leaves 4 blocks of a catalog entry behind when one allocation of the table
+ * change fails: a finding of the store's alter path, reported, not covered here yet.) */
+static void test_table_subresources(void **state)
+{
+    static const fa_case cases[] = {
+        {"PutResourcePolicy",
+         "{'ResourceArn':'arn:aws:dynamodb:us-east-1:000000000000:table/fat2','Policy':"
+         "'{\\'Version\\':\\'2012-10-17\\',\\'Statement\\':[{\\'Sid\\':\\'s1\\',\\'Effect\\':"
+         "\\'Allow\\',\\'Principal\\':{\\'AWS\\':[\\'000000000000\\',\\'000000000000\\']},"
+         "\\'Action\\':[\\'dynamodb:GetItem\\'],\\'Resource\\':\\'*\\'},{\\'Sid\\':\\'s2\\',"
+         "\\'Effect\\':\\'Allow\\',\\'Principal\\':{\\'AWS\\':\\'*\\'},\\'Action\\':"
+         "\\'dynamodb:Query\\',\\'Resource\\':[\\'*\\']}]}'}",
+         400, false},
+        {"GetResourcePolicy", "{'ResourceArn':'arn:aws:dynamodb:us-east-1:000000000000:table/fat2'}",
+         400, false},
+        {"DeleteResourcePolicy",
+         "{'ResourceArn':'arn:aws:dynamodb:us-east-1:000000000000:table/fat2',"
+         "'ExpectedRevisionId':'1'}",
+         400, false},
+        {"DescribeKinesisStreamingDestination", "{'TableName':'fat2'}", 200, false},
+        {"ListExports", "{}", 200, false},
+        {"DescribeGlobalTable", "{'GlobalTableName':'fat2'}", 400, false},
+    };
+    run_ddb_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
 static void test_transact(void **state)
 {
     static const fa_case cases[] = {
@@ -950,6 +979,7 @@ int main(void)
         cmocka_unit_test(test_query_scan),
         cmocka_unit_test(test_batch),
         cmocka_unit_test(test_transact),
+        cmocka_unit_test(test_table_subresources),
         cmocka_unit_test(test_messaging_send),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
