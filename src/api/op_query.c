@@ -169,8 +169,8 @@ typedef struct qreq {
     bool qfilter;  /* the filter is QueryFilter (its name is in a text) */
     bool has_seg, has_tot;
     long long seg, tot;
-    const json_t *jesk; /* jansson path: ExclusiveStartKey, converted after the table */
-    bool has_esk;       /* our reader's path: converted before the table, into esk */
+    const json_t *jesk; /* jansson path: ExclusiveStartKey (converted into esk) */
+    bool has_esk;       /* both paths: converted before the table, into esk */
     av_t esk;
     const store_table *t;
 } qreq;
@@ -268,7 +268,14 @@ static int q_parse_json(api_req *r, json_t *b, qreq *q)
     }
     if ((rc = q_rules(r, q)))
         return rc;
+    /* the start key's values before the table (dynalite's tests, run against AWS, and
+     * Dynoxide: a bad value in it is answered for a table that does not exist) */
     q->jesk = api_param(b, "ExclusiveStartKey");
+    if (q->jesk) {
+        if ((rc = api_item_from_json(r, q->jesk, &q->esk)))
+            return api_vld_start_key(r->err, rc);
+        q->has_esk = true;
+    }
     return api_item_table(r, b, &q->t);
 }
 
@@ -583,12 +590,9 @@ static int run(api_req *r, json_t **out, bool query)
                                        kn[k]);
         }
     }
-    /* the start key: converted here on the jansson path (its errors come after the index's);
-     * our reader's path converted it before the table (it converts the same) */
+    /* the start key (converted before the table on both paths): its key attributes */
     av_t esk = q.esk;
-    if (q.jesk && (rc = api_item_from_json(r, q.jesk, &esk)))
-        return api_vld_start_key(r->err, rc);
-    if (q.jesk || q.has_esk) {
+    if (q.has_esk) {
         /* the start key holds the table's key plus, for an index, the index's key */
         size_t want = t->key.range[0] ? 2 : 1;
         if (ix) {

@@ -228,6 +228,23 @@ def test_start_key_value_texts(ddb_url, target, qt, op, value, text, prefixed):
     err(ddb_url, op, body, V, aws_or_local(target, aws, local=local))
 
 
+# The start key's values are read before the table is looked up (dynalite's tests, run against
+# AWS, and Dynoxide: a bad value is answered for a table that does not exist); DynamoDB Local
+# looks the table up first.
+@pytest.mark.parametrize("op", ["Query", "Scan"])
+def test_start_key_values_before_the_table(ddb_url, target, op):
+    body = {"TableName": "no_such_table_esk", "ExclusiveStartKey": {"pk": {"NULL": False}}}
+    if op == "Query":
+        body.update(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": S("q")})
+    want = aws_or_local(target, (V, ESK_INVALID + ": " + INV + "Null attribute value types must "
+                                 "have the value of true"),
+                        local=("ResourceNotFoundException",
+                               "Cannot do operations on a non-existent table"))
+    err(ddb_url, op, body, *want)
+    body["ExclusiveStartKey"] = {"pk": S("q")}
+    err(ddb_url, op, body, "ResourceNotFoundException")
+
+
 # Query needs a key condition; legacy and expression forms cannot be mixed.
 def test_query_key_condition_required(ddb_url, qt):
     err(ddb_url, "Query", {"TableName": qt}, V,
