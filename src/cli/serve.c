@@ -566,6 +566,7 @@ int cli_serve(int argc, char **argv)
     size_t jwt_secret_len = 0;
     bool remote = o.endpoint != NULL;
     bool want_rest = !o.dynamodb_only;
+    int ddb_fd = -1, api_fd = -1; /* the listeners' sockets until the server takes them */
     const char *region = o.region ? o.region : "us-east-1";
 
     /* malloc's settings for a long-running server: before any thread exists (base/mem.h) */
@@ -579,6 +580,15 @@ int cli_serve(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+
+    /* The ports first: one in use is refused before a data dir is created or opened, and a
+     * client that connects while the store opens waits in the backlog for its answer instead
+     * of being refused and retrying (start-up to the first answer, issue 13.4). */
+    int ddb_port = o.dynamodb_port, api_port = o.api_port;
+    if (!remote && http_bind_listener(o.host, o.dynamodb_port, &ddb_fd, &ddb_port, &e))
+        goto fail;
+    if (want_rest && http_bind_listener(o.host, o.api_port, &api_fd, &api_port, &e))
+        goto fail;
 
     if (serve_load_creds(&o, &creds, &e))
         goto fail;
@@ -656,8 +666,11 @@ int cli_serve(int argc, char **argv)
     http_config hc;
     http_config_default(&hc);
     hc.host = o.host;
-    hc.dynamodb_port = remote ? -1 : o.dynamodb_port;
-    hc.api_port = want_rest ? o.api_port : -1;
+    hc.dynamodb_port = remote ? -1 : ddb_port;
+    hc.api_port = want_rest ? api_port : -1;
+    hc.dynamodb_fd = ddb_fd;
+    hc.api_fd = api_fd;
+    ddb_fd = api_fd = -1; /* http_server_start's now, whatever it answers */
     hc.threads = o.threads;
     hc.pool_threads = o.pool_threads;
     if (o.read_timeout)
@@ -759,6 +772,10 @@ out:
     msg_backend_free(tbackend);
     msg_events_stop(events); /* open event streams end first: the server's drain then is quick */
     http_server_stop(srv);
+    if (ddb_fd >= 0) /* a start that failed before the server took them */
+        close(ddb_fd);
+    if (api_fd >= 0)
+        close(api_fd);
     msg_events_free(events);
     msg_service_free(svc);
     msg_backend_free(backend);

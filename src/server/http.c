@@ -181,6 +181,7 @@ void http_config_default(http_config *c)
     c->host = "127.0.0.1";
     c->dynamodb_port = 8000;
     c->api_port = 4567;
+    c->dynamodb_fd = c->api_fd = -1;
     c->connection_timeout = HTTP_DEFAULT_TIMEOUT_S;
     c->read_timeout = HTTP_DEFAULT_READ_TIMEOUT_S;
     c->region = "us-east-1";
@@ -1501,7 +1502,64 @@ static void *http_reaper_main(void *arg)
 
 /* ---- start / stop ----------------------------------------------------------------- */
 
-static int http_listen(http_server *srv, http_listener *l, bool rest, int port, err_t *e)
+/* The address host:port resolves to (the first), its family. */
+static int http_resolve(const char *host, int port, struct sockaddr_storage *addr,
+                        socklen_t *len, int *family, err_t *e)
+{
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    int gai = getaddrinfo(host, portstr, &hints, &ai);
+    if (gai != 0 || !ai)
+        return err_set(e, ERR_VALIDATION, "cannot resolve host %s: %s", host,
+                       gai_strerror(gai));
+    memset(addr, 0, sizeof *addr);
+    memcpy(addr, ai->ai_addr, ai->ai_addrlen);
+    *len = ai->ai_addrlen;
+    *family = ai->ai_family;
+    freeaddrinfo(ai);
+    return 0;
+}
+
+int http_bind_listener(const char *host, int port, int *fd, int *bound, err_t *e)
+{
+    *fd = -1;
+    *bound = -1;
+    if (!host)
+        host = "127.0.0.1";
+    struct sockaddr_storage addr;
+    socklen_t alen;
+    int family, rc = http_resolve(host, port, &addr, &alen, &family, e);
+    if (rc)
+        return rc;
+    int s = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int on = 1;
+    if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) ||
+        (family == AF_INET6 && setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on)) ||
+        bind(s, (struct sockaddr *)&addr, alen) || listen(s, 4096)) {
+        if (s >= 0)
+            close(s);
+        return err_set(e, ERR_IO, "cannot listen on %s port %d (in use or not permitted)", host,
+                       port);
+    }
+    struct sockaddr_storage got;
+    socklen_t glen = sizeof got;
+    if (getsockname(s, (struct sockaddr *)&got, &glen) == 0)
+        *bound = ntohs(got.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&got)->sin6_port
+                                                 : ((struct sockaddr_in *)&got)->sin_port);
+    else
+        *bound = port;
+    *fd = s;
+    return 0;
+}
+
+/* fd: a socket from http_bind_listener (taken: libmicrohttpd closes it when it stops; closed
+ * here on failure), or -1 to bind port here. */
+static int http_listen(http_server *srv, http_listener *l, bool rest, int port, int fd,
+                       err_t *e)
 {
     const http_config *c = &srv->cfg;
     l->srv = srv;
@@ -1522,21 +1580,22 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     atomic_init(&l->open, 0);
     atomic_init(&l->mem, 0);
 
-    struct addrinfo hints = {0}, *ai = NULL;
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    char portstr[16];
-    snprintf(portstr, sizeof portstr, "%d", port);
-    int gai = getaddrinfo(srv->host, portstr, &hints, &ai);
-    if (gai != 0 || !ai)
-        return err_set(e, ERR_VALIDATION, "cannot resolve host %s: %s", srv->host,
-                       gai_strerror(gai));
     struct sockaddr_storage addr;
-    memset(&addr, 0, sizeof addr);
-    memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
-    int family = ai->ai_family;
-    freeaddrinfo(ai);
+    socklen_t alen = sizeof addr;
+    int family;
+    if (fd >= 0) {
+        memset(&addr, 0, sizeof addr);
+        if (getsockname(fd, (struct sockaddr *)&addr, &alen) != 0) {
+            close(fd);
+            return err_set(e, ERR_IO, "the listening socket for port %d: %s", port,
+                           strerror(errno));
+        }
+        family = addr.ss_family;
+    } else {
+        int rc = http_resolve(srv->host, port, &addr, &alen, &family, e);
+        if (rc)
+            return rc;
+    }
 
     /* Polling threads: one per CPU.  They never wait for a commit (blocking requests go to
      * the pool), so more would only make the threads preempt each other mid-request: that
@@ -1583,16 +1642,29 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     if (l->per_ip)
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, l->per_ip, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-    l->d = MHD_start_daemon(
-        flags, (uint16_t)port, NULL, NULL, http_access, l, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr, MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, l,
-        MHD_OPTION_NOTIFY_COMPLETED, http_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
-        http_notify_connection, l, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-    if (!l->d)
+    if (fd >= 0) /* bound already (http_bind_listener) */
+        l->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, http_access, l,
+                                MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+                                MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, l,
+                                MHD_OPTION_NOTIFY_COMPLETED, http_completed, l,
+                                MHD_OPTION_NOTIFY_CONNECTION, http_notify_connection, l,
+                                MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    else
+        l->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, http_access, l,
+                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                                MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, l,
+                                MHD_OPTION_NOTIFY_COMPLETED, http_completed, l,
+                                MHD_OPTION_NOTIFY_CONNECTION, http_notify_connection, l,
+                                MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    if (!l->d) {
+        if (fd >= 0)
+            close(fd);
         return err_set(e, ERR_IO, "cannot listen on %s port %d (in use or not permitted)",
                        srv->host, port);
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_BIND_PORT);
-    l->port = info ? (int)info->port : port;
+    }
+    const union MHD_DaemonInfo *info =
+        fd >= 0 ? NULL : MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_BIND_PORT);
+    l->port = info ? (int)info->port : port; /* with fd: the port it was bound to */
     return 0;
 }
 
@@ -1617,9 +1689,16 @@ int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *cre
                       msg_service *svc, http_server **out, err_t *e)
 {
     int rc;
+    int ddb_fd = cfg->dynamodb_port >= 0 ? cfg->dynamodb_fd : -1;
+    int api_fd = cfg->api_port >= 0 ? cfg->api_fd : -1;
     http_server *srv = calloc(1, sizeof *srv);
-    if (!srv)
+    if (!srv) {
+        if (ddb_fd >= 0)
+            close(ddb_fd);
+        if (api_fd >= 0)
+            close(api_fd);
         return err_set(e, ERR_NOMEM, "out of memory");
+    }
     srv->cfg = *cfg;
     snprintf(srv->host, sizeof srv->host, "%s", cfg->host ? cfg->host : "127.0.0.1");
     snprintf(srv->region, sizeof srv->region, "%s", cfg->region ? cfg->region : "us-east-1");
@@ -1641,6 +1720,10 @@ int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *cre
     srv->later_limit = pool_threads + srv->queue_limit;
     if (http_pool_new(pool_threads, &srv->pool) != 0) {
         free(srv);
+        if (ddb_fd >= 0)
+            close(ddb_fd);
+        if (api_fd >= 0)
+            close(api_fd);
         return err_set(e, ERR_NOMEM, "out of memory");
     }
     pthread_mutex_init(&srv->pool_mu, NULL);
@@ -1662,11 +1745,17 @@ int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *cre
             rc = err_set(e, ERR_VALIDATION, "the DynamoDB listener needs an api");
             goto fail;
         }
-        if ((rc = http_listen(srv, &srv->ddb, false, cfg->dynamodb_port, e)))
+        rc = http_listen(srv, &srv->ddb, false, cfg->dynamodb_port, ddb_fd, e);
+        ddb_fd = -1; /* taken (closed on failure) */
+        if (rc)
             goto fail;
     }
-    if (cfg->api_port >= 0 && (rc = http_listen(srv, &srv->rest, true, cfg->api_port, e)))
-        goto fail;
+    if (cfg->api_port >= 0) {
+        rc = http_listen(srv, &srv->rest, true, cfg->api_port, api_fd, e);
+        api_fd = -1;
+        if (rc)
+            goto fail;
+    }
     if (pthread_create(&srv->reaper, NULL, http_reaper_main, srv) != 0) {
         rc = err_set(e, ERR_NOMEM, "cannot start the connection reaper thread");
         goto fail;
@@ -1675,6 +1764,10 @@ int http_server_start(const http_config *cfg, api_t *api, const sigv4_creds *cre
     *out = srv;
     return 0;
 fail:
+    if (ddb_fd >= 0)
+        close(ddb_fd);
+    if (api_fd >= 0)
+        close(api_fd);
     http_server_stop(srv);
     return rc;
 }

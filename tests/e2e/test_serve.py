@@ -421,6 +421,28 @@ def test_port_in_use_fails_and_port_is_reusable_after_stop():
             p.wait(timeout=20)
 
 
+@pytest.mark.parametrize("flag", ["--dynamodb-port", "--api-port"])
+def test_busy_port_is_refused_before_the_data_dir_is_created(flag):
+    # The listeners' ports are bound first (issue 13.4: a client connecting while the store
+    # opens then waits in the backlog): a busy one stops the start before a data dir is
+    # created or opened.
+    import socket
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    port = busy.getsockname()[1]
+    new = os.path.join(tempfile.mkdtemp(prefix="ddbchat-busy-"), "data")
+    try:
+        args = ["--dynamodb-port", "0", "--api-port", "0", "--quiet"]
+        args[args.index(flag) + 1] = str(port)
+        r = run("serve", "--data-dir", new, *args)
+        assert r.returncode == 1
+        assert f"port {port}" in r.stderr
+        assert not os.path.exists(new)
+    finally:
+        busy.close()
+
+
 def test_unusable_data_dir_fails_start():
     # A data dir that cannot be created stops start-up with exit 1 and a message.
     r = run("serve", "--data-dir", "/proc/ddbchat-cannot-create", "--dynamodb-only",
