@@ -161,12 +161,35 @@ void ao_item_stored(api_out *o, const char *key, const void *data, size_t len, a
         ao_add_tree(o, key, ddbjson_from_item(&item));
 }
 
-int ao_item_stored_scan(api_out *o, const char *key, const void *data, size_t len,
+int ao_item_stored_scan(api_out *o, const char *key, const void *data, size_t len, arena_t *a,
                         const char *const *names, const size_t *lens, size_t n, av_t *vals,
                         size_t *size)
 {
-    if (o->failed || !o->w)
+    if (o->failed || (!o->w && !o->sink)) {
+        o->failed = true;
         return ERR_NOMEM;
+    }
+    if (o->sink) { /* a copy decoded: the sink may keep pointers until the call returns */
+        av_t item;
+        void *copy = arena_memdup(a, data, len ? len : 1);
+        int rc = !copy ? ERR_NOMEM
+                       : av_decode(copy, len, a, &item) || item.type != AV_M ? ERR_INTERNAL : 0;
+        if (rc) {
+            o->failed = true;
+            return rc;
+        }
+        *size = av_item_size(&item);
+        for (size_t j = 0; j < n; j++) {
+            const av_t *v = av_map_get(&item, names[j], lens[j]);
+            if (v && (v->type == AV_S || v->type == AV_N || v->type == AV_B))
+                vals[j] = *v;
+            else
+                memset(&vals[j], 0, sizeof vals[j]); /* AV_NONE */
+        }
+        o->pending = item;
+        o->pending_key = key;
+        return 0;
+    }
     int d = o->depth - 1;
     o->back = jout_mark_here(o->w);
     o->back_first = o->first[d];
@@ -179,9 +202,24 @@ int ao_item_stored_scan(api_out *o, const char *key, const void *data, size_t le
     return 0;
 }
 
+void ao_kept(api_out *o)
+{
+    if (o->failed || !o->sink || o->pending.type != AV_M)
+        return;
+    av_t item = o->pending;
+    o->pending.type = AV_NONE;
+    ao_sink_item(o, o->pending_key, &item);
+}
+
 void ao_unwrite(api_out *o)
 {
-    if (o->failed || !o->w)
+    if (o->failed)
+        return;
+    if (o->sink) {
+        o->pending.type = AV_NONE;
+        return;
+    }
+    if (!o->w)
         return;
     jout_rewind(o->w, &o->back);
     o->first[o->depth - 1] = o->back_first;

@@ -37,6 +37,9 @@ typedef struct api_out {
     bool failed;
     jout_mark back;                /* text mode: before the last ao_item_stored_scan */
     bool back_first;               /* ... and whether its container was still empty */
+    av_t pending;                  /* value mode: the last ao_item_stored_scan's item (or
+                                      AV_NONE), handed to the sink by ao_kept ... */
+    const char *pending_key;       /* ... under this name (NULL: the array's) */
 } api_out;
 
 /* Starts the reply's top-level object (w NULL = tree mode). */
@@ -54,14 +57,22 @@ void ao_item(api_out *o, const char *key, const av_t *item);
  * it (jout_item_stored); tree mode decodes it into arena a, then as ao_item.  Corrupt bytes:
  * ERR_NOMEM at ao_finish (an InternalServerError either way). */
 void ao_item_stored(api_out *o, const char *key, const void *data, size_t len, arena_t *a);
-/* Text mode only (o->w set): ao_item_stored that also reads, in the same walk, the item's size
- * and its top-level S/N/B attributes named names[0..n) (jout_item_stored_scan: vals point
- * into data).  0; ERR_INTERNAL when the bytes are corrupt, ERR_NOMEM when the reply failed
- * (either way the reply has failed). */
-int ao_item_stored_scan(api_out *o, const char *key, const void *data, size_t len,
+/* ao_item_stored that also reads the item's size (av_item_size) and its top-level S/N/B
+ * attributes named names[0..n) (vals; AV_NONE when absent or of another type), for a caller
+ * that decides afterwards whether the item stays (Query's page, store_visit).  Text mode
+ * writes it and reads them on the same walk (jout_item_stored_scan: vals point into data,
+ * which need only live during the call); value mode decodes a copy in arena a (vals point
+ * into it) and hands it to the sink only at ao_kept; tree mode is not supported (ERR_NOMEM).
+ * 0; ERR_INTERNAL when the bytes are corrupt, ERR_NOMEM when the reply failed (either way the
+ * reply has failed). */
+int ao_item_stored_scan(api_out *o, const char *key, const void *data, size_t len, arena_t *a,
                         const char *const *names, const size_t *lens, size_t n, av_t *vals,
                         size_t *size);
-/* Takes back the member the last ao_item_stored_scan wrote (text mode; once per write). */
+/* The item of the last ao_item_stored_scan stays: value mode hands it to the sink now (text
+ * mode wrote it already). */
+void ao_kept(api_out *o);
+/* The item of the last ao_item_stored_scan does not stay: text mode takes back the member it
+ * wrote, value mode drops it.  Once per ao_item_stored_scan, instead of ao_kept. */
 void ao_unwrite(api_out *o);
 /* A JSON string: n bytes (a NUL inside kept); ERR_NOMEM at ao_finish when not valid UTF-8.
  * ao_str: a NUL-terminated one. */

@@ -705,7 +705,8 @@ int op_get_item(api_req *r, json_t **out)
         return rc;
     api_out *o = api_reply(r);
     if (found && !proj && r->w) {
-        if ((rc = ao_item_stored_scan(o, "Item", raw.data, raw.len, NULL, NULL, 0, NULL, &size)))
+        if ((rc = ao_item_stored_scan(o, "Item", raw.data, raw.len, r->arena, NULL, NULL, 0,
+                                      NULL, &size)))
             return err_set(r->err, rc, rc == ERR_INTERNAL ? "corrupt stored item" : "out of memory");
     } else if (found && !proj) {
         ao_item_stored(o, "Item", raw.data, raw.len, r->arena);

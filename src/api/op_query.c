@@ -391,6 +391,7 @@ static int q_parse_jr(api_req *r, const jread_val *b, qreq *q)
 /* The store's page reader in text mode (store_visit): each item into the reply's Items. */
 typedef struct q_visit {
     api_out *o;
+    arena_t *a;   /* value mode: the items' decoded copies */
     size_t limit; /* Limit, 0 = none */
     bool hinted;
 } q_visit;
@@ -401,8 +402,8 @@ static int q_visit_item(void *ctx, const void *data, size_t len, const char *con
                         const size_t *lens, size_t n, av_t *vals, size_t *size)
 {
     q_visit *v = ctx;
-    int rc = ao_item_stored_scan(v->o, NULL, data, len, names, lens, n, vals, size);
-    if (rc == 0 && !v->hinted && v->limit > 1) {
+    int rc = ao_item_stored_scan(v->o, NULL, data, len, v->a, names, lens, n, vals, size);
+    if (rc == 0 && v->o->w && !v->hinted && v->limit > 1) {
         /* after the first item of a page with a Limit, room for the others at its size taken
          * at once (the reply then grows without a realloc and copy at each doubling; without
          * a Limit the page's length is not known: a few small items would pay a realloc for
@@ -415,6 +416,11 @@ static int q_visit_item(void *ctx, const void *data, size_t len, const char *con
         jout_hint(v->o->w, more * one + 256);
     }
     return rc;
+}
+
+static void q_visit_kept(void *ctx)
+{
+    ao_kept(((q_visit *)ctx)->o);
 }
 
 static void q_visit_unread(void *ctx)
@@ -616,12 +622,13 @@ static int run(api_req *r, json_t **out, bool query)
     bool items = sel != SEL_COUNT;
     api_out *o = NULL;
     /* text mode: each item is written into the reply as the store reads it, its size and key
-     * read on the same walk (one pass: q_visit).  Not for a parallel Scan: most items read are
-     * of other segments, and writing each before taking it back would cost more than the
-     * second walk of the few kept. */
-    q_visit qv = {.o = NULL, .limit = sq.limit, .hinted = false};
-    store_visit vis = {q_visit_item, q_visit_unread, &qv};
-    if (r->w && sq.stored && items && sq.total_segments <= 1) {
+     * read on the same walk (one pass: q_visit); value mode: each item is decoded once, its
+     * size and key read from the values, and handed to the sink when the store keeps it.  Not
+     * for a parallel Scan: most items read are of other segments, and writing each before
+     * taking it back would cost more than the second walk of the few kept. */
+    q_visit qv = {.o = NULL, .a = r->arena, .limit = sq.limit, .hinted = false};
+    store_visit vis = {q_visit_item, q_visit_kept, q_visit_unread, &qv};
+    if ((r->w || r->sink) && sq.stored && items && sq.total_segments <= 1) {
         o = api_reply(r);
         ao_arr(o, "Items");
         qv.o = o;

@@ -669,6 +669,7 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
         if (!ok && vis) {
             vis->unread(vis->ctx);
         } else if (ok && vis) {
+            vis->kept(vis->ctx);
             out->n++;
             out->bytes += isize;
             if ((q->limit && out->n >= q->limit) || out->bytes >= max_bytes) {

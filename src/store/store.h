@@ -308,11 +308,13 @@ typedef struct store_query {
  * *size (what av_item_size gives for the decoded item) and, for each of the n top-level
  * names (names[j], lens[j] bytes), vals[j]: that attribute when it is an S, N or B (pointing
  * into data), else AV_NONE — av_stored_scan's contract; 0 or a negative ERR_* (ERR_INTERNAL:
- * corrupt bytes), which ends the page with that error.  unread: the item last handed to item
- * is not on the page after all (its key or segment did not match): take it back. */
+ * corrupt bytes), which ends the page with that error.  Then exactly one of: kept, the item
+ * is on the page; unread, it is not after all (its key or segment did not match): take it
+ * back. */
 typedef struct store_visit {
     int (*item)(void *ctx, const void *data, size_t len, const char *const *names,
                 const size_t *lens, size_t n, av_t *vals, size_t *size);
+    void (*kept)(void *ctx);
     void (*unread)(void *ctx);
     void *ctx;
 } store_visit;
