@@ -446,7 +446,7 @@ static void test_transact_write_same_answers(void **state)
                                "{'pk':{'S':'a'}},'UpdateExpression':'SET v = :v'}}]}"},
     };
     writes_ok_max(f, ok, sizeof ok / sizeof ok[0], 5, 0);
-    /* a ClientRequestToken (the jansson path: its cache keys the canonical text): the second
+    /* a ClientRequestToken (its cache keys the request's digest, value/jdigest.h): the second
      * entry gets the first's answer replayed */
     reset_items(f);
     assert_int_equal(same(f, "TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':"
@@ -499,12 +499,12 @@ static void test_transact_write_same_answers(void **state)
 }
 
 
-/* A ClientRequestToken on the common path (issue 13.1): the cache's key is the request's
- * canonical text, written from our reader's tree, and the answer kept is the reply's text.  Each
+/* A ClientRequestToken on the common path (issue 13.1): the cache keeps the request's digest
+ * (value/jdigest.h), walked from our reader's tree, and the answer kept is the reply's text.  Each
  * request runs once per entry under its own token from the same contents (same answer, same
  * contents, no jansson allocation through the jread entry); then each entry replays the entry
- * the other one made: found (not IdempotentParameterMismatch, so the canonical texts are the
- * same bytes) and replayed alike (so the kept answers are). */
+ * the other one made: found (not IdempotentParameterMismatch, so the digests of the two trees
+ * are the same) and replayed alike (so the kept answers are). */
 static void test_transact_write_token_same(void **state)
 {
     it_fix *f = *state;
