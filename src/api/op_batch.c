@@ -721,7 +721,7 @@ int op_batch_write_item(api_req *r, json_t **out)
     }
     size_t total = q.total, nt = q.nt;
     api_wctx *cx = q.cx;
-    store_write *w = arena_zalloc(r->arena, sizeof *w * total);
+    store_write *w = store_writes_new(r->arena, total);
     av_t *keys = arena_zalloc(r->arena, sizeof *keys * total);
     uint64_t *kd = arena_alloc(r->arena, sizeof *kd * total);
     if (!w || !keys || !kd)

@@ -1544,7 +1544,7 @@ static int txn_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **o
     if (conflict)
         return txn_canceled(r, m, cw, n);
     if (r->api->thr) { /* --throttle: all admitted, or cancelled with the refusals */
-        store_write *w = arena_zalloc(r->arena, n * sizeof *w);
+        store_write *w = store_writes_new(r->arena, n);
         if (!w)
             return nomem(r);
         if (txn_throttle(r, m, w, n, false))
@@ -1608,7 +1608,7 @@ static void txn_write_caps(const pq_member *m, const store_write *w, size_t n, a
 /* The writes of a transaction: all or nothing (store_write_atomic). */
 static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **out)
 {
-    store_write *w = arena_zalloc(r->arena, n * sizeof *w);
+    store_write *w = store_writes_new(r->arena, n);
     api_cap *caps = arena_zalloc(r->arena, n * sizeof *caps);
     if (!w || !caps)
         return nomem(r);

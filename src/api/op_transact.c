@@ -1005,7 +1005,7 @@ int op_transact_write_items(api_req *r, json_t **out)
             return rc;
     }
     json_t *b = r->body; /* NULL on the common path (the token's digest from r->jbody) */
-    store_write *w = arena_zalloc(r->arena, sizeof *w * n);
+    store_write *w = store_writes_new(r->arena, n);
     if (!w)
         return nomem(r);
     for (size_t i = 0; i < n; i++) {

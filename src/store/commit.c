@@ -1148,6 +1148,23 @@ int store_write_each_later(store_t *s, store_write *w, size_t n, store_done_fn d
     return st_submit_later(s, w, n, false, done, ctx, e);
 }
 
+store_write *store_writes_new(arena_t *a, size_t n)
+{
+    if (n > SIZE_MAX / sizeof(store_write))
+        return NULL;
+    store_write *w = arena_alloc(a, sizeof *w * n);
+    if (!w)
+        return NULL;
+    const size_t at = offsetof(store_write, err), past = at + sizeof(err_t);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char *p = (unsigned char *)&w[i];
+        memset(p, 0, at);
+        err_clear(&w[i].err);
+        memset(p + past, 0, sizeof *w - past);
+    }
+    return w;
+}
+
 int store_write_atomic_later(store_t *s, store_write *w, size_t n, store_done_fn done, void *ctx,
                              err_t *e)
 {

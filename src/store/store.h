@@ -393,6 +393,12 @@ typedef struct store_write {
     uint64_t coll_bytes;
 } store_write;
 
+/* n writes from arena a, every field zero (err cleared) but the bytes of err's message after
+ * its first: a write is ~1.2 KB, nearly all of it that buffer, and zeroing it whole was most
+ * of the memset a TransactWriteItems or a BatchWriteItem of 25 paid.  NULL when out of memory
+ * (or n times the size overflows). */
+store_write *store_writes_new(arena_t *a, size_t n);
+
 /* Applies each write independently (each succeeds or fails on its own) in the next group
  * commit; returns when all are durable.  Returns 0 when the batch was committed (check each
  * w[i].rc), or an error for the whole batch (I/O). */

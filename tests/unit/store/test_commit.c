@@ -1231,6 +1231,34 @@ static void test_apply_reentry(void **state)
     assert_int_equal(r.write_rc, ERR_INTERNAL);
 }
 
+/* store_writes_new: n writes whose every byte is zero but those of err's message after its
+ * first (cleared, "" then), over arena memory that held other bytes before; a count whose size
+ * overflows is refused. */
+static void test_writes_new(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    unsigned char *junk = arena_alloc(&a, 3 * sizeof(store_write) + 64);
+    assert_non_null(junk);
+    memset(junk, 0xAB, 3 * sizeof(store_write) + 64);
+    arena_reset(&a);
+    store_write *w = store_writes_new(&a, 3);
+    assert_non_null(w);
+    assert_ptr_equal((void *)w, (void *)junk); /* the same memory, written over */
+    const size_t msg = offsetof(store_write, err) + offsetof(err_t, msg);
+    for (size_t i = 0; i < 3; i++) {
+        const unsigned char *p = (const unsigned char *)&w[i];
+        for (size_t b = 0; b < sizeof w[i]; b++)
+            if (b <= msg || b >= msg + sizeof w[i].err.msg)
+                assert_int_equal(p[b], 0);
+        assert_int_equal(w[i].old.type, AV_NONE);
+        assert_string_equal(w[i].err.msg, "");
+    }
+    assert_null(store_writes_new(&a, SIZE_MAX / sizeof(store_write) + 1));
+    arena_fini(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1257,6 +1285,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_durable_file_written_ahead, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_write_deleted_table, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_apply_reentry, st_setup, st_teardown),
+        cmocka_unit_test(test_writes_new),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
