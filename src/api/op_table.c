@@ -221,12 +221,13 @@ static void meta_set_options(json_t *meta, json_t *sse, const char *tclass, bool
 }
 
 /* The table's meta object (new reference; an empty object when there is none; NULL out of
- * memory). */
+ * memory).  Stored metadata that cannot be read (jansson out of memory) is NULL, never {}: a
+ * change written back from {} would wipe the table's metadata. */
 static json_t *meta_load(const store_table *t)
 {
     json_t *m = NULL;
-    if (t->meta && t->meta_len)
-        m = json_loadb(t->meta, t->meta_len, JSON_ALLOW_NUL, NULL);
+    if (t->meta && t->meta_len && !(m = json_loadb(t->meta, t->meta_len, JSON_ALLOW_NUL, NULL)))
+        return NULL;
     if (!json_is_object(m)) {
         json_decref(m);
         m = json_object();

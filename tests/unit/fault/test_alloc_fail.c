@@ -185,6 +185,22 @@ static void dump_scan(const char *table, const char *index, char **acc, size_t *
     json_decref(j);
 }
 
+/* Appends table's stored metadata (what DescribeTable and the table-level operations read). */
+static void dump_meta(const char *table, char **acc, size_t *acc_len)
+{
+    const store_table *t = store_table_pin(F.store, table);
+    assert_non_null(t);
+    size_t ml = t->meta ? t->meta_len : 0;
+    size_t need = *acc_len + strlen(table) + ml + 16;
+    *acc = realloc(*acc, need);
+    assert_non_null(*acc);
+    int w = snprintf(*acc + *acc_len, need - *acc_len, "== meta %s\n%.*s\n", table, (int)ml,
+                     t->meta ? t->meta : "");
+    assert_true(w > 0 && (size_t)w < need - *acc_len);
+    *acc_len += (size_t)w;
+    store_table_unpin(F.store, t);
+}
+
 static char *dump_state(void)
 {
     char *acc = NULL;
@@ -193,6 +209,7 @@ static char *dump_state(void)
         dump_scan(TABLES[t], NULL, &acc, &len);
         for (size_t i = 0; INDEXES[t][i]; i++)
             dump_scan(TABLES[t], INDEXES[t][i], &acc, &len);
+        dump_meta(TABLES[t], &acc, &len);
     }
     return acc;
 }
@@ -575,8 +592,8 @@ static void test_table_subresources(void **state)
          "\\'Effect\\':\\'Allow\\',\\'Principal\\':{\\'AWS\\':\\'*\\'},\\'Action\\':"
          "\\'dynamodb:Query\\',\\'Resource\\':[\\'*\\']}]}'}",
          400, false},
-        {"GetResourcePolicy", "{'ResourceArn':'arn:aws:dynamodb:us-east-1:000000000000:table/fat2'}",
-         400, false},
+        {"GetResourcePolicy",
+         "{'ResourceArn':'arn:aws:dynamodb:us-east-1:000000000000:table/fat2'}", 400, false},
         {"DeleteResourcePolicy",
          "{'ResourceArn':'arn:aws:dynamodb:us-east-1:000000000000:table/fat2',"
          "'ExpectedRevisionId':'1'}",
@@ -586,6 +603,46 @@ static void test_table_subresources(void **state)
         {"DescribeGlobalTable", "{'GlobalTableName':'fat2'}", 400, false},
     };
     run_ddb_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
+/* A table change answered 200 under a failed allocation made exactly the change the reference
+ * made: TagResource once read a table's metadata it could not parse (jansson out of memory)
+ * as {} and wrote the tags back into an otherwise empty metadata, 200, the table's billing
+ * mode, throughput, TableId and policies gone.  (Only the 200 answers are held to this here;
+ * a 500 run of TagResource can still leave a changed catalog entry behind, a finding not yet
+ * understood: reported, see 390fd06.) */
+static void test_table_change_200_is_the_change(void **state)
+{
+    (void)state;
+    char *body = dq("{'ResourceArn':'arn:aws:dynamodb:us-east-1:000000000000:table/fat2',"
+                    "'Tags':[{'Key':'ft','Value':'v1'}]}");
+    char *before = dump_state();
+    reply ref;
+    fa_arm(0);
+    ddb_raw("TagResource", body, &ref);
+    long total = fa_disarm(NULL);
+    assert_int_equal(ref.status, 200);
+    char *after = dump_state();
+    assert_string_not_equal(before, after); /* the metadata is part of the state */
+    for (long n = 1; n <= total + 5; n++) {
+        reply r;
+        fa_arm(n);
+        ddb_raw("TagResource", body, &r);
+        fa_disarm(NULL);
+        if (r.status == 200) {
+            char *now = dump_state();
+            if (strcmp(now, after) != 0)
+                fail_msg("TagResource, allocation %ld of %ld failed: 200, but the table is not "
+                         "as the reference left it:\n%s\n-- reference:\n%s",
+                         n, total, now, after);
+            free(now);
+        }
+        free(r.body);
+    }
+    free(ref.body);
+    free(before);
+    free(after);
+    free(body);
 }
 
 static void test_transact(void **state)
@@ -980,6 +1037,7 @@ int main(void)
         cmocka_unit_test(test_batch),
         cmocka_unit_test(test_transact),
         cmocka_unit_test(test_table_subresources),
+        cmocka_unit_test(test_table_change_200_is_the_change),
         cmocka_unit_test(test_messaging_send),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
