@@ -124,7 +124,9 @@ int api_call_out_jr_later(api_t *api, const char *op, const struct jread_val *re
  * for an element of an array, the array's name ("Items"); the value (an M) and everything it
  * points to live in the request's arena and are valid only during the call: copy what must
  * outlive it.  A nonzero return fails the call with ERR_NOMEM.  The reply's other members
- * (Count, ConsumedCapacity, ...) are not handed over. */
+ * (Count, ConsumedCapacity, ...) are not handed over.  For Query and Scan, item() runs while
+ * the store reads the page, inside its read transaction (4993155): it must not write, wait
+ * for a write, or block; reading is safe. */
 struct av;
 typedef struct api_sink {
     int (*item)(void *ctx, const char *key, const struct av *item);
