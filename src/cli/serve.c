@@ -581,9 +581,9 @@ int cli_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    /* The ports first: one in use is refused before a data dir is created or opened, and a
-     * client that connects while the store opens waits in the backlog for its answer instead
-     * of being refused and retrying (start-up to the first answer, issue 13.4). */
+    /* The ports are bound first: one in use is refused before a data dir is created or
+     * opened.  They listen only once everything is ready (http_server_start): a connection
+     * accepted is a server that answers, --demo's data included. */
     int ddb_port = o.dynamodb_port, api_port = o.api_port;
     if (!remote && http_bind_listener(o.host, o.dynamodb_port, &ddb_fd, &ddb_port, &e))
         goto fail;

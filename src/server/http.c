@@ -1539,7 +1539,7 @@ int http_bind_listener(const char *host, int port, int *fd, int *bound, err_t *e
     int on = 1;
     if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) ||
         (family == AF_INET6 && setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on)) ||
-        bind(s, (struct sockaddr *)&addr, alen) || listen(s, 4096)) {
+        bind(s, (struct sockaddr *)&addr, alen)) {
         if (s >= 0)
             close(s);
         return err_set(e, ERR_IO, "cannot listen on %s port %d (in use or not permitted)", host,
@@ -1556,8 +1556,8 @@ int http_bind_listener(const char *host, int port, int *fd, int *bound, err_t *e
     return 0;
 }
 
-/* fd: a socket from http_bind_listener (taken: libmicrohttpd closes it when it stops; closed
- * here on failure), or -1 to bind port here. */
+/* fd: a socket http_bind_listener bound (taken: it listens from here on, libmicrohttpd closes
+ * it when it stops; closed here on failure), or -1 to bind port here. */
 static int http_listen(http_server *srv, http_listener *l, bool rest, int port, int fd,
                        err_t *e)
 {
@@ -1585,7 +1585,9 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     int family;
     if (fd >= 0) {
         memset(&addr, 0, sizeof addr);
-        if (getsockname(fd, (struct sockaddr *)&addr, &alen) != 0) {
+        /* listening only now, with everything ready: a client (or a readiness check) that
+         * connects is answered, never parked in the backlog while the store opens */
+        if (getsockname(fd, (struct sockaddr *)&addr, &alen) != 0 || listen(fd, 4096) != 0) {
             close(fd);
             return err_set(e, ERR_IO, "the listening socket for port %d: %s", port,
                            strerror(errno));

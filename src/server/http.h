@@ -81,10 +81,10 @@ typedef struct http_config {
     const char *host;            /* address to bind, default "127.0.0.1" ("::1", "0.0.0.0") */
     int dynamodb_port;           /* 0 = any free port, < 0 = no DynamoDB listener */
     int api_port;                /* 0 = any free port, < 0 = no REST listener */
-    int dynamodb_fd, api_fd;     /* a socket http_bind_listener bound and listens on for that
-                                    listener (its port is then the one given above), taken
-                                    over by http_server_start, which closes it on failure;
-                                    -1 (the default) = http_server_start binds the port */
+    int dynamodb_fd, api_fd;     /* a socket http_bind_listener bound for that listener (its
+                                    port is then the one given above), taken over by
+                                    http_server_start, which listens on it (closes it on
+                                    failure); -1 (the default) = it binds the port itself */
     unsigned threads;            /* polling threads per listener; 0 = default (one per CPU) */
     unsigned pool_threads;       /* blocking-request threads, both listeners; 0 = default */
     bool rest_blocking;          /* every REST request may block (a remote endpoint) */
@@ -107,10 +107,11 @@ typedef struct http_config {
 
 void http_config_default(http_config *c);
 
-/* Binds host:port and listens (SO_REUSEADDR; an IPv6 address only, as the listeners do), so
- * that a server can take its ports before the rest of its start (ddbchat serve: a port in
- * use is refused before a data dir is opened, and a client that connects while the store
- * opens waits in the backlog instead of being refused).  *fd: the socket (close-on-exec),
+/* Binds host:port (SO_REUSEADDR; an IPv6 address only, as the listeners do) without
+ * listening yet, so that a server can take its ports before the rest of its start (ddbchat
+ * serve: a port in use is refused before a data dir is created or opened); it listens once
+ * http_server_start has everything ready, so that a connection accepted means a server that
+ * answers (readiness checks that only connect rely on it).  *fd: the socket (close-on-exec),
  * for http_config's dynamodb_fd / api_fd; *bound: its port (port 0 = a free one).
  * ERR_IO (in use or not permitted), ERR_VALIDATION (a host that does not resolve). */
 int http_bind_listener(const char *host, int port, int *fd, int *bound, err_t *e);

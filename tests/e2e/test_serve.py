@@ -423,9 +423,9 @@ def test_port_in_use_fails_and_port_is_reusable_after_stop():
 
 @pytest.mark.parametrize("flag", ["--dynamodb-port", "--api-port"])
 def test_busy_port_is_refused_before_the_data_dir_is_created(flag):
-    # The listeners' ports are bound first (issue 13.4: a client connecting while the store
-    # opens then waits in the backlog): a busy one stops the start before a data dir is
-    # created or opened.
+    # The listeners' ports are bound first: a busy one stops the start before a data dir is
+    # created or opened.  (They listen only once the server is ready: see
+    # test_messaging_sse's --demo start, whose readiness check only connects.)
     import socket
     busy = socket.socket()
     busy.bind(("127.0.0.1", 0))
