@@ -46,6 +46,12 @@ typedef struct msg_backend_ops {
      * then converts call's tree (ddbjson_to_item). */
     int (*call_items)(msg_backend *b, const char *op, json_t *req, const struct api_sink *sink,
                       json_t **out_err_extra, err_t *e);
+    /* The data's version now, without waiting: it changes with every commit that could
+     * change what a read answers (embedded: the engine's last transaction id, every process
+     * sharing the data dir included).  A read made after taking version v answers what any
+     * later read answers while the version is still v (the user lookup's cache in
+     * service.c).  May be NULL: nothing is cached. */
+    uint64_t (*version)(msg_backend *b);
 } msg_backend_ops;
 
 enum { MSG_CHANGE_NONE = 0, MSG_CHANGE_ANY = 1, MSG_CHANGE_KEYS = 2, MSG_CHANGE_POLL = 3 };

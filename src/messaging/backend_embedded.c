@@ -40,6 +40,12 @@ static int embedded_wait_change(msg_backend *b, uint64_t *seq, int timeout_ms,
     return MSG_CHANGE_ANY;
 }
 
+static uint64_t embedded_version(msg_backend *b)
+{
+    embedded_backend *eb = (embedded_backend *)b;
+    return api_change_wait(eb->api, 0, 0); /* no wait: the current commit id */
+}
+
 static void embedded_free(msg_backend *b)
 {
     free(b);
@@ -51,6 +57,7 @@ static const msg_backend_ops embedded_ops = {
     .name = "embedded",
     .wait_change = embedded_wait_change,
     .call_items = embedded_call_items,
+    .version = embedded_version,
 };
 
 int msg_backend_embedded_new(api_t *api, msg_backend **out, err_t *e)

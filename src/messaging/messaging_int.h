@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <pthread.h>
 #include <stddef.h>
 
 #include "base/err.h"
@@ -14,6 +15,9 @@
 #include "messaging/msg_err.h"
 #include "messaging/service.h"
 
+#define MSGI_USER_SETS 16
+#define MSGI_USER_WAYS 16
+struct msgi_user_entry;
 struct msg_service {
     msg_backend *backend; /* borrowed */
     msg_config cfg;       /* pointers below point into this struct's own copies */
@@ -24,6 +28,14 @@ struct msg_service {
     char *cors_origin;
     msg_events *events; /* live delivery (events.h), set once before serving; NULL = none */
     struct msg_jwt_cache *jwt_cache; /* verified bearer tokens (auth.h); owned */
+    /* users looked up by uuid, each with the backend's version it was read at (service.c
+     * msg_user_by_uuid); only with a backend that has a version */
+    pthread_mutex_t users_mu;
+    bool users_init;             /* users_mu initialised */
+    unsigned char users_key[16]; /* siphash key */
+    unsigned long long users_hits;
+    struct msgi_user_entry *users[MSGI_USER_SETS * MSGI_USER_WAYS];
+    unsigned users_next[MSGI_USER_SETS]; /* the way replaced next in each set */
 };
 
 /* {"S": s}; NULL on OOM. */

@@ -9,6 +9,7 @@
 #include "messaging/auth.h"
 #include "api/api.h"
 #include "base/arena.h"
+#include "base/siphash.h"
 #include "value/av.h"
 #include "value/ddbjson.h"
 #include "value/jout.h"
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 /* ---- lifecycle ---------------------------------------------------------------------- */
@@ -115,7 +117,11 @@ int msg_service_new(msg_backend *b, const msg_config *cfg, msg_service **out, er
         s->cfg.page_conversations = MSG_PAGE_CONVERSATIONS;
     if (s->cfg.max_retries <= 0)
         s->cfg.max_retries = 200;
-    int crc = msg_jwt_cache_new(&s->jwt_cache);
+    pthread_mutex_init(&s->users_mu, NULL);
+    s->users_init = true;
+    int crc = getrandom(s->users_key, sizeof s->users_key, 0) == (ssize_t)sizeof s->users_key
+                  ? msg_jwt_cache_new(&s->jwt_cache)
+                  : ERR_INTERNAL;
     if (crc) {
         msg_service_free(s);
         return err_set(e, crc, crc == ERR_NOMEM ? "out of memory" : "no random bytes");
@@ -134,6 +140,10 @@ void msg_service_free(msg_service *s)
     free(s->jwt_claim);
     free(s->cors_origin);
     msg_jwt_cache_free(s->jwt_cache);
+    for (size_t i = 0; i < MSGI_USER_SETS * MSGI_USER_WAYS; i++)
+        free(s->users[i]);
+    if (s->users_init)
+        pthread_mutex_destroy(&s->users_mu);
     free(s);
 }
 
@@ -465,10 +475,85 @@ static int user_item(void *ctx, const char *key, const av_t *item)
     return 0;
 }
 
+/* The user cache: a user row found at backend version v answers a later lookup of the same
+ * uuid while the version is still v (no commit since, by any process: the same answer a new
+ * GetItem would give); a commit anywhere empties it in effect (issue 13: every REST request
+ * looks its caller up).  16 sets of 16 ways, a way per uuid, round-robin replacement. */
+struct msgi_user_entry {
+    uint64_t version;
+    msg_user u;
+    size_t len;
+    char uuid[]; /* the uuid looked up (up to 200 bytes), NUL */
+};
+
+static struct msgi_user_entry **user_set(msg_service *s, const char *uuid, size_t len)
+{
+    uint64_t h = siphash24(s->users_key, (const unsigned char *)uuid, len);
+    return &s->users[(size_t)(h % MSGI_USER_SETS) * MSGI_USER_WAYS];
+}
+
+static bool user_cached(msg_service *s, uint64_t version, const char *uuid, msg_user *out)
+{
+    size_t len = strlen(uuid);
+    struct msgi_user_entry **set = user_set(s, uuid, len);
+    bool hit = false;
+    pthread_mutex_lock(&s->users_mu);
+    for (size_t w = 0; w < MSGI_USER_WAYS; w++) {
+        struct msgi_user_entry *x = set[w];
+        if (x && x->version == version && x->len == len && memcmp(x->uuid, uuid, len) == 0) {
+            *out = x->u;
+            s->users_hits++;
+            hit = true;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->users_mu);
+    return hit;
+}
+
+static void user_remember(msg_service *s, uint64_t version, const char *uuid, const msg_user *u)
+{
+    size_t len = strlen(uuid);
+    struct msgi_user_entry *nx = malloc(sizeof *nx + len + 1); /* none: just not cached */
+    if (!nx)
+        return;
+    nx->version = version;
+    nx->u = *u;
+    nx->len = len;
+    memcpy(nx->uuid, uuid, len + 1);
+    struct msgi_user_entry **set = user_set(s, uuid, len);
+    size_t set_i = (size_t)(set - s->users) / MSGI_USER_WAYS;
+    pthread_mutex_lock(&s->users_mu);
+    size_t v = MSGI_USER_WAYS;
+    for (size_t w = 0; w < MSGI_USER_WAYS && v == MSGI_USER_WAYS; w++)
+        if (set[w] && set[w]->len == len && memcmp(set[w]->uuid, uuid, len) == 0)
+            v = w; /* its older entry */
+    if (v == MSGI_USER_WAYS)
+        v = s->users_next[set_i]++ % MSGI_USER_WAYS;
+    struct msgi_user_entry *old = set[v];
+    set[v] = nx;
+    pthread_mutex_unlock(&s->users_mu);
+    free(old);
+}
+
+unsigned long long msg_user_cache_hits(msg_service *s)
+{
+    pthread_mutex_lock(&s->users_mu);
+    unsigned long long h = s->users_hits;
+    pthread_mutex_unlock(&s->users_mu);
+    return h;
+}
+
 int msg_user_by_uuid(msg_service *s, const char *uuid, msg_user *out, err_t *e)
 {
     if (!uuid || !*uuid || strlen(uuid) > 200)
         return msg_fail(e, MSG_E_UNKNOWN_USER);
+    /* the version before the read: a commit between the two makes the entry older than its
+     * row, never newer (the next lookup then reads again) */
+    bool versioned = s->backend->ops->version != NULL;
+    uint64_t version = versioned ? s->backend->ops->version(s->backend) : 0;
+    if (versioned && user_cached(s, version, uuid, out))
+        return 0;
     char pk[256];
     snprintf(pk, sizeof pk, "USER#%s", uuid);
     memset(out, 0, sizeof *out);
@@ -486,6 +571,8 @@ int msg_user_by_uuid(msg_service *s, const char *uuid, msg_user *out, err_t *e)
     }
     if (!rd.found)
         return msg_failf(e, MSG_E_UNKNOWN_USER, "no user %s", uuid);
+    if (versioned)
+        user_remember(s, version, uuid, out);
     return 0;
 }
 

@@ -153,6 +153,10 @@ int msg_user_add(msg_service *s, const char *handle, const char *display_name, c
  * before any lookup. */
 int msg_user_by_handle(msg_service *s, const char *handle, msg_user *out, err_t *e);
 int msg_user_by_uuid(msg_service *s, const char *uuid, msg_user *out, err_t *e);
+/* Lookups msg_user_by_uuid answered from its cache so far: a user found at the backend's
+ * version v (backend.h) is kept and answers again while the version is still v (no commit
+ * since); a backend without a version (remote) is never cached. */
+unsigned long long msg_user_cache_hits(msg_service *s);
 
 /* ---- messages and conversations --------------------------------------------------- */
 

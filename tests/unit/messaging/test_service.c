@@ -140,6 +140,47 @@ static void test_users(void **state)
     assert_string_equal(f.uuid, "aaaaaaaa-0000-4000-8000-000000000001");
 }
 
+/* msg_user_by_uuid's cache (issue 13: every REST request looks its caller up): a second
+ * lookup with no commit between is answered from it, the same user; after a commit -- here
+ * the user row rewritten with another display name through the backend, as any DynamoDB
+ * client may -- the lookup reads the new row.  A backend without a version (remote) is never
+ * cached. */
+static void test_user_cache(void **state)
+{
+    (void)state;
+    msg_user u, got;
+    err_t e = {0};
+    assert_int_equal(msg_user_add(S, "cachey", "Cache One", NULL, &u, &e), 0);
+    unsigned long long hit = ENV.backend->ops->version ? 1 : 0, h0 = msg_user_cache_hits(S);
+    assert_int_equal(msg_user_by_uuid(S, u.uuid, &got, &e), 0);
+    assert_int_equal(msg_user_by_uuid(S, u.uuid, &got, &e), 0);
+    assert_string_equal(got.display_name, "Cache One");
+    assert_string_equal(got.handle, "cachey");
+    assert_int_equal(msg_user_cache_hits(S), h0 + hit);
+
+    char pk[128];
+    snprintf(pk, sizeof pk, "USER#%s", u.uuid);
+    json_t *req = json_pack("{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}}", "TableName",
+                            ENV.table, "Item", "pk", "S", pk, "sk", "S", "USER", "uuid", "S",
+                            u.uuid, "handle", "S", "cachey", "display_name", "S", "Cache Two");
+    json_t *resp = NULL;
+    assert_int_equal(msg_backend_call(ENV.backend, "PutItem", req, &resp, &e), 0);
+    json_decref(req);
+    json_decref(resp);
+    assert_int_equal(msg_user_by_uuid(S, u.uuid, &got, &e), 0);
+    assert_string_equal(got.display_name, "Cache Two");
+    assert_int_equal(msg_user_cache_hits(S), h0 + hit);
+    assert_int_equal(msg_user_by_uuid(S, u.uuid, &got, &e), 0);
+    assert_string_equal(got.display_name, "Cache Two");
+    assert_int_equal(msg_user_cache_hits(S), h0 + 2 * hit);
+
+    /* an unknown uuid is not cached: still unknown, no hit */
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(msg_user_by_uuid(S, "00000000-0000-4000-8000-00000000cafe", &got, &e),
+                         ERR_NOT_FOUND);
+    assert_int_equal(msg_user_cache_hits(S), h0 + 2 * hit);
+}
+
 static void test_validation(void **state)
 {
     msg_user a = add_user("val_a", "Val A");
@@ -1031,6 +1072,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schema_twice),
         cmocka_unit_test(test_users),
+        cmocka_unit_test(test_user_cache),
         cmocka_unit_test(test_validation),
         cmocka_unit_test(test_conversation_flow),
         cmocka_unit_test(test_paging),
