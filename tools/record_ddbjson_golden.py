@@ -54,18 +54,27 @@ def nest(n, leaf, kind="M"):
     return json.dumps(v)
 
 
-# Our answers where the oracle gives a 500 (real DynamoDB: SerializationException).
-SER_LIST = "Start of list found where not expected"
-SER_MAP = "Start of structure or map found where not expected."
+# Our answers where the oracle gives a 500 or converts a wrong JSON token (real DynamoDB:
+# SerializationException naming the token and the slot's Java type; the texts of dynalite's
+# newest test helper, assertType, checked against AWS, and of Dynoxide's serde mapping).
+SER_MAP = "Start of structure or map found where not expected"
 SER_VALUE = "Unexpected value type in payload"
-SER_NUM_STR = ("class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be "
-               "converted to an String")
-SER_NUM_BLOB = ("class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be "
-                "converted to an Blob")
+SER_FIELD = "Unexpected field type"
+SER_COLL = "Unrecognized collection type class "
+SER_COLL_STR = SER_COLL + "java.lang.String"
+SER_COLL_BOOL = SER_COLL + "java.lang.Boolean"
+SER_COLL_AV = SER_COLL + "com.amazonaws.dynamodb.v20120810.AttributeValue"
+SER_COLL_MAP = ("Unrecognized collection type java.util.Map<java.lang.String, "
+                "com.amazonaws.dynamodb.v20120810.AttributeValue>")
+SER_BLOB = "only base-64-encoded strings are convertible to bytes"
+SER_BOOL_STR = "Unexpected token received from parser"
+TO_STR, TO_BOOL = " cannot be converted to String", " cannot be converted to Boolean"
 B64_LEN = "Base64 encoded length is expected a multiple of 4 bytes but found: %d"
 B64_CHAR = "Invalid Base64 character"
 WHY_500 = "DynamoDB Local answers 500 InternalFailure; real DynamoDB: SerializationException"
-WHY_REAL = "DynamoDB Local converts JSON reals through a double; ddbchat never does"
+WHY_REAL = "DynamoDB Local converts JSON reals through a double; real DynamoDB: SerializationException"
+WHY_TOKEN = ("DynamoDB Local converts a wrong JSON token (numbers and booleans for S/N/SS/NS, "
+             "strings and numbers for BOOL/NULL); real DynamoDB: SerializationException")
 
 # (name, raw JSON of attribute "a" (or None), raw extra attributes, deviation or None)
 CASES = [
@@ -74,8 +83,8 @@ CASES = [
     ("s_empty", '{"S":""}', None, None),
     ("s_unicode", '{"S":"\\u00e9\\u4e2d\\ud83d\\ude00"}', None, None),
     ("s_nul_byte", '{"S":"a\\u0000b"}', None, None),
-    ("s_from_integer", '{"S":12}', None, None),
-    ("s_from_bool", '{"S":false}', None, None),
+    ("s_from_integer", '{"S":12}', None, {"error_type": "SerializationException", "message": "NUMBER_VALUE" + TO_STR, "deviation": WHY_TOKEN}),
+    ("s_from_bool", '{"S":false}', None, {"error_type": "SerializationException", "message": "FALSE_VALUE" + TO_STR, "deviation": WHY_TOKEN}),
     ("n_integer", '{"N":"42"}', None, None),
     ("n_leading_trailing_zeros", '{"N":"01.50"}', None, None),
     ("n_negative_zero", '{"N":"-0.0"}', None, None),
@@ -87,7 +96,7 @@ CASES = [
     ("n_large", '{"N":"9.9999999999999999999999999999999999999e125"}', None, None),
     ("n_38_digits", '{"N":"12345678901234567890123456789012345678"}', None, None),
     ("n_trailing_zeros_beyond_38", '{"N":"123456789012345678901234567890123456780000"}', None, None),
-    ("n_from_integer", '{"N":7}', None, None),
+    ("n_from_integer", '{"N":7}', None, {"error_type": "SerializationException", "message": "NUMBER_VALUE" + TO_STR, "deviation": WHY_TOKEN}),
     ("b_bytes", '{"B":"AQID"}', None, None),
     ("b_empty", '{"B":""}', None, None),
     ("b_padding", '{"B":"AA=="}', None, None),
@@ -95,15 +104,15 @@ CASES = [
     ("b_plus_slash", '{"B":"+/+/"}', None, None),
     ("bool_true", '{"BOOL":true}', None, None),
     ("bool_false", '{"BOOL":false}', None, None),
-    ("bool_from_string", '{"BOOL":"true"}', None, None),
-    ("bool_from_string_upper", '{"BOOL":"FALSE"}', None, None),
-    ("bool_from_integer", '{"BOOL":1}', None, None),
-    ("bool_from_zero", '{"BOOL":0}', None, None),
+    ("bool_from_string", '{"BOOL":"true"}', None, {"error_type": "SerializationException", "message": SER_BOOL_STR, "deviation": WHY_TOKEN}),
+    ("bool_from_string_upper", '{"BOOL":"FALSE"}', None, {"error_type": "SerializationException", "message": SER_BOOL_STR, "deviation": WHY_TOKEN}),
+    ("bool_from_integer", '{"BOOL":1}', None, {"error_type": "SerializationException", "message": "NUMBER_VALUE" + TO_BOOL, "deviation": WHY_TOKEN}),
+    ("bool_from_zero", '{"BOOL":0}', None, {"error_type": "SerializationException", "message": "NUMBER_VALUE" + TO_BOOL, "deviation": WHY_TOKEN}),
     ("null_true", '{"NULL":true}', None, None),
-    ("null_from_string", '{"NULL":"true"}', None, None),
+    ("null_from_string", '{"NULL":"true"}', None, {"error_type": "SerializationException", "message": SER_BOOL_STR, "deviation": WHY_TOKEN}),
     ("ss", '{"SS":["b","a","c"]}', None, None),
     ("ss_with_empty_string", '{"SS":["a",""]}', None, None),
-    ("ss_from_integers", '{"SS":[1,"2"]}', None, None),
+    ("ss_from_integers", '{"SS":[1,"2"]}', None, {"error_type": "SerializationException", "message": "NUMBER_VALUE" + TO_STR, "deviation": WHY_TOKEN}),
     ("ns", '{"NS":["3","1.50","-2"]}', None, None),
     ("bs", '{"BS":["AQ==","AA=="]}', None, None),
     ("bs_with_empty", '{"BS":["AA==",""]}', None, None),
@@ -127,7 +136,7 @@ CASES = [
     ("m_and_l", '{"M":{},"L":[]}', None, None),
     # --- per-type validation
     ("null_false", '{"NULL":false}', None, None),
-    ("null_from_zero", '{"NULL":0}', None, None),
+    ("null_from_zero", '{"NULL":0}', None, {"error_type": "SerializationException", "message": "NUMBER_VALUE" + TO_BOOL, "deviation": WHY_TOKEN}),
     ("ss_empty", '{"SS":[]}', None, None),
     ("ns_empty", '{"NS":[]}', None, None),
     ("bs_empty", '{"BS":[]}', None, None),
@@ -155,7 +164,7 @@ CASES = [
     ("n_overflow", '{"N":"1e126"}', None, None),
     ("n_underflow", '{"N":"1e-131"}', None, None),
     ("n_precision", '{"N":"1.23456789012345678901234567890123456789"}', None, None),
-    ("n_from_bool", '{"N":true}', None, None),
+    ("n_from_bool", '{"N":true}', None, {"error_type": "SerializationException", "message": "TRUE_VALUE" + TO_STR, "deviation": WHY_TOKEN}),
     ("m_empty_name", '{"M":{"":{"S":"x"}}}', None, None),
     ("m_member_no_type", '{"M":{"a":{}}}', None, None),
     ("l_member_no_type", '{"L":[{}]}', None, None),
@@ -172,23 +181,23 @@ CASES = [
     ("null_attribute_in_document_order_1", 'null', '"b":{"N":"x"}', None),
     ("null_attribute_in_document_order_2", None, '"b":{"N":"x"},"a":null', None),
     ("null_member_after_bad_member", '{"M":{"c":{"N":"x"},"d":null}}', None, None),
-    ("null_attribute_then_bad_shape", 'null', '"b":{"S":["x"]}', {"error_type": "SerializationException", "message": SER_LIST, "deviation": WHY_500}),
-    ("ss_mixed_string_integer", '{"SS":["a",1]}', None, None),
-    ("ns_bool_member", '{"NS":[true]}', None, None),
-    ("n_negative_integer_json", '{"N":-5}', None, None),
+    ("null_attribute_then_bad_shape", 'null', '"b":{"S":["x"]}', {"error_type": "SerializationException", "message": SER_COLL_STR, "deviation": WHY_500}),
+    ("ss_mixed_string_integer", '{"SS":["a",1]}', None, {"error_type": "SerializationException", "message": "NUMBER_VALUE" + TO_STR, "deviation": WHY_TOKEN}),
+    ("ns_bool_member", '{"NS":[true]}', None, {"error_type": "SerializationException", "message": "TRUE_VALUE" + TO_STR, "deviation": WHY_TOKEN}),
+    ("n_negative_integer_json", '{"N":-5}', None, {"error_type": "SerializationException", "message": "NUMBER_VALUE" + TO_STR, "deviation": WHY_TOKEN}),
     ("n_exponent_only_zero", '{"N":"0e999"}', None, None),
     ("n_exponent_overflow", '{"N":"10e125"}', None, None),
     ("n_two_dots", '{"N":"1.2.3"}', None, None),
     ("n_sign_only", '{"N":"-"}', None, None),
-    ("null_from_upper_string", '{"NULL":"TRUE"}', None, None),
+    ("null_from_upper_string", '{"NULL":"TRUE"}', None, {"error_type": "SerializationException", "message": SER_BOOL_STR, "deviation": WHY_TOKEN}),
     ("both_null_json", '{"M":null,"L":null}', None, None),
-    ("shape_bool_digit_string", '{"BOOL":"1"}', None, {"error_type": "SerializationException", "message": SER_VALUE, "deviation": WHY_500}),
+    ("shape_bool_digit_string", '{"BOOL":"1"}', None, {"error_type": "SerializationException", "message": SER_BOOL_STR, "deviation": WHY_500}),
     ("shape_attribute_string", '"x"', None, {"error_type": "SerializationException", "message": SER_VALUE, "deviation": WHY_500}),
-    ("shape_attribute_list", '[]', None, {"error_type": "SerializationException", "message": SER_LIST, "deviation": WHY_500}),
+    ("shape_attribute_list", '[]', None, {"error_type": "SerializationException", "message": SER_COLL_AV, "deviation": WHY_500}),
     ("shape_l_member_number", '{"L":[1]}', None, {"error_type": "SerializationException", "message": SER_VALUE, "deviation": WHY_500}),
     ("shape_m_member_string", '{"M":{"a":"x"}}', None, {"error_type": "SerializationException", "message": SER_VALUE, "deviation": WHY_500}),
-    ("shape_bs_number_member", '{"BS":[1]}', None, {"error_type": "SerializationException", "message": SER_NUM_BLOB, "deviation": WHY_500}),
-    ("shape_ss_list_member", '{"SS":[["a"]]}', None, {"error_type": "SerializationException", "message": SER_LIST, "deviation": WHY_500}),
+    ("shape_bs_number_member", '{"BS":[1]}', None, {"error_type": "SerializationException", "message": SER_BLOB, "deviation": WHY_500}),
+    ("shape_ss_list_member", '{"SS":[["a"]]}', None, {"error_type": "SerializationException", "message": SER_COLL_STR, "deviation": WHY_500}),
     # --- the order DynamoDB checks things in
     ("order_set_empty_before_two_types", '{"N":"1","NS":[]}', None, None),
     ("order_null_false_before_two_types", '{"S":"x","NULL":false}', None, None),
@@ -206,26 +215,26 @@ CASES = [
     ("top_level_empty_name", None, '"":{"S":"x"}', None),
     ("top_level_empty_name_value_first", None, '"":{"N":"x"}', None),
     # --- shapes (SerializationException in real DynamoDB)
-    ("shape_ss_not_list", '{"SS":"a"}', None, {"error_type": "SerializationException", "message": SER_VALUE, "deviation": WHY_500}),
-    ("shape_m_list", '{"M":[]}', None, {"error_type": "SerializationException", "message": SER_LIST, "deviation": WHY_500}),
+    ("shape_ss_not_list", '{"SS":"a"}', None, {"error_type": "SerializationException", "message": SER_FIELD, "deviation": WHY_500}),
+    ("shape_m_list", '{"M":[]}', None, {"error_type": "SerializationException", "message": SER_COLL_MAP, "deviation": WHY_500}),
     ("shape_l_object", '{"L":{}}', None, {"error_type": "SerializationException", "message": SER_MAP, "deviation": WHY_500}),
-    ("shape_s_list", '{"S":["a"]}', None, {"error_type": "SerializationException", "message": SER_LIST, "deviation": WHY_500}),
+    ("shape_s_list", '{"S":["a"]}', None, {"error_type": "SerializationException", "message": SER_COLL_STR, "deviation": WHY_500}),
     ("shape_s_object", '{"S":{"a":1}}', None, {"error_type": "SerializationException", "message": SER_MAP, "deviation": WHY_500}),
-    ("shape_n_list", '{"N":["1"]}', None, {"error_type": "SerializationException", "message": SER_LIST, "deviation": WHY_500}),
-    ("shape_b_number", '{"B":1}', None, {"error_type": "SerializationException", "message": SER_NUM_BLOB, "deviation": WHY_500}),
-    ("shape_bool_word", '{"BOOL":"yes"}', None, {"error_type": "SerializationException", "message": SER_VALUE, "deviation": WHY_500}),
-    ("shape_bool_list", '{"BOOL":[true]}', None, {"error_type": "SerializationException", "message": SER_LIST, "deviation": WHY_500}),
-    ("shape_null_word", '{"NULL":"x"}', None, {"error_type": "SerializationException", "message": SER_VALUE, "deviation": WHY_500}),
+    ("shape_n_list", '{"N":["1"]}', None, {"error_type": "SerializationException", "message": SER_COLL_STR, "deviation": WHY_500}),
+    ("shape_b_number", '{"B":1}', None, {"error_type": "SerializationException", "message": SER_BLOB, "deviation": WHY_500}),
+    ("shape_bool_word", '{"BOOL":"yes"}', None, {"error_type": "SerializationException", "message": SER_BOOL_STR, "deviation": WHY_500}),
+    ("shape_bool_list", '{"BOOL":[true]}', None, {"error_type": "SerializationException", "message": SER_COLL_BOOL, "deviation": WHY_500}),
+    ("shape_null_word", '{"NULL":"x"}', None, {"error_type": "SerializationException", "message": SER_BOOL_STR, "deviation": WHY_500}),
     ("shape_bs_null_member", '{"BS":[null]}', None, {"error_type": "SerializationException", "message": SER_VALUE, "deviation": WHY_500}),
-    ("shape_before_validation", '{"N":"x"}', '"b":{"S":["x"]}', {"error_type": "SerializationException", "message": SER_LIST, "deviation": WHY_500}),
+    ("shape_before_validation", '{"N":"x"}', '"b":{"S":["x"]}', {"error_type": "SerializationException", "message": SER_COLL_STR, "deviation": WHY_500}),
     ("b64_bad_length", '{"B":"AAA"}', None, {"error_type": "SerializationException", "message": B64_LEN % 3, "deviation": WHY_500}),
     ("b64_no_padding", '{"B":"AQ"}', None, {"error_type": "SerializationException", "message": B64_LEN % 2, "deviation": WHY_500}),
     ("b64_bad_char", '{"B":"!!!!"}', None, {"error_type": "SerializationException", "message": B64_CHAR, "deviation": WHY_500}),
     ("b64_url_alphabet", '{"B":"-_-_"}', None, {"error_type": "SerializationException", "message": B64_CHAR, "deviation": WHY_500}),
     ("b64_bad_in_set", '{"BS":["AA==","AA"]}', None, {"error_type": "SerializationException", "message": B64_LEN % 2, "deviation": WHY_500}),
     ("b64_before_validation", '{"SS":[]}', '"b":{"B":"!"}', {"error_type": "SerializationException", "message": B64_LEN % 1, "deviation": WHY_500}),
-    ("shape_s_real", '{"S":1.5}', None, {"error_type": "SerializationException", "message": SER_NUM_STR, "deviation": WHY_REAL}),
-    ("shape_n_real", '{"N":1.5}', None, {"error_type": "SerializationException", "message": SER_NUM_STR, "deviation": WHY_REAL}),
+    ("shape_s_real", '{"S":1.5}', None, {"error_type": "SerializationException", "message": "DECIMAL_VALUE" + TO_STR, "deviation": WHY_REAL}),
+    ("shape_n_real", '{"N":1.5}', None, {"error_type": "SerializationException", "message": "DECIMAL_VALUE" + TO_STR, "deviation": WHY_REAL}),
 ]
 
 # Key-attribute rules belong to the api layer (ddbjson has no schema): ddbjson accepts these.

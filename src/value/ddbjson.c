@@ -6,9 +6,10 @@
  *
  *  1. Shape (SerializationException): the whole item is checked for JSON types before any
  *     validation, so a malformed value anywhere wins over a validation error anywhere.
- *     JSON null for a type key means "absent".  Like DynamoDB Local, S/N/SS/NS accept JSON
- *     integers and booleans (as their text), BOOL/NULL accept "true"/"false" (any case) and
- *     integers (non-zero = true).  Unknown type keys are ignored.
+ *     JSON null for a type key means "absent".  Each slot takes only its JSON type (S/N/SS/NS
+ *     members a string, B/BS members a base64 string, BOOL/NULL a boolean, SS/NS/BS/L an
+ *     array, M an object); any other token is AWS's SerializationException naming it
+ *     ("NUMBER_VALUE cannot be converted to String", ...).  Unknown type keys are ignored.
  *  2. Validation (ValidationException), attribute by attribute in document order; within one
  *     value the type keys are checked in DynamoDB's fixed order SS, N, NS, BS, M, L, NULL
  *     (whatever their order in the JSON), members of M/L recursively in document order (a
@@ -18,10 +19,10 @@
  * The passes are written once (ddbjson_passes.h) and compiled twice: for jansson trees and
  * for our reader's trees (value/jread.h), through accessor macros.
  *
- * Deviations from DynamoDB Local (which answers these with a 500 InternalFailure, or
- * coerces through a double): shape errors and invalid base64 are SerializationException
- * with real DynamoDB's texts where known; JSON reals for S/N are refused (we never pass
- * numbers through floating point).  The golden file marks each such case "deviation".
+ * Deviations from DynamoDB Local (which answers a shape error with a 500 InternalFailure, and
+ * converts JSON numbers and booleans into S/N/SS/NS, "true"/1 into BOOL/NULL, JSON reals
+ * through a double): shape errors and invalid base64 are SerializationException with AWS's
+ * texts.  The golden file marks each such case "deviation".
  *
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_AttributeValue.html
  */
@@ -80,15 +81,25 @@ bool ddbjson_err_in_start_key(const char *msg)
 #define TXT_NESTING                                                                                \
     "Nesting Levels have exceeded supported limits: Attributes in the item have nested "           \
     "levels beyond supported limit"
-/* SerializationException texts (real DynamoDB's Coral deserializer) */
-#define TXT_SER_LIST "Start of list found where not expected"
-#define TXT_SER_MAP "Start of structure or map found where not expected."
-#define TXT_SER_NUMBER_STRING                                                                      \
-    "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to "       \
-    "an String"
-#define TXT_SER_NUMBER_BLOB                                                                        \
-    "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to "       \
-    "an Blob"
+/* SerializationException texts: AWS's JSON deserializer names the token it read and the Java
+ * type of the slot (dynalite's newest test helper assertType, whose texts are checked against
+ * AWS, and Dynoxide's serde error mapping agree on every text below).  DynamoDB Local instead
+ * converts numbers and booleans for a String slot and "true"/1 for a Boolean slot: the golden
+ * file marks those cases "deviation". */
+#define TXT_SER_MAP "Start of structure or map found where not expected"
+#define TXT_SER_COLL "Unrecognized collection type class "
+#define TXT_SER_LIST_STRING TXT_SER_COLL "java.lang.String"
+#define TXT_SER_LIST_BLOB TXT_SER_COLL "java.nio.ByteBuffer"
+#define TXT_SER_LIST_BOOL TXT_SER_COLL "java.lang.Boolean"
+#define TXT_SER_LIST_AV TXT_SER_COLL "com.amazonaws.dynamodb.v20120810.AttributeValue"
+#define TXT_SER_LIST_MAP                                                                           \
+    "Unrecognized collection type java.util.Map<java.lang.String, "                                \
+    "com.amazonaws.dynamodb.v20120810.AttributeValue>"
+#define TXT_SER_TOKEN_STRING "%s cannot be converted to String"
+#define TXT_SER_TOKEN_BOOL "%s cannot be converted to Boolean"
+#define TXT_SER_BLOB "only base-64-encoded strings are convertible to bytes"
+#define TXT_SER_BOOL_STRING "Unexpected token received from parser"
+#define TXT_SER_FIELD "Unexpected field type"
 #define TXT_SER_VALUE "Unexpected value type in payload"
 #define TXT_SER_B64_LEN "Base64 encoded length is expected a multiple of 4 bytes but found: %zu"
 #define TXT_SER_B64_CHAR "Invalid Base64 character"

@@ -21,7 +21,7 @@
  */
 
 #define fields_of DJ_(fields_of)
-#define ser_container DJ_(ser_container)
+#define scalar_token DJ_(scalar_token)
 #define shape_text DJ_(shape_text)
 #define shape_blob DJ_(shape_blob)
 #define shape_bool DJ_(shape_bool)
@@ -48,20 +48,24 @@ static void fields_of(const DJ_T *j, const DJ_T *f[K__N])
     DJ_FIELDS(j, f);
 }
 
-/* Container where a scalar is expected. */
-static int ser_container(const DJ_T *v, err_t *e)
+/* The token AWS's deserializer names for a JSON scalar that is not a string. */
+static const char *scalar_token(const DJ_T *v)
 {
-    return err_set(e, ERR_SERIALIZATION, "%s", DJ_IS_ARRAY(v) ? TXT_SER_LIST : TXT_SER_MAP);
+    if (DJ_IS_BOOLEAN(v))
+        return DJ_IS_TRUE(v) ? "TRUE_VALUE" : "FALSE_VALUE";
+    return DJ_IS_REAL(v) ? "DECIMAL_VALUE" : "NUMBER_VALUE";
 }
 
-/* A string-typed slot (S, N, SS/NS member): string, integer or boolean. */
+/* A string-typed slot (S, N, SS/NS member): a JSON string only. */
 static int shape_text(const DJ_T *v, err_t *e)
 {
-    if (DJ_IS_STRING(v) || DJ_IS_INTEGER(v) || DJ_IS_BOOLEAN(v))
+    if (DJ_IS_STRING(v))
         return 0;
-    if (DJ_IS_REAL(v))
-        return err_set(e, ERR_SERIALIZATION, TXT_SER_NUMBER_STRING);
-    return ser_container(v, e);
+    if (DJ_IS_ARRAY(v))
+        return err_set(e, ERR_SERIALIZATION, TXT_SER_LIST_STRING);
+    if (DJ_IS_OBJECT(v))
+        return err_set(e, ERR_SERIALIZATION, TXT_SER_MAP);
+    return err_set(e, ERR_SERIALIZATION, TXT_SER_TOKEN_STRING, scalar_token(v));
 }
 
 static int shape_blob(const DJ_T *v, err_t *e)
@@ -69,40 +73,27 @@ static int shape_blob(const DJ_T *v, err_t *e)
     size_t n;
     if (DJ_IS_STRING(v))
         return b64_check(DJ_STR(v), DJ_STRLEN(v), &n, e);
-    if (DJ_IS_NUMBER(v))
-        return err_set(e, ERR_SERIALIZATION, TXT_SER_NUMBER_BLOB);
-    if (DJ_IS_ARRAY(v) || DJ_IS_OBJECT(v))
-        return ser_container(v, e);
-    return err_set(e, ERR_SERIALIZATION, TXT_SER_VALUE);
+    if (DJ_IS_ARRAY(v))
+        return err_set(e, ERR_SERIALIZATION, TXT_SER_LIST_BLOB);
+    if (DJ_IS_OBJECT(v))
+        return err_set(e, ERR_SERIALIZATION, TXT_SER_MAP);
+    return err_set(e, ERR_SERIALIZATION, TXT_SER_BLOB);
 }
 
-/* BOOL / NULL: true, false, "true"/"false" (any case), integers. */
+/* BOOL / NULL: a JSON boolean only. */
 static int shape_bool(const DJ_T *v, bool *out, err_t *e)
 {
     if (DJ_IS_BOOLEAN(v)) {
         *out = DJ_IS_TRUE(v);
         return 0;
     }
-    if (DJ_IS_INTEGER(v)) {
-        *out = DJ_INT(v) != 0;
-        return 0;
-    }
-    if (DJ_IS_STRING(v)) {
-        const char *s = DJ_STR(v);
-        size_t n = DJ_STRLEN(v);
-        if (n == 4 && strncasecmp(s, "true", 4) == 0) {
-            *out = true;
-            return 0;
-        }
-        if (n == 5 && strncasecmp(s, "false", 5) == 0) {
-            *out = false;
-            return 0;
-        }
-        return err_set(e, ERR_SERIALIZATION, TXT_SER_VALUE);
-    }
-    if (DJ_IS_ARRAY(v) || DJ_IS_OBJECT(v))
-        return ser_container(v, e);
-    return err_set(e, ERR_SERIALIZATION, TXT_SER_VALUE);
+    if (DJ_IS_STRING(v))
+        return err_set(e, ERR_SERIALIZATION, TXT_SER_BOOL_STRING);
+    if (DJ_IS_ARRAY(v))
+        return err_set(e, ERR_SERIALIZATION, TXT_SER_LIST_BOOL);
+    if (DJ_IS_OBJECT(v))
+        return err_set(e, ERR_SERIALIZATION, TXT_SER_MAP);
+    return err_set(e, ERR_SERIALIZATION, TXT_SER_TOKEN_BOOL, scalar_token(v));
 }
 
 static int shape_value(const DJ_T *j, err_t *e);
@@ -110,7 +101,7 @@ static int shape_value(const DJ_T *j, err_t *e);
 static int shape_array_of(const DJ_T *v, int kind, err_t *e)
 {
     if (!DJ_IS_ARRAY(v))
-        return DJ_IS_OBJECT(v) ? ser_container(v, e) : err_set(e, ERR_SERIALIZATION, TXT_SER_VALUE);
+        return err_set(e, ERR_SERIALIZATION, "%s", DJ_IS_OBJECT(v) ? TXT_SER_MAP : TXT_SER_FIELD);
     size_t i;
     const DJ_T *m;
     for (i = 0; i < DJ_ARR_SIZE(v) && (m = DJ_ARR_GET(v, i)); i++) {
@@ -136,7 +127,7 @@ static int shape_value(const DJ_T *j, err_t *e)
         return 0; /* a null AttributeValue is a validation error, in document order */
     if (!DJ_IS_OBJECT(j)) {
         if (DJ_IS_ARRAY(j))
-            return err_set(e, ERR_SERIALIZATION, TXT_SER_LIST);
+            return err_set(e, ERR_SERIALIZATION, TXT_SER_LIST_AV);
         return err_set(e, ERR_SERIALIZATION, TXT_SER_VALUE);
     }
     const DJ_T *f[K__N];
@@ -163,8 +154,8 @@ static int shape_value(const DJ_T *j, err_t *e)
         rc = shape_array_of(f[K_L], K_L, e);
     if (!rc && f[K_M]) {
         if (!DJ_IS_OBJECT(f[K_M]))
-            return DJ_IS_ARRAY(f[K_M]) ? err_set(e, ERR_SERIALIZATION, TXT_SER_LIST)
-                                       : err_set(e, ERR_SERIALIZATION, TXT_SER_VALUE);
+            return err_set(e, ERR_SERIALIZATION, "%s",
+                           DJ_IS_ARRAY(f[K_M]) ? TXT_SER_LIST_MAP : TXT_SER_FIELD);
         const DJ_T *m;
         DJ_OBJ_FOREACH_VALUE(f[K_M], m)
         {
@@ -176,28 +167,18 @@ static int shape_value(const DJ_T *j, err_t *e)
     return rc;
 }
 
-/* Text of a string-typed slot that passed the shape check: string bytes (borrowed from the
- * JSON), or the text of an integer / boolean written into the arena. */
+/* Text of a string-typed slot that passed the shape check: the string's bytes (borrowed from
+ * the JSON), or nothing for a JSON null member of an SS/NS (refused by validation). */
 static int text_of(ctx_t *c, const DJ_T *v, const char **p, size_t *len)
 {
+    (void)c;
     if (DJ_IS_STRING(v)) {
         *p = DJ_STR(v);
         *len = DJ_STRLEN(v);
-        return 0;
+    } else {
+        *p = "";
+        *len = 0;
     }
-    char tmp[32];
-    int n;
-    if (DJ_IS_INTEGER(v))
-        n = snprintf(tmp, sizeof tmp, "%lld", (long long)DJ_INT(v));
-    else if (DJ_IS_BOOLEAN(v))
-        n = snprintf(tmp, sizeof tmp, "%s", DJ_IS_TRUE(v) ? "true" : "false");
-    else
-        n = 0; /* JSON null inside NS: converts to nothing -> not a number */
-    char *s = arena_strndup(c->a, tmp, (size_t)n);
-    if (!s)
-        return nomem(c);
-    *p = s;
-    *len = (size_t)n;
     return 0;
 }
 static int conv_value(ctx_t *c, const DJ_T *j, int depth, av_t *out);
@@ -447,8 +428,8 @@ static int tree_to_item(const DJ_T *j, arena_t *a, av_t *out, err_t *e)
     ctx_t c = {.a = a, .e = e};
     if (!DJ_IS_OBJECT(j)) {
         if (DJ_IS_ARRAY(j))
-            return err_set(e, ERR_SERIALIZATION, TXT_SER_LIST);
-        return err_set(e, ERR_SERIALIZATION, TXT_SER_VALUE);
+            return err_set(e, ERR_SERIALIZATION, TXT_SER_LIST_MAP);
+        return err_set(e, ERR_SERIALIZATION, TXT_SER_FIELD);
     }
     const DJ_T *m;
     DJ_OBJ_FOREACH_VALUE(j, m)
@@ -461,7 +442,7 @@ static int tree_to_item(const DJ_T *j, arena_t *a, av_t *out, err_t *e)
 }
 
 #undef fields_of
-#undef ser_container
+#undef scalar_token
 #undef shape_text
 #undef shape_blob
 #undef shape_bool

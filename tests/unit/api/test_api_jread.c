@@ -181,13 +181,17 @@ static void test_put_item_same_answers(void **state)
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{'Exists':"
                     "true,'Value':{'S':'x'}},'q':{'Exists':false}},'ConditionalOperator':'AND'}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':null}"},
-        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'x':{'S':5},'y':{'BOOL':'TRUE'}}}"},
-        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'z':{'NULL':'true'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'x':{'S':'5'},'y':{'BOOL':true}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'z':{'NULL':true}}}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ReturnValues':null}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Unknown':1}"},
     };
     writes_ok(f, ok, sizeof ok / sizeof ok[0], 14);
     static const wcase bad[] = {
+        /* a wrong JSON token: AWS's SerializationException ("NUMBER_VALUE cannot be ...") */
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'x':{'S':5}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'y':{'BOOL':'TRUE'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'z':{'NULL':'true'}}}"},
         {"PutItem", "{}"},
         {"PutItem", "{'TableName':'tab1'}"},
         {"PutItem", "{'Item':{'pk':{'S':'a'}}}"},
@@ -306,11 +310,14 @@ static void test_update_item_same_answers(void **state)
         {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributeUpdates':{'cnt':"
                        "{'Action':'ADD','Value':{'N':'2'}}},'Expected':{'v':{'Value':{'S':'x'}}}}"},
         {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':null}"},
-        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':5}},'UpdateExpression':'SET v = :v',"
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'5'}},'UpdateExpression':'SET v = :v',"
                        "'ExpressionAttributeValues':{':v':{'S':'q'}}}"},
     };
     writes_ok(f, ok, sizeof ok / sizeof ok[0], 14);
     static const wcase bad[] = {
+        /* a wrong JSON token: AWS's SerializationException ("NUMBER_VALUE cannot be ...") */
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':5}},'UpdateExpression':'SET v = :v',"
+                       "'ExpressionAttributeValues':{':v':{'S':'q'}}}"},
         {"UpdateItem", "{'TableName':'tab1'}"},
         {"UpdateItem", "{'TableName':'tab1','Key':{}}"},
         {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'},'x':{'S':'b'}}}"},
@@ -441,7 +448,7 @@ static void test_transact_write_same_answers(void **state)
         {"TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':'tab1','Item':"
                                "{'pk':{'S':'new'}},'ConditionExpression':null}}]}"},
         {"TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':'tab1','Item':"
-                               "{'pk':{'S':'new'},'x':{'S':5}}}}]}"},
+                               "{'pk':{'S':'new'},'x':{'S':'5'}}}}]}"},
         {"TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':'tab1','Item':"
                                "{'pk':{'S':'a'}},'UpdateExpression':'SET v = :v'}}]}"},
     };
@@ -454,6 +461,9 @@ static void test_transact_write_same_answers(void **state)
                                                    "'ClientRequestToken':'tok1'}"),
                      0);
     static const wcase bad[] = {
+        /* a wrong JSON token: AWS's SerializationException ("NUMBER_VALUE cannot be ...") */
+        {"TransactWriteItems", "{'TransactItems':[{'Put':{'TableName':'tab1','Item':"
+                               "{'pk':{'S':'new'},'x':{'S':5}}}}]}"},
         {"TransactWriteItems", "{}"},
         {"TransactWriteItems", "{'TransactItems':[]}"},
         {"TransactWriteItems", "{'TransactItems':[{}]}"},
@@ -642,7 +652,7 @@ static void test_batch_get_same_answers(void **state)
                          "'gtab':{'Keys':[{'pk':{'S':'a'},'sk':{'S':'b'}}]}}}"},
         {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'n\\u0000ul'}}]}},"
                          "'ReturnConsumedCapacity':'NONE'}"},
-        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':5}}]}}}"}, /* S's text */
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'5'}}]}}}"},
         /* the same path; capacity in the reply */
         {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}]},'gtab':{'Keys':"
                          "[{'pk':{'S':'a'},'sk':{'S':'b'}}]}},'ReturnConsumedCapacity':'INDEXES'}"},
@@ -656,6 +666,8 @@ static void test_batch_get_same_answers(void **state)
     };
     writes_ok(f, ok, sizeof ok / sizeof ok[0], 5);
     static const wcase bad[] = {
+        /* a wrong JSON token: AWS's SerializationException ("NUMBER_VALUE cannot be ...") */
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':5}}]}}}"},
         {"BatchGetItem", "{}"},
         {"BatchGetItem", "{'RequestItems':{}}"},
         {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[]}}}"},
@@ -713,7 +725,7 @@ static void test_batch_write_same_answers(void **state)
         {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'n\\u0000ul'},"
                            "'a\\u0000b':{'S':'\\u0000'}}}}]},'ReturnConsumedCapacity':'NONE',"
                            "'ReturnItemCollectionMetrics':'NONE'}"},
-        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':5}}}}]}}"},
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'5'}}}}]}}"},
         {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'},"
                            "'pk':{'S':'c'}}}}]}}"}, /* a repeated attribute: the last value */
         /* left to the jansson path */
@@ -730,6 +742,8 @@ static void test_batch_write_same_answers(void **state)
     };
     writes_ok(f, ok, sizeof ok / sizeof ok[0], 6);
     static const wcase bad[] = {
+        /* a wrong JSON token: AWS's SerializationException ("NUMBER_VALUE cannot be ...") */
+        {"BatchWriteItem", "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':5}}}}]}}"},
         {"BatchWriteItem", "{}"},
         {"BatchWriteItem", "{'RequestItems':{}}"},
         {"BatchWriteItem", "{'RequestItems':null}"},
@@ -920,12 +934,13 @@ static void test_get_item_same_answers(void **state)
         "{'TableName':'tab1','TableName':'tab1','Key':{'pk':{'S':'a'}}}",
         "{'TableName':'tab1','Key':{'pk':{'S':'a'},'pk':{'S':'zz'}}}",
         "{'TableName':'tab1','Key':{'pk':{'S':'a','N':null}}}",
-        "{'TableName':'tab1','Key':{'pk':{'S':5}}}", /* a number as S's text (as the service) */
+        "{'TableName':'tab1','Key':{'pk':{'S':'5'}}}",
         "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'Select':'ALL_ATTRIBUTES'}", /* not GetItem's */
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         assert_int_equal(same(f, "GetItem", ok[i]), 0);
     static const char *const bad[] = {
+        "{'TableName':'tab1','Key':{'pk':{'S':5}}}", /* AWS: NUMBER_VALUE cannot be ... */
         "{}",
         "{'TableName':'tab1'}",
         "{'Key':{'pk':{'S':'a'}}}",

@@ -463,7 +463,14 @@ static void test_not_an_object(void **state)
     json_t *j = parse("[1]");
     err_clear(&e);
     assert_int_equal(ddbjson_to_item(j, &a, &out, &e), ERR_SERIALIZATION);
-    assert_string_equal(e.msg, "Start of list found where not expected");
+    /* an item is a Map<String, AttributeValue> to AWS's deserializer (dynalite's assertType) */
+    assert_string_equal(e.msg, "Unrecognized collection type java.util.Map<java.lang.String, "
+                               "com.amazonaws.dynamodb.v20120810.AttributeValue>");
+    json_decref(j);
+    j = json_string("x");
+    err_clear(&e);
+    assert_int_equal(ddbjson_to_item(j, &a, &out, &e), ERR_SERIALIZATION);
+    assert_string_equal(e.msg, "Unexpected field type");
     json_decref(j);
     j = parse("{\"a\":\"x\"}");
     err_clear(&e);
