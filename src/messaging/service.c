@@ -932,6 +932,51 @@ static int find_my_row(msg_service *s, const char *user, const char *group, json
     }
 }
 
+/* Whether `user` has a conversation row in `group` (find_my_row's answer, found or not): the
+ * GSI's rows read as values (msgi_call_items, no JSON trees: every GET of a conversation's
+ * messages asks it); when its row is not among them, find_my_row's whole lookup decides. */
+typedef struct member_rd {
+    const char *pk;
+    size_t pk_len;
+    bool found;
+} member_rd;
+
+static int member_item(void *ctx, const char *key, const av_t *item)
+{
+    member_rd *m = ctx;
+    size_t n;
+    const char *p = strcmp(key, "Items") == 0 ? msgi_av_item_s(item, "pk", &n) : NULL;
+    if (p && n == m->pk_len && memcmp(p, m->pk, n) == 0)
+        m->found = true;
+    return 0;
+}
+
+static int is_member(msg_service *s, const char *user, const char *group, bool *out, err_t *e)
+{
+    char pk[256];
+    snprintf(pk, sizeof pk, "GRP#%s", user);
+    member_rd m = {.pk = pk, .pk_len = strlen(pk)};
+    json_t *req = json_pack("{s:s, s:s, s:s, s:{s:{s:s}}}", "TableName", s->table, "IndexName",
+                            MSG_GSI_NAME, "KeyConditionExpression", "message_group_uuid = :g",
+                            "ExpressionAttributeValues", ":g", "S", group);
+    api_sink sink = {.item = member_item, .ctx = &m};
+    json_t *extra = NULL;
+    err_t in;
+    int rc = msgi_call_items(s, "Query", req, &sink, &extra, &in);
+    json_decref(extra);
+    if (rc)
+        return msgi_storage(e, rc, &in);
+    if (!m.found) {
+        json_t *mine;
+        if ((rc = find_my_row(s, user, group, &mine, e)))
+            return rc;
+        m.found = mine != NULL;
+        json_decref(mine);
+    }
+    *out = m.found;
+    return 0;
+}
+
 /* ---- pattern A ---------------------------------------------------------------------- */
 
 /* Where page_item copies a listing's rows: a page of messages of one group, or of
@@ -981,12 +1026,11 @@ static int list_messages(msg_service *s, const char *viewer_uuid, const char *gr
     if ((rc = check_limit(limit, s->cfg.page_messages, &limit, e)))
         return rc;
     if (viewer_uuid) {
-        json_t *mine;
-        if ((rc = find_my_row(s, viewer_uuid, group, &mine, e)))
+        bool member = false;
+        if ((rc = is_member(s, viewer_uuid, group, &member, e)))
             return rc;
-        if (!mine)
+        if (!member)
             return msg_fail(e, MSG_E_NOT_FOUND);
-        json_decref(mine);
     }
     char pk[64];
     snprintf(pk, sizeof pk, "MSG#%s", group);
