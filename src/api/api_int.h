@@ -301,7 +301,8 @@ void api_unpin_all(api_req *r);
  * namespace prefix "<ns>/" under --namespace-tables; use this for TableName in responses,
  * e.g. ConsumedCapacity).  Points into t (valid as long as t).  (op_table.c) */
 const char *api_table_name(const store_table *t);
-/* The metadata of t as an object (new reference; {} when it has none; NULL out of memory).
+/* The metadata of t as an object (new reference; {} when it has none; NULL when the stored
+ * text cannot be read, out of memory: never treat that as {}, a change would store it back).
  * (op_table.c, which documents its members) */
 json_t *api_table_meta(const store_table *t);
 /* Changes t's metadata: fn gets the committed metadata object inside the store's write

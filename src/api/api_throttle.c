@@ -145,7 +145,7 @@ static void thr_capacity(thr_table *e, json_t *o, int64_t wall, int64_t out[2])
  * the credit earned so far. */
 static void thr_configure(thr_table *e, const store_table *t, bool fresh, int64_t now)
 {
-    json_t *meta = t->meta ? json_loadb(t->meta, t->meta_len, 0, NULL) : NULL;
+    json_t *meta = api_table_meta(t); /* NULL (out of memory): unthrottled until the next look */
     const char *bm = json_string_value(json_object_get(meta, "BillingMode"));
     e->mode = !meta || !bm ? THR_UNLIMITED
               : strcmp(bm, "PAY_PER_REQUEST") == 0 ? THR_ON_DEMAND

@@ -384,7 +384,7 @@ static int bk_record_load(store_t *s, const char *id, json_t **out, err_t *e)
     size_t len = 0;
     int rc = store_bk_read(s, name, &a, &text, &len, e);
     if (rc == 0) {
-        *out = json_loadb(text, len, 0, NULL);
+        *out = json_loadb(text, len, JSON_ALLOW_NUL, NULL); /* the meta may hold U+0000 */
         if (!json_is_object(*out)) {
             json_decref(*out);
             *out = NULL;
@@ -399,7 +399,7 @@ static int bk_record_save(store_t *s, const char *id, json_t *rec, err_t *e)
 {
     char name[64];
     bk_file(name, sizeof name, id, ".json");
-    char *text = json_dumps(rec, JSON_COMPACT);
+    char *text = ddbjson_dumps_whole(rec, JSON_COMPACT);
     if (!text)
         return err_set(e, ERR_NOMEM, "out of memory");
     int rc = store_bk_write(s, name, text, strlen(text), e);
@@ -553,18 +553,6 @@ static json_t *bk_def_json(const store_table *t)
         json_array_append_new(idx, x);
     }
     return json_pack("{s:o,s:o}", "key", bk_keydef_json(&t->key), "idx", idx);
-}
-
-static json_t *bk_meta_obj(const store_table *t)
-{
-    json_t *m = NULL;
-    if (t->meta && t->meta_len)
-        m = json_loadb(t->meta, t->meta_len, 0, NULL);
-    if (!json_is_object(m)) {
-        json_decref(m);
-        m = json_object();
-    }
-    return m;
 }
 
 static long long bk_int(json_t *o, const char *k)
@@ -804,7 +792,7 @@ int op_create_backup(api_req *r, json_t **out)
     j->lock_fd = -1;
     bk_new_id(j->id);
     int64_t now = api_wall_ms();
-    json_t *meta = bk_meta_obj(t), *src = NULL, *feat = NULL;
+    json_t *meta = api_table_meta(t), *src = NULL, *feat = NULL;
     bk_source_json(r, t, meta, &src, &feat);
     const char *vis = bk_visible(t->name);
     char *arn = arena_printf(r->arena, "arn:aws:dynamodb:%s:%s:table/%s/backup/%s",
@@ -825,7 +813,7 @@ int op_create_backup(api_req *r, json_t **out)
     json_object_set_new(rec, "Meta", meta);
     char lock[64];
     bk_file(lock, sizeof lock, j->id, ".lock");
-    if (!arn) {
+    if (!arn || !meta) { /* never a backup without the table's settings */
         rc = bk_nomem(r);
         goto fail;
     }
@@ -1055,11 +1043,13 @@ static int bk_done_fn(void *ctx, store_alter *al, err_t *e)
     bk_job *j = ctx;
     if (al->cur->id != j->target_id)
         return err_set(e, ERR_RESOURCE_NOT_FOUND, "the restored table was replaced");
-    json_t *meta = bk_meta_obj(al->cur);
+    json_t *meta = api_table_meta(al->cur);
+    if (!meta)
+        return err_set(e, ERR_NOMEM, "out of memory");
     json_t *res = json_object_get(meta, "Restore");
     if (json_is_object(res))
         json_object_set_new(res, "InProgress", json_false());
-    char *text = json_dumps(meta, JSON_COMPACT);
+    char *text = ddbjson_dumps_whole(meta, JSON_COMPACT);
     json_decref(meta);
     char *copy = text ? arena_strdup(al->arena, text) : NULL;
     free(text);
@@ -1495,7 +1485,7 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
     uuid_unparse_lower(u, us);
     json_object_set_new(meta, "TableId", json_string(us));
     json_object_set(meta, "Restore", x->restore);
-    char *ms = json_dumps(meta, JSON_COMPACT);
+    char *ms = ddbjson_dumps_whole(meta, JSON_COMPACT);
     if (!ms) {
         rc = bk_nomem(r);
         goto done;
@@ -1836,7 +1826,7 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
         goto done;
     made = true;
     def = bk_def_json(t);
-    meta = bk_meta_obj(t);
+    meta = api_table_meta(t);
     restore = json_pack("{s:s?,s:I,s:b,s:s}", "SourceTableArn",
                         bk_table_arn(r, bk_visible(t->name)), "RestoreDateTime", (json_int_t)at,
                         "InProgress", 1, "PitrDump", id);
@@ -1892,7 +1882,7 @@ int api_restore_refuse(api_req *r, const store_table *t)
         return 0;
     bool busy = api_backup_restoring(r->api, t);
     if (!busy && t->meta && t->meta_len && strstr(t->meta, "\"InProgress\":true")) {
-        json_t *meta = bk_meta_obj(t);
+        json_t *meta = api_table_meta(t);
         busy = json_is_true(json_object_get(json_object_get(meta, "Restore"), "InProgress"));
         json_decref(meta);
     }
@@ -1939,7 +1929,7 @@ int api_backups_resume(api_t *api, err_t *e)
             store_table_unpin(api->store, t);
             continue;
         }
-        json_t *meta = bk_meta_obj(t);
+        json_t *meta = api_table_meta(t);
         json_t *res = json_object_get(meta, "Restore");
         const char *src = json_string_value(json_object_get(res, "SourceBackupArn"));
         const char *p = src ? strstr(src, "/backup/") : NULL;

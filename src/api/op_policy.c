@@ -55,6 +55,7 @@
 
 #include "api/api_int.h"
 #include "api/api_validate.h"
+#include "value/ddbjson.h"
 
 #define POL_MAX_BYTES 20480
 #define POL_NO_POLICY "NO_POLICY"
@@ -391,7 +392,7 @@ static int pol_doc(api_req *r, const char *text, size_t len, const char **out)
         goto done;
     }
     json_decref(top);
-    char *dump = json_dumps(canon, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *dump = ddbjson_dumps_whole(canon, JSON_COMPACT | JSON_PRESERVE_ORDER);
     *out = dump ? arena_strdup(r->arena, dump) : NULL;
     free(dump);
     if (!*out)

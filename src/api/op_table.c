@@ -42,7 +42,7 @@
 #include "api/api_item.h"
 #include "api/api_text.h"
 #include "api/api_validate.h"
-#include "base/mem.h"
+#include "value/ddbjson.h"
 
 #define TBL_MAX_THROUGHPUT 40000
 #define TBL_MAX_UNITS 1000000000000LL /* beyond: "Given value .. is out of bounds" */
@@ -221,40 +221,26 @@ static void meta_set_options(json_t *meta, json_t *sse, const char *tclass, bool
     api_odt_merge(meta, odt);
 }
 
-/* The table's meta object (new reference; an empty object when there is none; NULL out of
- * memory).  Stored metadata that cannot be read (jansson out of memory) is NULL, never {}: a
- * change written back from {} would wipe the table's metadata. */
+/* The table's meta object (new reference; an empty object when the table has none).  NULL
+ * when the stored text cannot be read (out of memory, or not an object): never an empty
+ * object then, which a change would store back over the table's settings, tags and policies
+ * (a TagResource whose parse failed for memory wiped them all). */
 static json_t *meta_load(const store_table *t)
 {
-    json_t *m = NULL;
-    if (t->meta && t->meta_len && !(m = json_loadb(t->meta, t->meta_len, JSON_ALLOW_NUL, NULL)))
-        return NULL;
+    if (!t->meta || !t->meta_len)
+        return json_object();
+    json_t *m = json_loadb(t->meta, t->meta_len, JSON_ALLOW_NUL, NULL);
     if (!json_is_object(m)) {
         json_decref(m);
-        m = json_object();
+        return NULL;
     }
     return m;
-}
-
-/* meta's text, or NULL (out of memory).  jansson's dump can lose a member's key when one of
- * its allocations fails and still return text ('"v":1,":[{...' was stored as a table's
- * metadata, test_alloc_fail test_table_change_is_whole): a failure counted during the dump
- * (base/mem.h, jansson allocates through it) discards the text. */
-static char *meta_dump(json_t *meta)
-{
-    unsigned long f0 = mem_failures();
-    char *s = json_dumps(meta, JSON_COMPACT);
-    if (s && mem_failures() != f0) {
-        free(s);
-        s = NULL;
-    }
-    return s;
 }
 
 /* meta as the table's new metadata blob (into the change's arena). */
 static int meta_put(store_alter *al, json_t *meta, err_t *e)
 {
-    char *s = meta_dump(meta);
+    char *s = ddbjson_dumps_whole(meta, JSON_COMPACT);
     char *p = s ? arena_strdup(al->arena, s) : NULL;
     size_t n = s ? strlen(s) : 0;
     free(s);
@@ -840,7 +826,7 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
     json_t *d = json_object();
     const char *name = tbl_user_name(r, t);
     const char *arn = tbl_arn(r, name);
-    if (!arn) {
+    if (!arn || !meta) {
         rc = err_set(r->err, ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -1949,7 +1935,7 @@ int op_create_table(api_req *r, json_t **out)
     uuid_unparse_lower(u, us);
     json_object_set_new(meta, "TableId", json_string(us));
 
-    char *ms = meta_dump(meta);
+    char *ms = ddbjson_dumps_whole(meta, JSON_COMPACT);
     if (!ms) {
         rc = err_set(r->err, ERR_NOMEM, "out of memory");
         goto fail;
@@ -3280,6 +3266,8 @@ int op_list_tags_of_resource(api_req *r, json_t **out)
     if (rc || (rc = tag_table(r, arn, tbl, true, &t)))
         return rc;
     json_t *meta = meta_load(t);
+    if (!meta)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
     json_t *tags = json_object_get(meta, "Tags");
     *out = json_is_array(tags) ? json_pack("{s:O}", "Tags", tags)
                                : json_pack("{s:o}", "Tags", json_array());

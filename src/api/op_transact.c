@@ -334,7 +334,7 @@ void api_txn_token_end(api_req *r, const char *token, const json_t *resp)
     tok_cache *tc = tok_cache_get(r->api);
     if (!tc)
         return;
-    char *text = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
+    char *text = resp ? ddbjson_dumps_whole(resp, JSON_COMPACT) : NULL;
     tok_end(tc, token, text);
     free(text);
 }

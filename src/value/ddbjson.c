@@ -46,6 +46,17 @@ __attribute__((constructor)) static void ddbjson_install_alloc(void)
     json_set_alloc_funcs(mem_malloc, mem_free);
 }
 
+char *ddbjson_dumps_whole(const json_t *j, size_t flags)
+{
+    unsigned long before = mem_failures();
+    char *s = json_dumps(j, flags);
+    if (s && mem_failures() != before) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
+
 /* ---------------------------------------------------------------- message texts */
 
 #define TXT_AV_EMPTY                                                                               \

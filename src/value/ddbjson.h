@@ -58,4 +58,10 @@ bool ddbjson_err_in_start_key(const char *msg);
 json_t *ddbjson_from_av(const av_t *v);
 json_t *ddbjson_from_item(const av_t *item);
 
+/* json_dumps(j, flags) for text that is stored: NULL when any allocation failed during the
+ * dump.  jansson 2.14's dumper can drop an object key's text when an allocation fails inside
+ * it and still return a (wrong) string; stored, that wrong text is a table's metadata or a
+ * backup record lost.  (free() the result.) */
+char *ddbjson_dumps_whole(const json_t *j, size_t flags);
+
 #endif

@@ -578,9 +578,11 @@ static void test_batch(void **state)
 
 /* The table-level operations of op_policy.c, op_kinesis.c and op_elsewhere.c.  The policy is
  * refused after it was read and made canonical (its second statement allows everyone), so the
- * whole document path runs and nothing is stored.  (A PutResourcePolicy that stores, like a
- * TagResource, leaves 4 blocks of a catalog entry behind when one allocation of the table
- * change fails: a finding of the store's alter path, reported, not covered here yet.) */
+ * whole document path runs and nothing is stored; then a policy and a tag that are stored.
+ * Those two failed here (4 blocks of a catalog entry not freed) while a failed allocation
+ * inside json_dumps made jansson 2.14 return a text without an object key's name, which was
+ * committed as the table's metadata, and while a failed parse of the metadata was taken
+ * as "no metadata" and stored back over it (ddbjson_dumps_whole, meta_load). */
 static void test_table_subresources(void **state)
 {
     static const fa_case cases[] = {
@@ -598,6 +600,14 @@ static void test_table_subresources(void **state)
          "{'ResourceArn':'arn:aws:dynamodb:us-east-1:000000000000:table/fat2',"
          "'ExpectedRevisionId':'1'}",
          400, false},
+        {"PutResourcePolicy",
+         "{'ResourceArn':'arn:aws:dynamodb:us-east-1:000000000000:table/fat2','Policy':"
+         "'{\\'Version\\':\\'2012-10-17\\',\\'Statement\\':[{\\'Sid\\':\\'s1\\',\\'Effect\\':"
+         "\\'Allow\\',\\'Principal\\':{\\'AWS\\':\\'000000000000\\'},"
+         "\\'Action\\':[\\'dynamodb:GetItem\\'],\\'Resource\\':\\'*\\'}]}'}",
+         200, false},
+        {"TagResource", "{'ResourceArn':'arn:aws:dynamodb:us-east-1:000000000000:table/fat2',"
+         "'Tags':[{'Key':'a','Value':'b'}]}", 200, false},
         {"DescribeKinesisStreamingDestination", "{'TableName':'fat2'}", 200, false},
         {"ListExports", "{}", 200, false},
         {"DescribeGlobalTable", "{'GlobalTableName':'fat2'}", 400, false},
