@@ -245,6 +245,36 @@ def test_restore_keeps_index_ceilings(srv):
         "MaxReadRequestUnits": 10, "MaxWriteRequestUnits": 9}
 
 
+def test_backup_of_a_table_whose_tag_holds_nul(srv):
+    """A tag value may hold U+0000 (ddbchat keeps tags whole), so the table's stored metadata
+    does too.  The backup code read that metadata with its own parser, which refuses U+0000,
+    and took the failure for "no metadata": the backup recorded {} (no TableId in
+    SourceTableDetails, no billing mode) and its restore was refused with "ReadCapacityUnits
+    and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED".  The
+    metadata is now read one way for every caller (api_table_meta)."""
+    url = srv.ddb_url
+    d = client_for(url)
+    body = {"TableName": "nul_tag_src", "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "OnDemandThroughput": {"MaxReadRequestUnits": 50}}
+    status, _, resp = raw_request(url, body, target="DynamoDB_20120810.CreateTable")
+    assert status == 200, resp
+    tarn = json.loads(resp)["TableDescription"]["TableArn"]
+    status, _, resp = raw_request(url, {"ResourceArn": tarn, "Tags": [
+        {"Key": "k", "Value": "a\u0000b"}]}, target="DynamoDB_20120810.TagResource")
+    assert status == 200, resp
+    table_id = d.describe_table(TableName="nul_tag_src")["Table"]["TableId"]
+    arn = d.create_backup(TableName="nul_tag_src", BackupName="bk1")["BackupDetails"]["BackupArn"]
+    src = wait_available(d, arn)["SourceTableDetails"]
+    assert src["TableId"] == table_id and src["BillingMode"] == "PAY_PER_REQUEST"
+    d.restore_table_from_backup(TargetTableName="nul_tag_dst", BackupArn=arn)
+    wait_restored(d, "nul_tag_dst")
+    status, _, resp = raw_request(url, {"TableName": "nul_tag_dst"},
+                                  target="DynamoDB_20120810.DescribeTable")
+    assert json.loads(resp)["Table"]["OnDemandThroughput"] == {"MaxReadRequestUnits": 50}
+
+
 def test_restore_on_demand_override(srv):
     """OnDemandThroughputOverride (AWS, ack-api-quirks DDB-TABLE-280 / 281, 2026-10-09): it
     replaces the recorded table ceilings of an on-demand restore, and onto a provisioned one it
