@@ -309,6 +309,85 @@ static json_t *fix_statement_member(const char *k, json_t *v)
     return json_incref(v);
 }
 
+/* Where (1-based line, byte column) the value of statement `idx`'s member `key` starts in
+ * the document's text as sent (a valid JSON object: pol_doc parsed it).  Only Statement's
+ * members at the top are looked at; (0,0) when not found.  For DDB-TABLE-356's text. */
+static void stmt_member_pos(const char *t, size_t len, size_t idx, const char *key, int *line,
+                            int *col)
+{
+    int depth = 0, stmt_depth = 0;
+    bool in_stmt = false, stmt_list = false, expect_key = false;
+    size_t n = (size_t)-1, kl = strlen(key);
+    const char *top_key = NULL, *want = NULL;
+    size_t top_kl = 0;
+    *line = *col = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = t[i];
+        if (c == '"') {
+            size_t b = i + 1;
+            for (i = b; i < len && t[i] != '"'; i++)
+                if (t[i] == '\\')
+                    i++;
+            if (want == t + b - 1) { /* the value we waited for */
+                goto found;
+            }
+            if (expect_key) {
+                if (depth == 1) {
+                    top_key = t + b;
+                    top_kl = i - b;
+                }
+                size_t j = i + 1;
+                while (j < len && (t[j] == ' ' || t[j] == '\t' || t[j] == '\n' || t[j] == '\r'))
+                    j++;
+                if (j < len && t[j] == ':') {
+                    j++;
+                    while (j < len &&
+                           (t[j] == ' ' || t[j] == '\t' || t[j] == '\n' || t[j] == '\r'))
+                        j++;
+                    if (in_stmt && depth == stmt_depth && n == idx && i - b == kl &&
+                        memcmp(t + b, key, kl) == 0)
+                        want = t + j;
+                }
+                expect_key = false;
+            }
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            depth++;
+            bool under = top_key && top_kl == 9 && memcmp(top_key, "Statement", 9) == 0;
+            if (c == '{' && under && (depth == 2 || (depth == 3 && stmt_list))) {
+                /* Statement's object, or an object inside its list */
+                in_stmt = true;
+                stmt_depth = depth;
+                n++;
+            } else if (c == '[' && under && depth == 2) {
+                stmt_list = true;
+            }
+            expect_key = c == '{';
+        } else if (c == '}' || c == ']') {
+            if (in_stmt && depth == stmt_depth && c == '}')
+                in_stmt = false;
+            if (depth == 2 && c == ']')
+                stmt_list = false;
+            depth--;
+        } else if (c == ',') {
+            expect_key = true; /* only meaningful inside an object */
+        }
+    }
+    return;
+found:;
+    const char *at = want;
+    int l = 1;
+    const char *ls = t;
+    for (const char *q = t; q < at; q++)
+        if (*q == '\n') {
+            l++;
+            ls = q + 1;
+        }
+    *line = l;
+    *col = (int)(at - ls) + 1;
+}
+
 /* Checks a policy document (text[0..len)) as DynamoDB does and writes its canonical form
  * into *out (arena).  ValidationException with the service's texts, or ERR_NOMEM. */
 static int pol_doc(api_req *r, const char *text, size_t len, const char **out)
@@ -352,6 +431,21 @@ static int pol_doc(api_req *r, const char *text, size_t len, const char **out)
             if (!json_object_get(s, "Resource") && !json_object_get(s, "NotResource")) {
                 rc = doc_err(r, "Missing required field Resource");
                 goto done;
+            }
+            /* IAM's grammar: a Principal is "*" or an object; AWS refuses a bare account-id
+             * string with "Syntax error at position (1,94)" (DDB-TABLE-356).  The position
+             * rule is inferred: (line, column) where that string starts in the text as sent,
+             * which gives the capture's (1,94) for a minified document (README, inferred). */
+            const char *const pk[] = {"Principal", "NotPrincipal"};
+            for (int k = 0; k < 2; k++) {
+                json_t *pv = json_object_get(s, pk[k]);
+                if (json_is_string(pv) && strcmp(json_string_value(pv), "*") != 0) {
+                    int ln, co;
+                    stmt_member_pos(text, len, i, pk[k], &ln, &co);
+                    rc = err_set(r->err, ERR_VALIDATION,
+                                 TXT_POL_DOC "Syntax error at position (%d,%d)", ln, co);
+                    goto done;
+                }
             }
             json_t *sid = json_object_get(s, "Sid");
             for (size_t j = 0; sid && j < i; j++)

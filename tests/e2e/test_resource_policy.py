@@ -235,6 +235,37 @@ def test_policy_document_rules(ddb, ddb_url, table_name, only_ddbchat):
     assert ok(ddb_url, "GetResourcePolicy", ResourceArn=arn)["Policy"] == good
 
 
+def test_bare_principal_string_is_a_syntax_error(ddb, ddb_url, table_name, only_ddbchat):
+    # Pins DDB-TABLE-356: a Principal (or NotPrincipal) given as a bare account-id string is
+    # ValidationException "... Syntax error at position (1,94)" and changes nothing.  The
+    # position rule is inferred (the line and column where that string starts in the text as
+    # sent): a minified document with the string at column 94 answers the capture's text.
+    _, arn = new_table(ddb, table_name)
+    head = '{"Version":"2012-10-17","Statement":[{"Sid":"'
+    mid = '","Effect":"Allow","Principal":'
+    sid = "s" * (93 - len(head) - len(mid))
+    text = (head + sid + mid + '"123456789012","Action":"dynamodb:GetItem","Resource":"'
+            + arn + '"}]}')
+    assert text.index('"123456789012"') + 1 == 94
+    syntax = INVALID + "Invalid policy document: Syntax error at position (%d,%d)"
+    assert fails(ddb_url, "PutResourcePolicy", ResourceArn=arn, Policy=text) == (
+        "ValidationException", syntax % (1, 94))
+    # the second statement's NotPrincipal, the document spread over lines
+    d = doc(arn)
+    d["Statement"].append({"Sid": "s2", "Effect": "Deny", "NotPrincipal": "arn:aws:iam::1:root",
+                           "Action": "dynamodb:Query", "Resource": arn})
+    pretty = json.dumps(d, indent=2)
+    at = pretty.index('"arn:aws:iam::1:root"')
+    line = pretty.count("\n", 0, at) + 1
+    col = at - (pretty.rfind("\n", 0, at) + 1) + 1
+    assert fails(ddb_url, "PutResourcePolicy", ResourceArn=arn, Policy=pretty) == (
+        "ValidationException", syntax % (line, col))
+    assert fails(ddb_url, "GetResourcePolicy", ResourceArn=arn)[0] == "PolicyNotFoundException"
+    # "*" stays the guardrail's case (a Deny to everyone is accepted), not a syntax error
+    ok(ddb_url, "PutResourcePolicy", ResourceArn=arn,
+       Policy=canonical(doc(arn, principal="*", Effect="Deny")))
+
+
 def test_request_model(raw, ddb_url, only_ddbchat):
     # Pins the model's constraints (API Reference), checked before anything else:
     # ResourceArn and Policy required, ResourceArn 1..1283, ExpectedRevisionId 1..255.
