@@ -43,7 +43,7 @@ static const struct api_op_row {
     {"DescribeEndpoints", op_describe_endpoints, false},
     {"DescribeExport", op_describe_export, false},
     {"DescribeGlobalTable", op_describe_global_table, false},
-    {"DescribeGlobalTableSettings", op_describe_global_table, false},
+    {"DescribeGlobalTableSettings", op_describe_global_table_settings, false},
     {"DescribeImport", op_describe_import, false},
     {"DescribeKinesisStreamingDestination", op_describe_kinesis_streaming_destination, false},
     {"DescribeLimits", op_describe_limits, false},

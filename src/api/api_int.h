@@ -197,7 +197,8 @@ int op_list_imports(api_req *r, json_t **out);          /* op_elsewhere.c */
 int op_list_global_tables(api_req *r, json_t **out);    /* op_elsewhere.c */
 int op_describe_export(api_req *r, json_t **out);       /* op_elsewhere.c */
 int op_describe_import(api_req *r, json_t **out);       /* op_elsewhere.c */
-int op_describe_global_table(api_req *r, json_t **out); /* op_elsewhere.c; and Settings */
+int op_describe_global_table(api_req *r, json_t **out); /* op_elsewhere.c */
+int op_describe_global_table_settings(api_req *r, json_t **out); /* op_elsewhere.c */
 /* The policy document in r->body's member `member` (CreateTable's ResourcePolicy), checked
  * as PutResourcePolicy checks its Policy: *out its canonical text (arena), NULL when the
  * member is absent.  0, ERR_VALIDATION with the service's text, or ERR_NOMEM. (op_policy.c) */

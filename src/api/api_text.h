@@ -474,4 +474,22 @@
     "Throughput exceeds the current capacity for one or more global secondary indexes. "        \
     "DynamoDB is automatically scaling your index so please try again shortly."
 
+/* exports, imports and global tables (op_elsewhere.c).  AWS, ack-api-quirks DDB-EXPORT-006
+ * (DescribeExport: a well-formed ARN that does not exist, the prefix twice as AWS sends it;
+ * another region's ARN; a table, import-shaped or malformed ARN; another account),
+ * DDB-IMPORT-010 and ScyllaDB's AWS-run test_describe_import_malformed_arn (DescribeImport's
+ * "Invalid Import ARN"), DDB-GLOBALTABLE-004 (DescribeGlobalTable's text has the "Global
+ * table not found: " prefix, DescribeGlobalTableSettings' has not); all live probes
+ * 2026-10-09.  Inferred (README): DescribeImport's not-found texts, which no source quotes,
+ * are the export's pattern with "Import". */
+#define TXT_EXPORT_NOT_FOUND "Export not found: Export not found: %s"
+#define TXT_EXPORT_OTHER_REGION "Export not found: Invalid export arn"
+#define TXT_EXPORT_BAD_ARN "Invalid Export ARN"
+#define TXT_IMPORT_NOT_FOUND "Import not found: Import not found: %s"
+#define TXT_IMPORT_OTHER_REGION "Import not found: Invalid import arn"
+#define TXT_IMPORT_BAD_ARN "Invalid Import ARN"
+#define TXT_ARN_OTHER_ACCOUNT "Access is denied"
+#define TXT_GT_NOT_FOUND "Global table not found: Global table with name: '%s' does not exist."
+#define TXT_GT_SETTINGS_NOT_FOUND "Global table with name: '%s' does not exist."
+
 #endif

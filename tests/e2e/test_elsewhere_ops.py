@@ -3,7 +3,8 @@ DescribeGlobalTable and DescribeGlobalTableSettings (src/api/op_elsewhere.c).
 
 ddbchat has no S3 and one Region, so it holds no export, import or (version 2017.11.29) global
 table: the listings are AWS's answers for an account without any (an empty list), a describe
-is the API's not-found error type (its text not measured on AWS; see op_elsewhere.c).  The
+is the API's not-found error after AWS's checks of the ARN's shape (texts from live AWS,
+ack-api-quirks; see api_text.h).  The
 request model's constraints come first.  DynamoDB Local has none of these operations
 (UnknownOperationException, pinned below).  Each test names the behaviour it pins.
 """
@@ -18,9 +19,9 @@ def only_ddbchat(target):
         pytest.skip("DynamoDB Local has none of these operations (UnknownOperationException)")
 
 
-EXPORT_ARN = ("arn:aws:dynamodb:us-east-1:000000000000:table/t1/export/"
+EXPORT_ARN = ("arn:aws:dynamodb:us-east-1:000000000000:table/tab1/export/"
               "01700000000000-abcdef12")
-IMPORT_ARN = ("arn:aws:dynamodb:us-east-1:000000000000:table/t1/import/"
+IMPORT_ARN = ("arn:aws:dynamodb:us-east-1:000000000000:table/tab1/import/"
               "01700000000000-abcdef12")
 
 
@@ -46,14 +47,41 @@ def test_listings_are_empty(ddb_url, only_ddbchat):
 
 
 def test_describes_are_not_found(ddb_url, only_ddbchat):
-    # Pins the API's not-found error types for an export, an import and a global table.
+    # Pins AWS's not-found answers (ack-api-quirks DDB-EXPORT-006, DDB-IMPORT-010,
+    # DDB-GLOBALTABLE-004): a well-formed export ARN of this region and account is
+    # ExportNotFoundException with the prefix twice; the global table texts differ between
+    # DescribeGlobalTable and its Settings.  The import texts are inferred (README).
     assert fails(ddb_url, "DescribeExport", ExportArn=EXPORT_ARN) == (
-        "ExportNotFoundException", "Export not found: " + EXPORT_ARN)
+        "ExportNotFoundException", "Export not found: Export not found: " + EXPORT_ARN)
     assert fails(ddb_url, "DescribeImport", ImportArn=IMPORT_ARN) == (
-        "ImportNotFoundException", "Import not found: " + IMPORT_ARN)
-    for op in ("DescribeGlobalTable", "DescribeGlobalTableSettings"):
-        assert fails(ddb_url, op, GlobalTableName="orders") == (
-            "GlobalTableNotFoundException", "Global table with name: 'orders' does not exist.")
+        "ImportNotFoundException", "Import not found: Import not found: " + IMPORT_ARN)
+    assert fails(ddb_url, "DescribeGlobalTable", GlobalTableName="orders") == (
+        "GlobalTableNotFoundException",
+        "Global table not found: Global table with name: 'orders' does not exist.")
+    assert fails(ddb_url, "DescribeGlobalTableSettings", GlobalTableName="orders") == (
+        "GlobalTableNotFoundException", "Global table with name: 'orders' does not exist.")
+
+
+def test_describe_arn_shapes(ddb_url, only_ddbchat):
+    # Pins DDB-EXPORT-006 / DDB-IMPORT-010: a table ARN, the other kind's ARN, a malformed
+    # string or a table name under 3 characters is ValidationException "Invalid Export ARN" /
+    # "Invalid Import ARN"; another account is AccessDeniedException; another region is the
+    # not-found with "Invalid export arn".
+    table_arn = "arn:aws:dynamodb:us-east-1:000000000000:table/t1-table-arn-long"
+    for op, member, good, other in (("DescribeExport", "ExportArn", EXPORT_ARN, IMPORT_ARN),
+                                    ("DescribeImport", "ImportArn", IMPORT_ARN, EXPORT_ARN)):
+        kind = op[len("Describe"):]
+        bad = ("ValidationException", f"Invalid {kind} ARN")
+        assert fails(ddb_url, op, **{member: table_arn}) == bad
+        assert fails(ddb_url, op, **{member: other}) == bad
+        assert fails(ddb_url, op, **{member: "x" * 40}) == bad
+        assert fails(ddb_url, op, **{member: good.replace("table/tab1/", "table/x/")}) == bad
+        assert fails(ddb_url, op, **{member: good + "/more"}) == bad
+        assert fails(ddb_url, op, **{member: good.replace("000000000000", "111111111111")}) \
+            == ("AccessDeniedException", "Access is denied")
+        assert fails(ddb_url, op, **{member: good.replace("us-east-1", "us-west-2")}) == (
+            f"{kind}NotFoundException", f"{kind} not found: Invalid {kind.lower()} arn")
+        assert fails(ddb_url, op, **{member: good})[0] == f"{kind}NotFoundException"
 
 
 def test_request_models(ddb_url, only_ddbchat):
