@@ -492,4 +492,62 @@
 #define TXT_GT_NOT_FOUND "Global table not found: Global table with name: '%s' does not exist."
 #define TXT_GT_SETTINGS_NOT_FOUND "Global table with name: '%s' does not exist."
 
+/* resource-based policies (op_policy.c).  AWS: ack-api-quirks DDB-TABLE-205..214, 351..356
+ * (live probes, verified 2026-10-09), moto's aws_verified tests for the ExpectedRevisionId
+ * texts.  Inferred (README): the end of TXT_POL_REV_NO_POLICY ("policy.": the captures cut it
+ * after "no associated"), the Statement / Effect / Action cases of TXT_POL_DOC_MISSING (the
+ * Resource one is captured), the position rule of TXT_POL_DOC_SYNTAX (DDB-TABLE-356: (1,94)). */
+#define TXT_POL_INVALID "One or more parameter values were invalid: "
+#define TXT_POL_DOC TXT_POL_INVALID "Invalid policy document: "
+#define TXT_POL_NOT_FOUND "Resource-based policy not found for the provided ResourceArn: "
+/* ResourceArn (DDB-TABLE-212, 214); the apostrophe is U+2019 as AWS sends it */
+#define TXT_POL_OTHER_ACCOUNT                                                                    \
+    "This action is only supported by accounts that match the resource owner\xe2\x80\x99s "      \
+    "account."
+#define TXT_POL_INDEX_ARN                                                                        \
+    TXT_POL_INVALID "Invalid resource arn provided, only table or stream is accepted. Provided " \
+                    "resource arn: %s"
+#define TXT_POL_BAD_ARN TXT_POL_INVALID "Invalid resource Arn: %s"
+#define TXT_POL_NOT_DDB_ARN TXT_POL_INVALID "Provided Arn is not a DynamoDB resource arn: %s"
+#define TXT_POL_STREAM_RNF "Requested resource not found: Stream: %s not found for Table: %s"
+/* the document (DDB-TABLE-211, 352, 356) */
+#define TXT_POL_TOO_BIG TXT_POL_INVALID "Maximum policy size of %d bytes exceeded"
+#define TXT_POL_DOC_JSON "This policy contains invalid Json"
+#define TXT_POL_DOC_MISSING "Missing required field "
+#define TXT_POL_DOC_SIDS "The Statement Ids in the policy are not unique"
+#define TXT_POL_DOC_EMPTY "Could not parse the policy: Statement is empty!"
+#define TXT_POL_DOC_SYNTAX TXT_POL_DOC "Syntax error at position (%d,%d)"
+#define TXT_POL_UNBOUNDED                                                                        \
+    "Resource-based policy grants unbounded access in one or more elements. Please revise the " \
+    "policy to ensure least-privilege form of access"
+/* ExpectedRevisionId (%s: the expected id, the table, the current id) */
+#define TXT_POL_REV_NONE_EXPECTED                                                                \
+    TXT_POL_NOT_FOUND "Requested policy update expecting none to be present for table %s, but " \
+                      "a policy exists with revision id %s."
+#define TXT_POL_REV_NO_POLICY                                                                    \
+    TXT_POL_NOT_FOUND "Requested update for policy with revision id %s, but table %s has no "   \
+                      "associated policy."
+#define TXT_POL_REV_MISMATCH                                                                     \
+    TXT_POL_NOT_FOUND "Requested update for policy with revision id %s, but the policy "        \
+                      "associated to target table %s has revision id %s."
+
+/* Kinesis streaming destinations (op_kinesis.c).  AWS: ack-api-quirks DDB-TABLE-236, 301,
+ * 302, 318 (live probes, verified 2026-10-09).  Inferred (README): the ends the captures cut
+ * ("... to perform ENABLE operation." of TXT_KDS_ENABLE_STATE, "... Updates are only allowed
+ * in ACTIVE state." of TXT_KDS_UPDATE_STATE), completed as their siblings read, and
+ * TXT_KDS_UPDATE_UNKNOWN taken to end with the ARN. */
+#define TXT_KDS_STATE "Table is not in a valid state to enable Kinesis Streaming Destination: "
+#define TXT_KDS_FAILED_WHY "User does not have a permission to use kinesis stream"
+#define TXT_KDS_ENABLE_STATE                                                                     \
+    TXT_KDS_STATE "EnableKinesisStreamingDestination must be DISABLED or ENABLE_FAILED to "     \
+                  "perform ENABLE operation."
+#define TXT_KDS_DISABLE_CONF                                                                     \
+    "Stream cannot be disabled using EnableKinesisStreamingConfiguration parameters"
+#define TXT_KDS_DISABLE_STATE                                                                    \
+    TXT_KDS_STATE "KinesisStreamingDestination must be ACTIVE to perform DISABLE operation."
+#define TXT_KDS_UPDATE_UNKNOWN TXT_KDS_STATE "No streaming destination with streamArn: %s"
+#define TXT_KDS_UPDATE_STATE                                                                     \
+    TXT_KDS_STATE "Kinesis streaming is not in ACTIVE state. Updates are only allowed in "      \
+                  "ACTIVE state."
+
 #endif

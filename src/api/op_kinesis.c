@@ -29,10 +29,9 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "api/api_text.h"
 #include "api/api_validate.h"
 
-#define KDS_STATE "Table is not in a valid state to enable Kinesis Streaming Destination: "
-#define KDS_FAILED_WHY "User does not have a permission to use kinesis stream"
 
 typedef struct kds_req {
     const store_table *t;
@@ -82,8 +81,7 @@ static int kds_parse(api_req *r, const char *conf, kds_req *k)
     if ((rc = api_table_find(r, name, &k->t)))
         return rc;
     if (!k->t)
-        return err_set(r->err, ERR_RESOURCE_NOT_FOUND,
-                       "Requested resource not found: Table: %s not found", name);
+        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_RNF, name);
     return 0;
 }
 
@@ -109,8 +107,7 @@ static int kds_enable_edit(api_req *r, void *ctx, json_t *meta)
     json_t *e = kds_find(meta, k->arn, &at);
     if (e && strcmp(kds_status(r, e), "ENABLING") == 0)
         return err_set(r->err, ERR_VALIDATION,
-                       KDS_STATE "EnableKinesisStreamingDestination must be DISABLED or "
-                                 "ENABLE_FAILED to perform ENABLE operation.");
+                       TXT_KDS_ENABLE_STATE);
     json_t *ne = json_pack("{s:s,s:I}", "Arn", k->arn, "At", (json_int_t)api_wall_ms());
     if (ne && k->prec && json_object_set_new(ne, "Prec", json_string(k->prec))) {
         json_decref(ne);
@@ -148,12 +145,10 @@ int op_disable_kinesis_streaming_destination(api_req *r, json_t **out)
         return rc;
     if (k.conf)
         return err_set(r->err, ERR_VALIDATION,
-                       "Stream cannot be disabled using EnableKinesisStreamingConfiguration "
-                       "parameters");
+                       TXT_KDS_DISABLE_CONF);
     /* only an ACTIVE destination can be disabled, and none is ever ACTIVE here */
     return err_set(r->err, ERR_VALIDATION,
-                   KDS_STATE "KinesisStreamingDestination must be ACTIVE to perform DISABLE "
-                             "operation.");
+                   TXT_KDS_DISABLE_STATE);
 }
 
 int op_update_kinesis_streaming_destination(api_req *r, json_t **out)
@@ -170,10 +165,9 @@ int op_update_kinesis_streaming_destination(api_req *r, json_t **out)
     json_decref(meta);
     if (!known)
         return err_set(r->err, ERR_VALIDATION,
-                       KDS_STATE "No streaming destination with streamArn: %s", k.arn);
+                       TXT_KDS_UPDATE_UNKNOWN, k.arn);
     return err_set(r->err, ERR_VALIDATION,
-                   KDS_STATE "Kinesis streaming is not in ACTIVE state. Updates are only allowed "
-                             "in ACTIVE state.");
+                   TXT_KDS_UPDATE_STATE);
 }
 
 int op_describe_kinesis_streaming_destination(api_req *r, json_t **out)
@@ -184,8 +178,7 @@ int op_describe_kinesis_streaming_destination(api_req *r, json_t **out)
     if (rc || (rc = api_table_find(r, name, &t)))
         return rc;
     if (!t)
-        return err_set(r->err, ERR_RESOURCE_NOT_FOUND,
-                       "Requested resource not found: Table: %s not found", name);
+        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_RNF, name);
     json_t *meta = api_table_meta(t);
     json_t *list = json_array();
     json_t *kl = json_object_get(meta, "Kinesis");
@@ -196,7 +189,7 @@ int op_describe_kinesis_streaming_destination(api_req *r, json_t **out)
         json_t *d =
             json_pack("{s:O,s:s}", "StreamArn", json_object_get(e, "Arn"), "DestinationStatus", st);
         if (d && strcmp(st, "ENABLE_FAILED") == 0 &&
-            json_object_set_new(d, "DestinationStatusDescription", json_string(KDS_FAILED_WHY)))
+            json_object_set_new(d, "DestinationStatusDescription", json_string(TXT_KDS_FAILED_WHY)))
             rc = ERR_NOMEM;
         json_t *prec = json_object_get(e, "Prec");
         if (d && prec && json_object_set(d, "ApproximateCreationDateTimePrecision", prec))

@@ -54,15 +54,13 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "api/api_text.h"
 #include "api/api_validate.h"
 #include "value/ddbjson.h"
 
 #define POL_MAX_BYTES 20480
 #define POL_NO_POLICY "NO_POLICY"
 
-#define TXT_POL_INVALID "One or more parameter values were invalid: "
-#define TXT_POL_DOC TXT_POL_INVALID "Invalid policy document: "
-#define TXT_POL_NOT_FOUND "Resource-based policy not found for the provided ResourceArn: "
 
 /* ---- the ResourceArn ------------------------------------------------------------------ */
 
@@ -106,8 +104,7 @@ static int pol_arn(api_req *r, pol_target *p)
         goto invalid;
     if (!FIELD_IS(4, r->api->account_id))
         return err_set(r->err, ERR_VALIDATION,
-                       "This action is only supported by accounts that match the resource "
-                       "owner\xe2\x80\x99s account.");
+                       TXT_POL_OTHER_ACCOUNT);
     const char *res = f[5];
     size_t rl = fl[5];
     if (rl < 6 || memcmp(res, "table/", 6) != 0 || rl == 6)
@@ -124,9 +121,7 @@ static int pol_arn(api_req *r, pol_target *p)
                 return err_set(r->err, ERR_NOMEM, "out of memory");
         } else if (sl > 6 && memcmp(sub, "index/", 6) == 0 && !memchr(sub + 6, '/', sl - 6)) {
             return err_set(r->err, ERR_VALIDATION,
-                           TXT_POL_INVALID "Invalid resource arn provided, only table or stream "
-                                           "is accepted. Provided resource arn: %s",
-                           shown);
+                           TXT_POL_INDEX_ARN, shown);
         } else {
             goto not_ddb;
         }
@@ -137,10 +132,10 @@ static int pol_arn(api_req *r, pol_target *p)
                                       : arena_strndup(r->arena, name, nl);
     return p->table ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
 invalid:
-    return err_set(r->err, ERR_VALIDATION, TXT_POL_INVALID "Invalid resource Arn: %s", shown);
+    return err_set(r->err, ERR_VALIDATION, TXT_POL_BAD_ARN, shown);
 not_ddb:
     return err_set(r->err, ERR_VALIDATION,
-                   TXT_POL_INVALID "Provided Arn is not a DynamoDB resource arn: %s", shown);
+                   TXT_POL_NOT_DDB_ARN, shown);
 }
 
 /* Looks the target's table (and stream) up: the not-found errors. */
@@ -150,16 +145,14 @@ static int pol_lookup(api_req *r, pol_target *p)
     if (rc)
         return rc;
     if (!p->t)
-        return err_set(r->err, ERR_RESOURCE_NOT_FOUND,
-                       "Requested resource not found: Table: %s not found", p->table);
+        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_RNF, p->table);
     if (p->label) {
         const char *cur = p->t->stream_id ? api_stream_label(r->arena, p->t->stream_ms) : "";
         if (!cur)
             return err_set(r->err, ERR_NOMEM, "out of memory");
         if (strcmp(cur, p->label) != 0)
-            return err_set(r->err, ERR_RESOURCE_NOT_FOUND,
-                           "Requested resource not found: Stream: %s not found for Table: %s",
-                           p->label, p->table);
+            return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_POL_STREAM_RNF, p->label,
+                           p->table);
     }
     return 0;
 }
@@ -394,17 +387,17 @@ static int pol_doc(api_req *r, const char *text, size_t len, const char **out)
 {
     if (len > POL_MAX_BYTES)
         return err_set(r->err, ERR_VALIDATION,
-                       TXT_POL_INVALID "Maximum policy size of %d bytes exceeded", POL_MAX_BYTES);
+                       TXT_POL_TOO_BIG, POL_MAX_BYTES);
     json_t *doc = json_loadb(text, len, 0, NULL);
     json_t *canon = NULL, *stmts = NULL;
     int rc = 0;
     if (!json_is_object(doc)) {
-        rc = doc_err(r, "This policy contains invalid Json");
+        rc = doc_err(r, TXT_POL_DOC_JSON);
         goto done;
     }
     json_t *st = json_object_get(doc, "Statement");
     if (!st) {
-        rc = doc_err(r, "Missing required field Statement");
+        rc = doc_err(r, TXT_POL_DOC_MISSING "Statement");
         goto done;
     }
     if (json_is_object(st) || (json_is_array(st) && json_array_size(st) > 0)) {
@@ -417,19 +410,19 @@ static int pol_doc(api_req *r, const char *text, size_t len, const char **out)
         for (size_t i = 0; i < n; i++) {
             json_t *s = json_is_array(st) ? json_array_get(st, i) : st;
             if (!json_is_object(s)) {
-                rc = doc_err(r, "This policy contains invalid Json");
+                rc = doc_err(r, TXT_POL_DOC_JSON);
                 goto done;
             }
             if (!json_object_get(s, "Effect")) {
-                rc = doc_err(r, "Missing required field Effect");
+                rc = doc_err(r, TXT_POL_DOC_MISSING "Effect");
                 goto done;
             }
             if (!json_object_get(s, "Action") && !json_object_get(s, "NotAction")) {
-                rc = doc_err(r, "Missing required field Action");
+                rc = doc_err(r, TXT_POL_DOC_MISSING "Action");
                 goto done;
             }
             if (!json_object_get(s, "Resource") && !json_object_get(s, "NotResource")) {
-                rc = doc_err(r, "Missing required field Resource");
+                rc = doc_err(r, TXT_POL_DOC_MISSING "Resource");
                 goto done;
             }
             /* IAM's grammar: a Principal is "*" or an object; AWS refuses a bare account-id
@@ -443,14 +436,14 @@ static int pol_doc(api_req *r, const char *text, size_t len, const char **out)
                     int ln, co;
                     stmt_member_pos(text, len, i, pk[k], &ln, &co);
                     rc = err_set(r->err, ERR_VALIDATION,
-                                 TXT_POL_DOC "Syntax error at position (%d,%d)", ln, co);
+                                 TXT_POL_DOC_SYNTAX, ln, co);
                     goto done;
                 }
             }
             json_t *sid = json_object_get(s, "Sid");
             for (size_t j = 0; sid && j < i; j++)
                 if (json_equal(json_object_get(json_array_get(st, j), "Sid"), sid)) {
-                    rc = doc_err(r, "The Statement Ids in the policy are not unique");
+                    rc = doc_err(r, TXT_POL_DOC_SIDS);
                     goto done;
                 }
             json_t *c = json_object();
@@ -462,7 +455,7 @@ static int pol_doc(api_req *r, const char *text, size_t len, const char **out)
             }
         }
     } else {
-        rc = doc_err(r, "Could not parse the policy: Statement is empty!");
+        rc = doc_err(r, TXT_POL_DOC_EMPTY);
         goto done;
     }
     size_t i;
@@ -471,8 +464,7 @@ static int pol_doc(api_req *r, const char *text, size_t len, const char **out)
     {
         if (unbounded(s)) {
             rc = err_set(r->err, ERR_VALIDATION,
-                         "Resource-based policy grants unbounded access in one or more elements. "
-                         "Please revise the policy to ensure least-privilege form of access");
+                         TXT_POL_UNBOUNDED);
             goto done;
         }
     }
@@ -525,21 +517,14 @@ static int pol_expect(api_req *r, const pol_target *p, json_t *slot, const char 
         if (!has_doc)
             return 0;
         return err_set(r->err, ERR_POLICY_NOT_FOUND,
-                       TXT_POL_NOT_FOUND "Requested policy update expecting none to be present "
-                                         "for table %s, but a policy exists with revision id %s.",
-                       p->table, rev);
+                       TXT_POL_REV_NONE_EXPECTED, p->table, rev);
     }
     if (!rev)
         return err_set(r->err, ERR_POLICY_NOT_FOUND,
-                       TXT_POL_NOT_FOUND "Requested update for policy with revision id %s, but "
-                                         "table %s has no associated policy.",
-                       want, p->table);
+                       TXT_POL_REV_NO_POLICY, want, p->table);
     if (strcmp(rev, want) != 0)
         return err_set(r->err, ERR_POLICY_NOT_FOUND,
-                       TXT_POL_NOT_FOUND "Requested update for policy with revision id %s, but "
-                                         "the policy associated to target table %s has revision "
-                                         "id %s.",
-                       want, p->table, rev);
+                       TXT_POL_REV_MISMATCH, want, p->table, rev);
     return 0;
 }
 
