@@ -545,6 +545,10 @@
     "Stream cannot be disabled using EnableKinesisStreamingConfiguration parameters"
 #define TXT_KDS_DISABLE_STATE                                                                    \
     TXT_KDS_STATE "KinesisStreamingDestination must be ACTIVE to perform DISABLE operation."
+/* an Enable of a new stream when the table has KDS_MAX_DESTINATIONS (op_kinesis.c): the
+ * number and the text are ddbchat's (no source found), LimitExceededException */
+#define TXT_KDS_TOO_MANY                                                                         \
+    "Table %s already has the maximum number of Kinesis streaming destinations (%d)"
 #define TXT_KDS_UPDATE_UNKNOWN TXT_KDS_STATE "No streaming destination with streamArn: %s"
 #define TXT_KDS_UPDATE_STATE                                                                     \
     TXT_KDS_STATE "Kinesis streaming is not in ACTIVE state. Updates are only allowed in "      \

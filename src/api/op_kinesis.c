@@ -33,6 +33,11 @@
 #include "api/api_validate.h"
 
 
+/* The most destinations a table's list keeps (CONVENTIONS §4: the list lives in the table's
+ * metadata, rewritten whole by every change; entries are never removed, as no destination
+ * here can be disabled).  No source gives AWS's number or text: both inferred (README). */
+#define KDS_MAX_DESTINATIONS 32
+
 typedef struct kds_req {
     const store_table *t;
     const char *arn;  /* StreamArn (NUL-free: shown whole) */
@@ -106,8 +111,10 @@ static int kds_enable_edit(api_req *r, void *ctx, json_t *meta)
     size_t at = 0;
     json_t *e = kds_find(meta, k->arn, &at);
     if (e && strcmp(kds_status(r, e), "ENABLING") == 0)
-        return err_set(r->err, ERR_VALIDATION,
-                       TXT_KDS_ENABLE_STATE);
+        return err_set(r->err, ERR_VALIDATION, TXT_KDS_ENABLE_STATE);
+    if (!e && json_array_size(json_object_get(meta, "Kinesis")) >= KDS_MAX_DESTINATIONS)
+        return err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_KDS_TOO_MANY, api_table_name(k->t),
+                       KDS_MAX_DESTINATIONS);
     json_t *ne = json_pack("{s:s,s:I}", "Arn", k->arn, "At", (json_int_t)api_wall_ms());
     if (ne && k->prec && json_object_set_new(ne, "Prec", json_string(k->prec))) {
         json_decref(ne);

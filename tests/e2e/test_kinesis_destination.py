@@ -161,3 +161,23 @@ def test_destinations_go_with_the_table(ddb, ddb_url, table_name, only_ddbchat):
     ddb.delete_table(TableName=name)
     make_table(ddb, name)
     assert destinations(ddb_url, name) == []
+
+
+def test_destination_list_is_capped(ddb, ddb_url, table_name, only_ddbchat):
+    # Pins the cap on a table's destinations (op_kinesis.c KDS_MAX_DESTINATIONS, 32; the
+    # number and the text are ddbchat's, README's inferred list): 32 distinct streams are
+    # listed, a 33rd is LimitExceededException and not listed, and Enable of a stream already
+    # listed still flips its entry at the cap.
+    name = table_name("kdc")
+    make_table(ddb, name)
+    arns = [f"arn:aws:kinesis:us-east-1:000000000000:stream/s{i:02d}" for i in range(33)]
+    for a in arns[:32]:
+        ok(ddb_url, "EnableKinesisStreamingDestination", TableName=name, StreamArn=a)
+    assert fails(ddb_url, "EnableKinesisStreamingDestination", TableName=name,
+                 StreamArn=arns[32]) == (
+        "LimitExceededException",
+        f"Table {name} already has the maximum number of Kinesis streaming destinations (32)")
+    assert [d["StreamArn"] for d in destinations(ddb_url, name)] == arns[:32]
+    wait_failed(ddb_url, name, arns[0])
+    assert ok(ddb_url, "EnableKinesisStreamingDestination", TableName=name,
+              StreamArn=arns[0])["DestinationStatus"] == "ENABLING"
