@@ -776,3 +776,67 @@ def test_compressed_bombs_deflate_and_members(ddb_url):
     st, _, out = raw_request(ddb_url, _gzip(b'{"Lim') + _gzip(b'it": 1}'),
                              headers={"Content-Encoding": "gzip"})
     assert st == 200 and "TableNames" in json.loads(out), out
+
+
+# ---- a request member given the wrong JSON token ------------------------------------------
+# AWS's SerializationException names the token it read and the slot's Java type (facts from
+# dynalite's newest test helper assertType, its tables checked against AWS, and Dynoxide's
+# serde mapping, which agree).  A list/map/structure request member given a scalar is
+# "Unexpected field type"; a structure that is a list element or a map value is "Unexpected
+# value type in payload"; a list or map nested directly in a list or map fails the service's
+# own cast.  DynamoDB Local's deviations, held below: it converts a number or boolean given to
+# a String slot and a number given to a Boolean slot and goes on (these cases are marked
+# "conv": it then answers its own 400, not a SerializationException); every other mismatch
+# is its 500 InternalFailure.
+_CAST = ("class sun.reflect.generics.reflectiveObjects.ParameterizedTypeImpl cannot be cast to "
+         "class java.lang.Class (sun.reflect.generics.reflectiveObjects.ParameterizedTypeImpl "
+         "and java.lang.Class are in module java.base of loader 'bootstrap')")
+_SMAP = "Start of structure or map found where not expected"
+_PKG = "com.amazonaws.dynamodb.v20120810."
+WRONG_MEMBER = [
+    ("GetItem", {"TableName": 23}, "NUMBER_VALUE cannot be converted to String", "conv"),
+    ("GetItem", {"TableName": 2.5}, "DECIMAL_VALUE cannot be converted to String", "conv"),
+    ("DescribeTable", {"TableName": True}, "TRUE_VALUE cannot be converted to String", "conv"),
+    ("PutItem", {"ReturnValues": False}, "FALSE_VALUE cannot be converted to String", "conv"),
+    ("Query", {"IndexName": []}, "Unrecognized collection type class java.lang.String"),
+    ("Query", {"Select": {}}, _SMAP),
+    ("GetItem", {"ConsistentRead": "23"}, "Unexpected token received from parser"),
+    ("Query", {"ScanIndexForward": 1}, "NUMBER_VALUE cannot be converted to Boolean", "conv"),
+    ("Scan", {"ConsistentRead": 0.5}, "DECIMAL_VALUE cannot be converted to Boolean"),
+    ("Scan", {"ConsistentRead": []}, "Unrecognized collection type class java.lang.Boolean"),
+    ("Scan", {"Limit": "x"}, "STRING_VALUE cannot be converted to Integer"),
+    ("Scan", {"Segment": True}, "TRUE_VALUE cannot be converted to Integer"),
+    ("Scan", {"TotalSegments": []}, "Unrecognized collection type class java.lang.Integer"),
+    ("CreateTable", {"ProvisionedThroughput": {"ReadCapacityUnits": False}},
+     "FALSE_VALUE cannot be converted to Long"),
+    ("GetItem", {"AttributesToGet": "a"}, "Unexpected field type"),
+    ("GetItem", {"AttributesToGet": {}}, _SMAP),
+    ("GetItem", {"Key": 5}, "Unexpected field type"),
+    ("GetItem", {"ExpressionAttributeNames": []},
+     "Unrecognized collection type java.util.Map<java.lang.String, java.lang.String>"),
+    ("CreateTable", {"ProvisionedThroughput": "x"}, "Unexpected field type"),
+    ("CreateTable", {"ProvisionedThroughput": []},
+     "Unrecognized collection type class " + _PKG + "ProvisionedThroughput"),
+    ("CreateTable", {"AttributeDefinitions": [7]}, "Unexpected value type in payload"),
+    ("BatchGetItem", {"RequestItems": []}, "Unrecognized collection type java.util.Map"
+     "<java.lang.String, " + _PKG + "KeysAndAttributes>"),
+    ("BatchGetItem", {"RequestItems": {"t": {"Keys": [5]}}}, _CAST),
+    ("BatchWriteItem", {"RequestItems": []}, "Unrecognized collection type java.util.Map"
+     "<java.lang.String, java.util.List<" + _PKG + "WriteRequest>>"),
+    ("BatchWriteItem", {"RequestItems": {"t": "x"}}, _CAST),
+    ("BatchWriteItem", {"RequestItems": {"t": [[]]}},
+     "Unrecognized collection type class " + _PKG + "WriteRequest"),
+    ("ExecuteStatement", {"Statement": 1}, "NUMBER_VALUE cannot be converted to String", "conv"),
+]
+
+
+def test_wrong_json_token_in_request_member(ddb_url, target):
+    for op, body, msg, *conv in WRONG_MEMBER:
+        st, _, out = raw_request(ddb_url, body, target="DynamoDB_20120810." + op)
+        got = (st,) + error_of(out)
+        if target != "dynamodb-local":
+            assert got == (400, "SerializationException", msg), (op, body)
+        elif conv:
+            assert st == 400 and got[1] != "SerializationException", (op, body, got)
+        else:
+            assert got[:2] == (500, "InternalFailure"), (op, body, got)
