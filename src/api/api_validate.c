@@ -147,24 +147,39 @@ int api_vld_start_key(err_t *e, int rc)
 
 /* ---- JSON members ------------------------------------------------------------------ */
 
-static const char *json_kind(const json_t *j)
+/* The SerializationException of member `key` (node j) whose slot is of Java type `jt`
+ * ("String", "Integer", "Boolean"), a list (jt "List") or a structure (jt NULL: its class is
+ * the member's name without an "Override" suffix, as in AWS's model: TimeToLiveSpecification,
+ * ProvisionedThroughputOverride -> ProvisionedThroughput).  AWS's texts, as the request
+ * walker's type_error (below) gives them for the operations with a request model. */
+static int json_mismatch(const json_t *j, const char *jt, const char *key, err_t *e)
 {
-    switch (json_typeof(j)) {
-    case JSON_OBJECT:
-        return "Start of structure or map found where not expected";
-    case JSON_ARRAY:
-        return "Start of list found where not expected";
-    case JSON_STRING:
-        return "STRING_VALUE can not be converted to the expected type";
-    case JSON_INTEGER:
-    case JSON_REAL:
-        return "NUMBER_VALUE can not be converted to the expected type";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "BOOLEAN_VALUE can not be converted to the expected type";
-    default:
-        return "Unexpected value";
+    const char *tok = json_is_string(j)    ? "STRING_VALUE"
+                      : json_is_integer(j) ? "NUMBER_VALUE"
+                      : json_is_real(j)    ? "DECIMAL_VALUE"
+                      : json_is_true(j)    ? "TRUE_VALUE"
+                      : json_is_false(j)   ? "FALSE_VALUE"
+                                           : NULL;
+    if (json_is_object(j))
+        return err_set(e, ERR_SERIALIZATION, "Start of structure or map found where not expected");
+    if (json_is_array(j)) {
+        if (jt)
+            return err_set(e, ERR_SERIALIZATION, "Unrecognized collection type class java.lang.%s",
+                           jt);
+        size_t kl = strlen(key);
+        if (kl > 8 && strcmp(key + kl - 8, "Override") == 0)
+            kl -= 8;
+        return err_set(e, ERR_SERIALIZATION,
+                       "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.%.*s",
+                       (int)kl, key);
     }
+    if (!tok)
+        return err_set(e, ERR_SERIALIZATION, "Unexpected value");
+    if (!jt || strcmp(jt, "List") == 0)
+        return err_set(e, ERR_SERIALIZATION, "Unexpected field type");
+    if (strcmp(jt, "Boolean") == 0 && json_is_string(j))
+        return err_set(e, ERR_SERIALIZATION, "Unexpected token received from parser");
+    return err_set(e, ERR_SERIALIZATION, "%s cannot be converted to %s", tok, jt);
 }
 
 static json_t *member(json_t *obj, const char *key)
@@ -180,7 +195,7 @@ int api_json_str(json_t *obj, const char *key, const char **out, err_t *e)
     if (!j)
         return 0;
     if (!json_is_string(j))
-        return err_set(e, ERR_SERIALIZATION, "%s", json_kind(j));
+        return json_mismatch(j, "String", key, e);
     *out = json_string_value(j);
     return 0;
 }
@@ -233,7 +248,7 @@ int api_json_obj(json_t *obj, const char *key, json_t **out, err_t *e)
     if (!j)
         return 0;
     if (!json_is_object(j))
-        return err_set(e, ERR_SERIALIZATION, "%s", json_kind(j));
+        return json_mismatch(j, NULL, key, e);
     *out = j;
     return 0;
 }
@@ -245,7 +260,7 @@ int api_json_arr(json_t *obj, const char *key, json_t **out, err_t *e)
     if (!j)
         return 0;
     if (!json_is_array(j))
-        return err_set(e, ERR_SERIALIZATION, "%s", json_kind(j));
+        return json_mismatch(j, "List", key, e);
     *out = j;
     return 0;
 }
@@ -265,10 +280,10 @@ int api_json_int(json_t *obj, const char *key, bool *present, long long *out, er
         char *end = NULL;
         long long v = strtoll(s, &end, 10);
         if (!*s || !end || *end)
-            return err_set(e, ERR_SERIALIZATION, "%s", json_kind(j));
+            return json_mismatch(j, "Integer", key, e);
         *out = v;
     } else {
-        return err_set(e, ERR_SERIALIZATION, "%s", json_kind(j));
+        return json_mismatch(j, "Integer", key, e);
     }
     *present = true;
     return 0;
@@ -282,7 +297,7 @@ int api_json_bool(json_t *obj, const char *key, bool *present, bool *out, err_t 
     if (!j)
         return 0;
     if (!json_is_boolean(j))
-        return err_set(e, ERR_SERIALIZATION, "%s", json_kind(j));
+        return json_mismatch(j, "Boolean", key, e);
     *present = true;
     *out = json_is_true(j);
     return 0;
@@ -1044,7 +1059,7 @@ static void pop(walk *w)
         w->nseg--;
 }
 
-/* The JSON kind a shape wants; a mismatch is a SerializationException (json_kind text). */
+/* The JSON kind a shape wants; a mismatch is a SerializationException (type_error). */
 static bool kind_ok(const walk *w, const api_shape *sh, const void *n)
 {
     api_jkind k = w->jv->kind(n);

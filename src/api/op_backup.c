@@ -1683,13 +1683,14 @@ int op_update_continuous_backups(api_req *r, json_t **out)
     json_t *spec = NULL;
     bool has_en = false, en = false, has_days = false;
     long long days = 0;
-    int rc = bk_pitr_table(r, &tname, &t);
-    if (rc == 0)
-        rc = api_json_obj(r->body, "PointInTimeRecoverySpecification", &spec, r->err);
+    /* the members' JSON types first: AWS reads the whole request before it validates it */
+    int rc = api_json_obj(r->body, "PointInTimeRecoverySpecification", &spec, r->err);
     if (rc == 0 && spec)
         rc = api_json_bool(spec, "PointInTimeRecoveryEnabled", &has_en, &en, r->err);
     if (rc == 0 && spec)
         rc = api_json_int(spec, "RecoveryPeriodInDays", &has_days, &days, r->err);
+    if (rc == 0)
+        rc = bk_pitr_table(r, &tname, &t);
     if (rc)
         return rc;
     if (!has_days)

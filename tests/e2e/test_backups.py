@@ -528,3 +528,38 @@ def test_restore_resumes_after_a_crash(ddbchat_server, tmp_path):
     assert t["RestoreSummary"]["RestoreInProgress"] is False
     n = len(scan_all(d2, "big_dst", ProjectionExpression="pk"))
     assert n == 6000 + (1 if early_put else 0)
+
+
+def test_wrong_json_token_in_member(srv):
+    """A member given the wrong JSON token: AWS's SerializationException per slot type, as
+    test_protocol's test_wrong_json_token_in_request_member holds for the operations with a
+    request model; read before any validation (UpdateContinuousBackups checked its table
+    first).  ddbchat only: DynamoDB Local has no backup API (above)."""
+    pkg = "com.amazonaws.dynamodb.v20120810."
+    cases = [
+        ("CreateBackup", {"TableName": "t1", "BackupName": 23},
+         "NUMBER_VALUE cannot be converted to String"),
+        ("DescribeBackup", {"BackupArn": []}, "Unrecognized collection type class java.lang.String"),
+        ("DeleteBackup", {"BackupArn": {}}, "Start of structure or map found where not expected"),
+        ("ListBackups", {"Limit": True}, "TRUE_VALUE cannot be converted to Integer"),
+        ("ListBackups", {"TableName": 1.5}, "DECIMAL_VALUE cannot be converted to String"),
+        ("RestoreTableFromBackup", {"ProvisionedThroughputOverride": []},
+         "Unrecognized collection type class " + pkg + "ProvisionedThroughput"),
+        ("RestoreTableFromBackup", {"GlobalSecondaryIndexOverride": "x"}, "Unexpected field type"),
+        ("DescribeContinuousBackups", {"TableName": False},
+         "FALSE_VALUE cannot be converted to String"),
+        ("UpdateContinuousBackups", {"PointInTimeRecoverySpecification": 5}, "Unexpected field type"),
+        ("UpdateContinuousBackups", {"PointInTimeRecoverySpecification": []},
+         "Unrecognized collection type class " + pkg + "PointInTimeRecoverySpecification"),
+        ("UpdateContinuousBackups", {"PointInTimeRecoverySpecification":
+                                     {"PointInTimeRecoveryEnabled": "true"}},
+         "Unexpected token received from parser"),
+        ("UpdateContinuousBackups", {"PointInTimeRecoverySpecification":
+                                     {"PointInTimeRecoveryEnabled": 1}},
+         "NUMBER_VALUE cannot be converted to Boolean"),
+    ]
+    for op, body, msg in cases:
+        status, _, out = raw_request(srv.ddb_url, body, target="DynamoDB_20120810." + op)
+        doc = json.loads(out)
+        assert (status, doc["__type"].split("#")[-1], doc.get("message", doc.get("Message"))) == \
+            (400, "SerializationException", msg), (op, body)
