@@ -252,6 +252,25 @@ static int sa_str(api_req *r, const char *key, const char *member, size_t min, s
     return api_vld_finish_aws(&v, r->err);
 }
 
+/* The members' JSON types before any of their values is validated (AWS deserialises the
+ * whole request first): a wrong token in a later member is its SerializationException even
+ * when an earlier member is missing.  `keys`: NULL-terminated string members; `limit`: the
+ * request has an Integer Limit. */
+static int sa_types(api_req *r, const char *const *keys, bool limit)
+{
+    int rc = 0;
+    for (size_t i = 0; keys[i] && rc == 0; i++) {
+        const char *s;
+        rc = api_json_str(r->body, keys[i], &s, r->err);
+    }
+    if (rc == 0 && limit) {
+        bool has;
+        long long v;
+        rc = api_json_int(r->body, "Limit", &has, &v, r->err);
+    }
+    return rc;
+}
+
 /* ---- ListStreams --------------------------------------------------------------------- */
 
 int op_list_streams(api_req *r, json_t **out)
@@ -259,7 +278,9 @@ int op_list_streams(api_req *r, json_t **out)
     const char *tn, *esa;
     long long limit;
     int rc;
-    if ((rc = sa_str(r, "TableName", "tableName", 3, 255, false, &tn)) ||
+    static const char *const types[] = {"TableName", "ExclusiveStartStreamArn", NULL};
+    if ((rc = sa_types(r, types, true)) ||
+        (rc = sa_str(r, "TableName", "tableName", 3, 255, false, &tn)) ||
         (rc = sa_str(r, "ExclusiveStartStreamArn", "exclusiveStartStreamArn", 37, 1024, false,
                      &esa)) ||
         (rc = sa_limit(r, SA_LIST_MAX,
@@ -315,7 +336,9 @@ int op_describe_stream(api_req *r, json_t **out)
     const char *arn, *esi;
     long long limit;
     int rc;
-    if ((rc = sa_str(r, "StreamArn", "streamArn", 37, 1024, true, &arn)) ||
+    static const char *const types[] = {"StreamArn", "ExclusiveStartShardId", NULL};
+    if ((rc = sa_types(r, types, true)) ||
+        (rc = sa_str(r, "StreamArn", "streamArn", 37, 1024, true, &arn)) ||
         (rc = sa_str(r, "ExclusiveStartShardId", "exclusiveStartShardId", 28, 65, false, &esi)) ||
         (rc = sa_limit(r, SA_LIST_MAX,
                        "One or more parameter values were invalid: Limit cannot be greater than "
@@ -486,7 +509,10 @@ int op_get_shard_iterator(api_req *r, json_t **out)
 {
     const char *arn, *shard_id, *type, *seqs;
     int rc;
-    if ((rc = sa_str(r, "StreamArn", "streamArn", 37, 1024, true, &arn)) ||
+    static const char *const types[] = {"StreamArn", "ShardId", "ShardIteratorType",
+                                        "SequenceNumber", NULL};
+    if ((rc = sa_types(r, types, false)) ||
+        (rc = sa_str(r, "StreamArn", "streamArn", 37, 1024, true, &arn)) ||
         (rc = sa_str(r, "ShardId", "shardId", 28, 65, true, &shard_id)) ||
         (rc = sa_str(r, "ShardIteratorType", "shardIteratorType", 0, 64, true, &type)) ||
         (rc = sa_str(r, "SequenceNumber", "sequenceNumber", 21, 40, false, &seqs)))
@@ -598,7 +624,9 @@ int op_get_records(api_req *r, json_t **out)
     const char *its;
     long long limit;
     int rc;
-    if ((rc = sa_str(r, "ShardIterator", "shardIterator", 1, 2048, true, &its)) ||
+    static const char *const types[] = {"ShardIterator", NULL};
+    if ((rc = sa_types(r, types, true)) ||
+        (rc = sa_str(r, "ShardIterator", "shardIterator", 1, 2048, true, &its)) ||
         (rc = sa_limit(r, SA_RECORDS_MAX,
                        "One or more parameter values were invalid: Limit should be less than or "
                        "equal to 1000",

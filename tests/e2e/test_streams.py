@@ -7,6 +7,7 @@ Local differs from AWS the test follows AWS and names Local's deviation (aws_or_
 Tests that need ddbchat's short test periods (iterator lifetime, shard rollover, trimming,
 TTL) start their own ddbchat.
 """
+import json
 import re
 import time
 import uuid
@@ -16,7 +17,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import aws_or_local, client_for, make_table
+from conftest import aws_or_local, client_for, make_table, raw_request
 
 SEQ_RE = re.compile(r"\d{21,40}")
 SHARD_RE = re.compile(r"shardId-\d{20}-[0-9a-f]{8}")
@@ -556,3 +557,32 @@ def test_js_streams_client(ddb_url, table_name):
     assert out["newV"] == ["1", "2", None] and out["oldV"] == [None, "1", "2"]
     assert out["dateType"] == "function"  # the SDK parsed ApproximateCreationDateTime
     assert out["badIterator"] == "ValidationException" and out["badIteratorStatus"] == 400
+
+
+# A member given the wrong JSON token is AWS's SerializationException (the texts of
+# test_protocol's test_wrong_json_token_in_request_member), read before any member is
+# validated: a missing StreamArn or ShardIterator does not hide it.  DynamoDB Local's
+# deviations: it converts a number or boolean given to a String member and goes on ("conv":
+# its own 400 then), every other mismatch is its 500 InternalFailure.
+STREAM_WRONG_TOKEN = [
+    ("DescribeStream", {"Limit": "x"}, "STRING_VALUE cannot be converted to Integer"),
+    ("DescribeStream", {"StreamArn": 5}, "NUMBER_VALUE cannot be converted to String", "conv"),
+    ("GetRecords", {"Limit": []}, "Unrecognized collection type class java.lang.Integer"),
+    ("GetRecords", {"ShardIterator": True}, "TRUE_VALUE cannot be converted to String", "conv"),
+    ("GetShardIterator", {"ShardId": {}}, "Start of structure or map found where not expected"),
+    ("ListStreams", {"TableName": "ab", "Limit": False},
+     "FALSE_VALUE cannot be converted to Integer"),
+]
+
+
+def test_wrong_json_token_in_member(ddb_url, target):
+    for op, body, msg, *conv in STREAM_WRONG_TOKEN:
+        st, _, out = raw_request(ddb_url, body, target="DynamoDBStreams_20120810." + op)
+        doc = json.loads(out)
+        got = (st, doc["__type"].split("#")[-1], doc.get("message", doc.get("Message")))
+        if target != "dynamodb-local":
+            assert got == (400, "SerializationException", msg), (op, body)
+        elif conv:
+            assert st == 400 and got[1] != "SerializationException", (op, body, got)
+        else:
+            assert got[:2] == (500, "InternalFailure"), (op, body, got)
