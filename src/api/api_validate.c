@@ -272,19 +272,11 @@ int api_json_int(json_t *obj, const char *key, bool *present, long long *out, er
     *out = 0;
     if (!j)
         return 0;
-    if (json_is_integer(j)) {
-        *out = (long long)json_integer_value(j);
-    } else if (json_is_string(j)) {
-        /* DynamoDB Local accepts a number sent as a JSON string ("5"). */
-        const char *s = json_string_value(j);
-        char *end = NULL;
-        long long v = strtoll(s, &end, 10);
-        if (!*s || !end || *end)
-            return json_mismatch(j, "Integer", key, e);
-        *out = v;
-    } else {
+    /* a number sent as a JSON string ("5"): AWS's SerializationException (DynamoDB Local
+     * accepts it) */
+    if (!json_is_integer(j))
         return json_mismatch(j, "Integer", key, e);
-    }
+    *out = (long long)json_integer_value(j);
     *present = true;
     return 0;
 }
@@ -1067,10 +1059,10 @@ static bool kind_ok(const walk *w, const api_shape *sh, const void *n)
     case API_ST_STRING:
     case API_ST_BLOB:
         return k == API_JK_STRING;
-    case API_ST_INTEGER: {
-        long long v;
-        return k == API_JK_INTEGER || k == API_JK_REAL || (k == API_JK_STRING && node_int(w, n, &v));
-    }
+    case API_ST_INTEGER:
+        /* a number sent as a JSON string ("5") is AWS's SerializationException (STRING_VALUE
+         * cannot be converted to Integer); DynamoDB Local accepts it */
+        return k == API_JK_INTEGER || k == API_JK_REAL;
     case API_ST_BOOLEAN:
         return k == API_JK_BOOL;
     case API_ST_LIST:

@@ -542,6 +542,7 @@ def test_wrong_json_token_in_member(srv):
         ("DescribeBackup", {"BackupArn": []}, "Unrecognized collection type class java.lang.String"),
         ("DeleteBackup", {"BackupArn": {}}, "Start of structure or map found where not expected"),
         ("ListBackups", {"Limit": True}, "TRUE_VALUE cannot be converted to Integer"),
+        ("ListBackups", {"Limit": "5"}, "STRING_VALUE cannot be converted to Integer"),
         ("ListBackups", {"TableName": 1.5}, "DECIMAL_VALUE cannot be converted to String"),
         ("RestoreTableFromBackup", {"ProvisionedThroughputOverride": []},
          "Unrecognized collection type class " + pkg + "ProvisionedThroughput"),

@@ -785,9 +785,9 @@ def test_compressed_bombs_deflate_and_members(ddb_url):
 # "Unexpected field type"; a structure that is a list element or a map value is "Unexpected
 # value type in payload"; a list or map nested directly in a list or map fails the service's
 # own cast.  DynamoDB Local's deviations, held below: it converts a number or boolean given to
-# a String slot and a number given to a Boolean slot and goes on (these cases are marked
-# "conv": it then answers its own 400, not a SerializationException); every other mismatch
-# is its 500 InternalFailure.
+# a String slot, a number given to a Boolean slot and a number sent as a string to an Integer
+# slot and goes on (these cases are marked "conv": it then answers its own 400, not a
+# SerializationException); every other mismatch is its 500 InternalFailure.
 _CAST = ("class sun.reflect.generics.reflectiveObjects.ParameterizedTypeImpl cannot be cast to "
          "class java.lang.Class (sun.reflect.generics.reflectiveObjects.ParameterizedTypeImpl "
          "and java.lang.Class are in module java.base of loader 'bootstrap')")
@@ -805,6 +805,8 @@ WRONG_MEMBER = [
     ("Scan", {"ConsistentRead": 0.5}, "DECIMAL_VALUE cannot be converted to Boolean"),
     ("Scan", {"ConsistentRead": []}, "Unrecognized collection type class java.lang.Boolean"),
     ("Scan", {"Limit": "x"}, "STRING_VALUE cannot be converted to Integer"),
+    ("Scan", {"Limit": "23"}, "STRING_VALUE cannot be converted to Integer", "conv"),
+    ("Query", {"Limit": "1", "TableName": "t"}, "STRING_VALUE cannot be converted to Integer", "conv"),
     ("Scan", {"Segment": True}, "TRUE_VALUE cannot be converted to Integer"),
     ("Scan", {"TotalSegments": []}, "Unrecognized collection type class java.lang.Integer"),
     ("CreateTable", {"ProvisionedThroughput": {"ReadCapacityUnits": False}},

@@ -362,8 +362,11 @@ static const qcase corpus[] = {
                    "'ExpressionAttributeValues':{':p':{'S':'q'}}}"},
     {"Query", 'J', "{" QQ ",'ExclusiveStartKey':{'pk':{'N':'x'},'sk':{'S':'1'}}}"},
     {"Query", 'F', "{" QQ ",'ExclusiveStartKey':{}}"},
+    /* a number as a JSON string: AWS's SerializationException, refused by the request
+     * model's type pass on the jread tree (no jansson tree) */
+    {"Query", 'F', "{" QQ ",'Limit':'2'}"},
+    {"Scan", 'F', "{'TableName':'qst','Segment':'0','TotalSegments':2}"},
     /* not the common form: the jansson path answers */
-    {"Query", 'J', "{" QQ ",'Limit':'2'}"},
     {"Query", 'J', "{" QQ ",'Limit':2.0}"},
     {"Query", 'J', "{" QQ ",'Select':null}"},
     {"Query", 'J', "{" QQ ",'IndexName':null}"},
@@ -375,7 +378,6 @@ static const qcase corpus[] = {
     {"Scan", 'J', "{'TableName':'qst','ScanIndexForward':false}"},
     {"Scan", 'J', "{'TableName':'qst','KeyConditionExpression':'pk = :p'," QV "}}"},
     {"Scan", 'J', "{'TableName':'qst','AttributesToGet':['v','pk']}"},
-    {"Scan", 'J', "{'TableName':'qst','Segment':'0','TotalSegments':2}"},
     {"Scan", 'J', "{'TableName':'qst','ExpressionAttributeValues':null}"},
 };
 
