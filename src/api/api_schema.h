@@ -53,7 +53,7 @@
 
 typedef enum api_stype {
     API_ST_STRING = 0,
-    API_ST_INTEGER, /* Integer / Long: a JSON number (or a string of digits) */
+    API_ST_INTEGER, /* Integer / Long: a JSON number (AWS refuses a string of digits) */
     API_ST_BOOLEAN,
     API_ST_BLOB,    /* base64 text */
     API_ST_LIST,
