@@ -1208,6 +1208,30 @@ static void walk_member(walk *w, const api_member *m, const void *obj)
     pop(w);
 }
 
+/* The type pass over a list or map of AttributeValues: each value must be a JSON object
+ * (its insides are value/ddbjson's, read after validation); a scalar or array is the
+ * service's SerializationException, which comes before any validation error. */
+static void attr_kinds(walk *w, const api_shape *el, const void *n, bool map)
+{
+    const api_jview *jv = w->jv;
+    if (map) {
+        for (void *it = jv->iter(n); it && !w->rc; it = jv->iter_next(n, it)) {
+            const void *x = jv->iter_value(it);
+            api_jkind k = x ? jv->kind(x) : API_JK_NULL;
+            if (k != API_JK_OBJECT && k != API_JK_NULL)
+                w->rc = type_error(w, el, x, true);
+        }
+        return;
+    }
+    size_t cnt = jv->size(n);
+    for (size_t i = 0; i < cnt && !w->rc; i++) {
+        const void *x = jv->elem(n, i);
+        api_jkind k = x ? jv->kind(x) : API_JK_NULL;
+        if (k != API_JK_OBJECT && k != API_JK_NULL)
+            w->rc = type_error(w, el, x, true);
+    }
+}
+
 static void walk_node(walk *w, const api_member *m, const api_shape *sh, const void *n)
 {
     const api_jview *jv = w->jv;
@@ -1233,6 +1257,10 @@ static void walk_node(walk *w, const api_member *m, const api_shape *sh, const v
         return;
     case API_ST_LIST: {
         const api_shape *el = sh->elem;
+        if (el->type == API_ST_ATTRVAL && w->types_only) {
+            attr_kinds(w, el, n, false);
+            return;
+        }
         if (el->type == API_ST_ATTRVAL || (!w->types_only && !descend(el)))
             return;
         size_t cnt = jv->size(n);
@@ -1289,6 +1317,10 @@ static void walk_node(walk *w, const api_member *m, const api_shape *sh, const v
                 sb_str(&b, "]");
                 violation(w, bare, sh, n, c);
             }
+        }
+        if (el->type == API_ST_ATTRVAL && w->types_only) {
+            attr_kinds(w, el, n, true);
+            return;
         }
         if (el->type == API_ST_ATTRVAL || (!w->types_only && !descend(el)))
             return;

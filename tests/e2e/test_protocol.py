@@ -829,6 +829,10 @@ WRONG_MEMBER = [
     ("BatchWriteItem", {"RequestItems": {"t": [[]]}},
      "Unrecognized collection type class " + _PKG + "WriteRequest"),
     ("ExecuteStatement", {"Statement": 1}, "NUMBER_VALUE cannot be converted to String", "conv"),
+    # an AttributeValue slot given a non-object, before the missing TableName is reported
+    ("PutItem", {"Item": {"a": 5}}, "Unexpected value type in payload"),
+    ("Query", {"QueryFilter": {"a": {"AttributeValueList": [[]], "ComparisonOperator": "EQ"}}},
+     "Unrecognized collection type class " + _PKG + "AttributeValue"),
 ]
 
 
