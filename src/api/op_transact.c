@@ -124,11 +124,18 @@ static size_t tok_hash(const char *t)
     return h % TOK_BUCKETS;
 }
 
+/* The answer kept for a committed call whose own answer could not be kept (out of memory
+ * while it was built or copied): a replay then answers an empty 200, never runs the writes
+ * again (review9 9: the entry used to be forgotten, and the SDK's retry of the 500 applied the
+ * transaction a second time). */
+static char tok_empty_reply[] = "{}";
+
 static void tok_entry_free(tok_entry *t)
 {
     if (!t)
         return;
-    free(t->response);
+    if (t->response != tok_empty_reply)
+        free(t->response);
     free(t);
 }
 
@@ -274,13 +281,19 @@ static enum tok_state tok_begin(tok_cache *c, const char *token, const uint64_t 
     return st;
 }
 
-/* Completes (response != NULL: stores a copy) or forgets (response NULL) a pending entry. */
-static void tok_end(tok_cache *c, const char *token, const char *response)
+/* Completes (response != NULL: stores a copy) or forgets (response NULL) a pending entry.
+ * committed: the call's writes are durable, so the entry is never forgotten: without its
+ * answer (NULL, or no memory for the copy) it keeps tok_empty_reply. */
+static void tok_end_ex(tok_cache *c, const char *token, const char *response, bool committed)
 {
     pthread_mutex_lock(&c->mu);
     tok_entry *t = tok_find(c, token);
     if (t && !t->response) {
-        if (!response || !(t->response = strdup(response))) {
+        if (response)
+            t->response = strdup(response);
+        if (!t->response && committed) {
+            t->response = tok_empty_reply;
+        } else if (!t->response) {
             tok_unhash(c, t); /* the FIFO frees it when it reaches the head */
         } else {
             size_t more = strlen(response) + 1;
@@ -292,6 +305,11 @@ static void tok_end(tok_cache *c, const char *token, const char *response)
         }
     }
     pthread_mutex_unlock(&c->mu);
+}
+
+static void tok_end(tok_cache *c, const char *token, const char *response)
+{
+    tok_end_ex(c, token, response, false);
 }
 
 static const char *tok_key(api_req *r, const char *s, size_t len);
@@ -335,7 +353,7 @@ void api_txn_token_end(api_req *r, const char *token, const json_t *resp)
     if (!tc)
         return;
     char *text = resp ? ddbjson_dumps_whole(resp, JSON_COMPACT) : NULL;
-    tok_end(tc, token, text);
+    tok_end_ex(tc, token, text, resp != NULL); /* resp: the statements were applied */
     free(text);
 }
 
@@ -925,8 +943,8 @@ static int tw_finish(tw_run *run, int rc)
         caps = arena_zalloc(r->arena, sizeof *caps * n);
         rcaps = tc ? arena_zalloc(r->arena, sizeof *rcaps * n) : NULL;
         if (!caps || (tc && !rcaps)) {
-            if (tc)
-                tok_end(tc, token, NULL);
+            if (tc) /* committed: a retry must not apply it again */
+                tok_end_ex(tc, token, NULL, true);
             return nomem(r);
         }
         for (size_t i = 0; i < n; i++) {
@@ -971,7 +989,7 @@ static int tw_finish(tw_run *run, int rc)
         size_t len = 0;
         char *text = ao_finish(&t, &none) ? NULL : jout_take(&tw, &len);
         jout_fini(&tw);
-        tok_end(tc, token, text); /* NULL (out of memory): forgotten */
+        tok_end_ex(tc, token, text, true); /* NULL (out of memory): an empty 200 kept */
         free(text);
     }
     tw_reply(api_reply(r), acts, w, n, rcc, ricm, caps, ncap);

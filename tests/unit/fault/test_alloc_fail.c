@@ -657,6 +657,59 @@ static void test_table_change_is_whole(void **state)
     free(body);
 }
 
+/* fat2 k1's counter c (0 when absent). */
+static long counter_c(void)
+{
+    json_t *j = ddb_ok("GetItem", "{'TableName':'fat2','Key':{'pk':{'S':'k1'}},"
+                                  "'ConsistentRead':true}");
+    const char *v = json_string_value(
+        json_object_get(json_object_get(json_object_get(j, "Item"), "c"), "N"));
+    long c = v ? strtol(v, NULL, 10) : 0;
+    json_decref(j);
+    return c;
+}
+
+/* A TransactWriteItems with a ClientRequestToken is applied once, whatever allocation fails:
+ * its answer may be a 500, and the SDK then retries with the same token, which must replay
+ * (or, when nothing was applied, apply) it, never apply it again.  A committed call whose
+ * answer could not be kept (out of memory building the reply or the token's copy of it) used
+ * to forget its token (review9 9), and the retry added to the counter twice. */
+static void test_transact_token_applies_once(void **state)
+{
+    (void)state;
+    char text[512];
+    long total = 0;
+    for (long n = 0; n <= total + 5; n++) {
+        snprintf(text, sizeof text,
+                 "{'ClientRequestToken':'fa-once-%ld','ReturnConsumedCapacity':'INDEXES',"
+                 "'TransactItems':[{'Update':{'TableName':'fat2','Key':{'pk':{'S':'k1'}},"
+                 "'UpdateExpression':'ADD c :one','ExpressionAttributeValues':"
+                 "{':one':{'N':'1'}}}}]}",
+                 n);
+        char *body = dq(text);
+        long c0 = counter_c();
+        reply r;
+        fa_arm(n);
+        ddb_raw("TransactWriteItems", body, &r);
+        long got = fa_disarm(NULL);
+        if (n == 0) {
+            total = got;
+            assert_int_equal(r.status, 200);
+        }
+        free(r.body);
+        ddb_raw("TransactWriteItems", body, &r); /* the SDK's retry */
+        if (r.status != 200)
+            fail_msg("allocation %ld of %ld failed: the retry answered %d %s", n, total,
+                     r.status, r.body ? r.body : "");
+        free(r.body);
+        long c1 = counter_c();
+        if (c1 != c0 + 1)
+            fail_msg("allocation %ld of %ld failed: the call and its retry added %ld, not 1", n,
+                     total, c1 - c0);
+        free(body);
+    }
+}
+
 static void test_transact(void **state)
 {
     static const fa_case cases[] = {
@@ -1048,6 +1101,7 @@ int main(void)
         cmocka_unit_test(test_query_scan),
         cmocka_unit_test(test_batch),
         cmocka_unit_test(test_transact),
+        cmocka_unit_test(test_transact_token_applies_once),
         cmocka_unit_test(test_table_subresources),
         cmocka_unit_test(test_table_change_is_whole),
         cmocka_unit_test(test_messaging_send),
