@@ -310,7 +310,7 @@ json_t *api_table_meta(const store_table *t);
  * transaction (one read-modify-write, CONVENTIONS 9) and edits it in place; it is stored
  * back when fn returns 0.  fn's errors (set in r->err) are the request's; a table deleted
  * meanwhile is DynamoDB's not-found.  (op_table.c) */
-typedef int (*api_meta_fn)(api_req *r, void *ctx, json_t *meta);
+typedef int (*api_meta_fn)(api_req *r, void *ctx, const store_table *cur, json_t *meta);
 int api_table_meta_edit(api_req *r, const store_table *t, api_meta_fn fn, void *ctx);
 /* The caller's table `name` (caller-visible, namespace applied), pinned for the request, in
  * *out; NULL when there is none or it is still being restored.  0 or ERR_NOMEM.

@@ -105,8 +105,9 @@ static int kds_answer(api_req *r, const kds_req *k, const char *status, const ch
     return o ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
 }
 
-static int kds_enable_edit(api_req *r, void *ctx, json_t *meta)
+static int kds_enable_edit(api_req *r, void *ctx, const store_table *cur, json_t *meta)
 {
+    (void)cur;
     kds_req *k = ctx;
     size_t at = 0;
     json_t *e = kds_find(meta, k->arn, &at);

@@ -138,6 +138,21 @@ not_ddb:
                    TXT_POL_NOT_DDB_ARN, shown);
 }
 
+/* A stream target's label against table t's stream: the not-found when t has another or
+ * none.  Checked on the pinned table first, then again on the committed one inside the
+ * change (pol_edit): an UpdateTable that replaced the stream in between is seen there. */
+static int pol_stream_check(api_req *r, const pol_target *p, const store_table *t)
+{
+    if (!p->label)
+        return 0;
+    const char *cur = t->stream_id ? api_stream_label(r->arena, t->stream_ms) : "";
+    if (!cur)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    if (strcmp(cur, p->label) != 0)
+        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_POL_STREAM_RNF, p->label, p->table);
+    return 0;
+}
+
 /* Looks the target's table (and stream) up: the not-found errors. */
 static int pol_lookup(api_req *r, pol_target *p)
 {
@@ -146,15 +161,7 @@ static int pol_lookup(api_req *r, pol_target *p)
         return rc;
     if (!p->t)
         return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_RNF, p->table);
-    if (p->label) {
-        const char *cur = p->t->stream_id ? api_stream_label(r->arena, p->t->stream_ms) : "";
-        if (!cur)
-            return err_set(r->err, ERR_NOMEM, "out of memory");
-        if (strcmp(cur, p->label) != 0)
-            return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_POL_STREAM_RNF, p->label,
-                           p->table);
-    }
-    return 0;
+    return pol_stream_check(r, p, p->t);
 }
 
 /* The slot's object in meta (borrowed), or NULL: none. */
@@ -549,11 +556,14 @@ typedef struct pol_change {
     json_t *rev;      /* out: the answer's RevisionId (new reference), NULL: none */
 } pol_change;
 
-static int pol_edit(api_req *r, void *ctx, json_t *meta)
+static int pol_edit(api_req *r, void *ctx, const store_table *t, json_t *meta)
 {
     pol_change *c = ctx;
+    int rc = pol_stream_check(r, c->p, t);
+    if (rc)
+        return rc;
     json_t *slot = pol_slot(meta, c->p);
-    int rc = pol_expect(r, c->p, slot, c->want, c->doc != NULL);
+    rc = pol_expect(r, c->p, slot, c->want, c->doc != NULL);
     if (rc)
         return rc;
     json_t *cur = json_object_get(slot, "Doc");

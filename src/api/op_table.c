@@ -322,9 +322,8 @@ typedef struct meta_edit {
 
 static int meta_edit_run(api_req *r, void *ctx, store_alter *al, json_t *meta)
 {
-    (void)al;
     meta_edit *m = ctx;
-    return m->fn(r, m->ctx, meta);
+    return m->fn(r, m->ctx, al->cur, meta);
 }
 
 int api_table_meta_edit(api_req *r, const store_table *t, api_meta_fn fn, void *ctx)
