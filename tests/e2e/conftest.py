@@ -404,6 +404,19 @@ def within_window(t0, seconds):
 AGREES = object()
 
 
+def assert_wrong_token_answer(target, got, msg, local_converts, what):
+    """A request whose member holds the wrong JSON token (got = (status, type, message)):
+    AWS's SerializationException with `msg` on ddbchat; DynamoDB Local's deviation on Local:
+    it converts the token (then answers its own 400, not a SerializationException) when
+    `local_converts`, else fails with 500 InternalFailure."""
+    if target != "dynamodb-local":
+        assert got == (400, "SerializationException", msg), what
+    elif local_converts:
+        assert got[0] == 400 and got[1] != "SerializationException", (what, got)
+    else:
+        assert got[:2] == (500, "InternalFailure"), (what, got)
+
+
 def aws_or_local(target, aws, local=AGREES):
     """The answer a test expects on `target`.
 
