@@ -40,12 +40,10 @@ static int rm_rf(const char *dir)
     return system(cmd);
 }
 
-static int setup(void **state)
+/* Opens the store in f->dir and the api over it (setup, and a reopen). */
+static void open_fx(fx *f)
 {
-    fx *f = calloc(1, sizeof *f);
     err_t e = {0};
-    snprintf(f->dir, sizeof f->dir, "/tmp/test_op_table.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
     store_opts o;
     store_opts_default(&o);
     o.durable = false;
@@ -53,6 +51,14 @@ static int setup(void **state)
     assert_int_equal(store_open(f->dir, &o, &f->store, &e), 0);
     api_opts ao = {.region = "us-east-1", .account_id = "123456789012"};
     assert_int_equal(api_new(f->store, &ao, &f->api, &e), 0);
+}
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/test_op_table.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    open_fx(f);
     *state = f;
     return 0;
 }
@@ -891,18 +897,6 @@ static double mono_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void open_fx(fx *f)
-{
-    err_t e = {0};
-    store_opts o;
-    store_opts_default(&o);
-    o.durable = false;
-    o.ttl_thread = false;
-    assert_int_equal(store_open(f->dir, &o, &f->store, &e), 0);
-    api_opts ao = {.region = "us-east-1", .account_id = "123456789012"};
-    assert_int_equal(api_new(f->store, &ao, &f->api, &e), 0);
 }
 
 #define RACE_TRIES 40

@@ -10,6 +10,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -41,23 +42,35 @@ static void expect_text(jout *w, const char *want)
     free(got);
 }
 
-static void test_golden_items(void **state)
+/* The golden corpus of DynamoDB JSON items (tests/golden/ddbjson.json). */
+static json_t *golden_cases(void)
 {
-    (void)state;
     json_error_t je;
     json_t *cases = json_load_file(DDB_SOURCE_DIR "/tests/golden/ddbjson.json", JSON_ALLOW_NUL, &je);
     assert_non_null(cases);
+    return cases;
+}
+
+/* Whether golden case c is an accepted item, converted into *item (in a). */
+static bool golden_item(json_t *c, arena_t *a, av_t *item)
+{
+    err_t e = {0};
+    return json_is_true(json_object_get(c, "ok")) &&
+           ddbjson_to_item(json_object_get(c, "item"), a, item, &e) == 0;
+}
+
+static void test_golden_items(void **state)
+{
+    (void)state;
+    json_t *cases = golden_cases();
     size_t i, checked = 0;
     json_t *c;
     json_array_foreach(cases, i, c)
     {
-        if (!json_is_true(json_object_get(c, "ok")))
-            continue;
         arena_t a;
         arena_init(&a);
         av_t item;
-        err_t e = {0};
-        if (ddbjson_to_item(json_object_get(c, "item"), &a, &item, &e) != 0) {
+        if (!golden_item(c, &a, &item)) {
             arena_fini(&a);
             continue;
         }
@@ -432,20 +445,15 @@ static void test_hint_changes_nothing(void **state)
 static void test_stored_scan_is_av_stored_scan(void **state)
 {
     (void)state;
-    json_error_t je;
-    json_t *cases = json_load_file(DDB_SOURCE_DIR "/tests/golden/ddbjson.json", JSON_ALLOW_NUL, &je);
-    assert_non_null(cases);
+    json_t *cases = golden_cases();
     size_t i, checked = 0, found = 0;
     json_t *c;
     json_array_foreach(cases, i, c)
     {
-        if (!json_is_true(json_object_get(c, "ok")))
-            continue;
         arena_t a;
         arena_init(&a);
         av_t item;
-        err_t e = {0};
-        if (ddbjson_to_item(json_object_get(c, "item"), &a, &item, &e) != 0) {
+        if (!golden_item(c, &a, &item)) {
             arena_fini(&a);
             continue;
         }
