@@ -79,6 +79,7 @@ typedef struct http_conn {
                                for the bytes of a next request (idle_rx set before) */
     atomic_llong deadline;  /* CLOCK_MONOTONIC ms by which the head or body must be in;
                                0 = none (a request being answered, or no idle timeout) */
+    struct http_req *spare; /* its last request's context, kept for the next (MHD thread) */
 } http_conn;
 
 /* idle_rx before the reaper's first look: the top bit (no byte count reaches it) and the
@@ -142,7 +143,6 @@ struct http_req {
     struct MHD_Connection *conn;
     int state;
     const char *method;
-    char *target; /* raw request target (malloc'ed) */
     size_t target_len;
     char *path;   /* decoded */
     const char *query;
@@ -168,7 +168,9 @@ struct http_req {
      * (http_later_done): the head (malloc'ed) and how much of head + body is written */
     char *hc_head;
     size_t hc_head_len, hc_off;
-    /* not zeroed on creation (big): */
+    /* not zeroed on creation (big, or kept when the context is reused): */
+    char *target;      /* raw request target + the decoded path (malloc'ed; target_cap bytes) */
+    size_t target_cap;
     http_response resp;
     ddb_proto_resp presp; /* a write answered later (http_run_later) */
     sigv4_header headers[HTTP_MAX_HEADERS];
@@ -613,10 +615,17 @@ static const http_dialect http_rest_dialect = {"rest", http_rest_routes, http_re
 
 /* ---- replies ------------------------------------------------------------------------ */
 
+/* The header values need no zeroing (2 KB per request): only n_headers of them are read. */
 static void http_resp_init(http_response *r)
 {
-    memset(r, 0, sizeof *r);
     r->status = 500;
+    r->content_type = NULL;
+    r->body = NULL;
+    r->body_len = 0;
+    r->n_headers = 0;
+    r->close = false;
+    r->no_timeout = false;
+    r->mhd = NULL;
 }
 
 /* The timeout a connection has after this reply: the idle one between requests, but only
@@ -1129,14 +1138,33 @@ static bool http_pool_full(http_server *srv)
 
 /* ---- libmicrohttpd callbacks ----------------------------------------------------------- */
 
-/* The first thing MHD tells about a request: its raw target.  The context starts here. */
+static void http_req_free(http_req *r)
+{
+    if (!r)
+        return;
+    free(r->target);
+    free(r);
+}
+
+/* The first thing MHD tells about a request: its raw target.  The context starts here: the
+ * connection's previous one when it kept it (http_completed), else a new one. */
 static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 {
     http_listener *l = cls;
-    http_req *r = malloc(sizeof *r); /* not calloc: the header/param arrays need no zeroing */
-    if (!r)
-        return NULL;
-    memset(r, 0, offsetof(http_req, resp));
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    http_conn *hc = ci ? ci->socket_context : NULL;
+    http_req *r = hc ? hc->spare : NULL;
+    if (r) {
+        hc->spare = NULL;
+    } else {
+        r = malloc(sizeof *r); /* not calloc: the header/param arrays need no zeroing */
+        if (!r)
+            return NULL;
+        r->target = NULL;
+        r->target_cap = 0;
+    }
+    memset(r, 0, offsetof(http_req, target));
     r->resp.body = NULL;
     r->resp.mhd = NULL;
     r->resp.no_timeout = false;
@@ -1144,17 +1172,22 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     r->conn = c;
     r->state = R_NEW;
     r->target_len = strlen(uri);
-    r->target = malloc(2 * r->target_len + 2); /* the raw target + the decoded path */
-    if (!r->target) {
-        free(r);
-        return NULL;
+    size_t need = 2 * r->target_len + 2; /* the raw target + the decoded path */
+    if (need > r->target_cap) {
+        size_t cap = need < 256 ? 256 : need;
+        char *t = malloc(cap);
+        if (!t) {
+            http_req_free(r);
+            return NULL;
+        }
+        free(r->target);
+        r->target = t;
+        r->target_cap = cap;
     }
     memcpy(r->target, uri, r->target_len + 1);
     r->path = r->target + r->target_len + 1;
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    r->hc = ci ? ci->socket_context : NULL;
+    r->hc = hc;
     if (r->hc)
         atomic_store(&r->hc->idle, false);
     /* a request line: its head is due within the read timeout */
@@ -1381,7 +1414,6 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         MHD_destroy_response(r->resp.mhd);
     free(r->resp.body); /* a reply never sent (http_send takes the body) */
     free(r->body);
-    free(r->target);
     /* between requests the connection keeps the idle timeout http_send gave it; a client
      * that trickles its next request line does not get more than that */
     if (r->hc && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
@@ -1394,7 +1426,12 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         atomic_store(&r->hc->idle_rx, HTTP_RX_UNSET | (++r->hc->replies & (HTTP_RX_UNSET - 1)));
         atomic_store(&r->hc->idle, true);
     }
-    free(r);
+    /* kept for the connection's next request (a malloc of this size and its free cost ~1k
+     * instructions a request, malloc_consolidate included); freed with the connection */
+    if (r->hc && !r->hc->spare)
+        r->hc->spare = r;
+    else
+        http_req_free(r);
 }
 
 /* Counts connections; marks those beyond max_connections (answered "busy" on their first
@@ -1437,6 +1474,7 @@ static void http_notify_connection(void *cls, struct MHD_Connection *c, void **s
         if (hc->next)
             hc->next->prev = hc->prev;
         pthread_mutex_unlock(&l->conns_mu);
+        http_req_free(hc->spare);
         free(hc);
     }
 }

@@ -1,8 +1,8 @@
 /*
  * test_http — the libmicrohttpd listeners in-process: port 0 binding, the DynamoDB
  * listener's headers and CRC32, the REST listener without a messaging service (503), the
- * REST body limit (413), keep-alive reuse, and stop/start on the same store.  Requests go
- * through libcurl.
+ * REST body limit (413), keep-alive reuse (the request context a connection keeps for its
+ * next request), and stop/start on the same store.  Requests go through libcurl.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -81,7 +81,7 @@ static void request(CURL *h, int port, const char *path, const char *target, con
                     size_t body_len, reply *r)
 {
     memset(r, 0, sizeof *r);
-    char url[128];
+    char url[1024];
     snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
     struct curl_slist *hd = NULL;
     char t[128];
@@ -197,6 +197,40 @@ static void test_dynamodb_listener(void **state)
     curl_easy_cleanup(h);
 }
 
+/* A connection keeps its request's context for the next one (http_completed): nothing of a
+ * request carries over into the next, and a target longer than the kept buffer gets a bigger
+ * one.  Each answer is the one a fresh connection gets. */
+static void test_context_reused(void **state)
+{
+    fixture *f = *state;
+    int port = http_server_dynamodb_port(f->srv);
+    CURL *h = curl_easy_init();
+    reply r;
+    char path[400];
+    path[0] = '/';
+    memset(path + 1, 'a', 300);
+    memcpy(path + 301, "?x=1", 5); /* a target over the first buffer's 256 bytes */
+    for (int round = 0; round < 2; round++) {
+        request(h, port, "/", "ListTables", "{}", 2, &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, "{\"TableNames\":[]}");
+        assert_int_equal(r.connects, round == 0 ? 1 : 0);
+        request(h, port, path, NULL, NULL, 0, &r);
+        assert_int_equal(r.status, 404);
+        assert_int_equal(r.connects, 0);
+        /* no X-Amz-Target: the previous request's is not seen */
+        request(h, port, "/", NULL, "{}", 2, &r);
+        assert_int_equal(r.status, 400);
+        assert_non_null(strstr(r.body, "UnknownOperationException"));
+        assert_int_equal(r.connects, 0);
+        request(h, port, "/", NULL, NULL, 0, &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, "healthy: dynamodb.us-east-1.amazonaws.com ");
+        assert_int_equal(r.connects, 0);
+    }
+    curl_easy_cleanup(h);
+}
+
 static void test_rest_without_service(void **state)
 {
     fixture *f = *state;
@@ -262,6 +296,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ports),
         cmocka_unit_test(test_dynamodb_listener),
+        cmocka_unit_test(test_context_reused),
         cmocka_unit_test(test_rest_without_service),
         cmocka_unit_test(test_rest_body_limit),
         cmocka_unit_test(test_restart_same_store),
