@@ -10,6 +10,7 @@
 #include "api/api_out.h"
 #include "api/api_schema.h"
 #include "api/api_validate.h"
+#include "api/api_vector.h"
 #include "base/mem.h"
 
 #include <pthread.h>
@@ -72,6 +73,7 @@ static const struct api_op_row {
     {"RestoreTableFromBackup", op_restore_table_from_backup, false},
     {"RestoreTableToPointInTime", op_restore_table_to_point_in_time, false},
     {"Scan", op_scan, true},
+    {"SearchVectors", op_search_vectors, false},
     {"TagResource", op_tag_resource, false},
     {"TransactGetItems", op_transact_get_items, true},
     {"TransactWriteItems", op_transact_write_items, true},
@@ -163,6 +165,11 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
     api_hold_init(api, opts && opts->transaction_conflicts);
     const char *ud = getenv("DDBCHAT_UPDATE_DONE_DELAY_MS");
     api->update_delay_ms = ud ? strtol(ud, NULL, 10) : API_UPDATE_DELAY_MS;
+    const char *va = getenv("DDBCHAT_VECTOR_ALLOC_MS"), *vf = getenv("DDBCHAT_VECTOR_FILL_MS");
+    const char *vd = getenv("DDBCHAT_VECTOR_DROP_MS");
+    api->vix_alloc_ms = va ? strtol(va, NULL, 10) : API_VIX_ALLOC_MS;
+    api->vix_fill_ms = vf ? strtol(vf, NULL, 10) : API_VIX_FILL_MS;
+    api->vix_drop_ms = vd ? strtol(vd, NULL, 10) : API_VIX_DROP_MS;
     if (api_thr_init(api, opts && opts->throttle)) {
         api_hold_fini(api);
         free(api);

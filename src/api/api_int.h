@@ -35,6 +35,9 @@ struct api {
     /* how long a table stays UPDATING after UpdateTable changed its throughput or billing
      * mode (op_table.c; DDBCHAT_UPDATE_DONE_DELAY_MS, default API_UPDATE_DELAY_MS) */
     int64_t update_delay_ms;
+    /* the phases of a vector index added or deleted by UpdateTable (api_vector.c; test aids
+     * DDBCHAT_VECTOR_ALLOC_MS / _FILL_MS / _DROP_MS, defaults API_VIX_*_MS) */
+    int64_t vix_alloc_ms, vix_fill_ms, vix_drop_ms;
     struct api_thr *thr; /* --throttle (api_throttle.c): token buckets; NULL = off */
     met_t *metrics;   /* borrowed; NULL = not counted (api_metrics.c) */
     void *backups;    /* backup and restore workers (op_backup.c) */
@@ -214,6 +217,7 @@ int op_update_item(api_req *r, json_t **out);       /* op_item.c */
 int op_delete_item(api_req *r, json_t **out);       /* op_item.c */
 int op_query(api_req *r, json_t **out);             /* op_query.c */
 int op_scan(api_req *r, json_t **out);              /* op_query.c */
+int op_search_vectors(api_req *r, json_t **out);   /* op_search.c */
 int op_batch_get_item(api_req *r, json_t **out);    /* op_batch.c */
 int op_batch_write_item(api_req *r, json_t **out);  /* op_batch.c */
 int op_transact_write_items(api_req *r, json_t **out); /* op_transact.c */

@@ -14,6 +14,7 @@
 
 #include "api/api_text.h"
 #include "api/api_validate.h"
+#include "api/api_vector.h"
 #include "value/ddbjson.h"
 #include "value/jread.h"
 
@@ -232,8 +233,11 @@ int api_index_keys_check(const store_table *t, const av_t *item, const av_t *bef
             }
         }
     }
-    if (!bad)
-        return index_key_sizes_check(t, item, before, e);
+    if (!bad) {
+        int rc = index_key_sizes_check(t, item, before, e);
+        /* then the vector indexes' rules (api_vector.c) */
+        return rc ? rc : api_vix_item_check(t, item, before, e);
+    }
     if (bad_v->type != bad_want)
         return err_set(e, ERR_VALIDATION, TXT_IDX_TYPE_AWS, bad_attr, av_type_name(bad_want),
                        av_type_name(bad_v->type), bad->name);
@@ -738,6 +742,7 @@ void api_cap_add_index_writes(api_cap *cap, const store_table *t, const av_t *ol
         if (h)
             api_cap_add_index(cap, ix, h);
     }
+    api_vix_cap_writes(cap, t, old_item, new_item);
 }
 
 /* ---- ConsumedCapacity: one description (cap_members) for the reply writer and the tree ---- */
@@ -782,6 +787,16 @@ static void cap_members(api_out *o, const api_cap *cap, api_rcc rcc, bool txn)
                 ao_close(o);
             }
             if (open)
+                ao_close(o);
+        }
+        /* a write that changed what a vector index stores (AWS: under INDEXES only) */
+        for (size_t i = 0; i < cap->n_vix; i++) {
+            if (i == 0)
+                ao_obj(o, "VectorIndexes");
+            ao_obj(o, cap->vix[i].name);
+            ao_real(o, "VectorWriteRequestBytes", cap->vix[i].bytes);
+            ao_close(o);
+            if (i + 1 == cap->n_vix)
                 ao_close(o);
         }
     }

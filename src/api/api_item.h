@@ -217,6 +217,13 @@ typedef struct api_cap {
         uint64_t h;
     } idx[STORE_MAX_INDEXES];
     size_t n_idx;
+    /* vector indexes (api_vector.c): VectorWriteRequestBytes of each index a write changed,
+     * reported under INDEXES only */
+    struct {
+        char name[STORE_NAME_MAX];
+        double bytes;
+    } vix[5];
+    size_t n_vix;
 } api_cap;
 
 /* Read units for `bytes`: 4 KB units (min 1), in half units: strong = 2 per unit, eventual

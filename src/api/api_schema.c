@@ -508,6 +508,51 @@ static const api_shape sh_table_class = {
     .enums = ENUMS("STANDARD", "STANDARD_INFREQUENT_ACCESS")};
 static const api_shape sh_resource_policy = {.name = "String", .type = API_ST_STRING, NOLIM};
 
+/* vector indexes (AWS, 2026; api_vector.c): the API Reference's VectorIndex /
+ * CreateVectorIndexAction members in the SDK model's order */
+static const api_shape sh_vix_attr_name = {.name = "String", .type = API_ST_STRING, .min = 1,
+                                           .max = 255};
+static const api_shape sh_vix_attr = {
+    .name = "VectorAttributeDefinition", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"AttributeName", &sh_vix_attr_name, API_MF_NOT_NULL})};
+static const api_shape sh_vix_dims = {.name = "Long", .type = API_ST_INTEGER, .min = 1,
+                                      .max = API_NOLIM};
+static const api_shape sh_vix_fn = {.name = "String", .type = API_ST_STRING, NOLIM,
+                                    .enums = ENUMS("COSINE", "DOT_PRODUCT", "EUCLIDEAN")};
+static const api_shape sh_vix_elem_type = {.name = "String", .type = API_ST_STRING, NOLIM,
+                                           .enums = ENUMS("HASH", "INLINE_FILTER")};
+static const api_shape sh_vix_elem = {
+    .name = "SearchSchemaElement", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"AttributeName", &sh_vix_attr_name, API_MF_NOT_NULL},
+                       {"SearchSchemaElementType", &sh_vix_elem_type, API_MF_NOT_NULL})};
+static const api_shape sh_vix_schema = {.name = "List", .type = API_ST_LIST, .min = 1,
+                                        .max = API_NOLIM, .elem = &sh_vix_elem};
+static const api_shape sh_vix = {
+    .name = "VectorIndex", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"IndexName", &sh_index_name, API_MF_NOT_NULL},
+                       {"VectorAttribute", &sh_vix_attr, API_MF_NOT_NULL},
+                       {"Projection", &sh_projection, API_MF_NOT_NULL},
+                       {"Dimensions", &sh_vix_dims, API_MF_NOT_NULL},
+                       {"DistanceFunction", &sh_vix_fn, API_MF_NOT_NULL},
+                       {"SearchSchema", &sh_vix_schema, 0})};
+static const api_shape sh_vixes = {.name = "List", .type = API_ST_LIST, NOLIM, .elem = &sh_vix};
+static const api_shape sh_vix_create = {
+    .name = "CreateVectorIndexAction", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"IndexName", &sh_index_name, API_MF_NOT_NULL},
+                       {"VectorAttribute", &sh_vix_attr, API_MF_NOT_NULL},
+                       {"Projection", &sh_projection, API_MF_NOT_NULL},
+                       {"Dimensions", &sh_vix_dims, API_MF_NOT_NULL},
+                       {"DistanceFunction", &sh_vix_fn, API_MF_NOT_NULL},
+                       {"SearchSchema", &sh_vix_schema, 0})};
+static const api_shape sh_vix_delete = {
+    .name = "DeleteVectorIndexAction", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"IndexName", &sh_index_name, API_MF_NOT_NULL})};
+static const api_shape sh_vix_update = {
+    .name = "VectorIndexUpdate", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"Create", &sh_vix_create, 0}, {"Delete", &sh_vix_delete, 0})};
+static const api_shape sh_vix_updates = {.name = "List", .type = API_ST_LIST, NOLIM,
+                                         .elem = &sh_vix_update};
+
 /* The TableName of CreateTable / UpdateTable / DeleteTable / DescribeTable and the TTL
  * operations (the service still reports 3..255 there, and '' breaks the pattern too). */
 #define CT_TABLE_NAME {"TableName", &sh_ct_table_name, API_MF_REQUIRED | API_MF_FIRST}
@@ -528,7 +573,8 @@ static const api_shape in_create_table = {
                        {"DeletionProtectionEnabled", &sh_bool, 0},
                        {"ResourcePolicy", &sh_resource_policy, 0},
                        {"OnDemandThroughput", &sh_on_demand, 0},
-                       {"WarmThroughput", &sh_warm, 0})};
+                       {"WarmThroughput", &sh_warm, 0},
+                       {"VectorIndexes", &sh_vixes, 0})};
 
 static const api_shape in_table_only = {
     .name = "TableRequest", .type = API_ST_STRUCT, NOLIM,
@@ -587,7 +633,8 @@ static const api_shape in_update_table = {
                        {"TableClass", &sh_table_class, 0},
                        {"DeletionProtectionEnabled", &sh_bool, 0},
                        {"OnDemandThroughput", &sh_on_demand, 0},
-                       {"WarmThroughput", &sh_warm, 0})};
+                       {"WarmThroughput", &sh_warm, 0},
+                       {"VectorIndexUpdates", &sh_vix_updates, 0})};
 
 static const api_shape sh_ttl_attr = {.name = "String", .type = API_ST_STRING, .min = 1,
                                       .max = 255};
@@ -708,6 +755,22 @@ static const api_shape in_describe_global_table = {
     .name = "DescribeGlobalTableInput", .type = API_ST_STRUCT, NOLIM,
     .members = MEMBERS({"GlobalTableName", &sh_ct_table_name, API_MF_NOT_NULL})};
 
+/* SearchVectors (op_search.c): TopK's lower bound is the model's, its upper one the
+ * service's own check ("Provided TopK value ... is out of valid range") */
+static const api_shape sh_topk = {.name = "Integer", .type = API_ST_INTEGER, .min = 1,
+                                  .max = API_NOLIM};
+static const api_shape in_search_vectors = {
+    .name = "SearchVectorsRequest", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"TableName", &sh_table_name, API_MF_REQUIRED | API_MF_FIRST},
+                       {"IndexName", &sh_index_name, API_MF_NOT_NULL},
+                       {"SearchVector", &sh_attr_list, API_MF_NOT_NULL},
+                       {"TopK", &sh_topk, API_MF_NOT_NULL},
+                       {"ReturnConsumedCapacity", &sh_rcc, 0},
+                       {"ExpressionAttributeNames", &sh_names_map, 0},
+                       {"ExpressionAttributeValues", &sh_attr_map, 0},
+                       {"ProjectionExpression", &sh_string, 0},
+                       {"SearchConditionExpression", &sh_string, 0})};
+
 /* ---- the table of operations (sorted by name) ----------------------------------------------- */
 
 static const struct {
@@ -745,6 +808,7 @@ static const struct {
     {"PutResourcePolicy", &in_put_resource_policy},
     {"Query", &in_query},
     {"Scan", &in_scan},
+    {"SearchVectors", &in_search_vectors},
     {"TagResource", &in_tag_resource},
     {"TransactGetItems", &in_transact_get_items},
     {"TransactWriteItems", &in_transact_write_items},

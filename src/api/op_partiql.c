@@ -39,6 +39,7 @@
 #include "api/api_item.h"
 #include "api/api_text.h"
 #include "api/api_validate.h"
+#include "api/api_vector.h"
 #include "expr/expr_partiql.h"
 #include "value/ddbjson.h"
 
@@ -401,6 +402,8 @@ static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *
     const store_table *t = q->t;
     if (b->index) {
         q->ix = find_index(t, b->index);
+        if (!q->ix && api_vix_named(r, t, b->index)) /* a vector index (api_vector.c) */
+            return err_set(r->err, ERR_VALIDATION, "%s", TXT_VIX_NO_SCAN);
         if (!q->ix)
             return err_set(r->err, ERR_VALIDATION, TXT_PQ_NO_INDEX);
         if (q->ix->backfilling) /* added by UpdateTable, not filled yet */

@@ -24,7 +24,9 @@
  *    "Stream":{"StreamEnabled":..,"StreamViewType":..}, "StreamLabel":"...",
  *    "Tags":[{"Key":..,"Value":..}], "TableId":"uuid", "DeletionProtection":bool,
  *    "SSE":{...}, "TableClass":"...", "Odt":{"MaxReadRequestUnits":n,..},
- *    "Policy":{..}, "StreamPolicy":{..} (resource-based policies: op_policy.c)}
+ *    "Policy":{..}, "StreamPolicy":{..} (resource-based policies: op_policy.c),
+ *    "Vec":[{vector index definition, "AddedMs", "DeletedMs"}] (vector indexes:
+ *    api_vector.c)}
  *
  * Validation: the request's shape, lengths and enums are the model's (api_schema.c, checked
  * before the handler); the handlers check the rest in the service's order and with its
@@ -42,6 +44,7 @@
 #include "api/api_item.h"
 #include "api/api_text.h"
 #include "api/api_validate.h"
+#include "api/api_vector.h"
 #include "value/ddbjson.h"
 
 #define TBL_MAX_THROUGHPUT 40000
@@ -852,7 +855,9 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
     /* UPDATING while a GSI added by UpdateTable is in its resource allocation phase or a
      * deleted one is being removed; ACTIVE again while a new GSI backfills (AWS's phases,
      * tests/e2e/test_gsi_lifecycle.py) */
-    if (strcmp(status, "ACTIVE") == 0 && (tbl_updating(t) || tbl_iops_updating(meta)))
+    if (strcmp(status, "ACTIVE") == 0 &&
+        (tbl_updating(t) || tbl_iops_updating(meta) ||
+         api_vix_updating(r->api, meta, api_wall_ms())))
         status = "UPDATING";
     json_object_set_new(d, "TableStatus", json_string(api_restore_status(meta, status)));
     json_object_set_new(d, "CreationDateTime", ms_to_json(t->created_ms));
@@ -945,6 +950,8 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
         json_object_set(d, "GlobalSecondaryIndexes", gsis);
     json_decref(lsis);
     json_decref(gsis);
+    if ((rc = api_vix_describe(r, t, meta, arn, d)))
+        goto done;
 
     /* the stream (store state): StreamSpecification while enabled; the latest stream's label
      * and ARN also after it was disabled (DynamoDB Local; AWS the same) */
@@ -1597,7 +1604,8 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
     int rc = ct_key_schema(r, ks, defs, false);
     if (rc)
         return rc;
-    if (!lsis && !gsis && json_array_size(ks) != json_array_size(defs))
+    json_t *vixes = jparam(body, "VectorIndexes");
+    if (!lsis && !gsis && !vixes && json_array_size(ks) != json_array_size(defs))
         return verr(r, TXT_CT_DEFS_COUNT);
     json_t *seen = json_array();
     if (!seen)
@@ -1686,11 +1694,17 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
             goto out;
         }
     }
-    /* with indexes: every definition must be some key's */
-    if (lsis || gsis) {
+    /* vector indexes (api_vector.c): each projection as an index's, then their own rules */
+    for (size_t i = 0; i < json_array_size(vixes); i++)
+        if ((rc = ct_projection(r, json_array_get(vixes, i))))
+            goto out;
+    if ((rc = api_vix_create_check(r, body, ppr)))
+        goto out;
+    /* with indexes: every definition must be some key's (or a SearchSchema's) */
+    if (lsis || gsis || vixes) {
         for (size_t i = 0; i < json_array_size(defs); i++) {
             json_t *d = json_array_get(defs, i);
-            bool used = false;
+            bool used = api_vix_uses_def(vixes, d);
             for (size_t k = 0; k < json_array_size(ks) && !used; k++)
                 used = js_eq(d, "AttributeName", json_array_get(ks, k), "AttributeName");
             for (int g = 0; g < 2 && !used; g++) {
@@ -1866,6 +1880,13 @@ int op_create_table(api_req *r, json_t **out)
         def->n_idx++;
     }
 
+    json_t *vixj = jparam(body, "VectorIndexes");
+    for (size_t i = 0; i < attrs.n; i++) {
+        json_t *dj = json_pack("{s:s}", "AttributeName", attrs.a[i].name);
+        if (dj && api_vix_uses_def(vixj, dj))
+            attrs.a[i].used = true;
+        json_decref(dj);
+    }
     for (size_t i = 0; i < attrs.n; i++)
         if (!attrs.a[i].used) {
             rc = verr(r, TXT_AD_COUNT_MISMATCH);
@@ -1933,6 +1954,13 @@ int op_create_table(api_req *r, json_t **out)
     uuid_generate_random(u);
     uuid_unparse_lower(u, us);
     json_object_set_new(meta, "TableId", json_string(us));
+    if (json_array_size(vixj)) { /* created with the table: ACTIVE at once, no AddedMs */
+        json_t *ve = api_vix_meta_entries(vixj, 0);
+        if (!ve || json_object_set_new(meta, "Vec", ve)) {
+            rc = err_set(r->err, ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+    }
 
     char *ms = ddbjson_dumps_whole(meta, JSON_COMPACT);
     if (!ms) {
@@ -2005,7 +2033,8 @@ static int delete_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
         return err_set(r->err, ERR_VALIDATION,
                        "Resource cannot be deleted as it is currently protected against "
                        "deletion. Disable deletion protection first.");
-    if (tbl_index_busy(al->cur) || tbl_gsi_updating(meta))
+    if (tbl_index_busy(al->cur) || tbl_gsi_updating(meta) ||
+        api_vix_busy(r->api, meta, api_wall_ms()))
         return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_DT_INDEXES_BUSY);
     if (tbl_iops_updating(meta))
         return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_DT_TABLE_UPDATING,
@@ -2479,6 +2508,9 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
      * create or delete is refused, except deleting the GSI being backfilled (AWS allows
      * that once its resource allocation phase is over) */
     bool busy = tbl_index_busy(t);
+    for (size_t i = 0; i < n_gu && api_vix_busy(r->api, meta, api_wall_ms()); i++)
+        if (kinds[i] == 'C' || kinds[i] == 'D') /* a vector index's create or delete */
+            return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_GSI_ONE_AT_A_TIME);
     for (size_t i = 0; busy && i < n_gu; i++) {
         if (kinds[i] != 'C' && kinds[i] != 'D')
             continue;
@@ -2798,6 +2830,13 @@ int op_update_table(api_req *r, json_t **out)
 {
     const store_table *t;
     ut_req q = {0};
+    json_t *vu = jparam(r->body, "VectorIndexUpdates");
+    if (vu) { /* vector indexes: their own path (api_vector.c) */
+        int vrc = tbl_names_nul_check(r);
+        if (vrc || (vrc = tbl_lookup(r, &t)) || (vrc = api_restore_refuse(r, t)))
+            return vrc;
+        return api_vix_update_table(r, t, out);
+    }
     int rc = ut_parse(r, &q);
     if (rc || (rc = tbl_names_nul_check(r)) || (rc = tbl_lookup(r, &t)) ||
         (rc = api_restore_refuse(r, t)))

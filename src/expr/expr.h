@@ -59,6 +59,7 @@ typedef enum expr_kind {
     EXPR_KEY_CONDITION, /* KeyConditionExpression */
     EXPR_UPDATE,        /* UpdateExpression */
     EXPR_PROJECTION,    /* ProjectionExpression */
+    EXPR_SEARCH_CONDITION, /* SearchVectors' SearchConditionExpression (a condition) */
 } expr_kind;
 
 /* "ConditionExpression", "FilterExpression", ... (the word in "Invalid <word>: ..."). */
@@ -317,6 +318,15 @@ int expr_top_names(arena_t *a, const expr_t *x, expr_name **out_names, size_t *o
  * indexes' key attributes); 0 otherwise or when x is NULL (expr_keyattr.c). */
 int expr_key_attr_check(const expr_t *x, const char *const *keys, size_t nkeys,
                         const char *const *ikeys, size_t nikeys, err_t *e);
+
+/* ---- SearchVectors' SearchConditionExpression (expr_search.c) ---------------------------- */
+
+/* Whether a resolved condition uses only equality (=, AND, OR, NOT): any other comparator,
+ * BETWEEN, IN or a function is the service's "Invalid comparator".  True for NULL. */
+bool expr_search_only_eq(const expr_t *cond);
+/* The value a top-level conjunct `name = value` (either side) of the resolved condition
+ * fixes for attribute (name, len), or NULL when the condition does not fix it so. */
+const av_t *expr_search_top_eq(const expr_t *cond, const char *name, size_t len);
 
 /* ---- parse cache (expr_cache.c) --------------------------------------------------------- */
 

@@ -25,6 +25,8 @@ const char *expr_kind_name(expr_kind k)
         return "UpdateExpression";
     case EXPR_PROJECTION:
         return "ProjectionExpression";
+    case EXPR_SEARCH_CONDITION:
+        return "SearchConditionExpression";
     }
     return "Expression";
 }

@@ -1,0 +1,76 @@
+/*
+ * expr_search — the shape rules of SearchVectors' SearchConditionExpression.  Layer: expr.
+ *
+ * A SearchConditionExpression is a condition over the attributes of a vector index's
+ * SearchSchema.  The service takes only equality today: AWS answers "Invalid comparator used
+ * in SearchConditionExpression" for any other comparator on either element kind (the
+ * conformance suite's characterisation, tests/tier3/error-messages/searchVectors, which the
+ * Developer Guide's troubleshooting table agrees with: comparison, range and set-membership
+ * operators are "not yet available"), so =, AND, OR, NOT and parentheses pass, and <>, <,
+ * <=, >, >=, BETWEEN, IN and every function do not.  The HASH element must be fixed by an
+ * equality that the whole condition needs (a conjunct at the top).
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/VectorSearchFilterReference.html
+ */
+#include "expr/expr_int.h"
+
+#include <string.h>
+
+static bool only_eq(const expr_node *n)
+{
+    if (!n)
+        return true;
+    switch (n->t) {
+    case EN_PATH:
+    case EN_VALUE:
+        return true;
+    case EN_CMP:
+        return n->op == EOP_EQ;
+    case EN_AND:
+    case EN_OR:
+    case EN_NOT:
+        for (size_t i = 0; i < n->u.kids.n; i++)
+            if (!only_eq(n->u.kids.k[i]))
+                return false;
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool expr_search_only_eq(const expr_t *cond)
+{
+    return !cond || only_eq(cond->root);
+}
+
+static bool is_top(const expr_node *p, const char *name, size_t len)
+{
+    return p && p->t == EN_PATH && p->u.path.n == 1 && !p->u.path.el[0].is_index &&
+           p->u.path.el[0].len == len && memcmp(p->u.path.el[0].name, name, len) == 0;
+}
+
+static const av_t *top_eq(const expr_node *n, const char *name, size_t len)
+{
+    if (!n)
+        return NULL;
+    if (n->t == EN_AND) {
+        for (size_t i = 0; i < n->u.kids.n; i++) {
+            const av_t *v = top_eq(n->u.kids.k[i], name, len);
+            if (v)
+                return v;
+        }
+        return NULL;
+    }
+    if (n->t != EN_CMP || n->op != EOP_EQ || n->u.kids.n != 2)
+        return NULL;
+    const expr_node *a = n->u.kids.k[0], *b = n->u.kids.k[1];
+    if (is_top(a, name, len) && b->t == EN_VALUE)
+        return b->u.val.v;
+    if (is_top(b, name, len) && a->t == EN_VALUE)
+        return a->u.val.v;
+    return NULL;
+}
+
+const av_t *expr_search_top_eq(const expr_t *cond, const char *name, size_t len)
+{
+    return cond ? top_eq(cond->root, name, len) : NULL;
+}

@@ -1,0 +1,147 @@
+/*
+ * vec — vectors as 32-bit floats, their distances, a float's shortest text.  Layer: value.
+ * See vec.h.
+ */
+#include "value/vec.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const fn_names[] = {"COSINE", "EUCLIDEAN", "DOT_PRODUCT"};
+
+bool vec_fn_parse(const char *s, size_t len, vec_fn *out)
+{
+    for (int i = 0; i < 3; i++)
+        if (s && strlen(fn_names[i]) == len && memcmp(fn_names[i], s, len) == 0) {
+            *out = (vec_fn)i;
+            return true;
+        }
+    return false;
+}
+
+const char *vec_fn_name(vec_fn fn)
+{
+    return (unsigned)fn < 3 ? fn_names[fn] : "COSINE";
+}
+
+bool vec_f32_from_text(const char *p, size_t len, float *out)
+{
+    char buf[256];
+    if (!p || len == 0 || len >= sizeof buf)
+        return false;
+    memcpy(buf, p, len);
+    buf[len] = '\0';
+    /* DynamoDB's number syntax only: strtof would also take "inf", "nan" and hex */
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i];
+        if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E'))
+            return false;
+    }
+    char *end;
+    float f = strtof(buf, &end);
+    if (end != buf + len || !isfinite(f))
+        return false;
+    *out = f;
+    return true;
+}
+
+double vec_score(vec_fn fn, const float *a, const float *b, size_t n)
+{
+    double s = 0;
+    switch (fn) {
+    case VEC_COSINE: {
+        double dot = 0, na = 0, nb = 0;
+        for (size_t i = 0; i < n; i++) {
+            dot += (double)a[i] * b[i];
+            na += (double)a[i] * a[i];
+            nb += (double)b[i] * b[i];
+        }
+        if (na == 0 || nb == 0) {
+            s = 1.0;
+            break;
+        }
+        double c = dot / (sqrt(na) * sqrt(nb));
+        if (c > 1)
+            c = 1;
+        if (c < -1)
+            c = -1;
+        s = 1.0 - c;
+        break;
+    }
+    case VEC_EUCLIDEAN: {
+        double d2 = 0;
+        for (size_t i = 0; i < n; i++) {
+            double d = (double)a[i] - b[i];
+            d2 += d * d;
+        }
+        s = sqrt(d2);
+        break;
+    }
+    case VEC_DOT_PRODUCT:
+        for (size_t i = 0; i < n; i++)
+            s += (double)a[i] * b[i];
+        break;
+    }
+    return (double)(float)s;
+}
+
+/* "d.ddde±x" (C's %e) as plain decimal text. */
+static size_t sci_to_plain(const char *sci, char out[VEC_TEXT_MAX])
+{
+    char digits[16];
+    size_t nd = 0, o = 0;
+    const char *p = sci;
+    bool neg = *p == '-';
+    if (neg)
+        p++;
+    for (; *p && *p != 'e' && *p != 'E'; p++)
+        if (*p >= '0' && *p <= '9' && nd < sizeof digits)
+            digits[nd++] = *p;
+    int exp = *p ? atoi(p + 1) : 0; /* the digits' point sits after digits[0] */
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    if (nd == 1 && digits[0] == '0') {
+        out[0] = '0';
+        out[1] = '\0';
+        return 1;
+    }
+    if (neg)
+        out[o++] = '-';
+    int point = exp + 1; /* digits before the point */
+    if (point <= 0) {
+        out[o++] = '0';
+        out[o++] = '.';
+        for (int i = 0; i < -point && o < VEC_TEXT_MAX - 16; i++)
+            out[o++] = '0';
+        for (size_t i = 0; i < nd; i++)
+            out[o++] = digits[i];
+    } else {
+        for (int i = 0; i < point && o < VEC_TEXT_MAX - 2; i++)
+            out[o++] = (size_t)i < nd ? digits[i] : '0';
+        if ((size_t)point < nd) {
+            out[o++] = '.';
+            for (size_t i = (size_t)point; i < nd && o < VEC_TEXT_MAX - 1; i++)
+                out[o++] = digits[i];
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
+size_t vec_f32_text(float f, char out[VEC_TEXT_MAX])
+{
+    char sci[32];
+    if (f == 0.0f) { /* -0 too: DynamoDB's canonical zero */
+        out[0] = '0';
+        out[1] = '\0';
+        return 1;
+    }
+    for (int prec = 1; prec <= 9; prec++) {
+        snprintf(sci, sizeof sci, "%.*e", prec - 1, (double)f);
+        if (strtof(sci, NULL) == f)
+            break;
+    }
+    return sci_to_plain(sci, out);
+}

@@ -1,0 +1,55 @@
+/*
+ * vec — the arithmetic of vector indexes: vectors as 32-bit floats, their distances, and the
+ * text of a float.  Layer: value.
+ *
+ * A vector index (AWS, 2026: CreateTable / UpdateTable VectorIndexes, SearchVectors) keeps
+ * its own copy of each item's vector in 32-bit floating point, while the item on the table
+ * keeps its numbers whole.  So everything here works on floats taken from a number's text
+ * (the nearest float, as a Java Float.parseFloat would round it), computes in double over
+ * those floats, and rounds each score through float again (the index's precision): a vector
+ * equal to the query scores exactly 0 under COSINE and EUCLIDEAN.  The scores as the API
+ * Reference gives them:
+ *   COSINE       1 - cos(a, b): 0 for the same direction, 1 orthogonal, 2 opposite (lower
+ *                is closer); a zero vector has no direction and scores 1;
+ *   EUCLIDEAN    the straight-line distance |a - b| (lower is closer);
+ *   DOT_PRODUCT  a . b (higher is closer; may be negative).
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_SearchVectors.html
+ * Tests: tests/unit/value/test_vec.c.
+ */
+#ifndef DDB_VALUE_VEC_H
+#define DDB_VALUE_VEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define VEC_MAX_DIMS 4096 /* the quotas page: 1 to 4096 dimensions */
+#define VEC_TEXT_MAX 64   /* vec_f32_text's buffer: any float in plain decimal (56 at most) */
+
+typedef enum vec_fn { VEC_COSINE = 0, VEC_EUCLIDEAN, VEC_DOT_PRODUCT } vec_fn;
+
+/* The distance function named s (len bytes): true and *out, or false for any other text. */
+bool vec_fn_parse(const char *s, size_t len, vec_fn *out);
+/* "COSINE", "EUCLIDEAN", "DOT_PRODUCT". */
+const char *vec_fn_name(vec_fn fn);
+/* Whether a higher score is closer (DOT_PRODUCT) rather than a lower one. */
+static inline bool vec_fn_higher_closer(vec_fn fn)
+{
+    return fn == VEC_DOT_PRODUCT;
+}
+
+/* The float nearest to the decimal number text p (len bytes, DynamoDB's number syntax):
+ * true and *out, or false when the text is not a number or its magnitude lies outside what a
+ * finite float holds (beyond FLT_MAX once rounded).  A magnitude below the smallest float
+ * rounds to 0, as Float.parseFloat does. */
+bool vec_f32_from_text(const char *p, size_t len, float *out);
+
+/* The score of vector b against the query a (n floats each) under fn, rounded to float. */
+double vec_score(vec_fn fn, const float *a, const float *b, size_t n);
+
+/* The shortest decimal text that reads back as exactly f (what the index hands back for a
+ * projected vector: 0.1f is "0.1", 16777217 stored is "16777216"), in plain notation (no
+ * exponent: DynamoDB's number syntax would accept one, its canonical text has none), into
+ * out (VEC_TEXT_MAX bytes), NUL-terminated.  Returns the length.  f must be finite. */
+size_t vec_f32_text(float f, char out[VEC_TEXT_MAX]);
+
+#endif

@@ -1,0 +1,497 @@
+"""Vector indexes and SearchVectors (AWS, 2026): a third index type on a vector attribute (a
+list of numbers of a fixed dimension) with a distance function (COSINE, EUCLIDEAN,
+DOT_PRODUCT), a projection and an optional SearchSchema (one HASH attribute that scopes every
+search, INLINE_FILTER attributes); CreateTable's VectorIndexes, UpdateTable's
+VectorIndexUpdates, DescribeTable's VectorIndexes, and SearchVectors, the TopK items nearest a
+query vector.
+
+The texts and shapes are AWS's as the API Reference, the Developer Guide's troubleshooting
+table and the independent conformance suite give them (nubo-db/dynamodb-conformance,
+tests/tier2/vectorSearch and tests/tier3/error-messages/{vectorIndexes,vectorWrites,
+searchVectors}, characterised against AWS in eu-west-2, 2026-08-11); our own data here.
+
+Botocore as Debian ships it has no SearchVectors and drops VectorIndexes, so every request is
+raw JSON (itemlib).  DynamoDB Local (10.3) has no vector indexes: it accepts VectorIndexes
+and drops them, answers SearchVectors UnknownOperationException and VectorIndexUpdates
+"Nothing to update" (test_dynamodb_local_has_none pins that); every other test runs on
+ddbchat only."""
+import json
+import os
+import shutil
+import struct
+import subprocess
+import time
+
+import pytest
+
+from itemlib import call, ok, err, S, N
+
+V = "ValidationException"
+INV = "One or more parameter values were invalid: "
+
+
+@pytest.fixture
+def url(ddb_url, target):
+    if target == "dynamodb-local":
+        pytest.skip("DynamoDB Local has no vector indexes (test_dynamodb_local_has_none)")
+    return ddb_url
+
+
+def vix(name="vec", dims=4, fn="COSINE", attr="v", proj="ALL", schema=None, **over):
+    x = {"IndexName": name, "VectorAttribute": {"AttributeName": attr}, "Dimensions": dims,
+         "DistanceFunction": fn, "Projection": {"ProjectionType": proj}}
+    if schema:
+        x["SearchSchema"] = [{"AttributeName": n, "SearchSchemaElementType": k} for n, k in schema]
+    x.update(over)
+    return x
+
+
+def table_body(name, indexes, defs=(), billing="PAY_PER_REQUEST"):
+    body = {"TableName": name, "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}] +
+            [{"AttributeName": n, "AttributeType": t} for n, t in defs]}
+    if billing == "PAY_PER_REQUEST":
+        body["BillingMode"] = billing
+    else:
+        body["ProvisionedThroughput"] = {"ReadCapacityUnits": 2, "WriteCapacityUnits": 2}
+    if indexes is not None:
+        body["VectorIndexes"] = indexes
+    return body
+
+
+def vec(*xs):
+    return {"L": [N(x) for x in xs]}
+
+
+def put(u, table, id_, v=None, **attrs):
+    item = {"id": S(id_)}
+    if v is not None:
+        item["v"] = vec(*v)
+    item.update({k: S(x) for k, x in attrs.items()})
+    return ok(u, "PutItem", {"TableName": table, "Item": item})
+
+
+def search(u, table, index, q, k=10, **extra):
+    body = {"TableName": table, "IndexName": index, "SearchVector": [N(x) for x in q], "TopK": k}
+    body.update(extra)
+    return call(u, "SearchVectors", body)
+
+
+def ids(resp):
+    return [h["Item"]["id"]["S"] for h in resp["SearchResults"]]
+
+
+def f32(x):
+    return struct.unpack("f", struct.pack("f", x))[0]
+
+
+# ---- CreateTable and DescribeTable ----------------------------------------------------------
+
+def test_create_and_describe(url, table_name):
+    """An index created with its table is ACTIVE at once, without the Backfilling field, and
+    is described as it was defined (SearchSchema in order), with its ARN and counts."""
+    name = table_name("vx")
+    schema = [("shop", "HASH"), ("colour", "INLINE_FILTER")]
+    desc = ok(url, "CreateTable", table_body(
+        name, [vix(schema=schema), vix("flat", proj="KEYS_ONLY")],
+        defs=[("shop", "S"), ("colour", "S")]))["TableDescription"]
+    assert [x["IndexName"] for x in desc["VectorIndexes"]] == ["vec", "flat"]
+    t = ok(url, "DescribeTable", {"TableName": name})["Table"]
+    assert t["TableStatus"] == "ACTIVE"
+    v, flat = t["VectorIndexes"]
+    assert v["IndexStatus"] == "ACTIVE" and "Backfilling" not in v
+    assert v["Dimensions"] == 4 and v["DistanceFunction"] == "COSINE"
+    assert v["VectorAttribute"] == {"AttributeName": "v"}
+    assert v["Projection"] == {"ProjectionType": "ALL"}
+    assert v["SearchSchema"] == [{"AttributeName": "shop", "SearchSchemaElementType": "HASH"},
+                                 {"AttributeName": "colour",
+                                  "SearchSchemaElementType": "INLINE_FILTER"}]
+    assert v["IndexArn"].endswith(f"table/{name}/index/vec")
+    assert (v["ItemCount"], v["IndexSizeBytes"]) == (0, 0)
+    assert "SearchSchema" not in flat and flat["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+    # counted from the items: one with a vector and a shop, one with a vector only
+    put(url, name, "p1", [1, 2, 3, 4], shop="north")
+    put(url, name, "p2", [1, 2, 3, 4])
+    put(url, name, "p3")
+    v, flat = ok(url, "DescribeTable", {"TableName": name})["Table"]["VectorIndexes"]
+    assert (v["ItemCount"], flat["ItemCount"]) == (1, 2)
+    assert v["IndexSizeBytes"] > 0
+
+
+def test_create_rules(url, table_name):
+    """CreateTable's rules for VectorIndexes, each with the service's text (tier3
+    vectorIndexes), and the request model's constraints (tier2 validation)."""
+    name = table_name("vr")
+
+    def refused(body, msg):
+        err(url, "CreateTable", body, V, msg)
+
+    refused(table_body(name, [vix()], billing="PROVISIONED"),
+            INV + "Vector indexes are only supported for PAY_PER_REQUEST tables")
+    refused(table_body(name, [vix(schema=[("shop", "HASH")])]),
+            INV + "One element in SearchSchema is not defined in attribute definitions")
+    refused(table_body(name, [vix(dims=4097)]),
+            INV + "Number of dimensions must be between 1 and 4096 inclusive.")
+    refused(table_body(name, [vix(f"v{i}xx") for i in range(6)]),
+            INV + "VectorIndex count exceeds the per-table limit of 5")
+    refused(table_body(name, [vix("one"), vix("two", dims=8)]),
+            INV + "Conflicting attribute definition for 'v'. All VectorIndexes on the same "
+            "vector attribute must use the same dimensions.")
+    body = table_body(name, [vix(dims=0)])
+    good, data = call(url, "CreateTable", body)
+    assert not good and "greater than or equal to 1" in data["message"]
+    good, data = call(url, "CreateTable", table_body(name, [vix("xy")]))
+    assert not good and "length greater than or equal to 3" in data["message"]
+    # the 4096 boundary and 5 indexes are taken
+    ok(url, "CreateTable", table_body(name, [vix(f"v{i}xx", dims=4096) for i in range(5)]))
+
+
+# ---- writes -------------------------------------------------------------------------------
+
+@pytest.fixture
+def shops(url, table_name):
+    """Table with 'any' (no SearchSchema) and 'byshop' (HASH shop, INLINE_FILTER colour) on
+    one 4-dimension attribute v."""
+    name = table_name("vw")
+    ok(url, "CreateTable", table_body(
+        name, [vix("any"), vix("byshop", schema=[("shop", "HASH"), ("colour", "INLINE_FILTER")])],
+        defs=[("shop", "S"), ("colour", "S")]))
+    return name
+
+
+def test_write_rules(url, shops):
+    """A write whose vector breaks an index's rules is refused, naming the index (the first
+    by name) and, for an element, its position (tier3 vectorWrites)."""
+    def refused(item, msg):
+        err(url, "PutItem", {"TableName": shops, "Item": item}, V, msg)
+
+    refused({"id": S("w"), "v": vec(1, 2, 3)},
+            "One or more parameter values were invalid. Invalid size for parameter v, "
+            "Expected: 4, Actual: 3 IndexName: any")
+    refused({"id": S("w"), "v": {"L": [N(1), N(2), {"BOOL": True}, N(4)]}},
+            "One or more parameter values were invalid. Invalid type for parameter v[2], "
+            "Expected: 32-bit floating point number, Actual: BOOL. IndexName: any")
+    refused({"id": S("w"), "v": {"NS": ["1", "2", "3", "4"]}},
+            "One or more parameter values were invalid. Invalid type for parameter v, "
+            "Expected: 32-bit floating point number list IndexName: any")
+    refused({"id": S("w"), "shop": S(""), "v": vec(1, 2, 3, 4)},
+            "One or more parameter values are not valid. A value specified for a secondary "
+            "index key is not supported. The AttributeValue for a key attribute cannot contain "
+            "an empty string value. IndexName: byshop, IndexKey: shop")
+    # an UpdateItem writing a bad vector is refused the same way
+    err(url, "UpdateItem", {"TableName": shops, "Key": {"id": S("w")},
+                            "UpdateExpression": "SET v = :v",
+                            "ExpressionAttributeValues": {":v": vec(1)}}, V,
+        "One or more parameter values were invalid. Invalid size for parameter v, "
+        "Expected: 4, Actual: 1 IndexName: any")
+
+
+def test_deindexed_writes(url, shops):
+    """An item without the HASH attribute is written and searchable through the index without
+    a SearchSchema only; removing the vector takes an item out of every index."""
+    put(url, shops, "s1", [1, 0, 0, 0], shop="north", colour="red")
+    put(url, shops, "s2", [0, 1, 0, 0], shop="north", colour="blue")
+    put(url, shops, "loose", [1, 0, 0, 0])
+    assert ok(url, "GetItem", {"TableName": shops, "Key": {"id": S("loose")}})["Item"]
+    good, r = search(url, shops, "any", [1, 0, 0, 0])
+    assert good and sorted(ids(r)) == ["loose", "s1", "s2"]
+    good, r = search(url, shops, "byshop", [1, 0, 0, 0], SearchConditionExpression="shop = :s",
+                     ExpressionAttributeValues={":s": S("north")})
+    assert good and ids(r) == ["s1", "s2"]
+    ok(url, "UpdateItem", {"TableName": shops, "Key": {"id": S("s1")},
+                           "UpdateExpression": "REMOVE v"})
+    good, r = search(url, shops, "any", [1, 0, 0, 0])
+    assert good and sorted(ids(r)) == ["loose", "s2"]
+
+
+# ---- SearchVectors ---------------------------------------------------------------------------
+
+@pytest.fixture
+def scored(url, table_name):
+    """Three indexes (one per distance function) on v; items x (the query), y (orthogonal),
+    z (opposite), w (0.8, 0.6, 0, 0)."""
+    name = table_name("vs")
+    ok(url, "CreateTable", table_body(name, [vix("cos"), vix("euc", fn="EUCLIDEAN"),
+                                             vix("dot", fn="DOT_PRODUCT")]))
+    for id_, v in [("x", [0, 0, 1, 0]), ("y", [1, 0, 0, 0]), ("z", [0, 0, -1, 0]),
+                   ("w", [0, 0, 0.8, 0.6])]:
+        put(url, name, id_, v, note=f"item {id_}")
+    return name
+
+
+def scores(u, table, index):
+    good, r = search(u, table, index, [0, 0, 1, 0])
+    assert good, r
+    return {h["Item"]["id"]["S"]: h["Score"] for h in r["SearchResults"]}, ids(r)
+
+
+def test_scores(url, scored):
+    """COSINE 0..2 and EUCLIDEAN distances ascending, DOT_PRODUCT descending; scores are the
+    analytic values through 32-bit floats (the index's precision)."""
+    s, order = scores(url, scored, "cos")
+    assert (s["x"], s["y"], s["z"]) == (0, 1, 2) and order == ["x", "w", "y", "z"]
+    assert abs(s["w"] - f32(0.2)) < 1e-6
+    s, order = scores(url, scored, "euc")
+    assert (s["x"], s["z"]) == (0, 2) and order == ["x", "w", "y", "z"]
+    assert abs(s["y"] - f32(2 ** 0.5)) < 1e-6 and abs(s["w"] - f32(0.4 ** 0.5)) < 1e-6
+    s, order = scores(url, scored, "dot")
+    assert (s["x"], s["y"], s["z"]) == (1, 0, -1) and order == ["x", "w", "y", "z"]
+    assert abs(s["w"] - f32(0.8)) < 1e-6
+
+
+def test_results(url, scored):
+    """TopK caps the answer, with no paging members; the Item is the index's copy without the
+    vector, or the paths of ProjectionExpression with the vector as 32-bit floats."""
+    good, r = search(url, scored, "cos", [0, 0, 1, 0], k=2)
+    assert good and ids(r) == ["x", "w"]
+    assert set(r) == {"SearchResults"}
+    assert sorted(r["SearchResults"][0]["Item"]) == ["id", "note"]
+    good, r = search(url, scored, "cos", [0, 0, 1, 0], k=100)
+    assert good and len(r["SearchResults"]) == 4
+    good, r = search(url, scored, "cos", [0, 0, 1, 0], k=2, ProjectionExpression="v, #n",
+                     ExpressionAttributeNames={"#n": "note"})
+    assert good
+    assert r["SearchResults"][1]["Item"] == {"v": vec(0, 0, 0.8, 0.6), "note": S("item w")}
+    # full precision on the table, the nearest float in the index
+    put(url, scored, "p", ["0.3", "33554433", "0", "0"])
+    item = ok(url, "GetItem", {"TableName": scored, "Key": {"id": S("p")}})["Item"]
+    assert [x["N"] for x in item["v"]["L"]] == ["0.3", "33554433", "0", "0"]
+    good, r = search(url, scored, "cos", ["0.3", "33554433", "0", "0"], k=1,
+                     ProjectionExpression="v")
+    assert good and [x["N"] for x in r["SearchResults"][0]["Item"]["v"]["L"]] == \
+        ["0.3", "33554432", "0", "0"]
+
+
+def test_search_filter(url, shops):
+    """The HASH value scopes the search; INLINE_FILTER conditions narrow it (equality)."""
+    put(url, shops, "a", [1, 0, 0, 0], shop="north", colour="red")
+    put(url, shops, "b", [1, 1, 0, 0], shop="north", colour="blue")
+    put(url, shops, "c", [1, 0, 0, 0], shop="south", colour="red")
+    good, r = search(url, shops, "byshop", [1, 0, 0, 0],
+                     SearchConditionExpression="#s = :s AND (colour = :r OR colour = :g)",
+                     ExpressionAttributeNames={"#s": "shop"},
+                     ExpressionAttributeValues={":s": S("north"), ":r": S("red"),
+                                                ":g": S("green")})
+    assert good and ids(r) == ["a"]
+
+
+def test_search_rules(url, shops):
+    """SearchVectors' refusals with the service's texts (tier3 searchVectors, tier2
+    validation)."""
+    base = {"TableName": shops, "IndexName": "any", "SearchVector": [N(1), N(0), N(0), N(0)],
+            "TopK": 1}
+
+    def refused(msg, type_=V, **over):
+        body = dict(base)
+        body.update(over)
+        err(url, "SearchVectors", body, type_, msg)
+
+    refused("Provided TopK value '101' is out of valid range. The value must be between 1 "
+            "and 100 inclusive", TopK=101)
+    good, data = call(url, "SearchVectors", dict(base, TopK=0))
+    assert not good and "greater than or equal to 1" in data["message"]
+    refused("Requested resource not found", "ResourceNotFoundException", TableName="vnone")
+    refused("The table does not have the specified index: nothere", IndexName="nothere")
+    refused("Search vector contains invalid values. All values in the search vector must be a "
+            "32-bit floating-point number attribute", SearchVector=[{"L": [N(1)]}])
+    refused("Input search vector dimension 2 does not match vector index dimension 4",
+            SearchVector=[N(1), N(0)])
+    refused("SearchConditionExpression must be provided when SearchSchema has a HASH key",
+            IndexName="byshop")
+    for cond in ["shop <> :s", "shop = :s AND colour > :s", "shop BETWEEN :s AND :s",
+                 "begins_with(shop, :s)"]:
+        refused("Invalid SearchConditionExpression: Invalid comparator used in "
+                "SearchConditionExpression", IndexName="byshop",
+                SearchConditionExpression=cond, ExpressionAttributeValues={":s": S("n")})
+    refused("SearchConditionExpression must not contain any attributes that is not in "
+            "SearchSchema. Invalid attribute: shop", SearchConditionExpression="shop = :s",
+            ExpressionAttributeValues={":s": S("n")})
+
+
+def test_consumed_capacity(url, scored):
+    """SearchVectors reports a bare VectorSearchRequestBytes, the same under TOTAL and
+    INDEXES; a write reports VectorIndexes under INDEXES only, when it changes what an index
+    stores."""
+    r = [ok(url, "SearchVectors", {"TableName": scored, "IndexName": "cos", "TopK": 1,
+                                   "SearchVector": [N(0), N(0), N(1), N(0)],
+                                   "ReturnConsumedCapacity": rcc}) for rcc in
+         ("TOTAL", "INDEXES", "NONE")]
+    assert set(r[0]["ConsumedCapacity"]) == {"VectorSearchRequestBytes"}
+    assert r[0]["ConsumedCapacity"]["VectorSearchRequestBytes"] > 0
+    assert r[0]["ConsumedCapacity"] == r[1]["ConsumedCapacity"]
+    assert "ConsumedCapacity" not in r[2]
+
+    def write(item, rcc="INDEXES"):
+        return ok(url, "PutItem", {"TableName": scored, "Item": item,
+                                   "ReturnConsumedCapacity": rcc})["ConsumedCapacity"]
+
+    item = {"id": S("cc"), "v": vec(1, 1, 1, 1)}
+    cc = write(item)
+    assert cc["CapacityUnits"] == 1 and cc["Table"] == {"CapacityUnits": 1}
+    assert sorted(cc["VectorIndexes"]) == ["cos", "dot", "euc"]
+    assert all(x["VectorWriteRequestBytes"] > 0 for x in cc["VectorIndexes"].values())
+    assert "VectorIndexes" not in write(item)              # the same entry: nothing replicated
+    assert "VectorIndexes" not in write({"id": S("nv")})   # no vector
+    assert set(write({"id": S("t"), "v": vec(2, 2, 2, 2)}, "TOTAL")) == \
+        {"TableName", "CapacityUnits"}
+
+
+def test_partiql_and_scan(url, scored):
+    """PartiQL and Scan cannot read a vector index; the item reads as any other."""
+    err(url, "ExecuteStatement", {"Statement": f'SELECT * FROM "{scored}"."cos"'}, V,
+        "Scan operation not supported on this index type")
+    err(url, "Scan", {"TableName": scored, "IndexName": "cos"}, V,
+        "Scan operation not supported on this index type")
+    r = ok(url, "ExecuteStatement", {"Statement": f"SELECT v FROM \"{scored}\" WHERE id = 'w'"})
+    assert r["Items"] == [{"v": vec(0, 0, 0.8, 0.6)}]
+
+
+# ---- UpdateTable ---------------------------------------------------------------------------
+
+def describe_vix(u, table):
+    t = ok(u, "DescribeTable", {"TableName": table})["Table"]
+    return t["TableStatus"], {x["IndexName"]: x for x in t.get("VectorIndexes", [])}
+
+
+def test_update_lifecycle(ddbchat_server):
+    """An index added by UpdateTable: CREATING with Backfilling false while allocated (the
+    table UPDATING, a Delete refused, another create over the limit, searches 'no such
+    index'), CREATING with Backfilling true while filled (the table ACTIVE, DeleteTable and
+    searches refused), then ACTIVE without the field; a Delete makes it DELETING, then gone
+    (tier2 updateLifecycle; phases shortened by the test aid DDBCHAT_VECTOR_*_MS)."""
+    srv = ddbchat_server(env={"DDBCHAT_VECTOR_ALLOC_MS": "1500", "DDBCHAT_VECTOR_FILL_MS": "1500",
+                              "DDBCHAT_VECTOR_DROP_MS": "500"})
+    u, name = srv.ddb_url, "vlife"
+    ok(u, "CreateTable", table_body(name, None))
+    for i in range(3):
+        put(u, name, f"i{i}", [i, 1, 0, 0])
+    create = {"TableName": name, "VectorIndexUpdates": [{"Create": vix()}]}
+    err(u, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [
+        {"Create": vix()}, {"Create": vix("vec2")}]}, "LimitExceededException",
+        "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+        "simultaneously per table")
+    t0 = time.monotonic()
+    assert ok(u, "UpdateTable", create)["TableDescription"]["TableStatus"] == "UPDATING"
+    status, ixs = describe_vix(u, name)
+    assert time.monotonic() - t0 < 1.2, "too slow to see the allocation phase"
+    assert (status, ixs["vec"]["IndexStatus"], ixs["vec"]["Backfilling"]) == \
+        ("UPDATING", "CREATING", False)
+    err(u, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [
+        {"Delete": {"IndexName": "vec"}}]}, "ResourceInUseException",
+        "Attempt to change a resource which is still in use: Index creation is in resource "
+        f"allocation phase. Retry deletion during backfilling phase or when the index is "
+        f"active. Table: {name} Index: vec")
+    err(u, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [{"Create": vix("vec2")}]},
+        "LimitExceededException",
+        "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+        "simultaneously per table")
+    good, r = search(u, name, "vec", [0, 1, 0, 0])
+    assert not good and r["message"] == "The table does not have the specified index: vec"
+    while time.monotonic() - t0 < 1.8:
+        time.sleep(0.05)
+    status, ixs = describe_vix(u, name)
+    assert (status, ixs["vec"]["IndexStatus"], ixs["vec"]["Backfilling"]) == \
+        ("ACTIVE", "CREATING", True)
+    good, r = search(u, name, "vec", [0, 1, 0, 0])
+    assert not good and r["message"] == "Cannot search backfilling vector index: vec"
+    err(u, "DeleteTable", {"TableName": name}, "ResourceInUseException",
+        "Attempt to change a resource which is still in use: Cannot delete table while "
+        "indexes are being created, updated, or deleted.")
+    while time.monotonic() - t0 < 3.3:
+        time.sleep(0.05)
+    status, ixs = describe_vix(u, name)
+    assert (status, ixs["vec"]["IndexStatus"]) == ("ACTIVE", "ACTIVE")
+    assert "Backfilling" not in ixs["vec"]
+    good, r = search(u, name, "vec", [0, 1, 0, 0], k=5)
+    assert good and len(r["SearchResults"]) == 3
+    ok(u, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [
+        {"Delete": {"IndexName": "vec"}}]})
+    status, ixs = describe_vix(u, name)
+    assert (status, ixs["vec"]["IndexStatus"]) == ("UPDATING", "DELETING")
+    time.sleep(0.7)
+    assert describe_vix(u, name) == ("ACTIVE", {})
+    err(u, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [
+        {"Delete": {"IndexName": "vec"}}]}, "ResourceNotFoundException",
+        f"Requested resource not found: Index vec for table {name}")
+
+
+def test_update_create_rules(url, table_name):
+    """UpdateTable's Create follows CreateTable's rules; its SearchSchema may be defined by the
+    request's AttributeDefinitions, which join the table's."""
+    name = table_name("vu")
+    ok(url, "CreateTable", table_body(name, None))
+    body = {"TableName": name, "VectorIndexUpdates": [{"Create": vix(schema=[("shop", "HASH")])}]}
+    err(url, "UpdateTable", body, V,
+        INV + "One element in SearchSchema is not defined in attribute definitions")
+    body["AttributeDefinitions"] = [{"AttributeName": "shop", "AttributeType": "S"}]
+    ok(url, "UpdateTable", body)
+    t = ok(url, "DescribeTable", {"TableName": name})["Table"]
+    assert {"AttributeName": "shop", "AttributeType": "S"} in t["AttributeDefinitions"]
+    prov = table_name("vp")
+    ok(url, "CreateTable", table_body(prov, None, billing="PROVISIONED"))
+    err(url, "UpdateTable", {"TableName": prov, "VectorIndexUpdates": [{"Create": vix()}]}, V,
+        INV + "Vector indexes are only supported for PAY_PER_REQUEST tables")
+
+
+# ---- backups ---------------------------------------------------------------------------------
+
+def test_backup_restore_keeps_index(url, table_name):
+    """A table restored from a backup has the vector index, ACTIVE, and its items search."""
+    src, dst = table_name("vb"), table_name("vbr")
+    ok(url, "CreateTable", table_body(src, [vix()]))
+    put(url, src, "k1", [1, 0, 0, 0])
+    put(url, src, "k2", [0, 1, 0, 0])
+    arn = ok(url, "CreateBackup", {"TableName": src, "BackupName": "vb1"})["BackupDetails"]["BackupArn"]
+    deadline = time.time() + 60
+    while ok(url, "DescribeBackup", {"BackupArn": arn})["BackupDescription"][
+            "BackupDetails"]["BackupStatus"] != "AVAILABLE":
+        assert time.time() < deadline
+        time.sleep(0.1)
+    ok(url, "RestoreTableFromBackup", {"TargetTableName": dst, "BackupArn": arn})
+    while ok(url, "DescribeTable", {"TableName": dst})["Table"]["TableStatus"] != "ACTIVE":
+        assert time.time() < deadline
+        time.sleep(0.1)
+    status, ixs = describe_vix(url, dst)
+    assert ixs["vec"]["IndexStatus"] == "ACTIVE" and ixs["vec"]["Dimensions"] == 4
+    good, r = search(url, dst, "vec", [0, 1, 0, 0], k=1)
+    assert good and ids(r) == ["k2"]
+
+
+# ---- the JS SDK and DynamoDB Local ---------------------------------------------------------
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def test_js_sdk(url, table_name):
+    """The AWS SDK for JavaScript v3 (tools/oracle, a version that models SearchVectors)
+    creates a vector-indexed table, writes and searches it against ddbchat."""
+    node = shutil.which("node")
+    sdk = os.path.join(REPO, "tools", "oracle", "node_modules", "@aws-sdk", "client-dynamodb")
+    if not node or not os.path.isdir(sdk):
+        pytest.skip("node or tools/oracle's @aws-sdk/client-dynamodb missing")
+    p = subprocess.run([node, os.path.join(REPO, "tests", "e2e", "js_vector.mjs"), url,
+                        table_name("vjs")], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    got = json.loads(p.stdout.strip().splitlines()[-1])
+    assert got == {"indexStatus": "ACTIVE", "ids": ["near", "mid"], "top": 0,
+                   "bytes": True}
+
+
+def test_dynamodb_local_has_none(ddb_url, target, table_name):
+    """DynamoDB Local 10.3's deviation: it takes VectorIndexes and drops them, does not know
+    SearchVectors (UnknownOperationException), and finds nothing to do in VectorIndexUpdates.
+    On ddbchat: the index is kept and searched, as on AWS."""
+    name = table_name("vl")
+    ok(ddb_url, "CreateTable", table_body(name, [vix()]))
+    t = ok(ddb_url, "DescribeTable", {"TableName": name})["Table"]
+    good, r = search(ddb_url, name, "vec", [1, 0, 0, 0])
+    upd = call(ddb_url, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [
+        {"Delete": {"IndexName": "vec"}}]})
+    if target == "dynamodb-local":
+        assert "VectorIndexes" not in t
+        assert not good and r["__type"].endswith("#UnknownOperationException")
+        assert not upd[0] and upd[1]["Message"] == "Nothing to update"
+    else:
+        assert t["VectorIndexes"][0]["IndexName"] == "vec"
+        assert good and r["SearchResults"] == []
+        assert upd[0]
