@@ -10,6 +10,7 @@
 #define DDB_MESSAGING_BACKEND_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "base/err.h"
@@ -39,6 +40,11 @@ typedef struct msg_backend_ops {
      * says the feed is back).  Called from one thread at a time. */
     int (*wait_change)(msg_backend *b, uint64_t *seq, int timeout_ms,
                        const struct msg_change_keys *keys);
+    /* The change feed may go unread while no event stream is open: its next wait_change
+     * answers at once for everything missed meanwhile, at no extra cost (embedded: *seq is
+     * the engine's commit id).  False for the remote feed: its reader would have a backlog of
+     * stream records to go through first, so it keeps following the stream. */
+    bool wait_change_idle;
     /* call with the successful response's items (its Item, Items, LastEvaluatedKey,
      * Attributes) handed to sink as values (api.h's api_sink: each valid during its callback
      * only) instead of a tree: the hot reads (the listings' Query, the user's GetItem) build

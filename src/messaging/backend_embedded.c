@@ -56,6 +56,7 @@ static const msg_backend_ops embedded_ops = {
     .free = embedded_free,
     .name = "embedded",
     .wait_change = embedded_wait_change,
+    .wait_change_idle = true,
     .call_items = embedded_call_items,
     .version = embedded_version,
 };

@@ -88,13 +88,14 @@ struct msg_events {
     msg_service *svc;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    pthread_cond_t watch_cv; /* the watcher's, while no stream is open (ev_watch_idle) */
     bool stopping;
     bool any_change;
     bool has_feed; /* the backend has a change feed (no polling) */
     ev_feed *feeds;
     msg_stream *joining; /* streams waiting for their replay */
     char replaying_user[MSG_UUID_LEN + 1]; /* the stream the hub replays now: its user, or "" */
-    long n_streams, n_feeds, scans;
+    long n_streams, n_feeds, scans, changes;
     ev_ticket *tickets;
     size_t n_tickets;
     int64_t next_heartbeat_ms;
@@ -786,6 +787,25 @@ static void ev_changed_key(void *ctx, const char *pk)
     pthread_mutex_unlock(&h->mu);
 }
 
+/* While no stream is open, joining or being replayed, the watcher does not follow a change
+ * feed that may go unread (backend.h wait_change_idle: the embedded engine's): it sleeps here
+ * (h->mu held) until a stream opens (msg_stream_open signals watch_cv) or the hub stops.  What a stream missed meanwhile is its replay's (the hub scans the table
+ * from the stream's position before it joins a feed), and the first wait_change after this
+ * sees the changes made while it slept (MSG_CHANGE_ANY: every feed is scanned once).  Before,
+ * the watcher and the hub woke after every commit with no one to tell: two context switches
+ * and a futex wake in the committing thread per round of writes (BENCHMARKS.md, "Session 10:
+ * writes"). */
+static void ev_watch_idle(msg_events *h)
+{
+    if (!h->svc->backend->ops->wait_change_idle)
+        return;
+    while (!h->stopping && !h->feeds && !h->joining && !h->replaying_user[0]) {
+        struct timespec ts;
+        ev_deadline(&ts, ev_mono_ms() + EV_WATCH_MS);
+        pthread_cond_timedwait(&h->watch_cv, &h->mu, &ts);
+    }
+}
+
 static void *ev_watch_main(void *arg)
 {
     msg_events *h = arg;
@@ -794,6 +814,7 @@ static void *ev_watch_main(void *arg)
     uint64_t seq = 0;
     for (;;) {
         pthread_mutex_lock(&h->mu);
+        ev_watch_idle(h);
         bool stop = h->stopping;
         pthread_mutex_unlock(&h->mu);
         if (stop)
@@ -803,6 +824,8 @@ static void *ev_watch_main(void *arg)
         bool had_feed = h->has_feed;
         h->has_feed = r != MSG_CHANGE_POLL; /* POLL: no feed for now (remote, no stream) */
         bool switched = had_feed != h->has_feed;
+        if (r == MSG_CHANGE_ANY || r == MSG_CHANGE_KEYS)
+            h->changes++;
         if (switched || r == MSG_CHANGE_ANY)
             h->any_change = true; /* a switch: one look at every feed */
         if (had_feed && !h->has_feed) /* the feed is lost: poll from the shortest interval */
@@ -830,6 +853,7 @@ int msg_events_new(msg_service *svc, msg_events **out, err_t *e)
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&h->cv, &ca);
+    pthread_cond_init(&h->watch_cv, &ca);
     pthread_condattr_destroy(&ca);
     h->heartbeat_ms = (int64_t)MSG_EVENTS_HEARTBEAT_S * 1000;
     const char *hb = getenv("DDBCHAT_EVENTS_HEARTBEAT_MS"); /* tests: token expiry at once */
@@ -875,6 +899,7 @@ void msg_events_stop(msg_events *h)
     pthread_mutex_lock(&h->mu);
     h->stopping = true;
     pthread_cond_broadcast(&h->cv);
+    pthread_cond_broadcast(&h->watch_cv);
     pthread_mutex_unlock(&h->mu);
     /* the hub thread no longer touches feeds or wakes once it has stopped */
     if (h->hub_started) {
@@ -911,6 +936,7 @@ void msg_events_free(msg_events *h)
     msg_events_stop(h);
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->cv);
+    pthread_cond_destroy(&h->watch_cv);
     free(h->tickets);
     free(h->wakes);
     free(h);
@@ -923,6 +949,7 @@ void msg_events_stats_get(msg_events *h, msg_events_stats *out)
     out->feeds = h->n_feeds;
     out->tickets = (long)h->n_tickets;
     out->scans = h->scans;
+    out->changes = h->changes;
     pthread_mutex_unlock(&h->mu);
 }
 
@@ -1132,6 +1159,7 @@ int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id
             pp = &(*pp)->next;
         *pp = s;
         pthread_cond_signal(&h->cv);
+        pthread_cond_signal(&h->watch_cv); /* the watcher follows the change feed again */
     }
     pthread_mutex_unlock(&h->mu);
     if (rc) {

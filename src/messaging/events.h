@@ -131,6 +131,7 @@ typedef struct msg_events_stats {
     long feeds;    /* users with open streams */
     long tickets;  /* outstanding */
     long scans;    /* feed scans and replays run so far */
+    long changes;  /* changes the watcher took from the backend's change feed so far */
 } msg_events_stats;
 void msg_events_stats_get(msg_events *h, msg_events_stats *out);
 

@@ -528,6 +528,39 @@ static void test_rest_routes(void **state)
     free(r.body);
 }
 
+/* While no stream is open the watcher does not follow the commits (issue 13, durable writes:
+ * it and the hub woke after every commit, two context switches per round of writes); a
+ * stream opened afterwards still gets a message sent after it opened, live. */
+static void test_idle_watcher_sleeps(void **state)
+{
+    msg_events_stats s0, s1;
+    msg_message m = send_msg(&A, "eb", "before any stream"); /* the conversation exists */
+    msg_message_fini(&m);
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    msg_events_stats_get(HUB, &s0);
+    struct timespec gap = {0, 10 * 1000 * 1000}; /* a watcher that follows sees each one */
+    for (int i = 0; i < 20; i++) {
+        m = send_msg(&A, "eb", "nobody listens");
+        msg_message_fini(&m);
+        nanosleep(&gap, NULL);
+    }
+    nanosleep(&ts, NULL);
+    msg_events_stats_get(HUB, &s1);
+    assert_int_equal(s1.feeds, 0);
+    assert_true(s1.changes - s0.changes <= 1); /* before: one per commit the watcher saw */
+
+    char t[MSG_TICKET_LEN + 1];
+    ticket(&B, t);
+    reader r;
+    reader_open(&r, t, NULL);
+    assert_true(reader_wait(&r, "event: ready", 1));
+    m = send_msg(&A, "eb", "now someone listens");
+    assert_true(reader_wait(&r, m.uuid, 1));
+    msg_message_fini(&m);
+    reader_close(&r);
+}
+
 /* Stop ends every stream (the reader sees the end) and refuses new tickets. */
 static void test_stop_ends_streams(void **state)
 {
@@ -551,6 +584,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_event_id_round_trip),
+        cmocka_unit_test(test_idle_watcher_sleeps),
         cmocka_unit_test(test_event_id_cap),
         cmocka_unit_test(test_event_id_refused),
         cmocka_unit_test(test_ticket_once),
