@@ -356,12 +356,17 @@ static const api_shape sh_transact_write_items = {.name = "List", .type = API_ST
 static const api_shape sh_client_token = {.name = "String", .type = API_ST_STRING, .min = 1,
                                           .max = 36};
 
+/* ClientRequestToken is reported before the enums, as ExecuteTransaction's is: a 37-character
+ * token and an unknown ReturnConsumedCapacity give "2 validation errors detected: Value '<token>'
+ * at 'clientRequestToken' ...; Value 'BOGUS' at 'returnConsumedCapacity' ..." (us-east-1,
+ * 2026-10-09; eu-west-2 was then moving the token to the generic framework sentence, reported
+ * alone).  tests/e2e/test_transact.py test_token_reported_before_enums. */
 static const api_shape in_transact_write_items = {
     .name = "TransactWriteItemsRequest", .type = API_ST_STRUCT, NOLIM,
     .members = MEMBERS({"TransactItems", &sh_transact_write_items, API_MF_NOT_NULL},
+                       {"ClientRequestToken", &sh_client_token, 0},
                        {"ReturnConsumedCapacity", &sh_rcc, 0},
-                       {"ReturnItemCollectionMetrics", &sh_ricm, 0},
-                       {"ClientRequestToken", &sh_client_token, 0})};
+                       {"ReturnItemCollectionMetrics", &sh_ricm, 0})};
 
 /* ---- PartiQL: ExecuteStatement / BatchExecuteStatement / ExecuteTransaction -------------------
  * The API model's constraints (ExecuteStatementInput, BatchStatementRequest,

@@ -327,6 +327,26 @@ def test_rcc_enum(ddb_url, tt):
         "constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]")
 
 
+# A ClientRequestToken longer than 36 characters is reported ahead of an unknown
+# ReturnConsumedCapacity in the one message (the service, us-east-1 2026-10-09: the token's
+# error first).  Nothing is written.  DynamoDB Local ignores the enum and reports the token
+# alone, without the "1 validation error detected: " head and the quotes.
+def test_token_reported_before_enums(ddb_url, target, tt):
+    tok = "q" * 40
+    token = (f"Value '{tok}' at 'clientRequestToken' failed to satisfy constraint: Member must "
+             "have length less than or equal to 36")
+    rcc = ("Value 'NOPE' at 'returnConsumedCapacity' failed to satisfy constraint: Member must "
+           "satisfy enum value set: [INDEXES, TOTAL, NONE]")
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [{"Put": {"TableName": tt,
+                                                                   "Item": K("tok-order")}}],
+                                        "ClientRequestToken": tok,
+                                        "ReturnConsumedCapacity": "NOPE"}, V,
+        aws_or_local(target, f"2 validation errors detected: {token}; {rcc}",
+                     local=f"Value {tok} at 'clientRequestToken' failed to satisfy constraint: "
+                     "Member must have length less than or equal to 36"))
+    assert get(ddb_url, tt, "tok-order") is None
+
+
 CANCEL = "Transaction cancelled, please refer cancellation reasons for specific reasons "
 L_MM = "One or more parameter values were invalid: Type mismatch for key"  # DynamoDB Local
 KEY_SCHEMA = "The provided key element does not match the schema"
