@@ -745,6 +745,23 @@ void api_cap_add_index_writes(api_cap *cap, const store_table *t, const av_t *ol
     api_vix_cap_writes(cap, t, old_item, new_item);
 }
 
+void api_cap_add_vix(api_cap *dst, const api_cap *src)
+{
+    for (size_t i = 0; i < src->n_vix; i++) {
+        size_t k;
+        for (k = 0; k < dst->n_vix && strcmp(dst->vix[k].name, src->vix[i].name); k++)
+            ;
+        if (k == dst->n_vix) {
+            if (k == sizeof dst->vix / sizeof dst->vix[0])
+                continue;
+            memcpy(dst->vix[k].name, src->vix[i].name, sizeof dst->vix[k].name);
+            dst->vix[k].bytes = 0;
+            dst->n_vix++;
+        }
+        dst->vix[k].bytes += src->vix[i].bytes;
+    }
+}
+
 /* ---- ConsumedCapacity: one description (cap_members) for the reply writer and the tree ---- */
 
 static void units(api_out *o, const char *key, uint64_t h)

@@ -235,6 +235,8 @@ uint64_t api_cap_write_h(uint64_t bytes);
  * index whose projection changes, two when the index key changes. */
 void api_cap_add_index_writes(api_cap *cap, const store_table *t, const av_t *old_item,
                               const av_t *new_item);
+/* Adds src's vector index bytes (VectorWriteRequestBytes) to dst's, index by index. */
+void api_cap_add_vix(api_cap *dst, const api_cap *src);
 /* Adds `h` half units to the index named `name`. */
 void api_cap_add_index(api_cap *cap, const store_index *ix, uint64_t h);
 /* The ConsumedCapacity object for rcc (NULL for NONE): {"TableName","CapacityUnits"} and for

@@ -169,6 +169,17 @@ bool api_vix_named(api_req *r, const store_table *t, const char *name)
     return false;
 }
 
+size_t api_vix_count(api_t *api, json_t *meta, int64_t now)
+{
+    size_t i, n = 0;
+    json_t *x;
+    json_array_foreach(json_object_get(meta, "Vec"), i, x)
+    {
+        n += entry_phase(api, x, now) != API_VIX_GONE;
+    }
+    return n;
+}
+
 bool api_vix_updating(api_t *api, json_t *meta, int64_t now)
 {
     size_t i;

@@ -111,6 +111,8 @@ int api_vix_describe(api_req *r, const store_table *t, json_t *meta, const char 
                      json_t *desc);
 /* True while a vector index is in its allocation phase or being deleted (the table is
  * UPDATING), and, busy, while one is being created or deleted at all. */
+/* How many of the metadata's vector indexes are not gone at `now`. */
+size_t api_vix_count(api_t *api, json_t *meta, int64_t now);
 bool api_vix_updating(api_t *api, json_t *meta, int64_t now);
 bool api_vix_busy(api_t *api, json_t *meta, int64_t now);
 /* UpdateTable with VectorIndexUpdates (op_table.c hands the request over when the member is

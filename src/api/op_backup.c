@@ -58,6 +58,7 @@
 
 #include "api/api_int.h"
 #include "api/api_text.h"
+#include "api/api_vector.h"
 #include "api/api_validate.h"
 #include "base/log.h"
 #include "store/backup.h"
@@ -1341,6 +1342,11 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
     const char *bm = json_string_value(json_object_get(meta, "BillingMode"));
     bool was_ppr = bm && !strcmp(bm, "PAY_PER_REQUEST"); /* bm dies when meta changes */
     bool ppr = bmo ? !strcmp(bmo, "PAY_PER_REQUEST") : was_ppr;
+    /* vector indexes need an on-demand table (inferred: CreateTable's text, api_text.h) */
+    if (!ppr && api_vix_count(r->api, meta, api_wall_ms())) {
+        rc = err_set(r->err, ERR_VALIDATION, "%s", TXT_VIX_PROVISIONED);
+        goto done;
+    }
     /* OnDemandThroughputOverride: only onto an on-demand restore, and it replaces the
      * recorded ceilings (AWS, ack-api-quirks DDB-TABLE-280 / 281, live probes 2026-10-09) */
     const char *odm = NULL;

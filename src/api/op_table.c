@@ -2430,6 +2430,9 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         to_ppr = ppr;
     }
     p->to_ppr = changed_billing && to_ppr;
+    /* vector indexes need an on-demand table (inferred: CreateTable's text, api_vector.c) */
+    if (changed_billing && !to_ppr && api_vix_count(r->api, meta, api_wall_ms()))
+        return verr(r, TXT_VIX_PROVISIONED);
     /* billing against the table: throughput for an on-demand table; PROVISIONED needs it */
     if (ppr && !q->billing && q->ptj)
         return verr(r, TXT_CT_PPR_WITH_PT);
@@ -2682,6 +2685,11 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     /* any other change waits while the table is UPDATING for its indexes */
     if (rc == 0 && tbl_updating(t))
         rc = ut_index_phase_check(r, q, t, changed_billing, stream != NULL);
+    /* ... or for a vector index allocated or deleted (api_vector.c): the same rule, deletion
+     * protection and encryption admitted */
+    else if (rc == 0 && api_vix_updating(r->api, meta, api_wall_ms()) &&
+             (q->ptj || q->billing || stream || q->tclass || q->odt || json_array_size(q->gu)))
+        rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_TABLE_UPDATING, tbl_user_name(r, t));
     /* while a throughput or billing change is in progress, another one and a stream change
      * are refused (AWS's texts) */
     if (rc == 0 && tbl_iops_updating(meta) && q->odt &&

@@ -975,6 +975,7 @@ static int tw_finish(tw_run *run, int rc)
                 if (ix) /* not doubled: see tx_units */
                     api_cap_add_index(c, ix, tmp.idx[k].h);
             }
+            api_cap_add_vix(c, &tmp); /* vector indexes: bytes, not doubled either */
         }
     }
     if (tc) { /* the answer kept under the token: the reply's text plus what a replay reports */

@@ -336,6 +336,25 @@ def test_consumed_capacity(url, scored):
         {"TableName", "CapacityUnits"}
 
 
+def test_batch_and_transaction_capacity(url, scored):
+    """BatchWriteItem and TransactWriteItems report the vector bytes of their writes per
+    index under INDEXES, as the single writes do (the Developer Guide's list of writes)."""
+    r = ok(url, "BatchWriteItem", {"ReturnConsumedCapacity": "INDEXES", "RequestItems": {
+        scored: [{"PutRequest": {"Item": {"id": S(f"b{i}"), "v": vec(i, 1, 1, 1)}}}
+                 for i in range(3)]}})
+    (cc,) = r["ConsumedCapacity"]
+    assert sorted(cc["VectorIndexes"]) == ["cos", "dot", "euc"]
+    assert cc["VectorIndexes"]["cos"]["VectorWriteRequestBytes"] >= 3 * 1024
+    r = ok(url, "TransactWriteItems", {"ReturnConsumedCapacity": "INDEXES", "TransactItems": [
+        {"Put": {"TableName": scored, "Item": {"id": S("t1"), "v": vec(1, 2, 3, 4)}}},
+        {"Put": {"TableName": scored, "Item": {"id": S("t2")}}}]})
+    (cc,) = r["ConsumedCapacity"]
+    assert sorted(cc["VectorIndexes"]) == ["cos", "dot", "euc"]
+    r = ok(url, "TransactWriteItems", {"ReturnConsumedCapacity": "INDEXES", "TransactItems": [
+        {"Put": {"TableName": scored, "Item": {"id": S("t3")}}}]})
+    assert "VectorIndexes" not in r["ConsumedCapacity"][0]
+
+
 def test_partiql_and_scan(url, scored):
     """PartiQL and Scan cannot read a vector index; the item reads as any other."""
     err(url, "ExecuteStatement", {"Statement": f'SELECT * FROM "{scored}"."cos"'}, V,
@@ -387,6 +406,10 @@ def test_update_lifecycle(ddbchat_server):
         "simultaneously per table")
     good, r = search(u, name, "vec", [0, 1, 0, 0])
     assert not good and r["message"] == "The table does not have the specified index: vec"
+    # the table is UPDATING: another change waits (GSI creation's rule and text)
+    err(u, "UpdateTable", {"TableName": name, "StreamSpecification": {
+        "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}}, "ResourceInUseException",
+        f"Attempt to change a resource which is still in use: Table is being updated: {name}")
     while time.monotonic() - t0 < 1.8:
         time.sleep(0.05)
     status, ixs = describe_vix(u, name)
@@ -427,6 +450,11 @@ def test_update_create_rules(url, table_name):
     ok(url, "UpdateTable", body)
     t = ok(url, "DescribeTable", {"TableName": name})["Table"]
     assert {"AttributeName": "shop", "AttributeType": "S"} in t["AttributeDefinitions"]
+    # the table cannot leave on-demand while it has a vector index (inferred text)
+    err(url, "UpdateTable", {"TableName": name, "BillingMode": "PROVISIONED",
+                             "ProvisionedThroughput": {"ReadCapacityUnits": 1,
+                                                       "WriteCapacityUnits": 1}}, V,
+        INV + "Vector indexes are only supported for PAY_PER_REQUEST tables")
     prov = table_name("vp")
     ok(url, "CreateTable", table_body(prov, None, billing="PROVISIONED"))
     err(url, "UpdateTable", {"TableName": prov, "VectorIndexUpdates": [{"Create": vix()}]}, V,
@@ -453,6 +481,12 @@ def test_backup_restore_keeps_index(url, table_name):
         time.sleep(0.1)
     status, ixs = describe_vix(url, dst)
     assert ixs["vec"]["IndexStatus"] == "ACTIVE" and ixs["vec"]["Dimensions"] == 4
+    # not onto a provisioned table (inferred text)
+    err(url, "RestoreTableFromBackup", {"TargetTableName": table_name("vbp"), "BackupArn": arn,
+                                        "BillingModeOverride": "PROVISIONED",
+                                        "ProvisionedThroughputOverride": {
+                                            "ReadCapacityUnits": 1, "WriteCapacityUnits": 1}},
+        V, INV + "Vector indexes are only supported for PAY_PER_REQUEST tables")
     good, r = search(url, dst, "vec", [0, 1, 0, 0], k=1)
     assert good and ids(r) == ["k2"]
 
