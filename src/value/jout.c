@@ -732,8 +732,44 @@ static int jout_stored_value(jout *w, jout_dec *d, int depth, size_t *size)
     return jout_raw(w, "}", 1);
 }
 
+/* A length at b[*pos] (a varint: one byte for lengths under 128, nearly all) that fits in
+ * the bytes left before end; -1 otherwise. */
+static inline int jd_len_at(const unsigned char *b, size_t end, size_t *pos, size_t *out)
+{
+    size_t at = *pos;
+    uint64_t k;
+    if (at < end && b[at] < 0x80) {
+        k = b[at++];
+    } else {
+        jout_dec t = {.p = b, .len = end, .pos = at};
+        if (jd_varint_long(&t, &k))
+            return -1;
+        at = t.pos;
+    }
+    if (k > end - at)
+        return -1;
+    *out = (size_t)k;
+    *pos = at;
+    return 0;
+}
+
+/* The output position for the S and N members that follow, when the buffer already has room
+ * for all of them: NULL when it has not (each member then reserves its own).  A member's
+ * text, [,]"name":{"S":"value"}, is at most 12 + 6 (nl + n) bytes and its stored bytes at
+ * least 3 + nl + n (two varints and the tag), so 6 times the bytes left covers every member
+ * that can follow.  The CRC's pending bytes are then folded at the next reservation. */
+static inline char *jout_sn_room(jout *w, size_t left)
+{
+    if (w->failed || left > ((size_t)1 << 36) || 6 * left > w->cap - w->len)
+        return NULL;
+    return w->p + w->len;
+}
+
 /* An M's members; *sum: the sum of their names' lengths and values' sizes, *count: how many;
- * sc (the top level only, or NULL): the names to collect. */
+ * sc (the top level only, or NULL): the names to collect.  The S and N members (nearly all)
+ * are read with the decoder's position in locals and, when jout_sn_room allows, written at a
+ * local output pointer with no reservation each: through the structs' pointers every byte
+ * stored would make the compiler load their fields again. */
 static int jout_stored_members(jout *w, jout_dec *d, int depth, size_t *sum, size_t *count,
                                jout_scan *sc)
 {
@@ -742,42 +778,78 @@ static int jout_stored_members(jout *w, jout_dec *d, int depth, size_t *sum, siz
         return jd_corrupt(w, d);
     if (jout_c(w, '{'))
         return -1;
+    const unsigned char *b = d->p;
+    const size_t end = d->len;
+    size_t pos = d->pos;
+    bool scan = sc && sc->left;
+    char *o = jout_sn_room(w, end - pos); /* w->len is behind while o is set */
     for (size_t i = 0; i < m; i++) {
-        const char *name;
         size_t nl;
-        if (jd_bytes(d, &name, &nl) || d->pos >= d->len)
-            return jd_corrupt(w, d);
-        unsigned char tag = d->p[d->pos];
+        if (jd_len_at(b, end, &pos, &nl) || end - pos <= nl)
+            goto corrupt;
+        const char *name = (const char *)b + pos;
+        pos += nl;
+        unsigned char tag = b[pos];
         if (tag == AVC_S || tag == AVC_N) {
             av_type t = tag == AVC_S ? AV_S : AV_N;
-            const char *p;
             size_t n;
-            d->pos++;
-            if (jd_bytes(d, &p, &n))
-                return jd_corrupt(w, d);
-            if (jout_member_sn(w, i, name, nl, t, p, n))
+            pos++;
+            if (jd_len_at(b, end, &pos, &n))
+                goto corrupt;
+            const char *p = (const char *)b + pos;
+            pos += n;
+            if (o) {
+                uint64_t hname = 0, hval = 0;
+                if (i)
+                    *o++ = ',';
+                *o++ = '"';
+                o = jout_esc(o, name, nl, &hname);
+                memcpy(o, t == AV_S ? "\":{\"S\":\"" : "\":{\"N\":\"", 8);
+                o += 8;
+                o = jout_esc(o, p, n, &hval);
+                *o++ = '"';
+                *o++ = '}';
+                if ((hname && !av_utf8_valid(name, nl)) || (hval && !av_utf8_valid(p, n)))
+                    return jout_fail(w);
+            } else if (jout_member_sn(w, i, name, nl, t, p, n)) {
                 return -1;
+            }
             s += nl + (t == AV_N ? av_num_size(p, n) : n);
-            if (sc && sc->left)
+            if (scan) {
                 jout_scan_match(sc, name, nl, t, p, n);
+                scan = sc->left != 0;
+            }
             continue;
         }
-        size_t at = d->pos, vs = 0;
+        if (o)
+            w->len = (size_t)(o - w->p);
+        size_t at = pos, vs = 0;
+        d->pos = pos;
         if ((i && jout_raw(w, ",", 1)) || jout_key(w, name, nl) ||
             jout_stored_value(w, d, depth, &vs))
             return -1;
+        pos = d->pos;
+        o = jout_sn_room(w, end - pos);
         s += nl + vs;
-        if (tag == AVC_B && sc && sc->left) { /* the bytes just written, read again */
-            jout_dec b = {.p = d->p, .len = d->len, .pos = at + 1};
-            const char *p;
-            size_t n;
-            if (jd_bytes(&b, &p, &n) == 0)
-                jout_scan_match(sc, name, nl, AV_B, p, n);
+        if (tag == AVC_B && scan) { /* the bytes just written, read again */
+            size_t bp = at + 1, n;
+            if (jd_len_at(b, end, &bp, &n) == 0) {
+                jout_scan_match(sc, name, nl, AV_B, (const char *)b + bp, n);
+                scan = sc->left != 0;
+            }
         }
     }
+    if (o)
+        w->len = (size_t)(o - w->p);
+    d->pos = pos;
     *sum = s;
     *count = m;
     return jout_c(w, '}');
+corrupt:
+    if (o)
+        w->len = (size_t)(o - w->p);
+    d->pos = pos;
+    return jd_corrupt(w, d);
 }
 
 int jout_item_stored_scan(jout *w, const void *data, size_t len, const char *const *names,

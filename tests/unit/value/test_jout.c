@@ -108,6 +108,83 @@ static void test_golden_items(void **state)
     json_decref(cases);
 }
 
+/* An item's S and N members are written with one reservation for all of them when the
+ * buffer already has room (jout_sn_room), else each with its own: the golden items from stored
+ * bytes into a fresh writer, into one given room first (every member, also those after a
+ * nested map or list, on the no-reservation path), and after 4,090 bytes of text with room
+ * (the item runs across a CRC chunk): always json_dumps's text and zlib's CRC; a member that
+ * is not UTF-8 on the no-reservation path is refused as on the other. */
+static void test_stored_members_with_room(void **state)
+{
+    (void)state;
+    json_t *cases = golden_cases();
+    size_t i, checked = 0;
+    json_t *c;
+    char prefix[4091];
+    memset(prefix, 'x', sizeof prefix - 1);
+    prefix[0] = '"';
+    prefix[sizeof prefix - 2] = '"';
+    prefix[sizeof prefix - 1] = '\0';
+    json_array_foreach(cases, i, c)
+    {
+        arena_t a;
+        arena_init(&a);
+        av_t item;
+        if (!golden_item(c, &a, &item)) {
+            arena_fini(&a);
+            continue;
+        }
+        json_t *tree = ddbjson_from_item(&item);
+        char *want = dump(tree);
+        size_t wl = strlen(want);
+        char *want2 = malloc(sizeof prefix + wl);
+        assert_non_null(want2);
+        memcpy(want2, prefix, sizeof prefix - 1);
+        memcpy(want2 + sizeof prefix - 1, want, wl + 1);
+        buf_t b;
+        buf_init(&b, 0);
+        assert_int_equal(av_encode(&item, &b), 0);
+        for (int mode = 0; mode < 3; mode++) {
+            jout w;
+            jout_init(&w, 0);
+            if (mode == 2)
+                assert_int_equal(jout_raw(&w, prefix, sizeof prefix - 1), 0);
+            if (mode)
+                jout_hint(&w, 8 * b.len + 64);
+            assert_int_equal(jout_item_stored(&w, b.data, b.len), 0);
+            expect_text(&w, mode == 2 ? want2 : want);
+            jout_fini(&w);
+        }
+        buf_fini(&b);
+        free(want2);
+        free(want);
+        json_decref(tree);
+        arena_fini(&a);
+        checked++;
+    }
+    assert_true(checked >= 35);
+    json_decref(cases);
+    /* {"a":{"S":"x"}, "m":{"M":{"k":{"N":"1"}}}, "z":{"S":"\xff"}}: refused with room too */
+    av_kv in[1] = {{"k", 1, av_make_s("1", 1)}};
+    in[0].val.type = AV_N;
+    av_kv kv[3] = {{"a", 1, av_make_s("x", 1)}, {"m", 1, av_make_m(in, 1)},
+                   {"z", 1, av_make_s("\xff", 1)}};
+    av_t m = av_make_m(kv, 3);
+    buf_t b;
+    buf_init(&b, 0);
+    assert_int_equal(av_encode(&m, &b), 0);
+    for (int mode = 0; mode < 2; mode++) {
+        jout w;
+        jout_init(&w, 0);
+        if (mode)
+            jout_hint(&w, 8 * b.len + 64);
+        assert_int_equal(jout_item_stored(&w, b.data, b.len), -1);
+        assert_true(jout_failed(&w));
+        jout_fini(&w);
+    }
+    buf_fini(&b);
+}
+
 static void test_escapes_and_trees(void **state)
 {
     (void)state;
@@ -592,6 +669,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden_items),
+        cmocka_unit_test(test_stored_members_with_room),
         cmocka_unit_test(test_escapes_and_trees),
         cmocka_unit_test(test_random_strings),
         cmocka_unit_test(test_long_strings_and_members),
