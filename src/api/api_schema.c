@@ -190,6 +190,33 @@ static const api_shape in_update_item = {
                        {"ExpressionAttributeValues", &sh_attr_map, 0},
                        {"ReturnValuesOnConditionCheckFailure", &sh_rvoccf, 0})};
 
+/* UpdateItem with no Key at all is validated in the service's older form (eu-west-2 and
+ * us-east-1, 2026-10-09: the conformance suite's tier3 validation-ordering, "member errors
+ * beside a missing Key"): every failing member joins the one message, none is reported alone,
+ * and TableName and ReturnValues keep the per-value wording ("Value '' at 'tableName' ...",
+ * "Value 'X' at 'returnValues' ... [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]").
+ * Order: returnConsumedCapacity, tableName, returnItemCollectionMetrics, returnValues (the
+ * capture; returnItemCollectionMetrics placed as in dynalite's AWS-checked model), then
+ * conditionalOperator before key (the capture).  api_validate picks it (api_schema_keyless). */
+static const api_shape sh_rv_write_older = {
+    .name = "String", .type = API_ST_STRING, NOLIM,
+    .enums = ENUMS("ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW")};
+static const api_shape in_update_item_keyless = {
+    .name = "UpdateItemRequest", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS({"ReturnConsumedCapacity", &sh_rcc, 0},
+                       {"TableName", &sh_table_name, API_MF_NOT_NULL},
+                       {"ReturnItemCollectionMetrics", &sh_ricm, 0},
+                       {"ReturnValues", &sh_rv_write_older, 0},
+                       {"ConditionalOperator", &sh_condop, 0},
+                       {"Key", &sh_attr_map, API_MF_NOT_NULL},
+                       {"AttributeUpdates", &sh_attr_updates, 0},
+                       {"Expected", &sh_expected, 0},
+                       {"UpdateExpression", &sh_string, 0},
+                       {"ConditionExpression", &sh_string, 0},
+                       {"ExpressionAttributeNames", &sh_names_map, 0},
+                       {"ExpressionAttributeValues", &sh_attr_map, 0},
+                       {"ReturnValuesOnConditionCheckFailure", &sh_rvoccf, 0})};
+
 /* ---- Query / Scan ------------------------------------------------------------------------ */
 
 /* Query's Limit is reported in the newer wording ("Value at 'Limit'"), Scan's in the
@@ -824,6 +851,11 @@ static const struct {
     {"UpdateTable", &in_update_table},
     {"UpdateTimeToLive", &in_update_ttl},
 };
+
+const api_shape *api_schema_keyless(const api_shape *in)
+{
+    return in == &in_update_item ? &in_update_item_keyless : NULL;
+}
 
 const api_shape *api_schema_input(const char *op)
 {

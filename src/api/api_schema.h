@@ -108,6 +108,10 @@ struct api_member {
  * (its handler validates alone).  Static storage. */
 const api_shape *api_schema_input(const char *op);
 
+/* The model `in` is validated against when the request has no Key member (absent or JSON
+ * null): UpdateItem's older form (api_schema.c), or NULL for every other model. */
+const api_shape *api_schema_keyless(const api_shape *in);
+
 /* The table/index name pattern, [a-zA-Z0-9_.-]+ (exported for handlers' semantic checks). */
 extern const api_pattern api_pat_name;
 

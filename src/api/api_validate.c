@@ -1368,6 +1368,13 @@ int api_validate_request_in(const api_jview *jv, const void *req, const api_shap
 {
     if (!in || !req || jv->kind(req) != API_JK_OBJECT)
         return 0;
+    /* UpdateItem without a Key: its model's older form (api_schema_keyless) */
+    const api_shape *keyless = api_schema_keyless(in);
+    if (keyless) {
+        const void *k = jv->member(req, "Key");
+        if (!k || jv->kind(k) == API_JK_NULL)
+            in = keyless;
+    }
     api_vld v;
     api_vld_init(&v);
     /* every field but the arrays, which are written before they are read (top_v by

@@ -711,6 +711,42 @@ def test_several_violations(ddb_url, target, t1, op, body, aws, local):
     err(ddb_url, op, body, V, aws_or_local(target, aws, local=local))
 
 
+# UpdateItem with no Key at all: the service validates the request in an older form, every
+# failing member in the one message, none alone, the table name and ReturnValues echoed in
+# the per-value wording, in the order returnConsumedCapacity, tableName, returnValues, then
+# conditionalOperator before key (eu-west-2 and us-east-1, 2026-10-09: the conformance
+# suite's tier3 validation-ordering captures).  With a Key (even {}) the newer rules stay: an
+# empty table name is reported alone.  DynamoDB Local reports one thing: its own sentence on
+# the table name, or on the missing key.
+L_BAD_NAME = ("Invalid table/index name.  Table/index names must be between 3 and 255 characters "
+              "long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'")
+NO_KEY = "Value null at 'key' failed to satisfy constraint: Member must not be null"
+@pytest.mark.parametrize("body,aws,local", [
+    ({"TableName": ""},
+     "2 validation errors detected: Value '' at 'tableName' failed to satisfy constraint: Member "
+     "must have length greater than or equal to 1; " + NO_KEY, L_BAD_NAME),
+    ({"TableName": "", "ReturnConsumedCapacity": "BAD", "ReturnValues": "ALSO_BAD"},
+     "4 validation errors detected: " + ENUM_RCC + "; Value '' at 'tableName' failed to satisfy "
+     "constraint: Member must have length greater than or equal to 1; Value 'ALSO_BAD' at "
+     "'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, "
+     "UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]; " + NO_KEY, L_BAD_NAME),
+    ({"TableName": "T1", "AttributeUpdates": {"a": {"Action": "PUT", "Value": S("1")}},
+      "Expected": {"a": {"Exists": False}, "b": {"Exists": False}}, "ConditionalOperator": "NOR"},
+     "2 validation errors detected: Value 'NOR' at 'conditionalOperator' failed to satisfy "
+     "constraint: Member must satisfy enum value set: [OR, AND]; " + NO_KEY, "Cannot have null key for GetItem, DeleteItem, or UpdateItem"),
+    ({"TableName": "", "Key": {}},
+     "1 validation error detected: Value at 'TableName' failed to satisfy constraint: Member "
+     "must have length greater than or equal to 1", L_BAD_NAME),
+])
+def test_update_without_key_older_form(ddb_url, target, t1, body, aws, local):
+    body = dict(body)
+    if body["TableName"] == "T1":
+        body["TableName"] = t1
+    if "ExpressionAttributeValues" not in body and "AttributeUpdates" not in body:
+        body.update(UpdateExpression="SET a = :a", ExpressionAttributeValues={":a": S("x")})
+    err(ddb_url, "UpdateItem", body, V, aws_or_local(target, aws, local=local))
+
+
 # Under --namespace-tables every TableName in an item-operation response is the caller's
 # name (never the internal namespaced one): ConsumedCapacity of each family, batch maps.
 @pytest.mark.requires_ddbchat
