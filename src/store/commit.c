@@ -805,10 +805,17 @@ static int st_round_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
 /* Hands the lead of the next round to the head of the queue (qmu held, s->qhead set): a
  * waiting caller's thread, or a committer thread for a later caller (none waits for it).
  * True when someone will lead it at once; false when the round waits for a committer that is
- * busy now (the caller must then not wait for that round: st_lead syncs itself). */
-static bool st_promote(store_t *s)
+ * busy now (the caller must then not wait for that round: st_lead syncs itself).
+ * *out_signal: an idle committer is to be woken (pthread_cond_signal(&s->ccv)), which the
+ * caller does once it has let go of qmu: woken while qmu is held, the committer would only go
+ * back to sleep on qmu (a futex wait and a wake more per round, ~5 % of the server's CPU in
+ * durable PutItem at 64 connections: BENCHMARKS.md, "Session 10: writes").  The flags it
+ * waits on are set here, under qmu, so the later signal loses nothing; the round holds the
+ * store open (leader_active) until a committer has run it. */
+static bool st_promote(store_t *s, bool *out_signal)
 {
     s->leader_active = true;
+    *out_signal = false;
     if (!s->qhead->done) {
         st_wq_post(s->qhead, WQ_LEAD);
         return true;
@@ -816,7 +823,7 @@ static bool st_promote(store_t *s)
     s->clead = true;
     if (!s->cidle)
         return false;
-    pthread_cond_signal(&s->ccv);
+    *out_signal = true;
     return true;
 }
 
@@ -867,13 +874,16 @@ static void st_lead(store_t *s)
     if (covers > s->dur_txnid)
         s->dur_txnid = covers;
     s->round_done = seq;
-    pthread_cond_broadcast(&s->durcv);
     s->leader_active = false;
-    bool next = false;
+    bool next = false, wake_committer = false;
     if (s->qhead) /* everything queued meanwhile goes in the next round, led by its head */
-        next = st_promote(s);
+        next = st_promote(s, &wake_committer);
     bool durable = rc == 0 && s->opts.durable && s->dur_txnid < need;
     pthread_mutex_unlock(&s->qmu);
+    /* after qmu is let go (st_promote): the waiters re-check what they wait for under it */
+    pthread_cond_broadcast(&s->durcv);
+    if (wake_committer)
+        pthread_cond_signal(&s->ccv);
 
     int64_t sync_us = -1; /* /metrics: how long this round's own durability sync took */
     if (durable) {
@@ -1129,9 +1139,12 @@ static int st_submit_later(store_t *s, store_write *w, size_t n, bool atomic, st
     else
         s->qhead = q;
     s->qtail = q;
+    bool wake_committer = false;
     if (!s->leader_active) /* the queue was empty and nobody commits: a committer leads */
-        st_promote(s);
+        st_promote(s, &wake_committer);
     pthread_mutex_unlock(&s->qmu);
+    if (wake_committer)
+        pthread_cond_signal(&s->ccv);
     return 0;
 }
 
