@@ -194,8 +194,8 @@ int op_search_vectors(api_req *r, json_t **out)
     if ((rc = api_vix_scan(r, t, sv_item, &c)))
         return rc;
 
-    json_t *res = json_object(), *list = json_array();
-    if (!res || !list || json_object_set_new(res, "SearchResults", list)) {
+    json_t *res = json_object(), *list = res ? json_array() : NULL;
+    if (!list || json_object_set_new(res, "SearchResults", list)) { /* (set_new takes list) */
         json_decref(res);
         return err_set(r->err, ERR_NOMEM, "out of memory");
     }

@@ -333,8 +333,9 @@ static const char *const BASELINE[][2] = {
     {"fat1", "{'pk':{'S':'a'},'sk':{'N':'2'},'gh':{'S':'g1'},'gr':{'N':'6'},'ls':{'S':'l2'},"
              "'x':{'S':'more'},'n':{'N':'10'}}"},
     {"fat1", "{'pk':{'S':'b'},'sk':{'N':'1'},'gh':{'S':'g2'},'gr':{'N':'1'},'x':{'S':'b1'}}"},
-    {"fat2", "{'pk':{'S':'k1'},'n':{'N':'10'},'s':{'S':'v1'}}"},
-    {"fat2", "{'pk':{'S':'k2'},'s':{'S':'v2'},'l':{'L':[{'N':'1'}]}}"},
+    {"fat2", "{'pk':{'S':'k1'},'n':{'N':'10'},'s':{'S':'v1'},'e':{'L':[{'N':'1'},{'N':'0'}]}}"},
+    {"fat2", "{'pk':{'S':'k2'},'s':{'S':'v2'},'l':{'L':[{'N':'1'}]},"
+             "'e':{'L':[{'N':'0.5'},{'N':'0.25'}]}}"},
 };
 
 /* Deletes every item of the test tables and puts the baseline back. */
@@ -611,6 +612,35 @@ static void test_table_subresources(void **state)
         {"DescribeKinesisStreamingDestination", "{'TableName':'fat2'}", 200, false},
         {"ListExports", "{}", 200, false},
         {"DescribeGlobalTable", "{'GlobalTableName':'fat2'}", 400, false},
+    };
+    run_ddb_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
+/* Vector indexes (api_vector.c, op_search.c): a write checked and metered per index, the
+ * searches, the description counted from the items. */
+static void test_vector(void **state)
+{
+    static const fa_case cases[] = {
+        {"PutItem",
+         "{'TableName':'fat2','Item':{'pk':{'S':'k9'},'s':{'S':'v1'},'e':{'L':[{'N':'0.3'},"
+         "{'N':'0.7'}]}},'ReturnConsumedCapacity':'INDEXES'}",
+         200, false},
+        {"PutItem", "{'TableName':'fat2','Item':{'pk':{'S':'k9'},'e':{'L':[{'S':'x'},{'N':'1'}]}}}",
+         400, false},
+        {"SearchVectors",
+         "{'TableName':'fat2','IndexName':'vpx','SearchVector':[{'N':'1'},{'N':'0.1'}],'TopK':2,"
+         "'ProjectionExpression':'pk, e, #s','ExpressionAttributeNames':{'#s':'s'},"
+         "'ReturnConsumedCapacity':'TOTAL'}",
+         200, false},
+        {"SearchVectors",
+         "{'TableName':'fat2','IndexName':'vsx','SearchVector':[{'N':'1'},{'N':'0.1'}],'TopK':5,"
+         "'SearchConditionExpression':'s = :s','ExpressionAttributeValues':{':s':{'S':'v2'}}}",
+         200, false},
+        {"SearchVectors",
+         "{'TableName':'fat2','IndexName':'vsx','SearchVector':[{'N':'1'},{'N':'0.1'}],'TopK':5,"
+         "'SearchConditionExpression':'s < :s','ExpressionAttributeValues':{':s':{'S':'v2'}}}",
+         400, false},
+        {"DescribeTable", "{'TableName':'fat2'}", 200, false},
     };
     run_ddb_cases(cases, sizeof cases / sizeof cases[0]);
 }
@@ -1052,10 +1082,18 @@ static int setup(void **state)
         "'LocalSecondaryIndexes':[{'IndexName':'lix','KeySchema':[{'AttributeName':'pk',"
         "'KeyType':'HASH'},{'AttributeName':'ls','KeyType':'RANGE'}],'Projection':"
         "{'ProjectionType':'INCLUDE','NonKeyAttributes':['x']}}]}"));
+    /* fat2 has vector indexes on e (api_vector.c): vpx plain, vsx scoped by s */
     json_decref(ddb_ok("CreateTable",
                        "{'TableName':'fat2','BillingMode':'PAY_PER_REQUEST','AttributeDefinitions':"
-                       "[{'AttributeName':'pk','AttributeType':'S'}],'KeySchema':["
-                       "{'AttributeName':'pk','KeyType':'HASH'}]}"));
+                       "[{'AttributeName':'pk','AttributeType':'S'},{'AttributeName':'s',"
+                       "'AttributeType':'S'}],'KeySchema':[{'AttributeName':'pk','KeyType':"
+                       "'HASH'}],'VectorIndexes':[{'IndexName':'vpx','VectorAttribute':"
+                       "{'AttributeName':'e'},'Dimensions':2,'DistanceFunction':'COSINE',"
+                       "'Projection':{'ProjectionType':'ALL'}},{'IndexName':'vsx',"
+                       "'VectorAttribute':{'AttributeName':'e'},'Dimensions':2,"
+                       "'DistanceFunction':'EUCLIDEAN','Projection':{'ProjectionType':"
+                       "'KEYS_ONLY'},'SearchSchema':[{'AttributeName':'s',"
+                       "'SearchSchemaElementType':'HASH'}]}]}"));
     msg_env_up();
     if (msg_schema_load(F.svc, &e) || msg_user_add(F.svc, "alice", "Alice A", NULL, &F.alice, &e) ||
         msg_user_add(F.svc, "bob", "Bob B", NULL, &F.bob, &e) ||
@@ -1103,6 +1141,7 @@ int main(void)
         cmocka_unit_test(test_transact),
         cmocka_unit_test(test_transact_token_applies_once),
         cmocka_unit_test(test_table_subresources),
+        cmocka_unit_test(test_vector),
         cmocka_unit_test(test_table_change_is_whole),
         cmocka_unit_test(test_messaging_send),
     };
