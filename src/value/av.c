@@ -119,8 +119,27 @@ av_t av_make_m(av_kv *kv, size_t n)
     return v;
 }
 
+static int cmp_scalar_val(const void *pa, const void *pb)
+{
+    return av_compare_scalar(pa, pb);
+}
+
+/* A set's members in the service's order: S and B bytewise (unsigned, a shorter prefix
+ * first, so the empty string leads), N by value.  Already in order (the common case: values
+ * decoded from storage, sets built from sorted ones): one pass, no writes. */
+static void set_sort(av_t *items, size_t n)
+{
+    size_t i = 1;
+    while (i < n && av_compare_scalar(&items[i - 1], &items[i]) < 0)
+        i++;
+    if (i < n)
+        qsort(items, n, sizeof *items, cmp_scalar_val);
+}
+
 av_t av_make_list(av_type t, av_t *items, size_t n)
 {
+    if ((t == AV_SS || t == AV_NS || t == AV_BS) && n > 1)
+        set_sort(items, n);
     av_t v = {.type = t};
     v.u.list.items = items;
     v.u.list.n = n;

@@ -13,7 +13,10 @@
  *   BOOL b
  *   NULL (always true)
  *   L    list.items[0..n)          any types
- *   SS/NS/BS list.items[0..n)      members of type S/N/B, unique, in the order given
+ *   SS/NS/BS list.items[0..n)      members of type S/N/B, unique, in the order the service
+ *                                  returns them: S and B bytewise, N by value (av_make_list
+ *                                  sorts them; AWS per the conformance suite's capture of
+ *                                  2026-10-09, and DynamoDB Local, answer sets so)
  *   M    map.kv[0..n)              unique names, in insertion order
  *
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_AttributeValue.html
@@ -96,7 +99,9 @@ av_t av_make_null(void);
 int av_make_n(arena_t *a, const char *p, size_t len, av_t *out, err_t *e);
 /* Containers over caller-built arrays (borrowed: the arrays must outlive the value). */
 av_t av_make_m(av_kv *kv, size_t n);
-av_t av_make_list(av_type t, av_t *items, size_t n); /* t = AV_L, AV_SS, AV_NS or AV_BS */
+/* t = AV_L, AV_SS, AV_NS or AV_BS; a set's members are put in the service's order (sorted in
+ * place: items must be the caller's own array). */
+av_t av_make_list(av_type t, av_t *items, size_t n);
 /* A copy of map m (shallow: member values are shared) with member (name,len) set to *v
  * (replaced in place if present, else appended).  Arrays in the arena.  ERR_NOMEM. */
 int av_map_set(arena_t *a, const av_t *m, const char *name, size_t len, const av_t *v,

@@ -823,6 +823,43 @@ def test_update_item_size_counts_writes(ddb_url, target, t1):
     assert upd("N", ceiling_pad - 2, " REMOVE r")[0]
 
 
+# A set comes back with its members in the service's order, whatever order they were written
+# or added in: string and binary sets bytewise (the empty string first), number sets by value
+# (AWS: the conformance suite's capture of 2026-10-09, eu-west-2; DynamoDB Local agrees).  The
+# same order in GetItem, Query, ReturnValues and after ADD / DELETE.
+def test_set_member_order(ddb_url, t1):
+    b64 = {"one-ff": "Af8=", "two": "Ag==", "empty": ""}
+    ok(ddb_url, "PutItem", {"TableName": t1, "Item": {
+        "pk": S("sets"), "ss": {"SS": ["pear", "Zed", "", "apple", "\u00e9t\u00e9"]},
+        "ns": {"NS": ["10", "9", "-1", "1.5", "-20", "0"]},
+        "bs": {"BS": [b64["two"], b64["empty"], b64["one-ff"]]}}})
+    want = {"ss": ["", "Zed", "apple", "pear", "\u00e9t\u00e9"],
+            "ns": ["-20", "-1", "0", "1.5", "9", "10"],
+            "bs": [b64["empty"], b64["one-ff"], b64["two"]]}
+    got = ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("sets")},
+                                  "ConsistentRead": True})["Item"]
+    assert {k: next(iter(got[k].values())) for k in want} == want
+    q = ok(ddb_url, "Query", {"TableName": t1, "KeyConditionExpression": "pk = :p",
+                              "ExpressionAttributeValues": {":p": S("sets")}})["Items"][0]
+    assert q["ns"]["NS"] == want["ns"]
+    r = ok(ddb_url, "UpdateItem", {
+        "TableName": t1, "Key": {"pk": S("sets")},
+        "UpdateExpression": "ADD ss :s, ns :n DELETE bs :b",
+        "ExpressionAttributeValues": {":s": {"SS": ["banana", "A"]}, ":n": {"NS": ["2", "-3"]},
+                                      ":b": {"BS": [b64["one-ff"]]}},
+        "ReturnValues": "ALL_NEW"})["Attributes"]
+    assert r["ss"]["SS"] == ["", "A", "Zed", "apple", "banana", "pear", "\u00e9t\u00e9"]
+    assert r["ns"]["NS"] == ["-20", "-3", "-1", "0", "1.5", "2", "9", "10"]
+    assert r["bs"]["BS"] == [b64["empty"], b64["two"]]
+    ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("sets2"), "t": {"SS": ["a"]}}})
+    ok(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("sets2")},
+                               "UpdateExpression": "ADD t :e",
+                               "ExpressionAttributeValues": {":e": {"SS": [""]}}})
+    got = ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("sets2")},
+                                  "ConsistentRead": True})["Item"]
+    assert got["t"] == {"SS": ["", "a"]}
+
+
 # {"NULL": false} is refused, in an item, inside a map and as an expression value: every region
 # of the conformance suite's newest capture (cross-region-latest 2026-09-06, nullRoundTrip;
 # eu-west-2 and eu-central-1 had accepted it from 2026-06 until the 2026-07-17 sweep), in
