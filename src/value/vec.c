@@ -5,6 +5,7 @@
 #include "value/vec.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,60 @@ const char *vec_fn_name(vec_fn fn)
     return (unsigned)fn < 3 ? fn_names[fn] : "COSINE";
 }
 
+/* The common short decimal ("-0.12345", "42", "3.5") without strtof (which was most of a
+ * search's time): its digits m (at most 15 of them) over 10^k (k <= 22) give the nearest
+ * double d in one rounding, both being exact doubles.  d rounds to the same float as the
+ * decimal does unless d is a float midpoint (no double lies between the decimal and d, and
+ * a midpoint is a double): then false, and strtof decides.  False for any other text. */
+static bool fast_f32(const char *p, size_t len, float *out)
+{
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    size_t i = 0;
+    bool neg = false;
+    if (i < len && (p[i] == '-' || p[i] == '+'))
+        neg = p[i++] == '-';
+    uint64_t m = 0;
+    int digits = 0, frac = 0;
+    bool point = false, any = false;
+    for (; i < len; i++) {
+        char c = p[i];
+        if (c == '.' && !point) {
+            point = true;
+            continue;
+        }
+        if (c < '0' || c > '9')
+            return false; /* an exponent, a second point, anything else: strtof */
+        any = true;
+        if (m == 0 && c == '0') { /* leading zeros count only as fraction places */
+            frac += point;
+            continue;
+        }
+        if (++digits > 15)
+            return false;
+        m = m * 10 + (uint64_t)(c - '0');
+        frac += point;
+    }
+    if (!any || frac > 22)
+        return false;
+    double d = (double)m / pow10[frac];
+    float f = (float)d;
+    if (!isfinite(f))
+        return false;
+    if (d != (double)f) { /* d a float midpoint? (the float beside f on d's side) */
+        float g = nextafterf(f, d > (double)f ? INFINITY : -INFINITY);
+        if (((double)f + (double)g) / 2 == d)
+            return false;
+    }
+    *out = neg ? -f : f;
+    return true;
+}
+
 bool vec_f32_from_text(const char *p, size_t len, float *out)
 {
+    if (p && fast_f32(p, len, out))
+        return true;
     char buf[256];
     if (!p || len == 0 || len >= sizeof buf)
         return false;
