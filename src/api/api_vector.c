@@ -750,13 +750,14 @@ static int ut_vix_edit(api_req *r, void *vctx, const store_table *cur, json_t *m
     int rc = vix_def_check(r, c, defs, u->defs);
     if (rc)
         return rc;
+    /* a name taken by a vector index, a GSI or an LSI: UpdateTable's GSI text */
     const char *name = jstr(c, "IndexName");
     if (name_in(list, name))
-        return err_set(r->err, ERR_VALIDATION, TXT_CT_DUP_INDEX, name);
+        return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_EXISTS, name);
     for (size_t i = 0; i < cur->n_idx + cur->n_dropping; i++) {
         const store_index *ix = i < cur->n_idx ? &cur->idx[i] : &cur->dropping[i - cur->n_idx];
         if (name && !strcmp(ix->name, name))
-            return err_set(r->err, ERR_VALIDATION, TXT_CT_DUP_INDEX, name);
+            return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_EXISTS, name);
     }
     if (json_array_size(list) >= API_VIX_MAX)
         return verr(r, TXT_VIX_COUNT);

@@ -2548,7 +2548,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             size_t total = 0;
             for (size_t j = 0; j < t->n_idx; j++)
                 total += t->idx[j].n_include;
-            if (found)
+            if (found || (iname && api_vix_named(r, t, iname))) /* a vector index's too */
                 return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_EXISTS, iname);
             if (!json_array_size(q->adj) && iname)
                 return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_NO_DEFS, iname);

@@ -450,6 +450,19 @@ def test_update_create_rules(url, table_name):
     ok(url, "UpdateTable", body)
     t = ok(url, "DescribeTable", {"TableName": name})["Table"]
     assert {"AttributeName": "shop", "AttributeType": "S"} in t["AttributeDefinitions"]
+    # a name taken by a vector index is taken for a GSI too, and the other way round
+    # (UpdateTable's GSI text; the names share one namespace per table)
+    both = table_name("vn")
+    body = table_body(both, [vix()], defs=[("shop", "S")])
+    body["GlobalSecondaryIndexes"] = [{"IndexName": "gsx", "KeySchema": [
+        {"AttributeName": "shop", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}]
+    ok(url, "CreateTable", body)
+    err(url, "UpdateTable", {"TableName": both, "AttributeDefinitions": [
+        {"AttributeName": "shop", "AttributeType": "S"}], "GlobalSecondaryIndexUpdates": [
+        {"Create": {"IndexName": "vec", "KeySchema": [{"AttributeName": "shop", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"}}}]}, V, INV + "Index already exists: vec")
+    err(url, "UpdateTable", {"TableName": both, "VectorIndexUpdates": [{"Create": vix("gsx")}]},
+        V, INV + "Index already exists: gsx")
     # the table cannot leave on-demand while it has a vector index (inferred text)
     err(url, "UpdateTable", {"TableName": name, "BillingMode": "PROVISIONED",
                              "ProvisionedThroughput": {"ReadCapacityUnits": 1,
