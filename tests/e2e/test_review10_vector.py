@@ -165,3 +165,18 @@ def test_f4_search_vectors_null_member_is_serialization_error(url):
     assert not good
     assert data["__type"].endswith("SerializationException"), data
     assert data["message"].startswith("invalid type: null, expected i32 at line 1 column ")
+
+
+@pytest.mark.xfail(strict=True, reason="review10 F6: PartiQL INSERT skips the vector write "
+                   "rules (op_partiql.c INSERT path)")
+def test_f6_partiql_insert_checks_the_vector(url, table_name):
+    """A vector of the wrong dimension is refused by PutItem (the service's text, tier3
+    vectorWrites); the same item by PartiQL INSERT must not be stored either."""
+    name = table_name("r10f6")
+    create(url, name, [vix("cos", 2)])
+    good, _ = call(url, "PutItem", {"TableName": name, "Item": {"id": S("p"), "v": vec(1, 2, 3)}})
+    assert not good
+    good, data = call(url, "ExecuteStatement", {
+        "Statement": f"INSERT INTO \"{name}\" VALUE {{'id': 'a', 'v': [1, 2, 3]}}"})
+    assert not good, data
+    assert "Invalid size for parameter v" in data.get("message", ""), data
