@@ -221,6 +221,10 @@ static const api_shape in_update_item_keyless = {
 
 /* Query's Limit is reported in the newer wording ("Value at 'Limit'"), Scan's in the
  * classic one ("Value '0' at 'limit'"): both as the service answers today. */
+/* Query's ConditionalOperator: the values the API accepts, listed as the service prints them
+ * for this member ("[ALL, OR]", sic), alone and bare (API_MF_ALONE). */
+static const api_shape sh_condop_query = {.name = "String", .type = API_ST_STRING, NOLIM,
+                                          .enums = ENUMS("OR", "AND"), .enum_text = "ALL, OR"};
 static const api_shape in_query = {
     .name = "QueryRequest", .type = API_ST_STRUCT, NOLIM,
     .members = MEMBERS({"TableName", &sh_table_name, API_MF_REQUIRED | API_MF_FIRST},
@@ -231,7 +235,7 @@ static const api_shape in_query = {
                        {"ConsistentRead", &sh_bool, 0},
                        {"KeyConditions", &sh_conditions, 0},
                        {"QueryFilter", &sh_conditions, 0},
-                       {"ConditionalOperator", &sh_condop, 0},
+                       {"ConditionalOperator", &sh_condop_query, API_MF_ALONE | API_MF_ANON},
                        {"ScanIndexForward", &sh_bool, 0},
                        {"ExclusiveStartKey", &sh_attr_map, 0},
                        {"ReturnConsumedCapacity", &sh_rcc, 0},

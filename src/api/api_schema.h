@@ -38,6 +38,13 @@
  *                        toString: BatchGetItem's RequestItems (the service's newer wording,
  *                        captured 2026-10-09 by the conformance suite, tier3
  *                        validation-ordering/batchOperations);
+ *   API_MF_ALONE         this member's violation is reported alone and bare (no "N validation
+ *                        errors detected: " head), after the API_MF_FIRST members and before
+ *                        any other: Query's ConditionalOperator outside its enum, "Failed to
+ *                        satisfy constraint: Member must satisfy enum value set: [ALL, OR]"
+ *                        (with API_MF_ANON; eu-west-2 and us-east-1, 2026-10-09, the
+ *                        conformance suite's tier3 validation-ordering/query: an unknown Select
+ *                        beside it is not reported);
  *   API_MF_KEYS_LAST     a key of this map that fails its constraints is reported only when
  *                        the rest of the request satisfies the model: BatchWriteItem reports
  *                        an unknown ReturnConsumedCapacity alone over a malformed table name
@@ -96,6 +103,7 @@ enum {
     API_MF_EMPTY_BARE = 1u << 7,
     API_MF_ANON = 1u << 8,
     API_MF_EACH_VALUE = 1u << 9,
+    API_MF_ALONE = 1u << 10,
 };
 
 struct api_member {

@@ -1439,8 +1439,15 @@ int api_validate_request_in(const api_jview *jv, const void *req, const api_shap
         if (!api_vld_ok(&v))
             return api_vld_finish_aws(&v, e);
     }
+    for (size_t i = 0; in->members[i].name; i++) {
+        if (!(in->members[i].flags & API_MF_ALONE) || (top && !top[i]))
+            continue;
+        walk_member(&w, &in->members[i], req);
+        if (!api_vld_ok(&v))
+            return api_vld_finish(&v, e); /* bare: the violation's own text */
+    }
     for (size_t i = 0; in->members[i].name; i++)
-        if (!(in->members[i].flags & API_MF_FIRST) &&
+        if (!(in->members[i].flags & (API_MF_FIRST | API_MF_ALONE)) &&
             (!top || top[i] || (in->members[i].flags & API_MF_NOT_NULL)))
             walk_member(&w, &in->members[i], req);
     if (w.late[0] && api_vld_ok(&v))

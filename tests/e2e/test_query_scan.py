@@ -275,6 +275,31 @@ def test_query_legacy(ddb_url, qt):
     assert r["ScannedCount"] == 2
 
 
+# A ConditionalOperator outside its enum on Query is reported alone, without the "N
+# validation errors detected" head and without the value, its enum listed as "[ALL, OR]"
+# (sic): an unknown Select beside it is not mentioned, nor is the missing table (eu-west-2 and
+# us-east-1, 2026-10-09: the conformance suite's tier3 validation-ordering/query).
+# DynamoDB Local does not check the member: it reports the Select, the missing table, or
+# fails with an InternalFailure when it filters the items.
+def test_query_conditional_operator_alone(ddb_url, target, qt, table_name):
+    legacy = {"KeyConditions": {"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S("q")]}},
+              "QueryFilter": {"b": {"ComparisonOperator": "NULL"},
+                              "c": {"ComparisonOperator": "NULL"}},
+              "ConditionalOperator": "EITHER"}
+    aws = "Failed to satisfy constraint: Member must satisfy enum value set: [ALL, OR]"
+    cases = [(dict(legacy, TableName=qt, Select="EVERYTHING"),
+              (V, "Select must be ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, COUNT, or "
+                  "SPECIFIC_ATTRIBUTES")),
+             (dict(legacy, TableName=table_name("nope"), Select="EVERYTHING"),
+              ("ResourceNotFoundException", "Cannot do operations on a non-existent table")),
+             (dict(legacy, TableName=qt), ("InternalFailure",))]
+    for body, local in cases:
+        if target != "dynamodb-local":
+            err(ddb_url, "Query", body, V, aws)
+        else:
+            err(ddb_url, "Query", body, *local)
+
+
 # GSI queries: default Select is ALL_PROJECTED_ATTRIBUTES, ALL_ATTRIBUTES needs an ALL
 # projection, non-projected attributes are an error, ConsistentRead is refused;
 # LastEvaluatedKey carries index and table keys.
