@@ -295,19 +295,32 @@ fail:
     return st_write_end(w, rc);
 }
 
+#define ST_WBUF_KEEP (64u * 1024) /* a write half's buffer above this is released after it */
+
+static void st_wbuf_done(buf_t *b)
+{
+    if (b->cap > ST_WBUF_KEEP) {
+        buf_fini(b);
+        buf_init(b, 0);
+    }
+}
+
 /* The write half of a write whose read half left ws->store set.  Same results as
- * st_write_read. */
+ * st_write_read.  The new item is encoded once: the base record and every index projecting
+ * ALL store those bytes, and such an entry's size is the item's (w->old_size, w->new_size). */
 static int st_write_store(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws,
                           st_deltas *cnt, uint64_t *sseq, bool *changed)
 {
     int rc;
-    buf_t vb, ib, lb;
+    buf_t lb;
     buf_init(&lb, 0);
-    buf_init(&vb, 0);
-    buf_init(&ib, 0);
+    buf_t *nb = &s->wb_item, *ib = &s->wb_ikey, *vb = &s->wb_ival;
+    buf_reset(nb);
     const store_table *t = &ws->ce->t;
     const av_t *nw = ws->nw, *old = ws->has_old ? &ws->old : NULL;
     MDB_val k = {ws->kb.len, ws->kb.data};
+    if (nw && (rc = av_encode(nw, nb)))
+        goto mdbfail;
     /* point-in-time recovery: the item's state before this change, in the same txn (pitr.h) */
     rc = st_pitr_put(s, txn, t->id, &k, old ? &ws->raw : NULL);
     if (rc)
@@ -320,26 +333,30 @@ static int st_write_store(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws,
         const store_index *x = &t->idx[i];
         bool present, lag = s->opts.gsi_lag_ms > 0 && x->global, noted = false;
         if (old) {
-            buf_reset(&ib);
-            rc = st_key_index(s, t, x, old, &ib, &present);
+            buf_reset(ib);
+            rc = st_key_index(s, t, x, old, ib, &present);
             if (rc)
                 goto mdbfail;
             if (present) {
-                MDB_val ik = {ib.len, ib.data};
+                MDB_val ik = {ib->len, ib->data};
                 if (lag && (rc = st_lag_old(s, txn, t->id, x->id, &ik, &lb, &noted)))
                     goto out;
                 int gg = mdb_del(txn, s->db_data, &ik, NULL);
                 if (gg == 0) {
                     /* the stored entry is the projection of the old item */
-                    av_t po;
-                    rc = st_project(t, x, old, w->arena, &po);
-                    if (rc)
-                        goto mdbfail;
-                    rc = st_delta_add(cnt, t->id, x->id, -1, -(int64_t)av_item_size(&po));
+                    int64_t psize = (int64_t)w->old_size;
+                    if (x->proj != STORE_PROJ_ALL) {
+                        av_t po;
+                        rc = st_project(t, x, old, w->arena, &po);
+                        if (rc)
+                            goto mdbfail;
+                        psize = (int64_t)av_item_size(&po);
+                    }
+                    rc = st_delta_add(cnt, t->id, x->id, -1, -psize);
                     if (rc)
                         goto mdbfail;
                     if (!x->global)
-                        lsi_old += (int64_t)av_item_size(&po);
+                        lsi_old += psize;
                 } else if (gg != MDB_NOTFOUND) {
                     rc = gg;
                     goto out;
@@ -347,31 +364,38 @@ static int st_write_store(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws,
             }
         }
         if (nw) {
-            buf_reset(&ib);
-            rc = st_key_index(s, t, x, nw, &ib, &present);
+            buf_reset(ib);
+            rc = st_key_index(s, t, x, nw, ib, &present);
             if (rc)
                 goto mdbfail;
             if (present) {
-                av_t pn;
-                rc = st_project(t, x, nw, w->arena, &pn);
-                buf_reset(&vb);
-                if (rc == 0)
-                    rc = av_encode(&pn, &vb);
-                if (rc)
-                    goto mdbfail;
-                MDB_val ik = {ib.len, ib.data}, iv = {vb.len, vb.data};
+                const buf_t *pb = nb; /* ALL: the item's own encoding */
+                int64_t psize = (int64_t)w->new_size;
+                if (x->proj != STORE_PROJ_ALL) {
+                    av_t pn;
+                    rc = st_project(t, x, nw, w->arena, &pn);
+                    buf_reset(vb);
+                    if (rc == 0)
+                        rc = av_encode(&pn, vb);
+                    if (rc)
+                        goto mdbfail;
+                    pb = vb;
+                    psize = (int64_t)av_item_size(&pn);
+                }
+                MDB_val ik = {ib->len, ib->data}, iv = {pb->len, pb->data};
                 /* a new key (the old entry's key was noted with its value above) */
-                bool same = noted && lb.len == ib.len && memcmp(lb.data, ib.data, ib.len) == 0;
-                if (lag && !same && (rc = st_lag_note(s, t->id, x->id, ib.data, ib.len, NULL, 0)))
+                bool same = noted && lb.len == ib->len && memcmp(lb.data, ib->data, ib->len) == 0;
+                if (lag && !same &&
+                    (rc = st_lag_note(s, t->id, x->id, ib->data, ib->len, NULL, 0)))
                     goto mdbfail;
                 rc = mdb_put(txn, s->db_data, &ik, &iv, 0);
                 if (rc)
                     goto out;
-                rc = st_delta_add(cnt, t->id, x->id, 1, (int64_t)av_item_size(&pn));
+                rc = st_delta_add(cnt, t->id, x->id, 1, psize);
                 if (rc)
                     goto mdbfail;
                 if (!x->global)
-                    lsi_new += (int64_t)av_item_size(&pn);
+                    lsi_new += psize;
             }
         }
     }
@@ -391,11 +415,7 @@ static int st_write_store(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws,
     }
     /* the base record */
     if (nw) {
-        buf_reset(&vb);
-        rc = av_encode(nw, &vb);
-        if (rc)
-            goto mdbfail;
-        MDB_val dv = {vb.len, vb.data};
+        MDB_val dv = {nb->len, nb->data};
         rc = mdb_put(txn, s->db_data, &k, &dv, 0);
     } else {
         rc = mdb_del(txn, s->db_data, &k, NULL);
@@ -418,8 +438,9 @@ fail:
     w->rc = rc;
 out:
     buf_fini(&lb);
-    buf_fini(&vb);
-    buf_fini(&ib);
+    st_wbuf_done(nb);
+    st_wbuf_done(ib);
+    st_wbuf_done(vb);
     return st_write_end(w, rc);
 }
 

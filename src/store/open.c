@@ -231,6 +231,9 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
     if (!s)
         return err_set(e, ERR_NOMEM, "out of memory");
     s->opts = *opts;
+    buf_init(&s->wb_item, 0);
+    buf_init(&s->wb_ikey, 0);
+    buf_init(&s->wb_ival, 0);
     if (s->opts.ttl_interval_ms <= 0)
         s->opts.ttl_interval_ms = 1000;
     if (s->opts.stream_retention_ms <= 0)
@@ -424,5 +427,8 @@ void store_close(store_t *s)
     pthread_cond_destroy(&s->workcv);
     st_change_fini(s);
     st_lag_fini(s);
+    buf_fini(&s->wb_item);
+    buf_fini(&s->wb_ikey);
+    buf_fini(&s->wb_ival);
     free(s);
 }

@@ -164,6 +164,10 @@ struct store {
                                 only inside a round's write txn) */
     uint64_t prealloc_rounds, prealloc_retry; /* rounds seen by st_prealloc; none tried
                                                  before prealloc_retry (after a failed one) */
+    /* the write half's buffers (commit.c st_write_store): the new item's encoding, an index
+     * entry's key and value; used only inside a round's write txn (one at a time), kept from
+     * one write to the next (released past ST_WBUF_KEEP bytes) */
+    buf_t wb_item, wb_ikey, wb_ival;
     unsigned test_gap_us; /* test aid (test_commit), 0 otherwise: a caller that is not first
                              in its batch pauses this long between queuing and its sleep */
     store_commit_stats cstats; /* under qmu */
