@@ -86,6 +86,16 @@
     "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use "               \
     "ExclusiveStartKey with correct Segment. TotalSegments: %u Segment: %u"
 #define STXT_ESK_INVALID "The provided starting key is invalid"
+/* a key value over its size limit (the service's texts: dynalite's, checked against AWS, and
+ * the conformance suite's captures for items); in a start key bare for the index's key
+ * attributes and after STXT_ESK_INVALID ": " for the table's (dynalite's Scan and index
+ * Query; for a table Query inferred, as the captured wrong-type text STXT_ESK_SCHEMA: README) */
+#define STXT_KEY_HASH_LONG                                                                        \
+    "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size "  \
+    "limit of2048 bytes"
+#define STXT_KEY_RANGE_LONG                                                                       \
+    "One or more parameter values were invalid: Aggregated size of all range keys has exceeded " \
+    "the size limit of 1024 bytes"
 /* an empty S or B key value in a start key: the service's prefix for a start key's value errors
  * (dynalite's tests, run against AWS) before its key-value text (conformance tier3 getItem,
  * captured from AWS), as DynamoDB Local words it for a sort key (for a partition key Local puts

@@ -419,6 +419,87 @@ static void test_esk_validation(void **state)
     assert_int_equal(store_query_run(f->s, &qs, &f->a, &r, &e), 0);
 }
 
+/* A start key {"pk","sk"[,"gk","gr"]} of S values, each a run of n copies of one character
+ * (ch may be a UTF-8 sequence), as JSON text in the arena. */
+static const char *esk_text(st_fix *f, const char *const names[], const char *const chars[],
+                            const size_t counts[], size_t n)
+{
+    size_t cap = 64;
+    for (size_t i = 0; i < n; i++)
+        cap += strlen(names[i]) + counts[i] * strlen(chars[i]) + 16;
+    char *t = arena_alloc(&f->a, cap), *p = t;
+    assert_non_null(t);
+    *p++ = '{';
+    for (size_t i = 0; i < n; i++) {
+        p += sprintf(p, "%s\"%s\":{\"S\":\"", i ? "," : "", names[i]);
+        for (size_t k = 0; k < counts[i]; k++)
+            p += sprintf(p, "%s", chars[i]);
+        p += sprintf(p, "\"}");
+    }
+    *p++ = '}';
+    *p = 0;
+    return t;
+}
+
+/* A start key's key values over the size limits (2048 bytes for a partition key, 1024 for a
+ * sort key, counted in bytes): an index's key attributes first with the bare texts, at their
+ * place in the index's key; then the table's after the start-key prefix (dynalite's Query and
+ * Scan, checked against AWS).  Each at its limit is accepted. */
+static void test_esk_key_sizes(void **state)
+{
+    st_fix *f = *state;
+    store_index ix[2] = {st_ix("gsi", true, st_kd("gk", AV_S, "gr", AV_S), STORE_PROJ_KEYS_ONLY),
+                         st_ix("bysk", true, st_kd("sk", AV_S, NULL, AV_NONE), STORE_PROJ_ALL)};
+    const store_table *t = st_create(f->s, "tz", st_kd("pk", AV_S, "sk", AV_S), ix, 2);
+    const char *hash = "One or more parameter values were invalid: Size of hashkey has exceeded "
+                       "the maximum size limit of2048 bytes";
+    const char *range = "One or more parameter values were invalid: Aggregated size of all range "
+                        "keys has exceeded the size limit of 1024 bytes";
+    char phash[256], prange[256];
+    snprintf(phash, sizeof phash, "The provided starting key is invalid: %s", hash);
+    snprintf(prange, sizeof prange, "The provided starting key is invalid: %s", range);
+    const char *tn[] = {"pk", "sk"}, *in[] = {"gk", "gr", "pk", "sk"};
+    const char *a[] = {"a", "a", "a", "a"}, *e2[] = {"a", "\xc3\xa9", "a", "a"};
+    store_query qt = {.table = t}, qg = {.table = t, .index = &t->idx[0]},
+                qk = {.table = t, .index = &t->idx[1]};
+    store_result r;
+    err_t e;
+    struct {
+        store_query *q;
+        const char *const *names, *const *chars;
+        size_t counts[4], n;
+        const char *msg; /* NULL: accepted */
+    } cases[] = {
+        {&qt, tn, a, {2049, 1}, 2, phash},
+        {&qt, tn, a, {1, 1025}, 2, prange},
+        {&qt, tn, a, {2049, 1025}, 2, phash},
+        {&qt, tn, a, {2048, 1024}, 2, NULL},
+        {&qg, in, a, {2049, 1, 1, 1}, 4, hash},
+        {&qg, in, a, {1, 1025, 1, 1}, 4, range},
+        {&qg, in, e2, {1, 513, 1, 1}, 4, range}, /* 1,026 bytes in 513 characters */
+        {&qg, in, e2, {1, 512, 1, 1}, 4, NULL},
+        {&qg, in, a, {1, 1, 2049, 1}, 4, phash},
+        {&qg, in, a, {1, 1, 1, 1025}, 4, prange},
+        {&qg, in, a, {1, 1025, 2049, 1}, 4, range}, /* the index's key first */
+        {&qg, in, a, {2048, 1024, 2048, 1024}, 4, NULL},
+        /* the table's sort key as the index's partition key: 2048 bytes there, 1024 as the
+         * table's */
+        {&qk, tn, a, {1, 1500}, 2, prange},
+        {&qk, tn, a, {1, 2049}, 2, hash},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *txt = esk_text(f, cases[i].names, cases[i].chars, cases[i].counts, cases[i].n);
+        if (cases[i].msg) {
+            expect_esk(f, *cases[i].q, txt, cases[i].msg);
+            continue;
+        }
+        store_query q = *cases[i].q;
+        q.start_key = J(&f->a, txt);
+        err_clear(&e);
+        assert_int_equal(store_query_run(f->s, &q, &f->a, &r, &e), 0);
+    }
+}
+
 /* keys longer than LMDB's key limit still work (stored truncated + hash) */
 static void test_long_keys(void **state)
 {
@@ -695,6 +776,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_page_bytes, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_scan_segments, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_esk_validation, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_esk_key_sizes, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_long_keys, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_get_many, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_multi_key, st_setup, st_teardown),
