@@ -19,6 +19,57 @@ bool api_vix_maybe(const store_table *t)
     return t && t->meta && t->meta_len >= 5 && memmem(t->meta, t->meta_len, "\"Vec\"", 5);
 }
 
+/* The value of the top-level member `key` of the metadata text (compact JSON, as meta_put
+ * writes it: a key is the only string followed by ':'), parsed alone: a write reads the vector
+ * indexes' definitions without parsing the table's tags, policies and index settings.  A new
+ * reference; NULL when absent or out of memory (*oom says which). */
+static json_t *meta_member(const char *s, size_t n, const char *key, bool *oom)
+{
+    size_t klen = strlen(key);
+    int depth = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '"') {
+            size_t start = ++i;
+            while (i < n && s[i] != '"')
+                i += s[i] == '\\' ? 2 : 1;
+            if (depth == 1 && i + 1 < n && s[i + 1] == ':' && i - start == klen &&
+                !memcmp(s + start, key, klen)) {
+                json_error_t je;
+                json_t *v = json_loadb(s + i + 2, n - (i + 2),
+                                       JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &je);
+                if (!v)
+                    *oom = true; /* the text is ours and whole: only memory can fail it */
+                return v;
+            }
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return NULL;
+}
+
+/* t's vector indexes and attribute definitions as a metadata object holding only those two
+ * members (a new reference; NULL out of memory). */
+static json_t *meta_vix_part(const store_table *t)
+{
+    json_t *m = json_object();
+    bool oom = !m;
+    static const char *const keys[] = {"Vec", "AttributeDefinitions"};
+    for (int k = 0; !oom && k < 2 && t->meta; k++) {
+        json_t *v = meta_member(t->meta, t->meta_len, keys[k], &oom);
+        if (v && json_object_set_new(m, keys[k], v))
+            oom = true;
+    }
+    if (oom) {
+        json_decref(m);
+        return NULL;
+    }
+    return m;
+}
+
 static long long jint(json_t *o, const char *k)
 {
     json_t *j = json_object_get(o, k);
@@ -135,7 +186,7 @@ int api_vix_of_table(api_t *api, arena_t *a, const store_table *t, api_vix **out
     *out_n = 0;
     if (!api_vix_maybe(t))
         return 0;
-    json_t *meta = api_table_meta(t);
+    json_t *meta = meta_vix_part(t);
     if (!meta)
         return err_set(e, ERR_NOMEM, "out of memory");
     /* the strings must outlive meta: copy the array into the arena's keeping */
@@ -399,7 +450,7 @@ int api_vix_item_check(const store_table *t, const av_t *item, const av_t *befor
 {
     if (!api_vix_maybe(t) || !item || item->type != AV_M)
         return 0;
-    json_t *meta = api_table_meta(t);
+    json_t *meta = meta_vix_part(t);
     if (!meta)
         return err_set(e, ERR_NOMEM, "out of memory");
     json_t *defs = json_object_get(meta, "AttributeDefinitions");
@@ -535,7 +586,7 @@ void api_vix_cap_writes(api_cap *cap, const store_table *t, const av_t *old, con
 {
     if (!api_vix_maybe(t))
         return;
-    json_t *meta = api_table_meta(t);
+    json_t *meta = meta_vix_part(t);
     arena_t a;
     arena_init(&a);
     api_vix *v;

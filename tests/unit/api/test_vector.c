@@ -344,6 +344,40 @@ static void test_search(void **state)
           "Scan operation not supported on this index type");
 }
 
+/* a write reads the definitions from the metadata text alone (api_vector.c meta_member): a
+ * GSI named "Vec" and a tag whose value spells "Vec":[...] do not confuse it */
+static void test_meta_text(void **state)
+{
+    fx *f = *state;
+    json_decref(ok(f, "CreateTable",
+                   "{\"TableName\":\"t6x\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\","
+                   "\"AttributeType\":\"S\"},{\"AttributeName\":\"g\",\"AttributeType\":\"S\"}],"
+                   "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}]" PPR
+                   ",\"GlobalSecondaryIndexes\":[{\"IndexName\":\"Vec\",\"KeySchema\":[{"
+                   "\"AttributeName\":\"g\",\"KeyType\":\"HASH\"}],\"Projection\":{"
+                   "\"ProjectionType\":\"ALL\"}}],\"Tags\":[{\"Key\":\"k\",\"Value\":"
+                   "\"\\\"Vec\\\":[{\\\"IndexName\\\":\\\"zzz\\\"}]\"}],"
+                   "\"VectorIndexes\":[" VIX("vix", 2, "") "]}"));
+    fails(f, "PutItem",
+          "{\"TableName\":\"t6x\",\"Item\":{\"pk\":{\"S\":\"a\"},\"emb\":{\"L\":[{\"N\":\"1\"}]}}}",
+          ERR_VALIDATION,
+          "One or more parameter values were invalid. Invalid size for parameter emb, Expected: "
+          "2, Actual: 1 IndexName: vix");
+    json_decref(ok(f, "PutItem",
+                   "{\"TableName\":\"t6x\",\"Item\":{\"pk\":{\"S\":\"a\"},\"g\":{\"S\":\"x\"},"
+                   "\"emb\":{\"L\":[{\"N\":\"1\"},{\"N\":\"2\"}]}},\"ReturnConsumedCapacity\":"
+                   "\"INDEXES\"}"));
+    json_t *r = ok(f, "SearchVectors",
+                   "{\"TableName\":\"t6x\",\"IndexName\":\"vix\",\"SearchVector\":[{\"N\":"
+                   "\"1\"},{\"N\":\"2\"}],\"TopK\":1}");
+    assert_int_equal(json_array_size(json_object_get(r, "SearchResults")), 1);
+    json_decref(r);
+    fails(f, "SearchVectors",
+          "{\"TableName\":\"t6x\",\"IndexName\":\"zzz\",\"SearchVector\":[{\"N\":\"1\"}],"
+          "\"TopK\":1}",
+          ERR_VALIDATION, "The table does not have the specified index: zzz");
+}
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -450,6 +484,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_lifecycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_meta_text, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
