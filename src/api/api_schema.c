@@ -217,6 +217,41 @@ static const api_shape in_update_item_keyless = {
                        {"ExpressionAttributeValues", &sh_attr_map, 0},
                        {"ReturnValuesOnConditionCheckFailure", &sh_rvoccf, 0})};
 
+/* PutItem and DeleteItem of a request nested past the service's second limit (api_validate:
+ * more than API_DEEP_REQUEST levels of JSON, about 62 single-key maps in a value): the service
+ * reads the request in the older form, ReturnValues in the per-value wording with its older
+ * listing (eu-west-2 and us-east-1, 2026-10-09: the conformance suite's tier3
+ * validation-ordering/deepRequests, DeleteItem with a condition value or Expected value nested
+ * 63 levels, or a key nested 100).  The table name is no longer reported alone (as in
+ * UpdateItem's older form, in_update_item_keyless); the members keep their order. */
+#define OLDER_TABLE_NAME {"TableName", &sh_table_name, API_MF_NOT_NULL}
+static const api_shape in_put_item_older = {
+    .name = "PutItemRequest", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS(OLDER_TABLE_NAME,
+                       {"Item", &sh_attr_map, API_MF_NOT_NULL},
+                       {"ReturnConsumedCapacity", &sh_rcc, 0},
+                       {"ReturnValues", &sh_rv_write_older, 0},
+                       {"ReturnItemCollectionMetrics", &sh_ricm, 0},
+                       {"Expected", &sh_expected, 0},
+                       {"ConditionalOperator", &sh_condop, 0},
+                       {"ConditionExpression", &sh_string, 0},
+                       {"ExpressionAttributeNames", &sh_names_map, 0},
+                       {"ExpressionAttributeValues", &sh_attr_map, 0},
+                       {"ReturnValuesOnConditionCheckFailure", &sh_rvoccf, 0})};
+static const api_shape in_delete_item_older = {
+    .name = "DeleteItemRequest", .type = API_ST_STRUCT, NOLIM,
+    .members = MEMBERS(OLDER_TABLE_NAME,
+                       {"Key", &sh_attr_map, API_MF_NOT_NULL},
+                       {"ReturnConsumedCapacity", &sh_rcc, 0},
+                       {"ReturnValues", &sh_rv_write_older, 0},
+                       {"ReturnItemCollectionMetrics", &sh_ricm, 0},
+                       {"Expected", &sh_expected, 0},
+                       {"ConditionalOperator", &sh_condop, 0},
+                       {"ConditionExpression", &sh_string, 0},
+                       {"ExpressionAttributeNames", &sh_names_map, 0},
+                       {"ExpressionAttributeValues", &sh_attr_map, 0},
+                       {"ReturnValuesOnConditionCheckFailure", &sh_rvoccf, 0})};
+
 /* ---- Query / Scan ------------------------------------------------------------------------ */
 
 /* Query's Limit is reported in the newer wording ("Value at 'Limit'"), Scan's in the
@@ -858,6 +893,15 @@ static const struct {
 
 const api_shape *api_schema_keyless(const api_shape *in)
 {
+    return in == &in_update_item ? &in_update_item_keyless : NULL;
+}
+
+const api_shape *api_schema_deep(const api_shape *in)
+{
+    if (in == &in_put_item)
+        return &in_put_item_older;
+    if (in == &in_delete_item)
+        return &in_delete_item_older;
     return in == &in_update_item ? &in_update_item_keyless : NULL;
 }
 

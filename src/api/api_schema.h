@@ -119,6 +119,11 @@ const api_shape *api_schema_input(const char *op);
 /* The model `in` is validated against when the request has no Key member (absent or JSON
  * null): UpdateItem's older form (api_schema.c), or NULL for every other model. */
 const api_shape *api_schema_keyless(const api_shape *in);
+/* The model `in` is validated against when its request fails validation and nests deeper
+ * than API_DEEP_REQUEST levels of JSON: PutItem's, DeleteItem's and UpdateItem's older forms
+ * (api_schema.c), or NULL for every other model. */
+const api_shape *api_schema_deep(const api_shape *in);
+#define API_DEEP_REQUEST 128
 
 /* The table/index name pattern, [a-zA-Z0-9_.-]+ (exported for handlers' semantic checks). */
 extern const api_pattern api_pat_name;

@@ -1363,6 +1363,31 @@ int api_validate_request(const api_jview *jv, const void *req, const char *op, e
     return api_validate_request_in(jv, req, api_schema_input(op), op, e);
 }
 
+/* Whether JSON node n nests deeper than `limit` levels (an object or array is one level more
+ * than its deepest member; a scalar is 0).  Recursion stops at the limit. */
+static bool deeper_than(const api_jview *jv, const void *n, int limit)
+{
+    api_jkind k = n ? jv->kind(n) : API_JK_NULL;
+    if (k != API_JK_OBJECT && k != API_JK_ARRAY)
+        return limit < 0;
+    if (limit <= 0)
+        return true;
+    if (k == API_JK_ARRAY) {
+        size_t c = jv->size(n);
+        for (size_t i = 0; i < c; i++)
+            if (deeper_than(jv, jv->elem(n, i), limit - 1))
+                return true;
+        return false;
+    }
+    for (void *it = jv->iter(n); it; it = jv->iter_next(n, it))
+        if (deeper_than(jv, jv->iter_value(it), limit - 1))
+            return true;
+    return false;
+}
+
+static int validate_in(const api_jview *jv, const void *req, const api_shape *in,
+                       const char *op, err_t *e);
+
 int api_validate_request_in(const api_jview *jv, const void *req, const api_shape *in,
                             const char *op, err_t *e)
 {
@@ -1375,6 +1400,21 @@ int api_validate_request_in(const api_jview *jv, const void *req, const api_shap
         if (!k || jv->kind(k) == API_JK_NULL)
             in = keyless;
     }
+    int rc = validate_in(jv, req, in, op, e);
+    /* a request that fails and nests past the service's second limit: its older form
+     * (api_schema_deep); looked at only on this error path */
+    const api_shape *older;
+    if (rc == ERR_VALIDATION && (older = api_schema_deep(in)) && older != in &&
+        deeper_than(jv, req, API_DEEP_REQUEST)) {
+        err_clear(e);
+        rc = validate_in(jv, req, older, op, e);
+    }
+    return rc;
+}
+
+static int validate_in(const api_jview *jv, const void *req, const api_shape *in,
+                       const char *op, err_t *e)
+{
     api_vld v;
     api_vld_init(&v);
     /* every field but the arrays, which are written before they are read (top_v by

@@ -823,6 +823,47 @@ def test_update_item_size_counts_writes(ddb_url, target, t1):
     assert upd("N", ceiling_pad - 2, " REMOVE r")[0]
 
 
+# A request nested past the service's second limit (about 62 single-key maps in one value,
+# some 128 levels of JSON) is read in the older form: DeleteItem reports an unknown
+# ReturnValues in the per-value wording with the older listing, wherever the deep value is
+# (condition value, Expected value, key); at 40 levels the newer pathless wording stays
+# (eu-west-2 and us-east-1, 2026-10-09: the conformance suite's tier3
+# validation-ordering/deepRequests).  The table need not exist: these come first.
+# DynamoDB Local looks the table up first ("Cannot do operations on a non-existent table").
+def deep_map(n):
+    v = S("leaf")
+    for _ in range(n):
+        v = {"M": {"n": v}}
+    return v
+
+
+RV_OLDER = ("1 validation error detected: Value 'BOGUS' at 'returnValues' failed to satisfy "
+            "constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, "
+            "UPDATED_NEW]")
+RV_NEWER = ("1 validation error detected: Failed to satisfy constraint: Member must satisfy enum "
+            "value set: [ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATE_NEW, NONE]")
+@pytest.mark.parametrize("depth,where,aws", [
+    (63, "condition", RV_OLDER),
+    (63, "expected", RV_OLDER),
+    (100, "key", RV_OLDER),
+    (40, "condition", RV_NEWER),
+])
+def test_deep_request_older_form(ddb_url, target, table_name, depth, where, aws):
+    body = {"TableName": table_name("nope"), "Key": {"pk": S("a")}, "ReturnValues": "BOGUS"}
+    if where == "condition":
+        body.update(ConditionExpression="#d = :deep", ExpressionAttributeNames={"#d": "d"},
+                    ExpressionAttributeValues={":deep": deep_map(depth)})
+    elif where == "expected":
+        body["Expected"] = {"d": {"Value": deep_map(depth)}}
+    else:
+        body["Key"] = {"pk": deep_map(depth)}
+    if target == "dynamodb-local":
+        err(ddb_url, "DeleteItem", body, "ResourceNotFoundException",
+            "Cannot do operations on a non-existent table")
+    else:
+        err(ddb_url, "DeleteItem", body, V, aws)
+
+
 # A set comes back with its members in the service's order, whatever order they were written
 # or added in: string and binary sets bytewise (the empty string first), number sets by value
 # (AWS: the conformance suite's capture of 2026-10-09, eu-west-2; DynamoDB Local agrees).  The
