@@ -427,6 +427,11 @@ CREATE_CASES = [
      {"AttributeDefinitions": AD_HR + ad(x="S"), "ProvisionedThroughput": None},
      "The number of attributes in key schema must match the number of attributes defined in "
      "attribute definitions."),
+    # index names too short on an LSI listed first and a GSI: the service reports the GSI's
+    # first (AWS_CREATE); Local, one of them in its own sentence
+    ("order-gsi-name-before-lsi-name",
+     {"AttributeDefinitions": AD_HRG, "LocalSecondaryIndexes": [lsi("aa")],
+      "GlobalSecondaryIndexes": [gsi("zz")]}, INVALID_NAME),
 ]
 
 
@@ -437,6 +442,14 @@ CREATE_CASES = [
 # CreateTable rules and the conformance suite's tier3 createTable captures.
 TOO_LONG = "Member must have length less than or equal to 255"
 AWS_CREATE = {
+    # the GSIs' member errors before the LSIs', whatever the request's order and the names
+    # (eu-west-2 and us-east-1, 2026-10-09: the conformance suite's tier3
+    # validation-ordering/createTable)
+    "order-gsi-name-before-lsi-name": ("2 validation errors detected: Value 'zz' at "
+        "'globalSecondaryIndexes.1.member.indexName' failed to satisfy constraint: Member must "
+        "have length greater than or equal to 3; Value 'aa' at "
+        "'localSecondaryIndexes.1.member.indexName' failed to satisfy constraint: Member must "
+        "have length greater than or equal to 3"),
     "no-name": ("The parameter 'TableName' is required but was not present in the "
         "request"),
     "short-name": ("1 validation error detected: Value 'ab' at 'tableName' failed to "
