@@ -59,7 +59,9 @@ static int st_check_key_attr(const av_t *item, const char *name, av_type want, e
     return 0;
 }
 
-static int st_check_new(const store_table *t, const store_write *w, const av_t *nw, err_t *e)
+/* The checks of a new item; 0 with its size (av_item_size) in *out_size. */
+static int st_check_new(const store_table *t, const store_write *w, const av_t *nw,
+                        uint64_t *out_size, err_t *e)
 {
     if (nw->type != AV_M)
         return err_set(e, ERR_INTERNAL, "apply returned a non-map item");
@@ -100,9 +102,11 @@ static int st_check_new(const store_table *t, const store_write *w, const av_t *
             }
         }
     }
-    if (av_item_size(nw) > AV_MAX_ITEM_SIZE)
+    size_t size = av_item_size(nw);
+    if (size > AV_MAX_ITEM_SIZE)
         return err_set(e, ERR_VALIDATION,
                        w->is_update ? STXT_ITEM_TOO_BIG_UPDATE : STXT_ITEM_TOO_BIG);
+    *out_size = size;
     return 0;
 }
 
@@ -283,10 +287,9 @@ static int st_write_read(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws)
         return 0;
     }
     if (nw) {
-        rc = st_check_new(t, w, nw, &w->err);
+        rc = st_check_new(t, w, nw, &w->new_size, &w->err);
         if (rc)
             goto fail;
-        w->new_size = av_item_size(nw);
     }
     ws->store = true;
     return 0;
