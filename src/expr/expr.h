@@ -216,6 +216,9 @@ typedef struct expr_keycond {
  *    schema type"
  *   "One or more parameter values are not valid. The AttributeValue for a key attribute cannot
  *    contain an empty string value. Key: pk"
+ *   "One or more parameter values were invalid: Aggregated size of all range keys has exceeded
+ *    the size limit of 1024 bytes" (a sort key condition's S or B value over 1,024 bytes,
+ *    before its type is checked; DynamoDB Local's check)
  *   "Invalid condition in KeyConditionExpression: ..." (several keys in one condition, no key,
  *    the key not first in BETWEEN / begins_with), "KeyConditionExpressions cannot contain
  *    nested operations", "Invalid KeyConditionExpression: KeyConditionExpressions cannot have

@@ -147,6 +147,22 @@ static int empty_key(const av_t *v, const char *key, err_t *e)
     return 0;
 }
 
+/* A sort key condition's value over the sort key's 1,024 bytes (S or B), whatever the key's
+ * type: refused before the value's type is looked at, as DynamoDB Local does it (AWS's own
+ * emulator; no capture of the service's answer: README).  A partition key value over 2,048
+ * bytes is not measured here: Local answers such a Query with no items, and so do we. */
+static int long_range_value(const kcond *r, err_t *e)
+{
+    const av_t *v[2] = {r->v1, r->v2};
+    for (int i = 0; i < 2; i++)
+        if (v[i] && (v[i]->type == AV_S || v[i]->type == AV_B) &&
+            v[i]->u.str.len > AV_MAX_RANGE_KEY_LEN)
+            return err_set(e, ERR_VALIDATION,
+                           "One or more parameter values were invalid: Aggregated size of all "
+                           "range keys has exceeded the size limit of 1024 bytes");
+    return 0;
+}
+
 static const char kc_mism[] =
     "One or more parameter values were invalid: Condition parameter type does not match schema "
     "type";
@@ -296,6 +312,8 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
             return err_set(e, ERR_VALIDATION, "Query condition missed key schema element: %s",
                            ks->range && ks->range[0] ? ks->range : ks->hash);
         const kcond *r = other;
+        if ((rc = long_range_value(r, e)) < 0)
+            return rc;
         if (!r->v1 || r->v1->type != ks->range_type || (r->v2 && r->v2->type != ks->range_type))
             return err_set(e, ERR_VALIDATION, "%s", mism);
         if (r->op == EXPR_KR_BEGINS_WITH && ks->range_type == AV_N)

@@ -13,7 +13,9 @@ The page, section by section, and where each line is pinned (this file unless na
   UpdateTable), 20 NonKeyAttributes per index (test_tables gsi-too-many-projected):
   test_index_count_limits.
 - Partition/sort key value lengths (1..2048 / 1..1024 bytes, for the table and every index
-  key): test_index_key_lengths, test_items (table keys on every item operation); empty key
+  key): test_index_key_lengths, test_items (table keys on every item operation), the keys
+  a read names and a Query's sort key condition: test_key_lengths_in_reads (a start key's:
+  test_query_scan test_start_key_too_long); empty key
   values: test_empty_index_key_values, test_items; the 10 GB item collection with an LSI:
   test_item_collections.
 - Naming rules: table and index names 3..255 of [a-zA-Z0-9_.-] (test_tables, test_items
@@ -123,6 +125,73 @@ def test_index_key_lengths(ddb_url, target, it):
     err(ddb_url, "UpdateItem", {"TableName": it, "Key": base, "UpdateExpression": "SET g = :g",
                                 "ExpressionAttributeValues": {":g": S("g" * 2049)}}, V,
         aws_or_local(target, HASH_LONG, local=local))
+
+
+# The same key lengths in the keys a read names: GetItem, DeleteItem, UpdateItem, BatchGetItem
+# and TransactGetItems refuse a partition key value over 2048 bytes or a sort key value over
+# 1024 (bytes, not characters) with the service's texts (dynalite's, checked against AWS; the
+# table's key schema, so a multi-byte character counts its bytes); DynamoDB Local refuses them
+# with one text of its own.  At the limits the reads are answered.
+L_KEY_SIZE = ("Hash primary key values must be under 2048 bytes, and range primary key values "
+              "must be under 1024 bytes")
+def test_key_lengths_in_reads(ddb_url, target, it):
+    long_pk = {"pk": S("p" * 2049), "sk": S("b")}
+    long_sk = {"pk": S("a"), "sk": S("\u00e9" * 513)}  # 1,026 bytes
+    cases = []
+    for key, msg in ((long_pk, HASH_LONG), (long_sk, RANGE_LONG)):
+        cases += [("GetItem", {"TableName": it, "Key": key}, msg),
+                  ("DeleteItem", {"TableName": it, "Key": key}, msg),
+                  ("UpdateItem", {"TableName": it, "Key": key, "UpdateExpression": "SET x = :x",
+                                  "ExpressionAttributeValues": {":x": S("1")}}, msg),
+                  ("BatchGetItem", {"RequestItems": {it: {"Keys": [key]}}}, msg),
+                  ("TransactGetItems", {"TransactItems": [{"Get": {"TableName": it,
+                                                                   "Key": key}}]}, msg)]
+    for op, body, msg in cases:
+        err(ddb_url, op, body, V, aws_or_local(target, msg, local=L_KEY_SIZE))
+    at = {"pk": S("p" * 2048), "sk": S("\u00e9" * 512)}
+    assert "Item" not in ok(ddb_url, "GetItem", {"TableName": it, "Key": at})
+    assert ok(ddb_url, "BatchGetItem", {"RequestItems": {it: {"Keys": [at]}}})["Responses"] == {
+        it: []}
+    assert ok(ddb_url, "TransactGetItems", {"TransactItems": [
+        {"Get": {"TableName": it, "Key": at}}]})["Responses"] == [{}]
+
+
+# A Query's sort key condition with a value over 1024 bytes is refused with the sort key's text,
+# for the table's sort key and an index's, with every operator, in KeyConditionExpression and in
+# the legacy KeyConditions alike, and before the value's type is looked at, the filter's key
+# attributes or the start key; a partition key value over 2048 bytes in the condition is not
+# measured: no item can have it, the Query answers none.  Source: DynamoDB Local, AWS's own
+# emulator; no capture of the service's answer is known (README).
+def test_key_condition_lengths(ddb_url, it):
+    long_s, long_b = S("s" * 1025), {"B": base64.b64encode(b"r" * 1025).decode()}
+    def query(kce, values, **kw):
+        return dict({"TableName": it, "KeyConditionExpression": kce,
+                     "ExpressionAttributeValues": values}, **kw)
+    refused = [query(f"pk = :p AND sk {op} :s", {":p": S("a"), ":s": long_s})
+               for op in ("=", "<", "<=", ">", ">=")]
+    refused += [
+        query("pk = :p AND begins_with(sk, :s)", {":p": S("a"), ":s": long_s}),
+        query("pk = :p AND sk BETWEEN :a AND :s", {":p": S("a"), ":a": S("a"), ":s": long_s}),
+        query("pk = :p AND sk BETWEEN :s AND :z", {":p": S("a"), ":s": long_s,
+                                                   ":z": S("z" * 1100)}),
+        query("pk = :p AND sk = :s", {":p": S("a"), ":s": S("\u00e9" * 513)}),
+        query("g = :g AND gr > :r", {":g": S("g"), ":r": long_b}, IndexName="gidx"),
+        query("g = :g AND gr > :r", {":g": S("g"), ":r": long_s}, IndexName="gidx"),  # S for B
+        query("pk = :p AND l < :l", {":p": S("a"), ":l": long_s}, IndexName="lidx"),
+        query("pk = :p AND sk > :s", {":p": S("p" * 2049), ":s": long_s}),
+        query("pk = :p AND sk > :s", {":p": S("a"), ":s": long_s}, FilterExpression="sk = :s"),
+        query("pk = :p AND sk > :s", {":p": S("a"), ":s": long_s},
+              ExclusiveStartKey={"pk": S("a")}),
+        {"TableName": it, "KeyConditions": {
+            "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S("a")]},
+            "sk": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [long_s]}}},
+    ]
+    for body in refused:
+        err(ddb_url, "Query", body, V, RANGE_LONG)
+    for body in (query("pk = :p AND sk > :s", {":p": S("a"), ":s": S("s" * 1024)}),
+                 query("pk = :p", {":p": S("p" * 2049)}),
+                 query("g = :g", {":g": S("g" * 2049)}, IndexName="gidx")):
+        assert ok(ddb_url, "Query", body)["Count"] == 0
 
 
 # "Transactions: the aggregate size of the items in the transaction cannot exceed 4 MB":
