@@ -175,6 +175,7 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
         free(api);
         return err_set(e, ERR_NOMEM, "out of memory");
     }
+    api_vix_init(api);
     api->txn_token_max_bytes = opts && opts->txn_token_max_bytes ? opts->txn_token_max_bytes
                                                                   : API_TXN_TOKEN_MAX_BYTES;
     api->iterator_ttl_ms = opts && opts->iterator_ttl_ms > 0 ? opts->iterator_ttl_ms
@@ -205,6 +206,7 @@ void api_free(api_t *api)
     api_txn_tokens_free(api);
     api_hold_fini(api);
     api_thr_fini(api);
+    api_vix_fini(api);
     expr_cache_free(api->xcache);
     free(api);
 }

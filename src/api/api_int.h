@@ -38,6 +38,15 @@ struct api {
     /* the phases of a vector index added or deleted by UpdateTable (api_vector.c; test aids
      * DDBCHAT_VECTOR_ALLOC_MS / _FILL_MS / _DROP_MS, defaults API_VIX_*_MS) */
     int64_t vix_alloc_ms, vix_fill_ms, vix_drop_ms;
+    /* DescribeTable's ItemCount / IndexSizeBytes of the vector indexes of a table of more than
+     * vix_exact_items items, kept vix_stats_ms (AWS refreshes them about every six hours)
+     * rather than counted from every item each time (api_vector.c; DDBCHAT_VECTOR_EXACT_ITEMS,
+     * DDBCHAT_VECTOR_STATS_MS).  vix_stats: API_VIX_STATS entries under vix_mu, or NULL (no
+     * memory: always counted). */
+    pthread_mutex_t vix_mu;
+    struct api_vix_stat *vix_stats;
+    uint64_t vix_exact_items;
+    int64_t vix_stats_ms;
     struct api_thr *thr; /* --throttle (api_throttle.c): token buckets; NULL = off */
     met_t *metrics;   /* borrowed; NULL = not counted (api_metrics.c) */
     void *backups;    /* backup and restore workers (op_backup.c) */

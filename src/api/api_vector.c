@@ -649,6 +649,85 @@ int api_vix_scan(api_req *r, const store_table *t, api_vix_item_fn fn, void *ctx
     return rc;
 }
 
+/* ---- the counts cache ------------------------------------------------------------------ */
+
+struct api_vix_stat {
+    uint32_t table_id; /* 0: free */
+    int64_t created_ms, added_ms, at_ms;
+    char name[STORE_NAME_MAX];
+    uint64_t count;
+    double bytes;
+};
+
+void api_vix_init(api_t *api)
+{
+    const char *x = getenv("DDBCHAT_VECTOR_EXACT_ITEMS"), *ms = getenv("DDBCHAT_VECTOR_STATS_MS");
+    api->vix_exact_items = x ? strtoull(x, NULL, 10) : API_VIX_EXACT_ITEMS;
+    api->vix_stats_ms = ms ? strtol(ms, NULL, 10) : API_VIX_STATS_MS;
+    pthread_mutex_init(&api->vix_mu, NULL);
+    api->vix_stats = calloc(API_VIX_STATS, sizeof *api->vix_stats); /* NULL: no cache */
+}
+
+void api_vix_fini(api_t *api)
+{
+    free(api->vix_stats);
+    api->vix_stats = NULL;
+    pthread_mutex_destroy(&api->vix_mu);
+}
+
+static struct api_vix_stat *stat_find(api_t *api, const store_table *t, const api_vix *v)
+{
+    for (size_t i = 0; i < API_VIX_STATS; i++) {
+        struct api_vix_stat *s = &api->vix_stats[i];
+        if (s->table_id == t->id && s->created_ms == t->created_ms &&
+            s->added_ms == v->added_ms && !strcmp(s->name, v->name))
+            return s;
+    }
+    return NULL;
+}
+
+/* The cached counts of every index of v (all fresh at now), into count / bytes: true; false
+ * when one is missing or stale (then nothing is used). */
+static bool stats_get(api_t *api, const store_table *t, const api_vix *v, size_t n, int64_t now,
+                      uint64_t *count, double *bytes)
+{
+    bool all = true;
+    pthread_mutex_lock(&api->vix_mu);
+    for (size_t k = 0; k < n && all; k++) {
+        struct api_vix_stat *s = stat_find(api, t, &v[k]);
+        all = s && now - s->at_ms < api->vix_stats_ms;
+        if (all) {
+            count[k] = s->count;
+            bytes[k] = s->bytes;
+        }
+    }
+    pthread_mutex_unlock(&api->vix_mu);
+    return all;
+}
+
+static void stats_put(api_t *api, const store_table *t, const api_vix *v, size_t n, int64_t now,
+                      const uint64_t *count, const double *bytes)
+{
+    pthread_mutex_lock(&api->vix_mu);
+    for (size_t k = 0; k < n; k++) {
+        struct api_vix_stat *s = stat_find(api, t, &v[k]);
+        if (!s) { /* a free entry (at_ms 0), else the oldest */
+            s = &api->vix_stats[0];
+            for (size_t i = 1; i < API_VIX_STATS && s->table_id; i++)
+                if (!api->vix_stats[i].table_id || api->vix_stats[i].at_ms < s->at_ms)
+                    s = &api->vix_stats[i];
+        }
+        s->table_id = t->id;
+        s->created_ms = t->created_ms;
+        s->added_ms = v[k].added_ms;
+        s->at_ms = now;
+        snprintf(s->name, sizeof s->name, "%s", v[k].name);
+        s->count = count[k];
+        s->bytes = bytes[k];
+    }
+    pthread_mutex_unlock(&api->vix_mu);
+}
+
 /* ---- DescribeTable --------------------------------------------------------------------- */
 
 typedef struct count_ctx {
@@ -687,7 +766,10 @@ int api_vix_describe(api_req *r, const store_table *t, json_t *meta, const char 
     uint64_t items = 0, ib = 0;
     if ((rc = store_table_stats(r->api->store, t, NULL, &items, &ib, r->err)))
         return rc;
-    if (items) {
+    /* counted from every item of a small table; a big one's counts are reused a while */
+    int64_t now = api_wall_ms();
+    bool cached = items > r->api->vix_exact_items && r->api->vix_stats;
+    if (items && !(cached && stats_get(r->api, t, v, n, now, count, bytes))) {
         arena_t scratch;
         arena_init(&scratch);
         count_ctx c = {t, v, n, count, bytes, &scratch};
@@ -695,6 +777,8 @@ int api_vix_describe(api_req *r, const store_table *t, json_t *meta, const char 
         arena_fini(&scratch);
         if (rc)
             return rc;
+        if (cached)
+            stats_put(r->api, t, v, n, now, count, bytes);
     }
     json_t *list = json_array();
     size_t i;

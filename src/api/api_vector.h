@@ -77,6 +77,14 @@ typedef struct api_vix {
     api_vix_phase phase; /* at the time it was loaded */
 } api_vix;
 
+#define API_VIX_STATS 64              /* cached DescribeTable counts (index entries) */
+#define API_VIX_EXACT_ITEMS 10000     /* tables up to this many items: always counted */
+#define API_VIX_STATS_MS 60000        /* a bigger table's counts are reused this long */
+
+/* The api's vector state: the counts cache and its settings (api_new / api_free). */
+void api_vix_init(api_t *api);
+void api_vix_fini(api_t *api);
+
 /* Whether t's metadata may hold vector indexes (a cheap look at the text: a table without
  * them pays nothing more on writes). */
 bool api_vix_maybe(const store_table *t);

@@ -41,6 +41,9 @@ static int setup(void **state)
     setenv("DDBCHAT_VECTOR_ALLOC_MS", "150", 1);
     setenv("DDBCHAT_VECTOR_FILL_MS", "150", 1);
     setenv("DDBCHAT_VECTOR_DROP_MS", "100", 1);
+    /* DescribeTable counts a table of up to 3 items each time, a bigger one every 300 ms */
+    setenv("DDBCHAT_VECTOR_EXACT_ITEMS", "3", 1);
+    setenv("DDBCHAT_VECTOR_STATS_MS", "300", 1);
     err_t e = {0};
     store_opts o;
     store_opts_default(&o);
@@ -378,6 +381,46 @@ static void test_meta_text(void **state)
           ERR_VALIDATION, "The table does not have the specified index: zzz");
 }
 
+static int64_t now_ms(void);
+
+static json_int_t item_count(fx *f, const char *table)
+{
+    char body[128];
+    snprintf(body, sizeof body, "{\"TableName\":\"%s\"}", table);
+    json_t *d = ok(f, "DescribeTable", body);
+    json_t *v = json_array_get(json_object_get(json_object_get(d, "Table"), "VectorIndexes"), 0);
+    json_int_t n = json_integer_value(json_object_get(v, "ItemCount"));
+    json_decref(d);
+    return n;
+}
+
+/* a big table's counts are kept a while (AWS refreshes them about every six hours) */
+static void test_counts_kept(void **state)
+{
+    fx *f = *state;
+    json_decref(ok(f, "CreateTable",
+                   "{\"TableName\":\"t7x\"," AD1 PPR
+                   ",\"VectorIndexes\":[" VIX("vix", 2, "") "]}"));
+    char body[256];
+    for (int i = 0; i < 5; i++) {
+        snprintf(body, sizeof body,
+                 "{\"TableName\":\"t7x\",\"Item\":{\"pk\":{\"S\":\"k%d\"},\"emb\":{\"L\":["
+                 "{\"N\":\"%d\"},{\"N\":\"1\"}]}}}",
+                 i, i);
+        json_decref(ok(f, "PutItem", body));
+        if (i == 2) /* 3 items: counted each time */
+            assert_int_equal(item_count(f, "t7x"), 3);
+    }
+    int64_t t0 = now_ms();
+    assert_int_equal(item_count(f, "t7x"), 5); /* 5 items: counted, then kept */
+    json_decref(ok(f, "DeleteItem", "{\"TableName\":\"t7x\",\"Key\":{\"pk\":{\"S\":\"k0\"}}}"));
+    if (now_ms() - t0 < 250)
+        assert_int_equal(item_count(f, "t7x"), 5);
+    while (now_ms() - t0 < 320)
+        usleep(5000);
+    assert_int_equal(item_count(f, "t7x"), 4);
+}
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -485,6 +528,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meta_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_counts_kept, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
