@@ -334,6 +334,21 @@ def test_consumed_capacity(url, scored):
     assert "VectorIndexes" not in write({"id": S("nv")})   # no vector
     assert set(write({"id": S("t"), "v": vec(2, 2, 2, 2)}, "TOTAL")) == \
         {"TableName", "CapacityUnits"}
+    # an update that changes the vector, and a delete of an item with one, replicate too
+    cc = ok(url, "UpdateItem", {"TableName": scored, "Key": {"id": S("cc")},
+                                "UpdateExpression": "SET v = :v", "ReturnConsumedCapacity": "INDEXES",
+                                "ExpressionAttributeValues": {":v": vec(1, 1, 1, 2)}})["ConsumedCapacity"]
+    assert sorted(cc["VectorIndexes"]) == ["cos", "dot", "euc"]
+    cc = ok(url, "UpdateItem", {"TableName": scored, "Key": {"id": S("cc")},
+                                "UpdateExpression": "SET memo = :o", "ReturnConsumedCapacity": "INDEXES",
+                                "ExpressionAttributeValues": {":o": S("x")}})["ConsumedCapacity"]
+    assert sorted(cc["VectorIndexes"]) == ["cos", "dot", "euc"]  # ALL projects it
+    cc = ok(url, "DeleteItem", {"TableName": scored, "Key": {"id": S("cc")},
+                                "ReturnConsumedCapacity": "INDEXES"})["ConsumedCapacity"]
+    assert sorted(cc["VectorIndexes"]) == ["cos", "dot", "euc"]
+    cc = ok(url, "DeleteItem", {"TableName": scored, "Key": {"id": S("nv")},
+                                "ReturnConsumedCapacity": "INDEXES"})["ConsumedCapacity"]
+    assert "VectorIndexes" not in cc
 
 
 def test_batch_and_transaction_capacity(url, scored):
