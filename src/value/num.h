@@ -64,12 +64,11 @@ extern const char NUM_MSG_INVALID[];   /* "The parameter cannot be converted to 
 extern const char NUM_MSG_OVERFLOW[];  /* "Number overflow. Attempting to store ..." */
 extern const char NUM_MSG_UNDERFLOW[]; /* "Number underflow. Attempting to store ..." */
 extern const char NUM_MSG_PRECISION[]; /* "Attempting to store more than 38 significant ..." */
-extern const char NUM_MSG_UNKNOWN[];   /* InternalFailure text, for absurd exponents */
+extern const char NUM_MSG_UNKNOWN[];   /* InternalFailure text (DynamoDB Local's) */
 /* num_parse follows Java's BigDecimal syntax exactly (leading '+', ".5", "5.", 'e', Unicode
  * BMP decimal digits are accepted; spaces, hex, NaN, Infinity, "" are not) and checks
- * precision before range, as DynamoDB Local does.  One oddity: a text whose stripped Java
- * scale leaves int32 ("100E2147483647") returns ERR_INTERNAL with NUM_MSG_UNKNOWN, which
- * DynamoDB Local answers as a 500 InternalFailure. */
+ * precision before range.  The exponent is a 64-bit integer and a zero is range-checked by
+ * its written exponent, as the service does (num.c); DynamoDB Local differs there. */
 
 /* DynamoDB Local quirk: results of arithmetic (SET a = a + :b, ADD) keep Java BigDecimal's
  * scale, e.g. 1.5 + 1.5 = "3.0", 0.25 - 0.25 = "0.00", "1.50" + 1 = "2.50"; the sum's scale

@@ -160,6 +160,44 @@ def test_number_format_rejected(ddb_url, target, t1, text):
         aws_or_local(target, f"{ENV}{NOT_NUMBER}: {text}", local=L_NOT_NUMBER))
 
 
+# The service reads a number's exponent in full, as a 64-bit integer, before its range: an
+# exponent past 32 bits overflows or underflows, only one past 64 bits cannot be converted;
+# and a zero is range-checked by the exponent it is written with (AWS eu-west-2 2026-10: the
+# conformance suite's tier3 limits/numberExponent).  The same in an item, an expression value
+# and a key.  DynamoDB Local reads the exponent as a 32-bit int ("A value provided cannot be
+# converted into a number") and takes any zero.
+OVER = "Number overflow. Attempting to store a number with magnitude larger than supported range"
+UNDER = ("Number underflow. Attempting to store a number with magnitude smaller than supported "
+         "range")
+L_NUM = "A value provided cannot be converted into a number"
+@pytest.mark.parametrize("text,aws,local", [
+    ("1e99999999999", OVER, L_NUM),
+    ("1e-99999999999", UNDER, L_NUM),
+    ("1e2147483648", OVER, L_NUM),
+    ("1e9223372036854775808", NOT_NUMBER + ": 1e9223372036854775808", L_NUM),
+    ("0e126", OVER, None),
+    ("0e-131", UNDER, None),
+    ("0e125", None, None),
+])
+def test_number_exponent_range(ddb_url, target, t1, text, aws, local):
+    body = {"TableName": t1, "Item": {"pk": S("nx"), "n": N(text)}}
+    want = local if target == "dynamodb-local" else aws
+    if want is None:
+        ok(ddb_url, "PutItem", body)
+        got = ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("nx")},
+                                      "ConsistentRead": True})["Item"]
+        assert got["n"] == N(0)
+        return
+    err(ddb_url, "PutItem", body, V, want if target == "dynamodb-local" else ENV + want)
+    if text == "1e99999999999":
+        err(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("nx")},
+                                    "UpdateExpression": "SET m = :v",
+                                    "ExpressionAttributeValues": {":v": N(text)}}, V,
+            aws_or_local(target, f"{ENV}ExpressionAttributeValues contains invalid value: {OVER} "
+                         "for key :v", local=f"ExpressionAttributeValues contains invalid value: "
+                         f"{L_NUM} for key :v"))
+
+
 def test_number_texts(ddb_url, target, t1, t2):
     # an empty text is named too, as nothing after ": " (probe esm_put_ns_empty, PutItem NS
     # [''], captures of 2026-08-12 and 2026-09-06)

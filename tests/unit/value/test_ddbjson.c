@@ -150,6 +150,17 @@ static void test_golden(void **state)
         err_clear(&e);
         av_t out;
         int rc = ddbjson_to_item(item, &a, &out, &e);
+        if (strcmp(name, "n_exponent_only_zero") == 0) {
+            /* "0e999": the service range-checks a zero by its written exponent (value/num.c;
+             * AWS eu-west-2 2026-10, the conformance suite's tier3 limits/numberExponent);
+             * DynamoDB Local, recorded here, stores 0 */
+            check_error(name, rc, &e, "ValidationException",
+                        "Number overflow. Attempting to store a number with magnitude larger than "
+                        "supported range");
+            n_err++;
+            arena_fini(&a);
+            continue;
+        }
         if (json_object_get(c, "checked_by")) {
             if (rc) {
                 print_error("case %s: api-level case rejected by ddbjson: %s\n", name, e.msg);
