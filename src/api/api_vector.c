@@ -220,6 +220,29 @@ bool api_vix_named(api_req *r, const store_table *t, const char *name)
     return false;
 }
 
+static json_t *meta_entry(json_t *x, int64_t added_ms);
+
+json_t *api_vix_info(api_t *api, json_t *meta, int64_t now)
+{
+    json_t *a = NULL;
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(meta, "Vec"), i, x)
+    {
+        api_vix_phase p = entry_phase(api, x, now);
+        if (p == API_VIX_GONE || p == API_VIX_DELETING)
+            continue;
+        json_t *e = meta_entry(x, 0); /* the definition: no AddedMs */
+        if (!a)
+            a = json_array();
+        if (!a || !e || json_array_append_new(a, e)) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
 size_t api_vix_count(api_t *api, json_t *meta, int64_t now)
 {
     size_t i, n = 0;
@@ -679,8 +702,8 @@ static struct api_vix_stat *stat_find(api_t *api, const store_table *t, const ap
 {
     for (size_t i = 0; i < API_VIX_STATS; i++) {
         struct api_vix_stat *s = &api->vix_stats[i];
-        if (s->table_id == t->id && s->created_ms == t->created_ms &&
-            s->added_ms == v->added_ms && !strcmp(s->name, v->name))
+        if (s->table_id == t->id && s->created_ms == t->created_ms && s->added_ms == v->added_ms &&
+            !strcmp(s->name, v->name))
             return s;
     }
     return NULL;

@@ -119,6 +119,10 @@ int api_vix_describe(api_req *r, const store_table *t, json_t *meta, const char 
                      json_t *desc);
 /* True while a vector index is in its allocation phase or being deleted (the table is
  * UPDATING), and, busy, while one is being created or deleted at all. */
+/* The metadata's vector indexes that are not being deleted, as backups describe them
+ * (SourceTableFeatureDetails.VectorIndexes: VectorIndexInfo, the definition without state):
+ * a new array, NULL when there are none (or out of memory). */
+json_t *api_vix_info(api_t *api, json_t *meta, int64_t now);
 /* How many of the metadata's vector indexes are not gone at `now`. */
 size_t api_vix_count(api_t *api, json_t *meta, int64_t now);
 bool api_vix_updating(api_t *api, json_t *meta, int64_t now);

@@ -621,6 +621,9 @@ static void bk_source_json(api_req *r, const store_table *t, json_t *meta, json_
         json_object_set(f, "GlobalSecondaryIndexes", gsis);
     json_decref(lsis);
     json_decref(gsis);
+    json_t *vixes = api_vix_info(r->api, meta, api_wall_ms()); /* the SDK's VectorIndexInfo */
+    if (vixes)
+        json_object_set_new(f, "VectorIndexes", vixes);
     json_t *stream = json_object_get(meta, "Stream");
     if (json_is_object(stream) && json_is_true(json_object_get(stream, "StreamEnabled")))
         json_object_set(f, "StreamDescription", stream);

@@ -503,6 +503,10 @@ def test_backup_restore_keeps_index(url, table_name):
             "BackupDetails"]["BackupStatus"] != "AVAILABLE":
         assert time.time() < deadline
         time.sleep(0.1)
+    # the backup describes the index's definition (the SDK model's VectorIndexInfo)
+    feat = ok(url, "DescribeBackup", {"BackupArn": arn})["BackupDescription"][
+        "SourceTableFeatureDetails"]
+    assert feat["VectorIndexes"] == [vix()]
     ok(url, "RestoreTableFromBackup", {"TargetTableName": dst, "BackupArn": arn})
     while ok(url, "DescribeTable", {"TableName": dst})["Table"]["TableStatus"] != "ACTIVE":
         assert time.time() < deadline
