@@ -180,7 +180,14 @@ __attribute__((always_inline)) static inline char *jout_esc(char *o, const char 
         uint64_t a, b;
         memcpy(&a, s, 8);
         memcpy(&b, s + n - 8, 8);
+#ifdef JOUT_SSE2
+        /* both words in one register: one check instead of two word checks */
+        __m128i x = _mm_set_epi64x((long long)b, (long long)a);
+        if (!_mm_movemask_epi8(jout_bad16(x))) {
+            *high |= (uint64_t)_mm_movemask_epi8(x);
+#else
         if (jout_plain8(a, high) && jout_plain8(b, high)) {
+#endif
             memcpy(o, &a, 8);
             memcpy(o + n - 8, &b, 8);
             return o + n;
