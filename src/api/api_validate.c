@@ -11,12 +11,14 @@
 
 #include "api/api_schema.h"
 #include "api/api_text.h"
+#include "base/mem.h"
 #include "value/ddbjson.h"
 #include "value/jread.h"
 
 void api_vld_init(api_vld *v)
 {
     v->n = 0;
+    v->bytes = 0;
 }
 
 void api_vld_add(api_vld *v, const char *fmt, ...)
@@ -24,10 +26,39 @@ void api_vld_add(api_vld *v, const char *fmt, ...)
     if (v->n < API_VLD_MAX) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(v->text[v->n], API_VLD_TEXT_MAX, fmt, ap);
+        int n = vsnprintf(v->text[v->n], API_VLD_TEXT_MAX, fmt, ap);
         va_end(ap);
+        v->whole[v->n] = NULL;
+        v->bytes += n > 0 ? (size_t)n : 0;
     }
     v->n++;
+}
+
+void api_vld_add_text(api_vld *v, char *s, size_t len)
+{
+    if (v->n < API_VLD_MAX) {
+        size_t k = len < API_VLD_TEXT_MAX ? len : err_utf8_whole(s, API_VLD_TEXT_MAX - 1);
+        if (k)
+            memcpy(v->text[v->n], s, k);
+        v->text[v->n][k] = '\0';
+        v->whole[v->n] = k < len ? s : NULL;
+        v->bytes += len;
+        if (k == len)
+            free(s);
+    } else {
+        free(s);
+    }
+    v->n++;
+}
+
+/* Frees the whole texts api_vld_add_text kept. */
+static void vld_free_whole(api_vld *v)
+{
+    size_t kept = v->n < API_VLD_MAX ? v->n : API_VLD_MAX;
+    for (size_t i = 0; i < kept; i++) {
+        free(v->whole[i]);
+        v->whole[i] = NULL;
+    }
 }
 
 void api_vld_null(api_vld *v, const char *member)
@@ -91,22 +122,55 @@ int api_vld_finish(const api_vld *v, err_t *e)
 {
     if (v->n == 0)
         return 0;
-    return err_set(e, ERR_VALIDATION, "%s", v->text[0]);
+    api_vld *m = (api_vld *)v; /* its whole texts are freed here */
+    const char *t = v->whole[0] ? v->whole[0] : v->text[0];
+    int rc = err_set_text(e, ERR_VALIDATION, t, strlen(t));
+    vld_free_whole(m);
+    return rc;
 }
 
 int api_vld_finish_aws(const api_vld *v, err_t *e)
 {
     if (v->n == 0)
         return 0;
-    char msg[ERR_MSG_MAX];
+    api_vld *m = (api_vld *)v; /* its whole texts are freed here */
     size_t kept = v->n < API_VLD_MAX ? v->n : API_VLD_MAX;
-    int len =
-        snprintf(msg, sizeof msg, "%zu validation error%s detected: ", v->n, v->n == 1 ? "" : "s");
-    for (size_t i = 0; i < kept && len >= 0 && (size_t)len < sizeof msg; i++)
-        len += snprintf(msg + len, sizeof msg - (size_t)len, "%s%s", i ? "; " : "", v->text[i]);
-    if (len >= (int)sizeof msg) /* cut: on a whole UTF-8 character */
-        msg[err_utf8_whole(msg, sizeof msg - 1)] = '\0';
-    return err_set(e, ERR_VALIDATION, "%s", msg);
+    char head[64];
+    snprintf(head, sizeof head, "%zu validation error%s detected: ", v->n, v->n == 1 ? "" : "s");
+    /* "<head>a; b; c", built up to what e keeps whole (err_room), then cut on a character */
+    size_t total = strlen(head);
+    for (size_t i = 0; i < kept; i++)
+        total += (i ? 2 : 0) + strlen(v->whole[i] ? v->whole[i] : v->text[i]);
+    size_t room = err_room(e), want = total < room ? total : room;
+    char msg[ERR_MSG_MAX]; /* the usual short text: no allocation */
+    char *out = want < sizeof msg ? msg : mem_malloc(want + 1);
+    int rc;
+    if (!out) { /* counted by mem_malloc: the answer becomes an InternalServerError */
+        rc = err_set(e, ERR_VALIDATION, "%s", head);
+    } else {
+        size_t len = 0;
+        for (size_t i = 0; i <= kept && len < want; i++) {
+            const char *part = i == 0 ? head : v->whole[i - 1] ? v->whole[i - 1] : v->text[i - 1];
+            size_t pl = strlen(part);
+            if (i > 1) {
+                size_t sl = want - len < 2 ? want - len : 2;
+                memcpy(out + len, "; ", sl);
+                len += sl;
+            }
+            if (pl > want - len)
+                pl = want - len;
+            memcpy(out + len, part, pl);
+            len += pl;
+        }
+        if (total > want)
+            len = err_utf8_whole(out, len);
+        out[len] = '\0';
+        rc = err_set_text(e, ERR_VALIDATION, out, len);
+        if (out != msg)
+            free(out);
+    }
+    vld_free_whole(m);
+    return rc;
 }
 
 int api_vld_enveloped(err_t *e, int rc)
@@ -119,15 +183,7 @@ int api_vld_enveloped(err_t *e, int rc)
         d++;
     if (d && strncmp(m + d, " validation error", 17) == 0)
         return rc;
-    static const char pre[] = "1 validation error detected: ";
-    char tmp[ERR_MSG_MAX];
-    size_t plen = sizeof pre - 1, mlen = strlen(m);
-    if (plen + mlen >= sizeof tmp)
-        mlen = err_utf8_whole(m, sizeof tmp - 1 - plen);
-    memcpy(tmp, pre, plen);
-    memcpy(tmp + plen, m, mlen);
-    tmp[plen + mlen] = '\0';
-    memcpy(e->msg, tmp, plen + mlen + 1);
+    err_prefix(e, "1 validation error detected: "); /* the whole text too, cut to fit */
     return rc;
 }
 
@@ -361,7 +417,9 @@ typedef struct walk {
     const void *json_node; /* the value of an API_MF_ECHO_JSON member: echoed as JSON */
     bool keys_last;        /* walking an API_MF_KEYS_LAST member */
     bool anon;             /* walking an API_MF_ANON member: pathless violations */
-    char late[API_VLD_TEXT_MAX]; /* its key violation, added when nothing else was */
+    bool late_set;               /* walking it found a key violation: */
+    char *late;                  /* its text (heap; NULL: not had), added when nothing else */
+    size_t late_len;             /* was (violation_text) */
 } walk;
 
 /* A bounded text buffer.  Content stops at `soft` (then `cut` is set); the closing
@@ -371,16 +429,54 @@ typedef struct sbuf {
     char *p;
     size_t len, cap, soft; /* cap includes the terminating NUL */
     bool cut;
+    bool heap;    /* p is mem_malloc'ed and grows on demand (sb_heap), up to cap */
+    size_t alloc; /* bytes at p (a fixed buffer: cap) */
 } sbuf;
 
 #define SB_CLOSERS 48 /* room kept for closers: deeper than any modelled nesting */
 
 static sbuf sb_make(char *p, size_t cap)
 {
-    sbuf b = {p, 0, cap, cap > SB_CLOSERS ? cap - SB_CLOSERS : cap, false};
+    sbuf b = {p, 0, cap, cap > SB_CLOSERS ? cap - SB_CLOSERS : cap, false, false, cap};
     if (cap)
         p[0] = 0;
     return b;
+}
+
+/* A buffer on the heap of at most cap bytes (NUL included), grown as it fills: the texts
+ * that may echo a request's values whole (violation_text).  Its p is the caller's to free
+ * (NULL when even the first block could not be had: cut, empty, the failure counted). */
+static sbuf sb_heap(size_t cap)
+{
+    sbuf b = {NULL, 0, cap, cap > SB_CLOSERS ? cap - SB_CLOSERS : cap, false, true, 0};
+    size_t first = cap < 256 ? cap : 256;
+    if ((b.p = mem_malloc(first)) != NULL) {
+        b.alloc = first;
+        b.p[0] = 0;
+    } else {
+        b.cap = b.soft = 0;
+        b.cut = true;
+    }
+    return b;
+}
+
+/* Room for need more bytes (and the NUL) in a heap buffer: grown by doubling up to cap.
+ * False when it cannot grow (the failure counted by mem_realloc). */
+static bool sb_grow(sbuf *b, size_t need)
+{
+    if (b->len + need + 1 <= b->alloc)
+        return true;
+    size_t want = b->alloc * 2;
+    if (want < b->len + need + 1)
+        want = b->len + need + 1;
+    if (want > b->cap)
+        want = b->cap;
+    char *q = mem_realloc(b->p, want);
+    if (!q)
+        return false;
+    b->p = q;
+    b->alloc = want;
+    return true;
 }
 
 static void sb_put_to(sbuf *b, const char *s, size_t n, size_t limit)
@@ -394,6 +490,12 @@ static void sb_put_to(sbuf *b, const char *s, size_t n, size_t limit)
     if (n > room) {
         n = err_utf8_whole(s, room); /* on a whole UTF-8 character */
         b->cut = true;
+    }
+    if (b->heap && !sb_grow(b, n)) {
+        size_t fit = b->alloc - 1 - b->len;
+        n = n > fit ? err_utf8_whole(s, fit) : n;
+        b->cut = true;
+        b->cap = b->soft = b->alloc; /* full: nothing more goes in */
     }
     memcpy(b->p + b->len, s, n);
     b->len += n;
@@ -784,35 +886,56 @@ static void path_render(const walk *w, bool bare, sbuf *b)
     }
 }
 
-/* Adds "Value '<echo>' at '<path>' failed to satisfy constraint: <constraint>" (bare:
- * "Value at '<Path>' ..."; a NULL node: "Value null at ..."). */
-/* The text of one violation into text[API_VLD_TEXT_MAX]. */
-static void violation_text(walk *w, bool bare, const api_shape *sh, const void *n,
-                           const char *constraint, char *text)
+/* The longest text of one violation, NUL included: a value is echoed whole (AWS does) up to
+ * what the error record keeps whole (err_room: with the reply's err_whole attached, about the
+ * request's size) less what the violations before took, at least API_VLD_TEXT_MAX (without
+ * an err_whole: that, as the record would cut it). */
+static size_t violation_cap(const walk *w)
 {
-    char pbuf[512], ebuf[API_VLD_TEXT_MAX];
+    size_t room = err_room(w->e);
+    if (room < ERR_MSG_MAX)
+        return API_VLD_TEXT_MAX; /* no err_whole: cut as the record cuts */
+    /* what the earlier violations took is not there any more: the joined text is cut at room
+     * (api_vld_finish_aws), so ten echoes of a large request never take ten times its size */
+    room = room > w->v->bytes ? room - w->v->bytes : 0;
+    return room >= API_VLD_TEXT_MAX ? room + 1 : API_VLD_TEXT_MAX;
+}
+
+/* "Value '<echo>' at '<path>' failed to satisfy constraint: <constraint>" (bare: "Value at
+ * '<Path>' ..."; a NULL node: "Value null at ..."), on the heap (mem_malloc'ed, the caller's
+ * to free; NULL when it could not be had, the failure counted), its length in *out_len. */
+static char *violation_text(walk *w, bool bare, const api_shape *sh, const void *n,
+                            const char *constraint, size_t *out_len)
+{
+    char pbuf[512];
     sbuf p = sb_make(pbuf, sizeof pbuf);
     path_render(w, bare, &p);
+    size_t cap = violation_cap(w);
     size_t fixed = strlen("Value '' at '' failed to satisfy constraint: ") + p.len +
                    strlen(constraint) + 1;
-    size_t room = fixed + 32 < sizeof ebuf ? sizeof ebuf - fixed : 32;
-    sbuf ev = sb_make(ebuf, room);
-    if (n && n == w->json_node)
-        echo_json(w, n, &ev);
-    else if (n)
-        echo(w, sh, n, &ev);
-    /* "Value '<echo>' at '<path>' failed to satisfy constraint: <constraint>", cut at the
-     * entry's size (the echo was sized to leave room for the rest) */
-    sbuf t = {text, 0, API_VLD_TEXT_MAX, API_VLD_TEXT_MAX, false};
-    text[0] = 0;
+    size_t room = fixed + 32 < cap ? cap - fixed : 32;
+    sbuf ev = {0};
+    if (!bare && n) { /* the echo, sized to leave room for the rest */
+        ev = sb_heap(room);
+        if (n == w->json_node)
+            echo_json(w, n, &ev);
+        else
+            echo(w, sh, n, &ev);
+    }
+    sbuf t = sb_heap(cap);
+    t.soft = t.cap; /* no closers here: the whole entry is cut at its size */
     sb_str(&t, bare ? "Value at '" : !n ? "Value null at '" : "Value '");
     if (!bare && n) {
-        sb_put(&t, ebuf, ev.len);
+        if (ev.p)
+            sb_put(&t, ev.p, ev.len);
         sb_str(&t, "' at '");
     }
     sb_put(&t, pbuf, p.len);
     sb_str(&t, "' failed to satisfy constraint: ");
     sb_str(&t, constraint);
+    free(ev.p);
+    *out_len = t.len;
+    return t.p;
 }
 
 static void violation(walk *w, bool bare, const api_shape *sh, const void *n,
@@ -822,9 +945,9 @@ static void violation(walk *w, bool bare, const api_shape *sh, const void *n,
         api_vld_add(w->v, "Failed to satisfy constraint: %s", constraint);
         return;
     }
-    char text[API_VLD_TEXT_MAX];
-    violation_text(w, bare, sh, n, constraint, text);
-    api_vld_add(w->v, "%s", text);
+    size_t len;
+    char *text = violation_text(w, bare, sh, n, constraint, &len);
+    api_vld_add_text(w->v, text, len);
 }
 
 /* An enum's members as the service lists them: "A, B, C". */
@@ -1305,9 +1428,10 @@ static void walk_node(walk *w, const api_member *m, const api_shape *sh, const v
                 sb_str(&b, "Map keys must satisfy constraint: [");
                 constraint_list(ks, &b);
                 sb_str(&b, "]");
-                if (w->keys_last && !w->late[0])
-                    violation_text(w, bare, sh, n, c, w->late);
-                else
+                if (w->keys_last && !w->late_set) {
+                    w->late = violation_text(w, bare, sh, n, c, &w->late_len);
+                    w->late_set = true;
+                } else
                     violation(w, bare, sh, n, c);
             }
             if (bad_val) {
@@ -1418,7 +1542,7 @@ static int validate_in(const api_jview *jv, const void *req, const api_shape *in
     api_vld v;
     api_vld_init(&v);
     /* every field but the arrays, which are written before they are read (top_v by
-     * top_cache, segs by push, late[0] here): no memset of ~2 KB per request */
+     * top_cache, segs by push): no memset of ~1 KB per request */
     walk w;
     w.jv = jv;
     w.v = &v;
@@ -1432,7 +1556,9 @@ static int validate_in(const api_jview *jv, const void *req, const api_shape *in
     w.json_node = NULL;
     w.keys_last = false;
     w.anon = false;
-    w.late[0] = '\0';
+    w.late_set = false;
+    w.late = NULL;
+    w.late_len = 0;
     top_cache(&w, in, req);
     /* the top-level members absent from the request (most of them) are passed over here,
      * as walk_member would return for them */
@@ -1463,7 +1589,8 @@ static int validate_in(const api_jview *jv, const void *req, const api_shape *in
                            m->name);
         if ((m->flags & API_MF_REQUIRED_MAP) && (!n || jv->size(n) == 0)) {
             char name[64];
-            sbuf b = {name, 0, sizeof name, sizeof name, false};
+            sbuf b = sb_make(name, sizeof name);
+            b.soft = b.cap;
             name[0] = 0;
             sb_lower_first(&b, m->name);
             return err_set(e, ERR_VALIDATION, "The %s parameter is required for %s", name, op);
@@ -1476,8 +1603,10 @@ static int validate_in(const api_jview *jv, const void *req, const api_shape *in
             (top && !top[i] && !(in->members[i].flags & API_MF_NOT_NULL)))
             continue;
         walk_member(&w, &in->members[i], req);
-        if (!api_vld_ok(&v))
+        if (!api_vld_ok(&v)) {
+            free(w.late);
             return api_vld_finish_aws(&v, e);
+        }
     }
     for (size_t i = 0; in->members[i].name; i++) {
         if (!(in->members[i].flags & API_MF_ALONE) || (top && !top[i]))
@@ -1490,8 +1619,10 @@ static int validate_in(const api_jview *jv, const void *req, const api_shape *in
         if (!(in->members[i].flags & (API_MF_FIRST | API_MF_ALONE)) &&
             (!top || top[i] || (in->members[i].flags & API_MF_NOT_NULL)))
             walk_member(&w, &in->members[i], req);
-    if (w.late[0] && api_vld_ok(&v))
-        api_vld_add(&v, "%s", w.late);
+    if (w.late_set && api_vld_ok(&v))
+        api_vld_add_text(&v, w.late, w.late_len); /* taken */
+    else
+        free(w.late);
     return api_vld_finish_aws(&v, e);
 }
 

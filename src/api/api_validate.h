@@ -33,17 +33,23 @@
 /* ---- constraint violations ---------------------------------------------------------- */
 
 #define API_VLD_MAX 10      /* violations kept: the service lists at most ten */
-#define API_VLD_TEXT_MAX 990 /* one violation's text (a value echo is cut to fit) */
+#define API_VLD_TEXT_MAX 990 /* one violation's text in place (a longer one: whole[]) */
 
 typedef struct api_vld {
     size_t n;                                 /* violations added (may exceed API_VLD_MAX) */
-    char text[API_VLD_MAX][API_VLD_TEXT_MAX]; /* each violation's text */
+    char text[API_VLD_MAX][API_VLD_TEXT_MAX]; /* each violation's text (cut) */
+    char *whole[API_VLD_MAX]; /* text[i] whole when longer (heap, api_vld_add_text) or NULL;
+                                 freed by api_vld_finish* (every user ends with one) */
+    size_t bytes;             /* the texts' lengths so far (whole ones whole) */
 } api_vld;
 
 void api_vld_init(api_vld *v);
 /* Adds one violation, printf-style, e.g. "Value null at 'tableName' failed to satisfy
  * constraint: Member must not be null". */
 void api_vld_add(api_vld *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Adds one violation's text s[0..len), taking s (mem_malloc'ed; NULL: the allocation failed,
+ * an empty text is added): a text longer than text[] holds is kept whole for the finish. */
+void api_vld_add_text(api_vld *v, char *s, size_t len);
 /* "Value null at '<member>' failed to satisfy constraint: Member must not be null" */
 void api_vld_null(api_vld *v, const char *member);
 /* "Value '<value>' at '<member>' failed to satisfy constraint: Member must have length
@@ -63,7 +69,8 @@ bool api_vld_ok(const api_vld *v);
 /* 0 when no violation, else ERR_VALIDATION with DynamoDB Local's text (first violation). */
 int api_vld_finish(const api_vld *v, err_t *e);
 /* 0 when no violation, else ERR_VALIDATION with the real service's text ("N validation
- * error(s) detected: a; b"). */
+ * error(s) detected: a; b"), whole as far as e keeps it (err_room).  Both finishes free what
+ * api_vld_add_text kept. */
 int api_vld_finish_aws(const api_vld *v, err_t *e);
 
 /* rc unchanged; when rc is ERR_VALIDATION and e's text is not already the "N validation

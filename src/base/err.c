@@ -3,8 +3,12 @@
  */
 #include "err.h"
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "mem.h"
 
 static const struct {
     const char *name;
@@ -28,17 +32,170 @@ size_t err_utf8_whole(const char *s, size_t len)
     return len - (i - 1) >= need ? len : i - 1;
 }
 
+/* ---- whole messages (err.h) ---- */
+
+/* The thread's innermost attachment; each links to the one before. */
+static _Thread_local err_whole *ew_cur;
+
+static err_whole *ew_find(const err_t *e)
+{
+    for (err_whole *w = ew_cur; w; w = w->prev)
+        if (w->e == e)
+            return w;
+    return NULL;
+}
+
+static void ew_drop(err_whole *w)
+{
+    free(w->text);
+    w->text = NULL;
+    w->len = 0;
+    w->code = 0;
+}
+
+/* Takes t (heap, its first n bytes written, room for one more) as e's whole message; cut
+ * (on a whole UTF-8 character) when the message was longer than those n bytes. */
+static void ew_keep(err_whole *w, const err_t *e, char *t, size_t n, bool cut)
+{
+    if (cut)
+        n = err_utf8_whole(t, n);
+    t[n] = '\0';
+    ew_drop(w);
+    w->text = t;
+    w->len = n;
+    w->code = e->code;
+}
+
+/* The bytes to allocate for a whole message of len bytes kept by w. */
+static size_t ew_room(const err_whole *w, size_t len)
+{
+    return len < w->max ? len : w->max;
+}
+
+void err_whole_attach(err_whole *w, err_t *e, size_t max)
+{
+    w->e = e;
+    w->max = max < ERR_MSG_MAX - 1 ? ERR_MSG_MAX - 1 : max;
+    w->text = NULL;
+    w->len = 0;
+    w->code = 0;
+    w->prev = ew_cur;
+    ew_cur = w;
+}
+
+void err_whole_detach(err_whole *w)
+{
+    if (ew_cur == w)
+        ew_cur = w->prev;
+}
+
+void err_whole_fini(err_whole *w)
+{
+    if (w)
+        ew_drop(w);
+}
+
+const char *err_text(const err_t *e, const err_whole *w)
+{
+    if (!w || w->e != e || !w->text || e->code == 0 || e->code != w->code)
+        return e->msg;
+    size_t ml = strlen(e->msg);
+    return ml <= w->len && memcmp(w->text, e->msg, ml) == 0 ? w->text : e->msg;
+}
+
+size_t err_room(const err_t *e)
+{
+    const err_whole *w = ew_find(e);
+    return w ? w->max : ERR_MSG_MAX - 1;
+}
+
+/* msg <- the first bytes of s[0..len), cut on a whole UTF-8 character to fit. */
+static void err_msg_cut(err_t *e, const char *s, size_t len)
+{
+    if (len >= sizeof e->msg)
+        len = err_utf8_whole(s, sizeof e->msg - 1);
+    memmove(e->msg, s, len);
+    e->msg[len] = '\0';
+}
+
 int err_setv(err_t *e, int code, const char *fmt, va_list ap)
 {
     if (e && e->code == 0) {
         e->code = code;
         e->detail = 0;
+        err_whole *w = ew_find(e);
+        va_list again;
+        va_copy(again, ap);
         int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        if (w)
+            ew_drop(w);
+        if (w && n >= (int)sizeof e->msg) { /* keep it whole: format it again, at its size */
+            size_t room = ew_room(w, (size_t)n);
+            char *t = mem_malloc(room + 1);
+            if (t) {
+                vsnprintf(t, room + 1, fmt, again);
+                ew_keep(w, e, t, room, room < (size_t)n);
+            }
+        }
+        va_end(again);
         /* cut to fit: end on a whole UTF-8 character (an echoed value may be multi-byte) */
         if (n >= (int)sizeof e->msg)
             e->msg[err_utf8_whole(e->msg, sizeof e->msg - 1)] = '\0';
     }
     return code;
+}
+
+int err_set_text(err_t *e, int code, const char *s, size_t len)
+{
+    if (e && e->code == 0) {
+        e->code = code;
+        e->detail = 0;
+        err_whole *w = ew_find(e);
+        if (w)
+            ew_drop(w);
+        if (w && len >= sizeof e->msg) {
+            size_t room = ew_room(w, len);
+            char *t = mem_malloc(room + 1);
+            if (t) {
+                memcpy(t, s, room);
+                ew_keep(w, e, t, room, room < len);
+            }
+        }
+        err_msg_cut(e, s, len);
+    }
+    return code;
+}
+
+void err_prefix(err_t *e, const char *pre)
+{
+    if (!e || e->code == 0)
+        return;
+    err_whole *w = ew_find(e);
+    const char *cur = err_text(e, w);
+    size_t pl = strlen(pre), cl = strlen(cur);
+    if (w && pl + cl >= sizeof e->msg) {
+        size_t room = ew_room(w, pl + cl);
+        char *t = mem_malloc(room + 1);
+        if (t) {
+            size_t k = pl < room ? pl : room;
+            memcpy(t, pre, k);
+            memcpy(t + k, cur, room - k);
+            ew_keep(w, e, t, room, room < pl + cl); /* frees cur when it was w's */
+            err_msg_cut(e, t, w->len);
+            return;
+        }
+    }
+    /* in msg alone: pre, then as much of the text as fits */
+    char tmp[ERR_MSG_MAX];
+    size_t k = pl < sizeof tmp - 1 ? pl : sizeof tmp - 1;
+    memcpy(tmp, pre, k);
+    size_t ml = strlen(e->msg);
+    if (k + ml > sizeof tmp - 1)
+        ml = err_utf8_whole(e->msg, sizeof tmp - 1 - k); /* on a whole UTF-8 character */
+    memcpy(tmp + k, e->msg, ml);
+    if (w)
+        ew_drop(w);
+    err_msg_cut(e, tmp, k + ml);
 }
 
 int err_set(err_t *e, int code, const char *fmt, ...)
@@ -56,6 +213,9 @@ void err_clear(err_t *e)
         e->code = 0;
         e->detail = 0;
         e->msg[0] = '\0';
+        err_whole *w = ew_find(e);
+        if (w)
+            ew_drop(w);
     }
 }
 

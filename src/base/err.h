@@ -44,8 +44,48 @@ int err_setv(err_t *e, int code, const char *fmt, va_list ap);
 /* The length of the longest prefix of s[0..len) that does not end inside a UTF-8 character
  * (len itself when s ends on a whole one). */
 size_t err_utf8_whole(const char *s, size_t len);
-/* Clears the record. */
+/* Clears the record (also one never set: it initialises).  When e is the record of this
+ * thread's attached err_whole (below), that whole text is forgotten too. */
 void err_clear(err_t *e);
+
+/* ---- whole messages ------------------------------------------------------------------------
+ * An err_t holds ERR_MSG_MAX - 1 bytes of text; a longer message is cut.  AWS echoes an
+ * offending value whole in its texts (a 7 KB echo in the conformance suite's capture of
+ * 2026-09-06, c_bw_over25), so the one record whose text goes on the wire can keep its whole
+ * message in an err_whole its owner attaches to it, on the calling thread, for as long as the
+ * request runs there (a thread's attachments nest).  While attached, a message set on that
+ * record longer than its msg keeps its first ERR_MSG_MAX - 1 bytes in msg (as without) and
+ * the whole of it, up to max bytes (then cut on a whole UTF-8 character), in the err_whole's
+ * heap text.  Records never attached (every other err_t) are cut as before; err_t's size is
+ * unchanged.  A failed allocation of the whole text keeps the cut one and counts one failure
+ * for the thread (base/mem.h), so the request's answer becomes an InternalServerError. */
+typedef struct err_whole {
+    const err_t *e;          /* the record (borrowed) */
+    size_t max;              /* the longest whole message kept, in bytes */
+    char *text;              /* heap, NUL-terminated: e's message when longer than e->msg */
+    size_t len;              /* its length (0: none) */
+    int code;                /* e->code when text was recorded */
+    struct err_whole *prev;  /* the thread's previous attachment */
+} err_whole;
+
+/* Attaches w (the caller's storage, NULL text) to e on this thread; max is the longest whole
+ * message to keep (at least ERR_MSG_MAX - 1 is always kept).  Pair with err_whole_detach on
+ * the same thread, innermost first. */
+void err_whole_attach(err_whole *w, err_t *e, size_t max);
+/* Detaches w (the thread's innermost attachment); its text stays until err_whole_fini. */
+void err_whole_detach(err_whole *w);
+/* Frees w's text (accepts NULL). */
+void err_whole_fini(err_whole *w);
+/* e's whole message: w's text when w holds e's current message (same code, e->msg its cut
+ * prefix), else e->msg.  w may be NULL.  Valid while both are unchanged. */
+const char *err_text(const err_t *e, const err_whole *w);
+/* The longest message e can keep whole: the attached err_whole's max, or ERR_MSG_MAX - 1. */
+size_t err_room(const err_t *e);
+/* Records code and the text s[0..len) as the message, whole when e has an err_whole attached
+ * (up to its max), else cut as err_set cuts.  Sticky as err_set.  Returns code. */
+int err_set_text(err_t *e, int code, const char *s, size_t len);
+/* Puts pre in front of e's message (the whole one too); no-op when e holds no error. */
+void err_prefix(err_t *e, const char *pre);
 /* DynamoDB type name for a code ("ValidationException"); "InternalServerError" for unknown
  * or internal codes.  Static storage. */
 const char *err_type(int code);

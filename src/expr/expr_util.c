@@ -7,8 +7,10 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "expr/expr_int.h"
 #include "value/num.h"
 
@@ -38,12 +40,26 @@ expr_kind expr_get_kind(const expr_t *x)
 
 int expr_fail(err_t *e, expr_kind k, const char *fmt, ...)
 {
-    char msg[ERR_MSG_MAX];
+    /* "Invalid <kind>: " put in front of the format, not of a formatted copy: the text goes
+     * to the record in one piece, whole when the record keeps long texts (base/err.h: a
+     * syntax error echoes its tokens, which AWS does not cut) */
+    const char *kind = expr_kind_name(k);
+    char small[256], *f = small;
+    size_t need = strlen(kind) + strlen(fmt) + sizeof "Invalid : "; /* NUL included */
+    if (need > sizeof small && !(f = mem_malloc(need)))
+        return err_set(e, ERR_NOMEM, "out of memory");
+    size_t kl = strlen(kind), fl = strlen(fmt);
+    memcpy(f, "Invalid ", 8);
+    memcpy(f + 8, kind, kl);
+    memcpy(f + 8 + kl, ": ", 2);
+    memcpy(f + 10 + kl, fmt, fl + 1);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    err_setv(e, ERR_VALIDATION, f, ap);
     va_end(ap);
-    return err_set(e, ERR_VALIDATION, "Invalid %s: %s", expr_kind_name(k), msg);
+    if (f != small)
+        free(f);
+    return ERR_VALIDATION;
 }
 
 expr_node *expr_node_new(arena_t *a, expr_ntype t, int op, size_t nkids)

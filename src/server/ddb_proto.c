@@ -342,13 +342,20 @@ typedef struct dp_later {
     ddb_proto_later later;
 } dp_later;
 
-/* The reply of an api call (rc, its text in w or its error in e + jresp) into resp. */
-static void dp_reply(ddb_proto_resp *resp, int rc, jout *w, const err_t *e, json_t *jresp)
+/* An error text is kept whole (AWS echoes values whole: base/err.h, err_whole) up to the
+ * request body's size plus this much: a text may quote the whole request (a value's echo is
+ * Java's toString of it, longer than its JSON) but never grows without bound. */
+#define DP_WHOLE_SLACK ((size_t)64 << 10)
+
+/* The reply of an api call (rc, its text in w or its error in e + jresp; wh: e's whole
+ * message, or NULL) into resp. */
+static void dp_reply(ddb_proto_resp *resp, int rc, jout *w, const err_t *e, const err_whole *wh,
+                     json_t *jresp)
 {
     if (rc) {
         if (err_status(rc) >= 500)
             log_error("%s: %s (%s)", resp->op, e->msg, err_name(rc));
-        ddb_proto_error(resp, rc, NULL, e->msg, jresp);
+        ddb_proto_error(resp, rc, NULL, err_text(e, wh), jresp);
     } else {
         size_t len = 0;
         uint32_t crc = jout_crc(w);
@@ -390,7 +397,7 @@ static void dp_later_done(void *ctx, int rc)
 {
     unsigned long oom0 = mem_failures(); /* this thread's: api_finish checked what came before */
     dp_later *d = ctx;
-    dp_reply(d->resp, rc, &d->w, &d->e, d->jresp);
+    dp_reply(d->resp, rc, &d->w, &d->e, NULL, d->jresp);
     json_decref(d->jresp);
     arena_fini(&d->arena);
     dp_oom_check(d->resp, d->failed, oom0);
@@ -544,24 +551,33 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
 
     /* The reply is written as text straight from the values, CRC32 as it goes (api_call_out,
      * value/jout.h): no reply tree, no second pass. */
+    err_whole wh; /* the api's error text, whole (attached for the call on this thread) */
     if (d && root) {
         d->caller = caller;
         d->oom0 = oom0;
         jout_init(&d->w, 0);
         api_later al = {dp_later_suspend, dp_later_done, d};
+        err_whole_attach(&wh, &d->e, req->body_len + DP_WHOLE_SLACK);
         int rc = api_call_out_jr_later(p->api, op, root, &d->caller, &d->arena, &d->w, &d->jresp,
                                        &d->e, &al);
-        if (rc == API_LATER)
-            return true; /* d is dp_later_done's */
-        dp_reply(resp, rc, &d->w, &d->e, d->jresp);
+        err_whole_detach(&wh);
+        if (rc == API_LATER) { /* d is dp_later_done's; an error then is set on its thread */
+            err_whole_fini(&wh);
+            return true;
+        }
+        dp_reply(resp, rc, &d->w, &d->e, &wh, d->jresp);
+        err_whole_fini(&wh);
         jresp = d->jresp;
         goto done;
     }
     jout w;
     jout_init(&w, 0);
+    err_whole_attach(&wh, &e, req->body_len + DP_WHOLE_SLACK);
     int rc = root ? api_call_out_jr(p->api, op, root, &caller, &w, &jresp, &e)
                   : api_call_out(p->api, op, jreq, &caller, &w, &jresp, &e);
-    dp_reply(resp, rc, &w, &e, jresp);
+    err_whole_detach(&wh);
+    dp_reply(resp, rc, &w, &e, &wh, jresp);
+    err_whole_fini(&wh);
 done:
     json_decref(jresp);
     json_decref(jreq);

@@ -1025,11 +1025,13 @@ def test_capture_envelope(ddb_url, target, t1, probe, op, body, msg):
     err(ddb_url, op, dict(body, TableName=t1), V, want)
 
 
-# A text over the reply's limit is cut on a whole UTF-8 character.  The service echoes values
-# whole (the conformance suite's capture of 2026-09-06 holds a 7 KB echo, probe c_bw_over25 in
-# ap-southeast-2); ddbchat keeps 1 KB of it, a prefix of the service's text, never half a
-# character (before: the cut byte came back as U+FFFD).
-def test_long_echo_cut_on_a_character(ddb_url, target):
+# AWS echoes an offending value whole, however long: the conformance suite's capture of
+# 2026-09-06 holds a 7 KB echo (probe c_bw_over25, ap-southeast-2) and 's_put_table_long' a
+# whole 256-character name; DynamoDB Local does the same in its expression syntax errors
+# (test_long_expression_token_echoed_whole).  ddbchat used to cut every text at 1 KB (its error
+# record's size); the reply now carries it whole, up to the request's size plus 64 KB.  A
+# 300-character name of two-byte characters, broken twice: both violations, each echo whole.
+def test_long_echo_whole(ddb_url, target):
     name = "é" * 300
     e = call(ddb_url, "PutItem", {"TableName": name, "Item": {"pk": S("a")}})[1]
     msg = e.get("message", e.get("Message"))
@@ -1038,8 +1040,71 @@ def test_long_echo_cut_on_a_character(ddb_url, target):
             "[a-zA-Z0-9_.-]+; " + value + "have length less than or equal to 255")
     if target == "dynamodb-local":
         pytest.skip("DynamoDB Local answers its own table-name text (Invalid table/index name)")
-    assert "\ufffd" not in msg
-    assert len(msg) > 100 and full.startswith(msg), msg
+    assert msg == full
+
+
+# The same for a 5,000-character TableName in the operations the model checks before the table
+# (the shape of the captured s_put_table_long, 'a' * 256, every captured region); DynamoDB Local
+# answers its own short table-name text for each.
+@pytest.mark.parametrize("op,body", [
+    ("PutItem", {"Item": {"pk": S("a")}}),
+    ("GetItem", {"Key": {"pk": S("a")}}),
+    ("DeleteItem", {"Key": {"pk": S("a")}}),
+    ("Query", {"KeyConditionExpression": "pk = :v", "ExpressionAttributeValues": {":v": S("a")}}),
+    ("Scan", {}),
+    ("DescribeTable", {}),
+])
+def test_long_table_name_echoed_whole(ddb_url, target, op, body):
+    name = "a" * 5000
+    err(ddb_url, op, dict(body, TableName=name), V, aws_or_local(
+        target, f"1 validation error detected: Value '{name}' at 'tableName' failed to satisfy "
+        "constraint: Member must have length less than or equal to 255",
+        local="Invalid table/index name.  Table/index names must be between 3 and 255 "
+        "characters long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'"))
+
+
+# A syntax error names its token and the tokens around it, whole: DynamoDB Local (whose
+# expression parser and texts are the service's) answers 6 KB for two 2,000-character names in
+# a row, in every kind of expression; ddbchat cut them at 1 KB.  PutItem's and UpdateItem's
+# come in the service's "1 validation error detected: " envelope (test_capture_envelope), which
+# DynamoDB Local does not use.
+LONG = "x" * 2000
+@pytest.mark.parametrize("op,body,kind,enveloped", [
+    ("PutItem", {"Item": {"pk": S("a")}, "ConditionExpression": LONG + " " + LONG},
+     "ConditionExpression", True),
+    ("UpdateItem", {"Key": {"pk": S("a")}, "UpdateExpression": "SET " + LONG + " " + LONG},
+     "UpdateExpression", True),
+    ("Query", {"KeyConditionExpression": "pk = :v AND " + LONG + " " + LONG,
+               "ExpressionAttributeValues": {":v": S("a")}}, "KeyConditionExpression", False),
+    ("Scan", {"FilterExpression": LONG + " " + LONG}, "FilterExpression", False),
+    ("GetItem", {"Key": {"pk": S("a")}, "ProjectionExpression": LONG + " " + LONG},
+     "ProjectionExpression", False),
+])
+def test_long_expression_token_echoed_whole(ddb_url, target, t1, op, body, kind, enveloped):
+    text = f'Invalid {kind}: Syntax error; token: "{LONG}", near: "{LONG} {LONG}"'
+    if enveloped and target != "dynamodb-local":
+        text = ENV + text
+    err(ddb_url, op, dict(body, TableName=t1), V, text)
+
+
+# Beyond the request's size plus 64 KB a text is cut, on a whole character: a BatchGetItem of
+# 100 keys under one bad 250-character name echoes the whole RequestItems map as JSON, once
+# for the key violation: about 10 KB from a 9 KB request, whole.  (The bound itself needs a
+# text 64 KB longer than its request; the service's Java echo of AttributeValues is one.)
+def test_long_collection_echo_whole(ddb_url, target):
+    name = "b" * 249 + "!"
+    keys = [{"pk": S(f"k{i:03d}")} for i in range(100)]
+    e = call(ddb_url, "BatchGetItem", {"RequestItems": {name: {"Keys": keys}}})[1]
+    msg = e.get("message", e.get("Message"))
+    if target == "dynamodb-local":
+        pytest.skip("DynamoDB Local answers its own table-name text")
+    echo = '{"' + name + '":{"Keys":[' + ",".join(
+        '{"pk":{"S":"k%03d"}}' % i for i in range(100)) + "]}}"
+    assert msg == (f"1 validation error detected: Value '{echo}' at 'requestItems' failed to "
+                   "satisfy constraint: Map keys must satisfy constraint: [Member must have "
+                   "length less than or equal to 255, Member must have length greater than or "
+                   "equal to 3, Member must satisfy regular expression pattern: "
+                   "[a-zA-Z0-9_.-]+]"), msg[:300]
 
 
 # A wrong JSON token inside an AttributeValue (a number where S wants a string, ...) is AWS's

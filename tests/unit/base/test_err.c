@@ -97,6 +97,78 @@ static void test_sticky(void **state)
     assert_int_equal(err_utf8_whole("\xf0\x9f\x98", 3), 0);
 }
 
+/* err_whole (err.h): a record with one attached keeps its long messages whole (up to max, then
+ * cut on a whole character) beside the cut msg; other records are cut as before; a clear
+ * forgets the whole text; err_prefix and err_set_text keep it whole too. */
+static void test_whole(void **state)
+{
+    (void)state;
+    char big[5000];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    err_t e, other;
+    err_clear(&e);
+    err_clear(&other);
+    err_whole w;
+    err_whole_attach(&w, &e, 4000);
+    assert_int_equal(err_room(&e), 4000);
+    assert_int_equal(err_room(&other), ERR_MSG_MAX - 1);
+    big[3000] = '\0';
+    err_set(&e, ERR_VALIDATION, "<%s>", big);
+    err_set(&other, ERR_VALIDATION, "<%s>", big);
+    assert_int_equal(strlen(e.msg), ERR_MSG_MAX - 1); /* the record itself: cut as always */
+    assert_int_equal(strlen(err_text(&e, &w)), 3002);
+    assert_int_equal(err_text(&e, &w)[3001], '>');
+    assert_ptr_equal(err_text(&other, &w), other.msg); /* not w's record */
+    assert_ptr_equal(err_text(&e, NULL), e.msg);
+    /* err_prefix: the whole text too */
+    err_prefix(&e, "1 validation error detected: ");
+    assert_int_equal(strlen(err_text(&e, &w)), 3002 + 29);
+    assert_memory_equal(err_text(&e, &w), "1 validation error detected: <aaa", 33);
+    assert_memory_equal(e.msg, "1 validation error detected: <aaa", 33);
+    /* a clear forgets it: a short message after it is not mistaken for the long one */
+    err_clear(&e);
+    assert_null(w.text);
+    err_set(&e, ERR_VALIDATION, "short");
+    assert_string_equal(err_text(&e, &w), "short");
+    /* beyond max: cut on a whole character (two-byte characters from byte 1) */
+    err_clear(&e);
+    size_t k = 1;
+    big[0] = 'x';
+    while (k + 2 < sizeof big) {
+        big[k++] = (char)0xC3;
+        big[k++] = (char)0xA9;
+    }
+    big[k] = '\0';
+    err_set_text(&e, ERR_VALIDATION, big, k);
+    assert_int_equal(strlen(err_text(&e, &w)), 3999); /* 4000 would end inside a character */
+    assert_int_equal(strlen(e.msg), ERR_MSG_MAX - 1);  /* 1023 = 'x' + 511 characters */
+    err_clear(&e);
+    err_set(&e, ERR_VALIDATION, "%s", big);
+    assert_int_equal(strlen(err_text(&e, &w)), 3999);
+    /* a message that fits: no whole text */
+    err_clear(&e);
+    err_set_text(&e, ERR_VALIDATION, "fits", 4);
+    assert_null(w.text);
+    assert_string_equal(err_text(&e, &w), "fits");
+    /* sticky: a second message changes nothing */
+    err_set(&e, ERR_INTERNAL, "%s", big);
+    assert_string_equal(err_text(&e, &w), "fits");
+    /* detached: the record's messages are cut again, the text stays until fini */
+    err_clear(&e);
+    err_set(&e, ERR_VALIDATION, "%s", big);
+    err_whole_detach(&w);
+    assert_int_equal(err_room(&e), ERR_MSG_MAX - 1);
+    assert_int_equal(strlen(err_text(&e, &w)), 3999);
+    err_t e2;
+    err_clear(&e2);
+    err_set(&e2, ERR_VALIDATION, "%s", big);
+    assert_int_equal(strlen(e2.msg), ERR_MSG_MAX - 1);
+    err_whole_fini(&w);
+    assert_ptr_equal(err_text(&e, &w), e.msg);
+    err_whole_fini(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -104,6 +176,7 @@ int main(void)
         cmocka_unit_test(test_codes_stable),
         cmocka_unit_test(test_from_type),
         cmocka_unit_test(test_sticky),
+        cmocka_unit_test(test_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -492,6 +492,50 @@ static void test_get_item(void **state)
     run_ddb_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
+/* Error texts longer than the error record are answered whole (base/err.h, err_whole; issue
+ * 10: AWS echoes values whole): a 3,000-character TableName (two violations, each echoing it),
+ * a 1,500-byte name of two-byte characters, and an expression whose syntax error quotes two
+ * 1,500-character tokens, enveloped (PutItem) or not (Query).  Every allocation of the echo,
+ * the joined text and the record's whole copy fails in turn. */
+static void test_long_texts(void **state)
+{
+    (void)state;
+    static char get[3200], put[3400], cond[3400], query[3400];
+    char name[3001], wide[1501], tok[1501];
+    memset(name, 'a', 3000);
+    name[3000] = 0;
+    for (size_t i = 0; i < 750; i++)
+        memcpy(wide + 2 * i, "\xc3\xa9", 2);
+    wide[1500] = 0;
+    memset(tok, 'x', 1500);
+    tok[1500] = 0;
+    snprintf(get, sizeof get, "{'TableName':'%s!','Key':{'pk':{'S':'a'}}}", name);
+    snprintf(put, sizeof put, "{'TableName':'%s','Item':{'pk':{'S':'a'},'sk':{'N':'1'}}}", wide);
+    snprintf(cond, sizeof cond,
+             "{'TableName':'fat1','Item':{'pk':{'S':'a'},'sk':{'N':'1'}},"
+             "'ConditionExpression':'%s %s'}",
+             tok, tok);
+    snprintf(query, sizeof query,
+             "{'TableName':'fat1','KeyConditionExpression':'pk = :v AND %s %s',"
+             "'ExpressionAttributeValues':{':v':{'S':'a'}}}",
+             tok, tok);
+    const fa_case cases[] = {
+        {"GetItem", get, 400, false},
+        {"PutItem", put, 400, false},
+        {"PutItem", cond, 400, false},
+        {"Query", query, 400, false},
+    };
+    run_ddb_cases(cases, sizeof cases / sizeof cases[0]);
+    /* the reference answers are whole (more than the record's 1 KB) */
+    char *body = dq(get);
+    reply r;
+    ddb_raw("GetItem", body, &r);
+    assert_int_equal(r.status, 400);
+    assert_true(strlen(r.body) > 6000);
+    free(r.body);
+    free(body);
+}
+
 static void test_put_item(void **state)
 {
     static const fa_case cases[] = {
@@ -1247,6 +1291,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_get_item),
         cmocka_unit_test(test_put_item),
+        cmocka_unit_test(test_long_texts),
         cmocka_unit_test(test_update_delete_item),
         cmocka_unit_test(test_query_scan),
         cmocka_unit_test(test_batch),
