@@ -78,7 +78,7 @@ typedef struct api_vix {
 } api_vix;
 
 #define API_VIX_STATS 64              /* cached DescribeTable counts (index entries) */
-#define API_VIX_EXACT_ITEMS 10000     /* tables up to this many items: always counted */
+#define API_VIX_EXACT_ITEMS 1000      /* tables up to this many items: always counted */
 #define API_VIX_STATS_MS 60000        /* a bigger table's counts are reused this long */
 
 /* The api's vector state: the counts cache and its settings (api_new / api_free). */

@@ -137,7 +137,10 @@ double vec_score(vec_fn fn, const float *a, const float *b, size_t n)
             s += (double)a[i] * b[i];
         break;
     }
-    return (double)(float)s;
+    /* rounded through float; a score beyond the floats (every element fits one, their
+     * products and sums need not) stays the finite double (review10 F1) */
+    float f = (float)s;
+    return isfinite(f) ? (double)f : s;
 }
 
 /* "d.ddde±x" (C's %e) as plain decimal text. */

@@ -36,8 +36,6 @@ def vec(*xs):
     return {"L": [N(x) for x in xs]}
 
 
-@pytest.mark.xfail(strict=True, reason="review10 F1: a score beyond FLT_MAX becomes inf and "
-                   "the reply is a 500 'out of memory' (vec.c vec_score, op_search.c json_pack)")
 def test_f1_huge_but_valid_vector_does_not_break_search(url, table_name):
     """Every element of [3e38, 3e38] fits a float, so the write is accepted; a search whose
     ranking meets that item must still answer (any finite score), not a 500."""
@@ -167,8 +165,6 @@ def test_f4_search_vectors_null_member_is_serialization_error(url):
     assert data["message"].startswith("invalid type: null, expected i32 at line 1 column ")
 
 
-@pytest.mark.xfail(strict=True, reason="review10 F6: PartiQL INSERT skips the vector write "
-                   "rules (op_partiql.c INSERT path)")
 def test_f6_partiql_insert_checks_the_vector(url, table_name):
     """A vector of the wrong dimension is refused by PutItem (the service's text, tier3
     vectorWrites); the same item by PartiQL INSERT must not be stored either."""

@@ -67,6 +67,17 @@ static void test_score_is_float(void **state)
     assert_true(s == (double)0.1f);
 }
 
+/* every element fits a float, their products need not: the score stays finite */
+static void test_score_beyond_float(void **state)
+{
+    (void)state;
+    double s = score(VEC_DOT_PRODUCT, 3e38f, 3e38f, 0, 3e38f, 3e38f, 0);
+    assert_true(isfinite(s) && s > 1e77);
+    s = score(VEC_EUCLIDEAN, 3e38f, 3e38f, 0, -3e38f, -3e38f, 0);
+    assert_true(isfinite(s) && s > 3.4e38);
+    assert_true(score(VEC_COSINE, 3e38f, 3e38f, 0, 3e38f, 3e38f, 0) == 0.0);
+}
+
 static void test_fn_names(void **state)
 {
     (void)state;
@@ -210,10 +221,15 @@ static void test_f32_text(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cosine),   cmocka_unit_test(test_euclidean),
-        cmocka_unit_test(test_dot),      cmocka_unit_test(test_score_is_float),
-        cmocka_unit_test(test_fn_names), cmocka_unit_test(test_from_text),
-        cmocka_unit_test(test_f32_text), cmocka_unit_test(test_from_text_vs_strtof),
+        cmocka_unit_test(test_cosine),
+        cmocka_unit_test(test_euclidean),
+        cmocka_unit_test(test_dot),
+        cmocka_unit_test(test_score_beyond_float),
+        cmocka_unit_test(test_score_is_float),
+        cmocka_unit_test(test_fn_names),
+        cmocka_unit_test(test_from_text),
+        cmocka_unit_test(test_f32_text),
+        cmocka_unit_test(test_from_text_vs_strtof),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
