@@ -116,6 +116,17 @@ LOCAL_KEY_SCALAR = ("Key attributes must be scalars; list random access '[]' and
       "ExpressionAttributeNames": {"#p": "pk", "#s": "sk"}},
      (NESTED_KEY, LOCAL_KEY_SCALAR + "sk")),
     ({"KeyConditionExpression": "pk.x = :p"}, (NESTED_KEY, LOCAL_KEY_SCALAR + "pk")),
+    # two conditions on the sort key; more conditions than the key has attributes (the
+    # service's texts: conformance tier3 error-messages/queryKeyConditionOperands, eu-west-2
+    # 2026-10)
+    ({"KeyConditionExpression": "pk = :p AND sk > :a AND sk < :b",
+      "EAV": {":a": S("1"), ":b": S("5")}},
+     ("Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition "
+      "per key", "KeyConditionExpressions must only contain one condition per key")),
+    ({"KeyConditionExpression": "pk = :p AND sk > :a AND extra = :b",
+      "EAV": {":a": S("1"), ":b": S("5")}},
+     ("The number of query conditions (3) exceeds the number of key attributes defined in the "
+      "schema (2)", "Conditions can be of length 1 or 2 only")),
 ])
 def test_query_validation(ddb_url, target, qt, kw, msg):
     """msg: the text on both, or (the service's, DynamoDB Local's)."""

@@ -54,8 +54,15 @@ static const kc cases[] = {
      "Invalid operator used in KeyConditionExpression: contains"},
     {"pk = :a AND size(sk) = :n1", -1, "KeyConditionExpressions cannot contain nested operations"},
     {"pk = :a AND x = :n1", -1, "Query condition missed key schema element: sk"},
-    {"pk = :a AND pk = :a", -1, "KeyConditionExpressions must only contain one condition per key"},
-    {"pk = :a AND sk = :n1 AND x = :n1", -1, "Conditions can be of length 1 or 2 only"},
+    {"pk = :a AND pk = :a", -1,
+     "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per "
+     "key"},
+    {"pk = :a AND sk = :n1 AND x = :n1", -1,
+     "The number of query conditions (3) exceeds the number of key attributes defined in the "
+     "schema (2)"},
+    {"pk = :a AND sk = :n1 AND x = :n1 AND y = :n1", -1,
+     "The number of query conditions (4) exceeds the number of key attributes defined in the "
+     "schema (2)"},
     {"pk < :a", -1, "Query key condition not supported"},
     {"begins_with(pk, :a)", -1, "Query key condition not supported"},
     {"pk = sk", -1,

@@ -363,6 +363,12 @@ static const struct {
      "allowed: Key: ",
      "Invalid KeyConditionExpression: KeyConditionExpressions cannot have conditions on nested "
      "attributes"},
+    /* a table key's second condition, more conditions than key attributes (the service,
+     * eu-west-2 2026-10: conformance tier3 error-messages/queryKeyConditionOperands) */
+    {"KeyConditionExpressions must only contain one condition per key",
+     "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition "
+     "per key"},
+    {"Conditions can be of length 1 or 2 only", "The number of query conditions ("},
     /* the 38-digit limit in arithmetic (dynalite's and Dynoxide's AWS-checked text) */
     {"DynamoDB only supports precision up to 38 digits",
      "Attempting to store more than 38 significant digits in a Number"},
