@@ -232,8 +232,8 @@ typedef struct expr_keycond {
  * partition value's type and emptiness; sort key attributes left without "=" before a
  * condition on a later one ("RANGE key attributes d must have equality conditions specified
  * in the query because a condition is present on key attribute e"); a condition on another
- * attribute ("Query condition missed key schema element"); each sort key value's type and
- * emptiness. */
+ * attribute ("Query condition missed key schema element"); each sort key value's size (over
+ * 1,024 bytes, each attribute alone), type and emptiness. */
 int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycond *out, err_t *e);
 
 /* ---- update -------------------------------------------------------------------------- */

@@ -267,7 +267,8 @@ static int extract_multi(const kw *w, const expr_keyschema *ks, expr_keycond *ou
     if (matched != w->n)
         return err_set(e, ERR_VALIDATION, "Query condition missed key schema element");
     for (size_t k = ks->n_hash; k < n; k++)
-        if (by[k] && (rc = multi_value_check(by[k], ks->attr_types[k], ks, ks->attrs[k], e)) < 0)
+        if (by[k] && ((rc = long_range_value(by[k], e)) < 0 ||
+                      (rc = multi_value_check(by[k], ks->attr_types[k], ks, ks->attrs[k], e)) < 0))
             return rc;
     for (size_t k = 0; k < n && by[k]; k++) {
         if (by[k]->op != EXPR_KR_EQ) {

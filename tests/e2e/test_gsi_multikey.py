@@ -254,6 +254,10 @@ MISM = ("One or more parameter values were invalid: Condition parameter type doe
         "schema type")
 
 
+RANGE_LONG = ("One or more parameter values were invalid: Aggregated size of all range keys has "
+              "exceeded the size limit of 1024 bytes")
+
+
 def empty_key(k):
     return ("One or more parameter values are not valid. A value specified for a secondary index "
             "key is not supported. The AttributeValue for a key attribute cannot contain an "
@@ -286,6 +290,10 @@ def empty_key(k):
     ("a = :p AND b = :b AND e = :e", {":p": S(""), ":e": ONE}, empty_key("a")),
     ("a = :a AND b = :b AND d = :d AND e = :e", {":d": S(""), ":e": S("1")}, empty_key("d")),
     ("a = :a AND a = :a", {}, "KeyConditionExpressions must only contain one condition per key"),
+    # a sort attribute's value over 1024 bytes (each measured alone: two of 600 pass, below)
+    ("a = :a AND b = :b AND begins_with(d, :d)", {":d": S("r" * 1025)}, RANGE_LONG),
+    ("a = :a AND b = :b AND d = :d AND e = :e AND f > :f",
+     {":d": S("r1"), ":e": ONE, ":f": S("f" * 1025)}, RANGE_LONG),
     ("a = :a AND b = :b AND d = :d AND begins_with(e, :e)", {":d": S("r1"), ":e": ONE},
      "Invalid KeyConditionExpression: Incorrect operand type for operator or function; "
      "operator or function: begins_with, operand type: N"),
@@ -294,6 +302,15 @@ def test_query_errors(ddb_url, mt, kce, vals, msg):
     base = {":a": X, ":b": ONE}
     used = {k: v for k, v in dict(base, **vals).items() if k in kce}
     err(ddb_url, "Query", q(mt, kce, used), V, msg)
+
+
+# Key condition values are measured one attribute at a time: two sort attributes of 600 bytes
+# each and a partition attribute over 2048 bytes are taken (no item can match them).
+def test_query_long_values(ddb_url, mt):
+    for kce, vals in (("a = :a AND b = :b AND d = :d AND e = :e AND f > :f",
+                       {":a": X, ":b": ONE, ":d": S("d" * 600), ":e": ONE, ":f": S("f" * 600)}),
+                      ("a = :a AND b = :b", {":a": S("a" * 2049), ":b": ONE})):
+        assert ok(ddb_url, "Query", q(mt, kce, vals))["Count"] == 0
 
 
 # A filter may name no key attribute of the index (the first one in key order is named), but

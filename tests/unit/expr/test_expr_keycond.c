@@ -211,11 +211,15 @@ static void test_long_sort_key_values(void **state)
         av_type range_type;
         int ok;
     } cases[] = {
-        {"pk = :p AND sk = :big", AV_S, 0},  {"pk = :p AND sk < :big", AV_S, 0},
-        {"pk = :p AND sk >= :big", AV_S, 0}, {"pk = :p AND begins_with(sk, :big)", AV_S, 0},
+        {"pk = :p AND sk = :big", AV_S, 0},
+        {"pk = :p AND sk < :big", AV_S, 0},
+        {"pk = :p AND sk >= :big", AV_S, 0},
+        {"pk = :p AND begins_with(sk, :big)", AV_S, 0},
         {"pk = :p AND sk BETWEEN :p AND :big", AV_S, 0},
-        {"pk = :p AND sk > :bb", AV_B, 0},   {"pk = :p AND sk > :big", AV_B, 0}, /* S for B */
-        {"pk = :p AND sk > :big", AV_N, 0},  {"pk = :p AND sk > :lim", AV_S, 1},
+        {"pk = :p AND sk > :bb", AV_B, 0},
+        {"pk = :p AND sk > :big", AV_B, 0}, /* S for B */
+        {"pk = :p AND sk > :big", AV_N, 0},
+        {"pk = :p AND sk > :lim", AV_S, 1},
         {"pk = :hh AND sk > :lim", AV_S, 1},
     };
     snprintf(vals, sizeof vals,
@@ -242,6 +246,43 @@ static void test_long_sort_key_values(void **state)
         json_decref(u);
         int rc = expr_keycond_extract(x, &ks, &out, &e);
         if (cases[i].ok) {
+            assert_int_equal(rc, 0);
+        } else {
+            assert_int_equal(rc, ERR_VALIDATION);
+            assert_string_equal(e.msg, range);
+        }
+        arena_fini(&a);
+    }
+    /* a multi-attribute key: each sort attribute measured alone, the partition ones not */
+    const char *attrs[] = {"a", "b", "d"};
+    const av_type types[] = {AV_S, AV_S, AV_S};
+    expr_keyschema mk = {.hash = "a",
+                         .hash_type = AV_S,
+                         .range = "d",
+                         .range_type = AV_S,
+                         .attrs = attrs,
+                         .attr_types = types,
+                         .n_attrs = 3,
+                         .n_hash = 2,
+                         .index = "gsi1"};
+    struct {
+        const char *text, *vals;
+        int ok;
+    } m[] = {
+        {"a = :p AND b = :p AND d > :big", "{\":p\":{\"S\":\"a\"},\":big\":{\"S\":\"%s\"}}", 0},
+        {"a = :p AND b = :p AND d > :big", "{\":p\":{\"S\":\"a\"},\":big\":{\"S\":\"%.1024s\"}}",
+         1},
+        {"a = :big AND b = :big", "{\":big\":{\"S\":\"%s\"}}", 1}};
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        arena_t a;
+        arena_init(&a);
+        err_t e;
+        expr_t *x;
+        expr_keycond out;
+        snprintf(vals, sizeof vals, m[i].vals, i == 2 ? h2049 : s1025);
+        assert_int_equal(tpipe(&a, EXPR_KEY_CONDITION, m[i].text, NULL, vals, &x, &e), 0);
+        int rc = expr_keycond_extract(x, &mk, &out, &e);
+        if (m[i].ok) {
             assert_int_equal(rc, 0);
         } else {
             assert_int_equal(rc, ERR_VALIDATION);
