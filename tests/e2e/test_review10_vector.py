@@ -176,3 +176,30 @@ def test_f6_partiql_insert_checks_the_vector(url, table_name):
         "Statement": f"INSERT INTO \"{name}\" VALUE {{'id': 'a', 'v': [1, 2, 3]}}"})
     assert not good, data
     assert "Invalid size for parameter v" in data.get("message", ""), data
+
+
+@pytest.mark.xfail(strict=True, reason="review10 F10: BETWEEN / IN answer the comparator text; "
+                   "AWS answers 'Invalid operator used in SearchConditionExpression'")
+def test_f10_between_and_in_are_invalid_operators(url, table_name):
+    """A measurement against AWS (2026-08-21, an INLINE_FILTER attribute; notes F10): `<` and
+    friends are 'Invalid comparator', BETWEEN and IN 'Invalid operator'."""
+    name = table_name("r10f10")
+    ok(url, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"},
+                                 {"AttributeName": "f", "AttributeType": "N"}],
+        "VectorIndexes": [dict(vix("fix", 2), SearchSchema=[
+            {"AttributeName": "f", "SearchSchemaElementType": "INLINE_FILTER"}])]})
+    base = {"TableName": name, "IndexName": "fix", "SearchVector": [N(1), N(1)], "TopK": 5}
+    good, data = call(url, "SearchVectors", dict(
+        base, SearchConditionExpression="f < :a", ExpressionAttributeValues={":a": N(1)}))
+    assert data.get("message") == ("Invalid SearchConditionExpression: Invalid comparator used "
+                                   "in SearchConditionExpression"), data
+    for expr, vals in (("f BETWEEN :a AND :b", {":a": N(1), ":b": N(5)}),
+                       ("f IN (:a, :b)", {":a": N(1), ":b": N(5)})):
+        good, data = call(url, "SearchVectors", dict(
+            base, SearchConditionExpression=expr, ExpressionAttributeValues=vals))
+        assert not good
+        assert data.get("message") == ("Invalid SearchConditionExpression: Invalid operator "
+                                       "used in SearchConditionExpression"), (expr, data)
