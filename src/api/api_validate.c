@@ -26,9 +26,20 @@ void api_vld_add(api_vld *v, const char *fmt, ...)
     if (v->n < API_VLD_MAX) {
         va_list ap;
         va_start(ap, fmt);
+        va_list again;
+        va_copy(again, ap);
         int n = vsnprintf(v->text[v->n], API_VLD_TEXT_MAX, fmt, ap);
         va_end(ap);
         v->whole[v->n] = NULL;
+        if (n >= API_VLD_TEXT_MAX) { /* kept whole beside (a long echo): AWS's are whole */
+            char *t = mem_malloc((size_t)n + 1); /* a failure counts: the answer is a 500 */
+            if (t)
+                vsnprintf(t, (size_t)n + 1, fmt, again);
+            v->whole[v->n] = t;
+            /* the cut text ends on a whole character */
+            v->text[v->n][err_utf8_whole(v->text[v->n], API_VLD_TEXT_MAX - 1)] = '\0';
+        }
+        va_end(again);
         v->bytes += n > 0 ? (size_t)n : 0;
     }
     v->n++;
@@ -67,7 +78,7 @@ void api_vld_null(api_vld *v, const char *member)
                 member);
 }
 
-/* DynamoDB quotes the offending value; a very long value is cut so the text fits. */
+/* DynamoDB quotes the offending value, whole (api_vld_add keeps a long text whole). */
 static const char *vld_val(const char *value)
 {
     return value ? value : "null";
@@ -76,7 +87,7 @@ static const char *vld_val(const char *value)
 void api_vld_min_len(api_vld *v, const char *value, const char *member, size_t min)
 {
     api_vld_add(v,
-                "Value '%.200s' at '%s' failed to satisfy constraint: Member must have length "
+                "Value '%s' at '%s' failed to satisfy constraint: Member must have length "
                 "greater than or equal to %zu",
                 vld_val(value), member, min);
 }
@@ -84,7 +95,7 @@ void api_vld_min_len(api_vld *v, const char *value, const char *member, size_t m
 void api_vld_max_len(api_vld *v, const char *value, const char *member, size_t max)
 {
     api_vld_add(v,
-                "Value '%.200s' at '%s' failed to satisfy constraint: Member must have length "
+                "Value '%s' at '%s' failed to satisfy constraint: Member must have length "
                 "less than or equal to %zu",
                 vld_val(value), member, max);
 }
@@ -108,7 +119,7 @@ void api_vld_max_val(api_vld *v, long long value, const char *member, long long 
 void api_vld_enum(api_vld *v, const char *value, const char *member, const char *set)
 {
     api_vld_add(v,
-                "Value '%.200s' at '%s' failed to satisfy constraint: Member must satisfy enum "
+                "Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum "
                 "value set: [%s]",
                 vld_val(value), member, set);
 }

@@ -8,6 +8,7 @@
 #ifndef DDB_EXPR_EXPR_INT_H
 #define DDB_EXPR_EXPR_INT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -117,7 +118,10 @@ const char *expr_type_name(av_type t);
 int expr_cmp_values(const av_t *a, const av_t *b, bool *ok);
 /* Deep equality (sets as sets, numbers numerically). */
 bool expr_values_equal(const av_t *a, const av_t *b);
-/* Sets error with the "Invalid <Kind>: " prefix. */
+/* Sets error with the "Invalid <Kind>: " prefix (the text whole as far as e keeps it:
+ * base/err.h err_whole).  Returns ERR_VALIDATION (ERR_NOMEM when even that failed). */
 int expr_fail(err_t *e, expr_kind k, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int expr_failv(err_t *e, expr_kind k, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 #endif

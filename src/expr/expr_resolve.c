@@ -12,8 +12,10 @@
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ExpressionAttributeNames.html
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "expr/expr_int.h"
 
 /* ---- env ---------------------------------------------------------------------------- */
@@ -166,20 +168,27 @@ static int report_unused(const av_t *m, const bool *used, const char *what, err_
         }
         un[j] = x;
     }
-    char buf[ERR_MSG_MAX];
-    size_t o = 0;
-    for (size_t i = 0; i < k && o + 8 < sizeof buf; i++) {
-        int w = snprintf(buf + o, sizeof buf - o, "%s%.*s", i ? ", " : "", (int)un[i]->name_len,
-                         un[i]->name);
-        if (w < 0)
-            break;
-        o += (size_t)w;
-        if (o >= sizeof buf)
-            o = sizeof buf - 1;
+    /* the keys whole (AWS lists them whole; the record cuts the text unless it keeps long
+     * ones: base/err.h err_whole); on the heap, at most the map's own keys */
+    buf_t b;
+    buf_init(&b, 0);
+    int rc = 0;
+    for (size_t i = 0; i < k && !rc; i++) {
+        if (i)
+            rc = buf_append(&b, ", ", 2);
+        if (!rc)
+            rc = buf_append(&b, un[i]->name, un[i]->name_len);
     }
-    buf[o] = '\0';
-    return err_set(e, ERR_VALIDATION, "Value provided in %s unused in expressions: keys: {%s}",
-                   what, buf);
+    if (!rc)
+        rc = buf_putc(&b, '\0');
+    if (rc) {
+        buf_fini(&b);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    rc = err_set(e, ERR_VALIDATION, "Value provided in %s unused in expressions: keys: {%s}",
+                 what, (const char *)b.data);
+    buf_fini(&b);
+    return rc;
 }
 
 int expr_env_check_unused(const expr_env *env, err_t *e)
@@ -205,6 +214,9 @@ typedef struct rs {
     err_t *e;
     int rc;
     bool defer_types; /* update: placeholders first, types later */
+    err_t *caller;    /* the caller's record (e may be a pass's own: expr_resolve) */
+    char *whole;      /* the last fail()'s text into a pass's record, whole when longer than
+                         that record holds and the caller's keeps long texts (heap) or NULL */
 } rs;
 
 static int fail(rs *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -212,12 +224,21 @@ static int fail(rs *r, const char *fmt, ...)
 {
     if (r->rc)
         return r->rc;
-    char msg[ERR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t room = r->caller ? err_room(r->caller) : 0;
+    if (r->e != r->caller && room >= ERR_MSG_MAX) {
+        /* a pass's own record: its text kept whole for the caller's (base/err.h) */
+        err_whole w;
+        err_whole_attach(&w, r->e, room);
+        r->rc = expr_failv(r->e, r->kind, fmt, ap);
+        err_whole_detach(&w);
+        free(r->whole);
+        r->whole = w.text; /* taken (NULL when it fit the record) */
+    } else {
+        r->rc = expr_failv(r->e, r->kind, fmt, ap); /* whole: a name may be long */
+    }
     va_end(ap);
-    r->rc = expr_fail(r->e, r->kind, "%s", msg);
     return r->rc;
 }
 
@@ -623,7 +644,7 @@ int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, 
         *out = (expr_t *)parsed;
         return 0;
     }
-    rs r = {.a = a, .env = env, .kind = parsed->kind, .e = e};
+    rs r = {.a = a, .env = env, .kind = parsed->kind, .e = e, .caller = e};
     expr_t *x = arena_zalloc(a, sizeof *x);
     if (!x)
         return err_set(e, ERR_NOMEM, "out of memory resolving an expression");
@@ -642,6 +663,7 @@ int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, 
          * (the first error inside that action): "SET a = :x, b = :y" names :y. */
         err_t last;
         int last_rc = 0;
+        char *last_whole = NULL; /* last's text whole (rs.whole), or NULL */
         err_t *caller = e;
 #define PASS_BEGIN(i)                                                                              \
     err_t local;                                                                                   \
@@ -649,17 +671,29 @@ int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, 
     r.e = &local;                                                                                  \
     r.rc = 0;
 #define PASS_END()                                                                                 \
+    if (r.rc == ERR_NOMEM) {                                                                       \
+        free(r.whole);                                                                             \
+        free(last_whole);                                                                          \
+        return err_set(caller, ERR_NOMEM, "out of memory resolving an expression");                \
+    }                                                                                              \
     if (r.rc < 0) {                                                                                \
-        if (r.rc == ERR_NOMEM)                                                                     \
-            return err_set(caller, ERR_NOMEM, "out of memory resolving an expression");            \
         last = local;                                                                              \
         last_rc = r.rc;                                                                            \
-    }
+        free(last_whole);                                                                          \
+        last_whole = r.whole;                                                                      \
+    } else {                                                                                       \
+        free(r.whole);                                                                             \
+    }                                                                                              \
+    r.whole = NULL;
 #define PASS_REPORT()                                                                              \
     r.e = caller;                                                                                  \
     r.rc = 0;                                                                                      \
-    if (last_rc < 0)                                                                               \
-        return err_set(caller, last_rc, "%s", last.msg);
+    if (last_rc < 0) {                                                                             \
+        int rc_ = last_whole ? err_set_text(caller, last_rc, last_whole, strlen(last_whole))       \
+                             : err_set(caller, last_rc, "%s", last.msg);                           \
+        free(last_whole);                                                                          \
+        return rc_;                                                                                \
+    }
         for (size_t i = 0; i < parsed->nacts; i++) {
             PASS_BEGIN(i)
             x->acts[i] = parsed->acts[i];
@@ -723,6 +757,7 @@ int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, 
         expr_node **good = arena_alloc(a, (parsed->npaths ? parsed->npaths : 1) * sizeof *good);
         if (!good)
             return nomem(&r);
+        char *last_whole = NULL; /* last's text whole (rs.whole), or NULL */
         for (size_t i = 0; i < parsed->npaths; i++) {
             err_t local;
             err_clear(&local);
@@ -732,16 +767,28 @@ int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, 
                 good[ok++] = x->paths[i];
                 check_overlap_from(&r, good, ok - 1, ok);
             }
-            if (r.rc == ERR_NOMEM)
+            if (r.rc == ERR_NOMEM) {
+                free(r.whole);
+                free(last_whole);
                 return err_set(caller, ERR_NOMEM, "out of memory resolving an expression");
+            }
             if (r.rc < 0) {
                 last = local;
                 last_rc = r.rc;
+                free(last_whole);
+                last_whole = r.whole;
+            } else {
+                free(r.whole);
             }
+            r.whole = NULL;
         }
         r.e = caller;
-        if (last_rc < 0)
-            return err_set(caller, last_rc, "%s", last.msg);
+        if (last_rc < 0) {
+            int rc = last_whole ? err_set_text(caller, last_rc, last_whole, strlen(last_whole))
+                                : err_set(caller, last_rc, "%s", last.msg);
+            free(last_whole);
+            return rc;
+        }
         break;
     }
     default:

@@ -38,28 +38,34 @@ expr_kind expr_get_kind(const expr_t *x)
     return x->kind;
 }
 
-int expr_fail(err_t *e, expr_kind k, const char *fmt, ...)
+int expr_failv(err_t *e, expr_kind k, const char *fmt, va_list ap)
 {
     /* "Invalid <kind>: " put in front of the format, not of a formatted copy: the text goes
      * to the record in one piece, whole when the record keeps long texts (base/err.h: a
      * syntax error echoes its tokens, which AWS does not cut) */
     const char *kind = expr_kind_name(k);
+    size_t kl = strlen(kind), fl = strlen(fmt);
     char small[256], *f = small;
-    size_t need = strlen(kind) + strlen(fmt) + sizeof "Invalid : "; /* NUL included */
+    size_t need = kl + fl + sizeof "Invalid : "; /* NUL included */
     if (need > sizeof small && !(f = mem_malloc(need)))
         return err_set(e, ERR_NOMEM, "out of memory");
-    size_t kl = strlen(kind), fl = strlen(fmt);
     memcpy(f, "Invalid ", 8);
     memcpy(f + 8, kind, kl);
     memcpy(f + 8 + kl, ": ", 2);
     memcpy(f + 10 + kl, fmt, fl + 1);
-    va_list ap;
-    va_start(ap, fmt);
     err_setv(e, ERR_VALIDATION, f, ap);
-    va_end(ap);
     if (f != small)
         free(f);
     return ERR_VALIDATION;
+}
+
+int expr_fail(err_t *e, expr_kind k, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = expr_failv(e, k, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 expr_node *expr_node_new(arena_t *a, expr_ntype t, int op, size_t nkids)

@@ -259,7 +259,8 @@ static int has_dup(ctx_t *c, const av_t *items, size_t n, bool *out)
 static int set_dup_error(ctx_t *c, const av_t *items, size_t n, bool bs)
 {
     buf_t b;
-    buf_init(&b, ERR_MSG_MAX);
+    buf_init(&b, 0); /* the members whole, as AWS lists them (the record cuts the text unless
+                        it keeps long ones: base/err.h err_whole) */
     int rc = buf_putc(&b, '[');
     for (size_t i = 0; !rc && i < n; i++) {
         if (i)
@@ -283,17 +284,16 @@ static int set_dup_error(ctx_t *c, const av_t *items, size_t n, bool bs)
             rc = buf_putc(&b, '"');
     }
     if (!rc)
-        rc = buf_putc(&b, ']');
-    /* An over-long list is cut (the record holds ERR_MSG_MAX bytes anyway). */
-    size_t len = b.len > ERR_MSG_MAX ? ERR_MSG_MAX : b.len;
-    char listing[ERR_MSG_MAX + 1];
-    if (len)
-        memcpy(listing, b.data, len);
-    listing[len] = '\0';
+        rc = buf_append(&b, "]", 2); /* with its NUL */
+    if (rc) {
+        buf_fini(&b);
+        return err_set(c->e, ERR_NOMEM, "out of memory");
+    }
+    const char *listing = (const char *)b.data;
+    rc = bs ? err_set(c->e, ERR_VALIDATION, TXT_BS_DUP, listing)
+            : err_set(c->e, ERR_VALIDATION, TXT_SS_DUP, listing);
     buf_fini(&b);
-    if (bs)
-        return err_set(c->e, ERR_VALIDATION, TXT_BS_DUP, listing);
-    return err_set(c->e, ERR_VALIDATION, TXT_SS_DUP, listing);
+    return rc;
 }
 
 /* The type keys of an attribute value. */

@@ -1107,6 +1107,62 @@ def test_long_collection_echo_whole(ddb_url, target):
                    "[a-zA-Z0-9_.-]+]"), msg[:300]
 
 
+# More texts that echo request data, whole on both targets: a set's duplicate listing
+# (ddbchat used to answer 'Input collection [" contains duplicates.' for two 1,500-character
+# members: the listing's 1 KB buffer failed), an undefined name placeholder in each kind of
+# expression (UpdateExpression's is reported from one of its passes' own records; they were
+# cut at 1 KB), and the unused placeholders' listing.  DynamoDB Local words the set listing in
+# the service's older form (no quotes) and bare; its unused keys come in another order.
+def test_long_texts_from_values_whole(ddb_url, target, t1):
+    L = "x" * 1500
+    local = target == "dynamodb-local"
+    err(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a"), "s": {"SS": [L, L]}}}, V,
+        f"One or more parameter values were invalid: Input collection [{L}, {L}] contains "
+        "duplicates" if local else ENV + "One or more parameter values were invalid: Input "
+        f'collection ["{L}", "{L}"] contains duplicates.')
+    undefined = ("An expression attribute name used in the document path is not defined; "
+                 "attribute name: #" + L)
+    err(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("a")},
+                                "UpdateExpression": "SET a = :v, #" + L + " = :v",
+                                "ExpressionAttributeValues": {":v": S("v")}}, V,
+        ("" if local else ENV) + "Invalid UpdateExpression: " + undefined)
+    err(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("a")},
+                             "ProjectionExpression": "a, #" + L}, V,
+        "Invalid ProjectionExpression: " + undefined)
+    err(ddb_url, "Scan", {"TableName": t1, "FilterExpression": "#" + L + " = :v",
+                          "ExpressionAttributeValues": {":v": S("v")}}, V,
+        "Invalid FilterExpression: " + undefined)
+    names = {"#" + "z" * 200 + str(i): "q" for i in range(10)}
+    e = err(ddb_url, "Query", {"TableName": t1, "KeyConditionExpression": "pk = :v",
+                               "ExpressionAttributeValues": {":v": S("a")},
+                               "ExpressionAttributeNames": names}, V)
+    msg = e.get("message", e.get("Message"))
+    head = "Value provided in ExpressionAttributeNames unused in expressions: keys: {"
+    assert msg.startswith(head) and msg.endswith("}"), msg[:200]
+    assert sorted(msg[len(head):-1].split(", ")) == sorted(names)
+
+
+# A model constraint an operation checks itself echoes its value whole too (it was cut at 200
+# characters): a TableName or an ARN over the 1,024 of CreateBackup, DescribeBackup and
+# DescribeStream (DynamoDB Local has no backups, and finds no such stream instead).
+@pytest.mark.requires_ddbchat
+@pytest.mark.parametrize("op,body,member,target_prefix", [
+    ("CreateBackup", {"TableName": "x" * 2000, "BackupName": "bk1"}, "tableName", None),
+    ("DescribeBackup", {"BackupArn": "x" * 2000}, "backupArn", None),
+    ("DescribeStream", {"StreamArn": "x" * 3000}, "streamArn", "DynamoDBStreams_20120810."),
+])
+def test_long_member_echoed_whole(ddb_url, op, body, member, target_prefix):
+    from conftest import raw_request
+    import json
+    value = next(iter(body.values()))
+    status, _, payload = raw_request(ddb_url, body,
+                                     target=(target_prefix or "DynamoDB_20120810.") + op)
+    assert status == 400
+    assert json.loads(payload)["message"] == (
+        f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy "
+        "constraint: Member must have length less than or equal to 1024")
+
+
 # A wrong JSON token inside an AttributeValue (a number where S wants a string, ...) is AWS's
 # SerializationException naming the token and the slot's Java type: dynalite's newest test
 # helper (assertType's String/Boolean/Blob/List/Map/ValueStruct texts, checked against AWS) and

@@ -495,12 +495,13 @@ static void test_get_item(void **state)
 /* Error texts longer than the error record are answered whole (base/err.h, err_whole; issue
  * 10: AWS echoes values whole): a 3,000-character TableName (two violations, each echoing it),
  * a 1,500-byte name of two-byte characters, and an expression whose syntax error quotes two
- * 1,500-character tokens, enveloped (PutItem) or not (Query).  Every allocation of the echo,
- * the joined text and the record's whole copy fails in turn. */
+ * 1,500-character tokens, enveloped (PutItem) or not (Query), a set's duplicate listing and
+ * an UpdateExpression's undefined name (reported from a pass's own record).  Every allocation
+ * of the echo, the joined text and the record's whole copy fails in turn. */
 static void test_long_texts(void **state)
 {
     (void)state;
-    static char get[3200], put[3400], cond[3400], query[3400];
+    static char get[3200], put[3400], cond[3400], query[3400], dup[3400], upd[3400];
     char name[3001], wide[1501], tok[1501];
     memset(name, 'a', 3000);
     name[3000] = 0;
@@ -519,11 +520,18 @@ static void test_long_texts(void **state)
              "{'TableName':'fat1','KeyConditionExpression':'pk = :v AND %s %s',"
              "'ExpressionAttributeValues':{':v':{'S':'a'}}}",
              tok, tok);
+    snprintf(dup, sizeof dup,
+             "{'TableName':'fat1','Item':{'pk':{'S':'a'},'sk':{'N':'1'},'s':{'SS':['%s','%s']}}}",
+             tok, tok);
+    snprintf(upd, sizeof upd,
+             "{'TableName':'fat1','Key':{'pk':{'S':'a'},'sk':{'N':'1'}},"
+             "'UpdateExpression':'SET x = :v, #%s = :v','ExpressionAttributeValues':"
+             "{':v':{'S':'v'}}}",
+             tok);
     const fa_case cases[] = {
-        {"GetItem", get, 400, false},
-        {"PutItem", put, 400, false},
-        {"PutItem", cond, 400, false},
-        {"Query", query, 400, false},
+        {"GetItem", get, 400, false},    {"PutItem", put, 400, false},
+        {"PutItem", cond, 400, false},   {"Query", query, 400, false},
+        {"PutItem", dup, 400, false},    {"UpdateItem", upd, 400, false},
     };
     run_ddb_cases(cases, sizeof cases / sizeof cases[0]);
     /* the reference answers are whole (more than the record's 1 KB) */
