@@ -48,6 +48,12 @@ typedef struct sv_ctx {
     sv_hit *hits;
     size_t n_hits;
     uint64_t scored;
+    /* the hits' copies: made in hold[cur]; when more than 2 TopK + 4 were made (evicted ones
+     * included), the live ones move to the other arena and this one is reset, so memory is
+     * bounded by TopK, not by the table (review10 F2: items met in improving order) */
+    arena_t hold[2];
+    int cur;
+    size_t copies;
 } sv_ctx;
 
 /* a is better than b */
@@ -78,14 +84,25 @@ static int sv_item(void *vctx, const av_t *item)
     if (pos >= c->topk)
         return 0;
     av_t copy;
-    if (av_copy(c->r->arena, item, &copy))
+    if (av_copy(&c->hold[c->cur], item, &copy))
         return err_set(c->r->err, ERR_NOMEM, "out of memory");
+    c->copies++;
     size_t last = c->n_hits < c->topk ? c->n_hits : c->topk - 1;
     memmove(&c->hits[pos + 1], &c->hits[pos], (last - pos) * sizeof *c->hits);
     c->hits[pos].score = s;
     c->hits[pos].item = copy;
     if (c->n_hits < c->topk)
         c->n_hits++;
+    if (c->copies > 2 * c->topk + 4) { /* compact: the live copies only */
+        arena_t *to = &c->hold[1 - c->cur];
+        arena_reset(to);
+        for (size_t i = 0; i < c->n_hits; i++)
+            if (av_copy(to, &c->hits[i].item, &c->hits[i].item))
+                return err_set(c->r->err, ERR_NOMEM, "out of memory");
+        arena_reset(&c->hold[c->cur]);
+        c->cur = 1 - c->cur;
+        c->copies = c->n_hits;
+    }
     return 0;
 }
 
@@ -191,7 +208,15 @@ int op_search_vectors(api_req *r, json_t **out)
     c.hits = arena_zalloc(r->arena, ((size_t)topk + 1) * sizeof *c.hits);
     if (!c.hits)
         return err_set(r->err, ERR_NOMEM, "out of memory");
-    if ((rc = api_vix_scan(r, t, sv_item, &c)))
+    arena_init(&c.hold[0]);
+    arena_init(&c.hold[1]);
+    rc = api_vix_scan(r, t, sv_item, &c);
+    for (size_t i = 0; rc == 0 && i < c.n_hits; i++) /* the winners into the request's arena */
+        if (av_copy(r->arena, &c.hits[i].item, &c.hits[i].item))
+            rc = err_set(r->err, ERR_NOMEM, "out of memory");
+    arena_fini(&c.hold[0]);
+    arena_fini(&c.hold[1]);
+    if (rc)
         return rc;
 
     json_t *res = json_object(), *list = res ? json_array() : NULL;

@@ -58,8 +58,6 @@ def _rss_kb(pid):
     return 0
 
 
-@pytest.mark.xfail(strict=True, reason="review10 F2: SearchVectors copies every item that "
-                   "enters the running top-K into the request arena (op_search.c sv_item)")
 def test_f2_search_memory_bounded_by_topk(ddbchat_server):
     """TopK 1 over 150 items of 300 KB met in improving order: the server's memory during the
     request must not grow with the table (one or two items' worth, not 45 MB)."""

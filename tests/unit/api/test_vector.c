@@ -383,6 +383,46 @@ static void test_meta_text(void **state)
 
 static int64_t now_ms(void);
 
+/* items met in improving order (each nearer than all before it): the running top-K is
+ * replaced at every item, its copies compacted as they go (op_search.c), and the answer is
+ * still the nearest TopK in order */
+static void test_improving_order(void **state)
+{
+    fx *f = *state;
+    /* one partition, sort key n: the scan meets n = 0, 1, ... and each is nearer */
+    json_decref(ok(f, "CreateTable",
+                   "{\"TableName\":\"t8x\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\","
+                   "\"AttributeType\":\"S\"},{\"AttributeName\":\"n\",\"AttributeType\":\"N\"}],"
+                   "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},{"
+                   "\"AttributeName\":\"n\",\"KeyType\":\"RANGE\"}]" PPR ",\"VectorIndexes\":[{"
+                   "\"IndexName\":\"vix\",\"VectorAttribute\":{\"AttributeName\":\"emb\"},"
+                   "\"Dimensions\":2,\"DistanceFunction\":\"EUCLIDEAN\",\"Projection\":{"
+                   "\"ProjectionType\":\"ALL\"}}]}"));
+    char body[256];
+    for (int i = 0; i < 40; i++) {
+        snprintf(body, sizeof body,
+                 "{\"TableName\":\"t8x\",\"Item\":{\"pk\":{\"S\":\"p\"},\"n\":{\"N\":\"%d\"},"
+                 "\"emb\":{\"L\":[{\"N\":\"%d\"},{\"N\":\"0\"}]}}}",
+                 i, 40 - i);
+        json_decref(ok(f, "PutItem", body));
+    }
+    json_t *r = ok(f, "SearchVectors",
+                   "{\"TableName\":\"t8x\",\"IndexName\":\"vix\","
+                   "\"SearchVector\":[{\"N\":\"0\"},{\"N\":\"0\"}],\"TopK\":3}");
+    json_t *hits = json_object_get(r, "SearchResults");
+    assert_int_equal(json_array_size(hits), 3);
+    for (size_t i = 0; i < 3; i++) {
+        json_t *h = json_array_get(hits, i);
+        json_t *it = json_object_get(h, "Item");
+        assert_string_equal(json_string_value(json_object_get(json_object_get(it, "n"), "N")),
+                            i == 0   ? "39"
+                            : i == 1 ? "38"
+                                     : "37");
+        assert_true(json_real_value(json_object_get(h, "Score")) == (double)(i + 1));
+    }
+    json_decref(r);
+}
+
 static json_int_t item_count(fx *f, const char *table)
 {
     char body[128];
@@ -529,6 +569,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_update_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meta_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_counts_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_improving_order, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
