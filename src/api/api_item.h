@@ -112,7 +112,11 @@ bool api_key_equal(const store_keydef *kd, const av_t *a, const av_t *b);
  * empty S/B; the offending index first by name is the one named ("Type mismatch for Index
  * Key a Expected: S Actual: N IndexName: gsi1").  before: for an update, the item before
  * it (only attributes whose value changed are checked; an empty value gets the update
- * wording); NULL for a put.  ERR_VALIDATION into e. */
+ * wording); NULL for a put.  Then the key sizes and the vector indexes' rules
+ * (api_vix_item_check).  ERR_VALIDATION into e.  The one place a write's new item meets the
+ * index rules: every write path calls it (PutItem, BatchWriteItem, TransactWriteItems' Put,
+ * PartiQL INSERT; updates of every API through api_write_apply), and nothing else calls
+ * api_vix_item_check. */
 int api_index_keys_check(const store_table *t, const av_t *item, const av_t *before, err_t *e);
 int api_item_index_keys_check(api_req *r, const store_table *t, const av_t *item);
 /* Checks the size of an item (400 KB) with the message `msg`. */

@@ -137,7 +137,8 @@ int api_vix_update_table(api_req *r, const store_table *t, json_t **out);
  * unchanged attributes are not checked again; NULL for a put): the vector attribute a list
  * of `dims` numbers that fit a float, and a SearchSchema HASH attribute of its type and not
  * empty.  0 or ERR_VALIDATION with the service's texts (conformance tier3
- * error-messages/vectorWrites). */
+ * error-messages/vectorWrites).  Called only by api_index_keys_check (api_item.h), which
+ * every write path applies. */
 int api_vix_item_check(const store_table *t, const av_t *item, const av_t *before, err_t *e);
 /* Whether item is in index v, and then its vector (v->dims floats) in out (may be NULL). */
 bool api_vix_vector(const api_vix *v, const av_t *item, float *out);

@@ -800,10 +800,11 @@ static int pq_write_prepare(api_req *r, const expr_pq_bound *b, pq_write *pw)
             if ((rc = key_value_check(r, names[k], types[k], v)))
                 return rc;
         }
-        /* the vector indexes' rules, as PutItem's (api_vector.c; review10 F6) */
+        /* the indexes' rules (GSI key types and sizes, vector indexes) in the one function
+         * every write path applies to its new item, as PutItem does (review10 F6) */
         if ((rc = api_key_extract(r, &t->key, &b->item, API_KEY_ITEM, &pw->key)) ||
             (rc = api_item_size_check(r, &b->item, TXT_ITEM_TOO_BIG)) ||
-            (rc = api_vix_item_check(t, &b->item, NULL, r->err)))
+            (rc = api_item_index_keys_check(r, t, &b->item)))
             return rc;
         expr_node *ne = not_exists_node(r, t);
         expr_t *cond = NULL;

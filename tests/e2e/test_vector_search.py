@@ -186,6 +186,44 @@ def test_write_rules(url, shops):
         "Expected: 4, Actual: 1 IndexName: any")
 
 
+def test_every_write_path_applies_the_rules(url, shops):
+    """The vector rules hold for every API that writes an item (review10 F6: PartiQL INSERT
+    stored what PutItem refuses): the item API, batch and transaction writes, and PartiQL
+    INSERT / UPDATE alone, in a batch and in a transaction; nothing is stored."""
+    size = ("One or more parameter values were invalid. Invalid size for parameter v, "
+            "Expected: 4, Actual: 3 IndexName: any")
+    empty = ("One or more parameter values are not valid. A value specified for a secondary "
+             "index key is not supported. The AttributeValue for a key attribute cannot "
+             "contain an empty string value. IndexName: byshop, IndexKey: shop")
+    bad = {"id": S("w"), "v": vec(1, 2, 3)}
+    upd = {"UpdateExpression": "SET v = :v", "ExpressionAttributeValues": {":v": vec(1, 2, 3)}}
+    err(url, "PutItem", {"TableName": shops, "Item": bad}, V, size)
+    err(url, "UpdateItem", {"TableName": shops, "Key": {"id": S("w")}, **upd}, V, size)
+    err(url, "BatchWriteItem", {"RequestItems": {shops: [{"PutRequest": {"Item": bad}}]}},
+        V, size)
+    good, data = call(url, "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": shops, "Item": bad}}]})
+    assert not good and size in data["message"], data
+    good, data = call(url, "TransactWriteItems", {"TransactItems": [
+        {"Update": {"TableName": shops, "Key": {"id": S("w")}, **upd}}]})
+    # an update's new item is known only when it runs: a cancellation reason, as for a GSI key
+    assert not good and data["CancellationReasons"][0]["Message"] == size, data
+    ins = f"INSERT INTO \"{shops}\" VALUE {{'id': 'w', 'v': [1, 2, 3]}}"
+    err(url, "ExecuteStatement", {"Statement": ins}, V, size)
+    err(url, "ExecuteStatement", {
+        "Statement": f"INSERT INTO \"{shops}\" VALUE {{'id': 'w', 'shop': '', "
+                     f"'v': [1, 2, 3, 4]}}"}, V, empty)
+    ok(url, "PutItem", {"TableName": shops, "Item": {"id": S("g"), "v": vec(1, 2, 3, 4)}})
+    err(url, "ExecuteStatement", {
+        "Statement": f"UPDATE \"{shops}\" SET v = [1, 2, 3] WHERE id = 'g'"}, V, size)
+    r = ok(url, "BatchExecuteStatement", {"Statements": [{"Statement": ins}]})
+    assert r["Responses"][0]["Error"]["Message"] == size, r
+    good, data = call(url, "ExecuteTransaction", {"TransactStatements": [{"Statement": ins}]})
+    assert not good and size in data["message"], data
+    assert ok(url, "Scan", {"TableName": shops})["Items"] == [{"id": S("g"),
+                                                               "v": vec(1, 2, 3, 4)}]
+
+
 def test_deindexed_writes(url, shops):
     """An item without the HASH attribute is written and searchable through the index without
     a SearchSchema only; removing the vector takes an item out of every index."""
