@@ -74,7 +74,10 @@ static int st_check_dir(const char *dir, err_t *e)
     struct dirent *de;
     while (!other[0] && (de = readdir(d)) != NULL) {
         const char *nm = de->d_name;
-        if (nm[0] == '.' || strcmp(nm, "lock.mdb") == 0 || strcmp(nm, "jwt-secret") == 0 ||
+        /* data.mdb here was created by another process opening this new directory since
+         * the access() above: ours to share, not a foreign file */
+        if (nm[0] == '.' || strcmp(nm, "data.mdb") == 0 || strcmp(nm, "lock.mdb") == 0 ||
+            strcmp(nm, "jwt-secret") == 0 ||
             strcmp(nm, "lost+found") == 0) /* the root of a new file system */
             continue;
         snprintf(other, sizeof other, "%s", nm);
