@@ -30,6 +30,12 @@
 #define TXT_L_EXISTS_AND_OP                                                                      \
     "One or more parameter values were invalid: Exists and ComparisonOperator cannot be used "  \
     "together for Attribute: %s"
+/* an Expected entry with an operator that takes a value and neither Value nor
+ * AttributeValueList (AWS eu-west-2 and us-east-1, 2026-10-09: the conformance suite's tier3
+ * error-messages/putItem; DynamoDB Local says the same) */
+#define TXT_L_OP_NO_VALUE                                                                        \
+    "One or more parameter values were invalid: Value or AttributeValueList must be used with " \
+    "ComparisonOperator: %s for Attribute: %s"
 #define TXT_L_CONDOP_FEW                                                                         \
     "ConditionalOperator can only be used when Filter or Expected has two or more elements"
 #define TXT_L_CONDOP_ALONE "ConditionalOperator cannot be used without Filter or Expected"
@@ -130,6 +136,12 @@ static int one_expected(api_req *r, const char *name, size_t name_len, json_t *c
             return err_set(r->err, ERR_VALIDATION, TXT_L_EXISTS_AND_OP, name);
         if (jv && jl)
             return err_set(r->err, ERR_VALIDATION, TXT_L_VALUE_AND_LIST, name);
+        if (!jv && !jl && op != EXPR_CMP_NULL && op != EXPR_CMP_NOT_NULL) {
+            const char *ops = NULL;
+            if ((rc = api_json_str(c, "ComparisonOperator", &ops, r->err)))
+                return rc;
+            return err_set(r->err, ERR_VALIDATION, TXT_L_OP_NO_VALUE, ops, name);
+        }
         av_t *vals;
         size_t nv;
         if (jv) {

@@ -266,8 +266,16 @@ static int parse_write_cond(wreq *q, json_t *b, api_exprs *x, bool env)
                     api_exprs_get(q->r, b, x, "ConditionExpression", EXPR_CONDITION, &cond));
     if (rc)
         return rc;
-    if (!cond && (rc = api_legacy_expected(q->r, b, &cond)))
+    /* an Expected entry's own error ("One or more parameter values were invalid: ...") is in
+     * PutItem's envelope too (AWS eu-west-2 and us-east-1, 2026-10-09: the conformance
+     * suite's tier3 error-messages/putItem; UpdateItem taken as PutItem, as for the other
+     * checks before the table); the ConditionalOperator rules keep their bare texts */
+    if (!cond && (rc = api_legacy_expected(q->r, b, &cond))) {
+        if (env && rc == ERR_VALIDATION &&
+            strncmp(q->r->err->msg, "One or more parameter values were invalid: ", 43) == 0)
+            return env_rc(q, true, rc);
         return rc;
+    }
     q->w.cond = cond;
     return 0;
 }

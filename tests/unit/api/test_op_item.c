@@ -367,12 +367,18 @@ static void legacy_conditions(void **state)
     it_err(f, "PutItem",
            "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{'Exists':false,'Value':{'N':'5'}}}}",
            ERR_VALIDATION,
-           "One or more parameter values were invalid: Value cannot be used when Exists is false "
-           "for Attribute: v");
+           "1 validation error detected: One or more parameter values were invalid: Value cannot "
+           "be used when Exists is false for Attribute: v");
+    /* an Expected entry's own error in PutItem's envelope (the service, 2026-10-09) */
     it_err(f, "PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{'Exists':true}}}",
            ERR_VALIDATION,
-           "One or more parameter values were invalid: Value must be provided when Exists is true "
-           "for Attribute: v");
+           "1 validation error detected: One or more parameter values were invalid: Value must "
+           "be provided when Exists is true for Attribute: v");
+    it_err(f, "PutItem",
+           "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{'ComparisonOperator':'EQ'}}}",
+           ERR_VALIDATION,
+           "1 validation error detected: One or more parameter values were invalid: Value or "
+           "AttributeValueList must be used with ComparisonOperator: EQ for Attribute: v");
     it_err(f, "PutItem",
            "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{'ComparisonOperator':'XX',"
            "'AttributeValueList':[{'N':'5'}]}}}",
