@@ -18,6 +18,7 @@
  * Everything that needs the placeholders' values is checked in expr_resolve.c.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -272,6 +273,25 @@ static void semantic(parser *p, const char *msg)
         p->sem = arena_strdup(p->a, msg);
 }
 
+/* semantic() of a formatted text, whole (a token it names may be long: AWS echoes it whole). */
+static void semanticf(parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void semanticf(parser *p, const char *fmt, ...)
+{
+    if (p->sem)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *t = n >= 0 ? arena_alloc(p->a, (size_t)n + 1) : NULL;
+    if (t)
+        vsnprintf(t, (size_t)n + 1, fmt, again);
+    va_end(again);
+    va_end(ap);
+    p->sem = t; /* NULL: the arena's failure is counted (base/mem.h), the answer a 500 */
+}
+
 static bool enter(parser *p)
 {
     if (++p->depth > EXPR_MAX_NESTING) {
@@ -332,11 +352,8 @@ static expr_node *parse_path(parser *p)
                 }
             }
             if (big || v > 2147483647ull) {
-                char buf[128];
-                snprintf(buf, sizeof buf,
-                         "List index is not within the allowable range; index: [%.*s]",
-                         (int)(t->e - t->s), p->src + t->s);
-                semantic(p, buf);
+                semanticf(p, "List index is not within the allowable range; index: [%.*s]",
+                          (int)(t->e - t->s), p->src + t->s);
             }
             pe.is_index = true;
             pe.index = (uint32_t)v;
@@ -436,16 +453,12 @@ static expr_node *parse_call(parser *p)
     int fn = fn_lookup(p->kind, p->src + nt->s, nt->e - nt->s);
     if (fn < 0 && fn_lookup(p->kind == EXPR_UPDATE ? EXPR_CONDITION : EXPR_UPDATE, p->src + nt->s,
                             nt->e - nt->s) >= 0) {
-        char buf[160];
-        snprintf(buf, sizeof buf, "The function is not allowed in %s expression; function: %.*s",
-                 p->kind == EXPR_UPDATE ? "an update" : "a condition", (int)(nt->e - nt->s),
-                 p->src + nt->s);
-        semantic(p, buf);
+        semanticf(p, "The function is not allowed in %s expression; function: %.*s",
+                  p->kind == EXPR_UPDATE ? "an update" : "a condition", (int)(nt->e - nt->s),
+                  p->src + nt->s);
     } else if (fn < 0) {
-        char buf[160];
-        snprintf(buf, sizeof buf, "Invalid function name; function: %.*s", (int)(nt->e - nt->s),
-                 p->src + nt->s);
-        semantic(p, buf);
+        semanticf(p, "Invalid function name; function: %.*s", (int)(nt->e - nt->s),
+                  p->src + nt->s);
     }
     p->i += 2; /* name ( */
     size_t cap = 4, n = 0;

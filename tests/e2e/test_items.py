@@ -1119,7 +1119,8 @@ def test_long_collection_echo_whole(ddb_url, target):
 # (ddbchat used to answer 'Input collection [" contains duplicates.' for two 1,500-character
 # members: the listing's 1 KB buffer failed), an undefined name placeholder in each kind of
 # expression (UpdateExpression's is reported from one of its passes' own records; they were
-# cut at 1 KB), and the unused placeholders' listing.  DynamoDB Local words the set listing in
+# cut at 1 KB), an unknown function's name and a list index, and the unused placeholders'
+# listing.  DynamoDB Local words the set listing in
 # the service's older form (no quotes) and bare; its unused keys come in another order.
 def test_long_texts_from_values_whole(ddb_url, target, t1):
     L = "x" * 1500
@@ -1140,6 +1141,15 @@ def test_long_texts_from_values_whole(ddb_url, target, t1):
     err(ddb_url, "Scan", {"TableName": t1, "FilterExpression": "#" + L + " = :v",
                           "ExpressionAttributeValues": {":v": S("v")}}, V,
         "Invalid FilterExpression: " + undefined)
+    # a long unknown function's name and a long list index (they were cut at 160 and 128)
+    err(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("a")},
+                                "UpdateExpression": "SET a = " + "y" * 1500 + "(b)"}, V,
+        ("" if local else ENV) + "Invalid UpdateExpression: Invalid function name; function: "
+        + "y" * 1500)
+    err(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("a")},
+                             "ProjectionExpression": "a[" + "9" * 1500 + "]"}, V,
+        "Invalid ProjectionExpression: List index is not within the allowable range; index: ["
+        + "9" * 1500 + "]")
     names = {"#" + "z" * 200 + str(i): "q" for i in range(10)}
     e = err(ddb_url, "Query", {"TableName": t1, "KeyConditionExpression": "pk = :v",
                                "ExpressionAttributeValues": {":v": S("a")},
