@@ -66,6 +66,89 @@ static void key_validation(void **state)
            "size limit of2048 bytes");
 }
 
+/* "{'TableName':'mkt','Item':{'pk':{'S':'p'},'a':{'S':'<na x a>'},'b':...,'c':...,'d':...}}"
+ * in buf: a, b, c, d the given sizes of 'x' (n[i] == 0: the attribute left out). */
+static const char *mk_item(char *buf, size_t cap, const size_t n[4])
+{
+    size_t o = (size_t)snprintf(buf, cap, "{'TableName':'mkt','Item':{'pk':{'S':'p'}");
+    for (int i = 0; i < 4 && n[i]; i++) {
+        o += (size_t)snprintf(buf + o, cap - o, ",'%c':{'S':'", "abcd"[i]);
+        memset(buf + o, 'x', n[i]);
+        o += n[i];
+        o += (size_t)snprintf(buf + o, cap - o, "'}");
+    }
+    snprintf(buf + o, cap - o, "}}");
+    return buf;
+}
+
+/* A GSI with a multi-attribute key (partition a + b, sort c + d): every attribute against its
+ * own limit (the service's texts), then the partition attributes together against 2048 bytes
+ * and the sort attributes together against 1024 (DynamoDB Local 3.3's text and ways: the
+ * attributes an item has, also when it lacks one and is not in the index). */
+static void multi_key_sizes(void **state)
+{
+    it_fix *f = *state;
+    json_decref(it_ok(f, "CreateTable",
+                      "{'TableName':'mkt','BillingMode':'PAY_PER_REQUEST',"
+                      "'AttributeDefinitions':[{'AttributeName':'pk','AttributeType':'S'},"
+                      "{'AttributeName':'a','AttributeType':'S'},{'AttributeName':'b',"
+                      "'AttributeType':'S'},{'AttributeName':'c','AttributeType':'S'},"
+                      "{'AttributeName':'d','AttributeType':'S'}],"
+                      "'KeySchema':[{'AttributeName':'pk','KeyType':'HASH'}],"
+                      "'GlobalSecondaryIndexes':[{'IndexName':'mki','KeySchema':["
+                      "{'AttributeName':'a','KeyType':'HASH'},{'AttributeName':'b','KeyType':"
+                      "'HASH'},{'AttributeName':'c','KeyType':'RANGE'},{'AttributeName':'d',"
+                      "'KeyType':'RANGE'}],'Projection':{'ProjectionType':'ALL'}}]}"));
+    static char buf[8192];
+    const char *hash = "One or more parameter values were invalid: Size of hashkey has exceeded "
+                       "the maximum size limit of2048 bytes";
+    const char *range = "One or more parameter values were invalid: Aggregated size of all range "
+                        "keys has exceeded the size limit of 1024 bytes";
+    struct {
+        size_t n[4];
+        const char *msg; /* NULL: stored */
+    } cases[] = {
+        {{1, 2049, 1, 1}, hash},
+        {{1, 1, 1, 1025}, range},
+        {{1, 2049, 600, 600}, hash}, /* each attribute before the aggregates */
+        {{1, 1, 600, 600},
+         "Aggregate size for RANGE key attributes c, d of index mki has exceeded limit 1024 "
+         "bytes, with actual size 1200 bytes"},
+        {{1500, 1500, 600, 600},
+         "Aggregate size for HASH key attributes a, b of index mki has exceeded limit 2048 "
+         "bytes, with actual size 3000 bytes"},
+        {{1024, 1024, 512, 512}, NULL},
+        /* no d (not in the index): the attributes the item has are measured all the same */
+        {{1500, 1500, 600, 0},
+         "Aggregate size for HASH key attributes a, b of index mki has exceeded limit 2048 "
+         "bytes, with actual size 3000 bytes"},
+        {{1, 1, 1000, 0}, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mk_item(buf, sizeof buf, cases[i].n);
+        if (cases[i].msg)
+            it_err(f, "PutItem", buf, ERR_VALIDATION, cases[i].msg);
+        else
+            json_decref(it_ok(f, "PutItem", buf));
+    }
+    /* an update that makes the sort attributes too long together */
+    it_err(f, "UpdateItem",
+           "{'TableName':'mkt','Key':{'pk':{'S':'u'}},'UpdateExpression':'SET a = :s, b = :s, "
+           "c = :l, d = :l','ExpressionAttributeValues':{':s':{'S':'s'},':l':{'S':'"
+           "llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll"
+           "llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll"
+           "llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll"
+           "llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll"
+           "llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll"
+           "llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll"
+           "llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll"
+           "llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll"
+           "'}}}",
+           ERR_VALIDATION,
+           "Aggregate size for RANGE key attributes c, d of index mki has exceeded limit 1024 "
+           "bytes, with actual size 1056 bytes");
+}
+
 /* Items over 400 KB are rejected with DynamoDB's text. */
 static void item_too_big(void **state)
 {
@@ -416,6 +499,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         IT_TEST(put_get_roundtrip),       IT_TEST(key_validation),
+        IT_TEST(multi_key_sizes),
         IT_TEST(item_too_big),            IT_TEST(return_values_put_delete),
         IT_TEST(condition_failed),        IT_TEST(expression_parameter_rules),
         IT_TEST(update_item),             IT_TEST(consumed_capacity),
