@@ -111,8 +111,6 @@ def _vwrb(url, table, item):
     return {k: v["VectorWriteRequestBytes"] for k, v in ix.items()}
 
 
-@pytest.mark.xfail(strict=True, reason="review10 F3: VectorWriteRequestBytes is rounded up to "
-                   "1 KB steps and leaves out the vector attribute's name (api_vector.c)")
 def test_f3_vector_write_bytes_exact_above_floor(url, table_name):
     """The newest captures (paritysuite/dynamodb-conformance tier2 vectorSearch/
     consumedCapacity, 2026-08-18): the projected entry's size, the vector counted as its name

@@ -381,6 +381,46 @@ static void test_meta_text(void **state)
           ERR_VALIDATION, "The table does not have the specified index: zzz");
 }
 
+/* VectorWriteRequestBytes: the projected entry's item size with the vector counted as its
+ * name plus 4 bytes a dimension, exact above a floor of 1024 (review10 F3; conformance tier2
+ * vectorSearch/consumedCapacity, AWS 2026-08-18) */
+static double vwrb(fx *f, const char *table, const char *item)
+{
+    char body[4096];
+    snprintf(body, sizeof body,
+             "{\"TableName\":\"%s\",\"ReturnConsumedCapacity\":\"INDEXES\",\"Item\":%s}", table,
+             item);
+    json_t *r = ok(f, "PutItem", body);
+    json_t *b = json_object_get(
+        json_object_get(json_object_get(json_object_get(r, "ConsumedCapacity"), "VectorIndexes"),
+                        "vix"),
+        "VectorWriteRequestBytes");
+    double d = json_number_value(b);
+    json_decref(r);
+    return d;
+}
+
+static void test_write_bytes(void **state)
+{
+    fx *f = *state;
+    json_decref(ok(f, "CreateTable",
+                   "{\"TableName\":\"t7w\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\","
+                   "\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\","
+                   "\"KeyType\":\"HASH\"}]" PPR ",\"VectorIndexes\":[" VIX("vix", 2, "") "]}"));
+    assert_true(vwrb(f, "t7w",
+                     "{\"pk\":{\"S\":\"a\"},\"emb\":{\"L\":[{\"N\":\"1\"},{\"N\":"
+                     "\"2\"}]}}") == 1024);
+    char item[3000], pad[2001];
+    memset(pad, 'x', 2000);
+    pad[2000] = '\0';
+    /* pk + "b" 3, s + 2000 bytes 2001, emb 3 + 2 x 4: 2015 (was rounded up to 3072) */
+    snprintf(item, sizeof item,
+             "{\"pk\":{\"S\":\"b\"},\"s\":{\"S\":\"%s\"},\"emb\":{\"L\":[{\"N\":"
+             "\"12345678901234567890123456789012345678\"},{\"N\":\"2\"}]}}",
+             pad);
+    assert_true(vwrb(f, "t7w", item) == 2015);
+}
+
 static int64_t now_ms(void);
 
 /* items met in improving order (each nearer than all before it): the running top-K is
@@ -568,6 +608,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meta_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_counts_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_improving_order, setup, teardown),
     };
