@@ -605,6 +605,9 @@
 #define TXT_SV_NEED_COND "SearchConditionExpression must be provided when SearchSchema has a HASH key"
 #define TXT_SV_COMPARATOR                                                                        \
     "Invalid SearchConditionExpression: Invalid comparator used in SearchConditionExpression"
+/* BETWEEN and IN: a third-party measurement of AWS (2026-08-21; review10 notes F10) */
+#define TXT_SV_OPERATOR                                                                          \
+    "Invalid SearchConditionExpression: Invalid operator used in SearchConditionExpression"
 #define TXT_SV_NOT_IN_SCHEMA                                                                     \
     "SearchConditionExpression must not contain any attributes that is not in SearchSchema. "   \
     "Invalid attribute: %s"

@@ -181,8 +181,10 @@ int op_search_vectors(api_req *r, json_t **out)
         (rc = api_exprs_get(r, body, &x, "ProjectionExpression", EXPR_PROJECTION, &proj)) ||
         (rc = api_exprs_done(r, &x)))
         return rc;
-    if (!expr_search_only_eq(cond))
-        return err_set(r->err, ERR_VALIDATION, "%s", TXT_SV_COMPARATOR);
+    int bad = expr_search_refused(cond);
+    if (bad)
+        return err_set(r->err, ERR_VALIDATION, "%s",
+                       bad == 2 ? TXT_SV_OPERATOR : TXT_SV_COMPARATOR);
     if (cond) {
         expr_name *names;
         size_t nn;

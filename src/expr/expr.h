@@ -324,9 +324,10 @@ int expr_key_attr_check(const expr_t *x, const char *const *keys, size_t nkeys,
 
 /* ---- SearchVectors' SearchConditionExpression (expr_search.c) ---------------------------- */
 
-/* Whether a resolved condition uses only equality (=, AND, OR, NOT): any other comparator,
- * BETWEEN, IN or a function is the service's "Invalid comparator".  True for NULL. */
-bool expr_search_only_eq(const expr_t *cond);
+/* What a resolved condition uses beyond equality (=, AND, OR, NOT), the first such construct
+ * left to right: 0 nothing (also for NULL), 1 another comparator or a function (the service's
+ * "Invalid comparator"), 2 BETWEEN or IN ("Invalid operator"). */
+int expr_search_refused(const expr_t *cond);
 /* The value a top-level conjunct `name = value` (either side) of the resolved condition
  * fixes for attribute (name, len), or NULL when the condition does not fix it so. */
 const av_t *expr_search_top_eq(const expr_t *cond, const char *name, size_t len);

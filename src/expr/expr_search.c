@@ -6,8 +6,10 @@
  * in SearchConditionExpression" for any other comparator on either element kind (the
  * conformance suite's characterisation, tests/tier3/error-messages/searchVectors, which the
  * Developer Guide's troubleshooting table agrees with: comparison, range and set-membership
- * operators are "not yet available"), so =, AND, OR, NOT and parentheses pass, and <>, <,
- * <=, >, >=, BETWEEN, IN and every function do not.  The HASH element must be fixed by an
+ * operators are "not yet available"), and "Invalid operator used in SearchConditionExpression"
+ * for BETWEEN and IN (a third-party measurement of AWS, 2026-08-21, recorded in review10's
+ * notes F10), so =, AND, OR, NOT and parentheses pass, and <>, <, <=, >, >=, BETWEEN, IN and
+ * every function do not.  The HASH element must be fixed by an
  * equality that the whole condition needs (a conjunct at the top).
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/VectorSearchFilterReference.html
  */
@@ -15,31 +17,38 @@
 
 #include <string.h>
 
-static bool only_eq(const expr_node *n)
+/* The first refused construct of n, left to right: 0 none, 1 a comparator other than =, 2
+ * BETWEEN or IN (an operator), 1 for a function too. */
+static int refused(const expr_node *n)
 {
     if (!n)
-        return true;
+        return 0;
     switch (n->t) {
     case EN_PATH:
     case EN_VALUE:
-        return true;
+        return 0;
     case EN_CMP:
-        return n->op == EOP_EQ;
+        return n->op == EOP_EQ ? 0 : 1;
+    case EN_BETWEEN:
+    case EN_IN:
+        return 2;
     case EN_AND:
     case EN_OR:
     case EN_NOT:
-        for (size_t i = 0; i < n->u.kids.n; i++)
-            if (!only_eq(n->u.kids.k[i]))
-                return false;
-        return true;
+        for (size_t i = 0; i < n->u.kids.n; i++) {
+            int r = refused(n->u.kids.k[i]);
+            if (r)
+                return r;
+        }
+        return 0;
     default:
-        return false;
+        return 1;
     }
 }
 
-bool expr_search_only_eq(const expr_t *cond)
+int expr_search_refused(const expr_t *cond)
 {
-    return !cond || only_eq(cond->root);
+    return cond ? refused(cond->root) : 0;
 }
 
 static bool is_top(const expr_node *p, const char *name, size_t len)

@@ -174,8 +174,6 @@ def test_f6_partiql_insert_checks_the_vector(url, table_name):
     assert "Invalid size for parameter v" in data.get("message", ""), data
 
 
-@pytest.mark.xfail(strict=True, reason="review10 F10: BETWEEN / IN answer the comparator text; "
-                   "AWS answers 'Invalid operator used in SearchConditionExpression'")
 def test_f10_between_and_in_are_invalid_operators(url, table_name):
     """A measurement against AWS (2026-08-21, an INLINE_FILTER attribute; notes F10): `<` and
     friends are 'Invalid comparator', BETWEEN and IN 'Invalid operator'."""

@@ -336,9 +336,13 @@ def test_search_rules(url, shops):
             SearchVector=[N(1), N(0)])
     refused("SearchConditionExpression must be provided when SearchSchema has a HASH key",
             IndexName="byshop")
-    for cond in ["shop <> :s", "shop = :s AND colour > :s", "shop BETWEEN :s AND :s",
-                 "begins_with(shop, :s)"]:
+    for cond in ["shop <> :s", "shop = :s AND colour > :s", "begins_with(shop, :s)"]:
         refused("Invalid SearchConditionExpression: Invalid comparator used in "
+                "SearchConditionExpression", IndexName="byshop",
+                SearchConditionExpression=cond, ExpressionAttributeValues={":s": S("n")})
+    # BETWEEN and IN are operators, not comparators (a measurement of AWS, 2026-08-21)
+    for cond in ["shop = :s AND colour BETWEEN :s AND :s", "shop = :s AND colour IN (:s)"]:
+        refused("Invalid SearchConditionExpression: Invalid operator used in "
                 "SearchConditionExpression", IndexName="byshop",
                 SearchConditionExpression=cond, ExpressionAttributeValues={":s": S("n")})
     refused("SearchConditionExpression must not contain any attributes that is not in "

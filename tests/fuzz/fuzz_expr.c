@@ -102,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case EXPR_SEARCH_CONDITION:
         (void)expr_eval(res, item, &t, &e);
         (void)expr_eval(res, NULL, &t, &e);
-        (void)expr_search_only_eq(res);
+        (void)expr_search_refused(res);
         (void)expr_search_top_eq(res, "a", 1);
         break;
     case EXPR_KEY_CONDITION: {

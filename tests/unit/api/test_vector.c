@@ -304,7 +304,7 @@ static void test_search(void **state)
         "\"SearchConditionExpression\":\"tenant IN (:t)\","
         "\"ExpressionAttributeValues\":{\":t\":{\"S\":\"t1\"}}}",
         ERR_VALIDATION,
-        "Invalid SearchConditionExpression: Invalid comparator used in SearchConditionExpression");
+        "Invalid SearchConditionExpression: Invalid operator used in SearchConditionExpression");
     fails(f, "SearchVectors",
           "{\"TableName\":\"t4x\",\"IndexName\":\"plain\"" Q3 ",\"TopK\":1,"
           "\"SearchConditionExpression\":\"cat = :t\","
