@@ -24,6 +24,7 @@
 
 #include "api/api.h"
 #include "api/api_int.h"
+#include "api/api_vector.h"
 #include "store/store.h"
 
 typedef struct fx {
@@ -349,6 +350,42 @@ static void test_search(void **state)
 
 /* a write reads the definitions from the metadata text alone (api_vector.c meta_member): a
  * GSI named "Vec" and a tag whose value spells "Vec":[...] do not confuse it */
+/* api_vix_maybe: "Vec" in quotes anywhere in the metadata text, as memmem found it (at the
+ * start, at the end, after a 'V' that is not it, never across the text's end) */
+static void test_vix_maybe(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        bool want;
+    } cases[] = {
+        {"\"Vec\"", true},
+        {"{\"Vec\":[]}", true},
+        {"{\"a\":1,\"Vec\"", true},
+        {"{\"VVec\":1,\"Vec\":[]}", true},
+        {"{\"V\":\"Vec\"}", true},
+        {"{\"Vec", false},
+        {"{\"Vex\":1}", false},
+        {"{\"vec\":1}", false},
+        {"Vec\"", false},
+        {"{\"VectorIndexes\":[]}", false},
+        {"", false},
+        {"\"Ve", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        store_table t;
+        memset(&t, 0, sizeof t);
+        char buf[64];
+        size_t n = strlen(cases[i].text);
+        memcpy(buf, cases[i].text, n + 1);
+        t.meta = buf;
+        t.meta_len = n;
+        if (api_vix_maybe(&t) != cases[i].want)
+            fail_msg("case %zu (%s): want %d", i, cases[i].text, cases[i].want);
+    }
+    assert_false(api_vix_maybe(NULL));
+}
+
 static void test_meta_text(void **state)
 {
     fx *f = *state;
@@ -602,6 +639,7 @@ static void test_update_lifecycle(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vix_maybe),
         cmocka_unit_test_setup_teardown(test_create_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_describe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writes, setup, teardown),
