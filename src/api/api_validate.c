@@ -1523,6 +1523,11 @@ static bool deeper_than(const api_jview *jv, const void *n, int limit)
 static int validate_in(const api_jview *jv, const void *req, const api_shape *in,
                        const char *op, err_t *e);
 
+bool api_request_deep(const api_jview *jv, const void *req)
+{
+    return deeper_than(jv, req, API_DEEP_REQUEST);
+}
+
 int api_validate_request_in(const api_jview *jv, const void *req, const api_shape *in,
                             const char *op, err_t *e)
 {

@@ -163,6 +163,9 @@ extern const api_jview api_jview_jread;
  * 'tableName' failed to satisfy constraint: ...", "N validation errors detected: a; b").
  * 0 when the request satisfies the model (or the operation has none). */
 int api_validate_request(const api_jview *jv, const void *req, const char *op, err_t *e);
+/* Whether request `req` nests past the service's second limit (API_DEEP_REQUEST levels of
+ * JSON), where the single-item operations answer in the older form (api_schema_deep). */
+bool api_request_deep(const api_jview *jv, const void *req);
 /* The same with the model already looked up (in = api_schema_input(op), which may be NULL):
  * the dispatch keeps each operation's model so it does not search the table per request. */
 struct api_shape;

@@ -230,8 +230,9 @@ static int write_later(wreq *q, const store_write *sw)
     return API_LATER;
 }
 
-/* rc, in the service's "1 validation error detected: " envelope when env (PutItem and
- * UpdateItem: the checks before the table that the 2026-06 rewording moved into it; their
+/* rc, in the service's "1 validation error detected: " envelope when env (PutItem,
+ * UpdateItem and, captured 2026-10-09, DeleteItem: the checks before the table that the
+ * 2026-06 rewording moved into it; their
  * ReturnValues semantics, item size and legacy parameters were not captured and keep their
  * texts).  tests/e2e/test_items.py test_capture_envelope. */
 static int env_rc(const wreq *q, bool env, int rc)
@@ -250,8 +251,14 @@ static int parse_write_opts(wreq *q, json_t *b, unsigned rv_allowed, api_exprs *
     int rc = env_rc(q, env, api_mixed_check(r, b, expected_params, cond_expr_params));
     if (rc)
         return rc;
-    if ((rc = api_rv_parse(r, b, rv_allowed, &q->rv)) ||
-        (rc = api_rcc_parse(r, b, &q->rcc)) || (rc = api_ricm_parse(r, b, &q->ricm)) ||
+    /* DeleteItem's "ReturnValues can only be ALL_OLD or NONE" is in the envelope (AWS
+     * eu-west-2 and us-east-1, 2026-10-09: the conformance suite's tier3
+     * error-messages/deleteItem), bare in a request nested past the second limit (the older
+     * form: validation-ordering/deepRequests); PutItem's and UpdateItem's were not captured */
+    if ((rc = api_rv_parse(r, b, rv_allowed, &q->rv)))
+        return env_rc(q, env && q->w.kind == API_W_DELETE &&
+                             !api_request_deep(&api_jview_jansson, b), rc);
+    if ((rc = api_rcc_parse(r, b, &q->rcc)) || (rc = api_ricm_parse(r, b, &q->ricm)) ||
         (rc = api_rvoccf_parse(r, b, &q->rvoccf)))
         return rc;
     return env_rc(q, env, api_exprs_init(r, b, x, expr_params, env ? "" : null_what));
@@ -493,10 +500,14 @@ int op_delete_item(api_req *r, json_t **out)
         if ((rc = write_restart(&q, API_W_DELETE)))
             return rc;
         json_t *b = r->body;
+        /* DeleteItem's checks before the table are in the envelope, as PutItem's and
+         * UpdateItem's (AWS eu-west-2 and us-east-1, 2026-10-09: the conformance suite's
+         * tier3 error-messages/deleteItem and validation-ordering valueLayers) */
         if ((rc = parse_write_opts(&q, b, rv_allowed, &x, cond_expr_params,
-                                   "ConditionExpression is null", false)) ||
-            (rc = parse_key_param(r, b, &src)) || (rc = parse_write_cond(&q, b, &x, false)) ||
-            (rc = api_exprs_done(r, &x)))
+                                   "ConditionExpression is null", true)) ||
+            (rc = env_rc(&q, true, parse_key_param(r, b, &src))) ||
+            (rc = parse_write_cond(&q, b, &x, true)) ||
+            (rc = env_rc(&q, true, api_exprs_done(r, &x))))
             return rc;
         rc = write_table(&q, b, &x);
     }

@@ -214,11 +214,12 @@ def test_number_texts(ddb_url, target, t1, t2):
                                 "ExpressionAttributeValues": {":v": N("b")}}, V,
         aws_or_local(target, ENV, local="") + "ExpressionAttributeValues contains invalid value: "
         + aws_or_local(target, NOT_NUMBER + ": b", local=L_NOT_NUMBER) + " for key :v")
-    # DeleteItem's were not captured: bare
+    # DeleteItem's in the envelope too (the service, 2026-10-09: conformance tier3
+    # error-messages/deleteItem); DynamoDB Local: bare
     err(ddb_url, "DeleteItem", {"TableName": t1, "Key": {"pk": S("a")},
                                 "ConditionExpression": "n = :v",
                                 "ExpressionAttributeValues": {":v": N("")}}, V,
-        "ExpressionAttributeValues contains invalid value: "
+        aws_or_local(target, ENV, local="") + "ExpressionAttributeValues contains invalid value: "
         + aws_or_local(target, NOT_NUMBER + ": ", local=L_NOT_NUMBER) + " for key :v")
     # 39 significant digits
     err(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a"), "n": N("1" * 39)}}, V,
@@ -270,11 +271,11 @@ def test_set_duplicates(ddb_url, target, t1, value, aws, local):
                                 "ExpressionAttributeValues": {":s": value}}, V,
         aws_or_local(target, ENV, local="") + "ExpressionAttributeValues contains invalid value: "
         + aws_or_local(target, aws, local=local) + " for key :s")
-    # DeleteItem's were not captured: bare
+    # DeleteItem's in the envelope too (the service, 2026-10-09); DynamoDB Local: bare
     err(ddb_url, "DeleteItem", {"TableName": t1, "Key": {"pk": S("a")},
                                 "ConditionExpression": "s = :s",
                                 "ExpressionAttributeValues": {":s": value}}, V,
-        "ExpressionAttributeValues contains invalid value: "
+        aws_or_local(target, ENV, local="") + "ExpressionAttributeValues contains invalid value: "
         + aws_or_local(target, aws, local=local) + " for key :s")
 
 
@@ -298,11 +299,15 @@ def test_return_values_put_delete(ddb_url, target, t1):
     assert r["Attributes"] == {"pk": S("a"), "x": N(1)}
     # a value of the enum that the operation does not allow: the service's own text; a value
     # outside the enum: the model's constraint text (DynamoDB Local: one text for both)
+    # (DeleteItem's in the envelope: AWS eu-west-2 and us-east-1, 2026-10-09, the conformance
+    # suite's tier3 error-messages/deleteItem; PutItem's not captured)
     local_rv = "Return values set to invalid value"
-    for op, body in [("PutItem", {"Item": {"pk": S("a")}, "ReturnValues": "ALL_NEW"}),
-                     ("DeleteItem", {"Key": {"pk": S("a")}, "ReturnValues": "UPDATED_OLD"})]:
+    for op, body, env in [("PutItem", {"Item": {"pk": S("a")}, "ReturnValues": "ALL_NEW"}, ""),
+                          ("DeleteItem", {"Key": {"pk": S("a")}, "ReturnValues": "UPDATED_OLD"},
+                           ENV)]:
         err(ddb_url, op, dict(body, TableName=t1), V,
-            aws_or_local(target, "ReturnValues can only be ALL_OLD or NONE", local=local_rv))
+            aws_or_local(target, env + "ReturnValues can only be ALL_OLD or NONE",
+                         local=local_rv))
     # the writes' ReturnValues: the service's pathless text, its own list and spelling (the
     # conformance suite's captures of 2026-08-12 and 2026-09-06, every captured region)
     for op, body in [("PutItem", {"Item": {"pk": S("a")}, "ReturnValues": "all_old"}),
@@ -893,9 +898,16 @@ RV_NEWER = ("1 validation error detected: Failed to satisfy constraint: Member m
     (63, "expected", RV_OLDER),
     (100, "key", RV_OLDER),
     (40, "condition", RV_NEWER),
+    # a ReturnValues DeleteItem does not allow: bare past the limit (enveloped below it)
+    (100, "condition-updated-new", "ReturnValues can only be ALL_OLD or NONE"),
+    (40, "condition-updated-new", "1 validation error detected: ReturnValues can only be "
+     "ALL_OLD or NONE"),
 ])
 def test_deep_request_older_form(ddb_url, target, table_name, depth, where, aws):
     body = {"TableName": table_name("nope"), "Key": {"pk": S("a")}, "ReturnValues": "BOGUS"}
+    if where == "condition-updated-new":
+        body["ReturnValues"] = "UPDATED_NEW"
+        where = "condition"
     if where == "condition":
         body.update(ConditionExpression="#d = :deep", ExpressionAttributeNames={"#d": "d"},
                     ExpressionAttributeValues={":deep": deep_map(depth)})
@@ -908,6 +920,37 @@ def test_deep_request_older_form(ddb_url, target, table_name, depth, where, aws)
             "Cannot do operations on a non-existent table")
     else:
         err(ddb_url, "DeleteItem", body, V, aws)
+
+
+# DeleteItem reports its checks before the table inside the envelope, as PutItem and
+# UpdateItem do, and ExpressionAttributeValues without an expression with no ": ... is null"
+# tail (AWS eu-west-2 and us-east-1, 2026-10-09: the conformance suite's tier3
+# error-messages/deleteItem).  DynamoDB Local answers bare (and with the tail).
+@pytest.mark.parametrize("extra,msg,local", [
+    ({"ExpressionAttributeValues": {":v": S("x")}},
+     "ExpressionAttributeValues can only be specified when using expressions",
+     "ExpressionAttributeValues can only be specified when using expressions: "
+     "ConditionExpression is null"),
+    ({"ExpressionAttributeNames": {"#a": "a"}},
+     "ExpressionAttributeNames can only be specified when using expressions", None),
+    ({"ConditionExpression": "attribute_exists(a)", "ExpressionAttributeValues": {}},
+     "ExpressionAttributeValues must not be empty", None),
+    ({"ConditionExpression": ""}, "Invalid ConditionExpression: The expression can not be empty;",
+     None),
+    ({"Expected": {"a": {"Exists": True}}},
+     "One or more parameter values were invalid: Value must be provided when Exists is true "
+     "for Attribute: a", None),
+    ({"Expected": {"a": {"ComparisonOperator": "EQ"}}},
+     "One or more parameter values were invalid: Value or AttributeValueList must be used with "
+     "ComparisonOperator: EQ for Attribute: a", None),
+    ({"Expected": {"a": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [S("x")]}}},
+     "One or more parameter values were invalid: Invalid number of argument(s) for the BETWEEN "
+     "ComparisonOperator", None),
+])
+def test_delete_envelope(ddb_url, target, t1, extra, msg, local):
+    body = dict({"TableName": t1, "Key": {"pk": S("em-del")}}, **extra)
+    err(ddb_url, "DeleteItem", body, V,
+        aws_or_local(target, ENV + msg, local=local if local is not None else msg))
 
 
 # A set comes back with its members in the service's order, whatever order they were written

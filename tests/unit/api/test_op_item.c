@@ -180,7 +180,7 @@ static void return_values_put_delete(void **state)
            ERR_VALIDATION, "ReturnValues can only be ALL_OLD or NONE");
     it_err(f, "DeleteItem",
            "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ReturnValues':'UPDATED_OLD'}",
-           ERR_VALIDATION, "ReturnValues can only be ALL_OLD or NONE");
+           ERR_VALIDATION, "1 validation error detected: ReturnValues can only be ALL_OLD or NONE");
     r = it_ok(f, "DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ReturnValues':'ALL_OLD'}");
     it_member(r, "Attributes", "{'pk':{'S':'a'},'y':{'S':'q'}}");
     json_decref(r);
