@@ -197,3 +197,24 @@ def test_f10_between_and_in_are_invalid_operators(url, table_name):
         assert not good
         assert data.get("message") == ("Invalid SearchConditionExpression: Invalid operator "
                                        "used in SearchConditionExpression"), (expr, data)
+
+
+@pytest.mark.xfail(strict=True, reason="review10 F3c: a change of the SearchSchema HASH value "
+                   "moves the entry (delete + insert): AWS reports twice the entry's bytes")
+def test_f3c_hash_value_move_is_charged_twice(url, table_name):
+    """Measured against AWS (us-east-1, 2026-08-13, notes 'F3 corroboration'): an item of
+    1,024 dimensions whose SearchSchema HASH value changes reports 8224, twice the 4112 one
+    write of that entry costs."""
+    name = table_name("r10f3c")
+    ok(url, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                 {"AttributeName": "tenant", "AttributeType": "S"}],
+        "VectorIndexes": [dict(vix("vix", 1024, attr="emb"), SearchSchema=[
+            {"AttributeName": "tenant", "SearchSchemaElementType": "HASH"}])]})
+    emb = {"L": [N("0.1")] * 1024}
+    first = _vwrb(url, name, {"pk": S("mv1"), "tenant": S("t1"), "emb": emb})
+    assert first["vix"] == 4112
+    moved = _vwrb(url, name, {"pk": S("mv1"), "tenant": S("t9"), "emb": emb})
+    assert moved["vix"] == 8224
