@@ -525,6 +525,41 @@ static int run(api_req *r, json_t **out, bool query)
     }
     if ((rc = api_exprs_keys_check(r, &q.x, t)))
         return rc;
+    /* A Query's key condition, then the filter's key attributes, before what the index holds
+     * (dynalite's Query, checked against AWS, and DynamoDB Local read them in this order) */
+    const store_keydef *kd = ix ? &ix->key : &t->key;
+    expr_keycond kcv;
+    if (query) {
+        const char *kn[STORE_KEY_ATTRS];
+        av_type kt[STORE_KEY_ATTRS];
+        size_t nhash, nk = store_key_attrs(kd, kn, kt, &nhash);
+        expr_keyschema ks = {.hash = kd->hash, .hash_type = kd->hash_type,
+                             .range = kd->range, .range_type = kd->range_type};
+        if (store_key_multi(kd)) {
+            ks.attrs = kn;
+            ks.attr_types = kt;
+            ks.n_attrs = nk;
+            ks.n_hash = nhash;
+            ks.index = ix->name;
+        }
+        if ((rc = expr_keycond_extract(kc, &ks, &kcv, r->err)))
+            return rc;
+        if (filter) {
+            /* the first key attribute (in key-schema order) the filter names is the one the
+             * service names (DynamoDB Local; tests/e2e/test_gsi_multikey.py) */
+            expr_name *names;
+            size_t n;
+            if ((rc = expr_top_names(r->arena, filter, &names, &n, r->err)))
+                return rc;
+            for (size_t k = 0; k < nk; k++)
+                for (size_t i = 0; i < n; i++)
+                    if (strlen(kn[k]) == names[i].len &&
+                        memcmp(kn[k], names[i].ptr, names[i].len) == 0)
+                        return err_set(r->err, ERR_VALIDATION, TXT_Q_FILTER_KEY,
+                                       q.qfilter ? "QueryFilter" : "Filter Expression",
+                                       kn[k]);
+        }
+    }
     if (ix) {
         if (ix->global && sel == SEL_ALL && ix->proj != STORE_PROJ_ALL)
             return err_set(r->err, ERR_VALIDATION, TXT_Q_ALL_ON_GSI, ix->name);
@@ -546,7 +581,6 @@ static int run(api_req *r, json_t **out, bool query)
         if (!ix->global)
             fetch = miss || fmiss || sel == SEL_ALL;
     }
-    const store_keydef *kd = ix ? &ix->key : &t->key;
     uint64_t fetch_h = 0; /* LSI: reads of the table for attributes the index lacks */
     size_t count = 0;
 
@@ -562,42 +596,12 @@ static int run(api_req *r, json_t **out, bool query)
     }
     /* Nothing to evaluate on the items: the reply is written from their stored bytes. */
     sq.stored = !fetch && !filter && !proj;
-    expr_keycond kcv;
     if (query) {
-        const char *kn[STORE_KEY_ATTRS];
-        av_type kt[STORE_KEY_ATTRS];
-        size_t nhash, nk = store_key_attrs(kd, kn, kt, &nhash);
-        expr_keyschema ks = {.hash = kd->hash, .hash_type = kd->hash_type,
-                             .range = kd->range, .range_type = kd->range_type};
-        if (store_key_multi(kd)) {
-            ks.attrs = kn;
-            ks.attr_types = kt;
-            ks.n_attrs = nk;
-            ks.n_hash = nhash;
-            ks.index = ix->name;
-        }
-        if ((rc = expr_keycond_extract(kc, &ks, &kcv, r->err)))
-            return rc;
         sq.eq = kcv.eq;
         sq.n_eq = kcv.n_eq;
         sq.rop = map_rop(kcv.rop);
         sq.r1 = kcv.r1;
         sq.r2 = kcv.r2;
-        if (filter) {
-            /* the first key attribute (in key-schema order) the filter names is the one the
-             * service names (DynamoDB Local; tests/e2e/test_gsi_multikey.py) */
-            expr_name *names;
-            size_t n;
-            if ((rc = expr_top_names(r->arena, filter, &names, &n, r->err)))
-                return rc;
-            for (size_t k = 0; k < nk; k++)
-                for (size_t i = 0; i < n; i++)
-                    if (strlen(kn[k]) == names[i].len &&
-                        memcmp(kn[k], names[i].ptr, names[i].len) == 0)
-                        return err_set(r->err, ERR_VALIDATION, TXT_Q_FILTER_KEY,
-                                       q.qfilter ? "QueryFilter" : "Filter Expression",
-                                       kn[k]);
-        }
     }
     /* the start key (converted before the table on both paths): its key attributes */
     av_t esk = q.esk;

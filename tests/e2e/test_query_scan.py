@@ -270,6 +270,29 @@ def test_start_key_at_the_size_limits(ddb_url, qt):
         assert ok(ddb_url, op, body)["Count"] == 0 or op == "Scan"
 
 
+# A Query on a GSI reads its key condition, then the filter's key attributes, before asking
+# whether the index holds what Select / ProjectionExpression / the filter want (dynalite's
+# Query, checked against AWS, and DynamoDB Local alike): each of these answers the key
+# condition's or the filter's text, not the index's.
+MISM_KC = ("One or more parameter values were invalid: Condition parameter type does not match "
+           "schema type")
+@pytest.mark.parametrize("kw,msg", [
+    ({"EAV": {":g": N(1)}, "Select": "ALL_ATTRIBUTES"}, MISM_KC),
+    ({"EAV": {":g": N(1)}, "ProjectionExpression": "o"}, MISM_KC),
+    ({"KeyConditionExpression": "g > :g", "Select": "ALL_ATTRIBUTES"},
+     "Query key condition not supported"),
+    ({"FilterExpression": "g = :g", "Select": "ALL_ATTRIBUTES"},
+     "Filter Expression can only contain non-primary key attributes: Primary key attribute: g"),
+    ({"FilterExpression": "g = :g", "ProjectionExpression": "o"},
+     "Filter Expression can only contain non-primary key attributes: Primary key attribute: g"),
+])
+def test_gsi_key_condition_before_projection(ddb_url, qt, kw, msg):
+    body = {"TableName": qt, "IndexName": "gkey", "KeyConditionExpression": "g = :g",
+            "ExpressionAttributeValues": dict({":g": S("G")}, **kw.pop("EAV", {}))}
+    body.update(kw)
+    err(ddb_url, "Query", body, V, msg)
+
+
 # A start key's value without a type, with two, NULL false or an empty SS / BS: the service puts
 # "The provided starting key is invalid: " before the value's text (dynalite's tests, run
 # against AWS, and Dynoxide agree); an empty NS, duplicates and numbers keep their own text.

@@ -131,6 +131,21 @@ static void query_indexes(void **state)
            ERR_VALIDATION,
            "One or more parameter values were invalid: Global secondary index gkey does not "
            "project [v]");
+    /* the key condition and the filter's key attributes are read first (dynalite's Query,
+     * checked against AWS; DynamoDB Local) */
+    it_err(f, "Query",
+           "{'TableName':'gtab','IndexName':'gkey','KeyConditionExpression':'g = :g',"
+           "'ExpressionAttributeValues':{':g':{'N':'1'}},'Select':'ALL_ATTRIBUTES'}",
+           ERR_VALIDATION,
+           "One or more parameter values were invalid: Condition parameter type does not match "
+           "schema type");
+    it_err(f, "Query",
+           "{'TableName':'gtab','IndexName':'gkey','KeyConditionExpression':'g = :g',"
+           "'FilterExpression':'g = :g','ExpressionAttributeValues':{':g':{'S':'G'}},"
+           "'ProjectionExpression':'v'}",
+           ERR_VALIDATION,
+           "Filter Expression can only contain non-primary key attributes: Primary key "
+           "attribute: g");
     it_err(f, "Query",
            "{'TableName':'gtab','IndexName':'gidx','KeyConditionExpression':'g = :g',"
            "'ExpressionAttributeValues':{':g':{'S':'G'}},'ConsistentRead':true}",
