@@ -842,7 +842,8 @@ static const api_shape in_search_vectors = {
                        {"ExpressionAttributeNames", &sh_names_map, 0},
                        {"ExpressionAttributeValues", &sh_attr_map, 0},
                        {"ProjectionExpression", &sh_string, 0},
-                       {"SearchConditionExpression", &sh_string, 0})};
+                       {"SearchConditionExpression", &sh_string, 0}),
+    .strict = true};
 
 /* ---- the table of operations (sorted by name) ----------------------------------------------- */
 

@@ -90,6 +90,11 @@ typedef struct api_shape {
     const api_member *members; /* struct: {NULL}-terminated, in check order */
     const struct api_shape *elem; /* list element / map value */
     const struct api_shape *key;  /* map key */
+    /* struct: the operation reads its body with a strict (serde) deserialiser first, as
+     * SearchVectors does (api_validate.c strict_pass): an explicit null for a NOT_NULL or
+     * REQUIRED member is a SerializationException "invalid type: null, expected a string at
+     * line 1 column N", a missing REQUIRED one "missing field `X` at line 1 column N" */
+    bool strict;
 } api_shape;
 
 enum {

@@ -149,8 +149,6 @@ def test_f3_write_units_bill_vector_at_four_bytes_a_dimension(url, table_name):
     assert r["ConsumedCapacity"]["CapacityUnits"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason="review10 F4: SearchVectors null members are a "
-                   "SerializationException in the newest captures (2026-10-09)")
 def test_f4_search_vectors_null_member_is_serialization_error(url):
     """paritysuite tier3 error-messages/searchVectors 'request shape errors': an explicit null
     TopK is a SerializationException 'invalid type: null, expected i32 at line 1 column N'."""
@@ -218,3 +216,31 @@ def test_f3c_hash_value_move_is_charged_twice(url, table_name):
     assert first["vix"] == 4112
     moved = _vwrb(url, name, {"pk": S("mv1"), "tenant": S("t9"), "emb": emb})
     assert moved["vix"] == 8224
+
+
+def test_f4_search_vectors_request_shape(url):
+    """The same captures: every member's explicit null (the type the deserialiser expected,
+    the column where the null ends in the compact body), and a missing TableName named as a
+    missing field where the object ends, before a too-short IndexName."""
+    import json as _json
+    from itemlib import raw_request
+    valid = {"TableName": "r10absent", "IndexName": "vix", "SearchVector": [N(1)], "TopK": 1}
+
+    def raw(body):  # compact, as the SDKs send it: the columns below count on it
+        text = _json.dumps(body, separators=(",", ":"))
+        status, _, payload = raw_request(url, text, target="DynamoDB_20120810.SearchVectors")
+        d = _json.loads(payload)
+        assert status == 400, d
+        return text, d["__type"].split("#")[-1], d["message"]
+
+    for member, expected in [("IndexName", "a string"), ("TableName", "a string"),
+                             ("SearchVector", "a sequence"), ("TopK", "i32")]:
+        text, typ, msg = raw({**valid, member: None})
+        col = text.index(f'"{member}":null') + len(f'"{member}":null')
+        assert (typ, msg) == ("SerializationException",
+                              f"invalid type: null, expected {expected} at line 1 column {col}")
+    without = {k: v for k, v in valid.items() if k != "TableName"}
+    for body in (without, {**without, "IndexName": "ab"}):
+        text, typ, msg = raw(body)
+        assert (typ, msg) == ("ValidationException",
+                              f"missing field `TableName` at line 1 column {len(text)}")
