@@ -620,6 +620,46 @@ double api_vix_write_bytes(arena_t *a, const store_table *t, const api_vix *v, c
     return b < 1024 ? 1024.0 : b;
 }
 
+/* item's size with each of the n indexes' vector attributes (a valid vector) counted as its
+ * name plus 4 bytes a dimension; each attribute once */
+static uint64_t billed_size(const api_vix *v, size_t n, const av_t *item, uint64_t size)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = !strcmp(v[j].attr, v[i].attr);
+        const av_t *x = seen ? NULL : av_map_gets(item, v[i].attr);
+        size_t bad;
+        av_type bt;
+        if (!x || vector_of(x, v[i].dims, NULL, &bad, &bt))
+            continue;
+        uint64_t stored = av_value_size(x), billed = 4 * (uint64_t)v[i].dims;
+        size = size >= stored ? size - stored + billed : billed;
+    }
+    return size;
+}
+
+void api_vix_bill(const store_table *t, store_write *w)
+{
+    if (!api_vix_maybe(t) || w->rc)
+        return;
+    json_t *meta = meta_vix_part(t);
+    arena_t a;
+    arena_init(&a);
+    api_vix *v;
+    size_t n;
+    err_t e;
+    err_clear(&e);
+    if (meta && api_vix_from_meta(NULL, &a, meta, 0, &v, &n, &e) == 0 && n) {
+        if (w->new_item && w->new_item != STORE_KEEP && w->new_item->type == AV_M)
+            w->new_size = billed_size(v, n, w->new_item, w->new_size);
+        if (w->old.type == AV_M)
+            w->old_size = billed_size(v, n, &w->old, w->old_size);
+    }
+    arena_fini(&a);
+    json_decref(meta);
+}
+
 void api_vix_cap_writes(api_cap *cap, const store_table *t, const av_t *old, const av_t *neu)
 {
     if (!api_vix_maybe(t))

@@ -151,6 +151,14 @@ int api_vix_project(arena_t *a, const store_table *t, const api_vix *v, const av
 double api_vix_write_bytes(arena_t *a, const store_table *t, const api_vix *v, const av_t *old,
                            const av_t *neu);
 
+/* Sizes a write's items as AWS bills them (the newest conformance captures, 2026-10-09,
+ * paritysuite/dynamodb-conformance tier2 vectorSearch/consumedCapacity; review10 F3b): an
+ * attribute holding a valid vector of a vector index counts its name plus 4 bytes a dimension,
+ * not its numbers.  Adjusts w->new_size (new item) and w->old_size (when w->old was kept);
+ * nothing for a table without vector indexes.  Reads and the 400 KB limit keep the stored
+ * size. */
+void api_vix_bill(const store_table *t, store_write *w);
+
 /* Adds to cap (api_item.h's api_cap) the VectorWriteRequestBytes of a write old -> neu
  * (either NULL) on t, per vector index whose stored entry it changes. */
 struct api_cap;

@@ -27,6 +27,7 @@
 #include "api/api_item.h"
 #include "api/api_out.h"
 #include "api/api_text.h"
+#include "api/api_vector.h"
 #include "api/api_validate.h"
 #include "base/mem.h"
 #include "value/ddbjson.h"
@@ -617,6 +618,9 @@ static int bw_reply(api_req *r, const bw_req *qp, store_write *w, const av_t *ke
     for (size_t i = 0; i < total; i++)
         if (!(skip && skip[i]) && w[i].rc)
             return err_set(r->err, w[i].rc, "%s", w[i].err.msg);
+    for (size_t k = 0; k < total; k++) /* a vector is billed at 4 bytes a dimension */
+        if (!(skip && skip[k]))
+            api_vix_bill(w[k].table, &w[k]);
     /* per table: the capacity consumed (charged here), then the reply */
     api_cap *caps = arena_zalloc(r->arena, sizeof *caps * nt);
     if (!caps)

@@ -20,6 +20,7 @@
 #include "api/api_item.h"
 #include "api/api_out.h"
 #include "api/api_text.h"
+#include "api/api_vector.h"
 #include "api/api_validate.h"
 #include "base/mem.h"
 #include "value/ddbjson.h"
@@ -142,6 +143,7 @@ static int write_reply(wreq *q, store_write *sw)
         }
         return sw->rc;
     }
+    api_vix_bill(q->t, sw); /* a vector is billed at 4 bytes a dimension (api_vector.c) */
     const av_t *old = sw->old.type == AV_M ? &sw->old : NULL;
     const av_t *nw = (sw->new_item && sw->new_item != STORE_KEEP) ? sw->new_item : NULL;
     const av_t *attrs = NULL;

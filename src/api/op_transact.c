@@ -43,6 +43,7 @@
 
 #include "api/api_item.h"
 #include "api/api_text.h"
+#include "api/api_vector.h"
 #include "api/api_validate.h"
 #include "base/mem.h"
 #include "base/siphash.h"
@@ -927,6 +928,8 @@ static int tw_finish(tw_run *run, int rc)
             tok_end(tc, token, NULL);
         return rc;
     }
+    for (size_t i = 0; i < n; i++) /* a vector is billed at 4 bytes a dimension */
+        api_vix_bill(acts[i].w.t, &w[i]);
     for (size_t i = 0; i < n; i++) { /* table units for /metrics (transactional: doubled) */
         uint64_t sz = w[i].old_size > w[i].new_size ? w[i].old_size : w[i].new_size;
         api_metrics_write(r, acts[i].w.t, api_cap_write_h(sz) * 2); /* a check: as a write */

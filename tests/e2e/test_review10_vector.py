@@ -133,8 +133,6 @@ def test_f3_vector_write_bytes_exact_above_floor(url, table_name):
     assert note["vix"] - a["vix"] == 5
 
 
-@pytest.mark.xfail(strict=True, reason="review10 F3(b): the base table's write units count a "
-                   "vector's numbers; the newest captures bill it as name + 4 bytes a dimension")
 def test_f3_write_units_bill_vector_at_four_bytes_a_dimension(url, table_name):
     """paritysuite consumedCapacity 'bills a three-dimension vector at 12 bytes, whatever
     numbers it holds' (2026-10-09, eu-west-2 and us-east-1): an item of exactly 1,024 billed

@@ -412,6 +412,35 @@ def test_batch_and_transaction_capacity(url, scored):
     assert "VectorIndexes" not in r["ConsumedCapacity"][0]
 
 
+def test_vector_billed_at_four_bytes_a_dimension(url, table_name):
+    """A write bills an attribute a vector index reads as its name plus 4 bytes a dimension,
+    not its numbers (the newest captures, 2026-10-09): an item of exactly 1,024 billed bytes
+    holding 38-digit numbers (20 bytes each) is 1 write unit through every write API."""
+    name = table_name("vbill")
+    ok(url, "CreateTable", table_body(name, [vix("emb", dims=3, attr="e")]))
+    wide = "12345678901234567890123456789012345678"
+    fixed = len("id") + len("w1") + len("e") + 4 * 3 + len("pad")
+    item = {"id": S("w1"), "e": {"L": [N(wide)] * 3}, "pad": S("x" * (1024 - fixed))}
+    put = ok(url, "PutItem", {"TableName": name, "Item": item, "ReturnConsumedCapacity": "TOTAL"})
+    assert put["ConsumedCapacity"]["CapacityUnits"] == 1
+    item2 = dict(item, id=S("w2"))
+    bw = ok(url, "BatchWriteItem", {"ReturnConsumedCapacity": "TOTAL", "RequestItems": {
+        name: [{"PutRequest": {"Item": item2}}]}})
+    assert bw["ConsumedCapacity"][0]["CapacityUnits"] == 1
+    item3 = dict(item, id=S("w3"))
+    tw = ok(url, "TransactWriteItems", {"ReturnConsumedCapacity": "TOTAL", "TransactItems": [
+        {"Put": {"TableName": name, "Item": item3}}]})
+    assert tw["ConsumedCapacity"][0]["CapacityUnits"] == 2  # transactional: doubled
+    up = ok(url, "UpdateItem", {"TableName": name, "Key": {"id": S("w1")},
+                                "UpdateExpression": "SET e = :e", "ReturnConsumedCapacity": "TOTAL",
+                                "ExpressionAttributeValues": {":e": {"L": [N(wide)] * 3}}})
+    assert up["ConsumedCapacity"]["CapacityUnits"] == 1
+    # one byte more is 2 units; reads still size the numbers (20 bytes each)
+    big = dict(item, id=S("w4"), pad=S("x" * (1025 - fixed)))
+    put = ok(url, "PutItem", {"TableName": name, "Item": big, "ReturnConsumedCapacity": "TOTAL"})
+    assert put["ConsumedCapacity"]["CapacityUnits"] == 2
+
+
 def test_partiql_and_scan(url, scored):
     """PartiQL and Scan cannot read a vector index; the item reads as any other."""
     err(url, "ExecuteStatement", {"Statement": f'SELECT * FROM "{scored}"."cos"'}, V,
