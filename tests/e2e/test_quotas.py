@@ -45,12 +45,13 @@ from itemlib import call, ok, err, S, N, aws_or_local
 V = "ValidationException"
 # PutItem and UpdateItem put their checks made before the table in the model's envelope since
 # the service's 2026-06 rewording (the conformance suite's captures of 2026-08-12 and
-# 2026-09-06, every captured region); DynamoDB Local and the other operations answer bare.
+# 2026-09-06, every captured region), and DeleteItem too (its capture of 2026-10-09: 658eeb2);
+# DynamoDB Local and the other operations answer bare.
 ENV = "1 validation error detected: "
 
 
 def err_w(url, target, op, body, type_, msg):
-    if op in ("PutItem", "UpdateItem"):
+    if op in ("PutItem", "UpdateItem", "DeleteItem"):
         msg = aws_or_local(target, ENV, local="") + msg
     return err(url, op, body, type_, msg)
 HASH_LONG = ("One or more parameter values were invalid: Size of hashkey has exceeded the "
