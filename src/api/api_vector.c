@@ -249,7 +249,9 @@ json_t *api_vix_info(api_t *api, json_t *meta, int64_t now)
         json_t *e = meta_entry(x, 0); /* the definition: no AddedMs */
         if (!a)
             a = json_array();
-        if (!a || !e || json_array_append_new(a, e)) {
+        if (!a || !e || json_array_append_new(a, e)) { /* (append_new takes e) */
+            if (!a)
+                json_decref(e);
             json_decref(a);
             return NULL;
         }
@@ -617,7 +619,20 @@ double api_vix_write_bytes(arena_t *a, const store_table *t, const api_vix *v, c
     /* the entry replicated, exactly, held to a floor of 1024 per index (the same capture:
      * a small entry reports 1024, one with a 1,500-byte string its size) */
     double b = entry_bytes(a, t, v, nin ? neu : old);
-    return b < 1024 ? 1024.0 : b;
+    b = b < 1024 ? 1024.0 : b;
+    /* a new SearchSchema HASH value moves the entry to another partition: a delete and an
+     * insert, each billed (AWS, us-east-1 2026-08-13, review10 notes F3 corroboration) */
+    for (size_t j = 0; oin && nin && j < v->n_schema; j++) {
+        if (!v->schema[j].hash)
+            continue;
+        const av_t *ho = av_map_gets(old, v->schema[j].name);
+        const av_t *hn = av_map_gets(neu, v->schema[j].name);
+        if (ho && hn && !av_equal(ho, hn)) {
+            double d = entry_bytes(a, t, v, old);
+            return b + (d < 1024 ? 1024.0 : d);
+        }
+    }
+    return b;
 }
 
 /* item's size with each of the n indexes' vector attributes (a valid vector) counted as its

@@ -195,8 +195,6 @@ def test_f10_between_and_in_are_invalid_operators(url, table_name):
                                        "used in SearchConditionExpression"), (expr, data)
 
 
-@pytest.mark.xfail(strict=True, reason="review10 F3c: a change of the SearchSchema HASH value "
-                   "moves the entry (delete + insert): AWS reports twice the entry's bytes")
 def test_f3c_hash_value_move_is_charged_twice(url, table_name):
     """Measured against AWS (us-east-1, 2026-08-13, notes 'F3 corroboration'): an item of
     1,024 dimensions whose SearchSchema HASH value changes reports 8224, twice the 4112 one
