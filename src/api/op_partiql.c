@@ -207,7 +207,8 @@ static int pq_load(api_req *r, json_t *o, pq_stmt *s)
             json_t *jv = json_array_get(jp, i);
             if (!json_is_object(jv) && !json_is_null(jv))
                 return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-            if ((rc = ddbjson_to_av(jv, r->arena, &s->params[i], r->err)))
+            /* numbers read as the service's older layer does (num_parse_java) */
+            if ((rc = ddbjson_to_av_param(jv, r->arena, &s->params[i], r->err)))
                 return rc;
         }
     }

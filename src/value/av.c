@@ -111,6 +111,21 @@ int av_make_n(arena_t *a, const char *p, size_t len, av_t *out, err_t *e)
     return 0;
 }
 
+int av_make_n_java(arena_t *a, const char *p, size_t len, av_t *out, err_t *e)
+{
+    num_t n;
+    int rc = num_parse_java(p, len, &n, e);
+    if (rc)
+        return rc;
+    char buf[NUM_MAX_TEXT];
+    size_t k = num_format(&n, buf, sizeof buf);
+    char *s = arena_strndup(a, buf, k);
+    if (!s)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    *out = av_make_n_canonical(s, k);
+    return 0;
+}
+
 av_t av_make_m(av_kv *kv, size_t n)
 {
     av_t v = {.type = AV_M};

@@ -97,6 +97,8 @@ av_t av_make_null(void);
 /* N from any DynamoDB number text: canonicalises (num_canonical) into the arena.
  * ERR_VALIDATION with DynamoDB's number message (recorded in e); ERR_NOMEM. */
 int av_make_n(arena_t *a, const char *p, size_t len, av_t *out, err_t *e);
+/* The same read as the service's older layer reads a PartiQL parameter (num_parse_java). */
+int av_make_n_java(arena_t *a, const char *p, size_t len, av_t *out, err_t *e);
 /* Containers over caller-built arrays (borrowed: the arrays must outlive the value). */
 av_t av_make_m(av_kv *kv, size_t n);
 /* t = AV_L, AV_SS, AV_NS or AV_BS; a set's members are put in the service's order (sorted in

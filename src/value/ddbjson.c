@@ -204,6 +204,7 @@ static char *b64_encode(const unsigned char *p, size_t len, size_t *out_len)
 typedef struct ctx {
     arena_t *a;
     err_t *e;
+    bool java; /* numbers read as num_parse_java (PartiQL parameters) */
 } ctx_t;
 
 static int nomem(ctx_t *c)
@@ -384,6 +385,16 @@ static void fields_jr(const jread_val *j, const jread_val *f[K__N])
 int ddbjson_to_av(const json_t *j, arena_t *a, av_t *out, err_t *e)
 {
     return tree_to_av_json(j, a, out, e);
+}
+
+int ddbjson_to_av_param(const json_t *j, arena_t *a, av_t *out, err_t *e)
+{
+    return tree_to_av_java_json(j, a, out, e);
+}
+
+int ddbjson_to_av_param_jr(const jread_val *j, arena_t *a, av_t *out, err_t *e)
+{
+    return tree_to_av_java_jr(j, a, out, e);
 }
 
 int ddbjson_to_item(const json_t *j, arena_t *a, av_t *out, err_t *e)

@@ -39,6 +39,9 @@
 /* One attribute value from its JSON object.  Strings are copied into the arena (the JSON
  * document may be freed afterwards).  ERR_VALIDATION / ERR_SERIALIZATION with DynamoDB's text. */
 int ddbjson_to_av(const json_t *j, arena_t *a, av_t *out, err_t *e);
+/* A PartiQL parameter: ddbjson_to_av with its numbers read as the service's older layer
+ * reads them (value/num.h num_parse_java). */
+int ddbjson_to_av_param(const json_t *j, arena_t *a, av_t *out, err_t *e);
 /* An item (a JSON object of name -> value) as an AV_M value. */
 int ddbjson_to_item(const json_t *j, arena_t *a, av_t *out, err_t *e);
 /* The same two from our reader's tree (value/jread.h; issue 13.1: requests need no jansson
@@ -49,6 +52,7 @@ int ddbjson_to_item(const json_t *j, arena_t *a, av_t *out, err_t *e);
 struct jread_val;
 int ddbjson_to_av_jr(const struct jread_val *j, arena_t *a, av_t *out, err_t *e);
 int ddbjson_to_item_jr(const struct jread_val *j, arena_t *a, av_t *out, err_t *e);
+int ddbjson_to_av_param_jr(const struct jread_val *j, arena_t *a, av_t *out, err_t *e);
 /* Whether msg is one of the value errors the service words after "The provided starting key is
  * invalid: " when they are in a Query's or Scan's ExclusiveStartKey: no type, two types, NULL
  * false, an empty SS or BS (dynalite's tests, run against AWS, and Dynoxide agree; an empty NS,

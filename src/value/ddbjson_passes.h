@@ -37,6 +37,7 @@
 #define conv_members DJ_(conv_members)
 #define conv_l DJ_(conv_l)
 #define tree_to_av DJ_(tree_to_av)
+#define tree_to_av_java DJ_(tree_to_av_java)
 #define tree_to_item DJ_(tree_to_item)
 
 /* ---------------------------------------------------------------- pass 1: shape */
@@ -228,7 +229,7 @@ static int conv_n(ctx_t *c, const DJ_T *v, av_t *out)
     size_t len;
     int rc = text_of(c, v, &p, &len);
     if (!rc)
-        rc = av_make_n(c->a, p, len, out, c->e);
+        rc = c->java ? av_make_n_java(c->a, p, len, out, c->e) : av_make_n(c->a, p, len, out, c->e);
     return rc;
 }
 
@@ -423,6 +424,18 @@ static int tree_to_av(const DJ_T *j, arena_t *a, av_t *out, err_t *e)
     return rc;
 }
 
+/* tree_to_av with numbers read as the service's older layer reads them (num_parse_java). */
+static int tree_to_av_java(const DJ_T *j, arena_t *a, av_t *out, err_t *e)
+{
+    ctx_t c = {.a = a, .e = e, .java = true};
+    if (DJ_IS_NULL(j))
+        return err_set(e, ERR_VALIDATION, TXT_NULL_AV);
+    int rc = shape_value(j, e);
+    if (!rc)
+        rc = conv_value(&c, j, 0, out);
+    return rc;
+}
+
 static int tree_to_item(const DJ_T *j, arena_t *a, av_t *out, err_t *e)
 {
     ctx_t c = {.a = a, .e = e};
@@ -458,6 +471,7 @@ static int tree_to_item(const DJ_T *j, arena_t *a, av_t *out, err_t *e)
 #undef conv_members
 #undef conv_l
 #undef tree_to_av
+#undef tree_to_av_java
 #undef tree_to_item
 
 /* the includer's parameters, so the next instantiation defines its own */

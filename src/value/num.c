@@ -133,7 +133,52 @@ static int num_parse_exp(const char *p, size_t len, size_t i, int64_t *out)
     return 0;
 }
 
+static int parse_mode(const char *p, size_t len, num_t *out, err_t *e, bool java);
+
 int num_parse(const char *p, size_t len, num_t *out, err_t *e)
+{
+    return parse_mode(p, len, out, e, false);
+}
+
+int num_parse_java(const char *p, size_t len, num_t *out, err_t *e)
+{
+    return parse_mode(p, len, out, e, true);
+}
+
+/* The rest of num_parse_java once the text is read: Java's BigDecimal scale must fit an int
+ * (else "cannot be converted"), any zero is 0, and the range is checked on precision minus
+ * scale in 32-bit arithmetic, which wraps ("1e2147483647" underflows). */
+static int parse_java_tail(const char *p, size_t len, num_t *out, err_t *e, int8_t sign,
+                           const uint8_t *dig, int64_t nsig, int64_t last_nz, __int128 scale)
+{
+    if (scale < INT32_MIN || scale > INT32_MAX)
+        return err_set(e, ERR_VALIDATION, "%s: %.*s", NUM_MSG_INVALID, (int)len, p);
+    int32_t fscale = scale > 0 ? (int32_t)scale : 0;
+    if (last_nz < 0) {
+        num_zero(out, fscale);
+        return 0;
+    }
+    int64_t prec = last_nz + 1;
+    int64_t sscale = (int64_t)scale - (nsig - prec); /* after stripTrailingZeros */
+    if (sscale < INT32_MIN || sscale > INT32_MAX)
+        return err_set(e, ERR_INTERNAL, "%s", NUM_MSG_UNKNOWN);
+    if (prec > NUM_MAX_DIGITS)
+        return err_set(e, ERR_VALIDATION, "%s", NUM_MSG_PRECISION);
+    int32_t e32 = (int32_t)(uint32_t)((uint64_t)prec - (uint64_t)sscale);
+    if (e32 > NUM_EXP_MAX)
+        return err_set(e, ERR_VALIDATION, "%s", NUM_MSG_OVERFLOW);
+    if (e32 < NUM_EXP_MIN)
+        return err_set(e, ERR_VALIDATION, "%s", NUM_MSG_UNDERFLOW);
+    memset(out, 0, sizeof *out);
+    out->sign = sign;
+    out->ndig = (uint8_t)prec;
+    out->exp = (int16_t)e32;
+    memcpy(out->dig, dig, (size_t)prec);
+    out->fscale = fscale;
+    return 0;
+}
+
+static int parse_mode(const char *p, size_t len, num_t *out, err_t *e, bool java)
 {
     int8_t sign = 1;
     size_t i = 0;
@@ -160,7 +205,8 @@ int num_parse(const char *p, size_t len, num_t *out, err_t *e)
             continue;
         }
         if (c == 'e' || c == 'E') {
-            if (num_parse_exp(p, len, i + 1, &exp10) < 0)
+            if (num_parse_exp(p, len, i + 1, &exp10) < 0 ||
+                (java && (exp10 < INT32_MIN || exp10 > INT32_MAX)))
                 goto invalid;
             i = len;
             break;
@@ -185,6 +231,8 @@ int num_parse(const char *p, size_t len, num_t *out, err_t *e)
 
     /* the BigDecimal's scale, exactly (the exponent may be any 64-bit integer) */
     __int128 scale = (__int128)frac - exp10;
+    if (java)
+        return parse_java_tail(p, len, out, e, sign, dig, nsig, last_nz, scale);
     if (last_nz < 0) {
         /* a zero is range-checked by its written exponent: precision 1, so the exponent of
          * its leading digit is -scale */
@@ -216,6 +264,8 @@ int num_parse(const char *p, size_t len, num_t *out, err_t *e)
     out->fscale = fscale;
     return 0;
 invalid:
+    if (java && len == 0) /* the older reading names no empty text */
+        return err_set(e, ERR_VALIDATION, "%s", NUM_MSG_INVALID);
     /* the service names the text, an empty one too ("...numeric value: abc", "...numeric
      * value: "; probe esm_put_ns_empty of the conformance suite's captures of 2026-08-12 and
      * 2026-09-06, every region: before, us-east-1 left ": " out for an empty text) */

@@ -42,6 +42,12 @@ typedef struct num {
 /* Parses text (not NUL-terminated) into *out.  On error returns ERR_VALIDATION and records
  * DynamoDB's message in e (which may be NULL). */
 int num_parse(const char *p, size_t len, num_t *out, err_t *e);
+/* The same, read as the service's older layer reads a PartiQL parameter (Java's BigDecimal:
+ * an exponent or scale outside a 32-bit int cannot be converted, the range is checked on
+ * precision minus scale in wrapping 32-bit arithmetic, so "1e2147483647" underflows; any
+ * zero is 0; an empty text is named by no ": "; AWS eu-west-2 and us-east-1, 2026-10: the
+ * conformance suite's tier3 error-messages/partiqlParameterNumbers). */
+int num_parse_java(const char *p, size_t len, num_t *out, err_t *e);
 /* Canonical text into out (capacity cap >= NUM_MAX_TEXT), NUL-terminated; returns length. */
 size_t num_format(const num_t *n, char *out, size_t cap);
 /* Exact comparison: <0, 0, >0. */

@@ -678,3 +678,35 @@ def test_insert_index_key_rules(ddb, table_name, make_table, target):
             ddb.put_item(TableName=name, Item={"pk": S("a"), "g": S("x")})
         assert message(e) == aws_or_local(target, aws, local=local)
     assert ddb.scan(TableName=name)["Items"] == []
+
+
+# A number passed as a PartiQL parameter is read as the service's older layer reads it (Java's
+# BigDecimal), not as an attribute value sent to PutItem is: an exponent outside a 32-bit int
+# cannot be converted (the text echoed), 1e2147483647 wraps to an underflow, and an empty
+# text is named by no ": " (AWS eu-west-2 and us-east-1, 2026-10: the conformance suite's
+# tier3 error-messages/partiqlParameterNumbers), in every position a parameter can take.
+# DynamoDB Local: its own "A value provided cannot be converted into a number", and no wrap
+# (1e2147483647 overflows).
+PQ_NOT_NUMBER = "The parameter cannot be converted to a numeric value"
+PQ_UNDER = ("Number underflow. Attempting to store a number with magnitude smaller than "
+            "supported range")
+L_PQ_NOT_NUMBER = "A value provided cannot be converted into a number"
+L_PQ_OVER = ("Number overflow. Attempting to store a number with magnitude larger than "
+             "supported range")
+@pytest.mark.parametrize("value,aws,local", [
+    ("1e99999999999", PQ_NOT_NUMBER + ": 1e99999999999", L_PQ_NOT_NUMBER),
+    ("-1e99999999999", PQ_NOT_NUMBER + ": -1e99999999999", L_PQ_NOT_NUMBER),
+    ("1e-2147483648", PQ_NOT_NUMBER + ": 1e-2147483648", L_PQ_NOT_NUMBER),
+    ("1e2147483647", PQ_UNDER, L_PQ_OVER),
+    ("", PQ_NOT_NUMBER, L_PQ_NOT_NUMBER),
+])
+def test_parameter_number_reading(ddb, target, tab, value, aws, local):
+    statements = [f"SELECT * FROM \"{tab}\" WHERE pk = 'a' AND v = ?",
+                  f"INSERT INTO \"{tab}\" VALUE {{'pk': 'pn', 'sk': 1, 'n': ?}}",
+                  f"UPDATE \"{tab}\" SET n = ? WHERE pk = 'a' AND sk = 1",
+                  f"SELECT * FROM \"{tab}\" WHERE pk = 'a' AND sk = ?"]
+    for stmt in statements:
+        with pytest.raises(ClientError) as e:
+            es(ddb, stmt, [N(value)])
+        assert code(e) == V
+        assert message(e) == aws_or_local(target, aws, local=local)
