@@ -240,3 +240,42 @@ def test_f4_search_vectors_request_shape(url):
         text, typ, msg = raw(body)
         assert (typ, msg) == ("ValidationException",
                               f"missing field `TableName` at line 1 column {len(text)}")
+
+
+def test_f5_describe_table_does_not_stall_the_polling_thread(ddbchat_server):
+    """review10 F5: DescribeTable of a vector-indexed table counts ItemCount / IndexSizeBytes
+    from its items.  With one polling thread and every call counting (a 3,000-item table,
+    DDBCHAT_VECTOR_EXACT_ITEMS above it), a client looping DescribeTable must not hold up
+    another's GetItems: they are answered while the describes run on the pool (before: each
+    GetItem waited behind a whole describe, a few dozen a second)."""
+    import threading
+    srv = ddbchat_server("--threads", "1", env={"DDBCHAT_VECTOR_EXACT_ITEMS": "1000000"})
+    u = srv.ddb_url
+    create(u, "r10f5", [vix("emb", 64)])
+    for b in range(0, 3000, 25):
+        ok(u, "BatchWriteItem", {"RequestItems": {"r10f5": [
+            {"PutRequest": {"Item": {"id": S(f"k{i}"), "doc": S("x" * 500),
+                                     "v": vec(*([1 + i % 7] * 64))}}}
+            for i in range(b, b + 25)]}})
+    t0 = time.perf_counter()
+    ok(u, "DescribeTable", {"TableName": "r10f5"})
+    one = time.perf_counter() - t0
+    stop = [False]
+
+    def describer():
+        while not stop[0]:
+            ok(u, "DescribeTable", {"TableName": "r10f5"})
+
+    th = threading.Thread(target=describer)
+    th.start()
+    try:
+        time.sleep(0.2)
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < 2:
+            ok(u, "GetItem", {"TableName": "r10f5", "Key": {"id": S("k1")}})
+            n += 1
+    finally:
+        stop[0] = True
+        th.join()
+    # stalled, at most about one GetItem per describe got through
+    assert n > 5 * (2 / one), (n, one)
