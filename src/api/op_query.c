@@ -534,13 +534,13 @@ static int run(api_req *r, json_t **out, bool query)
         av_type kt[STORE_KEY_ATTRS];
         size_t nhash, nk = store_key_attrs(kd, kn, kt, &nhash);
         expr_keyschema ks = {.hash = kd->hash, .hash_type = kd->hash_type,
-                             .range = kd->range, .range_type = kd->range_type};
+                             .range = kd->range, .range_type = kd->range_type,
+                             .index = ix ? ix->name : NULL};
         if (store_key_multi(kd)) {
             ks.attrs = kn;
             ks.attr_types = kt;
             ks.n_attrs = nk;
             ks.n_hash = nhash;
-            ks.index = ix->name;
         }
         if ((rc = expr_keycond_extract(kc, &ks, &kcv, r->err)))
             return rc;

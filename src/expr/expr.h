@@ -186,11 +186,12 @@ typedef struct expr_keyschema {
     const char *range;  /* NULL or "" when there is no sort key */
     av_type range_type; /* AV_NONE when there is no sort key */
     /* A multi-attribute GSI key (n_attrs > 0; hash/range above are then ignored): all its
-     * attributes in key-schema order, the first n_hash being the partition key's; index: the
-     * index's name (the empty-value text names it). */
+     * attributes in key-schema order, the first n_hash being the partition key's. */
     const char *const *attrs;
     const av_type *attr_types;
     size_t n_attrs, n_hash;
+    /* the queried index's name, NULL for the table: an empty key value on an index gets the
+     * secondary-index wording naming it (DynamoDB Local's, for GSIs and LSIs alike) */
     const char *index;
 } expr_keyschema;
 

@@ -194,6 +194,13 @@ static int empty_index_key(const av_t *v, const char *index, const char *key, er
     return 0;
 }
 
+/* An empty key value: on an index (GSI or LSI, its table key attributes included) the index's
+ * wording, as DynamoDB Local words every key condition on an index; on the table the table's. */
+static int key_empty(const av_t *v, const expr_keyschema *ks, const char *key, err_t *e)
+{
+    return ks->index ? empty_index_key(v, ks->index, key, e) : empty_key(v, key, e);
+}
+
 /* Appends ", name" (or "name") to a list of key attribute names being built. */
 static void name_list_add(char *buf, size_t cap, size_t *used, const char *name)
 {
@@ -329,7 +336,7 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
         return err_set(e, ERR_VALIDATION, "%s", mism);
     if (h->op != EXPR_KR_EQ)
         return err_set(e, ERR_VALIDATION, "Query key condition not supported");
-    if ((rc = empty_key(h->v1, ks->hash, e)) < 0)
+    if ((rc = key_empty(h->v1, ks, ks->hash, e)) < 0)
         return rc;
     if (other) {
         if (!ks->range || !ks->range[0] || !is_name(other->key, ks->range))
@@ -342,8 +349,8 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
             return err_set(e, ERR_VALIDATION, "%s", mism);
         if (r->op == EXPR_KR_BEGINS_WITH && ks->range_type == AV_N)
             return err_set(e, ERR_VALIDATION, "%s", mism);
-        if ((rc = empty_key(r->v1, ks->range, e)) < 0 ||
-            (r->v2 && (rc = empty_key(r->v2, ks->range, e)) < 0))
+        if ((rc = key_empty(r->v1, ks, ks->range, e)) < 0 ||
+            (r->v2 && (rc = key_empty(r->v2, ks, ks->range, e)) < 0))
             return rc;
         out->rop = r->op;
         out->r1 = *r->v1;

@@ -178,6 +178,25 @@ static void test_begins_with_and_between(void **state)
     assert_int_equal(out.rop, EXPR_KR_BETWEEN);
     assert_true(tequal(&a, &out.r1, "{\"N\":\"-1\"}", false));
     assert_true(tequal(&a, &out.r2, "{\"N\":\"100\"}", false));
+    /* on an index (GSI or LSI, single-attribute key), the index's wording for any key */
+    expr_keyschema ik = {.hash = "pk", .hash_type = AV_S, .range = "sk", .range_type = AV_B,
+                         .index = "lsi1"};
+    assert_int_equal(tpipe(&a, EXPR_KEY_CONDITION, "pk = :a", NULL, "{\":a\":{\"S\":\"\"}}",
+                           &x, &e),
+                     0);
+    assert_int_equal(expr_keycond_extract(x, &ik, &out, &e), ERR_VALIDATION);
+    assert_string_equal(e.msg, "One or more parameter values are not valid. A value specified for "
+                               "a secondary index key is not supported. The AttributeValue for a "
+                               "key attribute cannot contain an empty string value. IndexName: "
+                               "lsi1, IndexKey: pk");
+    assert_int_equal(tpipe(&a, EXPR_KEY_CONDITION, "pk = :a AND sk = :b", NULL,
+                           "{\":a\":{\"S\":\"a\"},\":b\":{\"B\":\"\"}}", &x, &e),
+                     0);
+    assert_int_equal(expr_keycond_extract(x, &ik, &out, &e), ERR_VALIDATION);
+    assert_string_equal(e.msg, "One or more parameter values are not valid. A value specified for "
+                               "a secondary index key is not supported. The AttributeValue for a "
+                               "key attribute cannot contain an empty binary value. IndexName: "
+                               "lsi1, IndexKey: sk");
     /* a table without sort key: a second condition names a non-key attribute */
     expr_keyschema hk = {.hash = "pk", .hash_type = AV_S};
     assert_int_equal(tpipe(&a, EXPR_KEY_CONDITION, "pk = :a AND sk = :n", NULL,
