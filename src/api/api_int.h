@@ -47,6 +47,9 @@ struct api {
     struct api_vix_stat *vix_stats;
     uint64_t vix_exact_items;
     int64_t vix_stats_ms;
+    /* test aid (tests/unit/api/test_vector.c): called as a describe starts counting */
+    void (*vix_count_hook)(void *arg);
+    void *vix_count_arg;
     struct api_thr *thr; /* --throttle (api_throttle.c): token buckets; NULL = off */
     met_t *metrics;   /* borrowed; NULL = not counted (api_metrics.c) */
     void *backups;    /* backup and restore workers (op_backup.c) */

@@ -750,6 +750,7 @@ struct api_vix_stat {
     char name[STORE_NAME_MAX];
     uint64_t count;
     double bytes;
+    bool counting; /* a describe is recounting it: the others answer these figures */
 };
 
 void api_vix_init(api_t *api)
@@ -779,23 +780,46 @@ static struct api_vix_stat *stat_find(api_t *api, const store_table *t, const ap
     return NULL;
 }
 
-/* The cached counts of every index of v (all fresh at now), into count / bytes: true; false
- * when one is missing or stale (then nothing is used). */
+/* The cached counts of every index of v into count / bytes: true when all are there and
+ * fresh at now, or stale while another describe recounts them (single flight: that one
+ * refreshes them, the others answer the last figures).  False when one is missing, or when
+ * they are stale and nobody counts: then *claimed tells whether this caller now counts them
+ * for the others (it ends with stats_put, or stats_unclaim on failure). */
 static bool stats_get(api_t *api, const store_table *t, const api_vix *v, size_t n, int64_t now,
-                      uint64_t *count, double *bytes)
+                      uint64_t *count, double *bytes, bool *claimed)
 {
-    bool all = true;
+    bool all = true, fresh = true, busy = false;
+    *claimed = false;
     pthread_mutex_lock(&api->vix_mu);
     for (size_t k = 0; k < n && all; k++) {
         struct api_vix_stat *s = stat_find(api, t, &v[k]);
-        all = s && now - s->at_ms < api->vix_stats_ms;
+        all = s != NULL;
         if (all) {
+            fresh = fresh && now - s->at_ms < api->vix_stats_ms;
+            busy = busy || s->counting;
             count[k] = s->count;
             bytes[k] = s->bytes;
         }
     }
+    bool use = all && (fresh || busy);
+    if (all && !use) {
+        for (size_t k = 0; k < n; k++)
+            stat_find(api, t, &v[k])->counting = true;
+        *claimed = true;
+    }
     pthread_mutex_unlock(&api->vix_mu);
-    return all;
+    return use;
+}
+
+static void stats_unclaim(api_t *api, const store_table *t, const api_vix *v, size_t n)
+{
+    pthread_mutex_lock(&api->vix_mu);
+    for (size_t k = 0; k < n; k++) {
+        struct api_vix_stat *s = stat_find(api, t, &v[k]);
+        if (s)
+            s->counting = false;
+    }
+    pthread_mutex_unlock(&api->vix_mu);
 }
 
 static void stats_put(api_t *api, const store_table *t, const api_vix *v, size_t n, int64_t now,
@@ -817,6 +841,7 @@ static void stats_put(api_t *api, const store_table *t, const api_vix *v, size_t
         snprintf(s->name, sizeof s->name, "%s", v[k].name);
         s->count = count[k];
         s->bytes = bytes[k];
+        s->counting = false;
     }
     pthread_mutex_unlock(&api->vix_mu);
 }
@@ -861,15 +886,22 @@ int api_vix_describe(api_req *r, const store_table *t, json_t *meta, const char 
         return rc;
     /* counted from every item of a small table; a big one's counts are reused a while */
     int64_t now = api_wall_ms();
-    bool cached = items > r->api->vix_exact_items && r->api->vix_stats;
-    if (items && !(cached && stats_get(r->api, t, v, n, now, count, bytes))) {
+    bool cached = items > r->api->vix_exact_items && r->api->vix_stats, claimed = false;
+    if (items && !(cached && stats_get(r->api, t, v, n, now, count, bytes, &claimed))) {
+        if (r->api->vix_count_hook)
+            r->api->vix_count_hook(r->api->vix_count_arg);
+        memset(count, 0, n * sizeof *count);
+        memset(bytes, 0, n * sizeof *bytes);
         arena_t scratch;
         arena_init(&scratch);
         count_ctx c = {t, v, n, count, bytes, &scratch};
         rc = api_vix_scan(r, t, count_item, &c);
         arena_fini(&scratch);
-        if (rc)
+        if (rc) {
+            if (claimed)
+                stats_unclaim(r->api, t, v, n);
             return rc;
+        }
         if (cached)
             stats_put(r->api, t, v, n, now, count, bytes);
     }

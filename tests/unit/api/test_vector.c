@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -538,6 +539,83 @@ static void test_counts_kept(void **state)
     assert_int_equal(item_count(f, "t7x"), 4);
 }
 
+/* F5 single flight: the first describe to find a big table's counts stale recounts them;
+ * one arriving meanwhile answers the last figures instead of counting too */
+typedef struct flight {
+    fx *f;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int counts;    /* describes that started counting */
+    bool released; /* the first may go on */
+    json_int_t got;
+} flight;
+
+static void flight_hook(void *arg)
+{
+    flight *fl = arg;
+    pthread_mutex_lock(&fl->mu);
+    if (++fl->counts == 1) {
+        pthread_cond_broadcast(&fl->cv);
+        while (!fl->released)
+            pthread_cond_wait(&fl->cv, &fl->mu);
+    }
+    pthread_mutex_unlock(&fl->mu);
+}
+
+static void *flight_first(void *arg)
+{
+    flight *fl = arg;
+    fl->got = item_count(fl->f, "t8x");
+    return NULL;
+}
+
+static void test_counts_single_flight(void **state)
+{
+    fx *f = *state;
+    json_decref(ok(f, "CreateTable",
+                   "{\"TableName\":\"t8x\"," AD1 PPR
+                   ",\"VectorIndexes\":[" VIX("vix", 2, "") "]}"));
+    char body[256];
+    for (int i = 0; i < 5; i++) {
+        snprintf(body, sizeof body,
+                 "{\"TableName\":\"t8x\",\"Item\":{\"pk\":{\"S\":\"k%d\"},\"emb\":{\"L\":["
+                 "{\"N\":\"%d\"},{\"N\":\"1\"}]}}}",
+                 i, i);
+        json_decref(ok(f, "PutItem", body));
+    }
+    int64_t t0 = now_ms();
+    assert_int_equal(item_count(f, "t8x"), 5); /* counted, kept 300 ms */
+    json_decref(ok(f, "DeleteItem", "{\"TableName\":\"t8x\",\"Key\":{\"pk\":{\"S\":\"k0\"}}}"));
+    while (now_ms() - t0 < 320)
+        usleep(5000);
+    flight fl = {.f = f};
+    pthread_mutex_init(&fl.mu, NULL);
+    pthread_cond_init(&fl.cv, NULL);
+    f->api->vix_count_hook = flight_hook;
+    f->api->vix_count_arg = &fl;
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, flight_first, &fl), 0);
+    pthread_mutex_lock(&fl.mu);
+    while (fl.counts == 0)
+        pthread_cond_wait(&fl.cv, &fl.mu);
+    pthread_mutex_unlock(&fl.mu);
+    /* the first is counting (held in the hook): this one answers the last figure at once */
+    json_int_t second = item_count(f, "t8x");
+    pthread_mutex_lock(&fl.mu);
+    int counts = fl.counts;
+    fl.released = true;
+    pthread_cond_broadcast(&fl.cv);
+    pthread_mutex_unlock(&fl.mu);
+    pthread_join(th, NULL);
+    f->api->vix_count_hook = NULL;
+    assert_int_equal(counts, 1);
+    assert_int_equal(second, 5);
+    assert_int_equal(fl.got, 4);
+    assert_int_equal(item_count(f, "t8x"), 4); /* fresh again */
+    pthread_cond_destroy(&fl.cv);
+    pthread_mutex_destroy(&fl.mu);
+}
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -648,6 +726,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_meta_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_counts_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_counts_single_flight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_improving_order, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
