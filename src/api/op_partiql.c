@@ -986,6 +986,7 @@ static int pq_write_one(api_req *r, const pq_stmt *s, json_t **out)
         api_hold_writes_release(r->api, &hk, 1, &busy);
     if (rc)
         return rc;
+    api_vix_bill(pw.t, &sw); /* a vector is billed at 4 bytes a dimension (api_vector.c) */
     if (sw.rc) {
         if (sw.rc == ERR_CONDITIONAL_CHECK_FAILED && pw.insert)
             return err_set(r->err, ERR_DUPLICATE_ITEM, TXT_PQ_DUPLICATE);
@@ -1237,6 +1238,9 @@ static int batch_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t 
         api_hold_writes_release(r->api, hk, n, busy);
     if (rc)
         return rc;
+    for (size_t i = 0; i < n; i++) /* vectors billed at 4 bytes a dimension (api_vector.c) */
+        if (!m[i].rc)
+            api_vix_bill(m[i].pw.t, &sw[map[i]]);
     json_t *o = json_object(), *resp = json_array();
     for (size_t i = 0; i < n; i++) {
         if (m[i].rc) {
@@ -1656,6 +1660,10 @@ static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **
     }
     if (rc)
         return rc;
+    /* vectors billed at 4 bytes a dimension (api_vector.c); an EXISTS check is a read */
+    for (size_t i = 0; i < n; i++)
+        if (m[i].pw.w.kind != API_W_CHECK)
+            api_vix_bill(m[i].pw.t, &w[i]);
     json_t *o = json_object();
     json_object_set_new(o, "Responses", json_array());
     size_t ncap = 0;

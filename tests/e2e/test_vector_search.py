@@ -439,6 +439,21 @@ def test_vector_billed_at_four_bytes_a_dimension(url, table_name):
     big = dict(item, id=S("w4"), pad=S("x" * (1025 - fixed)))
     put = ok(url, "PutItem", {"TableName": name, "Item": big, "ReturnConsumedCapacity": "TOTAL"})
     assert put["ConsumedCapacity"]["CapacityUnits"] == 2
+    # PartiQL writes alike (inferred: the same item billing behind every write API)
+    ins = f"INSERT INTO \"{name}\" VALUE {{'id': ?, 'e': ?, 'pad': ?}}"
+
+    def params(id_):
+        return [S(id_), item["e"], item["pad"]]
+    es = ok(url, "ExecuteStatement", {"Statement": ins, "Parameters": params("p1"),
+                                      "ReturnConsumedCapacity": "TOTAL"})
+    assert es["ConsumedCapacity"]["CapacityUnits"] == 1
+    be = ok(url, "BatchExecuteStatement", {"ReturnConsumedCapacity": "TOTAL", "Statements": [
+        {"Statement": ins, "Parameters": params("p2")}]})
+    assert "Error" not in be["Responses"][0], be
+    assert be["ConsumedCapacity"][0]["CapacityUnits"] == 1
+    et = ok(url, "ExecuteTransaction", {"ReturnConsumedCapacity": "TOTAL", "TransactStatements": [
+        {"Statement": ins, "Parameters": params("p3")}]})
+    assert et["ConsumedCapacity"][0]["CapacityUnits"] == 2  # transactional: doubled
 
 
 def test_partiql_and_scan(url, scored):
