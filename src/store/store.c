@@ -498,11 +498,18 @@ int st_key_index(store_t *s, const store_table *t, const store_index *ix, const 
     const char *names[STORE_KEY_ATTRS];
     av_type types[STORE_KEY_ATTRS];
     const av_t *v[STORE_KEY_ATTRS];
-    size_t n = store_key_attrs(&ix->key, names, types, NULL);
+    size_t nhash, n = store_key_attrs(&ix->key, names, types, &nhash);
     for (size_t i = 0; i < n; i++) {
         v[i] = st_attr(item, names[i]);
         if (!v[i] || v[i]->type != types[i])
             return 0; /* sparse: not in the index */
+        /* an index key violation (an item stored before the index existed): an empty S or B,
+         * or one over the key limits, is not in the index (the Developer Guide's "Detecting
+         * and correcting index key violations"); writes refuse such values once it exists */
+        if ((v[i]->type == AV_S || v[i]->type == AV_B) &&
+            (v[i]->u.str.len == 0 ||
+             v[i]->u.str.len > (i < nhash ? AV_MAX_HASH_KEY_LEN : AV_MAX_RANGE_KEY_LEN)))
+            return 0;
     }
     const av_t *th = st_attr(item, t->key.hash);
     const av_t *tr = t->key.range[0] ? st_attr(item, t->key.range) : NULL;

@@ -1262,6 +1262,37 @@ static void test_writes_new(void **state)
     arena_fini(&a);
 }
 
+/* An item whose index key value violates the key (an empty S, a partition value over 2048
+ * bytes, a sort value over 1024) is not in the index: what a backfill of an index added later
+ * leaves out (the Developer Guide's index key violations); at the limits it is. */
+static void test_key_violation_not_in_index(void **state)
+{
+    st_fix *f = *state;
+    store_index ix[1] = {st_ix("gsi", true, st_kd("gk", AV_S, "gr", AV_S), STORE_PROJ_ALL)};
+    const store_table *t = st_create(f->s, "kv", st_kd("pk", AV_S, NULL, AV_NONE), ix, 1);
+    static char txt[8192];
+    struct {
+        size_t gk, gr;
+        bool present;
+    } cases[] = {{2048, 1024, true}, {2049, 1, false}, {1, 1025, false}, {0, 1, false},
+                 {1, 0, false}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t o = (size_t)snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"p\"},\"gk\":{\"S\":\"");
+        memset(txt + o, 'g', cases[i].gk);
+        o += cases[i].gk;
+        o += (size_t)snprintf(txt + o, sizeof txt - o, "\"},\"gr\":{\"S\":\"");
+        memset(txt + o, 'r', cases[i].gr);
+        o += cases[i].gr;
+        snprintf(txt + o, sizeof txt - o, "\"}}");
+        buf_t b;
+        buf_init(&b, 0);
+        bool present = !cases[i].present;
+        assert_int_equal(st_key_index(f->s, t, &t->idx[0], J(&f->a, txt), &b, &present), 0);
+        assert_int_equal(present, cases[i].present);
+        buf_fini(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1288,6 +1319,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_durable_file_written_ahead, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_write_deleted_table, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_apply_reentry, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_key_violation_not_in_index, st_setup, st_teardown),
         cmocka_unit_test(test_writes_new),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
