@@ -340,9 +340,17 @@ static int st_write_store(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws,
             rc = st_key_index(s, t, x, old, ib, &present);
             if (rc)
                 goto mdbfail;
-            if (present) {
+            bool legacy = false; /* an older build's entry of a key-violating item */
+            if (!present) {
+                buf_reset(ib);
+                rc = st_key_index_stored(s, t, x, old, ib, &legacy);
+                if (rc)
+                    goto mdbfail;
+            }
+            if (present || legacy) {
                 MDB_val ik = {ib->len, ib->data};
-                if (lag && (rc = st_lag_old(s, txn, t->id, x->id, &ik, &lb, &noted)))
+                if (present && lag &&
+                    (rc = st_lag_old(s, txn, t->id, x->id, &ik, &lb, &noted)))
                     goto out;
                 int gg = mdb_del(txn, s->db_data, &ik, NULL);
                 if (gg == 0) {

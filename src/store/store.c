@@ -491,8 +491,8 @@ size_t store_key_attrs(const store_keydef *kd, const char **names, av_type *type
     return n;
 }
 
-int st_key_index(store_t *s, const store_table *t, const store_index *ix, const av_t *item,
-                 buf_t *b, bool *present)
+static int key_index(store_t *s, const store_table *t, const store_index *ix, const av_t *item,
+                     buf_t *b, bool *present, bool violations_too)
 {
     *present = false;
     const char *names[STORE_KEY_ATTRS];
@@ -506,7 +506,7 @@ int st_key_index(store_t *s, const store_table *t, const store_index *ix, const 
         /* an index key violation (an item stored before the index existed): an empty S or B,
          * or one over the key limits, is not in the index (the Developer Guide's "Detecting
          * and correcting index key violations"); writes refuse such values once it exists */
-        if ((v[i]->type == AV_S || v[i]->type == AV_B) &&
+        if (!violations_too && (v[i]->type == AV_S || v[i]->type == AV_B) &&
             (v[i]->u.str.len == 0 ||
              v[i]->u.str.len > (i < nhash ? AV_MAX_HASH_KEY_LEN : AV_MAX_RANGE_KEY_LEN)))
             return 0;
@@ -527,6 +527,18 @@ int st_key_index(store_t *s, const store_table *t, const store_index *ix, const 
         *present = true;
     }
     return rc;
+}
+
+int st_key_index(store_t *s, const store_table *t, const store_index *ix, const av_t *item,
+                 buf_t *b, bool *present)
+{
+    return key_index(s, t, ix, item, b, present, false);
+}
+
+int st_key_index_stored(store_t *s, const store_table *t, const store_index *ix,
+                        const av_t *item, buf_t *b, bool *present)
+{
+    return key_index(s, t, ix, item, b, present, true);
 }
 
 int st_decode(arena_t *a, const MDB_val *v, av_t *out, err_t *e)

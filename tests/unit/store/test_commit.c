@@ -1293,6 +1293,56 @@ static void test_key_violation_not_in_index(void **state)
     }
 }
 
+/* review10 F11: a build before 5ffe138 backfilled a key-violating item into a GSI added later;
+ * after the upgrade that entry must still leave with its item (DeleteItem, or a put that
+ * replaces it), not stay behind as a phantom of a deleted item. */
+static void test_legacy_violation_entry_removed(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "lv", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    static char txt[4096];
+    const char *pks[] = {"del", "upd"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t o = (size_t)snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"%s\"},\"gk\":{\"S\":\"",
+                                    pks[i]);
+        memset(txt + o, 'g', 3000);
+        snprintf(txt + o + 3000, sizeof txt - o - 3000, "\"}}");
+        st_put_ok(f->s, t, &f->a, txt);
+    }
+    store_index ix = st_ix("gsi", true, st_kd("gk", AV_S, NULL, AV_NONE), STORE_PROJ_ALL);
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(st_index_add(f->s, "lv", &ix, &e), 0);
+    t = st_pin(f->s, "lv");
+    av_t *items, *all;
+    assert_int_equal(idx_scan(f, t, "gsi", &items), 0); /* this build leaves them out */
+
+    /* the older build's backfill: both items' entries, as it wrote them */
+    assert_int_equal(idx_scan(f, t, NULL, &all), 2);
+    MDB_txn *txn;
+    assert_int_equal(mdb_txn_begin(f->s->env, NULL, 0, &txn), 0);
+    for (size_t i = 0; i < 2; i++) {
+        buf_t k, v;
+        buf_init(&k, 0);
+        buf_init(&v, 0);
+        bool present = false;
+        assert_int_equal(st_key_index_stored(f->s, t, &t->idx[0], &all[i], &k, &present), 0);
+        assert_true(present);
+        assert_int_equal(av_encode(&all[i], &v), 0);
+        MDB_val mk = {k.len, k.data}, mv = {v.len, v.data};
+        assert_int_equal(mdb_put(txn, f->s->db_data, &mk, &mv, 0), 0);
+        buf_fini(&k);
+        buf_fini(&v);
+    }
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    assert_int_equal(idx_scan(f, t, "gsi", &items), 2);
+
+    assert_int_equal(st_del(f->s, t, J(&f->a, "{\"pk\":{\"S\":\"del\"}}"), &f->a), 0);
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"upd\"},\"gk\":{\"S\":\"ok\"}}");
+    assert_int_equal(idx_scan(f, t, "gsi", &items), 1);
+    assert_item_json(&items[0], "{\"pk\":{\"S\":\"upd\"},\"gk\":{\"S\":\"ok\"}}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1320,6 +1370,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_write_deleted_table, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_apply_reentry, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_key_violation_not_in_index, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_legacy_violation_entry_removed, st_setup,
+                                        st_teardown),
         cmocka_unit_test(test_writes_new),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
