@@ -259,41 +259,34 @@ json_t *api_vix_info(api_t *api, json_t *meta, int64_t now)
     return a;
 }
 
-size_t api_vix_count(api_t *api, json_t *meta, int64_t now)
+/* How many of the metadata's vector indexes are in one of the phases of `mask`
+ * (bit 1 << phase). */
+static size_t count_in(api_t *api, json_t *meta, int64_t now, unsigned mask)
 {
     size_t i, n = 0;
     json_t *x;
     json_array_foreach(json_object_get(meta, "Vec"), i, x)
     {
-        n += entry_phase(api, x, now) != API_VIX_GONE;
+        n += (mask >> entry_phase(api, x, now)) & 1u;
     }
     return n;
 }
 
+#define PH(p) (1u << (p))
+
+size_t api_vix_count(api_t *api, json_t *meta, int64_t now)
+{
+    return count_in(api, meta, now, ~PH(API_VIX_GONE));
+}
+
 bool api_vix_updating(api_t *api, json_t *meta, int64_t now)
 {
-    size_t i;
-    json_t *x;
-    json_array_foreach(json_object_get(meta, "Vec"), i, x)
-    {
-        api_vix_phase p = entry_phase(api, x, now);
-        if (p == API_VIX_ALLOCATING || p == API_VIX_DELETING)
-            return true;
-    }
-    return false;
+    return count_in(api, meta, now, PH(API_VIX_ALLOCATING) | PH(API_VIX_DELETING)) > 0;
 }
 
 bool api_vix_busy(api_t *api, json_t *meta, int64_t now)
 {
-    size_t i;
-    json_t *x;
-    json_array_foreach(json_object_get(meta, "Vec"), i, x)
-    {
-        api_vix_phase p = entry_phase(api, x, now);
-        if (p != API_VIX_ACTIVE && p != API_VIX_GONE)
-            return true;
-    }
-    return false;
+    return count_in(api, meta, now, ~(PH(API_VIX_ACTIVE) | PH(API_VIX_GONE))) > 0;
 }
 
 /* ---- CreateTable ----------------------------------------------------------------------- */
