@@ -81,7 +81,8 @@ typedef enum api_keyform {
                            schema" */
     API_KEY_ITEM,       /* an item (PutItem, a transaction's Put): "Missing the key pk in the
                            item", "Type mismatch for key pk expected: S actual: N" */
-    API_KEY_ITEM_BATCH, /* BatchWriteItem's PutRequest: a mistyped key is the schema text */
+    API_KEY_ITEM_BATCH, /* BatchWriteItem's PutRequest: a missing or mistyped key is the
+                           schema text */
 } api_keyform;
 
 /* Which family a key failure belongs to: the schema (missing / extra / mistyped attribute:

@@ -29,7 +29,9 @@
  *                        'RequestItems.<table>.member' failed to satisfy constraint: Member must
  *                        have length less than or equal to 25" (BatchWriteItem, eu-west-2 and
  *                        eu-central-1 in the captures of 2026-09-06), not as "Map value must
- *                        satisfy constraint: [...]" with the map echoed;
+ *                        satisfy constraint: [...]" with the map echoed; a value under its
+ *                        minimum (an empty list) is still reported that older way, once, at
+ *                        the map (captured 2026-10-09);
  *   API_MF_ANON          the service's pathless wording: "Failed to satisfy constraint:
  *                        <constraint>", no value, no member name (ReturnValues of PutItem,
  *                        DeleteItem, UpdateItem, same captures);

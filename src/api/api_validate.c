@@ -1417,6 +1417,19 @@ static void walk_node(walk *w, const api_member *m, const api_shape *sh, const v
              * the map: "Map value must satisfy constraint: [...]" */
             bool bad_key = false, bad_val = false;
             bool check_keys = ks && has_constraints(ks), check_vals = has_constraints(el) && !each;
+            /* API_MF_EACH_VALUE still reports a value under its minimum (an empty list) at the
+             * map, echoed, and then no value at its own path (us-east-1 and eu-west-2, the
+             * conformance suite's capture of 2026-10-09; test_batch.py
+             * test_batch_write_validation) */
+            if (each && el->min != API_NOLIM) {
+                for (void *it = jv->iter(n); it && !bad_val; it = jv->iter_next(n, it)) {
+                    const void *x = jv->iter_value(it);
+                    bad_val = x && jv->kind(x) != API_JK_NULL &&
+                              (int64_t)node_len(w, x) < el->min;
+                }
+                if (bad_val)
+                    each = false;
+            }
             if (check_keys || check_vals) {
                 for (void *it = jv->iter(n); it; it = jv->iter_next(n, it)) {
                     const void *x = jv->iter_value(it);

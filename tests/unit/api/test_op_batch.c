@@ -67,8 +67,9 @@ static void validation(void **state)
     it_err(f, "BatchWriteItem", "{'RequestItems':{}}", ERR_VALIDATION,
            "The requestItems parameter is required for BatchWriteItem");
     it_err(f, "BatchWriteItem", "{'RequestItems':{'tab1':[]}}", ERR_VALIDATION,
-           "1 validation error detected: Value at 'RequestItems.tab1.member' failed to satisfy "
-           "constraint: Member must have length greater than or equal to 1");
+           "1 validation error detected: Value '{tab1=[]}' at 'requestItems' failed to satisfy "
+           "constraint: Map value must satisfy constraint: [Member must have length less than or "
+           "equal to 25, Member must have length greater than or equal to 1]");
     it_err(f, "BatchWriteItem",
            "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'ok'}}}},"
            "{'DeleteRequest':{'Key':{'pk':{'S':'1'},'x':{'S':'1'}}}}]}}",
