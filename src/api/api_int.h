@@ -41,8 +41,8 @@ struct api {
     /* DescribeTable's ItemCount / IndexSizeBytes of the vector indexes of a table of more than
      * vix_exact_items items, kept vix_stats_ms (AWS refreshes them about every six hours)
      * rather than counted from every item each time (api_vector.c; DDBCHAT_VECTOR_EXACT_ITEMS,
-     * DDBCHAT_VECTOR_STATS_MS).  vix_stats: API_VIX_STATS entries under vix_mu, or NULL (no
-     * memory: always counted). */
+     * DDBCHAT_VECTOR_STATS_MS).  vix_stats: API_VIX_STATS entries under vix_mu, allocated by
+     * the first describe that needs them, or NULL (none yet, or no memory: counted). */
     pthread_mutex_t vix_mu;
     struct api_vix_stat *vix_stats;
     uint64_t vix_exact_items;
