@@ -128,8 +128,9 @@ static av_type def_type(json_t *defs, const char *name)
     return AV_NONE;
 }
 
-int api_vix_from_meta(api_t *api, arena_t *a, json_t *meta, int64_t now, api_vix **out,
-                      size_t *out_n, err_t *e)
+/* api_vix_from_meta; `all` keeps the entries gone at `now` too (their phase API_VIX_GONE). */
+static int vix_parse(api_t *api, arena_t *a, json_t *meta, int64_t now, bool all, api_vix **out,
+                     size_t *out_n, err_t *e)
 {
     json_t *list = json_object_get(meta, "Vec");
     json_t *defs = json_object_get(meta, "AttributeDefinitions");
@@ -145,7 +146,7 @@ int api_vix_from_meta(api_t *api, arena_t *a, json_t *meta, int64_t now, api_vix
         json_t *x = json_array_get(list, i);
         api_vix *v = &vs[k];
         v->phase = entry_phase(api, x, now);
-        if (v->phase == API_VIX_GONE)
+        if (v->phase == API_VIX_GONE && !all)
             continue;
         v->name = jstr(x, "IndexName");
         v->attr = jstr(json_object_get(x, "VectorAttribute"), "AttributeName");
@@ -193,6 +194,89 @@ int api_vix_from_meta(api_t *api, arena_t *a, json_t *meta, int64_t now, api_vix
     return 0;
 }
 
+int api_vix_from_meta(api_t *api, arena_t *a, json_t *meta, int64_t now, api_vix **out,
+                      size_t *out_n, err_t *e)
+{
+    return vix_parse(api, a, meta, now, false, out, out_n, e);
+}
+
+/* ---- a descriptor's definitions, parsed once ------------------------------------------- */
+
+/* Every vector index definition of one descriptor's metadata (deleted ones too, with their
+ * DeletedMs), with its strings, in the arena `a`; `live` lists those a write maintains (not
+ * deleted).  Kept as the descriptor's memo (store_table_memo), so a write parses nothing: a
+ * descriptor never changes, and UpdateTable's change is a new descriptor with a new memo. */
+typedef struct vix_defs {
+    store_memo m; /* first: the store frees it with the descriptor (defs_free) */
+    arena_t a;
+    api_vix *all, *live;
+    size_t n_all, n_live;
+} vix_defs;
+
+static void defs_free(store_memo *m)
+{
+    vix_defs *d = (vix_defs *)m;
+    if (d) {
+        arena_fini(&d->a);
+        free(d);
+    }
+}
+
+/* Parses t's definitions into a new vix_defs (NULL out of memory). */
+static vix_defs *defs_load(const store_table *t)
+{
+    vix_defs *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->m.free = defs_free;
+    arena_init(&d->a);
+    if (!api_vix_maybe(t))
+        return d; /* no vector index: nothing to parse, ever */
+    json_t *meta = meta_vix_part(t);
+    err_t e;
+    err_clear(&e);
+    int rc = !meta ? ERR_NOMEM : vix_parse(NULL, &d->a, meta, 0, true, &d->all, &d->n_all, &e);
+    /* the strings must outlive meta: copied into the arena */
+    for (size_t i = 0; rc == 0 && i < d->n_all; i++) {
+        api_vix *v = &d->all[i];
+        rc = !(v->name = arena_strdup(&d->a, v->name)) ||
+             !(v->attr = arena_strdup(&d->a, v->attr));
+        for (size_t j = 0; rc == 0 && j < v->n_include; j++)
+            rc = !(v->include[j] = arena_strdup(&d->a, v->include[j]));
+        for (size_t j = 0; rc == 0 && j < v->n_schema; j++)
+            rc = !(v->schema[j].name = arena_strdup(&d->a, v->schema[j].name));
+    }
+    json_decref(meta);
+    if (rc == 0 && d->n_all && !(d->live = arena_alloc(&d->a, d->n_all * sizeof *d->live)))
+        rc = ERR_NOMEM;
+    for (size_t i = 0; rc == 0 && i < d->n_all; i++)
+        if (!d->all[i].deleted_ms)
+            d->live[d->n_live++] = d->all[i];
+    if (rc) {
+        defs_free(&d->m);
+        return NULL;
+    }
+    return d;
+}
+
+/* t's definitions: its memo, loaded and kept on first use; *owned (then the caller frees it
+ * with defs_free) when t is not one of the store's descriptors.  NULL out of memory. */
+static const vix_defs *defs_of(const store_table *t, vix_defs **owned)
+{
+    *owned = NULL;
+    vix_defs *d = (vix_defs *)store_table_memo(t);
+    if (d)
+        return d;
+    if (!(d = defs_load(t)))
+        return NULL;
+    vix_defs *kept = (vix_defs *)store_table_memo_set(t, &d->m);
+    if (!kept)
+        *owned = d; /* not the store's descriptor: the caller's to free */
+    else if (kept != d)
+        defs_free(&d->m); /* another thread's came first */
+    return kept ? kept : d;
+}
+
 int api_vix_of_table(api_t *api, arena_t *a, const store_table *t, api_vix **out, size_t *out_n,
                      err_t *e)
 {
@@ -200,14 +284,28 @@ int api_vix_of_table(api_t *api, arena_t *a, const store_table *t, api_vix **out
     *out_n = 0;
     if (!api_vix_maybe(t))
         return 0;
-    json_t *meta = meta_vix_part(t);
-    if (!meta)
+    vix_defs *owned;
+    const vix_defs *d = defs_of(t, &owned);
+    if (!d)
         return err_set(e, ERR_NOMEM, "out of memory");
-    /* the strings must outlive meta: copy the array into the arena's keeping */
-    int rc = api_vix_from_meta(api, a, meta, api_wall_ms(), out, out_n, e);
-    for (size_t i = 0; rc == 0 && i < *out_n; i++) {
-        api_vix *v = &(*out)[i];
-        if (!(v->name = arena_strdup(a, v->name)) || !(v->attr = arena_strdup(a, v->attr)))
+    int64_t now = api_wall_ms();
+    api_vix *vs = d->n_all ? arena_alloc(a, d->n_all * sizeof *vs) : NULL;
+    int rc = d->n_all && !vs ? err_set(e, ERR_NOMEM, "out of memory") : 0;
+    size_t k = 0;
+    /* copied into the arena: the caller's copy depends neither on the memo nor on `owned`,
+     * freed here */
+    for (size_t i = 0; rc == 0 && i < d->n_all; i++) {
+        api_vix *v = &vs[k];
+        *v = d->all[i];
+        v->phase = phase_at(api, v->added_ms, v->deleted_ms, now);
+        if (v->phase == API_VIX_GONE)
+            continue;
+        k++;
+        if (!(v->name = arena_strdup(a, v->name)) || !(v->attr = arena_strdup(a, v->attr)) ||
+            (v->n_include &&
+             !(v->include = arena_memdup(a, v->include, v->n_include * sizeof *v->include))) ||
+            (v->n_schema &&
+             !(v->schema = arena_memdup(a, v->schema, v->n_schema * sizeof *v->schema))))
             rc = err_set(e, ERR_NOMEM, "out of memory");
         for (size_t j = 0; rc == 0 && j < v->n_include; j++)
             if (!(v->include[j] = arena_strdup(a, v->include[j])))
@@ -216,7 +314,11 @@ int api_vix_of_table(api_t *api, arena_t *a, const store_table *t, api_vix **out
             if (!(v->schema[j].name = arena_strdup(a, v->schema[j].name)))
                 rc = err_set(e, ERR_NOMEM, "out of memory");
     }
-    json_decref(meta);
+    defs_free(owned ? &owned->m : NULL);
+    if (rc == 0) {
+        *out = vs;
+        *out_n = k;
+    }
     return rc;
 }
 
@@ -480,61 +582,52 @@ bool api_vix_vector(const api_vix *v, const av_t *item, float *out)
 
 int api_vix_item_check(const store_table *t, const av_t *item, const av_t *before, err_t *e)
 {
-    if (!api_vix_maybe(t) || !item || item->type != AV_M)
+    if (!item || item->type != AV_M)
         return 0;
-    json_t *meta = meta_vix_part(t);
-    if (!meta)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    json_t *defs = json_object_get(meta, "AttributeDefinitions");
+    vix_defs *owned;
+    const vix_defs *d = defs_of(t, &owned);
+    if (!d)
+        return api_vix_maybe(t) ? err_set(e, ERR_NOMEM, "out of memory") : 0;
     /* the offending index that comes first by name is the one named (as for GSIs) */
     const char *bad_ix = NULL;
     char msg[1024];
-    size_t i;
-    json_t *x;
-    json_array_foreach(json_object_get(meta, "Vec"), i, x)
-    {
-        if (jint(x, "DeletedMs"))
+    for (size_t i = 0; i < d->n_live; i++) {
+        const api_vix *x = &d->live[i];
+        const char *name = x->name, *attr = x->attr;
+        if (bad_ix && strcmp(name, bad_ix) >= 0)
             continue;
-        const char *name = jstr(x, "IndexName");
-        const char *attr = jstr(json_object_get(x, "VectorAttribute"), "AttributeName");
-        if (!name || !attr || (bad_ix && strcmp(name, bad_ix) >= 0))
-            continue;
-        size_t dims = (size_t)jint(x, "Dimensions");
         char m[1024] = "";
         const av_t *v = av_map_gets(item, attr);
         const av_t *o = before ? av_map_gets(before, attr) : NULL;
         if (v && !(o && av_equal(o, v))) {
             size_t bad = 0;
             av_type bt = AV_NONE;
-            switch (vector_of(v, dims, NULL, &bad, &bt)) {
+            switch (vector_of(v, x->dims, NULL, &bad, &bt)) {
             case 1:
                 snprintf(m, sizeof m, TXT_VIX_W_LIST, attr, name);
                 break;
             case 2:
-                snprintf(m, sizeof m, TXT_VIX_W_SIZE, attr, dims, v->u.list.n, name);
+                snprintf(m, sizeof m, TXT_VIX_W_SIZE, attr, x->dims, v->u.list.n, name);
                 break;
             case 3:
                 snprintf(m, sizeof m, TXT_VIX_W_ELEM, attr, bad, av_type_name(bt), name);
                 break;
             }
         }
-        size_t j;
-        json_t *el;
-        json_array_foreach(json_object_get(x, "SearchSchema"), j, el)
-        {
-            const char *en = jstr(el, "AttributeName"), *ty = jstr(el, "SearchSchemaElementType");
-            if (m[0] || !en || !ty || strcmp(ty, "HASH"))
+        for (size_t j = 0; !m[0] && j < x->n_schema; j++) {
+            const api_vix_elem *el = &x->schema[j];
+            if (!el->hash)
                 continue;
-            const av_t *h = av_map_gets(item, en), *ho = before ? av_map_gets(before, en) : NULL;
+            const av_t *h = av_map_gets(item, el->name);
+            const av_t *ho = before ? av_map_gets(before, el->name) : NULL;
             if (!h || (ho && av_equal(ho, h)))
                 continue;
-            av_type want = def_type(defs, en);
-            if (want != AV_NONE && h->type != want)
-                snprintf(m, sizeof m, TXT_IDX_TYPE_AWS, en, av_type_name(want),
+            if (el->type != AV_NONE && h->type != el->type)
+                snprintf(m, sizeof m, TXT_IDX_TYPE_AWS, el->name, av_type_name(el->type),
                          av_type_name(h->type), name);
             else if ((h->type == AV_S || h->type == AV_B) && h->u.str.len == 0)
                 snprintf(m, sizeof m, h->type == AV_B ? TXT_IDX_EMPTY_B : TXT_IDX_EMPTY_S, name,
-                         en);
+                         el->name);
         }
         if (m[0]) {
             memcpy(msg, m, sizeof msg);
@@ -542,7 +635,7 @@ int api_vix_item_check(const store_table *t, const av_t *item, const av_t *befor
         }
     }
     int rc = bad_ix ? err_set(e, ERR_VALIDATION, "%s", msg) : 0;
-    json_decref(meta);
+    defs_free(owned ? &owned->m : NULL);
     return rc;
 }
 
@@ -649,56 +742,48 @@ static uint64_t billed_size(const api_vix *v, size_t n, const av_t *item, uint64
 
 void api_vix_bill(const store_table *t, store_write *w)
 {
-    if (!api_vix_maybe(t) || w->rc)
+    if (w->rc)
         return;
-    json_t *meta = meta_vix_part(t);
-    arena_t a;
-    arena_init(&a);
-    api_vix *v;
-    size_t n;
-    err_t e;
-    err_clear(&e);
-    if (meta && api_vix_from_meta(NULL, &a, meta, 0, &v, &n, &e) == 0 && n) {
+    vix_defs *owned = NULL;
+    const vix_defs *d = defs_of(t, &owned);
+    if (d && d->n_live) {
         if (w->new_item && w->new_item != STORE_KEEP && w->new_item->type == AV_M)
-            w->new_size = billed_size(v, n, w->new_item, w->new_size);
+            w->new_size = billed_size(d->live, d->n_live, w->new_item, w->new_size);
         if (w->old.type == AV_M)
-            w->old_size = billed_size(v, n, &w->old, w->old_size);
+            w->old_size = billed_size(d->live, d->n_live, &w->old, w->old_size);
     }
-    arena_fini(&a);
-    json_decref(meta);
+    defs_free(owned ? &owned->m : NULL);
 }
 
 void api_vix_cap_writes(api_cap *cap, const store_table *t, const av_t *old, const av_t *neu)
 {
-    if (!api_vix_maybe(t))
+    vix_defs *owned = NULL;
+    const vix_defs *d = defs_of(t, &owned);
+    if (!d || !d->n_live) {
+        defs_free(owned ? &owned->m : NULL);
         return;
-    json_t *meta = meta_vix_part(t);
+    }
     arena_t a;
     arena_init(&a);
-    api_vix *v;
-    size_t n;
-    err_t e;
-    err_clear(&e);
-    if (meta && api_vix_from_meta(NULL, &a, meta, 0, &v, &n, &e) == 0) {
-        for (size_t i = 0; i < n; i++) {
-            double b = api_vix_write_bytes(&a, t, &v[i], old, neu);
-            if (b <= 0)
+    for (size_t i = 0; i < d->n_live; i++) {
+        const api_vix *v = &d->live[i];
+        double b = api_vix_write_bytes(&a, t, v, old, neu);
+        if (b <= 0)
+            continue;
+        size_t k;
+        for (k = 0; k < cap->n_vix && strcmp(cap->vix[k].name, v->name); k++)
+            ;
+        if (k == cap->n_vix) {
+            if (k == sizeof cap->vix / sizeof cap->vix[0])
                 continue;
-            size_t k;
-            for (k = 0; k < cap->n_vix && strcmp(cap->vix[k].name, v[i].name); k++)
-                ;
-            if (k == cap->n_vix) {
-                if (k == sizeof cap->vix / sizeof cap->vix[0])
-                    continue;
-                snprintf(cap->vix[k].name, sizeof cap->vix[k].name, "%s", v[i].name);
-                cap->vix[k].bytes = 0;
-                cap->n_vix++;
-            }
-            cap->vix[k].bytes += b;
+            snprintf(cap->vix[k].name, sizeof cap->vix[k].name, "%s", v->name);
+            cap->vix[k].bytes = 0;
+            cap->n_vix++;
         }
+        cap->vix[k].bytes += b;
     }
     arena_fini(&a);
-    json_decref(meta);
+    defs_free(owned ? &owned->m : NULL);
 }
 
 /* ---- scanning the table ---------------------------------------------------------------- */

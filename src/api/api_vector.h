@@ -12,7 +12,9 @@
  * "Vec": an array of {"IndexName", "VectorAttribute", "Dimensions", "DistanceFunction",
  * "Projection", "SearchSchema", "AddedMs" (an UpdateTable Create: when), "DeletedMs" (an
  * UpdateTable Delete: when)}), so every change of it is one store transaction
- * (api_table_meta_edit) and every reader sees it through its pinned descriptor.  The store
+ * (api_table_meta_edit) and every reader sees it through its pinned descriptor.  The writes'
+ * checks and billing parse it once per descriptor, kept as the descriptor's memo
+ * (store_table_memo: a changed table is a new descriptor, so it never goes stale).  The store
  * keeps no index entries: SearchVectors reads the table and scores every item carrying a
  * valid vector of the index's dimension (an exact answer is a correct approximate one).
  *
@@ -60,8 +62,8 @@ typedef struct api_vix_elem {
     av_type type; /* its AttributeDefinitions type (AV_NONE when the metadata lacks it) */
 } api_vix_elem;
 
-/* One vector index as the metadata holds it (strings borrowed from the metadata object or
- * the arena it was loaded into). */
+/* One vector index as the metadata holds it (strings borrowed from the metadata object, the
+ * arena it was loaded into, or the descriptor's memo). */
 typedef struct api_vix {
     const char *name;
     const char *attr; /* VectorAttribute.AttributeName */

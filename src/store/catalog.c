@@ -295,6 +295,9 @@ static void st_ent_free(store_t *s, cat_ent *c)
     free(c->t.dropping);
     free(c->t.meta);
     free(c->raw);
+    store_memo *m = atomic_load(&c->memo);
+    if (m)
+        m->free(m);
     if (c->counted)
         atomic_fetch_sub(&s->live_ents, 1);
     free(c);
@@ -324,6 +327,8 @@ static int st_cat_decode(store_t *s, const void *p, size_t len, cat_ent **out, e
         return err_set(e, ERR_NOMEM, "out of memory");
     }
     atomic_init(&c->refs, 1);
+    atomic_init(&c->memo, NULL);
+    c->t.self = &c->t;
     c->raw = malloc(len);
     if (!c->raw) {
         rc = err_set(e, ERR_NOMEM, "out of memory");
@@ -645,6 +650,23 @@ const store_table *store_table_repin(store_t *s, const store_table *t)
 size_t store_live_tables(store_t *s)
 {
     return atomic_load(&s->live_ents);
+}
+
+store_memo *store_table_memo(const store_table *t)
+{
+    return t && t->self == t ? atomic_load_explicit(&((cat_ent *)t)->memo, memory_order_acquire)
+                             : NULL;
+}
+
+store_memo *store_table_memo_set(const store_table *t, store_memo *m)
+{
+    if (!t || t->self != t)
+        return NULL;
+    store_memo *want = NULL;
+    if (atomic_compare_exchange_strong_explicit(&((cat_ent *)t)->memo, &want, m,
+                                                memory_order_acq_rel, memory_order_acquire))
+        return m;
+    return want; /* another thread's, set first */
 }
 
 int store_table_list(store_t *s, arena_t *a, char ***out_names, size_t *out_n, err_t *e)

@@ -136,7 +136,18 @@ typedef struct store_table {
      * entries.  Owned by the descriptor; a store_alter_fn leaves it alone. */
     store_index *dropping;
     size_t n_dropping;
+    /* The store's descriptors only: this descriptor's own address (a caller's store_table,
+     * or a copy of one of the store's, has another value), what store_table_memo checks. */
+    const struct store_table *self;
 } store_table;
+
+/* What the store's user derives from a descriptor alone and keeps with it (the api's parsed
+ * vector index definitions): a struct of the user's beginning with this one.  The store calls
+ * free(m) when the descriptor is freed (its last pin gone). */
+typedef struct store_memo store_memo;
+struct store_memo {
+    void (*free)(store_memo *m);
+};
 
 /* Stream view types (StreamViewType). */
 typedef enum store_sview {
@@ -194,6 +205,18 @@ const store_table *store_table_repin(store_t *s, const store_table *t);
 /* Table descriptors in memory (current ones plus replaced ones still pinned): for tests that
  * check descriptors are freed. */
 size_t store_live_tables(store_t *s);
+
+/* A descriptor's memo (one per descriptor, for the store's user).  A descriptor never changes
+ * while it lives: every change of a table (UpdateTable, a tag, a reload of a record another
+ * process changed) installs a new descriptor, whose memo starts empty, so a memo derived from
+ * the descriptor never goes stale.  Lock-free (a pinned descriptor's memo stays until it is
+ * freed).  store_table_memo: t's memo, NULL when none was set or t is not one of the store's
+ * descriptors. */
+store_memo *store_table_memo(const store_table *t);
+/* Gives t the memo m unless it has one: returns the memo t keeps, m or the one another thread
+ * set first (then m is not taken: the caller frees it); NULL when t is not one of the store's
+ * descriptors (m not taken). */
+store_memo *store_table_memo_set(const store_table *t, store_memo *m);
 
 /* Creates a table from the descriptor (id, created_ms and index ids are assigned here).
  * ERR_RESOURCE_IN_USE when it exists.  *out (may be NULL) receives the new descriptor,

@@ -80,6 +80,7 @@ typedef struct cat_ent {
     uint8_t next_iid; /* next index id to hand out */
     _Atomic uint32_t refs;
     bool counted; /* in s->live_ents: installed in the cache by st_cat_refresh */
+    _Atomic(store_memo *) memo; /* the user's (store_table_memo_set), freed with the entry */
 } cat_ent;
 
 /* One caller's batch in the group-commit queue. */

@@ -38,6 +38,8 @@
 #include "messaging/rest.h"
 #include "messaging/service.h"
 #include "server/ddb_proto.h"
+#include "api/api_item.h"
+#include "api/api_vector.h"
 
 #define FA_AUTH                                                                                    \
     "AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_request, "                     \
@@ -699,6 +701,52 @@ static void test_vector(void **state)
     run_ddb_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
+/* A write to a vector-indexed table parses nothing (review10 D5): its vector rules and its
+ * billing (api_vix_item_check, api_vix_bill, api_vix_cap_writes) take the definitions from
+ * the descriptor's memo, loaded by the first write.  Before, each call parsed the metadata's
+ * vector part with jansson (dozens of allocations each). */
+static void test_vector_write_parses_nothing(void **state)
+{
+    (void)state;
+    restore();
+    const store_table *t = store_table_pin(F.store, "fat2");
+    assert_non_null(t);
+    av_t nums[2] = {av_make_n_canonical("0.3", 3), av_make_n_canonical("0.7", 3)};
+    av_kv kv[3] = {{"pk", 2, av_make_s("k9", 2)},
+                   {"s", 1, av_make_s("v1", 2)},
+                   {"e", 1, av_make_list(AV_L, nums, 2)}};
+    av_t item = av_make_m(kv, 3), bad_nums[2] = {av_make_s("x", 1), nums[1]};
+    av_kv bad_kv[2] = {kv[0], {"e", 1, av_make_list(AV_L, bad_nums, 2)}};
+    av_t bad = av_make_m(bad_kv, 2);
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(api_vix_item_check(t, &item, NULL, &e), 0); /* the first loads them */
+    store_write w;
+    memset(&w, 0, sizeof w);
+    w.table = t;
+    w.new_item = &item;
+    w.new_size = 1000;
+    api_cap cap;
+    memset(&cap, 0, sizeof cap);
+    fa_arm(0);
+    int rc = api_vix_item_check(t, &item, NULL, &e);
+    int rc_bad = api_vix_item_check(t, &bad, NULL, &e);
+    api_vix_bill(t, &w);
+    long n = fa_disarm(NULL);
+    fa_arm(0);
+    api_vix_cap_writes(&cap, t, NULL, &item);
+    long n_cap = fa_disarm(NULL);
+    store_table_unpin(F.store, t);
+    assert_int_equal(rc, 0);
+    assert_int_equal(rc_bad, ERR_VALIDATION); /* the rules are applied all the same */
+    /* and the vector billed at 4 bytes a dimension */
+    assert_int_equal(w.new_size, 1000 - av_value_size(&kv[2].val) + 8);
+    assert_int_equal(cap.n_vix, 2);            /* both of fat2's indexes metered */
+    printf("  checks + billing %ld allocations, capacity %ld\n", n, n_cap);
+    assert_int_equal(n, 0);
+    assert_true(n_cap <= 1); /* its scratch arena's one block */
+}
+
 /* fat2's description as the check of a vector index change sees it: its vector index names
  * and attribute definitions (the metadata's AddedMs / DeletedMs stamps differ run to run). */
 static char *vix_view(void)
@@ -1308,6 +1356,7 @@ int main(void)
         cmocka_unit_test(test_table_subresources),
         cmocka_unit_test(test_vector),
         cmocka_unit_test(test_vector_more),
+        cmocka_unit_test(test_vector_write_parses_nothing),
         cmocka_unit_test(test_table_change_is_whole),
         cmocka_unit_test(test_messaging_send),
     };

@@ -271,6 +271,72 @@ static void test_pins_free_replaced(void **state)
     assert_int_equal(store_live_tables(f->s), live);
 }
 
+/* A descriptor's memo (store_table_memo_set): kept with the descriptor and freed with it;
+ * the first one set wins; a changed table is a new descriptor without one; a copy of a
+ * descriptor (an alter's `next`) or a caller's store_table has none and takes none. */
+typedef struct memo_probe {
+    store_memo m;
+    int *freed;
+} memo_probe;
+
+static void memo_probe_free(store_memo *m)
+{
+    memo_probe *p = (memo_probe *)m;
+    (*p->freed)++;
+    free(p);
+}
+
+static memo_probe *memo_probe_new(int *freed)
+{
+    memo_probe *p = calloc(1, sizeof *p);
+    assert_non_null(p);
+    p->m.free = memo_probe_free;
+    p->freed = freed;
+    return p;
+}
+
+static void test_descriptor_memo(void **state)
+{
+    st_fix *f = *state;
+    st_create(f->s, "m", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e;
+    err_clear(&e);
+    /* (the first descriptor stays pinned by the test registry: work on the next one) */
+    assert_int_equal(st_set_meta(f->s, "m", "v0", 2, &e), 0);
+    int freed = 0;
+    const store_table *t = store_table_pin(f->s, "m");
+    assert_null(store_table_memo(t));
+    memo_probe *a = memo_probe_new(&freed), *b = memo_probe_new(&freed);
+    assert_ptr_equal(store_table_memo_set(t, &a->m), &a->m);
+    assert_ptr_equal(store_table_memo_set(t, &b->m), &a->m); /* a came first: b not taken */
+    b->m.free(&b->m);
+    assert_int_equal(freed, 1);
+    const store_table *again = store_table_pin(f->s, "m");
+    assert_ptr_equal(store_table_memo(again), &a->m); /* the same descriptor */
+    store_table_unpin(f->s, again);
+    /* copies and caller-built descriptors have none and take none */
+    store_table copy = *t, own;
+    memset(&own, 0, sizeof own);
+    assert_null(store_table_memo(&copy));
+    assert_null(store_table_memo(&own));
+    assert_null(store_table_memo(NULL));
+    memo_probe *c = memo_probe_new(&freed);
+    assert_null(store_table_memo_set(&copy, &c->m));
+    assert_null(store_table_memo_set(&own, &c->m));
+    c->m.free(&c->m);
+    assert_int_equal(freed, 2);
+    /* a change: the new descriptor starts without a memo; the old keeps its own while pinned */
+    assert_int_equal(st_set_meta(f->s, "m", "v1", 2, &e), 0);
+    const store_table *n = store_table_pin(f->s, "m");
+    assert_ptr_not_equal(n, t);
+    assert_null(store_table_memo(n));
+    assert_ptr_equal(store_table_memo(t), &a->m);
+    store_table_unpin(f->s, n);
+    assert_int_equal(freed, 2);
+    store_table_unpin(f->s, t); /* its last pin: the descriptor and its memo go */
+    assert_int_equal(freed, 3);
+}
+
 /* a process killed at any moment of a backfill: the next open finishes it */
 static void test_backfill_resumes_after_kill(void **state)
 {
@@ -467,6 +533,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_index_and_meta_together, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_noop_and_immutable, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_drop_decided_in_txn, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_descriptor_memo, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_pins_free_replaced, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_backfill_resumes_after_kill, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_index_phases_in_background, st_setup, st_teardown),
