@@ -292,8 +292,8 @@ typedef struct api_wctx {
     const expr_t *upd;   /* UPDATE: resolved update */
     const char *fail_msg; /* set: the write fails with this ValidationException text (a
                              transaction's action that failed the schema) */
-    bool size_by_write;   /* UPDATE: also measure the update's own writes (standalone
-                             UpdateItem only: expr_update_write_size) */
+    bool size_by_write;   /* UPDATE: also check the statement's charge, before the
+                             condition (standalone UpdateItem only: expr_update_charge) */
     /* out (UPDATE) */
     av_t new_item;       /* deep copy in the arena */
     expr_t *updated;     /* the paths the update wrote (ReturnValues UPDATED_*) */

@@ -31,6 +31,10 @@ int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new
     api_wctx *w = ctx;
     if (w->fail_msg)
         return err_set(e, ERR_VALIDATION, "%s", w->fail_msg);
+    /* the statement's charge: before the condition (expr_update_charge) */
+    if (w->kind == API_W_UPDATE && w->size_by_write &&
+        expr_update_charge(w->upd) > AV_MAX_ITEM_SIZE)
+        return err_set(e, ERR_VALIDATION, TXT_ITEM_TOO_BIG_UPDATE);
     if (w->cond) {
         bool ok = false;
         int rc = expr_eval(w->cond, old, &ok, e);
@@ -61,8 +65,7 @@ int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new
         /* index key attributes the update wrote (the service's texts, api_item.c) */
         if ((rc = api_index_keys_check(w->t, &tmp, old ? old : w->key, e)))
             return rc;
-        if (av_item_size(&tmp) > AV_MAX_ITEM_SIZE ||
-            (w->size_by_write && expr_update_write_size(w->upd, &tmp) > AV_MAX_ITEM_SIZE))
+        if (av_item_size(&tmp) > AV_MAX_ITEM_SIZE)
             return err_set(e, ERR_VALIDATION, TXT_ITEM_TOO_BIG_UPDATE);
         /* the result shares values with `old`, which dies with this call: copy it out */
         rc = av_copy(a, &tmp, &w->new_item);

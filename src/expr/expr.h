@@ -288,14 +288,18 @@ int expr_project_updated(arena_t *a, const expr_t *updated, const av_t *item, bo
 int expr_project_modified(arena_t *a, const expr_t *updated, const av_t *item, av_t *out,
                           err_t *e);
 
-/* What the service measures a standalone UpdateItem's size by, besides the finished item:
- * the bytes the update writes (name and final value, in new_item, of every top-level
- * attribute a SET / ADD / DELETE action writes, each once) plus a cost per action: 3 for the
- * update, 19 per SET or ADD (20 through a list index), 2 per REMOVE or DELETE.  Over 400 KB it
- * is refused ("Item size to update has exceeded the maximum allowed size") even when the
- * finished item is not: a short key counts for nothing here (conformance tier3
- * itemSizeBySurface, eu-west-2 2026-08).  0 for an update built from AttributeUpdates. */
-uint64_t expr_update_write_size(const expr_t *upd, const av_t *new_item);
+/* What the service charges a standalone UpdateItem's statement, besides sizing the finished
+ * item; over 400 KB it is refused ("Item size to update has exceeded the maximum allowed
+ * size") even when the finished item is not, and before its ConditionExpression is
+ * evaluated.  It is read from the resolved request alone: 3 for the update, plus per clause
+ * SET / ADD 19 + the target + the operand, REMOVE / DELETE 1 + the target; a target costs
+ * its first name, then 4 and the element for each later element (a name's bytes, an index's
+ * digits); an operand: a value its size (at every use), a path 1 plus 14 and the element for
+ * each element (not the value it reads), x + y 34 and x - y 37, if_not_exists 39,
+ * list_append 37, each plus its operands.  So a short key, and an attribute the statement
+ * leaves alone, count for nothing (conformance suite's tier3 itemSizeBySurface: eu-west-2
+ * 2026-08, the clause kinds 2026-10-09).  0 for an update built from AttributeUpdates. */
+uint64_t expr_update_charge(const expr_t *upd);
 
 /* True when an attribute of item (an M) nests more container levels (M / L) than DynamoDB
  * stores (the limit expr_update_apply applies: "Nesting Levels have exceeded supported

@@ -542,42 +542,76 @@ int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
     return 0;
 }
 
-uint64_t expr_update_write_size(const expr_t *upd, const av_t *new_item)
+/* Decimal digits of a list index (what an index element costs in the update's charge). */
+static uint64_t index_digits(uint32_t v)
+{
+    uint64_t n = 1;
+    while (v >= 10) {
+        v /= 10;
+        n++;
+    }
+    return n;
+}
+
+static uint64_t pel_bytes(const expr_pel *el)
+{
+    return el->is_index ? index_digits(el->index) : el->len;
+}
+
+/* A path the clause writes: its first name, then 4 and the element for each later one. */
+static uint64_t charge_target(const expr_node *p)
+{
+    if (!p || p->t != EN_PATH || p->u.path.n == 0)
+        return 0;
+    uint64_t c = pel_bytes(&p->u.path.el[0]);
+    for (size_t k = 1; k < p->u.path.n; k++)
+        c += 4 + pel_bytes(&p->u.path.el[k]);
+    return c;
+}
+
+/* An operand of a SET or ADD: a value at its size (every use), a path 1 plus 14 and the
+ * element for each element (the value it reads is free), x + y 34 / x - y 37,
+ * if_not_exists 39, list_append 37, each plus its operands. */
+static uint64_t charge_operand(const expr_node *x, int depth)
+{
+    if (!x || depth > 64)
+        return 0;
+    uint64_t c = 0;
+    switch (x->t) {
+    case EN_PATH:
+        c = 1;
+        for (size_t k = 0; k < x->u.path.n; k++)
+            c += 14 + pel_bytes(&x->u.path.el[k]);
+        return c;
+    case EN_VALUE:
+        return x->u.val.v ? av_value_size(x->u.val.v) : 0;
+    case EN_ARITH:
+        c = x->op == '+' ? 34 : 37;
+        break;
+    case EN_FUNC:
+        c = x->op == EF_IF_NOT_EXISTS ? 39 : x->op == EF_LIST_APPEND ? 37 : 0;
+        break;
+    default:
+        return 0;
+    }
+    for (size_t k = 0; k < x->u.kids.n; k++)
+        c += charge_operand(x->u.kids.k[k], depth + 1);
+    return c;
+}
+
+uint64_t expr_update_charge(const expr_t *upd)
 {
     if (!upd || upd->kind != EXPR_UPDATE)
         return 0;
     uint64_t cost = 3; /* the update itself */
-    const char *seen[64];
-    size_t seen_len[64], nseen = 0;
-    uint64_t bytes = 0;
     for (size_t i = 0; i < upd->nacts; i++) {
         const expr_uact *act = &upd->acts[i];
         if (act->legacy)
-            return 0; /* AttributeUpdates: not measured this way */
-        const expr_node *p = act->path;
-        bool indexed = false;
-        for (size_t k = 0; p && k < p->u.path.n; k++)
-            indexed = indexed || p->u.path.el[k].is_index;
+            return 0; /* AttributeUpdates: the finished item only */
         if (act->op == EU_SET || act->op == EU_ADD)
-            cost += 19 + (indexed ? 1 : 0);
+            cost += 19 + charge_target(act->path) + charge_operand(act->val, 0);
         else
-            cost += 2;
-        if (act->op == EU_REMOVE || !p || p->u.path.n == 0)
-            continue;
-        /* the top-level attribute the action writes, counted once, as it ends up */
-        const expr_pel *top = &p->u.path.el[0];
-        bool dup = false;
-        for (size_t k = 0; k < nseen && !dup; k++)
-            dup = seen_len[k] == top->len && memcmp(seen[k], top->name, top->len) == 0;
-        if (dup)
-            continue;
-        if (nseen < sizeof seen / sizeof seen[0]) {
-            seen[nseen] = top->name;
-            seen_len[nseen++] = top->len;
-        }
-        const av_t *v = new_item ? av_map_get(new_item, top->name, top->len) : NULL;
-        if (v)
-            bytes += top->len + av_value_size(v);
+            cost += 1 + charge_target(act->path);
     }
-    return bytes + cost;
+    return cost;
 }

@@ -846,9 +846,10 @@ def test_item_size_gate(ddb_url, t1):
         V, "Item size has exceeded the maximum allowed size")
 
 
-# UpdateItem measures what it writes as well as the finished item: the written attributes'
-# names and values plus 3 bytes per update, 19 per SET clause, 2 per REMOVE; over 409,600 it
-# is refused although the finished item is smaller (a short key does not count).  So with a
+# UpdateItem charges its statement as well as sizing the finished item: for these clauses
+# the written attributes' names and values plus 3 bytes per update, 19 per SET clause, 2 per
+# one-letter REMOVE; over 409,600 it is refused although the finished item is smaller (a
+# short key does not count).  So with a
 # 1-byte key value the ceiling sits 19 bytes under 409,600 (conformance tier3
 # itemSizeBySurface, the service 2026-08).  DynamoDB Local measures the finished item only;
 # a transaction's Update too (test_transact.py).
@@ -872,6 +873,80 @@ def test_update_item_size_counts_writes(ddb_url, target, t1):
     if target != "dynamodb-local":
         assert not good, body
     assert upd("N", ceiling_pad - 2, " REMOVE r")[0]
+
+
+# The statement's charge, clause by clause (the service, eu-west-2 2026-10-09: conformance
+# tier3 itemSizeBySurface "charges each kind of clause"): 3 for the update, SET/ADD 19 +
+# target + operand, REMOVE/DELETE 1 + target; a target is its first name + 4 and the element
+# per later element (an index by its digits); an operand: a value at its size at every use,
+# a path 1 + 14 and the element per element (not what it reads), + 34, - 37, if_not_exists
+# 39, list_append 37, each plus its operands.  Each case writes `SET z = :pad` beside the
+# clause: accepted at the padding the charge leaves, refused one byte more, with short keys
+# and small seeds so the finished item stays far under 400 KB.  DynamoDB Local sizes the
+# finished item only and accepts both.
+M10 = S("q" * 10)
+CHARGE_CASES = [
+    # (label, clause, seed, values, charge of the clause)
+    ("path operand", "SET w = doc.inr.leafy", {"doc": {"M": {"inr": {"M": {"leafy": M10}}}}},
+     {}, 19 + 1 + (1 + 14 + 3 + 14 + 3 + 14 + 5)),
+    ("index operand", "SET w = seq[12]", {"seq": {"L": [S("e")] * 13}}, {},
+     19 + 1 + (1 + 14 + 3 + 14 + 2)),
+    ("value used twice", "SET v1 = if_not_exists(v1, :m), v2 = :m", {}, {
+        ":m": {"M": {"k": S("t" * 40)}}},
+     (19 + 2 + 39 + (1 + 14 + 2) + (3 + 1 + 1 + 40)) + (19 + 2 + (3 + 1 + 1 + 40))),
+    ("addition", "SET cnt = cnt + :d", {"cnt": N("987654321")}, {":d": N("5")},
+     19 + 3 + 34 + (1 + 14 + 3) + 2),
+    ("subtraction", "SET cnt = cnt - :d", {"cnt": N("7")}, {":d": N("5")},
+     19 + 3 + 37 + (1 + 14 + 3) + 2),
+    ("list_append", "SET seq = list_append(:head, seq)", {"seq": {"L": [S("e")]}},
+     {":head": {"L": [S("hh"), S("iii")]}}, 19 + 3 + 37 + (3 + 1 + 2 + 1 + 3) + (1 + 14 + 3)),
+    ("ADD to a set", "ADD tags :more", {"tags": {"SS": ["old" * 9]}}, {":more": {"SS": ["n" * 77]}},
+     19 + 4 + 77),
+    ("REMOVE through a map and an index", "REMOVE doc.inr[3]",
+     {"doc": {"M": {"inr": {"L": [S("e")] * 4}}}}, {}, 1 + 3 + (4 + 3) + (4 + 1)),
+    ("DELETE", "DELETE tags :gone", {"tags": {"SS": ["a" * 3, "b" * 5]}}, {":gone": {"SS": ["b" * 5]}},
+     1 + 4),
+]
+
+
+@pytest.mark.parametrize("label,clause,seed,values,charge", CHARGE_CASES,
+                         ids=[c[0] for c in CHARGE_CASES])
+def test_update_item_charge_per_clause(ddb_url, target, t1, label, clause, seed, values, charge):
+    pad = 409600 - (3 + 19 + 1) - charge
+    expr = ("SET z = :pad, " + clause[4:]) if clause.startswith("SET ") else "SET z = :pad " + clause
+
+    def upd(key, n):
+        if seed:
+            ok(ddb_url, "PutItem", {"TableName": t1, "Item": dict({"pk": S(key)}, **seed)})
+        return call(ddb_url, "UpdateItem", {
+            "TableName": t1, "Key": {"pk": S(key)}, "UpdateExpression": expr,
+            "ExpressionAttributeValues": dict(values, **{":pad": S("p" * n)})})
+    good, body = upd("c" + label[:3], pad)
+    assert good, body
+    good, body = upd("d" + label[:3], pad + 1)
+    if target == "dynamodb-local":
+        assert good, body
+    else:
+        assert not good and body["message"] == \
+            "Item size to update has exceeded the maximum allowed size", body
+
+
+# The charge is checked before the ConditionExpression: a statement carrying more than
+# 400 KB is refused although the item it leaves is tiny, whether the condition would fail,
+# pass or is absent (the same capture); DynamoDB Local answers the same.
+def test_update_item_charge_before_condition(ddb_url, target, t1):
+    big = S("g" * 409650)
+    for key, cond in [("bc1", "attribute_exists(ghost)"), ("bc2", "attribute_exists(c)"),
+                      ("bc3", None)]:
+        ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S(key), "c": S("keep")}})
+        body = {"TableName": t1, "Key": {"pk": S(key)},
+                "UpdateExpression": "SET c = if_not_exists(c, :big)",
+                "ExpressionAttributeValues": {":big": big}}
+        if cond:
+            body["ConditionExpression"] = cond
+        good, r = call(ddb_url, "UpdateItem", body)
+        assert not good and r.get("message", r.get("Message")) == \
+            "Item size to update has exceeded the maximum allowed size", r
 
 
 # A request nested past the service's second limit (about 62 single-key maps in one value,

@@ -276,6 +276,47 @@ static void test_nesting_limit(void **state)
     arena_fini(&a);
 }
 
+/* expr_update_charge: the service's charge of a statement, clause by clause (the
+ * conformance suite's tier3 itemSizeBySurface, eu-west-2 2026-10-09). */
+static void test_charge(void **state)
+{
+    static const struct {
+        const char *text, *vals;
+        uint64_t want;
+    } cc[] = {
+        {"SET a = :s", "{\":s\":{\"S\":\"qqqq\"}}", 3 + 19 + 1 + 4},
+        {"SET a = :s, b = :s", "{\":s\":{\"S\":\"qqqq\"}}", 3 + 2 * (19 + 1 + 4)},
+        {"SET a = bb.c[12]", NULL, 3 + 19 + 1 + (1 + 14 + 2 + 14 + 1 + 14 + 2)},
+        {"SET a.bc[3] = :n", "{\":n\":{\"N\":\"-42\"}}", 3 + 19 + (1 + 4 + 2 + 4 + 1) + 3},
+        {"SET n = n + :n", "{\":n\":{\"N\":\"1\"}}", 3 + 19 + 1 + 34 + (1 + 14 + 1) + 2},
+        {"SET n = :n - n", "{\":n\":{\"N\":\"1\"}}", 3 + 19 + 1 + 37 + 2 + (1 + 14 + 1)},
+        {"SET n = if_not_exists(n, :m)", "{\":m\":{\"M\":{\"k\":{\"S\":\"vv\"}}}}",
+         3 + 19 + 1 + 39 + (1 + 14 + 1) + (3 + 1 + 1 + 2)},
+        {"SET l = list_append(:l, l)", "{\":l\":{\"L\":[{\"S\":\"z\"}]}}",
+         3 + 19 + 1 + 37 + (3 + 1 + 1) + (1 + 14 + 1)},
+        {"ADD ss :ss", "{\":ss\":{\"SS\":[\"abc\",\"de\"]}}", 3 + 19 + 2 + 5},
+        {"REMOVE abc, m.a[7]", NULL, 3 + (1 + 3) + (1 + 1 + 4 + 1 + 4 + 1)},
+        {"DELETE ss :ss", "{\":ss\":{\"SS\":[\"abcdef\"]}}", 3 + 1 + 2},
+    };
+    size_t bad = 0;
+    for (size_t i = 0; i < sizeof cc / sizeof cc[0]; i++) {
+        arena_t a;
+        arena_init(&a);
+        err_t e;
+        expr_t *x;
+        assert_int_equal(tpipe(&a, EXPR_UPDATE, cc[i].text, NULL, cc[i].vals, &x, &e), 0);
+        uint64_t got = expr_update_charge(x);
+        if (got != cc[i].want) {
+            printf("charge [%s]: want %llu got %llu\n", cc[i].text,
+                   (unsigned long long)cc[i].want, (unsigned long long)got);
+            bad++;
+        }
+        arena_fini(&a);
+    }
+    assert_int_equal(bad, 0);
+    assert_int_equal(expr_update_charge(NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_missing_item),
         cmocka_unit_test(test_updated_paths),
         cmocka_unit_test(test_nesting_limit),
+        cmocka_unit_test(test_charge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
