@@ -626,9 +626,12 @@ def twi_conversations(cl, ds, convs):
     return out
 
 
-def check_twi_state(cl, ds, rows):
-    """After a C+D run: each conversation's pair row, both conversation rows and its newest
-    message agree (the invariants of src/messaging/README.md)."""
+TWI_SETTLE_S = 1.0   # pause before a conversation found inconsistent is read again
+TWI_REREADS = 2      # re-reads after the first inconsistent read; WRONG only if each one is
+
+
+def twi_state_once(cl, rows):
+    """One read of each conversation: None, or the first one whose rows disagree."""
     for r in rows:
         g, pair = r[1], r[2]
         st, j = cl.ddb("GetItem", {"TableName": TABLE, "ConsistentRead": True,
@@ -646,6 +649,25 @@ def check_twi_state(cl, ds, rows):
             return (f"conversation {g}: pair row at {last}, newest message {newest}, "
                     f"conversation rows at {rows_at}")
     return None
+
+
+def check_twi_state(cl, ds, rows, settle_s=TWI_SETTLE_S, rereads=TWI_REREADS):
+    """After a C+D run: each conversation's pair row, both conversation rows and its newest
+    message agree (the invariants of src/messaging/README.md).  A transaction wrk sent just
+    before it stopped may still be committing when the first read runs (its reads then see
+    the pair row one message behind; the same check a second later finds them consistent):
+    an inconsistent read is repeated after settle_s, up to rereads times, and only a state
+    that stays inconsistent is reported (the first disagreement is logged either way)."""
+    bad = twi_state_once(cl, rows)
+    for i in range(rereads):
+        if not bad:
+            break
+        log(f"   not consistent yet ({bad}); read again in {settle_s:g} s")
+        time.sleep(settle_s)
+        bad = twi_state_once(cl, rows)
+        if not bad:
+            log(f"   consistent {(i + 1) * settle_s:g} s after the run")
+    return bad
 
 
 # ---- wrk ---------------------------------------------------------------------------------
