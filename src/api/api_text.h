@@ -575,6 +575,16 @@
 #define TXT_VIX_DIMS_CONFLICT                                                                    \
     TXT_CT_INVALID "Conflicting attribute definition for '%s'. All VectorIndexes on the same "   \
                    "vector attribute must use the same dimensions."
+/* an empty VectorIndexes list (AWS, eu-west-2 and us-east-1 2026-08-12, as the AWS-checked
+ * emulator Dynoxide records it) */
+#define TXT_VIX_EMPTY TXT_CT_INVALID "List of VectorIndexes is empty"
+/* a VectorAttribute that AttributeDefinitions defines, so also one named like a key attribute
+ * or a SearchSchema attribute (AWS, 2026-08-11/12, as Dynoxide and another AWS-checked
+ * emulator record it; on CreateTable; UpdateTable's Create and a GSI on a vector attribute:
+ * inferred, the same text) */
+#define TXT_VIX_ATTR_DEFINED                                                                     \
+    TXT_CT_INVALID "Conflicting attribute definition for '%s'. An attribute cannot be defined "   \
+                   "in AttributeDefinitions when used as a VectorAttribute."
 /* inferred: more than one HASH element in a SearchSchema */
 #define TXT_VIX_SCHEMA_HASHES TXT_CT_INVALID "SearchSchema can have at most one HASH element"
 /* inferred: VectorIndexUpdates next to another change of UpdateTable */
@@ -611,6 +621,11 @@
 #define TXT_SV_NOT_IN_SCHEMA                                                                     \
     "SearchConditionExpression must not contain any attributes that is not in SearchSchema. "   \
     "Invalid attribute: %s"
+/* inferred: a reply past the Developer Guide's 16 MB limit of SearchVectors ("Pagination is
+ * not supported"; what the service answers is not documented) */
+#define TXT_SV_TOO_BIG                                                                           \
+    "SearchVectors response size exceeds the 16 MB limit. Use a narrower projection or reduce "  \
+    "TopK"
 /* PartiQL (and Scan) naming a vector index */
 #define TXT_VIX_NO_SCAN "Scan operation not supported on this index type"
 

@@ -452,15 +452,25 @@ int api_vix_create_check(api_req *r, json_t *body, bool ppr)
     if (!json_is_array(list))
         return 0;
     json_t *defs = json_object_get(body, "AttributeDefinitions");
+    size_t n = json_array_size(list);
+    if (n == 0) /* an empty list is refused, not taken for none (as GSIs' and LSIs') */
+        return verr(r, TXT_VIX_EMPTY);
     if (!ppr)
         return verr(r, TXT_VIX_PROVISIONED);
-    size_t n = json_array_size(list);
     if (n > API_VIX_MAX)
         return verr(r, TXT_VIX_COUNT);
     int rc;
     for (size_t i = 0; i < n; i++)
         if ((rc = vix_def_check(r, json_array_get(list, i), defs, NULL)))
             return rc;
+    /* a vector is no scalar AttributeDefinitions can type: its attribute must not be defined,
+     * so it can be no key attribute (table, LSI, GSI) and no SearchSchema attribute either */
+    for (size_t i = 0; i < n; i++) {
+        const char *va = jstr(json_object_get(json_array_get(list, i), "VectorAttribute"),
+                              "AttributeName");
+        if (defined(defs, va))
+            return err_set(r->err, ERR_VALIDATION, TXT_VIX_ATTR_DEFINED, va);
+    }
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < i; j++)
             if (dims_conflict(json_array_get(list, j), json_array_get(list, i)))
@@ -532,6 +542,20 @@ json_t *api_vix_meta_entries(json_t *list, int64_t added_ms)
         }
     }
     return a;
+}
+
+const char *api_vix_attr_defined(arena_t *a, const store_table *t, json_t *defs)
+{
+    vix_defs *owned;
+    const vix_defs *d = defs_of(t, &owned);
+    const char *hit = NULL;
+    for (size_t i = 0; d && !hit && i < d->n_live; i++)
+        if (defined(defs, d->live[i].attr)) {
+            hit = arena_strdup(a, d->live[i].attr);
+            hit = hit ? hit : "";
+        }
+    defs_free(owned ? &owned->m : NULL);
+    return hit;
 }
 
 /* ---- items ----------------------------------------------------------------------------- */
@@ -1100,6 +1124,19 @@ static int ut_vix_edit(api_req *r, void *vctx, const store_table *cur, json_t *m
     int rc = vix_def_check(r, c, defs, u->defs);
     if (rc)
         return rc;
+    /* no vector attribute defined, the new one's or another live index's (a SearchSchema
+     * attribute the request defines joins the table's definitions): CreateTable's rule */
+    const char *va = jstr(json_object_get(c, "VectorAttribute"), "AttributeName");
+    if (defined(defs, va) || defined(u->defs, va))
+        return err_set(r->err, ERR_VALIDATION, TXT_VIX_ATTR_DEFINED, va);
+    size_t li;
+    json_t *ly;
+    json_array_foreach(list, li, ly)
+    {
+        const char *oa = jstr(json_object_get(ly, "VectorAttribute"), "AttributeName");
+        if (!jint(ly, "DeletedMs") && defined(u->defs, oa))
+            return err_set(r->err, ERR_VALIDATION, TXT_VIX_ATTR_DEFINED, oa);
+    }
     /* a name taken by a vector index, a GSI or an LSI: UpdateTable's GSI text */
     const char *name = jstr(c, "IndexName");
     if (name_in(list, name))

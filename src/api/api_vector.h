@@ -47,6 +47,9 @@
 #define API_VIX_FILL_MS 7000
 #define API_VIX_DROP_MS 1000
 #define API_VIX_TOPK_MAX 100
+/* a SearchVectors reply's JSON text at most (the Developer Guide, Requirements and
+ * limitations: "SearchVectors responses are limited to 16 MB. Pagination is not supported") */
+#define API_SV_REPLY_MAX ((size_t)16 * 1024 * 1024)
 
 typedef enum api_vix_phase {
     API_VIX_ACTIVE = 0,
@@ -106,13 +109,18 @@ bool api_vix_named(api_req *r, const store_table *t, const char *name);
 /* ---- the control plane (op_table.c) ---- */
 
 /* CreateTable's VectorIndexes rules beyond the model, in the service's order and texts
- * (conformance tier3 error-messages/vectorIndexes): on-demand only, at most 5, dimensions,
- * SearchSchema defined, one dimension per vector attribute, distinct names (also against
- * the GSIs and LSIs).  0 or ERR_VALIDATION. */
+ * (conformance tier3 error-messages/vectorIndexes): not empty, on-demand only, at most 5,
+ * dimensions, SearchSchema defined, no vector attribute in AttributeDefinitions (so none
+ * that is a key or SearchSchema attribute), one dimension per vector attribute, distinct
+ * names (also against the GSIs and LSIs).  0 or ERR_VALIDATION. */
 int api_vix_create_check(api_req *r, json_t *body, bool ppr);
 /* Whether CreateTable's VectorIndexes (list, may be NULL) name attribute definition `def`
  * ({"AttributeName",...}) in a SearchSchema. */
 bool api_vix_uses_def(json_t *list, json_t *def);
+/* The first vector attribute of t's live vector indexes that `defs` (AttributeDefinitions)
+ * defines (copied into arena a; "" when that copy fails), NULL when none: UpdateTable's GSI on
+ * a vector attribute is refused with TXT_VIX_ATTR_DEFINED. */
+const char *api_vix_attr_defined(arena_t *a, const store_table *t, json_t *defs);
 /* The metadata entries for CreateTable's VectorIndexes (a new array, NULL out of memory). */
 json_t *api_vix_meta_entries(json_t *list, int64_t added_ms);
 /* DescribeTable: desc["VectorIndexes"] for the table's live indexes (nothing when it has

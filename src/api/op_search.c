@@ -227,6 +227,7 @@ int op_search_vectors(api_req *r, json_t **out)
         return err_set(r->err, ERR_NOMEM, "out of memory");
     }
     uint64_t out_bytes = 0;
+    size_t text = 32; /* the reply's JSON text: its frame, then each result and a comma */
     for (size_t i = 0; i < c.n_hits; i++) {
         av_t entry;
         const av_t *item = &c.hits[i].item;
@@ -248,6 +249,13 @@ int op_search_vectors(api_req *r, json_t **out)
         json_t *h = ij ? json_pack("{s:o,s:f}", "Item", ij, "Score", c.hits[i].score) : NULL;
         if (!h || json_array_append_new(list, h))
             goto nomem;
+        /* the Developer Guide's 16 MB limit of a reply (no pagination): refused past it, so
+         * that what passes here does on AWS (api_vector.h API_SV_REPLY_MAX) */
+        text += json_dumpb(h, NULL, 0, JSON_COMPACT) + 1;
+        if (text > API_SV_REPLY_MAX) {
+            json_decref(res);
+            return err_set(r->err, ERR_VALIDATION, "%s", TXT_SV_TOO_BIG);
+        }
     }
     if (rcc != API_RCC_NONE) {
         /* metered by the vector data examined and returned (the Developer Guide); the formula

@@ -2555,6 +2555,10 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             /* the request itself must define the new index's key attributes */
             if ((rc = ct_key_schema(r, json_object_get(act, "KeySchema"), q->adj, true)))
                 return rc;
+            /* none of them a vector index's attribute (it cannot be defined: api_vector.c) */
+            const char *va = api_vix_attr_defined(r->arena, t, q->adj);
+            if (va)
+                return err_set(r->err, ERR_VALIDATION, TXT_VIX_ATTR_DEFINED, va);
             if (!p->attrs.a && (rc = parse_attrs(r, q->adj, &p->attrs)))
                 return rc;
             tbl_tp gtp = {0};

@@ -9,16 +9,21 @@
  * operators are "not yet available"), and "Invalid operator used in SearchConditionExpression"
  * for BETWEEN and IN (a third-party measurement of AWS, 2026-08-21, recorded in review10's
  * notes F10), so =, AND, OR, NOT and parentheses pass, and <>, <, <=, >, >=, BETWEEN, IN and
- * every function do not.  The HASH element must be fixed by an
- * equality that the whole condition needs (a conjunct at the top).
+ * every function do not.  An equality compares an attribute with a value: the Developer
+ * Guide's reference gives a condition the form `#name operator :value` (an attribute, by name
+ * or alias, against a value placeholder), so `size(a) = :v`, `:v = :v` and `a = b` are refused
+ * with the comparator text (inferred: no capture; the AWS-checked emulator Dynoxide refuses
+ * them the same way); the sides' order is free, as Dynoxide takes it.  The HASH element must
+ * be fixed by an equality that the whole condition needs (a conjunct at the top).
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/VectorSearchFilterReference.html
  */
 #include "expr/expr_int.h"
 
 #include <string.h>
 
-/* The first refused construct of n, left to right: 0 none, 1 a comparator other than =, 2
- * BETWEEN or IN (an operator), 1 for a function too. */
+/* The first refused construct of n, left to right: 0 none, 1 a comparator other than = (or an
+ * equality not between an attribute and a value, a function's included), 2 BETWEEN or IN (an
+ * operator). */
 static int refused(const expr_node *n)
 {
     if (!n)
@@ -27,8 +32,12 @@ static int refused(const expr_node *n)
     case EN_PATH:
     case EN_VALUE:
         return 0;
-    case EN_CMP:
-        return n->op == EOP_EQ ? 0 : 1;
+    case EN_CMP: {
+        if (n->op != EOP_EQ || n->u.kids.n != 2)
+            return 1;
+        int a = n->u.kids.k[0]->t, b = n->u.kids.k[1]->t;
+        return (a == EN_PATH && b == EN_VALUE) || (a == EN_VALUE && b == EN_PATH) ? 0 : 1;
+    }
     case EN_BETWEEN:
     case EN_IN:
         return 2;

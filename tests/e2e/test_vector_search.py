@@ -575,6 +575,110 @@ def test_update_create_rules(url, table_name):
         INV + "Vector indexes are only supported for PAY_PER_REQUEST tables")
 
 
+# ---- review10 F7: the questions without a capture then --------------------------------------
+
+COMPARATOR = ("Invalid SearchConditionExpression: Invalid comparator used in "
+              "SearchConditionExpression")
+
+
+def test_condition_compares_an_attribute_with_a_value(url, shops):
+    """A SearchConditionExpression condition has the form `#name operator :value` (the
+    Developer Guide's VectorSearchFilterReference): a function, two values or two attributes
+    compared are refused with the comparator text (inferred: no capture; Dynoxide, checked
+    against AWS elsewhere, refuses them alike); the sides' order is free."""
+    put(url, shops, "a", [1, 0, 0, 0], shop="north", colour="red")
+    names = {"#s": "shop"}
+    vals = {":s": S("north"), ":c": S("red"), ":n": N(3)}
+    for index, cond in [("byshop", "#s = :s AND size(colour) = :n"),
+                        ("byshop", "#s = :s AND colour = size(colour)"),
+                        ("byshop", "#s = :s AND :c = :c"),
+                        ("byshop", "#s = :s AND colour = #s"),
+                        ("any", ":s = :s")]:
+        body = {"TableName": shops, "IndexName": index, "TopK": 1,
+                "SearchVector": [N(1), N(0), N(0), N(0)], "SearchConditionExpression": cond,
+                "ExpressionAttributeValues": {k: v for k, v in vals.items() if k in cond}}
+        if "#s" in cond:
+            body["ExpressionAttributeNames"] = names
+        err(url, "SearchVectors", body, V, COMPARATOR)
+    good, r = search(url, shops, "byshop", [1, 0, 0, 0], k=1,
+                     SearchConditionExpression=":s = #s AND :c = colour",
+                     ExpressionAttributeNames=names,
+                     ExpressionAttributeValues={":s": S("north"), ":c": S("red")})
+    assert good and ids(r) == ["a"]
+
+
+def test_empty_vector_indexes_refused(url, table_name):
+    """CreateTable with "VectorIndexes": [] is refused, as an empty GSI or LSI list is (AWS,
+    2026-08-12, the text as Dynoxide records it)."""
+    err(url, "CreateTable", table_body(table_name("ve"), []), V,
+        INV + "List of VectorIndexes is empty")
+
+
+def test_vector_attribute_is_never_defined(url, table_name):
+    """A vector is no scalar AttributeDefinitions can type, so a VectorAttribute must not be
+    defined there (AWS, 2026-08-11/12, recorded by two AWS-checked emulators): a vector
+    attribute named like the table's key, a GSI's key or a SearchSchema attribute is refused
+    at CreateTable (it used to be taken, and then every write of the attribute failed one of
+    the two rules).  UpdateTable's Create and a GSI added on a vector attribute get the same
+    answer (inferred)."""
+    name = table_name("vd")
+
+    def conflict(attr):
+        return (INV + f"Conflicting attribute definition for '{attr}'. An attribute cannot be "
+                "defined in AttributeDefinitions when used as a VectorAttribute.")
+
+    err(url, "CreateTable", table_body(name, [vix(attr="id")]), V, conflict("id"))
+    body = table_body(name, [vix(attr="g")], defs=[("g", "S")])
+    body["GlobalSecondaryIndexes"] = [{"IndexName": "gsx", "KeySchema": [
+        {"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}]
+    err(url, "CreateTable", body, V, conflict("g"))
+    err(url, "CreateTable", table_body(name, [vix(attr="shop", schema=[("shop", "HASH")])],
+                                       defs=[("shop", "S")]), V, conflict("shop"))
+    err(url, "CreateTable", table_body(name, [vix("one", schema=[("shop", "HASH")]),
+                                              vix("two", attr="shop")],
+                                       defs=[("shop", "S")]), V, conflict("shop"))
+    err(url, "CreateTable", table_body(name, [vix()], defs=[("v", "B")]), V, conflict("v"))
+    # UpdateTable: the new index's attribute, or a live one's, defined; a GSI on a vector
+    ok(url, "CreateTable", table_body(name, [vix()]))
+    err(url, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [
+        {"Create": vix("two", attr="id")}]}, V, conflict("id"))
+    err(url, "UpdateTable", {"TableName": name, "AttributeDefinitions": [
+        {"AttributeName": "w", "AttributeType": "S"}], "VectorIndexUpdates": [
+        {"Create": vix("two", attr="w")}]}, V, conflict("w"))
+    err(url, "UpdateTable", {"TableName": name, "AttributeDefinitions": [
+        {"AttributeName": "v", "AttributeType": "S"}], "VectorIndexUpdates": [
+        {"Create": vix("two", attr="w", schema=[("v", "HASH")])}]}, V, conflict("v"))
+    err(url, "UpdateTable", {"TableName": name, "AttributeDefinitions": [
+        {"AttributeName": "v", "AttributeType": "S"}], "GlobalSecondaryIndexUpdates": [
+        {"Create": {"IndexName": "gsv", "KeySchema": [{"AttributeName": "v", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"}}}]}, V, conflict("v"))
+    # the table is as it was: a vector is written and found
+    put(url, name, "k1", [1, 0, 0, 0])
+    good, r = search(url, name, "vec", [1, 0, 0, 0], k=1)
+    assert good and ids(r) == ["k1"]
+
+
+def test_reply_limit(url, table_name):
+    """SearchVectors' reply is limited to 16 MB, without pagination (the Developer Guide,
+    Requirements and limitations): a search whose results pass it is refused (inferred: what
+    the service answers is not documented; refusing keeps a search that passes here within
+    AWS's limit), a narrower projection or a smaller TopK passes."""
+    name = table_name("vz")
+    ok(url, "CreateTable", table_body(name, [vix()]))
+    blob = "x" * 399_000
+    for i in range(43):  # 43 results of ~399 KB: 17.2 MB; 40: 16.0 MB (16 MiB = 16.78 MB)
+        ok(url, "PutItem", {"TableName": name, "Item": {
+            "id": S(f"k{i:02}"), "v": vec(1, i, 0, 0), "blob": S(blob)}})
+    err(url, "SearchVectors", {"TableName": name, "IndexName": "vec", "TopK": 43,
+                               "SearchVector": [N(1), N(0), N(0), N(0)]}, V,
+        "SearchVectors response size exceeds the 16 MB limit. Use a narrower projection or "
+        "reduce TopK")
+    good, r = search(url, name, "vec", [1, 0, 0, 0], k=40)
+    assert good and len(r["SearchResults"]) == 40
+    good, r = search(url, name, "vec", [1, 0, 0, 0], k=43, ProjectionExpression="id")
+    assert good and len(r["SearchResults"]) == 43
+
+
 # ---- backups ---------------------------------------------------------------------------------
 
 def test_backup_restore_keeps_index(url, table_name):
