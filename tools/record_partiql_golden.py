@@ -768,14 +768,19 @@ def aws_override(c, local):
         if m.startswith(SYNTAX) and stmt is not None and m == SYNTAX + stmt:
             aws = json.loads(json.dumps(local))
             first = stmt.strip().split(' ')[0].split('(')[0].upper()
+            # ExecuteTransaction names the member (AWS 2026-10, conformance suite fork's tier3
+            # error-messages/partiqlGrammar)
+            member = ('Validation failed in TransactStatements[%d]: ' % members.index(stmt)
+                      if c['op'] == 'ExecuteTransaction' else '')
             if first in ('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'EXISTS', 'CREATE', 'DROP'):
                 del aws['error']['message']
-                aws['error']['message_prefix'] = SYNTAX
+                aws['error']['message_prefix'] = member + SYNTAX
             else:
-                aws['error']['message'] = SYNTAX + 'Expected data manipulation'
+                aws['error']['message'] = member + SYNTAX + 'Expected data manipulation'
             return aws, ('DynamoDB Local echoes the statement after the envelope; AWS names the '
                          "parser's error ('Expected data manipulation' pinned by the "
-                         'conformance suite; other details asserted by prefix only)')
+                         'conformance suite; other details asserted by prefix only)' +
+                         ('; in ExecuteTransaction after the member it is in' if member else ''))
         if m == 'Cannot do operations on a non-existent table' and t == 'ResourceNotFoundException':
             aws = json.loads(json.dumps(local))
             aws['error']['message'] = 'Requested resource not found'
@@ -825,6 +830,20 @@ def aws_override(c, local):
             return aws, ('AWS names the function in lower case at its position (conformance '
                          'suite fork, tier3 error-messages/partiqlFunctions, AWS 2026-10); '
                          'DynamoDB Local gives no position')
+        if stmt is not None and m in (
+                'Number overflow. Attempting to store a number with magnitude larger than '
+                'supported range',
+                'Number underflow. Attempting to store a number with magnitude smaller than '
+                'supported range',
+                'DynamoDB only supports precision up to 38 digits'):
+            aws = json.loads(json.dumps(local))
+            if m.startswith('DynamoDB only'):
+                m = 'Attempting to store more than 38 significant digits in a Number'
+            aws['error']['message'] = m + ' under root'
+            return aws, ("AWS names where the literal sits after the attribute-value check's "
+                         "text (conformance suite fork, tier3 error-messages/partiqlGrammar, AWS "
+                         "2026-10: '... under root', 'under root.x', 'under root[1]'); DynamoDB "
+                         'Local: the text alone, its own for 39 digits')
         if m.startswith('Empty bags are not supported at '):
             aws = json.loads(json.dumps(local))
             aws['error']['message'] = 'Empty bags are not supported'

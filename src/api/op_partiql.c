@@ -89,6 +89,7 @@
     "ExecuteTransaction API does not support both read and write operations in the same "       \
     "request."
 #define TXT_PQ_EXISTS_COND "EXISTS() must contain a single item read with additional condition"
+#define TXT_PQ_T_PREFIX "Validation failed in TransactStatements[%zu]: "
 #define TXT_PQ_T_EXISTS "Validation failed in TransactStatements[%zu]: " TXT_PQ_EXISTS_COND
 #define TXT_PQ_T_NESTING "Validation failed in TransactStatements[%zu]: " TXT_PQ_NESTING
 #define TXT_PQ_T_MULTI "Transaction request cannot include multiple operations on one item"
@@ -181,6 +182,7 @@ typedef struct pq_stmt {
     av_t *params;
     size_t nparams;
     expr_pq_bound b;
+    bool at_text; /* the parameters were read: an error now is the statement's */
 } pq_stmt;
 
 /* Statement text and Parameters of o (ExecuteStatement's body or one batch/transaction
@@ -213,6 +215,7 @@ static int pq_load(api_req *r, json_t *o, pq_stmt *s)
         }
     }
     expr_pq *ps = NULL;
+    s->at_text = true;
     if ((rc = expr_pq_parse(r->arena, s->text, s->len, &ps, r->err)))
         return rc;
     return expr_pq_bind(r->arena, ps, s->params, s->nparams, &s->b, r->err);
@@ -1146,6 +1149,16 @@ static int members_load(api_req *r, json_t *arr, pq_member *m, size_t n, bool pe
             (rc = api_rvoccf_parse(r, m[i].spec, &m[i].rvoccf)))
             return rc;
         if ((rc = pq_load(r, m[i].spec, &m[i].s))) {
+            /* ExecuteTransaction names the member whose statement is refused (AWS 2026-10:
+             * "Validation failed in TransactStatements[0]: Statement wasn't well formed, ...";
+             * 2026-09: a literal set with a member twice); a parameter's own error is the
+             * request's, bare */
+            if (!per_member && rc == ERR_VALIDATION && m[i].s.at_text) {
+                char msg[ERR_MSG_MAX];
+                snprintf(msg, sizeof msg, "%s", r->err->msg);
+                err_clear(r->err);
+                return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_PREFIX "%s", i, msg);
+            }
             if (!per_member || rc == ERR_NOMEM || rc == ERR_SERIALIZATION)
                 return rc;
             member_fail(r, &m[i], rc);

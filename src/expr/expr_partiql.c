@@ -275,6 +275,39 @@ static int unexpected(pp *p, const ptok *t)
     return syn(p, "Unexpected token");
 }
 
+/* PartiQL's parser names the token found where a term (an operand, a value, a FROM source)
+ * should start: an operator ("Unexpected operator": =, <, ||, AND, OR, IS, IN, LIKE, BETWEEN,
+ * ...), another keyword ("Unexpected keyword"), anything else, the end included ("Unexpected
+ * term").  A sign is a unary operator: the term after it is what is judged.  AWS 2026-10 (the
+ * conformance suite fork's tier3 error-messages/partiqlGrammar): "WHERE" at the end "Unexpected
+ * term", "WHERE IS NULL" and "pk = LIKE" "Unexpected operator", "WHERE ORDER BY" "Unexpected
+ * keyword". */
+static int term_error(pp *p, const ptok *t)
+{
+    while ((t->t == P_PLUS || t->t == P_MINUS) && t + 1 < p->t + p->nt)
+        t++;
+    switch (t->t) {
+    case P_EQ:
+    case P_NE:
+    case P_LT:
+    case P_LE:
+    case P_GT:
+    case P_GE:
+    case P_OTHER:
+        return syn(p, "Unexpected operator");
+    case P_KW:
+        if (t->k == KW_AND || t->k == KW_OR || t->k == KW_NOT || t->k == KW_IS || t->k == KW_IN ||
+            t->k == KW_BETWEEN ||
+            (t->k == KW_OTHER &&
+             (strcmp(t->kwname, "LIKE") == 0 || strcmp(t->kwname, "UNION") == 0 ||
+              strcmp(t->kwname, "INTERSECT") == 0 || strcmp(t->kwname, "EXCEPT") == 0)))
+            return syn(p, "Unexpected operator");
+        return syn(p, "Unexpected keyword");
+    default:
+        return syn(p, "Unexpected term");
+    }
+}
+
 /* A semantic error with DynamoDB's position suffix. */
 static int sem(pp *p, const ptok *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int sem(pp *p, const ptok *t, const char *fmt, ...)
@@ -604,6 +637,22 @@ static int expect(pp *p, ptt t)
     return unexpected(p, peek(p));
 }
 
+/* After an infix operator: nothing but the end is PartiQL's "Missing right-hand side
+ * expression of infix operator" (AWS 2026-10: "... WHERE pk = 'p1' AND"). */
+static int rhs_missing(pp *p)
+{
+    if (peek(p)->t == P_EOF)
+        return syn(p, "Missing right-hand side expression of infix operator");
+    return 0;
+}
+
+/* Whether only the end of the statement (an optional ";") is left. */
+static bool at_statement_end(pp *p)
+{
+    const ptok *t = peek(p);
+    return t->t == P_EOF || (t->t == P_SEMI && peek2(p)->t == P_EOF);
+}
+
 /* Identifier text of an unquoted or quoted name token. */
 static const char *tok_name(pp *p, const ptok *t, size_t *len)
 {
@@ -686,38 +735,57 @@ static expr_node *lit_node(pp *p, av_t v)
 
 /* ---- literals ------------------------------------------------------------------------- */
 
-/* Where a literal sits, for DynamoDB's messages: "root" for a whole value, then ".<key>" /
- * ".<index>" for each step below it ("root.x.1": element 1 of member x of an attribute's
- * map value). */
+/* Where a literal sits, for DynamoDB's messages: "root" for a whole value, then a step for
+ * each level below it, in two spellings: s for the PartiQL literal checks' "under key ..."
+ * (".<key>" / ".<index>": "root.x.1", element 1 of member x of an attribute's map value;
+ * DynamoDB Local's recordings), v for the attribute-value checks' "under ..." on numbers and
+ * number sets (".<key>" / "[<index>]": "root.x[1]"; AWS 2026-10, the conformance suite fork's
+ * tier3 error-messages/partiqlGrammar: "... under root[1]"). */
 typedef struct lctx {
-    char s[256];
-    size_t n;
+    char s[256], v[256];
+    size_t n, vn;
 } lctx;
+
+typedef struct lmark {
+    size_t n, vn;
+} lmark;
 
 static void lctx_root(lctx *c)
 {
     memcpy(c->s, "root", 5);
-    c->n = 4;
+    memcpy(c->v, "root", 5);
+    c->n = c->vn = 4;
 }
 
-/* Appends ".seg" (truncated to fit); returns the length to restore with lctx_pop. */
-static size_t lctx_push(lctx *c, const char *seg, size_t len)
+/* Appends text to a path buffer (cut to fit). */
+static void lctx_add(char *b, size_t cap, size_t *n, const char *t, size_t len)
 {
-    size_t old = c->n;
-    if (c->n + 1 < sizeof c->s) {
-        c->s[c->n++] = '.';
-        size_t k = len < sizeof c->s - 1 - c->n ? len : sizeof c->s - 1 - c->n;
-        memcpy(c->s + c->n, seg, k);
-        c->n += k;
-    }
-    c->s[c->n] = 0;
+    size_t k = len < cap - 1 - *n ? len : cap - 1 - *n;
+    memcpy(b + *n, t, k);
+    *n += k;
+    b[*n] = 0;
+}
+
+/* Descends into a map member (index false) or a list element; returns the mark lctx_pop
+ * restores. */
+static lmark lctx_push(lctx *c, const char *seg, size_t len, bool index)
+{
+    lmark old = {c->n, c->vn};
+    lctx_add(c->s, sizeof c->s, &c->n, ".", 1);
+    lctx_add(c->s, sizeof c->s, &c->n, seg, len);
+    lctx_add(c->v, sizeof c->v, &c->vn, index ? "[" : ".", 1);
+    lctx_add(c->v, sizeof c->v, &c->vn, seg, len);
+    if (index)
+        lctx_add(c->v, sizeof c->v, &c->vn, "]", 1);
     return old;
 }
 
-static void lctx_pop(lctx *c, size_t n)
+static void lctx_pop(lctx *c, lmark m)
 {
-    c->n = n;
-    c->s[n] = 0;
+    c->n = m.n;
+    c->s[m.n] = 0;
+    c->vn = m.vn;
+    c->v[m.vn] = 0;
 }
 
 static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top);
@@ -786,6 +854,36 @@ static int number_tmpl(pp *p, const ptok *t, bool neg, lctx *c, pq_tmpl **out)
         if (zero)
             return sem(p, t, "Negative zero decimal is not supported under key %s", c->s);
     }
+    /* PartiQL reads a literal as an Ion decimal: its exponent and its scale (the digits after
+     * the point less the exponent) are 32-bit; beyond, the parser fails with nothing after
+     * the envelope (AWS 2026-10: 1e2147483648, 1e99999999999, 1.5e-2147483647) */
+    long long frac = 0, ex = 0;
+    bool in_frac = false, big = false;
+    for (uint32_t i = t->s; i < t->e; i++) {
+        char ch = p->src[i];
+        if (ch == '.') {
+            in_frac = true;
+        } else if (ch == 'e' || ch == 'E') {
+            bool eneg = false;
+            i++;
+            if (i < t->e && (p->src[i] == '+' || p->src[i] == '-'))
+                eneg = p->src[i++] == '-';
+            for (; i < t->e; i++) {
+                ex = ex * 10 + (p->src[i] - '0');
+                if (ex > 4294967296LL) {
+                    big = true;
+                    break;
+                }
+            }
+            if (eneg)
+                ex = -ex;
+            break;
+        } else if (in_frac) {
+            frac++;
+        }
+    }
+    if (big || ex > INT32_MAX || ex < INT32_MIN || frac - ex > INT32_MAX || frac - ex < INT32_MIN)
+        return syn(p, "");
     pq_tmpl *x = tmpl_new(p, PT_LIT, t);
     if (!x)
         return p->rc;
@@ -795,8 +893,10 @@ static int number_tmpl(pp *p, const ptok *t, bool neg, lctx *c, pq_tmpl **out)
     if (rc) {
         if (rc == ERR_NOMEM)
             return nomem(p);
+        /* the attribute-value check, naming where the literal sits (AWS 2026-10:
+         * "Number overflow. ... under root.x") */
         if (!p->rc)
-            p->rc = err_set(p->e, rc, "%s", ne.msg);
+            p->rc = err_set(p->e, rc, "%s under %s", ne.msg, c->v);
         return p->rc;
     }
     *out = x;
@@ -841,7 +941,7 @@ static int bag_dups(pp *p, const pq_tmpl *x, const ptok *const *mt, const bool *
         return sem(p, NULL,
                    "One or more parameter values were invalid: Input collection %s contains "
                    "duplicates! under %s",
-                   list, c->s);
+                   list, c->v);
     return sem(p, NULL,
                "One or more parameter values were invalid: Input collection %s contains "
                "duplicates.",
@@ -969,7 +1069,7 @@ static int parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl *
             if (parse_tmpl(p, &k, &root, true))
                 return p->rc;
         } else {
-            size_t mark = lctx_push(c, kt->text, kt->tlen);
+            lmark mark = lctx_push(c, kt->text, kt->tlen, false);
             int rc = parse_tmpl(p, &k, c, false);
             lctx_pop(c, mark);
             if (rc)
@@ -1030,7 +1130,7 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
             next(p);
             rc = number_tmpl(p, nt, t->t == P_MINUS, c, &x);
         } else {
-            rc = unexpected(p, nt);
+            rc = term_error(p, nt);
         }
         break;
     }
@@ -1064,7 +1164,7 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
             rc = sem(p, t, "Unsupported data type: %s under key %s", top ? "MISSING" : "LiteralMissing",
                      c->s);
         } else {
-            rc = unexpected(p, t);
+            rc = term_error(p, t);
         }
         break;
     case P_LB: {
@@ -1078,7 +1178,7 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
             pq_tmpl *k = NULL;
             char idx[24];
             int il = snprintf(idx, sizeof idx, "%zu", x->n);
-            size_t mark = lctx_push(c, idx, (size_t)il);
+            lmark mark = lctx_push(c, idx, (size_t)il, true);
             rc = parse_tmpl(p, &k, c, false);
             lctx_pop(c, mark);
             if (rc)
@@ -1124,7 +1224,7 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
         rc = unexpected(p, t);
         break;
     default:
-        rc = unexpected(p, t);
+        rc = term_error(p, t);
         break;
     }
     p->depth--;
@@ -1392,7 +1492,7 @@ static int parse_is(pp *p, const ptok *is_tok, expr_node *lhs, expr_node **out)
         }
         word[n] = 0;
     } else {
-        return unexpected(p, t);
+        return syn(p, "Expected type name"); /* PartiQL's parser */
     }
     static const struct {
         const char *kw;
@@ -1436,7 +1536,7 @@ static int parse_is(pp *p, const ptok *is_tok, expr_node *lhs, expr_node **out)
         shown = "DOUBLE_PRECISION";
     }
     if (!found)
-        return unexpected(p, t);
+        return syn(p, "Expected type name");
     if (!ty)
         return sem(p, is_tok,
                    "Unsupported data type for IS operator: %s. Supported data types are "
@@ -1568,7 +1668,7 @@ static int parse_pred(pp *p, expr_node **out)
     if (cmp >= 0) {
         next(p);
         expr_node *rhs = NULL;
-        if (parse_operand(p, &rhs) || bad_operator(p))
+        if (rhs_missing(p) || parse_operand(p, &rhs) || bad_operator(p))
             return p->rc;
         if (!(*out = node2(p, EN_CMP, cmp, lhs, rhs)))
             return p->rc;
@@ -1583,7 +1683,8 @@ static int parse_pred(pp *p, expr_node **out)
     if (is_kw(op, KW_BETWEEN)) {
         next(p);
         expr_node *lo = NULL, *hi = NULL;
-        if (parse_operand(p, &lo) || expect_kw(p, KW_AND) || parse_operand(p, &hi))
+        if (rhs_missing(p) || parse_operand(p, &lo) || expect_kw(p, KW_AND) ||
+            parse_operand(p, &hi))
             return p->rc;
         expr_node *x = expr_node_new(p->a, EN_BETWEEN, 0, 3);
         if (!x)
@@ -1695,8 +1796,8 @@ static int parse_and(pp *p, expr_node **out)
         return p->rc;
     while (accept_kw(p, KW_AND)) {
         expr_node *r = NULL;
-        if (parse_not(p, &r) || check_junction(p, x, "AND") || check_junction(p, r, "AND") ||
-            !(x = node2(p, EN_AND, 0, x, r)))
+        if (rhs_missing(p) || parse_not(p, &r) || check_junction(p, x, "AND") ||
+            check_junction(p, r, "AND") || !(x = node2(p, EN_AND, 0, x, r)))
             return p->rc;
     }
     *out = x;
@@ -1710,8 +1811,8 @@ static int parse_or(pp *p, expr_node **out)
         return p->rc;
     while (accept_kw(p, KW_OR)) {
         expr_node *r = NULL;
-        if (parse_and(p, &r) || check_junction(p, x, "OR") || check_junction(p, r, "OR") ||
-            !(x = node2(p, EN_OR, 0, x, r)))
+        if (rhs_missing(p) || parse_and(p, &r) || check_junction(p, x, "OR") ||
+            check_junction(p, r, "OR") || !(x = node2(p, EN_OR, 0, x, r)))
             return p->rc;
     }
     *out = x;
@@ -1747,20 +1848,40 @@ static bool name_ok(const char *s, size_t n)
     "'-', '_', '.'."
 
 /* FROM "table"[."index"]: allow_index false for INSERT (its error comes first). */
-static int parse_target(pp *p, bool allow_index)
+/* A table alias ("FROM t x", "FROM t AS x", "UPDATE t x SET"): PartiQL reads it, DynamoDB
+ * refuses it (AWS 2026-10). */
+static int no_alias(pp *p)
+{
+    const ptok *t = peek(p);
+    if (is_kw(t, KW_AS) || (is_name_tok(t) && !t->text) || t->t == P_QIDENT) {
+        /* a name after the alias is left over: the parser's error first */
+        const ptok *after = is_kw(t, KW_AS) ? t + 2 : t + 1;
+        if (after < p->t + p->nt && is_name_tok(after))
+            return syn(p, "Unexpected token after expression");
+        return sem(p, NULL, "Aliasing is not supported");
+    }
+    return 0;
+}
+
+static int parse_target(pp *p, bool allow_index, bool simple)
 {
     expr_pq *s = p->s;
     const ptok *comp[3];
     size_t n = 0;
     const ptok *t = next(p);
+    /* INSERT INTO / UPDATE / DELETE FROM name a simple path, SELECT's FROM an expression
+     * (PartiQL's parser; AWS 2026-10: "DELETE FROM;" "Expected identifier for simple path",
+     * "SELECT * FROM" "Unexpected term") */
     if (!is_name_tok(t))
-        return unexpected(p, t);
+        return simple ? syn(p, "Expected identifier for simple path") : term_error(p, t);
     comp[n++] = t;
     while (peek(p)->t == P_DOT) {
         next(p);
         const ptok *c = next(p);
         if (!is_name_tok(c))
-            return unexpected(p, c);
+            return simple && c->t == P_STAR ? syn(p, "Invalid path dot component for simple path")
+                   : c->t == P_STAR         ? unexpected(p, c)
+                                            : syn(p, "Invalid path dot component");
         if (n < 3)
             comp[n] = c;
         n++;
@@ -1921,10 +2042,8 @@ static int parse_select(pp *p, bool in_exists)
                 break;
         }
     }
-    if (expect_kw(p, KW_FROM) || parse_target(p, true))
+    if (expect_kw(p, KW_FROM) || parse_target(p, true, false) || no_alias(p))
         return p->rc;
-    if (is_kw(peek(p), KW_AS))
-        return sem(p, NULL, "Aliasing is not supported");
     if (accept_kw(p, KW_WHERE) && parse_where(p, &s->where))
         return p->rc;
     if (unsupported_clause(p, false))
@@ -1933,7 +2052,8 @@ static int parse_select(pp *p, bool in_exists)
         next(p);
         if (expect_kw(p, KW_BY) || add_order(p))
             return p->rc;
-        if (!s->where)
+        /* tokens left over are the parser's error, reported first */
+        if (!s->where && (at_statement_end(p) || is_kw(peek(p), KW_LIMIT)))
             return sem(p, NULL, "Must have WHERE clause in the statement when using ORDER BY "
                                 "clause.");
     }
@@ -2180,7 +2300,7 @@ static int parse_update(pp *p)
 {
     expr_pq *s = p->s;
     s->kind = EXPR_PQ_UPDATE;
-    if (parse_target(p, true))
+    if (parse_target(p, true, true) || no_alias(p))
         return p->rc;
     bool any = false;
     for (;;) {
@@ -2267,8 +2387,12 @@ static int parse_statement(pp *p)
             return p->rc;
     } else if (is_kw(t, KW_INSERT)) {
         s->kind = EXPR_PQ_INSERT;
-        if (expect_kw(p, KW_INTO) || parse_target(p, false))
+        if (expect_kw(p, KW_INTO) || parse_target(p, false, true))
             return p->rc;
+        /* a name after the table is read as INSERT's value expression, leaving VALUE over
+         * (AWS 2026-10: INSERT INTO "t" x VALUE {...}) */
+        if (is_name_tok(peek(p)) && peek2(p)->t != P_EOF)
+            return syn(p, "Unexpected token after expression");
         if (!accept_kw(p, KW_VALUE))
             return unexpected(p, peek(p));
         const ptok *v = peek(p);
@@ -2291,7 +2415,7 @@ static int parse_statement(pp *p)
             return p->rc;
     } else if (is_kw(t, KW_DELETE)) {
         s->kind = EXPR_PQ_DELETE;
-        if (expect_kw(p, KW_FROM) || parse_target(p, true))
+        if (expect_kw(p, KW_FROM) || parse_target(p, true, true) || no_alias(p))
             return p->rc;
         if (accept_kw(p, KW_WHERE) && parse_where(p, &s->where))
             return p->rc;
@@ -2307,9 +2431,10 @@ static int parse_statement(pp *p)
     } else {
         return syn(p, "Expected data manipulation");
     }
-    accept(p, P_SEMI);
-    if (peek(p)->t != P_EOF)
-        return unexpected(p, peek(p));
+    /* a complete statement with tokens left over (AWS 2026-10: "... WHERE pk = 1 foo",
+     * "DELETE ... ORDER BY pk", a stray ")") */
+    if (!at_statement_end(p))
+        return syn(p, "Unexpected token after expression");
     return 0;
 }
 

@@ -731,7 +731,6 @@ def test_function_refusals(ddb, target, table_name, make_table):
     item = {"pk": S("f1"), "tags": {"SS": ["blue", "red"]}, "nums": {"NS": ["1", "2"]},
             "label": S("x"), "doc": {"M": {"inner": {"SS": ["z"]}}}}
     ddb.put_item(TableName=name, Item=item)
-    local = target == "dynamodb-local"
     nwf = "Statement wasn't well formed, can't be processed: "
 
     def at(stmt, token, length=None, after=""):
@@ -789,3 +788,85 @@ def test_function_refusals(ddb, target, table_name, make_table):
         assert message(e) == (aws if loc is None else aws_or_local(target, aws, local=loc)), stmt
     assert ddb.get_item(TableName=name, Key={"pk": S("f1")})["Item"] == item
     assert "Item" not in ddb.get_item(TableName=name, Key={"pk": S("f2")})
+
+
+# A statement PartiQL's parser refuses gets the envelope and the parser's own words (AWS
+# eu-west-2, 2026-10: the conformance suite fork paritysuite's tier3
+# error-messages/partiqlGrammar): tokens left over after a complete statement, what was found
+# where a term should start (an operator, a keyword, anything else), an infix operator with
+# nothing after it, IS without a type name, a DML statement without its table, and a number
+# literal Ion cannot hold (a 32-bit exponent or scale: nothing after the envelope).  A table
+# alias parses but is refused; a number out of DynamoDB's range names where it sits ("under
+# root", ".x" for a map member, "[i]" for a list element); ExecuteTransaction names the member.
+# DynamoDB Local echoes the statement after the envelope, gives the range texts alone (its own
+# for 39 digits), and no member name in a transaction.
+def test_parser_error_details(ddb, target, table_name, make_table):
+    name = table_name("pqg")
+    make_table(ddb, name, hash=("id", "N"))
+    ddb.put_item(TableName=name, Item={"id": N(5), "v": S("kept")})
+    nwf = "Statement wasn't well formed, can't be processed: "
+    over = ("Number overflow. Attempting to store a number with magnitude larger than "
+            "supported range")
+    under = ("Number underflow. Attempting to store a number with magnitude smaller than "
+             "supported range")
+    t = f'"{name}"'
+    cases = [
+        (f"SELECT v FROM {t} WHERE id = 5 v", nwf + "Unexpected token after expression"),
+        (f"UPDATE {t} SET v = 'x' WHERE id = 5 RETURNING ALL NEW * v",
+         nwf + "Unexpected token after expression"),
+        (f"DELETE FROM {t} WHERE id = 5 ORDER BY id", nwf + "Unexpected token after expression"),
+        (f"SELECT * FROM {t} ORDER BY id WHERE id = 5", nwf + "Unexpected token after expression"),
+        (f"INSERT INTO {t} other VALUE {{'id': 6}}", nwf + "Unexpected token after expression"),
+        (f"SELECT * FROM {t} WHERE id = 5 ;;", nwf + "Unexpected token after expression"),
+        (f"SELECT * FROM {t} WHERE id = 5 AND", nwf + "Missing right-hand side expression of "
+                                                 "infix operator"),
+        (f"SELECT * FROM {t} WHERE id <", nwf + "Missing right-hand side expression of infix "
+                                            "operator"),
+        (f"SELECT * FROM {t} WHERE NOT  ", nwf + "Unexpected term"),
+        (f"SELECT * FROM {t} WHERE id = 5 AND (", nwf + "Unexpected term"),
+        ("SELECT v FROM ;", nwf + "Unexpected term"),
+        (f"SELECT * FROM {t} WHERE id = 5 AND = 4", nwf + "Unexpected operator"),
+        (f"SELECT * FROM {t} WHERE BETWEEN 1 AND 2", nwf + "Unexpected operator"),
+        (f"SELECT * FROM {t} WHERE LIMIT 3", nwf + "Unexpected keyword"),
+        (f"SELECT * FROM {t} WHERE v IS WHATEVER", nwf + "Expected type name"),
+        ("UPDATE WHERE id = 5", nwf + "Expected identifier for simple path"),
+        (f"SELECT * FROM {t} WHERE id = 2e3000000000", nwf),
+        (f"SELECT * FROM {t} WHERE id = 0.25e-2147483647", nwf),
+        (f"SELECT * FROM {t} AS x WHERE id = 5", "Aliasing is not supported"),
+        (f"UPDATE {t} x SET v = 'y' WHERE id = 5", "Aliasing is not supported"),
+        (f"SELECT * FROM {t} WHERE id = -1e126", over + " under root"),
+        (f"UPDATE {t} SET v = {{'a': [0, {{'b': 7e-131}}]}} WHERE id = 5",
+         under + " under root.a[1].b"),
+        (f"INSERT INTO {t} VALUE {{'id': 6, 'w': [1, 2, 123456789012345678901234567890123456789]}}",
+         "Attempting to store more than 38 significant digits in a Number under root[2]"),
+    ]
+    for stmt, aws in cases:
+        with pytest.raises(ClientError) as e:
+            es(ddb, stmt)
+        assert code(e) == V, stmt
+        loc = nwf + stmt if aws.startswith(nwf) else LOCAL_PARSE.get(aws)
+        assert message(e) == (aws if loc is None else aws_or_local(target, aws, local=loc)), stmt
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f"UPDATE {t} SET v = 'y' WHERE id = 5"},
+            {"Statement": f"SELECT * FROM {t} WHERE"}])
+    stmt = f"SELECT * FROM {t} WHERE"
+    assert message(e) == aws_or_local(
+        target, "Validation failed in TransactStatements[1]: " + nwf + "Unexpected term",
+        local=nwf + stmt)
+    assert ddb.get_item(TableName=name, Key={"id": N(5)})["Item"] == {"id": N(5), "v": S("kept")}
+    assert "Item" not in ddb.get_item(TableName=name, Key={"id": N(6)})
+
+
+# DynamoDB Local's answers where they are not the statement echoed after the envelope.
+LOCAL_PARSE = {
+    ("Number overflow. Attempting to store a number with magnitude larger than supported "
+     "range under root"):
+        "Number overflow. Attempting to store a number with magnitude larger than supported range",
+    ("Number underflow. Attempting to store a number with magnitude smaller than supported "
+     "range under root.a[1].b"):
+        ("Number underflow. Attempting to store a number with magnitude smaller than supported "
+         "range"),
+    "Attempting to store more than 38 significant digits in a Number under root[2]":
+        "DynamoDB only supports precision up to 38 digits",
+}
