@@ -127,23 +127,31 @@ static uint64_t ddb_proto_rng_next(void)
     return r;
 }
 
+/* The 256 bytes as two lowercase hex digits each ("000102...ff"). */
+static const char ddb_proto_hex2[513] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
 static void ddb_proto_request_id(char out[37])
 {
-    static const char hex[] = "0123456789abcdef";
+    /* where each byte's two digits go in 8-4-4-4-12 */
+    static const unsigned char at[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
     unsigned char u[16];
     uint64_t a = ddb_proto_rng_next(), b = ddb_proto_rng_next();
     memcpy(u, &a, 8);
     memcpy(u + 8, &b, 8);
     u[6] = (unsigned char)((u[6] & 0x0F) | 0x40); /* version 4 */
     u[8] = (unsigned char)((u[8] & 0x3F) | 0x80); /* RFC 4122 variant */
-    size_t o = 0;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            out[o++] = '-';
-        out[o++] = hex[u[i] >> 4];
-        out[o++] = hex[u[i] & 15];
-    }
-    out[o] = '\0';
+    for (int i = 0; i < 16; i++)
+        memcpy(out + at[i], ddb_proto_hex2 + 2 * u[i], 2);
+    out[8] = out[13] = out[18] = out[23] = '-';
+    out[36] = '\0';
 }
 
 /* The one error writer.  type_override: a __type name outside the error table (or NULL). */
@@ -193,24 +201,45 @@ static void ddb_proto_error(ddb_proto_resp *resp, int code, const char *type_ove
 /* Copies s into out (size n) for the access log: control bytes and spaces become '?', so a
  * hostile TableName cannot forge log lines or shift the log's columns. */
 /* s[0..len) up to its first NUL, printable, into out[n] (len SIZE_MAX: a C string). */
+/* The log's copy of a name: a byte a log line cannot show (a space, a control byte, DEL)
+ * becomes '?'.  Eight bytes a step while none is one of those (most names). */
+static void ddb_proto_log_clean(char *out, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t x;
+        memcpy(&x, out + i, 8);
+        uint64_t d = x ^ (0x7f * ones); /* a zero byte where x has DEL */
+        if (((x - 0x21 * ones) & ~x & highs) | ((d - ones) & ~d & highs))
+            break; /* a byte <= ' ' or DEL in these eight: byte by byte from here */
+    }
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)out[i];
+        if (c <= ' ' || c == 0x7f)
+            out[i] = '?';
+    }
+}
+
+/* s[0..len) up to its first NUL, at most n - 1 bytes, into out (n > 0) */
 static void ddb_proto_log_copyn(char *out, size_t n, const char *s, size_t len)
 {
-    size_t i = 0;
-    for (; i < len && s[i] && i + 1 < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[i] = (c <= ' ' || c == 0x7f) ? '?' : (char)c;
-    }
-    out[i] = '\0';
+    if (len > n - 1)
+        len = n - 1;
+    const char *z = memchr(s, '\0', len);
+    if (z)
+        len = (size_t)(z - s);
+    memcpy(out, s, len);
+    out[len] = '\0';
+    ddb_proto_log_clean(out, len);
 }
 
 static void ddb_proto_log_copy(char *out, size_t n, const char *s)
 {
-    size_t i = 0;
-    for (; s[i] && i + 1 < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[i] = (c <= ' ' || c == 0x7f) ? '?' : (char)c;
-    }
-    out[i] = '\0';
+    size_t len = strnlen(s, n - 1);
+    memcpy(out, s, len);
+    out[len] = '\0';
+    ddb_proto_log_clean(out, len);
 }
 
 static const char *ddb_proto_header(const ddb_proto_req *req, const char *name)
@@ -428,7 +457,9 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     ja->max = own.max;
     if (req->body_len * 48 + ((size_t)1 << 20) > ja->max)
         ja->max = req->body_len * 48 + ((size_t)1 << 20);
-    err_t e = {0};
+    err_t e; /* unset: its 1 KB text is not cleared (err_clear's fields) */
+    e.code = e.detail = 0;
+    e.msg[0] = '\0';
     unsigned long oom0 = mem_failures();
     ddb_proto_resp_start(resp);
 
@@ -489,8 +520,10 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         }
         /* unverified, the header serves only to name the caller's table namespace: parsed
          * only then (a 2.4 KB sigv4_auth cleared and filled on every request otherwise) */
-        err_t ignore = {0};
-        have_auth = p->namespace_tables && sigv4_parse_authorization(a, &auth, &ignore) == 0;
+        if (p->namespace_tables) {
+            err_t ignore = {0};
+            have_auth = sigv4_parse_authorization(a, &auth, &ignore) == 0;
+        }
     }
     char nsbuf[SIGV4_KEY_MAX + SIGV4_SCOPE_PART_MAX + 2];
     char *ns = d ? d->ns : nsbuf;

@@ -196,6 +196,37 @@ static void test_access_log_fields(void **state)
     assert_string_equal(r.table, "a?b?c");
     json_decref(doc);
     ddb_proto_resp_fini(&r);
+    /* past the first 8 bytes too (the copy checks 8 at a time), DEL, a space, HTAB; an
+     * operation's name the same way; a name longer than the field cut at its size */
+    doc = call(&p, "POST", "DynamoDB_20120810.Describe Table\x7f", auth_for("x", "r"), "{}",
+               false, &r);
+    assert_string_equal(r.op, "Describe?Table?");
+    json_decref(doc);
+    ddb_proto_resp_fini(&r);
+    static const char *const names[][2] = {
+        {"abcdefghijk\\tmnopqrs\\u007fuvwxyz0123 56789", "abcdefghijk?mnopqrs?uvwxyz0123?56789"},
+        {"abcdefghijklmnopqrstuvw yz", "abcdefghijklmnopqrstuvw?yz"}, /* the first in word 3 */
+        {"abcdefgh\\u007fjklmnopq", "abcdefgh?jklmnopq"},             /* DEL alone in word 2 */
+        {"abcdefgh\\u0001jklmnopq", "abcdefgh?jklmnopq"},
+        {"abcdefgh\\u00e9jklmnopq!", "abcdefgh\u00e9jklmnopq!"}, /* UTF-8 kept */
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char b[200];
+        snprintf(b, sizeof b, "{\"TableName\":\"%s\"}", names[i][0]);
+        doc = call(&p, "POST", "DynamoDB_20120810.DescribeTable", auth_for("x", "r"), b, false,
+                   &r);
+        assert_string_equal(r.table, names[i][1]);
+        json_decref(doc);
+        ddb_proto_resp_fini(&r);
+    }
+    char body[400];
+    snprintf(body, sizeof body, "{\"TableName\":\"%0300d\"}", 7);
+    doc = call(&p, "POST", "DynamoDB_20120810.DescribeTable", auth_for("x", "r"), body, false,
+               &r);
+    assert_int_equal(strlen(r.table), sizeof r.table - 1);
+    assert_int_equal(strspn(r.table, "0"), sizeof r.table - 1);
+    json_decref(doc);
+    ddb_proto_resp_fini(&r);
 }
 
 static const char *CREATE =
