@@ -99,14 +99,20 @@ static bool api_op_values(const struct api_op_row *row)
     return false;
 }
 
+/* The row of op: this thread's last answer first (a connection mostly repeats one operation,
+ * and a request looks its operation up twice: the protocol's log, then the dispatch), else a
+ * binary search of the sorted table. */
 static const struct api_op_row *api_find(const char *op)
 {
+    static _Thread_local const struct api_op_row *last;
+    if (last && strcmp(op, last->name) == 0)
+        return last;
     size_t lo = 0, hi = sizeof api_ops / sizeof api_ops[0];
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         int c = strcmp(op, api_ops[mid].name);
         if (c == 0)
-            return &api_ops[mid];
+            return last = &api_ops[mid];
         if (c < 0)
             hi = mid;
         else
