@@ -11,6 +11,10 @@
 #include <strings.h>
 
 #include <zlib.h>
+#if defined(__SSE2__) && !defined(HTTP_DECODE_NO_SSE2) /* -DHTTP_DECODE_NO_SSE2: portable */
+#define HTTP_DECODE_SSE2 1
+#include <emmintrin.h>
+#endif
 
 #define HTTP_DECODE_STEP ((size_t)64 << 10) /* decoded-buffer growth, bytes */
 #define HTTP_MAX_CODINGS 4                  /* content codings in one Content-Encoding */
@@ -145,25 +149,50 @@ static bool http_byte_is_ctl(unsigned char ch)
     return (ch < 0x20 && ch != '\t') || ch == 0x7f;
 }
 
+/* A block holding a byte below 0x20 or equal to 0x7f: checked byte by byte (HTAB is allowed) */
+static bool http_block_has_ctl(const char *v, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        if (http_byte_is_ctl((unsigned char)v[j]))
+            return true;
+    return false;
+}
+
 bool http_value_has_ctl(const char *v, size_t n)
 {
+#if HTTP_DECODE_SSE2
+    if (n >= 16) { /* 16 bytes a step, the last block overlapping the one before */
+        const __m128i below = _mm_set1_epi8(0x1f), tab = _mm_set1_epi8('\t'),
+                      del = _mm_set1_epi8(0x7f);
+        for (size_t i = 0;; i += 16) {
+            size_t at = i + 16 <= n ? i : n - 16;
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(v + at));
+            __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(x, below), x); /* x <= 0x1f */
+            ctl = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(x, tab), ctl),
+                               _mm_cmpeq_epi8(x, del));
+            if (_mm_movemask_epi8(ctl))
+                return true;
+            if (at + 16 >= n)
+                return false;
+        }
+    }
+#endif
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
+    if (n < 8)
+        return http_block_has_ctl(v, n);
+    for (size_t i = 0;; i += 8) { /* 8 bytes a step, the last word overlapping */
+        size_t at = i + 8 <= n ? i : n - 8;
         uint64_t x;
-        memcpy(&x, v + i, 8);
+        memcpy(&x, v + at, 8);
         /* a byte below 0x20 (exact for the word as a whole: a borrow only follows a byte
          * that is itself below), or a byte equal to 0x7f (a zero byte of x ^ 0x7f..7f) */
         uint64_t d = x ^ (0x7f * ones);
-        if (((x - 0x20 * ones) & ~x & highs) | ((d - ones) & ~d & highs))
-            for (size_t j = i; j < i + 8; j++) /* HTAB is allowed: look byte by byte */
-                if (http_byte_is_ctl((unsigned char)v[j]))
-                    return true;
-    }
-    for (; i < n; i++)
-        if (http_byte_is_ctl((unsigned char)v[i]))
+        if ((((x - 0x20 * ones) & ~x & highs) | ((d - ones) & ~d & highs)) &&
+            http_block_has_ctl(v + at, 8))
             return true;
-    return false;
+        if (at + 8 >= n)
+            return false;
+    }
 }
 
 bool http_encoding_is_identity(const char *ce)
