@@ -745,10 +745,12 @@ double api_vix_write_bytes(arena_t *a, const store_table *t, const api_vix *v, c
     return b;
 }
 
-/* item's size with each of the n indexes' vector attributes (a valid vector) counted as its
- * name plus 4 bytes a dimension; each attribute once */
-static uint64_t billed_size(const api_vix *v, size_t n, const av_t *item, uint64_t size)
+/* How many bytes more item's vectors weigh as stored (av_value_size of their numbers) than as
+ * AWS bills them (4 bytes a dimension; the names count alike): each of the n indexes' vector
+ * attributes holding a valid vector, once.  Negative when the stored numbers are shorter. */
+static int64_t vec_excess(const api_vix *v, size_t n, const av_t *item)
 {
+    int64_t d = 0;
     for (size_t i = 0; i < n; i++) {
         bool seen = false;
         for (size_t j = 0; j < i && !seen; j++)
@@ -758,10 +760,17 @@ static uint64_t billed_size(const api_vix *v, size_t n, const av_t *item, uint64
         av_type bt;
         if (!x || vector_of(x, v[i].dims, NULL, &bad, &bt))
             continue;
-        uint64_t stored = av_value_size(x), billed = 4 * (uint64_t)v[i].dims;
-        size = size >= stored ? size - stored + billed : billed;
+        d += (int64_t)av_value_size(x) - 4 * (int64_t)v[i].dims;
     }
-    return size;
+    return d;
+}
+
+/* item's size (`size`, av_item_size's) with each of the n indexes' vector attributes (a valid
+ * vector) counted as its name plus 4 bytes a dimension */
+static uint64_t billed_size(const api_vix *v, size_t n, const av_t *item, uint64_t size)
+{
+    int64_t b = (int64_t)size - vec_excess(v, n, item);
+    return b < 0 ? 0 : (uint64_t)b;
 }
 
 void api_vix_bill(const store_table *t, store_write *w)
@@ -852,7 +861,8 @@ struct api_vix_stat {
     char name[STORE_NAME_MAX];
     uint64_t count;
     double bytes;
-    bool counting; /* a describe is recounting it: the others answer these figures */
+    int64_t tsb;    /* the table's TableSizeBytes, vectors as billed (api_vix_describe) */
+    bool counting;  /* a describe is recounting it: the others answer these figures */
 };
 
 void api_vix_init(api_t *api)
@@ -900,7 +910,7 @@ static bool stats_ready(api_t *api)
  * they are stale and nobody counts: then *claimed tells whether this caller now counts them
  * for the others (it ends with stats_put, or stats_unclaim on failure). */
 static bool stats_get(api_t *api, const store_table *t, const api_vix *v, size_t n, int64_t now,
-                      uint64_t *count, double *bytes, bool *claimed)
+                      uint64_t *count, double *bytes, int64_t *tsb, bool *claimed)
 {
     bool all = true, fresh = true, busy = false;
     *claimed = false;
@@ -913,6 +923,7 @@ static bool stats_get(api_t *api, const store_table *t, const api_vix *v, size_t
             busy = busy || s->counting;
             count[k] = s->count;
             bytes[k] = s->bytes;
+            *tsb = s->tsb;
         }
     }
     bool use = all && (fresh || busy);
@@ -937,7 +948,7 @@ static void stats_unclaim(api_t *api, const store_table *t, const api_vix *v, si
 }
 
 static void stats_put(api_t *api, const store_table *t, const api_vix *v, size_t n, int64_t now,
-                      const uint64_t *count, const double *bytes)
+                      const uint64_t *count, const double *bytes, int64_t tsb)
 {
     pthread_mutex_lock(&api->vix_mu);
     for (size_t k = 0; k < n; k++) {
@@ -955,6 +966,7 @@ static void stats_put(api_t *api, const store_table *t, const api_vix *v, size_t
         snprintf(s->name, sizeof s->name, "%s", v[k].name);
         s->count = count[k];
         s->bytes = bytes[k];
+        s->tsb = tsb;
         s->counting = false;
     }
     pthread_mutex_unlock(&api->vix_mu);
@@ -969,11 +981,15 @@ typedef struct count_ctx {
     uint64_t *count;
     double *bytes;
     arena_t *scratch;
+    const api_vix *bill; /* the indexes a write bills (not deleted) */
+    size_t n_bill;
+    int64_t excess;      /* sum of vec_excess */
 } count_ctx;
 
 static int count_item(void *vctx, const av_t *item)
 {
     count_ctx *c = vctx;
+    c->excess += vec_excess(c->bill, c->n_bill, item);
     for (size_t i = 0; i < c->n; i++)
         if (api_vix_vector(&c->v[i], item, NULL)) {
             c->count[i]++;
@@ -998,27 +1014,41 @@ int api_vix_describe(api_req *r, const store_table *t, json_t *meta, const char 
     uint64_t items = 0, ib = 0;
     if ((rc = store_table_stats(r->api->store, t, NULL, &items, &ib, r->err)))
         return rc;
-    /* counted from every item of a small table; a big one's counts are reused a while */
-    int64_t now = api_wall_ms();
+    vix_defs *owned;
+    const vix_defs *defs = defs_of(t, &owned);
+    if (!defs)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    /* counted from every item of a small table; a big one's counts are reused a while.
+     * TableSizeBytes with the vectors as AWS sizes them (name + 4 bytes a dimension, as a
+     * write is billed, api_vix_bill): the store's byte counter holds the stored numbers, and
+     * a second counter would need the store to know vector indexes (a format change), so the
+     * difference is counted here with the index counts, and is as fresh as they are */
+    int64_t now = api_wall_ms(), tsb = 0;
     bool cached = items > r->api->vix_exact_items && stats_ready(r->api), claimed = false;
-    if (items && !(cached && stats_get(r->api, t, v, n, now, count, bytes, &claimed))) {
+    if (items && !(cached && stats_get(r->api, t, v, n, now, count, bytes, &tsb, &claimed))) {
         if (r->api->vix_count_hook)
             r->api->vix_count_hook(r->api->vix_count_arg);
         memset(count, 0, n * sizeof *count);
         memset(bytes, 0, n * sizeof *bytes);
         arena_t scratch;
         arena_init(&scratch);
-        count_ctx c = {t, v, n, count, bytes, &scratch};
+        count_ctx c = {t, v, n, count, bytes, &scratch, defs->live, defs->n_live, 0};
         rc = api_vix_scan(r, t, count_item, &c);
         arena_fini(&scratch);
+        tsb = (int64_t)ib - c.excess;
+        tsb = tsb < 0 ? 0 : tsb;
         if (rc) {
             if (claimed)
                 stats_unclaim(r->api, t, v, n);
+            defs_free(owned ? &owned->m : NULL);
             return rc;
         }
         if (cached)
-            stats_put(r->api, t, v, n, now, count, bytes);
+            stats_put(r->api, t, v, n, now, count, bytes, tsb);
     }
+    defs_free(owned ? &owned->m : NULL);
+    if (json_object_set_new(desc, "TableSizeBytes", json_integer(tsb)))
+        return err_set(r->err, ERR_NOMEM, "out of memory");
     json_t *list = json_array();
     size_t i;
     json_t *x;

@@ -575,6 +575,24 @@ def test_update_create_rules(url, table_name):
         INV + "Vector indexes are only supported for PAY_PER_REQUEST tables")
 
 
+def test_table_size_counts_vectors_as_billed(url, table_name):
+    """DescribeTable's TableSizeBytes sizes a vector as a write is billed, its name plus 4
+    bytes a dimension, not its numbers as stored (the newest captures: the table's size follows
+    the billed item size); an attribute that two indexes share counts once, an item without
+    a vector as it is."""
+    name = table_name("vs")
+    ok(url, "CreateTable", table_body(name, [vix(), vix("same", fn="DOT_PRODUCT"),
+                                             vix("two", dims=2, attr="w")]))
+    ok(url, "PutItem", {"TableName": name, "Item": {
+        "id": S("k1"), "v": vec("0.123456789", "-2.5e10", "3", "0.4")}})
+    ok(url, "PutItem", {"TableName": name, "Item": {"id": S("k2"), "note": S("hello")}})
+    ok(url, "PutItem", {"TableName": name, "Item": {
+        "id": S("k3"), "v": vec(1, 2, 3, 4), "w": vec("1.25", "123456789012")}})
+    t = ok(url, "DescribeTable", {"TableName": name})["Table"]
+    # k1: id+k1 4, v 1 + 16; k2: 4 + note+hello 9; k3: 4 + 17 + w 1 + 8
+    assert (t["ItemCount"], t["TableSizeBytes"]) == (3, 21 + 13 + 30)
+
+
 # ---- review10 F7: the questions without a capture then --------------------------------------
 
 COMPARATOR = ("Invalid SearchConditionExpression: Invalid comparator used in "

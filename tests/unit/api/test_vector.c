@@ -512,7 +512,19 @@ static json_int_t item_count(fx *f, const char *table)
     return n;
 }
 
-/* a big table's counts are kept a while (AWS refreshes them about every six hours) */
+static json_int_t table_size(fx *f, const char *table)
+{
+    char body[128];
+    snprintf(body, sizeof body, "{\"TableName\":\"%s\"}", table);
+    json_t *d = ok(f, "DescribeTable", body);
+    json_int_t n =
+        json_integer_value(json_object_get(json_object_get(d, "Table"), "TableSizeBytes"));
+    json_decref(d);
+    return n;
+}
+
+/* a big table's counts are kept a while (AWS refreshes them about every six hours), and its
+ * TableSizeBytes (vectors sized as billed: pk + k<i> 4, emb + 4 bytes x 2 11) with them */
 static void test_counts_kept(void **state)
 {
     fx *f = *state;
@@ -531,12 +543,19 @@ static void test_counts_kept(void **state)
     }
     int64_t t0 = now_ms();
     assert_int_equal(item_count(f, "t7x"), 5); /* 5 items: counted, then kept */
+    assert_int_equal(table_size(f, "t7x"), 5 * 15);
     json_decref(ok(f, "DeleteItem", "{\"TableName\":\"t7x\",\"Key\":{\"pk\":{\"S\":\"k0\"}}}"));
-    if (now_ms() - t0 < 250)
+    if (now_ms() - t0 < 250) {
         assert_int_equal(item_count(f, "t7x"), 5);
+        int64_t t1 = now_ms();
+        json_int_t kept = table_size(f, "t7x");
+        if (t1 - t0 < 250)
+            assert_int_equal(kept, 5 * 15); /* the figure of the counts' moment */
+    }
     while (now_ms() - t0 < 320)
         usleep(5000);
     assert_int_equal(item_count(f, "t7x"), 4);
+    assert_int_equal(table_size(f, "t7x"), 4 * 15);
 }
 
 /* F5 single flight: the first describe to find a big table's counts stale recounts them;
