@@ -2296,12 +2296,9 @@ static int parse_returning(pp *p, bool is_delete)
     return 0;
 }
 
-static int parse_update(pp *p)
+/* The SET / REMOVE clauses of an UPDATE, at least one. */
+static int parse_update_ops(pp *p)
 {
-    expr_pq *s = p->s;
-    s->kind = EXPR_PQ_UPDATE;
-    if (parse_target(p, true, true) || no_alias(p))
-        return p->rc;
     bool any = false;
     for (;;) {
         if (accept_kw(p, KW_SET)) {
@@ -2317,7 +2314,7 @@ static int parse_update(pp *p)
             const ptok *t = next(p);
             expr_node *path = NULL;
             if (!is_name_tok(t))
-                return unexpected(p, t);
+                return syn(p, "Expected identifier for simple path");
             if (parse_path_from(p, t, &path) || add_act(p, EU_REMOVE, path, NULL))
                 return p->rc;
             any = true;
@@ -2325,9 +2322,33 @@ static int parse_update(pp *p)
             break;
         }
     }
-    if (!any)
-        return unexpected(p, peek(p));
+    /* PartiQL's parser wants a data manipulation here */
+    return any ? 0 : syn(p, "Expected data manipulation");
+}
+
+static int parse_update(pp *p)
+{
+    expr_pq *s = p->s;
+    s->kind = EXPR_PQ_UPDATE;
+    if (parse_target(p, true, true) || no_alias(p) || parse_update_ops(p))
+        return p->rc;
     if (accept_kw(p, KW_WHERE) && parse_where(p, &s->where))
+        return p->rc;
+    return parse_returning(p, false);
+}
+
+/* PartiQL's FROM-first UPDATE: FROM "table" [WHERE cond] (SET ... | REMOVE ...)+ [RETURNING
+ * ...], the clauses in that order; it runs as the UPDATE it spells (AWS 2026-10: the
+ * conformance suite fork's tier2 partiql/fromFirstUpdate). */
+static int parse_from_update(pp *p)
+{
+    expr_pq *s = p->s;
+    s->kind = EXPR_PQ_UPDATE;
+    if (parse_target(p, true, false) || no_alias(p))
+        return p->rc;
+    if (accept_kw(p, KW_WHERE) && parse_where(p, &s->where))
+        return p->rc;
+    if (parse_update_ops(p))
         return p->rc;
     return parse_returning(p, false);
 }
@@ -2412,6 +2433,9 @@ static int parse_statement(pp *p)
         p->in_insert = false;
     } else if (is_kw(t, KW_UPDATE)) {
         if (parse_update(p))
+            return p->rc;
+    } else if (is_kw(t, KW_FROM)) {
+        if (parse_from_update(p))
             return p->rc;
     } else if (is_kw(t, KW_DELETE)) {
         s->kind = EXPR_PQ_DELETE;

@@ -85,6 +85,15 @@ static void shapes(void **state)
     assert_int_equal(b.kind, EXPR_PQ_UPDATE);
     assert_int_equal(b.ret, EXPR_PQ_RET_MODIFIED_NEW);
     assert_non_null(b.upd);
+    /* PartiQL's FROM-first UPDATE */
+    assert_int_equal(
+        pq(&a, "from tab where pk = 'a' set a = 1 remove b RETURNING ALL OLD *", NULL, 0, &b, &e),
+        0);
+    assert_int_equal(b.kind, EXPR_PQ_UPDATE);
+    assert_string_equal(b.table, "tab");
+    assert_non_null(b.where);
+    assert_non_null(b.upd);
+    assert_int_equal(b.ret, EXPR_PQ_RET_ALL_OLD);
     assert_int_equal(pq(&a, "DELETE FROM tab WHERE pk = 'a' RETURNING ALL OLD *", NULL, 0, &b, &e),
                      0);
     assert_int_equal(b.kind, EXPR_PQ_DELETE);
@@ -193,6 +202,13 @@ static void syntax_errors(void **state)
     expect_err("DELETE FROM WHERE pk = 'a'",
                EXPR_PQ_TXT_SYNTAX "Expected identifier for simple path");
     expect_err("UPDATE ; SET a = 1", EXPR_PQ_TXT_SYNTAX "Expected identifier for simple path");
+    /* UPDATE (either order of FROM) wants SET or REMOVE; REMOVE a simple path */
+    expect_err("UPDATE tab WHERE pk = 'a'", EXPR_PQ_TXT_SYNTAX "Expected data manipulation");
+    expect_err("FROM tab WHERE pk = 'a'", EXPR_PQ_TXT_SYNTAX "Expected data manipulation");
+    expect_err("FROM tab SET a = 1 WHERE pk = 'a'",
+               EXPR_PQ_TXT_SYNTAX "Unexpected token after expression");
+    expect_err("UPDATE tab REMOVE 'a' WHERE pk = 'a'",
+               EXPR_PQ_TXT_SYNTAX "Expected identifier for simple path");
     /* a complete statement with tokens left over */
     expect_err("UPDATE tab REMOVE a, b WHERE pk = 'x'",
                EXPR_PQ_TXT_SYNTAX "Unexpected token after expression");
