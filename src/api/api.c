@@ -12,6 +12,7 @@
 #include "api/api_validate.h"
 #include "api/api_vector.h"
 #include "base/mem.h"
+#include "value/ddbjson.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -85,6 +86,18 @@ static const struct api_op_row {
     {"UpdateTable", op_update_table, false},
     {"UpdateTimeToLive", op_update_time_to_live, false},
 };
+
+/* The value layer an operation reads its attribute values in (value/ddbjson.h, the conformance
+ * suite's tier3 error-messages/valueLayers, 2026-10-09): the older one for BatchWriteItem, the
+ * transactions (us-east-1, eu-west-1, us-west-2; eu-west-2 already answers them in the
+ * current one) and Scan. */
+static int values_layer(api_op_fn fn)
+{
+    return fn == op_batch_write_item || fn == op_transact_write_items ||
+                   fn == op_transact_get_items || fn == op_scan
+               ? DDBJSON_OLDER
+               : DDBJSON_CURRENT;
+}
 
 /* True when the row's handler describes its reply through api_out.h (api_reply), so the reply
  * can be handed over as values (api_call_sink). */
@@ -406,6 +419,7 @@ static int api_run(api_t *api, const struct api_op_row *row, json_t *req, const 
     api_out out;
     memset(&out, 0, sizeof out);
     api_req r = {.api = api,
+                 .values = values_layer(row->fn),
                  .op = row->name,
                  .body = req,
                  .jbody = jreq,
@@ -465,6 +479,7 @@ int api_call_out_jr_later(api_t *api, const char *op, const jread_val *req,
     if (!st)
         return err_set(e, ERR_NOMEM, "out of memory");
     st->r = (api_req){.api = api,
+                      .values = values_layer(row->fn),
                       .op = row->name,
                       .jbody = req,
                       .caller = caller,

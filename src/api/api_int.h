@@ -103,6 +103,8 @@ typedef struct api_req {
     struct api_out *out;   /* the reply of a handler that streams: see api_reply */
     const api_later *later; /* api_call_out_jr_later's caller, else NULL: a write may then
                              * return API_LATER and answer through api_later_finish */
+    int values;            /* the value layer its attribute values are read in (ddbjson_layer,
+                            * value/ddbjson.h): api_values_layer of the operation */
 } api_req;
 
 /* A handler about to queue its writes for a later answer: notes whether an allocation failed

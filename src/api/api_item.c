@@ -147,7 +147,7 @@ int api_item_from_json(api_req *r, const json_t *j, av_t *out)
     if (!json_is_object(j))
         return err_set(r->err, ERR_SERIALIZATION,
                        "Start of list found where not expected");
-    return ddbjson_to_item(j, r->arena, out, r->err);
+    return ddbjson_to_item_in(j, (ddbjson_layer)r->values, r->arena, out, r->err);
 }
 
 /* Attribute names[i] of key m: at position i when it is there under the key definition's own
@@ -365,7 +365,7 @@ static int eav_wrap(api_req *r, const json_t *jv, int rc)
         err_t e;
         err_clear(&e);
         av_t tmp;
-        if (ddbjson_to_av(v, r->arena, &tmp, &e) == ERR_VALIDATION &&
+        if (ddbjson_to_av_in(v, (ddbjson_layer)r->values, r->arena, &tmp, &e) == ERR_VALIDATION &&
             strcmp(e.msg, r->err->msg) == 0) {
             err_clear(r->err);
             return err_set(r->err, ERR_VALIDATION,
@@ -423,7 +423,7 @@ int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const 
         av_t *m = arena_zalloc(r->arena, sizeof *m);
         if (!m)
             return err_set(r->err, ERR_NOMEM, "out of memory");
-        int rc = ddbjson_to_item(jv, r->arena, m, r->err);
+        int rc = ddbjson_to_item_in(jv, (ddbjson_layer)r->values, r->arena, m, r->err);
         if (rc)
             return eav_wrap(r, jv, rc);
         x->values = m;
@@ -469,7 +469,7 @@ int api_exprs_init_jr(api_req *r, const jread_val *names, const jread_val *value
         av_t *m = arena_zalloc(r->arena, sizeof *m);
         if (!m)
             return err_set(r->err, ERR_NOMEM, "out of memory");
-        int rc = ddbjson_to_item_jr(values, r->arena, m, r->err);
+        int rc = ddbjson_to_item_jr_in(values, (ddbjson_layer)r->values, r->arena, m, r->err);
         if (rc)
             return rc;
         x->values = m;

@@ -66,7 +66,7 @@ static int value_list(api_req *r, json_t *jl, av_t **out, size_t *out_n)
     if (!v)
         return nomem(r);
     for (size_t i = 0; i < n; i++) {
-        int rc = ddbjson_to_av(json_array_get(jl, i), r->arena, &v[i], r->err);
+        int rc = ddbjson_to_av_in(json_array_get(jl, i), (ddbjson_layer)r->values, r->arena, &v[i], r->err);
         if (rc)
             return rc;
     }
@@ -126,7 +126,7 @@ static int one_expected(api_req *r, const char *name, size_t name_len, json_t *c
     av_t *value = arena_zalloc(r->arena, sizeof *value);
     if (!value)
         return nomem(r);
-    if (jv && (rc = ddbjson_to_av(jv, r->arena, value, r->err)))
+    if (jv && (rc = ddbjson_to_av_in(jv, (ddbjson_layer)r->values, r->arena, value, r->err)))
         return rc;
     expr_node *path = expr_build_path_from_name(r->arena, name, name_len);
     if (!path)
@@ -292,7 +292,7 @@ int api_legacy_updates(api_req *r, const json_t *o, expr_t **out)
         av_t *value = arena_zalloc(r->arena, sizeof *value); /* borrowed by the tree */
         if (!value)
             return nomem(r);
-        if (jv && (rc = ddbjson_to_av(jv, r->arena, value, r->err)))
+        if (jv && (rc = ddbjson_to_av_in(jv, (ddbjson_layer)r->values, r->arena, value, r->err)))
             return rc;
         if (!jv && a != EXPR_ACT_DELETE)
             return err_set(r->err, ERR_VALIDATION, TXT_L_AU_NO_VALUE);

@@ -179,7 +179,7 @@ static int bg_parse_jr(api_req *r, const jread_val *b, bg_table **out_tabs, size
         for (size_t i = 0; i < tabs[ti].n; i++) {
             const jread_val *k = keys->items[i];
             if (k->type != JREAD_OBJECT ||
-                ddbjson_to_item_jr(k, r->arena, &ksrc[tabs[ti].first + i], r->err)) {
+                ddbjson_to_item_jr_in(k, (ddbjson_layer)r->values, r->arena, &ksrc[tabs[ti].first + i], r->err)) {
                 err_clear(r->err);
                 return BG_JANSSON;
             }
@@ -526,7 +526,7 @@ static int bw_parse_jr(api_req *r, const jread_val *b, bw_req *q)
             else if ((m = API_JR_SOLE_OBJ(e, "DeleteRequest")) &&
                      (doc = API_JR_SOLE_OBJ(m, "Key")))
                 q->cx[k].kind = API_W_DELETE;
-            if (!doc || ddbjson_to_item_jr(doc, r->arena, &q->docs[k], r->err)) {
+            if (!doc || ddbjson_to_item_jr_in(doc, (ddbjson_layer)r->values, r->arena, &q->docs[k], r->err)) {
                 err_clear(r->err);
                 return BW_JANSSON;
             }

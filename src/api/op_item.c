@@ -389,7 +389,7 @@ static int write_parse_jr(wreq *q, const wjr *m, api_exprs *x, av_t *doc, bool i
     api_req *r = q->r;
     bool any = m->cond || m->upd;
     int rc = api_exprs_init_jr(r, m->names, m->values, any, any, x);
-    if (!rc && !(rc = ddbjson_to_item_jr(m->doc, r->arena, doc, r->err)) && is_item)
+    if (!rc && !(rc = ddbjson_to_item_jr_in(m->doc, (ddbjson_layer)r->values, r->arena, doc, r->err)) && is_item)
         rc = api_item_size_check(r, doc, TXT_ITEM_TOO_BIG);
     expr_t *cond = NULL, *upd = NULL;
     if (!rc && m->cond)

@@ -375,7 +375,7 @@ static int q_parse_jr(api_req *r, const jread_val *b, qreq *q)
     if (!rc)
         rc = q_rules(r, q);
     if (!rc && esk) {
-        rc = ddbjson_to_item_jr(esk, r->arena, &q->esk, r->err);
+        rc = ddbjson_to_item_jr_in(esk, (ddbjson_layer)r->values, r->arena, &q->esk, r->err);
         q->has_esk = rc == 0;
     }
     if (rc) {

@@ -738,7 +738,7 @@ static int parse_action_jr(api_req *r, twa *a, const jread_val *s)
     if (!rc)
         rc = api_exprs_done(r, &a->x);
     if (!rc)
-        rc = ddbjson_to_item_jr(doc, r->arena, k == API_W_PUT ? &a->item : &a->src, r->err);
+        rc = ddbjson_to_item_jr_in(doc, (ddbjson_layer)r->values, r->arena, k == API_W_PUT ? &a->item : &a->src, r->err);
     if (!rc && k == API_W_PUT)
         rc = api_item_size_check(r, &a->item, TXT_ITEM_TOO_BIG);
     if (!rc && !(a->tname = arena_strndup(r->arena, table->text, table->len)))
@@ -1246,7 +1246,7 @@ static int tg_parse_jr(api_req *r, const jread_val *b, tga **out_gets, size_t *o
         if (!rc)
             rc = api_exprs_done(r, &t->x);
         if (!rc)
-            rc = ddbjson_to_item_jr(key, r->arena, &t->src, r->err);
+            rc = ddbjson_to_item_jr_in(key, (ddbjson_layer)r->values, r->arena, &t->src, r->err);
         if (!rc && !(t->tname = arena_strndup(r->arena, table->text, table->len)))
             rc = ERR_NOMEM;
         if (rc) {

@@ -85,6 +85,8 @@ bool ddbjson_err_in_start_key(const char *msg)
  * listing for BS (tests/golden/ddbjson.json; test_ddbjson maps them) */
 #define TXT_SS_DUP TXT_INVALID_PREFIX "Input collection %s contains duplicates."
 #define TXT_NS_DUP "Input collection contains duplicates"
+/* the current layer's (valueLayers, 2026-10-09) */
+#define TXT_NS_DUP_CURRENT TXT_INVALID_PREFIX "Input collection contains duplicates."
 #define TXT_BS_DUP TXT_INVALID_PREFIX "Input collection %sof type BS contains duplicates."
 #define TXT_EMPTY_NAME "Empty attribute name"
 #define TXT_NULL_AV "The supplied Item contains a null AttributeValue"
@@ -201,11 +203,36 @@ static char *b64_encode(const unsigned char *p, size_t len, size_t *out_len)
 
 /* ---------------------------------------------------------------- shared by both trees */
 
+/* How a set's duplicate members are listed in its error text (set_dup_error). */
+typedef enum dup_listing {
+    DUP_QUOTED_AS_SENT = 0, /* '["b", "a", "b"]' (PartiQL parameters) */
+    DUP_QUOTED_SORTED,      /* the current layer: '["a", "b", "b"]' (set_dup_error) */
+    DUP_PLAIN_AS_SENT,      /* the older layer: '[b, a, b]' */
+} dup_listing;
+
 typedef struct ctx {
     arena_t *a;
     err_t *e;
-    bool java; /* numbers read as num_parse_java (PartiQL parameters) */
+    bool java;           /* numbers read as num_parse_java (PartiQL parameters, older layer) */
+    dup_listing listing; /* duplicate set members' listing */
+    bool ns_dup_current; /* a number set's duplicates in the current layer's words */
 } ctx_t;
+
+/* The context of one conversion in a value layer. */
+static ctx_t ctx_for(arena_t *a, err_t *e, ddbjson_layer layer)
+{
+    ctx_t c = {.a = a, .e = e};
+    if (layer == DDBJSON_CURRENT) {
+        c.listing = DUP_QUOTED_SORTED;
+        c.ns_dup_current = true;
+    } else if (layer == DDBJSON_OLDER) {
+        c.java = true;
+        c.listing = DUP_PLAIN_AS_SENT;
+    } else { /* DDBJSON_PARAM */
+        c.java = true;
+    }
+    return c;
+}
 
 static int nomem(ctx_t *c)
 {
@@ -255,22 +282,74 @@ static int has_dup(ctx_t *c, const av_t *items, size_t n, bool *out)
 /* The service's rendering of an SS ('["a", "a"]') or, bs, of a BS in base64 ('["",""]', no
  * space) for its duplicate message, members in double quotes since its 2026-06 rewording
  * (the conformance suite's probes b_put_dup_ss, esm_put_ss_dup_empty, esm_put_bs_dup_empty,
- * captured 2026-08-12 and 2026-09-06 in every region; before: "[a, a]", "[, ]").  A JSON null
- * member (items[i].type == AV_NONE) is shown as null. */
+ * captured 2026-08-12 and 2026-09-06 in every region).  The current layer lists them in byte
+ * order up to the first repeat, then the repeat, then the rest as sent (SS b, a, b ->
+ * '["a", "b", "b"]'); the older layer (BatchWriteItem, the transactions, Scan) as sent and
+ * unquoted, a BS's with ", " too ('[b, a, b]', '[/w==, AA==, AA==]'): eu-west-2, us-east-1,
+ * eu-west-1 and us-west-2, 2026-10-09 (the conformance suite's tier3 error-messages/
+ * valueLayers).  A JSON null member (items[i].type == AV_NONE) is shown as null, and with
+ * one the members stay as sent. */
+/* The members in the current layer's order (order[] gets indices into items): those before
+ * the first repeat sorted, then the repeat, then the rest as sent.  With a null member, or
+ * no repeat among the others, as sent. */
+static int dup_order(ctx_t *c, const av_t *items, size_t n, size_t *order)
+{
+    for (size_t i = 0; i < n; i++) {
+        order[i] = i;
+        if (items[i].type == AV_NONE)
+            return 0;
+    }
+    const av_t **seen = arena_alloc(c->a, (n ? n : 1) * sizeof *seen);
+    if (!seen)
+        return nomem(c);
+    size_t k = 0, rep = n;
+    for (size_t i = 0; i < n && rep == n; i++) {
+        const av_t *m = &items[i];
+        size_t at = 0;
+        int r = 1;
+        while (at < k && (r = cmp_bytes_av(&seen[at], &m)) < 0)
+            at++;
+        if (at < k && r == 0) {
+            rep = i;
+            break;
+        }
+        memmove(&seen[at + 1], &seen[at], (k - at) * sizeof *seen);
+        seen[at] = m;
+        k++;
+    }
+    if (rep == n)
+        return 0;
+    size_t o = 0;
+    for (size_t j = 0; j < k; j++)
+        order[o++] = (size_t)(seen[j] - items);
+    for (size_t j = rep; j < n; j++)
+        order[o++] = j;
+    return 0;
+}
+
 static int set_dup_error(ctx_t *c, const av_t *items, size_t n, bool bs)
 {
+    size_t *order = arena_alloc(c->a, (n ? n : 1) * sizeof *order);
+    if (!order)
+        return nomem(c);
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    if (c->listing == DUP_QUOTED_SORTED && dup_order(c, items, n, order))
+        return ERR_NOMEM;
+    bool quoted = c->listing != DUP_PLAIN_AS_SENT;
     buf_t b;
     buf_init(&b, 0); /* the members whole, as AWS lists them (the record cuts the text unless
                         it keeps long ones: base/err.h err_whole) */
     int rc = buf_putc(&b, '[');
-    for (size_t i = 0; !rc && i < n; i++) {
-        if (i)
-            rc = bs ? buf_putc(&b, ',') : buf_append(&b, ", ", 2);
+    for (size_t x = 0; !rc && x < n; x++) {
+        size_t i = order[x];
+        if (x)
+            rc = bs && quoted ? buf_putc(&b, ',') : buf_append(&b, ", ", 2);
         if (!rc && items[i].type == AV_NONE) {
             rc = buf_append(&b, "null", 4);
             continue;
         }
-        if (!rc)
+        if (!rc && quoted)
             rc = buf_putc(&b, '"');
         if (!rc && bs && items[i].u.str.len) {
             size_t elen;
@@ -281,7 +360,7 @@ static int set_dup_error(ctx_t *c, const av_t *items, size_t n, bool bs)
         } else if (!rc && items[i].u.str.len) {
             rc = buf_append(&b, items[i].u.str.ptr, items[i].u.str.len);
         }
-        if (!rc)
+        if (!rc && quoted)
             rc = buf_putc(&b, '"');
     }
     if (!rc)
@@ -384,32 +463,48 @@ static void fields_jr(const jread_val *j, const jread_val *f[K__N])
 
 int ddbjson_to_av(const json_t *j, arena_t *a, av_t *out, err_t *e)
 {
-    return tree_to_av_json(j, a, out, e);
+    return tree_to_av_json(j, a, out, e, DDBJSON_CURRENT);
+}
+
+int ddbjson_to_av_in(const json_t *j, ddbjson_layer layer, arena_t *a, av_t *out, err_t *e)
+{
+    return tree_to_av_json(j, a, out, e, layer);
 }
 
 int ddbjson_to_av_param(const json_t *j, arena_t *a, av_t *out, err_t *e)
 {
-    return tree_to_av_java_json(j, a, out, e);
+    return tree_to_av_json(j, a, out, e, DDBJSON_PARAM);
 }
 
 int ddbjson_to_av_param_jr(const jread_val *j, arena_t *a, av_t *out, err_t *e)
 {
-    return tree_to_av_java_jr(j, a, out, e);
+    return tree_to_av_jr(j, a, out, e, DDBJSON_PARAM);
 }
 
 int ddbjson_to_item(const json_t *j, arena_t *a, av_t *out, err_t *e)
 {
-    return tree_to_item_json(j, a, out, e);
+    return tree_to_item_json(j, a, out, e, DDBJSON_CURRENT);
+}
+
+int ddbjson_to_item_in(const json_t *j, ddbjson_layer layer, arena_t *a, av_t *out, err_t *e)
+{
+    return tree_to_item_json(j, a, out, e, layer);
 }
 
 int ddbjson_to_av_jr(const jread_val *j, arena_t *a, av_t *out, err_t *e)
 {
-    return tree_to_av_jr(j, a, out, e);
+    return tree_to_av_jr(j, a, out, e, DDBJSON_CURRENT);
 }
 
 int ddbjson_to_item_jr(const jread_val *j, arena_t *a, av_t *out, err_t *e)
 {
-    return tree_to_item_jr(j, a, out, e);
+    return tree_to_item_jr(j, a, out, e, DDBJSON_CURRENT);
+}
+
+int ddbjson_to_item_jr_in(const jread_val *j, ddbjson_layer layer, arena_t *a, av_t *out,
+                          err_t *e)
+{
+    return tree_to_item_jr(j, a, out, e, layer);
 }
 
 /* ---------------------------------------------------------------- public: av -> JSON */

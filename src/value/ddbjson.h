@@ -36,6 +36,18 @@
 
 #include "av.h"
 
+/* Which of the service's two value-checking layers words a bad value (the conformance suite's
+ * tier3 error-messages/valueLayers: eu-west-2, us-east-1, eu-west-1 and us-west-2,
+ * 2026-10-09).  The current one (PutItem, UpdateItem, DeleteItem, GetItem, BatchGetItem,
+ * Query) lists a set's duplicate members quoted, in byte order up to the first repeat, then
+ * the repeat and the rest as sent, and words a number set's "One or more parameter values
+ * were invalid: Input collection contains duplicates."; the older one (BatchWriteItem,
+ * TransactWriteItems, TransactGetItems, Scan) lists them as sent, unquoted, says "Input
+ * collection contains duplicates" and reads numbers as Java's BigDecimal (num_parse_java: an
+ * empty text without ": ", 1e2147483647 an underflow).  DDBJSON_PARAM: a PartiQL parameter
+ * (the older numbers, members quoted as sent). */
+typedef enum ddbjson_layer { DDBJSON_CURRENT = 0, DDBJSON_OLDER, DDBJSON_PARAM } ddbjson_layer;
+
 /* One attribute value from its JSON object.  Strings are copied into the arena (the JSON
  * document may be freed afterwards).  ERR_VALIDATION / ERR_SERIALIZATION with DynamoDB's text. */
 int ddbjson_to_av(const json_t *j, arena_t *a, av_t *out, err_t *e);
@@ -44,6 +56,9 @@ int ddbjson_to_av(const json_t *j, arena_t *a, av_t *out, err_t *e);
 int ddbjson_to_av_param(const json_t *j, arena_t *a, av_t *out, err_t *e);
 /* An item (a JSON object of name -> value) as an AV_M value. */
 int ddbjson_to_item(const json_t *j, arena_t *a, av_t *out, err_t *e);
+/* The same two (and ddbjson_to_item_jr) in a given layer; the plain ones: DDBJSON_CURRENT. */
+int ddbjson_to_av_in(const json_t *j, ddbjson_layer layer, arena_t *a, av_t *out, err_t *e);
+int ddbjson_to_item_in(const json_t *j, ddbjson_layer layer, arena_t *a, av_t *out, err_t *e);
 /* The same two from our reader's tree (value/jread.h; issue 13.1: requests need no jansson
  * tree): the same code compiled for the other tree type (ddbjson_passes.h), so the results,
  * errors and their order are those of ddbjson_to_av / ddbjson_to_item over the tree
@@ -52,6 +67,8 @@ int ddbjson_to_item(const json_t *j, arena_t *a, av_t *out, err_t *e);
 struct jread_val;
 int ddbjson_to_av_jr(const struct jread_val *j, arena_t *a, av_t *out, err_t *e);
 int ddbjson_to_item_jr(const struct jread_val *j, arena_t *a, av_t *out, err_t *e);
+int ddbjson_to_item_jr_in(const struct jread_val *j, ddbjson_layer layer, arena_t *a, av_t *out,
+                          err_t *e);
 int ddbjson_to_av_param_jr(const struct jread_val *j, arena_t *a, av_t *out, err_t *e);
 /* Whether msg is one of the value errors the service words after "The provided starting key is
  * invalid: " when they are in a Query's or Scan's ExclusiveStartKey: no type, two types, NULL

@@ -37,7 +37,6 @@
 #define conv_members DJ_(conv_members)
 #define conv_l DJ_(conv_l)
 #define tree_to_av DJ_(tree_to_av)
-#define tree_to_av_java DJ_(tree_to_av_java)
 #define tree_to_item DJ_(tree_to_item)
 
 /* ---------------------------------------------------------------- pass 1: shape */
@@ -251,7 +250,7 @@ static int conv_ns(ctx_t *c, const DJ_T *v, av_t *out)
     if (rc)
         return rc;
     if (dup)
-        return err_set(c->e, ERR_VALIDATION, TXT_NS_DUP);
+        return err_set(c->e, ERR_VALIDATION, c->ns_dup_current ? TXT_NS_DUP_CURRENT : TXT_NS_DUP);
     *out = av_make_list(AV_NS, items, n);
     return 0;
 }
@@ -413,9 +412,9 @@ static int conv_value(ctx_t *c, const DJ_T *j, int depth, av_t *out)
 
 /* ---------------------------------------------------------------- entry points */
 
-static int tree_to_av(const DJ_T *j, arena_t *a, av_t *out, err_t *e)
+static int tree_to_av(const DJ_T *j, arena_t *a, av_t *out, err_t *e, ddbjson_layer layer)
 {
-    ctx_t c = {.a = a, .e = e};
+    ctx_t c = ctx_for(a, e, layer);
     if (DJ_IS_NULL(j))
         return err_set(e, ERR_VALIDATION, TXT_NULL_AV);
     int rc = shape_value(j, e);
@@ -424,21 +423,9 @@ static int tree_to_av(const DJ_T *j, arena_t *a, av_t *out, err_t *e)
     return rc;
 }
 
-/* tree_to_av with numbers read as the service's older layer reads them (num_parse_java). */
-static int tree_to_av_java(const DJ_T *j, arena_t *a, av_t *out, err_t *e)
+static int tree_to_item(const DJ_T *j, arena_t *a, av_t *out, err_t *e, ddbjson_layer layer)
 {
-    ctx_t c = {.a = a, .e = e, .java = true};
-    if (DJ_IS_NULL(j))
-        return err_set(e, ERR_VALIDATION, TXT_NULL_AV);
-    int rc = shape_value(j, e);
-    if (!rc)
-        rc = conv_value(&c, j, 0, out);
-    return rc;
-}
-
-static int tree_to_item(const DJ_T *j, arena_t *a, av_t *out, err_t *e)
-{
-    ctx_t c = {.a = a, .e = e};
+    ctx_t c = ctx_for(a, e, layer);
     if (!DJ_IS_OBJECT(j)) {
         if (DJ_IS_ARRAY(j))
             return err_set(e, ERR_SERIALIZATION, TXT_SER_LIST_MAP);
@@ -471,7 +458,6 @@ static int tree_to_item(const DJ_T *j, arena_t *a, av_t *out, err_t *e)
 #undef conv_members
 #undef conv_l
 #undef tree_to_av
-#undef tree_to_av_java
 #undef tree_to_item
 
 /* the includer's parameters, so the next instantiation defines its own */

@@ -260,8 +260,8 @@ DUP_BS = ("One or more parameter values were invalid: Input collection {}of type
     ({"SS": ["", "x", ""]}, DUP_SS.format('["", "x", ""]') + ".", DUP_SS.format("[, x, ]")),
     ({"BS": ["Yg==", "Yg=="]}, DUP_BS.format('["Yg==","Yg=="]'), DUP_BS.format("")),
     ({"BS": ["", ""]}, DUP_BS.format('["",""]'), DUP_BS.format("")),
-    ({"NS": ["1", "1.0"]}, "Input collection contains duplicates",
-     "Input collection contains duplicates"),
+    ({"NS": ["1", "1.0"]}, "One or more parameter values were invalid: Input collection contains "
+     "duplicates.", "Input collection contains duplicates"),
 ])
 def test_set_duplicates(ddb_url, target, t1, value, aws, local):
     err(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a"), "s": value}}, V,

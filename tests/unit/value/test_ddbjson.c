@@ -83,6 +83,10 @@ static bool aws_number_text(const char *msg, const char *got)
                       ss_end[] = " contains duplicates";
     if (strcmp(msg, l_prec) == 0)
         return strcmp(got, a_prec) == 0;
+    /* a number set's duplicates: the current layer's words (valueLayers, 2026-10-09) */
+    if (strcmp(msg, "Input collection contains duplicates") == 0)
+        return strcmp(got, "One or more parameter values were invalid: Input collection "
+                           "contains duplicates.") == 0;
     /* sets: the service lists a BS's members (base64) and ends an SS's text with a period */
     if (strcmp(msg, l_bs) == 0)
         return strncmp(got, a_bs, strlen(a_bs)) == 0 && strlen(got) > strlen(a_bs_end) &&
@@ -94,9 +98,50 @@ static bool aws_number_text(const char *msg, const char *got)
         const char *open = strchr(msg, '['), *close = strrchr(msg, ']');
         size_t k = (size_t)(open - msg) + 1;
         memcpy(want, msg, k);
-        for (const char *p = open + 1; p <= close && k + 8 < sizeof want;) {
+        /* the members, then the current layer's order: sorted up to the first repeat, the
+         * repeat, the rest as sent (a null member: as sent) */
+        const char *mb[64], *me[64];
+        size_t nm = 0;
+        bool nul = false;
+        for (const char *p = open + 1; p <= close && nm < 64;) {
             const char *sep = strstr(p, ", ");
             const char *end = sep && sep < close ? sep : close;
+            mb[nm] = p;
+            me[nm++] = end;
+            nul = nul || (end - p == 4 && strncmp(p, "null", 4) == 0);
+            if (end == close)
+                break;
+            p = end + 2;
+        }
+        size_t ord[64], ns = 0, rep = nm;
+        for (size_t i = 0; i < nm && !nul && rep == nm; i++) {
+            size_t at = 0;
+            int r = 1;
+            while (at < ns) {
+                size_t la = (size_t)(me[ord[at]] - mb[ord[at]]), lb = (size_t)(me[i] - mb[i]);
+                r = memcmp(mb[ord[at]], mb[i], la < lb ? la : lb);
+                if (!r)
+                    r = la < lb ? -1 : la > lb;
+                if (r >= 0)
+                    break;
+                at++;
+            }
+            if (at < ns && r == 0) {
+                rep = i;
+                break;
+            }
+            memmove(&ord[at + 1], &ord[at], (ns - at) * sizeof ord[0]);
+            ord[at] = i;
+            ns++;
+        }
+        if (nul || rep == nm)
+            for (size_t i = ns = 0; i < nm; i++)
+                ord[ns++] = i;
+        else
+            for (size_t i = rep; i < nm; i++)
+                ord[ns++] = i;
+        for (size_t x = 0; x < ns && k + 8 < sizeof want; x++) {
+            const char *p = mb[ord[x]], *end = me[ord[x]];
             /* a JSON null member stays null */
             bool q = !(end - p == 4 && strncmp(p, "null", 4) == 0);
             if (q)
@@ -105,11 +150,10 @@ static bool aws_number_text(const char *msg, const char *got)
             k += (size_t)(end - p);
             if (q)
                 want[k++] = '"';
-            if (end == close)
+            if (x + 1 == ns)
                 break;
             want[k++] = ',';
             want[k++] = ' ';
-            p = end + 2;
         }
         snprintf(want + k, sizeof want - k, "%s", close);
         k = strlen(want);
@@ -631,9 +675,67 @@ static void test_random_shapes(void **state)
     json_decref(cases);
 }
 
+/* The two value layers (valueLayers, 2026-10-09): a duplicate's listing and a number's
+ * reading, each as the service words it in each layer; a PartiQL parameter lists members
+ * quoted as sent. */
+static void test_layers(void **state)
+{
+    static const struct {
+        const char *item;
+        ddbjson_layer layer;
+        const char *want;
+    } cc[] = {
+        {"{\"s\":{\"SS\":[\"b\",\"a\",\"b\"]}}", DDBJSON_CURRENT,
+         "One or more parameter values were invalid: Input collection [\"a\", \"b\", \"b\"] "
+         "contains duplicates."},
+        {"{\"s\":{\"SS\":[\"d\",\"c\",\"d\",\"a\"]}}", DDBJSON_CURRENT,
+         "One or more parameter values were invalid: Input collection [\"c\", \"d\", \"d\", "
+         "\"a\"] contains duplicates."},
+        {"{\"s\":{\"BS\":[\"/w==\",\"AA==\",\"AA==\"]}}", DDBJSON_CURRENT,
+         "One or more parameter values were invalid: Input collection [\"AA==\",\"/w==\","
+         "\"AA==\"]of type BS contains duplicates."},
+        {"{\"s\":{\"NS\":[\"2\",\"1\",\"2\"]}}", DDBJSON_CURRENT,
+         "One or more parameter values were invalid: Input collection contains duplicates."},
+        {"{\"s\":{\"SS\":[\"b\",\"a\",\"b\"]}}", DDBJSON_OLDER,
+         "One or more parameter values were invalid: Input collection [b, a, b] contains "
+         "duplicates."},
+        {"{\"s\":{\"BS\":[\"/w==\",\"AA==\",\"AA==\"]}}", DDBJSON_OLDER,
+         "One or more parameter values were invalid: Input collection [/w==, AA==, AA==]of type "
+         "BS contains duplicates."},
+        {"{\"s\":{\"NS\":[\"2\",\"1\",\"2\"]}}", DDBJSON_OLDER,
+         "Input collection contains duplicates"},
+        {"{\"s\":{\"SS\":[\"b\",\"a\",\"b\"]}}", DDBJSON_PARAM,
+         "One or more parameter values were invalid: Input collection [\"b\", \"a\", \"b\"] "
+         "contains duplicates."},
+        {"{\"n\":{\"N\":\"\"}}", DDBJSON_CURRENT,
+         "The parameter cannot be converted to a numeric value: "},
+        {"{\"n\":{\"N\":\"\"}}", DDBJSON_OLDER, "The parameter cannot be converted to a numeric value"},
+        {"{\"n\":{\"N\":\"1e2147483647\"}}", DDBJSON_CURRENT,
+         "Number overflow. Attempting to store a number with magnitude larger than supported range"},
+        {"{\"n\":{\"N\":\"1e2147483647\"}}", DDBJSON_OLDER,
+         "Number underflow. Attempting to store a number with magnitude smaller than supported "
+         "range"},
+    };
+    for (size_t i = 0; i < sizeof cc / sizeof cc[0]; i++) {
+        arena_t a;
+        arena_init(&a);
+        err_t e;
+        err_clear(&e);
+        av_t out;
+        json_t *j = parse(cc[i].item);
+        assert_int_equal(ddbjson_to_item_in(j, cc[i].layer, &a, &out, &e), ERR_VALIDATION);
+        if (strcmp(e.msg, cc[i].want))
+            print_error("layer case %zu: got [%s]\n  want [%s]\n", i, e.msg, cc[i].want);
+        assert_string_equal(e.msg, cc[i].want);
+        json_decref(j);
+        arena_fini(&a);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layers),
         cmocka_unit_test(test_golden),
         cmocka_unit_test(test_base64_roundtrip),
         cmocka_unit_test(test_nul_bytes_and_names),
