@@ -774,7 +774,10 @@ static void st_prealloc(store_t *s)
     uint64_t end = (uint64_t)sb.st_size, want = used + ST_PREALLOC_BYTES;
     if (want > info.me_mapsize)
         want = info.me_mapsize;
-    static const unsigned char zeros[64 * 1024];
+    /* not const: a const array of zeros is 64 KB of ddbchat's read-only data (file pages,
+     * mapped with their neighbours at start: idle RSS); in .bss it is never written, and
+     * pwrite reading it maps the shared zero page */
+    static unsigned char zeros[64 * 1024];
     while (end < want) {
         size_t n = want - end < sizeof zeros ? (size_t)(want - end) : sizeof zeros;
         ssize_t w = pwrite(fd, zeros, n, (off_t)end);
