@@ -92,3 +92,112 @@ def test_f2_ttl_pass_memory_does_not_grow_with_the_items(ddbchat_server):
         TableName="rvwttl", Select="COUNT"))
     assert n == 240  # nothing expired
     assert peak - base < 32, f"anonymous memory {base:.0f} -> {peak:.0f} MB during TTL passes"
+
+
+# ---- F3: vector index definitions AWS refuses (captures of AWS kept by two AWS-checked
+# emulators: Dynoxide's tests "Captured from real DynamoDB (eu-west-2 and us-east-1,
+# 2026-08-12)", ExtendDB's validation "Measured against the live service 2026-08-06 / -13") --
+
+from itemlib import call, ok, err  # noqa: E402
+
+INV = "One or more parameter values were invalid: "
+
+
+@pytest.fixture
+def vurl(ddb_url, target):
+    if target == "dynamodb-local":
+        pytest.skip("DynamoDB Local has no vector indexes")
+    return ddb_url
+
+
+def _vix(name="vix", dims=3, schema=None, **over):
+    x = {"IndexName": name, "VectorAttribute": {"AttributeName": "emb"}, "Dimensions": dims,
+         "DistanceFunction": "COSINE", "Projection": {"ProjectionType": "ALL"}}
+    if schema is not None:
+        x["SearchSchema"] = [{"AttributeName": n, "SearchSchemaElementType": k} for n, k in schema]
+    x.update(over)
+    return x
+
+
+def _vtable(name, vixs, defs=()):
+    return {"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}] +
+            [{"AttributeName": n, "AttributeType": t} for n, t in defs],
+            "VectorIndexes": vixs}
+
+
+@pytest.mark.xfail(strict=True, reason="review11 F3a: a SearchSchema naming one attribute twice "
+                   "is accepted; AWS refuses it")
+def test_f3a_search_schema_duplicate_attribute_refused(vurl, table_name):
+    """Dynoxide, search_schema_duplicate_attribute_name_rejected_with_captured_string: 'The same
+    attribute may not appear twice in one SearchSchema, even under different element types.
+    Captured from real DynamoDB (eu-west-2 and us-east-1, 2026-08-12).'"""
+    name = table_name("f3a")
+    err(vurl, "CreateTable", _vtable(name, [_vix(schema=[("tenant", "HASH"),
+                                                         ("tenant", "INLINE_FILTER")])],
+                                     [("tenant", "S")]),
+        "ValidationException", INV + "SearchSchema contains a duplicate AttributeName")
+
+
+@pytest.mark.xfail(strict=True, reason="review11 F3b: 19 INLINE_FILTER elements are accepted; "
+                   "AWS's cap is 18")
+def test_f3b_search_schema_inline_filter_cap(vurl, table_name):
+    """ExtendDB (validate_search_schema_shape, 'Measured against the live service 2026-08-06 as
+    **18**'): one over the cap is refused with the constraint text below; 18 are accepted."""
+    name = table_name("f3b")
+    many = [(f"f{i}", "INLINE_FILTER") for i in range(19)]
+    defs = [(f"f{i}", "S") for i in range(19)]
+    err(vurl, "CreateTable", _vtable(name, [_vix(schema=many)], defs), "ValidationException",
+        INV + "Value '19' at 'SearchSchema' failed to satisfy constraint: Member must have "
+        "INLINE_FILTER count less than or equal to 18")
+    ok(vurl, "CreateTable", _vtable(name, [_vix(schema=many[:18])], defs[:18]))
+
+
+@pytest.mark.xfail(strict=True, reason="review11 F3c: UpdateTable's vector Create takes a "
+                   "SearchSchema attribute the request does not define (the table does); AWS "
+                   "refuses it")
+def test_f3c_update_table_search_schema_defined_in_the_request(vurl, table_name):
+    """ExtendDB (validate_vector_index_attribute_definitions, 'Measured 2026-08-13; on
+    UpdateTable the search-schema definition must be present in that request even when the
+    attribute is already declared on the table'), and a deployment note of an AWS user (id
+    58250776378 in the search corpus: the SearchSchema attribute must be in the same request's
+    AttributeDefinitions, not merged with the table's; omitted, 'One element in SearchSchema is
+    not defined in attribute definitions')."""
+    name = table_name("f3c")
+    body = _vtable(name, None, [("tenant", "S")])
+    del body["VectorIndexes"]
+    body["GlobalSecondaryIndexes"] = [{"IndexName": "gten", "Projection": {"ProjectionType": "ALL"},
+                                       "KeySchema": [{"AttributeName": "tenant",
+                                                      "KeyType": "HASH"}]}]
+    ok(vurl, "CreateTable", body)
+    err(vurl, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [
+        {"Create": _vix(schema=[("tenant", "HASH")])}]}, "ValidationException",
+        INV + "One element in SearchSchema is not defined in attribute definitions")
+
+
+@pytest.mark.xfail(strict=True, reason="review11 F3d: two HASH elements get an inferred text; "
+                   "AWS's is captured")
+def test_f3d_two_hash_elements_text(vurl, table_name):
+    """Dynoxide (search_schema_with_two_hash_elements_rejected_with_captured_string, eu-west-2
+    and us-east-1, 2026-08-12) and ExtendDB (measured 2026-08-06) agree word for word;
+    ddbchat's TXT_VIX_SCHEMA_HASHES is marked 'inferred'."""
+    name = table_name("f3d")
+    err(vurl, "CreateTable", _vtable(name, [_vix(schema=[("tenant", "HASH"), ("region", "HASH")])],
+                                     [("tenant", "S"), ("region", "S")]),
+        "ValidationException",
+        INV + "Value '2' at 'SearchSchema' failed to satisfy constraint: Member must have HASH "
+        "count less than or equal to 1")
+
+
+@pytest.mark.xfail(strict=True, reason="review11 F3e: Dimensions 3.5 is refused; AWS accepts "
+                   "it as 3")
+def test_f3e_fractional_dimensions_truncated(vurl, table_name):
+    """Dynoxide (fractional_dimensions_accepted_and_truncated): 'Fractional Dimensions are
+    accepted and truncated: 3.5 creates the index and DescribeTable reports 3. Captured from
+    real DynamoDB (eu-west-2 and us-east-1, 2026-08-12).'  (ddbchat truncates -2.7 to -2 for
+    the range text already, but reads 3.5 as 0.)"""
+    name = table_name("f3e")
+    ok(vurl, "CreateTable", _vtable(name, [_vix(dims=3.5)]))
+    desc = ok(vurl, "DescribeTable", {"TableName": name})["Table"]
+    assert desc["VectorIndexes"][0]["Dimensions"] == 3
