@@ -49,6 +49,7 @@
 #define PQ_TOKEN_MAX 32768 /* characters of a NextToken (DynamoDB's limit) */
 
 #define TXT_PQ_NOT_FOUND "Requested resource not found"
+#define TXT_PQ_OVERLAP "Overlapping conditions with range keys are not supported in where clause"
 #define TXT_PQ_NO_INDEX "The table does not have the specified index"
 /* AWS 2026-10 (eu-west-2, us-east-1: the conformance suite fork's tier3
  * error-messages/partiqlMultiAttributeIndex); DynamoDB Local 3.3 says "composite" for
@@ -474,6 +475,17 @@ static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *
                 q->hv[k++] = q->hv[i];
         q->nh = k;
         if (kd->range[0]) {
+            /* sort-key values in an IN list are key values too (AWS 2026-09: "sk IN ['1',
+             * 2]" on an S sort key is the key type text) */
+            for (size_t i = 0; i < nc; i++) {
+                const av_t *vals[EXPR_PQ_IN_MAX];
+                size_t n;
+                if (!expr_pq_key_eq(conj[i], kd->range, true, vals, EXPR_PQ_IN_MAX, &n) || n < 2)
+                    continue;
+                for (size_t k = 0; k < n; k++)
+                    if ((rc = key_value_check(r, kd->range, kd->range_type, vals[k])))
+                        return rc;
+            }
             for (size_t i = 0; i < nc; i++) {
                 expr_krop op;
                 const av_t *r1, *r2;
@@ -492,6 +504,13 @@ static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *
             }
         }
     }
+    /* OR branches on one partition whose sort-key ranges overlap are refused (a key with a
+     * sort key: DynamoDB Local runs "pk = 'x' AND (a = 1 OR b = 2)" on a table without one) */
+    bool overlap = false;
+    if (kd->range[0] && (rc = expr_pq_overlap(r->arena, b->where, kd->hash, kd->range, &overlap)))
+        return rc == ERR_NOMEM ? nomem(r) : rc;
+    if (overlap)
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_OVERLAP);
     /* the whole primary key of the table by equality: the item is read directly */
     q->get = !q->ix && q->nh == 1 && (!kd->range[0] || q->rop == STORE_R_EQ);
     /* an index holds only its projection */

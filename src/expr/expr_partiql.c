@@ -2834,6 +2834,202 @@ bool expr_pq_range_cond(const expr_node *c, const char *name, expr_krop *op, con
     return false;
 }
 
+/* ---- OR branches overlapping on the sort key ---------------------------------------- */
+
+#define PQ_DNF_MAX 256  /* branches examined; a WHERE spreading wider is not checked */
+#define PQ_SUB_MAX 1024 /* (partition value, sort range) pairs compared */
+
+typedef struct pq_branch {
+    const expr_node **lv;
+    size_t n;
+} pq_branch;
+
+/* The WHERE in disjunctive normal form: each branch the AND of its leaves (a leaf: anything
+ * but AND / OR; NOT is not pushed inside).  false when it spreads past PQ_DNF_MAX. */
+static bool dnf(arena_t *a, const expr_node *x, pq_branch **out, size_t *nout)
+{
+    if (x->t == EN_OR || x->t == EN_AND) {
+        pq_branch *l, *r;
+        size_t nl, nr;
+        if (!dnf(a, x->u.kids.k[0], &l, &nl) || !dnf(a, x->u.kids.k[1], &r, &nr))
+            return false;
+        size_t n = x->t == EN_OR ? nl + nr : nl * nr;
+        if (n > PQ_DNF_MAX)
+            return false;
+        pq_branch *o = arena_alloc(a, (n ? n : 1) * sizeof *o);
+        if (!o)
+            return false;
+        if (x->t == EN_OR) {
+            memcpy(o, l, nl * sizeof *o);
+            memcpy(o + nl, r, nr * sizeof *o);
+        } else {
+            for (size_t i = 0; i < nl; i++)
+                for (size_t j = 0; j < nr; j++) {
+                    pq_branch *b = &o[i * nr + j];
+                    b->n = l[i].n + r[j].n;
+                    b->lv = arena_alloc(a, b->n * sizeof *b->lv);
+                    if (!b->lv)
+                        return false;
+                    memcpy(b->lv, l[i].lv, l[i].n * sizeof *b->lv);
+                    memcpy(b->lv + l[i].n, r[j].lv, r[j].n * sizeof *b->lv);
+                }
+        }
+        *out = o;
+        *nout = n;
+        return true;
+    }
+    pq_branch *o = arena_alloc(a, sizeof *o);
+    const expr_node **lv = arena_alloc(a, sizeof *lv);
+    if (!o || !lv)
+        return false;
+    lv[0] = x;
+    o->lv = lv;
+    o->n = 1;
+    *out = o;
+    *nout = 1;
+    return true;
+}
+
+/* Whether a leaf refers to the top-level attribute `name` anywhere. */
+static bool mentions(const expr_node *x, const char *name)
+{
+    if (x->t == EN_PATH)
+        return x->u.path.n >= 1 && !x->u.path.el[0].is_index &&
+               x->u.path.el[0].len == strlen(name) &&
+               memcmp(x->u.path.el[0].name, name, x->u.path.el[0].len) == 0;
+    if (x->t == EN_VALUE)
+        return false;
+    for (size_t i = 0; i < x->u.kids.n; i++)
+        if (mentions(x->u.kids.k[i], name))
+            return true;
+    return false;
+}
+
+/* A sort-key range: lo / hi NULL when open; pre: hi is "every value starting with hi". */
+typedef struct pq_rng {
+    const av_t *lo, *hi;
+    bool lo_in, hi_in, pre;
+} pq_rng;
+
+static bool starts_with(const av_t *v, const av_t *p)
+{
+    return v->type == p->type && (v->type == AV_S || v->type == AV_B) &&
+           v->u.str.len >= p->u.str.len && memcmp(v->u.str.ptr, p->u.str.ptr, p->u.str.len) == 0;
+}
+
+/* lo (a lower bound) at or below the upper bound of r. */
+static bool lo_le_hi(const av_t *lo, bool lo_in, const pq_rng *r)
+{
+    if (!lo || !r->hi)
+        return true;
+    int c = av_compare_scalar(lo, r->hi);
+    if (r->pre)
+        return c < 0 || starts_with(lo, r->hi);
+    return c < 0 || (c == 0 && lo_in && r->hi_in);
+}
+
+static bool ranges_overlap(const pq_rng *a, const pq_rng *b)
+{
+    return lo_le_hi(a->lo, a->lo_in, b) && lo_le_hi(b->lo, b->lo_in, a);
+}
+
+typedef struct pq_sub {
+    const av_t *h;
+    pq_rng r;
+} pq_sub;
+
+int expr_pq_overlap(arena_t *a, const expr_t *where, const char *hash, const char *range,
+                    bool *overlap)
+{
+    *overlap = false;
+    pq_branch *br;
+    size_t nb;
+    if (!where || !where->root || !dnf(a, where->root, &br, &nb))
+        return 0;
+    pq_sub *sub = arena_alloc(a, PQ_SUB_MAX * sizeof *sub);
+    if (!sub)
+        return ERR_NOMEM;
+    size_t ns = 0;
+    for (size_t i = 0; i < nb; i++) {
+        const av_t *hv[EXPR_PQ_IN_MAX];
+        size_t nh = 0;
+        pq_rng rg[EXPR_PQ_IN_MAX];
+        size_t nr = 0;
+        for (size_t k = 0; k < br[i].n; k++) {
+            const expr_node *x = br[i].lv[k];
+            const av_t *vals[EXPR_PQ_IN_MAX], *r1, *r2;
+            size_t n;
+            expr_krop op;
+            if (expr_pq_key_eq(x, hash, true, vals, EXPR_PQ_IN_MAX, &n)) {
+                if (!nh) {
+                    memcpy(hv, vals, n * sizeof *hv);
+                    nh = n;
+                }
+            } else if (range && range[0] &&
+                       expr_pq_key_eq(x, range, true, vals, EXPR_PQ_IN_MAX, &n)) {
+                if (!nr)
+                    for (size_t m = 0; m < n; m++)
+                        rg[nr++] =
+                            (pq_rng){.lo = vals[m], .hi = vals[m], .lo_in = true, .hi_in = true};
+            } else if (range && range[0] && expr_pq_range_cond(x, range, &op, &r1, &r2)) {
+                if (op == EXPR_KR_BEGINS_WITH && r1->type == AV_N)
+                    return 0; /* not a key condition: the statement is a scan */
+                if (nr)
+                    continue;
+                pq_rng g = {0};
+                switch (op) {
+                case EXPR_KR_EQ:
+                    g = (pq_rng){r1, r1, true, true, false};
+                    break;
+                case EXPR_KR_LT:
+                    g = (pq_rng){NULL, r1, false, false, false};
+                    break;
+                case EXPR_KR_LE:
+                    g = (pq_rng){NULL, r1, false, true, false};
+                    break;
+                case EXPR_KR_GT:
+                    g = (pq_rng){r1, NULL, false, false, false};
+                    break;
+                case EXPR_KR_GE:
+                    g = (pq_rng){r1, NULL, true, false, false};
+                    break;
+                case EXPR_KR_BETWEEN:
+                    g = (pq_rng){r1, r2, true, true, false};
+                    break;
+                case EXPR_KR_BEGINS_WITH:
+                    g = (pq_rng){r1, r1, true, true, true};
+                    break;
+                default:
+                    return 0;
+                }
+                rg[nr++] = g;
+            } else if ((range && range[0] && mentions(x, range)) || mentions(x, hash)) {
+                /* a key read no key condition can serve (NOT sk = .., sk <> ..): a scan,
+                 * which the service does not check */
+                return 0;
+            }
+        }
+        if (!nh)
+            return 0; /* a branch without the partition key: a scan */
+        if (!nr)
+            rg[nr++] = (pq_rng){0};
+        for (size_t h = 0; h < nh; h++)
+            for (size_t g = 0; g < nr; g++) {
+                if (ns == PQ_SUB_MAX)
+                    return 0;
+                sub[ns++] = (pq_sub){hv[h], rg[g]};
+            }
+    }
+    for (size_t i = 0; i < ns; i++)
+        for (size_t j = i + 1; j < ns; j++)
+            if (av_compare_scalar(sub[i].h, sub[j].h) == 0 &&
+                ranges_overlap(&sub[i].r, &sub[j].r)) {
+                *overlap = true;
+                return 0;
+            }
+    return 0;
+}
+
 int expr_pq_without(arena_t *a, const expr_node *const *conj, size_t n, const bool *skip,
                     expr_node **out, err_t *e)
 {

@@ -148,6 +148,17 @@ bool expr_pq_key_or(const expr_t *where, const char *name, const av_t ***out_val
 bool expr_pq_range_cond(const expr_node *c, const char *name, expr_krop *op, const av_t **r1,
                         const av_t **r2);
 
+/* Whether the WHERE, read as OR branches (its disjunctive normal form, IN lists spread), names
+ * one partition twice with sort-key ranges that overlap: the service's "Overlapping
+ * conditions with range keys are not supported in where clause" (AWS 2026-09/10: "pk IN
+ * ['x', 'x']", "pk = 'x' AND (sk > '0' OR sk < '5')", "(pk = 'x' AND a = 1) OR (pk = 'x' AND
+ * b = 2)").  Not checked (false) when a branch lacks the partition key's equality or reads a
+ * key in a way no key condition can (NOT sk = .., sk <> ..: the statement is a scan), or the
+ * branches spread past a few hundred.  `range` NULL or "" for a table without a sort key.
+ * ERR_NOMEM. */
+int expr_pq_overlap(arena_t *a, const expr_t *where, const char *hash, const char *range,
+                    bool *overlap);
+
 /* The AND of the conjuncts conj[0..n) except those flagged in skip[] (a resolved tree for
  * expr_build_condition); *out NULL when nothing is left. */
 int expr_pq_without(arena_t *a, const expr_node *const *conj, size_t n, const bool *skip,

@@ -134,8 +134,10 @@ static void paging_across_in(void **state)
             snprintf(it, sizeof it, "{'pk':{'S':'%s'},'sk':{'N':'%d'}}", pks[k], i);
             put(f, it);
         }
-    const char *stmt = "SELECT pk, sk FROM tab2 WHERE pk IN [?, ?, ?, ?]";
-    const char *params = "[{'S':'c'},{'S':'a'},{'S':'zz'},{'S':'a'}]";
+    /* (a value twice in the list is refused on a table with a sort key: test_partiql.py
+     * test_overlapping_branches) */
+    const char *stmt = "SELECT pk, sk FROM tab2 WHERE pk IN [?, ?, ?]";
+    const char *params = "[{'S':'c'},{'S':'a'},{'S':'zz'}]";
     char got[512] = "";
     char extra[4096] = "{'Limit':2}";
     int pages = 0;

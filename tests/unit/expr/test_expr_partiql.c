@@ -366,6 +366,45 @@ static void set_function_errors(void **state)
     expect_err("SELECT * FROM tab WHERE m.", EXPR_PQ_TXT_SYNTAX "Invalid path dot component");
 }
 
+/* OR branches naming one partition with overlapping sort-key ranges (expr_pq_overlap). */
+static bool overlaps(const char *where)
+{
+    arena_t a;
+    arena_init(&a);
+    char stmt[512];
+    snprintf(stmt, sizeof stmt, "SELECT * FROM tab WHERE %s", where);
+    expr_pq_bound b;
+    err_t e;
+    if (pq(&a, stmt, NULL, 0, &b, &e))
+        fail_msg("%s: %s", stmt, e.msg);
+    bool o = true;
+    assert_int_equal(expr_pq_overlap(&a, b.where, "pk", "sk", &o), 0);
+    arena_fini(&a);
+    return o;
+}
+
+static void overlapping_branches(void **state)
+{
+    (void)state;
+    assert_true(overlaps("pk IN ['x', 'x']"));
+    assert_true(overlaps("pk = 'x' OR pk = 'x'"));
+    assert_true(overlaps("pk = 'x' AND (sk > 0 OR sk < 5)"));
+    assert_true(overlaps("pk = 'x' AND (sk = 1 OR v = 2)"));
+    assert_true(overlaps("(pk = 'x' AND a = 1) OR (pk = 'x' AND b = 2)"));
+    assert_true(overlaps("pk = 'x' AND (sk BETWEEN 1 AND 3 OR sk = 3)"));
+    assert_true(overlaps("pk = 'x' AND (begins_with(sk, 'ab') OR sk = 'abc')"));
+    assert_true(overlaps("pk = 'x' AND (sk <= 'b' OR sk >= 'b')"));
+    assert_false(overlaps("pk = 'x' AND (sk < 'b' OR sk > 'b' OR sk = 'b')"));
+    assert_false(overlaps("pk = 'x' AND (begins_with(sk, 'ab') OR sk = 'ac')"));
+    assert_false(overlaps("pk = 'x' AND sk IN [1, 2]"));
+    assert_false(overlaps("pk IN ['x', 'y'] AND sk IN [1, 2]"));
+    assert_false(overlaps("(pk = 'x' AND v = 1) OR (pk = 'y' AND v = 1)"));
+    assert_false(overlaps("pk = 'x' AND NOT sk = 1 OR pk = 'x' AND sk = 2"));
+    assert_false(overlaps("pk = 'x' AND sk <> 1 OR pk = 'x' AND sk = 2"));
+    assert_false(overlaps("pk = 'x' OR sk = 1"));
+    assert_false(overlaps("pk = 'x' AND v = 1"));
+}
+
 /* The select list names its results as DynamoDB does (expr_pq_project). */
 static void select_naming(void **state)
 {
@@ -522,10 +561,15 @@ static void limits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(shapes),          cmocka_unit_test(where_semantics),
-        cmocka_unit_test(parameters),      cmocka_unit_test(syntax_errors),
-        cmocka_unit_test(semantic_errors), cmocka_unit_test(set_function_errors),
-        cmocka_unit_test(select_naming),   cmocka_unit_test(planner),
+        cmocka_unit_test(shapes),
+        cmocka_unit_test(where_semantics),
+        cmocka_unit_test(parameters),
+        cmocka_unit_test(syntax_errors),
+        cmocka_unit_test(semantic_errors),
+        cmocka_unit_test(set_function_errors),
+        cmocka_unit_test(overlapping_branches),
+        cmocka_unit_test(select_naming),
+        cmocka_unit_test(planner),
         cmocka_unit_test(limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
