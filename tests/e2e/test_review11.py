@@ -201,3 +201,74 @@ def test_f3e_fractional_dimensions_truncated(vurl, table_name):
     ok(vurl, "CreateTable", _vtable(name, [_vix(dims=3.5)]))
     desc = ok(vurl, "DescribeTable", {"TableName": name})["Table"]
     assert desc["VectorIndexes"][0]["Dimensions"] == 3
+
+
+# ---- F4: UpdateTable's vector index texts and classes measured on AWS (ExtendDB's types.rs
+# constants, "Measured 2026-08-06" / "Measured 2026-08-13"; search corpus id 57764658861),
+# where ddbchat answers inferred ones ------------------------------------------------------
+
+def _vbase(vurl, name, vixs=None):
+    body = _vtable(name, vixs)
+    if vixs is None:
+        del body["VectorIndexes"]
+    ok(vurl, "CreateTable", body)
+
+
+@pytest.mark.xfail(strict=True, reason="review11 F4a: a sixth vector index by UpdateTable is "
+                   "CreateTable's ValidationException; AWS: LimitExceededException, its own text")
+def test_f4a_update_table_sixth_vector_index(vurl, table_name):
+    """VECTOR_INDEX_COUNT_LIMIT_UPDATE: 'Measured 2026-08-13: reported as a
+    LimitExceededException, not a ValidationException, and with different wording from the
+    create path.'"""
+    name = table_name("f4a")
+    _vbase(vurl, name, [dict(_vix(f"vix{i}"), VectorAttribute={"AttributeName": f"e{i}"})
+                        for i in range(5)])
+    err(vurl, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [{"Create": dict(
+        _vix("vix5"), VectorAttribute={"AttributeName": "e5"})}]}, "LimitExceededException",
+        "Subscriber limit exceeded: Number of vector secondary indexes exceeds per-table limit "
+        "of 5")
+
+
+@pytest.mark.xfail(strict=True, reason="review11 F4b: a vector Create named like an ACTIVE index "
+                   "gets the GSI text; AWS's is 'Attempting to create an index which already "
+                   "exists'")
+def test_f4b_update_table_name_of_an_active_index(vurl, table_name):
+    """VECTOR_INDEX_ALREADY_EXISTS, measured 2026-08-06: a ValidationException when the
+    existing index is ACTIVE."""
+    name = table_name("f4b")
+    _vbase(vurl, name, [_vix("vix")])
+    err(vurl, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [{"Create": dict(
+        _vix("vix"), VectorAttribute={"AttributeName": "other"})}]}, "ValidationException",
+        "Attempting to create an index which already exists")
+
+
+@pytest.mark.xfail(strict=True, reason="review11 F4c: a vector Create named like an index still "
+                   "CREATING gets the one-at-a-time LimitExceeded; AWS: ResourceInUseException "
+                   "'Index is being created.'")
+def test_f4c_update_table_name_of_a_creating_index(vurl, table_name):
+    """VECTOR_INDEX_CREATE_IN_USE_PREFIX, measured 2026-08-06: 'carried as a
+    ResourceInUseException, not a ValidationException, and continues "  Table: {table} Index:
+    {index}" with two spaces after the full stop.'"""
+    name = table_name("f4c")
+    _vbase(vurl, name)
+    ok(vurl, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [{"Create": _vix("vix")}]})
+    err(vurl, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [{"Create": dict(
+        _vix("vix"), VectorAttribute={"AttributeName": "other"})}]}, "ResourceInUseException",
+        "Attempt to change a resource which is still in use: Index is being created.  "
+        f"Table: {name} Index: vix")
+
+
+@pytest.mark.xfail(strict=True, reason="review11 F4d: a vector Create on the table's key "
+                   "attribute gets CreateTable's inferred text; AWS's UpdateTable text is "
+                   "measured")
+def test_f4d_update_table_vector_on_a_key_attribute(vurl, table_name):
+    """vector_attribute_redefines_key, measured 2026-08-13: 'seen on UpdateTable, where the key
+    is not re-declared in the request so the conflicting-definition rule cannot fire first. The
+    message embeds both schemas, reporting the vector as type L with its dimension count.'"""
+    name = table_name("f4d")
+    _vbase(vurl, name)
+    err(vurl, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [{"Create": dict(
+        _vix("vix"), VectorAttribute={"AttributeName": "pk"})}]}, "ValidationException",
+        INV + "Attributes cannot be redefined. Please check that your attribute has the same "
+        "type as previously defined. Existing schema: Schema:[SchemaElement: key{pk:S:HASH}] "
+        "New schema: VectorIndexSchema:[VectorAttribute: key{pk:L:3}]")
