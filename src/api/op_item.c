@@ -269,6 +269,26 @@ static int parse_write_opts(wreq *q, json_t *b, unsigned rv_allowed, api_exprs *
     return env_rc(q, env, api_exprs_init(r, b, x, expr_params, env ? "" : null_what));
 }
 
+/* Whether msg is an attribute value's own error text (value/ddbjson's), which PutItem and
+ * UpdateItem answer in the envelope wherever the value is, an Expected or AttributeUpdates
+ * value included (the conformance suite's tier3 error-messages/valueLayers, 2026-10-09). */
+static bool value_error_text(const char *msg)
+{
+    static const char *const heads[] = {
+        "The parameter cannot be converted to a numeric value", "Number overflow.",
+        "Number underflow.", "Attempting to store more than 38 significant digits",
+        "One or more parameter values were invalid: Input collection",
+        "One or more parameter values were invalid: An string set",
+        "One or more parameter values were invalid: An number set",
+        "One or more parameter values were invalid: Binary sets",
+        "One or more parameter values were invalid: Null attribute value",
+        "Supplied AttributeValue ", NULL};
+    for (size_t i = 0; heads[i]; i++)
+        if (strncmp(msg, heads[i], strlen(heads[i])) == 0)
+            return true;
+    return false;
+}
+
 /* The condition (ConditionExpression or Expected); env as parse_write_opts, for the
  * expression only. */
 static int parse_write_cond(wreq *q, json_t *b, api_exprs *x, bool env)
@@ -284,7 +304,8 @@ static int parse_write_cond(wreq *q, json_t *b, api_exprs *x, bool env)
      * checks before the table); the ConditionalOperator rules keep their bare texts */
     if (!cond && (rc = api_legacy_expected(q->r, b, &cond))) {
         if (env && rc == ERR_VALIDATION &&
-            strncmp(q->r->err->msg, "One or more parameter values were invalid: ", 43) == 0)
+            (strncmp(q->r->err->msg, "One or more parameter values were invalid: ", 43) == 0 ||
+             value_error_text(q->r->err->msg)))
             return env_rc(q, true, rc);
         return rc;
     }
@@ -545,7 +566,7 @@ static int update_parse_json(wreq *q, json_t *b, api_exprs *x, av_t **src)
     if ((rc = env_rc(q, true, api_exprs_get(r, b, x, "UpdateExpression", EXPR_UPDATE, &upd))))
         return rc;
     if (!upd && (rc = api_legacy_updates(r, b, &upd)))
-        return rc;
+        return rc == ERR_VALIDATION && value_error_text(r->err->msg) ? env_rc(q, true, rc) : rc;
     q->w.upd = upd;
     return env_rc(q, true, api_exprs_done(r, x));
 }

@@ -214,22 +214,25 @@ def test_number_texts(ddb_url, target, t1, t2):
                                 "ExpressionAttributeValues": {":v": N("b")}}, V,
         aws_or_local(target, ENV, local="") + "ExpressionAttributeValues contains invalid value: "
         + aws_or_local(target, NOT_NUMBER + ": b", local=L_NOT_NUMBER) + " for key :v")
-    # DeleteItem's in the envelope too (the service, 2026-10-09: conformance tier3
-    # error-messages/deleteItem); DynamoDB Local: bare
+    # DeleteItem's in the envelope too, without the placeholder wrapper UpdateItem keeps (the
+    # service, 2026-10-09: conformance tier3 error-messages/deleteItem and valueLayers);
+    # DynamoDB Local: bare and wrapped
     err(ddb_url, "DeleteItem", {"TableName": t1, "Key": {"pk": S("a")},
                                 "ConditionExpression": "n = :v",
                                 "ExpressionAttributeValues": {":v": N("")}}, V,
-        aws_or_local(target, ENV, local="") + "ExpressionAttributeValues contains invalid value: "
-        + aws_or_local(target, NOT_NUMBER + ": ", local=L_NOT_NUMBER) + " for key :v")
+        aws_or_local(target, ENV + NOT_NUMBER + ": ", local="ExpressionAttributeValues contains "
+                     "invalid value: " + L_NOT_NUMBER + " for key :v"))
     # 39 significant digits
     err(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a"), "n": N("1" * 39)}}, V,
         aws_or_local(target, ENV + "Attempting to store more than 38 significant digits in a "
                      "Number", local="DynamoDB only supports precision up to 38 digits"))
 
 
-# An invalid ExpressionAttributeValues value: the value's own text, wrapped with the
-# placeholder's name (the service per dynalite's tests, and DynamoDB Local).  Before, ddbchat
-# answered the bare text.
+# An invalid ExpressionAttributeValues value: UpdateItem wraps the value's own text with the
+# placeholder's name (the service per dynalite's tests, and DynamoDB Local); PutItem answers
+# the value's text alone in its envelope (the current value layer: valueLayers, 2026-10-09,
+# captured for numbers and duplicates, the same layer taken for these two texts), DynamoDB
+# Local wraps it.
 @pytest.mark.parametrize("value,msg", [
     ({"SS": []}, "One or more parameter values were invalid: An string set  may not be empty"),
     ({"S": "x", "N": "1"}, "Supplied AttributeValue has more than one datatypes set, must "
@@ -244,7 +247,8 @@ def test_expression_value_errors_name_the_key(ddb_url, target, t1, value, msg):
         V, want)
     err(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a")},
                              "ConditionExpression": "n <> :bad",
-                             "ExpressionAttributeValues": {":bad": value}}, V, want)
+                             "ExpressionAttributeValues": {":bad": value}}, V,
+        aws_or_local(target, ENV + msg, local=want))
 
 
 # A set with duplicate members: the service lists the set, its members in double quotes (an
@@ -271,12 +275,13 @@ def test_set_duplicates(ddb_url, target, t1, value, aws, local):
                                 "ExpressionAttributeValues": {":s": value}}, V,
         aws_or_local(target, ENV, local="") + "ExpressionAttributeValues contains invalid value: "
         + aws_or_local(target, aws, local=local) + " for key :s")
-    # DeleteItem's in the envelope too (the service, 2026-10-09); DynamoDB Local: bare
+    # DeleteItem's in the envelope too, without the wrapper (the service, 2026-10-09:
+    # valueLayers); DynamoDB Local: bare and wrapped
     err(ddb_url, "DeleteItem", {"TableName": t1, "Key": {"pk": S("a")},
                                 "ConditionExpression": "s = :s",
                                 "ExpressionAttributeValues": {":s": value}}, V,
-        aws_or_local(target, ENV, local="") + "ExpressionAttributeValues contains invalid value: "
-        + aws_or_local(target, aws, local=local) + " for key :s")
+        aws_or_local(target, ENV + aws, local="ExpressionAttributeValues contains invalid "
+                     "value: " + local + " for key :s"))
 
 
 # Items over 400 KB are rejected (PutItem and UpdateItem word it differently).

@@ -120,3 +120,43 @@ def test_number_reading_by_layer(ddb_url, target, tb, text, current, older):
         "ExpressionAttributeValues contains invalid value: "
         + aws_or_local(target, older, local=local) + " for key :v")
     assert ok(ddb_url, "Scan", {"TableName": tb})["Count"] == 0
+
+
+# Where a bad value sits decides its wrapping (the same capture): PutItem and DeleteItem
+# answer a condition value's text in their envelope and Query its key-condition or filter
+# value's text bare, naming no placeholder; PutItem's Expected value and UpdateItem's
+# AttributeUpdates value are in the envelope too.  UpdateItem keeps the placeholder wrapper
+# in its envelope (Dynoxide's tests pin it so; the capture shows it without), Scan (the older
+# layer) bare.  DynamoDB Local wraps every expression value and answers the rest bare.
+def test_bad_value_wrapping_by_surface(ddb_url, target, tb):
+    bad = {"N": "twelve"}
+    text = aws_or_local(target, NUM + ": twelve", local=LOCAL_EMPTY)
+
+    def wrapped(key):
+        return "ExpressionAttributeValues contains invalid value: " + text + " for key " + key
+    local = target == "dynamodb-local"
+    err(ddb_url, "PutItem", {"TableName": tb, "Item": {"pk": S("w1")},
+                             "ConditionExpression": "attribute_not_exists(q) OR q = :q",
+                             "ExpressionAttributeValues": {":q": bad}}, V,
+        wrapped(":q") if local else ENV + text)
+    err(ddb_url, "DeleteItem", {"TableName": tb, "Key": {"pk": S("w1")},
+                                "ConditionExpression": "q = :q",
+                                "ExpressionAttributeValues": {":q": bad}}, V,
+        wrapped(":q") if local else ENV + text)
+    err(ddb_url, "Query", {"TableName": tb, "KeyConditionExpression": "pk = :p",
+                           "FilterExpression": "q = :q",
+                           "ExpressionAttributeValues": {":p": S("w1"), ":q": bad}}, V,
+        wrapped(":q") if local else text)
+    err(ddb_url, "PutItem", {"TableName": tb, "Item": {"pk": S("w1")},
+                             "Expected": {"q": {"Value": bad}}}, V,
+        text if local else ENV + text)
+    err(ddb_url, "UpdateItem", {"TableName": tb, "Key": {"pk": S("w1")},
+                                "AttributeUpdates": {"q": {"Action": "PUT", "Value": bad}}}, V,
+        text if local else ENV + text)
+    err(ddb_url, "UpdateItem", {"TableName": tb, "Key": {"pk": S("w1")},
+                                "UpdateExpression": "SET q = :q",
+                                "ExpressionAttributeValues": {":q": bad}}, V,
+        wrapped(":q") if local else ENV + wrapped(":q"))
+    err(ddb_url, "Scan", {"TableName": tb, "FilterExpression": "q = :q",
+                          "ExpressionAttributeValues": {":q": bad}}, V, wrapped(":q"))
+    assert ok(ddb_url, "Scan", {"TableName": tb})["Count"] == 0
