@@ -71,7 +71,12 @@
 #define TXT_PQ_ORDER_HASH                                                                        \
     "Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY " \
     "clause."
-#define TXT_PQ_ORDER_KEY "Variable reference %s in ORDER BY clause must be part of the primary key"
+/* AWS 2026-09 (a capture set of an AWS-checked emulator's PartiQL tests, eu-west-2);
+ * DynamoDB Local says "Variable reference %s ..." */
+#define TXT_PQ_ORDER_KEY "Attribute %s in ORDER BY clause must be part of the primary key"
+#define TXT_PQ_ORDER_MULTI                                                                         \
+    "Must have hash key in ORDER BY clause when more than one hash key condition specified in "    \
+    "WHERE clause."
 #define TXT_PQ_GSI_NOPROJ                                                                        \
     "One or more parameter values were invalid: Global secondary index %s does not project [%s]"
 #define TXT_PQ_NOFILTER                                                                          \
@@ -424,10 +429,15 @@ static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *
     q->kd = q->ix ? &q->ix->key : &t->key;
     const store_keydef *kd = q->kd;
     /* ORDER BY: the key attributes of the table or index read */
+    bool order_hash = false, hash_desc = false;
     for (size_t i = 0; i < b->norder; i++) {
         const char *nm = b->order[i].name;
         if (strcmp(nm, kd->hash) != 0 && strcmp(nm, kd->range) != 0)
             return err_set(r->err, ERR_VALIDATION, TXT_PQ_ORDER_KEY, nm);
+        if (strcmp(nm, kd->hash) == 0 && !order_hash) {
+            order_hash = true;
+            hash_desc = b->order[i].desc;
+        }
         if (kd->range[0] && strcmp(nm, kd->range) == 0)
             q->reverse = b->order[i].desc;
         else if (!kd->range[0])
@@ -474,6 +484,16 @@ static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *
             if (k == 0 || !av_equal(q->hv[k - 1], q->hv[i]))
                 q->hv[k++] = q->hv[i];
         q->nh = k;
+        /* several partitions: ORDER BY must name the partition key, which orders them
+         * (AWS 2026-09: "pk IN ['o', 'p'] ORDER BY pk DESC, sk ASC" reads p's items first) */
+        if (b->norder && q->nh > 1 && !order_hash)
+            return err_set(r->err, ERR_VALIDATION, TXT_PQ_ORDER_MULTI);
+        if (hash_desc && kd->range[0])
+            for (size_t i = 0, j = q->nh - 1; i < j; i++, j--) {
+                const av_t *x = q->hv[i];
+                q->hv[i] = q->hv[j];
+                q->hv[j] = x;
+            }
         if (kd->range[0]) {
             /* sort-key values in an IN list are key values too (AWS 2026-09: "sk IN ['1',
              * 2]" on an S sort key is the key type text) */

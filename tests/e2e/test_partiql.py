@@ -944,3 +944,29 @@ def test_overlapping_branches(ddb, target, tab):
         es(ddb, sel + "pk = 'a' AND sk IN [1, '2']")
     assert message(e) == ("Key attribute's data type should match its data type in table's "
                           "schema: Key sk")
+
+
+# ORDER BY in the service's words (AWS eu-west-2, 2026-09-17: the capture set of an
+# AWS-checked emulator's PartiQL tests): an attribute outside the key is "Attribute X in ORDER
+# BY clause must be part of the primary key"; a WHERE naming several partitions needs the
+# partition key in ORDER BY, which orders the partitions ("ORDER BY pk DESC, sk ASC": the
+# later partition's items first, each in sort-key order).  DynamoDB Local: "Variable reference
+# X ...", and it reads several partitions without the partition key in ORDER BY; it orders
+# the partitions as AWS does.
+def test_order_by_rules(ddb, target, tab):
+    with pytest.raises(ClientError) as e:
+        es(ddb, f"SELECT sk FROM \"{tab}\" WHERE pk = 'a' ORDER BY v DESC")
+    assert message(e) == aws_or_local(
+        target, "Attribute v in ORDER BY clause must be part of the primary key",
+        local="Variable reference v in ORDER BY clause must be part of the primary key")
+    stmt = f"SELECT pk, sk FROM \"{tab}\" WHERE pk IN ['a', 'b'] ORDER BY sk DESC"
+    if target == "dynamodb-local":
+        es(ddb, stmt)
+    else:
+        with pytest.raises(ClientError) as e:
+            es(ddb, stmt)
+        assert message(e) == ("Must have hash key in ORDER BY clause when more than one hash key "
+                              "condition specified in WHERE clause.")
+    r = es(ddb, f"SELECT pk, sk FROM \"{tab}\" WHERE pk IN ['a', 'b'] ORDER BY pk DESC, sk ASC")
+    assert [(i["pk"]["S"], int(i["sk"]["N"])) for i in r["Items"]] == [
+        ("b", 1), ("a", 1), ("a", 2), ("a", 3), ("a", 4), ("a", 5)]
