@@ -580,13 +580,44 @@
 #define TXT_VIX_EMPTY TXT_CT_INVALID "List of VectorIndexes is empty"
 /* a VectorAttribute that AttributeDefinitions defines, so also one named like a key attribute
  * or a SearchSchema attribute (AWS, 2026-08-11/12, as Dynoxide and another AWS-checked
- * emulator record it; on CreateTable; UpdateTable's Create and a GSI on a vector attribute:
- * inferred, the same text) */
+ * emulator record it, on CreateTable; UpdateTable's Create whose vector attribute the request
+ * or the table defines: inferred, the same text; on a key attribute: TXT_VIX_VECTOR_ON_KEY) */
 #define TXT_VIX_ATTR_DEFINED                                                                     \
     TXT_CT_INVALID "Conflicting attribute definition for '%s'. An attribute cannot be defined "   \
                    "in AttributeDefinitions when used as a VectorAttribute."
-/* inferred: more than one HASH element in a SearchSchema */
-#define TXT_VIX_SCHEMA_HASHES TXT_CT_INVALID "SearchSchema can have at most one HASH element"
+/* a SearchSchema's shape: at most one HASH element (AWS 2026-08-06 and 2026-08-12, as two
+ * AWS-checked emulators record it), at most 18 INLINE_FILTER elements (measured 2026-08-06 by
+ * one of them), no attribute twice (2026-08-12, Dynoxide); the count is the value shown */
+#define TXT_VIX_SCHEMA_HASHES                                                                    \
+    TXT_CT_INVALID "Value '%zu' at 'SearchSchema' failed to satisfy constraint: Member must "     \
+                   "have HASH count less than or equal to 1"
+#define TXT_VIX_SCHEMA_FILTERS                                                                   \
+    TXT_CT_INVALID "Value '%zu' at 'SearchSchema' failed to satisfy constraint: Member must "     \
+                   "have INLINE_FILTER count less than or equal to 18"
+#define TXT_VIX_SCHEMA_DUP TXT_CT_INVALID "SearchSchema contains a duplicate AttributeName"
+/* UpdateTable's VectorIndexUpdates (AWS 2026-08-06..13 as Dynoxide and another AWS-checked
+ * emulator record it): an entry with both actions; a Create whose name an index has (an
+ * ACTIVE one; one still being created: ResourceInUseException, two spaces after "created.");
+ * a vector on a key attribute of the table or of an index, and a GSI keyed on a vector
+ * attribute (each schema as the service prints it: key{name:type:key type}, a vector's type L
+ * and its dimensions).  Inferred: an entry with neither action (the GSI text's pattern). */
+#define TXT_VIX_UT_BOTH                                                                          \
+    TXT_CT_INVALID "Only one vector index action is allowed per VectorIndexUpdate object"
+#define TXT_VIX_UT_NEITHER                                                                       \
+    TXT_CT_INVALID "One of VectorIndexUpdate.Create, VectorIndexUpdate.Delete must not be null"
+#define TXT_VIX_EXISTS "Attempting to create an index which already exists"
+#define TXT_VIX_BEING_CREATED                                                                    \
+    "Attempt to change a resource which is still in use: Index is being created.  Table: %s "    \
+    "Index: %s"
+#define TXT_VIX_REDEFINED_PREFIX                                                                 \
+    TXT_CT_INVALID "Attributes cannot be redefined. Please check that your attribute has the "    \
+                   "same type as previously defined. "
+#define TXT_VIX_KEY_ON_VECTOR                                                                    \
+    TXT_VIX_REDEFINED_PREFIX "Existing schema: VectorIndexSchema:[VectorAttribute: "            \
+                             "key{%s:L:%zu}] New schema: Schema:[SchemaElement: key{%s:%s:%s}]"
+#define TXT_VIX_VECTOR_ON_KEY                                                                    \
+    TXT_VIX_REDEFINED_PREFIX "Existing schema: Schema:[SchemaElement: key{%s:%s:%s}] New "      \
+                             "schema: VectorIndexSchema:[VectorAttribute: key{%s:L:%lld}]"
 /* inferred: VectorIndexUpdates next to another change of UpdateTable */
 #define TXT_VIX_UT_ALONE                                                                         \
     TXT_CT_INVALID "VectorIndexUpdates must be the only operation in the request"

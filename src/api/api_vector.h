@@ -47,6 +47,7 @@
 #define API_VIX_FILL_MS 7000
 #define API_VIX_DROP_MS 1000
 #define API_VIX_TOPK_MAX 100
+#define API_VIX_MAX_FILTERS 18 /* INLINE_FILTER elements of a SearchSchema (api_text.h) */
 /* a SearchVectors reply's JSON text at most (the Developer Guide, Requirements and
  * limitations: "SearchVectors responses are limited to 16 MB. Pagination is not supported") */
 #define API_SV_REPLY_MAX ((size_t)16 * 1024 * 1024)
@@ -117,10 +118,10 @@ int api_vix_create_check(api_req *r, json_t *body, bool ppr);
 /* Whether CreateTable's VectorIndexes (list, may be NULL) name attribute definition `def`
  * ({"AttributeName",...}) in a SearchSchema. */
 bool api_vix_uses_def(json_t *list, json_t *def);
-/* The first vector attribute of t's live vector indexes that `defs` (AttributeDefinitions)
- * defines (copied into arena a; "" when that copy fails), NULL when none: UpdateTable's GSI on
- * a vector attribute is refused with TXT_VIX_ATTR_DEFINED. */
-const char *api_vix_attr_defined(arena_t *a, const store_table *t, json_t *defs);
+/* UpdateTable's GSI Create (key schema ks, the request's AttributeDefinitions defs): none of
+ * its key attributes may be a live vector index's attribute (TXT_VIX_KEY_ON_VECTOR).  0,
+ * ERR_VALIDATION or ERR_NOMEM. */
+int api_vix_gsi_key_check(api_req *r, const store_table *t, json_t *ks, json_t *defs);
 /* The metadata entries for CreateTable's VectorIndexes (a new array, NULL out of memory). */
 json_t *api_vix_meta_entries(json_t *list, int64_t added_ms);
 /* DescribeTable: desc["VectorIndexes"] for the table's live indexes (nothing when it has

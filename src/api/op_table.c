@@ -2548,17 +2548,18 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             size_t total = 0;
             for (size_t j = 0; j < t->n_idx; j++)
                 total += t->idx[j].n_include;
-            if (found || (iname && api_vix_named(r, t, iname))) /* a vector index's too */
+            if (found)
                 return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_EXISTS, iname);
+            if (iname && api_vix_named(r, t, iname)) /* a vector index's: its family's text */
+                return err_set(r->err, ERR_VALIDATION, "%s", TXT_VIX_EXISTS);
             if (!json_array_size(q->adj) && iname)
                 return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_NO_DEFS, iname);
             /* the request itself must define the new index's key attributes */
             if ((rc = ct_key_schema(r, json_object_get(act, "KeySchema"), q->adj, true)))
                 return rc;
-            /* none of them a vector index's attribute (it cannot be defined: api_vector.c) */
-            const char *va = api_vix_attr_defined(r->arena, t, q->adj);
-            if (va)
-                return err_set(r->err, ERR_VALIDATION, TXT_VIX_ATTR_DEFINED, va);
+            /* none of them a vector index's attribute (api_vector.c) */
+            if ((rc = api_vix_gsi_key_check(r, t, json_object_get(act, "KeySchema"), q->adj)))
+                return rc;
             if (!p->attrs.a && (rc = parse_attrs(r, q->adj, &p->attrs)))
                 return rc;
             tbl_tp gtp = {0};

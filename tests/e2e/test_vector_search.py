@@ -551,8 +551,9 @@ def test_update_create_rules(url, table_name):
     ok(url, "UpdateTable", body)
     t = ok(url, "DescribeTable", {"TableName": name})["Table"]
     assert {"AttributeName": "shop", "AttributeType": "S"} in t["AttributeDefinitions"]
-    # a name taken by a vector index is taken for a GSI too, and the other way round
-    # (UpdateTable's GSI text; the names share one namespace per table)
+    # a name taken by a vector index is taken for a GSI too, and the other way round (the
+    # names share one namespace per table; AWS's text for a clash with an index of the other
+    # family, 2026-08-12 as Dynoxide records it)
     both = table_name("vn")
     body = table_body(both, [vix()], defs=[("shop", "S")])
     body["GlobalSecondaryIndexes"] = [{"IndexName": "gsx", "KeySchema": [
@@ -561,9 +562,10 @@ def test_update_create_rules(url, table_name):
     err(url, "UpdateTable", {"TableName": both, "AttributeDefinitions": [
         {"AttributeName": "shop", "AttributeType": "S"}], "GlobalSecondaryIndexUpdates": [
         {"Create": {"IndexName": "vec", "KeySchema": [{"AttributeName": "shop", "KeyType": "HASH"}],
-                    "Projection": {"ProjectionType": "ALL"}}}]}, V, INV + "Index already exists: vec")
+                    "Projection": {"ProjectionType": "ALL"}}}]}, V,
+        "Attempting to create an index which already exists")
     err(url, "UpdateTable", {"TableName": both, "VectorIndexUpdates": [{"Create": vix("gsx")}]},
-        V, INV + "Index already exists: gsx")
+        V, "Attempting to create an index which already exists")
     # the table cannot leave on-demand while it has a vector index (inferred text)
     err(url, "UpdateTable", {"TableName": name, "BillingMode": "PROVISIONED",
                              "ProvisionedThroughput": {"ReadCapacityUnits": 1,
@@ -637,8 +639,10 @@ def test_vector_attribute_is_never_defined(url, table_name):
     defined there (AWS, 2026-08-11/12, recorded by two AWS-checked emulators): a vector
     attribute named like the table's key, a GSI's key or a SearchSchema attribute is refused
     at CreateTable (it used to be taken, and then every write of the attribute failed one of
-    the two rules).  UpdateTable's Create and a GSI added on a vector attribute get the same
-    answer (inferred)."""
+    the two rules).  On UpdateTable (AWS 2026-08-12/13 as AWS-checked emulators record it): a
+    vector on an existing key attribute, or a GSI keyed on a vector attribute, is a
+    redefinition with both schemas in the text; a vector attribute the request defines gets
+    CreateTable's text, and so does one the table defines (inferred)."""
     name = table_name("vd")
 
     def conflict(attr):
@@ -658,8 +662,12 @@ def test_vector_attribute_is_never_defined(url, table_name):
     err(url, "CreateTable", table_body(name, [vix()], defs=[("v", "B")]), V, conflict("v"))
     # UpdateTable: the new index's attribute, or a live one's, defined; a GSI on a vector
     ok(url, "CreateTable", table_body(name, [vix()]))
+    redefined = (INV + "Attributes cannot be redefined. Please check that your attribute has "
+                 "the same type as previously defined. Existing schema: ")
     err(url, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [
-        {"Create": vix("two", attr="id")}]}, V, conflict("id"))
+        {"Create": vix("two", attr="id")}]}, V,
+        redefined + "Schema:[SchemaElement: key{id:S:HASH}] New schema: "
+        "VectorIndexSchema:[VectorAttribute: key{id:L:4}]")
     err(url, "UpdateTable", {"TableName": name, "AttributeDefinitions": [
         {"AttributeName": "w", "AttributeType": "S"}], "VectorIndexUpdates": [
         {"Create": vix("two", attr="w")}]}, V, conflict("w"))
@@ -669,11 +677,56 @@ def test_vector_attribute_is_never_defined(url, table_name):
     err(url, "UpdateTable", {"TableName": name, "AttributeDefinitions": [
         {"AttributeName": "v", "AttributeType": "S"}], "GlobalSecondaryIndexUpdates": [
         {"Create": {"IndexName": "gsv", "KeySchema": [{"AttributeName": "v", "KeyType": "HASH"}],
-                    "Projection": {"ProjectionType": "ALL"}}}]}, V, conflict("v"))
+                    "Projection": {"ProjectionType": "ALL"}}}]}, V,
+        redefined + "VectorIndexSchema:[VectorAttribute: key{v:L:4}] New schema: "
+        "Schema:[SchemaElement: key{v:S:HASH}]")
     # the table is as it was: a vector is written and found
     put(url, name, "k1", [1, 0, 0, 0])
     good, r = search(url, name, "vec", [1, 0, 0, 0], k=1)
     assert good and ids(r) == ["k1"]
+
+
+def test_definition_texts(url, table_name):
+    """CreateTable's and UpdateTable's answers as AWS gives them (2026-08-06..13, recorded by
+    Dynoxide and another AWS-checked emulator): a fractional Dimensions is truncated; a
+    SearchSchema takes one HASH, 18 INLINE_FILTER elements, no attribute twice; UpdateTable's
+    Create needs its SearchSchema defined by the request itself, and an entry carries one
+    action; a Create named like an index still being created finds it in use."""
+    name = table_name("vt")
+    defs = [(f"f{i}", "S") for i in range(19)] + [("h", "S"), ("g", "S")]
+    ok(url, "CreateTable", table_body(name, [vix(dims=3.5)]))
+    assert ok(url, "DescribeTable", {"TableName": name})["Table"]["VectorIndexes"][0][
+        "Dimensions"] == 3
+    other = table_name("vt2")
+    err(url, "CreateTable", table_body(other, [vix(schema=[("h", "HASH"), ("g", "HASH")])],
+                                       defs=defs[-2:]), V,
+        INV + "Value '2' at 'SearchSchema' failed to satisfy constraint: Member must have HASH "
+        "count less than or equal to 1")
+    err(url, "CreateTable", table_body(other, [vix(schema=[(f"f{i}", "INLINE_FILTER")
+                                                           for i in range(19)])],
+                                       defs=defs[:19]), V,
+        INV + "Value '19' at 'SearchSchema' failed to satisfy constraint: Member must have "
+        "INLINE_FILTER count less than or equal to 18")
+    err(url, "CreateTable", table_body(other, [vix(schema=[("h", "HASH"), ("h", "INLINE_FILTER")])],
+                                       defs=[("h", "S")]), V,
+        INV + "SearchSchema contains a duplicate AttributeName")
+    ok(url, "CreateTable", table_body(other, [vix(schema=[("h", "HASH")] + [
+        (f"f{i}", "INLINE_FILTER") for i in range(18)])], defs=defs[:18] + [("h", "S")]))
+    # UpdateTable: h is the table's (other's) definition, not the request's
+    err(url, "UpdateTable", {"TableName": other, "VectorIndexUpdates": [
+        {"Create": vix("more", attr="w", schema=[("h", "HASH")])}]}, V,
+        INV + "One element in SearchSchema is not defined in attribute definitions")
+    err(url, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [
+        {"Create": vix("two", attr="w"), "Delete": {"IndexName": "vec"}}]}, V,
+        INV + "Only one vector index action is allowed per VectorIndexUpdate object")
+    err(url, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [{}]}, V,
+        INV + "One of VectorIndexUpdate.Create, VectorIndexUpdate.Delete must not be null")
+    ok(url, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [
+        {"Create": vix("late", attr="w", dims=2)}]})
+    err(url, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [
+        {"Create": vix("late", attr="w", dims=2)}]}, "ResourceInUseException",
+        "Attempt to change a resource which is still in use: Index is being created.  "
+        f"Table: {name} Index: late")
 
 
 def test_reply_limit(url, table_name):

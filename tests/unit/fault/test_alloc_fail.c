@@ -799,7 +799,8 @@ static void test_vector_more(void **state)
 
     /* UpdateTable: Create then Delete, each with its n-th allocation failing */
     static const char *const acts[2] = {
-        "{'TableName':'fat2','VectorIndexUpdates':[{'Create':{'IndexName':'vrx','VectorAttribute':"
+        "{'TableName':'fat2','AttributeDefinitions':[{'AttributeName':'s','AttributeType':'S'}],"
+        "'VectorIndexUpdates':[{'Create':{'IndexName':'vrx','VectorAttribute':"
         "{'AttributeName':'e'},'Dimensions':2,'DistanceFunction':'DOT_PRODUCT','Projection':"
         "{'ProjectionType':'INCLUDE','NonKeyAttributes':['n']},'SearchSchema':[{'AttributeName':"
         "'s','SearchSchemaElementType':'INLINE_FILTER'}]}}]}",
