@@ -51,9 +51,6 @@ def _rss_anon_mb(pid):
     return 0.0
 
 
-@pytest.mark.xfail(strict=True, reason="review11 F2: a TTL pass copies every item it scans "
-                   "(up to 2,000 per batch) into one arena kept until the batch ends: memory "
-                   "~ table size (<= 800 MB) every second, with nothing expired")
 def test_f2_ttl_pass_memory_does_not_grow_with_the_items(ddbchat_server):
     """src/store/ttl.c st_ttl_table decodes each scanned item with st_decode (an arena copy of
     the whole stored item) and resets the arena only per batch of 2,000 scanned items, so a
