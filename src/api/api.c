@@ -175,11 +175,11 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
     api->store = store;
     if (api_pq_init(api)) {
         free(api);
-        return err_set(e, ERR_IO, "no random bytes for the PartiQL NextToken key");
+        return err_set(e, ERR_IO, "cannot read or keep the PartiQL NextToken key");
     }
     if (api_stream_init(api)) {
         free(api);
-        return err_set(e, ERR_IO, "no random bytes for the stream iterator key");
+        return err_set(e, ERR_IO, "cannot read or keep the stream iterator key");
     }
     api_hold_init(api, opts && opts->transaction_conflicts);
     const char *ud = getenv("DDBCHAT_UPDATE_DONE_DELAY_MS");

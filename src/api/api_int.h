@@ -22,8 +22,8 @@ struct api {
     char account_id[32];
     void *txn_tokens; /* ClientRequestToken cache (op_transact.c) */
     size_t txn_token_max_bytes; /* its bound (api_opts) */
-    unsigned char pq_key[16]; /* PartiQL NextToken MAC key, random per api (op_partiql.c) */
-    unsigned char it_key[16]; /* stream shard iterator MAC key, random per api (op_stream.c) */
+    unsigned char pq_key[16]; /* PartiQL NextToken MAC key, kept in the data dir (op_partiql.c) */
+    unsigned char it_key[16]; /* stream shard iterator MAC key, kept in the data dir (op_stream.c) */
     int64_t iterator_ttl_ms;  /* shard iterator lifetime */
     /* --transaction-conflicts (api_conflict.c): items held by ongoing TransactWriteItems
      * (held) and by ongoing single-item and batch writes (held_w, a multiset) */

@@ -34,7 +34,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "api/api_item.h"
 #include "api/api_text.h"
@@ -113,14 +112,13 @@ static int nomem(api_req *r)
 
 int api_pq_init(api_t *api)
 {
-    size_t got = 0;
-    while (got < sizeof api->pq_key) {
-        ssize_t n = getrandom(api->pq_key + got, sizeof api->pq_key - got, 0);
-        if (n <= 0)
-            return ERR_IO;
-        got += (size_t)n;
-    }
-    return 0;
+    /* kept in the data dir, as the stream iterators' key: a NextToken stays good across a
+     * restart of the server */
+    err_t e;
+    err_clear(&e);
+    return store_secret(api->store, "partiql-next-token", api->pq_key, sizeof api->pq_key, &e)
+               ? ERR_IO
+               : 0;
 }
 
 /* SipHash-2-4 (Aumasson & Bernstein): the MAC of a NextToken. */

@@ -22,8 +22,10 @@
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.CoreComponents.html
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -324,6 +326,76 @@ int st_meta_put_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t v)
         b[i] = (unsigned char)(v >> (8 * i));
     MDB_val k = {strlen(key), (void *)key}, d = {8, b};
     return mdb_put(txn, s->db_meta, &k, &d, 0);
+}
+
+/* ---- secrets kept in the data dir (store_secret) ---- */
+
+#define ST_SECRET_MAX 64
+
+typedef struct secret_ctx {
+    MDB_val k;
+    unsigned char *out;
+    size_t len;
+} secret_ctx;
+
+static int st_random(void *out, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = getrandom((unsigned char *)out + got, len - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return ERR_IO;
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+/* In the write txn: the kept secret, or a new one put there (another process may have put
+ * it since the read). */
+static int st_secret_txn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
+{
+    secret_ctx *c = vctx;
+    MDB_val v;
+    int rc = mdb_get(txn, s->db_meta, &c->k, &v);
+    if (rc == 0 && v.mv_size == c->len) {
+        memcpy(c->out, v.mv_data, c->len);
+        return 0;
+    }
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    if (st_random(c->out, c->len))
+        return err_set(e, ERR_IO, "no random bytes for a secret");
+    v.mv_size = c->len;
+    v.mv_data = c->out;
+    return mdb_put(txn, s->db_meta, &c->k, &v, 0);
+}
+
+int store_secret(store_t *s, const char *name, void *out, size_t len, err_t *e)
+{
+    char kb[80];
+    int kn = snprintf(kb, sizeof kb, "secret/%s", name);
+    if (kn < 0 || (size_t)kn >= sizeof kb || len == 0 || len > ST_SECRET_MAX)
+        return err_set(e, ERR_INTERNAL, "bad secret name or length");
+    secret_ctx c = {.k = {(size_t)kn, kb}, .out = out, .len = len};
+    MDB_txn *txn;
+    int rc = st_rtxn_begin(s, &txn);
+    if (rc)
+        return st_mdb_err(rc, e);
+    MDB_val v;
+    rc = mdb_get(txn, s->db_meta, &c.k, &v);
+    bool kept = rc == 0 && v.mv_size == len;
+    if (kept)
+        memcpy(out, v.mv_data, len);
+    st_rtxn_end(s, txn);
+    if (kept)
+        return 0;
+    if (rc && rc != MDB_NOTFOUND)
+        return st_mdb_err(rc, e);
+    if (s->opts.read_only) /* nothing can be kept: this process's own */
+        return st_random(out, len) ? err_set(e, ERR_IO, "no random bytes for a secret") : 0;
+    return st_write_txn(s, st_secret_txn, &c, e);
 }
 
 static void st_u64le(unsigned char *p, uint64_t v)

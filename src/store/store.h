@@ -189,6 +189,11 @@ void store_opts_default(store_opts *o);
  * data dir, a newer format, LMDB's error).  Ignores SIGXFSZ if it has its default action (a
  * file-size limit then fails the write instead of killing the process). */
 int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e);
+/* A random secret of len bytes (1..64) named name, created at its first use and kept in the
+ * data dir's meta records: what it signs (stream iterators, PartiQL NextTokens) stays valid
+ * across a restart and between the processes sharing the data dir.  A read-only store
+ * answers a fresh secret of its own.  0, ERR_IO or ERR_INTERNAL (a bad name or length). */
+int store_secret(store_t *s, const char *name, void *out, size_t len, err_t *e);
 /* Finishes queued writes, stops background threads, closes LMDB.  Accepts NULL. */
 void store_close(store_t *s);
 

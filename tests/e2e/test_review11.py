@@ -9,9 +9,6 @@ from conftest import client_for, make_table
 from test_streams import streams_for
 
 
-@pytest.mark.xfail(strict=True, reason="review11 F1: shard iterators are MACed with a key drawn "
-                   "per process, so a restart turns every outstanding iterator into "
-                   "ValidationException 'Invalid ShardIterator'")
 def test_f1_shard_iterator_survives_restart(ddbchat_server):
     """API Reference, GetShardIterator: "A shard iterator expires 15 minutes after it is
     returned to the requester."  An iterator handed out a moment before a restart of the

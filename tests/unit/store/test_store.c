@@ -82,6 +82,36 @@ static void test_durable(void **state)
     assert_true(store_write_each(f->s, &w, 1, &e) != 0);
 }
 
+/* store_secret: made once, the same after a reopen (read-only too) and for a second opener;
+ * another name is another secret; bad lengths refused */
+static void test_secret_kept(void **state)
+{
+    st_fix *f = *state;
+    err_t e;
+    err_clear(&e);
+    unsigned char a[16], b[16], c[16], d[16], other[16], big[65];
+    assert_int_equal(store_secret(f->s, "it", a, sizeof a, &e), 0);
+    assert_int_equal(store_secret(f->s, "it", b, sizeof b, &e), 0);
+    assert_memory_equal(a, b, sizeof a);
+    assert_int_equal(store_secret(f->s, "pq", other, sizeof other, &e), 0);
+    assert_memory_not_equal(a, other, sizeof a);
+    store_t *second = st_open_dir(f->dir, 0); /* another opener of the same data dir */
+    assert_int_equal(store_secret(second, "it", c, sizeof c, &e), 0);
+    assert_memory_equal(a, c, sizeof a);
+    store_close(second);
+    st_close(f->s);
+    store_opts o;
+    store_opts_default(&o);
+    o.ttl_thread = false;
+    o.read_only = true;
+    assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
+    assert_int_equal(store_secret(f->s, "it", d, sizeof d, &e), 0);
+    assert_memory_equal(a, d, sizeof a);
+    assert_int_equal(store_secret(f->s, "never-made", d, sizeof d, &e), 0); /* its own */
+    assert_int_not_equal(store_secret(f->s, "it", big, sizeof big, &e), 0);
+    assert_int_not_equal(store_secret(f->s, "it", big, 0, &e), 0);
+}
+
 /* a tiny initial map grows as data is written, also under concurrent readers */
 static void test_map_growth(void **state)
 {
@@ -502,6 +532,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_reopen, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_durable, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_secret_kept, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_map_growth, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_map_resized_by_other, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_map_growth_concurrent, st_setup, st_teardown),
