@@ -2399,6 +2399,49 @@ static int parse_ddl(pp *p, bool create)
                table ? "Table" : "Index");
 }
 
+/* A statement that is a type test, "x IS [NOT] <type>": PartiQL parses it, DynamoDB refuses
+ * the operation by its name (AWS 2026-10: "x IS INT4", "x IS DOUBLE PRECISION" -> "Unsupported
+ * operation: IsType"); a word that is no type name is the parser's "Expected type name". */
+static int bare_is_type(pp *p)
+{
+    static const char *const types[] = {
+        "MISSING", "NULL",      "BOOL",    "BOOLEAN",  "SMALLINT", "INT2",     "INTEGER2",
+        "INT",     "INTEGER",   "INT4",    "INTEGER4", "INT8",     "INTEGER8", "BIGINT",
+        "FLOAT",   "REAL",      "DOUBLE",  "DECIMAL",  "DEC",      "NUMERIC",  "TIMESTAMP",
+        "CHAR",    "CHARACTER", "VARCHAR", "STRING",   "SYMBOL",   "CLOB",     "BLOB",
+        "STRUCT",  "TUPLE",     "LIST",    "SEXP",     "BAG",      "DATE",     "TIME",
+    };
+    next(p); /* IS */
+    accept_kw(p, KW_NOT);
+    const ptok *t = next(p);
+    char word[sizeof t->kwname];
+    size_t n = t->e - t->s;
+    if ((t->t != P_KW && t->t != P_IDENT) || t->text || n >= sizeof word)
+        return syn(p, "Expected type name");
+    for (size_t i = 0; i < n; i++) {
+        char ch = p->src[t->s + i];
+        word[i] = ch >= 'a' && ch <= 'z' ? (char)(ch - 32) : ch;
+    }
+    word[n] = 0;
+    bool found = false;
+    for (size_t i = 0; i < sizeof types / sizeof types[0] && !found; i++)
+        found = strcmp(types[i], word) == 0;
+    if (!found)
+        return syn(p, "Expected type name");
+    const ptok *nx = peek(p);
+    if (strcmp(word, "DOUBLE") == 0) { /* DOUBLE PRECISION */
+        if (!(is_kw(nx, KW_OTHER) && strcmp(nx->kwname, "PRECISION") == 0))
+            return syn(p, "Expected type name");
+        next(p);
+    } else if (strcmp(word, "CHARACTER") == 0 && is_kw(nx, KW_OTHER) &&
+               strcmp(nx->kwname, "VARYING") == 0) {
+        next(p);
+    }
+    if (!at_statement_end(p))
+        return syn(p, "Unexpected token after expression");
+    return sem(p, NULL, "Unsupported operation: IsType");
+}
+
 static int parse_statement(pp *p)
 {
     expr_pq *s = p->s;
@@ -2452,6 +2495,8 @@ static int parse_statement(pp *p)
     } else if (is_kw(t, KW_OTHER) &&
                (strcmp(t->kwname, "CREATE") == 0 || strcmp(t->kwname, "DROP") == 0)) {
         return parse_ddl(p, strcmp(t->kwname, "CREATE") == 0);
+    } else if (is_name_tok(t) && is_kw(peek(p), KW_IS)) {
+        return bare_is_type(p);
     } else {
         return syn(p, "Expected data manipulation");
     }

@@ -302,6 +302,11 @@ static void semantic_errors(void **state)
                "The function is not allowed in a condition expression; function: list_append");
     expect_err("DROP TABLE tab", "Unsupported operation: DropTable");
     expect_err("SELECT pk AS x FROM tab", "Aliasing is not supported");
+    expect_err("x IS INT4", "Unsupported operation: IsType");
+    expect_err("\"x\" IS NOT double precision;", "Unsupported operation: IsType");
+    expect_err("x IS CHARACTER VARYING", "Unsupported operation: IsType");
+    expect_err("x IS WHATEVER", EXPR_PQ_TXT_SYNTAX "Expected type name");
+    expect_err("x IS INT y", EXPR_PQ_TXT_SYNTAX "Unexpected token after expression");
     expect_err("SELECT * FROM tab x WHERE pk = 'a'", "Aliasing is not supported");
     expect_err("SELECT * FROM tab AS x", "Aliasing is not supported");
     expect_err("UPDATE tab x SET a = 1 WHERE pk = 'a'", "Aliasing is not supported");
