@@ -266,3 +266,36 @@ def test_f4d_update_table_vector_on_a_key_attribute(vurl, table_name):
         INV + "Attributes cannot be redefined. Please check that your attribute has the same "
         "type as previously defined. Existing schema: Schema:[SchemaElement: key{pk:S:HASH}] "
         "New schema: VectorIndexSchema:[VectorAttribute: key{pk:L:3}]")
+
+
+def _hwm_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@pytest.mark.xfail(strict=True, reason="review11 F5 (b10f44b): the PartiQL overlap check's DNF "
+                   "copies every branch's leaves at every AND: one 8 KB SELECT takes ~250 MB")
+def test_f5_partiql_overlap_check_memory_is_bounded(ddbchat_server):
+    """expr_partiql.c expr_pq_overlap -> dnf(): PQ_DNF_MAX caps the branches (256) but not their
+    leaves, and an AND copies each branch's leaf array (l.n + r.n pointers) at every level, so a
+    256-way OR followed by a chain of ~600 ANDs (an 8 KB statement, under PartiQL's limit)
+    allocates ~256 x 600^2 / 2 pointers: ~250 MB of arena and ~0.4 s of CPU for one request,
+    and ExecuteStatement runs on the pool, so concurrent ones add up (8 clients: 1.9 GB).  The
+    check must stay small: the server's peak RSS may rise by less than 64 MB."""
+    srv = ddbchat_server()
+    ddb = client_for(srv.ddb_url)
+    make_table(ddb, "rvwdnf", range=("sk", "N"))
+    ors = " OR ".join(f"a={i}" for i in range(256))
+    stmt = (f"SELECT * FROM rvwdnf WHERE ({ors})" + "".join(f" AND b={i}" for i in range(600))
+            + " AND pk='x'")
+    assert len(stmt) <= 8192
+    base = _hwm_mb(srv.proc.pid)
+    try:
+        ddb.execute_statement(Statement=stmt)
+    except ddb.exceptions.ClientError:
+        pass  # refused or not, the point is what it cost
+    grew = _hwm_mb(srv.proc.pid) - base
+    assert grew < 64, f"peak RSS +{grew:.0f} MB for one {len(stmt)}-byte statement"
