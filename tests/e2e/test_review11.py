@@ -121,8 +121,6 @@ def _vtable(name, vixs, defs=()):
             "VectorIndexes": vixs}
 
 
-@pytest.mark.xfail(strict=True, reason="review11 F3a: a SearchSchema naming one attribute twice "
-                   "is accepted; AWS refuses it")
 def test_f3a_search_schema_duplicate_attribute_refused(vurl, table_name):
     """Dynoxide, search_schema_duplicate_attribute_name_rejected_with_captured_string: 'The same
     attribute may not appear twice in one SearchSchema, even under different element types.
@@ -134,8 +132,6 @@ def test_f3a_search_schema_duplicate_attribute_refused(vurl, table_name):
         "ValidationException", INV + "SearchSchema contains a duplicate AttributeName")
 
 
-@pytest.mark.xfail(strict=True, reason="review11 F3b: 19 INLINE_FILTER elements are accepted; "
-                   "AWS's cap is 18")
 def test_f3b_search_schema_inline_filter_cap(vurl, table_name):
     """ExtendDB (validate_search_schema_shape, 'Measured against the live service 2026-08-06 as
     **18**'): one over the cap is refused with the constraint text below; 18 are accepted."""
@@ -148,9 +144,6 @@ def test_f3b_search_schema_inline_filter_cap(vurl, table_name):
     ok(vurl, "CreateTable", _vtable(name, [_vix(schema=many[:18])], defs[:18]))
 
 
-@pytest.mark.xfail(strict=True, reason="review11 F3c: UpdateTable's vector Create takes a "
-                   "SearchSchema attribute the request does not define (the table does); AWS "
-                   "refuses it")
 def test_f3c_update_table_search_schema_defined_in_the_request(vurl, table_name):
     """ExtendDB (validate_vector_index_attribute_definitions, 'Measured 2026-08-13; on
     UpdateTable the search-schema definition must be present in that request even when the
@@ -170,8 +163,6 @@ def test_f3c_update_table_search_schema_defined_in_the_request(vurl, table_name)
         INV + "One element in SearchSchema is not defined in attribute definitions")
 
 
-@pytest.mark.xfail(strict=True, reason="review11 F3d: two HASH elements get an inferred text; "
-                   "AWS's is captured")
 def test_f3d_two_hash_elements_text(vurl, table_name):
     """Dynoxide (search_schema_with_two_hash_elements_rejected_with_captured_string, eu-west-2
     and us-east-1, 2026-08-12) and ExtendDB (measured 2026-08-06) agree word for word;
@@ -184,8 +175,6 @@ def test_f3d_two_hash_elements_text(vurl, table_name):
         "count less than or equal to 1")
 
 
-@pytest.mark.xfail(strict=True, reason="review11 F3e: Dimensions 3.5 is refused; AWS accepts "
-                   "it as 3")
 def test_f3e_fractional_dimensions_truncated(vurl, table_name):
     """Dynoxide (fractional_dimensions_accepted_and_truncated): 'Fractional Dimensions are
     accepted and truncated: 3.5 creates the index and DescribeTable reports 3. Captured from
@@ -223,9 +212,6 @@ def test_f4a_update_table_sixth_vector_index(vurl, table_name):
         "of 5")
 
 
-@pytest.mark.xfail(strict=True, reason="review11 F4b: a vector Create named like an ACTIVE index "
-                   "gets the GSI text; AWS's is 'Attempting to create an index which already "
-                   "exists'")
 def test_f4b_update_table_name_of_an_active_index(vurl, table_name):
     """VECTOR_INDEX_ALREADY_EXISTS, measured 2026-08-06: a ValidationException when the
     existing index is ACTIVE."""
@@ -236,9 +222,6 @@ def test_f4b_update_table_name_of_an_active_index(vurl, table_name):
         "Attempting to create an index which already exists")
 
 
-@pytest.mark.xfail(strict=True, reason="review11 F4c: a vector Create named like an index still "
-                   "CREATING gets the one-at-a-time LimitExceeded; AWS: ResourceInUseException "
-                   "'Index is being created.'")
 def test_f4c_update_table_name_of_a_creating_index(vurl, table_name):
     """VECTOR_INDEX_CREATE_IN_USE_PREFIX, measured 2026-08-06: 'carried as a
     ResourceInUseException, not a ValidationException, and continues "  Table: {table} Index:
@@ -252,9 +235,6 @@ def test_f4c_update_table_name_of_a_creating_index(vurl, table_name):
         f"Table: {name} Index: vix")
 
 
-@pytest.mark.xfail(strict=True, reason="review11 F4d: a vector Create on the table's key "
-                   "attribute gets CreateTable's inferred text; AWS's UpdateTable text is "
-                   "measured")
 def test_f4d_update_table_vector_on_a_key_attribute(vurl, table_name):
     """vector_attribute_redefines_key, measured 2026-08-13: 'seen on UpdateTable, where the key
     is not re-declared in the request so the conflicting-definition rule cannot fire first. The
