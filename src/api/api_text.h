@@ -644,6 +644,14 @@
     "floating-point number attribute"
 #define TXT_SV_DIMS "Input search vector dimension %zu does not match vector index dimension %zu"
 #define TXT_SV_NEED_COND "SearchConditionExpression must be provided when SearchSchema has a HASH key"
+/* the HASH element's value in the condition: of another type than its definition's, an empty
+ * string (AWS 2026-08-13, as Dynoxide records it) */
+#define TXT_SV_HASH_TYPE                                                                         \
+    "Type of '%s' attribute in SearchConditionExpression (%s) does not match type in search "   \
+    "schema (%s)"
+#define TXT_SV_HASH_EMPTY                                                                        \
+    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot " \
+    "contain an empty string value. Key: %s"
 #define TXT_SV_COMPARATOR                                                                        \
     "Invalid SearchConditionExpression: Invalid comparator used in SearchConditionExpression"
 /* BETWEEN and IN: a third-party measurement of AWS (2026-08-21; review10 notes F10) */

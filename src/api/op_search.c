@@ -201,10 +201,17 @@ int op_search_vectors(api_req *r, json_t **out)
             }
         }
     }
-    for (size_t j = 0; j < v->n_schema; j++)
-        if (v->schema[j].hash &&
-            !expr_search_top_eq(cond, v->schema[j].name, strlen(v->schema[j].name)))
+    for (size_t j = 0; j < v->n_schema; j++) {
+        const api_vix_elem *el = &v->schema[j];
+        const av_t *hv = el->hash ? expr_search_top_eq(cond, el->name, strlen(el->name)) : NULL;
+        if (el->hash && !hv)
             return err_set(r->err, ERR_VALIDATION, "%s", TXT_SV_NEED_COND);
+        if (hv && el->type != AV_NONE && hv->type != el->type)
+            return err_set(r->err, ERR_VALIDATION, TXT_SV_HASH_TYPE, el->name,
+                           av_type_name(hv->type), av_type_name(el->type));
+        if (hv && hv->type == AV_S && hv->u.str.len == 0)
+            return err_set(r->err, ERR_VALIDATION, TXT_SV_HASH_EMPTY, el->name);
+    }
 
     sv_ctx c = {.r = r, .v = v, .query = q, .buf = buf, .cond = cond, .topk = (size_t)topk};
     c.hits = arena_zalloc(r->arena, ((size_t)topk + 1) * sizeof *c.hits);

@@ -43,7 +43,8 @@ static inline bool vec_fn_higher_closer(vec_fn fn)
  * rounds to 0, as Float.parseFloat does. */
 bool vec_f32_from_text(const char *p, size_t len, float *out);
 
-/* The score of vector b against the query a (n floats each) under fn, rounded to float. */
+/* The score of vector b against the query a (n floats each) under fn, summed in double and
+ * rounded to float; one beyond the floats is +-FLT_MAX (AWS's answer, never infinity). */
 double vec_score(vec_fn fn, const float *a, const float *b, size_t n);
 
 /* The shortest decimal text that reads back as exactly f (what the index hands back for a

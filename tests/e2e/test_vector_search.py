@@ -729,6 +729,32 @@ def test_definition_texts(url, table_name):
         f"Table: {name} Index: late")
 
 
+def test_search_answers_as_captured(url, shops, table_name):
+    """SearchVectors as AWS answers (eu-west-2 and us-east-1 2026-08-13, as Dynoxide records
+    it): a score beyond the floats is the largest float of its sign, never infinity (the
+    stored elements each fit a float; their products need not); the HASH value of the
+    condition must be of its definition's type and not an empty string."""
+    name = table_name("vf")
+    ok(url, "CreateTable", table_body(name, [vix("dot", dims=2, fn="DOT_PRODUCT"),
+                                             vix("euc", dims=2, fn="EUCLIDEAN")]))
+    for id_, x in (("big", "3e38"), ("neg", "-3e38")):
+        ok(url, "PutItem", {"TableName": name, "Item": {"id": S(id_), "v": vec(x, x)}})
+    fmax = f32(3.4028234663852886e38)
+    good, r = search(url, name, "dot", ["3e38", "3e38"])
+    assert good and [(h["Item"]["id"]["S"], h["Score"]) for h in r["SearchResults"]] == [
+        ("big", fmax), ("neg", -fmax)]
+    good, r = search(url, name, "euc", ["-3e38", "-3e38"])
+    assert good and [h["Score"] for h in r["SearchResults"]] == [0, fmax]
+    base = {"TableName": shops, "IndexName": "byshop", "TopK": 1,
+            "SearchVector": [N(1), N(0), N(0), N(0)], "SearchConditionExpression": "shop = :s"}
+    err(url, "SearchVectors", dict(base, ExpressionAttributeValues={":s": N(1)}), V,
+        "Type of 'shop' attribute in SearchConditionExpression (N) does not match type in "
+        "search schema (S)")
+    err(url, "SearchVectors", dict(base, ExpressionAttributeValues={":s": S("")}), V,
+        "One or more parameter values are not valid. The AttributeValue for a key attribute "
+        "cannot contain an empty string value. Key: shop")
+
+
 def test_reply_limit(url, table_name):
     """SearchVectors' reply is limited to 16 MB, without pagination (the Developer Guide,
     Requirements and limitations): a search whose results pass it is refused (inferred: what
