@@ -256,13 +256,13 @@ static int parse_write_opts(wreq *q, json_t *b, unsigned rv_allowed, api_exprs *
     int rc = env_rc(q, env, api_mixed_check(r, b, expected_params, cond_expr_params));
     if (rc)
         return rc;
-    /* DeleteItem's "ReturnValues can only be ALL_OLD or NONE" is in the envelope (AWS
-     * eu-west-2 and us-east-1, 2026-10-09: the conformance suite's tier3
-     * error-messages/deleteItem), bare in a request nested past the second limit (the older
-     * form: validation-ordering/deepRequests); PutItem's and UpdateItem's were not captured */
+    /* "ReturnValues can only be ALL_OLD or NONE" is in the envelope: DeleteItem's captured
+     * (AWS eu-west-2 and us-east-1, 2026-10-09: the conformance suite's tier3
+     * error-messages/deleteItem), PutItem's as Dynoxide's tests pin it (tests/http_server.rs,
+     * their eu-west-2 envelope matrix); bare in a request nested past the second limit (the
+     * older form: validation-ordering/deepRequests).  UpdateItem allows every value. */
     if ((rc = api_rv_parse(r, b, rv_allowed, &q->rv)))
-        return env_rc(q, env && q->w.kind == API_W_DELETE &&
-                             !api_request_deep(&api_jview_jansson, b), rc);
+        return env_rc(q, env && !api_request_deep(&api_jview_jansson, b), rc);
     if ((rc = api_rcc_parse(r, b, &q->rcc)) || (rc = api_ricm_parse(r, b, &q->ricm)) ||
         (rc = api_rvoccf_parse(r, b, &q->rvoccf)))
         return rc;

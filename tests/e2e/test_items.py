@@ -304,10 +304,10 @@ def test_return_values_put_delete(ddb_url, target, t1):
     assert r["Attributes"] == {"pk": S("a"), "x": N(1)}
     # a value of the enum that the operation does not allow: the service's own text; a value
     # outside the enum: the model's constraint text (DynamoDB Local: one text for both)
-    # (DeleteItem's in the envelope: AWS eu-west-2 and us-east-1, 2026-10-09, the conformance
-    # suite's tier3 error-messages/deleteItem; PutItem's not captured)
+    # (in the envelope: DeleteItem's AWS eu-west-2 and us-east-1, 2026-10-09, the conformance
+    # suite's tier3 error-messages/deleteItem; PutItem's as Dynoxide's tests pin it)
     local_rv = "Return values set to invalid value"
-    for op, body, env in [("PutItem", {"Item": {"pk": S("a")}, "ReturnValues": "ALL_NEW"}, ""),
+    for op, body, env in [("PutItem", {"Item": {"pk": S("a")}, "ReturnValues": "ALL_NEW"}, ENV),
                           ("DeleteItem", {"Key": {"pk": S("a")}, "ReturnValues": "UPDATED_OLD"},
                            ENV)]:
         err(ddb_url, op, dict(body, TableName=t1), V,

@@ -177,7 +177,7 @@ static void return_values_put_delete(void **state)
     it_member(r, "Attributes", "{'pk':{'S':'a'},'x':{'N':'1'}}");
     json_decref(r);
     it_err(f, "PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ReturnValues':'ALL_NEW'}",
-           ERR_VALIDATION, "ReturnValues can only be ALL_OLD or NONE");
+           ERR_VALIDATION, "1 validation error detected: ReturnValues can only be ALL_OLD or NONE");
     it_err(f, "DeleteItem",
            "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ReturnValues':'UPDATED_OLD'}",
            ERR_VALIDATION, "1 validation error detected: ReturnValues can only be ALL_OLD or NONE");
