@@ -633,6 +633,14 @@
 #define TXT_VIX_W_LIST                                                                           \
     "One or more parameter values were invalid. Invalid type for parameter %s, Expected: "       \
     "32-bit floating point number list IndexName: %s"
+/* a number beyond the floats, as sent; the HASH element's value of another type (AWS
+ * 2026-08-12, eu-west-2 and us-east-1, as Dynoxide records it) */
+#define TXT_VIX_W_RANGE                                                                          \
+    "One or more parameter values were invalid. Invalid value for parameter %s[%zu], Value: "    \
+    "%.*s is outside valid range [-3.4028235E38, 3.4028235E38]. IndexName: %s"
+#define TXT_VIX_W_HASH_TYPE                                                                      \
+    "One or more parameter values were invalid. Attribute '%s' type mismatch. Expected: %s, "    \
+    "Actual: %s. IndexName: %s"
 /* SearchVectors */
 #define TXT_SV_NO_INDEX "The table does not have the specified index: %s"
 #define TXT_SV_BACKFILLING "Cannot search backfilling vector index: %s"

@@ -622,8 +622,8 @@ int api_vix_gsi_key_check(api_req *r, const store_table *t, json_t *ks, json_t *
 /* ---- items ----------------------------------------------------------------------------- */
 
 /* The vector of attribute v on an item: 0 when valid (out filled, may be NULL), else which
- * rule it breaks: 1 not a list, 2 wrong length, 3 element *bad not a float (its type in
- * *bad_type). */
+ * rule it breaks: 1 not a list, 2 wrong length, 3 element *bad not a number (its type in
+ * *bad_type), 4 element *bad a number beyond the floats. */
 static int vector_of(const av_t *v, size_t dims, float *out, size_t *bad, av_type *bad_type)
 {
     if (v->type != AV_L)
@@ -636,7 +636,7 @@ static int vector_of(const av_t *v, size_t dims, float *out, size_t *bad, av_typ
         if (x->type != AV_N || !vec_f32_from_text(x->u.str.ptr, x->u.str.len, &f)) {
             *bad = i;
             *bad_type = x->type;
-            return 3;
+            return x->type == AV_N ? 4 : 3;
         }
         if (out)
             out[i] = f;
@@ -650,6 +650,28 @@ static bool hash_ok(const api_vix_elem *el, const av_t *item)
     if (!h || (el->type != AV_NONE && h->type != el->type))
         return false;
     return !((h->type == AV_S || h->type == AV_B) && h->u.str.len == 0);
+}
+
+/* A canonical number beyond the floats (an integer, "1000...0") as the service prints it,
+ * Java's BigDecimal text of the value without its trailing zeros: "1E+39", "-3.5E+38"; with
+ * no trailing zero, the digits as they are.  (AWS echoes the number's BigDecimal, which keeps
+ * the sender's scale: "1E+39" sent prints so; a plain 40-digit text sent would print plain.
+ * ddbchat keeps only the canonical value, so it prints what a client formatting a float
+ * sends.)  out: 64 bytes; returns the length. */
+static size_t java_text(const char *p, size_t n, char out[64])
+{
+    size_t sign = n && p[0] == '-', digits = n - sign, sig = digits;
+    while (sig > 1 && p[sign + sig - 1] == '0')
+        sig--;
+    int w;
+    if (sig == digits || memchr(p, '.', n) || sig > 40)
+        w = snprintf(out, 64, "%.*s", (int)(n < 63 ? n : 63), p);
+    else if (sig == 1)
+        w = snprintf(out, 64, "%s%cE+%zu", sign ? "-" : "", p[sign], digits - 1);
+    else
+        w = snprintf(out, 64, "%s%c.%.*sE+%zu", sign ? "-" : "", p[sign], (int)(sig - 1),
+                     p + sign + 1, digits - 1);
+    return w < 0 ? 0 : (size_t)w < 64 ? (size_t)w : 63;
 }
 
 bool api_vix_vector(const api_vix *v, const av_t *item, float *out)
@@ -697,6 +719,13 @@ int api_vix_item_check(const store_table *t, const av_t *item, const av_t *befor
             case 3:
                 snprintf(m, sizeof m, TXT_VIX_W_ELEM, attr, bad, av_type_name(bt), name);
                 break;
+            case 4: {
+                char shown[64];
+                const av_t *n = &v->u.list.items[bad];
+                size_t len = java_text(n->u.str.ptr, n->u.str.len, shown);
+                snprintf(m, sizeof m, TXT_VIX_W_RANGE, attr, bad, (int)len, shown, name);
+                break;
+            }
             }
         }
         for (size_t j = 0; !m[0] && j < x->n_schema; j++) {
@@ -708,7 +737,7 @@ int api_vix_item_check(const store_table *t, const av_t *item, const av_t *befor
             if (!h || (ho && av_equal(ho, h)))
                 continue;
             if (el->type != AV_NONE && h->type != el->type)
-                snprintf(m, sizeof m, TXT_IDX_TYPE_AWS, el->name, av_type_name(el->type),
+                snprintf(m, sizeof m, TXT_VIX_W_HASH_TYPE, el->name, av_type_name(el->type),
                          av_type_name(h->type), name);
             else if ((h->type == AV_S || h->type == AV_B) && h->u.str.len == 0)
                 snprintf(m, sizeof m, h->type == AV_B ? TXT_IDX_EMPTY_B : TXT_IDX_EMPTY_S, name,

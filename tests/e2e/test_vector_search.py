@@ -174,6 +174,18 @@ def test_write_rules(url, shops):
     refused({"id": S("w"), "v": {"NS": ["1", "2", "3", "4"]}},
             "One or more parameter values were invalid. Invalid type for parameter v, "
             "Expected: 32-bit floating point number list IndexName: any")
+    # a number beyond the floats, and the HASH attribute of another type (AWS 2026-08-12, as
+    # Dynoxide records it; the number shown as Java's BigDecimal prints "1E+39")
+    refused({"id": S("w"), "v": vec(1, "1E+39", 3, 4)},
+            "One or more parameter values were invalid. Invalid value for parameter v[1], "
+            "Value: 1E+39 is outside valid range [-3.4028235E38, 3.4028235E38]. IndexName: any")
+    refused({"id": S("w"), "v": vec(1, 2, "-3.5e38", 4)},
+            "One or more parameter values were invalid. Invalid value for parameter v[2], "
+            "Value: -3.5E+38 is outside valid range [-3.4028235E38, 3.4028235E38]. "
+            "IndexName: any")
+    refused({"id": S("w"), "shop": N(7), "v": vec(1, 2, 3, 4)},
+            "One or more parameter values were invalid. Attribute 'shop' type mismatch. "
+            "Expected: S, Actual: N. IndexName: byshop")
     refused({"id": S("w"), "shop": S(""), "v": vec(1, 2, 3, 4)},
             "One or more parameter values are not valid. A value specified for a secondary "
             "index key is not supported. The AttributeValue for a key attribute cannot contain "

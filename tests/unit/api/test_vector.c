@@ -221,8 +221,8 @@ static void test_writes(void **state)
           "{\"TableName\":\"t3x\",\"Item\":{\"pk\":{\"S\":\"a\"},\"emb\":{\"L\":[{\"N\":\"1\"},"
           "{\"N\":\"1E39\"},{\"N\":\"0\"}]}}}",
           ERR_VALIDATION,
-          "One or more parameter values were invalid. Invalid type for parameter emb[1], "
-          "Expected: 32-bit floating point number, Actual: N. IndexName: plain");
+          "One or more parameter values were invalid. Invalid value for parameter emb[1], "
+          "Value: 1E+39 is outside valid range [-3.4028235E38, 3.4028235E38]. IndexName: plain");
     fails(f, "PutItem",
           "{\"TableName\":\"t3x\",\"Item\":{\"pk\":{\"S\":\"a\"},\"emb\":{\"NS\":[\"1\"]}}}",
           ERR_VALIDATION,
@@ -231,7 +231,8 @@ static void test_writes(void **state)
     fails(f, "PutItem",
           "{\"TableName\":\"t3x\",\"Item\":{\"pk\":{\"S\":\"a\"},\"tenant\":{\"N\":\"1\"}}}",
           ERR_VALIDATION,
-          INV "Type mismatch for Index Key tenant Expected: S Actual: N IndexName: schema");
+          "One or more parameter values were invalid. Attribute 'tenant' type mismatch. "
+          "Expected: S, Actual: N. IndexName: schema");
     /* an update that leaves a bad vector alone is not refused for it; one that writes it is */
     json_decref(ok(f, "PutItem", "{\"TableName\":\"t3x\",\"Item\":{\"pk\":{\"S\":\"u\"}}}"));
     fails(f, "UpdateItem",
