@@ -49,6 +49,8 @@
 
 #define TXT_PQ_NOT_FOUND "Requested resource not found"
 #define TXT_PQ_OVERLAP "Overlapping conditions with range keys are not supported in where clause"
+#define TXT_PQ_TOO_MANY_READS "Too many decomposed read operations for a given query."
+#define PQ_MAX_READS 50
 #define TXT_PQ_NO_INDEX "The table does not have the specified index"
 /* AWS 2026-10 (eu-west-2, us-east-1: the conformance suite fork's tier3
  * error-messages/partiqlMultiAttributeIndex); DynamoDB Local 3.3 says "composite" for
@@ -401,6 +403,27 @@ static int not_in_index(api_req *r, const store_table *t, const store_index *ix,
     return 0;
 }
 
+/* The reads a keyed SELECT decomposes into: OR branches on one partition whose sort-key
+ * ranges overlap are refused (on a key with a sort key: DynamoDB Local runs "pk = 'x' AND
+ * (a = 1 OR b = 2)" on a table without one, and checks nothing anywhere), and so are more than
+ * 50 reads (AWS 2026-09: "pk IN [51 values]", "pk IN [26] AND sk IN [2]").  txn_prefix: the
+ * ExecuteTransaction member text's head, or NULL. */
+static int decomposed_reads(api_req *r, const expr_pq_bound *b, const store_keydef *kd,
+                            const char *txn_prefix)
+{
+    bool overlap = false;
+    size_t reads = 0;
+    int rc = expr_pq_overlap(r->arena, b->where, kd->hash, kd->range, &overlap, &reads);
+    if (rc)
+        return rc == ERR_NOMEM ? nomem(r) : rc;
+    const char *text = overlap && kd->range[0] ? TXT_PQ_OVERLAP
+                       : reads > PQ_MAX_READS  ? TXT_PQ_TOO_MANY_READS
+                                               : NULL;
+    if (!text)
+        return 0;
+    return err_set(r->err, ERR_VALIDATION, "%s%s", txn_prefix ? txn_prefix : "", text);
+}
+
 /* Plans a SELECT (also a batch / transaction member: then `key_only` requires the full
  * primary key by equality and fills *key). */
 static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *q)
@@ -522,13 +545,8 @@ static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *
             }
         }
     }
-    /* OR branches on one partition whose sort-key ranges overlap are refused (a key with a
-     * sort key: DynamoDB Local runs "pk = 'x' AND (a = 1 OR b = 2)" on a table without one) */
-    bool overlap = false;
-    if (kd->range[0] && (rc = expr_pq_overlap(r->arena, b->where, kd->hash, kd->range, &overlap)))
-        return rc == ERR_NOMEM ? nomem(r) : rc;
-    if (overlap)
-        return err_set(r->err, ERR_VALIDATION, TXT_PQ_OVERLAP);
+    if ((rc = decomposed_reads(r, b, kd, NULL)))
+        return rc;
     /* the whole primary key of the table by equality: the item is read directly */
     q->get = !q->ix && q->nh == 1 && (!kd->range[0] || q->rop == STORE_R_EQ);
     /* an index holds only its projection */
@@ -1082,7 +1100,7 @@ int op_execute_statement(api_req *r, json_t **out)
 
 /* A member that may only read one item: its table and key (GetItem semantics). */
 static int member_get_key(api_req *r, const expr_pq_bound *b, const store_table **t, av_t *key,
-                          const char *not_key_text, size_t idx)
+                          const char *not_key_text, size_t idx, bool txn)
 {
     int rc = pq_table(r, b, t);
     if (rc || (rc = pq_key_attr_check(r, b, *t)))
@@ -1092,26 +1110,53 @@ static int member_get_key(api_req *r, const expr_pq_bound *b, const store_table 
     const store_index *ix = b->index ? find_index(*t, b->index) : NULL;
     if (ix && store_key_multi(&ix->key))
         return err_set(r->err, ERR_VALIDATION, TXT_PQ_MULTI_KEY);
+    /* then the reads it decomposes into (AWS 2026-09: a batch member "pk IN [51 values] AND
+     * sk = '1'", a transaction member "pk IN ['x', 'x'] AND sk = '1'") */
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, TXT_PQ_T_PREFIX, idx);
+    if (!b->index && (rc = decomposed_reads(r, b, &(*t)->key, txn ? prefix : NULL)))
+        return rc;
     const expr_node **conj = NULL;
     size_t nc = 0;
     if ((rc = expr_pq_conjuncts(r->arena, b->where, &conj, &nc, r->err)))
         return rc;
-    bool *used = arena_zalloc(r->arena, (nc ? nc : 1) * sizeof *used);
-    if (!used)
-        return nomem(r);
-    bool found = false;
-    if (!b->index && (rc = pq_key_from_where(r, &(*t)->key, conj, nc, used, key, &found)))
-        return rc;
-    /* the WHERE is the key and nothing else (repeating a key equality is allowed) */
+    /* the WHERE is the key and nothing else: each conjunct "k = v" or "k IN [v]" on a key
+     * attribute, a key attribute named again only with the same value (AWS 2026-09:
+     * "(pk IN ['x']) AND pk = 'x' AND sk = '2'" reads; "pk IN ['y'] AND pk = 'x'" does not) */
+    const char *names[2];
+    size_t nk = api_key_names(&(*t)->key, names);
+    av_type types[2] = {(*t)->key.hash_type, (*t)->key.range_type};
+    const av_t *kv[2] = {NULL, NULL};
+    bool found = !b->index && nc > 0;
     for (size_t i = 0; found && i < nc; i++) {
-        const av_t *v;
-        size_t cnt;
-        if (!used[i] && !expr_pq_key_eq(conj[i], (*t)->key.hash, false, &v, 1, &cnt) &&
-            !((*t)->key.range[0] && expr_pq_key_eq(conj[i], (*t)->key.range, false, &v, 1, &cnt)))
+        bool matched = false;
+        for (size_t k = 0; k < nk && !matched; k++) {
+            const av_t *v[2];
+            size_t cnt;
+            if (!expr_pq_key_eq(conj[i], names[k], true, v, 2, &cnt) || cnt != 1)
+                continue;
+            matched = true;
+            if (!kv[k]) {
+                if ((rc = key_value_check(r, names[k], types[k], v[0])))
+                    return rc;
+                kv[k] = v[0];
+            } else if (!av_equal(kv[k], v[0])) {
+                found = false;
+            }
+        }
+        if (!matched)
             found = false;
     }
+    for (size_t k = 0; k < nk; k++)
+        found = found && kv[k];
     if (!found)
         return err_set(r->err, ERR_VALIDATION, not_key_text, idx);
+    av_kv *m = arena_alloc(r->arena, 2 * sizeof *m);
+    if (!m)
+        return nomem(r);
+    for (size_t k = 0; k < nk; k++)
+        m[k] = (av_kv){.name = names[k], .name_len = strlen(names[k]), .val = *kv[k]};
+    *key = av_make_m(m, nk);
     return 0;
 }
 
@@ -1414,7 +1459,7 @@ int op_batch_execute_statement(api_req *r, json_t **out)
             continue;
         const expr_pq_bound *bd = &m[i].s.b;
         if (bd->kind == EXPR_PQ_SELECT) {
-            rc = member_get_key(r, bd, &m[i].t, &m[i].key, TXT_PQ_B_KEY, i);
+            rc = member_get_key(r, bd, &m[i].t, &m[i].key, TXT_PQ_B_KEY, i, false);
         } else if (bd->kind == EXPR_PQ_EXISTS) {
             rc = err_set(r->err, ERR_VALIDATION, TXT_PQ_EXISTS);
         } else {
@@ -1514,7 +1559,7 @@ static int txn_prepare(api_req *r, pq_member *m, size_t n, bool writes)
         if (bd->kind == EXPR_PQ_SELECT) {
             if (bd->index)
                 return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_INDEX, i);
-            if ((rc = member_get_key(r, bd, &m[i].t, &m[i].key, TXT_PQ_T_KEY, i)))
+            if ((rc = member_get_key(r, bd, &m[i].t, &m[i].key, TXT_PQ_T_KEY, i, true)))
                 return rc;
         } else {
             if ((rc = pq_write_prepare(r, bd, &m[i].pw))) {

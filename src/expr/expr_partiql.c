@@ -1298,6 +1298,21 @@ static int parse_path_from(pp *p, const ptok *first, expr_node **out)
                 }
                 pe.is_index = true;
                 pe.index = (uint32_t)v;
+            } else if (it->t == P_MINUS && peek(p)->t == P_NUM) {
+                /* a negative index: -0 is 0, anything else out of range, named with its sign
+                 * at its digits (AWS 2026-09: "SELECT l[-1]" -> "... index: [-1] at 1:11:1") */
+                const ptok *nt = next(p);
+                for (uint32_t k = nt->s; k < nt->e; k++) {
+                    if (!is_digit(p->src[k]))
+                        return unexpected(p, nt);
+                    if (p->src[k] != '0')
+                        return sem(p, nt,
+                                   "List index is not within the allowable range; index: "
+                                   "[-%.*s]",
+                                   (int)(nt->e - nt->s), p->src + nt->s);
+                }
+                pe.is_index = true;
+                pe.index = 0;
             } else if (it->t == P_STR) {
                 pe.name = arena_memdup(p->a, it->text, it->tlen ? it->tlen : 1);
                 pe.len = it->tlen;
@@ -2984,9 +2999,10 @@ typedef struct pq_sub {
 } pq_sub;
 
 int expr_pq_overlap(arena_t *a, const expr_t *where, const char *hash, const char *range,
-                    bool *overlap)
+                    bool *overlap, size_t *reads)
 {
     *overlap = false;
+    *reads = 0;
     pq_branch *br;
     size_t nb;
     if (!where || !where->root || !dnf(a, where->root, &br, &nb))
@@ -3060,11 +3076,14 @@ int expr_pq_overlap(arena_t *a, const expr_t *where, const char *hash, const cha
             rg[nr++] = (pq_rng){0};
         for (size_t h = 0; h < nh; h++)
             for (size_t g = 0; g < nr; g++) {
-                if (ns == PQ_SUB_MAX)
+                if (ns == PQ_SUB_MAX) {
+                    *reads = ns + 1;
                     return 0;
+                }
                 sub[ns++] = (pq_sub){hv[h], rg[g]};
             }
     }
+    *reads = ns;
     for (size_t i = 0; i < ns; i++)
         for (size_t j = i + 1; j < ns; j++)
             if (av_compare_scalar(sub[i].h, sub[j].h) == 0 &&

@@ -155,9 +155,10 @@ bool expr_pq_range_cond(const expr_node *c, const char *name, expr_krop *op, con
  * b = 2)").  Not checked (false) when a branch lacks the partition key's equality or reads a
  * key in a way no key condition can (NOT sk = .., sk <> ..: the statement is a scan), or the
  * branches spread past a few hundred.  `range` NULL or "" for a table without a sort key.
- * ERR_NOMEM. */
+ * *reads: the reads the statement decomposes into (a partition value and a sort-key range or
+ * value each; the service allows 50), 0 when it is not keyed as above.  ERR_NOMEM. */
 int expr_pq_overlap(arena_t *a, const expr_t *where, const char *hash, const char *range,
-                    bool *overlap);
+                    bool *overlap, size_t *reads);
 
 /* The AND of the conjuncts conj[0..n) except those flagged in skip[] (a resolved tree for
  * expr_build_condition); *out NULL when nothing is left. */
