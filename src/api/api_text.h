@@ -675,5 +675,8 @@
     "TopK"
 /* PartiQL (and Scan) naming a vector index */
 #define TXT_VIX_NO_SCAN "Scan operation not supported on this index type"
+/* Query naming a vector index, with its full stop (AWS eu-west-2 2026-08-19, as Dynoxide
+ * records it; ConsistentRead true: the GSI text TXT_GSI_CONSISTENT comes first) */
+#define TXT_VIX_NO_QUERY "Query operation not supported on this index type."
 
 #endif

@@ -514,8 +514,11 @@ static int run(api_req *r, json_t **out, bool query)
     const store_index *ix = NULL;
     if (iname) {
         ix = find_index(t, iname);
-        if (!ix && !query && api_vix_named(r, t, iname)) /* a vector index: api_vector.c */
-            return err_set(r->err, ERR_VALIDATION, "%s", TXT_VIX_NO_SCAN);
+        if (!ix && api_vix_named(r, t, iname)) /* a vector index: api_vector.c */
+            return err_set(r->err, ERR_VALIDATION, "%s",
+                           !query       ? TXT_VIX_NO_SCAN
+                           : consistent ? TXT_GSI_CONSISTENT
+                                        : TXT_VIX_NO_QUERY);
         if (!ix)
             return err_set(r->err, ERR_VALIDATION, TXT_Q_NO_INDEX, iname);
         if (ix->backfilling) /* added by UpdateTable, not filled yet */

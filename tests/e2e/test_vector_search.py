@@ -474,6 +474,13 @@ def test_partiql_and_scan(url, scored):
         "Scan operation not supported on this index type")
     err(url, "Scan", {"TableName": scored, "IndexName": "cos"}, V,
         "Scan operation not supported on this index type")
+    # Query: its own text, with a full stop; a consistent read is refused first, as on a GSI
+    # (AWS eu-west-2 2026-08-19, as Dynoxide records it)
+    query = {"TableName": scored, "IndexName": "cos", "KeyConditionExpression": "id = :i",
+             "ExpressionAttributeValues": {":i": S("w")}}
+    err(url, "Query", query, V, "Query operation not supported on this index type.")
+    err(url, "Query", dict(query, ConsistentRead=True), V,
+        "Consistent reads are not supported on global secondary indexes")
     r = ok(url, "ExecuteStatement", {"Statement": f"SELECT v FROM \"{scored}\" WHERE id = 'w'"})
     assert r["Items"] == [{"v": vec(0, 0, 0.8, 0.6)}]
 
@@ -765,6 +772,27 @@ def test_search_answers_as_captured(url, shops, table_name):
     err(url, "SearchVectors", dict(base, ExpressionAttributeValues={":s": S("")}), V,
         "One or more parameter values are not valid. The AttributeValue for a key attribute "
         "cannot contain an empty string value. Key: shop")
+
+
+def test_shrinking_overwrite_billed_on_the_larger_entry(url, table_name):
+    """VectorWriteRequestBytes of an overwrite that shrinks the index's entry is the larger,
+    old entry's (AWS eu-west-2 2026-08-18, as Dynoxide records it: 3 dimensions, a 3,000-byte
+    entry replaced by a 1,500-byte one costs 3,028 = 12 + id 3 + name 9 + blob 3,004)."""
+    name = table_name("vk")
+    ok(url, "CreateTable", dict(table_body(name, None), KeySchema=[
+        {"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        VectorIndexes=[vix("vix", dims=3, attr="embedding")]))
+
+    def put(n):
+        r = ok(url, "PutItem", {"TableName": name, "ReturnConsumedCapacity": "INDEXES",
+                                "Item": {"pk": S("b"), "embedding": vec(1, 0, 0),
+                                         "blob": S("y" * n)}})
+        return r["ConsumedCapacity"]["VectorIndexes"]["vix"]["VectorWriteRequestBytes"]
+
+    assert put(3000) == 3028
+    assert put(1500) == 3028
+    assert put(1600) == 1628
 
 
 def test_reply_limit(url, table_name):
