@@ -814,6 +814,13 @@ static void echo_json(const walk *w, const void *n, sbuf *b)
     }
 }
 
+/* Whether real d converts to a long long (C17 6.3.1.4: outside the range the cast is undefined;
+ * review11 F6). */
+static bool real_fits_ll(double d)
+{
+    return d >= -9223372036854775808.0 && d < 9223372036854775808.0; /* false for NaN too */
+}
+
 static void echo(const walk *w, const api_shape *sh, const void *n, sbuf *b)
 {
     const api_jview *jv = w->jv;
@@ -831,8 +838,10 @@ static void echo(const walk *w, const api_shape *sh, const void *n, sbuf *b)
     case API_ST_INTEGER:
         if (jv->kind(n) == API_JK_INTEGER)
             sb_fmt(b, "%lld", jv->integer(n));
-        else if (jv->kind(n) == API_JK_REAL)
+        else if (jv->kind(n) == API_JK_REAL && real_fits_ll(jv->real(n)))
             sb_fmt(b, "%lld", (long long)jv->real(n));
+        else if (jv->kind(n) == API_JK_REAL)
+            sb_fmt(b, "%.17g", jv->real(n));
         else if (jv->kind(n) == API_JK_STRING) {
             size_t len;
             const char *s = jv->str(n, &len);
@@ -1045,6 +1054,10 @@ static bool node_int(const walk *w, const void *n, long long *out)
         *out = jv->integer(n);
         return true;
     case API_JK_REAL:
+        /* a real beyond a long has no value to check here: the handler answers its
+         * SerializationException (DECIMAL_VALUE cannot be converted), as for any real */
+        if (!real_fits_ll(jv->real(n)))
+            return false;
         *out = (long long)jv->real(n);
         return true;
     case API_JK_STRING: {
