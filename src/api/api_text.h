@@ -633,8 +633,8 @@
 #define TXT_VIX_W_LIST                                                                           \
     "One or more parameter values were invalid. Invalid type for parameter %s, Expected: "       \
     "32-bit floating point number list IndexName: %s"
-/* a number beyond the floats, as sent; the HASH element's value of another type (AWS
- * 2026-08-12, eu-west-2 and us-east-1, as Dynoxide records it) */
+/* a number beyond the floats, as sent; a SearchSchema element's value of another type (AWS
+ * 2026-08-12/13, eu-west-2 and us-east-1, as Dynoxide records it; HASH and INLINE_FILTER) */
 #define TXT_VIX_W_RANGE                                                                          \
     "One or more parameter values were invalid. Invalid value for parameter %s[%zu], Value: "    \
     "%.*s is outside valid range [-3.4028235E38, 3.4028235E38]. IndexName: %s"

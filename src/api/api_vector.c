@@ -681,9 +681,16 @@ bool api_vix_vector(const api_vix *v, const av_t *item, float *out)
     av_type bt;
     if (!x || vector_of(x, v->dims, out, &bad, &bt))
         return false;
-    for (size_t j = 0; j < v->n_schema; j++)
-        if (v->schema[j].hash && !hash_ok(&v->schema[j], item))
+    for (size_t j = 0; j < v->n_schema; j++) {
+        const api_vix_elem *el = &v->schema[j];
+        if (el->hash && !hash_ok(el, item))
             return false;
+        /* an INLINE_FILTER value of another type than its definition (written before the
+         * index existed): left out, as a backfill leaves it (AWS 2026-08-13, Dynoxide) */
+        const av_t *f = el->hash || el->type == AV_NONE ? NULL : av_map_gets(item, el->name);
+        if (f && f->type != el->type)
+            return false;
+    }
     return true;
 }
 
@@ -728,10 +735,11 @@ int api_vix_item_check(const store_table *t, const av_t *item, const av_t *befor
             }
             }
         }
+        /* the SearchSchema's attributes this write sets: of their definitions' type (HASH and
+         * INLINE_FILTER alike), a HASH value not empty (an update's text without the names,
+         * as for a GSI key) (AWS 2026-08-13, as Dynoxide records it) */
         for (size_t j = 0; !m[0] && j < x->n_schema; j++) {
             const api_vix_elem *el = &x->schema[j];
-            if (!el->hash)
-                continue;
             const av_t *h = av_map_gets(item, el->name);
             const av_t *ho = before ? av_map_gets(before, el->name) : NULL;
             if (!h || (ho && av_equal(ho, h)))
@@ -739,7 +747,11 @@ int api_vix_item_check(const store_table *t, const av_t *item, const av_t *befor
             if (el->type != AV_NONE && h->type != el->type)
                 snprintf(m, sizeof m, TXT_VIX_W_HASH_TYPE, el->name, av_type_name(el->type),
                          av_type_name(h->type), name);
-            else if ((h->type == AV_S || h->type == AV_B) && h->u.str.len == 0)
+            else if (el->hash && (h->type == AV_S || h->type == AV_B) && h->u.str.len == 0 &&
+                     before)
+                snprintf(m, sizeof m, "%s",
+                         h->type == AV_B ? TXT_IDX_EMPTY_B_UPDATE : TXT_IDX_EMPTY_S_UPDATE);
+            else if (el->hash && (h->type == AV_S || h->type == AV_B) && h->u.str.len == 0)
                 snprintf(m, sizeof m, h->type == AV_B ? TXT_IDX_EMPTY_B : TXT_IDX_EMPTY_S, name,
                          el->name);
         }

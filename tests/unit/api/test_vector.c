@@ -439,6 +439,36 @@ static double vwrb(fx *f, const char *table, const char *item)
     return d;
 }
 
+/* index membership: a valid vector, the HASH attribute of its type and not empty; an
+ * INLINE_FILTER value of another type (written before the index) leaves the item out, as a
+ * backfill does (AWS 2026-08-13, as Dynoxide records it); an absent filter does not */
+static void test_membership(void **state)
+{
+    (void)state;
+    api_vix_elem schema[2] = {{.name = "h", .hash = true, .type = AV_S},
+                              {.name = "c", .hash = false, .type = AV_S}};
+    api_vix v = {.name = "vix", .attr = "e", .dims = 2, .schema = schema, .n_schema = 2};
+    av_t nums[2] = {av_make_n_canonical("1", 1), av_make_n_canonical("0", 1)};
+    av_t vec = av_make_list(AV_L, nums, 2);
+    struct {
+        const char *what;
+        av_t h, c;
+        bool with_c, want;
+    } cases[] = {
+        {"filter of its type", av_make_s("t", 1), av_make_s("red", 3), true, true},
+        {"no filter", av_make_s("t", 1), av_make_s("", 0), false, true},
+        {"filter of another type", av_make_s("t", 1), av_make_n_canonical("5", 1), true, false},
+        {"empty HASH", av_make_s("", 0), av_make_s("red", 3), true, false},
+        {"HASH of another type", av_make_n_canonical("5", 1), av_make_s("red", 3), true, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        av_kv kv[3] = {{"e", 1, vec}, {"h", 1, cases[i].h}, {"c", 1, cases[i].c}};
+        av_t item = av_make_m(kv, cases[i].with_c ? 3 : 2);
+        if (api_vix_vector(&v, &item, NULL) != cases[i].want)
+            fail_msg("%s: expected %s", cases[i].what, cases[i].want ? "in" : "out");
+    }
+}
+
 static void test_write_bytes(void **state)
 {
     fx *f = *state;
@@ -738,6 +768,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vix_maybe),
+        cmocka_unit_test(test_membership),
         cmocka_unit_test_setup_teardown(test_create_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_describe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writes, setup, teardown),
