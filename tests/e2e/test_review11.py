@@ -304,3 +304,25 @@ def test_f6_integer_member_as_huge_real(ddb_url, target, table_name, ddb):
         # refusal, before any constraint is checked
         assert b"SerializationException" in text and \
             b"DECIMAL_VALUE cannot be converted to Integer" in text, text
+
+
+@pytest.mark.xfail(strict=True, reason="review11 F5b (b10f44b, 6ce2b1c): the same 8 KB SELECT as a "
+                   "BatchExecuteStatement or ExecuteTransaction member answers 500 'out of "
+                   "memory'; on a table without a sort key too since 6ce2b1c")
+def test_f5b_partiql_overlap_check_no_500(ddbchat_server):
+    """6ce2b1c runs expr_pq_overlap for every keyed SELECT (to count decomposed reads), so the
+    dnf() blow-up of F5 reaches hash-only tables and batch / transaction members, whose request
+    arena has a budget: the member's check fails with ERR_NOMEM and the whole request is
+    InternalServerError 'out of memory'.  A statement AWS answers with a ValidationException (or
+    runs) must never be a 500."""
+    srv = ddbchat_server()
+    ddb = client_for(srv.ddb_url)
+    make_table(ddb, "rvwdnfh")
+    ors = " OR ".join(f"a={i}" for i in range(256))
+    stmt = (f"SELECT * FROM rvwdnfh WHERE ({ors})" + "".join(f" AND b={i}" for i in range(600))
+            + " AND pk='x'")
+    from itemlib import call as icall
+    for op, body in (("BatchExecuteStatement", {"Statements": [{"Statement": stmt}]}),
+                     ("ExecuteTransaction", {"TransactStatements": [{"Statement": stmt}]})):
+        good, data = icall(srv.ddb_url, op, body)
+        assert good or "InternalServerError" not in data.get("__type", ""), (op, data)
