@@ -856,6 +856,18 @@ def aws_override(c, local):
             aws['error']['message'] = 'Attribute ' + m[len('Variable reference '):]
             return aws, ("AWS names it an attribute (2026-09 capture set of an AWS-checked "
                          "emulator's PartiQL tests); DynamoDB Local a variable reference")
+        if (t == 'TransactionCanceledException' and len(members) == 1 and
+                m == 'ValidationError Where clause does not contain a mandatory equality on all '
+                     'key attributes'):
+            aws = json.loads(json.dumps(local))
+            aws['error']['message'] = ('Transaction cancelled, please refer cancellation reasons '
+                                       'for specific reasons [ValidationError]')
+            aws['error']['CancellationReasons'] = [
+                {'Code': 'ValidationError',
+                 'Message': 'The provided key element does not match the schema'}]
+            return aws, ("AWS cancels with a reason per member (2026-09 capture set of an "
+                         "AWS-checked emulator's PartiQL tests); DynamoDB Local fails the request "
+                         "with 'ValidationError <text>'")
         if m.startswith('Empty bags are not supported at '):
             aws = json.loads(json.dumps(local))
             aws['error']['message'] = 'Empty bags are not supported'

@@ -1551,16 +1551,59 @@ static void txn_cap_as_read(json_t *resp)
 
 /* Each member's table and key (reads) or write; RETURNING, index reads, a write without its
  * key and two members on one item refused with DynamoDB's texts. */
+/* The cancellation reason AWS gives a transaction member whose statement does not name one
+ * item by its key (AWS eu-west-2, 2026-09-17: the capture set of an AWS-checked emulator's
+ * PartiQL tests): a WHERE without the key, a key value of the wrong type or two values for one
+ * key attribute -> "The provided key element does not match the schema"; an INSERT without a
+ * key attribute -> "One or more parameter values were invalid: Missing the key <k> in the
+ * item".  NULL for any other error (refused as it is). */
+static const char *txn_key_reason(api_req *r)
+{
+    static const char type_head[] = "Key attribute's data type should match";
+    static const char multi_head[] = "Multiple conditions on same key ";
+    static const char missing_head[] = "Key attribute should be present in the item: Key ";
+    const char *m = r->err->msg;
+    if (strcmp(m, TXT_PQ_KEY_EQ) == 0 || strncmp(m, type_head, sizeof type_head - 1) == 0 ||
+        strncmp(m, multi_head, sizeof multi_head - 1) == 0)
+        return TXT_KEY_SCHEMA;
+    if (strncmp(m, missing_head, sizeof missing_head - 1) == 0) {
+        const char *k = m + sizeof missing_head - 1;
+        size_t len = strlen(k) + 80;
+        char *t = arena_alloc(r->arena, len);
+        if (!t)
+            return NULL;
+        snprintf(t, len,
+                 "One or more parameter values were invalid: Missing the key %s in the item", k);
+        return t;
+    }
+    return NULL;
+}
+
+/* Each member's table and key (reads) or write; RETURNING, index reads, a write without its
+ * key and two members on one item refused with DynamoDB's texts.  A member that names no
+ * single item by its key cancels the transaction with a ValidationError reason (the others
+ * None) once every member has been checked (AWS 2026-09; DynamoDB Local fails the whole
+ * request with "ValidationError <text>" for a write without its key). */
 static int txn_prepare(api_req *r, pq_member *m, size_t n, bool writes)
 {
     int rc;
+    const char **bad = arena_zalloc(r->arena, n * sizeof *bad);
+    bool any_bad = false;
+    if (!bad)
+        return nomem(r);
     for (size_t i = 0; i < n; i++) {
         const expr_pq_bound *bd = &m[i].s.b;
         if (bd->kind == EXPR_PQ_SELECT) {
             if (bd->index)
                 return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_INDEX, i);
-            if ((rc = member_get_key(r, bd, &m[i].t, &m[i].key, TXT_PQ_T_KEY, i, true)))
+            if ((rc = member_get_key(r, bd, &m[i].t, &m[i].key, TXT_PQ_T_KEY, i, true))) {
+                if (rc == ERR_VALIDATION && (bad[i] = txn_key_reason(r))) {
+                    err_clear(r->err);
+                    any_bad = true;
+                    continue;
+                }
                 return rc;
+            }
         } else {
             if ((rc = pq_write_prepare(r, bd, &m[i].pw))) {
                 if (rc == ERR_VALIDATION && strcmp(r->err->msg, TXT_PQ_EXISTS_COND) == 0) {
@@ -1571,25 +1614,34 @@ static int txn_prepare(api_req *r, pq_member *m, size_t n, bool writes)
                     err_clear(r->err);
                     return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_NESTING, i);
                 }
-                /* DynamoDB Local: a write without its key is the transaction's failure,
-                 * "ValidationError <text>", without reasons */
-                if (rc == ERR_VALIDATION && strcmp(r->err->msg, TXT_PQ_KEY_EQ) == 0) {
+                if (rc == ERR_VALIDATION && (bad[i] = txn_key_reason(r))) {
                     err_clear(r->err);
-                    return err_set(r->err, ERR_TRANSACTION_CANCELED, "ValidationError %s",
-                                   TXT_PQ_KEY_EQ);
+                    any_bad = true;
+                    continue;
                 }
                 return rc;
             }
             m[i].t = m[i].pw.t;
         }
         for (size_t j = 0; j < i; j++) {
+            if (bad[j])
+                continue;
             const av_t *ki = writes ? &m[i].pw.key : &m[i].key;
             const av_t *kj = writes ? &m[j].pw.key : &m[j].key;
             if (m[i].t == m[j].t && api_key_equal(&m[i].t->key, ki, kj))
                 return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_MULTI);
         }
     }
-    return 0;
+    if (!any_bad)
+        return 0;
+    api_reason *rs = arena_zalloc(r->arena, n * sizeof *rs);
+    if (!rs)
+        return nomem(r);
+    for (size_t i = 0; i < n; i++) {
+        rs[i].code = bad[i] ? "ValidationError" : "None";
+        rs[i].msg = bad[i];
+    }
+    return api_canceled(r, rs, n);
 }
 
 /* --throttle: admits every member of a transaction (writes: the writes and checks of

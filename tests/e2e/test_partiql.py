@@ -1031,3 +1031,46 @@ def test_decomposed_reads(ddb, target, tab):
                           % (stmt.index("-1") + 2))
     r = es(ddb, f"SELECT v FROM \"{tab}\" WHERE pk = 'a' AND sk = 1 AND v[-0] = 2")
     assert r["Items"] == []
+
+
+# A transaction member that names no single item by its key cancels the transaction, a
+# ValidationError reason for it and None for the others (AWS eu-west-2, 2026-09-17: the
+# capture set of an AWS-checked emulator's PartiQL tests): a WHERE without the whole key, a key
+# value of the wrong type, two values for one key attribute -> "The provided key element does
+# not match the schema"; an INSERT without a key attribute -> "One or more parameter values
+# were invalid: Missing the key sk in the item".  Nothing is written.  DynamoDB Local: the
+# request fails at the first such write with "ValidationError <text>" and no reasons; a read
+# member's key type is its own text as the reason.
+def test_transaction_member_keys(ddb, target, tab):
+    upd = f"UPDATE \"{tab}\" SET w = 1 WHERE "
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": upd + "pk = 'a'"}, {"Statement": upd + "pk = 'a' AND sk = '2'"},
+            {"Statement": upd + "pk = 'a' AND sk = 3 AND pk = 'b'"},
+            {"Statement": f"INSERT INTO \"{tab}\" VALUE {{'pk': 'n'}}"},
+            {"Statement": upd + "pk = 'a' AND sk = 5"}])
+    schema = "The provided key element does not match the schema"
+    if target == "dynamodb-local":
+        assert code(e) == "TransactionCanceledException"
+        assert message(e) == ("ValidationError Where clause does not contain a mandatory "
+                              "equality on all key attributes")
+    else:
+        assert code(e) == "TransactionCanceledException"
+        assert message(e) == ("Transaction cancelled, please refer cancellation reasons for "
+                              "specific reasons [ValidationError, ValidationError, "
+                              "ValidationError, ValidationError, None]")
+        assert e.value.response["CancellationReasons"] == [
+            {"Code": "ValidationError", "Message": schema},
+            {"Code": "ValidationError", "Message": schema},
+            {"Code": "ValidationError", "Message": schema},
+            {"Code": "ValidationError", "Message": "One or more parameter values were invalid: "
+                                                   "Missing the key sk in the item"},
+            {"Code": "None"}]
+    assert "w" not in ddb.get_item(TableName=tab, Key={"pk": S("a"), "sk": N(5)})["Item"]
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f"SELECT * FROM \"{tab}\" WHERE pk = 'a' AND sk = '1'"}])
+    assert code(e) == "TransactionCanceledException"
+    assert e.value.response["CancellationReasons"] == [{"Code": "ValidationError", "Message": (
+        aws_or_local(target, schema, local="Key attribute's data type should match its data "
+                     "type in table's schema: Key sk"))}]
