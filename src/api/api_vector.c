@@ -633,7 +633,9 @@ static int vector_of(const av_t *v, size_t dims, float *out, size_t *bad, av_typ
     for (size_t i = 0; i < dims; i++) {
         const av_t *x = &v->u.list.items[i];
         float f;
-        if (x->type != AV_N || !vec_f32_from_text(x->u.str.ptr, x->u.str.len, &f)) {
+        /* a check alone (out NULL) converts only a number it cannot tell by its digits */
+        if (x->type != AV_N || !(out ? vec_f32_from_text(x->u.str.ptr, x->u.str.len, &f)
+                                     : vec_f32_fits(x->u.str.ptr, x->u.str.len))) {
             *bad = i;
             *bad_type = x->type;
             return x->type == AV_N ? 4 : 3;
@@ -815,19 +817,27 @@ static double entry_bytes(arena_t *a, const store_table *t, const api_vix *v, co
 double api_vix_write_bytes(arena_t *a, const store_table *t, const api_vix *v, const av_t *old,
                            const av_t *neu)
 {
-    float *fo = arena_alloc(a, (v->dims ? v->dims : 1) * sizeof *fo);
-    float *fn = arena_alloc(a, (v->dims ? v->dims : 1) * sizeof *fn);
-    if (!fo || !fn)
-        return 0;
-    bool oin = old && api_vix_vector(v, old, fo), nin = neu && api_vix_vector(v, neu, fn);
+    /* an overwrite compares the two vectors as floats; a single item only needs to be in
+     * (no conversion of numbers its digits tell) */
+    bool oin, nin;
+    if (old && neu) {
+        float *fo = arena_alloc(a, (v->dims ? v->dims : 1) * sizeof *fo);
+        float *fn = arena_alloc(a, (v->dims ? v->dims : 1) * sizeof *fn);
+        if (!fo || !fn)
+            return 0;
+        oin = api_vix_vector(v, old, fo);
+        nin = api_vix_vector(v, neu, fn);
+        av_t po, pn;
+        if (oin && nin && !memcmp(fo, fn, v->dims * sizeof *fo) &&
+            (api_vix_project(a, t, v, old, &po) || api_vix_project(a, t, v, neu, &pn) ||
+             av_equal(&po, &pn)))
+            return 0; /* the index stores the same entry: nothing replicated */
+    } else {
+        oin = old && api_vix_vector(v, old, NULL);
+        nin = neu && api_vix_vector(v, neu, NULL);
+    }
     if (!oin && !nin)
         return 0;
-    if (oin && nin && !memcmp(fo, fn, v->dims * sizeof *fo)) {
-        av_t po, pn;
-        if (api_vix_project(a, t, v, old, &po) || api_vix_project(a, t, v, neu, &pn) ||
-            av_equal(&po, &pn))
-            return 0; /* the index stores the same entry: nothing replicated */
-    }
     /* the entry replicated, exactly, held to a floor of 1024 per index (the same capture:
      * a small entry reports 1024, one with a 1,500-byte string its size) */
     double nb = nin ? entry_bytes(a, t, v, neu) : 0, ob = oin ? entry_bytes(a, t, v, old) : 0;

@@ -101,6 +101,24 @@ bool vec_f32_from_text(const char *p, size_t len, float *out)
     return true;
 }
 
+bool vec_f32_fits(const char *p, size_t len)
+{
+    size_t i = 0, intd = 0;
+    if (i < len && p[i] == '-')
+        i++;
+    while (i < len && p[i] == '0')
+        i++;
+    for (; i < len && p[i] >= '0' && p[i] <= '9'; i++)
+        intd++;
+    bool plain = i > 0 && (i == len || p[i] == '.');
+    for (size_t j = i + 1; plain && j < len; j++)
+        plain = p[j] >= '0' && p[j] <= '9';
+    if (plain && intd != 39) /* below 1e38 < FLT_MAX, or at least 1e39 */
+        return intd < 39;
+    float f;
+    return vec_f32_from_text(p, len, &f);
+}
+
 double vec_score(vec_fn fn, const float *a, const float *b, size_t n)
 {
     double s = 0;

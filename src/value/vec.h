@@ -42,6 +42,10 @@ static inline bool vec_fn_higher_closer(vec_fn fn)
  * finite float holds (beyond FLT_MAX once rounded).  A magnitude below the smallest float
  * rounds to 0, as Float.parseFloat does. */
 bool vec_f32_from_text(const char *p, size_t len, float *out);
+/* Whether vec_f32_from_text would take the text, without converting it when that can be told
+ * from its digits: a plain decimal (the canonical form of a stored number) with fewer than 39
+ * integer digits fits, one with more does not; anything else is converted. */
+bool vec_f32_fits(const char *p, size_t len);
 
 /* The score of vector b against the query a (n floats each) under fn, summed in double and
  * rounded to float; one beyond the floats is +-FLT_MAX (AWS's answer, never infinity). */

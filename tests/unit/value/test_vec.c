@@ -181,6 +181,48 @@ static void test_from_text_vs_strtof(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* vec_f32_fits answers as vec_f32_from_text does: the boundary texts, then 200,000 random
+ * plain decimals of 1 to 45 integer digits (with and without a fraction, either sign) */
+static void test_fits(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "0", "-0", "0.5", "1", "-1", "99999999999999999999999999999999999999",
+        "340282346638528859811704183484516925440",  /* FLT_MAX */
+        "-340282346638528859811704183484516925440",
+        "340282356779733661637539395458142568448",  /* halfway to 2^128: infinity */
+        "340282356779733661637539395458142568447",  /* just below: FLT_MAX */
+        "340282366920938463463374607431768211455",  /* 2^128 - 1: infinity */
+        "340282356779733661637539395458142568449.5",
+        "999999999999999999999999999999999999999", "1000000000000000000000000000000000000000",
+        "1E+39", "1e38", "3.4e38", "3.5e38", "0.0000000000000000000000000000000000000000000001",
+    };
+    float f;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        if (vec_f32_fits(texts[i], strlen(texts[i])) !=
+            vec_f32_from_text(texts[i], strlen(texts[i]), &f))
+            fail_msg("%s", texts[i]);
+    unsigned seed = 11;
+    char buf[128];
+    for (int k = 0; k < 200000; k++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t nd = 1 + (seed >> 8) % 45, n = 0;
+        if ((seed >> 20) & 1)
+            buf[n++] = '-';
+        for (size_t d = 0; d < nd; d++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[n++] = (char)('0' + (d == 0 && nd > 1 ? 1 + (seed >> 16) % 9 : (seed >> 16) % 10));
+        }
+        if ((seed >> 24) & 1) {
+            buf[n++] = '.';
+            for (int d = 0; d < 3; d++)
+                buf[n++] = (char)('0' + (seed >> (d * 3)) % 10);
+        }
+        if (vec_f32_fits(buf, n) != vec_f32_from_text(buf, n, &f))
+            fail_msg("%.*s", (int)n, buf);
+    }
+}
+
 static void test_f32_text(void **state)
 {
     (void)state;
@@ -232,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_fn_names),
         cmocka_unit_test(test_from_text),
         cmocka_unit_test(test_f32_text),
+        cmocka_unit_test(test_fits),
         cmocka_unit_test(test_from_text_vs_strtof),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
