@@ -868,6 +868,14 @@ def aws_override(c, local):
             return aws, ("AWS cancels with a reason per member (2026-09 capture set of an "
                          "AWS-checked emulator's PartiQL tests); DynamoDB Local fails the request "
                          "with 'ValidationError <text>'")
+        mk = re.search(r' under key (root\S*) at ', m)
+        if mk and re.search(r'\.\d', mk.group(1)):
+            path = re.sub(r'\.(\d+)', r'[\1]', mk.group(1))
+            aws = json.loads(json.dumps(local))
+            aws['error']['message'] = m[:mk.start(1)] + path + m[mk.end(1):]
+            return aws, ("AWS writes a list index as [i] in the path (2026-09 capture set of an "
+                         "AWS-checked emulator's PartiQL tests: 'Parameter under key root[0]'); "
+                         "DynamoDB Local as .i")
         if m.startswith('Empty bags are not supported at '):
             aws = json.loads(json.dumps(local))
             aws['error']['message'] = 'Empty bags are not supported'

@@ -735,12 +735,12 @@ static expr_node *lit_node(pp *p, av_t v)
 
 /* ---- literals ------------------------------------------------------------------------- */
 
-/* Where a literal sits, for DynamoDB's messages: "root" for a whole value, then a step for
- * each level below it, in two spellings: s for the PartiQL literal checks' "under key ..."
- * (".<key>" / ".<index>": "root.x.1", element 1 of member x of an attribute's map value;
- * DynamoDB Local's recordings), v for the attribute-value checks' "under ..." on numbers and
- * number sets (".<key>" / "[<index>]": "root.x[1]"; AWS 2026-10, the conformance suite fork's
- * tier3 error-messages/partiqlGrammar: "... under root[1]"). */
+/* Where a literal sits, for DynamoDB's messages: "root" for a whole value, then ".<key>" /
+ * "[<index>]" for each level below it ("root.x[1]": element 1 of member x of an attribute's
+ * map value; AWS 2026-09/10: "Unsupported data type: Parameter under key root[0]", "Number
+ * overflow ... under root[1]"; DynamoDB Local spells an index ".1").  s for the PartiQL literal
+ * checks' "under key ...", v for the attribute-value checks' "under ..." (the same text,
+ * kept apart). */
 typedef struct lctx {
     char s[256], v[256];
     size_t n, vn;
@@ -771,8 +771,10 @@ static void lctx_add(char *b, size_t cap, size_t *n, const char *t, size_t len)
 static lmark lctx_push(lctx *c, const char *seg, size_t len, bool index)
 {
     lmark old = {c->n, c->vn};
-    lctx_add(c->s, sizeof c->s, &c->n, ".", 1);
+    lctx_add(c->s, sizeof c->s, &c->n, index ? "[" : ".", 1);
     lctx_add(c->s, sizeof c->s, &c->n, seg, len);
+    if (index)
+        lctx_add(c->s, sizeof c->s, &c->n, "]", 1);
     lctx_add(c->v, sizeof c->v, &c->vn, index ? "[" : ".", 1);
     lctx_add(c->v, sizeof c->v, &c->vn, seg, len);
     if (index)
@@ -1125,10 +1127,14 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
         break;
     case P_MINUS:
     case P_PLUS: {
+        /* signs fold into the number ("- - 1" is 1; AWS 2026-09) */
+        bool neg = t->t == P_MINUS;
+        while (peek(p)->t == P_MINUS || peek(p)->t == P_PLUS)
+            neg ^= next(p)->t == P_MINUS;
         const ptok *nt = peek(p);
         if (nt->t == P_NUM) {
             next(p);
-            rc = number_tmpl(p, nt, t->t == P_MINUS, c, &x);
+            rc = number_tmpl(p, nt, neg, c, &x);
         } else {
             rc = term_error(p, nt);
         }
@@ -1292,10 +1298,14 @@ static int parse_path_from(pp *p, const ptok *first, expr_node **out)
                     char c = p->src[k];
                     if (!is_digit(c))
                         return unexpected(p, it);
-                    v = v * 10 + (unsigned)(c - '0');
-                    if (v > 0xFFFFFFFFull)
-                        return sem(p, it, "List index is not within the allowable range");
+                    if (v <= 0xFFFFFFFFull)
+                        v = v * 10 + (unsigned)(c - '0');
                 }
+                /* a 32-bit int (AWS 2026-09: l[2147483647] reads, l[2147483648] is "... index:
+                 * [2147483648] at <its digits>") */
+                if (v > 2147483647ull)
+                    return sem(p, it, "List index is not within the allowable range; index: [%.*s]",
+                               (int)(it->e - it->s), p->src + it->s);
                 pe.is_index = true;
                 pe.index = (uint32_t)v;
             } else if (it->t == P_MINUS && peek(p)->t == P_NUM) {

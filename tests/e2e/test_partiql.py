@@ -1074,3 +1074,25 @@ def test_transaction_member_keys(ddb, target, tab):
     assert e.value.response["CancellationReasons"] == [{"Code": "ValidationError", "Message": (
         aws_or_local(target, schema, local="Key attribute's data type should match its data "
                      "type in table's schema: Key sk"))}]
+
+
+# A literal's place is written ".key" / "[index]" ("Unsupported data type: Parameter under key
+# root[0]"), a list index must fit a 32-bit int ("... index: [2147483648] at <its digits>"),
+# and signs fold into a number ("- - 1" is 1) (AWS eu-west-2, 2026-09-17: the capture set of an
+# AWS-checked emulator's PartiQL tests).  DynamoDB Local writes an index as ".0"; it agrees on
+# the rest.
+def test_literal_paths_and_signs(ddb, target, tab):
+    local = target == "dynamodb-local"
+    stmt = f"UPDATE \"{tab}\" SET x = {{'k': [1, ?]}} WHERE pk = 'a' AND sk = 1"
+    with pytest.raises(ClientError) as e:
+        es(ddb, stmt, [S("v")])
+    assert message(e) == "Unsupported data type: Parameter under key root.k%s at 1:%d:1" % (
+        ".1" if local else "[1]", stmt.index("?") + 1)
+    stmt = f"SELECT v FROM \"{tab}\" WHERE pk = 'a' AND sk = 1 AND l[2147483648] = 1"
+    with pytest.raises(ClientError) as e:
+        es(ddb, stmt)
+    assert message(e) == ("List index is not within the allowable range; index: "
+                          "[2147483648] at 1:%d:10" % (stmt.index("2147483648") + 1))
+    es(ddb, f"SELECT v FROM \"{tab}\" WHERE pk = 'a' AND sk = 1 AND l[2147483647] = 1")
+    r = es(ddb, f"SELECT sk FROM \"{tab}\" WHERE pk = 'a' AND sk = - - 2 AND v > -/* x */-15")
+    assert sks(r) == [2]

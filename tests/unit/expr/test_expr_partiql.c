@@ -85,6 +85,11 @@ static void shapes(void **state)
     assert_int_equal(b.kind, EXPR_PQ_UPDATE);
     assert_int_equal(b.ret, EXPR_PQ_RET_MODIFIED_NEW);
     assert_non_null(b.upd);
+    /* signs fold into a number literal ("- - 1" is 1; AWS 2026-09) */
+    assert_int_equal(
+        pq(&a, "SELECT * FROM tab WHERE pk = 'a' AND n = - -/* c */+ 1", NULL, 0, &b, &e), 0);
+    assert_true(where_holds("SELECT * FROM tab WHERE n = - - 1", "{\"n\":{\"N\":\"1\"}}"));
+    assert_true(where_holds("SELECT * FROM tab WHERE n = - + 1", "{\"n\":{\"N\":\"-1\"}}"));
     /* PartiQL's FROM-first UPDATE */
     assert_int_equal(
         pq(&a, "from tab where pk = 'a' set a = 1 remove b RETURNING ALL OLD *", NULL, 0, &b, &e),
@@ -285,9 +290,9 @@ static void semantic_errors(void **state)
     expect_err("INSERT INTO tab VALUE {'pk': 'a', 'e': -0.0}",
                "Negative zero decimal is not supported under key root at 1:41:3");
     expect_err("INSERT INTO tab VALUE {'pk': 'a', 'm': {'x': [1, missing]}}",
-               "Unsupported data type: LiteralMissing under key root.x.1 at 1:50:7");
+               "Unsupported data type: LiteralMissing under key root.x[1] at 1:50:7");
     expect_err("INSERT INTO tab VALUE {'pk': 'a', 'm': [?]}",
-               "Unsupported data type: Parameter under key root.0 at 1:41:1");
+               "Unsupported data type: Parameter under key root[0] at 1:41:1");
     expect_err("INSERT INTO tab VALUE ?", "Unsupported format in item expression. Please use "
                                           "struct format {...} to express item values for insert "
                                           "statement. at 1:23:1");
@@ -303,6 +308,11 @@ static void semantic_errors(void **state)
     expect_err("DROP TABLE tab", "Unsupported operation: DropTable");
     expect_err("SELECT pk AS x FROM tab", "Aliasing is not supported");
     expect_err("x IS INT4", "Unsupported operation: IsType");
+    expect_err("SELECT l[2147483648] FROM tab",
+               "List index is not within the allowable range; index: [2147483648] at 1:10:10");
+    expect_err("SELECT l[99999999999999999999999] FROM tab",
+               "List index is not within the allowable range; index: [99999999999999999999999] "
+               "at 1:10:23");
     expect_err("SELECT l[-1] FROM tab", "List index is not within the allowable range; index: [-1] "
                                         "at 1:11:1");
     expect_err("SELECT a FROM tab WHERE pk = 'a' AND l[-20] = 1",
