@@ -326,3 +326,26 @@ def test_f5b_partiql_overlap_check_no_500(ddbchat_server):
                      ("ExecuteTransaction", {"TransactStatements": [{"Statement": stmt}]})):
         good, data = icall(srv.ddb_url, op, body)
         assert good or "InternalServerError" not in data.get("__type", ""), (op, data)
+
+
+@pytest.mark.xfail(strict=True, reason="review11 F7 (6ce2b1c): past 256 OR branches the "
+                   "decomposed-read count is skipped, so 257+ single-partition branches run "
+                   "where 51..256 are refused")
+def test_f7_too_many_decomposed_reads_past_the_branch_cap(ddb, target, table_name):
+    """expr_pq_overlap gives up (reads = 0) when the WHERE spreads past PQ_DNF_MAX (256)
+    branches, so decomposed_reads (op_partiql.c) lets the statement run: `pk='p0' OR ... OR
+    pk='p50'` is refused (51 reads, "Too many decomposed read operations for a given query."),
+    `... OR pk='p256'` (257 reads) is read.  More reads than 50 are more whatever the count:
+    floci's AWS-checked model refuses when every branch pins a partition and the branches are
+    too many to expand (requireReadsWithinLimit: tooManyBranches || size > 50; its captured
+    tests: "pk IN [51 values]" refused)."""
+    if target != "ddbchat":
+        pytest.skip("DynamoDB Local checks no decomposed reads")
+    name = table_name("f7")
+    make_table(ddb, name)
+    for n in (51, 300):
+        stmt = f'SELECT * FROM "{name}" WHERE ' + " OR ".join(f"pk='p{i}'" for i in range(n))
+        with pytest.raises(ddb.exceptions.ClientError) as ei:
+            ddb.execute_statement(Statement=stmt)
+        assert ei.value.response["Error"]["Message"] == \
+            "Too many decomposed read operations for a given query.", n
