@@ -665,6 +665,14 @@
 /* BETWEEN and IN: a third-party measurement of AWS (2026-08-21; review10 notes F10) */
 #define TXT_SV_OPERATOR                                                                          \
     "Invalid SearchConditionExpression: Invalid operator used in SearchConditionExpression"
+/* two conjuncts on one attribute; an equality on a nested attribute (AWS 2026-08-19, as
+ * Dynoxide records it) */
+#define TXT_SV_DUP_COND                                                                          \
+    "Invalid SearchConditionExpression: SearchConditionExpression must only contain one "        \
+    "condition per attribute"
+#define TXT_SV_NESTED                                                                            \
+    "Invalid SearchConditionExpression: SearchConditionExpression cannot have conditions on "    \
+    "nested attributes"
 #define TXT_SV_NOT_IN_SCHEMA                                                                     \
     "SearchConditionExpression must not contain any attributes that is not in SearchSchema. "   \
     "Invalid attribute: %s"

@@ -184,7 +184,10 @@ int op_search_vectors(api_req *r, json_t **out)
     int bad = expr_search_refused(cond);
     if (bad)
         return err_set(r->err, ERR_VALIDATION, "%s",
-                       bad == 2 ? TXT_SV_OPERATOR : TXT_SV_COMPARATOR);
+                       bad == 2   ? TXT_SV_OPERATOR
+                       : bad == 3 ? TXT_SV_DUP_COND
+                       : bad == 4 ? TXT_SV_NESTED
+                                  : TXT_SV_COMPARATOR);
     if (cond) {
         expr_name *names;
         size_t nn;

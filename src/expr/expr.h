@@ -331,7 +331,8 @@ int expr_key_attr_check(const expr_t *x, const char *const *keys, size_t nkeys,
 
 /* What a resolved condition uses beyond equality (=, AND, OR, NOT), the first such construct
  * left to right: 0 nothing (also for NULL), 1 another comparator or a function (the service's
- * "Invalid comparator"), 2 BETWEEN or IN ("Invalid operator"). */
+ * "Invalid comparator"), 2 BETWEEN or IN ("Invalid operator"), 4 an equality on a nested
+ * attribute; then 3 when two top-level conjuncts name one attribute. */
 int expr_search_refused(const expr_t *cond);
 /* The value a top-level conjunct `name = value` (either side) of the resolved condition
  * fixes for attribute (name, len), or NULL when the condition does not fix it so. */

@@ -23,7 +23,7 @@
 
 /* The first refused construct of n, left to right: 0 none, 1 a comparator other than = (or an
  * equality not between an attribute and a value, a function's included), 2 BETWEEN or IN (an
- * operator). */
+ * operator), 4 an equality on a nested attribute (a.b, a[0]). */
 static int refused(const expr_node *n)
 {
     if (!n)
@@ -35,8 +35,11 @@ static int refused(const expr_node *n)
     case EN_CMP: {
         if (n->op != EOP_EQ || n->u.kids.n != 2)
             return 1;
-        int a = n->u.kids.k[0]->t, b = n->u.kids.k[1]->t;
-        return (a == EN_PATH && b == EN_VALUE) || (a == EN_VALUE && b == EN_PATH) ? 0 : 1;
+        const expr_node *a = n->u.kids.k[0], *b = n->u.kids.k[1];
+        if (!((a->t == EN_PATH && b->t == EN_VALUE) || (a->t == EN_VALUE && b->t == EN_PATH)))
+            return 1;
+        const expr_node *p = a->t == EN_PATH ? a : b;
+        return p->u.path.n != 1 || p->u.path.el[0].is_index ? 4 : 0; /* a nested attribute */
     }
     case EN_BETWEEN:
     case EN_IN:
@@ -55,9 +58,43 @@ static int refused(const expr_node *n)
     }
 }
 
+/* The top-level conjuncts' equalities (through nested ANDs): whether two name one attribute. */
+static bool dup_conjuncts(const expr_node *n, const expr_node **seen, size_t *ns, size_t max)
+{
+    if (n->t == EN_AND) {
+        for (size_t i = 0; i < n->u.kids.n; i++)
+            if (dup_conjuncts(n->u.kids.k[i], seen, ns, max))
+                return true;
+        return false;
+    }
+    if (n->t != EN_CMP || n->u.kids.n != 2)
+        return false;
+    const expr_node *p = n->u.kids.k[0]->t == EN_PATH ? n->u.kids.k[0] : n->u.kids.k[1];
+    if (p->t != EN_PATH || p->u.path.n < 1)
+        return false;
+    const expr_pel *e = &p->u.path.el[0];
+    for (size_t i = 0; i < *ns; i++) {
+        const expr_pel *o = &seen[i]->u.path.el[0];
+        if (o->len == e->len && !memcmp(o->name, e->name, e->len))
+            return true;
+    }
+    if (*ns < max)
+        seen[(*ns)++] = p;
+    return false;
+}
+
 int expr_search_refused(const expr_t *cond)
 {
-    return cond ? refused(cond->root) : 0;
+    if (!cond)
+        return 0;
+    int r = refused(cond->root);
+    if (r)
+        return r;
+    /* one condition per attribute among the conjuncts (AWS 2026-08-19, as Dynoxide records
+     * it: "tenant = :a AND tenant = :b"); branches of an OR are not compared */
+    const expr_node *seen[64];
+    size_t ns = 0;
+    return dup_conjuncts(cond->root, seen, &ns, 64) ? 3 : 0;
 }
 
 static bool is_top(const expr_node *p, const char *name, size_t len)

@@ -658,6 +658,31 @@ def test_condition_compares_an_attribute_with_a_value(url, shops):
     assert good and ids(r) == ["a"]
 
 
+def test_condition_one_per_attribute_not_nested(url, shops):
+    """Two conjuncts on one attribute, and an equality on a nested attribute, are refused (AWS
+    2026-08-19, as Dynoxide records it; both once matched nothing here).  Branches of an OR
+    are not compared (no capture of OR)."""
+    base = {"TableName": shops, "IndexName": "byshop", "TopK": 1,
+            "SearchVector": [N(1), N(0), N(0), N(0)], "ExpressionAttributeNames": {"#s": "shop"}}
+    plain = {k: v for k, v in base.items() if k != "ExpressionAttributeNames"}
+    for body, cond in ((plain, "shop = :a AND shop = :b"),
+                       (base, "#s = :a AND colour = :b AND shop = :b")):
+        err(url, "SearchVectors", dict(body, SearchConditionExpression=cond,
+                                       ExpressionAttributeValues={":a": S("n"), ":b": S("s")}),
+            V, "Invalid SearchConditionExpression: SearchConditionExpression must only contain "
+            "one condition per attribute")
+    for cond in ("#s = :a AND colour.tone = :b", "#s = :a AND colour[0] = :b"):
+        err(url, "SearchVectors", dict(base, SearchConditionExpression=cond,
+                                       ExpressionAttributeValues={":a": S("n"), ":b": S("s")}),
+            V, "Invalid SearchConditionExpression: SearchConditionExpression cannot have "
+            "conditions on nested attributes")
+    good, r = search(url, shops, "byshop", [1, 0, 0, 0],
+                     SearchConditionExpression="#s = :a AND (colour = :b OR colour = :c)",
+                     ExpressionAttributeNames={"#s": "shop"},
+                     ExpressionAttributeValues={":a": S("n"), ":b": S("s"), ":c": S("t")})
+    assert good
+
+
 def test_empty_vector_indexes_refused(url, table_name):
     """CreateTable with "VectorIndexes": [] is refused, as an empty GSI or LSI list is (AWS,
     2026-08-12, the text as Dynoxide records it)."""
