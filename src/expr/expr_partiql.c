@@ -247,6 +247,7 @@ typedef struct pp {
     expr_pq *s;
     size_t cap_acts;
     bool in_insert; /* parsing INSERT's VALUE (its literal-only messages) */
+    int lit_depth;  /* list / map literals around the value being read */
     size_t deep_path; /* elements of the first path deeper than EXPR_MAX_PATH_DEPTH, or 0 */
 } pp;
 
@@ -1072,7 +1073,9 @@ static int parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl *
                 return p->rc;
         } else {
             lmark mark = lctx_push(c, kt->text, kt->tlen, false);
+            p->lit_depth++;
             int rc = parse_tmpl(p, &k, c, false);
+            p->lit_depth--;
             lctx_pop(c, mark);
             if (rc)
                 return p->rc;
@@ -1113,6 +1116,12 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
         return syn(p, "Unexpected token");
     }
     int rc = 0;
+    /* a value inside 32 list / map literals: DynamoDB's nesting limit, named with the path
+     * (AWS 2026-09: "Nesting Levels have exceeded supported limits under root.a[0]...") */
+    if (p->lit_depth >= EXPR_PQ_MAX_LIT_DEPTH) {
+        p->depth--;
+        return sem(p, NULL, "Nesting Levels have exceeded supported limits under %s", c->s);
+    }
     const ptok *t = next(p);
     pq_tmpl *x = NULL;
     switch (t->t) {
@@ -1185,7 +1194,9 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
             char idx[24];
             int il = snprintf(idx, sizeof idx, "%zu", x->n);
             lmark mark = lctx_push(c, idx, (size_t)il, true);
+            p->lit_depth++;
             rc = parse_tmpl(p, &k, c, false);
+            p->lit_depth--;
             lctx_pop(c, mark);
             if (rc)
                 break;

@@ -54,6 +54,7 @@
 #define EXPR_PQ_MAX_PARAMS 4096   /* `?` in one statement (bounded by the length anyway) */
 #define EXPR_PQ_MAX_ORDER 4       /* ORDER BY keys */
 #define EXPR_PQ_IN_MAX 100        /* operands of IN */
+#define EXPR_PQ_MAX_LIT_DEPTH 32  /* list / map literals a value may sit in (DynamoDB's limit) */
 
 /* "Statement wasn't well formed, can't be processed: " */
 #define EXPR_PQ_TXT_SYNTAX "Statement wasn't well formed, can't be processed: "

@@ -308,6 +308,19 @@ static void semantic_errors(void **state)
     expect_err("DROP TABLE tab", "Unsupported operation: DropTable");
     expect_err("SELECT pk AS x FROM tab", "Aliasing is not supported");
     expect_err("x IS INT4", "Unsupported operation: IsType");
+    /* a value inside 32 list / map literals (AWS 2026-09); 31 are fine */
+    expect_err("UPDATE tab SET d = "
+               "{'a':{'a':{'a':{'a':{'a':{'a':{'a':{'a':{'a':{'a':{'a':{'a':{'a':{'a':{'a':{'a':{'"
+               "a':{'a':{'a':{'a':{'a':{'a':{'a':{'a':{'a':{'a':{'a':{'a':{'a':{'a':{'a':{'a':1}}}}"
+               "}}}}}}}}}}}}}}}}}}}}}}}}}}}} WHERE pk = 'a'",
+               "Nesting Levels have exceeded supported limits under "
+               "root.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a");
+    expect_err(
+        "UPDATE tab SET d = {'a':[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]} "
+        "WHERE pk = 'a'",
+        "Nesting Levels have exceeded supported limits under "
+        "root.a[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
+        "[0][0][0]");
     expect_err("SELECT l[2147483648] FROM tab",
                "List index is not within the allowable range; index: [2147483648] at 1:10:10");
     expect_err("SELECT l[99999999999999999999999] FROM tab",
