@@ -124,6 +124,17 @@ static int f32_list(arena_t *a, const float *f, size_t n, av_t *out)
     return 0;
 }
 
+/* Whether index v's entries carry the vector attribute itself: ALL, or INCLUDE naming it. */
+static bool vec_projected(const api_vix *v)
+{
+    if (v->proj == STORE_PROJ_ALL)
+        return true;
+    for (size_t i = 0; v->proj == STORE_PROJ_INCLUDE && i < v->n_include; i++)
+        if (!strcmp(v->include[i], v->attr))
+            return true;
+    return false;
+}
+
 int op_search_vectors(api_req *r, json_t **out)
 {
     json_t *body = r->body, *sv;
@@ -243,10 +254,13 @@ int op_search_vectors(api_req *r, json_t **out)
         const av_t *item = &c.hits[i].item;
         if (api_vix_project(r->arena, t, v, item, &entry))
             goto nomem;
-        if (proj) { /* the paths named, of the index's copy with its vector */
-            av_t vec, full, shown;
-            if (!api_vix_vector(v, item, buf) || f32_list(r->arena, buf, v->dims, &vec) ||
-                av_map_set(r->arena, &entry, v->attr, strlen(v->attr), &vec, &full))
+        if (proj) { /* the paths named, of the index's copy (with its vector when the index
+                       * projects it: ALL, or INCLUDE naming it; not KEYS_ONLY, AWS eu-west-2
+                       * 2026-08, as Dynoxide records it) */
+            av_t vec, full = entry, shown;
+            if (vec_projected(v) &&
+                (!api_vix_vector(v, item, buf) || f32_list(r->arena, buf, v->dims, &vec) ||
+                 av_map_set(r->arena, &entry, v->attr, strlen(v->attr), &vec, &full)))
                 goto nomem;
             if ((rc = expr_project(r->arena, proj, &full, &shown, r->err))) {
                 json_decref(res);

@@ -324,6 +324,25 @@ def test_results(url, scored):
         ["0.3", "33554432", "0", "0"]
 
 
+def test_projection_returns_the_vector_only_where_projected(url, table_name):
+    """A ProjectionExpression naming the vector gets it only from an index that projects it
+    (ALL, or INCLUDE naming it); a KEYS_ONLY index's entry has no vector to return, nor has
+    an INCLUDE one that leaves it out (AWS eu-west-2 2026-08, as Dynoxide records it)."""
+    name = table_name("vp")
+    ok(url, "CreateTable", table_body(name, [
+        vix("keys", proj="KEYS_ONLY"), vix("all"),
+        vix("incv", proj="INCLUDE", Projection={"ProjectionType": "INCLUDE",
+                                                "NonKeyAttributes": ["v"]}),
+        vix("incn", proj="INCLUDE", Projection={"ProjectionType": "INCLUDE",
+                                                "NonKeyAttributes": ["note"]})]))
+    put(url, name, "a", [1, 0, 0, 0], note="n")
+    want = {"keys": {"id": S("a")}, "all": {"id": S("a"), "v": vec(1, 0, 0, 0), "note": S("n")},
+            "incv": {"id": S("a"), "v": vec(1, 0, 0, 0)}, "incn": {"id": S("a"), "note": S("n")}}
+    for index, item in want.items():
+        good, r = search(url, name, index, [1, 0, 0, 0], k=1, ProjectionExpression="id, v, note")
+        assert good and r["SearchResults"][0]["Item"] == item, (index, r)
+
+
 def test_search_filter(url, shops):
     """The HASH value scopes the search; INLINE_FILTER conditions narrow it (equality)."""
     put(url, shops, "a", [1, 0, 0, 0], shop="north", colour="red")
