@@ -93,6 +93,23 @@ def test_duplicate_listing_by_layer(ddb_url, target, tb, kind, value, current, o
     assert ok(ddb_url, "Scan", {"TableName": tb})["Count"] == 0
 
 
+def test_duplicate_listing_of_a_big_set_is_fast(ddb_url, target, tb):
+    """The current layer's listing sorts the members before the first repeat: done once
+    (n log n), not by insertion (review11 F8: quadratic, 11 s for 60,001 members under load and
+    minutes for a 3 MB request).  100,000 members whose last repeats the first: one PutItem
+    must be answered in well under the quadratic time (about a minute here)."""
+    import time
+    members = [f"m{i:06d}" for i in range(100_000)] + ["m000000"]
+    t0 = time.monotonic()
+    data = err(ddb_url, "PutItem", {"TableName": tb, "Item": {"pk": S("big"),
+                                                               "s": {"SS": members}}}, V)
+    took = time.monotonic() - t0
+    assert took < 10, f"{took:.1f} s for one duplicate listing"
+    msg = data.get("message", data.get("Message"))
+    if target == "ddbchat":  # the listing whole, ending in the repeat
+        assert msg.endswith('"m099999", "m000000"] contains duplicates.'), msg[-80:]
+
+
 # Numbers: an empty text and an exponent at the top of a 32-bit int read in each layer.
 # DynamoDB Local: "A value provided cannot be converted into a number" for the empty text and
 # an overflow for 1e2147483647 in every operation.

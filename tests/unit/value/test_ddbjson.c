@@ -691,6 +691,17 @@ static void test_layers(void **state)
         {"{\"s\":{\"SS\":[\"d\",\"c\",\"d\",\"a\"]}}", DDBJSON_CURRENT,
          "One or more parameter values were invalid: Input collection [\"c\", \"d\", \"d\", "
          "\"a\"] contains duplicates."},
+        /* the first repeat is the earliest second occurrence (c at 2, not b at 3); a third
+         * occurrence of a value changes nothing */
+        {"{\"s\":{\"SS\":[\"c\",\"b\",\"c\",\"b\",\"c\"]}}", DDBJSON_CURRENT,
+         "One or more parameter values were invalid: Input collection [\"b\", \"c\", \"c\", "
+         "\"b\", \"c\"] contains duplicates."},
+        {"{\"s\":{\"SS\":[\"x\",\"x\",\"x\",\"a\"]}}", DDBJSON_CURRENT,
+         "One or more parameter values were invalid: Input collection [\"x\", \"x\", \"x\", "
+         "\"a\"] contains duplicates."},
+        {"{\"s\":{\"SS\":[\"e\",\"a\",\"d\",\"b\",\"a\",\"e\"]}}", DDBJSON_CURRENT,
+         "One or more parameter values were invalid: Input collection [\"a\", \"b\", \"d\", "
+         "\"e\", \"a\", \"e\"] contains duplicates."},
         {"{\"s\":{\"BS\":[\"/w==\",\"AA==\",\"AA==\"]}}", DDBJSON_CURRENT,
          "One or more parameter values were invalid: Input collection [\"AA==\",\"/w==\","
          "\"AA==\"]of type BS contains duplicates."},
