@@ -351,9 +351,6 @@ def test_f7_too_many_decomposed_reads_past_the_branch_cap(ddb, target, table_nam
             "Too many decomposed read operations for a given query.", n
 
 
-@pytest.mark.xfail(strict=True, reason="review11 F8 (4b4e8af): a set's duplicate listing sorts the "
-                   "members before the first repeat by insertion (quadratic): 60,000 members "
-                   "take seconds of CPU")
 def test_f8_duplicate_set_listing_is_not_quadratic(ddb_url, target, table_name, ddb):
     """value/ddbjson.c dup_order(): each member before the first repeat is placed by a linear
     search and a memmove into the sorted prefix, O(n^2); a PutItem whose SS has 60,000 members
