@@ -1623,15 +1623,16 @@ static int txn_prepare(api_req *r, pq_member *m, size_t n, bool writes)
             }
             m[i].t = m[i].pw.t;
         }
+    }
+    /* two members on one item, once every member names one (AWS 2026-09: a member with a
+     * key of the wrong type cancels the transaction even beside two reads of one item) */
+    for (size_t i = 0; i < n && !any_bad; i++)
         for (size_t j = 0; j < i; j++) {
-            if (bad[j])
-                continue;
             const av_t *ki = writes ? &m[i].pw.key : &m[i].key;
             const av_t *kj = writes ? &m[j].pw.key : &m[j].key;
             if (m[i].t == m[j].t && api_key_equal(&m[i].t->key, ki, kj))
                 return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_MULTI);
         }
-    }
     if (!any_bad)
         return 0;
     api_reason *rs = arena_zalloc(r->arena, n * sizeof *rs);

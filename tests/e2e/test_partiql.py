@@ -1079,6 +1079,18 @@ def test_transaction_member_keys(ddb, target, tab):
     assert e.value.response["CancellationReasons"] == [{"Code": "ValidationError", "Message": (
         aws_or_local(target, schema, local="Key attribute's data type should match its data "
                      "type in table's schema: Key sk"))}]
+    # such a member cancels even beside two reads of one item (which alone are refused)
+    sel = f"SELECT * FROM \"{tab}\" WHERE pk = 'a' AND sk = 1"
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": sel}, {"Statement": sel},
+            {"Statement": f"SELECT * FROM \"{tab}\" WHERE pk = 1 AND sk = 1"}])
+    assert code(e) == "TransactionCanceledException"
+    assert [x["Code"] for x in e.value.response["CancellationReasons"]] == [
+        "None", "None", "ValidationError"]
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[{"Statement": sel}, {"Statement": sel}])
+    assert message(e) == "Transaction request cannot include multiple operations on one item"
 
 
 # A literal's place is written ".key" / "[index]" ("Unsupported data type: Parameter under key
