@@ -106,7 +106,8 @@ static int sv_item(void *vctx, const av_t *item)
     return 0;
 }
 
-/* The index's copy of the vector: an L of the floats' shortest texts. */
+/* The index's copy of the vector: an L of the floats' shortest texts ("1.0": not DynamoDB's
+ * canonical number text, which only this reply's writer sees). */
 static int f32_list(arena_t *a, const float *f, size_t n, av_t *out)
 {
     av_t *items = arena_alloc(a, (n ? n : 1) * sizeof *items);

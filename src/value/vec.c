@@ -213,15 +213,19 @@ static size_t sci_to_plain(const char *sci, char out[VEC_TEXT_MAX])
 size_t vec_f32_text(float f, char out[VEC_TEXT_MAX])
 {
     char sci[32];
-    if (f == 0.0f) { /* -0 too: DynamoDB's canonical zero */
-        out[0] = '0';
-        out[1] = '\0';
-        return 1;
+    if (f == 0.0f) { /* -0 too */
+        memcpy(out, "0.0", 4);
+        return 3;
     }
     for (int prec = 1; prec <= 9; prec++) {
         snprintf(sci, sizeof sci, "%.*e", prec - 1, (double)f);
         if (strtof(sci, NULL) == f)
             break;
     }
-    return sci_to_plain(sci, out);
+    size_t n = sci_to_plain(sci, out);
+    if (!memchr(out, '.', n) && n + 2 < VEC_TEXT_MAX) { /* a whole number: "1.0" */
+        memcpy(out + n, ".0", 3);
+        n += 2;
+    }
+    return n;
 }
