@@ -2917,59 +2917,8 @@ bool expr_pq_range_cond(const expr_node *c, const char *name, expr_krop *op, con
 
 /* ---- OR branches overlapping on the sort key ---------------------------------------- */
 
-#define PQ_DNF_MAX 256  /* branches examined; a WHERE spreading wider is not checked */
+#define PQ_DNF_MAX 256  /* branches examined; a WHERE spreading wider is not expanded */
 #define PQ_SUB_MAX 1024 /* (partition value, sort range) pairs compared */
-
-typedef struct pq_branch {
-    const expr_node **lv;
-    size_t n;
-} pq_branch;
-
-/* The WHERE in disjunctive normal form: each branch the AND of its leaves (a leaf: anything
- * but AND / OR; NOT is not pushed inside).  false when it spreads past PQ_DNF_MAX. */
-static bool dnf(arena_t *a, const expr_node *x, pq_branch **out, size_t *nout)
-{
-    if (x->t == EN_OR || x->t == EN_AND) {
-        pq_branch *l, *r;
-        size_t nl, nr;
-        if (!dnf(a, x->u.kids.k[0], &l, &nl) || !dnf(a, x->u.kids.k[1], &r, &nr))
-            return false;
-        size_t n = x->t == EN_OR ? nl + nr : nl * nr;
-        if (n > PQ_DNF_MAX)
-            return false;
-        pq_branch *o = arena_alloc(a, (n ? n : 1) * sizeof *o);
-        if (!o)
-            return false;
-        if (x->t == EN_OR) {
-            memcpy(o, l, nl * sizeof *o);
-            memcpy(o + nl, r, nr * sizeof *o);
-        } else {
-            for (size_t i = 0; i < nl; i++)
-                for (size_t j = 0; j < nr; j++) {
-                    pq_branch *b = &o[i * nr + j];
-                    b->n = l[i].n + r[j].n;
-                    b->lv = arena_alloc(a, b->n * sizeof *b->lv);
-                    if (!b->lv)
-                        return false;
-                    memcpy(b->lv, l[i].lv, l[i].n * sizeof *b->lv);
-                    memcpy(b->lv + l[i].n, r[j].lv, r[j].n * sizeof *b->lv);
-                }
-        }
-        *out = o;
-        *nout = n;
-        return true;
-    }
-    pq_branch *o = arena_alloc(a, sizeof *o);
-    const expr_node **lv = arena_alloc(a, sizeof *lv);
-    if (!o || !lv)
-        return false;
-    lv[0] = x;
-    o->lv = lv;
-    o->n = 1;
-    *out = o;
-    *nout = 1;
-    return true;
-}
 
 /* Whether a leaf refers to the top-level attribute `name` anywhere. */
 static bool mentions(const expr_node *x, const char *name)
@@ -2984,6 +2933,129 @@ static bool mentions(const expr_node *x, const char *name)
         if (mentions(x->u.kids.k[i], name))
             return true;
     return false;
+}
+
+/* What the check reads of one leaf of the WHERE (a leaf: anything but AND / OR). */
+typedef enum {
+    PQ_L_OTHER, /* no key in it */
+    PQ_L_HASH,  /* the partition key by equality (= or IN) */
+    PQ_L_RANGE, /* the sort key by equality or a key condition */
+    PQ_L_SCAN   /* a key read no key condition serves (NOT sk = .., sk <> .., begins_with on a
+                   number): the statement is a scan, which the service does not check */
+} pq_lkind;
+
+static pq_lkind leaf_kind(const expr_node *x, const char *hash, const char *range)
+{
+    const av_t *vals[EXPR_PQ_IN_MAX], *r1, *r2;
+    size_t n;
+    expr_krop op;
+    bool rk = range && range[0];
+    if (expr_pq_key_eq(x, hash, true, vals, EXPR_PQ_IN_MAX, &n))
+        return PQ_L_HASH;
+    if (rk && expr_pq_key_eq(x, range, true, vals, EXPR_PQ_IN_MAX, &n))
+        return PQ_L_RANGE;
+    if (rk && expr_pq_range_cond(x, range, &op, &r1, &r2))
+        return op == EXPR_KR_BEGINS_WITH && r1->type == AV_N ? PQ_L_SCAN : PQ_L_RANGE;
+    if ((rk && mentions(x, range)) || mentions(x, hash))
+        return PQ_L_SCAN;
+    return PQ_L_OTHER;
+}
+
+/* One branch of the WHERE in disjunctive normal form (the AND of its leaves), summarised as
+ * the check reads it: its first partition-key leaf, its first sort-key leaf, and whether any
+ * leaf makes the statement a scan.  A summary, not the leaf list: an AND of two branches is
+ * O(1), so a wide OR under a long AND chain costs branches x nodes, not branches x leaves^2
+ * (review11 F5: an 8 KB SELECT took ~250 MB). */
+typedef struct pq_branch {
+    const expr_node *h, *r;
+    bool scan;
+} pq_branch;
+
+typedef struct pq_dnf {
+    pq_branch *b;
+    size_t n, cap;
+} pq_dnf;
+
+static pq_branch pq_and(pq_branch l, pq_branch r)
+{
+    return (pq_branch){l.h ? l.h : r.h, l.r ? l.r : r.r, l.scan || r.scan};
+}
+
+/* The WHERE's branches, in the order the leaves are written (each returned array is owned by
+ * its caller, so an AND with a single branch and an OR into a roomy array work in place).
+ * *wide when they would be more than PQ_DNF_MAX.  0 or ERR_NOMEM. */
+static int dnf(arena_t *a, const expr_node *x, const char *hash, const char *range, pq_dnf *out,
+               bool *wide)
+{
+    if (x->t != EN_OR && x->t != EN_AND) {
+        pq_lkind k = leaf_kind(x, hash, range);
+        out->b = arena_alloc(a, sizeof *out->b);
+        if (!out->b)
+            return ERR_NOMEM;
+        out->b[0] = (pq_branch){k == PQ_L_HASH ? x : NULL, k == PQ_L_RANGE ? x : NULL,
+                                k == PQ_L_SCAN};
+        out->n = out->cap = 1;
+        return 0;
+    }
+    pq_dnf l, r;
+    int rc = dnf(a, x->u.kids.k[0], hash, range, &l, wide);
+    if (rc || *wide || (rc = dnf(a, x->u.kids.k[1], hash, range, &r, wide)) || *wide)
+        return rc;
+    size_t n = x->t == EN_OR ? l.n + r.n : l.n * r.n;
+    if (n > PQ_DNF_MAX) {
+        *wide = true;
+        return 0;
+    }
+    if (x->t == EN_AND && r.n == 1) {
+        for (size_t i = 0; i < l.n; i++)
+            l.b[i] = pq_and(l.b[i], r.b[0]);
+        *out = l;
+        return 0;
+    }
+    if (x->t == EN_AND && l.n == 1) {
+        for (size_t j = 0; j < r.n; j++)
+            r.b[j] = pq_and(l.b[0], r.b[j]);
+        *out = r;
+        return 0;
+    }
+    if (x->t == EN_OR && l.cap >= n) {
+        memcpy(l.b + l.n, r.b, r.n * sizeof *r.b);
+        l.n = n;
+        *out = l;
+        return 0;
+    }
+    size_t cap = x->t == EN_OR && 2 * l.cap > n ? 2 * l.cap : n;
+    pq_branch *o = arena_alloc(a, (cap > PQ_DNF_MAX ? PQ_DNF_MAX : cap) * sizeof *o);
+    if (!o)
+        return ERR_NOMEM;
+    if (x->t == EN_OR) {
+        memcpy(o, l.b, l.n * sizeof *o);
+        memcpy(o + l.n, r.b, r.n * sizeof *o);
+    } else {
+        for (size_t i = 0; i < l.n; i++)
+            for (size_t j = 0; j < r.n; j++)
+                o[i * r.n + j] = pq_and(l.b[i], r.b[j]);
+    }
+    *out = (pq_dnf){o, n, cap > PQ_DNF_MAX ? PQ_DNF_MAX : cap};
+    return 0;
+}
+
+/* For a WHERE too wide to expand: whether every branch names the partition key by equality
+ * (an OR pins when both sides do, an AND when either does) and whether any leaf makes the
+ * statement a scan. */
+static void pq_shape(const expr_node *x, const char *hash, const char *range, bool *pins,
+                     bool *scan)
+{
+    if (x->t != EN_OR && x->t != EN_AND) {
+        pq_lkind k = leaf_kind(x, hash, range);
+        *pins = k == PQ_L_HASH;
+        *scan = *scan || k == PQ_L_SCAN;
+        return;
+    }
+    bool pl, pr;
+    pq_shape(x->u.kids.k[0], hash, range, &pl, scan);
+    pq_shape(x->u.kids.k[1], hash, range, &pr, scan);
+    *pins = x->t == EN_OR ? pl && pr : pl || pr;
 }
 
 /* A sort-key range: lo / hi NULL when open; pre: hi is "every value starting with hi". */
@@ -3024,40 +3096,46 @@ int expr_pq_overlap(arena_t *a, const expr_t *where, const char *hash, const cha
 {
     *overlap = false;
     *reads = 0;
-    pq_branch *br;
-    size_t nb;
-    if (!where || !where->root || !dnf(a, where->root, &br, &nb))
+    if (!where || !where->root)
         return 0;
+    pq_dnf d;
+    bool wide = false;
+    int rc = dnf(a, where->root, hash, range, &d, &wide);
+    if (rc)
+        return rc;
+    if (wide) {
+        /* more branches than PQ_DNF_MAX: more reads than any limit when each pins a
+         * partition (F7: they ran, where 51..256 were refused); otherwise a scan */
+        bool pins = false, scan = false;
+        pq_shape(where->root, hash, range, &pins, &scan);
+        if (pins && !scan)
+            *reads = PQ_SUB_MAX + 1;
+        return 0;
+    }
     pq_sub *sub = arena_alloc(a, PQ_SUB_MAX * sizeof *sub);
     if (!sub)
         return ERR_NOMEM;
     size_t ns = 0;
-    for (size_t i = 0; i < nb; i++) {
+    for (size_t i = 0; i < d.n; i++) {
+        const pq_branch *bi = &d.b[i];
         const av_t *hv[EXPR_PQ_IN_MAX];
         size_t nh = 0;
         pq_rng rg[EXPR_PQ_IN_MAX];
         size_t nr = 0;
-        for (size_t k = 0; k < br[i].n; k++) {
-            const expr_node *x = br[i].lv[k];
+        if (bi->scan)
+            return 0;
+        if (bi->h && !expr_pq_key_eq(bi->h, hash, true, hv, EXPR_PQ_IN_MAX, &nh))
+            nh = 0;
+        if (bi->r) {
+            const expr_node *x = bi->r;
             const av_t *vals[EXPR_PQ_IN_MAX], *r1, *r2;
             size_t n;
             expr_krop op;
-            if (expr_pq_key_eq(x, hash, true, vals, EXPR_PQ_IN_MAX, &n)) {
-                if (!nh) {
-                    memcpy(hv, vals, n * sizeof *hv);
-                    nh = n;
-                }
-            } else if (range && range[0] &&
-                       expr_pq_key_eq(x, range, true, vals, EXPR_PQ_IN_MAX, &n)) {
-                if (!nr)
-                    for (size_t m = 0; m < n; m++)
-                        rg[nr++] =
-                            (pq_rng){.lo = vals[m], .hi = vals[m], .lo_in = true, .hi_in = true};
-            } else if (range && range[0] && expr_pq_range_cond(x, range, &op, &r1, &r2)) {
-                if (op == EXPR_KR_BEGINS_WITH && r1->type == AV_N)
-                    return 0; /* not a key condition: the statement is a scan */
-                if (nr)
-                    continue;
+            if (expr_pq_key_eq(x, range, true, vals, EXPR_PQ_IN_MAX, &n)) {
+                for (size_t m = 0; m < n; m++)
+                    rg[nr++] =
+                        (pq_rng){.lo = vals[m], .hi = vals[m], .lo_in = true, .hi_in = true};
+            } else if (expr_pq_range_cond(x, range, &op, &r1, &r2)) {
                 pq_rng g = {0};
                 switch (op) {
                 case EXPR_KR_EQ:
@@ -3085,10 +3163,6 @@ int expr_pq_overlap(arena_t *a, const expr_t *where, const char *hash, const cha
                     return 0;
                 }
                 rg[nr++] = g;
-            } else if ((range && range[0] && mentions(x, range)) || mentions(x, hash)) {
-                /* a key read no key condition can serve (NOT sk = .., sk <> ..): a scan,
-                 * which the service does not check */
-                return 0;
             }
         }
         if (!nh)

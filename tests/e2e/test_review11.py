@@ -256,8 +256,6 @@ def _hwm_mb(pid):
     return 0.0
 
 
-@pytest.mark.xfail(strict=True, reason="review11 F5 (b10f44b): the PartiQL overlap check's DNF "
-                   "copies every branch's leaves at every AND: one 8 KB SELECT takes ~250 MB")
 def test_f5_partiql_overlap_check_memory_is_bounded(ddbchat_server):
     """expr_partiql.c expr_pq_overlap -> dnf(): PQ_DNF_MAX caps the branches (256) but not their
     leaves, and an AND copies each branch's leaf array (l.n + r.n pointers) at every level, so a
@@ -306,9 +304,6 @@ def test_f6_integer_member_as_huge_real(ddb_url, target, table_name, ddb):
             b"DECIMAL_VALUE cannot be converted to Integer" in text, text
 
 
-@pytest.mark.xfail(strict=True, reason="review11 F5b (b10f44b, 6ce2b1c): the same 8 KB SELECT as a "
-                   "BatchExecuteStatement or ExecuteTransaction member answers 500 'out of "
-                   "memory'; on a table without a sort key too since 6ce2b1c")
 def test_f5b_partiql_overlap_check_no_500(ddbchat_server):
     """6ce2b1c runs expr_pq_overlap for every keyed SELECT (to count decomposed reads), so the
     dnf() blow-up of F5 reaches hash-only tables and batch / transaction members, whose request
@@ -328,9 +323,6 @@ def test_f5b_partiql_overlap_check_no_500(ddbchat_server):
         assert good or "InternalServerError" not in data.get("__type", ""), (op, data)
 
 
-@pytest.mark.xfail(strict=True, reason="review11 F7 (6ce2b1c): past 256 OR branches the "
-                   "decomposed-read count is skipped, so 257+ single-partition branches run "
-                   "where 51..256 are refused")
 def test_f7_too_many_decomposed_reads_past_the_branch_cap(ddb, target, table_name):
     """expr_pq_overlap gives up (reads = 0) when the WHERE spreads past PQ_DNF_MAX (256)
     branches, so decomposed_reads (op_partiql.c) lets the statement run: `pk='p0' OR ... OR

@@ -416,6 +416,47 @@ static bool overlaps(const char *where)
     return o;
 }
 
+static size_t reads_of(const char *where)
+{
+    arena_t a;
+    arena_init(&a);
+    char stmt[16384];
+    snprintf(stmt, sizeof stmt, "SELECT * FROM tab WHERE %s", where);
+    expr_pq_bound b;
+    err_t e;
+    if (pq(&a, stmt, NULL, 0, &b, &e))
+        fail_msg("%.200s: %s", stmt, e.msg);
+    bool o = false;
+    size_t reads = 0;
+    assert_int_equal(expr_pq_overlap(&a, b.where, "pk", "sk", &o, &reads), 0);
+    arena_fini(&a);
+    return reads;
+}
+
+/* the branches as summaries (review11 F5/F7): an AND with one branch on either side, the first
+ * sort-key leaf of a branch, the reads counted, and a WHERE too wide to expand */
+static void overlap_branch_summaries(void **state)
+{
+    (void)state;
+    assert_true(overlaps("pk = 'x' AND (sk = 1 OR sk = 2 OR sk = 1)"));
+    assert_true(overlaps("(sk = 1 OR sk = 2 OR sk = 1) AND pk = 'x'"));
+    assert_false(overlaps("(sk = 1 OR sk = 2) AND pk = 'x'"));
+    assert_true(overlaps("(pk = 'x' AND sk = 1) OR (pk = 'x' AND sk > 0 AND sk = 5)"));
+    assert_false(overlaps("(pk = 'x' AND sk = 1) OR (pk = 'x' AND sk = 5 AND sk > 0)"));
+    assert_int_equal(reads_of("(pk = 'x' OR pk = 'y') AND (sk = 1 OR sk = 2)"), 4);
+    assert_int_equal(reads_of("pk IN ['x', 'y', 'z'] AND sk IN [1, 2]"), 6);
+    assert_int_equal(reads_of("pk = 'x' AND v = 1 OR pk = 'y'"), 2);
+    /* 300 partitions: past the expansion, counted as more than any limit */
+    char w[8192];
+    size_t n = 0;
+    for (int i = 0; i < 300; i++)
+        n += (size_t)snprintf(w + n, sizeof w - n, "%spk = 'p%d'", i ? " OR " : "", i);
+    assert_true(reads_of(w) > 50);
+    /* as wide, with a branch that is a scan: not counted */
+    n += (size_t)snprintf(w + n, sizeof w - n, " OR v = 1");
+    assert_int_equal(reads_of(w), 0);
+}
+
 static void overlapping_branches(void **state)
 {
     (void)state;
@@ -601,6 +642,7 @@ int main(void)
         cmocka_unit_test(semantic_errors),
         cmocka_unit_test(set_function_errors),
         cmocka_unit_test(overlapping_branches),
+        cmocka_unit_test(overlap_branch_summaries),
         cmocka_unit_test(select_naming),
         cmocka_unit_test(planner),
         cmocka_unit_test(limits),
