@@ -362,3 +362,26 @@ def test_f8_duplicate_set_listing_is_not_quadratic(ddb_url, target, table_name, 
     took = time.monotonic() - t0
     assert "contains duplicates" in ei.value.response["Error"]["Message"]
     assert took < 2.0, f"{took:.1f} s for a 61,000-member set"
+
+
+@pytest.mark.xfail(strict=True, reason="review11 F9 (151d10f): CreateTable walks every SearchSchema "
+                   "element through the AttributeDefinitions before the 18-filter cap: "
+                   "quadratic, 20,000 elements take ~11 s")
+def test_f9_search_schema_checks_are_not_quadratic(ddb_url, target, table_name):
+    """api_vector.c vix_def_check: each SearchSchema element is looked up in the definitions
+    (linear) before the HASH / INLINE_FILTER counts are checked, so n elements and n definitions
+    cost n^2 string compares: 5,000 -> 0.7 s, 20,000 (a 2.3 MB body) -> 11 s, a 16 MB body ->
+    minutes, for a request refused anyway ("Value 'N' at 'SearchSchema' ... INLINE_FILTER count
+    less than or equal to 18").  Checking the counts first bounds the rest."""
+    if target != "ddbchat":
+        pytest.skip("DynamoDB Local has no vector indexes")
+    import time
+    from itemlib import call as icall
+    n = 20000
+    body = _vtable(table_name("f9"), [_vix(schema=[(f"f{i}", "INLINE_FILTER") for i in range(n)])],
+                   [(f"f{i}", "S") for i in range(n)])
+    t0 = time.monotonic()
+    good, data = icall(ddb_url, "CreateTable", body)
+    took = time.monotonic() - t0
+    assert not good and data["__type"].endswith("ValidationException"), data
+    assert took < 2.0, f"{took:.1f} s for {n} SearchSchema elements"
