@@ -416,6 +416,34 @@ static int verr(api_req *r, const char *msg)
  * own, even for an attribute the table defines, as for a GSI's keys: AWS 2026-08-13 as an
  * AWS-checked emulator measured it), one HASH element at most, 18 INLINE_FILTER elements at
  * most, no attribute twice. */
+/* AttributeDefinitions sorted by name, then position: defined() by bisection. */
+typedef struct def_ent {
+    const char *name, *type;
+    size_t pos;
+} def_ent;
+
+static int cmp_def_ent(const void *pa, const void *pb)
+{
+    const def_ent *a = pa, *b = pb;
+    int c = strcmp(a->name, b->name);
+    return c ? c : (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* As defined(defs, name): the first definition of name has a type. */
+static bool defined_sorted(const def_ent *d, size_t nd, const char *name)
+{
+    size_t lo = 0, hi = nd;
+    while (lo < hi) { /* the first entry not below name */
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(d[mid].name, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < nd && strcmp(d[lo].name, name) == 0 &&
+           av_type_from_name(d[lo].type, strlen(d[lo].type)) != AV_NONE;
+}
+
 static int vix_def_check(api_req *r, json_t *x, json_t *defs)
 {
     long long dims = jint(x, "Dimensions");
@@ -424,10 +452,23 @@ static int vix_def_check(api_req *r, json_t *x, json_t *defs)
     json_t *ss = json_object_get(x, "SearchSchema");
     size_t i, hashes = 0, filters = 0;
     json_t *el;
+    /* the definitions sorted once, each element found by bisection: 20,000 elements and
+     * definitions cost n log n, not n^2 string compares (review11 F9: 11 s a request) */
+    size_t nd = 0, cap = json_array_size(defs);
+    def_ent *d = arena_alloc(r->arena, (cap ? cap : 1) * sizeof *d);
+    if (!d)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    json_array_foreach(defs, i, el)
+    {
+        const char *n = jstr(el, "AttributeName"), *t = jstr(el, "AttributeType");
+        if (n && t)
+            d[nd++] = (def_ent){n, t, i};
+    }
+    qsort(d, nd, sizeof *d, cmp_def_ent);
     json_array_foreach(ss, i, el)
     {
         const char *n = jstr(el, "AttributeName"), *ty = jstr(el, "SearchSchemaElementType");
-        if (!defined(defs, n))
+        if (!n || !defined_sorted(d, nd, n))
             return verr(r, TXT_VIX_SCHEMA_UNDEFINED);
         bool hash = ty && !strcmp(ty, "HASH");
         hashes += hash;

@@ -364,9 +364,6 @@ def test_f8_duplicate_set_listing_is_not_quadratic(ddb_url, target, table_name, 
     assert took < 2.0, f"{took:.1f} s for a 61,000-member set"
 
 
-@pytest.mark.xfail(strict=True, reason="review11 F9 (151d10f): CreateTable walks every SearchSchema "
-                   "element through the AttributeDefinitions before the 18-filter cap: "
-                   "quadratic, 20,000 elements take ~11 s")
 def test_f9_search_schema_checks_are_not_quadratic(ddb_url, target, table_name):
     """api_vector.c vix_def_check: each SearchSchema element is looked up in the definitions
     (linear) before the HASH / INLINE_FILTER counts are checked, so n elements and n definitions
