@@ -697,8 +697,10 @@ int sigv4_canonical_request(const sigv4_request *req, const char *signed_headers
         out->len += n;
     }
     {
-        /* The payload line: the hash of the body, or the value the client put in
-         * X-Amz-Content-Sha256 (which then must match the body, unless UNSIGNED-PAYLOAD). */
+        /* The payload line: always the hash of the body.  A value the client put in
+         * X-Amz-Content-Sha256 must match it; UNSIGNED-PAYLOAD is S3's and is not taken: a
+         * signature over it covers no byte of the body, so a captured request could be sent
+         * again with any other body (review11 Q1); it then fails as a signature mismatch. */
         char h[65];
         sigv4_sha256_hex(req->body, req->body_len, h);
         const char *declared = sigv4_header_get(req, "X-Amz-Content-Sha256");
@@ -708,7 +710,7 @@ int sigv4_canonical_request(const sigv4_request *req, const char *signed_headers
                          "computed.");
             goto done;
         }
-        if ((rc = buf_putc(out, '\n')) || (rc = sigv4_puts(out, declared ? declared : h)))
+        if ((rc = buf_putc(out, '\n')) || (rc = sigv4_puts(out, h)))
             goto nomem;
     }
     rc = 0;

@@ -135,6 +135,38 @@ def test_tampered_body(authed):
     assert err(doc) == ("InvalidSignatureException", MISMATCH)
 
 
+class _UnsignedPayloadAuth(SigV4Auth):
+    """A signer that puts UNSIGNED-PAYLOAD in the canonical request's payload line, as S3
+    clients may (botocore never does for DynamoDB)."""
+    def payload(self, request):
+        return "UNSIGNED-PAYLOAD"
+
+
+@pytest.mark.requires_ddbchat
+def test_unsigned_payload_refused(authed):
+    # X-Amz-Content-Sha256: UNSIGNED-PAYLOAD is S3's; DynamoDB's signature covers the body's
+    # hash, so a request signed over UNSIGNED-PAYLOAD does not verify: otherwise a captured
+    # request could be replayed for 15 minutes with any other body (review11 Q1: it was
+    # accepted, 200 with a tampered body).
+    for body, sent in ((b'{"Limit": 5}', b'{"Limit": 5}'), (b"{}", b'{"Limit": 1}')):
+        req = AWSRequest(method="POST", url=authed.ddb_url + "/", data=body, headers={
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": "DynamoDB_20120810.ListTables",
+            "X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD"})
+        _UnsignedPayloadAuth(Credentials(KEY, SECRET), "dynamodb", "us-east-1").add_auth(req)
+        assert "x-amz-content-sha256" in req.headers["Authorization"]
+        u = urllib.parse.urlparse(authed.ddb_url)
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+        try:
+            conn.request("POST", "/", body=sent, headers=dict(req.headers.items()))
+            r = conn.getresponse()
+            status, doc = r.status, json.loads(r.read() or b"{}")
+        finally:
+            conn.close()
+        assert status == 400, (sent, doc)
+        assert err(doc) == ("InvalidSignatureException", MISMATCH)
+
+
 @pytest.mark.requires_ddbchat
 def test_tampered_signed_header(authed):
     # Changing a signed header (the target) after signing: InvalidSignatureException.
