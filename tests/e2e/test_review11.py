@@ -346,22 +346,22 @@ def test_f7_too_many_decomposed_reads_past_the_branch_cap(ddb, target, table_nam
 def test_f8_duplicate_set_listing_is_not_quadratic(ddb_url, target, table_name, ddb):
     """value/ddbjson.c dup_order(): each member before the first repeat is placed by a linear
     search and a memmove into the sorted prefix, O(n^2); a PutItem whose SS has 60,000 members
-    and repeats one at the end (a 600 KB body) spends seconds on one thread (300,000 members:
+    and repeats one at the end (a 600 KB body) spent 7-11 s on one thread (300,000 members:
     minutes; a 16 MB body: hours).  The listing itself (byte order up to the first repeat, the
-    valueLayers capture) needs a sort, not quadratic work: the answer must come well within a
-    second or two."""
+    valueLayers capture) needs a sort, not quadratic work: 100,001 members (quadratic: ~30 s)
+    must be answered within 10 s, also on the ASan build."""
     if target != "ddbchat":
         pytest.skip("ddbchat's listing")
     import time
     name = table_name("f8")
     make_table(ddb, name)
-    members = [f"m{i:07d}" for i in range(60000)] + ["m0000001"]
+    members = [f"m{i:07d}" for i in range(100000)] + ["m0000001"]
     t0 = time.monotonic()
     with pytest.raises(ddb.exceptions.ClientError) as ei:
         ddb.put_item(TableName=name, Item={"pk": {"S": "k"}, "s": {"SS": members}})
     took = time.monotonic() - t0
     assert "contains duplicates" in ei.value.response["Error"]["Message"]
-    assert took < 2.0, f"{took:.1f} s for a 61,000-member set"
+    assert took < 10.0, f"{took:.1f} s for a 100,001-member set"
 
 
 def test_f9_search_schema_checks_are_not_quadratic(ddb_url, target, table_name):
