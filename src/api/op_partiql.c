@@ -404,9 +404,10 @@ static int not_in_index(api_req *r, const store_table *t, const store_index *ix,
 }
 
 /* The reads a keyed SELECT decomposes into: OR branches on one partition whose sort-key
- * ranges overlap are refused (on a key with a sort key: DynamoDB Local runs "pk = 'x' AND
- * (a = 1 OR b = 2)" on a table without one, and checks nothing anywhere), and so are more than
- * 50 reads (AWS 2026-09: "pk IN [51 values]", "pk IN [26] AND sk IN [2]").  txn_prefix: the
+ * ranges overlap are refused, also on a key without a sort key, where two branches on one
+ * partition always overlap (AWS 2026-09: "(gsiPk = 'y' AND zz = '1') OR (gsiPk = 'y' AND aa =
+ * '1')" on a hash-only GSI; DynamoDB Local checks nothing), and so are more than 50 reads
+ * (AWS 2026-09: "pk IN [51 values]", "pk IN [26] AND sk IN [2]").  txn_prefix: the
  * ExecuteTransaction member text's head, or NULL. */
 static int decomposed_reads(api_req *r, const expr_pq_bound *b, const store_keydef *kd,
                             const char *txn_prefix)
@@ -416,9 +417,9 @@ static int decomposed_reads(api_req *r, const expr_pq_bound *b, const store_keyd
     int rc = expr_pq_overlap(r->arena, b->where, kd->hash, kd->range, &overlap, &reads);
     if (rc)
         return rc == ERR_NOMEM ? nomem(r) : rc;
-    const char *text = overlap && kd->range[0] ? TXT_PQ_OVERLAP
-                       : reads > PQ_MAX_READS  ? TXT_PQ_TOO_MANY_READS
-                                               : NULL;
+    const char *text = overlap                ? TXT_PQ_OVERLAP
+                       : reads > PQ_MAX_READS ? TXT_PQ_TOO_MANY_READS
+                                              : NULL;
     if (!text)
         return 0;
     return err_set(r->err, ERR_VALIDATION, "%s%s", txn_prefix ? txn_prefix : "", text);

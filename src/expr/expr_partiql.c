@@ -2969,6 +2969,7 @@ static pq_lkind leaf_kind(const expr_node *x, const char *hash, const char *rang
 typedef struct pq_branch {
     const expr_node *h, *r;
     bool scan;
+    bool empty; /* two partition-key equalities with different values: reads nothing */
 } pq_branch;
 
 typedef struct pq_dnf {
@@ -2976,9 +2977,16 @@ typedef struct pq_dnf {
     size_t n, cap;
 } pq_dnf;
 
-static pq_branch pq_and(pq_branch l, pq_branch r)
+static pq_branch pq_and(pq_branch l, pq_branch r, const char *hash)
 {
-    return (pq_branch){l.h ? l.h : r.h, l.r ? l.r : r.r, l.scan || r.scan};
+    bool empty = l.empty || r.empty;
+    const av_t *lv, *rv;
+    size_t ln, rn;
+    /* "k = 'y' AND k = 'z'" (AWS 2026-09 runs "gsiPk = 'y' AND (gsiPk = 'z' OR zz = '1')") */
+    if (l.h && r.h && expr_pq_key_eq(l.h, hash, true, &lv, 1, &ln) && ln == 1 &&
+        expr_pq_key_eq(r.h, hash, true, &rv, 1, &rn) && rn == 1 && av_compare_scalar(lv, rv))
+        empty = true;
+    return (pq_branch){l.h ? l.h : r.h, l.r ? l.r : r.r, l.scan || r.scan, empty};
 }
 
 /* The WHERE's branches, in the order the leaves are written (each returned array is owned by
@@ -2987,13 +2995,16 @@ static pq_branch pq_and(pq_branch l, pq_branch r)
 static int dnf(arena_t *a, const expr_node *x, const char *hash, const char *range, pq_dnf *out,
                bool *wide)
 {
-    if (x->t != EN_OR && x->t != EN_AND) {
+    /* an OR that names no key attribute is a filter, one leaf (AWS 2026-09 runs "gsiPk = 'y'
+     * AND (a = '1' OR a = '2')" on a hash-only index) */
+    if ((x->t != EN_OR && x->t != EN_AND) ||
+        (x->t == EN_OR && !mentions(x, hash) && !(range && range[0] && mentions(x, range)))) {
         pq_lkind k = leaf_kind(x, hash, range);
         out->b = arena_alloc(a, sizeof *out->b);
         if (!out->b)
             return ERR_NOMEM;
         out->b[0] = (pq_branch){k == PQ_L_HASH ? x : NULL, k == PQ_L_RANGE ? x : NULL,
-                                k == PQ_L_SCAN};
+                                k == PQ_L_SCAN, false};
         out->n = out->cap = 1;
         return 0;
     }
@@ -3008,13 +3019,13 @@ static int dnf(arena_t *a, const expr_node *x, const char *hash, const char *ran
     }
     if (x->t == EN_AND && r.n == 1) {
         for (size_t i = 0; i < l.n; i++)
-            l.b[i] = pq_and(l.b[i], r.b[0]);
+            l.b[i] = pq_and(l.b[i], r.b[0], hash);
         *out = l;
         return 0;
     }
     if (x->t == EN_AND && l.n == 1) {
         for (size_t j = 0; j < r.n; j++)
-            r.b[j] = pq_and(l.b[0], r.b[j]);
+            r.b[j] = pq_and(l.b[0], r.b[j], hash);
         *out = r;
         return 0;
     }
@@ -3034,7 +3045,7 @@ static int dnf(arena_t *a, const expr_node *x, const char *hash, const char *ran
     } else {
         for (size_t i = 0; i < l.n; i++)
             for (size_t j = 0; j < r.n; j++)
-                o[i * r.n + j] = pq_and(l.b[i], r.b[j]);
+                o[i * r.n + j] = pq_and(l.b[i], r.b[j], hash);
     }
     *out = (pq_dnf){o, n, cap > PQ_DNF_MAX ? PQ_DNF_MAX : cap};
     return 0;
@@ -3124,6 +3135,8 @@ int expr_pq_overlap(arena_t *a, const expr_t *where, const char *hash, const cha
         size_t nr = 0;
         if (bi->scan)
             return 0;
+        if (bi->empty)
+            continue;
         if (bi->h && !expr_pq_key_eq(bi->h, hash, true, hv, EXPR_PQ_IN_MAX, &nh))
             nh = 0;
         if (bi->r) {

@@ -921,7 +921,8 @@ def test_from_first_update(ddb, target, tab):
 
 
 # OR branches (the WHERE's disjunctive normal form, IN lists spread) that name one partition
-# twice with overlapping sort-key ranges are refused on a table with a sort key (AWS eu-west-2
+# twice with overlapping sort-key ranges are refused (without a sort key two such branches
+# always overlap: test_overlap_without_sort_key) (AWS eu-west-2
 # and us-east-1, 2026-09/10: the conformance suite fork paritysuite's tier2
 # partiql/whereOverlap and tier3 error-messages/partiqlGrammar, and a second capture set):
 # a branch with only a non-key condition spans the whole range; a branch that reads the sort
@@ -1134,3 +1135,26 @@ def test_literal_nesting(ddb, target, tab):
         item = item["M"]["a"]
     assert item == {"L": [N(1)]}
 
+
+
+# Without a sort key two OR branches on one partition always overlap (AWS eu-west-2,
+# 2026-09-17: "(gsiPk = 'y' AND zz = '1') OR (gsiPk = 'y' AND aa = '1')" on a hash-only GSI,
+# the capture set of an AWS-checked emulator's PartiQL tests); an OR that names no key
+# attribute is a filter, not branches ("gsiPk = 'y' AND (a = '1' OR a = '2')" runs); on two
+# partitions the branches run.  DynamoDB Local runs them all.
+def test_overlap_without_sort_key(ddb, target, table_name, make_table):
+    name = table_name("pqo")
+    make_table(ddb, name)
+    ddb.put_item(TableName=name, Item={"pk": S("x"), "a": N(1)})
+    stmt = f"SELECT pk FROM \"{name}\" WHERE (pk = 'x' AND a = 1) OR (pk = 'x' AND b = 2)"
+    if target == "dynamodb-local":
+        assert es(ddb, stmt)["Items"] == [{"pk": S("x")}]
+    else:
+        with pytest.raises(ClientError) as e:
+            es(ddb, stmt)
+        assert message(e) == ("Overlapping conditions with range keys are not supported in "
+                              "where clause")
+    for where in ["pk = 'x' AND (a = 1 OR b = 2)", "(pk = 'x' AND a = 1) OR (pk = 'y' AND a = 1)",
+                  "pk = 'x' AND (pk = 'y' OR a = 1)"]:
+        r = es(ddb, f"SELECT pk FROM \"{name}\" WHERE {where}")
+        assert r["Items"] == [{"pk": S("x")}], where

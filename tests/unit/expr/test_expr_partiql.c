@@ -477,6 +477,9 @@ static void overlapping_branches(void **state)
     assert_false(overlaps("pk = 'x' AND sk <> 1 OR pk = 'x' AND sk = 2"));
     assert_false(overlaps("pk = 'x' OR sk = 1"));
     assert_false(overlaps("pk = 'x' AND v = 1"));
+    /* an OR naming no key attribute is a filter; a branch with two partitions reads nothing */
+    assert_false(overlaps("pk = 'x' AND (a = 1 OR b = 2)"));
+    assert_false(overlaps("pk = 'x' AND (pk = 'y' OR a = 1)"));
 }
 
 /* The select list names its results as DynamoDB does (expr_pq_project). */
