@@ -4,8 +4,9 @@
  * temporary directory, the reply writer).
  *
  * Input: one byte choosing the operation (every operation api_has_operation knows, plus an
- * unknown one), then the JSON body.  The store starts with three tables (hash S; hash S +
- * range N with a GSI and an LSI; hash N + range B) holding a few items, and is made afresh
+ * unknown one), then the JSON body.  The store starts with four tables (hash S; hash S +
+ * range N with a GSI and an LSI; hash N + range B; hash S with two vector indexes, one with a
+ * SearchSchema) holding a few items, and is made afresh
  * every FZ_API_RESET inputs so what earlier inputs wrote cannot grow without bound.  Every
  * answer must be 200 or 4xx with a JSON body carrying __type (a 500 is a finding), and must
  * carry a body CRC equal to its body's.
@@ -45,7 +46,8 @@ static const char *const OPS[] = {"BatchGetItem",
                                   "UpdateTimeToLive",
                                   "ExecuteStatement",
                                   "BatchExecuteStatement",
-                                  "NoSuchOperation"};
+                                  "NoSuchOperation",
+                                  "SearchVectors"};
 #define N_OPS (sizeof OPS / sizeof OPS[0])
 
 static struct {
@@ -77,6 +79,22 @@ static const char *const SETUP[][2] = {
      "{\"AttributeName\":\"pk\",\"AttributeType\":\"N\"},{\"AttributeName\":\"sk\","
      "\"AttributeType\":\"B\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},"
      "{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}]}"},
+    {"CreateTable",
+     "{\"TableName\":\"fz_v\",\"BillingMode\":\"PAY_PER_REQUEST\",\"AttributeDefinitions\":["
+     "{\"AttributeName\":\"id\",\"AttributeType\":\"S\"},{\"AttributeName\":\"shop\","
+     "\"AttributeType\":\"S\"},{\"AttributeName\":\"colour\",\"AttributeType\":\"S\"}],"
+     "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],\"VectorIndexes\":[{"
+     "\"IndexName\":\"vec\",\"VectorAttribute\":{\"AttributeName\":\"v\"},\"Dimensions\":4,"
+     "\"DistanceFunction\":\"COSINE\",\"Projection\":{\"ProjectionType\":\"ALL\"},"
+     "\"SearchSchema\":[{\"AttributeName\":\"shop\",\"SearchSchemaElementType\":\"HASH\"},"
+     "{\"AttributeName\":\"colour\",\"SearchSchemaElementType\":\"INLINE_FILTER\"}]},{"
+     "\"IndexName\":\"flat\",\"VectorAttribute\":{\"AttributeName\":\"v\"},\"Dimensions\":4,"
+     "\"DistanceFunction\":\"DOT_PRODUCT\",\"Projection\":{\"ProjectionType\":\"KEYS_ONLY\"}}]}"},
+    {"PutItem", "{\"TableName\":\"fz_v\",\"Item\":{\"id\":{\"S\":\"p1\"},\"shop\":{\"S\":"
+                "\"north\"},\"colour\":{\"S\":\"red\"},\"v\":{\"L\":[{\"N\":\"1\"},{\"N\":"
+                "\"2\"},{\"N\":\"3\"},{\"N\":\"4\"}]}}}"},
+    {"PutItem", "{\"TableName\":\"fz_v\",\"Item\":{\"id\":{\"S\":\"p2\"},\"v\":{\"L\":["
+                "{\"N\":\"-1\"},{\"N\":\"0.5\"},{\"N\":\"0\"},{\"N\":\"2\"}]}}}"},
     {"PutItem", "{\"TableName\":\"fz_h\",\"Item\":{\"pk\":{\"S\":\"a\"},\"n\":{\"N\":\"1\"},"
                 "\"m\":{\"M\":{\"x\":{\"L\":[{\"S\":\"y\"}]}}},\"ss\":{\"SS\":[\"p\",\"q\"]}}}"},
     {"PutItem", "{\"TableName\":\"fz_r\",\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"},"

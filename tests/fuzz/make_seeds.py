@@ -126,13 +126,45 @@ API = [
     ("ListTagsOfResource", {"ResourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/fz_h"}),
     ("DescribeLimits", {}),
     ("DescribeEndpoints", {}),
+    # session 11: PartiQL forms, vector indexes and SearchVectors (table fz_v in fuzz_api.c)
+    ("ExecuteStatement", {"Statement": "SELECT pk, sk FROM fz_r WHERE pk = ? AND sk IN [1, 2] "
+                                       "OR pk = 'b' AND sk > 3 ORDER BY sk DESC",
+                          "Parameters": [{"S": "a"}]}),
+    ("ExecuteStatement", {"Statement": "UPDATE fz_h SET n = n + 1 REMOVE ss WHERE pk = 'a'"}),
+    ("ExecuteStatement", {"Statement": "INSERT INTO fz_h VALUE {'pk': 'q', 'l': [[[1]]], "
+                                       "'m': {'a': <<'x', 'y'>>}}"}),
+    ("ExecuteStatement", {"Statement": "SELECT * FROM \"fz_r\".\"gsi\" WHERE g = 'g1' AND "
+                                       "begins_with(l, 'l') AND size(v) > 0 AND m.x[0] IS MISSING"}),
+    ("BatchExecuteStatement", {"Statements": [
+        {"Statement": "SELECT * FROM fz_h WHERE pk IN ['a']"},
+        {"Statement": "DELETE FROM fz_r WHERE pk = ? AND sk = ?",
+         "Parameters": [{"S": "a"}, {"N": "1"}]}]}),
+    ("SearchVectors", {"TableName": "fz_v", "IndexName": "vec",
+                       "SearchVector": [{"N": "1"}, {"N": "0.5"}, {"N": "-2"}, {"N": "1e3"}],
+                       "TopK": 2, "SearchConditionExpression": "shop = :s AND colour = :c",
+                       "ExpressionAttributeValues": {":s": {"S": "north"}, ":c": {"S": "red"}},
+                       "ProjectionExpression": "id, v"}),
+    ("CreateTable", {"TableName": "fz_v2", "BillingMode": "PAY_PER_REQUEST",
+                     "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"},
+                                              {"AttributeName": "shop", "AttributeType": "S"}],
+                     "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                     "VectorIndexes": [{"IndexName": "vec", "VectorAttribute": {
+                         "AttributeName": "v"}, "Dimensions": 3, "DistanceFunction": "EUCLIDEAN",
+                         "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a"]},
+                         "SearchSchema": [
+                             {"AttributeName": "shop", "SearchSchemaElementType": "HASH"},
+                             {"AttributeName": "c", "SearchSchemaElementType": "INLINE_FILTER"}]}]}),
+    ("UpdateTable", {"TableName": "fz_v", "VectorIndexUpdates": [{"Delete": {"IndexName": "vec"}}]}),
+    ("PutItem", {"TableName": "fz_v", "Item": {"id": {"S": "x"}, "shop": {"S": "s"},
+                                               "v": {"L": [{"N": "1"}, {"N": "2"}, {"N": "3"},
+                                                           {"N": "4"}]}}}),
 ]
 API_OPS = ["BatchGetItem", "BatchWriteItem", "CreateTable", "DeleteItem", "DeleteTable",
            "DescribeEndpoints", "DescribeLimits", "DescribeTable", "DescribeTimeToLive",
            "GetItem", "ListTables", "ListTagsOfResource", "PutItem", "Query", "Scan",
            "TagResource", "TransactGetItems", "TransactWriteItems", "UntagResource",
            "UpdateItem", "UpdateTable", "UpdateTimeToLive", "ExecuteStatement",
-           "BatchExecuteStatement", "NoSuchOperation"]  # = OPS in fuzz_api.c
+           "BatchExecuteStatement", "NoSuchOperation", "SearchVectors"]  # = OPS in fuzz_api.c
 
 
 def seeds_api():
