@@ -1484,12 +1484,29 @@ static bool js_eq(json_t *a, const char *ka, json_t *b, const char *kb)
 /* "a, b" of the key attribute names of a KeySchema (or of every AttributeDefinitions name). */
 static char *names_list(api_req *r, json_t *arr)
 {
-    char *s = arena_strdup(r->arena, "");
-    for (size_t i = 0; s && i < json_array_size(arr); i++) {
-        size_t n;
+    /* measured, then written once: a copy per name made 20,000 definitions cost n^2 bytes
+     * (the arena's maximum: the list came back empty, 600 MB and 0.8 s; fuzz11) */
+    size_t len = 0, n_arr = json_array_size(arr);
+    for (size_t i = 0; i < n_arr; i++) {
+        size_t n = 0;
         const char *x = js(json_array_get(arr, i), "AttributeName", &n);
-        s = arena_printf(r->arena, "%s%s%.*s", s, i ? ", " : "", (int)n, x ? x : "");
+        len += (i ? 2 : 0) + (x ? strnlen(x, n) : 0); /* as "%.*s": up to a NUL */
     }
+    char *s = arena_alloc(r->arena, len + 1), *p = s;
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < n_arr; i++) {
+        size_t n = 0;
+        const char *x = js(json_array_get(arr, i), "AttributeName", &n);
+        n = x ? strnlen(x, n) : 0;
+        if (i) {
+            memcpy(p, ", ", 2);
+            p += 2;
+        }
+        memcpy(p, x ? x : "", n);
+        p += n;
+    }
+    *p = '\0';
     return s;
 }
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import raw_request
+from conftest import aws_or_local, raw_request
 
 
 @pytest.mark.requires_ddbchat
@@ -180,3 +180,40 @@ def test_get_item_mixed_parameters_before_table_existence(ddb, target, table_nam
                      "satisfy constraint: Member must not be null",
                      local="Can not use both expression and non-expression parameters in the "
                      "same request"))
+
+
+@pytest.mark.parametrize("case", ["unused", "undefined"])
+def test_create_table_definition_listing_of_many_names(ddb_url, target, table_name, case):
+    # Found by fuzz11's stress of CreateTable with many AttributeDefinitions: the error
+    # texts listing the definitions copied the whole list once per name, n^2 bytes, so
+    # 20,000 definitions took 0.8 s and ~600 MB, reached the request arena's maximum and
+    # listed "AttributeDefinitions: []".  Every name is listed, in request order.
+    n = 20000
+    defs = [{"AttributeName": "id", "AttributeType": "S"}] + \
+        [{"AttributeName": f"d{i}", "AttributeType": "S"} for i in range(n)]
+    hash_key = "id" if case == "unused" else "nope"
+    body = {"TableName": table_name("fzd"), "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": defs,
+            "KeySchema": [{"AttributeName": hash_key, "KeyType": "HASH"}],
+            "GlobalSecondaryIndexes": [{"IndexName": "gsi", "KeySchema": [
+                {"AttributeName": "d0", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"}}]}
+    st, _, payload = raw_request(ddb_url, body, target="DynamoDB_20120810.CreateTable")
+    assert st == 400
+    doc = json.loads(payload)
+    assert doc["__type"].endswith("#ValidationException")
+    msg = doc.get("message", doc.get("Message"))
+    names = ", ".join(d["AttributeName"] for d in defs)
+    inv = "One or more parameter values were invalid: "
+    if case == "unused":
+        want = aws_or_local(target, inv + "Some AttributeDefinitions are not used. "
+                            f"AttributeDefinitions: [{names}], keys used: [id, d0]",
+                            local="The number of attributes in key schema must match the "
+                            "number of attributes defined in attribute definitions.")
+    else:
+        want = aws_or_local(target, inv + "Some index key attributes are not defined in "
+                            f"AttributeDefinitions. Keys: [nope], AttributeDefinitions: "
+                            f"[{names}]",
+                            local="Hash Key not specified in Attribute Definitions.  Type "
+                            "unknown.")
+    assert msg == want, msg[:300]
