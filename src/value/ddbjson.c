@@ -258,19 +258,40 @@ static int cmp_bytes_av(const void *pa, const void *pb)
     return a->u.str.len < b->u.str.len ? -1 : a->u.str.len > b->u.str.len;
 }
 
+/* cmp_bytes_av, then the position in the set (the members are one array): equal members in
+ * the order they were sent. */
+static int cmp_bytes_pos(const void *pa, const void *pb)
+{
+    int r = cmp_bytes_av(pa, pb);
+    if (r)
+        return r;
+    const av_t *a = *(const av_t *const *)pa, *b = *(const av_t *const *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* The members' addresses in a scratch array of the arena, sorted by cmp; NULL: no memory. */
+static const av_t **sorted_members(ctx_t *c, const av_t *items, size_t n,
+                                   int (*cmp)(const void *, const void *))
+{
+    const av_t **p = arena_alloc(c->a, (n ? n : 1) * sizeof *p);
+    if (!p)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        p[i] = &items[i];
+    qsort(p, n, sizeof *p, cmp);
+    return p;
+}
+
 /* True if two members have identical bytes (N members are canonical, so this is numeric
- * equality).  Sorts a scratch pointer array in the arena. */
+ * equality). */
 static int has_dup(ctx_t *c, const av_t *items, size_t n, bool *out)
 {
     *out = false;
     if (n < 2)
         return 0;
-    const av_t **p = arena_alloc(c->a, n * sizeof *p);
+    const av_t **p = sorted_members(c, items, n, cmp_bytes_av);
     if (!p)
         return nomem(c);
-    for (size_t i = 0; i < n; i++)
-        p[i] = &items[i];
-    qsort(p, n, sizeof *p, cmp_bytes_av);
     for (size_t i = 1; i < n; i++)
         if (cmp_bytes_av(&p[i - 1], &p[i]) == 0) {
             *out = true;
@@ -291,22 +312,11 @@ static int has_dup(ctx_t *c, const av_t *items, size_t n, bool *out)
  * one the members stay as sent. */
 /* The members in the current layer's order (order[] gets indices into items): those before
  * the first repeat sorted, then the repeat, then the rest as sent.  With a null member, or
- * no repeat among the others, as sent. */
-/* cmp_bytes_av, then the position in the set (the members are one array): equal members in
- * the order they were sent. */
-static int cmp_bytes_pos(const void *pa, const void *pb)
-{
-    int r = cmp_bytes_av(pa, pb);
-    if (r)
-        return r;
-    const av_t *a = *(const av_t *const *)pa, *b = *(const av_t *const *)pb;
-    return a < b ? -1 : a > b;
-}
-
-/* O(n log n) (review11 F8: an insertion into a sorted prefix was quadratic, minutes of CPU for
- * one 3 MB request): the members sorted once by bytes then position; the first repeat is the
- * smallest second position of a run of equal members, and the members before it (distinct)
- * come out of the same sorted array in byte order. */
+ * no repeat among the others, as sent.  O(n log n) (review11 F8: an insertion into a sorted
+ * prefix was quadratic, minutes of CPU for one 3 MB request): the members sorted once by
+ * bytes then position; the first repeat is the smallest second position of a run of equal
+ * members, and the members before it (distinct) come out of the same sorted array in byte
+ * order. */
 static int dup_order(ctx_t *c, const av_t *items, size_t n, size_t *order)
 {
     for (size_t i = 0; i < n; i++) {
@@ -316,12 +326,9 @@ static int dup_order(ctx_t *c, const av_t *items, size_t n, size_t *order)
     }
     if (n < 2)
         return 0;
-    const av_t **p = arena_alloc(c->a, n * sizeof *p);
+    const av_t **p = sorted_members(c, items, n, cmp_bytes_pos);
     if (!p)
         return nomem(c);
-    for (size_t i = 0; i < n; i++)
-        p[i] = &items[i];
-    qsort(p, n, sizeof *p, cmp_bytes_pos);
     size_t rep = n;
     for (size_t i = 1; i < n; i++)
         if (cmp_bytes_av(&p[i - 1], &p[i]) == 0 && (size_t)(p[i] - items) < rep &&
