@@ -217,3 +217,43 @@ def test_create_table_definition_listing_of_many_names(ddb_url, target, table_na
                             local="Hash Key not specified in Attribute Definitions.  Type "
                             "unknown.")
     assert msg == want, msg[:300]
+
+
+@pytest.mark.parametrize("shape", ["attributes", "list", "map"])
+def test_update_of_many_clauses_on_a_wide_item(ddb, make_table, table_name, shape):
+    # Found by fuzz11's stress of UpdateExpressions: each action copied the containers on its
+    # path, so 300 actions on an item of 40,000 attributes (or on a list of 50,000 elements,
+    # a map of 30,000 members) copied hundreds of MB and answered 500 "out of memory" past
+    # the request arena's maximum.  Each container is now copied once per update.
+    name = table_name("fzu")
+    make_table(ddb, name, hash=("pk", "S"))
+    item = {"pk": {"S": "w"}}
+    if shape == "attributes":
+        item.update({f"z{i}": {"N": "1"} for i in range(40000)})
+        expr, n = "SET " + ",".join(f"a{i}=:v" for i in range(300)), 300
+    elif shape == "list":
+        item["l"] = {"L": [{"N": "1"}] * 50000}
+        expr = "SET " + ",".join(f"l[{i}]=:v" for i in range(0, 600, 2)) + \
+            " REMOVE " + ",".join(f"l[{i}]" for i in range(1, 120, 2))
+    else:
+        item["m"] = {"M": {f"k{i}": {"N": "1"} for i in range(30000)}}
+        expr = "SET " + ",".join(f"m.k{i}=:v" for i in range(300)) + ", m.fresh=:v REMOVE m.k400"
+    ddb.put_item(TableName=name, Item=item)
+    ddb.update_item(TableName=name, Key={"pk": {"S": "w"}}, UpdateExpression=expr,
+                    ExpressionAttributeValues={":v": {"N": "2"}})
+    got = ddb.get_item(TableName=name, Key={"pk": {"S": "w"}}, ConsistentRead=True)["Item"]
+    if shape == "attributes":
+        assert len(got) == 1 + 40000 + 300
+        assert all(got[f"a{i}"] == {"N": "2"} for i in range(300))
+        assert got["z39999"] == {"N": "1"}
+    elif shape == "list":
+        want = [{"N": "1"}] * 50000
+        for i in range(0, 600, 2):
+            want[i] = {"N": "2"}
+        want = [v for i, v in enumerate(want) if not (i % 2 == 1 and i < 120)]
+        assert got["l"]["L"] == want
+    else:
+        m = got["m"]["M"]
+        assert len(m) == 30000 and "k400" not in m and m["fresh"] == {"N": "2"}
+        assert all(m[f"k{i}"] == {"N": "2"} for i in range(300))
+        assert m["k401"] == {"N": "1"}
