@@ -25,6 +25,10 @@ struct api {
     unsigned char pq_key[16]; /* PartiQL NextToken MAC key, kept in the data dir (op_partiql.c) */
     unsigned char it_key[16]; /* stream shard iterator MAC key, kept in the data dir (op_stream.c) */
     int64_t iterator_ttl_ms;  /* shard iterator lifetime */
+    /* tests only: called by GetRecords between its reads of the stream descriptor and of
+     * the records (test_op_stream test_shard_closed_between_reads) */
+    void (*gr_between_reads)(void *ctx);
+    void *gr_between_ctx;
     /* --transaction-conflicts (api_conflict.c): items held by ongoing TransactWriteItems
      * (held) and by ongoing single-item and batch writes (held_w, a multiset) */
     bool txn_conflicts;

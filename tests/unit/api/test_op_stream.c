@@ -281,6 +281,54 @@ static void call_fmt(it_fix *f, const char *op, const char *fmt, const char *tab
     json_decref(it_ok(f, op, req));
 }
 
+/* A shard closed between GetRecords' read of the descriptor (open) and its read of the
+ * records: the child's records are not read through the parent (they would be delivered
+ * twice, the parent's way and the child's), and the parent, read to its end, has no next
+ * iterator (review11, by reading: two read txns). */
+typedef struct between_ctx {
+    it_fix *f;
+    int calls;
+} between_ctx;
+
+static void close_and_write(void *vctx)
+{
+    between_ctx *c = vctx;
+    if (c->calls++)
+        return;
+    err_t e;
+    err_clear(&e);
+    /* the stream pass 5 h on: the open shard (4 h) closes over its records, a child opens */
+    assert_int_equal(store_stream_pass(c->f->s, api_wall_ms() + 5 * 3600 * 1000LL, &e), 0);
+    call_fmt(c->f, "PutItem", "{'TableName':'%s','Item':{'pk':{'S':'child'},'sk':{'N':'9'}}}",
+             "strclose");
+}
+
+static void test_shard_closed_between_reads(void **state)
+{
+    it_fix *f = *state;
+    make_stream_table(f, "strclose", "KEYS_ONLY");
+    call_fmt(f, "PutItem", "{'TableName':'%s','Item':{'pk':{'S':'a'},'sk':{'N':'1'}}}",
+             "strclose");
+    call_fmt(f, "PutItem", "{'TableName':'%s','Item':{'pk':{'S':'b'},'sk':{'N':'2'}}}",
+             "strclose");
+    char *iter = first_iterator(f, "strclose");
+    between_ctx c = {f, 0};
+    f->api->gr_between_reads = close_and_write;
+    f->api->gr_between_ctx = &c;
+    char *next = NULL;
+    char *got = gr_both(f, iter, 0, &next);
+    f->api->gr_between_reads = NULL;
+    assert_int_equal(c.calls, 2); /* api_call_out and api_call */
+    assert_non_null(strstr(got, "\"S\":\"a\""));
+    assert_non_null(strstr(got, "\"S\":\"b\""));
+    if (strstr(got, "child"))
+        fprintf(stderr, "parent shard read its child's record: %s\n", got);
+    assert_null(strstr(got, "child"));
+    assert_null(next); /* closed and read to its end */
+    free(got);
+    free(iter);
+}
+
 /* Every view type × every event kind from every write path, TTL's REMOVE included: the
  * streamed reply equals the tree's, whole and in pages of 3. */
 static void test_views_and_events(void **state)
@@ -543,6 +591,7 @@ static void test_iterator_lifetime_default(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        IT_TEST(test_shard_closed_between_reads),
         IT_TEST(test_views_and_events),
         IT_TEST(test_corpus_images),
         IT_TEST(test_limit_and_size_cap),
