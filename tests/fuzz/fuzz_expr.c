@@ -8,7 +8,7 @@
  * expression is parsed (twice: the result must not depend on the text buffer), resolved,
  * and then evaluated / applied (key pk, sk) / projected / turned into a key lookup against
  * the item and against no item.  Parse and resolve may refuse; nothing may crash, leak or
- * loop.
+ * loop, and an update may not change the item it is applied to.
  */
 #include <jansson.h>
 
@@ -126,10 +126,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static const char *const keys[] = {"pk", "sk"};
         av_t out;
         expr_t *upd = NULL;
+        /* the update changes its own copies in place (own_set): never the old item */
+        json_t *before = item ? ddbjson_from_item(item) : NULL;
         if (expr_update_apply(&a, res, item, keys, 2, &out, &upd, &e) == 0 && upd && item) {
             av_t p;
             (void)expr_project(&a, upd, &out, &p, &e);
             (void)expr_project(&a, upd, item, &p, &e);
+        }
+        if (before) {
+            json_t *after = ddbjson_from_item(item);
+            if (after && !json_equal(before, after))
+                fz_fail("expr_update_apply changed the old item");
+            json_decref(after);
+            json_decref(before);
         }
         err_clear(&e);
         (void)expr_update_apply(&a, res, NULL, keys, 2, &out, NULL, &e);
