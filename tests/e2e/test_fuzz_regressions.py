@@ -257,3 +257,31 @@ def test_update_of_many_clauses_on_a_wide_item(ddb, make_table, table_name, shap
         assert len(m) == 30000 and "k400" not in m and m["fresh"] == {"N": "2"}
         assert all(m[f"k{i}"] == {"N": "2"} for i in range(300))
         assert m["k401"] == {"N": "1"}
+
+
+@pytest.mark.requires_ddbchat
+@pytest.mark.xfail(strict=True, reason="fuzz11: CreateTable's index checks are quadratic before "
+                   "the GSI count cap (index_seen scans the names seen; ct_key_schema's "
+                   "name_defined scans AttributeDefinitions per key element): 20,000 GSIs "
+                   "keyed on the last of 20,000 definitions take 11.6 s (release build)")
+def test_create_table_many_gsis_and_definitions_is_not_quadratic(ddb_url, table_name):
+    # Found by fuzz11's stress: the GSI count (at most 20) is checked after every GSI's own
+    # checks, each of which scans the index names seen and the AttributeDefinitions, so a
+    # 2.5 MB request costs n^2 string compares.  It must be refused at about the cost of
+    # reading it (an 8 MB CreateTable of 100,000 VectorIndexes is refused in 0.3 s).
+    import time
+    n = 14000
+    defs = [{"AttributeName": "id", "AttributeType": "S"}] + \
+        [{"AttributeName": f"d{i}", "AttributeType": "S"} for i in range(n)]
+    body = {"TableName": table_name("fzg"), "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": defs,
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "GlobalSecondaryIndexes": [
+                {"IndexName": f"g{i:05d}", "KeySchema": [
+                    {"AttributeName": f"d{n - 1}", "KeyType": "HASH"}],
+                 "Projection": {"ProjectionType": "ALL"}} for i in range(n)]}
+    t = time.monotonic()
+    st, _, payload = raw_request(ddb_url, body, target="DynamoDB_20120810.CreateTable")
+    took = time.monotonic() - t
+    assert st == 400 and "GlobalSecondaryIndex count exceeds" in json.loads(payload)["message"]
+    assert took < 1.5, f"{took:.1f} s"
