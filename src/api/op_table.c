@@ -1510,8 +1510,14 @@ static char *names_list(api_req *r, json_t *arr)
     return s;
 }
 
-static bool name_defined(json_t *defs, json_t *elem)
+/* dset: defs' names as an object's keys (def_names), or NULL to scan defs. */
+static bool name_defined(json_t *defs, json_t *dset, json_t *elem)
 {
+    if (dset) {
+        size_t n;
+        const char *name = js(elem, "AttributeName", &n);
+        return name && json_object_getn(dset, name, n);
+    }
     for (size_t i = 0; i < json_array_size(defs); i++)
         if (js_eq(json_array_get(defs, i), "AttributeName", elem, "AttributeName"))
             return true;
@@ -1528,10 +1534,10 @@ static bool key_type_is(json_t *elem, const char *t)
 /* A key schema against the definitions: defined, distinct, HASH then RANGE (2 at most).  A
  * GSI's may have several HASH and RANGE entries (multi-attribute keys: their rules are
  * parse_gsi_keyschema's), so there a second HASH is no error here. */
-static int ct_key_schema(api_req *r, json_t *ks, json_t *defs, bool gsi)
+static int ct_key_schema(api_req *r, json_t *ks, json_t *defs, json_t *dset, bool gsi)
 {
     for (size_t i = 0; i < json_array_size(ks); i++)
-        if (!name_defined(defs, json_array_get(ks, i))) {
+        if (!name_defined(defs, dset, json_array_get(ks, i))) {
             char *k = names_list(r, ks), *d = names_list(r, defs);
             return err_set(r->err, ERR_VALIDATION, TXT_CT_KEYS_UNDEFINED, k ? k : "",
                            d ? d : "");
@@ -1564,18 +1570,32 @@ static int ct_projection(api_req *r, json_t *x)
     return 0;
 }
 
+/* names: an object whose keys are the index names seen (a lookup, not a scan: 20,000 GSIs
+ * cost n^2 compares before the count cap; fuzz11). */
 static bool index_seen(json_t *names, json_t *x)
 {
     size_t n;
     const char *name = js(x, "IndexName", &n);
-    for (size_t i = 0; name && i < json_array_size(names); i++) {
-        json_t *y = json_array_get(names, i);
-        if (json_string_length(y) == n && memcmp(json_string_value(y), name, n) == 0)
-            return true;
-    }
+    if (name && json_object_getn(names, name, n))
+        return true;
     if (name)
-        json_array_append_new(names, json_stringn(name, n));
+        json_object_setn_new_nocheck(names, name, n, json_true());
     return false;
+}
+
+/* defs' names (strings) as an object's keys, for name_defined. */
+static json_t *def_names(json_t *defs)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < json_array_size(defs); i++) {
+        size_t n;
+        const char *name = js(json_array_get(defs, i), "AttributeName", &n);
+        if (name && json_object_setn_new_nocheck(o, name, n, json_true())) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
 }
 
 /* CreateTable's rules beyond the model's constraints, in the service's order: billing and
@@ -1618,15 +1638,18 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
     }
     if (json_array_size(ks) > json_array_size(defs))
         return verr(r, TXT_CT_KEYS_NO_DEF);
-    int rc = ct_key_schema(r, ks, defs, false);
+    int rc = ct_key_schema(r, ks, defs, NULL, false);
     if (rc)
         return rc;
     json_t *vixes = jparam(body, "VectorIndexes");
     if (!lsis && !gsis && !vixes && json_array_size(ks) != json_array_size(defs))
         return verr(r, TXT_CT_DEFS_COUNT);
-    json_t *seen = json_array();
-    if (!seen)
+    json_t *seen = json_object(), *dset = def_names(defs);
+    if (!seen || !dset) {
+        json_decref(seen);
+        json_decref(dset);
         return err_set(r->err, ERR_NOMEM, "out of memory");
+    }
     if (lsis) {
         if (json_array_size(lsis) == 0) {
             rc = verr(r, TXT_CT_LSI_EMPTY);
@@ -1640,7 +1663,7 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
             json_t *x = json_array_get(lsis, i), *xks = json_object_get(x, "KeySchema");
             size_t nl, hl, tl;
             const char *name = js(x, "IndexName", &nl);
-            if ((rc = ct_key_schema(r, xks, defs, false)))
+            if ((rc = ct_key_schema(r, xks, defs, dset, false)))
                 goto out;
             if (json_array_size(xks) != 2) {
                 rc = err_set(r->err, ERR_VALIDATION, TXT_CT_LSI_NO_RANGE, name);
@@ -1674,7 +1697,7 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
             json_t *x = json_array_get(gsis, i), *xks = json_object_get(x, "KeySchema");
             size_t nl;
             const char *name = js(x, "IndexName", &nl);
-            if ((rc = ct_key_schema(r, xks, defs, true)) || (rc = ct_projection(r, x)))
+            if ((rc = ct_key_schema(r, xks, defs, dset, true)) || (rc = ct_projection(r, x)))
                 goto out;
             if (ppr && jparam(x, "ProvisionedThroughput")) {
                 rc = err_set(r->err, ERR_VALIDATION, TXT_CT_GSI_PPR_PT, name);
@@ -1762,6 +1785,7 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
     }
 out:
     json_decref(seen);
+    json_decref(dset);
     return rc;
 }
 
@@ -2572,7 +2596,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             if (!json_array_size(q->adj) && iname)
                 return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_NO_DEFS, iname);
             /* the request itself must define the new index's key attributes */
-            if ((rc = ct_key_schema(r, json_object_get(act, "KeySchema"), q->adj, true)))
+            if ((rc = ct_key_schema(r, json_object_get(act, "KeySchema"), q->adj, NULL, true)))
                 return rc;
             /* none of them a vector index's attribute (api_vector.c) */
             if ((rc = api_vix_gsi_key_check(r, t, json_object_get(act, "KeySchema"), q->adj)))
