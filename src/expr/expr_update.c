@@ -318,36 +318,31 @@ static int own_add(own_set *s, const void *p, size_t cap)
     return 0;
 }
 
-/* cur's list items as this apply's own, with room for `need` (a copy the first time). */
-static av_t *own_items(own_set *s, const av_t *cur, size_t need)
+/* The array arr (n elements of elem bytes) as this apply's own, with room for `need` (a copy
+ * the first time, or when it lacks the room). */
+static void *own_array(own_set *s, void *arr, size_t n, size_t elem, size_t need)
 {
-    size_t n = cur->u.list.n;
-    own_ent *o = own_find(s, cur->u.list.items);
+    own_ent *o = own_find(s, arr);
     if (o && o->cap >= need)
-        return cur->u.list.items;
+        return arr;
     size_t cap = need > n ? (need > 2 * n ? need : 2 * n) : (n ? n : 1);
-    av_t *items = arena_alloc(s->a, cap * sizeof *items);
-    if (!items)
+    void *copy = arena_alloc(s->a, cap * elem);
+    if (!copy)
         return NULL;
     if (n)
-        memcpy(items, cur->u.list.items, n * sizeof *items);
-    return own_add(s, items, cap) ? NULL : items;
+        memcpy(copy, arr, n * elem);
+    return own_add(s, copy, cap) ? NULL : copy;
 }
 
-/* The same for a map's members. */
+/* cur's list items / map members as this apply's own (own_array). */
+static av_t *own_items(own_set *s, const av_t *cur, size_t need)
+{
+    return own_array(s, cur->u.list.items, cur->u.list.n, sizeof *cur->u.list.items, need);
+}
+
 static av_kv *own_kv(own_set *s, const av_t *cur, size_t need)
 {
-    size_t n = cur->u.map.n;
-    own_ent *o = own_find(s, cur->u.map.kv);
-    if (o && o->cap >= need)
-        return cur->u.map.kv;
-    size_t cap = need > n ? (need > 2 * n ? need : 2 * n) : (n ? n : 1);
-    av_kv *kv = arena_alloc(s->a, cap * sizeof *kv);
-    if (!kv)
-        return NULL;
-    if (n)
-        memcpy(kv, cur->u.map.kv, n * sizeof *kv);
-    return own_add(s, kv, cap) ? NULL : kv;
+    return own_array(s, cur->u.map.kv, cur->u.map.n, sizeof *cur->u.map.kv, need);
 }
 
 /* cur (a map) with member name set to v, or removed (v NULL): in place when cur is ours. */
