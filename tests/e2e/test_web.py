@@ -396,13 +396,17 @@ def test_errors_in_words(web, two):
     # The live stream ends about a second after the token's exp (659b410) and its
     # reconnection's ticket request gets the 401, which may sign the page out before anything
     # is typed (the composer is hidden then); otherwise the send's own 401 does.  Either way
-    # the user lands on the sign-in view with the reason.
-    from selenium.common.exceptions import (ElementNotInteractableException,
+    # the user lands on the sign-in view with the reason.  The sign-out may also come between
+    # the check and the click, which then lands on the page being swapped (CI of 5f1b8f3:
+    # "element click intercepted ... Other element would receive the click: <html>").
+    from selenium.common.exceptions import (ElementClickInterceptedException,
+                                            ElementNotInteractableException,
                                             StaleElementReferenceException)
     try:
         if by_css(d, "#text")[0].is_displayed():
             type_and_enter(d, "after expiry")
-    except (ElementNotInteractableException, StaleElementReferenceException):
+    except (ElementClickInterceptedException, ElementNotInteractableException,
+            StaleElementReferenceException):
         pass
     err = wait(d, lambda d: by_css(d, "#signin:not([hidden]) #signin-error:not([hidden])"),
                10, "the sign-in view with the reason")[0]
