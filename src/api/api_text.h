@@ -572,6 +572,13 @@
     TXT_CT_INVALID "One element in SearchSchema is not defined in attribute definitions"
 #define TXT_VIX_DIMS TXT_CT_INVALID "Number of dimensions must be between 1 and 4096 inclusive."
 #define TXT_VIX_COUNT TXT_CT_INVALID "VectorIndex count exceeds the per-table limit of 5"
+/* a sixth vector index added by UpdateTable: LimitExceededException with its own text, as the
+ * GSI path's 21st (TXT_UT_GSI_COUNT). Two AWS-checked emulators disagree: ExtendDB measured
+ * this (us-east-1, 2026-08-13, "five accepted, six refused, on both paths"), Dynoxide keeps
+ * CreateTable's text (eu-west-2, 2026-08-11); the GSI analogue, captured live by the
+ * ack-api-quirks lab (DDB-TABLE-169, 2026-10-08), splits the same way ExtendDB's does */
+#define TXT_VIX_COUNT_UPDATE                                                                     \
+    "Subscriber limit exceeded: Number of vector secondary indexes exceeds per-table limit of 5"
 #define TXT_VIX_DIMS_CONFLICT                                                                    \
     TXT_CT_INVALID "Conflicting attribute definition for '%s'. All VectorIndexes on the same "   \
                    "vector attribute must use the same dimensions."

@@ -1353,7 +1353,7 @@ static int ut_vix_edit(api_req *r, void *vctx, const store_table *cur, json_t *m
             return verr(r, TXT_VIX_EXISTS);
     }
     if (json_array_size(list) >= API_VIX_MAX)
-        return verr(r, TXT_VIX_COUNT);
+        return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_VIX_COUNT_UPDATE);
     json_array_foreach(list, i, y)
     {
         if (dims_conflict(y, c))
