@@ -194,6 +194,50 @@ typedef struct pq_stmt {
     bool at_text; /* the parameters were read: an error now is the statement's */
 } pq_stmt;
 
+/* The statement's table, with AWS's text when it does not exist. */
+static int pq_table(api_req *r, const expr_pq_bound *b, const store_table **out)
+{
+    *out = api_table(r, b->table);
+    if (*out)
+        return 0;
+    if (r->err->code == ERR_RESOURCE_NOT_FOUND) {
+        err_clear(r->err);
+        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_PQ_NOT_FOUND);
+    }
+    return r->err->code ? r->err->code : err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_PQ_NOT_FOUND);
+}
+
+static const store_index *find_index(const store_table *t, const char *name)
+{
+    for (size_t i = 0; i < t->n_idx; i++)
+        if (strcmp(t->idx[i].name, name) == 0)
+            return &t->idx[i];
+    return NULL;
+}
+
+/* The index a SELECT names (b->index; none: nothing to check) and whether it may be read:
+ * it exists, is filled, has single-attribute keys.  *out (may be NULL) receives it. */
+static int pq_index_check(api_req *r, const expr_pq_bound *b, const store_table *t,
+                          const store_index **out)
+{
+    if (out)
+        *out = NULL;
+    if (!b->index)
+        return 0;
+    const store_index *ix = find_index(t, b->index);
+    if (!ix && api_vix_named(r, t, b->index)) /* a vector index (api_vector.c) */
+        return err_set(r->err, ERR_VALIDATION, "%s", TXT_VIX_NO_SCAN);
+    if (!ix)
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_NO_INDEX);
+    if (ix->backfilling) /* added by UpdateTable, not filled yet */
+        return err_set(r->err, ERR_VALIDATION, TXT_GSI_BACKFILLING, ix->name);
+    if (store_key_multi(&ix->key)) /* test_gsi_multikey.py */
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_MULTI_KEY);
+    if (out)
+        *out = ix;
+    return 0;
+}
+
 /* Statement text and Parameters of o (ExecuteStatement's body or one batch/transaction
  * member), then parse and bind.  The request model (api_schema.c) has checked their shape
  * and constraints: Statement present, 1..8192; Parameters not empty. */
@@ -225,30 +269,22 @@ static int pq_load(api_req *r, json_t *o, pq_stmt *s)
     }
     expr_pq *ps = NULL;
     s->at_text = true;
-    if ((rc = expr_pq_parse(r->arena, s->text, s->len, &ps, r->err)))
+    if ((rc = expr_pq_parse(r->arena, s->text, s->len, &ps, r->err)) ||
+        (rc = expr_pq_bind(r->arena, ps, s->params, s->nparams, &s->b, r->err)))
         return rc;
-    return expr_pq_bind(r->arena, ps, s->params, s->nparams, &s->b, r->err);
-}
-
-/* The statement's table, with AWS's text when it does not exist. */
-static int pq_table(api_req *r, const expr_pq_bound *b, const store_table **out)
-{
-    *out = api_table(r, b->table);
-    if (*out)
+    const char *deferred = expr_pq_deferred(ps);
+    if (!deferred)
         return 0;
-    if (r->err->code == ERR_RESOURCE_NOT_FOUND) {
-        err_clear(r->err);
-        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_PQ_NOT_FOUND);
-    }
-    return r->err->code ? r->err->code : err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_PQ_NOT_FOUND);
-}
-
-static const store_index *find_index(const store_table *t, const char *name)
-{
-    for (size_t i = 0; i < t->n_idx; i++)
-        if (strcmp(t->idx[i].name, name) == 0)
-            return &t->idx[i];
-    return NULL;
+    /* the select list's refusal comes after the index the statement reads (AWS 2026-10:
+     * "SELECT COUNT(*) FROM" a multi-attribute index is that index's refusal); a missing
+     * table keeps the refusal (no capture; DynamoDB Local refuses the select list first) */
+    const store_table *t = api_table(r, s->b.table);
+    if (!t && r->err->code && r->err->code != ERR_RESOURCE_NOT_FOUND)
+        return r->err->code;
+    err_clear(r->err);
+    if (t && (rc = pq_index_check(r, &s->b, t, NULL)))
+        return rc;
+    return err_set(r->err, ERR_VALIDATION, "%s", deferred);
 }
 
 /* A key value used in a key condition: type and emptiness per the schema. */
@@ -435,19 +471,10 @@ static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *
     if (rc || (rc = pq_key_attr_check(r, b, q->t)))
         return rc;
     const store_table *t = q->t;
-    if (b->index) {
-        q->ix = find_index(t, b->index);
-        if (!q->ix && api_vix_named(r, t, b->index)) /* a vector index (api_vector.c) */
-            return err_set(r->err, ERR_VALIDATION, "%s", TXT_VIX_NO_SCAN);
-        if (!q->ix)
-            return err_set(r->err, ERR_VALIDATION, TXT_PQ_NO_INDEX);
-        if (q->ix->backfilling) /* added by UpdateTable, not filled yet */
-            return err_set(r->err, ERR_VALIDATION, TXT_GSI_BACKFILLING, q->ix->name);
-        if (store_key_multi(&q->ix->key)) /* test_gsi_multikey.py */
-            return err_set(r->err, ERR_VALIDATION, TXT_PQ_MULTI_KEY);
-        if (q->ix->global && consistent)
-            return err_set(r->err, ERR_VALIDATION, TXT_PQ_GSI_CONSISTENT);
-    }
+    if ((rc = pq_index_check(r, b, t, &q->ix)))
+        return rc;
+    if (q->ix && q->ix->global && consistent)
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_GSI_CONSISTENT);
     q->kd = q->ix ? &q->ix->key : &t->key;
     const store_keydef *kd = q->kd;
     /* ORDER BY: the key attributes of the table or index read */

@@ -86,6 +86,11 @@ int expr_pq_parse(arena_t *a, const char *text, size_t len, expr_pq **out, err_t
 expr_pq_kind expr_pq_get_kind(const expr_pq *s);
 size_t expr_pq_nparams(const expr_pq *s);
 
+/* A refusal the statement carries for after its table and index checks (the select list's
+ * "Unexpected path component at l:c:n" for a literal or a call such as COUNT(*)), or NULL.
+ * The statement must not run when there is one.  Lives in the parse's arena. */
+const char *expr_pq_deferred(const expr_pq *s);
+
 typedef struct expr_pq_order {
     const char *name; /* NUL-terminated */
     bool desc;

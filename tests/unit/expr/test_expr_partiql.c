@@ -24,9 +24,13 @@ static int pq(arena_t *a, const char *stmt, const av_t *params, size_t np, expr_
     err_clear(e);
     expr_pq *s = NULL;
     int rc = expr_pq_parse(a, stmt, strlen(stmt), &s, e);
-    if (rc)
+    if (rc || (rc = expr_pq_bind(a, s, params, np, b, e)))
         return rc;
-    return expr_pq_bind(a, s, params, np, b, e);
+    /* a refusal held for after the table checks: reported as the api does for a table that
+     * passes them */
+    if (expr_pq_deferred(s))
+        return err_set(e, ERR_VALIDATION, "%s", expr_pq_deferred(s));
+    return 0;
 }
 
 static void expect_err(const char *stmt, const char *msg)
@@ -239,6 +243,15 @@ static void semantic_errors(void **state)
     expect_err("SELECT * FROM tab LIMIT 1", "Unsupported clause: LIMIT at 1:25:1");
     expect_err("SELECT * FROM tab\n  WHERE pk = 'a' LIMIT 5", "Unsupported clause: LIMIT at 2:24:1");
     expect_err("SELECT COUNT(*) FROM tab", "Unexpected path component at 1:8:5");
+    /* the select list's refusal is held for the table checks: a later syntax error wins over
+     * it, a later semantic error does not; a call that does not close is refused at once */
+    expect_err("SELECT COUNT(*) FROM tab WHERE", EXPR_PQ_TXT_SYNTAX "Unexpected term");
+    expect_err("SELECT pk, 'a', size(m) FROM tab WHERE pk = 'x' x",
+               EXPR_PQ_TXT_SYNTAX "Unexpected token after expression");
+    expect_err("SELECT COUNT(*) FROM tab LIMIT 1", "Unexpected path component at 1:8:5");
+    expect_err("SELECT 1, COUNT(*) FROM tab WHERE n IS INT", "Unexpected path component at 1:8:1");
+    expect_err("SELECT COUNT(* FROM tab", "Unexpected path component at 1:8:5");
+    expect_err("SELECT ? FROM tab WHERE", "Unexpected path component at 1:8:1");
     expect_err("SELECT * FROM tab WHERE n IS INT",
                "Unsupported data type for IS operator: INTEGER. Supported data types are "
                "[MISSING, NULL, BOOLEAN, BLOB, STRING, NUMERIC, STRUCT, TUPLE, LIST] at 1:27:2");
