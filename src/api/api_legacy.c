@@ -317,16 +317,24 @@ int api_legacy_attrs(api_req *r, const json_t *o, expr_t **out)
     expr_name *names = arena_zalloc(r->arena, sizeof *names * (n ? n : 1));
     if (!names)
         return nomem(r);
-    for (size_t i = 0; i < n; i++) {
-        json_t *s = json_array_get(jl, i);
-        if (!json_is_string(s))
-            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-        names[i].ptr = json_string_value(s);
-        names[i].len = json_string_length(s);
-        for (size_t k = 0; k < i; k++)
-            if (names[k].len == names[i].len &&
-                memcmp(names[k].ptr, names[i].ptr, names[i].len) == 0)
-                return err_set(r->err, ERR_VALIDATION, TXT_L_ATG_DUP);
+    /* In order, the first of: a name that repeats an earlier one, an element that is not a
+     * string.  The repeats are found by a sort (expr_names_repeats), not by comparing each
+     * name with those before it (40,000 names took seconds; fuzz11). */
+    size_t ns = 0;
+    while (ns < n && json_is_string(json_array_get(jl, ns))) {
+        json_t *s = json_array_get(jl, ns);
+        names[ns].ptr = json_string_value(s);
+        names[ns].len = json_string_length(s);
+        ns++;
     }
+    bool *rep;
+    int rc = expr_names_repeats(r->arena, names, ns, &rep, r->err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < ns; i++)
+        if (rep[i])
+            return err_set(r->err, ERR_VALIDATION, TXT_L_ATG_DUP);
+    if (ns < n)
+        return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
     return expr_build_projection(r->arena, names, n, out, r->err);
 }

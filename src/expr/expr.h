@@ -407,8 +407,13 @@ expr_node *expr_build_or(arena_t *a, expr_node *l, expr_node *r);
  * EXPR_KEY_CONDITION).  root NULL is allowed (always true).  ERR_NOMEM. */
 int expr_build_condition(arena_t *a, expr_kind kind, expr_node *root, expr_t **out, err_t *e);
 
-/* AttributesToGet: a resolved projection of top-level names (borrowed). ERR_NOMEM. */
+/* AttributesToGet: a resolved projection of top-level names (borrowed; a name that repeats
+ * an earlier one is left out). ERR_NOMEM. */
 int expr_build_projection(arena_t *a, const expr_name *names, size_t n, expr_t **out, err_t *e);
+
+/* Which names repeat an earlier one: *out_rep (arena, n flags) has rep[i] true when names[k]
+ * equals names[i] for some k < i.  A sort by (name, position): n log n.  ERR_NOMEM. */
+int expr_names_repeats(arena_t *a, const expr_name *names, size_t n, bool **out_rep, err_t *e);
 
 /* AttributeUpdates, one attribute at a time.  Start with *upd == NULL; each call appends one
  * action (creating the expr_t on first use).  Actions as the legacy API:

@@ -10,6 +10,7 @@
  * update" (tests/golden/expr/legacy.json).
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/LegacyConditionalParameters.html
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "expr/expr_int.h"
@@ -220,20 +221,50 @@ int expr_build_condition(arena_t *a, expr_kind kind, expr_node *root, expr_t **o
     return 0;
 }
 
+typedef struct named {
+    const expr_name *n;
+    size_t pos;
+} named;
+
+static int named_cmp(const void *pa, const void *pb)
+{
+    const named *x = pa, *y = pb;
+    int c = expr_name_cmp(x->n->ptr, x->n->len, y->n->ptr, y->n->len);
+    return c ? c : x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+int expr_names_repeats(arena_t *a, const expr_name *names, size_t n, bool **out_rep, err_t *e)
+{
+    *out_rep = NULL;
+    bool *rep = arena_zalloc(a, (n ? n : 1) * sizeof *rep);
+    named *v = arena_alloc(a, (n ? n : 1) * sizeof *v);
+    if (!rep || !v)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        v[i] = (named){&names[i], i};
+    if (n > 1)
+        qsort(v, n, sizeof *v, named_cmp);
+    /* equal names are together, the earliest first: the others repeat it */
+    for (size_t i = 1; i < n; i++)
+        if (expr_name_cmp(v[i - 1].n->ptr, v[i - 1].n->len, v[i].n->ptr, v[i].n->len) == 0)
+            rep[v[i].pos] = true;
+    *out_rep = rep;
+    return 0;
+}
+
 int expr_build_projection(arena_t *a, const expr_name *names, size_t n, expr_t **out, err_t *e)
 {
     expr_t *x = arena_zalloc(a, sizeof *x);
     expr_node **paths = arena_alloc(a, (n ? n : 1) * sizeof *paths);
     if (!x || !paths)
         return err_set(e, ERR_NOMEM, "out of memory");
+    bool *rep;
+    int rc = expr_names_repeats(a, names, n, &rep, e);
+    if (rc < 0)
+        return rc;
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        bool dup = false;
-        for (size_t j = 0; j < k; j++)
-            if (paths[j]->u.path.el[0].len == names[i].len &&
-                memcmp(paths[j]->u.path.el[0].name, names[i].ptr, names[i].len) == 0)
-                dup = true;
-        if (dup)
+        if (rep[i])
             continue;
         if (!(paths[k++] = expr_build_path_from_name(a, names[i].ptr, names[i].len)))
             return err_set(e, ERR_NOMEM, "out of memory");

@@ -111,6 +111,25 @@ typedef enum expr_meet { EXPR_PATHS_APART, EXPR_PATHS_OVERLAP, EXPR_PATHS_CONFLI
 expr_meet expr_paths_meet(const expr_node *a, const expr_node *b);
 /* Path lookup in an item; NULL when absent. */
 const av_t *expr_path_get(const av_t *item, const expr_node *path);
+/* The same from element `from` of the path on, starting at v (the value element from-1 led
+ * to); expr_path_get is expr_path_get_from(item, path, 0). */
+const av_t *expr_path_get_from(const av_t *v, const expr_node *path, size_t from);
+/* Bytewise unsigned order of two names or S/B values (-1, 0, 1; shorter first when one is a
+ * prefix of the other). */
+int expr_name_cmp(const char *a, size_t an, const char *b, size_t bn);
+
+/* A map's members for many lookups: av_map_get scans the members, so `lookups` of them in a
+ * map of n members cost lookups x n; past a few dozen lookups the members are sorted by name
+ * once (n log n) and each lookup is a bisection.  The map must stay unchanged while the index
+ * is used; memory in the arena. */
+typedef struct expr_mindex {
+    const av_t *m;
+    const av_kv **by_name; /* NULL: lookups scan */
+} expr_mindex;
+/* ERR_NOMEM (e set). */
+int expr_mindex_init(arena_t *a, expr_mindex *x, const av_t *m, size_t lookups, err_t *e);
+/* The member named (name, len), or NULL (also when m is not a map). */
+const av_kv *expr_mindex_get(const expr_mindex *x, const char *name, size_t len);
 /* Type name for messages ("S", "N", ...). */
 const char *expr_type_name(av_type t);
 /* Value comparison for <, <=, >, >= when both are N, S or B of the same type; *ok false

@@ -126,12 +126,11 @@ expr_meet expr_paths_meet(const expr_node *a, const expr_node *b)
     return EXPR_PATHS_OVERLAP;
 }
 
-const av_t *expr_path_get(const av_t *item, const expr_node *path)
+const av_t *expr_path_get_from(const av_t *v, const expr_node *path, size_t from)
 {
-    const av_t *v = item;
     if (!v)
         return NULL;
-    for (size_t i = 0; i < path->u.path.n; i++) {
+    for (size_t i = from; i < path->u.path.n; i++) {
         const expr_pel *pe = &path->u.path.el[i];
         if (pe->is_index) {
             if (v->type != AV_L || pe->index >= v->u.list.n)
@@ -148,18 +147,79 @@ const av_t *expr_path_get(const av_t *item, const expr_node *path)
     return v;
 }
 
-const char *expr_type_name(av_type t)
+const av_t *expr_path_get(const av_t *item, const expr_node *path)
 {
-    return av_type_name(t);
+    return expr_path_get_from(item, path, 0);
 }
 
-static int bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
+int expr_name_cmp(const char *a, size_t an, const char *b, size_t bn)
 {
     size_t n = an < bn ? an : bn;
     int c = n ? memcmp(a, b, n) : 0;
     if (c)
         return c < 0 ? -1 : 1;
     return an < bn ? -1 : an > bn ? 1 : 0;
+}
+
+/* sorting by name, equal names (a map from a request may repeat one) by position */
+static int mindex_cmp(const void *pa, const void *pb)
+{
+    const av_kv *a = *(const av_kv *const *)pa, *b = *(const av_kv *const *)pb;
+    int c = expr_name_cmp(a->name, a->name_len, b->name, b->name_len);
+    return c ? c : a < b ? -1 : a > b;
+}
+
+#define EXPR_MINDEX_SCAN 32 /* up to this many lookups (or members) a scan is cheaper */
+
+int expr_mindex_init(arena_t *a, expr_mindex *x, const av_t *m, size_t lookups, err_t *e)
+{
+    x->m = m;
+    x->by_name = NULL;
+    if (!m || m->type != AV_M || lookups <= EXPR_MINDEX_SCAN || m->u.map.n <= EXPR_MINDEX_SCAN)
+        return 0;
+    size_t n = m->u.map.n;
+    const av_kv **v = arena_alloc(a, n * sizeof *v);
+    if (!v)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        v[i] = &m->u.map.kv[i];
+    qsort(v, n, sizeof *v, mindex_cmp);
+    x->by_name = v;
+    return 0;
+}
+
+const av_kv *expr_mindex_get(const expr_mindex *x, const char *name, size_t len)
+{
+    const av_t *m = x->m;
+    if (!m || m->type != AV_M)
+        return NULL;
+    if (!x->by_name) {
+        for (size_t i = 0; i < m->u.map.n; i++) {
+            const av_kv *kv = &m->u.map.kv[i];
+            if (kv->name_len == len && memcmp(kv->name, name, len) == 0)
+                return kv;
+        }
+        return NULL;
+    }
+    /* the first of equal names, as the scan finds it */
+    size_t lo = 0, hi = m->u.map.n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const av_kv *kv = x->by_name[mid];
+        if (expr_name_cmp(kv->name, kv->name_len, name, len) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < m->u.map.n &&
+        expr_name_cmp(x->by_name[lo]->name, x->by_name[lo]->name_len, name, len) == 0)
+        return x->by_name[lo];
+    return NULL;
+}
+
+const char *expr_type_name(av_type t)
+{
+    return av_type_name(t);
 }
 
 int expr_cmp_values(const av_t *a, const av_t *b, bool *ok)
@@ -174,7 +234,7 @@ int expr_cmp_values(const av_t *a, const av_t *b, bool *ok)
     case AV_S:
     case AV_B:
         *ok = true;
-        return bytes_cmp(a->u.str.ptr, a->u.str.len, b->u.str.ptr, b->u.str.len);
+        return expr_name_cmp(a->u.str.ptr, a->u.str.len, b->u.str.ptr, b->u.str.len);
     default:
         return 0;
     }
