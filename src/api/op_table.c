@@ -2860,7 +2860,9 @@ static int ut_apply(api_req *r, const ut_plan *p, store_alter *al, json_t *meta)
         bool key = api_key_has_attr(&nt->key, an, al);
         for (size_t j = 0; j < nt->n_idx && !key; j++)
             key = api_key_has_attr(&nt->idx[j].key, an, al);
-        if (key)
+        /* a vector index's SearchSchema attribute is typed here too (its HASH and
+         * INLINE_FILTER values are checked against it) */
+        if (key || api_vix_uses_def(json_object_get(meta, "Vec"), x))
             json_array_append(keep, x);
     }
     json_decref(all);

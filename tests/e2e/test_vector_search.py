@@ -764,6 +764,39 @@ def test_vector_attribute_is_never_defined(url, table_name):
     assert good and ids(r) == ["k1"]
 
 
+def test_other_table_changes_keep_search_schema_definitions(url, table_name):
+    """A SearchSchema's AttributeDefinitions stay with the table through any other UpdateTable
+    (a stream, a GSI created or deleted): they type the index's HASH and INLINE_FILTER values.
+    They used to be pruned to the key attributes by every UpdateTable but a vector index's own,
+    after which DescribeTable lost them and a write of a mistyped HASH value was taken.  The
+    AWS-checked emulator Dynoxide keeps them the same way (a surviving vector index's
+    SearchSchema attributes count as used when a GSI delete prunes the definitions)."""
+    name = table_name("vk")
+    body = table_body(name, [vix("byshop", schema=[("shop", "HASH"), ("colour", "INLINE_FILTER")])],
+                      defs=[("shop", "S"), ("colour", "S")])
+    body["GlobalSecondaryIndexes"] = [{"IndexName": "gshop", "KeySchema": [
+        {"AttributeName": "shop", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}]
+    ok(url, "CreateTable", body)
+    want = [{"AttributeName": n, "AttributeType": "S"} for n in ("id", "shop", "colour")]
+
+    def defs():
+        got = ok(url, "DescribeTable", {"TableName": name})["Table"]["AttributeDefinitions"]
+        return sorted(got, key=lambda d: d["AttributeName"])
+
+    ok(url, "UpdateTable", {"TableName": name, "StreamSpecification": {
+        "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}})
+    assert defs() == sorted(want, key=lambda d: d["AttributeName"])
+    ok(url, "UpdateTable", {"TableName": name, "GlobalSecondaryIndexUpdates": [
+        {"Delete": {"IndexName": "gshop"}}]})
+    assert defs() == sorted(want, key=lambda d: d["AttributeName"])
+    for attr, msg in (("shop", "Expected: S, Actual: N. IndexName: byshop"),
+                      ("colour", "Expected: S, Actual: N. IndexName: byshop")):
+        err(url, "PutItem", {"TableName": name, "Item": {"id": S("k"), attr: N(1),
+                                                         "v": vec(1, 0, 0, 0)}}, V,
+            f"One or more parameter values were invalid. Attribute '{attr}' type mismatch. "
+            + msg)
+
+
 def test_definition_texts(url, table_name):
     """CreateTable's and UpdateTable's answers as AWS gives them (2026-08-06..13, recorded by
     Dynoxide and another AWS-checked emulator): a fractional Dimensions is truncated; a
