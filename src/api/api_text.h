@@ -625,7 +625,8 @@
 #define TXT_VIX_VECTOR_ON_KEY                                                                    \
     TXT_VIX_REDEFINED_PREFIX "Existing schema: Schema:[SchemaElement: key{%s:%s:%s}] New "      \
                              "schema: VectorIndexSchema:[VectorAttribute: key{%s:L:%lld}]"
-/* inferred: VectorIndexUpdates next to another change of UpdateTable */
+/* inferred: VectorIndexUpdates next to another change of UpdateTable than its BillingMode
+ * (which may come along: op_table.c ut_vix_billing) */
 #define TXT_VIX_UT_ALONE                                                                         \
     TXT_CT_INVALID "VectorIndexUpdates must be the only operation in the request"
 /* inferred: an UpdateTable Delete of a vector index the table does not have (the GSI text) */

@@ -1250,11 +1250,18 @@ typedef struct ut_vix {
     const char *del;   /* the Delete action's index, or NULL */
     json_t *defs;      /* the request's AttributeDefinitions (may be NULL) */
     const char *table; /* caller-visible name */
+    api_meta_fn pre;   /* the request's other change (its BillingMode), made first, or NULL */
+    void *pre_ctx;
 } ut_vix;
 
 static int ut_vix_edit(api_req *r, void *vctx, const store_table *cur, json_t *meta)
 {
     ut_vix *u = vctx;
+    if (u->pre) {
+        int prc = u->pre(r, u->pre_ctx, cur, meta);
+        if (prc)
+            return prc;
+    }
     int64_t now = api_wall_ms();
     api_t *api = r->api;
     json_t *list = json_object_get(meta, "Vec");
@@ -1390,7 +1397,8 @@ static int ut_vix_edit(api_req *r, void *vctx, const store_table *cur, json_t *m
     return 0;
 }
 
-int api_vix_update_table(api_req *r, const store_table *t, json_t **out)
+int api_vix_update_table(api_req *r, const store_table *t, api_meta_fn pre, void *pre_ctx,
+                         json_t **out)
 {
     json_t *body = r->body;
     json_t *ups = json_object_get(body, "VectorIndexUpdates");
@@ -1406,13 +1414,19 @@ int api_vix_update_table(api_req *r, const store_table *t, json_t **out)
                                          "ReplicaUpdates"};
     for (size_t k = 0; k < sizeof others / sizeof others[0]; k++) {
         json_t *o = json_object_get(body, others[k]);
-        if (o && !json_is_null(o))
+        /* the billing (a PROVISIONED table's throughput with it) comes along when pre makes
+         * it */
+        bool billing = k == 1 || k == 2;
+        if (o && !json_is_null(o) && !(pre && billing))
             return verr(r, TXT_VIX_UT_ALONE);
     }
     size_t n = json_array_size(ups);
     if (n == 0)
         return verr(r, TXT_CT_INVALID "VectorIndexUpdates must not be empty");
-    ut_vix u = {.defs = json_object_get(body, "AttributeDefinitions"), .table = api_table_name(t)};
+    ut_vix u = {.defs = json_object_get(body, "AttributeDefinitions"),
+                .table = api_table_name(t),
+                .pre = pre,
+                .pre_ctx = pre_ctx};
     size_t actions = 0;
     for (size_t i = 0; i < n; i++) {
         json_t *e = json_array_get(ups, i);
