@@ -52,10 +52,11 @@ bool vec_f32_fits(const char *p, size_t len);
 double vec_score(vec_fn fn, const float *a, const float *b, size_t n);
 
 /* The shortest decimal text that reads back as exactly f, a whole number with ".0" (what the
- * index hands back for a projected vector: 0.1f is "0.1", 1 is "1.0", 16777217 stored is
- * "16777216.0", 0 is "0.0": AWS eu-west-2 2026-08-11, as Dynoxide records it, and the
- * conformance suite's note), in plain notation (no exponent), into out (VEC_TEXT_MAX
- * bytes), NUL-terminated.  Returns the length.  f must be finite. */
+ * index hands back for a projected vector: 0.1f is "0.1", 1 is "1.0", 0 is "0.0": AWS
+ * eu-west-2 2026-08-11, as Dynoxide records it, and the conformance suite's note), in plain
+ * notation (no exponent; inferred for magnitudes from 1e7 and below 1e-3, where Java's
+ * Float.toString would switch to "1.6777216E7": no capture shows one, README), into out
+ * (VEC_TEXT_MAX bytes), NUL-terminated.  Returns the length.  f must be finite. */
 size_t vec_f32_text(float f, char out[VEC_TEXT_MAX]);
 
 #endif
