@@ -234,9 +234,9 @@ static int mismatch_rank(const expr_uact *u, const av_t *cur, const av_t *v)
 /* The path can be written in `item`: every container on the way exists and has the type the
  * next element needs (M for a name, L for an index); the last element may be absent.
  * The same rule mod() applies, checked for all actions before any value is computed. */
-static int check_path(const av_t *item, const expr_node *path, err_t *e)
+static int check_path(const expr_mindex *top, const expr_node *path, err_t *e)
 {
-    const av_t *cur = item;
+    const av_t *cur = top->m;
     size_t n = path->u.path.n;
     for (size_t i = 0; i < n; i++) {
         const expr_pel *el = &path->u.path.el[i];
@@ -245,10 +245,14 @@ static int check_path(const av_t *item, const expr_node *path, err_t *e)
         if (i + 1 == n)
             break;
         const av_t *next = NULL;
-        if (el->is_index)
+        if (el->is_index) {
             next = el->index < cur->u.list.n ? &cur->u.list.items[el->index] : NULL;
-        else
+        } else if (i == 0) {
+            const av_kv *kv = expr_mindex_get(top, el->name, el->len);
+            next = kv ? &kv->val : NULL;
+        } else {
             next = av_map_get(cur, el->name, el->len);
+        }
         if (!next)
             return err_set(e, ERR_VALIDATION, MSG_BAD_PATH);
         cur = next;
@@ -437,6 +441,112 @@ static int mod(own_set *s, const av_t *cur, const pend *p, size_t i, av_t *out, 
     return map_put(s, cur, el, &child, out, e);
 }
 
+/* One top-level attribute as the actions on it leave it. */
+typedef struct top_ch {
+    size_t pos;   /* its index in the map, or SIZE_MAX when it was not there (or removed) */
+    bool present;
+    bool changed;
+    av_t val;
+} top_ch;
+
+static bool same_top(const pend *x, const pend *y)
+{
+    const expr_pel *a = &x->path->u.path.el[0], *b = &y->path->u.path.el[0];
+    return a->len == b->len && memcmp(a->name, b->name, a->len) == 0;
+}
+
+/* Applies ps[0..n) in turn to the map *item, as mod() of each from the top would, but with
+ * the top-level members found once per attribute (expr_mindex) and the map rebuilt once:
+ * mod()'s map_put looked for the member by a scan and an insert or removal moved the others,
+ * so 40,000 AttributeUpdates cost 3.5 s (fuzz11).  The actions on one attribute are together
+ * in ps (sorted by path) and run in their order; those on different attributes touch
+ * different values, so only the members' order could tell them apart, and it is the same:
+ * a member keeps its place, a new one is appended (after those before it in ps), a removed
+ * one leaves (and comes back at the end if set again). */
+static int apply_top(own_set *s, av_t *item, const pend *ps, size_t n, err_t *e)
+{
+    if (!n)
+        return 0;
+    size_t nr = 1;
+    for (size_t i = 1; i < n; i++)
+        nr += !same_top(&ps[i - 1], &ps[i]);
+    size_t mold = item->u.map.n;
+    expr_mindex ix;
+    int rc = expr_mindex_init(s->a, &ix, item, nr, e);
+    top_ch *ch = arena_zalloc(s->a, nr * sizeof *ch);
+    bool *gone = arena_zalloc(s->a, (mold ? mold : 1) * sizeof *gone);
+    if (rc < 0)
+        return rc;
+    if (!ch || !gone)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    size_t nch = 0, added = 0;
+    for (size_t i = 0, r = 0; i < n; r++) {
+        const expr_pel *el = &ps[i].path->u.path.el[0];
+        top_ch *c = &ch[r];
+        const av_kv *kv = expr_mindex_get(&ix, el->name, el->len);
+        c->pos = kv ? (size_t)(kv - item->u.map.kv) : SIZE_MAX;
+        c->present = kv != NULL;
+        if (kv)
+            c->val = kv->val;
+        size_t j = i;
+        for (; j < n && (j == i || same_top(&ps[j - 1], &ps[j])); j++) {
+            const pend *p = &ps[j];
+            if (p->noop)
+                continue;
+            c->changed = true;
+            if (p->path->u.path.n == 1) {
+                if (!p->remove) {
+                    c->present = true;
+                    c->val = p->val;
+                    continue;
+                }
+                if (c->pos != SIZE_MAX)
+                    gone[c->pos] = true;
+                c->pos = SIZE_MAX;
+                c->present = false;
+                continue;
+            }
+            if (!c->present)
+                return err_set(e, ERR_VALIDATION, MSG_BAD_PATH);
+            av_t next;
+            if ((rc = mod(s, &c->val, p, 1, &next, e)) < 0)
+                return rc;
+            c->val = next;
+        }
+        nch += c->changed;
+        added += c->present && c->pos == SIZE_MAX;
+        i = j;
+    }
+    if (!nch)
+        return 0;
+    av_kv *kv = arena_alloc(s->a, (mold + added ? mold + added : 1) * sizeof *kv);
+    if (!kv)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    if (mold)
+        memcpy(kv, item->u.map.kv, mold * sizeof *kv);
+    for (size_t r = 0; r < nr; r++)
+        if (ch[r].present && ch[r].pos != SIZE_MAX)
+            kv[ch[r].pos].val = ch[r].val;
+    size_t k = 0;
+    for (size_t i = 0; i < mold; i++)
+        if (!gone[i])
+            kv[k++] = kv[i];
+    for (size_t i = 0, r = 0; i < n; r++) {
+        size_t j = i + 1;
+        while (j < n && same_top(&ps[j - 1], &ps[j]))
+            j++;
+        if (ch[r].present && ch[r].pos == SIZE_MAX) {
+            kv[k].name = ps[i].path->u.path.el[0].name;
+            kv[k].name_len = ps[i].path->u.path.el[0].len;
+            kv[k].val = ch[r].val;
+            k++;
+        }
+        i = j;
+    }
+    *item = av_make_m(kv, k);
+    return 0;
+}
+
 /* Document order of two paths (indexes numerically). */
 static int path_cmp(const expr_node *x, const expr_node *y)
 {
@@ -549,6 +659,9 @@ int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
     int best_rank = -1;
     err_t best;
     err_clear(&best);
+    expr_mindex oix; /* the old item's attributes, for the actions' first elements */
+    if ((rc = expr_mindex_init(a, &oix, old, n, e)) < 0)
+        return rc;
     for (size_t i = 0; i < n; i++) {
         const expr_uact *u = &upd->acts[i];
         pend *p = &ps[i];
@@ -556,10 +669,15 @@ int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
         err_t le;
         err_clear(&le);
         int rank = -1;
-        if (check_path(old, u->path, &le) < 0) {
+        if (check_path(&oix, u->path, &le) < 0) {
             rank = 2;
         } else {
-            const av_t *cur = u->op == EU_SET ? NULL : expr_path_get(old, u->path);
+            const av_t *cur = NULL;
+            if (u->op != EU_SET) {
+                const expr_pel *el = &u->path->u.path.el[0];
+                const av_kv *kv = expr_mindex_get(&oix, el->name, el->len);
+                cur = kv ? expr_path_get_from(&kv->val, u->path, 1) : NULL;
+            }
             const av_t *v = u->val && u->op != EU_SET ? u->val->u.val.v : NULL;
             switch (u->op) {
             case EU_SET:
@@ -605,21 +723,30 @@ int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
     qsort(ps, n, sizeof *ps, pend_cmp);
     av_t item = *old;
     own_set own = {.a = a};
-    for (size_t i = 0; i < n; i++) {
-        if (ps[i].noop)
-            continue;
-        av_t next;
-        if ((rc = mod(&own, &item, &ps[i], 0, &next, e)) < 0)
-            return rc;
-        item = next;
-    }
-    /* the written attributes may not nest deeper than DynamoDB allows */
+    /* the removals of list elements come last (pend_cmp): after the others are applied */
+    size_t nfirst = 0;
+    while (nfirst < n && !(ps[nfirst].remove &&
+                           ps[nfirst].path->u.path.el[ps[nfirst].path->u.path.n - 1].is_index))
+        nfirst++;
+    if ((rc = apply_top(&own, &item, ps, nfirst, e)) < 0 ||
+        (rc = apply_top(&own, &item, ps + nfirst, n - nfirst, e)) < 0)
+        return rc;
+    /* the written attributes may not nest deeper than DynamoDB allows (each looked at once) */
+    expr_mindex nix;
+    bool *seen = arena_zalloc(a, (item.u.map.n ? item.u.map.n : 1) * sizeof *seen);
+    if (!seen)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    if ((rc = expr_mindex_init(a, &nix, &item, n, e)) < 0)
+        return rc;
     for (size_t i = 0; i < n; i++) {
         if (upd->acts[i].op == EU_REMOVE || upd->acts[i].op == EU_DELETE)
             continue;
         const expr_pel *el = &upd->acts[i].path->u.path.el[0];
-        const av_t *v = av_map_get(&item, el->name, el->len);
-        if (v && depth(v, 0) > EXPR_MAX_ATTR_NESTING)
+        const av_kv *kv = expr_mindex_get(&nix, el->name, el->len);
+        if (!kv || seen[kv - item.u.map.kv])
+            continue;
+        seen[kv - item.u.map.kv] = true;
+        if (depth(&kv->val, 0) > EXPR_MAX_ATTR_NESTING)
             return err_set(e, ERR_VALIDATION, "Nesting Levels have exceeded supported limits");
     }
     *out_item = item;
