@@ -416,6 +416,17 @@ static bool idx_has(const store_table *t, const store_index *ix, const char *p, 
     return api_index_has_attr(t, ix, p, n);
 }
 
+typedef struct idx_ctx {
+    const store_table *t;
+    const store_index *ix;
+} idx_ctx;
+
+static bool idx_held(void *ctx, const char *name, size_t len)
+{
+    const idx_ctx *c = ctx;
+    return idx_has(c->t, c->ix, name, len);
+}
+
 /* The names of x the index does not hold, ", "-separated into missing (empty: none). */
 static int not_in_index(api_req *r, const store_table *t, const store_index *ix, const expr_t *x,
                         char *missing, size_t cap)
@@ -587,11 +598,21 @@ static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *
                 return err_set(r->err, ERR_VALIDATION, TXT_PQ_GSI_NOPROJ, q->ix->name, missing);
             q->fetch = true;
         }
-        if (q->hv) {
-            if ((rc = not_in_index(r, t, q->ix, b->where, missing, sizeof missing)))
-                return rc;
-            if (missing[0])
-                return err_set(r->err, ERR_VALIDATION, TXT_PQ_NOFILTER, q->ix->name, missing);
+        /* the filter, read by partition (expr_pq_index_filter) */
+        idx_ctx ic = {t, q->ix};
+        expr_name *names;
+        size_t nn;
+        if ((rc = expr_pq_index_filter(r->arena, b->where, kd->hash, idx_held, &ic, &names, &nn)))
+            return nomem(r);
+        if (nn) {
+            size_t used = 0;
+            for (size_t i = 0; i < nn; i++) {
+                int k = snprintf(missing + used, sizeof missing - used, "%s%.*s", used ? ", " : "",
+                                 (int)names[i].len, names[i].ptr);
+                if (k > 0 && (size_t)k < sizeof missing - used)
+                    used += (size_t)k;
+            }
+            return err_set(r->err, ERR_VALIDATION, TXT_PQ_NOFILTER, q->ix->name, missing);
         }
     }
     return 0;

@@ -3267,6 +3267,285 @@ int expr_pq_overlap(arena_t *a, const expr_t *where, const char *hash, const cha
     return 0;
 }
 
+/* ---- the filter an index SELECT's first read carries ---------------------------------- */
+
+/* WHERE leaves in the order they are written, joined in O(1) (a rope): a leaf, or the
+ * concatenation l then r. */
+typedef struct pq_rope {
+    const expr_node *leaf;
+    const struct pq_rope *l, *r;
+} pq_rope;
+
+/* One read: a partition value and the leaves that filter it. */
+typedef struct pq_kread {
+    const av_t *v;
+    const pq_rope *f;
+} pq_kread;
+
+/* What a part of the WHERE makes of the read: a filter (no partition key in it), reads by
+ * partition value, a scan (a partition key the reads cannot serve), or too many reads to
+ * list (refused as too many decomposed reads before this matters). */
+typedef enum { PQ_X_FILTER, PQ_X_KEYED, PQ_X_SCAN, PQ_X_WIDE } pq_xkind;
+
+typedef struct pq_xread {
+    pq_xkind k;
+    const pq_rope *f; /* PQ_X_FILTER */
+    pq_kread *r;      /* PQ_X_KEYED: fresh array, owned by the caller */
+    size_t n;
+} pq_xread;
+
+static const pq_rope *rope_cat(arena_t *a, const pq_rope *l, const pq_rope *r, bool *nm)
+{
+    if (!l || !r)
+        return l ? l : r;
+    pq_rope *c = arena_alloc(a, sizeof *c);
+    if (!c) {
+        *nm = true;
+        return NULL;
+    }
+    *c = (pq_rope){NULL, l, r};
+    return c;
+}
+
+/* Reads of x: a leaf is a filter unless it is the partition key by = or IN (a read per
+ * value); AND adds a filter to every read and keeps the reads two sides agree on; OR joins
+ * reads, and filters; a read OR a filter, or a scan anywhere, is a scan. */
+static int xreads(arena_t *a, const expr_node *x, const char *hash, pq_xread *out)
+{
+    bool nm = false;
+    if (x->t != EN_AND && x->t != EN_OR) {
+        pq_rope *leaf = arena_alloc(a, sizeof *leaf);
+        if (!leaf)
+            return ERR_NOMEM;
+        *leaf = (pq_rope){x, NULL, NULL};
+        const av_t *vals[EXPR_PQ_IN_MAX];
+        size_t n;
+        if (!expr_pq_key_eq(x, hash, true, vals, EXPR_PQ_IN_MAX, &n)) {
+            *out = (pq_xread){PQ_X_FILTER, leaf, NULL, 0};
+            return 0;
+        }
+        pq_kread *r = arena_alloc(a, (n ? n : 1) * sizeof *r);
+        if (!r)
+            return ERR_NOMEM;
+        for (size_t i = 0; i < n; i++)
+            r[i] = (pq_kread){vals[i], leaf};
+        *out = (pq_xread){PQ_X_KEYED, NULL, r, n};
+        return 0;
+    }
+    pq_xread l, r;
+    int rc = xreads(a, x->u.kids.k[0], hash, &l);
+    if (rc || (rc = xreads(a, x->u.kids.k[1], hash, &r)))
+        return rc;
+    if (l.k == PQ_X_WIDE || r.k == PQ_X_WIDE || l.k == PQ_X_SCAN || r.k == PQ_X_SCAN) {
+        out->k = l.k == PQ_X_WIDE || r.k == PQ_X_WIDE ? PQ_X_WIDE : PQ_X_SCAN;
+        return 0;
+    }
+    if (l.k == PQ_X_FILTER && r.k == PQ_X_FILTER) {
+        *out = (pq_xread){PQ_X_FILTER, rope_cat(a, l.f, r.f, &nm), NULL, 0};
+        return nm ? ERR_NOMEM : 0;
+    }
+    if (x->t == EN_OR) {
+        if (l.k != r.k) { /* a read OR a filter: the statement is a scan */
+            out->k = PQ_X_SCAN;
+            return 0;
+        }
+        if (l.n + r.n > PQ_DNF_MAX) {
+            out->k = PQ_X_WIDE;
+            return 0;
+        }
+        pq_kread *v = arena_alloc(a, (l.n + r.n ? l.n + r.n : 1) * sizeof *v);
+        if (!v)
+            return ERR_NOMEM;
+        memcpy(v, l.r, l.n * sizeof *v);
+        memcpy(v + l.n, r.r, r.n * sizeof *v);
+        *out = (pq_xread){PQ_X_KEYED, NULL, v, l.n + r.n};
+        return 0;
+    }
+    if (l.k != r.k) { /* reads AND a filter: the filter joins every read, in text order */
+        pq_xread *k = l.k == PQ_X_KEYED ? &l : &r;
+        const pq_rope *f = l.k == PQ_X_FILTER ? l.f : r.f;
+        for (size_t i = 0; i < k->n; i++)
+            k->r[i].f = k == &l ? rope_cat(a, k->r[i].f, f, &nm) : rope_cat(a, f, k->r[i].f, &nm);
+        *out = *k;
+        return nm ? ERR_NOMEM : 0;
+    }
+    /* reads AND reads: the partitions both name ("k = 'y' AND k = 'z'" reads nothing) */
+    size_t n = 0;
+    for (size_t i = 0; i < l.n; i++)
+        for (size_t j = 0; j < r.n; j++)
+            n += av_equal(l.r[i].v, r.r[j].v);
+    if (n > PQ_DNF_MAX) {
+        out->k = PQ_X_WIDE;
+        return 0;
+    }
+    pq_kread *v = arena_alloc(a, (n ? n : 1) * sizeof *v);
+    if (!v)
+        return ERR_NOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < l.n; i++)
+        for (size_t j = 0; j < r.n; j++)
+            if (av_equal(l.r[i].v, r.r[j].v))
+                v[k++] = (pq_kread){l.r[i].v, rope_cat(a, l.r[i].f, r.r[j].f, &nm)};
+    *out = (pq_xread){PQ_X_KEYED, NULL, v, n};
+    return nm ? ERR_NOMEM : 0;
+}
+
+/* Java's String.hashCode over the UTF-16 code units of UTF-8 text, then HashMap's spread
+ * (h ^ h >>> 16): where a Java HashMap / HashSet files the string. */
+static uint32_t java_spread(const char *s, size_t len)
+{
+    uint32_t h = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp = p[i];
+        size_t k = cp >= 0xF0 ? 4 : cp >= 0xE0 ? 3 : cp >= 0xC0 ? 2 : 1;
+        if (i + k > len)
+            k = 1;
+        if (k > 1) {
+            cp &= 0x3Fu >> (k - 1);
+            for (size_t j = 1; j < k; j++)
+                cp = (cp << 6) | (p[i + j] & 0x3Fu);
+        }
+        i += k;
+        if (cp >= 0x10000) {
+            h = 31 * h + (0xD800 + ((cp - 0x10000) >> 10));
+            h = 31 * h + (0xDC00 + ((cp - 0x10000) & 0x3FF));
+        } else {
+            h = 31 * h + cp;
+        }
+    }
+    return h ^ (h >> 16);
+}
+
+/* A Java HashMap's table size for n entries put one by one (16, doubled past 3/4 full). */
+static uint32_t java_table(size_t n)
+{
+    uint32_t cap = 16;
+    while (n > (size_t)cap / 4 * 3)
+        cap *= 2;
+    return cap;
+}
+
+/* Reorders keys[0..n) (with hashes) into a Java HashMap's iteration order for them put in
+ * that order: by bucket, a bucket in insertion order (a stable insertion sort; n is small).
+ * Bins of nine or more, which Java rearranges, are not modelled. */
+static void java_order(size_t n, uint32_t *hash, void **keys)
+{
+    uint32_t mask = java_table(n) - 1;
+    for (size_t i = 1; i < n; i++) {
+        uint32_t h = hash[i];
+        void *k = keys[i];
+        size_t j = i;
+        for (; j > 0 && (hash[j - 1] & mask) > (h & mask); j--) {
+            hash[j] = hash[j - 1];
+            keys[j] = keys[j - 1];
+        }
+        hash[j] = h;
+        keys[j] = k;
+    }
+}
+
+/* The top-level names of a rope's leaves that held() refuses, in order, onto v (each once);
+ * with v NULL only whether there is one (*n 1) is found, stopping at the first. */
+static int rope_unheld(arena_t *a, const pq_rope *f,
+                       bool (*held)(void *ctx, const char *name, size_t len), void *ctx,
+                       expr_name **v, size_t *n, size_t *cap)
+{
+    while (f) {
+        if (!f->leaf) {
+            int rc = rope_unheld(a, f->l, held, ctx, v, n, cap);
+            if (rc || (!v && *n))
+                return rc;
+            f = f->r;
+            continue;
+        }
+        expr_t one = {.kind = EXPR_CONDITION, .resolved = true, .root = (expr_node *)f->leaf};
+        expr_name *got;
+        size_t ng;
+        err_t e;
+        err_clear(&e);
+        if (expr_top_names(a, &one, &got, &ng, &e))
+            return ERR_NOMEM;
+        for (size_t i = 0; i < ng; i++) {
+            if (held(ctx, got[i].ptr, got[i].len))
+                continue;
+            if (!v) {
+                *n = 1;
+                return 0;
+            }
+            bool seen = false;
+            for (size_t j = 0; j < *n && !seen; j++)
+                seen =
+                    (*v)[j].len == got[i].len && memcmp((*v)[j].ptr, got[i].ptr, got[i].len) == 0;
+            if (seen)
+                continue;
+            if (*n == *cap) {
+                size_t nc = *cap ? *cap * 2 : 8;
+                expr_name *w = arena_grow(a, *v, *n, nc, sizeof *w);
+                if (!w)
+                    return ERR_NOMEM;
+                *v = w;
+                *cap = nc;
+            }
+            (*v)[(*n)++] = got[i];
+        }
+        return 0;
+    }
+    return 0;
+}
+
+int expr_pq_index_filter(arena_t *a, const expr_t *where, const char *hash,
+                         bool (*held)(void *ctx, const char *name, size_t len), void *ctx,
+                         expr_name **missing, size_t *nmissing)
+{
+    *missing = NULL;
+    *nmissing = 0;
+    if (!where || !where->root)
+        return 0;
+    pq_xread x;
+    int rc = xreads(a, where->root, hash, &x);
+    if (rc)
+        return rc;
+    if (x.k != PQ_X_KEYED || x.n == 0)
+        return 0;
+    /* the reads in key order (as written among equal values) */
+    for (size_t i = 1; i < x.n; i++) {
+        pq_kread k = x.r[i];
+        size_t j = i;
+        for (; j > 0 && av_compare_scalar(x.r[j - 1].v, k.v) > 0; j--)
+            x.r[j] = x.r[j - 1];
+        x.r[j] = k;
+    }
+    /* a read the index serves: no refusal */
+    for (size_t i = 0; i < x.n; i++) {
+        size_t found = 0;
+        if ((rc = rope_unheld(a, x.r[i].f, held, ctx, NULL, &found, NULL)))
+            return rc;
+        if (!found)
+            return 0;
+    }
+    /* the last read's names, in a HashSet's order */
+    expr_name *names = NULL;
+    size_t nn = 0, cap = 0;
+    if ((rc = rope_unheld(a, x.r[x.n - 1].f, held, ctx, &names, &nn, &cap)))
+        return rc;
+    void **keys = arena_alloc(a, nn * sizeof *keys);
+    uint32_t *hs = arena_alloc(a, nn * sizeof *hs);
+    expr_name *m = arena_alloc(a, nn * sizeof *m);
+    if (!keys || !hs || !m)
+        return ERR_NOMEM;
+    for (size_t i = 0; i < nn; i++) {
+        hs[i] = java_spread(names[i].ptr, names[i].len);
+        keys[i] = &names[i];
+    }
+    java_order(nn, hs, keys);
+    for (size_t i = 0; i < nn; i++)
+        m[i] = *(const expr_name *)keys[i];
+    *missing = m;
+    *nmissing = nn;
+    return 0;
+}
+
 int expr_pq_without(arena_t *a, const expr_node *const *conj, size_t n, const bool *skip,
                     expr_node **out, err_t *e)
 {
