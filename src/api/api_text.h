@@ -538,10 +538,10 @@
                       "associated to target table %s has revision id %s."
 
 /* Kinesis streaming destinations (op_kinesis.c).  AWS: ack-api-quirks DDB-TABLE-236, 301,
- * 302, 318 (live probes, verified 2026-10-09).  Inferred (README): the ends the captures cut
- * ("... to perform ENABLE operation." of TXT_KDS_ENABLE_STATE, "... Updates are only allowed
- * in ACTIVE state." of TXT_KDS_UPDATE_STATE), completed as their siblings read, and
- * TXT_KDS_UPDATE_UNKNOWN taken to end with the ARN. */
+ * 302, 318 (live probes, verified 2026-10-09) and its message catalogue DDB-TABLE-442 (which
+ * also gives the whole of TXT_KDS_ENABLE_STATE and TXT_KDS_UPDATE_STATE).  Inferred (README):
+ * TXT_KDS_UPDATE_UNKNOWN taken to end with the ARN (the capture is cut there; LocalStack and
+ * another emulator continue " found for table with tableName: <table>", no capture). */
 #define TXT_KDS_STATE "Table is not in a valid state to enable Kinesis Streaming Destination: "
 #define TXT_KDS_FAILED_WHY "User does not have a permission to use kinesis stream"
 #define TXT_KDS_ENABLE_STATE                                                                     \
@@ -556,9 +556,12 @@
 #define TXT_KDS_TOO_MANY                                                                         \
     "Table %s already has the maximum number of Kinesis streaming destinations (%d)"
 #define TXT_KDS_UPDATE_UNKNOWN TXT_KDS_STATE "No streaming destination with streamArn: %s"
+/* the table and the stream ARN (the ack-api-quirks catalogue DDB-TABLE-442, mined from the
+ * lab's live evidence 2026-10-09: "... Updates are only allowed in ACTIVE state. TableName:
+ * <TBL>, kdsArn: <ARN>") */
 #define TXT_KDS_UPDATE_STATE                                                                     \
     TXT_KDS_STATE "Kinesis streaming is not in ACTIVE state. Updates are only allowed in "      \
-                  "ACTIVE state."
+                  "ACTIVE state. TableName: %s, kdsArn: %s"
 
 /* vector indexes (api_vector.c, op_search.c): the service's texts as the conformance suite
  * characterised them against AWS (nubo-db/dynamodb-conformance, eu-west-2, 2026-08-11:

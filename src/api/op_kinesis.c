@@ -174,8 +174,7 @@ int op_update_kinesis_streaming_destination(api_req *r, json_t **out)
     if (!known)
         return err_set(r->err, ERR_VALIDATION,
                        TXT_KDS_UPDATE_UNKNOWN, k.arn);
-    return err_set(r->err, ERR_VALIDATION,
-                   TXT_KDS_UPDATE_STATE);
+    return err_set(r->err, ERR_VALIDATION, TXT_KDS_UPDATE_STATE, api_table_name(k.t), k.arn);
 }
 
 int op_describe_kinesis_streaming_destination(api_req *r, json_t **out)

@@ -86,7 +86,9 @@ def test_enable_then_enable_failed(ddb, ddb_url, table_name, only_ddbchat):
 def test_state_rules(ddb, ddb_url, table_name, only_ddbchat):
     # Pins DDB-TABLE-301/302: Disable needs an ACTIVE destination (never the case here, as for
     # an unreachable stream on AWS), and Disable with a configuration is refused first; Update
-    # of a stream never enabled names it, of an enabled one says it is not ACTIVE.
+    # of a stream never enabled names it, of an enabled one says it is not ACTIVE and names
+    # the table and the stream (the ack-api-quirks catalogue DDB-TABLE-442, mined from its live
+    # evidence: "... Updates are only allowed in ACTIVE state. TableName: <TBL>, kdsArn: <ARN>").
     name = table_name("kdr")
     make_table(ddb, name)
     must_be_active = ("ValidationException",
@@ -111,7 +113,7 @@ def test_state_rules(ddb, ddb_url, table_name, only_ddbchat):
                  UpdateKinesisStreamingConfiguration={
                      "ApproximateCreationDateTimePrecision": "MILLISECOND"}) == (
         "ValidationException", STATE + "Kinesis streaming is not in ACTIVE state. Updates are "
-        "only allowed in ACTIVE state.")
+        f"only allowed in ACTIVE state. TableName: {name}, kdsArn: {KS1}")
 
 
 @pytest.mark.requires_ddbchat
