@@ -632,7 +632,8 @@
  * (which may come along: op_table.c ut_vix_billing) */
 #define TXT_VIX_UT_ALONE                                                                         \
     TXT_CT_INVALID "VectorIndexUpdates must be the only operation in the request"
-/* inferred: an UpdateTable Delete of a vector index the table does not have (the GSI text) */
+/* an UpdateTable Delete of a vector index the table does not have: the GSI text, bare index
+ * name (AWS eu-west-2 and us-east-1 2026-08-12, as Dynoxide records it) */
 #define TXT_VIX_UT_NO_INDEX "Requested resource not found: Index %s for table %s"
 /* writes (each names the index; the HASH element's empty value is TXT_IDX_EMPTY_S/_B) */
 #define TXT_VIX_W_SIZE                                                                           \

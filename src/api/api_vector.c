@@ -1397,23 +1397,35 @@ static int ut_vix_edit(api_req *r, void *vctx, const store_table *cur, json_t *m
     return 0;
 }
 
+/* UpdateTable's members that make a change besides VectorIndexUpdates */
+static const char *const ut_others[] = {"GlobalSecondaryIndexUpdates",
+                                        "BillingMode",
+                                        "ProvisionedThroughput",
+                                        "StreamSpecification",
+                                        "SSESpecification",
+                                        "TableClass",
+                                        "DeletionProtectionEnabled",
+                                        "OnDemandThroughput",
+                                        "WarmThroughput",
+                                        "ReplicaUpdates"};
+
+bool api_vix_updates_alone(json_t *body)
+{
+    for (size_t k = 0; k < sizeof ut_others / sizeof ut_others[0]; k++) {
+        json_t *o = json_object_get(body, ut_others[k]);
+        if (o && !json_is_null(o))
+            return false;
+    }
+    return true;
+}
+
 int api_vix_update_table(api_req *r, const store_table *t, api_meta_fn pre, void *pre_ctx,
                          json_t **out)
 {
     json_t *body = r->body;
     json_t *ups = json_object_get(body, "VectorIndexUpdates");
-    static const char *const others[] = {"GlobalSecondaryIndexUpdates",
-                                         "BillingMode",
-                                         "ProvisionedThroughput",
-                                         "StreamSpecification",
-                                         "SSESpecification",
-                                         "TableClass",
-                                         "DeletionProtectionEnabled",
-                                         "OnDemandThroughput",
-                                         "WarmThroughput",
-                                         "ReplicaUpdates"};
-    for (size_t k = 0; k < sizeof others / sizeof others[0]; k++) {
-        json_t *o = json_object_get(body, others[k]);
+    for (size_t k = 0; k < sizeof ut_others / sizeof ut_others[0]; k++) {
+        json_t *o = json_object_get(body, ut_others[k]);
         /* the billing (a PROVISIONED table's throughput with it) comes along when pre makes
          * it */
         bool billing = k == 1 || k == 2;

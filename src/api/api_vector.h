@@ -145,6 +145,9 @@ bool api_vix_busy(api_t *api, json_t *meta, int64_t now);
  * index's checks, which then see the table's billing as the request leaves it. */
 int api_vix_update_table(api_req *r, const store_table *t, api_meta_fn pre, void *pre_ctx,
                          json_t **out);
+/* True when UpdateTable's body has no change besides VectorIndexUpdates (and
+ * AttributeDefinitions). */
+bool api_vix_updates_alone(json_t *body);
 
 /* ---- writes (api_item.c) ---- */
 

@@ -2910,6 +2910,10 @@ int op_update_table(api_req *r, json_t **out)
     const store_table *t;
     ut_req q = {0};
     json_t *vu = jparam(r->body, "VectorIndexUpdates");
+    /* an empty list alone changes nothing: "At least one of ... is required", as for an empty
+     * GlobalSecondaryIndexUpdates alone (AWS, ack-api-quirks DDB-TABLE-015) */
+    if (json_is_array(vu) && !json_array_size(vu) && api_vix_updates_alone(r->body))
+        vu = NULL;
     if (vu) { /* vector indexes: their own path (api_vector.c), a billing change with them */
         int vrc = tbl_names_nul_check(r);
         if (vrc || (vrc = tbl_lookup(r, &t)) || (vrc = api_restore_refuse(r, t)))
