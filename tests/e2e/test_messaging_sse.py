@@ -224,11 +224,14 @@ def test_stream_ends_when_its_token_expires(tmp_path):
     try:
         p = cli(srv, "user", "show", "andrewbrown", "--json")
         uid = json.loads(p.stdout)["uuid"]
-        short, long_ = token(uid, exp_in=2), token(uid, exp_in=600)
+        # The stream lives until its token's exp, a whole second: "closed at least 1 s after
+        # the streams were open" failed when the token was minted late in a second and the
+        # two streams took a while to open (exp - t0 below 1 s); exp itself is the bound.
+        exp = int(time.time()) + 2
+        short, long_ = token(uid, exp_in=None, exp=exp), token(uid, exp_in=600)
         s1, s2 = open_stream(srv, short), open_stream(srv, long_)
-        t0 = time.time()
         assert s1.wait_for(lambda s: s.closed, 8), "the stream of the expired token is open"
-        assert time.time() - t0 >= 1
+        assert time.time() >= exp, f"ended {exp - time.time():.2f} s before its token's exp"
         s2.pump(0.5)
         assert not s2.closed and s2.body.count(b": ping") >= 2
         st, _, b = rest(srv, "POST", "/api/events/ticket", short)
@@ -247,10 +250,10 @@ def test_stream_ends_soon_after_its_token_expires(tmp_path):
     try:
         p = cli(srv, "user", "show", "andrewbrown", "--json")
         uid = json.loads(p.stdout)["uuid"]
-        s1 = open_stream(srv, token(uid, exp_in=2))
-        t0 = time.time()
+        exp = int(time.time()) + 2
+        s1 = open_stream(srv, token(uid, exp_in=None, exp=exp))
         assert s1.wait_for(lambda s: s.closed, 6), "the stream outlived its token by > 4 s"
-        assert time.time() - t0 >= 0.5
+        assert time.time() >= exp, f"ended {exp - time.time():.2f} s before its token's exp"
     finally:
         srv.stop()
         shutil.rmtree(str(tmp_path / "d"), ignore_errors=True)
