@@ -36,8 +36,34 @@ static size_t utf16_len(const char *s, size_t n)
     return k;
 }
 
+static bool eval(const expr_node *x, const av_t *item);
+
+/* A node that is a condition (true or false), not a value. */
+static bool is_condition(const expr_node *x)
+{
+    switch (x->t) {
+    case EN_AND:
+    case EN_OR:
+    case EN_NOT:
+    case EN_CMP:
+    case EN_BETWEEN:
+    case EN_IN:
+        return true;
+    case EN_FUNC:
+        return x->op != EF_SIZE && x->op != EF_LIST_APPEND && x->op != EF_IF_NOT_EXISTS;
+    default:
+        return false;
+    }
+}
+
 static const av_t *operand(const expr_node *x, const av_t *item, scratch *sc)
 {
+    /* a condition as an operand is its truth, a BOOL (PartiQL: "attribute_exists(a) = b",
+     * "(n > 1) = false"; expressions have no such operand) */
+    if (is_condition(x)) {
+        sc->v = av_make_bool(eval(x, item));
+        return &sc->v;
+    }
     switch (x->t) {
     case EN_PATH:
         return expr_path_get(item, x);

@@ -1659,60 +1659,13 @@ static int cmp_op(const ptok *t)
     "IN operator must have a left hand argument of type Variable Reference and right hand "     \
     "argument of type Seq with at least one member"
 
-/* predicate: '(' cond ')' | function(...) [= | <> literal] | operand [cmp operand | BETWEEN |
- * IN | IS].  A bare operand is returned as it is; the AND / OR / NOT / WHERE that holds it
- * reports that it is not a condition. */
-static int parse_pred(pp *p, expr_node **out)
+/* What follows an operand: a comparison, [NOT] BETWEEN, [NOT] IN or IS with it on the left;
+ * otherwise the operand itself.  A condition may be the operand: its truth is compared (AWS
+ * eu-west-2 2026-09: "(n BETWEEN 0 AND 5) = true", "attribute_exists(a) IN [true, false]",
+ * "attribute_exists(n) > false" refused with the operand type BOOL; an AWS-checked
+ * emulator's captures). */
+static int pred_tail(pp *p, expr_node *lhs, expr_node **out)
 {
-    if (p->rc)
-        return p->rc;
-    const ptok *t = peek(p);
-    if (t->t == P_LP) {
-        next(p);
-        if (++p->depth > EXPR_PQ_MAX_NESTING) {
-            p->depth--;
-            return syn(p, "Unexpected token");
-        }
-        expr_node *x = NULL;
-        int rc = parse_or(p, &x);
-        p->depth--;
-        if (rc || expect(p, P_RP))
-            return p->rc;
-        x->parens = 1;
-        *out = x;
-        return 0;
-    }
-    int fn;
-    if (at_call(p) && fn_lookup(p, t, &fn) == F_PRED) {
-        next(p);
-        expr_node *x = NULL;
-        if (parse_call(p, fn, &x))
-            return p->rc;
-        /* f(...) = TRUE / <> FALSE is f(...); = FALSE / <> TRUE is NOT f(...); against any
-         * other literal it never holds (=) or always holds (<>) */
-        const ptok *op = peek(p);
-        int c = cmp_op(op);
-        if (c == EOP_EQ || c == EOP_NE) {
-            const ptok *lt = peek2(p);
-            if (is_kw(lt, KW_TRUE) || is_kw(lt, KW_FALSE)) {
-                next(p);
-                next(p);
-                bool want = is_kw(lt, KW_TRUE) == (c == EOP_EQ);
-                if (!want && wrap_not(p, &x))
-                    return p->rc;
-            } else if (lt->t == P_STR || lt->t == P_NUM || is_kw(lt, KW_NULL)) {
-                next(p);
-                expr_node *lit = NULL, *tru = lit_node(p, av_make_bool(true));
-                if (!tru || parse_operand(p, &lit) || !(x = node2(p, EN_CMP, c, lit, tru)))
-                    return p->rc;
-            }
-        }
-        *out = x;
-        return 0;
-    }
-    expr_node *lhs = NULL;
-    if (parse_operand(p, &lhs) || bad_operator(p))
-        return p->rc;
     const ptok *op = peek(p);
     int cmp = cmp_op(op);
     if (cmp >= 0) {
@@ -1777,7 +1730,7 @@ static int parse_pred(pp *p, expr_node **out)
                 break;
             }
         }
-        if (total == 0 || lhs->t != EN_PATH)
+        if (total == 0 || (lhs->t != EN_PATH && !is_boolish(lhs)))
             return sem(p, NULL, TXT_PQ_IN);
         if (total > EXPR_PQ_IN_MAX)
             return sem(p, NULL,
@@ -1801,6 +1754,65 @@ static int parse_pred(pp *p, expr_node **out)
     }
     *out = lhs; /* not a condition: the caller says so */
     return 0;
+}
+
+/* predicate: '(' cond ')' | function(...) [= | <> literal] | operand [cmp operand | BETWEEN |
+ * IN | IS].  A bare operand is returned as it is; the AND / OR / NOT / WHERE that holds it
+ * reports that it is not a condition. */
+static int parse_pred(pp *p, expr_node **out)
+{
+    if (p->rc)
+        return p->rc;
+    const ptok *t = peek(p);
+    if (t->t == P_LP) {
+        next(p);
+        if (++p->depth > EXPR_PQ_MAX_NESTING) {
+            p->depth--;
+            return syn(p, "Unexpected token");
+        }
+        expr_node *x = NULL;
+        int rc = parse_or(p, &x);
+        p->depth--;
+        if (rc || expect(p, P_RP))
+            return p->rc;
+        x->parens = 1;
+        if (!is_boolish(x)) {
+            *out = x;
+            return 0;
+        }
+        return pred_tail(p, x, out);
+    }
+    int fn;
+    if (at_call(p) && fn_lookup(p, t, &fn) == F_PRED) {
+        next(p);
+        expr_node *x = NULL;
+        if (parse_call(p, fn, &x))
+            return p->rc;
+        /* f(...) = TRUE / <> FALSE is f(...); = FALSE / <> TRUE is NOT f(...); against any
+         * other literal it never holds (=) or always holds (<>) */
+        const ptok *op = peek(p);
+        int c = cmp_op(op);
+        if (c == EOP_EQ || c == EOP_NE) {
+            const ptok *lt = peek2(p);
+            if (is_kw(lt, KW_TRUE) || is_kw(lt, KW_FALSE)) {
+                next(p);
+                next(p);
+                bool want = is_kw(lt, KW_TRUE) == (c == EOP_EQ);
+                if (!want && wrap_not(p, &x))
+                    return p->rc;
+            } else if (lt->t == P_STR || lt->t == P_NUM || is_kw(lt, KW_NULL)) {
+                next(p);
+                expr_node *lit = NULL, *tru = lit_node(p, av_make_bool(true));
+                if (!tru || parse_operand(p, &lit) || !(x = node2(p, EN_CMP, c, lit, tru)))
+                    return p->rc;
+            }
+        }
+        return pred_tail(p, x, out);
+    }
+    expr_node *lhs = NULL;
+    if (parse_operand(p, &lhs) || bad_operator(p))
+        return p->rc;
+    return pred_tail(p, lhs, out);
 }
 
 static int parse_not(pp *p, expr_node **out)

@@ -24,8 +24,10 @@
  *   EXISTS (SELECT * FROM "table" WHERE cond)              (ExecuteTransaction's check)
  * cond: = <> != < <= > >=, [NOT] BETWEEN, [NOT] IN [..] / (..), AND, OR, NOT, IS [NOT]
  * MISSING|NULL|BOOLEAN|STRING|NUMERIC|BLOB|LIST|STRUCT|TUPLE, begins_with, contains,
- * attribute_type, attribute_exists, attribute_not_exists, size.  Values: 'strings',
- * numbers, TRUE/FALSE, NULL, [lists], {'maps': ...}, <<sets>>, `?`.  Update values: value,
+ * attribute_type, attribute_exists, attribute_not_exists, size; a condition (a predicate
+ * call or a parenthesised condition) compared with =, <>, IN is its truth, a BOOL.
+ * Values: 'strings', numbers, TRUE/FALSE, NULL, [lists], {'maps': ...}, <<sets>>, `?`.
+ * Update values: value,
  * path, path +/- value, list_append, if_not_exists, set_add, set_delete.  Keywords in any
  * case; "quoted identifiers" for names.
  *

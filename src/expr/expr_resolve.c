@@ -328,9 +328,16 @@ static av_type known_type(const expr_node *x)
             return AV_N;
         if (x->op == EF_LIST_APPEND)
             return AV_L;
-        if (x->op == EF_IF_NOT_EXISTS && x->u.kids.n == 2)
-            return known_type(x->u.kids.k[1]);
-        return AV_NONE;
+        if (x->op == EF_IF_NOT_EXISTS)
+            return x->u.kids.n == 2 ? known_type(x->u.kids.k[1]) : AV_NONE;
+        return AV_BOOL; /* a predicate (PartiQL compares its truth) */
+    case EN_AND:
+    case EN_OR:
+    case EN_NOT:
+    case EN_CMP:
+    case EN_BETWEEN:
+    case EN_IN:
+        return AV_BOOL; /* a condition as an operand: PartiQL only */
     default:
         return AV_NONE;
     }

@@ -1197,3 +1197,27 @@ def test_index_filter_per_partition(ddb, target, table_name, make_table):
                   "gsiPk > 'a' AND zz='1'", "gsiPk='y' AND (gsiPk='z' OR zz='1')",
                   "(gsiPk='y' AND zz='1') OR aa='1'"]:
         es(ddb, sel + where)
+
+
+# A condition compared with a boolean is a boolean value: with TRUE / FALSE, a BOOL
+# attribute, another condition, in an IN list; with anything else = is false and <> true; an
+# ordering comparison is refused with the operand type BOOL (AWS eu-west-2 2026-09-17: an
+# AWS-checked emulator's DynamoDbPartiQLEdgeCaseIntegrationTest 19; DynamoDB Local answers
+# the same).
+def test_condition_compared_with_boolean(ddb, tab):
+    ddb.put_item(TableName=tab, Item={"pk": S("bools"), "sk": N(1), "n": N(1),
+                                      "flag": S("right"), "yes": {"BOOL": True}})
+    sel = f"SELECT sk FROM \"{tab}\" WHERE pk = 'bools' AND sk = 1 AND "
+    for holds in ["attribute_exists(nope) = false", "true = attribute_exists(n)",
+                  "attribute_exists(n) <> 1", "contains(nope, 'z') = false",
+                  "(n BETWEEN 0 AND 5) = true", "(n = 5 OR flag = 'x') = false",
+                  "attribute_exists(nope) IN [true, false]",
+                  "attribute_exists(n) = attribute_exists(flag)", "attribute_exists(n) = yes"]:
+        assert len(es(ddb, sel + holds)["Items"]) == 1, holds
+    for fails in ["attribute_exists(n) = 1", "NOT attribute_exists(n) = true",
+                  "(attribute_exists(n) = true) = false", "attribute_exists(n) = flag"]:
+        assert es(ddb, sel + fails)["Items"] == [], fails
+    with pytest.raises(ClientError) as e:
+        es(ddb, sel + "attribute_exists(n) > false")
+    assert message(e) == ("Incorrect operand type for operator or function; operator or "
+                          "function: >, operand type: BOOL")

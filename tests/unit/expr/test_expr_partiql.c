@@ -149,6 +149,35 @@ static void where_semantics(void **state)
     }
 }
 
+/* A condition compared is its truth, a BOOL (AWS eu-west-2 2026-09: test_partiql.py
+ * test_condition_compared_with_boolean). */
+static void conditions_as_values(void **state)
+{
+    (void)state;
+    const char *it = "{\"n\":{\"N\":\"5\"},\"s\":{\"S\":\"hello\"},\"b\":{\"BOOL\":true}}";
+    struct {
+        const char *cond;
+        bool want;
+    } t[] = {
+        {"true = attribute_exists(n)", true},
+        {"(n BETWEEN 0 AND 5) = true", true},
+        {"(n = 4 OR s = 'x') = false", true},
+        {"attribute_exists(nope) IN [true, false]", true},
+        {"attribute_exists(n) = attribute_exists(s)", true},
+        {"attribute_exists(n) = b", true},
+        {"(attribute_exists(n) = true) = false", false},
+        {"attribute_exists(n) = s", false},
+        {"contains(nope, 'z') = false", true},
+        {"(n = 5) <> false", true},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        char stmt[256];
+        snprintf(stmt, sizeof stmt, "SELECT * FROM tab WHERE %s", t[i].cond);
+        if (where_holds(stmt, it) != t[i].want)
+            fail_msg("%s: want %d", t[i].cond, t[i].want);
+    }
+}
+
 /* `?` binds Parameters in order; too few is DynamoDB's count error; extra ones are
  * ignored (DynamoDB Local). */
 static void parameters(void **state)
@@ -243,6 +272,12 @@ static void semantic_errors(void **state)
     expect_err("SELECT * FROM tab LIMIT 1", "Unsupported clause: LIMIT at 1:25:1");
     expect_err("SELECT * FROM tab\n  WHERE pk = 'a' LIMIT 5", "Unsupported clause: LIMIT at 2:24:1");
     expect_err("SELECT COUNT(*) FROM tab", "Unexpected path component at 1:8:5");
+    expect_err("SELECT * FROM tab WHERE attribute_exists(n) > false",
+               "Incorrect operand type for operator or function; operator or function: >, "
+               "operand type: BOOL");
+    expect_err("SELECT * FROM tab WHERE (n = 1) BETWEEN 0 AND 2",
+               "Incorrect operand type for operator or function; operator or function: BETWEEN, "
+               "operand type: BOOL");
     /* the select list's refusal is held for the table checks: a later syntax error wins over
      * it, a later semantic error does not; a call that does not close is refused at once */
     expect_err("SELECT COUNT(*) FROM tab WHERE", EXPR_PQ_TXT_SYNTAX "Unexpected term");
@@ -723,6 +758,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(shapes),
         cmocka_unit_test(where_semantics),
+        cmocka_unit_test(conditions_as_values),
         cmocka_unit_test(parameters),
         cmocka_unit_test(syntax_errors),
         cmocka_unit_test(semantic_errors),
