@@ -833,11 +833,15 @@ static const api_shape in_describe_global_table = {
  * service's own check ("Provided TopK value ... is out of valid range") */
 static const api_shape sh_topk = {.name = "Integer", .type = API_ST_INTEGER, .min = 1,
                                   .max = API_NOLIM};
+/* a SearchVector of no element is the model's refusal (AWS 2026-08-13, as Dynoxide records
+ * it), before the index's dimension is looked at */
+static const api_shape sh_search_vector = {.name = "List", .type = API_ST_LIST, .min = 1,
+                                           .max = API_NOLIM, .elem = &sh_attrval};
 static const api_shape in_search_vectors = {
     .name = "SearchVectorsRequest", .type = API_ST_STRUCT, NOLIM,
     .members = MEMBERS({"TableName", &sh_table_name, API_MF_REQUIRED | API_MF_FIRST},
-                       {"IndexName", &sh_index_name, API_MF_NOT_NULL},
-                       {"SearchVector", &sh_attr_list, API_MF_NOT_NULL},
+                       {"IndexName", &sh_index_name, API_MF_NOT_NULL | API_MF_VALUE_BARE},
+                       {"SearchVector", &sh_search_vector, API_MF_NOT_NULL | API_MF_VALUE_BARE},
                        {"TopK", &sh_topk, API_MF_NOT_NULL},
                        {"ReturnConsumedCapacity", &sh_rcc, 0},
                        {"ExpressionAttributeNames", &sh_names_map, 0},

@@ -19,6 +19,9 @@
  *                        stops at a bad table name, captured 2026-06);
  *   API_MF_BARE          the service's newer wording for this member: "Value at 'Name'" (no
  *                        value echo) with the JSON member names in the path.
+ *   API_MF_VALUE_BARE    the same wording for a value's violations, an absent member keeping
+ *                        "Value null at 'member'" (SearchVectors' IndexName and SearchVector:
+ *                        AWS eu-west-2 and us-east-1, 2026-08-13, as Dynoxide records it);
  *   API_MF_EMPTY_BARE    the same wording for an empty value only ("Value at 'TableName'
  *                        failed to satisfy constraint: Member must have length greater than or
  *                        equal to 1"); a value of another length keeps "Value '<echo>' at
@@ -111,6 +114,7 @@ enum {
     API_MF_ANON = 1u << 8,
     API_MF_EACH_VALUE = 1u << 9,
     API_MF_ALONE = 1u << 10,
+    API_MF_VALUE_BARE = 1u << 11,
 };
 
 struct api_member {

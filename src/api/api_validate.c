@@ -1386,7 +1386,7 @@ static void walk_node(walk *w, const api_member *m, const api_shape *sh, const v
         return;
     /* an empty value of an API_MF_EMPTY_BARE member: the service's newer wording (its only
      * violation there is the length's: the pattern allows '') */
-    bool bare = m && ((m->flags & API_MF_BARE) ||
+    bool bare = m && ((m->flags & (API_MF_BARE | API_MF_VALUE_BARE)) ||
                       ((m->flags & API_MF_EMPTY_BARE) && jv->kind(n) == API_JK_STRING &&
                        node_len(w, n) == 0));
     if (w->types_only) {

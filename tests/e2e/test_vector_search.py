@@ -396,6 +396,27 @@ def test_search_rules(url, shops):
             ExpressionAttributeValues={":s": S("n")})
 
 
+def test_search_request_model_texts(url, shops):
+    """The request model's refusals of SearchVectors that AWS words without the value and with
+    the member's JSON name (eu-west-2 and us-east-1, 2026-08-13, byte-identical, as Dynoxide
+    records it; ExtendDB gives the same for the empty vector): an IndexName too short, an
+    empty SearchVector.  They echoed the value at 'indexName' and answered the empty vector
+    with the dimension text.  Absent members keep "Value null at 'indexName'" (uncaptured)."""
+    base = {"TableName": shops, "IndexName": "any", "SearchVector": [N(1), N(0), N(0), N(0)],
+            "TopK": 1}
+    one = "1 validation error detected: "
+    err(url, "SearchVectors", dict(base, IndexName="ab"), V,
+        one + "Value at 'IndexName' failed to satisfy constraint: Member must have length "
+        "greater than or equal to 3")
+    err(url, "SearchVectors", dict(base, SearchVector=[]), V,
+        one + "Value at 'SearchVector' failed to satisfy constraint: Member must have length "
+        "greater than or equal to 1")
+    body = dict(base)
+    del body["IndexName"]
+    err(url, "SearchVectors", body, V,
+        one + "Value null at 'indexName' failed to satisfy constraint: Member must not be null")
+
+
 def test_consumed_capacity(url, scored):
     """SearchVectors reports a bare VectorSearchRequestBytes, the same under TOTAL and
     INDEXES; a write reports VectorIndexes under INDEXES only, when it changes what an index
