@@ -10,7 +10,7 @@ workload and connection count every run's p99 and CPU per request and the median
 
     /usr/bin/python3 bench/peers/ab.py --bin build/ddbchat --b "--threads 1" \\
         [--a ""] [--workloads GetItem,GSIQuery] [--conns 8] [--rounds 3] [--repeat 3]
-        [--duration 5] [--bin-b OTHER_BUILD]
+        [--duration 5] [--bin-b OTHER_BUILD] [--server-cpus 0 --wrk-cpus 1]
 
 Compare only a sitting at low load (the 1-minute load printed before each side stays near
 what the benchmark itself adds: ~3 here).
@@ -36,6 +36,10 @@ def one(binary, args, a, out):
            "--workloads", a.workloads, "--conns", a.conns, "--repeat", str(a.repeat),
            "--duration", str(a.duration), "--no-limits", "--startups", "1",
            "--ddbchat-args", args, "--json", out]
+    if a.server_cpus:
+        cmd += ["--server-cpus", a.server_cpus]
+    if a.wrk_cpus:
+        cmd += ["--wrk-cpus", a.wrk_cpus]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     with open(out) as f:
         work = json.load(f)["results"]["ddbchat"]["work"]
@@ -54,6 +58,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--duration", type=int, default=5)
+    ap.add_argument("--server-cpus", default="", help="run.py --server-cpus (taskset -c)")
+    ap.add_argument("--wrk-cpus", default="", help="run.py --wrk-cpus (taskset -c)")
     a = ap.parse_args()
     sides = [("A", a.bin, a.a), ("B", a.bin_b or a.bin, a.b)]
     got = {"A": {}, "B": {}}
@@ -74,9 +80,11 @@ def main():
             p99 = [r["p99"] for r in runs]
             cpu = [r["cpu_us"] for r in runs]
             rps = [r["rps"] for r in runs]
+            srv = [r["srv_p99"] for r in runs if r.get("srv_p99") is not None]
             print(f"  {name} {args or '(default)'}: p99 median {statistics.median(p99):.2f} ms "
                   f"({', '.join(f'{x:.2f}' for x in p99)}); CPU {statistics.median(cpu):.1f} us; "
-                  f"{statistics.median(rps):,.0f}/s")
+                  f"{statistics.median(rps):,.0f}/s"
+                  + (f"; the server's own p99 <= {statistics.median(srv):g} ms" if srv else ""))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@ with -dbPath, dynalite from npm (in memory).  For each one:
   3. for each workload, checks its answers (sample requests against the expected items, or
      the table's state after a write run), warms up, then drives it with Debian's `wrk` and
      bench/peers/wrk.lua at each connection count and reads the server's CPU time from
-     /proc/PID/stat around the run;
+     /proc/PID/stat around the run; for ddbchat's DynamoDB workloads also the server's own
+     receipt-to-reply histogram (GET /metrics) around it: its p99 bucket (in the log and the
+     JSON) tells a tail of ddbchat's own from time spent waiting for a CPU before the server
+     reads the request or wrk reads the reply;
   4. VmRSS/RssAnon after the whole load.
 The REST API's routes run on ddbchat's own REST listener (embedded engine) and, for the peers,
 on `ddbchat serve --endpoint <peer>` (the same service over the peer; CPU counts both
@@ -25,6 +28,7 @@ machine and its load: compare ratios within one run.
 
     /usr/bin/python3 bench/peers/run.py [--quick] [--duration S] [--repeat N] [--conns 1,8,64]
         [--targets ddbchat,local-mem,local-disk,dynalite] [--workloads GetItem,QueryA,...]
+        [--server-cpus 0 --wrk-cpus 1]  (taskset -c: the servers and wrk on separate CPUs)
 """
 import argparse
 import glob
@@ -57,6 +61,9 @@ T0_US = 1767225600 * 1000000  # 2026-01-01T00:00:00Z
 PAGE = 20                     # Query A / B page size (Limit)
 SAMPLES = 20                  # requests checked per read workload before it runs
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# `taskset -c CPUS` prefixes of the servers and of wrk (--server-cpus, --wrk-cpus): pinning
+# them apart tells the server's tail from the load generator's preempting it (session 12)
+PIN = {"server": [], "wrk": []}
 
 TARGETS = {
     "ddbchat": "ddbchat",
@@ -385,6 +392,50 @@ def proc_mem(pid):
     return out
 
 
+# ddbchat's own receipt-to-reply histogram (GET /metrics on the DynamoDB port): the operation
+# a workload's requests are counted under
+METRIC_OPS = {"GetItem": "GetItem", "QueryA": "Query", "QueryB": "Query", "GSIQuery": "Query",
+              "PutItem": "PutItem", "BatchWrite25": "BatchWriteItem",
+              "TransactCD": "TransactWriteItems"}
+
+
+def server_hist(port, op):
+    """{upper bound in seconds: cumulative count} of ddbchat's request_duration_seconds for
+    operation op (from the URI's arrival to the reply queued: the server's own time, without
+    the wait in the socket before a polling thread reads it or in wrk before it reads the
+    reply), or None."""
+    cl = Client(port, 10)
+    try:
+        st, _, body = cl.raw("GET", "/metrics", {}, None)
+    except OSError:
+        return None
+    finally:
+        cl.close()
+    if st != 200:
+        return None
+    text = body.decode() if isinstance(body, bytes) else body
+    pat = r'ddbchat_request_duration_seconds_bucket\{operation="%s",le="([^"]+)"\} (\d+)' % op
+    h = {float(le): int(n) for le, n in re.findall(pat, text)}
+    return h or None
+
+
+def server_p99(h0, h1):
+    """The histogram bound (ms) below which 99 % of the run's requests took the server, and the
+    share (%) that took it more than 1 ms; (None, None) without both histograms."""
+    if not h0 or not h1:
+        return None, None
+    n = h1[float("inf")] - h0.get(float("inf"), 0)
+    if n <= 0:
+        return None, None
+    p99 = None
+    for le in sorted(h1):
+        if (h1[le] - h0.get(le, 0)) >= 0.99 * n:
+            p99 = le * 1e3
+            break
+    over = 100.0 * (n - (h1[0.001] - h0.get(0.001, 0))) / n if 0.001 in h1 else None
+    return p99, over
+
+
 # ---- targets -----------------------------------------------------------------------------
 
 class Target:
@@ -419,8 +470,9 @@ class Target:
         cmd = self.command(port, data_dir)
         if self.name == "ddbchat":
             cmd = cmd + list(extra)
-        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+        return subprocess.Popen(PIN["server"] + cmd, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                                start_new_session=True)
 
     def startup_ms(self, n):
         """exec -> first ListTables answered, on fresh empty instances (DynamoDB only)."""
@@ -459,8 +511,9 @@ class Target:
         log_path = os.path.join(self.scratch, f"rest-{self.name}.log")
         with open(log_path, "w") as lf:
             self.rest_proc = subprocess.Popen(
-                [self.args.bin, "serve", "--quiet", "--endpoint", f"http://127.0.0.1:{self.port}",
-                 "--api-port", str(self.rest_port)] + self.args.ddbchat_args,
+                PIN["server"] + [self.args.bin, "serve", "--quiet", "--endpoint",
+                                 f"http://127.0.0.1:{self.port}", "--api-port",
+                                 str(self.rest_port)] + self.args.ddbchat_args,
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=lf, env=env,
                 start_new_session=True)
         end = time.time() + 60
@@ -675,17 +728,19 @@ def check_twi_state(cl, ds, rows, settle_s=TWI_SETTLE_S, rereads=TWI_REREADS):
 RUN_SEQ = [0]
 
 
-def wrk(port, mode, path, conns, seconds, pids, base_us=0):
+def wrk(port, mode, path, conns, seconds, pids, base_us=0, metric_op=None):
     RUN_SEQ[0] += 1
     run_id = "r%d%d" % (os.getpid() % 1000, RUN_SEQ[0])
     threads = conns if mode == "twi" else min(conns, 2)
     env = dict(os.environ, BENCH_WANT_RESPONSE="0" if mode == "lines" else "1")
-    cmd = ["wrk", "-t", str(threads), "-c", str(conns), "-d", "%ds" % seconds, "--timeout", "10s",
-           "-s", LUA, f"http://127.0.0.1:{port}", "--", mode, path, run_id, str(threads),
-           str(base_us)]
+    cmd = PIN["wrk"] + ["wrk", "-t", str(threads), "-c", str(conns), "-d", "%ds" % seconds,
+                        "--timeout", "10s", "-s", LUA, f"http://127.0.0.1:{port}", "--", mode,
+                        path, run_id, str(threads), str(base_us)]
+    h0 = server_hist(port, metric_op) if metric_op else None
     c0, s0 = proc_cpu(pids), proc_ctxsw(pids)
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=seconds + 120)
     c1, s1 = proc_cpu(pids), proc_ctxsw(pids)
+    srv_p99, srv_over = server_p99(h0, server_hist(port, metric_op) if h0 else None)
     m = re.search(r"^RESULT (\{.*\})$", out.stdout, re.M)
     if not m:
         raise SystemExit(f"bench: wrk failed: {out.stdout[-500:]} {out.stderr[-500:]}")
@@ -698,13 +753,18 @@ def wrk(port, mode, path, conns, seconds, pids, base_us=0):
             "p99": r["p99_us"] / 1e3, "cpu_us": (c1 - c0) * 1e6 / n if n else 0.0, "requests": n,
             "ctxsw": (s1 - s0) / n if n else 0.0,
             "errors": r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"] +
-            r["apperr"], "run_id": run_id, "threads": threads}
+            r["apperr"], "run_id": run_id, "threads": threads, "srv_p99": srv_p99,
+            "srv_over_1ms": srv_over}
 
 
 def median_run(runs):
     out = {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50", "p99", "cpu_us", "ctxsw")}
     out["errors"] = sum(r["errors"] for r in runs)
     out["requests"] = sum(r["requests"] for r in runs)
+    srv = [r for r in runs if r.get("srv_p99") is not None]
+    if srv:
+        out["srv_p99"] = statistics.median(r["srv_p99"] for r in srv)
+        out["srv_over_1ms"] = statistics.median(r["srv_over_1ms"] for r in srv)
     out["runs"] = runs
     return out
 
@@ -802,7 +862,8 @@ def bench_target(name, args, ds, rq, reqsets, scratch, res):
                             for row in rows:
                                 f.write("\t".join(row) + "\n")
                         base = int(time.time() * 1e6)
-                    one = wrk(port, kind, path, conns, secs, t.pids(listener), base)
+                    mop = METRIC_OPS.get(w) if name == "ddbchat" and listener == "ddb" else None
+                    one = wrk(port, kind, path, conns, secs, t.pids(listener), base, mop)
                     if kind == "twi":
                         bad = check_twi_state(cl, ds, rows)
                     elif kind == "put":
@@ -818,6 +879,8 @@ def bench_target(name, args, ds, rq, reqsets, scratch, res):
                 x = wr[conns]
                 log(f"   {w:13s} c={conns:<3d} {x['rps']:9.0f}/s p50 {x['p50']:7.2f} ms "
                     f"p99 {x['p99']:7.2f} ms cpu {x['cpu_us']:7.1f} us/req ctxsw {x['ctxsw']:5.1f}/req"
+                    + (f" server p99 <= {x['srv_p99']:g} ms, {x['srv_over_1ms']:.3f}% > 1 ms"
+                       if "srv_p99" in x else "")
                     + (f" ERRORS {x['errors']}" if x["errors"] else ""))
         cl.close()
         r["after"] = proc_mem(t.proc.pid)
@@ -1039,7 +1102,13 @@ def main():
                     "'--threads 2'")
     ap.add_argument("--scratch", default=None, help="scratch directory (default: under /tmp)")
     ap.add_argument("--json", default=None, help="write every raw figure to this file")
+    ap.add_argument("--server-cpus", default="", help="run the servers under `taskset -c` "
+                    "this CPU list (e.g. 0)")
+    ap.add_argument("--wrk-cpus", default="", help="run wrk under `taskset -c` this CPU list "
+                    "(e.g. 1)")
     args = ap.parse_args()
+    for who, cpus in (("server", args.server_cpus), ("wrk", args.wrk_cpus)):
+        PIN[who] = ["taskset", "-c", cpus] if cpus else []
     if args.quick:
         args.duration, args.warmup, args.startups = 1, 0, 1
         args.users, args.conversations, args.messages = 50, 500, 25
@@ -1082,8 +1151,11 @@ def main():
               f"{load0[0]:.1f} at the start and {os.getloadavg()[0]:.1f} at the end; "
               f"{args.duration} s runs after {args.warmup} s warm-up, median of {args.repeat}; "
               f"data set {args.users} users, {args.conversations} conversations x "
-              f"{args.messages} messages ({ds.count()} items); wrk and the server share the "
-              f"machine; ddbchat durable, the peers as named.\n"
+              f"{args.messages} messages ({ds.count()} items); "
+              + (f"the server on CPUs {args.server_cpus or 'any'}, wrk on "
+                 f"{args.wrk_cpus or 'any'}; " if PIN["server"] or PIN["wrk"]
+                 else "wrk and the server share the machine; ")
+              + "ddbchat durable, the peers as named.\n"
               f"Command: {' '.join(sys.argv)}")
     print(table(res, args, header))
     if args.json:
