@@ -25,6 +25,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1585,6 +1586,25 @@ static int http_resolve(const char *host, int port, struct sockaddr_storage *add
     return 0;
 }
 
+/* Polling threads: one per CPU the process may run on.  They never wait for a commit
+ * (blocking requests go to the pool), so more would only make the threads preempt each other
+ * mid-request: that is what p99 latency measured (bench/peers, BENCHMARKS.md).  The CPUs are
+ * the affinity mask's (taskset, a container's cpuset), not all the machine's: pinned to one
+ * of two CPUs, two polling threads cost 14.9 us of CPU a GetItem against one thread's 13.0,
+ * 15.9 against 14.7 a GSI Query (alternated, 3 rounds; BENCHMARKS.md, session 12). */
+unsigned http_default_threads(void)
+{
+    long n = 0;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        n = CPU_COUNT(&set);
+    if (n <= 0)
+        n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n <= 0)
+        n = 1;
+    return n > HTTP_MAX_DEFAULT_THREADS ? HTTP_MAX_DEFAULT_THREADS : (unsigned)n;
+}
+
 int http_bind_listener(const char *host, int port, int *fd, int *bound, err_t *e)
 {
     *fd = -1;
@@ -1660,16 +1680,7 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
             return rc;
     }
 
-    /* Polling threads: one per CPU.  They never wait for a commit (blocking requests go to
-     * the pool), so more would only make the threads preempt each other mid-request: that
-     * is what p99 latency measured (bench/peers, BENCHMARKS.md). */
-    unsigned threads = c->threads;
-    if (threads == 0) {
-        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = ncpu > 0 ? (unsigned)ncpu : 1;
-        if (threads > HTTP_MAX_DEFAULT_THREADS)
-            threads = HTTP_MAX_DEFAULT_THREADS;
-    }
+    unsigned threads = c->threads ? c->threads : http_default_threads();
     /* MHD's hard limit is above ours, so the connections between get the "busy" reply
      * rather than a reset.  MHD splits it over its threads; a thread with a share of 0 would
      * refuse every connection it picks up. */

@@ -7,7 +7,8 @@
  * Listener 2, the messaging REST API: every request goes to msg_rest_handle.  Routes are
  * tables in http.c (http_int.h says how to add one).
  *
- * Threads: each listener runs MHD's polling threads (one per CPU by default); they parse
+ * Threads: each listener runs MHD's polling threads (by default one per CPU in the process's
+ * affinity mask: http_default_threads); they parse
  * requests and run those that do not block (reads).  Requests that may block (writes waiting
  * for their group commit, compressed bodies, REST over a remote endpoint) are handed to the
  * blocking pool (http_pool.h) while their connection is suspended; to a client that
@@ -85,7 +86,7 @@ typedef struct http_config {
                                     port is then the one given above), taken over by
                                     http_server_start, which listens on it (closes it on
                                     failure); -1 (the default) = it binds the port itself */
-    unsigned threads;            /* polling threads per listener; 0 = default (one per CPU) */
+    unsigned threads;            /* polling threads per listener; 0 = http_default_threads() */
     unsigned pool_threads;       /* blocking-request threads, both listeners; 0 = default */
     bool rest_blocking;          /* every REST request may block (a remote endpoint) */
     unsigned max_connections;    /* per listener; 0 = HTTP_DEFAULT_MAX_CONNECTIONS (REST:
@@ -115,6 +116,11 @@ void http_config_default(http_config *c);
  * for http_config's dynamodb_fd / api_fd; *bound: its port (port 0 = a free one).
  * ERR_IO (in use or not permitted), ERR_VALIDATION (a host that does not resolve). */
 int http_bind_listener(const char *host, int port, int *fd, int *bound, err_t *e);
+
+/* The polling threads a listener runs when http_config.threads is 0: one per CPU in the
+ * process's affinity mask (taskset, a container's cpuset; all online CPUs if it cannot be
+ * read), at most 64.  Never 0. */
+unsigned http_default_threads(void);
 
 /* Starts the listeners.  api: required when dynamodb_port >= 0.  creds: NULL/empty = accept
  * any signer.  svc: the messaging service for the REST listener; NULL = REST answers 503.

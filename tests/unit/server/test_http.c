@@ -2,7 +2,8 @@
  * test_http — the libmicrohttpd listeners in-process: port 0 binding, the DynamoDB
  * listener's headers and CRC32, the REST listener without a messaging service (503), the
  * REST body limit (413), keep-alive reuse (the request context a connection keeps for its
- * next request), and stop/start on the same store.  Requests go through libcurl.
+ * next request), stop/start on the same store, and the default polling-thread count (the
+ * CPUs of the affinity mask).  Requests go through libcurl.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,8 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+
+#include <sched.h>
 
 #include <curl/curl.h>
 #include <zlib.h>
@@ -291,6 +294,32 @@ static void test_bind_failure(void **state)
     assert_int_equal(http_server_start(&c, f->api, NULL, NULL, &s2, &e), ERR_VALIDATION);
 }
 
+/* The default polling threads follow the affinity mask, not the machine's CPUs: pinned to
+ * one CPU (taskset -c 0), two threads preempt each other (more CPU a request: BENCHMARKS.md,
+ * session 12).
+ * Needs two CPUs in the mask to say anything; restores the mask. */
+static void test_default_threads(void **state)
+{
+    (void)state;
+    cpu_set_t all, one;
+    assert_int_equal(sched_getaffinity(0, sizeof all, &all), 0);
+    int n = CPU_COUNT(&all);
+    assert_int_equal(http_default_threads(), (unsigned)(n > 64 ? 64 : n));
+    if (n < 2)
+        skip();
+    CPU_ZERO(&one);
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (CPU_ISSET(cpu, &all)) {
+            CPU_SET(cpu, &one);
+            break;
+        }
+    }
+    assert_int_equal(sched_setaffinity(0, sizeof one, &one), 0);
+    unsigned got = http_default_threads();
+    assert_int_equal(sched_setaffinity(0, sizeof all, &all), 0);
+    assert_int_equal(got, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_rest_body_limit),
         cmocka_unit_test(test_restart_same_store),
         cmocka_unit_test(test_bind_failure),
+        cmocka_unit_test(test_default_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
