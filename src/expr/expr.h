@@ -106,11 +106,16 @@ expr_kind expr_get_kind(const expr_t *x);
 
 /* The placeholders of one request, shared by all its expressions.  Initialise once per
  * request, resolve each expression against it, then call expr_env_check_unused. */
+struct expr_mindex;
 typedef struct expr_env {
     const av_t *names;  /* M "#n" -> S, or NULL (borrowed; must outlive the resolved trees) */
     const av_t *values; /* M ":v" -> any value, or NULL (borrowed, same) */
     bool *names_used;   /* arena; one flag per names->u.map.kv entry */
     bool *values_used;  /* arena; one flag per values->u.map.kv entry */
+    /* made by resolving, zero before: the maps' keys sorted (arena) once a few dozen
+     * placeholders have been looked up in a big map, and the count of those lookups */
+    struct expr_mindex *names_ix, *values_ix;
+    size_t names_lookups, values_lookups;
 } expr_env;
 
 /* Prepares env over the (borrowed) maps; flags allocated in `a`.  Either map may be NULL.

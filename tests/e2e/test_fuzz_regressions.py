@@ -360,3 +360,54 @@ def test_attribute_updates_of_many_actions_is_not_quadratic(ddb_url, table_name,
     assert list(got) == ["pk", "keep"] + sorted(f"b{i}" for i in range(N))
     assert got[f"b{N - 1}"] == {"N": "2"}
     assert took < 3.0, f"{took:.1f} s"
+
+
+def _server_cpu_seconds(pid):
+    """User + system CPU time of a process (from /proc/PID/stat)."""
+    import os
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.requires_ddbchat
+def test_placeholders_looked_up_in_a_big_names_map_is_not_quadratic(ddbchat_server):
+    # Found by atg12's sweep: each #name of an expression was looked up by a scan of
+    # ExpressionAttributeNames, so the 827 names of a 4 KB ProjectionExpression and a 4 KB
+    # FilterExpression, defined at the end of a map of 330,000 (under the 2 MB cap), cost
+    # 330,000 x 827 key compares: 5 s of CPU (release build) before the unused keys were
+    # reported.  Past a few lookups the keys are now sorted once: ~0.6 s, mostly the JSON
+    # (ASan build ~0.9 s).  Measured as the server's CPU time: the wall time of a 4.6 MB
+    # request on a loaded machine says little.
+    import itertools
+    import string
+    srv = ddbchat_server()
+    name = "fzn_big_names"
+    st, _, p = raw_request(srv.ddb_url, {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]},
+        target="DynamoDB_20120810.CreateTable")
+    assert st == 200, p
+    keys = ["#" + "".join(t) for t in
+            itertools.islice(itertools.product(string.ascii_letters, repeat=4), 330000)]
+    pe_keys, fe_keys = keys[-682:], keys[-827:-682]
+    used = set(pe_keys) | set(fe_keys)
+    names = {k: (k[1:] if k in used else "z") for k in keys}
+    names["#pk"] = "pk"
+    body = {"TableName": name, "KeyConditionExpression": "#pk = :k",
+            "ProjectionExpression": ",".join(pe_keys),
+            "FilterExpression": " AND ".join(f"attribute_exists({k})" for k in fe_keys),
+            "ExpressionAttributeNames": names, "ExpressionAttributeValues": {":k": {"S": "a"}}}
+    data = json.dumps(body).encode()
+    cpu = _server_cpu_seconds(srv.proc.pid)
+    st, _, p = raw_request(srv.ddb_url, data, target="DynamoDB_20120810.Query", timeout=120)
+    cpu = _server_cpu_seconds(srv.proc.pid) - cpu
+    assert st == 400, p
+    assert json.loads(p)["message"].startswith(
+        "Value provided in ExpressionAttributeNames unused in expressions: keys: {#aaa")
+    assert cpu < 2.5, f"{cpu:.1f} s of CPU"
+    # and with the unused keys gone, the same placeholders resolve
+    body["ExpressionAttributeNames"] = {k: v for k, v in names.items() if v != "z"}
+    st, _, p = raw_request(srv.ddb_url, body, target="DynamoDB_20120810.Query")
+    assert st == 200, p
