@@ -27,8 +27,9 @@
  * (Local omits it), "Strongly consistent read is not supported on Global Secondary
  * Indexes" and "The table does not have the specified index" without a name (Local: Query's
  * texts), the unprojected-filter-attribute check on keyed index reads (Local evaluates the
- * filter on table items), "Requested resource not found" for a missing table, syntax error
- * details, and the batch texts.
+ * filter on table items), "Requested resource not found" for a missing table (in a
+ * transaction: a ResourceNotFound cancellation reason), syntax error details, and the batch
+ * texts.
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ExecuteStatement.html
  */
 #include <stdio.h>
@@ -1598,6 +1599,19 @@ static void txn_cap_as_read(json_t *resp)
     }
 }
 
+/* Whether the member's table does not exist (*gone); 0 or another lookup error. */
+static int txn_table_gone(api_req *r, const expr_pq_bound *b, bool *gone)
+{
+    *gone = false;
+    if (api_table(r, b->table))
+        return 0;
+    if (r->err->code && r->err->code != ERR_RESOURCE_NOT_FOUND)
+        return r->err->code;
+    err_clear(r->err);
+    *gone = true;
+    return 0;
+}
+
 /* Each member's table and key (reads) or write; RETURNING, index reads, a write without its
  * key and two members on one item refused with DynamoDB's texts. */
 /* The cancellation reason AWS gives a transaction member whose statement does not name one
@@ -1632,17 +1646,28 @@ static const char *txn_key_reason(api_req *r)
  * key and two members on one item refused with DynamoDB's texts.  A member that names no
  * single item by its key cancels the transaction with a ValidationError reason (the others
  * None) once every member has been checked (AWS 2026-09; DynamoDB Local fails the whole
- * request with "ValidationError <text>" for a write without its key). */
+ * request with "ValidationError <text>" for a write without its key); so does a member on a
+ * table that does not exist, with a ResourceNotFound reason, found before that member's
+ * index read is refused (AWS 2026-09: an AWS-checked emulator's captures; DynamoDB Local
+ * answers ResourceNotFoundException). */
 static int txn_prepare(api_req *r, pq_member *m, size_t n, bool writes)
 {
     int rc;
     const char **bad = arena_zalloc(r->arena, n * sizeof *bad);
+    bool *gone = arena_zalloc(r->arena, n * sizeof *gone);
     bool any_bad = false;
-    if (!bad)
+    if (!bad || !gone)
         return nomem(r);
     for (size_t i = 0; i < n; i++) {
         const expr_pq_bound *bd = &m[i].s.b;
         if (bd->kind == EXPR_PQ_SELECT) {
+            /* a missing table first, then the index read (AWS 2026-09) */
+            if ((rc = txn_table_gone(r, bd, &gone[i])))
+                return rc;
+            if (gone[i]) {
+                any_bad = true;
+                continue;
+            }
             if (bd->index)
                 return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_INDEX, i);
             if ((rc = member_get_key(r, bd, &m[i].t, &m[i].key, TXT_PQ_T_KEY, i, true))) {
@@ -1655,6 +1680,11 @@ static int txn_prepare(api_req *r, pq_member *m, size_t n, bool writes)
             }
         } else {
             if ((rc = pq_write_prepare(r, bd, &m[i].pw))) {
+                if (rc == ERR_RESOURCE_NOT_FOUND) {
+                    err_clear(r->err);
+                    gone[i] = any_bad = true;
+                    continue;
+                }
                 if (rc == ERR_VALIDATION && strcmp(r->err->msg, TXT_PQ_EXISTS_COND) == 0) {
                     err_clear(r->err);
                     return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_EXISTS, i);
@@ -1688,8 +1718,8 @@ static int txn_prepare(api_req *r, pq_member *m, size_t n, bool writes)
     if (!rs)
         return nomem(r);
     for (size_t i = 0; i < n; i++) {
-        rs[i].code = bad[i] ? "ValidationError" : "None";
-        rs[i].msg = bad[i];
+        rs[i].code = gone[i] ? "ResourceNotFound" : bad[i] ? "ValidationError" : "None";
+        rs[i].msg = gone[i] ? TXT_PQ_NOT_FOUND : bad[i];
     }
     return api_canceled(r, rs, n);
 }
@@ -1933,9 +1963,17 @@ int op_execute_transaction(api_req *r, json_t **out)
     size_t nread, nwrite;
     if ((rc = members_load(r, arr, m, n, false, &nread, &nwrite)))
         return rc;
-    for (size_t i = 0; i < n; i++)
-        if (m[i].s.b.ret != EXPR_PQ_RET_NONE)
+    /* RETURNING is refused on a member whose table exists; one on a missing table cancels
+     * the transaction as that table's (AWS 2026-09, an AWS-checked emulator's captures) */
+    for (size_t i = 0; i < n; i++) {
+        bool gone;
+        if (m[i].s.b.ret == EXPR_PQ_RET_NONE)
+            continue;
+        if ((rc = txn_table_gone(r, &m[i].s.b, &gone)))
+            return rc;
+        if (!gone)
             return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_RETURNING, i);
+    }
     if (nread && nwrite)
         return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_MIXED);
     if ((rc = txn_prepare(r, m, n, nwrite > 0)))

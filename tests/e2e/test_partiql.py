@@ -1221,3 +1221,48 @@ def test_condition_compared_with_boolean(ddb, tab):
         es(ddb, sel + "attribute_exists(n) > false")
     assert message(e) == ("Incorrect operand type for operator or function; operator or "
                           "function: >, operand type: BOOL")
+
+
+# A transaction member on a table that does not exist cancels the transaction with a
+# ResourceNotFound reason ("Requested resource not found"), found before that member's
+# RETURNING or index read is refused; such a refusal of another member on a table that exists
+# still fails the request (AWS eu-west-2 2026-09-17: an AWS-checked emulator's PartiQL
+# edge-case test 25).  DynamoDB Local answers ResourceNotFoundException for the request.
+def test_transaction_member_on_missing_table(ddb, ddb_url, tab, target):
+    gone = f"{tab}-missing"
+    upd = f"UPDATE \"{gone}\" SET a = 1 WHERE pk = 'x' AND sk = 1"
+    sel = f"SELECT * FROM \"{tab}\" WHERE pk = 'a' AND sk = 1"
+    idx = "Validation failed in TransactStatements[1]: Reads on indices are not supported " \
+          "within transactions."
+    for members, aws, local in [
+            ([upd + " RETURNING ALL NEW *", f"DELETE FROM \"{gone}\" WHERE pk = 'x' AND sk = 1"],
+             ["ResourceNotFound", "ResourceNotFound"], ("ResourceNotFoundException", None)),
+            ([sel, f"SELECT * FROM \"{gone}\".\"idx\" WHERE pk = 'x' AND sk = 1"],
+             ["None", "ResourceNotFound"], ("ValidationException", idx))]:
+        good, e = call(ddb_url, "ExecuteTransaction",
+                       {"TransactStatements": [{"Statement": s} for s in members]})
+        assert not good
+        if target == "dynamodb-local":
+            assert e["__type"].endswith(local[0]), e
+            assert local[1] is None or e.get("Message", e.get("message")) == local[1], e
+            continue
+        assert e["__type"].endswith("TransactionCanceledException"), e
+        assert [c["Code"] for c in e["CancellationReasons"]] == aws
+        for c in e["CancellationReasons"]:
+            assert c.get("Message") == ("Requested resource not found"
+                                        if c["Code"] == "ResourceNotFound" else None), c
+    for members, text in [
+            ([upd, f"UPDATE \"{tab}\" SET a = 1 WHERE pk = 'a' AND sk = 1 RETURNING ALL NEW *"],
+             "RETURNING clause is not supported in ExecuteTransaction."),
+            ([f"SELECT * FROM \"{gone}\" WHERE pk = 'x' AND sk = 1",
+              f"SELECT * FROM \"{tab}\".\"idx\" WHERE pk = 'a' AND sk = 1"],
+             "Reads on indices are not supported within transactions.")]:
+        good, e = call(ddb_url, "ExecuteTransaction",
+                       {"TransactStatements": [{"Statement": s} for s in members]})
+        assert not good
+        if target == "dynamodb-local":
+            assert e["__type"].endswith("ResourceNotFoundException"), e
+            continue
+        assert e["__type"].endswith("ValidationException"), e
+        assert e["message"] == "Validation failed in TransactStatements[1]: " + text
+    assert "a" not in ddb.get_item(TableName=tab, Key={"pk": S("a"), "sk": N(1)})["Item"]
