@@ -185,10 +185,11 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
     const char *ud = getenv("DDBCHAT_UPDATE_DONE_DELAY_MS");
     api->update_delay_ms = ud ? strtol(ud, NULL, 10) : API_UPDATE_DELAY_MS;
     const char *va = getenv("DDBCHAT_VECTOR_ALLOC_MS"), *vf = getenv("DDBCHAT_VECTOR_FILL_MS");
-    const char *vd = getenv("DDBCHAT_VECTOR_DROP_MS");
+    const char *vd = getenv("DDBCHAT_VECTOR_DROP_MS"), *vl = getenv("DDBCHAT_VECTOR_LAG_MS");
     api->vix_alloc_ms = va ? strtol(va, NULL, 10) : API_VIX_ALLOC_MS;
     api->vix_fill_ms = vf ? strtol(vf, NULL, 10) : API_VIX_FILL_MS;
     api->vix_drop_ms = vd ? strtol(vd, NULL, 10) : API_VIX_DROP_MS;
+    api->vix_lag_ms = vl ? strtol(vl, NULL, 10) : API_VIX_LAG_MS;
     if (api_thr_init(api, opts && opts->throttle)) {
         api_hold_fini(api);
         free(api);

@@ -40,8 +40,8 @@ struct api {
      * mode (op_table.c; DDBCHAT_UPDATE_DONE_DELAY_MS, default API_UPDATE_DELAY_MS) */
     int64_t update_delay_ms;
     /* the phases of a vector index added or deleted by UpdateTable (api_vector.c; test aids
-     * DDBCHAT_VECTOR_ALLOC_MS / _FILL_MS / _DROP_MS, defaults API_VIX_*_MS) */
-    int64_t vix_alloc_ms, vix_fill_ms, vix_drop_ms;
+     * DDBCHAT_VECTOR_ALLOC_MS / _FILL_MS / _LAG_MS / _DROP_MS, defaults API_VIX_*_MS) */
+    int64_t vix_alloc_ms, vix_fill_ms, vix_lag_ms, vix_drop_ms;
     /* DescribeTable's ItemCount / IndexSizeBytes of the vector indexes of a table of more than
      * vix_exact_items items, kept vix_stats_ms (AWS refreshes them about every six hours)
      * rather than counted from every item each time (api_vector.c; DDBCHAT_VECTOR_EXACT_ITEMS,

@@ -25,10 +25,14 @@
  * UPDATING; a Delete refused "Index creation is in resource allocation phase ..."), CREATING
  * with Backfilling true while it is filled (the table ACTIVE; SearchVectors refused "Cannot
  * search backfilling vector index"), then ACTIVE without the field; a deleted one is DELETING
- * (the table UPDATING) until it is gone.  The phases are times from AddedMs / DeletedMs
- * (api->vix_alloc_ms, vix_fill_ms, vix_drop_ms: 3 s, 7 s, 1 s by default, AWS's minutes
- * shortened; DDBCHAT_VECTOR_ALLOC_MS / _FILL_MS / _DROP_MS set them for tests), so nothing
- * runs in the background and a restart keeps the walk.
+ * (the table UPDATING) until it is gone.  Once ACTIVE, an added index's searches are still
+ * refused a while ("Cannot search backfilling vector index": the search plane lags
+ * DescribeTable; AWS eu-west-2 2026-08-11 as Dynoxide records it, "for minutes"; the
+ * Developer Guide: "A newly ready index is not immediately searchable").  The phases are
+ * times from AddedMs / DeletedMs (api->vix_alloc_ms, vix_fill_ms, vix_lag_ms, vix_drop_ms:
+ * 3 s, 7 s, 3 s, 1 s by default, AWS's minutes shortened; DDBCHAT_VECTOR_ALLOC_MS / _FILL_MS
+ * / _LAG_MS / _DROP_MS set them for tests), so nothing runs in the background and a restart
+ * keeps the walk.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/VectorSearchWorkingWith.html
  */
 #ifndef DDB_API_API_VECTOR_H
@@ -45,6 +49,7 @@
 #define API_VIX_MAX 5 /* vector indexes per table (the quotas page) */
 #define API_VIX_ALLOC_MS 3000
 #define API_VIX_FILL_MS 7000
+#define API_VIX_LAG_MS 3000
 #define API_VIX_DROP_MS 1000
 #define API_VIX_TOPK_MAX 100
 #define API_VIX_MAX_FILTERS 18 /* INLINE_FILTER elements of a SearchSchema (api_text.h) */

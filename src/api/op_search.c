@@ -165,7 +165,12 @@ int op_search_vectors(api_req *r, json_t **out)
             v = &vs[i];
     if (!v || v->phase == API_VIX_ALLOCATING || v->phase == API_VIX_DELETING)
         return err_set(r->err, ERR_VALIDATION, TXT_SV_NO_INDEX, iname ? iname : "");
-    if (v->phase == API_VIX_BACKFILLING)
+    /* filling, and a while after DescribeTable calls an added index ACTIVE: the search plane
+     * lags (api_vector.h) */
+    if (v->phase == API_VIX_BACKFILLING ||
+        (v->phase == API_VIX_ACTIVE && v->added_ms &&
+         api_wall_ms() < v->added_ms + r->api->vix_alloc_ms + r->api->vix_fill_ms +
+                             r->api->vix_lag_ms))
         return err_set(r->err, ERR_VALIDATION, TXT_SV_BACKFILLING, v->name);
 
     /* the query: numbers that fit a float, then the index's dimension */

@@ -43,6 +43,7 @@ static int setup(void **state)
     setenv("DDBCHAT_VECTOR_ALLOC_MS", "150", 1);
     setenv("DDBCHAT_VECTOR_FILL_MS", "150", 1);
     setenv("DDBCHAT_VECTOR_DROP_MS", "100", 1);
+    setenv("DDBCHAT_VECTOR_LAG_MS", "0", 1);
     /* DescribeTable counts a table of up to 3 items each time, a bigger one every 300 ms */
     setenv("DDBCHAT_VECTOR_EXACT_ITEMS", "3", 1);
     setenv("DDBCHAT_VECTOR_STATS_MS", "300", 1);

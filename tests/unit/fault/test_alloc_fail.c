@@ -1256,6 +1256,7 @@ static int setup(void **state)
     setenv("DDBCHAT_VECTOR_ALLOC_MS", "0", 1);
     setenv("DDBCHAT_VECTOR_FILL_MS", "0", 1);
     setenv("DDBCHAT_VECTOR_DROP_MS", "0", 1);
+    setenv("DDBCHAT_VECTOR_LAG_MS", "0", 1);
     if (getenv("FA_STACK")) /* FA_STACK=N prints where allocation N fails, for debugging */
         fa_print_stack = strtol(getenv("FA_STACK"), NULL, 10);
     /* jansson's parsers: see failalloc.h.  libjwt 1.10's jwt_decode reports most of its own
