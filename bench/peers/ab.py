@@ -83,7 +83,8 @@ def main():
             srv = [r["srv_p99"] for r in runs if r.get("srv_p99") is not None]
             print(f"  {name} {args or '(default)'}: p99 median {statistics.median(p99):.2f} ms "
                   f"({', '.join(f'{x:.2f}' for x in p99)}); CPU {statistics.median(cpu):.1f} us; "
-                  f"{statistics.median(rps):,.0f}/s"
+                  f"{statistics.median(rps):,.0f}/s; waiting for a CPU "
+                  f"{statistics.median(r.get('rqwait_us', 0.0) for r in runs):.1f} us/req"
                   + (f"; the server's own p99 <= {statistics.median(srv):g} ms" if srv else ""))
 
 

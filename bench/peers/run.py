@@ -382,6 +382,22 @@ def proc_ctxsw(pids):
     return t
 
 
+def proc_rqwait(pids):
+    """Nanoseconds the threads of the given processes have spent runnable but waiting for a
+    CPU (/proc/PID/task/TID/schedstat, 2nd field; threads that exited are not counted).
+    Over a run, divided by its requests, it is the time a request waited for the scheduler
+    on the server's side."""
+    t = 0
+    for pid in pids:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    t += int(f.read().split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    return t
+
+
 def proc_mem(pid):
     out = {}
     with open(f"/proc/{pid}/status") as f:
@@ -737,9 +753,9 @@ def wrk(port, mode, path, conns, seconds, pids, base_us=0, metric_op=None):
                         "--timeout", "10s", "-s", LUA, f"http://127.0.0.1:{port}", "--", mode,
                         path, run_id, str(threads), str(base_us)]
     h0 = server_hist(port, metric_op) if metric_op else None
-    c0, s0 = proc_cpu(pids), proc_ctxsw(pids)
+    c0, s0, w0 = proc_cpu(pids), proc_ctxsw(pids), proc_rqwait(pids)
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=seconds + 120)
-    c1, s1 = proc_cpu(pids), proc_ctxsw(pids)
+    c1, s1, w1 = proc_cpu(pids), proc_ctxsw(pids), proc_rqwait(pids)
     srv_p99, srv_over = server_p99(h0, server_hist(port, metric_op) if h0 else None)
     m = re.search(r"^RESULT (\{.*\})$", out.stdout, re.M)
     if not m:
@@ -751,14 +767,15 @@ def wrk(port, mode, path, conns, seconds, pids, base_us=0, metric_op=None):
         log(f"   first error answer: {first.group(1)[:300]}")
     return {"rps": r["requests"] / (r["duration_us"] / 1e6), "p50": r["p50_us"] / 1e3,
             "p99": r["p99_us"] / 1e3, "cpu_us": (c1 - c0) * 1e6 / n if n else 0.0, "requests": n,
-            "ctxsw": (s1 - s0) / n if n else 0.0,
+            "ctxsw": (s1 - s0) / n if n else 0.0, "rqwait_us": (w1 - w0) / 1e3 / n if n else 0.0,
             "errors": r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"] +
             r["apperr"], "run_id": run_id, "threads": threads, "srv_p99": srv_p99,
             "srv_over_1ms": srv_over}
 
 
 def median_run(runs):
-    out = {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50", "p99", "cpu_us", "ctxsw")}
+    out = {k: statistics.median(r[k] for r in runs)
+           for k in ("rps", "p50", "p99", "cpu_us", "ctxsw", "rqwait_us")}
     out["errors"] = sum(r["errors"] for r in runs)
     out["requests"] = sum(r["requests"] for r in runs)
     srv = [r for r in runs if r.get("srv_p99") is not None]
@@ -879,6 +896,7 @@ def bench_target(name, args, ds, rq, reqsets, scratch, res):
                 x = wr[conns]
                 log(f"   {w:13s} c={conns:<3d} {x['rps']:9.0f}/s p50 {x['p50']:7.2f} ms "
                     f"p99 {x['p99']:7.2f} ms cpu {x['cpu_us']:7.1f} us/req ctxsw {x['ctxsw']:5.1f}/req"
+                    f" waiting for a CPU {x['rqwait_us']:6.1f} us/req"
                     + (f" server p99 <= {x['srv_p99']:g} ms, {x['srv_over_1ms']:.3f}% > 1 ms"
                        if "srv_p99" in x else "")
                     + (f" ERRORS {x['errors']}" if x["errors"] else ""))
