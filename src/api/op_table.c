@@ -2471,7 +2471,9 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         to_ppr = ppr;
     }
     p->to_ppr = changed_billing && to_ppr;
-    /* vector indexes need an on-demand table (inferred: CreateTable's text, api_vector.c) */
+    /* vector indexes need an on-demand table: CreateTable's text, as the AWS-checked emulator
+     * ExtendDB measured this switch (2026-08-13); Dynoxide records another text ("Tables with
+     * vector indexes must be in PAY_PER_REQUEST mode", 2026-08-12): disputed, README */
     if (changed_billing && !to_ppr && api_vix_count(r->api, meta, api_wall_ms()))
         return verr(r, TXT_VIX_PROVISIONED);
     /* billing against the table: throughput for an on-demand table; PROVISIONED needs it */
