@@ -68,3 +68,37 @@ def test_f3_condition_compared_on_the_right(ddb_url, booleans):
         good, data, msg = _run(ddb_url, booleans + cond)
         assert good, (cond, data)
         assert len(data["Items"]) == 1, (cond, data)
+
+
+@pytest.mark.xfail(ON_DDBCHAT, strict=True, reason="review12 F4: 742eabd's project() keeps ~100 "
+                   "bytes a path per item in the request arena: a big ProjectionExpression over "
+                   "1 MB of small items hits the 256 MB arena cap (500 out of memory)")
+def test_f4_big_projection_over_a_page_of_small_items(ddb_url, table_name):
+    """742eabd groups a projection's paths by a sort at every item: project() allocates the
+    steps, runs, groups (16 + 24 + 16 bytes a path) and a result array sized by the paths (not
+    by the item's members) in the request's arena, and nothing is given back between items.
+    Over a 1 MB page of small items that is items x paths x ~100 bytes: a Query or Scan of
+    4,000 three-attribute items with a 4 KB ProjectionExpression (680 names, the items hold 3)
+    passes the request arena's 256 MB cap and answers 500 InternalServerError "out of memory";
+    a valid request that DynamoDB (and DynamoDB Local) answers with every item.  Before
+    742eabd the same shapes cost ~60 % of that (40-attribute items, 450 names: 200 OK at a
+    111 MB peak, 500 since), and the 680-name case was already over the cap."""
+    name = table_name("rv12pj")
+    ok(ddb_url, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                      {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                 {"AttributeName": "sk", "AttributeType": "N"}]})
+    n_items = 4000
+    for i in range(0, n_items, 25):
+        ok(ddb_url, "BatchWriteItem", {"RequestItems": {name: [
+            {"PutRequest": {"Item": {"pk": S("p"), "sk": N(j), "a1": N(1)}}}
+            for j in range(i, i + 25)]}})
+    proj = ", ".join(f"a{k}" for k in range(680))
+    assert len(proj) <= 4096
+    for op, body in [("Query", {"KeyConditionExpression": "pk = :p",
+                                "ExpressionAttributeValues": {":p": S("p")}}), ("Scan", {})]:
+        good, data = call(ddb_url, op, dict(body, TableName=name, ProjectionExpression=proj))
+        assert good, (op, data)
+        assert data["Count"] == n_items and data["Items"][0] == {"a1": N(1)}, (op, data["Count"])
