@@ -1245,6 +1245,43 @@ int api_vix_describe(api_req *r, const store_table *t, json_t *meta, const char 
 
 /* ---- UpdateTable ----------------------------------------------------------------------- */
 
+/* A vector index x being deleted: its SearchSchema attributes that no key, no other index
+ * and no other live vector index's SearchSchema uses leave the table's AttributeDefinitions,
+ * as a GSI delete prunes its key attributes (AWS, ack-api-quirks DDB-TABLE-151/162; the
+ * AWS-checked emulator Dynoxide reconciles a vector delete the same way). */
+static void prune_defs(const store_table *cur, json_t *meta, json_t *list, json_t *x)
+{
+    json_t *defs = json_object_get(meta, "AttributeDefinitions");
+    size_t i;
+    json_t *el;
+    json_array_foreach(json_object_get(x, "SearchSchema"), i, el)
+    {
+        const char *n = jstr(el, "AttributeName"), *kty, *kkt;
+        if (!n || key_attr_of(cur, n, &kty, &kkt))
+            continue;
+        bool used = false;
+        size_t j;
+        json_t *y;
+        json_array_foreach(list, j, y)
+        {
+            if (y == x || jint(y, "DeletedMs"))
+                continue;
+            size_t k;
+            json_t *e2;
+            json_array_foreach(json_object_get(y, "SearchSchema"), k, e2)
+            {
+                const char *m = jstr(e2, "AttributeName");
+                used = used || (m && !strcmp(m, n));
+            }
+        }
+        for (size_t d = json_array_size(defs); !used && d-- > 0;) {
+            const char *dn = jstr(json_array_get(defs, d), "AttributeName");
+            if (dn && !strcmp(dn, n))
+                json_array_remove(defs, d);
+        }
+    }
+}
+
 typedef struct ut_vix {
     json_t *create;    /* the Create action, or NULL */
     const char *del;   /* the Delete action's index, or NULL */
@@ -1305,6 +1342,7 @@ static int ut_vix_edit(api_req *r, void *vctx, const store_table *cur, json_t *m
             return err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_GSI_ONE_AT_A_TIME);
         if (json_object_set_new(x, "DeletedMs", json_integer(now)))
             return err_set(r->err, ERR_NOMEM, "out of memory");
+        prune_defs(cur, meta, list, x);
         return 0;
     }
     json_t *c = u->create;

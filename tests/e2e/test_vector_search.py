@@ -904,6 +904,37 @@ def test_other_table_changes_keep_search_schema_definitions(url, table_name):
             + msg)
 
 
+def test_vector_index_delete_prunes_its_search_schema_definitions(ddbchat_server):
+    """A vector index deleted by UpdateTable takes its SearchSchema attributes out of
+    AttributeDefinitions unless a key, another index or another vector index's SearchSchema
+    still uses them, as a GSI delete prunes its key attributes (AWS, ack-api-quirks
+    DDB-TABLE-151/162; the AWS-checked emulator Dynoxide reconciles a vector delete the same
+    way).  They stayed, listed by DescribeTable after the index was gone."""
+    srv = ddbchat_server(env={"DDBCHAT_VECTOR_DROP_MS": "200"})
+    u, name = srv.ddb_url, "vprune"
+    body = table_body(name, [vix("byshop", schema=[("shop", "HASH"), ("colour", "INLINE_FILTER")]),
+                             vix("bysize", schema=[("size", "HASH"), ("colour", "INLINE_FILTER")])],
+                      defs=[("shop", "S"), ("colour", "S"), ("size", "S"), ("g", "S")])
+    body["GlobalSecondaryIndexes"] = [{"IndexName": "gsx", "KeySchema": [
+        {"AttributeName": "g", "KeyType": "HASH"}, {"AttributeName": "shop", "KeyType": "RANGE"}],
+        "Projection": {"ProjectionType": "ALL"}}]
+    ok(u, "CreateTable", body)
+
+    def defs():
+        t = ok(u, "DescribeTable", {"TableName": name})["Table"]
+        return sorted(d["AttributeName"] for d in t["AttributeDefinitions"])
+
+    ok(u, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [
+        {"Delete": {"IndexName": "bysize"}}]})
+    # size was bysize's alone; colour is byshop's too
+    assert defs() == ["colour", "g", "id", "shop"]
+    time.sleep(0.4)
+    ok(u, "UpdateTable", {"TableName": name, "VectorIndexUpdates": [
+        {"Delete": {"IndexName": "byshop"}}]})
+    # shop is the GSI's range key
+    assert defs() == ["g", "id", "shop"]
+
+
 def test_definition_texts(url, table_name):
     """CreateTable's and UpdateTable's answers as AWS gives them (2026-08-06..13, recorded by
     Dynoxide and another AWS-checked emulator): a fractional Dimensions is truncated; a
