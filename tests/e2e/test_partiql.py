@@ -1266,3 +1266,22 @@ def test_transaction_member_on_missing_table(ddb, ddb_url, tab, target):
         assert e["__type"].endswith("ValidationException"), e
         assert e["message"] == "Validation failed in TransactStatements[1]: " + text
     assert "a" not in ddb.get_item(TableName=tab, Key={"pk": S("a"), "sk": N(1)})["Item"]
+
+
+# A failed EXISTS cancels with "The conditional request failed", no full stop, and the members
+# beside it None without a Message (AWS eu-west-2 2026-09-17: an AWS-checked emulator's
+# PartiQL documented-syntax test 12).  DynamoDB Local ends the EXISTS reason with a full stop.
+def test_transaction_exists_reason(ddb, tab, target):
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": f"EXISTS(SELECT * FROM \"{tab}\" WHERE pk = 'a' AND sk = 1 "
+                          "AND v IS MISSING)"},
+            {"Statement": f"UPDATE \"{tab}\" SET t = 1 WHERE pk = 'a' AND sk = 2"}])
+    assert code(e) == "TransactionCanceledException"
+    assert message(e) == ("Transaction cancelled, please refer cancellation reasons for specific "
+                          "reasons [ConditionalCheckFailed, None]")
+    assert e.value.response["CancellationReasons"] == [
+        {"Code": "ConditionalCheckFailed", "Message": aws_or_local(
+            target, "The conditional request failed", local="The conditional request failed.")},
+        {"Code": "None"}]
+    assert "t" not in ddb.get_item(TableName=tab, Key={"pk": S("a"), "sk": N(2)})["Item"]
