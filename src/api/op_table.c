@@ -2262,6 +2262,26 @@ static int ut_single_concern(api_req *r, const ut_req *q)
     return 0;
 }
 
+/* UpdateTable's first checks of its billing members (q->billing, q->ptj parsed): on-demand
+ * with throughput, then throughput out of bounds.  ut_parse, and op_update_table for a
+ * billing change that comes with VectorIndexUpdates. */
+static int ut_billing_first(api_req *r, const ut_req *q)
+{
+    if (q->billing && strcmp(q->billing, "PAY_PER_REQUEST") == 0 && q->ptj)
+        return verr(r, TXT_CT_PPR_WITH_PT);
+    static const char *const units[] = {"ReadCapacityUnits", "WriteCapacityUnits"};
+    for (int k = 0; q->ptj && k < 2; k++) {
+        bool has;
+        long long v;
+        int rc = api_json_int(q->ptj, units[k], &has, &v, r->err);
+        if (rc)
+            return rc;
+        if (has && v > TBL_MAX_UNITS)
+            return err_set(r->err, ERR_VALIDATION, TXT_UT_PT_BOUNDS, v, units[k]);
+    }
+    return 0;
+}
+
 static int ut_parse(api_req *r, ut_req *q)
 {
     json_t *body = r->body;
@@ -2280,17 +2300,8 @@ static int ut_parse(api_req *r, ut_req *q)
     /* the service's order (the model's constraints were checked by api_call): on-demand
      * with throughput, throughput out of bounds, something to change, each index update
      * with one action and one update per index */
-    if (q->billing && strcmp(q->billing, "PAY_PER_REQUEST") == 0 && q->ptj)
-        return verr(r, TXT_CT_PPR_WITH_PT);
-    static const char *const units[] = {"ReadCapacityUnits", "WriteCapacityUnits"};
-    for (int k = 0; q->ptj && k < 2; k++) {
-        bool has;
-        long long v;
-        if ((rc = api_json_int(q->ptj, units[k], &has, &v, r->err)))
-            return rc;
-        if (has && v > TBL_MAX_UNITS)
-            return err_set(r->err, ERR_VALIDATION, TXT_UT_PT_BOUNDS, v, units[k]);
-    }
+    if ((rc = ut_billing_first(r, q)))
+        return rc;
     /* SSESpecification or AttributeDefinitions alone, or an empty update list, change
      * nothing */
     if (!json_array_size(q->gu) && !q->billing && !q->ssj && !q->has_dp && !q->ptj &&
@@ -2930,8 +2941,8 @@ int op_update_table(api_req *r, json_t **out)
             return vrc;
         if (!b.billing)
             return api_vix_update_table(r, t, NULL, NULL, out);
-        if (strcmp(b.billing, "PAY_PER_REQUEST") == 0 && b.ptj)
-            return verr(r, TXT_CT_PPR_WITH_PT);
+        if ((vrc = ut_billing_first(r, &b)))
+            return vrc;
         ut_ctx c = {.q = &b};
         if ((vrc = api_vix_update_table(r, t, ut_vix_billing, &c, out)))
             return vrc;

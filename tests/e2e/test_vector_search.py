@@ -710,6 +710,12 @@ def test_update_billing_rides_with_the_index_change(url, table_name):
                             "VectorIndexUpdates": [{"Create": vix("two")}]})
     assert [x["IndexName"] for x in ok(url, "DescribeTable", {"TableName": vt})["Table"][
         "VectorIndexes"]] == ["vec", "two"]
+    # the throughput checked as UpdateTable checks it alone, first (review12: it was skipped)
+    err(url, "UpdateTable", {"TableName": prov2, "BillingMode": "PROVISIONED",
+                             "ProvisionedThroughput": {"ReadCapacityUnits": 1000000000001,
+                                                       "WriteCapacityUnits": 3},
+                             "VectorIndexUpdates": [{"Create": vix()}]}, V,
+        "Given value 1000000000001 for ReadCapacityUnits is out of bounds")
     # another change: refused (inferred)
     err(url, "UpdateTable", {"TableName": prov2, "DeletionProtectionEnabled": True,
                              "BillingMode": "PAY_PER_REQUEST",
