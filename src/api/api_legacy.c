@@ -196,9 +196,14 @@ static int conds(api_req *r, const json_t *o, const char *param, expr_kind kind,
             return api_vld_finish(&v, r->err);
         }
     }
-    if (json_object_size(jm) == 0)
+    size_t nc = json_object_size(jm), k = 0;
+    if (nc == 0)
         return 0;
-    expr_node *root = NULL;
+    /* joined as a balanced tree, not a chain: a map of 50,000 conditions made eval recurse
+     * 50,000 deep (SIGSEGV) */
+    expr_node **nodes = arena_alloc(r->arena, nc * sizeof *nodes);
+    if (!nodes)
+        return nomem(r);
     const char *name;
     size_t name_len; /* attribute names with their length: U+0000 may be inside */
     json_t *c;
@@ -208,11 +213,11 @@ static int conds(api_req *r, const json_t *o, const char *param, expr_kind kind,
                       : one_compare(r, name, name_len, c, &n);
         if (rc)
             return rc;
-        expr_node *nr = use_or ? expr_build_or(r->arena, root, n) : expr_build_and(r->arena, root, n);
-        if (!nr)
-            return nomem(r);
-        root = nr;
+        nodes[k++] = n;
     }
+    expr_node *root = expr_build_all(r->arena, use_or, nodes, k);
+    if (!root)
+        return nomem(r);
     return expr_build_condition(r->arena, kind, root, out, r->err);
 }
 
@@ -234,7 +239,12 @@ int api_legacy_keyconds(api_req *r, const json_t *o, expr_t **out)
         return 0;
     if (!json_is_object(jm))
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-    expr_node *root = NULL;
+    /* a balanced tree (as conds()): 200,000 conditions made expr_keycond's walk recurse
+     * 200,000 deep before it counted them (SIGSEGV) */
+    size_t k = 0;
+    expr_node **nodes = arena_alloc(r->arena, (json_object_size(jm) + 1) * sizeof *nodes);
+    if (!nodes)
+        return nomem(r);
     const char *name;
     size_t name_len;
     json_t *c;
@@ -251,10 +261,11 @@ int api_legacy_keyconds(api_req *r, const json_t *o, expr_t **out)
             return err_set(r->err, ERR_VALIDATION, TXT_L_KC_OP);
         if ((rc = one_compare(r, name, name_len, c, &n)))
             return rc;
-        root = expr_build_and(r->arena, root, n);
-        if (!root)
-            return nomem(r);
+        nodes[k++] = n;
     }
+    expr_node *root = expr_build_all(r->arena, false, nodes, k);
+    if (k && !root)
+        return nomem(r);
     return expr_build_condition(r->arena, EXPR_KEY_CONDITION, root, out, r->err);
 }
 

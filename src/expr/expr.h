@@ -407,6 +407,11 @@ int expr_build_exists(arena_t *a, expr_node *path, bool exists, const av_t *valu
  * are non-NULL and the arena is exhausted. */
 expr_node *expr_build_and(arena_t *a, expr_node *l, expr_node *r);
 expr_node *expr_build_or(arena_t *a, expr_node *l, expr_node *r);
+/* nodes[0] AND nodes[1] AND ... (OR when is_or) as a balanced tree: the same leaves in the
+ * same order, evaluated and short-circuited the same as a chain, but log2 n deep (a chain of
+ * 50,000 ScanFilter conditions overflowed expr_eval's stack: SIGSEGV; atg12).  NULL when n
+ * is 0, or on ERR_NOMEM. */
+expr_node *expr_build_all(arena_t *a, bool is_or, expr_node *const *nodes, size_t n);
 
 /* Wraps a built condition as a resolved expression of `kind` (EXPR_CONDITION, EXPR_FILTER or
  * EXPR_KEY_CONDITION).  root NULL is allowed (always true).  ERR_NOMEM. */

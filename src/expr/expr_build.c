@@ -208,6 +208,21 @@ expr_node *expr_build_or(arena_t *a, expr_node *l, expr_node *r)
     return join(a, EN_OR, l, r);
 }
 
+static expr_node *all(arena_t *a, expr_ntype t, expr_node *const *v, size_t n)
+{
+    if (n == 1)
+        return v[0];
+    size_t h = n - n / 2; /* the left half the bigger: 3 nodes are ((x y) z), as a chain */
+    expr_node *l = all(a, t, v, h);
+    expr_node *r = l ? all(a, t, v + h, n - h) : NULL;
+    return r ? join(a, t, l, r) : NULL;
+}
+
+expr_node *expr_build_all(arena_t *a, bool is_or, expr_node *const *nodes, size_t n)
+{
+    return n ? all(a, is_or ? EN_OR : EN_AND, nodes, n) : NULL;
+}
+
 int expr_build_condition(arena_t *a, expr_kind kind, expr_node *root, expr_t **out, err_t *e)
 {
     expr_t *x = arena_zalloc(a, sizeof *x);

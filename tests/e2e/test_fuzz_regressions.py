@@ -411,3 +411,54 @@ def test_placeholders_looked_up_in_a_big_names_map_is_not_quadratic(ddbchat_serv
     body["ExpressionAttributeNames"] = {k: v for k, v in names.items() if v != "z"}
     st, _, p = raw_request(srv.ddb_url, body, target="DynamoDB_20120810.Query")
     assert st == 200, p
+
+
+def _create_simple_table(url, name):
+    st, _, p = raw_request(url, {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]},
+        target="DynamoDB_20120810.CreateTable")
+    assert st == 200, p
+
+
+@pytest.mark.requires_ddbchat
+def test_legacy_condition_maps_of_many_conditions_keep_the_server_up(ddbchat_server):
+    # Found by atg12's sweep: the conditions of a ScanFilter / QueryFilter / Expected /
+    # KeyConditions map were joined as a chain ((c1 AND c2) AND c3) ..., and evaluating (or
+    # walking) it recursed once per condition: a 3.8 MB ScanFilter of 50,000 conditions on a
+    # table of one item overflowed the thread's stack (SIGSEGV: the server was gone), and so
+    # did a KeyConditions map of 140,000 before its count was checked.  They are now joined
+    # as a balanced tree (same leaves, same order).
+    srv = ddbchat_server()
+    name = "fzc_many_conditions"
+    _create_simple_table(srv.ddb_url, name)
+    st, _, p = raw_request(srv.ddb_url, {"TableName": name, "Item": {
+        "pk": {"S": "w"}, "a0": {"N": "1"}}}, target="DynamoDB_20120810.PutItem")
+    assert st == 200, p
+    n = 60000
+    conds = {f"a{i}": {"ComparisonOperator": "NOT_NULL"} for i in range(n)}
+    st, _, p = raw_request(srv.ddb_url, {"TableName": name, "ScanFilter": conds},
+                           target="DynamoDB_20120810.Scan", timeout=120)
+    assert st == 200, p
+    assert json.loads(p)["Count"] == 0 and json.loads(p)["ScannedCount"] == 1
+    st, _, p = raw_request(srv.ddb_url, {"TableName": name, "ScanFilter": conds,
+                                         "ConditionalOperator": "OR"},
+                           target="DynamoDB_20120810.Scan", timeout=120)
+    assert st == 200, p
+    assert json.loads(p)["Count"] == 1
+    expected = {f"a{i}": {"Exists": False} for i in range(1, n)}
+    st, _, p = raw_request(srv.ddb_url, {"TableName": name, "Item": {"pk": {"S": "w"}},
+                                         "Expected": expected},
+                           target="DynamoDB_20120810.PutItem", timeout=120)
+    assert st == 200, p
+    kc = {f"a{i}": {"ComparisonOperator": "EQ", "AttributeValueList": [{"N": "1"}]}
+          for i in range(150000)}
+    kc["pk"] = {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "w"}]}
+    st, _, p = raw_request(srv.ddb_url, {"TableName": name, "KeyConditions": kc},
+                           target="DynamoDB_20120810.Query", timeout=120)
+    assert st == 400, p
+    assert json.loads(p)["message"] == (
+        "The number of query conditions (150001) exceeds the number of key attributes "
+        "defined in the schema (1)")
+    assert srv.proc.poll() is None
