@@ -1471,6 +1471,9 @@ int api_vix_update_table(api_req *r, const store_table *t, api_meta_fn pre, void
             return verr(r, TXT_VIX_UT_ALONE);
     }
     size_t n = json_array_size(ups);
+    /* an empty list next to a BillingMode (alone it is op_update_table's nothing-to-change):
+     * inferred, no capture (an empty GSI list there is "List of GlobalSecondaryIndexUpdates
+     * is empty", DDB-TABLE-160; ExtendDB would take the billing change alone) */
     if (n == 0)
         return verr(r, TXT_CT_INVALID "VectorIndexUpdates must not be empty");
     ut_vix u = {.defs = json_object_get(body, "AttributeDefinitions"),
