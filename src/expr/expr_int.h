@@ -94,6 +94,10 @@ struct expr {
                        updated path exists in the item) */
     size_t nremoved; /* made by expr_update_apply: the last nremoved paths are REMOVE's
                         (expr_project_updated leaves them out of the new item's) */
+    /* a projection's paths grouped (expr_project.c), made by expr_project on its first item
+     * in that call's arena and kept for the next ones: the expression must not outlive that
+     * arena, nor be projected by two threads at once (a request's own, resolved one) */
+    const struct pnode *plan;
 };
 
 /* Reserved words (expr_reserved.c). */

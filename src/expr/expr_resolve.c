@@ -682,6 +682,7 @@ int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, 
         return err_set(e, ERR_NOMEM, "out of memory resolving an expression");
     *x = *parsed;
     x->resolved = true;
+    x->plan = NULL;
     switch (parsed->kind) {
     case EXPR_UPDATE: {
         r.defer_types = true;

@@ -70,9 +70,6 @@ def test_f3_condition_compared_on_the_right(ddb_url, booleans):
         assert len(data["Items"]) == 1, (cond, data)
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True, reason="review12 F4: 742eabd's project() keeps ~100 "
-                   "bytes a path per item in the request arena: a big ProjectionExpression over "
-                   "1 MB of small items hits the 256 MB arena cap (500 out of memory)")
 def test_f4_big_projection_over_a_page_of_small_items(ddb_url, table_name):
     """742eabd groups a projection's paths by a sort at every item: project() allocates the
     steps, runs, groups (16 + 24 + 16 bytes a path) and a result array sized by the paths (not
