@@ -437,8 +437,9 @@ def server_hist(port, op):
 
 def server_p99(h0, h1):
     """The histogram bound (ms) below which 99 % of the run's requests took the server, and the
-    share (%) that took it more than 1 ms; (None, None) without both histograms."""
-    if not h0 or not h1:
+    share (%) that took it more than 1 ms; (None, None) without the second.  h0 is {} when
+    the operation had no request yet."""
+    if not h1:
         return None, None
     n = h1[float("inf")] - h0.get(float("inf"), 0)
     if n <= 0:
@@ -756,7 +757,7 @@ def wrk(port, mode, path, conns, seconds, pids, base_us=0, metric_op=None):
     c0, s0, w0 = proc_cpu(pids), proc_ctxsw(pids), proc_rqwait(pids)
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=seconds + 120)
     c1, s1, w1 = proc_cpu(pids), proc_ctxsw(pids), proc_rqwait(pids)
-    srv_p99, srv_over = server_p99(h0, server_hist(port, metric_op) if h0 else None)
+    srv_p99, srv_over = server_p99(h0 or {}, server_hist(port, metric_op) if metric_op else None)
     m = re.search(r"^RESULT (\{.*\})$", out.stdout, re.M)
     if not m:
         raise SystemExit(f"bench: wrk failed: {out.stdout[-500:]} {out.stderr[-500:]}")
