@@ -105,7 +105,9 @@ typedef enum kwid {
 } kwid;
 
 /* PartiQL's reserved words (DynamoDB Local rejects each as an unquoted name; recorded by
- * tools/record_partiql_golden.py's keyword sweep), sorted for bsearch. */
+ * tools/record_partiql_golden.py's keyword sweep), sorted for bsearch.  Not ONLY: AWS runs
+ * "SET Only = set_delete(Only, ...)" (2026-09, an AWS-checked emulator's captures;
+ * test_partiql.py test_only_is_a_name). */
 static const struct kw {
     const char *w;
     kwid id;
@@ -152,7 +154,7 @@ static const struct kw {
     {"NEW", KW_NEW}, {"NEXT", KW_OTHER}, {"NO", KW_OTHER}, {"NOT", KW_NOT},
     {"NOTHING", KW_OTHER}, {"NULL", KW_NULL}, {"NULLIF", KW_OTHER}, {"NUMERIC", KW_OTHER},
     {"OCTET_LENGTH", KW_OTHER}, {"OF", KW_OTHER}, {"OLD", KW_OLD}, {"ON", KW_OTHER},
-    {"ONLY", KW_OTHER}, {"OPEN", KW_OTHER}, {"OPTION", KW_OTHER}, {"OR", KW_OR},
+    {"OPEN", KW_OTHER}, {"OPTION", KW_OTHER}, {"OR", KW_OR},
     {"ORDER", KW_ORDER}, {"OUTER", KW_OTHER}, {"OUTPUT", KW_OTHER}, {"OVERLAPS", KW_OTHER},
     {"PAD", KW_OTHER}, {"PARTIAL", KW_OTHER}, {"PIVOT", KW_OTHER}, {"POSITION", KW_OTHER},
     {"PRECISION", KW_OTHER}, {"PREPARE", KW_OTHER}, {"PRESERVE", KW_OTHER},

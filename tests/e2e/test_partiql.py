@@ -1309,3 +1309,19 @@ def test_order_by_partition_key_only(ddb, target, tab):
     assert first == [("b", 1), ("a", 5)] and tok
     second, _ = rows("pk IN ['a', 'b'] ORDER BY pk DESC", Limit=2, NextToken=tok)
     assert second == [("a", 4), ("a", 3)]
+
+
+# ONLY is not reserved: "SET Only = set_delete(Only, <<'only'>>)" runs (AWS eu-west-2
+# 2026-09-17: an AWS-checked emulator's PartiQL documented-syntax test 7, the set emptied and
+# the attribute removed).  DynamoDB Local refuses it as a keyword (its well-formed error).
+def test_only_is_a_name(ddb, target, tab):
+    ddb.put_item(TableName=tab, Item={"pk": S("only"), "sk": N(1), "Only": {"SS": ["only"]}})
+    stmt = f"UPDATE \"{tab}\" SET Only = set_delete(Only, <<'only'>>) WHERE pk = 'only' AND sk = 1"
+    if target == "dynamodb-local":
+        with pytest.raises(ClientError) as e:
+            es(ddb, stmt)
+        assert message(e) == "Statement wasn't well formed, can't be processed: " + stmt
+        return
+    es(ddb, stmt)
+    assert ddb.get_item(TableName=tab, Key={"pk": S("only"), "sk": N(1)})["Item"] == {
+        "pk": S("only"), "sk": N(1)}
