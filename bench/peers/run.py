@@ -20,7 +20,9 @@ with -dbPath, dynalite from npm (in memory).  For each one:
 The REST API's routes run on ddbchat's own REST listener (embedded engine) and, for the peers,
 on `ddbchat serve --endpoint <peer>` (the same service over the peer; CPU counts both
 processes).  Limits measured in the same run: a trivial handler on our HTTP layer (GET / on
-the DynamoDB port, "healthy: ...") and raw LMDB synced commits (bench_lmdbsync) in the same
+the DynamoDB port, "healthy: ..."), the GetItem requests answered by a bare libmicrohttpd
+handler with ddbchat's daemon settings and a fixed body (bench_baremhd: the library's and the
+kernel's share of a GetItem) and raw LMDB synced commits (bench_lmdbsync) in the same
 scratch directory as ddbchat's data dir.
 
 Prints one Markdown table (and --json FILE keeps every raw figure).  Numbers depend on the
@@ -96,6 +98,7 @@ LABELS = {
     "TransactCD": "TransactWriteItems C+D (6 actions)",
     "RestPost": "REST POST /api/messages",
     "floor": "limit: GET / on our HTTP layer",
+    "bare": "limit: GetItem's request on bare libmicrohttpd",
 }
 
 
@@ -831,10 +834,14 @@ def bench_target(name, args, ds, rq, reqsets, scratch, res):
         if name == "ddbchat" and args.limits:
             order.insert(order.index("PutItem") if "PutItem" in order else len(order), "lmdb")
             order.insert(0, "floor")
+            order.insert(1, "bare")
         twi_next = [0]
         for w in order:
             if w == "lmdb":
                 r["lmdb"] = lmdb_limit(args, scratch)
+                continue
+            if w == "bare":
+                r["work"][w] = bare_limit(args, reqsets["GetItem"], scratch)
                 continue
             kind, listener = WORKLOADS.get(w, ("lines", "ddb"))
             port = t.rest_port if listener == "rest" else t.port
@@ -974,6 +981,41 @@ def check_post(t, ds, rq):
     return None
 
 
+def bare_limit(args, reqs, scratch):
+    """The GetItem requests against bench_baremhd (bench/baremhd: libmicrohttpd with ddbchat's
+    daemon settings, a fixed answer): what the HTTP library and the kernel cost, without
+    ddbchat's own path.  {conns: median run}, or {} when it could not run."""
+    b = os.path.join(os.path.dirname(args.bin), "bench_baremhd")
+    if not os.path.exists(b):  # --bin is a copy elsewhere: this checkout's build
+        b = os.path.join(REPO, "build", "bench_baremhd")
+    if not os.path.exists(b):
+        log("   bare libmicrohttpd: bench_baremhd not built")
+        return {}
+    path = os.path.join(scratch, "bare-GetItem.txt")
+    write_lines(path, reqs)
+    port = free_port()
+    p = subprocess.Popen(PIN["server"] + [b, str(port)], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    out = {}
+    try:
+        wait_answer(port, p)
+        for conns in args.conns:
+            runs = []
+            for rep in range(-1 if args.warmup else 0, args.repeat):
+                one = wrk(port, "lines", path, conns,
+                          args.warmup if rep < 0 else args.duration, [p.pid])
+                if rep >= 0:
+                    runs.append(one)
+            out[conns] = x = median_run(runs)
+            log(f"   {'bare MHD':13s} c={conns:<3d} {x['rps']:9.0f}/s p50 {x['p50']:7.2f} ms "
+                f"p99 {x['p99']:7.2f} ms cpu {x['cpu_us']:7.1f} us/req ctxsw {x['ctxsw']:5.1f}/req"
+                f" waiting for a CPU {x['rqwait_us']:6.1f} us/req")
+    finally:
+        stop(p)
+    return out
+
+
 def lmdb_limit(args, scratch):
     b = os.path.join(os.path.dirname(args.bin), "bench_lmdbsync")
     if not os.path.exists(b):  # --bin is a copy elsewhere: this checkout's build
@@ -1020,8 +1062,8 @@ def table(res, args, header):
              "| workload | conn | " + " | ".join(TARGETS[n] for n in names) +
              "".join(f" | ddbchat vs {TARGETS[p]}" for p in peers if "ddbchat" in res) + " |",
              "|---|---:|" + "---:|" * len(names) + "---:|" * (len(peers) if "ddbchat" in res else 0)]
-    for w in ["floor"] + list(WORKLOADS):
-        if w not in args.workloads and w != "floor":
+    for w in ["floor", "bare"] + list(WORKLOADS):
+        if w not in args.workloads and w not in ("floor", "bare"):
             continue
         for conns in args.conns:
             cells, have = [], False

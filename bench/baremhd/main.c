@@ -1,0 +1,105 @@
+/*
+ * bench_baremhd — a bare libmicrohttpd handler with ddbchat's daemon settings, the limit row
+ * "GetItem's request on bare libmicrohttpd" of bench/peers/run.py.
+ *
+ *   bench_baremhd PORT [THREADS]
+ *
+ * The daemon is started the way src/server/http.c starts a listener (internal polling
+ * threads, poll(2), an inter-thread channel, a 16 KB connection pool, THREADS polling threads,
+ * by default http_default_threads()); every request's body is read and dropped and the answer
+ * is a fixed GetItem-sized JSON body with the three headers a DynamoDB reply carries
+ * (Content-Type, x-amzn-RequestId, x-amz-crc32).  What a GetItem costs above this is ddbchat's
+ * own path; what this costs is libmicrohttpd's and the kernel's (issue 13).  Runs until
+ * SIGTERM or SIGINT.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "server/http.h"
+
+#define BARE_POOL (16 << 10) /* as http.c's HTTP_CONN_POOL */
+
+/* A GetItem answer of the bench's message rows' size (~300 bytes). */
+static const char bare_body[] =
+    "{\"Item\":{\"pk\":{\"S\":\"MSG#00000000-0000-4000-8000-000000000000\"},"
+    "\"sk\":{\"S\":\"2026-01-01T00:00:00.000000Z\"},"
+    "\"message_uuid\":{\"S\":\"00000000-0000-4000-8000-000000000000\"},"
+    "\"message\":{\"S\":\"Message 0 of conversation 0 from user0 (0)\"},"
+    "\"user_uuid\":{\"S\":\"00000000-0000-4000-8000-000000000000\"},"
+    "\"user_display_name\":{\"S\":\"User 0\"},\"user_handle\":{\"S\":\"user0\"}}}";
+
+static enum MHD_Result bare_access(void *cls, struct MHD_Connection *c, const char *url,
+                                   const char *method, const char *version, const char *upload,
+                                   size_t *upload_size, void **ctx)
+{
+    (void)cls;
+    (void)url;
+    (void)method;
+    (void)version;
+    (void)upload;
+    if (*ctx == NULL) { /* the head is in; the body (if any) comes next */
+        *ctx = c;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        sizeof bare_body - 1, (void *)bare_body, MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    enum MHD_Result ret = MHD_NO;
+    if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-amz-json-1.0") &&
+        MHD_add_response_header(r, "x-amzn-RequestId",
+                                "BAREMHD0000000000000000000000000000000000000000000000") &&
+        MHD_add_response_header(r, "x-amz-crc32", "1234567890"))
+        ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || argc > 3) {
+        fprintf(stderr, "usage: bench_baremhd PORT [THREADS]\n");
+        return 2;
+    }
+    char *end;
+    unsigned long port = strtoul(argv[1], &end, 10);
+    if (*end || port == 0 || port > 65535) {
+        fprintf(stderr, "bench_baremhd: bad port %s\n", argv[1]);
+        return 2;
+    }
+    unsigned long threads = http_default_threads();
+    if (argc == 3) {
+        threads = strtoul(argv[2], &end, 10);
+        if (*end || threads == 0 || threads > 1024) {
+            fprintf(stderr, "bench_baremhd: bad thread count %s\n", argv[2]);
+            return 2;
+        }
+    }
+    /* the stop signals are taken by sigwait: blocked before any thread exists */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    struct MHD_Daemon *d =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC,
+                         (uint16_t)port, NULL, NULL, bare_access, NULL, MHD_OPTION_THREAD_POOL_SIZE,
+                         (unsigned)threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)BARE_POOL,
+                         MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "bench_baremhd: cannot listen on port %lu\n", port);
+        return 1;
+    }
+    int sig = 0;
+    sigwait(&stop, &sig);
+    MHD_stop_daemon(d);
+    return 0;
+}
