@@ -113,6 +113,11 @@ char *expr_path_str(arena_t *a, const expr_node *path);
  * they part, one has an index where the other has a name. */
 typedef enum expr_meet { EXPR_PATHS_APART, EXPR_PATHS_OVERLAP, EXPR_PATHS_CONFLICT } expr_meet;
 expr_meet expr_paths_meet(const expr_node *a, const expr_node *b);
+/* Whether any two of paths[0..n) meet (not EXPR_PATHS_APART): a sort and a look at
+ * neighbours, n log n, where comparing every pair is n^2 (1,000 paths: 500,000 pairs).  The
+ * callers still find the pair to report by their pairwise order when it says yes (true also
+ * when the arena is out of memory). */
+bool expr_paths_any_meet(arena_t *a, expr_node *const *paths, size_t n);
 /* Path lookup in an item; NULL when absent. */
 const av_t *expr_path_get(const av_t *item, const expr_node *path);
 /* The same from element `from` of the path on, starting at v (the value element from-1 led

@@ -2612,6 +2612,8 @@ static int parse_statement(pp *p)
  * DynamoDB's PartiQL does: the later path first. */
 static int check_overlaps(pp *p, expr_node *const *paths, size_t n)
 {
+    if (!expr_paths_any_meet(p->a, paths, n)) /* n log n; the pair named: below */
+        return 0;
     for (size_t j = 1; j < n; j++)
         for (size_t i = 0; i < j; i++) {
             const expr_node *a = paths[i], *b = paths[j];

@@ -666,6 +666,8 @@ static int check_overlap_from(rs *r, expr_node *const *paths, size_t from, size_
 
 static int check_overlap(rs *r, expr_node *const *paths, size_t n)
 {
+    if (!expr_paths_any_meet(r->a, paths, n)) /* n log n; the pair named: pairwise */
+        return 0;
     return check_overlap_from(r, paths, 1, n);
 }
 
@@ -783,7 +785,10 @@ int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, 
         if (!x->paths)
             return nomem(&r);
         /* one pass, path by path: an undefined name or an overlap with an earlier path;
-         * the last error is reported ("#q, s, s" names the overlap, "s, s, #q" the name) */
+         * the last error is reported ("#q, s, s" names the overlap, "s, s, #q" the name).
+         * Comparing each path with those before it is n^2, so the first pass leaves the
+         * overlaps out, and only when two of its paths meet (expr_paths_any_meet) does the
+         * pass run again with them. */
         err_t last, *caller = e;
         int last_rc = 0;
         size_t ok = 0;
@@ -791,29 +796,39 @@ int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, 
         if (!good)
             return nomem(&r);
         char *last_whole = NULL; /* last's text whole (rs.whole), or NULL */
-        for (size_t i = 0; i < parsed->npaths; i++) {
-            err_t local;
-            err_clear(&local);
-            r.e = &local;
-            r.rc = 0;
-            if (res_path(&r, parsed->paths[i], &x->paths[i]) == 0) {
-                good[ok++] = x->paths[i];
-                check_overlap_from(&r, good, ok - 1, ok);
+        for (int pass = 0; pass < 2; pass++) {
+            bool overlaps = pass == 1;
+            ok = 0;
+            last_rc = 0;
+            free(last_whole);
+            last_whole = NULL;
+            for (size_t i = 0; i < parsed->npaths; i++) {
+                err_t local;
+                err_clear(&local);
+                r.e = &local;
+                r.rc = 0;
+                if (res_path(&r, parsed->paths[i], &x->paths[i]) == 0) {
+                    good[ok++] = x->paths[i];
+                    if (overlaps)
+                        check_overlap_from(&r, good, ok - 1, ok);
+                }
+                if (r.rc == ERR_NOMEM) {
+                    free(r.whole);
+                    free(last_whole);
+                    return err_set(caller, ERR_NOMEM, "out of memory resolving an expression");
+                }
+                if (r.rc < 0) {
+                    last = local;
+                    last_rc = r.rc;
+                    free(last_whole);
+                    last_whole = r.whole;
+                } else {
+                    free(r.whole);
+                }
+                r.whole = NULL;
             }
-            if (r.rc == ERR_NOMEM) {
-                free(r.whole);
-                free(last_whole);
-                return err_set(caller, ERR_NOMEM, "out of memory resolving an expression");
-            }
-            if (r.rc < 0) {
-                last = local;
-                last_rc = r.rc;
-                free(last_whole);
-                last_whole = r.whole;
-            } else {
-                free(r.whole);
-            }
-            r.whole = NULL;
+            if (!expr_paths_any_meet(a, good, ok))
+                break; /* (a second pass would find no overlap either) */
         }
         r.e = caller;
         if (last_rc < 0) {

@@ -112,6 +112,42 @@ char *expr_path_str(arena_t *a, const expr_node *path)
     return s;
 }
 
+/* Document-path order: element by element, a name before an index, names bytewise,
+ * indexes numerically; a path before its extensions. */
+static int path_order(const void *pa, const void *pb)
+{
+    const expr_node *a = *(const expr_node *const *)pa, *b = *(const expr_node *const *)pb;
+    size_t m = a->u.path.n < b->u.path.n ? a->u.path.n : b->u.path.n;
+    for (size_t k = 0; k < m; k++) {
+        const expr_pel *x = &a->u.path.el[k], *y = &b->u.path.el[k];
+        if (x->is_index != y->is_index)
+            return x->is_index ? 1 : -1;
+        int c = x->is_index ? (x->index < y->index ? -1 : x->index > y->index)
+                            : expr_name_cmp(x->name, x->len, y->name, y->len);
+        if (c)
+            return c;
+    }
+    return a->u.path.n < b->u.path.n ? -1 : a->u.path.n > b->u.path.n;
+}
+
+bool expr_paths_any_meet(arena_t *a, expr_node *const *paths, size_t n)
+{
+    if (n < 2)
+        return false;
+    expr_node **v = arena_alloc(a, n * sizeof *v);
+    if (!v)
+        return true; /* the caller's pairwise check answers */
+    memcpy(v, paths, n * sizeof *v);
+    qsort(v, n, sizeof *v, path_order);
+    /* in this order a path is followed by its extensions (and its repeats), and the paths
+     * of one prefix by a name are followed by those by an index: if two paths meet, two
+     * neighbours do */
+    for (size_t i = 1; i < n; i++)
+        if (expr_paths_meet(v[i - 1], v[i]) != EXPR_PATHS_APART)
+            return true;
+    return false;
+}
+
 expr_meet expr_paths_meet(const expr_node *a, const expr_node *b)
 {
     size_t m = a->u.path.n < b->u.path.n ? a->u.path.n : b->u.path.n;
