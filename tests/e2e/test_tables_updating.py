@@ -119,17 +119,21 @@ def test_billing_switch_is_updating(ddbchat_server):
         "TableName": "bill", "BillingMode": "PAY_PER_REQUEST",
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
         "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    t0 = time.monotonic()
     r = ok(url, "UpdateTable", {"TableName": "bill", "BillingMode": "PROVISIONED",
                                 "ProvisionedThroughput": pt(1, 1)})["TableDescription"]
     assert r["TableStatus"] == "UPDATING"
-    err(url, "UpdateTable", {"TableName": "bill", "ProvisionedThroughput": pt(2, 2)},
-        IN_USE, IOPS % "bill")
+    with within_window(t0, DELAY_MS / 1000):
+        err(url, "UpdateTable", {"TableName": "bill", "ProvisionedThroughput": pt(2, 2)},
+            IN_USE, IOPS % "bill")
     wait_active(url, "bill")
+    t0 = time.monotonic()
     r = ok(url, "UpdateTable", {"TableName": "bill", "BillingMode": "PAY_PER_REQUEST"})
     assert r["TableDescription"]["TableStatus"] == "UPDATING"
     # the on-demand ceilings wait for the switch (AWS's text, DDB-TABLE-369)
-    err(url, "UpdateTable", {"TableName": "bill", "OnDemandThroughput": {
-        "MaxReadRequestUnits": 100}}, IN_USE, ODT)
+    with within_window(t0, DELAY_MS / 1000):
+        err(url, "UpdateTable", {"TableName": "bill", "OnDemandThroughput": {
+            "MaxReadRequestUnits": 100}}, IN_USE, ODT)
     wait_active(url, "bill")
     ok(url, "UpdateTable", {"TableName": "bill", "OnDemandThroughput": {
         "MaxReadRequestUnits": 100}})
@@ -173,11 +177,13 @@ def gsi_of(desc):
 def test_old_throughput_until_active(ddbchat_server):
     url = ddbchat_server(env={"DDBCHAT_UPDATE_DONE_DELAY_MS": str(DELAY_MS)}).ddb_url
     provisioned(url, "old")
+    t0 = time.monotonic()
     r = ok(url, "UpdateTable", {"TableName": "old", "ProvisionedThroughput": pt(4, 5)})
     assert r["TableDescription"]["ProvisionedThroughput"]["ReadCapacityUnits"] == 1
-    d = ok(url, "DescribeTable", {"TableName": "old"})["Table"]
-    assert (d["TableStatus"], d["ProvisionedThroughput"]["ReadCapacityUnits"],
-            d["ProvisionedThroughput"]["WriteCapacityUnits"]) == ("UPDATING", 1, 1)
+    with within_window(t0, DELAY_MS / 1000):
+        d = ok(url, "DescribeTable", {"TableName": "old"})["Table"]
+        assert (d["TableStatus"], d["ProvisionedThroughput"]["ReadCapacityUnits"],
+                d["ProvisionedThroughput"]["WriteCapacityUnits"]) == ("UPDATING", 1, 1)
     wait_active(url, "old")
     d = ok(url, "DescribeTable", {"TableName": "old"})["Table"]
     assert (d["ProvisionedThroughput"]["ReadCapacityUnits"],
@@ -261,16 +267,21 @@ def test_pay_per_request_during_switch_is_dropped(ddbchat_server):
         "TableName": "flip", "BillingMode": "PAY_PER_REQUEST",
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
         "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    t0 = time.monotonic()
     ok(url, "UpdateTable", {"TableName": "flip", "BillingMode": "PROVISIONED",
                             "ProvisionedThroughput": pt(1, 1)})
-    r = ok(url, "UpdateTable", {"TableName": "flip",
-                                "BillingMode": "PAY_PER_REQUEST"})["TableDescription"]
-    assert r["TableStatus"] == "UPDATING"
-    assert r["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
-    assert (r["ProvisionedThroughput"]["ReadCapacityUnits"],
-            r["ProvisionedThroughput"]["WriteCapacityUnits"]) == (0, 0)
-    err(url, "UpdateTable", {"TableName": "flip", "ProvisionedThroughput": pt(2, 2)},
-        IN_USE, IOPS % "flip")
+    # the re-send and the refusal must come while the switch is still UPDATING (a re-send
+    # after it would be a real switch back, and the assertions after it would be wrong)
+    with within_window(t0, DELAY_MS / 1000):
+        r = ok(url, "UpdateTable", {"TableName": "flip",
+                                    "BillingMode": "PAY_PER_REQUEST"})["TableDescription"]
+        assert r["TableStatus"] == "UPDATING"
+        assert r["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+        assert (r["ProvisionedThroughput"]["ReadCapacityUnits"],
+                r["ProvisionedThroughput"]["WriteCapacityUnits"]) == (0, 0)
+        err(url, "UpdateTable", {"TableName": "flip", "ProvisionedThroughput": pt(2, 2)},
+            IN_USE, IOPS % "flip")
+        assert time.monotonic() - t0 < DELAY_MS / 1000
     wait_active(url, "flip")
     d = ok(url, "DescribeTable", {"TableName": "flip"})["Table"]
     assert d["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
