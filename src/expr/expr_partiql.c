@@ -3323,31 +3323,38 @@ static const pq_rope *rope_cat(arena_t *a, const pq_rope *l, const pq_rope *r, b
     return c;
 }
 
+/* A leaf of xreads: its own frame, so the IN values' array is not on every level of a long
+ * AND chain's recursion. */
+static __attribute__((noinline)) int xread_leaf(arena_t *a, const expr_node *x, const char *hash,
+                                                pq_xread *out)
+{
+    pq_rope *leaf = arena_alloc(a, sizeof *leaf);
+    if (!leaf)
+        return ERR_NOMEM;
+    *leaf = (pq_rope){x, NULL, NULL};
+    const av_t *vals[EXPR_PQ_IN_MAX];
+    size_t n;
+    if (!expr_pq_key_eq(x, hash, true, vals, EXPR_PQ_IN_MAX, &n)) {
+        *out = (pq_xread){PQ_X_FILTER, leaf, NULL, 0};
+        return 0;
+    }
+    pq_kread *r = arena_alloc(a, (n ? n : 1) * sizeof *r);
+    if (!r)
+        return ERR_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        r[i] = (pq_kread){vals[i], leaf};
+    *out = (pq_xread){PQ_X_KEYED, NULL, r, n};
+    return 0;
+}
+
 /* Reads of x: a leaf is a filter unless it is the partition key by = or IN (a read per
  * value); AND adds a filter to every read and keeps the reads two sides agree on; OR joins
  * reads, and filters; a read OR a filter, or a scan anywhere, is a scan. */
 static int xreads(arena_t *a, const expr_node *x, const char *hash, pq_xread *out)
 {
     bool nm = false;
-    if (x->t != EN_AND && x->t != EN_OR) {
-        pq_rope *leaf = arena_alloc(a, sizeof *leaf);
-        if (!leaf)
-            return ERR_NOMEM;
-        *leaf = (pq_rope){x, NULL, NULL};
-        const av_t *vals[EXPR_PQ_IN_MAX];
-        size_t n;
-        if (!expr_pq_key_eq(x, hash, true, vals, EXPR_PQ_IN_MAX, &n)) {
-            *out = (pq_xread){PQ_X_FILTER, leaf, NULL, 0};
-            return 0;
-        }
-        pq_kread *r = arena_alloc(a, (n ? n : 1) * sizeof *r);
-        if (!r)
-            return ERR_NOMEM;
-        for (size_t i = 0; i < n; i++)
-            r[i] = (pq_kread){vals[i], leaf};
-        *out = (pq_xread){PQ_X_KEYED, NULL, r, n};
-        return 0;
-    }
+    if (x->t != EN_AND && x->t != EN_OR)
+        return xread_leaf(a, x, hash, out);
     pq_xread l, r;
     int rc = xreads(a, x->u.kids.k[0], hash, &l);
     if (rc || (rc = xreads(a, x->u.kids.k[1], hash, &r)))

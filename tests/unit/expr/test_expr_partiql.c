@@ -540,12 +540,12 @@ static const char *unheld(const char *where, char *out, size_t cap)
 {
     arena_t a;
     arena_init(&a);
-    char stmt[2048];
+    char stmt[8192];
     snprintf(stmt, sizeof stmt, "SELECT * FROM tab WHERE %s", where);
     expr_pq_bound b;
     err_t e;
     if (pq(&a, stmt, NULL, 0, &b, &e))
-        fail_msg("%s: %s", stmt, e.msg);
+        fail_msg("%.200s: %s", stmt, e.msg);
     expr_name *m;
     size_t n;
     assert_int_equal(expr_pq_index_filter(&a, b.where, "g", held_gpk, NULL, &m, &n), 0);
@@ -594,6 +594,15 @@ static void index_filter(void **state)
     /* reads of one partition each on its own, as written; numbers in number order */
     assert_string_equal(unheld("(g = 'y' AND c = 1) OR (g = 'y' AND b = 1)", o, sizeof o), "[b]");
     assert_string_equal(unheld("(g = 10 AND c = 1) OR (g = 9 AND b = 1)", o, sizeof o), "[c]");
+    /* a long AND chain (the recursion's depth): the names past the index, as a HashSet */
+    {
+        char w[8000];
+        size_t n = (size_t)snprintf(w, sizeof w, "g = 'y'");
+        for (int i = 0; i < 600; i++)
+            n += (size_t)snprintf(w + n, sizeof w - n, " AND p = %d", i);
+        snprintf(w + n, sizeof w - n, " AND q = 1");
+        assert_string_equal(unheld(w, o, sizeof o), "[q]");
+    }
     /* a name outside the BMP hashes as two UTF-16 units (U+1F600 = 0xD83D 0xDE00: bucket 8, after
      * the 3 of c) */
     assert_string_equal(unheld("g = 'y' AND \"\xF0\x9F\x98\x80\" = 1 AND c = 1", o, sizeof o),
