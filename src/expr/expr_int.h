@@ -144,6 +144,16 @@ const char *expr_type_name(av_type t);
 /* Value comparison for <, <=, >, >= when both are N, S or B of the same type; *ok false
  * otherwise. */
 int expr_cmp_values(const av_t *a, const av_t *b, bool *ok);
+/* A set's members for many membership tests: past a few dozen tests on a set of more than
+ * a few dozen members, its members sorted once (arena; without the memory, scans answer).
+ * The set must stay unchanged while the index is used. */
+typedef struct expr_sindex {
+    const av_t *set;
+    const av_t **sorted; /* NULL: tests scan */
+} expr_sindex;
+void expr_sindex_init(arena_t *a, expr_sindex *x, const av_t *set, size_t probes);
+/* m is a member (expr_values_equal to one). */
+bool expr_sindex_has(const expr_sindex *x, const av_t *m);
 /* Deep equality (sets as sets, numbers numerically). */
 bool expr_values_equal(const av_t *a, const av_t *b);
 /* Sets error with the "Invalid <Kind>: " prefix (the text whole as far as e keeps it:

@@ -127,14 +127,6 @@ static int eval_value(arena_t *a, const expr_node *x, const av_t *old, av_t *out
     }
 }
 
-static bool in_set(const av_t *s, const av_t *x)
-{
-    for (size_t i = 0; i < s->u.list.n; i++)
-        if (expr_values_equal(&s->u.list.items[i], x))
-            return true;
-    return false;
-}
-
 /* ADD: number sum, set union, (legacy) list append; missing -> the operand. */
 static int do_add(arena_t *a, const expr_uact *u, const av_t *cur, const av_t *v, pend *p, err_t *e)
 {
@@ -151,8 +143,10 @@ static int do_add(arena_t *a, const expr_uact *u, const av_t *cur, const av_t *v
             return err_set(e, ERR_NOMEM, "out of memory");
         if (k)
             memcpy(items, cur->u.list.items, k * sizeof *items);
+        expr_sindex ix; /* each operand member looked up in the set: n log n, not n^2 */
+        expr_sindex_init(a, &ix, cur, v->u.list.n);
         for (size_t i = 0; i < v->u.list.n; i++)
-            if (!in_set(cur, &v->u.list.items[i]))
+            if (!expr_sindex_has(&ix, &v->u.list.items[i]))
                 items[k++] = v->u.list.items[i];
         p->val = av_make_list(cur->type, items, k);
         return 0;
@@ -175,8 +169,10 @@ static int do_delete(arena_t *a, const expr_uact *u, const av_t *cur, const av_t
     if (!items)
         return err_set(e, ERR_NOMEM, "out of memory");
     size_t k = 0;
+    expr_sindex ix; /* each member looked up in the operand: n log n, not n^2 */
+    expr_sindex_init(a, &ix, v, cur->u.list.n);
     for (size_t i = 0; i < cur->u.list.n; i++)
-        if (!in_set(v, &cur->u.list.items[i]))
+        if (!expr_sindex_has(&ix, &cur->u.list.items[i]))
             items[k++] = cur->u.list.items[i];
     if (k == 0)
         p->remove = true;
