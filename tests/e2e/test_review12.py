@@ -127,3 +127,27 @@ def test_f5_transaction_of_updates_on_wide_items_is_not_a_500(ddb_url, table_nam
     if not good:
         assert data.get("__type", "").endswith("ValidationException"), data
         assert "4MB" in data.get("message", data.get("Message", "")), data
+
+
+@pytest.mark.xfail(ON_DDBCHAT, strict=True, reason="review12 F6: TransactGetItems of items "
+                   "over the 4 MB aggregate answers 200 with all of them (pre-existing)")
+def test_f6_transact_get_items_over_4_mb_is_refused(ddb_url, table_name):
+    """API Reference, TransactGetItems: "The aggregate size of the items in the transaction
+    cannot exceed 4 MB" and "DynamoDB rejects the entire TransactGetItems request if ... The
+    aggregate size of the items in the transaction exceeded 4 MB."  ddbchat checks the 4 MB
+    aggregate for TransactWriteItems only: 20 Gets of ~240 KB items (4.35 MB) answer 200 with
+    every item (100 of them: 24 MB, 4 s, a 229 MB peak).  DynamoDB Local refuses with a
+    ValidationException ("Payload in response is too large.4349071", its own wording: AWS's
+    text is not captured, so only the type is asserted)."""
+    name = table_name("rv12tg")
+    ok(ddb_url, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    wide = {f"a{k}": N(1) for k in range(30000)}
+    for i in range(20):
+        ok(ddb_url, "PutItem", {"TableName": name, "Item": dict(wide, pk=S(f"k{i}"))})
+    good, data = call(ddb_url, "TransactGetItems", {"TransactItems": [
+        {"Get": {"TableName": name, "Key": {"pk": S(f"k{i}")}}} for i in range(20)]})
+    assert not good, f"{len(data.get('Responses', []))} items returned"
+    assert data.get("__type", "").endswith("ValidationException"), data
