@@ -56,6 +56,13 @@ static bool scalar(av_type t)
     return t == AV_S || t == AV_N || t == AV_B;
 }
 
+static int val_node_cmp(const void *pa, const void *pb)
+{
+    bool ok;
+    return expr_cmp_values((*(const expr_node *const *)pa)->u.val.v,
+                           (*(const expr_node *const *)pb)->u.val.v, &ok);
+}
+
 int expr_build_compare(arena_t *a, expr_node *path, expr_cmp op, const av_t *values, size_t nvalues,
                        expr_node **out, err_t *e)
 {
@@ -155,6 +162,12 @@ int expr_build_compare(arena_t *a, expr_node *path, expr_cmp op, const av_t *val
         for (size_t i = 0; i < nvalues; i++)
             if (!(x->u.kids.k[i + 1] = val_node(a, &values[i])))
                 goto nomem;
+        if (nvalues > EXPR_IN_SCAN) {
+            /* one type (checked above): sorted, each item's value is found by bisection
+             * (a scan of 400,000 values per item cost 7.5 s over 5,000 items; atg12) */
+            qsort(x->u.kids.k + 1, nvalues, sizeof *x->u.kids.k, val_node_cmp);
+            x->op = EXPR_IN_SORTED;
+        }
         break;
     case EXPR_CMP_BETWEEN:
         x = expr_node_new(a, EN_BETWEEN, 0, 3);

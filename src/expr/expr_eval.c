@@ -192,6 +192,23 @@ static bool eval(const expr_node *x, const av_t *item)
         const av_t *a = operand(x->u.kids.k[0], item, &s0);
         if (!a)
             return false;
+        if (x->op == EXPR_IN_SORTED) {
+            size_t lo = 1, hi = x->u.kids.n;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                bool ok;
+                int c = expr_cmp_values(x->u.kids.k[mid]->u.val.v, a, &ok);
+                if (!ok) /* another type than the list's: equal to none */
+                    return false;
+                if (c == 0)
+                    return true;
+                if (c < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            return false;
+        }
         for (size_t i = 1; i < x->u.kids.n; i++)
             if (expr_values_equal(a, operand(x->u.kids.k[i], item, &s1)))
                 return true;

@@ -71,6 +71,12 @@ struct expr_node {
     } u;
 };
 
+/* EN_IN's op: 0, or EXPR_IN_SORTED when its values (kids 1..) are sorted by expr_cmp_values
+ * (a legacy IN list of more than EXPR_IN_SCAN values of one type, expr_build_compare), so
+ * expr_eval looks the operand up by bisection. */
+#define EXPR_IN_SORTED 1
+#define EXPR_IN_SCAN 32
+
 typedef enum expr_uop { EU_SET = 0, EU_REMOVE, EU_ADD, EU_DELETE } expr_uop;
 
 typedef struct expr_uact {
