@@ -151,3 +151,39 @@ def test_f6_transact_get_items_over_4_mb_is_refused(ddb_url, table_name):
         {"Get": {"TableName": name, "Key": {"pk": S(f"k{i}")}}} for i in range(20)]})
     assert not good, f"{len(data.get('Responses', []))} items returned"
     assert data.get("__type", "").endswith("ValidationException"), data
+
+
+def _hwm_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@pytest.mark.xfail(strict=True, reason="review12 F7: ExecuteTransaction SELECTs build ~16 MB of "
+                   "heap per 240 KB item, outside the request arena (pre-existing)")
+def test_f7_execute_transaction_reads_do_not_take_16_mb_an_item(ddbchat_server):
+    """An ExecuteTransaction of SELECTs answers through a jansson tree: each item of 30,000
+    number attributes (~240 KB) costs ~16 MB of heap while the answer is built, none of it in
+    the request's arena, so its 256 MB cap does not hold: 100 such SELECTs took 20 s and a
+    1.6 GB peak RSS, and 1.36 GB stayed resident after; 10 of them 166 MB (+75 MB kept).
+    TransactGetItems of the same items answers through the arena (229 MB for 100).  Here 5
+    SELECTs (1.2 MB of items, a valid transaction): the server's peak RSS must rise by less
+    than 48 MB (main: ~80 MB)."""
+    srv = ddbchat_server()
+    url = srv.ddb_url
+    name = "rv12et"
+    ok(url, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    wide = {f"a{k}": N(1) for k in range(30000)}
+    for i in range(5):
+        ok(url, "PutItem", {"TableName": name, "Item": dict(wide, pk=S(f"k{i}"))})
+    before = _hwm_mb(srv.proc.pid)
+    r = ok(url, "ExecuteTransaction", {"TransactStatements": [
+        {"Statement": f"SELECT * FROM \"{name}\" WHERE pk = 'k{i}'"} for i in range(5)]})
+    assert len(r["Responses"]) == 5 and len(r["Responses"][0]["Item"]) == 30001
+    rise = _hwm_mb(srv.proc.pid) - before
+    assert rise < 48, f"peak RSS rose {rise:.0f} MB for 1.2 MB of items"
