@@ -1589,6 +1589,13 @@ static int parse_is(pp *p, const ptok *is_tok, expr_node *lhs, expr_node **out)
     }
     if (!found)
         return syn(p, "Expected type name");
+    /* IS takes a path or a value on its left, not a call or a condition (DynamoDB Local,
+     * after the type name's syntax and before the type's support; no AWS capture:
+     * test_review12.py::test_f2_is_refuses_a_condition_on_its_left) */
+    if (lhs->t != EN_PATH && lhs->t != EN_VALUE)
+        return sem(p, NULL,
+                   "The left hand side argument to IS must be a Variable Reference, Literal, or "
+                   "Path");
     if (!ty)
         return sem(p, is_tok,
                    "Unsupported data type for IS operator: %s. Supported data types are "

@@ -1223,6 +1223,25 @@ def test_condition_compared_with_boolean(ddb, tab):
                           "function: >, operand type: BOOL")
 
 
+# IS takes a path or a value on its left: a call (size() too) or a condition is refused,
+# after the type name's syntax ("IS FOO") and before the type's support ("IS INT").  DynamoDB
+# Local; no AWS capture (test_review12.py::test_f2_is_refuses_a_condition_on_its_left has the
+# conditions).  ddbchat answered "size(n) IS NUMERIC" 0 items and "(n = 1) IS INT" the
+# unsupported type.
+def test_is_refuses_a_call_on_its_left(ddb, tab):
+    ddb.put_item(TableName=tab, Item={"pk": S("isl"), "sk": N(1), "n": N(1)})
+    sel = f"SELECT sk FROM \"{tab}\" WHERE pk = 'isl' AND sk = 1 AND "
+    for cond in ["size(n) IS NUMERIC", "size(n) IS NOT MISSING", "(n = 1) IS INT"]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, sel + cond)
+        assert message(e) == ("The left hand side argument to IS must be a Variable "
+                              "Reference, Literal, or Path"), cond
+    with pytest.raises(ClientError) as e:
+        es(ddb, sel + "(n = 1) IS FOO")
+    assert message(e).startswith("Statement wasn't well formed, can't be processed"), message(e)
+    assert len(es(ddb, sel + "n IS NUMERIC")["Items"]) == 1
+
+
 # A transaction member on a table that does not exist cancels the transaction with a
 # ResourceNotFound reason ("Requested resource not found"), found before that member's
 # RETURNING or index read is refused; such a refusal of another member on a table that exists

@@ -32,8 +32,6 @@ def _run(ddb_url, stmt):
     return good, data, data.get("message", data.get("Message"))
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True, reason="review12 F2: ad4b335 takes a condition as "
-                   "IS's left operand (runs, or leaks the attribute_not_exists rewrite)")
 def test_f2_is_refuses_a_condition_on_its_left(ddb_url, booleans):
     """ad4b335 lets a predicate call or a parenthesised condition be the left operand of what
     follows it (pred_tail), so that it can be compared with =, <>, IN (AWS's captures).  IS came
