@@ -185,3 +185,35 @@ def test_f7_execute_transaction_reads_do_not_take_16_mb_an_item(ddbchat_server):
     assert len(r["Responses"]) == 5 and len(r["Responses"][0]["Item"]) == 30001
     rise = _hwm_mb(srv.proc.pid) - before
     assert rise < 48, f"peak RSS rose {rise:.0f} MB for 1.2 MB of items"
+
+
+@pytest.mark.xfail(strict=True, reason="review12 F7b: a cancelled TransactWriteItems' ALL_OLD "
+                   "items are built as jansson trees, ~16 MB of heap per 240 KB item "
+                   "(pre-existing)")
+def test_f7b_cancellation_items_do_not_take_16_mb_an_item(ddbchat_server):
+    """F7's cause on the error path: a TransactWriteItems whose ConditionChecks fail with
+    ReturnValuesOnConditionCheckFailure ALL_OLD returns each old item in CancellationReasons,
+    built as a jansson tree (txn_canceled, ddbjson_from_item): 20 failing checks of 240 KB
+    items took a 337 MB peak and left RSS at 277 MB; ExecuteTransaction's UPDATEs with the
+    same option 581 MB.  Here 5 (1.2 MB of items): the peak RSS must rise by less than 48 MB
+    (main: ~80 MB)."""
+    srv = ddbchat_server()
+    url = srv.ddb_url
+    name = "rv12cc"
+    ok(url, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    wide = {f"a{k}": N(1) for k in range(30000)}
+    for i in range(5):
+        ok(url, "PutItem", {"TableName": name, "Item": dict(wide, pk=S(f"k{i}"))})
+    before = _hwm_mb(srv.proc.pid)
+    good, data = call(url, "TransactWriteItems", {"TransactItems": [
+        {"ConditionCheck": {"TableName": name, "Key": {"pk": S(f"k{i}")},
+                            "ConditionExpression": "attribute_not_exists(a1)",
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}
+        for i in range(5)]})
+    assert not good and data["__type"].endswith("TransactionCanceledException"), data
+    assert all(len(x["Item"]) == 30001 for x in data["CancellationReasons"])
+    rise = _hwm_mb(srv.proc.pid) - before
+    assert rise < 48, f"peak RSS rose {rise:.0f} MB for 1.2 MB of items"
