@@ -52,6 +52,27 @@ def test_f2_is_refuses_a_condition_on_its_left(ddb_url, booleans):
                        "Literal, or Path"), (cond, msg)
 
 
+@pytest.mark.xfail(ON_DDBCHAT, strict=True, reason="review12 F2b: IS takes a parameter or a "
+                   "collection literal on its left (pre-existing; Local refuses)")
+def test_f2b_is_refuses_a_parameter_or_a_collection_on_its_left(ddb_url, booleans):
+    """After d5ff1a9 (F2's fix: IS takes "a path or a value" on its left) ddbchat still runs
+    `? IS NULL` (a parameter), `[1] IS LIST`, `{'a': 1} IS STRUCT`, `<<1>> IS NUMERIC`, and
+    answers `MISSING IS MISSING` "MISSING must be compared using IS operator".  DynamoDB Local
+    refuses all five with "The left hand side argument to IS must be a Variable Reference,
+    Literal, or Path" (a scalar literal, `'x' IS STRING`, `null IS NULL`, it runs, as ddbchat
+    does).  Pre-existing; no AWS capture."""
+    for cond, params in [("? IS NULL", [{"NULL": True}]), ("? IS STRING", [S("x")]),
+                         ("[1] IS LIST", None), ("{'a': 1} IS STRUCT", None),
+                         ("<<1>> IS NUMERIC", None), ("MISSING IS MISSING", None)]:
+        body = {"Statement": booleans + cond}
+        if params:
+            body["Parameters"] = params
+        good, data = call(ddb_url, "ExecuteStatement", body)
+        msg = data.get("message", data.get("Message"))
+        assert not good and msg == ("The left hand side argument to IS must be a Variable "
+                                    "Reference, Literal, or Path"), (cond, data)
+
+
 @pytest.mark.xfail(ON_DDBCHAT, strict=True, reason="review12 F3: a parenthesised condition on "
                    "the right of =, <>, IN is refused (ad4b335 takes it on the left only)")
 def test_f3_condition_compared_on_the_right(ddb_url, booleans):
