@@ -117,7 +117,8 @@ static bool mem_contains(const char *h, size_t hn, const char *n, size_t nn)
     return false;
 }
 
-static bool contains(const av_t *h, const av_t *v)
+/* sorted: h's members are in expr_cmp_values order (a constant haystack, expr_resolve) */
+static bool contains(const av_t *h, const av_t *v, bool sorted)
 {
     if (!h || !v)
         return false;
@@ -132,6 +133,21 @@ static bool contains(const av_t *h, const av_t *v)
         if ((h->type == AV_SS && v->type != AV_S) || (h->type == AV_NS && v->type != AV_N) ||
             (h->type == AV_BS && v->type != AV_B))
             return false;
+        if (sorted) {
+            size_t lo = 0, hi = h->u.list.n;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                bool ok;
+                int c = expr_cmp_values(&h->u.list.items[mid], v, &ok);
+                if (c == 0 && ok)
+                    return true;
+                if (c < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            return false;
+        }
         /* fallthrough */
     case AV_L:
         for (size_t i = 0; i < h->u.list.n; i++)
@@ -237,10 +253,11 @@ static bool eval(const expr_node *x, const av_t *item)
                    (p->u.str.len == 0 || memcmp(a->u.str.ptr, p->u.str.ptr, p->u.str.len) == 0);
         }
         case EF_CONTAINS:
-            return contains(operand(k[0], item, &s0), operand(k[1], item, &s1));
+            return contains(operand(k[0], item, &s0), operand(k[1], item, &s1),
+                            k[0]->t == EN_VALUE && k[0]->sorted);
         case EF_LEGACY_NOT_CONTAINS: {
             const av_t *a = operand(k[0], item, &s0);
-            return a && !contains(a, operand(k[1], item, &s1));
+            return a && !contains(a, operand(k[1], item, &s1), false);
         }
         default:
             return false;

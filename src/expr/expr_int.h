@@ -54,6 +54,9 @@ struct expr_node {
     expr_ntype t;
     int op;         /* expr_op for EN_CMP, expr_fn for EN_FUNC, '+'/'-' for EN_ARITH */
     uint8_t parens; /* parenthesised in the source */
+    uint8_t sorted; /* EN_VALUE: a set whose members are in expr_cmp_values order (made by
+                       expr_resolve for contains()'s constant first operand, so expr_eval
+                       finds the item's value by bisection) */
     union {
         struct {
             expr_pel *el;

@@ -589,6 +589,33 @@ static int check_types(rs *r, const expr_node *x)
 }
 
 /* Post-order copy with substitution; checks as it goes unless r->defer_types. */
+static int haystack_cmp(const void *pa, const void *pb)
+{
+    bool ok;
+    return expr_cmp_values(pa, pb, &ok);
+}
+
+/* contains(:set, path): the same set is searched for each item's value, a scan of its
+ * members per item (180,000 members over 10,000 items: 3.8 s of CPU; atg12).  A set of more
+ * than 32 members is copied sorted once, and the node marked for expr_eval's bisection.
+ * Without the memory it stays as it is (eval scans). */
+static void sort_haystack(rs *r, expr_node *x)
+{
+    const av_t *v = x->u.val.v;
+    if (!v || !(v->type == AV_SS || v->type == AV_NS || v->type == AV_BS) || v->u.list.n <= 32)
+        return;
+    av_t *c = arena_alloc(r->a, sizeof *c);
+    av_t *items = arena_alloc(r->a, v->u.list.n * sizeof *items);
+    if (!c || !items)
+        return;
+    memcpy(items, v->u.list.items, v->u.list.n * sizeof *items);
+    qsort(items, v->u.list.n, sizeof *items, haystack_cmp);
+    *c = *v;
+    c->u.list.items = items;
+    x->u.val.v = c;
+    x->sorted = 1;
+}
+
 static int res_node(rs *r, const expr_node *in, expr_node **out)
 {
     if (r->rc)
@@ -626,6 +653,9 @@ static int res_node(rs *r, const expr_node *in, expr_node **out)
                 return r->rc;
         if (!r->defer_types && check_types(r, x) < 0)
             return r->rc;
+        if (x->t == EN_FUNC && x->op == EF_CONTAINS && n == 2 &&
+            x->u.kids.k[0]->t == EN_VALUE)
+            sort_haystack(r, x->u.kids.k[0]);
         *out = x;
         return 0;
     }
