@@ -1442,6 +1442,25 @@ static bool at_call(pp *p)
 
 static int parse_operand(pp *p, expr_node **out);
 
+/* '(' cond ')': a parenthesised condition or operand, marked as such. */
+static int parse_parens(pp *p, expr_node **out)
+{
+    if (expect(p, P_LP))
+        return p->rc;
+    if (++p->depth > EXPR_PQ_MAX_NESTING) {
+        p->depth--;
+        return syn(p, "Unexpected token");
+    }
+    expr_node *x = NULL;
+    int rc = parse_or(p, &x);
+    p->depth--;
+    if (rc || expect(p, P_RP))
+        return p->rc;
+    x->parens = 1;
+    *out = x;
+    return 0;
+}
+
 /* f( args ) after the name; arguments are operands. */
 static int parse_call(pp *p, int fn, expr_node **out)
 {
@@ -1490,12 +1509,16 @@ static int unrecognized(pp *p, const ptok *t)
     return sem(p, t, "Unrecognized function: %s", low);
 }
 
-/* An operand of a comparison: a path, a value, or size(path). */
+/* An operand of a comparison: a path, a value, a call, or one of these or a condition in
+ * parentheses (DynamoDB Local evaluates "true = (n = 1)", "(a = 1) IN [(b = 2)]",
+ * "n BETWEEN 0 AND (m)"; test_review12.py::test_f3_condition_compared_on_the_right). */
 static int parse_operand(pp *p, expr_node **out)
 {
     if (p->rc)
         return p->rc;
     const ptok *t = peek(p);
+    if (t->t == P_LP)
+        return parse_parens(p, out);
     int fn;
     if (at_call(p)) {
         fkind fk = fn_lookup(p, t, &fn);
@@ -1774,17 +1797,9 @@ static int parse_pred(pp *p, expr_node **out)
         return p->rc;
     const ptok *t = peek(p);
     if (t->t == P_LP) {
-        next(p);
-        if (++p->depth > EXPR_PQ_MAX_NESTING) {
-            p->depth--;
-            return syn(p, "Unexpected token");
-        }
         expr_node *x = NULL;
-        int rc = parse_or(p, &x);
-        p->depth--;
-        if (rc || expect(p, P_RP))
+        if (parse_parens(p, &x))
             return p->rc;
-        x->parens = 1;
         if (!is_boolish(x)) {
             *out = x;
             return 0;

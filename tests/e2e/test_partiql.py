@@ -1242,6 +1242,25 @@ def test_is_refuses_a_call_on_its_left(ddb, tab):
     assert len(es(ddb, sel + "n IS NUMERIC")["Items"]) == 1
 
 
+# An operand may be parenthesised anywhere, a condition too (its truth, a BOOL): on the right
+# of a comparison, in an IN list, as a BETWEEN bound or a function's argument.  DynamoDB Local
+# evaluates every one (test_review12.py::test_f3_condition_compared_on_the_right has the
+# conditions on the right of =, <>, IN); ddbchat answered "Unexpected term".
+def test_parenthesised_operands(ddb, tab):
+    ddb.put_item(TableName=tab, Item={"pk": S("par"), "sk": N(1), "n": N(1), "m": N(1),
+                                      "flag": S("right")})
+    sel = f"SELECT sk FROM \"{tab}\" WHERE pk = 'par' AND sk = 1 AND "
+    for holds in ["n = (m)", "n = ((1))", "n BETWEEN 0 AND (m)", "n IN [(m), 7]",
+                  "begins_with((flag), 'r')", "attribute_exists(n) = (n = 1)",
+                  "true <> (NOT (n = 1))"]:
+        assert len(es(ddb, sel + holds)["Items"]) == 1, holds
+    assert es(ddb, sel + "(n = 1) = (m)")["Items"] == []
+    with pytest.raises(ClientError) as e:
+        es(ddb, sel + "true < (n = 1)")
+    assert message(e) == ("Incorrect operand type for operator or function; operator or "
+                          "function: <, operand type: BOOL")
+
+
 # A transaction member on a table that does not exist cancels the transaction with a
 # ResourceNotFound reason ("Requested resource not found"), found before that member's
 # RETURNING or index read is refused; such a refusal of another member on a table that exists

@@ -73,8 +73,6 @@ def test_f2b_is_refuses_a_parameter_or_a_collection_on_its_left(ddb_url, boolean
                                     "Reference, Literal, or Path"), (cond, data)
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True, reason="review12 F3: a parenthesised condition on "
-                   "the right of =, <>, IN is refused (ad4b335 takes it on the left only)")
 def test_f3_condition_compared_on_the_right(ddb_url, booleans):
     """ad4b335's rule (expr_partiql.h): "a condition (a predicate call or a parenthesised
     condition) compared with =, <>, IN is its truth".  A predicate call works on either side
