@@ -768,7 +768,13 @@ def test_one_address_cannot_take_every_slot(ddbchat_server):
     time.sleep(0.3)
     tr = Trickler(srv.ddb_url, 40, every=0.5, source="127.0.0.2")
     try:
-        time.sleep(1.5)
+        # the 20 beyond the cap are closed at once, and the trickler sees each on its next
+        # round (every 0.5 s): wait for them (a loaded machine is slower than the 1.5 s this
+        # slept), then two more rounds, in which none of the 20 held may be closed
+        deadline = time.time() + 10
+        while len(tr.closed_at) < 20 and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)
         assert len(tr.closed_at) == 20, sorted(tr.closed_at.values())
         for _ in range(3):
             assert _listtables_status(srv.ddb_url, source="127.0.0.1") == 200
