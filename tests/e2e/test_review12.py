@@ -236,3 +236,23 @@ def test_f7b_cancellation_items_do_not_take_16_mb_an_item(ddbchat_server):
     assert all(len(x["Item"]) == 30001 for x in data["CancellationReasons"])
     rise = _hwm_mb(srv.proc.pid) - before
     assert rise < 48, f"peak RSS rose {rise:.0f} MB for 1.2 MB of items"
+
+
+@pytest.mark.xfail(ON_DDBCHAT, strict=True, reason="review12 F3b: a parenthesised path on the "
+                   "left of a comparison, and parenthesised update / insert values, refused "
+                   "(pre-existing; Local evaluates them)")
+def test_f3b_parenthesised_operands_on_the_left_and_in_values(ddb_url, booleans):
+    """47782e8 (F3's fix) says "any operand may be parenthesised", and it is so on the right of
+    a comparison.  On the left, a parenthesised path is still refused: `(n) = 1` is "The
+    arguments to AND/OR must be Expressions", `UPDATE ... WHERE (pk) = 'b' AND sk = 1` is "WHERE
+    clause must contain an expression that resolves to a boolean"; and so are parenthesised
+    values of SET and INSERT (`SET x = (n) + 1`, `VALUE {..., 'a': (1)}`: "Unexpected term").
+    DynamoDB Local runs every one.  Pre-existing; no AWS capture."""
+    table = booleans.split('"')[1]
+    for stmt, want in [(booleans + "(n) = 1", 1), (booleans + "(flag) = 'right'", 1),
+                       (f"UPDATE \"{table}\" SET x = 1 WHERE (pk) = 'b' AND sk = 1", 0),
+                       (f"UPDATE \"{table}\" SET x = (n) + 1 WHERE pk = 'b' AND sk = 1", 0),
+                       (f"INSERT INTO \"{table}\" VALUE {{'pk': 'p2', 'sk': 2, 'a': (1)}}", 0)]:
+        good, data, msg = _run(ddb_url, stmt)
+        assert good, (stmt, msg)
+        assert len(data.get("Items", [])) == want, (stmt, data)
