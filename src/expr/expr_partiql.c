@@ -1551,6 +1551,28 @@ static int parse_operand(pp *p, expr_node **out)
     return 0;
 }
 
+/* Whether a value node holds a scalar literal (not a parameter, a list, a map or a set). */
+static bool is_scalar_literal(const pp *p, const expr_node *x)
+{
+    for (size_t i = 0; i < p->s->nslots; i++)
+        if (p->s->slot_names[i] == x->u.val.ph) {
+            const pq_tmpl *t = p->s->slots[i];
+            if (t->k != PT_LIT)
+                return false;
+            switch (t->lit.type) {
+            case AV_SS:
+            case AV_NS:
+            case AV_BS:
+            case AV_L:
+            case AV_M:
+                return false;
+            default:
+                return true;
+            }
+        }
+    return true; /* a literal built by the parser itself */
+}
+
 /* IS [NOT] <type>: the attribute_type name for a PartiQL type, "" for MISSING. */
 static int parse_is(pp *p, const ptok *is_tok, expr_node *lhs, expr_node **out)
 {
@@ -1612,10 +1634,11 @@ static int parse_is(pp *p, const ptok *is_tok, expr_node *lhs, expr_node **out)
     }
     if (!found)
         return syn(p, "Expected type name");
-    /* IS takes a path or a value on its left, not a call or a condition (DynamoDB Local,
-     * after the type name's syntax and before the type's support; no AWS capture:
-     * test_review12.py::test_f2_is_refuses_a_condition_on_its_left) */
-    if (lhs->t != EN_PATH && lhs->t != EN_VALUE)
+    /* IS takes a path or a scalar literal on its left: not a call, a condition, a parameter,
+     * a collection or MISSING (lhs NULL).  DynamoDB Local, after the type name's syntax and
+     * before the type's support; no AWS capture: test_review12.py::test_f2_is_refuses_a_
+     * condition_on_its_left, test_f2b_is_refuses_a_parameter_or_a_collection_on_its_left */
+    if (!lhs || !(lhs->t == EN_PATH || (lhs->t == EN_VALUE && is_scalar_literal(p, lhs))))
         return sem(p, NULL,
                    "The left hand side argument to IS must be a Variable Reference, Literal, or "
                    "Path");
@@ -1832,6 +1855,10 @@ static int parse_pred(pp *p, expr_node **out)
             }
         }
         return pred_tail(p, x, out);
+    }
+    if (is_kw(t, KW_MISSING) && is_kw(peek2(p), KW_IS)) {
+        next(p); /* MISSING IS ...: refused once the type is read (lhs NULL) */
+        return parse_is(p, next(p), NULL, out);
     }
     expr_node *lhs = NULL;
     if (parse_operand(p, &lhs) || bad_operator(p))

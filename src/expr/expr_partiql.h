@@ -26,8 +26,8 @@
  * MISSING|NULL|BOOLEAN|STRING|NUMERIC|BLOB|LIST|STRUCT|TUPLE, begins_with, contains,
  * attribute_type, attribute_exists, attribute_not_exists, size; a condition (a predicate
  * call or a parenthesised condition) compared with =, <>, IN is its truth, a BOOL; IS takes
- * a path or a value on its left, never a call or a condition.  Any operand may be in
- * parentheses, a condition too.
+ * a path or a scalar literal on its left (no call, condition, `?`, collection, MISSING).
+ * Any operand may be in parentheses, a condition too.
  * Values: 'strings', numbers, TRUE/FALSE, NULL, [lists], {'maps': ...}, <<sets>>, `?`.
  * Update values: value,
  * path, path +/- value, list_append, if_not_exists, set_add, set_delete.  Keywords in any

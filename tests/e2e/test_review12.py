@@ -52,8 +52,6 @@ def test_f2_is_refuses_a_condition_on_its_left(ddb_url, booleans):
                        "Literal, or Path"), (cond, msg)
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True, reason="review12 F2b: IS takes a parameter or a "
-                   "collection literal on its left (pre-existing; Local refuses)")
 def test_f2b_is_refuses_a_parameter_or_a_collection_on_its_left(ddb_url, booleans):
     """After d5ff1a9 (F2's fix: IS takes "a path or a value" on its left) ddbchat still runs
     `? IS NULL` (a parameter), `[1] IS LIST`, `{'a': 1} IS STRUCT`, `<<1>> IS NUMERIC`, and
