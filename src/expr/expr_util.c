@@ -361,6 +361,44 @@ static bool sets_equal(const av_t *a, const av_t *b)
     return eq;
 }
 
+static int kv_name_cmp(const void *pa, const void *pb)
+{
+    const av_kv *x = *(const av_kv *const *)pa, *y = *(const av_kv *const *)pb;
+    return expr_name_cmp(x->name, x->name_len, y->name, y->name_len);
+}
+
+/* Two maps of n members each hold the same members (names unique in a map): both sorted by
+ * name and walked together when big (a lookup in b per member of a was n^2: 30,000 members
+ * 0.5 s; atg12), else by lookups. */
+static bool maps_equal(const av_t *a, const av_t *b)
+{
+    size_t n = a->u.map.n;
+    const av_kv **va = n > EXPR_SET_SCAN ? mem_malloc(n * sizeof *va) : NULL;
+    const av_kv **vb = va ? mem_malloc(n * sizeof *vb) : NULL;
+    if (!vb) {
+        mem_free(va);
+        for (size_t i = 0; i < n; i++) {
+            const av_kv *kv = &a->u.map.kv[i];
+            const av_t *o = av_map_get(b, kv->name, kv->name_len);
+            if (!o || !expr_values_equal(&kv->val, o))
+                return false;
+        }
+        return true;
+    }
+    for (size_t i = 0; i < n; i++) {
+        va[i] = &a->u.map.kv[i];
+        vb[i] = &b->u.map.kv[i];
+    }
+    qsort(va, n, sizeof *va, kv_name_cmp);
+    qsort(vb, n, sizeof *vb, kv_name_cmp);
+    bool eq = true;
+    for (size_t i = 0; i < n && eq; i++)
+        eq = kv_name_cmp(&va[i], &vb[i]) == 0 && expr_values_equal(&va[i]->val, &vb[i]->val);
+    mem_free(va);
+    mem_free(vb);
+    return eq;
+}
+
 bool expr_values_equal(const av_t *a, const av_t *b)
 {
     if (!a || !b || a->type != b->type)
@@ -392,13 +430,7 @@ bool expr_values_equal(const av_t *a, const av_t *b)
     case AV_M:
         if (a->u.map.n != b->u.map.n)
             return false;
-        for (size_t i = 0; i < a->u.map.n; i++) {
-            const av_kv *kv = &a->u.map.kv[i];
-            const av_t *o = av_map_get(b, kv->name, kv->name_len);
-            if (!o || !expr_values_equal(&kv->val, o))
-                return false;
-        }
-        return true;
+        return maps_equal(a, b);
     default:
         return false;
     }

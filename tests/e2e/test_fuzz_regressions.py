@@ -587,3 +587,37 @@ def test_contains_of_a_big_constant_set_is_not_scanned_per_item(ddbchat_server):
     assert got["ScannedCount"] == 4000
     assert sorted(int(x["a"]["N"]) for x in got["Items"]) == [17, 2500, 3999]
     assert cpu < 2.5, f"{cpu:.1f} s of CPU"
+
+
+@pytest.mark.requires_ddbchat
+def test_map_equality_of_many_members_is_not_quadratic(ddbchat_server):
+    # Found by atg12's sweep: "m = :m" looked each member of one map up in the other by a scan
+    # (av_map_get): 30,000 members 0.5 s of CPU, 45,000 ~1 s per compare (release build), so a
+    # Scan over a 1 MB page of such items and conditional writes on them cost seconds.  Both
+    # maps are now sorted by name and walked together.  Measured as the server's CPU time.
+    srv = ddbchat_server()
+    name = "fzm_big_maps"
+    _create_simple_table(srv.ddb_url, name)
+    n = 45000
+    m = {f"k{i}": {"N": "1"} for i in range(n)}
+    for j in range(3):
+        st, _, p = raw_request(srv.ddb_url, {"TableName": name, "Item": {
+            "pk": {"S": f"m{j}"}, "m": {"M": m}}}, target="DynamoDB_20120810.PutItem")
+        assert st == 200, p
+    rev = {k: {"N": "1.0"} for k in reversed(list(m))}  # same members, other order and texts
+    cpu = _server_cpu_seconds(srv.proc.pid)
+    st, _, p = raw_request(srv.ddb_url, {"TableName": name, "FilterExpression": "m = :m",
+                                         "ProjectionExpression": "pk",
+                                         "ExpressionAttributeValues": {":m": {"M": rev}}},
+                           target="DynamoDB_20120810.Scan", timeout=120)
+    assert st == 200, p
+    assert json.loads(p)["Count"] == 3
+    for j in range(3):
+        st, _, p = raw_request(srv.ddb_url, {
+            "TableName": name, "Key": {"pk": {"S": f"m{j}"}}, "UpdateExpression": "SET z = :z",
+            "ConditionExpression": "m = :m",
+            "ExpressionAttributeValues": {":m": {"M": rev}, ":z": {"N": "1"}}},
+            target="DynamoDB_20120810.UpdateItem", timeout=120)
+        assert st == 200, p
+    cpu = _server_cpu_seconds(srv.proc.pid) - cpu
+    assert cpu < 2.5, f"{cpu:.1f} s of CPU"
