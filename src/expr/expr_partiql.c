@@ -1821,13 +1821,9 @@ static int parse_pred(pp *p, expr_node **out)
     const ptok *t = peek(p);
     if (t->t == P_LP) {
         expr_node *x = NULL;
-        if (parse_parens(p, &x))
+        if (parse_parens(p, &x) || (!is_boolish(x) && bad_operator(p)))
             return p->rc;
-        if (!is_boolish(x)) {
-            *out = x;
-            return 0;
-        }
-        return pred_tail(p, x, out);
+        return pred_tail(p, x, out); /* "(n) = 1" as "n = 1" (DynamoDB Local) */
     }
     int fn;
     if (at_call(p) && fn_lookup(p, t, &fn) == F_PRED) {

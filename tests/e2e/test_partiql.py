@@ -1243,17 +1243,22 @@ def test_is_refuses_a_call_on_its_left(ddb, tab):
 
 
 # An operand may be parenthesised anywhere, a condition too (its truth, a BOOL): on the right
-# of a comparison, in an IN list, as a BETWEEN bound or a function's argument.  DynamoDB Local
-# evaluates every one (test_review12.py::test_f3_condition_compared_on_the_right has the
-# conditions on the right of =, <>, IN); ddbchat answered "Unexpected term".
+# of a comparison, in an IN list, as a BETWEEN bound or a function's argument; a path on the
+# left too (the key conditions of an UPDATE's WHERE as well).  DynamoDB Local evaluates every
+# one (test_review12.py::test_f3_condition_compared_on_the_right has the conditions on the
+# right of =, <>, IN); ddbchat answered "Unexpected term", and "(n) = 1" "The arguments to
+# AND/OR must be Expressions".
 def test_parenthesised_operands(ddb, tab):
     ddb.put_item(TableName=tab, Item={"pk": S("par"), "sk": N(1), "n": N(1), "m": N(1),
                                       "flag": S("right")})
     sel = f"SELECT sk FROM \"{tab}\" WHERE pk = 'par' AND sk = 1 AND "
     for holds in ["n = (m)", "n = ((1))", "n BETWEEN 0 AND (m)", "n IN [(m), 7]",
                   "begins_with((flag), 'r')", "attribute_exists(n) = (n = 1)",
-                  "true <> (NOT (n = 1))"]:
+                  "true <> (NOT (n = 1))", "(n) = 1", "(flag) = 'right'", "(n) IS NUMERIC",
+                  "(n) BETWEEN 0 AND 2", "(n) IN [1, 2]", "((n)) = (1)"]:
         assert len(es(ddb, sel + holds)["Items"]) == 1, holds
+    es(ddb, f"UPDATE \"{tab}\" SET x = 1 WHERE (pk) = 'par' AND (sk) = 1")
+    assert ddb.get_item(TableName=tab, Key={"pk": S("par"), "sk": N(1)})["Item"]["x"] == N(1)
     assert es(ddb, sel + "(n = 1) = (m)")["Items"] == []
     with pytest.raises(ClientError) as e:
         es(ddb, sel + "true < (n = 1)")
