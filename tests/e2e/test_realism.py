@@ -5,6 +5,8 @@ Local has no such switches and is always strongly consistent and unthrottled).""
 import threading
 import time
 
+import pytest
+
 from conftest import within_window
 from itemlib import call, ok, S, N
 
@@ -34,16 +36,26 @@ def pks(r):
 LAG = 1.0  # seconds (--gsi-lag 1000)
 
 
-def within_lag(fn, attempts=3):
+def within_lag(fn, undo, attempts=3):
     """Runs fn(i) (a write, then reads that expect the state before it) until one attempt's
     reads were all answered within LAG of the write being sent: on a loaded machine a slower
-    attempt proves nothing either way.  Returns the attempt number that counted."""
+    attempt proves nothing either way, also when one of its reads already saw the write (an
+    assertion failing after the lag had passed).  undo(i) takes a slow attempt's write back
+    before the next (whose reads expect the state before any).  Returns the attempt number
+    that counted; skips when none did."""
     for i in range(attempts):
         t0 = time.monotonic()
-        fn(i)
-        if time.monotonic() - t0 < LAG * 0.8:
-            return i
-    raise AssertionError("no attempt was answered within the lag (machine too loaded?)")
+        try:
+            fn(i)
+        except AssertionError:
+            if time.monotonic() - t0 < LAG:
+                raise
+        else:
+            if time.monotonic() - t0 < LAG * 0.8:
+                return i
+        undo(i)
+        time.sleep(LAG + 0.2)
+    pytest.skip("no attempt was answered within the lag (machine too loaded)")
 
 
 def wait_for(pred, timeout=10.0):
@@ -70,7 +82,8 @@ def test_gsi_lag(ddbchat_server):
                                    "ConsistentRead": True}).get("Item")
         assert pks(gsi_query(url, "lag", "c")) == ["old"]
         assert pks(ok(url, "Scan", {"TableName": "lag", "IndexName": "gix"})) == ["old"]
-    n = within_lag(put)
+    n = within_lag(put, lambda i: ok(url, "DeleteItem", {"TableName": "lag",
+                                                        "Key": {"pk": S(f"new{i}")}}))
     waited = wait_for(lambda: f"new{n}" in pks(gsi_query(url, "lag", "c")))
     assert waited > LAG * 0.2
 
@@ -96,8 +109,14 @@ def test_gsi_lag(ddbchat_server):
 
     for i in range(3):
         t0 = time.monotonic()
-        update(i)
-        fast = time.monotonic() - t0 < LAG * 0.8
+        try:
+            update(i)
+        except AssertionError:
+            if time.monotonic() - t0 < LAG:
+                raise
+            fast = False  # a read after the lag saw the update: proves nothing
+        else:
+            fast = time.monotonic() - t0 < LAG * 0.8
         ok(url, "UpdateItem", {"TableName": "lag", "Key": {"pk": S(f"new{n}")},
                                "UpdateExpression": "SET g = :g",
                                "ExpressionAttributeValues": {":g": S("c")}})
@@ -105,7 +124,7 @@ def test_gsi_lag(ddbchat_server):
         if fast:
             break
     else:
-        raise AssertionError("no attempt was answered within the lag (machine too loaded?)")
+        pytest.skip("no attempt was answered within the lag (machine too loaded)")
     assert [x["v"] for x in gsi_query(url, "lag", "c")["Items"] if x["pk"]["S"] == "old"] == \
         [N(10 + i)]
     t0 = time.monotonic()
