@@ -144,8 +144,6 @@ def test_f5_transaction_of_updates_on_wide_items_is_not_a_500(ddb_url, table_nam
         assert "4MB" in data.get("message", data.get("Message", "")), data
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True, reason="review12 F6: TransactGetItems of items "
-                   "over the 4 MB aggregate answers 200 with all of them (pre-existing)")
 def test_f6_transact_get_items_over_4_mb_is_refused(ddb_url, table_name):
     """API Reference, TransactGetItems: "The aggregate size of the items in the transaction
     cannot exceed 4 MB" and "DynamoDB rejects the entire TransactGetItems request if ... The
