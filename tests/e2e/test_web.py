@@ -326,7 +326,15 @@ def send_again_with_the_same_key(d, box):
     """Presses Send again after send_with_answer_lost: the box empties, and both POSTs carried
     one Idempotency-Key."""
     by_css(d, "#send")[0].click()
-    wait(d, lambda d: box.get_attribute("value") == "", 5, "the send")
+    # 15 s: a clean-clone CI at load 11 once took more than 5 s here (6276060); a failure says
+    # what the page showed (a refusal's notice, a Send left disabled, the keys sent)
+    try:
+        wait(d, lambda d: box.get_attribute("value") == "", 15, "the send")
+    except AssertionError as e:
+        state = d.execute_script(
+            "const s = document.querySelector('#send');"
+            "return {keys: window.__sentKeys, disabled: s.disabled, busy: s.dataset.busy || null}")
+        raise AssertionError(f"{e}; notice {notice(d)!r}; {state}") from None
     keys = d.execute_script("return window.__sentKeys")
     assert len(keys) == 2 and keys[0] and keys[0] == keys[1], keys
 
