@@ -117,6 +117,17 @@ static bool mem_contains(const char *h, size_t hn, const char *n, size_t nn)
     return false;
 }
 
+/* expr_sorted_has's views: the i-th member of a set's items, the i-th value node's value */
+static const av_t *item_at(const void *base, size_t i)
+{
+    return &((const av_t *)base)[i];
+}
+
+static const av_t *value_at(const void *base, size_t i)
+{
+    return ((const expr_node *const *)base)[i]->u.val.v;
+}
+
 /* sorted: h's members are in expr_cmp_values order (a constant haystack, expr_resolve) */
 static bool contains(const av_t *h, const av_t *v, bool sorted)
 {
@@ -133,21 +144,8 @@ static bool contains(const av_t *h, const av_t *v, bool sorted)
         if ((h->type == AV_SS && v->type != AV_S) || (h->type == AV_NS && v->type != AV_N) ||
             (h->type == AV_BS && v->type != AV_B))
             return false;
-        if (sorted) {
-            size_t lo = 0, hi = h->u.list.n;
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                bool ok;
-                int c = expr_cmp_values(&h->u.list.items[mid], v, &ok);
-                if (c == 0 && ok)
-                    return true;
-                if (c < 0)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            return false;
-        }
+        if (sorted)
+            return expr_sorted_has(h->u.list.items, h->u.list.n, item_at, v);
         /* fallthrough */
     case AV_L:
         for (size_t i = 0; i < h->u.list.n; i++)
@@ -208,23 +206,8 @@ static bool eval(const expr_node *x, const av_t *item)
         const av_t *a = operand(x->u.kids.k[0], item, &s0);
         if (!a)
             return false;
-        if (x->op == EXPR_IN_SORTED) {
-            size_t lo = 1, hi = x->u.kids.n;
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                bool ok;
-                int c = expr_cmp_values(x->u.kids.k[mid]->u.val.v, a, &ok);
-                if (!ok) /* another type than the list's: equal to none */
-                    return false;
-                if (c == 0)
-                    return true;
-                if (c < 0)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            return false;
-        }
+        if (x->op == EXPR_IN_SORTED)
+            return expr_sorted_has(x->u.kids.k + 1, x->u.kids.n - 1, value_at, a);
         for (size_t i = 1; i < x->u.kids.n; i++)
             if (expr_values_equal(a, operand(x->u.kids.k[i], item, &s1)))
                 return true;

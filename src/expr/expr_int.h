@@ -153,6 +153,10 @@ const char *expr_type_name(av_type t);
 /* Value comparison for <, <=, >, >= when both are N, S or B of the same type; *ok false
  * otherwise. */
 int expr_cmp_values(const av_t *a, const av_t *b, bool *ok);
+/* Whether v is one of the n values at(base, 0..n-1), which are in expr_cmp_values order: a
+ * bisection.  A value of another type than theirs is none of them. */
+bool expr_sorted_has(const void *base, size_t n, const av_t *(*at)(const void *base, size_t i),
+                     const av_t *v);
 /* A set's members for many membership tests: past a few dozen tests on a set of more than
  * a few dozen members, its members sorted once (arena; without the memory, scans answer).
  * The set must stay unchanged while the index is used. */

@@ -314,16 +314,15 @@ void expr_sindex_init(arena_t *a, expr_sindex *x, const av_t *set, size_t probes
         x->sorted = sorted_members(set, v);
 }
 
-bool expr_sindex_has(const expr_sindex *x, const av_t *m)
+bool expr_sorted_has(const void *base, size_t n, const av_t *(*at)(const void *base, size_t i),
+                     const av_t *v)
 {
-    if (!x->sorted)
-        return set_has(x->set, m);
-    size_t lo = 0, hi = x->set->u.list.n;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         bool ok;
-        int c = expr_cmp_values(x->sorted[mid], m, &ok);
-        if (!ok) /* not of the set's type: never a member */
+        int c = expr_cmp_values(at(base, mid), v, &ok);
+        if (!ok) /* another type than theirs: none of them */
             return false;
         if (c == 0)
             return true;
@@ -333,6 +332,18 @@ bool expr_sindex_has(const expr_sindex *x, const av_t *m)
             hi = mid;
     }
     return false;
+}
+
+static const av_t *ptr_at(const void *base, size_t i)
+{
+    return ((const av_t *const *)base)[i];
+}
+
+bool expr_sindex_has(const expr_sindex *x, const av_t *m)
+{
+    if (!x->sorted)
+        return set_has(x->set, m);
+    return expr_sorted_has(x->sorted, x->set->u.list.n, ptr_at, m);
 }
 
 /* Two sets of n members each hold the same members: both sorted and walked together when
