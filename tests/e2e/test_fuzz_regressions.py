@@ -370,6 +370,23 @@ def _server_cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _request_cpu(srv, body, op):
+    """One request to srv's endpoint: (status, payload, the server's CPU seconds for it)."""
+    cpu = _server_cpu_seconds(srv.proc.pid)
+    st, _, p = raw_request(srv.ddb_url, body, target=f"DynamoDB_20120810.{op}", timeout=120)
+    return st, p, _server_cpu_seconds(srv.proc.pid) - cpu
+
+
+def _numbered_items(srv, name, n=4000):
+    """A table of n items {pk: k<i>, a: i}."""
+    _create_simple_table(srv.ddb_url, name)
+    for i in range(0, n, 25):
+        st, _, p = raw_request(srv.ddb_url, {"RequestItems": {name: [
+            {"PutRequest": {"Item": {"pk": {"S": f"k{j}"}, "a": {"N": str(j)}}}}
+            for j in range(i, i + 25)]}}, target="DynamoDB_20120810.BatchWriteItem")
+        assert st == 200, p
+
+
 @pytest.mark.requires_ddbchat
 def test_placeholders_looked_up_in_a_big_names_map_is_not_quadratic(ddbchat_server):
     # Found by atg12's sweep: each #name of an expression was looked up by a scan of
@@ -400,9 +417,7 @@ def test_placeholders_looked_up_in_a_big_names_map_is_not_quadratic(ddbchat_serv
             "FilterExpression": " AND ".join(f"attribute_exists({k})" for k in fe_keys),
             "ExpressionAttributeNames": names, "ExpressionAttributeValues": {":k": {"S": "a"}}}
     data = json.dumps(body).encode()
-    cpu = _server_cpu_seconds(srv.proc.pid)
-    st, _, p = raw_request(srv.ddb_url, data, target="DynamoDB_20120810.Query", timeout=120)
-    cpu = _server_cpu_seconds(srv.proc.pid) - cpu
+    st, p, cpu = _request_cpu(srv, data, "Query")
     assert st == 400, p
     assert json.loads(p)["message"].startswith(
         "Value provided in ExpressionAttributeNames unused in expressions: keys: {#aaa")
@@ -477,9 +492,7 @@ def test_query_filter_of_many_conditions_is_not_quadratic(ddbchat_server):
           for i in range(70000)}
     body = json.dumps({"TableName": name, "QueryFilter": qf, "KeyConditions": {
         "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "w"}]}}}).encode()
-    cpu = _server_cpu_seconds(srv.proc.pid)
-    st, _, p = raw_request(srv.ddb_url, body, target="DynamoDB_20120810.Query", timeout=120)
-    cpu = _server_cpu_seconds(srv.proc.pid) - cpu
+    st, p, cpu = _request_cpu(srv, body, "Query")
     assert st == 200, p
     assert json.loads(p)["Count"] == 0
     assert cpu < 2.5, f"{cpu:.1f} s of CPU"
@@ -540,20 +553,13 @@ def test_legacy_in_list_of_many_values_is_not_scanned_per_item(ddbchat_server):
     # Measured as the server's CPU time.
     srv = ddbchat_server()
     name = "fzi_big_in"
-    _create_simple_table(srv.ddb_url, name)
-    for i in range(0, 4000, 25):
-        st, _, p = raw_request(srv.ddb_url, {"RequestItems": {name: [
-            {"PutRequest": {"Item": {"pk": {"S": f"k{j}"}, "a": {"N": str(j)}}}}
-            for j in range(i, i + 25)]}}, target="DynamoDB_20120810.BatchWriteItem")
-        assert st == 200, p
+    _numbered_items(srv, name)
     # 400,000 numbers, among them 17, 2500.0 and 3999 (in other texts than the items')
     values = [{"N": str(100000 + i)} for i in range(400000 - 3)]
     values += [{"N": "17.0"}, {"N": "2.5E3"}, {"N": "3999"}]
     body = json.dumps({"TableName": name, "ScanFilter": {"a": {
         "ComparisonOperator": "IN", "AttributeValueList": values}}}).encode()
-    cpu = _server_cpu_seconds(srv.proc.pid)
-    st, _, p = raw_request(srv.ddb_url, body, target="DynamoDB_20120810.Scan", timeout=120)
-    cpu = _server_cpu_seconds(srv.proc.pid) - cpu
+    st, p, cpu = _request_cpu(srv, body, "Scan")
     assert st == 200, p
     got = json.loads(p)
     assert got["ScannedCount"] == 4000
@@ -570,18 +576,11 @@ def test_contains_of_a_big_constant_set_is_not_scanned_per_item(ddbchat_server):
     # server's CPU time.
     srv = ddbchat_server()
     name = "fzh_big_haystack"
-    _create_simple_table(srv.ddb_url, name)
-    for i in range(0, 4000, 25):
-        st, _, p = raw_request(srv.ddb_url, {"RequestItems": {name: [
-            {"PutRequest": {"Item": {"pk": {"S": f"k{j}"}, "a": {"N": str(j)}}}}
-            for j in range(i, i + 25)]}}, target="DynamoDB_20120810.BatchWriteItem")
-        assert st == 200, p
+    _numbered_items(srv, name)
     hay = [str(100000 + i) for i in range(150000 - 3)] + ["17.0", "2.5E3", "3999"]
     body = json.dumps({"TableName": name, "FilterExpression": "contains(:h, a)",
                        "ExpressionAttributeValues": {":h": {"NS": hay}}}).encode()
-    cpu = _server_cpu_seconds(srv.proc.pid)
-    st, _, p = raw_request(srv.ddb_url, body, target="DynamoDB_20120810.Scan", timeout=120)
-    cpu = _server_cpu_seconds(srv.proc.pid) - cpu
+    st, p, cpu = _request_cpu(srv, body, "Scan")
     assert st == 200, p
     got = json.loads(p)
     assert got["ScannedCount"] == 4000
