@@ -49,15 +49,28 @@ static int st_get_raw(store_t *s, MDB_txn *txn, const store_table *t, const av_t
 int store_get_many(store_t *s, const store_table *const *tables, const av_t *const *keys, size_t n,
                    arena_t *a, av_t *out_items, bool *out_found, err_t *e)
 {
+    bool over;
+    return store_get_many_capped(s, tables, keys, n, a, out_items, out_found, UINT64_MAX, &over,
+                                 e);
+}
+
+int store_get_many_capped(store_t *s, const store_table *const *tables, const av_t *const *keys,
+                          size_t n, arena_t *a, av_t *out_items, bool *out_found,
+                          uint64_t max_bytes, bool *over, err_t *e)
+{
+    *over = false;
+    uint64_t total = 0;
     MDB_txn *txn;
     int rc = st_rtxn_begin(s, &txn);
     if (rc)
         return st_mdb_err(rc, e);
     buf_t kb;
     buf_init(&kb, 0);
-    for (size_t i = 0; i < n && rc == 0; i++) {
+    for (size_t i = 0; i < n; i++) { /* the keys after a stop are not found */
         out_found[i] = false;
         out_items[i].type = AV_NONE;
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
         MDB_val v;
         int g = st_get_raw(s, txn, tables[i], keys[i], &kb, &v, e);
         if (g == MDB_NOTFOUND)
@@ -69,6 +82,11 @@ int store_get_many(store_t *s, const store_table *const *tables, const av_t *con
         rc = st_decode(a, &v, &out_items[i], e);
         if (rc == 0)
             out_found[i] = true;
+        if (rc == 0 && max_bytes != UINT64_MAX &&
+            (total += av_item_size(&out_items[i])) > max_bytes) {
+            *over = true;
+            break;
+        }
     }
     buf_fini(&kb);
     st_rtxn_end(s, txn);

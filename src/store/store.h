@@ -551,5 +551,10 @@ int store_stream_pass(store_t *s, int64_t now_ms, err_t *e);
 /* A snapshot read of several keys in one read transaction (TransactGetItems). */
 int store_get_many(store_t *s, const store_table *const *tables, const av_t *const *keys,
                    size_t n, arena_t *a, av_t *out_items, bool *out_found, err_t *e);
+/* The same, stopping with *over set once the items read add up to more than max_bytes
+ * (av_item_size): a request refused for its aggregate size decodes no more than that. */
+int store_get_many_capped(store_t *s, const store_table *const *tables, const av_t *const *keys,
+                          size_t n, arena_t *a, av_t *out_items, bool *out_found,
+                          uint64_t max_bytes, bool *over, err_t *e);
 
 #endif

@@ -166,6 +166,27 @@ def test_f6_transact_get_items_over_4_mb_is_refused(ddb_url, table_name):
     assert data.get("__type", "").endswith("ValidationException"), data
 
 
+@pytest.mark.requires_ddbchat
+def test_f6b_transact_get_items_refused_before_the_memory_runs_out(ddb_url, table_name):
+    """review12 on acc7a5d: the 4 MB check ran after every item had been decoded into the
+    request's arena, so 100 Gets of 45,000-attribute items (~360 KB each, each Get valid)
+    answered 500 "out of memory" (a 250 MB peak) instead of the aggregate's
+    ValidationException.  The read now stops at the item that passes 4 MB (a 40 MB peak,
+    19 ms)."""
+    name = table_name("rv12tgb")
+    ok(ddb_url, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    wide = {f"a{k}": N(1) for k in range(45000)}
+    for i in range(100):
+        ok(ddb_url, "PutItem", {"TableName": name, "Item": dict(wide, pk=S(f"k{i}"))})
+    good, data = call(ddb_url, "TransactGetItems", {"TransactItems": [
+        {"Get": {"TableName": name, "Key": {"pk": S(f"k{i}")}}} for i in range(100)]})
+    assert not good and data.get("__type", "").endswith("ValidationException"), data
+    assert "4MB" in data.get("message", data.get("Message", "")), data
+
+
 def _hwm_mb(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:

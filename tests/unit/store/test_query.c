@@ -570,6 +570,41 @@ static void test_get_many(void **state)
     assert_int_equal(store_get_many(f->s, tabs, keys, 3, &f->a, out, found, &e), ERR_VALIDATION);
 }
 
+/* store_get_many_capped: the read stops at the first item that takes the total past the
+ * cap, the items after it not read (TransactGetItems' 4 MB aggregate: review12) */
+static void test_get_many_capped(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "gc", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"a\"},\"v\":{\"S\":\"0123456789\"}}");
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"b\"},\"v\":{\"S\":\"0123456789\"}}");
+    st_put_ok(f->s, t, &f->a, "{\"pk\":{\"S\":\"c\"},\"v\":{\"S\":\"0123456789\"}}");
+    const store_table *tabs[3] = {t, t, t};
+    const av_t *keys[3] = {J(&f->a, "{\"pk\":{\"S\":\"a\"}}"), J(&f->a, "{\"pk\":{\"S\":\"b\"}}"),
+                           J(&f->a, "{\"pk\":{\"S\":\"c\"}}")};
+    av_t out[3];
+    bool found[3], over = true;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_get_many(f->s, tabs, keys, 3, &f->a, out, found, &e), 0);
+    uint64_t one = av_item_size(&out[0]); /* 2 + 1 + 1 + 10 = 14 bytes */
+    assert_int_equal(one, 14);
+    /* exactly three items' worth: all read, not over */
+    assert_int_equal(store_get_many_capped(f->s, tabs, keys, 3, &f->a, out, found, 3 * one,
+                                           &over, &e), 0);
+    assert_false(over);
+    assert_true(found[0] && found[1] && found[2]);
+    /* one byte less: the third item is the one past the cap; nothing after it is read */
+    assert_int_equal(store_get_many_capped(f->s, tabs, keys, 3, &f->a, out, found, 2 * one,
+                                           &over, &e), 0);
+    assert_true(over);
+    /* a cap below the first item: the first is read, the others not */
+    assert_int_equal(store_get_many_capped(f->s, tabs, keys, 3, &f->a, out, found, 1, &over, &e),
+                     0);
+    assert_true(over);
+    assert_true(found[0] && !found[1] && !found[2]);
+}
+
 
 /* ---- multi-attribute GSI keys ------------------------------------------------------------ */
 
@@ -779,6 +814,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_esk_key_sizes, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_long_keys, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_get_many, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_get_many_capped, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_multi_key, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_multi_key_catalog, st_setup, st_teardown),
     };
