@@ -1240,6 +1240,14 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
     case P_LBRACE:
         rc = parse_tuple(p, t, c, false, &x);
         break;
+    case P_LP:
+        /* a value in parentheses is that value: PartiQL's tree keeps no trace of them
+         * (DynamoDB Local stores "VALUE {..., 'a': (1)}" and "[(1), 2]" as 1 and [1, 2];
+         * test_review12.py::test_f3b_parenthesised_operands_on_the_left_and_in_values) */
+        rc = parse_tmpl(p, &x, c, top);
+        if (!rc && !p->rc)
+            rc = expect(p, P_RP);
+        break;
     case P_IDENT:
     case P_QIDENT:
         /* a name where a literal belongs: inside a list or map it is a VariableReference;
@@ -2233,11 +2241,28 @@ static int add_act(pp *p, expr_uop op, expr_node *path, expr_node *val)
     return 0;
 }
 
-/* An update operand: path, value, if_not_exists(...), list_append(...). */
+static int parse_set_expr(pp *p, expr_node **out);
+
+/* An update operand: path, value, if_not_exists(...), list_append(...), or an update value
+ * in parentheses (the value itself: "SET x = (n) + 1", "SET x = (n + 1)"; DynamoDB Local;
+ * test_review12.py::test_f3b_parenthesised_operands_on_the_left_and_in_values). */
 static int parse_set_operand(pp *p, expr_node **out)
 {
     const ptok *t = peek(p);
     int fn;
+    if (t->t == P_LP) {
+        next(p);
+        if (++p->depth > EXPR_PQ_MAX_NESTING) {
+            p->depth--;
+            return syn(p, "Unexpected token");
+        }
+        int rc = parse_set_expr(p, out);
+        p->depth--;
+        if (rc || expect(p, P_RP))
+            return p->rc;
+        (*out)->parens = 1;
+        return 0;
+    }
     if (at_call(p)) {
         fkind fk = fn_lookup(p, t, &fn);
         next(p);
@@ -2272,6 +2297,24 @@ static int parse_set_operand(pp *p, expr_node **out)
     if (!x)
         return p->rc;
     *out = x;
+    return 0;
+}
+
+/* An update value: operand [(+ | -) operand]. */
+static int parse_set_expr(pp *p, expr_node **out)
+{
+    expr_node *v = NULL;
+    if (parse_set_operand(p, &v))
+        return p->rc;
+    const ptok *op = peek(p);
+    if (op->t == P_PLUS || op->t == P_MINUS) {
+        next(p);
+        expr_node *r = NULL;
+        if (parse_set_operand(p, &r) ||
+            !(v = node2(p, EN_ARITH, op->t == P_PLUS ? '+' : '-', v, r)))
+            return p->rc;
+    }
+    *out = v;
     return 0;
 }
 
@@ -2405,15 +2448,8 @@ static int parse_set_item(pp *p)
         return add_act(p, add ? EU_ADD : EU_DELETE, path, arg[1]);
     }
     expr_node *v = NULL;
-    if (parse_set_operand(p, &v))
+    if (parse_set_expr(p, &v))
         return p->rc;
-    const ptok *op = peek(p);
-    if (op->t == P_PLUS || op->t == P_MINUS) {
-        next(p);
-        expr_node *r = NULL;
-        if (parse_set_operand(p, &r) || !(v = node2(p, EN_ARITH, op->t == P_PLUS ? '+' : '-', v, r)))
-            return p->rc;
-    }
     return add_act(p, EU_SET, path, v);
 }
 

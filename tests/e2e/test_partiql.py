@@ -1266,6 +1266,35 @@ def test_parenthesised_operands(ddb, tab):
                           "function: <, operand type: BOOL")
 
 
+# A value in parentheses is that value in an UPDATE's SET and an INSERT's VALUE too: an
+# operand of + / -, a whole SET value, a function's argument, a member of a list or map literal
+# (DynamoDB Local stores every one; ddbchat answered "Unexpected term").  What stays refused
+# keeps its text: a name or an operator inside an INSERT value's parentheses (Local's texts,
+# the same as without them).
+def test_parenthesised_values(ddb, tab):
+    key = {"pk": S("b"), "sk": N(1)}
+    ddb.put_item(TableName=tab, Item=dict(key, n=N(5), l={"L": [N(1)]}, s={"SS": ["a"]}))
+    es(ddb, f"UPDATE \"{tab}\" SET x = (n) + 1, y = (n - 1), z = ((2)), w = list_append((l), "
+            f"([3])), v = [(1), {{'a': (2)}}], u = (?) WHERE pk = 'b' AND sk = 1", [S("p")])
+    es(ddb, f"UPDATE \"{tab}\" SET s = set_add((s), (<<'b'>>)) WHERE (pk) = 'b' AND (sk) = 1")
+    got = ddb.get_item(TableName=tab, Key=key)["Item"]
+    assert (got["x"], got["y"], got["z"], got["u"]) == (N(6), N(4), N(2), S("p"))
+    assert got["w"] == {"L": [N(1), N(3)]} and got["v"] == {"L": [N(1), {"M": {"a": N(2)}}]}
+    assert sorted(got["s"]["SS"]) == ["a", "b"]
+    es(ddb, f"INSERT INTO \"{tab}\" VALUE {{'pk': ('c'), 'sk': (1), 'a': (1), 'b': ((-2)), "
+            f"'c': [(1), ('x')], 'd': {{'e': (<<'y'>>)}}, 'f': (?)}}", [N(7)])
+    got = ddb.get_item(TableName=tab, Key={"pk": S("c"), "sk": N(1)})["Item"]
+    assert got == {"pk": S("c"), "sk": N(1), "a": N(1), "b": N(-2), "c": {"L": [N(1), S("x")]},
+                   "d": {"M": {"e": {"SS": ["y"]}}}, "f": N(7)}
+    ins = f"INSERT INTO \"{tab}\" VALUE {{'pk': 'd', 'sk': 1, 'a': "
+    for value, msg in [("(n)}", "Unsupported data type: n under key root at 1:{}:1"),
+                       ("(1 + 2)}", "Unsupported data type: + under key root at 1:{}:1")]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, ins + value)
+        col = len(ins) + (2 if "n" in value else 4)
+        assert message(e) == msg.format(col), value
+
+
 # A transaction member on a table that does not exist cancels the transaction with a
 # ResourceNotFound reason ("Requested resource not found"), found before that member's
 # RETURNING or index read is refused; such a refusal of another member on a table that exists

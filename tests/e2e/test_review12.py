@@ -255,9 +255,6 @@ def test_f7b_cancellation_items_do_not_take_16_mb_an_item(ddbchat_server):
     assert rise < 48, f"peak RSS rose {rise:.0f} MB for 1.2 MB of items"
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True, reason="review12 F3b: a parenthesised path on the "
-                   "left of a comparison, and parenthesised update / insert values, refused "
-                   "(pre-existing; Local evaluates them)")
 def test_f3b_parenthesised_operands_on_the_left_and_in_values(ddb_url, booleans):
     """47782e8 (F3's fix) says "any operand may be parenthesised", and it is so on the right of
     a comparison.  On the left, a parenthesised path is still refused: `(n) = 1` is "The

@@ -206,6 +206,50 @@ static void parameters(void **state)
     arena_fini(&a);
 }
 
+/* A value or an update operand in parentheses is that value or operand (PartiQL's tree keeps no
+ * trace of them; DynamoDB Local stores each of these): INSERT's VALUE attributes and the
+ * members of list / map / set literals, SET values and their operands, set_add's and
+ * list_append's arguments. */
+static void parenthesised_values(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    expr_pq_bound b;
+    err_t e;
+    av_t p = tv(&a, "{\"S\":\"v\"}");
+    assert_int_equal(pq(&a,
+                        "INSERT INTO tab VALUE {'pk': ('a'), 'n': (1), 'l': [(2), ((3))], "
+                        "'m': {'d': (<<'x'>>)}, 'q': (?), 'z': ((-1))}",
+                        &p, 1, &b, &e),
+                     0);
+    av_t want = titem(&a, "{\"pk\":{\"S\":\"a\"},\"n\":{\"N\":\"1\"},"
+                          "\"l\":{\"L\":[{\"N\":\"2\"},{\"N\":\"3\"}]},"
+                          "\"m\":{\"M\":{\"d\":{\"SS\":[\"x\"]}}},\"q\":{\"S\":\"v\"},"
+                          "\"z\":{\"N\":\"-1\"}}");
+    assert_true(av_equal(&b.item, &want));
+    assert_int_equal(pq(&a,
+                        "UPDATE tab SET x = (n) + 1, y = (n - 1), z = ((2)), w = list_append((l), "
+                        "([3])), s = set_add((s), (<<'b'>>)), v = ((n) + (n)) WHERE (pk) = 'a'",
+                        NULL, 0, &b, &e),
+                     0);
+    av_t old = titem(&a, "{\"pk\":{\"S\":\"a\"},\"n\":{\"N\":\"5\"},"
+                         "\"l\":{\"L\":[{\"N\":\"1\"}]},\"s\":{\"SS\":[\"a\"]}}");
+    av_t out;
+    const char *keys[] = {"pk"};
+    assert_int_equal(expr_update_apply(&a, b.upd, &old, keys, 1, &out, NULL, &e), 0);
+    av_t x = tv(&a, "{\"N\":\"6\"}"), y = tv(&a, "{\"N\":\"4\"}"), z = tv(&a, "{\"N\":\"2\"}"),
+         w = tv(&a, "{\"L\":[{\"N\":\"1\"},{\"N\":\"3\"}]}"), st = tv(&a, "{\"SS\":[\"a\",\"b\"]}"),
+         v = tv(&a, "{\"N\":\"10\"}");
+    assert_true(av_equal(av_map_gets(&out, "x"), &x));
+    assert_true(av_equal(av_map_gets(&out, "y"), &y));
+    assert_true(av_equal(av_map_gets(&out, "z"), &z));
+    assert_true(av_equal(av_map_gets(&out, "w"), &w));
+    assert_true(av_equal(av_map_gets(&out, "s"), &st));
+    assert_true(av_equal(av_map_gets(&out, "v"), &v));
+    arena_fini(&a);
+}
+
 /* Syntax errors: the service's envelope and detail (DynamoDB Local echoes the statement). */
 static void syntax_errors(void **state)
 {
@@ -723,6 +767,17 @@ static void limits(void **state)
     txt[n] = 0;
     err_clear(&e);
     assert_int_equal(expr_pq_parse(&a, txt, n, &s, &e), ERR_VALIDATION);
+    /* ... and in an update value or an INSERT value */
+    const char *deep_pre[] = {"UPDATE tab SET a = ", "INSERT INTO tab VALUE {'pk': 'a', 'l': ",
+                              "UPDATE tab SET a = list_append(l, "};
+    for (size_t k = 0; k < sizeof deep_pre / sizeof deep_pre[0]; k++) {
+        n = (size_t)snprintf(txt, big, "%s", deep_pre[k]);
+        while (n < 4100)
+            txt[n++] = '(';
+        txt[n] = 0;
+        err_clear(&e);
+        assert_int_equal(expr_pq_parse(&a, txt, n, &s, &e), ERR_VALIDATION);
+    }
     /* 101 IN operands */
     n = (size_t)snprintf(txt, big, "SELECT * FROM tab WHERE n IN [0");
     for (int i = 1; i <= 100; i++)
@@ -769,6 +824,7 @@ int main(void)
         cmocka_unit_test(where_semantics),
         cmocka_unit_test(conditions_as_values),
         cmocka_unit_test(parameters),
+        cmocka_unit_test(parenthesised_values),
         cmocka_unit_test(syntax_errors),
         cmocka_unit_test(semantic_errors),
         cmocka_unit_test(set_function_errors),
