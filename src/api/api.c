@@ -355,6 +355,8 @@ static int api_finish(api_req *r, const struct api_op_row *row, int rc, json_t *
     jout *w = r->w;
     const api_sink *sink = r->sink;
     api_unpin_all(r);
+    if (rc == 0 && r->err_text) /* extras of an error the handler did not return */
+        api_err_drop(r);
     if (rc == 0 && sink && out->depth == 0) { /* a values row that did not stream: a bug */
         json_decref(tree);
         tree = NULL;
@@ -377,15 +379,14 @@ static int api_finish(api_req *r, const struct api_op_row *row, int rc, json_t *
          * drops a member it could not build) */
         json_decref(tree);
         tree = NULL;
-        json_decref(r->err_extra);
-        r->err_extra = NULL;
+        api_err_drop(r);
         err_clear(e);
         rc = err_set(e, ERR_NOMEM, "out of memory");
     }
     if (rc) {
         if (out->depth > 0)
             ao_abandon(out);
-        if (w)
+        if (w && !r->err_text) /* else it holds the error's extra members (api_err_open) */
             jout_reset(w);
         json_decref(tree);
         *out_resp = r->err_extra;
@@ -393,6 +394,7 @@ static int api_finish(api_req *r, const struct api_op_row *row, int rc, json_t *
             err_set(e, rc, "%s", "");
     } else {
         json_decref(r->err_extra);
+        r->err_extra = NULL;
         if (w || sink)
             json_decref(tree);
         else
@@ -551,9 +553,45 @@ int api_call_out_jr(api_t *api, const char *op, const jread_val *req, const api_
 
 api_out *api_reply(api_req *r)
 {
+    api_err_drop(r);
     if (r->sink)
         ao_open_sink(r->out, r->sink);
     else
         ao_open(r->out, r->w);
     return r->out;
+}
+
+void api_err_drop(api_req *r)
+{
+    json_decref(r->err_extra);
+    r->err_extra = NULL;
+    if (r->err_text) {
+        jout_reset(r->w);
+        r->err_text = false;
+    }
+}
+
+void api_err_open(api_req *r, api_out *o)
+{
+    api_err_drop(r);
+    if (r->out && r->out->depth > 0)
+        ao_abandon(r->out);
+    if (r->w) {
+        jout_reset(r->w);
+        r->err_text = true;
+    }
+    ao_open(o, r->w);
+}
+
+int api_err_close(api_req *r, api_out *o)
+{
+    json_t *tree = NULL;
+    if (ao_finish(o, &tree)) {
+        api_err_drop(r);
+        err_clear(r->err);
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    }
+    if (!r->w)
+        r->err_extra = tree;
+    return 0;
 }

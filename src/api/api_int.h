@@ -101,6 +101,8 @@ typedef struct api_req {
     arena_t *arena;        /* per request: parsed values, ASTs */
     err_t *err;
     json_t *err_extra;     /* set by a handler: extra error-body fields (owned) */
+    bool err_text;         /* text mode: the error body's extra members are in w instead
+                            * (api_err_open), as one JSON object's text */
     api_pin *pins;         /* descriptors this request uses (api_table, api_pin_table) */
     jout *w;               /* api_call_out's writer (text mode), NULL for api_call */
     const api_sink *sink;  /* api_call_sink's consumer (value mode), else NULL */
@@ -270,8 +272,23 @@ int api_txn_token_begin(api_req *r, const char *token, json_t **out_replay);
 const char *api_txn_token_key(api_req *r, const char *token, size_t len);
 void api_txn_token_end(api_req *r, const char *token, const json_t *resp);
 
-/* Opens the handler's reply (api_out.h) in the caller's mode; returns r->out.  (api.c) */
+/* Opens the handler's reply (api_out.h) in the caller's mode; returns r->out.  Drops any
+ * error extras set so far (api_err_drop).  (api.c) */
 struct api_out *api_reply(api_req *r);
+
+/* The extra members of a failing handler's error body (ConditionalCheckFailedException's
+ * Item, TransactionCanceledException's CancellationReasons), described once through o
+ * (api_out.h) in the caller's mode: on the endpoint (api_call_out) written as text into r->w,
+ * so an item costs its text and no jansson tree (review12 F7b: ~16 MB of heap for a 240 KB
+ * item's tree); otherwise built as the tree api_err_close makes r->err_extra (api_call, and
+ * api_call_sink, whose value mode would drop the items).  api_err_open drops a reply begun
+ * (api_reply) and the extras set before.  (api.c) */
+void api_err_open(api_req *r, struct api_out *o);
+/* Ends what api_err_open began: 0, or ERR_NOMEM with the extras dropped and r->err's error
+ * replaced by "out of memory". */
+int api_err_close(api_req *r, struct api_out *o);
+/* Drops the error extras set so far, in either mode. */
+void api_err_drop(api_req *r);
 
 /* Draws the NextToken MAC key (op_partiql.c).  ERR_IO when the kernel has no randomness. */
 int api_pq_init(api_t *api);

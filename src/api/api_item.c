@@ -982,27 +982,37 @@ int api_canceled(api_req *r, const api_reason *rs, size_t n)
     for (size_t i = 0; i < n; i++)
         cap += strlen(rs[i].code) + 2;
     char *codes = arena_alloc(r->arena, cap);
-    if (!codes) {
-        for (size_t i = 0; i < n; i++)
-            json_decref(rs[i].item);
+    if (!codes)
         return err_set(r->err, ERR_NOMEM, "out of memory");
-    }
     codes[0] = 0;
-    json_t *reasons = json_array();
+    api_out o;
+    api_err_open(r, &o);
+    ao_arr(&o, "CancellationReasons");
     for (size_t i = 0; i < n; i++) {
-        json_t *o = json_object();
-        json_object_set_new(o, "Code", json_string(rs[i].code));
-        if (rs[i].msg)
-            json_object_set_new(o, "Message", json_string(rs[i].msg));
+        ao_obj(&o, NULL);
+        ao_str(&o, "Code", rs[i].code);
+        /* a text that is not UTF-8 is left out, as the tree this was once built as did
+         * (json_string refused it) */
+        if (rs[i].msg && av_utf8_valid(rs[i].msg, strlen(rs[i].msg)))
+            ao_str(&o, "Message", rs[i].msg);
         if (rs[i].item)
-            json_object_set_new(o, "Item", rs[i].item);
-        json_array_append_new(reasons, o);
+            ao_item(&o, "Item", rs[i].item);
+        ao_close(&o);
         int k = snprintf(codes + used, cap - used, "%s%s", i ? ", " : "", rs[i].code);
         if (k > 0 && (size_t)k < cap - used)
             used += (size_t)k;
     }
-    json_decref(r->err_extra);
-    r->err_extra = json_object();
-    json_object_set_new(r->err_extra, "CancellationReasons", reasons);
+    ao_close(&o);
+    int rc = api_err_close(r, &o);
+    if (rc)
+        return rc;
     return err_set(r->err, ERR_TRANSACTION_CANCELED, TXT_CANCELED, codes);
+}
+
+int api_err_item(api_req *r, const av_t *item)
+{
+    api_out o;
+    api_err_open(r, &o);
+    ao_item(&o, "Item", item);
+    return api_err_close(r, &o);
 }

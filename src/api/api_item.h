@@ -307,20 +307,25 @@ int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new
 /* ---- TransactionCanceledException --------------------------------------------------- */
 
 /* One action's cancellation reason: its code ("None" for an action that was no reason), its
- * Message (NULL: none) and its Item (ReturnValuesOnConditionCheckFailure; NULL: none; the
- * reference is taken). */
+ * Message (NULL: none) and its Item (ReturnValuesOnConditionCheckFailure; an M, borrowed until
+ * api_canceled returns; NULL: none). */
 typedef struct api_reason {
     const char *code;
     const char *msg;
-    json_t *item;
+    const av_t *item;
 } api_reason;
 
-/* Fails the request with TransactionCanceledException: r->err_extra gets CancellationReasons
- * (one {Code, Message?, Item?} per action, in action order) and the message lists the codes
+/* Fails the request with TransactionCanceledException: the error body's extra member
+ * CancellationReasons (api_err_open: text on the endpoint, no tree of the items), one
+ * {Code, Message?, Item?} per action, in action order, and the message lists the codes
  * ("... for specific reasons [None, ConditionalCheckFailed]").  Used by TransactWriteItems,
- * TransactGetItems and ExecuteTransaction.  Returns ERR_TRANSACTION_CANCELED, or ERR_NOMEM;
- * the items are taken either way. */
+ * TransactGetItems and ExecuteTransaction.  Returns ERR_TRANSACTION_CANCELED, or ERR_NOMEM. */
 int api_canceled(api_req *r, const api_reason *rs, size_t n);
+
+/* ConditionalCheckFailedException's Item (ReturnValuesOnConditionCheckFailure ALL_OLD; an
+ * M, borrowed): the error body's extra member "Item" (api_err_open: text on the endpoint).
+ * 0, or ERR_NOMEM. */
+int api_err_item(api_req *r, const av_t *item);
 
 /* ---- legacy parameters (api_legacy.c) ------------------------------------------------- */
 

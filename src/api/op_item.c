@@ -8,7 +8,7 @@
  * committer thread.  Responses: Attributes (ReturnValues), ConsumedCapacity,
  * ItemCollectionMetrics (tables with LSIs).  A failed condition is
  * ConditionalCheckFailedException, with "Item" when ReturnValuesOnConditionCheckFailure is
- * ALL_OLD (r->err_extra).
+ * ALL_OLD (api_err_item: on the endpoint its text, no jansson tree).
  *
  * Quirks pinned by tests/e2e/test_items.py: UpdateItem creates the item even when the
  * update only removes attributes (or there is no UpdateExpression at all); GetItem ignores
@@ -140,10 +140,9 @@ static int write_reply(wreq *q, store_write *sw)
     int rc;
     if (sw->rc) {
         err_set(r->err, sw->rc, "%s", sw->err.msg);
-        if (sw->rc == ERR_CONDITIONAL_CHECK_FAILED && q->rvoccf && sw->old.type == AV_M) {
-            r->err_extra = json_object();
-            json_object_set_new(r->err_extra, "Item", ddbjson_from_item(&sw->old));
-        }
+        if (sw->rc == ERR_CONDITIONAL_CHECK_FAILED && q->rvoccf && sw->old.type == AV_M &&
+            (rc = api_err_item(r, &sw->old)))
+            return rc;
         return sw->rc;
     }
     api_vix_bill(q->t, sw); /* a vector is billed at 4 bytes a dimension (api_vector.c) */

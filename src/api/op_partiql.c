@@ -1108,10 +1108,9 @@ static int pq_write_one(api_req *r, const pq_stmt *s, json_t **out)
         if (sw.rc == ERR_CONDITIONAL_CHECK_FAILED && pw.insert)
             return err_set(r->err, ERR_DUPLICATE_ITEM, TXT_PQ_DUPLICATE);
         err_set(r->err, sw.rc, "%s", sw.err.msg);
-        if (sw.rc == ERR_CONDITIONAL_CHECK_FAILED && rvoccf && sw.old.type == AV_M) {
-            r->err_extra = json_object();
-            json_object_set_new(r->err_extra, "Item", ddbjson_from_item(&sw.old));
-        }
+        if (sw.rc == ERR_CONDITIONAL_CHECK_FAILED && rvoccf && sw.old.type == AV_M &&
+            (rc = api_err_item(r, &sw.old)))
+            return rc;
         return sw.rc;
     }
     json_t *o = json_object(), *items = json_array();
@@ -1577,7 +1576,7 @@ static int txn_canceled(api_req *r, pq_member *m, store_write *w, size_t n)
              * ConditionCheck give it (AWS 2026-09: an AWS-checked emulator's captures) */
             rs[i].msg = TXT_COND_FAILED;
             if (m[i].rvoccf && w[i].old.type == AV_M)
-                rs[i].item = ddbjson_from_item(&w[i].old);
+                rs[i].item = &w[i].old;
         } else if (wrc == ERR_DUPLICATE_ITEM) {
             rs[i].msg = TXT_PQ_DUPLICATE;
         } else if (wrc) {

@@ -5,7 +5,7 @@
  * each with its own expressions and placeholders), rejects two actions on one item, then
  * runs all of them through store_write_atomic: all apply or none.  When any action's apply
  * fails the whole call is TransactionCanceledException with CancellationReasons in action
- * order (r->err_extra).  Called through api_call_out_jr_later (the DynamoDB port, without
+ * order (api_canceled).  Called through api_call_out_jr_later (the DynamoDB port, without
  * --transaction-conflicts / --throttle) it is answered later (issue 13.3 design (a)): the
  * caller's thread parses, checks and begins the token, queues the writes with
  * store_write_atomic_later and returns API_LATER; the store's committing thread runs the rest
@@ -535,7 +535,7 @@ static int canceled(api_req *r, twa *acts, store_write *w, size_t n)
         if (w[i].rc == ERR_CONDITIONAL_CHECK_FAILED) {
             rs[i].msg = acts[i].w.kind == API_W_CHECK ? TXT_T_CHECK_FAILED : TXT_COND_FAILED;
             if (acts[i].rvoccf && w[i].old.type == AV_M)
-                rs[i].item = ddbjson_from_item(&w[i].old);
+                rs[i].item = &w[i].old;
         } else if (w[i].rc == ERR_ITEM_COLLECTION_SIZE_LIMIT) {
             rs[i].msg = TXT_T_COLL_TOO_BIG;
         } else if (w[i].rc) {

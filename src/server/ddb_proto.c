@@ -154,9 +154,12 @@ static void ddb_proto_request_id(char out[37])
     out[36] = '\0';
 }
 
-/* The one error writer.  type_override: a __type name outside the error table (or NULL). */
-static void ddb_proto_error(ddb_proto_resp *resp, int code, const char *type_override,
-                            const char *msg, json_t *extra)
+/* The one error writer.  type_override: a __type name outside the error table (or NULL).
+ * extra: members to add (a tree; NULL: none); xw: more, as one JSON object's text
+ * (api_call_out's error extras, written without a tree: an item in them costs its text;
+ * NULL or empty: none), after extra's. */
+static void ddb_proto_error_x(ddb_proto_resp *resp, int code, const char *type_override,
+                              const char *msg, json_t *extra, jout *xw)
 {
     const char *type = type_override ? type_override : err_type(code);
     const char *ns =
@@ -190,12 +193,36 @@ static void ddb_proto_error(ddb_proto_resp *resp, int code, const char *type_ove
         text = json_dumps(o, JSON_COMPACT);
         json_decref(o);
     }
+    size_t xl = 0;
+    char *xt = text && xw && xw->len > 2 ? jout_take(xw, &xl) : NULL;
+    if (xt && xl > 2 && xt[0] == '{' && xt[xl - 1] == '}') {
+        /* text's members, then xt's: "{head}" + "{more}" -> "{head,more}", in xt's buffer
+         * (the bigger one) */
+        size_t hl = strlen(text);
+        char *b = realloc(xt, hl + xl);
+        if (b) {
+            memmove(b + hl, b + 1, xl - 1);
+            memcpy(b, text, hl - 1);
+            b[hl - 1] = ',';
+            b[hl + xl - 1] = '\0';
+            xt = NULL;
+        }
+        free(text);
+        text = b;
+    }
+    free(xt);
     if (!text) {
         resp->status = 500;
         text = strdup("{\"__type\":\"" DDB_PROTO_NS "InternalServerError\","
                       "\"message\":\"out of memory\"}");
     }
     ddb_proto_set_body(resp, text, text ? strlen(text) : 0);
+}
+
+static void ddb_proto_error(ddb_proto_resp *resp, int code, const char *type_override,
+                            const char *msg, json_t *extra)
+{
+    ddb_proto_error_x(resp, code, type_override, msg, extra, NULL);
 }
 
 /* Copies s into out (size n) for the access log: control bytes and spaces become '?', so a
@@ -384,7 +411,7 @@ static void dp_reply(ddb_proto_resp *resp, int rc, jout *w, const err_t *e, cons
     if (rc) {
         if (err_status(rc) >= 500)
             log_error("%s: %s (%s)", resp->op, e->msg, err_name(rc));
-        ddb_proto_error(resp, rc, NULL, err_text(e, wh), jresp);
+        ddb_proto_error_x(resp, rc, NULL, err_text(e, wh), jresp, w);
     } else {
         size_t len = 0;
         uint32_t crc = jout_crc(w);

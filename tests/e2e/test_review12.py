@@ -223,9 +223,6 @@ def test_f7_execute_transaction_reads_do_not_take_16_mb_an_item(ddbchat_server):
     assert rise < 48, f"peak RSS rose {rise:.0f} MB for 1.2 MB of items"
 
 
-@pytest.mark.xfail(strict=True, reason="review12 F7b: a cancelled TransactWriteItems' ALL_OLD "
-                   "items are built as jansson trees, ~16 MB of heap per 240 KB item "
-                   "(pre-existing)")
 def test_f7b_cancellation_items_do_not_take_16_mb_an_item(ddbchat_server):
     """F7's cause on the error path: a TransactWriteItems whose ConditionChecks fail with
     ReturnValuesOnConditionCheckFailure ALL_OLD returns each old item in CancellationReasons,

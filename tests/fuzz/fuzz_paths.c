@@ -450,6 +450,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             text = rc ? NULL : jout_take(&wr, &n);
             if (rc == 0 && !text)
                 fz_fail("%s %s: no reply text", WAY[w], op);
+            if (rc && wr.len) { /* the error's extra members, as text (api_err_open) */
+                char *t = extra ? NULL : jout_take(&wr, &n);
+                if (!t || !(extra = json_loadb(t, n, 0, NULL)))
+                    fz_fail("%s %s: unreadable error extras", WAY[w], op);
+                free(t);
+            }
             jout_fini(&wr);
         }
         if (rc && err_status(rc) >= 500)

@@ -235,6 +235,12 @@ static inline void it_answer_take(it_answer *a, int rc, const err_t *e, jout *w,
     snprintf(a->msg, sizeof a->msg, "%s", e->msg);
     size_t len = 0;
     a->text = rc ? NULL : jout_take(w, &len);
+    if (rc && !extra && w->len) { /* the extras written as text (api_err_open) */
+        char *t = jout_take(w, &len);
+        extra = t ? json_loadb(t, len, 0, NULL) : NULL;
+        assert_non_null(extra);
+        free(t);
+    }
     a->extra = extra ? json_dumps(extra, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(extra);
     jout_fini(w);

@@ -163,6 +163,11 @@ static int both(pair *p, const char *op, json_t *req)
         tb = jout_take(&w, &n);
         assert_non_null(tb);
         assert_int_equal(crc, (uint32_t)crc32(0L, (const Bytef *)tb, (uInt)n));
+    } else if (w.len) { /* the error's extra members, written as text (api_err_open) */
+        size_t n;
+        assert_null(extra);
+        tb = jout_take(&w, &n);
+        assert_non_null(tb);
     } else {
         tb = text_of(extra);
     }

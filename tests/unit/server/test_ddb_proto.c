@@ -294,6 +294,15 @@ static void test_extra_error_fields_merged(void **state)
     json_t *item = json_object_get(doc, "Item");
     assert_non_null(item);
     assert_string_equal(json_string_value(json_object_get(json_object_get(item, "v"), "N")), "1");
+    /* the Item is written as text after __type and message (api_err_open, mem13), the bytes
+     * json_dumps gave the tree it once was, the CRC of what is sent */
+    static const char want[] =
+        "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException\","
+        "\"message\":\"The conditional request failed\",\"Item\":{\"pk\":{\"S\":\"k\"},"
+        "\"v\":{\"N\":\"1\"}}}";
+    assert_int_equal(r.body_len, sizeof want - 1);
+    assert_memory_equal(r.body, want, sizeof want - 1);
+    assert_int_equal(r.crc32, (uint32_t)crc32(0L, (const Bytef *)want, sizeof want - 1));
     json_decref(doc);
     ddb_proto_resp_fini(&r);
 }
