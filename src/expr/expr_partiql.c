@@ -808,6 +808,7 @@ static void lctx_pop(lctx *c, lmark m)
 }
 
 static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top);
+static int cmp_op(const ptok *t);
 
 /* An Ion literal's type, the way DynamoDB names it in its message. */
 static const char *ion_type(const char *s, size_t n)
@@ -1119,6 +1120,47 @@ static int parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl *
     return 0;
 }
 
+/* Whether the tokens from i are a (signed) number literal in parentheses: "(1)", "(-(2))". */
+static bool paren_number_ahead(const pp *p, size_t i)
+{
+    if (i >= p->nt || p->t[i].t != P_LP)
+        return false;
+    size_t open = 0;
+    for (; i < p->nt; i++) {
+        if (p->t[i].t == P_LP)
+            open++;
+        else if (p->t[i].t != P_MINUS && p->t[i].t != P_PLUS)
+            break;
+    }
+    if (i >= p->nt || p->t[i].t != P_NUM)
+        return false;
+    for (i++; open && i < p->nt && p->t[i].t == P_RP; i++)
+        open--;
+    return open == 0;
+}
+
+/* Negates a number literal's template (0 stays 0). */
+static int negate_tmpl(pp *p, pq_tmpl *x)
+{
+    if (x->k != PT_LIT || x->lit.type != AV_N)
+        return term_error(p, peek(p));
+    const char *t = x->lit.u.str.ptr;
+    size_t n = x->lit.u.str.len;
+    if (n == 1 && t[0] == '0')
+        return 0;
+    if (t[0] == '-') {
+        x->lit = av_make_n_canonical(t + 1, n - 1);
+        return 0;
+    }
+    char *neg = arena_alloc(p->a, n + 1);
+    if (!neg)
+        return nomem(p);
+    neg[0] = '-';
+    memcpy(neg + 1, t, n);
+    x->lit = av_make_n_canonical(neg, n + 1);
+    return 0;
+}
+
 /* A value: 'str', number, TRUE/FALSE, NULL, ?, [..], {..}, <<..>>.  `top`: a whole value (an
  * operand, or an attribute of INSERT's VALUE), where `?` may stand; inside a list or a map
  * only literals may. */
@@ -1160,6 +1202,15 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
         if (nt->t == P_NUM) {
             next(p);
             rc = number_tmpl(p, nt, neg, c, &x);
+        } else if (nt->t == P_LP && paren_number_ahead(p, p->i)) {
+            /* a sign before a number in parentheses: "-(1)" is -1 (DynamoDB Local) */
+            rc = parse_tmpl(p, &x, c, top);
+            if (!rc && !p->rc && neg)
+                rc = negate_tmpl(p, x);
+        } else if (p->in_insert) {
+            /* a sign before anything else: "-('x')" (DynamoDB Local) */
+            rc = sem(p, t, "Unsupported data type: %c under key %s", t->t == P_MINUS ? '-' : '+',
+                     c->s);
         } else {
             rc = term_error(p, nt);
         }
@@ -1274,13 +1325,19 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
     if (!x)
         return nomem(p);
     if (p->in_insert) {
-        /* INSERT values are literals only: "1 + 2" is "Unsupported data type: +" */
+        /* INSERT values are literals only: "1 + 2" is "Unsupported data type: +"; a
+         * comparison or AND / OR the same ("1 = 1": "... =", "1 AND 2": "... and"; DynamoDB
+         * Local) */
         const ptok *op = peek(p);
         if (op->t == P_PLUS || op->t == P_MINUS || op->t == P_STAR || op->t == P_OTHER ||
-            op->t == P_DOT || op->t == P_LB) {
+            op->t == P_DOT || op->t == P_LB || cmp_op(op) >= 0 || is_kw(op, KW_AND) ||
+            is_kw(op, KW_OR)) {
             char sym[8];
             size_t sl = op->e - op->s < sizeof sym - 1 ? op->e - op->s : sizeof sym - 1;
-            memcpy(sym, p->src + op->s, sl);
+            for (size_t i = 0; i < sl; i++) {
+                char ch = p->src[op->s + i];
+                sym[i] = op->t == P_KW && ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
+            }
             sym[sl] = 0;
             return sem(p, op, "Unsupported data type: %s under key %s", sym, c->s);
         }
@@ -1469,8 +1526,12 @@ static int parse_parens(pp *p, expr_node **out)
     return 0;
 }
 
-/* f( args ) after the name; arguments are operands. */
-static int parse_call(pp *p, int fn, expr_node **out)
+static int parse_set_expr(pp *p, expr_node **out);
+
+/* f( args ) after the name; arguments are operands, or update values for an update function
+ * (if_not_exists / list_append in a SET: "list_append(if_not_exists(l, []), [3])",
+ * "if_not_exists(n, m + 1)" run on DynamoDB Local). */
+static int parse_call(pp *p, int fn, bool update, expr_node **out)
 {
     if (expect(p, P_LP))
         return p->rc;
@@ -1479,7 +1540,7 @@ static int parse_call(pp *p, int fn, expr_node **out)
     if (!accept(p, P_RP)) {
         for (;;) {
             expr_node *a = NULL;
-            if (parse_operand(p, &a))
+            if (update ? parse_set_expr(p, &a) : parse_operand(p, &a))
                 return p->rc;
             if (n == sizeof args / sizeof args[0])
                 return syn(p, "Unexpected token");
@@ -1537,7 +1598,7 @@ static int parse_operand(pp *p, expr_node **out)
             return sem(p, NULL,
                        "The function is not allowed in a condition expression; function: %.*s",
                        (int)(t->e - t->s), p->src + t->s);
-        return parse_call(p, fn, out);
+        return parse_call(p, fn, false, out);
     }
     if (is_name_tok(t)) {
         next(p);
@@ -1837,7 +1898,7 @@ static int parse_pred(pp *p, expr_node **out)
     if (at_call(p) && fn_lookup(p, t, &fn) == F_PRED) {
         next(p);
         expr_node *x = NULL;
-        if (parse_call(p, fn, &x))
+        if (parse_call(p, fn, false, &x))
             return p->rc;
         /* f(...) = TRUE / <> FALSE is f(...); = FALSE / <> TRUE is NOT f(...); against any
          * other literal it never holds (=) or always holds (<>) */
@@ -2241,8 +2302,6 @@ static int add_act(pp *p, expr_uop op, expr_node *path, expr_node *val)
     return 0;
 }
 
-static int parse_set_expr(pp *p, expr_node **out);
-
 /* An update operand: path, value, if_not_exists(...), list_append(...), or an update value
  * in parentheses (the value itself: "SET x = (n) + 1", "SET x = (n + 1)"; DynamoDB Local;
  * test_review12.py::test_f3b_parenthesised_operands_on_the_left_and_in_values). */
@@ -2267,7 +2326,7 @@ static int parse_set_operand(pp *p, expr_node **out)
         fkind fk = fn_lookup(p, t, &fn);
         next(p);
         if (fk == F_UPDATE)
-            return parse_call(p, fn, out);
+            return parse_call(p, fn, true, out);
         if (fk == F_NONE)
             return unrecognized(p, t);
         return sem(p, NULL, "The function is not allowed in an update expression; function: %.*s",
@@ -2277,7 +2336,8 @@ static int parse_set_operand(pp *p, expr_node **out)
         next(p);
         return parse_path_from(p, t, out);
     }
-    if ((t->t == P_MINUS || t->t == P_PLUS) && peek2(p)->t != P_NUM) {
+    if ((t->t == P_MINUS || t->t == P_PLUS) && peek2(p)->t != P_NUM &&
+        !paren_number_ahead(p, p->i + 1)) {
         /* -v: a unary operator DynamoDB's updates do not have */
         next(p);
         expr_node *junk = NULL;
@@ -2300,14 +2360,14 @@ static int parse_set_operand(pp *p, expr_node **out)
     return 0;
 }
 
-/* An update value: operand [(+ | -) operand]. */
+/* An update value: operand [(+ | -) operand]..., left to right ("n + 1 + 1" runs on DynamoDB
+ * Local: 3 for n = 1). */
 static int parse_set_expr(pp *p, expr_node **out)
 {
     expr_node *v = NULL;
     if (parse_set_operand(p, &v))
         return p->rc;
-    const ptok *op = peek(p);
-    if (op->t == P_PLUS || op->t == P_MINUS) {
+    for (const ptok *op = peek(p); op->t == P_PLUS || op->t == P_MINUS; op = peek(p)) {
         next(p);
         expr_node *r = NULL;
         if (parse_set_operand(p, &r) ||
@@ -2386,6 +2446,69 @@ static int add_set_check(pp *p, size_t slot, bool add, const ptok *at)
  * to SET_ADD must equal the assignment value at <the name>"), then the second a set value
  * ("The second argument to SET_ADD must be a value with type SET at <the first argument>";
  * a parameter's at binding). */
+/* Whether token i starts set_add( / set_delete( (any case). */
+static bool at_set_fn(const pp *p, size_t i)
+{
+    const ptok *f = &p->t[i];
+    if (i + 1 >= p->nt || f->t != P_IDENT || f->text || p->t[i + 1].t != P_LP)
+        return false;
+    return (f->e - f->s == 7 && strncasecmp(p->src + f->s, "set_add", 7) == 0) ||
+           (f->e - f->s == 10 && strncasecmp(p->src + f->s, "set_delete", 10) == 0);
+}
+
+/* path = set_add(path, set) | set_delete(path, set), at the function's name f. */
+static int parse_set_fn(pp *p, expr_node *path, const ptok *f)
+{
+    bool add = f->e - f->s == 7;
+    const char *what = add ? "ADD" : "DELETE";
+    next(p);
+    next(p);
+    size_t want = count_args(p);
+    const ptok *a0 = peek(p);
+    expr_node *arg[2] = {NULL, NULL};
+    size_t nargs = 0, last_slot = 0;
+    bool val_slot = false;
+    if (!accept(p, P_RP)) {
+        for (;;) {
+            expr_node *a = NULL;
+            if (parse_set_operand(p, &a))
+                break;
+            if (nargs < 2) {
+                arg[nargs] = a;
+                if (nargs == 1 && a->t == EN_VALUE) {
+                    val_slot = true;
+                    last_slot = p->s->nslots - 1;
+                }
+            }
+            nargs++;
+            if (accept(p, P_COMMA))
+                continue;
+            expect(p, P_RP);
+            break;
+        }
+    }
+    if (p->rc && (p->rc == ERR_NOMEM || is_syntax_err(p) || want == 2 || want == SIZE_MAX))
+        return p->rc;
+    if (p->rc || nargs != 2) {
+        /* the count is checked before the arguments are read */
+        err_clear(p->e);
+        p->rc = 0;
+        return sem(p, f, "SET_%s must have exactly two arguments", what);
+    }
+    if (!paths_same(arg[0], path))
+        return sem(p, f, "The first argument to SET_%s must equal the assignment value", what);
+    const pq_tmpl *v = val_slot ? p->s->slots[last_slot] : NULL;
+    if (v && v->k == PT_PARAM) {
+        if (add_set_check(p, last_slot, add, a0))
+            return p->rc;
+    } else if (!v || !(v->k == PT_BAG ||
+                       (v->k == PT_LIT &&
+                        (v->lit.type == AV_SS || v->lit.type == AV_NS || v->lit.type == AV_BS)))) {
+        return sem(p, a0, "The second argument to SET_%s must be a value with type SET", what);
+    }
+    return add_act(p, add ? EU_ADD : EU_DELETE, path, arg[1]);
+}
+
 static int parse_set_item(pp *p)
 {
     const ptok *t = next(p);
@@ -2394,58 +2517,19 @@ static int parse_set_item(pp *p)
     expr_node *path = NULL;
     if (parse_path_from(p, t, &path) || expect(p, P_EQ))
         return p->rc;
-    const ptok *f = peek(p);
-    if (f->t == P_IDENT && !f->text && peek2(p)->t == P_LP &&
-        ((f->e - f->s == 7 && strncasecmp(p->src + f->s, "set_add", 7) == 0) ||
-         (f->e - f->s == 10 && strncasecmp(p->src + f->s, "set_delete", 10) == 0))) {
-        bool add = f->e - f->s == 7;
-        const char *what = add ? "ADD" : "DELETE";
-        next(p);
-        next(p);
-        size_t want = count_args(p);
-        const ptok *a0 = peek(p);
-        expr_node *arg[2] = {NULL, NULL};
-        size_t nargs = 0, last_slot = 0;
-        bool val_slot = false;
-        if (!accept(p, P_RP)) {
-            for (;;) {
-                expr_node *a = NULL;
-                if (parse_set_operand(p, &a))
-                    break;
-                if (nargs < 2) {
-                    arg[nargs] = a;
-                    if (nargs == 1 && a->t == EN_VALUE) {
-                        val_slot = true;
-                        last_slot = p->s->nslots - 1;
-                    }
-                }
-                nargs++;
-                if (accept(p, P_COMMA))
-                    continue;
-                expect(p, P_RP);
-                break;
-            }
-        }
-        if (p->rc && (p->rc == ERR_NOMEM || is_syntax_err(p) || want == 2 || want == SIZE_MAX))
+    /* set_add / set_delete, also in parentheses ("SET s = (set_add(s, <<'b'>>))" runs on
+     * DynamoDB Local) */
+    size_t k = 0;
+    while (p->i + k < p->nt && p->t[p->i + k].t == P_LP)
+        k++;
+    if (at_set_fn(p, p->i + k)) {
+        p->i += k;
+        if (parse_set_fn(p, path, peek(p)))
             return p->rc;
-        if (p->rc || nargs != 2) {
-            /* the count is checked before the arguments are read */
-            err_clear(p->e);
-            p->rc = 0;
-            return sem(p, f, "SET_%s must have exactly two arguments", what);
-        }
-        if (!paths_same(arg[0], path))
-            return sem(p, f, "The first argument to SET_%s must equal the assignment value", what);
-        const pq_tmpl *v = val_slot ? p->s->slots[last_slot] : NULL;
-        if (v && v->k == PT_PARAM) {
-            if (add_set_check(p, last_slot, add, a0))
+        while (k--)
+            if (expect(p, P_RP))
                 return p->rc;
-        } else if (!v || !(v->k == PT_BAG ||
-                           (v->k == PT_LIT && (v->lit.type == AV_SS || v->lit.type == AV_NS ||
-                                               v->lit.type == AV_BS)))) {
-            return sem(p, a0, "The second argument to SET_%s must be a value with type SET", what);
-        }
-        return add_act(p, add ? EU_ADD : EU_DELETE, path, arg[1]);
+        return 0;
     }
     expr_node *v = NULL;
     if (parse_set_expr(p, &v))

@@ -1295,6 +1295,49 @@ def test_parenthesised_values(ddb, tab):
         assert message(e) == msg.format(col), value
 
 
+# An update function's arguments are update values: if_not_exists / list_append nest
+# ("list_append(if_not_exists(l, []), :v)", the usual idiom) and take + / -; + and - chain left
+# to right ("n + 1 + 1"); set_add may be parenthesised; a sign applies to a number in
+# parentheses ("-(1)").  DynamoDB Local runs each; ddbchat refused the nesting ("The function is
+# not allowed in a condition expression; function: if_not_exists") and the rest ("Unexpected
+# token ...").  An INSERT value followed by a comparison or AND / OR is refused like one followed
+# by + (Local's text: "Unsupported data type: = under key root at ...").
+def test_update_values_nest_and_chain(ddb, tab):
+    key = {"pk": S("b"), "sk": N(1)}
+    ddb.put_item(TableName=tab, Item=dict(key, n=N(5), l={"L": [N(1)]}, s={"SS": ["a"]}))
+    es(ddb, f"UPDATE \"{tab}\" SET x = list_append(if_not_exists(zz, []), [3]), "
+            f"y = if_not_exists(zz, list_append(l, [3])), z = if_not_exists(zz, n + 1), "
+            f"w = n + 1 + 1 - 3, v = -(1), u = - (-(2)) WHERE pk = 'b' AND sk = 1")
+    es(ddb, f"UPDATE \"{tab}\" SET s = ((set_add(s, <<'b'>>))) WHERE pk = 'b' AND sk = 1")
+    got = ddb.get_item(TableName=tab, Key=key)["Item"]
+    assert got["x"] == {"L": [N(3)]} and got["y"] == {"L": [N(1), N(3)]}
+    assert (got["z"], got["w"], got["v"], got["u"]) == (N(6), N(4), N(-1), N(2))
+    assert sorted(got["s"]["SS"]) == ["a", "b"]
+    upd = f"UPDATE \"{tab}\" SET x = {{}} WHERE pk = 'b' AND sk = 1"
+    for value, msg in [
+            ("list_append(l, attribute_exists(n))",
+             "The function is not allowed in an update expression; function: attribute_exists"),
+            ("if_not_exists(n + 1, 2)",
+             "Operator or function requires a document path; operator or function: if_not_exists"),
+            ("n + 1 + 'a'", "Incorrect operand type for operator or function; operator or "
+                            "function: +, operand type: S"),
+            ("-(n)", "Incorrect number of operands for operator or function; operator or "
+                     "function: -, number of operands: 1")]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, upd.format(value))
+        assert message(e) == msg, value
+    es(ddb, f"INSERT INTO \"{tab}\" VALUE {{'pk': 'c', 'sk': 1, 'a': -(1), 'b': [-(-(3))]}}")
+    got = ddb.get_item(TableName=tab, Key={"pk": S("c"), "sk": N(1)})["Item"]
+    assert (got["a"], got["b"]) == (N(-1), {"L": [N(3)]})
+    ins = f"INSERT INTO \"{tab}\" VALUE {{'pk': 'd', 'sk': 1, 'a': "
+    for value, sym, at in [("1 = 1}", "=", 2), ("1 < 2}", "<", 2), ("1 AND 2}", "and", 2),
+                           ("-('x')}", "-", 0)]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, ins + value)
+        assert message(e) == (f"Unsupported data type: {sym} under key root at "
+                              f"1:{len(ins) + 1 + at}:{len(sym)}"), value
+
+
 # A transaction member on a table that does not exist cancels the transaction with a
 # ResourceNotFound reason ("Requested resource not found"), found before that member's
 # RETURNING or index read is refused; such a refusal of another member on a table that exists

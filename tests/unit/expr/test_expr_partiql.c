@@ -247,6 +247,30 @@ static void parenthesised_values(void **state)
     assert_true(av_equal(av_map_gets(&out, "w"), &w));
     assert_true(av_equal(av_map_gets(&out, "s"), &st));
     assert_true(av_equal(av_map_gets(&out, "v"), &v));
+    /* update functions take update values (nesting, + / -); + / - chain; -(1) is -1 */
+    assert_int_equal(pq(&a,
+                        "UPDATE tab SET x = list_append(if_not_exists(zz, []), [3]), "
+                        "y = if_not_exists(zz, n + 1), z = n + 1 + 1 - 3, w = -(1), "
+                        "s = (set_add(s, <<'b'>>)) WHERE pk = 'a'",
+                        NULL, 0, &b, &e),
+                     0);
+    assert_int_equal(expr_update_apply(&a, b.upd, &old, keys, 1, &out, NULL, &e), 0);
+    x = tv(&a, "{\"L\":[{\"N\":\"3\"}]}");
+    y = tv(&a, "{\"N\":\"6\"}");
+    z = tv(&a, "{\"N\":\"4\"}");
+    w = tv(&a, "{\"N\":\"-1\"}");
+    assert_true(av_equal(av_map_gets(&out, "x"), &x));
+    assert_true(av_equal(av_map_gets(&out, "y"), &y));
+    assert_true(av_equal(av_map_gets(&out, "z"), &z));
+    assert_true(av_equal(av_map_gets(&out, "w"), &w));
+    assert_true(av_equal(av_map_gets(&out, "s"), &st));
+    expect_err("UPDATE tab SET x = -(n) WHERE pk = 'a'",
+               "Incorrect number of operands for operator or function; operator or function: -, "
+               "number of operands: 1");
+    expect_err("INSERT INTO tab VALUE {'pk': 'a', 'b': 1 AND 2}",
+               "Unsupported data type: and under key root at 1:42:3");
+    expect_err("INSERT INTO tab VALUE {'pk': 'a', 'b': -('x')}",
+               "Unsupported data type: - under key root at 1:40:1");
     arena_fini(&a);
 }
 
