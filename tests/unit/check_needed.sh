@@ -5,7 +5,8 @@
 # export checksums; libjwt: REST tokens; libedit: the SQL prompt), so that the server starts
 # in a few milliseconds (issue 13.4, BENCHMARKS.md).  The further arguments name libraries
 # linked from their static archives (CMakeLists.txt, DDB_STATIC_DEPS): none of them may be
-# NEEDED either.
+# NEEDED either; libmicrohttpd's archive is linked without TLS (src/server/notls), so then
+# libgnutls may not be NEEDED.
 set -u
 bin=${1:?usage: check_needed.sh path/to/ddbchat [libNAME ...]}
 shift
@@ -21,6 +22,10 @@ done
 for lib in "$@"; do
   if printf '%s\n' "$needed" | grep -q "^$lib\.so"; then
     echo "check_needed: $bin needs $lib.so though its static archive was to be linked" >&2
+    bad=1
+  fi
+  if [ "$lib" = libmicrohttpd ] && printf '%s\n' "$needed" | grep -q "^libgnutls\.so"; then
+    echo "check_needed: $bin needs libgnutls.so though libmicrohttpd is linked without TLS" >&2
     bad=1
   fi
 done
