@@ -11,22 +11,13 @@
 
 #include <string.h>
 
-/* ---- patterns ------------------------------------------------------------------------- */
+#include "api/api_validate.h"
 
-static bool name_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.';
-}
+/* ---- patterns ------------------------------------------------------------------------- */
 
 static bool match_name(const char *s, size_t len)
 {
-    if (len == 0)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (!name_char(s[i]))
-            return false;
-    return true;
+    return len > 0 && api_name_chars(s, len); /* api_validate.c */
 }
 
 /* The data-plane operations' TableName: an empty name is reported by its length

@@ -6,7 +6,8 @@
  * requests with many violations, arrays, nested structures and repeated keys.  The step that
  * lets a hot operation validate its request without a jansson tree (issue 13.1).  Also the
  * same verdicts and texts whether the request's top-level members are found in one pass over
- * its keys (the default) or looked up by name (api_jview.lookup_only).
+ * its keys (the default) or looked up by name (api_jview.lookup_only).  And api_name_chars, the
+ * name check of every request, against the byte rule.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -175,6 +176,39 @@ static void test_strict_search_vectors(void **state)
     }
 }
 
+/* api_name_chars (16 bytes a step, the last block overlapping) against the byte rule, for
+ * every byte value at every position of names of 1 to 40 bytes, unaligned: the table and
+ * index names of every request go through it (the model's TableName pattern, tbl_find). */
+static bool name_byte_ref(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-' || c == '.';
+}
+
+static void test_name_chars(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_true(api_name_chars("", 0));
+    for (size_t len = 1; len <= 40; len++) {
+        char *s = buf + 1; /* unaligned */
+        for (size_t i = 0; i < len; i++)
+            s[i] = "aZ09_-.q"[i % 8];
+        assert_true(api_name_chars(s, len));
+        for (size_t pos = 0; pos < len; pos++) {
+            char keep = s[pos];
+            for (int c = 0; c < 256; c++) {
+                s[pos] = (char)c;
+                assert_int_equal(api_name_chars(s, len), name_byte_ref((unsigned char)c));
+            }
+            s[pos] = keep;
+        }
+    }
+    assert_true(api_name_valid("cruddur-messages"));
+    assert_false(api_name_valid("cruddur-messages/"));
+    assert_false(api_name_valid("ab"));
+}
+
 int main(void)
 {
     lookup_view = api_jview_jansson;
@@ -183,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_hand_written),
         cmocka_unit_test(test_strict_search_vectors),
         cmocka_unit_test(test_corpus_same_verdicts),
+        cmocka_unit_test(test_name_chars),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
