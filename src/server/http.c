@@ -155,9 +155,8 @@ struct http_req {
     const char *amz_target, *authorization; /* the first of each among headers[] (or NULL) */
     bool cl_conflict, has_te;
     int hosts;
-    /* body */
-    char *body;
-    size_t body_len, body_cap, reserved;
+    /* body (its buffer: below) */
+    size_t body_len, reserved;
     bool too_large;
     unsigned long long received;
     bool counted; /* in the listener's in_flight */
@@ -172,6 +171,9 @@ struct http_req {
     /* not zeroed on creation (big, or kept when the context is reused): */
     char *target;      /* raw request target + the decoded path (malloc'ed; target_cap bytes) */
     size_t target_cap;
+    char *body;        /* the body (malloc'ed; body_cap bytes); one of up to HTTP_SMALL_BODY
+                          is kept with the context for the connection's next request */
+    size_t body_cap;
     http_response resp;
     ddb_proto_resp presp; /* a write answered later (http_run_later) */
     sigv4_header headers[HTTP_MAX_HEADERS];
@@ -1167,6 +1169,7 @@ static void http_req_free(http_req *r)
     if (!r)
         return;
     free(r->target);
+    free(r->body);
     free(r);
 }
 
@@ -1187,6 +1190,8 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
             return NULL;
         r->target = NULL;
         r->target_cap = 0;
+        r->body = NULL;
+        r->body_cap = 0;
     }
     memset(r, 0, offsetof(http_req, target));
     r->resp.body = NULL;
@@ -1214,8 +1219,10 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     r->hc = hc;
     if (r->hc)
         atomic_store(&r->hc->idle, false);
-    /* a request line: its head is due within the read timeout */
-    http_deadline_cap(r->hc, http_now_ms() + (long long)l->read_timeout * 1000);
+    /* a request line: its head is due within the read timeout (from t0, read just above:
+     * one clock read fewer a request) */
+    long long now_ms = (long long)r->t0.tv_sec * 1000 + r->t0.tv_nsec / 1000000;
+    http_deadline_cap(r->hc, now_ms + (long long)l->read_timeout * 1000);
     return r;
 }
 
@@ -1437,7 +1444,6 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (r->resp.mhd)
         MHD_destroy_response(r->resp.mhd);
     free(r->resp.body); /* a reply never sent (http_send takes the body) */
-    free(r->body);
     /* between requests the connection keeps the idle timeout http_send gave it; a client
      * that trickles its next request line does not get more than that */
     if (r->hc && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
@@ -1451,11 +1457,20 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         atomic_store(&r->hc->idle, true);
     }
     /* kept for the connection's next request (a malloc of this size and its free cost ~1k
-     * instructions a request, malloc_consolidate included); freed with the connection */
-    if (r->hc && !r->hc->spare)
+     * instructions a request, malloc_consolidate included); freed with the connection.  So is
+     * a small body's buffer (a malloc and a free less a request): the next body that fits
+     * takes none of the memory budget, as the kept context takes none (at most
+     * HTTP_SMALL_BODY a connection) */
+    if (r->hc && !r->hc->spare) {
+        if (r->body_cap > HTTP_SMALL_BODY) {
+            free(r->body);
+            r->body = NULL;
+            r->body_cap = 0;
+        }
         r->hc->spare = r;
-    else
+    } else {
         http_req_free(r);
+    }
 }
 
 /* Counts connections; marks those beyond max_connections (answered "busy" on their first

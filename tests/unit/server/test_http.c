@@ -213,6 +213,14 @@ static void test_context_reused(void **state)
     path[0] = '/';
     memset(path + 1, 'a', 300);
     memcpy(path + 301, "?x=1", 5); /* a target over the first buffer's 256 bytes */
+    char small[300];
+    snprintf(small, sizeof small, "{\"ExclusiveStartTableName\":\"%0200d\"}", 7);
+    size_t bn = 9000; /* over HTTP_SMALL_BODY: its buffer is not kept */
+    char *big = malloc(bn + 1);
+    assert_non_null(big);
+    memset(big, ' ', bn);
+    memcpy(big, "{\"Limit\":5", 10);
+    memcpy(big + bn - 1, "}", 2);
     for (int round = 0; round < 2; round++) {
         request(h, port, "/", "ListTables", "{}", 2, &r);
         assert_int_equal(r.status, 200);
@@ -230,7 +238,23 @@ static void test_context_reused(void **state)
         assert_int_equal(r.status, 200);
         assert_string_equal(r.body, "healthy: dynamodb.us-east-1.amazonaws.com ");
         assert_int_equal(r.connects, 0);
+        /* bodies: the kept buffer of a small one (longer, then shorter: only the new body is
+         * read) and a big one's (not kept) */
+        request(h, port, "/", "ListTables", small, strlen(small), &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, "{\"TableNames\":[]}");
+        request(h, port, "/", "ListTables", "{}", 2, &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, "{\"TableNames\":[]}");
+        request(h, port, "/", "ListTables", big, strlen(big), &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, "{\"TableNames\":[]}");
+        request(h, port, "/", "ListTables", "{ }", 3, &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, "{\"TableNames\":[]}");
+        assert_int_equal(r.connects, 0);
     }
+    free(big);
     curl_easy_cleanup(h);
 }
 
