@@ -17,6 +17,8 @@
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Scan.html
  */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store_int.h"
@@ -29,6 +31,50 @@ int store_get(store_t *s, const store_table *t, const av_t *key, arena_t *a, av_
     const store_table *tp[1] = {t};
     const av_t *kp[1] = {key};
     return store_get_many(s, tp, kp, 1, a, out_item, found, e);
+}
+
+/* The key buffer of the item reads (store_get_stored, store_get_many_capped), one per thread,
+ * reset and not freed between reads (a malloc and a free less a GetItem); freed when the
+ * thread ends.  Neither read runs inside the other on one thread. */
+static pthread_key_t st_kb_key;
+static pthread_once_t st_kb_once = PTHREAD_ONCE_INIT;
+static bool st_kb_ok;
+
+static void st_kb_free(void *p)
+{
+    buf_fini(p);
+    free(p);
+}
+
+static void st_kb_init(void)
+{
+    st_kb_ok = pthread_key_create(&st_kb_key, st_kb_free) == 0;
+}
+
+/* The thread's key buffer, or own (initialised here) when there is none: st_kb_done after. */
+static buf_t *st_kb_take(buf_t *own)
+{
+    buf_init(own, 0);
+    pthread_once(&st_kb_once, st_kb_init);
+    if (!st_kb_ok)
+        return own;
+    buf_t *b = pthread_getspecific(st_kb_key);
+    if (!b) {
+        if (!(b = malloc(sizeof *b)))
+            return own;
+        buf_init(b, 0);
+        if (pthread_setspecific(st_kb_key, b) != 0) {
+            free(b);
+            return own;
+        }
+    }
+    return b;
+}
+
+static void st_kb_done(buf_t *b, buf_t *own)
+{
+    if (b == own)
+        buf_fini(own);
 }
 
 /* The stored bytes of table t's item with key `key`, in txn: 0 with *v set (valid until the
@@ -64,15 +110,14 @@ int store_get_many_capped(store_t *s, const store_table *const *tables, const av
     int rc = st_rtxn_begin(s, &txn);
     if (rc)
         return st_mdb_err(rc, e);
-    buf_t kb;
-    buf_init(&kb, 0);
+    buf_t own, *kb = st_kb_take(&own);
     for (size_t i = 0; i < n; i++) { /* the keys after a stop are not found */
         out_found[i] = false;
         out_items[i].type = AV_NONE;
     }
     for (size_t i = 0; i < n && rc == 0; i++) {
         MDB_val v;
-        int g = st_get_raw(s, txn, tables[i], keys[i], &kb, &v, e);
+        int g = st_get_raw(s, txn, tables[i], keys[i], kb, &v, e);
         if (g == MDB_NOTFOUND)
             continue;
         if (g) {
@@ -88,7 +133,7 @@ int store_get_many_capped(store_t *s, const store_table *const *tables, const av
             break;
         }
     }
-    buf_fini(&kb);
+    st_kb_done(kb, &own);
     st_rtxn_end(s, txn);
     return rc;
 }
@@ -103,10 +148,9 @@ int store_get_stored(store_t *s, const store_table *t, const av_t *key, arena_t 
     int rc = st_rtxn_begin(s, &txn);
     if (rc)
         return st_mdb_err(rc, e);
-    buf_t kb;
-    buf_init(&kb, 0);
+    buf_t own, *kb = st_kb_take(&own);
     MDB_val v;
-    int g = st_get_raw(s, txn, t, key, &kb, &v, e);
+    int g = st_get_raw(s, txn, t, key, kb, &v, e);
     if (g == 0) { /* LMDB's memory dies with the txn: the arena keeps a copy */
         void *copy = arena_memdup(a, v.mv_data, v.mv_size ? v.mv_size : 1);
         if (!copy) {
@@ -119,7 +163,7 @@ int store_get_stored(store_t *s, const store_table *t, const av_t *key, arena_t 
     } else if (g != MDB_NOTFOUND) {
         rc = g;
     }
-    buf_fini(&kb);
+    st_kb_done(kb, &own);
     st_rtxn_end(s, txn);
     return rc;
 }
