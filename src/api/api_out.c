@@ -47,6 +47,7 @@ static bool ao_member_text(api_out *o, const char *key)
     o->first[d] = false;
     if (!o->is_arr[d] && jout_key(o->w, key, strlen(key)))
         return false;
+    o->at[d] = o->w->len;
     return true;
 }
 
@@ -293,6 +294,17 @@ void ao_json(api_out *o, const char *key, json_t *v)
     } else {
         ao_add_tree(o, key, v);
     }
+}
+
+size_t ao_last_len(const api_out *o)
+{
+    if (o->failed || o->sink || o->depth < 1)
+        return 0;
+    int d = o->depth - 1;
+    if (o->w)
+        return o->first[d] ? 0 : o->w->len - o->at[d];
+    size_t n = json_array_size(o->stack[d]);
+    return n ? json_dumpb(json_array_get(o->stack[d], n - 1), NULL, 0, JSON_COMPACT) : 0;
 }
 
 int ao_finish(api_out *o, json_t **out_tree)

@@ -1,15 +1,19 @@
 /*
  * api_out — a handler's reply, written once for two consumers.  Layer: api (private).
  *
- * The hot operations (GetItem, Query, Scan, BatchGetItem, PutItem/UpdateItem/DeleteItem,
- * TransactWriteItems, TransactGetItems, GetRecords) describe their reply with these calls; in text mode (api_call_out: the DynamoDB endpoint)
+ * The operations that answer items (GetItem, Query, Scan, BatchGetItem,
+ * PutItem/UpdateItem/DeleteItem, TransactWriteItems, TransactGetItems, GetRecords, the PartiQL
+ * three, SearchVectors) describe their reply with these calls, and so do the error extras
+ * that carry items (api_int.h api_err_open: CancellationReasons, a failed condition's Item);
+ * in text mode (api_call_out: the DynamoDB endpoint)
  * they go straight into a jout (value/jout.h: JSON text + CRC32, no tree), in tree mode
  * (api_call: tests, cold callers) they build the jansson tree the operation always returned,
  * in value mode (api_call_sink: messaging's embedded backend) each item goes to the caller's
  * api_sink as a value and the other members are dropped.  One description, so the modes
  * cannot drift apart;
- * tests/unit/api/test_stream_golden.c and test_op_stream.c check that both give
- * byte-identical replies.
+ * tests/unit/api/test_stream_golden.c, test_partiql_golden.c and test_op_stream.c check that
+ * both give byte-identical replies.  (A jansson tree costs ~16 MB of heap for an item of 30,000
+ * numbers, 240 KB stored, outside the request's arena: review12 F7.)
  *
  * Members appear in call order.  key: the member name in an object, ignored in an array.
  * Errors (out of memory, invalid UTF-8) are sticky; ao_finish reports them.
@@ -33,6 +37,8 @@ typedef struct api_out {
     json_t *stack[API_OUT_DEPTH];  /* tree mode: the open containers */
     bool is_arr[API_OUT_DEPTH];
     bool first[API_OUT_DEPTH];     /* text mode: nothing written yet at this depth */
+    size_t at[API_OUT_DEPTH];      /* text mode: where the last member's value at this depth
+                                      begins (ao_last_len) */
     int depth;                     /* open containers; 0 before ao_open */
     bool failed;
     jout_mark back;                /* text mode: before the last ao_item_stored_scan */
@@ -86,6 +92,11 @@ void ao_real(api_out *o, const char *key, double v);
 void ao_av(api_out *o, const char *key, const av_t *v);
 /* A jansson value (the cold parts: UnprocessedKeys' parameters, a replayed answer); stolen. */
 void ao_json(api_out *o, const char *key, json_t *v);
+/* The length of the JSON text of the last element of the innermost container, an array
+ * (its separator not counted), for a caller that bounds its reply's text as it writes
+ * (SearchVectors' 16 MB): text mode measures what it wrote, tree mode dumps that element
+ * (json_dumpb), value mode and an empty array 0. */
+size_t ao_last_len(const api_out *o);
 /* Closes the top-level object.  0, or ERR_NOMEM; tree mode: *out_tree is the reply (new
  * reference), text mode: the reply is in w. */
 int ao_finish(api_out *o, json_t **out_tree);

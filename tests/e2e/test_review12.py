@@ -195,8 +195,6 @@ def _hwm_mb(pid):
     return 0.0
 
 
-@pytest.mark.xfail(strict=True, reason="review12 F7: ExecuteTransaction SELECTs build ~16 MB of "
-                   "heap per 240 KB item, outside the request arena (pre-existing)")
 def test_f7_execute_transaction_reads_do_not_take_16_mb_an_item(ddbchat_server):
     """An ExecuteTransaction of SELECTs answers through a jansson tree: each item of 30,000
     number attributes (~240 KB) costs ~16 MB of heap while the answer is built, none of it in
@@ -250,6 +248,50 @@ def test_f7b_cancellation_items_do_not_take_16_mb_an_item(ddbchat_server):
     assert all(len(x["Item"]) == 30001 for x in data["CancellationReasons"])
     rise = _hwm_mb(srv.proc.pid) - before
     assert rise < 48, f"peak RSS rose {rise:.0f} MB for 1.2 MB of items"
+
+
+def test_f7c_other_item_answers_do_not_take_16_mb_an_item(ddbchat_server):
+    """F7's cause in the other answers that carried items as jansson trees (mem13): a
+    BatchExecuteStatement of SELECTs, an ExecuteStatement page, RETURNING, a failed
+    condition's Item (PutItem, ExecuteStatement) and an ExecuteTransaction's cancellation
+    reasons with ReturnValuesOnConditionCheckFailure ALL_OLD.  Each request here carries 5
+    items of 30,000 numbers (1.2 MB) or one: the server's peak RSS must rise by less than 48
+    MB over all of them (a9a3078: 153 MB, one tree per item, ~16 MB each; 8c856d9, error
+    extras as text: 125 MB)."""
+    srv = ddbchat_server()
+    url = srv.ddb_url
+    name = "rv12oa"
+    ok(url, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    wide = {f"a{k}": N(1) for k in range(30000)}
+    for i in range(5):
+        ok(url, "PutItem", {"TableName": name, "Item": dict(wide, pk=S(f"k{i}"))})
+    before = _hwm_mb(srv.proc.pid)
+    r = ok(url, "BatchExecuteStatement", {"Statements": [
+        {"Statement": f"SELECT * FROM \"{name}\" WHERE pk = 'k{i}'"} for i in range(5)]})
+    assert all(len(x["Item"]) == 30001 for x in r["Responses"])
+    r = ok(url, "ExecuteStatement", {"Statement": f"SELECT * FROM \"{name}\""})
+    assert len(r["Items"]) >= 4
+    r = ok(url, "ExecuteStatement", {
+        "Statement": f"UPDATE \"{name}\" SET x = 1 WHERE pk = 'k0' RETURNING ALL OLD *"})
+    assert len(r["Items"][0]) == 30001
+    good, data = call(url, "PutItem", {
+        "TableName": name, "Item": {"pk": S("k1")}, "ConditionExpression": "attribute_not_exists(pk)",
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD"})
+    assert not good and len(data["Item"]) == 30001, data.get("__type")
+    good, data = call(url, "ExecuteStatement", {
+        "Statement": f"UPDATE \"{name}\" SET x = 1 WHERE pk = 'k2' AND a1 = 2",
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD"})
+    assert not good and len(data["Item"]) == 30001, data.get("__type")
+    good, data = call(url, "ExecuteTransaction", {"TransactStatements": [
+        {"Statement": f"UPDATE \"{name}\" SET x = 1 WHERE pk = 'k{i}' AND a1 = 2",
+         "ReturnValuesOnConditionCheckFailure": "ALL_OLD"} for i in range(5)]})
+    assert not good and data["__type"].endswith("TransactionCanceledException"), data
+    assert all(len(x["Item"]) >= 30001 for x in data["CancellationReasons"])  # k0 has x now
+    rise = _hwm_mb(srv.proc.pid) - before
+    assert rise < 48, f"peak RSS rose {rise:.0f} MB for answers of 1.2 MB of items"
 
 
 def test_f3b_parenthesised_operands_on_the_left_and_in_values(ddb_url, booleans):
