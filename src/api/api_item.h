@@ -339,5 +339,15 @@ int api_legacy_keyconds(api_req *r, const json_t *o, expr_t **out);
 int api_legacy_updates(api_req *r, const json_t *o, expr_t **out);
 /* AttributesToGet as a projection (*out NULL when absent). */
 int api_legacy_attrs(api_req *r, const json_t *o, expr_t **out);
+/* The same five from our reader's tree (o: the request object; value/jread.h), for the fast
+ * paths: on success the same expression as the jansson path builds (names copied into the
+ * arena); any error is an error code with r->err set, and the caller then takes the jansson
+ * path, which gives the service's answer in the service's order (a string holding U+0000 is
+ * left to it). */
+int api_legacy_expected_jr(api_req *r, const jread_val *o, expr_t **out);
+int api_legacy_filter_jr(api_req *r, const jread_val *o, const char *param, expr_t **out);
+int api_legacy_keyconds_jr(api_req *r, const jread_val *o, expr_t **out);
+int api_legacy_updates_jr(api_req *r, const jread_val *o, expr_t **out);
+int api_legacy_attrs_jr(api_req *r, const jread_val *o, expr_t **out);
 
 #endif

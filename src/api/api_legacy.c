@@ -5,6 +5,13 @@
  * ConditionalOperator are mapped onto expr's builders (expr_build_*), so the rest of the
  * request runs exactly as with expressions.  The combinations DynamoDB rejects are checked
  * here with DynamoDB Local's texts (tests/e2e/test_items.py, test_query_scan.py pin them).
+ *
+ * One text for both request trees (api_validate.h's api_jview): the jansson tree, and our
+ * reader's (value/jread.h), so a request with legacy parameters needs no jansson tree on the
+ * fast paths (issue 13.1; a 15 MB QueryFilter of 200,000 conditions took a ~740 MB peak
+ * through the jansson tree).  Over our reader's tree the names are copied into the arena
+ * (terminated, as jansson's keys are) and a string holding U+0000 is refused (the jansson
+ * path's C strings would cut it): the caller then takes the jansson path, which answers.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/LegacyConditionalParameters.html
  */
 #include <string.h>
@@ -12,6 +19,7 @@
 #include "api/api_item.h"
 #include "api/api_text.h"
 #include "api/api_validate.h"
+#include "value/jread.h"
 #include "value/ddbjson.h"
 
 #define TXT_L_BAD_OP "Comparison type does not exist in DynamoDB"
@@ -47,26 +55,107 @@
     "attribute value is specified"
 #define TXT_L_AU_ACTION "Member must satisfy enum value set: [ADD, DELETE, PUT]"
 
+/* The tree a legacy parameter is read from: jansson's (jv == &api_jview_jansson) or our
+ * reader's. */
+typedef struct lg {
+    api_req *r;
+    const api_jview *jv;
+    bool jr; /* our reader's tree */
+} lg;
+
 static int nomem(api_req *r)
 {
     return err_set(r->err, ERR_NOMEM, "out of memory");
 }
 
-/* AttributeValueList -> arena array. */
-static int value_list(api_req *r, json_t *jl, av_t **out, size_t *out_n)
+/* o[key] when present and not JSON null (api_param), else NULL. */
+static const void *lg_member(const lg *L, const void *o, const char *key)
 {
+    const void *m = o ? L->jv->member(o, key) : NULL;
+    return m && L->jv->kind(m) != API_JK_NULL ? m : NULL;
+}
+
+static bool lg_is(const lg *L, const void *v, api_jkind k)
+{
+    return v && L->jv->kind(v) == k;
+}
+
+/* A name (a key, an AttributesToGet string) as the jansson path has it: terminated.  Over our
+ * reader's tree, a copy in the arena (the tree's text may point into the body). */
+static const char *lg_name(const lg *L, const char *name, size_t len)
+{
+    return L->jr ? arena_strndup(L->r->arena, name, len) : name;
+}
+
+/* o[key] as a string (api_json_str / api_json_strn): *out NULL when absent; *out_len its
+ * length (whole: with any U+0000, else up to the first one, as the jansson path's C string).
+ * Over our reader's tree a copy in the arena, and a U+0000 inside is refused. */
+static int lg_str(const lg *L, const void *o, const char *key, bool whole, const char **out,
+                  size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (!L->jr) {
+        int rc = api_json_strn((json_t *)o, key, out, out_len, L->r->err);
+        if (!rc && *out && !whole)
+            *out_len = strlen(*out);
+        return rc;
+    }
+    const void *m = lg_member(L, o, key);
+    if (!m)
+        return 0;
+    if (!lg_is(L, m, API_JK_STRING))
+        return err_set(L->r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+    size_t len;
+    const char *s = L->jv->str(m, &len);
+    if (memchr(s, 0, len)) /* the jansson path answers it */
+        return err_set(L->r->err, ERR_SERIALIZATION, "U+0000 in %s", key);
+    if (!(*out = arena_strndup(L->r->arena, s, len)))
+        return nomem(L->r);
+    *out_len = len;
+    return 0;
+}
+
+/* o[key] as a boolean (api_json_bool). */
+static int lg_bool(const lg *L, const void *o, const char *key, bool *present, bool *out)
+{
+    if (!L->jr)
+        return api_json_bool((json_t *)o, key, present, out, L->r->err);
+    *present = *out = false;
+    const void *m = lg_member(L, o, key);
+    if (!m)
+        return 0;
+    if (!lg_is(L, m, API_JK_BOOL))
+        return err_set(L->r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+    *present = true;
+    *out = L->jv->boolean(m);
+    return 0;
+}
+
+/* One attribute value in the request's value layer. */
+static int lg_value(const lg *L, const void *j, av_t *out)
+{
+    api_req *r = L->r;
+    return L->jr ? ddbjson_to_av_jr_in(j, (ddbjson_layer)r->values, r->arena, out, r->err)
+                 : ddbjson_to_av_in(j, (ddbjson_layer)r->values, r->arena, out, r->err);
+}
+
+/* AttributeValueList -> arena array. */
+static int value_list(const lg *L, const void *jl, av_t **out, size_t *out_n)
+{
+    api_req *r = L->r;
     *out = NULL;
     *out_n = 0;
     if (!jl)
         return 0;
-    if (!json_is_array(jl))
+    if (!lg_is(L, jl, API_JK_ARRAY))
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-    size_t n = json_array_size(jl);
+    size_t n = L->jv->size(jl);
     av_t *v = arena_zalloc(r->arena, sizeof *v * (n ? n : 1));
     if (!v)
         return nomem(r);
     for (size_t i = 0; i < n; i++) {
-        int rc = ddbjson_to_av_in(json_array_get(jl, i), (ddbjson_layer)r->values, r->arena, &v[i], r->err);
+        int rc = lg_value(L, L->jv->elem(jl, i), &v[i]);
         if (rc)
             return rc;
     }
@@ -75,34 +164,36 @@ static int value_list(api_req *r, json_t *jl, av_t **out, size_t *out_n)
     return 0;
 }
 
-static int parse_op(api_req *r, json_t *c, bool *present, expr_cmp *op)
+static int parse_op(const lg *L, const void *c, bool *present, expr_cmp *op)
 {
     const char *s = NULL;
-    int rc = api_json_str(c, "ComparisonOperator", &s, r->err);
+    size_t len;
+    int rc = lg_str(L, c, "ComparisonOperator", false, &s, &len);
     if (rc)
         return rc;
     *present = s != NULL;
-    if (s && expr_cmp_from_name(s, strlen(s), op))
-        return err_set(r->err, ERR_VALIDATION, TXT_L_BAD_OP);
+    if (s && expr_cmp_from_name(s, len, op))
+        return err_set(L->r->err, ERR_VALIDATION, TXT_L_BAD_OP);
     return 0;
 }
 
 /* One {ComparisonOperator, AttributeValueList} condition (filters, KeyConditions). */
-static int one_compare(api_req *r, const char *name, size_t name_len, json_t *c,
+static int one_compare(const lg *L, const char *name, size_t name_len, const void *c,
                        expr_node **out)
 {
-    if (!json_is_object(c))
+    api_req *r = L->r;
+    if (!lg_is(L, c, API_JK_OBJECT))
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
     bool has_op = false;
     expr_cmp op = EXPR_CMP_EQ;
-    int rc = parse_op(r, c, &has_op, &op);
+    int rc = parse_op(L, c, &has_op, &op);
     if (rc)
         return rc;
     if (!has_op) /* DynamoDB Local's text for a missing operator too */
         return err_set(r->err, ERR_VALIDATION, TXT_L_BAD_OP);
     av_t *vals;
     size_t nv;
-    if ((rc = value_list(r, api_param(c, "AttributeValueList"), &vals, &nv)))
+    if ((rc = value_list(L, lg_member(L, c, "AttributeValueList"), &vals, &nv)))
         return rc;
     expr_node *path = expr_build_path_from_name(r->arena, name, name_len);
     if (!path)
@@ -111,22 +202,23 @@ static int one_compare(api_req *r, const char *name, size_t name_len, json_t *c,
 }
 
 /* One Expected entry: {Value, Exists, ComparisonOperator, AttributeValueList}. */
-static int one_expected(api_req *r, const char *name, size_t name_len, json_t *c,
+static int one_expected(const lg *L, const char *name, size_t name_len, const void *c,
                         expr_node **out)
 {
-    if (!json_is_object(c))
+    api_req *r = L->r;
+    if (!lg_is(L, c, API_JK_OBJECT))
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
     bool has_op = false, has_exists = false, exists = true;
     expr_cmp op = EXPR_CMP_EQ;
-    int rc = parse_op(r, c, &has_op, &op);
-    if (rc || (rc = api_json_bool(c, "Exists", &has_exists, &exists, r->err)))
+    int rc = parse_op(L, c, &has_op, &op);
+    if (rc || (rc = lg_bool(L, c, "Exists", &has_exists, &exists)))
         return rc;
-    json_t *jv = api_param(c, "Value"), *jl = api_param(c, "AttributeValueList");
+    const void *jv = lg_member(L, c, "Value"), *jl = lg_member(L, c, "AttributeValueList");
     /* the built tree borrows the value: it must live in the arena */
     av_t *value = arena_zalloc(r->arena, sizeof *value);
     if (!value)
         return nomem(r);
-    if (jv && (rc = ddbjson_to_av_in(jv, (ddbjson_layer)r->values, r->arena, value, r->err)))
+    if (jv && (rc = lg_value(L, jv, value)))
         return rc;
     expr_node *path = expr_build_path_from_name(r->arena, name, name_len);
     if (!path)
@@ -138,7 +230,8 @@ static int one_expected(api_req *r, const char *name, size_t name_len, json_t *c
             return err_set(r->err, ERR_VALIDATION, TXT_L_VALUE_AND_LIST, name);
         if (!jv && !jl && op != EXPR_CMP_NULL && op != EXPR_CMP_NOT_NULL) {
             const char *ops = NULL;
-            if ((rc = api_json_str(c, "ComparisonOperator", &ops, r->err)))
+            size_t opslen;
+            if ((rc = lg_str(L, c, "ComparisonOperator", false, &ops, &opslen)))
                 return rc;
             return err_set(r->err, ERR_VALIDATION, TXT_L_OP_NO_VALUE, ops, name);
         }
@@ -147,7 +240,7 @@ static int one_expected(api_req *r, const char *name, size_t name_len, json_t *c
         if (jv) {
             vals = value;
             nv = 1;
-        } else if ((rc = value_list(r, jl, &vals, &nv))) {
+        } else if ((rc = value_list(L, jl, &vals, &nv))) {
             return rc;
         }
         return expr_build_compare(r->arena, path, op, vals, nv, out, r->err);
@@ -167,13 +260,15 @@ static int one_expected(api_req *r, const char *name, size_t name_len, json_t *c
 }
 
 /* Expected / QueryFilter / ScanFilter with ConditionalOperator. */
-static int conds(api_req *r, const json_t *o, const char *param, expr_kind kind, bool expected,
+static int conds(const lg *L, const void *o, const char *param, expr_kind kind, bool expected,
                  expr_t **out)
 {
+    api_req *r = L->r;
     *out = NULL;
-    json_t *jm = api_param(o, param);
+    const void *jm = lg_member(L, o, param);
     const char *cop = NULL;
-    int rc = api_json_str((json_t *)o, "ConditionalOperator", &cop, r->err);
+    size_t coplen;
+    int rc = lg_str(L, o, "ConditionalOperator", false, &cop, &coplen);
     if (rc)
         return rc;
     if (!jm) {
@@ -181,22 +276,22 @@ static int conds(api_req *r, const json_t *o, const char *param, expr_kind kind,
             return err_set(r->err, ERR_VALIDATION, TXT_L_CONDOP_ALONE);
         return 0;
     }
-    if (!json_is_object(jm))
+    if (!lg_is(L, jm, API_JK_OBJECT))
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+    size_t nc = L->jv->size(jm), k = 0;
     bool use_or = false;
     if (cop) {
-        if (json_object_size(jm) < 2)
+        if (nc < 2)
             return err_set(r->err, ERR_VALIDATION, TXT_L_CONDOP_FEW);
-        if (strcmp(cop, "OR") == 0)
+        if (coplen == 2 && memcmp(cop, "OR", 2) == 0)
             use_or = true;
-        else if (strcmp(cop, "AND") != 0) {
+        else if (coplen != 3 || memcmp(cop, "AND", 3) != 0) {
             api_vld v;
             api_vld_init(&v);
             api_vld_enum(&v, cop, "conditionalOperator", "AND, OR");
             return api_vld_finish(&v, r->err);
         }
     }
-    size_t nc = json_object_size(jm), k = 0;
     if (nc == 0)
         return 0;
     /* joined as a balanced tree, not a chain: a map of 50,000 conditions made eval recurse
@@ -204,13 +299,16 @@ static int conds(api_req *r, const json_t *o, const char *param, expr_kind kind,
     expr_node **nodes = arena_alloc(r->arena, nc * sizeof *nodes);
     if (!nodes)
         return nomem(r);
-    const char *name;
-    size_t name_len; /* attribute names with their length: U+0000 may be inside */
-    json_t *c;
-    json_object_keylen_foreach(jm, name, name_len, c) {
+    /* attribute names with their length: U+0000 may be inside */
+    for (void *it = L->jv->iter(jm); it; it = L->jv->iter_next(jm, it)) {
+        size_t name_len;
+        const char *name = L->jv->iter_key(it, &name_len);
+        if (!(name = lg_name(L, name, name_len)))
+            return nomem(r);
+        const void *c = L->jv->iter_value(it);
         expr_node *n = NULL;
-        rc = expected ? one_expected(r, name, name_len, c, &n)
-                      : one_compare(r, name, name_len, c, &n);
+        rc = expected ? one_expected(L, name, name_len, c, &n)
+                      : one_compare(L, name, name_len, c, &n);
         if (rc)
             return rc;
         nodes[k++] = n;
@@ -221,45 +319,38 @@ static int conds(api_req *r, const json_t *o, const char *param, expr_kind kind,
     return expr_build_condition(r->arena, kind, root, out, r->err);
 }
 
-int api_legacy_expected(api_req *r, const json_t *o, expr_t **out)
+static int keyconds(const lg *L, const void *o, expr_t **out)
 {
-    return conds(r, o, "Expected", EXPR_CONDITION, true, out);
-}
-
-int api_legacy_filter(api_req *r, const json_t *o, const char *param, expr_t **out)
-{
-    return conds(r, o, param, EXPR_FILTER, false, out);
-}
-
-int api_legacy_keyconds(api_req *r, const json_t *o, expr_t **out)
-{
+    api_req *r = L->r;
     *out = NULL;
-    json_t *jm = api_param(o, "KeyConditions");
+    const void *jm = lg_member(L, o, "KeyConditions");
     if (!jm)
         return 0;
-    if (!json_is_object(jm))
+    if (!lg_is(L, jm, API_JK_OBJECT))
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
     /* a balanced tree (as conds()): 200,000 conditions made expr_keycond's walk recurse
      * 200,000 deep before it counted them (SIGSEGV) */
     size_t k = 0;
-    expr_node **nodes = arena_alloc(r->arena, (json_object_size(jm) + 1) * sizeof *nodes);
+    expr_node **nodes = arena_alloc(r->arena, (L->jv->size(jm) + 1) * sizeof *nodes);
     if (!nodes)
         return nomem(r);
-    const char *name;
-    size_t name_len;
-    json_t *c;
-    json_object_keylen_foreach(jm, name, name_len, c) {
+    for (void *it = L->jv->iter(jm); it; it = L->jv->iter_next(jm, it)) {
+        size_t name_len;
+        const char *name = L->jv->iter_key(it, &name_len);
+        if (!(name = lg_name(L, name, name_len)))
+            return nomem(r);
+        const void *c = L->jv->iter_value(it);
         expr_node *n = NULL;
         bool has_op = false;
         expr_cmp op = EXPR_CMP_EQ;
-        int rc = json_is_object(c) ? parse_op(r, c, &has_op, &op) : 0;
+        int rc = lg_is(L, c, API_JK_OBJECT) ? parse_op(L, c, &has_op, &op) : 0;
         if (rc)
             return rc;
         if (has_op && op != EXPR_CMP_EQ && op != EXPR_CMP_LE && op != EXPR_CMP_LT &&
             op != EXPR_CMP_GE && op != EXPR_CMP_GT && op != EXPR_CMP_BEGINS_WITH &&
             op != EXPR_CMP_BETWEEN)
             return err_set(r->err, ERR_VALIDATION, TXT_L_KC_OP);
-        if ((rc = one_compare(r, name, name_len, c, &n)))
+        if ((rc = one_compare(L, name, name_len, c, &n)))
             return rc;
         nodes[k++] = n;
     }
@@ -269,22 +360,26 @@ int api_legacy_keyconds(api_req *r, const json_t *o, expr_t **out)
     return expr_build_condition(r->arena, EXPR_KEY_CONDITION, root, out, r->err);
 }
 
-int api_legacy_updates(api_req *r, const json_t *o, expr_t **out)
+static int updates(const lg *L, const void *o, expr_t **out)
 {
+    api_req *r = L->r;
     *out = NULL;
-    json_t *jm = api_param(o, "AttributeUpdates");
+    const void *jm = lg_member(L, o, "AttributeUpdates");
     if (!jm)
         return 0;
-    if (!json_is_object(jm))
+    if (!lg_is(L, jm, API_JK_OBJECT))
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-    const char *name;
-    json_t *c;
-    json_object_foreach(jm, name, c) {
-        if (!json_is_object(c))
+    for (void *it = L->jv->iter(jm); it; it = L->jv->iter_next(jm, it)) {
+        size_t name_len;
+        const char *name = L->jv->iter_key(it, &name_len);
+        if (!(name = lg_name(L, name, name_len)))
+            return nomem(r);
+        const void *c = L->jv->iter_value(it);
+        if (!lg_is(L, c, API_JK_OBJECT))
             return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
         const char *act = NULL;
         size_t alen = 0;
-        int rc = api_json_strn(c, "Action", &act, &alen, r->err);
+        int rc = lg_str(L, c, "Action", true, &act, &alen);
         if (rc)
             return rc;
         expr_action a = EXPR_ACT_PUT;
@@ -299,32 +394,31 @@ int api_legacy_updates(api_req *r, const json_t *o, expr_t **out)
             else
                 return err_set(r->err, ERR_VALIDATION, TXT_L_AU_ACTION);
         }
-        json_t *jv = api_param(c, "Value");
+        const void *jv = lg_member(L, c, "Value");
         av_t *value = arena_zalloc(r->arena, sizeof *value); /* borrowed by the tree */
         if (!value)
             return nomem(r);
-        if (jv && (rc = ddbjson_to_av_in(jv, (ddbjson_layer)r->values, r->arena, value, r->err)))
+        if (jv && (rc = lg_value(L, jv, value)))
             return rc;
         if (!jv && a != EXPR_ACT_DELETE)
             return err_set(r->err, ERR_VALIDATION, TXT_L_AU_NO_VALUE);
-        if ((rc = expr_build_update(r->arena, out, name,
-                                    json_object_iter_key_len(json_object_key_to_iter(name)), a,
-                                    jv ? value : NULL,
+        if ((rc = expr_build_update(r->arena, out, name, name_len, a, jv ? value : NULL,
                                     r->err)))
             return rc;
     }
     return 0;
 }
 
-int api_legacy_attrs(api_req *r, const json_t *o, expr_t **out)
+static int attrs(const lg *L, const void *o, expr_t **out)
 {
+    api_req *r = L->r;
     *out = NULL;
-    json_t *jl = api_param(o, "AttributesToGet");
+    const void *jl = lg_member(L, o, "AttributesToGet");
     if (!jl)
         return 0;
-    if (!json_is_array(jl))
+    if (!lg_is(L, jl, API_JK_ARRAY))
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-    size_t n = json_array_size(jl);
+    size_t n = L->jv->size(jl);
     expr_name *names = arena_zalloc(r->arena, sizeof *names * (n ? n : 1));
     if (!names)
         return nomem(r);
@@ -332,10 +426,13 @@ int api_legacy_attrs(api_req *r, const json_t *o, expr_t **out)
      * string.  The repeats are found by a sort (expr_names_repeats), not by comparing each
      * name with those before it (40,000 names took seconds; fuzz11). */
     size_t ns = 0;
-    while (ns < n && json_is_string(json_array_get(jl, ns))) {
-        json_t *s = json_array_get(jl, ns);
-        names[ns].ptr = json_string_value(s);
-        names[ns].len = json_string_length(s);
+    const void *s;
+    while (ns < n && lg_is(L, (s = L->jv->elem(jl, ns)), API_JK_STRING)) {
+        size_t len;
+        const char *p = L->jv->str(s, &len);
+        if (!(names[ns].ptr = lg_name(L, p, len)))
+            return nomem(r);
+        names[ns].len = len;
         ns++;
     }
     bool *rep;
@@ -348,4 +445,59 @@ int api_legacy_attrs(api_req *r, const json_t *o, expr_t **out)
     if (ns < n)
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
     return expr_build_projection(r->arena, names, n, out, r->err);
+}
+
+/* ---- public: the jansson tree, then our reader's ---- */
+
+#define LG_JSON(r) (&(const lg){(r), &api_jview_jansson, false})
+#define LG_JR(r) (&(const lg){(r), &api_jview_jread, true})
+
+int api_legacy_expected(api_req *r, const json_t *o, expr_t **out)
+{
+    return conds(LG_JSON(r), o, "Expected", EXPR_CONDITION, true, out);
+}
+
+int api_legacy_filter(api_req *r, const json_t *o, const char *param, expr_t **out)
+{
+    return conds(LG_JSON(r), o, param, EXPR_FILTER, false, out);
+}
+
+int api_legacy_keyconds(api_req *r, const json_t *o, expr_t **out)
+{
+    return keyconds(LG_JSON(r), o, out);
+}
+
+int api_legacy_updates(api_req *r, const json_t *o, expr_t **out)
+{
+    return updates(LG_JSON(r), o, out);
+}
+
+int api_legacy_attrs(api_req *r, const json_t *o, expr_t **out)
+{
+    return attrs(LG_JSON(r), o, out);
+}
+
+int api_legacy_expected_jr(api_req *r, const jread_val *o, expr_t **out)
+{
+    return conds(LG_JR(r), o, "Expected", EXPR_CONDITION, true, out);
+}
+
+int api_legacy_filter_jr(api_req *r, const jread_val *o, const char *param, expr_t **out)
+{
+    return conds(LG_JR(r), o, param, EXPR_FILTER, false, out);
+}
+
+int api_legacy_keyconds_jr(api_req *r, const jread_val *o, expr_t **out)
+{
+    return keyconds(LG_JR(r), o, out);
+}
+
+int api_legacy_updates_jr(api_req *r, const jread_val *o, expr_t **out)
+{
+    return updates(LG_JR(r), o, out);
+}
+
+int api_legacy_attrs_jr(api_req *r, const jread_val *o, expr_t **out)
+{
+    return attrs(LG_JR(r), o, out);
 }

@@ -84,6 +84,7 @@ typedef struct bg_table {
     json_t *spec;      /* the table's object; NULL when read from our reader's tree (bg_spec) */
     size_t first, n;   /* keys[first .. first+n) */
     bool consistent;
+    bool atg; /* the projection is AttributesToGet (our reader's tree) */
     expr_t *proj;
 } bg_table;
 
@@ -99,8 +100,9 @@ static uint64_t bg_min_h(const bg_table *bt)
 /* ---- the common request from our reader's tree (issue 13.1; op_item.c's pattern) ----
  *
  * RequestItems of tables each with Keys (objects), ConsistentRead, ProjectionExpression and
- * ExpressionAttributeNames only, and ReturnConsumedCapacity, nothing else (no JSON null, no
- * AttributesToGet, no ExpressionAttributeValues), without --throttle: read straight into
+ * ExpressionAttributeNames or AttributesToGet (api_legacy.c's code for both trees; not both
+ * kinds in one request) only, and ReturnConsumedCapacity, nothing else (no JSON null, no
+ * ExpressionAttributeValues), without --throttle: read straight into
  * values with the jansson path's request-level checks, calling the same functions.  Anything
  * unusual or refused before the tables returns BG_JANSSON without a side effect and the
  * request takes the jansson path from the start: the same answers by construction
@@ -111,7 +113,7 @@ static uint64_t bg_min_h(const bg_table *bt)
 /* One table of a common request.  0 or BG_JANSSON (r->err cleared). */
 static int bg_table_jr(api_req *r, const jread_val *t, bg_table *bt)
 {
-    const jread_val *keys = NULL, *proj = NULL, *names = NULL;
+    const jread_val *keys = NULL, *proj = NULL, *names = NULL, *atg = NULL;
     if (t->type != JREAD_OBJECT)
         return BG_JANSSON;
     for (const jread_val *v = t->child; v; v = v->next) {
@@ -124,16 +126,22 @@ static int bg_table_jr(api_req *r, const jread_val *t, bg_table *bt)
             proj = v;
         else if (API_JR_KEY(v, "ExpressionAttributeNames"))
             names = v;
+        else if (API_JR_KEY(v, "AttributesToGet") && v->type == JREAD_ARRAY)
+            atg = v;
         else
             return BG_JANSSON;
     }
-    if (!keys || !(bt->name = arena_strndup(r->arena, t->key, t->key_len)))
+    if (!keys || (atg && (proj || names)) ||
+        !(bt->name = arena_strndup(r->arena, t->key, t->key_len)))
         return BG_JANSSON;
+    bt->atg = atg != NULL;
     bt->name_len = t->key_len;
     bt->n = keys->n;
     int rc = api_exprs_init_jr(r, names, NULL, proj != NULL, false, &bt->x);
     if (!rc && proj)
         rc = api_exprs_get_text(r, &bt->x, proj->text, proj->len, EXPR_PROJECTION, &bt->proj);
+    if (!rc && atg)
+        rc = api_legacy_attrs_jr(r, t, &bt->proj);
     if (!rc)
         rc = api_exprs_done(r, &bt->x);
     if (rc) {
@@ -162,13 +170,18 @@ static int bg_parse_jr(api_req *r, const jread_val *b, bg_table **out_tabs, size
     if (!tabs)
         return BG_JANSSON;
     size_t ti = 0;
+    bool any_expr = false, any_legacy = false;
     for (const jread_val *t = ri->child; t; t = t->next, ti++) {
         if (bg_table_jr(r, t, &tabs[ti]))
             return BG_JANSSON;
         tabs[ti].first = total;
         total += tabs[ti].n;
+        any_legacy = any_legacy || tabs[ti].atg;
+        any_expr = any_expr || (tabs[ti].proj && !tabs[ti].atg);
     }
-    if (total > BATCH_GET_MAX)
+    /* one table's ProjectionExpression and another's AttributesToGet: the jansson path's
+     * refusal */
+    if (total > BATCH_GET_MAX || (any_expr && any_legacy))
         return BG_JANSSON;
     av_t *ksrc = arena_zalloc(r->arena, sizeof *ksrc * total);
     if (!ksrc)

@@ -339,13 +339,17 @@ static int write_table(wreq *q, json_t *b, api_exprs *x)
  * ConditionExpression / UpdateExpression (Update) (strings), ExpressionAttributeNames (object
  * of strings), ExpressionAttributeValues (object), ReturnValues (an allowed value),
  * ReturnConsumedCapacity, ReturnItemCollectionMetrics, ReturnValuesOnConditionCheckFailure
- * (valid values); no JSON null, no legacy parameter (Expected, AttributeUpdates,
- * ConditionalOperator), no other member. */
+ * (valid values); or, instead of the expressions and their placeholders, the legacy
+ * parameters Expected, AttributeUpdates (Update) (objects) and ConditionalOperator (a string),
+ * read by api_legacy.c's code for both trees; no JSON null, no legacy parameter beside an
+ * expression one, no other member. */
 
 #define W_JANSSON 1 /* not the common request: take the jansson path */
 
 typedef struct wjr {
     const jread_val *table, *doc, *cond, *upd, *names, *values;
+    const jread_val *body;                 /* the request (the legacy parameters' object) */
+    bool expected, attribute_updates, cop; /* legacy parameters present */
 } wjr;
 
 /* Index of string v in names[n] (exact bytes), or -1. */
@@ -369,6 +373,7 @@ static int write_members_jr(wreq *q, const jread_val *b, const char *doc, bool u
     static const char *const ricm_names[] = {"NONE", "SIZE"};
     static const char *const rvoccf_names[] = {"NONE", "ALL_OLD"};
     memset(m, 0, sizeof *m);
+    m->body = b;
     for (const jread_val *v = b->child; v; v = v->next) {
         int i;
         if (v->type == JREAD_NULL)
@@ -394,9 +399,18 @@ static int write_members_jr(wreq *q, const jread_val *b, const char *doc, bool u
         else if (API_JR_KEY(v, "ReturnValuesOnConditionCheckFailure") &&
                  (i = jr_enum(v, rvoccf_names, 2)) >= 0)
             q->rvoccf = i == 1;
+        else if (API_JR_KEY(v, "Expected") && v->type == JREAD_OBJECT)
+            m->expected = true;
+        else if (upd_ok && API_JR_KEY(v, "AttributeUpdates") && v->type == JREAD_OBJECT)
+            m->attribute_updates = true;
+        else if (API_JR_KEY(v, "ConditionalOperator") && v->type == JREAD_STRING)
+            m->cop = true;
         else if (!api_rcc_jr(v, &q->rcc))
             return W_JANSSON;
     }
+    /* legacy and expression parameters together: the jansson path's refusal */
+    if ((m->expected || m->attribute_updates || m->cop) && (m->cond || m->upd))
+        return W_JANSSON;
     return m->table && m->doc ? 0 : W_JANSSON;
 }
 
@@ -414,8 +428,12 @@ static int write_parse_jr(wreq *q, const wjr *m, api_exprs *x, av_t *doc, bool i
     expr_t *cond = NULL, *upd = NULL;
     if (!rc && m->cond)
         rc = api_exprs_get_text(r, x, m->cond->text, m->cond->len, EXPR_CONDITION, &cond);
+    if (!rc && (m->expected || m->cop))
+        rc = api_legacy_expected_jr(r, m->body, &cond);
     if (!rc && m->upd)
         rc = api_exprs_get_text(r, x, m->upd->text, m->upd->len, EXPR_UPDATE, &upd);
+    if (!rc && m->attribute_updates)
+        rc = api_legacy_updates_jr(r, m->body, &upd);
     if (!rc)
         rc = api_exprs_done(r, x);
     if (rc) {
@@ -664,14 +682,14 @@ static int get_key_value(api_req *r, const jread_val *v, av_t *out)
 }
 
 /* The common request straight from our reader's tree (issue 13.1): TableName, a Key of S / N
- * values, ConsistentRead, ReturnConsumedCapacity, nothing else.  For it the jansson path's
- * checks before the table cannot fail, and from the table on both paths call the same
- * functions on the same values: the answers are the same (test_api_jread.c).  Anything else
- * (expressions, legacy parameters, other types, nulls, an invalid number) is GET_JANSSON,
- * decided before any side effect. */
+ * values, ConsistentRead, ReturnConsumedCapacity, AttributesToGet (api_legacy.c's code for
+ * both trees; one refused goes back), nothing else.  For it the jansson path's checks before
+ * the table cannot fail, and from the table on both paths call the same functions on the
+ * same values: the answers are the same (test_api_jread.c).  Anything else (expressions,
+ * other types, nulls, an invalid number) is GET_JANSSON, decided before any side effect. */
 static int get_parse_jread(api_req *r, const jread_val *b, get_plan *g)
 {
-    const jread_val *table = NULL, *key = NULL;
+    const jread_val *table = NULL, *key = NULL, *atg = NULL;
     for (const jread_val *m = b->child; m; m = m->next) {
         if (API_JR_KEY(m, "TableName") && m->type == JREAD_STRING)
             table = m;
@@ -680,11 +698,18 @@ static int get_parse_jread(api_req *r, const jread_val *b, get_plan *g)
         else if (API_JR_KEY(m, "ConsistentRead") &&
                  (m->type == JREAD_TRUE || m->type == JREAD_FALSE))
             g->consistent = m->type == JREAD_TRUE;
+        else if (API_JR_KEY(m, "AttributesToGet") && m->type == JREAD_ARRAY)
+            atg = m;
         else if (!api_rcc_jr(m, &g->rcc))
             return GET_JANSSON;
     }
     if (!table || !key || key->n == 0 || key->n > 2)
         return GET_JANSSON;
+    if (atg && api_legacy_attrs_jr(r, b, &g->proj)) {
+        int rc = r->err->code;
+        err_clear(r->err);
+        return rc == ERR_NOMEM ? err_set(r->err, ERR_NOMEM, "out of memory") : GET_JANSSON;
+    }
     av_kv *kv = arena_alloc(r->arena, key->n * sizeof *kv);
     if (!kv)
         return err_set(r->err, ERR_NOMEM, "out of memory");

@@ -295,9 +295,12 @@ static int q_parse_json(api_req *r, json_t *b, qreq *q)
  * FilterExpression, ProjectionExpression (strings); ExpressionAttributeNames,
  * ExpressionAttributeValues (as api_exprs_init_jr takes them); ExclusiveStartKey (an object
  * that converts); Limit, Segment and TotalSegments (Scan) (JSON integers); Select,
- * ReturnConsumedCapacity (valid values); ConsistentRead, ScanIndexForward (Query) (booleans).
- * No JSON null, no legacy parameter (KeyConditions, QueryFilter, ScanFilter, AttributesToGet,
- * ConditionalOperator), no number as a string, no other member. */
+ * ReturnConsumedCapacity (valid values); ConsistentRead, ScanIndexForward (Query) (booleans);
+ * or, instead of the expressions and their placeholders, the legacy parameters KeyConditions
+ * (Query), QueryFilter (Query) or ScanFilter (Scan) (objects), AttributesToGet (an array),
+ * ConditionalOperator (a string), read by api_legacy.c's code for both trees (a 15 MB
+ * QueryFilter took a ~740 MB peak through the jansson tree).  No JSON null, no legacy
+ * parameter beside an expression one, no number as a string, no other member. */
 
 #define Q_JANSSON 1 /* not the common request: take the jansson path */
 
@@ -305,6 +308,7 @@ static int q_parse_jr(api_req *r, const jread_val *b, qreq *q)
 {
     const jread_val *table = NULL, *iname = NULL, *kc = NULL, *filter = NULL, *proj = NULL,
                     *names = NULL, *values = NULL, *esk = NULL;
+    const jread_val *lkc = NULL, *lfilter = NULL, *latg = NULL, *lcop = NULL; /* legacy */
     bool query = q->query;
     q->fwd = true;
     for (const jread_val *m = b->child; m; m = m->next) {
@@ -353,11 +357,23 @@ static int q_parse_jr(api_req *r, const jread_val *b, qreq *q)
                 q->sel = SEL_SPECIFIC;
             else
                 return Q_JANSSON;
+        } else if (query && API_JR_KEY(m, "KeyConditions") && ty == JREAD_OBJECT) {
+            lkc = m;
+        } else if ((query ? API_JR_KEY(m, "QueryFilter") : API_JR_KEY(m, "ScanFilter")) &&
+                   ty == JREAD_OBJECT) {
+            lfilter = m;
+        } else if (API_JR_KEY(m, "AttributesToGet") && ty == JREAD_ARRAY) {
+            latg = m;
+        } else if (API_JR_KEY(m, "ConditionalOperator") && ty == JREAD_STRING) {
+            lcop = m;
         } else if (!api_rcc_jr(m, &q->rcc)) {
             return Q_JANSSON;
         }
     }
     if (!table)
+        return Q_JANSSON;
+    /* legacy and expression parameters together: the jansson path's refusal (api_mixed_check) */
+    if ((lkc || lfilter || latg || lcop) && (kc || filter || proj))
         return Q_JANSSON;
     /* the checks before the table, in the jansson path's order; any refusal goes back */
     if (iname && !(q->iname = arena_strndup(r->arena, iname->text, iname->len)))
@@ -370,6 +386,16 @@ static int q_parse_jr(api_req *r, const jread_val *b, qreq *q)
         rc = api_exprs_get_text(r, x, filter->text, filter->len, EXPR_FILTER, &q->filter);
     if (!rc && proj)
         rc = api_exprs_get_text(r, x, proj->text, proj->len, EXPR_PROJECTION, &q->proj);
+    /* the legacy ones in the jansson path's order (they build resolved expressions) */
+    if (!rc && lkc)
+        rc = api_legacy_keyconds_jr(r, b, &q->kc);
+    if (!rc && (lfilter || lcop))
+        rc = api_legacy_filter_jr(r, b, query ? "QueryFilter" : "ScanFilter", &q->filter);
+    q->qfilter = query && lfilter;
+    if (!rc && latg) {
+        rc = api_legacy_attrs_jr(r, b, &q->proj);
+        q->atg = q->proj != NULL;
+    }
     if (!rc)
         rc = api_exprs_done(r, x);
     if (!rc)

@@ -514,6 +514,12 @@ int ddbjson_to_av_jr(const jread_val *j, arena_t *a, av_t *out, err_t *e)
     return tree_to_av_jr(j, a, out, e, DDBJSON_CURRENT);
 }
 
+int ddbjson_to_av_jr_in(const jread_val *j, ddbjson_layer layer, arena_t *a, av_t *out,
+                        err_t *e)
+{
+    return tree_to_av_jr(j, a, out, e, layer);
+}
+
 int ddbjson_to_item_jr(const jread_val *j, arena_t *a, av_t *out, err_t *e)
 {
     return tree_to_item_jr(j, a, out, e, DDBJSON_CURRENT);

@@ -66,6 +66,8 @@ int ddbjson_to_item_in(const json_t *j, ddbjson_layer layer, arena_t *a, av_t *o
  * fuzz corpora).  Strings are copied into a (the tree and its input may be freed after). */
 struct jread_val;
 int ddbjson_to_av_jr(const struct jread_val *j, arena_t *a, av_t *out, err_t *e);
+int ddbjson_to_av_jr_in(const struct jread_val *j, ddbjson_layer layer, arena_t *a, av_t *out,
+                        err_t *e);
 int ddbjson_to_item_jr(const struct jread_val *j, arena_t *a, av_t *out, err_t *e);
 int ddbjson_to_item_jr_in(const struct jread_val *j, ddbjson_layer layer, arena_t *a, av_t *out,
                           err_t *e);

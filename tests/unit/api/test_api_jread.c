@@ -175,21 +175,53 @@ static void test_put_item_same_answers(void **state)
                     "'ReturnConsumedCapacity':'INDEXES','ReturnItemCollectionMetrics':'SIZE',"
                     "'ReturnValues':'ALL_OLD'}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ReturnConsumedCapacity':'TOTAL'}"},
-        /* left to the jansson path */
+        /* the legacy parameters, read from our reader's tree too (api_legacy.c) */
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{'Value':"
                     "{'S':'x'}}}}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{'Exists':"
                     "true,'Value':{'S':'x'}},'q':{'Exists':false}},'ConditionalOperator':'AND'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{"
+                    "'ComparisonOperator':'IN','AttributeValueList':[{'S':'y'},{'S':'x'}]},"
+                    "'a\\u0000b':{'ComparisonOperator':'NULL'},'cnt':{'ComparisonOperator':'BETWEEN',"
+                    "'AttributeValueList':[{'N':'1'},{'N':'7.0'}]}},'ConditionalOperator':'AND',"
+                    "'ReturnValues':'ALL_OLD'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{'Value':"
+                    "{'S':'no'}},'cnt':{'ComparisonOperator':'GT','AttributeValueList':"
+                    "[{'N':'1'}]}},'ConditionalOperator':'OR'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'new'}},'Expected':{}}"},
+        /* left to the jansson path */
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':null}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'x':{'S':'5'},'y':{'BOOL':true}}}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'z':{'NULL':true}}}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ReturnValues':null}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Unknown':1}"},
     };
-    writes_ok(f, ok, sizeof ok / sizeof ok[0], 14);
+    writes_ok(f, ok, sizeof ok / sizeof ok[0], 19);
     static const wcase bad[] = {
         /* a wrong JSON token: AWS's SerializationException ("NUMBER_VALUE cannot be ...") */
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'x':{'S':5}}}"},
+        /* the legacy parameters' refusals (api_legacy.c's texts, the jansson path answers) */
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{'Value':"
+                    "{'S':'no'}}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionalOperator':'AND'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{'Value':"
+                    "{'S':'x'}}},'ConditionalOperator':'OR'}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{'Exists':false,"
+                    "'Value':{'S':'x'}}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{"
+                    "'ComparisonOperator':'EQ'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{"
+                    "'ComparisonOperator':'EQ','Exists':true,'Value':{'S':'x'}}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{"
+                    "'ComparisonOperator':'EQ\\u0000','Value':{'S':'x'}}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{"
+                    "'ComparisonOperator':'LT','AttributeValueList':[{'SS':['x']}]}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{"
+                    "'Value':{'N':'x'}}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{"
+                    "'Value':{'S':'x'}},'w':7}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'Expected':{'v':{"
+                    "'Value':{'S':'x'}}},'ExpressionAttributeNames':{'#n':'v'}}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'y':{'BOOL':'TRUE'}}}"},
         {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'},'z':{'NULL':'true'}}}"},
         {"PutItem", "{}"},
@@ -304,20 +336,45 @@ static void test_update_item_same_answers(void **state)
         {"UpdateItem", "{'TableName':'gtab','Key':{'pk':{'S':'a'},'sk':{'S':'b'}},"
                        "'UpdateExpression':'SET g = :g','ExpressionAttributeValues':{':g':{'S':'h'}},"
                        "'ReturnConsumedCapacity':'INDEXES','ReturnItemCollectionMetrics':'SIZE'}"},
-        /* left to the jansson path */
+        /* the legacy parameters, read from our reader's tree too (api_legacy.c) */
         {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributeUpdates':{'v':"
                        "{'Action':'PUT','Value':{'S':'q'}}},'ReturnValues':'ALL_NEW'}"},
         {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributeUpdates':{'cnt':"
                        "{'Action':'ADD','Value':{'N':'2'}}},'Expected':{'v':{'Value':{'S':'x'}}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributeUpdates':{'ss':"
+                       "{'Action':'DELETE','Value':{'SS':['a']}},'n':{'Action':'DELETE'},"
+                       "'a\\u0000b':{'Value':{'L':[{'N':'1'}]}},'new':{'Action':'ADD','Value':"
+                       "{'NS':['3']}}},'ReturnValues':'UPDATED_NEW'}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'new'}},'AttributeUpdates':{'v':"
+                       "{'Action':'PUT','Value':{'S':'q'}}},'Expected':{'v':{'Exists':false}},"
+                       "'ReturnValues':'ALL_OLD'}"},
+        /* left to the jansson path */
         {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':null}"},
         {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'5'}},'UpdateExpression':'SET v = :v',"
                        "'ExpressionAttributeValues':{':v':{'S':'q'}}}"},
     };
-    writes_ok(f, ok, sizeof ok / sizeof ok[0], 14);
+    writes_ok(f, ok, sizeof ok / sizeof ok[0], 18);
     static const wcase bad[] = {
         /* a wrong JSON token: AWS's SerializationException ("NUMBER_VALUE cannot be ...") */
         {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':5}},'UpdateExpression':'SET v = :v',"
                        "'ExpressionAttributeValues':{':v':{'S':'q'}}}"},
+        /* the legacy parameters' refusals (api_legacy.c's texts, the jansson path answers) */
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributeUpdates':{'v':"
+                       "{'Action':'PUT'}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributeUpdates':{'v':"
+                       "{'Action':'ADD','Value':{'S':'q'}}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributeUpdates':{'v':"
+                       "{'Action':'DELETE','Value':{'S':'q'}}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributeUpdates':{'v':"
+                       "{'Action':'PUT\\u0000','Value':{'S':'q'}}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributeUpdates':{'pk':"
+                       "{'Action':'PUT','Value':{'S':'q'}}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributeUpdates':{'v':"
+                       "{'Action':'PUT','Value':{'S':'q'}}},'UpdateExpression':'SET w = :v',"
+                       "'ExpressionAttributeValues':{':v':{'S':'q'}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributeUpdates':{'v':"
+                       "{'Action':'PUT','Value':{'S':'q'}}},'Expected':{'v':{'Value':{'S':'no'}}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributeUpdates':{'v':5}}"},
         {"UpdateItem", "{'TableName':'tab1'}"},
         {"UpdateItem", "{'TableName':'tab1','Key':{}}"},
         {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'},'x':{'S':'b'}}}"},
@@ -373,14 +430,22 @@ static void test_delete_item_same_answers(void **state)
         /* capacity and metrics written without a tree too */
         {"DeleteItem", "{'TableName':'gtab','Key':{'pk':{'S':'a'},'sk':{'S':'b'}},"
                        "'ReturnConsumedCapacity':'TOTAL','ReturnItemCollectionMetrics':'SIZE'}"},
-        /* left to the jansson path */
+        /* the legacy parameters, read from our reader's tree too (api_legacy.c) */
         {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'Expected':{'v':{'Value':"
                        "{'S':'x'}}}}"},
+        {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'Expected':{'v':{'Value':"
+                       "{'S':'x'}},'w':{'Exists':false}},'ConditionalOperator':'AND',"
+                       "'ReturnValues':'ALL_OLD'}"},
+        /* left to the jansson path */
         {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ReturnValues':null}"},
     };
-    writes_ok(f, ok, sizeof ok / sizeof ok[0], 7);
+    writes_ok(f, ok, sizeof ok / sizeof ok[0], 9);
     static const wcase bad[] = {
         {"DeleteItem", "{'TableName':'tab1'}"},
+        {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'Expected':{'v':{'Value':"
+                       "{'S':'no'}}},'ReturnValuesOnConditionCheckFailure':'ALL_OLD'}"},
+        {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'Expected':{'v':{'Value':"
+                       "{'S':'x'}}},'ConditionExpression':'attribute_exists(v)'}"},
         {"DeleteItem", "{'TableName':'tab1','Key':{}}"},
         {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'N':'1'}}}"},
         {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':''}}}"},
@@ -656,18 +721,29 @@ static void test_batch_get_same_answers(void **state)
         /* the same path; capacity in the reply */
         {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}]},'gtab':{'Keys':"
                          "[{'pk':{'S':'a'},'sk':{'S':'b'}}]}},'ReturnConsumedCapacity':'INDEXES'}"},
-        /* left to the jansson path */
+        /* AttributesToGet, read from our reader's tree too (api_legacy.c) */
         {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}],"
                          "'AttributesToGet':['v']}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}},{'pk':{'S':'zz'}}],"
+                         "'AttributesToGet':['ss','m','nope'],'ConsistentRead':true},'tab2':"
+                         "{'Keys':[{'pk':{'S':'a'},'sk':{'N':'15'}}],'AttributesToGet':['sk']}}}"},
+        /* left to the jansson path */
         {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}],"
                          "'ConsistentRead':null}}}"},
         {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}],"
                          "'ExpressionAttributeValues':{':v':{'S':'x'}}}}}"},
     };
-    writes_ok(f, ok, sizeof ok / sizeof ok[0], 5);
+    writes_ok(f, ok, sizeof ok / sizeof ok[0], 7);
     static const wcase bad[] = {
         /* a wrong JSON token: AWS's SerializationException ("NUMBER_VALUE cannot be ...") */
         {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':5}}]}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}],"
+                         "'AttributesToGet':['v','v']}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}],"
+                         "'AttributesToGet':['v'],'ProjectionExpression':'v'}}}"},
+        {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[{'pk':{'S':'a'}}],"
+                         "'AttributesToGet':['v']},'tab2':{'Keys':[{'pk':{'S':'a'},"
+                         "'sk':{'N':'15'}}],'ProjectionExpression':'v'}}}"},
         {"BatchGetItem", "{}"},
         {"BatchGetItem", "{'RequestItems':{}}"},
         {"BatchGetItem", "{'RequestItems':{'tab1':{'Keys':[]}}}"},
@@ -929,6 +1005,9 @@ static void test_get_item_same_answers(void **state)
         "{'TableName':'tab1','Key':{'pk':{'S':'n\\u0000ul'}},'ProjectionExpression':'#n',"
         "'ExpressionAttributeNames':{'#n':'a\\u0000b'}}",
         "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributesToGet':['v','n']}",
+        "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributesToGet':['m','zz','pk']}",
+        "{'TableName':'tab1','Key':{'pk':{'S':'n\\u0000ul'}},'AttributesToGet':['a\\u0000b']}",
+        "{'TableName':'tab1','Key':{'pk':{'S':'zz'}},'AttributesToGet':['v']}",
         "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ConsistentRead':null}",
         "{'TableName':'tab1','Key':{'pk':{'S':'a','S':'a'}}}",
         "{'TableName':'tab1','TableName':'tab1','Key':{'pk':{'S':'a'}}}",
@@ -970,6 +1049,12 @@ static void test_get_item_same_answers(void **state)
         "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ReturnConsumedCapacity':'ALL'}",
         "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ProjectionExpression':'v',"
         "'AttributesToGet':['v']}",
+        "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributesToGet':['v','v']}",
+        "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributesToGet':['v',5]}",
+        "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributesToGet':[]}",
+        "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributesToGet':['v'],"
+        "'ExpressionAttributeNames':{'#n':'v'}}",
+        "{'TableName':'nosuchtable','Key':{'pk':{'S':'a'}},'AttributesToGet':['v']}",
         "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ExpressionAttributeNames':{'#n':'v'}}",
         "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ProjectionExpression':'#n'}",
     };

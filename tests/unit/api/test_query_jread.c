@@ -6,8 +6,9 @@
  *
  * The corpus: every request of tests/e2e/test_query_scan.py (its tables and items rebuilt
  * here: qst, qinc, qlsi), successes and every error case; queries of a GSI with a
- * multi-attribute key (qmk, as test_gsi_multikey.py's); the requests the fast path
- * leaves to the jansson path (legacy parameters, nulls, numbers as strings, unknown members,
+ * multi-attribute key (qmk, as test_gsi_multikey.py's); the legacy parameters (read from our
+ * reader's tree when valid); the requests the fast path leaves to the jansson path (legacy
+ * parameters refused or beside expressions, nulls, numbers as strings, unknown members,
  * names with U+0000) and errors from each stage (the model, the request's rules, the table,
  * the index, the start key).  Each case also says which path answers it, counted by jansson's
  * allocations through the jread entry: F none at all (read and answered without a jansson
@@ -181,10 +182,47 @@ static const qcase corpus[] = {
                    "'AttributeValueList':[{'S':'q'}]}},'AttributesToGet':['v'],"
                    "'Select':'ALL_ATTRIBUTES'}"},
     /* test_query_legacy */
-    {"Query", 'J', "{'TableName':'qst','KeyConditions':{'pk':{'ComparisonOperator':'EQ',"
+    {"Query", 'F', "{'TableName':'qst','KeyConditions':{'pk':{'ComparisonOperator':'EQ',"
                    "'AttributeValueList':[{'S':'q'}]},'sk':{'ComparisonOperator':'GE',"
                    "'AttributeValueList':[{'S':'3'}]}},'QueryFilter':{'v':{'ComparisonOperator':"
                    "'GT','AttributeValueList':[{'N':'3'}]}}}"},
+    /* the legacy parameters, read from our reader's tree (api_legacy.c) */
+    {"Query", 'F', "{'TableName':'qst','KeyConditions':{'sk':{'ComparisonOperator':'BETWEEN',"
+                   "'AttributeValueList':[{'S':'1'},{'S':'3'}]},'pk':{'ComparisonOperator':'EQ',"
+                   "'AttributeValueList':[{'S':'q'}]}},'QueryFilter':{'v':{'ComparisonOperator':"
+                   "'IN','AttributeValueList':[{'N':'1'},{'N':'3'}]},'o':{'ComparisonOperator':"
+                   "'NOT_NULL'}},'ConditionalOperator':'OR','AttributesToGet':['v','sk'],"
+                   "'Select':'SPECIFIC_ATTRIBUTES','ScanIndexForward':false,'Limit':2}"},
+    {"Query", 'F', "{'TableName':'qst','IndexName':'gidx','KeyConditions':{'g':{"
+                   "'ComparisonOperator':'EQ','AttributeValueList':[{'S':'G'}]}},"
+                   "'QueryFilter':{'zz':{'ComparisonOperator':'NULL'}},'ReturnConsumedCapacity':"
+                   "'INDEXES'}"},
+    {"Query", 'F', "{'TableName':'qst','KeyConditions':{'pk':{'ComparisonOperator':'EQ',"
+                   "'AttributeValueList':[{'S':'q'}]},'sk':{'ComparisonOperator':'BEGINS_WITH',"
+                   "'AttributeValueList':[{'S':'2'}]}},'AttributesToGet':['o']}"},
+    {"Query", 'J', "{'TableName':'qst','KeyConditions':{'pk':{'ComparisonOperator':'EQ',"
+                   "'AttributeValueList':[{'S':'q'}]}},'AttributesToGet':['o'],'Select':'COUNT'}"},
+    {"Query", 'J', "{'TableName':'qst','KeyConditions':{'pk':{'ComparisonOperator':'EQ',"
+                   "'AttributeValueList':[{'S':'q'},{'S':'r'}]}}}"},
+    {"Query", 'J', "{'TableName':'qst','KeyConditions':{'pk':{'ComparisonOperator':'EQ',"
+                   "'AttributeValueList':[{'S':'q'}]}},'QueryFilter':{'v':{'ComparisonOperator':"
+                   "'GT','AttributeValueList':[{'N':'3'}]}},'ConditionalOperator':'AND'}"},
+    {"Query", 'J', "{'TableName':'qst','KeyConditions':{'pk':{'ComparisonOperator':'EQ',"
+                   "'AttributeValueList':[{'S':'q'}]}},'AttributesToGet':['o','o']}"},
+    {"Query", 'J', "{'TableName':'qst','KeyConditions':{'pk':{'ComparisonOperator':'EQ',"
+                   "'AttributeValueList':[{'S':'q'}]}},'ExpressionAttributeNames':{'#a':'v'}}"},
+    {"Query", 'J', "{'TableName':'qst','KeyConditions':{'pk':{'ComparisonOperator':'EQ',"
+                   "'AttributeValueList':[{'S':'q'}]}},'QueryFilter':{'v':{'ComparisonOperator':"
+                   "'GT','AttributeValueList':[{'N':'x'}]}}}"},
+    {"Scan", 'F', "{'TableName':'qst','ScanFilter':{'o':{'ComparisonOperator':'CONTAINS',"
+                  "'AttributeValueList':[{'S':'x'}]},'v':{'ComparisonOperator':'NE',"
+                  "'AttributeValueList':[{'N':'2'}]},'a\\u0000b':{'ComparisonOperator':'NULL'}},"
+                  "'ConditionalOperator':'AND','Segment':0,'TotalSegments':2}"},
+    {"Scan", 'J', "{'TableName':'qst','ScanFilter':{'o':{'ComparisonOperator':'CONTAINS',"
+                  "'AttributeValueList':[{'SS':['x']}]}}}"},
+    {"Scan", 'J', "{'TableName':'qst','ScanFilter':{'o':{'ComparisonOperator':'CONTAINS',"
+                  "'AttributeValueList':[{'S':'x'}]}},'FilterExpression':'v > :a',"
+                  "'ExpressionAttributeValues':{':a':{'N':'1'}}}"},
     /* test_query_gsi */
     {"Query", 'F', "{'TableName':'qst','IndexName':'gkey','KeyConditionExpression':'g = :g',"
                    "'ExpressionAttributeValues':{':g':{'S':'G'}},'Limit':1}"},
@@ -218,7 +256,7 @@ static const qcase corpus[] = {
     {"Scan", 'F', "{'TableName':'qst','Segment':0,'TotalSegments':3}"},
     {"Scan", 'F', "{'TableName':'qst','Segment':1,'TotalSegments':3}"},
     {"Scan", 'F', "{'TableName':'qst','Segment':2,'TotalSegments':3}"},
-    {"Scan", 'J', "{'TableName':'qst','ScanFilter':{'v':{'ComparisonOperator':'BETWEEN',"
+    {"Scan", 'F', "{'TableName':'qst','ScanFilter':{'v':{'ComparisonOperator':'BETWEEN',"
                   "'AttributeValueList':[{'N':'1'},{'N':'2'}]}}}"},
     /* test_scan_paging */
     {"Scan", 'F', "{'TableName':'qst','Limit':4}"},
@@ -281,7 +319,7 @@ static const qcase corpus[] = {
     {"Scan", 'J', "{'TableName':'qst','ProjectionExpression':'#a','ExpressionAttributeNames':"
                   "{'#a':'v'},'ExpressionAttributeValues':{':x':{'S':'1'}}}"},
     /* test_legacy_filter_texts */
-    {"Query", 'J', "{'TableName':'qst','KeyConditions':{'pk':{'ComparisonOperator':'EQ',"
+    {"Query", 'F', "{'TableName':'qst','KeyConditions':{'pk':{'ComparisonOperator':'EQ',"
                    "'AttributeValueList':[{'S':'q'}]}},'QueryFilter':{'sk':{"
                    "'ComparisonOperator':'GT','AttributeValueList':[{'S':'0'}]}}}"},
     {"Query", 'F', "{'TableName':'qst','KeyConditions':{'pk':{'ComparisonOperator':'EQ',"
@@ -377,7 +415,7 @@ static const qcase corpus[] = {
     {"Query", 'J', "{" QQ ",'ConditionalOperator':'AND'}"},
     {"Scan", 'J', "{'TableName':'qst','ScanIndexForward':false}"},
     {"Scan", 'J', "{'TableName':'qst','KeyConditionExpression':'pk = :p'," QV "}}"},
-    {"Scan", 'J', "{'TableName':'qst','AttributesToGet':['v','pk']}"},
+    {"Scan", 'F', "{'TableName':'qst','AttributesToGet':['v','pk']}"},
     {"Scan", 'J', "{'TableName':'qst','ExpressionAttributeValues':null}"},
 };
 
