@@ -478,12 +478,13 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     arena_init(&own);
     if (!ja)
         ja = &own;
-    /* room for the tree of any body the endpoint takes: a node is 88 bytes (+8 in an array's
-     * index) and a value may be 2 bytes of text ("0,"), so up to 48 bytes per body byte; the
-     * default maximum answered a valid 16 MB body of tiny values with 500 out of memory */
+    /* room for the tree of any body the endpoint takes: a node is 56 bytes (+8 in an array's
+     * index) and a value may be 2 bytes of text ("0,"), so up to 32 bytes per body byte, plus
+     * what the arena's blocks leave unused; the default maximum answered a valid 16 MB body
+     * of tiny values with 500 out of memory */
     ja->max = own.max;
-    if (req->body_len * 48 + ((size_t)1 << 20) > ja->max)
-        ja->max = req->body_len * 48 + ((size_t)1 << 20);
+    if (req->body_len * 40 + ((size_t)1 << 20) > ja->max)
+        ja->max = req->body_len * 40 + ((size_t)1 << 20);
     err_t e; /* unset: its 1 KB text is not cleared (err_clear's fields) */
     e.code = e.detail = 0;
     e.msg[0] = '\0';

@@ -36,6 +36,9 @@ typedef struct jr {
     frame *st;
     size_t depth, cap;
     frame local[32];
+    jread_val *run;   /* nodes taken from the arena ahead (node_new) */
+    size_t run_left;  /* how many of them are left */
+    size_t run_next;  /* the size of the next run */
 } jr;
 
 /* ---------------------------------------------------------------- errors */
@@ -316,7 +319,7 @@ static int scan_number(jr *p, jread_val *v)
         real = true;
     }
     v->text = (const char *)s + start;
-    v->len = i - start;
+    v->len = (uint32_t)(i - start);
     p->pos = i;
     if (!real) {
         /* strtoll's range, as jansson's: more than 20 digits (and a sign) overflows anyway */
@@ -347,6 +350,27 @@ static int scan_number(jr *p, jread_val *v)
 }
 
 /* ---------------------------------------------------------------- structure */
+
+/* A node, zeroed.  Taken from runs of 8 doubling to 256 (one arena allocation each): an arena
+ * allocation rounds to 16 bytes, 96 for a node alone, and a body of tiny values is mostly
+ * nodes. */
+#define JR_RUN_MAX 256
+_Static_assert(sizeof(jread_val) <= 56, "a node grew: the tree's size per body byte with it");
+
+static jread_val *node_new(jr *p)
+{
+    if (!p->run_left) {
+        if (!(p->run = arena_alloc(p->a, p->run_next * sizeof *p->run)))
+            return NULL;
+        p->run_left = p->run_next;
+        if (p->run_next < JR_RUN_MAX)
+            p->run_next *= 2;
+    }
+    p->run_left--;
+    jread_val *v = p->run++;
+    *v = (jread_val){0}; /* inline stores, not a memset call per node */
+    return v;
+}
 
 static int push(jr *p, jread_val *c)
 {
@@ -481,12 +505,14 @@ int jread_parse(const char *buf, size_t len, arena_t *a, jread_val **out, jread_
 {
     memset(err, 0, sizeof *err);
     *out = NULL;
-    jr p = {.s = (const unsigned char *)buf, .len = len, .a = a, .err = err};
+    jr p = {.s = (const unsigned char *)buf, .len = len, .a = a, .err = err, .run_next = 8};
+    if (len > UINT32_MAX) /* lengths and counts are 32-bit (jread_val) */
+        return fail_at(&p, 0, "input too large");
     p.st = p.local;
     p.cap = sizeof p.local / sizeof p.local[0];
     jread_val *root = NULL;
     const char *key = NULL; /* the pending member's key when the open container is an object */
-    size_t key_len = 0;
+    size_t key_len = 0, slen;
     int rc;
 
     for (;;) {
@@ -496,13 +522,12 @@ int jread_parse(const char *buf, size_t len, arena_t *a, jread_val **out, jread_
             return fail_at(&p, p.pos, "maximum parsing depth reached");
         if (p.pos >= p.len)
             return fail_at(&p, p.pos, "premature end of input");
-        jread_val *v = arena_alloc(a, sizeof *v);
+        jread_val *v = node_new(&p);
         if (!v)
             return nomem(&p);
-        *v = (jread_val){0}; /* inline stores, not a memset call per node */
         if (p.depth && p.st[p.depth - 1].c->type == JREAD_OBJECT) {
             v->key = key;
-            v->key_len = key_len;
+            v->key_len = (uint32_t)key_len;
         }
         if (!root)
             root = v;
@@ -532,8 +557,9 @@ int jread_parse(const char *buf, size_t len, arena_t *a, jread_val **out, jread_
             break;
         case '"':
             v->type = JREAD_STRING;
-            if ((rc = scan_string(&p, &v->text, &v->len)))
+            if ((rc = scan_string(&p, &v->text, &slen)))
                 return rc;
+            v->len = (uint32_t)slen; /* < 4 GB: the input is */
             attach(&p, v);
             break;
         case 't':

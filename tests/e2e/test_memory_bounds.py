@@ -93,3 +93,22 @@ def test_legacy_conditions_of_a_15_mb_request_are_read_without_a_jansson_tree(dd
     assert st == 200, p
     assert rise < 125, f"peak RSS rose {rise:.0f} MB for a 6 MB PutItem"
 
+
+
+@pytest.mark.requires_ddbchat
+def test_a_16_mb_batch_of_tiny_values_parses_into_56_bytes_a_value(ddbchat_server):
+    # Our reader's tree took 104 bytes a JSON value (an 88-byte node, rounded to 96 by the
+    # arena, and its slot in its array's index): a valid 14.4 MB BatchWriteItem of 12 items,
+    # each a list of 120,000 {"N": "0"}, raised the peak RSS by 304 MB (a9a3078).  Nodes are
+    # 56 bytes now, taken from the arena in runs: +238 MB, most of it that tree still.
+    srv = ddbchat_server()
+    if _sanitized(srv.proc.pid):
+        pytest.skip("peak RSS under ASan's allocator")
+    _table(srv.ddb_url, "mb_b")
+    items = [{"PutRequest": {"Item": {"pk": {"S": f"b{j}"}, "l": {"L": [{"N": "0"}] * 120000}}}}
+             for j in range(12)]
+    body = json.dumps({"RequestItems": {"mb_b": items}}, separators=(",", ":")).encode()
+    st, p, rise, cpu = _measured(srv, "BatchWriteItem", body)
+    assert st == 200, p[:300]
+    assert json.loads(p)["UnprocessedItems"] == {}
+    assert rise < 270, f"peak RSS rose {rise:.0f} MB for {len(body) / 1e6:.1f} MB"

@@ -136,9 +136,9 @@ def test_malformed_json(ddb_url, target, body):
 
 def test_large_body_of_tiny_values(ddb_url):
     # A valid 8 MB body of four million tiny values (an unknown member, ignored): answered.
-    # Review finding: our JSON reader's tree (88 bytes a value) outgrew the 256 MB request
+    # Review finding: our JSON reader's tree (then 88 bytes a value) outgrew the 256 MB request
     # arena, and the body got 500 "out of memory" (the SDKs retry a 5xx); jansson's parser
-    # before it answered 200.
+    # before it answered 200.  (16 MB: test_memory_bounds.py.)
     n = 4 * 1024 * 1024
     body = b'{"x":[' + b"0," * (n - 1) + b'0]}'
     status, _, resp = raw_request(ddb_url, body, target="DynamoDB_20120810.ListTables",
