@@ -517,6 +517,12 @@ void api_later_finish(api_req *r, int rc, unsigned long oom0)
     later.done(later.ctx, rc);
 }
 
+bool api_op_reads_jread(const char *op)
+{
+    const struct api_op_row *row = op ? api_find(op) : NULL;
+    return row && row->jread;
+}
+
 int api_call(api_t *api, const char *op, json_t *req, const api_caller *caller,
              json_t **out_resp, err_t *e)
 {

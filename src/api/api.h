@@ -148,6 +148,10 @@ bool api_has_operation(const char *op);
  * for a name that is not an operation (for metrics; never a label from request text). */
 int api_op_index(const char *op);
 int api_op_count(void);
+/* Whether operation op reads our reader's tree itself (api_call_out_jr: GetItem, Query, the
+ * writes, ...); the others get jansson's tree, which a caller holding only the body may as
+ * well have json_loadb build (no reader's tree beside it).  False for an unknown name. */
+bool api_op_reads_jread(const char *op);
 /* The name of operation i (static), or NULL. */
 const char *api_op_name(int i);
 
