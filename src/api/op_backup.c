@@ -1132,7 +1132,7 @@ static void *bk_restore_main(void *arg)
         }
         for (size_t i = 0; i < n; i++)
             w[i] = (store_write){.table = t, .key = &items[i], .apply = bk_restore_apply,
-                                 .ctx = &items[i], .arena = &a};
+                                 .ctx = &items[i], .arena = &a, .restore = true};
         rc = store_write_each(s, w, n, &e);
         store_table_unpin(s, t);
         for (size_t i = 0; rc == 0 && i < n; i++)

@@ -79,7 +79,10 @@ static int st_check_new(const store_table *t, const store_write *w, const av_t *
         if (!kr || !av_equal(kr, av_map_gets(nw, t->key.range)))
             return err_set(e, ERR_VALIDATION, STXT_KEY_CHANGED, t->key.range);
     }
-    for (size_t i = 0; i < t->n_idx; i++) {
+    /* a restore keeps an index key violation (an item written before the index existed):
+     * st_key_index leaves it out of the index (test_review13
+     * test_f1_restore_keeps_items_that_violate_a_gsi_key) */
+    for (size_t i = 0; !w->restore && i < t->n_idx; i++) {
         const store_index *x = &t->idx[i];
         const char *names[STORE_KEY_ATTRS];
         av_type types[STORE_KEY_ATTRS];

@@ -408,6 +408,10 @@ typedef struct store_write {
     bool by_service;       /* a TTL deletion: its stream record names the service */
     bool is_update;        /* UpdateItem: DynamoDB words the size and empty-index-key errors
                               differently ("Item size to update has exceeded ...") */
+    bool restore;          /* a restore's load (backup or point in time): the item was in a
+                              table, so the index key checks are skipped; an item whose value
+                              does not fit an index's key (another type, an empty S or B) is
+                              kept and left out of that index, as on the source table */
     /* out */
     av_t old;              /* AV_NONE when absent or not wanted */
     const av_t *new_item;  /* what apply returned (NULL, STORE_KEEP or the item) */

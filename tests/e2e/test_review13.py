@@ -39,8 +39,6 @@ def _keys(d, table, **kw):
     return sorted(i["pk"]["S"] for i in scan_all(d, table, **kw))
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review13 F1: a restore drops the items that violate a GSI's key")
 def test_f1_restore_keeps_items_that_violate_a_gsi_key(ddbchat_server):
     """Items written before a GSI existed whose value of its key attribute has another type
     (g: N for an S key) or is an empty string stay in the table and are left out of the index
