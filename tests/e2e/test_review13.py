@@ -376,3 +376,35 @@ def test_f8_restore_to_the_earliest_restorable_time(ddbchat_server, tmp_path):
         if not good:
             refused.append((i, r.get("__type", "").split("#")[-1]))
     assert refused == []
+
+
+@pytest.mark.xfail(ON_DDBCHAT, strict=True,
+                   reason="review13 F9: PartiQL has no 300-operator limit (SET chains since 6b5d64a, "
+                          "WHERE before)")
+def test_f9_partiql_statement_operator_limit(ddb_url, table_name):
+    """DynamoDB Local refuses a PartiQL statement with more than 300 operators, counted over
+    the whole statement (SET and WHERE): "The expression contains too many operators; operator
+    count: 301" (ddbchat's own text for expressions, expr_parse.c, from the Developer Guide's
+    limit of 300 operators or functions in an expression).  ddbchat's PartiQL parser counts
+    none: a WHERE of 300 ORs runs (pre-existing), and since 6b5d64a (+ / - chain in SET) so
+    does SET x = n + n + ... of 1,000 or 3,000 terms.  This test passes on DynamoDB Local."""
+    from itemlib import call, ok
+    name = table_name("rv13o")
+    ok(ddb_url, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    ok(ddb_url, "PutItem", {"TableName": name, "Item": {"pk": {"S": "a"}, "n": {"N": "5"}}})
+    q = f'"{name}"'
+    good, _ = call(ddb_url, "ExecuteStatement", {
+        "Statement": f"UPDATE {q} SET x = " + " + ".join(["n"] * 301) + " WHERE pk = 'a'"})
+    assert good  # 300 operators: the limit itself
+    for stmt in [f"UPDATE {q} SET x = " + " + ".join(["n"] * 302) + " WHERE pk = 'a'",
+                 f"UPDATE {q} SET x = " + " + ".join(["n"] * 152) + ", y = "
+                 + " + ".join(["n"] * 152) + " WHERE pk = 'a'",
+                 f"SELECT * FROM {q} WHERE pk = 'a' AND (" + " OR ".join(["n = 1"] * 151) + ")"]:
+        good, data = call(ddb_url, "ExecuteStatement", {"Statement": stmt})
+        assert not good, stmt[:60]
+        assert data.get("message", data.get("Message")) == (
+            "The expression contains too many operators; "
+            "operator count: 301"), data
