@@ -40,6 +40,13 @@ unsigned long mem_failures(void)
     return mem_failed;
 }
 
+void mem_release_free(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
 int mem_tune_server(unsigned ncpu)
 {
     const char *tun = getenv("GLIBC_TUNABLES");

@@ -396,7 +396,13 @@ typedef struct dp_later {
     char ns[SIGV4_KEY_MAX + SIGV4_SCOPE_PART_MAX + 2];
     api_caller caller;
     ddb_proto_later later;
+    size_t body_len;
 } dp_later;
+
+/* A request of a body this big gives the heaps' free memory back once answered
+ * (mem_release_free): its trees of small blocks (jansson's, on the paths that build one) were
+ * freed in the middle of the heaps and would stay resident, more with each such request. */
+#define DP_RELEASE_BODY ((size_t)1 << 20)
 
 /* An error text is kept whole (AWS echoes values whole: base/err.h, err_whole) up to the
  * request body's size plus this much: a text may quote the whole request (a value's echo is
@@ -458,7 +464,10 @@ static void dp_later_done(void *ctx, int rc)
     arena_fini(&d->arena);
     dp_oom_check(d->resp, d->failed, oom0);
     ddb_proto_later later = d->later;
+    bool release = d->body_len >= DP_RELEASE_BODY;
     free(d);
+    if (release)
+        mem_release_free();
     later.done(later.ctx);
 }
 
@@ -472,6 +481,7 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         arena_init(&d->arena);
         d->later = *later;
         d->resp = resp;
+        d->body_len = req->body_len;
     }
     arena_t own, *ja = d ? &d->arena : ddb_proto_ja_take(); /* our reader's tree of the body
                                                                 (value/jread.h) */
@@ -662,6 +672,8 @@ done:
         free(d);
     }
     dp_oom_check(resp, false, oom0);
+    if (req->body_len >= DP_RELEASE_BODY)
+        mem_release_free();
     return false;
 }
 

@@ -130,6 +130,11 @@ def test_an_operation_that_reads_jansson_tree_does_not_hold_ours_beside_it(ddbch
         body += (b',"TableName":"mb_c","BillingMode":"PAY_PER_REQUEST","KeySchema":'
                  b'[{"AttributeName":"pk","KeyType":"HASH"}],"AttributeDefinitions":'
                  b'[{"AttributeName":"pk","AttributeType":"S"}]')
+    rss = _status_mb(srv.proc.pid, "VmRSS")
     st, p, rise, cpu = _measured(srv, op, body + b"}")
     assert st == 200, p[:300]
     assert rise < 500, f"peak RSS rose {rise:.0f} MB"
+    # and once answered, the freed tree goes back to the system: its small blocks, freed in
+    # the middle of the heap, kept ~250 MB resident after each such request (cede84a)
+    kept = _status_mb(srv.proc.pid, "VmRSS") - rss
+    assert kept < 64, f"{kept:.0f} MB still resident after the answer"
