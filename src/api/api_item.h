@@ -295,7 +295,7 @@ typedef struct api_wctx {
     bool size_by_write;   /* UPDATE: also check the statement's charge, before the
                              condition (standalone UpdateItem only: expr_update_charge) */
     /* out (UPDATE) */
-    av_t new_item;       /* deep copy in the arena */
+    av_t new_item;       /* in the arena; shares unchanged values with the old item */
     expr_t *updated;     /* the paths the update wrote (ReturnValues UPDATED_*) */
 } api_wctx;
 

@@ -12,6 +12,8 @@
 
 #define ARENA_BLOCK_MIN 8192
 
+_Static_assert(ARENA_BIG >= MEM_MMAP_THRESHOLD, "a big allocation's own block is mapped alone");
+
 struct arena_block {
     arena_block *next;
     size_t cap;
@@ -22,27 +24,37 @@ struct arena_block {
 void arena_init(arena_t *a)
 {
     a->head = NULL;
-    a->used = 0;
+    a->big = NULL;
     a->max = ARENA_DEFAULT_MAX;
     a->total = 0;
+}
+
+static void blocks_free(arena_block *b)
+{
+    while (b) {
+        arena_block *n = b->next;
+        free(b);
+        b = n;
+    }
 }
 
 void arena_fini(arena_t *a)
 {
     if (!a)
         return;
-    arena_block *b = a->head;
-    while (b) {
-        arena_block *n = b->next;
-        free(b);
-        b = n;
-    }
+    blocks_free(a->head);
+    blocks_free(a->big);
     a->head = NULL;
+    a->big = NULL;
     a->total = 0;
 }
 
 void arena_reset(arena_t *a)
 {
+    for (arena_block *b = a->big; b; b = b->next)
+        a->total -= b->cap;
+    blocks_free(a->big);
+    a->big = NULL;
     arena_block *b = a->head;
     if (!b)
         return;
@@ -63,6 +75,18 @@ void *arena_alloc(arena_t *a, size_t n)
     if (n == 0)
         n = 16;
     arena_block *b = a->head;
+    if (n >= ARENA_BIG && (!b || b->cap - b->off < n)) { /* its own block; b stays current */
+        if (a->total + n > a->max)
+            return NULL;
+        arena_block *nb = mem_malloc(sizeof *nb + n);
+        if (!nb)
+            return NULL;
+        nb->cap = nb->off = n;
+        nb->next = a->big;
+        a->big = nb;
+        a->total += n;
+        return nb->data;
+    }
     if (!b || b->cap - b->off < n) {
         size_t cap = b ? b->cap * 2 : ARENA_BLOCK_MIN;
         if (cap > ((size_t)4 << 20))

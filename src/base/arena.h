@@ -4,8 +4,12 @@
  * One arena per request: the parsed request, expression ASTs, resolved values and the
  * response live in it; nothing is freed piecemeal.  Memory is 16-byte aligned.  Blocks are
  * malloc'ed as needed; arena_reset keeps the first block for reuse (hot path: no malloc per
- * request after warm-up).  An arena has a hard maximum (ARENA_DEFAULT_MAX unless set): past
- * it, allocation returns NULL and callers return ERR_NOMEM.  Not thread-safe.
+ * request after warm-up).  An allocation of ARENA_BIG or more that does not fit the current
+ * block gets a block of its own, exactly its size, on a second list: the current block goes on
+ * serving the small ones (a big one used to end it, its rest unused, and the next small one
+ * got a block twice the big one's size, up to 4 MB: review12 F5, the decoded items of a wide
+ * transaction).  An arena has a hard maximum of block bytes (ARENA_DEFAULT_MAX unless set):
+ * past it, allocation returns NULL and callers return ERR_NOMEM.  Not thread-safe.
  */
 #ifndef DDB_BASE_ARENA_H
 #define DDB_BASE_ARENA_H
@@ -13,20 +17,24 @@
 #include <stddef.h>
 
 #define ARENA_DEFAULT_MAX ((size_t)256 << 20) /* 256 MB per request */
+/* An allocation this big may get a block of its own: at least mem.h's MEM_MMAP_THRESHOLD, so
+ * that block is mapped on its own and unmapped when freed (a smaller one would come from a
+ * heap, where small allocations made meanwhile could pin it: tests/unit/base/test_mem.c). */
+#define ARENA_BIG ((size_t)256 << 10)
 
 typedef struct arena_block arena_block;
 typedef struct arena {
     arena_block *head; /* current block */
-    size_t used;       /* total bytes handed out by blocks beyond the first, plus first */
+    arena_block *big;  /* blocks of one big allocation each */
     size_t max;        /* hard maximum of block bytes */
-    size_t total;      /* bytes currently held in blocks */
+    size_t total;      /* bytes currently held in blocks (both lists) */
 } arena_t;
 
 /* Prepares caller storage; no memory is taken until the first allocation. */
 void arena_init(arena_t *a);
 /* Releases every block.  Accepts NULL. */
 void arena_fini(arena_t *a);
-/* Forgets all allocations; keeps one block for reuse. */
+/* Forgets all allocations; keeps one block for reuse (never a big allocation's). */
 void arena_reset(arena_t *a);
 /* n bytes, 16-aligned, uninitialised; NULL when out of memory or past the maximum. */
 void *arena_alloc(arena_t *a, size_t n);

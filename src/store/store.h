@@ -388,7 +388,9 @@ extern const av_t store_keep;
 /* Decides a write from the current item.  Runs in the thread committing the round (the
  * submitter's own, or another submitter's: group commit is leader/follower) while the
  * submitting thread waits, so it may use the submitter's arena `a` and ctx.  old: the current item
- * (NULL when absent), valid only during the call.  Sets *out_new to the new item (an M with
+ * (NULL when absent), decoded into `a` (w->arena) from a copy of its stored bytes there, so it
+ * lives as long as that arena and the new item may share its values (as store_write.old
+ * does when want_old).  Sets *out_new to the new item (an M with
  * the same key), to NULL (delete), or to STORE_KEEP (no change).  Returns 0, or a negative
  * ERR_* (e.g. ERR_CONDITIONAL_CHECK_FAILED) that fails this write only.  It may read through
  * the store but not write (a write from here fails with ERR_INTERNAL: the committer is waiting

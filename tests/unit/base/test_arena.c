@@ -54,6 +54,47 @@ static void test_arena_max(void **state)
     arena_fini(&a);
 }
 
+/* An allocation of ARENA_BIG or more that does not fit gets a block of its own, and the
+ * current block goes on serving the small ones: a small allocation after a big one is the
+ * next in the first block, and the arena holds the first block and the big one's bytes only
+ * (it used to end the first block, and the small one got a new block of twice the big one's
+ * size: review12 F5).  A reset frees the big blocks and keeps the first. */
+static void test_big_alloc_own_block(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    char *p = arena_alloc(&a, 100);
+    assert_non_null(p);
+    size_t first = a.total;
+    char *big = arena_alloc(&a, (size_t)1 << 20);
+    assert_non_null(big);
+    memset(big, 1, (size_t)1 << 20);
+    char *q = arena_alloc(&a, 100);
+    assert_ptr_equal(q, p + 112);
+    assert_int_equal(a.total, first + ((size_t)1 << 20));
+    char *big2 = arena_alloc(&a, ARENA_BIG);
+    assert_non_null(big2);
+    assert_int_equal(a.total, first + ((size_t)1 << 20) + ARENA_BIG);
+    arena_reset(&a);
+    assert_int_equal(a.total, first);
+    assert_ptr_equal(arena_alloc(&a, 100), p);
+    /* the maximum counts the big blocks too */
+    a.max = first + ARENA_BIG;
+    assert_non_null(arena_alloc(&a, ARENA_BIG));
+    assert_null(arena_alloc(&a, ARENA_BIG));
+    /* a big first allocation leaves the first block to the small ones */
+    arena_t b;
+    arena_init(&b);
+    assert_non_null(arena_alloc(&b, (size_t)1 << 20));
+    assert_non_null(arena_alloc(&b, 100));
+    assert_true(b.total < ((size_t)1 << 20) + 64 * 1024);
+    arena_reset(&b);
+    assert_true(b.total < 64 * 1024);
+    arena_fini(&b);
+    arena_fini(&a);
+}
+
 static void test_buf(void **state)
 {
     buf_t b;
@@ -78,6 +119,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alloc_align_and_grow),
         cmocka_unit_test(test_arena_max),
+        cmocka_unit_test(test_big_alloc_own_block),
         cmocka_unit_test(test_buf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
