@@ -1570,6 +1570,12 @@ static const char *reason_code(int rc)
 
 static int txn_canceled(api_req *r, pq_member *m, store_write *w, size_t n)
 {
+    /* A write that failed for want of memory or storage is no reason to cancel: the whole
+     * request failed (InternalServerError), as TransactWriteItems answers it (op_transact.c;
+     * tests/unit/fault/test_alloc_fail.c test_transact) */
+    for (size_t i = 0; i < n; i++)
+        if (w[i].rc && err_status(w[i].rc) >= 500)
+            return err_set(r->err, w[i].rc, "%s", w[i].err.msg);
     api_reason *rs = arena_zalloc(r->arena, n * sizeof *rs);
     if (!rs)
         return nomem(r);

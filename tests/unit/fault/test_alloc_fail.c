@@ -973,6 +973,13 @@ static void test_transact(void **state)
          "'ConditionExpression':'n = :n','ExpressionAttributeValues':{':n':{'N':'11'}},"
          "'ReturnValuesOnConditionCheckFailure':'ALL_OLD'}}]}",
          400, false},
+        /* ExecuteTransaction: a statement whose write fails for want of memory is a 500, not
+         * a cancellation with an InternalError reason (txn13: 100 UPDATEs of wide items that
+         * passed the request arena's maximum answered TransactionCanceledException) */
+        {"ExecuteTransaction",
+         "{'TransactStatements':[{'Statement':'UPDATE fat2 SET n = n + 1 WHERE pk = `k1`'},"
+         "{'Statement':'UPDATE fat1 SET gh = `g5` WHERE pk = `a` AND sk = 2'}]}",
+         200, false},
         {"TransactGetItems",
          "{'TransactItems':[{'Get':{'TableName':'fat1','Key':{'pk':{'S':'a'},'sk':{'N':'1'}},"
          "'ProjectionExpression':'m, l'}},{'Get':{'TableName':'fat2','Key':{'pk':{'S':'k1'}}}},"
