@@ -138,6 +138,43 @@ int store_get_many_capped(store_t *s, const store_table *const *tables, const av
     return rc;
 }
 
+int store_get_many_stored(store_t *s, const store_table *const *tables, const av_t *const *keys,
+                          size_t n, arena_t *a, store_bytes *out, bool *out_found, err_t *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        out_found[i] = false;
+        out[i].data = NULL;
+        out[i].len = 0;
+    }
+    MDB_txn *txn;
+    int rc = st_rtxn_begin(s, &txn);
+    if (rc)
+        return st_mdb_err(rc, e);
+    buf_t own, *kb = st_kb_take(&own);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        MDB_val v;
+        int g = st_get_raw(s, txn, tables[i], keys[i], kb, &v, e);
+        if (g == MDB_NOTFOUND)
+            continue;
+        if (g) {
+            rc = g;
+            break;
+        }
+        /* LMDB's memory dies with the txn: the arena keeps a copy */
+        void *copy = arena_memdup(a, v.mv_data, v.mv_size ? v.mv_size : 1);
+        if (!copy) {
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+            break;
+        }
+        out[i].data = copy;
+        out[i].len = v.mv_size;
+        out_found[i] = true;
+    }
+    st_kb_done(kb, &own);
+    st_rtxn_end(s, txn);
+    return rc;
+}
+
 int store_get_stored(store_t *s, const store_table *t, const av_t *key, arena_t *a,
                      store_bytes *out, bool *found, err_t *e)
 {

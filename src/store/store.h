@@ -562,5 +562,11 @@ int store_get_many(store_t *s, const store_table *const *tables, const av_t *con
 int store_get_many_capped(store_t *s, const store_table *const *tables, const av_t *const *keys,
                           size_t n, arena_t *a, av_t *out_items, bool *out_found,
                           uint64_t max_bytes, bool *over, err_t *e);
+/* store_get_many without decoding: out[i] is a copy in arena a of item i's encoding
+ * (av_encode's bytes; {NULL, 0} with out_found[i] false when absent), all read in one
+ * snapshot, so the caller can decode one item at a time (ExecuteTransaction's reads).  Errors
+ * as store_get_many's. */
+int store_get_many_stored(store_t *s, const store_table *const *tables, const av_t *const *keys,
+                          size_t n, arena_t *a, store_bytes *out, bool *out_found, err_t *e);
 
 #endif

@@ -564,10 +564,26 @@ static void test_get_many(void **state)
     assert_item_json(&out[0], "{\"pk\":{\"S\":\"x\"},\"v\":{\"N\":\"1\"}}");
     assert_item_json(&out[1], "{\"id\":{\"N\":\"7\"},\"r\":{\"S\":\"q\"},\"v\":{\"N\":\"2\"}}");
     assert_int_equal(out[2].type, AV_NONE);
+    /* store_get_many_stored: the same items' encodings, not decoded (ExecuteTransaction's reads
+     * decode one at a time): each decodes to store_get_many's item */
+    store_bytes raw[3];
+    bool rfound[3];
+    assert_int_equal(store_get_many_stored(f->s, tabs, keys, 3, &f->a, raw, rfound, &e), 0);
+    assert_true(rfound[0] && rfound[1] && !rfound[2]);
+    assert_null(raw[2].data);
+    assert_int_equal(raw[2].len, 0);
+    for (int i = 0; i < 2; i++) {
+        av_t d;
+        assert_int_equal(av_decode(raw[i].data, raw[i].len, &f->a, &d), 0);
+        assert_true(av_equal(&d, &out[i]));
+    }
     /* a key missing its range attribute is a validation error */
     keys[1] = J(&f->a, "{\"id\":{\"N\":\"7\"}}");
     err_clear(&e);
     assert_int_equal(store_get_many(f->s, tabs, keys, 3, &f->a, out, found, &e), ERR_VALIDATION);
+    err_clear(&e);
+    assert_int_equal(store_get_many_stored(f->s, tabs, keys, 3, &f->a, raw, rfound, &e),
+                     ERR_VALIDATION);
 }
 
 /* store_get_many_capped: the read stops at the first item that takes the total past the
