@@ -160,7 +160,7 @@ static int bg_parse_jr(api_req *r, const jread_val *b, bg_table **out_tabs, size
     for (const jread_val *v = b->child; v; v = v->next) {
         if (API_JR_KEY(v, "RequestItems") && v->type == JREAD_OBJECT && v->n > 0)
             ri = v;
-        else if (!api_rcc_jr(v, rcc))
+        else if (!api_rcc_jr(v, rcc) && api_req_knows(r, v->key, v->key_len))
             return BG_JANSSON;
     }
     if (!ri)
@@ -508,7 +508,7 @@ static int bw_parse_jr(api_req *r, const jread_val *b, bw_req *q)
         else if (API_JR_KEY(v, "ReturnItemCollectionMetrics") &&
                  (API_JR_TEXT(v, "SIZE") || API_JR_TEXT(v, "NONE")))
             q->ricm = API_JR_TEXT(v, "SIZE");
-        else if (!api_rcc_jr(v, &q->rcc))
+        else if (!api_rcc_jr(v, &q->rcc) && api_req_knows(r, v->key, v->key_len))
             return BW_JANSSON;
     }
     if (!ri)

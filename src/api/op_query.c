@@ -366,7 +366,7 @@ static int q_parse_jr(api_req *r, const jread_val *b, qreq *q)
             latg = m;
         } else if (API_JR_KEY(m, "ConditionalOperator") && ty == JREAD_STRING) {
             lcop = m;
-        } else if (!api_rcc_jr(m, &q->rcc)) {
+        } else if (!api_rcc_jr(m, &q->rcc) && api_req_knows(r, m->key, m->key_len)) {
             return Q_JANSSON;
         }
     }

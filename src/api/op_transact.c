@@ -761,8 +761,8 @@ static int parse_action_jr(api_req *r, twa *a, const jread_val *s)
  * not NULL) also ClientRequestToken (*token: its text, not yet the cache's key) and
  * ReturnItemCollectionMetrics; nothing else.  The TransactItems array, or NULL: not the
  * common request. */
-static const jread_val *tx_items_jr(const jread_val *b, api_rcc *rcc, const char **token,
-                                    bool *ricm)
+static const jread_val *tx_items_jr(api_req *r, const jread_val *b, api_rcc *rcc,
+                                    const char **token, bool *ricm)
 {
     const jread_val *items = NULL;
     for (const jread_val *v = b->child; v; v = v->next) {
@@ -773,7 +773,7 @@ static const jread_val *tx_items_jr(const jread_val *b, api_rcc *rcc, const char
         else if (ricm && API_JR_KEY(v, "ReturnItemCollectionMetrics") &&
                  (API_JR_TEXT(v, "NONE") || API_JR_TEXT(v, "SIZE")))
             *ricm = API_JR_TEXT(v, "SIZE");
-        else if (!api_rcc_jr(v, rcc))
+        else if (!api_rcc_jr(v, rcc) && api_req_knows(r, v->key, v->key_len))
             return NULL;
     }
     if (!items || items->n == 0 || items->n > TXN_MAX_ITEMS)
@@ -797,7 +797,7 @@ static int tw_parse_jr(api_req *r, const jread_val *b, twa **out_acts, size_t *o
 {
     static const char *const kinds[] = {"ConditionCheck", "Put", "Update", "Delete"};
     /* the token is made the cache's key below, once the request is ours */
-    const jread_val *items = tx_items_jr(b, rcc, token, ricm);
+    const jread_val *items = tx_items_jr(r, b, rcc, token, ricm);
     if (!items)
         return TW_JANSSON;
     size_t n = items->n;
@@ -1213,7 +1213,7 @@ typedef struct tga {
 static int tg_parse_jr(api_req *r, const jread_val *b, tga **out_gets, size_t *out_n,
                        api_rcc *rcc)
 {
-    const jread_val *items = tx_items_jr(b, rcc, NULL, NULL);
+    const jread_val *items = tx_items_jr(r, b, rcc, NULL, NULL);
     if (!items)
         return TW_JANSSON;
     size_t n = items->n;
