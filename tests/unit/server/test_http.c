@@ -17,7 +17,10 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sched.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 #include <zlib.h>
@@ -258,6 +261,60 @@ static void test_context_reused(void **state)
     curl_easy_cleanup(h);
 }
 
+/* One raw request on a new connection; the reply's first bytes into out (NUL-terminated). */
+static void raw_request(int port, const char *req, char *out, size_t cap)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    size_t n = strlen(req);
+    assert_int_equal(write(fd, req, n), (ssize_t)n);
+    size_t got = 0;
+    while (got + 1 < cap) {
+        ssize_t k = read(fd, out + got, cap - 1 - got);
+        if (k <= 0)
+            break;
+        got += (size_t)k;
+        out[got] = '\0';
+        if (strstr(out, "\r\n\r\n") && strchr(strstr(out, "\r\n\r\n") + 4, '}'))
+            break;
+    }
+    out[got] = '\0';
+    close(fd);
+}
+
+/* The header names the endpoint acts on are matched by length and then without regard to
+ * case (http_collect_header): lower-case names route and frame the request; a second Host in
+ * another case is refused; names that only start like them (Content-Type, X-Amz-Date,
+ * Hostname) are not taken for them. */
+static void test_header_names(void **state)
+{
+    fixture *f = *state;
+    int port = http_server_dynamodb_port(f->srv);
+    char out[2048];
+    raw_request(port,
+                "POST / HTTP/1.1\r\nhost: a\r\nauthorization: x\r\nx-amz-date: 1\r\n"
+                "x-amz-target: DynamoDB_20120810.ListTables\r\ncontent-type: a/b\r\n"
+                "hostname: b\r\ncontent-length: 2\r\nConnection: close\r\n\r\n{}",
+                out, sizeof out);
+    assert_non_null(strstr(out, "HTTP/1.1 200"));
+    assert_non_null(strstr(out, "{\"TableNames\":[]}"));
+    raw_request(port,
+                "POST / HTTP/1.1\r\nHost: a\r\nAuthorization: x\r\n"
+                "X-Amz-Target: DynamoDB_20120810.ListTables\r\nHOST: b\r\n"
+                "Content-Length: 2\r\nConnection: close\r\n\r\n{}",
+                out, sizeof out);
+    assert_non_null(strstr(out, "HTTP/1.1 400"));
+    raw_request(port,
+                "POST / HTTP/1.1\r\nHost: a\r\nAuthorization: x\r\n"
+                "X-Amz-Target: DynamoDB_20120810.ListTables\r\nCONTENT-LENGTH: 2\r\n"
+                "content-length: 3\r\nConnection: close\r\n\r\n{} ",
+                out, sizeof out);
+    assert_non_null(strstr(out, "HTTP/1.1 400"));
+}
+
 static void test_rest_without_service(void **state)
 {
     fixture *f = *state;
@@ -350,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_ports),
         cmocka_unit_test(test_dynamodb_listener),
         cmocka_unit_test(test_context_reused),
+        cmocka_unit_test(test_header_names),
         cmocka_unit_test(test_rest_without_service),
         cmocka_unit_test(test_rest_body_limit),
         cmocka_unit_test(test_restart_same_store),
