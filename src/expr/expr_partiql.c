@@ -984,6 +984,13 @@ static int parse_bag(pp *p, const ptok *open, lctx *c, pq_tmpl **out)
     const ptok **mt = NULL; /* each member's number token, for the duplicates text */
     bool *mneg = NULL;
     for (;;) {
+        size_t open = 0; /* a member may be parenthesised: <<('x')>> (DynamoDB Local) */
+        while (peek(p)->t == P_LP &&
+               (peek2(p)->t == P_LP || peek2(p)->t == P_STR || peek2(p)->t == P_NUM ||
+                peek2(p)->t == P_MINUS || peek2(p)->t == P_PLUS)) {
+            next(p);
+            open++;
+        }
         const ptok *t = peek(p);
         const ptok *numtok = NULL;
         bool neg = false;
@@ -1024,6 +1031,9 @@ static int parse_bag(pp *p, const ptok *open, lctx *c, pq_tmpl **out)
         mt[x->n] = numtok;
         mneg[x->n] = neg;
         x->kids[x->n++] = k;
+        while (open--)
+            if (expect(p, P_RP))
+                return p->rc;
         if (accept(p, P_COMMA))
             continue;
         if (expect(p, P_RBAG))
@@ -1060,7 +1070,16 @@ static int parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl *
         return 0;
     }
     for (;;) {
+        size_t npar = 0; /* a key may be parenthesised: {('b'): 1} (DynamoDB Local) */
+        while (peek(p)->t == P_LP && (peek2(p)->t == P_LP || peek2(p)->t == P_STR)) {
+            next(p);
+            npar++;
+        }
         const ptok *kt = next(p);
+        while (kt->t == P_STR && npar && accept(p, P_RP))
+            npar--;
+        if (npar)
+            return unexpected(p, peek(p));
         if (kt->t != P_STR) {
             if (kt->t == P_NUM)
                 return sem(p, kt, "Tuple keys must be of type String. Actual type: %s under %s",
@@ -1308,6 +1327,12 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
             break;
         }
         if (p->in_insert) {
+            /* a name alone is named; a path with steps is "PATH", with no position
+             * (DynamoDB Local) */
+            if (peek(p)->t == P_DOT || peek(p)->t == P_LB) {
+                rc = sem(p, NULL, "Unsupported data type: PATH under key %s", c->s);
+                break;
+            }
             size_t nl;
             const char *nm = tok_name(p, t, &nl);
             rc = sem(p, t, "Unsupported data type: %.*s under key %s", (int)nl, nm, c->s);
@@ -1350,18 +1375,11 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
 
 /* A document path: name (.name | ."name" | [n] | ['name'])*.  The first token is consumed
  * by the caller and passed in. */
-static int parse_path_from(pp *p, const ptok *first, expr_node **out)
+/* The .name / [n] / ['name'] steps after the path's first n elements (el, room for cap). */
+static int path_steps(pp *p, expr_pel *el, size_t n, size_t cap, expr_node *x, expr_node **out)
 {
-    size_t cap = 4, n = 0;
-    expr_pel *el = arena_alloc(p->a, cap * sizeof *el);
-    expr_node *x = expr_node_new(p->a, EN_PATH, 0, 0);
-    if (!el || !x)
-        return nomem(p);
     size_t nl;
-    const char *nm = tok_name(p, first, &nl);
-    el[n++] = (expr_pel){.name = arena_memdup(p->a, nm, nl ? nl : 1), .len = nl};
-    if (!el[0].name)
-        return nomem(p);
+    const char *nm;
     for (;;) {
         const ptok *t = peek(p);
         expr_pel pe;
@@ -1443,6 +1461,37 @@ static int parse_path_from(pp *p, const ptok *first, expr_node **out)
         p->deep_path = n; /* refused once the whole statement has parsed */
     *out = x;
     return 0;
+}
+
+static int parse_path_from(pp *p, const ptok *first, expr_node **out)
+{
+    size_t cap = 4, n = 0;
+    expr_pel *el = arena_alloc(p->a, cap * sizeof *el);
+    expr_node *x = expr_node_new(p->a, EN_PATH, 0, 0);
+    if (!el || !x)
+        return nomem(p);
+    size_t nl;
+    const char *nm = tok_name(p, first, &nl);
+    el[n++] = (expr_pel){.name = arena_memdup(p->a, nm, nl ? nl : 1), .len = nl};
+    if (!el[0].name)
+        return nomem(p);
+    return path_steps(p, el, n, cap, x, out);
+}
+
+/* Steps after a parenthesised path: "(l)[0]", "(m).x" are l[0], m.x (DynamoDB Local); *x is
+ * replaced by the longer path.  Anything else is left as it is. */
+static int path_more(pp *p, expr_node **x)
+{
+    const ptok *t = peek(p);
+    if ((*x)->t != EN_PATH || (t->t != P_DOT && t->t != P_LB))
+        return 0;
+    size_t n = (*x)->u.path.n, cap = n + 4;
+    expr_pel *el = arena_alloc(p->a, cap * sizeof *el);
+    expr_node *nx = expr_node_new(p->a, EN_PATH, 0, 0);
+    if (!el || !nx)
+        return nomem(p);
+    memcpy(el, (*x)->u.path.el, n * sizeof *el);
+    return path_steps(p, el, n, cap, nx, x);
 }
 
 static bool is_name_tok(const ptok *t)
@@ -1587,7 +1636,7 @@ static int parse_operand(pp *p, expr_node **out)
         return p->rc;
     const ptok *t = peek(p);
     if (t->t == P_LP)
-        return parse_parens(p, out);
+        return parse_parens(p, out) || path_more(p, out) ? p->rc : 0;
     int fn;
     if (at_call(p)) {
         fkind fk = fn_lookup(p, t, &fn);
@@ -1831,6 +1880,8 @@ static int pred_tail(pp *p, expr_node *lhs, expr_node **out)
             close = P_RB;
         else if (accept(p, P_LP))
             close = P_RP;
+        else if (accept(p, P_LBAG)) /* a bag is a sequence too (DynamoDB Local) */
+            close = P_RBAG;
         else {
             expr_node *junk = NULL;
             if (parse_operand(p, &junk))
@@ -1854,7 +1905,9 @@ static int pred_tail(pp *p, expr_node *lhs, expr_node **out)
                 break;
             }
         }
-        if (total == 0 || (lhs->t != EN_PATH && !is_boolish(lhs)))
+        /* any operand on the left: a literal, a parameter, size(...) too (DynamoDB Local
+         * checks only the right-hand sequence: "1 IN [n]" runs) */
+        if (total == 0)
             return sem(p, NULL, TXT_PQ_IN);
         if (total > EXPR_PQ_IN_MAX)
             return sem(p, NULL,
@@ -1890,7 +1943,7 @@ static int parse_pred(pp *p, expr_node **out)
     const ptok *t = peek(p);
     if (t->t == P_LP) {
         expr_node *x = NULL;
-        if (parse_parens(p, &x) || (!is_boolish(x) && bad_operator(p)))
+        if (parse_parens(p, &x) || path_more(p, &x) || (!is_boolish(x) && bad_operator(p)))
             return p->rc;
         return pred_tail(p, x, out); /* "(n) = 1" as "n = 1" (DynamoDB Local) */
     }
@@ -2146,6 +2199,10 @@ static int add_order(pp *p)
 {
     expr_pq *s = p->s;
     for (;;) {
+        /* the key may be parenthesised: "ORDER BY (sk)" (DynamoDB Local) */
+        size_t k = 0;
+        while (accept(p, P_LP))
+            k++;
         const ptok *t = next(p);
         if (!is_name_tok(t))
             return unexpected(p, t);
@@ -2156,6 +2213,9 @@ static int add_order(pp *p)
         if (peek(p)->t == P_DOT || peek(p)->t == P_LB)
             return sem(p, NULL, "Argument to ORDER BY must be of type VariableReference. Type: "
                                 "PATH");
+        while (k--)
+            if (expect(p, P_RP))
+                return p->rc;
         expr_pq_order *o = &s->order[s->norder++];
         o->name = arena_strndup(p->a, nm, l);
         if (!o->name)
@@ -2220,9 +2280,23 @@ static int parse_select(pp *p, bool in_exists)
                 next(p);
                 if (parse_path_from(p, t, &path))
                     return p->rc;
-            } else if (t->t == P_STR || t->t == P_NUM || is_kw(t, KW_NULL) ||
-                       is_kw(t, KW_TRUE) || is_kw(t, KW_FALSE) || is_kw(t, KW_MISSING) ||
-                       t->t == P_PARAM || at_call(p)) {
+            } else if (t->t == P_LP) {
+                /* a parenthesised path: "SELECT (n)", "SELECT ((m.x))", "(m).x" (DynamoDB
+                 * Local names the column as without them) */
+                size_t k = 0;
+                while (accept(p, P_LP))
+                    k++;
+                const ptok *nt = next(p);
+                if (!is_name_tok(nt) || peek(p)->t == P_LP)
+                    return unexpected(p, nt);
+                if (parse_path_from(p, nt, &path))
+                    return p->rc;
+                while (k--)
+                    if (expect(p, P_RP) || path_more(p, &path))
+                        return p->rc;
+            } else if (t->t == P_STR || t->t == P_NUM || is_kw(t, KW_NULL) || is_kw(t, KW_TRUE) ||
+                       is_kw(t, KW_FALSE) || is_kw(t, KW_MISSING) || t->t == P_PARAM ||
+                       at_call(p)) {
                 /* refused after the table and index checks (AWS 2026-10: "SELECT COUNT(*)
                  * FROM" a multi-attribute index is that index's refusal: the conformance
                  * suite fork's tier3 error-messages/partiqlMultiAttributeIndex; DynamoDB
@@ -2320,7 +2394,7 @@ static int parse_set_operand(pp *p, expr_node **out)
         if (rc || expect(p, P_RP))
             return p->rc;
         (*out)->parens = 1;
-        return 0;
+        return path_more(p, out);
     }
     if (at_call(p)) {
         fkind fk = fn_lookup(p, t, &fn);
@@ -2335,6 +2409,10 @@ static int parse_set_operand(pp *p, expr_node **out)
     if (is_name_tok(t)) {
         next(p);
         return parse_path_from(p, t, out);
+    }
+    if (is_kw(t, KW_MISSING)) { /* DynamoDB Local, as in a condition */
+        next(p);
+        return sem(p, NULL, "MISSING must be compared using IS operator");
     }
     if ((t->t == P_MINUS || t->t == P_PLUS) && peek2(p)->t != P_NUM &&
         !paren_number_ahead(p, p->i + 1)) {
@@ -2725,6 +2803,14 @@ static int parse_statement(pp *p)
             return syn(p, "Unexpected token after expression");
         if (!accept_kw(p, KW_VALUE))
             return unexpected(p, peek(p));
+        /* the tuple may be parenthesised: "VALUE ({...})" (DynamoDB Local) */
+        size_t k = 0;
+        while (p->i + k < p->nt && p->t[p->i + k].t == P_LP)
+            k++;
+        if (k && p->i + k < p->nt && p->t[p->i + k].t == P_LBRACE)
+            p->i += k;
+        else
+            k = 0;
         const ptok *v = peek(p);
         if (v->t != P_LBRACE) {
             if (v->t == P_EOF || is_kw(v, KW_VALUES))
@@ -2740,6 +2826,9 @@ static int parse_statement(pp *p)
         if (parse_tuple(p, v, &c, true, &s->item))
             return p->rc;
         p->in_insert = false;
+        while (k--)
+            if (expect(p, P_RP))
+                return p->rc;
     } else if (is_kw(t, KW_UPDATE)) {
         if (parse_update(p))
             return p->rc;

@@ -26,12 +26,13 @@
  * MISSING|NULL|BOOLEAN|STRING|NUMERIC|BLOB|LIST|STRUCT|TUPLE, begins_with, contains,
  * attribute_type, attribute_exists, attribute_not_exists, size; a condition (a predicate
  * call or a parenthesised condition) compared with =, <>, IN is its truth, a BOOL; IS takes
- * a path or a scalar literal on its left (no call, condition, `?`, collection, MISSING).
- * Any operand may be in parentheses, a condition too.
+ * a path or a scalar literal on its left (no call, condition, `?`, collection, MISSING); IN
+ * any operand on its left and a [list], (list) or <<bag>> of operands on its right.
+ * Any operand, value, select item or ORDER BY key may be in parentheses, a condition too
+ * ("(l)[0]" is l[0]).
  * Values: 'strings', numbers, TRUE/FALSE, NULL, [lists], {'maps': ...}, <<sets>>, `?`.
- * Update values: value,
- * path, path +/- value, list_append, if_not_exists, set_add, set_delete.  Keywords in any
- * case; "quoted identifiers" for names.
+ * Update values: value, path, list_append / if_not_exists (of update values), chained with
+ * + / -; set_add, set_delete.  Keywords in any case; "quoted identifiers" for names.
  *
  * Errors (ERR_VALIDATION, DynamoDB's texts; tests/golden/partiql pins them):
  *   syntax: "Statement wasn't well formed, can't be processed: <detail>" where detail is

@@ -315,6 +315,42 @@ def test_request_model(ddb_url, tab, target):
             f"1 validation error detected: Value '[]' at 'statements.1.member.parameters' {empty}")
 
 
+# Parentheses elsewhere, and IN's operands (DynamoDB Local runs each; ddbchat refused them): a
+# parenthesised select item or ORDER BY key, steps after a parenthesised path ("(l)[0]",
+# "(m).x"), a parenthesised INSERT tuple, bag member or map key; any operand on IN's left
+# ("1 IN [n]": Local checks only the right-hand sequence, "IN operator must have ..." was
+# ddbchat's refusal) and a bag as IN's sequence ("pk IN <<'a', 'b'>>", read as key reads).
+# Texts: MISSING as a SET value is "MISSING must be compared using IS operator" (was the INSERT
+# text), a path with steps as an INSERT value "Unsupported data type: PATH under key root"
+# (no position), both DynamoDB Local's.
+def test_parentheses_and_in_operands(ddb, tab):
+    key = {"pk": S("b"), "sk": N(1)}
+    ddb.put_item(TableName=tab, Item=dict(key, n=N(5), l={"L": [N(1)]}, m={"M": {"x": N(2)}}))
+    got = es(ddb, f"SELECT (n), ((m.x)), (l)[0] FROM \"{tab}\" WHERE pk = 'b' AND sk = 1")
+    assert got["Items"] == [{"n": N(5), "x": N(2), "l[0]": N(1)}]
+    got = es(ddb, f"SELECT sk FROM \"{tab}\" WHERE pk = 'a' AND sk < 3 ORDER BY (sk)")
+    assert [i["sk"] for i in got["Items"]] == [N(1), N(2)]  # (DESC: Local answers 500)
+    sel = f"SELECT sk FROM \"{tab}\" WHERE pk = 'b' AND sk = 1 AND "
+    for holds in ["(l)[0] = 1", "(m).x = 2", "((m)).x IN [2]", "1 IN [n, (l)[0]]",
+                  "5 IN [n]", "size(l) IN [1]", "'x' NOT IN [n]"]:
+        assert len(es(ddb, sel + holds)["Items"]) == 1, holds
+    assert es(ddb, sel + "2 IN [n]")["Items"] == []
+    got = es(ddb, f"SELECT pk FROM \"{tab}\" WHERE pk IN <<'a', 'b'>> AND sk = 1")["Items"]
+    assert sorted(i["pk"]["S"] for i in got) == ["a", "b"]
+    es(ddb, f"UPDATE \"{tab}\" SET y = (l)[0] + (m).x WHERE pk = 'b' AND sk = 1")
+    assert ddb.get_item(TableName=tab, Key=key)["Item"]["y"] == N(3)
+    es(ddb, f"INSERT INTO \"{tab}\" VALUE (({{'pk': 'c', 'sk': 1, 's': <<('x'), (('y'))>>, "
+            f"'m': {{('k'): 1}}}}))")
+    got = ddb.get_item(TableName=tab, Key={"pk": S("c"), "sk": N(1)})["Item"]
+    assert sorted(got["s"]["SS"]) == ["x", "y"] and got["m"] == {"M": {"k": N(1)}}
+    with pytest.raises(ClientError) as e:
+        es(ddb, f"UPDATE \"{tab}\" SET y = MISSING WHERE pk = 'b' AND sk = 1")
+    assert message(e) == "MISSING must be compared using IS operator"
+    with pytest.raises(ClientError) as e:
+        es(ddb, f"INSERT INTO \"{tab}\" VALUE {{'pk': 'd', 'sk': 1, 'a': m.x}}")
+    assert message(e) == "Unsupported data type: PATH under key root"
+
+
 # Parameters against the statement's `?`: fewer is "Number of parameters in request and
 # statement don't match." on all three operations (a batch member's own Error, a transaction
 # member's "Validation failed in TransactStatements[i]: " refusal of the request); more are

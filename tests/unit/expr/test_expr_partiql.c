@@ -271,6 +271,29 @@ static void parenthesised_values(void **state)
                "Unsupported data type: and under key root at 1:42:3");
     expect_err("INSERT INTO tab VALUE {'pk': 'a', 'b': -('x')}",
                "Unsupported data type: - under key root at 1:40:1");
+    expect_err("INSERT INTO tab VALUE {'pk': 'a', 'b': m.x}",
+               "Unsupported data type: PATH under key root");
+    expect_err("UPDATE tab SET x = MISSING WHERE pk = 'a'",
+               "MISSING must be compared using IS operator");
+    /* a parenthesised tuple, bag member, map key; steps after a parenthesised path; any
+     * operand on IN's left, a bag as its sequence */
+    assert_int_equal(pq(&a,
+                        "INSERT INTO tab VALUE (({'pk': 'a', 's': <<('x'), (('y'))>>, "
+                        "'m': {(('k')): 1}}))",
+                        NULL, 0, &b, &e),
+                     0);
+    want = titem(&a, "{\"pk\":{\"S\":\"a\"},\"s\":{\"SS\":[\"x\",\"y\"]},"
+                     "\"m\":{\"M\":{\"k\":{\"N\":\"1\"}}}}");
+    assert_true(av_equal(&b.item, &want));
+    const char *item = "{\"n\":{\"N\":\"5\"},\"l\":{\"L\":[{\"N\":\"1\"}]},"
+                       "\"m\":{\"M\":{\"x\":{\"N\":\"2\"}}}}";
+    assert_true(where_holds("SELECT * FROM tab WHERE (l)[0] = 1 AND ((m)).x = 2", item));
+    assert_true(where_holds("SELECT * FROM tab WHERE 5 IN [n] AND size(l) IN <<1, 2>>", item));
+    assert_false(where_holds("SELECT * FROM tab WHERE 'x' IN [n, (m).x]", item));
+    assert_int_equal(
+        pq(&a, "SELECT (n), ((m.x)) FROM tab WHERE pk = 'a' ORDER BY (pk)", NULL, 0, &b, &e), 0);
+    assert_int_equal(b.norder, 1);
+    assert_string_equal(b.order[0].name, "pk");
     arena_fini(&a);
 }
 
