@@ -119,6 +119,7 @@
 #define BK_NAME_MIN 3
 #define BK_NAME_MAX 255
 #define BK_TP_MAX 40000
+#define BK_PITR_EDGE_MS 1000 /* RestoreDateTime: the latitude before the period's start */
 
 enum { BK_JOB_BACKUP = 1, BK_JOB_RESTORE = 2 };
 
@@ -1790,15 +1791,25 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
         return rc;
     if (!p.enabled)
         return err_set(r->err, ERR_PITR_UNAVAILABLE, TXT_PITR_UNAVAILABLE, bk_visible(t->name));
+    /* one clock reading for the request: the window is checked here, the store checks only
+     * that its history covers the time (review13 F8: a second reading there refused the
+     * EarliestRestorableDateTime just described) */
     int64_t now = api_wall_ms(), at = now;
     if (when) {
         double sec = json_number_value(when);
-        int64_t earliest = now - p.retention_ms > p.since_ms ? now - p.retention_ms : p.since_ms;
-        /* to the second as AWS does, or the millisecond when the caller gives one */
-        if (!(sec * 1000.0 >= (double)(earliest / 1000) * 1000.0) || sec * 1000.0 > (double)now)
+        int64_t roll = now - p.retention_ms; /* the period's start */
+        int64_t earliest = roll > p.since_ms ? roll : p.since_ms;
+        /* to the second as AWS does, or the millisecond when the caller gives one: a time
+         * within the window's first second is its start; so is one in the second before
+         * the period's start, which moves on while a request travels (a restore to the
+         * EarliestRestorableDateTime just described, test_review13 test_f8) */
+        int64_t lowest = (p.since_ms / 1000) * 1000;
+        if ((roll / 1000) * 1000 - BK_PITR_EDGE_MS > lowest)
+            lowest = (roll / 1000) * 1000 - BK_PITR_EDGE_MS;
+        if (!(sec * 1000.0 >= (double)lowest) || sec * 1000.0 > (double)now)
             return err_set(r->err, ERR_INVALID_RESTORE_TIME, "%s", TXT_PITR_BAD_TIME);
         at = (int64_t)(sec * 1000.0);
-        if (at < earliest) /* a time within the window's first second: its start */
+        if (at < earliest)
             at = earliest;
     }
     char nsb[STORE_NAME_MAX], sn[STORE_NAME_MAX];
@@ -1826,7 +1837,7 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
     rc = store_pitr_snapshot(s, t, at, NULL, bk_pitr_item, d, r->err);
     if (rc) {
         store_dump_abort(d);
-        if (rc == ERR_VALIDATION) { /* the window moved on meanwhile */
+        if (rc == ERR_VALIDATION) { /* the history was trimmed past it meanwhile */
             err_clear(r->err);
             rc = err_set(r->err, ERR_INVALID_RESTORE_TIME, "%s", TXT_PITR_BAD_TIME);
         }

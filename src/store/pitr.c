@@ -86,11 +86,24 @@ static int pt_state_read(store_t *s, MDB_txn *txn, uint32_t tid, store_pitr *out
     return 0;
 }
 
-/* The first moment a restore may go back to. */
+/* The first moment of the window as of now_ms: the retention's start, or since_ms. */
 static int64_t pt_window_start(const store_pitr *p, int64_t now_ms)
 {
     int64_t w = now_ms - p->retention_ms;
     return w > p->since_ms ? w : p->since_ms;
+}
+
+/* Writes tid's state record p (enabled). */
+static int pt_state_write(store_t *s, MDB_txn *txn, uint32_t tid, const store_pitr *p)
+{
+    unsigned char kb[5], vb[PT_STATE_LEN];
+    pt_state_key(kb, tid);
+    vb[0] = PT_STATE_VERSION;
+    pt_le(vb + 1, (uint64_t)p->since_ms, 8);
+    pt_le(vb + 9, (uint64_t)p->retention_ms, 8);
+    pt_le(vb + 17, p->days, 4);
+    MDB_val k = {sizeof kb, kb}, v = {sizeof vb, vb};
+    return mdb_put(txn, s->db_meta, &k, &v, 0);
 }
 
 /* ---- the write path (commit.c) ------------------------------------------------------------- */
@@ -186,18 +199,16 @@ static int pt_set_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
         return rc == MDB_NOTFOUND ? 0 : rc;
     }
     c->out.enabled = true;
-    /* every change recorded from now on is later than since_ms (a change in this very
-     * millisecond too), so the table as of since_ms is the table as it is now */
-    c->out.since_ms = cur.enabled ? cur.since_ms : st_now_ms() - 1;
+    /* enabling: every change recorded from now on is later than since_ms (a change in this
+     * very millisecond too), so the table as of since_ms is the table as it is now.  Already
+     * enabled: the window keeps its start as of now, never an earlier one; history older
+     * than the current retention may be trimmed already (the pass), so a longer period
+     * grows the window from here on (review13 F6: a jump back to the enable time let a
+     * restore to a trimmed moment return a later state) */
+    c->out.since_ms = cur.enabled ? pt_window_start(&cur, st_now_ms()) : st_now_ms() - 1;
     c->out.retention_ms = c->retention_ms;
     c->out.days = c->days;
-    unsigned char vb[PT_STATE_LEN];
-    vb[0] = PT_STATE_VERSION;
-    pt_le(vb + 1, (uint64_t)c->out.since_ms, 8);
-    pt_le(vb + 9, (uint64_t)c->out.retention_ms, 8);
-    pt_le(vb + 17, c->out.days, 4);
-    MDB_val v = {sizeof vb, vb};
-    return mdb_put(txn, s->db_meta, &k, &v, 0);
+    return pt_state_write(s, txn, c->tid, &c->out);
 }
 
 int store_pitr_set(store_t *s, const store_table *t, bool enable, uint32_t days,
@@ -284,7 +295,10 @@ int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
         rc = st_mdb_err(rc, e);
         goto done;
     }
-    if (!st.enabled || at_ms < pt_window_start(&st, st_now_ms())) {
+    /* exact or refused: the history after since_ms is whole (the pass moves since_ms past
+     * what it trims); the retention is the caller's policy, checked against its own clock
+     * (a second reading here refused a time the caller had just accepted: review13 F8) */
+    if (!st.enabled || at_ms < st.since_ms) {
         rc = err_set(e, ERR_VALIDATION, "no history of table %s at that time", t->name);
         goto done;
     }
@@ -487,6 +501,7 @@ static int pt_pass_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
         if ((rc = pt_state_read(s, txn, tid, &st)))
             goto done;
         int64_t cut = st.enabled ? pt_window_start(&st, p->now_ms) : INT64_MAX;
+        int64_t trimmed = INT64_MIN; /* the last (newest) record removed */
         while (mrc == 0 && k.mv_size == PT_KEY_LEN && ((unsigned char *)k.mv_data)[0] == 'h' &&
                pt_rd_be32((unsigned char *)k.mv_data + 1) == tid &&
                (int64_t)pt_rd_be64((unsigned char *)k.mv_data + 5) < cut &&
@@ -496,9 +511,18 @@ static int pt_pass_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
                 mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
                 continue;
             }
+            trimmed = (int64_t)pt_rd_be64((unsigned char *)k.mv_data + 5);
             if ((rc = mdb_cursor_del(cur, 0)))
                 goto done;
             mrc = pt_after_del(cur, &k, &v);
+        }
+        /* the table as of a moment before the last record removed cannot be rebuilt any
+         * more: the window starts there at the earliest, whatever the retention becomes
+         * (the cursor is positioned again below before it is used) */
+        if (st.enabled && trimmed > st.since_ms) {
+            st.since_ms = trimmed;
+            if ((rc = pt_state_write(s, txn, tid, &st)))
+                goto done;
         }
         if (mrc || p->removed >= PT_PASS_BATCH || tid == UINT32_MAX)
             break;

@@ -9,9 +9,12 @@
  * and its key).  The table's state at a moment T is then the current table with, for every
  * item changed after T, the before-image of its first change after T; current table and
  * history are read from ONE read txn, so they agree exactly.  Nothing needs a base snapshot:
- * the earliest restorable moment is max(enabled since, now - retention), and records older
- * than that are never needed again, so trimming them (store_pitr_pass, run by the store's TTL
- * thread) is always safe.  The history of a table is bounded by its write rate times its
+ * the earliest restorable moment is max(since, now - retention), and records older than that
+ * are never needed again, so trimming them (store_pitr_pass, run by the store's TTL thread)
+ * is always safe.  since is the first moment the history covers: when recovery was enabled,
+ * moved up by the pass to the newest record it removed and, when the retention changes, to
+ * the window's start then (a longer period grows the window from there on, it never reaches
+ * back into trimmed history).  The history of a table is bounded by its write rate times its
  * retention (35 days by default); a restore holds the records after T in memory (pointers
  * into the read txn's pages plus ~48 bytes per record).
  *
@@ -38,7 +41,7 @@
 
 typedef struct store_pitr {
     bool enabled;
-    int64_t since_ms;     /* when it was (last) enabled */
+    int64_t since_ms;     /* the first moment the history covers (see above) */
     int64_t retention_ms; /* how far back a restore may go */
     uint32_t days;        /* the retention as asked for (RecoveryPeriodInDays) */
 } store_pitr;
@@ -46,7 +49,7 @@ typedef struct store_pitr {
 /* The table's recovery state (enabled false when off). */
 int store_pitr_get(store_t *s, const store_table *t, store_pitr *out, err_t *e);
 
-/* Enables (keeping the start of an enabled window, changing the retention) or disables
+/* Enables (an enabled window keeps its start as of now, the retention changes) or disables
  * recovery for t, in one write txn; *out (may be NULL) receives the new state.  Disabling
  * drops the history (removed by the next store_pitr_pass).  retention_ms > 0. */
 int store_pitr_set(store_t *s, const store_table *t, bool enable, uint32_t days,
@@ -54,8 +57,10 @@ int store_pitr_set(store_t *s, const store_table *t, bool enable, uint32_t days,
 
 /* Every item of t as it was at at_ms (changes committed at or before at_ms included), from
  * one read snapshot; started (may be NULL) gets the current item count as an estimate.
- * ERR_VALIDATION when recovery is off or at_ms is before the window.  Items come in no
- * particular order. */
+ * ERR_VALIDATION when recovery is off or at_ms is before since_ms (the history no longer
+ * covers it).  The retention is not checked here (this reads no clock): the caller checks
+ * at_ms against the window as of its own clock reading.  Items come in no particular
+ * order. */
 int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
                         store_snap_started_fn started, store_item_fn fn, void *ctx, err_t *e);
 

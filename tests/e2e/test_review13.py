@@ -234,9 +234,6 @@ def test_f5_delete_backup_racing_a_restore_never_leaves_an_empty_table(ddbchat_s
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review13 F6: after a longer recovery period, restores to trimmed times "
-                          "return a later state")
 def test_f6_longer_recovery_period_never_restores_a_state_the_table_did_not_have(
         ddbchat_server, tmp_path):
     """RecoveryPeriodInDays 1, two writes of one item (v 1, then v 2), the server's clock moved
@@ -335,9 +332,6 @@ def test_f7_an_empty_closed_shard_ends(ddb_url, table_name):
         assert it is None, sh
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review13 F8: a restore to the EarliestRestorableDateTime just described "
-                          "is refused now and then")
 def test_f8_restore_to_the_earliest_restorable_time(ddbchat_server, tmp_path):
     """Once the window rolls (enabled longer ago than the period: the server's clock moved
     two days on with libfaketime, period 1 day), RestoreTableToPointInTime to the

@@ -233,6 +233,42 @@ static void test_pass_trims(void **state)
     assert_int_equal(removed, 0);
 }
 
+/* The window never reaches back into trimmed history (review13 F6): the pass moves the
+ * window's start past what it removes, and a longer retention keeps the start the window had
+ * when it was set.  The snapshot reads no clock: a moment the history still covers is exact
+ * until the pass trims it (review13 F8). */
+static void test_longer_retention_after_trimming(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tab", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e = {0};
+    store_pitr p;
+    assert_int_equal(store_pitr_set(f->s, t, true, 1, 200, &p, &e), 0);
+    int64_t since = p.since_ms;
+    st_put_ok(f->s, t, &f->a, I(a, 1));
+    int64_t m1 = moment();
+    st_put_ok(f->s, t, &f->a, I(a, 2));
+    usleep(300 * 1000);
+    /* past the retention, not trimmed yet: still exact */
+    expect(f->s, t, m1, I(a, 1));
+    size_t removed = 0;
+    assert_int_equal(store_pitr_pass(f->s, now_ms(), &removed, &e), 0);
+    assert_int_equal(removed, 2);
+    assert_int_equal(store_pitr_get(f->s, t, &p, &e), 0);
+    assert_true(p.since_ms > m1);
+    col c = {0};
+    assert_int_equal(store_pitr_snapshot(f->s, t, m1, NULL, col_item, &c, &e), ERR_VALIDATION);
+    /* a longer retention: the window starts where it did, not at the enable time */
+    int64_t before = now_ms();
+    assert_int_equal(store_pitr_set(f->s, t, true, 35, 35 * DAY_MS, &p, &e), 0);
+    assert_true(p.since_ms > m1);
+    assert_true(p.since_ms >= before - 200);
+    assert_true(p.since_ms > since);
+    assert_int_equal(store_pitr_snapshot(f->s, t, m1, NULL, col_item, &c, &e), ERR_VALIDATION);
+    expect(f->s, t, p.since_ms, I(a, 2));
+    expect(f->s, t, now_ms(), I(a, 2));
+}
+
 /* The history survives a restart. */
 static void test_restart(void **state)
 {
@@ -258,6 +294,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_restore_any_moment, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_only_committed_changes, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_pass_trims, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_longer_retention_after_trimming, st_setup,
+                                        st_teardown),
         cmocka_unit_test_setup_teardown(test_restart, st_setup, st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
