@@ -544,12 +544,15 @@ static int bw_parse_jr(api_req *r, const jread_val *b, bw_req *q)
                 return BW_JANSSON;
             }
         }
-    for (k = 0; k < q->total; k++)
+    /* an item over the size limit: the jansson path's first refusal too (bw_parse_json checks
+     * the sizes in this order after converting every request, which passed here), answered
+     * without its tree (16 items of ~390 KB took 531 MB through it, 161 MB here) */
+    for (k = 0; k < q->total; k++) {
+        int rc;
         if (q->cx[k].kind == API_W_PUT &&
-            api_item_size_check(r, &q->docs[k], TXT_ITEM_TOO_BIG)) {
-            err_clear(r->err);
-            return BW_JANSSON;
-        }
+            (rc = api_item_size_check(r, &q->docs[k], TXT_ITEM_TOO_BIG)))
+            return rc;
+    }
     return 0;
 }
 
@@ -731,6 +734,8 @@ int op_batch_write_item(api_req *r, json_t **out)
     bw_req q;
     memset(&q, 0, sizeof q);
     int rc = r->jbody ? bw_parse_jr(r, r->jbody, &q) : BW_JANSSON;
+    if (rc < 0) /* an item over the size limit, refused as the jansson path refuses it */
+        return rc;
     if (rc) { /* not the common request: the jansson path from the start */
         memset(&q, 0, sizeof q);
         if ((rc = api_req_body(r)) || (rc = bw_parse_json(r, &q)))

@@ -418,14 +418,17 @@ static int write_members_jr(wreq *q, const jread_val *b, const char *doc, bool u
 /* The checks before the table, in the jansson path's order (which matters only for the
  * expressions' order in x->got): the placeholders, the item or key's values (and the item's
  * size), the condition, the update, unused placeholders.  0, or W_JANSSON (r->err cleared)
- * when anything is refused or unusual. */
+ * when anything is refused or unusual, but for an item over the size limit: its error, the
+ * jansson path's answer too (what comes before it in that path passed here). */
 static int write_parse_jr(wreq *q, const wjr *m, api_exprs *x, av_t *doc, bool is_item)
 {
     api_req *r = q->r;
     bool any = m->cond || m->upd;
     int rc = api_exprs_init_jr(r, m->names, m->values, any, any, x);
-    if (!rc && !(rc = ddbjson_to_item_jr_in(m->doc, (ddbjson_layer)r->values, r->arena, doc, r->err)) && is_item)
-        rc = api_item_size_check(r, doc, TXT_ITEM_TOO_BIG);
+    if (!rc && !(rc = ddbjson_to_item_jr_in(m->doc, (ddbjson_layer)r->values, r->arena, doc, r->err)) && is_item &&
+        (rc = api_item_size_check(r, doc, TXT_ITEM_TOO_BIG)))
+        return rc; /* the jansson path's first refusal too (everything before it passed here),
+                      answered without its tree: a 15 MB item took ~4x more through it */
     expr_t *cond = NULL, *upd = NULL;
     if (!rc && m->cond)
         rc = api_exprs_get_text(r, x, m->cond->text, m->cond->len, EXPR_CONDITION, &cond);
@@ -483,8 +486,12 @@ int op_put_item(api_req *r, json_t **out)
     int rc = W_JANSSON;
     const unsigned rv_allowed = (1u << API_RV_NONE) | (1u << API_RV_ALL_OLD);
     wjr m;
-    if (r->jbody && write_members_jr(&q, r->jbody, "Item", false, rv_allowed, &m) == 0 &&
-        write_parse_jr(&q, &m, &x, item, true) == 0) {
+    int jr = W_JANSSON;
+    if (r->jbody && write_members_jr(&q, r->jbody, "Item", false, rv_allowed, &m) == 0)
+        jr = write_parse_jr(&q, &m, &x, item, true);
+    if (jr < 0) { /* the item's size: refused as the jansson path refuses it */
+        return jr;
+    } else if (jr == 0) {
         rc = write_table_jr(&q, &m, &x);
     } else {
         if ((rc = write_restart(&q, API_W_PUT)))

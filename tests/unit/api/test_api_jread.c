@@ -1084,6 +1084,48 @@ static void test_read_capacity_without_tree(void **state)
 }
 
 /* The operations without a reader of their own go through jansson's tree, built from ours. */
+/* An item over 400 KB is refused straight from our reader's tree (its jansson tree was ~4x the
+ * memory): the same answer as the jansson path's, also beside other refusals that come before
+ * or after it there, and no jansson allocation when it is the first refusal. */
+static void test_item_too_big_same(void **state)
+{
+    it_fix *f = *state;
+    size_t big = 410 * 1024;
+    char *v = malloc(big + 1);
+    assert_non_null(v);
+    memset(v, 'x', big);
+    v[big] = '\0';
+    static const char *const fmts[] = {
+        /* answered from our reader's tree */
+        "{'TableName':'tab1','Item':{'pk':{'S':'a'},'v':{'S':'%s'}}}",
+        "{'TableName':'nosuchtable','Item':{'pk':{'S':'a'},'v':{'S':'%s'}}}",
+        "{'TableName':'tab1','Item':{'pk':{'S':'a'},'v':{'S':'%s'}},'ConditionExpression':'v = '}",
+        "{'TableName':'tab1','Item':{'pk':{'N':'1'},'v':{'S':'%s'}},'ReturnValues':'ALL_OLD'}",
+        "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'a'}}}},{'PutRequest':"
+        "{'Item':{'pk':{'S':'b'},'v':{'S':'%s'}}}}],'nosuchtable':[{'DeleteRequest':{'Key':"
+        "{'pk':{'S':'c'}}}}]}}",
+        /* refused earlier by the jansson path */
+        "{'TableName':'tab1','Item':{'pk':{'S':'a'},'v':{'S':'%s'}},'ReturnValues':'ALL_NEW'}",
+        "{'TableName':'tab1','Item':{'pk':{'S':'a'},'v':{'S':'%s'},'n':{'N':'x'}}}",
+        "{'RequestItems':{'tab1':[{'PutRequest':{'Item':{'pk':{'S':'b'},'v':{'S':'%s'}}}},"
+        "{'PutRequest':{'Item':{'pk':{'S':'c'},'n':{'N':'x'}}}}]}}",
+    };
+    for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+        size_t n = strlen(fmts[i]) + big;
+        char *req = malloc(n);
+        assert_non_null(req);
+        snprintf(req, n, fmts[i], v);
+        const char *op = req[2] == 'R' ? "BatchWriteItem" : "PutItem";
+        size_t allocs = 0;
+        if (same_w(f, op, req, &allocs) == 0)
+            fail_msg("succeeded: %s", fmts[i]);
+        if (i < 5 && allocs != 0)
+            fail_msg("%zu jansson allocations: %s", allocs, fmts[i]);
+        free(req);
+    }
+    free(v);
+}
+
 static void test_other_operations(void **state)
 {
     it_fix *f = *state;
@@ -1115,6 +1157,7 @@ int main(void)
         IT_TEST(test_batch_get_unprocessed_same),
         IT_TEST(test_batch_write_same_answers),
         IT_TEST(test_read_capacity_without_tree),
+        IT_TEST(test_item_too_big_same),
         cmocka_unit_test(test_batch_write_throttled_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
