@@ -1394,6 +1394,17 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
                     json_decref(new_gmeta);
                     goto done;
                 }
+                /* an index listed twice: CreateTable's refusal (before anything is created;
+                 * it made two indexes of one name, whose restore never finished: review13
+                 * F2, test_review13 test_f2) */
+                bool dup = false;
+                for (size_t k = 0; k < t->n_idx && !dup; k++)
+                    dup = strcmp(t->idx[k].name, in) == 0;
+                if (dup) {
+                    rc = err_set(r->err, ERR_VALIDATION, TXT_CT_DUP_INDEX, in);
+                    json_decref(new_gmeta);
+                    goto done;
+                }
                 if (t->n_idx >= STORE_MAX_INDEXES || !bk_index_from(r, x, &t->idx[t->n_idx])) {
                     rc = err_set(r->err, ERR_INTERNAL, "backup %s has a damaged definition", id);
                     json_decref(new_gmeta);

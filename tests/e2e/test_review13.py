@@ -105,9 +105,6 @@ def _gsi(name="by_g", attr="g"):
             "Projection": {"ProjectionType": "ALL"}}
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review13 F2: a repeated index override makes a table stuck CREATING "
-                          "(and 26 of them a 500)")
 def test_f2_restore_refuses_a_repeated_index_override(ddbchat_server):
     """RestoreTableFromBackup with GlobalSecondaryIndexOverride listing the backup's GSI twice
     is accepted (200): the table is created with two indexes of the same name, then the
