@@ -1997,6 +1997,10 @@ static int parse_not(pp *p, expr_node **out)
         p->depth--;
         if (rc)
             return p->rc;
+        if (x->t == EN_FUNC && x->op == EF_SIZE) /* its type, as AND / OR say (Local) */
+            return sem(p, NULL,
+                       "Incorrect operand type for operator or function; operator or function: "
+                       "NOT, operand type: N");
         if (!is_boolish(x))
             return sem(p, NULL, "The argument to NOT must be a Type or Expression");
         if (wrap_not(p, &x))
@@ -2410,6 +2414,8 @@ static int parse_set_operand(pp *p, expr_node **out)
         next(p);
         return parse_path_from(p, t, out);
     }
+    if (is_kw(t, KW_NOT)) /* DynamoDB Local */
+        return sem(p, NULL, "Unsupported operator in Update Expression. Operator: not");
     if (is_kw(t, KW_MISSING)) { /* DynamoDB Local, as in a condition */
         next(p);
         return sem(p, NULL, "MISSING must be compared using IS operator");
@@ -2438,6 +2444,45 @@ static int parse_set_operand(pp *p, expr_node **out)
     return 0;
 }
 
+/* An operator an update value cannot have after an operand: a comparison but =, AND, OR,
+ * BETWEEN, IN, LIKE, *, /, %, || ("Unsupported operator in Update Expression. Operator: >"),
+ * IS ("IS operator is not supported in update expressions"); DynamoDB Local's texts (it
+ * stores "SET x = n = 1" as a BOOL, which stays a syntax error here). */
+static int update_operator(pp *p)
+{
+    const ptok *op = peek(p);
+    const char *name = NULL;
+    char sym[8];
+    if (op->t == P_NE) {
+        name = "<>";
+    } else if (cmp_op(op) >= 0 && op->t != P_EQ) {
+        size_t n = op->e - op->s < sizeof sym - 1 ? op->e - op->s : sizeof sym - 1;
+        memcpy(sym, p->src + op->s, n);
+        sym[n] = 0;
+        name = sym;
+    } else if (op->t == P_STAR || op->t == P_OTHER) {
+        size_t n = op->e - op->s < sizeof sym - 1 ? op->e - op->s : sizeof sym - 1;
+        memcpy(sym, p->src + op->s, n);
+        sym[n] = 0;
+        name = sym;
+    } else if (is_kw(op, KW_AND)) {
+        name = "and";
+    } else if (is_kw(op, KW_OR)) {
+        name = "or";
+    } else if (is_kw(op, KW_BETWEEN)) {
+        name = "between";
+    } else if (is_kw(op, KW_IN)) {
+        name = "in";
+    } else if (is_kw(op, KW_OTHER) && strcmp(op->kwname, "LIKE") == 0) {
+        name = "like";
+    } else if (is_kw(op, KW_IS)) {
+        return sem(p, NULL, "IS operator is not supported in update expressions");
+    }
+    if (!name)
+        return 0;
+    return sem(p, NULL, "Unsupported operator in Update Expression. Operator: %s", name);
+}
+
 /* An update value: operand [(+ | -) operand]..., left to right ("n + 1 + 1" runs on DynamoDB
  * Local: 3 for n = 1). */
 static int parse_set_expr(pp *p, expr_node **out)
@@ -2452,6 +2497,8 @@ static int parse_set_expr(pp *p, expr_node **out)
             !(v = node2(p, EN_ARITH, op->t == P_PLUS ? '+' : '-', v, r)))
             return p->rc;
     }
+    if (update_operator(p))
+        return p->rc;
     *out = v;
     return 0;
 }

@@ -315,6 +315,32 @@ def test_request_model(ddb_url, tab, target):
             f"1 validation error detected: Value '[]' at 'statements.1.member.parameters' {empty}")
 
 
+# An operator an update value cannot have, after an operand (in parentheses too), is named:
+# "Unsupported operator in Update Expression. Operator: >" for a comparison (but =), AND, OR,
+# BETWEEN, IN, LIKE, NOT, *, /, %, ||; IS is "IS operator is not supported in update
+# expressions".  DynamoDB Local's texts; ddbchat answered "Unexpected token (after
+# expression)".  NOT size(...) in a condition is "Incorrect operand type ... NOT, operand type:
+# N" as AND / OR already said.  (Local stores "SET x = n = 1" as a BOOL; that stays refused.)
+def test_update_value_operators(ddb, tab):
+    upd = f"UPDATE \"{tab}\" SET x = {{}} WHERE pk = 'b' AND sk = 1"
+    for value, name in [("n > 1", ">"), ("(n <= 1)", "<="), ("n != 1", "<>"), ("n <> 1", "<>"),
+                        ("n AND yes", "and"), ("n OR yes", "or"), ("NOT yes", "not"),
+                        ("n BETWEEN 0 AND 2", "between"), ("n IN [1]", "in"),
+                        ("flag LIKE 'r%'", "like"), ("n * 2", "*"), ("n / 2", "/"),
+                        ("n % 2", "%"), ("flag || 'x'", "||"), ("n + 1 > 1", ">")]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, upd.format(value))
+        assert message(e) == f"Unsupported operator in Update Expression. Operator: {name}", value
+    for value in ["n IS NULL", "(n IS MISSING)"]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, upd.format(value))
+        assert message(e) == "IS operator is not supported in update expressions", value
+    with pytest.raises(ClientError) as e:
+        es(ddb, f"SELECT sk FROM \"{tab}\" WHERE pk = 'b' AND NOT size(l)")
+    assert message(e) == ("Incorrect operand type for operator or function; operator or "
+                          "function: NOT, operand type: N")
+
+
 # Parentheses elsewhere, and IN's operands (DynamoDB Local runs each; ddbchat refused them): a
 # parenthesised select item or ORDER BY key, steps after a parenthesised path ("(l)[0]",
 # "(m).x"), a parenthesised INSERT tuple, bag member or map key; any operand on IN's left

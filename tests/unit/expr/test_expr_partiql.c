@@ -275,6 +275,17 @@ static void parenthesised_values(void **state)
                "Unsupported data type: PATH under key root");
     expect_err("UPDATE tab SET x = MISSING WHERE pk = 'a'",
                "MISSING must be compared using IS operator");
+    expect_err("UPDATE tab SET x = (n + 1 >= 2) WHERE pk = 'a'",
+               "Unsupported operator in Update Expression. Operator: >=");
+    expect_err("UPDATE tab SET x = n != 1 WHERE pk = 'a'",
+               "Unsupported operator in Update Expression. Operator: <>");
+    expect_err("UPDATE tab SET x = NOT b WHERE pk = 'a'",
+               "Unsupported operator in Update Expression. Operator: not");
+    expect_err("UPDATE tab SET x = n IS NULL WHERE pk = 'a'",
+               "IS operator is not supported in update expressions");
+    expect_err("SELECT * FROM tab WHERE NOT size(l)",
+               "Incorrect operand type for operator or function; operator or function: NOT, "
+               "operand type: N");
     /* a parenthesised tuple, bag member, map key; steps after a parenthesised path; any
      * operand on IN's left, a bag as its sequence */
     assert_int_equal(pq(&a,
