@@ -190,7 +190,7 @@ static int st_lag_old(store_t *s, MDB_txn *txn, uint32_t tid, uint8_t iid, MDB_v
  * straight into the round's txn, without a nested txn. */
 typedef struct st_wst {
     const cat_ent *ce; /* the table as the committer knows it, pinned (st_wst_fini) */
-    buf_t kb;          /* the base record's key */
+    MDB_val k;         /* the base record's key (w->arena: no malloc and free a write) */
     av_t old;          /* the stored item (w->arena), when has_old */
     MDB_val raw;       /* its stored bytes (an arena copy, for the point-in-time record) */
     const av_t *nw;    /* what apply returned */
@@ -202,7 +202,6 @@ typedef struct st_wst {
 
 static void st_wst_fini(store_t *s, st_wst *ws)
 {
-    buf_fini(&ws->kb);
     if (ws->ce)
         store_table_unpin(s, &ws->ce->t);
     ws->ce = NULL;
@@ -225,7 +224,6 @@ static int st_write_read(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws)
 {
     int rc;
     memset(ws, 0, sizeof *ws);
-    buf_init(&ws->kb, 0);
     ws->old.type = AV_NONE;
     w->old.type = AV_NONE;
     w->new_item = NULL;
@@ -251,12 +249,18 @@ static int st_write_read(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws)
         rc = st_check_key_attr(w->key, t->key.range, t->key.range_type, &w->err);
     if (rc)
         goto fail;
-    rc = st_key_base(s, t, w->key, &ws->kb);
+    /* built in the round's scratch buffer (the write halves' index keys use it later, one
+     * write at a time), kept in the write's arena until the write half */
+    buf_reset(&s->wb_ikey);
+    rc = st_key_base(s, t, w->key, &s->wb_ikey);
+    if (rc == 0 && !(ws->k.mv_data = arena_memdup(w->arena, s->wb_ikey.data, s->wb_ikey.len)))
+        rc = ERR_NOMEM;
     if (rc) {
         rc = err_set(&w->err, rc, rc == ERR_NOMEM ? "out of memory" : STXT_KEY_MISSING);
         goto fail;
     }
-    MDB_val k = {ws->kb.len, ws->kb.data}, v;
+    ws->k.mv_size = s->wb_ikey.len;
+    MDB_val k = ws->k, v;
     int g = mdb_get(txn, s->db_data, &k, &v);
     if (g == 0) {
         rc = st_decode_kept(w->arena, &v, &ws->old, &ws->raw, &w->err);
@@ -324,7 +328,7 @@ static int st_write_store(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws,
     buf_reset(nb);
     const store_table *t = &ws->ce->t;
     const av_t *nw = ws->nw, *old = ws->has_old ? &ws->old : NULL;
-    MDB_val k = {ws->kb.len, ws->kb.data};
+    MDB_val k = ws->k;
     if (nw && (rc = av_encode(nw, nb)))
         goto mdbfail;
     /* point-in-time recovery: the item's state before this change, in the same txn (pitr.h) */
@@ -614,8 +618,8 @@ static int st_atomic_direct(store_t *s, MDB_txn *txn, round *r, wreq *q, bool *o
         failed |= wr != 0;
         bool shared = ws[i].coll;
         for (size_t j = 0; j < i && !shared; j++)
-            shared = ws[i].kb.len && ws[i].kb.len == ws[j].kb.len &&
-                     memcmp(ws[i].kb.data, ws[j].kb.data, ws[i].kb.len) == 0;
+            shared = ws[i].k.mv_size && ws[i].k.mv_size == ws[j].k.mv_size &&
+                     memcmp(ws[i].k.mv_data, ws[j].k.mv_data, ws[i].k.mv_size) == 0;
         if (shared) {
             *out_nested = true;
             goto out;

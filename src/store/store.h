@@ -405,7 +405,7 @@ typedef struct store_write {
     const av_t *key;       /* M with the table's key attributes */
     store_apply_fn apply;
     void *ctx;
-    arena_t *arena;        /* for apply and for `old` */
+    arena_t *arena;        /* for apply, `old` and the stored key (required) */
     bool want_old;         /* copy the old item into `old` (also on a failed condition) */
     bool by_service;       /* a TTL deletion: its stream record names the service */
     bool is_update;        /* UpdateItem: DynamoDB words the size and empty-index-key errors
