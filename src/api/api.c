@@ -477,6 +477,9 @@ static int api_run(api_t *api, const struct api_op_row *row, json_t *req, const 
     arena_t own;
     arena_init(&own);
     arena_t *arena = tls ? &tls->arena : &own;
+    arena->max = ARENA_DEFAULT_MAX; /* the thread's arena keeps the last request's */
+    if (caller && caller->body_len > ARENA_DEFAULT_MAX / API_ARENA_PER_BODY_BYTE)
+        arena->max = caller->body_len * API_ARENA_PER_BODY_BYTE;
     api_out out;
     memset(&out, 0, sizeof out);
     api_req r = {.api = api,

@@ -56,7 +56,12 @@ const char *api_stream_view_name(uint8_t v);
 /* The caller, as the transport authenticated it. */
 typedef struct api_caller {
     const char *ns; /* table-name namespace (per access key + region), NULL = shared tables */
+    /* the request body's size (0: unknown): the request's arena may grow to
+     * API_ARENA_PER_BODY_BYTE times it when that is above its usual maximum (ARENA_DEFAULT_MAX):
+     * a valid 12 MB request of 1.2 million AttributesToGet names needs ~270 MB */
+    size_t body_len;
 } api_caller;
+#define API_ARENA_PER_BODY_BYTE 32
 
 /* Creates the operation layer over an open store (borrowed; must outlive the api). */
 int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e);

@@ -429,9 +429,8 @@ static int attrs(const lg *L, const void *o, expr_t **out)
     const void *s;
     while (ns < n && lg_is(L, (s = L->jv->elem(jl, ns)), API_JK_STRING)) {
         size_t len;
-        const char *p = L->jv->str(s, &len);
-        if (!(names[ns].ptr = lg_name(L, p, len)))
-            return nomem(r);
+        names[ns].ptr = L->jv->str(s, &len); /* not copied: the projection's names carry their
+                                                length, and no text names them */
         names[ns].len = len;
         ns++;
     }

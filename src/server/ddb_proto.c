@@ -570,6 +570,7 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         snprintf(ns, sizeof nsbuf, "%s_%s", auth.access_key, auth.region);
         caller.ns = ns;
     }
+    caller.body_len = req->body_len;
 
     /* routing */
     int op_index = op ? api_op_index(op) : -1;
