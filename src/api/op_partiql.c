@@ -1347,15 +1347,19 @@ static const char *batch_code(int rc)
 }
 
 /* {"Error": {Code, Message}}, with TableName when the member reached its table. */
-static json_t *batch_error(int rc, const char *msg, const store_table *t)
+static void batch_error(api_out *o, int rc, const char *msg, const store_table *t,
+                        const av_t *item)
 {
-    json_t *o = json_object(), *e = json_object();
-    json_object_set_new(e, "Code", json_string(batch_code(rc)));
-    json_object_set_new(e, "Message", json_string(msg));
-    json_object_set_new(o, "Error", e);
+    ao_obj(o, NULL);
+    ao_obj(o, "Error");
+    ao_str(o, "Code", batch_code(rc));
+    ao_str(o, "Message", msg);
+    if (item) /* ReturnValuesOnConditionCheckFailure ALL_OLD (BatchStatementError.Item) */
+        ao_item(o, "Item", item);
+    ao_close(o);
     if (t)
-        json_object_set_new(o, "TableName", json_string(api_table_name(t)));
-    return o;
+        ao_str(o, "TableName", api_table_name(t));
+    ao_close(o);
 }
 
 /* The writes of a batch in one group commit, each with its own outcome. */
@@ -1414,15 +1418,21 @@ static int batch_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t 
     ao_arr(o, "Responses");
     for (size_t i = 0; i < n; i++) {
         if (m[i].rc) {
-            ao_json(o, NULL, batch_error(m[i].rc, m[i].msg, NULL));
+            batch_error(o, m[i].rc, m[i].msg, NULL, NULL);
             continue;
         }
         store_write *w = &sw[map[i]];
         if (w->rc) {
-            /* no Item even with ReturnValuesOnConditionCheckFailure (conformance suite) */
+            /* the failed condition's item with ReturnValuesOnConditionCheckFailure ALL_OLD, on
+             * the member's Error (API Reference, BatchStatementError.Item; DynamoDB Local);
+             * the member itself has no Item (the conformance suite's capture) */
             bool dup = w->rc == ERR_CONDITIONAL_CHECK_FAILED && m[i].pw.insert;
-            ao_json(o, NULL, batch_error(dup ? ERR_DUPLICATE_ITEM : w->rc,
-                                         dup ? TXT_PQ_DUPLICATE : w->err.msg, m[i].t));
+            const av_t *old = !dup && w->rc == ERR_CONDITIONAL_CHECK_FAILED && m[i].rvoccf &&
+                                      w->old.type == AV_M
+                                  ? &w->old
+                                  : NULL;
+            batch_error(o, dup ? ERR_DUPLICATE_ITEM : w->rc, dup ? TXT_PQ_DUPLICATE : w->err.msg,
+                        m[i].t, old);
             continue;
         }
         av_t ret;
@@ -1464,7 +1474,7 @@ static int batch_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t *
     ao_arr(o, "Responses");
     for (size_t i = 0; i < n; i++) {
         if (m[i].rc) {
-            ao_json(o, NULL, batch_error(m[i].rc, m[i].msg, NULL));
+            batch_error(o, m[i].rc, m[i].msg, NULL, NULL);
             continue;
         }
         uint64_t min_h = m[i].consistent ? API_THR_READ_STRONG : API_THR_READ_EVENTUAL;
@@ -1472,7 +1482,7 @@ static int batch_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t *
             member_fail(r, &m[i], r->err->code);
             json_decref(r->err_extra);
             r->err_extra = NULL;
-            ao_json(o, NULL, batch_error(m[i].rc, m[i].msg, m[i].t));
+            batch_error(o, m[i].rc, m[i].msg, m[i].t, NULL);
             continue;
         }
         /* one item decoded at a time: written, then its arena is reset */

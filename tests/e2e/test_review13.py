@@ -401,9 +401,6 @@ def test_f9_partiql_statement_operator_limit(ddb_url, table_name):
             "operator count: 301"), data
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review13 F10: BatchExecuteStatement leaves Item out of a member's "
-                          "ConditionalCheckFailed error with ALL_OLD")
 def test_f10_batch_statement_error_carries_the_item_with_all_old(ddb_url, table_name):
     """BatchStatementError.Item: "The item which caused the condition check to fail. This will
     be set if ReturnValuesOnConditionCheckFailure is specified as ALL_OLD" (API Reference).
