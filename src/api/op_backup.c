@@ -147,10 +147,22 @@ typedef struct bk_job {
     struct bk_job *next;
 } bk_job;
 
+/* A backup in use by a request, under the manager's mutex: a RestoreTableFromBackup from
+ * before it reads the record until its job is registered (or it fails), a DeleteBackup while
+ * it removes the files.  Each refuses the other (BackupInUseException), so a restore that
+ * answers 200 always finds the whole dump (review13 F5: a DeleteBackup between the record
+ * check and the job left the restored table ACTIVE and empty). */
+typedef struct bk_hold {
+    char id[32];
+    bool deleting;
+    struct bk_hold *next;
+} bk_hold;
+
 typedef struct bk_mgr {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bk_job *jobs; /* running and finished, reaped by bk_reap */
+    bk_hold *holds;
     bool stopping;
     atomic_int n_restoring; /* fast path of api_backup_restoring */
     long done_delay_ms;     /* tests: a pause between a restore's ACTIVE and its job's end */
@@ -305,12 +317,10 @@ bool api_backup_restoring(api_t *api, const store_table *t)
     return found;
 }
 
-/* True when a job of `kind` on backup id (or, for kind BK_JOB_BACKUP with table_id, on that
- * table) is running in this process. */
-static bool bk_busy(bk_mgr *m, int kind, const char *id, uint32_t table_id)
+/* bk_busy with m->mu held. */
+static bool bk_busy_locked(bk_mgr *m, int kind, const char *id, uint32_t table_id)
 {
     bool busy = false;
-    pthread_mutex_lock(&m->mu);
     for (bk_job *j = m->jobs; j && !busy; j = j->next) {
         if (j->finished || j->kind != kind)
             continue;
@@ -319,8 +329,59 @@ static bool bk_busy(bk_mgr *m, int kind, const char *id, uint32_t table_id)
         if (table_id && j->table_id == table_id)
             busy = true;
     }
+    return busy;
+}
+
+/* True when a job of `kind` on backup id (or, for kind BK_JOB_BACKUP with table_id, on that
+ * table) is running in this process. */
+static bool bk_busy(bk_mgr *m, int kind, const char *id, uint32_t table_id)
+{
+    pthread_mutex_lock(&m->mu);
+    bool busy = bk_busy_locked(m, kind, id, table_id);
     pthread_mutex_unlock(&m->mu);
     return busy;
+}
+
+/* Takes a hold on backup id (bk_hold): for a restore starting (several may), or for a
+ * DeleteBackup (alone, and only while no restore job of it runs).  0 with *out (release it
+ * with bk_hold_release), ERR_BACKUP_IN_USE when the other kind holds it, ERR_NOMEM. */
+static int bk_hold_take(bk_mgr *m, const char *id, bool deleting, bk_hold **out, err_t *e)
+{
+    *out = NULL;
+    bk_hold *h = calloc(1, sizeof *h);
+    if (!h)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    snprintf(h->id, sizeof h->id, "%s", id);
+    h->deleting = deleting;
+    pthread_mutex_lock(&m->mu);
+    bool busy = deleting && bk_busy_locked(m, BK_JOB_RESTORE, id, 0);
+    for (bk_hold *o = m->holds; o && !busy; o = o->next)
+        busy = strcmp(o->id, id) == 0 && (deleting || o->deleting);
+    if (!busy) {
+        h->next = m->holds;
+        m->holds = h;
+    }
+    pthread_mutex_unlock(&m->mu);
+    if (busy) {
+        free(h);
+        return err_set(e, ERR_BACKUP_IN_USE, "%s", TXT_BK_IN_USE);
+    }
+    *out = h;
+    return 0;
+}
+
+static void bk_hold_release(bk_mgr *m, bk_hold *h)
+{
+    if (!h)
+        return;
+    pthread_mutex_lock(&m->mu);
+    for (bk_hold **pp = &m->holds; *pp; pp = &(*pp)->next)
+        if (*pp == h) {
+            *pp = h->next;
+            break;
+        }
+    pthread_mutex_unlock(&m->mu);
+    free(h);
 }
 
 /* Starts fn on a job and waits until it reports `started` (or finished). */
@@ -909,11 +970,17 @@ int op_delete_backup(api_req *r, json_t **out)
     const char *st = bk_rec_str(rec, "BackupStatus");
     bool creating = st && strcmp(st, "CREATING") == 0 &&
                     (bk_busy(m, BK_JOB_BACKUP, id, 0) || bk_creating_somewhere(r->api, id));
-    if (creating || bk_busy(m, BK_JOB_RESTORE, id, 0)) {
+    bk_hold *h = NULL;
+    if (creating) {
         json_decref(rec);
         return err_set(r->err, ERR_BACKUP_IN_USE, "%s", TXT_BK_IN_USE);
     }
+    if ((rc = bk_hold_take(m, id, true, &h, r->err))) { /* a restore starting or running */
+        json_decref(rec);
+        return rc;
+    }
     bk_record_remove(r->api->store, id);
+    bk_hold_release(m, h);
     json_object_set_new(rec, "BackupStatus", json_string("DELETED"));
     *out = json_pack("{s:o}", "BackupDescription", bk_description(rec));
     json_decref(rec);
@@ -1599,8 +1666,15 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
 
     char id[32];
     json_t *rec = NULL;
-    if ((rc = bk_find(r, arn, id, &rec)))
+    /* the hold first, then the record: a DeleteBackup either finished before (not found) or
+     * waits for the job (in use), never removes the dump in between (bk_hold) */
+    bk_mgr *m = bk_mgr_get(r->api);
+    bk_hold *h = NULL;
+    const char *bp = strstr(arn, "/backup/");
+    if (m && bp && bk_id_ok(bp + 8) && (rc = bk_hold_take(m, bp + 8, false, &h, r->err)))
         return rc;
+    if ((rc = bk_find(r, arn, id, &rec)))
+        goto done;
     const char *st = bk_rec_str(rec, "BackupStatus");
     if (!st || strcmp(st, "AVAILABLE") != 0) {
         rc = err_set(r->err, ERR_BACKUP_IN_USE, "%s", TXT_BK_IN_USE);
@@ -1620,9 +1694,11 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
                    .meta = json_object_get(rec, "Meta"), .restore = restore, .dump_id = id,
                    .bmo = bmo, .gso = gso, .lso = lso, .pto = pto, .sseo = sseo,
                    .odto = odto};
-    rc = restore ? bk_restore_into(r, &x, out) : bk_nomem(r);
+    rc = restore ? bk_restore_into(r, &x, out) : bk_nomem(r); /* the job is registered */
     json_decref(restore);
 done:
+    if (m)
+        bk_hold_release(m, h);
     json_decref(rec);
     return rc;
 }

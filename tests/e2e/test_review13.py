@@ -170,9 +170,6 @@ def test_f4_restore_validates_the_sse_override(ddbchat_server):
         assert not good and data["__type"].split("#")[-1] == want, (sse, data)
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review13 F5: DeleteBackup racing a restore's start: an empty restored "
-                          "table")
 def test_f5_delete_backup_racing_a_restore_never_leaves_an_empty_table(ddbchat_server):
     """RestoreTableFromBackup reads the backup's record (AVAILABLE), creates the target table,
     and only then registers its restore job; DeleteBackup refuses a backup with a job
