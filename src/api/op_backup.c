@@ -686,9 +686,13 @@ static void bk_source_json(api_req *r, const store_table *t, json_t *meta, json_
     json_t *vixes = api_vix_info(r->api, meta, api_wall_ms()); /* the SDK's VectorIndexInfo */
     if (vixes)
         json_object_set_new(f, "VectorIndexes", vixes);
-    json_t *stream = json_object_get(meta, "Stream");
-    if (json_is_object(stream) && json_is_true(json_object_get(stream, "StreamEnabled")))
-        json_object_set(f, "StreamDescription", stream);
+    /* the stream settings when the backup was created (API Reference,
+     * SourceTableFeatureDetails), from the store (the metadata's "Stream" is no longer
+     * written: review13 F3, test_review13 test_f3) */
+    if (t->stream_view)
+        json_object_set_new(f, "StreamDescription",
+                            json_pack("{s:b,s:s}", "StreamEnabled", 1, "StreamViewType",
+                                      api_stream_view_name(t->stream_view)));
     json_object_set_new(
         f, "TimeToLiveDescription",
         t->ttl_attr[0] ? json_pack("{s:s,s:s}", "TimeToLiveStatus", "ENABLED", "AttributeName",

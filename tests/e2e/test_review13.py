@@ -81,8 +81,6 @@ def test_f1_restore_keeps_items_that_violate_a_gsi_key(ddbchat_server):
         assert _keys(d, target, IndexName="by_g") == ["fine"]
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review13 F3: DescribeBackup leaves out the source's stream settings")
 def test_f3_describe_backup_shows_the_source_stream(ddbchat_server):
     """SourceTableFeatureDetails.StreamDescription is "Stream settings on the table when the
     backup was created" (API Reference, SourceTableFeatureDetails); op_backup.c builds it from
