@@ -332,10 +332,20 @@ int st_stream_disable(store_t *s, MDB_txn *txn, uint32_t sid, err_t *e)
         goto done;
     x.d.enabled = false;
     x.d.disabled_ms = st_now_ms();
+    /* the open shard ends at the last number handed out; one that opened after it (no record
+     * since) ends at its start, and the store's counter takes that number, so a reader's
+     * GetRecords reaches the end and the shard ends (NextShardIterator null) at once, and no
+     * record of another stream gets the number (review13 F7, test_review13 test_f7) */
+    uint64_t last = sseq;
     for (size_t i = 0; i < x.d.n_shards; i++)
-        if (x.d.shards[i].end == 0)
+        if (x.d.shards[i].end == 0) {
             x.d.shards[i].end = sseq >= x.d.shards[i].start ? sseq : x.d.shards[i].start;
+            if (x.d.shards[i].end > last)
+                last = x.d.shards[i].end;
+        }
     rc = st_sdesc_put(s, txn, &x);
+    if (rc == 0 && last > sseq)
+        rc = st_meta_put_u64(s, txn, "sseq", last);
 done:
     arena_fini(&a);
     return rc;

@@ -285,9 +285,6 @@ def test_f6_longer_recovery_period_never_restores_a_state_the_table_did_not_have
     assert scan_all(d, "period_t1") == [{"pk": {"S": "a"}, "v": {"N": "1"}}], p
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review13 F7: a disabled stream's empty shard hands out "
-                          "NextShardIterator for ever")
 def test_f7_an_empty_closed_shard_ends(ddb_url, table_name):
     """A stream disabled (or its table deleted) before any record: st_stream_disable closes
     the open shard at max(the store's last sequence number, the shard's start) = its start,
