@@ -361,9 +361,6 @@ def test_f8_restore_to_the_earliest_restorable_time(ddbchat_server, tmp_path):
     assert refused == []
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review13 F9: PartiQL has no 300-operator limit (SET chains since 6b5d64a, "
-                          "WHERE before)")
 def test_f9_partiql_statement_operator_limit(ddb_url, table_name):
     """DynamoDB Local refuses a PartiQL statement with more than 300 operators, counted over
     the whole statement (SET and WHERE): "The expression contains too many operators; operator

@@ -592,15 +592,74 @@ static void overlap_branch_summaries(void **state)
     assert_int_equal(reads_of("(pk = 'x' OR pk = 'y') AND (sk = 1 OR sk = 2)"), 4);
     assert_int_equal(reads_of("pk IN ['x', 'y', 'z'] AND sk IN [1, 2]"), 6);
     assert_int_equal(reads_of("pk = 'x' AND v = 1 OR pk = 'y'"), 2);
-    /* 300 partitions: past the expansion, counted as more than any limit */
+    /* 149 partitions (297 operators, under the statement's 300): past the expansion, counted
+     * as more than any limit */
     char w[8192];
     size_t n = 0;
-    for (int i = 0; i < 300; i++)
+    for (int i = 0; i < 149; i++)
         n += (size_t)snprintf(w + n, sizeof w - n, "%spk = 'p%d'", i ? " OR " : "", i);
     assert_true(reads_of(w) > 50);
     /* as wide, with a branch that is a scan: not counted */
     n += (size_t)snprintf(w + n, sizeof w - n, " OR v = 1");
     assert_int_equal(reads_of(w), 0);
+}
+
+/* 300 operators a clause (review13 F9, as DynamoDB Local counts them): the WHERE whole, keys
+ * included; an UPDATE's SET values together, apart from its WHERE. */
+static bool statement_ok(const char *stmt)
+{
+    arena_t a;
+    arena_init(&a);
+    expr_pq_bound b;
+    err_t e;
+    int rc = pq(&a, stmt, NULL, 0, &b, &e);
+    arena_fini(&a);
+    return rc == 0;
+}
+
+static void operator_limit(void **state)
+{
+    (void)state;
+    static char w[16384];
+    const char *ops301 = "The expression contains too many operators; operator count: 301";
+    /* pk = 'a' AND (k comparisons OR'ed): 2 + 2k - 1 operators */
+    for (int k = 149; k <= 150; k++) {
+        size_t n = (size_t)snprintf(w, sizeof w, "SELECT * FROM tab WHERE pk = 'a' AND (");
+        for (int i = 0; i < k; i++)
+            n += (size_t)snprintf(w + n, sizeof w - n, "%sn = %d", i ? " OR " : "", i);
+        snprintf(w + n, sizeof w - n, ")");
+        if (k == 149)
+            assert_true(statement_ok(w)); /* 299 */
+        else
+            expect_err(w, ops301); /* 301 */
+    }
+    /* SET x = n + ... (300 '+') with a WHERE of its own 5: runs; one more '+' does not */
+    for (int k = 300; k <= 301; k++) {
+        size_t n = (size_t)snprintf(w, sizeof w, "UPDATE tab SET x = n");
+        for (int i = 0; i < k; i++)
+            n += (size_t)snprintf(w + n, sizeof w - n, " + n");
+        snprintf(w + n, sizeof w - n, " WHERE pk = 'a' AND sk = 1 AND n = 5");
+        if (k == 300)
+            assert_true(statement_ok(w));
+        else
+            expect_err(w, ops301);
+    }
+    /* the SET values count together: 300 + 1 */
+    size_t n = (size_t)snprintf(w, sizeof w, "UPDATE tab SET x = n");
+    for (int i = 0; i < 300; i++)
+        n += (size_t)snprintf(w + n, sizeof w - n, " + n");
+    snprintf(w + n, sizeof w - n, ", y = n + 1 WHERE pk = 'a'");
+    expect_err(w, ops301);
+    /* NOT, functions and IN count one each: 1 + 1 + 149 NOT + 1 = 152 */
+    n = (size_t)snprintf(w, sizeof w, "SELECT * FROM tab WHERE pk = 'a' AND ");
+    for (int i = 0; i < 149; i++)
+        n += (size_t)snprintf(w + n, sizeof w - n, "NOT ");
+    snprintf(w + n, sizeof w - n, "n = 1");
+    assert_true(statement_ok(w));
+    n = (size_t)snprintf(w, sizeof w, "SELECT * FROM tab WHERE pk = 'a'");
+    for (int i = 0; i < 150; i++)
+        n += (size_t)snprintf(w + n, sizeof w - n, " AND begins_with(s, 'x')");
+    expect_err(w, ops301); /* 1 + 150 + 150 */
 }
 
 static void overlapping_branches(void **state)
@@ -696,11 +755,12 @@ static void index_filter(void **state)
     /* reads of one partition each on its own, as written; numbers in number order */
     assert_string_equal(unheld("(g = 'y' AND c = 1) OR (g = 'y' AND b = 1)", o, sizeof o), "[b]");
     assert_string_equal(unheld("(g = 10 AND c = 1) OR (g = 9 AND b = 1)", o, sizeof o), "[c]");
-    /* a long AND chain (the recursion's depth): the names past the index, as a HashSet */
+    /* a long AND chain (the recursion's depth; 299 operators, under the statement's 300): the
+     * names past the index, as a HashSet */
     {
         char w[8000];
         size_t n = (size_t)snprintf(w, sizeof w, "g = 'y'");
-        for (int i = 0; i < 600; i++)
+        for (int i = 0; i < 148; i++)
             n += (size_t)snprintf(w + n, sizeof w - n, " AND p = %d", i);
         snprintf(w + n, sizeof w - n, " AND q = 1");
         assert_string_equal(unheld(w, o, sizeof o), "[q]");
@@ -888,6 +948,7 @@ int main(void)
         cmocka_unit_test(set_function_errors),
         cmocka_unit_test(overlapping_branches),
         cmocka_unit_test(overlap_branch_summaries),
+        cmocka_unit_test(operator_limit),
         cmocka_unit_test(index_filter),
         cmocka_unit_test(select_naming),
         cmocka_unit_test(planner),
