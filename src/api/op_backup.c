@@ -1641,6 +1641,30 @@ static void vld_billing_override(api_vld *v, const char *bmo)
         api_vld_enum(v, bmo, "billingModeOverride", "PROVISIONED, PAY_PER_REQUEST");
 }
 
+/* SSESpecificationOverride is an SSESpecification (API Reference): its members' JSON types
+ * as CreateTable's SSESpecification (SerializationException), *out_type its SSEType for
+ * vld_sse_override (review13 F4: the override was stored as given). */
+static int bk_sse_override(api_req *r, json_t *sseo, const char **out_type)
+{
+    *out_type = NULL;
+    if (!sseo)
+        return 0;
+    bool has = false, en = false;
+    const char *kms = NULL;
+    int rc = api_json_bool(sseo, "Enabled", &has, &en, r->err);
+    if (rc == 0)
+        rc = api_json_str_whole(sseo, "SSEType", r->arena, out_type, r->err);
+    if (rc == 0)
+        rc = api_json_str_whole(sseo, "KMSMasterKeyId", r->arena, &kms, r->err);
+    return rc;
+}
+
+static void vld_sse_override(api_vld *v, const char *sse_type)
+{
+    if (sse_type && strcmp(sse_type, "AES256") && strcmp(sse_type, "KMS"))
+        api_vld_enum(v, sse_type, "sSESpecificationOverride.sSEType", "AES256, KMS");
+}
+
 int op_restore_table_from_backup(api_req *r, json_t **out)
 {
     const char *target, *arn, *bmo;
@@ -1655,6 +1679,9 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
         (rc = api_json_obj(r->body, "OnDemandThroughputOverride", &odto, r->err)) ||
         (rc = api_json_obj(r->body, "SSESpecificationOverride", &sseo, r->err)))
         return rc;
+    const char *sse_type;
+    if ((rc = bk_sse_override(r, sseo, &sse_type)))
+        return rc;
     api_vld v;
     api_vld_init(&v);
     vld_restore_target(&v, target);
@@ -1665,6 +1692,7 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
     else if (strlen(arn) > BK_ARN_MAX)
         api_vld_max_len(&v, arn, "backupArn", BK_ARN_MAX);
     vld_billing_override(&v, bmo);
+    vld_sse_override(&v, sse_type);
     if ((rc = api_vld_finish_aws(&v, r->err)))
         return rc;
 
@@ -1845,6 +1873,9 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
         (rc = api_json_obj(r->body, "OnDemandThroughputOverride", &odto, r->err)) ||
         (rc = api_json_obj(r->body, "SSESpecificationOverride", &sseo, r->err)))
         return rc;
+    const char *sse_type;
+    if ((rc = bk_sse_override(r, sseo, &sse_type)))
+        return rc;
     when = json_object_get(r->body, "RestoreDateTime");
     if (when && !json_is_number(when))
         return err_set(r->err, ERR_SERIALIZATION, "class java.lang.String can not be converted "
@@ -1861,6 +1892,7 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
     else if (sarn && strlen(sarn) > BK_ARN_MAX)
         api_vld_max_len(&v, sarn, "sourceTableArn", BK_ARN_MAX);
     vld_billing_override(&v, bmo);
+    vld_sse_override(&v, sse_type);
     if ((rc = api_vld_finish_aws(&v, r->err)))
         return rc;
     if (!sname == !sarn)

@@ -464,6 +464,32 @@ def test_restore_refuses_an_index_override_listed_twice(srv):
     assert sorted(g["IndexName"] for g in t["GlobalSecondaryIndexes"]) == ["by_g", "by_h"]
 
 
+def test_restore_checks_the_sse_override(srv):
+    """SSESpecificationOverride is an SSESpecification (API Reference): its SSEType enum is
+    reported with the request's other validation errors, in the model's order (last), and its
+    members' JSON types as CreateTable's SSESpecification's (review13 F4: it was stored as
+    given)."""
+    d = client_for(srv.ddb_url)
+    make_table(d, "sse_src", hash=("pk", "S"))
+    for op, body in (("RestoreTableFromBackup", {"BackupArn": "x" * 40}),
+                     ("RestoreTableToPointInTime", {"SourceTableName": "sse_src",
+                                                    "UseLatestRestorableTime": True})):
+        body = dict(body, TargetTableName="ab", SSESpecificationOverride={"SSEType": "bogus"})
+        status, _, got = raw_request(srv.ddb_url, body, target=f"DynamoDB_20120810.{op}")
+        assert status == 400 and json.loads(got)["message"] == (
+            "2 validation errors detected: Value 'ab' at 'targetTableName' failed to satisfy "
+            "constraint: Member must have length greater than or equal to 3; Value 'bogus' at "
+            "'sSESpecificationOverride.sSEType' failed to satisfy constraint: Member must "
+            "satisfy enum value set: [AES256, KMS]"), (op, got)
+        for sse, msg in (({"Enabled": 1}, "NUMBER_VALUE cannot be converted to Boolean"),
+                         ({"KMSMasterKeyId": 5}, "NUMBER_VALUE cannot be converted to String")):
+            status, _, got = raw_request(srv.ddb_url, dict(body, SSESpecificationOverride=sse),
+                                         target=f"DynamoDB_20120810.{op}")
+            doc = json.loads(got)
+            assert (status, doc["__type"].split("#")[-1], doc.get("message")) == \
+                (400, "SerializationException", msg), (op, sse)
+
+
 def test_list_filters_and_paging(srv):
     """TableName, TimeRangeLowerBound (inclusive) / UpperBound (exclusive), BackupType, Limit
     with LastEvaluatedBackupArn -> ExclusiveStartBackupArn, oldest first."""

@@ -139,8 +139,6 @@ def test_f2_restore_refuses_a_repeated_index_override(ddbchat_server):
         d.delete_table(TableName=f"dup_x{n}")
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review13 F4: the restores' SSESpecificationOverride is not validated")
 def test_f4_restore_validates_the_sse_override(ddbchat_server):
     """SSESpecificationOverride is an SSESpecification (API Reference,
     RestoreTableFromBackup / RestoreTableToPointInTime), the shape CreateTable's
