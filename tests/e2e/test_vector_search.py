@@ -1052,6 +1052,26 @@ def test_reply_limit(url, table_name):
     assert good and len(r["SearchResults"]) == 43
 
 
+def test_reply_limit_of_wide_items_is_not_out_of_memory(url, table_name):
+    """The same limit when the results are items of 45,000 numbers (~360 KB each, 100 of them):
+    the search held its TopK best decoded, ~2.5 MB each, and answered 500 "out of memory" (the
+    request's 256 MB arena) before the limit's ValidationException (a9a3078; mem13: they are
+    held as their encodings and decoded one at a time as the reply is written)."""
+    name = table_name("vw")
+    ok(url, "CreateTable", table_body(name, [vix()]))
+    wide = {f"a{k}": N(1) for k in range(45000)}
+    for i in range(100):
+        ok(url, "PutItem", {"TableName": name, "Item": dict(wide, id=S(f"k{i:02}"),
+                                                             v=vec(1, i, 0, 0))})
+    err(url, "SearchVectors", {"TableName": name, "IndexName": "vec", "TopK": 100,
+                               "SearchVector": [N(1), N(0), N(0), N(0)]}, V,
+        "SearchVectors response size exceeds the 16 MB limit. Use a narrower projection or "
+        "reduce TopK")
+    good, r = search(url, name, "vec", [1, 0, 0, 0], k=10)  # ~8.6 MB of results
+    assert good and len(r["SearchResults"]) == 10
+    assert all(len(h["Item"]) == 45001 for h in r["SearchResults"])  # the index copy: no v
+
+
 # ---- backups ---------------------------------------------------------------------------------
 
 def test_backup_restore_keeps_index(url, table_name):
