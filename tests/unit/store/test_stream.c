@@ -187,6 +187,38 @@ static void test_disable_reenable_drop(void **state)
     assert_int_equal(na, 0);
 }
 
+/* A stream disabled before any record: its shard ends at its start and the read of it covers
+ * that number at once, so a reader's GetRecords ends (review13 F7); the next record of
+ * another stream gets a later number. */
+static void test_disable_empty(void **state)
+{
+    st_fix *f = *state;
+    st_create(f->s, "e", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_create(f->s, "o", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    const store_table *t1 = set_view(f->s, "e", STORE_SV_KEYS_ONLY);
+    const store_table *o = set_view(f->s, "o", STORE_SV_KEYS_ONLY);
+    set_view(f->s, "e", STORE_SV_NONE);
+    err_t e;
+    err_clear(&e);
+    store_stream d;
+    bool found;
+    assert_int_equal(store_stream_get(f->s, t1->stream_id, &f->a, &d, &found, &e), 0);
+    assert_true(found && !d.enabled && d.n_shards == 1);
+    const store_shard *sh = &d.shards[0];
+    assert_int_not_equal(sh->end, 0);
+    assert_true(sh->end >= sh->start);
+    store_srec *r;
+    size_t n = 9;
+    uint64_t last = 0;
+    assert_int_equal(store_stream_read(f->s, d.id, sh->start, sh->end, 1000, 0, &f->a, &r, &n,
+                                       &last, &e), 0);
+    assert_int_equal(n, 0);
+    assert_true(last >= sh->end);
+    st_put_ok(f->s, o, &f->a, "{\"pk\":{\"S\":\"x\"}}");
+    assert_int_equal(read_stream(f->s, o->stream_id, &f->a, &r), 1);
+    assert_true(r[0].seq > sh->end);
+}
+
 static void test_rollover_and_trim(void **state)
 {
     st_fix *f = *state;
@@ -235,6 +267,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_records, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_view_keys_only_and_restart, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_disable_reenable_drop, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_disable_empty, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_rollover_and_trim, st_setup, st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
