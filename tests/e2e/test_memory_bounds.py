@@ -9,6 +9,7 @@ import os
 import pytest
 
 from conftest import raw_request
+from itemlib import sanitizer_server
 
 
 def _status_mb(pid, key):
@@ -23,14 +24,6 @@ def _cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _sanitized(pid):
-    """Whether the server runs under ASan or TSan (their allocators, quarantine and shadow make
-    its RSS say nothing about ours: under TSan these tests measured 760-1,746 MB)."""
-    with open(f"/proc/{pid}/maps") as f:
-        maps = f.read()
-    return "libasan" in maps or "libtsan" in maps
 
 
 def _measured(srv, op, body):
@@ -68,7 +61,7 @@ def test_legacy_conditions_of_a_15_mb_request_are_read_without_a_jansson_tree(dd
     # most of it stayed resident after (release build of a9a3078).  Read from our reader's
     # tree like the expressions: +154 / +141 / +81 MB, 0.21 s, nothing kept.
     srv = ddbchat_server()
-    if _sanitized(srv.proc.pid):
+    if sanitizer_server(srv.proc.pid):
         pytest.skip("peak RSS under a sanitizer's allocator")
     _table(srv.ddb_url, "mb_q", sort_key=True)
     st, _, p = raw_request(srv.ddb_url, {"TableName": "mb_q", "Item": {
@@ -103,7 +96,7 @@ def test_a_16_mb_batch_of_tiny_values_parses_into_56_bytes_a_value(ddbchat_serve
     # each a list of 120,000 {"N": "0"}, raised the peak RSS by 304 MB (a9a3078).  Nodes are
     # 56 bytes now, taken from the arena in runs: +238 MB, most of it that tree still.
     srv = ddbchat_server()
-    if _sanitized(srv.proc.pid):
+    if sanitizer_server(srv.proc.pid):
         pytest.skip("peak RSS under a sanitizer's allocator")
     _table(srv.ddb_url, "mb_b")
     items = [{"PutRequest": {"Item": {"pk": {"S": f"b{j}"}, "l": {"L": [{"N": "0"}] * 120000}}}}
@@ -124,7 +117,7 @@ def test_an_operation_that_reads_jansson_tree_does_not_hold_ours_beside_it(ddbch
     # body is parsed by json_loadb now (the same tree, ours only for what it refuses): +316 MB,
     # jansson's ~20 bytes a body byte.
     srv = ddbchat_server()
-    if _sanitized(srv.proc.pid):
+    if sanitizer_server(srv.proc.pid):
         pytest.skip("peak RSS under a sanitizer's allocator")
     body = b'{"Junk":[' + b"0," * 7_900_000 + b"0]"
     if op == "CreateTable":
@@ -151,7 +144,7 @@ def test_a_member_the_model_lacks_does_not_send_a_request_down_the_jansson_path(
     # RSS by 784 MB (af14bf2).  They skip such a member now: our reader's tree alone, ~510 MB
     # (32 bytes a byte of "0,", its floor).
     srv = ddbchat_server()
-    if _sanitized(srv.proc.pid):
+    if sanitizer_server(srv.proc.pid):
         pytest.skip("peak RSS under a sanitizer's allocator")
     _table(srv.ddb_url, "mb_u")
     junk = b'"Junk":[' + b"0," * 7_900_000 + b"0]"
@@ -174,7 +167,7 @@ def test_an_item_over_400_kb_is_refused_without_a_jansson_tree(ddbchat_server):
     # the big item +161 MB).  Every check before the size passed on the fast path, so its
     # refusal is the jansson path's first one too, answered from there.
     srv = ddbchat_server()
-    if _sanitized(srv.proc.pid):
+    if sanitizer_server(srv.proc.pid):
         pytest.skip("peak RSS under a sanitizer's allocator")
     _table(srv.ddb_url, "mb_z")
     wide = {f"a{i:06d}": {"N": "1"} for i in range(44000)}
@@ -195,7 +188,7 @@ def test_a_get_of_a_million_attributes_to_get_is_answered(ddbchat_server):
     # memory" (a9a3078 and 37bcac4).  The cap now grows with a big body (32 bytes a body
     # byte past 8 MB).
     srv = ddbchat_server()
-    if _sanitized(srv.proc.pid):
+    if sanitizer_server(srv.proc.pid):
         pytest.skip("peak RSS under a sanitizer's allocator")
     _table(srv.ddb_url, "mb_g")
     st, _, p = raw_request(srv.ddb_url, {"TableName": "mb_g", "Item": {
