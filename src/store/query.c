@@ -100,42 +100,84 @@ int store_get_many(store_t *s, const store_table *const *tables, const av_t *con
                                  e);
 }
 
-int store_get_many_capped(store_t *s, const store_table *const *tables, const av_t *const *keys,
-                          size_t n, arena_t *a, av_t *out_items, bool *out_found,
-                          uint64_t max_bytes, bool *over, err_t *e)
+/* Reads keys[0..n) (tables[i]'s) in one read transaction, calling fn for each item found with
+ * LMDB's bytes (valid only during the call) until it fails or sets *stop. */
+typedef int (*st_each_fn)(void *ctx, size_t i, MDB_val *v, bool *stop);
+
+static int st_get_each(store_t *s, const store_table *const *tables, const av_t *const *keys,
+                       size_t n, st_each_fn fn, void *ctx, err_t *e)
 {
-    *over = false;
-    uint64_t total = 0;
     MDB_txn *txn;
     int rc = st_rtxn_begin(s, &txn);
     if (rc)
         return st_mdb_err(rc, e);
     buf_t own, *kb = st_kb_take(&own);
-    for (size_t i = 0; i < n; i++) { /* the keys after a stop are not found */
-        out_found[i] = false;
-        out_items[i].type = AV_NONE;
-    }
-    for (size_t i = 0; i < n && rc == 0; i++) {
+    bool stop = false;
+    for (size_t i = 0; i < n && rc == 0 && !stop; i++) {
         MDB_val v;
         int g = st_get_raw(s, txn, tables[i], keys[i], kb, &v, e);
         if (g == MDB_NOTFOUND)
             continue;
-        if (g) {
-            rc = g;
-            break;
-        }
-        rc = st_decode(a, &v, &out_items[i], e);
-        if (rc == 0)
-            out_found[i] = true;
-        if (rc == 0 && max_bytes != UINT64_MAX &&
-            (total += av_item_size(&out_items[i])) > max_bytes) {
-            *over = true;
-            break;
-        }
+        rc = g ? g : fn(ctx, i, &v, &stop);
     }
     st_kb_done(kb, &own);
     st_rtxn_end(s, txn);
     return rc;
+}
+
+typedef struct {
+    arena_t *a;
+    av_t *items;
+    bool *found;
+    uint64_t max_bytes, total;
+    bool *over;
+    err_t *e;
+} st_decoded;
+
+static int st_keep_decoded(void *ctx, size_t i, MDB_val *v, bool *stop)
+{
+    st_decoded *d = ctx;
+    int rc = st_decode(d->a, v, &d->items[i], d->e);
+    if (rc)
+        return rc;
+    d->found[i] = true;
+    if (d->max_bytes != UINT64_MAX && (d->total += av_item_size(&d->items[i])) > d->max_bytes)
+        *d->over = *stop = true;
+    return 0;
+}
+
+int store_get_many_capped(store_t *s, const store_table *const *tables, const av_t *const *keys,
+                          size_t n, arena_t *a, av_t *out_items, bool *out_found,
+                          uint64_t max_bytes, bool *over, err_t *e)
+{
+    *over = false;
+    for (size_t i = 0; i < n; i++) { /* the keys after a stop are not found */
+        out_found[i] = false;
+        out_items[i].type = AV_NONE;
+    }
+    st_decoded d = {a, out_items, out_found, max_bytes, 0, over, e};
+    return st_get_each(s, tables, keys, n, st_keep_decoded, &d, e);
+}
+
+typedef struct {
+    arena_t *a;
+    store_bytes *out;
+    bool *found;
+    err_t *e;
+} st_stored;
+
+static int st_keep_stored(void *ctx, size_t i, MDB_val *v, bool *stop)
+{
+    st_stored *d = ctx;
+    (void)stop;
+    /* LMDB's memory dies with the txn: the arena keeps a copy */
+    void *copy = arena_memdup(d->a, v->mv_data, v->mv_size ? v->mv_size : 1);
+    if (!copy)
+        return err_set(d->e, ERR_NOMEM, "out of memory");
+    d->out[i].data = copy;
+    d->out[i].len = v->mv_size;
+    d->found[i] = true;
+    return 0;
 }
 
 int store_get_many_stored(store_t *s, const store_table *const *tables, const av_t *const *keys,
@@ -146,33 +188,8 @@ int store_get_many_stored(store_t *s, const store_table *const *tables, const av
         out[i].data = NULL;
         out[i].len = 0;
     }
-    MDB_txn *txn;
-    int rc = st_rtxn_begin(s, &txn);
-    if (rc)
-        return st_mdb_err(rc, e);
-    buf_t own, *kb = st_kb_take(&own);
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        MDB_val v;
-        int g = st_get_raw(s, txn, tables[i], keys[i], kb, &v, e);
-        if (g == MDB_NOTFOUND)
-            continue;
-        if (g) {
-            rc = g;
-            break;
-        }
-        /* LMDB's memory dies with the txn: the arena keeps a copy */
-        void *copy = arena_memdup(a, v.mv_data, v.mv_size ? v.mv_size : 1);
-        if (!copy) {
-            rc = err_set(e, ERR_NOMEM, "out of memory");
-            break;
-        }
-        out[i].data = copy;
-        out[i].len = v.mv_size;
-        out_found[i] = true;
-    }
-    st_kb_done(kb, &own);
-    st_rtxn_end(s, txn);
-    return rc;
+    st_stored d = {a, out, out_found, e};
+    return st_get_each(s, tables, keys, n, st_keep_stored, &d, e);
 }
 
 int store_get_stored(store_t *s, const store_table *t, const av_t *key, arena_t *a,
