@@ -195,6 +195,23 @@ def _hwm_mb(pid):
     return 0.0
 
 
+def _wide_items_server(ddbchat_server, name):
+    """A server of its own (skipped under a sanitizer, whose allocator makes peak RSS
+    meaningless) with table `name` holding k0..k4, items of 30,000 numbers (~240 KB each)."""
+    srv = ddbchat_server()
+    if sanitizer_server(srv.proc.pid):
+        pytest.skip("peak RSS under a sanitizer's allocator")
+    url = srv.ddb_url
+    ok(url, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    wide = {f"a{k}": N(1) for k in range(30000)}
+    for i in range(5):
+        ok(url, "PutItem", {"TableName": name, "Item": dict(wide, pk=S(f"k{i}"))})
+    return srv, url, name
+
+
 def test_f7_execute_transaction_reads_do_not_take_16_mb_an_item(ddbchat_server):
     """An ExecuteTransaction of SELECTs answers through a jansson tree: each item of 30,000
     number attributes (~240 KB) costs ~16 MB of heap while the answer is built, none of it in
@@ -203,18 +220,7 @@ def test_f7_execute_transaction_reads_do_not_take_16_mb_an_item(ddbchat_server):
     TransactGetItems of the same items answers through the arena (229 MB for 100).  Here 5
     SELECTs (1.2 MB of items, a valid transaction): the server's peak RSS must rise by less
     than 48 MB (main: ~80 MB)."""
-    srv = ddbchat_server()
-    if sanitizer_server(srv.proc.pid):
-        pytest.skip("peak RSS under a sanitizer's allocator")
-    url = srv.ddb_url
-    name = "rv12et"
-    ok(url, "CreateTable", {
-        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
-    wide = {f"a{k}": N(1) for k in range(30000)}
-    for i in range(5):
-        ok(url, "PutItem", {"TableName": name, "Item": dict(wide, pk=S(f"k{i}"))})
+    srv, url, name = _wide_items_server(ddbchat_server, "rv12et")
     before = _hwm_mb(srv.proc.pid)
     r = ok(url, "ExecuteTransaction", {"TransactStatements": [
         {"Statement": f"SELECT * FROM \"{name}\" WHERE pk = 'k{i}'"} for i in range(5)]})
@@ -230,18 +236,7 @@ def test_f7b_cancellation_items_do_not_take_16_mb_an_item(ddbchat_server):
     items took a 337 MB peak and left RSS at 277 MB; ExecuteTransaction's UPDATEs with the
     same option 581 MB.  Here 5 (1.2 MB of items): the peak RSS must rise by less than 48 MB
     (main: ~80 MB)."""
-    srv = ddbchat_server()
-    if sanitizer_server(srv.proc.pid):
-        pytest.skip("peak RSS under a sanitizer's allocator")
-    url = srv.ddb_url
-    name = "rv12cc"
-    ok(url, "CreateTable", {
-        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
-    wide = {f"a{k}": N(1) for k in range(30000)}
-    for i in range(5):
-        ok(url, "PutItem", {"TableName": name, "Item": dict(wide, pk=S(f"k{i}"))})
+    srv, url, name = _wide_items_server(ddbchat_server, "rv12cc")
     before = _hwm_mb(srv.proc.pid)
     good, data = call(url, "TransactWriteItems", {"TransactItems": [
         {"ConditionCheck": {"TableName": name, "Key": {"pk": S(f"k{i}")},
@@ -262,18 +257,7 @@ def test_f7c_other_item_answers_do_not_take_16_mb_an_item(ddbchat_server):
     items of 30,000 numbers (1.2 MB) or one: the server's peak RSS must rise by less than 48
     MB over all of them (a9a3078: 153 MB, one tree per item, ~16 MB each; 8c856d9, error
     extras as text: 125 MB)."""
-    srv = ddbchat_server()
-    if sanitizer_server(srv.proc.pid):
-        pytest.skip("peak RSS under a sanitizer's allocator")
-    url = srv.ddb_url
-    name = "rv12oa"
-    ok(url, "CreateTable", {
-        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
-    wide = {f"a{k}": N(1) for k in range(30000)}
-    for i in range(5):
-        ok(url, "PutItem", {"TableName": name, "Item": dict(wide, pk=S(f"k{i}"))})
+    srv, url, name = _wide_items_server(ddbchat_server, "rv12oa")
     before = _hwm_mb(srv.proc.pid)
     r = ok(url, "BatchExecuteStatement", {"Statements": [
         {"Statement": f"SELECT * FROM \"{name}\" WHERE pk = 'k{i}'"} for i in range(5)]})
