@@ -563,11 +563,13 @@ static int pq_plan(api_req *r, const expr_pq_bound *b, bool consistent, pq_sel *
             }
         if (kd->range[0]) {
             /* sort-key values in an IN list are key values too (AWS 2026-09: "sk IN ['1',
-             * 2]" on an S sort key is the key type text) */
+             * 2]" on an S sort key is the key type text), one value alone as well (inferred:
+             * "sk IN ['1']" is a key read in a transaction, AWS 2026-09; DynamoDB Local
+             * refuses it with its "Condition parameter type" text) */
             for (size_t i = 0; i < nc; i++) {
                 const av_t *vals[EXPR_PQ_IN_MAX];
                 size_t n;
-                if (!expr_pq_key_eq(conj[i], kd->range, true, vals, EXPR_PQ_IN_MAX, &n) || n < 2)
+                if (!expr_pq_key_eq(conj[i], kd->range, true, vals, EXPR_PQ_IN_MAX, &n))
                     continue;
                 for (size_t k = 0; k < n; k++)
                     if ((rc = key_value_check(r, kd->range, kd->range_type, vals[k])))

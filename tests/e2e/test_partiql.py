@@ -1556,3 +1556,42 @@ def test_only_is_a_name(ddb, target, tab):
     es(ddb, stmt)
     assert ddb.get_item(TableName=tab, Key={"pk": S("only"), "sk": N(1)})["Item"] == {
         "pk": S("only"), "sk": N(1)}
+
+
+# A key attribute compared with a value of another type (AWS eu-west-2 2026-09-17: an
+# AWS-checked emulator's PartiQL edge-case test 21): in a key condition (k = v, k IN [..]
+# with the partition key, the sort key's =, <, <=, >, >=, BETWEEN, IN) it is "Key attribute's
+# data type should match its data type in table's schema: Key k" ("pk = 1 OR pk = 'x'",
+# "pk = 'x' AND sk IN ['1', 2]"); elsewhere it is a filter that matches nothing ("pk > 1"
+# gives no items).  Inferred from those: a one-value sort-key IN is a key condition too, and
+# "<>", NOT, contains(), IS on a key attribute are filters, as "pk > 1" is.  DynamoDB Local
+# refuses every such filter and the one-value IN with the legacy Query text "One or more
+# parameter values were invalid: Condition parameter type does not match schema type", runs
+# "pk = 1 OR pk = 'a'", and answers a mixed IN with an InternalServerError.
+def test_key_attribute_types(ddb, target, tab):
+    local = target == "dynamodb-local"
+    legacy = ("One or more parameter values were invalid: Condition parameter type does not "
+              "match schema type")
+    key_text = "Key attribute's data type should match its data type in table's schema: Key "
+    sel = f"SELECT sk FROM \"{tab}\" WHERE "
+    for where, want in [("pk > 1", []), ("pk <> 1", [1, 1, 2, 3, 4, 5]),
+                        ("pk = 'a' AND sk <> '1'", [1, 2, 3, 4, 5]),
+                        ("pk = 'a' AND NOT sk = '1'", [1, 2, 3, 4, 5]),
+                        ("pk = 'a' AND '1' <> sk", [1, 2, 3, 4, 5]),
+                        ("pk = 'a' AND contains(sk, 'x')", []),
+                        ("pk = 'a' AND attribute_type(sk, 'S')", [])]:
+        if local:
+            with pytest.raises(ClientError) as e:
+                es(ddb, sel + where)
+            assert message(e) == legacy, where
+            continue
+        assert sorted(sks(es(ddb, sel + where))) == want, where
+    for where, key in [("pk = 1 OR pk = 'a'", "pk"), ("pk = 'a' AND sk IN ['1']", "sk"),
+                       ("pk = 'a' AND sk IN [true]", "sk"), ("pk = 'a' AND sk IN [1, '2']", "sk"),
+                       ("pk IN ['a', 1]", "pk"), ("pk = 'a' AND sk > '1'", "sk")]:
+        if local and where.startswith(("pk = 1 OR", "pk = 'a' AND sk IN [1,", "pk IN ['a', 1]")):
+            continue  # DynamoDB Local: runs the first, InternalServerError for the mixed lists
+        with pytest.raises(ClientError) as e:
+            es(ddb, sel + where)
+        assert message(e) == (legacy if local and "IN ['1']" in where or local and "[true]" in where
+                              else key_text + key), where
