@@ -370,14 +370,20 @@ int ops_doctor(const ops_doctor_opts *o, ops_doctor_result *out, err_t *e)
             char where[600];
             snprintf(where, sizeof where, "table %s%s%s", d->fix[i].table, ix ? " index " : "",
                      ix ? ix : "");
-            if (store_doctor_repair(s, d->fix[i].table, ix, &n, &re)) {
+            unsigned dropped = 0;
+            if (store_doctor_repair(s, d->fix[i].table, ix, &n, &dropped, &re)) {
                 doc_say(d, "problem", where, "repair failed: %s", re.msg);
                 continue;
             }
             out->repaired++;
-            doc_say(d, "repaired", where, ix ? "rebuilt from the table: %llu entries"
-                                             : "item counter recounted: %llu items",
-                    (unsigned long long)n);
+            if (dropped)
+                doc_say(d, "repaired", where,
+                        "kept the first index of that name, dropped %u more (a restore left "
+                        "in progress finishes at the server's next start)", dropped);
+            else
+                doc_say(d, "repaired", where, ix ? "rebuilt from the table: %llu entries"
+                                                 : "item counter recounted: %llu items",
+                        (unsigned long long)n);
         }
         d->problems = 0; /* what counts is what the second check finds */
         if ((rc = store_doctor_check(s, doc_store_problem, d, &sr, e)))

@@ -809,6 +809,12 @@ int store_table_create(store_t *s, const store_table *def, const store_table **o
         *out = NULL;
     if (!def->name[0] || !def->key.hash[0] || def->n_idx > STORE_MAX_INDEXES)
         return err_set(e, ERR_VALIDATION, "invalid table definition");
+    /* an index named twice: a table whose every later change fails (an older build's restore
+     * made one, which stayed CREATING for good: review13 F2; doctor --repair mends it) */
+    for (size_t i = 0; i < def->n_idx; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(def->idx[j].name, def->idx[i].name) == 0)
+                return err_set(e, ERR_VALIDATION, STXT_INDEX_EXISTS);
     create_ctx c = {.def = def};
     int rc = st_write_txn(s, st_create_fn, &c, e);
     if (rc)

@@ -299,10 +299,29 @@ typedef struct dr_ix {
     uint64_t missing, differ;
 } dr_ix;
 
+/* An index named twice in one definition (an older build's restore made such tables, which
+ * stayed CREATING for good: every later change of the definition is refused). */
+static bool dr_named_before(const store_table *t, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(t->idx[j].name, t->idx[i].name) == 0)
+            return true;
+    return false;
+}
+
 static void dr_table(dr *d, const store_table *t)
 {
     char where[STORE_NAME_MAX + 16];
     snprintf(where, sizeof where, "table %s", t->name);
+    for (size_t i = 0; i < t->n_idx; i++) {
+        if (!dr_named_before(t, i))
+            continue;
+        char iw[2 * STORE_NAME_MAX + 16];
+        snprintf(iw, sizeof iw, "table %s index %s", t->name, t->idx[i].name);
+        dr_report(d, iw, t->name, t->idx[i].name,
+                  "the definition names the index more than once (the table's definition "
+                  "cannot change: a restore stays in progress, DeleteTable is refused)");
+    }
     dr_ix ixs[STORE_MAX_INDEXES];
     size_t nix = 0;
     for (size_t i = 0; i < t->n_idx; i++)
@@ -561,15 +580,48 @@ done:
     return rc;
 }
 
+/* Keeps the first index of each name; the others are dropped as UpdateTable drops a GSI (their
+ * entries removed afterwards by the maintenance work). */
+static int dr_dedupe_fn(void *ctx, store_alter *al, err_t *e)
+{
+    (void)e;
+    unsigned *dropped = ctx;
+    *dropped = 0;
+    store_table *n = &al->next;
+    for (size_t i = 0; i < n->n_idx;) {
+        if (!dr_named_before(n, i)) {
+            i++;
+            continue;
+        }
+        memmove(&n->idx[i], &n->idx[i + 1], (n->n_idx - i - 1) * sizeof n->idx[0]);
+        n->n_idx--;
+        (*dropped)++;
+    }
+    return 0;
+}
+
 int store_doctor_repair(store_t *s, const char *table, const char *index, uint64_t *out_entries,
-                        err_t *e)
+                        unsigned *out_dropped, err_t *e)
 {
     *out_entries = 0;
+    if (out_dropped)
+        *out_dropped = 0;
     const store_table *t = store_table_pin(s, table);
     if (!t)
         return err_set(e, ERR_RESOURCE_NOT_FOUND, "no table %s", table);
     dr_fix f = {.t = t};
     int rc = 0;
+    bool twice = false;
+    for (size_t i = 0; index && i < t->n_idx && !twice; i++)
+        twice = strcmp(t->idx[i].name, index) == 0 && dr_named_before(t, i);
+    if (twice) {
+        store_table_unpin(s, t);
+        unsigned n = 0;
+        rc = store_table_alter(s, table, dr_dedupe_fn, &n, NULL, e);
+        if (rc == 0 && out_dropped)
+            *out_dropped = n;
+        return rc;
+    }
     if (index) {
         for (size_t i = 0; i < t->n_idx && !f.ix; i++)
             if (strcmp(t->idx[i].name, index) == 0)

@@ -12,7 +12,8 @@
  *   - every index equals its table: each item in the index that should hold it (its index
  *     key present, the right type) with exactly its projection, and no other entry; an index
  *     still being backfilled is skipped;
- *   - the item and index counters (DescribeTable's ItemCount and sizes) equal the counts.
+ *   - the item and index counters (DescribeTable's ItemCount and sizes) equal the counts;
+ *   - no index is named twice in a table's definition.
  * Each problem is reported through fn, nothing is written.
  *
  * store_doctor_repair rebuilds one index from its table, or the counters of a table, each in
@@ -48,8 +49,11 @@ int store_doctor_check(store_t *s, store_problem_fn fn, void *ctx, store_doctor_
                        err_t *e);
 
 /* Rebuilds index `index` of table `table` (index NULL: the table's item counter only).
- * *out_entries: entries written.  ERR_RESOURCE_NOT_FOUND, ERR_IO. */
+ * *out_entries: entries written.  When the table's definition names `index` more than once,
+ * it keeps the first index of each name instead and drops the others as a dropped GSI goes
+ * (their entries removed in the background; store_work_wait): *out_dropped (may be NULL) says
+ * how many.  ERR_RESOURCE_NOT_FOUND, ERR_IO. */
 int store_doctor_repair(store_t *s, const char *table, const char *index, uint64_t *out_entries,
-                        err_t *e);
+                        unsigned *out_dropped, err_t *e);
 
 #endif
