@@ -550,40 +550,32 @@ void msg_rest_events(msg_service *s, const msg_http_req *req, const msg_stream_i
     add_header(r, "X-Content-Type-Options", "nosniff");
 }
 
+/* What each route answers (RFC 9110 10.2.1: a 405's Allow, and an OPTIONS reply's, list
+ * them): GET routes answer HEAD too (libmicrohttpd sends the head of the GET), the event
+ * stream GET only (tests/e2e/test_messaging.py::test_allow_lists_every_method_a_route_answers). */
+#define REST_ALLOW_GET "GET, HEAD, OPTIONS"
+#define REST_ALLOW_POST "POST, OPTIONS"
+#define REST_ALLOW_EVENTS "GET, OPTIONS"
+
 static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r)
 {
     const char *method = req->method ? req->method : "";
     const char *path = req->path ? req->path : "";
     bool preflight = strcmp(method, "OPTIONS") == 0;
     add_cors(s, req, r, preflight);
-    if (preflight) {
-        r->status = 204;
-        r->content_type = "text/plain";
-        r->body = NULL;
-        r->body_len = 0;
-        return;
-    }
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     bool post = strcmp(method, "POST") == 0;
-    if (strncmp(path, "/api/", 5) != 0) { /* the page */
-        if (get && get_asset(path, r))
-            return;
+    const char *grp_prefix = "/api/messages/";
+    size_t gpl = strlen(grp_prefix);
+    /* 0 the page, 1 health, 2 groups, 3 messages/<g>, 4 post messages, 5 me, 6 ticket,
+     * 7 events; -1 none */
+    int route = -1;
+    if (strncmp(path, "/api/", 5) != 0) {
         bool known = strcmp(path, "/") == 0;
         for (const msg_web_asset *a = msg_web_assets; !known && a->path; a++)
             known = strcmp(a->path, path) == 0;
-        if (known) {
-            add_header(r, "Allow", "GET, HEAD");
-            reply_fail(r, MSG_E_METHOD_NOT_ALLOWED, NULL);
-        } else {
-            reply_fail(r, MSG_E_ROUTE_NOT_FOUND, NULL);
-        }
-        return;
-    }
-    const char *grp_prefix = "/api/messages/";
-    size_t gpl = strlen(grp_prefix);
-    /* 1 health, 2 groups, 3 messages/<g>, 4 post messages, 5 me, 6 ticket, 7 events */
-    int route;
-    if (strcmp(path, "/api/health") == 0 || strcmp(path, "/api/health-check") == 0)
+        route = known ? 0 : -1;
+    } else if (strcmp(path, "/api/health") == 0 || strcmp(path, "/api/health-check") == 0)
         route = 1;
     else if (strcmp(path, "/api/message_groups") == 0)
         route = 2;
@@ -597,23 +589,34 @@ static void rest_route(msg_service *s, const msg_http_req *req, msg_http_resp *r
         route = 6;
     else if (strcmp(path, "/api/events") == 0)
         route = 7;
-    else {
+    if (route < 0) {
         reply_fail(r, MSG_E_ROUTE_NOT_FOUND, NULL);
         return;
     }
     bool wants_post = route == 4 || route == 6;
-    if ((wants_post && !post) || (!wants_post && !get)) {
-        add_header(r, "Allow", wants_post ? "POST, OPTIONS" : "GET, OPTIONS");
+    const char *allow = wants_post ? REST_ALLOW_POST : route == 7 ? REST_ALLOW_EVENTS
+                                                                  : REST_ALLOW_GET;
+    if (preflight) {
+        add_header(r, "Allow", allow);
+        r->status = 204;
+        r->content_type = "text/plain";
+        r->body = NULL;
+        r->body_len = 0;
+        return;
+    }
+    if ((wants_post && !post) || (!wants_post && !get) ||
+        (route == 7 && strcmp(method, "HEAD") == 0)) {
+        add_header(r, "Allow", allow);
         reply_fail(r, MSG_E_METHOD_NOT_ALLOWED, NULL);
         return;
     }
+    if (route == 0) { /* the page */
+        if (!get_asset(path, r))
+            reply_fail(r, MSG_E_ROUTE_NOT_FOUND, NULL);
+        return;
+    }
     if (route == 7) { /* the transport routes GET /api/events to msg_rest_events */
-        if (strcmp(method, "HEAD") == 0) {
-            add_header(r, "Allow", "GET, OPTIONS");
-            reply_fail(r, MSG_E_METHOD_NOT_ALLOWED, NULL);
-        } else {
-            reply_fail(r, MSG_E_UNAVAILABLE, "this transport does not stream events");
-        }
+        reply_fail(r, MSG_E_UNAVAILABLE, "this transport does not stream events");
         return;
     }
     if (route == 1) {

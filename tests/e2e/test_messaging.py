@@ -456,3 +456,37 @@ def test_half_closed_client_gets_its_reply(msg_server, people):
     st, _, msgs = rest(msg_server, "GET", f"/api/messages/{m['message_group_uuid']}",
                        tok["alice"])
     assert st == 200 and [x["message"] for x in msgs].count("half-closed hello") == 1
+
+
+def test_allow_lists_every_method_a_route_answers(msg_server, people):
+    """RFC 9110 10.2.1 / 9.3.7: a 405's Allow, and an OPTIONS reply's, list the methods the
+    route answers: the GET routes and the page's files answer HEAD and OPTIONS too, the POST
+    routes OPTIONS, the event stream GET only (and OPTIONS); an OPTIONS of a path that is no
+    route is the same 404 as a GET of it.  Before, the GET routes' 405 said "GET, OPTIONS"
+    (no HEAD, which they answer 200), the page's "GET, HEAD" (no OPTIONS, which it answers
+    204), OPTIONS answered 204 without Allow, and 204 for any path at all."""
+    ids, tok = people
+    get_routes = ("/api/health", "/api/message_groups", "/api/me",
+                  "/api/messages/00000000-0000-4000-8000-000000000000", "/", "/app.js")
+    for path in get_routes:
+        st, h, b = rest(msg_server, "DELETE", path, tok["alice"])
+        assert st == 405 and b["error"]["code"] == "method_not_allowed", (path, b)
+        assert h.get("allow") == "GET, HEAD, OPTIONS", (path, h)
+        st, h, _ = rest(msg_server, "HEAD", path, tok["alice"])
+        assert st in (200, 404), (path, st)  # answered (404: the made-up conversation)
+        st, h, _ = rest(msg_server, "OPTIONS", path)
+        assert st == 204 and h.get("allow") == "GET, HEAD, OPTIONS", (path, st, h)
+    for path in ("/api/messages", "/api/events/ticket"):
+        st, h, b = rest(msg_server, "GET", path, tok["alice"])
+        assert st == 405 and h.get("allow") == "POST, OPTIONS", (path, h)
+        st, h, _ = rest(msg_server, "OPTIONS", path)
+        assert st == 204 and h.get("allow") == "POST, OPTIONS", (path, st, h)
+    st, h, _ = rest(msg_server, "HEAD", "/api/events")
+    assert st == 405 and h.get("allow") == "GET, OPTIONS", h
+    st, h, _ = rest(msg_server, "OPTIONS", "/api/events")
+    assert st == 204 and h.get("allow") == "GET, OPTIONS", h
+    for path in ("/api/nothing", "/nothing.js", "/api/messages/a/b"):
+        st_get, _, b_get = rest(msg_server, "GET", path, tok["alice"])
+        st, h, b = rest(msg_server, "OPTIONS", path, headers={"Origin": CORS_ORIGIN})
+        assert st == st_get == 404 and b == b_get, (path, st, b)
+        assert b["error"]["code"] == "route_not_found"
