@@ -484,8 +484,10 @@ int api_exprs_init_jr(api_req *r, const jread_val *names, const jread_val *value
         x->values = m;
     }
     int rc = expr_env_init(&x->env, r->arena, x->names, x->values, r->err);
-    if (rc)
+    if (rc) {
+        x->env_refused = rc != ERR_NOMEM;
         return rc;
+    }
     x->have_env = true;
     return 0;
 }

@@ -135,6 +135,7 @@ typedef struct api_exprs {
                              no path dereferences a key attribute of t or of its indexes */
     const expr_t *got[4]; /* the condition / update / projection expressions resolved */
     size_t n_got;
+    bool env_refused; /* api_exprs_init_jr: the maps were read, and the env refused them */
 } api_exprs;
 
 /* Reads ExpressionAttributeNames / ExpressionAttributeValues of `o` ("must not be empty",
@@ -155,7 +156,11 @@ int api_exprs_get(api_req *r, const json_t *o, api_exprs *x, const char *param,
  * ready when api_exprs_init accepts the same request and leaves the same env (strings copied
  * into r->arena); 1 when the members are not the common form (JSON null, not an object,
  * empty, a name's value not a string, no expression to use them); or an error code with
- * r->err set.  The caller takes the jansson path on anything but 0, which answers as before. */
+ * r->err set.  The caller takes the jansson path on anything but 0, which answers as before;
+ * but when x->env_refused is set the error is expr_env_init's (the placeholders' keys, the
+ * maps' sizes), which api_exprs_init gives the same maps too: the jansson path's answer at
+ * that point, returned without its tree (14 MB of ExpressionAttributeValues took ~500 MB
+ * through it). */
 struct jread_val;
 int api_exprs_init_jr(api_req *r, const struct jread_val *names, const struct jread_val *values,
                       bool any_expr, bool any_value_expr, api_exprs *x);

@@ -418,13 +418,17 @@ static int write_members_jr(wreq *q, const jread_val *b, const char *doc, bool u
 /* The checks before the table, in the jansson path's order (which matters only for the
  * expressions' order in x->got): the placeholders, the item or key's values (and the item's
  * size), the condition, the update, unused placeholders.  0, or W_JANSSON (r->err cleared)
- * when anything is refused or unusual, but for an item over the size limit: its error, the
- * jansson path's answer too (what comes before it in that path passed here). */
+ * when anything is refused or unusual, but for an item over the size limit or placeholder
+ * maps the env refuses (their keys, their 2 MB): that error, the jansson path's answer too
+ * (what comes before it in that path passed here; parse_write_opts gives the env's refusal
+ * in the envelope). */
 static int write_parse_jr(wreq *q, const wjr *m, api_exprs *x, av_t *doc, bool is_item)
 {
     api_req *r = q->r;
     bool any = m->cond || m->upd;
     int rc = api_exprs_init_jr(r, m->names, m->values, any, any, x);
+    if (rc && x->env_refused)
+        return env_rc(q, true, rc); /* 14 MB of values took ~500 MB through the jansson path */
     if (!rc && !(rc = ddbjson_to_item_jr_in(m->doc, (ddbjson_layer)r->values, r->arena, doc, r->err)) && is_item &&
         (rc = api_item_size_check(r, doc, TXT_ITEM_TOO_BIG)))
         return rc; /* the jansson path's first refusal too (everything before it passed here),
@@ -489,7 +493,7 @@ int op_put_item(api_req *r, json_t **out)
     int jr = W_JANSSON;
     if (r->jbody && write_members_jr(&q, r->jbody, "Item", false, rv_allowed, &m) == 0)
         jr = write_parse_jr(&q, &m, &x, item, true);
-    if (jr < 0) { /* the item's size: refused as the jansson path refuses it */
+    if (jr < 0) { /* refused as the jansson path refuses it (write_parse_jr) */
         return jr;
     } else if (jr == 0) {
         rc = write_table_jr(&q, &m, &x);
@@ -544,8 +548,12 @@ int op_delete_item(api_req *r, json_t **out)
     int rc;
     const unsigned rv_allowed = (1u << API_RV_NONE) | (1u << API_RV_ALL_OLD);
     wjr m;
-    if (r->jbody && write_members_jr(&q, r->jbody, "Key", false, rv_allowed, &m) == 0 &&
-        write_parse_jr(&q, &m, &x, src, false) == 0) {
+    int jr = W_JANSSON;
+    if (r->jbody && write_members_jr(&q, r->jbody, "Key", false, rv_allowed, &m) == 0)
+        jr = write_parse_jr(&q, &m, &x, src, false);
+    if (jr < 0) { /* refused as the jansson path refuses it (write_parse_jr) */
+        return jr;
+    } else if (jr == 0) {
         rc = write_table_jr(&q, &m, &x);
     } else {
         if ((rc = write_restart(&q, API_W_DELETE)))
@@ -608,8 +616,12 @@ int op_update_item(api_req *r, json_t **out)
     api_exprs x;
     int rc;
     wjr m;
-    if (r->jbody && write_members_jr(&q, r->jbody, "Key", true, 0x1f, &m) == 0 &&
-        write_parse_jr(&q, &m, &x, src, false) == 0) {
+    int jr = W_JANSSON;
+    if (r->jbody && write_members_jr(&q, r->jbody, "Key", true, 0x1f, &m) == 0)
+        jr = write_parse_jr(&q, &m, &x, src, false);
+    if (jr < 0) { /* refused as the jansson path refuses it (write_parse_jr) */
+        return jr;
+    } else if (jr == 0) {
         rc = write_table_jr(&q, &m, &x);
     } else {
         if ((rc = write_restart(&q, API_W_UPDATE)) ||

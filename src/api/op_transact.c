@@ -695,7 +695,10 @@ static void caps_out(api_out *o, const char *key, const api_cap *caps, size_t n,
 
 #define TW_JANSSON 1
 
-/* parse_action's work for a common action.  0 or TW_JANSSON (r->err cleared). */
+/* parse_action's work for a common action.  0 or TW_JANSSON (r->err cleared); or, for a Put
+ * item over the size limit or placeholder maps the env refuses (api_exprs_init_jr), that
+ * error: parse_action's own refusal of the action, every check before it having passed here
+ * (one 14 MB item took ~530 MB through the jansson path, 2 trees of the body). */
 static int parse_action_jr(api_req *r, twa *a, const jread_val *s)
 {
     api_wkind k = strcmp(a->kind_name, "Put") == 0      ? API_W_PUT
@@ -731,6 +734,8 @@ static int parse_action_jr(api_req *r, twa *a, const jread_val *s)
     bool any = cond || upd;
     expr_t *c = NULL, *u = NULL;
     int rc = api_exprs_init_jr(r, names, values, any, any, &a->x);
+    if (rc && a->x.env_refused)
+        return rc; /* parse_action's refusal too (below) */
     if (!rc && cond)
         rc = api_exprs_get_text(r, &a->x, cond->text, cond->len, EXPR_CONDITION, &c);
     if (!rc && upd)
@@ -739,8 +744,8 @@ static int parse_action_jr(api_req *r, twa *a, const jread_val *s)
         rc = api_exprs_done(r, &a->x);
     if (!rc)
         rc = ddbjson_to_item_jr_in(doc, (ddbjson_layer)r->values, r->arena, k == API_W_PUT ? &a->item : &a->src, r->err);
-    if (!rc && k == API_W_PUT)
-        rc = api_item_size_check(r, &a->item, TXT_ITEM_TOO_BIG);
+    if (!rc && k == API_W_PUT && (rc = api_item_size_check(r, &a->item, TXT_ITEM_TOO_BIG)))
+        return rc; /* parse_action's refusal too (below) */
     if (!rc && !(a->tname = arena_strndup(r->arena, table->text, table->len)))
         rc = ERR_NOMEM;
     if (rc) {
@@ -791,7 +796,8 @@ static const char *tw_action_jr(const jread_val *it, const char *const kinds[4])
     return NULL;
 }
 
-/* The request-level part of a common request.  0 or TW_JANSSON. */
+/* The request-level part of a common request.  0 or TW_JANSSON; or an action's refusal the
+ * jansson path gives too (parse_action_jr). */
 static int tw_parse_jr(api_req *r, const jread_val *b, twa **out_acts, size_t *out_n,
                        const char **token, api_rcc *rcc, bool *ricm)
 {
@@ -807,9 +813,11 @@ static int tw_parse_jr(api_req *r, const jread_val *b, twa **out_acts, size_t *o
     for (size_t i = 0; i < n; i++)
         if (!(acts[i].kind_name = tw_action_jr(items->items[i], kinds)))
             return TW_JANSSON;
-    for (size_t i = 0; i < n; i++)
-        if (parse_action_jr(r, &acts[i], items->items[i]->child))
-            return TW_JANSSON;
+    for (size_t i = 0; i < n; i++) {
+        int rc = parse_action_jr(r, &acts[i], items->items[i]->child);
+        if (rc) /* the earlier actions passed: a refusal is the jansson path's first too */
+            return rc;
+    }
     if (*token) {
         const jread_val *t = jread_get(b, "ClientRequestToken", 18);
         if (!(*token = tok_key(r, t->text, t->len)))
@@ -1019,6 +1027,8 @@ int op_transact_write_items(api_req *r, json_t **out)
     api_rcc rcc = API_RCC_NONE;
     bool ricm = false;
     int rc = r->jbody ? tw_parse_jr(r, r->jbody, &acts, &n, &token, &rcc, &ricm) : TW_JANSSON;
+    if (rc < 0) /* refused as the jansson path refuses it (parse_action_jr) */
+        return rc;
     if (rc) { /* not the common request: the jansson path from the start */
         token = NULL;
         rcc = API_RCC_NONE;

@@ -1126,6 +1126,64 @@ static void test_item_too_big_same(void **state)
     free(v);
 }
 
+/* Placeholder maps the env refuses (a key's syntax, over 2 MB of values) and a transaction's
+ * Put item over 400 KB are refused straight from our reader's tree (through the jansson path
+ * such a 14 MB request took ~500 MB: both trees of the body): the same answers as the jansson
+ * path's, beside refusals that come before or after them there, and no jansson allocation
+ * when they are the first refusal. */
+static void test_env_refusal_same(void **state)
+{
+    it_fix *f = *state;
+    size_t big = 2 * 1024 * 1024 + 16;
+    char *v = malloc(big + 1);
+    assert_non_null(v);
+    memset(v, 'x', big);
+    v[big] = '\0';
+    static const wcase cases[] = {
+        /* answered from our reader's tree */
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':'SET v = "
+                       ":a','ExpressionAttributeValues':{':a':{'S':'x'},':b':{'S':'%s'}}}"},
+        {"UpdateItem", "{'TableName':'nosuchtable','Key':{'pk':{'S':'a'}},'UpdateExpression':"
+                       "'SET v = :a','ExpressionAttributeValues':{':a':{'S':'%s'}}}"},
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'N':'1'}},'UpdateExpression':'SET #a = "
+                       ":a','ExpressionAttributeNames':{'#a':'v','#b-c':'w'},"
+                       "'ExpressionAttributeValues':{':a':{'S':'%s'}}}"},
+        {"PutItem", "{'TableName':'tab1','Item':{'pk':{'S':'a'}},'ConditionExpression':"
+                    "'attribute_not_exists(v) OR v = :a','ExpressionAttributeValues':{':a':"
+                    "{'S':'%s'}}}"},
+        {"DeleteItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'ConditionExpression':'v = :a',"
+                       "'ExpressionAttributeValues':{':a':{'S':'%s'}},'ReturnValues':'ALL_OLD'}"},
+        {"TransactWriteItems",
+         "{'TransactItems':[{'Put':{'TableName':'tab1','Item':{'pk':{'S':'a'}}}},{'Update':{"
+         "'TableName':'tab1','Key':{'pk':{'S':'b'}},'UpdateExpression':'SET v = :a',"
+         "'ExpressionAttributeValues':{':a':{'S':'%s'}}}},{'Delete':{'TableName':'nosuchtable',"
+         "'Key':{'pk':{'S':'c'}}}}]}"},
+        {"TransactWriteItems",
+         "{'TransactItems':[{'ConditionCheck':{'TableName':'nosuchtable','Key':{'pk':{'S':'a'}},"
+         "'ConditionExpression':'attribute_exists(pk)'}},{'Put':{'TableName':'tab1','Item':{"
+         "'pk':{'S':'b'},'v':{'S':'%s'}}}}]}"},
+        /* refused earlier by the jansson path */
+        {"UpdateItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'UpdateExpression':'SET v = "
+                       ":a','ExpressionAttributeValues':{':a':{'S':'%s'},':c':{'N':'x'}}}"},
+        {"TransactWriteItems",
+         "{'TransactItems':[{'Put':{'TableName':'tab1','Item':{'pk':{'S':'a'},'n':{'N':'x'}}}},"
+         "{'Put':{'TableName':'tab1','Item':{'pk':{'S':'b'},'v':{'S':'%s'}}}}]}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = strlen(cases[i].req) + big;
+        char *req = malloc(n);
+        assert_non_null(req);
+        snprintf(req, n, cases[i].req, v);
+        size_t allocs = 0;
+        if (same_w(f, cases[i].op, req, &allocs) == 0)
+            fail_msg("succeeded: %s %s", cases[i].op, cases[i].req);
+        if (i < 7 && allocs != 0)
+            fail_msg("%zu jansson allocations: %s %s", allocs, cases[i].op, cases[i].req);
+        free(req);
+    }
+    free(v);
+}
+
 static void test_other_operations(void **state)
 {
     it_fix *f = *state;
@@ -1158,6 +1216,7 @@ int main(void)
         IT_TEST(test_batch_write_same_answers),
         IT_TEST(test_read_capacity_without_tree),
         IT_TEST(test_item_too_big_same),
+        IT_TEST(test_env_refusal_same),
         cmocka_unit_test(test_batch_write_throttled_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
