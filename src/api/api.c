@@ -387,7 +387,7 @@ bool api_req_knows(const api_req *r, const char *key, size_t len)
 
 /* The checks every operation shares, before its handler: 0 or the error. */
 static int api_precheck(const struct api_op_row *row, json_t *req, const jread_val *jreq,
-                        const api_sink *sink, err_t *e)
+                        const api_caller *caller, const api_sink *sink, err_t *e)
 {
     if (!row)
         return err_set(e, ERR_UNKNOWN_OPERATION, "%s", "");
@@ -399,6 +399,11 @@ static int api_precheck(const struct api_op_row *row, json_t *req, const jread_v
      * same verdicts and texts (tests/unit/api/test_api_validate.c) */
     pthread_once(&api_ops_in_once, api_ops_in_init);
     const api_shape *in = api_ops_in[row - api_ops];
+    if (row->fn == op_search_vectors) { /* its TopK's deserialiser answers first */
+        int rc = op_search_topk_type(req, jreq, caller, e);
+        if (rc)
+            return rc;
+    }
     return req ? api_validate_request_in(&api_jview_jansson, req, in, row->name, e)
                : api_validate_request_in(&api_jview_jread, jreq, in, row->name, e);
 }
@@ -470,7 +475,7 @@ static int api_run(api_t *api, const struct api_op_row *row, json_t *req, const 
                    err_t *e)
 {
     *out_resp = NULL;
-    int vrc = api_precheck(row, req, jreq, sink, e);
+    int vrc = api_precheck(row, req, jreq, caller, sink, e);
     if (vrc)
         return vrc;
     api_tls_arena *tls = api_arena_take();
@@ -536,7 +541,7 @@ int api_call_out_jr_later(api_t *api, const char *op, const jread_val *req,
     if (!can || !later || !api_writes_later(api))
         return api_call_out_jr(api, op, req, caller, w, out_extra, e);
     *out_extra = NULL;
-    int rc = api_precheck(row, NULL, req, NULL, e);
+    int rc = api_precheck(row, NULL, req, caller, NULL, e);
     if (rc)
         return rc;
     api_later_st *st = arena_zalloc(arena, sizeof *st);

@@ -60,6 +60,9 @@ typedef struct api_caller {
      * API_ARENA_PER_BODY_BYTE times it when that is above its usual maximum (ARENA_DEFAULT_MAX):
      * a valid 12 MB request of 1.2 million AttributesToGet names needs ~270 MB */
     size_t body_len;
+    /* the request body's text (NULL: unknown), for a text that names a place in it (the
+     * serde-style position of SearchVectors' TopK: op_search_topk_type) */
+    const char *body;
 } api_caller;
 #define API_ARENA_PER_BODY_BYTE 32
 

@@ -245,6 +245,12 @@ int op_delete_item(api_req *r, json_t **out);       /* op_item.c */
 int op_query(api_req *r, json_t **out);             /* op_query.c */
 int op_scan(api_req *r, json_t **out);              /* op_query.c */
 int op_search_vectors(api_req *r, json_t **out);   /* op_search.c */
+/* SearchVectors' TopK given as a JSON real: the service's deserialiser refuses it before the
+ * model's checks (op_search.c); req (jansson) or jreq (our reader's tree), caller's body for
+ * the position.  0 or ERR_SERIALIZATION. */
+struct jread_val;
+int op_search_topk_type(const json_t *req, const struct jread_val *jreq, const api_caller *caller,
+                        err_t *e);
 int op_batch_get_item(api_req *r, json_t **out);    /* op_batch.c */
 int op_batch_write_item(api_req *r, json_t **out);  /* op_batch.c */
 int op_transact_write_items(api_req *r, json_t **out); /* op_transact.c */

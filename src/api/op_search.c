@@ -22,7 +22,9 @@
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_SearchVectors.html
  * Tests: tests/e2e/test_vector_search.py.
  */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api_int.h"
@@ -31,6 +33,7 @@
 #include "api/api_validate.h"
 #include "api/api_vector.h"
 #include "value/ddbjson.h"
+#include "value/jread.h"
 #include "value/vec.h"
 
 typedef struct sv_hit {
@@ -142,6 +145,159 @@ static bool vec_projected(const api_vix *v)
         if (!strcmp(v->include[i], v->attr))
             return true;
     return false;
+}
+
+/* ---- TopK given as a JSON real ---------------------------------------------------------
+ * AWS reads SearchVectors' TopK as a 32-bit integer in a deserialiser of its own (a serde
+ * i32 field): a JSON real there, fractional or whole (3.5, 5.0, 5e0), is refused before any
+ * check of the model with a SerializationException in serde_json's words and position,
+ * "invalid type: floating point `3.5`, expected i32 at line 1 column N" (AWS eu-west-2 and
+ * us-east-1 2026-08-13, as the AWS-checked emulator Dynoxide records it; N: the bytes of the
+ * line up to the number's last one).  The number's text is serde_json's: the shortest digits
+ * that read back as the double, positional with ".0" for a whole number when its decimal
+ * exponent is within [-5, 16) (the captured case), else d.ddde+X (Dynoxide's serde prints
+ * 1e300 as "1e+300"; no capture of that form).  Other operations' integers keep the
+ * service's older deserialiser (a real is truncated, DECIMAL_VALUE for TopK was ddbchat's). */
+
+/* serde_json's text of double d into out (cap bytes) */
+static void serde_float(char *out, size_t cap, double d)
+{
+    char e[48];
+    int prec = 0;
+    for (; prec < 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec, d);
+        if (strtod(e, NULL) == d)
+            break;
+    }
+    if (prec == 17)
+        snprintf(e, sizeof e, "%.16e", d);
+    /* e: [-]D[.DDD]e(+|-)XX */
+    const char *p = e;
+    bool neg = *p == '-';
+    if (neg)
+        p++;
+    char dig[24];
+    int n = 0;
+    for (; *p && *p != 'e' && n < (int)sizeof dig - 1; p++)
+        if (*p >= '0' && *p <= '9')
+            dig[n++] = *p;
+    dig[n] = '\0';
+    int x = *p == 'e' ? atoi(p + 1) : 0;
+    while (n > 1 && dig[n - 1] == '0') /* %.*e pads a short mantissa */
+        dig[--n] = '\0';
+    int kk = x + 1; /* d = 0.DIG x 10^kk */
+    const char *sg = neg ? "-" : "";
+    if (kk >= n && kk <= 16) /* whole: 1234e2 -> 123400.0 */
+        snprintf(out, cap, "%s%s%.*s.0", sg, dig, kk - n, "0000000000000000");
+    else if (kk > 0 && kk <= 16) /* 12.34 */
+        snprintf(out, cap, "%s%.*s.%s", sg, kk, dig, dig + kk);
+    else if (kk > -5 && kk <= 0) /* 0.001234 */
+        snprintf(out, cap, "%s0.%.*s%s", sg, -kk, "0000", dig);
+    else /* 1e+300, 1.5e-7 */
+        snprintf(out, cap, "%s%c%s%se%s%d", sg, dig[0], n > 1 ? "." : "", dig + 1,
+                 x >= 0 ? "+" : "", x);
+}
+
+static size_t js_ws(const char *s, size_t n, size_t i)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* past the string whose opening quote is s[i] */
+static size_t js_string(const char *s, size_t n, size_t i)
+{
+    for (i++; i < n; i++) {
+        if (s[i] == '\\')
+            i++;
+        else if (s[i] == '"')
+            return i + 1;
+    }
+    return n;
+}
+
+/* past the value starting at s[i] */
+static size_t js_value(const char *s, size_t n, size_t i)
+{
+    if (i >= n)
+        return n;
+    if (s[i] == '"')
+        return js_string(s, n, i);
+    if (s[i] == '{' || s[i] == '[') {
+        size_t depth = 0;
+        for (; i < n; i++) {
+            if (s[i] == '"') {
+                i = js_string(s, n, i) - 1;
+            } else if (s[i] == '{' || s[i] == '[') {
+                depth++;
+            } else if ((s[i] == '}' || s[i] == ']') && --depth == 0) {
+                return i + 1;
+            }
+        }
+        return n;
+    }
+    while (i < n && !strchr(",}] \t\r\n", s[i]))
+        i++;
+    return i;
+}
+
+/* The offset just past the value of the request's top-level member `key` (the last one, as
+ * the tree keeps it; its name unescaped), or 0 */
+static size_t top_member_end(const char *s, size_t n, const char *key)
+{
+    size_t klen = strlen(key), found = 0, i = js_ws(s, n, 0);
+    if (i >= n || s[i] != '{')
+        return 0;
+    for (i = js_ws(s, n, i + 1); i < n && s[i] == '"';) {
+        size_t k0 = i + 1, k1 = js_string(s, n, i);
+        bool match = k1 - 1 - k0 == klen && memcmp(s + k0, key, klen) == 0;
+        i = js_ws(s, n, k1);
+        if (i >= n || s[i] != ':')
+            return 0;
+        i = js_ws(s, n, i + 1);
+        size_t end = js_value(s, n, i);
+        if (match)
+            found = end;
+        i = js_ws(s, n, end);
+        if (i >= n || s[i] != ',')
+            break;
+        i = js_ws(s, n, i + 1);
+    }
+    return found;
+}
+
+int op_search_topk_type(const json_t *req, const jread_val *jreq, const api_caller *caller,
+                        err_t *e)
+{
+    double d;
+    if (req) {
+        const json_t *k = json_object_get(req, "TopK");
+        if (!json_is_real(k))
+            return 0;
+        d = json_real_value(k);
+    } else {
+        const jread_val *k = jreq ? jread_get(jreq, "TopK", 4) : NULL;
+        if (!k || k->type != JREAD_REAL)
+            return 0;
+        d = k->num.d;
+    }
+    char num[64]; /* at most a sign, 17 digits, 16 zeros, a point and a 0 */
+    serde_float(num, sizeof num, d);
+    size_t end = caller && caller->body ? top_member_end(caller->body, caller->body_len, "TopK")
+                                        : 0;
+    if (!end)
+        return err_set(e, ERR_SERIALIZATION, "invalid type: floating point `%s`, expected i32",
+                       num);
+    size_t line = 1, sol = 0;
+    for (size_t i = 0; i < end; i++)
+        if (caller->body[i] == '\n') {
+            line++;
+            sol = i + 1;
+        }
+    return err_set(e, ERR_SERIALIZATION,
+                   "invalid type: floating point `%s`, expected i32 at line %zu column %zu", num,
+                   line, end - sol);
 }
 
 int op_search_vectors(api_req *r, json_t **out)

@@ -571,6 +571,7 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         caller.ns = ns;
     }
     caller.body_len = req->body_len;
+    caller.body = req->body;
 
     /* routing */
     int op_index = op ? api_op_index(op) : -1;

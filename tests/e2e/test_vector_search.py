@@ -417,6 +417,34 @@ def test_search_request_model_texts(url, shops):
         one + "Value null at 'indexName' failed to satisfy constraint: Member must not be null")
 
 
+def test_search_topk_real(url, shops):
+    """A TopK given as a JSON real is refused by the service's own deserialiser of SearchVectors
+    (a serde i32 field) before the model's checks: SerializationException "invalid type:
+    floating point `3.5`, expected i32 at line 1 column N", N the bytes of the line up to the
+    number's last one (AWS eu-west-2 and us-east-1, 2026-08-13, as the AWS-checked emulator
+    Dynoxide records it).  ddbchat answered "DECIMAL_VALUE cannot be converted to Integer".
+    A whole number written as a real is refused too (serde's i32 takes no float); the text is
+    serde_json's (shortest digits, ".0" on a whole number)."""
+    head = '{"TableName": "%s", "IndexName": "any", "SearchVector": [{"N": "1"}, {"N": "0"}, ' \
+           '{"N": "0"}, {"N": "0"}], "TopK": ' % shops
+    for num, shown in [("3.5", "3.5"), ("5.0", "5.0"), ("5e0", "5.0"), ("-1.25", "-1.25"),
+                       ("100.000", "100.0"), ("0.001", "0.001")]:
+        body = head + num + "}"
+        err(url, "SearchVectors", body, "SerializationException",
+            "invalid type: floating point `%s`, expected i32 at line 1 column %d"
+            % (shown, len(head) + len(num)))
+    # the position counts lines and the bytes of the number's own line; the model's checks
+    # (an IndexName too short) come after
+    body = '{\n  "TableName": "%s",\n  "IndexName": "ab",\n  "TopK": 2.5,\n' \
+           '  "SearchVector": [{"N": "1"}]\n}' % shops
+    err(url, "SearchVectors", body, "SerializationException",
+        "invalid type: floating point `2.5`, expected i32 at line 4 column 13")
+    # a whole JSON integer is read as before
+    err(url, "SearchVectors", head + "101}", V,
+        "Provided TopK value '101' is out of valid range. The value must be between 1 "
+        "and 100 inclusive")
+
+
 def test_consumed_capacity(url, scored):
     """SearchVectors reports a bare VectorSearchRequestBytes, the same under TOTAL and
     INDEXES; a write reports VectorIndexes under INDEXES only, when it changes what an index
