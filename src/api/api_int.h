@@ -62,6 +62,14 @@ struct api {
 
 #define API_UPDATE_DELAY_MS 50
 
+/* the aggregate size of a transaction's items (the quotas page: 4 MB; the service's text as an
+ * AWS-checked emulator, Dynoxide, gives it for TransactWriteItems; TransactGetItems and
+ * ExecuteTransaction answer it too, their own text not captured) */
+#define TXN_MAX_BYTES ((uint64_t)4 * 1024 * 1024)
+#define TXT_T_TOO_BIG                                                                            \
+    "Collection size of items exceeded, which can also be caused by the aggregate size of the " \
+    "items in the transaction exceeding the 4MB limit"
+
 /* ---- api_conflict.c: the opt-in transaction conflicts ---- */
 #define TXT_TXN_ONGOING "Transaction is ongoing for the item"
 void api_hold_init(api_t *api, bool on);

@@ -1838,6 +1838,17 @@ static int txn_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **o
     int rc = store_get_many_stored(r->api->store, tabs, kp, n, r->arena, res, found, r->err);
     if (rc)
         return rc;
+    /* the items' aggregate size, as TransactGetItems (op_transact.c; DynamoDB Local refuses
+     * it too, in its words: "Payload in response is too large.<bytes>") */
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t sz = 0;
+        if (found[i] && av_stored_scan(res[i].data, res[i].len, NULL, NULL, 0, NULL, &sz))
+            return err_set(r->err, ERR_INTERNAL, "corrupt stored item");
+        total += sz;
+    }
+    if (total > TXN_MAX_BYTES)
+        return err_set(r->err, ERR_VALIDATION, TXT_T_TOO_BIG);
     arena_t one;
     arena_init(&one);
     /* written as the members are answered (api_out.h: on the endpoint an item is its text, no
@@ -2032,6 +2043,14 @@ int op_execute_transaction(api_req *r, json_t **out)
         return rc;
     if (nread)
         return txn_reads(r, m, n, rcc, out);
+    /* the items' aggregate size, as TransactWriteItems (op_transact.c): an INSERT counts its
+     * item, the other statements their key (DynamoDB Local refuses it too, in its words:
+     * "Transaction payload size cannot exceed 4MB. Payload Size: <bytes>") */
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += av_item_size(m[i].pw.insert ? m[i].pw.w.item : &m[i].pw.key);
+    if (total > TXN_MAX_BYTES)
+        return err_set(r->err, ERR_VALIDATION, TXT_T_TOO_BIG);
     if (token) {
         json_t *replay = NULL;
         if ((rc = api_txn_token_begin(r, token, &replay)))

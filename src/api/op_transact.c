@@ -68,12 +68,6 @@
 #define TXT_T_TOKEN_MISMATCH                                                                     \
     "Specified idempotent token was used with different request parameters within the "         \
     "idempotency window"
-/* the aggregate size of a transaction's items (the quotas page: 4 MB; the service's text as an
- * AWS-checked emulator, Dynoxide, gives it) */
-#define TXN_MAX_BYTES ((uint64_t)4 * 1024 * 1024)
-#define TXT_T_TOO_BIG                                                                            \
-    "Collection size of items exceeded, which can also be caused by the aggregate size of the " \
-    "items in the transaction exceeding the 4MB limit"
 
 static int nomem(api_req *r)
 {
