@@ -2446,8 +2446,7 @@ static int parse_set_operand(pp *p, expr_node **out)
 
 /* An operator an update value cannot have after an operand: a comparison but =, AND, OR,
  * BETWEEN, IN, LIKE, *, /, %, || ("Unsupported operator in Update Expression. Operator: >"),
- * IS ("IS operator is not supported in update expressions"); DynamoDB Local's texts (it
- * stores "SET x = n = 1" as a BOOL, which stays a syntax error here). */
+ * IS ("IS operator is not supported in update expressions"); DynamoDB Local's texts. */
 static int update_operator(pp *p)
 {
     const ptok *op = peek(p);
@@ -2483,9 +2482,9 @@ static int update_operator(pp *p)
     return sem(p, NULL, "Unsupported operator in Update Expression. Operator: %s", name);
 }
 
-/* An update value: operand [(+ | -) operand]..., left to right ("n + 1 + 1" runs on DynamoDB
- * Local: 3 for n = 1). */
-static int parse_set_expr(pp *p, expr_node **out)
+/* operand [(+ | -) operand]..., left to right ("n + 1 + 1" runs on DynamoDB Local: 3 for
+ * n = 1). */
+static int parse_set_sum(pp *p, expr_node **out)
 {
     expr_node *v = NULL;
     if (parse_set_operand(p, &v))
@@ -2495,6 +2494,27 @@ static int parse_set_expr(pp *p, expr_node **out)
         expr_node *r = NULL;
         if (parse_set_operand(p, &r) ||
             !(v = node2(p, EN_ARITH, op->t == P_PLUS ? '+' : '-', v, r)))
+            return p->rc;
+    }
+    *out = v;
+    return 0;
+}
+
+/* An update value: sum [= sum]..., left to right.  An equality is its truth, a BOOL,
+ * computed from the item before the update as a condition's is (a missing operand is not
+ * equal): "SET x = n = 1", "(n = 1)", "n = 1 + 1" (n = 2), "n = 1 = true", and in an update
+ * function's argument, "if_not_exists(nope, n = 1)"; the resolver refuses it as an operand
+ * of + / - or list_append ("operand type: BOOL") and "n = n" (distinct operands).  DynamoDB
+ * Local's rules; no AWS capture (README, inferred texts; test_partiql.py
+ * test_equality_as_update_value). */
+static int parse_set_expr(pp *p, expr_node **out)
+{
+    expr_node *v = NULL;
+    if (parse_set_sum(p, &v))
+        return p->rc;
+    while (accept(p, P_EQ)) {
+        expr_node *r = NULL;
+        if (parse_set_sum(p, &r) || !(v = node2(p, EN_CMP, EOP_EQ, v, r)))
             return p->rc;
     }
     if (update_operator(p))
@@ -2596,7 +2616,7 @@ static int parse_set_fn(pp *p, expr_node *path, const ptok *f)
     if (!accept(p, P_RP)) {
         for (;;) {
             expr_node *a = NULL;
-            if (parse_set_operand(p, &a))
+            if (parse_set_expr(p, &a))
                 break;
             if (nargs < 2) {
                 arg[nargs] = a;

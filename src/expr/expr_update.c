@@ -112,6 +112,28 @@ static int eval_value(arena_t *a, const expr_node *x, const av_t *old, av_t *out
             return concat(a, AV_L, &l, &r, out, e);
         }
         return err_set(e, ERR_VALIDATION, "Invalid UpdateExpression: unsupported function");
+    case EN_CMP: {
+        /* PartiQL's "SET x = a = b": the truth of a = b, a missing path equal to nothing
+         * (expr_partiql.c parse_set_expr) */
+        av_t v[2];
+        bool have[2];
+        for (size_t i = 0; i < 2; i++) {
+            const expr_node *k = x->u.kids.k[i];
+            const av_t *pv = k->t == EN_PATH ? expr_path_get(old, k) : NULL;
+            have[i] = k->t != EN_PATH || pv;
+            if (pv) {
+                v[i] = *pv;
+            } else if (have[i]) {
+                int rc = eval_value(a, k, old, &v[i], e);
+                if (rc < 0)
+                    return rc;
+            }
+        }
+        if (x->op != EOP_EQ)
+            return err_set(e, ERR_VALIDATION, "Invalid UpdateExpression: unsupported operand");
+        *out = av_make_bool(have[0] && have[1] && expr_values_equal(&v[0], &v[1]));
+        return 0;
+    }
     case EN_ARITH: {
         av_t l, r;
         int rc;
@@ -817,6 +839,8 @@ static uint64_t charge_operand(const expr_node *x, int depth)
         break;
     case EN_FUNC:
         c = x->op == EF_IF_NOT_EXISTS ? 39 : x->op == EF_LIST_APPEND ? 37 : 0;
+        break;
+    case EN_CMP: /* PartiQL's "SET x = a = b": its operands (no capture of the operator's) */
         break;
     default:
         return 0;

@@ -320,7 +320,7 @@ def test_request_model(ddb_url, tab, target):
 # BETWEEN, IN, LIKE, NOT, *, /, %, ||; IS is "IS operator is not supported in update
 # expressions".  DynamoDB Local's texts; ddbchat answered "Unexpected token (after
 # expression)".  NOT size(...) in a condition is "Incorrect operand type ... NOT, operand type:
-# N" as AND / OR already said.  (Local stores "SET x = n = 1" as a BOOL; that stays refused.)
+# N" as AND / OR already said.  ("SET x = n = 1" is a BOOL: test_equality_as_update_value.)
 def test_update_value_operators(ddb, tab):
     upd = f"UPDATE \"{tab}\" SET x = {{}} WHERE pk = 'b' AND sk = 1"
     for value, name in [("n > 1", ">"), ("(n <= 1)", "<="), ("n != 1", "<>"), ("n <> 1", "<>"),
@@ -1595,3 +1595,51 @@ def test_key_attribute_types(ddb, target, tab):
             es(ddb, sel + where)
         assert message(e) == (legacy if local and "IN ['1']" in where or local and "[true]" in where
                               else key_text + key), where
+
+
+# An equality in a SET value is its truth, stored as a BOOL, computed from the item before the
+# update as a condition's (a missing attribute equals nothing; numbers by value; sets in any
+# order): "SET x = n = 1", "(n = 1)", "n = 1 + 1" (= binds after + and -), "n = 1 = true"
+# (left to right), in an update function's argument; as an operand of + / - or list_append it
+# is "Incorrect operand type ... operand type: BOOL", "n = n" the distinct-operands text, and
+# in set_add's second argument not a set.  DynamoDB Local's rules (its update translator maps
+# = to the condition operator); no AWS capture (README, inferred).  ddbchat answered
+# "Unexpected token after expression".
+def test_equality_as_update_value(ddb, tab):
+    ddb.put_item(TableName=tab, Item={"pk": S("eq"), "sk": N(1), "n": N(1), "flag": S("right"),
+                                      "l": {"L": [N(1), N(2)]}, "s": {"SS": ["a", "b"]},
+                                      "m": {"M": {"x": N(1)}}, "yes": {"BOOL": True}})
+    upd = f"UPDATE \"{tab}\" SET {{}} WHERE pk = 'eq' AND sk = 1"
+    got = lambda: ddb.get_item(TableName=tab, Key={"pk": S("eq"), "sk": N(1)})["Item"]
+    for value, want in [("n = 1", True), ("(n = 1)", True), ("flag = 'right'", True),
+                        ("n = 1 + 1", False), ("1 + n = 2", True), ("n - 1 = 0", True),
+                        ("n = 1.0", True), ("n = 'a'", False), ("nope = 1", False),
+                        ("n = nope", False), ("n = null", False), ("null = null", True),
+                        ("1 = 1", True), ("n = 1 = true", True), ("(n = 1) = (n = 2)", False),
+                        ("m.x = 1", True), ("l[0] = 1", True), ("l = [1, 2]", True),
+                        ("s = <<'b', 'a'>>", True), ("yes = true", True),
+                        ("if_not_exists(n, 0) = 1", True), ("if_not_exists(nope, n = 1)", True),
+                        ("list_append(l, [3]) = l", False), ("n + 1 = n + 1", True)]:
+        es(ddb, upd.format("x = " + value))
+        assert got()["x"] == {"BOOL": want}, value
+    es(ddb, upd.format("x = n = ?, n = 5"), [N(1)])
+    assert got()["x"] == {"BOOL": True} and got()["n"] == N(5)
+    r = es(ddb, upd.format("x = n = 5") + " RETURNING MODIFIED NEW *")
+    assert r["Items"] == [{"x": {"BOOL": True}}]
+    bad = "Incorrect operand type for operator or function; operator or function: {}, operand type: BOOL"
+    for value, text in [("(n = 1) + 1", bad.format("+")), ("1 - (n = 1)", bad.format("-")),
+                        ("list_append(l, n = 1)", bad.format("list_append")),
+                        ("n = n", "The first operand must be distinct from the remaining operands "
+                                  "for this operator or function; operator: =, first operand: [n]"),
+                        ("if_not_exists(n = 1, 0)", "Operator or function requires a document "
+                                                    "path; operator or function: if_not_exists"),
+                        ("nope + 1 = 2", "The provided expression refers to an attribute that "
+                                         "does not exist in the item"),
+                        ("n = 1 AND yes", "Unsupported operator in Update Expression. Operator: and")]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, upd.format("x = " + value))
+        assert message(e) == text, value
+    with pytest.raises(ClientError) as e:
+        es(ddb, upd.format("s = set_add(s, n = 1)"))
+    assert message(e).startswith("The second argument to SET_ADD must be a value with type SET")
+    assert got()["s"] == {"SS": ["a", "b"]}
