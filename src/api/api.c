@@ -57,7 +57,7 @@ static const struct api_op_row {
     {"DynamoDBStreams.GetShardIterator", op_get_shard_iterator, false},
     {"DynamoDBStreams.ListStreams", op_list_streams, false},
     {"EnableKinesisStreamingDestination", op_enable_kinesis_streaming_destination, false},
-    {"ExecuteStatement", op_execute_statement, false},
+    {"ExecuteStatement", op_execute_statement, true}, /* but for Parameters, via jansson */
     {"ExecuteTransaction", op_execute_transaction, false},
     {"GetItem", op_get_item, true},
     {"GetResourcePolicy", op_get_resource_policy, false},

@@ -42,6 +42,7 @@
 #include "api/api_vector.h"
 #include "expr/expr_partiql.h"
 #include "value/ddbjson.h"
+#include "value/jread.h"
 
 #define PQ_BATCH_MAX 25
 #define PQ_TXN_MAX 100
@@ -240,8 +241,10 @@ static int pq_index_check(api_req *r, const expr_pq_bound *b, const store_table 
 
 /* Statement text and Parameters of o (ExecuteStatement's body or one batch/transaction
  * member), then parse and bind.  The request model (api_schema.c) has checked their shape
- * and constraints: Statement present, 1..8192; Parameters not empty. */
-static int pq_load(api_req *r, json_t *o, pq_stmt *s)
+ * and constraints: Statement present, 1..8192; Parameters not empty.  params_jr: the
+ * Parameters array in our reader's tree (value/jread.h) when o was built without it
+ * (pq_body), else NULL. */
+static int pq_load(api_req *r, json_t *o, const jread_val *params_jr, pq_stmt *s)
 {
     memset(s, 0, sizeof *s);
     json_t *js = api_param(o, "Statement");
@@ -250,10 +253,22 @@ static int pq_load(api_req *r, json_t *o, pq_stmt *s)
     s->text = json_string_value(js);
     s->len = json_string_length(js);
     json_t *jp = NULL;
-    int rc = api_json_arr(o, "Parameters", &jp, r->err);
+    int rc = params_jr ? 0 : api_json_arr(o, "Parameters", &jp, r->err);
     if (rc)
         return rc;
-    if (jp) {
+    if (params_jr) { /* the same checks and values as the loop below */
+        s->nparams = params_jr->n;
+        s->params = arena_alloc(r->arena, (s->nparams ? s->nparams : 1) * sizeof *s->params);
+        if (!s->params)
+            return nomem(r);
+        size_t i = 0;
+        for (const jread_val *v = params_jr->child; v; v = v->next, i++) {
+            if (v->type != JREAD_OBJECT && v->type != JREAD_NULL)
+                return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+            if ((rc = ddbjson_to_av_param_jr(v, r->arena, &s->params[i], r->err)))
+                return rc;
+        }
+    } else if (jp) {
         s->nparams = json_array_size(jp);
         s->params = arena_alloc(r->arena, (s->nparams ? s->nparams : 1) * sizeof *s->params);
         if (!s->params)
@@ -1135,11 +1150,39 @@ static int pq_write_one(api_req *r, const pq_stmt *s, json_t **out)
     return 0;
 }
 
+/* ExecuteStatement's request from our reader's tree (the endpoint's; api.c): a jansson tree
+ * of every member but an array of Parameters, which stays in ours (*out_params, else NULL)
+ * and is read from there.  1.4 million parameters (14 MB) took ~590 MB as jansson's tree
+ * (~420 bytes a {"N":"0"}); the other members are small (the model bounds Statement to 8 KB).
+ * r->body (owned) is that tree.  0 or ERR_NOMEM. */
+static int pq_body(api_req *r, const jread_val **out_params)
+{
+    *out_params = NULL;
+    if (r->body)
+        return 0; /* a jansson request (api_call) */
+    json_t *b = json_object();
+    if (!b)
+        return nomem(r);
+    r->body = b;
+    r->body_owned = true;
+    for (const jread_val *v = r->jbody->child; v; v = v->next) {
+        if (API_JR_KEY(v, "Parameters") && v->type == JREAD_ARRAY) {
+            *out_params = v;
+            continue;
+        }
+        json_t *j = jread_to_jansson(v);
+        if (!j || json_object_setn_new_nocheck(b, v->key, v->key_len, j))
+            return nomem(r);
+    }
+    return 0;
+}
+
 int op_execute_statement(api_req *r, json_t **out)
 {
     pq_stmt s;
-    int rc = pq_load(r, r->body, &s);
-    if (rc)
+    const jread_val *params = NULL;
+    int rc = pq_body(r, &params);
+    if (rc || (rc = pq_load(r, r->body, params, &s)))
         return rc;
     switch (s.b.kind) {
     case EXPR_PQ_SELECT:
@@ -1304,7 +1347,7 @@ static int members_load(api_req *r, json_t *arr, pq_member *m, size_t n, bool pe
         if ((rc = api_json_bool(m[i].spec, "ConsistentRead", &has, &m[i].consistent, r->err)) ||
             (rc = api_rvoccf_parse(r, m[i].spec, &m[i].rvoccf)))
             return rc;
-        if ((rc = pq_load(r, m[i].spec, &m[i].s))) {
+        if ((rc = pq_load(r, m[i].spec, NULL, &m[i].s))) {
             /* ExecuteTransaction names the member whose statement is refused (AWS 2026-10:
              * "Validation failed in TransactStatements[0]: Statement wasn't well formed, ...";
              * 2026-09: a literal set with a member twice); a parameter's own error is the

@@ -1184,6 +1184,44 @@ static void test_env_refusal_same(void **state)
     free(v);
 }
 
+/* ExecuteStatement reads its Parameters from our reader's tree and the other members from a
+ * jansson tree of them alone (op_partiql.c pq_body; 1.4 million parameters took ~590 MB as
+ * jansson's tree): the same answers as from jansson's tree of the whole request. */
+static void test_execute_statement_same(void **state)
+{
+    it_fix *f = *state;
+    static const wcase cases[] = {
+        {"ExecuteStatement", "{'Statement':'SELECT * FROM tab1 WHERE pk = ?','Parameters':[{'S':"
+                             "'a'}],'ConsistentRead':true,'ReturnConsumedCapacity':'TOTAL'}"},
+        {"ExecuteStatement", "{'Statement':'SELECT * FROM tab1','Limit':1}"},
+        {"ExecuteStatement", "{'Statement':'SELECT * FROM tab1 WHERE pk = ?','Parameters':[{'S':"
+                             "'a'},{'N':'1'},{'L':[{'N':'2'}]}]}"},
+        {"ExecuteStatement", "{'Statement':'INSERT INTO tab1 VALUE {\\'pk\\': ?, \\'n\\': ?}',"
+                             "'Parameters':[{'S':'new'},{'N':'1.50'}]}"},
+        {"ExecuteStatement", "{'Statement':'UPDATE tab1 SET v = ? WHERE pk = ?','Parameters':["
+                             "{'SS':['x','y']},{'S':'a'}],'ReturnValuesOnConditionCheckFailure':"
+                             "'ALL_OLD'}"},
+        {"ExecuteStatement", "{'Statement':'SELECT * FROM tab1 WHERE pk = ? AND v = ?',"
+                             "'Parameters':[{'S':'a'}]}"},
+        {"ExecuteStatement", "{'Statement':'SELECT * FROM tab1 WHERE pk = ?','Parameters':[{'N':"
+                             "'x'}]}"},
+        {"ExecuteStatement", "{'Statement':'SELECT * FROM tab1 WHERE pk = ?','Parameters':[null]}"},
+        {"ExecuteStatement", "{'Statement':'SELECT * FROM tab1 WHERE pk = ?','Parameters':[1]}"},
+        {"ExecuteStatement", "{'Statement':'SELECT * FROM tab1 WHERE pk = ?','Parameters':null}"},
+        {"ExecuteStatement", "{'Statement':'SELECT * FROM tab1 WHERE pk = ?','Parameters':[]}"},
+        {"ExecuteStatement", "{'Statement':'SELECT * FROM tab1 WHERE pk = ?','Parameters':{'a':"
+                             "1}}"},
+        {"ExecuteStatement", "{'Parameters':[{'S':'a'}],'Statement':'SELECT * FROM nosuchtable "
+                             "WHERE pk = ?','Junk':[1,2]}"},
+        {"ExecuteStatement", "{'Statement':'SELECT * FROM tab1 WHERE pk = ?','Parameters':[{'S':"
+                             "'a'}],'Parameters':[{'S':'b'}]}"},
+        {"ExecuteStatement", "{'Statement':'SELECT * FROM tab1 WHERE pk = ?','Parameters':[{'S':"
+                             "'a'}],'NextToken':'abc'}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        (void)same_w(f, cases[i].op, cases[i].req, NULL);
+}
+
 static void test_other_operations(void **state)
 {
     it_fix *f = *state;
@@ -1217,6 +1255,7 @@ int main(void)
         IT_TEST(test_read_capacity_without_tree),
         IT_TEST(test_item_too_big_same),
         IT_TEST(test_env_refusal_same),
+        IT_TEST(test_execute_statement_same),
         cmocka_unit_test(test_batch_write_throttled_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
