@@ -793,6 +793,7 @@ static int pq_select_page(api_req *r, const pq_stmt *s, const pq_sel *q, size_t 
         sq.start_key = esk.type == AV_M ? &esk : NULL;
         sq.limit = left;
         sq.max_bytes = (size_t)bytes_left;
+        sq.fetch = q->fetch;
         store_result res;
         memset(&res, 0, sizeof res);
         if ((rc = store_query_run(r->api->store, &sq, r->arena, &res, r->err)))
@@ -801,14 +802,9 @@ static int pq_select_page(api_req *r, const pq_stmt *s, const pq_sel *q, size_t 
         for (size_t i = 0; i < res.n; i++) {
             av_t *it = &res.items[i];
             av_t full = *it;
-            if (q->fetch) {
-                bool found = false;
-                if ((rc = store_get(r->api->store, q->t, it, r->arena, &full, &found, r->err)))
-                    return rc;
-                if (found)
-                    *out_fetch_h += api_cap_read_h(av_item_size(&full), q->consistent);
-                else
-                    full = *it;
+            if (q->fetch && res.fetched && res.fetched[i].type == AV_M) {
+                full = res.fetched[i]; /* read by the store in the page's snapshot */
+                *out_fetch_h += api_cap_read_h(av_item_size(&full), q->consistent);
             }
             if (b->where) {
                 bool ok = false;
@@ -825,7 +821,8 @@ static int pq_select_page(api_req *r, const pq_stmt *s, const pq_sel *q, size_t 
         if (left) {
             left = left > res.n ? left - res.n : 0;
         }
-        bytes_left = bytes_left > res.bytes ? bytes_left - res.bytes : 0;
+        uint64_t read = res.bytes + res.fetched_bytes; /* the 1 MB counts the fetches */
+        bytes_left = bytes_left > read ? bytes_left - read : 0;
         if (res.last_key.type == AV_M) {
             *out_token = token_make(r, s, op, &res.last_key);
             if (!*out_token)

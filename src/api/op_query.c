@@ -483,16 +483,11 @@ static int q_items(api_req *r, store_result *res, bool items, bool fetch, expr_t
     }
     for (size_t i = 0; !res->stored && i < res->n; i++) {
         av_t *it = &res->items[i];
-        if (fetch) {
-            av_t full;
-            bool found = false;
-            if ((rc = store_get(r->api->store, t, it, r->arena, &full, &found, r->err)))
-                return rc;
-            if (found) {
-                *it = full;
-                /* each fetch is a table read of its own (DynamoDB Local, the service) */
-                *fetch_h += api_cap_read_h(av_item_size(&full), consistent);
-            }
+        if (fetch && res->fetched && res->fetched[i].type == AV_M) {
+            /* read by the store in the page's snapshot; each fetch is a table read of its
+             * own (DynamoDB Local, the service) */
+            *it = res->fetched[i];
+            *fetch_h += api_cap_read_h(av_item_size(it), consistent);
         }
         if (filter) {
             bool ok = false;
@@ -625,6 +620,7 @@ static int run(api_req *r, json_t **out, bool query)
     }
     /* Nothing to evaluate on the items: the reply is written from their stored bytes. */
     sq.stored = !fetch && !filter && !proj;
+    sq.fetch = fetch;
     if (query) {
         sq.eq = kcv.eq;
         sq.n_eq = kcv.n_eq;

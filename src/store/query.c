@@ -523,6 +523,8 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
     const store_keydef *kd = ix ? &ix->key : &t->key;
     size_t max_bytes = q->max_bytes ? q->max_bytes : STORE_PAGE_BYTES;
     int rc = 0;
+    if (q->fetch && (q->stored || !ix || ix->global))
+        return err_set(e, ERR_INTERNAL, "a fetch reads a local secondary index's items only");
     if (q->start_key) {
         rc = st_check_esk(q, e);
         if (rc)
@@ -828,15 +830,37 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
                     if (!g)
                         goto nomem;
                     out->items = g;
+                    if (q->fetch) {
+                        av_t *fg = arena_grow(a, out->fetched, cap, nc, sizeof *fg);
+                        if (!fg)
+                            goto nomem;
+                        out->fetched = fg;
+                    }
                 }
                 cap = nc;
+            }
+            if (q->fetch) { /* the entry's item, from the table, in this snapshot */
+                av_t *full = &out->fetched[out->n];
+                full->type = AV_NONE;
+                MDB_val fv;
+                buf_reset(&tmp);
+                int g = st_get_raw(s, txn, t, &item, &tmp, &fv, e);
+                if (g && g != MDB_NOTFOUND) {
+                    rc = g;
+                    goto done;
+                }
+                if (g == 0) {
+                    if ((rc = st_decode(a, &fv, full, e)))
+                        goto done;
+                    out->fetched_bytes += full->type == AV_M ? av_item_size(full) : 0;
+                }
             }
             if (q->stored)
                 out->stored[out->n++] = raw;
             else
                 out->items[out->n++] = item;
             out->bytes += isize;
-            if ((q->limit && out->n >= q->limit) || out->bytes >= max_bytes) {
+            if ((q->limit && out->n >= q->limit) || out->bytes + out->fetched_bytes >= max_bytes) {
                 rc = st_make_lek(q, &item, a, &out->last_key);
                 if (rc)
                     goto nomem;

@@ -329,6 +329,12 @@ typedef struct store_query {
     /* stored mode, optional: each item of the page is handed to visit->item instead of being
      * copied into store_result.stored (the reply written as the page is read: one pass). */
     const struct store_visit *visit;
+    /* a local secondary index's page whose items are wanted whole (the index lacks attributes
+     * the reader needs): each entry's item is read from the table in the same snapshot into
+     * store_result.fetched, and its size counts toward max_bytes (the page stops at 1 MB of
+     * data read, fetched items included, as the service and DynamoDB Local do).  Decoded mode
+     * only (stored false), an LSI only. */
+    bool fetch;
 } store_query;
 
 /* The reader of a page's items in their stored encoding (store_query.visit).  item: data
@@ -370,6 +376,9 @@ typedef struct store_result {
     av_t last_key;    /* AV_NONE when the range is exhausted; else an M with the index's key
                          attributes and the table's key attributes of the last item read */
     uint64_t bytes;   /* sum of av_item_size of the items read (capacity arithmetic) */
+    av_t *fetched;    /* store_query.fetch: items[i]'s item in the table (arena; AV_NONE when
+                         the table has none), else NULL */
+    uint64_t fetched_bytes; /* sum of av_item_size of the fetched items */
 } store_result;
 
 /* Runs one page of a Query or Scan: items in key order (or reverse), at most `limit`, and

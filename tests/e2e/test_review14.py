@@ -19,8 +19,6 @@ def _lsi_table(ddb, name, n_items, size):
                                            "big": S("x" * size)})
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review14 F1: an LSI's fetched items do not count toward the 1 MB page")
 def test_f1_lsi_fetches_count_toward_the_page(ddb, ddb_url, table_name):
     """A Query, Scan or PartiQL SELECT of a KEYS_ONLY local secondary index that asks for
     attributes the index lacks fetches each item from the table (API Reference, Query Select:
