@@ -184,6 +184,8 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
     api_hold_init(api, opts && opts->transaction_conflicts);
     const char *ud = getenv("DDBCHAT_UPDATE_DONE_DELAY_MS");
     api->update_delay_ms = ud ? strtol(ud, NULL, 10) : API_UPDATE_DELAY_MS;
+    const char *ti = getenv("DDBCHAT_TTL_INTERVAL_MS");
+    api->ttl_interval_ms = ti ? strtol(ti, NULL, 10) : API_TTL_INTERVAL_MS;
     const char *va = getenv("DDBCHAT_VECTOR_ALLOC_MS"), *vf = getenv("DDBCHAT_VECTOR_FILL_MS");
     const char *vd = getenv("DDBCHAT_VECTOR_DROP_MS"), *vl = getenv("DDBCHAT_VECTOR_LAG_MS");
     api->vix_alloc_ms = va ? strtol(va, NULL, 10) : API_VIX_ALLOC_MS;

@@ -39,6 +39,9 @@ struct api {
     /* how long a table stays UPDATING after UpdateTable changed its throughput or billing
      * mode (op_table.c; DDBCHAT_UPDATE_DONE_DELAY_MS, default API_UPDATE_DELAY_MS) */
     int64_t update_delay_ms;
+    /* the quotas page's one UpdateTimeToLive per table per hour (op_table.c; test aid
+     * DDBCHAT_TTL_INTERVAL_MS, default API_TTL_INTERVAL_MS) */
+    int64_t ttl_interval_ms;
     /* the phases of a vector index added or deleted by UpdateTable (api_vector.c; test aids
      * DDBCHAT_VECTOR_ALLOC_MS / _FILL_MS / _LAG_MS / _DROP_MS, defaults API_VIX_*_MS) */
     int64_t vix_alloc_ms, vix_fill_ms, vix_lag_ms, vix_drop_ms;
@@ -61,6 +64,7 @@ struct api {
 };
 
 #define API_UPDATE_DELAY_MS 50
+#define API_TTL_INTERVAL_MS (3600 * 1000)
 
 /* the aggregate size of a transaction's items (the quotas page: 4 MB; the service's text as an
  * AWS-checked emulator, Dynoxide, gives it for TransactWriteItems; TransactGetItems and

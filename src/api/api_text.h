@@ -350,6 +350,11 @@
 #define TXT_TTL_ALREADY_ENABLED "TimeToLive is already enabled"
 #define TXT_TTL_ALREADY_DISABLED "TimeToLive is already disabled"
 #define TXT_TTL_OTHER_ATTR "TimeToLive is active on a different AttributeName"
+/* a second change within the hour (the quotas page: one UpdateTimeToLive enabling or disabling
+ * TTL per table per hour, "Any additional UpdateTimeToLive calls for the same table during
+ * this one hour duration result in a ValidationException"; the text as AWS answers it, which
+ * aws-cdk's TTL custom resource matches exactly: aws/aws-cdk PR 13720) */
+#define TXT_TTL_TOO_SOON "Time to live has been modified multiple times within a fixed interval"
 #define TXT_STREAM_ALREADY_ENABLED "Table already has an enabled stream: TableName: %s"
 #define TXT_STREAM_NONE_TO_DISABLE "Table has no stream to disable: TableName: %s"
 /* WarmThroughput (AWS, ack-api-quirks lab, live probes 2026-10-08/09): at CreateTable below

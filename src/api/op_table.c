@@ -3010,10 +3010,11 @@ typedef struct ttl_change {
     bool en;
 } ttl_change;
 
-/* UpdateTimeToLive's decision, against the committed TTL setting. */
+/* UpdateTimeToLive's decision, against the committed TTL setting: the state's rules, then one
+ * change per table per ttl_interval_ms (an hour, the quotas page), kept in the metadata as
+ * "TtlAt" (ms) */
 static int ttl_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
 {
-    (void)meta;
     const ttl_change *c = ctx;
     const char *cur = al->cur->ttl_attr;
     if (c->en) {
@@ -3025,6 +3026,12 @@ static int ttl_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
         if (strcmp(cur, c->attr) != 0)
             return verr(r, TXT_TTL_OTHER_ATTR);
     }
+    int64_t now = api_wall_ms(), at = meta_int(meta, "TtlAt");
+    if (at > 0 && now < at + r->api->ttl_interval_ms)
+        return verr(r, TXT_TTL_TOO_SOON);
+    json_t *v = json_integer((json_int_t)now);
+    if (!v || json_object_set_new(meta, "TtlAt", v))
+        return err_set(r->err, ERR_NOMEM, "out of memory");
     snprintf(al->next.ttl_attr, sizeof al->next.ttl_attr, "%s", c->en ? c->attr : "");
     return 0;
 }
@@ -3050,7 +3057,7 @@ int op_update_time_to_live(api_req *r, json_t **out)
     if (en && (al < 1 || al > 255)) /* only checked when enabling (DynamoDB Local) */
         return verr(r, TXT_KEY_NAME_LEN);
     ttl_change c = {.attr = attr, .en = en};
-    if ((rc = tbl_alter(r, t, false, ttl_edit, &c, NULL)))
+    if ((rc = tbl_alter(r, t, true, ttl_edit, &c, NULL)))
         return rc;
     *out =
         json_pack("{s:{s:b,s:s}}", "TimeToLiveSpecification", "Enabled", en, "AttributeName", attr);

@@ -32,9 +32,11 @@ The page, section by section, and where each line is pinned (this file unless na
   requests (test_batch_write_limits; 25 items of 400 KB fit in 16 MB, a body over 16 MB is
   refused before parsing: test_protocol), Query/Scan 1 MB pages: test_query_scan_page_size.
 - Tags 50 per resource, key 128 / value 256: test_tag_limits.
+- UpdateTimeToLive once per table per hour: test_ttl_tags test_ttl_change_interval.
+- Throughput decreases (4 in a UTC day, then one an hour): test_tables.
 - Not applicable to a local endpoint and left out: account-level quotas (tables per account,
   account throughput, concurrent control-plane requests), DynamoDB Streams readers per shard,
-  DAX, encryption-at-rest key changes, throughput decreases per day.
+  DAX, encryption-at-rest key changes.
 """
 import base64
 import re

@@ -8,10 +8,12 @@ deviation.  DynamoDB Local does not implement tagging ("Tagging is not currently
 DynamoDB Local."), so the tag tests run on ddbchat only.  Each test names the behaviour it
 pins.
 """
+import time
+
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import aws_or_local, client_error as err, make_table
+from conftest import aws_or_local, client_error as err, client_for, make_table
 
 NOT_FOUND = "Cannot do operations on a non-existent table"  # DynamoDB Local's
 
@@ -34,10 +36,13 @@ def ttl_of(ddb, name):
 
 # ---- TTL ------------------------------------------------------------------------------------
 
-def test_ttl_enable_disable_cycle(ddb, table_name):
+def test_ttl_enable_disable_cycle(ddb, table_name, target):
     # Pins: a new table's TTL is DISABLED (no AttributeName); enabling echoes the
     # specification and DescribeTimeToLive then shows ENABLED with the attribute; disabling
-    # with the same attribute returns to DISABLED.
+    # within the hour is refused (the quotas page: one UpdateTimeToLive per table per hour,
+    # "Time to live has been modified multiple times within a fixed interval", as AWS words
+    # it; DynamoDB Local has no such limit and disables).  test_ttl_change_interval
+    # disables after the interval.
     name = table_name("ttl")
     make_table(ddb, name)
     assert ttl_of(ddb, name) == {"TimeToLiveStatus": "DISABLED"}
@@ -45,10 +50,55 @@ def test_ttl_enable_disable_cycle(ddb, table_name):
         "Enabled": True, "AttributeName": "expires"})
     assert r["TimeToLiveSpecification"] == {"Enabled": True, "AttributeName": "expires"}
     assert ttl_of(ddb, name) == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
-    r = ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
-        "Enabled": False, "AttributeName": "expires"})
-    assert r["TimeToLiveSpecification"] == {"Enabled": False, "AttributeName": "expires"}
-    assert ttl_of(ddb, name) == {"TimeToLiveStatus": "DISABLED"}
+    if target == "dynamodb-local":
+        r = ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+            "Enabled": False, "AttributeName": "expires"})
+        assert r["TimeToLiveSpecification"] == {"Enabled": False, "AttributeName": "expires"}
+        assert ttl_of(ddb, name) == {"TimeToLiveStatus": "DISABLED"}
+        return
+    with pytest.raises(ClientError) as ei:
+        ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+            "Enabled": False, "AttributeName": "expires"})
+    assert err(ei) == ("ValidationException",
+                       "Time to live has been modified multiple times within a fixed interval")
+    assert ttl_of(ddb, name) == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
+
+
+def test_ttl_change_interval(ddbchat_server):
+    # Pins the quotas page's "one request to enable or disable Time to Live (TTL) per specified
+    # table per hour ... Any additional UpdateTimeToLive calls for the same table during this
+    # one hour duration result in a ValidationException": the hour counted from the last
+    # change that was made (a refused call does not restart it; the state's own errors come
+    # first), per table, a new table of the same name starting afresh; the test aid
+    # DDBCHAT_TTL_INTERVAL_MS shortens the hour to 1.5 s here.
+    srv = ddbchat_server(env={"DDBCHAT_TTL_INTERVAL_MS": "1500"})
+    ddb = client_for(srv.ddb_url)
+    soon = ("ValidationException",
+            "Time to live has been modified multiple times within a fixed interval")
+    for name in ("ttlq", "ttlq2"):
+        make_table(ddb, name)
+    on = {"Enabled": True, "AttributeName": "exp"}
+    off = {"Enabled": False, "AttributeName": "exp"}
+    ddb.update_time_to_live(TableName="ttlq", TimeToLiveSpecification=on)
+    ddb.update_time_to_live(TableName="ttlq2", TimeToLiveSpecification=on)  # per table
+    t0 = time.monotonic()
+    with pytest.raises(ClientError) as ei:
+        ddb.update_time_to_live(TableName="ttlq", TimeToLiveSpecification=on)
+    assert err(ei) == ("ValidationException", "TimeToLive is already enabled")
+    with pytest.raises(ClientError) as ei:
+        ddb.update_time_to_live(TableName="ttlq", TimeToLiveSpecification=off)
+    assert err(ei) == soon
+    time.sleep(max(0.0, 1.6 - (time.monotonic() - t0)))
+    ddb.update_time_to_live(TableName="ttlq", TimeToLiveSpecification=off)
+    assert ttl_of(ddb, "ttlq") == {"TimeToLiveStatus": "DISABLED"}
+    with pytest.raises(ClientError) as ei:
+        ddb.update_time_to_live(TableName="ttlq", TimeToLiveSpecification=on)
+    assert err(ei) == soon
+    # a table deleted and created again under its name has no TTL history
+    ddb.delete_table(TableName="ttlq")
+    ddb.get_waiter("table_not_exists").wait(TableName="ttlq")
+    make_table(ddb, "ttlq")
+    ddb.update_time_to_live(TableName="ttlq", TimeToLiveSpecification=on)
 
 
 def test_ttl_state_errors(ddb, table_name):

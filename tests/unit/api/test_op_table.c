@@ -784,6 +784,16 @@ static void test_ttl(void **state)
                           NULL, &e),
                      ERR_VALIDATION);
     assert_string_equal(e.msg, "TimeToLive is active on a different AttributeName");
+    /* one change per table per hour (the quotas page): the disable is refused, then taken
+     * once the interval is shortened to nothing */
+    assert_int_equal(call(f, "UpdateTimeToLive",
+                          "{\"TableName\":\"ttl\",\"TimeToLiveSpecification\":{\"Enabled\":false,"
+                          "\"AttributeName\":\"exp\"}}",
+                          NULL, &e),
+                     ERR_VALIDATION);
+    assert_string_equal(e.msg,
+                        "Time to live has been modified multiple times within a fixed interval");
+    f->api->ttl_interval_ms = 0;
     expect_ok(f, "UpdateTimeToLive",
               "{\"TableName\":\"ttl\",\"TimeToLiveSpecification\":{\"Enabled\":false,"
               "\"AttributeName\":\"exp\"}}");
