@@ -55,6 +55,18 @@
 #define HTTP_POOL_MAX_THREADS 256 /* requests blocked at once (writes waiting for a commit) */
 #define HTTP_DDB_MEMORY_BUDGET ((size_t)256 << 20) /* request bodies held at once */
 #define HTTP_REST_MEMORY_BUDGET ((size_t)64 << 20)
+/* What the endpoint's big requests may take beyond their bodies while they are parsed and run:
+ * our reader's tree (value/jread.h: up to 40 bytes a body byte, ~12 for DynamoDB JSON values,
+ * 32 for "[0,0,...]"), a jansson tree for the operations that read one (~20), the request's
+ * arena (api.c: up to 32 bytes a body byte past 8 MB).  Each body byte past the first
+ * HTTP_PARSE_FREE_BYTES of a request is charged HTTP_PARSE_PER_BODY_BYTE bytes of the
+ * listener's parse budget when the body is admitted, given back when the request completes: a
+ * 16 MB body takes 480 MB of it, so two such requests run at once, not 16 (16 polling or pool
+ * threads could otherwise hold ~8 GB of trees); a request the budget cannot take gets the
+ * busy reply, as one past the body budget does.  Smaller requests are not charged. */
+#define HTTP_DDB_PARSE_BUDGET ((size_t)1 << 30)
+#define HTTP_PARSE_FREE_BYTES ((size_t)1 << 20)
+#define HTTP_PARSE_PER_BODY_BYTE 32
 #define HTTP_CONN_POOL (16 << 10) /* libmicrohttpd per-connection memory pool */
 #define HTTP_SMALL_BODY 4096      /* first allocation for a body of unknown length */
 #define HTTP_SSE_BLOCK 1024 /* event stream response block (chunks are written in the pool) */
@@ -105,11 +117,13 @@ struct http_listener {
     struct MHD_Daemon *d;
     int port;
     size_t body_limit, memory_budget;
+    size_t parse_budget;    /* HTTP_DDB_PARSE_BUDGET on the endpoint; 0: none (REST) */
     unsigned max_connections, read_timeout, idle_timeout;
     unsigned first_timeout; /* a new connection's for its first request's head */
     atomic_long in_flight;  /* requests whose head was read and that are not answered */
     atomic_uint open;       /* connections open */
     atomic_size_t mem;      /* bytes of the memory budget in use */
+    atomic_size_t parse;    /* bytes of the parse budget in use */
     unsigned per_ip;        /* connections per client address; 0 = no cap */
     pthread_mutex_t conns_mu;
     http_conn *conns;       /* open connections (the reaper's list) */
@@ -157,6 +171,7 @@ struct http_req {
     int hosts;
     /* body (its buffer: below) */
     size_t body_len, reserved;
+    size_t parse_reserved; /* of the listener's parse budget (http_reserve) */
     bool too_large;
     unsigned long long received;
     bool counted; /* in the listener's in_flight */
@@ -297,12 +312,37 @@ static int http_budget_take(http_listener *l, size_t n)
     return 0;
 }
 
+/* Takes n bytes of the listener's parse budget: 0, or -1 when it cannot. */
+static int http_parse_take(http_listener *l, size_t n)
+{
+    size_t cur = atomic_load(&l->parse);
+    do {
+        if (n > l->parse_budget || cur > l->parse_budget - n)
+            return -1;
+    } while (!atomic_compare_exchange_weak(&l->parse, &cur, cur + n));
+    return 0;
+}
+
+/* Charges `more` bytes of a request's body (or its decoded body) to the memory budget, and
+ * what the request may take to parse and run it to the parse budget (HTTP_DDB_PARSE_BUDGET).
+ * 0, or -1 when either says no (nothing taken). */
 static int http_reserve(void *ctx, size_t more)
 {
     http_req *r = ctx;
-    if (http_budget_take(r->l, more))
+    http_listener *l = r->l;
+    if (http_budget_take(l, more))
         return -1;
-    r->reserved += more;
+    size_t total = r->reserved + more, parse = 0;
+    if (l->parse_budget && total > HTTP_PARSE_FREE_BYTES)
+        parse = (total - HTTP_PARSE_FREE_BYTES) * HTTP_PARSE_PER_BODY_BYTE;
+    if (parse > r->parse_reserved) {
+        if (http_parse_take(l, parse - r->parse_reserved)) {
+            atomic_fetch_sub(&l->mem, more);
+            return -1;
+        }
+        r->parse_reserved = parse;
+    }
+    r->reserved = total;
     return 0;
 }
 
@@ -1444,6 +1484,8 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         atomic_fetch_sub(&l->in_flight, 1);
     if (r->reserved)
         atomic_fetch_sub(&l->mem, r->reserved);
+    if (r->parse_reserved)
+        atomic_fetch_sub(&l->parse, r->parse_reserved);
     if (r->resp.mhd)
         MHD_destroy_response(r->resp.mhd);
     free(r->resp.body); /* a reply never sent (http_send takes the body) */
@@ -1666,6 +1708,7 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     l->port = -1;
     l->body_limit = rest ? HTTP_REST_MAX_BODY : DDB_PROTO_MAX_BODY;
     l->memory_budget = rest ? HTTP_REST_MEMORY_BUDGET : HTTP_DDB_MEMORY_BUDGET;
+    l->parse_budget = rest ? 0 : HTTP_DDB_PARSE_BUDGET;
     l->max_connections = c->max_connections    ? c->max_connections
                          : rest ? HTTP_DEFAULT_REST_CONNECTIONS
                                 : HTTP_DEFAULT_MAX_CONNECTIONS;
@@ -1678,6 +1721,7 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     atomic_init(&l->in_flight, 0);
     atomic_init(&l->open, 0);
     atomic_init(&l->mem, 0);
+    atomic_init(&l->parse, 0);
 
     struct sockaddr_storage addr;
     socklen_t alen = sizeof addr;

@@ -42,7 +42,9 @@
  * at once); a blocking request that finds queue_limit requests already waiting for a pool
  * thread, or that waited queue_timeout_ms for one, a write answered later (no pool thread:
  * http.c http_run_later) that finds pool_threads + queue_limit of them in flight, or any
- * request whose body would take the listener past its memory budget, gets it at once (and a
+ * request whose body would take the listener past its memory budget (or the endpoint's parse
+ * budget: http.c HTTP_DDB_PARSE_BUDGET, what big bodies' trees and arenas may take), gets it
+ * at once (and a
  * write answered later that waits queue_timeout_ms in the store's queue gets it from the
  * store, when the caller opened it with store_opts.later_wait_ms = queue_timeout_ms, as
  * serve does).  "Busy" is DynamoDB's

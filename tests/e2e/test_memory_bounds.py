@@ -5,6 +5,8 @@ the server does not keep the memory afterwards.  Each test starts its own server
 not the wall time of a loaded machine), so they run on ddbchat only."""
 import json
 import os
+import threading
+import time
 
 import pytest
 
@@ -259,3 +261,51 @@ def test_a_statement_of_a_million_parameters_is_read_without_a_jansson_tree(ddbc
     assert st == 200, p[:300]
     assert json.loads(p)["Items"] == [{"pk": {"S": "x"}}]
     assert rise < 350, f"peak RSS rose {rise:.0f} MB for {len(body) / 1e6:.1f} MB"
+
+
+@pytest.mark.requires_ddbchat
+def test_concurrent_16_mb_bodies_share_one_parse_budget(ddbchat_server):
+    # Each big body's request may take ~32 bytes a body byte to parse and run (our reader's
+    # tree of "0,0,...": a 15.8 MB BatchWriteItem with a member no model has, ~510 MB), and
+    # nothing bounded how many ran at once but the threads: five sent together raised the
+    # peak RSS by 2.3 GB (9d981e5; 16 threads could hold ~8 GB).  The endpoint now charges a
+    # big body's bytes past 1 MB 32 bytes each of a 1 GB parse budget when it admits the body;
+    # past it the request gets the busy reply (ThrottlingException, or the connection closed
+    # before the body is read, as for the body budget), which the SDKs retry: two run at a
+    # time, +1.0 GB, and every request is answered 200 after its retries.
+    srv = ddbchat_server()
+    if sanitizer_server(srv.proc.pid):
+        pytest.skip("peak RSS under a sanitizer's allocator")
+    _table(srv.ddb_url, "mb_p")
+    body = (b'{"RequestItems":{"mb_p":[{"PutRequest":{"Item":{"pk":{"S":"a"}}}}]},'
+            b'"Junk":[' + b"0," * 7_900_000 + b"0]}")
+    pid = srv.proc.pid
+    with open(f"/proc/{pid}/clear_refs", "w") as f:
+        f.write("5")
+    rss = _status_mb(pid, "VmRSS")
+    done, refused = [], []
+
+    def client():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                st, _, p = raw_request(srv.ddb_url, body, target="DynamoDB_20120810.BatchWriteItem",
+                                       timeout=120)
+            except OSError:  # refused before the body was read: the connection is closed
+                st, p = None, b""
+            if st == 200:
+                done.append(json.loads(p))
+                return
+            if st is not None:
+                assert st == 400 and b"ThrottlingException" in p, (st, p[:300])
+            refused.append(st)
+            time.sleep(0.2)
+
+    threads = [threading.Thread(target=client) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rise = _status_mb(pid, "VmHWM") - rss
+    assert done == [{"UnprocessedItems": {}}] * 5, (done, refused)
+    assert rise < 1400, f"peak RSS rose {rise:.0f} MB for five 15.8 MB bodies at once"
