@@ -388,8 +388,12 @@ static void post_message(msg_service *s, const msg_http_req *req, msg_http_resp 
         return;
     }
     json_error_t je;
-    /* NUL allowed here so that a message holding one is refused as such below */
-    json_t *body = req->body_len ? json_loadb(req->body, req->body_len, JSON_ALLOW_NUL, &je) : NULL;
+    /* NUL allowed here so that a message holding one is refused as such below; a key given
+     * twice is refused (jansson would keep the last, where a proxy or a log that reads the
+     * first sees another message or addressee than the one stored) */
+    json_t *body = req->body_len ? json_loadb(req->body, req->body_len,
+                                              JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je)
+                                 : NULL;
     if (!json_is_object(body)) {
         /* say which: nothing sent, not JSON (jansson's words and where), or JSON but no
          * object (the row's text) */

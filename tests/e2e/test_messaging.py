@@ -220,6 +220,10 @@ def test_401_carries_a_bearer_challenge(msg_server, people):
     # object", for a body that is one)
     ({"message": "a\u0000b", "handle": "bob"}, 400, "invalid_field"),
     ({"message": "hi", "handle": "bob\u0000x"}, 400, "invalid_field"),
+    # a key given twice: refused, not the last one read (a proxy or log that reads the first
+    # would see another message, or another addressee, than the one stored)
+    ('{"message": "hi", "message": "bye", "handle": "bob"}', 400, "malformed_json"),
+    ('{"message": "hi", "handle": "carol", "handle": "bob"}', 400, "malformed_json"),
 ])
 def test_validation(msg_server, people, body, status, code):
     ids, tok = people
