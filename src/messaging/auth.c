@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -134,6 +135,16 @@ static int verify(const msg_config *cfg, const char *token, long long now, char 
     if (json_object_get(head, "crit")) {
         json_decref(head);
         return deny(e, "the token header lists critical extensions (crit), none are supported");
+    }
+    /* libjwt 1.10 refuses a typ other than "JWT" (any case) inside jwt_decode, with the one
+     * error of every failure, which would read "bad signature" for a correctly signed token
+     * of another type (RFC 9068's at+jwt): say so here (a non-string typ libjwt ignores) */
+    const char *typ = json_string_value(json_object_get(head, "typ"));
+    if (typ && strcasecmp(typ, "JWT") != 0) {
+        int rc = msg_failf(e, MSG_E_UNAUTHORIZED,
+                           "the token's type (typ) %.64s is not accepted: only JWT", typ);
+        json_decref(head);
+        return rc;
     }
     const char *alg = json_string_value(json_object_get(head, "alg"));
     jwt_alg_t want;

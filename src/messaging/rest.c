@@ -287,8 +287,21 @@ static int authenticate(msg_service *s, const msg_http_req *req, msg_http_resp *
         return -1;
     }
     h += 7;
-    while (*h == ' ')
+    while (*h == ' ' || *h == '\t')
         h++;
+    /* spaces or tabs after the token are not part of it (RFC 9110 5.5: the field value
+     * excludes trailing whitespace; libmicrohttpd keeps it) */
+    size_t hl = strlen(h);
+    char trimmed[MSG_JWT_MAX + 2];
+    if (hl && (h[hl - 1] == ' ' || h[hl - 1] == '\t')) {
+        while (hl && (h[hl - 1] == ' ' || h[hl - 1] == '\t'))
+            hl--;
+        if (hl > MSG_JWT_MAX) /* too long either way: verify says so */
+            hl = MSG_JWT_MAX + 1;
+        memcpy(trimmed, h, hl);
+        trimmed[hl] = '\0';
+        h = trimmed;
+    }
     char who[256];
     if (msg_jwt_verify_cached(s->jwt_cache, &s->cfg, h, (long long)time(NULL), who, sizeof who,
                               exp, &e)) {

@@ -494,3 +494,27 @@ def test_allow_lists_every_method_a_route_answers(msg_server, people):
         st, h, b = rest(msg_server, "OPTIONS", path, headers={"Origin": CORS_ORIGIN})
         assert st == st_get == 404 and b == b_get, (path, st, b)
         assert b["error"]["code"] == "route_not_found"
+
+
+def test_token_type_and_surrounding_space(msg_server, people):
+    """A correctly signed token whose header says another type than JWT (RFC 9068's at+jwt)
+    is refused with that reason, not as "bad signature" (libjwt 1.10 refuses any typ but JWT
+    inside its signature check, with one error for all); typ "jwt" in any case, or absent,
+    is a JWT.  Spaces or a tab after the token (RFC 9110 5.5: not part of the field value)
+    are not part of it: before, "Bearer <token> " was a 401 "bad signature"."""
+    ids, tok = people
+    now = int(time.time())
+    claims = {"sub": ids["alice"], "exp": now + 60}
+    st, h, b = rest(msg_server, "GET", "/api/me",
+                    jwt.encode(claims, SECRET, algorithm="HS256", headers={"typ": "at+jwt"}))
+    assert st == 401 and b["error"]["code"] == "unauthorized", b
+    assert "typ" in b["error"]["message"] and "at+jwt" in b["error"]["message"], b
+    assert h["www-authenticate"].endswith('error="invalid_token"')
+    for typ in ("jwt", "JWT"):
+        st, _, b = rest(msg_server, "GET", "/api/me",
+                        jwt.encode(claims, SECRET, algorithm="HS256", headers={"typ": typ}))
+        assert st == 200 and b["handle"] == "alice", (typ, b)
+    good = token(ids["alice"])
+    for sent in (f"Bearer {good} ", f"Bearer {good}\t", f"Bearer   {good}  \t "):
+        st, _, b = rest(msg_server, "GET", "/api/me", headers={"Authorization": sent})
+        assert st == 200 and b["handle"] == "alice", (repr(sent), b)

@@ -512,6 +512,18 @@ static void test_hostile_signed(void **state)
 
     expect_deny(&c, "!!!.@@@.###", "malformed token header");
 
+    /* a type other than JWT (RFC 9068's at+jwt) is refused as such, not as "bad signature"
+     * (libjwt's one failure); "jwt" in any case, or a typ that is no string, is a JWT */
+    char *at = sign_raw("{\"alg\":\"HS256\",\"typ\":\"at+jwt\"}", claims, (size_t)n);
+    expect_deny(&c, at, "type (typ) at+jwt is not accepted");
+    char *lower = sign_raw("{\"alg\":\"HS256\",\"typ\":\"jwt\"}", claims, (size_t)n);
+    expect_ok(&c, lower, "u-1");
+    char *typ_num = sign_raw("{\"alg\":\"HS256\",\"typ\":7}", claims, (size_t)n);
+    expect_ok(&c, typ_num, "u-1");
+
+    free(at);
+    free(lower);
+    free(typ_num);
     free(plain);
     free(crit);
     free(crit_empty);
