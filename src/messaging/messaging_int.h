@@ -49,6 +49,9 @@ bool msgi_copy_s(const json_t *item, const char *name, char *out, size_t n);
 void msgi_uuid(char out[MSG_UUID_LEN + 1]);
 /* True when s is 36 characters of lowercase/uppercase hex with dashes at 8,13,18,23. */
 bool msgi_is_uuid(const char *s);
+/* s (msgi_is_uuid) in lower case into out: the form every stored uuid has (RFC 4122 3: case-
+ * insensitive on input, written in lower case). */
+void msgi_uuid_lower(const char *s, char out[MSG_UUID_LEN + 1]);
 
 /* base64url without padding.  Encode: malloc'ed NUL-terminated string (NULL on OOM).
  * Decode: malloc'ed bytes + NUL, *out_len; -1 on bad input. */

@@ -1023,6 +1023,9 @@ static int list_messages(msg_service *s, const char *viewer_uuid, const char *gr
                          "after must be a time like 2026-11-26T12:34:56.123456Z");
     if (!group || !msgi_is_uuid(group))
         return msg_fail(e, MSG_E_NOT_FOUND);
+    char lower[MSG_UUID_LEN + 1]; /* stored uuids are lower case; input may be either */
+    msgi_uuid_lower(group, lower);
+    group = lower;
     if ((rc = check_limit(limit, s->cfg.page_messages, &limit, e)))
         return rc;
     if (viewer_uuid) {
@@ -1257,6 +1260,7 @@ int msg_send_keyed(msg_service *s, const char *sender_uuid, const char *group_in
     int rc;
     msg_user me, other;
     json_t *req = NULL, *resp = NULL;
+    char group_lower[MSG_UUID_LEN + 1];
     if (out)
         memset(out, 0, sizeof *out);
     if ((group_in && to_handle) || (!group_in && !to_handle))
@@ -1284,6 +1288,8 @@ int msg_send_keyed(msg_service *s, const char *sender_uuid, const char *group_in
     } else {
         if (!msgi_is_uuid(group_in))
             return msg_fail(e, MSG_E_NOT_FOUND);
+        msgi_uuid_lower(group_in, group_lower); /* stored uuids are lower case */
+        group_in = group_lower;
         json_t *mine;
         if ((rc = find_my_row(s, me.uuid, group_in, &mine, e)))
             return rc;

@@ -62,6 +62,13 @@ bool msgi_is_uuid(const char *s)
     return true;
 }
 
+void msgi_uuid_lower(const char *s, char out[MSG_UUID_LEN + 1])
+{
+    for (int i = 0; i < MSG_UUID_LEN; i++)
+        out[i] = (char)(s[i] >= 'A' && s[i] <= 'F' ? s[i] + ('a' - 'A') : s[i]);
+    out[MSG_UUID_LEN] = '\0';
+}
+
 static const char b64u[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 char *msgi_b64url_encode(const unsigned char *p, size_t n)

@@ -518,3 +518,30 @@ def test_token_type_and_surrounding_space(msg_server, people):
     for sent in (f"Bearer {good} ", f"Bearer {good}\t", f"Bearer   {good}  \t "):
         st, _, b = rest(msg_server, "GET", "/api/me", headers={"Authorization": sent})
         assert st == 200 and b["handle"] == "alice", (repr(sent), b)
+
+
+def test_conversation_uuid_in_any_case(msg_server, people):
+    """RFC 4122 3 (RFC 9562 4): a uuid's hex digits are case-insensitive on input.  A
+    conversation named in upper case (a tool that upper-cases uuids, a hand-typed one) is the
+    same conversation: listed, written to, and answered with its lower-case uuid.  Before,
+    GET /api/messages/<UPPER> and POST {"message_group_uuid": "<UPPER>"} were 404
+    not_found for a conversation the caller is in, and so was the CLI."""
+    ids, tok = people
+    st, _, m = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                    {"message": "case one", "handle": "carol"})
+    assert st == 200, m
+    g = m["message_group_uuid"]
+    assert g == g.lower()
+    st, _, m2 = rest(msg_server, "POST", "/api/messages", tok["carol"],
+                     {"message": "case two", "message_group_uuid": g.upper()})
+    assert st == 200 and m2["message_group_uuid"] == g, m2
+    st, _, page = rest(msg_server, "GET", f"/api/messages/{g.upper()}?limit=2", tok["alice"])
+    assert st == 200 and [x["message"] for x in page] == ["case one", "case two"], page
+    p = cli(msg_server, "get-conversation", g.upper(), "--limit", "2", "--json")
+    assert [x["message"] for x in json.loads(p.stdout)["messages"]] == ["case one", "case two"]
+    p = cli(msg_server, "send", "carol", g.upper(), "case three", "--json")
+    assert json.loads(p.stdout)["message_group_uuid"] == g
+    # still only its participants: bob gets the same 404 in any case
+    for gg in (g, g.upper()):
+        st, _, b = rest(msg_server, "GET", f"/api/messages/{gg}", tok["bob"])
+        assert st == 404 and b["error"]["code"] == "not_found"
