@@ -246,6 +246,44 @@ static int index_key_sizes_check(const store_table *t, const av_t *item, const a
     return 0;
 }
 
+/* The size one attribute of item counts (name and value), 0 when absent. */
+static size_t attr_size(const av_t *item, const char *name)
+{
+    const av_t *v = av_map_gets(item, name);
+    return v ? strlen(name) + av_value_size(v) : 0;
+}
+
+/* What item's entries in t's local secondary indexes count toward its 400 KB: the quotas page's
+ * "Item size for tables with Local Secondary Indexes" (for each LSI, a 400 KB limit on the
+ * item's size in the table plus its entries in all LSIs).  An entry, as DynamoDB Local measures
+ * it (the only measurement: probes 2026-12-05, every boundary to the byte): the item's size
+ * under ALL; else the index's key attributes (the table's partition key and the LSI's sort
+ * key, not the table's sort key) and the projected attributes the item has.  An item without
+ * the LSI's sort key has no entry. */
+static size_t lsi_entries_size(const store_table *t, const av_t *item)
+{
+    size_t sum = 0;
+    for (size_t i = 0; i < t->n_idx; i++) {
+        const store_index *ix = &t->idx[i];
+        if (ix->global)
+            continue;
+        const char *kn[STORE_KEY_ATTRS];
+        av_type kt[STORE_KEY_ATTRS];
+        size_t nk = store_key_attrs(&ix->key, kn, kt, NULL);
+        if (nk < 2 || !av_map_gets(item, kn[1]))
+            continue;
+        if (ix->proj == STORE_PROJ_ALL) {
+            sum += av_item_size(item);
+            continue;
+        }
+        sum += attr_size(item, kn[0]) + attr_size(item, kn[1]);
+        for (size_t k = 0; ix->proj == STORE_PROJ_INCLUDE && k < ix->n_include; k++)
+            if (strcmp(ix->include[k], kn[0]) && strcmp(ix->include[k], kn[1]))
+                sum += attr_size(item, ix->include[k]);
+    }
+    return sum;
+}
+
 int api_index_keys_check(const store_table *t, const av_t *item, const av_t *before, err_t *e)
 {
     /* the offending index that comes first by name is the one the service names */
@@ -285,7 +323,15 @@ int api_index_keys_check(const store_table *t, const av_t *item, const av_t *bef
     if (!bad) {
         int rc = index_key_sizes_check(t, item, before, e);
         /* then the vector indexes' rules (api_vector.c) */
-        return rc ? rc : api_vix_item_check(t, item, before, e);
+        if (rc || (rc = api_vix_item_check(t, item, before, e)))
+            return rc;
+        /* then the item with its LSI entries within 400 KB (an update: the update's size
+         * text, inferred; DynamoDB Local does not check an update) */
+        size_t lsi = lsi_entries_size(t, item);
+        if (lsi && av_item_size(item) + lsi > AV_MAX_ITEM_SIZE)
+            return err_set(e, ERR_VALIDATION, "%s",
+                           before ? TXT_ITEM_TOO_BIG_UPDATE : TXT_ITEM_TOO_BIG);
+        return 0;
     }
     if (bad_v->type != bad_want)
         return err_set(e, ERR_VALIDATION, TXT_IDX_TYPE_AWS, bad_attr, av_type_name(bad_want),
