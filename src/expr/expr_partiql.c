@@ -256,6 +256,11 @@ typedef struct pp {
      * semantic error does not (it is reported in that one's place) */
     char pend[ERR_MSG_MAX];
     bool has_pend;
+    /* the select list's duplicate names are reported ahead of a semantic error of the WHERE
+     * or of ORDER BY ("SELECT n, n ... WHERE nope(n)" is "Duplicate identifiers in select
+     * clause: n"; DynamoDB Local, which validates the select list before it translates the
+     * WHERE; no AWS capture) */
+    bool dup_first;
 } pp;
 
 static int nomem(pp *p)
@@ -272,6 +277,20 @@ static bool take_pending(pp *p)
         return false;
     p->rc = err_set(p->e, ERR_VALIDATION, "%s", p->pend);
     return true;
+}
+
+static int select_dups(pp *p);
+
+/* Before a semantic error is recorded: the held-back select-list refusal, or the select
+ * list's duplicates, when either comes first; true when one became the error. */
+static bool earlier_refusal(pp *p)
+{
+    if (take_pending(p))
+        return true;
+    if (!p->dup_first)
+        return false;
+    p->dup_first = false;
+    return select_dups(p) != 0;
 }
 
 /* A syntax error (first one wins). */
@@ -329,7 +348,7 @@ static int term_error(pp *p, const ptok *t)
 static int sem(pp *p, const ptok *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int sem(pp *p, const ptok *t, const char *fmt, ...)
 {
-    if (p->rc || take_pending(p))
+    if (p->rc || earlier_refusal(p))
         return p->rc;
     char msg[ERR_MSG_MAX];
     va_list ap;
@@ -915,7 +934,7 @@ static int number_tmpl(pp *p, const ptok *t, bool neg, lctx *c, pq_tmpl **out)
             return nomem(p);
         /* the attribute-value check, naming where the literal sits (AWS 2026-10:
          * "Number overflow. ... under root.x") */
-        if (!p->rc && !take_pending(p))
+        if (!p->rc && !earlier_refusal(p))
             p->rc = err_set(p->e, rc, "%s under %s", ne.msg, c->v);
         return p->rc;
     }
@@ -2337,22 +2356,31 @@ static int parse_select(pp *p, bool in_exists)
     }
     if (expect_kw(p, KW_FROM) || parse_target(p, true, false) || no_alias(p))
         return p->rc;
-    if (accept_kw(p, KW_WHERE) && parse_where(p, &s->where))
-        return p->rc;
-    if (unsupported_clause(p, false))
+    p->dup_first = true;
+    int rc = accept_kw(p, KW_WHERE) ? parse_where(p, &s->where) : 0;
+    p->dup_first = false;
+    if (rc || unsupported_clause(p, false))
         return p->rc;
     if (is_kw(peek(p), KW_ORDER)) {
         next(p);
         if (expect_kw(p, KW_BY) || add_order(p))
             return p->rc;
         /* tokens left over are the parser's error, reported first */
+        p->dup_first = true;
         if (!s->where && (at_statement_end(p) || is_kw(peek(p), KW_LIMIT)))
             return sem(p, NULL, "Must have WHERE clause in the statement when using ORDER BY "
                                 "clause.");
+        p->dup_first = false;
     }
     if (unsupported_clause(p, true))
         return p->rc;
-    /* duplicate column names ("SELECT v, v") */
+    return select_dups(p);
+}
+
+/* Duplicate column names ("SELECT v, v"). */
+static int select_dups(pp *p)
+{
+    expr_pq *s = p->s;
     for (size_t i = 0; i < s->nsel; i++) {
         const expr_pel *a = alias_of(s->sel[i]);
         for (size_t j = 0; a && j < i; j++) {

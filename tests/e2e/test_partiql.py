@@ -1643,3 +1643,37 @@ def test_equality_as_update_value(ddb, tab):
         es(ddb, upd.format("s = set_add(s, n = 1)"))
     assert message(e).startswith("The second argument to SET_ADD must be a value with type SET")
     assert got()["s"] == {"SS": ["a", "b"]}
+
+
+# A select list naming one attribute twice is refused ahead of the WHERE's and ORDER BY's own
+# refusals ("SELECT v, v ... WHERE nope(v)", "... AND v = MISSING", "... ORDER BY pk" with no
+# WHERE: "Duplicate identifiers in select clause: v"), after the select list's own (COUNT(*))
+# and the FROM's (an alias), and a syntax error anywhere still wins.  DynamoDB Local's order
+# (it checks the select list before it translates the WHERE); no AWS capture (README,
+# inferred).  ddbchat reported the WHERE's refusal.
+def test_duplicate_select_columns_first(ddb, tab):
+    dup = "Duplicate identifiers in select clause: v"
+    for stmt in [f"SELECT v, v FROM \"{tab}\" WHERE pk = 'a' AND nope(v)",
+                 f"SELECT v, sk, v FROM \"{tab}\" WHERE pk = 'a' AND v IS INT",
+                 f"SELECT v, v FROM \"{tab}\" WHERE pk = 'a' AND v = MISSING",
+                 f"SELECT v, v FROM \"{tab}\" WHERE pk = 'a' AND NOT size(v)",
+                 f"SELECT v, v FROM \"{tab}\" WHERE pk = 'a' AND v IN 1",
+                 f"SELECT v, v FROM \"{tab}\" WHERE pk = 'a' AND l[99999999999] = 1",
+                 f"SELECT v, v FROM \"{tab}\" WHERE pk = 'a' AND v = <<1, 1>>",
+                 f"SELECT v, v FROM \"{tab}\" ORDER BY pk",
+                 f"SELECT v, v FROM \"{tab}\" WHERE pk = 'a' AND v = v"]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, stmt)
+        assert message(e) == dup, stmt
+    for stmt, text in [(f"SELECT v, v, COUNT(*) FROM \"{tab}\" WHERE pk = 'a'",
+                        "Unexpected path component at 1:14:5"),
+                       (f"SELECT v, v FROM \"{tab}\" AS x WHERE pk = 'a'",
+                        "Aliasing is not supported"),
+                       (f"SELECT v, v FROM \"{tab}\" WHERE pk = 'a' LIMIT 1",
+                        f"Unsupported clause: LIMIT at 1:{len(tab) + 42}:1")]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, stmt)
+        assert message(e) == text, stmt
+    with pytest.raises(ClientError) as e:
+        es(ddb, f"SELECT v, v FROM \"{tab}\" WHERE pk = 'a' AND")
+    assert message(e).startswith("Statement wasn't well formed, can't be processed: ")
