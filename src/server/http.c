@@ -969,14 +969,24 @@ static bool http_write_reply_close(http_req *r, int fd, long long deadline_ms)
     return true;
 }
 
+/* A reply whose body is at most this long is written whole by http_completed, without
+ * waiting, when libmicrohttpd finds a half-closed client's FIN as it takes the resumed
+ * connection back: its head (at most HTTP_CLOSE_HEAD_MAX) and body fit in the socket's send
+ * buffer (16 KB to start: tcp_wmem) unless the client left earlier replies unread.  So it
+ * needs no peek for a FIN first: one recv less for nearly every write answered later or in
+ * the pool (PutItem at 64 connections: 5.5 -> 4.5 syscalls). */
+#define HTTP_PEEKLESS_BODY 2048
+
 /* Whether the client has half-closed: its socket (or -1) when it has, the reply is ours to
- * write (not streamed) and nothing else was sent after the request. */
+ * write (not streamed, larger than HTTP_PEEKLESS_BODY) and nothing else was sent after the
+ * request. */
 static int http_half_closed_fd(http_req *r)
 {
     int fd = r->hc ? r->hc->fd : -1;
     char one;
-    if (fd < 0 || r->resp.mhd || recv(fd, &one, 1, MSG_PEEK | MSG_DONTWAIT) != 0)
-        return -1; /* not tracked, a streamed reply, or no FIN (data, or nothing yet) */
+    if (fd < 0 || r->resp.mhd || !r->resp.body || r->resp.body_len <= HTTP_PEEKLESS_BODY ||
+        recv(fd, &one, 1, MSG_PEEK | MSG_DONTWAIT) != 0)
+        return -1; /* not tracked, a streamed or small reply, or no FIN (data, or nothing yet) */
     return fd;
 }
 
@@ -1473,10 +1483,11 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!r)
         return;
     *con_cls = NULL;
-    /* A reply computed by the pool but never queued: the client's FIN came after the pool
-     * thread's peek (http_reply_to_half_closed) and libmicrohttpd, reading the resumed
-     * connection first, is closing it.  The socket is still open here (libmicrohttpd 0.9.75
-     * tells us before it shuts the socket down): write what fits now. */
+    /* A reply computed by the pool or the committing thread but never queued: the client's
+     * FIN came after the peek (http_half_closed_fd), or the reply was too small to look for
+     * one (HTTP_PEEKLESS_BODY), and libmicrohttpd, reading the resumed connection first, is
+     * closing it.  The socket is still open here (libmicrohttpd 0.9.75 tells us before it
+     * shuts the socket down): write what fits now. */
     if (r->state == R_DONE && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->hc &&
         r->hc->fd >= 0 && !r->resp.mhd)
         http_write_reply_close(r, r->hc->fd, http_now_ms());
