@@ -1241,8 +1241,11 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
             next(p);
             rc = number_tmpl(p, nt, neg, c, &x);
         } else if (nt->t == P_LP && paren_number_ahead(p, p->i)) {
-            /* a sign before a number in parentheses: "-(1)" is -1 (DynamoDB Local) */
+            /* a sign before a number in parentheses: "-(1)" is -1 (DynamoDB Local); the sign
+             * is no level of its own ("-(" 200 times runs there; review14 F2) */
+            p->depth--;
             rc = parse_tmpl(p, &x, c, top);
+            p->depth++;
             if (!rc && !p->rc && neg)
                 rc = negate_tmpl(p, x);
         } else if (p->in_insert) {
@@ -2003,19 +2006,19 @@ static int parse_pred(pp *p, expr_node **out)
     return pred_tail(p, lhs, out);
 }
 
+/* NOT... predicate: a run of NOTs is read as a loop, not a recursion, so that it is bounded by
+ * the 300-operator count (each NOT one operator: 297 run, 298 are "too many operators"; DynamoDB
+ * Local; review14 F2) rather than by the parser's nesting guard; each NOT, innermost first,
+ * checks its operand. */
 static int parse_not(pp *p, expr_node **out)
 {
-    if (is_kw(peek(p), KW_NOT)) {
-        next(p);
-        if (++p->depth > EXPR_PQ_MAX_NESTING) {
-            p->depth--;
-            return syn(p, "Unexpected token");
-        }
-        expr_node *x = NULL;
-        int rc = parse_not(p, &x);
-        p->depth--;
-        if (rc)
-            return p->rc;
+    size_t k = 0;
+    while (accept_kw(p, KW_NOT))
+        k++;
+    expr_node *x = NULL;
+    if (parse_pred(p, &x))
+        return p->rc;
+    for (; k > 0; k--) {
         if (x->t == EN_FUNC && x->op == EF_SIZE) /* its type, as AND / OR say (Local) */
             return sem(p, NULL,
                        "Incorrect operand type for operator or function; operator or function: "
@@ -2024,10 +2027,9 @@ static int parse_not(pp *p, expr_node **out)
             return sem(p, NULL, "The argument to NOT must be a Type or Expression");
         if (wrap_not(p, &x))
             return p->rc;
-        *out = x;
-        return 0;
     }
-    return parse_pred(p, out);
+    *out = x;
+    return 0;
 }
 
 /* The operands of AND / OR must be conditions. */
