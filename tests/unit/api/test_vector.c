@@ -787,7 +787,8 @@ static void test_update_lifecycle(void **state)
     fails(f, "UpdateTable",
           "{\"TableName\":\"t5x\",\"DeletionProtectionEnabled\":true,\"VectorIndexUpdates\":[{"
           "\"Create\":" VIX("vix", 3, "") "}]}",
-          ERR_VALIDATION, INV "VectorIndexUpdates must be the only operation in the request");
+          ERR_VALIDATION,
+          INV "DeletionProtection modification must be the only operation in the request");
 }
 
 int main(void)
