@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -246,6 +247,13 @@ int api_keep_pin(api_req *r, const store_table *t)
     p->next = r->pins;
     r->pins = p;
     return 0;
+}
+
+void api_arena_for_writes(api_req *r, size_t nwrite)
+{
+    if (nwrite <= SIZE_MAX / API_ARENA_PER_TXN_WRITE && r->arena->max < nwrite * API_ARENA_PER_TXN_WRITE)
+        r->arena->max = nwrite * API_ARENA_PER_TXN_WRITE; /* this request's (api_run sets the
+                                                             thread arena's per request) */
 }
 
 int api_pin_table(api_req *r, const char *store_name, const store_table **out)

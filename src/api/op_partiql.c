@@ -2079,6 +2079,7 @@ int op_execute_transaction(api_req *r, json_t **out)
     }
     if (nread && nwrite)
         return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_MIXED);
+    api_arena_for_writes(r, nwrite); /* each write's items until the commit (review14 F3) */
     if ((rc = txn_prepare(r, m, n, nwrite > 0)))
         return rc;
     if (nread)

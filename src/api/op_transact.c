@@ -1031,6 +1031,7 @@ int op_transact_write_items(api_req *r, json_t **out)
             return rc;
     }
     json_t *b = r->body; /* NULL on the common path (the token's digest from r->jbody) */
+    api_arena_for_writes(r, n); /* each action's items until the commit (review14 F3) */
     store_write *w = store_writes_new(r->arena, n);
     if (!w)
         return nomem(r);

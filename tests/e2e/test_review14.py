@@ -76,8 +76,6 @@ def _wide_items(url, name, n, width=30_000):
         ok(url, "PutItem", {"TableName": name, "Item": item})
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review14 F3: a transaction of 100 Updates of 240 KB items answers 500 out of memory")
 def test_f3_transaction_of_wide_updates_is_not_a_500(ddb_url, table_name, ddb):
     """100 items of 30,000 numbers (~240 KB stored each); TransactWriteItems of 100 Updates
     (SET y = 1) and ExecuteTransaction of 100 UPDATEs: both 500 InternalServerError "out of
