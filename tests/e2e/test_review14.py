@@ -120,3 +120,68 @@ def test_f4_batch_and_transaction_selects_keep_the_document_shape(ddb_url, table
     batch = ok(ddb_url, "BatchExecuteStatement", {"Statements": [{"Statement": stmt}]})
     txn = ok(ddb_url, "ExecuteTransaction", {"TransactStatements": [{"Statement": stmt}]})
     assert (batch["Responses"][0]["Item"], txn["Responses"][0]["Item"]) == (want, want)
+
+
+def _refusals(url, calls):
+    """Each (op, body): the error type, or "ok" when it was answered 200."""
+    got = []
+    for op, body in calls:
+        status, data = call(url, op, body)
+        got.append("ok" if status else data.get("__type", "").split("#")[-1])
+    return got
+
+
+@pytest.mark.xfail(ON_DDBCHAT, strict=True,
+                   reason="review14 F5: PartiQL takes an empty path component and stores an attribute with an empty name")
+def test_f5_partiql_empty_path_component_is_refused(ddb_url, table_name, ddb):
+    """An attribute name cannot be empty (PutItem: "Empty attribute name"; an expression's
+    ExpressionAttributeNames: "Empty attribute name for key #a").  PartiQL's quoted identifier
+    "" and a map literal's '' key: DynamoDB Local refuses every such statement with a
+    ValidationException "Path component cannot be an empty string".  ddbchat answers 200 and
+    writes the attribute: UPDATE ... SET "" = 1 and SET m."" = 2, INSERT ... VALUE {'pk': 'b',
+    '': 1} and {'pk': 'c', 'm': {'': 1}} store items GetItem returns with an attribute named
+    "" (which PutItem then refuses: the item cannot be written back); the reads (SELECT "",
+    m."", WHERE "" = 1) answer 200 (pre-existing)."""
+    name = table_name()
+    make_table(ddb, name)
+    ok(ddb_url, "PutItem", {"TableName": name, "Item": {"pk": S("a"), "m": {"M": {"x": N(1)}}}})
+    q = f'"{name}"'
+    got = _refusals(ddb_url, [("ExecuteStatement", {"Statement": s}) for s in (
+        f"UPDATE {q} SET \"\" = 1 WHERE pk = 'a'",
+        f"UPDATE {q} SET m.\"\" = 2 WHERE pk = 'a'",
+        f"INSERT INTO {q} VALUE {{'pk': 'b', '': 1}}",
+        f"INSERT INTO {q} VALUE {{'pk': 'c', 'm': {{'': 1}}}}",
+        f"SELECT \"\" FROM {q} WHERE pk = 'a'",
+        f"SELECT m.\"\" FROM {q} WHERE pk = 'a'",
+        f"SELECT * FROM {q} WHERE pk = 'a' AND \"\" = 1")])
+    stored = {k: ddb.get_item(TableName=name, Key={"pk": S(k)}).get("Item") for k in "abc"}
+    assert (got, stored) == (["ValidationException"] * 7,
+                             {"a": {"pk": S("a"), "m": {"M": {"x": N(1)}}}, "b": None, "c": None})
+
+
+@pytest.mark.xfail(ON_DDBCHAT, strict=True,
+                   reason="review14 F6: legacy parameters take an empty attribute name (AttributeUpdates stores one)")
+def test_f6_legacy_parameters_refuse_an_empty_attribute_name(ddb_url, table_name, ddb):
+    """AttributeUpdates {"": {"Value": 1, "Action": "PUT"}} (also ADD, DELETE), Expected {"":
+    ...}, QueryFilter / ScanFilter {"": ...} and AttributesToGet [""]: DynamoDB Local refuses
+    each with a ValidationException "Empty attribute name", as ddbchat refuses an Item's empty
+    name.  ddbchat answers 200 to all of them (pre-existing), and UpdateItem stores an attribute
+    named "" that GetItem returns."""
+    name = table_name()
+    make_table(ddb, name)
+    got = _refusals(ddb_url, [
+        ("UpdateItem", {"TableName": name, "Key": {"pk": S("e")},
+                        "AttributeUpdates": {"": {"Value": N(1), "Action": "PUT"}}}),
+        ("UpdateItem", {"TableName": name, "Key": {"pk": S("f")},
+                        "AttributeUpdates": {"": {"Value": N(1), "Action": "ADD"}}}),
+        ("UpdateItem", {"TableName": name, "Key": {"pk": S("g")},
+                        "AttributeUpdates": {"": {"Action": "DELETE"}}}),
+        ("PutItem", {"TableName": name, "Item": {"pk": S("h")}, "Expected": {"": {"Exists": False}}}),
+        ("Query", {"TableName": name, "KeyConditions": {"pk": {
+            "AttributeValueList": [S("h")], "ComparisonOperator": "EQ"}},
+            "QueryFilter": {"": {"ComparisonOperator": "NULL"}}}),
+        ("Scan", {"TableName": name, "ScanFilter": {"": {"ComparisonOperator": "NULL"}}}),
+        ("GetItem", {"TableName": name, "Key": {"pk": S("h")}, "AttributesToGet": [""]}),
+    ])
+    stored = ddb.get_item(TableName=name, Key={"pk": S("e")}).get("Item")
+    assert (got, stored) == (["ValidationException"] * 7, None)
