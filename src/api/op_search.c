@@ -23,6 +23,7 @@
  * Tests: tests/e2e/test_vector_search.py.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,8 +157,10 @@ static bool vec_projected(const api_vix *v)
  * line up to the number's last one).  The number's text is serde_json's: the shortest digits
  * that read back as the double, positional with ".0" for a whole number when its decimal
  * exponent is within [-5, 16) (the captured case), else d.ddde+X (Dynoxide's serde prints
- * 1e300 as "1e+300"; no capture of that form).  Other operations' integers keep the
- * service's older deserialiser (a real is truncated, DECIMAL_VALUE for TopK was ddbchat's). */
+ * 1e300 as "1e+300"; no capture of that form).  A whole number beyond the i32 is the same
+ * field's "invalid value: integer `3000000000`, expected i32 at line 1 column N" (serde's
+ * words for it; not captured itself).  Other operations' integers keep the service's older
+ * deserialiser (a real is truncated, DECIMAL_VALUE for TopK was ddbchat's). */
 
 /* serde_json's text of double d into out (cap bytes) */
 static void serde_float(char *out, size_t cap, double d)
@@ -270,34 +273,46 @@ static size_t top_member_end(const char *s, size_t n, const char *key)
 int op_search_topk_type(const json_t *req, const jread_val *jreq, const api_caller *caller,
                         err_t *e)
 {
-    double d;
+    double d = 0;
+    long long i = 0;
+    bool real;
     if (req) {
         const json_t *k = json_object_get(req, "TopK");
-        if (!json_is_real(k))
+        if (!json_is_real(k) && !json_is_integer(k))
             return 0;
-        d = json_real_value(k);
+        real = json_is_real(k);
+        d = real ? json_real_value(k) : 0;
+        i = real ? 0 : (long long)json_integer_value(k);
     } else {
         const jread_val *k = jreq ? jread_get(jreq, "TopK", 4) : NULL;
-        if (!k || k->type != JREAD_REAL)
+        if (!k || (k->type != JREAD_REAL && k->type != JREAD_INTEGER))
             return 0;
-        d = k->num.d;
+        real = k->type == JREAD_REAL;
+        d = real ? k->num.d : 0;
+        i = real ? 0 : k->num.i;
     }
+    /* a whole number beyond the i32 is serde's "invalid value" (the same field: not captured
+     * itself); within it, the model's and the service's range checks follow */
+    if (!real && i >= INT32_MIN && i <= INT32_MAX)
+        return 0;
     char num[64]; /* at most a sign, 17 digits, 16 zeros, a point and a 0 */
-    serde_float(num, sizeof num, d);
+    if (real)
+        serde_float(num, sizeof num, d);
+    else
+        snprintf(num, sizeof num, "%lld", i);
+    const char *what = real ? "invalid type: floating point" : "invalid value: integer";
     size_t end = caller && caller->body ? top_member_end(caller->body, caller->body_len, "TopK")
                                         : 0;
     if (!end)
-        return err_set(e, ERR_SERIALIZATION, "invalid type: floating point `%s`, expected i32",
-                       num);
+        return err_set(e, ERR_SERIALIZATION, "%s `%s`, expected i32", what, num);
     size_t line = 1, sol = 0;
     for (size_t i = 0; i < end; i++)
         if (caller->body[i] == '\n') {
             line++;
             sol = i + 1;
         }
-    return err_set(e, ERR_SERIALIZATION,
-                   "invalid type: floating point `%s`, expected i32 at line %zu column %zu", num,
-                   line, end - sol);
+    return err_set(e, ERR_SERIALIZATION, "%s `%s`, expected i32 at line %zu column %zu", what,
+                   num, line, end - sol);
 }
 
 int op_search_vectors(api_req *r, json_t **out)

@@ -424,7 +424,8 @@ def test_search_topk_real(url, shops):
     number's last one (AWS eu-west-2 and us-east-1, 2026-08-13, as the AWS-checked emulator
     Dynoxide records it).  ddbchat answered "DECIMAL_VALUE cannot be converted to Integer".
     A whole number written as a real is refused too (serde's i32 takes no float); the text is
-    serde_json's (shortest digits, ".0" on a whole number)."""
+    serde_json's (shortest digits, ".0" on a whole number).  A whole number beyond the i32
+    is the same field's "invalid value: integer `N`, expected i32 ..." (not captured)."""
     head = '{"TableName": "%s", "IndexName": "any", "SearchVector": [{"N": "1"}, {"N": "0"}, ' \
            '{"N": "0"}, {"N": "0"}], "TopK": ' % shops
     for num, shown in [("3.5", "3.5"), ("5.0", "5.0"), ("5e0", "5.0"), ("-1.25", "-1.25"),
@@ -439,7 +440,16 @@ def test_search_topk_real(url, shops):
            '  "SearchVector": [{"N": "1"}]\n}' % shops
     err(url, "SearchVectors", body, "SerializationException",
         "invalid type: floating point `2.5`, expected i32 at line 4 column 13")
-    # a whole JSON integer is read as before
+    # a whole number beyond the i32: the same field's "invalid value" (serde's words; not
+    # captured itself)
+    for num in ["3000000000", "-2147483649"]:
+        err(url, "SearchVectors", head + num + "}", "SerializationException",
+            "invalid value: integer `%s`, expected i32 at line 1 column %d"
+            % (num, len(head) + len(num)))
+    # a whole JSON integer within the i32 is read as before
+    err(url, "SearchVectors", head + "2147483647}", V,
+        "Provided TopK value '2147483647' is out of valid range. The value must be between 1 "
+        "and 100 inclusive")
     err(url, "SearchVectors", head + "101}", V,
         "Provided TopK value '101' is out of valid range. The value must be between 1 "
         "and 100 inclusive")
