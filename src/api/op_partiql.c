@@ -66,6 +66,7 @@
 #define TXT_PQ_KEY_MULTI                                                                         \
     "Multiple conditions on same key %s. Only single item Update/Insert/Delete are supported"
 #define TXT_PQ_KEY_TYPE "Key attribute's data type should match its data type in table's schema: Key %s"
+#define TXT_PQ_INSERT_RETURNING "RETURNING is not supported in INSERT"
 #define TXT_PQ_KEY_MISSING "Key attribute should be present in the item: Key %s"
 #define TXT_PQ_DUPLICATE "Duplicate primary key exists in table"
 #define TXT_PQ_TOKEN "Invalid NextToken"
@@ -938,6 +939,10 @@ static int pq_write_prepare(api_req *r, const expr_pq_bound *b, pq_write *pw)
             (rc = api_item_size_check(r, &b->item, TXT_ITEM_TOO_BIG)) ||
             (rc = api_item_index_keys_check(r, t, &b->item)))
             return rc;
+        /* a RETURNING clause, after the table and the item (before an item with that key is
+         * looked for); DynamoDB Local's text and place, no AWS capture */
+        if (b->ret != EXPR_PQ_RET_NONE)
+            return err_set(r->err, ERR_VALIDATION, TXT_PQ_INSERT_RETURNING);
         expr_node *ne = not_exists_node(r, t);
         expr_t *cond = NULL;
         if (!ne || expr_build_condition(r->arena, EXPR_CONDITION, ne, &cond, r->err))
@@ -2074,6 +2079,10 @@ int op_execute_transaction(api_req *r, json_t **out)
             continue;
         if ((rc = txn_table_gone(r, &m[i].s.b, &gone)))
             return rc;
+        if (!gone && m[i].s.b.kind == EXPR_PQ_INSERT) /* INSERT's own text (Local) */
+            return err_set(r->err, ERR_VALIDATION,
+                           "Validation failed in TransactStatements[%zu]: " TXT_PQ_INSERT_RETURNING,
+                           i);
         if (!gone)
             return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_RETURNING, i);
     }

@@ -2725,8 +2725,21 @@ static int parse_returning(pp *p, bool is_delete)
         return unexpected(p, a);
     if (!(old || nw))
         return unexpected(p, b);
-    if (expect(p, P_STAR))
-        return p->rc;
+    if (!accept(p, P_STAR)) {
+        /* a path in the star's place, to the statement's end, is DynamoDB Local's text (a
+         * longer list its syntax error); no AWS capture */
+        const ptok *x = peek(p);
+        expr_node *path = NULL;
+        if (!is_name_tok(x))
+            return expect(p, P_STAR);
+        next(p);
+        if (parse_path_from(p, x, &path))
+            return p->rc;
+        if (!at_statement_end(p))
+            return syn(p, "Unexpected token after expression");
+        return sem(p, NULL,
+                   "Expected '*' after ( MODIFIED | ALL ) ( NEW | OLD ) in RETURNING clause");
+    }
     s->ret = all ? (old ? EXPR_PQ_RET_ALL_OLD : EXPR_PQ_RET_ALL_NEW)
                  : (old ? EXPR_PQ_RET_MODIFIED_OLD : EXPR_PQ_RET_MODIFIED_NEW);
     if (is_delete && s->ret != EXPR_PQ_RET_ALL_OLD)
@@ -2926,6 +2939,10 @@ static int parse_statement(pp *p)
         while (k--)
             if (expect(p, P_RP))
                 return p->rc;
+        /* parsed, refused when the item is written (op_partiql.c: "RETURNING is not
+         * supported in INSERT") */
+        if (parse_returning(p, false))
+            return p->rc;
     } else if (is_kw(t, KW_UPDATE)) {
         if (parse_update(p))
             return p->rc;
