@@ -164,10 +164,15 @@ static bool origin_allowed(const char *allowed, const char *origin)
 static void add_cors(msg_service *s, const msg_http_req *req, msg_http_resp *r, bool preflight)
 {
     const char *allowed = s->cfg.cors_origin;
+    /* whether the answer carries Allow-Origin depends on the request's Origin: say so on
+     * every answer, else a cache hands the answer to a request without Origin (none) to a
+     * listed origin's page (the Fetch standard's CORS and caching note;
+     * test_messaging.py::test_vary_origin_on_every_answer_when_origins_are_listed) */
+    if (allowed && *allowed)
+        add_header(r, "Vary", "Origin");
     if (!origin_allowed(allowed, req->origin))
         return;
     add_header(r, "Access-Control-Allow-Origin", strcmp(allowed, "*") == 0 ? "*" : req->origin);
-    add_header(r, "Vary", "Origin");
     add_header(r, "Access-Control-Expose-Headers",
                "X-Next-Cursor, X-Next-After, WWW-Authenticate");
     if (preflight) {

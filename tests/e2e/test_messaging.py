@@ -545,3 +545,21 @@ def test_conversation_uuid_in_any_case(msg_server, people):
     for gg in (g, g.upper()):
         st, _, b = rest(msg_server, "GET", f"/api/messages/{gg}", tok["bob"])
         assert st == 404 and b["error"]["code"] == "not_found"
+
+
+def test_vary_origin_on_every_answer_when_origins_are_listed(msg_server, people):
+    """With --cors-origin naming origins (not "*"), whether an answer carries
+    Access-Control-Allow-Origin depends on the request's Origin, so every answer says
+    Vary: Origin (the Fetch standard's CORS protocol and caching note), also one to a request
+    without Origin or from another origin: else a cache that stored the answer to a request
+    without Origin (no Allow-Origin) hands it to the listed origin's page, which then cannot
+    read it.  Before, only answers to a listed origin had Vary: Origin."""
+    ids, tok = people
+    for path, t in (("/api/health", None), ("/api/me", tok["alice"]), ("/app.js", None)):
+        for origin in (None, "http://evil.example", CORS_ORIGIN):
+            st, h, _ = rest(msg_server, "GET", path, t,
+                            headers={"Origin": origin} if origin else None)
+            assert st == 200, (path, origin, st)
+            assert "origin" in [v.strip().lower() for v in h.get("vary", "").split(",")], \
+                (path, origin, h)
+            assert ("access-control-allow-origin" in h) == (origin == CORS_ORIGIN), (path, h)
