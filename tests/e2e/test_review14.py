@@ -3,10 +3,13 @@ transport that session 13 changed, then the review of the session's commits; eac
 test that demonstrates it.  A test is marked xfail(strict=True) while its finding stands: the fix
 makes it pass (XPASS), which fails the run, so whoever fixes it removes the marker.  Details,
 reproductions and the sources: /work/notes/review14.md (F1, F2, ...)."""
+import threading
+import time
+
 import pytest
 
 from conftest import make_table
-from itemlib import N, S, call, ok
+from itemlib import N, S, call, ok, sanitizer_server
 
 ON_DDBCHAT = "config.getoption('--target') == 'ddbchat'"
 
@@ -185,3 +188,60 @@ def test_f6_legacy_parameters_refuse_an_empty_attribute_name(ddb_url, table_name
     ])
     stored = ddb.get_item(TableName=name, Key={"pk": S("e")}).get("Item")
     assert (got, stored) == (["ValidationException"] * 7, None)
+
+
+def _status_mb(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@pytest.mark.requires_ddbchat
+@pytest.mark.xfail(strict=True, reason="review14 F7: concurrent transactions of wide Updates take "
+                                       "~400 MB each with no shared bound (small bodies)")
+def test_f7_concurrent_wide_transactions_share_a_memory_bound(ddbchat_server):
+    """A TransactWriteItems of 100 Updates (SET y = 1) of items of 40,000 numbers is a ~20 KB
+    body, but its arena may now grow to 600 MB (b67faae: 6 MB a write action, for review14
+    F3), and nothing bounds such requests together: c496991's parse budget charges a request
+    by its body's size.  Four at once raised the peak RSS 1.56-1.88 GB (all 200; with eight,
+    six got ThrottlingException from the store's queue timeout); the 256 MB cap before bounded
+    each at 256 MB, not their sum either.  A shared budget for arena growth (like the parse
+    budget: the busy reply when it is spent, which the SDKs retry) keeps the sum at what one
+    or two need.  Here: four clients at once, each retrying ThrottlingException; every one
+    ends 200 and the peak rise stays under 1,200 MB."""
+    srv = ddbchat_server()
+    if sanitizer_server(srv.proc.pid):
+        pytest.skip("peak RSS under a sanitizer's allocator")
+    url, pid = srv.ddb_url, srv.proc.pid
+    ok(url, "CreateTable", {"TableName": "wide_tx", "BillingMode": "PAY_PER_REQUEST",
+                            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    _wide_items(url, "wide_tx", 100, width=40_000)
+    body = {"TransactItems": [{"Update": {
+        "TableName": "wide_tx", "Key": {"pk": S(f"k{i}")}, "UpdateExpression": "SET y = :v",
+        "ExpressionAttributeValues": {":v": N(1)}}} for i in range(100)]}
+    with open(f"/proc/{pid}/clear_refs", "w") as f:
+        f.write("5")
+    rss = _status_mb(pid, "VmRSS")
+    done = []
+
+    def client():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            status, data = call(url, "TransactWriteItems", body)
+            if status or not data.get("__type", "").endswith("ThrottlingException"):
+                done.append("ok" if status else data.get("__type"))
+                return
+            time.sleep(0.2)
+        done.append("timeout")
+
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rise = _status_mb(pid, "VmHWM") - rss
+    assert done == ["ok"] * 4, done
+    assert rise < 1200, f"peak RSS rose {rise:.0f} MB for four transactions at once"
