@@ -261,6 +261,12 @@ typedef struct pp {
      * clause: n"; DynamoDB Local, which validates the select list before it translates the
      * WHERE; no AWS capture) */
     bool dup_first;
+    /* a refusal of the statement's shape that DynamoDB Local makes once it has parsed the
+     * whole statement, ahead of every other (SELECT VALUE, "m.*" in the select list, FROM
+     * t, t): a later syntax error wins over it, nothing else does; no AWS capture */
+    char shape[ERR_MSG_MAX];
+    bool has_shape;
+    bool sel_item; /* reading a select item: "m.*" is a shape refusal */
 } pp;
 
 static int nomem(pp *p)
@@ -285,12 +291,25 @@ static int select_dups(pp *p);
  * list's duplicates, when either comes first; true when one became the error. */
 static bool earlier_refusal(pp *p)
 {
+    if (p->has_shape && !p->rc) {
+        p->rc = err_set(p->e, ERR_VALIDATION, "%s", p->shape);
+        return true;
+    }
     if (take_pending(p))
         return true;
     if (!p->dup_first)
         return false;
     p->dup_first = false;
     return select_dups(p) != 0;
+}
+
+/* Records a shape refusal (the first one) and lets the parse go on. */
+static void shape_refusal(pp *p, const char *text)
+{
+    if (p->has_shape || p->rc)
+        return;
+    snprintf(p->shape, sizeof p->shape, "%s", text);
+    p->has_shape = true;
 }
 
 /* A syntax error (first one wins). */
@@ -1412,8 +1431,13 @@ static int path_steps(pp *p, expr_pel *el, size_t n, size_t cap, expr_node *x, e
             /* PartiQL reads a name, a "quoted name" or * after a dot; anything else (a
              * keyword such as inner, a literal, the end) is its "Invalid path dot component"
              * (AWS 2026-10: attribute_exists(m.inner)); * is an unpivot DynamoDB lacks */
-            if (nt->t == P_STAR)
-                return unexpected(p, nt);
+            if (nt->t == P_STAR) {
+                /* "SELECT m.*" (not after an index: "l[0].*" is the parser's) */
+                if (!p->sel_item || el[n - 1].is_index)
+                    return unexpected(p, nt);
+                shape_refusal(p, "Changing item's hierarchy while reading isn't supported");
+                break;
+            }
             if (nt->t != P_IDENT && nt->t != P_QIDENT)
                 return syn(p, "Invalid path dot component");
             nm = tok_name(p, nt, &nl);
@@ -2291,7 +2315,27 @@ static int parse_select(pp *p, bool in_exists)
     s->kind = in_exists ? EXPR_PQ_EXISTS : EXPR_PQ_SELECT;
     if (is_kw(peek(p), KW_OTHER) && strcmp(peek(p)->kwname, "DISTINCT") == 0)
         return sem(p, NULL, "Unsupported token in expression: DISTINCT");
-    if (accept(p, P_STAR)) {
+    if (accept_kw(p, KW_VALUE)) {
+        /* SELECT VALUE <one expression>: its tokens up to FROM are stepped over ("SELECT
+         * VALUE *" and "VALUE a, b" are the parser's) */
+        int depth = 0;
+        const ptok *first = peek(p);
+        if (first->t == P_STAR || first->t == P_EOF || is_kw(first, KW_FROM))
+            return unexpected(p, first);
+        for (const ptok *t = peek(p); t->t != P_EOF; t = peek(p)) {
+            if (depth == 0 && (is_kw(t, KW_FROM) || t->t == P_COMMA))
+                break;
+            if (t->t == P_LP || t->t == P_LB || t->t == P_LBRACE || t->t == P_LBAG)
+                depth++;
+            else if (t->t == P_RP || t->t == P_RB || t->t == P_RBRACE || t->t == P_RBAG)
+                depth--;
+            next(p);
+        }
+        if (!is_kw(peek(p), KW_FROM))
+            return unexpected(p, peek(p));
+        s->star = true;
+        shape_refusal(p, "Select projection doesn't support value or pivot keywords");
+    } else if (accept(p, P_STAR)) {
         s->star = true;
     } else {
         size_t cap = 4;
@@ -2303,7 +2347,10 @@ static int parse_select(pp *p, bool in_exists)
             expr_node *path = NULL;
             if (is_name_tok(t) && peek2(p)->t != P_LP) {
                 next(p);
-                if (parse_path_from(p, t, &path))
+                p->sel_item = true;
+                int rc = parse_path_from(p, t, &path);
+                p->sel_item = false;
+                if (rc)
                     return p->rc;
             } else if (t->t == P_LP) {
                 /* a parenthesised path: "SELECT (n)", "SELECT ((m.x))", "(m).x" (DynamoDB
@@ -2358,6 +2405,17 @@ static int parse_select(pp *p, bool in_exists)
     }
     if (expect_kw(p, KW_FROM) || parse_target(p, true, false) || no_alias(p))
         return p->rc;
+    /* FROM t, u: read, then refused as a shape */
+    if (peek(p)->t == P_COMMA) {
+        while (accept(p, P_COMMA)) {
+            char *tb = s->table, *ix = s->index;
+            size_t tl = s->table_len, il = s->index_len;
+            if (parse_target(p, true, false) || no_alias(p))
+                return p->rc;
+            s->table = tb, s->index = ix, s->table_len = tl, s->index_len = il;
+        }
+        shape_refusal(p, "Only select from a single table or index is supported.");
+    }
     p->dup_first = true;
     int rc = accept_kw(p, KW_WHERE) ? parse_where(p, &s->where) : 0;
     p->dup_first = false;
@@ -3044,6 +3102,8 @@ int expr_pq_parse(arena_t *a, const char *text, size_t len, expr_pq **out, err_t
                        EXPR_PQ_MAX_LEN);
     if (lex(&p) || parse_statement(&p))
         return p.rc;
+    if (p.has_shape) /* the whole statement parsed: its shape's refusal comes first */
+        return err_set(e, ERR_VALIDATION, "%s", p.shape);
     if (too_many_ops(p.s))
         return err_set(e, ERR_VALIDATION,
                        "The expression contains too many operators; operator count: %d",
