@@ -245,3 +245,27 @@ def test_f7_concurrent_wide_transactions_share_a_memory_bound(ddbchat_server):
     rise = _status_mb(pid, "VmHWM") - rss
     assert done == ["ok"] * 4, done
     assert rise < 1200, f"peak RSS rose {rise:.0f} MB for four transactions at once"
+
+
+@pytest.mark.xfail(ON_DDBCHAT, strict=True,
+                   reason="review14 F6b: AttributeUpdates stores an attribute name over 64 KB")
+def test_f6b_attribute_updates_refuse_a_name_over_64_kb(ddb_url, table_name, ddb, target):
+    """A name of 65,536 bytes: PutItem refuses it ("One or more parameter values were invalid:
+    Attribute name is too large, must be less than 65536 bytes", ddbchat and the service's
+    limit: names up to 64 KB), and so do ExpressionAttributeNames.  AttributeUpdates {name:
+    {"Value": 1, "Action": "PUT"}} answers 200 and stores it (GetItem returns it, PutItem refuses
+    the item back); Expected and AttributesToGet with a 70,000-byte name answer 200 too
+    (pre-existing).  DynamoDB Local answers 500 to all of these (its own failure): ddbchat only."""
+    if target == "dynamodb-local":
+        pytest.skip("DynamoDB Local answers 500 InternalFailure to a name over 64 KB")
+    name = table_name()
+    make_table(ddb, name)
+    got = _refusals(ddb_url, [
+        ("UpdateItem", {"TableName": name, "Key": {"pk": S("c")},
+                        "AttributeUpdates": {"x" * 65536: {"Value": N(1), "Action": "PUT"}}}),
+        ("PutItem", {"TableName": name, "Item": {"pk": S("z")},
+                     "Expected": {"y" * 70000: {"Exists": False}}}),
+        ("GetItem", {"TableName": name, "Key": {"pk": S("c")}, "AttributesToGet": ["y" * 70000]}),
+    ])
+    stored = ddb.get_item(TableName=name, Key={"pk": S("c")}).get("Item")
+    assert (got, stored) == (["ValidationException"] * 3, None)
