@@ -11,6 +11,8 @@ at phone width; times in the reader's time zone; the Content-Security-Policy (no
 script, no violation reported by the browser) and CORS unchanged for other origins; seven
 tabs of one user share one event stream (a stream per tab took all 6 connections a browser
 opens to a server), also without Web Locks (elected on their BroadcastChannel).
+After a server restart the page reconnects and shows what was written while it was down,
+once each and in order.
 A screenshot of each view is kept in tests/e2e/artifacts/ (or $DDBCHAT_ARTIFACTS).
 """
 import datetime
@@ -619,3 +621,48 @@ def test_tabs_share_one_stream_without_web_locks(web, two):
             d.switch_to.window(h)
             d.close()
         d.switch_to.window(home)
+
+
+def test_page_catches_up_after_a_server_restart(two, tmp_path):
+    """Live delivery after a reconnection, in the browser: the server stops while bob's page
+    has a conversation open, three messages are written while it is down (`ddbchat send` on
+    its data dir), and it starts again on the same port.  The page reconnects by itself (a new
+    ticket, ?last_event_id= of the last event it had) and shows the three messages once each,
+    in order, in the open conversation and on top of the list, then the next live one once."""
+    import subprocess
+    from conftest import Server, ddbchat_bin, free_port, stop_process, wait_port
+    data = str(tmp_path / "data")
+    dport, aport = free_port(), free_port()
+    env = dict(os.environ, DDBCHAT_JWT_SECRET=SECRET)
+
+    def start():
+        p = subprocess.Popen([ddbchat_bin(), "serve", "--data-dir", data, "--dynamodb-port",
+                              str(dport), "--api-port", str(aport), "--quiet", "--demo"],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_port(aport, p, timeout=20)
+        return p
+    proc = start()
+    srv = Server(proc, f"http://127.0.0.1:{dport}", f"http://127.0.0.1:{aport}", data)
+    try:
+        ids = {h: add_user(srv, h, n) for h, n in (("rs_alice", "Alice R"), ("rs_bob", "Bob R"))}
+        srv.tok = {h: token(u, exp_in=3600) for h, u in ids.items()}
+        m = send_rest(srv, "rs_alice", "before the restart", handle="rs_bob")
+        bob = fresh(two[1])
+        sign_in_by_link(bob, srv, "rs_bob")
+        open_conv(bob, "Alice R")
+        wait(bob, lambda d: bubbles(d) == ["before the restart"], 5, "the first message")
+        stop_process(srv.proc)
+        wait(bob, lambda d: not by_css(d, "#live[data-state=on]"), 10, "the stream to drop")
+        for i in range(3):
+            cli(srv, "send", "rs_alice", m["message_group_uuid"], f"while down {i}")
+        srv.proc = start()
+        want = ["before the restart", "while down 0", "while down 1", "while down 2"]
+        wait(bob, lambda d: bubbles(d) == want, 40, "the messages written while it was down")
+        wait(bob, lambda d: by_css(d, "#live[data-state=on]"), 10, "the stream again")
+        assert by_css(bob, "#conversations button .last")[0].text == "while down 2"
+        send_rest(srv, "rs_alice", "after the restart", group=m["message_group_uuid"])
+        wait(bob, lambda d: bubbles(d)[-1:] == ["after the restart"], 5, "the live message")
+        time.sleep(0.5)
+        assert bubbles(bob) == want + ["after the restart"]
+    finally:
+        srv.stop()
