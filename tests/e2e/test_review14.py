@@ -79,6 +79,7 @@ def _wide_items(url, name, n, width=30_000):
         ok(url, "PutItem", {"TableName": name, "Item": item})
 
 
+@pytest.mark.requires_ddbchat  # Local: 200, but 100 x 240 KB Updates outlast the client's timeout under CI load
 def test_f3_transaction_of_wide_updates_is_not_a_500(ddb_url, table_name, ddb):
     """100 items of 30,000 numbers (~240 KB stored each); TransactWriteItems of 100 Updates
     (SET y = 1) and ExecuteTransaction of 100 UPDATEs: both 500 InternalServerError "out of
@@ -86,7 +87,8 @@ def test_f3_transaction_of_wide_updates_is_not_a_500(ddb_url, table_name, ddb):
     still pass the 256 MB").  AWS counts an Update's key toward the 4 MB aggregate (the
     emulators txn13 read: Dynoxide, ExtendDB; no capture counts the stored item), so the
     request is valid: 200 expected (a ValidationException would also be an answer; a 500 is
-    the server failing, and the SDKs retry it)."""
+    the server failing, and the SDKs retry it).  DynamoDB Local answers 200 (2026-12-05) but
+    takes longer than the client's timeout at CI's load: ddbchat only."""
     name = table_name()
     make_table(ddb, name)
     _wide_items(ddb_url, name, 100)
