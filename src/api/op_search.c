@@ -160,7 +160,10 @@ static bool vec_projected(const api_vix *v)
  * 1e300 as "1e+300"; no capture of that form).  A whole number beyond the i32 is the same
  * field's "invalid value: integer `3000000000`, expected i32 at line 1 column N" (serde's
  * words for it; not captured itself).  Other operations' integers keep the service's older
- * deserialiser (a real is truncated, DECIMAL_VALUE for TopK was ddbchat's). */
+ * deserialiser (a real is truncated, DECIMAL_VALUE for TopK was ddbchat's).  Any other kind
+ * there is serde's too, inferred from the same field: a string (`invalid type: string "5",
+ * expected i32`, Rust's Debug of it), a boolean ("boolean `true`"), a list ("sequence") or an
+ * object ("map"), the position of these two where they start; null is an absent TopK. */
 
 /* serde_json's text of double d into out (cap bytes) */
 static void serde_float(char *out, size_t cap, double d)
@@ -245,24 +248,46 @@ static size_t js_value(const char *s, size_t n, size_t i)
     return i;
 }
 
-/* The offset just past the value of the request's top-level member `key` (the last one, as
- * the tree keeps it; its name unescaped), or 0 */
-static size_t top_member_end(const char *s, size_t n, const char *key)
+/* The members the strict pass refuses an explicit null of (api_schema.c: NOT_NULL / REQUIRED
+ * members of SearchVectorsRequest) */
+static bool sv_required(const char *k, size_t len)
 {
-    size_t klen = strlen(key), found = 0, i = js_ws(s, n, 0);
+    static const char *const req[] = {"TableName", "IndexName", "SearchVector", "TopK"};
+    for (size_t i = 0; i < sizeof req / sizeof req[0]; i++)
+        if (strlen(req[i]) == len && memcmp(req[i], k, len) == 0)
+            return true;
+    return false;
+}
+
+/* Where the value of the request's top-level member `key` lies (the last such member, as the
+ * tree keeps it; its name unescaped): true with [*start, *end); *null_first: a required
+ * member before it is an explicit null, which the deserialiser meets first (the strict pass,
+ * api_validate.c, answers it) */
+static bool top_member_span(const char *s, size_t n, const char *key, size_t *start, size_t *end,
+                            bool *null_first)
+{
+    size_t klen = strlen(key), i = js_ws(s, n, 0);
+    bool found = false;
+    *null_first = false;
     if (i >= n || s[i] != '{')
-        return 0;
+        return false;
     for (i = js_ws(s, n, i + 1); i < n && s[i] == '"';) {
         size_t k0 = i + 1, k1 = js_string(s, n, i);
         bool match = k1 - 1 - k0 == klen && memcmp(s + k0, key, klen) == 0;
         i = js_ws(s, n, k1);
         if (i >= n || s[i] != ':')
-            return 0;
+            return false;
         i = js_ws(s, n, i + 1);
-        size_t end = js_value(s, n, i);
-        if (match)
-            found = end;
-        i = js_ws(s, n, end);
+        size_t v1 = js_value(s, n, i);
+        if (!found && !match && v1 - i == 4 && memcmp(s + i, "null", 4) == 0 &&
+            sv_required(s + k0, k1 - 1 - k0))
+            *null_first = true;
+        if (match) {
+            found = true;
+            *start = i;
+            *end = v1;
+        }
+        i = js_ws(s, n, v1);
         if (i >= n || s[i] != ',')
             break;
         i = js_ws(s, n, i + 1);
@@ -270,49 +295,137 @@ static size_t top_member_end(const char *s, size_t n, const char *key)
     return found;
 }
 
+/* serde's text of a string it met (Rust's Debug of a str): quoted, with \" \\ \n \r \t \0 and
+ * other control characters (\u{1f}) escaped; NULL when out of memory */
+static char *serde_str(const char *v, size_t len)
+{
+    char *o = malloc(len * 8 + 3), *p = o;
+    if (!o)
+        return NULL;
+    *p++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c == '"' || c == '\\') {
+            *p++ = '\\';
+            *p++ = (char)c;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            *p++ = '\\';
+            *p++ = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+        } else if (c == 0) {
+            *p++ = '\\';
+            *p++ = '0';
+        } else if (c < 0x20 || c == 0x7f) {
+            p += sprintf(p, "\\u{%x}", c);
+        } else {
+            *p++ = (char)c;
+        }
+    }
+    *p++ = '"';
+    *p = '\0';
+    return o;
+}
+
 int op_search_topk_type(const json_t *req, const jread_val *jreq, const api_caller *caller,
                         err_t *e)
 {
+    /* the member's kind and value, from either tree */
+    enum { K_NONE, K_REAL, K_INT, K_STR, K_BOOL, K_ARR, K_OBJ } kind = K_NONE;
     double d = 0;
-    long long i = 0;
-    bool real;
+    long long iv = 0;
+    bool bv = false;
+    const char *sv = NULL;
+    size_t sl = 0;
     if (req) {
         const json_t *k = json_object_get(req, "TopK");
-        if (!json_is_real(k) && !json_is_integer(k))
-            return 0;
-        real = json_is_real(k);
-        d = real ? json_real_value(k) : 0;
-        i = real ? 0 : (long long)json_integer_value(k);
-    } else {
-        const jread_val *k = jreq ? jread_get(jreq, "TopK", 4) : NULL;
-        if (!k || (k->type != JREAD_REAL && k->type != JREAD_INTEGER))
-            return 0;
-        real = k->type == JREAD_REAL;
-        d = real ? k->num.d : 0;
-        i = real ? 0 : k->num.i;
+        kind = json_is_real(k)      ? K_REAL
+               : json_is_integer(k) ? K_INT
+               : json_is_string(k)  ? K_STR
+               : json_is_boolean(k) ? K_BOOL
+               : json_is_array(k)   ? K_ARR
+               : json_is_object(k)  ? K_OBJ
+                                    : K_NONE;
+        d = kind == K_REAL ? json_real_value(k) : 0;
+        iv = kind == K_INT ? (long long)json_integer_value(k) : 0;
+        bv = json_is_true(k);
+        sv = kind == K_STR ? json_string_value(k) : NULL;
+        sl = kind == K_STR ? json_string_length(k) : 0;
+    } else if (jreq) {
+        const jread_val *k = jread_get(jreq, "TopK", 4);
+        switch (k ? k->type : JREAD_NULL) {
+        case JREAD_REAL: kind = K_REAL; d = k->num.d; break;
+        case JREAD_INTEGER: kind = K_INT; iv = k->num.i; break;
+        case JREAD_STRING: kind = K_STR; sv = k->text; sl = k->len; break;
+        case JREAD_TRUE: kind = K_BOOL; bv = true; break;
+        case JREAD_FALSE: kind = K_BOOL; break;
+        case JREAD_ARRAY: kind = K_ARR; break;
+        case JREAD_OBJECT: kind = K_OBJ; break;
+        default: break;
+        }
     }
-    /* a whole number beyond the i32 is serde's "invalid value" (the same field: not captured
-     * itself); within it, the model's and the service's range checks follow */
-    if (!real && i >= INT32_MIN && i <= INT32_MAX)
+    /* absent or null: the model's; a whole number within the i32: the model's and the
+     * service's range checks */
+    if (kind == K_NONE || (kind == K_INT && iv >= INT32_MIN && iv <= INT32_MAX))
         return 0;
     char num[64]; /* at most a sign, 17 digits, 16 zeros, a point and a 0 */
-    if (real)
+    char *quoted = NULL;
+    const char *what = "invalid type: ", *shown = num;
+    switch (kind) {
+    case K_REAL:
         serde_float(num, sizeof num, d);
-    else
-        snprintf(num, sizeof num, "%lld", i);
-    const char *what = real ? "invalid type: floating point" : "invalid value: integer";
-    size_t end = caller && caller->body ? top_member_end(caller->body, caller->body_len, "TopK")
-                                        : 0;
-    if (!end)
-        return err_set(e, ERR_SERIALIZATION, "%s `%s`, expected i32", what, num);
-    size_t line = 1, sol = 0;
-    for (size_t i = 0; i < end; i++)
-        if (caller->body[i] == '\n') {
-            line++;
-            sol = i + 1;
-        }
-    return err_set(e, ERR_SERIALIZATION, "%s `%s`, expected i32 at line %zu column %zu", what,
-                   num, line, end - sol);
+        what = "invalid type: floating point ";
+        break;
+    case K_INT:
+        snprintf(num, sizeof num, "`%lld`", iv);
+        what = "invalid value: integer ";
+        break;
+    case K_STR:
+        if (!(quoted = serde_str(sv, sl)))
+            return err_set(e, ERR_NOMEM, "out of memory");
+        what = "invalid type: string ";
+        shown = quoted;
+        break;
+    case K_BOOL:
+        snprintf(num, sizeof num, "`%s`", bv ? "true" : "false");
+        what = "invalid type: boolean ";
+        break;
+    case K_ARR:
+        shown = "sequence";
+        break;
+    default:
+        shown = "map";
+        break;
+    }
+    char fq[80];
+    if (kind == K_REAL) { /* serde_float gave the bare number */
+        snprintf(fq, sizeof fq, "`%s`", num);
+        shown = fq;
+    }
+    /* the position: past the value read (a number, a string, a literal), or where a list or
+     * object starts (serde does not read into it) */
+    size_t start = 0, end = 0;
+    bool null_first = false;
+    bool at_known = caller && caller->body &&
+                    top_member_span(caller->body, caller->body_len, "TopK", &start, &end,
+                                    &null_first);
+    if (null_first) {
+        free(quoted);
+        return 0;
+    }
+    int rc;
+    if (!at_known) {
+        rc = err_set(e, ERR_SERIALIZATION, "%s%s, expected i32", what, shown);
+    } else {
+        size_t at = kind == K_ARR || kind == K_OBJ ? start : end, line = 1, sol = 0;
+        for (size_t j = 0; j < at; j++)
+            if (caller->body[j] == '\n') {
+                line++;
+                sol = j + 1;
+            }
+        rc = err_set(e, ERR_SERIALIZATION, "%s%s, expected i32 at line %zu column %zu", what,
+                     shown, line, at - sol);
+    }
+    free(quoted);
+    return rc;
 }
 
 int op_search_vectors(api_req *r, json_t **out)

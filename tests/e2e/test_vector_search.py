@@ -17,6 +17,7 @@ and drops them, answers SearchVectors UnknownOperationException and VectorIndexU
 ddbchat only."""
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -425,7 +426,8 @@ def test_search_topk_real(url, shops):
     Dynoxide records it).  ddbchat answered "DECIMAL_VALUE cannot be converted to Integer".
     A whole number written as a real is refused too (serde's i32 takes no float); the text is
     serde_json's (shortest digits, ".0" on a whole number).  A whole number beyond the i32
-    is the same field's "invalid value: integer `N`, expected i32 ..." (not captured)."""
+    is the same field's "invalid value: integer `N`, expected i32 ...", a string, a boolean, a
+    list or an object its "invalid type: ..." (not captured: serde's words for that field)."""
     head = '{"TableName": "%s", "IndexName": "any", "SearchVector": [{"N": "1"}, {"N": "0"}, ' \
            '{"N": "0"}, {"N": "0"}], "TopK": ' % shops
     for num, shown in [("3.5", "3.5"), ("5.0", "5.0"), ("5e0", "5.0"), ("-1.25", "-1.25"),
@@ -446,6 +448,23 @@ def test_search_topk_real(url, shops):
         err(url, "SearchVectors", head + num + "}", "SerializationException",
             "invalid value: integer `%s`, expected i32 at line 1 column %d"
             % (num, len(head) + len(num)))
+    # any other kind in that field is serde's too (inferred): a string (Rust's Debug of it),
+    # a boolean, past the value; a list or an object where it starts
+    for val, shown, col in [('"5"', 'string "5"', len(head) + 3),
+                            ('"a\\"b\\n"', 'string "a\\"b\\n"', len(head) + 8),
+                            ("true", "boolean `true`", len(head) + 4),
+                            ("[5]", "sequence", len(head)),
+                            ('{"n": 5}', "map", len(head))]:
+        err(url, "SearchVectors", head + val + "}", "SerializationException",
+            "invalid type: %s, expected i32 at line 1 column %d" % (shown, col))
+    # an explicit null is the strict pass's (paritysuite tier3 searchVectors, AWS 2026-10-09),
+    # and so is a required member's null before TopK in the body: the deserialiser meets it
+    # first
+    err(url, "SearchVectors", head + "null}", "SerializationException",
+        re.compile(r"invalid type: null, expected i32 at line 1 column \d+"))
+    err(url, "SearchVectors", '{"TableName": "%s", "IndexName": null, "TopK": 3.5, '
+        '"SearchVector": [{"N": "1"}]}' % shops, "SerializationException",
+        re.compile(r"invalid type: null, expected a string at line 1 column \d+"))
     # a whole JSON integer within the i32 is read as before
     err(url, "SearchVectors", head + "2147483647}", V,
         "Provided TopK value '2147483647' is out of valid range. The value must be between 1 "
