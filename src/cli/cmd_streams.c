@@ -144,23 +144,42 @@ static int streams_tail(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     while (!tail_stop) {
-        json_t *recs = NULL;
-        if (msg_stream_reader_next(rd, TAIL_BATCH, &recs, &e))
+        /* the page as text (stream_reader.h, msg_sr_page): --json prints each record's text
+         * as it came (the compact JSON json_dumps gave of its tree), the lines parse only
+         * the members they show; a page of wide images as one tree took ~70 MB */
+        msg_sr_page pg;
+        if (msg_stream_reader_next_page(rd, TAIL_BATCH, &pg, &e))
             goto fail;
-        size_t i, n = json_array_size(recs);
-        json_t *rec;
-        json_array_foreach(recs, i, rec)
-        {
+        size_t n = pg.n;
+        for (size_t i = 0; i < n; i++) {
             if (json) {
-                char *line = json_dumps(rec, JSON_COMPACT);
-                if (line)
-                    printf("%s\n", line);
-                free(line);
-            } else {
-                tail_print_text(rec);
+                fwrite(pg.text + pg.off[i], 1, pg.len[i], stdout);
+                putchar('\n');
+                continue;
             }
+            json_t *rec = json_object(), *d = json_object();
+            if (!rec || !d || json_object_set(rec, "dynamodb", d)) {
+                json_decref(rec);
+                json_decref(d);
+                msg_sr_page_fini(&pg);
+                err_set(&e, ERR_NOMEM, "out of memory");
+                goto fail;
+            }
+            json_decref(d); /* rec holds it */
+            json_t *ev = msg_sr_page_member_json(&pg, i, "eventName", NULL);
+            if (ev)
+                json_object_set_new(rec, "eventName", ev);
+            static const char *const dm[] = {"ApproximateCreationDateTime", "SequenceNumber",
+                                             "Keys", "NewImage"};
+            for (size_t k = 0; k < sizeof dm / sizeof dm[0]; k++) {
+                json_t *v = msg_sr_page_member_json(&pg, i, "dynamodb", dm[k]);
+                if (v)
+                    json_object_set_new(d, dm[k], v);
+            }
+            tail_print_text(rec);
+            json_decref(rec);
         }
-        json_decref(recs);
+        msg_sr_page_fini(&pg);
         fflush(stdout);
         if (n == 0) {
             if (!follow)

@@ -58,6 +58,12 @@ typedef struct msg_backend_ops {
      * later read answers while the version is still v (the user lookup's cache in
      * service.c).  May be NULL: nothing is cached. */
     uint64_t (*version)(msg_backend *b);
+    /* call with the successful response as its JSON text (*out_text, malloc'ed, *out_len
+     * bytes; compact, members in call's order), no tree: a GetRecords page of wide images
+     * costs its text, where its tree took ~70 MB a 1 MB page (stream_reader.c).  Failure as
+     * call (*out_err_extra).  May be NULL: stream_reader.c then dumps call's tree. */
+    int (*call_text)(msg_backend *b, const char *op, json_t *req, char **out_text,
+                     size_t *out_len, json_t **out_err_extra, err_t *e);
 } msg_backend_ops;
 
 enum { MSG_CHANGE_NONE = 0, MSG_CHANGE_ANY = 1, MSG_CHANGE_KEYS = 2, MSG_CHANGE_POLL = 3 };

@@ -6,6 +6,7 @@
 
 #include "api/api.h"
 #include "messaging/backend.h"
+#include "value/jout.h"
 
 typedef struct embedded_backend {
     msg_backend base; /* first: a msg_backend* is an embedded_backend* */
@@ -24,6 +25,22 @@ static int embedded_call_items(msg_backend *b, const char *op, json_t *req, cons
 {
     embedded_backend *eb = (embedded_backend *)b;
     return api_call_sink(eb->api, op, req, NULL, sink, out_err_extra, e);
+}
+
+/* The reply's text as the endpoint writes it (api_call_out: from the values, no tree). */
+static int embedded_call_text(msg_backend *b, const char *op, json_t *req, char **out_text,
+                              size_t *out_len, json_t **out_err_extra, err_t *e)
+{
+    embedded_backend *eb = (embedded_backend *)b;
+    *out_text = NULL;
+    *out_len = 0;
+    jout w;
+    jout_init(&w, 0);
+    int rc = api_call_out(eb->api, op, req, NULL, &w, out_err_extra, e);
+    if (rc == 0 && !(*out_text = jout_take(&w, out_len)))
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+    jout_fini(&w);
+    return rc;
 }
 
 /* The engine's commit notification: any commit to the data dir (this process or another
@@ -59,6 +76,7 @@ static const msg_backend_ops embedded_ops = {
     .wait_change_idle = true,
     .call_items = embedded_call_items,
     .version = embedded_version,
+    .call_text = embedded_call_text,
 };
 
 int msg_backend_embedded_new(api_t *api, msg_backend **out, err_t *e)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "value/jread.h"
 
 #define SR_RENEW_MAX 3 /* iterator renewals in one msg_stream_reader_next */
 #define SR_NEXT_STREAM_MS 2000 /* a read-out stream: the table's next one is looked up this often */
@@ -249,9 +250,236 @@ static int sr_child(msg_stream_reader *r, bool *moved, err_t *e)
     return *moved ? sr_iter(r, "TRIM_HORIZON", NULL, e) : 0;
 }
 
-int msg_stream_reader_next(msg_stream_reader *r, int max, json_t **out, err_t *e)
+/* ---- a GetRecords reply as text: the records' places, no tree ---- */
+
+static size_t sr_ws(const char *t, size_t n, size_t i)
 {
-    *out = NULL;
+    while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* Past the string whose opening quote is t[*i]: 0, or -1 when the text ends first. */
+static int sr_skip_str(const char *t, size_t n, size_t *i)
+{
+    size_t k = *i + 1;
+    while (k < n && t[k] != '"')
+        k += t[k] == '\\' ? 2 : 1;
+    if (k >= n)
+        return -1;
+    *i = k + 1;
+    return 0;
+}
+
+/* Past the JSON value at t[*i] (the reply is valid JSON: its writer's or jansson's): 0, or -1
+ * when the text ends first. */
+static int sr_skip(const char *t, size_t n, size_t *i)
+{
+    size_t k = *i;
+    if (k >= n)
+        return -1;
+    if (t[k] == '"')
+        return sr_skip_str(t, n, i);
+    if (t[k] == '{' || t[k] == '[') {
+        size_t depth = 0;
+        while (k < n) {
+            char c = t[k];
+            if (c == '"') {
+                if (sr_skip_str(t, n, &k))
+                    return -1;
+                continue;
+            }
+            if (c == '{' || c == '[') {
+                depth++;
+            } else if ((c == '}' || c == ']') && --depth == 0) {
+                *i = k + 1;
+                return 0;
+            }
+            k++;
+        }
+        return -1;
+    }
+    while (k < n && t[k] != ',' && t[k] != '}' && t[k] != ']' && t[k] != ' ' && t[k] != '\t' &&
+           t[k] != '\n' && t[k] != '\r') /* a number, true, false, null */
+        k++;
+    *i = k;
+    return 0;
+}
+
+/* The places of the records of reply p->text (n bytes) into p, and its NextShardIterator
+ * (*out_iter, malloc'ed; NULL when absent).  0 or an error. */
+static int sr_page_scan(msg_sr_page *p, size_t n, char **out_iter, err_t *e)
+{
+    const char *t = p->text;
+    *out_iter = NULL;
+    size_t i = sr_ws(t, n, 0), cap = 0;
+    if (i >= n || t[i] != '{')
+        goto bad;
+    i = sr_ws(t, n, i + 1);
+    while (i < n && t[i] != '}') {
+        size_t ks = i;
+        if (t[i] != '"' || sr_skip(t, n, &i))
+            goto bad;
+        size_t klen = i - ks;
+        i = sr_ws(t, n, i);
+        if (i >= n || t[i] != ':')
+            goto bad;
+        i = sr_ws(t, n, i + 1);
+        size_t vs = i;
+        if (klen == 9 && memcmp(t + ks, "\"Records\"", 9) == 0 && i < n && t[i] == '[') {
+            i = sr_ws(t, n, i + 1);
+            while (i < n && t[i] != ']') {
+                size_t rs = i;
+                if (sr_skip(t, n, &i))
+                    goto bad;
+                if (p->n == cap) {
+                    size_t nc = cap ? 2 * cap : 16;
+                    size_t *no = realloc(p->off, nc * sizeof *no);
+                    if (no)
+                        p->off = no;
+                    size_t *nl = no ? realloc(p->len, nc * sizeof *nl) : NULL;
+                    if (!nl)
+                        return err_set(e, ERR_NOMEM, "out of memory");
+                    p->len = nl;
+                    cap = nc;
+                }
+                p->off[p->n] = rs;
+                p->len[p->n++] = i - rs;
+                i = sr_ws(t, n, i);
+                if (i < n && t[i] == ',')
+                    i = sr_ws(t, n, i + 1);
+            }
+            if (i >= n)
+                goto bad;
+            i++;
+        } else {
+            if (sr_skip(t, n, &i))
+                goto bad;
+            if (klen == 19 && memcmp(t + ks, "\"NextShardIterator\"", 19) == 0) {
+                json_t *s = json_loadb(t + vs, i - vs, JSON_DECODE_ANY, NULL);
+                if (json_is_string(s) && !(*out_iter = strdup(json_string_value(s)))) {
+                    json_decref(s);
+                    return err_set(e, ERR_NOMEM, "out of memory");
+                }
+                json_decref(s);
+            }
+        }
+        i = sr_ws(t, n, i);
+        if (i < n && t[i] == ',')
+            i = sr_ws(t, n, i + 1);
+    }
+    if (i < n)
+        return 0;
+bad:
+    free(*out_iter);
+    *out_iter = NULL;
+    return err_set(e, ERR_INTERNAL, "GetRecords: a reply that is not a JSON object");
+}
+
+json_t *msg_sr_page_record(const msg_sr_page *p, size_t i)
+{
+    jread_error je; /* our reader: an attribute name may hold U+0000, which json_loadb refuses */
+    return i < p->n ? jread_jansson(p->text + p->off[i], p->len[i], &je) : NULL;
+}
+
+/* The value of member `key` of the object text t[0 .. n): its place, or false. */
+static bool sr_member(const char *t, size_t n, const char *key, size_t *off, size_t *len)
+{
+    size_t kl = strlen(key), i = sr_ws(t, n, 0);
+    if (i >= n || t[i] != '{')
+        return false;
+    i = sr_ws(t, n, i + 1);
+    while (i < n && t[i] == '"') {
+        size_t ks = i;
+        if (sr_skip_str(t, n, &i))
+            return false;
+        bool hit = i - ks == kl + 2 && memcmp(t + ks + 1, key, kl) == 0;
+        i = sr_ws(t, n, i);
+        if (i >= n || t[i] != ':')
+            return false;
+        i = sr_ws(t, n, i + 1);
+        size_t vs = i;
+        if (sr_skip(t, n, &i))
+            return false;
+        if (hit) {
+            *off = vs;
+            *len = i - vs;
+            return true;
+        }
+        i = sr_ws(t, n, i);
+        if (i < n && t[i] == ',')
+            i = sr_ws(t, n, i + 1);
+    }
+    return false;
+}
+
+bool msg_sr_page_member(const msg_sr_page *p, size_t i, const char *k1, const char *k2,
+                        size_t *off, size_t *len)
+{
+    size_t o, l;
+    if (i >= p->n || !sr_member(p->text + p->off[i], p->len[i], k1, &o, &l))
+        return false;
+    o += p->off[i];
+    if (k2) {
+        size_t o2, l2;
+        if (!sr_member(p->text + o, l, k2, &o2, &l2))
+            return false;
+        o += o2;
+        l = l2;
+    }
+    *off = o;
+    *len = l;
+    return true;
+}
+
+json_t *msg_sr_page_member_json(const msg_sr_page *p, size_t i, const char *k1, const char *k2)
+{
+    size_t o, l;
+    jread_error je;
+    return msg_sr_page_member(p, i, k1, k2, &o, &l) ? jread_jansson(p->text + o, l, &je) : NULL;
+}
+
+void msg_sr_page_fini(msg_sr_page *p)
+{
+    if (!p)
+        return;
+    free(p->text);
+    free(p->off);
+    free(p->len);
+    memset(p, 0, sizeof *p);
+}
+
+/* GetRecords as text: the backend's call_text, else its tree dumped (compact, in order). */
+static int sr_get_text(msg_stream_reader *r, json_t *req, char **out_text, size_t *out_len,
+                       err_t *e)
+{
+    json_t *extra = NULL;
+    *out_text = NULL;
+    *out_len = 0;
+    if (r->b->ops->call_text) {
+        int rc = r->b->ops->call_text(r->b, "DynamoDBStreams.GetRecords", req, out_text, out_len,
+                                      &extra, e);
+        json_decref(extra);
+        return rc;
+    }
+    json_t *resp = NULL;
+    int rc = msg_backend_call(r->b, "DynamoDBStreams.GetRecords", req, &resp, e);
+    if (rc == 0 && !(*out_text = json_dumps(resp, JSON_COMPACT)))
+        rc = err_set(e, ERR_NOMEM, "out of memory");
+    if (*out_text)
+        *out_len = strlen(*out_text);
+    json_decref(resp);
+    return rc;
+}
+
+/* The next records: as a tree (out_tree: the Records array) or as text (out_page). */
+static int sr_next(msg_stream_reader *r, int max, json_t **out_tree, msg_sr_page *out_page,
+                   err_t *e)
+{
+    if (out_tree)
+        *out_tree = NULL;
+    if (out_page)
+        memset(out_page, 0, sizeof *out_page);
     if (max < 1)
         max = 1;
     if (max > 1000)
@@ -272,12 +500,17 @@ int msg_stream_reader_next(msg_stream_reader *r, int max, json_t **out, err_t *e
         json_t *req = json_pack("{s:s,s:i}", "ShardIterator", r->iter, "Limit", max), *resp = NULL;
         err_t ge;
         err_clear(&ge);
-        int rc = req ? msg_backend_call(r->b, "DynamoDBStreams.GetRecords", req, &resp, &ge)
-                     : err_set(&ge, ERR_NOMEM, "out of memory");
+        msg_sr_page pg;
+        memset(&pg, 0, sizeof pg);
+        size_t tlen = 0;
+        int rc = !req      ? err_set(&ge, ERR_NOMEM, "out of memory")
+                 : out_page ? sr_get_text(r, req, &pg.text, &tlen, &ge)
+                           : msg_backend_call(r->b, "DynamoDBStreams.GetRecords", req, &resp, &ge);
         json_decref(req);
         if (rc == ERR_EXPIRED_ITERATOR || (rc == ERR_VALIDATION && strstr(ge.msg, "Iterator"))) {
             /* expired (or issued by an endpoint that restarted): from where we are */
             json_decref(resp);
+            msg_sr_page_fini(&pg);
             rc = r->seq[0]       ? sr_iter(r, "AFTER_SEQUENCE_NUMBER", r->seq, e)
                  : r->at_latest ? sr_iter(r, "LATEST", NULL, e)
                                 : sr_iter(r, "TRIM_HORIZON", NULL, e);
@@ -288,35 +521,70 @@ int msg_stream_reader_next(msg_stream_reader *r, int max, json_t **out, err_t *e
         }
         if (rc) {
             json_decref(resp);
+            msg_sr_page_fini(&pg);
             *e = ge;
             return rc;
         }
-        json_t *recs = json_object_get(resp, "Records");
-        const char *nx = json_string_value(json_object_get(resp, "NextShardIterator"));
-        char *nit = nx ? strdup(nx) : NULL;
-        if (nx && !nit) {
-            json_decref(resp);
-            return err_set(e, ERR_NOMEM, "out of memory");
+        char *nit = NULL;
+        json_t *recs = NULL, *last = NULL;
+        size_t n;
+        if (out_page) {
+            if ((rc = sr_page_scan(&pg, tlen, &nit, e))) {
+                msg_sr_page_fini(&pg);
+                return rc;
+            }
+            n = pg.n;
+            /* the last record alone as a tree, for its SequenceNumber */
+            if (n && !(last = msg_sr_page_record(&pg, n - 1))) {
+                free(nit);
+                msg_sr_page_fini(&pg);
+                return err_set(e, ERR_NOMEM, "out of memory");
+            }
+        } else {
+            recs = json_object_get(resp, "Records");
+            const char *nx = json_string_value(json_object_get(resp, "NextShardIterator"));
+            nit = nx ? strdup(nx) : NULL;
+            if (nx && !nit) {
+                json_decref(resp);
+                return err_set(e, ERR_NOMEM, "out of memory");
+            }
+            n = json_array_size(recs);
+            last = n ? json_incref(json_array_get(recs, n - 1)) : NULL;
         }
         free(r->iter);
         r->iter = nit;
-        size_t n = json_array_size(recs);
         if (n) {
             r->at_latest = false;
-            json_t *last = json_array_get(recs, n - 1);
             sr_copy(r->seq, sizeof r->seq,
                     json_string_value(json_object_get(json_object_get(last, "dynamodb"),
                                                       "SequenceNumber")));
-            *out = json_incref(recs);
+            json_decref(last);
+            if (out_page)
+                *out_page = pg;
+            else
+                *out_tree = json_incref(recs);
             json_decref(resp);
             return 0;
         }
         json_decref(resp);
+        msg_sr_page_fini(&pg);
         if (r->iter)
             break; /* an open shard with nothing new */
     }
-    *out = json_array();
-    return *out ? 0 : err_set(e, ERR_NOMEM, "out of memory");
+    if (out_page)
+        return 0;
+    *out_tree = json_array();
+    return *out_tree ? 0 : err_set(e, ERR_NOMEM, "out of memory");
+}
+
+int msg_stream_reader_next(msg_stream_reader *r, int max, json_t **out, err_t *e)
+{
+    return sr_next(r, max, out, NULL, e);
+}
+
+int msg_stream_reader_next_page(msg_stream_reader *r, int max, msg_sr_page *out, err_t *e)
+{
+    return sr_next(r, max, NULL, out, e);
 }
 
 void msg_stream_reader_pos(const msg_stream_reader *r, msg_stream_pos *out)

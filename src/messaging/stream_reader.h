@@ -49,6 +49,27 @@ void msg_stream_reader_free(msg_stream_reader *r);
  * when nothing new arrived: the caller waits and asks again).  The reader's position moves
  * past them. */
 int msg_stream_reader_next(msg_stream_reader *r, int max, json_t **out, err_t *e);
+/* A page of records as text (msg_stream_reader_next_page): the GetRecords reply's text and
+ * each record's place in it.  A record is parsed when it is used, one at a time
+ * (msg_sr_page_record): a 1 MB page of wide images as one jansson tree took ~70 MB. */
+typedef struct msg_sr_page {
+    char *text;       /* the reply (malloc'ed) */
+    size_t n;         /* records */
+    size_t *off, *len; /* record i: text[off[i] .. off[i] + len[i]) (malloc'ed) */
+} msg_sr_page;
+/* msg_stream_reader_next with the records as text: *out filled (n 0 when nothing new); free
+ * it with msg_sr_page_fini.  The backend's call_text when it has one, else its tree dumped. */
+int msg_stream_reader_next_page(msg_stream_reader *r, int max, msg_sr_page *out, err_t *e);
+/* Record i as a new jansson tree (NULL when out of memory). */
+json_t *msg_sr_page_record(const msg_sr_page *p, size_t i);
+/* Member k1 of record i (k2 set: member k2 of that member), its text's place: true and
+ * *off, *len (in p->text), or false when absent.  k1, k2: plain names (no escapes). */
+bool msg_sr_page_member(const msg_sr_page *p, size_t i, const char *k1, const char *k2,
+                        size_t *off, size_t *len);
+/* That member as a new jansson tree; NULL when absent or out of memory. */
+json_t *msg_sr_page_member_json(const msg_sr_page *p, size_t i, const char *k1, const char *k2);
+void msg_sr_page_fini(msg_sr_page *p);
+
 /* The position after the last record returned. */
 void msg_stream_reader_pos(const msg_stream_reader *r, msg_stream_pos *out);
 /* The stream's ARN. */

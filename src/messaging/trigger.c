@@ -48,26 +48,6 @@ struct msg_trigger {
     sigset_t child_mask; /* the thread's signal mask before it blocked SIGPIPE: the command's */
 };
 
-/* The newest ApproximateCreationDateTime (epoch seconds, as the wire has it) in recs, in
- * milliseconds; 0 when none has one. */
-static int64_t trg_newest_ms(json_t *recs)
-{
-    int64_t newest = 0;
-    size_t i;
-    json_t *rec;
-    json_array_foreach(recs, i, rec)
-    {
-        json_t *t =
-            json_object_get(json_object_get(rec, "dynamodb"), "ApproximateCreationDateTime");
-        if (json_is_number(t)) {
-            int64_t ms = (int64_t)(json_number_value(t) * 1000.0);
-            if (ms > newest)
-                newest = ms;
-        }
-    }
-    return newest;
-}
-
 static int64_t trg_now_ms(void)
 {
     struct timespec ts;
@@ -336,27 +316,82 @@ fail:
 
 /* ---- the loop ------------------------------------------------------------------------- */
 
-/* Delivers one batch until the command succeeds (or the trigger stops: false). */
-static bool trg_deliver(msg_trigger *t, const char *arn, json_t *recs)
+/* Record i of pg as AWS Lambda gets it (msg_stream_lambda_record's text) appended to b: its
+ * own text with eventSourceARN (arn_json: the ARN as a JSON string) spliced in before its
+ * closing brace, as that function appends it to the tree (the text is the compact JSON
+ * json_dumps gives of the tree: stream_reader.h); a record with userIdentity (respelled) or
+ * an eventSourceARN of its own goes through the tree.  0, or -1 when out of memory. */
+static int trg_event_record(buf_t *b, const msg_sr_page *pg, size_t i, const char *arn,
+                            const char *arn_json)
 {
-    json_t *ev = json_pack("{s:[]}", "Records");
-    json_t *arr = json_object_get(ev, "Records");
-    size_t i;
-    json_t *rec;
-    json_array_foreach(recs, i, rec)
-    {
-        json_array_append_new(arr, msg_stream_lambda_record(rec, arn));
+    size_t o, l;
+    const char *t = pg->text + pg->off[i];
+    size_t n = pg->len[i];
+    if (!msg_sr_page_member(pg, i, "userIdentity", NULL, &o, &l) &&
+        !msg_sr_page_member(pg, i, "eventSourceARN", NULL, &o, &l) && n >= 2 && t[n - 1] == '}') {
+        bool empty = n == 2 && t[0] == '{';
+        return buf_append(b, t, n - 1) || (!empty && buf_append(b, ",", 1)) ||
+                       buf_append(b, "\"eventSourceARN\":", 17) ||
+                       buf_append(b, arn_json, strlen(arn_json)) || buf_append(b, "}", 1)
+                   ? -1
+                   : 0;
     }
-    char *text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
-    json_decref(ev);
-    const char *first = json_string_value(
-        json_object_get(json_object_get(json_array_get(recs, 0), "dynamodb"), "SequenceNumber"));
+    json_t *rec = msg_sr_page_record(pg, i);
+    json_t *lam = rec ? msg_stream_lambda_record(rec, arn) : NULL;
+    json_decref(rec);
+    char *text = lam ? json_dumps(lam, JSON_COMPACT) : NULL;
+    json_decref(lam);
+    int rc = text && buf_append(b, text, strlen(text)) == 0 ? 0 : -1;
+    free(text);
+    return rc;
+}
+
+/* The event of a page of records, as AWS Lambda gets it ({"Records":[...]}, each record with
+ * eventSourceARN), from the page's text: a page's records as one jansson tree took ~70 MB for
+ * 1 MB of wide images.  Also the newest ApproximateCreationDateTime (epoch seconds on the
+ * wire) in ms (0: none) and the first record's SequenceNumber.  NULL when out of memory. */
+static char *trg_event(const msg_sr_page *pg, const char *arn, int64_t *newest, char *first,
+                       size_t first_cap)
+{
+    buf_t b;
+    buf_init(&b, 0);
+    *newest = 0;
+    snprintf(first, first_cap, "?");
+    json_t *ja = json_string(arn);
+    char *arn_json = ja ? json_dumps(ja, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    json_decref(ja);
+    bool ok = arn_json && buf_append(&b, "{\"Records\":[", 12) == 0;
+    for (size_t i = 0; ok && i < pg->n; i++) {
+        json_t *ts = msg_sr_page_member_json(pg, i, "dynamodb", "ApproximateCreationDateTime");
+        if (json_is_number(ts) && (int64_t)(json_number_value(ts) * 1000.0) > *newest)
+            *newest = (int64_t)(json_number_value(ts) * 1000.0);
+        json_decref(ts);
+        if (i == 0) {
+            json_t *sq = msg_sr_page_member_json(pg, i, "dynamodb", "SequenceNumber");
+            if (json_is_string(sq))
+                snprintf(first, first_cap, "%s", json_string_value(sq));
+            json_decref(sq);
+        }
+        ok = (i == 0 || buf_append(&b, ",", 1) == 0) &&
+             trg_event_record(&b, pg, i, arn, arn_json) == 0;
+    }
+    free(arn_json);
+    char *out = NULL;
+    if (ok && buf_append(&b, "]}", 3) == 0 && (out = malloc(b.len)) != NULL) /* with its NUL */
+        memcpy(out, b.data, b.len);
+    buf_fini(&b);
+    return out;
+}
+
+/* Delivers one batch (its event's text) until the command succeeds (or the trigger stops:
+ * false). */
+static bool trg_deliver(msg_trigger *t, char *text, size_t n, const char *first)
+{
     int delay = TRG_RETRY_FIRST_MS;
     for (int attempt = 1;; attempt++) {
         int st = text ? trg_run(t, text, strlen(text)) : -1;
         if (st == 0) {
-            free(text);
-            __atomic_add_fetch(&t->n_records, json_array_size(recs), __ATOMIC_RELAXED);
+            __atomic_add_fetch(&t->n_records, n, __ATOMIC_RELAXED);
             __atomic_add_fetch(&t->n_batches, 1, __ATOMIC_RELAXED);
             return true;
         }
@@ -366,22 +401,19 @@ static bool trg_deliver(msg_trigger *t, const char *arn, json_t *recs)
         if (st < 0)
             log_warn("trigger %s: the command could not run (batch of %zu records from %s); "
                      "retry %d in %d ms",
-                     t->table, json_array_size(recs), first ? first : "?", attempt, delay);
+                     t->table, n, first, attempt, delay);
         else if (WIFSIGNALED(st))
             log_warn("trigger %s: the command was killed by signal %d (batch of %zu records "
                      "from %s); retry %d in %d ms",
-                     t->table, WTERMSIG(st), json_array_size(recs), first ? first : "?",
-                     attempt, delay);
+                     t->table, WTERMSIG(st), n, first, attempt, delay);
         else
             log_warn("trigger %s: the command exited with status %d (batch of %zu records "
                      "from %s); retry %d in %d ms",
-                     t->table, WEXITSTATUS(st), json_array_size(recs), first ? first : "?",
-                     attempt, delay);
+                     t->table, WEXITSTATUS(st), n, first, attempt, delay);
         if (trg_sleep(t, delay))
             break;
         delay = delay * 2 > TRG_RETRY_MAX_MS ? TRG_RETRY_MAX_MS : delay * 2;
     }
-    free(text);
     return false;
 }
 
@@ -421,8 +453,8 @@ static void *trg_main(void *arg)
                     log_warn("trigger %s: %s", t->table, e.msg);
             }
         }
-        json_t *recs = NULL;
-        int rc = msg_stream_reader_next(rd, t->batch, &recs, &e);
+        msg_sr_page pg;
+        int rc = msg_stream_reader_next_page(rd, t->batch, &pg, &e);
         if (rc) {
             log_warn("trigger %s: reading the stream failed: %s", t->table, e.msg);
             msg_stream_reader_free(rd);
@@ -430,16 +462,21 @@ static void *trg_main(void *arg)
             trg_sleep(t, TRG_LOOKUP_MS);
             continue;
         }
-        if (json_array_size(recs) == 0) {
-            json_decref(recs);
+        if (pg.n == 0) {
+            msg_sr_page_fini(&pg);
             __atomic_store_n(&t->age_ms, 0, __ATOMIC_RELAXED);
             trg_sleep(t, t->poll_ms);
             continue;
         }
-        int64_t newest = trg_newest_ms(recs), age = trg_now_ms() - newest;
+        int64_t newest = 0;
+        char first[MSG_SR_SEQ_MAX + 8];
+        char *ev = trg_event(&pg, msg_stream_reader_arn(rd), &newest, first, sizeof first);
+        size_t n = pg.n;
+        msg_sr_page_fini(&pg); /* the event's text is all the batch needs now */
+        int64_t age = trg_now_ms() - newest;
         __atomic_store_n(&t->age_ms, newest && age > 0 ? age : 0, __ATOMIC_RELAXED);
-        bool done = trg_deliver(t, msg_stream_reader_arn(rd), recs);
-        json_decref(recs);
+        bool done = trg_deliver(t, ev, n, first);
+        free(ev);
         if (!done)
             break; /* stopped: the batch is not finished */
         msg_stream_pos pos;
