@@ -962,6 +962,10 @@ static void st_lead(store_t *s)
     }
     st_stats_note_round(&s->cstats, round_writes, sync_us);
     wreq *later = NULL, **lt = &later;
+    /* whether a caller of the round sleeps on its batch's word: none does in a round of
+     * writes answered later only (the endpoint's PutItem ... TransactWriteItems), so its
+     * batches' wakes, a futex syscall each that woke nobody, are left out */
+    bool batch_sleepers = false;
     for (wreq *q = r.head, *nx; q; q = nx) {
         nx = q->next; /* q may be gone once it is done */
         if (rc) {
@@ -976,9 +980,11 @@ static void st_lead(store_t *s)
             st_wq_post(q, WQ_DONE);
         } else {
             atomic_store(&q->state, WQ_DONE); /* woken with its batch below */
+            batch_sleepers = true;
         }
     }
-    st_wake_batches(s, r.batch_lo, r.batch_hi);
+    if (batch_sleepers)
+        st_wake_batches(s, r.batch_lo, r.batch_hi);
     if (later) {
         /* still in flight (store_close waits): done may unpin tables, and its callers may
          * want to answer before the store goes */
