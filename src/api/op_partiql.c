@@ -1316,7 +1316,11 @@ static void caps_out(api_out *o, const api_cap *caps, size_t n, api_rcc rcc, boo
 }
 
 /* A read member's answer: the item when it exists and the WHERE holds, with the select list
- * applied, in *out (in arena a, with item); *have false when there is none. */
+ * applied, in *out (in arena a, with item); *have false when there is none.  The select list
+ * keeps the document's shape here, as a ProjectionExpression does ("SELECT l[1], m.x.y" gives
+ * {"l": [..], "m": {"x": {"y": ..}}}), where ExecuteStatement names each path's last step
+ * (DynamoDB Local reads batch and transaction members the BatchGetItem / TransactGetItems way;
+ * no AWS capture; review14 F4). */
 static int member_item(api_req *r, arena_t *a, const expr_pq_bound *bd, const av_t *item,
                        bool found, av_t *out, bool *have)
 {
@@ -1328,7 +1332,7 @@ static int member_item(api_req *r, arena_t *a, const expr_pq_bound *bd, const av
     if (!keep)
         return 0;
     *out = *item;
-    if (!bd->star && bd->proj && (rc = expr_pq_project(a, bd->proj, item, out, r->err)))
+    if (!bd->star && bd->proj && (rc = expr_project(a, bd->proj, item, out, r->err)))
         return rc;
     *have = true;
     return 0;

@@ -105,15 +105,12 @@ def test_f3_transaction_of_wide_updates_is_not_a_500(ddb_url, table_name, ddb):
     assert all(v in ("ok", "ValidationException") for v in got.values()), got
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review14 F4: batch and transaction SELECTs of nested paths are flattened, "
-                          "DynamoDB Local answers the document shape")
 def test_f4_batch_and_transaction_selects_keep_the_document_shape(ddb_url, table_name, ddb):
     """SELECT l[1], m.x.y, pk of one item: ExecuteStatement answers the flattened names on both
     ({"l[1]": ..., "y": ..., "pk": ...}); DynamoDB Local answers BatchExecuteStatement's and
     ExecuteTransaction's reads in the document shape a ProjectionExpression gives
     ({"l": {"L": [...]}, "m": {"M": {"x": {"M": {"y": ...}}}}, "pk": ...}), as its batch and
-    transaction reads go the BatchGetItem / TransactGetItems way.  ddbchat flattens all three
+    transaction reads go the BatchGetItem / TransactGetItems way.  ddbchat flattened all three
     (pre-existing; no AWS capture either way: Local is the reference here)."""
     name = table_name()
     make_table(ddb, name)
