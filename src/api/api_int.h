@@ -257,9 +257,10 @@ int op_delete_item(api_req *r, json_t **out);       /* op_item.c */
 int op_query(api_req *r, json_t **out);             /* op_query.c */
 int op_scan(api_req *r, json_t **out);              /* op_query.c */
 int op_search_vectors(api_req *r, json_t **out);   /* op_search.c */
-/* SearchVectors' TopK given as a JSON real: the service's deserialiser refuses it before the
- * model's checks (op_search.c); req (jansson) or jreq (our reader's tree), caller's body for
- * the position.  0 or ERR_SERIALIZATION. */
+/* SearchVectors' members of the wrong JSON kind (a real or a big TopK, a number for a string,
+ * ...): the service's deserialiser refuses them before the model's checks (op_search.c); req
+ * (jansson) or jreq (our reader's tree), caller's body for the order and position.  0 or
+ * ERR_SERIALIZATION. */
 struct jread_val;
 int op_search_topk_type(const json_t *req, const struct jread_val *jreq, const api_caller *caller,
                         err_t *e);

@@ -161,9 +161,12 @@ static bool vec_projected(const api_vix *v)
  * field's "invalid value: integer `3000000000`, expected i32 at line 1 column N" (serde's
  * words for it; not captured itself).  Other operations' integers keep the service's older
  * deserialiser (a real is truncated, DECIMAL_VALUE for TopK was ddbchat's).  Any other kind
- * there is serde's too, inferred from the same field: a string (`invalid type: string "5",
- * expected i32`, Rust's Debug of it), a boolean ("boolean `true`"), a list ("sequence") or an
- * object ("map"), the position of these two where they start; null is an absent TopK. */
+ * there is serde's too, and so is a wrong kind in every member the deserialiser reads (a
+ * string, a sequence, a map; the null members are its captured words, paritysuite 2026-10-09),
+ * inferred: a string (`invalid type: string "5", expected i32`, Rust's Debug of it), a boolean
+ * ("boolean `true`"), a list ("sequence") or an object ("map"), the position of these two
+ * where they start, the first such member in the body's order; a required member's explicit
+ * null is the strict pass's (api_validate.c). */
 
 /* serde_json's text of double d into out (cap bytes) */
 static void serde_float(char *out, size_t cap, double d)
@@ -259,42 +262,6 @@ static bool sv_required(const char *k, size_t len)
     return false;
 }
 
-/* Where the value of the request's top-level member `key` lies (the last such member, as the
- * tree keeps it; its name unescaped): true with [*start, *end); *null_first: a required
- * member before it is an explicit null, which the deserialiser meets first (the strict pass,
- * api_validate.c, answers it) */
-static bool top_member_span(const char *s, size_t n, const char *key, size_t *start, size_t *end,
-                            bool *null_first)
-{
-    size_t klen = strlen(key), i = js_ws(s, n, 0);
-    bool found = false;
-    *null_first = false;
-    if (i >= n || s[i] != '{')
-        return false;
-    for (i = js_ws(s, n, i + 1); i < n && s[i] == '"';) {
-        size_t k0 = i + 1, k1 = js_string(s, n, i);
-        bool match = k1 - 1 - k0 == klen && memcmp(s + k0, key, klen) == 0;
-        i = js_ws(s, n, k1);
-        if (i >= n || s[i] != ':')
-            return false;
-        i = js_ws(s, n, i + 1);
-        size_t v1 = js_value(s, n, i);
-        if (!found && !match && v1 - i == 4 && memcmp(s + i, "null", 4) == 0 &&
-            sv_required(s + k0, k1 - 1 - k0))
-            *null_first = true;
-        if (match) {
-            found = true;
-            *start = i;
-            *end = v1;
-        }
-        i = js_ws(s, n, v1);
-        if (i >= n || s[i] != ',')
-            break;
-        i = js_ws(s, n, i + 1);
-    }
-    return found;
-}
-
 /* serde's text of a string it met (Rust's Debug of a str): quoted, with \" \\ \n \r \t \0 and
  * other control characters (\u{1f}) escaped; NULL when out of memory */
 static char *serde_str(const char *v, size_t len)
@@ -325,68 +292,107 @@ static char *serde_str(const char *v, size_t len)
     return o;
 }
 
-int op_search_topk_type(const json_t *req, const jread_val *jreq, const api_caller *caller,
-                        err_t *e)
+/* A top-level member's JSON kind and value, from either tree */
+typedef enum { K_NONE, K_NULL, K_REAL, K_INT, K_STR, K_BOOL, K_ARR, K_OBJ } sv_kind;
+typedef struct sv_member {
+    sv_kind kind;
+    double d;
+    long long iv;
+    bool bv;
+    const char *sv;
+    size_t sl;
+} sv_member;
+
+static sv_member sv_member_of(const json_t *req, const jread_val *jreq, const char *name)
 {
-    /* the member's kind and value, from either tree */
-    enum { K_NONE, K_REAL, K_INT, K_STR, K_BOOL, K_ARR, K_OBJ } kind = K_NONE;
-    double d = 0;
-    long long iv = 0;
-    bool bv = false;
-    const char *sv = NULL;
-    size_t sl = 0;
+    sv_member m = {.kind = K_NONE};
     if (req) {
-        const json_t *k = json_object_get(req, "TopK");
-        kind = json_is_real(k)      ? K_REAL
-               : json_is_integer(k) ? K_INT
-               : json_is_string(k)  ? K_STR
-               : json_is_boolean(k) ? K_BOOL
-               : json_is_array(k)   ? K_ARR
-               : json_is_object(k)  ? K_OBJ
-                                    : K_NONE;
-        d = kind == K_REAL ? json_real_value(k) : 0;
-        iv = kind == K_INT ? (long long)json_integer_value(k) : 0;
-        bv = json_is_true(k);
-        sv = kind == K_STR ? json_string_value(k) : NULL;
-        sl = kind == K_STR ? json_string_length(k) : 0;
+        const json_t *k = json_object_get(req, name);
+        m.kind = !k                   ? K_NONE
+                 : json_is_null(k)    ? K_NULL
+                 : json_is_real(k)    ? K_REAL
+                 : json_is_integer(k) ? K_INT
+                 : json_is_string(k)  ? K_STR
+                 : json_is_boolean(k) ? K_BOOL
+                 : json_is_array(k)   ? K_ARR
+                                      : K_OBJ;
+        m.d = m.kind == K_REAL ? json_real_value(k) : 0;
+        m.iv = m.kind == K_INT ? (long long)json_integer_value(k) : 0;
+        m.bv = json_is_true(k);
+        m.sv = m.kind == K_STR ? json_string_value(k) : NULL;
+        m.sl = m.kind == K_STR ? json_string_length(k) : 0;
     } else if (jreq) {
-        const jread_val *k = jread_get(jreq, "TopK", 4);
-        switch (k ? k->type : JREAD_NULL) {
-        case JREAD_REAL: kind = K_REAL; d = k->num.d; break;
-        case JREAD_INTEGER: kind = K_INT; iv = k->num.i; break;
-        case JREAD_STRING: kind = K_STR; sv = k->text; sl = k->len; break;
-        case JREAD_TRUE: kind = K_BOOL; bv = true; break;
-        case JREAD_FALSE: kind = K_BOOL; break;
-        case JREAD_ARRAY: kind = K_ARR; break;
-        case JREAD_OBJECT: kind = K_OBJ; break;
+        const jread_val *k = jread_get(jreq, name, strlen(name));
+        switch (k ? k->type : JREAD_OBJECT + 1) {
+        case JREAD_NULL: m.kind = K_NULL; break;
+        case JREAD_REAL: m.kind = K_REAL; m.d = k->num.d; break;
+        case JREAD_INTEGER: m.kind = K_INT; m.iv = k->num.i; break;
+        case JREAD_STRING: m.kind = K_STR; m.sv = k->text; m.sl = k->len; break;
+        case JREAD_TRUE: m.kind = K_BOOL; m.bv = true; break;
+        case JREAD_FALSE: m.kind = K_BOOL; break;
+        case JREAD_ARRAY: m.kind = K_ARR; break;
+        case JREAD_OBJECT: m.kind = K_OBJ; break;
         default: break;
         }
     }
-    /* absent or null: the model's; a whole number within the i32: the model's and the
-     * service's range checks */
-    if (kind == K_NONE || (kind == K_INT && iv >= INT32_MIN && iv <= INT32_MAX))
-        return 0;
-    char num[64]; /* at most a sign, 17 digits, 16 zeros, a point and a 0 */
+    return m;
+}
+
+/* The members the deserialiser reads (a string, a sequence, a map, an i32); the others (the
+ * SearchVector's elements, ReturnConsumedCapacity's enum) keep the model's checks */
+typedef struct sv_field {
+    const char *name;
+    const char *expect; /* serde's name of the type */
+    sv_kind want;
+} sv_field;
+static const sv_field sv_fields[] = {
+    {"TableName", "a string", K_STR},
+    {"IndexName", "a string", K_STR},
+    {"SearchVector", "a sequence", K_ARR},
+    {"TopK", "i32", K_INT},
+    {"SearchConditionExpression", "a string", K_STR},
+    {"ProjectionExpression", "a string", K_STR},
+    {"ExpressionAttributeNames", "a map", K_OBJ},
+    {"ExpressionAttributeValues", "a map", K_OBJ},
+};
+
+/* 0 when member m of field f reads, else serde's SerializationException; at: the offset its
+ * position counts to in body (NULL: unknown) */
+static int sv_field_check(const sv_field *f, const sv_member *m, const char *body, size_t at,
+                          err_t *e)
+{
+    if (m->kind == K_NONE || m->kind == K_NULL || m->kind == f->want) {
+        if (!(m->kind == K_INT && f->want == K_INT && (m->iv < INT32_MIN || m->iv > INT32_MAX)))
+            return 0; /* a null is the strict pass's (api_validate.c) */
+    }
+    char num[96]; /* "floating point `" and a number: a sign, 17 digits, 16 zeros, ".0" */
     char *quoted = NULL;
     const char *what = "invalid type: ", *shown = num;
-    switch (kind) {
-    case K_REAL:
-        serde_float(num, sizeof num, d);
-        what = "invalid type: floating point ";
+    switch (m->kind) {
+    case K_REAL: {
+        char bare[48];
+        serde_float(bare, sizeof bare, m->d);
+        snprintf(num, sizeof num, "floating point `%s`", bare);
         break;
+    }
     case K_INT:
-        snprintf(num, sizeof num, "`%lld`", iv);
-        what = "invalid value: integer ";
+        snprintf(num, sizeof num, "integer `%lld`", m->iv);
+        if (f->want == K_INT)
+            what = "invalid value: ";
         break;
-    case K_STR:
-        if (!(quoted = serde_str(sv, sl)))
+    case K_STR: {
+        char *q = serde_str(m->sv, m->sl);
+        if (!q || !(quoted = malloc(strlen(q) + 8))) {
+            free(q);
             return err_set(e, ERR_NOMEM, "out of memory");
-        what = "invalid type: string ";
+        }
+        sprintf(quoted, "string %s", q);
+        free(q);
         shown = quoted;
         break;
+    }
     case K_BOOL:
-        snprintf(num, sizeof num, "`%s`", bv ? "true" : "false");
-        what = "invalid type: boolean ";
+        snprintf(num, sizeof num, "boolean `%s`", m->bv ? "true" : "false");
         break;
     case K_ARR:
         shown = "sequence";
@@ -395,37 +401,65 @@ int op_search_topk_type(const json_t *req, const jread_val *jreq, const api_call
         shown = "map";
         break;
     }
-    char fq[80];
-    if (kind == K_REAL) { /* serde_float gave the bare number */
-        snprintf(fq, sizeof fq, "`%s`", num);
-        shown = fq;
-    }
-    /* the position: past the value read (a number, a string, a literal), or where a list or
-     * object starts (serde does not read into it) */
-    size_t start = 0, end = 0;
-    bool null_first = false;
-    bool at_known = caller && caller->body &&
-                    top_member_span(caller->body, caller->body_len, "TopK", &start, &end,
-                                    &null_first);
-    if (null_first) {
-        free(quoted);
-        return 0;
-    }
     int rc;
-    if (!at_known) {
-        rc = err_set(e, ERR_SERIALIZATION, "%s%s, expected i32", what, shown);
+    if (!body) {
+        rc = err_set(e, ERR_SERIALIZATION, "%s%s, expected %s", what, shown, f->expect);
     } else {
-        size_t at = kind == K_ARR || kind == K_OBJ ? start : end, line = 1, sol = 0;
+        size_t line = 1, sol = 0;
         for (size_t j = 0; j < at; j++)
-            if (caller->body[j] == '\n') {
+            if (body[j] == '\n') {
                 line++;
                 sol = j + 1;
             }
-        rc = err_set(e, ERR_SERIALIZATION, "%s%s, expected i32 at line %zu column %zu", what,
-                     shown, line, at - sol);
+        rc = err_set(e, ERR_SERIALIZATION, "%s%s, expected %s at line %zu column %zu", what,
+                     shown, f->expect, line, at - sol);
     }
     free(quoted);
     return rc;
+}
+
+static const sv_field *sv_field_named(const char *k, size_t len)
+{
+    for (size_t i = 0; i < sizeof sv_fields / sizeof sv_fields[0]; i++)
+        if (strlen(sv_fields[i].name) == len && memcmp(sv_fields[i].name, k, len) == 0)
+            return &sv_fields[i];
+    return NULL;
+}
+
+int op_search_topk_type(const json_t *req, const jread_val *jreq, const api_caller *caller,
+                        err_t *e)
+{
+    const char *s = caller ? caller->body : NULL;
+    size_t n = caller ? caller->body_len : 0, i = s ? js_ws(s, n, 0) : 0;
+    if (!s || i >= n || s[i] != '{') {
+        /* no text to walk: TopK alone, without a position */
+        sv_member m = sv_member_of(req, jreq, "TopK");
+        return sv_field_check(sv_field_named("TopK", 4), &m, NULL, 0, e);
+    }
+    /* the members in the body's order, as the deserialiser meets them: the first one of the
+     * wrong kind, or 0 at a required member's null (the strict pass's) */
+    for (i = js_ws(s, n, i + 1); i < n && s[i] == '"';) {
+        size_t k0 = i + 1, k1 = js_string(s, n, i);
+        const sv_field *f = k1 > k0 ? sv_field_named(s + k0, k1 - 1 - k0) : NULL;
+        i = js_ws(s, n, k1);
+        if (i >= n || s[i] != ':')
+            return 0;
+        i = js_ws(s, n, i + 1);
+        size_t v1 = js_value(s, n, i);
+        if (f) {
+            sv_member m = sv_member_of(req, jreq, f->name);
+            if (m.kind == K_NULL && sv_required(f->name, strlen(f->name)))
+                return 0;
+            int rc = sv_field_check(f, &m, s, m.kind == K_ARR || m.kind == K_OBJ ? i : v1, e);
+            if (rc)
+                return rc;
+        }
+        i = js_ws(s, n, v1);
+        if (i >= n || s[i] != ',')
+            break;
+        i = js_ws(s, n, i + 1);
+    }
+    return 0;
 }
 
 int op_search_vectors(api_req *r, json_t **out)

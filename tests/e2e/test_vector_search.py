@@ -474,6 +474,46 @@ def test_search_topk_real(url, shops):
         "and 100 inclusive")
 
 
+def test_search_member_kinds(url, shops):
+    """Every member SearchVectors' deserialiser reads (serde: the fractional TopK and the null
+    members are its captured words) refuses a JSON value of the wrong kind in serde's words, in
+    the body's order, before the model's checks: "invalid type: integer `5`, expected a string",
+    "... map, expected a sequence" (where the value starts), "... string \"x\", expected a
+    map".  Inferred from those captures (no capture of these members' kinds); ddbchat answered
+    the older deserialiser's texts ("NUMBER_VALUE cannot be converted to String", ...)."""
+    import json as _json
+
+    def body(**over):
+        b = {"TableName": shops, "IndexName": "any", "SearchVector": [N(1), N(0), N(0), N(0)],
+             "TopK": 1}
+        b.update(over)
+        return _json.dumps(b, separators=(",", ":"))
+
+    def col(text, member):  # where the member's value starts, 0-based
+        return text.index('"%s":' % member) + len(member) + 3
+    for member, val, shown, expect, at_start in [
+            ("IndexName", 5, "integer `5`", "a string", False),
+            ("TableName", True, "boolean `true`", "a string", False),
+            ("SearchVector", {"N": "1"}, "map", "a sequence", True),
+            ("SearchVector", "v", 'string "v"', "a sequence", False),
+            ("SearchConditionExpression", ["x"], "sequence", "a string", True),
+            ("ProjectionExpression", 1.5, "floating point `1.5`", "a string", False),
+            ("ExpressionAttributeValues", "x", 'string "x"', "a map", False),
+            ("ExpressionAttributeNames", [], "sequence", "a map", True)]:
+        text = body(**{member: val})
+        c = col(text, member) + (0 if at_start else len(_json.dumps(val, separators=(",", ":"))))
+        err(url, "SearchVectors", text, "SerializationException",
+            "invalid type: %s, expected %s at line 1 column %d" % (shown, expect, c))
+    # the first in the body's order: IndexName before TopK
+    text = body(IndexName=5, TopK=3.5)
+    err(url, "SearchVectors", text, "SerializationException",
+        "invalid type: integer `5`, expected a string at line 1 column %d"
+        % (col(text, "IndexName") + 1))
+    text = '{"TopK":3.5,"IndexName":5,"TableName":"%s","SearchVector":[]}' % shops
+    err(url, "SearchVectors", text, "SerializationException",
+        "invalid type: floating point `3.5`, expected i32 at line 1 column 11")
+
+
 def test_consumed_capacity(url, scored):
     """SearchVectors reports a bare VectorSearchRequestBytes, the same under TOTAL and
     INDEXES; a write reports VectorIndexes under INDEXES only, when it changes what an index
