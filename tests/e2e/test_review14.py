@@ -268,3 +268,33 @@ def test_f6b_attribute_updates_refuse_a_name_over_64_kb(ddb_url, table_name, ddb
     ])
     stored = ddb.get_item(TableName=name, Key={"pk": S("c")}).get("Item")
     assert (got, stored) == (["ValidationException"] * 3, None)
+
+
+@pytest.mark.xfail(ON_DDBCHAT, strict=True,
+                   reason="review14 F8: PartiQL UPDATE / DELETE of an over-long key value are not refused "
+                          "(UPDATE: ConditionalCheckFailed, DELETE: 200)")
+def test_f8_partiql_writes_refuse_an_over_long_key(ddb_url, table_name, ddb):
+    """A partition key value of 2,049 bytes (the limit is 2,048; a sort key's 1,024): UpdateItem
+    and DeleteItem refuse it with a ValidationException ("One or more parameter values were
+    invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes"), and an INSERT
+    of it is refused.  PartiQL UPDATE of that key answers ConditionalCheckFailedException (the
+    item is not there: the key is never checked), DELETE answers 200, and so do their
+    BatchExecuteStatement members and an ExecuteTransaction of them (200, "Responses": []).
+    DynamoDB Local refuses all of them: ValidationException "Hash primary key values must be
+    under 2048 bytes, and range primary key values must be under 1024 bytes", a member's Error
+    Code ValidationError, a TransactionCanceledException with a ValidationError reason."""
+    name = table_name()
+    make_table(ddb, name, range=("sk", "S"))
+    t, big = f'"{name}"', S("p" * 2049)
+    upd = f"UPDATE {t} SET v = 1 WHERE pk = ? AND sk = 'a'"
+    dele = f"DELETE FROM {t} WHERE pk = ? AND sk = 'a'"
+    got = _refusals(ddb_url, [("ExecuteStatement", {"Statement": s, "Parameters": [big]})
+                              for s in (upd, dele)])
+    batch = ok(ddb_url, "BatchExecuteStatement", {"Statements": [
+        {"Statement": upd, "Parameters": [big]},
+        {"Statement": dele.replace("'a'", "'b'"), "Parameters": [big]}]})
+    got += [r.get("Error", {}).get("Code") for r in batch["Responses"]]
+    got += _refusals(ddb_url, [("ExecuteTransaction", {"TransactStatements": [
+        {"Statement": dele, "Parameters": [big]}]})])
+    assert got == ["ValidationException"] * 2 + ["ValidationError"] * 2 + [
+        "TransactionCanceledException"]
