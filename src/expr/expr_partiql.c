@@ -1007,6 +1007,61 @@ static int bag_dups(pp *p, const pq_tmpl *x, const ptok *const *mt, const bool *
 }
 
 /* <<'a', 'b'>> / <<1, 2>>: string or number literals only. */
+/* The root operator of a collection member written as an expression ("[n + 1]", "{'a': n =
+ * 1}", "<<n + 1>>"), or NULL: the operator of the lowest precedence at the member's top level
+ * (OR, AND, comparisons, ||, + and -, * / %), the last of equals (they associate to the
+ * left); a sign where an operand starts is no operator.  DynamoDB Local names such a member
+ * "NAry" at that operator (the PartiQL tree's node), ahead of what is inside it. */
+static const ptok *nary_ahead(const pp *p)
+{
+    const ptok *root = NULL;
+    int root_prec = 99, depth = 0;
+    bool operand = false; /* an operand ended just before: a sign now is binary */
+    for (size_t i = p->i; i < p->nt; i++) {
+        const ptok *t = &p->t[i];
+        if (t->t == P_EOF)
+            break;
+        if (t->t == P_LP || t->t == P_LB || t->t == P_LBRACE || t->t == P_LBAG) {
+            depth++;
+            operand = false;
+            continue;
+        }
+        if (t->t == P_RP || t->t == P_RB || t->t == P_RBRACE || t->t == P_RBAG) {
+            if (depth-- == 0)
+                break;
+            operand = true;
+            continue;
+        }
+        if (depth > 0)
+            continue;
+        if (t->t == P_COMMA || t->t == P_COLON)
+            break;
+        int prec = 0;
+        if (is_kw(t, KW_OR))
+            prec = 1;
+        else if (is_kw(t, KW_AND))
+            prec = 2;
+        else if (cmp_op(t) >= 0 || t->t == P_NE)
+            prec = 4;
+        else if (t->t == P_OTHER && t->e - t->s == 2 && p->src[t->s] == '|')
+            prec = 5;
+        else if ((t->t == P_PLUS || t->t == P_MINUS) && operand)
+            prec = 6;
+        else if (t->t == P_STAR || t->t == P_OTHER)
+            prec = operand ? 7 : 0;
+        if (prec) {
+            if (prec <= root_prec) {
+                root = t;
+                root_prec = prec;
+            }
+            operand = false;
+            continue;
+        }
+        operand = t->t != P_PLUS && t->t != P_MINUS;
+    }
+    return root;
+}
+
 static int parse_bag(pp *p, const ptok *open, lctx *c, pq_tmpl **out)
 {
     pq_tmpl *x = tmpl_new(p, PT_BAG, open);
@@ -1033,6 +1088,9 @@ static int parse_bag(pp *p, const ptok *open, lctx *c, pq_tmpl **out)
         const ptok *numtok = NULL;
         bool neg = false;
         pq_tmpl *k = NULL;
+        const ptok *nary = nary_ahead(p);
+        if (nary)
+            return sem(p, nary, TXT_PQ_BAG);
         if (t->t == P_STR) {
             next(p);
             if (!(k = tmpl_new(p, PT_LIT, t)))
@@ -1147,6 +1205,12 @@ static int parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl *
                 return p->rc;
         } else {
             lmark mark = lctx_push(c, kt->text, kt->tlen, false);
+            const ptok *nary = nary_ahead(p);
+            if (nary) {
+                sem(p, nary, "Unsupported data type: NAry under key %s", c->s);
+                lctx_pop(c, mark);
+                return p->rc;
+            }
             p->lit_depth++;
             int rc = parse_tmpl(p, &k, c, false);
             p->lit_depth--;
@@ -1321,6 +1385,12 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
             char idx[24];
             int il = snprintf(idx, sizeof idx, "%zu", x->n);
             lmark mark = lctx_push(c, idx, (size_t)il, true);
+            const ptok *nary = nary_ahead(p);
+            if (nary) {
+                rc = sem(p, nary, "Unsupported data type: NAry under key %s", c->s);
+                lctx_pop(c, mark);
+                break;
+            }
             p->lit_depth++;
             rc = parse_tmpl(p, &k, c, false);
             p->lit_depth--;

@@ -1780,3 +1780,38 @@ def test_sign_before_a_condition_operand(ddb, tab):
     assert message(e) == "Unsupported operator in Condition Expression. Operator: -"
     assert sorted(sks(es(ddb, sel + "v > -(10)"))) == [1, 2, 3, 4, 5]
     assert sorted(sks(es(ddb, sel + "v = - - 10"))) == [1]
+
+
+# A list, map or bag member written as an expression ("[n + 1]", "[1 + 2]", "{'a': n = 1}",
+# "[n > 1]", "<<n + 1>>") is refused at its root operator: "Unsupported data type: NAry under
+# key root[0] at <the operator>" (a bag member: the bag text there), in SET, INSERT and WHERE
+# alike; a member that is a path alone stays "VariableReference" at the path.  DynamoDB
+# Local's texts and positions (its key reads "root.0" where AWS's captured texts read
+# "root[0]"); no AWS capture of NAry (README, inferred).  ddbchat named the path
+# ("VariableReference") or answered a syntax error.
+def test_collection_member_expressions(ddb, tab, target):
+    local = target == "dynamodb-local"
+    dotted = lambda key: re.sub(r"\[(\d+)\]", r".\1", key) if local else key
+    upd = f"UPDATE \"{tab}\" SET x = "
+    where = " WHERE pk = 'b' AND sk = 1"
+    ins = f"INSERT INTO \"{tab}\" VALUE {{'pk': 'z', 'sk': 9, 'a': "
+    sel = f"SELECT * FROM \"{tab}\" WHERE pk = 'b' AND v = "
+    col = lambda prefix, text, op: len(prefix) + text.index(op) + 1
+    for prefix, value, suffix, key, op in [
+            (upd, "[n + 1]", where, "root[0]", "+"), (upd, "[1 + 2]", where, "root[0]", "+"),
+            (upd, "[1, n = 1]", where, "root[1]", "="), (upd, "[m.x - 1]", where, "root[0]", "-"),
+            (upd, "{'a': n AND m}", where, "root.a", "AND"),
+            (upd, "{'a': [n > 1]}", where, "root.a[0]", ">"),
+            (ins, "[1 + 2]}", "", "root[0]", "+"), (sel, "[n + 1]", "", "root[0]", "+")]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, prefix + value + suffix)
+        assert message(e) == (f"Unsupported data type: NAry under key {dotted(key)} at "
+                              f"1:{col(prefix, value, op)}:{len(op)}"), value
+    with pytest.raises(ClientError) as e:
+        es(ddb, upd + "<<n + 1>>" + where)
+    assert message(e) == ("Unsupported data type in Bag. DynamoDB only supports either numbers "
+                          f"or strings in bags at 1:{col(upd, '<<n + 1>>', '+')}:1")
+    with pytest.raises(ClientError) as e:
+        es(ddb, upd + "[n]" + where)
+    assert message(e) == (f"Unsupported data type: VariableReference under key {dotted('root[0]')} "
+                          f"at 1:{len(upd) + 2}:1")
