@@ -15,7 +15,9 @@ with -dbPath, dynalite from npm (in memory).  For each one:
      /proc/PID/stat around the run; for ddbchat's DynamoDB workloads also the server's own
      receipt-to-reply histogram (GET /metrics) around it: its p99 bucket (in the log and the
      JSON) tells a tail of ddbchat's own from time spent waiting for a CPU before the server
-     reads the request or wrk reads the reply;
+     reads the request or wrk reads the reply; and for every target wrk's own CPU and its
+     threads' wait for a CPU per request (/proc/PID/task/*/schedstat: the client's side of
+     the tail), and with --syscalls the server's syscalls per request (perf stat);
   4. VmRSS/RssAnon after the whole load.
 The REST API's routes run on ddbchat's own REST listener (embedded engine) and, for the peers,
 on `ddbchat serve --endpoint <peer>` (the same service over the peer; CPU counts both
@@ -31,6 +33,7 @@ machine and its load: compare ratios within one run.
     /usr/bin/python3 bench/peers/run.py [--quick] [--duration S] [--repeat N] [--conns 1,8,64]
         [--targets ddbchat,local-mem,local-disk,dynalite] [--workloads GetItem,QueryA,...]
         [--server-cpus 0 --wrk-cpus 1]  (taskset -c: the servers and wrk on separate CPUs)
+        [--syscalls]  (the server's syscalls per request: perf stat, root or perf_event_paranoid)
 """
 import argparse
 import glob
@@ -66,6 +69,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 # `taskset -c CPUS` prefixes of the servers and of wrk (--server-cpus, --wrk-cpus): pinning
 # them apart tells the server's tail from the load generator's preempting it (session 12)
 PIN = {"server": [], "wrk": []}
+SYSCALLS = [False]  # --syscalls: the server's syscalls per request (perf stat)
 
 TARGETS = {
     "ddbchat": "ddbchat",
@@ -748,6 +752,57 @@ def check_twi_state(cl, ds, rows, settle_s=TWI_SETTLE_S, rereads=TWI_REREADS):
 RUN_SEQ = [0]
 
 
+def proc_run_wait(pid):
+    """(ns run, ns waiting for a CPU) of every thread of pid so far (schedstat), or None."""
+    run = wait = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                a = f.read().split()
+            run, wait = run + int(a[0]), wait + int(a[1])
+        except (OSError, IndexError, ValueError):
+            pass
+    return run, wait
+
+
+def syscall_counter(pids):
+    """--syscalls: `perf stat -e raw_syscalls:sys_enter` attached to the server's processes,
+    or None (not asked for, no perf, or not permitted).  Attached, a tracepoint costs every
+    syscall a little: the CPU figures of such a run are not comparable with others'."""
+    if not SYSCALLS[0] or not pids or not shutil.which("perf"):
+        return None
+    out = tempfile.mktemp(prefix="bench-perfstat.")
+    p = subprocess.Popen(["perf", "stat", "-x,", "-e", "raw_syscalls:sys_enter", "-o", out,
+                          "-p", ",".join(str(x) for x in pids)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.2)  # attached before the run starts
+    return p, out
+
+
+def syscall_count(counter):
+    if not counter:
+        return None
+    p, out = counter
+    p.send_signal(signal.SIGINT)
+    try:
+        p.wait(timeout=10)
+        with open(out) as f:
+            for line in f:
+                v = line.split(",")[0]
+                if v.isdigit():
+                    return int(v)
+    except (OSError, subprocess.TimeoutExpired):
+        p.kill()
+    finally:
+        if os.path.exists(out):
+            os.unlink(out)
+    return None
+
+
 def wrk(port, mode, path, conns, seconds, pids, base_us=0, metric_op=None):
     RUN_SEQ[0] += 1
     run_id = "r%d%d" % (os.getpid() % 1000, RUN_SEQ[0])
@@ -757,9 +812,28 @@ def wrk(port, mode, path, conns, seconds, pids, base_us=0, metric_op=None):
                         "--timeout", "10s", "-s", LUA, f"http://127.0.0.1:{port}", "--", mode,
                         path, run_id, str(threads), str(base_us)]
     h0 = server_hist(port, metric_op) if metric_op else None
+    sc = syscall_counter(pids)
     c0, s0, w0 = proc_cpu(pids), proc_ctxsw(pids), proc_rqwait(pids)
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=seconds + 120)
+    # wrk's own threads (the client's side of the tail): their CPU and their wait for a CPU,
+    # read from /proc between 0.3 s after the start and 0.3 s before the end (wrk's process
+    # is gone once it has printed), scaled to the run's requests by the time they cover
+    wp = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env=env)
+    t_start = time.monotonic()
+    cw0 = cw1 = None
+    if seconds >= 1:
+        time.sleep(0.3)
+        cw0, tw0 = proc_run_wait(wp.pid), time.monotonic()
+        time.sleep(max(0.0, seconds - 0.6))
+        cw1, tw1 = proc_run_wait(wp.pid), time.monotonic()
+    try:
+        stdout, stderr = wp.communicate(timeout=seconds + 120 - (time.monotonic() - t_start))
+    except subprocess.TimeoutExpired:
+        wp.kill()
+        raise
+    out = subprocess.CompletedProcess(cmd, wp.returncode, stdout, stderr)
     c1, s1, w1 = proc_cpu(pids), proc_ctxsw(pids), proc_rqwait(pids)
+    nsys = syscall_count(sc)
     srv_p99, srv_over = server_p99(h0 or {}, server_hist(port, metric_op) if metric_op else None)
     m = re.search(r"^RESULT (\{.*\})$", out.stdout, re.M)
     if not m:
@@ -769,7 +843,15 @@ def wrk(port, mode, path, conns, seconds, pids, base_us=0, metric_op=None):
     first = re.search(r"^FIRSTERR (.*)$", out.stdout, re.M)
     if first:
         log(f"   first error answer: {first.group(1)[:300]}")
-    return {"rps": r["requests"] / (r["duration_us"] / 1e6), "p50": r["p50_us"] / 1e3,
+    client = {}
+    if cw0 and cw1 and n and r["duration_us"] > 0:
+        covered = n * min(1.0, (tw1 - tw0) / (r["duration_us"] / 1e6))
+        if covered:
+            client = {"wrk_cpu_us": (cw1[0] - cw0[0]) / 1e3 / covered,
+                      "wrk_rqwait_us": (cw1[1] - cw0[1]) / 1e3 / covered}
+    if nsys is not None and n:
+        client["syscalls"] = nsys / n
+    return {**client, "rps": r["requests"] / (r["duration_us"] / 1e6), "p50": r["p50_us"] / 1e3,
             "p99": r["p99_us"] / 1e3, "cpu_us": (c1 - c0) * 1e6 / n if n else 0.0, "requests": n,
             "ctxsw": (s1 - s0) / n if n else 0.0, "rqwait_us": (w1 - w0) / 1e3 / n if n else 0.0,
             "errors": r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"] +
@@ -777,9 +859,22 @@ def wrk(port, mode, path, conns, seconds, pids, base_us=0, metric_op=None):
             "srv_over_1ms": srv_over}
 
 
+def client_note(x):
+    """The log's wrk (client) figures of a median run, and --syscalls' count."""
+    t = ""
+    if "wrk_cpu_us" in x:
+        t += f"; wrk: cpu {x['wrk_cpu_us']:.1f} us/req, waiting for a CPU {x['wrk_rqwait_us']:.1f} us/req"
+    if "syscalls" in x:
+        t += f"; server syscalls {x['syscalls']:.2f}/req"
+    return t
+
+
 def median_run(runs):
     out = {k: statistics.median(r[k] for r in runs)
            for k in ("rps", "p50", "p99", "cpu_us", "ctxsw", "rqwait_us")}
+    for k in ("wrk_cpu_us", "wrk_rqwait_us", "syscalls"):
+        if all(k in r for r in runs) and runs:
+            out[k] = statistics.median(r[k] for r in runs)
     out["errors"] = sum(r["errors"] for r in runs)
     out["requests"] = sum(r["requests"] for r in runs)
     srv = [r for r in runs if r.get("srv_p99") is not None]
@@ -906,7 +1001,7 @@ def bench_target(name, args, ds, rq, reqsets, scratch, res):
                     f"p99 {x['p99']:7.2f} ms cpu {x['cpu_us']:7.1f} us/req ctxsw {x['ctxsw']:5.1f}/req"
                     f" waiting for a CPU {x['rqwait_us']:6.1f} us/req"
                     + (f" server p99 <= {x['srv_p99']:g} ms, {x['srv_over_1ms']:.3f}% > 1 ms"
-                       if "srv_p99" in x else "")
+                       if "srv_p99" in x else "") + client_note(x)
                     + (f" ERRORS {x['errors']}" if x["errors"] else ""))
         cl.close()
         r["after"] = proc_mem(t.proc.pid)
@@ -1010,7 +1105,7 @@ def bare_limit(args, reqs, scratch):
             out[conns] = x = median_run(runs)
             log(f"   {'bare MHD':13s} c={conns:<3d} {x['rps']:9.0f}/s p50 {x['p50']:7.2f} ms "
                 f"p99 {x['p99']:7.2f} ms cpu {x['cpu_us']:7.1f} us/req ctxsw {x['ctxsw']:5.1f}/req"
-                f" waiting for a CPU {x['rqwait_us']:6.1f} us/req")
+                f" waiting for a CPU {x['rqwait_us']:6.1f} us/req" + client_note(x))
     finally:
         stop(p)
     return out
@@ -1167,7 +1262,12 @@ def main():
                     "this CPU list (e.g. 0)")
     ap.add_argument("--wrk-cpus", default="", help="run wrk under `taskset -c` this CPU list "
                     "(e.g. 1)")
+    ap.add_argument("--syscalls", action="store_true", help="count the server's syscalls per "
+                    "request (perf stat -e raw_syscalls:sys_enter attached during each run; "
+                    "needs perf and the permission; it costs each syscall a little, so the CPU "
+                    "figures of such a run are not comparable)")
     args = ap.parse_args()
+    SYSCALLS[0] = args.syscalls
     for who, cpus in (("server", args.server_cpus), ("wrk", args.wrk_cpus)):
         PIN[who] = ["taskset", "-c", cpus] if cpus else []
     if args.quick:
