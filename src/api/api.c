@@ -15,6 +15,7 @@
 #include "value/ddbjson.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -249,11 +250,53 @@ int api_keep_pin(api_req *r, const store_table *t)
     return 0;
 }
 
+/* The arena's grow hook (base/arena.h) of a request api_arena_for_writes raised: past its
+ * maximum, steps of the api's shared budget, up to r->arena_cap. */
+static int api_arena_grow(arena_t *a, size_t need, void *ctx)
+{
+    api_req *r = ctx;
+    if (need > r->arena_cap)
+        return -1;
+    size_t step = need - a->max;
+    step = (step + API_ARENA_SHARED_STEP - 1) / API_ARENA_SHARED_STEP * API_ARENA_SHARED_STEP;
+    if (step > r->arena_cap - a->max)
+        step = r->arena_cap - a->max;
+    size_t cur = atomic_load(&r->api->arena_shared);
+    do {
+        if (step > API_ARENA_SHARED_BUDGET || cur > API_ARENA_SHARED_BUDGET - step) {
+            r->arena_refused = true;
+            return -1;
+        }
+    } while (!atomic_compare_exchange_weak(&r->api->arena_shared, &cur, cur + step));
+    r->arena_charged += step;
+    a->max += step;
+    return 0;
+}
+
 void api_arena_for_writes(api_req *r, size_t nwrite)
 {
-    if (nwrite <= SIZE_MAX / API_ARENA_PER_TXN_WRITE && r->arena->max < nwrite * API_ARENA_PER_TXN_WRITE)
-        r->arena->max = nwrite * API_ARENA_PER_TXN_WRITE; /* this request's (api_run sets the
-                                                             thread arena's per request) */
+    arena_t *a = r->arena;
+    if (nwrite > SIZE_MAX / API_ARENA_PER_TXN_WRITE || a->max >= nwrite * API_ARENA_PER_TXN_WRITE ||
+        a->grow)
+        return;
+    r->arena_cap = nwrite * API_ARENA_PER_TXN_WRITE;
+    /* what it holds already (our reader's tree of a big body: the server's parse budget's)
+     * and up to API_ARENA_SHARED_FROM are its own; the rest comes from the shared budget */
+    a->max = a->total > API_ARENA_SHARED_FROM ? a->total : API_ARENA_SHARED_FROM;
+    a->grow = api_arena_grow;
+    a->grow_ctx = r;
+}
+
+/* The end of a request's use of the shared budget (api_finish). */
+static void api_arena_unshare(api_req *r)
+{
+    if (r->arena && r->arena->grow == api_arena_grow && r->arena->grow_ctx == r) {
+        r->arena->grow = NULL;
+        r->arena->grow_ctx = NULL;
+    }
+    if (r->arena_charged)
+        atomic_fetch_sub(&r->api->arena_shared, r->arena_charged);
+    r->arena_charged = 0;
 }
 
 int api_pin_table(api_req *r, const char *store_name, const store_table **out)
@@ -446,6 +489,13 @@ static int api_finish(api_req *r, const struct api_op_row *row, int rc, json_t *
             tree = NULL;
         }
     }
+    api_arena_unshare(r);
+    if (rc && r->arena_refused && (rc == ERR_NOMEM || err_status(rc) >= 500)) {
+        /* the shared arena budget was spent (api_arena_for_writes): busy, retry */
+        api_err_drop(r);
+        err_clear(e);
+        rc = err_set(e, ERR_THROTTLING, "Rate of requests exceeds the allowed throughput.");
+    }
     if ((failed || mem_failures() != oom0) && (rc == 0 || err_status(rc) < 500)) {
         /* an allocation failed somewhere (base/mem.h; failed: on the thread that began a
          * request answered later): the reply, or the error, may be missing parts (jansson
@@ -493,6 +543,7 @@ static int api_run(api_t *api, const struct api_op_row *row, json_t *req, const 
     arena_init(&own);
     arena_t *arena = tls ? &tls->arena : &own;
     arena->max = ARENA_DEFAULT_MAX; /* the thread's arena keeps the last request's */
+    arena->grow = NULL;
     if (caller && caller->body_len > ARENA_DEFAULT_MAX / API_ARENA_PER_BODY_BYTE)
         arena->max = caller->body_len * API_ARENA_PER_BODY_BYTE;
     api_out out;

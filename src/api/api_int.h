@@ -18,6 +18,7 @@ struct api_out;
 
 struct api {
     store_t *store;
+    _Atomic size_t arena_shared; /* bytes of API_ARENA_SHARED_BUDGET taken (api_arena_for_writes) */
     char region[64];
     char account_id[32];
     void *txn_tokens; /* ClientRequestToken cache (op_transact.c) */
@@ -123,6 +124,9 @@ typedef struct api_req {
                              * return API_LATER and answer through api_later_finish */
     int values;            /* the value layer its attribute values are read in (ddbjson_layer,
                             * value/ddbjson.h): api_values_layer of the operation */
+    size_t arena_cap;      /* api_arena_for_writes: the arena's hard maximum */
+    size_t arena_charged;  /* of api->arena_shared, given back by api_finish */
+    bool arena_refused;    /* the shared budget refused the arena's growth: the busy reply */
 } api_req;
 
 /* A handler about to queue its writes for a later answer: notes whether an allocation failed
@@ -362,9 +366,18 @@ int api_pin_table(api_req *r, const char *store_name, const store_table **out);
  * bytes and the new item's members (~2.8 MB for an Update of an item of 30,000 numbers, ~6 MB
  * at 400 KB: txn13, review14 F3); 100 such actions passed the request's usual 256 MB arena
  * and answered 500 out of memory.  The request's arena may hold API_ARENA_PER_TXN_WRITE bytes
- * a write action when that is above its maximum (nwrite actions; the arena is bounded still:
- * 600 MB at the 100 actions a transaction may have). */
+ * a write action when that is above its maximum (nwrite actions: 600 MB at the 100 actions a
+ * transaction may have); past API_ARENA_SHARED_FROM its growth is taken, in steps of
+ * API_ARENA_SHARED_STEP, from one budget the api's requests share (API_ARENA_SHARED_BUDGET),
+ * given back when the request ends: such transactions hold a few hundred MB each from a ~20 KB
+ * body, which the server's parse budget (charged by body size) does not see, and four at once
+ * took 1.6 GB (review14 F7).  When the budget is spent the allocation fails and the request
+ * gets the busy reply (ThrottlingException, which the SDKs retry): nothing was written (the
+ * writes' read halves run first). */
 #define API_ARENA_PER_TXN_WRITE ((size_t)6 << 20)
+#define API_ARENA_SHARED_FROM ((size_t)16 << 20)
+#define API_ARENA_SHARED_STEP ((size_t)16 << 20)
+#define API_ARENA_SHARED_BUDGET ((size_t)768 << 20)
 void api_arena_for_writes(api_req *r, size_t nwrite);
 /* Hands a descriptor the caller pinned (store_table_create / _alter) to the request: api_call
  * unpins it at the end.  On failure (out of memory) it is unpinned at once and r->err set. */

@@ -27,6 +27,16 @@ void arena_init(arena_t *a)
     a->big = NULL;
     a->max = ARENA_DEFAULT_MAX;
     a->total = 0;
+    a->grow = NULL;
+    a->grow_ctx = NULL;
+}
+
+/* Whether n more bytes of blocks stay within the maximum (which a->grow may raise). */
+static int arena_room(arena_t *a, size_t n)
+{
+    if (a->total + n <= a->max)
+        return 1;
+    return a->grow && a->grow(a, a->total + n, a->grow_ctx) == 0 && a->total + n <= a->max;
 }
 
 static void blocks_free(arena_block *b)
@@ -76,7 +86,7 @@ void *arena_alloc(arena_t *a, size_t n)
         n = 16;
     arena_block *b = a->head;
     if (n >= ARENA_BIG && (!b || b->cap - b->off < n)) { /* its own block; b stays current */
-        if (a->total + n > a->max)
+        if (!arena_room(a, n))
             return NULL;
         arena_block *nb = mem_malloc(sizeof *nb + n);
         if (!nb)
@@ -93,7 +103,7 @@ void *arena_alloc(arena_t *a, size_t n)
             cap = (size_t)4 << 20;
         if (cap < n)
             cap = n;
-        if (a->total + cap > a->max)
+        if (!arena_room(a, cap))
             return NULL;
         arena_block *nb = mem_malloc(sizeof *nb + cap);
         if (!nb)

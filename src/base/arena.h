@@ -23,11 +23,17 @@
 #define ARENA_BIG ((size_t)256 << 10)
 
 typedef struct arena_block arena_block;
+typedef struct arena arena_t;
 typedef struct arena {
     arena_block *head; /* current block */
     arena_block *big;  /* blocks of one big allocation each */
     size_t max;        /* hard maximum of block bytes */
     size_t total;      /* bytes currently held in blocks (both lists) */
+    /* NULL, or called when a block would take the arena past max (need: the total it would
+     * make): it may raise a->max to at least need and return 0, or return nonzero (the
+     * allocation fails).  Its owner's: arena_init sets NULL, the owner clears it. */
+    int (*grow)(arena_t *a, size_t need, void *ctx);
+    void *grow_ctx;
 } arena_t;
 
 /* Prepares caller storage; no memory is taken until the first allocation. */

@@ -198,8 +198,6 @@ def _status_mb(pid, key):
 
 
 @pytest.mark.requires_ddbchat
-@pytest.mark.xfail(strict=True, reason="review14 F7: concurrent transactions of wide Updates take "
-                                       "~400 MB each with no shared bound (small bodies)")
 def test_f7_concurrent_wide_transactions_share_a_memory_bound(ddbchat_server):
     """A TransactWriteItems of 100 Updates (SET y = 1) of items of 40,000 numbers is a ~20 KB
     body, but its arena may now grow to 600 MB (b67faae: 6 MB a write action, for review14

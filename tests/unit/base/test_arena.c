@@ -59,6 +59,45 @@ static void test_arena_max(void **state)
  * next in the first block, and the arena holds the first block and the big one's bytes only
  * (it used to end the first block, and the small one got a new block of twice the big one's
  * size: review12 F5).  A reset frees the big blocks and keeps the first. */
+/* The grow hook (api_arena_for_writes' shared budget): called only past the maximum, with the
+ * total the block would make; it may raise the maximum (the allocation goes on) or refuse. */
+static int grow_calls;
+static size_t grow_allow; /* the hook raises max up to this, then refuses */
+
+static int grow_hook(arena_t *a, size_t need, void *ctx)
+{
+    assert_ptr_equal(ctx, &grow_calls);
+    grow_calls++;
+    if (need > grow_allow)
+        return -1;
+    a->max = need;
+    return 0;
+}
+
+static void test_arena_grow_hook(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    assert_null(a.grow);
+    a.max = (size_t)1 << 20;
+    a.grow = grow_hook;
+    a.grow_ctx = &grow_calls;
+    grow_calls = 0;
+    grow_allow = (size_t)3 << 20;
+    assert_non_null(arena_alloc(&a, (size_t)512 << 10)); /* within the maximum: no call */
+    assert_int_equal(grow_calls, 0);
+    assert_non_null(arena_alloc(&a, (size_t)1 << 20)); /* past it: raised */
+    assert_int_equal(grow_calls, 1);
+    assert_true(a.max >= a.total);
+    assert_non_null(arena_alloc(&a, (size_t)1 << 20));
+    assert_null(arena_alloc(&a, (size_t)2 << 20)); /* refused: past what it allows */
+    assert_true(a.total <= grow_allow);
+    a.grow = NULL; /* no hook: the maximum is hard */
+    assert_null(arena_alloc(&a, (size_t)2 << 20));
+    arena_fini(&a);
+}
+
 static void test_big_alloc_own_block(void **state)
 {
     (void)state;
@@ -119,6 +158,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alloc_align_and_grow),
         cmocka_unit_test(test_arena_max),
+        cmocka_unit_test(test_arena_grow_hook),
         cmocka_unit_test(test_big_alloc_own_block),
         cmocka_unit_test(test_buf),
     };
