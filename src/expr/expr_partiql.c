@@ -1006,22 +1006,32 @@ static int bag_dups(pp *p, const pq_tmpl *x, const ptok *const *mt, const bool *
                list);
 }
 
-/* <<'a', 'b'>> / <<1, 2>>: string or number literals only. */
-/* The root operator of a collection member written as an expression ("[n + 1]", "{'a': n =
- * 1}", "<<n + 1>>"), or NULL: the operator of the lowest precedence at the member's top level
- * (OR, AND, comparisons, ||, + and -, * / %), the last of equals (they associate to the
- * left); a sign where an operand starts is no operator.  DynamoDB Local names such a member
- * "NAry" at that operator (the PartiQL tree's node), ahead of what is inside it. */
-static const ptok *nary_ahead(const pp *p)
+/* What a collection member written as an expression is refused as ("[n + 1]", "{'a': n =
+ * 1}", "<<n + 1>>", "[size(l)]", "[n IS NULL]", "[m.*]"): DynamoDB Local names the PartiQL
+ * node at the root of the member's tree, at its operator, ahead of what is inside it. */
+typedef struct nary {
+    const ptok *at;   /* the root's token; NULL: the member is no expression */
+    const char *kind; /* "NAry", "Typed" (IS), "Path" (a path ending in .*: no position) */
+} nary;
+
+/* The root of a collection member's expression: the top-level operator of the lowest
+ * precedence (OR; AND; NOT, the first; comparisons, IS, IN, BETWEEN, LIKE; ||; + and -; * / %),
+ * the last of equal binary ones (they associate to the left), else a call (its name); a sign
+ * where an operand starts is no operator, nor is BETWEEN's AND, IS's or NOT IN's NOT. */
+static nary nary_ahead(const pp *p)
 {
-    const ptok *root = NULL;
+    nary r = {NULL, "NAry"};
+    const ptok *call = NULL;
     int root_prec = 99, depth = 0;
-    bool operand = false; /* an operand ended just before: a sign now is binary */
+    bool operand = false, between = false, path_star = false;
     for (size_t i = p->i; i < p->nt; i++) {
         const ptok *t = &p->t[i];
         if (t->t == P_EOF)
             break;
         if (t->t == P_LP || t->t == P_LB || t->t == P_LBRACE || t->t == P_LBAG) {
+            if (depth == 0 && t->t == P_LP && i > p->i && !call &&
+                (p->t[i - 1].t == P_IDENT || p->t[i - 1].t == P_KW))
+                call = &p->t[i - 1];
             depth++;
             operand = false;
             continue;
@@ -1036,22 +1046,45 @@ static const ptok *nary_ahead(const pp *p)
             continue;
         if (t->t == P_COMMA || t->t == P_COLON)
             break;
+        if (t->t == P_STAR && i > p->i && p->t[i - 1].t == P_DOT) {
+            path_star = true;
+            operand = true;
+            continue;
+        }
         int prec = 0;
-        if (is_kw(t, KW_OR))
+        const char *kind = "NAry";
+        if (is_kw(t, KW_OR)) {
             prec = 1;
-        else if (is_kw(t, KW_AND))
+        } else if (is_kw(t, KW_AND)) {
+            if (between) {
+                between = false;
+                operand = false;
+                continue;
+            }
             prec = 2;
-        else if (cmp_op(t) >= 0 || t->t == P_NE)
+        } else if (is_kw(t, KW_NOT)) {
+            if (operand || (i > p->i && is_kw(&p->t[i - 1], KW_IS)))
+                continue; /* NOT IN / NOT BETWEEN / IS NOT: part of that operator */
+            prec = 3;
+        } else if (cmp_op(t) >= 0 || t->t == P_NE || is_kw(t, KW_IN) || is_kw(t, KW_IS) ||
+                   is_kw(t, KW_BETWEEN) ||
+                   (is_kw(t, KW_OTHER) && strcmp(t->kwname, "LIKE") == 0)) {
             prec = 4;
-        else if (t->t == P_OTHER && t->e - t->s == 2 && p->src[t->s] == '|')
+            between = is_kw(t, KW_BETWEEN);
+            if (is_kw(t, KW_IS))
+                kind = "Typed";
+        } else if (t->t == P_OTHER && t->e - t->s == 2 && p->src[t->s] == '|') {
             prec = 5;
-        else if ((t->t == P_PLUS || t->t == P_MINUS) && operand)
+        } else if ((t->t == P_PLUS || t->t == P_MINUS) && operand) {
             prec = 6;
-        else if (t->t == P_STAR || t->t == P_OTHER)
-            prec = operand ? 7 : 0;
+        } else if ((t->t == P_STAR || t->t == P_OTHER) && operand) {
+            prec = 7;
+        }
         if (prec) {
-            if (prec <= root_prec) {
-                root = t;
+            /* binary operators: the last of equals; NOT (a prefix): the first */
+            if (prec < root_prec || (prec == root_prec && prec != 3)) {
+                r.at = t;
+                r.kind = kind;
                 root_prec = prec;
             }
             operand = false;
@@ -1059,9 +1092,27 @@ static const ptok *nary_ahead(const pp *p)
         }
         operand = t->t != P_PLUS && t->t != P_MINUS;
     }
-    return root;
+    if (!r.at && call)
+        r.at = call;
+    else if (!r.at && path_star)
+        r.kind = "Path";
+    return r;
 }
 
+/* A collection member's expression refused (nary_ahead), or 0 when the member is none. */
+static int nary_refuse(pp *p, const lctx *c, bool bag)
+{
+    nary n = nary_ahead(p);
+    if (!n.at && strcmp(n.kind, "Path") != 0)
+        return 0;
+    if (bag)
+        return sem(p, n.at ? n.at : peek(p), TXT_PQ_BAG);
+    if (!n.at)
+        return sem(p, NULL, "Unsupported data type: Path under key %s", c->s);
+    return sem(p, n.at, "Unsupported data type: %s under key %s", n.kind, c->s);
+}
+
+/* <<'a', 'b'>> / <<1, 2>>: string or number literals only. */
 static int parse_bag(pp *p, const ptok *open, lctx *c, pq_tmpl **out)
 {
     pq_tmpl *x = tmpl_new(p, PT_BAG, open);
@@ -1088,9 +1139,8 @@ static int parse_bag(pp *p, const ptok *open, lctx *c, pq_tmpl **out)
         const ptok *numtok = NULL;
         bool neg = false;
         pq_tmpl *k = NULL;
-        const ptok *nary = nary_ahead(p);
-        if (nary)
-            return sem(p, nary, TXT_PQ_BAG);
+        if (nary_refuse(p, c, true))
+            return p->rc;
         if (t->t == P_STR) {
             next(p);
             if (!(k = tmpl_new(p, PT_LIT, t)))
@@ -1205,9 +1255,7 @@ static int parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl *
                 return p->rc;
         } else {
             lmark mark = lctx_push(c, kt->text, kt->tlen, false);
-            const ptok *nary = nary_ahead(p);
-            if (nary) {
-                sem(p, nary, "Unsupported data type: NAry under key %s", c->s);
+            if (nary_refuse(p, c, false)) {
                 lctx_pop(c, mark);
                 return p->rc;
             }
@@ -1385,9 +1433,8 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
             char idx[24];
             int il = snprintf(idx, sizeof idx, "%zu", x->n);
             lmark mark = lctx_push(c, idx, (size_t)il, true);
-            const ptok *nary = nary_ahead(p);
-            if (nary) {
-                rc = sem(p, nary, "Unsupported data type: NAry under key %s", c->s);
+            if (nary_refuse(p, c, false)) {
+                rc = p->rc;
                 lctx_pop(c, mark);
                 break;
             }

@@ -1783,9 +1783,10 @@ def test_sign_before_a_condition_operand(ddb, tab):
 
 
 # A list, map or bag member written as an expression ("[n + 1]", "[1 + 2]", "{'a': n = 1}",
-# "[n > 1]", "<<n + 1>>") is refused at its root operator: "Unsupported data type: NAry under
-# key root[0] at <the operator>" (a bag member: the bag text there), in SET, INSERT and WHERE
-# alike; a member that is a path alone stays "VariableReference" at the path.  DynamoDB
+# "[n > 1]", "<<n + 1>>", "[size(l)]", "[NOT n]", "[n IN [1]]") is refused at the root of its
+# tree: "Unsupported data type: NAry under key root[0] at <the operator or the function's
+# name>" ("Typed" for IS; "Path", with no position, for "m.*"; a bag member: the bag text), in
+# SET, INSERT and WHERE alike; a member that is a path alone stays "VariableReference".  DynamoDB
 # Local's texts and positions (its key reads "root.0" where AWS's captured texts read
 # "root[0]"); no AWS capture of NAry (README, inferred).  ddbchat named the path
 # ("VariableReference") or answered a syntax error.
@@ -1802,11 +1803,22 @@ def test_collection_member_expressions(ddb, tab, target):
             (upd, "[1, n = 1]", where, "root[1]", "="), (upd, "[m.x - 1]", where, "root[0]", "-"),
             (upd, "{'a': n AND m}", where, "root.a", "AND"),
             (upd, "{'a': [n > 1]}", where, "root.a[0]", ">"),
-            (ins, "[1 + 2]}", "", "root[0]", "+"), (sel, "[n + 1]", "", "root[0]", "+")]:
+            (ins, "[1 + 2]}", "", "root[0]", "+"), (sel, "[n + 1]", "", "root[0]", "+"),
+            (upd, "[size(l)]", where, "root[0]", "size"), (upd, "[NOT n]", where, "root[0]", "NOT"),
+            (upd, "{'a': if_not_exists(n, 0)}", where, "root.a", "if_not_exists"),
+            (upd, "[n IN [1]]", where, "root[0]", "IN"),
+            (upd, "[n BETWEEN 1 AND 2]", where, "root[0]", "BETWEEN"),
+            (ins, "[size(l)]}", "", "root[0]", "size")]:
         with pytest.raises(ClientError) as e:
             es(ddb, prefix + value + suffix)
         assert message(e) == (f"Unsupported data type: NAry under key {dotted(key)} at "
                               f"1:{col(prefix, value, op)}:{len(op)}"), value
+    for value, text in [("[n IS NULL]", f"Typed under key {dotted('root[0]')} at "
+                                        f"1:{col(upd, '[n IS NULL]', 'IS')}:2"),
+                        ("[m.*]", f"Path under key {dotted('root[0]')}")]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, upd + value + where)
+        assert message(e) == "Unsupported data type: " + text, value
     with pytest.raises(ClientError) as e:
         es(ddb, upd + "<<n + 1>>" + where)
     assert message(e) == ("Unsupported data type in Bag. DynamoDB only supports either numbers "
