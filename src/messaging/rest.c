@@ -134,6 +134,19 @@ void msg_rest_error_text(msg_http_resp *r, msg_errc c, const char *message)
     reply_fail(r, c, message);
 }
 
+static void add_cors(msg_service *s, const msg_http_req *req, msg_http_resp *r, bool preflight);
+
+void msg_rest_refuse(msg_service *svc, const char *origin, msg_http_resp *r, msg_errc c,
+                     const char *message)
+{
+    memset(r, 0, sizeof *r);
+    if (svc) {
+        msg_http_req req = {.origin = origin};
+        add_cors(svc, &req, r, false);
+    }
+    reply_fail(r, c, message);
+}
+
 /* Maps a service error to a reply: its row, with the message it was raised with. */
 static void reply_err(msg_http_resp *r, const err_t *e)
 {
@@ -174,7 +187,7 @@ static void add_cors(msg_service *s, const msg_http_req *req, msg_http_resp *r, 
         return;
     add_header(r, "Access-Control-Allow-Origin", strcmp(allowed, "*") == 0 ? "*" : req->origin);
     add_header(r, "Access-Control-Expose-Headers",
-               "X-Next-Cursor, X-Next-After, WWW-Authenticate");
+               "X-Next-Cursor, X-Next-After, WWW-Authenticate, Retry-After");
     if (preflight) {
         add_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
         add_header(r, "Access-Control-Allow-Headers",

@@ -12,7 +12,7 @@
  *   POST /api/events/ticket                        (a one-time ticket for /api/events)
  *   GET  /api/events?ticket=T[&last_event_id=I]    (Server-Sent Events: msg_rest_events)
  *   GET  /, /<file>                                (the page: web/, embedded)
- *   OPTIONS *  (CORS preflight)
+ *   OPTIONS <route>  (Allow, and the CORS preflight's headers)
  */
 #ifndef DDB_MESSAGING_REST_H
 #define DDB_MESSAGING_REST_H
@@ -58,6 +58,11 @@ typedef struct msg_http_resp {
 void msg_rest_error(msg_http_resp *resp, msg_errc c);
 /* The same with a more precise message (NULL = the row's text). */
 void msg_rest_error_text(msg_http_resp *resp, msg_errc c, const char *message);
+/* msg_rest_error_text with the CORS headers every answer of svc gets for a request from
+ * `origin` (the Origin header, or NULL): the transport's refusals on the REST port (413, 415,
+ * 400, 431, the busy 503), so that a page on a listed origin can read them.  svc NULL: none. */
+void msg_rest_refuse(msg_service *svc, const char *origin, msg_http_resp *resp, msg_errc c,
+                     const char *message);
 
 /* Handles one REST request.  Never fails: errors become 4xx/5xx JSON bodies
  * {"error":{"code":"...","message":"..."}}.  Thread-safe.  GET /api/events is the

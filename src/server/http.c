@@ -105,10 +105,13 @@ typedef struct http_req http_req;
 typedef struct http_dialect {
     const char *name; /* "ddb" / "rest" */
     const http_route *routes;
-    /* A transport-level error (400, 413, 415, 431, 500) with a static reason. */
-    void (*error)(http_server *srv, int status, const char *why, http_response *resp);
+    /* A transport-level error (400, 413, 415, 431, 500) with a static reason; origin: the
+     * request's Origin header, or NULL (the REST port answers it the CORS headers every
+     * answer of its gets). */
+    void (*error)(http_server *srv, const char *origin, int status, const char *why,
+                  http_response *resp);
     /* The "busy, retry" reply. */
-    void (*overload)(http_server *srv, http_response *resp);
+    void (*overload)(http_server *srv, const char *origin, http_response *resp);
 } http_dialect;
 
 struct http_listener {
@@ -487,16 +490,19 @@ static void http_ddb_not_found(http_server *srv, const http_request *req, http_r
     ddb_proto_resp_fini(&presp);
 }
 
-static void http_ddb_error(http_server *srv, int status, const char *why, http_response *resp)
+static void http_ddb_error(http_server *srv, const char *origin, int status, const char *why,
+                           http_response *resp)
 {
+    (void)origin;
     ddb_proto_resp presp;
     ddb_proto_transport_error(status, why, &presp);
     http_from_ddb(&presp, resp);
     ddb_proto_resp_fini(&presp);
 }
 
-static void http_ddb_overload(http_server *srv, http_response *resp)
+static void http_ddb_overload(http_server *srv, const char *origin, http_response *resp)
 {
+    (void)origin;
     ddb_proto_resp presp;
     ddb_proto_overload(&presp);
     http_from_ddb(&presp, resp);
@@ -517,7 +523,7 @@ static void http_ddb_metrics(http_server *srv, const http_request *req, http_res
     buf_init(&b, HTTP_METRICS_MAX);
     if (http_metrics_render(&in, &b) != 0) {
         buf_fini(&b);
-        http_ddb_error(srv, 500, "metrics too large", resp);
+        http_ddb_error(srv, NULL, 500, "metrics too large", resp);
         return;
     }
     resp->status = 200;
@@ -557,10 +563,9 @@ static void http_rest_api(http_server *srv, const http_request *req, http_respon
 {
     msg_http_resp mresp;
     memset(&mresp, 0, sizeof mresp);
-    if (req->too_large) {
-        msg_rest_error(&mresp, MSG_E_PAYLOAD_TOO_LARGE);
-    } else if (!srv->svc) {
-        msg_rest_error(&mresp, MSG_E_UNAVAILABLE);
+    if (req->too_large || !srv->svc) {
+        msg_rest_refuse(srv->svc, http_header(req, "Origin"), &mresp,
+                        req->too_large ? MSG_E_PAYLOAD_TOO_LARGE : MSG_E_UNAVAILABLE, NULL);
     } else {
         msg_http_req mreq = {.method = req->method,
                              .path = req->path,
@@ -579,7 +584,8 @@ static void http_rest_api(http_server *srv, const http_request *req, http_respon
                         http_elapsed_us(&req->t0));
 }
 
-static void http_rest_error(http_server *srv, int status, const char *why, http_response *resp)
+static void http_rest_error(http_server *srv, const char *origin, int status, const char *why,
+                            http_response *resp)
 {
     msg_errc c;
     switch (status) {
@@ -590,14 +596,14 @@ static void http_rest_error(http_server *srv, int status, const char *why, http_
     default: c = status >= 500 ? MSG_E_INTERNAL : MSG_E_BAD_REQUEST; break;
     }
     msg_http_resp m;
-    msg_rest_error_text(&m, c, why);
+    msg_rest_refuse(srv->svc, origin, &m, c, why);
     http_from_msg(&m, resp);
 }
 
-static void http_rest_overload(http_server *srv, http_response *resp)
+static void http_rest_overload(http_server *srv, const char *origin, http_response *resp)
 {
     msg_http_resp m;
-    msg_rest_error(&m, MSG_E_SERVER_BUSY);
+    msg_rest_refuse(srv->svc, origin, &m, MSG_E_SERVER_BUSY, NULL);
     http_from_msg(&m, resp);
     http_resp_header(resp, "Retry-After", "1");
 }
@@ -636,7 +642,8 @@ static void http_rest_events(http_server *srv, const http_request *req, http_res
     memset(&mresp, 0, sizeof mresp);
     msg_stream *st = NULL;
     if (!srv->svc || req->too_large || !req->conn) {
-        msg_rest_error(&mresp, req->too_large ? MSG_E_PAYLOAD_TOO_LARGE : MSG_E_UNAVAILABLE);
+        msg_rest_refuse(srv->svc, http_header(req, "Origin"), &mresp,
+                        req->too_large ? MSG_E_PAYLOAD_TOO_LARGE : MSG_E_UNAVAILABLE, NULL);
     } else {
         msg_http_req mreq = {.method = req->method,
                              .path = req->path,
@@ -735,16 +742,27 @@ static enum MHD_Result http_send(http_req *r)
     return ret;
 }
 
+/* The request's Origin header among those collected so far (http_begin), or NULL: the REST
+ * port's refusals carry the CORS headers it gets. */
+static const char *http_req_origin(const http_req *r)
+{
+    for (size_t i = 0; i < r->n_headers; i++)
+        if (strcasecmp(r->headers[i].name, "Origin") == 0)
+            return r->headers[i].value;
+    return NULL;
+}
+
 /* Answers at once (MHD thread): a transport error or "busy".  close: the body was not (or
  * not fully) read, so the connection cannot carry another request. */
 static enum MHD_Result http_answer_now(http_req *r, int status, const char *why, bool close)
 {
     http_listener *l = r->l;
     http_resp_init(&r->resp);
+    const char *origin = http_req_origin(r);
     if (status)
-        l->dialect->error(l->srv, status, why, &r->resp);
+        l->dialect->error(l->srv, origin, status, why, &r->resp);
     else
-        l->dialect->overload(l->srv, &r->resp);
+        l->dialect->overload(l->srv, origin, &r->resp);
     r->resp.close = close;
     return http_send(r);
 }
@@ -769,7 +787,8 @@ static void http_run(http_req *r)
     http_server *srv = l->srv;
     http_resp_init(&r->resp);
     if (r->enq_ms && http_now_ms() - r->enq_ms > (long long)srv->queue_timeout_ms) {
-        l->dialect->overload(srv, &r->resp); /* waited too long for a pool thread */
+        l->dialect->overload(srv, http_req_origin(r), &r->resp); /* waited too long for a
+                                                                      pool thread */
         return;
     }
     http_request req = {.method = r->method,
@@ -802,18 +821,18 @@ static void http_run(http_req *r)
             req.too_large = true;
             break;
         case HTTP_DECODE_UNSUPPORTED:
-            l->dialect->error(srv, 415, "unsupported Content-Encoding (gzip, deflate, identity)",
-                              &r->resp);
+            l->dialect->error(srv, http_header(&req, "Origin"), 415,
+                              "unsupported Content-Encoding (gzip, deflate, identity)", &r->resp);
             return;
         case HTTP_DECODE_CORRUPT:
-            l->dialect->error(srv, 400, "the body is not valid for its Content-Encoding",
-                              &r->resp);
+            l->dialect->error(srv, http_header(&req, "Origin"), 400,
+                              "the body is not valid for its Content-Encoding", &r->resp);
             return;
         case HTTP_DECODE_REFUSED:
-            l->dialect->overload(srv, &r->resp);
+            l->dialect->overload(srv, http_header(&req, "Origin"), &r->resp);
             return;
         default:
-            l->dialect->error(srv, 500, "out of memory", &r->resp);
+            l->dialect->error(srv, http_header(&req, "Origin"), 500, "out of memory", &r->resp);
             return;
         }
     } else if (!r->too_large && r->body_len) {
@@ -827,7 +846,7 @@ static void http_run(http_req *r)
     if (rt->fn)
         rt->fn(srv, &req, &r->resp);
     else
-        l->dialect->error(srv, 404, "no such route", &r->resp);
+        l->dialect->error(srv, http_header(&req, "Origin"), 404, "no such route", &r->resp);
     free(decoded);
 }
 

@@ -563,3 +563,69 @@ def test_vary_origin_on_every_answer_when_origins_are_listed(msg_server, people)
             assert "origin" in [v.strip().lower() for v in h.get("vary", "").split(",")], \
                 (path, origin, h)
             assert ("access-control-allow-origin" in h) == (origin == CORS_ORIGIN), (path, h)
+
+
+def test_transport_refusals_carry_cors(msg_server, people):
+    """The HTTP layer's own refusals on the REST port (a body over the limit 413, a
+    Content-Encoding it does not decode 415, a malformed target 400, too many header fields
+    431) carry the same CORS headers as every other answer, so a page on a listed origin (the
+    Cruddur frontend on :3000) can read the error instead of meeting a network error; and
+    Retry-After is exposed to it (the busy 503's).  Before, none had Access-Control-Allow-Origin."""
+    ids, tok = people
+    o = {"Origin": CORS_ORIGIN}
+    cases = [
+        ("POST", "/api/messages", {"message": "x" * 70000, "handle": "bob"}, o, 413,
+         "payload_too_large"),
+        ("POST", "/api/messages", b"\x00\x01", dict(o, **{"Content-Encoding": "br"}), 415,
+         "unsupported_encoding"),
+        ("GET", "/api/messages/00000000-0000-4000-8000-000000000000%00x", None, o, 400,
+         "bad_request"),
+        ("GET", "/api/me", None, dict(o, **{f"X-H{i}": "1" for i in range(140)}), 431,
+         "headers_too_large"),
+    ]
+    for method, path, body, headers, status, code in cases:
+        st, h, b = rest(msg_server, method, path, tok["alice"], body, headers=headers)
+        assert st == status and b["error"]["code"] == code, (path, st, b)
+        assert h.get("access-control-allow-origin") == CORS_ORIGIN, (path, status, h)
+        assert "retry-after" in h["access-control-expose-headers"].lower(), h
+        st, h, b = rest(msg_server, method, path, tok["alice"], body,
+                        headers=dict(headers, Origin="http://evil.example"))
+        assert st == status and "access-control-allow-origin" not in h, (path, h)
+
+
+def test_busy_reply_carries_cors(tmp_path):
+    """The REST port's busy 503 (beyond --max-connections) carries the CORS headers too, with
+    Retry-After exposed: a page on a listed origin reads "try again shortly" and when."""
+    import shutil
+    import socket
+    import urllib.parse
+    srv = start_ddbchat("--max-connections", "2", "--max-connections-per-ip", "0",
+                        "--cors-origin", CORS_ORIGIN, dynamodb_only=False,
+                        env={"DDBCHAT_JWT_SECRET": SECRET})
+    try:
+        u = urllib.parse.urlparse(srv.api_url)
+        time.sleep(0.3)  # the start-up probe's connection is gone
+        held = [socket.create_connection((u.hostname, u.port)) for _ in range(2)]
+        time.sleep(0.3)
+        s = socket.create_connection((u.hostname, u.port), timeout=10)
+        s.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\nOrigin: " + CORS_ORIGIN.encode() +
+                  b"\r\n\r\n")
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        for h in held:
+            h.close()
+        head = data.partition(b"\r\n\r\n")[0].decode()
+        assert head.startswith("HTTP/1.1 503"), head
+        hdrs = {k.lower(): v.strip() for k, v in
+                (ln.split(":", 1) for ln in head.split("\r\n")[1:])}
+        assert hdrs.get("retry-after") == "1", hdrs
+        assert hdrs.get("access-control-allow-origin") == CORS_ORIGIN, hdrs
+        assert "retry-after" in hdrs["access-control-expose-headers"].lower(), hdrs
+    finally:
+        srv.stop()
+        shutil.rmtree(srv.data_dir, ignore_errors=True)
