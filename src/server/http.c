@@ -305,25 +305,20 @@ int http_resp_header(http_response *r, const char *name, const char *value)
 
 /* ---- memory budget -------------------------------------------------------------------- */
 
-static int http_budget_take(http_listener *l, size_t n)
+/* Takes n bytes of a budget of `budget` bytes (*used of them taken): 0, or -1 when it cannot. */
+static int http_take(atomic_size_t *used, size_t budget, size_t n)
 {
-    size_t cur = atomic_load(&l->mem);
+    size_t cur = atomic_load(used);
     do {
-        if (n > l->memory_budget || cur > l->memory_budget - n)
+        if (n > budget || cur > budget - n)
             return -1;
-    } while (!atomic_compare_exchange_weak(&l->mem, &cur, cur + n));
+    } while (!atomic_compare_exchange_weak(used, &cur, cur + n));
     return 0;
 }
 
-/* Takes n bytes of the listener's parse budget: 0, or -1 when it cannot. */
-static int http_parse_take(http_listener *l, size_t n)
+static int http_budget_take(http_listener *l, size_t n)
 {
-    size_t cur = atomic_load(&l->parse);
-    do {
-        if (n > l->parse_budget || cur > l->parse_budget - n)
-            return -1;
-    } while (!atomic_compare_exchange_weak(&l->parse, &cur, cur + n));
-    return 0;
+    return http_take(&l->mem, l->memory_budget, n);
 }
 
 /* Charges `more` bytes of a request's body (or its decoded body) to the memory budget, and
@@ -339,7 +334,7 @@ static int http_reserve(void *ctx, size_t more)
     if (l->parse_budget && total > HTTP_PARSE_FREE_BYTES)
         parse = (total - HTTP_PARSE_FREE_BYTES) * HTTP_PARSE_PER_BODY_BYTE;
     if (parse > r->parse_reserved) {
-        if (http_parse_take(l, parse - r->parse_reserved)) {
+        if (http_take(&l->parse, l->parse_budget, parse - r->parse_reserved)) {
             atomic_fetch_sub(&l->mem, more);
             return -1;
         }

@@ -29,6 +29,15 @@ def _cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _server(ddbchat_server):
+    """A server of the test's own whose peak RSS means something: skipped under a sanitizer's
+    allocator (its redzones and quarantine, not ours)."""
+    srv = ddbchat_server()
+    if sanitizer_server(srv.proc.pid):
+        pytest.skip("peak RSS under a sanitizer's allocator")
+    return srv
+
+
 def _measured(srv, op, body):
     """One request: (status, payload, the rise of the server's peak RSS over its RSS before,
     in MB, the server's CPU seconds for it)."""
@@ -63,9 +72,7 @@ def test_legacy_conditions_of_a_15_mb_request_are_read_without_a_jansson_tree(dd
     # 382 MB (1.25 s of CPU), its ScanFilter twin by 369 MB, a 6 MB Expected by 159 MB, and
     # most of it stayed resident after (release build of a9a3078).  Read from our reader's
     # tree like the expressions: +154 / +141 / +81 MB, 0.21 s, nothing kept.
-    srv = ddbchat_server()
-    if sanitizer_server(srv.proc.pid):
-        pytest.skip("peak RSS under a sanitizer's allocator")
+    srv = _server(ddbchat_server)
     _table(srv.ddb_url, "mb_q", sort_key=True)
     st, _, p = raw_request(srv.ddb_url, {"TableName": "mb_q", "Item": {
         "pk": {"S": "a"}, "sk": {"S": "b"}, "a1": {"S": "x"}}},
@@ -98,9 +105,7 @@ def test_a_16_mb_batch_of_tiny_values_parses_into_56_bytes_a_value(ddbchat_serve
     # arena, and its slot in its array's index): a valid 14.4 MB BatchWriteItem of 12 items,
     # each a list of 120,000 {"N": "0"}, raised the peak RSS by 304 MB (a9a3078).  Nodes are
     # 56 bytes now, taken from the arena in runs: +238 MB, most of it that tree still.
-    srv = ddbchat_server()
-    if sanitizer_server(srv.proc.pid):
-        pytest.skip("peak RSS under a sanitizer's allocator")
+    srv = _server(ddbchat_server)
     _table(srv.ddb_url, "mb_b")
     items = [{"PutRequest": {"Item": {"pk": {"S": f"b{j}"}, "l": {"L": [{"N": "0"}] * 120000}}}}
              for j in range(12)]
@@ -119,9 +124,7 @@ def test_an_operation_that_reads_jansson_tree_does_not_hold_ours_beside_it(ddbch
     # member of tiny values (AWS ignores it) raised the peak RSS by 979 MB (a9a3078).  Their
     # body is parsed by json_loadb now (the same tree, ours only for what it refuses): +316 MB,
     # jansson's ~20 bytes a body byte.
-    srv = ddbchat_server()
-    if sanitizer_server(srv.proc.pid):
-        pytest.skip("peak RSS under a sanitizer's allocator")
+    srv = _server(ddbchat_server)
     body = b'{"Junk":[' + b"0," * 7_900_000 + b"0]"
     if op == "CreateTable":
         body += (b',"TableName":"mb_c","BillingMode":"PAY_PER_REQUEST","KeySchema":'
@@ -146,9 +149,7 @@ def test_a_member_the_model_lacks_does_not_send_a_request_down_the_jansson_path(
     # the model lacks ([0,0,...]; AWS ignores it, as the jansson path does) raised the peak
     # RSS by 784 MB (af14bf2).  They skip such a member now: our reader's tree alone, ~510 MB
     # (32 bytes a byte of "0,", its floor).
-    srv = ddbchat_server()
-    if sanitizer_server(srv.proc.pid):
-        pytest.skip("peak RSS under a sanitizer's allocator")
+    srv = _server(ddbchat_server)
     _table(srv.ddb_url, "mb_u")
     junk = b'"Junk":[' + b"0," * 7_900_000 + b"0]"
     if op == "Query":
@@ -169,9 +170,7 @@ def test_an_item_over_400_kb_is_refused_without_a_jansson_tree(ddbchat_server):
     # one is over 400 KB peaked at +531 MB and 1.29 s of CPU (907f2bf; the same batch without
     # the big item +161 MB).  Every check before the size passed on the fast path, so its
     # refusal is the jansson path's first one too, answered from there.
-    srv = ddbchat_server()
-    if sanitizer_server(srv.proc.pid):
-        pytest.skip("peak RSS under a sanitizer's allocator")
+    srv = _server(ddbchat_server)
     _table(srv.ddb_url, "mb_z")
     wide = {f"a{i:06d}": {"N": "1"} for i in range(44000)}
     items = [{"PutRequest": {"Item": dict(wide, pk={"S": f"b{j}"})}} for j in range(16)]
@@ -190,9 +189,7 @@ def test_a_get_of_a_million_attributes_to_get_is_answered(ddbchat_server):
     # path, the projection's plan); the arena's fixed 256 MB cap answered 500 "out of
     # memory" (a9a3078 and 37bcac4).  The cap now grows with a big body (32 bytes a body
     # byte past 8 MB).
-    srv = ddbchat_server()
-    if sanitizer_server(srv.proc.pid):
-        pytest.skip("peak RSS under a sanitizer's allocator")
+    srv = _server(ddbchat_server)
     _table(srv.ddb_url, "mb_g")
     st, _, p = raw_request(srv.ddb_url, {"TableName": "mb_g", "Item": {
         "pk": {"S": "u"}, "a5": {"S": "x"}, "b": {"S": "y"}}}, target="DynamoDB_20120810.PutItem")
@@ -215,9 +212,7 @@ def test_a_refusal_of_a_14_mb_write_is_answered_from_one_tree(ddbchat_server, ca
     # / +492 MB and 1.5-2.6 s of CPU (96e687a).  Everything before those checks passed on the
     # fast path, so their refusal is the jansson path's first too, answered from there: +153 /
     # +144 / +144 MB, the same texts.
-    srv = ddbchat_server()
-    if sanitizer_server(srv.proc.pid):
-        pytest.skip("peak RSS under a sanitizer's allocator")
+    srv = _server(ddbchat_server)
     _table(srv.ddb_url, "mb_w")
     if case == "transact_put":
         item = {f"a{i:07d}": {"N": "1"} for i in range(700000)}
@@ -249,9 +244,7 @@ def test_a_statement_of_a_million_parameters_is_read_without_a_jansson_tree(ddbc
     # raised the peak RSS by 590 MB and took 2.3 s of CPU (96e687a), ~420 bytes a {"N":"0"}.
     # Its Parameters are read from our reader's tree now (the other members through a jansson
     # tree of their own): +227 MB, 0.2 s.
-    srv = ddbchat_server()
-    if sanitizer_server(srv.proc.pid):
-        pytest.skip("peak RSS under a sanitizer's allocator")
+    srv = _server(ddbchat_server)
     _table(srv.ddb_url, "mb_s")
     st, _, p = raw_request(srv.ddb_url, {"TableName": "mb_s", "Item": {"pk": {"S": "x"}}},
                            target="DynamoDB_20120810.PutItem")
@@ -274,9 +267,7 @@ def test_concurrent_16_mb_bodies_share_one_parse_budget(ddbchat_server):
     # past it the request gets the busy reply (ThrottlingException, or the connection closed
     # before the body is read, as for the body budget), which the SDKs retry: two run at a
     # time, +1.0 GB, and every request is answered 200 after its retries.
-    srv = ddbchat_server()
-    if sanitizer_server(srv.proc.pid):
-        pytest.skip("peak RSS under a sanitizer's allocator")
+    srv = _server(ddbchat_server)
     _table(srv.ddb_url, "mb_p")
     body = (b'{"RequestItems":{"mb_p":[{"PutRequest":{"Item":{"pk":{"S":"a"}}}}]},'
             b'"Junk":[' + b"0," * 7_900_000 + b"0]}")
@@ -319,9 +310,7 @@ def test_a_transaction_of_100_updates_of_wide_items_is_answered(ddbchat_server):
     # (~390 KB).  100 of them passed the request's 256 MB arena: TransactWriteItems and
     # ExecuteTransaction answered 500 "out of memory" (c496991; review14 F3 pins the 240 KB
     # case).  The arena of a transaction may hold 6 MB a write action now: 200, +515 MB.
-    srv = ddbchat_server()
-    if sanitizer_server(srv.proc.pid):
-        pytest.skip("peak RSS under a sanitizer's allocator")
+    srv = _server(ddbchat_server)
     _table(srv.ddb_url, "mb_t")
     for i in range(100):
         item = {f"a{j:05d}": {"N": str(j % 10)} for j in range(48000)}
@@ -350,9 +339,7 @@ def test_streams_tail_reads_a_page_of_wide_images_without_its_tree(ddbchat_serve
     # its own text (--json) or parsed alone (the lines; a trigger's event splices
     # eventSourceARN into each record's text): ~45 MB, ~26 MB.  An attribute name holding
     # U+0000 is printed whole (json_dumps of the tree cut it at the NUL).
-    srv = ddbchat_server()
-    if sanitizer_server(srv.proc.pid):
-        pytest.skip("peak RSS under a sanitizer's allocator")
+    srv = _server(ddbchat_server)
     st, _, p = raw_request(srv.ddb_url, {
         "TableName": "mb_r", "BillingMode": "PAY_PER_REQUEST",
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
