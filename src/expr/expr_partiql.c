@@ -1067,8 +1067,7 @@ static nary nary_ahead(const pp *p)
                 continue; /* NOT IN / NOT BETWEEN / IS NOT: part of that operator */
             prec = 3;
         } else if (cmp_op(t) >= 0 || t->t == P_NE || is_kw(t, KW_IN) || is_kw(t, KW_IS) ||
-                   is_kw(t, KW_BETWEEN) ||
-                   (is_kw(t, KW_OTHER) && strcmp(t->kwname, "LIKE") == 0)) {
+                   is_kw(t, KW_BETWEEN) || (is_kw(t, KW_OTHER) && strcmp(t->kwname, "LIKE") == 0)) {
             prec = 4;
             between = is_kw(t, KW_BETWEEN);
             if (is_kw(t, KW_IS))
