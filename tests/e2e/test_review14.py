@@ -296,3 +296,28 @@ def test_f8_partiql_writes_refuse_an_over_long_key(ddb_url, table_name, ddb):
         {"Statement": dele, "Parameters": [big]}]})])
     assert got == ["ValidationException"] * 2 + ["ValidationError"] * 2 + [
         "TransactionCanceledException"]
+
+
+@pytest.mark.xfail(ON_DDBCHAT, strict=True,
+                   reason="review14 F9: an ExecuteTransaction INSERT of an item over 400 KB is a bare "
+                          "ValidationException, not a cancellation reason")
+def test_f9_transaction_insert_over_400_kb_cancels(ddb_url, table_name, ddb):
+    """ExecuteTransaction [INSERT a small item, INSERT an item of 410,000 bytes]: DynamoDB Local
+    cancels the transaction, reasons [None, ValidationError "Item size has exceeded the maximum
+    allowed size"], as AWS cancels it for the other per-statement validation errors captured
+    (test_partiql test_transaction_member_keys: a key that does not match the schema, an INSERT
+    without its sort key: ValidationError reasons, eu-west-2 2026-09-17).  ddbchat answers a
+    bare ValidationException with that text (TransactWriteItems' request-level refusal of an
+    oversized Put, where the item is in the request; here it is built from the statement)."""
+    name = table_name()
+    make_table(ddb, name)
+    t = f'"{name}"'
+    status, data = call(ddb_url, "ExecuteTransaction", {"TransactStatements": [
+        {"Statement": f"INSERT INTO {t} VALUE {{'pk': 'small'}}"},
+        {"Statement": f"INSERT INTO {t} VALUE {{'pk': 'big', 'v': ?}}",
+         "Parameters": [S("z" * 410_000)]}]})
+    assert (status, data.get("__type", "").split("#")[-1], data.get("CancellationReasons")) == (
+        False, "TransactionCanceledException",
+        [{"Code": "None"}, {"Code": "ValidationError",
+                            "Message": "Item size has exceeded the maximum allowed size"}])
+    assert "Item" not in ddb.get_item(TableName=name, Key={"pk": S("small")})
