@@ -54,6 +54,13 @@
     "One or more parameter values were invalid: Only DELETE action is allowed when no "         \
     "attribute value is specified"
 #define TXT_L_AU_ACTION "Member must satisfy enum value set: [ADD, DELETE, PUT]"
+/* an attribute name of zero bytes as a key of AttributeUpdates, Expected, KeyConditions,
+ * QueryFilter / ScanFilter or an element of AttributesToGet (DynamoDB Local 2026-12-05, no
+ * "1 validation error detected" prefix; the Item's own check says the same: ddbjson.c).
+ * Where in each map's walk: an AttributeUpdates entry's name before its Action and Value, a
+ * condition's after the condition's own checks; AttributesToGet in order with the repeats.
+ * tests/e2e/test_review14.py test_f6, test_items.py test_legacy_empty_attribute_name_order */
+#define TXT_L_EMPTY_NAME "Empty attribute name"
 
 /* The tree a legacy parameter is read from: jansson's (jv == &api_jview_jansson) or our
  * reader's. */
@@ -311,6 +318,8 @@ static int conds(const lg *L, const void *o, const char *param, expr_kind kind, 
                       : one_compare(L, name, name_len, c, &n);
         if (rc)
             return rc;
+        if (name_len == 0)
+            return err_set(r->err, ERR_VALIDATION, TXT_L_EMPTY_NAME);
         nodes[k++] = n;
     }
     expr_node *root = expr_build_all(r->arena, use_or, nodes, k);
@@ -352,6 +361,8 @@ static int keyconds(const lg *L, const void *o, expr_t **out)
             return err_set(r->err, ERR_VALIDATION, TXT_L_KC_OP);
         if ((rc = one_compare(L, name, name_len, c, &n)))
             return rc;
+        if (name_len == 0)
+            return err_set(r->err, ERR_VALIDATION, TXT_L_EMPTY_NAME);
         nodes[k++] = n;
     }
     expr_node *root = expr_build_all(r->arena, false, nodes, k);
@@ -374,6 +385,8 @@ static int updates(const lg *L, const void *o, expr_t **out)
         const char *name = L->jv->iter_key(it, &name_len);
         if (!(name = lg_name(L, name, name_len)))
             return nomem(r);
+        if (name_len == 0)
+            return err_set(r->err, ERR_VALIDATION, TXT_L_EMPTY_NAME);
         const void *c = L->jv->iter_value(it);
         if (!lg_is(L, c, API_JK_OBJECT))
             return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
@@ -438,9 +451,14 @@ static int attrs(const lg *L, const void *o, expr_t **out)
     int rc = expr_names_repeats(r->arena, names, ns, &rep, r->err);
     if (rc)
         return rc;
-    for (size_t i = 0; i < ns; i++)
+    /* the first in order of an empty name and a repeat (DynamoDB Local: ["", ""] is the empty
+     * name, ["a", "a", ""] the repeat) */
+    for (size_t i = 0; i < ns; i++) {
+        if (names[i].len == 0)
+            return err_set(r->err, ERR_VALIDATION, TXT_L_EMPTY_NAME);
         if (rep[i])
             return err_set(r->err, ERR_VALIDATION, TXT_L_ATG_DUP);
+    }
     if (ns < n)
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
     return expr_build_projection(r->arena, names, n, out, r->err);

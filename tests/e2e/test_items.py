@@ -620,6 +620,52 @@ def test_legacy_attribute_updates(ddb_url, t1):
         "attribute value is specified")
 
 
+# An attribute name of zero bytes in a legacy parameter is refused with DynamoDB Local's
+# "Empty attribute name" (as the Item's own): AttributeUpdates (its name before the entry's
+# Action and Value: a bad Action on "" still names the empty name; an earlier entry's own error
+# first), Expected (after the entry's own checks), KeyConditions, QueryFilter, ScanFilter and
+# AttributesToGet (in order with the repeats), also in BatchGetItem (review14 F6; nothing is
+# written).  Every expectation recorded from DynamoDB Local 2026-12-05.
+EMPTY = "Empty attribute name"
+@pytest.mark.parametrize("op,body,msg", [
+    ("UpdateItem", {"AttributeUpdates": {"": {"Action": "BOGUS"}}}, EMPTY),
+    ("UpdateItem", {"AttributeUpdates": {"": {"Action": "PUT"}}}, EMPTY),
+    ("UpdateItem", {"AttributeUpdates": {"a": {"Action": "PUT"}, "": {"Value": N(1)}}},
+     "One or more parameter values were invalid: Only DELETE action is allowed when no "
+     "attribute value is specified"),
+    ("UpdateItem", {"AttributeUpdates": {"a": {"Value": N(1)}},
+                    "Expected": {"": {"Exists": False}}}, EMPTY),
+    ("DeleteItem", {"Expected": {"": {"Exists": False}}}, EMPTY),
+    ("PutItem", {"Item": {"pk": S("h")}, "Expected": {"": {"Exists": True}}},
+     "One or more parameter values were invalid: Value must be provided when Exists is true "
+     "for Attribute: "),
+    ("Query", {"KeyConditions": {"": {"AttributeValueList": [S("h")],
+                                      "ComparisonOperator": "EQ"}}}, EMPTY),
+    ("Query", {"KeyConditions": {"pk": {"AttributeValueList": [S("h")],
+                                        "ComparisonOperator": "EQ"}},
+               "AttributesToGet": [""]}, EMPTY),
+    ("Scan", {"ScanFilter": {"": {"ComparisonOperator": "EQ"}}},
+     "One or more parameter values were invalid: Invalid number of argument(s) for the EQ "
+     "ComparisonOperator"),
+    ("Scan", {"AttributesToGet": [""]}, EMPTY),
+    ("GetItem", {"AttributesToGet": ["", ""]}, EMPTY),
+    ("GetItem", {"AttributesToGet": ["a", "a", ""]},
+     "Cannot have two attributes with the same name"),
+    ("BatchGetItem", {"AttributesToGet": [""]}, EMPTY),
+])
+def test_legacy_empty_attribute_name_order(ddb_url, t1, op, body, msg):
+    body = dict(body)
+    if op == "BatchGetItem":
+        body = {"RequestItems": {t1: {"Keys": [{"pk": S("e")}], **body}}}
+    else:
+        body["TableName"] = t1
+        if op not in ("PutItem", "Query", "Scan"):
+            body["Key"] = {"pk": S("e")}
+    got = err(ddb_url, op, body, V)
+    assert got.get("message", got.get("Message")).removeprefix(ENV) == msg
+    assert ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("e")}}) == {}
+
+
 # Check order.  The service: the model's constraints (all violations at once), then the
 # request's own rules (mixed parameters, ReturnValues, placeholders, the item's values and
 # size, expressions, unused placeholders), then the table, then the key against its schema.

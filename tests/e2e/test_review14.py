@@ -161,8 +161,6 @@ def test_f5_partiql_empty_path_component_is_refused(ddb_url, table_name, ddb):
                              {"a": {"pk": S("a"), "m": {"M": {"x": N(1)}}}, "b": None, "c": None})
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review14 F6: legacy parameters take an empty attribute name (AttributeUpdates stores one)")
 def test_f6_legacy_parameters_refuse_an_empty_attribute_name(ddb_url, table_name, ddb):
     """AttributeUpdates {"": {"Value": 1, "Action": "PUT"}} (also ADD, DELETE), Expected {"":
     ...}, QueryFilter / ScanFilter {"": ...} and AttributesToGet [""]: DynamoDB Local refuses
