@@ -1044,7 +1044,7 @@ static nary nary_ahead(const pp *p)
         }
         if (depth > 0)
             continue;
-        if (t->t == P_COMMA || t->t == P_COLON)
+        if (t->t == P_COMMA || t->t == P_COLON || is_kw(t, KW_FROM))
             break;
         if (t->t == P_STAR && i > p->i && p->t[i - 1].t == P_DOT) {
             path_star = true;
@@ -2449,6 +2449,53 @@ static bool skip_select_item(pp *p)
     return true;
 }
 
+/* A select item written as an expression ("n + 1", "-n", "NOT n", "n IS NULL", "[1]",
+ * "{'a': 1}", "<<1>>", "-1") is "Unexpected path component" at the root of its tree (the
+ * operator, the sign, the collection's opening, a signed number's digits), held back as a
+ * literal item is (DynamoDB Local; no AWS capture); a `?` inside refuses it at once (it
+ * counts as a parameter).  1 when the item was such and was stepped over, 0 when it is none
+ * (a path, a literal, a call: the caller's), -1 on an error. */
+static int select_expression(pp *p)
+{
+    nary n = nary_ahead(p);
+    const ptok *root = n.at, *t0 = peek(p);
+    if (root && root == t0 && !(t0->t == P_KW && is_kw(t0, KW_NOT)))
+        root = NULL; /* a call: the caller's literal-item branch */
+    if (!root && (t0->t == P_MINUS || t0->t == P_PLUS)) {
+        size_t i = p->i;
+        while (i < p->nt && (p->t[i].t == P_MINUS || p->t[i].t == P_PLUS))
+            i++;
+        root = i < p->nt && p->t[i].t == P_NUM ? &p->t[i] : t0;
+    } else if (!root && (t0->t == P_LB || t0->t == P_LBRACE || t0->t == P_LBAG)) {
+        root = t0;
+    }
+    if (!root)
+        return 0;
+    /* step over the item: to a comma or FROM at its top level */
+    int depth = 0;
+    bool param = false;
+    for (const ptok *t = peek(p); t->t != P_EOF; t = peek(p)) {
+        if (depth == 0 && (t->t == P_COMMA || is_kw(t, KW_FROM)))
+            break;
+        if (t->t == P_LP || t->t == P_LB || t->t == P_LBRACE || t->t == P_LBAG)
+            depth++;
+        else if (t->t == P_RP || t->t == P_RB || t->t == P_RBRACE || t->t == P_RBAG)
+            depth--;
+        param |= t->t == P_PARAM;
+        next(p);
+    }
+    if (param) {
+        sem(p, root, "Unexpected path component");
+        return -1;
+    }
+    if (!p->has_pend && !p->rc) {
+        snprintf(p->pend, sizeof p->pend, "Unexpected path component at %u:%u:%u", root->line,
+                 root->col, root->clen);
+        p->has_pend = true;
+    }
+    return 1;
+}
+
 static int parse_select(pp *p, bool in_exists)
 {
     expr_pq *s = p->s;
@@ -2485,6 +2532,14 @@ static int parse_select(pp *p, bool in_exists)
         for (;;) {
             const ptok *t = peek(p);
             expr_node *path = NULL;
+            int er = select_expression(p);
+            if (er < 0)
+                return p->rc;
+            if (er > 0) {
+                if (!accept(p, P_COMMA))
+                    break;
+                continue;
+            }
             if (is_name_tok(t) && peek2(p)->t != P_LP) {
                 next(p);
                 p->sel_item = true;

@@ -1827,3 +1827,18 @@ def test_collection_member_expressions(ddb, tab, target):
         es(ddb, upd + "[n]" + where)
     assert message(e) == (f"Unsupported data type: VariableReference under key {dotted('root[0]')} "
                           f"at 1:{len(upd) + 2}:1")
+
+
+# A select item written as an expression is "Unexpected path component at <the root of its
+# tree>": the operator ("v + 1", "v = 1", "v || 'a'", "v IS NULL", "NOT v"), the sign ("-v"),
+# the digits of a signed number ("-1"), the opening of a collection ("[1]", "{'a': 1}",
+# "<<1>>"), held back after the table as a literal item is.  DynamoDB Local's text and
+# positions; no AWS capture (README, inferred).  ddbchat answered syntax errors.
+def test_select_item_expressions(ddb, tab):
+    for item, at, n in [("v + 1", "+", 1), ("v = 1", "=", 1), ("v || 'a'", "||", 2),
+                        ("v IS NULL", "IS", 2), ("NOT v", "NOT", 3), ("-v", "-", 1),
+                        ("-1", "1", 1), ("[1]", "[", 1), ("{'a': 1}", "{", 1),
+                        ("<<1>>", "<<", 2), ("sk, -v", "-", 1)]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, f"SELECT {item} FROM \"{tab}\" WHERE pk = 'a'")
+        assert message(e) == f"Unexpected path component at 1:{8 + item.index(at)}:{n}", item
