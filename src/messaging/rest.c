@@ -43,6 +43,7 @@
 #include "value/jout.h"
 
 #define REST_BODY_MAX (64 * 1024)
+#define REST_AFTER_MAX 64 /* an after= value (RFC 3339, msg_ts_parse_rfc3339), decoded */
 
 /* The page's policy: only its own script, style and icon; no inline script or style, no
  * framing, no form posts; fetch and EventSource to this origin only. */
@@ -248,7 +249,7 @@ static bool query_param(const char *q, size_t qlen, const char *name, char *out,
 /* limit, cursor and after from the query (after: the paging-forward position, a timestamp;
  * "" when absent).  0, or replied with an error (returns -1). */
 static int paging(const msg_http_req *req, msg_http_resp *r, int *limit, char *cursor, size_t n,
-                  char after[MSG_TS_LEN + 2])
+                  char after[REST_AFTER_MAX])
 {
     char lim[16];
     bool tl;
@@ -272,7 +273,7 @@ static int paging(const msg_http_req *req, msg_http_resp *r, int *limit, char *c
         return -1;
     }
     after[0] = 0;
-    if (!query_param(req->query, qlen, "after", after, MSG_TS_LEN + 2, &tl) && tl) {
+    if (!query_param(req->query, qlen, "after", after, REST_AFTER_MAX, &tl) && tl) {
         reply_fail(r, MSG_E_BAD_TIMESTAMP, "after must be a time like 2026-11-26T12:34:56.123456Z");
         return -1;
     }
@@ -356,7 +357,7 @@ static void get_message_groups(msg_service *s, const msg_http_req *req, msg_http
                                const msg_user *me)
 {
     int limit;
-    char cursor[4200], after[MSG_TS_LEN + 2];
+    char cursor[4200], after[REST_AFTER_MAX];
     if (paging(req, r, &limit, cursor, sizeof cursor, after))
         return;
     msg_conversation_page p;
@@ -386,7 +387,7 @@ static void get_messages(msg_service *s, const msg_http_req *req, msg_http_resp 
                          const msg_user *me, const char *group)
 {
     int limit;
-    char cursor[4200], after[MSG_TS_LEN + 2];
+    char cursor[4200], after[REST_AFTER_MAX];
     if (paging(req, r, &limit, cursor, sizeof cursor, after))
         return;
     msg_message_page p;

@@ -1018,9 +1018,14 @@ static int list_messages(msg_service *s, const char *viewer_uuid, const char *gr
     memset(out, 0, sizeof *out);
     int rc;
     long long us;
-    if (after && msg_ts_parse(after, &us, NULL))
+    char after_fixed[MSG_TS_LEN + 1]; /* after in the fixed format the sort keys have */
+    if (after && msg_ts_parse_rfc3339(after, &us, NULL))
         return msg_failf(e, MSG_E_BAD_TIMESTAMP,
                          "after must be a time like 2026-11-26T12:34:56.123456Z");
+    if (after) {
+        msg_ts_format(us, after_fixed);
+        after = after_fixed;
+    }
     if (!group || !msgi_is_uuid(group))
         return msg_fail(e, MSG_E_NOT_FOUND);
     char lower[MSG_UUID_LEN + 1]; /* stored uuids are lower case; input may be either */
@@ -1079,9 +1084,14 @@ static int list_conversations(msg_service *s, const char *user_uuid, int limit,
     memset(out, 0, sizeof *out);
     int rc;
     long long us;
-    if (after && msg_ts_parse(after, &us, NULL))
+    char after_fixed[MSG_TS_LEN + 1]; /* after in the fixed format the sort keys have */
+    if (after && msg_ts_parse_rfc3339(after, &us, NULL))
         return msg_failf(e, MSG_E_BAD_TIMESTAMP,
                          "after must be a time like 2026-11-26T12:34:56.123456Z");
+    if (after) {
+        msg_ts_format(us, after_fixed);
+        after = after_fixed;
+    }
     if (!user_uuid || !*user_uuid || strlen(user_uuid) > 200)
         return msg_fail(e, MSG_E_UNKNOWN_USER);
     if ((rc = check_limit(limit, s->cfg.page_conversations, &limit, e)))

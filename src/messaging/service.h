@@ -281,6 +281,10 @@ int msg_demo_ensure(msg_service *s, msg_user *out_user, bool *out_created, err_t
 void msg_ts_format(long long usec, char out[MSG_TS_LEN + 1]);
 /* Parses the fixed format; ERR_VALIDATION when malformed. */
 int msg_ts_parse(const char *ts, long long *out_usec, err_t *e);
+/* Parses an RFC 3339 time as clients write them: YYYY-MM-DDTHH:MM:SS, an optional fraction of
+ * 1 to 9 digits (below a microsecond dropped), then Z (z) or an offset +HH:MM / -HH:MM; the
+ * fixed format is one of them.  ERR_VALIDATION (bad_timestamp) when malformed. */
+int msg_ts_parse_rfc3339(const char *ts, long long *out_usec, err_t *e);
 /* Now, in microseconds since the epoch. */
 long long msg_now_usec(void);
 

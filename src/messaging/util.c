@@ -340,6 +340,48 @@ bad:
     return msg_fail(e, MSG_E_BAD_TIMESTAMP);
 }
 
+int msg_ts_parse_rfc3339(const char *ts, long long *out_usec, err_t *e)
+{
+    /* YYYY-MM-DDTHH:MM:SS[.f] then Z or +HH:MM / -HH:MM; f: 1 to 9 digits (beyond the
+     * sixth: below a microsecond, dropped) */
+    char fixed[MSG_TS_LEN + 1], frac[7] = "000000";
+    size_t n = ts ? strlen(ts) : 0;
+    if (n < 20 || ts[4] != '-' || ts[7] != '-' || (ts[10] != 'T' && ts[10] != 't') ||
+        ts[13] != ':' || ts[16] != ':')
+        goto bad;
+    const char *p = ts + 19;
+    if (*p == '.') {
+        int k = 0;
+        for (p++; p[k] >= '0' && p[k] <= '9'; k++)
+            if (k < 6)
+                frac[k] = p[k];
+        if (k < 1 || k > 9)
+            goto bad;
+        p += k;
+    }
+    long long off = 0; /* the offset's microseconds: UTC = local - off */
+    if ((p[0] == 'Z' || p[0] == 'z') && p[1] == '\0') {
+        off = 0;
+    } else if ((p[0] == '+' || p[0] == '-') && strlen(p) == 6 && p[3] == ':') {
+        int oh = digits(p + 1, 2), om = digits(p + 4, 2);
+        if (oh < 0 || oh > 23 || om < 0 || om > 59)
+            goto bad;
+        off = (long long)(oh * 60 + om) * 60 * 1000000;
+        if (p[0] == '-')
+            off = -off;
+    } else {
+        goto bad;
+    }
+    snprintf(fixed, sizeof fixed, "%.10sT%.8s.%sZ", ts, ts + 11, frac);
+    long long us;
+    if (msg_ts_parse(fixed, &us, NULL) || us - off < 0)
+        goto bad;
+    *out_usec = us - off;
+    return 0;
+bad:
+    return msg_fail(e, MSG_E_BAD_TIMESTAMP);
+}
+
 long long msg_now_usec(void)
 {
     struct timespec ts;

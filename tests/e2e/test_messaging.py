@@ -629,3 +629,53 @@ def test_busy_reply_carries_cors(tmp_path):
     finally:
         srv.stop()
         shutil.rmtree(srv.data_dir, ignore_errors=True)
+
+
+def test_after_takes_any_rfc3339_time(msg_server, people):
+    """?after= (and the CLI's --after) takes an RFC 3339 time in any of its usual spellings,
+    as clients produce them: JavaScript's Date.toISOString() (milliseconds), no fraction,
+    nanoseconds, "z", an offset (+00:00, +02:00); each answers what the fixed form of the
+    same instant answers.  Before, only the fixed 27-character form was read and
+    new Date(t).toISOString() was a 400 bad_timestamp.  Garbage is still 400."""
+    import datetime as dt
+    ids, tok = people
+    ms = [rest(msg_server, "POST", "/api/messages", tok["alice"],
+               {"message": f"r{i}", "handle": "carol"})[2] for i in range(4)]
+    g = ms[0]["message_group_uuid"]
+    t = dt.datetime.strptime(ms[1]["created_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    t = t.replace(tzinfo=dt.timezone.utc)
+
+    def page(after, path=f"/api/messages/{g}"):
+        from urllib.parse import quote
+        st, h, b = rest(msg_server, "GET", f"{path}?after={quote(after)}", tok["alice"])
+        assert st == 200, (after, b)
+        return b
+    canon = lambda x: x.strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # noqa: E731
+    ms_t = t.replace(microsecond=t.microsecond // 1000 * 1000)
+    s_t = t.replace(microsecond=0)
+    variants = {
+        canon(t): [t.strftime("%Y-%m-%dT%H:%M:%S.%f") + "000Z",
+                   canon(t).replace("Z", "z"),
+                   t.strftime("%Y-%m-%dT%H:%M:%S.%f") + "+00:00",
+                   (t + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S.%f") + "+02:00",
+                   (t - dt.timedelta(minutes=90)).strftime("%Y-%m-%dT%H:%M:%S.%f") + "-01:30"],
+        canon(ms_t): [ms_t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms_t.microsecond // 1000:03d}Z"],
+        canon(s_t): [s_t.strftime("%Y-%m-%dT%H:%M:%SZ")],
+    }
+    for fixed, others in variants.items():
+        want = page(fixed)
+        assert [m["message"] for m in want][-2:] == ["r2", "r3"], want
+        for v in others:
+            assert page(v) == want, v
+            assert page(v, "/api/message_groups") == page(fixed, "/api/message_groups"), v
+    p = cli(msg_server, "get-conversation", g, "--after",
+            ms_t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms_t.microsecond // 1000:03d}Z", "--json")
+    assert [m["message"] for m in json.loads(p.stdout)["messages"]] == \
+        [m["message"] for m in page(canon(ms_t))]
+    for bad in ("yesterday", "2026-12-05", "2026-12-05T04:00Z", "2026-12-05T04:00:00",
+                "2026-12-05T04:00:00.Z", "2026-12-05T04:00:00+24:00", "2026-02-30T00:00:00Z",
+                "2026-12-05T04:00:00.1234567890Z", "2026-12-05 04:00:00Z",
+                "2026-12-05T04:00:00.123456Z ", "2026-12-05T04:00:00+0200"):
+        from urllib.parse import quote
+        st, _, b = rest(msg_server, "GET", f"/api/messages/{g}?after={quote(bad)}", tok["alice"])
+        assert st == 400 and b["error"]["code"] == "bad_timestamp", (bad, b)

@@ -45,6 +45,45 @@ static void test_ts(void **state)
     assert_int_equal(msg_ts_parse("2000-02-29T23:59:59.999999Z", &back, NULL), 0);
 }
 
+/* RFC 3339 as clients write it (?after=, --after): the same instant as the fixed form. */
+static void test_ts_rfc3339(void **state)
+{
+    (void)state;
+    const long long t = 1795696496123456LL; /* 2026-11-26T12:34:56.123456Z */
+    static const struct {
+        const char *s;
+        long long want;
+    } ok[] = {
+        {"2026-11-26T12:34:56.123456Z", t},
+        {"2026-11-26t12:34:56.123456z", t},
+        {"2026-11-26T12:34:56.123456789Z", t},      /* below a microsecond: dropped */
+        {"2026-11-26T12:34:56.123Z", t - 456},      /* Date.toISOString() */
+        {"2026-11-26T12:34:56Z", t - 123456},
+        {"2026-11-26T12:34:56.1Z", t - 23456},
+        {"2026-11-26T12:34:56.123456+00:00", t},
+        {"2026-11-26T14:34:56.123456+02:00", t},
+        {"2026-11-26T11:04:56.123456-01:30", t},
+        {"2026-11-27T00:04:56.123456+11:30", t},     /* the day before in UTC */
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        long long got = -1;
+        if (msg_ts_parse_rfc3339(ok[i].s, &got, NULL) != 0 || got != ok[i].want)
+            fail_msg("%s: got %lld, want %lld", ok[i].s, got, ok[i].want);
+    }
+    const char *bad[] = {"", "yesterday", "2026-11-26", "2026-11-26T12:34Z",
+                         "2026-11-26T12:34:56", "2026-11-26T12:34:56.Z",
+                         "2026-11-26T12:34:56.1234567890Z", "2026-11-26 12:34:56Z",
+                         "2026-11-26T12:34:56+0200", "2026-11-26T12:34:56+24:00",
+                         "2026-11-26T12:34:56+02:60", "2026-02-30T00:00:00Z",
+                         "2026-11-26T12:34:56Z ", "1970-01-01T00:30:00+01:00"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        long long got;
+        err_t e = {0};
+        if (msg_ts_parse_rfc3339(bad[i], &got, &e) != ERR_VALIDATION)
+            fail_msg("accepted %s", bad[i]);
+    }
+}
+
 static void test_b64url(void **state)
 {
     const char *samples[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar", "\xff\xfe\xfd"};
@@ -105,6 +144,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ts),
+        cmocka_unit_test(test_ts_rfc3339),
         cmocka_unit_test(test_b64url),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_uuid),
