@@ -312,6 +312,14 @@ static void shape_refusal(pp *p, const char *text)
     p->has_shape = true;
 }
 
+/* An attribute name of zero bytes anywhere in a path ("", m."", m[''], as in a FROM) or as a
+ * tuple's key ({'': 1}): DynamoDB Local refuses the statement with this text, no position,
+ * once it has parsed it (a syntax error anywhere wins) and ahead of every other semantic
+ * refusal ("SELECT "", "" ..." is not the duplicate names); a shape refusal, then.  No AWS
+ * capture; an attribute name is 1 to 65,535 bytes.  tests/e2e/test_review14.py test_f5,
+ * test_partiql.py test_empty_path_component_refused. */
+#define TXT_PQ_EMPTY_COMPONENT "Path component cannot be an empty string"
+
 /* A syntax error (first one wins). */
 static int syn(pp *p, const char *detail)
 {
@@ -1240,6 +1248,8 @@ static int parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl *
                            c->s);
             return unexpected(p, kt);
         }
+        if (kt->tlen == 0)
+            shape_refusal(p, TXT_PQ_EMPTY_COMPONENT);
         for (size_t i = 0; i < x->n; i++)
             if (x->keys[i].len == kt->tlen && memcmp(x->keys[i].ptr, kt->text, kt->tlen) == 0)
                 return sem(p, is_item ? kt : open, "Duplicate keys in tuple. Key: %.*s under %s",
@@ -1557,6 +1567,8 @@ static int path_steps(pp *p, expr_pel *el, size_t n, size_t cap, expr_node *x, e
             if (nt->t != P_IDENT && nt->t != P_QIDENT)
                 return syn(p, "Invalid path dot component");
             nm = tok_name(p, nt, &nl);
+            if (nl == 0)
+                shape_refusal(p, TXT_PQ_EMPTY_COMPONENT);
             pe.name = arena_memdup(p->a, nm, nl ? nl : 1);
             pe.len = nl;
             if (!pe.name)
@@ -1596,6 +1608,8 @@ static int path_steps(pp *p, expr_pel *el, size_t n, size_t cap, expr_node *x, e
                 pe.is_index = true;
                 pe.index = 0;
             } else if (it->t == P_STR) {
+                if (it->tlen == 0)
+                    shape_refusal(p, TXT_PQ_EMPTY_COMPONENT);
                 pe.name = arena_memdup(p->a, it->text, it->tlen ? it->tlen : 1);
                 pe.len = it->tlen;
                 if (!pe.name)
@@ -1634,6 +1648,8 @@ static int parse_path_from(pp *p, const ptok *first, expr_node **out)
         return nomem(p);
     size_t nl;
     const char *nm = tok_name(p, first, &nl);
+    if (nl == 0)
+        shape_refusal(p, TXT_PQ_EMPTY_COMPONENT);
     el[n++] = (expr_pel){.name = arena_memdup(p->a, nm, nl ? nl : 1), .len = nl};
     if (!el[0].name)
         return nomem(p);
@@ -2312,7 +2328,7 @@ static int parse_target(pp *p, bool allow_index, bool simple)
         size_t l;
         tok_name(p, comp[i], &l);
         if (l == 0)
-            return sem(p, NULL, "Path component cannot be an empty string");
+            return sem(p, NULL, TXT_PQ_EMPTY_COMPONENT);
     }
     if (n == 2 && !allow_index)
         return sem(p, NULL,

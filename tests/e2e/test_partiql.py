@@ -493,6 +493,52 @@ def test_document_path_depth(ddb, tab):
     assert message(e).startswith("Statement wasn't well formed, can't be processed: ")
 
 
+# An empty attribute name in a statement ("", m."", m[''], a tuple's '' key) is refused with
+# DynamoDB Local's "Path component cannot be an empty string" (no position): after the syntax
+# (a syntax error anywhere wins), ahead of the semantic refusals that come later in the text
+# (duplicate select names, ORDER BY, a later list index), after those that come before it,
+# and in ExecuteTransaction as its statement's validation error.  ddbchat stored attributes
+# named "" (review14 F5).  Recorded from DynamoDB Local 2026-12-05; no AWS capture.
+EMPTY_PATH = "Path component cannot be an empty string"
+@pytest.mark.parametrize("stmt,msg", [
+    ("UPDATE {t} SET \"\" = 1 WHERE pk = 'a' AND sk = 1", EMPTY_PATH),
+    ("UPDATE {t} SET m.\"\" = 1 WHERE pk = 'a' AND sk = 1", EMPTY_PATH),
+    ("UPDATE {t} SET m[''] = 1 WHERE pk = 'a' AND sk = 1", EMPTY_PATH),
+    ("UPDATE {t} REMOVE \"\" WHERE pk = 'a' AND sk = 1", EMPTY_PATH),
+    ("UPDATE {t} SET x = m.\"\" WHERE pk = 'a' AND sk = 1", EMPTY_PATH),
+    ("UPDATE {t} SET \"\" = ? WHERE pk = 'a' AND sk = 1", EMPTY_PATH),
+    ("DELETE FROM {t} WHERE pk = 'a' AND sk = 1 AND \"\" = 1", EMPTY_PATH),
+    ("INSERT INTO {t} VALUE {{'pk': 'e', 'sk': 1, '': 1}}", EMPTY_PATH),
+    ("INSERT INTO {t} VALUE {{'pk': 'e', 'sk': 1, 'm': [{{'': 1}}]}}", EMPTY_PATH),
+    ("INSERT INTO {t} VALUE {{'pk': 'e', 'sk': 1, '': 1, '': 2}}", EMPTY_PATH),
+    ("SELECT \"\" FROM {t} WHERE pk = 'a'", EMPTY_PATH),
+    ("SELECT m[''] FROM {t} WHERE pk = 'a'", EMPTY_PATH),
+    ("SELECT * FROM {t} WHERE pk = 'a' AND attribute_exists(\"m\".\"\")", EMPTY_PATH),
+    ("SELECT * FROM {t} WHERE pk = 'a' AND m = {{'': 1}}", EMPTY_PATH),
+    ("SELECT \"\", \"\" FROM {t} WHERE pk = 'a'", EMPTY_PATH),
+    ("SELECT \"\" FROM {t} WHERE pk = 'a' ORDER BY zz", EMPTY_PATH),
+    ("SELECT * FROM {t} WHERE pk = 'a' AND \"\" = 1 AND l[99999999999] = 1", EMPTY_PATH),
+    ("SELECT * FROM {t} WHERE pk = 'a' AND l[99999999999] = 1 AND \"\" = 1",
+     "List index is not within the allowable range; index: [99999999999] at 1:{c}:11"),
+    ("INSERT INTO {t} VALUE {{'pk': 1 + 2, '': 1}}", "Unsupported data type: + under key root at 1:{c}:1"),
+])
+def test_empty_path_component_refused(ddb, tab, stmt, msg):
+    t = f'"{tab}"'
+    text = stmt.format(t=t)
+    col = text.find("99999999999") if "999" in text else text.find("+")  # -1 when unused
+    with pytest.raises(ClientError) as e:
+        es(ddb, text, [S("v")] if "?" in text else None)
+    assert (code(e), message(e)) == (V, msg.format(c=col + 1))
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[{"Statement": text}] if "?" not in text else
+                                [{"Statement": text, "Parameters": [S("v")]}])
+    assert message(e).removeprefix("Validation failed in TransactStatements[0]: ") == \
+        msg.format(c=col + 1)
+    assert ddb.get_item(TableName=tab, Key={"pk": S("a"), "sk": N(1)})["Item"] == \
+        {"pk": S("a"), "sk": N(1), "v": N(10)}
+    assert "Item" not in ddb.get_item(TableName=tab, Key={"pk": S("e"), "sk": N(1)})
+
+
 # Index reads: "table"."index"; GSI + ConsistentRead and unknown indexes with AWS's texts.
 def test_index_reads(ddb, table_name, make_table, target):
     name = table_name("pqi")

@@ -133,8 +133,6 @@ def _refusals(url, calls):
     return got
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review14 F5: PartiQL takes an empty path component and stores an attribute with an empty name")
 def test_f5_partiql_empty_path_component_is_refused(ddb_url, table_name, ddb):
     """An attribute name cannot be empty (PutItem: "Empty attribute name"; an expression's
     ExpressionAttributeNames: "Empty attribute name for key #a").  PartiQL's quoted identifier
