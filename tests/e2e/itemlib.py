@@ -17,6 +17,23 @@ def sanitizer_server(pid):
     return "libasan" in maps or "libtsan" in maps
 
 
+def status_mb(pid, key):
+    """A /proc/<pid>/status figure (VmRSS, VmHWM, ...) in MB; 0.0 when absent."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def reset_peak(pid):
+    """Resets the process's peak RSS (VmHWM) to its RSS now (clear_refs 5); returns VmRSS in MB,
+    the base a later status_mb(pid, "VmHWM") rise is measured from."""
+    with open(f"/proc/{pid}/clear_refs", "w") as f:
+        f.write("5")
+    return status_mb(pid, "VmRSS")
+
+
 def call(url, op, body):
     """POSTs one operation; returns (ok, parsed body)."""
     status, _, payload = raw_request(url, body, target="DynamoDB_20120810." + op)

@@ -12,15 +12,7 @@ import time
 import pytest
 
 from conftest import ddbchat_bin, raw_request
-from itemlib import sanitizer_server
-
-
-def _status_mb(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+from itemlib import sanitizer_server, status_mb as _status_mb
 
 
 def _cpu_seconds(pid):

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from conftest import make_table
-from itemlib import N, S, call, ok, sanitizer_server
+from itemlib import N, S, call, ok, reset_peak, sanitizer_server, status_mb
 
 ON_DDBCHAT = "config.getoption('--target') == 'ddbchat'"
 
@@ -185,13 +185,6 @@ def test_f6_legacy_parameters_refuse_an_empty_attribute_name(ddb_url, table_name
     assert (got, stored) == (["ValidationException"] * 7, None)
 
 
-def _status_mb(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
 
 @pytest.mark.requires_ddbchat
 def test_f7_concurrent_wide_transactions_share_a_memory_bound(ddbchat_server):
@@ -215,9 +208,7 @@ def test_f7_concurrent_wide_transactions_share_a_memory_bound(ddbchat_server):
     body = {"TransactItems": [{"Update": {
         "TableName": "wide_tx", "Key": {"pk": S(f"k{i}")}, "UpdateExpression": "SET y = :v",
         "ExpressionAttributeValues": {":v": N(1)}}} for i in range(100)]}
-    with open(f"/proc/{pid}/clear_refs", "w") as f:
-        f.write("5")
-    rss = _status_mb(pid, "VmRSS")
+    rss = reset_peak(pid)
     done = []
 
     def client():
@@ -235,7 +226,7 @@ def test_f7_concurrent_wide_transactions_share_a_memory_bound(ddbchat_server):
         t.start()
     for t in threads:
         t.join()
-    rise = _status_mb(pid, "VmHWM") - rss
+    rise = status_mb(pid, "VmHWM") - rss
     assert done == ["ok"] * 4, done
     assert rise < 1200, f"peak RSS rose {rise:.0f} MB for four transactions at once"
 
