@@ -308,3 +308,35 @@ def test_f9_transaction_insert_over_400_kb_cancels(ddb_url, table_name, ddb):
         [{"Code": "None"}, {"Code": "ValidationError",
                             "Message": "Item size has exceeded the maximum allowed size"}])
     assert "Item" not in ddb.get_item(TableName=name, Key={"pk": S("small")})
+
+
+@pytest.mark.xfail(ON_DDBCHAT, strict=True,
+                   reason="review14 F10: updates store a map key over 64 KB that PutItem refuses")
+def test_f10_updates_refuse_a_map_key_over_64_kb(ddb_url, table_name, ddb, target):
+    """A map value {"M": {<65,536-byte key>: 1}}: PutItem refuses it ("One or more parameter
+    values were invalid: Attribute name is too large, must be less than 65536 bytes"), as does
+    a PartiQL INSERT of it as a parameter.  UpdateItem SET m = :v, AttributeUpdates PUT,
+    TransactWriteItems' Update and PartiQL UPDATE ... SET m = ? answer 200 and store it
+    (GetItem returns the key; PutItem refuses the item back).  Empty nested keys are refused on
+    every one of these paths already.  DynamoDB Local answers 500 to all of them (its own
+    failure): ddbchat only (pre-existing)."""
+    if target == "dynamodb-local":
+        pytest.skip("DynamoDB Local answers 500 InternalFailure to a name over 64 KB")
+    name = table_name()
+    make_table(ddb, name)
+    ok(ddb_url, "PutItem", {"TableName": name, "Item": {"pk": S("p")}})
+    v = {"M": {"x" * 65536: N(1)}}
+    got = _refusals(ddb_url, [
+        ("UpdateItem", {"TableName": name, "Key": {"pk": S("a")}, "UpdateExpression": "SET m = :v",
+                        "ExpressionAttributeValues": {":v": v}}),
+        ("UpdateItem", {"TableName": name, "Key": {"pk": S("b")},
+                        "AttributeUpdates": {"m": {"Value": v, "Action": "PUT"}}}),
+        ("TransactWriteItems", {"TransactItems": [{"Update": {
+            "TableName": name, "Key": {"pk": S("c")}, "UpdateExpression": "SET m = :v",
+            "ExpressionAttributeValues": {":v": v}}}]}),
+        ("ExecuteStatement", {"Statement": f"UPDATE \"{name}\" SET m = ? WHERE pk = 'p'",
+                              "Parameters": [v]}),
+    ])
+    stored = [ddb.get_item(TableName=name, Key={"pk": S(k)}).get("Item", {}).get("m")
+              for k in "abcp"]
+    assert (got, stored) == (["ValidationException"] * 4, [None] * 4)
