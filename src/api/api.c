@@ -32,7 +32,7 @@ static const struct api_op_row {
     api_op_fn fn;
     bool jread; /* the handler reads r->jbody itself (api_call_out_jr) */
 } api_ops[] = {
-    {"BatchExecuteStatement", op_batch_execute_statement, false},
+    {"BatchExecuteStatement", op_batch_execute_statement, true}, /* as ExecuteStatement */
     {"BatchGetItem", op_batch_get_item, true},
     {"BatchWriteItem", op_batch_write_item, true},
     {"CreateBackup", op_create_backup, false},
@@ -60,7 +60,7 @@ static const struct api_op_row {
     {"DynamoDBStreams.ListStreams", op_list_streams, false},
     {"EnableKinesisStreamingDestination", op_enable_kinesis_streaming_destination, false},
     {"ExecuteStatement", op_execute_statement, true}, /* but for Parameters, via jansson */
-    {"ExecuteTransaction", op_execute_transaction, false},
+    {"ExecuteTransaction", op_execute_transaction, true}, /* as ExecuteStatement */
     {"GetItem", op_get_item, true},
     {"GetResourcePolicy", op_get_resource_policy, false},
     {"ListBackups", op_list_backups, false},

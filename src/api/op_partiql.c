@@ -1152,27 +1152,74 @@ static int pq_write_one(api_req *r, const pq_stmt *s, json_t **out)
     return 0;
 }
 
-/* ExecuteStatement's request from our reader's tree (the endpoint's; api.c): a jansson tree
- * of every member but an array of Parameters, which stays in ours (*out_params, else NULL)
- * and is read from there.  1.4 million parameters (14 MB) took ~590 MB as jansson's tree
- * (~420 bytes a {"N":"0"}); the other members are small (the model bounds Statement to 8 KB).
- * r->body (owned) is that tree.  0 or ERR_NOMEM. */
-static int pq_body(api_req *r, const jread_val **out_params)
+/* The jansson tree of object o of our reader's tree without its member "Parameters" when that
+ * is an array (*out_params, else NULL).  NULL when out of memory. */
+static json_t *pq_without_params(const jread_val *o, const jread_val **out_params)
 {
     *out_params = NULL;
+    json_t *b = json_object();
+    for (const jread_val *v = o->child; b && v; v = v->next) {
+        if (API_JR_KEY(v, "Parameters") && v->type == JREAD_ARRAY) {
+            *out_params = v;
+            continue;
+        }
+        json_t *j = jread_to_jansson(v);
+        if (!j || json_object_setn_new_nocheck(b, v->key, v->key_len, j)) {
+            json_decref(b);
+            b = NULL;
+        }
+    }
+    return b;
+}
+
+/* A PartiQL request from our reader's tree (the endpoint's; api.c): r->body (owned) becomes a
+ * jansson tree of it without the Parameters arrays, which stay in ours and are read from
+ * there (pq_load): 1.4 million parameters (14 MB) took ~590 MB as jansson's tree (~420 bytes
+ * a {"N":"0"}); the rest is small (the model bounds a Statement to 8 KB).  members NULL
+ * (ExecuteStatement): the request's own Parameters (*out_params); else the name of the array
+ * of members (BatchExecuteStatement's Statements, ExecuteTransaction's TransactStatements):
+ * each object member's (*out_member_params: one per array element, NULL where none; the
+ * array itself NULL when the member is absent or not an array).  A request already in
+ * jansson's tree (api_call) is left as it is, the outputs NULL.  0 or ERR_NOMEM. */
+static int pq_body(api_req *r, const char *members, const jread_val **out_params,
+                   const jread_val ***out_member_params)
+{
+    if (out_params)
+        *out_params = NULL;
+    if (out_member_params)
+        *out_member_params = NULL;
     if (r->body)
-        return 0; /* a jansson request (api_call) */
+        return 0;
     json_t *b = json_object();
     if (!b)
         return nomem(r);
     r->body = b;
     r->body_owned = true;
     for (const jread_val *v = r->jbody->child; v; v = v->next) {
-        if (API_JR_KEY(v, "Parameters") && v->type == JREAD_ARRAY) {
-            *out_params = v;
-            continue;
+        json_t *j = NULL;
+        if (!members) {
+            if (API_JR_KEY(v, "Parameters") && v->type == JREAD_ARRAY) {
+                *out_params = v;
+                continue;
+            }
+            j = jread_to_jansson(v);
+        } else if (api_jr_key(v, members, strlen(members)) && v->type == JREAD_ARRAY) {
+            const jread_val **ps = arena_zalloc(r->arena, (v->n ? v->n : 1) * sizeof *ps);
+            if (!ps || !(j = json_array()))
+                return nomem(r);
+            size_t i = 0;
+            for (const jread_val *m = v->child; m; m = m->next, i++) {
+                json_t *jm = m->type == JREAD_OBJECT ? pq_without_params(m, &ps[i])
+                                                     : jread_to_jansson(m);
+                if (!jm || json_array_append_new(j, jm)) {
+                    json_decref(j);
+                    return nomem(r);
+                }
+            }
+            *out_member_params = ps;
+        } else {
+            j = jread_to_jansson(v);
         }
-        json_t *j = jread_to_jansson(v);
         if (!j || json_object_setn_new_nocheck(b, v->key, v->key_len, j))
             return nomem(r);
     }
@@ -1183,7 +1230,7 @@ int op_execute_statement(api_req *r, json_t **out)
 {
     pq_stmt s;
     const jread_val *params = NULL;
-    int rc = pq_body(r, &params);
+    int rc = pq_body(r, NULL, &params, NULL);
     if (rc || (rc = pq_load(r, r->body, params, &s)))
         return rc;
     switch (s.b.kind) {
@@ -1340,8 +1387,8 @@ static int member_item(api_req *r, arena_t *a, const expr_pq_bound *bd, const av
 
 /* The members' Statement / Parameters / options; counts reads and writes.  A member's own
  * parse or bind error is its per-statement Error when `per_member`, else the request's. */
-static int members_load(api_req *r, json_t *arr, pq_member *m, size_t n, bool per_member,
-                        size_t *nread, size_t *nwrite)
+static int members_load(api_req *r, json_t *arr, const jread_val **params, pq_member *m,
+                        size_t n, bool per_member, size_t *nread, size_t *nwrite)
 {
     *nread = *nwrite = 0;
     int rc;
@@ -1353,7 +1400,7 @@ static int members_load(api_req *r, json_t *arr, pq_member *m, size_t n, bool pe
         if ((rc = api_json_bool(m[i].spec, "ConsistentRead", &has, &m[i].consistent, r->err)) ||
             (rc = api_rvoccf_parse(r, m[i].spec, &m[i].rvoccf)))
             return rc;
-        if ((rc = pq_load(r, m[i].spec, NULL, &m[i].s))) {
+        if ((rc = pq_load(r, m[i].spec, params ? params[i] : NULL, &m[i].s))) {
             /* ExecuteTransaction names the member whose statement is refused (AWS 2026-10:
              * "Validation failed in TransactStatements[0]: Statement wasn't well formed, ...";
              * 2026-09: a literal set with a member twice); a parameter's own error is the
@@ -1563,9 +1610,12 @@ static int batch_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t *
 
 int op_batch_execute_statement(api_req *r, json_t **out)
 {
-    json_t *b = r->body, *arr = NULL;
-    int rc = api_json_arr(b, "Statements", &arr, r->err);
+    const jread_val **params = NULL;
+    int rc = pq_body(r, "Statements", NULL, &params);
     if (rc)
+        return rc;
+    json_t *b = r->body, *arr = NULL;
+    if ((rc = api_json_arr(b, "Statements", &arr, r->err)))
         return rc;
     /* present, 1..25 statements: the request model (api_schema.c) */
     size_t n = json_array_size(arr);
@@ -1578,7 +1628,7 @@ int op_batch_execute_statement(api_req *r, json_t **out)
     if (!m)
         return nomem(r);
     size_t nread, nwrite;
-    if ((rc = members_load(r, arr, m, n, true, &nread, &nwrite)))
+    if ((rc = members_load(r, arr, params, m, n, true, &nread, &nwrite)))
         return rc;
     if (nread && nwrite)
         return err_set(r->err, ERR_VALIDATION, TXT_PQ_B_MIXED);
@@ -2051,9 +2101,12 @@ static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **
 
 int op_execute_transaction(api_req *r, json_t **out)
 {
-    json_t *b = r->body, *arr = NULL;
-    int rc = api_json_arr(b, "TransactStatements", &arr, r->err);
+    const jread_val **params = NULL;
+    int rc = pq_body(r, "TransactStatements", NULL, &params);
     if (rc)
+        return rc;
+    json_t *b = r->body, *arr = NULL;
+    if ((rc = api_json_arr(b, "TransactStatements", &arr, r->err)))
         return rc;
     /* present, 1..100 statements: the request model (api_schema.c) */
     size_t n = json_array_size(arr);
@@ -2073,7 +2126,7 @@ int op_execute_transaction(api_req *r, json_t **out)
     if (!m)
         return nomem(r);
     size_t nread, nwrite;
-    if ((rc = members_load(r, arr, m, n, false, &nread, &nwrite)))
+    if ((rc = members_load(r, arr, params, m, n, false, &nread, &nwrite)))
         return rc;
     /* RETURNING is refused on a member whose table exists; one on a missing table cancels
      * the transaction as that table's (AWS 2026-09, an AWS-checked emulator's captures) */

@@ -321,7 +321,10 @@ int api_txn_token_begin(api_req *r, const char *token, json_t **out_replay)
     *out_replay = NULL;
     tok_cache *tc = tok_cache_get(r->api);
     uint64_t dg[2];
-    if (!tc || tok_digest(tc, r->body, NULL, NULL, dg))
+    /* the whole request: r->body may lack what was read from our reader's tree (op_partiql.c
+     * pq_body: the Parameters); jdigest gives both trees of one text the same digest */
+    if (!tc || (r->jbody ? tok_digest(tc, NULL, r->jbody, r->arena, dg)
+                         : tok_digest(tc, r->body, NULL, NULL, dg)))
         return nomem(r);
     char *replay = NULL;
     enum tok_state st = tok_begin(tc, token, dg, &replay);

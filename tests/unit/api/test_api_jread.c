@@ -1222,6 +1222,61 @@ static void test_execute_statement_same(void **state)
         (void)same_w(f, cases[i].op, cases[i].req, NULL);
 }
 
+/* BatchExecuteStatement and ExecuteTransaction read their members' Parameters from our reader's
+ * tree too (pq_body): the same answers as from jansson's tree of the whole request; and an
+ * ExecuteTransaction's ClientRequestToken digests the whole request, Parameters included, the
+ * same through both entries (a replay through the other entry, a mismatch on other
+ * Parameters). */
+static void test_partiql_members_same(void **state)
+{
+    it_fix *f = *state;
+    static const wcase cases[] = {
+        {"BatchExecuteStatement", "{'Statements':[{'Statement':'SELECT * FROM tab1 WHERE pk = ?',"
+                                  "'Parameters':[{'S':'a'}]},{'Statement':'UPDATE tab1 SET v = ? "
+                                  "WHERE pk = ?','Parameters':[{'N':'7'},{'S':'a'}]}]}"},
+        {"BatchExecuteStatement", "{'Statements':[{'Statement':'SELECT * FROM tab1 WHERE pk = ?',"
+                                  "'Parameters':[{'N':'x'}]},{'Statement':'SELECT * FROM tab1 "
+                                  "WHERE pk = ?','Parameters':null}]}"},
+        {"BatchExecuteStatement", "{'Statements':[{'Statement':'SELECT * FROM tab1 WHERE pk = ?',"
+                                  "'Parameters':[1]}],'ReturnConsumedCapacity':'TOTAL'}"},
+        {"BatchExecuteStatement", "{'Statements':[{'Statement':'SELECT * FROM tab1 WHERE pk = ?',"
+                                  "'Parameters':{'a':1}}]}"},
+        {"BatchExecuteStatement", "{'Statements':[3]}"},
+        {"ExecuteTransaction", "{'TransactStatements':[{'Statement':'UPDATE tab1 SET v = ? WHERE "
+                               "pk = ?','Parameters':[{'S':'t'},{'S':'a'}]},{'Statement':'INSERT "
+                               "INTO tab1 VALUE {\\'pk\\': ?}','Parameters':[{'S':'tx'}]}]}"},
+        {"ExecuteTransaction", "{'TransactStatements':[{'Statement':'SELECT * FROM tab1 WHERE pk "
+                               "= ?','Parameters':[{'S':'a'},{'S':'more'}]}]}"},
+        {"ExecuteTransaction", "{'TransactStatements':[{'Statement':'SELECT * FROM tab1 WHERE pk "
+                               "= ? AND v = ?','Parameters':[{'S':'a'}]}]}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        (void)same_w(f, cases[i].op, cases[i].req, NULL);
+    /* the token: registered through jansson's entry, replayed through ours, refused with other
+     * Parameters (both entries) */
+    static const char *const tok[] = {
+        "{'ClientRequestToken':'t14','TransactStatements':[{'Statement':'UPDATE tab1 SET v = ? "
+        "WHERE pk = ?','Parameters':[{'S':'p1'},{'S':'a'}]}]}",
+        "{'ClientRequestToken':'t14','TransactStatements':[{'Statement':'UPDATE tab1 SET v = ? "
+        "WHERE pk = ?','Parameters':[{'S':'p2'},{'S':'a'}]}]}"};
+    char *t0 = it_quoted(tok[0]), *t1 = it_quoted(tok[1]);
+    it_answer a, b, c, d;
+    it_via_jansson(f, "ExecuteTransaction", t0, &a, NULL);
+    it_via_jread(f, "ExecuteTransaction", t0, &b, NULL);
+    it_via_jread(f, "ExecuteTransaction", t1, &c, NULL);
+    it_via_jansson(f, "ExecuteTransaction", t1, &d, NULL);
+    assert_int_equal(a.rc, 0);
+    it_same_answer("ExecuteTransaction", t0, &a, &b);
+    assert_int_equal(c.rc, ERR_IDEMPOTENT_PARAMETER_MISMATCH);
+    it_same_answer("ExecuteTransaction", t1, &c, &d);
+    it_answer_fini(&a);
+    it_answer_fini(&b);
+    it_answer_fini(&c);
+    it_answer_fini(&d);
+    free(t0);
+    free(t1);
+}
+
 static void test_other_operations(void **state)
 {
     it_fix *f = *state;
@@ -1256,6 +1311,7 @@ int main(void)
         IT_TEST(test_item_too_big_same),
         IT_TEST(test_env_refusal_same),
         IT_TEST(test_execute_statement_same),
+        IT_TEST(test_partiql_members_same),
         cmocka_unit_test(test_batch_write_throttled_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
