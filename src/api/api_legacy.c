@@ -59,7 +59,10 @@
  * "1 validation error detected" prefix; the Item's own check says the same: ddbjson.c).
  * Where in each map's walk: an AttributeUpdates entry's name before its Action and Value, a
  * condition's after the condition's own checks; AttributesToGet in order with the repeats.
- * tests/e2e/test_review14.py test_f6, test_items.py test_legacy_empty_attribute_name_order */
+ * tests/e2e/test_review14.py test_f6, test_items.py test_legacy_empty_attribute_name_order.
+ * A name over 65,535 bytes in the same places is refused where the empty one is, with the
+ * Item's text (TXT_ATTR_NAME_TOO_LONG; DynamoDB Local fails with a 500 on such names, no
+ * reference): test_review14.py test_f6b, test_quotas.py test_legacy_attribute_name_length */
 #define TXT_L_EMPTY_NAME "Empty attribute name"
 
 /* The tree a legacy parameter is read from: jansson's (jv == &api_jview_jansson) or our
@@ -73,6 +76,16 @@ typedef struct lg {
 static int nomem(api_req *r)
 {
     return err_set(r->err, ERR_NOMEM, "out of memory");
+}
+
+/* An attribute name's length out of 1..AV_MAX_NAME_LEN: the refusal, else 0. */
+static int name_len_check(api_req *r, size_t len)
+{
+    if (len == 0)
+        return err_set(r->err, ERR_VALIDATION, TXT_L_EMPTY_NAME);
+    if (len > AV_MAX_NAME_LEN)
+        return err_set(r->err, ERR_VALIDATION, "%s", TXT_ATTR_NAME_TOO_LONG);
+    return 0;
 }
 
 /* o[key] when present and not JSON null (api_param), else NULL. */
@@ -318,8 +331,8 @@ static int conds(const lg *L, const void *o, const char *param, expr_kind kind, 
                       : one_compare(L, name, name_len, c, &n);
         if (rc)
             return rc;
-        if (name_len == 0)
-            return err_set(r->err, ERR_VALIDATION, TXT_L_EMPTY_NAME);
+        if ((rc = name_len_check(r, name_len)))
+            return rc;
         nodes[k++] = n;
     }
     expr_node *root = expr_build_all(r->arena, use_or, nodes, k);
@@ -361,8 +374,8 @@ static int keyconds(const lg *L, const void *o, expr_t **out)
             return err_set(r->err, ERR_VALIDATION, TXT_L_KC_OP);
         if ((rc = one_compare(L, name, name_len, c, &n)))
             return rc;
-        if (name_len == 0)
-            return err_set(r->err, ERR_VALIDATION, TXT_L_EMPTY_NAME);
+        if ((rc = name_len_check(r, name_len)))
+            return rc;
         nodes[k++] = n;
     }
     expr_node *root = expr_build_all(r->arena, false, nodes, k);
@@ -385,14 +398,15 @@ static int updates(const lg *L, const void *o, expr_t **out)
         const char *name = L->jv->iter_key(it, &name_len);
         if (!(name = lg_name(L, name, name_len)))
             return nomem(r);
-        if (name_len == 0)
-            return err_set(r->err, ERR_VALIDATION, TXT_L_EMPTY_NAME);
+        int rc = name_len_check(r, name_len);
+        if (rc)
+            return rc;
         const void *c = L->jv->iter_value(it);
         if (!lg_is(L, c, API_JK_OBJECT))
             return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
         const char *act = NULL;
         size_t alen = 0;
-        int rc = lg_str(L, c, "Action", true, &act, &alen);
+        rc = lg_str(L, c, "Action", true, &act, &alen);
         if (rc)
             return rc;
         expr_action a = EXPR_ACT_PUT;
@@ -451,11 +465,11 @@ static int attrs(const lg *L, const void *o, expr_t **out)
     int rc = expr_names_repeats(r->arena, names, ns, &rep, r->err);
     if (rc)
         return rc;
-    /* the first in order of an empty name and a repeat (DynamoDB Local: ["", ""] is the empty
-     * name, ["a", "a", ""] the repeat) */
+    /* the first in order of an empty (or too long) name and a repeat (DynamoDB Local: ["",
+     * ""] is the empty name, ["a", "a", ""] the repeat) */
     for (size_t i = 0; i < ns; i++) {
-        if (names[i].len == 0)
-            return err_set(r->err, ERR_VALIDATION, TXT_L_EMPTY_NAME);
+        if ((rc = name_len_check(r, names[i].len)))
+            return rc;
         if (rep[i])
             return err_set(r->err, ERR_VALIDATION, TXT_L_ATG_DUP);
     }

@@ -231,8 +231,6 @@ def test_f7_concurrent_wide_transactions_share_a_memory_bound(ddbchat_server):
     assert rise < 1200, f"peak RSS rose {rise:.0f} MB for four transactions at once"
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review14 F6b: AttributeUpdates stores an attribute name over 64 KB")
 def test_f6b_attribute_updates_refuse_a_name_over_64_kb(ddb_url, table_name, ddb, target):
     """A name of 65,536 bytes: PutItem refuses it ("One or more parameter values were invalid:
     Attribute name is too large, must be less than 65536 bytes", ddbchat and the service's
