@@ -267,6 +267,7 @@ typedef struct pp {
     char shape[ERR_MSG_MAX];
     bool has_shape;
     bool sel_item; /* reading a select item: "m.*" is a shape refusal */
+    bool target;   /* reading a SET / REMOVE target: "m.*" is the parser's error */
 } pp;
 
 static int nomem(pp *p)
@@ -1017,6 +1018,9 @@ static int bag_dups(pp *p, const pq_tmpl *x, const ptok *const *mt, const bool *
 /* What a collection member written as an expression is refused as ("[n + 1]", "{'a': n =
  * 1}", "<<n + 1>>", "[size(l)]", "[n IS NULL]", "[m.*]"): DynamoDB Local names the PartiQL
  * node at the root of the member's tree, at its operator, ahead of what is inside it. */
+static bool paren_number_ahead(const pp *p, size_t i);
+static bool is_name_tok(const ptok *t);
+
 typedef struct nary {
     const ptok *at;   /* the root's token; NULL: the member is no expression */
     const char *kind; /* "NAry", "Typed" (IS), "Path" (a path ending in .*: no position) */
@@ -1099,10 +1103,23 @@ static nary nary_ahead(const pp *p)
         }
         operand = t->t != P_PLUS && t->t != P_MINUS;
     }
-    if (!r.at && call)
+    const ptok *t0 = &p->t[p->i];
+    if (!r.at && call) {
         r.at = call;
-    else if (!r.at && path_star)
+    } else if (!r.at && path_star) {
         r.kind = "Path";
+    } else if (!r.at && (t0->t == P_MINUS || t0->t == P_PLUS)) {
+        /* a sign before anything but a number (also parenthesised) is a unary operator */
+        size_t i = p->i;
+        while (i < p->nt && (p->t[i].t == P_MINUS || p->t[i].t == P_PLUS))
+            i++;
+        if (i < p->nt && p->t[i].t != P_NUM && !paren_number_ahead(p, i))
+            r.at = t0;
+    } else if (!r.at && is_name_tok(t0) && p->i + 1 < p->nt &&
+               (p->t[p->i + 1].t == P_DOT || p->t[p->i + 1].t == P_LB)) {
+        r.kind = "Path"; /* a path with steps: "Path", with no position (a name alone is a
+                          * VariableReference, named by parse_tmpl) */
+    }
     return r;
 }
 
@@ -1558,9 +1575,13 @@ static int path_steps(pp *p, expr_pel *el, size_t n, size_t cap, expr_node *x, e
              * keyword such as inner, a literal, the end) is its "Invalid path dot component"
              * (AWS 2026-10: attribute_exists(m.inner)); * is an unpivot DynamoDB lacks */
             if (nt->t == P_STAR) {
-                /* "SELECT m.*" (not after an index: "l[0].*" is the parser's) */
-                if (!p->sel_item || el[n - 1].is_index)
+                /* "SELECT m.*" (not after an index: "l[0].*" is the parser's); elsewhere but
+                 * in a SET / REMOVE target, DynamoDB Local's unpivot text at the star ("WHERE
+                 * m.* = 1", "SET x = m.*"; no AWS capture) */
+                if (p->target || (p->sel_item && el[n - 1].is_index))
                     return unexpected(p, nt);
+                if (!p->sel_item)
+                    return sem(p, nt, "Unpivot path component like a.*.b are not supported");
                 shape_refusal(p, "Changing item's hierarchy while reading isn't supported");
                 break;
             }
@@ -2959,7 +2980,10 @@ static int parse_set_item(pp *p)
     if (!is_name_tok(t))
         return unexpected(p, t);
     expr_node *path = NULL;
-    if (parse_path_from(p, t, &path) || expect(p, P_EQ))
+    p->target = true;
+    int trc = parse_path_from(p, t, &path);
+    p->target = false;
+    if (trc || expect(p, P_EQ))
         return p->rc;
     /* set_add / set_delete, also in parentheses ("SET s = (set_add(s, <<'b'>>))" runs on
      * DynamoDB Local) */
@@ -3038,7 +3062,10 @@ static int parse_update_ops(pp *p)
             expr_node *path = NULL;
             if (!is_name_tok(t))
                 return syn(p, "Expected identifier for simple path");
-            if (parse_path_from(p, t, &path) || add_act(p, EU_REMOVE, path, NULL))
+            p->target = true;
+            int trc = parse_path_from(p, t, &path);
+            p->target = false;
+            if (trc || add_act(p, EU_REMOVE, path, NULL))
                 return p->rc;
             any = true;
         } else {
