@@ -257,9 +257,11 @@ static int paging(const msg_http_req *req, msg_http_resp *r, int *limit, char *c
     cursor[0] = 0;
     size_t qlen = req->query ? (req->query_len ? req->query_len : strlen(req->query)) : 0;
     if (query_param(req->query, qlen, "limit", lim, sizeof lim, &tl)) {
+        /* digits only: strtol alone also reads "+5", " 5" (test_limit_is_digits_only) */
+        size_t nd = strspn(lim, "0123456789");
         char *end;
         long v = strtol(lim, &end, 10);
-        if (!lim[0] || *end || v < 1 || v > MSG_PAGE_MAX) {
+        if (!lim[0] || lim[nd] || *end || v < 1 || v > MSG_PAGE_MAX) {
             reply_fail(r, MSG_E_BAD_LIMIT, NULL);
             return -1;
         }

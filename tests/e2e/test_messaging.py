@@ -679,3 +679,19 @@ def test_after_takes_any_rfc3339_time(msg_server, people):
         from urllib.parse import quote
         st, _, b = rest(msg_server, "GET", f"/api/messages/{g}?after={quote(bad)}", tok["alice"])
         assert st == 400 and b["error"]["code"] == "bad_timestamp", (bad, b)
+
+
+def test_limit_is_digits_only(msg_server, people):
+    """limit is 1 to 100 written in digits: "+5", " 5" (%20), "5 ", "0x5", "5.0", "1e1" are
+    400 bad_limit on both listings, like "5%00junk" (before, strtol read "+5" and " 5" as 5);
+    a leading zero is still a number."""
+    ids, tok = people
+    st, _, m = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                    {"message": "limit", "handle": "bob"})
+    g = m["message_group_uuid"]
+    for path in (f"/api/messages/{g}", "/api/message_groups"):
+        for q in ("%2B5", "+5", "%205", "5%20", "0x5", "5.0", "1e1", "-0"):
+            st, _, b = rest(msg_server, "GET", f"{path}?limit={q}", tok["alice"])
+            assert st == 400 and b["error"]["code"] == "bad_limit", (path, q, b)
+        st, _, b = rest(msg_server, "GET", f"{path}?limit=01", tok["alice"])
+        assert st == 200 and len(b) == 1, (path, b)
