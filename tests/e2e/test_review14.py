@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import make_table
+from conftest import make_table, raw_request
 from itemlib import N, S, call, ok, reset_peak, sanitizer_server, status_mb
 
 ON_DDBCHAT = "config.getoption('--target') == 'ddbchat'"
@@ -338,3 +338,40 @@ def test_f10_updates_refuse_a_map_key_over_64_kb(ddb_url, table_name, ddb, targe
     stored = [ddb.get_item(TableName=name, Key={"pk": S(k)}).get("Item", {}).get("m")
               for k in "abcp"]
     assert (got, stored) == (["ValidationException"] * 4, [None] * 4)
+
+
+@pytest.mark.requires_ddbchat  # 240 MB replies: too slow for DynamoDB Local in CI
+@pytest.mark.xfail(strict=True, reason="review14 F11: replies over the 64 MB text cap answer 500 "
+                                       "(cancellations with ALL_OLD since 8c856d9; BatchGetItem)")
+def test_f11_replies_past_64_mb_of_text_are_not_a_500(ddbchat_server):
+    """100 items of one S of 400,000 U+0001 characters (400 KB stored, 2.4 MB as JSON text:
+    each is written \\u0001).  TransactWriteItems of 100 ConditionChecks that fail with
+    ReturnValuesOnConditionCheckFailure ALL_OLD, and ExecuteTransaction of 100 such UPDATEs,
+    answered 400 TransactionCanceledException with the 100 items (240 MB) on 985072d's build;
+    since 8c856d9 wrote the cancellation reasons as text, the reply passes the writer's 64 MB
+    cap (value/jout.h JOUT_DEFAULT_MAX) and both answer 500 InternalServerError "out of memory"
+    (the SDKs retry it).  BatchGetItem of the 100 keys (16 MB of stored items a page, ~96 MB of
+    text) answers 500 the same way (pre-existing).  A valid request must not be a 500."""
+    srv = ddbchat_server()
+    url = srv.ddb_url
+    ok(url, "CreateTable", {"TableName": "big_text", "BillingMode": "PAY_PER_REQUEST",
+                            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    v = S("\u0001" * 400_000)
+    for i in range(100):
+        ok(url, "PutItem", {"TableName": "big_text", "Item": {"pk": S(f"k{i:02d}"), "v": v}})
+    keys = [{"pk": S(f"k{i:02d}")} for i in range(100)]
+    got = []
+    for op, body in (
+            ("TransactWriteItems", {"TransactItems": [{"ConditionCheck": {
+                "TableName": "big_text", "Key": k, "ConditionExpression": "attribute_not_exists(pk)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}} for k in keys]}),
+            ("ExecuteTransaction", {"TransactStatements": [{
+                "Statement": f"UPDATE big_text SET z = 1 WHERE pk = 'k{i:02d}' AND "
+                             "attribute_not_exists(pk)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD"} for i in range(100)]}),
+            ("BatchGetItem", {"RequestItems": {"big_text": {"Keys": keys}}})):
+        status, _, payload = raw_request(url, body, target="DynamoDB_20120810." + op, timeout=120)
+        got.append((op, status, b"InternalServerError" in payload[:200]))
+    assert got == [("TransactWriteItems", 400, False), ("ExecuteTransaction", 400, False),
+                   ("BatchGetItem", 200, False)]
