@@ -2795,10 +2795,45 @@ static int update_operator(pp *p)
     } else if (is_kw(op, KW_OTHER) && strcmp(op->kwname, "LIKE") == 0) {
         name = "like";
     } else if (is_kw(op, KW_IS)) {
-        return sem(p, NULL, "IS operator is not supported in update expressions");
+        name = "";
     }
     if (!name)
         return 0;
+    /* the value's tree is refused at its root: a later OR, else a later AND, at the value's
+     * top level is named ahead of this operator ("SET x = n > 1 AND y": "and"; DynamoDB
+     * Local) */
+    const ptok *junction = NULL;
+    bool between = is_kw(op, KW_BETWEEN);
+    int depth = 0;
+    for (size_t i = p->i + 1; i < p->nt; i++) {
+        const ptok *t = &p->t[i];
+        if (t->t == P_EOF)
+            break;
+        if (t->t == P_LP || t->t == P_LB || t->t == P_LBRACE || t->t == P_LBAG) {
+            depth++;
+            continue;
+        }
+        if (t->t == P_RP || t->t == P_RB || t->t == P_RBRACE || t->t == P_RBAG) {
+            if (depth-- == 0)
+                break;
+            continue;
+        }
+        if (depth > 0)
+            continue;
+        if (t->t == P_COMMA || is_kw(t, KW_WHERE) || is_kw(t, KW_SET) || is_kw(t, KW_REMOVE) ||
+            is_kw(t, KW_RETURNING))
+            break;
+        if (is_kw(t, KW_BETWEEN))
+            between = true;
+        else if (is_kw(t, KW_AND) && between)
+            between = false;
+        else if (is_kw(t, KW_OR) || (is_kw(t, KW_AND) && !(junction && is_kw(junction, KW_OR))))
+            junction = t;
+    }
+    if (junction && !(is_kw(op, KW_OR) || (is_kw(op, KW_AND) && is_kw(junction, KW_AND))))
+        name = is_kw(junction, KW_OR) ? "or" : "and";
+    if (!*name)
+        return sem(p, NULL, "IS operator is not supported in update expressions");
     return sem(p, NULL, "Unsupported operator in Update Expression. Operator: %s", name);
 }
 

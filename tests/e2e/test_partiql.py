@@ -317,8 +317,8 @@ def test_request_model(ddb_url, tab, target):
 
 # An operator an update value cannot have, after an operand (in parentheses too), is named:
 # "Unsupported operator in Update Expression. Operator: >" for a comparison (but =), AND, OR,
-# BETWEEN, IN, LIKE, NOT, *, /, %, ||; IS is "IS operator is not supported in update
-# expressions".  DynamoDB Local's texts; ddbchat answered "Unexpected token (after
+# BETWEEN, IN, LIKE, NOT, *, /, %, ||, the value's root first (a later OR, else AND: "n > 1
+# AND yes" is "and"); IS is "IS operator is not supported in update expressions".  DynamoDB Local's texts; ddbchat answered "Unexpected token (after
 # expression)".  NOT size(...) in a condition is "Incorrect operand type ... NOT, operand type:
 # N" as AND / OR already said.  ("SET x = n = 1" is a BOOL: test_equality_as_update_value.)
 def test_update_value_operators(ddb, tab):
@@ -327,7 +327,10 @@ def test_update_value_operators(ddb, tab):
                         ("n AND yes", "and"), ("n OR yes", "or"), ("NOT yes", "not"),
                         ("n BETWEEN 0 AND 2", "between"), ("n IN [1]", "in"),
                         ("flag LIKE 'r%'", "like"), ("n * 2", "*"), ("n / 2", "/"),
-                        ("n % 2", "%"), ("flag || 'x'", "||"), ("n + 1 > 1", ">")]:
+                        ("n % 2", "%"), ("flag || 'x'", "||"), ("n + 1 > 1", ">"),
+                        # the value's root: a later OR, else AND, is named first
+                        ("n > 1 AND yes", "and"), ("n > 1 OR yes AND n", "or"),
+                        ("n BETWEEN 1 AND 2 AND yes", "and"), ("(n > 1 AND yes)", "and")]:
         with pytest.raises(ClientError) as e:
             es(ddb, upd.format(value))
         assert message(e) == f"Unsupported operator in Update Expression. Operator: {name}", value
