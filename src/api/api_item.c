@@ -367,6 +367,13 @@ static bool names_too_long(const av_t *v, int depth)
     return false;
 }
 
+int api_item_names_check(const av_t *item, err_t *e)
+{
+    if (item && names_too_long(item, 0))
+        return err_set(e, ERR_VALIDATION, "%s", TXT_ATTR_NAME_TOO_LONG);
+    return 0;
+}
+
 int api_item_size_check(api_req *r, const av_t *item, const char *msg)
 {
     if (item && av_item_size(item) > AV_MAX_ITEM_SIZE)
@@ -481,6 +488,10 @@ int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const 
         int rc = ddbjson_to_item_in(jv, (ddbjson_layer)r->values, r->arena, m, r->err);
         if (rc)
             return eav_wrap(r, jv, rc);
+        /* a map key over 65,535 bytes inside a value: refused up front, as in an Item (a
+         * transaction's Update is then no cancellation; review14 F10, test_f10) */
+        if ((rc = api_item_names_check(m, r->err)))
+            return rc;
         x->values = m;
     }
     int rc = expr_env_init(&x->env, r->arena, x->names, x->values, r->err);
@@ -525,7 +536,7 @@ int api_exprs_init_jr(api_req *r, const jread_val *names, const jread_val *value
         if (!m)
             return err_set(r->err, ERR_NOMEM, "out of memory");
         int rc = ddbjson_to_item_jr_in(values, (ddbjson_layer)r->values, r->arena, m, r->err);
-        if (rc)
+        if (rc || (rc = api_item_names_check(m, r->err)))
             return rc;
         x->values = m;
     }

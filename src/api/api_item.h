@@ -122,6 +122,9 @@ int api_index_keys_check(const store_table *t, const av_t *item, const av_t *bef
 int api_item_index_keys_check(api_req *r, const store_table *t, const av_t *item);
 /* Checks the size of an item (400 KB) with the message `msg`. */
 int api_item_size_check(api_req *r, const av_t *item, const char *msg);
+/* Checks an item's attribute names at every depth against the 65,535-byte limit
+ * (TXT_ATTR_NAME_TOO_LONG).  ERR_VALIDATION. */
+int api_item_names_check(const av_t *item, err_t *e);
 
 /* ---- expressions ---------------------------------------------------------------------- */
 

@@ -67,6 +67,12 @@ int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new
             return rc;
         if (av_item_size(&tmp) > AV_MAX_ITEM_SIZE)
             return err_set(e, ERR_VALIDATION, TXT_ITEM_TOO_BIG_UPDATE);
+        /* a map key over 65,535 bytes that the update wrote (SET m = :v, AttributeUpdates,
+         * PartiQL SET m = ?): refused as PutItem refuses it, not stored (review14 F10;
+         * DynamoDB Local fails with a 500, no reference for the order: after the condition,
+         * with the item's other checks).  tests/e2e/test_review14.py test_f10 */
+        if ((rc = api_item_names_check(&tmp, e)))
+            return rc;
         /* the result shares its unchanged values with `old`, which the store decoded into
          * this same arena `a` (a copy of the stored bytes: store.h, store_write.arena), so it
          * lives as long as they do; a deep copy here cost twice the item again (review12 F5:

@@ -308,8 +308,6 @@ def test_f9_transaction_insert_over_400_kb_cancels(ddb_url, table_name, ddb):
     assert "Item" not in ddb.get_item(TableName=name, Key={"pk": S("small")})
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review14 F10: updates store a map key over 64 KB that PutItem refuses")
 def test_f10_updates_refuse_a_map_key_over_64_kb(ddb_url, table_name, ddb, target):
     """A map value {"M": {<65,536-byte key>: 1}}: PutItem refuses it ("One or more parameter
     values were invalid: Attribute name is too large, must be less than 65536 bytes"), as does
