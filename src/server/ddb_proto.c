@@ -409,6 +409,14 @@ typedef struct dp_later {
  * Java's toString of it, longer than its JSON) but never grows without bound. */
 #define DP_WHOLE_SLACK ((size_t)64 << 10)
 
+/* The most text a reply may have (value/jout.h's writer; its default is 64 MB): a
+ * TransactionCanceledException with ReturnValuesOnConditionCheckFailure ALL_OLD carries up to
+ * 100 items of 400 KB, whose JSON can be six times their size (a control character is written
+ * \u0001): ~240 MB, which the tree answered before the reasons were written as text
+ * (8c856d9) and the 64 MB cap then made a 500; a BatchGetItem page (16 MB of stored items) can
+ * be ~96 MB of text (review14 F11).  The memory is the text's: no tree beside it. */
+#define DP_REPLY_MAX ((size_t)256 << 20)
+
 /* The reply of an api call (rc, its text in w or its error in e + jresp; wh: e's whole
  * message, or NULL) into resp. */
 static void dp_reply(ddb_proto_resp *resp, int rc, jout *w, const err_t *e, const err_whole *wh,
@@ -639,7 +647,7 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     if (d && root) {
         d->caller = caller;
         d->oom0 = oom0;
-        jout_init(&d->w, 0);
+        jout_init(&d->w, DP_REPLY_MAX);
         api_later al = {dp_later_suspend, dp_later_done, d};
         err_whole_attach(&wh, &d->e, req->body_len + DP_WHOLE_SLACK);
         int rc = api_call_out_jr_later(p->api, op, root, &d->caller, &d->arena, &d->w, &d->jresp,
@@ -655,7 +663,7 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         goto done;
     }
     jout w;
-    jout_init(&w, 0);
+    jout_init(&w, DP_REPLY_MAX);
     err_whole_attach(&wh, &e, req->body_len + DP_WHOLE_SLACK);
     int rc = root ? api_call_out_jr(p->api, op, root, &caller, &w, &jresp, &e)
                   : api_call_out(p->api, op, jreq, &caller, &w, &jresp, &e);

@@ -339,8 +339,6 @@ def test_f10_updates_refuse_a_map_key_over_64_kb(ddb_url, table_name, ddb, targe
 
 
 @pytest.mark.requires_ddbchat  # 240 MB replies: too slow for DynamoDB Local in CI
-@pytest.mark.xfail(strict=True, reason="review14 F11: replies over the 64 MB text cap answer 500 "
-                                       "(cancellations with ALL_OLD since 8c856d9; BatchGetItem)")
 def test_f11_replies_past_64_mb_of_text_are_not_a_500(ddbchat_server):
     """100 items of one S of 400,000 U+0001 characters (400 KB stored, 2.4 MB as JSON text:
     each is written \\u0001).  TransactWriteItems of 100 ConditionChecks that fail with
