@@ -1760,6 +1760,8 @@ static int parse_parens(pp *p, expr_node **out)
 {
     if (expect(p, P_LP))
         return p->rc;
+    if (is_kw(peek(p), KW_SELECT)) /* a subquery (DynamoDB Local's text; no AWS capture) */
+        return sem(p, peek(p), "Unsupported token in expression: SELECT");
     if (++p->depth > EXPR_PQ_MAX_NESTING) {
         p->depth--;
         return syn(p, "Unexpected token");
@@ -2635,8 +2637,19 @@ static int parse_select(pp *p, bool in_exists)
                 break;
         }
     }
-    if (expect_kw(p, KW_FROM) || parse_target(p, true, false) || no_alias(p))
+    if (!expect_kw(p, KW_FROM) && peek(p)->t == P_LP && is_kw(peek2(p), KW_SELECT)) {
+        /* FROM (SELECT ...): stepped over, refused as a shape (DynamoDB Local's text) */
+        int depth = 0;
+        do {
+            const ptok *t = next(p);
+            depth += t->t == P_LP ? 1 : t->t == P_RP ? -1 : 0;
+            if (t->t == P_EOF)
+                return unexpected(p, t);
+        } while (depth > 0);
+        shape_refusal(p, "Unexpected from source");
+    } else if (p->rc || parse_target(p, true, false) || no_alias(p)) {
         return p->rc;
+    }
     /* FROM t, u: read, then refused as a shape */
     if (peek(p)->t == P_COMMA) {
         while (accept(p, P_COMMA)) {
@@ -2709,6 +2722,8 @@ static int parse_set_operand(pp *p, expr_node **out)
     int fn;
     if (t->t == P_LP) {
         next(p);
+        if (is_kw(peek(p), KW_SELECT)) /* a subquery, as in a condition */
+            return sem(p, peek(p), "Unsupported token in expression: SELECT");
         if (++p->depth > EXPR_PQ_MAX_NESTING) {
             p->depth--;
             return syn(p, "Unexpected token");

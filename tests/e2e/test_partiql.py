@@ -1915,3 +1915,35 @@ def test_unpivot_path_component(ddb, tab):
         with pytest.raises(ClientError) as e:
             es(ddb, stmt)
         assert message(e).startswith("Statement wasn't well formed, can't be processed: "), stmt
+
+
+# A subquery: in parentheses as a condition operand or an update value it is "Unsupported
+# token in expression: SELECT at <SELECT>"; as FROM's source, "Unexpected from source" (a
+# shape, ahead of the WHERE's refusals; a syntax error still wins).  DynamoDB Local's texts;
+# no AWS capture (README, inferred).  "EXISTS (SELECT ...)" in a WHERE keeps AWS's captured
+# "Unrecognized function: exists at ..." (Local: the SELECT text).  ddbchat answered syntax
+# errors.
+def test_subqueries(ddb, tab, target):
+    t = f"\"{tab}\""
+    for stmt in [f"SELECT * FROM {t} WHERE pk = (SELECT pk FROM {t})",
+                 f"SELECT * FROM {t} WHERE pk = 'a' AND (SELECT v FROM {t}) = 1",
+                 f"UPDATE {t} SET x = (SELECT v FROM {t}) WHERE pk = 'a' AND sk = 1"]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, stmt)
+        at = stmt.index("(SELECT") + 2
+        assert message(e) == f"Unsupported token in expression: SELECT at 1:{at}:6", stmt
+    for stmt in [f"SELECT * FROM (SELECT * FROM {t}) WHERE pk = 'a'",
+                 f"SELECT v, v FROM (SELECT * FROM {t} WHERE pk = 'a') WHERE nope(v)"]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, stmt)
+        assert message(e) == "Unexpected from source", stmt
+    with pytest.raises(ClientError) as e:
+        es(ddb, f"SELECT * FROM (SELECT * FROM {t}) WHERE pk = 'a' AND")
+    assert message(e).startswith("Statement wasn't well formed, can't be processed: ")
+    stmt = f"SELECT * FROM {t} WHERE pk = 'a' AND EXISTS (SELECT v FROM {t})"
+    with pytest.raises(ClientError) as e:
+        es(ddb, stmt)
+    at = stmt.index("(SELECT") + 2
+    assert message(e) == aws_or_local(
+        target, f"Unrecognized function: exists at 1:{stmt.index('EXISTS') + 1}:6",
+        local=f"Unsupported token in expression: SELECT at 1:{at}:6")
