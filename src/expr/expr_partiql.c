@@ -1601,8 +1601,8 @@ static int path_steps(pp *p, expr_pel *el, size_t n, size_t cap, expr_node *x, e
                 unsigned long long v = 0;
                 for (uint32_t k = it->s; k < it->e; k++) {
                     char c = p->src[k];
-                    if (!is_digit(c))
-                        return unexpected(p, it);
+                    if (!is_digit(c)) /* "l[0.5]" (DynamoDB Local's text; no AWS capture) */
+                        return sem(p, it, "Unexpected path component");
                     if (v <= 0xFFFFFFFFull)
                         v = v * 10 + (unsigned)(c - '0');
                 }
@@ -1613,6 +1613,13 @@ static int path_steps(pp *p, expr_pel *el, size_t n, size_t cap, expr_node *x, e
                                (int)(it->e - it->s), p->src + it->s);
                 pe.is_index = true;
                 pe.index = (uint32_t)v;
+                /* an index computed ("l[1 + 0]"): at its operator (DynamoDB Local) */
+                const ptok *op = peek(p);
+                if (op->t == P_PLUS || op->t == P_MINUS || op->t == P_STAR || op->t == P_OTHER)
+                    return sem(p, op, "Unexpected path component");
+            } else if (it->t == P_PARAM) {
+                /* "l[?]": at the parameter (DynamoDB Local's text; no AWS capture) */
+                return sem(p, it, "Unexpected path component");
             } else if (it->t == P_MINUS && peek(p)->t == P_NUM) {
                 /* a negative index: -0 is 0, anything else out of range, named with its sign
                  * at its digits (AWS 2026-09: "SELECT l[-1]" -> "... index: [-1] at 1:11:1") */

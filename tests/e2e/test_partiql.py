@@ -1947,3 +1947,25 @@ def test_subqueries(ddb, tab, target):
     assert message(e) == aws_or_local(
         target, f"Unrecognized function: exists at 1:{stmt.index('EXISTS') + 1}:6",
         local=f"Unsupported token in expression: SELECT at 1:{at}:6")
+
+
+# A list index that is not a whole number literal is "Unexpected path component" at it: a
+# parameter ("l[?]"), a decimal or exponent ("l[0.5]", "l[1e0]"), a computed index at its
+# operator ("l[1 + 0]"), in a WHERE, a select item, a SET target or value.  DynamoDB Local's
+# text and positions; no AWS capture (README, inferred).  ddbchat answered "Statement wasn't
+# well formed, can't be processed: Unexpected token".
+def test_list_index_forms(ddb, tab):
+    sel = f"SELECT * FROM \"{tab}\" WHERE pk = 'a' AND "
+    upd = f"UPDATE \"{tab}\" SET "
+    where = " WHERE pk = 'a' AND sk = 1"
+    for stmt, params, at, n in [(sel + "l[?] = 1", [N(0)], "?", 1),
+                                (sel + "l[0.5] = 1", None, "0.5", 3),
+                                (sel + "l[1e0] = 1", None, "1e0", 3),
+                                (sel + "l[1 + 0] = 1", None, "+", 1),
+                                (f"SELECT l[0.5] FROM \"{tab}\" WHERE pk = 'a'", None, "0.5", 3),
+                                (upd + "l[0.5] = 1" + where, None, "0.5", 3),
+                                (upd + "x = l[1 - 1]" + where, None, "-", 1)]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, stmt, params)
+        col = stmt.index(at, stmt.index("l[")) + 1
+        assert message(e) == f"Unexpected path component at 1:{col}:{n}", stmt
