@@ -968,6 +968,11 @@ static int pq_write_prepare(api_req *r, const expr_pq_bound *b, pq_write *pw)
     if (!found)
         return err_set(r->err, ERR_VALIDATION,
                        b->kind == EXPR_PQ_EXISTS ? TXT_PQ_EXISTS_COND : TXT_PQ_KEY_EQ);
+    /* the key values' sizes, as UpdateItem / DeleteItem check them ("Size of hashkey has
+     * exceeded ..."; DynamoDB Local refuses them too, in its own words; review14 F8) */
+    av_t checked;
+    if ((rc = api_key_check(r, &t->key, &pw->key, API_KEY_PARAM, &checked, NULL)))
+        return rc;
     if (b->kind != EXPR_PQ_EXISTS) {
         /* a second equality on a key attribute must name the same value */
         const char *names[2];
@@ -1755,7 +1760,8 @@ static int txn_table_gone(api_req *r, const expr_pq_bound *b, bool *gone)
  * PartiQL tests): a WHERE without the key, a key value of the wrong type or two values for one
  * key attribute -> "The provided key element does not match the schema"; an INSERT without a
  * key attribute -> "One or more parameter values were invalid: Missing the key <k> in the
- * item".  NULL for any other error (refused as it is). */
+ * item"; a key value over its size (inferred) -> its size text.  NULL for any other error
+ * (refused as it is). */
 static const char *txn_key_reason(api_req *r)
 {
     static const char type_head[] = "Key attribute's data type should match";
@@ -1765,6 +1771,12 @@ static const char *txn_key_reason(api_req *r)
     if (strcmp(m, TXT_PQ_KEY_EQ) == 0 || strncmp(m, type_head, sizeof type_head - 1) == 0 ||
         strncmp(m, multi_head, sizeof multi_head - 1) == 0)
         return TXT_KEY_SCHEMA;
+    /* a key value over its size: a ValidationError reason with the item operations' text
+     * (DynamoDB Local cancels so, in its words; review14 F8) */
+    if (strcmp(m, TXT_KEY_HASH_TOO_LONG) == 0)
+        return TXT_KEY_HASH_TOO_LONG;
+    if (strcmp(m, TXT_KEY_RANGE_TOO_LONG) == 0)
+        return TXT_KEY_RANGE_TOO_LONG;
     if (strncmp(m, missing_head, sizeof missing_head - 1) == 0) {
         const char *k = m + sizeof missing_head - 1;
         size_t len = strlen(k) + 80;

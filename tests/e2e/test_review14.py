@@ -253,9 +253,6 @@ def test_f6b_attribute_updates_refuse_a_name_over_64_kb(ddb_url, table_name, ddb
     assert (got, stored) == (["ValidationException"] * 3, None)
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review14 F8: PartiQL UPDATE / DELETE of an over-long key value are not refused "
-                          "(UPDATE: ConditionalCheckFailed, DELETE: 200)")
 def test_f8_partiql_writes_refuse_an_over_long_key(ddb_url, table_name, ddb):
     """A partition key value of 2,049 bytes (the limit is 2,048; a sort key's 1,024): UpdateItem
     and DeleteItem refuse it with a ValidationException ("One or more parameter values were
