@@ -3,12 +3,14 @@ transport that session 13 changed, then the review of the session's commits; eac
 test that demonstrates it.  A test is marked xfail(strict=True) while its finding stands: the fix
 makes it pass (XPASS), which fails the run, so whoever fixes it removes the marker.  Details,
 reproductions and the sources: /work/notes/review14.md (F1, F2, ...)."""
+import json
+import socket
 import threading
 import time
 
 import pytest
 
-from conftest import make_table, raw_request
+from conftest import DUMMY_AUTH, make_table, raw_request
 from itemlib import N, S, call, ok, reset_peak, sanitizer_server, status_mb
 
 ON_DDBCHAT = "config.getoption('--target') == 'ddbchat'"
@@ -368,3 +370,47 @@ def test_f11_replies_past_64_mb_of_text_are_not_a_500(ddbchat_server):
         got.append((op, status, b"InternalServerError" in payload[:200]))
     assert got == [("TransactWriteItems", 400, False), ("ExecuteTransaction", 400, False),
                    ("BatchGetItem", 200, False)]
+
+
+@pytest.mark.requires_ddbchat
+@pytest.mark.xfail(strict=True, reason="review14 F12: replies held for clients that do not read have "
+                                       "no shared bound (a 5 KB BatchGetItem holds ~96 MB)")
+def test_f12_replies_held_for_non_reading_clients_share_a_bound(ddbchat_server):
+    """100 items of one S of 400,000 U+0001 (2.4 MB of JSON text each).  A BatchGetItem of the
+    100 keys is a ~5 KB request whose 200 reply is ~96 MB of text (14e9b1a raised the reply
+    cap to 256 MB for F11); a client that sends it and does not read keeps that text in the
+    server until the idle timeout (300 s).  Ten such clients: the server's anonymous memory
+    939 MB (RssAnon; 2 MB before), nothing bounds the sum (the memory budget counts request
+    bodies, the parse budget big bodies).  A shared budget for reply text waiting to be sent
+    (the busy reply past it, as for bodies) keeps ten of them under 500 MB."""
+    srv = ddbchat_server()
+    if sanitizer_server(srv.proc.pid):
+        pytest.skip("RSS under a sanitizer's allocator")
+    url, pid = srv.ddb_url, srv.proc.pid
+    ok(url, "CreateTable", {"TableName": "big_text", "BillingMode": "PAY_PER_REQUEST",
+                            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    v = S("\u0001" * 400_000)
+    for i in range(100):
+        ok(url, "PutItem", {"TableName": "big_text", "Item": {"pk": S(f"k{i:02d}"), "v": v}})
+    body = json.dumps({"RequestItems": {"big_text": {
+        "Keys": [{"pk": S(f"k{i:02d}")} for i in range(100)]}}}).encode()
+    head = ("POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.BatchGetItem\r\n"
+            f"Content-Type: application/x-amz-json-1.0\r\nAuthorization: {DUMMY_AUTH}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    port = int(url.rsplit(":", 1)[1])
+    socks = []
+    try:
+        for _ in range(10):
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.connect(("127.0.0.1", port))
+            s.sendall(head + body)
+            socks.append(s)
+            time.sleep(0.3)
+        time.sleep(2)
+        anon = status_mb(pid, "RssAnon")
+    finally:
+        for s in socks:
+            s.close()
+    assert anon < 500, f"{anon:.0f} MB held for ten clients that do not read their replies"
