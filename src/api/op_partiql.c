@@ -1760,8 +1760,8 @@ static int txn_table_gone(api_req *r, const expr_pq_bound *b, bool *gone)
  * PartiQL tests): a WHERE without the key, a key value of the wrong type or two values for one
  * key attribute -> "The provided key element does not match the schema"; an INSERT without a
  * key attribute -> "One or more parameter values were invalid: Missing the key <k> in the
- * item"; a key value over its size (inferred) -> its size text.  NULL for any other error
- * (refused as it is). */
+ * item"; a key value over its size or an INSERT's item over 400 KB (inferred) -> its text.
+ * NULL for any other error (refused as it is). */
 static const char *txn_key_reason(api_req *r)
 {
     static const char type_head[] = "Key attribute's data type should match";
@@ -1777,6 +1777,10 @@ static const char *txn_key_reason(api_req *r)
         return TXT_KEY_HASH_TOO_LONG;
     if (strcmp(m, TXT_KEY_RANGE_TOO_LONG) == 0)
         return TXT_KEY_RANGE_TOO_LONG;
+    /* an INSERT's item over 400 KB (DynamoDB Local: a ValidationError reason with this text;
+     * review14 F9) */
+    if (strcmp(m, TXT_ITEM_TOO_BIG) == 0)
+        return TXT_ITEM_TOO_BIG;
     if (strncmp(m, missing_head, sizeof missing_head - 1) == 0) {
         const char *k = m + sizeof missing_head - 1;
         size_t len = strlen(k) + 80;

@@ -282,9 +282,6 @@ def test_f8_partiql_writes_refuse_an_over_long_key(ddb_url, table_name, ddb):
         "TransactionCanceledException"]
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review14 F9: an ExecuteTransaction INSERT of an item over 400 KB is a bare "
-                          "ValidationException, not a cancellation reason")
 def test_f9_transaction_insert_over_400_kb_cancels(ddb_url, table_name, ddb):
     """ExecuteTransaction [INSERT a small item, INSERT an item of 410,000 bytes]: DynamoDB Local
     cancels the transaction, reasons [None, ValidationError "Item size has exceeded the maximum
