@@ -2654,6 +2654,18 @@ static int parse_select(pp *p, bool in_exists)
                 return unexpected(p, t);
         } while (depth > 0);
         shape_refusal(p, "Unexpected from source");
+    } else if (!p->rc && peek(p)->t == P_LP) {
+        /* FROM ("t"): the table in parentheses is that table (DynamoDB Local reads it) */
+        size_t k = 0;
+        while (accept(p, P_LP))
+            k++;
+        if (parse_target(p, true, false))
+            return p->rc;
+        while (k--)
+            if (expect(p, P_RP))
+                return p->rc;
+        if (no_alias(p))
+            return p->rc;
     } else if (p->rc || parse_target(p, true, false) || no_alias(p)) {
         return p->rc;
     }

@@ -1969,3 +1969,15 @@ def test_list_index_forms(ddb, tab):
             es(ddb, stmt, params)
         col = stmt.index(at, stmt.index("l[")) + 1
         assert message(e) == f"Unexpected path component at 1:{col}:{n}", stmt
+
+
+# FROM's table in parentheses is that table ("FROM (t)", "FROM ((t))"), as DynamoDB Local reads
+# it; an unclosed or extra parenthesis stays a syntax error.  No AWS capture (README,
+# inferred).  ddbchat answered "Unexpected term".
+def test_from_in_parentheses(ddb, tab):
+    for src in [f"(\"{tab}\")", f"((\"{tab}\"))"]:
+        assert sorted(sks(es(ddb, f"SELECT sk FROM {src} WHERE pk = 'a' AND v > 20"))) == [3, 4, 5]
+    for stmt in [f"SELECT * FROM (\"{tab}\" WHERE pk = 'a'", f"SELECT * FROM (\"{tab}\")) WHERE pk = 'a'"]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, stmt)
+        assert message(e).startswith("Statement wasn't well formed, can't be processed: "), stmt
