@@ -1822,7 +1822,10 @@ static int txn_prepare(api_req *r, pq_member *m, size_t n, bool writes)
             }
             if (bd->index)
                 return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_INDEX, i);
-            if ((rc = member_get_key(r, bd, &m[i].t, &m[i].key, TXT_PQ_T_KEY, i, true))) {
+            av_t checked; /* the key values' sizes, as TransactGetItems checks them (review14
+                           * F8b; F8's reasons) */
+            if ((rc = member_get_key(r, bd, &m[i].t, &m[i].key, TXT_PQ_T_KEY, i, true)) ||
+                (rc = api_key_check(r, &m[i].t->key, &m[i].key, API_KEY_PARAM, &checked, NULL))) {
                 if (rc == ERR_VALIDATION && (bad[i] = txn_key_reason(r))) {
                     err_clear(r->err);
                     any_bad = true;

@@ -413,8 +413,6 @@ def test_f12_replies_held_for_non_reading_clients_share_a_bound(ddbchat_server):
     assert anon < 500, f"{anon:.0f} MB held for ten clients that do not read their replies"
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True,
-                   reason="review14 F8b: an ExecuteTransaction SELECT of an over-long key answers 200 {}")
 def test_f8b_transaction_select_refuses_an_over_long_key(ddb_url, table_name, ddb):
     """F8's fix (ee000bf) checks the key sizes of UPDATE / DELETE / EXISTS; an ExecuteTransaction
     SELECT of a 2,049-byte partition key still answers 200 with an empty response.  DynamoDB
