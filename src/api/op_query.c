@@ -456,12 +456,11 @@ static void q_visit_unread(void *ctx)
 }
 
 /* The page's items into the reply when the store did not write them (tree or value mode,
- * Select=COUNT, a filter, a projection or an LSI fetch): the filter, the projection and the
- * fetches here.  *o: the reply, opened here; *count: the items that passed; *fetch_h: the
- * LSI fetches' read units. */
-static int q_items(api_req *r, store_result *res, bool items, bool fetch, expr_t *filter,
-                   expr_t *proj, const store_table *t, bool consistent, api_out **o,
-                   size_t *count, uint64_t *fetch_h)
+ * Select=COUNT, a filter, a projection or an LSI fetch): the filter and the projection here,
+ * over the items the store fetched from the table when it did (res->fetched).  *o: the reply,
+ * opened here; *count: the items that passed; *fetch_h: the LSI fetches' read units. */
+static int q_items(api_req *r, store_result *res, bool items, expr_t *filter, expr_t *proj,
+                   bool consistent, api_out **o, size_t *count, uint64_t *fetch_h)
 {
     int rc;
     if (r->w && res->stored && items) {
@@ -483,7 +482,7 @@ static int q_items(api_req *r, store_result *res, bool items, bool fetch, expr_t
     }
     for (size_t i = 0; !res->stored && i < res->n; i++) {
         av_t *it = &res->items[i];
-        if (fetch && res->fetched && res->fetched[i].type == AV_M) {
+        if (res->fetched && res->fetched[i].type == AV_M) {
             /* read by the store in the page's snapshot; each fetch is a table read of its
              * own (DynamoDB Local, the service) */
             *it = res->fetched[i];
@@ -670,7 +669,7 @@ static int run(api_req *r, json_t **out, bool query)
         return rc;
     if (sq.visit)
         count = res.n; /* written: every item read is in the reply */
-    else if ((rc = q_items(r, &res, items, fetch, filter, proj, t, consistent, &o, &count,
+    else if ((rc = q_items(r, &res, items, filter, proj, consistent, &o, &count,
                            &fetch_h)))
         return rc;
     if (items)
