@@ -812,9 +812,8 @@ int store_table_create(store_t *s, const store_table *def, const store_table **o
     /* an index named twice: a table whose every later change fails (an older build's restore
      * made one, which stayed CREATING for good: review13 F2; doctor --repair mends it) */
     for (size_t i = 0; i < def->n_idx; i++)
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(def->idx[j].name, def->idx[i].name) == 0)
-                return err_set(e, ERR_VALIDATION, STXT_INDEX_EXISTS);
+        if (st_index_named_before(def, i))
+            return err_set(e, ERR_VALIDATION, STXT_INDEX_EXISTS);
     create_ctx c = {.def = def};
     int rc = st_write_txn(s, st_create_fn, &c, e);
     if (rc)
@@ -1122,6 +1121,14 @@ static int st_keydef_copy_parts(arena_t *a, store_keydef *k)
     return 0;
 }
 
+bool st_index_named_before(const store_table *t, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(t->idx[j].name, t->idx[i].name) == 0)
+            return true;
+    return false;
+}
+
 static store_index *st_idx_by_id(store_table *t, uint8_t id)
 {
     for (size_t i = 0; i < t->n_idx; i++)
@@ -1238,9 +1245,8 @@ static int st_alter_indexes(store_t *s, MDB_txn *txn, alter_ctx *x, const cat_en
         } else if (!st_idx_by_id((store_table *)&c->t, k->id)) {
             return err_set(e, ERR_INTERNAL, "unknown index id %u in a table change", k->id);
         }
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(n->idx[j].name, k->name) == 0)
-                return err_set(e, ERR_VALIDATION, STXT_INDEX_EXISTS);
+        if (st_index_named_before(n, i))
+            return err_set(e, ERR_VALIDATION, STXT_INDEX_EXISTS);
         if (k->global)
             ng++;
         else

@@ -299,22 +299,14 @@ typedef struct dr_ix {
     uint64_t missing, differ;
 } dr_ix;
 
-/* An index named twice in one definition (an older build's restore made such tables, which
- * stayed CREATING for good: every later change of the definition is refused). */
-static bool dr_named_before(const store_table *t, size_t i)
-{
-    for (size_t j = 0; j < i; j++)
-        if (strcmp(t->idx[j].name, t->idx[i].name) == 0)
-            return true;
-    return false;
-}
-
 static void dr_table(dr *d, const store_table *t)
 {
     char where[STORE_NAME_MAX + 16];
     snprintf(where, sizeof where, "table %s", t->name);
+    /* an index named twice (an older build's restore made such tables, which stayed CREATING
+     * for good: every later change of the definition is refused) */
     for (size_t i = 0; i < t->n_idx; i++) {
-        if (!dr_named_before(t, i))
+        if (!st_index_named_before(t, i))
             continue;
         char iw[2 * STORE_NAME_MAX + 16];
         snprintf(iw, sizeof iw, "table %s index %s", t->name, t->idx[i].name);
@@ -589,7 +581,7 @@ static int dr_dedupe_fn(void *ctx, store_alter *al, err_t *e)
     *dropped = 0;
     store_table *n = &al->next;
     for (size_t i = 0; i < n->n_idx;) {
-        if (!dr_named_before(n, i)) {
+        if (!st_index_named_before(n, i)) {
             i++;
             continue;
         }
@@ -613,7 +605,7 @@ int store_doctor_repair(store_t *s, const char *table, const char *index, uint64
     int rc = 0;
     bool twice = false;
     for (size_t i = 0; index && i < t->n_idx && !twice; i++)
-        twice = strcmp(t->idx[i].name, index) == 0 && dr_named_before(t, i);
+        twice = strcmp(t->idx[i].name, index) == 0 && st_index_named_before(t, i);
     if (twice) {
         store_table_unpin(s, t);
         unsigned n = 0;

@@ -242,6 +242,10 @@ void st_pitr_round_begin(store_t *s);
  * 0 or an MDB error. */
 int st_pitr_put(store_t *s, MDB_txn *txn, uint32_t tid, const MDB_val *key, const MDB_val *old);
 
+/* Whether t->idx[i] has the name of an index before it (a definition that names an index
+ * twice: refused by create and alter, found and mended by doctor). */
+bool st_index_named_before(const store_table *t, size_t i);
+
 /* ---- coll.c: item collection sizes (tables with an LSI) ---- */
 /* True when t has a local secondary index (its collections are counted). */
 bool st_coll_on(const store_table *t);
