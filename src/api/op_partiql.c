@@ -1959,11 +1959,13 @@ static int txn_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **o
     /* the items' aggregate size, as TransactGetItems (op_transact.c; DynamoDB Local refuses
      * it too, in its words: "Payload in response is too large.<bytes>") */
     uint64_t total = 0;
+    size_t *sizes = arena_zalloc(r->arena, n * sizeof *sizes); /* also their capacity, below */
+    if (!sizes)
+        return nomem(r);
     for (size_t i = 0; i < n; i++) {
-        size_t sz = 0;
-        if (found[i] && av_stored_scan(res[i].data, res[i].len, NULL, NULL, 0, NULL, &sz))
+        if (found[i] && av_stored_scan(res[i].data, res[i].len, NULL, NULL, 0, NULL, &sizes[i]))
             return err_set(r->err, ERR_INTERNAL, "corrupt stored item");
-        total += sz;
+        total += sizes[i];
     }
     if (total > TXN_MAX_BYTES)
         return err_set(r->err, ERR_VALIDATION, TXT_T_TOO_BIG);
@@ -1992,7 +1994,7 @@ static int txn_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **o
             ao_item(o, "Item", &it);
         ao_close(o);
         api_cap *c = cap_of(caps, &ncap, m[i].t);
-        uint64_t h = api_cap_read_h(found[i] ? av_item_size(&item) : 0, true) * 2;
+        uint64_t h = api_cap_read_h(sizes[i], true) * 2;
         c->table_h += h;
         c->read_h += h;
         api_thr_charge_read(r, m[i].t, NULL, h, API_THR_READ_STRONG * API_THR_TXN);

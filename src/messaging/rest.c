@@ -259,9 +259,8 @@ static int paging(const msg_http_req *req, msg_http_resp *r, int *limit, char *c
     if (query_param(req->query, qlen, "limit", lim, sizeof lim, &tl)) {
         /* digits only: strtol alone also reads "+5", " 5" (test_limit_is_digits_only) */
         size_t nd = strspn(lim, "0123456789");
-        char *end;
-        long v = strtol(lim, &end, 10);
-        if (!lim[0] || lim[nd] || *end || v < 1 || v > MSG_PAGE_MAX) {
+        long v = strtol(lim, NULL, 10);
+        if (!lim[0] || lim[nd] || v < 1 || v > MSG_PAGE_MAX) {
             reply_fail(r, MSG_E_BAD_LIMIT, NULL);
             return -1;
         }

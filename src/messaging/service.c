@@ -425,8 +425,7 @@ int msg_user_add(msg_service *s, const char *handle, const char *display_name, c
     if (uuid) {
         if (!msgi_is_uuid(uuid))
             return msg_failf(e, MSG_E_INVALID_UUID, "%s is not a uuid", uuid);
-        for (int i = 0; i < MSG_UUID_LEN; i++)
-            u.uuid[i] = (char)(uuid[i] >= 'A' && uuid[i] <= 'F' ? uuid[i] + 32 : uuid[i]);
+        msgi_uuid_lower(uuid, u.uuid);
     } else {
         msgi_uuid(u.uuid);
     }

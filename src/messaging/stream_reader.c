@@ -339,7 +339,7 @@ static int sr_page_scan(msg_sr_page *p, size_t n, char **out_iter, err_t *e)
                         p->off = no;
                     size_t *nl = no ? realloc(p->len, nc * sizeof *nl) : NULL;
                     if (!nl)
-                        return err_set(e, ERR_NOMEM, "out of memory");
+                        goto nomem;
                     p->len = nl;
                     cap = nc;
                 }
@@ -359,7 +359,7 @@ static int sr_page_scan(msg_sr_page *p, size_t n, char **out_iter, err_t *e)
                 json_t *s = json_loadb(t + vs, i - vs, JSON_DECODE_ANY, NULL);
                 if (json_is_string(s) && !(*out_iter = strdup(json_string_value(s)))) {
                     json_decref(s);
-                    return err_set(e, ERR_NOMEM, "out of memory");
+                    goto nomem;
                 }
                 json_decref(s);
             }
@@ -374,6 +374,10 @@ bad:
     free(*out_iter);
     *out_iter = NULL;
     return err_set(e, ERR_INTERNAL, "GetRecords: a reply that is not a JSON object");
+nomem: /* a NextShardIterator read before the Records is ours to free */
+    free(*out_iter);
+    *out_iter = NULL;
+    return err_set(e, ERR_NOMEM, "out of memory");
 }
 
 json_t *msg_sr_page_record(const msg_sr_page *p, size_t i)
@@ -534,12 +538,8 @@ static int sr_next(msg_stream_reader *r, int max, json_t **out_tree, msg_sr_page
                 return rc;
             }
             n = pg.n;
-            /* the last record alone as a tree, for its SequenceNumber */
-            if (n && !(last = msg_sr_page_record(&pg, n - 1))) {
-                free(nit);
-                msg_sr_page_fini(&pg);
-                return err_set(e, ERR_NOMEM, "out of memory");
-            }
+            /* the last record's SequenceNumber alone (not its images) */
+            last = n ? msg_sr_page_member_json(&pg, n - 1, "dynamodb", "SequenceNumber") : NULL;
         } else {
             recs = json_object_get(resp, "Records");
             const char *nx = json_string_value(json_object_get(resp, "NextShardIterator"));
@@ -549,15 +549,16 @@ static int sr_next(msg_stream_reader *r, int max, json_t **out_tree, msg_sr_page
                 return err_set(e, ERR_NOMEM, "out of memory");
             }
             n = json_array_size(recs);
-            last = n ? json_incref(json_array_get(recs, n - 1)) : NULL;
+            last = n ? json_incref(json_object_get(
+                           json_object_get(json_array_get(recs, n - 1), "dynamodb"),
+                           "SequenceNumber"))
+                     : NULL;
         }
         free(r->iter);
         r->iter = nit;
         if (n) {
             r->at_latest = false;
-            sr_copy(r->seq, sizeof r->seq,
-                    json_string_value(json_object_get(json_object_get(last, "dynamodb"),
-                                                      "SequenceNumber")));
+            sr_copy(r->seq, sizeof r->seq, json_string_value(last));
             json_decref(last);
             if (out_page)
                 *out_page = pg;

@@ -377,8 +377,11 @@ static char *trg_event(const msg_sr_page *pg, const char *arn, int64_t *newest, 
     }
     free(arn_json);
     char *out = NULL;
-    if (ok && buf_append(&b, "]}", 3) == 0 && (out = malloc(b.len)) != NULL) /* with its NUL */
-        memcpy(out, b.data, b.len);
+    if (ok && buf_append(&b, "]}", 3) == 0) { /* with its NUL; the buffer's memory handed over
+                                                  (mem_realloc's, free() is its partner) */
+        out = (char *)b.data;
+        b.data = NULL;
+    }
     buf_fini(&b);
     return out;
 }

@@ -373,8 +373,11 @@ int msg_ts_parse_rfc3339(const char *ts, long long *out_usec, err_t *e)
         goto bad;
     }
     snprintf(fixed, sizeof fixed, "%.10sT%.8s.%sZ", ts, ts + 11, frac);
+    /* in UTC within 0000..9999 as the keys are (an offset past 9999-12-31T23:59:59.999999Z
+     * would format as a 5-digit year, sorting before every key) */
+    const long long max_us = 253402300799999999LL;
     long long us;
-    if (msg_ts_parse(fixed, &us, NULL) || us - off < 0)
+    if (msg_ts_parse(fixed, &us, NULL) || us - off < 0 || us - off > max_us)
         goto bad;
     *out_usec = us - off;
     return 0;
