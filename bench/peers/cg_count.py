@@ -20,7 +20,8 @@ another conversation, so at most 2,000 - 50 requests), BatchWrite25 (25 new mess
 and TransactGet (TransactGetItems of a pair row and its two conversation rows, from the last
 conversation backwards, so TransactCD + TransactGet requests must stay within 2,000).
 Two reads with ReturnConsumedCapacity TOTAL are built the same way: GetItemCap (GetItem of a
-message) and BatchGet20 (BatchGetItem of a conversation's 20 messages).
+message) and BatchGet20 (BatchGetItem of a conversation's 20 messages); BatchGet100 is
+BatchGetItem of five conversations' 100 messages (the most keys a call takes), without it.
 
 `floor` (GET / on the DynamoDB port: the health check's text) counts our HTTP layer alone, the
 limit run.py's table shows; a DynamoDB request's count minus it is what the request's own path
@@ -58,7 +59,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as R  # noqa: E402  (bench/peers/run.py: the data set, the requests, the client)
 
 WORKLOADS = ["GetItem", "QueryA", "QueryB", "GSIQuery"]
-WRITES = ["PutItem", "TransactCD", "BatchWrite25", "TransactGet", "GetItemCap", "BatchGet20"]
+WRITES = ["PutItem", "TransactCD", "BatchWrite25", "TransactGet", "GetItemCap", "BatchGet20",
+          "BatchGet100"]
 
 
 def wait_ready(port, proc, health=False, seconds=120):
@@ -216,6 +218,13 @@ def write_lines(w, cl, ds, count):
             keys = [R.key_of(ds.msg_item(c, m)) for m in c["msgs"]]
             out.append((ddb_line("BatchGetItem", {"RequestItems": {R.TABLE: {"Keys": keys}},
                                                   "ReturnConsumedCapacity": "TOTAL"}), None))
+    elif w == "BatchGet100":
+        for i in range(count):
+            keys = [R.key_of(ds.msg_item(c, m))
+                    for j in range(5) for c in [ds.convs[(5 * i + j) % len(ds.convs)]]
+                    for m in c["msgs"]]
+            out.append((ddb_line("BatchGetItem", {"RequestItems": {R.TABLE: {"Keys": keys}}}),
+                        None))
     return out
 
 

@@ -3,8 +3,9 @@
  *
  * Both validate the whole request before touching the store (DynamoDB rejects the batch as
  * a whole: limits, duplicates, per-table parameters, keys against the schema).
- * BatchGetItem reads every key in one snapshot (store_get_many_stored: each item decoded only
- * while it is answered).  BatchWriteItem submits all
+ * BatchGetItem reads every key in one snapshot (store_get_many_stored) and answers each item
+ * from its stored bytes as GetItem does (decoded only for a projection, one at a time).
+ * BatchWriteItem submits all
  * its writes in one store_write_each call, so they share one group commit; each write is
  * unconditional.  BatchGetItem answers at most 16 MB of items: the keys past that come back
  * in UnprocessedKeys (with the table's other parameters), as the service does.  Under
@@ -408,22 +409,35 @@ int op_batch_get_item(api_req *r, json_t **out)
             admitted++;
             if (!found[k])
                 continue;
+            const void *data = items[k].data;
+            size_t len = items[k].len, sz = 0;
             av_t full;
             arena_reset(&one);
-            int d = av_decode(items[k].data, items[k].len, ia, &full);
-            if (d || full.type != AV_M) {
-                rc = d == ERR_NOMEM ? nomem(r)
-                                    : err_set(r->err, ERR_INTERNAL, "corrupt stored item");
-                json_decref(left);
-                for (size_t j = 0; j < ti; j++)
-                    json_decref(lefts[j]);
-                arena_fini(&one);
-                return rc;
+            /* without a projection, as GetItem: text mode writes the stored bytes and reads
+             * their size in one walk (taken back below when past 16 MB), the other modes read
+             * the size without decoding (av_stored_scan); with one, the item is decoded */
+            if (bt->proj) {
+                int d = av_decode(data, len, ia, &full);
+                if (d || full.type != AV_M) {
+                    rc = d == ERR_NOMEM ? nomem(r)
+                                        : err_set(r->err, ERR_INTERNAL, "corrupt stored item");
+                    goto fail;
+                }
+                sz = av_item_size(&full);
+            } else if (r->w) {
+                if ((rc = ao_item_stored_scan(o, NULL, data, len, ia, NULL, NULL, 0, NULL, &sz))) {
+                    rc = rc == ERR_INTERNAL ? err_set(r->err, rc, "corrupt stored item") : nomem(r);
+                    goto fail;
+                }
+            } else if (av_stored_scan(data, len, NULL, NULL, 0, NULL, &sz)) {
+                rc = err_set(r->err, ERR_INTERNAL, "corrupt stored item");
+                goto fail;
             }
-            uint64_t sz = av_item_size(&full);
             if (sent + sz > BATCH_GET_MAX_BYTES) {
                 /* past 16 MB: this key and the rest go back as UnprocessedKeys, with the
                  * table's other parameters, so the caller can resend them as they are */
+                if (!bt->proj && r->w)
+                    ao_unwrite(o);
                 if (!left)
                     left = json_array();
                 if (!keys)
@@ -433,16 +447,18 @@ int op_batch_get_item(api_req *r, json_t **out)
             }
             sent += sz;
             cap->table_h += api_cap_read_h(sz, bt->consistent);
+            if (!bt->proj) {
+                if (r->w)
+                    ao_kept(o);
+                else
+                    ao_item_stored(o, NULL, data, len, ia);
+                continue;
+            }
             av_t p = full;
             /* r->arena: the projection keeps its plan there (expr_project), and what it
              * builds is small; the values it takes stay in ia until written */
-            if (bt->proj && (rc = expr_project(r->arena, bt->proj, &full, &p, r->err))) {
-                json_decref(left);
-                for (size_t j = 0; j < ti; j++)
-                    json_decref(lefts[j]);
-                arena_fini(&one);
-                return rc;
-            }
+            if ((rc = expr_project(r->arena, bt->proj, &full, &p, r->err)))
+                goto fail;
             if (p.type != AV_M) {
                 p.type = AV_M;
                 p.u.map.kv = NULL;
@@ -455,6 +471,13 @@ int op_batch_get_item(api_req *r, json_t **out)
         lefts[ti] = left;
         api_metrics_read(r, bt->t, cap->table_h);
         api_thr_charge_read(r, bt->t, NULL, cap->table_h, admitted * bg_min_h(bt));
+        continue;
+    fail:
+        lefts[ti] = left;
+        for (size_t j = 0; j <= ti; j++)
+            json_decref(lefts[j]);
+        arena_fini(&one);
+        return rc;
     }
     arena_fini(&one);
     ao_close(o);
