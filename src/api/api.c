@@ -188,6 +188,8 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
     api->update_delay_ms = ud ? strtol(ud, NULL, 10) : API_UPDATE_DELAY_MS;
     const char *ti = getenv("DDBCHAT_TTL_INTERVAL_MS");
     api->ttl_interval_ms = ti ? strtol(ti, NULL, 10) : API_TTL_INTERVAL_MS;
+    const char *pw = getenv("DDBCHAT_PPR_WINDOW_MS");
+    api->ppr_window_ms = pw ? strtol(pw, NULL, 10) : API_PPR_WINDOW_MS;
     const char *va = getenv("DDBCHAT_VECTOR_ALLOC_MS"), *vf = getenv("DDBCHAT_VECTOR_FILL_MS");
     const char *vd = getenv("DDBCHAT_VECTOR_DROP_MS"), *vl = getenv("DDBCHAT_VECTOR_LAG_MS");
     api->vix_alloc_ms = va ? strtol(va, NULL, 10) : API_VIX_ALLOC_MS;

@@ -392,6 +392,14 @@
     "UTC day. After the first 4 decreases, each subsequent decrease in the same UTC day can be " \
     "performed at most once every 3600 seconds. Number of decreases today: %lld. Last "        \
     "decrease at %s. Next decrease can be made at %s"
+/* a fifth switch to on-demand within 24 hours (the Developer Guide: four in a rolling
+ * window).  Inferred: the only capture (serverless/serverless discussion, 2019, when the rule was
+ * one a day) reads "Subscriber limit exceeded: Update to PayPerRequest mode are limited to
+ * once in 1 day(s). Last update at Sat Feb 23 03:07:45 UTC 2019. Next update can be made at Sun
+ * Feb 24 03:07:45 UTC 2019"; ddbchat words the count of today's rule in it (%d: 4) */
+#define TXT_UT_PPR_SWITCHES                                                                     \
+    "Subscriber limit exceeded: Update to PayPerRequest mode are limited to %d times in 1 "     \
+    "day(s). Last update at %s. Next update can be made at %s"
 /* an index's throughput changed to its current value (DynamoDB Local's text; the service's
  * for the index is not known) */
 #define TXT_GSI_THROUGHPUT_SAME "The requested throughput value equals the current value"

@@ -695,6 +695,7 @@ static void tp_set(json_t *m, long long rcu, long long wcu, int64_t until)
 #define MS_PER_DAY 86400000LL
 #define TP_FREE_DECREASES 4    /* per UTC day, then one an hour */
 #define TP_DECREASE_GAP 3600000 /* ms */
+#define PPR_SWITCHES_PER_WINDOW 4 /* switches to on-demand in api->ppr_window_ms (24 h) */
 
 /* Counts one decrease of m completed at t (ms): the count restarts on a new UTC day. */
 static void tp_count_decrease(json_t *m, int64_t t)
@@ -2441,6 +2442,63 @@ static int ut_index_phase_check(api_req *r, const ut_req *q, const store_table *
  * time; then each index action in turn (a create: name taken, key attributes defined by the
  * request; a delete: the index exists); the remaining GSIs' throughput when leaving
  * on-demand; stream. */
+/* The switches to on-demand (the Developer Guide, "Considerations when switching capacity
+ * modes": provisioned to on-demand up to four times in a 24-hour rolling window, on-demand to
+ * provisioned at any time).  meta "PprSwitches" keeps the times (ms) of the switches still in
+ * the window; a fifth within it is LimitExceededException (TXT_UT_PPR_SWITCHES, inferred:
+ * README) naming the oldest of the four and when it leaves the window.  Counts the switch at
+ * `now` when it passes.  DynamoDB Local switches any number of times. */
+/* `ms` as the switch's text writes a time: "Sat Feb 23 03:07:45 UTC 2019" (the 2019 capture) */
+static void ppr_date_text(int64_t ms, char out[64])
+{
+    static const char wd[][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char mo[][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!gmtime_r(&sec, &tm)) {
+        snprintf(out, 64, "%lld", (long long)ms);
+        return;
+    }
+    snprintf(out, 64, "%s %s %02d %02d:%02d:%02d UTC %d", wd[tm.tm_wday % 7], mo[tm.tm_mon % 12],
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_year + 1900);
+}
+
+static int ppr_switch_budget(api_req *r, json_t *meta, int64_t now)
+{
+    json_t *old = json_object_get(meta, "PprSwitches"), *keep = json_array();
+    if (!keep)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    size_t i;
+    json_t *v;
+    json_array_foreach(old, i, v)
+    {
+        if (json_is_integer(v) && json_integer_value(v) + r->api->ppr_window_ms > now &&
+            json_array_append(keep, v)) {
+            json_decref(keep);
+            return err_set(r->err, ERR_NOMEM, "out of memory");
+        }
+    }
+    size_t n = json_array_size(keep);
+    if (n >= PPR_SWITCHES_PER_WINDOW) {
+        int64_t first = json_integer_value(json_array_get(keep, n - PPR_SWITCHES_PER_WINDOW));
+        char ls[64], ns[64];
+        ppr_date_text(json_integer_value(json_array_get(keep, n - 1)), ls);
+        ppr_date_text(first + r->api->ppr_window_ms, ns);
+        json_decref(keep);
+        return err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_UT_PPR_SWITCHES, PPR_SWITCHES_PER_WINDOW,
+                       ls, ns);
+    }
+    json_t *at = json_integer((json_int_t)now);
+    if (!at || json_array_append_new(keep, at)) {
+        json_decref(keep);
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    }
+    if (json_object_set_new(meta, "PprSwitches", keep))
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    return 0;
+}
+
 static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, json_t *meta,
                            ut_plan *p)
 {
@@ -2765,6 +2823,8 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                      tbl_user_name(r, t));
 
     int64_t now = api_wall_ms();
+    if (rc == 0 && changed_billing && to_ppr)
+        rc = ppr_switch_budget(r, meta, now);
     /* a throughput or billing change leaves the table UPDATING for a while (AWS) */
     if (rc == 0 && (q->ptj || changed_billing) && r->api->update_delay_ms > 0) {
         json_object_set_new(meta, "UpdatingUntil", json_integer(now + r->api->update_delay_ms));

@@ -5,9 +5,9 @@ Dynoxide); where DynamoDB Local answers otherwise the test names its deviation
 (aws_or_local).  README's "AWS's validation and quotas" section lists the limits enforced.
 
 The page, section by section, and where each line is pinned (this file unless named):
-- Read/write capacity mode: switching modes (4 times a day / 24 h back to on-demand) is not
-  enforced (a local endpoint has no account clock; test_tables_updating pins the UPDATING
-  window); capacity unit sizes (4 KB read, 1 KB write, x2 in transactions): test_items,
+- Read/write capacity mode: provisioned to on-demand 4 times in a rolling 24 hours:
+  test_tables test_switch_to_on_demand_four_a_day / _window (test_tables_updating pins the
+  UPDATING window); capacity unit sizes (4 KB read, 1 KB write, x2 in transactions): test_items,
   test_transact, test_query_scan capacity tests.
 - Secondary indexes: 20 GSIs, 5 LSIs, 100 projected attributes per table (CreateTable and
   UpdateTable), 20 NonKeyAttributes per index (test_tables gsi-too-many-projected):

@@ -945,6 +945,85 @@ def test_switch_to_on_demand_counts_gsi_decrease(ddb_url, table_name, target):
     assert g.get("NumberOfDecreasesToday") == aws_or_local(target, 1, local=None)
 
 
+# Provisioned to on-demand at most four times in a 24-hour rolling window, on-demand to
+# provisioned at any time (the Developer Guide, "Considerations when switching capacity modes").
+# The fifth switch is LimitExceededException; its text is inferred from the one capture, of the
+# 2019 rule's (once a day: "Subscriber limit exceeded: Update to PayPerRequest mode are limited
+# to once in 1 day(s). Last update at Sat Feb 23 03:07:45 UTC 2019. Next update can be made at
+# Sun Feb 24 03:07:45 UTC 2019"), README.  ddbchat switched any number of times, as DynamoDB
+# Local still does.
+PPR_SWITCHES = re.compile(
+    r"Subscriber limit exceeded: Update to PayPerRequest mode are limited to 4 times in 1 "
+    r"day\(s\)\. Last update at (\w{3} \w{3} \d{2} \d{2}:\d{2}:\d{2} UTC \d{4})\. Next update "
+    r"can be made at (\w{3} \w{3} \d{2} \d{2}:\d{2}:\d{2} UTC \d{4})")
+
+
+def ppr_round_trips(ddb, name, n):
+    """Switches `name` to on-demand and back n times; the times (s) of the switches."""
+    at = []
+    for _ in range(n):
+        at.append(time.time())
+        ddb.update_table(TableName=name, BillingMode="PAY_PER_REQUEST")
+        wait_active(ddb, name)
+        ddb.update_table(TableName=name, BillingMode="PROVISIONED", ProvisionedThroughput=PT)
+        wait_active(ddb, name)
+    return at
+
+
+def test_switch_to_on_demand_four_a_day(ddb, table_name, target):
+    name = table_name("ppr4")
+    make_table(ddb, name, BillingMode="PROVISIONED", ProvisionedThroughput=PT)
+    at = ppr_round_trips(ddb, name, 4)
+    if target == "dynamodb-local":
+        ddb.update_table(TableName=name, BillingMode="PAY_PER_REQUEST")
+        return
+    with pytest.raises(ClientError) as ei:
+        ddb.update_table(TableName=name, BillingMode="PAY_PER_REQUEST")
+    code, msg = err(ei)
+    m = PPR_SWITCHES.fullmatch(msg)
+    assert code == "LimitExceededException" and m, msg
+    # the last switch, and when the oldest of the four leaves the window
+    fmt = "%a %b %d %H:%M:%S UTC %Y"
+    last = time.strptime(m.group(1), fmt)
+    nxt = time.strptime(m.group(2), fmt)
+    import calendar
+    assert abs(calendar.timegm(last) - at[3]) <= 2
+    assert abs(calendar.timegm(nxt) - (at[0] + 86400)) <= 2
+    d = wait_active(ddb, name)
+    assert d["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
+    # the other way, and other changes of the provisioned table, still pass
+    ddb.update_table(TableName=name, ProvisionedThroughput={
+        "ReadCapacityUnits": 7, "WriteCapacityUnits": 7})
+    wait_active(ddb, name)
+
+
+def test_switch_to_on_demand_window(ddbchat_server):
+    # the rolling window: a switch leaves it 24 hours after it was made (DDBCHAT_PPR_WINDOW_MS
+    # shortens them to 4 s here); per table; a restored table starts afresh
+    from conftest import client_for
+    srv = ddbchat_server(env={"DDBCHAT_PPR_WINDOW_MS": "4000"})
+    ddb = client_for(srv.ddb_url)
+    for name in ("ppw1", "ppw2"):
+        make_table(ddb, name, BillingMode="PROVISIONED", ProvisionedThroughput=PT)
+    t0 = time.monotonic()
+    ppr_round_trips(ddb, "ppw1", 4)
+    ppr_round_trips(ddb, "ppw2", 1)  # per table
+    with pytest.raises(ClientError) as ei:
+        ddb.update_table(TableName="ppw1", BillingMode="PAY_PER_REQUEST")
+    assert ei.value.response["Error"]["Code"] == "LimitExceededException"
+    arn = ddb.create_backup(TableName="ppw1", BackupName="bk1")["BackupDetails"]["BackupArn"]
+    deadline = time.time() + 30
+    while ddb.describe_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"][
+            "BackupStatus"] != "AVAILABLE":
+        assert time.time() < deadline, "backup not AVAILABLE"
+        time.sleep(0.05)
+    ddb.restore_table_from_backup(TargetTableName="ppw1r", BackupArn=arn)
+    wait_active(ddb, "ppw1r")
+    ppr_round_trips(ddb, "ppw1r", 1)
+    time.sleep(max(0.0, 4.3 - (time.monotonic() - t0)))
+    ddb.update_table(TableName="ppw1", BillingMode="PAY_PER_REQUEST")  # the first one left
+
+
 def test_update_table_gsi_create_backfills_and_delete(ddb, table_name):
     # Pins: a GSI added by UpdateTable is CREATING in the response, becomes ACTIVE, holds the
     # existing items (backfill), its key attribute joins AttributeDefinitions; deleting it
