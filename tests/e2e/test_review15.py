@@ -5,10 +5,12 @@ is marked xfail(strict=True) while its finding stands: the fix makes it pass (XP
 fails the run, so whoever fixes it removes the marker.  Details, reproductions and the sources:
 /work/notes/review15.md (F1, F2, ...)."""
 import json
+import socket
+import time
 
 import pytest
 
-from conftest import raw_request
+from conftest import DUMMY_AUTH, raw_request
 from itemlib import S, ok
 
 
@@ -61,3 +63,54 @@ def test_f1_replies_of_numbers_past_256_mb_are_not_a_500(ddbchat_server):
             assert answered == len(keys)
     assert got == [("BatchGetItem", 200, False), ("TransactWriteItems", 400, False),
                    ("BatchExecuteStatement", 200, False)]
+
+
+@pytest.mark.requires_ddbchat
+@pytest.mark.xfail(strict=True, reason="review15 F2: two stalled 16 MiB uploads hold the parse budget "
+                                       "(charged at the head): every request over ~1.5 MB busy")
+def test_f2_stalled_uploads_do_not_hold_the_parse_budget(ddbchat_server):
+    """c496991 charges a body's parse budget (32 bytes a body byte past the first MB: 503 MB for
+    16 MiB) when its head is read, from its Content-Length, and gives it back when the request
+    ends.  A client that sends the head of a 16 MiB request and then nothing holds 503 MB of
+    the 1 GB until its body deadline (10 s, then it may reconnect): two such connections leave
+    18 MB, and every request over ~1.5 MB meanwhile gets the busy reply (here: its connection
+    closed before the body is read).  Before c496991 the same took 16 stalled connections
+    (the 256 MB body budget).  A 5 MB BatchWriteItem (25 items of 200 KB) is 200 alone and
+    must stay so beside two stalled heads: nothing is parsed before a body has arrived."""
+    srv = ddbchat_server()
+    url = srv.ddb_url
+    port = int(url.rsplit(":", 1)[1])
+    ok(url, "CreateTable", {"TableName": "stall", "BillingMode": "PAY_PER_REQUEST",
+                            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    body = json.dumps({"RequestItems": {"stall": [
+        {"PutRequest": {"Item": {"pk": S(f"k{i}"), "v": S("x" * 200_000)}}}
+        for i in range(25)]}}).encode()
+    status, _, _ = raw_request(url, body, target="DynamoDB_20120810.BatchWriteItem")
+    assert status == 200
+    head = ("POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.BatchWriteItem\r\n"
+            f"Content-Type: application/x-amz-json-1.0\r\nAuthorization: {DUMMY_AUTH}\r\n"
+            "Content-Length: 16777216\r\n\r\n{").encode()
+    stalled = []
+    try:
+        for _ in range(2):
+            for attempt in range(20):  # the request before may still hold its part for a moment
+                s = socket.create_connection(("127.0.0.1", port))
+                s.sendall(head)
+                time.sleep(0.25)
+                s.setblocking(False)
+                try:
+                    s.recv(100)  # answered (the busy reply) or closed: try again
+                except BlockingIOError:
+                    break
+                s.close()
+            stalled.append(s)
+        try:
+            status, _, payload = raw_request(url, body, target="DynamoDB_20120810.BatchWriteItem")
+            got = (status, payload[:100])
+        except (ConnectionError, OSError) as ex:  # the busy reply before the body: closed
+            got = type(ex).__name__
+        assert got == (200, b'{"UnprocessedItems":{}}')
+    finally:
+        for s in stalled:
+            s.close()
