@@ -785,8 +785,15 @@ static void st_prealloc(store_t *s)
      * mapped with their neighbours at start: idle RSS); in .bss it is never written, and
      * pwrite reading it maps the shared zero page */
     static unsigned char zeros[64 * 1024];
+    /* One LMDB page a write: the page cache (ext4 with large folios, Linux 6.16+) sizes a
+     * new folio by the write that creates it, and LMDB's later one-page pwrite into a 64 KB
+     * folio and its writeback in fdatasync walk all of the folio's 16 blocks (ext4's
+     * block_write_begin, bio_write_folio): per dirty page ~20 % more kernel CPU than in a
+     * one-page folio (BENCHMARKS.md, "Session 15: perf15").  The extension is rare (every
+     * ST_PREALLOC_LOW bytes of growth), its extra syscalls cheap. */
+    size_t step = ms.ms_psize && ms.ms_psize < sizeof zeros ? ms.ms_psize : sizeof zeros;
     while (end < want) {
-        size_t n = want - end < sizeof zeros ? (size_t)(want - end) : sizeof zeros;
+        size_t n = want - end < step ? (size_t)(want - end) : step;
         ssize_t w = pwrite(fd, zeros, n, (off_t)end);
         if (w <= 0) {
             s->prealloc_retry = s->prealloc_rounds + ST_PREALLOC_PAUSE;
