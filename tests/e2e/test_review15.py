@@ -11,7 +11,9 @@ import time
 import pytest
 
 from conftest import DUMMY_AUTH, raw_request
-from itemlib import S, ok
+from itemlib import N, S, err, ok
+
+ON_DDBCHAT = "config.getoption('--target') == 'ddbchat'"
 
 
 def _number_items(url, name, n):
@@ -114,3 +116,45 @@ def test_f2_stalled_uploads_do_not_hold_the_parse_budget(ddbchat_server):
     finally:
         for s in stalled:
             s.close()
+
+
+@pytest.mark.xfail(ON_DDBCHAT, strict=True, reason="review15 F3: an LSI Query filtering on an "
+                   "unprojected attribute answers the whole item (Local and AWS's PartiQL refuse)")
+def test_f3_lsi_filter_on_unprojected_attributes(ddb_url, table_name):
+    """A KEYS_ONLY local secondary index; an item with attributes a and c outside it.  A Query of
+    the index whose FilterExpression (or QueryFilter) names c: DynamoDB Local refuses it,
+    "One or more parameter values were invalid: Secondary index I does not project one or more
+    filter attributes: [c]" (with Select ALL_ATTRIBUTES too), the text AWS answers a PartiQL
+    read of an LSI filtering on an unprojected attribute (tests/golden/partiql/corpus.json,
+    captured; ddbchat's PartiQL refuses it so, and its Query refuses it for a GSI).  ddbchat's
+    Query fetches the item and answers 200 -- with the whole table item (a and c) although no
+    Select was given: the default for an index is ALL_PROJECTED_ATTRIBUTES (API Reference,
+    Query Select).  A Scan of the index with the same filter: DynamoDB Local answers the
+    projected attributes (pk, sk, l); ddbchat the whole item again.  Pre-existing
+    (6f452cb's build the same)."""
+    name = table_name("lsifl")
+    ok(ddb_url, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                      {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                 {"AttributeName": "sk", "AttributeType": "N"},
+                                 {"AttributeName": "l", "AttributeType": "N"}],
+        "LocalSecondaryIndexes": [{"IndexName": "keyo", "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "l", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "KEYS_ONLY"}}]})
+    ok(ddb_url, "PutItem", {"TableName": name, "Item": {"pk": S("p"), "sk": N(1), "l": N(1),
+                                                        "a": N(1), "c": N(2)}})
+    q = {"TableName": name, "IndexName": "keyo", "KeyConditionExpression": "pk = :p",
+         "ExpressionAttributeValues": {":p": S("p"), ":c": N(2)}, "FilterExpression": "c = :c"}
+    text = ("One or more parameter values were invalid: Secondary index keyo does not project "
+            "one or more filter attributes: [c]")
+    err(ddb_url, "Query", q, "ValidationException", text)
+    err(ddb_url, "Query", dict(q, Select="ALL_ATTRIBUTES"), "ValidationException", text)
+    err(ddb_url, "Query", {"TableName": name, "IndexName": "keyo", "KeyConditions": {
+        "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S("p")]}},
+        "QueryFilter": {"c": {"ComparisonOperator": "EQ", "AttributeValueList": [N(2)]}}},
+        "ValidationException", text)
+    page = ok(ddb_url, "Scan", {"TableName": name, "IndexName": "keyo", "FilterExpression": "c = :c",
+                                "ExpressionAttributeValues": {":c": N(2)}})
+    assert [sorted(i) for i in page["Items"]] == [["l", "pk", "sk"]]
