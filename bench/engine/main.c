@@ -46,9 +46,9 @@ static av_t *mk_item(arena_t *a, long i)
     return m;
 }
 
-static int apply_put(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, err_t *e)
+static int apply_put(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, uint64_t *out_size, err_t *e)
 {
-    (void)old, (void)a, (void)e;
+    (void)old, (void)out_size, (void)a, (void)e;
     *out_new = ctx;
     return 0;
 }

@@ -259,8 +259,8 @@ static size_t attr_size(const av_t *item, const char *name)
  * it (the only measurement: probes 2026-12-05, every boundary to the byte): the item's size
  * under ALL; else the index's key attributes (the table's partition key and the LSI's sort
  * key, not the table's sort key) and the projected attributes the item has.  An item without
- * the LSI's sort key has no entry. */
-static size_t lsi_entries_size(const store_table *t, const av_t *item)
+ * the LSI's sort key has no entry.  size: the item's av_item_size. */
+static size_t lsi_entries_size(const store_table *t, const av_t *item, size_t size)
 {
     size_t sum = 0;
     for (size_t i = 0; i < t->n_idx; i++) {
@@ -273,7 +273,7 @@ static size_t lsi_entries_size(const store_table *t, const av_t *item)
         if (nk < 2 || !av_map_gets(item, kn[1]))
             continue;
         if (ix->proj == STORE_PROJ_ALL) {
-            sum += av_item_size(item);
+            sum += size;
             continue;
         }
         sum += attr_size(item, kn[0]) + attr_size(item, kn[1]);
@@ -284,7 +284,8 @@ static size_t lsi_entries_size(const store_table *t, const av_t *item)
     return sum;
 }
 
-int api_index_keys_check(const store_table *t, const av_t *item, const av_t *before, err_t *e)
+int api_index_keys_check(const store_table *t, const av_t *item, const av_t *before,
+                         size_t size, err_t *e)
 {
     /* the offending index that comes first by name is the one the service names */
     const store_index *bad = NULL;
@@ -327,8 +328,10 @@ int api_index_keys_check(const store_table *t, const av_t *item, const av_t *bef
             return rc;
         /* then the item with its LSI entries within 400 KB (an update: the update's size
          * text, inferred; DynamoDB Local does not check an update) */
-        size_t lsi = lsi_entries_size(t, item);
-        if (lsi && av_item_size(item) + lsi > AV_MAX_ITEM_SIZE)
+        if (size == API_SIZE_UNKNOWN)
+            size = api_table_has_lsi(t) ? av_item_size(item) : 0;
+        size_t lsi = lsi_entries_size(t, item, size);
+        if (lsi && size + lsi > AV_MAX_ITEM_SIZE)
             return err_set(e, ERR_VALIDATION, "%s",
                            before ? TXT_ITEM_TOO_BIG_UPDATE : TXT_ITEM_TOO_BIG);
         return 0;
@@ -345,7 +348,7 @@ int api_index_keys_check(const store_table *t, const av_t *item, const av_t *bef
 
 int api_item_index_keys_check(api_req *r, const store_table *t, const av_t *item)
 {
-    return api_index_keys_check(t, item, NULL, r->err);
+    return api_index_keys_check(t, item, NULL, API_SIZE_UNKNOWN, r->err);
 }
 
 /* An attribute name, at any depth, longer than 65535 bytes (the service's quota: names
@@ -376,9 +379,10 @@ int api_item_names_check(const av_t *item, err_t *e)
 
 int api_item_size_check(api_req *r, const av_t *item, const char *msg)
 {
-    if (item && av_item_size(item) > AV_MAX_ITEM_SIZE)
+    bool long_name = false;
+    if (item && av_item_size_names(item, &long_name) > AV_MAX_ITEM_SIZE)
         return err_set(r->err, ERR_VALIDATION, "%s", msg);
-    if (item && names_too_long(item, 0))
+    if (long_name)
         return err_set(r->err, ERR_VALIDATION, "%s", TXT_ATTR_NAME_TOO_LONG);
     return 0;
 }

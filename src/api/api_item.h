@@ -117,8 +117,11 @@ bool api_key_equal(const store_keydef *kd, const av_t *a, const av_t *b);
  * (api_vix_item_check).  ERR_VALIDATION into e.  The one place a write's new item meets the
  * index rules: every write path calls it (PutItem, BatchWriteItem, TransactWriteItems' Put,
  * PartiQL INSERT; updates of every API through api_write_apply), and nothing else calls
- * api_vix_item_check. */
-int api_index_keys_check(const store_table *t, const av_t *item, const av_t *before, err_t *e);
+ * api_vix_item_check.  size: item's av_item_size when the caller has it (for the LSI entries'
+ * 400 KB), else API_SIZE_UNKNOWN (measured here when t has an LSI). */
+#define API_SIZE_UNKNOWN SIZE_MAX
+int api_index_keys_check(const store_table *t, const av_t *item, const av_t *before,
+                         size_t size, err_t *e);
 int api_item_index_keys_check(api_req *r, const store_table *t, const av_t *item);
 /* Checks the size of an item (400 KB) with the message `msg`. */
 int api_item_size_check(api_req *r, const av_t *item, const char *msg);
@@ -310,7 +313,8 @@ typedef struct api_wctx {
 /* store_apply_fn: evaluates the condition against `old` (ERR_CONDITIONAL_CHECK_FAILED, "The
  * conditional request failed"), then decides the new item: PUT the item, DELETE NULL, CHECK
  * STORE_KEEP, UPDATE the update applied to old (or to the key when absent), size-checked. */
-int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, err_t *e);
+int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+                    uint64_t *out_size, err_t *e);
 
 /* ---- TransactionCanceledException --------------------------------------------------- */
 

@@ -59,9 +59,10 @@ static int st_check_key_attr(const av_t *item, const char *name, av_type want, e
     return 0;
 }
 
-/* The checks of a new item; 0 with its size (av_item_size) in *out_size. */
+/* The checks of a new item; 0 with its size (av_item_size) in *out_size.  size: that size
+ * when apply measured it, else UINT64_MAX. */
 static int st_check_new(const store_table *t, const store_write *w, const av_t *nw,
-                        uint64_t *out_size, err_t *e)
+                        uint64_t size, uint64_t *out_size, err_t *e)
 {
     if (nw->type != AV_M)
         return err_set(e, ERR_INTERNAL, "apply returned a non-map item");
@@ -105,7 +106,8 @@ static int st_check_new(const store_table *t, const store_write *w, const av_t *
             }
         }
     }
-    size_t size = av_item_size(nw);
+    if (size == UINT64_MAX)
+        size = av_item_size(nw);
     if (size > AV_MAX_ITEM_SIZE)
         return err_set(e, ERR_VALIDATION,
                        w->is_update ? STXT_ITEM_TOO_BIG_UPDATE : STXT_ITEM_TOO_BIG);
@@ -274,7 +276,8 @@ static int st_write_read(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws)
         return st_write_end(w, g);
     }
     const av_t *nw = NULL;
-    rc = w->apply(w->ctx, ws->has_old ? &ws->old : NULL, w->arena, &nw, &w->err);
+    uint64_t nsize = UINT64_MAX;
+    rc = w->apply(w->ctx, ws->has_old ? &ws->old : NULL, w->arena, &nw, &nsize, &w->err);
     w->new_item = ws->nw = nw;
     if (rc) {
         if (!w->err.code)
@@ -294,7 +297,7 @@ static int st_write_read(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws)
         return 0;
     }
     if (nw) {
-        rc = st_check_new(t, w, nw, &w->new_size, &w->err);
+        rc = st_check_new(t, w, nw, nsize, &w->new_size, &w->err);
         if (rc)
             goto fail;
     }

@@ -400,13 +400,15 @@ extern const av_t store_keep;
  * (NULL when absent), decoded into `a` (w->arena) from a copy of its stored bytes there, so it
  * lives as long as that arena and the new item may share its values (as store_write.old
  * does when want_old).  Sets *out_new to the new item (an M with
- * the same key), to NULL (delete), or to STORE_KEEP (no change).  Returns 0, or a negative
+ * the same key), to NULL (delete), or to STORE_KEEP (no change); *out_size (UINT64_MAX on
+ * entry) to the new item's av_item_size when it measured it (the store measures it
+ * otherwise: one walk of the item fewer when it did).  Returns 0, or a negative
  * ERR_* (e.g. ERR_CONDITIONAL_CHECK_FAILED) that fails this write only.  It may read through
  * the store but not write (a write from here fails with ERR_INTERNAL: the committer is waiting
  * for it), and may run more than once for one write (a commit round that hits the map limit
  * is re-run after the map grows). */
 typedef int (*store_apply_fn)(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
-                              err_t *e);
+                              uint64_t *out_size, err_t *e);
 
 typedef struct store_write {
     /* in */

@@ -350,8 +350,9 @@ int st_stream_seq_store(store_t *s, MDB_txn *txn, uint64_t seq);
 int st_stream_create(store_t *s, MDB_txn *txn, store_table *t, int64_t prev_ms, err_t *e);
 /* Marks stream sid disabled as of now and closes its open shard (kept readable). */
 int st_stream_disable(store_t *s, MDB_txn *txn, uint32_t sid, err_t *e);
-/* The stream record of one committed change of an item of t (old/nw NULL when absent):
- * nothing when t has no enabled stream or the item is unchanged.  *seq: the round's counter,
+/* The stream record of one committed change of an item of t (old/nw NULL when absent; their
+ * sizes w->old_size, w->new_size): nothing when t has no enabled stream or the item is
+ * unchanged.  *seq: the round's counter,
  * advanced by one per record.  Returns 0 or an MDB/ERR_NOMEM error. */
 int st_stream_put(store_t *s, MDB_txn *txn, const store_table *t, const store_write *w,
                   const av_t *old, const av_t *nw, uint64_t *seq);

@@ -383,13 +383,13 @@ int st_stream_put(store_t *s, MDB_txn *txn, const store_table *t, const store_wr
                     t->stream_view == STORE_SV_NEW_AND_OLD_IMAGES;
     bool want_old = t->stream_view == STORE_SV_OLD_IMAGE ||
                     t->stream_view == STORE_SV_NEW_AND_OLD_IMAGES;
-    if (want_new && nw) {
+    if (want_new && nw) { /* the images' sizes as the commit measured them (store.h) */
         mkv[n++] = (av_kv){"n", 1, *nw};
-        size += av_item_size(nw);
+        size += w->new_size;
     }
     if (want_old && old) {
         mkv[n++] = (av_kv){"o", 1, *old};
-        size += av_item_size(old);
+        size += w->old_size;
     }
     av_t m = av_make_m(mkv, n);
     buf_t b;

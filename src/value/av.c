@@ -538,6 +538,44 @@ size_t av_item_size(const av_t *item)
     return s;
 }
 
+/* av_value_size of v at depth, setting *long_name when a map key at a depth up to
+ * AV_MAX_DEPTH is longer than AV_MAX_NAME_LEN. */
+static size_t size_names_rec(const av_t *v, int depth, bool *long_name)
+{
+    size_t s = 3;
+    switch (v->type) {
+    case AV_L:
+        for (size_t i = 0; i < v->u.list.n; i++)
+            s += 1 + size_names_rec(&v->u.list.items[i], depth + 1, long_name);
+        return s;
+    case AV_M:
+        for (size_t i = 0; i < v->u.map.n; i++) {
+            const av_kv *kv = &v->u.map.kv[i];
+            if (kv->name_len > AV_MAX_NAME_LEN && depth <= AV_MAX_DEPTH)
+                *long_name = true;
+            s += 1 + kv->name_len + size_names_rec(&kv->val, depth + 1, long_name);
+        }
+        return s;
+    default:
+        return av_value_size(v);
+    }
+}
+
+size_t av_item_size_names(const av_t *item, bool *out_long_name)
+{
+    size_t s = 0;
+    *out_long_name = false;
+    if (!item || item->type != AV_M)
+        return 0;
+    for (size_t i = 0; i < item->u.map.n; i++) {
+        const av_kv *kv = &item->u.map.kv[i];
+        if (kv->name_len > AV_MAX_NAME_LEN)
+            *out_long_name = true;
+        s += kv->name_len + size_names_rec(&kv->val, 1, out_long_name);
+    }
+    return s;
+}
+
 /* ---------------------------------------------------------------- UTF-8 */
 
 bool av_utf8_valid(const char *s, size_t len)

@@ -133,6 +133,11 @@ int av_copy(arena_t *a, const av_t *src, av_t *out);
  * (+1 per member), sets: sum of members). */
 size_t av_item_size(const av_t *item);
 size_t av_value_size(const av_t *v);
+/* av_item_size and, in the same walk, *out_long_name: whether a map key at a depth the
+ * service allows (the item's own names at 0, through AV_MAX_DEPTH) is longer than
+ * AV_MAX_NAME_LEN bytes (deeper ones are refused for their depth elsewhere).  For a write's
+ * checks, which need both of the new item (api_item.c). */
+size_t av_item_size_names(const av_t *item, bool *out_long_name);
 
 /* UTF-8 validity of a byte string. */
 bool av_utf8_valid(const char *p, size_t len);

@@ -290,8 +290,9 @@ typedef struct seen_put {
     av_t old;
 } seen_put;
 
-static int apply_seen_put(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, err_t *e)
+static int apply_seen_put(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, uint64_t *out_size, err_t *e)
 {
+    (void)out_size;
     (void)a, (void)e;
     seen_put *sp = ctx;
     sp->had_old = old != NULL;
@@ -565,10 +566,10 @@ typedef struct carry {
     arena_t a;
 } carry;
 
-static int apply_wait_queued(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+static int apply_wait_queued(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, uint64_t *out_size,
                              err_t *e)
 {
-    (void)old, (void)a, (void)e;
+    (void)old, (void)out_size, (void)a, (void)e;
     carry *c = ctx;
     atomic_store(&c->started, 1);
     for (int i = 0; i < 10000 && !c->saw_queued; i++) { /* 10 s at most */
@@ -661,10 +662,10 @@ static void *late_put(void *p)
     return NULL;
 }
 
-static int apply_wait_two_queued(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+static int apply_wait_two_queued(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, uint64_t *out_size,
                                  err_t *e)
 {
-    (void)old, (void)a, (void)e;
+    (void)old, (void)out_size, (void)a, (void)e;
     carry *c = ctx;
     atomic_store(&c->started, 1);
     for (int i = 0; i < 10000 && !c->saw_queued; i++) { /* 10 s at most */
@@ -1248,8 +1249,9 @@ typedef struct reenter {
     int write_rc;
 } reenter;
 
-static int apply_reenter(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, err_t *e)
+static int apply_reenter(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, uint64_t *out_size, err_t *e)
 {
+    (void)out_size;
     reenter *r = ctx;
     av_t got;
     err_t e2;

@@ -601,6 +601,85 @@ static void test_stored_scan(void **state)
     arena_fini(&a);
 }
 
+/* The chain below the item's own map (depth 0) down to a map at depth `depth` (1 or more)
+ * holding one attribute whose name is name_len bytes: lists at odd depths, maps at even. */
+static av_t nest_name(arena_t *a, int depth, size_t name_len)
+{
+    char *nm = arena_alloc(a, name_len);
+    assert_non_null(nm);
+    memset(nm, 'n', name_len);
+    av_kv *kv = arena_zalloc(a, sizeof *kv);
+    assert_non_null(kv);
+    *kv = (av_kv){nm, name_len, av_make_n_canonical("1", 1)};
+    av_t v = av_make_m(kv, 1);
+    for (int d = depth - 1; d > 0; d--) {
+        if (d % 2) {
+            av_t *it = arena_alloc(a, sizeof *it);
+            assert_non_null(it);
+            *it = v;
+            v.type = AV_L;
+            v.u.list.items = it;
+            v.u.list.n = 1;
+        } else {
+            av_kv *m = arena_zalloc(a, sizeof *m);
+            assert_non_null(m);
+            *m = (av_kv){"m", 1, v};
+            v = av_make_m(m, 1);
+        }
+    }
+    return v;
+}
+
+/* av_item_size_names: av_item_size's size, and a name over AV_MAX_NAME_LEN flagged at the
+ * depths the service allows (through AV_MAX_DEPTH), not deeper (api_item.c's checks). */
+static void test_item_size_names(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    for (int round = 0; round < 300; round++) {
+        arena_reset(&a);
+        size_t n = 1 + (size_t)(rnd() % 6);
+        av_kv *kv = arena_zalloc(&a, sizeof *kv * n);
+        for (size_t i = 0; i < n; i++) {
+            char *nm = arena_alloc(&a, 4);
+            int len = snprintf(nm, 4, "a%zu", i);
+            kv[i] = (av_kv){nm, (size_t)len, rand_value(&a, 1)};
+        }
+        av_t v = av_make_m(kv, n);
+        bool long_name = true;
+        assert_int_equal(av_item_size_names(&v, &long_name), av_item_size(&v));
+        assert_false(long_name);
+    }
+    static const struct {
+        int depth;
+        size_t len;
+        bool flagged;
+    } cases[] = {
+        {0, AV_MAX_NAME_LEN, false},         {0, AV_MAX_NAME_LEN + 1, true},
+        {1, AV_MAX_NAME_LEN + 1, true},      {2, AV_MAX_NAME_LEN + 1, true},
+        {2, AV_MAX_NAME_LEN, false},         {AV_MAX_DEPTH, AV_MAX_NAME_LEN + 1, true},
+        {AV_MAX_DEPTH + 1, AV_MAX_NAME_LEN + 1, false /* too deep: refused for that */},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        arena_reset(&a);
+        av_t inner = nest_name(&a, cases[c].depth, cases[c].len), v = inner;
+        if (cases[c].depth > 0) { /* the item's own map holds the chain */
+            av_kv *top = arena_zalloc(&a, sizeof *top);
+            *top = (av_kv){"m", 1, inner};
+            v = av_make_m(top, 1);
+        }
+        bool long_name = !cases[c].flagged;
+        assert_int_equal(av_item_size_names(&v, &long_name), av_item_size(&v));
+        assert_int_equal(long_name, cases[c].flagged);
+    }
+    bool long_name = true;
+    av_t notmap = av_make_s("x", 1);
+    assert_int_equal(av_item_size_names(&notmap, &long_name), 0);
+    assert_false(long_name);
+    arena_fini(&a);
+}
+
 static void test_codec_known_bytes(void **state)
 {
     /* the format is on disk: pin the bytes of a small item */
@@ -680,6 +759,7 @@ int main(void)
         cmocka_unit_test(test_compare_scalar),
         cmocka_unit_test(test_copy),
         cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_item_size_names),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_map_helpers),
         cmocka_unit_test(test_codec_roundtrip),
