@@ -158,3 +158,30 @@ def test_f3_lsi_filter_on_unprojected_attributes(ddb_url, table_name):
     page = ok(ddb_url, "Scan", {"TableName": name, "IndexName": "keyo", "FilterExpression": "c = :c",
                                 "ExpressionAttributeValues": {":c": N(2)}})
     assert [sorted(i) for i in page["Items"]] == [["l", "pk", "sk"]]
+
+
+@pytest.mark.xfail(ON_DDBCHAT, strict=True, reason="review15 F4: a BatchExecuteStatement SELECT of "
+                   "an over-long key value answers no Error (its UPDATE / DELETE members do)")
+def test_f4_batch_select_refuses_an_over_long_key(ddb_url, table_name):
+    """ee000bf / f4b0669 (review14 F8, F8b) made PartiQL UPDATE / DELETE / EXISTS and an
+    ExecuteTransaction SELECT check their key values' sizes (partition key 2,048 bytes, sort
+    key 1,024).  A BatchExecuteStatement SELECT of a 2,049-byte partition key, or a 1,025-byte
+    sort key, still answers a member with no Error ({"TableName": t}: as if no item); its
+    UPDATE member answers Error Code ValidationError, and so does DynamoDB Local's SELECT
+    ("Hash primary key values must be under 2048 bytes, and range primary key values must be
+    under 1024 bytes"; BatchGetItem refuses such a key too)."""
+    name = table_name("pqk")
+    ok(ddb_url, "CreateTable", {
+        "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                      {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                 {"AttributeName": "sk", "AttributeType": "S"}]})
+    codes = []
+    for pk, sk in (("x" * 2049, "a"), ("a", "x" * 1025)):
+        for stmt in (f'SELECT * FROM "{name}" WHERE pk = ? AND sk = ?',
+                     f'UPDATE "{name}" SET x = 1 WHERE pk = ? AND sk = ?'):
+            page = ok(ddb_url, "BatchExecuteStatement", {"Statements": [
+                {"Statement": stmt, "Parameters": [S(pk), S(sk)]}]})
+            codes.append(page["Responses"][0].get("Error", {}).get("Code"))
+    assert codes == ["ValidationError"] * 4
