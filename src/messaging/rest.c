@@ -114,13 +114,19 @@ static void jout_listing(jout *w, bool first, const char *uuid, const msg_user *
     jout_raw(w, "}", 1);
 }
 
+/* Seconds an `overloaded` 503 (too many event streams of the user or of the server, too many
+ * tickets) asks the client to wait (RFC 9110 10.2.3), as the HTTP layer's busy 503 does. */
+#define REST_RETRY_AFTER_S "1"
+
 /* Replies with row c of the error table: its status and code, and `message` (NULL = the
- * row's text). */
+ * row's text); an `overloaded` 503 with its Retry-After. */
 static void reply_fail(msg_http_resp *r, msg_errc c, const char *message)
 {
     reply_json(r, msg_err_status(c),
                json_pack("{s:{s:s,s:s}}", "error", "code", msg_err_code(c), "message",
                          message ? message : msg_err_text(c)));
+    if (c == MSG_E_OVERLOADED)
+        add_header(r, "Retry-After", REST_RETRY_AFTER_S);
 }
 
 void msg_rest_error(msg_http_resp *r, msg_errc c)
@@ -563,6 +569,7 @@ void msg_rest_events(msg_service *s, const msg_http_req *req, const msg_stream_i
     bool tl;
     size_t qlen = req->query ? (req->query_len ? req->query_len : strlen(req->query)) : 0;
     if (!query_param(req->query, qlen, "ticket", ticket, sizeof ticket, &tl)) {
+        challenge(r, tl);
         reply_fail(r, MSG_E_BAD_TICKET, NULL);
         return;
     }
@@ -577,6 +584,8 @@ void msg_rest_events(msg_service *s, const msg_http_req *req, const msg_stream_i
     }
     err_t e = {0};
     if (msg_stream_open(s->events, ticket, last, io, out, &e)) {
+        if (msg_err_of(&e) == MSG_E_BAD_TICKET) /* a 401 names its scheme (RFC 9110 11.6.1) */
+            challenge(r, true);
         reply_err(r, &e);
         return;
     }

@@ -191,6 +191,49 @@ def test_ticket_needs_auth_and_works_once(msg_server, people):
     assert st == 405
 
 
+def test_bad_ticket_names_its_scheme(msg_server, people):
+    """A 401 carries a challenge (RFC 9110 15.5.2 / 11.6.1: WWW-Authenticate, at least one
+    challenge for the resource), as the bearer-token routes' do (RFC 6750 3): with
+    error="invalid_token" when a ticket was sent and refused, without an error code when none
+    was sent (RFC 6750 3.1)."""
+    _, tok = people
+    for q, want in (({}, 'Bearer realm="ddbchat"'),
+                    ({"ticket": "x" * 43}, 'Bearer realm="ddbchat", error="invalid_token"'),
+                    ({"ticket": "x" * 500}, 'Bearer realm="ddbchat", error="invalid_token"')):
+        s = Stream(msg_server, query=q)
+        s.pump(1)
+        assert s.status == 401 and json.loads(s.body)["error"]["code"] == "bad_ticket", q
+        assert s.headers.get("www-authenticate") == want, (q, s.headers)
+        s.close()
+    t = ticket_for(msg_server, tok["sse_carol"])
+    open_stream(msg_server, tok["sse_carol"]).close()
+    s = Stream(msg_server, t)
+    s.wait_for(lambda s: s.status is not None)
+    assert s.status == 200                      # the challenge only on a refusal
+    assert "www-authenticate" not in s.headers
+    s.close()
+
+
+def test_per_user_stream_cap_says_when_to_retry(msg_server, people):
+    """The user's 65th open stream (MSG_EVENTS_STREAMS_PER_USER) is a 503 `overloaded` with
+    Retry-After (RFC 9110 10.2.3, 15.6.4: how long the client should wait), as the HTTP
+    layer's busy 503 (server_busy) has."""
+    h = "sse_capped"
+    tk = token(add_user(msg_server, h, "Capped"))
+    streams = []
+    try:
+        for _ in range(64):
+            streams.append(open_stream(msg_server, tk))
+        s = Stream(msg_server, ticket_for(msg_server, tk))
+        s.wait_for(lambda s: s.status is not None and s.body, 5)
+        assert s.status == 503 and json.loads(s.body)["error"]["code"] == "overloaded"
+        assert s.headers.get("retry-after") == "1", s.headers
+        s.close()
+    finally:
+        for s in streams:
+            s.close()
+
+
 def test_ticket_expires(tmp_path):
     srv = start_ddbchat("--demo", dynamodb_only=False, data_dir=str(tmp_path / "d"),
                         env={"DDBCHAT_JWT_SECRET": SECRET, "DDBCHAT_TICKET_TTL_MS": "300"})
