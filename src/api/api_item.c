@@ -576,10 +576,8 @@ int api_exprs_get(api_req *r, const json_t *o, api_exprs *x, const char *param,
     return api_exprs_get_text(r, x, json_string_value(j), json_string_length(j), kind, out);
 }
 
-int api_exprs_keys_check(api_req *r, const api_exprs *x, const store_table *t)
+int api_table_key_attr_check(const store_table *t, const expr_t *x, err_t *e)
 {
-    if (!t || !x->n_got)
-        return 0;
     const char *keys[2], *ikeys[STORE_KEY_ATTRS * STORE_MAX_INDEXES];
     av_type types[STORE_KEY_ATTRS];
     size_t nk = 0, nik = 0;
@@ -588,9 +586,17 @@ int api_exprs_keys_check(api_req *r, const api_exprs *x, const store_table *t)
         keys[nk++] = t->key.range;
     for (size_t i = 0; i < t->n_idx; i++)
         nik += store_key_attrs(&t->idx[i].key, ikeys + nik, types, NULL);
+    return expr_key_attr_check(x, keys, nk, ikeys, nik, e);
+}
+
+int api_exprs_keys_check(api_req *r, const api_exprs *x, const store_table *t)
+{
+    if (!t || !x->n_got)
+        return 0;
     int rc = 0;
     for (size_t i = 0; !rc && i < x->n_got; i++)
-        rc = expr_key_attr_check(x->got[i], keys, nk, ikeys, nik, r->err);
+        if (x->got[i] != x->keys_later)
+            rc = api_table_key_attr_check(t, x->got[i], r->err);
     return rc;
 }
 

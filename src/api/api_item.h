@@ -141,6 +141,8 @@ typedef struct api_exprs {
                              no path dereferences a key attribute of t or of its indexes */
     const expr_t *got[4]; /* the condition / update / projection expressions resolved */
     size_t n_got;
+    const expr_t *keys_later; /* one of got[] that api_exprs_keys_check leaves out (UpdateItem's
+                                 update: checked after the condition, api_wctx.upd_keys) */
     bool env_refused; /* api_exprs_init_jr: the maps were read, and the env refused them */
 } api_exprs;
 
@@ -180,6 +182,8 @@ int api_exprs_done(api_req *r, api_exprs *x);
 /* The key-attribute check of api_exprs_done against t, for callers that learn the table
  * only after api_exprs_done (batch and transaction reads). */
 int api_exprs_keys_check(api_req *r, const api_exprs *x, const store_table *t);
+/* The same check of one expression against t's key attributes and its indexes'. */
+int api_table_key_attr_check(const store_table *t, const expr_t *x, err_t *e);
 
 /* "Can not use both expression and non-expression parameters in the same request: ..."
  * when `o` holds any of legacy[] and any of exprs[] (NULL-terminated lists). */
@@ -305,6 +309,10 @@ typedef struct api_wctx {
                              transaction's action that failed the schema) */
     bool size_by_write;   /* UPDATE: also check the statement's charge, before the
                              condition (standalone UpdateItem only: expr_update_charge) */
+    bool upd_keys;        /* UPDATE: the update's paths into key attributes ("Key attributes
+                             must be scalars") are checked here, after the condition
+                             (standalone UpdateItem, as DynamoDB Local: a failed condition
+                             answers ConditionalCheckFailedException first) */
     /* out (UPDATE) */
     av_t new_item;       /* in the arena; shares unchanged values with the old item */
     expr_t *updated;     /* the paths the update wrote (ReturnValues UPDATED_*) */

@@ -59,6 +59,11 @@ int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new
         size_t n = api_key_names(&w->t->key, names);
         av_t tmp = old ? *old : *w->key;
         int rc = 0;
+        /* a key attribute as a target, then paths into key attributes, then the update */
+        if (w->upd_keys && w->upd &&
+            ((rc = expr_update_key_targets(w->upd, names, n, e)) ||
+             (rc = api_table_key_attr_check(w->t, w->upd, e))))
+            return rc;
         /* no UpdateExpression / AttributeUpdates: DynamoDB still creates the item */
         if (w->upd &&
             (rc = expr_update_apply(a, w->upd, old ? old : w->key, names, n, &tmp, &w->updated, e)))
@@ -452,6 +457,7 @@ static int write_parse_jr(wreq *q, const wjr *m, api_exprs *x, av_t *doc, bool i
         rc = api_legacy_expected_jr(r, m->body, &cond);
     if (!rc && m->upd)
         rc = api_exprs_get_text(r, x, m->upd->text, m->upd->len, EXPR_UPDATE, &upd);
+    x->keys_later = upd; /* after the condition: api_write_apply (w.upd_keys) */
     if (!rc && m->attribute_updates)
         rc = api_legacy_updates_jr(r, m->body, &upd);
     if (!rc)
@@ -610,6 +616,7 @@ static int update_parse_json(wreq *q, json_t *b, api_exprs *x, av_t **src)
     expr_t *upd = NULL;
     if ((rc = env_rc(q, true, api_exprs_get(r, b, x, "UpdateExpression", EXPR_UPDATE, &upd))))
         return rc;
+    x->keys_later = upd; /* after the condition: api_write_apply (w.upd_keys) */
     if (!upd && (rc = api_legacy_updates(r, b, &upd)))
         return rc == ERR_VALIDATION && value_error_text(r->err->msg) ? env_rc(q, true, rc) : rc;
     q->w.upd = upd;
@@ -647,6 +654,7 @@ int op_update_item(api_req *r, json_t **out)
     q.w.t = q.t;
     q.w.key = key;
     q.w.size_by_write = true;
+    q.w.upd_keys = true;
     return run_write(&q, out);
 }
 

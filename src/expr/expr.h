@@ -269,6 +269,10 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
 int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
                       const char *const *key_names, size_t nkeys, av_t *out_item,
                       expr_t **out_updated, err_t *e);
+/* The first of expr_update_apply's checks alone: an action whose path starts at a key
+ * attribute ("Cannot update attribute pk. This attribute is part of the key"). */
+int expr_update_key_targets(const expr_t *upd, const char *const *key_names, size_t nkeys,
+                            err_t *e);
 
 /* ReturnValues UPDATED_OLD (new_item false, item = the old item) or UPDATED_NEW (new_item
  * true, item = the new item) as the service answers them: only the written document paths,

@@ -1,0 +1,100 @@
+"""Differential testing against DynamoDB Local: the corpus of differences found by the seeded
+generator (diffgen.py) and fixed in ddbchat, each pinned here on both targets.
+
+AWS is the reference; where AWS's answer is unknown and the rule came from DynamoDB Local (our
+oracle), ddbchat answers as Local does and the test says so."""
+import pytest
+
+from itemlib import call, ok, err, S, N
+
+V = "ValidationException"
+PATH = "The document path provided in the update expression is invalid for update"
+MISSING = "The provided expression refers to an attribute that does not exist in the item"
+TYPE = "An operand in the update expression has an incorrect data type"
+OVERFLOW = ("Number overflow. Attempting to store a number with magnitude larger than supported "
+            "range")
+KEY_SCALAR = ("Key attributes must be scalars; list random access '[]' and map lookup '.' are "
+              "not allowed: ")
+CCF = "ConditionalCheckFailedException"
+
+
+@pytest.fixture
+def dt(ddb, table_name, make_table):
+    """pk S; GSI gix on g (S)."""
+    name = table_name("dif")
+    make_table(ddb, name, gsis=[{"name": "gix", "hash": ("g", "S"), "projection": "ALL"}])
+    return name
+
+
+ITEM = {"pk": S("k"), "s": S("x"), "m": {"M": {}}, "n": N(1), "ss": {"SS": ["q"]},
+        "ns": {"NS": ["1"]}, "l": {"L": [N(1), N(2), N(3)]}}
+VALUES = {":v": S("v"), ":n": N(1), ":ss": {"SS": ["a"]}, ":big": N("9E125"),
+          ":bs": {"BS": ["YQ=="]}}
+
+
+# An update whose actions fail in several ways reports the error of the action that comes last
+# when its paths are walked as a tree of Java HashMaps (bucket order of the names' hashes, list
+# indexes by theirs, then first appearance): DynamoDB Local 3.3, measured by diffgen.py (the
+# ranking by kind that ddbchat used before named another action's error in ~1 of 10 random
+# multi-error updates).  No AWS capture: Local is the oracle for the order.
+@pytest.mark.parametrize("expr,msg", [
+    ("SET a.x = :v, l2 = b", MISSING),            # a (bucket 1) before l2: l2's error
+    ("SET l2 = b, a.x = :v", MISSING),
+    ("ADD x.y :n, s :n", PATH),                   # s (3) before x (8): x's error
+    ("ADD a.x :n, s :n", TYPE),                   # a (1) before s (3): s's error
+    ("ADD x.y :bs, s :bs", PATH),
+    ("REMOVE x.y SET a = a", PATH),               # a (1), x (8)
+    ("REMOVE x.y SET n = a", MISSING),            # x (8), n (14)
+    ("SET a = :big + :big, bs = c", MISSING),     # a, bs share bucket 1: the later one
+    ("SET bs = c, a = :big + :big", OVERFLOW),
+    ("SET m.a = b, m.c = :big + :big", OVERFLOW),  # within m: a (1), c (3)
+    ("SET m.c = :big + :big, m.a = b", OVERFLOW),
+    ("SET m.a = b REMOVE m.q.r", PATH),           # a, q share bucket 1
+    ("REMOVE m.q.r SET m.a = b", MISSING),
+    ("SET m.zz = b, m.q.r = :v", PATH),           # zz (0), q (1)
+    ("SET l[1] = b, l[0] = :big + :big", MISSING),  # indexes by Integer hash: 0, 1
+    ("SET l[17] = b, l[2] = :big + :big", OVERFLOW),  # 17 is bucket 1, 2 bucket 2
+    ("SET l[1].x = :v, l[2] = b", MISSING),
+])
+def test_update_error_of_the_last_action_walked(ddb_url, dt, expr, msg):
+    ok(ddb_url, "PutItem", {"TableName": dt, "Item": ITEM})
+    values = {k: v for k, v in VALUES.items()
+              if k in expr.replace(",", " ").replace(")", " ").split()}
+    body = {"TableName": dt, "Key": {"pk": S("k")}, "UpdateExpression": expr}
+    if values:
+        body["ExpressionAttributeValues"] = values
+    err(ddb_url, "UpdateItem", body, V, msg)
+
+
+# UpdateItem checks its update's paths into key attributes ("Key attributes must be scalars")
+# after the condition: a failed condition answers ConditionalCheckFailedException (DynamoDB
+# Local; ddbchat refused the request first).  The condition's own paths are checked first.
+def test_update_key_paths_after_the_condition(ddb_url, dt):
+    ok(ddb_url, "PutItem", {"TableName": dt, "Item": {"pk": S("k"), "g": S("q")}})
+    base = {"TableName": dt, "Key": {"pk": S("k")}}
+    for expr, values in (("SET g.x = :v", {":v": S("v")}), ("SET a = g[0]", None),
+                         ("SET pk.x = :v", {":v": S("v")}), ("SET a = pk.x", None),
+                         ("REMOVE g[1]", None)):
+        body = dict(base, UpdateExpression=expr, ConditionExpression="attribute_exists(nope)")
+        if values:
+            body["ExpressionAttributeValues"] = values
+        err(ddb_url, "UpdateItem", body, CCF, "The conditional request failed")
+        # without the condition (or with one that holds), the path is refused, before the
+        # update's own errors
+        del body["ConditionExpression"]
+        want = KEY_SCALAR + ("Key: pk" if "pk." in expr else "IndexKey: g")
+        if expr.startswith("SET pk."):  # a key attribute as the target comes first
+            want = ("One or more parameter values were invalid: Cannot update attribute pk. "
+                    "This attribute is part of the key")
+        err(ddb_url, "UpdateItem", body, V, want)
+        err(ddb_url, "UpdateItem", dict(body, ConditionExpression="attribute_exists(pk)"), V,
+            want)
+    err(ddb_url, "UpdateItem", dict(base, UpdateExpression="SET g.x = :v, a = b",
+                                    ExpressionAttributeValues={":v": S("v")}),
+        V, KEY_SCALAR + "IndexKey: g")
+    err(ddb_url, "UpdateItem", dict(base, UpdateExpression="SET a = :v",
+                                    ConditionExpression="attribute_exists(g.x)",
+                                    ExpressionAttributeValues={":v": S("v")}),
+        V, KEY_SCALAR + "IndexKey: g")
+    # nothing was written
+    assert ok(ddb_url, "GetItem", base)["Item"] == {"pk": S("k"), "g": S("q")}
