@@ -46,7 +46,8 @@ static av_t *mk_item(arena_t *a, long i)
     return m;
 }
 
-static int apply_put(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, uint64_t *out_size, err_t *e)
+static int apply_put(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+                     uint64_t *out_size, err_t *e)
 {
     (void)old, (void)out_size, (void)a, (void)e;
     *out_new = ctx;

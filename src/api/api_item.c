@@ -284,8 +284,8 @@ static size_t lsi_entries_size(const store_table *t, const av_t *item, size_t si
     return sum;
 }
 
-int api_index_keys_check(const store_table *t, const av_t *item, const av_t *before,
-                         size_t size, err_t *e)
+int api_index_keys_check(const store_table *t, const av_t *item, const av_t *before, size_t size,
+                         err_t *e)
 {
     /* the offending index that comes first by name is the one the service names */
     const store_index *bad = NULL;

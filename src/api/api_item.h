@@ -120,8 +120,8 @@ bool api_key_equal(const store_keydef *kd, const av_t *a, const av_t *b);
  * api_vix_item_check.  size: item's av_item_size when the caller has it (for the LSI entries'
  * 400 KB), else API_SIZE_UNKNOWN (measured here when t has an LSI). */
 #define API_SIZE_UNKNOWN SIZE_MAX
-int api_index_keys_check(const store_table *t, const av_t *item, const av_t *before,
-                         size_t size, err_t *e);
+int api_index_keys_check(const store_table *t, const av_t *item, const av_t *before, size_t size,
+                         err_t *e);
 int api_item_index_keys_check(api_req *r, const store_table *t, const av_t *item);
 /* Checks the size of an item (400 KB) with the message `msg`. */
 int api_item_size_check(api_req *r, const av_t *item, const char *msg);

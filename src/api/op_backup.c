@@ -1106,7 +1106,8 @@ int op_list_backups(api_req *r, json_t **out)
 
 /* ---- RestoreTableFromBackup -------------------------------------------------------------------- */
 
-static int bk_restore_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, uint64_t *out_size, err_t *e)
+static int bk_restore_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+                            uint64_t *out_size, err_t *e)
 {
     (void)old, (void)out_size, (void)a, (void)e;
     *out_new = ctx;

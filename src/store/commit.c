@@ -61,8 +61,8 @@ static int st_check_key_attr(const av_t *item, const char *name, av_type want, e
 
 /* The checks of a new item; 0 with its size (av_item_size) in *out_size.  size: that size
  * when apply measured it, else UINT64_MAX. */
-static int st_check_new(const store_table *t, const store_write *w, const av_t *nw,
-                        uint64_t size, uint64_t *out_size, err_t *e)
+static int st_check_new(const store_table *t, const store_write *w, const av_t *nw, uint64_t size,
+                        uint64_t *out_size, err_t *e)
 {
     if (nw->type != AV_M)
         return err_set(e, ERR_INTERNAL, "apply returned a non-map item");

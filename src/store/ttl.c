@@ -46,7 +46,8 @@ typedef struct ttl_ctx {
     int64_t now_s;
 } ttl_ctx;
 
-static int st_ttl_apply(void *vctx, const av_t *old, arena_t *a, const av_t **out_new, uint64_t *out_size, err_t *e)
+static int st_ttl_apply(void *vctx, const av_t *old, arena_t *a, const av_t **out_new,
+                        uint64_t *out_size, err_t *e)
 {
     (void)out_size;
     (void)a;

@@ -235,22 +235,22 @@ static inline void assert_item_json(const av_t *item, const char *want_text)
 }
 
 /* apply callbacks */
-static inline int st_apply_put(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, uint64_t *out_size,
-                               err_t *e)
+static inline int st_apply_put(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+                               uint64_t *out_size, err_t *e)
 {
     (void)old, (void)out_size, (void)a, (void)e;
     *out_new = ctx;
     return 0;
 }
-static inline int st_apply_del(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, uint64_t *out_size,
-                               err_t *e)
+static inline int st_apply_del(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+                               uint64_t *out_size, err_t *e)
 {
     (void)ctx, (void)out_size, (void)old, (void)a, (void)e;
     *out_new = NULL;
     return 0;
 }
-static inline int st_apply_fail(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, uint64_t *out_size,
-                                err_t *e)
+static inline int st_apply_fail(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+                                uint64_t *out_size, err_t *e)
 {
     (void)ctx, (void)out_size, (void)old, (void)a;
     *out_new = STORE_KEEP;

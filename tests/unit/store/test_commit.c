@@ -290,7 +290,8 @@ typedef struct seen_put {
     av_t old;
 } seen_put;
 
-static int apply_seen_put(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, uint64_t *out_size, err_t *e)
+static int apply_seen_put(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+                          uint64_t *out_size, err_t *e)
 {
     (void)out_size;
     (void)a, (void)e;
@@ -566,8 +567,8 @@ typedef struct carry {
     arena_t a;
 } carry;
 
-static int apply_wait_queued(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, uint64_t *out_size,
-                             err_t *e)
+static int apply_wait_queued(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+                             uint64_t *out_size, err_t *e)
 {
     (void)old, (void)out_size, (void)a, (void)e;
     carry *c = ctx;
@@ -662,8 +663,8 @@ static void *late_put(void *p)
     return NULL;
 }
 
-static int apply_wait_two_queued(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, uint64_t *out_size,
-                                 err_t *e)
+static int apply_wait_two_queued(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+                                 uint64_t *out_size, err_t *e)
 {
     (void)old, (void)out_size, (void)a, (void)e;
     carry *c = ctx;
@@ -1249,7 +1250,8 @@ typedef struct reenter {
     int write_rc;
 } reenter;
 
-static int apply_reenter(void *ctx, const av_t *old, arena_t *a, const av_t **out_new, uint64_t *out_size, err_t *e)
+static int apply_reenter(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+                         uint64_t *out_size, err_t *e)
 {
     (void)out_size;
     reenter *r = ctx;

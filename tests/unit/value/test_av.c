@@ -656,9 +656,12 @@ static void test_item_size_names(void **state)
         size_t len;
         bool flagged;
     } cases[] = {
-        {0, AV_MAX_NAME_LEN, false},         {0, AV_MAX_NAME_LEN + 1, true},
-        {1, AV_MAX_NAME_LEN + 1, true},      {2, AV_MAX_NAME_LEN + 1, true},
-        {2, AV_MAX_NAME_LEN, false},         {AV_MAX_DEPTH, AV_MAX_NAME_LEN + 1, true},
+        {0, AV_MAX_NAME_LEN, false},
+        {0, AV_MAX_NAME_LEN + 1, true},
+        {1, AV_MAX_NAME_LEN + 1, true},
+        {2, AV_MAX_NAME_LEN + 1, true},
+        {2, AV_MAX_NAME_LEN, false},
+        {AV_MAX_DEPTH, AV_MAX_NAME_LEN + 1, true},
         {AV_MAX_DEPTH + 1, AV_MAX_NAME_LEN + 1, false /* too deep: refused for that */},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
