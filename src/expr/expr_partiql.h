@@ -40,7 +40,9 @@
  *   not start with SELECT/INSERT/UPDATE/DELETE/EXISTS, "Unexpected keyword", "Unexpected
  *   token", "Expected expression", ...; empty for a lexical error such as an unterminated
  *   quote).  Semantic checks carry DynamoDB's position suffix " at <line>:<column>:<length>"
- *   where DynamoDB gives one ("Unsupported clause: LIMIT at 1:26:1").
+ *   where DynamoDB gives one ("Unsupported clause: LIMIT at 1:26:1").  A syntax error
+ *   anywhere in the statement wins over a semantic one found before it (the statement is
+ *   read whole with PartiQL's grammar first, as DynamoDB does).
  *
  * Ownership: everything lives in the arena passed in; the bound statement borrows the
  * parameter values (they must outlive it).  Thread-safe with one arena per thread.
