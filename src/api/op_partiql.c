@@ -1642,7 +1642,11 @@ int op_batch_execute_statement(api_req *r, json_t **out)
             continue;
         const expr_pq_bound *bd = &m[i].s.b;
         if (bd->kind == EXPR_PQ_SELECT) {
+            av_t checked; /* the key values' sizes, as BatchGetItem and the UPDATE / DELETE
+                           * members check them (review15 F4; DynamoDB Local refuses them) */
             rc = member_get_key(r, bd, &m[i].t, &m[i].key, TXT_PQ_B_KEY, i, false);
+            if (!rc)
+                rc = api_key_check(r, &m[i].t->key, &m[i].key, API_KEY_PARAM, &checked, NULL);
         } else if (bd->kind == EXPR_PQ_EXISTS) {
             rc = err_set(r->err, ERR_VALIDATION, TXT_PQ_EXISTS);
         } else {

@@ -160,8 +160,6 @@ def test_f3_lsi_filter_on_unprojected_attributes(ddb_url, table_name):
     assert [sorted(i) for i in page["Items"]] == [["l", "pk", "sk"]]
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True, reason="review15 F4: a BatchExecuteStatement SELECT of "
-                   "an over-long key value answers no Error (its UPDATE / DELETE members do)")
 def test_f4_batch_select_refuses_an_over_long_key(ddb_url, table_name):
     """ee000bf / f4b0669 (review14 F8, F8b) made PartiQL UPDATE / DELETE / EXISTS and an
     ExecuteTransaction SELECT check their key values' sizes (partition key 2,048 bytes, sort
