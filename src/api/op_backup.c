@@ -487,16 +487,23 @@ static const char *bk_rec_str(json_t *rec, const char *k)
     return json_string_value(json_object_get(rec, k));
 }
 
+/* The backup id a backup ARN ends with (".../backup/<id>", in arn), or NULL when it has none
+ * of our form: the one reading of an ARN's id (bk_find, a restore's hold). */
+static const char *bk_arn_id(const char *arn)
+{
+    const char *p = strstr(arn, "/backup/");
+    return p && bk_id_ok(p + 8) ? p + 8 : NULL;
+}
+
 /* The record of the backup an ARN names, for this caller: BackupNotFoundException otherwise. */
 static int bk_find(api_req *r, const char *arn, char id_out[32], json_t **out)
 {
     *out = NULL;
-    const char *p = strstr(arn, "/backup/");
-    const char *id = p ? p + 8 : "";
+    const char *id = bk_arn_id(arn);
     json_t *rec = NULL;
     err_t ie = {0};
     char nsb[STORE_NAME_MAX];
-    if (bk_id_ok(id) && bk_record_load(r->api->store, id, &rec, &ie) == 0) {
+    if (id && bk_record_load(r->api->store, id, &rec, &ie) == 0) {
         const char *rarn = bk_rec_str(rec, "BackupArn");
         const char *rns = bk_rec_str(rec, "Namespace");
         if (rarn && strcmp(rarn, arn) == 0 && rns && strcmp(rns, bk_ns(r, nsb)) == 0) {
@@ -918,6 +925,17 @@ fail:
 
 /* ---- DescribeBackup / DeleteBackup ---------------------------------------------------------- */
 
+/* The model's checks of a BackupArn member (NULL: absent) into v. */
+static void vld_backup_arn(api_vld *v, const char *arn)
+{
+    if (!arn)
+        api_vld_null(v, "backupArn");
+    else if (strlen(arn) < BK_ARN_MIN)
+        api_vld_min_len(v, arn, "backupArn", BK_ARN_MIN);
+    else if (strlen(arn) > BK_ARN_MAX)
+        api_vld_max_len(v, arn, "backupArn", BK_ARN_MAX);
+}
+
 static int bk_arn_param(api_req *r, const char **out)
 {
     int rc = api_json_str_whole(r->body, "BackupArn", r->arena, out, r->err);
@@ -925,12 +943,7 @@ static int bk_arn_param(api_req *r, const char **out)
         return rc;
     api_vld v;
     api_vld_init(&v);
-    if (!*out)
-        api_vld_null(&v, "backupArn");
-    else if (strlen(*out) < BK_ARN_MIN)
-        api_vld_min_len(&v, *out, "backupArn", BK_ARN_MIN);
-    else if (strlen(*out) > BK_ARN_MAX)
-        api_vld_max_len(&v, *out, "backupArn", BK_ARN_MAX);
+    vld_backup_arn(&v, *out);
     return api_vld_finish_aws(&v, r->err);
 }
 
@@ -1688,12 +1701,7 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
     api_vld v;
     api_vld_init(&v);
     vld_restore_target(&v, target);
-    if (!arn)
-        api_vld_null(&v, "backupArn");
-    else if (strlen(arn) < BK_ARN_MIN)
-        api_vld_min_len(&v, arn, "backupArn", BK_ARN_MIN);
-    else if (strlen(arn) > BK_ARN_MAX)
-        api_vld_max_len(&v, arn, "backupArn", BK_ARN_MAX);
+    vld_backup_arn(&v, arn);
     vld_billing_override(&v, bmo);
     vld_sse_override(&v, sse_type);
     if ((rc = api_vld_finish_aws(&v, r->err)))
@@ -1705,8 +1713,8 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
      * waits for the job (in use), never removes the dump in between (bk_hold) */
     bk_mgr *m = bk_mgr_get(r->api);
     bk_hold *h = NULL;
-    const char *bp = strstr(arn, "/backup/");
-    if (m && bp && bk_id_ok(bp + 8) && (rc = bk_hold_take(m, bp + 8, false, &h, r->err)))
+    const char *hid = bk_arn_id(arn);
+    if (m && hid && (rc = bk_hold_take(m, hid, false, &h, r->err)))
         return rc;
     if ((rc = bk_find(r, arn, id, &rec)))
         goto done;
