@@ -1391,7 +1391,11 @@ static int member_item(api_req *r, arena_t *a, const expr_pq_bound *bd, const av
 }
 
 /* The members' Statement / Parameters / options; counts reads and writes.  A member's own
- * parse or bind error is its per-statement Error when `per_member`, else the request's. */
+ * parse or bind error is its per-statement Error when `per_member`; else a syntax error is
+ * the request's at once and a semantic one is kept in the member (m->rc, m->msg) for the
+ * caller to report after the read / write check.  A member refused after it parsed counts as
+ * the read or write it spells, a syntax error as neither (DynamoDB Local: [UPDATE ... AND null
+ * AND n = 1, SELECT ...] is the mixed batch / transaction; no AWS capture). */
 static int members_load(api_req *r, json_t *arr, const jread_val **params, pq_member *m,
                         size_t n, bool per_member, size_t *nread, size_t *nwrite)
 {
@@ -1406,17 +1410,28 @@ static int members_load(api_req *r, json_t *arr, const jread_val **params, pq_me
             (rc = api_rvoccf_parse(r, m[i].spec, &m[i].rvoccf)))
             return rc;
         if ((rc = pq_load(r, m[i].spec, params ? params[i] : NULL, &m[i].s))) {
+            bool syntax = strncmp(r->err->msg, EXPR_PQ_TXT_SYNTAX,
+                                  strlen(EXPR_PQ_TXT_SYNTAX)) == 0;
+            expr_pq_kind k;
+            if (rc == ERR_VALIDATION && m[i].s.at_text && !syntax &&
+                expr_pq_first_kind(m[i].s.text, m[i].s.len, &k)) {
+                if (k == EXPR_PQ_SELECT)
+                    (*nread)++;
+                else
+                    (*nwrite)++;
+            }
             /* ExecuteTransaction names the member whose statement is refused (AWS 2026-10:
              * "Validation failed in TransactStatements[0]: Statement wasn't well formed, ...";
              * 2026-09: a literal set with a member twice); a parameter's own error is the
              * request's, bare */
-            if (!per_member && rc == ERR_VALIDATION && m[i].s.at_text) {
+            if (!per_member && rc == ERR_VALIDATION && m[i].s.at_text && syntax) {
                 char msg[ERR_MSG_MAX];
                 snprintf(msg, sizeof msg, "%s", r->err->msg);
                 err_clear(r->err);
                 return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_PREFIX "%s", i, msg);
             }
-            if (!per_member || rc == ERR_NOMEM || rc == ERR_SERIALIZATION)
+            if ((!per_member && !(rc == ERR_VALIDATION && m[i].s.at_text)) || rc == ERR_NOMEM ||
+                rc == ERR_SERIALIZATION)
                 return rc;
             member_fail(r, &m[i], rc);
             continue;
@@ -2153,10 +2168,16 @@ int op_execute_transaction(api_req *r, json_t **out)
     size_t nread, nwrite;
     if ((rc = members_load(r, arr, params, m, n, false, &nread, &nwrite)))
         return rc;
+    /* a syntax error (members_load), then the reads with the writes, then the members' own
+     * refusals in their order (DynamoDB Local; no AWS capture) */
+    if (nread && nwrite)
+        return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_MIXED);
     /* RETURNING is refused on a member whose table exists; one on a missing table cancels
      * the transaction as that table's (AWS 2026-09, an AWS-checked emulator's captures) */
     for (size_t i = 0; i < n; i++) {
         bool gone;
+        if (m[i].rc)
+            return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_PREFIX "%s", i, m[i].msg);
         if (m[i].s.b.ret == EXPR_PQ_RET_NONE)
             continue;
         if ((rc = txn_table_gone(r, &m[i].s.b, &gone)))
@@ -2168,8 +2189,6 @@ int op_execute_transaction(api_req *r, json_t **out)
         if (!gone)
             return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_RETURNING, i);
     }
-    if (nread && nwrite)
-        return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_MIXED);
     api_arena_for_writes(r, nwrite); /* each write's items until the commit (review14 F3) */
     if ((rc = txn_prepare(r, m, n, nwrite > 0)))
         return rc;

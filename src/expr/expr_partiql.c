@@ -4514,6 +4514,41 @@ expr_pq_kind expr_pq_get_kind(const expr_pq *s)
     return s->kind;
 }
 
+bool expr_pq_first_kind(const char *text, size_t len, expr_pq_kind *out)
+{
+    size_t i = 0;
+    for (;;) {
+        while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' ||
+                           text[i] == '\n' || text[i] == '\f' || text[i] == '\v'))
+            i++;
+        if (i + 1 < len && text[i] == '-' && text[i + 1] == '-') {
+            while (i < len && text[i] != '\n')
+                i++;
+        } else if (i + 1 < len && text[i] == '/' && text[i + 1] == '*') {
+            for (i += 2; i + 1 < len && !(text[i] == '*' && text[i + 1] == '/'); i++)
+                ;
+            i += 2;
+        } else {
+            break;
+        }
+    }
+    size_t s = i;
+    while (i < len && (is_alpha(text[i]) || is_digit(text[i])))
+        i++;
+    static const struct {
+        const char *w;
+        expr_pq_kind k;
+    } kinds[] = {{"SELECT", EXPR_PQ_SELECT}, {"INSERT", EXPR_PQ_INSERT},
+                 {"UPDATE", EXPR_PQ_UPDATE}, {"FROM", EXPR_PQ_UPDATE},
+                 {"DELETE", EXPR_PQ_DELETE}, {"EXISTS", EXPR_PQ_EXISTS}};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        if (strlen(kinds[k].w) == i - s && strncasecmp(kinds[k].w, text + s, i - s) == 0) {
+            *out = kinds[k].k;
+            return true;
+        }
+    return false;
+}
+
 size_t expr_pq_nparams(const expr_pq *s)
 {
     return s->nparams;

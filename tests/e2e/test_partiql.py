@@ -2025,3 +2025,48 @@ def test_syntax_error_after_semantic_refusal(ddb, tab):
         with pytest.raises(ClientError) as e:
             es(ddb, stmt)
         assert message(e) == text, stmt
+
+
+# BatchExecuteStatement and ExecuteTransaction class a member refused after it parsed (a
+# semantic refusal, a bind error) as the read or write it spells, a member with a syntax error
+# as neither; ExecuteTransaction reports a syntax error first, then the reads with the writes,
+# then the members' own refusals (RETURNING's among them) in member order.  DynamoDB Local
+# answers so; no AWS capture (README, inferred).  ddbchat left refused members out of the count
+# (a batch ran its other members, a transaction named the member) and reported every member's
+# refusal ahead of a RETURNING on an earlier member.
+def test_mixed_reads_writes_count_refused_members(ddb, tab):
+    t = f"\"{tab}\""
+    sel = f"SELECT * FROM {t} WHERE pk = 'a' AND sk = 1"
+    upd = f"UPDATE {t} SET x = 1 WHERE pk = 'a' AND sk = 1"
+    sem_upd = f"UPDATE {t} SET x = 1 WHERE pk = 'a' AND sk = 1 AND null AND v = 1"
+    syn_upd = f"UPDATE {t} SET x = 1 WHERE pk = 'a' AND sk = 1 AND ("
+    type_sel = f"SELECT * FROM {t} WHERE pk = 'a' AND sk = 1 AND size(1)"
+    alias_sel = f"SELECT * FROM {t} x WHERE pk = 'a' AND sk = 1"
+    ret_upd = f"UPDATE {t} SET x = 1 WHERE pk = 'a' AND sk = 2 RETURNING ALL NEW *"
+    mixed_b = "Read and write requests together in the same batch is not supported."
+    mixed_t = "ExecuteTransaction API does not support both read and write operations in the same request."
+    for members in ([sem_upd, sel], [sel, sem_upd], [type_sel, upd], [alias_sel, upd], [upd, alias_sel]):
+        with pytest.raises(ClientError) as e:
+            ddb.batch_execute_statement(Statements=[{"Statement": s} for s in members])
+        assert message(e) == mixed_b, members
+        with pytest.raises(ClientError) as e:
+            ddb.execute_transaction(TransactStatements=[{"Statement": s} for s in members])
+        assert message(e) == mixed_t, members
+    # a syntax error is no read or write: the batch runs the other member
+    r = ddb.batch_execute_statement(Statements=[{"Statement": syn_upd}, {"Statement": sel}])["Responses"]
+    assert r[0]["Error"]["Message"].startswith("Statement wasn't well formed") and "Error" not in r[1]
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[{"Statement": syn_upd}, {"Statement": sel}])
+    assert "Statement wasn't well formed, can't be processed: " in message(e)
+    with pytest.raises(ClientError) as e:  # a later member's syntax error first
+        ddb.execute_transaction(TransactStatements=[{"Statement": sem_upd}, {"Statement": syn_upd}])
+    assert "Statement wasn't well formed, can't be processed: " in message(e)
+    # RETURNING and the members' refusals in member order
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[{"Statement": ret_upd}, {"Statement": sem_upd}])
+    assert message(e) == ("Validation failed in TransactStatements[0]: RETURNING clause is not "
+                          "supported in ExecuteTransaction.")
+    with pytest.raises(ClientError) as e:
+        ddb.execute_transaction(TransactStatements=[{"Statement": sem_upd}, {"Statement": ret_upd}])
+    assert message(e) == ("Validation failed in TransactStatements[0]: The arguments to AND/OR "
+                          "must be Expressions")
