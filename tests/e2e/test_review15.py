@@ -5,6 +5,7 @@ is marked xfail(strict=True) while its finding stands: the fix makes it pass (XP
 fails the run, so whoever fixes it removes the marker.  Details, reproductions and the sources:
 /work/notes/review15.md (F1, F2, ...)."""
 import json
+import os
 import socket
 import time
 
@@ -217,3 +218,40 @@ def test_f5_transaction_of_updates_of_map_list_items_is_not_a_500(ddbchat_server
         status, _, payload = raw_request(url, body, target="DynamoDB_20120810." + op, timeout=120)
         got.append((op, status, payload[:80]))
     assert [g[:2] for g in got] == [("TransactWriteItems", 200), ("ExecuteTransaction", 200)], got
+
+
+def _cpu_s(pid):
+    """The process's user + system CPU seconds (/proc/PID/stat utime, stime)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.requires_ddbchat
+@pytest.mark.xfail(strict=True, reason="review15 F6: an update whose 300 actions all fail costs "
+                                       "~20 ms of server CPU since 65377ee (<1 ms before)")
+def test_f6_many_failing_update_actions_cost_little(ddbchat_server):
+    """65377ee reports, of several failing update actions, the last in a walk of the paths as
+    Java HashMaps: expr_update.c walked_after(), called for each failing action against the
+    best so far, scans every action and, for each, every earlier one (same_parent, pel_eq):
+    cubic in the actions.  An UpdateItem of SET q0 = q1000, q1 = q1001, ... (300 actions in a
+    4 KB expression, every operand missing: "The provided expression refers to an attribute
+    that does not exist in the item") takes ~20 ms of the server's CPU, 80-130 ms of wall
+    time on this loaded machine (f4b0669's build: 20 of them in 18 ms of wall time, no CPU
+    tick); 200 nested ones (SET m.q0 = ..., m missing) ~80 ms wall (0.4 ms).  40 such
+    requests cost ~0.8 s of CPU; they should cost well under 0.2 s."""
+    srv = ddbchat_server()
+    url, pid = srv.ddb_url, srv.proc.pid
+    ok(url, "CreateTable", {"TableName": "upd_cost", "BillingMode": "PAY_PER_REQUEST",
+                            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    ok(url, "PutItem", {"TableName": "upd_cost", "Item": {"pk": S("a")}})
+    expr = "SET " + ", ".join(f"q{i} = q{i + 1000}" for i in range(300))
+    assert len(expr) <= 4096
+    body = {"TableName": "upd_cost", "Key": {"pk": S("a")}, "UpdateExpression": expr}
+    err(url, "UpdateItem", body, "ValidationException",
+        "The provided expression refers to an attribute that does not exist in the item")
+    before = _cpu_s(pid)
+    for _ in range(40):
+        err(url, "UpdateItem", body, "ValidationException")
+    assert _cpu_s(pid) - before < 0.2  # f4b0669: 0.00-0.02 s; 65377ee: ~0.8 s
