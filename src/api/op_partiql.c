@@ -1157,18 +1157,41 @@ static int pq_write_one(api_req *r, const pq_stmt *s, json_t **out)
     return 0;
 }
 
-/* The jansson tree of object o of our reader's tree without its member "Parameters" when that
- * is an array (*out_params, else NULL).  NULL when out of memory. */
-static json_t *pq_without_params(const jread_val *o, const jread_val **out_params)
+/* The jansson tree of object o of our reader's tree without its Parameters arrays, which stay
+ * in ours.  members NULL: o's own "Parameters" when it is an array (*out_params, else NULL);
+ * else the array member named members: each of its objects without its own "Parameters"
+ * (*out_member_params: one per element, from arena a, NULL where none; the array itself NULL
+ * when the member is absent or not an array).  NULL when out of memory. */
+static json_t *pq_tree(arena_t *a, const jread_val *o, const char *members,
+                       const jread_val **out_params, const jread_val ***out_member_params)
 {
-    *out_params = NULL;
+    if (out_params)
+        *out_params = NULL;
+    if (out_member_params)
+        *out_member_params = NULL;
     json_t *b = json_object();
     for (const jread_val *v = o->child; b && v; v = v->next) {
-        if (API_JR_KEY(v, "Parameters") && v->type == JREAD_ARRAY) {
+        json_t *j = NULL;
+        if (!members && API_JR_KEY(v, "Parameters") && v->type == JREAD_ARRAY) {
             *out_params = v;
             continue;
         }
-        json_t *j = jread_to_jansson(v);
+        if (members && api_jr_key(v, members, strlen(members)) && v->type == JREAD_ARRAY) {
+            const jread_val **ps = arena_zalloc(a, (v->n ? v->n : 1) * sizeof *ps);
+            j = ps ? json_array() : NULL;
+            size_t i = 0;
+            for (const jread_val *m = v->child; j && m; m = m->next, i++) {
+                json_t *jm = m->type == JREAD_OBJECT ? pq_tree(a, m, NULL, &ps[i], NULL)
+                                                     : jread_to_jansson(m);
+                if (!jm || json_array_append_new(j, jm)) {
+                    json_decref(j);
+                    j = NULL;
+                }
+            }
+            *out_member_params = ps;
+        } else {
+            j = jread_to_jansson(v);
+        }
         if (!j || json_object_setn_new_nocheck(b, v->key, v->key_len, j)) {
             json_decref(b);
             b = NULL;
@@ -1183,9 +1206,8 @@ static json_t *pq_without_params(const jread_val *o, const jread_val **out_param
  * a {"N":"0"}); the rest is small (the model bounds a Statement to 8 KB).  members NULL
  * (ExecuteStatement): the request's own Parameters (*out_params); else the name of the array
  * of members (BatchExecuteStatement's Statements, ExecuteTransaction's TransactStatements):
- * each object member's (*out_member_params: one per array element, NULL where none; the
- * array itself NULL when the member is absent or not an array).  A request already in
- * jansson's tree (api_call) is left as it is, the outputs NULL.  0 or ERR_NOMEM. */
+ * each object member's (*out_member_params; pq_tree).  A request already in jansson's tree
+ * (api_call) is left as it is, the outputs NULL.  0 or ERR_NOMEM. */
 static int pq_body(api_req *r, const char *members, const jread_val **out_params,
                    const jread_val ***out_member_params)
 {
@@ -1195,39 +1217,11 @@ static int pq_body(api_req *r, const char *members, const jread_val **out_params
         *out_member_params = NULL;
     if (r->body)
         return 0;
-    json_t *b = json_object();
+    json_t *b = pq_tree(r->arena, r->jbody, members, out_params, out_member_params);
     if (!b)
         return nomem(r);
     r->body = b;
     r->body_owned = true;
-    for (const jread_val *v = r->jbody->child; v; v = v->next) {
-        json_t *j = NULL;
-        if (!members) {
-            if (API_JR_KEY(v, "Parameters") && v->type == JREAD_ARRAY) {
-                *out_params = v;
-                continue;
-            }
-            j = jread_to_jansson(v);
-        } else if (api_jr_key(v, members, strlen(members)) && v->type == JREAD_ARRAY) {
-            const jread_val **ps = arena_zalloc(r->arena, (v->n ? v->n : 1) * sizeof *ps);
-            if (!ps || !(j = json_array()))
-                return nomem(r);
-            size_t i = 0;
-            for (const jread_val *m = v->child; m; m = m->next, i++) {
-                json_t *jm = m->type == JREAD_OBJECT ? pq_without_params(m, &ps[i])
-                                                     : jread_to_jansson(m);
-                if (!jm || json_array_append_new(j, jm)) {
-                    json_decref(j);
-                    return nomem(r);
-                }
-            }
-            *out_member_params = ps;
-        } else {
-            j = jread_to_jansson(v);
-        }
-        if (!j || json_object_setn_new_nocheck(b, v->key, v->key_len, j))
-            return nomem(r);
-    }
     return 0;
 }
 
