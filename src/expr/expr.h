@@ -335,6 +335,14 @@ int expr_top_names(arena_t *a, const expr_t *x, expr_name **out_names, size_t *o
  * indexes' key attributes); 0 otherwise or when x is NULL (expr_keyattr.c). */
 int expr_key_attr_check(const expr_t *x, const char *const *keys, size_t nkeys,
                         const char *const *ikeys, size_t nikeys, err_t *e);
+/* The same check naming the key DynamoDB Local names when paths go into several: the first
+ * of keys (the table's partition key, then its sort key) and then the first of ikeys in the
+ * caller's order (api_table_key_attr_check: Local's) that a path goes into (expr_keyattr.c). */
+int expr_key_attr_check_ordered(const expr_t *x, const char *const *keys, size_t nkeys,
+                                const char *const *ikeys, size_t nikeys, err_t *e);
+/* Java's String.hashCode of the UTF-8 text (UTF-16 units), spread as java.util.HashMap does
+ * (h ^ h >>> 16): a bucket is this & (capacity - 1). */
+uint32_t expr_java_hash(const char *s, size_t len);
 
 /* ---- SearchVectors' SearchConditionExpression (expr_search.c) ---------------------------- */
 

@@ -63,3 +63,74 @@ int expr_key_attr_check(const expr_t *x, const char *const *keys, size_t nkeys,
         rc = check_node(x->paths[i], keys, nkeys, ikeys, nikeys, e);
     return rc;
 }
+
+/* Whether a path of the subtree nd goes into attribute name (name.x or name[i]). */
+static bool derefs(const expr_node *nd, const char *name, size_t len)
+{
+    if (!nd)
+        return false;
+    if (nd->t == EN_PATH) {
+        const expr_pel *p = &nd->u.path.el[0];
+        return nd->u.path.n >= 2 && !p->is_index && p->len == len &&
+               memcmp(p->name, name, len) == 0;
+    }
+    if (nd->t == EN_VALUE)
+        return false;
+    for (size_t i = 0; i < nd->u.kids.n; i++)
+        if (derefs(nd->u.kids.k[i], name, len))
+            return true;
+    return false;
+}
+
+static bool x_derefs(const expr_t *x, const char *name)
+{
+    size_t len = strlen(name);
+    if (derefs(x->root, name, len))
+        return true;
+    for (size_t i = 0; i < x->nacts; i++)
+        if (derefs(x->acts[i].path, name, len) || derefs(x->acts[i].val, name, len))
+            return true;
+    for (size_t i = 0; i < x->npaths; i++)
+        if (derefs(x->paths[i], name, len))
+            return true;
+    return false;
+}
+
+uint32_t expr_java_hash(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint32_t h = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp = p[i];
+        size_t k = cp < 0x80 ? 1 : cp < 0xE0 ? 2 : cp < 0xF0 ? 3 : 4;
+        cp &= k == 1 ? 0x7F : k == 2 ? 0x1F : k == 3 ? 0x0F : 0x07;
+        size_t j = 1;
+        for (; j < k && i + j < len; j++)
+            cp = (cp << 6) | (p[i + j] & 0x3F);
+        i += j;
+        if (cp >= 0x10000) { /* a surrogate pair in Java's String */
+            cp -= 0x10000;
+            h = 31 * h + (0xD800 + (cp >> 10));
+            h = 31 * h + (0xDC00 + (cp & 0x3FF));
+        } else {
+            h = 31 * h + cp;
+        }
+    }
+    return h ^ (h >> 16);
+}
+
+int expr_key_attr_check_ordered(const expr_t *x, const char *const *keys, size_t nkeys,
+                                const char *const *ikeys, size_t nikeys, err_t *e)
+{
+    if (!x)
+        return 0;
+    for (size_t i = 0; i < nkeys; i++)
+        if (keys[i] && x_derefs(x, keys[i]))
+            return err_set(e, ERR_VALIDATION, TXT_KEY_SCALAR, "Key", (int)strlen(keys[i]),
+                           keys[i]);
+    for (size_t i = 0; i < nikeys; i++)
+        if (ikeys[i] && x_derefs(x, ikeys[i]))
+            return err_set(e, ERR_VALIDATION, TXT_KEY_SCALAR, "IndexKey", (int)strlen(ikeys[i]),
+                           ikeys[i]);
+    return 0;
+}

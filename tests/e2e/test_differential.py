@@ -98,3 +98,48 @@ def test_update_key_paths_after_the_condition(ddb_url, dt):
         V, KEY_SCALAR + "IndexKey: g")
     # nothing was written
     assert ok(ddb_url, "GetItem", base)["Item"] == {"pk": S("k"), "g": S("q")}
+
+
+# A Query of a GSI whose filter and projection both name attributes the index does not
+# project: the filter's are named (DynamoDB Local; ddbchat named the projection's first).
+def test_gsi_query_names_the_filter_attributes_first(ddb, ddb_url, table_name, make_table):
+    name = table_name("difg")
+    make_table(ddb, name, gsis=[{"name": "ginc", "hash": ("g", "S"), "projection": ["a"]}])
+    base = {"TableName": name, "IndexName": "ginc", "KeyConditionExpression": "g = :g",
+            "ExpressionAttributeValues": {":g": S("x"), ":n": N(1)}}
+    err(ddb_url, "Query", dict(base, FilterExpression="n > :n", ProjectionExpression="b, c"),
+        V, "One or more parameter values were invalid: Secondary index ginc does not project "
+        "one or more filter attributes: [n]")
+    err(ddb_url, "Query", dict(base, FilterExpression="a > :n", ProjectionExpression="b, c"),
+        V, "One or more parameter values were invalid: Global secondary index ginc does not "
+        "project [b, c]")
+
+
+# Paths into several key attributes ("Key attributes must be scalars"): the table's partition
+# key is named, then its sort key, then the LSIs' keys, then the GSIs', the indexes of each
+# kind in a Java HashMap's order of their names (hix's bucket 6, gix's 7, oix's 15), each
+# index's key schema in order: DynamoDB Local 3.3, for every kind of expression (all 30
+# ordered pairs of this table's index keys measured); ddbchat named the first path in the
+# text.  No AWS capture.
+def test_key_scalar_names_keys_in_locals_order(ddb, ddb_url, table_name, make_table):
+    name = table_name("difk")
+    make_table(ddb, name, hash=("zz", "S"), range=("q", "S"),
+               gsis=[{"name": "gix", "hash": ("g", "S")},
+                     {"name": "hix", "hash": ("h", "S"), "range": ("ls", "S")},
+                     {"name": "oix", "hash": ("z", "S"), "range": ("o", "S")}],
+               lsis=[{"name": "lix", "range": ("w", "S")}])
+    key = {"zz": S("k"), "q": S("s")}
+    for expr, who in (("SET a = q[0], b = zz[0]", "Key: zz"),   # the partition key first
+                      ("SET a = g[0], b = q[0]", "Key: q"),     # table keys before indexes'
+                      ("SET a = g[0], b = h[0]", "IndexKey: h"),   # hix before gix
+                      ("SET a = g[0], b = ls[0]", "IndexKey: ls"),
+                      ("SET a = z[0], b = g[0]", "IndexKey: g"),   # gix before oix
+                      ("SET a = g[0], b = w[0]", "IndexKey: w"),   # the LSI before the GSIs
+                      ("SET a = z[0], b = w[0]", "IndexKey: w"),
+                      ("SET a = o[0], b = z[0]", "IndexKey: z"),   # one index: its hash key
+                      ("SET a = ls[0], b = h[0]", "IndexKey: h")):
+        err(ddb_url, "UpdateItem", {"TableName": name, "Key": key, "UpdateExpression": expr},
+            V, KEY_SCALAR + who)
+        err(ddb_url, "GetItem", {"TableName": name, "Key": key,
+                                 "ProjectionExpression": expr[8:].replace(", b =", ",")},
+            V, KEY_SCALAR + who)
