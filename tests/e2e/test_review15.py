@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import time
+import urllib.request
 
 import pytest
 
@@ -95,19 +96,30 @@ def test_f2_stalled_uploads_do_not_hold_the_parse_budget(ddbchat_server):
             f"Content-Type: application/x-amz-json-1.0\r\nAuthorization: {DUMMY_AUTH}\r\n"
             "Content-Length: 16777216\r\n\r\n{").encode()
     stalled = []
+
+    def in_flight():  # requests whose head was read and not answered (this one included)
+        text = urllib.request.urlopen(url + "/metrics", timeout=30).read().decode()
+        return next(int(line.split()[1]) for line in text.splitlines()
+                    if line.startswith("ddbchat_http_requests_in_flight"))
     try:
-        for _ in range(2):
-            for attempt in range(20):  # the request before may still hold its part for a moment
-                s = socket.create_connection(("127.0.0.1", port))
-                s.sendall(head)
-                time.sleep(0.25)
+        for _ in range(200):  # until both heads are held (the request before may still
+            for s in list(stalled):  # hold its part for a moment: a head refused is re-sent)
                 s.setblocking(False)
                 try:
-                    s.recv(100)  # answered (the busy reply) or closed: try again
+                    s.recv(100)  # answered (the busy reply) or closed
+                    stalled.remove(s)
+                    s.close()
                 except BlockingIOError:
-                    break
-                s.close()
-            stalled.append(s)
+                    pass
+            while len(stalled) < 2:
+                s = socket.create_connection(("127.0.0.1", port))
+                s.sendall(head)
+                stalled.append(s)
+            time.sleep(0.1)
+            if in_flight() == 3:
+                break
+        else:
+            pytest.fail("the two stalled heads were never both admitted")
         try:
             status, _, payload = raw_request(url, body, target="DynamoDB_20120810.BatchWriteItem")
             got = (status, payload[:100])
