@@ -383,11 +383,24 @@ static arena_t *ddb_proto_ja_take(void)
     return a;
 }
 
+/* A reply's text is charged to the caller's budget (ddb_proto_req.reply_charge) as the writer
+ * grows past DDB_PROTO_REPLY_FREE: the text of a reply waits in memory until its client has
+ * read it, and ten clients that sent a 5 KB BatchGetItem whose reply is ~96 MB of text and
+ * did not read held 939 MB (review14 F12). */
+typedef struct dp_charge {
+    int (*fn)(void *ctx, size_t n, bool must);
+    void *ctx;
+    const char *op; /* the operation (dp_may_write, asked at the first call): in the request's
+                       target, or dp_handle's sop for a Streams one (never answered later) */
+    bool used;      /* fn was called */
+} dp_charge;
+
 /* A request answered later (ddb_proto_handle_later): what its reply needs, malloc'ed; the
  * body's tree and the request's values in its arena. */
 typedef struct dp_later {
     arena_t arena;
     jout w;
+    dp_charge ch; /* w's */
     err_t e;
     json_t *jresp;
     ddb_proto_resp *resp;
@@ -417,11 +430,77 @@ typedef struct dp_later {
  * be ~96 MB of text (review14 F11).  The memory is the text's: no tree beside it. */
 #define DP_REPLY_MAX ((size_t)256 << 20)
 
+/* The operations whose reply may follow a write (DDB_PROTO_REPLY_MUST). */
+static bool dp_may_write(const char *op)
+{
+    static const char *const ops[] = {"PutItem",
+                                      "UpdateItem",
+                                      "DeleteItem",
+                                      "BatchWriteItem",
+                                      "TransactWriteItems",
+                                      "ExecuteStatement",
+                                      "BatchExecuteStatement",
+                                      "ExecuteTransaction"};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(op, ops[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The writer's grow hook (value/jout.h): its maximum doubles, each step charged. */
+static int dp_reply_grow(jout *w, size_t need, void *ctx)
+{
+    dp_charge *c = ctx;
+    if (need > DP_REPLY_MAX)
+        return -1;
+    size_t max = w->max <= DP_REPLY_MAX / 2 ? w->max * 2 : DP_REPLY_MAX;
+    if (max < need)
+        max = need;
+    c->used = true;
+    bool must = max <= DDB_PROTO_REPLY_MUST && dp_may_write(c->op);
+    if (c->fn(c->ctx, max - DDB_PROTO_REPLY_FREE, must))
+        return -1;
+    w->max = max;
+    return 0;
+}
+
+static void dp_charge_start(dp_charge *c, const ddb_proto_req *req)
+{
+    c->fn = req->reply_charge;
+    c->ctx = req->reply_ctx;
+    c->op = NULL;
+    c->used = false;
+}
+
+/* w charges its text through c (for the operation op). */
+static void dp_charge_writer(dp_charge *c, const char *op, jout *w)
+{
+    if (!c->fn)
+        return;
+    c->op = op;
+    w->max = DDB_PROTO_REPLY_FREE;
+    w->grow = dp_reply_grow;
+    w->grow_ctx = c;
+}
+
+/* The reply is final: what its body holds is charged. */
+static void dp_charge_final(dp_charge *c, const ddb_proto_resp *resp)
+{
+    size_t n = resp->body_len > DDB_PROTO_REPLY_FREE ? resp->body_len - DDB_PROTO_REPLY_FREE : 0;
+    if (c->fn && (c->used || n))
+        c->fn(c->ctx, n, true);
+}
+
 /* The reply of an api call (rc, its text in w or its error in e + jresp; wh: e's whole
  * message, or NULL) into resp. */
 static void dp_reply(ddb_proto_resp *resp, int rc, jout *w, const err_t *e, const err_whole *wh,
                      json_t *jresp)
 {
+    if (w->refused) { /* the reply's text budget is spent (dp_charge): busy, retry */
+        jout_fini(w);
+        ddb_proto_error(resp, ERR_THROTTLING, NULL, TXT_THROTTLED, NULL);
+        return;
+    }
     if (rc) {
         if (err_status(rc) >= 500)
             log_error("%s: %s (%s)", resp->op, e->msg, err_name(rc));
@@ -471,6 +550,7 @@ static void dp_later_done(void *ctx, int rc)
     json_decref(d->jresp);
     arena_fini(&d->arena);
     dp_oom_check(d->resp, d->failed, oom0);
+    dp_charge_final(&d->ch, d->resp);
     ddb_proto_later later = d->later;
     bool release = d->body_len >= DP_RELEASE_BODY;
     free(d);
@@ -508,6 +588,8 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     e.msg[0] = '\0';
     unsigned long oom0 = mem_failures();
     ddb_proto_resp_start(resp);
+    dp_charge own_ch, *ch = d ? &d->ch : &own_ch;
+    dp_charge_start(ch, req);
 
     /* health check */
     if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0) {
@@ -648,6 +730,7 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         d->caller = caller;
         d->oom0 = oom0;
         jout_init(&d->w, DP_REPLY_MAX);
+        dp_charge_writer(ch, op, &d->w);
         api_later al = {dp_later_suspend, dp_later_done, d};
         err_whole_attach(&wh, &d->e, req->body_len + DP_WHOLE_SLACK);
         int rc = api_call_out_jr_later(p->api, op, root, &d->caller, &d->arena, &d->w, &d->jresp,
@@ -664,6 +747,7 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     }
     jout w;
     jout_init(&w, DP_REPLY_MAX);
+    dp_charge_writer(ch, op, &w);
     err_whole_attach(&wh, &e, req->body_len + DP_WHOLE_SLACK);
     int rc = root ? api_call_out_jr(p->api, op, root, &caller, &w, &jresp, &e)
                   : api_call_out(p->api, op, jreq, &caller, &w, &jresp, &e);
@@ -677,11 +761,13 @@ done:
         arena_fini(&own);
     else if (!d)
         arena_reset(ja);
+    own_ch = *ch; /* d's goes with it */
     if (d) {
         arena_fini(&d->arena);
         free(d);
     }
     dp_oom_check(resp, false, oom0);
+    dp_charge_final(&own_ch, resp);
     if (req->body_len >= DP_RELEASE_BODY)
         mem_release_free();
     return false;

@@ -65,6 +65,14 @@
  * threads could otherwise hold ~8 GB of trees); a request the budget cannot take gets the
  * busy reply, as one past the body budget does.  Smaller requests are not charged. */
 #define HTTP_DDB_PARSE_BUDGET ((size_t)1 << 30)
+/* The endpoint's reply text held at once past each reply's first DDB_PROTO_REPLY_FREE bytes:
+ * charged as a reply is written (ddb_proto_req.reply_charge), given back when it has been
+ * sent or its connection closed.  A client that does not read keeps its reply's text until
+ * the idle timeout; ten such clients of a 5 KB BatchGetItem whose reply is ~96 MB of text held
+ * 939 MB (review14 F12).  A reply that would pass it gets the busy reply instead (one that may
+ * follow a write is charged whatever it says up to DDB_PROTO_REPLY_MUST).  The largest reply
+ * (256 MB of text: ddb_proto.c) fits it alone. */
+#define HTTP_DDB_REPLY_BUDGET ((size_t)256 << 20)
 #define HTTP_PARSE_FREE_BYTES ((size_t)1 << 20)
 #define HTTP_PARSE_PER_BODY_BYTE 32
 #define HTTP_CONN_POOL (16 << 10) /* libmicrohttpd per-connection memory pool */
@@ -121,12 +129,14 @@ struct http_listener {
     int port;
     size_t body_limit, memory_budget;
     size_t parse_budget;    /* HTTP_DDB_PARSE_BUDGET on the endpoint; 0: none (REST) */
+    size_t reply_budget;    /* HTTP_DDB_REPLY_BUDGET on the endpoint (REST: not charged) */
     unsigned max_connections, read_timeout, idle_timeout;
     unsigned first_timeout; /* a new connection's for its first request's head */
     atomic_long in_flight;  /* requests whose head was read and that are not answered */
     atomic_uint open;       /* connections open */
     atomic_size_t mem;      /* bytes of the memory budget in use */
     atomic_size_t parse;    /* bytes of the parse budget in use */
+    atomic_size_t reply;    /* bytes of the reply budget in use */
     unsigned per_ip;        /* connections per client address; 0 = no cap */
     pthread_mutex_t conns_mu;
     http_conn *conns;       /* open connections (the reaper's list) */
@@ -175,6 +185,7 @@ struct http_req {
     /* body (its buffer: below) */
     size_t body_len, reserved;
     size_t parse_reserved; /* of the listener's parse budget (http_reserve) */
+    size_t reply_charged;  /* of its reply budget (http_reply_charge) */
     bool too_large;
     unsigned long long received;
     bool counted; /* in the listener's in_flight */
@@ -344,6 +355,22 @@ static int http_reserve(void *ctx, size_t more)
     return 0;
 }
 
+/* ddb_proto_req.reply_charge: r's reply text holds n bytes past its free part. */
+static int http_reply_charge(void *ctx, size_t n, bool must)
+{
+    http_req *r = ctx;
+    http_listener *l = r->l;
+    if (n <= r->reply_charged) {
+        atomic_fetch_sub(&l->reply, r->reply_charged - n);
+    } else if (must) {
+        atomic_fetch_add(&l->reply, n - r->reply_charged);
+    } else if (http_take(&l->reply, l->reply_budget, n - r->reply_charged)) {
+        return -1;
+    }
+    r->reply_charged = n;
+    return 0;
+}
+
 /* Grows the body buffer to hold `need` bytes and a NUL, charging what is allocated to the
  * memory budget: exactly that (a declared Content-Length) or doubling (chunked).  0, -2 when
  * the budget says no, -3 when out of memory. */
@@ -461,7 +488,9 @@ static void http_ddb_api(http_server *srv, const http_request *req, http_respons
                               .raw_body = req->raw_body,
                               .raw_body_len = req->raw_body_len,
                               .too_large = req->too_large,
-                              .now = (long long)time(NULL)};
+                              .now = (long long)time(NULL),
+                              .reply_charge = req->reply_charge,
+                              .reply_ctx = req->reply_ctx};
         ddb_proto_handle(&srv->proto, &preq, &presp);
     }
     http_ddb_reply(srv, &presp, resp, &req->t0);
@@ -801,7 +830,9 @@ static void http_run(http_req *r)
                         .raw_body_len = r->body_len,
                         .too_large = r->too_large,
                         .t0 = r->t0,
-                        .conn = r->conn};
+                        .conn = r->conn,
+                        .reply_charge = l->reply_budget ? http_reply_charge : NULL,
+                        .reply_ctx = r};
     char *decoded = NULL;
     if (!r->too_large && r->body_len && !http_encoding_is_identity(r->content_encoding)) {
         size_t dl = 0, granted = 0;
@@ -1169,7 +1200,9 @@ static int http_run_later(http_req *r)
                           .authorization = r->authorization,
                           .body = r->body,
                           .body_len = r->body_len,
-                          .now = (long long)time(NULL)};
+                          .now = (long long)time(NULL),
+                          .reply_charge = r->l->reply_budget ? http_reply_charge : NULL,
+                          .reply_ctx = r};
     ddb_proto_later dl = {http_later_suspend, http_later_done, r};
     if (ddb_proto_handle_later(&srv->proto, &preq, &r->presp, &dl))
         return 1;
@@ -1511,6 +1544,8 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         atomic_fetch_sub(&l->mem, r->reserved);
     if (r->parse_reserved)
         atomic_fetch_sub(&l->parse, r->parse_reserved);
+    if (r->reply_charged) /* sent, or never will be */
+        atomic_fetch_sub(&l->reply, r->reply_charged);
     if (r->resp.mhd)
         MHD_destroy_response(r->resp.mhd);
     free(r->resp.body); /* a reply never sent (http_send takes the body) */
@@ -1734,6 +1769,7 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     l->body_limit = rest ? HTTP_REST_MAX_BODY : DDB_PROTO_MAX_BODY;
     l->memory_budget = rest ? HTTP_REST_MEMORY_BUDGET : HTTP_DDB_MEMORY_BUDGET;
     l->parse_budget = rest ? 0 : HTTP_DDB_PARSE_BUDGET;
+    l->reply_budget = rest ? 0 : HTTP_DDB_REPLY_BUDGET;
     l->max_connections = c->max_connections    ? c->max_connections
                          : rest ? HTTP_DEFAULT_REST_CONNECTIONS
                                 : HTTP_DEFAULT_MAX_CONNECTIONS;
@@ -1747,6 +1783,7 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     atomic_init(&l->open, 0);
     atomic_init(&l->mem, 0);
     atomic_init(&l->parse, 0);
+    atomic_init(&l->reply, 0);
 
     struct sockaddr_storage addr;
     socklen_t alen = sizeof addr;

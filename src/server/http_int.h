@@ -55,6 +55,9 @@ typedef struct http_request {
     struct timespec t0;
     struct MHD_Connection *conn; /* for a reply MHD builds itself that suspends and resumes
                                     its connection (resp->mhd, e.g. Server-Sent Events) */
+    /* the listener's budget for reply text (ddb_proto_req.reply_charge), or NULL */
+    int (*reply_charge)(void *ctx, size_t n, bool must);
+    void *reply_ctx;
 } http_request;
 
 /* The reply a handler fills in.  body is malloc'ed and taken by the server. */

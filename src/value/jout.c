@@ -80,17 +80,28 @@ static inline int jout_reserve(jout *w, size_t n)
     return jout_grow(w, n);
 }
 
+/* Whether the grow hook let the maximum take n more bytes (none: it does not). */
+static bool jout_hook(jout *w, size_t n)
+{
+    return w->grow && n <= SIZE_MAX - w->len && w->grow(w, w->len + n, w->grow_ctx) == 0 &&
+           n <= w->max - w->len;
+}
+
 static int jout_grow(jout *w, size_t n)
 {
     if (w->failed)
         return -1;
     if (w->len - w->crc_len >= JOUT_CRC_CHUNK)
         jout_crc_fold(w);
-    if (n > w->max - w->len)
+    if (n > w->max - w->len && !w->grow)
         return jout_fail(w);
     if (n <= w->cap - w->len)
         return 0;
     jout_crc_fold(w);
+    if (n > w->max - w->len && !jout_hook(w, n)) {
+        w->refused = true;
+        return jout_fail(w);
+    }
     size_t cap = w->cap ? w->cap : (JOUT_FIRST_CAP < w->max ? JOUT_FIRST_CAP : w->max);
     while (cap - w->len < n)
         cap = cap > w->max / 2 ? w->max : cap * 2;
@@ -104,7 +115,7 @@ static int jout_grow(jout *w, size_t n)
 
 void jout_hint(jout *w, size_t n)
 {
-    if (w->failed || n > w->max - w->len || n <= w->cap - w->len)
+    if (w->failed || n <= w->cap - w->len || (n > w->max - w->len && !jout_hook(w, n)))
         return;
     jout_crc_fold(w); /* what is pending, before realloc moves it */
     char *np = realloc(w->p, w->len + n);

@@ -25,12 +25,20 @@
 #include "value/av.h"
 #include "value/jread.h"
 
+typedef struct jout jout;
 typedef struct jout {
     char *p;
     size_t len, cap, max;
     uint32_t crc;     /* CRC32 of p[0 .. crc_len) */
     size_t crc_len;
     bool failed;
+    /* NULL, or called when the text would grow past max (need: the bytes it would then
+     * hold; a hint's too): it may raise w->max to at least need and return 0, or return
+     * nonzero (the growth fails, and refused is set unless it was a hint's).  Its owner's, as
+     * arena.h's grow hook: jout_init sets NULL; jout_reset keeps it, max and refused. */
+    int (*grow)(jout *w, size_t need, void *ctx);
+    void *grow_ctx;
+    bool refused; /* the hook refused a growth the text needed (the writer has failed) */
 } jout;
 
 #define JOUT_DEFAULT_MAX ((size_t)64 << 20)

@@ -665,6 +665,88 @@ static void test_rewind(void **state)
     jout_fini(&w);
 }
 
+/* The grow hook (review14 F12: the endpoint charges a reply's text to a budget as it grows):
+ * called only past max, it may raise max (the text then is what it would be without a
+ * maximum) or refuse (the writer fails, refused set; a hint's refusal changes nothing). */
+typedef struct {
+    size_t limit; /* the hook raises max up to this, doubling */
+    int calls;
+    size_t last_need;
+} grow_case;
+
+static int grow_up_to(jout *w, size_t need, void *ctx)
+{
+    grow_case *g = ctx;
+    g->calls++;
+    g->last_need = need;
+    size_t max = w->max * 2 > need ? w->max * 2 : need;
+    if (max > g->limit)
+        return -1;
+    w->max = max;
+    return 0;
+}
+
+static void test_grow_hook(void **state)
+{
+    (void)state;
+    char piece[100];
+    memset(piece, 'x', sizeof piece);
+    jout plain;
+    jout_init(&plain, 0);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(jout_str(&plain, piece, sizeof piece), 0);
+    /* raised as needed: the same text and CRC as without a maximum */
+    grow_case g = {.limit = (size_t)1 << 20};
+    jout w;
+    jout_init(&w, 4096);
+    w.grow = grow_up_to;
+    w.grow_ctx = &g;
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(jout_str(&w, piece, sizeof piece), 0);
+    assert_true(g.calls >= 5 && g.calls <= 6); /* 4 KB doubled to ~128 KB */
+    assert_false(w.refused);
+    assert_int_equal(jout_crc(&w), jout_crc(&plain));
+    size_t na, nb;
+    char *ta = jout_take(&plain, &na), *tb = jout_take(&w, &nb);
+    assert_int_equal(nb, na);
+    assert_memory_equal(tb, ta, na);
+    free(ta);
+    free(tb);
+    jout_fini(&plain);
+    jout_fini(&w);
+    /* never called under max */
+    grow_case none = {.limit = 0};
+    jout_init(&w, 4096);
+    w.grow = grow_up_to;
+    w.grow_ctx = &none;
+    assert_int_equal(jout_raw(&w, piece, sizeof piece), 0);
+    assert_int_equal(none.calls, 0);
+    /* a hint past max asks; refused, it changes nothing */
+    jout_hint(&w, 10000);
+    assert_int_equal(none.calls, 1);
+    assert_false(jout_failed(&w));
+    assert_false(w.refused);
+    /* a refused growth fails the writer, refused set; a reset (an error's extras follow)
+     * keeps refused */
+    for (int i = 0; i < 100 && jout_raw(&w, piece, sizeof piece) == 0; i++)
+        ;
+    assert_true(jout_failed(&w));
+    assert_true(w.refused);
+    assert_true(none.last_need > 4096);
+    jout_reset(&w);
+    assert_true(w.refused);
+    jout_fini(&w);
+    /* a hint the hook lets through raises max and takes the room at once */
+    grow_case h = {.limit = (size_t)1 << 20};
+    jout_init(&w, 4096);
+    w.grow = grow_up_to;
+    w.grow_ctx = &h;
+    jout_hint(&w, 50000);
+    assert_int_equal(h.calls, 1);
+    assert_true(w.max >= 50000 && w.cap == 50000);
+    jout_fini(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -680,6 +762,7 @@ int main(void)
         cmocka_unit_test(test_hint_changes_nothing),
         cmocka_unit_test(test_stored_scan_is_av_stored_scan),
         cmocka_unit_test(test_rewind),
+        cmocka_unit_test(test_grow_hook),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
