@@ -60,10 +60,13 @@
  * 32 for "[0,0,...]"), a jansson tree for the operations that read one (~20), the request's
  * arena (api.c: up to 32 bytes a body byte past 8 MB).  Each body byte past the first
  * HTTP_PARSE_FREE_BYTES of a request is charged HTTP_PARSE_PER_BODY_BYTE bytes of the
- * listener's parse budget when the body is admitted, given back when the request completes: a
- * 16 MB body takes 480 MB of it, so two such requests run at once, not 16 (16 polling or pool
- * threads could otherwise hold ~8 GB of trees); a request the budget cannot take gets the
- * busy reply, as one past the body budget does.  Smaller requests are not charged. */
+ * listener's parse budget once the body is complete (http_dispatch; a compressed one's
+ * decoded bytes as they are decoded), given back when the request completes: a 16 MB body
+ * takes 480 MB of it, so two such requests run at once, not 16 (16 polling or pool threads
+ * could otherwise hold ~8 GB of trees); a request the budget cannot take gets the busy reply,
+ * as one past the body budget does.  Smaller requests are not charged.  Not when the body is
+ * announced: two clients that announced 16 MB and sent it slowly (at the 64 KB/s a body may
+ * take) held the whole budget for minutes, and every big request meanwhile was refused. */
 #define HTTP_DDB_PARSE_BUDGET ((size_t)1 << 30)
 /* The endpoint's reply text held at once past each reply's first DDB_PROTO_REPLY_FREE bytes:
  * charged as a reply is written (ddb_proto_req.reply_charge), given back when it has been
@@ -77,6 +80,11 @@
 #define HTTP_PARSE_PER_BODY_BYTE 32
 #define HTTP_CONN_POOL (16 << 10) /* libmicrohttpd per-connection memory pool */
 #define HTTP_SMALL_BODY 4096      /* first allocation for a body of unknown length */
+/* A body whose Content-Length is at most this is allocated (and charged to the memory budget)
+ * whole when its head is read; a bigger one grows as its bytes arrive, so a client that
+ * announces 16 MB and sends it slowly holds what it sent, not 16 MB of the budget (16 such
+ * clients held all 256 MB of it: every body on a new connection was refused meanwhile). */
+#define HTTP_UPFRONT_BODY ((size_t)64 << 10)
 #define HTTP_SSE_BLOCK 1024 /* event stream response block (chunks are written in the pool) */
 #define HTTP_MIN_BODY_RATE (64 << 10) /* bytes a second: a slower body misses its deadline */
 #define HTTP_REAP_INTERVAL_MS 200 /* how often the reaper looks for connections past their
@@ -184,7 +192,8 @@ struct http_req {
     int hosts;
     /* body (its buffer: below) */
     size_t body_len, reserved;
-    size_t parse_reserved; /* of the listener's parse budget (http_reserve) */
+    size_t expect;         /* its Content-Length when it grows as it arrives (else 0) */
+    size_t parse_reserved; /* of the listener's parse budget (http_parse_take) */
     size_t reply_charged;  /* of its reply budget (http_reply_charge) */
     bool too_large;
     unsigned long long received;
@@ -332,26 +341,37 @@ static int http_budget_take(http_listener *l, size_t n)
     return http_take(&l->mem, l->memory_budget, n);
 }
 
-/* Charges `more` bytes of a request's body (or its decoded body) to the memory budget, and
- * what the request may take to parse and run it to the parse budget (HTTP_DDB_PARSE_BUDGET).
- * 0, or -1 when either says no (nothing taken). */
+/* Charges the parse budget (HTTP_DDB_PARSE_BUDGET) what r may take to parse and run a body
+ * of `total` bytes held (beyond what it was charged).  0, or -1 when it says no (nothing
+ * taken). */
+static int http_parse_take(http_req *r, size_t total)
+{
+    http_listener *l = r->l;
+    if (!l->parse_budget || total <= HTTP_PARSE_FREE_BYTES)
+        return 0;
+    size_t parse = (total - HTTP_PARSE_FREE_BYTES) * HTTP_PARSE_PER_BODY_BYTE;
+    if (parse > r->parse_reserved) {
+        if (http_take(&l->parse, l->parse_budget, parse - r->parse_reserved))
+            return -1;
+        r->parse_reserved = parse;
+    }
+    return 0;
+}
+
+/* Charges `more` bytes of a request's decoded body to the memory budget, and what the request
+ * may take to parse and run it to the parse budget.  0, or -1 when either says no (nothing
+ * taken). */
 static int http_reserve(void *ctx, size_t more)
 {
     http_req *r = ctx;
     http_listener *l = r->l;
     if (http_budget_take(l, more))
         return -1;
-    size_t total = r->reserved + more, parse = 0;
-    if (l->parse_budget && total > HTTP_PARSE_FREE_BYTES)
-        parse = (total - HTTP_PARSE_FREE_BYTES) * HTTP_PARSE_PER_BODY_BYTE;
-    if (parse > r->parse_reserved) {
-        if (http_take(&l->parse, l->parse_budget, parse - r->parse_reserved)) {
-            atomic_fetch_sub(&l->mem, more);
-            return -1;
-        }
-        r->parse_reserved = parse;
+    if (http_parse_take(r, r->reserved + more)) {
+        atomic_fetch_sub(&l->mem, more);
+        return -1;
     }
-    r->reserved = total;
+    r->reserved += more;
     return 0;
 }
 
@@ -372,11 +392,11 @@ static int http_reply_charge(void *ctx, size_t n, bool must)
 }
 
 /* Grows the body buffer to hold `need` bytes and a NUL, charging what is allocated to the
- * memory budget: exactly that (a declared Content-Length) or doubling (chunked).  0, -2 when
- * the budget says no, -3 when out of memory. */
+ * memory budget: exactly that (a small declared Content-Length) or doubling (up to the
+ * declared length, if any).  0, -2 when the budget says no, -3 when out of memory. */
 static int http_body_grow(http_req *r, size_t need, bool exact)
 {
-    size_t want = need + 1, limit = r->l->body_limit + 1;
+    size_t want = need + 1, limit = (r->expect ? r->expect : r->l->body_limit) + 1;
     if (want <= r->body_cap)
         return 0;
     size_t cap = want;
@@ -389,8 +409,9 @@ static int http_body_grow(http_req *r, size_t need, bool exact)
         if (cap > limit)
             cap = limit > want ? limit : want;
     }
-    if (http_reserve(r, cap - r->body_cap))
+    if (http_budget_take(r->l, cap - r->body_cap))
         return -2;
+    r->reserved += cap - r->body_cap;
     char *np = realloc(r->body, cap);
     if (!np)
         return -3;
@@ -1217,6 +1238,8 @@ static enum MHD_Result http_dispatch(http_req *r)
 {
     http_server *srv = r->l->srv;
     http_deadline_set(r->hc, 0); /* read in full: from here on MHD's timeouts apply */
+    if (http_parse_take(r, r->reserved)) /* the body is all here: it may be parsed now */
+        return http_answer_now(r, 0, NULL, false);
     if (!http_blocking(r)) {
         http_run(r);
         return http_send(r);
@@ -1451,6 +1474,8 @@ static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const c
         r->too_large = true;
         if (cl > HTTP_DISCARD_MAX) /* do not read gigabytes to discard them: 413 and close */
             return http_answer_now(r, 413, "request body too large", true);
+    } else if (known && cl > HTTP_UPFRONT_BODY) {
+        r->expect = (size_t)cl; /* grown and charged as it arrives (http_body) */
     } else if (known && cl > 0) {
         int g = http_body_grow(r, (size_t)cl, true);
         if (g == -2) /* too many bodies held at once */

@@ -5,13 +5,14 @@ the server does not keep the memory afterwards.  Each test starts its own server
 not the wall time of a loaded machine), so they run on ddbchat only."""
 import json
 import os
+import socket
 import subprocess
 import threading
 import time
 
 import pytest
 
-from conftest import ddbchat_bin, raw_request
+from conftest import DUMMY_AUTH, ddbchat_bin, raw_request
 from itemlib import sanitizer_server, status_mb as _status_mb
 
 
@@ -262,10 +263,9 @@ def test_concurrent_16_mb_bodies_share_one_parse_budget(ddbchat_server):
     # tree of "0,0,...": a 15.8 MB BatchWriteItem with a member no model has, ~510 MB), and
     # nothing bounded how many ran at once but the threads: five sent together raised the
     # peak RSS by 2.3 GB (9d981e5; 16 threads could hold ~8 GB).  The endpoint now charges a
-    # big body's bytes past 1 MB 32 bytes each of a 1 GB parse budget when it admits the body;
-    # past it the request gets the busy reply (ThrottlingException, or the connection closed
-    # before the body is read, as for the body budget), which the SDKs retry: two run at a
-    # time, +1.0 GB, and every request is answered 200 after its retries.
+    # big body's bytes past 1 MB 32 bytes each of a 1 GB parse budget once the body is in;
+    # past it the request gets the busy reply (ThrottlingException), which the SDKs retry:
+    # two run at a time, +1.0 GB, and every request is answered 200 after its retries.
     srv = _server(ddbchat_server)
     _table(srv.ddb_url, "mb_p")
     body = (b'{"RequestItems":{"mb_p":[{"PutRequest":{"Item":{"pk":{"S":"a"}}}}]},'
@@ -300,6 +300,57 @@ def test_concurrent_16_mb_bodies_share_one_parse_budget(ddbchat_server):
     rise = _status_mb(pid, "VmHWM") - rss
     assert done == [{"UnprocessedItems": {}}] * 5, (done, refused)
     assert rise < 1400, f"peak RSS rose {rise:.0f} MB for five 15.8 MB bodies at once"
+
+
+@pytest.mark.requires_ddbchat
+def test_slow_uploads_hold_no_budget_they_have_not_sent(ddbchat_server):
+    # The endpoint charged a body to the memory budget (256 MB of bodies) and the parse budget
+    # (1 GB: 32 bytes a body byte past 1 MB) when its head announced it, and a client may take
+    # minutes to send it (64 KB/s): two clients that announced 16 MB and sent a few bytes held
+    # the parse budget, and every big request meanwhile got the busy reply; 256 that announced
+    # 1 MB held the memory budget, and every body on a new connection was refused (a 1 KB
+    # PutItem).  Now a body over 64 KB is charged to the memory budget as its bytes arrive and
+    # to the parse budget once it is all in.
+    srv = _server(ddbchat_server)
+    url = srv.ddb_url
+    _table(url, "mb_slow")
+    port = int(url.rsplit(":", 1)[1])
+
+    def announce(n, length):
+        head = ("POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.BatchWriteItem\r\n"
+                f"Content-Type: application/x-amz-json-1.0\r\nAuthorization: {DUMMY_AUTH}\r\n"
+                f"Content-Length: {length}\r\n\r\n").encode()
+        socks = []
+        for _ in range(n):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(head + b'{"RequestItems":')
+            socks.append(s)
+        time.sleep(0.5)
+        return socks
+
+    def answer(op, body):
+        try:
+            st, _, p = raw_request(url, body, target=f"DynamoDB_20120810.{op}", timeout=120)
+        except OSError as e:  # refused before the body was read: the connection closed
+            return None, repr(e)
+        return st, p[:200]
+
+    v = "x" * 390_000
+    big = json.dumps({"RequestItems": {"mb_slow": [
+        {"PutRequest": {"Item": {"pk": {"S": f"b{i}"}, "v": {"S": v}}}} for i in range(25)]}})
+    small = {"TableName": "mb_slow", "Item": {"pk": {"S": "small"}, "v": {"S": "x" * 1000}}}
+    slow = announce(2, (16 << 20) - 1)
+    try:
+        assert answer("BatchWriteItem", big.encode()) == (200, b'{"UnprocessedItems":{}}')
+    finally:
+        for s in slow:
+            s.close()
+    slow = announce(256, (1 << 20) - 1)
+    try:
+        assert answer("PutItem", small) == (200, b"{}")
+    finally:
+        for s in slow:
+            s.close()
 
 
 @pytest.mark.requires_ddbchat

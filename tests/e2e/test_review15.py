@@ -70,8 +70,6 @@ def test_f1_replies_of_numbers_past_256_mb_are_not_a_500(ddbchat_server):
 
 
 @pytest.mark.requires_ddbchat
-@pytest.mark.xfail(strict=True, reason="review15 F2: two stalled 16 MiB uploads hold the parse budget "
-                                       "(charged at the head): every request over ~1.5 MB busy")
 def test_f2_stalled_uploads_do_not_hold_the_parse_budget(ddbchat_server):
     """c496991 charges a body's parse budget (32 bytes a body byte past the first MB: 503 MB for
     16 MiB) when its head is read, from its Content-Length, and gives it back when the request
