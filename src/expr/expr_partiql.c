@@ -1234,6 +1234,51 @@ static int parse_bag(pp *p, const ptok *open, lctx *c, pq_tmpl **out)
 
 /* {'key': value, ...}: is_item for INSERT's VALUE (its values are whole values: `?` allowed,
  * context "root"); otherwise a map inside a value, at context c. */
+/* A tuple key that is not a string literal: DynamoDB Local's text naming what it is (the
+ * root of an expression as a collection member's, "Path" with no position, a Parameter, BOOL,
+ * NULL, LiteralMissing, Seq, Struct, INT / DECIMAL past a sign or parentheses, an Ion literal's
+ * own text; no AWS capture: README, inferred; test_partiql.py test_tuple_key_kinds).  0 when
+ * the key is a string (in parentheses maybe) or no term at all (the parser's error). */
+static int tuple_key_refusal(pp *p, const lctx *c)
+{
+    static const char fmt[] = "Tuple keys must be of type String. Actual type: %s under %s";
+    nary n = nary_ahead(p);
+    if (n.at)
+        return sem(p, n.at, fmt, n.kind, c->s);
+    if (strcmp(n.kind, "Path") == 0)
+        return sem(p, NULL, fmt, "Path", c->s);
+    size_t j = p->i;
+    while (j + 1 < p->nt && (p->t[j].t == P_LP || p->t[j].t == P_MINUS || p->t[j].t == P_PLUS))
+        j++;
+    const ptok *t = &p->t[j];
+    const char *kind = NULL;
+    switch (t->t) {
+    case P_NUM:
+        kind = (memchr(p->src + t->s, '.', t->e - t->s) || memchr(p->src + t->s, 'e', t->e - t->s) ||
+                memchr(p->src + t->s, 'E', t->e - t->s))
+                   ? "DECIMAL"
+                   : "INT";
+        break;
+    case P_IDENT:
+    case P_QIDENT: kind = "VariableReference"; break;
+    case P_PARAM: kind = "Parameter"; break;
+    case P_LB:
+    case P_LBAG: kind = "Seq"; break;
+    case P_LBRACE: kind = "Struct"; break;
+    case P_ION:
+        return sem(p, t, "Ion Literals are not supported: %s under key %s",
+                   ion_type(p->src + t->s + 1, t->e - t->s - 2), c->s);
+    case P_KW:
+        kind = is_kw(t, KW_TRUE) || is_kw(t, KW_FALSE) ? "BOOL"
+               : is_kw(t, KW_NULL)                     ? "NULL"
+               : is_kw(t, KW_MISSING)                  ? "LiteralMissing"
+                                                       : NULL;
+        break;
+    default: break;
+    }
+    return kind ? sem(p, t, fmt, kind, c->s) : 0;
+}
+
 static int parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl **out)
 {
     pq_tmpl *x = tmpl_new(p, PT_MAP, open);
@@ -1245,6 +1290,8 @@ static int parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl *
         return 0;
     }
     for (;;) {
+        if (tuple_key_refusal(p, c))
+            return p->rc;
         size_t npar = 0; /* a key may be parenthesised: {('b'): 1} (DynamoDB Local) */
         while (peek(p)->t == P_LP && (peek2(p)->t == P_LP || peek2(p)->t == P_STR)) {
             next(p);

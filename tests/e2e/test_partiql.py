@@ -2070,3 +2070,32 @@ def test_mixed_reads_writes_count_refused_members(ddb, tab):
         ddb.execute_transaction(TransactStatements=[{"Statement": sem_upd}, {"Statement": ret_upd}])
     assert message(e) == ("Validation failed in TransactStatements[0]: The arguments to AND/OR "
                           "must be Expressions")
+
+
+# A tuple key that is not a string literal is refused naming what it is: a parameter, a
+# boolean, NULL, MISSING, a list or bag ("Seq"), a tuple ("Struct"), a number past a sign or
+# parentheses, an expression's root operator or call ("NAry"), a path ("Path", no position);
+# an Ion literal with its own text.  DynamoDB Local's texts and positions; no AWS capture
+# (README, inferred).  ddbchat answered a syntax error ("Unexpected token" / "Unexpected
+# keyword") for all but a number or a name.
+def test_tuple_key_kinds(ddb, tab):
+    ins = f"INSERT INTO \"{tab}\" VALUE {{'pk': 'z', 'sk': 1, "
+    for key, kind, at, n in [("?", "Parameter", "?", 1), ("true", "BOOL", "true", 4),
+                             ("null", "NULL", "null", 4), ("MISSING", "LiteralMissing", "MISSING", 7),
+                             ("[1]", "Seq", "[", 1), ("<<1>>", "Seq", "<<", 2),
+                             ("{'a': 1}", "Struct", "{'a'", 1), ("1 + 2", "NAry", "+", 1),
+                             ("size(a)", "NAry", "size", 4), ("-1", "INT", "1:", 1),
+                             ("(1)", "INT", "1)", 1), ("(2.5)", "DECIMAL", "2.5", 3)]:
+        stmt = ins + key + ": 1}"
+        params = [N(1)] if key == "?" else None
+        with pytest.raises(ClientError) as e:
+            es(ddb, stmt, params)
+        col = stmt.index(at, len(ins)) + 1
+        assert message(e) == (f"Tuple keys must be of type String. Actual type: {kind} under root "
+                              f"at 1:{col}:{n}"), stmt
+    with pytest.raises(ClientError) as e:
+        es(ddb, ins + "a.b: 1}")
+    assert message(e) == "Tuple keys must be of type String. Actual type: Path under root"
+    with pytest.raises(ClientError) as e:
+        es(ddb, f"SELECT * FROM \"{tab}\" WHERE pk = 'a' AND v = {{?: 1}}", [N(1)])
+    assert message(e).startswith("Tuple keys must be of type String. Actual type: Parameter under root at ")
