@@ -19,7 +19,10 @@
  *
  * Quirks pinned by tests/e2e/test_query_scan.py: Select=ALL_ATTRIBUTES on a GSI whose
  * projection is not ALL is an error; on an LSI the missing attributes are fetched from the
- * table.  Query's filter may not name the queried key's attributes; Scan's may.
+ * table, except for a Query's filter, which may not name attributes the index lacks on any
+ * index (DynamoDB Local's refusal; AWS's text for a PartiQL read of an LSI, captured; no
+ * capture of AWS's Query: test_review15.py test_f3).  Query's filter may not name the queried
+ * key's attributes; Scan's may.
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html
  */
 #include <stdio.h>
@@ -455,12 +458,31 @@ static void q_visit_unread(void *ctx)
     ao_unwrite(((q_visit *)ctx)->o);
 }
 
+/* The attributes of item `it` that index ix holds (a fetched table item answered as the
+ * index's entry), into *out (arena). */
+static int q_index_attrs(api_req *r, const store_table *t, const store_index *ix, const av_t *it,
+                         av_t *out)
+{
+    av_kv *kv = arena_alloc(r->arena, (it->u.map.n ? it->u.map.n : 1) * sizeof *kv);
+    if (!kv)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < it->u.map.n; i++)
+        if (api_index_has_attr(t, ix, it->u.map.kv[i].name, it->u.map.kv[i].name_len))
+            kv[n++] = it->u.map.kv[i];
+    *out = av_make_m(kv, n);
+    return 0;
+}
+
 /* The page's items into the reply when the store did not write them (tree or value mode,
  * Select=COUNT, a filter, a projection or an LSI fetch): the filter and the projection here,
- * over the items the store fetched from the table when it did (res->fetched).  *o: the reply,
- * opened here; *count: the items that passed; *fetch_h: the LSI fetches' read units. */
+ * over the items the store fetched from the table when it did (res->fetched).  only: the LSI
+ * whose attributes alone a fetched item is answered with (fetched for the filter, Select the
+ * index's projection: review15 F3), else NULL.  *o: the reply, opened here; *count: the items
+ * that passed; *fetch_h: the LSI fetches' read units. */
 static int q_items(api_req *r, store_result *res, bool items, expr_t *filter, expr_t *proj,
-                   bool consistent, api_out **o, size_t *count, uint64_t *fetch_h)
+                   const store_table *t, const store_index *only, bool consistent, api_out **o,
+                   size_t *count, uint64_t *fetch_h)
 {
     int rc;
     if (r->w && res->stored && items) {
@@ -500,6 +522,9 @@ static int q_items(api_req *r, store_result *res, bool items, expr_t *filter, ex
             continue;
         av_t p = *it;
         if (proj && (rc = expr_project(r->arena, proj, it, &p, r->err)))
+            return rc;
+        if (only && res->fetched && res->fetched[i].type == AV_M &&
+            (rc = q_index_attrs(r, t, only, it, &p)))
             return rc;
         if (p.type != AV_M) {
             p.type = AV_M;
@@ -587,8 +612,13 @@ static int run(api_req *r, json_t **out, bool query)
         if (ix->global && sel == SEL_ALL && ix->proj != STORE_PROJ_ALL)
             return err_set(r->err, ERR_VALIDATION, TXT_Q_ALL_ON_GSI, ix->name);
     }
-    /* An LSI that lacks attributes the request wants reads them from the table. */
+    /* An LSI that lacks attributes the request wants reads them from the table; not for a
+     * Query's filter, refused on any index (DynamoDB Local, and AWS's PartiQL read of an LSI
+     * keyed on its partition key: tests/golden/partiql/corpus.json "lsi-keys"; review15 F3).
+     * A Scan's filter is evaluated on the fetched item, answered with the index's attributes
+     * unless Select or a projection asks for more (DynamoDB Local). */
     bool fetch = false;
+    const store_index *only = NULL;
     if (ix && ix->proj != STORE_PROJ_ALL) {
         /* the filter's attributes first, then the projection's (DynamoDB Local, which names
          * the filter's when both lack some: test_differential.py) */
@@ -596,7 +626,7 @@ static int run(api_req *r, json_t **out, bool query)
         bool fmiss = false;
         if ((rc = names_not_in_index(r, t, ix, filter, missing, sizeof missing, &fmiss)))
             return rc;
-        if (fmiss && ix->global)
+        if (fmiss && (ix->global || query))
             return err_set(r->err, ERR_VALIDATION, TXT_Q_GSI_NOFILTER, ix->name, missing);
         bool miss = false;
         if ((rc = names_not_in_index(r, t, ix, proj, missing, sizeof missing, &miss)))
@@ -605,6 +635,8 @@ static int run(api_req *r, json_t **out, bool query)
             return err_set(r->err, ERR_VALIDATION, TXT_Q_GSI_NOPROJ, ix->name, missing);
         if (!ix->global)
             fetch = miss || fmiss || sel == SEL_ALL;
+        if (fmiss && !proj && sel != SEL_ALL)
+            only = ix;
     }
     uint64_t fetch_h = 0; /* LSI: reads of the table for attributes the index lacks */
     size_t count = 0;
@@ -671,7 +703,7 @@ static int run(api_req *r, json_t **out, bool query)
         return rc;
     if (sq.visit)
         count = res.n; /* written: every item read is in the reply */
-    else if ((rc = q_items(r, &res, items, filter, proj, consistent, &o, &count,
+    else if ((rc = q_items(r, &res, items, filter, proj, t, only, consistent, &o, &count,
                            &fetch_h)))
         return rc;
     if (items)

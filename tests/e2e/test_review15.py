@@ -129,8 +129,6 @@ def test_f2_stalled_uploads_do_not_hold_the_parse_budget(ddbchat_server):
             s.close()
 
 
-@pytest.mark.xfail(ON_DDBCHAT, strict=True, reason="review15 F3: an LSI Query filtering on an "
-                   "unprojected attribute answers the whole item (Local and AWS's PartiQL refuse)")
 def test_f3_lsi_filter_on_unprojected_attributes(ddb_url, table_name):
     """A KEYS_ONLY local secondary index; an item with attributes a and c outside it.  A Query of
     the index whose FilterExpression (or QueryFilter) names c: DynamoDB Local refuses it,
