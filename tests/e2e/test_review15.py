@@ -265,3 +265,61 @@ def test_f6_many_failing_update_actions_cost_little(ddbchat_server):
     for _ in range(40):
         err(url, "UpdateItem", body, "ValidationException")
     assert _cpu_s(pid) - before < 0.2  # f4b0669: 0.00-0.02 s; 65377ee: ~0.8 s
+
+
+@pytest.mark.requires_ddbchat
+@pytest.mark.xfail(strict=True, reason="review15 F7: a write whose reply passes 16 MB of text while "
+                                       "the reply budget is spent is applied, then answered busy")
+def test_f7_an_applied_write_is_never_answered_busy(ddbchat_server):
+    """c0423dc (review14 F12's fix) charges reply text to a 256 MB budget shared by the
+    endpoint's connections and answers ThrottlingException when a reply's growth does not fit
+    -- except, for the operations that may write, up to 16 MB (DDB_PROTO_REPLY_MUST), since "a
+    busy reply would tell the client its write was not done".  Past 16 MB the exception ends:
+    ten clients that sent a 10-key BatchGetItem of items of 400,000 U+0001 (24 MB of text
+    each) and do not read hold ~240 MB; an UpdateItem ADD c :one with ReturnValues ALL_NEW on
+    an item of a list of 136,000 numbers 1E-130 (19 MB of text) is then applied and answered
+    ThrottlingException, "Rate of requests exceeds the allowed throughput." -- which the SDKs
+    retry, adding one again each time (three attempts: three answers busy, c = 3).  An applied
+    write must be answered as applied (or refused before it is applied)."""
+    srv = ddbchat_server()
+    url = srv.ddb_url
+    port = int(url.rsplit(":", 1)[1])
+    ok(url, "CreateTable", {"TableName": "busy_writes", "BillingMode": "PAY_PER_REQUEST",
+                            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    for i in range(10):
+        ok(url, "PutItem", {"TableName": "busy_writes",
+                            "Item": {"pk": S(f"t{i}"), "v": S("\u0001" * 400_000)}})
+    ok(url, "PutItem", {"TableName": "busy_writes", "Item": {
+        "pk": S("w"), "c": N(0), "l": {"L": [N("1E-130")] * 136_000}}})
+    body = json.dumps({"RequestItems": {"busy_writes": {
+        "Keys": [{"pk": S(f"t{i}")} for i in range(10)]}}}).encode()
+    head = ("POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.BatchGetItem\r\n"
+            f"Content-Type: application/x-amz-json-1.0\r\nAuthorization: {DUMMY_AUTH}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    readers = []
+    try:
+        for _ in range(10):  # clients that do not read their 24 MB replies
+            s = socket.create_connection(("127.0.0.1", port))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(head + body)
+            readers.append(s)
+            time.sleep(0.3)
+        time.sleep(1)
+        got = []
+        for _ in range(2):
+            status, _, payload = raw_request(url, json.dumps({
+                "TableName": "busy_writes", "Key": {"pk": S("w")}, "UpdateExpression": "ADD c :one",
+                "ExpressionAttributeValues": {":one": N(1)}, "ReturnValues": "ALL_NEW"}).encode(),
+                target="DynamoDB_20120810.UpdateItem", timeout=120)
+            c = ok(url, "GetItem", {"TableName": "busy_writes", "Key": {"pk": S("w")},
+                                    "ProjectionExpression": "c"})["Item"]["c"]["N"]
+            got.append((status, int(c)))
+        # each attempt: 200 and c one more, or refused and c unchanged
+        applied = 0
+        for status, c in got:
+            applied += status == 200
+            assert c == applied, got
+    finally:
+        for s in readers:
+            s.close()
