@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/vfs.h>
 
 #include "store/backup.h"
 #include "store/store_int.h"
@@ -1155,16 +1156,21 @@ static void prealloc_fill(st_fix *f, const store_table *t, int from, int n)
 
 /* Of path's pages [from, to) in the page cache, how many are in a folio of more than one
  * page (/proc/self/pagemap's frame, /proc/kpageflags' COMPOUND_HEAD/TAIL bits); -1 when the
- * flags cannot be read (not root, no /proc/kpageflags).  MADV_RANDOM: a page not cached is
- * read in as a one-page folio, so eviction cannot make a large one. */
+ * flags cannot be read (not root, no /proc/kpageflags) or the file is on neither ext4 nor
+ * XFS (whose folios are sized by the write that creates them; a tmpfs mounted huge=always
+ * makes large ones whatever the writes).  MADV_RANDOM: a page not cached is read in as a
+ * one-page folio, so eviction cannot make a large one. */
 static long large_folio_pages(const char *path, uint64_t from, uint64_t to)
 {
     int kf = open("/proc/kpageflags", O_RDONLY), pm = open("/proc/self/pagemap", O_RDONLY);
     int fd = open(path, O_RDONLY);
     long n = -1;
     uint64_t ps = (uint64_t)sysconf(_SC_PAGESIZE), f;
+    struct statfs sf;
+    bool fs_ok = fd >= 0 && fstatfs(fd, &sf) == 0 &&
+                 (sf.f_type == 0xEF53 /* ext2/3/4 */ || sf.f_type == 0x58465342 /* XFS */);
     from -= from % ps;
-    if (kf >= 0 && pm >= 0 && fd >= 0 && to > from && pread(kf, &f, 8, 0) == 8) {
+    if (kf >= 0 && pm >= 0 && fs_ok && to > from && pread(kf, &f, 8, 0) == 8) {
         volatile unsigned char *p = mmap(NULL, to - from, PROT_READ, MAP_SHARED, fd, (off_t)from);
         assert_true(p != MAP_FAILED);
         madvise((void *)p, to - from, MADV_RANDOM);
