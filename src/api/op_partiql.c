@@ -2172,6 +2172,20 @@ int op_execute_transaction(api_req *r, json_t **out)
         bool gone;
         if (m[i].rc)
             return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_PREFIX "%s", i, m[i].msg);
+        if (m[i].s.b.kind == EXPR_PQ_EXISTS) {
+            /* an EXISTS with no condition past its key, in member order (DynamoDB Local:
+             * [EXISTS(... key only), UPDATE ... RETURNING] names the EXISTS); any other
+             * refusal of its write is txn_prepare's */
+            if ((rc = pq_write_prepare(r, &m[i].s.b, &m[i].pw)) == ERR_VALIDATION &&
+                strcmp(r->err->msg, TXT_PQ_EXISTS_COND) == 0) {
+                err_clear(r->err);
+                return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_EXISTS, i);
+            }
+            if (rc == ERR_NOMEM)
+                return rc;
+            err_clear(r->err);
+            continue;
+        }
         if (m[i].s.b.ret == EXPR_PQ_RET_NONE)
             continue;
         if ((rc = txn_table_gone(r, &m[i].s.b, &gone)))

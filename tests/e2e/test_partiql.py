@@ -2099,3 +2099,18 @@ def test_tuple_key_kinds(ddb, tab):
     with pytest.raises(ClientError) as e:
         es(ddb, f"SELECT * FROM \"{tab}\" WHERE pk = 'a' AND v = {{?: 1}}", [N(1)])
     assert message(e).startswith("Tuple keys must be of type String. Actual type: Parameter under root at ")
+
+
+# ExecuteTransaction's EXISTS with no condition past its key is refused in member order with
+# the members' other refusals (RETURNING, a member's semantic refusal): an earlier EXISTS is
+# named first.  DynamoDB Local's order; no AWS capture (README, inferred).  ddbchat named the
+# later member's refusal (its EXISTS check came after every member's).
+def test_transaction_exists_refused_in_member_order(ddb, tab):
+    t = f"\"{tab}\""
+    bare = f"EXISTS(SELECT * FROM {t} WHERE pk = 'a' AND sk = 1)"
+    for later in [f"UPDATE {t} SET x = 1 WHERE pk = 'a' AND sk = 2 RETURNING ALL NEW *",
+                  f"DELETE FROM {t} WHERE pk = 'a' AND sk = MISSING"]:
+        with pytest.raises(ClientError) as e:
+            ddb.execute_transaction(TransactStatements=[{"Statement": bare}, {"Statement": later}])
+        assert message(e) == ("Validation failed in TransactStatements[0]: EXISTS() must contain "
+                              "a single item read with additional condition"), later

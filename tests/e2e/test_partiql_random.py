@@ -41,8 +41,6 @@ KNOWN = {
         [205, 270, 380, 648, 1077, 1154],
     "not fixed: ddbchat 'SYNTAX', Local 'Unexpected from source'":
         [350, 485, 1495],
-    "not fixed: ddbchat 'Validation failed in TransactStatements[1]: RETURNING clause is not su', Local 'Validation failed in TransactStatements[0]: EXISTS() must contain a si'":
-        [404, 549, 1293],
     "not fixed: ddbchat 'The first operand must be distinct from the remaining operands for thi', Local 'Incorrect operand type for operator or function; operator or function:'":
         [52, 826],
     'not fixed: ddbchat "Key attribute\'s data type should match its data type in table\'s schema", Local "Key attribute\'s data type should match its data type in table\'s schema"':
@@ -53,8 +51,6 @@ KNOWN = {
         [734, 1456],
     "not fixed: ddbchat 'Transaction cancelled, please refer cancellation reasons for specific ', Local 'Transaction cancelled, please refer cancellation reasons for specific '":
         [1197, 1264],
-    "not fixed: ddbchat 'Validation failed in TransactStatements[1]: MISSING must be compared u', Local 'Validation failed in TransactStatements[0]: EXISTS() must contain a si'":
-        [54],
     "not fixed: ddbchat 'The arguments to AND/OR must be Expressions', Local 'The left hand side argument to IS must be a Variable Reference, Litera'":
         [63],
     'not fixed: ddbchat "Table name should be within the length [3, 255] and only contain \'a-z\'", Local \'\'':
