@@ -434,11 +434,11 @@ static int write_members_jr(wreq *q, const jread_val *b, const char *doc, bool u
 
 /* The checks before the table, in the jansson path's order (which matters only for the
  * expressions' order in x->got): the placeholders, the item or key's values (and the item's
- * size), the condition, the update, unused placeholders.  0, or W_JANSSON (r->err cleared)
+ * size), the update, the condition, unused placeholders.  0, or W_JANSSON (r->err cleared)
  * when anything is refused or unusual, but for an item over the size limit or placeholder
  * maps the env refuses (their keys, their 2 MB): that error, the jansson path's answer too
  * (what comes before it in that path passed here; parse_write_opts gives the env's refusal
- * in the envelope). */
+ * in the envelope).  An UpdateItem's update is read before its condition. */
 static int write_parse_jr(wreq *q, const wjr *m, api_exprs *x, av_t *doc, bool is_item)
 {
     api_req *r = q->r;
@@ -451,12 +451,12 @@ static int write_parse_jr(wreq *q, const wjr *m, api_exprs *x, av_t *doc, bool i
         return rc; /* the jansson path's first refusal too (everything before it passed here),
                       answered without its tree: a 15 MB item took ~4x more through it */
     expr_t *cond = NULL, *upd = NULL;
+    if (!rc && m->upd) /* before the condition, as the jansson path */
+        rc = api_exprs_get_text(r, x, m->upd->text, m->upd->len, EXPR_UPDATE, &upd);
     if (!rc && m->cond)
         rc = api_exprs_get_text(r, x, m->cond->text, m->cond->len, EXPR_CONDITION, &cond);
     if (!rc && (m->expected || m->cop))
         rc = api_legacy_expected_jr(r, m->body, &cond);
-    if (!rc && m->upd)
-        rc = api_exprs_get_text(r, x, m->upd->text, m->upd->len, EXPR_UPDATE, &upd);
     x->keys_later = upd; /* after the condition: api_write_apply (w.upd_keys) */
     if (!rc && m->attribute_updates)
         rc = api_legacy_updates_jr(r, m->body, &upd);
@@ -610,11 +610,13 @@ static int update_parse_json(wreq *q, json_t *b, api_exprs *x, av_t **src)
         return rc;
     if ((rc = parse_write_opts(q, b, 0x1f, x, update_expr_params,
                                "UpdateExpression and ConditionExpression are null", true)) ||
-        (rc = env_rc(q, true, parse_key_param(r, b, src))) ||
-        (rc = parse_write_cond(q, b, x, true)))
+        (rc = env_rc(q, true, parse_key_param(r, b, src))))
         return rc;
+    /* the UpdateExpression is read and checked before the ConditionExpression (DynamoDB
+     * Local: an error in each answers the update's; test_differential.py) */
     expr_t *upd = NULL;
-    if ((rc = env_rc(q, true, api_exprs_get(r, b, x, "UpdateExpression", EXPR_UPDATE, &upd))))
+    if ((rc = env_rc(q, true, api_exprs_get(r, b, x, "UpdateExpression", EXPR_UPDATE, &upd))) ||
+        (rc = parse_write_cond(q, b, x, true)))
         return rc;
     x->keys_later = upd; /* after the condition: api_write_apply (w.upd_keys) */
     if (!upd && (rc = api_legacy_updates(r, b, &upd)))

@@ -143,3 +143,55 @@ def test_key_scalar_names_keys_in_locals_order(ddb, ddb_url, table_name, make_ta
         err(ddb_url, "GetItem", {"TableName": name, "Key": key,
                                  "ProjectionExpression": expr[8:].replace(", b =", ",")},
             V, KEY_SCALAR + who)
+
+
+# A TransactWriteItems ConditionCheck whose condition goes into a key attribute is evaluated
+# (the path does not resolve); the same path in a Put's, Delete's or Update's condition is
+# refused: DynamoDB Local 3.3 (no AWS capture; ddbchat refused the ConditionCheck too).
+def test_condition_check_may_go_into_key_attributes(ddb_url, dt):
+    ok(ddb_url, "PutItem", {"TableName": dt, "Item": {"pk": S("k"), "g": S("q")}})
+    key = {"pk": S("k")}
+    for cond in ("attribute_not_exists(g[0])", "attribute_not_exists(pk.x)"):
+        assert ok(ddb_url, "TransactWriteItems", {"TransactItems": [
+            {"ConditionCheck": {"TableName": dt, "Key": key, "ConditionExpression": cond}}]}) == {}
+        for act in ({"Put": {"TableName": dt, "Item": key, "ConditionExpression": cond}},
+                    {"Delete": {"TableName": dt, "Key": key, "ConditionExpression": cond}}):
+            err(ddb_url, "TransactWriteItems", {"TransactItems": [act]}, V,
+                KEY_SCALAR + ("IndexKey: g" if "g[" in cond else "Key: pk"))
+    e = err(ddb_url, "TransactWriteItems", {"TransactItems": [
+        {"ConditionCheck": {"TableName": dt, "Key": key,
+                            "ConditionExpression": "attribute_exists(g[0])"}}]},
+        "TransactionCanceledException")
+    assert e["CancellationReasons"] == [{"Code": "ConditionalCheckFailed",
+                                         "Message": "The conditional request failed."}]
+
+
+# UpdateItem reads and checks its UpdateExpression before its ConditionExpression: when both
+# are wrong, the update's error is answered (DynamoDB Local 3.3, for syntax, placeholders,
+# functions and the semantic checks alike; ddbchat answered the condition's).  No AWS capture.
+@pytest.mark.parametrize("update,cond,values,msg", [
+    ("SET a = ", "a = ", None, 'Invalid UpdateExpression: Syntax error; token: "<EOF>", near: "= "'),
+    ("SET a = :v, a = :v", "a >= :n", {":v": S("x"), ":n": {"NULL": True}},
+     "Invalid UpdateExpression: Two document paths overlap with each other; must remove or "
+     "rewrite one of these paths; path one: [a], path two: [a]"),
+    ("ADD a :v", "a BETWEEN :z AND :a", {":v": S("x"), ":z": S("z"), ":a": S("a")},
+     "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, "
+     "operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND"),
+    ("SET a = #nope", "#x = :v", {":v": S("x")},
+     "Invalid UpdateExpression: An expression attribute name used in the document path is not "
+     "defined; attribute name: #nope"),
+    ("SET a = size(b)", "a = ", None,
+     "Invalid UpdateExpression: The function is not allowed in an update expression; function: "
+     "size"),
+    ("SET a = :v", "a = :nope", {":v": S("x")},   # the update is fine: the condition's
+     "Invalid ConditionExpression: An expression attribute value used in expression is not "
+     "defined; attribute value: :nope"),
+])
+def test_update_expression_checked_before_condition(ddb_url, target, dt, update, cond, values,
+                                                    msg):
+    body = {"TableName": dt, "Key": {"pk": S("k")}, "UpdateExpression": update,
+            "ConditionExpression": cond}
+    if values:
+        body["ExpressionAttributeValues"] = values
+    want = msg if target == "dynamodb-local" else "1 validation error detected: " + msg
+    err(ddb_url, "UpdateItem", body, V, want)
