@@ -726,6 +726,18 @@ MESSAGE_PAIRS = [
     ("local-between-operand-text", _same_after(
         r"(Invalid \w+Expression: The BETWEEN operator requires upper bound to be greater than "
         r"or equal to lower bound); lower bound operand: .*")),
+    # several overlapping pairs: which pair Local names is not modelled (unsettled)
+    ("local-overlap-pair", lambda ma, mb: all(
+        "Two document paths overlap with each other" in m for m in (ma, mb)) and
+        ma.split(":")[0] == mb.split(":")[0]),
+    # the item against the table's and indexes' keys before the request's own checks:
+    # AWS answers these in the envelope of the checks made before the table (README, "The
+    # texts follow AWS's 2026-06 rewording"); Local checks the item first
+    ("local-item-before-request-checks", lambda ma, mb: ma.startswith(
+        "1 validation error detected: ") and mb in (
+        "Invalid attribute value type", "One of the required keys was not given a value",
+        "One or more parameter values were invalid: Type mismatch for Index Key",
+        "The number of conditions on the keys is invalid")),
     # overlapping paths: Local names as path two a path that does not overlap path one when a
     # third path stands between or after them (no AWS capture; ddbchat names the two that
     # overlap, as Local does for adjacent ones: tests/golden/expr)
@@ -733,6 +745,7 @@ MESSAGE_PAIRS = [
         r"(Invalid \w+Expression: Two document paths overlap with each other; must remove or "
         r"rewrite one of these paths; path one: .*?), path two: .*")),
 ]
+PAIR = dict(MESSAGE_PAIRS)
 
 
 def rule_messages(op, req, a, b):
@@ -744,6 +757,9 @@ def rule_messages(op, req, a, b):
     ma, mb = msg_of(ea), msg_of(eb)
     if ma is None or mb is None or ma == mb:
         return a, b, fired
+    if PAIR["local-item-before-request-checks"](ma, mb):  # on the whole text
+        fired.append("local-item-before-request-checks")
+        return (dict(a, error=set_msg(ea, mb)) if nested else set_msg(ea, mb)), b, fired
     if ma.startswith("1 validation error detected: ") and not mb.startswith("1 validation"):
         ma = ma[len("1 validation error detected: "):]
         fired.append("local-no-envelope")
@@ -792,6 +808,35 @@ def rule_transact_get_empty_projection(op, req, a, b):
         rb = [r if r != {"Item": {}} else {} for r in b["body"].get("Responses", [])]
         if rb != b["body"].get("Responses"):
             return a, dict(b, body=dict(b["body"], Responses=rb)), ["local-transact-get-empty-item"]
+    return a, b, []
+
+
+def rule_reason_texts(op, req, a, b):
+    """The cancellation reasons' messages, through MESSAGE_PAIRS."""
+    ra, rb = a.get("CancellationReasons"), b.get("CancellationReasons")
+    if not ra or not rb or len(ra) != len(rb) or ra == rb:
+        return a, b, []
+    fired, out = [], []
+    for x, y in zip(ra, rb):
+        mx, my = x.get("Message"), y.get("Message")
+        if mx != my and mx and my:
+            for name, test in MESSAGE_PAIRS:
+                if test(mx, my):
+                    fired.append(name)
+                    x = dict(x, Message=my)
+                    break
+        out.append(x)
+    return dict(a, CancellationReasons=out), b, fired
+
+
+def rule_update_lsi_key_type(op, req, a, b):
+    """UpdateItem writing an LSI's sort key with another type: AWS refuses it (the index key's
+    type; ddbchat "Type mismatch for Index Key ... IndexName: <lsi>"); Local writes it."""
+    if op == "UpdateItem" and b.get("status") == 200 and a.get("status") == 400 and \
+            (msg_of(a) or "").startswith("One or more parameter values were invalid: Type "
+                                         "mismatch for Index Key") and req.get("_lsis") and \
+            msg_of(a).rsplit("IndexName: ", 1)[-1] in req["_lsis"]:
+        return b, b, ["local-update-lsi-key-type-unchecked"]
     return a, b, []
 
 
@@ -868,10 +913,48 @@ def rule_gsi_partial_key_charge(op, req, a, b):
     return a, b, ["local-gsi-partial-key-charge"]
 
 
+def rule_segment_capacity(op, req, a, b):
+    """A parallel Scan's segments hold different items on the two (each its own hash), so
+    each segment's pages round their sizes differently: capacity is not compared."""
+    if op == "Scan" and req.get("TotalSegments") and "error" not in a and "error" not in b:
+        strip = ("ConsumedCapacity_total", "ConsumedCapacity_empty_pages")
+        a = {k: v for k, v in a.items() if k not in strip}
+        b = {k: v for k, v in b.items() if k not in strip}
+        return a, b, []
+    return a, b, []
+
+
+def rule_hash_only_query_limit(op, req, a, b):
+    """A Query of a table without a sort key whose Limit its one item reaches: ddbchat answers
+    a LastEvaluatedKey (as for any page that reached its Limit), Local none.  Unsettled."""
+    if op == "Query" and req.get("_hash_only") and req.get("Limit") and \
+            "error" not in a and "error" not in b:
+        strip = ("n_pages", "has_items", "Counts", "ScannedCounts", "LastEvaluatedKeys",
+                 "ConsumedCapacity_empty_pages", "ConsumedCapacity_shape")
+        a2 = {k: v for k, v in a.items() if k not in strip}
+        b2 = {k: v for k, v in b.items() if k not in strip}
+        if canon(a2) == canon(b2):
+            return b, b, ["unsettled-hash-only-query-limit"]
+    return a, b, []
+
+
+def rule_transact_action_order(op, req, a, b):
+    """TransactWriteItems: ddbchat refuses a path into a key attribute before running any
+    action; Local checks each action's in turn, so an earlier action's own error comes first
+    (its update errors Local answers as a ValidationException, rule above)."""
+    if op == "TransactWriteItems" and a.get("type") == "ValidationException" and \
+            (msg_of(a) or "").startswith("Key attributes must be scalars") and \
+            b.get("status") == 400 and msg_of(b) != msg_of(a):
+        return b, b, ["local-transact-action-order"]
+    return a, b, []
+
+
 RULES = [rule_numbers, rule_sets, rule_messages, rule_item_collection_metrics,
-         rule_transact_capacity, rule_transact_get_empty_projection,
+         rule_transact_capacity, rule_transact_get_empty_projection, rule_reason_texts,
+         rule_update_lsi_key_type,
          rule_transact_validation_reason, rule_capacity_unasked, rule_empty_page_capacity,
-         rule_index_filter_unprojected, rule_gsi_partial_key_charge]
+         rule_index_filter_unprojected, rule_gsi_partial_key_charge, rule_segment_capacity,
+         rule_hash_only_query_limit, rule_transact_action_order]
 
 
 WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
@@ -942,11 +1025,15 @@ class Runner:
             self.check_state(i, op, req, na, nb)
         if canon(na) == canon(nb):
             return
-        kreq = req
+        kreq = dict(req, _lsis=[n for n, ix in self.gen.schemas[req["TableName"]][2].items()
+                                if ix[3]]) if "TableName" in req else req
+        if op == "Query" and not req.get("IndexName") and \
+                self.gen.schemas[req["TableName"]][1] is None:
+            kreq = dict(req, _hash_only=True)
         if req.get("IndexName"):
             ix = self.gen.schemas[req["TableName"]][2].get(req["IndexName"])
             if ix and ix[3] and ix[2]["ProjectionType"] != "ALL":
-                kreq = dict(req, _lsi_partial=True)
+                kreq = dict(kreq, _lsi_partial=True)
         why = known(op, kreq, na, nb)
         if why:
             self.known[why] = self.known.get(why, 0) + 1
