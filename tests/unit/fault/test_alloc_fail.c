@@ -949,6 +949,63 @@ static void test_transact_token_applies_once(void **state)
     }
 }
 
+/* The same for ExecuteTransaction (review15 F8): a committed transaction whose answer could
+ * not be built (an allocation failing after the commit: its ReturnConsumedCapacity's per-table
+ * units, the token's copy of the answer) must keep its ClientRequestToken, so that the SDK's
+ * retry with the token replays it.  op_partiql.c ends the token with NULL on any error after
+ * txn_writes' commit (api_txn_token_end(r, token, rc ? NULL : *out)), which forgets it: the
+ * retry applies the UPDATE again (allocation 23 of 70: +2).  Since 177f781 that error needs no
+ * failing malloc: a refusal of the shared arena budget after the commit is answered
+ * ThrottlingException, which the SDKs retry with the same token.
+ * A strict expected failure, as tests/e2e's xfail(strict=True): the test passes while some
+ * failed allocation makes the call and its retry add 2, and fails once none does (the fix:
+ * set REVIEW15_F8_XFAIL to 0, which makes every such case a failure). */
+#define REVIEW15_F8_XFAIL 1
+static void test_execute_transaction_token_applies_once(void **state)
+{
+    (void)state;
+    char text[512];
+    long total = 0, twice = 0;
+    reply r;
+    char *init = dq("{'TransactItems':[{'Update':{'TableName':'fat2','Key':{'pk':{'S':'k1'}},"
+                    "'UpdateExpression':'ADD c :one','ExpressionAttributeValues':"
+                    "{':one':{'N':'1'}}}}]}");
+    ddb_raw("TransactWriteItems", init, &r); /* c exists */
+    free(r.body);
+    free(init);
+    for (long n = 0; n <= total + 5; n++) {
+        snprintf(
+            text, sizeof text,
+            "{'ClientRequestToken':'fa-etx-once-%ld','ReturnConsumedCapacity':'TOTAL',"
+            "'TransactStatements':[{'Statement':'UPDATE fat2 SET c = c + 1 WHERE pk = `k1`'}]}",
+            n);
+        char *body = dq(text);
+        long c0 = counter_c();
+        fa_arm(n);
+        ddb_raw("ExecuteTransaction", body, &r);
+        long got = fa_disarm(NULL);
+        if (n == 0) {
+            total = got;
+            assert_int_equal(r.status, 200);
+        }
+        free(r.body);
+        ddb_raw("ExecuteTransaction", body, &r); /* the SDK's retry */
+        if (r.status != 200)
+            fail_msg("allocation %ld of %ld failed: the retry answered %d %s", n, total, r.status,
+                     r.body ? r.body : "");
+        free(r.body);
+        long c1 = counter_c();
+        if (c1 != c0 + 1 && !REVIEW15_F8_XFAIL)
+            fail_msg("allocation %ld of %ld failed: the call and its retry added %ld, not 1", n,
+                     total, c1 - c0);
+        twice += c1 != c0 + 1;
+        free(body);
+    }
+    if (REVIEW15_F8_XFAIL && twice == 0)
+        fail_msg("review15 F8 is fixed (no failed allocation made the retry apply it again): "
+                 "set REVIEW15_F8_XFAIL to 0");
+}
+
 static void test_transact(void **state)
 {
     static const fa_case cases[] = {
@@ -1362,6 +1419,7 @@ int main(void)
         cmocka_unit_test(test_batch),
         cmocka_unit_test(test_transact),
         cmocka_unit_test(test_transact_token_applies_once),
+        cmocka_unit_test(test_execute_transaction_token_applies_once),
         cmocka_unit_test(test_table_subresources),
         cmocka_unit_test(test_vector),
         cmocka_unit_test(test_vector_more),
