@@ -2114,3 +2114,55 @@ def test_transaction_exists_refused_in_member_order(ddb, tab):
             ddb.execute_transaction(TransactStatements=[{"Statement": bare}, {"Statement": later}])
         assert message(e) == ("Validation failed in TransactStatements[0]: EXISTS() must contain "
                               "a single item read with additional condition"), later
+
+
+# A SELECT's refusals in the order DynamoDB Local checks them once the statement has parsed:
+# GROUP BY / HAVING / LIMIT; DISTINCT; FROM's sources (more than one), FROM's alias, what FROM
+# reads (anything but a table: a literal, a parameter, a collection, an expression, a subquery
+# is "Unexpected from source"); the select list (VALUE, an alias, "m.*"); then the WHERE and
+# ORDER BY.  No AWS capture (README, inferred).  ddbchat refused a FROM literal and a bare
+# select-list alias as syntax errors, and reported the first refusal it met.
+def test_select_refusal_order(ddb, tab):
+    t = f"\"{tab}\""
+    src = "Unexpected from source"
+    for stmt, text in [
+            (f"SELECT * FROM 'x'", src), (f"SELECT * FROM ?", src), (f"SELECT * FROM [1]", src),
+            (f"SELECT * FROM {{}}", src), (f"SELECT * FROM <<1>>", src), (f"SELECT * FROM 1 + 2", src),
+            (f"SELECT * FROM size(l)", src), (f"SELECT * FROM (1)", src), (f"SELECT * FROM -1", src),
+            (f"SELECT v, v FROM 'x'", src), (f"SELECT VALUE v FROM 'x'", src),
+            (f"SELECT v x FROM 'x'", src), (f"SELECT m.* FROM 'x'", src),
+            (f"SELECT * FROM 'x' WHERE pk = 'a' AND null AND 1", src),
+            (f"SELECT VALUE v FROM (SELECT * FROM {t})", src),
+            (f"SELECT * FROM 'x' y", "Aliasing is not supported"),
+            (f"SELECT * FROM 'x' AT y", "Aliasing is not supported"),
+            (f"SELECT * FROM (SELECT * FROM {t}) y", "Aliasing is not supported"),
+            (f"SELECT VALUE v FROM {t} y", "Aliasing is not supported"),
+            (f"SELECT m.* FROM {t} y", "Aliasing is not supported"),
+            (f"SELECT v x FROM {t} WHERE pk = 'a'", "Aliasing is not supported"),
+            (f"SELECT v \"x\" FROM {t} WHERE pk = 'a'", "Aliasing is not supported"),
+            (f"SELECT v, v x FROM {t}", "Aliasing is not supported"),
+            (f"SELECT * FROM {t}, {t} y", "Only select from a single table or index is supported."),
+            (f"SELECT v x FROM {t}, {t}", "Only select from a single table or index is supported."),
+            (f"SELECT * FROM 'x', {t}", "Only select from a single table or index is supported."),
+            (f"SELECT DISTINCT v FROM 'x'", "Unsupported token in expression: DISTINCT"),
+            (f"SELECT DISTINCT v FROM {t} WHERE pk = 'a' GROUP BY v", "Unsupported clause: GROUP BY"),
+            (f"SELECT * FROM 'x' WHERE pk = 'a' ORDER BY v GROUP BY v", "Unsupported clause: GROUP BY"),
+            (f"SELECT * FROM {t} x WHERE pk = 'a' GROUP BY v", "Unsupported clause: GROUP BY"),
+            (f"SELECT VALUE v FROM {t} WHERE pk = 'a' GROUP BY v", "Unsupported clause: GROUP BY"),
+            (f"SELECT * FROM {t} WHERE pk = 'a' AND null AND 1 GROUP BY v", "Unsupported clause: GROUP BY"),
+            (f"SELECT 1 FROM {t} WHERE pk = 'a' GROUP BY v", "Unsupported clause: GROUP BY")]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, stmt, [N(1)] if "?" in stmt else None)
+        assert message(e) == text, stmt
+    for stmt, at in [(f"SELECT COUNT(*) FROM {t} LIMIT 1", "1"),
+                     (f"SELECT m.* FROM {t} WHERE pk = 'a' LIMIT 1", "1"),
+                     (f"SELECT * FROM 'x' WHERE pk = 'a' HAVING v > 1", ">")]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, stmt)
+        clause = "LIMIT" if "LIMIT" in stmt else "HAVING"
+        col = stmt.index(at, stmt.index(clause)) + 1
+        assert message(e) == f"Unsupported clause: {clause} at 1:{col}:1", stmt
+    for stmt in [f"SELECT * FROM {t} y z", f"SELECT * FROM {t} AS", f"SELECT * FROM {t} BY y AT z"]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, stmt)
+        assert message(e).startswith("Statement wasn't well formed, can't be processed: "), stmt

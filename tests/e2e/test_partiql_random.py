@@ -39,14 +39,10 @@ KNOWN = {
         [220, 531],
     "not fixed: ddbchat 'Incorrect operand type for operator or function; operator or function:', Local 'Incorrect operand type for operator or function; operator or function:'":
         [205, 270, 380, 648, 1077, 1154],
-    "not fixed: ddbchat 'SYNTAX', Local 'Unexpected from source'":
-        [350, 485, 1495],
     "not fixed: ddbchat 'The first operand must be distinct from the remaining operands for thi', Local 'Incorrect operand type for operator or function; operator or function:'":
         [52, 826],
     'not fixed: ddbchat "Key attribute\'s data type should match its data type in table\'s schema", Local "Key attribute\'s data type should match its data type in table\'s schema"':
         [170, 1263],
-    "not fixed: ddbchat 'SYNTAX', Local 'Aliasing is not supported'":
-        [690, 708],
     "not fixed: ddbchat 'Incorrect operand type for operator or function; operator or function:', Local 'The first operand must be distinct from the remaining operands for thi'":
         [734, 1456],
     "not fixed: ddbchat 'Transaction cancelled, please refer cancellation reasons for specific ', Local 'Transaction cancelled, please refer cancellation reasons for specific '":
