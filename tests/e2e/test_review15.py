@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from conftest import DUMMY_AUTH, raw_request
-from itemlib import N, S, err, ok, sanitizer_server
+from itemlib import N, S, err, ok, sanitizer_server, status_mb
 
 ON_DDBCHAT = "config.getoption('--target') == 'ddbchat'"
 
@@ -341,6 +341,47 @@ def test_f7_an_applied_write_is_never_answered_busy(ddbchat_server):
         for status, c in got:
             applied += status == 200
             assert c == applied, got
+    finally:
+        for s in readers:
+            s.close()
+
+
+@pytest.mark.requires_ddbchat
+@pytest.mark.xfail(strict=True, reason="review15 F9: ExecuteStatement SELECT replies up to 16 MB are "
+                                       "charged past the reply budget (may-write operation)")
+def test_f9_partiql_select_replies_share_the_reply_budget(ddbchat_server):
+    """c0423dc bounds the reply text held for clients that do not read at 256 MB (review14
+    F12), except that an operation that may write (dp_may_write: by its name) is charged
+    whatever the budget says up to 16 MB a reply.  ExecuteStatement is one, so a SELECT's
+    reply is too: 50 clients that send SELECT * FROM t WHERE pk = 'num' (an item of 100,000
+    numbers -1E-130: 14.2 MB of text) and do not read hold ~700 MB (60: RssAnon 2 -> 815 MB,
+    every one 200); the same through GetItem: 246 MB, 42 of 60 busy.  A read's reply shares
+    the budget whatever operation carries it (RssAnon under 500 MB here)."""
+    srv = ddbchat_server()
+    if sanitizer_server(srv.proc.pid):
+        pytest.skip("RSS under a sanitizer's allocator")
+    url, pid = srv.ddb_url, srv.proc.pid
+    port = int(url.rsplit(":", 1)[1])
+    ok(url, "CreateTable", {"TableName": "es_reads", "BillingMode": "PAY_PER_REQUEST",
+                            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    ok(url, "PutItem", {"TableName": "es_reads", "Item": {
+        "pk": S("num"), "l": {"L": [N("-1E-130")] * 100_000}}})
+    body = json.dumps({"Statement": "SELECT * FROM es_reads WHERE pk = 'num'"}).encode()
+    head = ("POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.ExecuteStatement\r\n"
+            f"Content-Type: application/x-amz-json-1.0\r\nAuthorization: {DUMMY_AUTH}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    readers = []
+    try:
+        for _ in range(50):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(head + body)
+            readers.append(s)
+            time.sleep(0.05)
+        time.sleep(2)
+        held = status_mb(pid, "RssAnon")
+        assert held < 500, f"{held:.0f} MB of reply text held"
     finally:
         for s in readers:
             s.close()
