@@ -207,50 +207,6 @@ static void serde_float(char *out, size_t cap, double d)
                  x >= 0 ? "+" : "", x);
 }
 
-static size_t js_ws(const char *s, size_t n, size_t i)
-{
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-        i++;
-    return i;
-}
-
-/* past the string whose opening quote is s[i] */
-static size_t js_string(const char *s, size_t n, size_t i)
-{
-    for (i++; i < n; i++) {
-        if (s[i] == '\\')
-            i++;
-        else if (s[i] == '"')
-            return i + 1;
-    }
-    return n;
-}
-
-/* past the value starting at s[i] */
-static size_t js_value(const char *s, size_t n, size_t i)
-{
-    if (i >= n)
-        return n;
-    if (s[i] == '"')
-        return js_string(s, n, i);
-    if (s[i] == '{' || s[i] == '[') {
-        size_t depth = 0;
-        for (; i < n; i++) {
-            if (s[i] == '"') {
-                i = js_string(s, n, i) - 1;
-            } else if (s[i] == '{' || s[i] == '[') {
-                depth++;
-            } else if ((s[i] == '}' || s[i] == ']') && --depth == 0) {
-                return i + 1;
-            }
-        }
-        return n;
-    }
-    while (i < n && !strchr(",}] \t\r\n", s[i]))
-        i++;
-    return i;
-}
-
 /* The members the strict pass refuses an explicit null of (api_schema.c: NOT_NULL / REQUIRED
  * members of SearchVectorsRequest) */
 static bool sv_required(const char *k, size_t len)
@@ -430,7 +386,7 @@ int op_search_topk_type(const json_t *req, const jread_val *jreq, const api_call
                         err_t *e)
 {
     const char *s = caller ? caller->body : NULL;
-    size_t n = caller ? caller->body_len : 0, i = s ? js_ws(s, n, 0) : 0;
+    size_t n = caller ? caller->body_len : 0, i = s ? jread_ws(s, n, 0) : 0;
     if (!s || i >= n || s[i] != '{') {
         /* no text to walk: TopK alone, without a position */
         sv_member m = sv_member_of(req, jreq, "TopK");
@@ -438,14 +394,16 @@ int op_search_topk_type(const json_t *req, const jread_val *jreq, const api_call
     }
     /* the members in the body's order, as the deserialiser meets them: the first one of the
      * wrong kind, or 0 at a required member's null (the strict pass's) */
-    for (i = js_ws(s, n, i + 1); i < n && s[i] == '"';) {
-        size_t k0 = i + 1, k1 = js_string(s, n, i);
+    for (i = jread_ws(s, n, i + 1); i < n && s[i] == '"';) {
+        size_t k0 = i + 1, k1 = i;
+        jread_skip(s, n, &k1); /* n when the text ends first */
         const sv_field *f = k1 > k0 ? sv_field_named(s + k0, k1 - 1 - k0) : NULL;
-        i = js_ws(s, n, k1);
+        i = jread_ws(s, n, k1);
         if (i >= n || s[i] != ':')
             return 0;
-        i = js_ws(s, n, i + 1);
-        size_t v1 = js_value(s, n, i);
+        i = jread_ws(s, n, i + 1);
+        size_t v1 = i;
+        jread_skip(s, n, &v1);
         if (f) {
             sv_member m = sv_member_of(req, jreq, f->name);
             if (m.kind == K_NULL && sv_required(f->name, strlen(f->name)))
@@ -454,10 +412,10 @@ int op_search_topk_type(const json_t *req, const jread_val *jreq, const api_call
             if (rc)
                 return rc;
         }
-        i = js_ws(s, n, v1);
+        i = jread_ws(s, n, v1);
         if (i >= n || s[i] != ',')
             break;
-        i = js_ws(s, n, i + 1);
+        i = jread_ws(s, n, i + 1);
     }
     return 0;
 }

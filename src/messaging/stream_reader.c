@@ -252,85 +252,31 @@ static int sr_child(msg_stream_reader *r, bool *moved, err_t *e)
 
 /* ---- a GetRecords reply as text: the records' places, no tree ---- */
 
-static size_t sr_ws(const char *t, size_t n, size_t i)
-{
-    while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
-        i++;
-    return i;
-}
-
-/* Past the string whose opening quote is t[*i]: 0, or -1 when the text ends first. */
-static int sr_skip_str(const char *t, size_t n, size_t *i)
-{
-    size_t k = *i + 1;
-    while (k < n && t[k] != '"')
-        k += t[k] == '\\' ? 2 : 1;
-    if (k >= n)
-        return -1;
-    *i = k + 1;
-    return 0;
-}
-
-/* Past the JSON value at t[*i] (the reply is valid JSON: its writer's or jansson's): 0, or -1
- * when the text ends first. */
-static int sr_skip(const char *t, size_t n, size_t *i)
-{
-    size_t k = *i;
-    if (k >= n)
-        return -1;
-    if (t[k] == '"')
-        return sr_skip_str(t, n, i);
-    if (t[k] == '{' || t[k] == '[') {
-        size_t depth = 0;
-        while (k < n) {
-            char c = t[k];
-            if (c == '"') {
-                if (sr_skip_str(t, n, &k))
-                    return -1;
-                continue;
-            }
-            if (c == '{' || c == '[') {
-                depth++;
-            } else if ((c == '}' || c == ']') && --depth == 0) {
-                *i = k + 1;
-                return 0;
-            }
-            k++;
-        }
-        return -1;
-    }
-    while (k < n && t[k] != ',' && t[k] != '}' && t[k] != ']' && t[k] != ' ' && t[k] != '\t' &&
-           t[k] != '\n' && t[k] != '\r') /* a number, true, false, null */
-        k++;
-    *i = k;
-    return 0;
-}
-
 /* The places of the records of reply p->text (n bytes) into p, and its NextShardIterator
  * (*out_iter, malloc'ed; NULL when absent).  0 or an error. */
 static int sr_page_scan(msg_sr_page *p, size_t n, char **out_iter, err_t *e)
 {
     const char *t = p->text;
     *out_iter = NULL;
-    size_t i = sr_ws(t, n, 0), cap = 0;
+    size_t i = jread_ws(t, n, 0), cap = 0;
     if (i >= n || t[i] != '{')
         goto bad;
-    i = sr_ws(t, n, i + 1);
+    i = jread_ws(t, n, i + 1);
     while (i < n && t[i] != '}') {
         size_t ks = i;
-        if (t[i] != '"' || sr_skip(t, n, &i))
+        if (t[i] != '"' || !jread_skip(t, n, &i))
             goto bad;
         size_t klen = i - ks;
-        i = sr_ws(t, n, i);
+        i = jread_ws(t, n, i);
         if (i >= n || t[i] != ':')
             goto bad;
-        i = sr_ws(t, n, i + 1);
+        i = jread_ws(t, n, i + 1);
         size_t vs = i;
         if (klen == 9 && memcmp(t + ks, "\"Records\"", 9) == 0 && i < n && t[i] == '[') {
-            i = sr_ws(t, n, i + 1);
+            i = jread_ws(t, n, i + 1);
             while (i < n && t[i] != ']') {
                 size_t rs = i;
-                if (sr_skip(t, n, &i))
+                if (!jread_skip(t, n, &i))
                     goto bad;
                 if (p->n == cap) {
                     size_t nc = cap ? 2 * cap : 16;
@@ -345,15 +291,15 @@ static int sr_page_scan(msg_sr_page *p, size_t n, char **out_iter, err_t *e)
                 }
                 p->off[p->n] = rs;
                 p->len[p->n++] = i - rs;
-                i = sr_ws(t, n, i);
+                i = jread_ws(t, n, i);
                 if (i < n && t[i] == ',')
-                    i = sr_ws(t, n, i + 1);
+                    i = jread_ws(t, n, i + 1);
             }
             if (i >= n)
                 goto bad;
             i++;
         } else {
-            if (sr_skip(t, n, &i))
+            if (!jread_skip(t, n, &i))
                 goto bad;
             if (klen == 19 && memcmp(t + ks, "\"NextShardIterator\"", 19) == 0) {
                 json_t *s = json_loadb(t + vs, i - vs, JSON_DECODE_ANY, NULL);
@@ -364,9 +310,9 @@ static int sr_page_scan(msg_sr_page *p, size_t n, char **out_iter, err_t *e)
                 json_decref(s);
             }
         }
-        i = sr_ws(t, n, i);
+        i = jread_ws(t, n, i);
         if (i < n && t[i] == ',')
-            i = sr_ws(t, n, i + 1);
+            i = jread_ws(t, n, i + 1);
     }
     if (i < n)
         return 0;
@@ -389,30 +335,30 @@ json_t *msg_sr_page_record(const msg_sr_page *p, size_t i)
 /* The value of member `key` of the object text t[0 .. n): its place, or false. */
 static bool sr_member(const char *t, size_t n, const char *key, size_t *off, size_t *len)
 {
-    size_t kl = strlen(key), i = sr_ws(t, n, 0);
+    size_t kl = strlen(key), i = jread_ws(t, n, 0);
     if (i >= n || t[i] != '{')
         return false;
-    i = sr_ws(t, n, i + 1);
+    i = jread_ws(t, n, i + 1);
     while (i < n && t[i] == '"') {
         size_t ks = i;
-        if (sr_skip_str(t, n, &i))
+        if (!jread_skip(t, n, &i))
             return false;
         bool hit = i - ks == kl + 2 && memcmp(t + ks + 1, key, kl) == 0;
-        i = sr_ws(t, n, i);
+        i = jread_ws(t, n, i);
         if (i >= n || t[i] != ':')
             return false;
-        i = sr_ws(t, n, i + 1);
+        i = jread_ws(t, n, i + 1);
         size_t vs = i;
-        if (sr_skip(t, n, &i))
+        if (!jread_skip(t, n, &i))
             return false;
         if (hit) {
             *off = vs;
             *len = i - vs;
             return true;
         }
-        i = sr_ws(t, n, i);
+        i = jread_ws(t, n, i);
         if (i < n && t[i] == ',')
-            i = sr_ws(t, n, i + 1);
+            i = jread_ws(t, n, i + 1);
     }
     return false;
 }

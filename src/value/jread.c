@@ -695,3 +695,56 @@ json_t *jread_jansson(const char *buf, size_t len, jread_error *err)
     arena_fini(&a);
     return j;
 }
+
+size_t jread_ws(const char *t, size_t n, size_t i)
+{
+    while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* Past the string whose opening quote is t[*i] (jread_skip's contract). */
+static bool skip_string(const char *t, size_t n, size_t *i)
+{
+    size_t k = *i + 1;
+    while (k < n && t[k] != '"')
+        k += t[k] == '\\' ? 2 : 1;
+    *i = k < n ? k + 1 : n;
+    return k < n;
+}
+
+bool jread_skip(const char *t, size_t n, size_t *i)
+{
+    size_t k = *i;
+    if (k < n && t[k] == '"')
+        return skip_string(t, n, i);
+    if (k < n && (t[k] == '{' || t[k] == '[')) {
+        size_t depth = 0;
+        while (k < n) {
+            char c = t[k];
+            if (c == '"') {
+                if (!skip_string(t, n, &k))
+                    break;
+                continue;
+            }
+            if (c == '{' || c == '[') {
+                depth++;
+            } else if ((c == '}' || c == ']') && --depth == 0) {
+                *i = k + 1;
+                return true;
+            }
+            k++;
+        }
+        *i = n;
+        return false;
+    }
+    if (k >= n) {
+        *i = n;
+        return false;
+    }
+    while (k < n && t[k] != ',' && t[k] != '}' && t[k] != ']' && t[k] != ' ' && t[k] != '\t' &&
+           t[k] != '\n' && t[k] != '\r') /* a number, true, false, null */
+        k++;
+    *i = k;
+    return true;
+}

@@ -102,4 +102,13 @@ const jread_val *jread_at(const jread_val *arr, size_t i);
 /* Member of an object by name (length-exact).  NULL when absent or obj is not an object. */
 const jread_val *jread_get(const jread_val *obj, const char *key, size_t key_len);
 
+/* Scanning JSON text in place, without a tree, for a caller that finds a few members of a text
+ * it trusts to be JSON (a reply's records, a request's members in the order sent): only the
+ * extent of each value is read, nothing is checked.  jread_ws: the offset of the first byte
+ * from i on that is not JSON white space (n at the end).  jread_skip: *i past the value that
+ * starts at t[*i] (a string, an object or array with what it nests, or a number, true, false
+ * or null up to the next delimiter); false, with *i = n, when the text ends first. */
+size_t jread_ws(const char *t, size_t n, size_t i);
+bool jread_skip(const char *t, size_t n, size_t *i);
+
 #endif

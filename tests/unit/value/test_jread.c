@@ -676,6 +676,38 @@ static void test_out_of_memory(void **state)
     arena_fini(&a);
 }
 
+/* jread_ws / jread_skip: a value's extent in text (the one skipper of the stream reader's
+ * reply scan and SearchVectors' member walk), and false with n when the text ends first. */
+static void test_skip(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        size_t at, want;
+        bool ok;
+    } cases[] = {
+        {"\"ab\\\"c\" ,", 0, 7, true},      /* a string with escapes */
+        {"{\"a\":[1,{\"b\":\"]}\"}]} x", 0, 20, true}, /* brackets inside a string */
+        {"[[],{}]", 0, 7, true},
+        {"-1.5e3,", 0, 6, true},                   /* a scalar up to its delimiter */
+        {"true}", 0, 4, true},
+        {"null", 0, 4, true},                      /* ... or the end */
+        {",", 0, 0, true},                         /* nothing before a delimiter */
+        {"\"open", 0, 5, false},                  /* ends first */
+        {"{\"a\":[1,2}", 0, 10, false},
+        {"{\"a\":\"}", 0, 7, false},
+        {"", 0, 0, false},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        size_t n = strlen(cases[c].text), i = cases[c].at;
+        bool ok = jread_skip(cases[c].text, n, &i);
+        if (ok != cases[c].ok || i != cases[c].want)
+            fail_msg("case %zu (%s): %d at %zu", c, cases[c].text, ok, i);
+    }
+    assert_int_equal(jread_ws(" \t\r\n x", 7, 0), 5);
+    assert_int_equal(jread_ws("   ", 3, 1), 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -691,6 +723,7 @@ int main(void)
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_corpora_identical),
+        cmocka_unit_test(test_skip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
