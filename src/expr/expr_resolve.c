@@ -585,6 +585,12 @@ static int check_types(rs *r, const expr_node *x)
         }
         return 0;
     }
+    /* NOT size(...) (PartiQL's; the expression language cannot write it): a type error in
+     * the walk's order, as DynamoDB Local reports it */
+    if (x->t == EN_NOT && x->u.kids.n == 1 && x->u.kids.k[0]->t == EN_FUNC &&
+        x->u.kids.k[0]->op == EF_SIZE)
+        return fail(r, "Incorrect operand type for operator or function; operator or function: "
+                       "NOT, operand type: N");
     return 0;
 }
 

@@ -2166,3 +2166,27 @@ def test_select_refusal_order(ddb, tab):
         with pytest.raises(ClientError) as e:
             es(ddb, stmt)
         assert message(e).startswith("Statement wasn't well formed, can't be processed: "), stmt
+
+
+# size() as an operand of AND / OR is a type error found after every operand's own type, and
+# NOT size() one found in the operands' walk (left to right, operands first): "size(l) AND
+# size(1) = 1" is size's own error, "size(1) = 1 AND NOT size(l)" too, "1 BETWEEN true AND
+# size(l) AND size(l)" BETWEEN's.  DynamoDB Local's order; no AWS capture (README, inferred).
+# ddbchat answered the AND / OR / NOT text at parse time, ahead of the others.
+def test_size_operand_type_order(ddb, tab):
+    t = f"\"{tab}\""
+    iot = "Incorrect operand type for operator or function; operator or function: "
+    for where, text in [("size(l) AND size(1) = 1", iot + "size, operand type: N"),
+                        ("size(1) = 1 AND size(l)", iot + "size, operand type: N"),
+                        ("size(1) = 1 AND NOT size(l)", iot + "size, operand type: N"),
+                        ("size(1) = 1 OR (l IS NULL AND size(l))", iot + "size, operand type: N"),
+                        ("1 BETWEEN true AND size(l) AND size(l)", iot + "BETWEEN, operand type: BOOL"),
+                        ("size(l) AND 1 BETWEEN true AND size(l)", iot + "BETWEEN, operand type: BOOL"),
+                        ("NOT size(l) AND size(1) = 1", iot + "NOT, operand type: N"),
+                        ("size(l) OR NOT size(l)", iot + "NOT, operand type: N"),
+                        ("pk = 'a' AND size(l)", iot + "AND, operand type: N"),
+                        ("pk = 'a' OR size(l)", iot + "OR, operand type: N"),
+                        ("(size(l) AND l) AND size(1) = 1", "The arguments to AND/OR must be Expressions")]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, f"SELECT * FROM {t} WHERE {where}")
+        assert message(e) == text, where

@@ -38,13 +38,11 @@ KNOWN = {
     "an index key attribute of another type: AWS's UpdateItem text, Local's 'Invalid attribute value type'":
         [220, 531],
     "not fixed: ddbchat 'Incorrect operand type for operator or function; operator or function:', Local 'Incorrect operand type for operator or function; operator or function:'":
-        [205, 270, 380, 648, 1077, 1154],
+        [380, 519, 777, 1379],
     "not fixed: ddbchat 'The first operand must be distinct from the remaining operands for thi', Local 'Incorrect operand type for operator or function; operator or function:'":
         [52, 826],
     'not fixed: ddbchat "Key attribute\'s data type should match its data type in table\'s schema", Local "Key attribute\'s data type should match its data type in table\'s schema"':
         [170, 1263],
-    "not fixed: ddbchat 'Incorrect operand type for operator or function; operator or function:', Local 'The first operand must be distinct from the remaining operands for thi'":
-        [734, 1456],
     "not fixed: ddbchat 'Transaction cancelled, please refer cancellation reasons for specific ', Local 'Transaction cancelled, please refer cancellation reasons for specific '":
         [1197, 1264],
     "not fixed: ddbchat 'The arguments to AND/OR must be Expressions', Local 'The left hand side argument to IS must be a Variable Reference, Litera'":
@@ -65,8 +63,6 @@ KNOWN = {
         [442],
     "not fixed: ddbchat 'Select statements within BatchExecuteStatement must specify the primar', Local 'Must have at least one non-optional hash key condition in WHERE clause'":
         [448],
-    "not fixed: ddbchat 'Incorrect operand type for operator or function; operator or function:', Local 'The arguments to AND/OR must be Expressions'":
-        [449],
     "not fixed: ddbchat 'Unexpected path component', Local 'The left hand side argument to IS must be a Variable Reference, Litera'":
         [641],
     "not fixed: ddbchat 'SYNTAX', Local 'ExecuteTransaction API does not support both read and write operations'":
