@@ -385,3 +385,37 @@ def test_f9_partiql_select_replies_share_the_reply_budget(ddbchat_server):
     finally:
         for s in readers:
             s.close()
+
+
+@pytest.mark.requires_ddbchat
+@pytest.mark.xfail(strict=True, reason="review15 F10: a lone transaction of 80 Updates of the widest "
+                                       "400 KB items needs more than the shared budget: busy forever")
+def test_f10_a_lone_wide_transaction_is_not_busy_for_good(ddbchat_server):
+    """77ab65d (F5's fix) sizes a transaction's arena at 12 MB a write (an Update of an item of
+    a list of 409,000 empty strings takes 10.6 MB decoded), but the part past 16 MB comes from
+    the 768 MB budget every transaction shares (177f781).  80 such Updates need ~850 MB: a
+    TransactWriteItems of them, alone on the server, is answered ThrottlingException "Rate of
+    requests exceeds the allowed throughput." every time (100: three tries in a row, 1.3 s
+    each) -- a retryable answer to a request that can never be run; the SDKs retry it and give
+    up.  The request is valid (an Update counts its key toward the 4 MB aggregate)."""
+    srv = ddbchat_server()
+    url = srv.ddb_url
+    ok(url, "CreateTable", {"TableName": "s_lists", "BillingMode": "PAY_PER_REQUEST",
+                            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    tail = json.dumps({"l": {"L": [{"S": ""}] * 409_000}})[1:-1]
+    for i in range(80):
+        body = '{"TableName":"s_lists","Item":{"pk":{"S":"k%02d"},%s}}' % (i, tail)
+        status, _, payload = raw_request(url, body.encode(), target="DynamoDB_20120810.PutItem",
+                                         timeout=120)
+        assert status == 200, payload[:200]
+    got = []
+    for _ in range(2):
+        status, _, payload = raw_request(url, {"TransactItems": [{"Update": {
+            "TableName": "s_lists", "Key": {"pk": S(f"k{i:02d}")},
+            "UpdateExpression": "SET y = :v", "ExpressionAttributeValues": {":v": N(1)}}}
+            for i in range(80)]}, target="DynamoDB_20120810.TransactWriteItems", timeout=120)
+        got.append((status, payload[:90]))
+        if status == 200:
+            break
+    assert got[-1][0] == 200, got
