@@ -1457,63 +1457,11 @@ bool api_vix_updates_alone(json_t *body)
     return true;
 }
 
-static bool ut_given(json_t *body, const char *member)
-{
-    json_t *o = json_object_get(body, member);
-    return o && !json_is_null(o);
-}
-
-/* VectorIndexUpdates next to another change than its billing (which pre makes): no capture of
- * AWS's answer.  An index change of the vector kind is one of the service's online index
- * changes (two vector actions in one call get the GSI machinery's LimitExceededException,
- * Dynoxide's capture), so the rule and text of UpdateTable's one-change-per-call that a GSI
- * create or delete meets are taken (ut_single_concern in op_table.c, measured on AWS:
- * ack-api-quirks DDB-TABLE-382/433/174), in its precedence: SSESpecification, TableClass,
- * DeletionProtectionEnabled, WarmThroughput "must be the only operation in the request"; a GSI
- * create or delete "Only 1 online index can be created or deleted simultaneously per table";
- * a stream change "You cannot create or delete index while changing stream status"; a
- * throughput change "You cannot create or delete index while updating table IOPS".  What a
- * GSI create may come with and a vector one here may not (OnDemandThroughput, a GSI's own
- * Update, ReplicaUpdates) keeps ddbchat's TXT_VIX_UT_ALONE.  All inferred. */
-static int ut_vix_with_others(api_req *r, json_t *body, bool pre)
-{
-    if (ut_given(body, "SSESpecification"))
-        return verr(r, TXT_UT_ONLY_SSE);
-    if (ut_given(body, "TableClass"))
-        return verr(r, TXT_UT_ONLY_CLASS);
-    if (ut_given(body, "DeletionProtectionEnabled"))
-        return verr(r, TXT_UT_ONLY_DP);
-    if (ut_given(body, "WarmThroughput"))
-        return verr(r, TXT_UT_ONLY_WARM);
-    json_t *gu = json_object_get(body, "GlobalSecondaryIndexUpdates");
-    for (size_t i = 0; i < json_array_size(gu); i++) {
-        json_t *u = json_array_get(gu, i);
-        if (json_is_object(json_object_get(u, "Create")) ||
-            json_is_object(json_object_get(u, "Delete")))
-            return err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_GSI_ONE_AT_A_TIME);
-    }
-    if (ut_given(body, "StreamSpecification"))
-        return verr(r, TXT_UT_INDEX_AND_STREAM);
-    if (!pre && ut_given(body, "ProvisionedThroughput"))
-        return verr(r, TXT_UT_INDEX_AND_IOPS);
-    for (size_t k = 0; k < sizeof ut_others / sizeof ut_others[0]; k++) {
-        /* the billing (a PROVISIONED table's throughput with it) comes along when pre makes
-         * it */
-        bool billing = k == 1 || k == 2;
-        if (ut_given(body, ut_others[k]) && !(pre && billing))
-            return verr(r, TXT_VIX_UT_ALONE);
-    }
-    return 0;
-}
-
 int api_vix_update_table(api_req *r, const store_table *t, api_meta_fn pre, void *pre_ctx,
                          json_t **out)
 {
     json_t *body = r->body;
     json_t *ups = json_object_get(body, "VectorIndexUpdates");
-    int rc0 = ut_vix_with_others(r, body, pre != NULL);
-    if (rc0)
-        return rc0;
     size_t n = json_array_size(ups);
     /* an empty list next to a BillingMode (alone it is op_update_table's nothing-to-change):
      * inferred, no capture (an empty GSI list there is "List of GlobalSecondaryIndexUpdates

@@ -2229,12 +2229,20 @@ static bool ut_has_units(json_t *o, const char *a, const char *b)
  * create for the stream and with a delete for the throughput).  Accepted: BillingMode with
  * ProvisionedThroughput and index throughput Updates, PAY_PER_REQUEST with a stream change,
  * with OnDemandThroughput or with an index create.  ProvisionedThroughput with a stream
- * change: ut_plan_changes (TXT_UT_STREAM_AND_IOPS). */
-static int ut_single_concern(api_req *r, const ut_req *q)
+ * change: ut_plan_changes (TXT_UT_STREAM_AND_IOPS).
+ *
+ * vu: the request's VectorIndexUpdates (NULL: none; op_update_table's vector path).  No
+ * capture of AWS's answer: a vector index change is one of the service's online index
+ * changes, so it meets this rule and its texts as a GSI create or delete does, in this
+ * precedence, but for two things: a warm change names no "global secondary index"
+ * (TXT_UT_ONLY_WARM), and BillingMode with ProvisionedThroughput may come along (a switch to
+ * PROVISIONED next to a vector index delete is refused for the billing: AWS 2026-08-12 as
+ * Dynoxide records it; ut_vix_billing).  Then ut_vix_alone.  All inferred. */
+static int ut_single_concern(api_req *r, const ut_req *q, json_t *vu)
 {
     bool warm = ut_has_units(q->warm, "ReadUnitsPerSecond", "WriteUnitsPerSecond");
     bool odt = ut_has_units(q->odt, "MaxReadRequestUnits", "MaxWriteRequestUnits");
-    bool create = false, cdel = false;
+    bool create = false, cdel = vu != NULL; /* every vector update is an index change */
     size_t n = json_array_size(q->gu);
     for (size_t i = 0; i < n; i++) {
         json_t *u = json_array_get(q->gu, i);
@@ -2243,7 +2251,8 @@ static int ut_single_concern(api_req *r, const ut_req *q)
                json_is_object(json_object_get(u, "Delete"));
     }
     int ops = (q->sse != NULL) + (q->tclass != NULL) + q->has_dp + warm + odt +
-              (q->ssj != NULL) + (q->ptj != NULL) + (q->billing != NULL) + (n > 0);
+              (q->ssj != NULL) + (q->ptj != NULL) + (q->billing != NULL) + (n > 0) +
+              (vu != NULL);
     if (ops < 2)
         return 0;
     if (q->sse)
@@ -2256,10 +2265,30 @@ static int ut_single_concern(api_req *r, const ut_req *q)
         return verr(r, TXT_UT_ODT_WITH);
     if (warm)
         return verr(r, create ? TXT_UT_WARM_CREATE : TXT_UT_ONLY_WARM);
-    if (cdel && q->ptj)
+    if (cdel && q->ptj && !(vu && q->billing))
         return verr(r, TXT_UT_INDEX_AND_IOPS);
     if (cdel && q->ssj)
         return verr(r, TXT_UT_INDEX_AND_STREAM);
+    return 0;
+}
+
+/* What a vector index change may not come with although a GSI create or delete may (after
+ * ut_single_concern): a GSI create or delete (two online index changes in one call: the GSI
+ * machinery's LimitExceededException, Dynoxide's capture of two vector actions), then
+ * OnDemandThroughput, any GlobalSecondaryIndexUpdates or ReplicaUpdates (ddbchat's
+ * TXT_VIX_UT_ALONE, inferred). */
+static int ut_vix_alone(api_req *r, const ut_req *q)
+{
+    for (size_t i = 0; i < json_array_size(q->gu); i++) {
+        json_t *u = json_array_get(q->gu, i);
+        if (json_is_object(json_object_get(u, "Create")) ||
+            json_is_object(json_object_get(u, "Delete")))
+            return err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_GSI_ONE_AT_A_TIME);
+    }
+    json_t *rep = json_object_get(r->body, "ReplicaUpdates");
+    if (q->gu || ut_has_units(q->odt, "MaxReadRequestUnits", "MaxWriteRequestUnits") ||
+        (rep && !json_is_null(rep)))
+        return verr(r, TXT_VIX_UT_ALONE);
     return 0;
 }
 
@@ -2283,7 +2312,8 @@ static int ut_billing_first(api_req *r, const ut_req *q)
     return 0;
 }
 
-static int ut_parse(api_req *r, ut_req *q)
+/* The request's members into q (their types: the model checked them). */
+static int ut_members(api_req *r, ut_req *q)
 {
     json_t *body = r->body;
     int rc;
@@ -2298,6 +2328,14 @@ static int ut_parse(api_req *r, ut_req *q)
         (rc = api_json_bool(body, "DeletionProtectionEnabled", &q->has_dp, &q->dp, r->err)) ||
         (rc = api_json_obj(body, "ProvisionedThroughput", &q->ptj, r->err)))
         return rc;
+    return 0;
+}
+
+static int ut_parse(api_req *r, ut_req *q)
+{
+    int rc;
+    if ((rc = ut_members(r, q)))
+        return rc;
     /* the service's order (the model's constraints were checked by api_call): on-demand
      * with throughput, throughput out of bounds, something to change, each index update
      * with one action and one update per index */
@@ -2308,7 +2346,7 @@ static int ut_parse(api_req *r, ut_req *q)
     if (!json_array_size(q->gu) && !q->billing && !q->ssj && !q->has_dp && !q->ptj &&
         !q->tclass && !q->odt && !ut_has_units(q->warm, "ReadUnitsPerSecond", "WriteUnitsPerSecond"))
         return err_set(r->err, ERR_VALIDATION, TXT_UT_NOTHING,
-                       json_object_get(body, "MultiRegionConsistency") ? ""
+                       json_object_get(r->body, "MultiRegionConsistency") ? ""
                                                                        : "MultiRegionConsistency, ");
     /* an empty list next to another change (ack-api-quirks DDB-TABLE-160) */
     if (q->gu && !json_array_size(q->gu))
@@ -2346,7 +2384,7 @@ static int ut_parse(api_req *r, ut_req *q)
         return shown ? err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_WARM_EMPTY, shown)
                      : err_set(r->err, ERR_NOMEM, "out of memory");
     }
-    return ut_single_concern(r, q);
+    return ut_single_concern(r, q, NULL);
 }
 
 /* A GSI Update of an on-demand table that stays on-demand (AWS, ack-api-quirks DDB-TABLE-152
@@ -2991,18 +3029,14 @@ int op_update_table(api_req *r, json_t **out)
         int vrc = tbl_names_nul_check(r);
         if (vrc || (vrc = tbl_lookup(r, &t)) || (vrc = api_restore_refuse(r, t)))
             return vrc;
-        if (!jparam(r->body, "BillingMode"))
-            return api_vix_update_table(r, t, NULL, NULL, out);
-        /* the billing members as UpdateTable checks them alone (other changes: refused by
-         * api_vix_update_table before they are looked at) */
+        /* the billing members as UpdateTable checks them alone, then the other changes it may
+         * not come with (before the vector updates are looked at) */
         ut_req b = {0};
-        if ((vrc = api_json_str(r->body, "BillingMode", &b.billing, r->err)) ||
-            (vrc = api_json_obj(r->body, "ProvisionedThroughput", &b.ptj, r->err)))
+        if ((vrc = ut_members(r, &b)) || (b.billing && (vrc = ut_billing_first(r, &b))) ||
+            (vrc = ut_single_concern(r, &b, vu)) || (vrc = ut_vix_alone(r, &b)))
             return vrc;
         if (!b.billing)
             return api_vix_update_table(r, t, NULL, NULL, out);
-        if ((vrc = ut_billing_first(r, &b)))
-            return vrc;
         ut_ctx c = {.q = &b};
         if ((vrc = api_vix_update_table(r, t, ut_vix_billing, &c, out)))
             return vrc;

@@ -854,7 +854,16 @@ def test_vector_updates_alone(url, table_name):
             ({"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}}, V,
              INV + "You cannot create or delete index while changing stream status"),
             ({"OnDemandThroughput": {"MaxReadRequestUnits": 5}}, V,
-             INV + "VectorIndexUpdates must be the only operation in the request")]:
+             INV + "VectorIndexUpdates must be the only operation in the request"),
+            # the rule's precedence: a throughput change is named before a stream change (the
+            # vector path had them the other way round, and refused an empty WarmThroughput,
+            # which UpdateTable counts as absent next to another change: DDB-TABLE-456)
+            ({"ProvisionedThroughput": {"ReadCapacityUnits": 7, "WriteCapacityUnits": 7},
+              "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}}, V,
+             INV + "You cannot create or delete index while updating table IOPS"),
+            ({"WarmThroughput": {}, "StreamSpecification": {"StreamEnabled": True,
+                                                           "StreamViewType": "KEYS_ONLY"}}, V,
+             INV + "You cannot create or delete index while changing stream status")]:
         err(url, "UpdateTable", dict({"TableName": name, "VectorIndexUpdates": cr}, **extra),
             type_, msg)
     t = ok(url, "DescribeTable", {"TableName": name})["Table"]
