@@ -241,20 +241,22 @@ static int q_parse_json(api_req *r, json_t *b, qreq *q)
                              query ? "FilterExpression and KeyConditionExpression are null"
                                    : "FilterExpression is null")))
         return rc;
+    /* the expressions in DynamoDB Local's order: the filter, the projection, the key
+     * condition (test_differential.py test_query_expressions_checked_in_locals_order); the
+     * legacy parameters (never mixed with them) in their own order */
+    if ((rc = api_exprs_get(r, b, x, "FilterExpression", EXPR_FILTER, &q->filter)) ||
+        (rc = api_exprs_get(r, b, x, "ProjectionExpression", EXPR_PROJECTION, &q->proj)))
+        return rc;
     if (query) {
         if ((rc = api_exprs_get(r, b, x, "KeyConditionExpression", EXPR_KEY_CONDITION, &q->kc)))
             return rc;
         if (!q->kc && (rc = api_legacy_keyconds(r, b, &q->kc)))
             return rc;
     }
-    if ((rc = api_exprs_get(r, b, x, "FilterExpression", EXPR_FILTER, &q->filter)))
-        return rc;
     if (!q->filter &&
         (rc = api_legacy_filter(r, b, query ? "QueryFilter" : "ScanFilter", &q->filter)))
         return rc;
     q->qfilter = query && api_param(b, "QueryFilter") != NULL;
-    if ((rc = api_exprs_get(r, b, x, "ProjectionExpression", EXPR_PROJECTION, &q->proj)))
-        return rc;
     if (!q->proj) {
         if ((rc = api_legacy_attrs(r, b, &q->proj)))
             return rc;
@@ -383,12 +385,12 @@ static int q_parse_jr(api_req *r, const jread_val *b, qreq *q)
         return err_set(r->err, ERR_NOMEM, "out of memory");
     api_exprs *x = &q->x;
     int rc = api_exprs_init_jr(r, names, values, kc || filter || proj, kc || filter, x);
-    if (!rc && kc)
-        rc = api_exprs_get_text(r, x, kc->text, kc->len, EXPR_KEY_CONDITION, &q->kc);
-    if (!rc && filter)
+    if (!rc && filter) /* the jansson path's order: filter, projection, key condition */
         rc = api_exprs_get_text(r, x, filter->text, filter->len, EXPR_FILTER, &q->filter);
     if (!rc && proj)
         rc = api_exprs_get_text(r, x, proj->text, proj->len, EXPR_PROJECTION, &q->proj);
+    if (!rc && kc)
+        rc = api_exprs_get_text(r, x, kc->text, kc->len, EXPR_KEY_CONDITION, &q->kc);
     /* the legacy ones in the jansson path's order (they build resolved expressions) */
     if (!rc && lkc)
         rc = api_legacy_keyconds_jr(r, b, &q->kc);
@@ -568,11 +570,15 @@ static int run(api_req *r, json_t **out, bool query)
             return err_set(r->err, ERR_VALIDATION, TXT_Q_NO_INDEX, iname);
         if (ix->backfilling) /* added by UpdateTable, not filled yet */
             return err_set(r->err, ERR_VALIDATION, TXT_GSI_BACKFILLING, ix->name);
-        if (ix->global && consistent)
+        if (ix->global && consistent && !query)
             return err_set(r->err, ERR_VALIDATION, TXT_GSI_CONSISTENT);
     }
     if ((rc = api_exprs_keys_check(r, &q.x, t)))
         return rc;
+    /* a Query's paths into key attributes come first (DynamoDB Local; a Scan's do not:
+     * test_differential.py test_gsi_consistent_query_after_key_paths) */
+    if (ix && ix->global && consistent && query)
+        return err_set(r->err, ERR_VALIDATION, TXT_GSI_CONSISTENT);
     /* A Query's key condition, then the filter's key attributes, before what the index holds
      * (dynalite's Query, checked against AWS, and DynamoDB Local read them in this order) */
     const store_keydef *kd = ix ? &ix->key : &t->key;
