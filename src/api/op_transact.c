@@ -439,10 +439,11 @@ static int parse_action(api_req *r, twa *a)
                                                : "ConditionExpression is null")))
         return rc;
     expr_t *cond = NULL, *upd = NULL;
-    if ((rc = api_exprs_get(r, s, x, "ConditionExpression", EXPR_CONDITION, &cond)))
-        return rc;
+    /* an Update's UpdateExpression before its ConditionExpression, as UpdateItem's */
     if (k == API_W_UPDATE &&
         (rc = api_exprs_get(r, s, x, "UpdateExpression", EXPR_UPDATE, &upd)))
+        return rc;
+    if ((rc = api_exprs_get(r, s, x, "ConditionExpression", EXPR_CONDITION, &cond)))
         return rc;
     if ((rc = api_exprs_done(r, x)))
         return rc;
@@ -738,10 +739,10 @@ static int parse_action_jr(api_req *r, twa *a, const jread_val *s)
     int rc = api_exprs_init_jr(r, names, values, any, any, &a->x);
     if (rc && a->x.env_refused)
         return rc; /* parse_action's refusal too (below) */
+    if (!rc && upd) /* before the condition, as parse_action */
+        rc = api_exprs_get_text(r, &a->x, upd->text, upd->len, EXPR_UPDATE, &u);
     if (!rc && cond)
         rc = api_exprs_get_text(r, &a->x, cond->text, cond->len, EXPR_CONDITION, &c);
-    if (!rc && upd)
-        rc = api_exprs_get_text(r, &a->x, upd->text, upd->len, EXPR_UPDATE, &u);
     if (!rc)
         rc = api_exprs_done(r, &a->x);
     if (!rc)

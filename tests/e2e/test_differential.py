@@ -195,6 +195,9 @@ def test_update_expression_checked_before_condition(ddb_url, target, dt, update,
         body["ExpressionAttributeValues"] = values
     want = msg if target == "dynamodb-local" else "1 validation error detected: " + msg
     err(ddb_url, "UpdateItem", body, V, want)
+    # a TransactWriteItems Update the same (its texts have no envelope)
+    act = {k: v for k, v in body.items()}
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [{"Update": act}]}, V, msg)
 
 
 # A Query of a GSI with ConsistentRead and a path into a key attribute answers the path's
