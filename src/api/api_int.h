@@ -299,12 +299,14 @@ int op_execute_transaction(api_req *r, json_t **out);      /* op_partiql.c */
  * = first use (run the operation, then call end), 0 with *out_replay set = the stored
  * answer of an earlier identical request (new reference), or
  * ERR_IDEMPOTENT_PARAMETER_MISMATCH / ERR_TRANSACTION_IN_PROGRESS / ERR_NOMEM.  end stores
- * the answer (resp) or forgets the token (resp NULL: the operation failed). */
+ * the answer (resp) or forgets the token (resp NULL: the operation failed), except when the
+ * writes were committed: then a failure after them (resp NULL) keeps the token with an empty
+ * answer, so a retry under it does not apply them again (review15 F8). */
 int api_txn_token_begin(api_req *r, const char *token, json_t **out_replay);
 /* The cache's key for a ClientRequestToken of `len` bytes (a NUL inside kept, escaped), in
  * r->arena; NULL when out of memory. */
 const char *api_txn_token_key(api_req *r, const char *token, size_t len);
-void api_txn_token_end(api_req *r, const char *token, const json_t *resp);
+void api_txn_token_end(api_req *r, const char *token, const json_t *resp, bool committed);
 
 /* Opens the handler's reply (api_out.h) in the caller's mode; returns r->out.  Drops any
  * error extras set so far (api_err_drop).  (api.c) */

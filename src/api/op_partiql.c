@@ -2047,9 +2047,13 @@ static void txn_write_caps(const pq_member *m, const store_write *w, size_t n, a
     }
 }
 
-/* The writes of a transaction: all or nothing (store_write_atomic). */
-static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **out)
+/* The writes of a transaction: all or nothing (store_write_atomic).  *committed: they were
+ * applied (then a later failure, out of memory building the answer, must not let a retry
+ * under the same ClientRequestToken apply them again: review15 F8). */
+static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **out,
+                      bool *committed)
 {
+    *committed = false;
     store_write *w = store_writes_new(r->arena, n);
     api_cap *caps = arena_zalloc(r->arena, n * sizeof *caps);
     if (!w || !caps)
@@ -2091,12 +2095,16 @@ static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **
     }
     if (rc)
         return rc;
+    *committed = true;
     /* vectors billed at 4 bytes a dimension (api_vector.c); an EXISTS check is a read */
     for (size_t i = 0; i < n; i++)
         if (m[i].pw.w.kind != API_W_CHECK)
             api_vix_bill(m[i].pw.t, &w[i]);
     json_t *o = json_object();
-    json_object_set_new(o, "Responses", json_array());
+    if (!o || json_object_set_new(o, "Responses", json_array())) {
+        json_decref(o);
+        return nomem(r);
+    }
     size_t ncap = 0;
     if (rcc != API_RCC_NONE)
         txn_write_caps(m, w, n, caps, &ncap);
@@ -2226,9 +2234,10 @@ int op_execute_transaction(api_req *r, json_t **out)
             return 0;
         }
     }
-    rc = txn_writes(r, m, n, rcc, out);
+    bool committed;
+    rc = txn_writes(r, m, n, rcc, out, &committed);
     if (token)
-        api_txn_token_end(r, token, rc ? NULL : *out);
+        api_txn_token_end(r, token, rc ? NULL : *out, committed);
     if (!rc)
         json_object_del(*out, TXN_REPLAY_CC); /* kept in the cache only */
     return rc;

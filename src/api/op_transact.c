@@ -345,13 +345,13 @@ int api_txn_token_begin(api_req *r, const char *token, json_t **out_replay)
     return nomem(r);
 }
 
-void api_txn_token_end(api_req *r, const char *token, const json_t *resp)
+void api_txn_token_end(api_req *r, const char *token, const json_t *resp, bool committed)
 {
     tok_cache *tc = tok_cache_get(r->api);
     if (!tc)
         return;
     char *text = resp ? ddbjson_dumps_whole(resp, JSON_COMPACT) : NULL;
-    tok_end_ex(tc, token, text, resp != NULL); /* resp: the statements were applied */
+    tok_end_ex(tc, token, text, committed || resp); /* applied: never forgotten */
     free(text);
 }
 

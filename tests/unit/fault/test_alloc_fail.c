@@ -960,7 +960,7 @@ static void test_transact_token_applies_once(void **state)
  * A strict expected failure, as tests/e2e's xfail(strict=True): the test passes while some
  * failed allocation makes the call and its retry add 2, and fails once none does (the fix:
  * set REVIEW15_F8_XFAIL to 0, which makes every such case a failure). */
-#define REVIEW15_F8_XFAIL 1
+#define REVIEW15_F8_XFAIL 0
 static void test_execute_transaction_token_applies_once(void **state)
 {
     (void)state;
