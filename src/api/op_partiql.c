@@ -285,7 +285,7 @@ static int pq_load(api_req *r, json_t *o, const jread_val *params_jr, pq_stmt *s
     }
     expr_pq *ps = NULL;
     s->at_text = true;
-    if ((rc = expr_pq_parse(r->arena, s->text, s->len, &ps, r->err)) ||
+    if ((rc = expr_pq_parse_n(r->arena, s->text, s->len, s->nparams, &ps, r->err)) ||
         (rc = expr_pq_bind(r->arena, ps, s->params, s->nparams, &s->b, r->err)))
         return rc;
     const char *deferred = expr_pq_deferred(ps);

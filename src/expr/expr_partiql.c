@@ -20,6 +20,7 @@
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ql-reference.html
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,6 +269,11 @@ typedef struct pp {
     bool has_shape;
     int shape_rank; /* the recorded shape's rank (SHAPE_*): a lower rank replaces it */
     bool sel_item; /* reading a select item: "m.*" is a shape refusal */
+    /* reading a WHERE, SET / REMOVE actions, INSERT's VALUE or RETURNING: what DynamoDB Local
+     * translates after it has bound the parameters it meets, so a `?` with no value before the
+     * refusal is "Number of parameters ... don't match" instead (sem_at, sem_xlate) */
+    bool xlate, sem_xlate;
+    size_t sem_at;
     bool target;   /* reading a SET / REMOVE target: "m.*" is the parser's error */
 } pp;
 
@@ -406,6 +412,8 @@ static int sem(pp *p, const ptok *t, const char *fmt, ...)
         p->rc = err_set(p->e, ERR_VALIDATION, "%s at %u:%u:%u", msg, t->line, t->col, t->clen);
     else
         p->rc = err_set(p->e, ERR_VALIDATION, "%s", msg);
+    p->sem_xlate = p->xlate;
+    p->sem_at = t && t >= p->t && t < p->t + p->nt ? (size_t)(t - p->t) : p->i;
     return p->rc;
 }
 
@@ -2350,10 +2358,13 @@ static int parse_or(pp *p, expr_node **out)
 /* WHERE <cond>: the whole must be a condition. */
 static int parse_where(pp *p, expr_node **out)
 {
+    bool was = p->xlate;
+    p->xlate = true;
     if (parse_or(p, out))
         return p->rc;
     if (!is_boolish(*out))
         return sem(p, NULL, "WHERE clause must contain an expression that resolves to a boolean");
+    p->xlate = was;
     return 0;
 }
 
@@ -3851,8 +3862,10 @@ static int parse_select(pp *p, bool in_exists)
         return p->rc;
     if (is_kw(peek(p), KW_ORDER)) {
         next(p);
+        p->xlate = true; /* ORDER BY is translated after the WHERE */
         if (expect_kw(p, KW_BY) || add_order(p))
             return p->rc;
+        p->xlate = false;
         /* tokens left over are the parser's error, reported first */
         p->dup_first = true;
         if (!s->where && (at_statement_end(p) || is_kw(peek(p), KW_LIMIT)))
@@ -4155,6 +4168,14 @@ static bool at_set_fn(const pp *p, size_t i)
 }
 
 /* path = set_add(path, set) | set_delete(path, set), at the function's name f. */
+/* A set_add / set_delete refusal: its arguments, `?` included, were translated first
+ * (DynamoDB Local: "SET s = set_add(x, ?)" with no parameter is the parameter count). */
+static int set_fn_refusal(pp *p, int rc)
+{
+    p->sem_at = p->i;
+    return rc;
+}
+
 static int parse_set_fn(pp *p, expr_node *path, const ptok *f)
 {
     bool add = f->e - f->s == 7;
@@ -4194,7 +4215,8 @@ static int parse_set_fn(pp *p, expr_node *path, const ptok *f)
         return sem(p, f, "SET_%s must have exactly two arguments", what);
     }
     if (!paths_same(arg[0], path))
-        return sem(p, f, "The first argument to SET_%s must equal the assignment value", what);
+        return set_fn_refusal(
+            p, sem(p, f, "The first argument to SET_%s must equal the assignment value", what));
     const pq_tmpl *v = val_slot ? p->s->slots[last_slot] : NULL;
     if (v && v->k == PT_PARAM) {
         if (add_set_check(p, last_slot, add, a0))
@@ -4313,6 +4335,7 @@ static int parse_update(pp *p)
 {
     expr_pq *s = p->s;
     s->kind = EXPR_PQ_UPDATE;
+    p->xlate = true; /* the actions, the WHERE, RETURNING */
     if (parse_target(p, true, true) || no_alias(p) || parse_update_ops(p))
         return p->rc;
     if (accept_kw(p, KW_WHERE) && parse_where(p, &s->where))
@@ -4331,6 +4354,7 @@ static int parse_from_update(pp *p)
         return p->rc;
     if (accept_kw(p, KW_WHERE) && parse_where(p, &s->where))
         return p->rc;
+    p->xlate = true;
     if (parse_update_ops(p))
         return p->rc;
     return parse_returning(p, false);
@@ -4461,7 +4485,7 @@ static int parse_statement(pp *p)
         next(p);
         lctx c;
         lctx_root(&c);
-        p->in_insert = true;
+        p->in_insert = p->xlate = true;
         if (parse_tuple(p, v, &c, true, &s->item))
             return p->rc;
         p->in_insert = false;
@@ -4484,6 +4508,7 @@ static int parse_statement(pp *p)
             return p->rc;
         if (accept_kw(p, KW_WHERE) && parse_where(p, &s->where))
             return p->rc;
+        p->xlate = true;
         if (parse_returning(p, true))
             return p->rc;
     } else if (is_kw(t, KW_EXISTS)) {
@@ -4558,6 +4583,12 @@ static bool too_many_ops(const expr_pq *s)
 
 int expr_pq_parse(arena_t *a, const char *text, size_t len, expr_pq **out, err_t *e)
 {
+    return expr_pq_parse_n(a, text, len, SIZE_MAX, out, e);
+}
+
+int expr_pq_parse_n(arena_t *a, const char *text, size_t len, size_t nparams, expr_pq **out,
+                    err_t *e)
+{
     *out = NULL;
     pp p;
     memset(&p, 0, sizeof p);
@@ -4597,6 +4628,14 @@ int expr_pq_parse(arena_t *a, const char *text, size_t len, expr_pq **out, err_t
                                is_kw(k, KW_HAVING) ? "HAVING" : "LIMIT", root->line, root->col,
                                root->clen);
             }
+            /* a `?` with no value met before the refusal (p.xlate) */
+            size_t q = 0;
+            for (size_t i = 0; p.sem_xlate && i < p.sem_at && i < p.nt; i++)
+                if (p.t[i].t == P_PARAM && ++q > nparams) {
+                    err_clear(e);
+                    return err_set(e, ERR_VALIDATION,
+                                   "Number of parameters in request and statement don't match.");
+                }
         }
         return p.rc;
     }

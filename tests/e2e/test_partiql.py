@@ -2190,3 +2190,34 @@ def test_size_operand_type_order(ddb, tab):
         with pytest.raises(ClientError) as e:
             es(ddb, f"SELECT * FROM {t} WHERE {where}")
         assert message(e) == text, where
+
+
+# A `?` with no value in Parameters is reported where DynamoDB Local binds it while it
+# translates the statement: a refusal of the WHERE, ORDER BY, the SET / REMOVE actions, INSERT's
+# VALUE or RETURNING found after that `?` is "Number of parameters in request and statement
+# don't match." instead; the select list's, FROM's and the clauses' refusals, a refusal before
+# the `?`, and a `?` used as a tuple key keep their own text.  No AWS capture (README,
+# inferred).  ddbchat answered every parse-time refusal ahead of the count.
+def test_parameter_count_in_translation_order(ddb, tab):
+    t = f"\"{tab}\""
+    count = "Number of parameters in request and statement don't match."
+    upd = f"UPDATE {t} SET "
+    key = " WHERE pk = 'a' AND sk = 1"
+    for stmt, text in [
+            (f"SELECT * FROM {t} WHERE pk = ? AND null AND 1", count),
+            (f"SELECT * FROM {t} WHERE pk = ? AND v IS INT", count),
+            (f"SELECT * FROM {t} WHERE pk = ? AND l[?] = 1", count),
+            (f"SELECT * FROM {t} WHERE pk = ? ORDER BY m.x", count),
+            (f"INSERT INTO {t} VALUE {{'pk': ?, 'sk': MISSING}}", count),
+            (upd + "x = ?" + key + " RETURNING ALL NEW x", count),
+            (upd + "s = set_add(x, ?)" + key, count),
+            (upd + "x = ? + MISSING" + key, count),
+            (upd + "x = MISSING, y = ?" + key, "MISSING must be compared using IS operator"),
+            (f"SELECT ? FROM {t}", "Unexpected path component at 1:8:1"),
+            (f"SELECT v, v FROM {t} WHERE pk = ?", "Duplicate identifiers in select clause: v"),
+            (f"SELECT VALUE ? FROM {t}", "Select projection doesn't support value or pivot keywords"),
+            (f"SELECT * FROM {t} x WHERE pk = ?", "Aliasing is not supported"),
+            (f"SELECT * FROM {t} WHERE pk = ? GROUP BY x", "Unsupported clause: GROUP BY")]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, stmt)
+        assert message(e) == text, stmt

@@ -73,8 +73,6 @@ KNOWN = {
         [803],
     "not fixed: ddbchat 'Unsupported data type in Bag. DynamoDB only supports either numbers or', Local 'Unsupported data type: Parameter under key root'":
         [917],
-    'not fixed: ddbchat \'The arguments to AND/OR must be Expressions\', Local "Number of parameters in request and statement don\'t match."':
-        [938],
     "not fixed: ddbchat 'Transaction cancelled, please refer cancellation reasons for specific ', Local 'ValidationError Where clause does not contain a mandatory equality on '":
         [1022],
     "not fixed: ddbchat 'The second argument to SET_ADD must be a value with type SET', Local 'Incorrect operand type for operator or function; operator or function:'":
