@@ -286,6 +286,12 @@ def test_f6_many_failing_update_actions_cost_little(ddbchat_server):
     for _ in range(40):
         err(url, "UpdateItem", body, "ValidationException")
     assert _cpu_s(pid) - before < 0.2  # f4b0669: 0.00-0.02 s; 65377ee: ~0.8 s
+    # a transaction of 100 such Updates (~430 KB): 2.1 s of CPU on 65377ee, 0.01 s before
+    before = _cpu_s(pid)
+    status, _, _ = raw_request(url, {"TransactItems": [{"Update": {
+        "TableName": "upd_cost", "Key": {"pk": S(f"k{j}")}, "UpdateExpression": expr}}
+        for j in range(100)]}, target="DynamoDB_20120810.TransactWriteItems", timeout=120)
+    assert status == 400 and _cpu_s(pid) - before < 0.3
 
 
 def _wait_answered(socks, timeout=60):
