@@ -430,7 +430,8 @@ typedef struct dp_later {
  * be ~96 MB of text (review14 F11).  The memory is the text's: no tree beside it. */
 #define DP_REPLY_MAX ((size_t)256 << 20)
 
-/* The operations whose reply may follow a write (DDB_PROTO_REPLY_MUST). */
+/* The operations whose reply may follow a write: charged whatever the budget says
+ * (ddb_proto_req.reply_charge's must). */
 static bool dp_may_write(const char *op)
 {
     static const char *const ops[] = {"PutItem",
@@ -457,8 +458,7 @@ static int dp_reply_grow(jout *w, size_t need, void *ctx)
     if (max < need)
         max = need;
     c->used = true;
-    bool must = max <= DDB_PROTO_REPLY_MUST && dp_may_write(c->op);
-    if (c->fn(c->ctx, max - DDB_PROTO_REPLY_FREE, must))
+    if (c->fn(c->ctx, max - DDB_PROTO_REPLY_FREE, dp_may_write(c->op)))
         return -1;
     w->max = max;
     return 0;
@@ -483,12 +483,20 @@ static void dp_charge_writer(dp_charge *c, const char *op, jout *w)
     w->grow_ctx = c;
 }
 
-/* The reply is final: what its body holds is charged. */
-static void dp_charge_final(dp_charge *c, const ddb_proto_resp *resp)
+/* The reply is final: what its body holds is charged.  A write's refusal (4xx: nothing was
+ * written) that the budget cannot hold is the busy reply instead: its text was charged
+ * whatever the budget said only because a write's reply may not be refused. */
+static void dp_charge_final(dp_charge *c, ddb_proto_resp *resp)
 {
     size_t n = resp->body_len > DDB_PROTO_REPLY_FREE ? resp->body_len - DDB_PROTO_REPLY_FREE : 0;
-    if (c->fn && (c->used || n))
-        c->fn(c->ctx, n, true);
+    if (!c->fn || (!c->used && !n))
+        return;
+    if (n && resp->status >= 400 && resp->status < 500 && c->op && dp_may_write(c->op) &&
+        c->fn(c->ctx, n, false)) {
+        ddb_proto_error(resp, ERR_THROTTLING, NULL, TXT_THROTTLED, NULL);
+        n = 0;
+    }
+    c->fn(c->ctx, n, true);
 }
 
 /* The reply of an api call (rc, its text in w or its error in e + jresp; wh: e's whole

@@ -52,22 +52,21 @@ typedef struct ddb_proto_req {
     long long now;  /* seconds since the epoch (SigV4 clock-skew check) */
     /* The reply text's budget, or NULL: none (up to DP_REPLY_MAX a reply).  Called as the
      * text grows past DDB_PROTO_REPLY_FREE bytes, with n the bytes past them it may now hold,
-     * and once the reply is final with what its body holds (must: then, and for the reply of
-     * an operation that may have written, up to DDB_PROTO_REPLY_MUST, it is charged whatever
-     * the budget says): 0, or -1 when the budget cannot take it (nothing taken), and the
-     * reply is the busy one (ThrottlingException) instead.  A lower n gives bytes back.  The
-     * caller gives back the last n when the reply is sent or dropped.  On the thread running
-     * the request (the committing one for a write answered later). */
+     * and once the reply is final with what its body holds.  must: charged whatever the
+     * budget says (the final call; every call for an operation that may write: PutItem,
+     * UpdateItem, DeleteItem, BatchWriteItem, TransactWriteItems and the PartiQL ones, whose
+     * reply may follow an applied write and must never be the busy one: review15 F7).  Else
+     * 0, or -1 when the budget cannot hold n (nothing taken), and the reply is the busy one
+     * (ThrottlingException) instead: a read's, or a write's refusal (4xx, nothing written)
+     * once final.  A lower n gives bytes back.  The caller gives back the last n when the
+     * reply is sent or dropped.  On the thread running the request (the committing one for
+     * a write answered later). */
     int (*reply_charge)(void *ctx, size_t n, bool must);
     void *reply_ctx;
 } ddb_proto_req;
 /* A reply's first bytes are not charged (ddb_proto_req.reply_charge): nearly every reply is
  * smaller, and never calls it. */
 #define DDB_PROTO_REPLY_FREE ((size_t)64 << 10)
-/* A reply that may follow a write (PutItem ... ReturnValues, a BatchWriteItem's
- * UnprocessedItems) is charged up to this much whatever the budget says: a busy reply then
- * would tell the client a write that was done was not. */
-#define DDB_PROTO_REPLY_MUST ((size_t)16 << 20)
 
 typedef struct ddb_proto_resp {
     int status;

@@ -72,9 +72,11 @@
  * charged as a reply is written (ddb_proto_req.reply_charge), given back when it has been
  * sent or its connection closed.  A client that does not read keeps its reply's text until
  * the idle timeout; ten such clients of a 5 KB BatchGetItem whose reply is ~96 MB of text held
- * 939 MB (review14 F12).  A reply that would pass it gets the busy reply instead (one that may
- * follow a write is charged whatever it says up to DDB_PROTO_REPLY_MUST).  The largest reply
- * (256 MB of text: ddb_proto.c) fits it alone. */
+ * 939 MB (review14 F12).  A reply that would pass it gets the busy reply instead; one that may
+ * follow a write is charged whatever it says (review15 F7), and while that keeps the budget
+ * passed, a connection sending a reply gets the read timeout for it, not the idle one
+ * (http_send: a client that does not read it is closed after that much silence).  The largest
+ * reply (256 MB of text: ddb_proto.c) fits it alone. */
 #define HTTP_DDB_REPLY_BUDGET ((size_t)256 << 20)
 #define HTTP_PARSE_FREE_BYTES ((size_t)1 << 20)
 #define HTTP_PARSE_PER_BODY_BYTE 32
@@ -375,12 +377,15 @@ static int http_reserve(void *ctx, size_t more)
     return 0;
 }
 
-/* ddb_proto_req.reply_charge: r's reply text holds n bytes past its free part. */
+/* ddb_proto_req.reply_charge: r's reply text holds n bytes past its free part (!must: only if
+ * the budget holds it, which a forced charge may have passed). */
 static int http_reply_charge(void *ctx, size_t n, bool must)
 {
     http_req *r = ctx;
     http_listener *l = r->l;
     if (n <= r->reply_charged) {
+        if (!must && atomic_load(&l->reply) - (r->reply_charged - n) > l->reply_budget)
+            return -1;
         atomic_fetch_sub(&l->reply, r->reply_charged - n);
     } else if (must) {
         atomic_fetch_add(&l->reply, n - r->reply_charged);
@@ -779,8 +784,11 @@ static enum MHD_Result http_send(http_req *r)
     /* the request has been read: while the reply goes out (a big one to a slow reader, a
      * stream) the idle timeout applies, not the read timeout (the read timeout when busy:
      * http_after_reply_timeout); none for a long-lived reply */
-    MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT,
-                              p->no_timeout ? 0u : http_after_reply_timeout(r->l));
+    unsigned timeout = p->no_timeout ? 0u : http_after_reply_timeout(r->l);
+    if (r->reply_charged && timeout > r->l->read_timeout &&
+        atomic_load(&r->l->reply) > r->l->reply_budget)
+        timeout = r->l->read_timeout; /* forced past the reply budget: see its comment */
+    MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT, timeout);
     r->state = R_ANSWERED;
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)p->status, m);
     MHD_destroy_response(m);

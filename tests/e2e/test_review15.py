@@ -310,8 +310,6 @@ def _wait_answered(socks, timeout=60):
 
 
 @pytest.mark.requires_ddbchat
-@pytest.mark.xfail(strict=True, reason="review15 F7: a write whose reply passes 16 MB of text while "
-                                       "the reply budget is spent is applied, then answered busy")
 def test_f7_an_applied_write_is_never_answered_busy(ddbchat_server):
     """c0423dc (review14 F12's fix) charges reply text to a 256 MB budget shared by the
     endpoint's connections and answers ThrottlingException when a reply's growth does not fit
