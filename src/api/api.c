@@ -275,18 +275,30 @@ static int api_arena_grow(arena_t *a, size_t need, void *ctx)
     return 0;
 }
 
-void api_arena_for_writes(api_req *r, size_t nwrite)
+/* The request's arena may hold `own` bytes (at least what it holds already: our reader's tree
+ * of the body on the later path) and grow up to `cap` by steps of the shared budget. */
+static void api_arena_share(api_req *r, size_t own, size_t cap)
 {
     arena_t *a = r->arena;
-    if (nwrite > SIZE_MAX / API_ARENA_PER_TXN_WRITE || a->max >= nwrite * API_ARENA_PER_TXN_WRITE ||
-        a->grow)
+    if (own < a->total)
+        own = a->total;
+    r->arena_cap = cap > own ? cap : own;
+    a->max = own;
+    if (r->arena_cap > own) {
+        a->grow = api_arena_grow;
+        a->grow_ctx = r;
+    }
+}
+
+void api_arena_for_writes(api_req *r, size_t nwrite)
+{
+    if (nwrite > SIZE_MAX / API_ARENA_PER_TXN_WRITE ||
+        nwrite * API_ARENA_PER_TXN_WRITE <= r->arena_cap)
         return;
-    r->arena_cap = nwrite * API_ARENA_PER_TXN_WRITE;
-    /* what it holds already (our reader's tree of a big body: the server's parse budget's)
-     * and up to API_ARENA_SHARED_FROM are its own; the rest comes from the shared budget */
-    a->max = a->total > API_ARENA_SHARED_FROM ? a->total : API_ARENA_SHARED_FROM;
-    a->grow = api_arena_grow;
-    a->grow_ctx = r;
+    if (r->arena->grow) /* api_run's: the shared budget already */
+        r->arena_cap = nwrite * API_ARENA_PER_TXN_WRITE;
+    else /* a big body's arena, its part paid by the server's parse budget */
+        api_arena_share(r, r->arena->max, nwrite * API_ARENA_PER_TXN_WRITE);
 }
 
 /* The end of a request's use of the shared budget (api_finish). */
@@ -544,10 +556,7 @@ static int api_run(api_t *api, const struct api_op_row *row, json_t *req, const 
     arena_t own;
     arena_init(&own);
     arena_t *arena = tls ? &tls->arena : &own;
-    arena->max = ARENA_DEFAULT_MAX; /* the thread's arena keeps the last request's */
-    arena->grow = NULL;
-    if (caller && caller->body_len > ARENA_DEFAULT_MAX / API_ARENA_PER_BODY_BYTE)
-        arena->max = caller->body_len * API_ARENA_PER_BODY_BYTE;
+    arena->grow = NULL; /* the thread's arena keeps the last request's maximum: set below */
     api_out out;
     memset(&out, 0, sizeof out);
     api_req r = {.api = api,
@@ -562,6 +571,12 @@ static int api_run(api_t *api, const struct api_op_row *row, json_t *req, const 
                  .w = w,
                  .sink = sink,
                  .out = &out};
+    if (caller && caller->body_len > ARENA_DEFAULT_MAX / API_ARENA_PER_BODY_BYTE) {
+        size_t big = caller->body_len * API_ARENA_PER_BODY_BYTE; /* the parse budget paid */
+        api_arena_share(&r, big, big);
+    } else {
+        api_arena_share(&r, API_ARENA_SHARED_FROM, ARENA_DEFAULT_MAX);
+    }
     json_t *tree = NULL;
     unsigned long oom0 = mem_failures();
     int rc = row->fn(&r, &tree);
@@ -622,6 +637,9 @@ int api_call_out_jr_later(api_t *api, const char *op, const jread_val *req,
                       .later = &st->later};
     st->row = row;
     st->out_resp = out_extra;
+    /* the caller's arena: our reader's tree of the body, then the request's own part; the
+     * rest of its maximum from the shared budget, as api_run's */
+    api_arena_share(&st->r, API_ARENA_SHARED_FROM, arena->max);
     st->oom0 = mem_failures();
     st->later = *later;
     json_t *tree = NULL;

@@ -128,7 +128,7 @@ typedef struct api_req {
                              * return API_LATER and answer through api_later_finish */
     int values;            /* the value layer its attribute values are read in (ddbjson_layer,
                             * value/ddbjson.h): api_values_layer of the operation */
-    size_t arena_cap;      /* api_arena_for_writes: the arena's hard maximum */
+    size_t arena_cap;      /* the arena's hard maximum (api_arena_share, _for_writes) */
     size_t arena_charged;  /* of api->arena_shared, given back by api_finish */
     bool arena_refused;    /* the shared budget refused the arena's growth: the busy reply */
 } api_req;
@@ -377,13 +377,17 @@ int api_pin_table(api_req *r, const char *store_name, const store_table **out);
  * (measured: the arena's total over 10 Updates, review15 F5).  The request's arena may hold
  * API_ARENA_PER_TXN_WRITE bytes a write action when that is above its maximum (nwrite
  * actions: 1.2 GB at the 100 actions a transaction may have, more than the shared budget
- * below, which then bounds it: the busy reply); past API_ARENA_SHARED_FROM its growth is taken, in steps of
+ * below, which then bounds it: the busy reply).  Every request's arena (api_run, and a write
+ * answered later) past API_ARENA_SHARED_FROM takes its growth, in steps of
  * API_ARENA_SHARED_STEP, from one budget the api's requests share (API_ARENA_SHARED_BUDGET),
  * given back when the request ends: such transactions hold a few hundred MB each from a ~20 KB
  * body, which the server's parse budget (charged by body size) does not see, and four at once
- * took 1.6 GB (review14 F7).  When the budget is spent the allocation fails and the request
- * gets the busy reply (ThrottlingException, which the SDKs retry): nothing was written (the
- * writes' read halves run first). */
+ * took 1.6 GB (review14 F7); so did smaller ones (eight 2 KB transactions of 10 wide Updates,
+ * ~200 MB each: 1.5 GB), and any small request may take its 256 MB (an UpdateItem of 100
+ * list_append copies).  A big body's arena (API_ARENA_PER_BODY_BYTE) is its own: the parse
+ * budget paid for it.  When the budget is spent the allocation fails and the request gets the
+ * busy reply (ThrottlingException, which the SDKs retry): nothing was written (the writes'
+ * read halves run first). */
 #define API_ARENA_PER_TXN_WRITE ((size_t)12 << 20)
 #define API_ARENA_SHARED_FROM ((size_t)16 << 20)
 #define API_ARENA_SHARED_STEP ((size_t)16 << 20)

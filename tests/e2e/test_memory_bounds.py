@@ -354,6 +354,54 @@ def test_slow_uploads_hold_no_budget_they_have_not_sent(ddbchat_server):
 
 
 @pytest.mark.requires_ddbchat
+def test_concurrent_small_bodies_that_expand_share_one_memory_bound(ddbchat_server):
+    # A request's arena may grow to 256 MB (more for a big body, which the parse budget pays
+    # for), and only transactions of 43 or more writes drew on the 768 MB the api's requests
+    # share (177f781): a 2 KB TransactWriteItems of 10 Updates of items of a list of 100,000
+    # numbers takes ~200 MB of its arena, and eight at once (on eight polling threads)
+    # raised the peak RSS by 1,490 MB.  Every request's arena past 16 MB now draws on the
+    # shared budget (ThrottlingException when it is spent, nothing written; the clients
+    # retry): +1,113 MB, all eight 200.
+    srv = _server(lambda: ddbchat_server("--threads", "8"))
+    url = srv.ddb_url
+    _table(url, "mb_wide")
+    item = {"l": {"L": [{"N": "-1E-130"}] * 100_000}}
+    for i in range(10):
+        item["pk"] = {"S": f"k{i}"}
+        st, _, p = raw_request(url, {"TableName": "mb_wide", "Item": item},
+                               target="DynamoDB_20120810.PutItem")
+        assert st == 200, p
+    pid = srv.proc.pid
+    with open(f"/proc/{pid}/clear_refs", "w") as f:
+        f.write("5")
+    rss = _status_mb(pid, "VmRSS")
+    done = []
+
+    def client(c):
+        body = {"TransactItems": [{"Update": {
+            "TableName": "mb_wide", "Key": {"pk": {"S": f"k{i}"}}, "UpdateExpression": "SET y = :v",
+            "ExpressionAttributeValues": {":v": {"N": str(c)}}}} for i in range(10)]}
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            st, _, p = raw_request(url, body, target="DynamoDB_20120810.TransactWriteItems",
+                                   timeout=120)
+            if st == 200:
+                done.append(c)
+                return
+            assert st == 400 and b"ThrottlingException" in p, (st, p[:300])
+            time.sleep(0.2)
+
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rise = _status_mb(pid, "VmHWM") - rss
+    assert sorted(done) == list(range(8))
+    assert rise < 1300, f"peak RSS rose {rise:.0f} MB for eight 2 KB transactions at once"
+
+
+@pytest.mark.requires_ddbchat
 def test_a_transaction_of_100_updates_of_wide_items_is_answered(ddbchat_server):
     # Until the commit a transaction holds, per write action, the old item decoded, its stored
     # bytes and the new item's members: ~5 MB for an Update of an item of 48,000 numbers
