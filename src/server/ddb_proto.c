@@ -18,6 +18,7 @@
  */
 #include "server/ddb_proto.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,7 +393,11 @@ typedef struct dp_charge {
     void *ctx;
     const char *op; /* the operation (dp_may_write, asked at the first call): in the request's
                        target, or dp_handle's sop for a Streams one (never answered later) */
-    bool used;      /* fn was called */
+    const jread_val *root; /* the request (our reader's tree or jansson's; a PartiQL one's
+                              statements say whether it writes), until the call returns */
+    const json_t *jreq;
+    signed char may_write; /* -1: not asked yet */
+    bool used;             /* fn was called */
 } dp_charge;
 
 /* A request answered later (ddb_proto_handle_later): what its reply needs, malloc'ed; the
@@ -430,22 +435,73 @@ typedef struct dp_later {
  * be ~96 MB of text (review14 F11).  The memory is the text's: no tree beside it. */
 #define DP_REPLY_MAX ((size_t)256 << 20)
 
-/* The operations whose reply may follow a write: charged whatever the budget says
- * (ddb_proto_req.reply_charge's must). */
-static bool dp_may_write(const char *op)
+/* Whether a PartiQL statement's text (n bytes) is a SELECT: its first word. */
+static bool dp_select(const char *t, size_t n)
 {
-    static const char *const ops[] = {"PutItem",
-                                      "UpdateItem",
-                                      "DeleteItem",
-                                      "BatchWriteItem",
-                                      "TransactWriteItems",
-                                      "ExecuteStatement",
-                                      "BatchExecuteStatement",
-                                      "ExecuteTransaction"};
-    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
-        if (strcmp(op, ops[i]) == 0)
-            return true;
-    return false;
+    size_t i = 0;
+    while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+        i++;
+    return n - i >= 6 && strncasecmp(t + i, "SELECT", 6) == 0 &&
+           (n - i == 6 || !(isalnum((unsigned char)t[i + 6]) || t[i + 6] == '_'));
+}
+
+/* Whether a PartiQL request (root or jreq) holds only SELECTs: its Statement, or each
+ * member's of `list` (NULL: the request's own). */
+static bool dp_selects_only(const jread_val *root, const json_t *jreq, const char *list)
+{
+    if (root) {
+        if (!list) {
+            const jread_val *st = jread_get(root, "Statement", 9);
+            return st && st->type == JREAD_STRING && dp_select(st->text, st->len);
+        }
+        const jread_val *a = jread_get(root, list, strlen(list));
+        if (!a || a->type != JREAD_ARRAY || !a->n)
+            return false;
+        for (const jread_val *m = a->child; m; m = m->next) {
+            const jread_val *st = m->type == JREAD_OBJECT ? jread_get(m, "Statement", 9) : NULL;
+            if (!st || st->type != JREAD_STRING || !dp_select(st->text, st->len))
+                return false;
+        }
+        return true;
+    }
+    if (!list) {
+        const json_t *st = json_object_get(jreq, "Statement");
+        return json_is_string(st) && dp_select(json_string_value(st), json_string_length(st));
+    }
+    const json_t *a = json_object_get(jreq, list);
+    if (!json_is_array(a) || !json_array_size(a))
+        return false;
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        const json_t *st = json_object_get(json_array_get(a, i), "Statement");
+        if (!json_is_string(st) || !dp_select(json_string_value(st), json_string_length(st)))
+            return false;
+    }
+    return true;
+}
+
+/* The operations whose reply may follow a write: charged whatever the budget says
+ * (ddb_proto_req.reply_charge's must); a PartiQL request of SELECTs only is a read (review15
+ * F9: fifty clients that did not read a 14 MB SELECT reply held ~700 MB). */
+static bool dp_may_write(dp_charge *c)
+{
+    static const char *const ops[] = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem",
+                                      "TransactWriteItems"};
+    if (c->may_write >= 0)
+        return c->may_write;
+    bool w = false;
+    if (!c->op)
+        w = false;
+    else if (strcmp(c->op, "ExecuteStatement") == 0)
+        w = !dp_selects_only(c->root, c->jreq, NULL);
+    else if (strcmp(c->op, "BatchExecuteStatement") == 0)
+        w = !dp_selects_only(c->root, c->jreq, "Statements");
+    else if (strcmp(c->op, "ExecuteTransaction") == 0)
+        w = !dp_selects_only(c->root, c->jreq, "TransactStatements");
+    else
+        for (size_t i = 0; i < sizeof ops / sizeof ops[0] && !w; i++)
+            w = strcmp(c->op, ops[i]) == 0;
+    c->may_write = w;
+    return w;
 }
 
 /* The writer's grow hook (value/jout.h): its maximum doubles, each step charged. */
@@ -458,7 +514,7 @@ static int dp_reply_grow(jout *w, size_t need, void *ctx)
     if (max < need)
         max = need;
     c->used = true;
-    if (c->fn(c->ctx, max - DDB_PROTO_REPLY_FREE, dp_may_write(c->op)))
+    if (c->fn(c->ctx, max - DDB_PROTO_REPLY_FREE, dp_may_write(c)))
         return -1;
     w->max = max;
     return 0;
@@ -469,15 +525,23 @@ static void dp_charge_start(dp_charge *c, const ddb_proto_req *req)
     c->fn = req->reply_charge;
     c->ctx = req->reply_ctx;
     c->op = NULL;
+    c->root = NULL;
+    c->jreq = NULL;
+    c->may_write = 0;
     c->used = false;
 }
 
-/* w charges its text through c (for the operation op). */
-static void dp_charge_writer(dp_charge *c, const char *op, jout *w)
+/* w charges its text through c (for the operation op, the request root or jreq: until the
+ * reply is final, dp_charge_final's first call). */
+static void dp_charge_writer(dp_charge *c, const char *op, const jread_val *root,
+                             const json_t *jreq, jout *w)
 {
     if (!c->fn)
         return;
     c->op = op;
+    c->root = root;
+    c->jreq = jreq;
+    c->may_write = -1;
     w->max = DDB_PROTO_REPLY_FREE;
     w->grow = dp_reply_grow;
     w->grow_ctx = c;
@@ -485,13 +549,15 @@ static void dp_charge_writer(dp_charge *c, const char *op, jout *w)
 
 /* The reply is final: what its body holds is charged.  A write's refusal (4xx: nothing was
  * written) that the budget cannot hold is the busy reply instead: its text was charged
- * whatever the budget said only because a write's reply may not be refused. */
+ * whatever the budget said only because a write's reply may not be refused.  Called while the
+ * request's tree is there (dp_may_write may read it), and again once resp is done (the
+ * answer is then known). */
 static void dp_charge_final(dp_charge *c, ddb_proto_resp *resp)
 {
     size_t n = resp->body_len > DDB_PROTO_REPLY_FREE ? resp->body_len - DDB_PROTO_REPLY_FREE : 0;
     if (!c->fn || (!c->used && !n))
         return;
-    if (n && resp->status >= 400 && resp->status < 500 && c->op && dp_may_write(c->op) &&
+    if (n && resp->status >= 400 && resp->status < 500 && dp_may_write(c) &&
         c->fn(c->ctx, n, false)) {
         ddb_proto_error(resp, ERR_THROTTLING, NULL, TXT_THROTTLED, NULL);
         n = 0;
@@ -555,6 +621,7 @@ static void dp_later_done(void *ctx, int rc)
     unsigned long oom0 = mem_failures(); /* this thread's: api_finish checked what came before */
     dp_later *d = ctx;
     dp_reply(d->resp, rc, &d->w, &d->e, NULL, d->jresp);
+    dp_charge_final(&d->ch, d->resp);
     json_decref(d->jresp);
     arena_fini(&d->arena);
     dp_oom_check(d->resp, d->failed, oom0);
@@ -738,7 +805,7 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         d->caller = caller;
         d->oom0 = oom0;
         jout_init(&d->w, DP_REPLY_MAX);
-        dp_charge_writer(ch, op, &d->w);
+        dp_charge_writer(ch, op, root, jreq, &d->w);
         api_later al = {dp_later_suspend, dp_later_done, d};
         err_whole_attach(&wh, &d->e, req->body_len + DP_WHOLE_SLACK);
         int rc = api_call_out_jr_later(p->api, op, root, &d->caller, &d->arena, &d->w, &d->jresp,
@@ -749,18 +816,20 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
             return true;
         }
         dp_reply(resp, rc, &d->w, &d->e, &wh, d->jresp);
+        dp_charge_final(ch, resp);
         err_whole_fini(&wh);
         jresp = d->jresp;
         goto done;
     }
     jout w;
     jout_init(&w, DP_REPLY_MAX);
-    dp_charge_writer(ch, op, &w);
+    dp_charge_writer(ch, op, root, jreq, &w);
     err_whole_attach(&wh, &e, req->body_len + DP_WHOLE_SLACK);
     int rc = root ? api_call_out_jr(p->api, op, root, &caller, &w, &jresp, &e)
                   : api_call_out(p->api, op, jreq, &caller, &w, &jresp, &e);
     err_whole_detach(&wh);
     dp_reply(resp, rc, &w, &e, &wh, jresp);
+    dp_charge_final(ch, resp);
     err_whole_fini(&wh);
 done:
     json_decref(jresp);

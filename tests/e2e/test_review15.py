@@ -367,8 +367,6 @@ def test_f7_an_applied_write_is_never_answered_busy(ddbchat_server):
 
 
 @pytest.mark.requires_ddbchat
-@pytest.mark.xfail(strict=True, reason="review15 F9: ExecuteStatement SELECT replies up to 16 MB are "
-                                       "charged past the reply budget (may-write operation)")
 def test_f9_partiql_select_replies_share_the_reply_budget(ddbchat_server):
     """c0423dc bounds the reply text held for clients that do not read at 256 MB (review14
     F12), except that an operation that may write (dp_may_write: by its name) is charged
