@@ -2318,8 +2318,7 @@ static int parse_not(pp *p, expr_node **out)
 static int check_junction(pp *p, const expr_node *x, const char *op)
 {
     (void)op;
-    /* size() as an operand is a type error, reported after the operands' own types
-     * (junction_types, at binding) */
+    /* size() as an operand is a type error, found in the operands' type walk (expr_resolve) */
     if (is_boolish(x) || (x->t == EN_FUNC && x->op == EF_SIZE))
         return 0;
     return sem(p, NULL, "The arguments to AND/OR must be Expressions");
@@ -4819,28 +4818,6 @@ static int resolve(arena_t *a, expr_t *parsed, expr_env *env, expr_t **out, err_
     return rc;
 }
 
-/* An AND / OR with size() as an operand (left to right, operands first): DynamoDB Local checks
- * it after every operand's own type ("size(l) AND size(1) = 1" is size's N, "size(1) = 1 AND
- * NOT size(l)" too; probed 2026-12-05, no AWS capture). */
-static int junction_types(const expr_node *x, err_t *e)
-{
-    if (!x || (x->t != EN_AND && x->t != EN_OR && x->t != EN_NOT))
-        return 0;
-    int rc;
-    for (size_t i = 0; i < x->u.kids.n; i++)
-        if ((rc = junction_types(x->u.kids.k[i], e)))
-            return rc;
-    if (x->t == EN_NOT)
-        return 0;
-    for (size_t i = 0; i < x->u.kids.n; i++)
-        if (x->u.kids.k[i]->t == EN_FUNC && x->u.kids.k[i]->op == EF_SIZE)
-            return err_set(e, ERR_VALIDATION,
-                           "Incorrect operand type for operator or function; operator or "
-                           "function: %s, operand type: N",
-                           x->t == EN_AND ? "AND" : "OR");
-    return 0;
-}
-
 int expr_pq_bind(arena_t *a, const expr_pq *s, const av_t *params, size_t nparams,
                  expr_pq_bound *out, err_t *e)
 {
@@ -4883,7 +4860,7 @@ int expr_pq_bind(arena_t *a, const expr_pq *s, const av_t *params, size_t nparam
     expr_env env = {.names = NULL, .values = &values, .names_used = NULL, .values_used = used};
     if (s->where) {
         expr_t w = {.kind = EXPR_CONDITION, .root = s->where};
-        if ((rc = resolve(a, &w, &env, &out->where, e)) || (rc = junction_types(s->where, e)))
+        if ((rc = resolve(a, &w, &env, &out->where, e)))
             return rc;
     }
     if (s->nsel) {

@@ -585,12 +585,17 @@ static int check_types(rs *r, const expr_node *x)
         }
         return 0;
     }
-    /* NOT size(...) (PartiQL's; the expression language cannot write it): a type error in
-     * the walk's order, as DynamoDB Local reports it */
-    if (x->t == EN_NOT && x->u.kids.n == 1 && x->u.kids.k[0]->t == EN_FUNC &&
-        x->u.kids.k[0]->op == EF_SIZE)
-        return fail(r, "Incorrect operand type for operator or function; operator or function: "
-                       "NOT, operand type: N");
+    /* NOT / AND / OR over size(...) (PartiQL's; the expression language cannot write it): a
+     * type error in the walk's order (operands first, left to right), as DynamoDB Local
+     * reports it ("size(l) AND size(1) = 1" is size's; "a AND size(l) OR x BETWEEN ..." the
+     * AND's) */
+    if (x->t == EN_NOT || x->t == EN_AND || x->t == EN_OR)
+        for (size_t i = 0; i < x->u.kids.n; i++)
+            if (x->u.kids.k[i]->t == EN_FUNC && x->u.kids.k[i]->op == EF_SIZE)
+                return fail(r,
+                            "Incorrect operand type for operator or function; operator or "
+                            "function: %s, operand type: N",
+                            x->t == EN_NOT ? "NOT" : x->t == EN_AND ? "AND" : "OR");
     return 0;
 }
 

@@ -2168,10 +2168,10 @@ def test_select_refusal_order(ddb, tab):
         assert message(e).startswith("Statement wasn't well formed, can't be processed: "), stmt
 
 
-# size() as an operand of AND / OR is a type error found after every operand's own type, and
-# NOT size() one found in the operands' walk (left to right, operands first): "size(l) AND
-# size(1) = 1" is size's own error, "size(1) = 1 AND NOT size(l)" too, "1 BETWEEN true AND
-# size(l) AND size(l)" BETWEEN's.  DynamoDB Local's order; no AWS capture (README, inferred).
+# size() as an operand of AND / OR / NOT is a type error found in the operands' type walk (left
+# to right, operands first): "size(l) AND size(1) = 1" is size's own error, "size(1) = 1 AND
+# NOT size(l)" too, "1 BETWEEN true AND size(l) AND size(l)" BETWEEN's, "v = 1 AND size(m) OR
+# x BETWEEN ..." the AND's.  DynamoDB Local's order; no AWS capture (README, inferred).
 # ddbchat answered the AND / OR / NOT text at parse time, ahead of the others.
 def test_size_operand_type_order(ddb, tab):
     t = f"\"{tab}\""
@@ -2186,7 +2186,10 @@ def test_size_operand_type_order(ddb, tab):
                         ("size(l) OR NOT size(l)", iot + "NOT, operand type: N"),
                         ("pk = 'a' AND size(l)", iot + "AND, operand type: N"),
                         ("pk = 'a' OR size(l)", iot + "OR, operand type: N"),
-                        ("(size(l) AND l) AND size(1) = 1", "The arguments to AND/OR must be Expressions")]:
+                        ("(size(l) AND l) AND size(1) = 1", "The arguments to AND/OR must be Expressions"),
+                        # the walk meets the left AND before the right BETWEEN
+                        ("v = 1 AND size(m) OR [1, 2] BETWEEN sk AND [1, 2]", iot + "AND, operand type: N"),
+                        ("size(l) OR v NOT BETWEEN m AND l", iot + "OR, operand type: N")]:
         with pytest.raises(ClientError) as e:
             es(ddb, f"SELECT * FROM {t} WHERE {where}")
         assert message(e) == text, where

@@ -37,8 +37,6 @@ KNOWN = {
         [480, 670, 794, 1129],
     "an index key attribute of another type: AWS's UpdateItem text, Local's 'Invalid attribute value type'":
         [220, 531],
-    "not fixed: ddbchat 'Incorrect operand type for operator or function; operator or function:', Local 'Incorrect operand type for operator or function; operator or function:'":
-        [380, 519, 777, 1379],
     "not fixed: ddbchat 'The first operand must be distinct from the remaining operands for thi', Local 'Incorrect operand type for operator or function; operator or function:'":
         [52, 826],
     'not fixed: ddbchat "Key attribute\'s data type should match its data type in table\'s schema", Local "Key attribute\'s data type should match its data type in table\'s schema"':
@@ -57,6 +55,8 @@ KNOWN = {
         [231],
     "not fixed: ddbchat 'Transaction cancelled, please refer cancellation reasons for specific ', Local 'The provided expression refers to an attribute that does not exist in '":
         [328],
+    "not fixed: ddbchat 'Incorrect operand type for operator or function; operator or function:', Local 'Incorrect operand type for operator or function; operator or function:'":
+        [380],
     "not fixed: ddbchat 'Validation failed in TransactStatements[0]: Incorrect operand type for', Local 'Validation failed in TransactStatements[0]: Incorrect operand type for'":
         [385],
     'not fixed: ddbchat \'SYNTAX", "I null"]\', Local \'Unsupported operator in Update Expression. Operator: not", "I null"]\'':
