@@ -2591,11 +2591,14 @@ static int select_expression(pp *p)
     }
     if (!root)
         return 0;
-    /* step over the item: to a comma or FROM at its top level */
+    /* step over the item: to a comma or FROM at its top level, or to a closing token that
+     * closes nothing ("SELECT v + 1) FROM": the caller's unexpected token, not the end of the
+     * statement: fix15) */
     int depth = 0;
     bool param = false;
     for (const ptok *t = peek(p); t->t != P_EOF; t = peek(p)) {
-        if (depth == 0 && (t->t == P_COMMA || is_kw(t, KW_FROM)))
+        if (depth == 0 && (t->t == P_COMMA || is_kw(t, KW_FROM) || t->t == P_RP ||
+                           t->t == P_RB || t->t == P_RBRACE || t->t == P_RBAG))
             break;
         if (t->t == P_LP || t->t == P_LB || t->t == P_LBRACE || t->t == P_LBAG)
             depth++;
@@ -3744,7 +3747,8 @@ static int parse_select(pp *p, bool in_exists)
         if (first->t == P_STAR || first->t == P_EOF || is_kw(first, KW_FROM))
             return unexpected(p, first);
         for (const ptok *t = peek(p); t->t != P_EOF; t = peek(p)) {
-            if (depth == 0 && (is_kw(t, KW_FROM) || t->t == P_COMMA))
+            if (depth == 0 && (is_kw(t, KW_FROM) || t->t == P_COMMA || t->t == P_RP ||
+                               t->t == P_RB || t->t == P_RBRACE || t->t == P_RBAG))
                 break;
             if (t->t == P_LP || t->t == P_LB || t->t == P_LBRACE || t->t == P_LBAG)
                 depth++;

@@ -2224,3 +2224,20 @@ def test_parameter_count_in_translation_order(ddb, tab):
         with pytest.raises(ClientError) as e:
             es(ddb, stmt)
         assert message(e) == text, stmt
+
+
+# A select item written as an expression, or SELECT VALUE's expression, followed by a closing
+# token that closes nothing ("SELECT v + 1) FROM ..."): a syntax error at that token,
+# "Unexpected token", as after a path item ("SELECT v) FROM ..."); the item's step-over read on
+# past it to the end and answered "Unexpected end of statement".  DynamoDB Local answers each
+# with its own syntax form (the statement echoed), as every syntax error.
+def test_select_item_unmatched_close(ddb, tab, target):
+    for item in ["v + 1)", "-v)", "v + 1), sk", "VALUE v)", "VALUE v), sk", "v + (1))",
+                 "NOT v) x", "[1]] x", "v)"]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, f"SELECT {item} FROM \"{tab}\" WHERE pk = 'a'")
+        if target == "ddbchat":
+            assert message(e) == "Statement wasn't well formed, can't be processed: " \
+                                 "Unexpected token", item
+        else:
+            assert message(e).startswith("Statement wasn't well formed, can't be processed: "), item
