@@ -306,12 +306,18 @@ static void http_access_log(const char *fmt, ...)
     (void)w;
 }
 
+/* The value of the first header named `name` (any case) among h[0 .. n), or NULL. */
+static const char *http_header_in(const sigv4_header *h, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(h[i].name, name) == 0)
+            return h[i].value;
+    return NULL;
+}
+
 static const char *http_header(const http_request *r, const char *name)
 {
-    for (size_t i = 0; i < r->n_headers; i++)
-        if (strcasecmp(r->headers[i].name, name) == 0)
-            return r->headers[i].value;
-    return NULL;
+    return http_header_in(r->headers, r->n_headers, name);
 }
 
 int http_resp_header(http_response *r, const char *name, const char *value)
@@ -799,10 +805,7 @@ static enum MHD_Result http_send(http_req *r)
  * port's refusals carry the CORS headers it gets. */
 static const char *http_req_origin(const http_req *r)
 {
-    for (size_t i = 0; i < r->n_headers; i++)
-        if (strcasecmp(r->headers[i].name, "Origin") == 0)
-            return r->headers[i].value;
-    return NULL;
+    return http_header_in(r->headers, r->n_headers, "Origin");
 }
 
 /* Answers at once (MHD thread): a transport error or "busy".  close: the body was not (or
