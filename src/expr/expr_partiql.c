@@ -2460,25 +2460,11 @@ static int parse_target(pp *p, bool allow_index, bool simple)
  * token). */
 static const ptok *clause_root(pp *p)
 {
-    size_t i = p->i;
-    int depth = 0;
-    const ptok *or_t = NULL, *and_t = NULL, *cmp_t = NULL;
-    for (; p->t[i].t != P_EOF; i++) {
-        const ptok *t = &p->t[i];
-        if (t->t == P_LP || t->t == P_LB || t->t == P_LBRACE || t->t == P_LBAG)
-            depth++;
-        else if (t->t == P_RP || t->t == P_RB || t->t == P_RBRACE || t->t == P_RBAG)
-            depth--;
-        else if (depth == 0 && is_kw(t, KW_OR))
-            or_t = t;
-        else if (depth == 0 && is_kw(t, KW_AND))
-            and_t = t;
-        else if (depth == 0 && !cmp_t && cmp_op(t) >= 0)
-            cmp_t = t;
-        else if (depth == 0 && (is_kw(t, KW_ORDER) || is_kw(t, KW_LIMIT)))
-            break;
-    }
-    return or_t ? or_t : and_t ? and_t : cmp_t ? cmp_t : peek(p);
+    /* the root of the clause's expression, as a collection member's (IS, IN, BETWEEN, LIKE, a
+     * sign's NOT, +, a call's name: "LIMIT x IS MISSING" at IS, DynamoDB Local), else its
+     * first token */
+    nary n = nary_ahead(p);
+    return n.at ? n.at : peek(p);
 }
 
 /* GROUP BY / HAVING / LIMIT after a SELECT's FROM / WHERE / ORDER BY (PartiQL's clause order

@@ -2154,14 +2154,21 @@ def test_select_refusal_order(ddb, tab):
         with pytest.raises(ClientError) as e:
             es(ddb, stmt, [N(1)] if "?" in stmt else None)
         assert message(e) == text, stmt
+    # the clause's position is its expression's root (an operator, a call's name)
     for stmt, at in [(f"SELECT COUNT(*) FROM {t} LIMIT 1", "1"),
                      (f"SELECT m.* FROM {t} WHERE pk = 'a' LIMIT 1", "1"),
-                     (f"SELECT * FROM 'x' WHERE pk = 'a' HAVING v > 1", ">")]:
+                     (f"SELECT * FROM 'x' WHERE pk = 'a' HAVING v > 1", ">"),
+                     (f"SELECT * FROM {t} WHERE pk = 'a' LIMIT x IS MISSING", "IS"),
+                     (f"SELECT * FROM {t} WHERE pk = 'a' HAVING x IN [1]", "IN"),
+                     (f"SELECT * FROM {t} WHERE pk = 'a' LIMIT x BETWEEN 1 AND 2", "BETWEEN"),
+                     (f"SELECT * FROM {t} WHERE pk = 'a' LIMIT NOT x", "NOT"),
+                     (f"SELECT * FROM {t} WHERE pk = 'a' LIMIT size(x)", "size"),
+                     (f"SELECT * FROM {t} WHERE pk = 'a' LIMIT a = 1 OR b = 2", "OR")]:
         with pytest.raises(ClientError) as e:
             es(ddb, stmt)
         clause = "LIMIT" if "LIMIT" in stmt else "HAVING"
-        col = stmt.index(at, stmt.index(clause)) + 1
-        assert message(e) == f"Unsupported clause: {clause} at 1:{col}:1", stmt
+        col = stmt.index(at, stmt.index(clause) + len(clause)) + 1
+        assert message(e) == f"Unsupported clause: {clause} at 1:{col}:{len(at)}", stmt
     for stmt in [f"SELECT * FROM {t} y z", f"SELECT * FROM {t} AS", f"SELECT * FROM {t} BY y AT z"]:
         with pytest.raises(ClientError) as e:
             es(ddb, stmt)
