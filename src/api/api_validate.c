@@ -1634,6 +1634,16 @@ static size_t compact_len(const api_jview *jv, const void *n, int depth)
     return len;
 }
 
+const char *api_serde_expect(const api_shape *s)
+{
+    api_stype t = s->type;
+    return t == API_ST_INTEGER                     ? "i32"
+           : t == API_ST_LIST                      ? "a sequence"
+           : t == API_ST_MAP || t == API_ST_STRUCT ? "a map"
+           : t == API_ST_BOOLEAN                   ? "a boolean"
+                                                   : "a string";
+}
+
 /* A strict deserialiser's verdict (in->strict; conformance tier3 error-messages/searchVectors,
  * AWS 2026-10-09, both regions): the members in document order, an explicit null for a
  * NOT_NULL / REQUIRED member refused where it ends; then a missing REQUIRED member where the
@@ -1664,15 +1674,9 @@ static int strict_pass(const api_jview *jv, const void *req, const api_shape *in
                 if (strlen(m->name) != kl || memcmp(m->name, key, kl) ||
                     !(m->flags & (API_MF_NOT_NULL | API_MF_REQUIRED)))
                     continue;
-                api_stype t = m->shape->type;
                 return err_set(e, ERR_SERIALIZATION,
                                "invalid type: null, expected %s at line 1 column %zu",
-                               t == API_ST_INTEGER                     ? "i32"
-                               : t == API_ST_LIST                      ? "a sequence"
-                               : t == API_ST_MAP || t == API_ST_STRUCT ? "a map"
-                               : t == API_ST_BOOLEAN                   ? "a boolean"
-                                                                       : "a string",
-                               col + 4);
+                               api_serde_expect(m->shape), col + 4);
             }
         }
         col += compact_len(jv, x, 0);

@@ -168,9 +168,13 @@ int api_validate_request(const api_jview *jv, const void *req, const char *op, e
 /* Whether request `req` nests past the service's second limit (API_DEEP_REQUEST levels of
  * JSON), where the single-item operations answer in the older form (api_schema_deep). */
 bool api_request_deep(const api_jview *jv, const void *req);
+struct api_shape;
+/* The strict (serde) deserialiser's name of the type a member of shape s reads as, in its
+ * refusals ("expected i32", "a sequence", "a map", "a boolean", "a string"): the strict
+ * pass's and SearchVectors' member kinds (op_search.c) alike. */
+const char *api_serde_expect(const struct api_shape *s);
 /* The same with the model already looked up (in = api_schema_input(op), which may be NULL):
  * the dispatch keeps each operation's model so it does not search the table per request. */
-struct api_shape;
 int api_validate_request_in(const api_jview *jv, const void *req, const struct api_shape *in,
                             const char *op, err_t *e);
 

@@ -30,6 +30,7 @@
 
 #include "api/api_int.h"
 #include "api/api_item.h"
+#include "api/api_schema.h"
 #include "api/api_text.h"
 #include "api/api_validate.h"
 #include "api/api_vector.h"
@@ -207,17 +208,6 @@ static void serde_float(char *out, size_t cap, double d)
                  x >= 0 ? "+" : "", x);
 }
 
-/* The members the strict pass refuses an explicit null of (api_schema.c: NOT_NULL / REQUIRED
- * members of SearchVectorsRequest) */
-static bool sv_required(const char *k, size_t len)
-{
-    static const char *const req[] = {"TableName", "IndexName", "SearchVector", "TopK"};
-    for (size_t i = 0; i < sizeof req / sizeof req[0]; i++)
-        if (strlen(req[i]) == len && memcmp(req[i], k, len) == 0)
-            return true;
-    return false;
-}
-
 /* serde's text of a string it met (Rust's Debug of a str): quoted, with \" \\ \n \r \t \0 and
  * other control characters (\u{1f}) escaped; NULL when out of memory */
 static char *serde_str(const char *v, size_t len)
@@ -294,31 +284,42 @@ static sv_member sv_member_of(const json_t *req, const jread_val *jreq, const ch
     return m;
 }
 
-/* The members the deserialiser reads (a string, a sequence, a map, an i32); the others (the
- * SearchVector's elements, ReturnConsumedCapacity's enum) keep the model's checks */
-typedef struct sv_field {
-    const char *name;
-    const char *expect; /* serde's name of the type */
-    sv_kind want;
-} sv_field;
-static const sv_field sv_fields[] = {
-    {"TableName", "a string", K_STR},
-    {"IndexName", "a string", K_STR},
-    {"SearchVector", "a sequence", K_ARR},
-    {"TopK", "i32", K_INT},
-    {"SearchConditionExpression", "a string", K_STR},
-    {"ProjectionExpression", "a string", K_STR},
-    {"ExpressionAttributeNames", "a map", K_OBJ},
-    {"ExpressionAttributeValues", "a map", K_OBJ},
-};
+/* The members the deserialiser reads, as the model has them (api_schema.c
+ * SearchVectorsRequest: the same table the strict pass reads, so their kinds, names and
+ * which may not be null cannot drift apart): each of a string, a sequence, a map or an i32;
+ * a member whose shape is an enum (ReturnConsumedCapacity) and the SearchVector's elements keep
+ * the model's checks.  NULL for another name. */
+static const api_member *sv_field_named(const char *k, size_t len)
+{
+    const api_shape *in = api_schema_input("SearchVectors");
+    for (const api_member *m = in ? in->members : NULL; m && m->name; m++)
+        if (strlen(m->name) == len && memcmp(m->name, k, len) == 0)
+            return m->shape->enums ? NULL : m;
+    return NULL;
+}
+
+/* The kind a member of shape s reads as (api_serde_expect names it). */
+static sv_kind sv_want(const api_shape *s)
+{
+    switch (s->type) {
+    case API_ST_INTEGER: return K_INT;
+    case API_ST_LIST: return K_ARR;
+    case API_ST_MAP:
+    case API_ST_STRUCT: return K_OBJ;
+    case API_ST_BOOLEAN: return K_BOOL;
+    default: return K_STR;
+    }
+}
 
 /* 0 when member m of field f reads, else serde's SerializationException; at: the offset its
  * position counts to in body (NULL: unknown) */
-static int sv_field_check(const sv_field *f, const sv_member *m, const char *body, size_t at,
+static int sv_field_check(const api_member *f, const sv_member *m, const char *body, size_t at,
                           err_t *e)
 {
-    if (m->kind == K_NONE || m->kind == K_NULL || m->kind == f->want) {
-        if (!(m->kind == K_INT && f->want == K_INT && (m->iv < INT32_MIN || m->iv > INT32_MAX)))
+    sv_kind want = sv_want(f->shape);
+    const char *expect = api_serde_expect(f->shape);
+    if (m->kind == K_NONE || m->kind == K_NULL || m->kind == want) {
+        if (!(m->kind == K_INT && want == K_INT && (m->iv < INT32_MIN || m->iv > INT32_MAX)))
             return 0; /* a null is the strict pass's (api_validate.c) */
     }
     char num[96]; /* "floating point `" and a number: a sign, 17 digits, 16 zeros, ".0" */
@@ -333,7 +334,7 @@ static int sv_field_check(const sv_field *f, const sv_member *m, const char *bod
     }
     case K_INT:
         snprintf(num, sizeof num, "integer `%lld`", m->iv);
-        if (f->want == K_INT)
+        if (want == K_INT)
             what = "invalid value: ";
         break;
     case K_STR: {
@@ -359,7 +360,7 @@ static int sv_field_check(const sv_field *f, const sv_member *m, const char *bod
     }
     int rc;
     if (!body) {
-        rc = err_set(e, ERR_SERIALIZATION, "%s%s, expected %s", what, shown, f->expect);
+        rc = err_set(e, ERR_SERIALIZATION, "%s%s, expected %s", what, shown, expect);
     } else {
         size_t line = 1, sol = 0;
         for (size_t j = 0; j < at; j++)
@@ -368,18 +369,10 @@ static int sv_field_check(const sv_field *f, const sv_member *m, const char *bod
                 sol = j + 1;
             }
         rc = err_set(e, ERR_SERIALIZATION, "%s%s, expected %s at line %zu column %zu", what,
-                     shown, f->expect, line, at - sol);
+                     shown, expect, line, at - sol);
     }
     free(quoted);
     return rc;
-}
-
-static const sv_field *sv_field_named(const char *k, size_t len)
-{
-    for (size_t i = 0; i < sizeof sv_fields / sizeof sv_fields[0]; i++)
-        if (strlen(sv_fields[i].name) == len && memcmp(sv_fields[i].name, k, len) == 0)
-            return &sv_fields[i];
-    return NULL;
 }
 
 int op_search_topk_type(const json_t *req, const jread_val *jreq, const api_caller *caller,
@@ -397,7 +390,7 @@ int op_search_topk_type(const json_t *req, const jread_val *jreq, const api_call
     for (i = jread_ws(s, n, i + 1); i < n && s[i] == '"';) {
         size_t k0 = i + 1, k1 = i;
         jread_skip(s, n, &k1); /* n when the text ends first */
-        const sv_field *f = k1 > k0 ? sv_field_named(s + k0, k1 - 1 - k0) : NULL;
+        const api_member *f = k1 > k0 ? sv_field_named(s + k0, k1 - 1 - k0) : NULL;
         i = jread_ws(s, n, k1);
         if (i >= n || s[i] != ':')
             return 0;
@@ -406,7 +399,7 @@ int op_search_topk_type(const json_t *req, const jread_val *jreq, const api_call
         jread_skip(s, n, &v1);
         if (f) {
             sv_member m = sv_member_of(req, jreq, f->name);
-            if (m.kind == K_NULL && sv_required(f->name, strlen(f->name)))
+            if (m.kind == K_NULL && (f->flags & (API_MF_NOT_NULL | API_MF_REQUIRED)))
                 return 0;
             int rc = sv_field_check(f, &m, s, m.kind == K_ARR || m.kind == K_OBJ ? i : v1, e);
             if (rc)
