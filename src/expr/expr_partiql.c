@@ -1998,6 +1998,8 @@ static bool is_scalar_literal(const pp *p, const expr_node *x)
 }
 
 /* IS [NOT] <type>: the attribute_type name for a PartiQL type, "" for MISSING. */
+static int wrap_not(pp *p, expr_node **x);
+
 static int parse_is(pp *p, const ptok *is_tok, expr_node *lhs, expr_node **out)
 {
     bool neg = accept_kw(p, KW_NOT);
@@ -2073,10 +2075,17 @@ static int parse_is(pp *p, const ptok *is_tok, expr_node *lhs, expr_node **out)
                    shown);
     expr_node *x;
     if (!*ty) {
-        x = expr_node_new(p->a, EN_FUNC, neg ? EF_ATTRIBUTE_EXISTS : EF_ATTRIBUTE_NOT_EXISTS, 1);
+        /* IS NOT MISSING of a literal: NOT (IS MISSING), so its refusal names
+         * attribute_not_exists as DynamoDB Local's does ("'a' IS NOT MISSING"); of a path the
+         * equivalent attribute_exists */
+        bool lit = neg && lhs->t != EN_PATH;
+        x = expr_node_new(p->a, EN_FUNC,
+                          neg && !lit ? EF_ATTRIBUTE_EXISTS : EF_ATTRIBUTE_NOT_EXISTS, 1);
         if (!x)
             return nomem(p);
         x->u.kids.k[0] = lhs;
+        if (lit && wrap_not(p, &x))
+            return p->rc;
     } else {
         expr_node *tn = lit_node(p, av_make_s(ty, strlen(ty)));
         if (!tn || !(x = node2(p, EN_FUNC, EF_ATTRIBUTE_TYPE, lhs, tn)))

@@ -2248,3 +2248,16 @@ def test_select_item_unmatched_close(ddb, tab, target):
                                  "Unexpected token", item
         else:
             assert message(e).startswith("Statement wasn't well formed, can't be processed: "), item
+
+
+# IS NOT MISSING of a literal is NOT (IS MISSING): its refusal names attribute_not_exists, as
+# IS MISSING's does.  DynamoDB Local's text; no AWS capture (README, inferred).  ddbchat named
+# attribute_exists.
+def test_is_not_missing_of_a_literal(ddb, tab):
+    for where in ["'de' IS NOT MISSING", "1 IS NOT MISSING", "NOT 'de' IS NOT MISSING"]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, f"SELECT * FROM \"{tab}\" WHERE {where}")
+        assert message(e) == ("Operator or function requires a document path; operator or "
+                              "function: attribute_not_exists"), where
+    r = es(ddb, f"SELECT sk FROM \"{tab}\" WHERE pk = 'a' AND v IS NOT MISSING")
+    assert sorted(sks(r)) == [1, 2, 3, 4, 5]

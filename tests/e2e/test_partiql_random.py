@@ -47,8 +47,6 @@ KNOWN = {
         [63],
     'not fixed: ddbchat "Table name should be within the length [3, 255] and only contain \'a-z\'", Local \'\'':
         [68],
-    "not fixed: ddbchat 'Operator or function requires a document path; operator or function: a', Local 'Operator or function requires a document path; operator or function: a'":
-        [74],
     "not fixed: ddbchat 'The first argument to SET_ADD must equal the assignment value', Local 'Unrecognized function: set_add'":
         [92],
     "not fixed: ddbchat 'Unrecognized function: x', Local 'Unrecognized function: x'":
