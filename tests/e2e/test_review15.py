@@ -493,3 +493,43 @@ def test_f11_write_replies_held_for_non_reading_clients_share_a_bound(ddbchat_se
     finally:
         for s in readers:
             s.close()
+
+
+@pytest.mark.requires_ddbchat
+@pytest.mark.xfail(strict=True, reason="review15 F9b: a SELECT written after a comment or \\f is "
+                                       "a write for the reply budget: past it again")
+def test_f9b_a_commented_select_is_a_read_too(ddbchat_server):
+    """582af44 (F9's fix) makes a PartiQL request of SELECTs a read for the reply budget by
+    each statement's first word, skipping spaces, tabs and line ends only.  PartiQL takes a
+    comment first ("/* c */ SELECT ...", "-- c" and a line end) and \\f or \\v as space:
+    those SELECTs are writes again, charged whatever the budget says: 60 non-reading clients of
+    "/* c */ SELECT * FROM t WHERE pk = 'num'" (14.2 MB of text) hold 816 MB (the plain
+    SELECT: 247 MB, 42 of 60 busy)."""
+    srv = ddbchat_server()
+    if sanitizer_server(srv.proc.pid):
+        pytest.skip("RSS under a sanitizer's allocator")
+    url, pid = srv.ddb_url, srv.proc.pid
+    port = int(url.rsplit(":", 1)[1])
+    ok(url, "CreateTable", {"TableName": "es_reads", "BillingMode": "PAY_PER_REQUEST",
+                            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    ok(url, "PutItem", {"TableName": "es_reads", "Item": {
+        "pk": S("num"), "l": {"L": [N("-1E-130")] * 100_000}}})
+    body = json.dumps({"Statement": "/* c */ SELECT * FROM es_reads WHERE pk = 'num'"}).encode()
+    head = ("POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.ExecuteStatement\r\n"
+            f"Content-Type: application/x-amz-json-1.0\r\nAuthorization: {DUMMY_AUTH}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    readers = []
+    try:
+        for _ in range(50):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(head + body)
+            readers.append(s)
+            time.sleep(0.05)
+        _wait_answered(readers)
+        held = status_mb(pid, "RssAnon")
+        assert held < 500, f"{held:.0f} MB of reply text held"
+    finally:
+        for s in readers:
+            s.close()
