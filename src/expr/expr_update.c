@@ -685,51 +685,75 @@ static bool pel_eq(const expr_pel *x, const expr_pel *y)
                        : x->len == y->len && memcmp(x->name, y->name, x->len) == 0;
 }
 
-/* Whether path x's element k has the same parent (elements 0..k-1) as path y's. */
-static bool same_parent(const expr_node *x, const expr_node *y, size_t k)
+/* The walk's tree, built once per update that has two failing actions: a node per distinct
+ * path prefix, its children in the order they first appear (review15 F6: comparing two
+ * actions by rescanning every action was cubic in the actions). */
+typedef struct wnode {
+    const expr_pel *el;
+    struct wnode *parent, *kids, *last, *next;
+    size_t nkids, depth, order;
+} wnode;
+
+/* leaves[i]: the node of action i's path; 0 or ERR_NOMEM. */
+static int walk_tree(arena_t *a, const expr_t *upd, wnode **leaves, err_t *e)
 {
-    if (x->u.path.n <= k || y->u.path.n <= k)
-        return false;
-    for (size_t i = 0; i < k; i++)
-        if (!pel_eq(&x->u.path.el[i], &y->u.path.el[i]))
-            return false;
-    return true;
+    wnode *root = arena_zalloc(a, sizeof *root);
+    if (!root)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < upd->nacts; i++) {
+        const expr_node *path = upd->acts[i].path;
+        wnode *node = root;
+        for (size_t k = 0; k < path->u.path.n; k++) {
+            const expr_pel *el = &path->u.path.el[k];
+            wnode *c = node->kids;
+            while (c && !pel_eq(c->el, el))
+                c = c->next;
+            if (!c) {
+                if (!(c = arena_zalloc(a, sizeof *c)))
+                    return err_set(e, ERR_NOMEM, "out of memory");
+                c->el = el;
+                c->parent = node;
+                c->depth = k + 1;
+                c->order = node->nkids++;
+                if (node->last)
+                    node->last->next = c;
+                else
+                    node->kids = c;
+                node->last = c;
+            }
+            node = c;
+        }
+        leaves[i] = node;
+    }
+    return 0;
 }
 
-/* True when action i's path comes after action j's in the walk described above. */
-static bool walked_after(const expr_t *upd, size_t i, size_t j)
+/* A node's bucket among its siblings: a Java HashMap of nkids entries. */
+static uint32_t wnode_bucket(const wnode *n)
 {
-    const expr_node *x = upd->acts[i].path, *y = upd->acts[j].path;
-    size_t k = 0;
-    while (k < x->u.path.n && k < y->u.path.n && pel_eq(&x->u.path.el[k], &y->u.path.el[k]))
-        k++;
-    if (k == x->u.path.n || k == y->u.path.n) /* a prefix (overlaps are refused before) */
-        return x->u.path.n > y->u.path.n;
-    /* the children of the common parent: how many, and where each first appears */
-    size_t nsib = 0, fx = SIZE_MAX, fy = SIZE_MAX;
-    for (size_t a = 0; a < upd->nacts; a++) {
-        const expr_node *pa = upd->acts[a].path;
-        if (!same_parent(pa, x, k))
-            continue;
-        const expr_pel *el = &pa->u.path.el[k];
-        bool seen = false;
-        for (size_t b = 0; b < a && !seen; b++)
-            seen = same_parent(upd->acts[b].path, x, k) &&
-                   pel_eq(&upd->acts[b].path->u.path.el[k], el);
-        if (seen)
-            continue;
-        if (pel_eq(el, &x->u.path.el[k]))
-            fx = nsib;
-        if (pel_eq(el, &y->u.path.el[k]))
-            fy = nsib;
-        nsib++;
-    }
     uint32_t cap = 16;
-    while (nsib > (size_t)cap / 4 * 3 && cap < (1u << 30))
+    while (n->parent->nkids > (size_t)cap / 4 * 3 && cap < (1u << 30))
         cap *= 2;
-    uint32_t hx = pel_hash(&x->u.path.el[k]), hy = pel_hash(&y->u.path.el[k]);
-    uint32_t bx = (hx ^ (hx >> 16)) & (cap - 1), by = (hy ^ (hy >> 16)) & (cap - 1);
-    return bx != by ? bx > by : fx > fy;
+    uint32_t h = pel_hash(n->el);
+    return (h ^ (h >> 16)) & (cap - 1);
+}
+
+/* True when node x (an action's path) comes after node y in the walk described above. */
+static bool walked_after(const wnode *x, const wnode *y)
+{
+    size_t dx = x->depth, dy = y->depth;
+    while (x->depth > y->depth)
+        x = x->parent;
+    while (y->depth > x->depth)
+        y = y->parent;
+    if (x == y) /* a prefix (overlaps are refused before) */
+        return dx > dy;
+    while (x->parent != y->parent) {
+        x = x->parent;
+        y = y->parent;
+    }
+    uint32_t bx = wnode_bucket(x), by = wnode_bucket(y);
+    return bx != by ? bx > by : x->order > y->order;
 }
 
 int expr_update_key_targets(const expr_t *upd, const char *const *key_names, size_t nkeys,
@@ -777,6 +801,7 @@ int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
      *   7  ADD / DELETE on a non-empty nested list */
     int best_rank = -1;
     size_t best_i = 0;
+    wnode **leaves = NULL; /* the walk's tree, once two actions fail */
     err_t best;
     err_clear(&best);
     expr_mindex oix; /* the old item's attributes, for the actions' first elements */
@@ -833,8 +858,15 @@ int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
                 break;
             }
         }
+        if (rank >= 0 && best_rank >= 0 && !upd->legacy && !leaves) {
+            if (!(leaves = arena_alloc(a, n * sizeof *leaves)))
+                return err_set(e, ERR_NOMEM, "out of memory");
+            if ((rc = walk_tree(a, upd, leaves, e)) < 0)
+                return rc;
+        }
         if (rank >= 0 && (best_rank < 0 || (upd->legacy ? rank < best_rank
-                                                         : walked_after(upd, i, best_i)))) {
+                                                         : walked_after(leaves[i],
+                                                                        leaves[best_i])))) {
             best_rank = rank;
             best_i = i;
             best = le;

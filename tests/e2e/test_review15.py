@@ -257,8 +257,6 @@ def _cpu_s(pid):
 
 
 @pytest.mark.requires_ddbchat
-@pytest.mark.xfail(strict=True, reason="review15 F6: an update whose 300 actions all fail costs "
-                                       "~20 ms of server CPU since 65377ee (<1 ms before)")
 def test_f6_many_failing_update_actions_cost_little(ddbchat_server):
     """65377ee reports, of several failing update actions, the last in a walk of the paths as
     Java HashMaps: expr_update.c walked_after(), called for each failing action against the
