@@ -4637,6 +4637,15 @@ int expr_pq_parse_n(arena_t *a, const char *text, size_t len, size_t nparams, ex
         }
         return p.rc;
     }
+    if (p.has_shape || p.has_pend) {
+        /* a statement refused whole (its shape, its select list) steps over parts of itself
+         * the parser does not read: PartiQL's grammar must hold there too ("SELECT SELECT *
+         * FROM t WHERE ..." is a syntax error, DynamoDB Local) */
+        size_t at, clause = 0;
+        const char *detail;
+        if (sx_statement(&p, &at, &detail, &clause))
+            return err_set(e, ERR_VALIDATION, EXPR_PQ_TXT_SYNTAX "%s", detail);
+    }
     if (p.has_shape) /* the whole statement parsed: its shape's refusal comes first */
         return err_set(e, ERR_VALIDATION, "%s", p.shape);
     if (too_many_ops(p.s))

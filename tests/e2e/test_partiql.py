@@ -2012,7 +2012,10 @@ def test_syntax_error_after_semantic_refusal(ddb, tab):
             (f"SELECT * FROM {t} WHERE pk = 'a' LIMIT 1 ORDER BY pk", None),
             (f"INSERT INTO {t} VALUE {{'pk': 'a', 'sk': 2, 'a': {{1: 2}}}} WHERE", None),
             (f"SELECT * FROM {t} WHERE pk = 'a' AND v LIKE 'a' ESCAPE", None),
-            (f"SELECT ? FROM {t} WHERE", [N(0)])]:
+            (f"SELECT ? FROM {t} WHERE", [N(0)]),
+            # the select list's refusal held back for a statement that otherwise parses
+            (f"SELECT SELECT * FROM {t} WHERE pk = 'a' AND v IS BOOLEAN", None),
+            (f"SELECT 1 FROM {t} WHERE pk = 'a' AND SELECT", None)]:
         with pytest.raises(ClientError) as e:
             es(ddb, stmt, params)
         assert message(e).startswith("Statement wasn't well formed, can't be processed: "), stmt

@@ -79,8 +79,6 @@ KNOWN = {
         [1119],
     "not fixed: ddbchat 'The first operand must be distinct from the remaining operands for thi', Local 'The first operand must be distinct from the remaining operands for thi'":
         [1189],
-    "not fixed: ddbchat 'Unexpected path component', Local 'SYNTAX'":
-        [1323],
     "not fixed: ddbchat 'Validation failed in TransactStatements[0]: The first argument to SET_', Local 'Validation failed in TransactStatements[0]: The first argument to SET_'":
         [1354],
     "not fixed: ddbchat 'The function is not allowed in an update expression; function: size', Local 'Incorrect operand type for operator or function; operator or function:'":
