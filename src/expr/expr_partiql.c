@@ -4003,8 +4003,12 @@ static int update_operator(pp *p)
         name = "in";
     } else if (is_kw(op, KW_OTHER) && strcmp(op->kwname, "LIKE") == 0) {
         name = "like";
+    } else if (is_kw(op, KW_NOT) &&
+               (is_kw(peek2(p), KW_IN) || is_kw(peek2(p), KW_BETWEEN) ||
+                (is_kw(peek2(p), KW_OTHER) && strcmp(peek2(p)->kwname, "LIKE") == 0))) {
+        name = "not"; /* NOT IN / NOT BETWEEN / NOT LIKE: NOT over the operator (Local) */
     } else if (is_kw(op, KW_IS)) {
-        name = "";
+        name = is_kw(peek2(p), KW_NOT) ? "not" : ""; /* IS NOT: NOT over IS (Local) */
     }
     if (!name)
         return 0;

@@ -330,7 +330,11 @@ def test_update_value_operators(ddb, tab):
                         ("n % 2", "%"), ("flag || 'x'", "||"), ("n + 1 > 1", ">"),
                         # the value's root: a later OR, else AND, is named first
                         ("n > 1 AND yes", "and"), ("n > 1 OR yes AND n", "or"),
-                        ("n BETWEEN 1 AND 2 AND yes", "and"), ("(n > 1 AND yes)", "and")]:
+                        ("n BETWEEN 1 AND 2 AND yes", "and"), ("(n > 1 AND yes)", "and"),
+                        # NOT IN / NOT BETWEEN / NOT LIKE / IS NOT: NOT over the operator
+                        ("(1 NOT BETWEEN 2 AND 3)", "not"), ("n NOT IN [1]", "not"),
+                        ("((1 NOT IN [2]))", "not"), ("(flag NOT LIKE 'a')", "not"),
+                        ("(n IS NOT NULL)", "not")]:
         with pytest.raises(ClientError) as e:
             es(ddb, upd.format(value))
         assert message(e) == f"Unsupported operator in Update Expression. Operator: {name}", value

@@ -57,8 +57,6 @@ KNOWN = {
         [380],
     "not fixed: ddbchat 'Validation failed in TransactStatements[0]: Incorrect operand type for', Local 'Validation failed in TransactStatements[0]: Incorrect operand type for'":
         [385],
-    'not fixed: ddbchat \'SYNTAX", "I null"]\', Local \'Unsupported operator in Update Expression. Operator: not", "I null"]\'':
-        [442],
     "not fixed: ddbchat 'Select statements within BatchExecuteStatement must specify the primar', Local 'Must have at least one non-optional hash key condition in WHERE clause'":
         [448],
     "not fixed: ddbchat 'Unexpected path component', Local 'The left hand side argument to IS must be a Variable Reference, Litera'":
