@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "expr/expr.h"
+#include "expr/expr_partiql.h"
 #include "value/jread.h"
 
 #define API_EXPR_CACHE_ENTRIES 256 /* distinct expression texts kept parsed (~8 KB each) */
@@ -747,4 +748,10 @@ int api_err_close(api_req *r, api_out *o)
     if (!r->w)
         r->err_extra = tree;
     return 0;
+}
+
+bool api_pq_is_select(const char *text, size_t len)
+{
+    expr_pq_kind k;
+    return expr_pq_first_kind(text, len, &k) && k == EXPR_PQ_SELECT;
 }

@@ -162,6 +162,10 @@ int api_op_count(void);
 bool api_op_reads_jread(const char *op);
 /* The name of operation i (static), or NULL. */
 const char *api_op_name(int i);
+/* Whether a PartiQL statement's text (len bytes) is a SELECT, read as the PartiQL lexer reads
+ * its first word (past white space, \f and \v included, and comments): for a transport that
+ * classes a request as a read before running it (server/ddb_proto.c's reply budget). */
+bool api_pq_is_select(const char *text, size_t len);
 
 /* Appends the store's GET /metrics families (Prometheus text: group commit, LMDB, tables;
  * see server/metrics_http.h) to b. */

@@ -435,14 +435,12 @@ typedef struct dp_later {
  * be ~96 MB of text (review14 F11).  The memory is the text's: no tree beside it. */
 #define DP_REPLY_MAX ((size_t)256 << 20)
 
-/* Whether a PartiQL statement's text (n bytes) is a SELECT: its first word. */
+/* Whether a PartiQL statement's text (n bytes) is a SELECT: its first word as the PartiQL
+ * lexer reads it, past comments (block and line) and every blank it takes, \f and \v
+ * included (review15 F9b). */
 static bool dp_select(const char *t, size_t n)
 {
-    size_t i = 0;
-    while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
-        i++;
-    return n - i >= 6 && strncasecmp(t + i, "SELECT", 6) == 0 &&
-           (n - i == 6 || !(isalnum((unsigned char)t[i + 6]) || t[i + 6] == '_'));
+    return api_pq_is_select(t, n);
 }
 
 /* Whether a PartiQL request (root or jreq) holds only SELECTs: its Statement, or each

@@ -494,8 +494,6 @@ def test_f11_write_replies_held_for_non_reading_clients_share_a_bound(ddbchat_se
 
 
 @pytest.mark.requires_ddbchat
-@pytest.mark.xfail(strict=True, reason="review15 F9b: a SELECT written after a comment or \\f is "
-                                       "a write for the reply budget: past it again")
 def test_f9b_a_commented_select_is_a_read_too(ddbchat_server):
     """582af44 (F9's fix) makes a PartiQL request of SELECTs a read for the reply budget by
     each statement's first word, skipping spaces, tabs and line ends only.  PartiQL takes a
