@@ -393,6 +393,23 @@ int api_pin_table(api_req *r, const char *store_name, const store_table **out);
 #define API_ARENA_SHARED_STEP ((size_t)16 << 20)
 #define API_ARENA_SHARED_BUDGET ((size_t)768 << 20)
 void api_arena_for_writes(api_req *r, size_t nwrite);
+/* A reply's text past this takes no more items (review15 F1): a number is written in full
+ * (-1E-130's 3 stored bytes are 133 characters), so 20 items of 400 KB stored were 284 MB of
+ * text, past the endpoint's 256 MB reply cap (server/ddb_proto.c): 500.
+ * BatchExecuteStatement answers the reads left ThrottlingError (the client resends those), a
+ * TransactionCanceledException's reasons left carry no Item (their Code and Message stay);
+ * BatchGetItem stops at 64 MB of text (op_batch.c), its keys left in UnprocessedKeys.  One
+ * item is at most ~19 MB of text, so such a reply stays under the cap. */
+#define API_REPLY_ITEMS_TEXT ((size_t)192 << 20)
+/* Whether r's reply (text mode) holds `limit` bytes of text or more. */
+static inline bool api_reply_past(const api_req *r, size_t limit)
+{
+    return r->w && r->w->len >= limit;
+}
+static inline bool api_reply_full(const api_req *r)
+{
+    return api_reply_past(r, API_REPLY_ITEMS_TEXT);
+}
 /* Hands a descriptor the caller pinned (store_table_create / _alter) to the request: api_call
  * unpins it at the end.  On failure (out of memory) it is unpinned at once and r->err set. */
 int api_keep_pin(api_req *r, const store_table *t);

@@ -1099,7 +1099,7 @@ int api_canceled(api_req *r, const api_reason *rs, size_t n)
          * (json_string refused it) */
         if (rs[i].msg && av_utf8_valid(rs[i].msg, strlen(rs[i].msg)))
             ao_str(&o, "Message", rs[i].msg);
-        if (rs[i].item)
+        if (rs[i].item && !api_reply_full(r)) /* past 192 MB of text: none (review15 F1) */
             ao_item(&o, "Item", rs[i].item);
         ao_close(&o);
         int k = snprintf(codes + used, cap - used, "%s%s", i ? ", " : "", rs[i].code);

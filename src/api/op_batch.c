@@ -8,7 +8,8 @@
  * BatchWriteItem submits all
  * its writes in one store_write_each call, so they share one group commit; each write is
  * unconditional.  BatchGetItem answers at most 16 MB of items: the keys past that come back
- * in UnprocessedKeys (with the table's other parameters), as the service does.  Under
+ * in UnprocessedKeys (with the table's other parameters), as the service does, and so do
+ * those past 64 MB of their stored bytes or of the reply's text (review15 F1).  Under
  * `serve --throttle` (api_throttle.c) each key / write is admitted on its own: those its
  * table (or, for a write, a GSI) has no capacity for come back in UnprocessedKeys /
  * UnprocessedItems, and when none at all was admitted the call fails with the throttling
@@ -38,6 +39,12 @@
 #define BATCH_GET_MAX 100
 #define BATCH_WRITE_MAX 25
 #define BATCH_GET_MAX_BYTES ((uint64_t)16 * 1024 * 1024) /* answer size, by item size */
+/* the stored bytes read at once (store_get_many_stored_capped): past them, the keys left go
+ * back unprocessed as past 16 MB (a number's encoding is its text: review15 F1) */
+#define BATCH_GET_MAX_STORED ((size_t)64 << 20)
+/* the reply's text past which no more items are answered (the keys left: unprocessed): a
+ * number's text can be ~45 times its size, 16 MB of items ~700 MB (review15 F1) */
+#define BATCH_GET_MAX_TEXT ((size_t)64 << 20)
 
 #define TXT_BG_NONE "BatchGetItem must have some requests set"
 #define TXT_BG_EMPTY "The list of keys in RequestItems for BatchGetItem is required: %s has empty list"
@@ -366,15 +373,21 @@ int op_batch_get_item(api_req *r, json_t **out)
     /* the items' stored bytes in one snapshot, each decoded only while it is answered (100
      * keys of 240 KB items: 165 MB decoded at once in the request's arena before, for an
      * answer of 16 MB; wider ones ran out of it) */
-    if ((rc = store_get_many_stored(r->api->store, rtab, rptr, nrun, r->arena, ritems, rfound,
-                                    r->err)))
+    size_t nread = 0; /* keys read: the others past BATCH_GET_MAX_STORED go back unprocessed */
+    if ((rc = store_get_many_stored_capped(r->api->store, rtab, rptr, nrun, r->arena, ritems,
+                                           rfound, BATCH_GET_MAX_STORED, &nread, r->err)))
         return rc;
-    if (thr_skip) /* the answers back in request order */
-        for (size_t k = 0, j = 0; k < total; k++)
-            if (!thr_skip[k]) {
-                items[k] = ritems[j];
-                found[k] = rfound[j++];
-            }
+    bool *unread = NULL;
+    if (nread < nrun && !(unread = arena_zalloc(r->arena, sizeof *unread * total)))
+        return nomem(r);
+    for (size_t k = 0, j = 0; k < total && (thr_skip || unread); k++)
+        if (!thr_skip || !thr_skip[k]) { /* the answers back in request order */
+            items[k] = ritems[j];
+            found[k] = rfound[j];
+            if (unread)
+                unread[k] = j >= nread;
+            j++;
+        }
     /* per table: the items answered, the keys left (a jansson tree only when there are
      * any), the capacity consumed */
     api_cap *caps = arena_zalloc(r->arena, sizeof *caps * nt);
@@ -399,6 +412,15 @@ int op_batch_get_item(api_req *r, json_t **out)
         for (size_t i = 0; i < bt->n; i++) {
             size_t k = bt->first + i;
             if (thr_skip && thr_skip[k]) { /* throttled: back as unprocessed */
+                if (!left)
+                    left = json_array();
+                if (!keys)
+                    keys = json_object_get(bg_spec(r, bt), "Keys");
+                json_array_append(left, json_array_get(keys, i));
+                continue;
+            }
+            if ((unread && unread[k]) || (found[k] && api_reply_past(r, BATCH_GET_MAX_TEXT))) {
+                /* past 64 MB of stored bytes or of text: as past 16 MB (review15 F1) */
                 if (!left)
                     left = json_array();
                 if (!keys)

@@ -69,6 +69,9 @@
 #define TXT_PQ_INSERT_RETURNING "RETURNING is not supported in INSERT"
 #define TXT_PQ_KEY_MISSING "Key attribute should be present in the item: Key %s"
 #define TXT_PQ_DUPLICATE "Duplicate primary key exists in table"
+/* a read left past the reply's text (API_REPLY_ITEMS_TEXT): the ThrottlingException's text
+ * (ddbchat's: AWS states no such limit) */
+#define TXT_PQ_REPLY_FULL "Rate of requests exceeds the allowed throughput."
 #define TXT_PQ_TOKEN "Invalid NextToken"
 #define TXT_PQ_NESTING "Nesting Levels have exceeded supported limits"
 #define TXT_PQ_EXISTS "EXISTS can only be used in ExecuteTransaction write requests."
@@ -1587,6 +1590,10 @@ static int batch_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t *
     for (size_t i = 0; i < n; i++) {
         if (m[i].rc) {
             batch_error(o, m[i].rc, m[i].msg, NULL, NULL);
+            continue;
+        }
+        if (api_reply_full(r)) { /* past 192 MB of text (review15 F1): resend this one */
+            batch_error(o, ERR_THROTTLING, TXT_PQ_REPLY_FULL, m[i].t, NULL);
             continue;
         }
         uint64_t min_h = m[i].consistent ? API_THR_READ_STRONG : API_THR_READ_EVENTUAL;

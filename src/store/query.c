@@ -164,12 +164,12 @@ typedef struct {
     store_bytes *out;
     bool *found;
     err_t *e;
+    size_t max_bytes, total, read;
 } st_stored;
 
 static int st_keep_stored(void *ctx, size_t i, MDB_val *v, bool *stop)
 {
     st_stored *d = ctx;
-    (void)stop;
     /* LMDB's memory dies with the txn: the arena keeps a copy */
     void *copy = arena_memdup(d->a, v->mv_data, v->mv_size ? v->mv_size : 1);
     if (!copy)
@@ -177,19 +177,32 @@ static int st_keep_stored(void *ctx, size_t i, MDB_val *v, bool *stop)
     d->out[i].data = copy;
     d->out[i].len = v->mv_size;
     d->found[i] = true;
+    d->read = i + 1;
+    if ((d->total += v->mv_size) > d->max_bytes)
+        *stop = true;
     return 0;
 }
 
-int store_get_many_stored(store_t *s, const store_table *const *tables, const av_t *const *keys,
-                          size_t n, arena_t *a, store_bytes *out, bool *out_found, err_t *e)
+int store_get_many_stored_capped(store_t *s, const store_table *const *tables,
+                                 const av_t *const *keys, size_t n, arena_t *a, store_bytes *out,
+                                 bool *out_found, size_t max_bytes, size_t *out_read, err_t *e)
 {
     for (size_t i = 0; i < n; i++) {
         out_found[i] = false;
         out[i].data = NULL;
         out[i].len = 0;
     }
-    st_stored d = {a, out, out_found, e};
-    return st_get_each(s, tables, keys, n, st_keep_stored, &d, e);
+    st_stored d = {a, out, out_found, e, max_bytes, 0, 0};
+    int rc = st_get_each(s, tables, keys, n, st_keep_stored, &d, e);
+    *out_read = d.total > max_bytes ? d.read : n;
+    return rc;
+}
+
+int store_get_many_stored(store_t *s, const store_table *const *tables, const av_t *const *keys,
+                          size_t n, arena_t *a, store_bytes *out, bool *out_found, err_t *e)
+{
+    size_t read;
+    return store_get_many_stored_capped(s, tables, keys, n, a, out, out_found, SIZE_MAX, &read, e);
 }
 
 int store_get_stored(store_t *s, const store_table *t, const av_t *key, arena_t *a,

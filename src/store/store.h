@@ -579,5 +579,12 @@ int store_get_many_capped(store_t *s, const store_table *const *tables, const av
  * as store_get_many's. */
 int store_get_many_stored(store_t *s, const store_table *const *tables, const av_t *const *keys,
                           size_t n, arena_t *a, store_bytes *out, bool *out_found, err_t *e);
+/* store_get_many_stored that stops once the bytes copied pass max_bytes (after the item that
+ * passes them): *out_read is the count of keys read (the rest neither read nor found).  An
+ * item's encoding can be far bigger than its size: a number is kept as its text (-1E-130:
+ * 133 bytes, sized 3), so 20 items of 400 KB took 266 MB (BatchGetItem: review15 F1). */
+int store_get_many_stored_capped(store_t *s, const store_table *const *tables,
+                                 const av_t *const *keys, size_t n, arena_t *a, store_bytes *out,
+                                 bool *out_found, size_t max_bytes, size_t *out_read, err_t *e);
 
 #endif

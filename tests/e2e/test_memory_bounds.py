@@ -402,6 +402,43 @@ def test_concurrent_small_bodies_that_expand_share_one_memory_bound(ddbchat_serv
 
 
 @pytest.mark.requires_ddbchat
+def test_replies_of_wide_number_items_stop_at_their_text(ddbchat_server):
+    # A number is written in full: an item of a list of 100,000 -1E-130 is 400 KB by
+    # DynamoDB's measure, 13 MB stored (its text) and 14.2 MB of reply text.  BatchGetItem
+    # of 20 such items read 266 MB of stored bytes into its 256 MB arena and answered 500,
+    # and BatchExecuteStatement of 20 SELECTs passed the 256 MB reply cap: 500 (review15
+    # F1).  BatchGetItem now reads up to 64 MB of stored bytes and answers up to 64 MB of
+    # text (the keys left in UnprocessedKeys, as past its 16 MB of items); a
+    # BatchExecuteStatement's reads past 192 MB of text answer ThrottlingError.
+    srv = _server(ddbchat_server)
+    url = srv.ddb_url
+    _table(url, "mb_num")
+    item = {"l": {"L": [{"N": "-1E-130"}] * 100_000}}
+    for i in range(20):
+        item["pk"] = {"S": f"k{i:02d}"}
+        st, _, p = raw_request(url, {"TableName": "mb_num", "Item": item},
+                               target="DynamoDB_20120810.PutItem")
+        assert st == 200, p
+    keys = [{"pk": {"S": f"k{i:02d}"}} for i in range(20)]
+    st, _, p = raw_request(url, {"RequestItems": {"mb_num": {"Keys": keys}}},
+                           target="DynamoDB_20120810.BatchGetItem", timeout=120)
+    assert st == 200, p[:200]
+    page = json.loads(p)
+    got = [i["pk"]["S"] for i in page["Responses"]["mb_num"]]
+    left = [k["pk"]["S"] for k in page["UnprocessedKeys"]["mb_num"]["Keys"]]
+    assert 0 < len(got) < 20 and sorted(got + left) == [k["pk"]["S"] for k in keys]
+    st, _, p = raw_request(url, {"Statements": [
+        {"Statement": f"SELECT * FROM mb_num WHERE pk = 'k{i:02d}'"} for i in range(20)]},
+        target="DynamoDB_20120810.BatchExecuteStatement", timeout=120)
+    assert st == 200, p[:200]
+    members = json.loads(p)["Responses"]
+    codes = [m["Error"]["Code"] for m in members if "Error" in m]
+    assert len(members) == 20 and 0 < len(codes) < 20
+    assert set(codes) == {"ThrottlingError"}
+    assert all("Item" in m for m in members if "Error" not in m)
+
+
+@pytest.mark.requires_ddbchat
 def test_a_transaction_of_100_updates_of_wide_items_is_answered(ddbchat_server):
     # Until the commit a transaction holds, per write action, the old item decoded, its stored
     # bytes and the new item's members: ~5 MB for an Update of an item of 48,000 numbers

@@ -34,7 +34,8 @@ def _number_items(url, name, n):
 
 @pytest.mark.requires_ddbchat  # 280 MB replies: too slow for DynamoDB Local in CI
 @pytest.mark.xfail(strict=True, reason="review15 F1: a number's text is up to ~47 bytes a stored "
-                                       "byte, not 6: replies of 20 wide items pass 256 MB, 500")
+                                       "byte: BatchGetItem / BatchExecuteStatement fixed (mem15); "
+                                       "TransactWriteItems of 20 ALL_OLD checks still 500 (its arena)")
 def test_f1_replies_of_numbers_past_256_mb_are_not_a_500(ddbchat_server):
     """14e9b1a (review14 F11's fix) sized the reply writer's cap, 256 MB, on "six bytes a
     stored byte at most" (a control character written \\u0001).  A number counts about one
