@@ -274,6 +274,9 @@ typedef struct pp {
      * refusal is "Number of parameters ... don't match" instead (sem_at, sem_xlate) */
     bool xlate, sem_xlate;
     size_t sem_at;
+    size_t upd_where; /* an UPDATE's first WHERE token: its WHERE is translated before its
+                       * actions, so only the WHERE's own `?` come before a WHERE refusal */
+    size_t upd_where_end; /* the token after that WHERE (0: not reached) */
     bool target;   /* reading a SET / REMOVE target: "m.*" is the parser's error */
 } pp;
 
@@ -3884,9 +3887,11 @@ static int select_dups(pp *p)
         const expr_pel *a = alias_of(s->sel[i]);
         for (size_t j = 0; a && j < i; j++) {
             const expr_pel *b = alias_of(s->sel[j]);
-            if (b && a->len == b->len && memcmp(a->name, b->name, a->len) == 0)
+            if (b && a->len == b->len && memcmp(a->name, b->name, a->len) == 0) {
+                p->xlate = false; /* the select list's: ahead of the parameters */
                 return sem(p, NULL, "Duplicate identifiers in select clause: %.*s", (int)a->len,
                            a->name);
+            }
         }
     }
     return 0;
@@ -4340,8 +4345,11 @@ static int parse_update(pp *p)
     p->xlate = true; /* the actions, the WHERE, RETURNING */
     if (parse_target(p, true, true) || no_alias(p) || parse_update_ops(p))
         return p->rc;
+    if (is_kw(peek(p), KW_WHERE))
+        p->upd_where = p->i + 1;
     if (accept_kw(p, KW_WHERE) && parse_where(p, &s->where))
         return p->rc;
+    p->upd_where_end = p->i;
     return parse_returning(p, false);
 }
 
@@ -4631,9 +4639,11 @@ int expr_pq_parse_n(arena_t *a, const char *text, size_t len, size_t nparams, ex
                                root->clen);
             }
             /* a `?` with no value met before the refusal (p.xlate) */
-            size_t q = 0;
+            bool in_where = p.upd_where && p.sem_at >= p.upd_where &&
+                            (!p.upd_where_end || p.sem_at < p.upd_where_end);
+            size_t q = 0, from = in_where ? p.upd_where : 0;
             for (size_t i = 0; p.sem_xlate && i < p.sem_at && i < p.nt; i++)
-                if (p.t[i].t == P_PARAM && ++q > nparams) {
+                if (p.t[i].t == P_PARAM && ++q > nparams && i >= from) {
                     err_clear(e);
                     return err_set(e, ERR_VALIDATION,
                                    "Number of parameters in request and statement don't match.");

@@ -2234,7 +2234,12 @@ def test_parameter_count_in_translation_order(ddb, tab):
             (f"SELECT v, v FROM {t} WHERE pk = ?", "Duplicate identifiers in select clause: v"),
             (f"SELECT VALUE ? FROM {t}", "Select projection doesn't support value or pivot keywords"),
             (f"SELECT * FROM {t} x WHERE pk = ?", "Aliasing is not supported"),
-            (f"SELECT * FROM {t} WHERE pk = ? GROUP BY x", "Unsupported clause: GROUP BY")]:
+            (f"SELECT * FROM {t} WHERE pk = ? GROUP BY x", "Unsupported clause: GROUP BY"),
+            # an UPDATE's WHERE is translated before its actions: only its own `?` count
+            (upd + "x = 1 WHERE pk = ? AND null AND 1", count),
+            (upd + "x = ? WHERE pk = 'a' AND null AND 1", "The arguments to AND/OR must be Expressions"),
+            # the select list's duplicates come before the WHERE's `?`
+            (f"SELECT v, v FROM {t} WHERE size(contains(?, ?))", "Duplicate identifiers in select clause: v")]:
         with pytest.raises(ClientError) as e:
             es(ddb, stmt)
         assert message(e) == text, stmt
