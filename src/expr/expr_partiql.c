@@ -4470,10 +4470,25 @@ static int parse_statement(pp *p)
         s->kind = EXPR_PQ_INSERT;
         if (expect_kw(p, KW_INTO) || parse_target(p, false, true))
             return p->rc;
-        /* a name after the table is read as INSERT's value expression, leaving VALUE over
-         * (AWS 2026-10: INSERT INTO "t" x VALUE {...}) */
-        if (is_name_tok(peek(p)) && peek2(p)->t != P_EOF)
-            return syn(p, "Unexpected token after expression");
+        if (!is_kw(peek(p), KW_VALUE) && peek(p)->t != P_EOF) {
+            /* INSERT INTO t <expression>: PartiQL's other INSERT, read with the syntax pass and
+             * refused (DynamoDB Local: "Unsupported operation: InsertOp"; no AWS capture); a
+             * name there leaves a VALUE over (AWS 2026-10: INSERT INTO "t" x VALUE {...} is
+             * "Unexpected token after expression") */
+            sxp x;
+            memset(&x, 0, sizeof x);
+            x.p = p;
+            x.i = p->i;
+            sx_shape sh;
+            if (!sx_expr(&x, -1, &sh)) {
+                p->i = x.at;
+                return syn(p, x.detail ? x.detail : "");
+            }
+            p->i = x.i;
+            if (!at_statement_end(p))
+                return syn(p, "Unexpected token after expression");
+            return sem(p, NULL, "Unsupported operation: InsertOp");
+        }
         if (!accept_kw(p, KW_VALUE))
             return unexpected(p, peek(p));
         /* the tuple may be parenthesised: "VALUE ({...})" (DynamoDB Local) */

@@ -2273,3 +2273,21 @@ def test_is_not_missing_of_a_literal(ddb, tab):
                               "function: attribute_not_exists"), where
     r = es(ddb, f"SELECT sk FROM \"{tab}\" WHERE pk = 'a' AND v IS NOT MISSING")
     assert sorted(sks(r)) == [1, 2, 3, 4, 5]
+
+
+# INSERT INTO t followed by an expression rather than VALUE (PartiQL's other INSERT form: a
+# bag, a list, a tuple, VALUES (...), a subquery, a name) parses and is refused "Unsupported
+# operation: InsertOp"; a VALUE left over after it stays a syntax error (AWS 2026-10: "INSERT
+# INTO t x VALUE {...}").  DynamoDB Local's text; no AWS capture (README, inferred).  ddbchat
+# answered a syntax error.
+def test_insert_without_value(ddb, tab):
+    t = f"\"{tab}\""
+    for rest in ["<<{'pk': 'q', 'sk': 1}>>", "{'pk': 'q', 'sk': 1}", "VALUES ('a', 1)",
+                 f"(SELECT * FROM {t})", "x"]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, f"INSERT INTO {t} {rest}")
+        assert message(e) == "Unsupported operation: InsertOp", rest
+    for rest in ["x VALUE {'pk': 'a', 'sk': 1}", "{'pk': 'q'} VALUE 1", ""]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, f"INSERT INTO {t} {rest}")
+        assert message(e).startswith("Statement wasn't well formed, can't be processed: "), rest
