@@ -253,8 +253,11 @@ int api_keep_pin(api_req *r, const store_table *t)
     return 0;
 }
 
-/* The arena's grow hook (base/arena.h) of a request api_arena_for_writes raised: past its
- * maximum, steps of the api's shared budget, up to r->arena_cap. */
+/* The arena's grow hook (base/arena.h) of every request (api_arena_share): past its own
+ * part, steps of the api's shared budget, up to r->arena_cap.  A request that holds the whole
+ * budget's charges (nobody else holds any) may pass it up to its cap: a transaction of 80
+ * Updates of the widest items (~850 MB) alone on the server was otherwise answered "busy,
+ * retry" for good (review15 F10). */
 static int api_arena_grow(arena_t *a, size_t need, void *ctx)
 {
     api_req *r = ctx;
@@ -266,7 +269,8 @@ static int api_arena_grow(arena_t *a, size_t need, void *ctx)
         step = r->arena_cap - a->max;
     size_t cur = atomic_load(&r->api->arena_shared);
     do {
-        if (step > API_ARENA_SHARED_BUDGET || cur > API_ARENA_SHARED_BUDGET - step) {
+        if ((step > API_ARENA_SHARED_BUDGET || cur > API_ARENA_SHARED_BUDGET - step) &&
+            cur != r->arena_charged) { /* spent, and others hold part of it */
             r->arena_refused = true;
             return -1;
         }

@@ -405,8 +405,6 @@ def test_f9_partiql_select_replies_share_the_reply_budget(ddbchat_server):
 
 
 @pytest.mark.requires_ddbchat
-@pytest.mark.xfail(strict=True, reason="review15 F10: a lone transaction of 80 Updates of the widest "
-                                       "400 KB items needs more than the shared budget: busy forever")
 def test_f10_a_lone_wide_transaction_is_not_busy_for_good(ddbchat_server):
     """77ab65d (F5's fix) sizes a transaction's arena at 12 MB a write (an Update of an item of
     a list of 409,000 empty strings takes 10.6 MB decoded), but the part past 16 MB comes from
