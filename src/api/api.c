@@ -476,8 +476,10 @@ static int api_precheck(const struct api_op_row *row, json_t *req, const jread_v
         if (rc)
             return rc;
     }
-    return req ? api_validate_request_in(&api_jview_jansson, req, in, row->name, e)
-               : api_validate_request_in(&api_jview_jread, jreq, in, row->name, e);
+    const char *text = caller ? caller->body : NULL;
+    size_t tlen = caller ? caller->body_len : 0;
+    return req ? api_validate_request_in(&api_jview_jansson, req, in, row->name, text, tlen, e)
+               : api_validate_request_in(&api_jview_jread, jreq, in, row->name, text, tlen, e);
 }
 
 /* The end of a request, after its handler returned rc (and maybe a tree): the reply (w, sink

@@ -17,6 +17,7 @@
 #include "base/mem.h"
 #include "value/ddbjson.h"
 #include "value/jread.h"
+#include "value/jread.h"
 
 void api_vld_init(api_vld *v)
 {
@@ -1552,7 +1553,7 @@ static void walk_node(walk *w, const api_member *m, const api_shape *sh, const v
 
 int api_validate_request(const api_jview *jv, const void *req, const char *op, err_t *e)
 {
-    return api_validate_request_in(jv, req, api_schema_input(op), op, e);
+    return api_validate_request_in(jv, req, api_schema_input(op), op, NULL, 0, e);
 }
 
 /* Whether JSON node n nests deeper than `limit` levels (an object or array is one level more
@@ -1647,8 +1648,15 @@ const char *api_serde_expect(const api_shape *s)
 /* A strict deserialiser's verdict (in->strict; conformance tier3 error-messages/searchVectors,
  * AWS 2026-10-09, both regions): the members in document order, an explicit null for a
  * NOT_NULL / REQUIRED member refused where it ends; then a missing REQUIRED member where the
- * object ends.  Before the model's own checks. */
-static int strict_pass(const api_jview *jv, const void *req, const api_shape *in, err_t *e)
+ * object ends.  Before the model's own checks.  The position is the body's (text, n bytes: the
+ * line and column serde counts in the text as sent, white space included, as
+ * op_search_topk_type's); without the text, or one this walk cannot follow, the column of the
+ * tree written compactly. */
+static int strict_text_pass(const api_jview *jv, const void *req, const api_shape *in,
+                            const char *text, size_t n, err_t *e);
+
+static int strict_pass(const api_jview *jv, const void *req, const api_shape *in,
+                       const char *text, size_t text_len, err_t *e)
 {
     bool any = false, missing = false;
     for (size_t i = 0; in->members[i].name; i++) {
@@ -1661,6 +1669,11 @@ static int strict_pass(const api_jview *jv, const void *req, const api_shape *in
     }
     if (!any && !missing)
         return 0;
+    if (text) {
+        int rc = strict_text_pass(jv, req, in, text, text_len, e);
+        if (rc != 1)
+            return rc;
+    }
     size_t col = 1; /* '{' */
     size_t n = 0;
     for (void *it = jv->iter(req); it; it = jv->iter_next(req, it), n++) {
@@ -1689,13 +1702,76 @@ static int strict_pass(const api_jview *jv, const void *req, const api_shape *in
     return 0;
 }
 
+/* The line and column serde gives text offset `at` (the byte it has read up to). */
+static void strict_text_at(const char *text, size_t at, size_t *line, size_t *col)
+{
+    size_t sol = 0;
+    *line = 1;
+    for (size_t j = 0; j < at; j++)
+        if (text[j] == '\n') {
+            ++*line;
+            sol = j + 1;
+        }
+    *col = at - sol;
+}
+
+/* strict_pass over the body's text: the error, or 1 when the text is not an object this walk
+ * follows or it found nothing to refuse (a member name written with escapes): the caller then
+ * counts on the tree. */
+static int strict_text_pass(const api_jview *jv, const void *req, const api_shape *in,
+                            const char *text, size_t n, err_t *e)
+{
+    size_t line, col;
+    size_t i = jread_ws(text, n, 0);
+    if (i >= n || text[i] != '{')
+        return 1;
+    for (i = jread_ws(text, n, i + 1); i < n && text[i] == '"';) {
+        size_t k0 = i + 1, k1 = i;
+        if (!jread_skip(text, n, &k1))
+            return 1;
+        i = jread_ws(text, n, k1);
+        if (i >= n || text[i] != ':')
+            return 1;
+        i = jread_ws(text, n, i + 1);
+        size_t v1 = i;
+        if (!jread_skip(text, n, &v1))
+            return 1;
+        if (v1 - i == 4 && memcmp(text + i, "null", 4) == 0) {
+            size_t kl = k1 - 1 - k0;
+            for (size_t m = 0; in->members[m].name; m++) {
+                const api_member *d = &in->members[m];
+                if (strlen(d->name) == kl && memcmp(d->name, text + k0, kl) == 0 &&
+                    (d->flags & (API_MF_NOT_NULL | API_MF_REQUIRED))) {
+                    strict_text_at(text, v1, &line, &col);
+                    return err_set(e, ERR_SERIALIZATION,
+                                   "invalid type: null, expected %s at line %zu column %zu",
+                                   api_serde_expect(d->shape), line, col);
+                }
+            }
+        }
+        i = jread_ws(text, n, v1);
+        if (i < n && text[i] == ',')
+            i = jread_ws(text, n, i + 1);
+        else
+            break;
+    }
+    if (i >= n || text[i] != '}')
+        return 1;
+    strict_text_at(text, i + 1, &line, &col); /* a missing member: where the object ends */
+    for (size_t m = 0; in->members[m].name; m++)
+        if ((in->members[m].flags & API_MF_REQUIRED) && !jv->member(req, in->members[m].name))
+            return err_set(e, ERR_VALIDATION, "missing field `%s` at line %zu column %zu",
+                           in->members[m].name, line, col);
+    return 1;
+}
+
 int api_validate_request_in(const api_jview *jv, const void *req, const api_shape *in,
-                            const char *op, err_t *e)
+                            const char *op, const char *text, size_t text_len, err_t *e)
 {
     if (!in || !req || jv->kind(req) != API_JK_OBJECT)
         return 0;
     if (in->strict) {
-        int rc = strict_pass(jv, req, in, e);
+        int rc = strict_pass(jv, req, in, text, text_len, e);
         if (rc)
             return rc;
     }

@@ -174,8 +174,10 @@ struct api_shape;
  * pass's and SearchVectors' member kinds (op_search.c) alike. */
 const char *api_serde_expect(const struct api_shape *s);
 /* The same with the model already looked up (in = api_schema_input(op), which may be NULL):
- * the dispatch keeps each operation's model so it does not search the table per request. */
+ * the dispatch keeps each operation's model so it does not search the table per request.
+ * text: the body as sent (text_len bytes), for the positions of a strict pass's refusals
+ * (api_schema.h strict), or NULL. */
 int api_validate_request_in(const api_jview *jv, const void *req, const struct api_shape *in,
-                            const char *op, err_t *e);
+                            const char *op, const char *text, size_t text_len, err_t *e);
 
 #endif

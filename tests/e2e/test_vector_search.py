@@ -466,9 +466,19 @@ def test_search_topk_real(url, shops):
     # first
     err(url, "SearchVectors", head + "null}", "SerializationException",
         re.compile(r"invalid type: null, expected i32 at line 1 column \d+"))
-    err(url, "SearchVectors", '{"TableName": "%s", "IndexName": null, "TopK": 3.5, '
-        '"SearchVector": [{"N": "1"}]}' % shops, "SerializationException",
-        re.compile(r"invalid type: null, expected a string at line 1 column \d+"))
+    body = ('{"TableName": "%s", "IndexName": null, "TopK": 3.5, '
+            '"SearchVector": [{"N": "1"}]}' % shops)
+    err(url, "SearchVectors", body, "SerializationException",
+        "invalid type: null, expected a string at line 1 column %d" % (body.index("null") + 4))
+    # the position is the body's as sent, white space and line ends counted (as the TopK's
+    # above; it was the column of the body written compactly: fix15)
+    body = '{\n  "TableName": "%s",\n  "IndexName" :  null ,\n  "TopK": 3\n}' % shops
+    err(url, "SearchVectors", body, "SerializationException",
+        "invalid type: null, expected a string at line 3 column %d"
+        % len('  "IndexName" :  null'))
+    body = '{ "IndexName": "x",\t"SearchVector": [{"N": "1"}], "TopK": 3 }'
+    err(url, "SearchVectors", body, V,
+        "missing field `TableName` at line 1 column %d" % len(body))
     # a whole JSON integer within the i32 is read as before
     err(url, "SearchVectors", head + "2147483647}", V,
         "Provided TopK value '2147483647' is out of valid range. The value must be between 1 "
