@@ -2211,7 +2211,7 @@ static int pred_tail(pp *p, expr_node *lhs, expr_node **out)
         if (!accept(p, close)) {
             for (;;) {
                 expr_node *v = NULL;
-                if (parse_operand(p, &v))
+                if (parse_operand(p, &v) || bad_operator(p)) /* "IN [1 + 2]" (Local) */
                     return p->rc;
                 if (n <= EXPR_PQ_IN_MAX)
                     items[n++] = v;

@@ -2291,3 +2291,15 @@ def test_insert_without_value(ddb, tab):
         with pytest.raises(ClientError) as e:
             es(ddb, f"INSERT INTO {t} {rest}")
         assert message(e).startswith("Statement wasn't well formed, can't be processed: "), rest
+
+
+# An IN list member written with an arithmetic operator is refused naming the operator, as an
+# operand of a comparison is ("IN [1 + 2]": "Unsupported operator in Condition Expression.
+# Operator: +").  DynamoDB Local's text; no AWS capture (README, inferred).  ddbchat answered
+# "Unexpected token".
+def test_in_list_member_operator(ddb, tab):
+    for where, op in [("pk IN ['a' - 'b']", "-"), ("pk IN [1 + 2, 3]", "+"), ("pk IN ('a' - 'b')", "-"),
+                      ("v IN [v * 2]", "*")]:
+        with pytest.raises(ClientError) as e:
+            es(ddb, f"SELECT * FROM \"{tab}\" WHERE {where}")
+        assert message(e) == f"Unsupported operator in Condition Expression. Operator: {op}", where
