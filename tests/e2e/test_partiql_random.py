@@ -37,6 +37,8 @@ KNOWN = {
         [480, 670, 794, 1129],
     "an index key attribute of another type: AWS's UpdateItem text, Local's 'Invalid attribute value type'":
         [220, 531],
+    'Unrecognized function: AWS gives the position (captured), Local none':
+        [231],
     "not fixed: ddbchat 'The first operand must be distinct from the remaining operands for thi', Local 'Incorrect operand type for operator or function; operator or function:'":
         [52, 826],
     'not fixed: ddbchat "Key attribute\'s data type should match its data type in table\'s schema", Local "Key attribute\'s data type should match its data type in table\'s schema"':
@@ -49,8 +51,6 @@ KNOWN = {
         [68],
     "not fixed: ddbchat 'The first argument to SET_ADD must equal the assignment value', Local 'Unrecognized function: set_add'":
         [92],
-    "not fixed: ddbchat 'Unrecognized function: x', Local 'Unrecognized function: x'":
-        [231],
     "not fixed: ddbchat 'Transaction cancelled, please refer cancellation reasons for specific ', Local 'The provided expression refers to an attribute that does not exist in '":
         [328],
     "not fixed: ddbchat 'Incorrect operand type for operator or function; operator or function:', Local 'Incorrect operand type for operator or function; operator or function:'":
