@@ -191,6 +191,8 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
     api->ttl_interval_ms = ti ? strtol(ti, NULL, 10) : API_TTL_INTERVAL_MS;
     const char *pw = getenv("DDBCHAT_PPR_WINDOW_MS");
     api->ppr_window_ms = pw ? strtol(pw, NULL, 10) : API_PPR_WINDOW_MS;
+    if (api->ppr_window_ms < 0 || api->ppr_window_ms > API_PPR_WINDOW_MS)
+        api->ppr_window_ms = API_PPR_WINDOW_MS; /* a test aid shortens it, never more */
     const char *va = getenv("DDBCHAT_VECTOR_ALLOC_MS"), *vf = getenv("DDBCHAT_VECTOR_FILL_MS");
     const char *vd = getenv("DDBCHAT_VECTOR_DROP_MS"), *vl = getenv("DDBCHAT_VECTOR_LAG_MS");
     api->vix_alloc_ms = va ? strtol(va, NULL, 10) : API_VIX_ALLOC_MS;
@@ -270,7 +272,7 @@ static int api_arena_grow(arena_t *a, size_t need, void *ctx)
     size_t cur = atomic_load(&r->api->arena_shared);
     do {
         if ((step > API_ARENA_SHARED_BUDGET || cur > API_ARENA_SHARED_BUDGET - step) &&
-            cur != r->arena_charged) { /* spent, and others hold part of it */
+            cur != r->arena_charged && !r->applied) { /* spent, others hold part of it */
             r->arena_refused = true;
             return -1;
         }
@@ -278,6 +280,12 @@ static int api_arena_grow(arena_t *a, size_t need, void *ctx)
     r->arena_charged += step;
     a->max += step;
     return 0;
+}
+
+void api_writes_applied(api_req *r, const store_write *w, size_t n)
+{
+    for (size_t i = 0; i < n && !r->applied; i++)
+        r->applied = w[i].rc == 0;
 }
 
 /* The request's arena may hold `own` bytes (at least what it holds already: our reader's tree
@@ -511,8 +519,8 @@ static int api_finish(api_req *r, const struct api_op_row *row, int rc, json_t *
         }
     }
     api_arena_unshare(r);
-    if (rc && r->arena_refused && (rc == ERR_NOMEM || err_status(rc) >= 500)) {
-        /* the shared arena budget was spent (api_arena_for_writes): busy, retry */
+    if (rc && r->arena_refused && !r->applied && (rc == ERR_NOMEM || err_status(rc) >= 500)) {
+        /* the shared arena budget was spent and nothing was written: busy, retry */
         api_err_drop(r);
         err_clear(e);
         rc = err_set(e, ERR_THROTTLING, "Rate of requests exceeds the allowed throughput.");

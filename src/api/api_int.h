@@ -131,6 +131,9 @@ typedef struct api_req {
     size_t arena_cap;      /* the arena's hard maximum (api_arena_share, _for_writes) */
     size_t arena_charged;  /* of api->arena_shared, given back by api_finish */
     bool arena_refused;    /* the shared budget refused the arena's growth: the busy reply */
+    bool applied;          /* a write of the request was applied (api_writes_applied): its
+                            * arena grows past the shared budget and no error is the busy
+                            * reply, which would have the client apply it again */
 } api_req;
 
 /* A handler about to queue its writes for a later answer: notes whether an allocation failed
@@ -386,13 +389,18 @@ int api_pin_table(api_req *r, const char *store_name, const store_table **out);
  * ~200 MB each: 1.5 GB), and any small request may take its 256 MB (an UpdateItem of 100
  * list_append copies).  A big body's arena (API_ARENA_PER_BODY_BYTE) is its own: the parse
  * budget paid for it.  When the budget is spent the allocation fails and the request gets the
- * busy reply (ThrottlingException, which the SDKs retry): nothing was written (the writes'
- * read halves run first). */
+ * busy reply (ThrottlingException, which the SDKs retry) unless a write was applied
+ * (api_writes_applied): then the growth is charged past the budget (a write refused in its
+ * own apply step is not applied; a BatchWriteItem answers it in UnprocessedItems). */
 #define API_ARENA_PER_TXN_WRITE ((size_t)12 << 20)
 #define API_ARENA_SHARED_FROM ((size_t)16 << 20)
 #define API_ARENA_SHARED_STEP ((size_t)16 << 20)
 #define API_ARENA_SHARED_BUDGET ((size_t)768 << 20)
 void api_arena_for_writes(api_req *r, size_t nwrite);
+/* Notes that the store ran w[0..n) for r: when one of them was applied (rc 0), what follows
+ * (the reply, a batch's other results) is charged whatever the shared budget says, bounded
+ * by the arena's cap, and api_finish answers no busy reply. */
+void api_writes_applied(api_req *r, const store_write *w, size_t n);
 /* A reply's text past this takes no more items (review15 F1): a number is written in full
  * (-1E-130's 3 stored bytes are 133 characters), so 20 items of 400 KB stored were 284 MB of
  * text, past the endpoint's 256 MB reply cap (server/ddb_proto.c): 500.

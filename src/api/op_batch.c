@@ -702,6 +702,17 @@ static int bw_reply(api_req *r, const bw_req *qp, store_write *w, const av_t *ke
     const bw_req q = *qp;
     size_t total = q.total, nt = q.nt;
     const api_wctx *cx = q.cx;
+    /* store_write_each runs each write on its own: one the shared arena budget refused in its
+     * apply step was not applied while others were; it goes back unprocessed, as a
+     * throttled one (the batch answered busy would hide the applied ones) */
+    if (r->applied && r->arena_refused) {
+        bool *sk = arena_zalloc(r->arena, total ? total : 1);
+        if (!sk)
+            return nomem(r);
+        for (size_t i = 0; i < total; i++)
+            sk[i] = (skip && skip[i]) || w[i].rc == ERR_NOMEM;
+        skip = sk;
+    }
     for (size_t i = 0; i < total; i++)
         if (!(skip && skip[i]) && w[i].rc)
             return err_set(r->err, w[i].rc, "%s", w[i].err.msg);
@@ -793,10 +804,12 @@ static void bw_later_done(void *ctx, int rc, const err_t *e)
 {
     unsigned long oom0 = mem_failures(); /* this thread's, before the reply is built */
     bw_later *c = ctx;
-    if (rc)
+    if (rc) {
         err_set(c->r->err, rc, "%s", e->msg);
-    else
+    } else {
+        api_writes_applied(c->r, c->w, c->q.total);
         rc = bw_reply(c->r, &c->q, c->w, c->keys, NULL);
+    }
     api_later_finish(c->r, rc, oom0);
 }
 
@@ -914,6 +927,7 @@ int op_batch_write_item(api_req *r, json_t **out)
         api_hold_writes_release(r->api, hk, total, busy);
     if (rc)
         return rc;
+    api_writes_applied(r, run, nrun);
     if (skip) /* the results back in request order */
         for (size_t i = 0, j = 0; i < total; i++)
             if (!skip[i])

@@ -142,8 +142,8 @@ static int run_write(wreq *q, json_t **out)
         api_hold_wait(r->api);
     }
     int rc = api_thr_admit(r, q->t, NULL, true, API_THR_WRITE);
-    if (rc == 0)
-        rc = store_write_each(r->api->store, &sw, 1, r->err);
+    if (rc == 0 && (rc = store_write_each(r->api->store, &sw, 1, r->err)) == 0)
+        api_writes_applied(r, &sw, 1);
     if (held)
         api_hold_writes_release(r->api, &hk, 1, &busy);
     if (rc)
@@ -229,10 +229,12 @@ static void write_later_done(void *ctx, int rc, const err_t *e)
     unsigned long oom0 = mem_failures(); /* this thread's, before the reply is built */
     wlater *c = ctx;
     api_req *r = c->q.r;
-    if (rc)
+    if (rc) {
         err_set(r->err, rc, "%s", e->msg);
-    else
+    } else {
+        api_writes_applied(r, &c->sw, 1);
         rc = write_reply(&c->q, &c->sw);
+    }
     api_later_finish(r, rc, oom0);
 }
 

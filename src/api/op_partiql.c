@@ -1124,8 +1124,8 @@ static int pq_write_one(api_req *r, const pq_stmt *s, json_t **out)
         api_hold_wait(r->api);
     }
     rc = api_thr_admit(r, pw.t, NULL, true, API_THR_WRITE); /* --throttle */
-    if (rc == 0)
-        rc = store_write_each(r->api->store, &sw, 1, r->err);
+    if (rc == 0 && (rc = store_write_each(r->api->store, &sw, 1, r->err)) == 0)
+        api_writes_applied(r, &sw, 1);
     if (held)
         api_hold_writes_release(r->api, &hk, 1, &busy);
     if (rc)
@@ -1524,6 +1524,7 @@ static int batch_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t 
         api_hold_writes_release(r->api, hk, n, busy);
     if (rc)
         return rc;
+    api_writes_applied(r, sw, nw);
     for (size_t i = 0; i < n; i++) /* vectors billed at 4 bytes a dimension (api_vector.c) */
         if (!m[i].rc)
             api_vix_bill(m[i].pw.t, &sw[map[i]]);
@@ -2102,6 +2103,7 @@ static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **
     }
     if (rc)
         return rc;
+    api_writes_applied(r, w, n);
     *committed = true;
     /* vectors billed at 4 bytes a dimension (api_vector.c); an EXISTS check is a read */
     for (size_t i = 0; i < n; i++)

@@ -2474,18 +2474,6 @@ static int ut_index_phase_check(api_req *r, const ut_req *q, const store_table *
     return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_TABLE_UPDATING, name);
 }
 
-/* Decides the change against t (the committed table) and edits meta accordingly; index
- * changes go to p.  The service's order (Dynoxide's AWS captures): billing against the
- * table; table throughput; updates of indexes that do not exist; one create or delete at a
- * time; then each index action in turn (a create: name taken, key attributes defined by the
- * request; a delete: the index exists); the remaining GSIs' throughput when leaving
- * on-demand; stream. */
-/* The switches to on-demand (the Developer Guide, "Considerations when switching capacity
- * modes": provisioned to on-demand up to four times in a 24-hour rolling window, on-demand to
- * provisioned at any time).  meta "PprSwitches" keeps the times (ms) of the switches still in
- * the window; a fifth within it is LimitExceededException (TXT_UT_PPR_SWITCHES, inferred:
- * README) naming the oldest of the four and when it leaves the window.  Counts the switch at
- * `now` when it passes.  DynamoDB Local switches any number of times. */
 /* `ms` as the switch's text writes a time: "Sat Feb 23 03:07:45 UTC 2019" (the 2019 capture) */
 static void ppr_date_text(int64_t ms, char out[64])
 {
@@ -2502,6 +2490,12 @@ static void ppr_date_text(int64_t ms, char out[64])
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_year + 1900);
 }
 
+/* The switches to on-demand (the Developer Guide, "Considerations when switching capacity
+ * modes": provisioned to on-demand up to four times in a 24-hour rolling window, on-demand to
+ * provisioned at any time).  meta "PprSwitches" keeps the times (ms) of the switches still in
+ * the window; a fifth within it is LimitExceededException (TXT_UT_PPR_SWITCHES, inferred:
+ * README) naming the last switch and when the oldest of the four leaves the window.  Counts
+ * the switch at `now` when it passes.  DynamoDB Local switches any number of times. */
 static int ppr_switch_budget(api_req *r, json_t *meta, int64_t now)
 {
     json_t *old = json_object_get(meta, "PprSwitches"), *keep = json_array();
@@ -2537,6 +2531,12 @@ static int ppr_switch_budget(api_req *r, json_t *meta, int64_t now)
     return 0;
 }
 
+/* Decides the change against t (the committed table) and edits meta accordingly; index
+ * changes go to p.  The service's order (Dynoxide's AWS captures): billing against the
+ * table; table throughput; updates of indexes that do not exist; one create or delete at a
+ * time; then each index action in turn (a create: name taken, key attributes defined by the
+ * request; a delete: the index exists); the remaining GSIs' throughput when leaving
+ * on-demand; stream. */
 static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, json_t *meta,
                            ut_plan *p)
 {

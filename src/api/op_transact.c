@@ -928,6 +928,8 @@ static int tw_finish(tw_run *run, int rc)
     const char *token = run->token;
     api_rcc rcc = run->rcc;
     bool ricm = run->ricm;
+    if (rc == 0)
+        api_writes_applied(r, w, n);
     if (run->hk)
         api_hold_release(r->api, run->hk, n);
     if (rc == ERR_TRANSACTION_CANCELED) {
