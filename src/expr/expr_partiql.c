@@ -2655,6 +2655,10 @@ typedef struct sx_shape {
     bool top;       /* a DML / DDL / EXEC statement: nothing may apply to it */
 } sx_shape;
 
+/* The pass's recursion bound (sx_expr, sx_source, a sign in sx_unary): past it the pass
+ * gives up without a verdict (sx_fail with no detail) */
+#define SX_MAX_DEPTH (EXPR_PQ_MAX_NESTING * 4)
+
 static const ptok *sx_tok(sxp *x)
 {
     return &x->p->t[x->i < x->p->nt ? x->i : x->p->nt - 1];
@@ -2953,6 +2957,8 @@ static bool sx_source(sxp *x, int prec, bool joins)
 {
     const ptok *t = sx_tok(x), *n = sx_at(x, 1);
     sx_shape sh;
+    if (++x->depth > SX_MAX_DEPTH) /* FROM ((((...: too deep to read here, no verdict */
+        return sx_fail(x, NULL);
     if (sx_kw(t, "UNPIVOT")) {
         sx_adv(x);
         if (!sx_expr(x, prec, &sh))
@@ -2978,6 +2984,7 @@ static bool sx_source(sxp *x, int prec, bool joins)
                 return false;
         }
     }
+    x->depth--;
     return true;
 }
 
@@ -3574,9 +3581,12 @@ static bool sx_unary(sxp *x, sx_shape *sh)
 {
     const ptok *t = sx_tok(x);
     if (t->t == P_PLUS || t->t == P_MINUS) {
+        if (++x->depth > SX_MAX_DEPTH) /* +-+-+-...: too deep to read here, no verdict */
+            return sx_fail(x, NULL);
         sx_adv(x);
         if (!sx_unary(x, sh))
             return false;
+        x->depth--;
         /* a sign folds into a number literal; anything else is an operator applied */
         if (!(sh->atom && x->p->t[x->i - 1].t == P_NUM))
             sh->atom = sh->path = false;
@@ -3598,7 +3608,7 @@ static bool sx_unary(sxp *x, sx_shape *sh)
 static bool sx_expr(sxp *x, int prec, sx_shape *sh)
 {
     memset(sh, 0, sizeof *sh);
-    if (++x->depth > EXPR_PQ_MAX_NESTING * 4) /* too deep to read here: no verdict */
+    if (++x->depth > SX_MAX_DEPTH) /* too deep to read here: no verdict */
         return sx_fail(x, NULL);
     if (!sx_unary(x, sh))
         return false;
@@ -3724,7 +3734,8 @@ static int from_source(pp *p)
     sx_shape sh;
     if (!sx_expr(&x, 6, &sh)) {
         p->i = x.at;
-        return syn(p, x.detail ? x.detail : "");
+        /* too deep for the pass: the parser's own depth guard's text */
+        return syn(p, x.detail ? x.detail : "Unexpected token");
     }
     p->i = x.i;
     shape_refusal_ranked(p, "Unexpected from source", SHAPE_FROM_SOURCE);
@@ -4482,7 +4493,8 @@ static int parse_statement(pp *p)
             sx_shape sh;
             if (!sx_expr(&x, -1, &sh)) {
                 p->i = x.at;
-                return syn(p, x.detail ? x.detail : "");
+                /* too deep for the pass: the parser's own depth guard's text */
+                return syn(p, x.detail ? x.detail : "Unexpected token");
             }
             p->i = x.i;
             if (!at_statement_end(p))

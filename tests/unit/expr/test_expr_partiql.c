@@ -6,6 +6,7 @@
  * against hostile input.  The end-to-end behaviour against tables is pinned by the golden
  * corpus (tests/unit/api/test_partiql_golden.c).
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -938,6 +939,108 @@ static void limits(void **state)
     arena_fini(&a);
 }
 
+/* The syntax pass's recursion is bounded: a statement of the longest length that makes it
+ * recurse once a token (a run of signs, FROM's parentheses around a table) uses no more stack
+ * than its bound allows, measured against the deepest nesting the pass reads (1,024
+ * parentheses; the pass runs after the semantic refusal, the tuple key).  A FROM or an
+ * INSERT's expression nested deeper than the pass reads is the parser's "Unexpected token"
+ * (the pass gave up with no text: the syntax message was empty). */
+typedef struct deep_job {
+    const char *txt;
+    int rc;
+    char msg[ERR_MSG_MAX];
+} deep_job;
+
+static void *deep_parse(void *arg)
+{
+    deep_job *j = arg;
+    arena_t a;
+    arena_init(&a);
+    expr_pq *s = NULL;
+    err_t e;
+    err_clear(&e);
+    j->rc = expr_pq_parse(&a, j->txt, strlen(j->txt), &s, &e);
+    snprintf(j->msg, sizeof j->msg, "%s", e.msg);
+    arena_fini(&a);
+    return NULL;
+}
+
+/* Parses j->txt on a thread of a painted 16 MB stack; the bytes of it used. */
+static size_t deep_run(deep_job *j)
+{
+    size_t size = 16u << 20;
+    unsigned char *stack = aligned_alloc(4096, size);
+    assert_non_null(stack);
+    memset(stack, 0xA5, size);
+    pthread_attr_t at;
+    pthread_t th;
+    assert_int_equal(pthread_attr_init(&at), 0);
+    assert_int_equal(pthread_attr_setstack(&at, stack, size), 0);
+    assert_int_equal(pthread_create(&th, &at, deep_parse, j), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    pthread_attr_destroy(&at);
+    size_t low = 0;
+    while (low < size && stack[low] == 0xA5)
+        low++;
+    free(stack);
+    return size - low;
+}
+
+/* pre + reps x open + mid + reps x close + post, as long as a statement may be (reps 0) or
+ * with reps repetitions */
+static void deep_text(char *txt, const char *pre, const char *open, const char *mid,
+                      const char *close, const char *post, size_t reps)
+{
+    size_t n = (size_t)snprintf(txt, EXPR_PQ_MAX_LEN + 1, "%s", pre);
+    size_t lo = strlen(open), lc = strlen(close);
+    if (!reps)
+        reps = (EXPR_PQ_MAX_LEN - n - strlen(mid) - strlen(post)) / (lo + lc);
+    for (size_t r = 0; r < reps; r++, n += lo)
+        memcpy(txt + n, open, lo);
+    n += (size_t)snprintf(txt + n, EXPR_PQ_MAX_LEN + 1 - n, "%s", mid);
+    for (size_t r = 0; r < reps; r++, n += lc)
+        memcpy(txt + n, close, lc);
+    n += (size_t)snprintf(txt + n, EXPR_PQ_MAX_LEN + 1 - n, "%s", post);
+    assert_true(n <= EXPR_PQ_MAX_LEN);
+}
+
+static void deep_nesting(void **state)
+{
+    (void)state;
+    char *txt = malloc(EXPR_PQ_MAX_LEN + 1);
+    assert_non_null(txt);
+    const char *refused = "SELECT * FROM tab WHERE v = {?: 1} AND pk = ";
+    deep_text(txt, refused, "(", "1", ")", "", 1100);
+    deep_job j = {.txt = txt};
+    size_t bound = deep_run(&j);
+    assert_int_equal(j.rc, ERR_VALIDATION);
+    struct {
+        const char *pre, *open, *mid, *close, *post;
+    } runs[] = {
+        {refused, "-+", "1", "", ""},                             /* a sign each */
+        {refused, "-", "x", "", ""},                              /* a sign each */
+        {"SELECT * FROM ", "(", "tab", ")", " WHERE v = {?: 1}"}, /* a source each */
+    };
+    for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
+        deep_text(txt, runs[k].pre, runs[k].open, runs[k].mid, runs[k].close, runs[k].post, 0);
+        j = (deep_job){.txt = txt};
+        size_t used = deep_run(&j);
+        assert_int_equal(j.rc, ERR_VALIDATION);
+        if (used > bound)
+            fail_msg("case %zu: %zu bytes of stack, the bound's %zu", k, used, bound);
+    }
+    /* nested deeper than the pass reads: the parser's text */
+    const char *pres[] = {"SELECT * FROM ", "INSERT INTO tab "};
+    for (size_t k = 0; k < 2; k++) {
+        deep_text(txt, pres[k], "(", "1", ")", "", 1100);
+        j = (deep_job){.txt = txt};
+        deep_run(&j);
+        if (j.rc != ERR_VALIDATION || strcmp(j.msg, EXPR_PQ_TXT_SYNTAX "Unexpected token") != 0)
+            fail_msg("%s: %d %s", pres[k], j.rc, j.msg);
+    }
+    free(txt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -956,6 +1059,7 @@ int main(void)
         cmocka_unit_test(select_naming),
         cmocka_unit_test(planner),
         cmocka_unit_test(limits),
+        cmocka_unit_test(deep_nesting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
