@@ -353,13 +353,15 @@ static int syn(pp *p, const char *detail)
 }
 
 /* The syntax error for an unexpected token. */
+static const char *unexpected_detail(const ptok *t)
+{
+    return t->t == P_KW    ? "Unexpected keyword"
+           : t->t == P_EOF ? "Unexpected end of statement"
+                           : "Unexpected token";
+}
 static int unexpected(pp *p, const ptok *t)
 {
-    if (t->t == P_KW)
-        return syn(p, "Unexpected keyword");
-    if (t->t == P_EOF)
-        return syn(p, "Unexpected end of statement");
-    return syn(p, "Unexpected token");
+    return syn(p, unexpected_detail(t));
 }
 
 /* PartiQL's parser names the token found where a term (an operand, a value, a FROM source)
@@ -2699,15 +2701,15 @@ static bool sx_kw(const ptok *t, const char *w)
 }
 static bool sx_expect(sxp *x, ptt t)
 {
-    if (sx_tok(x)->t != t)
-        return sx_fail(x, sx_tok(x)->t == P_KW ? "Unexpected keyword" : "Unexpected token");
+    if (sx_tok(x)->t != t) /* the parser's text for the token found (unexpected) */
+        return sx_fail(x, unexpected_detail(sx_tok(x)));
     sx_adv(x);
     return true;
 }
 static bool sx_expect_kw(sxp *x, const char *w)
 {
     if (!sx_kw(sx_tok(x), w))
-        return sx_fail(x, sx_tok(x)->t == P_KW ? "Unexpected keyword" : "Unexpected token");
+        return sx_fail(x, unexpected_detail(sx_tok(x)));
     sx_adv(x);
     return true;
 }
@@ -2907,8 +2909,8 @@ static bool sx_simple_path(sxp *x)
     }
 }
 
-/* [AS] name, AT name, BY name after a source */
-static bool sx_aliases(sxp *x)
+/* [AS] name, then (at_by: a source's) AT name, BY name */
+static bool sx_aliases(sxp *x, bool at_by)
 {
     if (sx_kw(sx_tok(x), "AS")) {
         sx_adv(x);
@@ -2919,7 +2921,7 @@ static bool sx_aliases(sxp *x)
         sx_adv(x);
     }
     const char *kws[] = {"AT", "BY"};
-    for (size_t k = 0; k < 2; k++)
+    for (size_t k = 0; at_by && k < 2; k++)
         if (sx_kw(sx_tok(x), kws[k])) {
             sx_adv(x);
             if (!sx_ident(sx_tok(x)))
@@ -2971,7 +2973,7 @@ static bool sx_source(sxp *x, int prec, bool joins)
     } else if (!sx_expr(x, prec, &sh)) {
         return false;
     }
-    if (!sx_aliases(x))
+    if (!sx_aliases(x, true))
         return false;
     bool on;
     size_t k;
@@ -3197,7 +3199,7 @@ static bool sx_select(sxp *x)
                 return false;
             if (sh.path && (sh.wild || sh.mid_star || (sh.last_star && sh.sqb)))
                 return x->i = at, sx_fail(x, "Invalid use of * in select list");
-            if (!sx_aliases(x)) /* AS / a bare name (AT, BY are not a select item's) */
+            if (!sx_aliases(x, false)) /* AS / a bare name (AT, BY are not a select item's) */
                 return false;
         }
         n++;
@@ -3337,7 +3339,7 @@ static bool sx_top(sxp *x, const ptok *k)
         bool del = sx_kw(k, "DELETE");
         if (del && !sx_expect_kw(x, "FROM"))
             return false;
-        if (!sx_simple_path(x) || !sx_aliases(x))
+        if (!sx_simple_path(x) || !sx_aliases(x, true))
             return false;
         if (!del && !sx_base_dmls(x))
             return false;

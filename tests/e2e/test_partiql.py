@@ -2176,9 +2176,13 @@ def test_select_refusal_order(ddb, tab):
         clause = "LIMIT" if "LIMIT" in stmt else "HAVING"
         col = stmt.index(at, stmt.index(clause) + len(clause)) + 1
         assert message(e) == f"Unsupported clause: {clause} at 1:{col}:{len(at)}", stmt
-    for stmt in [f"SELECT * FROM {t} y z", f"SELECT * FROM {t} AS", f"SELECT * FROM {t} BY y AT z"]:
+    # AT / BY name a source's position and key, never a select item's: a syntax error, ahead
+    # of the select list's refusals (a `?` item); ddbchat's syntax pass read them after an item
+    for stmt in [f"SELECT * FROM {t} y z", f"SELECT * FROM {t} AS", f"SELECT * FROM {t} BY y AT z",
+                 f"SELECT v AT y FROM {t}", f"SELECT v BY y FROM {t}", f"SELECT ?, v AT y FROM {t}",
+                 f"SELECT ?, v BY y FROM {t}", f"SELECT ?, v AS x AT y FROM {t}"]:
         with pytest.raises(ClientError) as e:
-            es(ddb, stmt)
+            es(ddb, stmt, [N(1)] if "?" in stmt else None)
         assert message(e).startswith("Statement wasn't well formed, can't be processed: "), stmt
 
 

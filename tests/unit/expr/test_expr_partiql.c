@@ -366,6 +366,24 @@ static void syntax_errors(void **state)
     expect_err("INSERT INTO tab x VALUE {'pk': 'a'}",
                EXPR_PQ_TXT_SYNTAX "Unexpected token after expression");
     expect_err("SELECT * FROM tab x y", EXPR_PQ_TXT_SYNTAX "Unexpected token after expression");
+    /* AT / BY name a source's position and key, not a select item's: a syntax error ahead of
+     * any refusal of the statement (the select list's `?` here: the syntax pass's text,
+     * PartiQL's) */
+    expect_err("SELECT v AT y FROM tab", EXPR_PQ_TXT_SYNTAX "Unexpected keyword");
+    expect_err("SELECT v BY y FROM tab", EXPR_PQ_TXT_SYNTAX "Unexpected keyword");
+    expect_err("SELECT ?, v AT y FROM tab", EXPR_PQ_TXT_SYNTAX "Expected FROM after SELECT list");
+    expect_err("SELECT ?, v AS x BY y FROM tab",
+               EXPR_PQ_TXT_SYNTAX "Expected FROM after SELECT list");
+    /* a `)` missing at the end: the same text whether the parser or the syntax pass (after a
+     * semantic refusal, the tuple key here) finds it */
+    expect_err("SELECT * FROM tab WHERE (pk = 'a'",
+               EXPR_PQ_TXT_SYNTAX "Unexpected end of statement");
+    expect_err("SELECT * FROM tab WHERE v = {?: 1} AND (pk = 'a'",
+               EXPR_PQ_TXT_SYNTAX "Unexpected end of statement");
+    expect_err("SELECT * FROM tab WHERE v BETWEEN 1",
+               EXPR_PQ_TXT_SYNTAX "Unexpected end of statement");
+    expect_err("SELECT * FROM tab WHERE v = {?: 1} AND v BETWEEN 1",
+               EXPR_PQ_TXT_SYNTAX "Unexpected end of statement");
 }
 
 /* Semantic errors with DynamoDB Local's texts and " at line:column:length" positions. */
