@@ -277,6 +277,7 @@ typedef struct pp {
     size_t upd_where; /* an UPDATE's first WHERE token: its WHERE is translated before its
                        * actions, so only the WHERE's own `?` come before a WHERE refusal */
     size_t upd_where_end; /* the token after that WHERE (0: not reached) */
+    size_t upd_acts;      /* an UPDATE's first SET / REMOVE token (0: not reached) */
     bool target;   /* reading a SET / REMOVE target: "m.*" is the parser's error */
 } pp;
 
@@ -343,6 +344,9 @@ static void shape_refusal(pp *p, const char *text)
  * capture; an attribute name is 1 to 65,535 bytes.  tests/e2e/test_review14.py test_f5,
  * test_partiql.py test_empty_path_component_refused. */
 #define TXT_PQ_EMPTY_COMPONENT "Path component cannot be an empty string"
+
+/* A `?` with no value in Parameters (at binding, or met before a refusal: sem_at) */
+#define TXT_PQ_PARAM_COUNT "Number of parameters in request and statement don't match."
 
 /* A syntax error (first one wins). */
 static int syn(pp *p, const char *detail)
@@ -4150,6 +4154,30 @@ static size_t count_args(pp *p)
 }
 
 /* Whether the error recorded is a syntax error (the parser's envelope). */
+/* An UPDATE refused in its actions (the parse stopped before its WHERE): the top-level WHERE
+ * after the refusal, [*w0, *w1) (none: 0, 0).  DynamoDB Local translates that WHERE before
+ * the actions, so its `?` are bound before the refusal (UPDATE t SET x = MISSING WHERE pk = ?
+ * with no parameter is the parameter count). */
+static void upd_where_after(const pp *p, size_t *w0, size_t *w1)
+{
+    *w0 = *w1 = 0;
+    int depth = 0;
+    for (size_t i = p->sem_at; i < p->nt; i++) {
+        ptt t = p->t[i].t;
+        if (t == P_LP || t == P_LB || t == P_LBRACE || t == P_LBAG) {
+            depth++;
+        } else if (t == P_RP || t == P_RB || t == P_RBRACE || t == P_RBAG) {
+            depth -= depth > 0;
+        } else if (depth == 0 && !*w0 && is_kw(&p->t[i], KW_WHERE)) {
+            *w0 = *w1 = i + 1;
+        } else if (depth == 0 && *w0 && is_kw(&p->t[i], KW_RETURNING)) {
+            break;
+        }
+        if (*w0)
+            *w1 = i + 1;
+    }
+}
+
 static bool is_syntax_err(const pp *p)
 {
     return strncmp(p->e->msg, EXPR_PQ_TXT_SYNTAX, sizeof EXPR_PQ_TXT_SYNTAX - 1) == 0;
@@ -4356,7 +4384,10 @@ static int parse_update(pp *p)
     expr_pq *s = p->s;
     s->kind = EXPR_PQ_UPDATE;
     p->xlate = true; /* the actions, the WHERE, RETURNING */
-    if (parse_target(p, true, true) || no_alias(p) || parse_update_ops(p))
+    if (parse_target(p, true, true) || no_alias(p))
+        return p->rc;
+    p->upd_acts = p->i;
+    if (parse_update_ops(p))
         return p->rc;
     if (is_kw(peek(p), KW_WHERE))
         p->upd_where = p->i + 1;
@@ -4667,15 +4698,18 @@ int expr_pq_parse_n(arena_t *a, const char *text, size_t len, size_t nparams, ex
                                is_kw(k, KW_HAVING) ? "HAVING" : "LIMIT", root->line, root->col,
                                root->clen);
             }
-            /* a `?` with no value met before the refusal (p.xlate) */
+            /* a `?` with no value met before the refusal (p.xlate); an UPDATE's actions come
+             * after its WHERE, the whole WHERE's `?` too (upd_where_after) */
             bool in_where = p.upd_where && p.sem_at >= p.upd_where &&
                             (!p.upd_where_end || p.sem_at < p.upd_where_end);
-            size_t q = 0, from = in_where ? p.upd_where : 0;
-            for (size_t i = 0; p.sem_xlate && i < p.sem_at && i < p.nt; i++)
-                if (p.t[i].t == P_PARAM && ++q > nparams && i >= from) {
+            size_t q = 0, from = in_where ? p.upd_where : 0, w0 = 0, w1 = 0;
+            if (p.sem_xlate && p.upd_acts && p.sem_at >= p.upd_acts && !p.upd_where)
+                upd_where_after(&p, &w0, &w1);
+            for (size_t i = 0; p.sem_xlate && i < p.nt; i++)
+                if (p.t[i].t == P_PARAM && ++q > nparams &&
+                    ((i >= from && i < p.sem_at) || (i >= w0 && i < w1))) {
                     err_clear(e);
-                    return err_set(e, ERR_VALIDATION,
-                                   "Number of parameters in request and statement don't match.");
+                    return err_set(e, ERR_VALIDATION, TXT_PQ_PARAM_COUNT);
                 }
         }
         return p.rc;
@@ -4875,8 +4909,7 @@ int expr_pq_bind(arena_t *a, const expr_pq *s, const av_t *params, size_t nparam
     memset(out, 0, sizeof *out);
     /* fewer parameters than `?` is an error; extra ones are ignored (DynamoDB Local) */
     if (nparams < s->nparams)
-        return err_set(e, ERR_VALIDATION,
-                       "Number of parameters in request and statement don't match.");
+        return err_set(e, ERR_VALIDATION, TXT_PQ_PARAM_COUNT);
     binder b = {.a = a, .params = params, .nparams = nparams, .e = e};
     out->kind = s->kind;
     out->table = s->table;

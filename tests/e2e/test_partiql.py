@@ -2217,14 +2217,16 @@ def test_size_operand_type_order(ddb, tab):
 # translates the statement: a refusal of the WHERE, ORDER BY, the SET / REMOVE actions, INSERT's
 # VALUE or RETURNING found after that `?` is "Number of parameters in request and statement
 # don't match." instead; the select list's, FROM's and the clauses' refusals, a refusal before
-# the `?`, and a `?` used as a tuple key keep their own text.  No AWS capture (README,
-# inferred).  ddbchat answered every parse-time refusal ahead of the count.
+# the `?`, and a `?` used as a tuple key keep their own text.  An UPDATE's WHERE is translated
+# before its actions: a refusal of the actions comes after every `?` of the WHERE (a `?`
+# numbered by its place in the text).  No AWS capture (README, inferred).  ddbchat answered
+# every parse-time refusal ahead of the count, then an action's refusal ahead of the WHERE's.
 def test_parameter_count_in_translation_order(ddb, tab):
     t = f"\"{tab}\""
     count = "Number of parameters in request and statement don't match."
     upd = f"UPDATE {t} SET "
     key = " WHERE pk = 'a' AND sk = 1"
-    for stmt, text in [
+    for stmt, text, *n in [
             (f"SELECT * FROM {t} WHERE pk = ? AND null AND 1", count),
             (f"SELECT * FROM {t} WHERE pk = ? AND v IS INT", count),
             (f"SELECT * FROM {t} WHERE pk = ? AND l[?] = 1", count),
@@ -2242,10 +2244,20 @@ def test_parameter_count_in_translation_order(ddb, tab):
             # an UPDATE's WHERE is translated before its actions: only its own `?` count
             (upd + "x = 1 WHERE pk = ? AND null AND 1", count),
             (upd + "x = ? WHERE pk = 'a' AND null AND 1", "The arguments to AND/OR must be Expressions"),
+            # ... and a refusal of the actions comes after the whole WHERE's `?` (by their place)
+            (upd + "x = MISSING WHERE pk = ?", count),
+            (upd + "x = ?, y = MISSING WHERE pk = ?", count, 1),
+            (upd + "y = MISSING, x = ? WHERE pk = ?", count, 1),
+            (upd + "y = MISSING, x = ? WHERE pk = ?", "MISSING must be compared using IS operator", 2),
+            (upd + "y = MISSING WHERE pk = ? AND v IN [?, ?]", count, 2),
+            (upd + "y = MISSING WHERE pk = ? RETURNING ALL NEW *",
+             "MISSING must be compared using IS operator", 1),
+            (f"UPDATE {t} REMOVE x SET y = MISSING WHERE pk = ?", count),
+            (f"FROM {t} WHERE pk = ? SET x = MISSING", count),
             # the select list's duplicates come before the WHERE's `?`
             (f"SELECT v, v FROM {t} WHERE size(contains(?, ?))", "Duplicate identifiers in select clause: v")]:
         with pytest.raises(ClientError) as e:
-            es(ddb, stmt)
+            es(ddb, stmt, [S("a")] * n[0] if n else None)
         assert message(e) == text, stmt
 
 
