@@ -339,10 +339,12 @@ static void shape_refusal(pp *p, const char *text)
 
 /* An attribute name of zero bytes anywhere in a path ("", m."", m[''], as in a FROM) or as a
  * tuple's key ({'': 1}): DynamoDB Local refuses the statement with this text, no position,
- * once it has parsed it (a syntax error anywhere wins) and ahead of every other semantic
- * refusal ("SELECT "", "" ..." is not the duplicate names); a shape refusal, then.  No AWS
- * capture; an attribute name is 1 to 65,535 bytes.  tests/e2e/test_review14.py test_f5,
- * test_partiql.py test_empty_path_component_refused. */
+ * once it has parsed it (a syntax error anywhere wins), ahead of the refusals met reading the
+ * statement ("SELECT "", "" ..." is not the duplicate names); a shape refusal of the select
+ * list's rank (SHAPE_PROJECTION), then: a SELECT's FROM refusals (more than one source, an
+ * alias, what FROM reads) come first, and VALUE, an alias or "m.*" before it in the select list
+ * (probed 2026-12-05).  No AWS capture; an attribute name is 1 to 65,535 bytes.
+ * tests/e2e/test_review14.py test_f5, test_partiql.py test_empty_path_component_refused. */
 #define TXT_PQ_EMPTY_COMPONENT "Path component cannot be an empty string"
 
 /* A `?` with no value in Parameters (at binding, or met before a refusal: sem_at) */

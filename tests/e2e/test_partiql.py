@@ -504,8 +504,10 @@ def test_document_path_depth(ddb, tab):
 # DynamoDB Local's "Path component cannot be an empty string" (no position): after the syntax
 # (a syntax error anywhere wins), ahead of the semantic refusals that come later in the text
 # (duplicate select names, ORDER BY, a later list index), after those that come before it,
-# and in ExecuteTransaction as its statement's validation error.  ddbchat stored attributes
-# named "" (review14 F5).  Recorded from DynamoDB Local 2026-12-05; no AWS capture.
+# and in ExecuteTransaction as its statement's validation error.  It is a SELECT shape of the
+# select list's rank: FROM's refusals (sources, alias, what it reads) and a VALUE / `m.*`
+# before it come first.  ddbchat stored attributes named "" (review14 F5).  Recorded from
+# DynamoDB Local 2026-12-05; no AWS capture.
 EMPTY_PATH = "Path component cannot be an empty string"
 @pytest.mark.parametrize("stmt,msg", [
     ("UPDATE {t} SET \"\" = 1 WHERE pk = 'a' AND sk = 1", EMPTY_PATH),
@@ -524,6 +526,13 @@ EMPTY_PATH = "Path component cannot be an empty string"
     ("SELECT * FROM {t} WHERE pk = 'a' AND m = {{'': 1}}", EMPTY_PATH),
     ("SELECT \"\", \"\" FROM {t} WHERE pk = 'a'", EMPTY_PATH),
     ("SELECT \"\" FROM {t} WHERE pk = 'a' ORDER BY zz", EMPTY_PATH),
+    ("SELECT \"\", m.* FROM {t} WHERE pk = 'a'", EMPTY_PATH),
+    ("SELECT m.*, \"\" FROM {t} WHERE pk = 'a'", "Changing item's hierarchy while reading isn't supported"),
+    ("SELECT VALUE m.\"\" FROM {t} WHERE pk = 'a'", "Select projection doesn't support value or pivot keywords"),
+    ("SELECT \"\" FROM {t} x WHERE pk = 'a'", "Aliasing is not supported"),
+    ("SELECT m.\"\" FROM {t}, {t}", "Only select from a single table or index is supported."),
+    ("SELECT * FROM {t}, {t} WHERE \"\" = 1", "Only select from a single table or index is supported."),
+    ("SELECT \"\" FROM 'x'", "Unexpected from source"),
     ("SELECT * FROM {t} WHERE pk = 'a' AND \"\" = 1 AND l[99999999999] = 1", EMPTY_PATH),
     ("SELECT * FROM {t} WHERE pk = 'a' AND l[99999999999] = 1 AND \"\" = 1",
      "List index is not within the allowable range; index: [99999999999] at 1:{c}:11"),
