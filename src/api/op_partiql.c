@@ -1427,6 +1427,15 @@ static int members_load(api_req *r, json_t *arr, const jread_val **params, pq_me
                 err_clear(r->err);
                 return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_PREFIX "%s", i, msg);
             }
+            /* a parameter's own error (read before the statement): a transaction that this
+             * member makes mixed is the mixed refusal first (DynamoDB Local: [SELECT, UPDATE
+             * with {"N": "abc"}]; [that UPDATE, SELECT] is the parameter's text) */
+            if (!per_member && rc == ERR_VALIDATION && !m[i].s.at_text && m[i].s.text &&
+                expr_pq_first_kind(m[i].s.text, m[i].s.len, &k) &&
+                (k == EXPR_PQ_SELECT ? *nwrite : *nread) > 0) {
+                err_clear(r->err);
+                return err_set(r->err, ERR_VALIDATION, TXT_PQ_T_MIXED);
+            }
             if ((!per_member && !(rc == ERR_VALIDATION && m[i].s.at_text)) || rc == ERR_NOMEM ||
                 rc == ERR_SERIALIZATION)
                 return rc;

@@ -2088,6 +2088,33 @@ def test_mixed_reads_writes_count_refused_members(ddb, tab):
                           "must be Expressions")
 
 
+# ExecuteTransaction: a member's parameter that cannot be read (a number "abc") is the
+# request's error as soon as its member is met, ahead of an earlier member's semantic refusal
+# and of a later member's syntax error; a member that makes the transaction mixed is the mixed
+# refusal first.  DynamoDB Local answers so (its own parameter text); no AWS capture (README,
+# inferred).  ddbchat answered [SELECT, UPDATE with the bad parameter] with the parameter.
+def test_transaction_parameter_error_order(ddb, tab, target):
+    t = f"\"{tab}\""
+    bad = {"Statement": f"UPDATE {t} SET x = ? WHERE pk = 'a' AND sk = 1",
+           "Parameters": [{"N": "abc"}]}
+    refused = {"Statement": f"UPDATE {t} SET x = 1 WHERE pk = 'a' AND sk = 1 AND null AND v = 1"}
+    read = {"Statement": f"SELECT * FROM {t} WHERE pk = 'a' AND sk = 1"}
+    broken = {"Statement": f"UPDATE {t} SET x = 1 WHERE pk = 'a' AND (sk = 1"}
+    param = aws_or_local(target, "The parameter cannot be converted to a numeric value: abc",
+                         local="A value provided cannot be converted into a number")
+    mixed = ("ExecuteTransaction API does not support both read and write operations in the "
+             "same request.")
+    for members, text in [([refused, bad], param), ([bad, refused], param), ([bad, broken], param),
+                          ([bad, read], param), ([read, bad], mixed),
+                          ([dict(read, Statement=read["Statement"] + " AND v = ?",
+                                 Parameters=[{"N": "abc"}]), refused], param)]:
+        with pytest.raises(ClientError) as e:
+            ddb.execute_transaction(TransactStatements=members)
+        assert message(e) == text, members
+    assert ddb.get_item(TableName=tab, Key={"pk": S("a"), "sk": N(1)})["Item"] == \
+        {"pk": S("a"), "sk": N(1), "v": N(10)}
+
+
 # A tuple key that is not a string literal is refused naming what it is: a parameter, a
 # boolean, NULL, MISSING, a list or bag ("Seq"), a tuple ("Struct"), a number past a sign or
 # parentheses, an expression's root operator or call ("NAry"), a path ("Path", no position);
