@@ -1265,8 +1265,6 @@ static int parse_bag(pp *p, const ptok *open, lctx *c, pq_tmpl **out)
     return 0;
 }
 
-/* {'key': value, ...}: is_item for INSERT's VALUE (its values are whole values: `?` allowed,
- * context "root"); otherwise a map inside a value, at context c. */
 /* A tuple key that is not a string literal: DynamoDB Local's text naming what it is (the
  * root of an expression as a collection member's, "Path" with no position, a Parameter, BOOL,
  * NULL, LiteralMissing, Seq, Struct, INT / DECIMAL past a sign or parentheses, an Ion literal's
@@ -1312,6 +1310,8 @@ static int tuple_key_refusal(pp *p, const lctx *c)
     return kind ? sem(p, t, fmt, kind, c->s) : 0;
 }
 
+/* {'key': value, ...}: is_item for INSERT's VALUE (its values are whole values: `?` allowed,
+ * context "root"); otherwise a map inside a value, at context c. */
 static int parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl **out)
 {
     pq_tmpl *x = tmpl_new(p, PT_MAP, open);
@@ -2008,8 +2008,9 @@ static bool is_scalar_literal(const pp *p, const expr_node *x)
     return true; /* a literal built by the parser itself */
 }
 
-/* IS [NOT] <type>: the attribute_type name for a PartiQL type, "" for MISSING. */
 static int wrap_not(pp *p, expr_node **x);
+
+/* IS [NOT] <type>: the attribute_type name for a PartiQL type, "" for MISSING. */
 
 static int parse_is(pp *p, const ptok *is_tok, expr_node *lhs, expr_node **out)
 {
@@ -2335,9 +2336,8 @@ static int parse_not(pp *p, expr_node **out)
 }
 
 /* The operands of AND / OR must be conditions. */
-static int check_junction(pp *p, const expr_node *x, const char *op)
+static int check_junction(pp *p, const expr_node *x)
 {
-    (void)op;
     /* size() as an operand is a type error, found in the operands' type walk (expr_resolve) */
     if (is_boolish(x) || (x->t == EN_FUNC && x->op == EF_SIZE))
         return 0;
@@ -2351,8 +2351,8 @@ static int parse_and(pp *p, expr_node **out)
         return p->rc;
     while (accept_kw(p, KW_AND)) {
         expr_node *r = NULL;
-        if (rhs_missing(p) || parse_not(p, &r) || check_junction(p, x, "AND") ||
-            check_junction(p, r, "AND") || !(x = node2(p, EN_AND, 0, x, r)))
+        if (rhs_missing(p) || parse_not(p, &r) || check_junction(p, x) ||
+            check_junction(p, r) || !(x = node2(p, EN_AND, 0, x, r)))
             return p->rc;
     }
     *out = x;
@@ -2366,8 +2366,8 @@ static int parse_or(pp *p, expr_node **out)
         return p->rc;
     while (accept_kw(p, KW_OR)) {
         expr_node *r = NULL;
-        if (rhs_missing(p) || parse_and(p, &r) || check_junction(p, x, "OR") ||
-            check_junction(p, r, "OR") || !(x = node2(p, EN_OR, 0, x, r)))
+        if (rhs_missing(p) || parse_and(p, &r) || check_junction(p, x) ||
+            check_junction(p, r) || !(x = node2(p, EN_OR, 0, x, r)))
             return p->rc;
     }
     *out = x;
@@ -3666,9 +3666,9 @@ static bool sx_expr(sxp *x, int prec, sx_shape *sh)
     return true;
 }
 
-/* Whether the statement has a syntax error PartiQL's grammar finds; *at its token, *detail
- * its name. */
-static bool sx_statement(pp *p, size_t *at, const char **detail, size_t *clause)
+/* Whether the statement has a syntax error PartiQL's grammar finds; *detail its name (the
+ * message names no position). */
+static bool sx_statement(pp *p, const char **detail, size_t *clause)
 {
     sxp x;
     memset(&x, 0, sizeof x);
@@ -3686,10 +3686,10 @@ static bool sx_statement(pp *p, size_t *at, const char **detail, size_t *clause)
                                      "allowed.)"
                                    : "Unexpected token after expression");
     }
-    *at = x.at;
     *detail = x.detail;
     return x.detail != NULL;
 }
+
 /* A source's alias ([AS] name, then AT name, then BY name): parsed, refused as a shape. */
 static int from_alias(pp *p)
 {
@@ -4217,7 +4217,6 @@ static bool at_set_fn(const pp *p, size_t i)
            (f->e - f->s == 10 && strncasecmp(p->src + f->s, "set_delete", 10) == 0);
 }
 
-/* path = set_add(path, set) | set_delete(path, set), at the function's name f. */
 /* A set_add / set_delete refusal: its arguments, `?` included, were translated first
  * (DynamoDB Local: "SET s = set_add(x, ?)" with no parameter is the parameter count). */
 static int set_fn_refusal(pp *p, int rc)
@@ -4226,6 +4225,7 @@ static int set_fn_refusal(pp *p, int rc)
     return rc;
 }
 
+/* path = set_add(path, set) | set_delete(path, set), at the function's name f. */
 static int parse_set_fn(pp *p, expr_node *path, const ptok *f)
 {
     bool add = f->e - f->s == 7;
@@ -4678,11 +4678,10 @@ int expr_pq_parse_n(arena_t *a, const char *text, size_t len, size_t nparams, ex
         return p.rc;
     if (parse_statement(&p)) {
         /* a semantic refusal: a syntax error later in the statement wins (sx_statement) */
-        size_t at, clause = 0; /* at: unused, the error names no position */
+        size_t clause = 0;
         const char *detail;
-        if (p.rc == ERR_VALIDATION && p.t && strncmp(e->msg, EXPR_PQ_TXT_SYNTAX,
-                                                     strlen(EXPR_PQ_TXT_SYNTAX)) != 0) {
-            if (sx_statement(&p, &at, &detail, &clause)) {
+        if (p.rc == ERR_VALIDATION && p.t && !is_syntax_err(&p)) {
+            if (sx_statement(&p, &detail, &clause)) {
                 err_clear(e);
                 return err_set(e, ERR_VALIDATION, EXPR_PQ_TXT_SYNTAX "%s", detail);
             }
@@ -4720,9 +4719,9 @@ int expr_pq_parse_n(arena_t *a, const char *text, size_t len, size_t nparams, ex
         /* a statement refused whole (its shape, its select list) steps over parts of itself
          * the parser does not read: PartiQL's grammar must hold there too ("SELECT SELECT *
          * FROM t WHERE ..." is a syntax error, DynamoDB Local) */
-        size_t at, clause = 0;
+        size_t clause = 0;
         const char *detail;
-        if (sx_statement(&p, &at, &detail, &clause))
+        if (sx_statement(&p, &detail, &clause))
             return err_set(e, ERR_VALIDATION, EXPR_PQ_TXT_SYNTAX "%s", detail);
     }
     if (p.has_shape) /* the whole statement parsed: its shape's refusal comes first */

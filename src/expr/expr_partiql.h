@@ -99,13 +99,13 @@ int expr_pq_parse_n(arena_t *a, const char *text, size_t len, size_t nparams, ex
 
 /* The statement's kind and the number of `?` it holds. */
 expr_pq_kind expr_pq_get_kind(const expr_pq *s);
+size_t expr_pq_nparams(const expr_pq *s);
 
 /* The kind of statement `text` (len bytes) starts as, read off its first word past blanks
  * and comments: SELECT; INSERT, UPDATE, DELETE, FROM (a write); EXISTS.  false for any other
  * start.  For a statement refused after it parsed (a semantic refusal): DynamoDB classes
  * BatchExecuteStatement / ExecuteTransaction members as reads or writes once they parse. */
 bool expr_pq_first_kind(const char *text, size_t len, expr_pq_kind *out);
-size_t expr_pq_nparams(const expr_pq *s);
 
 /* A refusal the statement carries for after its table and index checks (the select list's
  * "Unexpected path component at l:c:n" for a literal or a call such as COUNT(*)), or NULL.
