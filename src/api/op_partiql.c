@@ -197,6 +197,7 @@ typedef struct pq_stmt {
     size_t nparams;
     expr_pq_bound b;
     bool at_text; /* the parameters were read: an error now is the statement's */
+    bool syntax;  /* the statement's refusal is a syntax error */
 } pq_stmt;
 
 /* The statement's table, with AWS's text when it does not exist. */
@@ -288,7 +289,8 @@ static int pq_load(api_req *r, json_t *o, const jread_val *params_jr, pq_stmt *s
     }
     expr_pq *ps = NULL;
     s->at_text = true;
-    if ((rc = expr_pq_parse_n(r->arena, s->text, s->len, s->nparams, &ps, r->err)) ||
+    if ((rc = expr_pq_parse_n(r->arena, s->text, s->len, s->nparams, &ps, &s->syntax,
+                              r->err)) ||
         (rc = expr_pq_bind(r->arena, ps, s->params, s->nparams, &s->b, r->err)))
         return rc;
     const char *deferred = expr_pq_deferred(ps);
@@ -1407,8 +1409,7 @@ static int members_load(api_req *r, json_t *arr, const jread_val **params, pq_me
             (rc = api_rvoccf_parse(r, m[i].spec, &m[i].rvoccf)))
             return rc;
         if ((rc = pq_load(r, m[i].spec, params ? params[i] : NULL, &m[i].s))) {
-            bool syntax = strncmp(r->err->msg, EXPR_PQ_TXT_SYNTAX,
-                                  strlen(EXPR_PQ_TXT_SYNTAX)) == 0;
+            bool syntax = m[i].s.syntax;
             expr_pq_kind k;
             if (rc == ERR_VALIDATION && m[i].s.at_text && !syntax &&
                 expr_pq_first_kind(m[i].s.text, m[i].s.len, &k)) {

@@ -4655,11 +4655,24 @@ static bool too_many_ops(const expr_pq *s)
 
 int expr_pq_parse(arena_t *a, const char *text, size_t len, expr_pq **out, err_t *e)
 {
-    return expr_pq_parse_n(a, text, len, SIZE_MAX, out, e);
+    return expr_pq_parse_n(a, text, len, SIZE_MAX, out, NULL, e);
 }
 
+static int parse_n(arena_t *a, const char *text, size_t len, size_t nparams, expr_pq **out,
+                   err_t *e);
+
 int expr_pq_parse_n(arena_t *a, const char *text, size_t len, size_t nparams, expr_pq **out,
-                    err_t *e)
+                    bool *syntax, err_t *e)
+{
+    int rc = parse_n(a, text, len, nparams, out, e);
+    if (syntax) /* every syntax error's text starts so (syn, the syntax pass) */
+        *syntax = rc == ERR_VALIDATION &&
+                  strncmp(e->msg, EXPR_PQ_TXT_SYNTAX, sizeof EXPR_PQ_TXT_SYNTAX - 1) == 0;
+    return rc;
+}
+
+static int parse_n(arena_t *a, const char *text, size_t len, size_t nparams, expr_pq **out,
+                   err_t *e)
 {
     *out = NULL;
     pp p;

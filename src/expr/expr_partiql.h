@@ -93,9 +93,10 @@ int expr_pq_parse(arena_t *a, const char *text, size_t len, expr_pq **out, err_t
  * actions, INSERT's VALUE or RETURNING that comes after a `?` with no value is "Number of
  * parameters in request and statement don't match." instead (DynamoDB Local binds the
  * parameters as it translates them: "WHERE pk = ? AND null AND 1" with none; no AWS
- * capture).  SIZE_MAX: no such check. */
+ * capture).  SIZE_MAX: no such check.  *syntax (when not NULL): the refusal is a syntax error
+ * (EXPR_PQ_TXT_SYNTAX ...), so callers need not read the message. */
 int expr_pq_parse_n(arena_t *a, const char *text, size_t len, size_t nparams, expr_pq **out,
-                    err_t *e);
+                    bool *syntax, err_t *e);
 
 /* The statement's kind and the number of `?` it holds. */
 expr_pq_kind expr_pq_get_kind(const expr_pq *s);
