@@ -4185,6 +4185,40 @@ static bool is_syntax_err(const pp *p)
     return strncmp(p->e->msg, EXPR_PQ_TXT_SYNTAX, sizeof EXPR_PQ_TXT_SYNTAX - 1) == 0;
 }
 
+/* An UPDATE refused in its actions (the parse stopped there): DynamoDB Local translates its
+ * WHERE first, so a semantic refusal of that WHERE is the answer, or the parameter count when
+ * one of the WHERE's `?` before that refusal has no value ("UPDATE t SET x = MISSING WHERE pk =
+ * 'a' AND null AND 1" is the AND / OR text; probed 2026-12-05, no AWS capture).  The WHERE is
+ * read again from its first token on a copy of the parse; 0 when it has no such refusal (the
+ * action's stands). */
+static int where_first(const pp *p, size_t nparams, err_t *e)
+{
+    size_t w0, w1;
+    if (!p->sem_xlate || !p->upd_acts || p->sem_at < p->upd_acts || p->upd_where)
+        return 0;
+    upd_where_after(p, &w0, &w1);
+    if (!w0)
+        return 0;
+    pp q = *p;
+    err_t qe;
+    err_clear(&qe);
+    q.e = &qe;
+    q.rc = 0;
+    q.i = w0;
+    q.upd_where = w0;
+    expr_node *w = NULL;
+    if (!parse_where(&q, &w) || q.rc != ERR_VALIDATION || is_syntax_err(&q))
+        return q.rc == ERR_NOMEM ? err_set(e, ERR_NOMEM, "out of memory") : 0;
+    size_t n = 0;
+    for (size_t i = 0; i < q.sem_at && i < q.nt; i++)
+        if (q.t[i].t == P_PARAM && ++n > nparams && i >= w0) {
+            err_clear(e);
+            return err_set(e, ERR_VALIDATION, TXT_PQ_PARAM_COUNT);
+        }
+    err_clear(e);
+    return err_set(e, ERR_VALIDATION, "%s", qe.msg);
+}
+
 /* Records that slot `slot` (a parameter) must hold a set when bound: set_add / set_delete's
  * second argument. */
 static int add_set_check(pp *p, size_t slot, bool add, const ptok *at)
@@ -4712,6 +4746,11 @@ static int parse_n(arena_t *a, const char *text, size_t len, size_t nparams, exp
                                is_kw(k, KW_HAVING) ? "HAVING" : "LIMIT", root->line, root->col,
                                root->clen);
             }
+            /* an UPDATE refused in its actions: its WHERE, translated first, may be refused
+             * first (where_first) */
+            int wrc = where_first(&p, nparams, e);
+            if (wrc)
+                return wrc;
             /* a `?` with no value met before the refusal (p.xlate); an UPDATE's actions come
              * after its WHERE, the whole WHERE's `?` too (upd_where_after) */
             bool in_where = p.upd_where && p.sem_at >= p.upd_where &&

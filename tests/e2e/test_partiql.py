@@ -2255,13 +2255,14 @@ def test_size_operand_type_order(ddb, tab):
 # don't match." instead; the select list's, FROM's and the clauses' refusals, a refusal before
 # the `?`, and a `?` used as a tuple key keep their own text.  An UPDATE's WHERE is translated
 # before its actions: a refusal of the actions comes after every `?` of the WHERE (a `?`
-# numbered by its place in the text).  No AWS capture (README, inferred).  ddbchat answered
+# numbered by its place in the text) and after the WHERE's own refusal.  No AWS capture (README, inferred).  ddbchat answered
 # every parse-time refusal ahead of the count, then an action's refusal ahead of the WHERE's.
 def test_parameter_count_in_translation_order(ddb, tab):
     t = f"\"{tab}\""
     count = "Number of parameters in request and statement don't match."
     upd = f"UPDATE {t} SET "
     key = " WHERE pk = 'a' AND sk = 1"
+    andor = "The arguments to AND/OR must be Expressions"
     for stmt, text, *n in [
             (f"SELECT * FROM {t} WHERE pk = ? AND null AND 1", count),
             (f"SELECT * FROM {t} WHERE pk = ? AND v IS INT", count),
@@ -2290,6 +2291,14 @@ def test_parameter_count_in_translation_order(ddb, tab):
              "MISSING must be compared using IS operator", 1),
             (f"UPDATE {t} REMOVE x SET y = MISSING WHERE pk = ?", count),
             (f"FROM {t} WHERE pk = ? SET x = MISSING", count),
+            # ... and a refusal of that WHERE comes ahead of the actions' (its `?` first)
+            (upd + "x = MISSING WHERE pk = 'a' AND null AND 1", andor),
+            (upd + "x = ?, y = MISSING WHERE pk = 'a' AND null AND 1", andor),
+            (upd + "x = MISSING WHERE pk = ? AND null AND 1", count),
+            (upd + "x = MISSING WHERE pk = ? AND null AND 1", andor, 1),
+            (upd + "x = MISSING WHERE pk = 'a' AND sk = 1 RETURNING ALL NEW *",
+             "MISSING must be compared using IS operator"),
+            (f"UPDATE {t} REMOVE x SET y = MISSING WHERE pk = 'a' AND null AND 1", andor),
             # the select list's duplicates come before the WHERE's `?`
             (f"SELECT v, v FROM {t} WHERE size(contains(?, ?))", "Duplicate identifiers in select clause: v")]:
         with pytest.raises(ClientError) as e:
