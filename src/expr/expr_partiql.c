@@ -438,6 +438,35 @@ static bool is_digit(char c)
 {
     return c >= '0' && c <= '9';
 }
+/* a word's characters after its first (a name, a keyword) */
+static bool is_word_char(char c)
+{
+    return is_alpha(c) || is_digit(c) || c == '$';
+}
+
+/* The end of the blank or the comment at s[i] (i: neither); *open: a block comment with no
+ * end (the lexer's syntax error).  The lexer's and expr_pq_first_kind's one reading. */
+static size_t blank_end(const char *s, size_t len, size_t i, bool *open)
+{
+    *open = false;
+    if (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n' || s[i] == '\f' ||
+                    s[i] == '\v'))
+        return i + 1;
+    if (i + 1 < len && s[i] == '-' && s[i + 1] == '-') {
+        while (i < len && s[i] != '\n')
+            i++;
+        return i;
+    }
+    if (i + 1 < len && s[i] == '/' && s[i + 1] == '*') {
+        size_t j = i + 2;
+        while (j + 1 < len && !(s[j] == '*' && s[j + 1] == '/'))
+            j++;
+        if (j + 1 >= len)
+            return *open = true, len;
+        return j + 2;
+    }
+    return i;
+}
 
 static int kw_cmp(const void *k, const void *e)
 {
@@ -500,31 +529,17 @@ static int lex(pp *p)
     for (;;) {
         /* whitespace and comments */
         for (;;) {
-            if (i < p->len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n' ||
-                               s[i] == '\f' || s[i] == '\v')) {
+            bool open;
+            size_t e = blank_end(s, p->len, i, &open);
+            if (open)
+                return syn(p, "");
+            if (e == i)
+                break;
+            for (; i < e; i++)
                 if (s[i] == '\n') {
                     line++;
                     line_start = i + 1;
                 }
-                i++;
-            } else if (i + 1 < p->len && s[i] == '-' && s[i + 1] == '-') {
-                while (i < p->len && s[i] != '\n')
-                    i++;
-            } else if (i + 1 < p->len && s[i] == '/' && s[i + 1] == '*') {
-                size_t j = i + 2;
-                while (j + 1 < p->len && !(s[j] == '*' && s[j + 1] == '/'))
-                    j++;
-                if (j + 1 >= p->len)
-                    return syn(p, "");
-                for (size_t k = i; k < j; k++)
-                    if (s[k] == '\n') {
-                        line++;
-                        line_start = k + 1;
-                    }
-                i = j + 2;
-            } else {
-                break;
-            }
         }
         if (n + 1 >= cap) {
             ptok *nv = arena_grow(p->a, v, n, cap * 2, sizeof *v);
@@ -554,7 +569,7 @@ static int lex(pp *p)
         size_t j = i + 1;
         if (c == '@' && j < p->len && is_alpha(s[j])) {
             /* @name: PartiQL's lexically scoped reference; DynamoDB reads it as the name */
-            while (j < p->len && (is_alpha(s[j]) || is_digit(s[j]) || s[j] == '$'))
+            while (j < p->len && (is_word_char(s[j])))
                 j++;
             t.t = P_IDENT;
             t.text = arena_strndup(p->a, s + i + 1, j - i - 1);
@@ -569,7 +584,7 @@ static int lex(pp *p)
             j++;
             t.t = P_ION;
         } else if (is_alpha(c)) {
-            while (j < p->len && (is_alpha(s[j]) || is_digit(s[j]) || s[j] == '$'))
+            while (j < p->len && (is_word_char(s[j])))
                 j++;
             char up[sizeof t.kwname];
             size_t wl = j - i;
@@ -4818,24 +4833,12 @@ expr_pq_kind expr_pq_get_kind(const expr_pq *s)
 
 bool expr_pq_first_kind(const char *text, size_t len, expr_pq_kind *out)
 {
-    size_t i = 0;
-    for (;;) {
-        while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' ||
-                           text[i] == '\n' || text[i] == '\f' || text[i] == '\v'))
-            i++;
-        if (i + 1 < len && text[i] == '-' && text[i + 1] == '-') {
-            while (i < len && text[i] != '\n')
-                i++;
-        } else if (i + 1 < len && text[i] == '/' && text[i + 1] == '*') {
-            for (i += 2; i + 1 < len && !(text[i] == '*' && text[i + 1] == '/'); i++)
-                ;
-            i += 2;
-        } else {
-            break;
-        }
-    }
-    size_t s = i;
-    while (i < len && (is_alpha(text[i]) || is_digit(text[i])))
+    size_t i = 0, e;
+    bool open;
+    while ((e = blank_end(text, len, i, &open)) != i)
+        i = e;
+    size_t s = i; /* the first word, read as the lexer reads it ("SELECT$x" is a name) */
+    while (i < len && is_word_char(text[i]))
         i++;
     static const struct {
         const char *w;

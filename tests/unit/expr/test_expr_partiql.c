@@ -1059,6 +1059,59 @@ static void deep_nesting(void **state)
     free(txt);
 }
 
+/* expr_pq_first_kind reads the first word as the lexer does (blanks, both comment forms, a
+ * '$' inside a word), and expr_pq_parse_n's count and syntax flag. */
+static void first_kind_and_parse_n(void **state)
+{
+    (void)state;
+    struct {
+        const char *text;
+        bool ok;
+        expr_pq_kind k;
+    } cases[] = {
+        {"  SELECT * FROM t", true, EXPR_PQ_SELECT},
+        {"/* a */ -- b\n\tupdate t SET a = 1", true, EXPR_PQ_UPDATE},
+        {"--\nINSERT INTO t VALUE {'a': 1}", true, EXPR_PQ_INSERT},
+        {"FROM t WHERE a = 1 SET b = 2", true, EXPR_PQ_UPDATE},
+        {"delete FROM t", true, EXPR_PQ_DELETE},
+        {"EXISTS(SELECT * FROM t)", true, EXPR_PQ_EXISTS},
+        {"SELECT$x * FROM t", false, EXPR_PQ_SELECT}, /* a name to the lexer */
+        {"SELECTx", false, EXPR_PQ_SELECT},
+        {"/* SELECT", false, EXPR_PQ_SELECT},
+        {"-- SELECT", false, EXPR_PQ_SELECT},
+        {"", false, EXPR_PQ_SELECT},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        expr_pq_kind got = EXPR_PQ_SELECT;
+        bool ok = expr_pq_first_kind(cases[k].text, strlen(cases[k].text), &got);
+        if (ok != cases[k].ok || (ok && got != cases[k].k))
+            fail_msg("%s: %d %d", cases[k].text, ok, (int)got);
+    }
+    arena_t a;
+    arena_init(&a);
+    expr_pq *s;
+    err_t e;
+    bool syntax = true;
+    const char *upd = "UPDATE tab SET x = MISSING WHERE pk = ?";
+    err_clear(&e);
+    assert_int_equal(expr_pq_parse_n(&a, upd, strlen(upd), 0, &s, &syntax, &e), ERR_VALIDATION);
+    assert_string_equal(e.msg, "Number of parameters in request and statement don't match.");
+    assert_false(syntax);
+    err_clear(&e);
+    assert_int_equal(expr_pq_parse_n(&a, upd, strlen(upd), 1, &s, &syntax, &e), ERR_VALIDATION);
+    assert_string_equal(e.msg, "MISSING must be compared using IS operator");
+    const char *bad = "UPDATE tab SET x = MISSING WHERE (pk = ?";
+    err_clear(&e);
+    assert_int_equal(expr_pq_parse_n(&a, bad, strlen(bad), 0, &s, &syntax, &e), ERR_VALIDATION);
+    assert_true(syntax);
+    const char *fine = "SELECT * FROM tab WHERE pk = ?";
+    err_clear(&e);
+    assert_int_equal(expr_pq_parse_n(&a, fine, strlen(fine), 0, &s, &syntax, &e), 0);
+    assert_false(syntax);
+    assert_int_equal(expr_pq_nparams(s), 1);
+    arena_fini(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1078,6 +1131,7 @@ int main(void)
         cmocka_unit_test(planner),
         cmocka_unit_test(limits),
         cmocka_unit_test(deep_nesting),
+        cmocka_unit_test(first_kind_and_parse_n),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
