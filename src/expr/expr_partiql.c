@@ -2596,6 +2596,27 @@ static bool skip_select_item(pp *p)
  * literal item is (DynamoDB Local; no AWS capture); a `?` inside refuses it at once (it
  * counts as a parameter).  1 when the item was such and was stepped over, 0 when it is none
  * (a path, a literal, a call: the caller's), -1 on an error. */
+/* Steps over a select item (or SELECT VALUE's expression): to a comma or FROM at its top
+ * level, or to a closing token that closes nothing ("SELECT v + 1) FROM": the caller's
+ * unexpected token, not the end of the statement: fix15).  Whether it held a `?`. */
+static bool step_over_item(pp *p)
+{
+    int depth = 0;
+    bool param = false;
+    for (const ptok *t = peek(p); t->t != P_EOF; t = peek(p)) {
+        if (depth == 0 && (t->t == P_COMMA || is_kw(t, KW_FROM) || t->t == P_RP ||
+                           t->t == P_RB || t->t == P_RBRACE || t->t == P_RBAG))
+            break;
+        if (t->t == P_LP || t->t == P_LB || t->t == P_LBRACE || t->t == P_LBAG)
+            depth++;
+        else if (t->t == P_RP || t->t == P_RB || t->t == P_RBRACE || t->t == P_RBAG)
+            depth--;
+        param |= t->t == P_PARAM;
+        next(p);
+    }
+    return param;
+}
+
 static int select_expression(pp *p)
 {
     nary n = nary_ahead(p);
@@ -2612,23 +2633,7 @@ static int select_expression(pp *p)
     }
     if (!root)
         return 0;
-    /* step over the item: to a comma or FROM at its top level, or to a closing token that
-     * closes nothing ("SELECT v + 1) FROM": the caller's unexpected token, not the end of the
-     * statement: fix15) */
-    int depth = 0;
-    bool param = false;
-    for (const ptok *t = peek(p); t->t != P_EOF; t = peek(p)) {
-        if (depth == 0 && (t->t == P_COMMA || is_kw(t, KW_FROM) || t->t == P_RP ||
-                           t->t == P_RB || t->t == P_RBRACE || t->t == P_RBAG))
-            break;
-        if (t->t == P_LP || t->t == P_LB || t->t == P_LBRACE || t->t == P_LBAG)
-            depth++;
-        else if (t->t == P_RP || t->t == P_RB || t->t == P_RBRACE || t->t == P_RBAG)
-            depth--;
-        param |= t->t == P_PARAM;
-        next(p);
-    }
-    if (param) {
+    if (step_over_item(p)) {
         sem(p, root, "Unexpected path component");
         return -1;
     }
@@ -3705,6 +3710,24 @@ static bool sx_statement(pp *p, const char **detail, size_t *clause)
     return x.detail != NULL;
 }
 
+/* Steps over an expression at the cursor with the syntax pass (prec: the lowest operator
+ * precedence it takes; -1 all): 0 with the cursor after it, or its syntax error there (too deep
+ * for the pass: the parser's own depth guard's text). */
+static int sx_step(pp *p, int prec)
+{
+    sxp x;
+    memset(&x, 0, sizeof x);
+    x.p = p;
+    x.i = p->i;
+    sx_shape sh;
+    if (!sx_expr(&x, prec, &sh)) {
+        p->i = x.at;
+        return syn(p, x.detail ? x.detail : "Unexpected token");
+    }
+    p->i = x.i;
+    return 0;
+}
+
 /* A source's alias ([AS] name, then AT name, then BY name): parsed, refused as a shape. */
 static int from_alias(pp *p)
 {
@@ -3750,17 +3773,8 @@ static int from_source(pp *p)
                 return p->rc;
         return from_alias(p);
     }
-    sxp x;
-    memset(&x, 0, sizeof x);
-    x.p = p;
-    x.i = p->i;
-    sx_shape sh;
-    if (!sx_expr(&x, 6, &sh)) {
-        p->i = x.at;
-        /* too deep for the pass: the parser's own depth guard's text */
-        return syn(p, x.detail ? x.detail : "Unexpected token");
-    }
-    p->i = x.i;
+    if (sx_step(p, 6))
+        return p->rc;
     shape_refusal_ranked(p, "Unexpected from source", SHAPE_FROM_SOURCE);
     return from_alias(p);
 }
@@ -3774,20 +3788,10 @@ static int parse_select(pp *p, bool in_exists)
     if (accept_kw(p, KW_VALUE)) {
         /* SELECT VALUE <one expression>: its tokens up to FROM are stepped over ("SELECT
          * VALUE *" and "VALUE a, b" are the parser's) */
-        int depth = 0;
         const ptok *first = peek(p);
         if (first->t == P_STAR || first->t == P_EOF || is_kw(first, KW_FROM))
             return unexpected(p, first);
-        for (const ptok *t = peek(p); t->t != P_EOF; t = peek(p)) {
-            if (depth == 0 && (is_kw(t, KW_FROM) || t->t == P_COMMA || t->t == P_RP ||
-                               t->t == P_RB || t->t == P_RBRACE || t->t == P_RBAG))
-                break;
-            if (t->t == P_LP || t->t == P_LB || t->t == P_LBRACE || t->t == P_LBAG)
-                depth++;
-            else if (t->t == P_RP || t->t == P_RB || t->t == P_RBRACE || t->t == P_RBAG)
-                depth--;
-            next(p);
-        }
+        (void)step_over_item(p); /* a `?` there is no refusal of its own */
         if (!is_kw(peek(p), KW_FROM))
             return unexpected(p, peek(p));
         s->star = true;
@@ -4570,17 +4574,8 @@ static int parse_statement(pp *p)
              * refused (DynamoDB Local: "Unsupported operation: InsertOp"; no AWS capture); a
              * name there leaves a VALUE over (AWS 2026-10: INSERT INTO "t" x VALUE {...} is
              * "Unexpected token after expression") */
-            sxp x;
-            memset(&x, 0, sizeof x);
-            x.p = p;
-            x.i = p->i;
-            sx_shape sh;
-            if (!sx_expr(&x, -1, &sh)) {
-                p->i = x.at;
-                /* too deep for the pass: the parser's own depth guard's text */
-                return syn(p, x.detail ? x.detail : "Unexpected token");
-            }
-            p->i = x.i;
+            if (sx_step(p, -1))
+                return p->rc;
             if (!at_statement_end(p))
                 return syn(p, "Unexpected token after expression");
             return sem(p, NULL, "Unsupported operation: InsertOp");
