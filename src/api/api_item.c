@@ -598,22 +598,31 @@ int api_table_key_attr_check(const store_table *t, const expr_t *x, err_t *e)
     keys[nk++] = t->key.hash;
     if (t->key.range[0])
         keys[nk++] = t->key.range;
+    /* the usual case first: no path goes into any key (every request with an expression,
+     * every UpdateItem's apply in the commit): the names in definition order, no hashing;
+     * the map's order is built only to name the key of a refused one (frC 2) */
+    for (size_t i = 0; i < t->n_idx; i++)
+        nik += store_key_attrs(&t->idx[i].key, ikeys + nik, types, NULL);
+    if (!expr_key_attr_check(x, keys, nk, ikeys, nik, NULL))
+        return 0;
+    nik = 0;
+    uint32_t bucket[STORE_MAX_INDEXES];
     for (size_t i = 0; i < t->n_idx; i++)
         nglobal += t->idx[i].global;
+    for (size_t i = 0; i < t->n_idx; i++) {
+        const store_index *ix = &t->idx[i];
+        bucket[i] = name_bucket(ix->name, ix->global ? nglobal : t->n_idx - nglobal);
+    }
     for (int global = 0; global < 2; global++) {
         size_t n = global ? nglobal : t->n_idx - nglobal;
         bool done[STORE_MAX_INDEXES] = {false};
         for (size_t k = 0; k < n; k++) { /* the next index in the map's order */
             size_t best = SIZE_MAX;
-            uint32_t bb = 0;
             for (size_t i = 0; i < t->n_idx; i++) {
                 if (done[i] || t->idx[i].global != (global == 1))
                     continue;
-                uint32_t b = name_bucket(t->idx[i].name, n);
-                if (best == SIZE_MAX || b < bb) {
+                if (best == SIZE_MAX || bucket[i] < bucket[best])
                     best = i;
-                    bb = b;
-                }
             }
             if (best == SIZE_MAX)
                 break;
