@@ -66,6 +66,29 @@ def test_update_error_of_the_last_action_walked(ddb_url, dt, expr, msg):
     err(ddb_url, "UpdateItem", body, V, msg)
 
 
+def _sets(names):
+    return ", ".join(f"{n} = :v" for n in names)
+
+
+# The walk's maps keep 16 buckets however many children a node has (DynamoDB Local 3.3; ddbchat
+# grew them as a HashMap of 13 grows, doubling past 12: frC 1).  q and a share bucket 1 of 16
+# (17 and 1 of 32), b is bucket 2 of 16 and of 32 (34 of 64, q 49); list index 16 shares
+# bucket 0 of 16 with 0.
+@pytest.mark.parametrize("expr,msg", [
+    ("SET b = nope, q = :big + :big, " + _sets("cdefhijkmno"), MISSING),  # 13 names
+    ("SET b = nope, q = :big + :big, " + _sets(list("cdefhijkmnoprtuwxyz") + ["aa", "ab", "ac"]),
+     MISSING),  # 24 names
+    ("SET q = nope, a = :big + :big, " + _sets("bcdefhijkmn"), OVERFLOW),  # 13 (g: a GSI key)
+    ("SET l[16] = nope, l[0] = :big + :big, " + _sets(f"l[{i}]" for i in range(1, 12)),
+     OVERFLOW),  # 13 indexes
+])
+def test_update_error_walk_keeps_16_buckets(ddb_url, dt, expr, msg):
+    ok(ddb_url, "PutItem", {"TableName": dt, "Item": {"pk": S("k16"), "l": {"L": [N(1)] * 200}}})
+    err(ddb_url, "UpdateItem", {"TableName": dt, "Key": {"pk": S("k16")}, "UpdateExpression": expr,
+                                "ExpressionAttributeValues": {":v": N(1), ":big": N("9E125")}},
+        V, msg)
+
+
 # UpdateItem checks its update's paths into key attributes ("Key attributes must be scalars")
 # after the condition: a failed condition answers ConditionalCheckFailedException (DynamoDB
 # Local; ddbchat refused the request first).  The condition's own paths are checked first.
