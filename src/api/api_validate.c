@@ -1729,6 +1729,8 @@ static int strict_text_pass(const api_jview *jv, const void *req, const api_shap
         size_t k0 = i + 1, k1 = i;
         if (!jread_skip(text, n, &k1))
             return 1;
+        if (memchr(text + k0, '\\', k1 - 1 - k0)) /* a name with escapes: the tree pass */
+            return 1;
         i = jread_ws(text, n, k1);
         if (i >= n || text[i] != ':')
             return 1;
