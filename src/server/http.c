@@ -791,9 +791,11 @@ static enum MHD_Result http_send(http_req *r)
      * stream) the idle timeout applies, not the read timeout (the read timeout when busy:
      * http_after_reply_timeout); none for a long-lived reply */
     unsigned timeout = p->no_timeout ? 0u : http_after_reply_timeout(r->l);
-    if (r->reply_charged && timeout > r->l->read_timeout &&
+    /* forced past the reply budget (see its comment): the read timeout, also when idle time
+     * is unlimited (--connection-timeout 0: timeout 0) */
+    if (r->reply_charged && !p->no_timeout && (timeout == 0 || timeout > r->l->read_timeout) &&
         atomic_load(&r->l->reply) > r->l->reply_budget)
-        timeout = r->l->read_timeout; /* forced past the reply budget: see its comment */
+        timeout = r->l->read_timeout;
     MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT, timeout);
     r->state = R_ANSWERED;
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)p->status, m);
@@ -1249,7 +1251,9 @@ static enum MHD_Result http_dispatch(http_req *r)
 {
     http_server *srv = r->l->srv;
     http_deadline_set(r->hc, 0); /* read in full: from here on MHD's timeouts apply */
-    if (http_parse_take(r, r->reserved)) /* the body is all here: it may be parsed now */
+    /* the body is all here: it may be parsed now; charged on its length, not its buffer's
+     * capacity (a chunked body grows by doubling: 9 MB in 16 MB) */
+    if (http_parse_take(r, r->body_len))
         return http_answer_now(r, 0, NULL, false);
     if (!http_blocking(r)) {
         http_run(r);

@@ -354,6 +354,114 @@ def test_slow_uploads_hold_no_budget_they_have_not_sent(ddbchat_server):
 
 
 @pytest.mark.requires_ddbchat
+def test_write_replies_past_the_reply_budget_time_out_without_an_idle_timeout(ddbchat_server):
+    # A write's reply is charged to the reply budget (256 MB) even past it; a connection
+    # answered while the budget is passed gets the read timeout, not the idle one, so that a
+    # client that does not read is closed.  With --connection-timeout 0 (idle time unlimited:
+    # MHD's timeout 0) the check `timeout > read_timeout` missed it, and such a connection held
+    # its reply for good (frB 2).  20 clients of UpdateItem ALL_NEW on an item of 100,000
+    # numbers -1E-130 (14.2 MB of text each, 284 MB) that do not read: the last ones answered
+    # are closed 2 s (--read-timeout) on.
+    srv = ddbchat_server("--connection-timeout", "0", "--read-timeout", "2")
+    if sanitizer_server(srv.proc.pid):
+        pytest.skip("slow under a sanitizer")
+    url = srv.ddb_url
+    port = int(url.rsplit(":", 1)[1])
+    _table(url, "mb_idle0")
+    st, _, p = raw_request(url, {"TableName": "mb_idle0", "Item": {
+        "pk": {"S": "num"}, "l": {"L": [{"N": "-1E-130"}] * 100_000}}},
+        target="DynamoDB_20120810.PutItem", timeout=120)
+    assert st == 200, p[:200]
+    body = json.dumps({"TableName": "mb_idle0", "Key": {"pk": {"S": "num"}},
+                       "UpdateExpression": "SET n = :n",
+                       "ExpressionAttributeValues": {":n": {"N": "1"}},
+                       "ReturnValues": "ALL_NEW"}).encode()
+    head = ("POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.UpdateItem\r\n"
+            f"Content-Type: application/x-amz-json-1.0\r\nAuthorization: {DUMMY_AUTH}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    socks = []
+    try:
+        for _ in range(20):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(head + body)
+            socks.append(s)
+            s.settimeout(60)
+            assert s.recv(12, socket.MSG_PEEK)[9:12] == b"200"  # answered, one after another
+        time.sleep(2 + 3)
+        closed = 0
+        for s in reversed(socks):  # the last answered first: past the budget
+            s.settimeout(10)
+            got, whole = b"", None
+            try:
+                while whole is None or len(got) < whole:
+                    chunk = s.recv(1 << 20)
+                    if not chunk:
+                        break
+                    got += chunk
+                    if whole is None and b"\r\n\r\n" in got:
+                        h, _, _ = got.partition(b"\r\n\r\n")
+                        cl = [ln for ln in h.split(b"\r\n")
+                              if ln.lower().startswith(b"content-length:")]
+                        whole = len(h) + 4 + int(cl[0].split(b":")[1])
+            except ConnectionResetError:
+                pass
+            if whole is None or len(got) < whole:
+                closed += 1
+                break  # one is enough
+        assert closed, "every reply held past the reply budget for a client that does not read"
+    finally:
+        for s in socks:
+            s.close()
+
+
+@pytest.mark.requires_ddbchat
+def test_chunked_bodies_are_charged_their_length_to_the_parse_budget(ddbchat_server):
+    # The parse budget (1 GB: 32 bytes a body byte past 1 MB) was charged on the body buffer's
+    # capacity, not the body's length: a chunked body grows by doubling, so a 9 MB one (16 MB
+    # buffer) was charged 480 MB, not 256, and of three such BatchWriteItems at once one got the
+    # busy reply (frB 3).  Charged on the length, the three fit (768 MB).
+    srv = _server(ddbchat_server)
+    url = srv.ddb_url
+    _table(url, "mb_chunked")
+    port = int(url.rsplit(":", 1)[1])
+    v = "x" * 360_000
+    socks = []
+    try:
+        for n in range(3):
+            body = json.dumps({"RequestItems": {"mb_chunked": [
+                {"PutRequest": {"Item": {"pk": {"S": f"c{n}-{i}"}, "v": {"S": v}}}}
+                for i in range(25)]}}).encode()
+            assert 8 << 20 < len(body) < 10 << 20
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(("POST / HTTP/1.1\r\nHost: x\r\n"
+                       "X-Amz-Target: DynamoDB_20120810.BatchWriteItem\r\n"
+                       f"Content-Type: application/x-amz-json-1.0\r\nAuthorization: {DUMMY_AUTH}\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n").encode())
+            for off in range(0, len(body), 1 << 16):
+                part = body[off:off + (1 << 16)]
+                s.sendall(b"%x\r\n" % len(part) + part + b"\r\n")
+            socks.append(s)
+        time.sleep(0.5)
+        for s in socks:  # the three complete at once: each holds its charge while it runs
+            s.sendall(b"0\r\n\r\n")
+        answers = []
+        for s in socks:
+            s.settimeout(120)
+            got = b""
+            while b"\r\n\r\n" not in got or not got.endswith(b"}"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+            answers.append(got.split(b"\r\n", 1)[0] + b" " + got.rsplit(b"\r\n\r\n", 1)[-1][:120])
+        assert all(a.startswith(b"HTTP/1.1 200") for a in answers), answers
+    finally:
+        for s in socks:
+            s.close()
+
+
+@pytest.mark.requires_ddbchat
 def test_concurrent_small_bodies_that_expand_share_one_memory_bound(ddbchat_server):
     # A request's arena may grow to 256 MB (more for a big body, which the parse budget pays
     # for), and only transactions of 43 or more writes drew on the 768 MB the api's requests
