@@ -18,7 +18,8 @@ struct api_out;
 
 struct api {
     store_t *store;
-    _Atomic size_t arena_shared; /* bytes of API_ARENA_SHARED_BUDGET taken (api_arena_for_writes) */
+    _Atomic size_t arena_shared; /* bytes of API_ARENA_SHARED_BUDGET taken (every request's
+                                    arena past its own part: api_arena_grow) */
     char region[64];
     char account_id[32];
     void *txn_tokens; /* ClientRequestToken cache (op_transact.c) */

@@ -18,7 +18,6 @@
  */
 #include "server/ddb_proto.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -435,43 +434,38 @@ typedef struct dp_later {
  * be ~96 MB of text (review14 F11).  The memory is the text's: no tree beside it. */
 #define DP_REPLY_MAX ((size_t)256 << 20)
 
-/* Whether a PartiQL statement's text (n bytes) is a SELECT: its first word as the PartiQL
- * lexer reads it, past comments (block and line) and every blank it takes, \f and \v
- * included (review15 F9b). */
-static bool dp_select(const char *t, size_t n)
-{
-    return api_pq_is_select(t, n);
-}
-
 /* Whether a PartiQL request (root or jreq) holds only SELECTs: its Statement, or each
- * member's of `list` (NULL: the request's own). */
+ * member's of `list` (NULL: the request's own); a statement is a SELECT by its first word as
+ * the PartiQL lexer reads it, past comments and every blank it takes (api_pq_is_select:
+ * review15 F9b). */
 static bool dp_selects_only(const jread_val *root, const json_t *jreq, const char *list)
 {
     if (root) {
         if (!list) {
             const jread_val *st = jread_get(root, "Statement", 9);
-            return st && st->type == JREAD_STRING && dp_select(st->text, st->len);
+            return st && st->type == JREAD_STRING && api_pq_is_select(st->text, st->len);
         }
         const jread_val *a = jread_get(root, list, strlen(list));
         if (!a || a->type != JREAD_ARRAY || !a->n)
             return false;
         for (const jread_val *m = a->child; m; m = m->next) {
             const jread_val *st = m->type == JREAD_OBJECT ? jread_get(m, "Statement", 9) : NULL;
-            if (!st || st->type != JREAD_STRING || !dp_select(st->text, st->len))
+            if (!st || st->type != JREAD_STRING || !api_pq_is_select(st->text, st->len))
                 return false;
         }
         return true;
     }
     if (!list) {
         const json_t *st = json_object_get(jreq, "Statement");
-        return json_is_string(st) && dp_select(json_string_value(st), json_string_length(st));
+        return json_is_string(st) &&
+               api_pq_is_select(json_string_value(st), json_string_length(st));
     }
     const json_t *a = json_object_get(jreq, list);
     if (!json_is_array(a) || !json_array_size(a))
         return false;
     for (size_t i = 0; i < json_array_size(a); i++) {
         const json_t *st = json_object_get(json_array_get(a, i), "Statement");
-        if (!json_is_string(st) || !dp_select(json_string_value(st), json_string_length(st)))
+        if (!json_is_string(st) || !api_pq_is_select(json_string_value(st), json_string_length(st)))
             return false;
     }
     return true;

@@ -54,8 +54,9 @@ typedef struct ddb_proto_req {
      * text grows past DDB_PROTO_REPLY_FREE bytes, with n the bytes past them it may now hold,
      * and once the reply is final with what its body holds.  must: charged whatever the
      * budget says (the final call; every call for an operation that may write: PutItem,
-     * UpdateItem, DeleteItem, BatchWriteItem, TransactWriteItems and the PartiQL ones, whose
-     * reply may follow an applied write and must never be the busy one: review15 F7).  Else
+     * UpdateItem, DeleteItem, BatchWriteItem, TransactWriteItems and the PartiQL requests that
+     * hold a statement other than a SELECT, whose reply may follow an applied write and must
+     * never be the busy one: review15 F7).  Else
      * 0, or -1 when the budget cannot hold n (nothing taken), and the reply is the busy one
      * (ThrottlingException) instead: a read's, or a write's refusal (4xx, nothing written)
      * once final.  A lower n gives bytes back.  The caller gives back the last n when the

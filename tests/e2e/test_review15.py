@@ -312,8 +312,9 @@ def _wait_answered(socks, timeout=60):
 def test_f7_an_applied_write_is_never_answered_busy(ddbchat_server):
     """c0423dc (review14 F12's fix) charges reply text to a 256 MB budget shared by the
     endpoint's connections and answers ThrottlingException when a reply's growth does not fit
-    -- except, for the operations that may write, up to 16 MB (DDB_PROTO_REPLY_MUST), since "a
-    busy reply would tell the client its write was not done".  Past 16 MB the exception ends:
+    -- except, for the operations that may write, up to 16 MB (DDB_PROTO_REPLY_MUST then; since
+    f4dcc18 whatever the budget says), since "a busy reply would tell the client its write was
+    not done".  Past 16 MB the exception ends:
     ten clients that sent a 10-key BatchGetItem of items of 400,000 U+0001 (24 MB of text
     each) and do not read hold ~240 MB; an UpdateItem ADD c :one with ReturnValues ALL_NEW on
     an item of a list of 136,000 numbers 1E-130 (19 MB of text) is then applied and answered
@@ -499,7 +500,7 @@ def test_f9b_a_commented_select_is_a_read_too(ddbchat_server):
     comment first ("/* c */ SELECT ...", "-- c" and a line end) and \\f or \\v as space:
     those SELECTs are writes again, charged whatever the budget says: 60 non-reading clients of
     "/* c */ SELECT * FROM t WHERE pk = 'num'" (14.2 MB of text) hold 816 MB (the plain
-    SELECT: 247 MB, 42 of 60 busy)."""
+    SELECT: 247 MB, 42 of 60 busy).  The test sends 50."""
     srv = ddbchat_server()
     if sanitizer_server(srv.proc.pid):
         pytest.skip("RSS under a sanitizer's allocator")
