@@ -1320,6 +1320,8 @@ typedef struct pq_member {
     const store_table *t; /* set once the member found its table (a batch echoes TableName) */
     av_t key;           /* reads: the key */
     pq_write pw;        /* writes */
+    bool prepared;      /* pw is a pq_write_prepare that passed (an EXISTS member's, read in
+                         * op_execute_transaction's member-order pass): not prepared again */
     bool consistent;    /* ConsistentRead */
     bool rvoccf;        /* ReturnValuesOnConditionCheckFailure ALL_OLD */
 } pq_member;
@@ -1865,7 +1867,7 @@ static int txn_prepare(api_req *r, pq_member *m, size_t n, bool writes)
                 return rc;
             }
         } else {
-            if ((rc = pq_write_prepare(r, bd, &m[i].pw))) {
+            if (!m[i].prepared && (rc = pq_write_prepare(r, bd, &m[i].pw))) {
                 if (rc == ERR_RESOURCE_NOT_FOUND) {
                     err_clear(r->err);
                     gone[i] = any_bad = true;
@@ -2210,7 +2212,8 @@ int op_execute_transaction(api_req *r, json_t **out)
             }
             if (rc == ERR_NOMEM)
                 return rc;
-            err_clear(r->err);
+            m[i].prepared = rc == 0;
+            err_clear(r->err); /* a refused one is prepared again by txn_prepare */
             continue;
         }
         if (m[i].s.b.ret == EXPR_PQ_RET_NONE)
