@@ -691,6 +691,7 @@ static bool pel_eq(const expr_pel *x, const expr_pel *y)
  * actions by rescanning every action was cubic in the actions). */
 typedef struct wnode {
     const expr_pel *el;
+    uint32_t hash; /* pel_hash(el): compared before the names (frC 3) */
     struct wnode *parent, *kids, *last, *next;
     size_t nkids, depth, order;
 } wnode;
@@ -706,13 +707,15 @@ static int walk_tree(arena_t *a, const expr_t *upd, wnode **leaves, err_t *e)
         wnode *node = root;
         for (size_t k = 0; k < path->u.path.n; k++) {
             const expr_pel *el = &path->u.path.el[k];
+            uint32_t h = pel_hash(el);
             wnode *c = node->kids;
-            while (c && !pel_eq(c->el, el))
+            while (c && (c->hash != h || !pel_eq(c->el, el)))
                 c = c->next;
             if (!c) {
                 if (!(c = arena_zalloc(a, sizeof *c)))
                     return err_set(e, ERR_NOMEM, "out of memory");
                 c->el = el;
+                c->hash = h;
                 c->parent = node;
                 c->depth = k + 1;
                 c->order = node->nkids++;
@@ -735,8 +738,7 @@ static int walk_tree(arena_t *a, const expr_t *upd, wnode **leaves, err_t *e)
  * test_update_error_walk_keeps_16_buckets). */
 static uint32_t wnode_bucket(const wnode *n)
 {
-    uint32_t h = pel_hash(n->el);
-    return (h ^ (h >> 16)) & 15u;
+    return (n->hash ^ (n->hash >> 16)) & 15u;
 }
 
 /* True when node x (an action's path) comes after node y in the walk described above. */
