@@ -17,7 +17,6 @@
 #include "base/mem.h"
 #include "value/ddbjson.h"
 #include "value/jread.h"
-#include "value/jread.h"
 
 void api_vld_init(api_vld *v)
 {

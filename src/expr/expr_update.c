@@ -646,36 +646,9 @@ bool expr_attr_too_deep(const av_t *item)
  * a HashMap of 13 would, frC 1), then in the order they first appear in the expression.
  * Measured with tests/e2e/diffgen.py against DynamoDB Local 3.3 (every multi-error update of
  * 600 random ones; test_differential.py pins the cases). */
-static uint32_t pel_hash(const expr_pel *el)
+static uint32_t pel_hash(const expr_pel *el) /* spread as HashMap does (h ^ h >>> 16) */
 {
-    if (el->is_index)
-        return el->index;
-    uint32_t h = 0;
-    const unsigned char *p = (const unsigned char *)el->name;
-    size_t n = el->len;
-    for (size_t i = 0; i < n;) {
-        uint32_t cp = p[i];
-        size_t k = cp < 0x80 ? 1 : cp < 0xE0 ? 2 : cp < 0xF0 ? 3 : 4;
-        if (i + k > n)
-            k = n - i;
-        if (k == 2)
-            cp &= 0x1F;
-        else if (k == 3)
-            cp &= 0x0F;
-        else if (k == 4)
-            cp &= 0x07;
-        for (size_t j = 1; j < k; j++)
-            cp = (cp << 6) | (p[i + j] & 0x3F);
-        i += k;
-        if (cp >= 0x10000) { /* a surrogate pair in Java's String */
-            cp -= 0x10000;
-            h = 31 * h + (0xD800 + (cp >> 10));
-            h = 31 * h + (0xDC00 + (cp & 0x3FF));
-        } else {
-            h = 31 * h + cp;
-        }
-    }
-    return h;
+    return el->is_index ? el->index ^ (el->index >> 16) : expr_java_hash(el->name, el->len);
 }
 
 static bool pel_eq(const expr_pel *x, const expr_pel *y)
@@ -738,7 +711,7 @@ static int walk_tree(arena_t *a, const expr_t *upd, wnode **leaves, err_t *e)
  * test_update_error_walk_keeps_16_buckets). */
 static uint32_t wnode_bucket(const wnode *n)
 {
-    return (n->hash ^ (n->hash >> 16)) & 15u;
+    return n->hash & 15u;
 }
 
 /* True when node x (an action's path) comes after node y in the walk described above. */
