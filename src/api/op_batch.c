@@ -224,6 +224,17 @@ static json_t *bg_spec(api_req *r, bg_table *bt)
     return bt->spec;
 }
 
+/* Key i of bt back in its table's UnprocessedKeys (*left, made on first use; *keys: the
+ * table's Keys, read on first use). */
+static void bg_unprocessed(api_req *r, bg_table *bt, json_t **left, json_t **keys, size_t i)
+{
+    if (!*left)
+        *left = json_array();
+    if (!*keys)
+        *keys = json_object_get(bg_spec(r, bt), "Keys");
+    json_array_append(*left, json_array_get(*keys, i));
+}
+
 /* The request-level part from the jansson tree: every check, in the service's order. */
 static int bg_parse_json(api_req *r, bg_table **out_tabs, size_t *out_nt, size_t *out_total,
                          api_rcc *rcc, av_t **out_ksrc)
@@ -411,21 +422,11 @@ int op_batch_get_item(api_req *r, json_t **out)
         size_t admitted = 0;
         for (size_t i = 0; i < bt->n; i++) {
             size_t k = bt->first + i;
-            if (thr_skip && thr_skip[k]) { /* throttled: back as unprocessed */
-                if (!left)
-                    left = json_array();
-                if (!keys)
-                    keys = json_object_get(bg_spec(r, bt), "Keys");
-                json_array_append(left, json_array_get(keys, i));
-                continue;
-            }
-            if ((unread && unread[k]) || (found[k] && api_reply_past(r, BATCH_GET_MAX_TEXT))) {
-                /* past 64 MB of stored bytes or of text: as past 16 MB (review15 F1) */
-                if (!left)
-                    left = json_array();
-                if (!keys)
-                    keys = json_object_get(bg_spec(r, bt), "Keys");
-                json_array_append(left, json_array_get(keys, i));
+            /* throttled, or past 64 MB of stored bytes or of text (as past 16 MB, below:
+             * review15 F1): back as unprocessed */
+            if ((thr_skip && thr_skip[k]) || (unread && unread[k]) ||
+                (found[k] && api_reply_past(r, BATCH_GET_MAX_TEXT))) {
+                bg_unprocessed(r, bt, &left, &keys, i);
                 continue;
             }
             admitted++;
@@ -460,11 +461,7 @@ int op_batch_get_item(api_req *r, json_t **out)
                  * table's other parameters, so the caller can resend them as they are */
                 if (!bt->proj && r->w)
                     ao_unwrite(o);
-                if (!left)
-                    left = json_array();
-                if (!keys)
-                    keys = json_object_get(bg_spec(r, bt), "Keys");
-                json_array_append(left, json_array_get(keys, i));
+                bg_unprocessed(r, bt, &left, &keys, i);
                 continue;
             }
             sent += sz;
