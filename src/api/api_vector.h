@@ -26,14 +26,19 @@
  * with Backfilling true while it is filled (the table ACTIVE; SearchVectors refused "Cannot
  * search backfilling vector index"), then ACTIVE without the field; a deleted one is DELETING
  * (the table UPDATING) until it is gone.  Once ACTIVE, an added index's searches are still
- * refused a while ("Cannot search backfilling vector index": the search plane lags
- * DescribeTable; AWS eu-west-2 2026-08-11 as Dynoxide records it, "for minutes"; the
- * Developer Guide: "A newly ready index is not immediately searchable").  The phases are
+ * refused a while (the search plane lags DescribeTable: AWS eu-west-2 2026-08-11 and
+ * 2026-08-21 as Dynoxide records it, "for minutes"), with "The table does not have the
+ * specified index: X": the Developer Guide's troubleshooting table gives that text for an
+ * index DescribeTable reports ACTIVE ("The dedicated search endpoint has not yet started
+ * serving the index"), and so does AWS's agent toolkit (aws/agent-toolkit-for-aws,
+ * amazon-dynamodb references/vector-search.md, its error strings "reproduced verbatim from
+ * the service"); Dynoxide answers "Cannot search backfilling vector index" there.  The phases are
  * times from AddedMs / DeletedMs (api->vix_alloc_ms, vix_fill_ms, vix_lag_ms, vix_drop_ms:
  * 3 s, 7 s, 3 s, 1 s by default, AWS's minutes shortened; DDBCHAT_VECTOR_ALLOC_MS / _FILL_MS
  * / _LAG_MS / _DROP_MS set them for tests), so nothing runs in the background and a restart
  * keeps the walk.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/VectorSearchWorkingWith.html
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/VectorSearchTroubleshooting.html
  */
 #ifndef DDB_API_API_VECTOR_H
 #define DDB_API_API_VECTOR_H

@@ -15,7 +15,8 @@
  * vectorSearch/validation and tier3 error-messages/searchVectors, characterised against AWS;
  * the Developer Guide's troubleshooting table): the model (api_schema.c: names, TopK >= 1),
  * TopK <= 100, the table, the index (absent or still allocating: "The table does not have
- * the specified index: X"; backfilling: "Cannot search backfilling vector index: X"), the
+ * the specified index: X"; backfilling: "Cannot search backfilling vector index: X"; ACTIVE
+ * but not yet served by the search plane: "The table does not have the specified index: X"), the
  * query's values (numbers that fit a float), its dimension, then the condition: equality
  * only, attributes of the SearchSchema only, the HASH element fixed.
  * ConsumedCapacity is a bare {"VectorSearchRequestBytes": n} under TOTAL and INDEXES alike.
@@ -442,13 +443,15 @@ int op_search_vectors(api_req *r, json_t **out)
             v = &vs[i];
     if (!v || v->phase == API_VIX_ALLOCATING || v->phase == API_VIX_DELETING)
         return err_set(r->err, ERR_VALIDATION, TXT_SV_NO_INDEX, iname ? iname : "");
-    /* filling, and a while after DescribeTable calls an added index ACTIVE: the search plane
-     * lags (api_vector.h) */
-    if (v->phase == API_VIX_BACKFILLING ||
-        (v->phase == API_VIX_ACTIVE && v->added_ms &&
-         api_wall_ms() < v->added_ms + r->api->vix_alloc_ms + r->api->vix_fill_ms +
-                             r->api->vix_lag_ms))
+    if (v->phase == API_VIX_BACKFILLING)
         return err_set(r->err, ERR_VALIDATION, TXT_SV_BACKFILLING, v->name);
+    /* a while after DescribeTable calls an added index ACTIVE the search plane does not know
+     * it yet: the no-such-index text, as the Developer Guide's troubleshooting table words it
+     * (api_vector.h) */
+    if (v->phase == API_VIX_ACTIVE && v->added_ms &&
+        api_wall_ms() < v->added_ms + r->api->vix_alloc_ms + r->api->vix_fill_ms +
+                            r->api->vix_lag_ms)
+        return err_set(r->err, ERR_VALIDATION, TXT_SV_NO_INDEX, v->name);
 
     /* the query: numbers that fit a float, then the index's dimension */
     size_t qn = json_array_size(sv);
