@@ -689,7 +689,9 @@
     "contain an empty string value. Key: %s"
 #define TXT_SV_COMPARATOR                                                                        \
     "Invalid SearchConditionExpression: Invalid comparator used in SearchConditionExpression"
-/* BETWEEN and IN: a third-party measurement of AWS (2026-08-21; review10 notes F10) */
+/* BETWEEN and IN: a third-party measurement of AWS (2026-08-21; review10 notes F10); OR and
+ * NOT: refused as operators on AWS (ScyllaDB's AWS-run Alternator tests, 2026-09), these
+ * words inferred (expr_search.c) */
 #define TXT_SV_OPERATOR                                                                          \
     "Invalid SearchConditionExpression: Invalid operator used in SearchConditionExpression"
 /* two conjuncts on one attribute; an equality on a nested attribute (AWS 2026-08-19, as

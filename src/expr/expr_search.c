@@ -8,8 +8,18 @@
  * Developer Guide's troubleshooting table agrees with: comparison, range and set-membership
  * operators are "not yet available"), and "Invalid operator used in SearchConditionExpression"
  * for BETWEEN and IN (a third-party measurement of AWS, 2026-08-21, recorded in review10's
- * notes F10), so =, AND, OR, NOT and parentheses pass, and <>, <, <=, >, >=, BETWEEN, IN and
- * every function do not.  An equality compares an attribute with a value: the Developer
+ * notes F10), and for OR and NOT too: ScyllaDB's Alternator suite, whose vector tests run
+ * against AWS (test/alternator/test_vector.py, 2026-09, test_searchconditionexpression_
+ * rejects_or / _rejects_not), finds both refused with the invalid-operator error, and that
+ * error ahead of the check that each attribute is in the SearchSchema; the Developer Guide's
+ * troubleshooting table allows only equality ("Comparison, range, and set-membership
+ * operators are not yet available").  The words for OR and NOT are BETWEEN's and IN's
+ * (inferred: that suite matches "invalid" only).  So =, AND and parentheses pass, and <>, <,
+ * <=, >, >=, BETWEEN, IN, OR, NOT and every function do not; a combinator is met before its
+ * operands.  (The Developer Guide's SearchConditionExpression reference, whose body no
+ * source here holds, speaks of a "Boolean combination of conditions" with an example
+ * "combining IN, BETWEEN, and OR": if AWS widens the grammar so, OR, IN and BETWEEN change
+ * together.)  An equality compares an attribute with a value: the Developer
  * Guide's reference gives a condition the form `#name operator :value` (an attribute, by name
  * or alias, against a value placeholder), so `size(a) = :v`, `:v = :v` and `a = b` are refused
  * with the comparator text (inferred: no capture; the AWS-checked emulator Dynoxide refuses
@@ -21,9 +31,10 @@
 
 #include <string.h>
 
-/* The first refused construct of n, left to right: 0 none, 1 a comparator other than = (or an
- * equality not between an attribute and a value, a function's included), 2 BETWEEN or IN (an
- * operator), 4 an equality on a nested attribute (a.b, a[0]). */
+/* The first refused construct of n, a combinator before its operands, then left to right: 0
+ * none, 1 a comparator other than = (or an equality not between an attribute and a value, a
+ * function's included), 2 BETWEEN, IN, OR or NOT (an operator), 4 an equality on a nested
+ * attribute (a.b, a[0]). */
 static int refused(const expr_node *n)
 {
     if (!n)
@@ -43,10 +54,10 @@ static int refused(const expr_node *n)
     }
     case EN_BETWEEN:
     case EN_IN:
-        return 2;
-    case EN_AND:
     case EN_OR:
     case EN_NOT:
+        return 2;
+    case EN_AND:
         for (size_t i = 0; i < n->u.kids.n; i++) {
             int r = refused(n->u.kids.k[i]);
             if (r)
@@ -91,7 +102,7 @@ int expr_search_refused(const expr_t *cond)
     if (r)
         return r;
     /* one condition per attribute among the conjuncts (AWS 2026-08-19, as Dynoxide records
-     * it: "tenant = :a AND tenant = :b"); branches of an OR are not compared */
+     * it: "tenant = :a AND tenant = :b") */
     const expr_node *seen[64];
     size_t ns = 0;
     return dup_conjuncts(cond->root, seen, &ns, 64) ? 3 : 0;

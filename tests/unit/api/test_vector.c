@@ -301,7 +301,7 @@ static void test_search(void **state)
           "\"SearchConditionExpression\":\"tenant = :t OR cat = :t\","
           "\"ExpressionAttributeValues\":{\":t\":{\"S\":\"t1\"}}}",
           ERR_VALIDATION,
-          "SearchConditionExpression must be provided when SearchSchema has a HASH key");
+          "Invalid SearchConditionExpression: Invalid operator used in SearchConditionExpression");
     fails(
         f, "SearchVectors",
         "{\"TableName\":\"t4x\",\"IndexName\":\"schema\"" Q3 ",\"TopK\":1,"
