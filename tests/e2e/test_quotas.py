@@ -35,9 +35,23 @@ The page, section by section, and where each line is pinned (this file unless na
 - Tags 50 per resource, key 128 / value 256: test_tag_limits.
 - UpdateTimeToLive once per table per hour: test_ttl_tags test_ttl_change_interval.
 - Throughput decreases (4 in a UTC day, then one an hour): test_tables.
+- Read/write throughput per table and GSI: at least 1 and at most 40,000 units:
+  test_tables (zero-throughput, 40,000 texts).
+- DynamoDB Streams: GetRecords Limit at most 1000: test_streams.
+- Vector indexes (the page's newer section; its body is in no corpus here, the numbers as
+  the Developer Guide's vector pages and the AWS-checked emulators give them): 5 per table
+  (CreateTable ValidationException, UpdateTable LimitExceededException: test_vector_search
+  test_create_rules, test_review11), Dimensions 1..4096 and 1 HASH + 18 INLINE_FILTER
+  elements (test_vector_search test_create_rules, test_definition_texts), TopK 1..100
+  (test_search_rules), on-demand tables only, a SearchVectors reply of at most 16 MB
+  (test_vector_search).  The base table size threshold (600 GB without an allow-list, as a
+  third-party summary of the page gives it) is not reachable locally.
 - Not applicable to a local endpoint and left out: account-level quotas (tables per account,
   account throughput, concurrent control-plane requests), DynamoDB Streams readers per shard,
-  DAX, encryption-at-rest key changes.
+  DAX, encryption-at-rest key changes, reserved capacity, and the sections of the S3
+  operations ddbchat does not start (import from S3 and export to S3: only their Describe /
+  List calls are served; bulk put items: StartBulkPutItems); the Contributor Insights section's body is in no corpus here (its
+  quotas are account-level as far as the topic list shows).
 """
 import base64
 import re
