@@ -224,6 +224,26 @@ static void meta_set_options(json_t *meta, json_t *sse, const char *tclass, bool
     api_odt_merge(meta, odt);
 }
 
+/* The ARN DescribeTable names for the KMS key of a table whose metadata meta has encryption
+ * enabled (the key given, as an ARN when it is one, else an ARN made of it or, for the AWS
+ * managed key, of the table's id); NULL when the table has none (no KMS key) or out of
+ * memory (*nomem then). */
+static const char *sse_key_arn(api_req *r, json_t *meta, bool *nomem)
+{
+    *nomem = false;
+    json_t *sse = json_object_get(meta, "SSE"), *tid = json_object_get(meta, "TableId");
+    if (!json_is_true(json_object_get(sse, "Enabled")))
+        return NULL;
+    const char *key = json_string_value(json_object_get(sse, "KMSMasterKeyId"));
+    if (key && strncmp(key, "arn:", 4) == 0)
+        return key;
+    const char *ka = arena_printf(r->arena, "arn:aws:kms:%s:%s:key/%s", r->api->region,
+                                  r->api->account_id,
+                                  key ? key : json_is_string(tid) ? json_string_value(tid) : "");
+    *nomem = ka == NULL;
+    return ka;
+}
+
 /* The table's meta object (new reference; an empty object when the table has none).  NULL
  * when the stored text cannot be read (out of memory, or not an object): never an empty
  * object then, which a change would store back over the table's settings, tags and policies
@@ -696,6 +716,7 @@ static void tp_set(json_t *m, long long rcu, long long wcu, int64_t until)
 #define TP_FREE_DECREASES 4    /* per UTC day, then one an hour */
 #define TP_DECREASE_GAP 3600000 /* ms */
 #define PPR_SWITCHES_PER_WINDOW 4 /* switches to on-demand in api->ppr_window_ms (24 h) */
+#define SSE_FREE_CHANGES 4        /* encryption key changes in a window before the 6 h gap */
 
 /* Counts one decrease of m completed at t (ms): the count restarts on a new UTC day. */
 static void tp_count_decrease(json_t *m, int64_t t)
@@ -972,19 +993,13 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
     }
     /* the service describes encryption only with a KMS key (Enabled true); the table class
      * and on-demand ceilings when they were set (DynamoDB Local describes none of them) */
-    json_t *sse = json_object_get(meta, "SSE");
-    if (json_is_true(json_object_get(sse, "Enabled"))) {
-        const char *key = json_string_value(json_object_get(sse, "KMSMasterKeyId"));
-        const char *ka =
-            key && strncmp(key, "arn:", 4) == 0
-                ? key
-                : arena_printf(r->arena, "arn:aws:kms:%s:%s:key/%s", r->api->region,
-                               r->api->account_id,
-                               key ? key : json_is_string(tid) ? json_string_value(tid) : "");
-        if (!ka) {
-            rc = err_set(r->err, ERR_NOMEM, "out of memory");
-            goto done;
-        }
+    bool nomem;
+    const char *ka = sse_key_arn(r, meta, &nomem);
+    if (nomem) {
+        rc = err_set(r->err, ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if (ka) {
         json_object_set_new(d, "SSEDescription",
                             json_pack("{s:s,s:s,s:s}", "Status", "ENABLED", "SSEType", "KMS",
                                       "KMSMasterKeyArn", ka));
@@ -2341,9 +2356,10 @@ static int ut_parse(api_req *r, ut_req *q)
      * with one action and one update per index */
     if ((rc = ut_billing_first(r, q)))
         return rc;
-    /* SSESpecification or AttributeDefinitions alone, or an empty update list, change
-     * nothing */
-    if (!json_array_size(q->gu) && !q->billing && !q->ssj && !q->has_dp && !q->ptj &&
+    /* AttributeDefinitions alone, or an empty update list, change nothing; SSESpecification
+     * alone is a change on AWS (ack-api-quirks DDB-TABLE-081 / 141: each one re-encrypts and
+     * counts; DynamoDB Local: "Nothing to update") */
+    if (!json_array_size(q->gu) && !q->billing && !q->ssj && !q->has_dp && !q->ptj && !q->sse &&
         !q->tclass && !q->odt && !ut_has_units(q->warm, "ReadUnitsPerSecond", "WriteUnitsPerSecond"))
         return err_set(r->err, ERR_VALIDATION, TXT_UT_NOTHING,
                        json_object_get(r->body, "MultiRegionConsistency") ? ""
@@ -2527,6 +2543,84 @@ static int ppr_switch_budget(api_req *r, json_t *meta, int64_t now)
         return err_set(r->err, ERR_NOMEM, "out of memory");
     }
     if (json_object_set_new(meta, "PprSwitches", keep))
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+/* The encryption key changes (the quotas page, "DynamoDB encryption at rest": between an AWS
+ * owned, an AWS managed and a customer managed key up to four times in a 24-hour window, the
+ * windows counted per table from its creation; then one more whenever there was no change in
+ * the past six hours; a switch to an AWS owned key at any time, even past the quota).  As AWS
+ * answers (ack-api-quirks DDB-TABLE-081 / 141 / 082 / 018 / 377, 2026-10-08/09): every
+ * UpdateTable with an SSESpecification is a change, a re-send of the key the table has (by
+ * alias or key id, or Enabled true alone) too, and so is the switch to an AWS owned key
+ * (counted, never refused: "Number of updates today: 5" after it); the quota is checked
+ * before the key ("bad keys" got the quota's refusal); Enabled false on a table with no KMS
+ * key and the key's own ARN re-sent are ValidationExceptions (TXT_UT_SSE_DEFAULT,
+ * TXT_UT_SSE_SAME_KEY), not changes.  meta "SseChanges" keeps the times (ms) of the changes
+ * made in the current window; one refused is LimitExceededException TXT_UT_SSE_CHANGES
+ * naming the window's end, the changes made in it, the last one and when the next may be
+ * (six hours after it).  The window is api->sse_window_ms, a quarter of it the gap.  A
+ * re-created or restored table starts afresh (DDB-TABLE-377).  DynamoDB Local changes any
+ * number of times. */
+static void sse_time_text(int64_t ms, char out[64])
+{
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!gmtime_r(&sec, &tm))
+        memset(&tm, 0, sizeof tm);
+    snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+static int sse_change(api_req *r, json_t *meta, json_t *sse, int64_t created, int64_t now)
+{
+    int64_t w = r->api->sse_window_ms, since = now > created ? now - created : 0;
+    int64_t start = created + since / w * w, last = 0;
+    json_t *old = json_object_get(meta, "SseChanges");
+    size_t n = 0, i;
+    json_t *v;
+    json_array_foreach(old, i, v)
+    {
+        if (!json_is_integer(v) || json_integer_value(v) < start)
+            continue;
+        n++;
+        if (json_integer_value(v) > last)
+            last = json_integer_value(v);
+    }
+    bool to_owned = !json_is_true(json_object_get(sse, "Enabled"));
+    if (!to_owned && n >= SSE_FREE_CHANGES && now - last < w / 4) {
+        char end[64], ls[64], ns[64];
+        sse_time_text(start + w, end);
+        sse_time_text(last, ls);
+        sse_time_text(last + w / 4, ns);
+        return err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_UT_SSE_CHANGES, end, n, ls, ns);
+    }
+    bool nomem;
+    const char *ka = sse_key_arn(r, meta, &nomem);
+    if (nomem)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    if (to_owned && !ka)
+        return verr(r, TXT_UT_SSE_DEFAULT);
+    const char *want = json_string_value(json_object_get(sse, "KMSMasterKeyId"));
+    if (!to_owned && ka && want && strcmp(want, ka) == 0)
+        return verr(r, TXT_UT_SSE_SAME_KEY);
+    json_t *keep = json_array();
+    if (!keep)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    json_array_foreach(old, i, v)
+    {
+        if (json_is_integer(v) && json_integer_value(v) >= start && json_array_append(keep, v)) {
+            json_decref(keep);
+            return err_set(r->err, ERR_NOMEM, "out of memory");
+        }
+    }
+    json_t *at = json_integer((json_int_t)now);
+    if (!at || json_array_append_new(keep, at)) {
+        json_decref(keep);
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    }
+    if (json_object_set_new(meta, "SseChanges", keep))
         return err_set(r->err, ERR_NOMEM, "out of memory");
     return 0;
 }
@@ -2863,6 +2957,8 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     int64_t now = api_wall_ms();
     if (rc == 0 && changed_billing && to_ppr)
         rc = ppr_switch_budget(r, meta, now);
+    if (rc == 0 && q->sse)
+        rc = sse_change(r, meta, q->sse, t->created_ms, now);
     /* a throughput or billing change leaves the table UPDATING for a while (AWS) */
     if (rc == 0 && (q->ptj || changed_billing) && r->api->update_delay_ms > 0) {
         json_object_set_new(meta, "UpdatingUntil", json_integer(now + r->api->update_delay_ms));

@@ -35,6 +35,8 @@ The page, section by section, and where each line is pinned (this file unless na
 - Tags 50 per resource, key 128 / value 256: test_tag_limits.
 - UpdateTimeToLive once per table per hour: test_ttl_tags test_ttl_change_interval.
 - Throughput decreases (4 in a UTC day, then one an hour): test_tables.
+- Encryption at rest: key changes 4 in a 24-hour window, then one each six hours, a switch to
+  an AWS owned key at any time: test_tables test_encryption_key_changes_*.
 - Read/write throughput per table and GSI: at least 1 and at most 40,000 units:
   test_tables (zero-throughput, 40,000 texts).
 - DynamoDB Streams: GetRecords Limit at most 1000: test_streams.
@@ -48,7 +50,7 @@ The page, section by section, and where each line is pinned (this file unless na
   third-party summary of the page gives it) is not reachable locally.
 - Not applicable to a local endpoint and left out: account-level quotas (tables per account,
   account throughput, concurrent control-plane requests), DynamoDB Streams readers per shard,
-  DAX, encryption-at-rest key changes, reserved capacity, and the sections of the S3
+  DAX, reserved capacity, and the sections of the S3
   operations ddbchat does not start (import from S3 and export to S3: only their Describe /
   List calls are served; bulk put items: StartBulkPutItems); the Contributor Insights section's body is in no corpus here (its
   quotas are account-level as far as the topic list shows).

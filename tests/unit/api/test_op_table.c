@@ -348,12 +348,11 @@ static const vcase tcases[] = {
      ERR_VALIDATION,
      "One or more parameter values were invalid: You cannot modify stream status while "
      "updating table IOPS"},
-    {"update: sse alone", "UpdateTable",
-     "{\"TableName\":\"vtab\",\"SSESpecification\":{\"Enabled\":true}}", ERR_VALIDATION,
-     "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
-     "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, "
-     "ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, "
-     "OnDemandThroughput, WarmThroughput or TableClass is required"},
+    /* an SSESpecification alone is a change (AWS; DynamoDB Local: nothing to update), but not
+     * the AWS owned key a table without a KMS key has */
+    {"update: sse alone, already the default", "UpdateTable",
+     "{\"TableName\":\"vtab\",\"SSESpecification\":{\"Enabled\":false}}", ERR_VALIDATION,
+     "One or more parameter values were invalid: Table is already encrypted by default"},
     {"update: no stream to disable", "UpdateTable",
      "{\"TableName\":\"vtab\",\"StreamSpecification\":{\"StreamEnabled\":false}}", ERR_VALIDATION,
      "Table has no stream to disable: TableName: vtab"},
