@@ -39,6 +39,7 @@
 
 #include <microhttpd.h>
 
+#include "base/defer.h"
 #include "base/log.h"
 #include "messaging/msg_err.h"
 #include "server/ddb_proto.h"
@@ -1186,23 +1187,36 @@ static int http_later_half_closed(http_req *r)
     return 1;
 }
 
-static void http_later_done(void *ctx)
+/* A write answered later, its reply built: the connection goes back to libmicrohttpd. */
+static void http_later_resume(void *ctx)
 {
     http_req *r = ctx;
     http_server *srv = r->l->srv;
-    struct MHD_Connection *c = r->conn;
-    http_ddb_reply(srv, &r->presp, &r->resp, &r->t0);
-    int hc = http_later_half_closed(r);
-    if (hc == 2)
-        return; /* the pool thread resumes it */
-    r->state = hc ? R_SENT_BY_POOL : R_DONE;
     if (r->state == R_DONE && srv->peek_delay_ms) {
         struct timespec ts = {srv->peek_delay_ms / 1000,
                               (long)(srv->peek_delay_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }
-    MHD_resume_connection(c); /* r may be gone from here on */
+    MHD_resume_connection(r->conn); /* r may be gone from here on */
     http_later_gone(srv);
+}
+
+/* The store's committing thread, once the write is durable.  The resume is deferred to the
+ * end of the round's answers when the store opened a scope for them (base/defer.h): each
+ * resume writes libmicrohttpd's eventfd and wakes its polling thread, which, woken at the
+ * first of a round's ~20 replies, used to go back to poll and be woken again for each next
+ * one (C+D at 64 connections: 0.6 polls and ~1 context switch a request). */
+static void http_later_done(void *ctx)
+{
+    http_req *r = ctx;
+    http_server *srv = r->l->srv;
+    http_ddb_reply(srv, &r->presp, &r->resp, &r->t0);
+    int hc = http_later_half_closed(r);
+    if (hc == 2)
+        return; /* the pool thread resumes it */
+    r->state = hc ? R_SENT_BY_POOL : R_DONE;
+    if (!defer_call(http_later_resume, r))
+        http_later_resume(r);
 }
 
 /* 1: suspended, answered by http_later_done; 0: r->resp holds the answer; 2: too many in

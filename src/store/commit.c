@@ -40,6 +40,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/defer.h"
 #include "base/log.h"
 #include "store/store_int.h"
 #include "store/store_text.h"
@@ -999,11 +1000,15 @@ static void st_lead(store_t *s)
         /* still in flight (store_close waits): done may unpin tables, and its callers may
          * want to answer before the store goes */
         pthread_mutex_unlock(&s->qmu);
+        /* what the answers defer (the HTTP layer's resume of each connection, a wake-up of
+         * a polling thread) comes together after the last one (base/defer.h) */
+        defer_scope_begin();
         for (wreq *q = later, *nx; q; q = nx) {
             nx = q->lnext;
             q->done(q->done_ctx, q->rc, &q->err);
             free(q);
         }
+        defer_scope_end();
         pthread_mutex_lock(&s->qmu);
     }
     if (--s->inflight == 0 && s->stopping)

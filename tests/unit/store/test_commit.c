@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/vfs.h>
 
+#include "base/defer.h"
 #include "store/backup.h"
 #include "store/store_int.h"
 #include "store/store_text.h"
@@ -750,6 +751,10 @@ typedef struct lw {
     int rc;
     err_t e;
     bool early, inline_call;
+    /* test_later_answers_deferred */
+    pthread_t done_thread;
+    bool deferred, mark_same;
+    _Atomic int marks;
 } lw;
 
 static _Atomic int lw_answered;
@@ -862,6 +867,73 @@ static void test_later_answered_after_sync(void **state)
     t = st_pin(f->s, "tbl");
     av_t *all;
     assert_int_equal(idx_scan(f, t, NULL, &all), LW_N + 4 * OS_N);
+}
+
+/* The answers of a round's later writes run inside a defer scope (base/defer.h) on the
+ * committing thread: what a done callback defers (the HTTP layer's resume of its connection,
+ * which wakes a polling thread) runs after the round's last answer, on the same thread, once
+ * each; none runs while the store would still count its round in flight.  Before the scope:
+ * defer_call in a done callback queued nothing. */
+static _Atomic int ld_marked;
+
+static void ld_mark(void *arg)
+{
+    lw *x = arg;
+    x->mark_same = pthread_equal(pthread_self(), x->done_thread);
+    atomic_fetch_add(&x->marks, 1);
+    atomic_fetch_add(&ld_marked, 1);
+}
+
+static void ld_done(void *ctx, int rc, const err_t *e)
+{
+    lw *x = ctx;
+    x->done_thread = pthread_self();
+    x->deferred = defer_call(ld_mark, x);
+    if (!x->deferred)
+        ld_mark(x); /* as a caller outside a scope does */
+    lw_done(ctx, rc, e);
+}
+
+#define LD_N 120
+static void test_later_answers_deferred(void **state)
+{
+    st_fix *f = *state;
+    mk_gsi_table(f, STORE_PROJ_ALL);
+    open_durable(f);
+    const store_table *t = st_pin(f->s, "tbl");
+    assert_non_null(t);
+    static lw v[LD_N];
+    atomic_store(&lw_answered, 0);
+    atomic_store(&ld_marked, 0);
+    for (int i = 0; i < LD_N; i++) {
+        lw *x = &v[i];
+        memset(x, 0, sizeof *x);
+        x->s = f->s;
+        arena_init(&x->a);
+        char txt[96];
+        snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"d\"},\"sk\":{\"N\":\"%d\"}}", i);
+        av_t *it = J(&x->a, txt);
+        x->w = (store_write){.table = t, .key = it, .apply = st_apply_put, .ctx = it,
+                             .arena = &x->a};
+        x->queuer = pthread_self();
+        err_t e;
+        err_clear(&e);
+        assert_int_equal(store_write_each_later(f->s, &x->w, 1, ld_done, x, &e), 0);
+    }
+    for (int i = 0; i < 10000 && atomic_load(&ld_marked) < LD_N; i++)
+        usleep(1000);
+    st_close(f->s); /* every round has finished, its deferred calls with it */
+    f->s = NULL;
+    assert_int_equal(atomic_load(&ld_marked), LD_N);
+    for (int i = 0; i < LD_N; i++) {
+        assert_int_equal(atomic_load(&v[i].calls), 1);
+        assert_int_equal(v[i].rc, 0);
+        assert_true(v[i].deferred);
+        assert_int_equal(atomic_load(&v[i].marks), 1);
+        assert_true(v[i].mark_same);
+    }
+    lw_free(v, LD_N);
+    f->s = st_open_dir(f->dir, 0);
 }
 
 /* store_close with later writes queued and in flight answers every one of them (success:
@@ -1417,6 +1489,7 @@ int main(void)
                                         st_teardown),
         cmocka_unit_test_setup_teardown(test_later_answered_after_sync, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_later_close_in_flight, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_later_answers_deferred, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_later_map_full_rerun, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_later_queue_wait, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_later_atomic, st_setup, st_teardown),
