@@ -233,11 +233,14 @@ typedef struct expr_keycond {
  * "Invalid KeyConditionExpression: " prefix.)
  * A multi-attribute key (ks->n_attrs > 0) is checked as the service checks it (DynamoDB Local
  * 3.3's texts; tests/e2e/test_gsi_multikey.py), in this order: more conditions than key
- * attributes ("Query key condition not supported"); partition key attributes without an "="
- * ("HASH key attributes a, b must have equality conditions specified in the query"); each
+ * attributes ("Query key condition not supported"); partition key attributes without a
+ * condition, or when each has one those without an "=" ("HASH key attributes a, b must have
+ * equality conditions specified in the query"); each
  * partition value's type and emptiness; sort key attributes left without "=" before a
  * condition on a later one ("RANGE key attributes d must have equality conditions specified
- * in the query because a condition is present on key attribute e"); a condition on another
+ * in the query because a condition is present on key attribute e": the first run without a
+ * condition, named with the attribute after it; else those with another operator before the
+ * last attribute with a condition, named with that one); a condition on another
  * attribute ("Query condition missed key schema element"); each sort key value's size (over
  * 1,024 bytes, each attribute alone), type and emptiness. */
 int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycond *out, err_t *e);
