@@ -5,7 +5,7 @@ AWS is the reference; where AWS's answer is unknown and the rule came from Dynam
 oracle), ddbchat answers as Local does and the test says so."""
 import pytest
 
-from itemlib import call, ok, err, S, N
+from itemlib import call, ok, err, S, N, aws_or_local
 
 V = "ValidationException"
 PATH = "The document path provided in the update expression is invalid for update"
@@ -274,6 +274,130 @@ def test_query_expressions_checked_in_locals_order(ddb, ddb_url, table_name, mak
     err(ddb_url, "Query", body, V, which)
 
 
+# ---- found by diffgen2.py (transactions, batches, multi-attribute keys, LSIs, streams) ------
+
+MIXED = ("Can not use both expression and non-expression parameters in the same request: "
+         "Non-expression parameters: {AttributesToGet} Expression parameters: "
+         "{ProjectionExpression}")
+
+
+# One table's AttributesToGet and another's ProjectionExpression in one BatchGetItem: the mix
+# is refused before any table's own parameters are read (as a single table's mix is), so a
+# refused projection of another table is not answered first (DynamoDB Local; ddbchat read
+# every table's projection first).
+@pytest.mark.parametrize("first", ["legacy", "expression"])
+def test_batch_get_mix_across_tables_before_projections(ddb, ddb_url, table_name, make_table,
+                                                        first):
+    a, b = table_name("dfa"), table_name("dfb")
+    make_table(ddb, a)
+    make_table(ddb, b)
+    legacy = {"Keys": [{"pk": S("k")}], "AttributesToGet": ["x"]}
+    expr = {"Keys": [{"pk": S("k")}], "ProjectionExpression": "m, m.c"}
+    items = {a: legacy, b: expr} if first == "legacy" else {a: expr, b: legacy}
+    err(ddb_url, "BatchGetItem", {"RequestItems": items}, V, MIXED)
+
+
+# Two actions on one item are refused as a request (the API Reference, TransactWriteItems:
+# "no two actions can target the same item"), before any condition is evaluated; DynamoDB
+# Local evaluates the conditions first and cancels the transaction when one fails.
+def test_transact_duplicate_item_before_conditions(ddb_url, target, dt):
+    ok(ddb_url, "PutItem", {"TableName": dt, "Item": {"pk": S("dup")}})
+    key = {"pk": S("dup")}
+    body = {"TransactItems": [
+        {"Put": {"TableName": dt, "Item": key}},
+        {"ConditionCheck": {"TableName": dt, "Key": key,
+                            "ConditionExpression": "attribute_not_exists(pk)"}}]}
+    want = aws_or_local(target, V, local="TransactionCanceledException")
+    e = err(ddb_url, "TransactWriteItems", body, want)
+    if want == V:
+        assert e["message"] == "Transaction request cannot include multiple operations on one item"
+
+
+def _streams(url):
+    import boto3
+    from botocore.config import Config
+    return boto3.client("dynamodbstreams", endpoint_url=url, region_name="us-east-1",
+                        aws_access_key_id="x", aws_secret_access_key="x",
+                        config=Config(retries={"max_attempts": 1}))
+
+
+def _trim_horizon(ddb, streams, table):
+    arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    return streams.get_shard_iterator(StreamArn=arn, ShardId=shard,
+                                      ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+
+
+STREAM = {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
+
+
+# A stream record's images are the item as stored (the Developer Guide's StreamViewType: "the
+# entire item"): an empty map is {"M": {}}.  DynamoDB Local writes it as {} (no type).
+def test_stream_image_empty_map(ddb, ddb_url, target, table_name, make_table):
+    t = table_name("dfs")
+    make_table(ddb, t, **STREAM)
+    st = _streams(ddb_url)
+    it = _trim_horizon(ddb, st, t)
+    item = {"pk": S("e"), "m": {"M": {}}, "n": {"M": {"x": {"M": {}}, "l": {"L": []}}}}
+    ok(ddb_url, "PutItem", {"TableName": t, "Item": item})
+    img = st.get_records(ShardIterator=it)["Records"][0]["dynamodb"]["NewImage"]
+    assert img == aws_or_local(target, item, local={
+        "pk": S("e"), "m": {}, "n": {"M": {"x": {}, "l": {"L": []}}}})
+
+
+# A TRIM_HORIZON iterator taken before the shard's first record reads it, whatever other
+# tables' streams did meanwhile (AWS; ddbchat).  DynamoDB Local answers
+# TrimmedDataAccessException when another stream was created or written between the shard's
+# creation and its first record.
+def test_stream_trim_horizon_before_first_record(ddb, ddb_url, target, table_name, make_table):
+    a, b = table_name("dfsa"), table_name("dfsb")
+    make_table(ddb, a, **STREAM)
+    make_table(ddb, b, **STREAM)
+    st = _streams(ddb_url)
+    it = _trim_horizon(ddb, st, a)
+    ok(ddb_url, "PutItem", {"TableName": a, "Item": {"pk": S("x")}})
+    if target == "dynamodb-local":
+        with pytest.raises(st.exceptions.TrimmedDataAccessException):
+            st.get_records(ShardIterator=it)
+    else:
+        recs = st.get_records(ShardIterator=it)["Records"]
+        assert [(r["eventName"], r["dynamodb"]["Keys"]) for r in recs] == [
+            ("INSERT", {"pk": S("x")})]
+
+
+# A Query of a KEYS_ONLY LSI projecting only key attributes reads the index alone (the
+# Developer Guide: the table is read for attributes the index does not project): 4 small
+# entries are 0.5 units.  DynamoDB Local charges the table's fetches for any
+# ProjectionExpression (2.5).
+@pytest.mark.parametrize("pe", ["sk", "pk", "l1"])
+def test_lsi_projected_keys_read_the_index_alone(ddb, ddb_url, target, table_name, make_table,
+                                                 pe):
+    t = table_name("dfl")
+    make_table(ddb, t, range=("sk", "S"),
+               lsis=[{"name": "lkx", "range": ("l1", "N"), "projection": "KEYS_ONLY"}])
+    for i in range(4):
+        ok(ddb_url, "PutItem", {"TableName": t, "Item": {"pk": S("p"), "sk": S(f"s{i}"),
+                                                         "l1": N(i), "a": S("x" * 100)}})
+    r = ok(ddb_url, "Query", {"TableName": t, "IndexName": "lkx",
+                              "KeyConditionExpression": "pk = :v",
+                              "ExpressionAttributeValues": {":v": S("p")},
+                              "ProjectionExpression": pe, "ReturnConsumedCapacity": "TOTAL"})
+    assert r["Count"] == 4
+    assert r["ConsumedCapacity"]["CapacityUnits"] == aws_or_local(target, 0.5, local=2.5)
+
+
+# A Query's Select refused with its ProjectionExpression is a request check, answered before
+# the key condition's (dynalite's tests, run against AWS, check Select with the request);
+# DynamoDB Local checks the key condition first.
+def test_query_select_before_key_condition(ddb_url, target, dt):
+    body = {"TableName": dt, "IndexName": "gix", "KeyConditionExpression": "pk = :v",
+            "ExpressionAttributeValues": {":v": S("x")}, "Select": "ALL_PROJECTED_ATTRIBUTES",
+            "ProjectionExpression": "c"}
+    err(ddb_url, "Query", body, V, aws_or_local(
+        target, "Cannot specify the ProjectionExpression when choosing to get "
+        "ALL_PROJECTED_ATTRIBUTES", local="Query condition missed key schema element"))
+
+
 # ---- the seeded generator ------------------------------------------------------------------
 
 DIFF_SEED = 15
@@ -300,3 +424,37 @@ def test_seeded_operations_answer_as_dynamodb_local(ddb_url):
     assert not diffs, "\n".join(diffgen.report_one(d) for d in diffs[:5]) + \
         "\nknown: %r" % run.known
     assert set(run.stats) == set(diffgen.OP_KINDS), run.stats  # every kind was compared
+
+
+DIFF2_SEED = 16
+DIFF2_OPS = 250
+
+
+@pytest.mark.requires_ddbchat
+def test_seeded_second_generator_answers_as_dynamodb_local():
+    """diffgen2.py's seeded sequence (DIFF2_OPS operations: transactions, batches, a table
+    with multi-attribute GSI keys, LSIs of every projection, the stream records of every
+    write, UpdateTable and DescribeTable, TTL) on a ddbchat started here with AWS's
+    once-an-hour / four-a-day limits shortened (diffgen2.SERVER_ENV: DynamoDB Local has none)
+    and on a DynamoDB Local started here; as test_seeded_operations_answer_as_dynamodb_local,
+    every difference must be one diffgen2.py / diffgen.py names."""
+    import diffgen
+    import diffgen2
+    from conftest import start_ddbchat, start_dynamodb_local, oracle_dir
+    oracle_dir()
+    srv = start_ddbchat(env=diffgen2.SERVER_ENV)
+    try:
+        local = start_dynamodb_local()
+        try:
+            run = diffgen2.Runner2(srv.ddb_url, local.ddb_url, DIFF2_SEED,
+                                   prefix="dh%d" % DIFF2_SEED)
+            diffs = run.run(DIFF2_OPS)
+        finally:
+            local.stop()
+    finally:
+        srv.stop()
+    assert not diffs, "\n".join(diffgen.report_one(d) for d in diffs[:5]) + \
+        "\nknown: %r" % run.known
+    kinds = set(diffgen2.OP_KINDS) - {"TTL"} | {"DescribeTimeToLive", "UpdateTimeToLive"}
+    assert set(run.stats) == kinds, run.stats  # every kind was compared
+    assert run.n_records > 50, run.n_records  # stream records were compared
