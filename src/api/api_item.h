@@ -313,6 +313,17 @@ typedef struct api_wctx {
                              must be scalars") are checked here, after the condition
                              (standalone UpdateItem, as DynamoDB Local: a failed condition
                              answers ConditionalCheckFailedException first) */
+    jout *reply;          /* the request's reply writer when its reply carries an image of
+                             the item (ReturnValues), else NULL: the image's room is reserved
+                             before the write is applied, the busy reply (nothing written)
+                             when the reply budget cannot hold it (review15 F11) */
+    bool reply_new;       /* that image is the new item (ALL_NEW, UPDATED_NEW), else the old */
+    bool reply_updated;   /* of the updated paths only (UPDATED_*, PartiQL's MODIFIED_*) */
+    bool reply_modified;  /* PartiQL's MODIFIED_*: expr_project_modified's image */
+    /* out (UPDATE with reply_updated): the updated paths' image (M; AV_NONE: none), projected
+     * in apply so that its room is reserved before the write */
+    av_t image;
+    bool image_set;
     /* out (UPDATE) */
     av_t new_item;       /* in the arena; shares unchanged values with the old item */
     expr_t *updated;     /* the paths the update wrote (ReturnValues UPDATED_*) */
@@ -323,6 +334,10 @@ typedef struct api_wctx {
  * STORE_KEEP, UPDATE the update applied to old (or to the key when absent), size-checked. */
 int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
                     uint64_t *out_size, err_t *e);
+/* store_write.peek of a write whose reply carries the old item (ctx an api_wctx with reply
+ * set): reserves the room of its text in the reply before the item is decoded; ERR_THROTTLING
+ * when the reply budget cannot hold it (the write then fails, nothing written). */
+int api_write_peek(void *ctx, const void *stored, size_t len, err_t *e);
 
 /* ---- TransactionCanceledException --------------------------------------------------- */
 

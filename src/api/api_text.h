@@ -11,6 +11,8 @@
 #define DDB_API_API_TEXT_H
 
 /* shared */
+/* the busy reply's (ThrottlingException on an on-demand table; the SDKs retry it) */
+#define TXT_BUSY "Rate of requests exceeds the allowed throughput."
 /* the service's answer for a missing table in the item operations (GetItem .. Transact*) */
 #define TXT_RES_NOT_FOUND "Requested resource not found"
 

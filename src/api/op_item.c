@@ -26,6 +26,32 @@
 #include "value/ddbjson.h"
 #include "value/jread.h"
 
+/* The room of the reply's image of the item (w->reply), reserved before the write is applied:
+ * once applied, a write's reply is charged whatever the reply budget says (an applied write
+ * answered busy would be applied again by the client's retry: review15 F7), so forty clients
+ * that sent UpdateItem ReturnValues ALL_NEW of a 19 MB-text item and did not read held
+ * ~825 MB past the 256 MB budget (review15 F11).  The image's text is measured and reserved
+ * only if the budget holds it; else the busy reply, nothing written.  The old item's from its
+ * stored bytes, before they are decoded (api_write_peek: a refused write decodes nothing), the
+ * new item's in apply (ALL_NEW, UPDATED_NEW: an update may make it longer).  The reply's other
+ * members (ConsumedCapacity, ItemCollectionMetrics) fit in the slack. */
+#define WRITE_ROOM_SLACK ((size_t)16 << 10)
+static int write_room(const api_wctx *w, size_t len, size_t slack, err_t *e)
+{
+    if (jout_room(w->reply, len + slack + WRITE_ROOM_SLACK))
+        return err_set(e, ERR_THROTTLING, TXT_BUSY);
+    return 0;
+}
+
+int api_write_peek(void *ctx, const void *stored, size_t len, err_t *e)
+{
+    const api_wctx *w = ctx;
+    size_t text = 0, slack = 0;
+    if (!w->reply || jout_item_stored_len(stored, len, &text, &slack))
+        return 0; /* corrupt bytes: the decode's own error follows */
+    return write_room(w, text, slack, e);
+}
+
 int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
                     uint64_t *out_size, err_t *e)
 {
@@ -87,6 +113,23 @@ int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new
          * this same arena `a` (a copy of the stored bytes: store.h, store_write.arena), so it
          * lives as long as they do; a deep copy here cost twice the item again (review12 F5:
          * ~2 MB more for an item of 30,000 numbers) */
+        if (w->reply && w->reply_updated) { /* the updated paths' image, exactly */
+            const av_t *src = w->reply_new ? &tmp : old;
+            w->image.type = AV_NONE;
+            if (src && w->updated &&
+                (rc = w->reply_modified
+                          ? expr_project_modified(a, w->updated, src, &w->image, e)
+                          : expr_project_updated(a, w->updated, src, w->reply_new, &w->image, e)))
+                return rc;
+            w->image_set = true;
+            size_t slack = 0, text = jout_item_len(&w->image, &slack);
+            if ((rc = write_room(w, text, slack, e)))
+                return rc;
+        } else if (w->reply && w->reply_new) { /* api_write_peek took the old item's room */
+            size_t slack = 0, text = jout_item_len(&tmp, &slack);
+            if ((rc = write_room(w, text, slack, e)))
+                return rc;
+        }
         w->new_item = tmp;
         *out_new = &w->new_item;
         *out_size = size;
@@ -127,6 +170,13 @@ static int run_write(wreq *q, json_t **out)
     sw.is_update = q->w.kind == API_W_UPDATE;
     sw.want_old = q->rvoccf || q->rcc != API_RCC_NONE || q->rv == API_RV_ALL_OLD ||
                   q->rv == API_RV_UPDATED_OLD || (r->api->thr && q->t->n_idx);
+    if (q->rv != API_RV_NONE && r->w) { /* the image's room before the write (write_room) */
+        q->w.reply = r->w;
+        q->w.reply_new = q->rv == API_RV_ALL_NEW || q->rv == API_RV_UPDATED_NEW;
+        q->w.reply_updated = q->rv == API_RV_UPDATED_OLD || q->rv == API_RV_UPDATED_NEW;
+        if (!q->w.reply_updated) /* ALL_NEW: the old item's text first, as an estimate */
+            sw.peek = api_write_peek;
+    }
     if (r->later) /* api_call_out_jr_later: no --transaction-conflicts, no --throttle */
         return write_later(q, &sw);
     /* --transaction-conflicts: an item an ongoing transaction holds is refused; else the
@@ -178,7 +228,10 @@ static int write_reply(wreq *q, store_write *sw)
     case API_RV_UPDATED_OLD:
     case API_RV_UPDATED_NEW: {
         const av_t *src = q->rv == API_RV_UPDATED_OLD ? old : nw;
-        if (src && q->w.updated) {
+        if (q->w.image_set) { /* projected before the write (api_write_apply) */
+            if (q->w.image.type == AV_M && q->w.image.u.map.n)
+                attrs = &q->w.image;
+        } else if (src && q->w.updated) {
             if ((rc = expr_project_updated(r->arena, q->w.updated, src,
                                            q->rv == API_RV_UPDATED_NEW, &p, r->err)))
                 return rc;

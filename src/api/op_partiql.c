@@ -1062,6 +1062,11 @@ static int returning_item(api_req *r, const pq_write *pw, const store_write *sw,
     case EXPR_PQ_RET_MODIFIED_OLD:
     case EXPR_PQ_RET_MODIFIED_NEW: {
         const av_t *src = pw->ret == EXPR_PQ_RET_MODIFIED_OLD ? old : nw;
+        if (pw->w.image_set) { /* projected before the write (api_write_apply) */
+            *out = pw->w.image;
+            *have = out->type == AV_M && out->u.map.n > 0;
+            return 0;
+        }
         if (!src || !pw->w.updated)
             return 0;
         int rc = expr_project_modified(r->arena, pw->w.updated, src, out, r->err);
@@ -1114,6 +1119,15 @@ static int pq_write_one(api_req *r, const pq_stmt *s, json_t **out)
         return rc;
     store_write sw;
     pq_sw_init(&sw, r, &pw, true);
+    if (pw.ret != EXPR_PQ_RET_NONE && r->w) { /* the RETURNING item's room before the write
+                                                 (op_item.c write_room, review15 F11) */
+        pw.w.reply = r->w;
+        pw.w.reply_new = pw.ret == EXPR_PQ_RET_ALL_NEW || pw.ret == EXPR_PQ_RET_MODIFIED_NEW;
+        pw.w.reply_updated = pw.w.reply_modified =
+            pw.ret == EXPR_PQ_RET_MODIFIED_OLD || pw.ret == EXPR_PQ_RET_MODIFIED_NEW;
+        if (!pw.w.reply_updated)
+            sw.peek = api_write_peek;
+    }
     /* --transaction-conflicts: as PutItem / UpdateItem / DeleteItem (op_item.c) */
     uint64_t hk;
     bool held = false, busy = true;

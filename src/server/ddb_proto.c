@@ -496,17 +496,21 @@ static bool dp_may_write(dp_charge *c)
     return w;
 }
 
-/* The writer's grow hook (value/jout.h): its maximum doubles, each step charged. */
+/* The writer's grow hook (value/jout.h): its maximum doubles, each step charged.  Room asked
+ * ahead of the text (jout_room: a write's reply, before the write is applied; review15 F11)
+ * is charged as asked, and only if the budget holds it, whatever the operation. */
 static int dp_reply_grow(jout *w, size_t need, void *ctx)
 {
     dp_charge *c = ctx;
     if (need > DP_REPLY_MAX)
         return -1;
-    size_t max = w->max <= DP_REPLY_MAX / 2 ? w->max * 2 : DP_REPLY_MAX;
+    size_t max = w->room                        ? need
+                 : w->max <= DP_REPLY_MAX / 2 ? w->max * 2
+                                              : DP_REPLY_MAX;
     if (max < need)
         max = need;
     c->used = true;
-    if (c->fn(c->ctx, max - DDB_PROTO_REPLY_FREE, dp_may_write(c)))
+    if (c->fn(c->ctx, max - DDB_PROTO_REPLY_FREE, dp_may_write(c) && !w->room))
         return -1;
     w->max = max;
     return 0;

@@ -74,8 +74,9 @@
  * sent or its connection closed.  A client that does not read keeps its reply's text until
  * the idle timeout; ten such clients of a 5 KB BatchGetItem whose reply is ~96 MB of text held
  * 939 MB (review14 F12).  A reply that would pass it gets the busy reply instead; one that may
- * follow a write is charged whatever it says (review15 F7), and while that keeps the budget
- * passed, a connection sending a reply gets the read timeout for it, not the idle one
+ * follow a write is charged whatever it says (review15 F7) past the room a write returning an
+ * item reserved before it was applied (review15 F11: api/op_item.c), and while that keeps the
+ * budget passed, a connection sending a reply gets the read timeout for it, not the idle one
  * (http_send: a client that does not read it is closed after that much silence).  The largest
  * reply (256 MB of text: ddb_proto.c) fits it alone. */
 #define HTTP_DDB_REPLY_BUDGET ((size_t)256 << 20)

@@ -266,6 +266,11 @@ static int st_write_read(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws)
     MDB_val k = ws->k, v;
     int g = mdb_get(txn, s->db_data, &k, &v);
     if (g == 0) {
+        if (w->peek && (rc = w->peek(w->ctx, v.mv_data, v.mv_size, &w->err))) {
+            if (!w->err.code)
+                err_set(&w->err, rc, "write failed");
+            goto fail;
+        }
         rc = st_decode_kept(w->arena, &v, &ws->old, &ws->raw, &w->err);
         if (rc)
             goto fail;

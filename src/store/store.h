@@ -416,6 +416,11 @@ typedef struct store_write {
     const av_t *key;       /* M with the table's key attributes */
     store_apply_fn apply;
     void *ctx;
+    /* NULL, or called with the stored item's bytes (av_encode's; valid for the call only)
+     * before they are copied and decoded for apply, when there is one: nonzero fails the
+     * write as apply's error would, with nothing decoded or written (a reply's room is
+     * reserved here: api/op_item.c, review15 F11) */
+    int (*peek)(void *ctx, const void *stored, size_t len, err_t *e);
     arena_t *arena;        /* for apply, `old` and the stored key (required) */
     bool want_old;         /* copy the old item into `old` (also on a failed condition) */
     bool by_service;       /* a TTL deletion: its stream record names the service */

@@ -125,6 +125,18 @@ void jout_hint(jout *w, size_t n)
     w->cap = w->len + n;
 }
 
+int jout_room(jout *w, size_t n)
+{
+    if (w->failed || !w->grow || n <= w->max - w->len)
+        return 0;
+    if (n > SIZE_MAX - w->len)
+        return -1;
+    w->room = true;
+    int rc = w->grow(w, w->len + n, w->grow_ctx);
+    w->room = false;
+    return rc == 0 && n <= w->max - w->len ? 0 : -1;
+}
+
 int jout_raw(jout *w, const char *s, size_t n)
 {
     if (jout_reserve(w, n))
@@ -570,6 +582,122 @@ int jout_item(jout *w, const av_t *item)
     return jout_members(w, item, 0);
 }
 
+/* ---- the text's length, without writing it (jout_item_len) ---------------------------- */
+
+/* A string's text as jout_esc writes it, without the quotes. */
+static size_t jout_esc_len(const char *s, size_t n)
+{
+    size_t len = n, i = 0;
+    uint64_t high = 0;
+    while (i < n) {
+        uint64_t x;
+        if (i + 8 <= n) {
+            memcpy(&x, s + i, 8);
+            if (jout_plain8(x, &high)) {
+                i += 8;
+                continue;
+            }
+        }
+        for (size_t stop = i + 8 < n ? i + 8 : n; i < stop; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' ||
+                c == '\t')
+                len += 1;
+            else if (c < 0x20)
+                len += 5;
+        }
+    }
+    return len;
+}
+
+typedef struct jout_len {
+    size_t len;
+    size_t widest; /* the most string bytes one reservation of the writer took (x 6) */
+} jout_len;
+
+static void jout_len_str(jout_len *m, size_t width)
+{
+    if (width > m->widest)
+        m->widest = width;
+}
+
+static void jout_len_members(jout_len *m, const av_t *v);
+
+/* jout_av_rec's text */
+static void jout_len_av(jout_len *m, const av_t *v)
+{
+    static const unsigned char open[] = {[AV_S] = 5,  [AV_N] = 5,    [AV_B] = 5,  [AV_BOOL] = 8,
+                                         [AV_NULL] = 8, [AV_M] = 5,  [AV_L] = 5,  [AV_SS] = 6,
+                                         [AV_NS] = 6, [AV_BS] = 6};
+    if ((unsigned)v->type >= sizeof open || !open[v->type])
+        return;
+    m->len += open[v->type] + 1u; /* {"T": ... } */
+    switch (v->type) {
+    case AV_S:
+    case AV_N:
+        m->len += jout_esc_len(v->u.str.ptr ? v->u.str.ptr : "", v->u.str.len) + 2;
+        jout_len_str(m, v->u.str.len);
+        break;
+    case AV_B:
+        m->len += (v->u.str.len + 2) / 3 * 4 + 2;
+        break;
+    case AV_BOOL:
+        m->len += v->u.b ? 4 : 5;
+        break;
+    case AV_NULL:
+        m->len += 4;
+        break;
+    case AV_M:
+        jout_len_members(m, v);
+        break;
+    case AV_L:
+    case AV_SS:
+    case AV_NS:
+    case AV_BS:
+        m->len += 2 + (v->u.list.n ? v->u.list.n - 1 : 0); /* [ , ] */
+        for (size_t i = 0; i < v->u.list.n; i++) {
+            const av_t *e = &v->u.list.items[i];
+            if (v->type == AV_L) {
+                jout_len_av(m, e);
+            } else if (e->type == AV_B) {
+                m->len += (e->u.str.len + 2) / 3 * 4 + 2;
+            } else {
+                m->len += jout_esc_len(e->u.str.ptr ? e->u.str.ptr : "", e->u.str.len) + 2;
+                jout_len_str(m, e->u.str.len);
+            }
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* jout_members' text: {"name":value,...} */
+static void jout_len_members(jout_len *m, const av_t *v)
+{
+    m->len += 2 + (v->u.map.n ? v->u.map.n - 1 : 0);
+    for (size_t i = 0; i < v->u.map.n; i++) {
+        const av_kv *kv = &v->u.map.kv[i];
+        m->len += jout_esc_len(kv->name, kv->name_len) + 3; /* "name": */
+        if (kv->val.type == AV_S || kv->val.type == AV_N) /* jout_member_sn: one reservation */
+            jout_len_str(m, kv->name_len + kv->val.u.str.len);
+        else
+            jout_len_str(m, kv->name_len);
+        jout_len_av(m, &kv->val);
+    }
+}
+
+size_t jout_item_len(const av_t *item, size_t *out_slack)
+{
+    jout_len m = {0, 0};
+    if (item && item->type == AV_M)
+        jout_len_members(&m, item);
+    /* a string's reservation: 6 bytes a byte + its quotes and jout_member_sn's 12 around it,
+     * of which at least the string's bytes and those are text */
+    *out_slack = m.widest * 5 + 16;
+    return m.len;
+}
+
 /* ---- stored bytes ------------------------------------------------------------------------ */
 
 typedef struct jout_dec {
@@ -900,6 +1028,109 @@ int jout_item_stored(jout *w, const void *data, size_t len)
 {
     size_t size;
     return jout_item_stored_scan(w, data, len, NULL, NULL, 0, NULL, &size, NULL);
+}
+
+/* jout_item_len from stored bytes: the same text's length, without decoding them. */
+static int jl_stored_value(jout_len *m, jout_dec *d, int depth);
+
+static int jl_stored_members(jout_len *m, jout_dec *d, int depth)
+{
+    size_t n, nl, k;
+    const char *name, *p;
+    if (jd_count(d, &n))
+        return -1;
+    m->len += 2 + (n ? n - 1 : 0);
+    for (size_t i = 0; i < n; i++) {
+        if (jd_bytes(d, &name, &nl) || d->pos >= d->len)
+            return -1;
+        m->len += jout_esc_len(name, nl) + 3;
+        unsigned char tag = d->p[d->pos];
+        if (tag == AVC_S || tag == AVC_N) { /* jout_member_sn: one reservation */
+            d->pos++;
+            if (jd_bytes(d, &p, &k))
+                return -1;
+            m->len += 6 + jout_esc_len(p, k) + 2;
+            jout_len_str(m, nl + k);
+            continue;
+        }
+        jout_len_str(m, nl);
+        if (jl_stored_value(m, d, depth))
+            return -1;
+    }
+    return 0;
+}
+
+static int jl_stored_value(jout_len *m, jout_dec *d, int depth)
+{
+    if (depth > AVC_MAX_DEPTH || d->pos >= d->len)
+        return -1;
+    unsigned char tag = d->p[d->pos++];
+    const char *p;
+    size_t n, k;
+    switch (tag) {
+    case AVC_S:
+    case AVC_N:
+        if (jd_bytes(d, &p, &n))
+            return -1;
+        m->len += 6 + jout_esc_len(p, n) + 2;
+        jout_len_str(m, n);
+        return 0;
+    case AVC_B:
+        if (jd_bytes(d, &p, &n))
+            return -1;
+        m->len += 6 + (n + 2) / 3 * 4 + 2;
+        return 0;
+    case AVC_FALSE:
+        m->len += 9 + 5;
+        return 0;
+    case AVC_TRUE:
+    case AVC_NULL:
+        m->len += 9 + 4;
+        return 0;
+    case AVC_M:
+        m->len += 6;
+        return jl_stored_members(m, d, depth + 1);
+    case AVC_L:
+        if (jd_count(d, &n))
+            return -1;
+        m->len += 6 + 2 + (n ? n - 1 : 0);
+        for (size_t i = 0; i < n; i++)
+            if (jl_stored_value(m, d, depth + 1))
+                return -1;
+        return 0;
+    case AVC_SS:
+    case AVC_NS:
+    case AVC_BS:
+        if (jd_count(d, &n))
+            return -1;
+        m->len += 7 + 2 + (n ? n - 1 : 0);
+        for (size_t i = 0; i < n; i++) {
+            if (jd_bytes(d, &p, &k))
+                return -1;
+            if (tag == AVC_BS) {
+                m->len += (k + 2) / 3 * 4 + 2;
+            } else {
+                m->len += jout_esc_len(p, k) + 2;
+                jout_len_str(m, k);
+            }
+        }
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+int jout_item_stored_len(const void *data, size_t len, size_t *out_len, size_t *out_slack)
+{
+    jout_len m = {0, 0};
+    jout_dec d = {.p = data, .len = len, .pos = 2, .corrupt = false};
+    *out_len = *out_slack = 0;
+    if (!data || len < 2 || d.p[0] != AV_CODEC_VERSION || d.p[1] != AVC_M ||
+        jl_stored_members(&m, &d, 0) || d.pos != d.len)
+        return -1;
+    *out_len = m.len;
+    *out_slack = m.widest * 5 + 16;
+    return 0;
 }
 
 /* ---- taking text back -------------------------------------------------------------------- */

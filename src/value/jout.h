@@ -39,6 +39,8 @@ typedef struct jout {
     int (*grow)(jout *w, size_t need, void *ctx);
     void *grow_ctx;
     bool refused; /* the hook refused a growth the text needed (the writer has failed) */
+    bool room;    /* set while jout_room asks the hook: a growth asked ahead of the text,
+                     which the hook may refuse whatever its writer's reply is */
 } jout;
 
 #define JOUT_DEFAULT_MAX ((size_t)64 << 20)
@@ -56,6 +58,20 @@ bool jout_failed(const jout *w);
  * copy at each doubling.  Only a hint: never fails the writer (past the maximum or out of
  * memory it does nothing), never changes what is written. */
 void jout_hint(jout *w, size_t n);
+/* Room for n more bytes of text asked of the grow hook now, ahead of writing them, with
+ * w->room set during the call: a write whose reply may not be refused once the write is
+ * applied reserves the reply's room before applying it (server/ddb_proto.c).  0 (also when
+ * the room is there, or there is no hook), or -1: the hook refused; the writer is unchanged
+ * (not failed). */
+int jout_room(jout *w, size_t n);
+/* The text jout_item writes for item (an M) and, in *out_slack, the most the writer may ask
+ * beyond that text at once (a string's room is taken at six bytes a byte before it is
+ * escaped): a writer whose max holds len + text + slack never calls its hook for it.  Walks
+ * the item (its strings' bytes for their escapes). */
+size_t jout_item_len(const av_t *item, size_t *out_slack);
+/* jout_item_len of the item stored as data (av_encode's bytes), without decoding it: 0, or
+ * -1 when the bytes are not av_encode's. */
+int jout_item_stored_len(const void *data, size_t len, size_t *out_len, size_t *out_slack);
 /* Bytes as they are. */
 int jout_raw(jout *w, const char *s, size_t n);
 /* A JSON string (quoted, escaped; -1 when s is not valid UTF-8). */

@@ -354,14 +354,18 @@ def test_slow_uploads_hold_no_budget_they_have_not_sent(ddbchat_server):
 
 
 @pytest.mark.requires_ddbchat
-def test_write_replies_past_the_reply_budget_time_out_without_an_idle_timeout(ddbchat_server):
-    # A write's reply is charged to the reply budget (256 MB) even past it; a connection
-    # answered while the budget is passed gets the read timeout, not the idle one, so that a
-    # client that does not read is closed.  With --connection-timeout 0 (idle time unlimited:
-    # MHD's timeout 0) the check `timeout > read_timeout` missed it, and such a connection held
-    # its reply for good (frB 2).  20 clients of UpdateItem ALL_NEW on an item of 100,000
-    # numbers -1E-130 (14.2 MB of text each, 284 MB) that do not read: the last ones answered
-    # are closed 2 s (--read-timeout) on.
+@pytest.mark.parametrize("op", ["UpdateItem", "ExecuteStatement"])
+def test_write_replies_stay_within_the_reply_budget_without_an_idle_timeout(ddbchat_server, op):
+    # A write's reply was charged to the reply budget (256 MB) even past it, and a connection
+    # answered while the budget was passed got the read timeout, not the idle one; with
+    # --connection-timeout 0 (idle time unlimited) the check `timeout > read_timeout` missed
+    # it and such a connection held its reply for good (frB 2).  Since review15 F11's fix a
+    # write reserves its reply's room before it is applied: 20 clients of UpdateItem ADD,
+    # ReturnValues ALL_NEW, on an item of 100,000 numbers -1E-130 (14.2 MB of text each,
+    # 284 MB) that do not read are answered 200 while the budget holds their text, then the
+    # busy reply with nothing written -- whatever the idle timeout.  (frB 2's read timeout is
+    # kept for growth past a reservation; no request is known to reach it now.)  The same with
+    # PartiQL's UPDATE ... RETURNING ALL NEW *.
     srv = ddbchat_server("--connection-timeout", "0", "--read-timeout", "2")
     if sanitizer_server(srv.proc.pid):
         pytest.skip("slow under a sanitizer")
@@ -369,17 +373,18 @@ def test_write_replies_past_the_reply_budget_time_out_without_an_idle_timeout(dd
     port = int(url.rsplit(":", 1)[1])
     _table(url, "mb_idle0")
     st, _, p = raw_request(url, {"TableName": "mb_idle0", "Item": {
-        "pk": {"S": "num"}, "l": {"L": [{"N": "-1E-130"}] * 100_000}}},
+        "pk": {"S": "num"}, "c": {"N": "0"}, "l": {"L": [{"N": "-1E-130"}] * 100_000}}},
         target="DynamoDB_20120810.PutItem", timeout=120)
     assert st == 200, p[:200]
     body = json.dumps({"TableName": "mb_idle0", "Key": {"pk": {"S": "num"}},
-                       "UpdateExpression": "SET n = :n",
-                       "ExpressionAttributeValues": {":n": {"N": "1"}},
-                       "ReturnValues": "ALL_NEW"}).encode()
-    head = ("POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.UpdateItem\r\n"
+                       "UpdateExpression": "ADD c :one",
+                       "ExpressionAttributeValues": {":one": {"N": "1"}},
+                       "ReturnValues": "ALL_NEW"} if op == "UpdateItem" else {
+        "Statement": "UPDATE mb_idle0 SET c = c + 1 WHERE pk = 'num' RETURNING ALL NEW *"}).encode()
+    head = (f"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.{op}\r\n"
             f"Content-Type: application/x-amz-json-1.0\r\nAuthorization: {DUMMY_AUTH}\r\n"
             f"Content-Length: {len(body)}\r\n\r\n").encode()
-    socks = []
+    socks, answers = [], []
     try:
         for _ in range(20):
             s = socket.create_connection(("127.0.0.1", port))
@@ -387,29 +392,15 @@ def test_write_replies_past_the_reply_budget_time_out_without_an_idle_timeout(dd
             s.sendall(head + body)
             socks.append(s)
             s.settimeout(60)
-            assert s.recv(12, socket.MSG_PEEK)[9:12] == b"200"  # answered, one after another
-        time.sleep(2 + 3)
-        closed = 0
-        for s in reversed(socks):  # the last answered first: past the budget
-            s.settimeout(10)
-            got, whole = b"", None
-            try:
-                while whole is None or len(got) < whole:
-                    chunk = s.recv(1 << 20)
-                    if not chunk:
-                        break
-                    got += chunk
-                    if whole is None and b"\r\n\r\n" in got:
-                        h, _, _ = got.partition(b"\r\n\r\n")
-                        cl = [ln for ln in h.split(b"\r\n")
-                              if ln.lower().startswith(b"content-length:")]
-                        whole = len(h) + 4 + int(cl[0].split(b":")[1])
-            except ConnectionResetError:
-                pass
-            if whole is None or len(got) < whole:
-                closed += 1
-                break  # one is enough
-        assert closed, "every reply held past the reply budget for a client that does not read"
+            answers.append(s.recv(300, socket.MSG_PEEK))  # answered, one after another
+        codes = [a[9:12] for a in answers]
+        assert all(c == b"200" or (c == b"400" and b"ThrottlingException" in a)
+                   for c, a in zip(codes, answers)), codes
+        assert 1 <= codes.count(b"200") <= 18, codes  # 256 MB holds 18 replies of 14.2 MB
+        st, _, p = raw_request(url, {"TableName": "mb_idle0", "Key": {"pk": {"S": "num"}},
+                                     "ProjectionExpression": "c"},
+                               target="DynamoDB_20120810.GetItem", timeout=60)
+        assert st == 200 and json.loads(p)["Item"]["c"]["N"] == str(codes.count(b"200")), p[:200]
     finally:
         for s in socks:
             s.close()

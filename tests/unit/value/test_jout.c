@@ -42,6 +42,40 @@ static void expect_text(jout *w, const char *want)
     free(got);
 }
 
+/* jout_item_len's text length is jout_item's, and a writer whose max holds it and the slack
+ * writes the item without asking its grow hook (which fails the test). */
+static int never_grow(jout *w, size_t need, void *ctx)
+{
+    (void)w;
+    (void)ctx;
+    fail_msg("grow hook asked for %zu bytes within jout_item_len's room", need);
+    return -1;
+}
+
+static void check_item_len(const av_t *item)
+{
+    jout w;
+    jout_init(&w, 0);
+    assert_int_equal(jout_item(&w, item), 0);
+    size_t slack = 0, len = jout_item_len(item, &slack);
+    assert_int_equal(len, w.len);
+    jout_fini(&w);
+    jout_init(&w, len + slack);
+    w.grow = never_grow;
+    assert_int_equal(jout_item(&w, item), 0);
+    assert_int_equal(w.len, len);
+    jout_fini(&w);
+    buf_t b; /* the same from its stored bytes */
+    buf_init(&b, 0);
+    assert_int_equal(av_encode(item, &b), 0);
+    size_t slen = 0, sslack = 0;
+    assert_int_equal(jout_item_stored_len(b.data, b.len, &slen, &sslack), 0);
+    assert_int_equal(slen, len);
+    assert_int_equal(sslack, slack);
+    assert_int_equal(jout_item_stored_len(b.data, b.len - 1, &slen, &sslack), -1);
+    buf_fini(&b);
+}
+
 /* The golden corpus of DynamoDB JSON items (tests/golden/ddbjson.json). */
 static json_t *golden_cases(void)
 {
@@ -82,6 +116,7 @@ static void test_golden_items(void **state)
         jout_init(&w, 0);
         assert_int_equal(jout_item(&w, &item), 0);
         expect_text(&w, want);
+        check_item_len(&item);
         buf_t b;
         buf_init(&b, 0);
         assert_int_equal(av_encode(&item, &b), 0);
@@ -308,6 +343,7 @@ static void test_long_strings_and_members(void **state)
             char *want_item = dump(tree);
             assert_int_equal(jout_item(&w, &m), 0);
             expect_text(&w, want_item);
+            check_item_len(&m);
             assert_int_equal(jout_item_stored(&w, b.data, b.len), 0);
             expect_text(&w, want_item);
             free(want_item);
@@ -747,6 +783,87 @@ static void test_grow_hook(void **state)
     jout_fini(&w);
 }
 
+/* jout_room asks the hook ahead of the text with w->room set (review15 F11: a write reserves
+ * its reply's room before it is applied); a refusal leaves the writer as it was.  The items
+ * of wide values (a list of 2,000 long numbers, nested maps and lists, sets, binaries,
+ * strings of every escape) measure as they are written. */
+typedef struct {
+    size_t limit;
+    int calls;
+    bool room_seen;
+} room_case;
+
+static int grow_room(jout *w, size_t need, void *ctx)
+{
+    room_case *g = ctx;
+    g->calls++;
+    g->room_seen = w->room;
+    if (need > g->limit)
+        return -1;
+    w->max = need;
+    return 0;
+}
+
+static void test_room_and_item_len(void **state)
+{
+    (void)state;
+    room_case g = {.limit = 100000};
+    jout w;
+    jout_init(&w, 1000);
+    w.grow = grow_room;
+    w.grow_ctx = &g;
+    assert_int_equal(jout_room(&w, 500), 0); /* there: no call */
+    assert_int_equal(g.calls, 0);
+    assert_int_equal(jout_raw(&w, "abc", 3), 0);
+    assert_int_equal(jout_room(&w, 200000), -1); /* refused: nothing changes */
+    assert_int_equal(g.calls, 1);
+    assert_true(g.room_seen);
+    assert_false(jout_failed(&w));
+    assert_false(w.refused);
+    assert_int_equal(w.max, 1000);
+    assert_int_equal(jout_room(&w, 50000), 0);
+    assert_int_equal(w.max, 50003);
+    assert_false(w.room);
+    assert_int_equal(jout_raw(&w, "d", 1), 0);
+    expect_text(&w, "abcd");
+    jout_fini(&w);
+    jout_init(&w, 0); /* no hook: nothing to ask */
+    assert_int_equal(jout_room(&w, (size_t)1 << 40), 0);
+    jout_fini(&w);
+
+    /* wide items */
+    static char num[134];
+    num[0] = '-';
+    num[1] = '0';
+    num[2] = '.';
+    memset(num + 3, '0', 129);
+    num[132] = '1';
+    av_t *nums = calloc(2000, sizeof *nums);
+    assert_non_null(nums);
+    for (int i = 0; i < 2000; i++)
+        nums[i] = av_make_n_canonical(num, 133);
+    static const char esc[] = "a\"b\\c\n\x01\x1f\t\b\f\r\xc3\xa9 plain text, longer than sixteen";
+    av_t set[3] = {av_make_s("x", 1), av_make_s(esc, sizeof esc - 1), av_make_s("", 0)};
+    av_t bins[2] = {av_make_b("\x00\x01\x02\x03", 4), av_make_b("\xff", 1)};
+    av_t inner_l[4] = {av_make_s(esc, sizeof esc - 1), av_make_n_canonical("12", 2),
+                       av_make_bool(true), av_make_null()};
+    av_kv inner[3] = {{"e\"sc", 4, av_make_s(esc, sizeof esc - 1)},
+                      {"l", 1, av_make_list(AV_L, inner_l, 4)},
+                      {"b", 1, av_make_b("\x10\x20\x30", 3)}};
+    av_t ss = av_make_list(AV_SS, set, 3), bs = av_make_list(AV_BS, bins, 2);
+    av_kv kv[8] = {{"pk", 2, av_make_s("k", 1)},
+                   {"nums", 4, av_make_list(AV_L, nums, 2000)},
+                   {"m", 1, av_make_m(inner, 3)},
+                   {"ss", 2, ss},
+                   {"bs", 2, bs},
+                   {"no", 2, av_make_bool(false)},
+                   {"\x01name", 5, av_make_n_canonical(num, 133)},
+                   {"empty", 5, av_make_m(NULL, 0)}};
+    av_t item = av_make_m(kv, 8);
+    check_item_len(&item);
+    free(nums);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -763,6 +880,7 @@ int main(void)
         cmocka_unit_test(test_stored_scan_is_av_stored_scan),
         cmocka_unit_test(test_rewind),
         cmocka_unit_test(test_grow_hook),
+        cmocka_unit_test(test_room_and_item_len),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
