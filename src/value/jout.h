@@ -113,7 +113,8 @@ void jout_rewind(jout *w, const jout_mark *m);
 /* The CRC32 of everything written (finishes what is still pending); call before jout_take. */
 uint32_t jout_crc(jout *w);
 /* Hands the text over: malloc'ed, NUL-terminated, *len bytes; the writer is left empty.
- * NULL after a failure or when out of memory. */
+ * NULL after a failure or when out of memory.  The NUL may pass max: it is not text, and the
+ * grow hook is never asked for it. */
 char *jout_take(jout *w, size_t *len);
 
 #endif

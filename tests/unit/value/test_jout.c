@@ -864,6 +864,23 @@ static void test_room_and_item_len(void **state)
     free(nums);
 }
 
+/* The NUL jout_take adds is not text: it never asks the grow hook (frB 5: a reply of exactly
+ * its max, the hook refusing there, was a 500 rather than its text). */
+static void test_take_never_asks_for_the_nul(void **state)
+{
+    (void)state;
+    room_case g = {.limit = 0};
+    jout w;
+    jout_init(&w, 8);
+    w.grow = grow_room;
+    w.grow_ctx = &g;
+    assert_int_equal(jout_raw(&w, "12345678", 8), 0);
+    assert_int_equal(w.len, w.max);
+    expect_text(&w, "12345678");
+    assert_int_equal(g.calls, 0);
+    jout_fini(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -881,6 +898,7 @@ int main(void)
         cmocka_unit_test(test_rewind),
         cmocka_unit_test(test_grow_hook),
         cmocka_unit_test(test_room_and_item_len),
+        cmocka_unit_test(test_take_never_asks_for_the_nul),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
