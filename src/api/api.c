@@ -197,6 +197,10 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
     api->sse_window_ms = sw ? strtol(sw, NULL, 10) : API_SSE_WINDOW_MS;
     if (api->sse_window_ms < 4 || api->sse_window_ms > API_SSE_WINDOW_MS)
         api->sse_window_ms = API_SSE_WINDOW_MS; /* a test aid shortens it, never more */
+    const char *cw = getenv("DDBCHAT_CLASS_WINDOW_MS");
+    api->class_window_ms = cw ? strtol(cw, NULL, 10) : API_CLASS_WINDOW_MS;
+    if (api->class_window_ms < 0 || api->class_window_ms > API_CLASS_WINDOW_MS)
+        api->class_window_ms = API_CLASS_WINDOW_MS; /* a test aid shortens it, never more */
     const char *va = getenv("DDBCHAT_VECTOR_ALLOC_MS"), *vf = getenv("DDBCHAT_VECTOR_FILL_MS");
     const char *vd = getenv("DDBCHAT_VECTOR_DROP_MS"), *vl = getenv("DDBCHAT_VECTOR_LAG_MS");
     api->vix_alloc_ms = va ? strtol(va, NULL, 10) : API_VIX_ALLOC_MS;

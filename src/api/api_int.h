@@ -51,6 +51,9 @@ struct api {
      * one each quarter window (op_table.c; test aid DDBCHAT_SSE_WINDOW_MS, default
      * API_SSE_WINDOW_MS) */
     int64_t sse_window_ms;
+    /* the 30 days in which a table's TableClass changes twice (op_table.c; test aid
+     * DDBCHAT_CLASS_WINDOW_MS, default API_CLASS_WINDOW_MS) */
+    int64_t class_window_ms;
     /* the phases of a vector index added or deleted by UpdateTable (api_vector.c; test aids
      * DDBCHAT_VECTOR_ALLOC_MS / _FILL_MS / _LAG_MS / _DROP_MS, defaults API_VIX_*_MS) */
     int64_t vix_alloc_ms, vix_fill_ms, vix_lag_ms, vix_drop_ms;
@@ -76,6 +79,7 @@ struct api {
 #define API_TTL_INTERVAL_MS (3600 * 1000)
 #define API_PPR_WINDOW_MS (86400LL * 1000)
 #define API_SSE_WINDOW_MS (86400LL * 1000)
+#define API_CLASS_WINDOW_MS (30LL * 86400 * 1000)
 
 /* the aggregate size of a transaction's items (the quotas page: 4 MB; the service's text as an
  * AWS-checked emulator, Dynoxide, gives it for TransactWriteItems; TransactGetItems and

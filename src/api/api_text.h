@@ -400,16 +400,20 @@
  * once in 1 day(s). Last update at Sat Feb 23 03:07:45 UTC 2019. Next update can be made at Sun
  * Feb 24 03:07:45 UTC 2019"; ddbchat words the count of today's rule in it (%d: 4) */
 /* a fifth change of a table's encryption key in its 24-hour window within 6 hours of the last
- * (AWS: ack-api-quirks DDB-TABLE-081 / 141 / 443, 2026-10-08/09, their captures cut after
- * "Last change at 2026-10-08T23:26:32.1"; "Next changes can be made at 2025-11-24T19:31:
- * 09.090Z" as a 2025 deployment note quotes it; crossplane/crossplane issue 3249, 2022, the
- * text up to "Number of updates today: 4"); no final period, as the decreases' text
- * (inferred) */
+ * (AWS: ack-api-quirks DDB-TABLE-081 / 141, 2026-10-08/09, their captures cut after "Last
+ * change at 2026-10-08T23:26:32.1"; the whole text's shape, final period included, as the
+ * catalogue's LimitExceededException list, DDB-TABLE-443, gives it; "Next changes can be made
+ * at 2025-11-24T19:31:09.090Z" as a 2025 deployment note quotes it; crossplane/crossplane
+ * issue 3249, 2022, the text up to "Number of updates today: 4") */
 #define TXT_UT_SSE_CHANGES                                                                      \
     "Subscriber limit exceeded: Encryption mode changes are limited in the 24h window ending "  \
     "at %s. After the first 4 change, each subsequent change in the same window can be "        \
     "performed at most once every 21600 seconds. Number of updates today: %zu. Last change at " \
-    "%s. Next changes can be made at %s"
+    "%s. Next changes can be made at %s."
+/* a third TableClass change in 30 days (AWS: ack-api-quirks DDB-TABLE-377 / 443, 2026-10-09,
+ * "no-op re-sends are also rejected once spent"; the same words in a DynamoDB shell's manual) */
+#define TXT_UT_CLASS_CHANGES                                                                    \
+    "Subscriber limit exceeded: Updates to TableClass are limited to 2 times in 30 day(s)."
 /* SSESpecification Enabled false on a table with no KMS key; a KMS key re-sent by its own ARN
  * (AWS: ack-api-quirks DDB-TABLE-018 / 082 / 141, 2026-10-08) */
 #define TXT_UT_SSE_DEFAULT TXT_CT_INVALID "Table is already encrypted by default"

@@ -1576,6 +1576,7 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
     json_object_del(meta, "TtlAt"); /* the last UpdateTimeToLive: the restored table's own */
     json_object_del(meta, "PprSwitches"); /* the switches to on-demand: the restored table's own */
     json_object_del(meta, "SseChanges");  /* the encryption key changes: likewise */
+    json_object_del(meta, "ClassChanges"); /* the TableClass changes: likewise */
     json_object_del(meta, "LastIncrease");
     json_object_del(meta, "LastDecrease");
     json_object_del(meta, "Decreases");

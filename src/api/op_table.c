@@ -717,6 +717,7 @@ static void tp_set(json_t *m, long long rcu, long long wcu, int64_t until)
 #define TP_DECREASE_GAP 3600000 /* ms */
 #define PPR_SWITCHES_PER_WINDOW 4 /* switches to on-demand in api->ppr_window_ms (24 h) */
 #define SSE_FREE_CHANGES 4        /* encryption key changes in a window before the 6 h gap */
+#define CLASS_CHANGES 2           /* TableClass changes in api->class_window_ms (30 days) */
 
 /* Counts one decrease of m completed at t (ms): the count restarts on a new UTC day. */
 static void tp_count_decrease(json_t *m, int64_t t)
@@ -2625,6 +2626,42 @@ static int sse_change(api_req *r, json_t *meta, json_t *sse, int64_t created, in
     return 0;
 }
 
+/* The TableClass changes: two in 30 days (AWS, ack-api-quirks DDB-TABLE-377 / 443, 2026-10-09:
+ * STANDARD_INFREQUENT_ACCESS, STANDARD, then LimitExceededException TXT_UT_CLASS_CHANGES; "no-op
+ * re-sends are also rejected once spent", a re-created table starts afresh).  meta
+ * "ClassChanges" keeps the times (ms) of the changes in the last api->class_window_ms; every
+ * accepted UpdateTable with a TableClass counts, one naming the class the table has too
+ * (inferred: a re-sent class is "not a free no-op" for a replica, DDB-TABLE-250), and the 30
+ * days roll (inferred).  DynamoDB Local calls a TableClass alone "Nothing to update". */
+static int class_change(api_req *r, json_t *meta, int64_t now)
+{
+    json_t *old = json_object_get(meta, "ClassChanges"), *keep = json_array();
+    if (!keep)
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    size_t i;
+    json_t *v;
+    json_array_foreach(old, i, v)
+    {
+        if (json_is_integer(v) && json_integer_value(v) + r->api->class_window_ms > now &&
+            json_array_append(keep, v)) {
+            json_decref(keep);
+            return err_set(r->err, ERR_NOMEM, "out of memory");
+        }
+    }
+    if (json_array_size(keep) >= CLASS_CHANGES) {
+        json_decref(keep);
+        return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_UT_CLASS_CHANGES);
+    }
+    json_t *at = json_integer((json_int_t)now);
+    if (!at || json_array_append_new(keep, at)) {
+        json_decref(keep);
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    }
+    if (json_object_set_new(meta, "ClassChanges", keep))
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    return 0;
+}
+
 /* Decides the change against t (the committed table) and edits meta accordingly; index
  * changes go to p.  The service's order (Dynoxide's AWS captures): billing against the
  * table; table throughput; updates of indexes that do not exist; one create or delete at a
@@ -2959,6 +2996,8 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         rc = ppr_switch_budget(r, meta, now);
     if (rc == 0 && q->sse)
         rc = sse_change(r, meta, q->sse, t->created_ms, now);
+    if (rc == 0 && q->tclass)
+        rc = class_change(r, meta, now);
     /* a throughput or billing change leaves the table UPDATING for a while (AWS) */
     if (rc == 0 && (q->ptj || changed_billing) && r->api->update_delay_ms > 0) {
         json_object_set_new(meta, "UpdatingUntil", json_integer(now + r->api->update_delay_ms));

@@ -36,7 +36,8 @@ The page, section by section, and where each line is pinned (this file unless na
 - UpdateTimeToLive once per table per hour: test_ttl_tags test_ttl_change_interval.
 - Throughput decreases (4 in a UTC day, then one an hour): test_tables.
 - Encryption at rest: key changes 4 in a 24-hour window, then one each six hours, a switch to
-  an AWS owned key at any time: test_tables test_encryption_key_changes_*.
+  an AWS owned key at any time: test_tables test_encryption_key_changes_*.  (Not on the page,
+  AWS's neighbouring per-table quota: TableClass twice in 30 days, test_table_class_changes_*.)
 - Read/write throughput per table and GSI: at least 1 and at most 40,000 units:
   test_tables (zero-throughput, 40,000 texts).
 - DynamoDB Streams: GetRecords Limit at most 1000: test_streams.

@@ -1039,7 +1039,7 @@ SSE_CHANGES = re.compile(
     r"Subscriber limit exceeded: Encryption mode changes are limited in the 24h window ending "
     r"at " + TS + r"\. After the first 4 change, each subsequent change in the same window can "
     r"be performed at most once every 21600 seconds\. Number of updates today: (\d+)\. Last "
-    r"change at " + TS + r"\. Next changes can be made at " + TS)
+    r"change at " + TS + r"\. Next changes can be made at " + TS + r"\.")
 
 
 def sse_kms(key=None):
@@ -1126,6 +1126,50 @@ def test_encryption_key_changes_window(ddbchat_server):
     for i in range(4):
         ddb.update_table(TableName="ssew", **sse_kms(f"next{i}"))
     assert sse_refused(ddb, "ssew", "next4")[1] == 4
+
+
+# A table's TableClass changes twice in 30 days; a third change, a re-send of the class it has
+# too, is LimitExceededException "Subscriber limit exceeded: Updates to TableClass are limited
+# to 2 times in 30 day(s)." (AWS, ack-api-quirks DDB-TABLE-377 / 443, 2026-10-09: "no-op
+# re-sends are also rejected once spent"; a re-created table starts afresh).  ddbchat changed it
+# any number of times; DynamoDB Local calls a TableClass alone "Nothing to update".
+CLASS_LIMIT = "Subscriber limit exceeded: Updates to TableClass are limited to 2 times in 30 day(s)."
+
+
+def test_table_class_changes_twice_in_30_days(ddb, table_name, target):
+    name = table_name("cls2")
+    make_table(ddb, name)
+    if target == "dynamodb-local":
+        return  # "Nothing to update" (test_table_class_and_encryption_described)
+    ddb.update_table(TableName=name, TableClass="STANDARD_INFREQUENT_ACCESS")
+    ddb.update_table(TableName=name, TableClass="STANDARD")
+    for cls in ("STANDARD_INFREQUENT_ACCESS", "STANDARD"):
+        with pytest.raises(ClientError) as ei:
+            ddb.update_table(TableName=name, TableClass=cls)
+        assert err(ei) == ("LimitExceededException", CLASS_LIMIT)
+    assert ddb.describe_table(TableName=name)["Table"]["TableClassSummary"][
+        "TableClass"] == "STANDARD"
+    # a re-created table starts afresh
+    ddb.delete_table(TableName=name)
+    make_table(ddb, name)
+    ddb.update_table(TableName=name, TableClass="STANDARD_INFREQUENT_ACCESS")
+
+
+def test_table_class_changes_window(ddbchat_server):
+    # DDBCHAT_CLASS_WINDOW_MS shortens the 30 days to 2 s: a change leaves the count then
+    from conftest import client_for
+    srv = ddbchat_server(env={"DDBCHAT_CLASS_WINDOW_MS": "2000"})
+    ddb = client_for(srv.ddb_url)
+    make_table(ddb, "clsw")
+    t0 = time.monotonic()
+    ddb.update_table(TableName="clsw", TableClass="STANDARD_INFREQUENT_ACCESS")
+    ddb.update_table(TableName="clsw", TableClass="STANDARD")
+    with pytest.raises(ClientError) as ei:
+        ddb.update_table(TableName="clsw", TableClass="STANDARD_INFREQUENT_ACCESS")
+    assert err(ei) == ("LimitExceededException", CLASS_LIMIT)
+    assert time.monotonic() - t0 < 1.8, "too slow to stay in the window"
+    time.sleep(max(0.0, 2.3 - (time.monotonic() - t0)))
+    ddb.update_table(TableName="clsw", TableClass="STANDARD_INFREQUENT_ACCESS")
 
 
 def test_update_table_gsi_create_backfills_and_delete(ddb, table_name):
