@@ -2589,6 +2589,12 @@ static int sse_change(api_req *r, json_t *meta, json_t *sse, int64_t created, in
         if (json_integer_value(v) > last)
             last = json_integer_value(v);
     }
+    /* SSEType KMS without Enabled asks for a KMS key too (AWS re-encrypts with it:
+     * DDB-TABLE-141's "SSEType-only" re-send); the stored specification says so */
+    json_t *en = json_object_get(sse, "Enabled");
+    const char *type = json_string_value(json_object_get(sse, "SSEType"));
+    if (!en && type && strcmp(type, "KMS") == 0 && json_object_set_new(sse, "Enabled", json_true()))
+        return err_set(r->err, ERR_NOMEM, "out of memory");
     bool to_owned = !json_is_true(json_object_get(sse, "Enabled"));
     if (!to_owned && n >= SSE_FREE_CHANGES && now - last < w / 4) {
         char end[64], ls[64], ns[64];

@@ -1085,7 +1085,9 @@ def test_encryption_key_changes_four_a_window(ddb, table_name, target):
                        "Table is already encrypted with given KMSMasterKeyId. Use "
                        "KMSMasterKeyId parameter if you want to change Master Key")
     ddb.update_table(TableName=name, **sse_kms("key0"))  # by its id: a change
-    ddb.update_table(TableName=name, **sse_kms())
+    # SSEType alone: the KMS key again (AWS re-encrypts), a change
+    ddb.update_table(TableName=name, SSESpecification={"SSEType": "KMS"})
+    assert ddb.describe_table(TableName=name)["Table"]["SSEDescription"]["SSEType"] == "KMS"
     at = time.time()
     ddb.update_table(TableName=name, **sse_kms("key3"))
     end, n, last, nxt = sse_refused(ddb, name, "key4")
