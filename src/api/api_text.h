@@ -305,12 +305,18 @@
     "attribute definitions."
 #define TXT_NO_TABLE_THROUGHPUT "No provisioned throughput specified for the table"
 #define TXT_TABLE_THROUGHPUT_MIN "Table read and write throughput must be at least 1, and cannot be null"
-#define TXT_TABLE_THROUGHPUT_MAX "Cannot increase provisioned throughput to more than 40,000 units per table"
 #define TXT_NO_GSI_THROUGHPUT "No provisioned throughput specified for the global secondary index"
+/* units over the per-table / per-index 40,000: LimitExceededException (op_table.c tp_over_max) */
+#define TXT_TP_OVER_TABLE                                                                       \
+    "The requested %s, %lld, is above the per table maximum for the account in %s. Per table "  \
+    "maximum: 40000. Refer to the Amazon DynamoDB Developer Guide for current limits and how "  \
+    "to request higher limits."
+#define TXT_TP_OVER_INDEX                                                                       \
+    "The requested %s for index %s, %lld, is above the per index maximum for the account in "   \
+    "%s. Per index maximum: 40000. Refer to the Amazon DynamoDB Developer Guide for current "   \
+    "limits and how to request higher limits."
 #define TXT_GSI_THROUGHPUT_MIN                                                                  \
     "Global Secondary Index's read and write throughput must be at least 1, and cannot be null"
-#define TXT_GSI_THROUGHPUT_MAX                                                                  \
-    "Cannot increase provisioned throughput to more than 40,000 units per global secondary index"
 #define TXT_NO_PROJECTION "Indexes must have a projection specified"
 #define TXT_PROJECTION_TYPE "Projection type must be INCLUDE, ALL, or KEYS_ONLY"
 #define TXT_INCLUDE_EMPTY                                                                       \

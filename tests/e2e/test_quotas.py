@@ -39,7 +39,7 @@ The page, section by section, and where each line is pinned (this file unless na
   an AWS owned key at any time: test_tables test_encryption_key_changes_*.  (Not on the page,
   AWS's neighbouring per-table quota: TableClass twice in 30 days, test_table_class_changes_*.)
 - Read/write throughput per table and GSI: at least 1 and at most 40,000 units:
-  test_tables (zero-throughput, 40,000 texts).
+  test_tables (zero-throughput; test_throughput_over_the_per_table_maximum).
 - DynamoDB Streams: GetRecords Limit at most 1000: test_streams.
 - Vector indexes (the page's newer section; its body is in no corpus here, the numbers as
   the Developer Guide's vector pages and the AWS-checked emulators give them): 5 per table
