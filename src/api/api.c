@@ -271,8 +271,11 @@ int api_keep_pin(api_req *r, const store_table *t)
 static int api_arena_grow(arena_t *a, size_t need, void *ctx)
 {
     api_req *r = ctx;
-    if (need > r->arena_cap)
+    if (need > r->arena_cap) {
+        if (r->arena_capped && !r->applied) /* past API_ARENA_TXN_MAX: the busy reply */
+            r->arena_refused = true;
         return -1;
+    }
     size_t step = need - a->max;
     step = (step + API_ARENA_SHARED_STEP - 1) / API_ARENA_SHARED_STEP * API_ARENA_SHARED_STEP;
     if (step > r->arena_cap - a->max)
@@ -320,6 +323,25 @@ void api_arena_for_writes(api_req *r, size_t nwrite)
         r->arena_cap = nwrite * API_ARENA_PER_TXN_WRITE;
     else /* a big body's arena, its part paid by the server's parse budget */
         api_arena_share(r, r->arena->max, nwrite * API_ARENA_PER_TXN_WRITE);
+}
+
+void api_arena_for_stored(api_req *r, size_t len)
+{
+    if (len <= API_ARENA_STORED_FROM)
+        return;
+    size_t cap = r->arena_cap;
+    if (cap >= API_ARENA_TXN_MAX || len > API_ARENA_TXN_MAX - cap) {
+        cap = API_ARENA_TXN_MAX;
+        r->arena_capped = true;
+    } else {
+        cap += len;
+    }
+    if (cap <= r->arena_cap)
+        return;
+    if (r->arena->grow == api_arena_grow && r->arena->grow_ctx == r)
+        r->arena_cap = cap;
+    else /* a big body's arena, its part paid by the server's parse budget */
+        api_arena_share(r, r->arena->max, cap);
 }
 
 /* The end of a request's use of the shared budget (api_finish). */

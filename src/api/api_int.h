@@ -141,6 +141,8 @@ typedef struct api_req {
     size_t arena_cap;      /* the arena's hard maximum (api_arena_share, _for_writes) */
     size_t arena_charged;  /* of api->arena_shared, given back by api_finish */
     bool arena_refused;    /* the shared budget refused the arena's growth: the busy reply */
+    bool arena_capped;     /* api_arena_for_stored reached API_ARENA_TXN_MAX: a growth past
+                            * the cap is then the busy reply too, not out of memory */
     bool applied;          /* a write of the request was applied (api_writes_applied): its
                             * arena grows past the shared budget and no error is the busy
                             * reply, which would have the client apply it again */
@@ -407,6 +409,16 @@ int api_pin_table(api_req *r, const char *store_name, const store_table **out);
 #define API_ARENA_SHARED_STEP ((size_t)16 << 20)
 #define API_ARENA_SHARED_BUDGET ((size_t)768 << 20)
 void api_arena_for_writes(api_req *r, size_t nwrite);
+/* A transaction's action is about to copy and decode a stored item of len bytes (its
+ * store_write.peek): API_ARENA_PER_TXN_WRITE covers the decoded values of any 400 KB item but
+ * not a copy of stored bytes past that size, which numbers make ~47 times an item's size (a
+ * number is stored in full: -1E-130 as 133 characters; review15 F1: 20 ConditionChecks of
+ * lists of 100,000 of them, 16 MB an action, answered 500 out of memory).  Past
+ * API_ARENA_STORED_FROM bytes the cap grows by len, up to API_ARENA_TXN_MAX; past that a
+ * growth is the busy reply (on the committing thread, while the request's own waits). */
+#define API_ARENA_STORED_FROM ((size_t)1 << 20)
+#define API_ARENA_TXN_MAX (100 * API_ARENA_PER_TXN_WRITE)
+void api_arena_for_stored(api_req *r, size_t len);
 /* Notes that the store ran w[0..n) for r: when one of them was applied (rc 0), what follows
  * (the reply, a batch's other results) is charged whatever the shared budget says, bounded
  * by the arena's cap, and api_finish answers no busy reply. */

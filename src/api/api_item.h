@@ -318,6 +318,8 @@ typedef struct api_wctx {
                              before the write is applied, the busy reply (nothing written)
                              when the reply budget cannot hold it (review15 F11) */
     bool reply_new;       /* that image is the new item (ALL_NEW, UPDATED_NEW), else the old */
+    api_req *txn;         /* a transaction's action: the request whose arena holds the stored
+                             items' copies (api_arena_for_stored, from the store's peek) */
     bool reply_updated;   /* of the updated paths only (UPDATED_*, PartiQL's MODIFIED_*) */
     bool reply_modified;  /* PartiQL's MODIFIED_*: expr_project_modified's image */
     /* out (UPDATE with reply_updated): the updated paths' image (M; AV_NONE: none), projected

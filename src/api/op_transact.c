@@ -501,6 +501,16 @@ static int bind_action(api_req *r, twa *a, const store_table *known)
     return api_exprs_keys_check(r, &a->x, t);
 }
 
+/* store_write.peek of an action: the request's arena may hold a copy of a big stored item
+ * (api_arena_for_stored). */
+static int tw_peek(void *ctx, const void *stored, size_t len, err_t *e)
+{
+    (void)stored;
+    (void)e;
+    api_arena_for_stored(((api_wctx *)ctx)->txn, len);
+    return 0;
+}
+
 static const char *reason_code(int rc)
 {
     switch (rc) {
@@ -1112,6 +1122,8 @@ int op_transact_write_items(api_req *r, json_t **out)
         w[i].table = acts[i].w.t;
         w[i].key = &acts[i].key;
         w[i].apply = api_write_apply;
+        w[i].peek = tw_peek;
+        acts[i].w.txn = r;
         w[i].ctx = &acts[i].w;
         w[i].arena = r->arena;
         w[i].want_old = acts[i].rvoccf || rcc != API_RCC_NONE ||

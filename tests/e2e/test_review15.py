@@ -33,9 +33,6 @@ def _number_items(url, name, n):
 
 
 @pytest.mark.requires_ddbchat  # 280 MB replies: too slow for DynamoDB Local in CI
-@pytest.mark.xfail(strict=True, reason="review15 F1: a number's text is up to ~47 bytes a stored "
-                                       "byte: BatchGetItem / BatchExecuteStatement fixed (mem15); "
-                                       "TransactWriteItems of 20 ALL_OLD checks still 500 (its arena)")
 def test_f1_replies_of_numbers_past_256_mb_are_not_a_500(ddbchat_server):
     """14e9b1a (review14 F11's fix) sized the reply writer's cap, 256 MB, on "six bytes a
     stored byte at most" (a control character written \\u0001).  A number counts about one
@@ -66,6 +63,10 @@ def test_f1_replies_of_numbers_past_256_mb_are_not_a_500(ddbchat_server):
             answered = len(page["Responses"].get("big_numbers", [])) + len(
                 page.get("UnprocessedKeys", {}).get("big_numbers", {}).get("Keys", []))
             assert answered == len(keys)
+        if op == "TransactWriteItems" and status == 400:  # AWS's answer: every reason, the
+            reasons = json.loads(payload)["CancellationReasons"]  # first ones with their Item
+            assert [x["Code"] for x in reasons] == ["ConditionalCheckFailed"] * len(keys)
+            assert "Item" in reasons[0] and len(reasons[0]["Item"]["l"]["L"]) == 100_000
     assert got == [("BatchGetItem", 200, False), ("TransactWriteItems", 400, False),
                    ("BatchExecuteStatement", 200, False)]
 
