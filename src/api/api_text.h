@@ -237,6 +237,13 @@
 #define TXT_UT_GSI_WARM_EMPTY                                                                    \
     TXT_CT_INVALID "WarmThroughput must have at least one of ReadUnitsPerSecond or "           \
                    "WriteUnitsPerSecond specified for index: %s"
+/* an on-demand ceiling over the account's per-table 40,000 (op_table.c odt_over_max) */
+#define TXT_ODT_OVER_TABLE                                                                       \
+    "Subscriber limit exceeded: Requested %s for OnDemandThroughput for table exceeds %s of "   \
+    "the account in region %s"
+#define TXT_ODT_OVER_INDEX                                                                       \
+    "Subscriber limit exceeded: Requested %s for OnDemandThroughput for index : %s exceeds %s " \
+    "of the account in region %s"
 #define TXT_GSI_ODT_RANGE                                                                        \
     TXT_CT_INVALID "Requested %s for OnDemandThroughput for index : %s is outside of valid "    \
                    "range"

@@ -1285,6 +1285,27 @@ static int tp_over_max(api_req *r, const tbl_tp *tp, const char *index)
                  : err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_TP_OVER_TABLE, m, v, r->api->region);
 }
 
+/* An on-demand ceiling over the per-table 40,000 units: LimitExceededException naming the member
+ * (MaxReadRequestUnits first) and the account's quota, for the table or an index (AWS,
+ * ack-api-quirks DDB-TABLE-171, 2026-10-08: "Subscriber limit exceeded: Requested
+ * MaxReadRequestUnits for OnDemandThroughput for table exceeds TableMaxReadCapacityUnits of the
+ * account in region REGION", "(and 'for index : gsi1')"; the index text's joins as
+ * TXT_GSI_ODT_RANGE's, inferred).  A quota, checked after the ceilings' own validation. */
+static int odt_over_max(api_req *r, json_t *odt, const char *index)
+{
+    static const char *const quota[2] = {"TableMaxReadCapacityUnits", "TableMaxWriteCapacityUnits"};
+    for (int k = 0; k < 2; k++) {
+        json_t *v = json_object_get(odt, odt_m[k]);
+        if (!json_is_integer(v) || json_integer_value(v) <= TBL_MAX_THROUGHPUT)
+            continue;
+        return index ? err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_ODT_OVER_INDEX, odt_m[k], index,
+                               quota[k], r->api->region)
+                     : err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_ODT_OVER_TABLE, odt_m[k],
+                               quota[k], r->api->region);
+    }
+    return 0;
+}
+
 /* g's ProvisionedThroughput into tp; over 40,000 units: with *over (CreateTable, whose quota
  * check comes after the whole request's validation) the first such index is kept there and 0
  * returned, else the refusal now (tp_over_max). */
@@ -2021,6 +2042,15 @@ int op_create_table(api_req *r, json_t **out)
         rc = tp_over_max(r, &gtp, json_string_value(json_object_get(gsi_over, "IndexName")));
         goto fail;
     }
+    /* ... and the on-demand ceilings: the table's, then each index's */
+    if (ppr && (rc = odt_over_max(r, jparam(body, "OnDemandThroughput"), NULL)))
+        goto fail;
+    for (size_t i = 0; ppr && i < json_array_size(gsij); i++) {
+        json_t *g = json_array_get(gsij, i);
+        if ((rc = odt_over_max(r, jparam(g, "OnDemandThroughput"),
+                               json_string_value(json_object_get(g, "IndexName")))))
+            goto fail;
+    }
     if ((rc = api_pin_table(r, def->name, &existing)))
         goto fail;
     if (existing) {
@@ -2461,6 +2491,9 @@ static int ut_gsi_on_demand(api_req *r, json_t *act, const char *iname, json_t *
     const char *om = api_odt_out_of_range(odt, true);
     if (om)
         return err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, om, iname);
+    int orc = odt_over_max(r, odt, iname);
+    if (orc)
+        return orc;
     /* warm throughput only grows (AWS, ack-api-quirks DDB-TABLE-155 / 456) */
     long long shown[2], v[2];
     warm_fix(g, true);
@@ -2774,6 +2807,8 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         return err_set(r->err, ERR_VALIDATION, TXT_UT_ODT_PROVISIONED, om);
     if ((om = api_odt_out_of_range(q->odt, true)))
         return err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, om);
+    if ((rc = odt_over_max(r, q->odt, NULL)))
+        return rc;
     /* warm throughput only grows; a raise is under way a while, the table ACTIVE (AWS,
      * ack-api-quirks DDB-TABLE-059 / 061 / 179) */
     long long wshown[2];
@@ -2902,6 +2937,8 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                 return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_ODT_PROVISIONED, xm, iname);
             if ((xm = api_odt_out_of_range(xodt, false)))
                 return err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, xm, iname);
+            if ((rc = odt_over_max(r, xodt, iname)))
+                return rc;
             static const long long od_floor[2] = {WARM_OD_READ, WARM_OD_WRITE};
             if (to_ppr && (xm = warm_below(json_object_get(act, "WarmThroughput"), od_floor)))
                 return err_set(r->err, ERR_VALIDATION, TXT_GSI_WARM_BELOW_OD, xm, iname);

@@ -684,6 +684,51 @@ def test_throughput_over_the_per_table_maximum(raw, table_name, target):
     assert code == "LimitExceededException" and m and m.group(1, 2) == ("Read", "40001"), msg
 
 
+# An on-demand ceiling over the per-table quota of 40,000 is LimitExceededException "Subscriber
+# limit exceeded: Requested MaxReadRequestUnits for OnDemandThroughput for table exceeds
+# TableMaxReadCapacityUnits of the account in region REGION" (AWS, ack-api-quirks DDB-TABLE-171,
+# 2026-10-08; an index's "... for index : gsi1 ...", its joins inferred).  ddbchat took any.
+ODT_OVER = re.compile(
+    r"Subscriber limit exceeded: Requested Max(Read|Write)RequestUnits for OnDemandThroughput "
+    r"for (table|index : \S+) exceeds TableMax(Read|Write)CapacityUnits of the account in "
+    r"region [a-z0-9-]+")
+
+
+def test_on_demand_ceiling_over_the_per_table_maximum(raw, ddb_url, table_name, target):
+    # (raw requests: this boto3's model may predate OnDemandThroughput)
+    name = table_name("odtmax")
+    base = {"TableName": name, "KeySchema": ks("h", "r"), "AttributeDefinitions": AD_HR,
+            "BillingMode": "PAY_PER_REQUEST"}
+    odt_gsi = {"IndexName": "gsi1", "KeySchema": ks("g"), "Projection": G_ALL,
+               "OnDemandThroughput": {"MaxWriteRequestUnits": 40001}}
+    if target == "dynamodb-local":
+        return  # DynamoDB Local keeps no account quota
+
+    def answer(op, body):
+        status, _, resp = raw_request(ddb_url, body, target="DynamoDB_20120810." + op)
+        resp = json.loads(resp)
+        return status, resp.get("__type", "").split("#")[-1], resp.get("message", "")
+
+    for over, want in (({"OnDemandThroughput": {"MaxReadRequestUnits": 40001}},
+                        ("Read", "table", "Read")),
+                       ({"AttributeDefinitions": AD_HRG, "GlobalSecondaryIndexes": [odt_gsi]},
+                        ("Write", "index : gsi1", "Write"))):
+        status, code, msg = answer("CreateTable", dict(base, **over))
+        m = ODT_OVER.fullmatch(msg)
+        assert code == "LimitExceededException" and m and m.group(1, 2, 3) == want, msg
+    # a quota: the request's validation comes first
+    assert answer("CreateTable", dict(base, AttributeDefinitions=AD_HRG, OnDemandThroughput={
+        "MaxReadRequestUnits": 40001}))[1] == "ValidationException"
+    status, _, msg = answer("CreateTable", dict(base, OnDemandThroughput={
+        "MaxReadRequestUnits": 40000}))
+    assert status == 200, msg
+    wait_active(raw, name)
+    status, code, msg = answer("UpdateTable", {"TableName": name, "OnDemandThroughput": {
+        "MaxWriteRequestUnits": 50000}})
+    m = ODT_OVER.fullmatch(msg)
+    assert code == "LimitExceededException" and m and m.group(1, 2) == ("Write", "table"), msg
+
+
 def test_create_accepts_extras(ddb, table_name):
     # Pins: Tags, SSESpecification, TableClass, DeletionProtectionEnabled=false and a disabled
     # stream are accepted; on-demand tables accept GSIs without throughput.
