@@ -72,6 +72,11 @@
 /* a read left past the reply's text (API_REPLY_ITEMS_TEXT): the ThrottlingException's text
  * (ddbchat's: AWS states no such limit) */
 #define TXT_PQ_REPLY_FULL "Rate of requests exceeds the allowed throughput."
+/* the stored bytes an ExecuteTransaction of SELECTs copies (txn_reads): 4 MB of items
+ * (TXN_MAX_BYTES) are at most ~190 MB stored (45 stored bytes a byte for a list of numbers
+ * 1E-130); past this the aggregate size refuses the request, or in a corner (sets of such
+ * numbers) the busy reply */
+#define TXN_READ_STORED_MAX ((size_t)192 << 20)
 #define TXT_PQ_TOKEN "Invalid NextToken"
 #define TXT_PQ_NESTING "Nesting Levels have exceeded supported limits"
 #define TXT_PQ_EXISTS "EXISTS can only be used in ExecuteTransaction write requests."
@@ -1999,8 +2004,13 @@ static int txn_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **o
             return txn_canceled(r, m, w, n);
     }
     /* the items' stored bytes in one snapshot, each decoded only while it is written (100
-     * SELECTs of 240 KB items: 230 MB decoded at once in the request's arena before) */
-    int rc = store_get_many_stored(r->api->store, tabs, kp, n, r->arena, res, found, r->err);
+     * SELECTs of 240 KB items: 230 MB decoded at once in the request's arena before), up to
+     * TXN_READ_STORED_MAX: a number is stored in full (-1E-130: 133 bytes, sized 3), so 20
+     * SELECTs of 400 KB items of them copied 270 MB and answered 500 out of memory where the
+     * aggregate size refuses them (review15 F1's items) */
+    size_t nread = 0;
+    int rc = store_get_many_stored_capped(r->api->store, tabs, kp, n, r->arena, res, found,
+                                          TXN_READ_STORED_MAX, &nread, r->err);
     if (rc)
         return rc;
     /* the items' aggregate size, as TransactGetItems (op_transact.c; DynamoDB Local refuses
@@ -2009,13 +2019,15 @@ static int txn_reads(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **o
     size_t *sizes = arena_zalloc(r->arena, n * sizeof *sizes); /* also their capacity, below */
     if (!sizes)
         return nomem(r);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < nread; i++) {
         if (found[i] && av_stored_scan(res[i].data, res[i].len, NULL, NULL, 0, NULL, &sizes[i]))
             return err_set(r->err, ERR_INTERNAL, "corrupt stored item");
         total += sizes[i];
     }
     if (total > TXN_MAX_BYTES)
         return err_set(r->err, ERR_VALIDATION, TXT_T_TOO_BIG);
+    if (nread < n) /* within 4 MB, past the copies' bound: cannot be answered now */
+        return err_set(r->err, ERR_THROTTLING, TXT_BUSY);
     arena_t one;
     arena_init(&one);
     /* written as the members are answered (api_out.h: on the endpoint an item is its text, no

@@ -610,3 +610,30 @@ def test_streams_tail_reads_a_page_of_wide_images_without_its_tree(ddbchat_serve
     assert [r["eventName"] for r in recs] == ["INSERT", "MODIFY"] * 4
     assert all(r["dynamodb"]["NewImage"]["n\u0000ul"] == {"S": "x"} for r in recs)
     assert peak < 56, f"streams tail peaked at {peak:.0f} MB"
+
+
+@pytest.mark.requires_ddbchat
+def test_transaction_reads_of_wide_number_items_are_refused_by_their_size(ddbchat_server):
+    # A number is stored in full (-1E-130: 133 bytes, sized 3), so an item of 100,000 of them
+    # is 400 KB by DynamoDB's measure and 13.5 MB stored.  ExecuteTransaction of 20 SELECTs of
+    # such items copied every item's stored bytes before measuring them (270 MB, past the
+    # request's 256 MB arena) and answered 500 out of memory; TransactGetItems of the same
+    # keys answers the aggregate size's ValidationException (4 MB, API Reference), and so does
+    # it now (its copies stop at 192 MB); 10 items (4 MB) are answered whole.
+    srv = _server(ddbchat_server)
+    url = srv.ddb_url
+    _table(url, "mb_txnum")
+    tail = json.dumps({"l": {"L": [{"N": "-1E-130"}] * 100_000}})[1:-1]
+    for i in range(20):
+        body = '{"TableName":"mb_txnum","Item":{"pk":{"S":"k%02d"},%s}}' % (i, tail)
+        st, _, p = raw_request(url, body.encode(), target="DynamoDB_20120810.PutItem", timeout=120)
+        assert st == 200, p[:200]
+    for n, want in ((20, 400), (10, 200)):
+        st, _, p = raw_request(url, {"TransactStatements": [
+            {"Statement": f"SELECT pk FROM mb_txnum WHERE pk = 'k{i:02d}'"} for i in range(n)]},
+            target="DynamoDB_20120810.ExecuteTransaction", timeout=120)
+        assert st == want, p[:200]
+        if st == 400:
+            assert b"ValidationException" in p[:100] and b"aggregate size" in p, p[:300]
+        else:
+            assert len(json.loads(p)["Responses"]) == n
