@@ -1027,6 +1027,9 @@ static void st_lead(store_t *s)
 static void *st_committer_main(void *arg)
 {
     store_t *s = arg;
+    /* its own name (it would inherit its creator's: a polling thread's "MHD-worker"), so
+     * that per-thread CPU (/proc/PID/task/TID/comm) and profiles tell the committers apart */
+    pthread_setname_np(pthread_self(), "ddb-commit");
     pthread_mutex_lock(&s->qmu);
     for (;;) {
         while (!s->clead && !s->cstop) {

@@ -4,6 +4,7 @@
  */
 #include "st_test.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
@@ -936,6 +937,53 @@ static void test_later_answers_deferred(void **state)
     f->s = st_open_dir(f->dir, 0);
 }
 
+/* The committer threads are named "ddb-commit" (/proc/self/task/TID/comm), not after the
+ * thread that started them (the server's polling threads: "MHD-worker"), so per-thread CPU
+ * and profiles tell them apart.  Before: no thread of that name. */
+static bool st_thread_named(const char *want)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return false;
+    bool found = false;
+    struct dirent *de;
+    while (!found && (de = readdir(d)) != NULL) {
+        char path[300], name[32] = "";
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", de->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        if (fgets(name, sizeof name, f))
+            name[strcspn(name, "\n")] = '\0';
+        fclose(f);
+        found = strcmp(name, want) == 0;
+    }
+    closedir(d);
+    return found;
+}
+
+static void test_committer_thread_name(void **state)
+{
+    st_fix *f = *state;
+    mk_gsi_table(f, STORE_PROJ_ALL);
+    open_durable(f);
+    const store_table *t = st_pin(f->s, "tbl");
+    assert_non_null(t);
+    static lw v[4];
+    atomic_store(&lw_answered, 0);
+    for (int i = 0; i < 4; i++) {
+        char txt[96];
+        snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"n\"},\"sk\":{\"N\":\"%d\"}}", i);
+        assert_int_equal(lw_queue(f->s, t, &v[i], txt), 0);
+    }
+    lw_wait(4);
+    assert_true(st_thread_named("ddb-commit"));
+    st_close(f->s);
+    f->s = NULL;
+    lw_free(v, 4);
+    f->s = st_open_dir(f->dir, 0);
+}
+
 /* store_close with later writes queued and in flight answers every one of them (success:
  * the store was open when they were queued) before it returns; they are all on disk. */
 static void test_later_close_in_flight(void **state)
@@ -1490,6 +1538,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_later_answered_after_sync, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_later_close_in_flight, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_later_answers_deferred, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_committer_thread_name, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_later_map_full_rerun, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_later_queue_wait, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_later_atomic, st_setup, st_teardown),
