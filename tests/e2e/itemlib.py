@@ -62,6 +62,21 @@ def err(url, op, body, type_, message=None):
     return data
 
 
+def put_items(url, table, item, each, timeout=120):
+    """PutItem of `item` once for each dict of `each` (its attributes that differ: the key,
+    ...), added after item's.  item's JSON is encoded once: a wide item (45,000 attributes, a
+    list of 100,000 numbers) takes Python longer to encode than the server to store it, and
+    the tests that fill a table with 100 of them spent most of their set-up there."""
+    rest = json.dumps(item, separators=(",", ":"))[1:-1]
+    head = '{"TableName":%s,"Item":{' % json.dumps(table)
+    for own in each:
+        own = json.dumps(own, separators=(",", ":"))[1:-1]
+        body = head + rest + ("," if rest and own else "") + own + "}}"
+        status, _, payload = raw_request(url, body.encode(), target="DynamoDB_20120810.PutItem",
+                                         timeout=timeout)
+        assert status == 200, f"PutItem failed: {payload[:300]}"
+
+
 def S(s):
     return {"S": s}
 

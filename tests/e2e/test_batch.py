@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from itemlib import call, ok, err, S, N, aws_or_local
+from itemlib import call, ok, err, put_items, S, N, aws_or_local
 
 V = "ValidationException"
 
@@ -296,8 +296,7 @@ def test_batch_get_of_wide_items_is_not_out_of_memory(ddb_url, table_name, make_
     make_table(ddb, name)
     wide = {f"a{k}": N(1) for k in range(45000)}
     keys = [{"pk": S(f"w{i}")} for i in range(100)]
-    for k in keys:
-        ok(ddb_url, "PutItem", {"TableName": name, "Item": dict(wide, **k)})
+    put_items(ddb_url, name, wide, keys)
     r = ok(ddb_url, "BatchGetItem", {"RequestItems": {name: {"Keys": keys}}})
     got = r["Responses"][name]
     left = r["UnprocessedKeys"].get(name, {}).get("Keys", [])

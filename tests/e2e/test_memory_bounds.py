@@ -13,7 +13,7 @@ import time
 import pytest
 
 from conftest import DUMMY_AUTH, ddbchat_bin, raw_request
-from itemlib import sanitizer_server, status_mb as _status_mb
+from itemlib import put_items, sanitizer_server, status_mb as _status_mb
 
 
 def _cpu_seconds(pid):
@@ -464,12 +464,8 @@ def test_concurrent_small_bodies_that_expand_share_one_memory_bound(ddbchat_serv
     srv = _server(lambda: ddbchat_server("--threads", "8"))
     url = srv.ddb_url
     _table(url, "mb_wide")
-    item = {"l": {"L": [{"N": "-1E-130"}] * 100_000}}
-    for i in range(10):
-        item["pk"] = {"S": f"k{i}"}
-        st, _, p = raw_request(url, {"TableName": "mb_wide", "Item": item},
-                               target="DynamoDB_20120810.PutItem")
-        assert st == 200, p
+    put_items(url, "mb_wide", {"l": {"L": [{"N": "-1E-130"}] * 100_000}},
+              [{"pk": {"S": f"k{i}"}} for i in range(10)])
     pid = srv.proc.pid
     with open(f"/proc/{pid}/clear_refs", "w") as f:
         f.write("5")
@@ -512,12 +508,8 @@ def test_replies_of_wide_number_items_stop_at_their_text(ddbchat_server):
     srv = _server(ddbchat_server)
     url = srv.ddb_url
     _table(url, "mb_num")
-    item = {"l": {"L": [{"N": "-1E-130"}] * 100_000}}
-    for i in range(20):
-        item["pk"] = {"S": f"k{i:02d}"}
-        st, _, p = raw_request(url, {"TableName": "mb_num", "Item": item},
-                               target="DynamoDB_20120810.PutItem")
-        assert st == 200, p
+    put_items(url, "mb_num", {"l": {"L": [{"N": "-1E-130"}] * 100_000}},
+              [{"pk": {"S": f"k{i:02d}"}} for i in range(20)])
     keys = [{"pk": {"S": f"k{i:02d}"}} for i in range(20)]
     st, _, p = raw_request(url, {"RequestItems": {"mb_num": {"Keys": keys}}},
                            target="DynamoDB_20120810.BatchGetItem", timeout=120)
@@ -546,12 +538,8 @@ def test_a_transaction_of_100_updates_of_wide_items_is_answered(ddbchat_server):
     # case).  The arena of a transaction may hold 6 MB a write action now: 200, +515 MB.
     srv = _server(ddbchat_server)
     _table(srv.ddb_url, "mb_t")
-    for i in range(100):
-        item = {f"a{j:05d}": {"N": str(j % 10)} for j in range(48000)}
-        item["pk"] = {"S": f"k{i}"}
-        st, _, p = raw_request(srv.ddb_url, json.dumps({"TableName": "mb_t", "Item": item}),
-                               target="DynamoDB_20120810.PutItem")
-        assert st == 200, p[:300]
+    put_items(srv.ddb_url, "mb_t", {f"a{j:05d}": {"N": str(j % 10)} for j in range(48000)},
+              [{"pk": {"S": f"k{i}"}} for i in range(100)])
     for op, body in (
             ("TransactWriteItems", {"TransactItems": [{"Update": {
                 "TableName": "mb_t", "Key": {"pk": {"S": f"k{i}"}},

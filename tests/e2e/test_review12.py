@@ -6,7 +6,7 @@ run, so whoever fixes it removes the marker.  Details, reproductions and the sou
 on ddbchat only (DynamoDB Local answers as each test wants)."""
 import pytest
 
-from itemlib import call, ok, S, N, sanitizer_server
+from itemlib import call, ok, put_items, S, N, sanitizer_server
 
 ON_DDBCHAT = "config.getoption('--target') == 'ddbchat'"
 
@@ -133,9 +133,8 @@ def test_f5_transaction_of_updates_on_wide_items_is_not_a_500(ddb_url, table_nam
         "TableName": name, "BillingMode": "PAY_PER_REQUEST",
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
         "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
-    wide = {f"a{k}": N(1) for k in range(30000)}
-    for i in range(50):
-        ok(ddb_url, "PutItem", {"TableName": name, "Item": dict(wide, pk=S(f"k{i}"))})
+    put_items(ddb_url, name, {f"a{k}": N(1) for k in range(30000)},
+              [{"pk": S(f"k{i}")} for i in range(50)])
     good, data = call(ddb_url, "TransactWriteItems", {"TransactItems": [
         {"Update": {"TableName": name, "Key": {"pk": S(f"k{i}")}, "UpdateExpression": "SET x = :v",
                     "ExpressionAttributeValues": {":v": N(2)}}} for i in range(50)]})
@@ -157,9 +156,8 @@ def test_f6_transact_get_items_over_4_mb_is_refused(ddb_url, table_name):
         "TableName": name, "BillingMode": "PAY_PER_REQUEST",
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
         "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
-    wide = {f"a{k}": N(1) for k in range(30000)}
-    for i in range(20):
-        ok(ddb_url, "PutItem", {"TableName": name, "Item": dict(wide, pk=S(f"k{i}"))})
+    put_items(ddb_url, name, {f"a{k}": N(1) for k in range(30000)},
+              [{"pk": S(f"k{i}")} for i in range(20)])
     good, data = call(ddb_url, "TransactGetItems", {"TransactItems": [
         {"Get": {"TableName": name, "Key": {"pk": S(f"k{i}")}}} for i in range(20)]})
     assert not good, f"{len(data.get('Responses', []))} items returned"
@@ -178,9 +176,8 @@ def test_f6b_transact_get_items_refused_before_the_memory_runs_out(ddb_url, tabl
         "TableName": name, "BillingMode": "PAY_PER_REQUEST",
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
         "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
-    wide = {f"a{k}": N(1) for k in range(45000)}
-    for i in range(100):
-        ok(ddb_url, "PutItem", {"TableName": name, "Item": dict(wide, pk=S(f"k{i}"))})
+    put_items(ddb_url, name, {f"a{k}": N(1) for k in range(45000)},
+              [{"pk": S(f"k{i}")} for i in range(100)])
     good, data = call(ddb_url, "TransactGetItems", {"TransactItems": [
         {"Get": {"TableName": name, "Key": {"pk": S(f"k{i}")}}} for i in range(100)]})
     assert not good and data.get("__type", "").endswith("ValidationException"), data

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from conftest import DUMMY_AUTH, make_table, raw_request
-from itemlib import N, S, call, ok, reset_peak, sanitizer_server, status_mb
+from itemlib import N, S, call, ok, put_items, reset_peak, sanitizer_server, status_mb
 
 ON_DDBCHAT = "config.getoption('--target') == 'ddbchat'"
 
@@ -75,10 +75,8 @@ def test_f2_nested_nots_under_the_operator_limit(ddb_url, table_name, ddb):
 
 
 def _wide_items(url, name, n, width=30_000):
-    item = {f"a{i}": N(i) for i in range(width)}
-    for i in range(n):
-        item["pk"] = S(f"k{i}")
-        ok(url, "PutItem", {"TableName": name, "Item": item})
+    put_items(url, name, {f"a{i}": N(i) for i in range(width)},
+              [{"pk": S(f"k{i}")} for i in range(n)])
 
 
 @pytest.mark.requires_ddbchat  # Local: 200, but 100 x 240 KB Updates outlast the client's timeout under CI load

@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from conftest import DUMMY_AUTH, raw_request
-from itemlib import N, S, err, ok, sanitizer_server, status_mb
+from itemlib import N, S, err, ok, put_items, sanitizer_server, status_mb
 
 ON_DDBCHAT = "config.getoption('--target') == 'ddbchat'"
 
@@ -25,10 +25,8 @@ def _number_items(url, name, n):
     ok(url, "CreateTable", {"TableName": name, "BillingMode": "PAY_PER_REQUEST",
                             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
                             "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
-    item = {"l": {"L": [{"N": "-1E-130"}] * 100_000}}
-    for i in range(n):
-        item["pk"] = S(f"k{i:02d}")
-        ok(url, "PutItem", {"TableName": name, "Item": item})
+    put_items(url, name, {"l": {"L": [{"N": "-1E-130"}] * 100_000}},
+              [{"pk": S(f"k{i:02d}")} for i in range(n)])
     return [{"pk": S(f"k{i:02d}")} for i in range(n)]
 
 
@@ -210,10 +208,8 @@ def test_f5_transaction_of_updates_of_map_list_items_is_not_a_500(ddbchat_server
     ok(url, "CreateTable", {"TableName": "map_lists", "BillingMode": "PAY_PER_REQUEST",
                             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
                             "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
-    item = {"l": {"L": [{"M": {}}] * 100_000}}
-    for i in range(40):
-        item["pk"] = S(f"k{i:02d}")
-        ok(url, "PutItem", {"TableName": "map_lists", "Item": item})
+    put_items(url, "map_lists", {"l": {"L": [{"M": {}}] * 100_000}},
+              [{"pk": S(f"k{i:02d}")} for i in range(40)])
     got = []
     for op, body in (
             ("TransactWriteItems", {"TransactItems": [{"Update": {
@@ -240,10 +236,8 @@ def test_f5b_transaction_of_updates_of_empty_string_lists_is_not_a_500(ddbchat_s
     ok(url, "CreateTable", {"TableName": "s_lists", "BillingMode": "PAY_PER_REQUEST",
                             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
                             "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
-    item = {"l": {"L": [{"S": ""}] * 409_000}}
-    for i in range(30):
-        item["pk"] = S(f"k{i:02d}")
-        ok(url, "PutItem", {"TableName": "s_lists", "Item": item})
+    put_items(url, "s_lists", {"l": {"L": [{"S": ""}] * 409_000}},
+              [{"pk": S(f"k{i:02d}")} for i in range(30)])
     status, _, payload = raw_request(url, {"TransactItems": [{"Update": {
         "TableName": "s_lists", "Key": {"pk": S(f"k{i:02d}")},
         "UpdateExpression": "SET y = :v", "ExpressionAttributeValues": {":v": N(1)}}}
@@ -328,9 +322,8 @@ def test_f7_an_applied_write_is_never_answered_busy(ddbchat_server):
     ok(url, "CreateTable", {"TableName": "busy_writes", "BillingMode": "PAY_PER_REQUEST",
                             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
                             "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
-    for i in range(10):
-        ok(url, "PutItem", {"TableName": "busy_writes",
-                            "Item": {"pk": S(f"t{i}"), "v": S("\u0001" * 400_000)}})
+    put_items(url, "busy_writes", {"v": S("\u0001" * 400_000)},
+              [{"pk": S(f"t{i}")} for i in range(10)])
     ok(url, "PutItem", {"TableName": "busy_writes", "Item": {
         "pk": S("w"), "c": N(0), "l": {"L": [N("1E-130")] * 136_000}}})
     body = json.dumps({"RequestItems": {"busy_writes": {

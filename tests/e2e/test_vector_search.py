@@ -25,7 +25,7 @@ import time
 
 import pytest
 
-from itemlib import call, ok, err, S, N
+from itemlib import call, ok, err, put_items, S, N
 
 V = "ValidationException"
 INV = "One or more parameter values were invalid: "
@@ -1242,10 +1242,8 @@ def test_reply_limit_of_wide_items_is_not_out_of_memory(url, table_name):
     held as their encodings and decoded one at a time as the reply is written)."""
     name = table_name("vw")
     ok(url, "CreateTable", table_body(name, [vix()]))
-    wide = {f"a{k}": N(1) for k in range(45000)}
-    for i in range(100):
-        ok(url, "PutItem", {"TableName": name, "Item": dict(wide, id=S(f"k{i:02}"),
-                                                             v=vec(1, i, 0, 0))})
+    put_items(url, name, {f"a{k}": N(1) for k in range(45000)},
+              [{"id": S(f"k{i:02}"), "v": vec(1, i, 0, 0)} for i in range(100)])
     err(url, "SearchVectors", {"TableName": name, "IndexName": "vec", "TopK": 100,
                                "SearchVector": [N(1), N(0), N(0), N(0)]}, V,
         "SearchVectors response size exceeds the 16 MB limit. Use a narrower projection or "
