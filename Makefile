@@ -5,7 +5,7 @@
 #                 end-to-end against ddbchat and against AWS's DynamoDB Local, end-to-end
 #                 against an ASan+UBSan ddbchat but for its slowest timing files, 5
 #                 crash/restart cycles)
-#   long runs, not in `make test`: make fuzz, fuzz-endpoint, crash-test, soak, bench
+#   long runs, not in `make test`: make test-long, fuzz, fuzz-endpoint, crash-test, soak, bench
 BUILD    ?= build
 ASAN     ?= build-asan
 DATA_DIR ?= ./data
@@ -54,13 +54,16 @@ e2e: build oracle
 # `make test` runs it without E2E_ASAN_SLOW: the files that spend their time waiting on
 # clocks and load (overload, realism's lag and throttling, the browser, the stream feed's
 # back-off) — a third of its time, few server paths the others miss; they still run
-# against the release build in `make e2e`, and `make e2e-asan` runs them under ASan.
+# against the release build in `make e2e`, and `make e2e-asan` runs them under ASan.  So
+# are the tests marked asan_slow (`-m "not asan_slow"`, tests/e2e/conftest.py): capacity
+# rules over wide items, 30-120 s each under ASan, whose server paths smaller tests run there.
 SAN_LOG = $(abspath $(ASAN))/e2e-sanitizer
 E2E_ASAN_SLOW = test_overload.py test_realism.py test_web.py test_messaging_stream_feed.py
 E2E_ASAN_IGNORE = test_clients.py
+E2E_ASAN_MARK =
 .PHONY: e2e-asan e2e-asan-quick
 e2e-asan-quick:
-	@$(MAKE) e2e-asan E2E_ASAN_IGNORE="test_clients.py $(E2E_ASAN_SLOW)"
+	@$(MAKE) e2e-asan E2E_ASAN_IGNORE="test_clients.py $(E2E_ASAN_SLOW)" E2E_ASAN_MARK="not asan_slow"
 e2e-asan: deps
 	@cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DDDB_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN) -j $(JOBS) --target ddbchat -- -s
@@ -68,11 +71,23 @@ e2e-asan: deps
 	DDBCHAT_BIN=$(abspath $(ASAN))/ddbchat \
 	ASAN_OPTIONS=detect_leaks=1:log_path=$(SAN_LOG)/asan \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SAN_LOG)/ubsan \
-		$(PY) -m pytest -q tests/e2e $(addprefix --ignore=tests/e2e/,$(E2E_ASAN_IGNORE))
+		$(PY) -m pytest -q tests/e2e $(addprefix --ignore=tests/e2e/,$(E2E_ASAN_IGNORE)) \
+		$(if $(E2E_ASAN_MARK),-m "$(E2E_ASAN_MARK)")
 	@if [ -n "$$(ls -A $(SAN_LOG))" ]; then cat $(SAN_LOG)/*; \
 		echo "e2e-asan: sanitizer reports above ($(SAN_LOG))"; exit 1; fi
 
 test: unit asan e2e e2e-asan-quick crash
+
+# What `make test` leaves out or runs short, at full length (~25 min on 2 cores): the
+# end-to-end suite against the ASan+UBSan server with every file and test (e2e-asan), the
+# seeded differential runs at their long length (test_differential.py with DDBCHAT_E2E_LONG=1)
+# and over more seeds (tests/e2e/diffrun.py, both generators, DIFF_SEEDS).  Not in `make test`.
+DIFF_SEEDS ?= 100-104
+.PHONY: test-long
+test-long: build oracle e2e-asan
+	DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat DDBCHAT_E2E_LONG=1 \
+		$(PY) -m pytest -q tests/e2e/test_differential.py -k seeded
+	cd tests/e2e && DDBCHAT_BIN=$(abspath $(BUILD))/ddbchat nice -n 10 $(PY) diffrun.py --seeds $(DIFF_SEEDS)
 
 # The benchmarks behind BENCHMARKS.md (numbers are machine-dependent; never asserted).
 bench: build oracle

@@ -56,6 +56,14 @@ Markers
   @pytest.mark.requires_ddbchat        skipped unless --target=ddbchat (e.g. tests that
                                        configure credentials: DynamoDB Local accepts any).
   @pytest.mark.requires_dynamodb_local skipped unless --target=dynamodb-local.
+  @pytest.mark.asan_slow               left out of `make test`'s run against the ASan+UBSan
+                                       server (`-m "not asan_slow"`; `make e2e-asan` and
+                                       `make test-long` run it): a test of a capacity rule
+                                       over wide items that takes 30-120 s under ASan (a
+                                       loaded 2-core machine) while a smaller test runs the
+                                       same server paths under ASan (the marker's comment
+                                       names it).  It runs against the release build in
+                                       `make e2e` as any test.
 """
 import glob
 import json
@@ -91,6 +99,8 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "requires_ddbchat: only meaningful on ddbchat")
     config.addinivalue_line("markers", "requires_dynamodb_local: only on DynamoDB Local")
+    config.addinivalue_line("markers", "asan_slow: left out of make test's ASan run (why: "
+                            "conftest.py)")
 
 
 def pytest_collection_modifyitems(config, items):

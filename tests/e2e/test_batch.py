@@ -291,6 +291,7 @@ def test_batch_get_16mb(ddb_url, two):
 # peak; mem13: the stored bytes read in one snapshot, each item decoded only while answered).
 # ddbchat only: 110 MB of PutItems is too slow on DynamoDB Local for every run.
 @pytest.mark.requires_ddbchat
+@pytest.mark.asan_slow  # under ASan: 38 s; test_review14 f11's BatchGetItem stops its page there
 def test_batch_get_of_wide_items_is_not_out_of_memory(ddb_url, table_name, make_table, ddb):
     name = table_name("bgwide")
     make_table(ddb, name)

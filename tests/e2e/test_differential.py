@@ -3,6 +3,8 @@ generator (diffgen.py) and fixed in ddbchat, each pinned here on both targets.
 
 AWS is the reference; where AWS's answer is unknown and the rule came from DynamoDB Local (our
 oracle), ddbchat answers as Local does and the test says so."""
+import os
+
 import pytest
 
 from itemlib import call, ok, err, S, N, aws_or_local
@@ -400,57 +402,64 @@ def test_query_select_before_key_condition(ddb_url, target, dt):
 
 # ---- the seeded generator ------------------------------------------------------------------
 
-DIFF_SEED = 15
-DIFF_OPS = 1000
+# make test runs a slice of each seeded sequence; `make test-long` (DDBCHAT_E2E_LONG=1) the
+# lengths they were first run at, and tests/e2e/diffrun.py more seeds.  The slice still
+# compares every operation kind (asserted below).
+LONG = bool(os.environ.get("DDBCHAT_E2E_LONG"))
 
 
-@pytest.mark.requires_ddbchat
-def test_seeded_operations_answer_as_dynamodb_local(ddb_url):
-    """diffgen.py's seeded sequence (DIFF_OPS operations over three tables with S/N/B keys, an
-    LSI of each projection, GSIs of every projection type and a multi-attribute GSI key) on
-    ddbchat and on a DynamoDB Local started here: every answer and every written item must
-    agree, but for DynamoDB Local's known deviations from AWS and the unsettled differences
-    diffgen.py names (each counted; a rule that stops firing is fine, a new difference
-    fails).  `diffgen.py URL_A URL_B --seed N --ops N` runs other seeds by hand."""
-    import diffgen
+@pytest.fixture(scope="module")
+def local_url():
+    """A DynamoDB Local of the module's, shared by the seeded runs (their tables are their
+    own: dg<seed>_*, dh<seed>_*): its start-up cost more than either run's slice."""
     from conftest import start_dynamodb_local, oracle_dir
     oracle_dir()  # skips when DynamoDB Local is not installed
     local = start_dynamodb_local()
     try:
-        run = diffgen.Runner(ddb_url, local.ddb_url, DIFF_SEED, prefix="dg%d" % DIFF_SEED)
-        diffs = run.run(DIFF_OPS)
+        yield local.ddb_url
     finally:
         local.stop()
+
+
+DIFF_SEED = 15
+DIFF_OPS = 1000 if LONG else 300
+
+
+@pytest.mark.requires_ddbchat
+def test_seeded_operations_answer_as_dynamodb_local(ddb_url, local_url):
+    """diffgen.py's seeded sequence (DIFF_OPS operations over three tables with S/N/B keys, an
+    LSI of each projection, GSIs of every projection type and a multi-attribute GSI key) on
+    ddbchat and on the module's DynamoDB Local (local_url): every answer and every written
+    item must agree, but for DynamoDB Local's known deviations from AWS and the unsettled
+    differences diffgen.py names (each counted; a rule that stops firing is fine, a new
+    difference fails).  `diffgen.py URL_A URL_B --seed N --ops N` runs other seeds by hand."""
+    import diffgen
+    run = diffgen.Runner(ddb_url, local_url, DIFF_SEED, prefix="dg%d" % DIFF_SEED)
+    diffs = run.run(DIFF_OPS)
     assert not diffs, "\n".join(diffgen.report_one(d) for d in diffs[:5]) + \
         "\nknown: %r" % run.known
     assert set(run.stats) == set(diffgen.OP_KINDS), run.stats  # every kind was compared
 
 
 DIFF2_SEED = 16
-DIFF2_OPS = 250
+DIFF2_OPS = 600 if LONG else 250
 
 
 @pytest.mark.requires_ddbchat
-def test_seeded_second_generator_answers_as_dynamodb_local():
+def test_seeded_second_generator_answers_as_dynamodb_local(local_url):
     """diffgen2.py's seeded sequence (DIFF2_OPS operations: transactions, batches, a table
     with multi-attribute GSI keys, LSIs of every projection, the stream records of every
     write, UpdateTable and DescribeTable, TTL) on a ddbchat started here with AWS's
     once-an-hour / four-a-day limits shortened (diffgen2.SERVER_ENV: DynamoDB Local has none)
-    and on a DynamoDB Local started here; as test_seeded_operations_answer_as_dynamodb_local,
+    and on the module's DynamoDB Local; as test_seeded_operations_answer_as_dynamodb_local,
     every difference must be one diffgen2.py / diffgen.py names."""
     import diffgen
     import diffgen2
-    from conftest import start_ddbchat, start_dynamodb_local, oracle_dir
-    oracle_dir()
+    from conftest import start_ddbchat
     srv = start_ddbchat(env=diffgen2.SERVER_ENV)
     try:
-        local = start_dynamodb_local()
-        try:
-            run = diffgen2.Runner2(srv.ddb_url, local.ddb_url, DIFF2_SEED,
-                                   prefix="dh%d" % DIFF2_SEED)
-            diffs = run.run(DIFF2_OPS)
-        finally:
-            local.stop()
+        run = diffgen2.Runner2(srv.ddb_url, local_url, DIFF2_SEED, prefix="dh%d" % DIFF2_SEED)
+        diffs = run.run(DIFF2_OPS)
     finally:
         srv.stop()
     assert not diffs, "\n".join(diffgen.report_one(d) for d in diffs[:5]) + \

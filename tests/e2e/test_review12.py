@@ -165,6 +165,7 @@ def test_f6_transact_get_items_over_4_mb_is_refused(ddb_url, table_name):
 
 
 @pytest.mark.requires_ddbchat
+@pytest.mark.asan_slow  # under ASan: 28 s; test_f6 is refused the same way there
 def test_f6b_transact_get_items_refused_before_the_memory_runs_out(ddb_url, table_name):
     """review12 on acc7a5d: the 4 MB check ran after every item had been decoded into the
     request's arena, so 100 Gets of 45,000-attribute items (~360 KB each, each Get valid)

@@ -79,6 +79,7 @@ def _wide_items(url, name, n, width=30_000):
               [{"pk": S(f"k{i}")} for i in range(n)])
 
 
+@pytest.mark.asan_slow  # under ASan: 70 s; test_review15 f5 and test_review12 f5 run wide transactions there
 @pytest.mark.requires_ddbchat  # Local: 200, but 100 x 240 KB Updates outlast the client's timeout under CI load
 def test_f3_transaction_of_wide_updates_is_not_a_500(ddb_url, table_name, ddb):
     """100 items of 30,000 numbers (~240 KB stored each); TransactWriteItems of 100 Updates

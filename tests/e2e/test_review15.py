@@ -30,6 +30,7 @@ def _number_items(url, name, n):
     return [{"pk": S(f"k{i:02d}")} for i in range(n)]
 
 
+@pytest.mark.asan_slow  # under ASan: 48 s; test_review14 f11 writes replies past 64 MB of text there
 @pytest.mark.requires_ddbchat  # 280 MB replies: too slow for DynamoDB Local in CI
 def test_f1_replies_of_numbers_past_256_mb_are_not_a_500(ddbchat_server):
     """14e9b1a (review14 F11's fix) sized the reply writer's cap, 256 MB, on "six bytes a
@@ -224,6 +225,7 @@ def test_f5_transaction_of_updates_of_map_list_items_is_not_a_500(ddbchat_server
     assert [g[:2] for g in got] == [("TransactWriteItems", 200), ("ExecuteTransaction", 200)], got
 
 
+@pytest.mark.asan_slow  # under ASan: 35 s; test_f5 and test_review12 f5 run wide transactions there
 @pytest.mark.requires_ddbchat  # DynamoDB Local takes minutes over such Updates
 def test_f5b_transaction_of_updates_of_empty_string_lists_is_not_a_500(ddbchat_server):
     """(fix15, review15 F5's widest shape) An item of a list of 409,000 empty strings is 409 KB
@@ -399,6 +401,7 @@ def test_f9_partiql_select_replies_share_the_reply_budget(ddbchat_server):
             s.close()
 
 
+@pytest.mark.asan_slow  # under ASan: 120 s; test_f5 and test_review12 f5 share the arena budget there
 @pytest.mark.requires_ddbchat
 def test_f10_a_lone_wide_transaction_is_not_busy_for_good(ddbchat_server):
     """77ab65d (F5's fix) sizes a transaction's arena at 12 MB a write (an Update of an item of

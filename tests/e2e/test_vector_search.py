@@ -1235,6 +1235,7 @@ def test_reply_limit(url, table_name):
     assert good and len(r["SearchResults"]) == 43
 
 
+@pytest.mark.asan_slow  # under ASan: 43 s; test_reply_limit is refused the same way there
 def test_reply_limit_of_wide_items_is_not_out_of_memory(url, table_name):
     """The same limit when the results are items of 45,000 numbers (~360 KB each, 100 of them):
     the search held its TopK best decoded, ~2.5 MB each, and answered 500 "out of memory" (the
