@@ -453,6 +453,52 @@ def test_chunked_bodies_are_charged_their_length_to_the_parse_budget(ddbchat_ser
 
 
 @pytest.mark.requires_ddbchat
+def test_compressed_bodies_are_charged_their_decoded_length_to_the_parse_budget(ddbchat_server):
+    # A compressed body's decoded bytes were charged to the parse budget (1 GB, 32 bytes a byte
+    # past 1 MB) on top of its raw buffer: a BatchWriteItem of 9 MB of JSON sent as ~7 MB of
+    # gzip was charged ~474 MB, not 256, and of three at once one got the busy reply (frB 3's
+    # leftover).  Charged on the decoded length, the three fit (768 MB).
+    import base64
+    import gzip
+    srv = _server(ddbchat_server)
+    url = srv.ddb_url
+    _table(url, "mb_gzip")
+    port = int(url.rsplit(":", 1)[1])
+    socks = []
+    try:
+        for n in range(3):
+            body = gzip.compress(json.dumps({"RequestItems": {"mb_gzip": [
+                {"PutRequest": {"Item": {"pk": {"S": f"g{n}-{i}"}, "v": {
+                    "S": base64.b64encode(os.urandom(270_000)).decode()}}}}
+                for i in range(25)]}}).encode(), 1)
+            assert 6 << 20 < len(body) < 9 << 20
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(("POST / HTTP/1.1\r\nHost: x\r\n"
+                       "X-Amz-Target: DynamoDB_20120810.BatchWriteItem\r\n"
+                       f"Content-Type: application/x-amz-json-1.0\r\nAuthorization: {DUMMY_AUTH}\r\n"
+                       f"Content-Encoding: gzip\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+                      + body[:-1])
+            socks.append((s, body[-1:]))
+        time.sleep(0.5)
+        for s, last in socks:  # the three complete at once: each holds its charge while it runs
+            s.sendall(last)
+        answers = []
+        for s, _ in socks:
+            s.settimeout(120)
+            got = b""
+            while b"\r\n\r\n" not in got or not got.endswith(b"}"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+            answers.append(got.split(b"\r\n", 1)[0] + b" " + got.rsplit(b"\r\n\r\n", 1)[-1][:120])
+        assert all(a.startswith(b"HTTP/1.1 200") for a in answers), answers
+    finally:
+        for s, _ in socks:
+            s.close()
+
+
+@pytest.mark.requires_ddbchat
 def test_concurrent_small_bodies_that_expand_share_one_memory_bound(ddbchat_server):
     # A request's arena may grow to 256 MB (more for a big body, which the parse budget pays
     # for), and only transactions of 43 or more writes drew on the 768 MB the api's requests
