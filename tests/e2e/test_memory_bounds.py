@@ -647,6 +647,8 @@ def test_streams_tail_reads_a_page_of_wide_images_without_its_tree(ddbchat_serve
 
 
 @pytest.mark.requires_ddbchat
+@pytest.mark.asan_slow  # not timed under ASan: test_review15 f1's set-up and copies (48 s
+# there); test_review12 f6 runs the transaction reads' 4 MB refusal under ASan
 def test_transaction_reads_of_wide_number_items_are_refused_by_their_size(ddbchat_server):
     # A number is stored in full (-1E-130: 133 bytes, sized 3), so an item of 100,000 of them
     # is 400 KB by DynamoDB's measure and 13.5 MB stored.  ExecuteTransaction of 20 SELECTs of
