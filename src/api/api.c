@@ -197,6 +197,12 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
     api->sse_window_ms = sw ? strtol(sw, NULL, 10) : API_SSE_WINDOW_MS;
     if (api->sse_window_ms < 4 || api->sse_window_ms > API_SSE_WINDOW_MS)
         api->sse_window_ms = API_SSE_WINDOW_MS; /* a test aid shortens it, never more */
+    /* a test aid: a test crosses the shared arena budget with a fraction of the items */
+    const char *sb = getenv("DDBCHAT_ARENA_SHARED_MB");
+    long sb_mb = sb ? strtol(sb, NULL, 10) : 0;
+    api->arena_shared_budget = API_ARENA_SHARED_BUDGET;
+    if (sb_mb >= 16 && (size_t)sb_mb < API_ARENA_SHARED_BUDGET >> 20)
+        api->arena_shared_budget = (size_t)sb_mb << 20; /* lowered, never raised */
     const char *cw = getenv("DDBCHAT_CLASS_WINDOW_MS");
     api->class_window_ms = cw ? strtol(cw, NULL, 10) : API_CLASS_WINDOW_MS;
     if (api->class_window_ms < 0 || api->class_window_ms > API_CLASS_WINDOW_MS)
@@ -280,9 +286,9 @@ static int api_arena_grow(arena_t *a, size_t need, void *ctx)
     step = (step + API_ARENA_SHARED_STEP - 1) / API_ARENA_SHARED_STEP * API_ARENA_SHARED_STEP;
     if (step > r->arena_cap - a->max)
         step = r->arena_cap - a->max;
-    size_t cur = atomic_load(&r->api->arena_shared);
+    size_t cur = atomic_load(&r->api->arena_shared), budget = r->api->arena_shared_budget;
     do {
-        if ((step > API_ARENA_SHARED_BUDGET || cur > API_ARENA_SHARED_BUDGET - step) &&
+        if ((step > budget || cur > budget - step) &&
             cur != r->arena_charged && !r->applied) { /* spent, others hold part of it */
             r->arena_refused = true;
             return -1;

@@ -18,8 +18,10 @@ struct api_out;
 
 struct api {
     store_t *store;
-    _Atomic size_t arena_shared; /* bytes of API_ARENA_SHARED_BUDGET taken (every request's
+    _Atomic size_t arena_shared; /* bytes of arena_shared_budget taken (every request's
                                     arena past its own part: api_arena_grow) */
+    size_t arena_shared_budget;  /* API_ARENA_SHARED_BUDGET; tests may lower it (never raise
+                                    it): DDBCHAT_ARENA_SHARED_MB */
     char region[64];
     char account_id[32];
     void *txn_tokens; /* ClientRequestToken cache (op_transact.c) */
