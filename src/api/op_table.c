@@ -1285,6 +1285,17 @@ static int tp_over_max(api_req *r, const tbl_tp *tp, const char *index)
                  : err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_TP_OVER_TABLE, m, v, r->api->region);
 }
 
+/* The first of odt's ceilings (odt_m) over the per-table 40,000 units, or -1. */
+static int odt_over(json_t *odt)
+{
+    for (int k = 0; k < 2; k++) {
+        json_t *v = json_object_get(odt, odt_m[k]);
+        if (json_is_integer(v) && json_integer_value(v) > TBL_MAX_THROUGHPUT)
+            return k;
+    }
+    return -1;
+}
+
 /* An on-demand ceiling over the per-table 40,000 units: LimitExceededException naming the member
  * (MaxReadRequestUnits first) and the account's quota, for the table or an index (AWS,
  * ack-api-quirks DDB-TABLE-171, 2026-10-08: "Subscriber limit exceeded: Requested
@@ -1294,16 +1305,13 @@ static int tp_over_max(api_req *r, const tbl_tp *tp, const char *index)
 static int odt_over_max(api_req *r, json_t *odt, const char *index)
 {
     static const char *const quota[2] = {"TableMaxReadCapacityUnits", "TableMaxWriteCapacityUnits"};
-    for (int k = 0; k < 2; k++) {
-        json_t *v = json_object_get(odt, odt_m[k]);
-        if (!json_is_integer(v) || json_integer_value(v) <= TBL_MAX_THROUGHPUT)
-            continue;
-        return index ? err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_ODT_OVER_INDEX, odt_m[k], index,
-                               quota[k], r->api->region)
-                     : err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_ODT_OVER_TABLE, odt_m[k],
-                               quota[k], r->api->region);
-    }
-    return 0;
+    int k = odt_over(odt);
+    if (k < 0)
+        return 0;
+    return index ? err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_ODT_OVER_INDEX, odt_m[k], index,
+                           quota[k], r->api->region)
+                 : err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_ODT_OVER_TABLE, odt_m[k], quota[k],
+                           r->api->region);
 }
 
 /* g's ProvisionedThroughput into tp; over 40,000 units: with *over (CreateTable, whose quota
@@ -2265,7 +2273,42 @@ typedef struct ut_plan {
     bool to_ppr;          /* a switch to on-demand */
     bool warm_raise;      /* the table's WarmThroughput raised: answered UPDATING with ... */
     long long warm_was[2]; /* ... the values from before */
+    /* the first unit count over its quota met while validating (40,000 units a table or an
+     * index, an on-demand ceiling): refused after the request's validation, as CreateTable
+     * does (tp_over_max, odt_over_max) */
+    int over;               /* 0 none, 1 units (over_tp), 2 a ceiling (over_odt) */
+    tbl_tp over_tp;
+    json_t *over_odt;
+    const char *over_index; /* the index's name; NULL the table's */
 } ut_plan;
+
+/* Notes units over the quota (the first only; ut_plan.over). */
+static void ut_over_units(ut_plan *p, const tbl_tp *tp, const char *index)
+{
+    if (p->over)
+        return;
+    p->over = 1;
+    p->over_tp = *tp;
+    p->over_index = index;
+}
+
+/* Notes odt's ceilings if one is over the quota (the first only; ut_plan.over). */
+static void ut_over_ceiling(ut_plan *p, json_t *odt, const char *index)
+{
+    if (p->over || odt_over(odt) < 0)
+        return;
+    p->over = 2;
+    p->over_odt = odt;
+    p->over_index = index;
+}
+
+/* The refusal of the quota overrun noted (ut_plan.over), 0 if none. */
+static int ut_over_refuse(api_req *r, const ut_plan *p)
+{
+    if (p->over == 1)
+        return tp_over_max(r, &p->over_tp, p->over_index);
+    return p->over == 2 ? odt_over_max(r, p->over_odt, p->over_index) : 0;
+}
 
 /* t's index `name` (NULL when it has none). */
 static const store_index *tbl_index(const store_table *t, const char *name)
@@ -2481,7 +2524,8 @@ static int ut_parse(api_req *r, ut_req *q)
  * ProvisionedThroughput; an OnDemandThroughput ceiling is 1 or more, or -1 to remove it.
  * The ceilings go into the index's metadata g (DescribeTable shows them); WarmThroughput is
  * accepted and not modelled (ddbchat has no warm throughput). */
-static int ut_gsi_on_demand(api_req *r, json_t *act, const char *iname, json_t *g)
+static int ut_gsi_on_demand(api_req *r, json_t *act, const char *iname, json_t *g,
+                            ut_plan *p)
 {
     json_t *odt = json_object_get(act, "OnDemandThroughput");
     json_t *warm = json_object_get(act, "WarmThroughput");
@@ -2491,9 +2535,7 @@ static int ut_gsi_on_demand(api_req *r, json_t *act, const char *iname, json_t *
     const char *om = api_odt_out_of_range(odt, true);
     if (om)
         return err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, om, iname);
-    int orc = odt_over_max(r, odt, iname);
-    if (orc)
-        return orc;
+    ut_over_ceiling(p, odt, iname);
     /* warm throughput only grows (AWS, ack-api-quirks DDB-TABLE-155 / 456) */
     long long shown[2], v[2];
     warm_fix(g, true);
@@ -2807,8 +2849,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         return err_set(r->err, ERR_VALIDATION, TXT_UT_ODT_PROVISIONED, om);
     if ((om = api_odt_out_of_range(q->odt, true)))
         return err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, om);
-    if ((rc = odt_over_max(r, q->odt, NULL)))
-        return rc;
+    ut_over_ceiling(p, q->odt, NULL);
     /* warm throughput only grows; a raise is under way a while, the table ACTIVE (AWS,
      * ack-api-quirks DDB-TABLE-059 / 061 / 179) */
     long long wshown[2];
@@ -2824,14 +2865,16 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             return rc;
         if (rc == 1)
             return verr(r, TXT_TABLE_THROUGHPUT_MIN);
-        if (rc == 2)
-            return tp_over_max(r, &tp, NULL);
         long long cr = meta_int(meta, "RCU"), cw = meta_int(meta, "WCU");
-        if (!to_ppr && !changed_billing && tp.rcu == cr && tp.wcu == cw)
+        if (rc == 2) /* over the quota: neither the same nor a decrease to count */
+            ut_over_units(p, &tp, NULL);
+        else if (!to_ppr && !changed_billing && tp.rcu == cr && tp.wcu == cw)
             return err_set(r->err, ERR_VALIDATION, TXT_UT_THROUGHPUT_SAME, cr, tp.rcu, cw,
                            tp.wcu);
-        if (!changed_billing && (rc = tp_decrease_budget(r, meta, tp.rcu, tp.wcu, api_wall_ms())))
+        else if (!changed_billing &&
+                 (rc = tp_decrease_budget(r, meta, tp.rcu, tp.wcu, api_wall_ms())))
             return rc;
+        rc = 0;
     }
 
     /* GSI updates: validate all, then plan */
@@ -2929,16 +2972,18 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             if (!p->attrs.a && (rc = parse_attrs(r, q->adj, &p->attrs)))
                 return rc;
             tbl_tp gtp = {0};
-            if (!to_ppr && (rc = check_gsi_throughput(r, act, &gtp, NULL)))
+            json_t *gover = NULL;
+            if (!to_ppr && (rc = check_gsi_throughput(r, act, &gtp, &gover)))
                 return rc;
+            if (gover)
+                ut_over_units(p, &gtp, iname);
             json_t *xodt = json_object_get(act, "OnDemandThroughput");
             const char *xm;
             if (!to_ppr && (xm = odt_first(xodt)))
                 return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_ODT_PROVISIONED, xm, iname);
             if ((xm = api_odt_out_of_range(xodt, false)))
                 return err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, xm, iname);
-            if ((rc = odt_over_max(r, xodt, iname)))
-                return rc;
+            ut_over_ceiling(p, xodt, iname);
             static const long long od_floor[2] = {WARM_OD_READ, WARM_OD_WRITE};
             if (to_ppr && (xm = warm_below(json_object_get(act, "WarmThroughput"), od_floor)))
                 return err_set(r->err, ERR_VALIDATION, TXT_GSI_WARM_BELOW_OD, xm, iname);
@@ -2983,7 +3028,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                     if (!g || json_object_set_new(gmeta, found->name, g))
                         return err_set(r->err, ERR_NOMEM, "out of memory");
                 }
-                if ((rc = ut_gsi_on_demand(r, act, found->name, g)))
+                if ((rc = ut_gsi_on_demand(r, act, found->name, g, p)))
                     return rc;
                 /* new ceilings: the index is UPDATING for a while (the table stays ACTIVE),
                  * its new values shown at once, a second Update meanwhile refused (AWS,
@@ -3002,12 +3047,15 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             if (xm)
                 return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_ODT_PROVISIONED, xm,
                                found->name);
-            if ((rc = check_gsi_throughput(r, act, &gtp, NULL)))
+            json_t *gover = NULL;
+            if ((rc = check_gsi_throughput(r, act, &gtp, &gover)))
                 return rc;
-            if (gtp.rcu == meta_int(g, "RCU") && gtp.wcu == meta_int(g, "WCU"))
+            if (gover) /* over the quota: neither the same nor a decrease to count */
+                ut_over_units(p, &gtp, found->name);
+            else if (gtp.rcu == meta_int(g, "RCU") && gtp.wcu == meta_int(g, "WCU"))
                 return verr(r, TXT_GSI_THROUGHPUT_SAME);
-            if (!changed_billing &&
-                (rc = tp_decrease_budget(r, g, gtp.rcu, gtp.wcu, api_wall_ms())))
+            else if (!changed_billing &&
+                     (rc = tp_decrease_budget(r, g, gtp.rcu, gtp.wcu, api_wall_ms())))
                 return rc;
             if (!json_is_object(g)) {
                 g = json_object();
@@ -3054,6 +3102,9 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         else if (!cur_en && !new_en)
             rc = err_set(r->err, ERR_VALIDATION, TXT_STREAM_NONE_TO_DISABLE, tbl_user_name(r, t));
     }
+    /* the quotas, after the request's validation (ut_plan.over) */
+    if (rc == 0)
+        rc = ut_over_refuse(r, p);
     /* unused extra definitions are accepted (DynamoDB Local) and dropped by ut_apply */
     /* any other change waits while the table is UPDATING for its indexes */
     if (rc == 0 && tbl_updating(t))

@@ -729,6 +729,72 @@ def test_on_demand_ceiling_over_the_per_table_maximum(raw, ddb_url, table_name, 
     assert code == "LimitExceededException" and m and m.group(1, 2) == ("Write", "table"), msg
 
 
+def test_update_table_quotas_after_validation(raw, ddb_url, table_name, target):
+    # UpdateTable checks the 40,000-unit quotas (units and on-demand ceilings, the table's and
+    # an index's) after the request's validation, as CreateTable does: a request both over a
+    # quota and invalid gets the ValidationException (review16 F3: ddbchat refused the quota
+    # first).  DynamoDB Local keeps no account quota (test above).
+    if target == "dynamodb-local":
+        return
+
+    def update(name, **body):
+        status, _, resp = raw_request(ddb_url, dict(body, TableName=name),
+                                      target="DynamoDB_20120810.UpdateTable")
+        resp = json.loads(resp)
+        return resp.get("__type", "").split("#")[-1], resp.get("message", "")
+
+    prov = table_name("utqp")
+    raw.create_table(TableName=prov, KeySchema=ks("h", "r"), AttributeDefinitions=AD_HRG,
+                     ProvisionedThroughput=PT, GlobalSecondaryIndexes=[gsi()])
+    wait_active(raw, prov)
+    same_gsi = [{"Update": {"IndexName": "gsi1", "ProvisionedThroughput": {
+        "ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}]
+    over_gsi = [{"Update": {"IndexName": "gsi1", "ProvisionedThroughput": {
+        "ReadCapacityUnits": 1, "WriteCapacityUnits": 40001}}}]
+    assert update(prov, ProvisionedThroughput={"ReadCapacityUnits": 40001,
+                                               "WriteCapacityUnits": 6},
+                  GlobalSecondaryIndexUpdates=same_gsi) == (
+        "ValidationException", "The requested throughput value equals the current value")
+    assert update(prov, ProvisionedThroughput={"ReadCapacityUnits": 40001,
+                                               "WriteCapacityUnits": 6},
+                  StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}) == (
+        "ValidationException", "One or more parameter values were invalid: You cannot modify "
+        "stream status while updating table IOPS")
+    code, msg = update(prov, GlobalSecondaryIndexUpdates=over_gsi)
+    m = OVER_INDEX.fullmatch(msg)
+    assert code == "LimitExceededException" and m and m.group(1, 2, 3) == \
+        ("Write", "gsi1", "40001"), msg
+    # the first overrun is the one named: the table's units before an index's
+    code, msg = update(prov, ProvisionedThroughput={"ReadCapacityUnits": 5,
+                                                    "WriteCapacityUnits": 50000},
+                       GlobalSecondaryIndexUpdates=over_gsi)
+    m = OVER_TABLE.fullmatch(msg)
+    assert code == "LimitExceededException" and m and m.group(1, 2) == ("Write", "50000"), msg
+
+    od = table_name("utqo")
+    raw.create_table(TableName=od, KeySchema=ks("h", "r"), AttributeDefinitions=AD_HR,
+                     BillingMode="PAY_PER_REQUEST")
+    wait_active(raw, od)
+    create = {"IndexName": "gsi2", "KeySchema": ks("g"), "Projection": {
+        "ProjectionType": "KEYS_ONLY", "NonKeyAttributes": ["x"]},
+        "OnDemandThroughput": {"MaxReadRequestUnits": 40001}}
+    code, msg = update(od, AttributeDefinitions=ad(g="S"),
+                       GlobalSecondaryIndexUpdates=[{"Create": create}])
+    assert code == "ValidationException" and "projection type is INCLUDE" in msg, msg
+    create["Projection"] = G_ALL
+    code, msg = update(od, AttributeDefinitions=ad(g="S"),
+                       GlobalSecondaryIndexUpdates=[{"Create": create}])
+    m = ODT_OVER.fullmatch(msg)
+    assert code == "LimitExceededException" and m and m.group(1, 2) == \
+        ("Read", "index : gsi2"), msg
+    assert "GlobalSecondaryIndexes" not in raw.describe_table(TableName=od)["Table"]
+    # nothing was applied by the refused requests
+    d = raw.describe_table(TableName=prov)["Table"]
+    assert d["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
+    assert d["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["WriteCapacityUnits"] == 1
+    assert "StreamSpecification" not in d
+
+
 def test_create_accepts_extras(ddb, table_name):
     # Pins: Tags, SSESpecification, TableClass, DeletionProtectionEnabled=false and a disabled
     # stream are accepted; on-demand tables accept GSIs without throughput.
