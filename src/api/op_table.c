@@ -1104,19 +1104,19 @@ typedef struct tbl_ks {
 } tbl_ks;
 
 /* A GSI's KeySchema: 1..8 elements, names unique, every HASH before every RANGE, at most
- * 4 of each (multi-attribute keys; DynamoDB Local 3.3's order and texts). */
+ * 4 of each (multi-attribute keys; DynamoDB Local 3.3's order and texts: the elements in
+ * order, each a repeated name, then a HASH after a RANGE; diffgen2). */
 static int parse_gsi_keyschema(api_req *r, const char *const *names, const char *const *types,
                                size_t n, tbl_ks *out)
 {
     if (n > STORE_KEY_ATTRS)
         return verr(r, TXT_KEY_TOO_BIG);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(names[i], names[j]) == 0)
-                return verr(r, TXT_KEY_SAME_NAME);
     size_t nh = 0;
     bool seen_range = false;
     for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(names[i], names[j]) == 0)
+                return verr(r, TXT_KEY_SAME_NAME);
         bool hash = strcmp(types[i], "HASH") == 0;
         if (hash && seen_range)
             return verr(r, TXT_KEY_ORDER);

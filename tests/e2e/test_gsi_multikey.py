@@ -123,6 +123,12 @@ FIRST_NOT_HASH = "Invalid KeySchema: The first KeySchemaElement is not a HASH ke
     ([("a", "HASH"), ("b", "HASH"), ("a", "RANGE")], dict(a="S", b="S"),
      "Two keys can not have the same name"),
     ([("a", "HASH")] * 5, dict(a="S"), "Two keys can not have the same name"),
+    # the elements in order: a HASH after a RANGE before a later repeat (diffgen2)
+    ([("a", "HASH"), ("b", "RANGE"), ("c", "HASH"), ("c", "HASH")], dict(a="S", b="S", c="S"),
+     "Invalid key order. Hash Key must be specified first in key schema, Range Key must be "
+     "specifed second"),
+    ([("a", "HASH"), ("b", "RANGE"), ("b", "HASH")], dict(a="S", b="S"),
+     "Two keys can not have the same name"),
     ([("a", "RANGE"), ("b", "RANGE")], dict(a="S", b="S"),
      (FIRST_NOT_HASH, "No Hash Key specified in schema.  All Dynamo DB tables must have exactly "
                       "one hash key")),
