@@ -128,8 +128,8 @@ def tables(prefix):
 
 
 OP_KINDS = ["TransactWriteItems", "TransactGetItems", "BatchWriteItem", "BatchGetItem",
-            "PutItem", "UpdateItem", "DeleteItem", "Query", "UpdateTable", "TTL"]
-WEIGHTS = [18, 8, 10, 8, 10, 8, 4, 18, 3, 3]
+            "PutItem", "UpdateItem", "DeleteItem", "Query", "UpdateTable", "TTL", "Scan"]
+WEIGHTS = [18, 8, 10, 8, 10, 8, 4, 18, 4, 3, 5]
 
 
 class Gen2(dg.Gen):
@@ -206,6 +206,9 @@ class Gen2(dg.Gen):
             if r.random() < 0.4:
                 body["ReturnValuesOnConditionCheckFailure"] = r.choice(["ALL_OLD", "NONE"])
             acts.append({a: self.attach(body, n2, v2)})
+        if r.random() < 0.02:  # over the 100 actions
+            acts = [{"Put": {"TableName": self.T, "Item": {"pk": {"S": "many"}, "sk": {"N": str(i)}}}}
+                    for i in range(101)]
         req = {"TransactItems": acts}
         x = r.random()
         if x < 0.15 and self.tokens:
@@ -287,6 +290,9 @@ class Gen2(dg.Gen):
             items[t] = reqs
         if r.random() < 0.03:
             items[self.missing] = [{"PutRequest": {"Item": self.item(self.T)}}]
+        if r.random() < 0.02:  # over the 25 requests
+            items[self.T] = [{"PutRequest": {"Item": {"pk": {"S": "many"}, "sk": {"N": str(i)}}}}
+                             for i in range(26 - sum(len(v) for k, v in items.items() if k != self.T))]
         req = {"RequestItems": items}
         if r.random() < 0.2:
             req["ReturnConsumedCapacity"] = r.choice(["TOTAL", "INDEXES"])
@@ -317,6 +323,8 @@ class Gen2(dg.Gen):
             items[t] = spec
         if r.random() < 0.03:
             items[self.missing] = {"Keys": [self.key(self.T)]}
+        if r.random() < 0.02:  # over the 100 keys
+            items[self.T] = {"Keys": [{"pk": {"S": "many"}, "sk": {"N": str(i)}} for i in range(101)]}
         req = {"RequestItems": items}
         if r.random() < 0.2:
             req["ReturnConsumedCapacity"] = r.choice(["TOTAL", "INDEXES"])
@@ -388,7 +396,42 @@ class Gen2(dg.Gen):
             req["ScanIndexForward"] = False
         if r.random() < 0.2:
             req["ReturnConsumedCapacity"] = "INDEXES"
-        return self.attach(req, {k: v for k, v in names.items() if k in json.dumps(req)}, vals)
+        if r.random() < 0.08:
+            # a start key made up: the table's key and the index's attributes, some missing
+            esk = {"pk": keyval(r, "S")}
+            for n, ty in hs + rs:
+                if r.random() < 0.85:
+                    esk[n] = small(r, ty)
+            req["ExclusiveStartKey"] = esk
+        return self.attach(req, {k: v for k, v in names.items() if k in canon(req)}, vals)
+
+    def scan(self):
+        """A Scan of the multi-attribute table's or the LSI table's indexes (or the table)."""
+        r = self.r
+        t = r.choice([self.M, self.L])
+        idx = dict(self.schemas[t][2])
+        if t == self.M:
+            idx.update(self.added)
+        req = {"TableName": t}
+        names, vals = {}, {}
+        if r.random() < 0.8:
+            req["IndexName"] = r.choice(sorted(idx))
+        if r.random() < 0.3:
+            req["FilterExpression"] = self.cond(t, names, vals)
+        x = r.random()
+        if x < 0.2:
+            req["ProjectionExpression"] = self.projection(names)
+        elif x < 0.3:
+            req["Select"] = r.choice(["COUNT", "ALL_PROJECTED_ATTRIBUTES", "ALL_ATTRIBUTES"])
+        if r.random() < 0.5:
+            req["Limit"] = r.randint(1, 5)
+        if r.random() < 0.2:
+            req["TotalSegments"] = r.randint(1, 3)
+        if r.random() < 0.1:
+            req["ConsistentRead"] = True
+        if r.random() < 0.2:
+            req["ReturnConsumedCapacity"] = r.choice(["TOTAL", "INDEXES"])
+        return self.attach(req, names, vals)
 
     def query_lsi(self):
         r = self.r
@@ -453,9 +496,25 @@ class Gen2(dg.Gen):
         if x < 0.8:
             return {"TableName": r.choice([self.O, self.missing]),
                     "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "nope"}}]}
-        tt = r.choice([self.O, self.T])
+        if x < 0.88:
+            if r.random() < 0.4:
+                return {"TableName": self.O, "StreamSpecification": {"StreamEnabled": False}}
+            return {"TableName": self.O, "StreamSpecification": {
+                "StreamEnabled": True, "StreamViewType": r.choice(
+                    ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"])}}
+        tt = r.choice([self.O, self.T, self.M])
         if r.random() < 0.5:
             return {"TableName": tt, "BillingMode": "PAY_PER_REQUEST"}
+        if tt == self.M:
+            gs = sorted(set(self.schemas[tt][2]) | set(self.added))
+            if r.random() < 0.3:
+                gs = gs[1:]
+            return {"TableName": tt, "BillingMode": "PROVISIONED",
+                    "ProvisionedThroughput": {"ReadCapacityUnits": 2, "WriteCapacityUnits": 3},
+                    "GlobalSecondaryIndexUpdates": [{"Update": {
+                        "IndexName": g, "ProvisionedThroughput": {
+                            "ReadCapacityUnits": r.randint(1, 4), "WriteCapacityUnits": 1}}}
+                        for g in gs]}
         return {"TableName": tt, "BillingMode": "PROVISIONED",
                 "ProvisionedThroughput": {"ReadCapacityUnits": r.randint(1, 9),
                                           "WriteCapacityUnits": r.randint(1, 9)}}
@@ -485,6 +544,8 @@ class Gen2(dg.Gen):
             return kind, self.update_table()
         if kind == "TTL":
             return self.ttl()
+        if kind == "Scan":
+            return kind, self.scan()
         t = self.any_table()
         names, vals = {}, {}
         if kind == "PutItem":
@@ -522,6 +583,7 @@ def describe_view(d):
     if "BillingModeSummary" in keep:
         keep["BillingModeSummary"] = {"BillingMode": keep["BillingModeSummary"].get("BillingMode")}
     keep["AttributeDefinitions"] = sorted(d.get("AttributeDefinitions", []), key=canon)
+    keep["has_LatestStreamArn"] = "LatestStreamArn" in d
     pt = d.get("ProvisionedThroughput", {})
     keep["ProvisionedThroughput"] = {k: pt.get(k) for k in ("ReadCapacityUnits", "WriteCapacityUnits")}
     for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
@@ -683,10 +745,15 @@ def rule_ondemand_gsi_throughput(op, req, a, b):
                 t = dict(x[k])
                 gy = {g["IndexName"]: g for g in y[k].get("GlobalSecondaryIndexes", [])}
                 gs = []
+                ppr = (y[k].get("BillingModeSummary") or {}).get("BillingMode") == "PAY_PER_REQUEST"
                 for g in t.get("GlobalSecondaryIndexes", []):
                     if g.get("ProvisionedThroughput") == {"ReadCapacityUnits": 0, "WriteCapacityUnits": 0} \
-                            and "ProvisionedThroughput" not in gy.get(g["IndexName"], {}):
+                            and ("ProvisionedThroughput" not in gy.get(g["IndexName"], {}) or ppr):
+                        # (Local also keeps a provisioned index's throughput after a switch
+                        # to on-demand)
                         g = {kk: vv for kk, vv in g.items() if kk != "ProvisionedThroughput"}
+                        if "ProvisionedThroughput" in gy.get(g["IndexName"], {}):
+                            g["ProvisionedThroughput"] = gy[g["IndexName"]]["ProvisionedThroughput"]
                         fired.append("local-ondemand-gsi-no-throughput")
                     gs.append(g)
                 if gs:
@@ -784,7 +851,8 @@ QUERY_REQUEST_TEXTS = ("Cannot specify the ProjectionExpression when choosing to
                        "1 validation error detected: Must specify the AttributesToGet or "
                        "ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES")
 QUERY_KEY_TEXTS = ("HASH key attributes", "RANGE key attributes", "Query key condition not supported",
-                   "Query condition missed key schema element")
+                   "Query condition missed key schema element",
+                   "Filter Expression can only contain non-primary key attributes")
 
 
 def rule_query_select_after_key_condition(op, req, a, b):
@@ -813,15 +881,153 @@ def rule_gsi_key_definitions_first(op, req, a, b):
     return a, b, []
 
 
-RULES2 = [rule_gsi_key_definitions_first, rule_lsi_projection_fetch_charge, rule_query_select_after_key_condition,
+def rule_model_length_text(op, req, a, b):
+    """A list over its length in the model (100 TransactItems, 100 Keys of a table, 25
+    requests of a table): AWS's model validation ("1 validation error detected: Value ... at
+    'transactItems' failed to satisfy constraint: Member must have length less than or equal
+    to 100": test_quotas.py); Local's own texts."""
+    if a.get("type") == b.get("type") == "ValidationException" and \
+            (a.get("message") or "").startswith("1 validation error detected: Value") and \
+            "Member must have length less than or equal to" in a.get("message", "") and \
+            b.get("message") in ("Member must have length less than or equal to 100",
+                                 "Too many items requested for the BatchGetItem call",
+                                 "Too many items requested for the BatchWriteItem call"):
+        return b, b, ["local-model-length-text"]
+    if a.get("type") == b.get("type") == "ValidationException" and \
+            (a.get("message") or "").startswith("1 validation error detected: Value") and \
+            "Member must have length less than or equal to" in a.get("message", "") and \
+            not (b.get("message") or "").startswith("1 validation error detected"):
+        # the model's checks come before the request's semantic ones (README: the model
+        # first, then the operation's own rules); Local checks a table's keys first
+        return b, b, ["local-model-length-after-item-checks"]
+    return a, b, []
+
+
+def rule_local_internal_failure(op, req, a, b):
+    """DynamoDB Local answers 500 InternalFailure to a GSI Create without
+    ProvisionedThroughput on a provisioned table; AWS refuses it ("No provisioned throughput
+    specified for the global secondary index": test_tables.py)."""
+    if b.get("status") == 500 and b.get("type") == "InternalFailure" and \
+            a.get("type") == "ValidationException" and op == "UpdateTable":
+        # (also with other refusals of the Create on such a table: the 500 comes first)
+        return b, b, ["local-internal-failure-gsi-no-throughput"]
+    return a, b, []
+
+
+ESK_BOUNDS = ("The provided starting key is outside query boundaries based on provided conditions",
+              "The query can return at most one row and cannot be restarted")
+
+
+def rule_esk_predicate_text(op, req, a, b):
+    """A Query's start key outside its key condition: the service's two texts (dynalite's
+    tests, run against AWS; store/query.c st_check_esk_bounds); Local answers "does not match
+    the range key predicate" to all (test_gsi_multikey.py test_query_start_key)."""
+    if op == "Query" and "error" in a and "error" in b and \
+            a["error"].get("message") in ESK_BOUNDS and \
+            b["error"].get("message") == "The provided starting key does not match the range key predicate":
+        return b, b, ["local-esk-predicate-text"]
+    return a, b, []
+
+
+def rule_esk_after_request_checks(op, req, a, b):
+    """A Query whose start key is refused and whose projection or Select is too: ddbchat
+    checks the request's parameters first, Local the start key.  Unsettled (no AWS capture)."""
+    if op == "Query" and req.get("ExclusiveStartKey") and "error" in a and "error" in b and \
+            (b["error"].get("message") or "").startswith(("The provided starting key",)) and \
+            not (a["error"].get("message") or "").startswith(("The provided starting key",
+                                                               "The query can return")):
+        return b, b, ["unsettled-start-key-after-request-checks"]
+    return a, b, []
+
+
+def rule_stream_enabled_text(op, req, a, b):
+    """A stream enabled again while enabled: AWS names the table (test_streams.py); Local does
+    not."""
+    for text in ("Table already has an enabled stream", "Table has no stream to disable"):
+        if op == "UpdateTable" and b.get("message") == text and \
+                (a.get("message") or "").startswith(text + ": TableName: "):
+            return b, b, ["local-stream-state-text"]
+    return a, b, []
+
+
+def rule_throughput_unchanged_text(op, req, a, b):
+    """UpdateTable asking for the throughput the table has: AWS's text names both values
+    (test_tables.py); Local's is short."""
+    if op == "UpdateTable" and b.get("message") == "The requested throughput value equals the current value" \
+            and (a.get("message") or "").startswith("The provisioned throughput for the table will not change."):
+        return b, b, ["local-throughput-unchanged-text"]
+    return a, b, []
+
+
+def rule_deleting_gsi_throughput(op, req, a, b):
+    """UpdateTable's answer to a GSI Delete on a provisioned table: ddbchat describes the
+    DELETING index without ProvisionedThroughput, Local (which deletes at once) with the
+    index's throughput.  Unsettled (no capture of AWS's DELETING description)."""
+    if op != "UpdateTable" or a.get("status") != 200 or b.get("status") != 200:
+        return a, b, []
+    ta, tb = a["body"].get("TableDescription", {}), b["body"].get("TableDescription", {})
+    gb = {g["IndexName"]: g for g in tb.get("GlobalSecondaryIndexes", [])}
+    out, fired = [], []
+    for g in ta.get("GlobalSecondaryIndexes", []):
+        if g.get("IndexStatus") == "DELETING" and "ProvisionedThroughput" not in g and \
+                "ProvisionedThroughput" in gb.get(g["IndexName"], {}):
+            g = dict(g, ProvisionedThroughput=gb[g["IndexName"]]["ProvisionedThroughput"])
+            fired = ["unsettled-deleting-gsi-throughput"]
+        out.append(g)
+    if fired:
+        a = dict(a, body=dict(a["body"], TableDescription=dict(ta, GlobalSecondaryIndexes=out)))
+    return a, b, fired
+
+
+def rule_gsi_throughput_missing_text(op, req, a, b):
+    """A switch to PROVISIONED that leaves out a GSI's throughput: the service names the index
+    (test_tables.py); Local's text does not."""
+    if op == "UpdateTable" and b.get("message") == "No provisioned throughput specified for the global secondary index" \
+            and (a.get("message") or "").startswith("One or more parameter values were invalid: "
+                                                    "ProvisionedThroughput must be specified for index: "):
+        return b, b, ["local-gsi-throughput-missing-text"]
+    return a, b, []
+
+
+def rule_scan_consistent_after_expressions(op, req, a, b):
+    """A Scan of a GSI with ConsistentRead and a refused expression: ddbchat answers the
+    expression (a request check, made before the table and its indexes are looked up, as
+    dynalite's AWS-checked validation does), Local the ConsistentRead.  Unsettled."""
+    if op == "Scan" and "error" in a and "error" in b and \
+            b["error"].get("message") == "Consistent reads are not supported on global secondary indexes" and \
+            (a["error"].get("message") or "").startswith(("Invalid ProjectionExpression",
+                                                          "Invalid FilterExpression",
+                                                          "Value provided in ExpressionAttribute")):
+        return b, b, ["unsettled-scan-consistent-after-expressions"]
+    return a, b, []
+
+
+def rule_missed_key_element_text(op, req, a, b):
+    """A Query's key condition without a key attribute: AWS names it ("Query condition missed
+    key schema element: sk": test_query_scan.py); Local does not."""
+    if op == "Query" and "error" in a and "error" in b and \
+            b["error"].get("message") == "Query condition missed key schema element" and \
+            (a["error"].get("message") or "").startswith("Query condition missed key schema element: "):
+        return b, b, ["local-missed-key-element-text"]
+    return a, b, []
+
+
+RULES2 = [rule_missed_key_element_text, rule_gsi_throughput_missing_text, rule_scan_consistent_after_expressions,
+          rule_deleting_gsi_throughput, rule_throughput_unchanged_text, rule_model_length_text, rule_local_internal_failure, rule_esk_predicate_text,
+          rule_esk_after_request_checks, rule_stream_enabled_text,
+          rule_gsi_key_definitions_first, rule_query_select_after_key_condition,
           rule_duplicate_before_missing_table, rule_empty_key_conditions, rule_index_not_found_text, rule_unused_definitions, rule_batch_request_before_items,
           rule_update_table_status, rule_ondemand_gsi_throughput, rule_not_found_text,
           rule_idempotent_mismatch_text, rule_token_before_request_checks, rule_duplicate_item_after_conditions]
 
 
+# after diffgen's (its empty-page rule first)
+RULES_LATE = [rule_lsi_projection_fetch_charge]
+
+
 def known(op, req, da, db):
     fired = []
-    for rule in RULES2 + dg.RULES:
+    for rule in RULES2 + dg.RULES + RULES_LATE:
         da, db, f = rule(op, req, da, db)
         fired += f
     if canon(da) == canon(db):
@@ -936,7 +1142,18 @@ class Runner2(dg.Runner):
         if op in ("Query", "Scan", "PutItem", "UpdateItem", "DeleteItem", "BatchGetItem",
                   "BatchWriteItem", "TransactWriteItems", "TransactGetItems"):
             sch = self.gen.schemas[req["TableName"]] if "TableName" in req else None
-            if op == "Query":
+            if op == "Scan" and req.get("TotalSegments"):
+                pa, pb = [], []
+                for sg in range(req["TotalSegments"]):
+                    rq = dict(req, Segment=sg)
+                    pa += dg.paginate(self.ca, op, rq)
+                    pb += dg.paginate(self.cb, op, rq)
+                na = dg.normal_pages(op, req, [p for p in pa if p["status"] != 200] or pa, sch)
+                nb = dg.normal_pages(op, req, [p for p in pb if p["status"] != 200] or pb, sch)
+                for n in (na, nb):
+                    for k in ("n_pages", "has_items", "ConsumedCapacity_shape"):
+                        n.pop(k, None)
+            elif op in ("Query", "Scan"):
                 sch = (sch[0], sch[1], dict(sch[2], **self.gen.added))
                 na = dg.normal_pages(op, req, dg.paginate(self.ca, op, req), sch)
                 nb = dg.normal_pages(op, req, dg.paginate(self.cb, op, req), sch)
@@ -978,6 +1195,18 @@ class Runner2(dg.Runner):
         self.wait_active(self.ca, t)
         self.wait_active(self.cb, t)
         ups = req.get("GlobalSecondaryIndexUpdates", [{}])[0]
+        if "StreamSpecification" in req and (na["status"] == 200 or nb["status"] == 200):
+            # a new stream (or none): read it from its start on both
+            for side, c, s in (("a", self.ca, self.sa), ("b", self.cb, self.sb)):
+                self.read_any.pop((t, side), None)
+            try:
+                if req["StreamSpecification"].get("StreamEnabled"):
+                    self.iters[t] = (self.first_iter(self.ca, self.sa, t),
+                                     self.first_iter(self.cb, self.sb, t))
+                else:
+                    self.iters.pop(t, None)
+            except (ClientError, KeyError):
+                self.iters.pop(t, None)
         if na["status"] == 200 and nb["status"] == 200:
             if "Create" in ups and getattr(self.gen, "pending", None):
                 name, hs, rs, proj = self.gen.pending

@@ -442,7 +442,7 @@ def test_seeded_operations_answer_as_dynamodb_local(ddb_url, local_url):
 
 
 DIFF2_SEED = 16
-DIFF2_OPS = 600 if LONG else 250
+DIFF2_OPS = 600 if LONG else 200
 
 
 @pytest.mark.requires_ddbchat
