@@ -78,7 +78,7 @@ e2e-asan: deps
 
 test: unit asan e2e e2e-asan-quick crash
 
-# What `make test` leaves out or runs short, at full length (~25 min on 2 cores): the
+# What `make test` leaves out or runs short, at full length (~15 min on 2 cores): the
 # end-to-end suite against the ASan+UBSan server with every file and test (e2e-asan), the
 # seeded differential runs at their long length (test_differential.py with DDBCHAT_E2E_LONG=1)
 # and over more seeds (tests/e2e/diffrun.py, both generators, DIFF_SEEDS).  Not in `make test`.
