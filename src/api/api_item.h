@@ -322,6 +322,10 @@ typedef struct api_wctx {
                              items' copies (api_arena_for_stored, from the store's peek) */
     bool reply_updated;   /* of the updated paths only (UPDATED_*, PartiQL's MODIFIED_*) */
     bool reply_modified;  /* PartiQL's MODIFIED_*: expr_project_modified's image */
+    /* BatchExecuteStatement: the room its members reserved, all of them (each member's adds
+     * to the others': jout_room is relative to the writer's length; review16 F1), else NULL */
+    size_t *reply_sum;
+    size_t reply_mine;    /* this write's share of *reply_sum (a re-run round replaces it) */
     /* out (UPDATE with reply_updated): the updated paths' image (M; AV_NONE: none), projected
      * in apply so that its room is reserved before the write */
     av_t image;

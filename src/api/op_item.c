@@ -36,16 +36,26 @@
  * new item's in apply (ALL_NEW, UPDATED_NEW: an update may make it longer).  The reply's other
  * members (ConsumedCapacity, ItemCollectionMetrics) fit in the slack. */
 #define WRITE_ROOM_SLACK ((size_t)16 << 10)
-static int write_room(const api_wctx *w, size_t len, size_t slack, err_t *e)
+static int write_room(api_wctx *w, size_t len, size_t slack, err_t *e)
 {
-    if (jout_room(w->reply, len + slack + WRITE_ROOM_SLACK))
+    size_t others = 0; /* a batch's other members' room (w->reply_sum) */
+    if (w->reply_sum) {
+        *w->reply_sum -= w->reply_mine;
+        w->reply_mine = 0;
+        others = *w->reply_sum;
+    }
+    if (jout_room(w->reply, others + len + slack + WRITE_ROOM_SLACK))
         return err_set(e, ERR_THROTTLING, TXT_BUSY);
+    if (w->reply_sum) {
+        w->reply_mine = len + slack;
+        *w->reply_sum += w->reply_mine;
+    }
     return 0;
 }
 
 int api_write_peek(void *ctx, const void *stored, size_t len, err_t *e)
 {
-    const api_wctx *w = ctx;
+    api_wctx *w = ctx;
     size_t text = 0, slack = 0;
     if (!w->reply || jout_item_stored_len(stored, len, &text, &slack))
         return 0; /* corrupt bytes: the decode's own error follows */

@@ -1042,6 +1042,22 @@ static void pq_sw_init(store_write *sw, api_req *r, pq_write *pw, bool want_old)
     sw->want_old = want_old;
 }
 
+/* The RETURNING item's room, reserved before the write (op_item.c write_room, review15 F11);
+ * sum: a batch's running total of its members' room (review16 F1), else NULL. */
+static void pq_reply_room(api_req *r, pq_write *pw, store_write *sw, size_t *sum)
+{
+    if (pw->ret == EXPR_PQ_RET_NONE || !r->w)
+        return;
+    pw->w.reply = r->w;
+    pw->w.reply_sum = sum;
+    pw->w.reply_mine = 0;
+    pw->w.reply_new = pw->ret == EXPR_PQ_RET_ALL_NEW || pw->ret == EXPR_PQ_RET_MODIFIED_NEW;
+    pw->w.reply_updated = pw->w.reply_modified =
+        pw->ret == EXPR_PQ_RET_MODIFIED_OLD || pw->ret == EXPR_PQ_RET_MODIFIED_NEW;
+    if (!pw->w.reply_updated)
+        sw->peek = api_write_peek;
+}
+
 /* The RETURNING item of a finished write (NULL: none). */
 static int returning_item(api_req *r, const pq_write *pw, const store_write *sw, av_t *out,
                           bool *have)
@@ -1124,15 +1140,7 @@ static int pq_write_one(api_req *r, const pq_stmt *s, json_t **out)
         return rc;
     store_write sw;
     pq_sw_init(&sw, r, &pw, true);
-    if (pw.ret != EXPR_PQ_RET_NONE && r->w) { /* the RETURNING item's room before the write
-                                                 (op_item.c write_room, review15 F11) */
-        pw.w.reply = r->w;
-        pw.w.reply_new = pw.ret == EXPR_PQ_RET_ALL_NEW || pw.ret == EXPR_PQ_RET_MODIFIED_NEW;
-        pw.w.reply_updated = pw.w.reply_modified =
-            pw.ret == EXPR_PQ_RET_MODIFIED_OLD || pw.ret == EXPR_PQ_RET_MODIFIED_NEW;
-        if (!pw.w.reply_updated)
-            sw.peek = api_write_peek;
-    }
+    pq_reply_room(r, &pw, &sw, NULL);
     /* --transaction-conflicts: as PutItem / UpdateItem / DeleteItem (op_item.c) */
     uint64_t hk;
     bool held = false, busy = true;
@@ -1545,9 +1553,13 @@ static int batch_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t 
             json_decref(r->err_extra);
             r->err_extra = NULL;
         }
+    /* the RETURNING items' room, all of it reserved before the members are applied: a member
+     * the reply budget cannot hold is ThrottlingError, nothing written (review16 F1) */
+    size_t reply_sum = 0;
     for (size_t i = 0; i < n; i++)
         if (!m[i].rc) {
             pq_sw_init(&sw[nw], r, &m[i].pw, true);
+            pq_reply_room(r, &m[i].pw, &sw[nw], &reply_sum);
             map[i] = nw++;
         }
     rc = nw ? store_write_each(r->api->store, sw, nw, r->err) : 0;

@@ -494,6 +494,75 @@ def test_f11_write_replies_held_for_non_reading_clients_share_a_bound(ddbchat_se
 
 
 @pytest.mark.requires_ddbchat
+def test_f11b_batch_statement_returning_items_share_the_reply_budget(ddbchat_server):
+    """review16 F1: a547f8b (F11's fix) reserves the RETURNING item's room before the write in
+    ExecuteStatement, not in BatchExecuteStatement: its members' items were written after the
+    writes and charged past the 256 MB reply budget.  4 non-reading clients (SO_RCVBUF 4 KB)
+    each sending a BatchExecuteStatement of 12 "UPDATE ... SET c = c + 1 ... RETURNING ALL NEW
+    *" of items of 130,000 numbers 1E-130 (17 MB of text each): every member applied and
+    answered, RssAnon ~1 GB.  Each member now reserves its room on top of the room its batch's
+    other members took; a member the budget cannot hold is ThrottlingError (the retryable
+    BatchStatementError code), nothing written for it."""
+    srv = ddbchat_server()
+    if sanitizer_server(srv.proc.pid):
+        pytest.skip("RSS under a sanitizer's allocator")
+    url, pid = srv.ddb_url, srv.proc.pid
+    port = int(url.rsplit(":", 1)[1])
+    ok(url, "CreateTable", {"TableName": "bes_ret", "BillingMode": "PAY_PER_REQUEST",
+                            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    put_items(url, "bes_ret", {"c": N(0), "l": {"L": [N("1E-130")] * 130_000}},
+              [{"pk": S(f"k{i}")} for i in range(12)])
+    body = json.dumps({"Statements": [
+        {"Statement": f"UPDATE \"bes_ret\" SET c = c + 1 WHERE pk = 'k{i}' RETURNING ALL NEW *"}
+        for i in range(12)]}).encode()
+    head = ("POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.BatchExecuteStatement\r\n"
+            f"Content-Type: application/x-amz-json-1.0\r\nAuthorization: {DUMMY_AUTH}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    readers = []
+    try:
+        held = 0.0
+        for _ in range(4):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(head + body)
+            readers.append(s)
+            held = max(held, status_mb(pid, "RssAnon"))
+        deadline = time.time() + 60
+        for s in readers:  # the most held while the replies are built
+            s.settimeout(max(0.1, deadline - time.time()))
+            try:
+                s.recv(300, socket.MSG_PEEK)
+            except OSError:
+                pass
+            held = max(held, status_mb(pid, "RssAnon"))
+        busy = 0  # the refused members, in the replies small enough to read at 4 KB a window
+        for s in readers:
+            head = s.recv(300, socket.MSG_PEEK)
+            assert head[9:12] == b"200", head
+            length = int(head.split(b"Content-Length: ", 1)[1].split(b"\r\n", 1)[0])
+            if length < 100_000:
+                reply = b""
+                while len(reply) < head.index(b"\r\n\r\n") + 4 + length:
+                    got = s.recv(1 << 16)
+                    assert got, reply[-300:]
+                    reply += got
+                assert b'"Item"' not in reply
+                busy += reply.count(b'"Code":"ThrottlingError"')
+        for s in readers:
+            s.close()
+        got = ok(url, "BatchExecuteStatement", {"Statements": [
+            {"Statement": f"SELECT c FROM \"bes_ret\" WHERE pk = 'k{i}'"} for i in range(12)]})
+        c = sum(int(r["Item"]["c"]["N"]) for r in got["Responses"])
+        assert busy >= 12 and c + busy <= 48, (c, busy)  # a ThrottlingError member wrote nothing
+        assert c >= 3, (c, busy)
+        assert held < 450, f"{held:.0f} MB of reply text held"
+    finally:
+        for s in readers:
+            s.close()
+
+
+@pytest.mark.requires_ddbchat
 def test_f9b_a_commented_select_is_a_read_too(ddbchat_server):
     """582af44 (F9's fix) makes a PartiQL request of SELECTs a read for the reply budget by
     each statement's first word, skipping spaces, tabs and line ends only.  PartiQL takes a
