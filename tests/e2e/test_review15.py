@@ -500,7 +500,7 @@ def test_f11b_batch_statement_returning_items_share_the_reply_budget(ddbchat_ser
     writes and charged past the 256 MB reply budget.  4 non-reading clients (SO_RCVBUF 4 KB)
     each sending a BatchExecuteStatement of 12 "UPDATE ... SET c = c + 1 ... RETURNING ALL NEW
     *" of items of 130,000 numbers 1E-130 (17 MB of text each): every member applied and
-    answered, RssAnon ~1 GB.  Each member now reserves its room on top of the room its batch's
+    answered, RssAnon ~720 MB held once they are answered (~1 GB while they are built).  Each member now reserves its room on top of the room its batch's
     other members took; a member the budget cannot hold is ThrottlingError (the retryable
     BatchStatementError code), nothing written for it."""
     srv = ddbchat_server()
@@ -521,21 +521,18 @@ def test_f11b_batch_statement_returning_items_share_the_reply_budget(ddbchat_ser
             f"Content-Length: {len(body)}\r\n\r\n").encode()
     readers = []
     try:
-        held = 0.0
         for _ in range(4):
             s = socket.create_connection(("127.0.0.1", port))
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.settimeout(60)
             s.sendall(head + body)
             readers.append(s)
-            held = max(held, status_mb(pid, "RssAnon"))
-        deadline = time.time() + 60
-        for s in readers:  # the most held while the replies are built
-            s.settimeout(max(0.1, deadline - time.time()))
-            try:
-                s.recv(300, socket.MSG_PEEK)
-            except OSError:
-                pass
-            held = max(held, status_mb(pid, "RssAnon"))
+        for s in readers:
+            s.recv(300, socket.MSG_PEEK)
+        # held once all four are answered: the replies' text (while they are built, the
+        # members' copies of the stored items come and go too: review16 F2)
+        time.sleep(0.3)
+        held = status_mb(pid, "RssAnon")
         busy = 0  # the refused members, in the replies small enough to read at 4 KB a window
         for s in readers:
             head = s.recv(300, socket.MSG_PEEK)
@@ -556,7 +553,7 @@ def test_f11b_batch_statement_returning_items_share_the_reply_budget(ddbchat_ser
         c = sum(int(r["Item"]["c"]["N"]) for r in got["Responses"])
         assert busy >= 12 and c + busy <= 48, (c, busy)  # a ThrottlingError member wrote nothing
         assert c >= 3, (c, busy)
-        assert held < 450, f"{held:.0f} MB of reply text held"
+        assert held < 400, f"{held:.0f} MB of reply text held"
     finally:
         for s in readers:
             s.close()
