@@ -31,9 +31,10 @@
  * answered busy would be applied again by the client's retry: review15 F7), so forty clients
  * that sent UpdateItem ReturnValues ALL_NEW of a 19 MB-text item and did not read held
  * ~825 MB past the 256 MB budget (review15 F11).  The image's text is measured and reserved
- * only if the budget holds it; else the busy reply, nothing written.  The old item's from its
- * stored bytes, before they are decoded (api_write_peek: a refused write decodes nothing), the
- * new item's in apply (ALL_NEW, UPDATED_NEW: an update may make it longer).  The reply's other
+ * only if the budget holds it; else the busy reply, nothing written.  The old item's (ALL_OLD)
+ * from its stored bytes, before they are decoded (api_write_peek: a refused write decodes
+ * nothing), the new item's (ALL_NEW) and the updated paths' (UPDATED_*) in apply, exactly (an
+ * update may make the item longer or shorter: review16 F5).  The reply's other
  * members (ConsumedCapacity, ItemCollectionMetrics) fit in the slack. */
 #define WRITE_ROOM_SLACK ((size_t)16 << 10)
 static int write_room(api_wctx *w, size_t len, size_t slack, err_t *e)
@@ -135,7 +136,7 @@ int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new
             size_t slack = 0, text = jout_item_len(&w->image, &slack);
             if ((rc = write_room(w, text, slack, e)))
                 return rc;
-        } else if (w->reply && w->reply_new) { /* api_write_peek took the old item's room */
+        } else if (w->reply && w->reply_new) { /* ALL_NEW: the new item's text, exactly */
             size_t slack = 0, text = jout_item_len(&tmp, &slack);
             if ((rc = write_room(w, text, slack, e)))
                 return rc;
@@ -184,7 +185,9 @@ static int run_write(wreq *q, json_t **out)
         q->w.reply = r->w;
         q->w.reply_new = q->rv == API_RV_ALL_NEW || q->rv == API_RV_UPDATED_NEW;
         q->w.reply_updated = q->rv == API_RV_UPDATED_OLD || q->rv == API_RV_UPDATED_NEW;
-        if (!q->w.reply_updated) /* ALL_NEW: the old item's text first, as an estimate */
+        if (q->rv == API_RV_ALL_OLD) /* ALL_NEW's room is the new item's, in apply: the old
+                                        item's, an update's estimate, refused a REMOVE of a
+                                        huge attribute whose reply is small (review16 F5) */
             sw.peek = api_write_peek;
     }
     if (r->later) /* api_call_out_jr_later: no --transaction-conflicts, no --throttle */

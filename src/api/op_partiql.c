@@ -1054,7 +1054,7 @@ static void pq_reply_room(api_req *r, pq_write *pw, store_write *sw, size_t *sum
     pw->w.reply_new = pw->ret == EXPR_PQ_RET_ALL_NEW || pw->ret == EXPR_PQ_RET_MODIFIED_NEW;
     pw->w.reply_updated = pw->w.reply_modified =
         pw->ret == EXPR_PQ_RET_MODIFIED_OLD || pw->ret == EXPR_PQ_RET_MODIFIED_NEW;
-    if (!pw->w.reply_updated)
+    if (pw->ret == EXPR_PQ_RET_ALL_OLD) /* ALL NEW's room is the new item's, in apply */
         sw->peek = api_write_peek;
 }
 

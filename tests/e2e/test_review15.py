@@ -560,6 +560,53 @@ def test_f11b_batch_statement_returning_items_share_the_reply_budget(ddbchat_ser
 
 
 @pytest.mark.requires_ddbchat
+def test_f11c_all_new_reserves_the_new_item_not_the_old(ddbchat_server):
+    """review16 F5: a547f8b reserved ReturnValues ALL_NEW's room from the old item's stored
+    bytes first (an estimate), so an UpdateItem "REMOVE l" of an item of 17 MB of text, whose
+    ALL_NEW reply is {pk, c}, was ThrottlingException (l kept) while the reply budget was
+    spent, every retry the same; NONE was 200 (ExecuteStatement RETURNING ALL NEW * the same).
+    ALL_NEW now reserves the new item's text only, in apply (ALL_OLD still reserves the old
+    item's: it is refused here)."""
+    srv = ddbchat_server()
+    url = srv.ddb_url
+    port = int(url.rsplit(":", 1)[1])
+    ok(url, "CreateTable", {"TableName": "bes_new", "BillingMode": "PAY_PER_REQUEST",
+                            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    put_items(url, "bes_new", {"c": N(0), "l": {"L": [N("1E-130")] * 130_000}},
+              [{"pk": S(f"k{i}")} for i in range(12)] + [{"pk": S(k)} for k in ("big", "big2", "old")])
+    body = json.dumps({"Statements": [
+        {"Statement": f"UPDATE \"bes_new\" SET c = c + 1 WHERE pk = 'k{i}' RETURNING ALL NEW *"}
+        for i in range(12)]}).encode()
+    head = ("POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.BatchExecuteStatement\r\n"
+            f"Content-Type: application/x-amz-json-1.0\r\nAuthorization: {DUMMY_AUTH}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    readers = []
+    try:
+        for _ in range(3):  # non-reading clients hold the reply budget (review16 F1's)
+            s = socket.create_connection(("127.0.0.1", port))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.settimeout(60)
+            s.sendall(head + body)
+            readers.append(s)
+        for s in readers:
+            assert s.recv(300, socket.MSG_PEEK)[9:12] == b"200"
+        status, _, payload = raw_request(url, json.dumps({
+            "TableName": "bes_new", "Key": {"pk": S("old")}, "UpdateExpression": "REMOVE l",
+            "ReturnValues": "ALL_OLD"}).encode(), target="DynamoDB_20120810.UpdateItem")
+        assert status == 400 and b"ThrottlingException" in payload, (status, payload[:300])
+        got = ok(url, "UpdateItem", {"TableName": "bes_new", "Key": {"pk": S("big")},
+                                     "UpdateExpression": "REMOVE l", "ReturnValues": "ALL_NEW"})
+        assert got["Attributes"] == {"pk": S("big"), "c": N(0)}, str(got)[:300]
+        got = ok(url, "ExecuteStatement", {  # PartiQL's RETURNING ALL NEW * the same
+            "Statement": "UPDATE \"bes_new\" REMOVE l WHERE pk = 'big2' RETURNING ALL NEW *"})
+        assert got["Items"] == [{"pk": S("big2"), "c": N(0)}], str(got)[:300]
+    finally:
+        for s in readers:
+            s.close()
+
+
+@pytest.mark.requires_ddbchat
 def test_f9b_a_commented_select_is_a_read_too(ddbchat_server):
     """582af44 (F9's fix) makes a PartiQL request of SELECTs a read for the reply budget by
     each statement's first word, skipping spaces, tabs and line ends only.  PartiQL takes a
