@@ -331,6 +331,17 @@ void api_arena_for_writes(api_req *r, size_t nwrite)
         api_arena_share(r, r->arena->max, nwrite * API_ARENA_PER_TXN_WRITE);
 }
 
+/* The arena's cap raised to cap (never lowered). */
+static void api_arena_cap_to(api_req *r, size_t cap)
+{
+    if (cap <= r->arena_cap)
+        return;
+    if (r->arena->grow == api_arena_grow && r->arena->grow_ctx == r)
+        r->arena_cap = cap;
+    else /* a big body's arena, its part paid by the server's parse budget */
+        api_arena_share(r, r->arena->max, cap);
+}
+
 void api_arena_for_stored(api_req *r, size_t len)
 {
     if (len <= API_ARENA_STORED_FROM)
@@ -342,12 +353,17 @@ void api_arena_for_stored(api_req *r, size_t len)
     } else {
         cap += len;
     }
-    if (cap <= r->arena_cap)
-        return;
-    if (r->arena->grow == api_arena_grow && r->arena->grow_ctx == r)
-        r->arena_cap = cap;
-    else /* a big body's arena, its part paid by the server's parse budget */
-        api_arena_share(r, r->arena->max, cap);
+    api_arena_cap_to(r, cap);
+}
+
+int api_arena_for_member(api_req *r, size_t len)
+{
+    if (len <= API_ARENA_STORED_FROM)
+        return 0;
+    if (r->arena_cap >= API_ARENA_TXN_MAX || len > API_ARENA_TXN_MAX - r->arena_cap)
+        return -1;
+    api_arena_cap_to(r, r->arena_cap + len);
+    return 0;
 }
 
 /* The end of a request's use of the shared budget (api_finish). */

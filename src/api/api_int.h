@@ -421,6 +421,10 @@ void api_arena_for_writes(api_req *r, size_t nwrite);
 #define API_ARENA_STORED_FROM ((size_t)1 << 20)
 #define API_ARENA_TXN_MAX (100 * API_ARENA_PER_TXN_WRITE)
 void api_arena_for_stored(api_req *r, size_t len);
+/* api_arena_for_stored for a member of a batch whose members are applied one by one
+ * (BatchExecuteStatement): -1, the cap unchanged, when it would pass API_ARENA_TXN_MAX (that
+ * member is refused, nothing decoded; the request is not made busy: others may be applied). */
+int api_arena_for_member(api_req *r, size_t len);
 /* Notes that the store ran w[0..n) for r: when one of them was applied (rc 0), what follows
  * (the reply, a batch's other results) is charged whatever the shared budget says, bounded
  * by the arena's cap, and api_finish answers no busy reply. */

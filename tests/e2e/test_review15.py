@@ -559,6 +559,7 @@ def test_f11b_batch_statement_returning_items_share_the_reply_budget(ddbchat_ser
             s.close()
 
 
+@pytest.mark.asan_slow  # wide number items (test_f1's set-up)
 @pytest.mark.requires_ddbchat
 def test_f11c_all_new_reserves_the_new_item_not_the_old(ddbchat_server):
     """review16 F5: a547f8b reserved ReturnValues ALL_NEW's room from the old item's stored
@@ -604,6 +605,70 @@ def test_f11c_all_new_reserves_the_new_item_not_the_old(ddbchat_server):
     finally:
         for s in readers:
             s.close()
+
+
+@pytest.mark.asan_slow  # wide number items (test_f1's set-up)
+@pytest.mark.requires_ddbchat
+def test_f1b_batch_statement_updates_of_wide_number_items_are_not_a_500(ddbchat_server):
+    """review16 F2: 6d19f7e grew a transaction's arena by its big stored items' copies, not a
+    BatchExecuteStatement's: each member copies its old item's stored bytes into the request's
+    arena (17 MB for 130,000 numbers 1E-130, stored in full), so 16 "UPDATE ... SET c = c + 1"
+    of such items passed the 256 MB arena: members 12-15 answered InternalServerError "out of
+    memory", every time.  Now every member is applied (a member past the cap or the shared
+    budget would be ThrottlingError, retryable, nothing written)."""
+    srv = ddbchat_server()
+    url = srv.ddb_url
+    ok(url, "CreateTable", {"TableName": "bes_wide", "BillingMode": "PAY_PER_REQUEST",
+                            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    put_items(url, "bes_wide", {"c": N(0), "l": {"L": [N("1E-130")] * 130_000}},
+              [{"pk": S(f"k{i}")} for i in range(16)])
+    got = ok(url, "BatchExecuteStatement", {"Statements": [
+        {"Statement": f"UPDATE \"bes_wide\" SET c = c + 1 WHERE pk = 'k{i}'"} for i in range(16)]})
+    assert [r.get("Error", {}).get("Code") for r in got["Responses"]] == [None] * 16, \
+        [r.get("Error") for r in got["Responses"]]
+    got = ok(url, "BatchExecuteStatement", {"Statements": [
+        {"Statement": f"SELECT c FROM \"bes_wide\" WHERE pk = 'k{i}'"} for i in range(16)]})
+    assert [r["Item"]["c"]["N"] for r in got["Responses"]] == ["1"] * 16
+
+
+@pytest.mark.asan_slow  # wide number items (test_f1's set-up)
+@pytest.mark.requires_ddbchat
+def test_f1c_batch_statement_members_the_arena_budget_refuses_are_throttled(ddbchat_server):
+    """review16 F2, the shared arena budget (768 MB, lowered to 128 MB by the test aid
+    DDBCHAT_ARENA_SHARED_MB): two BatchExecuteStatements of 16 such UPDATEs at once: the one
+    the budget refused answered its members InternalServerError "out of memory" (the other:
+    12 applied, 4 InternalServerError).  A member the budget refuses is now ThrottlingError,
+    retryable, nothing written for it; an applied one counts once."""
+    import threading
+    srv = ddbchat_server(env={"DDBCHAT_ARENA_SHARED_MB": "128"})
+    url = srv.ddb_url
+    ok(url, "CreateTable", {"TableName": "bes_wide", "BillingMode": "PAY_PER_REQUEST",
+                            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    put_items(url, "bes_wide", {"c": N(0), "l": {"L": [N("1E-130")] * 130_000}},
+              [{"pk": S(f"k{i}")} for i in range(32)])
+    codes = {}
+
+    def batch(j):
+        got = ok(url, "BatchExecuteStatement", {"Statements": [
+            {"Statement": f"UPDATE \"bes_wide\" SET c = c + 1 WHERE pk = 'k{16 * j + i}'"}
+            for i in range(16)]})
+        codes.update({16 * j + i: r.get("Error", {}).get("Code")
+                      for i, r in enumerate(got["Responses"])})
+
+    threads = [threading.Thread(target=batch, args=(j,)) for j in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(codes) == 32 and set(codes.values()) <= {None, "ThrottlingError"}, codes
+    for j in range(2):
+        got = ok(url, "BatchExecuteStatement", {"Statements": [
+            {"Statement": f"SELECT c FROM \"bes_wide\" WHERE pk = 'k{16 * j + i}'"}
+            for i in range(16)]})
+        assert [r["Item"]["c"]["N"] for r in got["Responses"]] == \
+            ["1" if codes[16 * j + i] is None else "0" for i in range(16)], codes
 
 
 @pytest.mark.requires_ddbchat
