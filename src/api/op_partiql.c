@@ -1530,6 +1530,10 @@ static int batch_peek(void *ctx, const void *stored, size_t len, err_t *e)
                                                           : 0;
 }
 
+/* The room a failed member's Item asks beyond its text: its Error's other members and the
+ * reply's tail (ConsumedCapacity), as op_item.c's WRITE_ROOM_SLACK. */
+#define BATCH_ITEM_SLACK ((size_t)16 << 10)
+
 /* The writes of a batch in one group commit, each with its own outcome. */
 static int batch_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **out)
 {
@@ -1610,6 +1614,16 @@ static int batch_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t 
                                       w->old.type == AV_M
                                   ? &w->old
                                   : NULL;
+            /* that item only when the reply's budget holds it with the room the others
+             * reserved (write_room's non-forced check): written unreserved, 24 of 17 MB of
+             * text passed the reply's max after a member was applied, whose busy reply each
+             * retry applied again (final16 F5); else no Item, its Code and Message stay (as
+             * a TransactionCanceledException's reasons past API_REPLY_ITEMS_TEXT) */
+            if (old && r->w) {
+                size_t slack = 0, text = jout_item_len(old, &slack);
+                if (jout_room(r->w, reply_sum + text + slack + BATCH_ITEM_SLACK))
+                    old = NULL;
+            }
             batch_error(o, dup ? ERR_DUPLICATE_ITEM : w->rc, dup ? TXT_PQ_DUPLICATE : w->err.msg,
                         m[i].t, old);
             continue;

@@ -671,6 +671,47 @@ def test_f1c_batch_statement_members_the_arena_budget_refuses_are_throttled(ddbc
             ["1" if codes[16 * j + i] is None else "0" for i in range(16)], codes
 
 
+@pytest.mark.asan_slow  # wide number items (test_f1's set-up)
+@pytest.mark.requires_ddbchat
+def test_f11d_batch_statement_failed_members_old_items_share_the_reply_budget(ddbchat_server):
+    """final16 F5: a BatchExecuteStatement member whose condition failed with
+    ReturnValuesOnConditionCheckFailure ALL_OLD wrote its old item into its Error with no room
+    reserved: 1 applied UPDATE + 24 failing members of items of 17 MB of text passed the
+    reply's max: 400 ThrottlingException after the applied member was written (each retry
+    applied it again: c 0 -> 1 -> 2).  Now a failed member's Item is written only when the
+    reply budget holds it; past that its Error has Code and Message, no Item; the reply is
+    200 and the applied member counts once."""
+    import re
+    srv = ddbchat_server()
+    url = srv.ddb_url
+    ok(url, "CreateTable", {"TableName": "rvx", "BillingMode": "PAY_PER_REQUEST",
+                            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    put_items(url, "rvx", {"c": N(0), "l": {"L": [N("1E-130")] * 130_000}},
+              [{"pk": S(f"k{i:02d}")} for i in range(25)])
+    stmts = [{"Statement": "UPDATE \"rvx\" SET c = c + 1 WHERE pk = 'k00'"}] + [
+        {"Statement": f"UPDATE \"rvx\" SET c = c + 1 WHERE pk = 'k{i:02d}' AND c = 7",
+         "ReturnValuesOnConditionCheckFailure": "ALL_OLD"} for i in range(1, 25)]
+    status, _, payload = raw_request(url, json.dumps({"Statements": stmts}).encode(),
+                                     target="DynamoDB_20120810.BatchExecuteStatement",
+                                     timeout=300)
+    assert status == 200, (status, payload[:300])
+    # the lists' members dropped before parsing (~240 MB of text)
+    one = re.search(rb'\{"N":"[^"]{100,}"\}', payload)  # 1E-130 in full
+    if one:
+        payload = payload.replace(one.group(0) + b",", b"").replace(one.group(0), b"")
+    got = json.loads(payload)["Responses"]
+    assert len(got) == 25 and "Error" not in got[0], str(got)[:300]
+    errs = [r["Error"] for r in got[1:]]
+    assert [e["Code"] for e in errs] == ["ConditionalCheckFailed"] * 24, str(errs)[:300]
+    with_item = [e for e in errs if "Item" in e]
+    assert 0 < len(with_item) < 24, len(with_item)  # ~256 MB hold about 14 of them
+    assert all(e["Item"]["c"] == N(0) for e in with_item)
+    got = ok(url, "GetItem", {"TableName": "rvx", "Key": {"pk": S("k00")},
+                              "ProjectionExpression": "c"})
+    assert got["Item"]["c"] == N(1)
+
+
 @pytest.mark.requires_ddbchat
 def test_f9b_a_commented_select_is_a_read_too(ddbchat_server):
     """582af44 (F9's fix) makes a PartiQL request of SELECTs a read for the reply budget by
