@@ -2624,6 +2624,38 @@ static void ppr_date_text(int64_t ms, char out[64])
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_year + 1900);
 }
 
+/* The times (ms) in meta's list `key` at or after `since`, as a new array (NULL: out of
+ * memory).  The change-count quotas below keep the times of their changes so (PprSwitches,
+ * SseChanges, ClassChanges). */
+static json_t *times_since(json_t *meta, const char *key, int64_t since)
+{
+    json_t *keep = json_array(), *v;
+    size_t i;
+    if (!keep)
+        return NULL;
+    json_array_foreach(json_object_get(meta, key), i, v)
+    {
+        if (json_is_integer(v) && json_integer_value(v) >= since && json_array_append(keep, v)) {
+            json_decref(keep);
+            return NULL;
+        }
+    }
+    return keep;
+}
+
+/* Adds `now` to keep (times_since's, consumed) and stores it as meta's `key`. */
+static int times_record(api_req *r, json_t *meta, const char *key, json_t *keep, int64_t now)
+{
+    json_t *at = json_integer((json_int_t)now);
+    if (!at || json_array_append_new(keep, at)) {
+        json_decref(keep);
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    }
+    if (json_object_set_new(meta, key, keep))
+        return err_set(r->err, ERR_NOMEM, "out of memory");
+    return 0;
+}
+
 /* The switches to on-demand (the Developer Guide, "Considerations when switching capacity
  * modes": provisioned to on-demand up to four times in a 24-hour rolling window, on-demand to
  * provisioned at any time).  meta "PprSwitches" keeps the times (ms) of the switches still in
@@ -2632,19 +2664,9 @@ static void ppr_date_text(int64_t ms, char out[64])
  * the switch at `now` when it passes.  DynamoDB Local switches any number of times. */
 static int ppr_switch_budget(api_req *r, json_t *meta, int64_t now)
 {
-    json_t *old = json_object_get(meta, "PprSwitches"), *keep = json_array();
+    json_t *keep = times_since(meta, "PprSwitches", now - r->api->ppr_window_ms + 1);
     if (!keep)
         return err_set(r->err, ERR_NOMEM, "out of memory");
-    size_t i;
-    json_t *v;
-    json_array_foreach(old, i, v)
-    {
-        if (json_is_integer(v) && json_integer_value(v) + r->api->ppr_window_ms > now &&
-            json_array_append(keep, v)) {
-            json_decref(keep);
-            return err_set(r->err, ERR_NOMEM, "out of memory");
-        }
-    }
     size_t n = json_array_size(keep);
     if (n >= PPR_SWITCHES_PER_WINDOW) {
         int64_t first = json_integer_value(json_array_get(keep, n - PPR_SWITCHES_PER_WINDOW));
@@ -2655,14 +2677,7 @@ static int ppr_switch_budget(api_req *r, json_t *meta, int64_t now)
         return err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_UT_PPR_SWITCHES, PPR_SWITCHES_PER_WINDOW,
                        ls, ns);
     }
-    json_t *at = json_integer((json_int_t)now);
-    if (!at || json_array_append_new(keep, at)) {
-        json_decref(keep);
-        return err_set(r->err, ERR_NOMEM, "out of memory");
-    }
-    if (json_object_set_new(meta, "PprSwitches", keep))
-        return err_set(r->err, ERR_NOMEM, "out of memory");
-    return 0;
+    return times_record(r, meta, "PprSwitches", keep, now);
 }
 
 /* The encryption key changes (the quotas page, "DynamoDB encryption at rest": between an AWS
@@ -2729,24 +2744,10 @@ static int sse_change(api_req *r, json_t *meta, json_t *sse, int64_t created, in
     const char *want = json_string_value(json_object_get(sse, "KMSMasterKeyId"));
     if (!to_owned && ka && want && strcmp(want, ka) == 0)
         return verr(r, TXT_UT_SSE_SAME_KEY);
-    json_t *keep = json_array();
+    json_t *keep = times_since(meta, "SseChanges", start);
     if (!keep)
         return err_set(r->err, ERR_NOMEM, "out of memory");
-    json_array_foreach(old, i, v)
-    {
-        if (json_is_integer(v) && json_integer_value(v) >= start && json_array_append(keep, v)) {
-            json_decref(keep);
-            return err_set(r->err, ERR_NOMEM, "out of memory");
-        }
-    }
-    json_t *at = json_integer((json_int_t)now);
-    if (!at || json_array_append_new(keep, at)) {
-        json_decref(keep);
-        return err_set(r->err, ERR_NOMEM, "out of memory");
-    }
-    if (json_object_set_new(meta, "SseChanges", keep))
-        return err_set(r->err, ERR_NOMEM, "out of memory");
-    return 0;
+    return times_record(r, meta, "SseChanges", keep, now);
 }
 
 /* The TableClass changes: two in 30 days (AWS, ack-api-quirks DDB-TABLE-377 / 443, 2026-10-09:
@@ -2758,31 +2759,14 @@ static int sse_change(api_req *r, json_t *meta, json_t *sse, int64_t created, in
  * days roll (inferred).  DynamoDB Local calls a TableClass alone "Nothing to update". */
 static int class_change(api_req *r, json_t *meta, int64_t now)
 {
-    json_t *old = json_object_get(meta, "ClassChanges"), *keep = json_array();
+    json_t *keep = times_since(meta, "ClassChanges", now - r->api->class_window_ms + 1);
     if (!keep)
         return err_set(r->err, ERR_NOMEM, "out of memory");
-    size_t i;
-    json_t *v;
-    json_array_foreach(old, i, v)
-    {
-        if (json_is_integer(v) && json_integer_value(v) + r->api->class_window_ms > now &&
-            json_array_append(keep, v)) {
-            json_decref(keep);
-            return err_set(r->err, ERR_NOMEM, "out of memory");
-        }
-    }
     if (json_array_size(keep) >= CLASS_CHANGES) {
         json_decref(keep);
         return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_UT_CLASS_CHANGES);
     }
-    json_t *at = json_integer((json_int_t)now);
-    if (!at || json_array_append_new(keep, at)) {
-        json_decref(keep);
-        return err_set(r->err, ERR_NOMEM, "out of memory");
-    }
-    if (json_object_set_new(meta, "ClassChanges", keep))
-        return err_set(r->err, ERR_NOMEM, "out of memory");
-    return 0;
+    return times_record(r, meta, "ClassChanges", keep, now);
 }
 
 /* Decides the change against t (the committed table) and edits meta accordingly; index
