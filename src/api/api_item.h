@@ -318,8 +318,9 @@ typedef struct api_wctx {
                              before the write is applied, the busy reply (nothing written)
                              when the reply budget cannot hold it (review15 F11) */
     bool reply_new;       /* that image is the new item (ALL_NEW, UPDATED_NEW), else the old */
-    api_req *txn;         /* a transaction's action: the request whose arena holds the stored
-                             items' copies (api_arena_for_stored, from the store's peek) */
+    api_req *txn;         /* a transaction's action or a BatchExecuteStatement member: the
+                             request whose arena holds the stored items' copies
+                             (api_arena_for_stored / _for_member, from the store's peek) */
     bool reply_updated;   /* of the updated paths only (UPDATED_*, PartiQL's MODIFIED_*) */
     bool reply_modified;  /* PartiQL's MODIFIED_*: expr_project_modified's image */
     /* BatchExecuteStatement: the room its members reserved, all of them (each member's adds

@@ -370,7 +370,7 @@ static int http_parse_take(http_req *r, size_t total)
 
 /* Charges `more` bytes of a request's decoded body (the decoder's buffer, growing by
  * doubling) to the memory budget: 0, or -1 when it says no (nothing taken).  The parse budget
- * is charged once the body is decoded, on its length (http_handle): charged here on the raw
+ * is charged once the body is decoded, on its length (http_run): charged here on the raw
  * buffer plus the decoded capacity, a BatchWriteItem of 9 MB of JSON sent as 7 MB of gzip
  * took ~480 MB of it, not 256, and of three at once one got the busy reply (frB 3). */
 static int http_reserve(void *ctx, size_t more)
