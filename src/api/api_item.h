@@ -323,6 +323,8 @@ typedef struct api_wctx {
                              (api_arena_for_stored / _for_member, from the store's peek) */
     bool reply_updated;   /* of the updated paths only (UPDATED_*, PartiQL's MODIFIED_*) */
     bool reply_modified;  /* PartiQL's MODIFIED_*: expr_project_modified's image */
+    bool reply_peek;      /* that image is the old item whole (ALL_OLD): its room is reserved
+                             from the stored bytes (api_write_peek), before the decode */
     /* BatchExecuteStatement: the room its members reserved, all of them (each member's adds
      * to the others': jout_room is relative to the writer's length; review16 F1), else NULL */
     size_t *reply_sum;
