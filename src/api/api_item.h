@@ -323,8 +323,6 @@ typedef struct api_wctx {
                              (api_arena_for_stored / _for_member, from the store's peek) */
     bool reply_updated;   /* of the updated paths only (UPDATED_*, PartiQL's MODIFIED_*) */
     bool reply_modified;  /* PartiQL's MODIFIED_*: expr_project_modified's image */
-    bool reply_peek;      /* that image is the old item whole (ALL_OLD): its room is reserved
-                             from the stored bytes (api_write_peek), before the decode */
     /* BatchExecuteStatement: the room its members reserved, all of them (each member's adds
      * to the others': jout_room is relative to the writer's length; review16 F1), else NULL */
     size_t *reply_sum;
@@ -343,9 +341,11 @@ typedef struct api_wctx {
  * STORE_KEEP, UPDATE the update applied to old (or to the key when absent), size-checked. */
 int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
                     uint64_t *out_size, err_t *e);
-/* store_write.peek of a write whose reply carries the old item (ctx an api_wctx with reply
- * set): reserves the room of its text in the reply before the item is decoded; ERR_THROTTLING
- * when the reply budget cannot hold it (the write then fails, nothing written). */
+/* store_write.peek of a write whose reply may carry an image (ctx an api_wctx): when that
+ * image is the old item whole (reply set, neither reply_new nor reply_updated: ALL_OLD),
+ * reserves the room of its text in the reply before the item is decoded; ERR_THROTTLING when
+ * the reply budget cannot hold it (the write then fails, nothing written); else nothing (the
+ * other images' room is reserved in apply). */
 int api_write_peek(void *ctx, const void *stored, size_t len, err_t *e);
 
 /* ---- TransactionCanceledException --------------------------------------------------- */

@@ -58,7 +58,9 @@ int api_write_peek(void *ctx, const void *stored, size_t len, err_t *e)
 {
     api_wctx *w = ctx;
     size_t text = 0, slack = 0;
-    if (!w->reply || jout_item_stored_len(stored, len, &text, &slack))
+    if (!w->reply || w->reply_new || w->reply_updated) /* not the old item whole */
+        return 0;
+    if (jout_item_stored_len(stored, len, &text, &slack))
         return 0; /* corrupt bytes: the decode's own error follows */
     return write_room(w, text, slack, e);
 }
@@ -185,10 +187,10 @@ static int run_write(wreq *q, json_t **out)
         q->w.reply = r->w;
         q->w.reply_new = q->rv == API_RV_ALL_NEW || q->rv == API_RV_UPDATED_NEW;
         q->w.reply_updated = q->rv == API_RV_UPDATED_OLD || q->rv == API_RV_UPDATED_NEW;
-        if (q->rv == API_RV_ALL_OLD) /* ALL_NEW's room is the new item's, in apply: the old
-                                        item's, an update's estimate, refused a REMOVE of a
-                                        huge attribute whose reply is small (review16 F5) */
-            sw.peek = api_write_peek;
+        /* ALL_OLD's room from the stored bytes; ALL_NEW's is the new item's, in apply (the
+         * old item's, an update's estimate, refused a REMOVE of a huge attribute whose reply
+         * is small: review16 F5) */
+        sw.peek = api_write_peek;
     }
     if (r->later) /* api_call_out_jr_later: no --transaction-conflicts, no --throttle */
         return write_later(q, &sw);

@@ -1054,9 +1054,7 @@ static void pq_reply_room(api_req *r, pq_write *pw, store_write *sw, size_t *sum
     pw->w.reply_new = pw->ret == EXPR_PQ_RET_ALL_NEW || pw->ret == EXPR_PQ_RET_MODIFIED_NEW;
     pw->w.reply_updated = pw->w.reply_modified =
         pw->ret == EXPR_PQ_RET_MODIFIED_OLD || pw->ret == EXPR_PQ_RET_MODIFIED_NEW;
-    pw->w.reply_peek = pw->ret == EXPR_PQ_RET_ALL_OLD; /* ALL NEW's: the new item's, in apply */
-    if (pw->w.reply_peek)
-        sw->peek = api_write_peek;
+    sw->peek = api_write_peek; /* ALL OLD's room; ALL NEW's is the new item's, in apply */
 }
 
 /* The RETURNING item of a finished write (NULL: none). */
@@ -1527,7 +1525,7 @@ static int batch_peek(void *ctx, const void *stored, size_t len, err_t *e)
     api_wctx *w = ctx;
     if (api_arena_for_member(w->txn, len))
         return err_set(e, ERR_THROTTLING, TXT_BUSY);
-    return w->reply_peek ? api_write_peek(ctx, stored, len, e) : 0; /* pq_reply_room's */
+    return api_write_peek(ctx, stored, len, e); /* RETURNING ALL OLD's room, if any */
 }
 
 /* The room a failed member's Item asks beyond its text: its Error's other members and the
