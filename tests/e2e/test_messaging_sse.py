@@ -87,14 +87,33 @@ class Stream:
             self._chunks = b""
 
     def pump(self, seconds):
-        """Reads what arrives for up to `seconds`."""
+        """Reads what arrives for up to `seconds` (a test that wants to see that nothing more
+        comes in that time)."""
         end = time.time() + seconds
-        self.sock.settimeout(0.05)
         while time.time() < end and not self.closed:
-            try:
-                self.feed(self.sock.recv(65536))
-            except socket.timeout:
-                pass
+            self.pump_once(0.05)
+
+    def pump_once(self, seconds):
+        """Reads once: what has arrived, or waits up to `seconds` for something to."""
+        self.sock.settimeout(seconds)
+        try:
+            self.feed(self.sock.recv(65536))
+        except socket.timeout:
+            pass
+
+    def answered(self):
+        """A whole answer is in: its head and its Content-Length of body (a refusal), or the
+        end of its chunks or of the connection."""
+        if self.status is None:
+            return self.closed
+        if "content-length" in self.headers:
+            return len(self.body) >= int(self.headers["content-length"])
+        return self.closed
+
+    def reply(self, seconds=5.0):
+        """Reads until a whole answer is in (at most `seconds`): a refusal's status and body,
+        without waiting on a connection kept alive."""
+        self.wait_for(Stream.answered, seconds)
 
     def events(self):
         out = []
@@ -124,7 +143,9 @@ class Stream:
         while time.time() < end:
             if pred(self):
                 return True
-            self.pump(0.05)
+            if self.closed:
+                break
+            self.pump_once(min(0.05, max(end - time.time(), 0.001)))
         return pred(self)
 
     def close(self):
@@ -175,13 +196,13 @@ def test_ticket_needs_auth_and_works_once(msg_server, people):
     assert first["event"] == "ready" and first["id"].startswith("v1:")
     s.close()
     again = Stream(msg_server, t)               # the same ticket a second time
-    again.pump(1)
+    again.reply()
     assert again.status == 401
     assert json.loads(again.body)["error"]["code"] == "bad_ticket"
     again.close()
     for q in ({}, {"ticket": "x" * 43}, {"ticket": tok["sse_bob"]}):   # the JWT is no ticket
         s = Stream(msg_server, query=q)
-        s.pump(1)
+        s.reply()
         assert s.status == 401 and json.loads(s.body)["error"]["code"] == "bad_ticket", q
         s.close()
     # only GET streams; a ticket is only made by POST
@@ -201,7 +222,7 @@ def test_bad_ticket_names_its_scheme(msg_server, people):
                     ({"ticket": "x" * 43}, 'Bearer realm="ddbchat", error="invalid_token"'),
                     ({"ticket": "x" * 500}, 'Bearer realm="ddbchat", error="invalid_token"')):
         s = Stream(msg_server, query=q)
-        s.pump(1)
+        s.reply()
         assert s.status == 401 and json.loads(s.body)["error"]["code"] == "bad_ticket", q
         assert s.headers.get("www-authenticate") == want, (q, s.headers)
         s.close()
@@ -243,7 +264,7 @@ def test_ticket_expires(tmp_path):
         fresh, stale = ticket_for(srv, tok), ticket_for(srv, tok)
         time.sleep(0.6)
         s = Stream(srv, stale)
-        s.pump(1)
+        s.reply()
         assert s.status == 401 and json.loads(s.body)["error"]["code"] == "bad_ticket"
         s.close()
         # and one used in time works: a ticket the server saw used within its 300 ms, for
@@ -313,7 +334,7 @@ def test_bad_event_id(msg_server, people):
     _, tok = people
     for bad in ("nope", "v1:", "v1:12x", "v1:10,not-a-uuid:12", "v1:" + "9" * 17):
         s = Stream(msg_server, ticket_for(msg_server, tok["sse_bob"]), last_event_id=bad)
-        s.pump(1)
+        s.reply()
         assert s.status == 400, bad
         assert json.loads(s.body)["error"]["code"] == "bad_event_id"
         s.close()
