@@ -38,6 +38,7 @@
 
 #define DDB_PROTO_NS "com.amazonaws.dynamodb.v20120810#"
 #define DDB_PROTO_NS_VALIDATE "com.amazon.coral.validate#"
+#define DDB_PROTO_NS_SERVICE "com.amazon.coral.service#"
 
 #define TXT_UNKNOWN_OPERATION "An unknown operation was requested."
 #define TXT_LOCAL_MISSING_AUTH                                                                     \
@@ -162,8 +163,14 @@ static void ddb_proto_error_x(ddb_proto_resp *resp, int code, const char *type_o
                               const char *msg, json_t *extra, jout *xw)
 {
     const char *type = type_override ? type_override : err_type(code);
-    const char *ns =
-        strcmp(type, "ValidationException") == 0 ? DDB_PROTO_NS_VALIDATE : DDB_PROTO_NS;
+    /* AWS's request-model errors keep the framework's namespaces: a ValidationException is
+     * "com.amazon.coral.validate#", a SerializationException "com.amazon.coral.service#" with
+     * its text under "Message" (dynalite's AWS-recorded assertSerialization, Dynoxide's
+     * errors.rs; test_protocol test_serialization_error_body) */
+    bool ser = strcmp(type, "SerializationException") == 0;
+    const char *ns = strcmp(type, "ValidationException") == 0 ? DDB_PROTO_NS_VALIDATE
+                     : ser                                  ? DDB_PROTO_NS_SERVICE
+                                                            : DDB_PROTO_NS;
     char full[192];
     snprintf(full, sizeof full, "%s%s", ns, type);
     snprintf(resp->error_type, sizeof resp->error_type, "%s", type);
@@ -179,14 +186,15 @@ static void ddb_proto_error_x(ddb_proto_resp *resp, int code, const char *type_o
                 m = clean ? json_string(clean) : NULL;
                 free(clean);
             }
-            json_object_set_new(o, "message", m);
+            json_object_set_new(o, ser ? "Message" : "message", m);
         }
         if (extra && json_is_object(extra)) {
             const char *k;
             json_t *v;
             json_object_foreach(extra, k, v)
             {
-                if (strcmp(k, "__type") != 0 && strcmp(k, "message") != 0)
+                if (strcmp(k, "__type") != 0 && strcmp(k, "message") != 0 &&
+                    strcmp(k, "Message") != 0)
                     json_object_set(o, k, v);
             }
         }

@@ -5,7 +5,8 @@
  * DynamoDB would send: authentication (SigV4 when credentials are configured), routing by
  * X-Amz-Target "DynamoDB_20120810.<Op>" to api_call(), and the one reply writer for errors:
  *   {"__type":"com.amazonaws.dynamodb.v20120810#<Type>","message":"..."} + extra fields
- * (ValidationException keeps DynamoDB's own "com.amazon.coral.validate#" namespace).
+ * (ValidationException keeps DynamoDB's own "com.amazon.coral.validate#" namespace, and
+ * SerializationException "com.amazon.coral.service#" with its text under "Message", as AWS).
  * Every reply carries a request id and the CRC32 of its body (x-amz-crc32).
  * http.c does the sockets; tests/unit/server/test_ddb_proto.c drives this directly.
  * Protocol reference:

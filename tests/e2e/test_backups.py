@@ -486,7 +486,7 @@ def test_restore_checks_the_sse_override(srv):
             status, _, got = raw_request(srv.ddb_url, dict(body, SSESpecificationOverride=sse),
                                          target=f"DynamoDB_20120810.{op}")
             doc = json.loads(got)
-            assert (status, doc["__type"].split("#")[-1], doc.get("message")) == \
+            assert (status, doc["__type"].split("#")[-1], doc.get("Message")) == \
                 (400, "SerializationException", msg), (op, sse)
 
 
