@@ -2,6 +2,7 @@
 makes ddbchat behave like the service in a way that DynamoDB Local does not, so a bug that only
 AWS would show shows locally.  These tests start their own server (ddbchat only: DynamoDB
 Local has no such switches and is always strongly consistent and unthrottled)."""
+import contextlib
 import threading
 import time
 
@@ -157,22 +158,25 @@ def txn(url, name, pk, n):
         {"Put": {"TableName": name, "Item": {"pk": S(f"{pk}-side-{n}")}}}]})
 
 
-def hammer(fn, seconds=10.0, threads=4):
-    """Runs fn(thread, i) from several threads until each has seen a failure or time is up;
-    returns every failure body."""
+def hammer(fn, seconds=10.0, threads=4, enough=None):
+    """Runs fn(thread, i) from several threads until the failures seen are enough (by
+    default: as many as threads) or time is up; returns every failure body.  All threads
+    stop once there are enough (before, each stopped at its own next failure, and one that
+    never met another's hold ran out the whole time: 10 s a call)."""
     seen, stop = [], time.monotonic() + seconds
-    lock = threading.Lock()
+    lock, done = threading.Lock(), threading.Event()
+    enough = enough or (lambda seen: len(seen) >= threads)
 
     def run(t):
         i = 0
-        while time.monotonic() < stop:
+        while time.monotonic() < stop and not done.is_set():
             good, data = fn(t, i)
             i += 1
             if not good:
                 with lock:
                     seen.append(data)
-                if len(seen) >= threads:
-                    return
+                    if enough(seen):
+                        done.set()
     ts = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
     for t in ts:
         t.start()
@@ -214,7 +218,10 @@ def test_transaction_conflicts(ddbchat_server):
             return txn(url, "txc", "hot2", f"{t}-{i}")
         good, data = call(url, "PutItem", {"TableName": "txc", "Item": {"pk": S("hot2")}})
         return good or not data["__type"].endswith("TransactionConflictException"), data
-    fails = [f for f in hammer(put_or_txn) if f["__type"].endswith("ConflictException")]
+    def is_put(f):
+        return f["__type"].endswith("#TransactionConflictException")
+    fails = [f for f in hammer(put_or_txn, enough=lambda seen: any(map(is_put, seen)))
+             if f["__type"].endswith("ConflictException")]
     assert fails, "no PutItem met a transaction in 10 s"
     assert fails[0]["message"] == "Transaction is ongoing for the item"
 
@@ -237,7 +244,7 @@ def test_transact_get_meets_a_transaction(ddbchat_server):
             {"Get": {"TableName": "txg", "Key": {"pk": S("other")}}}]})
         data["_get"] = True
         return good, data
-    fails = hammer(one)
+    fails = hammer(one, enough=lambda seen: sum(1 for f in seen if f.get("_get")) >= 2)
     gets = [f for f in fails if f.pop("_get", False)]
     assert gets, f"no TransactGetItems met a transaction in 10 s: {fails[:3]}"
     for g in gets:
@@ -250,17 +257,24 @@ def test_transact_get_meets_a_transaction(ddbchat_server):
 
 
 # Off by default: concurrent transactions on one item all succeed (one after the other).
+# The hold test aid is read only with the switch on: were holds taken without the switch,
+# each would last 20 ms and the hammer would meet one within its first transactions (without
+# the aid such a server conflicted only when two transactions happened to overlap, so the
+# hammer ran 3 s).
 def test_no_transaction_conflicts_by_default(ddbchat_server):
-    url = ddbchat_server().ddb_url
+    url = ddbchat_server(env={"DDBCHAT_CONFLICT_HOLD_MS": "20"}).ddb_url
     pk_table(url, "txc")
-    assert hammer(lambda t, i: txn(url, "txc", "hot", f"{t}-{i}"), seconds=3.0) == []
+    assert hammer(lambda t, i: txn(url, "txc", "hot", f"{t}-{i}"), seconds=1.0) == []
 
 
 # ---- what meets a hold, made deterministic ---------------------------------------------------
 # DDBCHAT_CONFLICT_HOLD_MS (a test aid) makes every holder wait that long before its write, so
-# a request sent meanwhile meets the hold for sure.
+# a request sent meanwhile meets the hold for sure.  Every held write takes HOLD_MS: 2,000 made
+# the section ~24 s; the gets look for the hold until the write is answered (not for a fixed
+# time), and a request that must come while the hold is on (inside_hold) is skipped, not
+# failed, on a machine too slow to send it within half the hold.
 
-HOLD_MS = 2000
+HOLD_MS = 500
 
 
 def held_server(ddbchat_server, table):
@@ -270,12 +284,36 @@ def held_server(ddbchat_server, table):
     return url
 
 
-def in_flight(fn):
-    """Runs fn() on a thread; returns a function that joins it and gives fn's result."""
-    out = []
-    t = threading.Thread(target=lambda: out.append(fn()))
-    t.start()
-    return lambda: (t.join(), out[0])[1]
+class in_flight:
+    """Runs fn() on a thread; calling the object joins it and gives fn's result."""
+
+    def __init__(self, fn):
+        self.out = []
+        self.thread = threading.Thread(target=lambda: self.out.append(fn()))
+        self.t0 = time.monotonic()
+        self.thread.start()
+
+    def running(self):
+        return self.thread.is_alive()
+
+    def __call__(self):
+        self.thread.join()
+        return self.out[0]
+
+
+@contextlib.contextmanager
+def inside_hold(write):
+    """The block's requests must reach the server while `write` (an in_flight holder) holds
+    its items: its hold began after write.t0 and lasts HOLD_MS.  A failed assertion when the
+    block began in the hold's second half (a machine too slow to look inside it) skips the
+    test; earlier, the failure stands."""
+    start = time.monotonic()
+    try:
+        yield
+    except AssertionError:
+        if start - write.t0 >= HOLD_MS / 1000 / 2:
+            pytest.skip("machine too slow to send a request within the %d ms hold" % HOLD_MS)
+        raise
 
 
 def tget(url, table, pk):
@@ -283,11 +321,10 @@ def tget(url, table, pk):
         {"Get": {"TableName": table, "Key": {"pk": S(pk)}}}]})
 
 
-def until_held(url, table, pk):
+def until_held(url, table, pk, write):
     """TransactGetItems of the item until one is cancelled (someone holds it): the cancel
-    body, or None when none was within the hold."""
-    stop = time.monotonic() + HOLD_MS / 1000 * 0.9
-    while time.monotonic() < stop:
+    body, or None when none was before `write` (the in_flight holder) was answered."""
+    while write.running():
         good, data = tget(url, table, pk)
         if not good:
             return data
@@ -310,7 +347,7 @@ def test_transact_get_meets_a_single_write(ddbchat_server):
                             "ExpressionAttributeValues": {":v": N(2)}}),
             ("DeleteItem", {"Key": {"pk": S("a")}})]:
         done = in_flight(lambda: call(url, op, dict(body, TableName="tgw")))
-        c = until_held(url, "tgw", "a")
+        c = until_held(url, "tgw", "a", done)
         assert done()[0], op
         assert c is not None, f"no TransactGetItems met the ongoing {op}"
         assert c["__type"].endswith("TransactionCanceledException"), c
@@ -340,14 +377,15 @@ def test_single_writes_of_one_item_do_not_conflict(ddbchat_server):
 def test_batch_write_meets_a_transaction(ddbchat_server):
     url = held_server(ddbchat_server, "tbw")
     done = in_flight(lambda: txn(url, "tbw", "hot", "1"))
-    assert until_held(url, "tbw", "hot") is not None, "the transaction held nothing"
+    assert until_held(url, "tbw", "hot", done) is not None, "the transaction held nothing"
     hot = {"PutRequest": {"Item": {"pk": S("hot"), "v": S("batch")}}}
-    r = ok(url, "BatchWriteItem", {"RequestItems": {"tbw": [
-        hot, {"PutRequest": {"Item": {"pk": S("cold"), "v": S("batch")}}}]}})
-    assert r["UnprocessedItems"] == {"tbw": [hot]}
-    assert done()[0]
-    item = ok(url, "GetItem", {"TableName": "tbw", "Key": {"pk": S("hot")}})["Item"]
-    assert item == {"pk": S("hot"), "n": N(1)}  # the transaction's, not the batch's
+    with inside_hold(done):
+        r = ok(url, "BatchWriteItem", {"RequestItems": {"tbw": [
+            hot, {"PutRequest": {"Item": {"pk": S("cold"), "v": S("batch")}}}]}})
+        assert r["UnprocessedItems"] == {"tbw": [hot]}
+        assert done()[0]
+        item = ok(url, "GetItem", {"TableName": "tbw", "Key": {"pk": S("hot")}})["Item"]
+        assert item == {"pk": S("hot"), "n": N(1)}  # the transaction's, not the batch's
     assert ok(url, "GetItem", {"TableName": "tbw", "Key": {"pk": S("cold")}})["Item"]["v"] == \
         S("batch")
     assert ok(url, "BatchWriteItem", {"RequestItems": r["UnprocessedItems"]})[
@@ -362,7 +400,7 @@ def test_transact_get_meets_a_batch_write(ddbchat_server):
     url = held_server(ddbchat_server, "tgb")
     done = in_flight(lambda: call(url, "BatchWriteItem", {"RequestItems": {"tgb": [
         {"PutRequest": {"Item": {"pk": S("a")}}}, {"DeleteRequest": {"Key": {"pk": S("b")}}}]}}))
-    c = until_held(url, "tgb", "b")
+    c = until_held(url, "tgb", "b", done)
     good, r = done()
     assert good and r["UnprocessedItems"] == {}, r
     assert c is not None and c["CancellationReasons"] == CONFLICT_REASON, c
@@ -376,20 +414,22 @@ def test_partiql_writes_meet_a_transaction(ddbchat_server):
     url = held_server(ddbchat_server, "tpq")
     ok(url, "PutItem", {"TableName": "tpq", "Item": {"pk": S("hot")}})
     done = in_flight(lambda: txn(url, "tpq", "hot", "1"))
-    assert until_held(url, "tpq", "hot") is not None, "the transaction held nothing"
-    good, e = call(url, "ExecuteStatement",
-                   {"Statement": "UPDATE tpq SET v = 'pq' WHERE pk = 'hot'"})
-    assert not good and e["__type"].endswith("#TransactionConflictException"), e
-    assert e["message"] == "Transaction is ongoing for the item"
-    r = ok(url, "BatchExecuteStatement", {"Statements": [
-        {"Statement": "UPDATE tpq SET v = 'pq' WHERE pk = 'hot'"},
-        {"Statement": "INSERT INTO tpq VALUE {'pk': 'cold'}"}]})
-    assert r["Responses"] == [
-        {"Error": {"Code": "TransactionConflict",
-                   "Message": "Transaction is ongoing for the item"}},
-        {"TableName": "tpq"}], r
-    assert done()[0]
-    assert "v" not in ok(url, "GetItem", {"TableName": "tpq", "Key": {"pk": S("hot")}})["Item"]
+    assert until_held(url, "tpq", "hot", done) is not None, "the transaction held nothing"
+    with inside_hold(done):
+        good, e = call(url, "ExecuteStatement",
+                       {"Statement": "UPDATE tpq SET v = 'pq' WHERE pk = 'hot'"})
+        assert not good and e["__type"].endswith("#TransactionConflictException"), e
+        assert e["message"] == "Transaction is ongoing for the item"
+        r = ok(url, "BatchExecuteStatement", {"Statements": [
+            {"Statement": "UPDATE tpq SET v = 'pq' WHERE pk = 'hot'"},
+            {"Statement": "INSERT INTO tpq VALUE {'pk': 'cold'}"}]})
+        assert r["Responses"] == [
+            {"Error": {"Code": "TransactionConflict",
+                       "Message": "Transaction is ongoing for the item"}},
+            {"TableName": "tpq"}], r
+        assert done()[0]
+        assert "v" not in ok(url, "GetItem", {"TableName": "tpq",
+                                              "Key": {"pk": S("hot")}})["Item"]
     assert "Item" in ok(url, "GetItem", {"TableName": "tpq", "Key": {"pk": S("cold")}})
 
 
@@ -400,21 +440,22 @@ def test_execute_transaction_meets_holds(ddbchat_server):
     url = held_server(ddbchat_server, "tet")
     ok(url, "PutItem", {"TableName": "tet", "Item": {"pk": S("hot")}})
     done = in_flight(lambda: txn(url, "tet", "hot", "1"))
-    assert until_held(url, "tet", "hot") is not None, "the transaction held nothing"
-    good, e = call(url, "ExecuteTransaction", {"TransactStatements": [
-        {"Statement": "INSERT INTO tet VALUE {'pk': 'new'}"},
-        {"Statement": "UPDATE tet SET v = 'pq' WHERE pk = 'hot'"}]})
-    assert not good and e["__type"].endswith("#TransactionCanceledException"), e
-    assert e["CancellationReasons"] == [{"Code": "None"}] + CONFLICT_REASON, e
-    assert e["message"].endswith("[None, TransactionConflict]"), e
-    good, e = call(url, "ExecuteTransaction", {"TransactStatements": [
-        {"Statement": "SELECT * FROM tet WHERE pk = 'hot'"}]})
-    assert not good and e["CancellationReasons"] == CONFLICT_REASON, e
+    assert until_held(url, "tet", "hot", done) is not None, "the transaction held nothing"
+    with inside_hold(done):
+        good, e = call(url, "ExecuteTransaction", {"TransactStatements": [
+            {"Statement": "INSERT INTO tet VALUE {'pk': 'new'}"},
+            {"Statement": "UPDATE tet SET v = 'pq' WHERE pk = 'hot'"}]})
+        assert not good and e["__type"].endswith("#TransactionCanceledException"), e
+        assert e["CancellationReasons"] == [{"Code": "None"}] + CONFLICT_REASON, e
+        assert e["message"].endswith("[None, TransactionConflict]"), e
+        good, e = call(url, "ExecuteTransaction", {"TransactStatements": [
+            {"Statement": "SELECT * FROM tet WHERE pk = 'hot'"}]})
+        assert not good and e["CancellationReasons"] == CONFLICT_REASON, e
     assert done()[0]
     assert "Item" not in ok(url, "GetItem", {"TableName": "tet", "Key": {"pk": S("new")}})
     # its own writes hold their items: a TransactGetItems meeting it is cancelled
     done = in_flight(lambda: call(url, "ExecuteTransaction", {"TransactStatements": [
         {"Statement": "UPDATE tet SET v = 'pq' WHERE pk = 'hot'"}]}))
-    c = until_held(url, "tet", "hot")
+    c = until_held(url, "tet", "hot", done)
     assert done()[0]
     assert c is not None and c["CancellationReasons"] == CONFLICT_REASON, c
