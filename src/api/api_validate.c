@@ -453,6 +453,7 @@ typedef struct walk {
     size_t top_n;
     const void *top_v[WALK_TOP_MAX];
     bool types_only;
+    bool av_deep; /* types_only: the AttributeValues' insides too (av_types) */
     int rc; /* ERR_SERIALIZATION once a type error was recorded */
     seg segs[WALK_DEPTH];
     size_t nseg, depth;
@@ -1386,6 +1387,114 @@ static void walk_member(walk *w, const api_member *m, const void *obj)
     pop(w);
 }
 
+/* ---- the insides of an AttributeValue, by type only (av_types) ----------------------
+ * The service deserialises the whole request before it validates any of it, so a member of
+ * an AttributeValue holding the wrong JSON token (an "S" of true, a list "L" element that is
+ * a number, a "B" not base64) is its SerializationException even when the request also
+ * breaks a constraint (no TableName): dynalite's AWS-recorded serialization tests, which send
+ * exactly that; Dynoxide deserialises the request whole first too.  value/ddbjson reads the
+ * insides after validation, with the same texts; this walk runs only when validation failed
+ * (validate_in), so a request that passes never pays for it. */
+static const api_shape av_str_shape = {.name = "String", .type = API_ST_STRING};
+static const api_shape av_blob_shape = {.name = "Blob", .type = API_ST_BLOB};
+static const api_shape av_bool_shape = {.name = "Boolean", .type = API_ST_BOOLEAN};
+static const api_shape av_shape = {.name = "AttributeValue", .type = API_ST_ATTRVAL};
+static const api_shape av_strs_shape = {.name = "List", .type = API_ST_LIST,
+                                        .elem = &av_str_shape};
+static const api_shape av_blobs_shape = {.name = "List", .type = API_ST_LIST,
+                                         .elem = &av_blob_shape};
+static const api_shape av_list_shape = {.name = "List", .type = API_ST_LIST, .elem = &av_shape};
+static const api_shape av_map_shape = {.name = "Map", .type = API_ST_MAP, .elem = &av_shape};
+
+#define AV_TYPES_DEPTH 128 /* past it the insides are ddbjson's (its nesting limit is lower) */
+
+/* a blob's text: padded base64 of whole quanta (value/ddbjson's b64_check, same texts) */
+static int av_b64(walk *w, const void *n)
+{
+    size_t len;
+    const char *t = w->jv->str(n, &len);
+    if (len % 4)
+        return err_set(w->e, ERR_SERIALIZATION,
+                       "Base64 encoded length is expected a multiple of 4 bytes but found: %zu",
+                       len);
+    size_t pad = (len >= 1 && t[len - 1] == '=') + (len >= 2 && t[len - 2] == '=');
+    for (size_t i = 0; i < len - pad; i++) {
+        unsigned char c = (unsigned char)t[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '+' || c == '/'))
+            return err_set(w->e, ERR_SERIALIZATION, "Invalid Base64 character");
+    }
+    return 0;
+}
+
+static void av_types(walk *w, const void *av, int depth);
+
+/* one member x of an AttributeValue, of shape sh (a scalar, a set, L or M) */
+static void av_member(walk *w, const api_shape *sh, const void *x, int depth)
+{
+    const api_jview *jv = w->jv;
+    if (!kind_ok(w, sh, x)) {
+        w->rc = type_error(w, sh, x, false);
+        return;
+    }
+    if (sh->type == API_ST_BLOB) {
+        w->rc = av_b64(w, x);
+        return;
+    }
+    if (sh->type != API_ST_LIST && sh->type != API_ST_MAP)
+        return;
+    const api_shape *el = sh->elem;
+    bool map = sh->type == API_ST_MAP;
+    void *it = map ? jv->iter(x) : NULL;
+    size_t cnt = map ? 0 : jv->size(x);
+    for (size_t i = 0; !w->rc && (map ? it != NULL : i < cnt); i++) {
+        const void *y = map ? jv->iter_value(it) : jv->elem(x, i);
+        if (map)
+            it = jv->iter_next(x, it);
+        if (!y || jv->kind(y) == API_JK_NULL)
+            continue;
+        if (el->type == API_ST_ATTRVAL) {
+            if (jv->kind(y) != API_JK_OBJECT)
+                w->rc = type_error(w, el, y, true);
+            else if (depth < AV_TYPES_DEPTH)
+                av_types(w, y, depth + 1);
+        } else if (!kind_ok(w, el, y)) {
+            w->rc = type_error(w, el, y, true);
+        } else if (el->type == API_ST_BLOB) {
+            w->rc = av_b64(w, y);
+        }
+    }
+}
+
+/* the members of AttributeValue object av, in document order (unknown keys are ignored, as
+ * the service's deserialiser ignores them) */
+static void av_types(walk *w, const void *av, int depth)
+{
+    const api_jview *jv = w->jv;
+    for (void *it = jv->iter(av); it && !w->rc; it = jv->iter_next(av, it)) {
+        size_t kl;
+        const char *k = jv->iter_key(it, &kl);
+        const void *x = jv->iter_value(it);
+        if (!x || jv->kind(x) == API_JK_NULL)
+            continue;
+        const api_shape *sh = NULL;
+        if (kl == 1)
+            sh = k[0] == 'S' || k[0] == 'N' ? &av_str_shape
+                 : k[0] == 'B'              ? &av_blob_shape
+                 : k[0] == 'L'              ? &av_list_shape
+                 : k[0] == 'M'              ? &av_map_shape
+                                            : NULL;
+        else if (kl == 2 && k[1] == 'S')
+            sh = k[0] == 'S' || k[0] == 'N' ? &av_strs_shape
+                 : k[0] == 'B'              ? &av_blobs_shape
+                                            : NULL;
+        else if ((kl == 4 && memcmp(k, "BOOL", 4) == 0) || (kl == 4 && memcmp(k, "NULL", 4) == 0))
+            sh = &av_bool_shape;
+        if (sh)
+            av_member(w, sh, x, depth);
+    }
+}
+
 /* The type pass over a list or map of AttributeValues: each value must be a JSON object
  * (its insides are value/ddbjson's, read after validation); a scalar or array is the
  * service's SerializationException, which comes before any validation error. */
@@ -1398,6 +1507,8 @@ static void attr_kinds(walk *w, const api_shape *el, const void *n, bool map)
             api_jkind k = x ? jv->kind(x) : API_JK_NULL;
             if (k != API_JK_OBJECT && k != API_JK_NULL)
                 w->rc = type_error(w, el, x, true);
+            else if (k == API_JK_OBJECT && w->av_deep)
+                av_types(w, x, 0);
         }
         return;
     }
@@ -1407,6 +1518,8 @@ static void attr_kinds(walk *w, const api_shape *el, const void *n, bool map)
         api_jkind k = x ? jv->kind(x) : API_JK_NULL;
         if (k != API_JK_OBJECT && k != API_JK_NULL)
             w->rc = type_error(w, el, x, true);
+        else if (k == API_JK_OBJECT && w->av_deep)
+            av_types(w, x, 0);
     }
 }
 
@@ -1423,6 +1536,13 @@ static void walk_node(walk *w, const api_member *m, const api_shape *sh, const v
     if (w->types_only) {
         if (!kind_ok(w, sh, n)) {
             w->rc = type_error(w, sh, n, m == NULL);
+            return;
+        }
+        if (w->av_deep && sh->type == API_ST_ATTRVAL) {
+            if (jv->kind(n) != API_JK_OBJECT)
+                w->rc = type_error(w, sh, n, m == NULL);
+            else
+                av_types(w, n, 0);
             return;
         }
     } else {
@@ -1795,8 +1915,43 @@ int api_validate_request_in(const api_jview *jv, const void *req, const api_shap
     return rc;
 }
 
+static int validate_in_(const api_jview *jv, const void *req, const api_shape *in,
+                        const char *op, err_t *e);
+
+/* The request's AttributeValues' insides, by type (av_types), for a request that failed
+ * validation: a SerializationException there is the service's answer instead. */
+static int av_types_pass(const api_jview *jv, const void *req, const api_shape *in, err_t *e)
+{
+    walk *w = mem_malloc(sizeof *w); /* ~KBs of path segments: off the stack, error path */
+    if (!w)
+        return 0; /* the validation error stands */
+    err_t mine = {0};
+    memset(w, 0, sizeof *w);
+    w->jv = jv;
+    w->e = &mine;
+    w->types_only = w->av_deep = true;
+    for (size_t i = 0; in->members[i].name && !w->rc; i++)
+        walk_member(w, &in->members[i], req);
+    int rc = w->rc == ERR_SERIALIZATION && mine.code == ERR_SERIALIZATION ? ERR_SERIALIZATION : 0;
+    mem_free(w);
+    if (rc) {
+        err_clear(e);
+        err_set(e, ERR_SERIALIZATION, "%s", mine.msg);
+    }
+    return rc;
+}
+
 static int validate_in(const api_jview *jv, const void *req, const api_shape *in,
                        const char *op, err_t *e)
+{
+    int rc = validate_in_(jv, req, in, op, e);
+    if (rc == ERR_VALIDATION && av_types_pass(jv, req, in, e))
+        return ERR_SERIALIZATION;
+    return rc;
+}
+
+static int validate_in_(const api_jview *jv, const void *req, const api_shape *in,
+                        const char *op, err_t *e)
 {
     api_vld v;
     api_vld_init(&v);

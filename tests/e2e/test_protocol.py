@@ -867,6 +867,39 @@ WRONG_MEMBER = [
 ]
 
 
+# a member of an AttributeValue holding the wrong token, in a request that also breaks a
+# constraint (no TableName, a name too short): the service deserialises the request whole
+# before it validates it, so the SerializationException comes first (dynalite's
+# AWS-recorded serialization tests send exactly these: "Key.Attr ... AttrStruct"; Dynoxide
+# deserialises whole first too).  ddbchat read an AttributeValue's insides only after
+# validation and answered the constraint's ValidationException.  DynamoDB Local: as for
+# WRONG_MEMBER below ("conv": it converts the scalar and answers the missing TableName).
+WRONG_AV_MEMBER = [
+    ("PutItem", {"Item": {"a": {"S": True}}}, "TRUE_VALUE cannot be converted to String", "conv"),
+    ("GetItem", {"Key": {"a": {"L": [5]}}}, "Unexpected value type in payload"),
+    ("GetItem", {"Key": {"a": {"M": {"x": []}}}},
+     "Unrecognized collection type class " + _PKG + "AttributeValue"),
+    ("UpdateItem", {"ExpressionAttributeValues": {":v": {"M": {"x": {"BOOL": "yes"}}}}},
+     "Unexpected token received from parser"),
+    ("DeleteItem", {"Key": {"a": {"B": "abc"}}},
+     "Base64 encoded length is expected a multiple of 4 bytes but found: 3"),
+    ("PutItem", {"Expected": {"a": {"Value": {"NS": [1]}}}},
+     "NUMBER_VALUE cannot be converted to String", "conv"),
+    ("Query", {"ExclusiveStartKey": {"a": {"SS": "x"}}}, "Unexpected field type"),
+    ("Scan", {"TableName": "ab", "ExclusiveStartKey": {"a": {"M": []}}},
+     "Unrecognized collection type java.util.Map<java.lang.String, " + _PKG + "AttributeValue>"),
+    ("BatchWriteItem", {"RequestItems": {"ab": [{"PutRequest": {"Item": {"a": {"BS": [{}]}}}}]}},
+     _SMAP),
+]
+
+
+def test_wrong_json_token_in_attribute_value(ddb_url, target):
+    for op, body, msg, *conv in WRONG_AV_MEMBER:
+        st, _, out = raw_request(ddb_url, body, target="DynamoDB_20120810." + op)
+        got = (st,) + error_of(out)
+        assert_wrong_token_answer(target, got, msg, conv, (op, body))
+
+
 def test_wrong_json_token_in_request_member(ddb_url, target):
     for op, body, msg, *conv in WRONG_MEMBER:
         st, _, out = raw_request(ddb_url, body, target="DynamoDB_20120810." + op)
