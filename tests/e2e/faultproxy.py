@@ -13,7 +13,9 @@ upstream DynamoDB-compatible endpoint, unless the next scripted fault says other
   "deny"       answer 400 AccessDeniedException (an IAM policy without the action)
 
 Faults can be scripted for every operation (`script`) or for one operation only
-(`script_for[op]`).  `log` records (operation, fault) for every request received.
+(`script_for[op]`).  `log` records (operation, fault) for every request received,
+`forwarded` the same once the upstream has answered a forwarded one (so a test can wait for a
+"slow:<s>" request to have reached the upstream instead of sleeping <s>).
 `passthrough(op, body) -> bool` (optional) marks requests that are forwarded without
 consuming a scripted fault, logged as "pass" (by default: the empty-TransactItems probes that
 msg_backend_remote_check sends before a write, so scripts hit the real transactions).
@@ -44,6 +46,7 @@ class FaultProxy:
         self.script = []          # faults for any operation, consumed in order
         self.script_for = {}      # op -> list of faults, consumed in order
         self.log = []
+        self.forwarded = []
         self.passthrough = is_probe
         self.lock = threading.Lock()
         proxy = self
@@ -88,6 +91,8 @@ class FaultProxy:
                         status, data = r.status, r.read()
                 except urllib.error.HTTPError as err:
                     status, data = err.code, err.read()
+                with proxy.lock:
+                    proxy.forwarded.append((op, fault))
                 if fault == "lost":
                     self.close_connection = True
                     self.connection.shutdown(2)
@@ -112,7 +117,10 @@ class FaultProxy:
         self.server = Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         self.url = "http://127.0.0.1:%d" % self.port
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # serve_forever looks for shutdown() every poll_interval (0.5 s by default: the
+        # proxy fixture's teardown took that long, 20 times in test_remote_backend)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={
+            "poll_interval": 0.02}, daemon=True)
         self.thread.start()
 
     def _next(self, op):

@@ -90,8 +90,8 @@ def dynalite_cli():
 def dynalite():
     cli_js = dynalite_cli()
     port = free_port()
-    proc = subprocess.Popen(["node", cli_js, "--port", str(port), "--createTableMs", "1500",
-                             "--deleteTableMs", "1500"],
+    proc = subprocess.Popen(["node", cli_js, "--port", str(port), "--createTableMs", "500",
+                             "--deleteTableMs", "500"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_port(port, proc, timeout=30)
@@ -124,22 +124,22 @@ def test_endpoint_without_transactions_is_refused(dynalite):
 
 
 def test_schema_load_waits_until_active(dynalite):
-    """dynalite keeps a new table CREATING for 1.5 s (like AWS, for longer): schema-load
-    returns once table and GSI are ACTIVE, so the next command can use it at once; the same
-    for drop and DELETING."""
+    """dynalite keeps a new table CREATING for 0.5 s (the fixture's --createTableMs; AWS for
+    longer): schema-load returns once table and GSI are ACTIVE, so the next command can use it
+    at once; the same for drop and DELETING."""
     t0 = time.time()
     ok(run(dynalite, "schema-load"))
-    assert time.time() - t0 >= 1.4
+    assert time.time() - t0 >= 0.45
     t = client_for(dynalite).describe_table(TableName=TABLE)["Table"]
     assert t["TableStatus"] == "ACTIVE"
     assert all(g["IndexStatus"] == "ACTIVE" for g in t["GlobalSecondaryIndexes"])
     p = ok(run(dynalite, "scan"))
     assert "0 items" in p.stderr
-    # DeleteTable leaves it DELETING for 1.5 s: drop waits until it is gone, so the table
+    # DeleteTable leaves it DELETING for 0.5 s: drop waits until it is gone, so the table
     # can be created again at once
     t0 = time.time()
     ok(run(dynalite, "drop"))
-    assert time.time() - t0 >= 1.4
+    assert time.time() - t0 >= 0.45
     ok(run(dynalite, "schema-load"))
 
 
@@ -275,7 +275,10 @@ def test_late_transaction_answer_stores_one_message(proxy, upstream):
     text = f"late but once {time.time()}"
     ok(run(proxy.url, "send", "rb_bob", "rb_alice", text,
            env={"DDBCHAT_REQUEST_TIMEOUT_MS": "700"}))
-    time.sleep(2.5)  # let the delayed first attempt reach the upstream
+    deadline = time.time() + 10  # until the delayed first attempt has reached the upstream
+    while ("TransactWriteItems", "slow:2") not in proxy.forwarded:
+        assert time.time() < deadline, proxy.log
+        time.sleep(0.05)
     assert proxy.ops("TransactWriteItems")[:2] == ["slow:2", "ok"]
     assert len(messages_with(upstream.ddb, text)) == 1
     check_invariants(scan_table(upstream.ddb))
