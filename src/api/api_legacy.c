@@ -49,7 +49,11 @@
 #define TXT_L_CONDOP_ALONE "ConditionalOperator cannot be used without Filter or Expected"
 /* the service's text; DynamoDB Local fails with an internal error instead */
 #define TXT_L_KC_OP "Attempted conditional constraint is not an indexable operation"
-#define TXT_L_ATG_DUP "Cannot have two attributes with the same name"
+/* a name AttributesToGet repeats (GetItem, BatchGetItem, Query, Scan): AWS names it
+ * (dynalite's AWS-recorded tests of all four; Dynoxide's validation.rs says the same);
+ * DynamoDB Local's GetItem, Query and Scan say "Cannot have two attributes with the same
+ * name" (test_items test_attributes_to_get_repeat) */
+#define TXT_L_ATG_DUP "One or more parameter values were invalid: Duplicate value in attribute name: %.*s"
 #define TXT_L_AU_NO_VALUE                                                                        \
     "One or more parameter values were invalid: Only DELETE action is allowed when no "         \
     "attribute value is specified"
@@ -471,7 +475,8 @@ static int attrs(const lg *L, const void *o, expr_t **out)
         if ((rc = name_len_check(r, names[i].len)))
             return rc;
         if (rep[i])
-            return err_set(r->err, ERR_VALIDATION, TXT_L_ATG_DUP);
+            return err_set(r->err, ERR_VALIDATION, TXT_L_ATG_DUP, (int)names[i].len,
+                           names[i].ptr);
     }
     if (ns < n)
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");

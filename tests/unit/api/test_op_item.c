@@ -433,7 +433,8 @@ static void get_projection(void **state)
     json_decref(r);
     it_err(f, "GetItem",
            "{'TableName':'tab1','Key':{'pk':{'S':'a'}},'AttributesToGet':['x','x']}",
-           ERR_VALIDATION, "Cannot have two attributes with the same name");
+           ERR_VALIDATION,
+           "One or more parameter values were invalid: Duplicate value in attribute name: x");
 }
 
 /* Legacy Expected / ConditionalOperator and AttributeUpdates. */
