@@ -1,14 +1,14 @@
 """Live delivery with --endpoint from the messaging table's DynamoDB stream (backend_remote's
 change feed): a message written by another process reaches an open event stream of a
-`serve --endpoint` server within a second when the table has a stream, also after the
-stream was idle long enough for polling to have backed off to 5 s; without a stream (or once
+`serve --endpoint` server within a second when the table has a stream, also once the stream
+was idle long enough for polling to have backed off to 4 s; without a stream (or once
 it is disabled, not following the disabled stream) the server polls the table again.  The backing endpoint is a second ddbchat
 (--target=ddbchat) or DynamoDB Local (--target=dynamodb-local).
 
 The test starts its own backing endpoint and remote server, so --msg-backend changes nothing
 in it: `make test` runs it in the two plain runs (ddbchat and DynamoDB Local as the backing)
 and skips it in the two --msg-backend runs of test_messaging*.py, which would only repeat the
-first (about 20 s each)."""
+first (about 5 s each)."""
 import shutil
 import subprocess
 import time
@@ -61,14 +61,21 @@ def test_message_from_another_process_arrives_through_the_stream(backing):
     ddb.get_waiter("table_exists").wait(TableName=TABLE)
     ddb.update_table(TableName=TABLE, StreamSpecification={"StreamEnabled": True,
                                                            "StreamViewType": "KEYS_ONLY"})
-    srv = start_remote_serve(backing.ddb_url)
+    # DDBCHAT_FEED_LOOKUP_MS (test aid): the table's stream is looked up every 0.5 s, not
+    # 10 s, so its disabling below is noticed at once
+    srv = start_remote_serve(backing.ddb_url, env={"DDBCHAT_FEED_LOOKUP_MS": "500"})
     try:
         wait_log(srv, "live delivery: following arn:aws:dynamodb:")
         ids = {h: add_user(srv, h, n) for h, n in [("feed_alice", "Alice F"),
                                                    ("feed_bob", "Bob F")]}
         bob = open_stream(srv, token(ids["feed_bob"]))
-        for n in range(2):  # twice: polling would arrive within 1 s by chance now and then
-            time.sleep(6)  # polling would have backed off to MSG_EVENTS_POLL_MAX_MS (5 s) now
+        # A server that polled instead of following the stream would scan bob's feed as it
+        # joins (before its "ready") and then 0.5, 1.5 and 3.5 s later (MSG_EVENTS_POLL_MIN_MS
+        # 250, doubling from that first scan), and not again before 7.5 s: messages sent from
+        # 4 s on would come by polling 2.5-3.5 s after their send.  (Before, the test slept
+        # 6 s, twice, for the back-off to pass 4 s.)
+        time.sleep(4)
+        for n in range(2):
             text = f"through the stream {n}"
             cli(srv, "send", "feed_alice", "feed_bob", text)
             t1 = time.time()
