@@ -345,7 +345,9 @@ def test_errors_in_words(web, two):
     # the earlier tests' messages to her)
     conv = send_rest(web, "web_dave", "a conversation for carol", handle="web_carol")
     d = fresh(two[0])
+    t0 = time.monotonic()
     sign_in_by_link(d, web, "web_carol")
+    signing_in = time.monotonic() - t0  # how long this machine takes, for the 401 below
     by_css(d, "#new-btn")[0].click()
     by_css(d, "#new-handle")[0].send_keys("nobody_here\n")
     type_and_enter(d, "hello?")
@@ -353,7 +355,9 @@ def test_errors_in_words(web, two):
     assert text == "No user has the handle nobody_here.", text
     shot(d, "error-unknown-handle")
     # too long: the counter says so and Send is off; Enter explains in words
+    t0 = time.monotonic()
     open_conv(d, wait(d, conv_names, 5, "a conversation")[0])
+    signing_in += time.monotonic() - t0
     box = by_css(d, "#text")[0]
     d.execute_script("arguments[0].value = 'x'.repeat(1025);"
                      "arguments[0].dispatchEvent(new Event('input'))", box)
@@ -400,8 +404,10 @@ def test_errors_in_words(web, two):
     # 401 in the middle of a session (the token expires): back to sign in, said in words.
     # The token lives long enough to sign in and open a conversation on a loaded machine
     # (exp_in=4 gave 3-4 s, and the page signs out about a second after exp, possibly in the
-    # middle of that), then the test waits until a second past its exp.
-    exp = int(time.time()) + 8
+    # middle of that), then the test waits until a second past its exp.  Long enough: four
+    # times what signing in and opening a conversation took above, at least 2 s (a fixed 8 s
+    # before: ~9 s of waiting on a quiet machine).
+    exp = int(time.time() + max(2.0, 4 * signing_in)) + 1
     short = token(web.ids["web_carol"], exp_in=None, exp=exp)
     sign_in_by_link(d, web, "web_carol", tok=short)
     open_conv(d, wait(d, conv_names, 5, "a conversation")[0])
