@@ -74,6 +74,9 @@ typedef struct parser {
     int rc;
     bool parens; /* redundant parentheses seen */
     char *sem;   /* first semantic error, in source order */
+    char *sem_section; /* a section used twice: reported after every other semantic error
+                          (a reserved word, an unknown function) wherever it is, as AWS and
+                          DynamoDB Local do (test_items test_update_section_twice_order) */
     bool sections[4];
     size_t ops; /* operators and functions seen (DynamoDB allows 300) */
 } parser;
@@ -840,7 +843,8 @@ static int parse_update(parser *p, expr_t *x)
             snprintf(buf, sizeof buf,
                      "The \"%s\" section can only be used once in an update expression;",
                      names[si]);
-            semantic(p, buf);
+            if (!p->sem_section)
+                p->sem_section = arena_strdup(p->a, buf);
         }
         p->sections[si] = true;
         p->i++;
@@ -973,6 +977,8 @@ int expr_parse(arena_t *a, expr_kind kind, const char *text, size_t len, expr_t 
         return expr_fail(e, kind, "The expression has redundant parentheses;");
     if (p.sem)
         return expr_fail(e, kind, "%s", p.sem);
+    if (p.sem_section)
+        return expr_fail(e, kind, "%s", p.sem_section);
     *out = x;
     return 0;
 }

@@ -469,6 +469,55 @@ def test_update_creates_item(ddb_url, t1):
 
 
 # Key attributes cannot be updated (expression and legacy forms).
+# if_not_exists(path, :v) has the item's type when the item has the path: a static check may
+# not take :v's.  AWS (dynalite's AWS-recorded updateItem test reaches its unused-names check
+# with "list_append(b, if_not_exists(a, :a))", :a a string) and DynamoDB Local accept it and
+# apply it to an item whose a is a list; when a is absent the string is the operand, refused
+# as the update is applied.  ddbchat refused the request before reading the item.
+def test_if_not_exists_type_is_the_items(ddb_url, t1):
+    ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("ine"), "a": {"L": [N(1)]},
+                                                      "b": {"L": [N(0)]}}})
+    r = ok(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("ine")},
+                                   "UpdateExpression": "SET b = list_append(b, if_not_exists(a, :s))",
+                                   "ExpressionAttributeValues": {":s": S("x")},
+                                   "ReturnValues": "UPDATED_NEW"})
+    assert r["Attributes"] == {"b": {"L": [N(0), N(1)]}}
+    bad = "An operand in the update expression has an incorrect data type"
+    for key, expr, vals in (
+            ("ine", "SET b = if_not_exists(a, :s) + :n", {":s": S("x"), ":n": N(1)}),
+            ("ine2", "SET b = list_append(:l, if_not_exists(a, :s))", {":s": S("x"), ":l": {"L": []}}),
+            ("ine2", "SET b = if_not_exists(a, :s) - :n", {":s": S("x"), ":n": N(1)})):
+        err(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S(key)},
+                                    "UpdateExpression": expr, "ExpressionAttributeValues": vals},
+            V, bad)
+    assert ok(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("ine2")}}) == {}
+
+
+# A section used twice in an UpdateExpression is reported after the expression's other
+# parse-time errors, wherever they are: a reserved word, an unknown function (dynalite's
+# AWS-recorded updateItem test: " set #c = :c set abOrt = true " is the reserved keyword;
+# DynamoDB Local agrees), but before undefined placeholders and the ConditionExpression.
+def test_update_section_twice_order(ddb_url, target, t1):
+    base = {"TableName": t1, "Key": {"pk": S("sto")}, "ExpressionAttributeValues": {":c": S("x")}}
+    inv = "Invalid UpdateExpression: "
+    for body, msg in (
+            ({"UpdateExpression": " set #c = :c set abOrt = :c ",
+              "ExpressionAttributeNames": {"#c": "c"}},
+             "Attribute name is a reserved keyword; reserved keyword: abOrt"),
+            ({"UpdateExpression": "remove a set c = :c remove abort"},
+             "Attribute name is a reserved keyword; reserved keyword: abort"),
+            ({"UpdateExpression": "set c = :c set d = if_not_exist(:c)"},
+             "Invalid function name; function: if_not_exist"),
+            ({"UpdateExpression": "set c = :c set d = #x"},
+             'The "SET" section can only be used once in an update expression;'),
+            ({"UpdateExpression": "set c = :c set d = :zz"},
+             'The "SET" section can only be used once in an update expression;'),
+            ({"UpdateExpression": "set c = :c set d = :c", "ConditionExpression": "abort = :c"},
+             'The "SET" section can only be used once in an update expression;')):
+        err(ddb_url, "UpdateItem", dict(base, **body), V,
+            aws_or_local(target, ENV + inv + msg, local=inv + msg))
+
+
 def test_update_key_attribute(ddb_url, t1):
     msg = ("One or more parameter values were invalid: Cannot update attribute pk. "
            "This attribute is part of the key")
