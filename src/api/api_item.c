@@ -477,6 +477,12 @@ int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const 
         m->u.map.kv = kv;
         m->u.map.n = n;
         x->names = m;
+        /* the names' keys and values before anything of ExpressionAttributeValues (its
+         * emptiness, its keys, its values): the service's order (dynalite's AWS-recorded
+         * tests; DynamoDB Local agrees; test_items test_placeholder_map_order) */
+        int rc = expr_env_names_check(m, r->arena, r->err);
+        if (rc)
+            return rc;
     }
     if (jv && null_what) {
         if (!json_is_object(jv))
@@ -486,6 +492,18 @@ int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const 
                               : err_set(r->err, ERR_VALIDATION, "%s", TXT_EAV_NO_EXPR_AWS);
         if (json_object_size(jv) == 0)
             return err_set(r->err, ERR_VALIDATION, TXT_EAV_EMPTY);
+        {
+            /* every key's syntax before the first value is read (same order) */
+            const char *k;
+            size_t klen;
+            json_t *v;
+            json_object_keylen_foreach(jv, k, klen, v) {
+                (void)v;
+                int krc = expr_env_value_key_check(k, klen, r->arena, r->err);
+                if (krc)
+                    return krc;
+            }
+        }
         av_t *m = arena_zalloc(r->arena, sizeof *m);
         if (!m)
             return err_set(r->err, ERR_NOMEM, "out of memory");

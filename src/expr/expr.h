@@ -129,6 +129,13 @@ typedef struct expr_env {
  * ExpressionAttributeNames and ExpressionAttributeValues exceeds max size").
  * The values themselves are the api's to validate (ddbjson).  ERR_VALIDATION / ERR_NOMEM. */
 int expr_env_init(expr_env *env, arena_t *a, const av_t *names, const av_t *values, err_t *e);
+/* expr_env_init's checks of the names map alone (NULL: none), and of one values key, for
+ * callers that check a map's keys before they read the values (the service reports
+ * ExpressionAttributeNames' keys before an empty ExpressionAttributeValues, and a values
+ * key before the values: dynalite's AWS-recorded tests, DynamoDB Local agrees).
+ * ERR_VALIDATION with expr_env_init's texts / ERR_NOMEM. */
+int expr_env_names_check(const av_t *names, arena_t *a, err_t *e);
+int expr_env_value_key_check(const char *k, size_t klen, arena_t *a, err_t *e);
 
 /* Substitutes placeholders of `parsed` (not modified; may be a shared cached tree) and makes
  * the resolved tree *out in `a`.  Marks the placeholders it uses in env.  env may be NULL

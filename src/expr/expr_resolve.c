@@ -69,43 +69,73 @@ static size_t subst_size(const av_t *m)
 /* The 2 MB of substitution variables: each map alone (after its keys' checks), then both
  * together, with the texts of AWS's validation as DynamoDB
  * Local 2026 ships it (tests/e2e/test_quotas.py::test_substitution_size). */
+/* the names map's own checks (expr_env_init's, in its order); its substitution size out */
+static int names_check(const av_t *names, arena_t *a, err_t *e, size_t *out_size)
+{
+    *out_size = 0;
+    if (names->type != AV_M)
+        return err_set(e, ERR_VALIDATION, "ExpressionAttributeNames must be a map");
+    if (names->u.map.n == 0)
+        return err_set(e, ERR_VALIDATION, "ExpressionAttributeNames must not be empty");
+    for (size_t i = 0; i < names->u.map.n; i++) {
+        const av_kv *kv = &names->u.map.kv[i];
+        if (kv->name_len > EXPR_MAX_PLACEHOLDER)
+            return err_set(e, ERR_VALIDATION,
+                           "ExpressionAttributeNames contains invalid key: The expression "
+                           "attribute map contains a key that is too long; size of key: %zu",
+                           kv->name_len);
+        if (!ph_ok(kv->name, kv->name_len, '#'))
+            return err_set(e, ERR_VALIDATION,
+                           "ExpressionAttributeNames contains invalid key: Syntax error; "
+                           "key: \"%s\"",
+                           key_text(a, kv->name, kv->name_len));
+    }
+    for (size_t i = 0; i < names->u.map.n; i++) {
+        const av_kv *kv = &names->u.map.kv[i];
+        if (kv->val.type != AV_S || kv->val.u.str.len == 0)
+            return err_set(e, ERR_VALIDATION,
+                           "ExpressionAttributeNames contains invalid value: Empty attribute "
+                           "name for key %.*s",
+                           (int)kv->name_len, kv->name);
+        if (kv->val.u.str.len > AV_MAX_NAME_LEN)
+            return err_set(e, ERR_VALIDATION,
+                           "ExpressionAttributeNames contains invalid value: Attribute name "
+                           "is too large, must be less than 65536 bytes for key %.*s",
+                           (int)kv->name_len, kv->name);
+    }
+    if ((*out_size = subst_size(names)) > EXPR_MAX_SUBST)
+        return err_set(e, ERR_VALIDATION, "ExpressionAttributeNames exceeds max size");
+    return 0;
+}
+
+int expr_env_names_check(const av_t *names, arena_t *a, err_t *e)
+{
+    size_t size;
+    return names ? names_check(names, a, e, &size) : 0;
+}
+
+int expr_env_value_key_check(const char *k, size_t klen, arena_t *a, err_t *e)
+{
+    if (klen > EXPR_MAX_PLACEHOLDER)
+        return err_set(e, ERR_VALIDATION,
+                       "ExpressionAttributeValues contains invalid key: The expression "
+                       "attribute map contains a key that is too long;");
+    if (!ph_ok(k, klen, ':'))
+        return err_set(e, ERR_VALIDATION,
+                       "ExpressionAttributeValues contains invalid key: Syntax error; "
+                       "key: \"%s\"",
+                       key_text(a, k, klen));
+    return 0;
+}
+
 int expr_env_init(expr_env *env, arena_t *a, const av_t *names, const av_t *values, err_t *e)
 {
     memset(env, 0, sizeof *env);
     size_t nsize = 0, vsize = 0;
     if (names) {
-        if (names->type != AV_M)
-            return err_set(e, ERR_VALIDATION, "ExpressionAttributeNames must be a map");
-        if (names->u.map.n == 0)
-            return err_set(e, ERR_VALIDATION, "ExpressionAttributeNames must not be empty");
-        for (size_t i = 0; i < names->u.map.n; i++) {
-            const av_kv *kv = &names->u.map.kv[i];
-            if (kv->name_len > EXPR_MAX_PLACEHOLDER)
-                return err_set(e, ERR_VALIDATION,
-                               "ExpressionAttributeNames contains invalid key: The expression "
-                               "attribute map contains a key that is too long; size of key: %zu",
-                               kv->name_len);
-            if (!ph_ok(kv->name, kv->name_len, '#'))
-                return err_set(e, ERR_VALIDATION,
-                               "ExpressionAttributeNames contains invalid key: Syntax error; "
-                               "key: \"%s\"",
-                               key_text(a, kv->name, kv->name_len));
-        }
-        for (size_t i = 0; i < names->u.map.n; i++) {
-            const av_kv *kv = &names->u.map.kv[i];
-            if (kv->val.type != AV_S || kv->val.u.str.len == 0)
-                return err_set(e, ERR_VALIDATION,
-                               "ExpressionAttributeNames contains invalid value: Empty attribute "
-                               "name for key %.*s",
-                               (int)kv->name_len, kv->name);
-            if (kv->val.u.str.len > AV_MAX_NAME_LEN)
-                return err_set(e, ERR_VALIDATION,
-                               "ExpressionAttributeNames contains invalid value: Attribute name "
-                               "is too large, must be less than 65536 bytes for key %.*s",
-                               (int)kv->name_len, kv->name);
-        }
-        if ((nsize = subst_size(names)) > EXPR_MAX_SUBST)
-            return err_set(e, ERR_VALIDATION, "ExpressionAttributeNames exceeds max size");
+        int rc = names_check(names, a, e, &nsize);
+        if (rc)
+            return rc;
         env->names_used = arena_zalloc(a, names->u.map.n * sizeof(bool));
         if (!env->names_used)
             return err_set(e, ERR_NOMEM, "out of memory");
@@ -117,15 +147,9 @@ int expr_env_init(expr_env *env, arena_t *a, const av_t *names, const av_t *valu
             return err_set(e, ERR_VALIDATION, "ExpressionAttributeValues must not be empty");
         for (size_t i = 0; i < values->u.map.n; i++) {
             const av_kv *kv = &values->u.map.kv[i];
-            if (kv->name_len > EXPR_MAX_PLACEHOLDER)
-                return err_set(e, ERR_VALIDATION,
-                               "ExpressionAttributeValues contains invalid key: The expression "
-                               "attribute map contains a key that is too long;");
-            if (!ph_ok(kv->name, kv->name_len, ':'))
-                return err_set(e, ERR_VALIDATION,
-                               "ExpressionAttributeValues contains invalid key: Syntax error; "
-                               "key: \"%s\"",
-                               key_text(a, kv->name, kv->name_len));
+            int rc = expr_env_value_key_check(kv->name, kv->name_len, a, e);
+            if (rc)
+                return rc;
         }
         if ((vsize = subst_size(values)) > EXPR_MAX_SUBST)
             return err_set(e, ERR_VALIDATION, "ExpressionAttributeValues exceeds max size");

@@ -518,6 +518,37 @@ def test_update_section_twice_order(ddb_url, target, t1):
             aws_or_local(target, ENV + inv + msg, local=inv + msg))
 
 
+# The placeholder maps' checks in the service's order: ExpressionAttributeNames' keys before
+# anything of ExpressionAttributeValues (its emptiness), and a values key's syntax before the
+# values themselves (dynalite's AWS-recorded putItem/deleteItem/updateItem tests; DynamoDB
+# Local agrees).  ddbchat checked the keys of both maps last.
+def test_placeholder_map_order(ddb_url, target, t1):
+    inv_n = 'ExpressionAttributeNames contains invalid key: Syntax error; key: "a"'
+    inv_v = 'ExpressionAttributeValues contains invalid key: Syntax error; key: "b"'
+    env = aws_or_local(target, ENV, local="")
+    for op, body, msg in (
+            ("PutItem", {"Item": {"pk": S("pm")}, "ExpressionAttributeNames": {"a": "a"},
+                         "ExpressionAttributeValues": {}, "ConditionExpression": "x = :y"},
+             env + inv_n),
+            ("DeleteItem", {"Key": {"pk": S("pm")}, "ExpressionAttributeNames": {"a": "a"},
+                            "ExpressionAttributeValues": {}, "ConditionExpression": "x = :y"},
+             env + inv_n),
+            ("UpdateItem", {"Key": {"pk": S("pm")}, "ExpressionAttributeNames": {"a": "a"},
+                            "ExpressionAttributeValues": {}, "UpdateExpression": "SET x = :y"},
+             env + inv_n),
+            ("DeleteItem", {"Key": {"pk": S("pm")},
+                            "ExpressionAttributeValues": {":b": {"a": ""}, "b": S("a")},
+                            "ConditionExpression": "x = :b"}, env + inv_v),
+            ("UpdateItem", {"Key": {"pk": S("pm")},
+                            "ExpressionAttributeValues": {":b": {"SS": []}, "b": S("a")},
+                            "UpdateExpression": "SET x = :b"}, env + inv_v),
+            ("Query", {"KeyConditionExpression": "pk = :b",
+                       "ExpressionAttributeValues": {":b": {"a": ""}, "b": S("a")}}, inv_v),
+            ("Scan", {"FilterExpression": "x = :b", "ExpressionAttributeNames": {"a": "a"},
+                      "ExpressionAttributeValues": {}}, inv_n)):
+        err(ddb_url, op, dict(body, TableName=t1), V, msg)
+
+
 def test_update_key_attribute(ddb_url, t1):
     msg = ("One or more parameter values were invalid: Cannot update attribute pk. "
            "This attribute is part of the key")
