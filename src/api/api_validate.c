@@ -1965,6 +1965,7 @@ static int validate_in_(const api_jview *jv, const void *req, const api_shape *i
     w.top_m = NULL;
     w.top_n = 0;
     w.types_only = false;
+    w.av_deep = false; /* av_types_pass's alone (read by walk_node in pass 1) */
     w.rc = 0;
     w.nseg = w.depth = 0;
     w.json_node = NULL;
