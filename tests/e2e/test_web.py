@@ -321,7 +321,14 @@ def send_with_answer_lost(d, box, text):
     d.execute_script("arguments[0].value = arguments[1];"
                      "arguments[0].dispatchEvent(new Event('input'))", box, text)
     box.send_keys(Keys.END, Keys.ENTER)
-    wait(d, lambda d: "cannot reach the server" in notice(d).lower(), 5, "the network notice")
+    # the send is over (its POST made, its finally run: Send no longer busy) and its notice
+    # shown.  The notice alone was not enough: an earlier send's stays up 10 s, so the second
+    # call went on at once, saw its message arrive by the live stream while its POST's answer
+    # had not come back yet, and pressed Send while it was still busy: the click did nothing
+    # and no second POST came (flaky under load: "timed out after 15s waiting for the send").
+    wait(d, lambda d: d.execute_script(
+        "return window.__sentKeys.length === 1 && !document.querySelector('#send').dataset.busy")
+        and "cannot reach the server" in notice(d).lower(), 5, "the network notice")
 
 
 def send_again_with_the_same_key(d, box):
