@@ -442,6 +442,28 @@ static int eav_wrap(api_req *r, const json_t *jv, int rc)
     return rc;
 }
 
+int api_exprs_pre(api_req *r, const json_t *o, const char *const *expr_params,
+                  const char *null_what)
+{
+    json_t *jn = api_param(o, "ExpressionAttributeNames");
+    json_t *jv = api_param(o, "ExpressionAttributeValues");
+    bool any = any_param(o, expr_params);
+    if (jn) {
+        if (!json_is_object(jn))
+            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+        if (!any)
+            return err_set(r->err, ERR_VALIDATION, TXT_EAN_NO_EXPR);
+    }
+    if (jv && null_what) {
+        if (!json_is_object(jv))
+            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
+        if (!any_value_expr(o, expr_params))
+            return *null_what ? err_set(r->err, ERR_VALIDATION, TXT_EAV_NO_EXPR, null_what)
+                              : err_set(r->err, ERR_VALIDATION, "%s", TXT_EAV_NO_EXPR_AWS);
+    }
+    return 0;
+}
+
 int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const *expr_params,
                    const char *null_what)
 {

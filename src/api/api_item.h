@@ -172,6 +172,13 @@ int api_exprs_get(api_req *r, const json_t *o, api_exprs *x, const char *param,
 struct jread_val;
 int api_exprs_init_jr(api_req *r, const struct jread_val *names, const struct jread_val *values,
                       bool any_expr, bool any_value_expr, api_exprs *x);
+/* api_exprs_init's first checks alone: a map that is not an object, ExpressionAttributeNames
+ * given without an expression, ExpressionAttributeValues without one that takes values.  The
+ * writes run them before the item's or key's values and api_exprs_init after: the service
+ * reports those two, then the values, then the maps' own checks (empty, keys, values).
+ * dynalite's AWS-recorded tests; DynamoDB Local agrees; test_items test_write_check_order. */
+int api_exprs_pre(api_req *r, const json_t *o, const char *const *expr_params,
+                  const char *null_what);
 /* api_exprs_get for the text itself (text, len; it need not be terminated). */
 int api_exprs_get_text(api_req *r, api_exprs *x, const char *text, size_t len, expr_kind kind,
                        expr_t **out);

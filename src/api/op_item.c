@@ -334,9 +334,11 @@ static int env_rc(const wreq *q, bool env, int rc)
 
 /* Options of the three writes, checked before the table is looked up (the service's
  * order, after the model's constraints): mixed legacy/expression parameters, ReturnValues
- * allowed for the operation, and the placeholder maps (empty / given without expressions).
- * env: PutItem / UpdateItem (env_rc; the newer text for values without an expression). */
-static int parse_write_opts(wreq *q, json_t *b, unsigned rv_allowed, api_exprs *x,
+ * allowed for the operation, and the placeholder maps given without expressions
+ * (api_exprs_pre); their own checks come after the item's or key's values
+ * (parse_write_maps).  env: PutItem / UpdateItem (env_rc; the newer text for values without
+ * an expression). */
+static int parse_write_opts(wreq *q, json_t *b, unsigned rv_allowed,
                             const char *const *expr_params, const char *null_what, bool env)
 {
     api_req *r = q->r;
@@ -353,7 +355,16 @@ static int parse_write_opts(wreq *q, json_t *b, unsigned rv_allowed, api_exprs *
     if ((rc = api_rcc_parse(r, b, &q->rcc)) || (rc = api_ricm_parse(r, b, &q->ricm)) ||
         (rc = api_rvoccf_parse(r, b, &q->rvoccf)))
         return rc;
-    return env_rc(q, env, api_exprs_init(r, b, x, expr_params, env ? "" : null_what));
+    return env_rc(q, env, api_exprs_pre(r, b, expr_params, env ? "" : null_what));
+}
+
+/* The placeholder maps' own checks (empty, keys, values), after the item's or key's values:
+ * PutItem {"Item": {"b": {}}, "ExpressionAttributeNames": {}, ...} is the value's error
+ * (dynalite's AWS-recorded putItem / updateItem tests; DynamoDB Local agrees). */
+static int parse_write_maps(wreq *q, json_t *b, api_exprs *x, const char *const *expr_params,
+                            const char *null_what, bool env)
+{
+    return env_rc(q, env, api_exprs_init(q->r, b, x, expr_params, env ? "" : null_what));
 }
 
 /* Whether msg is an attribute value's own error text (value/ddbjson's), which PutItem and
@@ -514,8 +525,19 @@ static int write_parse_jr(wreq *q, const wjr *m, api_exprs *x, av_t *doc, bool i
     api_req *r = q->r;
     bool any = m->cond || m->upd;
     int rc = api_exprs_init_jr(r, m->names, m->values, any, any, x);
-    if (rc && x->env_refused)
+    if (rc && x->env_refused) {
+        /* the item's or key's values (and an item's size) come before the maps' own checks
+         * (parse_write_maps): when they are refused too, the jansson path answers */
+        err_t keep = *r->err;
+        err_clear(r->err);
+        if (ddbjson_to_item_jr_in(m->doc, (ddbjson_layer)r->values, r->arena, doc, r->err) ||
+            (is_item && api_item_size_check(r, doc, TXT_ITEM_TOO_BIG))) {
+            err_clear(r->err);
+            return W_JANSSON;
+        }
+        *r->err = keep;
         return env_rc(q, true, rc); /* 14 MB of values took ~500 MB through the jansson path */
+    }
     if (!rc && !(rc = ddbjson_to_item_jr_in(m->doc, (ddbjson_layer)r->values, r->arena, doc, r->err)) && is_item &&
         (rc = api_item_size_check(r, doc, TXT_ITEM_TOO_BIG)))
         return rc; /* the jansson path's first refusal too (everything before it passed here),
@@ -591,10 +613,12 @@ int op_put_item(api_req *r, json_t **out)
         json_t *b = r->body;
         /* the request: options, the item's values and size, the condition, unused
          * placeholders; then the table; then the item against the table's schema */
-        if ((rc = parse_write_opts(&q, b, rv_allowed, &x, cond_expr_params,
+        if ((rc = parse_write_opts(&q, b, rv_allowed, cond_expr_params,
                                    "ConditionExpression is null", true)) ||
             (rc = env_rc(&q, true, api_item_from_json(r, api_param(b, "Item"), item))) ||
             (rc = api_item_size_check(r, item, TXT_ITEM_TOO_BIG)) ||
+            (rc = parse_write_maps(&q, b, &x, cond_expr_params, "ConditionExpression is null",
+                                   true)) ||
             (rc = parse_write_cond(&q, b, &x, true)) ||
             (rc = env_rc(&q, true, api_exprs_done(r, &x))))
             return rc;
@@ -650,9 +674,11 @@ int op_delete_item(api_req *r, json_t **out)
         /* DeleteItem's checks before the table are in the envelope, as PutItem's and
          * UpdateItem's (AWS eu-west-2 and us-east-1, 2026-10-09: the conformance suite's
          * tier3 error-messages/deleteItem and validation-ordering valueLayers) */
-        if ((rc = parse_write_opts(&q, b, rv_allowed, &x, cond_expr_params,
+        if ((rc = parse_write_opts(&q, b, rv_allowed, cond_expr_params,
                                    "ConditionExpression is null", true)) ||
             (rc = env_rc(&q, true, parse_key_param(r, b, &src))) ||
+            (rc = parse_write_maps(&q, b, &x, cond_expr_params, "ConditionExpression is null",
+                                   true)) ||
             (rc = parse_write_cond(&q, b, &x, true)) ||
             (rc = env_rc(&q, true, api_exprs_done(r, &x))))
             return rc;
@@ -678,9 +704,11 @@ static int update_parse_json(wreq *q, json_t *b, api_exprs *x, av_t **src)
     int rc;
     if ((rc = env_rc(q, true, api_mixed_check(r, b, update_legacy, update_expr_params))))
         return rc;
-    if ((rc = parse_write_opts(q, b, 0x1f, x, update_expr_params,
+    if ((rc = parse_write_opts(q, b, 0x1f, update_expr_params,
                                "UpdateExpression and ConditionExpression are null", true)) ||
-        (rc = env_rc(q, true, parse_key_param(r, b, src))))
+        (rc = env_rc(q, true, parse_key_param(r, b, src))) ||
+        (rc = parse_write_maps(q, b, x, update_expr_params,
+                               "UpdateExpression and ConditionExpression are null", true)))
         return rc;
     /* the UpdateExpression is read and checked before the ConditionExpression (DynamoDB
      * Local: an error in each answers the update's; test_differential.py) */

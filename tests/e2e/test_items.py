@@ -549,6 +549,40 @@ def test_placeholder_map_order(ddb_url, target, t1):
         err(ddb_url, op, dict(body, TableName=t1), V, msg)
 
 
+# A write's checks before the table, in the service's order: placeholder maps given without
+# an expression, then the item's (or key's) values, then the maps' own checks (empty, keys)
+# and the expressions (dynalite's AWS-recorded putItem/updateItem tests send the item's bad
+# value with ExpressionAttributeNames {}; DynamoDB Local agrees).  ddbchat checked the maps
+# before the values.  GetItem is not a write: its maps come first (Local; dynalite differs).
+def test_write_check_order(ddb_url, target, t1):
+    env = aws_or_local(target, ENV, local="")
+    empty_av = "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
+    bad_item = {"pk": S("wco"), "b": {}}
+    for op, body, msg in (
+            ("PutItem", {"Item": bad_item, "ExpressionAttributeValues": {":a": S("1")}},
+             aws_or_local(target, ENV + "ExpressionAttributeValues can only be specified when "
+                          "using expressions", local="ExpressionAttributeValues can only be "
+                          "specified when using expressions: ConditionExpression is null")),
+            ("PutItem", {"Item": bad_item, "ExpressionAttributeNames": {"#a": "a"}},
+             env + "ExpressionAttributeNames can only be specified when using expressions"),
+            ("PutItem", {"Item": bad_item, "ExpressionAttributeNames": {},
+                         "ConditionExpression": "x = :y"}, env + empty_av),
+            ("PutItem", {"Item": bad_item, "ExpressionAttributeNames": {"a": "a"},
+                         "ConditionExpression": "x = :y"}, env + empty_av),
+            ("PutItem", {"Item": bad_item, "ExpressionAttributeValues": {},
+                         "ConditionExpression": "x = :y"}, env + empty_av),
+            ("PutItem", {"Item": {"pk": S("wco"), "s": {"SS": []}}, "ExpressionAttributeNames": {},
+                         "ExpressionAttributeValues": {}, "ConditionExpression": ""},
+             env + "One or more parameter values were invalid: An string set  may not be empty"),
+            ("UpdateItem", {"Key": {"pk": {}}, "ExpressionAttributeNames": {},
+                            "UpdateExpression": "SET x = :y"}, env + empty_av),
+            ("DeleteItem", {"Key": {"pk": {}}, "ExpressionAttributeNames": {},
+                            "ConditionExpression": "x = :y"}, env + empty_av),
+            ("GetItem", {"Key": {"pk": {}}, "ExpressionAttributeNames": {},
+                         "ProjectionExpression": "x"}, "ExpressionAttributeNames must not be empty")):
+        err(ddb_url, op, dict(body, TableName=t1), V, msg)
+
+
 def test_update_key_attribute(ddb_url, t1):
     msg = ("One or more parameter values were invalid: Cannot update attribute pk. "
            "This attribute is part of the key")
