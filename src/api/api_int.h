@@ -143,8 +143,8 @@ typedef struct api_req {
     size_t arena_cap;      /* the arena's hard maximum (api_arena_share, _for_writes) */
     size_t arena_charged;  /* of api->arena_shared, given back by api_finish */
     bool arena_refused;    /* the shared budget refused the arena's growth: the busy reply */
-    bool arena_capped;     /* api_arena_for_stored reached API_ARENA_TXN_MAX: a growth past
-                            * the cap is then the busy reply too, not out of memory */
+    bool arena_capped;     /* the cap is API_ARENA_TXN_MAX (api_arena_for_stored, _for_writes):
+                            * a growth past it is then the busy reply too, not out of memory */
     bool arena_full;       /* a growth past arena_cap was refused (api_arena_grow): a
                             * BatchExecuteStatement member's ERR_NOMEM is then ThrottlingError */
     bool applied;          /* a write of the request was applied (api_writes_applied): its
@@ -393,13 +393,19 @@ int api_pin_table(api_req *r, const char *store_name, const store_table **out);
  * and answered 500 out of memory.  The decoded item is largest for the smallest stored
  * members: 10.6 MB an Update of an item of a list of 409,000 empty strings (1 byte each
  * stored, a 24-byte value decoded), 2.7 MB of 100,000 empty maps, 5.2 MB of 204,000 NULLs
- * (measured: the arena's total over 10 Updates, review15 F5).  The request's arena may hold
- * API_ARENA_PER_TXN_WRITE bytes a write action when that is above its maximum (nwrite
- * actions: 1.2 GB at the 100 actions a transaction may have, more than the shared budget
- * below, which then bounds it: the busy reply).  Every request's arena (api_run, and a write
- * answered later) past API_ARENA_SHARED_FROM takes its growth, in steps of
- * API_ARENA_SHARED_STEP, from one budget the api's requests share (API_ARENA_SHARED_BUDGET),
- * given back when the request ends: such transactions hold a few hundred MB each from a ~20 KB
+ * (measured: the arena's total over 10 Updates, review15 F5).  An Update also copies each
+ * container along the paths it modifies, once (expr_update.c own_set, an eighth more room when
+ * it appends): up to the decoded item's arrays again, 9.8 MB for SET l[0] of that list (20.4 MB
+ * a write measured; 12 MB a write answered 25 such Updates 500 out of memory, fixd16); and its
+ * list_append and ADD values hold at most an item's elements (9.8 MB; expr_update.c built).
+ * So a write takes at most ~10.6 + 11 + 9.8 MB.  The request's arena may hold
+ * API_ARENA_PER_TXN_WRITE bytes a write action when that is above its maximum, up to
+ * API_ARENA_TXN_MAX (nwrite actions: 800 MB at 25, the cap from 37; more than the shared budget
+ * below, which a request alone may pass up to its cap; past a cap of API_ARENA_TXN_MAX a growth
+ * is the busy reply, arena_capped).  Every request's
+ * arena (api_run, and a write answered later) past API_ARENA_SHARED_FROM takes its growth,
+ * in steps of API_ARENA_SHARED_STEP, from one budget the api's requests share
+ * (API_ARENA_SHARED_BUDGET), given back when the request ends: such transactions hold a few hundred MB each from a ~20 KB
  * body, which the server's parse budget (charged by body size) does not see, and four at once
  * took 1.6 GB (review14 F7); so did smaller ones (eight 2 KB transactions of 10 wide Updates,
  * ~200 MB each: 1.5 GB), and any small request may take its 256 MB (an UpdateItem of 100
@@ -408,7 +414,7 @@ int api_pin_table(api_req *r, const char *store_name, const store_table **out);
  * busy reply (ThrottlingException, which the SDKs retry) unless a write was applied
  * (api_writes_applied): then the growth is charged past the budget (a write refused in its
  * own apply step is not applied; a BatchWriteItem answers it in UnprocessedItems). */
-#define API_ARENA_PER_TXN_WRITE ((size_t)12 << 20)
+#define API_ARENA_PER_TXN_WRITE ((size_t)32 << 20)
 #define API_ARENA_SHARED_FROM ((size_t)16 << 20)
 #define API_ARENA_SHARED_STEP ((size_t)16 << 20)
 #define API_ARENA_SHARED_BUDGET ((size_t)768 << 20)
@@ -421,11 +427,12 @@ void api_arena_for_writes(api_req *r, size_t nwrite);
  * API_ARENA_STORED_FROM bytes the cap grows by len, up to API_ARENA_TXN_MAX; past that a
  * growth is the busy reply (on the committing thread, while the request's own waits). */
 #define API_ARENA_STORED_FROM ((size_t)1 << 20)
-#define API_ARENA_TXN_MAX (100 * API_ARENA_PER_TXN_WRITE)
+#define API_ARENA_TXN_MAX ((size_t)1200 << 20)
 void api_arena_for_stored(api_req *r, size_t len);
 /* api_arena_for_stored for a member of a batch whose members are applied one by one
- * (BatchExecuteStatement): -1, the cap unchanged, when it would pass API_ARENA_TXN_MAX (that
- * member is refused, nothing decoded; the request is not made busy: others may be applied). */
+ * (BatchExecuteStatement): the cap grows by len up to API_ARENA_TXN_MAX; -1, the cap
+ * unchanged, when the arena's blocks and len would pass API_ARENA_TXN_MAX (that member is
+ * refused, nothing decoded; the request is not made busy: others may be applied). */
 int api_arena_for_member(api_req *r, size_t len);
 /* Notes that the store ran w[0..n) for r: when one of them was applied (rc 0), what follows
  * (the reply, a batch's other results) is charged whatever the shared budget says, bounded

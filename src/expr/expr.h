@@ -274,6 +274,8 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
  *    function; operator: ADD, operand type: S", "Invalid UpdateExpression: Syntax error ...")
  *   "The provided expression refers to an attribute that does not exist in the item"
  *   "Nesting Levels have exceeded supported limits" (a written attribute deeper than 31)
+ *   "Item size to update has exceeded the maximum allowed size" (the SET and ADD values hold
+ *    more elements than an item can: not built, after the other checks; expr_update.c built)
  *   "Type mismatch for attribute to update" (AttributeUpdates)
  *   number overflow / precision errors from num.h. */
 int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,

@@ -673,3 +673,72 @@ def test_transaction_reads_of_wide_number_items_are_refused_by_their_size(ddbcha
             assert b"ValidationException" in p[:100] and b"aggregate size" in p, p[:300]
         else:
             assert len(json.loads(p)["Responses"]) == n
+
+
+def _empty_string_lists(url, name, n, count=409_000):
+    """n items of a list of `count` empty strings: 409,000 are 409 KB stored (a list member
+    counts 1 byte) and 10.6 MB decoded (a 24-byte value each), the widest decoded item."""
+    _table(url, name)
+    put_items(url, name, {"c": {"N": "0"}, "l": {"L": [{"S": ""}] * count}},
+              [{"pk": {"S": f"k{i:02d}"}} for i in range(n)])
+
+
+@pytest.mark.asan_slow  # test_review15 f5b's wide lists, 25 of them, three times
+@pytest.mark.requires_ddbchat  # DynamoDB Local takes minutes over such Updates
+def test_25_list_element_updates_of_the_widest_items_are_applied(ddbchat_server):
+    # fixd16: a transaction's arena held 12 MB a write, which covers the old item decoded
+    # (10.6 MB) but not an Update that copies its list too (SET l[0]: 20.4 MB a write):
+    # TransactWriteItems of 25 such Updates and ExecuteTransaction of 25 such UPDATEs answered
+    # 500 "out of memory" every time.  32 MB a write now (the decoded item, each container on
+    # the modified paths copied once, the values built: api_int.h API_ARENA_PER_TXN_WRITE).
+    srv = ddbchat_server()
+    url = srv.ddb_url
+    _empty_string_lists(url, "mb_wide", 25)
+    for op, val, body in (
+            ("TransactWriteItems", "x", {"TransactItems": [{"Update": {
+                "TableName": "mb_wide", "Key": {"pk": {"S": f"k{i:02d}"}},
+                "UpdateExpression": "SET l[0] = :v",
+                "ExpressionAttributeValues": {":v": {"S": "x"}}}} for i in range(25)]}),
+            ("ExecuteTransaction", "y", {"TransactStatements": [
+                {"Statement": f"UPDATE \"mb_wide\" SET l[0] = 'y' WHERE pk = 'k{i:02d}'"}
+                for i in range(25)]})):
+        st, _, p = raw_request(url, body, target=f"DynamoDB_20120810.{op}", timeout=120)
+        assert st == 200, (op, p[:300])
+        st, _, p = raw_request(url, {"TableName": "mb_wide", "Key": {"pk": {"S": "k24"}},
+                                     "ProjectionExpression": "l[0]"},
+                               target="DynamoDB_20120810.GetItem")
+        assert st == 200 and json.loads(p)["Item"]["l"]["L"] == [{"S": val}], (op, p[:300])
+
+
+@pytest.mark.requires_ddbchat  # the item-size refusal of a standalone update: test_items
+@pytest.mark.parametrize("op", ["UpdateItem", pytest.param("ExecuteTransaction",
+                                                           marks=pytest.mark.asan_slow)])
+def test_list_appends_past_an_item_are_refused_by_its_size_not_built(ddbchat_server, op):
+    # mem17: each list_append of an update copied its operands whatever their size, before
+    # the finished item was measured: an UpdateItem of 30 "a_i = list_append(l, l)" of a list
+    # of 204,000 empty strings built 294 MB (9.8 MB each), past its 256 MB arena: 500 "out of
+    # memory"; an ExecuteTransaction of 25 such UPDATEs of the widest items (19.6 MB each), past
+    # the transaction's cap, too.  The values past an item's size are not built (expr_update.c
+    # built): the item is too big whatever follows.
+    srv = ddbchat_server()
+    url = srv.ddb_url
+    if op == "UpdateItem":
+        _empty_string_lists(url, "mb_app", 1, 204_000)
+        st, _, p = raw_request(url, {"TableName": "mb_app", "Key": {"pk": {"S": "k00"}},
+                                     "UpdateExpression": "SET " + ", ".join(
+                                         f"a{i} = list_append(l, l)" for i in range(30))},
+                               target="DynamoDB_20120810.UpdateItem", timeout=120)
+        assert st == 400, p[:300]
+        assert json.loads(p)["message"] == \
+            "Item size to update has exceeded the maximum allowed size", p[:300]
+        return
+    _empty_string_lists(url, "mb_app", 25)
+    st, _, p = raw_request(url, {"TransactStatements": [
+        {"Statement": f"UPDATE \"mb_app\" SET a = list_append(l, l) WHERE pk = 'k{i:02d}'"}
+        for i in range(25)]}, target="DynamoDB_20120810.ExecuteTransaction", timeout=120)
+    assert st == 400 and b"TransactionCanceledException" in p, p[:300]
+    reasons = json.loads(p)["CancellationReasons"]
+    assert {r["Code"] for r in reasons} <= {"ValidationError", "None"}, reasons[:3]
+    assert reasons[0] == {"Code": "ValidationError", "Message":
+                          "Item size to update has exceeded the maximum allowed size"}, reasons[0]
+
