@@ -278,7 +278,6 @@ static int api_arena_grow(arena_t *a, size_t need, void *ctx)
 {
     api_req *r = ctx;
     if (need > r->arena_cap) {
-        r->arena_full = true;
         if (r->arena_capped && !r->applied) /* past API_ARENA_TXN_MAX: the busy reply */
             r->arena_refused = true;
         return -1;

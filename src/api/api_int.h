@@ -145,8 +145,6 @@ typedef struct api_req {
     bool arena_refused;    /* the shared budget refused the arena's growth: the busy reply */
     bool arena_capped;     /* the cap is API_ARENA_TXN_MAX (api_arena_for_stored, _for_writes):
                             * a growth past it is then the busy reply too, not out of memory */
-    bool arena_full;       /* a growth past arena_cap was refused (api_arena_grow): a
-                            * BatchExecuteStatement member's ERR_NOMEM is then ThrottlingError */
     bool applied;          /* a write of the request was applied (api_writes_applied): its
                             * arena grows past the shared budget and no error is the busy
                             * reply, which would have the client apply it again */

@@ -1603,8 +1603,9 @@ static int batch_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t 
             /* the failed condition's item with ReturnValuesOnConditionCheckFailure ALL_OLD, on
              * the member's Error (API Reference, BatchStatementError.Item; DynamoDB Local);
              * the member itself has no Item (the conformance suite's capture) */
-            /* the shared arena budget or the arena's cap: busy, never a 500 (final16 F4) */
-            if (w->rc == ERR_NOMEM && (r->arena_refused || r->arena_full)) {
+            /* the shared arena budget or the arena's cap: busy, never a 500 (final16 F4); this
+             * member's refusal, not an earlier one's (store_write.arena_refused) */
+            if (w->rc == ERR_NOMEM && w->arena_refused) {
                 batch_error(o, ERR_THROTTLING, TXT_BUSY, m[i].t, NULL);
                 continue;
             }

@@ -29,6 +29,7 @@ void arena_init(arena_t *a)
     a->total = 0;
     a->grow = NULL;
     a->grow_ctx = NULL;
+    a->refused = 0;
 }
 
 /* Whether n more bytes of blocks stay within the maximum (which a->grow may raise). */
@@ -36,7 +37,10 @@ static int arena_room(arena_t *a, size_t n)
 {
     if (a->total + n <= a->max)
         return 1;
-    return a->grow && a->grow(a, a->total + n, a->grow_ctx) == 0 && a->total + n <= a->max;
+    if (a->grow && a->grow(a, a->total + n, a->grow_ctx) == 0 && a->total + n <= a->max)
+        return 1;
+    a->refused++;
+    return 0;
 }
 
 static void blocks_free(arena_block *b)

@@ -34,6 +34,10 @@ typedef struct arena {
      * allocation fails).  Its owner's: arena_init sets NULL, the owner clears it. */
     int (*grow)(arena_t *a, size_t need, void *ctx);
     void *grow_ctx;
+    /* allocations the maximum refused (past max, a->grow declined or absent), never reset: a
+     * caller compares it before and after a piece of work to tell that refusal from a failed
+     * malloc (store_write.arena_refused) */
+    size_t refused;
 } arena_t;
 
 /* Prepares caller storage; no memory is taken until the first allocation. */

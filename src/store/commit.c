@@ -201,6 +201,10 @@ typedef struct st_wst {
     bool has_old, coll;
     bool store;        /* the write half has work: read half succeeded, nw is not STORE_KEEP
                           and not the delete of an absent item */
+    store_write *w;    /* the write */
+    size_t refused;    /* its arena's refusals when its read half began (arena_refused:
+                          exact for a write whose halves run back to back, not an atomic
+                          caller's, whose read halves all run first) */
 } st_wst;
 
 static void st_wst_fini(store_t *s, st_wst *ws)
@@ -208,6 +212,8 @@ static void st_wst_fini(store_t *s, st_wst *ws)
     if (ws->ce)
         store_table_unpin(s, &ws->ce->t);
     ws->ce = NULL;
+    if (ws->w)
+        ws->w->arena_refused = ws->w->arena->refused != ws->refused;
 }
 
 /* A half's end: a failure that is not the round's (an MDB error) is this write's. */
@@ -227,6 +233,8 @@ static int st_write_read(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws)
 {
     int rc;
     memset(ws, 0, sizeof *ws);
+    ws->w = w;
+    ws->refused = w->arena->refused;
     ws->old.type = AV_NONE;
     w->old.type = AV_NONE;
     w->new_item = NULL;

@@ -436,6 +436,10 @@ typedef struct store_write {
     int rc;                /* 0 or this write's error */
     err_t err;
     uint64_t old_size, new_size; /* av_item_size, for capacity arithmetic */
+    /* store_write_each: an allocation of this write was refused by its arena's maximum
+     * (base/arena.h refused: a budget, not a failed malloc); with rc ERR_NOMEM, that is why
+     * it failed (a BatchExecuteStatement member answered ThrottlingError, not 500) */
+    bool arena_refused;
     /* Tables with a local secondary index: the size in bytes of the write's item collection
      * (its items plus their LSI entries, coll.c) after the write, and coll = true; a write
      * that would grow it past the limit fails with ERR_ITEM_COLLECTION_SIZE_LIMIT. */

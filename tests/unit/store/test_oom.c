@@ -247,6 +247,75 @@ static void test_write(void **state)
 #endif
 }
 
+/* What apply_alloc allocates in its write's arena, and whether that malloc fails. */
+typedef struct alloc_ctx {
+    size_t n;
+    bool fail;
+} alloc_ctx;
+
+/* apply of test_refusal_per_write */
+static int apply_alloc(void *ctx, const av_t *old, arena_t *a, const av_t **out_new,
+                       uint64_t *out_size, err_t *e)
+{
+    const alloc_ctx *c = ctx;
+    (void)old;
+    (void)out_size;
+#ifdef OOM_ACTIVE
+    if (c->fail)
+        oom_arm(1);
+#endif
+    void *p = arena_alloc(a, c->n);
+#ifdef OOM_ACTIVE
+    if (c->fail)
+        oom_disarm();
+#endif
+    if (!p)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    *out_new = STORE_KEEP;
+    return 0;
+}
+
+/* Writes of one round sharing an arena (a BatchExecuteStatement's members): one that its
+ * arena's maximum refused is told apart from a later one whose malloc failed
+ * (store_write.arena_refused, per write).  The request's one flag answered both
+ * ThrottlingError, the retryable reply, for what may be a 500 (closing16, mem17). */
+static void test_refusal_per_write(void **state)
+{
+#ifdef OOM_ACTIVE
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    arena_t a;
+    arena_init(&a);
+    const av_t *keys[3] = {J(&a, "{\"pk\":{\"S\":\"a\"}}"), J(&a, "{\"pk\":{\"S\":\"b\"}}"),
+                           J(&a, "{\"pk\":{\"S\":\"c\"}}")};
+    store_write *w = store_writes_new(&a, 3);
+    assert_non_null(w);
+    a.max = a.total + ((size_t)700 << 10); /* 300 KB twice, not 1 MB */
+    alloc_ctx ctx[3] = {{(size_t)300 << 10, false}, {(size_t)1 << 20, false},
+                        {(size_t)300 << 10, true}};
+    for (size_t i = 0; i < 3; i++) {
+        w[i].table = t;
+        w[i].key = keys[i];
+        w[i].apply = apply_alloc;
+        w[i].ctx = &ctx[i];
+        w[i].arena = &a;
+    }
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_write_each(f->s, w, 3, &e), 0);
+    assert_int_equal(w[0].rc, 0);
+    assert_false(w[0].arena_refused);
+    assert_int_equal(w[1].rc, ERR_NOMEM); /* the maximum refused it */
+    assert_true(w[1].arena_refused);
+    assert_int_equal(w[2].rc, ERR_NOMEM); /* its malloc failed */
+    assert_false(w[2].arena_refused);
+    arena_fini(&a);
+#else
+    (void)state;
+    skip();
+#endif
+}
+
 /* A transaction (store_write_atomic) of three puts on a table with a GSI: every allocation
  * failed in turn.  It answers success or ERR_NOMEM and is all or nothing: the three items,
  * their index entries and the counters, or none of them.  commit.c runs it without a nested
@@ -482,6 +551,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_get_many, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_query_scan, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_write, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_refusal_per_write, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_write_atomic, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_atomic_no_nested_txn, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_each_no_nested_txn, st_setup, st_teardown),
