@@ -338,6 +338,11 @@ typedef struct api_wctx {
      * in apply so that its room is reserved before the write */
     av_t image;
     bool image_set;
+    /* a transaction's ConditionCheck read in place (store_write.in_place) that returns its
+     * old item when it fails (ReturnValuesOnConditionCheckFailure ALL_OLD): the text of the
+     * items such checks kept so far, every action's (keep_old); else NULL */
+    size_t *kept_text;
+    av_t kept_old;       /* out: that old item, copied (AV_NONE: not kept) */
     /* out (UPDATE) */
     av_t new_item;       /* in the arena; shares unchanged values with the old item */
     expr_t *updated;     /* the paths the update wrote (ReturnValues UPDATED_*) */

@@ -1813,8 +1813,9 @@ static int txn_canceled(api_req *r, pq_member *m, store_write *w, size_t n)
             /* an EXISTS too, without the full stop DynamoDB Local and TransactWriteItems'
              * ConditionCheck give it (AWS 2026-09: an AWS-checked emulator's captures) */
             rs[i].msg = TXT_COND_FAILED;
-            if (m[i].rvoccf && w[i].old.type == AV_M)
-                rs[i].item = &w[i].old;
+            const av_t *old = m[i].pw.w.kind == API_W_CHECK ? &m[i].pw.w.kept_old : &w[i].old;
+            if (m[i].rvoccf && old->type == AV_M)
+                rs[i].item = old;
         } else if (wrc == ERR_DUPLICATE_ITEM) {
             rs[i].msg = TXT_PQ_DUPLICATE;
         } else if (wrc) {
@@ -2156,9 +2157,16 @@ static int txn_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t **
     api_cap *caps = arena_zalloc(r->arena, n * sizeof *caps);
     if (!w || !caps)
         return nomem(r);
-    for (size_t i = 0; i < n; i++)
+    size_t kept_text = 0; /* as TransactWriteItems' (op_transact.c): an EXISTS check reads
+                             its item in place, keeps it only to return it */
+    for (size_t i = 0; i < n; i++) {
         pq_sw_init(&w[i], r, &m[i].pw,
                    m[i].rvoccf || rcc != API_RCC_NONE || (r->api->thr && m[i].t->n_idx));
+        w[i].in_place = m[i].pw.w.kind == API_W_CHECK;
+        m[i].pw.w.kept_old.type = AV_NONE;
+        if (w[i].in_place && m[i].rvoccf)
+            m[i].pw.w.kept_text = &kept_text;
+    }
     /* --transaction-conflicts: as TransactWriteItems (op_transact.c), the members hold
      * their items while the transaction runs; one another transaction holds cancels it */
     uint64_t *hk = NULL;

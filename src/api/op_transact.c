@@ -502,12 +502,14 @@ static int bind_action(api_req *r, twa *a, const store_table *known)
 }
 
 /* store_write.peek of an action: the request's arena may hold a copy of a big stored item
- * (api_arena_for_stored). */
+ * (api_arena_for_stored); a ConditionCheck's is read in place, not copied. */
 static int tw_peek(void *ctx, const void *stored, size_t len, err_t *e)
 {
     (void)stored;
     (void)e;
-    api_arena_for_stored(((api_wctx *)ctx)->txn, len);
+    const api_wctx *w = ctx;
+    if (w->kind != API_W_CHECK)
+        api_arena_for_stored(w->txn, len);
     return 0;
 }
 
@@ -547,8 +549,9 @@ static int canceled(api_req *r, twa *acts, store_write *w, size_t n)
         rs[i].code = reason_code(w[i].rc);
         if (w[i].rc == ERR_CONDITIONAL_CHECK_FAILED) {
             rs[i].msg = acts[i].w.kind == API_W_CHECK ? TXT_T_CHECK_FAILED : TXT_COND_FAILED;
-            if (acts[i].rvoccf && w[i].old.type == AV_M)
-                rs[i].item = &w[i].old;
+            const av_t *old = acts[i].w.kind == API_W_CHECK ? &acts[i].w.kept_old : &w[i].old;
+            if (acts[i].rvoccf && old->type == AV_M)
+                rs[i].item = old;
         } else if (w[i].rc == ERR_ITEM_COLLECTION_SIZE_LIMIT) {
             rs[i].msg = TXT_T_COLL_TOO_BIG;
         } else if (w[i].rc) {
@@ -922,6 +925,7 @@ typedef struct tw_run {
     api_rcc rcc;
     bool ricm;
     uint64_t *hk;      /* --transaction-conflicts: the items held, else NULL */
+    size_t kept_text;  /* the failed ConditionChecks' old items kept (api_wctx.kept_text) */
 } tw_run;
 
 /* The end of a TransactWriteItems whose store call returned rc (store_write_atomic's): the
@@ -1129,6 +1133,12 @@ int op_transact_write_items(api_req *r, json_t **out)
         w[i].want_old = acts[i].rvoccf || rcc != API_RCC_NONE ||
                         (r->api->thr && acts[i].w.t->n_idx); /* --throttle: GSI units */
         w[i].is_update = acts[i].w.kind == API_W_UPDATE;
+        /* a ConditionCheck reads its item in place: only its size is billed, and its old item
+         * is kept (copied) only when it fails with ALL_OLD, while the reply's Items hold it */
+        w[i].in_place = acts[i].w.kind == API_W_CHECK;
+        acts[i].w.kept_old.type = AV_NONE;
+        if (w[i].in_place && acts[i].rvoccf)
+            acts[i].w.kept_text = &run->kept_text;
     }
     /* --transaction-conflicts: hold the items while the transaction runs */
     uint64_t *hk = NULL;

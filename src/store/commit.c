@@ -279,12 +279,13 @@ static int st_write_read(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws)
                 err_set(&w->err, rc, "write failed");
             goto fail;
         }
-        rc = st_decode_kept(w->arena, &v, &ws->old, &ws->raw, &w->err);
+        rc = w->in_place ? st_decode_here(w->arena, &v, &ws->old, &w->err)
+                         : st_decode_kept(w->arena, &v, &ws->old, &ws->raw, &w->err);
         if (rc)
             goto fail;
         ws->has_old = true;
         w->old_size = av_item_size(&ws->old);
-        if (w->want_old)
+        if (w->want_old && !w->in_place)
             w->old = ws->old;
     } else if (g != MDB_NOTFOUND) {
         return st_write_end(w, g);
@@ -293,6 +294,8 @@ static int st_write_read(store_t *s, MDB_txn *txn, store_write *w, st_wst *ws)
     uint64_t nsize = UINT64_MAX;
     rc = w->apply(w->ctx, ws->has_old ? &ws->old : NULL, w->arena, &nw, &nsize, &w->err);
     w->new_item = ws->nw = nw;
+    if (rc == 0 && w->in_place && nw != STORE_KEEP)
+        rc = err_set(&w->err, ERR_INTERNAL, "an in-place write changed its item");
     if (rc) {
         if (!w->err.code)
             err_set(&w->err, rc, "write failed");

@@ -621,6 +621,16 @@ int st_decode(arena_t *a, const MDB_val *v, av_t *out, err_t *e)
     return st_decode_kept(a, v, out, NULL, e);
 }
 
+int st_decode_here(arena_t *a, const MDB_val *v, av_t *out, err_t *e)
+{
+    int rc = av_decode(v->mv_data, v->mv_size, a, out);
+    if (rc == ERR_NOMEM)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    if (rc)
+        return err_set(e, ERR_INTERNAL, "corrupt stored item");
+    return 0;
+}
+
 int st_decode_kept(arena_t *a, const MDB_val *v, av_t *out, MDB_val *out_raw, err_t *e)
 {
     void *copy = arena_memdup(a, v->mv_data, v->mv_size ? v->mv_size : 1);

@@ -423,6 +423,12 @@ typedef struct store_write {
     int (*peek)(void *ctx, const void *stored, size_t len, err_t *e);
     arena_t *arena;        /* for apply, `old` and the stored key (required) */
     bool want_old;         /* copy the old item into `old` (also on a failed condition) */
+    /* apply only reads the item and returns STORE_KEEP or an error (a ConditionCheck): the
+     * stored bytes are decoded where they lie, not copied, so `old` is valid while apply
+     * runs and never after (want_old gives nothing: apply copies what it keeps).  A check of
+     * an item of numbers held a 13 MB copy until the commit: 100 of them passed a
+     * transaction's 1.2 GB (mem16) */
+    bool in_place;
     bool by_service;       /* a TTL deletion: its stream record names the service */
     bool is_update;        /* UpdateItem: DynamoDB words the size and empty-index-key errors
                               differently ("Item size to update has exceeded ...") */

@@ -337,6 +337,9 @@ int st_decode(arena_t *a, const MDB_val *v, av_t *out, err_t *e);
 /* st_decode, and *out_raw (when not NULL) = the arena copy of v's bytes, which the decoded
  * values point into (valid as long as the arena). */
 int st_decode_kept(arena_t *a, const MDB_val *v, av_t *out, MDB_val *out_raw, err_t *e);
+/* Decodes an LMDB value where it lies: the values point into v's bytes, valid until the txn
+ * next writes or ends (store_write.in_place's apply only); the tree in the arena. */
+int st_decode_here(arena_t *a, const MDB_val *v, av_t *out, err_t *e);
 /* The projection of item for index ix (arena-allocated M; ALL returns the item itself). */
 int st_project(const store_table *t, const store_index *ix, const av_t *item, arena_t *a,
                av_t *out);

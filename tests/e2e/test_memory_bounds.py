@@ -742,3 +742,43 @@ def test_list_appends_past_an_item_are_refused_by_its_size_not_built(ddbchat_ser
     assert reasons[0] == {"Code": "ValidationError", "Message":
                           "Item size to update has exceeded the maximum allowed size"}, reasons[0]
 
+
+@pytest.mark.asan_slow  # 1.2 GB of stored numbers (test_review15 f1's items, 100 of them)
+@pytest.mark.requires_ddbchat  # DynamoDB Local takes minutes over such items
+def test_100_condition_checks_of_wide_number_items_are_answered(ddbchat_server):
+    # A number is stored in full (-1E-130: 133 bytes), so an item of 90,000 of them is 12 MB
+    # stored.  A ConditionCheck copied and decoded its item into the request's arena until the
+    # commit: 100 of them passed the transaction's 1.2 GB and TransactWriteItems answered
+    # ThrottlingException every time, alone on the server (mem16).  A check reads its item in
+    # place (store_write.in_place) and keeps a copy only when it fails with ALL_OLD and the
+    # reply's Items hold it (192 MB of text): passing, 200; failing, every reason, the first
+    # ones with their Item.
+    srv = ddbchat_server()
+    url = srv.ddb_url
+    _table(url, "mb_checks")
+    put_items(url, "mb_checks", {"l": {"L": [{"N": "-1E-130"}] * 90_000}},
+              [{"pk": {"S": f"k{i:02d}"}} for i in range(100)])
+    for cond in ("attribute_exists(l)", "attribute_not_exists(l)"):
+        st, _, p = raw_request(url, {"TransactItems": [{"ConditionCheck": {
+            "TableName": "mb_checks", "Key": {"pk": {"S": f"k{i:02d}"}},
+            "ConditionExpression": cond, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}
+            for i in range(100)]}, target="DynamoDB_20120810.TransactWriteItems", timeout=300)
+        if cond == "attribute_exists(l)":
+            assert st == 200, p[:300]
+            continue
+        assert st == 400 and b"TransactionCanceledException" in p[:200], p[:300]
+        items = p.count(b'"Item"')
+        assert 10 <= items <= 20, items  # 12.8 MB of text each: 192 MB hold ~15
+        head = p[:p.index(b'"Item"') + 200]
+        assert b'"Code":"ConditionalCheckFailed"' in head, head[:300]
+        assert p.count(b'"ConditionalCheckFailed"') == 100
+    # ExecuteTransaction's EXISTS checks the same way (base: busy too)
+    for cond, want in (("attribute_exists(l)", 200), ("attribute_not_exists(l)", 400)):
+        st, _, p = raw_request(url, {"TransactStatements": [{
+            "Statement": f"EXISTS(SELECT * FROM \"mb_checks\" WHERE pk = 'k{i:02d}' AND {cond})",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"} for i in range(100)]},
+            target="DynamoDB_20120810.ExecuteTransaction", timeout=300)
+        assert st == want, p[:300]
+        if want == 400:
+            assert b"TransactionCanceledException" in p[:200], p[:300]
+            assert 10 <= p.count(b'"Item"') <= 20, p.count(b'"Item"')
