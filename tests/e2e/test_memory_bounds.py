@@ -743,6 +743,65 @@ def test_list_appends_past_an_item_are_refused_by_its_size_not_built(ddbchat_ser
                           "Item size to update has exceeded the maximum allowed size"}, reasons[0]
 
 
+@pytest.mark.requires_ddbchat  # --throttle's UnprocessedItems
+def test_unread_batch_write_echoes_hold_their_bodies_budgets(ddbchat_server):
+    # BatchWriteItem's UnprocessedItems echoes the writes left as they were sent, charged
+    # whatever the reply budget says once a write of the batch was applied (not reserved
+    # ahead: mem16).  It is never more text than the body (the writer escapes only what JSON
+    # must, a number is the string sent; measured over 400 KB items of ASCII, control
+    # characters, numbers, escaped and raw non-ASCII: 31-96% of the body), and a request keeps
+    # its body's charges (the 256 MB body budget, the parse budget's 32 bytes a body byte past
+    # 1 MB) until its reply is sent: the echoes of unread replies stay under what their bodies
+    # hold.  30 clients that send 10 MB batches to tables of 1 WCU under --throttle (1 item
+    # written, 24 echoed: 9.6 MB) and do not read: 3 answered (the parse budget), the others
+    # busy with nothing written.  Pins the bound should the body charges be given back early.
+    srv = ddbchat_server("--throttle")
+    if sanitizer_server(srv.proc.pid):
+        pytest.skip("slow under a sanitizer")
+    url = srv.ddb_url
+    port = int(url.rsplit(":", 1)[1])
+    n = 30
+    for i in range(n):
+        st, _, p = raw_request(url, {
+            "TableName": f"mb_echo{i:02d}", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}},
+            target="DynamoDB_20120810.CreateTable")
+        assert st == 200, p[:200]
+    body = json.dumps({"RequestItems": {"mb_echoXX": [
+        {"PutRequest": {"Item": {"pk": {"S": f"k{j:02d}"}, "v": {"S": "a" * 399_000}}}}
+        for j in range(25)]}})
+    socks, answers = [], []
+    try:
+        for i in range(n):
+            b = body.replace("mb_echoXX", f"mb_echo{i:02d}").encode()
+            head = ("POST / HTTP/1.1\r\nHost: x\r\n"
+                    "X-Amz-Target: DynamoDB_20120810.BatchWriteItem\r\n"
+                    f"Content-Type: application/x-amz-json-1.0\r\nAuthorization: {DUMMY_AUTH}\r\n"
+                    f"Content-Length: {len(b)}\r\n\r\n").encode()
+            s = socket.create_connection(("127.0.0.1", port))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(head + b)
+            socks.append(s)
+            s.settimeout(60)
+            answers.append(s.recv(300, socket.MSG_PEEK))  # answered, one after another
+        codes = [a[9:12] for a in answers]
+        assert all(c == b"200" or (c == b"400" and b"ThrottlingException" in a)
+                   for c, a in zip(codes, answers)), codes
+        assert 1 <= codes.count(b"200") <= 4, codes  # 1 GB of parse budget: 3 such bodies
+        for a in answers:
+            if a[9:12] == b"200":
+                length = int(a.split(b"Content-Length: ")[1].split(b"\r")[0])
+                assert 9_000_000 < length < len(b), length  # the echo, under its body
+        for i, c in enumerate(codes):  # a busy reply wrote nothing; a 200 one item
+            st, _, p = raw_request(url, {"TableName": f"mb_echo{i:02d}", "Select": "COUNT"},
+                                   target="DynamoDB_20120810.Scan", timeout=60)
+            assert st == 200 and json.loads(p)["Count"] == (1 if c == b"200" else 0), (i, p)
+    finally:
+        for s in socks:
+            s.close()
+
+
 @pytest.mark.asan_slow  # 1.2 GB of stored numbers (test_review15 f1's items, 100 of them)
 @pytest.mark.requires_ddbchat  # DynamoDB Local takes minutes over such items
 def test_100_condition_checks_of_wide_number_items_are_answered(ddbchat_server):
