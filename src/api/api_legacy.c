@@ -35,6 +35,12 @@
 #define TXT_L_VALUE_AND_LIST                                                                     \
     "One or more parameter values were invalid: Value and AttributeValueList cannot be used "   \
     "together for Attribute: %s"
+/* AttributeValueList without a ComparisonOperator (and without Value): AWS (dynalite's
+ * AWS-recorded putItem / deleteItem tests) and DynamoDB Local; test_items
+ * test_legacy_list_without_operator */
+#define TXT_L_LIST_NO_OP                                                                         \
+    "One or more parameter values were invalid: AttributeValueList can only be used with a "    \
+    "ComparisonOperator for Attribute: %s"
 #define TXT_L_EXISTS_AND_OP                                                                      \
     "One or more parameter values were invalid: Exists and ComparisonOperator cannot be used "  \
     "together for Attribute: %s"
@@ -270,7 +276,8 @@ static int one_expected(const lg *L, const char *name, size_t name_len, const vo
         return expr_build_compare(r->arena, path, op, vals, nv, out, r->err);
     }
     if (jl)
-        return err_set(r->err, ERR_VALIDATION, TXT_L_VALUE_AND_LIST, name);
+        return err_set(r->err, ERR_VALIDATION, jv ? TXT_L_VALUE_AND_LIST : TXT_L_LIST_NO_OP,
+                       name);
     if (has_exists && !exists) {
         if (jv)
             return err_set(r->err, ERR_VALIDATION, TXT_L_EXISTS_FALSE_VALUE, name);

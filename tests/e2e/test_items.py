@@ -583,6 +583,25 @@ def test_write_check_order(ddb_url, target, t1):
         err(ddb_url, op, dict(body, TableName=t1), V, msg)
 
 
+# An Expected entry with AttributeValueList but no ComparisonOperator: AWS's text says so
+# (dynalite's AWS-recorded putItem / deleteItem tests, with and without Exists; DynamoDB
+# Local agrees); with Value too it is the Value-and-list text.  ddbchat answered the latter
+# for both.
+def test_legacy_list_without_operator(ddb_url, target, t1):
+    env = aws_or_local(target, ENV, local="")
+    inv = "One or more parameter values were invalid: "
+    for op, base in (("PutItem", {"Item": {"pk": S("lw")}}), ("DeleteItem", {"Key": {"pk": S("lw")}}),
+                     ("UpdateItem", {"Key": {"pk": S("lw")}})):
+        for exp, msg in (
+                ({"AttributeValueList": [S("a")]},
+                 "AttributeValueList can only be used with a ComparisonOperator for Attribute: v"),
+                ({"Exists": True, "AttributeValueList": [S("a")]},
+                 "AttributeValueList can only be used with a ComparisonOperator for Attribute: v"),
+                ({"Value": S("a"), "AttributeValueList": []},
+                 "Value and AttributeValueList cannot be used together for Attribute: v")):
+            err(ddb_url, op, dict(base, TableName=t1, Expected={"v": exp}), V, env + inv + msg)
+
+
 def test_update_key_attribute(ddb_url, t1):
     msg = ("One or more parameter values were invalid: Cannot update attribute pk. "
            "This attribute is part of the key")
