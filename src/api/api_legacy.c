@@ -379,12 +379,16 @@ static int keyconds(const lg *L, const void *o, expr_t **out)
         int rc = lg_is(L, c, API_JK_OBJECT) ? parse_op(L, c, &has_op, &op) : 0;
         if (rc)
             return rc;
+        /* the condition's values and their count before whether the operator can key a
+         * Query: {"ComparisonOperator": "NE"} alone is the count's error (dynalite's
+         * AWS-recorded query test; DynamoDB Local agrees; test_query_scan
+         * test_key_conditions_count_before_operator) */
+        if ((rc = one_compare(L, name, name_len, c, &n)))
+            return rc;
         if (has_op && op != EXPR_CMP_EQ && op != EXPR_CMP_LE && op != EXPR_CMP_LT &&
             op != EXPR_CMP_GE && op != EXPR_CMP_GT && op != EXPR_CMP_BEGINS_WITH &&
             op != EXPR_CMP_BETWEEN)
             return err_set(r->err, ERR_VALIDATION, TXT_L_KC_OP);
-        if ((rc = one_compare(L, name, name_len, c, &n)))
-            return rc;
         if ((rc = name_len_check(r, name_len)))
             return rc;
         nodes[k++] = n;

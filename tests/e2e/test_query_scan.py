@@ -675,6 +675,27 @@ def test_keyconditions_not_indexable(ddb_url, qt):
         "Attempted conditional constraint is not an indexable operation")
 
 
+# A KeyConditions entry's values and their count are checked before whether its operator can
+# key a Query: {"ComparisonOperator": "NE"} without values is the count's error (dynalite's
+# AWS-recorded query test; DynamoDB Local agrees); with its one value, AWS's "not an indexable
+# operation" (Local: "Query key condition not supported").
+def test_key_conditions_count_before_operator(ddb_url, target, qt):
+    for kc, msg in (
+            ({"ComparisonOperator": "NE"},
+             "One or more parameter values were invalid: Invalid number of argument(s) for the "
+             "NE ComparisonOperator"),
+            ({"ComparisonOperator": "IN", "AttributeValueList": [{"SS": []}]},
+             "One or more parameter values were invalid: An string set  may not be empty"),
+            ({"ComparisonOperator": "NOT_NULL", "AttributeValueList": [S("x")]},
+             "One or more parameter values were invalid: Invalid number of argument(s) for the "
+             "NOT_NULL ComparisonOperator"),
+            ({"ComparisonOperator": "NE", "AttributeValueList": [S("x")]},
+             aws_or_local(target, "Attempted conditional constraint is not an indexable "
+                          "operation", local="Query key condition not supported"))):
+        err(ddb_url, "Query", {"TableName": qt, "QueryFilter": {}, "KeyConditions": {"pk": kc}},
+            V, msg)
+
+
 # ExpressionAttributeValues need an expression that can use them: a ProjectionExpression
 # alone does not count.
 def test_values_need_value_expression(ddb_url, qt):
