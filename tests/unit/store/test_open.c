@@ -9,6 +9,10 @@
 #include <lmdb.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store/store_int.h"
 
 /* ---- raw LMDB access to a closed data dir ------------------------------------------- */
 
@@ -315,6 +319,53 @@ static void test_not_ours(void **state)
     assert_true(exists(d, "data.mdb"));
 }
 
+/* The reader slot of a process that exited inside a read txn is freed by the running store
+ * within a few ST_WORK_POLL_MS (maint.c st_readers_check), not only at the next store_open:
+ * such a slot keeps its snapshot, and no page freed by a write could be used again (data.mdb
+ * grew with every page written).  Before: the slot stayed until a restart (mdb_reader_check
+ * here still found it dead after 3 s). */
+typedef struct sr_ctx {
+    pid_t pid;
+    int found; /* reader-table lines of that process */
+} sr_ctx;
+
+static int sr_line(const char *msg, void *ctx)
+{
+    sr_ctx *c = ctx;
+    long pid = strtol(msg, NULL, 10); /* "%10d %zx %s": the slot's pid first (header: 0) */
+    if (pid == (long)c->pid)
+        c->found++;
+    return 0;
+}
+
+static void test_stale_reader_freed(void **state)
+{
+    st_fix *f = *state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) { /* a reader that exits inside its read txn */
+        MDB_env *env;
+        MDB_txn *txn;
+        if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 8) ||
+            mdb_env_open(env, f->dir, MDB_RDONLY, 0600) ||
+            mdb_txn_begin(env, NULL, MDB_RDONLY, &txn))
+            _exit(1);
+        _exit(0);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    sr_ctx c = {.pid = pid};
+    assert_true(mdb_reader_list(f->s->env, sr_line, &c) >= 0);
+    assert_int_equal(c.found, 1); /* the dead reader's slot */
+    for (int i = 0; i < 60 && c.found; i++) { /* 3 s: three of the maintenance thread's polls */
+        usleep(50000);
+        c.found = 0;
+        assert_true(mdb_reader_list(f->s->env, sr_line, &c) >= 0);
+    }
+    assert_int_equal(c.found, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +375,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_newer_format_refused, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_not_ours, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_data_mdb_appearing, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_stale_reader_freed, st_setup, st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
