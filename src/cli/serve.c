@@ -48,7 +48,6 @@ typedef struct serve_opts {
     unsigned max_connections_per_ip; /* http_config's: 0 = default, HTTP_PER_IP_UNLIMITED */
     unsigned connection_timeout;
     unsigned threads;
-    unsigned poll_slice_us;
     unsigned pool_threads;
     unsigned read_timeout;
     unsigned queue_limit;
@@ -113,8 +112,6 @@ static void serve_usage(FILE *f)
             "                            extra threads started on demand; PutItem,\n"
             "                            UpdateItem, DeleteItem, BatchWriteItem and\n"
             "                            TransactWriteItems on none)\n"
-            "  --poll-slice-us US        the request threads' scheduler slice, 100..100000\n"
-            "                            (Linux 6.12 and later; default: the kernel's)\n"
             "  --pool-threads N          at most N such threads, both listeners (default 256)\n"
             "  --queue-limit N           writes waiting for one of them (default 64); more\n"
             "                            get the busy reply at once (PutItem, UpdateItem,\n"
@@ -198,7 +195,6 @@ enum {
     OPT_MAX_CONN_PER_IP,
     OPT_CONN_TIMEOUT,
     OPT_THREADS,
-    OPT_POLL_SLICE,
     OPT_POOL_THREADS,
     OPT_READ_TIMEOUT,
     OPT_QUEUE_LIMIT,
@@ -240,7 +236,6 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         {"max-connections-per-ip", required_argument, NULL, OPT_MAX_CONN_PER_IP},
         {"connection-timeout", required_argument, NULL, OPT_CONN_TIMEOUT},
         {"threads", required_argument, NULL, OPT_THREADS},
-        {"poll-slice-us", required_argument, NULL, OPT_POLL_SLICE},
         {"pool-threads", required_argument, NULL, OPT_POOL_THREADS},
         {"read-timeout", required_argument, NULL, OPT_READ_TIMEOUT},
         {"queue-limit", required_argument, NULL, OPT_QUEUE_LIMIT},
@@ -346,11 +341,6 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
             if (serve_parse_uint("--threads", optarg, 1, 1024, &v))
                 return 2;
             o->threads = (unsigned)v;
-            break;
-        case OPT_POLL_SLICE:
-            if (serve_parse_uint("--poll-slice-us", optarg, 100, 100000, &v))
-                return 2;
-            o->poll_slice_us = (unsigned)v;
             break;
         case OPT_CREDS:
             o->credentials_file = optarg;
@@ -683,7 +673,6 @@ int cli_serve(int argc, char **argv)
     hc.api_fd = api_fd;
     ddb_fd = api_fd = -1; /* http_server_start's now, whatever it answers */
     hc.threads = o.threads;
-    hc.poll_slice_us = o.poll_slice_us;
     hc.pool_threads = o.pool_threads;
     if (o.read_timeout)
         hc.read_timeout = o.read_timeout;

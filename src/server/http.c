@@ -38,7 +38,6 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
-#include <sys/syscall.h>
 
 #include "base/defer.h"
 #include "base/log.h"
@@ -332,49 +331,6 @@ int http_resp_header(http_response *r, const char *name, const char *value)
     memcpy(r->headers[r->n_headers].value, value, strlen(value) + 1);
     r->n_headers++;
     return 0;
-}
-
-/* ---- the polling threads' scheduler slice ------------------------------------------------
- * Linux's struct sched_attr (its documented ABI, sized by its first field), kept here: glibc
- * 2.36 has no wrapper, and <linux/sched/types.h> clashes with <sched.h>. */
-typedef struct http_sched_attr {
-    uint32_t size, policy;
-    uint64_t flags;
-    int32_t nice;
-    uint32_t priority;
-    uint64_t runtime, deadline, period;
-} http_sched_attr;
-
-/* Sets the calling thread's slice to us microseconds, keeping its policy and nice (threads
- * it starts inherit it); *old gets what to restore.  false when not set (us == 0, or a kernel
- * without custom slices or that refuses it: nothing changes then). */
-static bool http_slice_set(unsigned us, http_sched_attr *old)
-{
-#if defined(SYS_sched_getattr) && defined(SYS_sched_setattr)
-    memset(old, 0, sizeof *old);
-    if (!us || syscall(SYS_sched_getattr, 0, old, sizeof *old, 0) != 0 ||
-        (old->policy != 0 && old->policy != 3)) /* SCHED_OTHER, SCHED_BATCH only */
-        return false;
-    http_sched_attr a = *old;
-    a.size = sizeof a;
-    a.runtime = (uint64_t)us * 1000;
-    return syscall(SYS_sched_setattr, 0, &a, 0) == 0;
-#else
-    (void)us;
-    (void)old;
-    return false;
-#endif
-}
-
-static void http_slice_restore(http_sched_attr *old)
-{
-#if defined(SYS_sched_setattr)
-    old->size = sizeof *old;
-    if (syscall(SYS_sched_setattr, 0, old, 0) != 0)
-        log_warn("http: could not restore the scheduler slice: %s", strerror(errno));
-#else
-    (void)old;
-#endif
 }
 
 /* ---- memory budget -------------------------------------------------------------------- */
@@ -1941,12 +1897,6 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
     if (l->per_ip)
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, l->per_ip, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-    /* the polling threads MHD starts here inherit this thread's slice (--poll-slice-us): a
-     * short one gives them early deadlines, so that a polling thread woken by a request is
-     * picked before, and is not preempted by, threads on the kernel's default slice (EEVDF
-     * runs the eligible thread with the earliest deadline; the CPU shares stay fair) */
-    http_sched_attr slice_old;
-    bool slice = http_slice_set(srv->cfg.poll_slice_us, &slice_old);
     if (fd >= 0) /* bound already (http_bind_listener) */
         l->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, http_access, l,
                                 MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
@@ -1961,8 +1911,6 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
                                 MHD_OPTION_NOTIFY_COMPLETED, http_completed, l,
                                 MHD_OPTION_NOTIFY_CONNECTION, http_notify_connection, l,
                                 MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-    if (slice)
-        http_slice_restore(&slice_old);
     if (!l->d) {
         if (fd >= 0)
             close(fd);

@@ -89,10 +89,6 @@ typedef struct http_config {
                                     http_server_start, which listens on it (closes it on
                                     failure); -1 (the default) = it binds the port itself */
     unsigned threads;            /* polling threads per listener; 0 = http_default_threads() */
-    unsigned poll_slice_us;      /* the polling threads' scheduler slice in us (a fair
-                                    thread's sched_attr.sched_runtime: Linux 6.12 and later
-                                    clamp it to 100..100000 us, earlier kernels ignore it);
-                                    0 = the kernel's default */
     unsigned pool_threads;       /* blocking-request threads, both listeners; 0 = default */
     bool rest_blocking;          /* every REST request may block (a remote endpoint) */
     unsigned max_connections;    /* per listener; 0 = HTTP_DEFAULT_MAX_CONNECTIONS (REST:

@@ -14,9 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <strings.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -317,82 +315,6 @@ static void test_header_names(void **state)
     assert_non_null(strstr(out, "HTTP/1.1 400"));
 }
 
-/* se.slice of thread tid (ns) from /proc/self/task/TID/sched; -1 when the kernel shows none */
-static long long thread_slice(const char *tid)
-{
-    char path[128], line[256];
-    snprintf(path, sizeof path, "/proc/self/task/%s/sched", tid);
-    FILE *f = fopen(path, "r");
-    long long v = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "se.slice", 8) == 0) {
-            const char *c = strchr(line, ':');
-            v = c ? strtoll(c + 1, NULL, 10) : -1;
-        }
-    if (f)
-        fclose(f);
-    return v;
-}
-
-/* --poll-slice-us: the polling threads (2 per listener here) run with the slice asked for;
- * the thread that started the server keeps its own, and so do the server's other threads
- * (the reaper, the pool's).  Skipped on a kernel that shows no slices (before 6.6). */
-static void test_poll_slice(void **state)
-{
-    fixture *f = *state;
-    char self[32];
-    snprintf(self, sizeof self, "%ld", (long)syscall(SYS_gettid));
-    long long mine = thread_slice(self);
-    if (mine < 0)
-        skip();
-    long long want = 250000; /* not the kernel's default (0.7 ms x (1 + log2 CPUs)) */
-    assert_int_not_equal(mine, want);
-    http_config c;
-    http_config_default(&c);
-    c.dynamodb_port = 0;
-    c.api_port = 0;
-    c.quiet = true;
-    c.threads = 2;
-    c.poll_slice_us = 250;
-    http_server *srv = NULL;
-    err_t e = {0};
-    assert_int_equal(http_server_start(&c, f->api, NULL, NULL, &srv, &e), 0);
-    size_t with = 0;
-    DIR *d = opendir("/proc/self/task");
-    assert_non_null(d);
-    for (struct dirent *de = readdir(d); de; de = readdir(d))
-        if (de->d_name[0] != '.' && thread_slice(de->d_name) == want)
-            with++;
-    closedir(d);
-    assert_int_equal(thread_slice(self), mine);
-    /* whether this kernel takes a custom slice at all (6.12 and later): set this thread's
-     * and read it back */
-    struct {
-        uint32_t size, policy;
-        uint64_t flags;
-        int32_t nice;
-        uint32_t priority;
-        uint64_t runtime, deadline, period;
-    } a, old;
-    memset(&old, 0, sizeof old);
-    assert_int_equal(syscall(SYS_sched_getattr, 0, &old, sizeof old, 0), 0);
-    a = old;
-    a.size = sizeof a;
-    a.runtime = (uint64_t)want;
-    bool takes = syscall(SYS_sched_setattr, 0, &a, 0) == 0 && thread_slice(self) == want;
-    old.size = sizeof old;
-    assert_int_equal(syscall(SYS_sched_setattr, 0, &old, 0), 0);
-    assert_int_equal(thread_slice(self), mine);
-    assert_int_equal(with, takes ? 4 : 0);
-    /* the server answers as usual */
-    CURL *h = curl_easy_init();
-    reply r;
-    request(h, http_server_dynamodb_port(srv), "/", "ListTables", "{}", 2, &r);
-    assert_int_equal(r.status, 200);
-    curl_easy_cleanup(h);
-    http_server_stop(srv);
-}
-
 static void test_rest_without_service(void **state)
 {
     fixture *f = *state;
@@ -485,7 +407,6 @@ int main(void)
         cmocka_unit_test(test_ports),
         cmocka_unit_test(test_dynamodb_listener),
         cmocka_unit_test(test_context_reused),
-        cmocka_unit_test(test_poll_slice),
         cmocka_unit_test(test_header_names),
         cmocka_unit_test(test_rest_without_service),
         cmocka_unit_test(test_rest_body_limit),
