@@ -285,7 +285,7 @@ static size_t lsi_entries_size(const store_table *t, const av_t *item, size_t si
 }
 
 int api_index_keys_check(const store_table *t, const av_t *item, const av_t *before, size_t size,
-                         err_t *e)
+                         const expr_t *upd, err_t *e)
 {
     /* the offending index that comes first by name is the one the service names */
     const store_index *bad = NULL;
@@ -336,6 +336,9 @@ int api_index_keys_check(const store_table *t, const av_t *item, const av_t *bef
                            before ? TXT_ITEM_TOO_BIG_UPDATE : TXT_ITEM_TOO_BIG);
         return 0;
     }
+    if (bad_v->type != bad_want && before && upd &&
+        expr_update_sets_attr(upd, bad_attr, strlen(bad_attr)))
+        return err_set(e, ERR_VALIDATION, "%s", TXT_IDX_TYPE_UPDATE);
     if (bad_v->type != bad_want)
         return err_set(e, ERR_VALIDATION, TXT_IDX_TYPE_AWS, bad_attr, av_type_name(bad_want),
                        av_type_name(bad_v->type), bad->name);
@@ -348,7 +351,7 @@ int api_index_keys_check(const store_table *t, const av_t *item, const av_t *bef
 
 int api_item_index_keys_check(api_req *r, const store_table *t, const av_t *item)
 {
-    return api_index_keys_check(t, item, NULL, API_SIZE_UNKNOWN, r->err);
+    return api_index_keys_check(t, item, NULL, API_SIZE_UNKNOWN, NULL, r->err);
 }
 
 /* An attribute name, at any depth, longer than 65535 bytes (the service's quota: names

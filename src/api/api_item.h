@@ -118,9 +118,12 @@ bool api_key_equal(const store_keydef *kd, const av_t *a, const av_t *b);
  * index rules: every write path calls it (PutItem, BatchWriteItem, TransactWriteItems' Put,
  * PartiQL INSERT; updates of every API through api_write_apply), and nothing else calls
  * api_vix_item_check.  size: item's av_item_size when the caller has it (for the LSI entries'
- * 400 KB), else API_SIZE_UNKNOWN (measured here when t has an LSI). */
+ * 400 KB), else API_SIZE_UNKNOWN (measured here when t has an LSI).  upd: the update's
+ * expression (NULL: none, a put): a type mismatch of an attribute its UpdateExpression SETs
+ * is TXT_IDX_TYPE_UPDATE. */
 #define API_SIZE_UNKNOWN SIZE_MAX
 int api_index_keys_check(const store_table *t, const av_t *item, const av_t *before, size_t size,
+                         const expr_t *upd,
                          err_t *e);
 int api_item_index_keys_check(api_req *r, const store_table *t, const av_t *item);
 /* Checks the size of an item (400 KB) with the message `msg`. */
@@ -314,6 +317,8 @@ typedef struct api_wctx {
     const expr_t *upd;   /* UPDATE: resolved update */
     const char *fail_msg; /* set: the write fails with this ValidationException text (a
                              transaction's action that failed the schema) */
+    bool upd_expr_texts;  /* UPDATE from an UpdateItem / a transaction's Update (not PartiQL):
+                             a SET of an index key to another type is TXT_IDX_TYPE_UPDATE */
     bool size_by_write;   /* UPDATE: also check the statement's charge, before the
                              condition (standalone UpdateItem only: expr_update_charge) */
     bool upd_keys;        /* UPDATE: the update's paths into key attributes ("Key attributes

@@ -53,6 +53,13 @@
 #define TXT_IDX_TYPE_AWS                                                                         \
     "One or more parameter values were invalid: Type mismatch for Index Key %s Expected: %s "    \
     "Actual: %s IndexName: %s"
+/* an UpdateExpression SET of a secondary-index key attribute to a value of another type:
+ * AWS's text (dynalite's AWS-recorded updateItem test "set c = e"; the API Reference lists it
+ * among TransactWriteItems' validation errors); AttributeUpdates and ADD keep
+ * TXT_IDX_TYPE_AWS; DynamoDB Local accepts the update (test_items
+ * test_update_sets_index_key_to_other_type) */
+#define TXT_IDX_TYPE_UPDATE                                                                      \
+    "The update expression attempted to update the secondary index key to unsupported type"
 #define TXT_IDX_EMPTY_S_UPDATE                                                                   \
     "One or more parameter values are not valid. The update expression attempted to update a "  \
     "secondary index key to a value that is not supported. The AttributeValue for a key "       \

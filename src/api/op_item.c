@@ -129,7 +129,8 @@ int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new
         bool long_name = false;
         size_t size = av_item_size_names(&tmp, &long_name);
         /* index key attributes the update wrote (the service's texts, api_item.c) */
-        if ((rc = api_index_keys_check(w->t, &tmp, old ? old : w->key, size, e)))
+        if ((rc = api_index_keys_check(w->t, &tmp, old ? old : w->key, size,
+                                       w->upd_expr_texts ? w->upd : NULL, e)))
             return rc;
         if (size > AV_MAX_ITEM_SIZE)
             return err_set(e, ERR_VALIDATION, TXT_ITEM_TOO_BIG_UPDATE);
@@ -772,6 +773,7 @@ int op_update_item(api_req *r, json_t **out)
     q.w.key = key;
     q.w.size_by_write = true;
     q.w.upd_keys = true;
+    q.w.upd_expr_texts = true;
     return run_write(&q, out);
 }
 

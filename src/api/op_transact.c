@@ -459,6 +459,7 @@ static int parse_action(api_req *r, twa *a)
     a->w.kind = k;
     a->w.cond = cond;
     a->w.upd = upd;
+    a->w.upd_expr_texts = k == API_W_UPDATE;
     return 0;
 }
 
@@ -774,6 +775,7 @@ static int parse_action_jr(api_req *r, twa *a, const jread_val *s)
     a->w.kind = k;
     a->w.cond = c;
     a->w.upd = u;
+    a->w.upd_expr_texts = k == API_W_UPDATE;
     return 0;
 }
 

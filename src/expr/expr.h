@@ -285,6 +285,9 @@ int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
  * attribute ("Cannot update attribute pk. This attribute is part of the key"). */
 int expr_update_key_targets(const expr_t *upd, const char *const *key_names, size_t nkeys,
                             err_t *e);
+/* Whether the UpdateExpression upd (not AttributeUpdates) SETs the top-level attribute
+ * name[0..len) itself (a one-element path). */
+bool expr_update_sets_attr(const expr_t *upd, const char *name, size_t len);
 
 /* ReturnValues UPDATED_OLD (new_item false, item = the old item) or UPDATED_NEW (new_item
  * true, item = the new item) as the service answers them: only the written document paths,
