@@ -247,6 +247,7 @@ static void test_write(void **state)
 #endif
 }
 
+#ifdef OOM_ACTIVE /* test_refusal_per_write's helpers: unused without the OOM hook (ASan) */
 /* What apply_alloc allocates in its write's arena, and whether that malloc fails. */
 typedef struct alloc_ctx {
     size_t n;
@@ -260,20 +261,17 @@ static int apply_alloc(void *ctx, const av_t *old, arena_t *a, const av_t **out_
     const alloc_ctx *c = ctx;
     (void)old;
     (void)out_size;
-#ifdef OOM_ACTIVE
     if (c->fail)
         oom_arm(1);
-#endif
     void *p = arena_alloc(a, c->n);
-#ifdef OOM_ACTIVE
     if (c->fail)
         oom_disarm();
-#endif
     if (!p)
         return err_set(e, ERR_NOMEM, "out of memory");
     *out_new = STORE_KEEP;
     return 0;
 }
+#endif
 
 /* Writes of one round sharing an arena (a BatchExecuteStatement's members): one that its
  * arena's maximum refused is told apart from a later one whose malloc failed
