@@ -198,6 +198,22 @@ def test_batch_write_delete_capacity(ddb_url, target, two):
     assert r["ConsumedCapacity"] == [{"TableName": a, "CapacityUnits": 1.0}]
 
 
+# BatchGetItem: two identical Keys entries (attributes in any order) are refused before the
+# table is looked up, so a missing table answers the duplicate (dynalite's AWS-recorded
+# batchGetItem test; DynamoDB Local agrees); BatchWriteItem looks the table up first (the same
+# test file; Local agrees).  ddbchat answered ResourceNotFoundException to both.
+def test_batch_get_identical_keys_before_table(ddb_url, target, two):
+    _, b = two
+    k = {"pk": S("x"), "sk": N(1)}
+    for table in ("no_such_table_dup", b):
+        err(ddb_url, "BatchGetItem", {"RequestItems": {table: {"Keys": [
+            k, {"sk": N(1), "pk": S("x")}, {"pk": S("y"), "sk": N(1)}]}}}, V,
+            "Provided list of item keys contains duplicates")
+    err(ddb_url, "BatchWriteItem", {"RequestItems": {"no_such_table_dup": [
+        {"PutRequest": {"Item": {"pk": S("x")}}}, {"DeleteRequest": {"Key": {"pk": S("x")}}}]}},
+        "ResourceNotFoundException")
+
+
 # BatchWriteItem validation texts; nothing is written when the batch is rejected.
 def test_batch_write_validation(ddb_url, target, two):
     a, b = two
