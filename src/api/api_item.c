@@ -471,6 +471,13 @@ int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const 
                    const char *null_what)
 {
     memset(x, 0, sizeof *x);
+    /* both maps' "given without an expression" checks before either map's own (dynalite's
+     * validateExpressionParams before validateExpressions; review17 F1: a bad names key must
+     * not come before values given without an expression; test_items
+     * test_placeholder_map_order) */
+    int prc = api_exprs_pre(r, o, expr_params, null_what);
+    if (prc)
+        return prc;
     json_t *jn = api_param(o, "ExpressionAttributeNames");
     json_t *jv = api_param(o, "ExpressionAttributeValues");
     bool any = any_param(o, expr_params);

@@ -545,7 +545,15 @@ def test_placeholder_map_order(ddb_url, target, t1):
             ("Query", {"KeyConditionExpression": "pk = :b",
                        "ExpressionAttributeValues": {":b": {"a": ""}, "b": S("a")}}, inv_v),
             ("Scan", {"FilterExpression": "x = :b", "ExpressionAttributeNames": {"a": "a"},
-                      "ExpressionAttributeValues": {}}, inv_n)):
+                      "ExpressionAttributeValues": {}}, inv_n),
+            # values given without an expression that takes them come before a names key
+            # (review17 F1: dynalite checks both maps' use before either map's contents)
+            ("Scan", {"ProjectionExpression": "#a", "ExpressionAttributeNames": {"a": "a"},
+                      "ExpressionAttributeValues": {":v": S("x")}},
+             "ExpressionAttributeValues can only be specified when using expressions: "
+             "FilterExpression is null"),
+            ("Query", {"KeyConditionExpression": "pk = :b", "ExpressionAttributeNames": {"a": "a"},
+                       "ExpressionAttributeValues": {}}, inv_n)):
         err(ddb_url, op, dict(body, TableName=t1), V, msg)
 
 
