@@ -1180,6 +1180,8 @@ class Runner2(dg.Runner):
                 na = dg.normal_pages(op, req, dg.paginate(self.ca, op, req), sch)
                 nb = dg.normal_pages(op, req, dg.paginate(self.cb, op, req), sch)
             else:
+                self._absent = (dg.absent_deletes(self.ca, req) if op == "BatchWriteItem"
+                                else None)
                 na = dg.normal(op, call(self.ca, op, req))
                 nb = dg.normal(op, call(self.cb, op, req))
         else:
@@ -1242,6 +1244,8 @@ class Runner2(dg.Runner):
         kreq["_lsis"] = [n for n, ix in self.gen.schemas.get(req.get("TableName"), (0, 0, {}))[2].items()
                          if ix[3]]
         kreq["_lsis_all"] = [n for sch in self.gen.schemas.values() for n, ix in sch[2].items() if ix[3]]
+        if op == "BatchWriteItem":
+            kreq["_absent_deletes"] = getattr(self, "_absent", None)
         sch = self.gen.schemas.get(req.get("TableName"))
         if sch and req.get("IndexName") in sch[2] and sch[2][req["IndexName"]][3]:
             hs, rs, proj, _ = sch[2][req["IndexName"]]
