@@ -5,12 +5,13 @@ A tail-latency comparison (the polling-thread count, a scheduler setting) means 
 when both sides run in the same minutes under the same load, one after the other, several
 times: on this shared 2-core VM single runs of one build spread 10x with the load.  This runs
 run.py (ddbchat only, no limits rows, one start-up) for configuration A, then B, --rounds
-times, with --repeat runs per row each time, notes /proc/loadavg before each, and prints per
+times (A first in odd rounds, B first in even ones: the side run first tends to do better
+here), with --repeat runs per row each time, notes /proc/loadavg before each, and prints per
 workload and connection count every run's p99 and CPU per request and the medians of each side.
 
     /usr/bin/python3 bench/peers/ab.py --bin build/ddbchat --b "--threads 1" \\
         [--a ""] [--workloads GetItem,GSIQuery] [--conns 8] [--rounds 3] [--repeat 3]
-        [--duration 5] [--bin-b OTHER_BUILD] [--server-cpus 0 --wrk-cpus 1]
+        [--duration 5] [--bin-b OTHER_BUILD] [--server-cpus 0 --wrk-cpus 1] [--fixed-order]
 
 Compare only a sitting at low load (the 1-minute load printed before each side stays near
 what the benchmark itself adds: ~3 here).
@@ -60,12 +61,18 @@ def main():
     ap.add_argument("--duration", type=int, default=5)
     ap.add_argument("--server-cpus", default="", help="run.py --server-cpus (taskset -c)")
     ap.add_argument("--wrk-cpus", default="", help="run.py --wrk-cpus (taskset -c)")
+    ap.add_argument("--fixed-order", action="store_true",
+                    help="A before B in every round (default: the order alternates by round)")
     a = ap.parse_args()
     sides = [("A", a.bin, a.a), ("B", a.bin_b or a.bin, a.b)]
     got = {"A": {}, "B": {}}
     with tempfile.TemporaryDirectory(prefix="ab.") as tmp:
         for r in range(a.rounds):
-            for name, binary, args in sides:
+            # A then B, then B then A, ...: the side that runs first in a pair did better in
+            # all six rounds of two swapped ab.py runs (BENCHMARKS.md "Session 17: cd17"), so
+            # a fixed order weighs on one side; --fixed-order keeps the old A, B every round
+            order = sides if a.fixed_order or r % 2 == 0 else sides[::-1]
+            for name, binary, args in order:
                 print(f"round {r + 1} {name} ({os.path.basename(binary)} {args or '-'}): "
                       f"load {load()}", flush=True)
                 res = one(binary, args, a, os.path.join(tmp, f"{name}{r}.json"))
