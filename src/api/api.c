@@ -550,6 +550,21 @@ static int api_precheck(const struct api_op_row *row, json_t *req, const jread_v
                : api_validate_request_in(&api_jview_jread, jreq, in, row->name, text, tlen, e);
 }
 
+/* A handler's ValidationException comes after a wrong JSON token inside one of the request's
+ * AttributeValues (api_validate_types_after; the error path only): PutItem with a values map
+ * given without an expression and {"S": true} in it is the SerializationException. */
+static int api_types_first(const struct api_op_row *row, const json_t *req,
+                           const jread_val *jreq, int rc, err_t *e)
+{
+    if (rc != ERR_VALIDATION)
+        return rc;
+    const api_shape *in = api_ops_in[row - api_ops];
+    int trc = jreq  ? api_validate_types_after(&api_jview_jread, jreq, in, e)
+              : req ? api_validate_types_after(&api_jview_jansson, req, in, e)
+                    : 0;
+    return trc ? trc : rc;
+}
+
 /* The end of a request, after its handler returned rc (and maybe a tree): the reply (w, sink
  * or *out_resp) or the error (*out_resp: its extra fields); unpins.  Returns the result. */
 static int api_finish(api_req *r, const struct api_op_row *row, int rc, json_t *tree,
@@ -655,6 +670,7 @@ static int api_run(api_t *api, const struct api_op_row *row, json_t *req, const 
     json_t *tree = NULL;
     unsigned long oom0 = mem_failures();
     int rc = row->fn(&r, &tree);
+    rc = api_types_first(row, req, jreq, rc, e);
     rc = api_finish(&r, row, rc, tree, false, oom0, out_resp);
     if (tls) {
         arena_reset(arena);
@@ -721,6 +737,7 @@ int api_call_out_jr_later(api_t *api, const char *op, const jread_val *req,
     rc = row->fn(&st->r, &tree);
     if (rc == API_LATER)
         return API_LATER; /* answered by api_later_finish */
+    rc = api_types_first(row, NULL, req, rc, e);
     return api_finish(&st->r, row, rc, tree, false, st->oom0, out_extra);
 }
 

@@ -1941,6 +1941,14 @@ static int av_types_pass(const api_jview *jv, const void *req, const api_shape *
     return rc;
 }
 
+int api_validate_types_after(const api_jview *jv, const void *req, const api_shape *in,
+                             err_t *e)
+{
+    if (!in || !req || jv->kind(req) != API_JK_OBJECT)
+        return 0;
+    return av_types_pass(jv, req, in, e);
+}
+
 static int validate_in(const api_jview *jv, const void *req, const api_shape *in,
                        const char *op, err_t *e)
 {

@@ -179,5 +179,11 @@ const char *api_serde_expect(const struct api_shape *s);
  * (api_schema.h strict), or NULL. */
 int api_validate_request_in(const api_jview *jv, const void *req, const struct api_shape *in,
                             const char *op, const char *text, size_t text_len, err_t *e);
+/* After a handler refused request `req` (of input shape `in`) with a ValidationException:
+ * the SerializationException of a wrong JSON token inside one of its AttributeValues, which
+ * the service reports first (it deserialises the whole request before any check; review17
+ * F2).  ERR_SERIALIZATION with e replaced, or 0 (e untouched). */
+int api_validate_types_after(const api_jview *jv, const void *req, const struct api_shape *in,
+                             err_t *e);
 
 #endif

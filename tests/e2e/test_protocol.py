@@ -890,6 +890,19 @@ WRONG_AV_MEMBER = [
      "Unrecognized collection type java.util.Map<java.lang.String, " + _PKG + "AttributeValue>"),
     ("BatchWriteItem", {"RequestItems": {"ab": [{"PutRequest": {"Item": {"a": {"BS": [{}]}}}}]}},
      _SMAP),
+    # ... and when an operation's own check refuses it (review17 F2): values given without an
+    # expression, legacy and expression parameters together
+    ("PutItem", {"TableName": "tab", "Item": {"pk": {"S": "a"}},
+                 "ExpressionAttributeValues": {":v": {"S": True}}},
+     "TRUE_VALUE cannot be converted to String", "conv"),
+    ("PutItem", {"TableName": "tab", "Item": {"pk": {"S": True}},
+                 "Expected": {"pk": {"Exists": False}},
+                 "ConditionExpression": "attribute_not_exists(pk)"},
+     "TRUE_VALUE cannot be converted to String", "conv"),
+    ("Query", {"TableName": "tab", "KeyConditions": {"pk": {"ComparisonOperator": "EQ",
+                                                            "AttributeValueList": [{"S": "a"}]}},
+               "KeyConditionExpression": "pk = :v", "ExpressionAttributeValues": {":v": {"S": 5}}},
+     "NUMBER_VALUE cannot be converted to String", "conv"),
 ]
 
 
