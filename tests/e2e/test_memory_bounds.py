@@ -844,21 +844,26 @@ def test_100_condition_checks_of_wide_number_items_are_answered(ddbchat_server):
 
 
 @pytest.mark.requires_ddbchat  # PartiQL's nested list_append on DynamoDB Local: not compared
-def test_nested_list_appends_are_copied_once(ddbchat_server):
+@pytest.mark.parametrize("via", ["list_append", "if_not_exists"])
+def test_nested_list_appends_are_copied_once(ddbchat_server, via):
     # PartiQL nests list_append (an UpdateExpression may not): 299 levels of
     # list_append(list_append(l, l), l) of a list of 300 empty strings copied every level's
     # list, 324 MB for a result of 90,000 elements (a 90 KB attribute), past the request's
-    # 256 MB arena: 500 "out of memory" (mem17).  The lists are now copied once, into the result.
+    # 256 MB arena: 500 "out of memory" (mem17); so did 149 levels of
+    # list_append(if_not_exists(nope, ...), l) of a list of 1,000 (~270 MB; an absent
+    # attribute's fallback is the value).  The lists are now copied once, into the result.
     srv = ddbchat_server()
     url = srv.ddb_url
-    _empty_string_lists(url, "mb_nest", 1, 300)
+    count, levels = (300, 299) if via == "list_append" else (1000, 149)
+    _empty_string_lists(url, "mb_nest", 1, count)
     e = "l"
-    for _ in range(299):
-        e = f"list_append({e}, l)"
+    for _ in range(levels):
+        e = f"list_append({e}, l)" if via == "list_append" else \
+            f"list_append(if_not_exists(nope, {e}), l)"
     st, _, p = raw_request(url, {"Statement": f"UPDATE \"mb_nest\" SET a = {e} WHERE pk = 'k00'"},
                            target="DynamoDB_20120810.ExecuteStatement", timeout=120)
     assert st == 200, p[:300]
     st, _, p = raw_request(url, {"TableName": "mb_nest", "Key": {"pk": {"S": "k00"}},
                                  "ProjectionExpression": "a"},
                            target="DynamoDB_20120810.GetItem", timeout=60)
-    assert st == 200 and len(json.loads(p)["Item"]["a"]["L"]) == 90_000, p[:200]
+    assert st == 200 and len(json.loads(p)["Item"]["a"]["L"]) == count * (levels + 1), p[:200]
