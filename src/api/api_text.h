@@ -53,11 +53,11 @@
 #define TXT_IDX_TYPE_AWS                                                                         \
     "One or more parameter values were invalid: Type mismatch for Index Key %s Expected: %s "    \
     "Actual: %s IndexName: %s"
-/* an UpdateExpression SET of a secondary-index key attribute to a value of another type:
- * AWS's text (dynalite's AWS-recorded updateItem test "set c = e"; the API Reference lists it
- * among TransactWriteItems' validation errors); AttributeUpdates and ADD keep
- * TXT_IDX_TYPE_AWS; DynamoDB Local accepts the update (test_items
- * test_update_sets_index_key_to_other_type) */
+/* an UpdateExpression SET of a secondary-index key attribute to a value read from the item
+ * of another type: AWS's text (dynalite's AWS-recorded updateItem test "set c = e"; the API
+ * Reference lists it among TransactWriteItems' validation errors); a value typed before the
+ * item is read ("c = :n", "c = a + :a"), AttributeUpdates and ADD keep TXT_IDX_TYPE_AWS;
+ * DynamoDB Local accepts the update (test_items test_update_sets_index_key_to_other_type) */
 #define TXT_IDX_TYPE_UPDATE                                                                      \
     "The update expression attempted to update the secondary index key to unsupported type"
 #define TXT_IDX_EMPTY_S_UPDATE                                                                   \

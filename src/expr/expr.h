@@ -286,7 +286,8 @@ int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
 int expr_update_key_targets(const expr_t *upd, const char *const *key_names, size_t nkeys,
                             err_t *e);
 /* Whether the UpdateExpression upd (not AttributeUpdates) SETs the top-level attribute
- * name[0..len) itself (a one-element path). */
+ * name[0..len) itself (a one-element path) to a value whose type is not known before the
+ * item is read (a path, if_not_exists; not a placeholder, arithmetic or list_append). */
 bool expr_update_sets_attr(const expr_t *upd, const char *name, size_t len);
 
 /* ReturnValues UPDATED_OLD (new_item false, item = the old item) or UPDATED_NEW (new_item

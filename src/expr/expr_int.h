@@ -175,4 +175,8 @@ int expr_fail(err_t *e, expr_kind k, const char *fmt, ...) __attribute__((format
 int expr_failv(err_t *e, expr_kind k, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
+/* The type a resolved operand is known to have before the item is read (a placeholder's,
+ * N for arithmetic and size, L for list_append); AV_NONE if unknown (a path, if_not_exists). */
+av_type expr_known_type(const expr_node *x);
+
 #endif

@@ -367,6 +367,13 @@ static bool paths_equal(const expr_node *a, const expr_node *b)
 }
 
 /* The type a resolved operand is known to have before evaluation; AV_NONE if unknown. */
+static av_type known_type(const expr_node *x);
+
+av_type expr_known_type(const expr_node *x)
+{
+    return known_type(x);
+}
+
 static av_type known_type(const expr_node *x)
 {
     switch (x->t) {

@@ -892,7 +892,11 @@ bool expr_update_sets_attr(const expr_t *upd, const char *name, size_t len)
 {
     for (size_t i = 0; upd && upd->kind == EXPR_UPDATE && i < upd->nacts; i++) {
         const expr_uact *u = &upd->acts[i];
-        if (u->op != EU_SET || u->legacy || u->path->u.path.n != 1)
+        /* a value of a type known before the item is read (a placeholder's, arithmetic's)
+         * is AWS's static "Type mismatch for Index Key" (dynalite's AWS-recorded
+         * "c = a + :a"); only a value read from the item ("c = e") is the update text */
+        if (u->op != EU_SET || u->legacy || u->path->u.path.n != 1 ||
+            expr_known_type(u->val) != AV_NONE)
             continue;
         const expr_pel *el = &u->path->u.path.el[0];
         if (!el->is_index && el->len == len && memcmp(el->name, name, len) == 0)

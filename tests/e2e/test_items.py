@@ -610,11 +610,12 @@ def test_legacy_list_without_operator(ddb_url, target, t1):
             err(ddb_url, op, dict(base, TableName=t1, Expected={"v": exp}), V, env + inv + msg)
 
 
-# An UpdateExpression SET of a secondary-index key attribute to a value of another type (from
-# another attribute or a placeholder) is AWS's "The update expression attempted to update the
-# secondary index key to unsupported type" (dynalite's AWS-recorded updateItem test "set c =
-# e"; the API Reference lists the text among TransactWriteItems' validation errors);
-# AttributeUpdates keeps "Type mismatch for Index Key".  DynamoDB Local: its own truncated
+# An UpdateExpression SET of a secondary-index key attribute to a value read from the item of
+# another type is AWS's "The update expression attempted to update the secondary index key to
+# unsupported type" (dynalite's AWS-recorded updateItem test "set c = e"; the API Reference
+# lists the text among TransactWriteItems' validation errors); a value typed before the item is
+# read (a placeholder, arithmetic: dynalite's AWS-recorded "c = a + :a") and AttributeUpdates
+# keep "Type mismatch for Index Key".  DynamoDB Local: its own truncated
 # "Type mismatch for Index Key" for some, accepts others (probed: an LSI key on a table of
 # LSIs only).
 def test_update_sets_index_key_to_other_type(ddb_url, target, table_name):
@@ -635,15 +636,26 @@ def test_update_sets_index_key_to_other_type(ddb_url, target, table_name):
     key = {"pk": S("a"), "sk": S("b")}
     ok(ddb_url, "PutItem", {"TableName": t, "Item": dict(key, e=N(1))})
     text = "The update expression attempted to update the secondary index key to unsupported type"
-    for body in ({"UpdateExpression": "SET c = e"}, {"UpdateExpression": "SET g = e"},
-                 {"UpdateExpression": "SET c = :n", "ExpressionAttributeValues": {":n": N(2)}}):
+    mismatch = ("One or more parameter values were invalid: Type mismatch for Index Key %s "
+                "Expected: S Actual: N IndexName: %s")
+    # a value read from the item: the update text; a value whose type is known before the item
+    # is read (a placeholder's, arithmetic's): the static Type mismatch (dynalite's
+    # AWS-recorded "set e = c[1], c = a + :a" -> "Type mismatch for Index Key c ...")
+    for body, want in (({"UpdateExpression": "SET c = e"}, text),
+                       ({"UpdateExpression": "SET g = e"}, text),
+                       ({"UpdateExpression": "SET c = :n",
+                         "ExpressionAttributeValues": {":n": N(2)}}, mismatch % ("c", "lsi")),
+                       ({"UpdateExpression": "SET c = e + :n",
+                         "ExpressionAttributeValues": {":n": N(2)}}, mismatch % ("c", "lsi")),
+                       ({"UpdateExpression": "SET g = :n",
+                         "ExpressionAttributeValues": {":n": N(2)}}, mismatch % ("g", "gsi"))):
         body = dict(body, TableName=t, Key=key)
         if target == "dynamodb-local":
             good, data = call(ddb_url, "UpdateItem", body)
             assert good or data.get("Message", "").startswith(
                 "One or more parameter values were invalid: Type mismatch for Index Key"), data
         else:
-            err(ddb_url, "UpdateItem", body, V, text)
+            err(ddb_url, "UpdateItem", body, V, want)
     if target != "dynamodb-local":
         assert ok(ddb_url, "GetItem", {"TableName": t, "Key": key})["Item"] == dict(key, e=N(1))
         err(ddb_url, "UpdateItem", {"TableName": t, "Key": key, "AttributeUpdates": {
