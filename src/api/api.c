@@ -277,9 +277,18 @@ int api_keep_pin(api_req *r, const store_table *t)
 static int api_arena_grow(arena_t *a, size_t need, void *ctx)
 {
     api_req *r = ctx;
-    if (need > r->arena_cap) {
-        if (r->arena_capped && !r->applied) /* past API_ARENA_TXN_MAX: the busy reply */
+    if (need > r->arena_cap && r->applied) {
+        /* an applied write's reply (ConsumedCapacity, ItemCollectionMetrics) whatever the cap
+         * says: a 500 would have the client apply it again (71 wide Updates: review17 F8) */
+        r->arena_cap = need;
+    } else if (need > r->arena_cap) {
+        /* past API_ARENA_TXN_MAX: busy while others hold part of the shared budget (given
+         * back when they end); alone, the request can never run here: the transaction's size
+         * refusal (api_finish), not a busy reply on every retry (review17 F4) */
+        if (r->arena_capped && atomic_load(&r->api->arena_shared) != r->arena_charged)
             r->arena_refused = true;
+        else if (r->arena_capped)
+            r->arena_too_big = true;
         return -1;
     }
     size_t step = need - a->max;
@@ -594,6 +603,14 @@ static int api_finish(api_req *r, const struct api_op_row *row, int rc, json_t *
         }
     }
     api_arena_unshare(r);
+    if (rc && r->arena_too_big && !r->arena_refused && !r->applied &&
+        (rc == ERR_NOMEM || err_status(rc) >= 500)) {
+        /* alone past API_ARENA_TXN_MAX, nothing written: AWS's refusal of a transaction's
+         * items' size (4 MB of items; a 400 KB item decodes to up to 10.6 MB here) */
+        api_err_drop(r);
+        err_clear(e);
+        rc = err_set(e, ERR_VALIDATION, TXT_T_TOO_BIG);
+    }
     if (rc && r->arena_refused && !r->applied && (rc == ERR_NOMEM || err_status(rc) >= 500)) {
         /* the shared arena budget was spent and nothing was written: busy, retry */
         api_err_drop(r);

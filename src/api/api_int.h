@@ -144,7 +144,10 @@ typedef struct api_req {
     size_t arena_charged;  /* of api->arena_shared, given back by api_finish */
     bool arena_refused;    /* the shared budget refused the arena's growth: the busy reply */
     bool arena_capped;     /* the cap is API_ARENA_TXN_MAX (api_arena_for_stored, _for_writes):
-                            * a growth past it is then the busy reply too, not out of memory */
+                            * a growth past it is then the busy reply too, not out of memory,
+                            * while others hold shared budget; alone, arena_too_big */
+    bool arena_too_big;    /* a growth past API_ARENA_TXN_MAX alone on the server: answered
+                            * TXT_T_TOO_BIG (ValidationException) when nothing was applied */
     bool applied;          /* a write of the request was applied (api_writes_applied): its
                             * arena grows past the shared budget and no error is the busy
                             * reply, which would have the client apply it again */
