@@ -348,6 +348,8 @@ typedef struct api_wctx {
      * items such checks kept so far, every action's (keep_old); else NULL */
     size_t *kept_text;
     av_t kept_old;       /* out: that old item, copied (AV_NONE: not kept) */
+    uint64_t old_billed; /* out (a transaction's ConditionCheck): its item's billed size with
+                            a vector index (api_vix_billed), 0: none */
     /* out (UPDATE) */
     av_t new_item;       /* in the arena; shares unchanged values with the old item */
     expr_t *updated;     /* the paths the update wrote (ReturnValues UPDATED_*) */

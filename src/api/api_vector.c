@@ -929,6 +929,17 @@ static uint64_t billed_size(const api_vix *v, size_t n, const av_t *item, uint64
     return b < 0 ? 0 : (uint64_t)b;
 }
 
+uint64_t api_vix_billed(const store_table *t, const av_t *item)
+{
+    uint64_t size = 0;
+    vix_defs *owned = NULL;
+    const vix_defs *d = defs_of(t, &owned);
+    if (d && d->n_live && item->type == AV_M)
+        size = billed_size(d->live, d->n_live, item, av_item_size(item));
+    defs_free(owned ? &owned->m : NULL);
+    return size;
+}
+
 void api_vix_bill(const store_table *t, store_write *w)
 {
     if (w->rc)

@@ -187,6 +187,9 @@ double api_vix_write_bytes(arena_t *a, const store_table *t, const api_vix *v, c
  * nothing for a table without vector indexes.  Reads and the 400 KB limit keep the stored
  * size. */
 void api_vix_bill(const store_table *t, store_write *w);
+/* An item's size as api_vix_bill bills it, or 0 when t has no live vector index: for a
+ * ConditionCheck read in place (store_write.in_place), whose old item is gone after apply. */
+uint64_t api_vix_billed(const store_table *t, const av_t *item);
 
 /* Adds to cap (api_item.h's api_cap) the VectorWriteRequestBytes of a write old -> neu
  * (either NULL) on t, per vector index whose stored entry it changes. */

@@ -108,6 +108,9 @@ int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new
         *out_new = NULL;
         return 0;
     case API_W_CHECK:
+        /* read in place (store_write.in_place): api_vix_bill has no old item after this */
+        if (w->txn && old)
+            w->old_billed = api_vix_billed(w->t, old);
         *out_new = STORE_KEEP;
         return 0;
     case API_W_UPDATE: {

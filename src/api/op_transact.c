@@ -957,8 +957,11 @@ static int tw_finish(tw_run *run, int rc)
             tok_end(tc, token, NULL);
         return rc;
     }
-    for (size_t i = 0; i < n; i++) /* a vector is billed at 4 bytes a dimension */
+    for (size_t i = 0; i < n; i++) { /* a vector is billed at 4 bytes a dimension */
         api_vix_bill(acts[i].w.t, &w[i]);
+        if (acts[i].w.kind == API_W_CHECK && acts[i].w.old_billed) /* read in place */
+            w[i].old_size = acts[i].w.old_billed;
+    }
     for (size_t i = 0; i < n; i++) { /* table units for /metrics (transactional: doubled) */
         uint64_t sz = w[i].old_size > w[i].new_size ? w[i].old_size : w[i].new_size;
         api_metrics_write(r, acts[i].w.t, api_cap_write_h(sz) * 2); /* a check: as a write */

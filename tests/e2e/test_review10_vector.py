@@ -149,6 +149,23 @@ def test_f3_write_units_bill_vector_at_four_bytes_a_dimension(url, table_name):
     assert r["ConsumedCapacity"]["CapacityUnits"] == 1
 
 
+def test_f3_condition_check_bills_vector_at_four_bytes_a_dimension(url, table_name):
+    """review17 F5: a ConditionCheck reads its item in place (bf7ce07), so the write units
+    of test_f3's item (1,024 billed bytes) were counted from its stored size (4.0 units, its
+    38-digit numbers at 20 bytes each) instead of as billed: 2.0, a transactional write of
+    1 WCU, as a TransactWriteItems Update of it."""
+    name = table_name("r10f3k")
+    create(url, name, [vix("vix", 3, attr="embedding")], hash_="pk")
+    wide = "12345678901234567890123456789012345678"
+    fixed = len("pk") + len("a3") + len("embedding") + 4 * 3 + len("pad")
+    ok(url, "PutItem", {"TableName": name, "Item": {
+        "pk": S("a3"), "embedding": {"L": [N(wide)] * 3}, "pad": S("x" * (1024 - fixed))}})
+    r = ok(url, "TransactWriteItems", {"ReturnConsumedCapacity": "TOTAL", "TransactItems": [
+        {"ConditionCheck": {"TableName": name, "Key": {"pk": S("a3")},
+                            "ConditionExpression": "attribute_exists(pk)"}}]})
+    assert r["ConsumedCapacity"][0]["CapacityUnits"] == 2, r
+
+
 def test_f4_search_vectors_null_member_is_serialization_error(url):
     """paritysuite tier3 error-messages/searchVectors 'request shape errors': an explicit null
     TopK is a SerializationException 'invalid type: null, expected i32 at line 1 column N'."""
