@@ -348,6 +348,7 @@ typedef struct api_wctx {
      * items such checks kept so far, every action's (keep_old); else NULL */
     size_t *kept_text;
     av_t kept_old;       /* out: that old item, copied (AV_NONE: not kept) */
+    size_t kept_mine;    /* its share of *kept_text (a re-run of apply replaces it) */
     uint64_t old_billed; /* out (a transaction's ConditionCheck): its item's billed size with
                             a vector index (api_vix_billed), 0: none */
     /* out (UPDATE) */

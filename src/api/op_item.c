@@ -71,11 +71,15 @@ int api_write_peek(void *ctx, const void *stored, size_t len, err_t *e)
  * ~14 of them, not 100 (1.6 GB: mem16). */
 static int keep_old(api_wctx *w, const av_t *old, arena_t *a, err_t *e)
 {
+    *w->kept_text -= w->kept_mine; /* apply run again for this write (store.h): replaced */
+    w->kept_mine = 0;
+    w->kept_old.type = AV_NONE;
     if (*w->kept_text >= API_REPLY_ITEMS_TEXT)
         return 0;
     size_t slack = 0, text = jout_item_len(old, &slack);
     if (av_copy(a, old, &w->kept_old))
         return err_set(e, ERR_NOMEM, "out of memory");
+    w->kept_mine = text;
     *w->kept_text += text;
     return 0;
 }
