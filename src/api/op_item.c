@@ -68,12 +68,17 @@ int api_write_peek(void *ctx, const void *stored, size_t len, err_t *e)
 /* A failed in-place ConditionCheck's old item (w->kept_text), copied out of the store's
  * pages while the Items kept so far are under API_REPLY_ITEMS_TEXT of text: past it
  * api_canceled writes no Item either, so 100 failing checks of items of 14 MB of text copy
- * ~14 of them, not 100 (1.6 GB: mem16). */
-static int keep_old(api_wctx *w, const av_t *old, arena_t *a, err_t *e)
+ * ~14 of them, not 100 (1.6 GB: mem16).  What an earlier run of this write kept is taken
+ * back first (keep_old_drop), whether or not this run fails. */
+static void keep_old_drop(api_wctx *w)
 {
     *w->kept_text -= w->kept_mine; /* apply run again for this write (store.h): replaced */
     w->kept_mine = 0;
     w->kept_old.type = AV_NONE;
+}
+
+static int keep_old(api_wctx *w, const av_t *old, arena_t *a, err_t *e)
+{
     if (*w->kept_text >= API_REPLY_ITEMS_TEXT)
         return 0;
     size_t slack = 0, text = jout_item_len(old, &slack);
@@ -96,6 +101,8 @@ int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new
         return err_set(e, ERR_VALIDATION, TXT_ITEM_TOO_BIG_UPDATE);
     if (w->cond) {
         bool ok = false;
+        if (w->kept_text)
+            keep_old_drop(w); /* a re-run whose check now passes keeps nothing */
         int rc = expr_eval(w->cond, old, &ok, e);
         if (rc)
             return rc;
