@@ -478,14 +478,10 @@ int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const 
     int prc = api_exprs_pre(r, o, expr_params, null_what);
     if (prc)
         return prc;
+    /* past api_exprs_pre: a given map is an object, and an expression is there for it */
     json_t *jn = api_param(o, "ExpressionAttributeNames");
     json_t *jv = api_param(o, "ExpressionAttributeValues");
-    bool any = any_param(o, expr_params);
     if (jn) {
-        if (!json_is_object(jn))
-            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-        if (!any)
-            return err_set(r->err, ERR_VALIDATION, TXT_EAN_NO_EXPR);
         if (json_object_size(jn) == 0)
             return err_set(r->err, ERR_VALIDATION, TXT_EAN_EMPTY);
         size_t n = json_object_size(jn), i = 0;
@@ -517,11 +513,6 @@ int api_exprs_init(api_req *r, const json_t *o, api_exprs *x, const char *const 
             return rc;
     }
     if (jv && null_what) {
-        if (!json_is_object(jv))
-            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-        if (!any_value_expr(o, expr_params))
-            return *null_what ? err_set(r->err, ERR_VALIDATION, TXT_EAV_NO_EXPR, null_what)
-                              : err_set(r->err, ERR_VALIDATION, "%s", TXT_EAV_NO_EXPR_AWS);
         if (json_object_size(jv) == 0)
             return err_set(r->err, ERR_VALIDATION, TXT_EAV_EMPTY);
         {
