@@ -1408,23 +1408,12 @@ static const api_shape av_map_shape = {.name = "Map", .type = API_ST_MAP, .elem 
 
 #define AV_TYPES_DEPTH 128 /* past it the insides are ddbjson's (its nesting limit is lower) */
 
-/* a blob's text: padded base64 of whole quanta (value/ddbjson's b64_check, same texts) */
+/* a blob's text: padded base64 of whole quanta (ddbjson's check, its texts) */
 static int av_b64(walk *w, const void *n)
 {
     size_t len;
     const char *t = w->jv->str(n, &len);
-    if (len % 4)
-        return err_set(w->e, ERR_SERIALIZATION,
-                       "Base64 encoded length is expected a multiple of 4 bytes but found: %zu",
-                       len);
-    size_t pad = (len >= 1 && t[len - 1] == '=') + (len >= 2 && t[len - 2] == '=');
-    for (size_t i = 0; i < len - pad; i++) {
-        unsigned char c = (unsigned char)t[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '+' || c == '/'))
-            return err_set(w->e, ERR_SERIALIZATION, "Invalid Base64 character");
-    }
-    return 0;
+    return ddbjson_b64_check(t, len, w->e);
 }
 
 static void av_types(walk *w, const void *av, int depth);

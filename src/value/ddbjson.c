@@ -155,6 +155,12 @@ static int b64_check(const char *s, size_t len, size_t *out_len, err_t *e)
     return 0;
 }
 
+int ddbjson_b64_check(const char *s, size_t len, err_t *e)
+{
+    size_t n;
+    return b64_check(s, len, &n, e);
+}
+
 /* Decodes checked base64 into out (capacity >= decoded length). */
 static void b64_decode(const char *s, size_t len, unsigned char *out)
 {

@@ -48,6 +48,10 @@
  * (the older numbers, members quoted as sent). */
 typedef enum ddbjson_layer { DDBJSON_CURRENT = 0, DDBJSON_OLDER, DDBJSON_PARAM } ddbjson_layer;
 
+/* A B value's text: standard padded base64 of whole quanta; 0, or ERR_SERIALIZATION with
+ * DynamoDB's text (as ddbjson_to_av reports it). */
+int ddbjson_b64_check(const char *s, size_t len, err_t *e);
+
 /* One attribute value from its JSON object.  Strings are copied into the arena (the JSON
  * document may be freed afterwards).  ERR_VALIDATION / ERR_SERIALIZATION with DynamoDB's text. */
 int ddbjson_to_av(const json_t *j, arena_t *a, av_t *out, err_t *e);
