@@ -13,9 +13,9 @@
  * st_cat_finish_pending again after ST_WORK_RETRY_MS, doubling the wait up to
  * ST_WORK_RETRY_MAX_MS, until it succeeds: the server finishes the work once space is freed,
  * without a restart.  Idle, it wakes every ST_WORK_POLL_MS to look at the catalog (a cheap
- * generation check) for index work another process left (a CLI that exited mid-backfill),
- * and frees the LMDB reader slots of processes that exited inside a read txn
- * (st_readers_check).
+ * generation check) for index work another process left (a CLI that exited mid-backfill).
+ * Idle or waiting out a back-off, it frees the LMDB reader slots of processes that exited
+ * inside a read txn at least every ST_WORK_POLL_MS (st_readers_check).
  * A round never starts while a store_table_alter is between its commit and its pin
  * (s->alters): the caller gets the table as its change left it, not already backfilled.
  */
@@ -45,11 +45,30 @@ static void st_work_wait(store_t *s, int64_t ms)
  * page written until a restart (store_open clears them): C+D at 64 connections, 19.4k ->
  * 174.8k pages (+600 MB) in one 4 s run; with this poll 20.3k -> 38.2k, the slot gone within
  * ST_WORK_POLL_MS (BENCHMARKS.md "Session 17: cd17").  mdb_reader_check looks only at other
- * processes' slots (a lock test per process): cheap once a poll. */
+ * processes' slots (a lock test per process): cheap once a poll.  It runs also while table
+ * work fails and waits to be retried: when the disk is full, a dead reader's snapshot may be
+ * what keeps it full (before, the check ran only while no work was pending: store
+ * test_faults test_stale_reader_freed_while_work_fails).  A failing check is logged once,
+ * and once more when it works again (test_reader_check_failure_logged_once). */
 static void st_readers_check(store_t *s)
 {
+    pthread_mutex_lock(&s->workmu);
+    int (*check)(MDB_env *, int *) = s->readers_check;
+    pthread_mutex_unlock(&s->workmu);
     int dead = 0;
-    if (mdb_reader_check(s->env, &dead) == 0 && dead)
+    int rc = check(s->env, &dead);
+    if (rc) {
+        if (!s->readers_failing)
+            log_warn("store: the check for LMDB reader slots of exited processes failed: %s "
+                     "(stale slots stay until it succeeds; retried every %d ms, logged once)",
+                     mdb_strerror(rc), ST_WORK_POLL_MS);
+        s->readers_failing = true;
+        return;
+    }
+    if (s->readers_failing)
+        log_info("store: the check for LMDB reader slots of exited processes works again");
+    s->readers_failing = false;
+    if (dead)
         log_info("store: cleared %d stale LMDB reader slot(s) of exited processes", dead);
 }
 
@@ -64,9 +83,11 @@ static void *st_maint_main(void *arg)
             st_work_wait(s, ST_WORK_POLL_MS);
             if (s->work_stop)
                 break;
+            pthread_mutex_unlock(&s->workmu);
+            st_readers_check(s);
+            pthread_mutex_lock(&s->workmu);
             if (!s->work_pending) { /* index work another process left? */
                 pthread_mutex_unlock(&s->workmu);
-                st_readers_check(s);
                 err_t ce;
                 err_clear(&ce);
                 bool busy = st_cat_check(s, &ce) == 0 && st_cat_busy(s);
@@ -77,7 +98,21 @@ static void *st_maint_main(void *arg)
             }
         }
         if (!s->work_now) {
-            st_work_wait(s, backoff); /* let the condition that failed the work pass */
+            /* let the condition that failed the work pass: the back-off, in waits of at most
+             * ST_WORK_POLL_MS with the reader check after each (a kick does not cut it short:
+             * the work it reports is already pending; new work, st_work_start, does) */
+            int64_t until = st_mono_ms() + backoff;
+            for (;;) {
+                int64_t left = until - st_mono_ms();
+                if (left <= 0 || s->work_stop || s->work_now)
+                    break;
+                st_work_wait(s, left < ST_WORK_POLL_MS ? left : ST_WORK_POLL_MS);
+                if (s->work_stop)
+                    break;
+                pthread_mutex_unlock(&s->workmu);
+                st_readers_check(s);
+                pthread_mutex_lock(&s->workmu);
+            }
             if (s->work_stop)
                 break;
         }

@@ -257,6 +257,7 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
     pthread_mutex_init(&s->ttlmu, NULL);
     pthread_cond_init(&s->ttlcv, NULL);
     pthread_mutex_init(&s->workmu, NULL);
+    s->readers_check = mdb_reader_check;
     pthread_cond_init(&s->workcv, NULL);
     st_change_init(s);
     st_lag_init(s);
@@ -306,8 +307,11 @@ int store_open(const char *dir, const store_opts *opts, store_t **out, err_t *e)
     s->mapsize = info.me_mapsize;
     s->maxkey = (unsigned)mdb_env_get_maxkeysize(s->env);
     int dead = 0;
-    mdb_reader_check(s->env, &dead); /* free reader slots of crashed processes */
-    if (dead)
+    int crc = mdb_reader_check(s->env, &dead); /* free reader slots of crashed processes */
+    if (crc)
+        log_warn("store: the check for LMDB reader slots of exited processes failed: %s",
+                 mdb_strerror(crc));
+    else if (dead)
         log_info("store: cleared %d stale LMDB reader slot(s)", dead);
 
     MDB_txn *txn;

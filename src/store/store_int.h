@@ -198,6 +198,9 @@ struct store {
                         change left it (an added GSI still backfilling) */
     bool work_waits_alters; /* the thread waits on workcv for alters to reach 0 */
     pthread_t work;
+    /* mdb_reader_check, or a unit test's stand-in (set under workmu) */
+    int (*readers_check)(MDB_env *env, int *dead);
+    bool readers_failing; /* maint.c st_readers_check is failing (logged once); its thread's */
 
     /* pitr.c: the commit round's clock and record counter, and the recovery state of the
      * last table looked up in this round; touched only inside write txns (serialised) */

@@ -8,14 +8,23 @@
  * stays readable and whole; a GSI added while the disk is full is listed at once and its
  * backfill is finished by the maintenance thread once there is room again, with no reopen;
  * writes then succeed again.  tests/e2e/test_storage_faults.py does the same against the
- * server on a real full tmpfs where mounting is allowed.
+ * server on a real full tmpfs where mounting is allowed.  While such work fails and waits to
+ * be retried, the maintenance thread still frees the reader slots of exited processes, and a
+ * failing check of them is logged once.
  */
 #include "st_test.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+
+#include "store/store_int.h"
 
 static off_t data_size(const char *dir)
 {
@@ -199,11 +208,208 @@ static void test_later_failed_commit(void **state)
     assert_true(failed > 0);
 }
 
+/* ---- the maintenance thread's reader check while table work fails -------------------- */
+
+/* stderr (where the store logs) into a fresh temporary file; returns the saved fd 2 */
+static int log_capture(char *path, size_t cap)
+{
+    snprintf(path, cap, "/tmp/ddb_faults_log_XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(2);
+    assert_true(saved >= 0);
+    assert_int_equal(dup2(fd, 2), 2);
+    close(fd);
+    return saved;
+}
+
+static void log_release(int saved, const char *path)
+{
+    fflush(stderr);
+    assert_int_equal(dup2(saved, 2), 2);
+    close(saved);
+    unlink(path);
+}
+
+/* How many times text occurs in the captured log */
+static int log_count(const char *path, const char *text)
+{
+    static char buf[1 << 20];
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    fclose(fp);
+    buf[n] = 0;
+    int c = 0;
+    for (const char *p = buf; (p = strstr(p, text)); p += strlen(text))
+        c++;
+    return c;
+}
+
+static bool log_wait(const char *path, const char *text, int ms)
+{
+    for (int w = 0; w < ms / 50; w++) {
+        if (log_count(path, text) > 0)
+            return true;
+        usleep(50000);
+    }
+    return log_count(path, text) > 0;
+}
+
+typedef struct rd_ctx {
+    pid_t pid;
+    int found; /* reader-table lines of that process */
+} rd_ctx;
+
+static int rd_line(const char *msg, void *ctx)
+{
+    rd_ctx *c = ctx;
+    if (strtol(msg, NULL, 10) == (long)c->pid) /* "%10d %zx %s": the slot's pid first */
+        c->found++;
+    return 0;
+}
+
+/* A process that exits inside a read txn of dir: its reader slot stays behind.  Returns
+ * its pid, the slot checked to be there. */
+static pid_t dead_reader(store_t *s, const char *dir)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        MDB_env *env;
+        MDB_txn *txn;
+        if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 8) ||
+            mdb_env_open(env, dir, MDB_RDONLY, 0600) ||
+            mdb_txn_begin(env, NULL, MDB_RDONLY, &txn))
+            _exit(1);
+        _exit(0);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    rd_ctx c = {.pid = pid};
+    assert_true(mdb_reader_list(s->env, rd_line, &c) >= 0);
+    assert_int_equal(c.found, 1);
+    return pid;
+}
+
+/* Whether pid's reader slot is gone within ms */
+static bool reader_freed(store_t *s, pid_t pid, int ms)
+{
+    rd_ctx c = {.pid = pid, .found = 1};
+    for (int w = 0; w < ms / 50 && c.found; w++) {
+        usleep(50000);
+        c.found = 0;
+        assert_true(mdb_reader_list(s->env, rd_line, &c) >= 0);
+    }
+    return c.found == 0;
+}
+
+/* While a GSI's backfill fails (the data file is at its size cap) and the maintenance thread
+ * waits to retry it, the reader slot of a process that exited inside a read txn is still
+ * freed within a few ST_WORK_POLL_MS: a dead reader's snapshot is what can keep a full disk
+ * full, since no page freed after it can be used again.  Before (maint.c), the check ran only
+ * while no work was pending: the slot stayed for as long as the work failed. */
+static void test_stale_reader_freed_while_work_fails(void **state)
+{
+    st_fix *f = *state;
+    st_close(f->s);
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = false;
+    o.backfill_delay_ms = 300; /* the cap below is set before the backfill's first write */
+    err_t e;
+    err_clear(&e);
+    f->s = NULL;
+    assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
+    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    for (int i = 0; i < 300; i++) {
+        assert_int_equal(put_big(f->s, t, &f->a, i, &e), 0);
+        arena_reset(&f->a);
+    }
+    char logp[64];
+    int saved = log_capture(logp, sizeof logp);
+
+    store_index ix = st_ix("byg", true, st_kd("g", AV_S, NULL, AV_NONE), STORE_PROJ_ALL);
+    err_clear(&e);
+    assert_int_equal(st_index_add_nowait(f->s, "tbl", &ix, &e), 0);
+    struct rlimit old;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    struct rlimit cap = {.rlim_cur = (rlim_t)data_size(f->dir), .rlim_max = old.rlim_max};
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &cap), 0);
+    bool failed = log_wait(logp, "left-over table work failed", 10000);
+
+    pid_t pid = dead_reader(f->s, f->dir);
+    bool freed = reader_freed(f->s, pid, 3000);
+    bool still_failing = st_pin(f->s, "tbl")->idx[0].backfilling;
+
+    /* room again: the backfill finishes by itself */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    const store_table *now = NULL;
+    for (int w = 0; w < 300; w++) { /* up to 30 s */
+        now = st_pin(f->s, "tbl");
+        if (!now->idx[0].backfilling)
+            break;
+        usleep(100000);
+    }
+    log_release(saved, logp);
+    assert_true(failed);
+    assert_true(still_failing);
+    assert_true(freed);
+    assert_false(now->idx[0].backfilling);
+}
+
+static _Atomic int fake_checks;
+
+static int fake_check_fails(MDB_env *env, int *dead)
+{
+    (void)env;
+    *dead = 0;
+    atomic_fetch_add(&fake_checks, 1);
+    return EIO;
+}
+
+static void set_check(store_t *s, int (*fn)(MDB_env *, int *))
+{
+    pthread_mutex_lock(&s->workmu);
+    s->readers_check = fn;
+    pthread_mutex_unlock(&s->workmu);
+}
+
+/* A failing reader check is logged once, not on every poll, and its recovery once.  Before:
+ * mdb_reader_check's error was dropped without a word (stale slots could pile up unseen). */
+static void test_reader_check_failure_logged_once(void **state)
+{
+    st_fix *f = *state;
+    char logp[64];
+    int saved = log_capture(logp, sizeof logp);
+    atomic_store(&fake_checks, 0);
+    set_check(f->s, fake_check_fails);
+    for (int w = 0; w < 80 && atomic_load(&fake_checks) < 3; w++) /* three polls, <= 8 s */
+        usleep(100000);
+    int polls = atomic_load(&fake_checks);
+    set_check(f->s, mdb_reader_check);
+    bool back = log_wait(logp, "reader slots of exited processes works again", 3000);
+    int failures = log_count(logp, "check for LMDB reader slots of exited processes failed");
+    int again = log_count(logp, "works again");
+    log_release(saved, logp);
+    assert_true(polls >= 3);
+    assert_int_equal(failures, 1);
+    assert_true(back);
+    assert_int_equal(again, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_file_size_limit, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_later_failed_commit, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_stale_reader_freed_while_work_fails, st_setup,
+                                        st_teardown),
+        cmocka_unit_test_setup_teardown(test_reader_check_failure_logged_once, st_setup,
+                                        st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
