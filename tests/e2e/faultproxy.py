@@ -15,7 +15,10 @@ upstream DynamoDB-compatible endpoint, unless the next scripted fault says other
 Faults can be scripted for every operation (`script`) or for one operation only
 (`script_for[op]`).  `log` records (operation, fault) for every request received,
 `forwarded` the same once the upstream has answered a forwarded one (so a test can wait for a
-"slow:<s>" request to have reached the upstream instead of sleeping <s>).
+"slow:<s>" request to have reached the upstream instead of sleeping <s>).  `bodies` keeps
+(operation, fault, request body) for every request received and `answers` (operation, fault,
+upstream status, upstream body) for every forwarded one, so a test can check what a retry
+resent (its ClientRequestToken) and what the upstream made of it.
 `passthrough(op, body) -> bool` (optional) marks requests that are forwarded without
 consuming a scripted fault, logged as "pass" (by default: the empty-TransactItems probes that
 msg_backend_remote_check sends before a write, so scripts hit the real transactions).
@@ -47,6 +50,8 @@ class FaultProxy:
         self.script_for = {}      # op -> list of faults, consumed in order
         self.log = []
         self.forwarded = []
+        self.bodies = []
+        self.answers = []
         self.passthrough = is_probe
         self.lock = threading.Lock()
         proxy = self
@@ -68,6 +73,7 @@ class FaultProxy:
                     fault = proxy._next(op)
                 with proxy.lock:
                     proxy.log.append((op, fault))
+                    proxy.bodies.append((op, fault, body))
                 if fault == "drop":
                     self.close_connection = True
                     self.connection.shutdown(2)
@@ -92,6 +98,7 @@ class FaultProxy:
                 except urllib.error.HTTPError as err:
                     status, data = err.code, err.read()
                 with proxy.lock:
+                    proxy.answers.append((op, fault, status, data))
                     proxy.forwarded.append((op, fault))
                 if fault == "lost":
                     self.close_connection = True

@@ -270,7 +270,14 @@ def test_lost_transaction_answer_stores_one_message(proxy, upstream, faults):
 
 def test_late_transaction_answer_stores_one_message(proxy, upstream):
     """The first attempt times out in the proxy and reaches the upstream AFTER the resend was
-    applied: replayed by its token, still one message."""
+    applied: replayed by its token, still one message.  What makes it so is the
+    ClientRequestToken (backend_remote.c remote_call): the resend carries the first attempt's
+    token and is otherwise the same request, and the upstream answers the late first attempt
+    with the success it already gave (DynamoDB: a TransactWriteItems repeated with the same
+    token within 10 minutes "returns successfully without making any changes").  Before, the
+    test counted messages only, which one message row also is when the late attempt is
+    applied a second time (the same message uuid, the same keys): removing the token did not
+    fail it."""
     proxy.script_for["TransactWriteItems"] = ["slow:2"]
     text = f"late but once {time.time()}"
     ok(run(proxy.url, "send", "rb_bob", "rb_alice", text,
@@ -280,6 +287,16 @@ def test_late_transaction_answer_stores_one_message(proxy, upstream):
         assert time.time() < deadline, proxy.log
         time.sleep(0.05)
     assert proxy.ops("TransactWriteItems")[:2] == ["slow:2", "ok"]
+    sent = [(f, json.loads(b)) for op, f, b in proxy.bodies
+            if op == "TransactWriteItems" and f != "pass"]
+    assert [f for f, _ in sent] == ["slow:2", "ok"], [f for f, _ in sent]
+    (_, first), (_, resend) = sent
+    token = first.get("ClientRequestToken")
+    assert isinstance(token, str) and 1 <= len(token) <= 36, first
+    assert resend == first  # the same request, the same token
+    late = [(st, json.loads(d)) for op, f, st, d in proxy.answers
+            if op == "TransactWriteItems" and f == "slow:2"]
+    assert len(late) == 1 and late[0][0] == 200, late  # replayed, neither applied nor refused
     assert len(messages_with(upstream.ddb, text)) == 1
     check_invariants(scan_table(upstream.ddb))
 
