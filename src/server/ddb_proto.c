@@ -7,6 +7,10 @@
  *  - GET / answers "healthy: dynamodb.<region>.amazonaws.com " (real DynamoDB's health check;
  *    DynamoDB Local answers an error instead); other methods and paths get AWS's 404
  *    "<UnknownOperationException/>\n" (http.c routes them).
+ *  - CORS as AWS answers it (dynalite's connection tests, recorded against AWS): an OPTIONS
+ *    with an Origin header is a 200 preflight echoing the requested headers and method
+ *    (ddb_proto_preflight; http.c adds the Access-Control-* headers), and every reply to a
+ *    request with an Origin carries Access-Control-Allow-Origin: *.
  *  - Overload is ThrottlingException (400, "Rate of requests exceeds the allowed throughput."):
  *    both botocore and the JS SDK v3 classify it as a throttling error and retry with backoff.
  *  - Without configured credentials any signature is accepted, but an Authorization header
@@ -322,6 +326,14 @@ void ddb_proto_not_found(ddb_proto_resp *resp)
     snprintf(resp->error_type, sizeof resp->error_type, "UnknownOperationException");
     char *t = strdup(TXT_NOT_FOUND);
     ddb_proto_set_body(resp, t, t ? strlen(t) : 0);
+}
+
+void ddb_proto_preflight(ddb_proto_resp *resp)
+{
+    ddb_proto_resp_start(resp);
+    resp->status = 200;
+    resp->content_type = NULL;
+    memcpy(resp->op, "OPTIONS", 8);
 }
 
 void ddb_proto_transport_error(int status, const char *why, ddb_proto_resp *resp)

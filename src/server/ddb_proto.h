@@ -108,6 +108,9 @@ bool ddb_proto_handle_later(const ddb_proto *p, const ddb_proto_req *req, ddb_pr
 void ddb_proto_health(const ddb_proto *p, ddb_proto_resp *resp);
 /* Any other method or path: what AWS answers, 404 "<UnknownOperationException/>\n". */
 void ddb_proto_not_found(ddb_proto_resp *resp);
+/* A CORS preflight (OPTIONS with an Origin header): 200 with no body and no content type (the
+ * server adds the Access-Control-* headers; without an Origin an OPTIONS is not_found's). */
+void ddb_proto_preflight(ddb_proto_resp *resp);
 /* A transport-level problem (malformed HTTP, undecodable Content-Encoding, ...) with its HTTP
  * status, as a DynamoDB error body: 413 RequestEntityTooLarge, 500 InternalServerError,
  * otherwise SerializationException carrying `why`. */

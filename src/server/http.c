@@ -132,6 +132,9 @@ typedef struct http_dialect {
                   http_response *resp);
     /* The "busy, retry" reply. */
     void (*overload)(http_server *srv, const char *origin, http_response *resp);
+    /* Every reply to a request with an Origin header carries "Access-Control-Allow-Origin: *"
+     * (http_cors_any; the DynamoDB endpoint, as AWS's: the REST port sets its own). */
+    bool cors_any_origin;
 } http_dialect;
 
 struct http_listener {
@@ -193,6 +196,7 @@ struct http_req {
     const char *content_length, *content_encoding;
     const char *amz_target, *authorization; /* the first of each among headers[] (or NULL) */
     bool cl_conflict, has_te;
+    bool has_origin; /* an Origin header came (http_cors_any) */
     int hosts;
     /* body (its buffer: below) */
     size_t body_len, reserved;
@@ -564,6 +568,30 @@ static void http_ddb_overload(http_server *srv, const char *origin, http_respons
     ddb_proto_resp_fini(&presp);
 }
 
+/* OPTIONS: with an Origin header a CORS preflight as AWS answers it (dynalite's connection
+ * tests, recorded against AWS): 200, no body, the requested headers and method echoed,
+ * Access-Control-Max-Age 172800 (Access-Control-Allow-Origin: http_cors_any); without one
+ * AWS's 404.  test_protocol test_cors_preflight. */
+static void http_ddb_options(http_server *srv, const http_request *req, http_response *resp)
+{
+    if (!http_header(req, "Origin")) {
+        http_ddb_not_found(srv, req, resp);
+        return;
+    }
+    ddb_proto_resp presp;
+    ddb_proto_preflight(&presp);
+    http_from_ddb(&presp, resp);
+    const char *h = http_header(req, "Access-Control-Request-Headers");
+    const char *m = http_header(req, "Access-Control-Request-Method");
+    if (h) /* an echo too long for a reply header is left out (the browser then refuses) */
+        http_resp_header(resp, "Access-Control-Allow-Headers", h);
+    if (m)
+        http_resp_header(resp, "Access-Control-Allow-Methods", m);
+    http_resp_header_built(resp, "Access-Control-Max-Age", "172800", 6);
+    http_ddb_log(srv, &presp, &req->t0);
+    ddb_proto_resp_fini(&presp);
+}
+
 /* GET /metrics (ops): Prometheus text, metrics_http.h. */
 static void http_ddb_metrics(http_server *srv, const http_request *req, http_response *resp)
 {
@@ -593,12 +621,13 @@ static const http_route http_ddb_routes[] = {
     {"GET", "/", false, http_ddb_health},
     {"HEAD", "/", false, http_ddb_health},
     {"GET", HTTP_METRICS_PATH, false, http_ddb_metrics},
+    {"OPTIONS", NULL, false, http_ddb_options},
     {NULL, NULL, false, http_ddb_not_found}, /* AWS: 404 <UnknownOperationException/> */
     {NULL, NULL, false, NULL},
 };
 
 static const http_dialect http_ddb_dialect = {"ddb", http_ddb_routes, http_ddb_error,
-                                              http_ddb_overload};
+                                              http_ddb_overload, true};
 
 /* ---- the REST API ------------------------------------------------------------------- */
 
@@ -735,7 +764,7 @@ static const http_route http_rest_routes[] = {
 };
 
 static const http_dialect http_rest_dialect = {"rest", http_rest_routes, http_rest_error,
-                                               http_rest_overload};
+                                               http_rest_overload, false};
 
 /* ---- replies ------------------------------------------------------------------------ */
 
@@ -764,9 +793,23 @@ static unsigned http_after_reply_timeout(const http_listener *l)
     return idle;
 }
 
+/* Adds "Access-Control-Allow-Origin: *" to r's reply when its dialect answers every origin
+ * (cors_any_origin) and the request named one, once (both ways a reply is written call it). */
+static void http_cors_any(http_req *r)
+{
+    http_response *p = &r->resp;
+    if (!r->has_origin || !r->l->dialect->cors_any_origin)
+        return;
+    for (int i = 0; i < p->n_headers; i++)
+        if (strcmp(p->headers[i].name, "Access-Control-Allow-Origin") == 0)
+            return;
+    http_resp_header_built(p, "Access-Control-Allow-Origin", "*", 1);
+}
+
 /* Queues r->resp on the connection (MHD thread).  Takes the body. */
 static enum MHD_Result http_send(http_req *r)
 {
+    http_cors_any(r);
     http_response *p = &r->resp;
     struct MHD_Response *m = p->mhd;
     p->mhd = NULL;
@@ -1009,6 +1052,7 @@ static int http_write_parts(int fd, const char *head, size_t hl, const char *bod
 #define HTTP_CLOSE_HEAD_MAX 4096
 static size_t http_close_head(http_req *r, char *head)
 {
+    http_cors_any(r);
     http_response *p = &r->resp;
     const size_t cap = HTTP_CLOSE_HEAD_MAX;
     char date[64];
@@ -1411,6 +1455,8 @@ static enum MHD_Result http_collect_header(void *cls, enum MHD_ValueKind kind, c
         r->has_te = true;
     } else if (c0 == 'h' && key_size == 4 && strcasecmp(key, "Host") == 0) {
         r->hosts++;
+    } else if (c0 == 'o' && key_size == 6 && strcasecmp(key, "Origin") == 0) {
+        r->has_origin = true;
     }
     return MHD_YES;
 }

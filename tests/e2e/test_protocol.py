@@ -494,6 +494,71 @@ def test_other_methods_and_paths_are_404(ddb_url, method, path):
     assert UUID_RE.match(r.getheader("x-amzn-requestid"))
 
 
+def test_cors_preflight(ddb_url, target):
+    # A browser's CORS preflight (an OPTIONS with an Origin; the JS SDK in a page sends one
+    # before its POSTs): AWS answers 200 with no body, Access-Control-Allow-Origin: *, the
+    # requested headers and method echoed and Access-Control-Max-Age 172800 (dynalite's
+    # connection tests, recorded against AWS); ddbchat answered 404, so a page could not
+    # reach it.  DynamoDB Local echoes the headers and method with Max-Age 1728000 and sends
+    # no Access-Control-Allow-Origin.
+    status, headers, body = raw_request(
+        ddb_url, None, method="OPTIONS", target=None, content_type=None,
+        headers={"Authorization": None, "Origin": "http://app.example",
+                 "Access-Control-Request-Headers": "content-type, x-amz-target, x-amz-date",
+                 "Access-Control-Request-Method": "POST"})
+    assert (status, body, headers["content-length"]) == (200, b"", "0")
+    assert headers["access-control-allow-headers"] == "content-type, x-amz-target, x-amz-date"
+    assert headers["access-control-allow-methods"] == "POST"
+    if target == "ddbchat":
+        assert headers["access-control-allow-origin"] == "*"
+        assert headers["access-control-max-age"] == "172800"
+        assert UUID_RE.match(headers["x-amzn-requestid"])
+    else:
+        assert "access-control-allow-origin" not in headers
+        assert headers["access-control-max-age"] == "1728000"
+    # nothing requested: nothing echoed (DynamoDB Local takes an OPTIONS without
+    # Access-Control-Request-Method for no preflight: it asks for credentials)
+    status, headers, body = raw_request(ddb_url, None, method="OPTIONS", target=None,
+                                        content_type=None,
+                                        headers={"Authorization": None, "Origin": "x"})
+    if target != "ddbchat":
+        assert (status, error_of(body)[0]) == (400, "MissingAuthenticationToken")
+        return
+    assert (status, body) == (200, b"")
+    assert headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-headers" not in headers
+    assert "access-control-allow-methods" not in headers
+
+
+def test_options_without_origin(ddb_url, target):
+    # An OPTIONS without an Origin is no preflight: AWS's 404 (dynalite's connection tests);
+    # DynamoDB Local asks for credentials.
+    status, headers, body = raw_request(ddb_url, None, method="OPTIONS", target=None,
+                                        content_type=None, headers={"Authorization": None})
+    if target == "ddbchat":
+        assert (status, body) == (404, b"<UnknownOperationException/>\n")
+        assert "access-control-allow-origin" not in headers
+    else:
+        assert status == 400
+        assert error_of(body)[0] == "MissingAuthenticationToken"
+
+
+@pytest.mark.parametrize("op", ["ListTables", "NoSuchOperation"])
+def test_cors_origin_on_replies(ddb_url, target, op):
+    # AWS answers every request that names an Origin with Access-Control-Allow-Origin: *, a
+    # success and an error alike (dynalite's listTables and connection tests, recorded against
+    # AWS); without an Origin there is none.  DynamoDB Local sends none.
+    status, headers, _ = raw_request(ddb_url, {}, target="DynamoDB_20120810." + op,
+                                     headers={"Origin": "http://app.example"})
+    assert status == (200 if op == "ListTables" else 400)
+    if target == "ddbchat":
+        assert headers["access-control-allow-origin"] == "*"
+    else:
+        assert "access-control-allow-origin" not in headers
+    status, headers, _ = raw_request(ddb_url, {}, target="DynamoDB_20120810." + op)
+    assert "access-control-allow-origin" not in headers
+
+
 @pytest.mark.requires_ddbchat
 def test_expect_100_continue(ddb_url):
     # curl sends "Expect: 100-continue" for bodies over 1 KB: the server says 100 Continue and
