@@ -14,7 +14,9 @@
  *  - Overload is ThrottlingException (400, "Rate of requests exceeds the allowed throughput."):
  *    both botocore and the JS SDK v3 classify it as a throttling error and retry with backoff.
  *  - Without configured credentials any signature is accepted, but an Authorization header
- *    must be present, as in DynamoDB Local ("MissingAuthenticationToken").
+ *    must be present, as in DynamoDB Local; its absence is AWS's
+ *    MissingAuthenticationTokenException.  The body's JSON and the target are checked first
+ *    (AWS's order).
  *  - Any Content-Type is accepted (DynamoDB Local does the same); the reply is always
  *    application/x-amz-json-1.0.
  *  - Malformed JSON / a non-object body is a SerializationException (400); DynamoDB Local
@@ -45,9 +47,10 @@
 #define DDB_PROTO_NS_SERVICE "com.amazon.coral.service#"
 
 #define TXT_UNKNOWN_OPERATION "An unknown operation was requested."
-#define TXT_LOCAL_MISSING_AUTH                                                                     \
-    "Request must contain either a valid (registered) AWS access key ID or X.509 "                 \
-    "certificate."
+/* AWS's (dynalite's connection tests; sigv4.c's with credentials); DynamoDB Local answers
+ * "MissingAuthenticationToken", "Request must contain either a valid (registered) AWS access
+ * key ID or X.509 certificate." */
+#define TXT_MISSING_AUTH "Request is missing Authentication Token"
 #define TXT_TOO_LARGE "Request size exceeds the maximum allowed size of 16777216 bytes."
 #define TXT_THROTTLED "Rate of requests exceeds the allowed throughput."
 #define TXT_NOT_FOUND "<UnknownOperationException/>\n"
@@ -711,52 +714,21 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         goto done;
     }
 
-    /* authentication */
-    sigv4_auth auth;
-    bool have_auth = false;
-    if (p->creds && sigv4_creds_count(p->creds) > 0) {
-        sigv4_request sr = {.method = req->method,
-                            .path = req->path,
-                            .params = req->params,
-                            .n_params = req->n_params,
-                            .headers = req->headers,
-                            .n_headers = req->n_headers,
-                            .body = req->raw_body ? req->raw_body : req->body,
-                            .body_len = req->raw_body ? req->raw_body_len : req->body_len};
-        int rc = sigv4_verify(&sr, p->creds, req->now, &auth, &e);
-        if (rc) {
-            ddb_proto_error(resp, rc, NULL, e.msg, NULL);
-            goto done;
-        }
-        have_auth = true;
-    } else {
-        const char *a =
-            req->authorization ? req->authorization : ddb_proto_header(req, "Authorization");
-        if (!a || !*a) {
-            ddb_proto_error(resp, ERR_MISSING_AUTH_TOKEN, "MissingAuthenticationToken",
-                            TXT_LOCAL_MISSING_AUTH, NULL);
-            goto done;
-        }
-        /* unverified, the header serves only to name the caller's table namespace: parsed
-         * only then (a 2.4 KB sigv4_auth cleared and filled on every request otherwise) */
-        if (p->namespace_tables) {
-            err_t ignore = {0};
-            have_auth = sigv4_parse_authorization(a, &auth, &ignore) == 0;
-        }
-    }
-    char nsbuf[SIGV4_KEY_MAX + SIGV4_SCOPE_PART_MAX + 2];
-    char *ns = d ? d->ns : nsbuf;
-    api_caller caller = {0};
-    if (p->namespace_tables && have_auth) {
-        snprintf(ns, sizeof nsbuf, "%s_%s", auth.access_key, auth.region);
-        caller.ns = ns;
-    }
-    caller.body_len = req->body_len;
-    caller.body = req->body;
-
-    /* routing */
+    /* routing.  AWS reads the body as JSON before it looks at the target, and both before the
+     * signature: a body that is not JSON is a SerializationException whatever the target, an
+     * unknown target an UnknownOperationException, signed or not (dynalite's connection
+     * tests, recorded against AWS; test_protocol test_checks_before_authentication). */
     int op_index = op ? api_op_index(op) : -1;
     if (op_index < 0) {
+        jread_val *any = NULL;
+        jread_error je;
+        if (req->body_len && jread_parse(req->body, req->body_len, ja, &any, &je) != 0) {
+            if (je.nomem)
+                ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
+            else
+                ddb_proto_error(resp, ERR_SERIALIZATION, NULL, NULL, NULL);
+            goto done;
+        }
         ddb_proto_error(resp, ERR_UNKNOWN_OPERATION, NULL, TXT_UNKNOWN_OPERATION, NULL);
         goto done;
     }
@@ -805,6 +777,48 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
             goto done;
         }
     }
+    /* authentication */
+    sigv4_auth auth;
+    bool have_auth = false;
+    if (p->creds && sigv4_creds_count(p->creds) > 0) {
+        sigv4_request sr = {.method = req->method,
+                            .path = req->path,
+                            .params = req->params,
+                            .n_params = req->n_params,
+                            .headers = req->headers,
+                            .n_headers = req->n_headers,
+                            .body = req->raw_body ? req->raw_body : req->body,
+                            .body_len = req->raw_body ? req->raw_body_len : req->body_len};
+        int rc = sigv4_verify(&sr, p->creds, req->now, &auth, &e);
+        if (rc) {
+            ddb_proto_error(resp, rc, NULL, e.msg, NULL);
+            goto done;
+        }
+        have_auth = true;
+    } else {
+        const char *a =
+            req->authorization ? req->authorization : ddb_proto_header(req, "Authorization");
+        if (!a || !*a) {
+            ddb_proto_error(resp, ERR_MISSING_AUTH_TOKEN, NULL, TXT_MISSING_AUTH, NULL);
+            goto done;
+        }
+        /* unverified, the header serves only to name the caller's table namespace: parsed
+         * only then (a 2.4 KB sigv4_auth cleared and filled on every request otherwise) */
+        if (p->namespace_tables) {
+            err_t ignore = {0};
+            have_auth = sigv4_parse_authorization(a, &auth, &ignore) == 0;
+        }
+    }
+    char nsbuf[SIGV4_KEY_MAX + SIGV4_SCOPE_PART_MAX + 2];
+    char *ns = d ? d->ns : nsbuf;
+    api_caller caller = {0};
+    if (p->namespace_tables && have_auth) {
+        snprintf(ns, sizeof nsbuf, "%s_%s", auth.access_key, auth.region);
+        caller.ns = ns;
+    }
+    caller.body_len = req->body_len;
+    caller.body = req->body;
+
     {
         const jread_val *tn = jread_get(root, "TableName", 9);
         if (tn && tn->type == JREAD_STRING) /* its text may point into the body: no NUL */

@@ -15,7 +15,8 @@ import zlib
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import DUMMY_AUTH, assert_wrong_token_answer, client_for, make_table, raw_request
+from conftest import (DUMMY_AUTH, assert_wrong_token_answer, aws_or_local, client_for,
+                      make_table, raw_request)
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -98,14 +99,40 @@ def test_wrong_target_prefix(ddb_url, target):
     assert error_of(body)[0] == expected
 
 
-def test_missing_authorization(ddb_url):
-    # No Authorization header at all: both refuse with MissingAuthenticationToken (DynamoDB
-    # Local's text) even though no credentials are configured.
+def test_missing_authorization(ddb_url, target):
+    # No Authorization header at all: refused even though no credentials are configured, with
+    # AWS's MissingAuthenticationTokenException "Request is missing Authentication Token"
+    # (dynalite's connection tests, recorded against AWS; test_auth's with credentials).
+    # DynamoDB Local: "MissingAuthenticationToken", its own text.
     status, _, body = raw_request(ddb_url, {}, headers={"Authorization": None})
     assert status == 400
-    assert error_of(body) == (
-        "MissingAuthenticationToken",
-        "Request must contain either a valid (registered) AWS access key ID or X.509 certificate.")
+    assert error_of(body) == aws_or_local(
+        target, ("MissingAuthenticationTokenException", "Request is missing Authentication Token"),
+        local=("MissingAuthenticationToken",
+         "Request must contain either a valid (registered) AWS access key ID or X.509 "
+         "certificate."))
+
+
+@pytest.mark.parametrize("case", ["not-json-no-target", "not-json", "no-target",
+                                  "unknown-operation"])
+def test_checks_before_authentication(ddb_url, target, case):
+    # AWS reads the body as JSON, then the target, and only then the signature: an unsigned
+    # request whose body is not JSON is a SerializationException, one with no or an unknown
+    # target an UnknownOperationException (dynalite's connection tests, recorded against AWS).
+    # ddbchat asked for credentials first.  DynamoDB Local asks for credentials first.
+    body, op = {"not-json-no-target": (b"hi", None),
+                "not-json": (b"hi", "DynamoDB_20120810.ListTables"),
+                "no-target": (b"{}", None),
+                "unknown-operation": (b"{}", "DynamoDB_20120810.ListTable")}[case]
+    status, _, out = raw_request(ddb_url, body, target=op, headers={"Authorization": None})
+    assert status == 400
+    if target != "ddbchat":
+        assert error_of(out)[0] == "MissingAuthenticationToken"
+        return
+    assert error_of(out)[0] == ("SerializationException" if body == b"hi"
+                                else "UnknownOperationException")
+    if case == "not-json-no-target":  # AWS's body names no message
+        assert json.loads(out) == {"__type": "com.amazon.coral.service#SerializationException"}
 
 
 def test_get_root(ddb_url, target):

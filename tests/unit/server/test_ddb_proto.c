@@ -139,9 +139,15 @@ static void test_routing_and_bodies(void **state)
         {"list tables", "DynamoDB_20120810.ListTables", "a", "{}", false, 200, NULL, NULL},
         {"empty body = {}", "DynamoDB_20120810.ListTables", "a", NULL, false, 200, NULL, NULL},
         {"no auth", "DynamoDB_20120810.ListTables", NULL, "{}", false, 400,
-         "com.amazonaws.dynamodb.v20120810#MissingAuthenticationToken",
-         "Request must contain either a valid (registered) AWS access key ID or X.509 "
-         "certificate."},
+         "com.amazonaws.dynamodb.v20120810#MissingAuthenticationTokenException",
+         "Request is missing Authentication Token"},
+        /* AWS reads the body, then the target, then the signature */
+        {"no auth, not JSON, no target", NULL, NULL, "hi", false, 400,
+         "com.amazon.coral.service#SerializationException", NULL},
+        {"no auth, not JSON", "DynamoDB_20120810.ListTables", NULL, "{", false, 400,
+         "com.amazon.coral.service#SerializationException", NULL},
+        {"no auth, unknown op", "DynamoDB_20120810.ListTable", NULL, "{}", false, 400,
+         "com.amazonaws.dynamodb.v20120810#UnknownOperationException", NULL},
         {"unknown op", "DynamoDB_20120810.Nope", "a", "{}", false, 400,
          "com.amazonaws.dynamodb.v20120810#UnknownOperationException",
          "An unknown operation was requested."},
