@@ -13,6 +13,8 @@
 
 #define REMOTE_FEED_LOOKUP_MS 10000 /* the table's stream is looked up again this often
                                       (less with the test aid DDBCHAT_FEED_LOOKUP_MS) */
+#define REMOTE_FEED_LOOKUP_MIN_MS 100 /* the test aid's floor, and the first wait after a
+                                         failed read of the stream */
 #define REMOTE_FEED_BATCH 1000      /* records per GetRecords of the change feed */
 
 typedef struct remote_backend {
@@ -23,6 +25,8 @@ typedef struct remote_backend {
     msg_stream_reader *feed;
     int64_t next_lookup_ms; /* when to look at the table's stream (again) */
     int64_t lookup_ms;      /* REMOTE_FEED_LOOKUP_MS, or the test aid's shorter period */
+    int64_t reread_ms;      /* reads of the stream are failing: the wait before the next
+                               try (doubling up to REMOTE_FEED_LOOKUP_MS); 0: they are not */
     bool feed_said_none;    /* "no stream: polling" logged once */
 } remote_backend;
 
@@ -154,17 +158,34 @@ static int remote_wait_change(msg_backend *b, uint64_t *seq, int timeout_ms,
             return MSG_CHANGE_POLL;
         }
         r->feed_said_none = false;
-        log_info("live delivery: following %s", msg_stream_reader_arn(r->feed));
+        if (!r->reread_ms) /* (again and again while its reads fail: said once) */
+            log_info("live delivery: following %s", msg_stream_reader_arn(r->feed));
         return MSG_CHANGE_ANY;
     }
     json_t *recs = NULL;
     if (msg_stream_reader_next(r->feed, REMOTE_FEED_BATCH, &recs, &e)) {
-        log_warn("live delivery: reading %s failed: %s; polling until it is read again",
-                 msg_stream_reader_arn(r->feed), e.msg);
+        /* read again after a back-off: lookup_ms / 10 (at least REMOTE_FEED_LOOKUP_MIN_MS),
+         * doubling while it fails, up to REMOTE_FEED_LOOKUP_MS.  Before, every lookup_ms / 10
+         * however long it failed (a stream the IAM policy does not let us read: four
+         * requests and two log lines a second for good; with the test aid at 1..9 ms, at
+         * once, as fast as the endpoint answered; test_messaging_stream_feed
+         * test_failing_stream_reads_back_off) */
+        if (!r->reread_ms)
+            log_warn("live delivery: reading %s failed: %s; polling, and reading it again "
+                     "with back-off (logged once until a read succeeds)",
+                     msg_stream_reader_arn(r->feed), e.msg);
+        int64_t w = r->reread_ms ? r->reread_ms * 2 : r->lookup_ms / 10;
+        r->reread_ms = w < REMOTE_FEED_LOOKUP_MIN_MS   ? REMOTE_FEED_LOOKUP_MIN_MS
+                       : w > REMOTE_FEED_LOOKUP_MS ? REMOTE_FEED_LOOKUP_MS
+                                                   : w;
         msg_stream_reader_free(r->feed);
         r->feed = NULL;
-        r->next_lookup_ms = remote_mono_ms() + r->lookup_ms / 10;
+        r->next_lookup_ms = remote_mono_ms() + r->reread_ms;
         return MSG_CHANGE_POLL;
+    }
+    if (r->reread_ms) {
+        log_info("live delivery: reading %s works again", msg_stream_reader_arn(r->feed));
+        r->reread_ms = 0;
     }
     size_t i, n = json_array_size(recs);
     json_t *rec;
@@ -205,10 +226,17 @@ int msg_backend_remote_new(const ddbc_config *cfg, msg_backend **out, err_t *e)
     r->base.ops = &remote_ops;
     snprintf(r->endpoint, sizeof r->endpoint, "%s", cfg->endpoint);
     /* test aid (tests/e2e/test_messaging_stream_feed.py): a disabled stream noticed within
-     * this many ms instead of 10 s; 1 .. REMOTE_FEED_LOOKUP_MS, never longer */
+     * this many ms instead of 10 s; REMOTE_FEED_LOOKUP_MIN_MS .. REMOTE_FEED_LOOKUP_MS (a
+     * number outside is taken as the nearer bound, anything else as unset): never a
+     * lookup of the remote table as often as it answers (before, 0 and below meant 10 s but
+     * 1 meant every millisecond) */
     const char *lk = getenv("DDBCHAT_FEED_LOOKUP_MS");
-    long v = lk ? strtol(lk, NULL, 10) : 0;
-    r->lookup_ms = v >= 1 && v < REMOTE_FEED_LOOKUP_MS ? v : REMOTE_FEED_LOOKUP_MS;
+    char *end = NULL;
+    long v = lk && *lk ? strtol(lk, &end, 10) : 0;
+    bool given = lk && *lk && end && !*end;
+    r->lookup_ms = !given || v >= REMOTE_FEED_LOOKUP_MS ? REMOTE_FEED_LOOKUP_MS
+                   : v < REMOTE_FEED_LOOKUP_MIN_MS      ? REMOTE_FEED_LOOKUP_MIN_MS
+                                                        : v;
     *out = &r->base;
     return 0;
 }

@@ -16,6 +16,7 @@ import time
 import pytest
 
 from conftest import client_for, ddbchat_bin, start_ddbchat, start_dynamodb_local
+from faultproxy import FaultProxy
 from msg_fixtures import add_user, cli, remote_env, start_remote_serve, token
 from test_messaging_sse import open_stream
 
@@ -52,7 +53,8 @@ def wait_log(srv, text, timeout=30):
     pytest.fail(f"{text!r} not in the log: {log_of(srv)[-2000:]}")
 
 
-def test_message_from_another_process_arrives_through_the_stream(backing):
+def table_with_stream(backing):
+    """The messaging table on the backing endpoint, with a KEYS_ONLY stream; its client."""
     r = subprocess.run([ddbchat_bin(), "schema-load", "--endpoint", backing.ddb_url],
                        env=remote_env(), capture_output=True, text=True, timeout=120)
     # a slow DynamoDB Local may answer the client's resent CreateTable "already exists"
@@ -61,6 +63,11 @@ def test_message_from_another_process_arrives_through_the_stream(backing):
     ddb.get_waiter("table_exists").wait(TableName=TABLE)
     ddb.update_table(TableName=TABLE, StreamSpecification={"StreamEnabled": True,
                                                            "StreamViewType": "KEYS_ONLY"})
+    return ddb
+
+
+def test_message_from_another_process_arrives_through_the_stream(backing):
+    ddb = table_with_stream(backing)
     # DDBCHAT_FEED_LOOKUP_MS (test aid): the table's stream is looked up every 0.5 s, not
     # 10 s, so its disabling below is noticed at once
     srv = start_remote_serve(backing.ddb_url, env={"DDBCHAT_FEED_LOOKUP_MS": "500"})
@@ -99,3 +106,32 @@ def test_message_from_another_process_arrives_through_the_stream(backing):
         bob.close()
     finally:
         srv.stop()
+
+
+def test_failing_stream_reads_back_off(backing):
+    """Every GetRecords of the table's stream refused (AccessDeniedException: an IAM policy
+    without dynamodb:GetRecords), with DDBCHAT_FEED_LOOKUP_MS=1 (below the test aid's floor
+    of 100 ms): the server reads the stream again after 0.1 s, doubling while it fails, and
+    says so once; once reads are allowed it follows the stream again.  Before, it read again
+    every lookup period / 10 -- 0 ms at 1 -- for good: DescribeTable, DescribeStream,
+    GetShardIterator and GetRecords as fast as the endpoint answered (14-16 GetRecords and 30
+    log lines in 4 s through this proxy, which answers slowly), and a warning per read."""
+    table_with_stream(backing)
+    proxy = FaultProxy(backing.ddb_url)
+    proxy.script_for["GetRecords"] = ["deny"] * 100000
+    srv = start_remote_serve(proxy.url, env={"DDBCHAT_FEED_LOOKUP_MS": "1"})
+    try:
+        wait_log(srv, "live delivery: reading arn:")
+        time.sleep(4)
+        reads = proxy.ops("GetRecords")
+        # at 0, 0.1, 0.3, 0.7, 1.5 and 3.1 s (plus the requests' own time), then 6.3 s
+        assert 4 <= len(reads) <= 7, reads
+        assert set(reads) == {"deny"}
+        log = log_of(srv)
+        assert log.count("live delivery: reading arn:") == 1, log[-2000:]
+        assert log.count("live delivery: following arn:") == 1, log[-2000:]
+        proxy.script_for["GetRecords"] = []
+        wait_log(srv, "works again", timeout=15)  # the next read, at most 6.4 s on
+    finally:
+        srv.stop()
+        proxy.close()
