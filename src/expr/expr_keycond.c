@@ -13,7 +13,6 @@
  * "value op key" is read as "key op' value" (":v < sk" is "sk > :v").
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.KeyConditionExpressions.html
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "expr/expr_int.h"
@@ -27,8 +26,10 @@ typedef struct kcond {
 typedef struct kw {
     kcond c[EXPR_KEY_ATTRS];
     size_t n;
-    const char *full; /* the text when there are more conditions than c holds */
-    const char *dup;  /* the text of a second condition on one key */
+    const char *full;      /* the text when there are more conditions than c holds, or NULL: */
+    const expr_node *root; /* then the count of root's conditions against key_attrs, */
+    int key_attrs;         /* formatted only when it is the answer (too_many) */
+    const char *dup;       /* the text of a second condition on one key */
     err_t *e;
 } kw;
 
@@ -47,6 +48,20 @@ static size_t count_conds(const expr_node *x)
 static int bad(kw *w, const char *msg)
 {
     return err_set(w->e, ERR_VALIDATION, "%s", msg);
+}
+
+/* More conditions than the key has attributes.  A table's key: the service counts them
+ * (eu-west-2, 2026-10: tier3 error-messages/queryKeyConditionOperands; DynamoDB Local:
+ * "Conditions can be of length 1 or 2 only"), formatted here and not before the walk: every
+ * Query paid a snprintf for a text only a refused one shows. */
+static int too_many(kw *w)
+{
+    if (w->full)
+        return bad(w, w->full);
+    return err_set(w->e, ERR_VALIDATION,
+                   "The number of query conditions (%zu) exceeds the number of key attributes "
+                   "defined in the schema (%d)",
+                   count_conds(w->root), w->key_attrs);
 }
 
 static int walk(kw *w, const expr_node *x)
@@ -124,7 +139,7 @@ static int walk(kw *w, const expr_node *x)
         if (w->c[i].key->len == key->len && memcmp(w->c[i].key->name, key->name, key->len) == 0)
             return bad(w, w->dup);
     if (w->n == sizeof w->c / sizeof w->c[0])
-        return bad(w, w->full);
+        return too_many(w);
     kcond *c = &w->c[w->n++];
     c->key = key;
     c->v1 = c->v2 = NULL;
@@ -326,20 +341,16 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
     if (!kc->resolved || !kc->root)
         return err_set(e, ERR_VALIDATION, "Query condition missed key schema element: %s",
                        ks->hash);
-    /* more conditions than the key has attributes: the service counts them (eu-west-2,
-     * 2026-10: tier3 error-messages/queryKeyConditionOperands; DynamoDB Local: "Conditions can
-     * be of length 1 or 2 only") */
-    char many[160];
-    snprintf(many, sizeof many,
-             "The number of query conditions (%zu) exceeds the number of key attributes defined "
-             "in the schema (%d)",
-             count_conds(kc->root), ks->range && ks->range[0] ? 2 : 1);
-    kw w = {.e = e, .full = many, .dup = TXT_ONE_PER_KEY_AWS};
+    /* more conditions than the key has attributes: too_many's text */
+    kw w = {.e = e,
+            .root = kc->root,
+            .key_attrs = ks->range && ks->range[0] ? 2 : 1,
+            .dup = TXT_ONE_PER_KEY_AWS};
     int rc = walk(&w, kc->root);
     if (rc < 0)
         return rc;
     if (w.n > 2)
-        return err_set(e, ERR_VALIDATION, "%s", many);
+        return too_many(&w);
     const kcond *h = NULL, *other = NULL;
     for (size_t i = 0; i < w.n; i++) {
         if (is_name(w.c[i].key, ks->hash))
