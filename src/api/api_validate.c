@@ -1985,7 +1985,9 @@ static int validate_in_(const api_jview *jv, const void *req, const api_shape *i
     /* parameters the service requires before it validates anything else */
     for (size_t i = 0; in->members[i].name; i++) {
         const api_member *m = &in->members[i];
-        const void *n = present_m(&w, req, m);
+        if (!(m->flags & (API_MF_REQUIRED | API_MF_REQUIRED_MAP)))
+            continue; /* most members: no look-up */
+        const void *n = top ? top[i] : present(&w, req, m->name);
         if ((m->flags & API_MF_REQUIRED) && !n)
             return err_set(e, ERR_VALIDATION,
                            "The parameter '%s' is required but was not present in the request",
