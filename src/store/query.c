@@ -77,6 +77,83 @@ static void st_kb_done(buf_t *b, buf_t *own)
         buf_fini(own);
 }
 
+/* store_query_run's bounds buffers and its cursor on the data DB, one set per thread, taken
+ * for a run and given back after it (a Query or Scan page paid a malloc and a free for each
+ * of its three key buffers and for its cursor).  A read-only cursor outlives its transaction
+ * and is renewed on the next one (mdb_cursor_renew; LMDB frees nothing of the transaction
+ * when it is closed); it belongs to the store and DB it was opened for, and another store's
+ * run opens its own in its place.  busy: a run on this thread holds the set (a nested run,
+ * should one ever happen, uses its own buffers and cursor).  Freed when the thread ends. */
+typedef struct st_qtls {
+    buf_t b[3];
+    MDB_cursor *cur;
+    const store_t *cur_store;
+    MDB_dbi cur_dbi;
+    bool busy;
+} st_qtls;
+
+static pthread_key_t st_qt_key;
+static pthread_once_t st_qt_once = PTHREAD_ONCE_INIT;
+static bool st_qt_ok;
+
+static void st_qt_free(void *p)
+{
+    st_qtls *q = p;
+    for (int i = 0; i < 3; i++)
+        buf_fini(&q->b[i]);
+    if (q->cur)
+        mdb_cursor_close(q->cur);
+    free(q);
+}
+
+static void st_qt_init(void)
+{
+    st_qt_ok = pthread_key_create(&st_qt_key, st_qt_free) == 0;
+}
+
+/* The thread's set, marked busy, or NULL (none could be made, or it is in use). */
+static st_qtls *st_qt_take(void)
+{
+    pthread_once(&st_qt_once, st_qt_init);
+    if (!st_qt_ok)
+        return NULL;
+    st_qtls *q = pthread_getspecific(st_qt_key);
+    if (!q) {
+        if (!(q = calloc(1, sizeof *q)))
+            return NULL;
+        for (int i = 0; i < 3; i++)
+            buf_init(&q->b[i], 0);
+        if (pthread_setspecific(st_qt_key, q) != 0) {
+            free(q);
+            return NULL;
+        }
+    }
+    if (q->busy)
+        return NULL;
+    q->busy = true;
+    return q;
+}
+
+/* A cursor on s's data DB in txn: the thread's, renewed, when qt holds one for it; else a new
+ * one, kept in qt when qt is given (it then stays open for the next run). */
+static int st_qt_cursor(st_qtls *qt, store_t *s, MDB_txn *txn, MDB_cursor **out)
+{
+    if (qt && qt->cur && qt->cur_store == s && qt->cur_dbi == s->db_data &&
+        mdb_cursor_renew(txn, qt->cur) == 0) {
+        *out = qt->cur;
+        return 0;
+    }
+    int rc = mdb_cursor_open(txn, s->db_data, out);
+    if (rc == 0 && qt) {
+        if (qt->cur)
+            mdb_cursor_close(qt->cur);
+        qt->cur = *out;
+        qt->cur_store = s;
+        qt->cur_dbi = s->db_data;
+    }
+    return rc;
+}
+
 /* The stored bytes of table t's item with key `key`, in txn: 0 with *v set (valid until the
  * txn ends), MDB_NOTFOUND, or a negative ERR_* with e set. */
 static int st_get_raw(store_t *s, MDB_txn *txn, const store_table *t, const av_t *key, buf_t *kb,
@@ -570,9 +647,19 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
                            "does not match schema type");
 
     buf_t lo, hi, tmp;
-    buf_init(&lo, 0);
-    buf_init(&hi, 0);
-    buf_init(&tmp, 0);
+    st_qtls *qt = st_qt_take(); /* given back at done */
+    if (qt) {
+        lo = qt->b[0];
+        hi = qt->b[1];
+        tmp = qt->b[2];
+        buf_reset(&lo);
+        buf_reset(&hi);
+        buf_reset(&tmp);
+    } else {
+        buf_init(&lo, 0);
+        buf_init(&hi, 0);
+        buf_init(&tmp, 0);
+    }
     bool has_hi = true, lo_excl = false;
     uint8_t iid = ix ? ix->id : 0;
     MDB_txn *txn = NULL;
@@ -691,7 +778,7 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
 
     rc = st_rtxn_begin(s, &txn);
     if (rc == 0)
-        rc = mdb_cursor_open(txn, s->db_data, &cur);
+        rc = st_qt_cursor(qt, s, txn, &cur);
     if (rc) {
         rc = st_mdb_err(rc, e);
         goto done;
@@ -887,12 +974,19 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
 nomem:
     rc = err_set(e, ERR_NOMEM, "out of memory");
 done:
-    if (cur)
+    if (cur && !qt)
         mdb_cursor_close(cur);
     if (txn)
         st_rtxn_end(s, txn);
-    buf_fini(&lo);
-    buf_fini(&hi);
-    buf_fini(&tmp);
+    if (qt) {
+        qt->b[0] = lo;
+        qt->b[1] = hi;
+        qt->b[2] = tmp;
+        qt->busy = false;
+    } else {
+        buf_fini(&lo);
+        buf_fini(&hi);
+        buf_fini(&tmp);
+    }
     return rc;
 }

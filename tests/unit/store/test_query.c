@@ -719,6 +719,107 @@ static int multi_cmp(const void *x, const void *y)
     return 0;
 }
 
+/* The sk values (S) of t's items under pk "h", in order, as "v1,v2,...". */
+static void q_sks(store_t *s, const store_table *t, arena_t *a, char *out, size_t cap)
+{
+    av_t h = av_make_s("h", 1);
+    store_query q = {.table = t, .eq = &h, .n_eq = 1};
+    av_t *got;
+    size_t n = st_query_all(s, q, a, &got);
+    size_t at = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < n && at < cap; i++) {
+        const av_t *sk = av_map_gets(&got[i], "sk");
+        assert_non_null(sk);
+        at += (size_t)snprintf(out + at, cap - at, "%s%.*s", i ? "," : "", (int)sk->u.str.len,
+                               sk->u.str.ptr);
+    }
+}
+
+typedef struct nest_ctx {
+    store_t *s;
+    const store_table *t;
+    arena_t *a;
+    char inner[128];
+    size_t items;
+} nest_ctx;
+
+static int nest_item(void *ctx, const void *data, size_t len, const char *const *names,
+                     const size_t *lens, size_t n, av_t *vals, size_t *size)
+{
+    nest_ctx *c = ctx;
+    *size = 0;
+    if (av_stored_scan(data, len, names, lens, n, vals, size))
+        return -1;
+    if (c->items++ == 0) /* a run inside the run, on this thread: its own buffers and cursor */
+        q_sks(c->s, c->t, c->a, c->inner, sizeof c->inner);
+    return 0;
+}
+
+static void nest_kept(void *ctx)
+{
+    (void)ctx;
+}
+
+/* store_query_run keeps its key buffers and its cursor per thread between runs (perf18): a
+ * thread that reads one store, then another, then the first again, a store closed and
+ * another opened, and a run inside a run (a visitor that queries) each see their own items. */
+static void test_thread_cursor_reuse(void **state)
+{
+    st_fix *f = *state;
+    char dir2[256], dir3[256];
+    snprintf(dir2, sizeof dir2, "/tmp/ddb_store_test_XXXXXX");
+    snprintf(dir3, sizeof dir3, "/tmp/ddb_store_test_XXXXXX");
+    assert_non_null(mkdtemp(dir2));
+    assert_non_null(mkdtemp(dir3));
+    store_t *s2 = st_open_dir(dir2, 0);
+    const store_table *t1 = st_create(f->s, "t", st_kd("pk", AV_S, "sk", AV_S), NULL, 0);
+    const store_table *t2 = st_create(s2, "t", st_kd("pk", AV_S, "sk", AV_S), NULL, 0);
+    st_put_ok(f->s, t1, &f->a, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"S\":\"a1\"}}");
+    st_put_ok(f->s, t1, &f->a, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"S\":\"a2\"}}");
+    st_put_ok(s2, t2, &f->a, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"S\":\"b1\"}}");
+    char got[128];
+    for (int round = 0; round < 3; round++) {
+        q_sks(f->s, t1, &f->a, got, sizeof got);
+        assert_string_equal(got, "a1,a2");
+        q_sks(s2, t2, &f->a, got, sizeof got);
+        assert_string_equal(got, "b1");
+    }
+    /* a write between two runs: the renewed cursor reads the new snapshot */
+    st_put_ok(s2, t2, &f->a, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"S\":\"b2\"}}");
+    q_sks(s2, t2, &f->a, got, sizeof got);
+    assert_string_equal(got, "b1,b2");
+    /* the store whose cursor the thread kept is closed; another opened in its place */
+    st_close(s2);
+    store_t *s3 = st_open_dir(dir3, 0);
+    const store_table *t3 = st_create(s3, "t", st_kd("pk", AV_S, "sk", AV_S), NULL, 0);
+    st_put_ok(s3, t3, &f->a, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"S\":\"c1\"}}");
+    q_sks(s3, t3, &f->a, got, sizeof got);
+    assert_string_equal(got, "c1");
+    q_sks(f->s, t1, &f->a, got, sizeof got);
+    assert_string_equal(got, "a1,a2");
+    /* a run inside a run, on the same store (another table, so other bounds): the inner one
+     * takes neither the outer's buffers nor its cursor */
+    const store_table *tu = st_create(f->s, "u", st_kd("pk", AV_S, "sk", AV_S), NULL, 0);
+    st_put_ok(f->s, tu, &f->a, "{\"pk\":{\"S\":\"h\"},\"sk\":{\"S\":\"u1\"}}");
+    nest_ctx c = {.s = f->s, .t = tu, .a = &f->a};
+    store_visit vis = {nest_item, nest_kept, nest_kept, &c};
+    av_t h = av_make_s("h", 1);
+    store_query q = {.table = t1, .eq = &h, .n_eq = 1, .stored = true, .visit = &vis};
+    store_result r;
+    err_t e;
+    err_clear(&e);
+    assert_int_equal(store_query_run(f->s, &q, &f->a, &r, &e), 0);
+    assert_int_equal(r.n, 2);
+    assert_int_equal(c.items, 2);
+    assert_string_equal(c.inner, "u1");
+    q_sks(f->s, t1, &f->a, got, sizeof got); /* and the thread's set is free again */
+    assert_string_equal(got, "a1,a2");
+    st_close(s3);
+    st_rmrf(dir2);
+    st_rmrf(dir3);
+}
+
 static void test_multi_key(void **state)
 {
     st_fix *f = *state;
@@ -892,6 +993,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_get_many_capped, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_lsi_fetch, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_multi_key, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_thread_cursor_reuse, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_multi_key_catalog, st_setup, st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
