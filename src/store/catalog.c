@@ -917,9 +917,13 @@ static int st_purge_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
 }
 
 /* Waits ms (the backfill_delay_ms test aid) unless the store is closing: true when it is.
- * Only table work of the maintenance thread (and of store_open) pauses. */
+ * Only table work of the maintenance thread pauses, between its batches: where it also
+ * frees the reader slots of exited processes, which its idle polls cannot do while a round
+ * runs (store test_open test_stale_reader_freed_during_backfill; before, a slot stayed
+ * until the round ended). */
 static bool st_work_pause(store_t *s, int ms)
 {
+    st_readers_poll(s);
     pthread_mutex_lock(&s->workmu);
     if (ms > 0 && !s->work_stop) {
         struct timespec ts;

@@ -14,8 +14,9 @@
  * ST_WORK_RETRY_MAX_MS, until it succeeds: the server finishes the work once space is freed,
  * without a restart.  Idle, it wakes every ST_WORK_POLL_MS to look at the catalog (a cheap
  * generation check) for index work another process left (a CLI that exited mid-backfill).
- * Idle or waiting out a back-off, it frees the LMDB reader slots of processes that exited
- * inside a read txn at least every ST_WORK_POLL_MS (st_readers_check).
+ * Whatever it does -- idle, waiting out a back-off, or between the batches of a long round
+ * of work (st_readers_poll) -- it frees the LMDB reader slots of processes that exited inside
+ * a read txn about every ST_WORK_POLL_MS (st_readers_check).
  * A round never starts while a store_table_alter is between its commit and its pin
  * (s->alters): the caller gets the table as its change left it, not already backfilled.
  */
@@ -57,6 +58,7 @@ static void st_readers_check(store_t *s)
     pthread_mutex_unlock(&s->workmu);
     int dead = 0;
     int rc = check(s->env, &dead);
+    s->readers_checked_ms = st_mono_ms();
     if (rc) {
         if (!s->readers_failing)
             log_warn("store: the check for LMDB reader slots of exited processes failed: %s "
@@ -70,6 +72,12 @@ static void st_readers_check(store_t *s)
     s->readers_failing = false;
     if (dead)
         log_info("store: cleared %d stale LMDB reader slot(s) of exited processes", dead);
+}
+
+void st_readers_poll(store_t *s)
+{
+    if (st_mono_ms() - s->readers_checked_ms >= ST_WORK_POLL_MS)
+        st_readers_check(s);
 }
 
 static void *st_maint_main(void *arg)

@@ -200,7 +200,10 @@ struct store {
     pthread_t work;
     /* mdb_reader_check, or a unit test's stand-in (set under workmu) */
     int (*readers_check)(MDB_env *env, int *dead);
-    bool readers_failing; /* maint.c st_readers_check is failing (logged once); its thread's */
+    /* maint.c st_readers_check, the maintenance thread's alone: when it last ran (st_mono_ms)
+     * and whether it is failing (logged once) */
+    int64_t readers_checked_ms;
+    bool readers_failing;
 
     /* pitr.c: the commit round's clock and record counter, and the recovery state of the
      * last table looked up in this round; touched only inside write txns (serialised) */
@@ -397,6 +400,10 @@ void st_stats_note_round(store_commit_stats *cs, uint64_t writes, int64_t sync_u
  * every ST_WORK_RETRY_MS (doubling up to ST_WORK_RETRY_MAX_MS) until it succeeds. */
 int st_maint_start(store_t *s, err_t *e);
 void st_maint_stop(store_t *s);
+/* Frees the reader slots of exited processes when ST_WORK_POLL_MS have passed since the last
+ * look: between the batches of a long round of table work (a backfill of a big table takes
+ * minutes, and writes all the while).  The maintenance thread only. */
+void st_readers_poll(store_t *s);
 
 /* ---- ttl.c ---- */
 int st_ttl_start(store_t *s, err_t *e);

@@ -366,6 +366,71 @@ static void test_stale_reader_freed(void **state)
     assert_int_equal(c.found, 0);
 }
 
+/* The same while the maintenance thread is in a long round of table work (a GSI's backfill,
+ * here paced by the test aid to 9 batches of 0.4 s): the slot is freed between two batches,
+ * not only once the round ends.  A backfill of a big table takes minutes and writes all
+ * the while, every page of it new while a dead reader pins the snapshot.  Before: the check
+ * ran only on an idle pass (st_readers_poll in catalog.c st_work_pause). */
+static void test_stale_reader_freed_during_backfill(void **state)
+{
+    st_fix *f = *state;
+    st_close(f->s);
+    store_opts o;
+    store_opts_default(&o);
+    o.durable = false;
+    o.ttl_thread = false;
+    o.backfill_delay_ms = 400;
+    err_t e;
+    err_clear(&e);
+    f->s = NULL;
+    assert_int_equal(store_open(f->dir, &o, &f->s, &e), 0);
+    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    enum { N = 8000, B = 500 };
+    static store_write w[B];
+    for (int i = 0; i < N; i += B) {
+        for (int j = 0; j < B; j++) {
+            av_t *it = J(&f->a, arena_printf(&f->a, "{\"pk\":{\"S\":\"k%05d\"},\"g\":{\"S\":\"g%d\"}}",
+                                             i + j, (i + j) % 7));
+            w[j] = (store_write){.table = t, .key = it, .apply = st_apply_put, .ctx = it,
+                                 .arena = &f->a};
+        }
+        err_clear(&e);
+        assert_int_equal(store_write_each(f->s, w, B, &e), 0);
+        for (int j = 0; j < B; j++)
+            assert_int_equal(w[j].rc, 0);
+        arena_reset(&f->a);
+    }
+    store_index ix = st_ix("byg", true, st_kd("g", AV_S, NULL, AV_NONE), STORE_PROJ_ALL);
+    err_clear(&e);
+    assert_int_equal(st_index_add_nowait(f->s, "tbl", &ix, &e), 0);
+
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) { /* a reader that exits inside its read txn */
+        MDB_env *env;
+        MDB_txn *txn;
+        if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 8) ||
+            mdb_env_open(env, f->dir, MDB_RDONLY, 0600) ||
+            mdb_txn_begin(env, NULL, MDB_RDONLY, &txn))
+            _exit(1);
+        _exit(0);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    sr_ctx c = {.pid = pid, .found = 1};
+    for (int i = 0; i < 50 && c.found; i++) { /* 2.5 s; the round lasts ~4 s */
+        usleep(50000);
+        c.found = 0;
+        assert_true(mdb_reader_list(f->s->env, sr_line, &c) >= 0);
+    }
+    bool backfilling = st_pin(f->s, "tbl")->idx[0].backfilling;
+    assert_int_equal(c.found, 0);
+    assert_true(backfilling); /* freed during the round, not after it */
+    err_clear(&e);
+    assert_int_equal(store_work_wait(f->s, 60000, &e), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -376,6 +441,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_not_ours, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_data_mdb_appearing, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_stale_reader_freed, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_stale_reader_freed_during_backfill, st_setup,
+                                        st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
