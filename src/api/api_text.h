@@ -150,6 +150,14 @@
 
 /* tags (Dynoxide's AWS captures; the conformance suite's tags test) */
 #define TXT_TAGS_NONE "Atleast one Tag needs to be provided as Input."
+/* UntagResource's, before the table is looked up (dynalite's untagResource tests, recorded
+ * against AWS; Dynoxide; the ack-api-quirks lab's live probes, DDB-TABLE-107, 2026-10-08):
+ * no keys, a key of 0 or more than 128 characters, more than 50 keys; an absent table's
+ * "not found" names no ARN */
+#define TXT_UNTAG_NONE "Atleast one Tag Key needs to be provided as Input."
+#define TXT_UNTAG_KEY_INVALID "The Tag Key provided is invalid, Key: %.*s"
+#define TXT_UNTAG_OVER "Number of Tags exceed the current limit for the provided ResourceArn"
+#define TXT_UNTAG_NOT_FOUND "Requested resource not found"
 #define TXT_TAGS_LIST_DENIED                                                                     \
     "User: arn:aws:iam::%s:root is not authorized to perform: dynamodb:ListTagsOfResource on " \
     "resource: %s"

@@ -3687,10 +3687,11 @@ bad:
                    arn ? arn : "");
 }
 
-/* The table of a ResourceArn (tag_arn's tbl).  Not found: TagResource and UntagResource say
- * "Requested resource not found: ResourcArn: <arn> not found" (sic); ListTagsOfResource is
- * refused as AccessDeniedException (the service: no table, no resource to authorize). */
-static int tag_table(api_req *r, const char *arn, const char *tbl, bool listing,
+/* The table of a ResourceArn (tag_arn's tbl).  Not found: TagResource says "Requested
+ * resource not found: ResourcArn: <arn> not found" (sic), UntagResource (untag) "Requested
+ * resource not found"; ListTagsOfResource is refused as AccessDeniedException (the service: no
+ * table, no resource to authorize). */
+static int tag_table(api_req *r, const char *arn, const char *tbl, bool listing, bool untag,
                      const store_table **out)
 {
     int rc;
@@ -3702,6 +3703,8 @@ static int tag_table(api_req *r, const char *arn, const char *tbl, bool listing,
         return 0;
     if (listing)
         return err_set(r->err, ERR_ACCESS_DENIED, TXT_TAGS_LIST_DENIED, r->api->account_id, arn);
+    if (untag)
+        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_UNTAG_NOT_FOUND);
     return err_set(r->err, ERR_RESOURCE_NOT_FOUND,
                    "Requested resource not found: ResourcArn: %s not found", arn);
 }
@@ -3728,7 +3731,7 @@ int op_tag_resource(api_req *r, json_t **out)
         return rc;
     if (json_array_size(tags) == 0)
         return verr(r, TXT_TAGS_NONE);
-    if ((rc = parse_tags(r, tags)) || (rc = tag_table(r, arn, tbl, false, &t)))
+    if ((rc = parse_tags(r, tags)) || (rc = tag_table(r, arn, tbl, false, false, &t)))
         return rc;
     if ((rc = tbl_alter(r, t, true, tag_edit, tags, NULL)))
         return rc;
@@ -3762,7 +3765,24 @@ int op_untag_resource(api_req *r, json_t **out)
     const char *arn, *tbl;
     json_t *keys = json_object_get(r->body, "TagKeys"); /* a list of strings: the model's */
     int rc = tag_arn(r, &arn, &tbl);
-    if (rc || (rc = tag_table(r, arn, tbl, false, &t)))
+    if (rc)
+        return rc;
+    /* the keys before the table, as the service (TXT_UNTAG_*; test_ttl_tags
+     * test_untag_checks_its_keys_first) */
+    if (json_array_size(keys) == 0)
+        return verr(r, TXT_UNTAG_NONE);
+    for (size_t i = 0; i < json_array_size(keys); i++) {
+        json_t *k = json_array_get(keys, i);
+        const char *ks = json_string_value(k);
+        size_t kl = json_string_length(k), chars = 0;
+        for (size_t j = 0; j < kl; j++)
+            chars += ((unsigned char)ks[j] & 0xC0) != 0x80;
+        if (chars == 0 || chars > 128)
+            return err_set(r->err, ERR_VALIDATION, TXT_UNTAG_KEY_INVALID, (int)kl, ks);
+    }
+    if (json_array_size(keys) > TBL_MAX_TAGS)
+        return verr(r, TXT_UNTAG_OVER);
+    if ((rc = tag_table(r, arn, tbl, false, true, &t)))
         return rc;
     if ((rc = tbl_alter(r, t, true, untag_edit, keys, NULL)))
         return rc;
@@ -3775,7 +3795,7 @@ int op_list_tags_of_resource(api_req *r, json_t **out)
     const store_table *t;
     const char *arn, *tbl;
     int rc = tag_arn(r, &arn, &tbl);
-    if (rc || (rc = tag_table(r, arn, tbl, true, &t)))
+    if (rc || (rc = tag_table(r, arn, tbl, true, false, &t)))
         return rc;
     json_t *meta = meta_load(t);
     if (!meta)

@@ -271,6 +271,35 @@ def test_tags_errors(raw, table_name):
     assert err(ei)[0] == "ValidationException"
 
 
+@pytest.mark.requires_ddbchat
+def test_untag_checks_its_keys_first(raw, table_name):
+    # Pins: UntagResource refuses no keys ("Atleast one Tag Key needs to be provided as
+    # Input."), a key of 0 or more than 128 characters ("The Tag Key provided is invalid, Key:
+    # <key>") and more than 50 keys ("Number of Tags exceed the current limit for the provided
+    # ResourceArn"), before it looks the table up; an absent table is "Requested resource not
+    # found", no ARN named (dynalite's untagResource tests, recorded against AWS; Dynoxide; the
+    # ack-api-quirks lab's live probes, DDB-TABLE-107).  ddbchat answered 200 to all four on
+    # a table and not-found with TagResource's text.  (DynamoDB Local has no tagging.)
+    arn = make_table(raw, table_name("untg"), Tags=[{"Key": "k", "Value": "v"}])["TableArn"]
+    missing = arn.rsplit("/", 1)[0] + "/" + table_name("absent")
+    for target_arn in (arn, missing):
+        for keys, text in (
+                ([], "Atleast one Tag Key needs to be provided as Input."),
+                ([""], "The Tag Key provided is invalid, Key: "),
+                (["k", "é" * 129], "The Tag Key provided is invalid, Key: " + "é" * 129),
+                ([f"k{i}" for i in range(51)],
+                 "Number of Tags exceed the current limit for the provided ResourceArn")):
+            with pytest.raises(ClientError) as ei:
+                raw.untag_resource(ResourceArn=target_arn, TagKeys=keys)
+            assert err(ei) == ("ValidationException", text), keys
+    assert raw.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "k", "Value": "v"}]
+    raw.untag_resource(ResourceArn=arn, TagKeys=["é" * 128, "k"])  # 128 characters: a key
+    assert raw.list_tags_of_resource(ResourceArn=arn)["Tags"] == []
+    with pytest.raises(ClientError) as ei:
+        raw.untag_resource(ResourceArn=missing, TagKeys=["k"])
+    assert err(ei) == ("ResourceNotFoundException", "Requested resource not found")
+
+
 @pytest.mark.requires_dynamodb_local
 def test_tags_unsupported_on_dynamodb_local(raw, table_name):
     # Pins why the tag tests above are ddbchat-only: DynamoDB Local rejects tagging.
