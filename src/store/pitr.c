@@ -554,9 +554,20 @@ int store_pitr_pass(store_t *s, int64_t now_ms, size_t *out_removed, err_t *e)
     st_rtxn_end(s, txn);
     if (rc || p.removed == 0)
         return st_mdb_err(rc, e);
+    /* as many write txns of at most PT_PASS_BATCH records as the work takes (each short,
+     * writers go between them), until it is done or the store closes.  Before, one batch per
+     * call, and the TTL thread calls once a pass (every second or more): a table written
+     * faster than 5,000 changes a pass grew its history past the window without bound, and
+     * a disabled table's history went 5,000 records a pass (test_pitr
+     * test_pass_trims_more_than_a_batch). */
     p.dry = false;
-    rc = st_write_txn(s, pt_pass_fn, &p, e);
-    if (rc == 0 && out_removed)
-        *out_removed = p.removed;
+    size_t total = 0;
+    do {
+        rc = st_write_txn(s, pt_pass_fn, &p, e);
+        if (rc == 0)
+            total += p.removed;
+    } while (rc == 0 && p.removed >= PT_PASS_BATCH && !st_ttl_stopping(s));
+    if (out_removed)
+        *out_removed = total;
     return rc;
 }

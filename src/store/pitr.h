@@ -65,8 +65,9 @@ int store_pitr_snapshot(store_t *s, const store_table *t, int64_t at_ms,
                         store_snap_started_fn started, store_item_fn fn, void *ctx, err_t *e);
 
 /* Removes history older than each table's window and the history and state of tables that
- * are disabled or gone (at most a batch per call); writes only when there is work.
- * *out_removed (may be NULL): records removed. */
+ * are disabled or gone, all of it, in write txns of a batch each (stopping early when the
+ * store's TTL thread is asked to stop); writes only when there is work.  *out_removed (may
+ * be NULL): records removed (also those of the txns committed before a failure). */
 int store_pitr_pass(store_t *s, int64_t now_ms, size_t *out_removed, err_t *e);
 
 /* History records of table t (for tests and stats). */

@@ -408,6 +408,8 @@ void st_readers_poll(store_t *s);
 /* ---- ttl.c ---- */
 int st_ttl_start(store_t *s, err_t *e);
 void st_ttl_stop(store_t *s);
+/* The TTL thread is asked to stop (store_close): its long passes end early. */
+bool st_ttl_stopping(store_t *s);
 /* One reaper pass over every TTL-enabled table as of now_s (epoch seconds); for tests. */
 int st_ttl_pass(store_t *s, int64_t now_s, size_t *out_deleted, err_t *e);
 

@@ -233,6 +233,40 @@ static void test_pass_trims(void **state)
     assert_int_equal(removed, 0);
 }
 
+/* One pass removes all the history past the window, however much there is: 12,000 records
+ * here, in write txns of 5,000.  Before, a pass removed one batch of 5,000 and the TTL
+ * thread passes once a second or less often: a table written faster than that kept more
+ * history than its window, growing without bound. */
+static void test_pass_trims_more_than_a_batch(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tab", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e = {0};
+    assert_int_equal(store_pitr_set(f->s, t, true, 1, 200, NULL, &e), 0);
+    enum { N = 12000, B = 500 };
+    static store_write w[B];
+    for (int i = 0; i < N; i += B) {
+        for (int j = 0; j < B; j++) {
+            av_t *it = J(&f->a, arena_printf(&f->a, "{\"pk\":{\"S\":\"k%05d\"}}", i + j));
+            w[j] = (store_write){.table = t, .key = it, .apply = st_apply_put, .ctx = it,
+                                 .arena = &f->a};
+        }
+        assert_int_equal(store_write_each(f->s, w, B, &e), 0);
+        arena_reset(&f->a);
+    }
+    uint64_t n = 0;
+    assert_int_equal(store_pitr_count(f->s, t, &n, &e), 0);
+    assert_int_equal(n, N);
+    usleep(300 * 1000);
+    size_t removed = 0;
+    assert_int_equal(store_pitr_pass(f->s, now_ms(), &removed, &e), 0);
+    assert_int_equal(removed, N);
+    assert_int_equal(store_pitr_count(f->s, t, &n, &e), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_pitr_pass(f->s, now_ms(), &removed, &e), 0);
+    assert_int_equal(removed, 0);
+}
+
 /* The window never reaches back into trimmed history (review13 F6): the pass moves the
  * window's start past what it removes, and a longer retention keeps the start the window had
  * when it was set.  The snapshot reads no clock: a moment the history still covers is exact
@@ -294,6 +328,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_restore_any_moment, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_only_committed_changes, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_pass_trims, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_pass_trims_more_than_a_batch, st_setup,
+                                        st_teardown),
         cmocka_unit_test_setup_teardown(test_longer_retention_after_trimming, st_setup,
                                         st_teardown),
         cmocka_unit_test_setup_teardown(test_restart, st_setup, st_teardown),
