@@ -349,6 +349,42 @@ int api_index_keys_check(const store_table *t, const av_t *item, const av_t *bef
                    bad->name, bad_attr);
 }
 
+int api_update_static_index_types(const store_table *t, const expr_t *upd, err_t *e)
+{
+    if (!upd)
+        return 0;
+    const store_index *bad = NULL;
+    const char *bad_attr = NULL;
+    av_type bad_want = AV_S, bad_got = AV_S;
+    for (size_t i = 0; i < t->n_idx; i++) {
+        const store_index *ix = &t->idx[i];
+        const char *kn[STORE_KEY_ATTRS];
+        av_type kt[STORE_KEY_ATTRS];
+        size_t nk = store_key_attrs(&ix->key, kn, kt, NULL);
+        for (size_t k = 0; k < nk; k++) {
+            if (!ix->global && k == 0) /* an LSI's hash key is the table's */
+                continue;
+            av_type got = expr_update_known_type(upd, kn[k], strlen(kn[k]));
+            if (got == AV_NONE || got == kt[k])
+                continue;
+            if (!bad || strcmp(ix->name, bad->name) < 0) {
+                bad = ix;
+                bad_attr = kn[k];
+                bad_want = kt[k];
+                bad_got = got;
+            }
+        }
+    }
+    if (!bad)
+        return 0;
+    const char *names[2];
+    size_t n = api_key_names(&t->key, names);
+    int rc = expr_update_key_targets(upd, names, n, e);
+    return rc ? rc
+              : err_set(e, ERR_VALIDATION, TXT_IDX_TYPE_AWS, bad_attr, av_type_name(bad_want),
+                        av_type_name(bad_got), bad->name);
+}
+
 int api_item_index_keys_check(api_req *r, const store_table *t, const av_t *item)
 {
     return api_index_keys_check(t, item, NULL, API_SIZE_UNKNOWN, NULL, r->err);

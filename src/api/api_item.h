@@ -126,6 +126,16 @@ int api_index_keys_check(const store_table *t, const av_t *item, const av_t *bef
                          const expr_t *upd,
                          err_t *e);
 int api_item_index_keys_check(api_req *r, const store_table *t, const av_t *item);
+/* An UpdateItem's static check, before the item is read and before its condition: an
+ * update that gives a secondary-index key attribute a value whose type is known from the
+ * request (expr_update_known_type: a placeholder, arithmetic, AttributeUpdates' PUT) and is
+ * not the key's type is AWS's "Type mismatch for Index Key c Expected: S Actual: N
+ * IndexName: i" (the offending index first by name, as api_index_keys_check), answered
+ * before the update's paths into key attributes ("Key attributes must be scalars") and the
+ * condition (dynalite's AWS-recorded updateItem tests "set d.a = a add c :a", "set e = c[1],
+ * c = a + :a"), after an action on a table key attribute ("Cannot update attribute b", the
+ * same tests' "update range key").  upd NULL: nothing to check.  ERR_VALIDATION into e. */
+int api_update_static_index_types(const store_table *t, const expr_t *upd, err_t *e);
 /* Checks the size of an item (400 KB) with the message `msg`. */
 int api_item_size_check(api_req *r, const av_t *item, const char *msg);
 /* Checks an item's attribute names at every depth against the 65,535-byte limit

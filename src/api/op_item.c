@@ -781,6 +781,7 @@ int op_update_item(api_req *r, json_t **out)
         rc = write_table(&q, r->body, &x);
     }
     if (rc || (rc = api_key_extract(r, &q.t->key, src, API_KEY_PARAM, key)) ||
+        (rc = api_update_static_index_types(q.t, q.w.upd, r->err)) ||
         (rc = api_exprs_keys_check(r, &x, q.t)))
         return rc;
     q.w.t = q.t;

@@ -289,6 +289,12 @@ int expr_update_key_targets(const expr_t *upd, const char *const *key_names, siz
  * name[0..len) itself (a one-element path) to a value whose type is not known before the
  * item is read (a path, if_not_exists; not a placeholder, arithmetic or list_append). */
 bool expr_update_sets_attr(const expr_t *upd, const char *name, size_t len);
+/* The type update upd gives the top-level attribute name[0..len) when it is known before the
+ * item is read: a one-element path SET to a placeholder, arithmetic, list_append or size, an
+ * ADD's operand (AttributeUpdates' PUT and ADD alike).  AV_NONE when no action writes the
+ * attribute so: it is removed, DELETEd from, set from the item (a path, if_not_exists), or
+ * only reached into (a.b, a[0]). */
+av_type expr_update_known_type(const expr_t *upd, const char *name, size_t len);
 
 /* ReturnValues UPDATED_OLD (new_item false, item = the old item) or UPDATED_NEW (new_item
  * true, item = the new item) as the service answers them: only the written document paths,

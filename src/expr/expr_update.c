@@ -905,6 +905,19 @@ bool expr_update_sets_attr(const expr_t *upd, const char *name, size_t len)
     return false;
 }
 
+av_type expr_update_known_type(const expr_t *upd, const char *name, size_t len)
+{
+    for (size_t i = 0; upd && upd->kind == EXPR_UPDATE && i < upd->nacts; i++) {
+        const expr_uact *u = &upd->acts[i];
+        if ((u->op != EU_SET && u->op != EU_ADD) || !u->val || u->path->u.path.n != 1)
+            continue;
+        const expr_pel *el = &u->path->u.path.el[0];
+        if (!el->is_index && el->len == len && memcmp(el->name, name, len) == 0)
+            return expr_known_type(u->val);
+    }
+    return AV_NONE;
+}
+
 int expr_update_apply(arena_t *a, const expr_t *upd, const av_t *old_item,
                       const char *const *key_names, size_t nkeys, av_t *out_item,
                       expr_t **out_updated, err_t *e)

@@ -664,6 +664,68 @@ def test_update_sets_index_key_to_other_type(ddb_url, target, table_name):
             "Actual: N IndexName: lsi")
 
 
+
+# The static Type mismatch of an index key (a value whose type the request gives: a
+# placeholder, arithmetic) is checked before the item is read: before the condition and before
+# the update's paths into index keys ("Key attributes must be scalars"), after an action on a
+# table key attribute.  dynalite's updateItem tests, recorded against AWS: "set d.a = a add c
+# :a" and "set e = c[1], c = a + :a" (:a N, c and d S index keys) are "Type mismatch for Index
+# Key c ..."; AttributeUpdates {d: N, b: S} (b the sort key) is "Cannot update attribute b".
+# ddbchat answered the paths' "Key attributes must be scalars" and the condition first.
+# DynamoDB Local reads the item first: its condition's ConditionalCheckFailedException, its
+# own texts for the rest.
+def test_update_static_index_type_first(ddb_url, target, table_name):
+    t = table_name("usit")
+    ok(ddb_url, "CreateTable", {
+        "TableName": t, "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"} for n in "abcd"],
+        "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"},
+                      {"AttributeName": "b", "KeyType": "RANGE"}],
+        "LocalSecondaryIndexes": [
+            {"IndexName": "index1", "Projection": {"ProjectionType": "ALL"},
+             "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"},
+                           {"AttributeName": "c", "KeyType": "RANGE"}]},
+            {"IndexName": "index2", "Projection": {"ProjectionType": "ALL"},
+             "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"},
+                           {"AttributeName": "d", "KeyType": "RANGE"}]}],
+        "GlobalSecondaryIndexes": [
+            {"IndexName": "index3", "Projection": {"ProjectionType": "ALL"},
+             "KeySchema": [{"AttributeName": "c", "KeyType": "HASH"}]}]})
+    key = {"a": S("k"), "b": S("s")}
+    mismatch = ("One or more parameter values were invalid: Type mismatch for Index Key c "
+                "Expected: S Actual: N IndexName: index1")
+    one = {":a": N(1)}
+    cases = [
+        ({"UpdateExpression": "set d.a = a add c :a", "ExpressionAttributeValues": one},
+         mismatch),
+        ({"UpdateExpression": "set e = c[1], c = a + :a", "ExpressionAttributeValues": one},
+         mismatch),
+        # the condition would fail (no item): the static check comes first
+        ({"UpdateExpression": "set c = :a", "ConditionExpression": "attribute_exists(a)",
+          "ExpressionAttributeValues": one}, mismatch),
+        ({"AttributeUpdates": {"d": {"Action": "PUT", "Value": N(1)},
+                               "c": {"Action": "PUT", "Value": N(2)}},
+          "Expected": {"a": {"Exists": True, "Value": S("k")}}}, mismatch),
+        # an action on a table key attribute comes before it
+        ({"AttributeUpdates": {"d": {"Action": "PUT", "Value": N(1)},
+                               "b": {"Action": "PUT", "Value": S("x")}}},
+         "One or more parameter values were invalid: Cannot update attribute b. This "
+         "attribute is part of the key"),
+    ]
+    for body, want in cases:
+        body = dict(body, TableName=t, Key=key)
+        if target == "dynamodb-local":
+            good, data = call(ddb_url, "UpdateItem", body)
+            assert not good, body
+        else:
+            err(ddb_url, "UpdateItem", body, V, want)
+    # a value read from the item keeps the update's text, and the condition still comes first
+    # for it (nothing is known before the item is read)
+    err(ddb_url, "UpdateItem", {"TableName": t, "Key": key, "UpdateExpression": "set c = e",
+                                "ConditionExpression": "attribute_exists(a)"}, CCF,
+        "The conditional request failed")
+    assert call(ddb_url, "GetItem", {"TableName": t, "Key": key})[1] == {}
+
 def test_update_key_attribute(ddb_url, t1):
     msg = ("One or more parameter values were invalid: Cannot update attribute pk. "
            "This attribute is part of the key")
