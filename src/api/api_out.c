@@ -42,10 +42,10 @@ static void ao_sink_item(api_out *o, const char *key, const av_t *item)
 static bool ao_member_text(api_out *o, const char *key)
 {
     int d = o->depth - 1;
-    if (!o->first[d] && jout_raw(o->w, ",", 1))
-        return false;
+    bool comma = !o->first[d];
     o->first[d] = false;
-    if (!o->is_arr[d] && jout_key(o->w, key, strlen(key)))
+    if (o->is_arr[d] ? comma && jout_raw(o->w, ",", 1)
+                     : jout_member_key(o->w, comma, key, strlen(key)) != 0)
         return false;
     o->at[d] = o->w->len;
     return true;

@@ -323,9 +323,25 @@ int jout_str(jout *w, const char *s, size_t n)
 
 int jout_key(jout *w, const char *key, size_t n)
 {
-    if (jout_str(w, key, n))
+    return jout_member_key(w, false, key, n);
+}
+
+int jout_member_key(jout *w, bool comma, const char *key, size_t n)
+{
+    if (jout_reserve_str(w, n, 2)) /* the comma and the colon: one reservation for the three */
         return -1;
-    return jout_raw(w, ":", 1);
+    char *o = w->p + w->len;
+    uint64_t high = 0;
+    if (comma)
+        *o++ = ',';
+    *o++ = '"';
+    o = jout_esc(o, key, n, &high);
+    *o++ = '"';
+    *o++ = ':';
+    if (high && !av_utf8_valid(key, n)) /* json_dumps refuses invalid UTF-8 too */
+        return jout_fail(w);
+    w->len = (size_t)(o - w->p);
+    return 0;
 }
 
 int jout_int(jout *w, long long v)

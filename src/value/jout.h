@@ -78,6 +78,8 @@ int jout_raw(jout *w, const char *s, size_t n);
 int jout_str(jout *w, const char *s, size_t n);
 /* "key": */
 int jout_key(jout *w, const char *key, size_t n);
+/* ,"key": (the comma when `comma`): an object's next member name, one reservation. */
+int jout_member_key(jout *w, bool comma, const char *key, size_t n);
 /* A decimal integer. */
 int jout_int(jout *w, long long v);
 /* A JSON real exactly as json_dumps writes it ("%.17g", ".0" added to an integral value). */
