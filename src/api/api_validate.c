@@ -1950,6 +1950,24 @@ static int validate_in(const api_jview *jv, const void *req, const api_shape *in
     return rc;
 }
 
+/* walk_member for top-level member i of the request, passed over when it is present (top[i],
+ * the top-level cache) with a scalar shape and nothing to report: of the right JSON kind in
+ * pass 1 (kind_ok), within its constraints in pass 2 (shape_ok, check_node's conditions).
+ * walk_member would then push its path, find nothing and pop it: the same result, without
+ * the walk (a Query's TableName, IndexName and expressions, a GetItem's TableName). */
+static void walk_top(walk *w, const api_member *m, const void *const *top, size_t i,
+                     const void *req)
+{
+    const void *n = top ? top[i] : NULL;
+    const api_shape *sh = m->shape;
+    if (n && !w->rc &&
+        (sh->type == API_ST_STRING || sh->type == API_ST_INTEGER || sh->type == API_ST_BOOLEAN ||
+         sh->type == API_ST_BLOB) &&
+        (w->types_only ? kind_ok(w, sh, n) : shape_ok(w, sh, n)))
+        return;
+    walk_member(w, m, req);
+}
+
 static int validate_in_(const api_jview *jv, const void *req, const api_shape *in,
                         const char *op, err_t *e)
 {
@@ -1982,7 +2000,7 @@ static int validate_in_(const api_jview *jv, const void *req, const api_shape *i
     w.types_only = true;
     for (size_t i = 0; in->members[i].name && !w.rc; i++)
         if (!top || top[i])
-            walk_member(&w, &in->members[i], req);
+            walk_top(&w, &in->members[i], top, i, req);
     if (w.rc)
         return w.rc;
     /* parameters the service requires before it validates anything else */
@@ -2019,7 +2037,7 @@ static int validate_in_(const api_jview *jv, const void *req, const api_shape *i
         if (!(in->members[i].flags & API_MF_FIRST) ||
             (top && !top[i] && !(in->members[i].flags & API_MF_NOT_NULL)))
             continue;
-        walk_member(&w, &in->members[i], req);
+        walk_top(&w, &in->members[i], top, i, req);
         if (!api_vld_ok(&v)) {
             free(w.late);
             return api_vld_finish_aws(&v, e);
@@ -2028,14 +2046,14 @@ static int validate_in_(const api_jview *jv, const void *req, const api_shape *i
     for (size_t i = 0; in->members[i].name; i++) {
         if (!(in->members[i].flags & API_MF_ALONE) || (top && !top[i]))
             continue;
-        walk_member(&w, &in->members[i], req);
+        walk_top(&w, &in->members[i], top, i, req);
         if (!api_vld_ok(&v))
             return api_vld_finish(&v, e); /* bare: the violation's own text */
     }
     for (size_t i = 0; in->members[i].name; i++)
         if (!(in->members[i].flags & (API_MF_FIRST | API_MF_ALONE)) &&
             (!top || top[i] || (in->members[i].flags & API_MF_NOT_NULL)))
-            walk_member(&w, &in->members[i], req);
+            walk_top(&w, &in->members[i], top, i, req);
     if (w.late_set && api_vld_ok(&v))
         api_vld_add_text(&v, w.late, w.late_len); /* taken */
     else

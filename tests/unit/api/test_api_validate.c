@@ -127,6 +127,21 @@ static void test_hand_written(void **state)
         "{\"TableName\":\"abc\",\"Limit\":1.5,\"ExclusiveStartKey\":[1,2],\"ScanFilter\":7}",
         "{\"Statement\":\"\",\"Parameters\":[{\"S\":\"a\"},{}],\"Limit\":100000}",
         "{\"TableName\":\"abc\",\"Tags\":[{\"Key\":\"\",\"Value\":\"v\"},{\"Key\":\"k\"}]}",
+        /* a scalar of the wrong JSON kind and nothing else wrong: pass 1's own finding (the
+         * one-pass walk passes over a scalar of the right kind: walk_top) */
+        "{\"TableName\":\"abc\",\"ConsistentRead\":\"yes\"}",
+        "{\"TableName\":5,\"Key\":{\"pk\":{\"S\":\"a\"}}}",
+        "{\"TableName\":\"abc\",\"Limit\":\"5\",\"IndexName\":\"ix\"}",
+        "{\"TableName\":\"abc\",\"Select\":[],\"KeyConditionExpression\":\"a = :a\"}",
+        /* scalars that break only a constraint, one each, and all within theirs */
+        "{\"TableName\":\"ab\",\"Key\":{\"pk\":{\"S\":\"a\"}}}",
+        "{\"TableName\":\"abc\",\"IndexName\":\"i/x\",\"KeyConditionExpression\":\"a = :a\"}",
+        "{\"TableName\":\"abc\",\"Limit\":0}",
+        "{\"TableName\":\"abc\",\"Select\":\"SOME\"}",
+        "{\"TableName\":\"abc\",\"ReturnConsumedCapacity\":\"ALL\"}",
+        "{\"TableName\":\"abc\",\"IndexName\":\"ixx\",\"Limit\":5,\"Select\":\"COUNT\","
+        "\"ConsistentRead\":false,\"KeyConditionExpression\":\"a = :a\","
+        "\"ExpressionAttributeValues\":{\":a\":{\"S\":\"x\"}}}",
     };
     counts c = {0};
     for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++)
