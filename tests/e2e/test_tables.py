@@ -14,7 +14,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import aws_or_local, client_error as err, make_table, raw_request
+from conftest import aws_or_local, client_error as err, client_for, make_table, raw_request
 
 INVALID_NAME = ("Invalid table/index name.  Table/index names must be between 3 and 255 "
                 "characters long, and may contain only the characters a-z, A-Z, 0-9, '_', "
@@ -619,6 +619,43 @@ def test_create_table_validation(raw, table_name, target, cid, over, msg):
         raw.create_table(**kw)
     want = aws_or_local(target, AWS_CREATE[cid], local=msg) if cid in AWS_CREATE else msg
     assert err(ei) == ("ValidationException", want)
+
+
+@pytest.mark.parametrize("op,pt", [("CreateTable", {"ReadCapacityUnits": 0,
+                                                    "WriteCapacityUnits": 0}),
+                                   ("CreateTable", {}),
+                                   ("UpdateTable", {"ReadCapacityUnits": -1,
+                                                    "WriteCapacityUnits": -1}),
+                                   ("UpdateTable", {})])
+def test_throughput_write_units_first(ddb_url, table_name, target, op, pt):
+    # Pins: with both units out of range (or both absent) the service reports the write units
+    # first: "2 validation errors detected: Value '0' at 'provisionedThroughput.
+    # writeCapacityUnits' ...; Value '0' at 'provisionedThroughput.readCapacityUnits' ..."
+    # (dynalite's createTable and updateTable tests, recorded against AWS; an SDK user's AWS
+    # error; Dynoxide).  ddbchat reported the read units first.  DynamoDB Local answers its
+    # own sentence.
+    name = table_name("wfirst")
+    body = {"TableName": name, "ProvisionedThroughput": pt}
+    if op == "CreateTable":
+        body.update(KeySchema=ks("h"), AttributeDefinitions=ad(h="S"))
+    else:
+        make_table(client_for(ddb_url), name)
+    status, _, out = raw_request(ddb_url, body, target="DynamoDB_20120810." + op)
+    doc = json.loads(out)
+    msg = doc.get("message", doc.get("Message"))
+    assert status == 400 and doc["__type"].endswith("#ValidationException"), doc
+    if target != "ddbchat":
+        assert msg == "Table read and write throughput must be at least 1, and cannot be null"
+        return
+    if pt:
+        v = pt["ReadCapacityUnits"]
+        part = (f"Value '{v}' at 'provisionedThroughput.%s' failed to satisfy constraint: "
+                "Member must have value greater than or equal to 1")
+    else:
+        part = ("Value null at 'provisionedThroughput.%s' failed to satisfy constraint: Member "
+                "must not be null")
+    assert msg == ("2 validation errors detected: " + part % "writeCapacityUnits" + "; "
+                   + part % "readCapacityUnits")
 
 
 @pytest.mark.parametrize("kind", ["GlobalSecondaryIndexes", "LocalSecondaryIndexes"])
