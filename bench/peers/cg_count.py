@@ -41,7 +41,10 @@ Callgrind counts every iteration of `rep stosb`/`rep movsb` (libc's memset/memcp
 and more) as one instruction: those weigh more in the counts than in CPU time.  So a second
 line gives each count without libc's memset's own instructions: ~24.4k of every request are
 libmicrohttpd 0.9.75 zeroing its 16 KB connection pool and half of it again (~1 % of the CPU
-time, perf), the same in every workload.
+time, perf), the same in every workload.  A third line leaves out the catalog re-check too
+(st_cat_check, inclusive): the store looks at the catalog's generation at most every 5 ms of
+the clock, which under callgrind's slowdown is one request in three or so (~1,700
+instructions each, so +-300 a request between runs) and at full speed one in hundreds.
 """
 import argparse
 import glob
@@ -262,6 +265,26 @@ def memset_self(path):
     return cost
 
 
+def callee_inclusive(path, name):
+    """Instructions spent in calls to the function `name` (inclusive: what it called too),
+    summed over its call sites: the cost line after each `calls=` line whose cfn is name."""
+    names, cfn, take, cost = {}, "", False, 0
+    for line in open(path, errors="replace"):
+        if line.startswith(("fn=", "cfn=")):
+            m = re.match(r"c?fn=(?:\((\d+)\))?\s*(.*)", line.rstrip("\n"))
+            if m.group(1) and m.group(2):
+                names[m.group(1)] = m.group(2)
+            if line.startswith("cfn="):
+                cfn = m.group(2) or names.get(m.group(1), "")
+        elif line.startswith("calls="):
+            take = cfn == name or cfn.startswith(name + "'")  # not "name.part.0"
+        elif line[:1] in "0123456789+-*" and line.strip():
+            if take:
+                cost += int(line.split()[-1])
+            take = False
+    return cost
+
+
 def run(a):
     scratch = tempfile.mkdtemp(prefix="cg_count.")
     data, outd = os.path.join(scratch, "data"), os.path.join(scratch, "out")
@@ -285,7 +308,7 @@ def run(a):
                           f"--callgrind-out-file={outd}/cg.%p", a.bin, "serve", "--quiet",
                           *listen, "--threads", "2", "--data-dir", data,
                           "--dynamodb-port", str(port)], stderr=subprocess.DEVNULL, env=env)
-    res, ms = {}, {}
+    res, ms, cat = {}, {}, {}
     try:
         wait_ready(port, p, signed)
         reqs = R.Requests(dataset(a), random.Random(1))
@@ -315,6 +338,7 @@ def run(a):
             new = sorted(set(glob.glob(outd + "/*")) - before)
             res[w] = sum(total(f) for f in new) / a.n
             ms[w] = sum(memset_self(f) for f in new) / a.n
+            cat[w] = sum(callee_inclusive(f, "st_cat_check") for f in new) / a.n
             if a.keep:
                 for f in new:
                     shutil.copy(f, f"{a.keep}.{w}")
@@ -326,6 +350,8 @@ def run(a):
     print(os.path.basename(a.bin), " ".join(f"{k}={v:,.0f}" for k, v in res.items()))
     print(os.path.basename(a.bin), "without memset:",
           " ".join(f"{k}={v - ms[k]:,.0f}" for k, v in res.items()))
+    print(os.path.basename(a.bin), "without memset and the catalog re-check:",
+          " ".join(f"{k}={v - ms[k] - cat[k]:,.0f}" for k, v in res.items()))
 
 
 def main():
