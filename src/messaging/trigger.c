@@ -431,6 +431,14 @@ static void *trg_main(void *arg)
     sigemptyset(&pipe_set);
     sigaddset(&pipe_set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipe_set, &t->child_mask);
+    /* Reads of the stream that fail (an IAM policy without dynamodb:GetRecords, say) are
+     * tried again after TRG_LOOKUP_MS, doubling up to TRG_RETRY_MAX_MS, and said once until
+     * one succeeds; a table without a stream is looked at every TRG_LOOKUP_MS (enabling one
+     * is noticed at once), said once until it has one.  Before, both every 2 s for good,
+     * with a warning (and, for a failing read, the "reading" line) each time
+     * (test_stream_triggers test_failing_reads_back_off). */
+    int reread_ms = 0; /* reads are failing: the wait before the next; 0: they are not */
+    bool said_none = false;
     while (!trg_stopped(t)) {
         err_t e;
         err_clear(&e);
@@ -439,15 +447,20 @@ static void *trg_main(void *arg)
             bool have = trg_load(t, &pos);
             int rc = msg_stream_reader_new(t->b, t->table, t->start, have ? &pos : NULL, &rd, &e);
             if (rc) {
-                log_warn("trigger %s: %s; looking again in %d ms", t->table, e.msg,
-                         TRG_LOOKUP_MS);
+                if (!said_none)
+                    log_warn("trigger %s: %s; looking again every %d ms (logged once until "
+                             "it is found)", t->table, e.msg, TRG_LOOKUP_MS);
+                said_none = true;
                 rd = NULL;
-                trg_sleep(t, TRG_LOOKUP_MS);
+                trg_sleep(t, reread_ms ? reread_ms : TRG_LOOKUP_MS);
                 continue;
             }
-            log_info("trigger %s: reading %s (%s)", t->table, msg_stream_reader_arn(rd),
-                     have ? "after the last finished batch"
-                          : t->start == MSG_SR_TRIM_HORIZON ? "from TRIM_HORIZON" : "from LATEST");
+            said_none = false;
+            if (!reread_ms)
+                log_info("trigger %s: reading %s (%s)", t->table, msg_stream_reader_arn(rd),
+                         have ? "after the last finished batch"
+                         : t->start == MSG_SR_TRIM_HORIZON ? "from TRIM_HORIZON"
+                                                           : "from LATEST");
             if (!have && t->start == MSG_SR_TRIM_HORIZON) { /* the shard's start is a position;
                 * LATEST is not one (no sequence number names it): until its first batch is
                 * done, a restarted trigger starts at LATEST again */
@@ -459,11 +472,21 @@ static void *trg_main(void *arg)
         msg_sr_page pg;
         int rc = msg_stream_reader_next_page(rd, t->batch, &pg, &e);
         if (rc) {
-            log_warn("trigger %s: reading the stream failed: %s", t->table, e.msg);
+            if (!reread_ms)
+                log_warn("trigger %s: reading the stream failed: %s; reading it again after "
+                         "%d ms, doubling up to %d ms while it fails (logged once until a "
+                         "read succeeds)", t->table, e.msg, TRG_LOOKUP_MS, TRG_RETRY_MAX_MS);
+            reread_ms = !reread_ms                        ? TRG_LOOKUP_MS
+                        : reread_ms > TRG_RETRY_MAX_MS / 2 ? TRG_RETRY_MAX_MS
+                                                           : reread_ms * 2;
             msg_stream_reader_free(rd);
             rd = NULL;
-            trg_sleep(t, TRG_LOOKUP_MS);
+            trg_sleep(t, reread_ms);
             continue;
+        }
+        if (reread_ms) {
+            log_info("trigger %s: reading %s works again", t->table, msg_stream_reader_arn(rd));
+            reread_ms = 0;
         }
         if (pg.n == 0) {
             msg_sr_page_fini(&pg);

@@ -18,6 +18,7 @@ import urllib.request
 import pytest
 
 from conftest import REPO, ddbchat_bin, make_table, client_for, start_ddbchat, stop_process
+from faultproxy import FaultProxy
 from msg_fixtures import start_remote_serve
 from test_streams import read_all, streams_for
 
@@ -314,6 +315,34 @@ def test_trigger_through_a_second_ddbchat(work, target, start_triggered, table_n
     finally:
         backing.stop()
         shutil.rmtree(backing.data_dir, ignore_errors=True)
+
+
+def test_failing_reads_back_off(work, ddb_url, start_triggered, table_name):
+    """Every GetRecords refused (AccessDeniedException: an IAM policy without
+    dynamodb:GetRecords), through tests/e2e/faultproxy.py: the trigger reads again after 2 s,
+    then 4 s, doubling to 30 s, and says so once (and its "reading <arn>" line once).  Before:
+    every 2 s for good, each time with the warning and the "reading" line.  ddbchat: a
+    `serve --endpoint <proxy>` in front of the suite's server; dynamodb-local: in front of
+    DynamoDB Local."""
+    name = table_name("trg")
+    stream_table(ddb_url, name)
+    proxy = FaultProxy(ddb_url)
+    proxy.script_for["GetRecords"] = ["deny"] * 1000
+    try:
+        t = start_triggered(os.path.join(work, "data"), "--trigger",
+                            f"{name}={handler_cmd(work)}", endpoint=proxy.url)
+        wait_log(t, f"trigger {name}: reading the stream failed")
+        time.sleep(5)
+        reads = proxy.ops("GetRecords")
+        # at 0 and 2 s (then 6 s), each a little later for the reader's own requests; before
+        # at 0, 2 and 4 s
+        assert 1 <= len(reads) <= 2, reads
+        assert set(reads) == {"deny"}
+        log = t.log_text()
+        assert log.count(f"trigger {name}: reading the stream failed") == 1, log[-2000:]
+        assert log.count(f"trigger {name}: reading arn:") == 1, log[-2000:]
+    finally:
+        proxy.close()  # (the fixture stops the server)
 
 
 @pytest.mark.parametrize("args,msg", [
