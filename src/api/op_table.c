@@ -1686,6 +1686,16 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
         return verr(r, TXT_CT_PPR_WITH_PT);
     if (!ppr && !pt)
         return verr(r, TXT_CT_PROV_NEEDS_PT);
+    /* units past what the service takes at all: "Given value N for ReadCapacityUnits is out
+     * of bounds" (the read units first), before the key schema is looked at (dynalite's
+     * createTable tests, recorded against AWS; UpdateTable's ut_billing_first) */
+    static const char *const pt_units[] = {"ReadCapacityUnits", "WriteCapacityUnits"};
+    for (int k = 0; k < 2; k++) {
+        json_t *u = json_object_get(pt, pt_units[k]);
+        if (json_is_integer(u) && json_integer_value(u) > TBL_MAX_UNITS)
+            return err_set(r->err, ERR_VALIDATION, TXT_UT_PT_BOUNDS,
+                           (long long)json_integer_value(u), pt_units[k]);
+    }
     /* on-demand ceilings: only on an on-demand table, 1 or more (AWS, ack-api-quirks
      * DDB-TABLE-038 / 039) */
     json_t *odt = jparam(body, "OnDemandThroughput");

@@ -658,6 +658,31 @@ def test_throughput_write_units_first(ddb_url, table_name, target, op, pt):
                    + part % "readCapacityUnits")
 
 
+@pytest.mark.parametrize("defs", [[], [{"AttributeName": "h", "AttributeType": "S"}]],
+                         ids=["undefined-key", "defined-key"])
+@pytest.mark.parametrize("pt,unit,value", [
+    ({"ReadCapacityUnits": 10 ** 12 + 1, "WriteCapacityUnits": 10 ** 12 + 1}, "Read", 10 ** 12 + 1),
+    ({"WriteCapacityUnits": 10 ** 12 + 1, "ReadCapacityUnits": 10 ** 12 + 1}, "Read", 10 ** 12 + 1),
+    ({"ReadCapacityUnits": 10 ** 12, "WriteCapacityUnits": 10 ** 12 + 1}, "Write", 10 ** 12 + 1)])
+def test_create_table_units_out_of_bounds(ddb_url, table_name, target, defs, pt, unit, value):
+    # Pins: CreateTable's units past 10^12 are "Given value N for ReadCapacityUnits is out of
+    # bounds" (the read units first, whatever the request's order), before the key schema is
+    # held against the definitions (dynalite's createTable tests, recorded against AWS; as
+    # UpdateTable, test_update_table_rules_before_the_table).  ddbchat answered "Invalid
+    # KeySchema: Some index key attribute have no definition", or with the key defined the
+    # 40,000-unit LimitExceededException.  DynamoDB Local: its own sentences.
+    body = {"TableName": table_name("bounds"), "KeySchema": ks("h"),
+            "AttributeDefinitions": defs, "ProvisionedThroughput": pt}
+    status, _, out = raw_request(ddb_url, body, target="DynamoDB_20120810.CreateTable")
+    doc = json.loads(out)
+    msg = doc.get("message", doc.get("Message"))
+    assert (status, doc["__type"].split("#")[1]) == (400, "ValidationException"), doc
+    assert msg == aws_or_local(
+        target, f"Given value {value} for {unit}CapacityUnits is out of bounds",
+        local="No Attribute Schema Defined" if not defs else
+        "Cannot increase provisioned throughput to more than 40,000 units per table")
+
+
 @pytest.mark.parametrize("kind", ["GlobalSecondaryIndexes", "LocalSecondaryIndexes"])
 def test_create_table_ten_violations_at_most(ddb_url, table_name, target, kind):
     # Pins: the service lists at most ten constraint violations and its count says ten, not
