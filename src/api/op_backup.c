@@ -69,6 +69,8 @@
 #define TXT_BK_IN_USE                                                                              \
     "There is another ongoing conflicting backup control plane operation on the table. The "     \
     "backup is either being created, deleted or restored to a table."
+#define TXT_BK_DELETE_FAILED                                                                       \
+    "The backup could not be deleted (a storage error, in the server's log); it is unchanged"
 #define TXT_BK_TABLE_NOT_FOUND "Table not found: %s"
 #define TXT_BK_TABLE_IN_USE                                                                        \
     "A target table with the specified name is either being created or deleted."
@@ -470,16 +472,29 @@ static int bk_record_save(store_t *s, const char *id, json_t *rec, err_t *e)
     return rc;
 }
 
-static void bk_record_remove(store_t *s, const char *id)
+/* Removes a backup's files: its record first (while the record is there the backup is
+ * listed, so its dump stays until the record is gone), then its dump and lock.  When the
+ * record cannot be removed, nothing is, the error is logged and returned (ERR_IO); a dump or
+ * lock left behind is logged.  Before, every failure went unsaid and the dump went even when
+ * the record stayed: DeleteBackup answered DELETED and the backup stayed listed AVAILABLE,
+ * without its data (test_backups test_delete_that_cannot_remove_the_record). */
+static int bk_record_remove(store_t *s, const char *id, err_t *e)
 {
     char name[64];
-    err_t e = {0};
     bk_file(name, sizeof name, id, ".json");
-    store_bk_remove(s, name, &e);
-    bk_file(name, sizeof name, id, ".dump");
-    store_bk_remove(s, name, &e);
-    bk_file(name, sizeof name, id, ".lock");
-    store_bk_remove(s, name, &e);
+    int rc = store_bk_remove(s, name, e);
+    if (rc) {
+        log_error("backup %s: its record cannot be removed (the backup stays): %s", id, e->msg);
+        return rc;
+    }
+    static const char *const rest[] = {".dump", ".lock"};
+    for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++) {
+        err_t ie = {0};
+        bk_file(name, sizeof name, id, rest[i]);
+        if (store_bk_remove(s, name, &ie))
+            log_warn("backup %s: %s left behind: %s", id, name, ie.msg);
+    }
+    return 0;
 }
 
 static const char *bk_rec_str(json_t *rec, const char *k)
@@ -796,7 +811,8 @@ static void *bk_backup_main(void *arg)
             log_error("backup %s failed: %s", j->id, e.msg);
         store_dump_abort(j->dump);
         j->dump = NULL;
-        bk_record_remove(s, j->id);
+        err_t ie = {0};
+        bk_record_remove(s, j->id, &ie); /* (a failure is logged) */
     }
     j->rc = rc;
     j->err = e;
@@ -900,7 +916,8 @@ int op_create_backup(api_req *r, json_t **out)
     char id[32];
     memcpy(id, j->id, sizeof id);
     if ((rc = bk_start(m, j, bk_backup_main, r->err))) {
-        bk_record_remove(r->api->store, id);
+        err_t ie = {0};
+        bk_record_remove(r->api->store, id, &ie); /* (a failure is logged) */
         goto fail;
     }
     j = NULL; /* the manager owns it */
@@ -996,8 +1013,13 @@ int op_delete_backup(api_req *r, json_t **out)
         json_decref(rec);
         return rc;
     }
-    bk_record_remove(r->api->store, id);
+    err_t ie = {0};
+    rc = bk_record_remove(r->api->store, id, &ie);
     bk_hold_release(m, h);
+    if (rc) { /* the backup stays as it was: listed, whole, restorable */
+        json_decref(rec);
+        return err_set(r->err, ERR_IO, "%s", TXT_BK_DELETE_FAILED);
+    }
     json_object_set_new(rec, "BackupStatus", json_string("DELETED"));
     *out = json_pack("{s:o}", "BackupDescription", bk_description(rec));
     json_decref(rec);
@@ -2069,8 +2091,10 @@ int api_backups_resume(api_t *api, err_t *e)
                 continue;
             const char *st = bk_rec_str(rec, "BackupStatus");
             if (st && strcmp(st, "CREATING") == 0 && !bk_creating_somewhere(api, id)) {
-                log_info("backup %s was being created by a process that stopped: removed", id);
-                bk_record_remove(api->store, id);
+                err_t re = {0};
+                if (bk_record_remove(api->store, id, &re) == 0) /* (a failure is logged) */
+                    log_info("backup %s was being created by a process that stopped: removed",
+                             id);
             }
             json_decref(rec);
         }

@@ -7,9 +7,12 @@ every one of these operations answers 400 UnknownOperationException "An unknown 
 requested." (test_dynamodb_local_has_no_backups pins that); the other tests need ddbchat.
 """
 import json
+import os
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -627,3 +630,53 @@ def test_wrong_json_token_in_member(srv):
         doc = json.loads(out)
         assert (status, doc["__type"].split("#")[-1], doc.get("message", doc.get("Message"))) == \
             (400, "SerializationException", msg), (op, body)
+
+
+def test_delete_that_cannot_remove_the_record(ddbchat_server):
+    """DeleteBackup whose record file cannot be removed (made immutable with chattr +i, as a
+    failing or read-only disk refuses it): InternalServerError, the server's log says why,
+    and the backup stays as it was -- listed, AVAILABLE, its dump kept, restorable --; once
+    the file can go, DeleteBackup works and removes both files.  Before: the answer was
+    DELETED, the record stayed (the backup listed AVAILABLE) and its dump was removed, and
+    nothing was logged."""
+    if shutil.which("chattr") is None:
+        pytest.skip("no chattr")
+    log = tempfile.NamedTemporaryFile(prefix="ddbchat-bk-", suffix=".log", delete=False)
+    srv = ddbchat_server(stderr=log)
+    log.close()
+    d = client_for(srv.ddb_url)
+    make_table(d, "bk_stuck", hash=("pk", "S"))
+    d.put_item(TableName="bk_stuck", Item={"pk": {"S": "a"}})
+    arn = d.create_backup(TableName="bk_stuck", BackupName="keep")["BackupDetails"]["BackupArn"]
+    wait_available(d, arn)
+    base = os.path.join(srv.data_dir, "backups", arn.rsplit("/", 1)[1])
+    rec, dump = base + ".json", base + ".dump"
+    assert os.path.exists(rec) and os.path.exists(dump)
+    p = subprocess.run(["chattr", "+i", rec], capture_output=True, text=True)
+    if p.returncode != 0:
+        os.unlink(log.name)
+        pytest.skip(f"chattr +i refused here: {p.stderr.strip()}")
+    try:
+        with pytest.raises(ClientError) as ei:
+            d.delete_backup(BackupArn=arn)
+        code, msg = err(ei)
+        assert code == "InternalServerError", (code, msg)
+        assert "could not be deleted" in msg, msg
+        assert os.path.exists(dump)
+        assert d.describe_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"][
+            "BackupStatus"] == "AVAILABLE"
+        listed = d.list_backups(TableName="bk_stuck")["BackupSummaries"]
+        assert [b["BackupArn"] for b in listed] == [arn]
+    finally:
+        subprocess.run(["chattr", "-i", rec], capture_output=True)
+    with open(log.name) as f:
+        text = f.read()
+    os.unlink(log.name)
+    assert "its record cannot be removed" in text, text[-2000:]
+    d.restore_table_from_backup(TargetTableName="bk_stuck_back", BackupArn=arn)
+    wait_restored(d, "bk_stuck_back")
+    assert d.get_item(TableName="bk_stuck_back", Key={"pk": {"S": "a"}})["Item"] == \
+        {"pk": {"S": "a"}}
+    got = d.delete_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"]
+    assert got["BackupStatus"] == "DELETED"
+    assert not os.path.exists(rec) and not os.path.exists(dump)
