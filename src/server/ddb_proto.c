@@ -819,6 +819,13 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     caller.body_len = req->body_len;
     caller.body = req->body;
 
+    /* no body at all: AWS's SerializationException without a message, after the target and
+     * the signature (dynalite's listTables tests, recorded against AWS; ddbchat read it as {});
+     * DynamoDB Local answers 500 InternalFailure.  test_protocol test_no_body */
+    if (req->body_len == 0) {
+        ddb_proto_error(resp, ERR_SERIALIZATION, NULL, NULL, NULL);
+        goto done;
+    }
     {
         const jread_val *tn = jread_get(root, "TableName", 9);
         if (tn && tn->type == JREAD_STRING) /* its text may point into the body: no NUL */

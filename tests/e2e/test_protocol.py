@@ -113,6 +113,24 @@ def test_missing_authorization(ddb_url, target):
          "certificate."))
 
 
+def test_no_body(ddb_url, target):
+    # A request with no body at all (curl without -d) is AWS's SerializationException with no
+    # message, after the target and the signature (dynalite's listTables tests, recorded
+    # against AWS); ddbchat read it as {} and listed the tables.  DynamoDB Local: 500
+    # InternalFailure.  An unknown target still comes first.
+    status, _, out = raw_request(ddb_url, None, target="DynamoDB_20120810.ListTables")
+    if target == "ddbchat":
+        assert (status, json.loads(out)) == (
+            400, {"__type": "com.amazon.coral.service#SerializationException"})
+    else:
+        assert (status, error_of(out)[0]) == (500, "InternalFailure")
+    status, _, out = raw_request(ddb_url, None, target="DynamoDB_20120810.ListTablez")
+    assert (status, error_of(out)[0]) == (400, "UnknownOperationException")
+    # "{}" is a body
+    status, _, out = raw_request(ddb_url, b"{}", target="DynamoDB_20120810.ListTables")
+    assert status == 200 and "TableNames" in json.loads(out)
+
+
 @pytest.mark.parametrize("case", ["not-json-no-target", "not-json", "no-target",
                                   "unknown-operation"])
 def test_checks_before_authentication(ddb_url, target, case):

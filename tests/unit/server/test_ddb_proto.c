@@ -137,7 +137,8 @@ static void test_routing_and_bodies(void **state)
         const char *type, *msg;
     } cases[] = {
         {"list tables", "DynamoDB_20120810.ListTables", "a", "{}", false, 200, NULL, NULL},
-        {"empty body = {}", "DynamoDB_20120810.ListTables", "a", NULL, false, 200, NULL, NULL},
+        {"no body", "DynamoDB_20120810.ListTables", "a", NULL, false, 400,
+         "com.amazon.coral.service#SerializationException", NULL},
         {"no auth", "DynamoDB_20120810.ListTables", NULL, "{}", false, 400,
          "com.amazonaws.dynamodb.v20120810#MissingAuthenticationTokenException",
          "Request is missing Authentication Token"},
