@@ -1257,11 +1257,15 @@ static void *bk_restore_main(void *arg)
         /* a restore that cannot finish (dump missing or damaged): the table keeps what was
          * loaded and becomes usable rather than CREATING for ever; the log says why */
         err_t ie = {0};
-        bk_restore_done(j, &ie);
+        if (bk_restore_done(j, &ie))
+            log_error("restore of %s: the table cannot be marked restored: %s", j->target,
+                      ie.msg);
     }
     if (j->pitr && rc != ERR_SERVICE_UNAVAILABLE) { /* the point-in-time dump was ours */
         err_t ie = {0};
-        store_bk_remove(s, name, &ie);
+        if (store_bk_remove(s, name, &ie)) /* (before: unsaid, the table's copy stayed) */
+            log_warn("restore of %s: its point-in-time dump backups/%s is left behind: %s",
+                     j->target, name, ie.msg);
     }
     if (rc == ERR_SERVICE_UNAVAILABLE)
         log_info("restore of %s paused: the server is stopping (it resumes at the next start)",
@@ -2021,7 +2025,9 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
 done:
     if (made) {
         err_t ie = {0};
-        store_bk_remove(s, name, &ie);
+        if (store_bk_remove(s, name, &ie))
+            log_warn("point-in-time restore of %s: its dump backups/%s is left behind: %s",
+                     target, name, ie.msg);
     }
     json_decref(def);
     json_decref(meta);

@@ -8,8 +8,13 @@ TableAlreadyExistsException, TableNotFoundException).  The messages of those err
 DynamoDB Local's deviation: test_dynamodb_local_pitr pins what it answers.
 """
 import datetime
+import glob
 import json
 import math
+import os
+import shutil
+import subprocess
+import tempfile
 import time
 
 import pytest
@@ -259,3 +264,47 @@ def test_errors(srv):
     assert status == 400 and b"pointInTimeRecoverySpecification" in body, body
     # nothing was created by the refused restores
     assert "pitr_x" not in d.list_tables()["TableNames"]
+
+
+def test_restore_dump_left_behind_is_logged(ddbchat_server):
+    """A point-in-time restore writes the source as of its moment to a dump of its own
+    (backups/<id>.dump), which its job removes once the table is restored; when that removal
+    fails (the file made immutable with chattr +i, as a failing disk refuses it), the log
+    names the file left behind.  Before: nothing was said, and the copy of the table stayed
+    unseen.  DDBCHAT_RESTORE_DONE_DELAY_MS holds the job 1.5 s between ACTIVE and the
+    removal."""
+    if shutil.which("chattr") is None:
+        pytest.skip("no chattr")
+    log = tempfile.NamedTemporaryFile(prefix="ddbchat-pitr-", suffix=".log", delete=False)
+    srv = ddbchat_server(env={"DDBCHAT_RESTORE_DONE_DELAY_MS": "1500"}, stderr=log)
+    log.close()
+    d = client_for(srv.ddb_url)
+    make_table(d, "pitr_left")
+    d.update_continuous_backups(
+        TableName="pitr_left", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    d.put_item(TableName="pitr_left", Item={"pk": {"S": "a"}})
+    d.restore_table_to_point_in_time(SourceTableName="pitr_left", TargetTableName="pitr_left2",
+                                     UseLatestRestorableTime=True)
+    dumps = glob.glob(os.path.join(srv.data_dir, "backups", "*.dump"))
+    assert len(dumps) == 1, dumps
+    p = subprocess.run(["chattr", "+i", dumps[0]], capture_output=True, text=True)
+    if p.returncode != 0:
+        os.unlink(log.name)
+        pytest.skip(f"chattr +i refused here: {p.stderr.strip()}")
+    try:
+        wait_restored(d, "pitr_left2")
+        assert d.get_item(TableName="pitr_left2", Key={"pk": {"S": "a"}})["Item"] == \
+            {"pk": {"S": "a"}}
+        name = os.path.basename(dumps[0])
+        deadline = time.time() + 15
+        while True:
+            with open(log.name) as f:
+                text = f.read()
+            if f"its point-in-time dump backups/{name} is left behind" in text:
+                break
+            assert time.time() < deadline, text[-2000:]
+            time.sleep(0.1)
+        assert os.path.exists(dumps[0])
+    finally:
+        subprocess.run(["chattr", "-i", dumps[0]], capture_output=True)
+        os.unlink(log.name)
