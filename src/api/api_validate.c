@@ -5,6 +5,7 @@
 #include "api/api_validate.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -628,13 +629,45 @@ static const void *present_m(const walk *w, const void *obj, const api_member *m
  * (a few keys against a few dozen names instead of a hash lookup per name and pass).  A key
  * is a member's when its bytes are the name's (a key holding a NUL matches none, as with
  * jv->member). */
+/* The lengths of a shape's top-level member names, kept per thread for the shapes it met last
+ * (a few slots by the shape's address; every shape is static): top_cache compares a key's
+ * length before its bytes instead of a strlen of each name whose first byte matches. */
+#define TOP_MEMO 16
+typedef struct top_memo {
+    const api_shape *in; /* NULL: empty */
+    size_t n;
+    unsigned char len[WALK_TOP_MAX];
+} top_memo;
+static _Thread_local top_memo top_memos[TOP_MEMO];
+
+/* in's member count and name lengths, or NULL when it has more than WALK_TOP_MAX members or a
+ * name of 256 bytes or more (none has). */
+static const top_memo *top_lens(const api_shape *in)
+{
+    top_memo *m = &top_memos[((uintptr_t)in >> 4) % TOP_MEMO];
+    if (m->in == in)
+        return m;
+    m->in = NULL; /* refilled below, or left empty */
+    size_t n = 0;
+    for (; in->members[n].name; n++) {
+        size_t l = n < WALK_TOP_MAX ? strlen(in->members[n].name) : 256;
+        if (l > 255)
+            return NULL;
+        m->len[n] = (unsigned char)l;
+    }
+    m->n = n;
+    m->in = in;
+    return m;
+}
+
 static void top_cache(walk *w, const api_shape *in, const void *req)
 {
-    size_t n = 0;
-    while (in->members[n].name)
-        n++;
-    if (n > WALK_TOP_MAX || w->jv->lookup_only)
+    if (w->jv->lookup_only)
         return;
+    const top_memo *tm = top_lens(in);
+    if (!tm)
+        return;
+    size_t n = tm->n;
     for (size_t i = 0; i < n; i++)
         w->top_v[i] = NULL;
     const api_jview *jv = w->jv;
@@ -643,7 +676,7 @@ static void top_cache(walk *w, const api_shape *in, const void *req)
         const char *k = jv->iter_key(it, &kl);
         for (size_t i = 0; i < n; i++) {
             const char *name = in->members[i].name;
-            if (kl && name[0] == k[0] && strlen(name) == kl && memcmp(name, k, kl) == 0) {
+            if (tm->len[i] == kl && kl && name[0] == k[0] && memcmp(name, k, kl) == 0) {
                 const void *x = jv->iter_value(it);
                 w->top_v[i] = (x && jv->kind(x) != API_JK_NULL) ? x : NULL; /* as present() */
                 break;
