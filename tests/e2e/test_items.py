@@ -726,6 +726,39 @@ def test_update_static_index_type_first(ddb_url, target, table_name):
         "The conditional request failed")
     assert call(ddb_url, "GetItem", {"TableName": t, "Key": key})[1] == {}
 
+
+# Of several pairs of document paths that overlap or conflict, the one named is the last path
+# that meets an earlier one, with the last earlier path it meets: dynalite's updateItem test,
+# recorded against AWS, "set d[1] = a, d.b = a, c[1].a = a, #c = if_not_exists(a)" is the
+# overlap of [c, [1], a] and [c] (not the conflict of d[1] and d.b, the first pair, which
+# ddbchat named); DynamoDB Local names the same pairs, in an UpdateExpression and a
+# ProjectionExpression alike (probed 2026-12-05).
+def test_path_meet_named_last(ddb_url, target, t1):
+    ov = ("Two document paths overlap with each other; must remove or rewrite one of these "
+          "paths; path one: %s, path two: %s")
+    cf = ov.replace("overlap", "conflict")
+    env = aws_or_local(target, ENV, local="")
+    v = {":v": S("q")}
+    for expr, names, msg in (
+            ("set d[1] = a, d.b = a, c[1].a = a, #c = if_not_exists(a)", {"#c": "c"},
+             ov % ("[c, [1], a]", "[c]")),
+            ("set a.b = :v, a[1] = :v, x = :v, x.y = :v", None, ov % ("[x]", "[x, y]")),
+            ("set x = :v, x.y = :v, a.b = :v, a[1] = :v", None, cf % ("[a, b]", "[a, [1]]")),
+            ("set a.b = :v, a[1] = :v, a.c[2] = :v, a.c.d = :v", None,
+             cf % ("[a, c, [2]]", "[a, c, d]"))):
+        body = {"TableName": t1, "Key": {"pk": S("pm")}, "UpdateExpression": expr}
+        if names:
+            body["ExpressionAttributeNames"] = names
+        if ":v" in expr:
+            body["ExpressionAttributeValues"] = v
+        err(ddb_url, "UpdateItem", body, V, env + "Invalid UpdateExpression: " + msg)
+    for expr, msg in (("a.b, a[1], a.c[2], a.c.d", cf % ("[a, c, [2]]", "[a, c, d]")),
+                      ("q.b, q.c, q", ov % ("[q, c]", "[q]")),
+                      ("x, x.y, a.b, a[1]", cf % ("[a, b]", "[a, [1]]"))):
+        err(ddb_url, "GetItem", {"TableName": t1, "Key": {"pk": S("pm")},
+                                 "ProjectionExpression": expr},
+            V, "Invalid ProjectionExpression: " + msg)
+
 def test_update_key_attribute(ddb_url, t1):
     msg = ("One or more parameter values were invalid: Cannot update attribute pk. "
            "This attribute is part of the key")

@@ -200,7 +200,9 @@ static void test_overlaps_against_pairwise(void **state)
                 text[tl++] = ',';
             tl += tpath_text(&ps[i], text + tl, false);
         }
-        /* the last path that meets an earlier one, with the first such earlier path */
+        /* the last path that meets an earlier one, with the last such earlier path
+         * (DynamoDB Local: "a.b, a[1], a.c[2], a.c.d" names [a, c, [2]] and [a, c, d];
+         * tests/e2e/test_items.py test_path_meet_named_last) */
         int wj = -1, wi = -1, wm = 0;
         for (int j = 1; j < np; j++)
             for (int i = 0; i < j; i++) {
@@ -209,7 +211,6 @@ static void test_overlaps_against_pairwise(void **state)
                     wj = j;
                     wi = i;
                     wm = m;
-                    break;
                 }
             }
         char want[512] = "";
