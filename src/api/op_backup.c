@@ -31,7 +31,9 @@
  * ResourceNotFoundException (as DynamoDB does for a table that is not ACTIVE), and DeleteTable
  * / UpdateTable ResourceInUseException.  A restore interrupted by a stop resumes when a
  * server starts (api_opts.resume_jobs): puts are idempotent, so the dump is loaded again from
- * the start.  The data-plane guard covers this process only: a CLI process writing into a
+ * the start.  A batch the disk refuses (full) is written again with back-off until there is
+ * room (bk_restore_write): the table stays CREATING meanwhile, never ACTIVE with part of its
+ * items.  The data-plane guard covers this process only: a CLI process writing into a
  * table a server is restoring is not stopped.
  *
  * Point-in-time recovery keeps its history in the store (store/pitr.h: an undo log written
@@ -115,6 +117,8 @@
     "Backup %s was written by a newer ddbchat (backup record version %lld; this build restores "  \
     "versions up to %d): restore it with that version of ddbchat or a later one"
 #define BK_RESTORE_BATCH 256
+#define BK_RETRY_MS 200        /* a restore's batch refused by the disk: tried again after this, */
+#define BK_RETRY_MAX_MS 10000  /* doubling up to this (as the store's index work, maint.c) */
 #define BK_LIST_MAX 100
 #define BK_ARN_MIN 37
 #define BK_ARN_MAX 1024
@@ -1190,6 +1194,50 @@ static int bk_restore_done(bk_job *j, err_t *e)
     return rc;
 }
 
+/* Sleeps ms in steps, unless the server is stopping: true when it is. */
+static bool bk_nap(bk_job *j, int64_t ms)
+{
+    for (int64_t left = ms; left > 0; left -= 50) {
+        if (bk_stopping(j))
+            return true;
+        usleep((useconds_t)(left < 50 ? left : 50) * 1000);
+    }
+    return bk_stopping(j);
+}
+
+/* Writes a restore's batch.  A batch the store refuses as a whole for the disk (ERR_IO: a
+ * full or failing disk; nothing of it was written) is written again after BK_RETRY_MS,
+ * doubling up to BK_RETRY_MAX_MS, until it goes in or the server stops
+ * (ERR_SERVICE_UNAVAILABLE): the table stays CREATING meanwhile and is whole once there is
+ * room, without a restart.  Said once, and once more when it works again.  Before, such a
+ * failure ended the restore: the table became ACTIVE with the items loaded so far, as for
+ * a damaged dump (test_backups test_restore_on_a_full_disk_waits_for_room). */
+static int bk_restore_write(bk_job *j, const store_table *t, av_t *items, arena_t *wa,
+                            store_write *w, size_t n, err_t *e)
+{
+    int64_t wait = 0;
+    int rc;
+    for (;;) {
+        arena_reset(wa); /* the writes' own (old items): an attempt's, not kept */
+        for (size_t i = 0; i < n; i++)
+            w[i] = (store_write){.table = t, .key = &items[i], .apply = bk_restore_apply,
+                                 .ctx = &items[i], .arena = wa, .restore = true};
+        rc = store_write_each(j->api->store, w, n, e);
+        if (rc != ERR_IO)
+            break;
+        if (!wait)
+            log_warn("restore of %s: writing its items failed: %s; retrying with back-off "
+                     "until there is room (logged once)", j->target, e->msg);
+        wait = !wait ? BK_RETRY_MS : wait * 2 > BK_RETRY_MAX_MS ? BK_RETRY_MAX_MS : wait * 2;
+        err_clear(e);
+        if (bk_nap(j, wait))
+            return ERR_SERVICE_UNAVAILABLE;
+    }
+    if (wait && rc == 0)
+        log_info("restore of %s: writing its items works again", j->target);
+    return rc;
+}
+
 static void *bk_restore_main(void *arg)
 {
     bk_job *j = arg;
@@ -1199,8 +1247,9 @@ static void *bk_restore_main(void *arg)
     store_dump *d = NULL;
     const char *hdr;
     size_t hl;
-    arena_t a;
+    arena_t a, wa; /* the batch's items; the writes' outputs */
     arena_init(&a);
+    arena_init(&wa);
     bk_signal(j, true, false);
     bk_file(name, sizeof name, j->id, ".dump");
     int rc = store_bk_path(s, name, path, sizeof path, &e);
@@ -1238,10 +1287,7 @@ static void *bk_restore_main(void *arg)
             store_table_unpin(s, t);
             break;
         }
-        for (size_t i = 0; i < n; i++)
-            w[i] = (store_write){.table = t, .key = &items[i], .apply = bk_restore_apply,
-                                 .ctx = &items[i], .arena = &a, .restore = true};
-        rc = store_write_each(s, w, n, &e);
+        rc = bk_restore_write(j, t, items, &wa, w, n, &e);
         store_table_unpin(s, t);
         for (size_t i = 0; rc == 0 && i < n; i++)
             if (w[i].rc) /* an item the table refuses (it was in the table): report, go on */
@@ -1251,6 +1297,7 @@ static void *bk_restore_main(void *arg)
     free(w);
     store_dump_close(d);
     arena_fini(&a);
+    arena_fini(&wa);
     if (rc == 0) {
         rc = bk_restore_done(j, &e);
     } else if (rc != ERR_SERVICE_UNAVAILABLE) {

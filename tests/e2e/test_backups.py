@@ -9,6 +9,7 @@ requested." (test_dynamodb_local_has_no_backups pins that); the other tests need
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -680,3 +681,48 @@ def test_delete_that_cannot_remove_the_record(ddbchat_server):
     got = d.delete_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"]
     assert got["BackupStatus"] == "DELETED"
     assert not os.path.exists(rec) and not os.path.exists(dump)
+
+
+def test_restore_on_a_full_disk_waits_for_room(ddbchat_server):
+    """RestoreTableFromBackup while the disk is full (RLIMIT_FSIZE set on the running server
+    just above its data file: the restored items cannot be written): the table stays
+    CREATING with RestoreInProgress, the log says so once, and once there is room again the
+    restore finishes by itself, every item there, without a restart.  Before: the restore
+    ended at the first refused batch and the table became ACTIVE with part of its items (here
+    none), RestoreInProgress false."""
+    log = tempfile.NamedTemporaryFile(prefix="ddbchat-bk-", suffix=".log", delete=False)
+    srv = ddbchat_server(stderr=log)
+    log.close()
+    d = client_for(srv.ddb_url)
+    make_table(d, "bk_full", hash=("pk", "S"))
+    for i in range(60):
+        d.put_item(TableName="bk_full", Item={"pk": {"S": f"k{i:03d}"}, "v": {"S": "x" * 40000}})
+    arn = d.create_backup(TableName="bk_full", BackupName="full")["BackupDetails"]["BackupArn"]
+    wait_available(d, arn)
+    cap = os.path.getsize(os.path.join(srv.data_dir, "data.mdb")) + 512 * 1024
+    pid = srv.proc.pid
+    old = resource.prlimit(pid, resource.RLIMIT_FSIZE)
+    resource.prlimit(pid, resource.RLIMIT_FSIZE, (cap, old[1]))
+
+    def log_text():
+        with open(log.name) as f:
+            return f.read()
+    try:
+        d.restore_table_from_backup(TargetTableName="bk_full2", BackupArn=arn)
+        deadline = time.time() + 15
+        while "restore of bk_full2: writing its items failed" not in log_text():
+            assert time.time() < deadline, log_text()[-2000:]
+            time.sleep(0.1)
+        time.sleep(1)  # some retries
+        t = d.describe_table(TableName="bk_full2")["Table"]
+        assert t["TableStatus"] == "CREATING", t
+        assert t["RestoreSummary"]["RestoreInProgress"] is True, t["RestoreSummary"]
+    finally:
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, old)
+    wait_restored(d, "bk_full2", timeout=60)
+    assert len(scan_all(d, "bk_full2")) == 60
+    text = log_text()
+    os.unlink(log.name)
+    assert text.count("writing its items failed") == 1, text[-2000:]
+    assert "restore of bk_full2: writing its items works again" in text, text[-2000:]
+    assert "bk_full2 from backup" not in text, text[-2000:]  # no "restore ... failed"
