@@ -161,6 +161,11 @@
 #define TXT_TAGS_LIST_DENIED                                                                     \
     "User: arn:aws:iam::%s:root is not authorized to perform: dynamodb:ListTagsOfResource on " \
     "resource: %s"
+/* a ResourceArn that is no ARN at all (not "x:x:x:x:x:x/x": a table's name, say) cannot be
+ * authorized: "User: ... is not authorized to perform: dynamodb:<Op> on resource: <it>"
+ * (dynalite's tag tests, recorded against AWS) */
+#define TXT_TAGS_NOT_ARN_DENIED                                                                  \
+    "User: arn:aws:iam::%s:root is not authorized to perform: dynamodb:%s on resource: %.*s"
 
 /* UpdateTable: the service's texts (Dynoxide's AWS captures, dynalite; the ack-api-quirks
  * lab's live AWS probes of 2026-10-08/09, DDB-TABLE-160 / 162 / 168 / 442 / 443).

@@ -3656,14 +3656,40 @@ fail:
 
 /* ---- Tags ---------------------------------------------------------------------------- */
 
+/* True when s[0..n) has the shape of an ARN with a resource path, "x:x:x:x:x:x/x" (each x
+ * non-empty; a part may hold ':' or '/'): the first five ':' that leave a non-empty part before
+ * them, then a '/' with text on both sides. */
+static bool tag_arn_shaped(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (int c = 0; c < 5; c++) {
+        size_t j = i + 1; /* the part before this ':' is not empty */
+        while (j < n && s[j] != ':')
+            j++;
+        if (j >= n)
+            return false;
+        i = j + 1;
+    }
+    for (size_t k = i + 1; k + 1 < n; k++)
+        if (s[k] == '/')
+            return true;
+    return false;
+}
+
 /* A ResourceArn: *tbl the table name in it (NULL when the ARN is another region's or
- * account's).  A malformed ARN: "Invalid TableArn: Invalid ResourceArn provided as input
- * <arn>".  (Presence and length: the model's.) */
+ * account's).  Not shaped as an ARN: the authorizer's AccessDeniedException
+ * (TXT_TAGS_NOT_ARN_DENIED; test_ttl_tags test_tags_errors); a malformed table ARN: "Invalid
+ * TableArn: Invalid ResourceArn provided as input <arn>".  (Presence and length: the
+ * model's.) */
 static int tag_arn(api_req *r, const char **arn_out, const char **tbl_out)
 {
     const char *arn = json_string_value(json_object_get(r->body, "ResourceArn"));
     *arn_out = arn;
     *tbl_out = NULL;
+    size_t an = json_string_length(json_object_get(r->body, "ResourceArn"));
+    if (arn && !tag_arn_shaped(arn, an))
+        return err_set(r->err, ERR_ACCESS_DENIED, TXT_TAGS_NOT_ARN_DENIED, r->api->account_id,
+                       r->op, (int)an, arn);
     const char *prefix = "arn:aws:dynamodb:";
     size_t pl = strlen(prefix);
     const char *p, *region, *acct, *tbl;

@@ -174,7 +174,10 @@ static void ddb_proto_error_x(ddb_proto_resp *resp, int code, const char *type_o
      * "com.amazon.coral.validate#", a SerializationException "com.amazon.coral.service#" with
      * its text under "Message" (dynalite's AWS-recorded assertSerialization, Dynoxide's
      * errors.rs; test_protocol test_serialization_error_body) */
-    bool ser = strcmp(type, "SerializationException") == 0;
+    /* An AccessDeniedException is the authorizer's, as AWS writes it: the framework's
+     * namespace, its text under "Message" (dynalite's tag tests, recorded against AWS) */
+    bool ser = strcmp(type, "SerializationException") == 0 ||
+               strcmp(type, "AccessDeniedException") == 0;
     const char *ns = strcmp(type, "ValidationException") == 0 ? DDB_PROTO_NS_VALIDATE
                      : ser                                  ? DDB_PROTO_NS_SERVICE
                                                             : DDB_PROTO_NS;

@@ -8,12 +8,13 @@ deviation.  DynamoDB Local does not implement tagging ("Tagging is not currently
 DynamoDB Local."), so the tag tests run on ddbchat only.  Each test names the behaviour it
 pins.
 """
+import json
 import time
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import aws_or_local, client_error as err, client_for, make_table
+from conftest import aws_or_local, client_error as err, client_for, make_table, raw_request
 
 NOT_FOUND = "Cannot do operations on a non-existent table"  # DynamoDB Local's
 
@@ -234,18 +235,40 @@ def test_tags_cycle(ddb, table_name):
 
 
 @pytest.mark.requires_ddbchat
-def test_tags_errors(raw, table_name):
-    # Pins: a malformed ARN is a ValidationException; tagging an absent table is a
+def test_tags_errors(raw, ddb_url, table_name):
+    # Pins: a ResourceArn that is no ARN at all ("x:x:x:x:x:x/x"; a table's name, say) is the
+    # authorizer's AccessDeniedException naming it, one shaped as an ARN but not a table's a
+    # ValidationException (dynalite's tag tests, recorded against AWS; ddbchat answered the
+    # ValidationException to both); tagging an absent table is a
     # ResourceNotFoundException with the service's text (including its "ResourcArn" typo),
     # after the tags are checked ("Atleast one Tag ..." for none); listing an absent table's
     # tags is an AccessDeniedException (conformance tier2 tags); missing Tags / TagKeys are
     # the model's null-constraint violations.
     name = table_name("tage")
     arn = make_table(raw, name)["TableArn"]
-    with pytest.raises(ClientError) as ei:
-        raw.list_tags_of_resource(ResourceArn="not-an-arn")
-    assert err(ei) == ("ValidationException",
-                       "Invalid TableArn: Invalid ResourceArn provided as input not-an-arn")
+    account = arn.split(":")[4]
+    for op, kw in (("ListTagsOfResource", {}), ("TagResource", {"Tags": [{"Key": "a", "Value": "b"}]}),
+                   ("UntagResource", {"TagKeys": ["a"]})):
+        call = getattr(raw, {"ListTagsOfResource": "list_tags_of_resource",
+                             "TagResource": "tag_resource", "UntagResource": "untag_resource"}[op])
+        for bad in ("not-an-arn", name, "a:b:c:d:e:f", "a:b:c:d:e/f"):
+            with pytest.raises(ClientError) as ei:
+                call(ResourceArn=bad, **kw)
+            assert err(ei) == ("AccessDeniedException",
+                               f"User: arn:aws:iam::{account}:root is not authorized to perform: "
+                               f"dynamodb:{op} on resource: {bad}"), (op, bad)
+        # on the wire as AWS's authorizer writes it: its namespace, the text under "Message"
+        status, _, out = raw_request(ddb_url, dict(kw, ResourceArn="abcd"),
+                                     target="DynamoDB_20120810." + op)
+        assert (status, json.loads(out)) == (400, {
+            "__type": "com.amazon.coral.service#AccessDeniedException",
+            "Message": f"User: arn:aws:iam::{account}:root is not authorized to perform: "
+                       f"dynamodb:{op} on resource: abcd"})
+        for bad in ("a:b:c:d:e:f/g", arn.rsplit("/", 1)[0] + "/ab"):
+            with pytest.raises(ClientError) as ei:
+                call(ResourceArn=bad, **kw)
+            assert err(ei) == ("ValidationException",
+                               "Invalid TableArn: Invalid ResourceArn provided as input " + bad)
     missing = arn.rsplit("/", 1)[0] + "/" + table_name("absent")
     with pytest.raises(ClientError) as ei:
         raw.tag_resource(ResourceArn=missing, Tags=[{"Key": "a", "Value": "b"}])
@@ -256,7 +279,6 @@ def test_tags_errors(raw, table_name):
     assert err(ei) == ("ValidationException", "Atleast one Tag needs to be provided as Input.")
     with pytest.raises(ClientError) as ei:
         raw.list_tags_of_resource(ResourceArn=missing)
-    account = arn.split(":")[4]
     assert err(ei) == ("AccessDeniedException",
                        f"User: arn:aws:iam::{account}:root is not authorized to perform: "
                        f"dynamodb:ListTagsOfResource on resource: {missing}")
