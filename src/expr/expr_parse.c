@@ -73,7 +73,16 @@ typedef struct parser {
     bool failed; /* a syntax error (or ERR_NOMEM) was recorded: unwind */
     int rc;
     bool parens; /* redundant parentheses seen */
-    char *sem;   /* first semantic error, in source order */
+    char *sem;   /* first semantic error, in source order: of the construct that starts
+                    first (a function's misuse is placed at its name, before its arguments'
+                    errors: "attribute_exists(views) > b" is the misuse, as AWS and DynamoDB
+                    Local answer; test_query_scan test_filter_error_order) */
+    size_t sem_at; /* the token index sem is placed at */
+    struct pcall {
+        const expr_node *f;
+        size_t at;
+    } *calls;           /* each function call's name token, for its misuse's place */
+    size_t ncalls, capcalls;
     char *sem_section; /* a section used twice: reported after every other semantic error
                           (a reserved word, an unknown function) wherever it is, as AWS and
                           DynamoDB Local do (test_items test_update_section_twice_order) */
@@ -246,6 +255,13 @@ static void *syntax(parser *p)
     if (p->failed)
         return NULL;
     p->failed = true;
+    if (p->parens && p->ops <= EXPR_MAX_OPERATORS) {
+        /* a pair of parentheses directly around another, closed before the offending
+         * token, is answered first: "(a)between(((b.c)).d)and(c)" (dynalite's scan test,
+         * recorded against AWS), "a > ((b)) AND (" (DynamoDB Local) */
+        p->rc = expr_fail(p->e, p->kind, "The expression has redundant parentheses;");
+        return NULL;
+    }
     tok *t = cur(p);
     size_t ns = p->i > 0 ? p->toks[p->i - 1].s : 0;
     size_t ne = (t->t != T_EOF && p->i + 1 < p->nt) ? p->toks[p->i + 1].e : p->len;
@@ -270,17 +286,38 @@ static void *nomem(parser *p)
 }
 
 /* Records the first semantic (non-syntax) error in source order. */
+/* The semantic error msg of the construct starting at token `at`: kept when it starts before
+ * the one kept so far. */
+static void semantic_at(parser *p, size_t at, const char *msg)
+{
+    if (!p->sem || at < p->sem_at) {
+        char *t = arena_strdup(p->a, msg);
+        if (t || !p->sem) {
+            p->sem = t;
+            p->sem_at = at;
+        }
+    }
+}
+
 static void semantic(parser *p, const char *msg)
 {
-    if (!p->sem)
-        p->sem = arena_strdup(p->a, msg);
+    semantic_at(p, p->i, msg);
+}
+
+/* The token index function call f starts at (its name); the current one if unknown. */
+static size_t call_at(const parser *p, const expr_node *f)
+{
+    for (size_t i = 0; i < p->ncalls; i++)
+        if (p->calls[i].f == f)
+            return p->calls[i].at;
+    return p->i;
 }
 
 /* semantic() of a formatted text, whole (a token it names may be long: AWS echoes it whole). */
 static void semanticf(parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void semanticf(parser *p, const char *fmt, ...)
 {
-    if (p->sem)
+    if (p->sem && p->sem_at <= p->i)
         return;
     va_list ap;
     va_start(ap, fmt);
@@ -293,6 +330,7 @@ static void semanticf(parser *p, const char *fmt, ...)
     va_end(again);
     va_end(ap);
     p->sem = t; /* NULL: the arena's failure is counted (base/mem.h), the answer a 500 */
+    p->sem_at = p->i;
 }
 
 static bool enter(parser *p)
@@ -419,7 +457,8 @@ static expr_node *parse_operand(parser *p);
 static void nested_in_update(parser *p, const expr_node *x)
 {
     if (p->kind == EXPR_UPDATE && x->t == EN_FUNC && x->op == EF_LIST_APPEND)
-        semantic(p, "The function is not allowed to be used this way in an expression; "
+        semantic_at(p, call_at(p, x),
+                    "The function is not allowed to be used this way in an expression; "
                     "function: list_append");
 }
 
@@ -453,6 +492,7 @@ static expr_node **parse_operand_list(parser *p, expr_node **kids, size_t *n, si
 static expr_node *parse_call(parser *p)
 {
     tok *nt = cur(p);
+    size_t at = p->i;
     int fn = fn_lookup(p->kind, p->src + nt->s, nt->e - nt->s);
     if (fn < 0 && fn_lookup(p->kind == EXPR_UPDATE ? EXPR_CONDITION : EXPR_UPDATE, p->src + nt->s,
                             nt->e - nt->s) >= 0) {
@@ -479,6 +519,16 @@ static expr_node *parse_call(parser *p)
         return nomem(p);
     f->u.kids.k = args;
     f->u.kids.n = n;
+    if (p->ncalls == p->capcalls) { /* calls count as operators: at most ~300 kept */
+        size_t cap = p->capcalls ? p->capcalls * 2 : 8;
+        struct pcall *c = arena_grow(p->a, p->calls, p->ncalls, cap, sizeof *c);
+        if (!c)
+            return nomem(p);
+        p->calls = c;
+        p->capcalls = cap;
+    }
+    p->calls[p->ncalls].f = f;
+    p->calls[p->ncalls++].at = at;
     return f;
 }
 
@@ -495,7 +545,7 @@ static void use_as_operand(parser *p, const expr_node *x)
                  "The function is not allowed to be used this way in an expression; "
                  "function: %s",
                  names[x->op]);
-        semantic(p, buf);
+        semantic_at(p, call_at(p, x), buf);
     }
 }
 
@@ -581,7 +631,8 @@ static expr_node *use_as_cond(parser *p, expr_node *x)
     if (!is_cond(x))
         return syntax(p);
     if (x->t == EN_FUNC && x->op == EF_SIZE)
-        semantic(p, "The function is not allowed to be used this way in an expression; "
+        semantic_at(p, call_at(p, x),
+                    "The function is not allowed to be used this way in an expression; "
                     "function: size");
     return x;
 }

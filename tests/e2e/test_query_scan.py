@@ -772,3 +772,32 @@ def test_query_page_ends_at_1mb(ddb, ddb_url, table_name, make_table):
                                   ExclusiveStartKey=r["LastEvaluatedKey"]))
     assert [i["sk"]["S"] for i in r["Items"]] == ["b5"]
     assert "LastEvaluatedKey" not in r
+
+
+# Which of a filter's errors is answered.  A function's misuse ("not allowed to be used this
+# way") is placed at its name, so it comes before its arguments' errors (a reserved word) and
+# after the errors of what precedes it; a pair of parentheses directly around another, closed
+# before a syntax error, is answered instead of it.  dynalite's scan tests, recorded against
+# AWS: "a=a and attribute_exists((views), (#a)) > b" is the misuse, "(a)between(((b.c)).d)and(c)"
+# the redundant parentheses; ddbchat answered the reserved word and the syntax error.  DynamoDB
+# Local answers each as AWS does (probed 2026-12-05).
+MISUSE = "The function is not allowed to be used this way in an expression; function: "
+@pytest.mark.parametrize("fe,msg", [
+    ("a=a and attribute_exists((views), (#a)) > b", MISUSE + "attribute_exists"),
+    ("attribute_exists(views) > b", MISUSE + "attribute_exists"),
+    ("attribute_exists((views)) > b", MISUSE + "attribute_exists"),
+    ("attribute_exists(views, #a) > b", MISUSE + "attribute_exists"),
+    ("attribute_exists(x) > views", MISUSE + "attribute_exists"),
+    ("views > b and attribute_exists(x) > b",
+     "Attribute name is a reserved keyword; reserved keyword: views"),
+    ("size((views)) > a", "Attribute name is a reserved keyword; reserved keyword: views"),
+    ("attribute_exists((views))", "Attribute name is a reserved keyword; reserved keyword: views"),
+    ("whatever(views) > a", "Invalid function name; function: whatever"),
+    ("(a)between(((b.c)).d)and(c)", "The expression has redundant parentheses;"),
+    ("a > ((b)) AND (", "The expression has redundant parentheses;"),
+    ("a > ((b)) AND c.(d)", "The expression has redundant parentheses;"),
+    ("a > > ((b))", 'Syntax error; token: ">", near: "> > ("'),
+])
+def test_filter_error_order(ddb_url, qt, fe, msg):
+    err(ddb_url, "Scan", {"TableName": qt, "FilterExpression": fe}, V,
+        "Invalid FilterExpression: " + msg)
