@@ -28,6 +28,10 @@
 #define DDB_PROTO_CONTENT_TYPE "application/x-amz-json-1.0"
 
 /* Long-lived configuration (everything borrowed; must outlive every request). */
+/* AWS's x-amzn-RequestId: 52 characters of [0-9A-Z] ("NT2MFOD2O99GE1H05NSVBP2UUVVV4KQNSO5AEMVJF66Q9ASUAAJG"
+ * in AWS's error reports; dynalite's connection tests, recorded against AWS) */
+#define DDB_PROTO_REQUEST_ID_LEN 52
+
 typedef struct ddb_proto {
     api_t *api;
     const sigv4_creds *creds; /* NULL or empty = accept any signer (DynamoDB Local) */
@@ -75,7 +79,7 @@ typedef struct ddb_proto_resp {
     char *body; /* malloc'ed; ddb_proto_resp_fini frees it */
     size_t body_len;
     const char *content_type; /* static */
-    char request_id[37];
+    char request_id[DDB_PROTO_REQUEST_ID_LEN + 1]; /* x-amzn-RequestId, NUL-terminated */
     uint32_t crc32; /* of body */
     /* for the access log */
     char op[64];         /* operation name or "-" */

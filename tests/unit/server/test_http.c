@@ -190,7 +190,7 @@ static void test_dynamodb_listener(void **state)
     char crc[16];
     snprintf(crc, sizeof crc, "%lu", crc32(0L, (const Bytef *)r.body, (uInt)r.len));
     assert_string_equal(r.crc, crc);
-    assert_int_equal(strlen(r.request_id), 36);
+    assert_int_equal(strlen(r.request_id), 52);
     assert_string_equal(r.content_type, "application/x-amz-json-1.0");
     assert_int_equal(r.connects, 1);
     /* keep-alive: the next requests reuse the connection */
