@@ -172,6 +172,9 @@ struct store {
     unsigned test_gap_us; /* test aid (test_commit), 0 otherwise: a caller that is not first
                              in its batch pauses this long between queuing and its sleep */
     store_commit_stats cstats; /* under qmu */
+    /* rounds failed since the last one that committed (commit.c: a failure is logged when
+     * commits start failing, the count when one works again) */
+    atomic_uint_fast64_t commit_failed;
     /* committer threads (commit.c), started by the first store_write_each_later; under qmu */
     pthread_t cthr[ST_COMMITTERS];
     unsigned n_cthr, cidle; /* started; waiting on ccv */

@@ -401,6 +401,41 @@ static void test_reader_check_failure_logged_once(void **state)
     assert_int_equal(again, 1);
 }
 
+/* Commits failing on a full disk are logged once, not once a round, and the number that
+ * failed once a commit succeeds again.  Before: "commit failed" for every round, a line for
+ * every burst of writes for as long as the disk stayed full (40 here). */
+static void test_commit_failures_logged_once(void **state)
+{
+    st_fix *f = *state;
+    const store_table *t = st_create(f->s, "tbl", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e;
+    int i = 0;
+    for (; i < 100; i++) {
+        assert_int_equal(put_big(f->s, t, &f->a, i, &e), 0);
+        arena_reset(&f->a);
+    }
+    struct rlimit old;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    struct rlimit cap = {.rlim_cur = (rlim_t)data_size(f->dir), .rlim_max = old.rlim_max};
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &cap), 0);
+    char logp[64];
+    int saved = log_capture(logp, sizeof logp);
+    int refused = 0;
+    for (int n = 0; n < 2000 && refused < 40; n++, i++) {
+        refused += put_big(f->s, t, &f->a, i, &e) == ERR_IO;
+        arena_reset(&f->a);
+    }
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    int ok = put_big(f->s, t, &f->a, i, &e);
+    int failed_lines = log_count(logp, "store: commit failed");
+    int again = log_count(logp, "store: commits succeed again (");
+    log_release(saved, logp);
+    assert_int_equal(refused, 40);
+    assert_int_equal(ok, 0);
+    assert_int_equal(failed_lines, 1);
+    assert_int_equal(again, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -409,6 +444,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stale_reader_freed_while_work_fails, st_setup,
                                         st_teardown),
         cmocka_unit_test_setup_teardown(test_reader_check_failure_logged_once, st_setup,
+                                        st_teardown),
+        cmocka_unit_test_setup_teardown(test_commit_failures_logged_once, st_setup,
                                         st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
