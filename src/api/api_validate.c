@@ -456,6 +456,7 @@ typedef struct walk {
     const api_member *top_m;
     size_t top_n;
     const void *top_v[WALK_TOP_MAX];
+    uint64_t present; /* with top_m: bit i set when top_v[i] is */
     bool types_only;
     bool av_deep; /* types_only: the AttributeValues' insides too (av_types) */
     int rc; /* ERR_SERIALIZATION once a type error was recorded */
@@ -637,6 +638,8 @@ typedef struct top_memo {
     const api_shape *in; /* NULL: empty */
     size_t n;
     unsigned char len[WALK_TOP_MAX];
+    /* bit i: member i has the flag(s) (validate_in_'s loops visit the members by these) */
+    uint64_t required, first, alone, not_null;
 } top_memo;
 static _Thread_local top_memo top_memos[TOP_MEMO];
 
@@ -648,23 +651,27 @@ static const top_memo *top_lens(const api_shape *in)
     if (m->in == in)
         return m;
     m->in = NULL; /* refilled below, or left empty */
+    m->required = m->first = m->alone = m->not_null = 0;
     size_t n = 0;
     for (; in->members[n].name; n++) {
         size_t l = n < WALK_TOP_MAX ? strlen(in->members[n].name) : 256;
         if (l > 255)
             return NULL;
         m->len[n] = (unsigned char)l;
+        unsigned f = in->members[n].flags;
+        uint64_t bit = (uint64_t)1 << n;
+        m->required |= f & (API_MF_REQUIRED | API_MF_REQUIRED_MAP) ? bit : 0;
+        m->first |= f & API_MF_FIRST ? bit : 0;
+        m->alone |= f & API_MF_ALONE ? bit : 0;
+        m->not_null |= f & API_MF_NOT_NULL ? bit : 0;
     }
     m->n = n;
     m->in = in;
     return m;
 }
 
-static void top_cache(walk *w, const api_shape *in, const void *req)
+static void top_cache(walk *w, const api_shape *in, const top_memo *tm, const void *req)
 {
-    if (w->jv->lookup_only)
-        return;
-    const top_memo *tm = top_lens(in);
     if (!tm)
         return;
     size_t n = tm->n;
@@ -679,6 +686,10 @@ static void top_cache(walk *w, const api_shape *in, const void *req)
             if (tm->len[i] == kl && kl && name[0] == k[0] && memcmp(name, k, kl) == 0) {
                 const void *x = jv->iter_value(it);
                 w->top_v[i] = (x && jv->kind(x) != API_JK_NULL) ? x : NULL; /* as present() */
+                if (w->top_v[i]) /* a repeated key: the last one's, as top_v[i] */
+                    w->present |= (uint64_t)1 << i;
+                else
+                    w->present &= ~((uint64_t)1 << i);
                 break;
             }
         }
@@ -2001,6 +2012,30 @@ static void walk_top(walk *w, const api_member *m, const void *const *top, size_
     walk_member(w, m, req);
 }
 
+/* validate_in_'s loops over a shape's members: the members whose bits are set (ascending),
+ * when the shape's memo gave the masks (masked), else every member in turn; either way the
+ * loop's own test decides, so a mask may hold more than the test keeps, never less. */
+typedef struct mem_it {
+    uint64_t bits;
+    size_t i;
+    bool masked;
+} mem_it;
+
+static bool mem_next(mem_it *it, const api_shape *in, size_t *out)
+{
+    if (it->masked) {
+        if (!it->bits)
+            return false;
+        *out = (size_t)__builtin_ctzll(it->bits);
+        it->bits &= it->bits - 1;
+        return true;
+    }
+    if (!in->members[it->i].name)
+        return false;
+    *out = it->i++;
+    return true;
+}
+
 static int validate_in_(const api_jview *jv, const void *req, const api_shape *in,
                         const char *op, err_t *e)
 {
@@ -2025,19 +2060,28 @@ static int validate_in_(const api_jview *jv, const void *req, const api_shape *i
     w.late_set = false;
     w.late = NULL;
     w.late_len = 0;
-    top_cache(&w, in, req);
+    w.present = 0;
+    /* lookup_only (tests): the reference walk, every member looked up and every loop over
+     * every member, against which the cache and the masks are compared */
+    const top_memo *tm = jv->lookup_only ? NULL : top_lens(in);
+    top_cache(&w, in, tm, req);
     /* the top-level members absent from the request (most of them) are passed over here,
      * as walk_member would return for them */
     const void *const *top = w.top_m ? w.top_v : NULL;
+    /* the loops' masks (mem_it): the candidates are the members present, or every member
+     * without the top-level cache; NOT_NULL members are walked when absent too */
+    uint64_t all = !tm ? 0 : tm->n < 64 ? ((uint64_t)1 << tm->n) - 1 : ~(uint64_t)0;
+    uint64_t cand = top ? w.present : all;
+    size_t i;
     /* pass 1: JSON types (deserialisation) */
     w.types_only = true;
-    for (size_t i = 0; in->members[i].name && !w.rc; i++)
+    for (mem_it it = {cand, 0, tm != NULL}; !w.rc && mem_next(&it, in, &i);)
         if (!top || top[i])
             walk_top(&w, &in->members[i], top, i, req);
     if (w.rc)
         return w.rc;
     /* parameters the service requires before it validates anything else */
-    for (size_t i = 0; in->members[i].name; i++) {
+    for (mem_it it = {tm ? tm->required : 0, 0, tm != NULL}; mem_next(&it, in, &i);) {
         const api_member *m = &in->members[i];
         if (!(m->flags & (API_MF_REQUIRED | API_MF_REQUIRED_MAP)))
             continue; /* most members: no look-up */
@@ -2066,7 +2110,8 @@ static int validate_in_(const api_jview *jv, const void *req, const api_shape *i
     }
     /* pass 2: the members reported alone, then every other member */
     w.types_only = false;
-    for (size_t i = 0; in->members[i].name; i++) {
+    for (mem_it it = {tm ? tm->first & (cand | tm->not_null) : 0, 0, tm != NULL};
+         mem_next(&it, in, &i);) {
         if (!(in->members[i].flags & API_MF_FIRST) ||
             (top && !top[i] && !(in->members[i].flags & API_MF_NOT_NULL)))
             continue;
@@ -2076,14 +2121,16 @@ static int validate_in_(const api_jview *jv, const void *req, const api_shape *i
             return api_vld_finish_aws(&v, e);
         }
     }
-    for (size_t i = 0; in->members[i].name; i++) {
+    for (mem_it it = {tm ? tm->alone & cand : 0, 0, tm != NULL}; mem_next(&it, in, &i);) {
         if (!(in->members[i].flags & API_MF_ALONE) || (top && !top[i]))
             continue;
         walk_top(&w, &in->members[i], top, i, req);
         if (!api_vld_ok(&v))
             return api_vld_finish(&v, e); /* bare: the violation's own text */
     }
-    for (size_t i = 0; in->members[i].name; i++)
+    for (mem_it it = {tm ? ~(tm->first | tm->alone) & all & (cand | tm->not_null) : 0, 0,
+                      tm != NULL};
+         mem_next(&it, in, &i);)
         if (!(in->members[i].flags & (API_MF_FIRST | API_MF_ALONE)) &&
             (!top || top[i] || (in->members[i].flags & API_MF_NOT_NULL)))
             walk_top(&w, &in->members[i], top, i, req);

@@ -6,8 +6,9 @@
  * requests with many violations, arrays, nested structures and repeated keys.  The step that
  * lets a hot operation validate its request without a jansson tree (issue 13.1).  Also the
  * same verdicts and texts whether the request's top-level members are found in one pass over
- * its keys (the default) or looked up by name (api_jview.lookup_only).  And api_name_chars, the
- * name check of every request, against the byte rule.
+ * its keys and the loops visit the members by the shape's masks (the default), or each member
+ * is looked up by name and every loop visits every member (api_jview.lookup_only).  And
+ * api_name_chars, the name check of every request, against the byte rule.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -133,6 +134,14 @@ static void test_hand_written(void **state)
         "{\"TableName\":5,\"Key\":{\"pk\":{\"S\":\"a\"}}}",
         "{\"TableName\":\"abc\",\"Limit\":\"5\",\"IndexName\":\"ix\"}",
         "{\"TableName\":\"abc\",\"Select\":[],\"KeyConditionExpression\":\"a = :a\"}",
+        /* required members absent, a NOT_NULL member null, a member repeated with null last */
+        "{\"Key\":{\"pk\":{\"S\":\"a\"}}}",
+        "{\"TableName\":null,\"Key\":{\"pk\":{\"S\":\"a\"}}}",
+        "{\"TableName\":\"abc\",\"TableName\":null,\"Limit\":5}",
+        "{\"TableName\":null,\"TableName\":\"abc\",\"RequestItems\":{}}",
+        /* Query's ConditionalOperator (reported alone): wrong, and with another violation */
+        "{\"TableName\":\"abc\",\"ConditionalOperator\":\"XOR\"}",
+        "{\"TableName\":\"ab\",\"ConditionalOperator\":\"NAND\",\"Limit\":0}",
         /* scalars that break only a constraint, one each, and all within theirs */
         "{\"TableName\":\"ab\",\"Key\":{\"pk\":{\"S\":\"a\"}}}",
         "{\"TableName\":\"abc\",\"IndexName\":\"i/x\",\"KeyConditionExpression\":\"a = :a\"}",
