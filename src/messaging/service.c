@@ -1177,6 +1177,29 @@ static void backoff(int attempt, unsigned *seed)
     nanosleep(&ts, NULL);
 }
 
+/* TransactionInProgressException's wait: the copy of the request that is still being
+ * applied is the endpoint's, a remote DynamoDB (a transaction there takes tens of ms), so
+ * the same request is sent again as the SDKs do it (botocore: exponential, from 50 ms):
+ * after MSG_IN_PROGRESS_FIRST_MS doubling to MSG_IN_PROGRESS_MAX_MS, each drawn in [d/2, d],
+ * for MSG_IN_PROGRESS_WAIT_MS in all.  Before, the conflicts' back-off of at most 2.5 ms, up
+ * to 1,000 times: ~750 requests a second at the endpoint while it applied the first copy
+ * (test_service test_in_progress_backs_off). */
+#define MSG_IN_PROGRESS_FIRST_MS 10
+#define MSG_IN_PROGRESS_MAX_MS 1000
+#define MSG_IN_PROGRESS_WAIT_MS 15000
+
+/* Sleeps before the (n+1)th resend; returns the ms slept. */
+static long in_progress_wait(int n, unsigned *seed)
+{
+    long d = n < 7 ? (long)MSG_IN_PROGRESS_FIRST_MS << n : MSG_IN_PROGRESS_MAX_MS;
+    if (d > MSG_IN_PROGRESS_MAX_MS)
+        d = MSG_IN_PROGRESS_MAX_MS;
+    long ms = d / 2 + (long)(rand_r(seed) % (unsigned)(d / 2 + 1));
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    return ms;
+}
+
 static bool idem_key_ok(const char *k)
 {
     size_t n = strlen(k);
@@ -1445,13 +1468,14 @@ int msg_send_keyed(msg_service *s, const char *sender_uuid, const char *group_in
          * transport retry overtook it) is still being applied.  Send the same request again
          * until that copy's outcome is replayed, instead of a fresh attempt that would store
          * the message a second time. */
+        long waited = 0;
         for (int wait = 0;; wait++) {
             rc = msgi_call(s, "TransactWriteItems", json_incref(req), &resp, &in);
             json_decref(resp);
             resp = NULL;
-            if (rc != ERR_TRANSACTION_IN_PROGRESS || wait >= 1000)
+            if (rc != ERR_TRANSACTION_IN_PROGRESS || waited >= MSG_IN_PROGRESS_WAIT_MS)
                 break;
-            backoff(wait < 8 ? wait + 1 : 8, &seed);
+            waited += in_progress_wait(wait, &seed);
         }
         json_decref(req);
         req = NULL;

@@ -853,6 +853,7 @@ typedef struct lagging_backend {
     msg_backend *inner;
     int lag;
     int tx_calls;
+    int64_t tx_at_ms[16]; /* CLOCK_MONOTONIC of the first 16 TransactWriteItems */
 } lagging_backend;
 
 static int lagging_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
@@ -860,6 +861,11 @@ static int lagging_call(msg_backend *b, const char *op, json_t *req, json_t **ou
     lagging_backend *l = (lagging_backend *)b;
     int rc = msg_backend_call(l->inner, op, req, out, e);
     if (strcmp(op, "TransactWriteItems") == 0) {
+        if (l->tx_calls < 16) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            l->tx_at_ms[l->tx_calls] = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        }
         l->tx_calls++;
         if (rc == 0 && l->lag > 0) {
             l->lag--;
@@ -903,6 +909,38 @@ static void test_in_progress_is_not_a_second_message(void **state)
     json_t *all = scan_all();
     check_invariants(all);
     json_decref(all);
+    msg_message_fini(&m);
+    msg_service_free(svc);
+}
+
+/* "In progress" five times: the same request is sent again with the SDKs' kind of back-off
+ * (10 ms doubling, each wait drawn in [d/2, d]: at least 5+10+20+40+80 ms in all, the last
+ * wait at least 80 ms), not every 2.5 ms at most (before: the five resends within ~10 ms,
+ * up to 1,000 of them at ~750 a second against the endpoint). */
+static void test_in_progress_backs_off(void **state)
+{
+    (void)state;
+    msg_user a = add_user("ipb_a", "Ipb A");
+    add_user("ipb_b", "Ipb B");
+    lagging_backend lb = {.base = {&lagging_ops}, .inner = ENV.backend, .lag = 5};
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    msg_service *svc;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&lb.base, &cfg, &svc, &e), 0);
+    msg_message m;
+    assert_int_equal(msg_send(svc, a.uuid, NULL, "ipb_b", "backed off", NULL, &m, &e), 0);
+    assert_int_equal(lb.tx_calls, 6);
+    int64_t total = lb.tx_at_ms[5] - lb.tx_at_ms[0], last = lb.tx_at_ms[5] - lb.tx_at_ms[4];
+    print_message("5 resends over %lld ms, the last wait %lld ms\n", (long long)total,
+                  (long long)last);
+    assert_true(total >= 150);
+    assert_true(last >= 75);
+    msg_message_page page;
+    assert_int_equal(msg_list_messages(S, NULL, m.message_group_uuid, 0, NULL, &page, &e), 0);
+    assert_int_equal(page.n, 1);
+    msg_message_page_free(&page);
     msg_message_fini(&m);
     msg_service_free(svc);
 }
@@ -1084,6 +1122,7 @@ int main(void)
         cmocka_unit_test(test_seed_and_demo),
         cmocka_unit_test(test_same_time_two_conversations),
         cmocka_unit_test(test_in_progress_is_not_a_second_message),
+        cmocka_unit_test(test_in_progress_backs_off),
         cmocka_unit_test(test_idempotency_key),
         cmocka_unit_test(test_paging_forward),
     };
