@@ -46,7 +46,6 @@
 #define DDB_PROTO_NS_VALIDATE "com.amazon.coral.validate#"
 #define DDB_PROTO_NS_SERVICE "com.amazon.coral.service#"
 
-#define TXT_UNKNOWN_OPERATION "An unknown operation was requested."
 /* AWS's (dynalite's connection tests; sigv4.c's with credentials); DynamoDB Local answers
  * "MissingAuthenticationToken", "Request must contain either a valid (registered) AWS access
  * key ID or X.509 certificate." */
@@ -161,11 +160,19 @@ static void ddb_proto_error_x(ddb_proto_resp *resp, int code, const char *type_o
      * its text under "Message" (dynalite's AWS-recorded assertSerialization, Dynoxide's
      * errors.rs; test_protocol test_serialization_error_body) */
     /* An AccessDeniedException is the authorizer's, as AWS writes it: the framework's
-     * namespace, its text under "Message" (dynalite's tag tests, recorded against AWS) */
+     * namespace, its text under "Message" (dynalite's tag tests, recorded against AWS); the
+     * framework's routing and authentication errors keep its namespace with "message"
+     * (dynalite's connection tests, recorded against AWS; an iOS SDK user's AWS reply:
+     * {"__type":"com.amazon.coral.service#MissingAuthenticationTokenException",...}) */
     bool ser = strcmp(type, "SerializationException") == 0 ||
                strcmp(type, "AccessDeniedException") == 0;
+    bool framework = ser || strcmp(type, "UnknownOperationException") == 0 ||
+                     strcmp(type, "MissingAuthenticationTokenException") == 0 ||
+                     strcmp(type, "IncompleteSignatureException") == 0 ||
+                     strcmp(type, "InvalidSignatureException") == 0 ||
+                     strcmp(type, "UnrecognizedClientException") == 0;
     const char *ns = strcmp(type, "ValidationException") == 0 ? DDB_PROTO_NS_VALIDATE
-                     : ser                                  ? DDB_PROTO_NS_SERVICE
+                     : framework                            ? DDB_PROTO_NS_SERVICE
                                                             : DDB_PROTO_NS;
     char full[192];
     snprintf(full, sizeof full, "%s%s", ns, type);
@@ -718,7 +725,9 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
                 ddb_proto_error(resp, ERR_SERIALIZATION, NULL, NULL, NULL);
             goto done;
         }
-        ddb_proto_error(resp, ERR_UNKNOWN_OPERATION, NULL, TXT_UNKNOWN_OPERATION, NULL);
+        /* AWS's names no message (dynalite's connection tests, recorded against AWS);
+         * DynamoDB Local says "An unknown operation was requested." */
+        ddb_proto_error(resp, ERR_UNKNOWN_OPERATION, NULL, NULL, NULL);
         goto done;
     }
     if (strcmp(resp->op, op) == 0) /* the log's name is the operation's (not a Streams one) */

@@ -19,7 +19,7 @@ def test_non_utf8_authorization_header_with_credentials(ddbchat_server, auth):
     assert status == 400
     doc = json.loads(body.decode("utf-8"))     # strict: the body is valid UTF-8 JSON
     assert doc["__type"] == \
-        "com.amazonaws.dynamodb.v20120810#IncompleteSignatureException"
+        "com.amazon.coral.service#IncompleteSignatureException"
     assert "Authorization" in doc["message"]
     assert "\ufffd" in doc["message"]
     # the server is still there

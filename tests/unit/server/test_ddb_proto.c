@@ -140,7 +140,7 @@ static void test_routing_and_bodies(void **state)
         {"no body", "DynamoDB_20120810.ListTables", "a", NULL, false, 400,
          "com.amazon.coral.service#SerializationException", NULL},
         {"no auth", "DynamoDB_20120810.ListTables", NULL, "{}", false, 400,
-         "com.amazonaws.dynamodb.v20120810#MissingAuthenticationTokenException",
+         "com.amazon.coral.service#MissingAuthenticationTokenException",
          "Request is missing Authentication Token"},
         /* AWS reads the body, then the target, then the signature */
         {"no auth, not JSON, no target", NULL, NULL, "hi", false, 400,
@@ -148,14 +148,13 @@ static void test_routing_and_bodies(void **state)
         {"no auth, not JSON", "DynamoDB_20120810.ListTables", NULL, "{", false, 400,
          "com.amazon.coral.service#SerializationException", NULL},
         {"no auth, unknown op", "DynamoDB_20120810.ListTable", NULL, "{}", false, 400,
-         "com.amazonaws.dynamodb.v20120810#UnknownOperationException", NULL},
+         "com.amazon.coral.service#UnknownOperationException", NULL},
         {"unknown op", "DynamoDB_20120810.Nope", "a", "{}", false, 400,
-         "com.amazonaws.dynamodb.v20120810#UnknownOperationException",
-         "An unknown operation was requested."},
+         "com.amazon.coral.service#UnknownOperationException", NULL},
         {"no target", NULL, "a", "{}", false, 400,
-         "com.amazonaws.dynamodb.v20120810#UnknownOperationException", NULL},
+         "com.amazon.coral.service#UnknownOperationException", NULL},
         {"other prefix", "DynamoDB_20111205.ListTables", "a", "{}", false, 400,
-         "com.amazonaws.dynamodb.v20120810#UnknownOperationException", NULL},
+         "com.amazon.coral.service#UnknownOperationException", NULL},
         {"malformed", "DynamoDB_20120810.ListTables", "a", "{", false, 400,
          "com.amazon.coral.service#SerializationException", NULL},
         {"array", "DynamoDB_20120810.ListTables", "a", "[1]", false, 400,
@@ -328,7 +327,7 @@ static void test_sigv4_mode(void **state)
     ddb_proto_resp r;
     json_t *doc = call(&p, "POST", "DynamoDB_20120810.ListTables", NULL, "{}", false, &r);
     assert_int_equal(r.status, 400);
-    assert_error(doc, "com.amazonaws.dynamodb.v20120810#MissingAuthenticationTokenException",
+    assert_error(doc, "com.amazon.coral.service#MissingAuthenticationTokenException",
                  "Request is missing Authentication Token");
     json_decref(doc);
     ddb_proto_resp_fini(&r);
@@ -336,7 +335,7 @@ static void test_sigv4_mode(void **state)
     doc = call(&p, "POST", "DynamoDB_20120810.ListTables", auth_for("AKID", "us-east-1"), "{}",
                false, &r);
     assert_int_equal(r.status, 400);
-    assert_error(doc, "com.amazonaws.dynamodb.v20120810#IncompleteSignatureException", NULL);
+    assert_error(doc, "com.amazon.coral.service#IncompleteSignatureException", NULL);
     json_decref(doc);
     ddb_proto_resp_fini(&r);
     sigv4_creds_free(c);

@@ -94,7 +94,7 @@ static void test_auth_header_not_utf8(void **state)
         assert_true(av_utf8_valid(r.body, r.body_len));
         assert_non_null(doc);
         assert_string_equal(json_string_value(json_object_get(doc, "__type")),
-                            "com.amazonaws.dynamodb.v20120810#IncompleteSignatureException");
+                            "com.amazon.coral.service#IncompleteSignatureException");
         const char *msg = json_string_value(json_object_get(doc, "message"));
         assert_non_null(msg);
         assert_non_null(strstr(msg, "\xef\xbf\xbd")); /* U+FFFD where the bad bytes were */
