@@ -181,17 +181,24 @@ typedef struct qreq {
 
 /* The request's rules that need no table, after the expressions: Select, the segments,
  * Select with a projection, the key condition's presence (the service's order). */
+/* A Scan's Segment and TotalSegments together (both read). */
+static int q_segment_rules(api_req *r, const qreq *q)
+{
+    if (q->has_seg && !q->has_tot)
+        return err_set(r->err, ERR_VALIDATION, TXT_S_SEG_NO_TOTAL);
+    if (q->has_tot && !q->has_seg)
+        return err_set(r->err, ERR_VALIDATION, TXT_S_TOTAL_NO_SEG);
+    if (q->has_seg && q->seg >= q->tot)
+        return err_set(r->err, ERR_VALIDATION, TXT_S_SEG_RANGE, q->seg, q->tot);
+    return 0;
+}
+
 static int q_rules(api_req *r, qreq *q)
 {
     bool query = q->query;
-    if (!query) {
-        if (q->has_seg && !q->has_tot)
-            return err_set(r->err, ERR_VALIDATION, TXT_S_SEG_NO_TOTAL);
-        if (q->has_tot && !q->has_seg)
-            return err_set(r->err, ERR_VALIDATION, TXT_S_TOTAL_NO_SEG);
-        if (q->has_seg && q->seg >= q->tot)
-            return err_set(r->err, ERR_VALIDATION, TXT_S_SEG_RANGE, q->seg, q->tot);
-    }
+    int rc;
+    if (!query && (rc = q_segment_rules(r, q)))
+        return rc;
     const char *pname = q->atg ? "AttributesToGet" : "ProjectionExpression";
     enum sel sel = q->sel;
     if (q->proj && sel == SEL_COUNT)
@@ -237,43 +244,31 @@ static int q_parse_json(api_req *r, json_t *b, qreq *q)
     if (!has_fwd)
         q->fwd = true;
     api_exprs *x = &q->x;
-    if ((rc = api_exprs_init(r, b, x, query ? q_expr_params : qs_exprs,
-                             query ? "FilterExpression and KeyConditionExpression are null"
-                                   : "FilterExpression is null")))
+    const char *const *xparams = query ? q_expr_params : qs_exprs;
+    const char *xnull = query ? "FilterExpression and KeyConditionExpression are null"
+                              : "FilterExpression is null";
+    /* dynalite's order, its scan and query tests recorded against AWS: the placeholder maps
+     * given without an expression; the legacy filter and AttributesToGet (a Query's filter
+     * first, a Scan's AttributesToGet first); the start key's values; a Scan's Segment and
+     * TotalSegments; then the maps' own checks and the expressions.  ddbchat read the
+     * expressions first ("missing TotalSegments" with FilterExpression "" answered the empty
+     * filter). */
+    if ((rc = api_exprs_pre(r, b, xparams, xnull)))
         return rc;
-    /* the expressions in DynamoDB Local's order: the filter, the projection, the key
-     * condition (test_differential.py test_query_expressions_checked_in_locals_order); the
-     * legacy parameters (never mixed with them) in their own order */
-    if ((rc = api_exprs_get(r, b, x, "FilterExpression", EXPR_FILTER, &q->filter)) ||
-        (rc = api_exprs_get(r, b, x, "ProjectionExpression", EXPR_PROJECTION, &q->proj)))
-        return rc;
-    if (query) {
-        if ((rc = api_exprs_get(r, b, x, "KeyConditionExpression", EXPR_KEY_CONDITION, &q->kc)))
+    const char *fparam = query ? "QueryFilter" : "ScanFilter";
+    if (!api_param(b, "FilterExpression") && !api_param(b, "ProjectionExpression")) {
+        expr_t *lf = NULL, *la = NULL;
+        if (query && (rc = api_legacy_filter(r, b, fparam, &lf)))
             return rc;
-        if (!q->kc && (rc = api_legacy_keyconds(r, b, &q->kc)))
+        if ((rc = api_legacy_attrs(r, b, &la)))
             return rc;
+        if (!query && (rc = api_legacy_filter(r, b, fparam, &lf)))
+            return rc;
+        q->filter = lf;
+        q->proj = la;
+        q->atg = la != NULL;
     }
-    if (!q->filter &&
-        (rc = api_legacy_filter(r, b, query ? "QueryFilter" : "ScanFilter", &q->filter)))
-        return rc;
     q->qfilter = query && api_param(b, "QueryFilter") != NULL;
-    if (!q->proj) {
-        if ((rc = api_legacy_attrs(r, b, &q->proj)))
-            return rc;
-        q->atg = q->proj != NULL;
-    }
-    if ((rc = api_exprs_done(r, x)))
-        return rc;
-    if ((rc = parse_select(r, b, &q->sel)))
-        return rc;
-    if (!query) {
-        /* each bound is the model's (Segment 0..999999, TotalSegments 1..1000000) */
-        if ((rc = api_json_int(b, "Segment", &q->has_seg, &q->seg, r->err)) ||
-            (rc = api_json_int(b, "TotalSegments", &q->has_tot, &q->tot, r->err)))
-            return rc;
-    }
-    if ((rc = q_rules(r, q)))
-        return rc;
     /* the start key's values before the table (dynalite's tests, run against AWS, and
      * Dynoxide: a bad value in it is answered for a table that does not exist) */
     q->jesk = api_param(b, "ExclusiveStartKey");
@@ -282,6 +277,35 @@ static int q_parse_json(api_req *r, json_t *b, qreq *q)
             return api_vld_start_key(r->err, rc);
         q->has_esk = true;
     }
+    if (!query) {
+        /* each bound is the model's (Segment 0..999999, TotalSegments 1..1000000) */
+        if ((rc = api_json_int(b, "Segment", &q->has_seg, &q->seg, r->err)) ||
+            (rc = api_json_int(b, "TotalSegments", &q->has_tot, &q->tot, r->err)) ||
+            (rc = q_segment_rules(r, q)))
+            return rc;
+    }
+    if ((rc = api_exprs_init(r, b, x, xparams, xnull)))
+        return rc;
+    /* the expressions in DynamoDB Local's order: the filter, the projection, the key
+     * condition (test_differential.py test_query_expressions_checked_in_locals_order); the
+     * legacy parameters (never mixed with them) read above, but KeyConditions here */
+    if (!q->filter && (rc = api_exprs_get(r, b, x, "FilterExpression", EXPR_FILTER, &q->filter)))
+        return rc;
+    if (!q->proj &&
+        (rc = api_exprs_get(r, b, x, "ProjectionExpression", EXPR_PROJECTION, &q->proj)))
+        return rc;
+    if (query) {
+        if ((rc = api_exprs_get(r, b, x, "KeyConditionExpression", EXPR_KEY_CONDITION, &q->kc)))
+            return rc;
+        if (!q->kc && (rc = api_legacy_keyconds(r, b, &q->kc)))
+            return rc;
+    }
+    if ((rc = api_exprs_done(r, x)))
+        return rc;
+    if ((rc = parse_select(r, b, &q->sel)))
+        return rc;
+    if ((rc = q_rules(r, q)))
+        return rc;
     return api_item_table(r, b, &q->t);
 }
 

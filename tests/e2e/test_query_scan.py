@@ -801,3 +801,38 @@ MISUSE = "The function is not allowed to be used this way in an expression; func
 def test_filter_error_order(ddb_url, qt, fe, msg):
     err(ddb_url, "Scan", {"TableName": qt, "FilterExpression": fe}, V,
         "Invalid FilterExpression: " + msg)
+
+
+# The start key's values and a Scan's Segment / TotalSegments are checked before the
+# placeholder maps' own checks and the expressions; a Scan's AttributesToGet before its
+# ScanFilter, a Query's QueryFilter before its AttributesToGet.  dynalite's scan and query
+# tests, recorded against AWS, send exactly these (with an empty FilterExpression and
+# ExpressionAttributeNames {}); ddbchat answered the empty map first.  DynamoDB Local does
+# too (its deviation, held below), and reads a Scan's ScanFilter before its AttributesToGet.
+EMPTY_AV = "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
+EQ_EMPTY = {"ComparisonOperator": "EQ", "AttributeValueList": [{}]}
+NO_EXPR = {"FilterExpression": "", "ExpressionAttributeNames": {}, "ExpressionAttributeValues": {}}
+L_EAN_EMPTY = "ExpressionAttributeNames must not be empty"
+@pytest.mark.parametrize("op,body,aws,local", [
+    ("Scan", dict(NO_EXPR, Segment=1),
+     "The TotalSegments parameter is required but was not present in the request when Segment "
+     "parameter is present", L_EAN_EMPTY),
+    ("Scan", dict(NO_EXPR, TotalSegments=1),
+     "The Segment parameter is required but was not present in the request when parameter "
+     "TotalSegments is present", L_EAN_EMPTY),
+    ("Scan", dict(NO_EXPR, Segment=1, TotalSegments=1),
+     "The Segment parameter is zero-based and must be less than parameter TotalSegments: "
+     "Segment: 1 is not less than TotalSegments: 1", L_EAN_EMPTY),
+    ("Scan", dict(NO_EXPR, ExclusiveStartKey={"pk": {}}),
+     "The provided starting key is invalid: " + EMPTY_AV, L_EAN_EMPTY),
+    ("Scan", {"AttributesToGet": ["a", "a"], "ScanFilter": {"a": EQ_EMPTY}},
+     "One or more parameter values were invalid: Duplicate value in attribute name: a", EMPTY_AV),
+    ("Query", {"KeyConditionExpression": "", "ExpressionAttributeNames": {},
+               "ExpressionAttributeValues": {}, "ExclusiveStartKey": {"pk": {}}},
+     "The provided starting key is invalid: " + EMPTY_AV, L_EAN_EMPTY),
+    ("Query", {"KeyConditions": {"pk": EQ_EMPTY}, "AttributesToGet": ["a", "a"],
+               "QueryFilter": {"v": EQ_EMPTY}}, EMPTY_AV, None),
+])
+def test_start_key_and_segments_before_expressions(ddb_url, target, qt, op, body, aws, local):
+    want = aws if local is None else aws_or_local(target, aws, local=local)
+    err(ddb_url, op, dict(body, TableName=qt), V, want)
