@@ -62,6 +62,7 @@
 #include "api/api_text.h"
 #include "api/api_vector.h"
 #include "api/api_validate.h"
+#include "base/backoff.h"
 #include "base/log.h"
 #include "store/backup.h"
 #include "store/pitr.h"
@@ -1215,7 +1216,8 @@ static bool bk_nap(bk_job *j, int64_t ms)
 static int bk_restore_write(bk_job *j, const store_table *t, av_t *items, arena_t *wa,
                             store_write *w, size_t n, err_t *e)
 {
-    int64_t wait = 0;
+    backoff bo;
+    backoff_init(&bo, BK_RETRY_MS, BK_RETRY_MAX_MS);
     int rc;
     for (;;) {
         arena_reset(wa); /* the writes' own (old items): an attempt's, not kept */
@@ -1225,15 +1227,16 @@ static int bk_restore_write(bk_job *j, const store_table *t, av_t *items, arena_
         rc = store_write_each(j->api->store, w, n, e);
         if (rc != ERR_IO)
             break;
-        if (!wait)
+        bool started;
+        int64_t wait = backoff_fail(&bo, &started);
+        if (started)
             log_warn("restore of %s: writing its items failed: %s; retrying with back-off "
                      "until there is room (logged once)", j->target, e->msg);
-        wait = !wait ? BK_RETRY_MS : wait * 2 > BK_RETRY_MAX_MS ? BK_RETRY_MAX_MS : wait * 2;
         err_clear(e);
         if (bk_nap(j, wait))
             return ERR_SERVICE_UNAVAILABLE;
     }
-    if (wait && rc == 0)
+    if (backoff_ok(&bo) && rc == 0)
         log_info("restore of %s: writing its items works again", j->target);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/backoff.h"
 #include "base/log.h"
 #include "messaging/messaging_int.h"
 #include "messaging/stream_reader.h"
@@ -25,8 +26,9 @@ typedef struct remote_backend {
     msg_stream_reader *feed;
     int64_t next_lookup_ms; /* when to look at the table's stream (again) */
     int64_t lookup_ms;      /* REMOTE_FEED_LOOKUP_MS, or the test aid's shorter period */
-    int64_t reread_ms;      /* reads of the stream are failing: the wait before the next
-                               try (doubling up to REMOTE_FEED_LOOKUP_MS); 0: they are not */
+    backoff reread;         /* reads of the stream failing: the wait before the next try,
+                               from lookup_ms / 10 (at least REMOTE_FEED_LOOKUP_MIN_MS)
+                               doubling up to REMOTE_FEED_LOOKUP_MS */
     bool feed_said_none;    /* "no stream: polling" logged once */
 } remote_backend;
 
@@ -158,7 +160,7 @@ static int remote_wait_change(msg_backend *b, uint64_t *seq, int timeout_ms,
             return MSG_CHANGE_POLL;
         }
         r->feed_said_none = false;
-        if (!r->reread_ms) /* (again and again while its reads fail: said once) */
+        if (!backoff_failing(&r->reread)) /* (again and again while reads fail: said once) */
             log_info("live delivery: following %s", msg_stream_reader_arn(r->feed));
         return MSG_CHANGE_ANY;
     }
@@ -170,23 +172,19 @@ static int remote_wait_change(msg_backend *b, uint64_t *seq, int timeout_ms,
          * requests and two log lines a second for good; with the test aid at 1..9 ms, at
          * once, as fast as the endpoint answered; test_messaging_stream_feed
          * test_failing_stream_reads_back_off) */
-        if (!r->reread_ms)
+        bool started;
+        int64_t wait = backoff_fail(&r->reread, &started);
+        if (started)
             log_warn("live delivery: reading %s failed: %s; polling, and reading it again "
                      "with back-off (logged once until a read succeeds)",
                      msg_stream_reader_arn(r->feed), e.msg);
-        int64_t w = r->reread_ms ? r->reread_ms * 2 : r->lookup_ms / 10;
-        r->reread_ms = w < REMOTE_FEED_LOOKUP_MIN_MS   ? REMOTE_FEED_LOOKUP_MIN_MS
-                       : w > REMOTE_FEED_LOOKUP_MS ? REMOTE_FEED_LOOKUP_MS
-                                                   : w;
         msg_stream_reader_free(r->feed);
         r->feed = NULL;
-        r->next_lookup_ms = remote_mono_ms() + r->reread_ms;
+        r->next_lookup_ms = remote_mono_ms() + wait;
         return MSG_CHANGE_POLL;
     }
-    if (r->reread_ms) {
+    if (backoff_ok(&r->reread))
         log_info("live delivery: reading %s works again", msg_stream_reader_arn(r->feed));
-        r->reread_ms = 0;
-    }
     size_t i, n = json_array_size(recs);
     json_t *rec;
     json_array_foreach(recs, i, rec)
@@ -237,6 +235,10 @@ int msg_backend_remote_new(const ddbc_config *cfg, msg_backend **out, err_t *e)
     r->lookup_ms = !given || v >= REMOTE_FEED_LOOKUP_MS ? REMOTE_FEED_LOOKUP_MS
                    : v < REMOTE_FEED_LOOKUP_MIN_MS      ? REMOTE_FEED_LOOKUP_MIN_MS
                                                         : v;
+    backoff_init(&r->reread,
+                 r->lookup_ms / 10 < REMOTE_FEED_LOOKUP_MIN_MS ? REMOTE_FEED_LOOKUP_MIN_MS
+                                                               : r->lookup_ms / 10,
+                 REMOTE_FEED_LOOKUP_MS);
     *out = &r->base;
     return 0;
 }

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/backoff.h"
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/metrics.h"
@@ -390,7 +391,8 @@ static char *trg_event(const msg_sr_page *pg, const char *arn, int64_t *newest, 
  * false). */
 static bool trg_deliver(msg_trigger *t, char *text, size_t n, const char *first)
 {
-    int delay = TRG_RETRY_FIRST_MS;
+    backoff bo;
+    backoff_init(&bo, TRG_RETRY_FIRST_MS, TRG_RETRY_MAX_MS);
     for (int attempt = 1;; attempt++) {
         int st = text ? trg_run(t, text, strlen(text)) : -1;
         if (st == 0) {
@@ -401,6 +403,7 @@ static bool trg_deliver(msg_trigger *t, char *text, size_t n, const char *first)
         __atomic_add_fetch(&t->n_failures, 1, __ATOMIC_RELAXED);
         if (trg_stopped(t))
             break;
+        int delay = (int)backoff_fail(&bo, NULL);
         if (st < 0)
             log_warn("trigger %s: the command could not run (batch of %zu records from %s); "
                      "retry %d in %d ms",
@@ -415,7 +418,6 @@ static bool trg_deliver(msg_trigger *t, char *text, size_t n, const char *first)
                      t->table, WEXITSTATUS(st), n, first, attempt, delay);
         if (trg_sleep(t, delay))
             break;
-        delay = delay * 2 > TRG_RETRY_MAX_MS ? TRG_RETRY_MAX_MS : delay * 2;
     }
     return false;
 }
@@ -437,7 +439,8 @@ static void *trg_main(void *arg)
      * is noticed at once), said once until it has one.  Before, both every 2 s for good,
      * with a warning (and, for a failing read, the "reading" line) each time
      * (test_stream_triggers test_failing_reads_back_off). */
-    int reread_ms = 0; /* reads are failing: the wait before the next; 0: they are not */
+    backoff reread;
+    backoff_init(&reread, TRG_LOOKUP_MS, TRG_RETRY_MAX_MS);
     bool said_none = false;
     while (!trg_stopped(t)) {
         err_t e;
@@ -452,11 +455,11 @@ static void *trg_main(void *arg)
                              "it is found)", t->table, e.msg, TRG_LOOKUP_MS);
                 said_none = true;
                 rd = NULL;
-                trg_sleep(t, reread_ms ? reread_ms : TRG_LOOKUP_MS);
+                trg_sleep(t, TRG_LOOKUP_MS); /* also in a streak of failed reads */
                 continue;
             }
             said_none = false;
-            if (!reread_ms)
+            if (!backoff_failing(&reread))
                 log_info("trigger %s: reading %s (%s)", t->table, msg_stream_reader_arn(rd),
                          have ? "after the last finished batch"
                          : t->start == MSG_SR_TRIM_HORIZON ? "from TRIM_HORIZON"
@@ -472,22 +475,19 @@ static void *trg_main(void *arg)
         msg_sr_page pg;
         int rc = msg_stream_reader_next_page(rd, t->batch, &pg, &e);
         if (rc) {
-            if (!reread_ms)
+            bool started;
+            int wait = (int)backoff_fail(&reread, &started);
+            if (started)
                 log_warn("trigger %s: reading the stream failed: %s; reading it again after "
                          "%d ms, doubling up to %d ms while it fails (logged once until a "
                          "read succeeds)", t->table, e.msg, TRG_LOOKUP_MS, TRG_RETRY_MAX_MS);
-            reread_ms = !reread_ms                        ? TRG_LOOKUP_MS
-                        : reread_ms > TRG_RETRY_MAX_MS / 2 ? TRG_RETRY_MAX_MS
-                                                           : reread_ms * 2;
             msg_stream_reader_free(rd);
             rd = NULL;
-            trg_sleep(t, reread_ms);
+            trg_sleep(t, wait);
             continue;
         }
-        if (reread_ms) {
+        if (backoff_ok(&reread))
             log_info("trigger %s: reading %s works again", t->table, msg_stream_reader_arn(rd));
-            reread_ms = 0;
-        }
         if (pg.n == 0) {
             msg_sr_page_fini(&pg);
             __atomic_store_n(&t->age_ms, 0, __ATOMIC_RELAXED);

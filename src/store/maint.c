@@ -22,6 +22,7 @@
  */
 #include <time.h>
 
+#include "base/backoff.h"
 #include "base/log.h"
 #include "store/store_int.h"
 
@@ -83,8 +84,9 @@ void st_readers_poll(store_t *s)
 static void *st_maint_main(void *arg)
 {
     store_t *s = arg;
-    int64_t backoff = ST_WORK_RETRY_MS;
-    bool failing = false;
+    backoff bo; /* the wait after failed work; a kick without a failure waits the first */
+    backoff_init(&bo, ST_WORK_RETRY_MS, ST_WORK_RETRY_MAX_MS);
+    int64_t retry_ms = ST_WORK_RETRY_MS;
     pthread_mutex_lock(&s->workmu);
     while (!s->work_stop) {
         if (!s->work_pending) {
@@ -109,7 +111,7 @@ static void *st_maint_main(void *arg)
             /* let the condition that failed the work pass: the back-off, in waits of at most
              * ST_WORK_POLL_MS with the reader check after each (a kick does not cut it short:
              * the work it reports is already pending; new work, st_work_start, does) */
-            int64_t until = st_mono_ms() + backoff;
+            int64_t until = st_mono_ms() + retry_ms;
             for (;;) {
                 int64_t left = until - st_mono_ms();
                 if (left <= 0 || s->work_stop || s->work_now)
@@ -138,16 +140,14 @@ static void *st_maint_main(void *arg)
         int rc = st_cat_finish_pending(s, &e);
         pthread_mutex_lock(&s->workmu);
         if (rc) {
+            retry_ms = backoff_fail(&bo, NULL);
             log_warn("store: left-over table work failed (retrying in %lld ms): %s",
-                     (long long)backoff, e.msg);
+                     (long long)retry_ms, e.msg);
             s->work_pending = true;
-            failing = true;
-            backoff = backoff * 2 > ST_WORK_RETRY_MAX_MS ? ST_WORK_RETRY_MAX_MS : backoff * 2;
         } else {
-            if (failing)
+            if (backoff_ok(&bo))
                 log_info("store: left-over table work finished");
-            failing = false;
-            backoff = ST_WORK_RETRY_MS;
+            retry_ms = ST_WORK_RETRY_MS;
         }
     }
     pthread_mutex_unlock(&s->workmu);
