@@ -745,12 +745,17 @@ static int update_parse_json(wreq *q, json_t *b, api_exprs *x, av_t **src)
     /* the UpdateExpression is read and checked before the ConditionExpression (DynamoDB
      * Local: an error in each answers the update's; test_differential.py) */
     expr_t *upd = NULL;
-    if ((rc = env_rc(q, true, api_exprs_get(r, b, x, "UpdateExpression", EXPR_UPDATE, &upd))) ||
-        (rc = parse_write_cond(q, b, x, true)))
+    if ((rc = env_rc(q, true, api_exprs_get(r, b, x, "UpdateExpression", EXPR_UPDATE, &upd))))
         return rc;
     x->keys_later = upd; /* after the condition: api_write_apply (w.upd_keys) */
+    /* AttributeUpdates' own checks before Expected's (dynalite's updateItem test, recorded
+     * against AWS: an entry with neither Action nor Value is "Only DELETE action is allowed
+     * when no attribute value is specified" beside an Expected entry with neither Value nor
+     * Exists; DynamoDB Local answers the Expected entry's) */
     if (!upd && (rc = api_legacy_updates(r, b, &upd)))
         return rc == ERR_VALIDATION && value_error_text(r->err->msg) ? env_rc(q, true, rc) : rc;
+    if ((rc = parse_write_cond(q, b, x, true)))
+        return rc;
     q->w.upd = upd;
     return env_rc(q, true, api_exprs_done(r, x));
 }

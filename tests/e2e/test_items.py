@@ -928,6 +928,24 @@ def test_legacy_attribute_updates(ddb_url, t1):
         "attribute value is specified")
 
 
+# AttributeUpdates' own checks come before Expected's: dynalite's updateItem test, recorded
+# against AWS, sends an AttributeUpdates entry with neither Action nor Value beside an
+# Expected entry with neither Value nor Exists and gets the AttributeUpdates text; ddbchat
+# answered the Expected entry's.  DynamoDB Local does too (its deviation).
+def test_attribute_updates_before_expected(ddb_url, target, t1):
+    inv = "One or more parameter values were invalid: "
+    for updates, expected, aws in (
+            ({"a": {}}, {"a": {}}, "Only DELETE action is allowed when no attribute value is specified"),
+            ({"b": {"Action": "PUT"}}, {"a": {"Exists": True}},
+             "Only DELETE action is allowed when no attribute value is specified"),
+            ({"b": {"Action": "ADD", "Value": S("x")}}, {"a": {"Exists": True}},
+             "ADD action is not supported for the type STRING")):
+        local = ("Value must be provided when Exists is %s for Attribute: a"
+                 % ("true" if expected["a"] else "null"))
+        err(ddb_url, "UpdateItem", {"TableName": t1, "Key": {"pk": S("k")},
+                                    "AttributeUpdates": updates, "Expected": expected},
+            V, inv + aws_or_local(target, aws, local=local))
+
 # An attribute name of zero bytes in a legacy parameter is refused with DynamoDB Local's
 # "Empty attribute name" (as the Item's own): AttributeUpdates (its name before the entry's
 # Action and Value: a bad Action on "" still names the empty name; an earlier entry's own error
