@@ -414,6 +414,29 @@ static char *row_message_dup(const av_t *row)
     return strndup(t ? t : "", t ? n : 0);
 }
 
+/* TransactionInProgressException's wait: the copy of the request that is still being
+ * applied is the endpoint's, a remote DynamoDB (a transaction there takes tens of ms), so
+ * the same request is sent again as the SDKs do it (botocore: exponential, from 50 ms):
+ * after MSG_IN_PROGRESS_FIRST_MS doubling to MSG_IN_PROGRESS_MAX_MS, each drawn in [d/2, d],
+ * for MSG_IN_PROGRESS_WAIT_MS in all.  Before, the conflicts' back-off of at most 2.5 ms, up
+ * to 1,000 times: ~750 requests a second at the endpoint while it applied the first copy
+ * (test_service test_in_progress_backs_off). */
+#define MSG_IN_PROGRESS_FIRST_MS 10
+#define MSG_IN_PROGRESS_MAX_MS 1000
+#define MSG_IN_PROGRESS_WAIT_MS 15000
+
+/* Sleeps before the (n+1)th resend; returns the ms slept. */
+static long in_progress_wait(int n, unsigned *seed)
+{
+    long d = n < 7 ? (long)MSG_IN_PROGRESS_FIRST_MS << n : MSG_IN_PROGRESS_MAX_MS;
+    if (d > MSG_IN_PROGRESS_MAX_MS)
+        d = MSG_IN_PROGRESS_MAX_MS;
+    long ms = d / 2 + (long)(rand_r(seed) % (unsigned)(d / 2 + 1));
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    return ms;
+}
+
 int msg_user_add(msg_service *s, const char *handle, const char *display_name, const char *uuid,
                  msg_user *out, err_t *e)
 {
@@ -442,10 +465,30 @@ int msg_user_add(msg_service *s, const char *handle, const char *display_name, c
                   u.display_name, "ConditionExpression", "attribute_not_exists(pk)", "Put",
                   "TableName", s->table, "Item", "pk", "S", hpk, "sk", "S", "HANDLE", "uuid", "S",
                   u.uuid, "ConditionExpression", "attribute_not_exists(pk)");
+    /* its own token, kept across the resends below: TransactionInProgressException (a
+     * transport retry overtook the first copy, still being applied) is waited out by sending
+     * the same request again until the first copy's outcome is replayed, as msg_send does.
+     * Before, the error ended the command (a storage error) though the user was being
+     * created, and the next try found its own handle taken (test_service
+     * test_in_progress_user_add). */
+    char token[MSG_UUID_LEN + 1];
+    msgi_uuid(token);
+    if (req && json_object_set_new(req, "ClientRequestToken", json_string(token))) {
+        json_decref(req);
+        req = NULL; /* msgi_call answers ERR_NOMEM */
+    }
     json_t *resp;
     err_t in;
-    rc = msgi_call(s, "TransactWriteItems", req, &resp, &in);
-    json_decref(resp);
+    unsigned seed = (unsigned)msg_now_usec() ^ (unsigned)(size_t)&seed;
+    long waited = 0;
+    for (int wait = 0;; wait++) {
+        rc = msgi_call(s, "TransactWriteItems", json_incref(req), &resp, &in);
+        json_decref(resp);
+        if (rc != ERR_TRANSACTION_IN_PROGRESS || waited >= MSG_IN_PROGRESS_WAIT_MS)
+            break;
+        waited += in_progress_wait(wait, &seed);
+    }
+    json_decref(req);
     if (rc == ERR_TRANSACTION_CANCELED)
         return msg_failf(e, MSG_E_HANDLE_TAKEN, "the handle %s is taken", handle);
     if (rc)
@@ -1175,29 +1218,6 @@ static void backoff(int attempt, unsigned *seed)
     long us = (long)(rand_r(seed) % (cap * 10)) + 1;
     struct timespec ts = {0, us * 1000};
     nanosleep(&ts, NULL);
-}
-
-/* TransactionInProgressException's wait: the copy of the request that is still being
- * applied is the endpoint's, a remote DynamoDB (a transaction there takes tens of ms), so
- * the same request is sent again as the SDKs do it (botocore: exponential, from 50 ms):
- * after MSG_IN_PROGRESS_FIRST_MS doubling to MSG_IN_PROGRESS_MAX_MS, each drawn in [d/2, d],
- * for MSG_IN_PROGRESS_WAIT_MS in all.  Before, the conflicts' back-off of at most 2.5 ms, up
- * to 1,000 times: ~750 requests a second at the endpoint while it applied the first copy
- * (test_service test_in_progress_backs_off). */
-#define MSG_IN_PROGRESS_FIRST_MS 10
-#define MSG_IN_PROGRESS_MAX_MS 1000
-#define MSG_IN_PROGRESS_WAIT_MS 15000
-
-/* Sleeps before the (n+1)th resend; returns the ms slept. */
-static long in_progress_wait(int n, unsigned *seed)
-{
-    long d = n < 7 ? (long)MSG_IN_PROGRESS_FIRST_MS << n : MSG_IN_PROGRESS_MAX_MS;
-    if (d > MSG_IN_PROGRESS_MAX_MS)
-        d = MSG_IN_PROGRESS_MAX_MS;
-    long ms = d / 2 + (long)(rand_r(seed) % (unsigned)(d / 2 + 1));
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-    return ms;
 }
 
 static bool idem_key_ok(const char *k)

@@ -945,6 +945,33 @@ static void test_in_progress_backs_off(void **state)
     msg_service_free(svc);
 }
 
+/* A `user add` answered "in progress" (its transport retry overtook the first copy, still
+ * being applied) resends the same request, token and all, and succeeds once the first
+ * copy's outcome is replayed: one user, the command's answer.  Before: the error ended it
+ * (a storage error) although the user was made, and trying again said the handle was
+ * taken. */
+static void test_in_progress_user_add(void **state)
+{
+    (void)state;
+    lagging_backend lb = {.base = {&lagging_ops}, .inner = ENV.backend, .lag = 2};
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    msg_service *svc;
+    err_t e = {0};
+    assert_int_equal(msg_service_new(&lb.base, &cfg, &svc, &e), 0);
+    msg_user u;
+    int rc = msg_user_add(svc, "ipu_x", "Ipu X", NULL, &u, &e);
+    if (rc)
+        print_message("msg_user_add: %s\n", e.msg);
+    assert_int_equal(rc, 0);
+    assert_int_equal(lb.tx_calls, 3);
+    msg_user got;
+    assert_int_equal(msg_user_by_handle(S, "ipu_x", &got, &e), 0);
+    assert_string_equal(got.uuid, u.uuid);
+    msg_service_free(svc);
+}
+
 /* A retry of a send whose answer was lost, with the client's Idempotency-Key, gives the
  * message stored the first time, not a second one: the first message of a pair (the pair row
  * is created), a later one (updated), a key older than the newest, the same key with another
@@ -1123,6 +1150,7 @@ int main(void)
         cmocka_unit_test(test_same_time_two_conversations),
         cmocka_unit_test(test_in_progress_is_not_a_second_message),
         cmocka_unit_test(test_in_progress_backs_off),
+        cmocka_unit_test(test_in_progress_user_add),
         cmocka_unit_test(test_idempotency_key),
         cmocka_unit_test(test_paging_forward),
     };
