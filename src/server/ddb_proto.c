@@ -752,21 +752,22 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         goto done;
     }
 
-    /* routing.  AWS reads the body as JSON before it looks at the target, and both before the
-     * signature: a body that is not JSON is a SerializationException whatever the target, an
-     * unknown target an UnknownOperationException, signed or not (dynalite's connection
-     * tests, recorded against AWS; test_protocol test_checks_before_authentication). */
-    int op_index = op ? api_op_index(op) : -1;
-    if (op_index < 0) {
-        jread_val *any = NULL;
+    /* AWS reads the body as JSON before it looks at the target, and both before the
+     * signature: a body that is not JSON is a SerializationException (its type alone) whatever
+     * the target, an unknown target an UnknownOperationException, signed or not (dynalite's
+     * connection tests, recorded against AWS; test_protocol test_checks_before_authentication).
+     * Before authentication the body is only checked (jread_check: no tree, no allocation):
+     * an unauthenticated client gets no tree of its body built (review18 M1); whether it is an
+     * object is the request's type check, after authentication (review18 M2). */
+    if (req->body_len) {
         jread_error je;
-        if (req->body_len && jread_parse(req->body, req->body_len, ja, &any, &je) != 0) {
-            if (je.nomem)
-                ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
-            else
-                ddb_proto_error(resp, ERR_SERIALIZATION, NULL, NULL, NULL);
+        if (jread_check(req->body, req->body_len, &je) != 0) {
+            ddb_proto_error(resp, ERR_SERIALIZATION, NULL, NULL, NULL);
             goto done;
         }
+    }
+    int op_index = op ? api_op_index(op) : -1;
+    if (op_index < 0) {
         /* AWS's names no message (dynalite's connection tests, recorded against AWS);
          * DynamoDB Local says "An unknown operation was requested." */
         ddb_proto_error(resp, ERR_UNKNOWN_OPERATION, NULL, NULL, NULL);
@@ -775,48 +776,6 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     if (strcmp(resp->op, op) == 0) /* the log's name is the operation's (not a Streams one) */
         resp->op_index = op_index;
 
-    /* body: our reader (value/jread.h), not json_loadb: an attribute name may hold U+0000;
-     * the tree goes to the API as it is (api_call_out_jr: GetItem reads it directly, the
-     * others get the jansson tree json_loadb would have built) */
-    jread_val *root = NULL;
-    if (req->body_len == 0) {
-        jreq = json_object();
-        if (!jreq) {
-            ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
-            goto done;
-        }
-    } else if (!api_op_reads_jread(op) &&
-               (jreq = json_loadb(req->body, req->body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
-                                  NULL)) != NULL &&
-               json_is_object(jreq)) {
-        /* an operation that reads jansson's tree: json_loadb builds it from the text, the
-         * tree jread_to_jansson would build from ours (value/jread.h), without ours beside it
-         * (a 16 MB body of tiny values: both trees together were ~50 times its size).  A body
-         * it refuses (a key holding U+0000, which DynamoDB accepts, or JSON it cannot read)
-         * goes to our reader, which reads it or words the refusal. */
-    } else {
-        json_decref(jreq);
-        jreq = NULL;
-        jread_error je;
-        if (jread_parse(req->body, req->body_len, ja, &root, &je) != 0) {
-            if (je.nomem) {
-                ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
-            } else {
-                char msg[300];
-                snprintf(msg, sizeof msg, "Malformed JSON at line %d column %d: %s", je.line,
-                         je.column, je.text);
-                ddb_proto_error(resp, ERR_SERIALIZATION, NULL, msg, NULL);
-            }
-            goto done;
-        }
-        if (root->type != JREAD_OBJECT) {
-            ddb_proto_error(resp, ERR_SERIALIZATION, NULL,
-                            root->type == JREAD_ARRAY ? "Start of list found where not expected"
-                                                      : "Expected a JSON object as the request body",
-                            NULL);
-            goto done;
-        }
-    }
     /* authentication */
     sigv4_auth auth;
     bool have_auth = false;
@@ -865,6 +824,42 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     if (req->body_len == 0) {
         ddb_proto_error(resp, ERR_SERIALIZATION, NULL, NULL, NULL);
         goto done;
+    }
+    /* body: our reader (value/jread.h), not json_loadb: an attribute name may hold U+0000;
+     * the tree goes to the API as it is (api_call_out_jr: GetItem reads it directly, the
+     * others get the jansson tree json_loadb would have built) */
+    jread_val *root = NULL;
+    if (!api_op_reads_jread(op) &&
+               (jreq = json_loadb(req->body, req->body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
+                                  NULL)) != NULL &&
+               json_is_object(jreq)) {
+        /* an operation that reads jansson's tree: json_loadb builds it from the text, the
+         * tree jread_to_jansson would build from ours (value/jread.h), without ours beside it
+         * (a 16 MB body of tiny values: both trees together were ~50 times its size).  A body
+         * it refuses (a key holding U+0000, which DynamoDB accepts, or JSON it cannot read)
+         * goes to our reader, which reads it or words the refusal. */
+    } else {
+        json_decref(jreq);
+        jreq = NULL;
+        jread_error je;
+        if (jread_parse(req->body, req->body_len, ja, &root, &je) != 0) {
+            if (je.nomem) {
+                ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
+            } else {
+                char msg[300];
+                snprintf(msg, sizeof msg, "Malformed JSON at line %d column %d: %s", je.line,
+                         je.column, je.text);
+                ddb_proto_error(resp, ERR_SERIALIZATION, NULL, msg, NULL);
+            }
+            goto done;
+        }
+        if (root->type != JREAD_OBJECT) {
+            ddb_proto_error(resp, ERR_SERIALIZATION, NULL,
+                            root->type == JREAD_ARRAY ? "Start of list found where not expected"
+                                                      : "Expected a JSON object as the request body",
+                            NULL);
+            goto done;
+        }
     }
     {
         const jread_val *tn = jread_get(root, "TableName", 9);

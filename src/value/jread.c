@@ -222,13 +222,14 @@ static inline uint64_t jr_special8(const unsigned char *s)
 }
 #endif
 
-/* A string; p->pos is on the opening quote.  Its text points into the input when it has no
- * escapes. */
-static int scan_string(jr *p, const char **out, size_t *out_len)
+/* The extent of the string whose opening quote is at p->pos, checked (jread.h's rules but for
+ * surrogate pairs, which decode_string checks): *end is its closing quote, *escapes whether it
+ * has any; p->pos is left after the closing quote.  Allocates nothing (jread_check's too). */
+static int string_end(jr *p, size_t *end, bool *escapes)
 {
     const unsigned char *s = p->s;
-    size_t i = ++p->pos, start = i;
-    bool escapes = false;
+    size_t i = ++p->pos;
+    *escapes = false;
     for (;;) {
 #ifdef JR_WORDS
         /* plain ASCII 8 bytes at a time, up to the first byte the rules below look at */
@@ -247,7 +248,7 @@ static int scan_string(jr *p, const char **out, size_t *out_len)
         if (c == '"')
             break;
         if (c == '\\') {
-            escapes = true;
+            *escapes = true;
             if (i + 1 >= p->len)
                 return fail_at(p, i + 1, "premature end of input");
             c = s[i + 1];
@@ -274,13 +275,25 @@ static int scan_string(jr *p, const char **out, size_t *out_len)
             return fail_at(p, i, "unable to decode byte 0x%x", c);
         i += k;
     }
+    *end = i;
     p->pos = i + 1;
+    return 0;
+}
+
+/* A string; p->pos is on the opening quote.  Its text points into the input when it has no
+ * escapes. */
+static int scan_string(jr *p, const char **out, size_t *out_len)
+{
+    size_t start = p->pos + 1, end = 0;
+    bool escapes = false;
+    if (string_end(p, &end, &escapes))
+        return -1;
     if (!escapes) {
-        *out = (const char *)s + start;
-        *out_len = i - start;
+        *out = (const char *)p->s + start;
+        *out_len = end - start;
         return 0;
     }
-    return decode_string(p, start, i, out, out_len);
+    return decode_string(p, start, end, out, out_len);
 }
 
 /* ---------------------------------------------------------------- numbers */
@@ -694,6 +707,134 @@ json_t *jread_jansson(const char *buf, size_t len, jread_error *err)
     }
     arena_fini(&a);
     return j;
+}
+
+/* ---------------------------------------------------------------- checking only */
+
+/* A number's extent in JSON's grammar at p->pos (no range: a checker's, jread_check). */
+static int check_number(jr *p)
+{
+    const unsigned char *s = p->s;
+    size_t i = p->pos, start = i;
+    if (s[i] == '-')
+        i++;
+    if (i < p->len && s[i] == '0') {
+        i++;
+    } else if (i < p->len && s[i] >= '1' && s[i] <= '9') {
+        while (i < p->len && is_digit(s[i]))
+            i++;
+    } else {
+        return fail_at(p, start, "invalid token");
+    }
+    if (i < p->len && s[i] == '.') {
+        if (++i >= p->len || !is_digit(s[i]))
+            return fail_at(p, start, "invalid token");
+        while (i < p->len && is_digit(s[i]))
+            i++;
+    }
+    if (i < p->len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < p->len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= p->len || !is_digit(s[i]))
+            return fail_at(p, start, "invalid token");
+        while (i < p->len && is_digit(s[i]))
+            i++;
+    }
+    p->pos = i;
+    return 0;
+}
+
+int jread_check(const char *buf, size_t len, jread_error *err)
+{
+    memset(err, 0, sizeof *err);
+    jr p = {.s = (const unsigned char *)buf, .len = len, .err = err};
+    unsigned char obj[JREAD_MAX_DEPTH / 8] = {0}; /* bit d: the container at depth d is an object */
+    size_t depth = 0;
+    const unsigned char *s = p.s;
+    skip_ws(&p);
+value:
+    if (p.pos >= len)
+        return fail_at(&p, p.pos, "premature end of input");
+    if (depth + 1 > JREAD_MAX_DEPTH) /* every value counts, scalars too (jread_parse's rule) */
+        return fail_at(&p, p.pos, "maximum parsing depth reached");
+    switch (s[p.pos]) {
+    case '{':
+    case '[': {
+        bool o = s[p.pos] == '{';
+        obj[depth / 8] = (unsigned char)((obj[depth / 8] & ~(1u << depth % 8)) | (o ? 1u << depth % 8 : 0));
+        depth++;
+        p.pos++;
+        skip_ws(&p);
+        if (p.pos < len && s[p.pos] == (o ? '}' : ']')) {
+            depth--;
+            p.pos++;
+            goto after;
+        }
+        if (o)
+            goto key;
+        goto value;
+    }
+    case '"': {
+        size_t end;
+        bool esc;
+        if (string_end(&p, &end, &esc))
+            return -1;
+        goto after;
+    }
+    case 't':
+    case 'f':
+    case 'n': {
+        const char *w = s[p.pos] == 't' ? "true" : s[p.pos] == 'f' ? "false" : "null";
+        size_t wl = strlen(w);
+        if (len - p.pos < wl || memcmp(s + p.pos, w, wl) != 0)
+            return fail_at(&p, p.pos, "invalid token");
+        p.pos += wl;
+        goto after;
+    }
+    default:
+        if (check_number(&p))
+            return -1;
+        goto after;
+    }
+key:
+    if (p.pos >= len || s[p.pos] != '"')
+        return fail_at(&p, p.pos, "string or '}' expected");
+    {
+        size_t end;
+        bool esc;
+        if (string_end(&p, &end, &esc))
+            return -1;
+    }
+    skip_ws(&p);
+    if (p.pos >= len || s[p.pos] != ':')
+        return fail_at(&p, p.pos, "':' expected");
+    p.pos++;
+    skip_ws(&p);
+    goto value;
+after:
+    skip_ws(&p);
+    if (!depth) {
+        if (p.pos != len)
+            return fail_at(&p, p.pos, "end of file expected");
+        return 0;
+    }
+    {
+        bool o = obj[(depth - 1) / 8] >> (depth - 1) % 8 & 1;
+        if (p.pos < len && s[p.pos] == ',') {
+            p.pos++;
+            skip_ws(&p);
+            if (o)
+                goto key;
+            goto value;
+        }
+        if (p.pos < len && s[p.pos] == (o ? '}' : ']')) {
+            depth--;
+            p.pos++;
+            goto after;
+        }
+    }
+    return fail_at(&p, p.pos, "',' or a closing bracket expected");
 }
 
 size_t jread_ws(const char *t, size_t n, size_t i)

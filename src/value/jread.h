@@ -87,6 +87,13 @@ typedef struct jread_error {
 /* Parses len bytes.  0 and *out (arena) on success; -1 with err filled in otherwise. */
 int jread_parse(const char *buf, size_t len, arena_t *a, jread_val **out, jread_error *err);
 
+/* Whether len bytes are JSON (jread_parse's grammar, but no number is out of range), checked
+ * without building anything: no allocation, the nesting tracked in JREAD_MAX_DEPTH bits on the
+ * stack.  0, or -1 with err filled in.  For a check before the request is authenticated
+ * (ddb_proto: AWS answers a body that is not JSON before it looks at the signature, and an
+ * unauthenticated client must not get a tree of its body built). */
+int jread_check(const char *buf, size_t len, jread_error *err);
+
 /* The jansson tree json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL) builds for the same text (keys
  * with their length).  New reference (caller owns); NULL when out of memory. */
 json_t *jread_to_jansson(const jread_val *v);

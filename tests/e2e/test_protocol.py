@@ -149,26 +149,64 @@ def test_no_body(ddb_url, target):
     assert status == 200 and "TableNames" in json.loads(out)
 
 
-@pytest.mark.parametrize("case", ["not-json-no-target", "not-json", "no-target",
-                                  "unknown-operation"])
+@pytest.mark.parametrize("case", ["not-json-no-target", "not-json", "not-json-unknown-op",
+                                  "no-target", "unknown-operation", "array", "number",
+                                  "string"])
 def test_checks_before_authentication(ddb_url, target, case):
     # AWS reads the body as JSON, then the target, and only then the signature: an unsigned
-    # request whose body is not JSON is a SerializationException, one with no or an unknown
-    # target an UnknownOperationException (dynalite's connection tests, recorded against AWS).
-    # ddbchat asked for credentials first.  DynamoDB Local asks for credentials first.
+    # request whose body is not JSON is a SerializationException (its type alone, whatever the
+    # target), one with no or an unknown target an UnknownOperationException (dynalite's
+    # connection tests, recorded against AWS).  A body that is JSON but not an object is the
+    # request's type error, after the signature: unsigned, MissingAuthenticationToken
+    # (review18 M2: ddbchat refused it first).  ddbchat asked for credentials first before
+    # 0d00b1b.  DynamoDB Local asks for credentials first.
     body, op = {"not-json-no-target": (b"hi", None),
                 "not-json": (b"hi", "DynamoDB_20120810.ListTables"),
+                "not-json-unknown-op": (b"{\"a\":", "DynamoDB_20120810.ListTable"),
                 "no-target": (b"{}", None),
-                "unknown-operation": (b"{}", "DynamoDB_20120810.ListTable")}[case]
+                "unknown-operation": (b"{}", "DynamoDB_20120810.ListTable"),
+                "array": (b"[]", "DynamoDB_20120810.ListTables"),
+                "number": (b"1", "DynamoDB_20120810.ListTables"),
+                "string": (b'"x"', "DynamoDB_20120810.ListTables")}[case]
     status, _, out = raw_request(ddb_url, body, target=op, headers={"Authorization": None})
     assert status == 400
     if target != "ddbchat":
         assert error_of(out)[0] == "MissingAuthenticationToken"
         return
-    assert error_of(out)[0] == ("SerializationException" if body == b"hi"
-                                else "UnknownOperationException")
-    if case == "not-json-no-target":  # AWS's body names no message
+    if case.startswith("not-json"):
         assert json.loads(out) == {"__type": "com.amazon.coral.service#SerializationException"}
+    elif case in ("no-target", "unknown-operation"):
+        assert json.loads(out) == {"__type": "com.amazon.coral.service#UnknownOperationException"}
+    else:
+        assert json.loads(out)["__type"].endswith("#MissingAuthenticationTokenException")
+        # signed, the same body is the type error
+        status, _, out = raw_request(ddb_url, body, target=op)
+        assert (status, error_of(out)[0]) == (400, "SerializationException")
+
+
+@pytest.mark.requires_ddbchat
+def test_unauthenticated_body_builds_no_tree(ddbchat_server):
+    # review18 M1: with credentials configured, an unsigned request is refused without a tree
+    # of its body being built (only a syntax check runs before the signature).  A 16 MB body of
+    # tiny values made a 350-550 MB tree before the MissingAuthenticationToken / the
+    # UnknownOperation answer (~1.6 s of CPU each).
+    srv = ddbchat_server(env={"DDBCHAT_ACCESS_KEY_ID": "AKID",
+                              "DDBCHAT_SECRET_ACCESS_KEY": "secret"})
+
+    def hwm_mb():
+        with open(f"/proc/{srv.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    body = b'{"A":[' + b"0," * (8 * 1024 * 1024 - 8) + b'0]}'
+    before = hwm_mb()
+    for op in ("DynamoDB_20120810.CreateTable", "DynamoDB_20120810.NoSuchOp"):
+        status, _, out = raw_request(srv.ddb_url, body, target=op,
+                                     headers={"Authorization": None}, timeout=120)
+        assert status == 400
+        assert error_of(out)[0] == ("MissingAuthenticationTokenException" if "Create" in op
+                                    else "UnknownOperationException")
+    assert hwm_mb() - before < 120, (before, hwm_mb())
 
 
 def test_get_root(ddb_url, target):

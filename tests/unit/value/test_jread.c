@@ -14,7 +14,9 @@
  *   - surrogate pairs, duplicate keys (last value, first place), the depth limit, number
  *     ranges, strings pointing into the input or decoded.
  *   - the ClientRequestToken cache's digest (value/jdigest.h) of every accepted tree is the
- *     same walked from ours and from jansson's; it names the tree, not the text.
+ *     same walked from ours and from jansson's; it names the tree, not the text;
+ *   - jread_check (no tree) gives jread_parse's verdict on every text, but for numbers out of
+ *     range and lone surrogates, which only building the tree refuses.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -82,6 +84,17 @@ static void compare(const char *buf, size_t n, stats *st)
     jread_val *v = NULL;
     jread_error e;
     int rc = jread_parse(buf, n, &a, &v, &e);
+    /* jread_check (no tree, no allocation) gives the parser's verdict, but for what only the
+     * tree's building refuses: a number out of range, a lone surrogate escape */
+    jread_error ce;
+    int crc = jread_check(buf, n, &ce);
+    if (rc == 0 && crc != 0)
+        fail_msg("jread_check refused what jread_parse accepts (%s at %zu): %.*s", ce.text,
+                 ce.position, (int)(n > 200 ? 200 : n), buf);
+    if (rc != 0 && crc == 0 && !e.nomem && !strstr(e.text, "too big") &&
+        !strstr(e.text, "overflow") && !strstr(e.text, "invalid Unicode"))
+        fail_msg("jread_check accepted what jread_parse refuses (%s at %zu): %.*s", e.text,
+                 e.position, (int)(n > 200 ? 200 : n), buf);
     if (!j) {
         if (strstr(je.text, "NUL byte in object key")) {
             /* the deliberate difference: with every \u0000 made \u0001, jansson's verdict is
