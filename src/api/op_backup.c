@@ -118,6 +118,7 @@
     "Backup %s was written by a newer ddbchat (backup record version %lld; this build restores "  \
     "versions up to %d): restore it with that version of ddbchat or a later one"
 #define BK_RESTORE_BATCH 256
+#define BK_DONE_DELAY_MAX_MS 60000 /* the test aid DDBCHAT_RESTORE_DONE_DELAY_MS's bound */
 #define BK_RETRY_MS 200        /* a restore's batch refused by the disk: tried again after this, */
 #define BK_RETRY_MAX_MS 10000  /* doubling up to this (as the store's index work, maint.c) */
 #define BK_LIST_MAX 100
@@ -262,6 +263,8 @@ int api_backups_init(api_t *api, err_t *e)
     atomic_init(&m->n_restoring, 0);
     const char *d = getenv("DDBCHAT_RESTORE_DONE_DELAY_MS");
     m->done_delay_ms = d ? strtol(d, NULL, 10) : 0;
+    if (m->done_delay_ms < 0 || m->done_delay_ms > BK_DONE_DELAY_MAX_MS)
+        m->done_delay_ms = m->done_delay_ms < 0 ? 0 : BK_DONE_DELAY_MAX_MS;
     api->backups = m;
     return 0;
 }
@@ -1177,6 +1180,17 @@ static int bk_done_fn(void *ctx, store_alter *al, err_t *e)
     return 0;
 }
 
+/* Sleeps ms in steps, unless the server is stopping: true when it is. */
+static bool bk_nap(bk_job *j, int64_t ms)
+{
+    for (int64_t left = ms; left > 0; left -= 50) {
+        if (bk_stopping(j))
+            return true;
+        usleep((useconds_t)(left < 50 ? left : 50) * 1000);
+    }
+    return bk_stopping(j);
+}
+
 /* Marks the restore finished in the target's metadata (one read-modify-write). */
 /* The dump is in: the data plane opens, then the metadata says ACTIVE (in that order: the
  * other order let a client that had seen ACTIVE be told the table does not exist). */
@@ -1190,20 +1204,10 @@ static int bk_restore_done(bk_job *j, err_t *e)
         err_clear(e);
         rc = 0;
     }
-    if (j->m->done_delay_ms > 0)
-        usleep((useconds_t)j->m->done_delay_ms * 1000);
+    if (j->m->done_delay_ms > 0) /* (a stop does not wait it out: test_backups
+                                   test_stop_during_the_restore_done_delay) */
+        bk_nap(j, j->m->done_delay_ms);
     return rc;
-}
-
-/* Sleeps ms in steps, unless the server is stopping: true when it is. */
-static bool bk_nap(bk_job *j, int64_t ms)
-{
-    for (int64_t left = ms; left > 0; left -= 50) {
-        if (bk_stopping(j))
-            return true;
-        usleep((useconds_t)(left < 50 ? left : 50) * 1000);
-    }
-    return bk_stopping(j);
 }
 
 /* Writes a restore's batch.  A batch the store refuses as a whole for the disk (ERR_IO: a

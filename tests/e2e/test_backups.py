@@ -726,3 +726,22 @@ def test_restore_on_a_full_disk_waits_for_room(ddbchat_server):
     assert text.count("writing its items failed") == 1, text[-2000:]
     assert "restore of bk_full2: writing its items works again" in text, text[-2000:]
     assert "bk_full2 from backup" not in text, text[-2000:]  # no "restore ... failed"
+
+
+def test_stop_during_the_restore_done_delay(ddbchat_server):
+    """The test aid DDBCHAT_RESTORE_DONE_DELAY_MS (a pause between a restore's ACTIVE and its
+    job's end, bounded to 60 s) does not hold up a stop: SIGTERM during it ends the server
+    at once.  Before: the job slept the whole delay in usleep and the stop waited for it
+    (here 30 s: killed after the 10 s of stop_process)."""
+    srv = ddbchat_server(env={"DDBCHAT_RESTORE_DONE_DELAY_MS": "30000"})
+    d = client_for(srv.ddb_url)
+    make_table(d, "bk_nap", hash=("pk", "S"))
+    d.put_item(TableName="bk_nap", Item={"pk": {"S": "a"}})
+    arn = d.create_backup(TableName="bk_nap", BackupName="nap")["BackupDetails"]["BackupArn"]
+    wait_available(d, arn)
+    d.restore_table_from_backup(TargetTableName="bk_nap2", BackupArn=arn)
+    wait_restored(d, "bk_nap2")  # ACTIVE: the job is in its 30 s pause now
+    t0 = time.time()
+    rc = srv.stop(timeout=10)
+    assert time.time() - t0 < 5, time.time() - t0
+    assert rc == 0, rc
