@@ -464,6 +464,18 @@ static void nested_in_update(parser *p, const expr_node *x)
 
 static void use_as_operand(parser *p, const expr_node *x);
 
+/* A function's argument: in an update, list_append is not one (nested_in_update); in a
+ * condition, only size() of the functions yields a value (use_as_operand): "size(contains(a,
+ * b)) > a", "contains(a, begins_with(b, c))" are the inner function's misuse (dynalite's scan
+ * test, recorded against AWS; DynamoDB Local agrees; ddbchat accepted the latter). */
+static void as_argument(parser *p, const expr_node *x)
+{
+    if (p->kind == EXPR_UPDATE)
+        nested_in_update(p, x);
+    else
+        use_as_operand(p, x);
+}
+
 /* Comma-separated operands (a function's arguments, IN's list), appended to kids, which
  * holds *n of *cap slots and grows in the arena; each is checked by check as it comes.
  * Stops at the first token after an operand that is not a comma. Returns the (maybe
@@ -509,7 +521,7 @@ static expr_node *parse_call(parser *p)
     if (!args)
         return nomem(p);
     p->ops++;
-    if (!(args = parse_operand_list(p, args, &n, &cap, nested_in_update)))
+    if (!(args = parse_operand_list(p, args, &n, &cap, as_argument)))
         return NULL;
     if (curt(p) != T_RP)
         return syntax(p);

@@ -797,6 +797,14 @@ MISUSE = "The function is not allowed to be used this way in an expression; func
     ("a > ((b)) AND (", "The expression has redundant parentheses;"),
     ("a > ((b)) AND c.(d)", "The expression has redundant parentheses;"),
     ("a > > ((b))", 'Syntax error; token: ">", near: "> > ("'),
+    # a function other than size() as another function's argument is misused (dynalite's scan
+    # test "size(contains(a, b)) > a"; ddbchat accepted "contains(a, begins_with(b, c))")
+    ("size(contains(a, b)) > a", MISUSE + "contains"),
+    ("contains(a, begins_with(b, c))", MISUSE + "begins_with"),
+    ("attribute_exists(contains(a, b))", MISUSE + "contains"),
+    ("begins_with(a, attribute_exists(b))", MISUSE + "attribute_exists"),
+    ("attribute_type(a, attribute_exists(b))", MISUSE + "attribute_exists"),
+    ("size(attribute_exists(views)) > a", MISUSE + "attribute_exists"),
 ])
 def test_filter_error_order(ddb_url, qt, fe, msg):
     err(ddb_url, "Scan", {"TableName": qt, "FilterExpression": fe}, V,
