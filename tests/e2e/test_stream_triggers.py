@@ -345,6 +345,43 @@ def test_failing_reads_back_off(work, ddb_url, start_triggered, table_name):
         proxy.close()  # (the fixture stops the server)
 
 
+def test_no_stream_after_failed_reads_is_looked_at_every_2s(work, target, ddb_url,
+                                                            start_triggered, table_name):
+    """A trigger in a streak of failed reads (GetRecords refused: the wait before the next
+    read 2 s, then 4 s) whose table then has no stream (made again without one) looks at the
+    table every 2 s again, as it says ("looking again every 2000 ms"), so that a stream
+    enabled on it is followed at once; not after the read back-off's wait (4 s here, up to
+    30 s).  Before (review18 LOW 6): the table looked at every 4 s from then on.  ddbchat
+    only: DynamoDB Local's DeleteTable and CreateTable take seconds, past the windows below
+    (the trigger's logic is the same over either)."""
+    if target != "ddbchat":
+        pytest.skip("DynamoDB Local re-makes a table too slowly for the 2 s windows")
+    name = table_name("trg")
+    ddb, _ = stream_table(ddb_url, name)
+    proxy = FaultProxy(ddb_url)
+    proxy.script_for["GetRecords"] = ["deny"] * 1000
+    try:
+        t = start_triggered(os.path.join(work, "data"), "--trigger",
+                            f"{name}={handler_cmd(work)}", endpoint=proxy.url)
+        wait_log(t, f"trigger {name}: reading the stream failed")
+        t0 = time.time()
+        time.sleep(2.5)  # the second read has failed: the next comes 4 s later
+        ddb.delete_table(TableName=name)
+        ddb.get_waiter("table_not_exists").wait(TableName=name)
+        make_table(ddb, name)  # no stream
+        if time.time() > t0 + 5:
+            pytest.skip("the table took too long to be made again")
+        time.sleep(max(0.0, t0 + 5 - time.time()))
+        before = len(proxy.ops("DescribeTable"))
+        time.sleep(max(0.0, t0 + 13 - time.time()))
+        requests = len(proxy.ops("DescribeTable")) - before
+        # a look is two DescribeTable (the stream reader's); from ~6 s on at 6, 8, 10 and
+        # ~12 s: 6 or 8 requests (before: at 6 and 10 s, 4 requests)
+        assert requests >= 6, (requests, t.log_text()[-1500:])
+    finally:
+        proxy.close()
+
+
 @pytest.mark.parametrize("args,msg", [
     (["--trigger", "noequals"], "--trigger expects TABLE=COMMAND"),
     (["--trigger", "=cmd"], "--trigger expects TABLE=COMMAND"),
