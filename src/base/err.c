@@ -14,8 +14,9 @@ static const struct {
     const char *name;
     const char *type;
     int status;
+    err_wire_kind wire;
 } err_rows[] = {
-#define ERR(name, type, status) {#name, type, status},
+#define ERR(name, type, status, wire) {#name, type, status, wire},
 #include "err_table.def"
 #undef ERR
 };
@@ -235,6 +236,12 @@ int err_status(int code)
 {
     int r = err_row(code);
     return r >= 0 ? err_rows[r].status : 500;
+}
+
+err_wire_kind err_wire(int code)
+{
+    int r = err_row(code);
+    return r >= 0 ? err_rows[r].wire : ERR_WIRE_SERVICE;
 }
 
 const char *err_name(int code)

@@ -13,15 +13,24 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+/* How an error goes on the wire (err_table.def's fourth column; the reply writer's choice):
+ * {"__type":"<namespace>#<Type>","message"|"Message":...} */
+typedef enum err_wire_kind {
+    ERR_WIRE_SERVICE,       /* com.amazonaws.dynamodb.v20120810#, "message" */
+    ERR_WIRE_VALIDATE,      /* com.amazon.coral.validate#, "message" */
+    ERR_WIRE_FRAMEWORK,     /* com.amazon.coral.service#, "message" */
+    ERR_WIRE_FRAMEWORK_CAP, /* com.amazon.coral.service#, "Message" */
+} err_wire_kind;
+
 enum {
-#define ERR(name, type, status) ERR__IDX_##name,
+#define ERR(name, type, status, wire) ERR__IDX_##name,
 #include "err_table.def"
 #undef ERR
     ERR__COUNT
 };
 enum {
     ERR_OK = 0,
-#define ERR(name, type, status) ERR_##name = -(ERR__IDX_##name + 1),
+#define ERR(name, type, status, wire) ERR_##name = -(ERR__IDX_##name + 1),
 #include "err_table.def"
 #undef ERR
 };
@@ -91,6 +100,8 @@ void err_prefix(err_t *e, const char *pre);
 const char *err_type(int code);
 /* HTTP status for a code (400 for most); 500 for unknown codes. */
 int err_status(int code);
+/* How a code goes on the wire (ERR_WIRE_SERVICE for unknown codes). */
+err_wire_kind err_wire(int code);
 /* The code whose DynamoDB type is `type` (a bare name like "ValidationException" or with
  * the "com.amazonaws.dynamodb.v20120810#" prefix); 0 when no row has that type. */
 int err_code_from_type(const char *type);

@@ -201,21 +201,17 @@ static void ddb_proto_error_x(ddb_proto_resp *resp, int code, const char *type_o
      * "com.amazon.coral.validate#", a SerializationException "com.amazon.coral.service#" with
      * its text under "Message" (dynalite's AWS-recorded assertSerialization, Dynoxide's
      * errors.rs; test_protocol test_serialization_error_body) */
-    /* An AccessDeniedException is the authorizer's, as AWS writes it: the framework's
-     * namespace, its text under "Message" (dynalite's tag tests, recorded against AWS); the
-     * framework's routing and authentication errors keep its namespace with "message"
-     * (dynalite's connection tests, recorded against AWS; an iOS SDK user's AWS reply:
-     * {"__type":"com.amazon.coral.service#MissingAuthenticationTokenException",...}) */
-    bool ser = strcmp(type, "SerializationException") == 0 ||
-               strcmp(type, "AccessDeniedException") == 0;
-    bool framework = ser || strcmp(type, "UnknownOperationException") == 0 ||
-                     strcmp(type, "MissingAuthenticationTokenException") == 0 ||
-                     strcmp(type, "IncompleteSignatureException") == 0 ||
-                     strcmp(type, "InvalidSignatureException") == 0 ||
-                     strcmp(type, "UnrecognizedClientException") == 0;
-    const char *ns = strcmp(type, "ValidationException") == 0 ? DDB_PROTO_NS_VALIDATE
-                     : framework                            ? DDB_PROTO_NS_SERVICE
-                                                            : DDB_PROTO_NS;
+    /* the namespace and the message's key are the error table's (err_wire): AWS's request
+     * framework writes its own types (validation, serialization, routing, authentication, the
+     * authorizer's AccessDeniedException with "Message") as com.amazon.coral.*# (dynalite's
+     * connection and tag tests, recorded against AWS; review18 L4/L10) */
+    err_wire_kind wk = type_override ? ERR_WIRE_SERVICE : err_wire(code);
+    bool ser = wk == ERR_WIRE_FRAMEWORK_CAP;
+    const char *ns = DDB_PROTO_NS;
+    if (wk == ERR_WIRE_VALIDATE)
+        ns = DDB_PROTO_NS_VALIDATE;
+    else if (wk == ERR_WIRE_FRAMEWORK || wk == ERR_WIRE_FRAMEWORK_CAP)
+        ns = DDB_PROTO_NS_SERVICE;
     char full[192];
     snprintf(full, sizeof full, "%s%s", ns, type);
     snprintf(resp->error_type, sizeof resp->error_type, "%s", type);
@@ -797,7 +793,7 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     } else {
         const char *a =
             req->authorization ? req->authorization : ddb_proto_header(req, "Authorization");
-        if (!a || !*a) {
+        if (!sigv4_is_aws4(a)) { /* none, or not "AWS4-...": AWS's missing token */
             ddb_proto_error(resp, ERR_MISSING_AUTH_TOKEN, NULL, TXT_MISSING_AUTH, NULL);
             goto done;
         }

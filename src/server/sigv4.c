@@ -382,9 +382,18 @@ static int sigv4_copy(char *out, size_t cap, const char *p, size_t n)
     return 0;
 }
 
+bool sigv4_is_aws4(const char *value)
+{
+    return value && strncmp(sigv4_skip_ws(value), "AWS4-", 5) == 0;
+}
+
 int sigv4_parse_authorization(const char *value, sigv4_auth *out, err_t *e)
 {
     memset(out, 0, sizeof *out);
+    /* not "AWS4-...": no token at all for AWS (dynalite's connection tests, recorded against
+     * AWS: "AWS4" is MissingAuthenticationTokenException; review18 L4) */
+    if (!sigv4_is_aws4(value))
+        return err_set(e, ERR_MISSING_AUTH_TOKEN, "Request is missing Authentication Token");
     const char *p = sigv4_skip_ws(value);
     size_t alen = strlen(SIGV4_ALGORITHM);
     if (strncmp(p, SIGV4_ALGORITHM, alen) != 0 || (p[alen] != ' ' && p[alen] != '\t'))

@@ -72,9 +72,14 @@ typedef struct sigv4_request {
 
 /* Lower-case hex SHA-256 of the bytes. */
 void sigv4_sha256_hex(const void *data, size_t n, char out[65]);
+/* Whether an Authorization header's value starts "AWS4-" (leading white space aside): what
+ * AWS takes for a token at all; anything else (none, "AWS4", "Bearer x") is
+ * MissingAuthenticationTokenException. */
+bool sigv4_is_aws4(const char *value);
 /* Parses an Authorization header.  Only "AWS4-HMAC-SHA256" is accepted.
- * ERR_INCOMPLETE_SIGNATURE (another scheme, missing Credential/SignedHeaders/Signature, bad
- * scope) with DynamoDB's text. */
+ * ERR_MISSING_AUTH_TOKEN when the value does not start "AWS4-" (sigv4_is_aws4);
+ * ERR_INCOMPLETE_SIGNATURE (another AWS4- algorithm, missing Credential/SignedHeaders/
+ * Signature, bad scope) with DynamoDB's text. */
 int sigv4_parse_authorization(const char *value, sigv4_auth *out, err_t *e);
 /* Appends the canonical request for `req`, signing the headers named in signed_headers
  * (";"-separated, lower-case).  ERR_NOMEM past the buffer's maximum; ERR_INCOMPLETE_SIGNATURE

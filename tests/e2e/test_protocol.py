@@ -149,6 +149,26 @@ def test_no_body(ddb_url, target):
     assert status == 200 and "TableNames" in json.loads(out)
 
 
+@pytest.mark.parametrize("creds", [False, True])
+@pytest.mark.parametrize("auth", ["AWS4", "Bearer x", "aws4-hmac-sha256 x", b"\xff"])
+def test_authorization_not_aws4(ddbchat_server, creds, auth):
+    # An Authorization header that does not start "AWS4-" is no token at all for AWS:
+    # {"__type":"com.amazon.coral.service#MissingAuthenticationTokenException","message":
+    # "Request is missing Authentication Token"} (dynalite's connection tests, recorded against
+    # AWS: "AWS4"; review18 L4).  ddbchat took any value without credentials and answered
+    # IncompleteSignatureException with them.
+    env = {"DDBCHAT_ACCESS_KEY_ID": "AKID", "DDBCHAT_SECRET_ACCESS_KEY": "secret"} if creds else None
+    srv = ddbchat_server(env=env)
+    status, _, out = raw_request(srv.ddb_url, {}, headers={"Authorization": auth})
+    assert (status, json.loads(out)) == (400, {
+        "__type": "com.amazon.coral.service#MissingAuthenticationTokenException",
+        "message": "Request is missing Authentication Token"})
+    # "AWS4-" and more is a token: without credentials any such one is taken
+    if not creds:
+        status, _, _ = raw_request(srv.ddb_url, {}, headers={"Authorization": "AWS4-x"})
+        assert status == 200
+
+
 @pytest.mark.parametrize("case", ["not-json-no-target", "not-json", "not-json-unknown-op",
                                   "no-target", "unknown-operation", "array", "number",
                                   "string"])

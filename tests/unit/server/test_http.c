@@ -295,20 +295,20 @@ static void test_header_names(void **state)
     int port = http_server_dynamodb_port(f->srv);
     char out[2048];
     raw_request(port,
-                "POST / HTTP/1.1\r\nhost: a\r\nauthorization: x\r\nx-amz-date: 1\r\n"
+                "POST / HTTP/1.1\r\nhost: a\r\nauthorization: AWS4-x\r\nx-amz-date: 1\r\n"
                 "x-amz-target: DynamoDB_20120810.ListTables\r\ncontent-type: a/b\r\n"
                 "hostname: b\r\ncontent-length: 2\r\nConnection: close\r\n\r\n{}",
                 out, sizeof out);
     assert_non_null(strstr(out, "HTTP/1.1 200"));
     assert_non_null(strstr(out, "{\"TableNames\":[]}"));
     raw_request(port,
-                "POST / HTTP/1.1\r\nHost: a\r\nAuthorization: x\r\n"
+                "POST / HTTP/1.1\r\nHost: a\r\nAuthorization: AWS4-x\r\n"
                 "X-Amz-Target: DynamoDB_20120810.ListTables\r\nHOST: b\r\n"
                 "Content-Length: 2\r\nConnection: close\r\n\r\n{}",
                 out, sizeof out);
     assert_non_null(strstr(out, "HTTP/1.1 400"));
     raw_request(port,
-                "POST / HTTP/1.1\r\nHost: a\r\nAuthorization: x\r\n"
+                "POST / HTTP/1.1\r\nHost: a\r\nAuthorization: AWS4-x\r\n"
                 "X-Amz-Target: DynamoDB_20120810.ListTables\r\nCONTENT-LENGTH: 2\r\n"
                 "content-length: 3\r\nConnection: close\r\n\r\n{} ",
                 out, sizeof out);

@@ -260,7 +260,7 @@ static void test_parse_authorization(void **state)
     static const struct {
         const char *name, *hdr, *msg_prefix;
     } bad[] = {
-        {"other scheme", "Bearer abc", "Authorization header requires 'Credential'"},
+        {"other AWS4- algorithm", "AWS4-HMAC-SHA1 abc", "Authorization header requires 'Credential'"},
         {"no signature",
          "AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, SignedHeaders=host",
          "Authorization header requires 'Signature' parameter."},
@@ -269,6 +269,13 @@ static void test_parse_authorization(void **state)
          "Credential should be scoped"},
         {"no equals", "AWS4-HMAC-SHA256 garbage", "'garbage' not a valid key=value pair"},
     };
+    /* not AWS4- at all: no token (AWS's MissingAuthenticationTokenException) */
+    static const char *const no_token[] = {"Bearer abc", "AWS4", " AWS4 x", "", "aws4-x"};
+    for (size_t i = 0; i < sizeof no_token / sizeof no_token[0]; i++) {
+        err_clear(&e);
+        assert_int_equal(sigv4_parse_authorization(no_token[i], &a, &e), ERR_MISSING_AUTH_TOKEN);
+        assert_string_equal(e.msg, "Request is missing Authentication Token");
+    }
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err_clear(&e);
         int rc = sigv4_parse_authorization(bad[i].hdr, &a, &e);
