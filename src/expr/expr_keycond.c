@@ -351,6 +351,12 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
         return rc;
     if (w.n > 2)
         return too_many(&w);
+    /* two conditions on a key of one attribute: "Query key condition not supported", whichever
+     * attributes they name (dynalite's query tests, recorded against AWS: "a = :a AND b = :a",
+     * "y = :a and z = :a" on a hash-only table and GSI; DynamoDB Local agrees).  ddbchat
+     * answered "Query condition missed key schema element: a", naming a present key. */
+    if (w.n == 2 && !(ks->range && ks->range[0]))
+        return err_set(e, ERR_VALIDATION, "Query key condition not supported");
     const kcond *h = NULL, *other = NULL;
     for (size_t i = 0; i < w.n; i++) {
         if (is_name(w.c[i].key, ks->hash))

@@ -844,3 +844,29 @@ L_EAN_EMPTY = "ExpressionAttributeNames must not be empty"
 def test_start_key_and_segments_before_expressions(ddb_url, target, qt, op, body, aws, local):
     want = aws if local is None else aws_or_local(target, aws, local=local)
     err(ddb_url, op, dict(body, TableName=qt), V, want)
+
+
+# Two key conditions on a key of one attribute (a hash-only table or GSI) are "Query key
+# condition not supported", whichever attributes they name: dynalite's query tests, recorded
+# against AWS, and DynamoDB Local.  ddbchat answered "Query condition missed key schema
+# element: <the hash key>", naming a key the condition holds.
+def test_two_conditions_on_a_one_attribute_key(ddb, ddb_url, target, qt, table_name, make_table):
+    ht = table_name("qh")
+    make_table(ddb, ht)
+    one = {":a": S("1")}
+    for body in ({"TableName": ht, "KeyConditionExpression": "pk = :a AND b = :a"},
+                 {"TableName": ht, "KeyConditionExpression": "b = :a AND pk = :a"},
+                 {"TableName": ht, "KeyConditionExpression": "y = :a and z = :a"},
+                 {"TableName": qt, "IndexName": "gidx", "KeyConditionExpression": "g = :a AND v = :a"},
+                 {"TableName": qt, "IndexName": "gidx", "KeyConditionExpression": "y = :a and z = :a"}):
+        err(ddb_url, "Query", dict(body, ExpressionAttributeValues=one), V,
+            "Query key condition not supported")
+    err(ddb_url, "Query", {"TableName": ht, "KeyConditions": {
+        "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S("1")]},
+        "b": {"ComparisonOperator": "EQ", "AttributeValueList": [S("1")]}}}, V,
+        "Query key condition not supported")
+    # one condition on another attribute still names the key it misses
+    err(ddb_url, "Query", {"TableName": ht, "KeyConditionExpression": "b = :a",
+                           "ExpressionAttributeValues": one}, V,
+        aws_or_local(target, "Query condition missed key schema element: pk",
+                     local="Query condition missed key schema element"))
