@@ -107,6 +107,7 @@ struct msg_events {
     bool hub_started, watch_started;
     ev_wake *wakes; /* hub thread: resumes to call once unlocked */
     size_t n_wakes, cap_wakes;
+    bool scan_failing; /* feeds' scans fail (the storage is unreachable): said once, under mu */
 };
 
 static int64_t ev_mono_ms(void)
@@ -638,8 +639,12 @@ static void ev_scan_feed(msg_events *h, ev_feed *f)
     err_t e = {0};
     int rc = ev_scan(h, f->user, &f->st, &evs, &e);
     pthread_mutex_lock(&h->mu);
+    /* a failing scan is said when scans start failing and once when one works again, not
+     * for every feed at every poll (a remote endpoint down: a line per user with an open
+     * stream every 5 s; test_messaging_sse test_scan_failures_logged_once) */
+    bool say_fail = rc && !h->scan_failing, say_back = !rc && h->scan_failing;
+    h->scan_failing = rc != 0;
     if (rc) {
-        log_error("events: scan failed: %s", e.msg);
         f->poll_ms = MSG_EVENTS_POLL_MAX_MS;
     } else {
         for (size_t i = 0; i < evs.n; i++)
@@ -653,6 +658,11 @@ static void ev_scan_feed(msg_events *h, ev_feed *f)
     }
     f->next_poll_ms = ev_mono_ms() + f->poll_ms;
     pthread_mutex_unlock(&h->mu);
+    if (say_fail)
+        log_error("events: scan failed: %s (logged once until a scan succeeds; each user's "
+                  "feed polls every %d ms meanwhile)", e.msg, MSG_EVENTS_POLL_MAX_MS);
+    if (say_back)
+        log_info("events: scans work again");
     ev_list_fini(&evs);
 }
 

@@ -33,8 +33,9 @@ import pytest
 
 from conftest import REPO, client_for, ddbchat_bin, free_port, start_ddbchat, stop_process, wait_port
 from faultproxy import FaultProxy
-from msg_fixtures import (TABLE, check_invariants, remote_env, rest, scan_table,  # noqa: F401
-                          start_remote_serve, token)
+from msg_fixtures import (TABLE, add_user, check_invariants, remote_env, rest,  # noqa: F401
+                          scan_table, start_remote_serve, token)
+from test_messaging_sse import open_stream
 
 pytestmark = pytest.mark.requires_ddbchat
 
@@ -310,6 +311,41 @@ def test_lost_user_add_is_not_handle_taken(proxy, upstream):
     assert json.loads(p.stdout)["handle"] == h
     users = [it for it in scan_table(upstream.ddb) if it["pk"] == f"HANDLE#{h}"]
     assert len(users) == 1
+
+
+def test_scan_failures_logged_once(proxy, upstream):
+    """`serve --endpoint <proxy>` with event streams open for three users and no change feed
+    (the table has no stream: each user's feed polls the table with Query): while every
+    Query fails (500, DDBCHAT_MAX_ATTEMPTS=1) the scan failure is logged once, not for every
+    feed at every poll (5 s apart while failing); once Queries work again the log says so.
+    Before: a line per feed per poll (3 in the first second here, 3 more 5 s on)."""
+    srv = start_remote_serve(proxy.url, env={"DDBCHAT_MAX_ATTEMPTS": "1"})
+    streams = []
+
+    def log():
+        with open(srv.log) as f:
+            return f.read()
+
+    def wait_log(text, timeout=15):
+        deadline = time.time() + timeout
+        while text not in log():
+            assert time.time() < deadline, log()[-2000:]
+            time.sleep(0.1)
+    try:
+        stamp = int(time.time() * 1000) % 10**8
+        uuids = [add_user(srv, f"rb_e{i}_{stamp}", f"Ev {i}") for i in range(3)]
+        streams = [open_stream(srv, token(u)) for u in uuids]
+        proxy.script_for["Query"] = ["500"] * 100000
+        wait_log("events: scan failed")
+        time.sleep(6)  # every feed has polled and failed again
+        assert log().count("events: scan failed") == 1, log()[-2000:]
+        assert proxy.ops("Query").count("500") >= 6  # 3 feeds, twice each at least
+        proxy.script_for["Query"] = []
+        wait_log("events: scans work again")
+    finally:
+        for st in streams:
+            st.close()
+        srv.stop()
 
 
 def test_rest_server_over_faulty_endpoint(proxy, upstream):
