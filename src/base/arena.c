@@ -25,6 +25,8 @@ void arena_init(arena_t *a)
 {
     a->head = NULL;
     a->big = NULL;
+    a->next = NULL;
+    a->left = 0;
     a->max = ARENA_DEFAULT_MAX;
     a->total = 0;
     a->grow = NULL;
@@ -60,6 +62,8 @@ void arena_fini(arena_t *a)
     blocks_free(a->big);
     a->head = NULL;
     a->big = NULL;
+    a->next = NULL;
+    a->left = 0;
     a->total = 0;
 }
 
@@ -81,14 +85,28 @@ void arena_reset(arena_t *a)
     }
     b->off = 0;
     a->head = b;
+    a->next = b->data;
+    a->left = b->cap;
 }
 
-void *arena_alloc(arena_t *a, size_t n)
+/* a->next and a->left from the current block's offset (after the slow path moved it). */
+static void *arena_take(arena_t *a, arena_block *b, size_t n)
+{
+    void *p = b->data + b->off;
+    b->off += n;
+    a->next = b->data + b->off;
+    a->left = b->cap - b->off;
+    return p;
+}
+
+void *arena_alloc_slow(arena_t *a, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     if (n == 0)
         n = 16;
     arena_block *b = a->head;
+    if (b) /* the inline path moved a->next only */
+        b->off = b->cap - a->left;
     if (n >= ARENA_BIG && (!b || b->cap - b->off < n)) { /* its own block; b stays current */
         if (!arena_room(a, n))
             return NULL;
@@ -119,9 +137,7 @@ void *arena_alloc(arena_t *a, size_t n)
         a->total += cap;
         b = nb;
     }
-    void *p = b->data + b->off;
-    b->off += n;
-    return p;
+    return arena_take(a, b, n);
 }
 
 void *arena_zalloc(arena_t *a, size_t n)

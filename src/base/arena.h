@@ -27,8 +27,12 @@ typedef struct arena arena_t;
 typedef struct arena {
     arena_block *head; /* current block */
     arena_block *big;  /* blocks of one big allocation each */
-    size_t max;        /* hard maximum of block bytes */
-    size_t total;      /* bytes currently held in blocks (both lists) */
+    /* the current block's free bytes, `left` from `next` (0 and NULL: no block): arena_alloc's
+     * inline path takes from them; arena.c keeps them and the block's offset in step */
+    unsigned char *next;
+    size_t left;
+    size_t max;   /* hard maximum of block bytes */
+    size_t total; /* bytes currently held in blocks (both lists) */
     /* NULL, or called when a block would take the arena past max (need: the total it would
      * make): it may raise a->max to at least need and return 0, or return nonzero (the
      * allocation fails).  Its owner's: arena_init sets NULL, the owner clears it. */
@@ -46,8 +50,21 @@ void arena_init(arena_t *a);
 void arena_fini(arena_t *a);
 /* Forgets all allocations; keeps one block for reuse (never a big allocation's). */
 void arena_reset(arena_t *a);
-/* n bytes, 16-aligned, uninitialised; NULL when out of memory or past the maximum. */
-void *arena_alloc(arena_t *a, size_t n);
+/* n bytes, 16-aligned, uninitialised; NULL when out of memory or past the maximum.  Inline
+ * while the current block has room (most of a request's allocations: no call); a new block,
+ * a big allocation or n == 0 go to arena_alloc_slow. */
+void *arena_alloc_slow(arena_t *a, size_t n);
+static inline void *arena_alloc(arena_t *a, size_t n)
+{
+    size_t m = (n + 15) & ~(size_t)15; /* 0: n was 0 or past SIZE_MAX - 15 */
+    if (m - 1 < a->left) {
+        void *p = a->next;
+        a->next += m;
+        a->left -= m;
+        return p;
+    }
+    return arena_alloc_slow(a, n);
+}
 /* n zeroed bytes. */
 void *arena_zalloc(arena_t *a, size_t n);
 /* Copy of n bytes plus a NUL terminator. */

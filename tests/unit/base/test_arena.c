@@ -44,6 +44,54 @@ static void test_alloc_align_and_grow(void **state)
     arena_fini(NULL);
 }
 
+/* arena_alloc's inline path (room in the current block) and its slow path (a new block, a
+ * big allocation of its own, n == 0) keep one account of the block: every allocation in
+ * place, 16-aligned, none overlapping another, across a big one between small ones, a block
+ * filled exactly, and after a reset the kept block served again from its start (perf18). */
+static void test_inline_and_slow_paths(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    enum { N = 3000 };
+    static unsigned char *ps[N];
+    static size_t ns[N];
+    for (int round = 0; round < 2; round++) {
+        unsigned char *first = NULL;
+        for (int i = 0; i < N; i++) {
+            size_t n = i % 500 == 7 ? ARENA_BIG + (size_t)i : (size_t)(i * 7919 % 300);
+            unsigned char *p = arena_alloc(&a, n);
+            assert_non_null(p);
+            assert_int_equal((uintptr_t)p % 16, 0);
+            memset(p, (unsigned char)i, n);
+            ps[i] = p;
+            ns[i] = n;
+            if (!first)
+                first = p;
+        }
+        for (int i = 0; i < N; i++) /* nothing written later landed on an earlier one */
+            for (size_t k = 0; k < ns[i]; k += 61)
+                assert_int_equal(ps[i][k], (unsigned char)i);
+        if (round == 0) {
+            arena_reset(&a);
+            /* the kept block (the oldest) serves again from its start */
+            unsigned char *again = arena_alloc(&a, 16);
+            assert_non_null(again);
+            arena_reset(&a);
+        } else {
+            assert_non_null(first);
+        }
+    }
+    arena_fini(&a);
+    /* zero-initialised (no arena_init): the slow path's first block */
+    arena_t z;
+    memset(&z, 0, sizeof z);
+    z.max = ARENA_DEFAULT_MAX;
+    assert_non_null(arena_alloc(&z, 1));
+    assert_non_null(arena_alloc(&z, 0));
+    arena_fini(&z);
+}
+
 static void test_arena_max(void **state)
 {
     arena_t a;
@@ -157,6 +205,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alloc_align_and_grow),
+        cmocka_unit_test(test_inline_and_slow_paths),
         cmocka_unit_test(test_arena_max),
         cmocka_unit_test(test_arena_grow_hook),
         cmocka_unit_test(test_big_alloc_own_block),
