@@ -28,66 +28,76 @@
 
 #define API_EXPR_CACHE_ENTRIES 256 /* distinct expression texts kept parsed (~8 KB each) */
 
+/* SearchVectors' TopK type check, as a pre hook (api_pre_fn) */
+static int pre_search(const api_t *api, const char *op, const json_t *req,
+                      const jread_val *jreq, const api_caller *caller, err_t *e)
+{
+    (void)api;
+    (void)op;
+    return op_search_topk_type(req, jreq, caller, e);
+}
+
 static const struct api_op_row {
     const char *name;
     api_op_fn fn;
-    bool jread; /* the handler reads r->jbody itself (api_call_out_jr) */
+    bool jread;     /* the handler reads r->jbody itself (api_call_out_jr) */
+    api_pre_fn pre; /* checks before the model's constraints, or NULL (api_pre_fn) */
 } api_ops[] = {
-    {"BatchExecuteStatement", op_batch_execute_statement, true}, /* as ExecuteStatement */
-    {"BatchGetItem", op_batch_get_item, true},
-    {"BatchWriteItem", op_batch_write_item, true},
-    {"CreateBackup", op_create_backup, false},
-    {"CreateTable", op_create_table, false},
-    {"DeleteBackup", op_delete_backup, false},
-    {"DeleteItem", op_delete_item, true},
-    {"DeleteResourcePolicy", op_delete_resource_policy, false},
-    {"DeleteTable", op_delete_table, false},
-    {"DescribeBackup", op_describe_backup, false},
-    {"DescribeContinuousBackups", op_describe_continuous_backups, false},
-    {"DescribeContributorInsights", op_describe_contributor_insights, false},
-    {"DescribeEndpoints", op_describe_endpoints, false},
-    {"DescribeExport", op_describe_export, false},
-    {"DescribeGlobalTable", op_describe_global_table, false},
-    {"DescribeGlobalTableSettings", op_describe_global_table_settings, false},
-    {"DescribeImport", op_describe_import, false},
-    {"DescribeKinesisStreamingDestination", op_describe_kinesis_streaming_destination, false},
-    {"DescribeLimits", op_describe_limits, false},
-    {"DescribeTable", op_describe_table, false},
-    {"DescribeTimeToLive", op_describe_time_to_live, false},
-    {"DisableKinesisStreamingDestination", op_disable_kinesis_streaming_destination, false},
-    {"DynamoDBStreams.DescribeStream", op_describe_stream, false},
-    {"DynamoDBStreams.GetRecords", op_get_records, false},
-    {"DynamoDBStreams.GetShardIterator", op_get_shard_iterator, false},
-    {"DynamoDBStreams.ListStreams", op_list_streams, false},
-    {"EnableKinesisStreamingDestination", op_enable_kinesis_streaming_destination, false},
-    {"ExecuteStatement", op_execute_statement, true}, /* but for Parameters, via jansson */
-    {"ExecuteTransaction", op_execute_transaction, true}, /* as ExecuteStatement */
-    {"GetItem", op_get_item, true},
-    {"GetResourcePolicy", op_get_resource_policy, false},
-    {"ListBackups", op_list_backups, false},
-    {"ListContributorInsights", op_list_contributor_insights, false},
-    {"ListExports", op_list_exports, false},
-    {"ListGlobalTables", op_list_global_tables, false},
-    {"ListImports", op_list_imports, false},
-    {"ListTables", op_list_tables, false},
-    {"ListTagsOfResource", op_list_tags_of_resource, false},
-    {"PutItem", op_put_item, true},
-    {"PutResourcePolicy", op_put_resource_policy, false},
-    {"Query", op_query, true},
-    {"RestoreTableFromBackup", op_restore_table_from_backup, false},
-    {"RestoreTableToPointInTime", op_restore_table_to_point_in_time, false},
-    {"Scan", op_scan, true},
-    {"SearchVectors", op_search_vectors, false},
-    {"TagResource", op_tag_resource, false},
-    {"TransactGetItems", op_transact_get_items, true},
-    {"TransactWriteItems", op_transact_write_items, true},
-    {"UntagResource", op_untag_resource, false},
-    {"UpdateContinuousBackups", op_update_continuous_backups, false},
-    {"UpdateContributorInsights", op_update_contributor_insights, false},
-    {"UpdateItem", op_update_item, true},
-    {"UpdateKinesisStreamingDestination", op_update_kinesis_streaming_destination, false},
-    {"UpdateTable", op_update_table, false},
-    {"UpdateTimeToLive", op_update_time_to_live, false},
+    {"BatchExecuteStatement", op_batch_execute_statement, true, NULL}, /* as ExecuteStatement */
+    {"BatchGetItem", op_batch_get_item, true, NULL},
+    {"BatchWriteItem", op_batch_write_item, true, NULL},
+    {"CreateBackup", op_create_backup, false, NULL},
+    {"CreateTable", op_create_table, false, NULL},
+    {"DeleteBackup", op_delete_backup, false, NULL},
+    {"DeleteItem", op_delete_item, true, NULL},
+    {"DeleteResourcePolicy", op_delete_resource_policy, false, NULL},
+    {"DeleteTable", op_delete_table, false, NULL},
+    {"DescribeBackup", op_describe_backup, false, NULL},
+    {"DescribeContinuousBackups", op_describe_continuous_backups, false, NULL},
+    {"DescribeContributorInsights", op_describe_contributor_insights, false, NULL},
+    {"DescribeEndpoints", op_describe_endpoints, false, NULL},
+    {"DescribeExport", op_describe_export, false, NULL},
+    {"DescribeGlobalTable", op_describe_global_table, false, NULL},
+    {"DescribeGlobalTableSettings", op_describe_global_table_settings, false, NULL},
+    {"DescribeImport", op_describe_import, false, NULL},
+    {"DescribeKinesisStreamingDestination", op_describe_kinesis_streaming_destination, false, NULL},
+    {"DescribeLimits", op_describe_limits, false, NULL},
+    {"DescribeTable", op_describe_table, false, NULL},
+    {"DescribeTimeToLive", op_describe_time_to_live, false, NULL},
+    {"DisableKinesisStreamingDestination", op_disable_kinesis_streaming_destination, false, NULL},
+    {"DynamoDBStreams.DescribeStream", op_describe_stream, false, NULL},
+    {"DynamoDBStreams.GetRecords", op_get_records, false, NULL},
+    {"DynamoDBStreams.GetShardIterator", op_get_shard_iterator, false, NULL},
+    {"DynamoDBStreams.ListStreams", op_list_streams, false, NULL},
+    {"EnableKinesisStreamingDestination", op_enable_kinesis_streaming_destination, false, NULL},
+    {"ExecuteStatement", op_execute_statement, true, NULL}, /* but for Parameters, via jansson */
+    {"ExecuteTransaction", op_execute_transaction, true, NULL}, /* as ExecuteStatement */
+    {"GetItem", op_get_item, true, NULL},
+    {"GetResourcePolicy", op_get_resource_policy, false, NULL},
+    {"ListBackups", op_list_backups, false, NULL},
+    {"ListContributorInsights", op_list_contributor_insights, false, NULL},
+    {"ListExports", op_list_exports, false, NULL},
+    {"ListGlobalTables", op_list_global_tables, false, NULL},
+    {"ListImports", op_list_imports, false, NULL},
+    {"ListTables", op_list_tables, false, NULL},
+    {"ListTagsOfResource", op_list_tags_of_resource, false, op_tags_pre},
+    {"PutItem", op_put_item, true, NULL},
+    {"PutResourcePolicy", op_put_resource_policy, false, NULL},
+    {"Query", op_query, true, NULL},
+    {"RestoreTableFromBackup", op_restore_table_from_backup, false, NULL},
+    {"RestoreTableToPointInTime", op_restore_table_to_point_in_time, false, NULL},
+    {"Scan", op_scan, true, NULL},
+    {"SearchVectors", op_search_vectors, false, pre_search},
+    {"TagResource", op_tag_resource, false, op_tags_pre},
+    {"TransactGetItems", op_transact_get_items, true, NULL},
+    {"TransactWriteItems", op_transact_write_items, true, NULL},
+    {"UntagResource", op_untag_resource, false, op_tags_pre},
+    {"UpdateContinuousBackups", op_update_continuous_backups, false, NULL},
+    {"UpdateContributorInsights", op_update_contributor_insights, false, NULL},
+    {"UpdateItem", op_update_item, true, NULL},
+    {"UpdateKinesisStreamingDestination", op_update_kinesis_streaming_destination, false, NULL},
+    {"UpdateTable", op_update_table, false, NULL},
+    {"UpdateTimeToLive", op_update_time_to_live, false, NULL},
 };
 
 /* The value layer an operation reads its attribute values in (value/ddbjson.h, the conformance
@@ -535,8 +545,9 @@ bool api_req_knows(const api_req *r, const char *key, size_t len)
 }
 
 /* The checks every operation shares, before its handler: 0 or the error. */
-static int api_precheck(const struct api_op_row *row, json_t *req, const jread_val *jreq,
-                        const api_caller *caller, const api_sink *sink, err_t *e)
+static int api_precheck(const api_t *api, const struct api_op_row *row, json_t *req,
+                        const jread_val *jreq, const api_caller *caller, const api_sink *sink,
+                        err_t *e)
 {
     if (!row)
         return err_set(e, ERR_UNKNOWN_OPERATION, "%s", "");
@@ -548,8 +559,8 @@ static int api_precheck(const struct api_op_row *row, json_t *req, const jread_v
      * same verdicts and texts (tests/unit/api/test_api_validate.c) */
     pthread_once(&api_ops_in_once, api_ops_in_init);
     const api_shape *in = api_ops_in[row - api_ops];
-    if (row->fn == op_search_vectors) { /* its TopK's deserialiser answers first */
-        int rc = op_search_topk_type(req, jreq, caller, e);
+    if (row->pre) { /* the operation's checks before the model's */
+        int rc = row->pre(api, row->name, req, jreq, caller, e);
         if (rc)
             return rc;
     }
@@ -656,7 +667,7 @@ static int api_run(api_t *api, const struct api_op_row *row, json_t *req, const 
                    err_t *e)
 {
     *out_resp = NULL;
-    int vrc = api_precheck(row, req, jreq, caller, sink, e);
+    int vrc = api_precheck(api, row, req, jreq, caller, sink, e);
     if (vrc)
         return vrc;
     api_tls_arena *tls = api_arena_take();
@@ -727,7 +738,7 @@ int api_call_out_jr_later(api_t *api, const char *op, const jread_val *req,
     if (!can || !later || !api_writes_later(api))
         return api_call_out_jr(api, op, req, caller, w, out_extra, e);
     *out_extra = NULL;
-    int rc = api_precheck(row, NULL, req, caller, NULL, e);
+    int rc = api_precheck(api, row, NULL, req, caller, NULL, e);
     if (rc)
         return rc;
     api_later_st *st = arena_zalloc(arena, sizeof *st);

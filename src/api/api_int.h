@@ -226,6 +226,15 @@ const char *api_odt_out_of_range(json_t *odt, bool minus1);
  * handler instead describes its success reply through api_reply (api_out.h), once, after
  * every check, and leaves *out NULL: text for api_call_out, a tree for api_call. */
 typedef int (*api_op_fn)(api_req *r, json_t **out);
+/* An operation's checks that come before the model's constraints (api.c's dispatch row, "pre"):
+ * the request (req, or jreq for a row that reads our reader's tree) is an object; 0 or the
+ * error.  The authorizer's refusal of a ResourceArn it cannot read comes before any
+ * validation (op_tags_pre); a SearchVectors TopK's deserialiser answers first
+ * (op_search_topk_type). */
+typedef int (*api_pre_fn)(const api_t *api, const char *op, const json_t *req,
+                          const struct jread_val *jreq, const api_caller *caller, err_t *e);
+int op_tags_pre(const api_t *api, const char *op, const json_t *req, const struct jread_val *jreq,
+                const api_caller *caller, err_t *e); /* op_table.c */
 
 /* Handlers (one per operation; file named in the comment). */
 /* The wall clock in ms since the epoch (CLOCK_REALTIME): the service's timestamps, UPDATING

@@ -264,6 +264,19 @@ def test_tags_errors(raw, ddb_url, table_name):
             "__type": "com.amazon.coral.service#AccessDeniedException",
             "Message": f"User: arn:aws:iam::{account}:root is not authorized to perform: "
                        f"dynamodb:{op} on resource: abcd"})
+        # the authorizer comes before any validation: a non-ARN alone (no Tags / TagKeys),
+        # an empty one ("on resource: *"); no ResourceArn at all is "Invalid TableArn"
+        # (dynalite's tag tests, recorded against AWS; review18 M9)
+        for body, want in (
+                ({"ResourceArn": "abcd"}, ("AccessDeniedException", f"User: arn:aws:iam::{account}"
+                 f":root is not authorized to perform: dynamodb:{op} on resource: abcd")),
+                ({"ResourceArn": ""}, ("AccessDeniedException", f"User: arn:aws:iam::{account}"
+                 f":root is not authorized to perform: dynamodb:{op} on resource: *")),
+                ({}, ("ValidationException", "Invalid TableArn"))):
+            status, _, out = raw_request(ddb_url, body, target="DynamoDB_20120810." + op)
+            doc = json.loads(out)
+            assert (status, doc["__type"].split("#")[1], doc.get("message", doc.get("Message"))) \
+                == (400,) + want, (op, body)
         for bad in ("a:b:c:d:e:f/g", arn.rsplit("/", 1)[0] + "/ab"):
             with pytest.raises(ClientError) as ei:
                 call(ResourceArn=bad, **kw)
