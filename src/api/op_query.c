@@ -149,8 +149,12 @@ static const char *const q_legacy[] = {"AttributesToGet", "QueryFilter", "Condit
 static const char *const s_legacy[] = {"AttributesToGet", "ScanFilter", "ConditionalOperator",
                                        NULL};
 static const char *const qs_exprs[] = {"ProjectionExpression", "FilterExpression", NULL};
-/* DynamoDB Local lists KeyConditionExpression among the expression parameters a legacy one
- * clashes with, but not KeyConditions among the legacy ones (that pair is checked apart). */
+/* KeyConditionExpression is among the expression parameters a legacy one clashes with;
+ * KeyConditions among the legacy ones only when KeyConditionExpression is there too
+ * (q_legacy_kc: dynalite's query tests, recorded against AWS, "all expressions and
+ * non-expression" with and without either; DynamoDB Local agrees). */
+static const char *const q_legacy_kc[] = {"AttributesToGet", "QueryFilter",
+                                          "ConditionalOperator", "KeyConditions", NULL};
 static const char *const q_exprs[] = {"ProjectionExpression", "FilterExpression",
                                       "KeyConditionExpression", NULL};
 static const char *const kc_legacy[] = {"KeyConditions", NULL};
@@ -231,7 +235,11 @@ static int q_parse_json(api_req *r, json_t *b, qreq *q)
     int rc;
     if ((rc = api_json_str(b, "IndexName", &q->iname, r->err)))
         return rc;
-    if ((rc = api_mixed_check(r, b, query ? q_legacy : s_legacy, query ? q_exprs : qs_exprs)))
+    if ((rc = api_mixed_check(r, b,
+                              !query                                      ? s_legacy
+                              : api_param(b, "KeyConditionExpression") ? q_legacy_kc
+                                                                         : q_legacy,
+                              query ? q_exprs : qs_exprs)))
         return rc;
     if (query && (rc = api_mixed_check(r, b, kc_legacy, kc_exprs)))
         return rc;

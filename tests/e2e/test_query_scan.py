@@ -377,6 +377,32 @@ def test_query_key_condition_required(ddb_url, qt):
         "Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES")
 
 
+
+# KeyConditions is named among the legacy parameters when KeyConditionExpression is there
+# too, after the others; without KeyConditionExpression it is not (dynalite's query tests
+# "all expressions and non-expression", recorded against AWS; DynamoDB Local agrees).
+# ddbchat left it out of the list beside other legacy parameters.
+def test_mixed_parameters_name_key_conditions(ddb_url, qt):
+    kc = {"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S("q")]}}
+    qf = {"v": {"ComparisonOperator": "EQ", "AttributeValueList": [N(1)]}}
+    mixed = "Can not use both expression and non-expression parameters in the same request: "
+    for body, msg in (
+            ({"AttributesToGet": ["v"], "QueryFilter": qf, "ConditionalOperator": "OR",
+              "KeyConditions": kc, "ProjectionExpression": "v", "FilterExpression": "v = :p",
+              "KeyConditionExpression": "pk = :p"},
+             "Non-expression parameters: {AttributesToGet, QueryFilter, ConditionalOperator, "
+             "KeyConditions} Expression parameters: {ProjectionExpression, FilterExpression, "
+             "KeyConditionExpression}"),
+            ({"AttributesToGet": ["v"], "KeyConditions": kc, "KeyConditionExpression": "pk = :p"},
+             "Non-expression parameters: {AttributesToGet, KeyConditions} Expression "
+             "parameters: {KeyConditionExpression}"),
+            ({"AttributesToGet": ["v"], "QueryFilter": qf, "KeyConditions": kc,
+              "FilterExpression": "v = :p", "ProjectionExpression": "v"},
+             "Non-expression parameters: {AttributesToGet, QueryFilter} Expression parameters: "
+             "{ProjectionExpression, FilterExpression}")):
+        err(ddb_url, "Query", dict(body, TableName=qt, ExpressionAttributeValues={":p": S("q")}),
+            V, mixed + msg)
+
 # Legacy KeyConditions + QueryFilter behave like the expressions.
 def test_query_legacy(ddb_url, qt):
     r = ok(ddb_url, "Query", {"TableName": qt, "KeyConditions": {
