@@ -1529,6 +1529,11 @@ bool st_cat_busy(store_t *s)
 
 /* Index work of every table: removals of dropped GSIs (also those whose pending marker a
  * crash left behind) and backfills, in catalog order; stops early when the store closes.
+ * A table whose work fails does not hold up the others': they go on, and the first error
+ * is returned (the round is retried with back-off).  Before, the first failure ended the
+ * round: one table whose backfill could never finish (an item that cannot be read) kept
+ * every table after it from its index work for good (store test_faults
+ * test_failing_backfill_does_not_block_other_tables).
  * Pins only the tables that have such work: a pin held for the round on a table without
  * any kept that table's replaced descriptors alive (and counted) for as long as another
  * table's backfill ran (store test_alter test_work_pins_only_its_tables). */
@@ -1540,11 +1545,14 @@ static int st_cat_resume_index_work(store_t *s, err_t *e)
         return err_set(e, ERR_NOMEM, "out of memory");
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; rc == 0 && j < v[i]->n_dropping && !st_work_pause(s, 0); j++)
-            rc = st_drop_index_finish(s, v[i]->id, v[i]->dropping[j].id, e);
-        for (size_t j = 0; rc == 0 && j < v[i]->n_idx && !st_work_pause(s, 0); j++)
+        int trc = 0; /* this table's (e keeps the first failure's message) */
+        for (size_t j = 0; trc == 0 && j < v[i]->n_dropping && !st_work_pause(s, 0); j++)
+            trc = st_drop_index_finish(s, v[i]->id, v[i]->dropping[j].id, e);
+        for (size_t j = 0; trc == 0 && j < v[i]->n_idx && !st_work_pause(s, 0); j++)
             if (v[i]->idx[j].backfilling)
-                rc = st_backfill(s, v[i]->name, v[i]->id, &v[i]->idx[j], e);
+                trc = st_backfill(s, v[i]->name, v[i]->id, &v[i]->idx[j], e);
+        if (trc && !rc)
+            rc = trc;
         store_table_unpin(s, v[i]);
     }
     free(v);

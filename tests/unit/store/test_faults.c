@@ -436,6 +436,75 @@ static void test_commit_failures_logged_once(void **state)
     assert_int_equal(again, 1);
 }
 
+/* The first stored item of table id tid (its data key: the 4-byte id first) made
+ * unreadable: a value that does not decode. */
+static int corrupt_first_fn(store_t *s, MDB_txn *txn, void *ctx, err_t *e)
+{
+    (void)e;
+    uint32_t tid = *(const uint32_t *)ctx;
+    unsigned char pre[5] = {(unsigned char)(tid >> 24), (unsigned char)(tid >> 16),
+                            (unsigned char)(tid >> 8), (unsigned char)tid, 0};
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->db_data, &cur);
+    if (rc)
+        return rc;
+    MDB_val k = {5, pre}, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    if (rc == 0 && (k.mv_size < 5 || memcmp(k.mv_data, pre, 5) != 0))
+        rc = MDB_NOTFOUND;
+    if (rc == 0) {
+        static const unsigned char junk[] = {0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0xfa, 0xf9, 0xf8};
+        MDB_val j = {sizeof junk, (void *)junk};
+        rc = mdb_cursor_put(cur, &k, &j, MDB_CURRENT);
+    }
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+/* Table "a" has an item that cannot be read, so its new GSI's backfill fails every time;
+ * table "b"'s new GSI, after it in the catalog, is still filled and becomes usable, while
+ * "a"'s work keeps being retried.  Before (catalog.c st_cat_resume_index_work): the round
+ * ended at "a"'s failure, and "b"'s index stayed backfilling for good. */
+static void test_failing_backfill_does_not_block_other_tables(void **state)
+{
+    st_fix *f = *state;
+    const store_table *a = st_create(f->s, "a", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    const store_table *b = st_create(f->s, "b", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    err_t e;
+    for (int i = 0; i < 20; i++) {
+        char txt[96];
+        snprintf(txt, sizeof txt, "{\"pk\":{\"S\":\"k%02d\"},\"g\":{\"S\":\"g%d\"}}", i, i % 3);
+        st_put_ok(f->s, a, &f->a, txt);
+        st_put_ok(f->s, b, &f->a, txt);
+    }
+    uint32_t tid = a->id;
+    err_clear(&e);
+    assert_int_equal(st_write_txn(f->s, corrupt_first_fn, &tid, &e), 0);
+    char logp[64];
+    int saved = log_capture(logp, sizeof logp);
+    store_index ix = st_ix("byg", true, st_kd("g", AV_S, NULL, AV_NONE), STORE_PROJ_ALL);
+    err_clear(&e);
+    assert_int_equal(st_index_add_nowait(f->s, "a", &ix, &e), 0);
+    err_clear(&e);
+    assert_int_equal(st_index_add_nowait(f->s, "b", &ix, &e), 0);
+    const store_table *nb = NULL;
+    for (int w = 0; w < 100; w++) { /* 5 s */
+        nb = st_pin(f->s, "b");
+        if (!nb->idx[0].backfilling)
+            break;
+        usleep(50000);
+    }
+    bool a_failing = st_pin(f->s, "a")->idx[0].backfilling;
+    bool said = log_count(logp, "left-over table work failed") > 0;
+    log_release(saved, logp);
+    assert_false(nb->idx[0].backfilling);
+    assert_true(a_failing);
+    assert_true(said);
+    av_t *items;
+    store_query q = {.table = nb, .index = &nb->idx[0]};
+    assert_int_equal(st_query_all(f->s, q, &f->a, &items), 20);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -447,6 +516,8 @@ int main(void)
                                         st_teardown),
         cmocka_unit_test_setup_teardown(test_commit_failures_logged_once, st_setup,
                                         st_teardown),
+        cmocka_unit_test_setup_teardown(test_failing_backfill_does_not_block_other_tables,
+                                        st_setup, st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
