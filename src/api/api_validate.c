@@ -1110,12 +1110,8 @@ static size_t node_len(const walk *w, const void *n)
  * Java String does); no AWS capture with characters beyond U+FFFF is known.  Units never
  * exceed bytes and are at least a third of them, so the count runs only when the byte length
  * could be out of [min, max]. */
-static size_t str_units(const api_shape *sh, const char *s, size_t n)
+size_t api_utf16_units(const char *s, size_t n)
 {
-    bool maybe_long = sh->max != API_NOLIM && (int64_t)n > sh->max;
-    bool maybe_short = sh->min != API_NOLIM && (int64_t)n < 3 * sh->min;
-    if (!maybe_long && !maybe_short)
-        return n;
     size_t u = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -1123,6 +1119,15 @@ static size_t str_units(const api_shape *sh, const char *s, size_t n)
         u += c >= 0xF0;          /* beyond U+FFFF: a surrogate pair */
     }
     return u;
+}
+
+static size_t str_units(const api_shape *sh, const char *s, size_t n)
+{
+    bool maybe_long = sh->max != API_NOLIM && (int64_t)n > sh->max;
+    bool maybe_short = sh->min != API_NOLIM && (int64_t)n < 3 * sh->min;
+    if (!maybe_long && !maybe_short)
+        return n;
+    return api_utf16_units(s, n);
 }
 
 static bool node_int(const walk *w, const void *n, long long *out)

@@ -43,6 +43,10 @@ typedef struct api_vld {
     size_t bytes;             /* the texts' lengths so far (whole ones whole) */
 } api_vld;
 
+/* The length of the UTF-8 text s[0..n) as the service's model counts it: in UTF-16 units, a
+ * character past U+FFFF counting 2 (Java's String.length()). */
+size_t api_utf16_units(const char *s, size_t n);
+
 void api_vld_init(api_vld *v);
 /* Adds one violation, printf-style, e.g. "Value null at 'tableName' failed to satisfy
  * constraint: Member must not be null". */

@@ -45,6 +45,7 @@
 #include "api/api_text.h"
 #include "api/api_validate.h"
 #include "api/api_vector.h"
+#include "base/mem.h"
 #include "value/ddbjson.h"
 
 #define TBL_MAX_THROUGHPUT 40000
@@ -3817,6 +3818,23 @@ static int untag_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
     return 0;
 }
 
+/* "The Tag Key provided is invalid, Key: <key>" with the key's bytes whole (err_set_text:
+ * the text carries its length; a U+0000 in it still ends the reply's string). */
+static int err_set_text_fmt_key(err_t *e, const char *k, size_t kl)
+{
+    static const char head[] = "The Tag Key provided is invalid, Key: ";
+    size_t hl = sizeof head - 1;
+    char *t = mem_malloc(hl + kl + 1);
+    if (!t)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    memcpy(t, head, hl);
+    memcpy(t + hl, k, kl);
+    t[hl + kl] = '\0';
+    int rc = err_set_text(e, ERR_VALIDATION, t, hl + kl);
+    free(t);
+    return rc;
+}
+
 int op_untag_resource(api_req *r, json_t **out)
 {
     const store_table *t;
@@ -3831,12 +3849,13 @@ int op_untag_resource(api_req *r, json_t **out)
         return verr(r, TXT_UNTAG_NONE);
     for (size_t i = 0; i < json_array_size(keys); i++) {
         json_t *k = json_array_get(keys, i);
+        if (!json_is_string(k)) /* a null element: AWS's "Key: null" (DDB-TABLE-457) */
+            return err_set(r->err, ERR_VALIDATION, TXT_UNTAG_KEY_INVALID, 4, "null");
         const char *ks = json_string_value(k);
-        size_t kl = json_string_length(k), chars = 0;
-        for (size_t j = 0; j < kl; j++)
-            chars += ((unsigned char)ks[j] & 0xC0) != 0x80;
-        if (chars == 0 || chars > 128)
-            return err_set(r->err, ERR_VALIDATION, TXT_UNTAG_KEY_INVALID, (int)kl, ks);
+        size_t kl = json_string_length(k), units = api_utf16_units(ks, kl);
+        /* a key of 1..128 UTF-16 units, as TagResource's model counts them (review18 L5) */
+        if (units == 0 || units > 128)
+            return err_set_text_fmt_key(r->err, ks, kl);
     }
     if (json_array_size(keys) > TBL_MAX_TAGS)
         return verr(r, TXT_UNTAG_OVER);

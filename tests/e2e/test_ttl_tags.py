@@ -307,7 +307,7 @@ def test_tags_errors(raw, ddb_url, table_name):
 
 
 @pytest.mark.requires_ddbchat
-def test_untag_checks_its_keys_first(raw, table_name):
+def test_untag_checks_its_keys_first(raw, ddb_url, table_name):
     # Pins: UntagResource refuses no keys ("Atleast one Tag Key needs to be provided as
     # Input."), a key of 0 or more than 128 characters ("The Tag Key provided is invalid, Key:
     # <key>") and more than 50 keys ("Number of Tags exceed the current limit for the provided
@@ -322,12 +322,20 @@ def test_untag_checks_its_keys_first(raw, table_name):
                 ([], "Atleast one Tag Key needs to be provided as Input."),
                 ([""], "The Tag Key provided is invalid, Key: "),
                 (["k", "é" * 129], "The Tag Key provided is invalid, Key: " + "é" * 129),
+                # counted in UTF-16 units as TagResource's model counts them: 65 characters
+                # past U+FFFF are 130 (review18 L5: ddbchat counted 65)
+                (["\U0001F511" * 65], "The Tag Key provided is invalid, Key: " + "\U0001F511" * 65),
                 ([f"k{i}" for i in range(51)],
                  "Number of Tags exceed the current limit for the provided ResourceArn")):
             with pytest.raises(ClientError) as ei:
                 raw.untag_resource(ResourceArn=target_arn, TagKeys=keys)
             assert err(ei) == ("ValidationException", text), keys
     assert raw.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "k", "Value": "v"}]
+    # a null element: "Key: null", as AWS words a null tag key (ack-api-quirks DDB-TABLE-457)
+    status, _, out = raw_request(ddb_url, {"ResourceArn": arn, "TagKeys": ["k", None]},
+                                 target="DynamoDB_20120810.UntagResource")
+    assert (status, json.loads(out)["message"]) == (400, "The Tag Key provided is invalid, Key: null")
+    raw.untag_resource(ResourceArn=arn, TagKeys=["é" * 128, "\U0001F511" * 64])  # 128 units
     raw.untag_resource(ResourceArn=arn, TagKeys=["é" * 128, "k"])  # 128 characters: a key
     assert raw.list_tags_of_resource(ResourceArn=arn)["Tags"] == []
     with pytest.raises(ClientError) as ei:
