@@ -574,7 +574,8 @@ static void http_ddb_overload(http_server *srv, const char *origin, http_respons
  * AWS's 404.  test_protocol test_cors_preflight. */
 static void http_ddb_options(http_server *srv, const http_request *req, http_response *resp)
 {
-    if (!http_header(req, "Origin")) {
+    const char *origin = http_header(req, "Origin");
+    if (!origin || !*origin) { /* an empty one is none (review18 L8) */
         http_ddb_not_found(srv, req, resp);
         return;
     }
@@ -1440,7 +1441,7 @@ static enum MHD_Result http_collect_header(void *cls, enum MHD_ValueKind kind, c
     }
     if (value && http_value_has_ctl(value, value_size)) /* RFC 9110 5.5 */
         r->bad_header_byte = true;
-    /* the names below start with c, t or h and have these lengths: most headers
+    /* the names below start with c, t, h or o and have these lengths: most headers
      * (Content-Type, X-Amz-Date, Accept-Encoding, User-Agent) are passed over without a
      * strcasecmp.  key_size is the name's strlen: libmicrohttpd answers 400 to a header line
      * that holds a NUL. */
@@ -1456,7 +1457,7 @@ static enum MHD_Result http_collect_header(void *cls, enum MHD_ValueKind kind, c
     } else if (c0 == 'h' && key_size == 4 && strcasecmp(key, "Host") == 0) {
         r->hosts++;
     } else if (c0 == 'o' && key_size == 6 && strcasecmp(key, "Origin") == 0) {
-        r->has_origin = true;
+        r->has_origin = value && *value; /* an empty Origin names no origin (review18 L8) */
     }
     return MHD_YES;
 }

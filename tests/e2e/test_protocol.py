@@ -651,17 +651,23 @@ def test_cors_preflight(ddb_url, target):
     assert "access-control-allow-methods" not in headers
 
 
-def test_options_without_origin(ddb_url, target):
-    # An OPTIONS without an Origin is no preflight: AWS's 404 (dynalite's connection tests);
-    # DynamoDB Local asks for credentials.
+@pytest.mark.parametrize("origin", [None, ""])
+def test_options_without_origin(ddb_url, target, origin):
+    # An OPTIONS without an Origin, or with an empty one, is no preflight: AWS's 404
+    # (dynalite's connection tests; review18 L8: an empty Origin got the preflight); DynamoDB
+    # Local asks for credentials.
     status, headers, body = raw_request(ddb_url, None, method="OPTIONS", target=None,
-                                        content_type=None, headers={"Authorization": None})
+                                        content_type=None,
+                                        headers={"Authorization": None, "Origin": origin})
     if target == "ddbchat":
         assert (status, body) == (404, b"<UnknownOperationException/>\n")
         assert "access-control-allow-origin" not in headers
     else:
         assert status == 400
         assert error_of(body)[0] == "MissingAuthenticationToken"
+    # nor does an empty Origin get Access-Control-Allow-Origin on a reply
+    status, headers, _ = raw_request(ddb_url, {}, headers={"Origin": ""})
+    assert status == 200 and "access-control-allow-origin" not in headers
 
 
 @pytest.mark.parametrize("op", ["ListTables", "NoSuchOperation"])
