@@ -570,6 +570,29 @@ static int q_items(api_req *r, store_result *res, bool items, expr_t *filter, ex
     return 0;
 }
 
+/* The start key holds the table's key plus, for an index, the index's key: a start key of
+ * another size is refused before the key condition, the filter's key paths and Select
+ * (dynalite's scan and query tests, recorded against AWS: "global range in ExclusiveStartKey
+ * is invalid" with Select ALL_ATTRIBUTES on a GSI that does not project all). */
+static int esk_size_check(api_req *r, const qreq *q, const store_table *t,
+                          const store_index *ix, bool query)
+{
+    if (!q->has_esk)
+        return 0;
+    size_t want = t->key.range[0] ? 2 : 1;
+    if (ix) {
+        const char *ik[STORE_KEY_ATTRS];
+        av_type it[STORE_KEY_ATTRS];
+        size_t nik = store_key_attrs(&ix->key, ik, it, NULL);
+        for (size_t i = 0; i < nik; i++)
+            if (strcmp(ik[i], t->key.hash) != 0 && strcmp(ik[i], t->key.range) != 0)
+                want++;
+    }
+    if (q->esk.u.map.n != want)
+        return err_set(r->err, ERR_VALIDATION, query || ix ? TXT_Q_ESK_SIZE : TXT_S_ESK_SIZE);
+    return 0;
+}
+
 static int run(api_req *r, json_t **out, bool query)
 {
     qreq q;
@@ -605,12 +628,16 @@ static int run(api_req *r, json_t **out, bool query)
         if (ix->global && consistent && !query)
             return err_set(r->err, ERR_VALIDATION, TXT_GSI_CONSISTENT);
     }
+    if (!query && (rc = esk_size_check(r, &q, t, ix, query)))
+        return rc;
     if ((rc = api_exprs_keys_check(r, &q.x, t)))
         return rc;
     /* a Query's paths into key attributes come first (DynamoDB Local; a Scan's do not:
      * test_differential.py test_gsi_consistent_query_after_key_paths) */
     if (ix && ix->global && consistent && query)
         return err_set(r->err, ERR_VALIDATION, TXT_GSI_CONSISTENT);
+    if (query && (rc = esk_size_check(r, &q, t, ix, query)))
+        return rc;
     /* A Query's key condition, then the filter's key attributes, before what the index holds
      * (dynalite's Query, checked against AWS, and DynamoDB Local read them in this order) */
     const store_keydef *kd = ix ? &ix->key : &t->key;
@@ -699,24 +726,10 @@ static int run(api_req *r, json_t **out, bool query)
         sq.r1 = kcv.r1;
         sq.r2 = kcv.r2;
     }
-    /* the start key (converted before the table on both paths): its key attributes */
+    /* the start key (converted before the table on both paths; its size checked above) */
     av_t esk = q.esk;
-    if (q.has_esk) {
-        /* the start key holds the table's key plus, for an index, the index's key */
-        size_t want = t->key.range[0] ? 2 : 1;
-        if (ix) {
-            const char *ik[STORE_KEY_ATTRS];
-            av_type it[STORE_KEY_ATTRS];
-            size_t nik = store_key_attrs(&ix->key, ik, it, NULL);
-            for (size_t i = 0; i < nik; i++)
-                if (strcmp(ik[i], t->key.hash) != 0 && strcmp(ik[i], t->key.range) != 0)
-                    want++;
-        }
-        if (esk.u.map.n != want)
-            return err_set(r->err, ERR_VALIDATION,
-                           query || ix ? TXT_Q_ESK_SIZE : TXT_S_ESK_SIZE);
+    if (q.has_esk)
         sq.start_key = &esk;
-    }
     store_result res;
     memset(&res, 0, sizeof res);
     uint64_t min_h = consistent ? API_THR_READ_STRONG : API_THR_READ_EVENTUAL;

@@ -896,3 +896,20 @@ def test_two_conditions_on_a_one_attribute_key(ddb, ddb_url, target, qt, table_n
                            "ExpressionAttributeValues": one}, V,
         aws_or_local(target, "Query condition missed key schema element: pk",
                      local="Query condition missed key schema element"))
+
+
+# A start key of the wrong size is refused before Select ALL_ATTRIBUTES is refused on an index
+# that does not project all (and before a Query's key condition): dynalite's scan and query
+# tests, recorded against AWS ("global range in ExclusiveStartKey is invalid"); DynamoDB
+# Local agrees.  ddbchat answered the Select's text.
+def test_start_key_size_before_select(ddb_url, qt):
+    for esk in ({"g": S("G")}, {"pk": S("q"), "g": S("G")},
+                {"pk": S("q"), "sk": S("1"), "g": S("G"), "v": N(1)}):
+        err(ddb_url, "Scan", {"TableName": qt, "IndexName": "gkey", "Select": "ALL_ATTRIBUTES",
+                              "ExclusiveStartKey": esk}, V,
+            "The provided starting key is invalid")
+        err(ddb_url, "Query", {"TableName": qt, "IndexName": "gkey", "Select": "ALL_ATTRIBUTES",
+                               "KeyConditionExpression": "g = :g",
+                               "ExpressionAttributeValues": {":g": S("G")},
+                               "ExclusiveStartKey": esk}, V,
+            "The provided starting key is invalid")
