@@ -255,6 +255,33 @@ def test_malformed_json(ddb_url, target, body):
         assert error_of(resp)[0] == "InternalFailure"
 
 
+@pytest.mark.parametrize("op", ["GetItem", "Query", "PutItem"])
+@pytest.mark.parametrize("body,text", [
+    (b"{", None), (b"not json", None), (b"{\"TableName\": }", None),
+    (b"[" * 2100 + b"]" * 2100, None),  # past jread's depth (2048): no JSON it reads
+    (b"[" * 40 + b"]" * 40, "Start of list found where not expected"),
+    (b"[]", "Start of list found where not expected"),
+    (b"\"x\"", "Expected a JSON object as the request body"),
+])
+def test_malformed_json_hot_operations(ddb_url, target, op, body, text):
+    # The operations that read the body with our reader (GetItem, Query, PutItem...) give the
+    # same answers as the others: JSON that does not parse, AWS's bare SerializationException
+    # (no message); JSON that is no object, the type check's text.  Without credentials and
+    # with an AWS4 Authorization their body's tree is built in the same pass as that check
+    # (perf18), otherwise checked first: one answer either way.  DynamoDB Local: 500.
+    status, _, resp = raw_request(ddb_url, body, target="DynamoDB_20120810." + op)
+    if target != "ddbchat":
+        assert (status, error_of(resp)[0]) == (500, "InternalFailure")
+        return
+    assert status == 400
+    doc = json.loads(resp)
+    assert doc["__type"].endswith("#SerializationException"), doc
+    if text is None:
+        assert set(doc) == {"__type"}, doc
+    else:
+        assert (doc.get("Message") or doc.get("message")) == text, doc
+
+
 def test_serialization_error_body(ddb_url, target):
     # AWS's SerializationException keeps the request framework's namespace and writes its text
     # under "Message" (capital M), unlike the operations' errors: {"__type":
