@@ -192,7 +192,7 @@ void api_thr_fini(api_t *api);
  * reads the table's capacity) or one write of t, taking min_h half units from the bucket
  * it spends; a write needs credit in every GSI of t as well (AWS throttles a table's writes
  * when one of its GSIs is out of write capacity).  Returns 0, or, with nothing taken,
- * ERR_PROVISIONED_THROUGHPUT (provisioned) / ERR_THROTTLING (on-demand, past its maximum
+ * ERR_PROVISIONED_THROUGHPUT (provisioned) / ERR_ON_DEMAND_THROTTLED (on-demand, past its maximum
  * or AWS's default 40,000 units per table) with AWS's message in r->err and
  * ThrottlingReasons in r->err_extra (set only if r->err holds nothing yet). */
 int api_thr_admit_slow(api_req *r, const store_table *t, const store_index *ix, bool write,

@@ -242,7 +242,7 @@ static int thr_deny(api_req *r, const store_table *t, enum thr_mode mode, const 
                     const store_index *ix, bool write)
 {
     bool od = mode == THR_ON_DEMAND;
-    int code = od ? ERR_THROTTLING : ERR_PROVISIONED_THROUGHPUT;
+    int code = od ? ERR_ON_DEMAND_THROTTLED : ERR_PROVISIONED_THROUGHPUT;
     if (r->err->code)
         return code; /* an earlier refusal (a batch's first) is the one reported */
     const char *msg = od ? (ix ? TXT_THR_OD_GSI : TXT_THR_OD_TABLE)

@@ -1491,7 +1491,8 @@ static const char *batch_code(int rc)
     case ERR_REQUEST_LIMIT: return "RequestLimitExceeded";
     case ERR_PROVISIONED_THROUGHPUT: return "ProvisionedThroughputExceeded";
     case ERR_TRANSACTION_CONFLICT: return "TransactionConflict";
-    case ERR_THROTTLING: return "ThrottlingError";
+    case ERR_THROTTLING:
+    case ERR_ON_DEMAND_THROTTLED: return "ThrottlingError";
     case ERR_ACCESS_DENIED: return "AccessDenied";
     case ERR_VALIDATION:
     case ERR_SERIALIZATION: return "ValidationError";
@@ -1788,7 +1789,8 @@ static const char *reason_code(int rc)
     case ERR_TRANSACTION_CONFLICT: return "TransactionConflict";
     case ERR_ITEM_COLLECTION_SIZE_LIMIT: return "ItemCollectionSizeLimitExceeded";
     case ERR_PROVISIONED_THROUGHPUT: return "ProvisionedThroughputExceeded";
-    case ERR_THROTTLING: return "ThrottlingError";
+    case ERR_THROTTLING:
+    case ERR_ON_DEMAND_THROTTLED: return "ThrottlingError";
     default: return "InternalError";
     }
 }

@@ -523,7 +523,8 @@ static const char *reason_code(int rc)
     case ERR_TRANSACTION_CONFLICT: return "TransactionConflict";
     case ERR_ITEM_COLLECTION_SIZE_LIMIT: return "ItemCollectionSizeLimitExceeded";
     case ERR_PROVISIONED_THROUGHPUT: return "ProvisionedThroughputExceeded";
-    case ERR_THROTTLING: return "ThrottlingError";
+    case ERR_THROTTLING:
+    case ERR_ON_DEMAND_THROTTLED: return "ThrottlingError";
     default: return "InternalError";
     }
 }

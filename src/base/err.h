@@ -20,6 +20,7 @@ typedef enum err_wire_kind {
     ERR_WIRE_VALIDATE,      /* com.amazon.coral.validate#, "message" */
     ERR_WIRE_FRAMEWORK,     /* com.amazon.coral.service#, "message" */
     ERR_WIRE_FRAMEWORK_CAP, /* com.amazon.coral.service#, "Message" */
+    ERR_WIRE_AVAILABILITY,  /* com.amazon.coral.availability#, "message" */
 } err_wire_kind;
 
 enum {

@@ -305,7 +305,7 @@ static int xp_scan(xp_out *x, err_t *e)
         for (int attempt = 0;; attempt++) {
             rc = msg_backend_call(x->o->backend, "Scan", req, &resp, e);
             bool throttled = rc == ERR_PROVISIONED_THROUGHPUT || rc == ERR_THROTTLING ||
-                             rc == ERR_REQUEST_LIMIT;
+                             rc == ERR_ON_DEMAND_THROTTLED || rc == ERR_REQUEST_LIMIT;
             if (!throttled || attempt >= XP_MAX_RETRIES)
                 break;
             json_decref(resp);
@@ -750,7 +750,8 @@ static char *xp_key_text(xp_in *x, json_t *item)
 
 static bool xp_retryable(int rc)
 {
-    return rc == ERR_PROVISIONED_THROUGHPUT || rc == ERR_THROTTLING || rc == ERR_REQUEST_LIMIT ||
+    return rc == ERR_PROVISIONED_THROUGHPUT || rc == ERR_THROTTLING ||
+           rc == ERR_ON_DEMAND_THROTTLED || rc == ERR_REQUEST_LIMIT ||
            rc == ERR_SERVICE_UNAVAILABLE || rc == ERR_INTERNAL || rc == ERR_TRANSPORT;
 }
 

@@ -212,6 +212,8 @@ static void ddb_proto_error_x(ddb_proto_resp *resp, int code, const char *type_o
         ns = DDB_PROTO_NS_VALIDATE;
     else if (wk == ERR_WIRE_FRAMEWORK || wk == ERR_WIRE_FRAMEWORK_CAP)
         ns = DDB_PROTO_NS_SERVICE;
+    else if (wk == ERR_WIRE_AVAILABILITY)
+        ns = "com.amazon.coral.availability#";
     char full[192];
     snprintf(full, sizeof full, "%s%s", ns, type);
     snprintf(resp->error_type, sizeof resp->error_type, "%s", type);

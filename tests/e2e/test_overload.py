@@ -22,7 +22,9 @@ from conftest import DUMMY_AUTH, client_for, raw_request
 
 pytestmark = pytest.mark.requires_ddbchat
 
-THROTTLE = {"__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",
+# AWS's request throttle: the framework's availability namespace (dynalite's helpers retry on
+# exactly that type; review18 L11)
+THROTTLE = {"__type": "com.amazon.coral.availability#ThrottlingException",
             "message": "Rate of requests exceeds the allowed throughput."}
 
 

@@ -341,8 +341,8 @@ def test_max_connections_limit():
         head, _, body = data.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 400"), data
         assert b"Connection: close" in head
-        assert json.loads(body) == {
-            "__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",
+        assert json.loads(body) == {  # AWS's request throttle (review18 L11)
+            "__type": "com.amazon.coral.availability#ThrottlingException",
             "message": "Rate of requests exceeds the allowed throughput."}
         third.close()
         for s in held:
