@@ -69,6 +69,7 @@ struct ev_feed {
     bool dirty;
     int poll_ms;
     int64_t next_poll_ms;
+    bool failing; /* its last scan failed (counted in the hub's n_failing), under hub->mu */
     ev_feed *next;
 };
 
@@ -107,8 +108,16 @@ struct msg_events {
     bool hub_started, watch_started;
     ev_wake *wakes; /* hub thread: resumes to call once unlocked */
     size_t n_wakes, cap_wakes;
-    bool scan_failing; /* feeds' scans fail (the storage is unreachable): said once, under mu */
+    /* failing scans, said once an outage (ev_scan_feed), under mu */
+    long n_failing;        /* feeds whose last scan failed */
+    bool fail_said;        /* "scan failed" said, "scans work again" not yet */
+    bool fail_ever_said;
+    int64_t fail_said_ms;  /* when "scan failed" was last said */
+    long fails_unsaid;     /* failed scans since it was said */
 };
+
+/* "scan failed" is said at most this often: a flapping endpoint is not a line per failure */
+#define EV_FAIL_SAY_MS 60000
 
 static int64_t ev_mono_ms(void)
 {
@@ -639,11 +648,34 @@ static void ev_scan_feed(msg_events *h, ev_feed *f)
     err_t e = {0};
     int rc = ev_scan(h, f->user, &f->st, &evs, &e);
     pthread_mutex_lock(&h->mu);
-    /* a failing scan is said when scans start failing and once when one works again, not
-     * for every feed at every poll (a remote endpoint down: a line per user with an open
-     * stream every 5 s; test_messaging_sse test_scan_failures_logged_once) */
-    bool say_fail = rc && !h->scan_failing, say_back = !rc && h->scan_failing;
-    h->scan_failing = rc != 0;
+    /* a failing scan is said when scans start failing (no feed's last scan failed before)
+     * and once when every feed's works again, not for every feed at every poll (a remote
+     * endpoint down: a line per user with an open stream every 5 s), and at most once a
+     * minute with the failures in between counted (an endpoint failing one request in two:
+     * a line per failure; test_remote_backend test_scan_failures_logged_once,
+     * test_intermittent_scan_failures_logged_once) */
+    if (f->failing != (rc != 0))
+        h->n_failing += rc ? 1 : -1;
+    f->failing = rc != 0;
+    int64_t now_ms = ev_mono_ms();
+    bool say_fail = false, say_back = false;
+    long unsaid = 0;
+    if (rc) {
+        if (!h->fail_said &&
+            (!h->fail_ever_said || now_ms - h->fail_said_ms >= EV_FAIL_SAY_MS)) {
+            say_fail = h->fail_said = h->fail_ever_said = true;
+            h->fail_said_ms = now_ms;
+            unsaid = h->fails_unsaid;
+            h->fails_unsaid = 0;
+        } else {
+            h->fails_unsaid++;
+        }
+    } else if (h->n_failing == 0 && h->fail_said) {
+        say_back = true;
+        h->fail_said = false;
+        unsaid = h->fails_unsaid;
+        h->fails_unsaid = 0;
+    }
     if (rc) {
         f->poll_ms = MSG_EVENTS_POLL_MAX_MS;
     } else {
@@ -659,10 +691,12 @@ static void ev_scan_feed(msg_events *h, ev_feed *f)
     f->next_poll_ms = ev_mono_ms() + f->poll_ms;
     pthread_mutex_unlock(&h->mu);
     if (say_fail)
-        log_error("events: scan failed: %s (logged once until a scan succeeds; each user's "
-                  "feed polls every %d ms meanwhile)", e.msg, MSG_EVENTS_POLL_MAX_MS);
+        log_error("events: scan failed: %s (%ld failed scans before, not logged; logged once "
+                  "until every feed's scan works, at most once a minute; a failing feed polls "
+                  "every %d ms meanwhile)",
+                  e.msg, unsaid, MSG_EVENTS_POLL_MAX_MS);
     if (say_back)
-        log_info("events: scans work again");
+        log_info("events: scans work again (%ld more failed scans)", unsaid);
     ev_list_fini(&evs);
 }
 
@@ -705,6 +739,8 @@ static void ev_free_idle_feeds(msg_events *h)
         ev_feed *f = *pp;
         if (f->n_streams == 0) {
             *pp = f->next;
+            if (f->failing)
+                h->n_failing--;
             free(f);
             h->n_feeds--;
         } else {

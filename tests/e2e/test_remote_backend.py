@@ -348,6 +348,36 @@ def test_scan_failures_logged_once(proxy, upstream):
         srv.stop()
 
 
+def test_intermittent_scan_failures_logged_once(proxy, upstream):
+    """As test_scan_failures_logged_once, but the endpoint fails one Query in two (a flapping
+    endpoint): the failure is said once and the recovery once, not a "scan failed" and a
+    "scans work again" for every failed Query (final18 F1: a hub-wide flag said both each
+    time, 10 lines for 5 failures; before that a line per failure)."""
+    srv = start_remote_serve(proxy.url, env={"DDBCHAT_MAX_ATTEMPTS": "1"})
+    streams = []
+
+    def log():
+        with open(srv.log) as f:
+            return f.read()
+    try:
+        stamp = int(time.time() * 1000) % 10**8
+        uuids = [add_user(srv, f"rb_f{i}_{stamp}", f"Fl {i}") for i in range(3)]
+        streams = [open_stream(srv, token(u)) for u in uuids]
+        time.sleep(1)
+        proxy.script_for["Query"] = ["500", "ok"] * 1000
+        time.sleep(8)
+        proxy.script_for["Query"] = []
+        fails = proxy.ops("Query").count("500")
+        assert fails >= 3, fails  # the feeds did flap
+        text = log()
+        assert text.count("events: scan failed") == 1, text[-3000:]
+        assert text.count("events: scans work again") <= 1, text[-3000:]
+    finally:
+        for st in streams:
+            st.close()
+        srv.stop()
+
+
 def test_rest_server_over_faulty_endpoint(proxy, upstream):
     """`serve --endpoint <proxy>`: REST sends survive lost/500/dropped transactions and reads
     survive throttling, each message stored once."""
