@@ -205,6 +205,20 @@ def test_checks_before_authentication(ddb_url, target, case):
 
 
 @pytest.mark.requires_ddbchat
+@pytest.mark.parametrize("body", [b"[]", b"1", b'"x"'])
+def test_non_object_body_badly_signed_is_the_signature_error(ddbchat_server, body):
+    # review18 M2 with credentials: a JSON body that is not an object, signed with an unknown
+    # key, is the signature's refusal (AWS checks the request's types after the signature),
+    # not the SerializationException 0d00b1b answered first.
+    srv = ddbchat_server(env={"DDBCHAT_ACCESS_KEY_ID": "AKID",
+                              "DDBCHAT_SECRET_ACCESS_KEY": "secret"})
+    status, _, out = raw_request(srv.ddb_url, body, target="DynamoDB_20120810.ListTables",
+                                 headers={"X-Amz-Date": "20260101T000000Z"})
+    assert status == 400
+    assert error_of(out)[0] in ("UnrecognizedClientException", "InvalidSignatureException"), out
+
+
+@pytest.mark.requires_ddbchat
 def test_unauthenticated_body_builds_no_tree(ddbchat_server):
     # review18 M1: with credentials configured, an unsigned request is refused without a tree
     # of its body being built (only a syntax check runs before the signature).  A 16 MB body of
