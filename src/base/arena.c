@@ -101,6 +101,8 @@ static void *arena_take(arena_t *a, arena_block *b, size_t n)
 
 void *arena_alloc_slow(arena_t *a, size_t n)
 {
+    if (n > SIZE_MAX - 15) /* its rounding would wrap to 0, then a 16-byte block */
+        return NULL;
     n = (n + 15) & ~(size_t)15;
     if (n == 0)
         n = 16;

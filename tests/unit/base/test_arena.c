@@ -102,6 +102,20 @@ static void test_arena_max(void **state)
     arena_fini(&a);
 }
 
+/* A size whose rounding to 16 would wrap past SIZE_MAX is refused (it came back as a
+ * 16-byte block: final18 F3), inline or slow; the arena goes on serving. */
+static void test_arena_size_max_wrap(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    for (size_t d = 0; d < 16; d++)
+        assert_null(arena_alloc(&a, SIZE_MAX - d));
+    assert_null(arena_alloc_slow(&a, SIZE_MAX - 7));
+    assert_non_null(arena_alloc(&a, 32));
+    arena_fini(&a);
+}
+
 /* An allocation of ARENA_BIG or more that does not fit gets a block of its own, and the
  * current block goes on serving the small ones: a small allocation after a big one is the
  * next in the first block, and the arena holds the first block and the big one's bytes only
@@ -207,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_alloc_align_and_grow),
         cmocka_unit_test(test_inline_and_slow_paths),
         cmocka_unit_test(test_arena_max),
+        cmocka_unit_test(test_arena_size_max_wrap),
         cmocka_unit_test(test_arena_grow_hook),
         cmocka_unit_test(test_big_alloc_own_block),
         cmocka_unit_test(test_buf),
