@@ -634,8 +634,8 @@ static int run(api_req *r, json_t **out, bool query)
      * checks below (dynalite's query tests, recorded against AWS: "a[1] = :b" on the
      * partition key a is "Filter Expression can only contain non-primary key attributes";
      * DynamoDB Local answers "Key attributes must be scalars" first) */
-    if (query && filter)
-        q.x.keys_later = filter;
+    if (filter)
+        q.x.keys_later = filter; /* a Scan's too: after Select (dynalite's scan test; Local) */
     if ((rc = api_exprs_keys_check(r, &q.x, t)))
         return rc;
     /* a Query's paths into key attributes come first (DynamoDB Local; a Scan's do not:
@@ -683,7 +683,7 @@ static int run(api_req *r, json_t **out, bool query)
         if (ix->global && sel == SEL_ALL && ix->proj != STORE_PROJ_ALL)
             return err_set(r->err, ERR_VALIDATION, TXT_Q_ALL_ON_GSI, ix->name);
     }
-    if (query && q.x.keys_later && (rc = api_table_key_attr_check(t, q.x.keys_later, r->err)))
+    if (q.x.keys_later && (rc = api_table_key_attr_check(t, q.x.keys_later, r->err)))
         return rc;
     /* An LSI that lacks attributes the request wants reads them from the table; not for a
      * Query's filter, refused on any index (DynamoDB Local, and AWS's PartiQL read of an LSI

@@ -930,3 +930,17 @@ FILTER_PK = "Filter Expression can only contain non-primary key attributes: Prim
 def test_filter_primary_key_before_key_paths(ddb_url, target, qt, fe, aws, local):
     want = aws if local is None else aws_or_local(target, aws, local=local)
     err(ddb_url, "Query", q(ddb_url, qt, FilterExpression=fe, EAV={":n": N(1)}), V, want)
+
+
+# A Scan's Select ALL_ATTRIBUTES on an index that does not project all is refused before its
+# filter's paths into key attributes (dynalite's scan test, recorded against AWS; DynamoDB
+# Local agrees).  ddbchat answered "Key attributes must be scalars" first.
+def test_scan_select_before_filter_key_paths(ddb_url, qt):
+    err(ddb_url, "Scan", {"TableName": qt, "IndexName": "gkey", "Select": "ALL_ATTRIBUTES",
+                          "FilterExpression": "attribute_exists(pk.b.c)"}, V,
+        "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported "
+        "for global secondary index gkey because its projection type is not ALL")
+    # without Select the path is refused
+    err(ddb_url, "Scan", {"TableName": qt, "IndexName": "gkey",
+                          "FilterExpression": "attribute_exists(pk.b.c)"}, V,
+        LOCAL_KEY_SCALAR + "pk")
