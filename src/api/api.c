@@ -41,63 +41,64 @@ static const struct api_op_row {
     const char *name;
     api_op_fn fn;
     bool jread;     /* the handler reads r->jbody itself (api_call_out_jr) */
-    api_pre_fn pre; /* checks before the model's constraints, or NULL (api_pre_fn) */
+    api_pre_fn pre; /* checks before the model's, or NULL (api_pre_fn) */
+    api_pre_fn pre_typed; /* checks after the model's types, before its constraints, or NULL */
 } api_ops[] = {
-    {"BatchExecuteStatement", op_batch_execute_statement, true, NULL}, /* as ExecuteStatement */
-    {"BatchGetItem", op_batch_get_item, true, NULL},
-    {"BatchWriteItem", op_batch_write_item, true, NULL},
-    {"CreateBackup", op_create_backup, false, NULL},
-    {"CreateTable", op_create_table, false, NULL},
-    {"DeleteBackup", op_delete_backup, false, NULL},
-    {"DeleteItem", op_delete_item, true, NULL},
-    {"DeleteResourcePolicy", op_delete_resource_policy, false, NULL},
-    {"DeleteTable", op_delete_table, false, NULL},
-    {"DescribeBackup", op_describe_backup, false, NULL},
-    {"DescribeContinuousBackups", op_describe_continuous_backups, false, NULL},
-    {"DescribeContributorInsights", op_describe_contributor_insights, false, NULL},
-    {"DescribeEndpoints", op_describe_endpoints, false, NULL},
-    {"DescribeExport", op_describe_export, false, NULL},
-    {"DescribeGlobalTable", op_describe_global_table, false, NULL},
-    {"DescribeGlobalTableSettings", op_describe_global_table_settings, false, NULL},
-    {"DescribeImport", op_describe_import, false, NULL},
-    {"DescribeKinesisStreamingDestination", op_describe_kinesis_streaming_destination, false, NULL},
-    {"DescribeLimits", op_describe_limits, false, NULL},
-    {"DescribeTable", op_describe_table, false, NULL},
-    {"DescribeTimeToLive", op_describe_time_to_live, false, NULL},
-    {"DisableKinesisStreamingDestination", op_disable_kinesis_streaming_destination, false, NULL},
-    {"DynamoDBStreams.DescribeStream", op_describe_stream, false, NULL},
-    {"DynamoDBStreams.GetRecords", op_get_records, false, NULL},
-    {"DynamoDBStreams.GetShardIterator", op_get_shard_iterator, false, NULL},
-    {"DynamoDBStreams.ListStreams", op_list_streams, false, NULL},
-    {"EnableKinesisStreamingDestination", op_enable_kinesis_streaming_destination, false, NULL},
-    {"ExecuteStatement", op_execute_statement, true, NULL}, /* but for Parameters, via jansson */
-    {"ExecuteTransaction", op_execute_transaction, true, NULL}, /* as ExecuteStatement */
-    {"GetItem", op_get_item, true, NULL},
-    {"GetResourcePolicy", op_get_resource_policy, false, NULL},
-    {"ListBackups", op_list_backups, false, NULL},
-    {"ListContributorInsights", op_list_contributor_insights, false, NULL},
-    {"ListExports", op_list_exports, false, NULL},
-    {"ListGlobalTables", op_list_global_tables, false, NULL},
-    {"ListImports", op_list_imports, false, NULL},
-    {"ListTables", op_list_tables, false, NULL},
-    {"ListTagsOfResource", op_list_tags_of_resource, false, op_tags_pre},
-    {"PutItem", op_put_item, true, NULL},
-    {"PutResourcePolicy", op_put_resource_policy, false, NULL},
-    {"Query", op_query, true, NULL},
-    {"RestoreTableFromBackup", op_restore_table_from_backup, false, NULL},
-    {"RestoreTableToPointInTime", op_restore_table_to_point_in_time, false, NULL},
-    {"Scan", op_scan, true, NULL},
-    {"SearchVectors", op_search_vectors, false, pre_search},
-    {"TagResource", op_tag_resource, false, op_tags_pre},
-    {"TransactGetItems", op_transact_get_items, true, NULL},
-    {"TransactWriteItems", op_transact_write_items, true, NULL},
-    {"UntagResource", op_untag_resource, false, op_tags_pre},
-    {"UpdateContinuousBackups", op_update_continuous_backups, false, NULL},
-    {"UpdateContributorInsights", op_update_contributor_insights, false, NULL},
-    {"UpdateItem", op_update_item, true, NULL},
-    {"UpdateKinesisStreamingDestination", op_update_kinesis_streaming_destination, false, NULL},
-    {"UpdateTable", op_update_table, false, NULL},
-    {"UpdateTimeToLive", op_update_time_to_live, false, NULL},
+    {"BatchExecuteStatement", op_batch_execute_statement, true, NULL, NULL}, /* as ExecuteStatement */
+    {"BatchGetItem", op_batch_get_item, true, NULL, NULL},
+    {"BatchWriteItem", op_batch_write_item, true, NULL, NULL},
+    {"CreateBackup", op_create_backup, false, NULL, NULL},
+    {"CreateTable", op_create_table, false, NULL, NULL},
+    {"DeleteBackup", op_delete_backup, false, NULL, NULL},
+    {"DeleteItem", op_delete_item, true, NULL, NULL},
+    {"DeleteResourcePolicy", op_delete_resource_policy, false, NULL, NULL},
+    {"DeleteTable", op_delete_table, false, NULL, NULL},
+    {"DescribeBackup", op_describe_backup, false, NULL, NULL},
+    {"DescribeContinuousBackups", op_describe_continuous_backups, false, NULL, NULL},
+    {"DescribeContributorInsights", op_describe_contributor_insights, false, NULL, NULL},
+    {"DescribeEndpoints", op_describe_endpoints, false, NULL, NULL},
+    {"DescribeExport", op_describe_export, false, NULL, NULL},
+    {"DescribeGlobalTable", op_describe_global_table, false, NULL, NULL},
+    {"DescribeGlobalTableSettings", op_describe_global_table_settings, false, NULL, NULL},
+    {"DescribeImport", op_describe_import, false, NULL, NULL},
+    {"DescribeKinesisStreamingDestination", op_describe_kinesis_streaming_destination, false, NULL, NULL},
+    {"DescribeLimits", op_describe_limits, false, NULL, NULL},
+    {"DescribeTable", op_describe_table, false, NULL, NULL},
+    {"DescribeTimeToLive", op_describe_time_to_live, false, NULL, NULL},
+    {"DisableKinesisStreamingDestination", op_disable_kinesis_streaming_destination, false, NULL, NULL},
+    {"DynamoDBStreams.DescribeStream", op_describe_stream, false, NULL, NULL},
+    {"DynamoDBStreams.GetRecords", op_get_records, false, NULL, NULL},
+    {"DynamoDBStreams.GetShardIterator", op_get_shard_iterator, false, NULL, NULL},
+    {"DynamoDBStreams.ListStreams", op_list_streams, false, NULL, NULL},
+    {"EnableKinesisStreamingDestination", op_enable_kinesis_streaming_destination, false, NULL, NULL},
+    {"ExecuteStatement", op_execute_statement, true, NULL, NULL}, /* but for Parameters, via jansson */
+    {"ExecuteTransaction", op_execute_transaction, true, NULL, NULL}, /* as ExecuteStatement */
+    {"GetItem", op_get_item, true, NULL, NULL},
+    {"GetResourcePolicy", op_get_resource_policy, false, NULL, NULL},
+    {"ListBackups", op_list_backups, false, NULL, NULL},
+    {"ListContributorInsights", op_list_contributor_insights, false, NULL, NULL},
+    {"ListExports", op_list_exports, false, NULL, NULL},
+    {"ListGlobalTables", op_list_global_tables, false, NULL, NULL},
+    {"ListImports", op_list_imports, false, NULL, NULL},
+    {"ListTables", op_list_tables, false, NULL, NULL},
+    {"ListTagsOfResource", op_list_tags_of_resource, false, NULL, op_tags_pre},
+    {"PutItem", op_put_item, true, NULL, NULL},
+    {"PutResourcePolicy", op_put_resource_policy, false, NULL, NULL},
+    {"Query", op_query, true, NULL, NULL},
+    {"RestoreTableFromBackup", op_restore_table_from_backup, false, NULL, NULL},
+    {"RestoreTableToPointInTime", op_restore_table_to_point_in_time, false, NULL, NULL},
+    {"Scan", op_scan, true, NULL, NULL},
+    {"SearchVectors", op_search_vectors, false, pre_search, NULL},
+    {"TagResource", op_tag_resource, false, NULL, op_tags_pre},
+    {"TransactGetItems", op_transact_get_items, true, NULL, NULL},
+    {"TransactWriteItems", op_transact_write_items, true, NULL, NULL},
+    {"UntagResource", op_untag_resource, false, NULL, op_tags_pre},
+    {"UpdateContinuousBackups", op_update_continuous_backups, false, NULL, NULL},
+    {"UpdateContributorInsights", op_update_contributor_insights, false, NULL, NULL},
+    {"UpdateItem", op_update_item, true, NULL, NULL},
+    {"UpdateKinesisStreamingDestination", op_update_kinesis_streaming_destination, false, NULL, NULL},
+    {"UpdateTable", op_update_table, false, NULL, NULL},
+    {"UpdateTimeToLive", op_update_time_to_live, false, NULL, NULL},
 };
 
 /* The value layer an operation reads its attribute values in (value/ddbjson.h, the conformance
@@ -561,6 +562,14 @@ static int api_precheck(const api_t *api, const struct api_op_row *row, json_t *
     const api_shape *in = api_ops_in[row - api_ops];
     if (row->pre) { /* the operation's checks before the model's */
         int rc = row->pre(api, row->name, req, jreq, caller, e);
+        if (rc)
+            return rc;
+    }
+    if (row->pre_typed) { /* the model's types (its SerializationException), then the op's */
+        int rc = req ? api_validate_types_after(&api_jview_jansson, req, in, e)
+                     : api_validate_types_after(&api_jview_jread, jreq, in, e);
+        if (!rc)
+            rc = row->pre_typed(api, row->name, req, jreq, caller, e);
         if (rc)
             return rc;
     }

@@ -226,7 +226,8 @@ const char *api_odt_out_of_range(json_t *odt, bool minus1);
  * handler instead describes its success reply through api_reply (api_out.h), once, after
  * every check, and leaves *out NULL: text for api_call_out, a tree for api_call. */
 typedef int (*api_op_fn)(api_req *r, json_t **out);
-/* An operation's checks that come before the model's constraints (api.c's dispatch row, "pre"):
+/* An operation's checks that come before the model's constraints (api.c's dispatch row: "pre"
+ * before the whole model, "pre_typed" after its types):
  * the request (req, or jreq for a row that reads our reader's tree) is an object; 0 or the
  * error.  The authorizer's refusal of a ResourceArn it cannot read comes before any
  * validation (op_tags_pre); a SearchVectors TopK's deserialiser answers first

@@ -272,7 +272,12 @@ def test_tags_errors(raw, ddb_url, table_name):
                  f":root is not authorized to perform: dynamodb:{op} on resource: abcd")),
                 ({"ResourceArn": ""}, ("AccessDeniedException", f"User: arn:aws:iam::{account}"
                  f":root is not authorized to perform: dynamodb:{op} on resource: *")),
-                ({}, ("ValidationException", "Invalid TableArn"))):
+                ({}, ("ValidationException", "Invalid TableArn")),
+                # a member of the wrong JSON type is the deserialiser's, before the authorizer
+                ({"ResourceArn": "abcd", "Tags": "23", "TagKeys": "23"},
+                 ("SerializationException", "Unexpected field type")) if op != "ListTagsOfResource"
+                else ({"ResourceArn": 23}, ("SerializationException",
+                                            "NUMBER_VALUE cannot be converted to String"))):
             status, _, out = raw_request(ddb_url, body, target="DynamoDB_20120810." + op)
             doc = json.loads(out)
             assert (status, doc["__type"].split("#")[1], doc.get("message", doc.get("Message"))) \
