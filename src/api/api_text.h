@@ -155,7 +155,7 @@
  * no keys, a key of 0 or more than 128 characters, more than 50 keys; an absent table's
  * "not found" names no ARN */
 #define TXT_UNTAG_NONE "Atleast one Tag Key needs to be provided as Input."
-#define TXT_UNTAG_KEY_INVALID "The Tag Key provided is invalid, Key: %.*s"
+#define TXT_UNTAG_KEY_PREFIX "The Tag Key provided is invalid, Key: " /* + the key, whole */
 #define TXT_UNTAG_OVER "Number of Tags exceed the current limit for the provided ResourceArn"
 #define TXT_UNTAG_NOT_FOUND "Requested resource not found"
 #define TXT_TAGS_LIST_DENIED                                                                     \

@@ -3822,7 +3822,7 @@ static int untag_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
  * the text carries its length; a U+0000 in it still ends the reply's string). */
 static int err_set_text_fmt_key(err_t *e, const char *k, size_t kl)
 {
-    static const char head[] = "The Tag Key provided is invalid, Key: ";
+    static const char head[] = TXT_UNTAG_KEY_PREFIX;
     size_t hl = sizeof head - 1;
     char *t = mem_malloc(hl + kl + 1);
     if (!t)
@@ -3850,7 +3850,7 @@ int op_untag_resource(api_req *r, json_t **out)
     for (size_t i = 0; i < json_array_size(keys); i++) {
         json_t *k = json_array_get(keys, i);
         if (!json_is_string(k)) /* a null element: AWS's "Key: null" (DDB-TABLE-457) */
-            return err_set(r->err, ERR_VALIDATION, TXT_UNTAG_KEY_INVALID, 4, "null");
+            return err_set(r->err, ERR_VALIDATION, TXT_UNTAG_KEY_PREFIX "null");
         const char *ks = json_string_value(k);
         size_t kl = json_string_length(k), units = api_utf16_units(ks, kl);
         /* a key of 1..128 UTF-16 units, as TagResource's model counts them (review18 L5) */
