@@ -37,6 +37,10 @@ void arena_init(arena_t *a)
 /* Whether n more bytes of blocks stay within the maximum (which a->grow may raise). */
 static int arena_room(arena_t *a, size_t n)
 {
+    if (n > SIZE_MAX - a->total) { /* the sum would wrap (final18 F7) */
+        a->refused++;
+        return 0;
+    }
     if (a->total + n <= a->max)
         return 1;
     if (a->grow && a->grow(a, a->total + n, a->grow_ctx) == 0 && a->total + n <= a->max)
@@ -101,8 +105,12 @@ static void *arena_take(arena_t *a, arena_block *b, size_t n)
 
 void *arena_alloc_slow(arena_t *a, size_t n)
 {
-    if (n > SIZE_MAX - 15) /* its rounding would wrap to 0, then a 16-byte block */
+    /* no arena holds half the address space: past that its rounding, a block's header and
+     * the arena's total could wrap (a 16-byte block served: final18 F3, F7) */
+    if (n > SIZE_MAX / 2) {
+        a->refused++;
         return NULL;
+    }
     n = (n + 15) & ~(size_t)15;
     if (n == 0)
         n = 16;

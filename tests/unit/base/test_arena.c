@@ -102,15 +102,22 @@ static void test_arena_max(void **state)
     arena_fini(&a);
 }
 
-/* A size whose rounding to 16 would wrap past SIZE_MAX is refused (it came back as a
- * 16-byte block: final18 F3), inline or slow; the arena goes on serving. */
+/* A size whose rounding, block header or total would wrap past SIZE_MAX is refused (it came
+ * back as a 16-byte block: final18 F3, F7), inline or slow, whatever the maximum; the arena's
+ * total is untouched and it goes on serving. */
 static void test_arena_size_max_wrap(void **state)
 {
     (void)state;
     arena_t a;
     arena_init(&a);
-    for (size_t d = 0; d < 16; d++)
+    for (size_t d = 0; d < 48; d++)
         assert_null(arena_alloc(&a, SIZE_MAX - d));
+    assert_null(arena_alloc(&a, SIZE_MAX / 2 + 1));
+    size_t total = a.total;
+    a.max = SIZE_MAX; /* no maximum to catch it: the sizes themselves are refused */
+    assert_null(arena_alloc(&a, SIZE_MAX - 20));
+    assert_null(arena_alloc(&a, SIZE_MAX - 31));
+    assert_int_equal(a.total, total);
     assert_null(arena_alloc_slow(&a, SIZE_MAX - 7));
     assert_non_null(arena_alloc(&a, 32));
     arena_fini(&a);
