@@ -298,11 +298,13 @@ static int scan_string(jr *p, const char **out, size_t *out_len)
 
 /* ---------------------------------------------------------------- numbers */
 
-static int scan_number(jr *p, jread_val *v)
+/* A number's extent in JSON's grammar at p->pos: *end past it, *real when it has a fraction
+ * or an exponent (scan_number's, and jread_check's, which wants no value). */
+static int number_extent(jr *p, size_t *end, bool *real)
 {
     const unsigned char *s = p->s;
     size_t i = p->pos, start = i;
-    bool real = false;
+    *real = false;
     if (s[i] == '-')
         i++;
     if (i < p->len && s[i] == '0') {
@@ -319,7 +321,7 @@ static int scan_number(jr *p, jread_val *v)
             return fail_at(p, start, "invalid token");
         while (i < p->len && is_digit(s[i]))
             i++;
-        real = true;
+        *real = true;
     }
     if (i < p->len && (s[i] == 'e' || s[i] == 'E')) {
         i++;
@@ -329,8 +331,19 @@ static int scan_number(jr *p, jread_val *v)
             return fail_at(p, start, "invalid token");
         while (i < p->len && is_digit(s[i]))
             i++;
-        real = true;
+        *real = true;
     }
+    *end = i;
+    return 0;
+}
+
+static int scan_number(jr *p, jread_val *v)
+{
+    const unsigned char *s = p->s;
+    size_t i, start = p->pos;
+    bool real;
+    if (number_extent(p, &i, &real))
+        return -1;
     v->text = (const char *)s + start;
     v->len = (uint32_t)(i - start);
     p->pos = i;
@@ -711,40 +724,6 @@ json_t *jread_jansson(const char *buf, size_t len, jread_error *err)
 
 /* ---------------------------------------------------------------- checking only */
 
-/* A number's extent in JSON's grammar at p->pos (no range: a checker's, jread_check). */
-static int check_number(jr *p)
-{
-    const unsigned char *s = p->s;
-    size_t i = p->pos, start = i;
-    if (s[i] == '-')
-        i++;
-    if (i < p->len && s[i] == '0') {
-        i++;
-    } else if (i < p->len && s[i] >= '1' && s[i] <= '9') {
-        while (i < p->len && is_digit(s[i]))
-            i++;
-    } else {
-        return fail_at(p, start, "invalid token");
-    }
-    if (i < p->len && s[i] == '.') {
-        if (++i >= p->len || !is_digit(s[i]))
-            return fail_at(p, start, "invalid token");
-        while (i < p->len && is_digit(s[i]))
-            i++;
-    }
-    if (i < p->len && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < p->len && (s[i] == '+' || s[i] == '-'))
-            i++;
-        if (i >= p->len || !is_digit(s[i]))
-            return fail_at(p, start, "invalid token");
-        while (i < p->len && is_digit(s[i]))
-            i++;
-    }
-    p->pos = i;
-    return 0;
-}
-
 int jread_check(const char *buf, size_t len, jread_error *err)
 {
     memset(err, 0, sizeof *err);
@@ -792,10 +771,14 @@ value:
         p.pos += wl;
         goto after;
     }
-    default:
-        if (check_number(&p))
+    default: {
+        size_t end;
+        bool real;
+        if (number_extent(&p, &end, &real))
             return -1;
+        p.pos = end;
         goto after;
+    }
     }
 key:
     if (p.pos >= len || s[p.pos] != '"')
