@@ -187,6 +187,10 @@ struct store {
     bool ttl_stop;
     bool ttl_running;
     pthread_t ttl;
+    /* stream descriptors the stream pass could not decode and skips (stream.c): each said
+     * once; the TTL thread's (store_stream_pass) alone */
+    uint32_t bad_sdesc[16];
+    unsigned n_bad_sdesc;
 
     /* left-over table work (removals, backfills) that failed and waits for a retry: set by
      * st_work_kick (store.c), taken by the maintenance thread (maint.c); under workmu */

@@ -705,6 +705,26 @@ static int st_pass_one(store_t *s, MDB_txn *txn, MDB_cursor *cur, st_sdesc *x, i
 
 #define ST_PASS_STREAMS 64 /* streams handled per write txn */
 
+/* A stream descriptor that cannot be decoded (rc ERR_IO) is passed over by the stream pass,
+ * so that one bad record does not stop every other stream's trimming and rollover; it is
+ * said once (the first 16 such streams), not on every pass.  Returns rc when it is any
+ * other failure (out of memory: the pass fails and is tried again). */
+static int st_sdesc_skip(store_t *s, uint32_t sid, int rc, err_t *e)
+{
+    if (rc != ERR_IO)
+        return rc;
+    bool said = s->n_bad_sdesc == sizeof s->bad_sdesc / sizeof s->bad_sdesc[0];
+    for (unsigned i = 0; i < s->n_bad_sdesc && !said; i++)
+        said = s->bad_sdesc[i] == sid;
+    if (!said) {
+        s->bad_sdesc[s->n_bad_sdesc++] = sid;
+        log_warn("store: stream %" PRIu32 " passed over: its descriptor cannot be read (%s); "
+                 "its records are kept, not trimmed", sid, e->msg);
+    }
+    err_clear(e);
+    return 0;
+}
+
 static int st_pass_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
 {
     pass_ctx *c = vctx;
@@ -732,18 +752,21 @@ static int st_pass_fn(store_t *s, MDB_txn *txn, void *vctx, err_t *e)
         }
         arena_reset(&a);
         st_sdesc x;
-        if ((rc = st_sdesc_decode(sid, &v, &a, &x, e)))
-            goto done;
-        bool changed = false, gone = false, more = false;
-        if ((rc = st_pass_one(s, txn, rcur, &x, c->now, &changed, &gone, &more)))
-            goto done;
-        if (more)
-            c->more = true;
-        if (changed && !gone && (rc = st_sdesc_put(s, txn, &x)))
-            goto done;
-        if (more) { /* this stream's trimming goes on in the next txn */
-            c->after = sid - 1;
-            break;
+        if ((rc = st_sdesc_decode(sid, &v, &a, &x, e))) {
+            if ((rc = st_sdesc_skip(s, sid, rc, e)))
+                goto done;
+        } else {
+            bool changed = false, gone = false, more = false;
+            if ((rc = st_pass_one(s, txn, rcur, &x, c->now, &changed, &gone, &more)))
+                goto done;
+            if (more)
+                c->more = true;
+            if (changed && !gone && (rc = st_sdesc_put(s, txn, &x)))
+                goto done;
+            if (more) { /* this stream's trimming goes on in the next txn */
+                c->after = sid - 1;
+                break;
+            }
         }
         c->after = sid;
         /* the cursor may have been disturbed by the puts/deletes: re-seek past sid */
@@ -790,8 +813,12 @@ static int st_pass_due(store_t *s, int64_t now, bool *due, err_t *e)
         uint32_t sid = st_rd_be32((unsigned char *)k.mv_data + 1);
         arena_reset(&a);
         st_sdesc x;
-        if ((rc = st_sdesc_decode(sid, &v, &a, &x, e)))
-            goto done;
+        if ((rc = st_sdesc_decode(sid, &v, &a, &x, e))) {
+            if ((rc = st_sdesc_skip(s, sid, rc, e)))
+                goto done;
+            mrc = mdb_cursor_get(sc, &k, &v, MDB_NEXT);
+            continue;
+        }
         const store_stream *d = &x.d;
         unsigned char rk[13];
         st_rkey(rk, sid, 0);

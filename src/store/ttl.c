@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/backoff.h"
 #include "base/log.h"
 #include "store/pitr.h"
 #include "store/store_int.h"
@@ -217,10 +218,29 @@ int st_ttl_pass(store_t *s, int64_t now_s, size_t *out_deleted, err_t *e)
     return rc;
 }
 
+/* A pass's failure is said when a streak of them starts and once when it ends: a failing
+ * disk fails every pass, and the passes run every few seconds. */
+static void st_pass_said(backoff *b, int rc, const char *what, const err_t *e)
+{
+    bool started = false;
+    if (rc) {
+        backoff_fail(b, &started);
+        if (started)
+            log_warn("store: %s pass failed: %s (said once until it works again)", what,
+                     e->msg);
+    } else if (backoff_ok(b)) {
+        log_info("store: %s pass works again", what);
+    }
+}
+
 static void *st_ttl_main(void *arg)
 {
     store_t *s = arg;
     int64_t wait_ms = s->opts.ttl_interval_ms;
+    backoff b_ttl, b_stream, b_pitr; /* only what was said: the passes keep their interval */
+    backoff_init(&b_ttl, 1, 1);
+    backoff_init(&b_stream, 1, 1);
+    backoff_init(&b_pitr, 1, 1);
     pthread_mutex_lock(&s->ttlmu);
     while (!s->ttl_stop) {
         struct timespec ts;
@@ -236,16 +256,16 @@ static void *st_ttl_main(void *arg)
         err_clear(&e);
         size_t n = 0;
         int64_t t0 = st_now_ms();
-        if (st_ttl_pass(s, t0 / 1000, &n, &e))
-            log_warn("store: TTL pass failed: %s", e.msg);
-        else if (n)
+        int rc = st_ttl_pass(s, t0 / 1000, &n, &e);
+        st_pass_said(&b_ttl, rc, "TTL", &e);
+        if (rc == 0 && n)
             log_debug("store: TTL deleted %zu items", n);
         err_clear(&e);
-        if (store_stream_pass(s, st_now_ms(), &e)) /* stream trimming and shard rollover */
-            log_warn("store: stream pass failed: %s", e.msg);
+        rc = store_stream_pass(s, st_now_ms(), &e); /* stream trimming and shard rollover */
+        st_pass_said(&b_stream, rc, "stream", &e);
         err_clear(&e);
-        if (store_pitr_pass(s, st_now_ms(), NULL, &e)) /* PITR history past its window */
-            log_warn("store: PITR history pass failed: %s", e.msg);
+        rc = store_pitr_pass(s, st_now_ms(), NULL, &e); /* PITR history past its window */
+        st_pass_said(&b_pitr, rc, "PITR history", &e);
         /* a pass reads every item of the TTL tables: on big tables, rest 9x as long as the
          * pass took, so the reaper stays under ~10% of a core (DynamoDB itself deletes
          * expired items within days, not seconds) */

@@ -210,53 +210,6 @@ static void test_later_failed_commit(void **state)
 
 /* ---- the maintenance thread's reader check while table work fails -------------------- */
 
-/* stderr (where the store logs) into a fresh temporary file; returns the saved fd 2 */
-static int log_capture(char *path, size_t cap)
-{
-    snprintf(path, cap, "/tmp/ddb_faults_log_XXXXXX");
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    fflush(stderr);
-    int saved = dup(2);
-    assert_true(saved >= 0);
-    assert_int_equal(dup2(fd, 2), 2);
-    close(fd);
-    return saved;
-}
-
-static void log_release(int saved, const char *path)
-{
-    fflush(stderr);
-    assert_int_equal(dup2(saved, 2), 2);
-    close(saved);
-    unlink(path);
-}
-
-/* How many times text occurs in the captured log */
-static int log_count(const char *path, const char *text)
-{
-    static char buf[1 << 20];
-    FILE *fp = fopen(path, "r");
-    assert_non_null(fp);
-    size_t n = fread(buf, 1, sizeof buf - 1, fp);
-    fclose(fp);
-    buf[n] = 0;
-    int c = 0;
-    for (const char *p = buf; (p = strstr(p, text)); p += strlen(text))
-        c++;
-    return c;
-}
-
-static bool log_wait(const char *path, const char *text, int ms)
-{
-    for (int w = 0; w < ms / 50; w++) {
-        if (log_count(path, text) > 0)
-            return true;
-        usleep(50000);
-    }
-    return log_count(path, text) > 0;
-}
-
 typedef struct rd_ctx {
     pid_t pid;
     int found; /* reader-table lines of that process */

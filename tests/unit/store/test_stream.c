@@ -12,6 +12,8 @@
 
 #include "st_test.h"
 
+#include <lmdb.h>
+
 static int sv_fn(void *ctx, store_alter *al, err_t *e)
 {
     (void)e;
@@ -261,6 +263,67 @@ static void test_rollover_and_trim(void **state)
     assert_int_equal(d.shards[0].parent >= 0, true); /* the first shard is gone */
 }
 
+/* Overwrites stream sid's descriptor in the closed data dir with bytes no version decodes. */
+static void spoil_descriptor(const char *dir, uint32_t sid)
+{
+    MDB_env *env;
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 16);
+    mdb_env_set_mapsize(env, (size_t)1 << 30);
+    assert_int_equal(mdb_env_open(env, dir, MDB_NOSYNC, 0600), 0);
+    MDB_txn *txn;
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    MDB_dbi db;
+    assert_int_equal(mdb_dbi_open(txn, "streams", 0, &db), 0);
+    unsigned char k[5] = {'S', (unsigned char)(sid >> 24), (unsigned char)(sid >> 16),
+                          (unsigned char)(sid >> 8), (unsigned char)sid};
+    MDB_val kv = {sizeof k, k}, old, nv = {3, "\xee\x01\x02"};
+    assert_int_equal(mdb_get(txn, db, &kv, &old), 0); /* it is there */
+    assert_int_equal(mdb_put(txn, db, &kv, &nv, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+/* One stream whose descriptor cannot be read does not stop the stream pass: the other
+ * streams are still rolled over and trimmed, the pass answers 0, and the bad one is said
+ * once, not on every pass (fix18's finding: every stream's trimming stopped for good). */
+static void test_pass_over_bad_descriptor(void **state)
+{
+    st_fix *f = *state;
+    st_create(f->s, "bad", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    st_create(f->s, "good", st_kd("pk", AV_S, NULL, AV_NONE), NULL, 0);
+    const store_table *tb = set_view(f->s, "bad", STORE_SV_KEYS_ONLY);
+    const store_table *tg = set_view(f->s, "good", STORE_SV_KEYS_ONLY);
+    uint32_t bad = tb->stream_id, good = tg->stream_id;
+    assert_true(bad < good); /* the pass meets the bad one first */
+    int64_t t0 = tg->stream_ms, H = 3600LL * 1000;
+    st_put_ok(f->s, tb, &f->a, "{\"pk\":{\"S\":\"a\"}}");
+    st_put_ok(f->s, tg, &f->a, "{\"pk\":{\"S\":\"a\"}}");
+    st_close(f->s);
+    spoil_descriptor(f->dir, bad);
+    f->s = st_open_dir(f->dir, 0);
+    err_t e;
+    err_clear(&e);
+    char logp[64];
+    int saved = log_capture(logp, sizeof logp);
+    int rc1 = store_stream_pass(f->s, t0 + 5 * H, &e);
+    int rc2 = store_stream_pass(f->s, t0 + 6 * H, &e);
+    int said = log_count(logp, "passed over");
+    log_release(saved, logp);
+    assert_int_equal(rc1, 0);
+    assert_int_equal(rc2, 0);
+    assert_int_equal(said, 1);
+    store_stream d;
+    bool found;
+    assert_int_equal(store_stream_get(f->s, good, &f->a, &d, &found, &e), 0);
+    assert_true(found);
+    assert_int_equal(d.n_shards, 2); /* rolled over past the bad one */
+    /* a day later the good stream's record is trimmed; the bad one's records are kept */
+    assert_int_equal(store_stream_pass(f->s, t0 + 30 * H, &e), 0);
+    store_srec *r;
+    assert_int_equal(read_stream(f->s, good, &f->a, &r), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +332,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_disable_reenable_drop, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_disable_empty, st_setup, st_teardown),
         cmocka_unit_test_setup_teardown(test_rollover_and_trim, st_setup, st_teardown),
+        cmocka_unit_test_setup_teardown(test_pass_over_bad_descriptor, st_setup, st_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
