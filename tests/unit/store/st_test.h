@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <lmdb.h>
 
 #include "store/store.h"
 #include "value/ddbjson.h"
@@ -431,6 +432,26 @@ static inline void st_child_main(int argc, char **argv, const st_child *c, size_
         if (strcmp(c[i].name, argv[2]) == 0)
             exit(c[i].fn(argv[3]));
     exit(127);
+}
+
+/* ---- the closed data dir with plain LMDB (tests that damage what the store wrote) ------ */
+
+/* A write txn on the data dir `dir` (its store closed), the environment in *env. */
+static inline MDB_txn *st_raw_begin(const char *dir, MDB_env **env)
+{
+    assert_int_equal(mdb_env_create(env), 0);
+    mdb_env_set_maxdbs(*env, 16);
+    mdb_env_set_mapsize(*env, (size_t)1 << 30);
+    assert_int_equal(mdb_env_open(*env, dir, MDB_NOSYNC, 0600), 0);
+    MDB_txn *txn;
+    assert_int_equal(mdb_txn_begin(*env, NULL, 0, &txn), 0);
+    return txn;
+}
+
+static inline void st_raw_commit(MDB_env *env, MDB_txn *txn)
+{
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
 }
 
 /* ---- the store's log (stderr), captured to count what was said ------------------------ */

@@ -88,18 +88,12 @@ static void test_healthy(void **state)
 static void tamper(const char *dir, void (*fn)(MDB_txn *txn, MDB_dbi data, MDB_dbi meta))
 {
     MDB_env *env;
-    assert_int_equal(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 8);
-    mdb_env_set_mapsize(env, (size_t)1 << 30);
-    assert_int_equal(mdb_env_open(env, dir, MDB_NOSYNC, 0600), 0);
-    MDB_txn *txn;
-    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    MDB_txn *txn = st_raw_begin(dir, &env);
     MDB_dbi data, meta;
     assert_int_equal(mdb_dbi_open(txn, "data", 0, &data), 0);
     assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
     fn(txn, data, meta);
-    assert_int_equal(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
+    st_raw_commit(env, txn);
 }
 
 /* Index entries of (tid 1, iid): the nth key and value, copied. */

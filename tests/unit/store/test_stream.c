@@ -12,8 +12,6 @@
 
 #include "st_test.h"
 
-#include <lmdb.h>
-
 static int sv_fn(void *ctx, store_alter *al, err_t *e)
 {
     (void)e;
@@ -267,12 +265,7 @@ static void test_rollover_and_trim(void **state)
 static void spoil_descriptor(const char *dir, uint32_t sid)
 {
     MDB_env *env;
-    assert_int_equal(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 16);
-    mdb_env_set_mapsize(env, (size_t)1 << 30);
-    assert_int_equal(mdb_env_open(env, dir, MDB_NOSYNC, 0600), 0);
-    MDB_txn *txn;
-    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    MDB_txn *txn = st_raw_begin(dir, &env);
     MDB_dbi db;
     assert_int_equal(mdb_dbi_open(txn, "streams", 0, &db), 0);
     unsigned char k[5] = {'S', (unsigned char)(sid >> 24), (unsigned char)(sid >> 16),
@@ -280,8 +273,7 @@ static void spoil_descriptor(const char *dir, uint32_t sid)
     MDB_val kv = {sizeof k, k}, old, nv = {3, "\xee\x01\x02"};
     assert_int_equal(mdb_get(txn, db, &kv, &old), 0); /* it is there */
     assert_int_equal(mdb_put(txn, db, &kv, &nv, 0), 0);
-    assert_int_equal(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
+    st_raw_commit(env, txn);
 }
 
 /* One stream whose descriptor cannot be read does not stop the stream pass: the other
