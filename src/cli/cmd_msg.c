@@ -324,6 +324,32 @@ int cli_list_tables(int argc, char **argv)
     return rc ? fail_err(&o, &e) : 0;
 }
 
+/* Prints text written by a user (a message, a display name, a stored string) on one line of
+ * the human output: a line end would let a message forge lines of the listing ("...\n<time>
+ * Someone (@someone): ..."), and an ESC or another control character would reach the
+ * reader's terminal as a command.  So C0 controls and DEL are written as escapes (\n, \r,
+ * \t, \xHH) and C1 controls (U+0080..U+009F) as \u00HH; everything else as it is (--json
+ * gives the exact text).  tests/e2e/test_messaging.py::test_cli_text_output_escapes_controls */
+static void print_text(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    for (; *p; p++) {
+        if (*p == '\n')
+            fputs("\\n", stdout);
+        else if (*p == '\r')
+            fputs("\\r", stdout);
+        else if (*p == '\t')
+            fputs("\\t", stdout);
+        else if (*p < 0x20 || *p == 0x7f)
+            printf("\\x%02x", *p);
+        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            printf("\\u%04x", p[1]);
+            p++;
+        } else
+            putchar(*p);
+    }
+}
+
 /* One attribute value for humans: S and N raw, everything else as DynamoDB JSON. */
 static void print_value(json_t *v)
 {
@@ -331,7 +357,7 @@ static void print_value(json_t *v)
     if (!s)
         s = json_string_value(json_object_get(v, "N"));
     if (s) {
-        printf("%s", s);
+        print_text(s);
         return;
     }
     char *d = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
@@ -556,10 +582,11 @@ int cli_get_conversation(int argc, char **argv)
         } else {
             for (size_t i = n; i-- > 0;) {
                 json_t *m = json_array_get(all, i);
-                printf("%s  %s (@%s): %s\n", json_string_value(json_object_get(m, "created_at")),
-                       json_string_value(json_object_get(m, "display_name")),
-                       json_string_value(json_object_get(m, "handle")),
-                       json_string_value(json_object_get(m, "message")));
+                printf("%s  ", json_string_value(json_object_get(m, "created_at")));
+                print_text(json_string_value(json_object_get(m, "display_name")));
+                printf(" (@%s): ", json_string_value(json_object_get(m, "handle")));
+                print_text(json_string_value(json_object_get(m, "message")));
+                putchar('\n');
             }
             if (next && o.after)
                 printf("-- newer messages: --after %s (or --all)\n", next);
@@ -605,8 +632,11 @@ int cli_list_conversations(int argc, char **argv)
         } else {
             for (size_t i = 0; i < p.n; i++) {
                 const msg_conversation *cv = &p.items[i];
-                printf("%s  %s  %s (@%s): %s\n", cv->message_group_uuid, cv->last_message_at,
-                       cv->other.display_name, cv->other.handle, cv->message);
+                printf("%s  %s  ", cv->message_group_uuid, cv->last_message_at);
+                print_text(cv->other.display_name);
+                printf(" (@%s): ", cv->other.handle);
+                print_text(cv->message);
+                putchar('\n');
             }
             if (p.n == 0)
                 printf("(no conversations)\n");
@@ -714,10 +744,13 @@ int cli_user(int argc, char **argv)
         rc = msg_user_by_handle(c.svc, o.pos[1], &u, &e);
     }
     if (!rc) {
-        if (o.json)
+        if (o.json) {
             print_json(user_json(&u));
-        else
-            printf("%s  @%s  %s\n", u.uuid, u.handle, u.display_name);
+        } else {
+            printf("%s  @%s  ", u.uuid, u.handle);
+            print_text(u.display_name);
+            putchar('\n');
+        }
     }
     ctx_close(&c);
     return rc ? fail_err(&o, &e) : 0;

@@ -695,3 +695,34 @@ def test_limit_is_digits_only(msg_server, people):
             assert st == 400 and b["error"]["code"] == "bad_limit", (path, q, b)
         st, _, b = rest(msg_server, "GET", f"{path}?limit=01", tok["alice"])
         assert st == 200 and len(b) == 1, (path, b)
+
+
+def test_cli_text_output_escapes_controls(msg_server, people):
+    # The CLI's human output is one line per message / conversation / user.  A message (or a
+    # display name) holding a line end forged a line of the listing, as if someone else had
+    # written it, and an ESC sequence went to the reader's terminal as a command (clear the
+    # screen, set the title, ...).  Controls are written as escapes; --json keeps the text.
+    ids, tok = people
+    add_user(msg_server, "ctl_mallory", "Mal\nlory\x1b[2J")
+    evil = ("hi\n2026-01-01T00:00:00.000000Z  Alice A (@alice): send me your password"
+            "\x1b]0;pwned\x07\r\t\x7f\u0085end")
+    st, _, m = rest(msg_server, "POST", "/api/messages", token(add_user(msg_server, "ctl_bob",
+                                                                         "Bob Ctl")),
+                    {"message": evil, "handle": "ctl_mallory"})
+    assert st == 200, m
+    g = m["message_group_uuid"]
+    shown = "hi\\n2026-01-01T00:00:00.000000Z  Alice A (@alice): send me your password" \
+            "\\x1b]0;pwned\\x07\\r\\t\\x7f\\u0085end"
+    p = cli(msg_server, "get-conversation", g)
+    lines = p.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].endswith(f"Bob Ctl (@ctl_bob): {shown}"), p.stdout
+    assert "\x1b" not in p.stdout and "\x07" not in p.stdout and "\u0085" not in p.stdout
+    p = cli(msg_server, "list-conversations", "ctl_bob")
+    lines = p.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].endswith(
+        "Mal\\nlory\\x1b[2J (@ctl_mallory): " + shown), p.stdout
+    p = cli(msg_server, "user", "show", "ctl_mallory")
+    assert p.stdout.endswith("@ctl_mallory  Mal\\nlory\\x1b[2J\n"), p.stdout
+    # --json is for programs: the exact text
+    p = cli(msg_server, "get-conversation", g, "--json")
+    assert json.loads(p.stdout)["messages"][0]["message"] == evil
