@@ -141,7 +141,9 @@
     }
     sessionStorage.setItem(TOKEN_KEY, state.token);
     state.me = me;
-    el.me.textContent = `${me.display_name} (@${me.handle})`;
+    const myName = document.createElement('bdi');
+    myName.textContent = me.display_name;
+    el.me.replaceChildren(myName, ` (@${me.handle})`);
     el.signin.hidden = true;
     el.app.hidden = false;
     el['signin-error'].hidden = true;
@@ -176,9 +178,11 @@
     b.dataset.group = c.uuid;
     const who = document.createElement('span');
     who.className = 'who';
+    who.dir = 'auto'; // a name or text in Hebrew or Arabic reads right to left
     who.textContent = c.display_name || c.handle;
     const last = document.createElement('span');
     last.className = 'last';
+    last.dir = 'auto';
     last.textContent = c.message;
     b.append(who, timeEl(c.created_at), last);
     b.setAttribute('aria-label',
@@ -259,12 +263,18 @@
     li.dataset.uuid = m.uuid;
     li.dataset.at = m.created_at;
     if (state.me && m.handle === state.me.handle) li.className = 'mine';
+    // Each text takes its direction from its first strong letter (dir=auto, as chat apps
+    // do): a Hebrew or Arabic message reads right to left, its punctuation at its end, and
+    // a name is isolated (<bdi>) from the time beside it.
     const text = document.createElement('div');
     text.className = 'text';
+    text.dir = 'auto';
     text.textContent = m.message;
     const meta = document.createElement('div');
     meta.className = 'meta';
-    meta.append(`${m.display_name || m.handle} · `, timeEl(m.created_at));
+    const name = document.createElement('bdi');
+    name.textContent = m.display_name || m.handle;
+    meta.append(name, ' · ', timeEl(m.created_at));
     li.append(text, meta);
     return li;
   }
@@ -356,6 +366,7 @@
       const c = state.convs.get(group);
       if (c && c.li) c.li.firstChild.setAttribute('aria-current', 'true');
     }
+    el['conv-title'].dir = 'auto';
     el['conv-title'].textContent = displayName || handle;
     el['conv-handle'].textContent = `@${handle}`;
     el.messages.replaceChildren();

@@ -273,6 +273,38 @@ def test_xss_message_shows_as_text(web, two):
     shot(d, "xss")
 
 
+def test_right_to_left_text_reads_right_to_left(web, two):
+    # A Hebrew or Arabic message (or name) takes its direction from its own first strong
+    # letter, as chat apps show it: in the page's left-to-right flow "שלום, מה שלומך?" was laid
+    # out left to right, its question mark at the wrong end; an English message stays LTR
+    # beside it.  The composer follows what is typed (dir=auto) and names are isolated from
+    # the time next to them (<bdi>).
+    for h, n in (("web_rtl", "דוד כהן"), ("web_ltr", "Lee Ltr")):  # new: only this talk
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    heb, eng = "שלום, מה שלומך?", "fine, thanks!"
+    send_rest(web, "web_rtl", heb, handle="web_ltr")
+    d = fresh(two[0])
+    sign_in_by_link(d, web, "web_ltr")
+    wait(d, lambda d: "דוד כהן" in conv_names(d), 5, "the conversation")
+    direction = "return [...document.querySelectorAll(arguments[0])]" \
+                ".map(e => getComputedStyle(e).direction)"
+    assert d.execute_script(direction, "#conversations .who") == ["rtl"]
+    assert d.execute_script(direction, "#conversations .last") == ["rtl"]
+    open_conv(d, "דוד כהן")
+    wait(d, lambda d: bubbles(d) == [heb], 5, "the message")
+    assert d.execute_script(direction, "#conv-title") == ["rtl"]
+    type_and_enter(d, eng)
+    wait(d, lambda d: bubbles(d) == [heb, eng], 5, "the answer")
+    assert d.execute_script(direction, "#messages li .text") == ["rtl", "ltr"]
+    assert d.execute_script("return [...document.querySelectorAll('#messages li .meta bdi')]"
+                            ".map(e => e.textContent)") == ["דוד כהן", "Lee Ltr"]
+    box = by_css(d, "#text")[0]
+    box.send_keys("מה")
+    assert d.execute_script(direction, "#text") == ["rtl"]
+    box.clear()
+    shot(d, "rtl")
+
+
 def test_paging_back_through_100_messages(web, two):
     st, _, first = rest(web, "POST", "/api/messages", web.tok["web_dave"],
                         {"message": "page 000", "handle": "web_carol"})
