@@ -17,7 +17,10 @@ with -dbPath, dynalite from npm (in memory).  For each one:
      JSON) tells a tail of ddbchat's own from time spent waiting for a CPU before the server
      reads the request or wrk reads the reply; and for every target wrk's own CPU and its
      threads' wait for a CPU per request (/proc/PID/task/*/schedstat: the client's side of
-     the tail), and with --syscalls the server's syscalls per request (perf stat);
+     the tail), and with --syscalls the server's syscalls per request (perf stat); for
+     ddbchat's write workloads its group commit around the run (GET /metrics): callers a
+     round, and the rounds that synced their own meta page (no next round to cover them)
+     with that sync's mean time (in the log and the JSON);
   4. VmRSS/RssAnon after the whole load.
 The REST API's routes run on ddbchat's own REST listener (embedded engine) and, for the peers,
 on `ddbchat serve --endpoint <peer>` (the same service over the peer; CPU counts both
@@ -442,6 +445,46 @@ def server_hist(port, op):
     return h or None
 
 
+GC_METRICS = ("group_commit_rounds_total", "group_commit_calls_total",
+              "group_commit_sync_seconds_count", "group_commit_sync_seconds_sum")
+
+
+def server_gc(port):
+    """ddbchat's group-commit counters (GET /metrics): {name: value} of GC_METRICS, or None."""
+    cl = Client(port, 10)
+    try:
+        st, _, body = cl.raw("GET", "/metrics", {}, None)
+    except OSError:
+        return None
+    finally:
+        cl.close()
+    if st != 200:
+        return None
+    text = body.decode() if isinstance(body, bytes) else body
+    out = {}
+    for name in GC_METRICS:
+        m = re.search(r"^ddbchat_%s ([0-9.e+-]+)$" % name, text, re.M)
+        if m:
+            out[name] = float(m.group(1))
+    return out if len(out) == len(GC_METRICS) else None
+
+
+def server_gc_note(g0, g1):
+    """A write run's rounds: callers a round, rounds that synced their own meta page (no
+    round followed to cover them) and that sync's mean time; {} without both readings."""
+    if not g0 or not g1:
+        return {}
+    rounds = g1["group_commit_rounds_total"] - g0["group_commit_rounds_total"]
+    if rounds <= 0:
+        return {}
+    syncs = g1["group_commit_sync_seconds_count"] - g0["group_commit_sync_seconds_count"]
+    sync_s = g1["group_commit_sync_seconds_sum"] - g0["group_commit_sync_seconds_sum"]
+    return {"gc_calls_per_round":
+            (g1["group_commit_calls_total"] - g0["group_commit_calls_total"]) / rounds,
+            "gc_own_syncs_per_round": syncs / rounds,
+            "gc_own_sync_ms": 1e3 * sync_s / syncs if syncs > 0 else 0.0}
+
+
 def server_p99(h0, h1):
     """The histogram bound (ms) below which 99 % of the run's requests took the server, and the
     share (%) that took it more than 1 ms; (None, None) without the second.  h0 is {} when
@@ -812,6 +855,7 @@ def wrk(port, mode, path, conns, seconds, pids, base_us=0, metric_op=None):
                         "--timeout", "10s", "-s", LUA, f"http://127.0.0.1:{port}", "--", mode,
                         path, run_id, str(threads), str(base_us)]
     h0 = server_hist(port, metric_op) if metric_op else None
+    g0 = server_gc(port) if metric_op and mode != "lines" else None
     sc = syscall_counter(pids)
     c0, s0, w0 = proc_cpu(pids), proc_ctxsw(pids), proc_rqwait(pids)
     # wrk's own threads (the client's side of the tail): their CPU and their wait for a CPU,
@@ -835,6 +879,7 @@ def wrk(port, mode, path, conns, seconds, pids, base_us=0, metric_op=None):
     c1, s1, w1 = proc_cpu(pids), proc_ctxsw(pids), proc_rqwait(pids)
     nsys = syscall_count(sc)
     srv_p99, srv_over = server_p99(h0 or {}, server_hist(port, metric_op) if metric_op else None)
+    gc = server_gc_note(g0, server_gc(port) if g0 else None)
     m = re.search(r"^RESULT (\{.*\})$", out.stdout, re.M)
     if not m:
         raise SystemExit(f"bench: wrk failed: {out.stdout[-500:]} {out.stderr[-500:]}")
@@ -851,7 +896,7 @@ def wrk(port, mode, path, conns, seconds, pids, base_us=0, metric_op=None):
                       "wrk_rqwait_us": (cw1[1] - cw0[1]) / 1e3 / covered}
     if nsys is not None and n:
         client["syscalls"] = nsys / n
-    return {**client, "rps": r["requests"] / (r["duration_us"] / 1e6), "p50": r["p50_us"] / 1e3,
+    return {**client, **gc, "rps": r["requests"] / (r["duration_us"] / 1e6), "p50": r["p50_us"] / 1e3,
             "p99": r["p99_us"] / 1e3, "cpu_us": (c1 - c0) * 1e6 / n if n else 0.0, "requests": n,
             "ctxsw": (s1 - s0) / n if n else 0.0, "rqwait_us": (w1 - w0) / 1e3 / n if n else 0.0,
             "errors": r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"] +
@@ -866,13 +911,18 @@ def client_note(x):
         t += f"; wrk: cpu {x['wrk_cpu_us']:.1f} us/req, waiting for a CPU {x['wrk_rqwait_us']:.1f} us/req"
     if "syscalls" in x:
         t += f"; server syscalls {x['syscalls']:.2f}/req"
+    if "gc_calls_per_round" in x:
+        t += (f"; group commit: {x['gc_calls_per_round']:.1f} callers a round, "
+              f"{x['gc_own_syncs_per_round']:.2f} own meta syncs a round "
+              f"({x['gc_own_sync_ms']:.2f} ms each)")
     return t
 
 
 def median_run(runs):
     out = {k: statistics.median(r[k] for r in runs)
            for k in ("rps", "p50", "p99", "cpu_us", "ctxsw", "rqwait_us")}
-    for k in ("wrk_cpu_us", "wrk_rqwait_us", "syscalls"):
+    for k in ("wrk_cpu_us", "wrk_rqwait_us", "syscalls", "gc_calls_per_round",
+              "gc_own_syncs_per_round", "gc_own_sync_ms"):
         if all(k in r for r in runs) and runs:
             out[k] = statistics.median(r[k] for r in runs)
     out["errors"] = sum(r["errors"] for r in runs)
