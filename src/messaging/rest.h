@@ -35,6 +35,7 @@ typedef struct msg_http_req {
     const char *origin;        /* Origin header value or NULL */
     const char *last_event_id; /* Last-Event-ID header value or NULL */
     const char *idempotency_key; /* Idempotency-Key header value or NULL (POST /api/messages) */
+    const char *content_type;  /* Content-Type header value or NULL (POST /api/messages) */
     const char *body;          /* request body bytes (may be NULL when len 0) */
     size_t body_len;
 } msg_http_req;

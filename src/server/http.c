@@ -659,6 +659,7 @@ static void http_rest_api(http_server *srv, const http_request *req, http_respon
                              .authorization = http_header(req, "Authorization"),
                              .origin = http_header(req, "Origin"),
                              .idempotency_key = http_header(req, "Idempotency-Key"),
+                             .content_type = http_header(req, "Content-Type"),
                              .body = req->body,
                              .body_len = req->body_len};
         msg_rest_handle(srv->svc, &mreq, &mresp);

@@ -7,8 +7,10 @@ CORS; the CLI working on the server's data dir while it runs, and `ddbchat token
 with the server's secret.
 """
 import base64
+import http.client
 import json
 import time
+import urllib.parse
 
 import jwt
 import pytest
@@ -726,3 +728,36 @@ def test_cli_text_output_escapes_controls(msg_server, people):
     # --json is for programs: the exact text
     p = cli(msg_server, "get-conversation", g, "--json")
     assert json.loads(p.stdout)["messages"][0]["message"] == evil
+
+
+def test_post_needs_a_json_content_type(msg_server, people):
+    # POST /api/messages reads its body as JSON: a body sent as another type (a form, as
+    # `curl -d` sends without -H, or text/plain) was stored as if it had said JSON.  It is a
+    # 415 unsupported_media_type now, as the original Cruddur backend's Flask answers it;
+    # application/json in any case and with parameters, a +json type, or no Content-Type
+    # at all are read as before.
+    ids, tok = people
+    body = json.dumps({"message": "typed", "handle": "bob"})
+    for ctype in ("text/plain", "application/x-www-form-urlencoded", "text/json",
+                  "multipart/form-data; boundary=x", "application/jsonx", "json",
+                  "application/"):
+        st, h, b = rest(msg_server, "POST", "/api/messages", tok["alice"], body,
+                        headers={"Content-Type": ctype})
+        assert st == 415 and b["error"]["code"] == "unsupported_media_type", (ctype, st, b)
+        assert "application/json" in b["error"]["message"]
+    for ctype in ("application/json", "Application/JSON; charset=utf-8",
+                  " application/json ;charset=UTF-8", "application/vnd.ddbchat+json", ""):
+        st, _, b = rest(msg_server, "POST", "/api/messages", tok["alice"], body,
+                        headers={"Content-Type": ctype})
+        assert st == 200 and b["message"] == "typed", (ctype, st, b)
+    u = urllib.parse.urlparse(msg_server.api_url)  # no Content-Type header at all
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+    conn.request("POST", "/api/messages", body=body.encode(),
+                 headers={"Authorization": f"Bearer {tok['alice']}"})
+    r = conn.getresponse()
+    assert r.status == 200 and json.loads(r.read())["message"] == "typed"
+    conn.close()
+    # the type is looked at once signed in: without a token it is still the 401
+    st, _, b = rest(msg_server, "POST", "/api/messages", None, body,
+                    headers={"Content-Type": "text/plain"})
+    assert st == 401, b
