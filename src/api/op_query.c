@@ -659,6 +659,19 @@ static int run(api_req *r, json_t **out, bool query)
             ks.n_attrs = nk;
             ks.n_hash = nhash;
         }
+        /* the key condition's own checks, then the start key's size and shape, then the key
+         * condition against the schema: an empty start key, or one without the key attribute
+         * a or of its wrong type, with {"z": NULL} on a table keyed on a is the start key's
+         * text (dynalite's query tests, recorded against AWS), a sort key value over 1,024
+         * bytes still first (test_quotas test_key_condition_lengths,
+         * DynamoDB Local; test_query_scan test_start_key_before_key_condition_schema) */
+        if (q.has_esk) {
+            store_query shape = {.table = t, .index = ix, .start_key = &q.esk};
+            if ((rc = expr_keycond_values(kc, &ks, r->err)) ||
+                (rc = esk_size_check(r, &q, t, ix, query)) ||
+                (rc = store_query_start_key_check(&shape, r->err)))
+                return rc;
+        }
         if ((rc = expr_keycond_extract(kc, &ks, &kcv, r->err)))
             return rc;
         if (filter) {
@@ -677,11 +690,6 @@ static int run(api_req *r, json_t **out, bool query)
                                        kn[k]);
         }
     }
-    /* a Query's start key of the wrong size after its key condition (a sort key value over
-     * 1,024 bytes is that text first: test_quotas test_key_condition_lengths, DynamoDB
-     * Local), before Select (test_query_scan test_start_key_size_before_select) */
-    if (query && (rc = esk_size_check(r, &q, t, ix, query)))
-        return rc;
     if (ix) {
         if (ix->global && sel == SEL_ALL && ix->proj != STORE_PROJ_ALL)
             return err_set(r->err, ERR_VALIDATION, TXT_Q_ALL_ON_GSI, ix->name);
@@ -739,8 +747,10 @@ static int run(api_req *r, json_t **out, bool query)
     }
     /* the start key (converted before the table on both paths; its size checked above) */
     av_t esk = q.esk;
-    if (q.has_esk)
+    if (q.has_esk) {
         sq.start_key = &esk;
+        sq.start_key_checked = query; /* a Query's: before its key condition's schema */
+    }
     store_result res;
     memset(&res, 0, sizeof res);
     uint64_t min_h = consistent ? API_THR_READ_STRONG : API_THR_READ_EVENTUAL;

@@ -227,6 +227,8 @@ typedef struct expr_keycond {
  *   "Invalid operator used in KeyConditionExpression: OR|NOT|IN|<>|attribute_exists|...",
  *   "One or more parameter values were invalid: Condition parameter type does not match
  *    schema type"
+ *   "Attempted conditional constraint is not an indexable operation" (legacy KeyConditions:
+ *    NE, NULL, NOT_NULL, CONTAINS, NOT_CONTAINS or IN on a key attribute)
  *   "One or more parameter values are not valid. The AttributeValue for a key attribute cannot
  *    contain an empty string value. Key: pk"
  *   "One or more parameter values were invalid: Aggregated size of all range keys has exceeded
@@ -251,6 +253,15 @@ typedef struct expr_keycond {
  * attribute ("Query condition missed key schema element"); each sort key value's size (over
  * 1,024 bytes, each attribute alone), type and emptiness. */
 int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycond *out, err_t *e);
+
+/* The checks of a key condition that come before a Query's start key is measured: the walk
+ * (operators, paths, one condition per key), the count of conditions and the sort key value's
+ * size ("Aggregated size of all range keys ...", DynamoDB Local's order: test_quotas
+ * test_key_condition_lengths).  What names the schema's keys (a missing key, the types, "=" on
+ * the partition key, a legacy operator that cannot key a Query) is expr_keycond_extract's,
+ * after the start key's size (dynalite's query tests, recorded against AWS).  Same errors as
+ * expr_keycond_extract for what it checks; 0 when they pass. */
+int expr_keycond_values(const expr_t *kc, const expr_keyschema *ks, err_t *e);
 
 /* ---- update -------------------------------------------------------------------------- */
 

@@ -448,7 +448,7 @@ static bool st_key_too_long(const av_t *v, bool hash)
            v->u.str.len > (hash ? AV_MAX_HASH_KEY_LEN : AV_MAX_RANGE_KEY_LEN);
 }
 
-static int st_check_esk(const store_query *q, err_t *e)
+int store_query_start_key_check(const store_query *q, err_t *e)
 {
     const av_t *sk = q->start_key;
     const char *names[ST_PAGE_KEY_MAX];
@@ -496,8 +496,6 @@ static int st_check_esk(const store_query *q, err_t *e)
                            names[i]);
         return err_set(e, ERR_VALIDATION, STXT_ESK_EMPTY_KEY, what, names[i]);
     }
-    if (q->n_eq)
-        return st_check_esk_bounds(q, sk, e);
     return 0;
 }
 
@@ -616,8 +614,9 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
     if (q->fetch && (q->stored || !ix || ix->global))
         return err_set(e, ERR_INTERNAL, "a fetch reads a local secondary index's items only");
     if (q->start_key) {
-        rc = st_check_esk(q, e);
-        if (rc)
+        if (!q->start_key_checked && (rc = store_query_start_key_check(q, e)))
+            return rc;
+        if (q->n_eq && (rc = st_check_esk_bounds(q, q->start_key, e)))
             return rc;
     }
     if (q->start_key && q->total_segments > 1) {

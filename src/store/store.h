@@ -322,6 +322,7 @@ typedef struct store_query {
     av_t r1, r2;
     bool reverse;             /* ScanIndexForward=false */
     const av_t *start_key;    /* ExclusiveStartKey (M), or NULL */
+    bool start_key_checked;   /* the caller ran store_query_start_key_check on it */
     size_t limit;             /* items to read, 0 = no limit */
     size_t max_bytes;         /* 0 = STORE_PAGE_BYTES */
     uint32_t segment, total_segments; /* Scan: total 0 or 1 = whole table */
@@ -387,6 +388,14 @@ typedef struct store_result {
  * A Query whose eq does not cover every partition key attribute (or leaves no sort key
  * attribute for rop): ERR_INTERNAL (the caller checks the key condition first). */
 int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *out, err_t *e);
+
+/* The start key's shape against q's table and index (q->start_key not NULL; q->eq is not
+ * looked at): its size, each key attribute present and of its type, key values within their
+ * size limits and not empty, in the service's order; not whether it lies inside the key
+ * condition (store_query_run checks that).  A Query calls it before it checks its key
+ * condition against the schema (dynalite's query tests, recorded against AWS).  0, or
+ * ERR_VALIDATION with DynamoDB's text. */
+int store_query_start_key_check(const store_query *q, err_t *e);
 
 /* ---- writes ----------------------------------------------------------------------- */
 
