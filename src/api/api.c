@@ -198,6 +198,9 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
     api_hold_init(api, opts && opts->transaction_conflicts);
     const char *ud = getenv("DDBCHAT_UPDATE_DONE_DELAY_MS");
     api->update_delay_ms = ud ? strtol(ud, NULL, 10) : API_UPDATE_DELAY_MS;
+    api_tstate_init(api, opts ? opts->table_delay_ms : 0);
+    if (api->table_delay_ms > 0) /* --table-delay: UpdateTable's UPDATING lasts as long */
+        api->update_delay_ms = api->table_delay_ms;
     const char *ti = getenv("DDBCHAT_TTL_INTERVAL_MS");
     api->ttl_interval_ms = ti ? strtol(ti, NULL, 10) : API_TTL_INTERVAL_MS;
     const char *pw = getenv("DDBCHAT_PPR_WINDOW_MS");
@@ -226,6 +229,7 @@ int api_new(store_t *store, const api_opts *opts, api_t **out, err_t *e)
     api->vix_lag_ms = vl ? strtol(vl, NULL, 10) : API_VIX_LAG_MS;
     if (api_thr_init(api, opts && opts->throttle)) {
         api_hold_fini(api);
+        api_tstate_fini(api);
         free(api);
         return err_set(e, ERR_NOMEM, "out of memory");
     }
@@ -261,6 +265,7 @@ void api_free(api_t *api)
     api_hold_fini(api);
     api_thr_fini(api);
     api_vix_fini(api);
+    api_tstate_fini(api);
     expr_cache_free(api->xcache);
     free(api);
 }

@@ -33,6 +33,10 @@ typedef struct api_opts {
     /* opt-in realism (`serve --throttle`): provisioned tables and their GSIs throttled at
      * their configured capacity, on-demand ones at AWS's per-table limits (api_throttle.c) */
     bool throttle;
+    /* opt-in realism (`serve --table-delay MS`; 0 = off, the default): a new table is
+     * CREATING, a deleted one DELETING, for this many ms; UpdateTable's UPDATING lasts as long
+     * (api_tstate.c) */
+    int64_t table_delay_ms;
     met_t *metrics;         /* consumed capacity per table is counted here; NULL = none.
                                Borrowed: must outlive the api. */
     bool resume_jobs;       /* the server: finish restores interrupted by a stop and remove

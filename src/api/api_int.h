@@ -72,6 +72,12 @@ struct api {
     void (*vix_count_hook)(void *arg);
     void *vix_count_arg;
     struct api_thr *thr; /* --throttle (api_throttle.c): token buckets; NULL = off */
+    /* --table-delay (api_tstate.c): how long a table stays CREATING / DELETING (0 = off, at
+     * once), and the tables DeleteTable dropped that are still DELETING (under gone_mu) */
+    int64_t table_delay_ms;
+    pthread_mutex_t gone_mu;
+    struct api_gone *gone;
+    size_t n_gone, cap_gone;
     met_t *metrics;   /* borrowed; NULL = not counted (api_metrics.c) */
     void *backups;    /* backup and restore workers (op_backup.c) */
     struct expr_cache *xcache; /* parsed expressions by text (api_exprs_get); NULL = none */
@@ -90,6 +96,23 @@ struct api {
 #define TXT_T_TOO_BIG                                                                            \
     "Collection size of items exceeded, which can also be caused by the aggregate size of the " \
     "items in the transaction exceeding the 4MB limit"
+
+/* ---- api_tstate.c: the opt-in table state delay (--table-delay) ---- */
+void api_tstate_init(api_t *api, int64_t delay_ms);
+void api_tstate_fini(api_t *api);
+/* The wall ms until which t is CREATING (made by CreateTable under --table-delay less than
+ * the delay ago), or 0: ACTIVE (always 0 with the switch off). */
+int64_t api_table_creating_until(const api_t *api, const store_table *t);
+/* Remembers the table DeleteTable just dropped (its store name, its DELETING description,
+ * copied) for the delay; nothing with the switch off.  0 or ERR_NOMEM. */
+int api_gone_add(api_t *api, const char *store_name, const json_t *desc);
+/* A new reference to the DELETING description of store_name while it is being deleted, else
+ * NULL; api_gone_has: whether it is. */
+json_t *api_gone_get(api_t *api, const char *store_name);
+bool api_gone_has(api_t *api, const char *store_name);
+/* Appends the store names of the tables being deleted to names/n (a new arena array; a name
+ * that is in names already is not added again).  0 or ERR_NOMEM. */
+int api_gone_names(api_t *api, arena_t *a, char ***names, size_t *n);
 
 /* ---- api_conflict.c: the opt-in transaction conflicts ---- */
 #define TXT_TXN_ONGOING "Transaction is ongoing for the item"

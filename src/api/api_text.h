@@ -142,6 +142,13 @@
     TXT_CT_INVALID "ProvisionedThroughput should not be specified for index: %s when "         \
                    "BillingMode is PAY_PER_REQUEST"
 #define TXT_CT_EXISTS "Table already exists: %s"
+/* --table-delay (api_tstate.c): CreateTable of a name, DeleteTable, UpdateTable while the
+ * table is CREATING / DELETING (AWS, ack-api-quirks DDB-TABLE-001 / 005 / 006 / 444; dynalite's
+ * AWS-recorded deleteTable test; tests/e2e/test_table_states.py) */
+#define TXT_TABLE_BEING_CREATED                                                                 \
+    "Attempt to change a resource which is still in use: Table is being created: %s"
+#define TXT_TABLE_BEING_DELETED                                                                 \
+    "Attempt to change a resource which is still in use: Table is being deleted: %s"
 
 /* ddbchat's own: the store keeps key, projected and TTL attribute names as C strings */
 #define TXT_TBL_NAME_NUL                                                                         \

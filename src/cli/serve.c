@@ -57,6 +57,7 @@ typedef struct serve_opts {
     int backfill_delay_ms; /* hidden test aid: paces index creation / deletion (README) */
     bool txn_conflicts;
     bool throttle;
+    int table_delay_ms; /* --table-delay: CREATING / DELETING / UPDATING for this long */
     const char *credentials_file;
     bool namespace_tables;
     bool demo;
@@ -167,6 +168,9 @@ static void serve_usage(FILE *f)
             "                            capacity (300 s of burst credit), on-demand ones AWS's\n"
             "                            per-table limits; over it: ProvisionedThroughput-\n"
             "                            ExceededException / ThrottlingException, as on AWS\n"
+            "  --table-delay MS          a new table stays CREATING, a deleted one DELETING,\n"
+            "                            an updated one UPDATING (a new GSI CREATING) for MS\n"
+            "                            ms, with AWS's errors meanwhile (AWS: seconds)\n"
             "  -h, --help                this text\n");
 }
 
@@ -220,6 +224,7 @@ enum {
     OPT_THROTTLE,
     OPT_ITEM_COLL_LIMIT,
     OPT_BACKFILL_DELAY,
+    OPT_TABLE_DELAY,
 };
 
 /* 0 ok, 1 help printed, 2 usage error */
@@ -260,6 +265,7 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         {"backfill-batch-delay-ms", required_argument, NULL, OPT_BACKFILL_DELAY},
         {"transaction-conflicts", no_argument, NULL, OPT_TXN_CONFLICTS},
         {"throttle", no_argument, NULL, OPT_THROTTLE},
+        {"table-delay", required_argument, NULL, OPT_TABLE_DELAY},
         /* hidden (not in --help): a smaller item collection limit, so that tests reach
          * ItemCollectionSizeLimitExceededException with small items */
         {"item-collection-limit", required_argument, NULL, OPT_ITEM_COLL_LIMIT},
@@ -424,6 +430,11 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
             break;
         case OPT_THROTTLE:
             o->throttle = true;
+            break;
+        case OPT_TABLE_DELAY:
+            if (serve_parse_uint("--table-delay", optarg, 0, 3600000, &v))
+                return 2;
+            o->table_delay_ms = (int)v;
             break;
         case OPT_ITEM_COLL_LIMIT:
             if (serve_parse_uint("--item-collection-limit", optarg, 1,
@@ -604,6 +615,7 @@ int cli_serve(int argc, char **argv)
         so.gsi_lag_ms = o.gsi_lag_ms;
         so.item_collection_limit = o.item_collection_limit;
         so.backfill_delay_ms = o.backfill_delay_ms;
+        so.index_phase_ms = o.table_delay_ms;
         /* a write answered later (no pool thread) meets --queue-timeout in the store's queue */
         so.later_wait_ms = o.queue_timeout_ms ? o.queue_timeout_ms : HTTP_DEFAULT_QUEUE_TIMEOUT_MS;
         if (store_open(o.data_dir, &so, &store, &e))
@@ -616,6 +628,7 @@ int cli_serve(int argc, char **argv)
                        .iterator_ttl_ms = o.stream_iterator_s * 1000LL,
                        .transaction_conflicts = o.txn_conflicts,
                        .throttle = o.throttle,
+                       .table_delay_ms = o.table_delay_ms,
                        .resume_jobs = true};
         if (api_new(store, &ao, &api, &e))
             goto fail;

@@ -967,9 +967,14 @@ static int st_purge(store_t *s, uint32_t tid, int iid, bool *stopped, err_t *e)
                 return rc;
         } while (q.more);
     }
+    /* an index's removal: its first batch waits --table-delay's index phase too */
+    int first = iid >= 0 && s->opts.index_phase_ms > s->opts.backfill_delay_ms
+                    ? s->opts.index_phase_ms
+                    : s->opts.backfill_delay_ms;
     do {
-        if (stopped && (*stopped = st_work_pause(s, s->opts.backfill_delay_ms)))
+        if (stopped && (*stopped = st_work_pause(s, first)))
             return 0;
+        first = s->opts.backfill_delay_ms;
         int rc = st_write_txn(s, st_purge_fn, &p, e);
         if (rc)
             return rc;
@@ -1398,8 +1403,8 @@ static int st_backfill(store_t *s, const char *name, uint32_t tid, const store_i
     int delay = s->opts.backfill_delay_ms;
     done_ctx d = {.tid = tid, .iid = ix->id, .started = true};
     int rc = 0;
-    if (ix->allocating) {
-        if (st_work_pause(s, delay))
+    if (ix->allocating) { /* --table-delay: the allocation phase lasts its index phase */
+        if (st_work_pause(s, s->opts.index_phase_ms > delay ? s->opts.index_phase_ms : delay))
             return 0;
         if ((rc = st_own_change(s, name, st_backfill_done_fn, &d, 0, e)))
             return rc;

@@ -176,6 +176,10 @@ typedef struct store_opts {
      * maintenance thread pauses this long before a new index leaves its allocation phase and
      * before each backfill batch, so that clients can observe AWS's phases on small tables. */
     int backfill_delay_ms;
+    /* Opt-in realism (`serve --table-delay MS`; 0 = off, the default): a GSI added by
+     * UpdateTable stays in its resource allocation phase (the table UPDATING) at least this
+     * long, and a deleted one DELETING at least this long, as AWS's take seconds. */
+    int index_phase_ms;
     /* A write queued without waiting (store_write_each_later) that no round has begun to run
      * this many ms after it was queued is answered ERR_THROTTLING (DynamoDB's busy reply)
      * and not run, so that an overloaded store refuses rather than commits late (`serve

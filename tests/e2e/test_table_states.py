@@ -1,0 +1,238 @@
+"""Table states as AWS runs them, opt-in: `ddbchat serve --table-delay MS` (README "Realism
+switches").  On AWS CreateTable answers CREATING and the table becomes ACTIVE seconds later,
+DeleteTable answers DELETING and the table is gone seconds later, UpdateTable leaves it
+UPDATING; code that writes to a table right after CreateTable without waiting for ACTIVE
+works on every local DynamoDB (DynamoDB Local, and ddbchat by default, make a table ACTIVE at
+once) and fails on AWS.  With the switch ddbchat keeps each state for MS ms and answers in it
+as AWS does:
+  CREATING  every data-plane operation: ResourceNotFoundException "Requested resource not
+            found" (dynalite's AWS-recorded getItem/putItem/batchGetItem/... tests);
+            DeleteTable, UpdateTable, a second CreateTable: ResourceInUseException "Attempt to
+            change a resource which is still in use: Table is being created: T"
+            (ack-api-quirks DDB-TABLE-001 / 005 / 444, live AWS); UpdateTimeToLive and the tag
+            APIs: the table is not found yet (DDB-TABLE-444's live creating_update_ttl,
+            DDB-TABLE-101); its GSIs CREATING too (dynalite's createTable test).
+  DELETING  DescribeTable describes it DELETING, ListTables lists it (DDB-TABLE-006 / 076);
+            DeleteTable and UpdateTable: "... Table is being deleted: T" (DDB-TABLE-008 / 444);
+            CreateTable of the name: "Table already exists: T" (DDB-TABLE-005); the data plane
+            finds no table.
+  UPDATING  after a throughput change for MS; a GSI added by UpdateTable stays in its
+            allocation phase (table UPDATING, index CREATING) at least MS, a deleted one
+            DELETING at least MS.
+DynamoDB Local has no delay (its deviation from AWS): the tests that watch the states start a
+ddbchat server with the switch and are skipped there; test_default_is_at_once pins the
+behaviour without the switch, which ddbchat shares with DynamoDB Local."""
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import aws_or_local, client_for, within_window
+from itemlib import call, ok, err, S
+
+DELAY_MS = 1000
+IN_USE = "ResourceInUseException"
+RNF = "ResourceNotFoundException"
+BEING_CREATED = "Attempt to change a resource which is still in use: Table is being created: %s"
+BEING_DELETED = "Attempt to change a resource which is still in use: Table is being deleted: %s"
+
+
+def table_def(name, gsi=False):
+    d = {"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+         "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]}
+    if gsi:
+        d["AttributeDefinitions"].append({"AttributeName": "g", "AttributeType": "S"})
+        d["GlobalSecondaryIndexes"] = [{"IndexName": "gix", "Projection": {"ProjectionType": "ALL"},
+                                        "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}]}]
+    return d
+
+
+def status(url, name):
+    good, d = call(url, "DescribeTable", {"TableName": name})
+    return d["Table"]["TableStatus"] if good else d["__type"].split("#")[-1]
+
+
+def wait_status(url, name, want, timeout=20):
+    t0 = time.monotonic()
+    while status(url, name) != want:
+        assert time.monotonic() - t0 < timeout, (name, status(url, name), want)
+        time.sleep(0.02)
+    return time.monotonic() - t0
+
+
+@pytest.fixture
+def delayed(ddbchat_server):
+    return ddbchat_server("--table-delay", str(DELAY_MS)).ddb_url
+
+
+# Without the switch a table is ACTIVE in CreateTable's answer and takes writes at once, on
+# ddbchat and on DynamoDB Local alike (AWS: CREATING for seconds, the write refused: the tests
+# below); deleted, it is gone at once.  DeleteTable's answer says DELETING as AWS's does
+# (DynamoDB Local's deviation: ACTIVE).
+def test_default_is_at_once(ddb_url, table_name, target):
+    name = table_name("now")
+    d = ok(ddb_url, "CreateTable", table_def(name))["TableDescription"]
+    assert d["TableStatus"] == "ACTIVE"
+    ok(ddb_url, "PutItem", {"TableName": name, "Item": {"pk": S("a")}})
+    assert status(ddb_url, name) == "ACTIVE"
+    assert ok(ddb_url, "DeleteTable", {"TableName": name})["TableDescription"]["TableStatus"] \
+        == aws_or_local(target, "DELETING", local="ACTIVE")
+    assert status(ddb_url, name) == RNF
+
+
+# The bug the switch finds: a write right after CreateTable, before the table is ACTIVE, is
+# ResourceNotFoundException on AWS; so is every data-plane operation.  The client that waits
+# (boto3's table_exists waiter, which polls DescribeTable) then writes.
+def test_create_then_write_at_once_fails(delayed):
+    url = delayed
+    t0 = time.monotonic()
+    d = ok(url, "CreateTable", table_def("early", gsi=True))["TableDescription"]
+    with within_window(t0, DELAY_MS / 1000):
+        assert d["TableStatus"] == "CREATING"
+        assert [g["IndexStatus"] for g in d["GlobalSecondaryIndexes"]] == ["CREATING"]
+        key = {"pk": S("a")}
+        for op, body in [
+                ("PutItem", {"TableName": "early", "Item": key}),
+                ("GetItem", {"TableName": "early", "Key": key}),
+                ("UpdateItem", {"TableName": "early", "Key": key}),
+                ("DeleteItem", {"TableName": "early", "Key": key}),
+                ("Query", {"TableName": "early", "KeyConditionExpression": "pk = :p",
+                           "ExpressionAttributeValues": {":p": S("a")}}),
+                ("Scan", {"TableName": "early"}),
+                ("BatchWriteItem", {"RequestItems": {"early": [{"PutRequest": {"Item": key}}]}}),
+                ("BatchGetItem", {"RequestItems": {"early": {"Keys": [key]}}}),
+                ("TransactGetItems", {"TransactItems": [{"Get": {"TableName": "early",
+                                                                 "Key": key}}]})]:
+            err(url, op, {**body}, RNF, "Requested resource not found")
+        t = ok(url, "DescribeTable", {"TableName": "early"})["Table"]
+        assert t["TableStatus"] == "CREATING"
+        assert t["GlobalSecondaryIndexes"][0]["IndexStatus"] == "CREATING"
+        assert "early" in ok(url, "ListTables", {})["TableNames"]
+    ddb = client_for(url)
+    ddb.get_waiter("table_exists").wait(TableName="early",
+                                        WaiterConfig={"Delay": 0.1, "MaxAttempts": 100})
+    assert time.monotonic() - t0 >= DELAY_MS / 1000
+    t = ok(url, "DescribeTable", {"TableName": "early"})["Table"]
+    assert t["TableStatus"] == "ACTIVE"
+    assert t["GlobalSecondaryIndexes"][0]["IndexStatus"] == "ACTIVE"
+    ok(url, "PutItem", {"TableName": "early", "Item": {"pk": S("a"), "g": S("x")}})
+    assert ok(url, "Query", {"TableName": "early", "IndexName": "gix",
+                             "KeyConditionExpression": "g = :g",
+                             "ExpressionAttributeValues": {":g": S("x")}})["Count"] == 1
+
+
+# While CREATING, the changes AWS refuses with ResourceInUseException "Table is being
+# created" (DeleteTable, UpdateTable, CreateTable of the name), and the operations that do not
+# know the table yet (UpdateTimeToLive: the table's not-found text; TagResource).
+def test_creating_refusals(delayed):
+    url = delayed
+    t0 = time.monotonic()
+    arn = ok(url, "CreateTable", table_def("young"))["TableDescription"]["TableArn"]
+    with within_window(t0, DELAY_MS / 1000):
+        err(url, "DeleteTable", {"TableName": "young"}, IN_USE, BEING_CREATED % "young")
+        err(url, "UpdateTable", {"TableName": "young", "DeletionProtectionEnabled": True},
+            IN_USE, BEING_CREATED % "young")
+        err(url, "CreateTable", table_def("young"), IN_USE, BEING_CREATED % "young")
+        err(url, "UpdateTimeToLive", {"TableName": "young", "TimeToLiveSpecification": {
+            "AttributeName": "exp", "Enabled": True}},
+            RNF, "Requested resource not found: Table: young not found")
+        err(url, "TagResource", {"ResourceArn": arn, "Tags": [{"Key": "k", "Value": "v"}]},
+            RNF, "Requested resource not found: ResourcArn: %s not found" % arn)
+        assert status(url, "young") == "CREATING"
+    wait_status(url, "young", "ACTIVE")
+    ok(url, "TagResource", {"ResourceArn": arn, "Tags": [{"Key": "k", "Value": "v"}]})
+    err(url, "CreateTable", table_def("young"), IN_USE, "Table already exists: young")
+    ok(url, "DeleteTable", {"TableName": "young"})
+
+
+# DeleteTable answers DELETING; for the delay DescribeTable still describes the table DELETING
+# and ListTables lists it, a second DeleteTable or an UpdateTable is "being deleted", a
+# CreateTable of the name "already exists", and the data plane finds no table; then it is gone
+# (boto3's table_not_exists waiter returns) and the name can be created again.
+def test_deleting(delayed):
+    url = delayed
+    ok(url, "CreateTable", table_def("old"))
+    wait_status(url, "old", "ACTIVE")
+    ok(url, "PutItem", {"TableName": "old", "Item": {"pk": S("a")}})
+    t0 = time.monotonic()
+    d = ok(url, "DeleteTable", {"TableName": "old"})["TableDescription"]
+    with within_window(t0, DELAY_MS / 1000):
+        assert d["TableStatus"] == "DELETING"
+        t = ok(url, "DescribeTable", {"TableName": "old"})["Table"]
+        assert t["TableStatus"] == "DELETING"
+        assert t["TableArn"] == d["TableArn"] and t["TableId"] == d["TableId"]
+        assert "old" in ok(url, "ListTables", {})["TableNames"]
+        err(url, "DeleteTable", {"TableName": "old"}, IN_USE, BEING_DELETED % "old")
+        err(url, "UpdateTable", {"TableName": "old", "DeletionProtectionEnabled": True},
+            IN_USE, BEING_DELETED % "old")
+        err(url, "CreateTable", table_def("old"), IN_USE, "Table already exists: old")
+        err(url, "GetItem", {"TableName": "old", "Key": {"pk": S("a")}}, RNF,
+            "Requested resource not found")
+        assert status(url, "old") == "DELETING"
+    client_for(url).get_waiter("table_not_exists").wait(
+        TableName="old", WaiterConfig={"Delay": 0.1, "MaxAttempts": 100})
+    assert time.monotonic() - t0 >= DELAY_MS / 1000
+    assert "old" not in ok(url, "ListTables", {})["TableNames"]
+    err(url, "DeleteTable", {"TableName": "old"}, RNF,
+        "Requested resource not found: Table: old not found")
+    assert ok(url, "CreateTable", table_def("old"))["TableDescription"]["TableStatus"] \
+        == "CREATING"
+
+
+# UpdateTable: a throughput change leaves the table UPDATING for the delay (AWS: the old
+# throughput holds meanwhile); a GSI it adds is CREATING, the table UPDATING, for at least
+# the delay (its allocation phase) before it can be queried; a deleted GSI is DELETING for at
+# least the delay.
+def test_updating(delayed):
+    url = delayed
+    ok(url, "CreateTable", {
+        "TableName": "upd", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}})
+    wait_status(url, "upd", "ACTIVE")
+    ok(url, "PutItem", {"TableName": "upd", "Item": {"pk": S("a"), "g": S("x")}})
+
+    t0 = time.monotonic()
+    d = ok(url, "UpdateTable", {"TableName": "upd", "ProvisionedThroughput": {
+        "ReadCapacityUnits": 6, "WriteCapacityUnits": 6}})["TableDescription"]
+    with within_window(t0, DELAY_MS / 1000):
+        assert d["TableStatus"] == "UPDATING"
+        assert status(url, "upd") == "UPDATING"
+    assert wait_status(url, "upd", "ACTIVE") + (time.monotonic() - t0) >= DELAY_MS / 1000
+
+    t0 = time.monotonic()
+    ok(url, "UpdateTable", {
+        "TableName": "upd",
+        "AttributeDefinitions": [{"AttributeName": "g", "AttributeType": "S"}],
+        "GlobalSecondaryIndexUpdates": [{"Create": {
+            "IndexName": "gix", "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+            "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}]})
+    q = {"TableName": "upd", "IndexName": "gix", "KeyConditionExpression": "g = :g",
+         "ExpressionAttributeValues": {":g": S("x")}}
+    with within_window(t0, DELAY_MS / 1000):
+        t = ok(url, "DescribeTable", {"TableName": "upd"})["Table"]
+        assert t["TableStatus"] == "UPDATING"
+        assert t["GlobalSecondaryIndexes"][0]["IndexStatus"] == "CREATING"
+        err(url, "Query", q, "ValidationException",
+            "Cannot read from backfilling global secondary index: gix")
+    while True:
+        t = ok(url, "DescribeTable", {"TableName": "upd"})["Table"]
+        if t["GlobalSecondaryIndexes"][0]["IndexStatus"] == "ACTIVE":
+            break
+        time.sleep(0.02)
+    assert time.monotonic() - t0 >= DELAY_MS / 1000
+    assert ok(url, "Query", q)["Count"] == 1
+
+    t0 = time.monotonic()
+    ok(url, "UpdateTable", {"TableName": "upd",
+                            "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "gix"}}]})
+    with within_window(t0, DELAY_MS / 1000):
+        t = ok(url, "DescribeTable", {"TableName": "upd"})["Table"]
+        assert t["TableStatus"] == "UPDATING"
+        assert t["GlobalSecondaryIndexes"][0]["IndexStatus"] == "DELETING"
+    while "GlobalSecondaryIndexes" in ok(url, "DescribeTable", {"TableName": "upd"})["Table"]:
+        time.sleep(0.02)
+    assert time.monotonic() - t0 >= DELAY_MS / 1000
+    wait_status(url, "upd", "ACTIVE")

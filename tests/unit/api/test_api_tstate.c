@@ -1,0 +1,131 @@
+/*
+ * test_api_tstate — `serve --table-delay MS` in the api layer (api_tstate.c): a new table
+ * CREATING (unseen by the data plane) until its time, also when a GSI is named like the
+ * metadata key that keeps that time; a deleted table DELETING (described, listed in order,
+ * its name taken) until its time, then gone; nothing of either with the switch off.  The
+ * wire-level behaviour (every operation's answer, boto3's waiters, UPDATING) is
+ * tests/e2e/test_table_states.py.
+ */
+#include <time.h>
+
+#include "api/item_test.h"
+
+#include "api/api_text.h"
+
+#define DELAY_MS 300
+
+/* it_setup's store, with the api replaced by one with the switch on. */
+static int ts_setup(void **state)
+{
+    int rc = it_setup(state);
+    if (rc)
+        return rc;
+    it_fix *f = *state;
+    api_free(f->api);
+    api_opts o = {.table_delay_ms = DELAY_MS};
+    err_t e;
+    err_clear(&e);
+    return api_new(f->s, &o, &f->api, &e) ? -1 : 0;
+}
+
+#define TS_TEST(fn) cmocka_unit_test_setup_teardown(fn, ts_setup, it_teardown)
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static const char *table_status(it_fix *f, const char *name)
+{
+    static char st[32];
+    char req[128];
+    snprintf(req, sizeof req, "{'TableName':'%s'}", name);
+    json_t *d = it_ok(f, "DescribeTable", req);
+    snprintf(st, sizeof st, "%s",
+             json_string_value(json_object_get(json_object_get(d, "Table"), "TableStatus")));
+    json_decref(d);
+    return st;
+}
+
+/* CREATING until the delay has passed: not found by PutItem, refused by DeleteTable; then
+ * ACTIVE.  The GSI named CreatingUntil (its entry comes first in the metadata) does not hide
+ * the table's time. */
+static void test_creating(void **state)
+{
+    it_fix *f = *state;
+    json_t *d = it_ok(f, "CreateTable",
+        "{'TableName':'ctab','BillingMode':'PAY_PER_REQUEST',"
+        "'KeySchema':[{'AttributeName':'pk','KeyType':'HASH'}],"
+        "'AttributeDefinitions':[{'AttributeName':'pk','AttributeType':'S'},"
+        "{'AttributeName':'g','AttributeType':'S'}],"
+        "'GlobalSecondaryIndexes':[{'IndexName':'CreatingUntil','KeySchema':[{'AttributeName':'g',"
+        "'KeyType':'HASH'}],'Projection':{'ProjectionType':'ALL'}}]}");
+    json_t *td = json_object_get(d, "TableDescription");
+    assert_string_equal(json_string_value(json_object_get(td, "TableStatus")), "CREATING");
+    json_t *g0 = json_array_get(json_object_get(td, "GlobalSecondaryIndexes"), 0);
+    assert_string_equal(json_string_value(json_object_get(g0, "IndexStatus")), "CREATING");
+    json_decref(d);
+    assert_string_equal(table_status(f, "ctab"), "CREATING");
+    json_decref(it_err(f, "PutItem", "{'TableName':'ctab','Item':{'pk':{'S':'a'}}}",
+                       ERR_RESOURCE_NOT_FOUND, TXT_RES_NOT_FOUND));
+    json_decref(it_err(f, "DeleteTable", "{'TableName':'ctab'}", ERR_RESOURCE_IN_USE,
+                       "Attempt to change a resource which is still in use: Table is being "
+                       "created: ctab"));
+    sleep_ms(DELAY_MS + 50);
+    assert_string_equal(table_status(f, "ctab"), "ACTIVE");
+    json_decref(it_ok(f, "PutItem", "{'TableName':'ctab','Item':{'pk':{'S':'a'}}}"));
+}
+
+/* DELETING until the delay has passed: described (from the description DeleteTable answered),
+ * listed among the others in order, its name taken; then gone. */
+static void test_deleting(void **state)
+{
+    it_fix *f = *state;
+    json_decref(it_ok(f, "DeleteTable", "{'TableName':'tab1'}"));
+    assert_string_equal(table_status(f, "tab1"), "DELETING");
+    json_t *l = it_ok(f, "ListTables", "{}");
+    assert_true(it_eq(json_object_get(l, "TableNames"), "['gtab','tab1','tab2']"));
+    json_decref(l);
+    json_decref(it_err(f, "CreateTable",
+                       "{'TableName':'tab1','BillingMode':'PAY_PER_REQUEST',"
+                       "'KeySchema':[{'AttributeName':'pk','KeyType':'HASH'}],"
+                       "'AttributeDefinitions':[{'AttributeName':'pk','AttributeType':'S'}]}",
+                       ERR_RESOURCE_IN_USE, "Table already exists: tab1"));
+    json_decref(it_err(f, "GetItem", "{'TableName':'tab1','Key':{'pk':{'S':'a'}}}",
+                       ERR_RESOURCE_NOT_FOUND, TXT_RES_NOT_FOUND));
+    sleep_ms(DELAY_MS + 50);
+    json_decref(it_err(f, "DescribeTable", "{'TableName':'tab1'}", ERR_RESOURCE_NOT_FOUND,
+                       "Requested resource not found: Table: tab1 not found"));
+    l = it_ok(f, "ListTables", "{}");
+    assert_true(it_eq(json_object_get(l, "TableNames"), "['gtab','tab2']"));
+    json_decref(l);
+}
+
+/* Off: ACTIVE at once, gone at once. */
+static void test_off(void **state)
+{
+    it_fix *f = *state;
+    json_t *d = it_ok(f, "CreateTable",
+        "{'TableName':'otab','BillingMode':'PAY_PER_REQUEST',"
+        "'KeySchema':[{'AttributeName':'pk','KeyType':'HASH'}],"
+        "'AttributeDefinitions':[{'AttributeName':'pk','AttributeType':'S'}]}");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(d, "TableDescription"), "TableStatus")),
+        "ACTIVE");
+    json_decref(d);
+    json_decref(it_ok(f, "PutItem", "{'TableName':'otab','Item':{'pk':{'S':'a'}}}"));
+    json_decref(it_ok(f, "DeleteTable", "{'TableName':'otab'}"));
+    json_decref(it_err(f, "DescribeTable", "{'TableName':'otab'}", ERR_RESOURCE_NOT_FOUND,
+                       "Requested resource not found: Table: otab not found"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        TS_TEST(test_creating),
+        TS_TEST(test_deleting),
+        IT_TEST(test_off),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
