@@ -1143,6 +1143,12 @@ int msg_stream_open(msg_events *h, const char *ticket, const char *last_event_id
         return msg_fail(e, MSG_E_UNAVAILABLE);
     if (!ok)
         return msg_fail(e, MSG_E_BAD_TICKET);
+    /* a ticket outlives its token by up to its 30 s: the stream would open (200, ready) only
+     * to end at once, and the page took that as live and reset its back-off
+     * (test_messaging_sse.py::test_ticket_of_an_expired_token_is_refused) */
+    if (until_s && (long long)time(NULL) >= until_s)
+        return msg_failf(e, MSG_E_BAD_TICKET,
+                         "the sign-in that asked for this ticket has expired: sign in again");
 
     msg_event_state st;
     int64_t now = msg_now_usec();

@@ -313,6 +313,25 @@ def test_stream_ends_when_its_token_expires(tmp_path):
         shutil.rmtree(str(tmp_path / "d"), ignore_errors=True)
 
 
+def test_ticket_of_an_expired_token_is_refused(msg_server, people):
+    """A ticket is good for 30 s, but not past the token that asked for it: once that token
+    has expired the stream is refused (401 bad_ticket, the challenge), where it opened (200,
+    a ready event) and ended at once -- the page took that for a live stream and reset its
+    reconnection back-off."""
+    ids, _ = people
+    exp = int(time.time()) + 2
+    tk = token(ids["sse_alice"], exp_in=None, exp=exp)
+    t = ticket_for(msg_server, tk)
+    time.sleep(max(0.0, exp - time.time()) + 0.2)
+    s = Stream(msg_server, t)
+    s.reply()
+    assert s.status == 401, (s.status, s.body[:200])
+    b = json.loads(s.body)
+    assert b["error"]["code"] == "bad_ticket" and "sign in again" in b["error"]["message"]
+    assert s.headers.get("www-authenticate") == 'Bearer realm="ddbchat", error="invalid_token"'
+    s.close()
+
+
 def test_stream_ends_soon_after_its_token_expires(tmp_path):
     """With the default 15 s heartbeat, a stream ends about a second after its token's exp,
     not at the next heartbeat (before: up to 15 s late)."""
