@@ -125,6 +125,34 @@ static void test_health(void **state)
     ddb_proto_resp_fini(&r);
 }
 
+/* The request ids' characters (x-amzn-RequestId): every one of the 52 places takes many of
+ * the 36 characters, and neighbouring pairs differ as independent draws would (they are
+ * equal about once in 1,296): a generator that ran out of bits (a place stuck on one
+ * character) or kept the same pair (v not advanced) fails. */
+static void test_request_id_characters(void **state)
+{
+    (void)state;
+    enum { N = 600 };
+    uint64_t seen[DDB_PROTO_REQUEST_ID_LEN] = {0};
+    int same_pairs = 0;
+    for (int i = 0; i < N; i++) {
+        ddb_proto_resp r;
+        ddb_proto_not_found(&r);
+        assert_int_equal(strlen(r.request_id), DDB_PROTO_REQUEST_ID_LEN);
+        for (int k = 0; k < DDB_PROTO_REQUEST_ID_LEN; k++) {
+            char c = r.request_id[k];
+            assert_true((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'));
+            seen[k] |= 1ULL << (c <= '9' ? c - '0' : c - 'A' + 10);
+        }
+        for (int k = 0; k + 4 <= DDB_PROTO_REQUEST_ID_LEN; k += 2)
+            same_pairs += memcmp(r.request_id + k, r.request_id + k + 2, 2) == 0;
+        ddb_proto_resp_fini(&r);
+    }
+    for (int k = 0; k < DDB_PROTO_REQUEST_ID_LEN; k++)
+        assert_true(__builtin_popcountll(seen[k]) >= 30); /* expected ~36 */
+    assert_true(same_pairs < 60); /* expected 600 * 25 / 1296 ~ 12 */
+}
+
 static void test_routing_and_bodies(void **state)
 {
     fixture *f = *state;
@@ -761,6 +789,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_health),
+        cmocka_unit_test(test_request_id_characters),
         cmocka_unit_test(test_routing_and_bodies),
         cmocka_unit_test(test_access_log_fields),
         cmocka_unit_test(test_namespaces),
