@@ -149,6 +149,18 @@
     "Attempt to change a resource which is still in use: Table is being created: %s"
 #define TXT_TABLE_BEING_DELETED                                                                 \
     "Attempt to change a resource which is still in use: Table is being deleted: %s"
+/* --table-delay: while a stream is being enabled or disabled (the table UPDATING): DeleteTable,
+ * another stream change, a throughput change (AWS, ack-api-quirks DDB-TABLE-002 / 119 / 444;
+ * Stream: the stream's label, Operation: ENABLE or DISABLE) */
+#define TXT_DT_STREAM_UPDATING                                                                  \
+    "Attempt to change a resource which is still in use: Cannot delete table while stream is " \
+    "being enabled/disabled."
+#define TXT_UT_STREAM_STREAM_UPDATING                                                           \
+    "Attempt to change a resource which is still in use: A stream status change is currently " \
+    "in progress. Table: %s Stream: %s Operation: %s"
+#define TXT_UT_IOPS_STREAM_UPDATING                                                             \
+    "Attempt to change a resource which is still in use: Can't change table IOPS when stream " \
+    "status is being updated. Table: %s Stream: %s Operation: %s"
 
 /* ddbchat's own: the store keeps key, projected and TTL attribute names as C strings */
 #define TXT_TBL_NAME_NUL                                                                         \

@@ -667,6 +667,13 @@ static bool tbl_iops_updating(json_t *meta)
     return meta_int(meta, "UpdatingUntil") > api_wall_ms();
 }
 
+/* True while a stream change made under --table-delay is in progress (the table UPDATING,
+ * "StreamUpdatingUntil" ms, "StreamUpdatingOp" ENABLE or DISABLE). */
+static bool tbl_stream_updating(json_t *meta)
+{
+    return meta_int(meta, "StreamUpdatingUntil") > api_wall_ms();
+}
+
 /* True while a GSI is being created (allocated or filled) or deleted. */
 static bool tbl_index_busy(const store_table *t)
 {
@@ -915,7 +922,7 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
     if (tbl_creating)
         status = "CREATING";
     if (strcmp(status, "ACTIVE") == 0 &&
-        (tbl_updating(t) || tbl_iops_updating(meta) ||
+        (tbl_updating(t) || tbl_iops_updating(meta) || tbl_stream_updating(meta) ||
          api_vix_updating(r->api, meta, api_wall_ms())))
         status = "UPDATING";
     json_object_set_new(d, "TableStatus", json_string(api_restore_status(meta, status)));
@@ -2245,6 +2252,8 @@ static int delete_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
     if (tbl_iops_updating(meta))
         return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_DT_TABLE_UPDATING,
                        tbl_user_name(r, al->cur));
+    if (tbl_stream_updating(meta))
+        return err_set(r->err, ERR_RESOURCE_IN_USE, "%s", TXT_DT_STREAM_UPDATING);
     al->drop = true;
     return 0;
 }
@@ -3194,6 +3203,16 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     if (rc == 0 && tbl_iops_updating(meta) && n_struct)
         rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_INDEX_IOPS_UPDATING,
                      tbl_user_name(r, t));
+    /* --table-delay: while a stream change is in progress, another one and a throughput
+     * change are refused, naming the stream and the operation (AWS's texts, DDB-TABLE-444) */
+    if (rc == 0 && tbl_stream_updating(meta) && (stream || q->ptj)) {
+        const char *label = api_stream_label(r->arena, t->stream_ms);
+        const char *op = json_string_value(json_object_get(meta, "StreamUpdatingOp"));
+        rc = !label ? err_set(r->err, ERR_NOMEM, "out of memory")
+                    : err_set(r->err, ERR_RESOURCE_IN_USE,
+                              stream ? TXT_UT_STREAM_STREAM_UPDATING : TXT_UT_IOPS_STREAM_UPDATING,
+                              tbl_user_name(r, t), label, op ? op : "ENABLE");
+    }
 
     int64_t now = api_wall_ms();
     if (rc == 0 && changed_billing && to_ppr)
@@ -3224,6 +3243,12 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         if (!changed_billing)
             tp_stamp(meta, tp.rcu, tp.wcu, now, until);
         tp_set(meta, tp.rcu, tp.wcu, until);
+    }
+    if (rc == 0 && stream && r->api->table_delay_ms > 0) { /* --table-delay: UPDATING a while */
+        json_object_set_new(meta, "StreamUpdatingUntil", json_integer(now + r->api->table_delay_ms));
+        json_object_set_new(
+            meta, "StreamUpdatingOp",
+            json_string(json_is_true(json_object_get(stream, "StreamEnabled")) ? "ENABLE" : "DISABLE"));
     }
     if (rc == 0 && stream) { /* the store creates or disables the stream (ut_apply) */
         p->stream_change = true;

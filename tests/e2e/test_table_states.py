@@ -236,3 +236,42 @@ def test_updating(delayed):
         time.sleep(0.02)
     assert time.monotonic() - t0 >= DELAY_MS / 1000
     wait_status(url, "upd", "ACTIVE")
+
+
+# A stream enabled or disabled leaves the table UPDATING for the delay (AWS: ~5 s,
+# ack-api-quirks DDB-TABLE-002 / 119); meanwhile DeleteTable, another stream change and a
+# throughput change are refused with AWS's texts (DDB-TABLE-444: the stream's label and the
+# operation named), deletion protection is admitted.
+def test_stream_change_updating(delayed):
+    url = delayed
+    ok(url, "CreateTable", {
+        "TableName": "str", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}})
+    wait_status(url, "str", "ACTIVE")
+    for enable, op in ((True, "ENABLE"), (False, "DISABLE")):
+        spec = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"} if enable else \
+            {"StreamEnabled": False}
+        t0 = time.monotonic()
+        d = ok(url, "UpdateTable", {"TableName": "str", "StreamSpecification": spec})
+        with within_window(t0, DELAY_MS / 1000):
+            assert d["TableDescription"]["TableStatus"] == "UPDATING"
+            label = ok(url, "DescribeTable", {"TableName": "str"})["Table"]["LatestStreamLabel"]
+            assert status(url, "str") == "UPDATING"
+            err(url, "DeleteTable", {"TableName": "str"}, IN_USE,
+                "Attempt to change a resource which is still in use: Cannot delete table "
+                "while stream is being enabled/disabled.")
+            err(url, "UpdateTable", {"TableName": "str", "StreamSpecification": {
+                "StreamEnabled": not enable, **({} if enable else {"StreamViewType": "KEYS_ONLY"})}},
+                IN_USE, "Attempt to change a resource which is still in use: A stream status "
+                "change is currently in progress. Table: str Stream: %s Operation: %s"
+                % (label, op))
+            err(url, "UpdateTable", {"TableName": "str", "ProvisionedThroughput": {
+                "ReadCapacityUnits": 7, "WriteCapacityUnits": 7}},
+                IN_USE, "Attempt to change a resource which is still in use: Can't change table "
+                "IOPS when stream status is being updated. Table: str Stream: %s Operation: %s"
+                % (label, op))
+            ok(url, "UpdateTable", {"TableName": "str", "DeletionProtectionEnabled": False})
+        wait_status(url, "str", "ACTIVE")
+        assert time.monotonic() - t0 >= DELAY_MS / 1000
+    ok(url, "DeleteTable", {"TableName": "str"})
