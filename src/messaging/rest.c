@@ -336,6 +336,14 @@ static int authenticate(msg_service *s, const msg_http_req *req, msg_http_resp *
         reply_err(r, &e);
         return -1;
     }
+    /* a uuid names its user in either case (RFC 4122 3: hex digits are case-insensitive on
+     * input), as a conversation's uuid does; stored uuids are lower case
+     * (test_messaging.py::test_token_sub_uuid_in_any_case) */
+    if (msgi_is_uuid(who)) {
+        char lower[MSG_UUID_LEN + 1];
+        msgi_uuid_lower(who, lower);
+        memcpy(who, lower, sizeof lower);
+    }
     int rc = msg_user_by_uuid(s, who, me, &e);
     if (rc == ERR_NOT_FOUND && msg_validate_handle(who, NULL) == 0) {
         err_clear(&e);

@@ -761,3 +761,17 @@ def test_post_needs_a_json_content_type(msg_server, people):
     st, _, b = rest(msg_server, "POST", "/api/messages", None, body,
                     headers={"Content-Type": "text/plain"})
     assert st == 401, b
+
+
+def test_token_sub_uuid_in_any_case(msg_server, people):
+    # A token whose sub is the user's uuid in upper case (an identity provider or a tool that
+    # upper-cases uuids) names the same user, as a conversation's uuid does in any case
+    # (RFC 4122 3); it was a 401 "the token names no known user".
+    ids, _ = people
+    st, _, b = rest(msg_server, "GET", "/api/me", token(ids["alice"].upper()))
+    assert st == 200 and b["uuid"] == ids["alice"] and b["handle"] == "alice", b
+    st, _, b = rest(msg_server, "POST", "/api/messages", token(ids["alice"].upper()),
+                    {"message": "upper sub", "handle": "bob"})
+    assert st == 200 and b["handle"] == "alice", b
+    st, _, b = rest(msg_server, "GET", "/api/me", token(ids["alice"][:-1].upper() + "g"))
+    assert st == 401 and b["error"]["code"] == "unauthorized", b   # no uuid, no such handle
