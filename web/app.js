@@ -378,6 +378,15 @@
     if (group) loadMessages(true);
   }
 
+  // A draft (New, by handle) learns its conversation from its first message sent or
+  // received.  The pair may have talked before (a conversation the list has not loaded yet):
+  // its history is loaded then, not only the messages of this view
+  // (test_web.py::test_new_to_a_handle_with_history_shows_the_history).
+  function adoptGroup(o, group) {
+    o.group = group;
+    loadMessages(true);
+  }
+
   el.back.addEventListener('click', () => {
     el.app.classList.remove('show-conv');
     const c = state.open && state.open.group && state.convs.get(state.open.group);
@@ -461,7 +470,7 @@
       pendingSend = null;
       if (state.open === o) {
         el.text.value = '';
-        if (!o.group) o.group = data.message_group_uuid;
+        if (!o.group) adoptGroup(o, data.message_group_uuid);
         addMessage(data);
       }
       const prev = state.convs.get(data.message_group_uuid);
@@ -537,7 +546,7 @@
       created_at: m.created_at,
     });
     const o = state.open;
-    if (o && !o.group && o.handle === m.with.handle) o.group = m.message_group_uuid;
+    if (o && !o.group && o.handle === m.with.handle) adoptGroup(o, m.message_group_uuid);
     if (o && o.group === m.message_group_uuid) addMessage(m);
   }
 

@@ -305,6 +305,36 @@ def test_right_to_left_text_reads_right_to_left(web, two):
     shot(d, "rtl")
 
 
+def test_new_to_a_handle_with_history_shows_the_history(web, two):
+    # "New" to someone whose conversation is not among the loaded ones (the list loads 20 at
+    # a time; this one is the oldest of 22) opens a draft; the first message sent from it
+    # continues the existing conversation -- and the view now shows that conversation's
+    # history too, where it showed only the message just sent (the history appeared only when
+    # the conversation was opened again from the list).  The list names the person.
+    me = "web_hist"
+    web.tok[me] = token(add_user(web, me, "Hist Web"), exp_in=3600)
+    old = "web_hist_old"
+    web.tok[old] = token(add_user(web, old, "Old Friend"), exp_in=3600)
+    for i in range(3):
+        send_rest(web, old if i % 2 else me, f"old talk {i}", handle=me if i % 2 else old)
+    for i in range(21):
+        h = f"web_hist_{i}"
+        web.tok[h] = token(add_user(web, h, f"Newer {i}"), exp_in=3600)
+        send_rest(web, h, f"newer {i}", handle=me)
+    d = fresh(two[0])
+    sign_in_by_link(d, web, me)
+    wait(d, lambda d: "Newer 20" in conv_names(d), 5, "the list")
+    assert "Old Friend" not in conv_names(d)  # not loaded: the draft case
+    by_css(d, "#new-btn")[0].click()
+    box = by_css(d, "#new-handle")[0]
+    box.send_keys(old + "\n")
+    wait(d, lambda d: by_css(d, "#conv:not([hidden])"), 5, "the draft")
+    type_and_enter(d, "back again")
+    wait(d, lambda d: bubbles(d) == ["old talk 0", "old talk 1", "old talk 2", "back again"],
+         5, "the history and the new message, not only the new one")
+    wait(d, lambda d: conv_names(d)[:1] == ["Old Friend"], 5, "the conversation on top")
+
+
 def test_paging_back_through_100_messages(web, two):
     st, _, first = rest(web, "POST", "/api/messages", web.tok["web_dave"],
                         {"message": "page 000", "handle": "web_carol"})
