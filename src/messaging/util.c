@@ -277,8 +277,15 @@ int msgi_storage(err_t *e, int rc, const err_t *inner)
     if (rc == ERR_RESOURCE_NOT_FOUND)
         return msg_fail_rc(e, MSG_E_NO_TABLE, rc, "%s: %s", msg_err_text(MSG_E_NO_TABLE),
                             inner ? inner->msg : "");
-    if (rc == ERR_TRANSPORT) /* no DynamoDB type: the endpoint never answered */
-        return msg_fail_rc(e, MSG_E_STORAGE, rc, "%s", inner ? inner->msg : "");
+    /* the endpoint never answered (no DynamoDB type: cannot connect, timed out), or said it
+     * is unavailable, after the backend's own retries: the service cannot serve now, a 503
+     * that a load balancer's health check and a client's retry understand, not a 500 of the
+     * service (test_remote_backend.py::test_unreachable_endpoint_is_503) */
+    if (rc == ERR_TRANSPORT)
+        return msg_fail_rc(e, MSG_E_UNAVAILABLE, rc, "%s", inner ? inner->msg : "");
+    if (rc == ERR_SERVICE_UNAVAILABLE)
+        return msg_fail_rc(e, MSG_E_UNAVAILABLE, rc, "%s: %s", err_type(rc),
+                           inner ? inner->msg : "");
     return msg_fail_rc(e, MSG_E_STORAGE, rc, "%s: %s", err_type(rc), inner ? inner->msg : "");
 }
 

@@ -403,6 +403,36 @@ def test_rest_server_over_faulty_endpoint(proxy, upstream):
         os.unlink(srv.log)
 
 
+def test_unreachable_endpoint_is_503(proxy, upstream):
+    """The endpoint stops answering (connections dropped: down, a network cut) once the
+    backend's attempts are spent: the REST API answers 503 `unavailable` with the cause, as it
+    answers no_table, so a load balancer's health check and a client's retry see a service
+    that cannot serve now.  It was a 500 `storage`, an error of the service itself.  The CLI
+    says the same code.  An endpoint's own 500 stays `storage`."""
+    srv = start_remote_serve(proxy.url, env={"DDBCHAT_MAX_ATTEMPTS": "1"})
+    try:
+        alice = json.loads(ok(run(upstream.ddb_url, "user", "show", "rb_alice", "--json")).stdout)
+        tok = token(alice["uuid"])
+        proxy.script_for["DescribeTable"] = ["drop"]
+        st, _, b = rest(srv, "GET", "/api/health")
+        assert st == 503 and b["error"]["code"] == "unavailable", (st, b)
+        assert "cannot reach" in b["error"]["message"], b
+        proxy.script_for["GetItem"] = ["drop"]
+        st, _, b = rest(srv, "GET", "/api/me", tok)
+        assert st == 503 and b["error"]["code"] == "unavailable", (st, b)
+        proxy.script_for["GetItem"] = ["500"]
+        st, _, b = rest(srv, "GET", "/api/me", tok)
+        assert st == 500 and b["error"]["code"] == "storage", (st, b)
+        st, _, b = rest(srv, "GET", "/api/health")
+        assert st == 200, b
+    finally:
+        srv.stop()
+        os.unlink(srv.log)
+    proxy.script_for["GetItem"] = ["drop"]
+    p = run(proxy.url, "user", "show", "rb_alice", env={"DDBCHAT_MAX_ATTEMPTS": "1"})
+    assert p.returncode == 1 and "ddbchat: unavailable: cannot reach" in p.stderr, p.stderr
+
+
 # ---- SigV4 against a credential-checking endpoint -------------------------------------------
 
 GOOD_KEY, GOOD_SECRET = "AKIDREMOTETEST", "remote/Secret+Key0123456789"
