@@ -314,6 +314,10 @@ static int q_parse_json(api_req *r, json_t *b, qreq *q)
         return rc;
     if ((rc = q_rules(r, q)))
         return rc;
+    /* the key condition's shape before the table (expr_keycond_shape: AWS; Local's deviation
+     * named in test_query_scan test_key_condition_shape_before_table) */
+    if (query && (rc = expr_keycond_shape(q->kc, r->err)))
+        return rc;
     return api_item_table(r, b, &q->t);
 }
 
@@ -445,6 +449,11 @@ static int q_parse_jr(api_req *r, const jread_val *b, qreq *q)
         err_clear(r->err);
         return Q_JANSSON;
     }
+    /* the key condition's shape before the table, as the jansson path (answered here: every
+     * check that path makes before it has passed or sent the request back; test_query_jread
+     * test_corpus_same_answers) */
+    if (query && (rc = expr_keycond_shape(q->kc, r->err)))
+        return rc;
     /* a C string for the catalog (the text may point into the body, unterminated) */
     const char *tname = arena_strndup(r->arena, table->text, table->len);
     if (!tname)

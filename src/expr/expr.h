@@ -263,6 +263,16 @@ int expr_keycond_extract(const expr_t *kc, const expr_keyschema *ks, expr_keycon
  * expr_keycond_extract for what it checks; 0 when they pass. */
 int expr_keycond_values(const expr_t *kc, const expr_keyschema *ks, err_t *e);
 
+/* The checks of a key condition expression that need no schema, before the table is looked
+ * up (dynalite's query tests, recorded against AWS, with a table that does not exist:
+ * "Invalid operator used in KeyConditionExpression: OR", "... cannot contain nested
+ * operations", "Multiple attribute names used in one condition", "... cannot have conditions
+ * on nested attributes", "No key attribute specified"; DynamoDB Local looks the table up
+ * first): the walk of expr_keycond_values up to the first second condition on one key
+ * attribute (that one and the count of conditions are answered against the schema, as
+ * before).  Legacy KeyConditions (kc->legacy) and NULL: 0.  Same errors as the walk. */
+int expr_keycond_shape(const expr_t *kc, err_t *e);
+
 /* ---- update -------------------------------------------------------------------------- */
 
 /* Applies a resolved update (expression or built from AttributeUpdates) to old_item (an M,

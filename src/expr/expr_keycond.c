@@ -11,7 +11,8 @@
  *   3. against the schema: the partition key (its value's type, then "=", then not empty),
  *      then the other condition (on the sort key, value types, not empty).
  * 1, 2 and the sort key value's size are also expr_keycond_values, which a Query with a start
- * key calls before it checks the start key's size, and 3 after (expr.h).
+ * key calls before it checks the start key's size, and 3 after (expr.h).  1 up to the first
+ * second condition on a key is also expr_keycond_shape, before the table is looked up.
  * "value op key" is read as "key op' value" (":v < sk" is "sk > :v").
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.KeyConditionExpressions.html
  */
@@ -34,6 +35,9 @@ typedef struct kw {
     int key_attrs;         /* formatted only when it is the answer (too_many) */
     const char *dup;       /* the text of a second condition on one key */
     bool legacy;           /* built from KeyConditions: NE, NULL, IN, ... are badop */
+    bool shape;            /* expr_keycond_shape: a second condition on one key or one too
+                            * many ends the walk without an error (1), left to the checks
+                            * against the schema */
     err_t *e;
 } kw;
 
@@ -130,7 +134,7 @@ static int walk(kw *w, const expr_node *x)
     bool badop = w->legacy && legacy_badop(x);
     if (x->t == EN_AND) {
         int rc = walk(w, x->u.kids.k[0]);
-        return rc < 0 ? rc : walk(w, x->u.kids.k[1]);
+        return rc ? rc : walk(w, x->u.kids.k[1]);
     }
     if (!badop) {
         int rc = operator_check(w, x);
@@ -155,7 +159,7 @@ static int walk(kw *w, const expr_node *x)
             at = i;
         } else if (k->t != EN_VALUE) {
             int rc = walk(w, k);
-            if (rc < 0)
+            if (rc)
                 return rc;
         }
     }
@@ -164,9 +168,9 @@ static int walk(kw *w, const expr_node *x)
     const expr_pel *key = &path->u.path.el[0];
     for (size_t i = 0; i < w->n; i++)
         if (w->c[i].key->len == key->len && memcmp(w->c[i].key->name, key->name, key->len) == 0)
-            return bad(w, w->dup);
+            return w->shape ? 1 : bad(w, w->dup);
     if (w->n == sizeof w->c / sizeof w->c[0])
-        return too_many(w);
+        return w->shape ? 1 : too_many(w);
     kcond *c = &w->c[w->n++];
     c->key = key;
     c->v1 = c->v2 = NULL;
@@ -374,6 +378,18 @@ static int walk_single(const expr_t *kc, const expr_keyschema *ks, kw *w, err_t 
     if (rc < 0)
         return rc;
     return w->n > 2 ? too_many(w) : 0;
+}
+
+int expr_keycond_shape(const expr_t *kc, err_t *e)
+{
+    if (!kc || !kc->resolved || !kc->root || kc->legacy)
+        return 0;
+    kw w;
+    memset(&w, 0, sizeof w);
+    w.e = e;
+    w.shape = true;
+    int rc = walk(&w, kc->root);
+    return rc < 0 ? rc : 0;
 }
 
 int expr_keycond_values(const expr_t *kc, const expr_keyschema *ks, err_t *e)

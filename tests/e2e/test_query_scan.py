@@ -996,3 +996,49 @@ def test_start_key_before_key_condition_schema(ddb, ddb_url, target, qt, table_n
     err(ddb_url, "Query", dict(ne, TableName=qt), V,
         "Attempted conditional constraint is not an indexable operation")
     err(ddb_url, "Query", dict(ne, TableName=table_name("absent")), "ResourceNotFoundException")
+
+
+# A key condition expression's shape is checked before the table is looked up: an operator a
+# key condition cannot use, a nested operation, two attribute names in one condition, a
+# condition on a nested attribute, a condition without a key attribute are answered for a
+# table that does not exist (dynalite's query tests, recorded against AWS, TableName "abc").
+# What needs the schema (a second condition on one key, their count, the key names, types)
+# still comes after the table.  DynamoDB Local looks the table up first (its deviation: "Cannot
+# do operations on a non-existent table").
+@pytest.mark.parametrize("kce,values,aws", [
+    ("attribute_type(a, :a)", {":a": S("S")},
+     "Invalid operator used in KeyConditionExpression: attribute_type"),
+    ("a > b and size(b) > c or a > c", None, "Invalid operator used in KeyConditionExpression: OR"),
+    ("not a > b", None, "Invalid operator used in KeyConditionExpression: NOT"),
+    ("a <> b", None, "Invalid operator used in KeyConditionExpression: <>"),
+    ("size(b) > a AND a.b > b AND b > c", None,
+     "KeyConditionExpressions cannot contain nested operations"),
+    ("b > a.b", None,
+     "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"),
+    ("a.d > c", None, "Invalid KeyConditionExpression: KeyConditionExpressions cannot have "
+                      "conditions on nested attributes"),
+    (":b > :a AND a < :b", {":a": N(1), ":b": N(1)},
+     "Invalid condition in KeyConditionExpression: No key attribute specified"),
+    (":a between size(b) and size(a) and b > :b", {":a": S("1"), ":b": S("1")},
+     "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute "
+     "as its first operand"),
+])
+def test_key_condition_shape_before_table(ddb_url, target, kce, values, aws):
+    body = {"TableName": "abc_no_such_table", "KeyConditionExpression": kce}
+    if values:
+        body["ExpressionAttributeValues"] = values
+    want = aws_or_local(target, (V, aws), local=("ResourceNotFoundException",
+                                                 "Cannot do operations on a non-existent table"))
+    err(ddb_url, "Query", body, *want)
+
+
+# ... but a second condition on one key is answered against the schema, after the table: the
+# table's not-found text for a table that does not exist (the count and the one-per-key texts
+# name the schema's key attributes or differ for multi-attribute GSI keys).
+def test_key_condition_second_condition_after_table(ddb_url, target):
+    err(ddb_url, "Query", {"TableName": "abc_no_such_table",
+                           "KeyConditionExpression": "b > :a AND b < :a and size(c) = :a",
+                           "ExpressionAttributeValues": {":a": N(1)}},
+        "ResourceNotFoundException",
+        aws_or_local(target, "Requested resource not found",
+                     local="Cannot do operations on a non-existent table"))
