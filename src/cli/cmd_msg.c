@@ -43,6 +43,7 @@ typedef struct cli_opts {
     bool help;
     bool no_demo;
     bool all;
+    bool limit_given; /* --limit was given (0 is then a value, not "the default") */
     long users, conversations, messages, limit, ttl, threads;
     const char *pos[CLI_MAX_POS];
     int n_pos;
@@ -128,7 +129,7 @@ static int parse(int argc, char **argv, cli_opts *o)
         else if (strcmp(name, "--users") == 0) num = &o->users;
         else if (strcmp(name, "--conversations") == 0) num = &o->conversations;
         else if (strcmp(name, "--messages") == 0) num = &o->messages;
-        else if (strcmp(name, "--limit") == 0) num = &o->limit;
+        else if (strcmp(name, "--limit") == 0) { num = &o->limit; o->limit_given = true; }
         else if (strcmp(name, "--ttl") == 0) num = &o->ttl;
         else if (strcmp(name, "--threads") == 0) num = &o->threads;
         else {
@@ -533,6 +534,18 @@ static json_t *message_json(const msg_message *m)
                      "created_at", m->created_at);
 }
 
+/* The page size to ask for: 0 (the service's default) when --limit was not given; a value
+ * the service refuses (bad_limit, as the REST API's ?limit=) for --limit 0 or one past an
+ * int.  (long)4294967297 cast to int was 1 and 4294967296 was 0 = the default: a wrong page
+ * size silently, where the service's range is 1..100;
+ * test_messaging.py::test_cli_limit_out_of_range_is_refused) */
+static int page_limit(const cli_opts *o)
+{
+    if (!o->limit_given)
+        return 0;
+    return o->limit >= 1 && o->limit <= MSG_PAGE_MAX ? (int)o->limit : -1;
+}
+
 int cli_get_conversation(int argc, char **argv)
 {
     cli_opts o;
@@ -552,9 +565,9 @@ int cli_get_conversation(int argc, char **argv)
      * the other order: each is put before the ones read), then print oldest -> newest */
     do {
         msg_message_page p;
-        rc = o.after ? msg_list_messages_after(c.svc, NULL, o.pos[0], (int)o.limit, cursor, &p,
+        rc = o.after ? msg_list_messages_after(c.svc, NULL, o.pos[0], page_limit(&o), cursor, &p,
                                                &e)
-                     : msg_list_messages(c.svc, NULL, o.pos[0], (int)o.limit, cursor, &p, &e);
+                     : msg_list_messages(c.svc, NULL, o.pos[0], page_limit(&o), cursor, &p, &e);
         if (rc)
             break;
         for (size_t i = 0; i < p.n; i++) {
@@ -614,8 +627,8 @@ int cli_list_conversations(int argc, char **argv)
     msg_conversation_page p = {0};
     int rc = msg_user_by_handle(c.svc, o.pos[0], &u, &e);
     if (!rc)
-        rc = o.after ? msg_list_conversations_after(c.svc, u.uuid, (int)o.limit, o.after, &p, &e)
-                     : msg_list_conversations(c.svc, u.uuid, (int)o.limit, o.cursor, &p, &e);
+        rc = o.after ? msg_list_conversations_after(c.svc, u.uuid, page_limit(&o), o.after, &p, &e)
+                     : msg_list_conversations(c.svc, u.uuid, page_limit(&o), o.cursor, &p, &e);
     if (!rc) {
         if (o.json) {
             json_t *arr = json_array();

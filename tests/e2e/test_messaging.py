@@ -775,3 +775,21 @@ def test_token_sub_uuid_in_any_case(msg_server, people):
     assert st == 200 and b["handle"] == "alice", b
     st, _, b = rest(msg_server, "GET", "/api/me", token(ids["alice"][:-1].upper() + "g"))
     assert st == 401 and b["error"]["code"] == "unauthorized", b   # no uuid, no such handle
+
+
+def test_cli_limit_out_of_range_is_refused(msg_server, people):
+    # --limit is the REST API's limit: 1..100.  Past an int it was cast (4294967297 listed one
+    # message, 4294967296 the default 40), and 0 was taken as "no --limit"; each is the
+    # service's bad_limit now (exit 1), as ?limit= is.
+    ids, tok = people
+    st, _, m = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                    {"message": "limit probe", "handle": "carol"})
+    assert st == 200, m
+    g = m["message_group_uuid"]
+    for n in ("0", "101", "4294967296", "4294967297", "99999999999999999999"):
+        for cmd in (("get-conversation", g), ("list-conversations", "alice")):
+            p = cli(msg_server, *cmd, "--limit", n, check=False)
+            assert p.returncode == 1 and "ddbchat: bad_limit:" in p.stderr, (cmd, n, p.stdout,
+                                                                            p.stderr)
+    p = cli(msg_server, "get-conversation", g, "--limit", "1", "--json")
+    assert [x["message"] for x in json.loads(p.stdout)["messages"]] == ["limit probe"]
