@@ -702,6 +702,22 @@ static void dp_later_done(void *ctx, int rc)
     later.done(later.ctx);
 }
 
+/* The request's SigV4 signature against creds (sigv4_verify): 0 with *out_auth, or its error
+ * with e. */
+static int ddb_proto_verify(const ddb_proto_req *req, const sigv4_creds *creds,
+                            sigv4_auth *out_auth, err_t *e)
+{
+    sigv4_request sr = {.method = req->method,
+                        .path = req->path,
+                        .params = req->params,
+                        .n_params = req->n_params,
+                        .headers = req->headers,
+                        .n_headers = req->n_headers,
+                        .body = req->raw_body ? req->raw_body : req->body,
+                        .body_len = req->raw_body ? req->raw_body_len : req->body_len};
+    return sigv4_verify(&sr, creds, req->now, out_auth, e);
+}
+
 /* ddb_proto_handle, or with later set ddb_proto_handle_later (true: answered later). */
 static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_resp *resp,
                       const ddb_proto_later *later)
@@ -771,20 +787,37 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
      * an unauthenticated client gets no tree of its body built (review18 M1); whether it is an
      * object is the request's type check, after authentication (review18 M2). */
     jread_val *root = NULL; /* our reader's tree of the body (built below, or here) */
+    bool creds = p->creds && sigv4_creds_count(p->creds) > 0;
+    sigv4_auth auth;
+    bool have_auth = false;
+    bool verified_early = false; /* the signature was verified here (its verdict in vrc, e) */
+    int vrc = 0;
     if (req->body_len) {
         /* Without credentials configured, a request whose Authorization has AWS4's shape
          * passes the authentication below, and an operation that reads our reader's tree then
          * gets it built: it is built here, its success the check's (jread_parse and
          * jread_check read one grammar, one depth rule: test_jread holds them to one verdict),
          * instead of a check and then a parse, two passes over every body (~2,000
-         * instructions a GetItem).  Any other request, or a body the parse refuses, is
-         * checked without a tree, as above. */
+         * instructions a GetItem).  With credentials, such an operation's signature is
+         * verified first (it reads the body's bytes, not its JSON), and only a request it
+         * passes gets its tree built here, in the same one pass (review18 M1 holds: no
+         * unauthenticated tree); a request it refuses is checked without a tree and then
+         * refused, in the order above (the body's JSON before the signature: a body that is
+         * not JSON is the SerializationException, signed or not).  Any other request, or a
+         * body the parse refuses, is checked without a tree, as above.
+         * test_auth test_hot_operations_one_pass_same_answers. */
+        bool hot = op && api_op_reads_jread(op);
         bool unsigned_ok =
-            !(p->creds && sigv4_creds_count(p->creds) > 0) && op && api_op_reads_jread(op) &&
+            !creds && hot &&
             sigv4_is_aws4(req->authorization ? req->authorization
                                              : ddb_proto_header(req, "Authorization"));
+        if (creds && hot) {
+            vrc = ddb_proto_verify(req, p->creds, &auth, &e);
+            verified_early = true;
+        }
         jread_error je;
-        if (!unsigned_ok || jread_parse(req->body, req->body_len, ja, &root, &je) != 0) {
+        if (!(unsigned_ok || (verified_early && vrc == 0)) ||
+            jread_parse(req->body, req->body_len, ja, &root, &je) != 0) {
             root = NULL; /* a refused parse: checked, and parsed again after authentication */
             if (jread_check(req->body, req->body_len, &je) != 0) {
                 ddb_proto_error(resp, ERR_SERIALIZATION, NULL, NULL, NULL);
@@ -802,19 +835,9 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     if (strcmp(resp->op, op) == 0) /* the log's name is the operation's (not a Streams one) */
         resp->op_index = op_index;
 
-    /* authentication */
-    sigv4_auth auth;
-    bool have_auth = false;
-    if (p->creds && sigv4_creds_count(p->creds) > 0) {
-        sigv4_request sr = {.method = req->method,
-                            .path = req->path,
-                            .params = req->params,
-                            .n_params = req->n_params,
-                            .headers = req->headers,
-                            .n_headers = req->n_headers,
-                            .body = req->raw_body ? req->raw_body : req->body,
-                            .body_len = req->raw_body ? req->raw_body_len : req->body_len};
-        int rc = sigv4_verify(&sr, p->creds, req->now, &auth, &e);
+    /* authentication (done above for a hot operation's body: its verdict is told here) */
+    if (creds) {
+        int rc = verified_early ? vrc : ddb_proto_verify(req, p->creds, &auth, &e);
         if (rc) {
             ddb_proto_error(resp, rc, NULL, e.msg, NULL);
             goto done;

@@ -243,6 +243,32 @@ def test_unauthenticated_body_builds_no_tree(ddbchat_server):
     assert hwm_mb() - before < 120, (before, hwm_mb())
 
 
+@pytest.mark.requires_ddbchat
+def test_unauthenticated_hot_body_builds_no_tree(ddbchat_server):
+    # review18 M1 for the operations whose signature is verified before their body is parsed
+    # in one pass (perf19; GetItem): unsigned or signed with an unknown key, a 16 MB body of
+    # tiny values is refused without its tree (the syntax check only), as above.
+    srv = ddbchat_server(env={"DDBCHAT_ACCESS_KEY_ID": "AKID",
+                              "DDBCHAT_SECRET_ACCESS_KEY": "secret"})
+
+    def hwm_mb():
+        with open(f"/proc/{srv.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    body = b'{"A":[' + b"0," * (8 * 1024 * 1024 - 8) + b'0]}'
+    before = hwm_mb()
+    for auth, want in ((None, "MissingAuthenticationTokenException"),
+                       (DUMMY_AUTH, "UnrecognizedClientException")):
+        status, _, out = raw_request(srv.ddb_url, body, target="DynamoDB_20120810.GetItem",
+                                     headers={"Authorization": auth,
+                                              "X-Amz-Date": "20260101T000000Z"},
+                                     timeout=120)
+        assert status == 400
+        assert error_of(out)[0] == want, out
+    assert hwm_mb() - before < 120, (before, hwm_mb())
+
+
 def test_get_root(ddb_url, target):
     # GET /: ddbchat answers real DynamoDB's health check text; DynamoDB Local an error.
     status, headers, body = raw_request(ddb_url, None, method="GET", target=None,
