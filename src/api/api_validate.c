@@ -211,10 +211,11 @@ int api_vld_start_key(err_t *e, int rc)
         !ddbjson_err_in_start_key(e->msg))
         return rc;
     static const char pre[] = "The provided starting key is invalid: ";
-    size_t plen = sizeof pre - 1, mlen = strlen(e->msg); /* the texts are short: no cut */
+    size_t plen = sizeof pre - 1, mlen = err_msg_len(e); /* the texts are short: no cut */
     if (plen + mlen < sizeof e->msg) {
         memmove(e->msg + plen, e->msg, mlen + 1);
         memcpy(e->msg, pre, plen);
+        e->len = plen + mlen; /* a U+0000 in the value's echo kept */
     }
     return rc;
 }

@@ -3842,10 +3842,11 @@ static int tag_arn(api_req *r, const char **arn_out, const char **tbl_out)
         *tbl_out = tbl;
     return 0;
 bad:
-    return err_set(r->err, ERR_VALIDATION,
-                   "Invalid TableArn: Invalid ResourceArn provided as input %.*s",
-                   (int)json_string_length(json_object_get(r->body, "ResourceArn")),
-                   arn ? arn : "");
+    /* the ARN echoed whole, a U+0000 inside too (final18 F5) */
+    return err_set_echo(r->err, ERR_VALIDATION,
+                        "Invalid TableArn: Invalid ResourceArn provided as input ", arn ? arn : "",
+                        arn ? json_string_length(json_object_get(r->body, "ResourceArn")) : 0,
+                        NULL);
 }
 
 /* The table of a ResourceArn (tag_arn's tbl).  Not found: TagResource says "Requested
@@ -3924,8 +3925,8 @@ static int untag_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
 }
 
 /* "The Tag Key provided is invalid, Key: <key>" with the key's bytes whole (err_set_text:
- * the text carries its length; a U+0000 in it still ends the reply's string). */
-static int err_set_text_fmt_key(err_t *e, const char *k, size_t kl)
+ * the text carries its length, a U+0000 in it too: err_text_n). */
+static int untag_key_invalid(err_t *e, const char *k, size_t kl)
 {
     static const char head[] = TXT_UNTAG_KEY_PREFIX;
     size_t hl = sizeof head - 1;
@@ -3960,7 +3961,7 @@ int op_untag_resource(api_req *r, json_t **out)
         size_t kl = json_string_length(k), units = api_utf16_units(ks, kl);
         /* a key of 1..128 UTF-16 units, as TagResource's model counts them (review18 L5) */
         if (units == 0 || units > 128)
-            return err_set_text_fmt_key(r->err, ks, kl);
+            return untag_key_invalid(r->err, ks, kl);
     }
     if (json_array_size(keys) > TBL_MAX_TAGS)
         return verr(r, TXT_UNTAG_OVER);

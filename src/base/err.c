@@ -96,12 +96,31 @@ void err_whole_fini(err_whole *w)
         ew_drop(w);
 }
 
-const char *err_text(const err_t *e, const err_whole *w)
+size_t err_msg_len(const err_t *e)
 {
+    size_t sl = strlen(e->msg);
+    /* len counts past a U+0000 only as err_msg_cut set it: msg[len] is the terminator; a
+     * text written into msg directly since (shorter or longer) is read up to its NUL */
+    return e->len > sl && e->len < sizeof e->msg && e->msg[e->len] == '\0' ? e->len : sl;
+}
+
+const char *err_text_n(const err_t *e, const err_whole *w, size_t *out_len)
+{
+    size_t ml = err_msg_len(e);
+    *out_len = ml;
     if (!w || w->e != e || !w->text || e->code == 0 || e->code != w->code)
         return e->msg;
-    size_t ml = strlen(e->msg);
-    return ml <= w->len && memcmp(w->text, e->msg, ml) == 0 ? w->text : e->msg;
+    if (ml <= w->len && memcmp(w->text, e->msg, ml) == 0) {
+        *out_len = w->len;
+        return w->text;
+    }
+    return e->msg;
+}
+
+const char *err_text(const err_t *e, const err_whole *w)
+{
+    size_t len;
+    return err_text_n(e, w, &len);
 }
 
 size_t err_room(const err_t *e)
@@ -117,6 +136,7 @@ static void err_msg_cut(err_t *e, const char *s, size_t len)
         len = err_utf8_whole(s, sizeof e->msg - 1);
     memmove(e->msg, s, len);
     e->msg[len] = '\0';
+    e->len = len;
 }
 
 int err_setv(err_t *e, int code, const char *fmt, va_list ap)
@@ -128,6 +148,7 @@ int err_setv(err_t *e, int code, const char *fmt, va_list ap)
         va_list again;
         va_copy(again, ap);
         int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        e->len = 0; /* a formatted text ends at its first NUL (err_msg_len) */
         if (w)
             ew_drop(w);
         if (w && n >= (int)sizeof e->msg) { /* keep it whole: format it again, at its size */
@@ -167,13 +188,37 @@ int err_set_text(err_t *e, int code, const char *s, size_t len)
     return code;
 }
 
+int err_set_echo(err_t *e, int code, const char *head, const char *v, size_t vlen,
+                 const char *tail)
+{
+    if (!e || e->code != 0)
+        return code;
+    size_t hl = strlen(head), tl = tail ? strlen(tail) : 0;
+    char small[ERR_MSG_MAX];
+    size_t total = hl + vlen + tl;
+    char *t = total < sizeof small ? small : mem_malloc(total + 1);
+    if (!t)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    memcpy(t, head, hl);
+    if (vlen)
+        memcpy(t + hl, v, vlen);
+    if (tl)
+        memcpy(t + hl + vlen, tail, tl);
+    t[total] = '\0';
+    err_set_text(e, code, t, total);
+    if (t != small)
+        free(t);
+    return code;
+}
+
 void err_prefix(err_t *e, const char *pre)
 {
     if (!e || e->code == 0)
         return;
     err_whole *w = ew_find(e);
-    const char *cur = err_text(e, w);
-    size_t pl = strlen(pre), cl = strlen(cur);
+    size_t cl;
+    const char *cur = err_text_n(e, w, &cl);
+    size_t pl = strlen(pre);
     if (w && pl + cl >= sizeof e->msg) {
         size_t room = ew_room(w, pl + cl);
         char *t = mem_malloc(room + 1);
@@ -190,7 +235,7 @@ void err_prefix(err_t *e, const char *pre)
     char tmp[ERR_MSG_MAX];
     size_t k = pl < sizeof tmp - 1 ? pl : sizeof tmp - 1;
     memcpy(tmp, pre, k);
-    size_t ml = strlen(e->msg);
+    size_t ml = err_msg_len(e);
     if (k + ml > sizeof tmp - 1)
         ml = err_utf8_whole(e->msg, sizeof tmp - 1 - k); /* on a whole UTF-8 character */
     memcpy(tmp + k, e->msg, ml);
@@ -214,6 +259,7 @@ void err_clear(err_t *e)
         e->code = 0;
         e->detail = 0;
         e->msg[0] = '\0';
+        e->len = 0;
         err_whole *w = ew_find(e);
         if (w)
             ew_drop(w);

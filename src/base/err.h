@@ -44,6 +44,9 @@ typedef struct err {
                               Reset by err_set when it records, so only that boundary's raise
                               function sets it (right after its err_set) */
     char msg[ERR_MSG_MAX]; /* NUL-terminated */
+    size_t len;            /* msg's length when it holds a U+0000 (err_set_text: an echoed
+                              value), else 0 or strlen(msg); read it with err_msg_len.  Code
+                              that writes msg itself sets len to 0 */
 } err_t;
 
 /* Records code and a printf-style message unless `e` already holds an error (sticky).
@@ -89,11 +92,22 @@ void err_whole_fini(err_whole *w);
 /* e's whole message: w's text when w holds e's current message (same code, e->msg its cut
  * prefix), else e->msg.  w may be NULL.  Valid while both are unchanged. */
 const char *err_text(const err_t *e, const err_whole *w);
+/* err_text with its length: *out_len counts every byte, a U+0000 inside too (CONVENTIONS 9:
+ * strings carry their length; an echoed "a\u0000b" reaches the wire whole). */
+const char *err_text_n(const err_t *e, const err_whole *w, size_t *out_len);
+/* The length of e->msg, a U+0000 inside counted. */
+size_t err_msg_len(const err_t *e);
 /* The longest message e can keep whole: the attached err_whole's max, or ERR_MSG_MAX - 1. */
 size_t err_room(const err_t *e);
 /* Records code and the text s[0..len) as the message, whole when e has an err_whole attached
  * (up to its max), else cut as err_set cuts.  Sticky as err_set.  Returns code. */
 int err_set_text(err_t *e, int code, const char *s, size_t len);
+/* Records code and the text head + v[0..vlen) + tail as err_set_text does: an echoed value
+ * whole, a U+0000 inside it too (printf's %.*s stops at one).  head and tail are C strings
+ * (tail may be NULL).  Sticky as err_set; a failed allocation records ERR_NOMEM.  Returns
+ * code (ERR_NOMEM when the text could not be built). */
+int err_set_echo(err_t *e, int code, const char *head, const char *v, size_t vlen,
+                 const char *tail);
 /* Puts pre in front of e's message (the whole one too); no-op when e holds no error. */
 void err_prefix(err_t *e, const char *pre);
 /* DynamoDB type name for a code ("ValidationException"); "InternalServerError" for unknown

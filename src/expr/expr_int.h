@@ -172,6 +172,10 @@ bool expr_values_equal(const av_t *a, const av_t *b);
 /* Sets error with the "Invalid <Kind>: " prefix (the text whole as far as e keeps it:
  * base/err.h err_whole).  Returns ERR_VALIDATION (ERR_NOMEM when even that failed). */
 int expr_fail(err_t *e, expr_kind k, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* "Invalid <kind>: Syntax error; token: \"<tok>\", near: \"<near>\"", tok and near taken
+ * with their lengths (a U+0000 in them kept).  Returns ERR_VALIDATION (ERR_NOMEM). */
+int expr_fail_syntax(err_t *e, expr_kind k, const char *tok, size_t tl, const char *near,
+                     size_t nl);
 int expr_failv(err_t *e, expr_kind k, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 

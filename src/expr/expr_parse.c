@@ -268,11 +268,9 @@ static void *syntax(parser *p)
     if (t->t == T_EOF)
         ne = p->len;
     if (t->t == T_EOF)
-        p->rc = expr_fail(p->e, p->kind, "Syntax error; token: \"<EOF>\", near: \"%.*s\"",
-                          (int)(ne - ns), p->src + ns);
+        p->rc = expr_fail_syntax(p->e, p->kind, "<EOF>", 5, p->src + ns, ne - ns);
     else
-        p->rc = expr_fail(p->e, p->kind, "Syntax error; token: \"%.*s\", near: \"%.*s\"",
-                          (int)(t->e - t->s), p->src + t->s, (int)(ne - ns), p->src + ns);
+        p->rc = expr_fail_syntax(p->e, p->kind, p->src + t->s, t->e - t->s, p->src + ns, ne - ns);
     return NULL;
 }
 

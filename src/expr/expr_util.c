@@ -59,6 +59,33 @@ int expr_failv(err_t *e, expr_kind k, const char *fmt, va_list ap)
     return ERR_VALIDATION;
 }
 
+int expr_fail_syntax(err_t *e, expr_kind k, const char *tok, size_t tl, const char *near,
+                     size_t nl)
+{
+    /* built with lengths, not printf's %.*s: a token or its neighbours may hold U+0000,
+     * which the service echoes (DynamoDB Local: token "\u0000", near "a\u0000junk") */
+    const char *kind = expr_kind_name(k);
+    static const char h1[] = "Invalid ", h2[] = ": Syntax error; token: \"",
+                      h3[] = "\", near: \"";
+    const char *part[] = {h1, kind, h2, tok, h3, near, "\""};
+    size_t len[] = {sizeof h1 - 1, strlen(kind), sizeof h2 - 1, tl, sizeof h3 - 1, nl, 1};
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof len / sizeof len[0]; i++)
+        total += len[i];
+    char *t = mem_malloc(total + 1);
+    if (!t)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    size_t o = 0;
+    for (size_t i = 0; i < sizeof len / sizeof len[0]; i++) {
+        memcpy(t + o, part[i], len[i]);
+        o += len[i];
+    }
+    t[o] = '\0';
+    err_set_text(e, ERR_VALIDATION, t, o);
+    free(t);
+    return ERR_VALIDATION;
+}
+
 int expr_fail(err_t *e, expr_kind k, const char *fmt, ...)
 {
     va_list ap;

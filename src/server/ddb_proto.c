@@ -65,9 +65,8 @@ static void ddb_proto_set_body(ddb_proto_resp *resp, char *body, size_t len)
 /* A copy of s with every byte that does not start a valid UTF-8 sequence replaced by U+FFFD,
  * so a message quoting a header (which need not be UTF-8) still dumps as JSON.  NULL: no
  * memory. */
-static char *ddb_proto_utf8_clean(const char *s)
+static char *ddb_proto_utf8_clean(const char *s, size_t len, size_t *out_len)
 {
-    size_t len = strlen(s);
     char *out = malloc(len * 3 + 1);
     if (!out)
         return NULL;
@@ -86,6 +85,7 @@ static char *ddb_proto_utf8_clean(const char *s)
         }
     }
     out[o] = '\0';
+    *out_len = o;
     return out;
 }
 
@@ -203,11 +203,11 @@ static void ddb_proto_request_id(char out[DDB_PROTO_REQUEST_ID_LEN + 1])
 }
 
 /* The one error writer.  type_override: a __type name outside the error table (or NULL).
- * extra: members to add (a tree; NULL: none); xw: more, as one JSON object's text
+ * msg: msg_len bytes, a U+0000 inside kept (an echoed value: final18 F5).  extra: members to add (a tree; NULL: none); xw: more, as one JSON object's text
  * (api_call_out's error extras, written without a tree: an item in them costs its text;
  * NULL or empty: none), after extra's. */
 static void ddb_proto_error_x(ddb_proto_resp *resp, int code, const char *type_override,
-                              const char *msg, json_t *extra, jout *xw)
+                              const char *msg, size_t msg_len, json_t *extra, jout *xw)
 {
     const char *type = type_override ? type_override : err_type(code);
     /* AWS's request-model errors keep the framework's namespaces: a ValidationException is
@@ -235,11 +235,12 @@ static void ddb_proto_error_x(ddb_proto_resp *resp, int code, const char *type_o
     char *text = NULL;
     if (o) {
         json_object_set_new(o, "__type", json_string(full));
-        if (msg && msg[0]) {
-            json_t *m = json_string(msg);
+        if (msg && msg_len) {
+            json_t *m = json_stringn(msg, msg_len);
             if (!m) { /* not valid UTF-8 (a quoted header): keep the body valid JSON */
-                char *clean = ddb_proto_utf8_clean(msg);
-                m = clean ? json_string(clean) : NULL;
+                size_t cl = 0;
+                char *clean = ddb_proto_utf8_clean(msg, msg_len, &cl);
+                m = clean ? json_stringn(clean, cl) : NULL;
                 free(clean);
             }
             json_object_set_new(o, ser ? "Message" : "message", m);
@@ -286,7 +287,7 @@ static void ddb_proto_error_x(ddb_proto_resp *resp, int code, const char *type_o
 static void ddb_proto_error(ddb_proto_resp *resp, int code, const char *type_override,
                             const char *msg, json_t *extra)
 {
-    ddb_proto_error_x(resp, code, type_override, msg, extra, NULL);
+    ddb_proto_error_x(resp, code, type_override, msg, msg ? strlen(msg) : 0, extra, NULL);
 }
 
 /* Copies s into out (size n) for the access log: control bytes and spaces become '?', so a
@@ -646,7 +647,9 @@ static void dp_reply(ddb_proto_resp *resp, int rc, jout *w, const err_t *e, cons
     if (rc) {
         if (err_status(rc) >= 500)
             log_error("%s: %s (%s)", resp->op, e->msg, err_name(rc));
-        ddb_proto_error_x(resp, rc, NULL, err_text(e, wh), jresp, w);
+        size_t ml;
+        const char *m = err_text_n(e, wh, &ml); /* with its length: a U+0000 inside kept */
+        ddb_proto_error_x(resp, rc, NULL, m, ml, jresp, w);
     } else {
         size_t len = 0;
         uint32_t crc = jout_crc(w);
@@ -745,6 +748,7 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     err_t e; /* unset: its 1 KB text is not cleared (err_clear's fields) */
     e.code = e.detail = 0;
     e.msg[0] = '\0';
+    e.len = 0;
     unsigned long oom0 = mem_failures();
     ddb_proto_resp_start(resp);
     dp_charge own_ch, *ch = d ? &d->ch : &own_ch;
@@ -839,7 +843,7 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     if (creds) {
         int rc = verified_early ? vrc : ddb_proto_verify(req, p->creds, &auth, &e);
         if (rc) {
-            ddb_proto_error(resp, rc, NULL, e.msg, NULL);
+            ddb_proto_error_x(resp, rc, NULL, e.msg, err_msg_len(&e), NULL, NULL);
             goto done;
         }
         have_auth = true;

@@ -29,7 +29,8 @@
 /* The service's texts (AWS-checked by dynalite's tests and Dynoxide; conformance tier1
  * putItem/numberFormat); DynamoDB Local says "A value provided cannot be converted into a
  * number" and "DynamoDB only supports precision up to 38 digits" (tests/golden/num.json). */
-const char NUM_MSG_INVALID[] = "The parameter cannot be converted to a numeric value";
+#define NUM_TXT_INVALID "The parameter cannot be converted to a numeric value"
+const char NUM_MSG_INVALID[] = NUM_TXT_INVALID;
 const char NUM_MSG_OVERFLOW[] =
     "Number overflow. Attempting to store a number with magnitude larger than supported range";
 const char NUM_MSG_UNDERFLOW[] =
@@ -152,7 +153,7 @@ static int parse_java_tail(const char *p, size_t len, num_t *out, err_t *e, int8
                            const uint8_t *dig, int64_t nsig, int64_t last_nz, __int128 scale)
 {
     if (scale < INT32_MIN || scale > INT32_MAX)
-        return err_set(e, ERR_VALIDATION, "%s: %.*s", NUM_MSG_INVALID, (int)len, p);
+        return err_set_echo(e, ERR_VALIDATION, NUM_TXT_INVALID ": ", p, len, NULL); /* whole */
     int32_t fscale = scale > 0 ? (int32_t)scale : 0;
     if (last_nz < 0) {
         num_zero(out, fscale);
@@ -269,7 +270,7 @@ invalid:
     /* the service names the text, an empty one too ("...numeric value: abc", "...numeric
      * value: "; probe esm_put_ns_empty of the conformance suite's captures of 2026-08-12 and
      * 2026-09-06, every region: before, us-east-1 left ": " out for an empty text) */
-    return err_set(e, ERR_VALIDATION, "%s: %.*s", NUM_MSG_INVALID, (int)len, p);
+    return err_set_echo(e, ERR_VALIDATION, NUM_TXT_INVALID ": ", p, len, NULL); /* whole */
 }
 
 /* Writes the text with at least `minfrac` fraction digits into out (no NUL); returns its

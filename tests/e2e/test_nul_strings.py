@@ -429,3 +429,37 @@ def test_nul_in_backup_and_pitr_members(ddb, ddb_url, table_name, make_table):
         assert "\\u0000" in json.dumps(b) or b["__type"].endswith("ValidationException"), (op, b)
     names = ddb.list_tables()["TableNames"]
     assert short not in names
+
+
+# An error text that echoes a value holding U+0000 carries it whole to the wire: the reply
+# writer took the message as a C string and cut it at the NUL (final18 F5: UntagResource's
+# "Key: a" for the key "a\u0000junk..."), and printf's %.*s cut the texts built with it (a
+# number's text, a syntax error's token and neighbours, a ResourceArn).  DynamoDB Local words
+# the syntax error so (token "\u0000", near "a\u0000junk"); it has its own number text and no
+# tagging.
+def test_error_text_echoes_nul_whole(ddb, ddb_url, target, table_name, make_table):
+    t = table_name("nule")
+    make_table(ddb, t)
+    arn = ddb.describe_table(TableName=t)["Table"]["TableArn"]
+
+    def message(op, body):
+        st, doc = call(ddb_url, op, body)
+        assert st == 400, (op, doc)
+        return doc.get("message", doc.get("Message"))
+
+    assert message("GetItem", {"TableName": t, "Key": {"pk": {"S": "a"}},
+                               "ProjectionExpression": "a" + NUL}) == (
+        'Invalid ProjectionExpression: Syntax error; token: "\u0000", near: "a' + NUL + '"')
+    assert message("PutItem", {"TableName": t, "Item": {"pk": {"S": "a"},
+                                                        "n": {"N": "1" + NUL}}}) == (
+        aws_or_local(target, "1 validation error detected: The parameter cannot be converted "
+                     "to a numeric value: 1" + NUL,
+                     local="A value provided cannot be converted into a number"))
+    if target == "dynamodb-local":
+        return
+    key = "a" + NUL + "c" * 200
+    assert message("UntagResource", {"ResourceArn": arn, "TagKeys": [key]}) == (
+        "The Tag Key provided is invalid, Key: " + key)
+    assert message("TagResource", {"ResourceArn": arn + NUL,
+                                   "Tags": [{"Key": "a", "Value": "b"}]}) == (
+        "Invalid TableArn: Invalid ResourceArn provided as input " + arn + NUL)

@@ -169,6 +169,51 @@ static void test_whole(void **state)
     err_whole_fini(NULL);
 }
 
+/* A message holding U+0000 keeps its length (final18 F5): err_set_text and err_set_echo record
+ * every byte, err_text_n and err_msg_len give them back, err_prefix keeps them (short and
+ * whole texts); a formatted message ends at its first NUL. */
+static void test_nul_inside(void **state)
+{
+    (void)state;
+    err_t e;
+    err_clear(&e);
+    size_t n;
+    err_set_text(&e, ERR_VALIDATION, "Key: a\0bc", 9);
+    assert_int_equal(err_msg_len(&e), 9);
+    assert_memory_equal(err_text_n(&e, NULL, &n), "Key: a\0bc", 9);
+    assert_int_equal(n, 9);
+    err_prefix(&e, "1 validation error detected: ");
+    assert_int_equal(err_msg_len(&e), 38);
+    assert_memory_equal(e.msg + 29, "Key: a\0bc", 9);
+    e.len = 0; /* written directly (err.h: len set to 0): up to its first NUL */
+    assert_int_equal(err_msg_len(&e), 29 + 6);
+    err_clear(&e);
+    assert_int_equal(err_set_echo(&e, ERR_VALIDATION, "head ", "v\0w", 3, " tail"),
+                     ERR_VALIDATION);
+    assert_int_equal(err_msg_len(&e), 13);
+    assert_memory_equal(e.msg, "head v\0w tail", 13);
+    err_set_echo(&e, ERR_INTERNAL, "no", "x", 1, NULL); /* sticky */
+    assert_int_equal(err_msg_len(&e), 13);
+    err_clear(&e);
+    err_set(&e, ERR_VALIDATION, "%s|%.*s", "a", 3, "b\0c");
+    assert_int_equal(err_msg_len(&e), 3); /* "a|b": printf stops at the NUL */
+    /* whole (attached) texts keep the NUL too, with err_prefix */
+    err_clear(&e);
+    err_whole w;
+    err_whole_attach(&w, &e, 4000);
+    char big[2000];
+    memset(big, 'a', sizeof big);
+    big[10] = '\0';
+    err_set_echo(&e, ERR_VALIDATION, "v: ", big, sizeof big, NULL);
+    assert_int_equal(err_text_n(&e, &w, &n)[13], '\0');
+    assert_int_equal(n, 2003);
+    err_prefix(&e, "P ");
+    assert_int_equal(err_text_n(&e, &w, &n)[15], '\0');
+    assert_int_equal(n, 2005);
+    err_whole_detach(&w);
+    err_whole_fini(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_from_type),
         cmocka_unit_test(test_sticky),
         cmocka_unit_test(test_whole),
+        cmocka_unit_test(test_nul_inside),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
