@@ -180,9 +180,8 @@
 #define TXT_TAGS_LIST_DENIED                                                                     \
     "User: arn:aws:iam::%s:root is not authorized to perform: dynamodb:ListTagsOfResource on " \
     "resource: %s"
-/* a ResourceArn that is no ARN at all (not "x:x:x:x:x:x/x": a table's name, say) cannot be
- * authorized: "User: ... is not authorized to perform: dynamodb:<Op> on resource: <it>"
- * (dynalite's tag tests, recorded against AWS) */
+/* an empty ResourceArn cannot be authorized: "User: ... is not authorized to perform:
+ * dynamodb:<Op> on resource: *" (dynalite's tag tests, recorded against AWS; op_tags_pre) */
 #define TXT_TAGS_NO_ARN "Invalid TableArn" /* no ResourceArn at all (dynalite's tag tests) */
 #define TXT_TAGS_NOT_ARN_DENIED                                                                  \
     "User: arn:aws:iam::%s:root is not authorized to perform: dynamodb:%s on resource: %.*s"

@@ -3759,32 +3759,17 @@ fail:
 
 /* ---- Tags ---------------------------------------------------------------------------- */
 
-/* True when s[0..n) has the shape of an ARN with a resource path, "x:x:x:x:x:x/x" (each x
- * non-empty; a part may hold ':' or '/'): the first five ':' that leave a non-empty part before
- * them, then a '/' with text on both sides. */
-static bool tag_arn_shaped(const char *s, size_t n)
-{
-    size_t i = 0;
-    for (int c = 0; c < 5; c++) {
-        size_t j = i + 1; /* the part before this ':' is not empty */
-        while (j < n && s[j] != ':')
-            j++;
-        if (j >= n)
-            return false;
-        i = j + 1;
-    }
-    for (size_t k = i + 1; k + 1 < n; k++)
-        if (s[k] == '/')
-            return true;
-    return false;
-}
-
 /* The tag operations' checks before the model's (api_pre_fn): no ResourceArn is "Invalid
- * TableArn"; an empty one, or one not shaped as an ARN (a table's name, say), is the
- * authorizer's AccessDeniedException, on resource "*" for the empty one (dynalite's tag tests,
- * recorded against AWS: validations/tagResource.js throws it before Tags is looked at;
- * review18 M9; test_ttl_tags test_tags_errors).  A ResourceArn that is not a string is left to
- * the model (its SerializationException). */
+ * TableArn"; an empty one is the authorizer's AccessDeniedException on resource "*" (dynalite's
+ * tag tests, recorded against AWS: validations/tagResource.js throws it before Tags is looked
+ * at; review18 M9; test_ttl_tags test_tags_errors).  A ResourceArn that is not a string is left
+ * to the model (its SerializationException).  A non-empty one that is no ARN at all (a table's
+ * name, say) is not refused here: the caller ddbchat stands for (the account's root) is
+ * authorized on any resource, so it reaches tag_arn's "Invalid TableArn: Invalid ResourceArn
+ * provided as input <it>", as AWS answers such a caller (the conformance suite's tier2 tags
+ * "rejects TagResource with an invalid ARN format", passing on AWS; dynalite's AWS recording of
+ * an AccessDeniedException there was an IAM user not allowed that resource; test_ttl_tags
+ * test_tags_errors). */
 int op_tags_pre(const api_t *api, const char *op, const json_t *req, const jread_val *jreq,
                 const api_caller *caller, err_t *e)
 {
@@ -3793,20 +3778,13 @@ int op_tags_pre(const api_t *api, const char *op, const json_t *req, const jread
     json_t *a = json_object_get(req, "ResourceArn");
     if (!a || json_is_null(a))
         return err_set(e, ERR_VALIDATION, "%s", TXT_TAGS_NO_ARN);
-    if (!json_is_string(a))
-        return 0;
-    size_t an = json_string_length(a);
-    if (an == 0)
+    if (json_is_string(a) && json_string_length(a) == 0)
         return err_set(e, ERR_ACCESS_DENIED, TXT_TAGS_NOT_ARN_DENIED, api->account_id, op, 1,
                        "*");
-    if (!tag_arn_shaped(json_string_value(a), an)) /* (a U+0000 ends the quoted ARN: errors
-                                                       are C strings) */
-        return err_set(e, ERR_ACCESS_DENIED, TXT_TAGS_NOT_ARN_DENIED, api->account_id, op,
-                       (int)an, json_string_value(a));
     return 0;
 }
 
-/* A ResourceArn (shaped as an ARN: op_tags_pre): *tbl the table name in it (NULL when the ARN
+/* A ResourceArn (not empty: op_tags_pre): *tbl the table name in it (NULL when the ARN
  * is another region's or account's).  A malformed table ARN: "Invalid TableArn: Invalid
  * ResourceArn provided as input <arn>". */
 static int tag_arn(api_req *r, const char **arn_out, const char **tbl_out)

@@ -242,9 +242,11 @@ static const vcase vcases[] = {
      "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, "
      "ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, "
      "OnDemandThroughput, WarmThroughput or TableClass is required"},
-    {"tags: no arn at all", "ListTagsOfResource", "{\"ResourceArn\":\"nope\"}", ERR_ACCESS_DENIED,
+    {"tags: no arn at all", "ListTagsOfResource", "{\"ResourceArn\":\"nope\"}", ERR_VALIDATION,
+     "Invalid TableArn: Invalid ResourceArn provided as input nope"},
+    {"tags: empty arn", "ListTagsOfResource", "{\"ResourceArn\":\"\"}", ERR_ACCESS_DENIED,
      "User: arn:aws:iam::123456789012:root is not authorized to perform: "
-     "dynamodb:ListTagsOfResource on resource: nope"},
+     "dynamodb:ListTagsOfResource on resource: *"},
     {"tags: bad arn", "ListTagsOfResource", "{\"ResourceArn\":\"a:b:c:d:e:f/g\"}", ERR_VALIDATION,
      "Invalid TableArn: Invalid ResourceArn provided as input a:b:c:d:e:f/g"},
     {"tags: list on an unknown table", "ListTagsOfResource",
