@@ -347,11 +347,23 @@ bad:
     return msg_fail(e, MSG_E_BAD_TIMESTAMP);
 }
 
+/* Days from 1970-01-01 to the proleptic Gregorian date y-m-d (any year 0..9999; negative
+ * before 1970): H. Hinnant's days_from_civil. */
+static long long days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    long long yoe = y - era * 400;
+    long long doy = (153LL * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
 int msg_ts_parse_rfc3339(const char *ts, long long *out_usec, err_t *e)
 {
     /* YYYY-MM-DDTHH:MM:SS[.f] then Z or +HH:MM / -HH:MM; f: 1 to 9 digits (beyond the
      * sixth: below a microsecond, dropped) */
-    char fixed[MSG_TS_LEN + 1], frac[7] = "000000";
+    char frac[7] = "000000";
     size_t n = ts ? strlen(ts) : 0;
     if (n < 20 || ts[4] != '-' || ts[7] != '-' || (ts[10] != 'T' && ts[10] != 't') ||
         ts[13] != ':' || ts[16] != ':')
@@ -379,14 +391,24 @@ int msg_ts_parse_rfc3339(const char *ts, long long *out_usec, err_t *e)
     } else {
         goto bad;
     }
-    snprintf(fixed, sizeof fixed, "%.10sT%.8s.%sZ", ts, ts + 11, frac);
-    /* in UTC within 0000..9999 as the keys are (an offset past 9999-12-31T23:59:59.999999Z
-     * would format as a 5-digit year, sorting before every key) */
-    const long long max_us = 253402300799999999LL;
-    long long us;
-    if (msg_ts_parse(fixed, &us, NULL) || us - off < 0 || us - off > max_us)
+    int y = digits(ts, 4), mo = digits(ts + 5, 2), d = digits(ts + 8, 2), h = digits(ts + 11, 2),
+        mi = digits(ts + 14, 2), sec = digits(ts + 17, 2), us = digits(frac, 6);
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h < 0 || h > 23 ||
+        mi < 0 || mi > 59 || sec < 0 || sec > 59 || us < 0)
         goto bad;
-    *out_usec = us - off;
+    if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+        goto bad;
+    long long t = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec;
+    long long utc = t * 1000000 + us - off;
+    /* Any time of RFC 3339's years 0000..9999 is a position: before 1970 (Go's zero time
+     * 0001-01-01T00:00:00Z, .NET's DateTime.MinValue, "from the start") is before every
+     * message and is taken as the epoch; past 9999-12-31T23:59:59.999999Z in UTC (which
+     * would format as a 5-digit year, sorting before every key) as that last instant, after
+     * every message.  Both were a 400 bad_timestamp
+     * (test_messaging.py::test_after_before_1970_lists_everything). */
+    const long long max_us = 253402300799999999LL;
+    *out_usec = utc < 0 ? 0 : utc > max_us ? max_us : utc;
     return 0;
 bad:
     return msg_fail(e, MSG_E_BAD_TIMESTAMP);

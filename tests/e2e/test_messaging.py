@@ -793,3 +793,30 @@ def test_cli_limit_out_of_range_is_refused(msg_server, people):
                                                                             p.stderr)
     p = cli(msg_server, "get-conversation", g, "--limit", "1", "--json")
     assert [x["message"] for x in json.loads(p.stdout)["messages"]] == ["limit probe"]
+
+
+def test_after_before_1970_lists_everything(msg_server, people):
+    # after= is any RFC 3339 time (years 0000..9999): one before 1970 (Go's zero time
+    # 0001-01-01T00:00:00Z, .NET's DateTime.MinValue: "from the start") lists from the first
+    # message, one past 9999 in UTC lists nothing.  Both were 400 bad_timestamp.
+    from urllib.parse import quote
+    ids, tok = people
+    st, _, m = rest(msg_server, "POST", "/api/messages", tok["bob"],
+                    {"message": "first of all", "handle": "carol"})
+    assert st == 200, m
+    g = m["message_group_uuid"]
+    st, _, want = rest(msg_server, "GET", f"/api/messages/{g}?limit=3&after="
+                       + quote("1970-01-01T00:00:00Z"), tok["bob"])
+    assert st == 200 and want, want
+    for t in ("0001-01-01T00:00:00Z", "1969-12-31T23:59:59.999Z", "0000-01-01T00:00:00+01:00"):
+        for path in (f"/api/messages/{g}", "/api/message_groups"):
+            st, _, b = rest(msg_server, "GET", f"{path}?limit=3&after={quote(t)}", tok["bob"])
+            assert st == 200, (t, path, b)
+            if path != "/api/message_groups":
+                assert b == want, (t, b)
+    st, _, b = rest(msg_server, "GET", f"/api/messages/{g}?after="
+                    + quote("9999-12-31T23:59:59-01:00"), tok["bob"])
+    assert st == 200 and b == [], b
+    p = cli(msg_server, "get-conversation", g, "--after", "0001-01-01T00:00:00Z", "--limit", "3",
+            "--json")
+    assert [x["uuid"] for x in json.loads(p.stdout)["messages"]] == [x["uuid"] for x in want]
