@@ -730,38 +730,47 @@ def test_cli_text_output_escapes_controls(msg_server, people):
     assert json.loads(p.stdout)["messages"][0]["message"] == evil
 
 
-def test_post_needs_a_json_content_type(msg_server, people):
-    # POST /api/messages reads its body as JSON: a body sent as another type (a form, as
-    # `curl -d` sends without -H, or text/plain) was stored as if it had said JSON.  It is a
-    # 415 unsupported_media_type now, as the original Cruddur backend's Flask answers it;
-    # application/json in any case and with parameters, a +json type, or no Content-Type
-    # at all are read as before.
+def test_post_non_json_body_by_its_content_type(msg_server, people):
+    # A body is read as JSON whatever its label: `curl -d '{...}'` labels it a form, and that
+    # first try of the API stores the message.  The label words the refusal of a body that is
+    # not JSON: labelled as something else (a form a=b, text/plain) it is 415
+    # unsupported_media_type saying to send JSON; labelled JSON or not at all, the 400
+    # malformed_json it was.
     ids, tok = people
     body = json.dumps({"message": "typed", "handle": "bob"})
-    for ctype in ("text/plain", "application/x-www-form-urlencoded", "text/json",
-                  "multipart/form-data; boundary=x", "application/jsonx", "json",
-                  "application/"):
-        st, h, b = rest(msg_server, "POST", "/api/messages", tok["alice"], body,
-                        headers={"Content-Type": ctype})
-        assert st == 415 and b["error"]["code"] == "unsupported_media_type", (ctype, st, b)
-        assert "application/json" in b["error"]["message"]
-    for ctype in ("application/json", "Application/JSON; charset=utf-8",
-                  " application/json ;charset=UTF-8", "application/vnd.ddbchat+json", ""):
+    for ctype in ("text/plain", "application/x-www-form-urlencoded", "application/json",
+                  "Application/JSON; charset=utf-8", "application/vnd.ddbchat+json", ""):
         st, _, b = rest(msg_server, "POST", "/api/messages", tok["alice"], body,
                         headers={"Content-Type": ctype})
         assert st == 200 and b["message"] == "typed", (ctype, st, b)
+    for ctype in ("text/plain", "application/x-www-form-urlencoded", "text/json",
+                  "multipart/form-data; boundary=x", "application/jsonx", "application/"):
+        st, h, b = rest(msg_server, "POST", "/api/messages", tok["alice"], "message=hi&handle=bob",
+                        headers={"Content-Type": ctype})
+        assert st == 415 and b["error"]["code"] == "unsupported_media_type", (ctype, st, b)
+        assert "application/json" in b["error"]["message"]
+    for ctype in ("application/json", " application/json ;charset=UTF-8", "application/x+json",
+                  ""):
+        st, _, b = rest(msg_server, "POST", "/api/messages", tok["alice"], "message=hi",
+                        headers={"Content-Type": ctype})
+        assert st == 400 and b["error"]["code"] == "malformed_json", (ctype, st, b)
     u = urllib.parse.urlparse(msg_server.api_url)  # no Content-Type header at all
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
-    conn.request("POST", "/api/messages", body=body.encode(),
-                 headers={"Authorization": f"Bearer {tok['alice']}"})
-    r = conn.getresponse()
-    assert r.status == 200 and json.loads(r.read())["message"] == "typed"
-    conn.close()
-    # the type is looked at once signed in: without a token it is still the 401
-    st, _, b = rest(msg_server, "POST", "/api/messages", None, body,
+    for sent, want in ((body, 200), ("message=hi", 400)):
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+        conn.request("POST", "/api/messages", body=sent.encode(),
+                     headers={"Authorization": f"Bearer {tok['alice']}"})
+        r = conn.getresponse()
+        assert r.status == want, (sent, r.status, r.read())
+        r.read()
+        conn.close()
+    # a valid JSON body that is no object is the 400 whatever its label
+    st, _, b = rest(msg_server, "POST", "/api/messages", tok["alice"], "[]",
+                    headers={"Content-Type": "text/plain"})
+    assert st == 400 and b["error"]["code"] == "malformed_json", b
+    # signed in first: without a token it is the 401
+    st, _, b = rest(msg_server, "POST", "/api/messages", None, "a=b",
                     headers={"Content-Type": "text/plain"})
     assert st == 401, b
-
 
 def test_token_sub_uuid_in_any_case(msg_server, people):
     # A token whose sub is the user's uuid in upper case (an identity provider or a tool that
