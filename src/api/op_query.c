@@ -639,6 +639,19 @@ static int run(api_req *r, json_t **out, bool query)
     }
     if (!query && (rc = esk_size_check(r, &q, t, ix, query)))
         return rc;
+    /* a Scan's start key: the index's key attributes in it before Select, the table's and
+     * the segment after it, both before the filter's key paths (dynalite's scan, recorded
+     * against AWS: "global range in ESK invalid" / "ALL_ATTRIBUTES when global index not ALL"
+     * with Select ALL_ATTRIBUTES on a GSI that does not project all, "ESK not schema" and "ESK
+     * from different segment" with the filter attribute_exists(a.b.c) on the key a;
+     * test_query_scan test_scan_start_key_before_select_and_filter) */
+    store_query scan_esk = {.table = t, .index = ix, .start_key = &q.esk};
+    if (!query && q.has_tot) {
+        scan_esk.segment = (uint32_t)q.seg;
+        scan_esk.total_segments = (uint32_t)q.tot;
+    }
+    if (!query && q.has_esk && (rc = store_query_start_key_index_check(&scan_esk, r->err)))
+        return rc;
     /* a Query's filter: its paths into key attributes after the primary-key and Select
      * checks below (dynalite's query tests, recorded against AWS: "a[1] = :b" on the
      * partition key a is "Filter Expression can only contain non-primary key attributes";
@@ -703,6 +716,8 @@ static int run(api_req *r, json_t **out, bool query)
         if (ix->global && sel == SEL_ALL && ix->proj != STORE_PROJ_ALL)
             return err_set(r->err, ERR_VALIDATION, TXT_Q_ALL_ON_GSI, ix->name);
     }
+    if (!query && q.has_esk && (rc = store_query_start_key_check(&scan_esk, r->err)))
+        return rc;
     if (q.x.keys_later && (rc = api_table_key_attr_check(t, q.x.keys_later, r->err)))
         return rc;
     /* An LSI that lacks attributes the request wants reads them from the table; not for a
@@ -758,7 +773,8 @@ static int run(api_req *r, json_t **out, bool query)
     av_t esk = q.esk;
     if (q.has_esk) {
         sq.start_key = &esk;
-        sq.start_key_checked = query; /* a Query's: before its key condition's schema */
+        sq.start_key_checked = true; /* a Query's before its key condition's schema, a
+                                      * Scan's before Select */
     }
     store_result res;
     memset(&res, 0, sizeof res);

@@ -448,7 +448,7 @@ static bool st_key_too_long(const av_t *v, bool hash)
            v->u.str.len > (hash ? AV_MAX_HASH_KEY_LEN : AV_MAX_RANGE_KEY_LEN);
 }
 
-int store_query_start_key_check(const store_query *q, err_t *e)
+int store_query_start_key_index_check(const store_query *q, err_t *e)
 {
     const av_t *sk = q->start_key;
     const char *names[ST_PAGE_KEY_MAX];
@@ -475,6 +475,22 @@ int store_query_start_key_check(const store_query *q, err_t *e)
             return err_set(e, ERR_VALIDATION, "%s",
                            i < ixh ? STXT_KEY_HASH_LONG : STXT_KEY_RANGE_LONG);
     }
+    return 0;
+}
+
+int store_query_start_key_check(const store_query *q, err_t *e)
+{
+    const av_t *sk = q->start_key;
+    const char *names[ST_PAGE_KEY_MAX];
+    av_type types[ST_PAGE_KEY_MAX];
+    size_t n = st_key_names(q->table, q->index, names, types);
+    /* names[0..nix) are the index's key attributes: store_query_start_key_index_check's */
+    const char *ixn[STORE_KEY_ATTRS];
+    av_type ixt[STORE_KEY_ATTRS];
+    size_t nix = q->index ? store_key_attrs(&q->index->key, ixn, ixt, NULL) : 0;
+    int rc = store_query_start_key_index_check(q, e);
+    if (rc)
+        return rc;
     for (size_t i = nix; i < n; i++) {
         const av_t *v = av_map_gets(sk, names[i]);
         if (!v || v->type != types[i])
@@ -495,6 +511,19 @@ int store_query_start_key_check(const store_query *q, err_t *e)
             return err_set(e, ERR_VALIDATION, STXT_ESK_EMPTY_INDEX_KEY, what, q->index->name,
                            names[i]);
         return err_set(e, ERR_VALIDATION, STXT_ESK_EMPTY_KEY, what, names[i]);
+    }
+    if (q->total_segments > 1) {
+        /* a parallel scan resumes only inside its own segment (DynamoDB Local; found by
+         * tests/fuzz --oracle) */
+        const store_keydef *kd = q->index ? &q->index->key : &q->table->key;
+        const av_t *hv = av_map_gets(sk, kd->hash);
+        buf_t hb;
+        buf_init(&hb, 0);
+        bool in = hv && key_encode(hv, &hb) == 0 &&
+                  st_hash64(hb.data, hb.len) % q->total_segments == q->segment;
+        buf_fini(&hb);
+        if (!in)
+            return err_set(e, ERR_VALIDATION, STXT_ESK_SEGMENT, q->total_segments, q->segment);
     }
     return 0;
 }
@@ -618,18 +647,6 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
             return rc;
         if (q->n_eq && (rc = st_check_esk_bounds(q, q->start_key, e)))
             return rc;
-    }
-    if (q->start_key && q->total_segments > 1) {
-        /* a parallel scan resumes only inside its own segment (DynamoDB Local; found by
-         * tests/fuzz --oracle) */
-        const av_t *hv = av_map_gets(q->start_key, kd->hash);
-        buf_t hb;
-        buf_init(&hb, 0);
-        bool in = hv && key_encode(hv, &hb) == 0 &&
-                  st_hash64(hb.data, hb.len) % q->total_segments == q->segment;
-        buf_fini(&hb);
-        if (!in)
-            return err_set(e, ERR_VALIDATION, STXT_ESK_SEGMENT, q->total_segments, q->segment);
     }
     const char *knames[STORE_KEY_ATTRS];
     av_type ktypes[STORE_KEY_ATTRS];

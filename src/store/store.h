@@ -395,11 +395,16 @@ int store_query_run(store_t *s, const store_query *q, arena_t *a, store_result *
 
 /* The start key's shape against q's table and index (q->start_key not NULL; q->eq is not
  * looked at): its size, each key attribute present and of its type, key values within their
- * size limits and not empty, in the service's order; not whether it lies inside the key
- * condition (store_query_run checks that).  A Query calls it before it checks its key
- * condition against the schema (dynalite's query tests, recorded against AWS).  0, or
- * ERR_VALIDATION with DynamoDB's text. */
+ * size limits and not empty, in the service's order; a parallel Scan's (total_segments > 1)
+ * inside its segment; not whether it lies inside the key condition (store_query_run checks
+ * that).  A Query calls it before it checks its key condition against the schema, a Scan
+ * before Select and its filter's key paths (dynalite's query and scan tests, recorded against
+ * AWS).  0, or ERR_VALIDATION with DynamoDB's text. */
 int store_query_start_key_check(const store_query *q, err_t *e);
+/* Its first part: the size, then the index's key attributes (present, typed, within their
+ * size limits); a Scan checks it before Select, the rest after (dynalite's scan, recorded
+ * against AWS).  0, or ERR_VALIDATION with DynamoDB's text. */
+int store_query_start_key_index_check(const store_query *q, err_t *e);
 
 /* ---- writes ----------------------------------------------------------------------- */
 

@@ -1042,3 +1042,45 @@ def test_key_condition_second_condition_after_table(ddb_url, target):
         "ResourceNotFoundException",
         aws_or_local(target, "Requested resource not found",
                      local="Cannot do operations on a non-existent table"))
+
+
+# A Scan's start key, in dynalite's order (its scan tests, recorded against AWS): its size,
+# the index's key attributes in it (present, typed), then Select ALL_ATTRIBUTES on a GSI that
+# does not project all, then the table's key attributes in it and the segment it belongs to,
+# then the filter's paths into key attributes.  ddbchat checked the start key's attributes
+# and segment last, after Select and the filter.  DynamoDB Local checks the whole start key
+# first (its deviation, held below: before Select), with its own texts.
+SEL_ALL_GKEY = ("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not "
+                "supported for global secondary index gkey because its projection type is not ALL")
+def test_scan_start_key_before_select_and_filter(ddb_url, target, qt):
+    def scan(**kw):
+        return dict({"TableName": qt}, **kw)
+    # the index's key attribute missing: before Select
+    err(ddb_url, "Scan", scan(IndexName="gkey", Select="ALL_ATTRIBUTES",
+                              ExclusiveStartKey={"pk": N(1), "sk": N(1), "x": S("a")}),
+        V, aws_or_local(target, ESK_INVALID, local=L_ESK_TYPE))
+    # the index's key present, the table's wrong: Select first
+    err(ddb_url, "Scan", scan(IndexName="gkey", Select="ALL_ATTRIBUTES",
+                              ExclusiveStartKey={"x": N(1), "y": N(1), "g": S("a")}),
+        V, aws_or_local(target, SEL_ALL_GKEY, local=ESK_INVALID))
+    # the table's key attributes before the filter's key paths
+    err(ddb_url, "Scan", scan(FilterExpression="attribute_exists(pk.b.c)",
+                              ExclusiveStartKey={"b": S("a"), "c": S("a")}),
+        V, aws_or_local(target, ESK_SCHEMA, local=ESK_INVALID))
+    # ... and the segment the start key belongs to (a key of the other segment, found first)
+    seg = {"Segment": 0, "TotalSegments": 2}
+    for i in range(64):
+        good, d = call(ddb_url, "Scan", scan(ExclusiveStartKey={"pk": S(str(i)), "sk": S("0")},
+                                             **seg))
+        if not good:
+            break
+    else:
+        pytest.fail("no start key of segment 1 among 64")
+    msg = d.get("message", d.get("Message"))
+    assert msg == aws_or_local(
+        target, ESK_INVALID + ": Invalid ExclusiveStartKey. Please use ExclusiveStartKey with "
+        "correct Segment. TotalSegments: 2 Segment: 0",
+        local="Exclusive start key must lie within the segment"), d
+    err(ddb_url, "Scan", scan(FilterExpression="attribute_exists(pk.b.c)",
+                              ExclusiveStartKey={"pk": S(str(i)), "sk": S("0")}, **seg),
+        V, msg)  # DynamoDB Local: the segment first too (its own text)
