@@ -23,6 +23,7 @@
 
 #include "api/api.h"
 #include "cli/cli.h"
+#include "cli/text.h"
 #include "messaging/auth.h"
 #include "messaging/backend_remote.h"
 #include "messaging/service.h"
@@ -325,30 +326,11 @@ int cli_list_tables(int argc, char **argv)
     return rc ? fail_err(&o, &e) : 0;
 }
 
-/* Prints text written by a user (a message, a display name, a stored string) on one line of
- * the human output: a line end would let a message forge lines of the listing ("...\n<time>
- * Someone (@someone): ..."), and an ESC or another control character would reach the
- * reader's terminal as a command.  So C0 controls and DEL are written as escapes (\n, \r,
- * \t, \xHH) and C1 controls (U+0080..U+009F) as \u00HH; everything else as it is (--json
- * gives the exact text).  tests/e2e/test_messaging.py::test_cli_text_output_escapes_controls */
+/* User text (a message, a display name, a stored string) on one line of the human output:
+ * escaped by the CLI's one rule (text.h). */
 static void print_text(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    for (; *p; p++) {
-        if (*p == '\n')
-            fputs("\\n", stdout);
-        else if (*p == '\r')
-            fputs("\\r", stdout);
-        else if (*p == '\t')
-            fputs("\\t", stdout);
-        else if (*p < 0x20 || *p == 0x7f)
-            printf("\\x%02x", *p);
-        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-            printf("\\u%04x", p[1]);
-            p++;
-        } else
-            putchar(*p);
-    }
+    cli_text_print(stdout, s);
 }
 
 /* One attribute value for humans: S and N raw, everything else as DynamoDB JSON. */

@@ -28,6 +28,7 @@
 #include "api/api.h"
 #include "base/dynlib.h"
 #include "cli/cli.h"
+#include "cli/text.h"
 #include "messaging/backend.h"
 #include "messaging/backend_remote.h"
 #include "store/store.h"
@@ -264,7 +265,7 @@ static void render(sbuf *b, json_t *v, bool top)
     }
 }
 
-/* Display width: UTF-8 code points; control characters print as spaces. */
+/* Display width: UTF-8 code points (a cell's controls are escapes by then: cell()). */
 static size_t width(const char *s)
 {
     size_t w = 0;
@@ -274,25 +275,13 @@ static size_t width(const char *s)
     return w;
 }
 
-/* Copies at most SQL_CELL_MAX characters of s (controls -> ' ') into a new string. */
+/* At most SQL_CELL_MAX characters of s, escaped by the CLI's one rule (text.h: controls,
+ * DEL and C1 controls as \n, \x1b, \u009b, ...; each escape's characters count), cut with
+ * "...", in a new string.  Controls were spaces and DEL and C1 controls reached the terminal
+ * (U+009B is the 8-bit CSI). */
 static char *cell(const char *s)
 {
-    size_t n = strlen(s);
-    char *out = malloc(n + 4);
-    if (!out)
-        return NULL;
-    size_t o = 0, chars = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if ((ch & 0xC0) != 0x80 && ++chars > SQL_CELL_MAX - 3) {
-            memcpy(out + o, "...", 3);
-            o += 3;
-            break;
-        }
-        out[o++] = ch < 0x20 ? ' ' : (char)ch;
-    }
-    out[o] = 0;
-    return out;
+    return cli_text_escape(s, SQL_CELL_MAX);
 }
 
 static void pad(size_t n)

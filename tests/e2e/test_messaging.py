@@ -728,6 +728,20 @@ def test_cli_text_output_escapes_controls(msg_server, people):
     # --json is for programs: the exact text
     p = cli(msg_server, "get-conversation", g, "--json")
     assert json.loads(p.stdout)["messages"][0]["message"] == evil
+    # `ddbchat sql` prints its table cells by the same rule (it wrote C0 controls as spaces
+    # and sent DEL and C1 controls, U+009B the 8-bit CSI, to the terminal); an escape counts
+    # in the cell's width
+    short = "a\x1b[2Jb\u009b31mc\x7fd\ne"
+    st, _, m2 = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                     {"message": short, "handle": "ctl_mallory"})
+    assert st == 200, m2
+    p = cli(msg_server, "sql", 'SELECT message FROM "cruddur-messages" WHERE pk = ?',
+            "--param", json.dumps({"S": "MSG#" + m2["message_group_uuid"]}))
+    lines = p.stdout.splitlines()
+    cell = "a\\x1b[2Jb\\u009b31mc\\x7fd\\ne"
+    assert lines[2] == cell and lines[1] == "-" * len(cell), p.stdout
+    for raw in ("\x1b", "\u009b", "\x7f"):
+        assert raw not in p.stdout, (raw, p.stdout)
 
 
 def test_post_non_json_body_by_its_content_type(msg_server, people):
