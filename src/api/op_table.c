@@ -3839,12 +3839,14 @@ static int tag_table(api_req *r, const char *arn, const char *tbl, bool listing,
     *out = NULL;
     if (tbl && tbl_store_name(r, tbl, sn) && (rc = api_pin_table(r, sn, out)))
         return rc;
-    /* --table-delay: a CREATING table is not known to the tag APIs yet (AWS, ack-api-quirks
-     * DDB-TABLE-101: most of the window) */
-    if (*out && !api_table_creating_until(r->api, *out))
+    /* --table-delay: a CREATING table is not known to the tag APIs yet, all three
+     * ResourceNotFoundException (AWS, ack-api-quirks DDB-TABLE-101: most of the window; the
+     * table exists, so no AccessDeniedException for the listing) */
+    bool creating = *out && api_table_creating_until(r->api, *out);
+    if (*out && !creating)
         return 0;
     *out = NULL;
-    if (listing)
+    if (listing && !creating)
         return err_set(r->err, ERR_ACCESS_DENIED, TXT_TAGS_LIST_DENIED, r->api->account_id, arn);
     if (untag)
         return err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_UNTAG_NOT_FOUND);
