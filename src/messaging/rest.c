@@ -558,9 +558,13 @@ static void post_ticket(msg_service *s, msg_http_resp *r, const msg_user *me, lo
         reply_err(r, &e);
         return;
     }
+    /* the ticket is refused once the token has expired (msg_stream_open): say the sooner */
+    int expires_in = msg_events_ticket_ttl_s(s->events);
+    long long left = exp ? exp - (long long)time(NULL) : expires_in;
+    if (left < expires_in)
+        expires_in = left > 0 ? (int)left : 0;
     add_header(r, "Cache-Control", "no-store");
-    reply_json(r, 200, json_pack("{s:s,s:i}", "ticket", ticket, "expires_in",
-                                 msg_events_ticket_ttl_s(s->events)));
+    reply_json(r, 200, json_pack("{s:s,s:i}", "ticket", ticket, "expires_in", expires_in));
 }
 
 /* GET/HEAD of the page's files: "/" is index.html.  false when path names none. */
