@@ -207,6 +207,11 @@ def test_updating(delayed):
     with within_window(t0, DELAY_MS / 1000):
         assert d["TableStatus"] == "UPDATING"
         assert status(url, "upd") == "UPDATING"
+        # an UPDATING table takes reads and writes ("While the table is in the UPDATING
+        # state, the table still has the provisioned throughput from before the call": the
+        # 2011-12-05 UpdateTable page)
+        ok(url, "PutItem", {"TableName": "upd", "Item": {"pk": S("b")}})
+        assert ok(url, "GetItem", {"TableName": "upd", "Key": {"pk": S("b")}})["Item"]
     wait_status(url, "upd", "ACTIVE")
     assert time.monotonic() - t0 >= MIN_S
 
