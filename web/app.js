@@ -128,8 +128,13 @@
     el.token.focus();
   }
 
+  // A token as pasted: the demo's curl line shows it as "Authorization: Bearer <token>", and
+  // copying "Bearer <token>" (or the whole header) is the usual slip; the token is the rest.
+  const bareToken = (t) => t.trim().replace(/^authorization:\s*/i, '').replace(/^bearer\s+/i, '')
+    .replace(/^["']|["']$/g, '').trim();
+
   async function signIn(token) {
-    state.token = token.trim();
+    state.token = bareToken(token);
     let me;
     try {
       ({ data: me } = await api('GET', '/api/me'));

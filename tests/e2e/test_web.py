@@ -182,9 +182,17 @@ def test_sign_in_by_link_and_by_pasting(web, two):
     box.send_keys("not-a-token\n")
     err = wait(d, lambda d: by_css(d, "#signin-error:not([hidden])"), 5, "the error")[0]
     assert "token" in err.text.lower() and "check the token" in err.text.lower(), err.text
-    # pasting the right one
+    # pasting the right one, as copied from the demo's curl line (-H 'Authorization: Bearer
+    # <token>'): the header's words are not part of the token (they made it a 401)
     box.clear()
-    box.send_keys(web.tok["web_dave"] + "\n")
+    box.send_keys("Authorization: Bearer " + web.tok["web_dave"] + "\n")
+    wait(d, lambda d: by_css(d, "#app:not([hidden])"), 10, "the app view")
+    assert "@web_dave" in by_css(d, "#me")[0].text
+    assert d.execute_script("return sessionStorage.getItem('ddbchat.token')") == \
+        web.tok["web_dave"]
+    by_css(d, "#signout")[0].click()
+    box = wait(d, lambda d: by_css(d, "#signin:not([hidden]) #token"), 5, "the sign-in view")[0]
+    box.send_keys("Bearer " + web.tok["web_dave"] + "\n")
     wait(d, lambda d: by_css(d, "#app:not([hidden])"), 10, "the app view")
     assert "@web_dave" in by_css(d, "#me")[0].text
     # the link, on the page already open (a fragment change): the fragment is gone from
