@@ -253,7 +253,8 @@ def raw_request(url, body, target="DynamoDB_20120810.ListTables", headers=None,
         if headers:
             h.update(headers)
         h = {k: v for k, v in h.items() if v is not None}
-        conn.request(method, u.path or "/", body=data, headers=h)
+        conn.request(method, (u.path or "/") + ("?" + u.query if u.query else ""), body=data,
+                     headers=h)
         r = conn.getresponse()
         payload = r.read()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, payload

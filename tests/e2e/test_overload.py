@@ -426,7 +426,7 @@ def test_connections_beyond_the_limit_get_the_busy_reply(ddbchat_server):
     t0 = time.time()
     extra = [socket.create_connection((u.hostname, u.port)) for _ in range(150)]
     for s in extra:
-        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\n"
                   b"X-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: " +
                   DUMMY_AUTH.encode() + b"\r\n\r\n{}")
     for s in extra:
@@ -438,7 +438,7 @@ def test_connections_beyond_the_limit_get_the_busy_reply(ddbchat_server):
     assert time.time() - t0 < 5
     # the held ones are served
     s = held[0]
-    s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n"
+    s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\nConnection: close\r\n"
               b"X-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: " +
               DUMMY_AUTH.encode() + b"\r\n\r\n{}")
     assert read_all(s).startswith(b"HTTP/1.1 200")
@@ -463,7 +463,8 @@ def test_idle_keep_alive_clients_cannot_hold_every_slot(ddbchat_server):
     for _ in range(40):
         c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
         c.request("POST", "/", body=b"{}", headers={
-            "X-Amz-Target": "DynamoDB_20120810.ListTables", "Authorization": DUMMY_AUTH})
+            "X-Amz-Target": "DynamoDB_20120810.ListTables", "Authorization": DUMMY_AUTH,
+            "Content-Type": "application/x-amz-json-1.0"})
         r = c.getresponse()
         r.read()
         assert r.status == 200
@@ -477,7 +478,8 @@ def test_idle_keep_alive_clients_cannot_hold_every_slot(ddbchat_server):
     assert status == 200, "idle keep-alive connections still hold every slot"
     # the first ones, served while fewer than half the slots were open, are still usable
     held[0].request("POST", "/", body=b"{}", headers={
-        "X-Amz-Target": "DynamoDB_20120810.ListTables", "Authorization": DUMMY_AUTH})
+        "X-Amz-Target": "DynamoDB_20120810.ListTables", "Authorization": DUMMY_AUTH,
+        "Content-Type": "application/x-amz-json-1.0"})
     assert held[0].getresponse().status == 200
     for c in held:
         c.close()
@@ -497,7 +499,7 @@ def test_memory_bounded_at_1000_connections(ddbchat_server):
     try:
         for _ in range(1000):
             s = socket.create_connection((u.hostname, u.port))
-            s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n"
+            s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 1000000\r\n"
                       b"X-Amz-Target: DynamoDB_20120810.PutItem\r\n\r\n" + b"{" * 1024)
             socks.append(s)
         time.sleep(1)
@@ -508,7 +510,7 @@ def test_memory_bounded_at_1000_connections(ddbchat_server):
         socks = []
         for _ in range(300):
             s = socket.create_connection((u.hostname, u.port))
-            s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 16000000\r\n"
+            s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 16000000\r\n"
                       b"X-Amz-Target: DynamoDB_20120810.PutItem\r\n\r\n" + b"x" * 65536)
             socks.append(s)
         time.sleep(1)
@@ -540,7 +542,7 @@ def test_memory_bounded_at_1000_keep_alive_connections(ddbchat_server):
     for _ in range(20):
         assert raw_request(srv.ddb_url, {})[0] == 200
     base = rss_kb(pid)
-    req = (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+    req = (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\n"
            b"X-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: " +
            DUMMY_AUTH.encode() + b"\r\n\r\n{}")
     peaks = []
@@ -608,7 +610,7 @@ def _listtables_status(url, source=None, timeout=5):
     except OSError:
         return None
     try:
-        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n"
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\nConnection: close\r\n"
                   b"X-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: " +
                   DUMMY_AUTH.encode() + b"\r\n\r\n{}")
         data = read_all(s, timeout)
@@ -637,13 +639,13 @@ class Trickler:
                                          source_address=(source, 0) if source else None)
             s.setblocking(False)
             if kind == "body":  # a complete head, then a body that never finishes
-                s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
+                s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 100000\r\n"
                           b"X-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: " +
                           DUMMY_AUTH.encode() + b"\r\n\r\n")
                 rest = b"{" + b" " * 99999
             elif kind == "keepalive":  # a served request, then a trickled next one
                 s.setblocking(True)
-                s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\n"
                           b"X-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: " +
                           DUMMY_AUTH.encode() + b"\r\n\r\n{}")
                 s.settimeout(5)
@@ -653,7 +655,7 @@ class Trickler:
                 s.setblocking(False)
                 rest = b"POST /" + b"a" * 10000  # a request line that never ends
             else:  # a request line and header lines that never end
-                rest = b"POST / HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: " + b"a" * 10000
+                rest = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\n" + b"X-Pad: " + b"a" * 10000
             self.socks.append(s)
             self.todo.append(rest)
         self.every, self.t0 = every, time.time()
@@ -766,7 +768,7 @@ def test_one_address_may_use_every_slot_by_default(ddbchat_server):
     try:
         time.sleep(0.5)  # every connection accepted before any request
         for s in socks:
-            s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+            s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\n"
                       b"X-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: " +
                       DUMMY_AUTH.encode() + b"\r\n\r\n{}")
         for s in socks:
@@ -817,7 +819,7 @@ def test_a_kept_alive_connection_cannot_trickle_its_next_request(ddbchat_server)
     u = urllib.parse.urlparse(srv.ddb_url)
     s = socket.create_connection((u.hostname, u.port), timeout=10)
     try:
-        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\n"
                   b"X-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: " +
                   DUMMY_AUTH.encode() + b"\r\n\r\n{}")
         got = b""

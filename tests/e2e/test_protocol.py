@@ -452,7 +452,7 @@ def test_half_request_does_not_block_others(ddb_url):
     u = urllib.parse.urlparse(ddb_url)
     s = socket.create_connection((u.hostname, u.port))
     try:
-        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 100\r\n"
                   b"X-Amz-Target: DynamoDB_20120810.ListTables\r\n\r\n{")
         assert raw_request(ddb_url, {})[0] == 200
     finally:
@@ -503,7 +503,7 @@ def test_huge_declared_length_answered_at_once(ddb_url):
     u = urllib.parse.urlparse(ddb_url)
     s = socket.create_connection((u.hostname, u.port), timeout=10)
     try:
-        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n"
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 1000000000\r\n"
                   b"X-Amz-Target: DynamoDB_20120810.PutItem\r\n"
                   b"Authorization: " + DUMMY_AUTH.encode() + b"\r\n\r\n{")
         data = b""
@@ -780,7 +780,7 @@ def test_dropped_clients_free_their_slots(ddbchat_server):
     u = urllib.parse.urlparse(srv.ddb_url)
     for _ in range(500):
         s = socket.create_connection((u.hostname, u.port))
-        s.sendall(b'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"a":')
+        s.sendall(b'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 1000\r\n\r\n{"a":')
         s.close()
     t0 = time.time()
     deadline = t0 + 5
@@ -805,10 +805,11 @@ def test_silent_client_released_after_read_timeout(ddbchat_server):
     srv = ddbchat_server("--read-timeout", "1", "--connection-timeout", "30")
     u = urllib.parse.urlparse(srv.ddb_url)
     silent = socket.create_connection((u.hostname, u.port), timeout=10)
-    silent.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+    silent.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 100\r\n\r\n{")
     idle = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
     idle.request("POST", "/", body=b"{}", headers={
-        "X-Amz-Target": "DynamoDB_20120810.ListTables", "Authorization": DUMMY_AUTH})
+        "X-Amz-Target": "DynamoDB_20120810.ListTables", "Authorization": DUMMY_AUTH,
+        "Content-Type": "application/x-amz-json-1.0"})
     assert idle.getresponse().read()
     t0 = time.time()
     data = b""
@@ -825,7 +826,8 @@ def test_silent_client_released_after_read_timeout(ddbchat_server):
     silent.close()
     time.sleep(1.5)  # past the read timeout: the idle keep-alive connection is still there
     idle.request("POST", "/", body=b"{}", headers={
-        "X-Amz-Target": "DynamoDB_20120810.ListTables", "Authorization": DUMMY_AUTH})
+        "X-Amz-Target": "DynamoDB_20120810.ListTables", "Authorization": DUMMY_AUTH,
+        "Content-Type": "application/x-amz-json-1.0"})
     assert idle.getresponse().status == 200
     idle.close()
 

@@ -293,7 +293,7 @@ def test_max_connections_counts_out_closed_clients():
                 for s in pair:
                     s.close()
                 c = socket.create_connection(("127.0.0.1", port))
-                c.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                c.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\n"
                           b"X-Amz-Target: DynamoDB_20120810.ListTables\r\n"
                           b"Authorization: " + DUMMY_AUTH.encode() + b"\r\n\r\n{}")
             finally:
@@ -325,7 +325,7 @@ def test_max_connections_limit():
         third = socket.create_connection(("127.0.0.1", port))
         third.settimeout(5)
         t0 = time.time()
-        third.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+        third.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\n"
                       b"X-Amz-Target: DynamoDB_20120810.ListTables\r\n"
                       b"Authorization: " + DUMMY_AUTH.encode() + b"\r\n\r\n{}")
         data = b""

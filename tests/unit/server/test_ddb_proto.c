@@ -467,13 +467,14 @@ static void rec_done(void *ctx)
 static json_t *call_later_k(const ddb_proto *p, const char *key, const char *target,
                             const char *body, ddb_proto_resp *resp, bool *later)
 {
-    sigv4_header h[3] = {{"Host", "127.0.0.1:8000"},
+    sigv4_header h[4] = {{"Host", "127.0.0.1:8000"},
+                         {"Content-Type", "application/x-amz-json-1.0"},
                          {"X-Amz-Target", target},
                          {"Authorization", auth_for(key, "us-east-1")}};
     ddb_proto_req req = {.method = "POST",
                          .path = "/",
                          .headers = h,
-                         .n_headers = 3,
+                         .n_headers = 4,
                          .body = body,
                          .body_len = strlen(body),
                          .now = (long long)time(NULL)};

@@ -295,8 +295,10 @@ static void test_header_names(void **state)
     int port = http_server_dynamodb_port(f->srv);
     char out[2048];
     raw_request(port,
-                "POST / HTTP/1.1\r\nhost: a\r\nauthorization: AWS4-x\r\nx-amz-date: 1\r\n"
-                "x-amz-target: DynamoDB_20120810.ListTables\r\ncontent-type: a/b\r\n"
+                "POST / HTTP/1.1\r\nhost: a\r\nauthorization: AWS4-HMAC-SHA256 Credential=x/20260101/"
+                "us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00\r\n"
+                "x-amz-date: 1\r\n"
+                "x-amz-target: DynamoDB_20120810.ListTables\r\ncontent-type: application/json\r\n"
                 "hostname: b\r\ncontent-length: 2\r\nConnection: close\r\n\r\n{}",
                 out, sizeof out);
     assert_non_null(strstr(out, "HTTP/1.1 200"));
