@@ -17,8 +17,10 @@
  *    must be present, as in DynamoDB Local; its absence is AWS's
  *    MissingAuthenticationTokenException.  The body's JSON and the target are checked first
  *    (AWS's order).
- *  - Any Content-Type is accepted (DynamoDB Local does the same); the reply is always
- *    application/x-amz-json-1.0.
+ *  - A body whose Content-Type is neither application/json nor application/x-amz-json-1.0
+ *    (parameters such as a charset aside) is AWS's 404 <UnknownOperationException/>; the
+ *    reply's Content-Type is application/x-amz-json-1.0 when the request's is, else
+ *    application/json (dp_content_type; DynamoDB Local serves any type).
  *  - Malformed JSON / a non-object body is a SerializationException (400); DynamoDB Local
  *    answers 500 InternalFailure there.
  */
@@ -371,14 +373,19 @@ void ddb_proto_health(const ddb_proto *p, ddb_proto_resp *resp)
     ddb_proto_health_body(p, resp);
 }
 
-void ddb_proto_not_found(ddb_proto_resp *resp)
+static void ddb_proto_not_found_body(ddb_proto_resp *resp)
 {
-    ddb_proto_resp_start(resp);
     resp->status = 404;
     resp->content_type = NULL;
     snprintf(resp->error_type, sizeof resp->error_type, "UnknownOperationException");
     char *t = strdup(TXT_NOT_FOUND);
     ddb_proto_set_body(resp, t, t ? strlen(t) : 0);
+}
+
+void ddb_proto_not_found(ddb_proto_resp *resp)
+{
+    ddb_proto_resp_start(resp);
+    ddb_proto_not_found_body(resp);
 }
 
 void ddb_proto_preflight(ddb_proto_resp *resp)
@@ -673,7 +680,8 @@ static void dp_oom_check(ddb_proto_resp *resp, bool failed, unsigned long oom0)
 {
     if ((failed || mem_failures() != oom0) && resp->status < 500) {
         log_error("%s: out of memory", resp->op);
-        resp->content_type = DDB_PROTO_CONTENT_TYPE;
+        if (!resp->content_type || strncmp(resp->content_type, "application/", 12) != 0)
+            resp->content_type = DDB_PROTO_CONTENT_TYPE; /* a JSON reply keeps its type */
         ddb_proto_error(resp, ERR_NOMEM, NULL, "out of memory", NULL);
     }
 }
@@ -721,6 +729,29 @@ static int ddb_proto_verify(const ddb_proto_req *req, const sigv4_creds *creds,
     return sigv4_verify(&sr, creds, req->now, out_auth, e);
 }
 
+/* The request's Content-Type as AWS routes by it (dynalite's connection tests and its
+ * index.js, recorded against AWS): the media type before any ';' parameter (a charset),
+ * blanks trimmed; 1 for application/x-amz-json-1.0, 0 for application/json, -1 for none or
+ * any other (application/x-amz-json-1.1, text/plain, ...): a body of it is not routed, and
+ * without a body the reply is application/json as for 0.  The names compared without case
+ * (RFC 9110 8.3.1; AWS's own tests send them in lower case). */
+static int dp_content_type(const char *ct)
+{
+    if (!ct)
+        return -1;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    size_t n = strcspn(ct, ";");
+    while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+        n--;
+    static const char j10[] = DDB_PROTO_CONTENT_TYPE, js[] = DDB_PROTO_CONTENT_TYPE_JSON;
+    if (n == sizeof j10 - 1 && strncasecmp(ct, j10, n) == 0)
+        return 1;
+    if (n == sizeof js - 1 && strncasecmp(ct, js, n) == 0)
+        return 0;
+    return -1;
+}
+
 /* ddb_proto_handle, or with later set ddb_proto_handle_later (true: answered later). */
 static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_resp *resp,
                       const ddb_proto_later *later)
@@ -759,6 +790,20 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         ddb_proto_health_body(p, resp);
         goto done;
     }
+
+    /* A body of another type is not routed at all: 404 <UnknownOperationException/> (AWS:
+     * dynalite's 'should return 404 if body but no content-type' / '... incorrect
+     * content-type', recorded against AWS); without a body the type is not looked at.  The
+     * reply is application/x-amz-json-1.0 when the request says so, else application/json
+     * (dynalite's JSON tests check each reply's Content-Type).  test_protocol
+     * test_content_type_routing. */
+    int ctype = dp_content_type(ddb_proto_header(req, "Content-Type"));
+    if (ctype < 0 && (req->raw_body ? req->raw_body_len : req->body_len) > 0) {
+        ddb_proto_not_found_body(resp);
+        goto done;
+    }
+    if (ctype != 1)
+        resp->content_type = DDB_PROTO_CONTENT_TYPE_JSON;
 
     const char *target =
         req->amz_target ? req->amz_target : ddb_proto_header(req, "X-Amz-Target");
@@ -839,6 +884,20 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     if (strcmp(resp->op, op) == 0) /* the log's name is the operation's (not a Streams one) */
         resp->op_index = op_index;
 
+    /* query-string (presigned) authentication: both it and a header, or its parts missing,
+     * are AWS's answers whatever the credentials; a whole one without credentials is a token
+     * as a header is (dynalite's index.js, written against AWS); with credentials it is not
+     * verified: no Authorization is the missing token, as before (README) */
+    const char *hdr =
+        req->authorization ? req->authorization : ddb_proto_header(req, "Authorization");
+    bool qauth = false;
+    if (req->n_params) {
+        int qrc = sigv4_check_query(req->params, req->n_params, hdr && *hdr, &qauth, &e);
+        if (qrc) {
+            ddb_proto_error_x(resp, qrc, NULL, e.msg, err_msg_len(&e), NULL, NULL);
+            goto done;
+        }
+    }
     /* authentication (done above for a hot operation's body: its verdict is told here) */
     if (creds) {
         int rc = verified_early ? vrc : ddb_proto_verify(req, p->creds, &auth, &e);
@@ -848,15 +907,25 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
         }
         have_auth = true;
     } else {
-        const char *a =
-            req->authorization ? req->authorization : ddb_proto_header(req, "Authorization");
-        if (!sigv4_is_aws4(a)) { /* none, or not "AWS4-...": AWS's missing token */
-            ddb_proto_error(resp, ERR_MISSING_AUTH_TOKEN, NULL, TXT_MISSING_AUTH, NULL);
+        const char *a = hdr;
+        /* a presigned request's whole query (checked above) is taken as a header is */
+        int prc = 0;
+        if (!qauth || (a && *a)) {
+            /* none, or not "AWS4-...": AWS's missing token; unverified, but whole: without
+             * Credential, Signature or SignedHeaders AWS's IncompleteSignatureException, as
+             * with credentials (sigv4_check_parts; dynalite's 'AWS4-' test, recorded against
+             * AWS).  A whole header without a date is still taken (README: the endpoint's
+             * wire) */
+            bool dated = ddb_proto_header(req, "X-Amz-Date") || ddb_proto_header(req, "Date");
+            prc = sigv4_check_parts(a, dated, &e);
+        }
+        if (prc) {
+            ddb_proto_error_x(resp, prc, NULL, e.msg, err_msg_len(&e), NULL, NULL);
             goto done;
         }
         /* unverified, the header serves only to name the caller's table namespace: parsed
          * only then (a 2.4 KB sigv4_auth cleared and filled on every request otherwise) */
-        if (p->namespace_tables) {
+        if (p->namespace_tables && !qauth) {
             err_t ignore = {0};
             have_auth = sigv4_parse_authorization(a, &auth, &ignore) == 0;
         }

@@ -26,6 +26,8 @@
 #define DDB_PROTO_TARGET_PREFIX "DynamoDB_20120810."
 #define DDB_PROTO_STREAMS_PREFIX "DynamoDBStreams_20120810." /* same port, same dispatch */
 #define DDB_PROTO_CONTENT_TYPE "application/x-amz-json-1.0"
+/* the reply's type when the request is application/json or names none (AWS) */
+#define DDB_PROTO_CONTENT_TYPE_JSON "application/json"
 
 /* Long-lived configuration (everything borrowed; must outlive every request). */
 /* AWS's x-amzn-RequestId: 52 characters of [0-9A-Z] ("NT2MFOD2O99GE1H05NSVBP2UUVVV4KQNSO5AEMVJF66Q9ASUAAJG"

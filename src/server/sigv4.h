@@ -76,6 +76,25 @@ void sigv4_sha256_hex(const void *data, size_t n, char out[65]);
  * AWS takes for a token at all; anything else (none, "AWS4", "Bearer x") is
  * MissingAuthenticationTokenException. */
 bool sigv4_is_aws4(const char *value);
+/* Whether an "AWS4-..." Authorization header names its parts: after the algorithm, each of
+ * Credential, Signature and SignedHeaders as key=value (items split at commas and blanks).
+ * Without one, ERR_INCOMPLETE_SIGNATURE with AWS's text: "Authorization header requires
+ * 'Credential' parameter. " for each missing, in that order, then, when !has_date (neither
+ * X-Amz-Date nor Date came), "Authorization header requires existence of either a
+ * 'X-Amz-Date' or a 'Date' header. ", then "Authorization=<value>" (dynalite's connection
+ * tests and index.js, recorded against AWS).  An item without '=' is left to
+ * sigv4_parse_authorization (0).  Not "AWS4-": ERR_MISSING_AUTH_TOKEN.  0 otherwise. */
+int sigv4_check_parts(const char *value, bool has_date, err_t *e);
+/* Query-string (presigned) authentication's parts: *out_query tells whether the query names
+ * X-Amz-Algorithm (AWS then reads the query for the signature).  With an Authorization
+ * header as well (has_header): ERR_INVALID_SIGNATURE "Found both 'X-Amz-Algorithm' as a
+ * query-string param and 'Authorization' as HTTP header."; without one of X-Amz-Algorithm,
+ * X-Amz-Credential, X-Amz-Signature, X-Amz-SignedHeaders, X-Amz-Date (or empty):
+ * ERR_INCOMPLETE_SIGNATURE "AWS query-string parameters must include '<name>'. " for each,
+ * then "Re-examine the query-string parameters." (dynalite's index.js, written against AWS).
+ * 0 otherwise.  params: decoded names and values. */
+int sigv4_check_query(const sigv4_param *params, size_t n, bool has_header, bool *out_query,
+                      err_t *e);
 /* Parses an Authorization header.  Only "AWS4-HMAC-SHA256" is accepted.
  * ERR_MISSING_AUTH_TOKEN when the value does not start "AWS4-" (sigv4_is_aws4);
  * ERR_INCOMPLETE_SIGNATURE (another AWS4- algorithm, missing Credential/SignedHeaders/
