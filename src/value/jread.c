@@ -204,6 +204,23 @@ static int decode_string(jr *p, size_t start, size_t end, const char **out, size
     return 0;
 }
 
+#if defined(__SSE2__) && !defined(JREAD_NO_SSE2) /* -DJREAD_NO_SSE2: the word path only */
+#define JR_SSE2 1
+#include <emmintrin.h>
+/* The bytes of the 16 at s that end a run of plain string bytes (jr_special8's: below 0x20,
+ * '"', '\\' or 0x80 and above) as a bit mask, bit k for s[k]; 0 when there is none. */
+static inline unsigned jr_special16(const unsigned char *s)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x); /* x <= 0x1f */
+    __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
+    __m128i back = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
+    /* x itself: its bytes from 0x80 have their top bit set */
+    __m128i any = _mm_or_si128(_mm_or_si128(ctl, quote), _mm_or_si128(back, x));
+    return (unsigned)_mm_movemask_epi8(any);
+}
+#endif
+
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define JR_WORDS 1
 /* The 8 bytes at s (little-endian) with the high bit of each byte that ends a run of plain
@@ -231,6 +248,19 @@ static int string_end(jr *p, size_t *end, bool *escapes)
     size_t i = ++p->pos;
     *escapes = false;
     for (;;) {
+#if defined(JR_SSE2) && defined(JR_WORDS)
+        /* plain ASCII 16 bytes at a time (perf19: a C+D body's 137 strings took ~100
+         * instructions each a word at a time), then a word, up to the first byte the rules
+         * below look at */
+        if (i + 16 <= p->len) {
+            unsigned m = jr_special16(s + i);
+            if (!m) {
+                i += 16;
+                continue;
+            }
+            i += (size_t)__builtin_ctz(m);
+        } else
+#endif
 #ifdef JR_WORDS
         /* plain ASCII 8 bytes at a time, up to the first byte the rules below look at */
         if (i + 8 <= p->len) {
