@@ -967,14 +967,9 @@ static int st_purge(store_t *s, uint32_t tid, int iid, bool *stopped, err_t *e)
                 return rc;
         } while (q.more);
     }
-    /* an index's removal: its first batch waits --table-delay's index phase too */
-    int first = iid >= 0 && s->opts.index_phase_ms > s->opts.backfill_delay_ms
-                    ? s->opts.index_phase_ms
-                    : s->opts.backfill_delay_ms;
     do {
-        if (stopped && (*stopped = st_work_pause(s, first)))
+        if (stopped && (*stopped = st_work_pause(s, s->opts.backfill_delay_ms)))
             return 0;
-        first = s->opts.backfill_delay_ms;
         int rc = st_write_txn(s, st_purge_fn, &p, e);
         if (rc)
             return rc;
@@ -1403,8 +1398,8 @@ static int st_backfill(store_t *s, const char *name, uint32_t tid, const store_i
     int delay = s->opts.backfill_delay_ms;
     done_ctx d = {.tid = tid, .iid = ix->id, .started = true};
     int rc = 0;
-    if (ix->allocating) { /* --table-delay: the allocation phase lasts its index phase */
-        if (st_work_pause(s, s->opts.index_phase_ms > delay ? s->opts.index_phase_ms : delay))
+    if (ix->allocating) {
+        if (st_work_pause(s, delay))
             return 0;
         if ((rc = st_own_change(s, name, st_backfill_done_fn, &d, 0, e)))
             return rc;
@@ -1542,6 +1537,50 @@ bool st_cat_busy(store_t *s)
  * Pins only the tables that have such work: a pin held for the round on a table without
  * any kept that table's replaced descriptors alive (and counted) for as long as another
  * table's backfill ran (store test_alter test_work_pins_only_its_tables). */
+/* --table-delay (opts.index_phase_ms): the ms left of the phase of index `key` of table tid
+ * (an allocation phase: the index id; a removal: 256 + its id), timed from the first round
+ * that saw it; 0 when it has passed (its entry is then dropped) or the switch is off.  Each
+ * index is timed on its own, so that indexes of several tables pass their phases together
+ * (review19 R3: one thread sleeping each phase in turn made the third of three tables' new
+ * GSIs ACTIVE after three phases). */
+static int64_t st_phase_left(store_t *s, uint32_t tid, int key)
+{
+    int64_t ms = s->opts.index_phase_ms, now = st_mono_ms();
+    if (ms <= 0)
+        return 0;
+    size_t i = 0;
+    while (i < s->n_phases && !(s->phases[i].tid == tid && s->phases[i].key == key))
+        i++;
+    if (i == s->n_phases) {
+        if (i == ST_PHASE_MAX) { /* full: forget the phases long past (an index gone since) */
+            size_t k = 0;
+            for (size_t j = 0; j < s->n_phases; j++)
+                if (now - s->phases[j].since < ms)
+                    s->phases[k++] = s->phases[j];
+            s->n_phases = i = k;
+            if (i == ST_PHASE_MAX)
+                return 0;
+        }
+        s->phases[i] = (struct st_phase){.tid = tid, .key = key, .since = now};
+        s->n_phases++;
+    }
+    int64_t left = s->phases[i].since + ms - now;
+    if (left > 0)
+        return left;
+    s->phases[i] = s->phases[--s->n_phases];
+    return 0;
+}
+
+/* Notes a phase that has time left: the earliest end is the round's wait. */
+static bool st_phase_skip(store_t *s, int64_t left)
+{
+    if (left <= 0)
+        return false;
+    if (!s->phase_wait_ms || left < s->phase_wait_ms)
+        s->phase_wait_ms = left;
+    return true;
+}
+
 static int st_cat_resume_index_work(store_t *s, err_t *e)
 {
     const store_table **v;
@@ -1551,10 +1590,15 @@ static int st_cat_resume_index_work(store_t *s, err_t *e)
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         int trc = 0; /* this table's (e keeps the first failure's message) */
-        for (size_t j = 0; trc == 0 && j < v[i]->n_dropping && !st_work_pause(s, 0); j++)
-            trc = st_drop_index_finish(s, v[i]->id, v[i]->dropping[j].id, e);
+        for (size_t j = 0; trc == 0 && j < v[i]->n_dropping && !st_work_pause(s, 0); j++) {
+            uint8_t iid = v[i]->dropping[j].id;
+            if (!st_phase_skip(s, st_phase_left(s, v[i]->id, 256 + iid)))
+                trc = st_drop_index_finish(s, v[i]->id, iid, e);
+        }
         for (size_t j = 0; trc == 0 && j < v[i]->n_idx && !st_work_pause(s, 0); j++)
-            if (v[i]->idx[j].backfilling)
+            if (v[i]->idx[j].backfilling &&
+                !(v[i]->idx[j].allocating &&
+                  st_phase_skip(s, st_phase_left(s, v[i]->id, v[i]->idx[j].id))))
                 trc = st_backfill(s, v[i]->name, v[i]->id, &v[i]->idx[j], e);
         if (trc && !rc)
             rc = trc;
@@ -1603,7 +1647,10 @@ int st_cat_finish_pending(store_t *s, err_t *e)
     st_rtxn_end(s, txn);
     if (rc)
         return st_mdb_err(rc, e);
+    s->phase_wait_ms = 0;
     for (size_t i = 0; i < n && !st_work_pause(s, 0); i++) {
+        if (iids[i] >= 0 && st_phase_skip(s, st_phase_left(s, tids[i], 256 + iids[i])))
+            continue; /* --table-delay: DELETING a while yet */
         rc = iids[i] < 0 ? st_purge(s, tids[i], -1, NULL, e)
                          : st_drop_index_finish(s, tids[i], (uint8_t)iids[i], e);
         if (rc)

@@ -148,6 +148,11 @@ static void *st_maint_main(void *arg)
             if (backoff_ok(&bo))
                 log_info("store: left-over table work finished");
             retry_ms = ST_WORK_RETRY_MS;
+            if (s->phase_wait_ms > 0) { /* --table-delay: a phase to wait out (new work
+                                         * cuts the wait short) */
+                retry_ms = s->phase_wait_ms;
+                s->work_pending = true;
+            }
         }
     }
     pthread_mutex_unlock(&s->workmu);

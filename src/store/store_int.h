@@ -65,6 +65,7 @@
 #define ST_BACKFILL_BATCH 1000 /* items indexed per write txn by a backfill */
 #define ST_WORK_RETRY_MS 200        /* first retry of failed table work (e.g. disk full) */
 #define ST_WORK_RETRY_MAX_MS 10000  /* retries back off up to this */
+#define ST_PHASE_MAX 256    /* --table-delay: index phases timed at once (catalog.c) */
 #define ST_WORK_POLL_MS 1000 /* idle: index work left by another process is found this soon */
 #define ST_STREAM_RETENTION_MS (24LL * 3600 * 1000) /* DynamoDB keeps stream records 24 h */
 #define ST_STREAM_SHARD_MS (4LL * 3600 * 1000)      /* and closes a shard about every 4 h */
@@ -211,6 +212,18 @@ struct store {
      * and whether it is failing (logged once) */
     int64_t readers_checked_ms;
     bool readers_failing;
+    /* opts.index_phase_ms (`serve --table-delay`), the maintenance thread's alone (catalog.c
+     * st_phase_left): when it first saw each index's allocation phase or removal (st_mono_ms),
+     * at most ST_PHASE_MAX of them (past that an index waits no phase); and how long until the
+     * earliest such phase ends when a round skipped one (0: none), which maint.c waits (woken
+     * by new work) before the next round */
+    struct st_phase {
+        uint32_t tid;
+        int key; /* the index id, + 256 for a removal */
+        int64_t since;
+    } phases[ST_PHASE_MAX];
+    size_t n_phases;
+    int64_t phase_wait_ms;
 
     /* pitr.c: the commit round's clock and record counter, and the recovery state of the
      * last table looked up in this round; touched only inside write txns (serialised) */

@@ -289,3 +289,47 @@ def test_stream_change_updating(delayed):
         wait_status(url, "str", "ACTIVE")
         assert time.monotonic() - t0 >= MIN_S
     ok(url, "DeleteTable", {"TableName": "str"})
+
+
+# The phases of several tables' indexes run together: three tables adding a GSI at once each
+# have it ACTIVE about the delay later, not one delay after the other (review19 R3: the
+# maintenance thread slept each allocation phase in turn, ACTIVE after 1, 2 and 3 delays);
+# the same for three GSIs deleted at once.
+def test_index_phases_run_together(delayed):
+    url = delayed
+    names = ["ph%d" % i for i in range(3)]
+    for n in names:
+        ok(url, "CreateTable", table_def(n))
+    for n in names:
+        wait_status(url, n, "ACTIVE")
+
+    def gsi_states():
+        out = []
+        for n in names:
+            g = ok(url, "DescribeTable", {"TableName": n})["Table"].get("GlobalSecondaryIndexes")
+            out.append(g[0]["IndexStatus"] if g else None)
+        return out
+
+    t0 = time.monotonic()
+    for n in names:
+        ok(url, "UpdateTable", {
+            "TableName": n,
+            "AttributeDefinitions": [{"AttributeName": "g", "AttributeType": "S"}],
+            "GlobalSecondaryIndexUpdates": [{"Create": {
+                "IndexName": "gix", "Projection": {"ProjectionType": "ALL"},
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}]}}]})
+    while gsi_states() != ["ACTIVE"] * 3:
+        assert time.monotonic() - t0 < 20
+        time.sleep(0.02)
+    took = time.monotonic() - t0
+    assert MIN_S <= took < 2 * DELAY_MS / 1000, took
+
+    t0 = time.monotonic()
+    for n in names:
+        ok(url, "UpdateTable", {"TableName": n,
+                                "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "gix"}}]})
+    while gsi_states() != [None] * 3:
+        assert time.monotonic() - t0 < 20
+        time.sleep(0.02)
+    took = time.monotonic() - t0
+    assert MIN_S <= took < 2 * DELAY_MS / 1000, took
