@@ -586,10 +586,13 @@ unsigned long long msg_user_cache_hits(msg_service *s)
     return h;
 }
 
-int msg_user_by_uuid(msg_service *s, const char *uuid, msg_user *out, err_t *e)
+int msg_user_by_uuid(msg_service *s, const char *uuid_in, msg_user *out, err_t *e)
 {
-    if (!uuid || !*uuid || strlen(uuid) > 200)
+    if (!uuid_in || !*uuid_in || strlen(uuid_in) > 200)
         return msg_fail(e, MSG_E_UNKNOWN_USER);
+    /* uuid may point into *out (out->uuid), which is cleared below: read it first */
+    char uuid[201];
+    snprintf(uuid, sizeof uuid, "%s", uuid_in);
     /* the version before the read: a commit between the two makes the entry older than its
      * row, never newer (the next lookup then reads again) */
     bool versioned = s->backend->ops->version != NULL;
@@ -1347,13 +1350,22 @@ int msg_send_keyed(msg_service *s, const char *sender_uuid, const char *group_in
             return rc;
         if (!mine)
             return msg_fail(e, MSG_E_NOT_FOUND);
-        memset(&other, 0, sizeof other);
-        bool ok = msgi_copy_s(mine, "user_uuid", other.uuid, sizeof other.uuid);
+        char other_uuid[sizeof other.uuid];
+        bool ok = msgi_copy_s(mine, "user_uuid", other_uuid, sizeof other_uuid);
         json_decref(mine);
         if (!ok)
             return msg_fail(e, MSG_E_NOT_FOUND);
-        if ((rc = msg_user_by_uuid(s, other.uuid, &other, e)))
-            return rc;
+        /* the other person's user row is gone (removed from the table): this conversation
+         * has nobody to deliver to, a 404 as for a handle nobody has -- not the 401
+         * unknown_user of a token naming no user, which signed the sender out of the page
+         * (test_messaging.py::test_send_to_a_conversation_whose_other_user_is_gone) */
+        err_t in = {0};
+        if ((rc = msg_user_by_uuid(s, other_uuid, &other, &in))) {
+            if (rc == ERR_NOT_FOUND)
+                return msg_fail_rc(e, MSG_E_NOT_FOUND, rc,
+                                   "the other person of this conversation no longer exists");
+            return msg_err_pass(e, rc, &in);
+        }
     }
 
     const char *lo = strcmp(me.uuid, other.uuid) < 0 ? me.uuid : other.uuid;

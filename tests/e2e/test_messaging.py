@@ -843,3 +843,29 @@ def test_after_before_1970_lists_everything(msg_server, people):
     p = cli(msg_server, "get-conversation", g, "--after", "0001-01-01T00:00:00Z", "--limit", "3",
             "--json")
     assert [x["uuid"] for x in json.loads(p.stdout)["messages"]] == [x["uuid"] for x in want]
+
+
+def test_send_to_a_conversation_whose_other_user_is_gone(msg_server, people, mddb):
+    # The other person's user row was removed from the table (an operator's DeleteItem): a
+    # message into the conversation is 404 not_found saying so, as a handle nobody has is a
+    # 404.  It was 401 unknown_user "no user " (the uuid cleared before it was printed), a
+    # sign-in error: the page signed the sender out.  The sender still reads the
+    # conversation.
+    ids, tok = people
+    gone = add_user(msg_server, "gone_gina", "Gina Gone")
+    st, _, m = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                    {"message": "are you there?", "handle": "gone_gina"})
+    assert st == 200, m
+    g = m["message_group_uuid"]
+    mddb.delete_item(TableName="cruddur-messages",
+                     Key={"pk": {"S": f"USER#{gone}"}, "sk": {"S": "USER"}})
+    st, h, b = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                    {"message": "hello?", "message_group_uuid": g})
+    assert st == 404 and b["error"]["code"] == "not_found", (st, b)
+    assert "no longer exists" in b["error"]["message"], b
+    assert "www-authenticate" not in h
+    st, _, b = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                    {"message": "hello?", "handle": "gone_gina"})
+    assert st == 404 and b["error"]["code"] == "unknown_handle", (st, b)
+    st, _, page = rest(msg_server, "GET", f"/api/messages/{g}", tok["alice"])
+    assert st == 200 and [x["message"] for x in page] == ["are you there?"], page
