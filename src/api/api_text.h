@@ -177,6 +177,13 @@
 #define TXT_UNTAG_KEY_PREFIX "The Tag Key provided is invalid, Key: " /* + the key, whole */
 #define TXT_UNTAG_OVER "Number of Tags exceed the current limit for the provided ResourceArn"
 #define TXT_UNTAG_NOT_FOUND "Requested resource not found"
+/* TagResource's tags, before the table is looked up (the ack-api-quirks lab's live probes,
+ * 2026-10-08/09: DDB-TABLE-105 "aws:" in any case, also on UntagResource; DDB-TABLE-107
+ * duplicate keys; DDB-TABLE-372 the tag charset; DDB-TABLE-108 more than 50, in the call or
+ * after the merge, is TXT_UNTAG_OVER's text) */
+#define TXT_TAGS_AWS_PREFIX "Tag Key cannot be prefixed with aws:, Key: " /* + the key */
+#define TXT_TAGS_VALUE_PREFIX "The Tag Value provided is invalid, Value: " /* + the value */
+#define TXT_TAGS_DUP_PREFIX "Duplicate Tag Keys provided as input: Duplicate Tag Key found "
 #define TXT_TAGS_LIST_DENIED                                                                     \
     "User: arn:aws:iam::%s:root is not authorized to perform: dynamodb:ListTagsOfResource on " \
     "resource: %s"

@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <uuid/uuid.h>
 
@@ -3860,8 +3861,85 @@ static int tag_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
     (void)al;
     tags_merge(meta, ctx);
     if (json_array_size(json_object_get(meta, "Tags")) > TBL_MAX_TAGS)
-        return err_set(r->err, ERR_VALIDATION, "The number of tags exceeds the limit of %d",
-                       TBL_MAX_TAGS);
+        return verr(r, TXT_UNTAG_OVER); /* the merged set (DDB-TABLE-108) */
+    return 0;
+}
+
+/* "<head><s>" with s's bytes whole (err_set_text: the text carries its length, a U+0000 in it
+ * too: err_text_n). */
+static int tag_text_invalid(err_t *e, const char *head, const char *s, size_t sl)
+{
+    size_t hl = strlen(head);
+    char *t = mem_malloc(hl + sl + 1);
+    if (!t)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    memcpy(t, head, hl);
+    memcpy(t + hl, s, sl);
+    t[hl + sl] = '\0';
+    int rc = err_set_text(e, ERR_VALIDATION, t, hl + sl);
+    free(t);
+    return rc;
+}
+
+/* A tag key of "aws:" in any case (DDB-TABLE-105: "AWS:foo" too, "myaws:foo" not). */
+static bool tag_key_aws(const char *k, size_t kl)
+{
+    return kl >= 4 && strncasecmp(k, "aws:", 4) == 0;
+}
+
+/* Outside AWS's tag pattern ^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$ (DDB-TABLE-372: "100%", "a,b",
+ * quotes, brackets, "&", "*", ";", "?", "|", "\\", "<>", "~", "#" and emoji refused; letters
+ * of any script, NBSP and the ideographic space taken).  Checked: ASCII's printable
+ * characters (letters, digits and "_.:/=+-@" pass) and the pictograph blocks U+1F300..U+1FAFF
+ * (symbols only); control characters (not probed; ddbchat keeps a U+0000 in a key whole:
+ * test_nul_strings) and other non-ASCII characters pass unchecked (no Unicode categories
+ * here). */
+static bool tag_text_bad(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            if (c > ' ' && c < 0x7F && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                         (c >= '0' && c <= '9') || strchr("_.:/=+-@", c)))
+                return true;
+        } else if (c == 0xF0 && i + 3 < n) { /* 4-byte UTF-8: U+10000.. */
+            unsigned cp = ((c & 0x07u) << 18) | (((unsigned char)s[i + 1] & 0x3Fu) << 12) |
+                          (((unsigned char)s[i + 2] & 0x3Fu) << 6) |
+                          ((unsigned char)s[i + 3] & 0x3Fu);
+            if (cp >= 0x1F300 && cp <= 0x1FAFF)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* TagResource's tags, in the request's order, before the table is looked up: more than 50
+ * in the call, then each tag's key ("aws:", then the charset), its value (the charset), then
+ * a key that came before (the ack-api-quirks lab's probes, DDB-TABLE-105/107/108/372:
+ * synchronous, all or nothing).  The model has checked the lengths and that both members
+ * are strings. */
+static int tag_checks(api_req *r, json_t *tags)
+{
+    size_t n = json_array_size(tags);
+    if (n > TBL_MAX_TAGS)
+        return verr(r, TXT_UNTAG_OVER);
+    for (size_t i = 0; i < n; i++) {
+        json_t *t = json_array_get(tags, i);
+        json_t *k = json_object_get(t, "Key"), *v = json_object_get(t, "Value");
+        if (!json_is_string(k) || !json_is_string(v))
+            continue; /* the model's */
+        const char *ks = json_string_value(k), *vs = json_string_value(v);
+        size_t kl = json_string_length(k), vl = json_string_length(v);
+        if (tag_key_aws(ks, kl))
+            return tag_text_invalid(r->err, TXT_TAGS_AWS_PREFIX, ks, kl);
+        if (tag_text_bad(ks, kl))
+            return tag_text_invalid(r->err, TXT_UNTAG_KEY_PREFIX, ks, kl);
+        if (tag_text_bad(vs, vl))
+            return tag_text_invalid(r->err, TXT_TAGS_VALUE_PREFIX, vs, vl);
+        for (size_t j = 0; j < i; j++)
+            if (json_equal(json_object_get(json_array_get(tags, j), "Key"), k))
+                return tag_text_invalid(r->err, TXT_TAGS_DUP_PREFIX, ks, kl);
+    }
     return 0;
 }
 
@@ -3876,7 +3954,7 @@ int op_tag_resource(api_req *r, json_t **out)
         return rc;
     if (json_array_size(tags) == 0)
         return verr(r, TXT_TAGS_NONE);
-    if ((rc = parse_tags(r, tags)) || (rc = tag_table(r, arn, tbl, false, false, &t)))
+    if ((rc = tag_checks(r, tags)) || (rc = tag_table(r, arn, tbl, false, false, &t)))
         return rc;
     if ((rc = tbl_alter(r, t, true, tag_edit, tags, NULL)))
         return rc;
@@ -3942,6 +4020,8 @@ int op_untag_resource(api_req *r, json_t **out)
         /* a key of 1..128 UTF-16 units, as TagResource's model counts them (review18 L5) */
         if (units == 0 || units > 128)
             return untag_key_invalid(r->err, ks, kl);
+        if (tag_key_aws(ks, kl)) /* DDB-TABLE-105 */
+            return tag_text_invalid(r->err, TXT_TAGS_AWS_PREFIX, ks, kl);
     }
     if (json_array_size(keys) > TBL_MAX_TAGS)
         return verr(r, TXT_UNTAG_OVER);

@@ -802,7 +802,7 @@ def test_tag_limits(ddb_url, target, it):
     ok(ddb_url, "TagResource", {"ResourceArn": arn, "Tags": [
         {"Key": f"k{i}", "Value": "v" * 256} for i in range(49)] + [{"Key": "k" * 128, "Value": ""}]})
     err(ddb_url, "TagResource", {"ResourceArn": arn, "Tags": [{"Key": "one-more", "Value": "v"}]},
-        V, "The number of tags exceeds the limit of 50")
+        V, "Number of Tags exceed the current limit for the provided ResourceArn")
     err(ddb_url, "TagResource", {"ResourceArn": arn, "Tags": [{"Key": "k" * 129, "Value": "v"}]},
         V, f"1 validation error detected: Value '{'k' * 129}' at 'tags.1.member.key' failed to "
         "satisfy constraint: Member must have length less than or equal to 128")

@@ -351,6 +351,61 @@ def test_untag_checks_its_keys_first(raw, ddb_url, table_name):
     assert err(ei) == ("ResourceNotFoundException", "Requested resource not found")
 
 
+@pytest.mark.requires_ddbchat
+def test_tag_resource_checks_its_tags_first(raw, table_name):
+    # Pins TagResource's tag rules as AWS answers them (the ack-api-quirks lab's live probes,
+    # 2026-10-08/09): an "aws:" key in any case is "Tag Key cannot be prefixed with aws:, Key:
+    # <key>" (DDB-TABLE-105; on UntagResource too; "myaws:" is fine); a key or value outside
+    # the tag pattern ("a,b", "100%", "#", emoji) is "The Tag Key/Value provided is invalid,
+    # ..." (DDB-TABLE-372; letters of any script and "+-=._:/@" pass); a key twice in one call
+    # is "Duplicate Tag Keys provided as input: Duplicate Tag Key found <key>" (DDB-TABLE-107);
+    # more than 50 tags, in the call or after the merge, is "Number of Tags exceed the current
+    # limit for the provided ResourceArn" (DDB-TABLE-108).  All before the table is looked up,
+    # and all or nothing: a good tag beside a bad one is not applied.  ddbchat took the aws:,
+    # charset and duplicate cases (the duplicate's last value kept) and worded the limit "The
+    # number of tags exceeds the limit of 50".  (DynamoDB Local has no tagging.)
+    arn = make_table(raw, table_name("tgck"))["TableArn"]
+    missing = arn.rsplit("/", 1)[0] + "/" + table_name("absent")
+    good = {"Key": "good", "Value": "1"}
+    for target_arn in (arn, missing):
+        for tags, text in (
+                ([good, {"Key": "aws:zzz", "Value": "v"}],
+                 "Tag Key cannot be prefixed with aws:, Key: aws:zzz"),
+                ([{"Key": "AWS:foo", "Value": "v"}], "Tag Key cannot be prefixed with aws:, Key: AWS:foo"),
+                ([good, {"Key": "a,b", "Value": "v"}], "The Tag Key provided is invalid, Key: a,b"),
+                ([{"Key": "k#1", "Value": "v"}], "The Tag Key provided is invalid, Key: k#1"),
+                ([good, {"Key": "a", "Value": "100%"}], "The Tag Value provided is invalid, Value: 100%"),
+                ([{"Key": "a", "Value": "\U0001F511"}],
+                 "The Tag Value provided is invalid, Value: \U0001F511"),
+                ([{"Key": "dup", "Value": "1"}, good, {"Key": "dup", "Value": "2"}],
+                 "Duplicate Tag Keys provided as input: Duplicate Tag Key found dup"),
+                ([{"Key": f"k{i}", "Value": "v"} for i in range(51)],
+                 "Number of Tags exceed the current limit for the provided ResourceArn")):
+            with pytest.raises(ClientError) as ei:
+                raw.tag_resource(ResourceArn=target_arn, Tags=tags)
+            assert err(ei) == ("ValidationException", text), tags
+    assert raw.list_tags_of_resource(ResourceArn=arn)["Tags"] == []
+    with pytest.raises(ClientError) as ei:
+        raw.untag_resource(ResourceArn=arn, TagKeys=["aws:foo"])
+    assert err(ei) == ("ValidationException", "Tag Key cannot be prefixed with aws:, Key: aws:foo")
+    # what the pattern takes: letters of any script, spaces, "+-=._:/@", an "aws" not leading
+    fine = [{"Key": "ключ", "Value": "café 表\u00a0x"}, {"Key": "myaws:foo", "Value": "a+b-c=d.e_f:g/h@i"}]
+    raw.tag_resource(ResourceArn=arn, Tags=fine)
+    assert sorted(raw.list_tags_of_resource(ResourceArn=arn)["Tags"], key=lambda t: t["Key"]) == \
+        sorted(fine, key=lambda t: t["Key"])
+    # the limit counts the merged set: 48 more make 50; re-tagging one of them is no new tag;
+    # a 51st is refused whether alone or beside an existing key
+    raw.tag_resource(ResourceArn=arn, Tags=[{"Key": f"t{i}", "Value": "v"} for i in range(48)])
+    raw.tag_resource(ResourceArn=arn, Tags=[{"Key": "t0", "Value": "w"}])
+    for tags in ([{"Key": "t48", "Value": "v"}], [{"Key": "t1", "Value": "w"}, {"Key": "t48", "Value": "v"}]):
+        with pytest.raises(ClientError) as ei:
+            raw.tag_resource(ResourceArn=arn, Tags=tags)
+        assert err(ei) == ("ValidationException",
+                           "Number of Tags exceed the current limit for the provided ResourceArn")
+    got = {t["Key"]: t["Value"] for t in raw.list_tags_of_resource(ResourceArn=arn)["Tags"]}
+    assert len(got) == 50 and got["t0"] == "w" and got["t1"] == "v"
+
+
 @pytest.mark.requires_dynamodb_local
 def test_tags_unsupported_on_dynamodb_local(raw, table_name):
     # Pins why the tag tests above are ddbchat-only: DynamoDB Local rejects tagging.
