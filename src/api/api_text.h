@@ -99,9 +99,10 @@
     TXT_CT_INVALID "ReadCapacityUnits and WriteCapacityUnits must both be specified when "     \
                    "BillingMode is PROVISIONED"
 #define TXT_CT_KEYS_NO_DEF "Invalid KeySchema: Some index key attribute have no definition"
-#define TXT_CT_KEYS_UNDEFINED                                                                    \
-    TXT_CT_INVALID "Some index key attributes are not defined in AttributeDefinitions. Keys: " \
-                   "[%s], AttributeDefinitions: [%s]"
+/* "...Keys: [<keys>], AttributeDefinitions: [<definitions>]": the two lists between these */
+#define TXT_CT_KEYS_UNDEFINED_HEAD                                                               \
+    TXT_CT_INVALID "Some index key attributes are not defined in AttributeDefinitions. Keys: ["
+#define TXT_CT_KEYS_UNDEFINED_MID "], AttributeDefinitions: ["
 #define TXT_CT_SAME_NAME                                                                         \
     "Both the Hash Key and the Range Key element in the KeySchema have the same name"
 #define TXT_CT_FIRST_NOT_HASH "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"
@@ -110,9 +111,10 @@
 #define TXT_CT_DEFS_COUNT                                                                        \
     TXT_CT_INVALID "Number of attributes in KeySchema does not exactly match number of "       \
                    "attributes defined in AttributeDefinitions"
-#define TXT_CT_DEFS_UNUSED                                                                       \
-    TXT_CT_INVALID "Some AttributeDefinitions are not used. AttributeDefinitions: [%s], keys " \
-                   "used: [%s]"
+/* "...AttributeDefinitions: [<definitions>], keys used: [<keys>]" */
+#define TXT_CT_DEFS_UNUSED_HEAD                                                                  \
+    TXT_CT_INVALID "Some AttributeDefinitions are not used. AttributeDefinitions: ["
+#define TXT_CT_DEFS_UNUSED_MID "], keys used: ["
 #define TXT_CT_LSI_EMPTY TXT_CT_INVALID "List of LocalSecondaryIndexes is empty"
 #define TXT_CT_GSI_EMPTY TXT_CT_INVALID "List of GlobalSecondaryIndexes is empty"
 #define TXT_CT_LSI_NO_TABLE_RANGE                                                                \
