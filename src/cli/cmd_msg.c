@@ -86,7 +86,7 @@ static int parse(int argc, char **argv, cli_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->data_dir = "./data";
-    o->ttl = 0; /* token: the server's maximum lifetime */
+    o->ttl = -1; /* token: no --ttl, the server's maximum lifetime */
     bool only_pos = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -768,8 +768,13 @@ int cli_token(int argc, char **argv)
     long long max_life = msg_service_config(c.svc)->jwt_max_lifetime;
     if (max_life <= 0)
         max_life = MSG_JWT_MAX_LIFETIME_DEFAULT;
-    if (o.ttl <= 0)
+    if (o.ttl < 0)
         o.ttl = max_life;
+    if (o.ttl == 0) { /* a token that has expired when it is made (it was the maximum) */
+        fprintf(stderr, "ddbchat token: --ttl 0: a token lives 1 to %lld s\n", max_life);
+        ctx_close(&c);
+        return 2;
+    }
     if (o.ttl > max_life) {
         fprintf(stderr,
                 "ddbchat token: --ttl %ld is longer than the %lld s the server accepts "

@@ -869,3 +869,15 @@ def test_send_to_a_conversation_whose_other_user_is_gone(msg_server, people, mdd
     assert st == 404 and b["error"]["code"] == "unknown_handle", (st, b)
     st, _, page = rest(msg_server, "GET", f"/api/messages/{g}", tok["alice"])
     assert st == 200 and [x["message"] for x in page] == ["are you there?"], page
+
+
+def test_token_ttl_zero_is_refused(msg_server, people):
+    # `token --ttl S` asks for a lifetime of at most the server's maximum; --ttl 0 gave the
+    # maximum (a day) instead of a refusal.  It is a usage error now (exit 2); no --ttl is
+    # still the maximum, and --ttl 1 a one-second token.
+    p = cli(msg_server, "token", "alice", "--ttl", "0", check=False)
+    assert p.returncode == 2 and "--ttl 0" in p.stderr and p.stdout == "", (p.stdout, p.stderr)
+    for args, life in (((), 86400), (("--ttl", "1"), 1)):
+        tok = cli(msg_server, "token", "alice", *args).stdout.strip()
+        claims = jwt.decode(tok, options={"verify_signature": False})
+        assert claims["exp"] - claims["iat"] == life, (args, claims)
