@@ -107,9 +107,12 @@ int64_t api_table_creating_until(const api_t *api, const store_table *t);
  * copied) for the delay; nothing with the switch off.  0 or ERR_NOMEM. */
 int api_gone_add(api_t *api, const char *store_name, const json_t *desc);
 /* A new reference to the DELETING description of store_name while it is being deleted, else
- * NULL; api_gone_has: whether it is. */
+ * NULL (also out of memory: then described as gone); api_gone_has: whether it is. */
 json_t *api_gone_get(api_t *api, const char *store_name);
 bool api_gone_has(api_t *api, const char *store_name);
+/* Whether a new table may not take store name sn: a table has it (t, the caller's lookup of
+ * sn, or NULL) or one is still DELETING under it (CreateTable, the restores; review19 R1). */
+bool api_table_name_taken(api_t *api, const char *sn, const store_table *t);
 /* Appends the store names of the tables being deleted to names/n (a new arena array; a name
  * that is in names already is not added again).  0 or ERR_NOMEM. */
 int api_gone_names(api_t *api, arena_t *a, char ***names, size_t *n);
@@ -512,6 +515,9 @@ int api_table_meta_edit(api_req *r, const store_table *t, api_meta_fn fn, void *
  * *out; NULL when there is none or it is still being restored.  0 or ERR_NOMEM.
  * (op_table.c) */
 int api_table_find(api_req *r, const char *name, const store_table **out);
+/* --table-delay: whether the caller's table `name` is DELETING (op_table.c). */
+bool api_table_deleting(api_req *r, const char *name);
+
 
 /* The provisioned read and write capacity (out[0], out[1]; out may be NULL) that m, a table's
  * metadata or a GSI's entry in it (JSON; borrowed), puts in effect at wall-clock ms `wall`:

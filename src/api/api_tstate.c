@@ -17,18 +17,22 @@
  *             ResourceInUseException "Table is being deleted", CreateTable of the name
  *             "Table already exists" (DDB-TABLE-005 / 006 / 444); the data plane sees no
  *             table.  A restart forgets them (the tables are gone already); other processes
- *             on the data dir never see them.
+ *             on the data dir never see them.  At most API_GONE_MAX are kept (the oldest is
+ *             forgotten first: gone early), each as its description's text (review19 R7).
  * Off (the default): api_table pays one branch, DeleteTable nothing.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api_int.h"
+#include "value/ddbjson.h"
+
+#define API_GONE_MAX 10000
 
 typedef struct api_gone {
     char name[STORE_NAME_MAX]; /* the store's name (namespace included) */
     int64_t until;             /* wall ms: gone for good from then */
-    json_t *desc;              /* its TableDescription, DELETING (owned) */
+    char *desc;                /* its TableDescription, DELETING, as JSON text (owned) */
 } api_gone;
 
 void api_tstate_init(api_t *api, int64_t delay_ms)
@@ -40,7 +44,7 @@ void api_tstate_init(api_t *api, int64_t delay_ms)
 void api_tstate_fini(api_t *api)
 {
     for (size_t i = 0; i < api->n_gone; i++)
-        json_decref(api->gone[i].desc);
+        free(api->gone[i].desc);
     free(api->gone);
     api->gone = NULL;
     api->n_gone = api->cap_gone = 0;
@@ -71,7 +75,7 @@ static void gone_prune(api_t *api, int64_t now)
     size_t k = 0;
     for (size_t i = 0; i < api->n_gone; i++) {
         if (api->gone[i].until <= now)
-            json_decref(api->gone[i].desc);
+            free(api->gone[i].desc);
         else
             api->gone[k++] = api->gone[i];
     }
@@ -82,15 +86,20 @@ int api_gone_add(api_t *api, const char *store_name, const json_t *desc)
 {
     if (api->table_delay_ms <= 0)
         return 0;
-    json_t *d = json_deep_copy(desc);
+    char *d = ddbjson_dumps_whole(desc, JSON_COMPACT);
     if (!d || strlen(store_name) >= STORE_NAME_MAX) {
-        json_decref(d);
+        free(d);
         return ERR_NOMEM;
     }
     int64_t now = api_wall_ms();
     int rc = 0;
     pthread_mutex_lock(&api->gone_mu);
     gone_prune(api, now);
+    if (api->n_gone == API_GONE_MAX) { /* full: the oldest (entries are in time order) goes */
+        free(api->gone[0].desc);
+        memmove(api->gone, api->gone + 1, (api->n_gone - 1) * sizeof *api->gone);
+        api->n_gone--;
+    }
     if (api->n_gone == api->cap_gone) {
         size_t cap = api->cap_gone ? api->cap_gone * 2 : 8;
         api_gone *g = realloc(api->gone, cap * sizeof *g);
@@ -108,7 +117,7 @@ int api_gone_add(api_t *api, const char *store_name, const json_t *desc)
     d = NULL;
 done:
     pthread_mutex_unlock(&api->gone_mu);
-    json_decref(d);
+    free(d);
     return rc;
 }
 
@@ -121,16 +130,27 @@ json_t *api_gone_get(api_t *api, const char *store_name)
     gone_prune(api, api_wall_ms());
     for (size_t i = 0; i < api->n_gone && !d; i++)
         if (strcmp(api->gone[i].name, store_name) == 0)
-            d = json_deep_copy(api->gone[i].desc);
+            d = json_loads(api->gone[i].desc, 0, NULL);
     pthread_mutex_unlock(&api->gone_mu);
     return d;
 }
 
 bool api_gone_has(api_t *api, const char *store_name)
 {
-    json_t *d = api_gone_get(api, store_name);
-    json_decref(d);
-    return d != NULL;
+    if (api->table_delay_ms <= 0)
+        return false;
+    bool has = false;
+    pthread_mutex_lock(&api->gone_mu);
+    gone_prune(api, api_wall_ms());
+    for (size_t i = 0; i < api->n_gone && !has; i++)
+        has = strcmp(api->gone[i].name, store_name) == 0;
+    pthread_mutex_unlock(&api->gone_mu);
+    return has;
+}
+
+bool api_table_name_taken(api_t *api, const char *sn, const store_table *t)
+{
+    return t || api_gone_has(api, sn);
 }
 
 int api_gone_names(api_t *api, arena_t *a, char ***names, size_t *n)

@@ -1486,7 +1486,7 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
     const store_table *existing = NULL;
     if ((rc = api_pin_table(r, sn, &existing)))
         goto done;
-    if (existing) {
+    if (api_table_name_taken(r->api, sn, existing)) { /* also one still DELETING */
         rc = err_set(r->err, ERR_TABLE_ALREADY_EXISTS, TXT_BK_TABLE_EXISTS, target);
         goto done;
     }
@@ -2035,7 +2035,7 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
     const store_table *existing = NULL;
     if ((rc = api_pin_table(r, sn, &existing)))
         return rc;
-    if (existing)
+    if (api_table_name_taken(r->api, sn, existing)) /* also one still DELETING */
         return err_set(r->err, ERR_TABLE_ALREADY_EXISTS, TXT_BK_TABLE_EXISTS, target);
 
     /* the source as of `at`, into a dump of its own that the restore job loads */

@@ -159,6 +159,10 @@ static int pol_lookup(api_req *r, pol_target *p)
     int rc = api_table_find(r, p->table, &p->t);
     if (rc)
         return rc;
+    /* --table-delay: a DELETING table's policy is not changed (AWS, ack-api-quirks: Put and
+     * Delete "Table is being deleted"; Get still answers there, the policy is gone here) */
+    if (!p->t && strcmp(r->op, "GetResourcePolicy") != 0 && api_table_deleting(r, p->table))
+        return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_TABLE_BEING_DELETED, p->table);
     if (!p->t)
         return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_RNF, p->table);
     return pol_stream_check(r, p, p->t);

@@ -143,6 +143,13 @@ static int tbl_creating_refuse(api_req *r, const store_table *t)
     return 0;
 }
 
+bool api_table_deleting(api_req *r, const char *name)
+{
+    char sn[STORE_NAME_MAX];
+    return r->api->table_delay_ms > 0 && name && tbl_store_name(r, name, sn) &&
+           api_gone_has(r->api, sn);
+}
+
 /* --table-delay: a failed lookup (rc) of the request's TableName turned into the
  * ResourceInUseException "Table is being deleted" when DeleteTable dropped that table less
  * than the delay ago; else rc. */
@@ -2144,7 +2151,7 @@ int op_create_table(api_req *r, json_t **out)
         rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_TABLE_BEING_CREATED, name);
         goto fail;
     }
-    if (existing || api_gone_has(r->api, def->name)) {
+    if (api_table_name_taken(r->api, def->name, existing)) {
         rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_CT_EXISTS, name);
         goto fail;
     }

@@ -432,7 +432,9 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
             o->throttle = true;
             break;
         case OPT_TABLE_DELAY:
-            if (serve_parse_uint("--table-delay", optarg, 0, 3600000, &v))
+            /* at most 10 minutes: AWS's windows are seconds (api_tstate.c keeps what a
+             * DELETING table needs for that long) */
+            if (serve_parse_uint("--table-delay", optarg, 0, 600000, &v))
                 return 2;
             o->table_delay_ms = (int)v;
             break;

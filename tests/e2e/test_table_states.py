@@ -22,6 +22,7 @@ as AWS does:
 DynamoDB Local has no delay (its deviation from AWS): the tests that watch the states start a
 ddbchat server with the switch and are skipped there; test_default_is_at_once pins the
 behaviour without the switch, which ddbchat shares with DynamoDB Local."""
+import json
 import time
 
 import pytest
@@ -333,3 +334,35 @@ def test_index_phases_run_together(delayed):
         time.sleep(0.02)
     took = time.monotonic() - t0
     assert MIN_S <= took < 2 * DELAY_MS / 1000, took
+
+
+# A DELETING table's name stays taken for the restores too (as for CreateTable: the table
+# still exists, review19 R1), and its resource policy is not changed: PutResourcePolicy and
+# DeleteResourcePolicy are "Table is being deleted" (ack-api-quirks: both, live AWS).
+def test_deleting_name_taken_by_restores_and_policy(delayed):
+    url = delayed
+    for n in ("src", "doomed"):
+        ok(url, "CreateTable", table_def(n))
+        wait_status(url, n, "ACTIVE")
+    backup = ok(url, "CreateBackup", {"TableName": "src", "BackupName": "bk1"})[
+        "BackupDetails"]["BackupArn"]
+    deadline = time.monotonic() + 30
+    while ok(url, "DescribeBackup", {"BackupArn": backup})["BackupDescription"][
+            "BackupDetails"]["BackupStatus"] != "AVAILABLE":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    t0 = time.monotonic()
+    arn = ok(url, "DeleteTable", {"TableName": "doomed"})["TableDescription"]["TableArn"]
+    account = arn.split(":")[4]
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "s1", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+        "Action": "dynamodb:GetItem", "Resource": arn}]})
+    with within_window(t0, DELAY_MS / 1000):
+        err(url, "RestoreTableFromBackup", {"TargetTableName": "doomed", "BackupArn": backup},
+            "TableAlreadyExistsException", "Table already exists: doomed")
+        err(url, "PutResourcePolicy", {"ResourceArn": arn, "Policy": policy},
+            IN_USE, BEING_DELETED % "doomed")
+        err(url, "DeleteResourcePolicy", {"ResourceArn": arn}, IN_USE, BEING_DELETED % "doomed")
+        assert status(url, "doomed") == "DELETING"
+    wait_status(url, "doomed", RNF)
+    ok(url, "RestoreTableFromBackup", {"TargetTableName": "doomed", "BackupArn": backup})
