@@ -15,8 +15,10 @@
  *    both botocore and the JS SDK v3 classify it as a throttling error and retry with backoff.
  *  - Without configured credentials any signature is accepted, but an Authorization header
  *    must be present, as in DynamoDB Local; its absence is AWS's
- *    MissingAuthenticationTokenException.  The body's JSON and the target are checked first
- *    (AWS's order).
+ *    MissingAuthenticationTokenException, an "AWS4-" one without its Credential, Signature or
+ *    SignedHeaders AWS's IncompleteSignatureException (sigv4_check_parts), and a presigned
+ *    query is read as AWS reads it (sigv4_check_query).  The body's JSON and the target are
+ *    checked first (AWS's order).
  *  - A body whose Content-Type is neither application/json nor application/x-amz-json-1.0
  *    (parameters such as a charset aside) is AWS's 404 <UnknownOperationException/>; the
  *    reply's Content-Type is application/x-amz-json-1.0 when the request's is, else
