@@ -130,8 +130,14 @@
 
   // A token as pasted: the demo's curl line shows it as "Authorization: Bearer <token>", and
   // copying "Bearer <token>" (or the whole header) is the usual slip; the token is the rest.
-  const bareToken = (t) => t.trim().replace(/^authorization:\s*/i, '').replace(/^bearer\s+/i, '')
-    .replace(/^["']|["']$/g, '').trim();
+  const bareToken = (t) => {
+    let s = String(t);
+    for (let i = 0; i < 3; i++) { // as many layers as a copy can carry: quotes, header, scheme
+      s = s.trim().replace(/^["']+|["']+$/g, '').trim()
+        .replace(/^authorization\s*:\s*/i, '').replace(/^bearer\s+/i, '');
+    }
+    return s.trim();
+  };
 
   async function signIn(token) {
     state.token = bareToken(token);

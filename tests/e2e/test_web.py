@@ -195,6 +195,15 @@ def test_sign_in_by_link_and_by_pasting(web, two):
     box.send_keys("Bearer " + web.tok["web_dave"] + "\n")
     wait(d, lambda d: by_css(d, "#app:not([hidden])"), 10, "the app view")
     assert "@web_dave" in by_css(d, "#me")[0].text
+    # with the curl line's quotes, in any case and spacing (review19 R8)
+    for pasted in (f"'Authorization: Bearer {web.tok['web_dave']}'",
+                   f'"AUTHORIZATION :  bearer   {web.tok["web_dave"]}"'):
+        by_css(d, "#signout")[0].click()
+        box = wait(d, lambda d: by_css(d, "#signin:not([hidden]) #token"), 5, "sign-in")[0]
+        box.send_keys(pasted + "\n")
+        wait(d, lambda d: by_css(d, "#app:not([hidden])"), 10, f"the app view ({pasted[:20]})")
+        assert d.execute_script("return sessionStorage.getItem('ddbchat.token')") == \
+            web.tok["web_dave"]
     # the link, on the page already open (a fragment change): the fragment is gone from
     # the address bar, the token is in sessionStorage
     d.get(f"{web.api_url}/#token={web.tok['web_carol']}")
