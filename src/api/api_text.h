@@ -412,7 +412,11 @@
 #define TXT_TTL_ATTR_NULL "AttributeName cannot be null when time to live is being enabled"
 #define TXT_TTL_ALREADY_ENABLED "TimeToLive is already enabled"
 #define TXT_TTL_ALREADY_DISABLED "TimeToLive is already disabled"
-#define TXT_TTL_OTHER_ATTR "TimeToLive is active on a different AttributeName"
+/* + the attribute TTL is on (AWS: Celery's DynamoDB backend quotes "TimeToLive is active on a
+ * different AttributeName: current AttributeName is ttlx" for an enable; the disable with
+ * another name is taken to read alike.  DynamoDB Local: the bare sentence) */
+#define TXT_TTL_OTHER_ATTR                                                                       \
+    "TimeToLive is active on a different AttributeName: current AttributeName is %s"
 /* a second change within the hour (the quotas page: one UpdateTimeToLive enabling or disabling
  * TTL per table per hour, "Any additional UpdateTimeToLive calls for the same table during
  * this one hour duration result in a ValidationException"; the text as AWS answers it, which

@@ -3507,13 +3507,15 @@ static int ttl_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
     const ttl_change *c = ctx;
     const char *cur = al->cur->ttl_attr;
     if (c->en) {
+        if (cur[0] && strcmp(cur, c->attr) == 0)
+            return verr(r, TXT_TTL_ALREADY_ENABLED);
         if (cur[0])
-            return verr(r, strcmp(cur, c->attr) == 0 ? TXT_TTL_ALREADY_ENABLED : TXT_TTL_OTHER_ATTR);
+            return err_set(r->err, ERR_VALIDATION, TXT_TTL_OTHER_ATTR, cur);
     } else {
         if (!cur[0])
             return verr(r, TXT_TTL_ALREADY_DISABLED);
         if (strcmp(cur, c->attr) != 0)
-            return verr(r, TXT_TTL_OTHER_ATTR);
+            return err_set(r->err, ERR_VALIDATION, TXT_TTL_OTHER_ATTR, cur);
     }
     int64_t now = api_wall_ms(), at = meta_int(meta, "TtlAt");
     if (at > 0 && now < at + r->api->ttl_interval_ms)

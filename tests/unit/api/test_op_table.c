@@ -368,7 +368,8 @@ static const vcase tcases[] = {
     {"ttl: disable another attribute", "UpdateTimeToLive",
      "{\"TableName\":\"vtab\",\"TimeToLiveSpecification\":{\"Enabled\":false,\"AttributeName\":"
      "\"x\"}}",
-     ERR_VALIDATION, "TimeToLive is active on a different AttributeName"},
+     ERR_VALIDATION,
+     "TimeToLive is active on a different AttributeName: current AttributeName is exp"},
     {"ttl: an empty name", "UpdateTimeToLive",
      "{\"TableName\":\"vtab\",\"TimeToLiveSpecification\":{\"Enabled\":false,\"AttributeName\":"
      "\"\"}}",
@@ -787,7 +788,9 @@ static void test_ttl(void **state)
                           "\"AttributeName\":\"other\"}}",
                           NULL, &e),
                      ERR_VALIDATION);
-    assert_string_equal(e.msg, "TimeToLive is active on a different AttributeName");
+    assert_string_equal(e.msg,
+                        "TimeToLive is active on a different AttributeName: current AttributeName "
+                        "is exp");
     /* one change per table per hour (the quotas page): the disable is refused, then taken
      * once the interval is shortened to nothing */
     assert_int_equal(call(f, "UpdateTimeToLive",
