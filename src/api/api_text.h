@@ -163,6 +163,20 @@
 #define TXT_UT_IOPS_STREAM_UPDATING                                                             \
     "Attempt to change a resource which is still in use: Can't change table IOPS when stream " \
     "status is being updated. Table: %s Stream: %s Operation: %s"
+/* ... a TableClass change, a GSI create or delete, an OnDemandThroughput change (review19 R2;
+ * DDB-TABLE-119 quotes the first and the last cut short, DDB-TABLE-444 gives the family "Can't
+ * <X> when stream status is being updated ... Operation: ENABLE|DISABLE" for the table class
+ * and index create / delete: the index's <X> is inferred from the IOPS family's "Can't create
+ * or delete indexes", the last's end from its BillingMode sibling) */
+#define TXT_UT_CLASS_STREAM_UPDATING                                                            \
+    "Attempt to change a resource which is still in use: Can't update table class when "      \
+    "stream status is being updated. Table: %s Stream: %s Operation: %s"
+#define TXT_UT_INDEX_STREAM_UPDATING                                                            \
+    "Attempt to change a resource which is still in use: Can't create or delete indexes when " \
+    "stream status is being updated. Table: %s Stream: %s Operation: %s"
+#define TXT_UT_ODT_STREAM_UPDATING                                                              \
+    "Attempt to change a resource which is still in use: OnDemandThroughput cannot be "       \
+    "updated while stream status update is in progress"
 
 /* ddbchat's own: the store keeps key, projected and TTL attribute names as C strings */
 #define TXT_TBL_NAME_NUL                                                                         \

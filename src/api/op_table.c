@@ -3235,13 +3235,19 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                      tbl_user_name(r, t));
     /* --table-delay: while a stream change is in progress, another one and a throughput
      * change are refused, naming the stream and the operation (AWS's texts, DDB-TABLE-444) */
-    if (rc == 0 && tbl_stream_updating(meta) && (stream || q->ptj)) {
+    if (rc == 0 && tbl_stream_updating(meta) && q->odt && !(stream || q->ptj || n_struct ||
+                                                          q->tclass))
+        rc = err_set(r->err, ERR_RESOURCE_IN_USE, "%s", TXT_UT_ODT_STREAM_UPDATING);
+    else if (rc == 0 && tbl_stream_updating(meta) && (stream || q->ptj || n_struct || q->tclass)) {
         const char *label = api_stream_label(r->arena, t->stream_ms);
         const char *op = json_string_value(json_object_get(meta, "StreamUpdatingOp"));
+        const char *fmt = stream      ? TXT_UT_STREAM_STREAM_UPDATING
+                          : q->ptj    ? TXT_UT_IOPS_STREAM_UPDATING
+                          : n_struct  ? TXT_UT_INDEX_STREAM_UPDATING
+                                      : TXT_UT_CLASS_STREAM_UPDATING;
         rc = !label ? err_set(r->err, ERR_NOMEM, "out of memory")
-                    : err_set(r->err, ERR_RESOURCE_IN_USE,
-                              stream ? TXT_UT_STREAM_STREAM_UPDATING : TXT_UT_IOPS_STREAM_UPDATING,
-                              tbl_user_name(r, t), label, op ? op : "ENABLE");
+                    : err_set(r->err, ERR_RESOURCE_IN_USE, fmt, tbl_user_name(r, t), label,
+                              op ? op : "ENABLE");
     }
 
     int64_t now = api_wall_ms();

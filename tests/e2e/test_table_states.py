@@ -256,7 +256,9 @@ def test_updating(delayed):
 # A stream enabled or disabled leaves the table UPDATING for the delay (AWS: ~5 s,
 # ack-api-quirks DDB-TABLE-002 / 119); meanwhile DeleteTable, another stream change and a
 # throughput change are refused with AWS's texts (DDB-TABLE-444: the stream's label and the
-# operation named), deletion protection is admitted.
+# operation named), so are a TableClass change, a GSI create and an OnDemandThroughput change
+# (DDB-TABLE-119; the index's and the last text's ends inferred: api_text.h), deletion
+# protection is admitted.
 def test_stream_change_updating(delayed):
     url = delayed
     ok(url, "CreateTable", {
@@ -286,10 +288,36 @@ def test_stream_change_updating(delayed):
                 IN_USE, "Attempt to change a resource which is still in use: Can't change table "
                 "IOPS when stream status is being updated. Table: str Stream: %s Operation: %s"
                 % (label, op))
+            err(url, "UpdateTable", {"TableName": "str",
+                                     "TableClass": "STANDARD_INFREQUENT_ACCESS"},
+                IN_USE, "Attempt to change a resource which is still in use: Can't update table "
+                "class when stream status is being updated. Table: str Stream: %s Operation: %s"
+                % (label, op))
+            err(url, "UpdateTable", {
+                "TableName": "str",
+                "AttributeDefinitions": [{"AttributeName": "g", "AttributeType": "S"}],
+                "GlobalSecondaryIndexUpdates": [{"Create": {
+                    "IndexName": "gix", "Projection": {"ProjectionType": "ALL"},
+                    "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                    "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}]},
+                IN_USE, "Attempt to change a resource which is still in use: Can't create or "
+                "delete indexes when stream status is being updated. Table: str Stream: %s "
+                "Operation: %s" % (label, op))
             ok(url, "UpdateTable", {"TableName": "str", "DeletionProtectionEnabled": False})
         wait_status(url, "str", "ACTIVE")
         assert time.monotonic() - t0 >= MIN_S
     ok(url, "DeleteTable", {"TableName": "str"})
+    # an on-demand table's OnDemandThroughput waits for the stream change too
+    ok(url, "CreateTable", table_def("strp"))
+    wait_status(url, "strp", "ACTIVE")
+    t0 = time.monotonic()
+    ok(url, "UpdateTable", {"TableName": "strp", "StreamSpecification": {
+        "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}})
+    with within_window(t0, DELAY_MS / 1000):
+        err(url, "UpdateTable", {"TableName": "strp",
+                                 "OnDemandThroughput": {"MaxReadRequestUnits": 100}},
+            IN_USE, "Attempt to change a resource which is still in use: OnDemandThroughput "
+            "cannot be updated while stream status update is in progress")
 
 
 # The phases of several tables' indexes run together: three tables adding a GSI at once each
