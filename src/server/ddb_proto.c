@@ -799,7 +799,8 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
      * reply is application/x-amz-json-1.0 when the request says so, else application/json
      * (dynalite's JSON tests check each reply's Content-Type).  test_protocol
      * test_content_type_routing. */
-    int ctype = dp_content_type(ddb_proto_header(req, "Content-Type"));
+    int ctype = dp_content_type(req->content_type ? req->content_type
+                                                  : ddb_proto_header(req, "Content-Type"));
     if (ctype < 0 && (req->raw_body ? req->raw_body_len : req->body_len) > 0) {
         ddb_proto_not_found_body(resp);
         goto done;
@@ -918,8 +919,14 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
              * with credentials (sigv4_check_parts; dynalite's 'AWS4-' test, recorded against
              * AWS).  A whole header without a date is still taken (README: the endpoint's
              * wire) */
-            bool dated = ddb_proto_header(req, "X-Amz-Date") || ddb_proto_header(req, "Date");
-            prc = sigv4_check_parts(a, dated, &e);
+            /* the date headers are looked for only when the parts are incomplete (their
+             * sentence is added to that text alone): two searches of headers[] less a request */
+            prc = sigv4_check_parts(a, true, &e);
+            if (prc == ERR_INCOMPLETE_SIGNATURE && !ddb_proto_header(req, "X-Amz-Date") &&
+                !ddb_proto_header(req, "Date")) {
+                err_clear(&e); /* the first text is sticky */
+                prc = sigv4_check_parts(a, false, &e);
+            }
         }
         if (prc) {
             ddb_proto_error_x(resp, prc, NULL, e.msg, err_msg_len(&e), NULL, NULL);

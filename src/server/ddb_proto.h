@@ -48,9 +48,9 @@ typedef struct ddb_proto_req {
     size_t n_params;
     const sigv4_header *headers;
     size_t n_headers;
-    /* the first X-Amz-Target / Authorization of headers[] when the caller found them while
-     * collecting; NULL: looked up in headers[] */
-    const char *amz_target, *authorization;
+    /* the first X-Amz-Target / Authorization / Content-Type of headers[] when the caller
+     * found them while collecting; NULL: looked up in headers[] */
+    const char *amz_target, *authorization, *content_type;
     const char *body; /* may be NULL when body_len is 0 (after any Content-Encoding) */
     size_t body_len;
     const char *raw_body; /* the body as received, for SigV4's payload hash; NULL = body */

@@ -194,7 +194,8 @@ struct http_req {
     size_t n_params, params_seen;
     bool params_have_nul, bad_header_byte;
     const char *content_length, *content_encoding;
-    const char *amz_target, *authorization; /* the first of each among headers[] (or NULL) */
+    /* the first of each among headers[] (or NULL) */
+    const char *amz_target, *authorization, *content_type;
     bool cl_conflict, has_te;
     bool has_origin; /* an Origin header came (http_cors_any) */
     int hosts;
@@ -518,6 +519,7 @@ static void http_ddb_api(http_server *srv, const http_request *req, http_respons
                               .n_headers = req->n_headers,
                               .amz_target = req->amz_target,
                               .authorization = req->authorization,
+                              .content_type = req->content_type,
                               .body = req->body,
                               .body_len = req->body_len,
                               .raw_body = req->raw_body,
@@ -904,6 +906,7 @@ static void http_run(http_req *r)
                         .n_headers = r->n_headers,
                         .amz_target = r->amz_target,
                         .authorization = r->authorization,
+                        .content_type = r->content_type,
                         .raw_body = r->body_len ? r->body : NULL,
                         .raw_body_len = r->body_len,
                         .too_large = r->too_large,
@@ -1295,6 +1298,7 @@ static int http_run_later(http_req *r)
                           .n_headers = r->n_headers,
                           .amz_target = r->amz_target,
                           .authorization = r->authorization,
+                          .content_type = r->content_type,
                           .body = r->body,
                           .body_len = r->body_len,
                           .now = (long long)time(NULL),
@@ -1439,6 +1443,9 @@ static enum MHD_Result http_collect_header(void *cls, enum MHD_ValueKind kind, c
         else if (!r->authorization && k0 == 'a' && key_size == 13 &&
                  strcasecmp(key, "Authorization") == 0)
             r->authorization = value ? value : "";
+        else if (!r->content_type && k0 == 'c' && key_size == 12 &&
+                 strcasecmp(key, "Content-Type") == 0)
+            r->content_type = value ? value : "";
     }
     if (value && http_value_has_ctl(value, value_size)) /* RFC 9110 5.5 */
         r->bad_header_byte = true;

@@ -44,9 +44,9 @@ typedef struct http_request {
     bool params_have_nul; /* a decoded parameter holds a NUL (reads shorter than it is) */
     const sigv4_header *headers;
     size_t n_headers;
-    /* the first X-Amz-Target / Authorization among headers[], found while they were
-     * collected (NULL: none there) */
-    const char *amz_target, *authorization;
+    /* the first X-Amz-Target / Authorization / Content-Type among headers[], found while
+     * they were collected (NULL: none there) */
+    const char *amz_target, *authorization, *content_type;
     const char *body; /* after Content-Encoding; NUL-terminated; NULL when body_len is 0 */
     size_t body_len;
     const char *raw_body; /* as received (SigV4 hashes these bytes) */
