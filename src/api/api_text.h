@@ -197,6 +197,8 @@
  * 2026-10-08/09: DDB-TABLE-105 "aws:" in any case, also on UntagResource; DDB-TABLE-107
  * duplicate keys; DDB-TABLE-372 the tag charset; DDB-TABLE-108 more than 50, in the call or
  * after the merge, is TXT_UNTAG_OVER's text) */
+#define TXT_TAGS_BACKUP_ARN                                                                      \
+    TXT_CT_INVALID "Provided Arn is not a DynamoDB resource arn: " /* + a backup's ARN */
 #define TXT_TAGS_AWS_PREFIX "Tag Key cannot be prefixed with aws:, Key: " /* + the key */
 #define TXT_TAGS_VALUE_PREFIX "The Tag Value provided is invalid, Value: " /* + the value */
 #define TXT_TAGS_DUP_PREFIX "Duplicate Tag Keys provided as input: Duplicate Tag Key found "

@@ -723,11 +723,12 @@ static void bk_source_json(api_req *r, const store_table *t, json_t *meta, json_
         json_object_set_new(f, "StreamDescription",
                             json_pack("{s:b,s:s}", "StreamEnabled", 1, "StreamViewType",
                                       api_stream_view_name(t->stream_view)));
-    json_object_set_new(
-        f, "TimeToLiveDescription",
-        t->ttl_attr[0] ? json_pack("{s:s,s:s}", "TimeToLiveStatus", "ENABLED", "AttributeName",
-                                   t->ttl_attr)
-                       : json_pack("{s:s}", "TimeToLiveStatus", "DISABLED"));
+    /* TTL only when it is on: a plain table's features are {} (AWS, ack-api-quirks
+     * DDB-BACKUP-009: stream, TTL and SSE present only when enabled) */
+    if (t->ttl_attr[0])
+        json_object_set_new(f, "TimeToLiveDescription",
+                            json_pack("{s:s,s:s}", "TimeToLiveStatus", "ENABLED",
+                                      "AttributeName", t->ttl_attr));
     json_t *sse = json_object_get(meta, "SSE");
     if (json_is_object(sse) && json_is_true(json_object_get(sse, "Enabled")))
         json_object_set_new(f, "SSEDescription",

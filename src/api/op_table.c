@@ -3851,6 +3851,12 @@ static int tag_arn(api_req *r, const char **arn_out, const char **tbl_out)
     if (strncmp(p, ":table/", 7) != 0)
         goto bad;
     tbl = p + 7;
+    /* a backup's ARN, "...:table/<name>/backup/<id>": not a resource the tag APIs know (AWS,
+     * ack-api-quirks DDB-BACKUP-013) */
+    const char *bk = strchr(tbl, '/');
+    if (bk && strncmp(bk, "/backup/", 8) == 0 && bk[8])
+        return err_set_echo(r->err, ERR_VALIDATION, TXT_TAGS_BACKUP_ARN, arn, strlen(arn),
+                            NULL);
     if (!api_name_valid(tbl))
         goto bad;
     if (rl == strlen(r->api->region) && strncmp(region, r->api->region, rl) == 0 &&

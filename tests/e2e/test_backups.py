@@ -90,7 +90,9 @@ def test_lifecycle_shapes(srv):
     assert [l["IndexName"] for l in feat["LocalSecondaryIndexes"]] == ["by_v"]
     assert feat["LocalSecondaryIndexes"][0]["Projection"] == {
         "ProjectionType": "INCLUDE", "NonKeyAttributes": ["g"]}
-    assert feat["TimeToLiveDescription"]["TimeToLiveStatus"] == "DISABLED"
+    # TTL is described only when on (ack-api-quirks DDB-BACKUP-009: stream, TTL and SSE
+    # present only when enabled; ddbchat described a DISABLED one)
+    assert "TimeToLiveDescription" not in feat and "StreamDescription" not in feat
 
     lst = d.list_backups(TableName="bk_src")["BackupSummaries"]
     assert [s["BackupArn"] for s in lst] == [arn]
@@ -109,6 +111,33 @@ def test_lifecycle_shapes(srv):
         d.delete_backup(BackupArn=arn)
     assert err(e)[0] == "BackupNotFoundException"
     assert d.list_backups(TableName="bk_src")["BackupSummaries"] == []
+
+
+def test_backup_features_and_tag_apis(srv):
+    """A backup describes TTL only when it is on: a plain table's SourceTableFeatureDetails is
+    {} (ack-api-quirks DDB-BACKUP-009, live AWS 2026-10-09: stream, TTL and SSE present only
+    when enabled; ddbchat described a DISABLED TTL).  The tag APIs refuse a backup's ARN with
+    "One or more parameter values were invalid: Provided Arn is not a DynamoDB resource arn:
+    <arn>" (DDB-BACKUP-013; ddbchat answered "Invalid TableArn: Invalid ResourceArn provided
+    as input <arn>")."""
+    d = client_for(srv.ddb_url)
+    for name in ("bf_plain", "bf_ttl"):
+        d.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    d.update_time_to_live(TableName="bf_ttl", TimeToLiveSpecification={
+        "Enabled": True, "AttributeName": "exp"})
+    plain = d.create_backup(TableName="bf_plain", BackupName="bf_plain")["BackupDetails"]["BackupArn"]
+    ttl = d.create_backup(TableName="bf_ttl", BackupName="bf_ttl")["BackupDetails"]["BackupArn"]
+    assert wait_available(d, plain)["SourceTableFeatureDetails"] == {}
+    assert wait_available(d, ttl)["SourceTableFeatureDetails"] == {"TimeToLiveDescription": {
+        "TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}}
+    for call, kw in ((d.tag_resource, {"Tags": [{"Key": "a", "Value": "b"}]}),
+                     (d.untag_resource, {"TagKeys": ["a"]}), (d.list_tags_of_resource, {})):
+        with pytest.raises(ClientError) as ei:
+            call(ResourceArn=plain, **kw)
+        assert err(ei) == ("ValidationException", "One or more parameter values were invalid: "
+                           "Provided Arn is not a DynamoDB resource arn: " + plain)
 
 
 def test_restore_into_new_table_with_indexes(srv):
