@@ -37,6 +37,27 @@ static int pre_search(const api_t *api, const char *op, const json_t *req,
     return op_search_topk_type(req, jreq, caller, e);
 }
 
+/* Hand-written checks the service makes of an empty member before the model's constraints
+ * (the ack-api-quirks lab's live probes, DDB-TABLE-457, 2026-10-09): Contributor Insights'
+ * IndexName "" (insights_index_empty, insights_describe_index_empty) and DescribeBackup's
+ * BackupArn "" (describe_backup_empty_arn).  Only the empty string was probed: shorter or
+ * ill-formed values keep the model's texts. */
+static int pre_empty_member(const api_t *api, const char *op, const json_t *req,
+                            const jread_val *jreq, const api_caller *caller, err_t *e)
+{
+    (void)api;
+    (void)jreq;
+    (void)caller;
+    bool backup = strcmp(op, "DescribeBackup") == 0;
+    json_t *v = json_object_get(req, backup ? "BackupArn" : "IndexName");
+    if (!json_is_string(v) || json_string_length(v) != 0)
+        return 0;
+    return err_set(e, ERR_VALIDATION, "%s",
+                   backup ? "Invalid Backup ARN"
+                          : "IndexName must be at least 3 characters long and at most 255 "
+                            "characters long");
+}
+
 static const struct api_op_row {
     const char *name;
     api_op_fn fn;
@@ -53,9 +74,9 @@ static const struct api_op_row {
     {"DeleteItem", op_delete_item, true, NULL, NULL},
     {"DeleteResourcePolicy", op_delete_resource_policy, false, NULL, NULL},
     {"DeleteTable", op_delete_table, false, NULL, NULL},
-    {"DescribeBackup", op_describe_backup, false, NULL, NULL},
+    {"DescribeBackup", op_describe_backup, false, NULL, pre_empty_member},
     {"DescribeContinuousBackups", op_describe_continuous_backups, false, NULL, NULL},
-    {"DescribeContributorInsights", op_describe_contributor_insights, false, NULL, NULL},
+    {"DescribeContributorInsights", op_describe_contributor_insights, false, NULL, pre_empty_member},
     {"DescribeEndpoints", op_describe_endpoints, false, NULL, NULL},
     {"DescribeExport", op_describe_export, false, NULL, NULL},
     {"DescribeGlobalTable", op_describe_global_table, false, NULL, NULL},
@@ -94,7 +115,7 @@ static const struct api_op_row {
     {"TransactWriteItems", op_transact_write_items, true, NULL, NULL},
     {"UntagResource", op_untag_resource, false, NULL, op_tags_pre},
     {"UpdateContinuousBackups", op_update_continuous_backups, false, NULL, NULL},
-    {"UpdateContributorInsights", op_update_contributor_insights, false, NULL, NULL},
+    {"UpdateContributorInsights", op_update_contributor_insights, false, NULL, pre_empty_member},
     {"UpdateItem", op_update_item, true, NULL, NULL},
     {"UpdateKinesisStreamingDestination", op_update_kinesis_streaming_destination, false, NULL, NULL},
     {"UpdateTable", op_update_table, false, NULL, NULL},

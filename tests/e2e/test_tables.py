@@ -2502,3 +2502,32 @@ def test_contributor_insights_names_checked(ddb_url, table_name, target):
             assert call(op, dict(extra, TableName=name, IndexName=idx)) == want
     for op in ("DescribeContributorInsights", "ListContributorInsights"):
         assert call(op, {"TableName": "x!"})[:2] == (400, "ValidationException"), op
+
+
+@pytest.mark.requires_ddbchat
+def test_empty_member_hand_written_texts(ddb_url, table_name):
+    """An empty Contributor Insights IndexName and an empty DescribeBackup BackupArn get the
+    service's hand-written texts, not the model's constraint list (the ack-api-quirks lab's
+    live probes, DDB-TABLE-457: insights_index_empty / insights_describe_index_empty "IndexName
+    must be at least 3 characters long and at most 255 characters long", describe_backup_
+    empty_arn "Invalid Backup ARN"; ddbchat answered "2 validation errors detected: Value ''
+    at 'indexName' ..." and "... at 'backupArn' ... length greater than or equal to 37").
+    Only the empty string was probed: "ab" keeps the model's text (test_contributor_insights
+    _names_checked).  DynamoDB Local has neither API."""
+    def call(op, body):
+        status, _, resp = raw_request(ddb_url, body, target="DynamoDB_20120810." + op)
+        resp = json.loads(resp)
+        return status, resp["__type"].split("#")[-1], resp.get("message", resp.get("Message"))
+
+    name = table_name("emh")
+    assert raw_request(ddb_url, {"TableName": name, "KeySchema": ks("pk"),
+                                 "BillingMode": "PAY_PER_REQUEST",
+                                 "AttributeDefinitions": ad(pk="S")},
+                       target="DynamoDB_20120810.CreateTable")[0] == 200
+    idx = (400, "ValidationException",
+           "IndexName must be at least 3 characters long and at most 255 characters long")
+    assert call("DescribeContributorInsights", {"TableName": name, "IndexName": ""}) == idx
+    assert call("UpdateContributorInsights", {"TableName": name, "IndexName": "",
+                                              "ContributorInsightsAction": "ENABLE"}) == idx
+    assert call("DescribeBackup", {"BackupArn": ""}) == (400, "ValidationException",
+                                                         "Invalid Backup ARN")
