@@ -636,6 +636,7 @@
 /* the document (DDB-TABLE-211, 352, 356) */
 #define TXT_POL_TOO_BIG TXT_POL_INVALID "Maximum policy size of %d bytes exceeded"
 #define TXT_POL_DOC_JSON "This policy contains invalid Json"
+#define TXT_POL_DOC_NOT_POLICY "This text appears not to be a policy" /* the document null */
 #define TXT_POL_DOC_MISSING "Missing required field "
 #define TXT_POL_DOC_SIDS "The Statement Ids in the policy are not unique"
 #define TXT_POL_DOC_EMPTY "Could not parse the policy: Statement is empty!"

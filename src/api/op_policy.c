@@ -403,7 +403,11 @@ static int pol_doc(api_req *r, const char *text, size_t len, const char **out)
     json_t *canon = NULL, *stmts = NULL;
     int rc = 0;
     if (!json_is_object(doc)) {
-        rc = doc_err(r, TXT_POL_DOC_JSON);
+        /* the JSON literal null: "This text appears not to be a policy" (ack-api-quirks
+         * DDB-TABLE-457, policy_null; other scalars were not probed) */
+        json_t *any = doc ? NULL : json_loadb(text, len, JSON_DECODE_ANY, NULL);
+        rc = doc_err(r, json_is_null(any) ? TXT_POL_DOC_NOT_POLICY : TXT_POL_DOC_JSON);
+        json_decref(any);
         goto done;
     }
     json_t *st = json_object_get(doc, "Statement");

@@ -198,7 +198,7 @@ def test_resource_arn_forms(ddb, ddb_url, table_name, only_ddbchat):
 
 
 def test_policy_document_rules(ddb, ddb_url, table_name, only_ddbchat):
-    # Pins DDB-TABLE-211/352/356: the document's checks and texts (ValidationException), and
+    # Pins DDB-TABLE-211/352/356/457: the document's checks and texts (ValidationException), and
     # that a refused Put leaves the policy and its RevisionId as they were.
     _, arn = new_table(ddb, table_name)
     rev = ok(ddb_url, "PutResourcePolicy", ResourceArn=arn,
@@ -215,6 +215,11 @@ def test_policy_document_rules(ddb, ddb_url, table_name, only_ddbchat):
          INVALID + "Maximum policy size of 20480 bytes exceeded"),
         ("{not json", INVALID + "Invalid policy document: This policy contains invalid Json"),
         ("", INVALID + "Invalid policy document: This policy contains invalid Json"),
+        ("[]", INVALID + "Invalid policy document: This policy contains invalid Json"),
+        # the JSON null is no policy at all (DDB-TABLE-457 policy_null; ddbchat answered
+        # "This policy contains invalid Json")
+        ("null", INVALID + "Invalid policy document: This text appears not to be a policy"),
+        (" null ", INVALID + "Invalid policy document: This text appears not to be a policy"),
         (canonical({"Version": "2012-10-17", "Statement": []}),
          INVALID + "Invalid policy document: Could not parse the policy: Statement is empty!"),
         (canonical(no_resource), INVALID + "Invalid policy document: Missing required field Resource"),
