@@ -26,6 +26,11 @@
 #include "expr/expr_partiql.h"
 #include "value/jread.h"
 
+/* pre_empty_member's texts */
+#define TXT_EMPTY_INDEX_NAME                                                                     \
+    "IndexName must be at least 3 characters long and at most 255 characters long"
+#define TXT_EMPTY_TABLE_NAME                                                                     \
+    "TableName must be at least 3 characters long and at most 255 characters long"
 #define API_EXPR_CACHE_ENTRIES 256 /* distinct expression texts kept parsed (~8 KB each) */
 
 /* SearchVectors' TopK type check, as a pre hook (api_pre_fn) */
@@ -39,23 +44,35 @@ static int pre_search(const api_t *api, const char *op, const json_t *req,
 
 /* Hand-written checks the service makes of an empty member before the model's constraints
  * (the ack-api-quirks lab's live probes, DDB-TABLE-457, 2026-10-09): Contributor Insights'
- * IndexName "" (insights_index_empty, insights_describe_index_empty) and DescribeBackup's
- * BackupArn "" (describe_backup_empty_arn).  Only the empty string was probed: shorter or
- * ill-formed values keep the model's texts. */
+ * IndexName "" (insights_index_empty, insights_describe_index_empty), DescribeBackup's
+ * BackupArn "" (describe_backup_empty_arn), RestoreTableFromBackup's TargetTableName ""
+ * (rst_target_empty) and the legacy DescribeGlobalTable / DescribeGlobalTableSettings'
+ * GlobalTableName "" (legacy_describe_gt_empty, legacy_describe_gts_empty).  Only the empty
+ * string was probed: shorter or ill-formed values keep the model's texts. */
 static int pre_empty_member(const api_t *api, const char *op, const json_t *req,
                             const jread_val *jreq, const api_caller *caller, err_t *e)
 {
     (void)api;
     (void)jreq;
     (void)caller;
-    bool backup = strcmp(op, "DescribeBackup") == 0;
-    json_t *v = json_object_get(req, backup ? "BackupArn" : "IndexName");
-    if (!json_is_string(v) || json_string_length(v) != 0)
-        return 0;
-    return err_set(e, ERR_VALIDATION, "%s",
-                   backup ? "Invalid Backup ARN"
-                          : "IndexName must be at least 3 characters long and at most 255 "
-                            "characters long");
+    static const struct {
+        const char *op, *member, *text;
+    } rows[] = {
+        {"DescribeBackup", "BackupArn", "Invalid Backup ARN"},
+        {"DescribeContributorInsights", "IndexName", TXT_EMPTY_INDEX_NAME},
+        {"UpdateContributorInsights", "IndexName", TXT_EMPTY_INDEX_NAME},
+        {"RestoreTableFromBackup", "TargetTableName", TXT_EMPTY_TABLE_NAME},
+        {"DescribeGlobalTable", "GlobalTableName", TXT_EMPTY_TABLE_NAME},
+        {"DescribeGlobalTableSettings", "GlobalTableName", TXT_EMPTY_TABLE_NAME},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        if (strcmp(op, rows[i].op) != 0)
+            continue;
+        json_t *v = json_object_get(req, rows[i].member);
+        if (json_is_string(v) && json_string_length(v) == 0)
+            return err_set(e, ERR_VALIDATION, "%s", rows[i].text);
+    }
+    return 0;
 }
 
 static const struct api_op_row {
@@ -79,8 +96,8 @@ static const struct api_op_row {
     {"DescribeContributorInsights", op_describe_contributor_insights, false, NULL, pre_empty_member},
     {"DescribeEndpoints", op_describe_endpoints, false, NULL, NULL},
     {"DescribeExport", op_describe_export, false, NULL, NULL},
-    {"DescribeGlobalTable", op_describe_global_table, false, NULL, NULL},
-    {"DescribeGlobalTableSettings", op_describe_global_table_settings, false, NULL, NULL},
+    {"DescribeGlobalTable", op_describe_global_table, false, NULL, pre_empty_member},
+    {"DescribeGlobalTableSettings", op_describe_global_table_settings, false, NULL, pre_empty_member},
     {"DescribeImport", op_describe_import, false, NULL, NULL},
     {"DescribeKinesisStreamingDestination", op_describe_kinesis_streaming_destination, false, NULL, NULL},
     {"DescribeLimits", op_describe_limits, false, NULL, NULL},
@@ -106,7 +123,7 @@ static const struct api_op_row {
     {"PutItem", op_put_item, true, NULL, NULL},
     {"PutResourcePolicy", op_put_resource_policy, false, NULL, NULL},
     {"Query", op_query, true, NULL, NULL},
-    {"RestoreTableFromBackup", op_restore_table_from_backup, false, NULL, NULL},
+    {"RestoreTableFromBackup", op_restore_table_from_backup, false, NULL, pre_empty_member},
     {"RestoreTableToPointInTime", op_restore_table_to_point_in_time, false, NULL, NULL},
     {"Scan", op_scan, true, NULL, NULL},
     {"SearchVectors", op_search_vectors, false, pre_search, NULL},

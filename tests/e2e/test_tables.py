@@ -2506,8 +2506,8 @@ def test_contributor_insights_names_checked(ddb_url, table_name, target):
 
 @pytest.mark.requires_ddbchat
 def test_empty_member_hand_written_texts(ddb_url, table_name):
-    """An empty Contributor Insights IndexName and an empty DescribeBackup BackupArn get the
-    service's hand-written texts, not the model's constraint list (the ack-api-quirks lab's
+    """An empty Contributor Insights IndexName, DescribeBackup BackupArn, RestoreTableFromBackup
+    TargetTableName and legacy GlobalTableName get the service's hand-written texts, not the model's constraint list (the ack-api-quirks lab's
     live probes, DDB-TABLE-457: insights_index_empty / insights_describe_index_empty "IndexName
     must be at least 3 characters long and at most 255 characters long", describe_backup_
     empty_arn "Invalid Backup ARN"; ddbchat answered "2 validation errors detected: Value ''
@@ -2531,3 +2531,13 @@ def test_empty_member_hand_written_texts(ddb_url, table_name):
                                               "ContributorInsightsAction": "ENABLE"}) == idx
     assert call("DescribeBackup", {"BackupArn": ""}) == (400, "ValidationException",
                                                          "Invalid Backup ARN")
+    # RestoreTableFromBackup's TargetTableName "" (rst_target_empty) and the legacy global
+    # table reads' GlobalTableName "" (legacy_describe_gt(s)_empty): ddbchat answered the
+    # model's "... at 'targetTableName' ..." / "2 validation errors ... 'globalTableName' ..."
+    tname = (400, "ValidationException",
+             "TableName must be at least 3 characters long and at most 255 characters long")
+    assert call("RestoreTableFromBackup", {
+        "TargetTableName": "", "BackupArn": "arn:aws:dynamodb:us-east-1:000000000000:table/"
+        + name + "/backup/01791504762511-2779fadd"}) == tname
+    assert call("DescribeGlobalTable", {"GlobalTableName": ""}) == tname
+    assert call("DescribeGlobalTableSettings", {"GlobalTableName": ""}) == tname
