@@ -387,6 +387,12 @@ bool sigv4_is_aws4(const char *value)
     return value && strncmp(sigv4_skip_ws(value), "AWS4-", 5) == 0;
 }
 
+/* An Authorization item without '=' (AWS's text: "'valid/2018.../aws4_request' not a valid
+ * key=value pair (missing equal-sign) in Authorization header: 'AWS4-HMAC-SHA256
+ * Credential=not valid/...'."): the item, then the header */
+#define SIGV4_TXT_NO_EQUAL                                                                   \
+    "'%.*s' not a valid key=value pair (missing equal-sign) in Authorization header: '%.200s'."
+
 int sigv4_check_parts(const char *value, bool has_date, err_t *e)
 {
     if (!sigv4_is_aws4(value))
@@ -401,8 +407,8 @@ int sigv4_check_parts(const char *value, bool has_date, err_t *e)
         if (!*p)
             break;
         size_t n = strcspn(p, ", \t"), k = strcspn(p, "=");
-        if (k >= n) /* no '=': sigv4_parse_authorization's text ("missing equal-sign") */
-            return 0;
+        if (k >= n) /* no '=' in this item (split at commas and blanks, as AWS names it) */
+            return err_set(e, ERR_INCOMPLETE_SIGNATURE, SIGV4_TXT_NO_EQUAL, (int)n, p, value);
         for (int i = 0; i < 3; i++)
             if (k == strlen(want[i]) && memcmp(p, want[i], k) == 0 && n > k + 1)
                 have[i] = true;
@@ -454,6 +460,39 @@ int sigv4_check_query(const sigv4_param *params, size_t n, bool has_header, bool
     return 0;
 }
 
+/* Credential = AKID/YYYYMMDD/region/service/aws4_request (an Authorization's Credential= or a
+ * presigned query's X-Amz-Credential): its parts into out's access_key, date, region and
+ * service. */
+int sigv4_parse_credential(const char *value, size_t len, sigv4_auth *out, err_t *e)
+{
+    char cred[SIGV4_KEY_MAX + 3 * SIGV4_SCOPE_PART_MAX + 32];
+    if (sigv4_copy(cred, sizeof cred, value, len))
+        return err_set(e, ERR_INCOMPLETE_SIGNATURE, "Credential is too long.");
+    char *parts[5];
+    int np = 0;
+    char *c = cred;
+    parts[np++] = c;
+    for (; *c && np <= 5; c++)
+        if (*c == '/') {
+            *c = '\0';
+            if (np < 5)
+                parts[np] = c + 1;
+            np++;
+        }
+    if (np != 5 || strcmp(parts[4], "aws4_request") != 0 || strlen(parts[1]) != 8 ||
+        sigv4_copy(out->access_key, sizeof out->access_key, parts[0], strlen(parts[0])) ||
+        !out->access_key[0] || sigv4_copy(out->date, sizeof out->date, parts[1], 8) ||
+        sigv4_copy(out->region, sizeof out->region, parts[2], strlen(parts[2])) ||
+        sigv4_copy(out->service, sizeof out->service, parts[3], strlen(parts[3])))
+        return err_set(e, ERR_INCOMPLETE_SIGNATURE,
+                       "Credential should be scoped to a valid region, not '%.64s'. "
+                       "Credential should be scoped to correct service: 'dynamodb'. "
+                       "Credential should be scoped with a valid terminator: 'aws4_request', "
+                       "not '%.64s'.",
+                       np > 2 ? parts[2] : "", np > 4 ? parts[4] : "");
+    return 0;
+}
+
 int sigv4_parse_authorization(const char *value, sigv4_auth *out, err_t *e)
 {
     memset(out, 0, sizeof *out);
@@ -487,10 +526,7 @@ int sigv4_parse_authorization(const char *value, sigv4_auth *out, err_t *e)
         while (klen && (k[klen - 1] == ' ' || k[klen - 1] == '\t'))
             klen--;
         if (*p != '=')
-            return err_set(e, ERR_INCOMPLETE_SIGNATURE,
-                           "'%.*s' not a valid key=value pair (missing equal-sign) in "
-                           "Authorization header: '%.200s'.",
-                           (int)klen, k, value);
+            return err_set(e, ERR_INCOMPLETE_SIGNATURE, SIGV4_TXT_NO_EQUAL, (int)klen, k, value);
         p++;
         const char *v = p;
         while (*p && *p != ',')
@@ -529,30 +565,7 @@ int sigv4_parse_authorization(const char *value, sigv4_auth *out, err_t *e)
                      "Authorization header requires 'SignedHeaders' parameter. ");
         return err_set(e, ERR_INCOMPLETE_SIGNATURE, "%sAuthorization=%.200s", msg, value);
     }
-    /* Credential = AKID/YYYYMMDD/region/service/aws4_request */
-    char *parts[5];
-    int np = 0;
-    char *c = cred;
-    parts[np++] = c;
-    for (; *c && np <= 5; c++)
-        if (*c == '/') {
-            *c = '\0';
-            if (np < 5)
-                parts[np] = c + 1;
-            np++;
-        }
-    if (np != 5 || strcmp(parts[4], "aws4_request") != 0 || strlen(parts[1]) != 8 ||
-        sigv4_copy(out->access_key, sizeof out->access_key, parts[0], strlen(parts[0])) ||
-        !out->access_key[0] || sigv4_copy(out->date, sizeof out->date, parts[1], 8) ||
-        sigv4_copy(out->region, sizeof out->region, parts[2], strlen(parts[2])) ||
-        sigv4_copy(out->service, sizeof out->service, parts[3], strlen(parts[3])))
-        return err_set(e, ERR_INCOMPLETE_SIGNATURE,
-                       "Credential should be scoped to a valid region, not '%.64s'. "
-                       "Credential should be scoped to correct service: 'dynamodb'. "
-                       "Credential should be scoped with a valid terminator: 'aws4_request', "
-                       "not '%.64s'.",
-                       np > 2 ? parts[2] : "", np > 4 ? parts[4] : "");
-    return 0;
+    return sigv4_parse_credential(cred, strlen(cred), out, e);
 }
 
 /* ---- canonical request ---------------------------------------------------------- */

@@ -95,6 +95,10 @@ int sigv4_check_parts(const char *value, bool has_date, err_t *e);
  * 0 otherwise.  params: decoded names and values. */
 int sigv4_check_query(const sigv4_param *params, size_t n, bool has_header, bool *out_query,
                       err_t *e);
+/* A credential scope "AKID/YYYYMMDD/region/service/aws4_request" (len bytes: an
+ * Authorization's Credential= or a presigned query's X-Amz-Credential) into out's access_key,
+ * date, region and service; AWS's IncompleteSignatureException text when it is not one. */
+int sigv4_parse_credential(const char *value, size_t len, sigv4_auth *out, err_t *e);
 /* Parses an Authorization header.  Only "AWS4-HMAC-SHA256" is accepted.
  * ERR_MISSING_AUTH_TOKEN when the value does not start "AWS4-" (sigv4_is_aws4);
  * ERR_INCOMPLETE_SIGNATURE (another AWS4- algorithm, missing Credential/SignedHeaders/

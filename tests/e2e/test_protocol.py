@@ -201,6 +201,15 @@ def test_authorization_incomplete(ddbchat_server, creds):
     assert (status, json.loads(out)) == (400, {"__type": INCOMPLETE, "message":
         "Authorization header requires 'Signature' parameter. " + NEEDS_DATE +
         "Authorization=" + part + ", Signature=, SignedHeaders=host"})
+    # an item without '=' is named first, with or without credentials (final19 F2: without
+    # them it was taken as a token); AWS splits the items at commas and blanks
+    for auth, item in (("AWS4-HMAC-SHA256 x", "x"),
+                       ("AWS4-HMAC-SHA256 FooBar, BazBurp", "FooBar"),
+                       ("AWS4-HMAC-SHA256 Signature=b, Credential, SignedHeaders", "Credential")):
+        status, _, out = req(auth, **{"X-Amz-Date": "20260101T000000Z"})
+        assert (status, json.loads(out)) == (400, {"__type": INCOMPLETE, "message":
+            f"'{item}' not a valid key=value pair (missing equal-sign) in Authorization "
+            f"header: '{auth}'."}), auth
 
 
 # Query-string (presigned) authentication, as AWS reads it (dynalite's index.js, written
@@ -235,6 +244,38 @@ def test_presigned_query(ddbchat_server):
     status, _, out = send({k: v for k, v in q.items() if k != "X-Amz-Algorithm"})
     assert (status, json.loads(out)["__type"]) == (
         400, "com.amazon.coral.service#MissingAuthenticationTokenException")
+
+
+# With --namespace-tables a presigned request runs in its credential's namespace (its access
+# key and region, from X-Amz-Credential), as the same key's header-signed requests do; it ran
+# in the shared one, seeing tables no signed caller sees (final19 F4).  A scope that names no
+# caller is AWS's IncompleteSignatureException.
+def test_presigned_query_namespace(ddbchat_server):
+    srv = ddbchat_server("--namespace-tables")
+    url = srv.ddb_url.rstrip("/")
+    hdr = lambda akid: DUMMY_AUTH.replace("Credential=x/", f"Credential={akid}/")
+    table = {"TableName": "mine", "BillingMode": "PAY_PER_REQUEST",
+             "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}
+    status, _, out = raw_request(url + "/", table, target="DynamoDB_20120810.CreateTable",
+                                 headers={"Authorization": hdr("akid1")})
+    assert status == 200, out
+    def presigned(akid, body=None, target="DynamoDB_20120810.ListTables", cred=None):
+        q = {"X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+             "X-Amz-Credential": cred or f"{akid}/20260101/us-east-1/dynamodb/aws4_request",
+             "X-Amz-Signature": "0" * 64, "X-Amz-SignedHeaders": "host",
+             "X-Amz-Date": "20260101T000000Z"}
+        return raw_request(url + "/?" + urllib.parse.urlencode(q), body or {}, target=target,
+                           headers={"Authorization": None})
+    status, _, out = presigned("akid1")
+    assert (status, json.loads(out)) == (200, {"TableNames": ["mine"]})
+    status, _, out = presigned("akid2")
+    assert (status, json.loads(out)) == (200, {"TableNames": []})
+    status, _, out = presigned("akid1", {"TableName": "mine", "Item": {"pk": {"S": "a"}}},
+                               target="DynamoDB_20120810.PutItem")
+    assert status == 200, out
+    status, _, out = presigned(None, cred="akid1/20260101/us-east-1")
+    assert (status, json.loads(out)["__type"]) == (400, INCOMPLETE)
 
 
 @pytest.mark.parametrize("case", ["not-json-no-target", "not-json", "not-json-unknown-op",
