@@ -1502,14 +1502,7 @@ static int parse_stream(api_req *r, json_t *ss, bool create, json_t **out_stream
     return 0;
 }
 
-/* Tags: at most 50 (keys 1..128 and values 0..256 long: the model's). */
-static int parse_tags(api_req *r, json_t *tags)
-{
-    if (json_array_size(tags) > TBL_MAX_TAGS)
-        return err_set(r->err, ERR_VALIDATION, "The number of tags exceeds the limit of %d",
-                       TBL_MAX_TAGS);
-    return 0;
-}
+static int tag_checks(api_req *r, json_t *tags);
 
 /* Merges tags (array of {Key,Value}) into meta["Tags"], later keys replacing earlier. */
 static void tags_merge(json_t *meta, json_t *tags)
@@ -2116,7 +2109,7 @@ int op_create_table(api_req *r, json_t **out)
             api_stream_view_parse(json_string_value(json_object_get(stream, "StreamViewType")));
         json_decref(stream); /* the store keeps the stream state (store_table.stream_*) */
     }
-    if (tags && (rc = parse_tags(r, tags)))
+    if (tags && (rc = tag_checks(r, tags))) /* TagResource's rules (DDB-TABLE-110) */
         goto fail;
     const char *rp_doc; /* ResourcePolicy: checked as PutResourcePolicy's (op_policy.c) */
     if ((rc = api_policy_doc(r, "ResourcePolicy", &rp_doc)))
@@ -3956,7 +3949,8 @@ static bool tag_text_bad(const char *s, size_t n)
     return false;
 }
 
-/* TagResource's tags, in the request's order, before the table is looked up: more than 50
+/* TagResource's and CreateTable's tags, in the request's order, before the table is looked
+ * up (DDB-TABLE-110: CreateTable's probed alike, creating nothing): more than 50
  * in the call, then each tag's key ("aws:", then the charset), its value (the charset), then
  * a key that came before (the ack-api-quirks lab's probes, DDB-TABLE-105/107/108/372:
  * synchronous, all or nothing).  The model has checked the lengths and that both members

@@ -410,6 +410,41 @@ def test_tag_resource_checks_its_tags_first(raw, table_name):
     assert len(got) == 50 and got["t0"] == "w" and got["t1"] == "v"
 
 
+def test_create_table_tags_follow_tag_resource_rules(raw, table_name, target):
+    # CreateTable's Tags obey TagResource's rules, each refusal creating nothing (the
+    # ack-api-quirks lab's live probe of CreateTable, DDB-TABLE-110, 2026-10-08: an "aws:" key,
+    # "#" in a key, duplicate keys and 51 tags are ValidationException, DescribeTable then
+    # ResourceNotFoundException; the SPEC catalogue DDB-TABLE-444 lists CreateTable for the
+    # four texts).  ddbchat created the table for the first three and worded the fourth "The
+    # number of tags exceeds the limit of 50".  DynamoDB Local deviates: it takes every one of
+    # these and creates the table (it has no tagging: test_tags_unsupported_on_dynamodb_local).
+    attrs = [{"AttributeName": "pk", "AttributeType": "S"}]
+    keys = [{"AttributeName": "pk", "KeyType": "HASH"}]
+    for i, (tags, text) in enumerate((
+            ([{"Key": "good", "Value": "1"}, {"Key": "aws:x", "Value": "v"}],
+             "Tag Key cannot be prefixed with aws:, Key: aws:x"),
+            ([{"Key": "k#1", "Value": "v"}], "The Tag Key provided is invalid, Key: k#1"),
+            ([{"Key": "k", "Value": "a,b"}], "The Tag Value provided is invalid, Value: a,b"),
+            ([{"Key": "dup", "Value": "1"}, {"Key": "dup", "Value": "2"}],
+             "Duplicate Tag Keys provided as input: Duplicate Tag Key found dup"),
+            ([{"Key": f"k{j}", "Value": "v"} for j in range(51)],
+             "Number of Tags exceed the current limit for the provided ResourceArn"))):
+        name = table_name(f"cttg{i}")
+        try:
+            raw.create_table(TableName=name, AttributeDefinitions=attrs, KeySchema=keys,
+                             BillingMode="PAY_PER_REQUEST", Tags=tags)
+            got = None
+        except ClientError as e:
+            got = (e.response["Error"]["Code"], e.response["Error"]["Message"])
+        assert got == aws_or_local(target, ("ValidationException", text), local=None), tags
+        if got is None:  # DynamoDB Local: created (it keeps no tags)
+            raw.delete_table(TableName=name)
+            continue
+        with pytest.raises(ClientError) as ei:
+            raw.describe_table(TableName=name)
+        assert err(ei)[0] == "ResourceNotFoundException"
+
+
 @pytest.mark.requires_dynamodb_local
 def test_tags_unsupported_on_dynamodb_local(raw, table_name):
     # Pins why the tag tests above are ddbchat-only: DynamoDB Local rejects tagging.

@@ -389,6 +389,9 @@ static void test_vix_maybe(void **state)
     assert_false(api_vix_maybe(NULL));
 }
 
+/* A string in the metadata text that reads like a vector index member (here a policy
+ * condition's value; a tag's value before CreateTable took TagResource's charset) is no
+ * index. */
 static void test_meta_text(void **state)
 {
     fx *f = *state;
@@ -398,8 +401,12 @@ static void test_meta_text(void **state)
                    "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}]" PPR
                    ",\"GlobalSecondaryIndexes\":[{\"IndexName\":\"Vec\",\"KeySchema\":[{"
                    "\"AttributeName\":\"g\",\"KeyType\":\"HASH\"}],\"Projection\":{"
-                   "\"ProjectionType\":\"ALL\"}}],\"Tags\":[{\"Key\":\"k\",\"Value\":"
-                   "\"\\\"Vec\\\":[{\\\"IndexName\\\":\\\"zzz\\\"}]\"}],"
+                   "\"ProjectionType\":\"ALL\"}}],\"ResourcePolicy\":\"{\\\"Version\\\":\\\""
+                   "2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\",\\\"Prin"
+                   "cipal\\\":\\\"*\\\",\\\"Action\\\":\\\"dynamodb:GetItem\\\",\\\"Resource"
+                   "\\\":\\\"*\\\",\\\"Condition\\\":{\\\"StringEquals\\\":{\\\"aws:username"
+                   "\\\":\\\"\\\\\\\"Vec\\\\\\\":[{\\\\\\\"IndexName\\\\\\\":\\\\\\\"zzz\\\\\\\""
+                   "}]\\\"}}}]}\","
                    "\"VectorIndexes\":[" VIX("vix", 2, "") "]}"));
     fails(f, "PutItem",
           "{\"TableName\":\"t6x\",\"Item\":{\"pk\":{\"S\":\"a\"},\"emb\":{\"L\":[{\"N\":\"1\"}]}}}",
