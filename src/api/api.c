@@ -9,6 +9,7 @@
 #include "api/api_int.h"
 #include "api/api_out.h"
 #include "api/api_schema.h"
+#include "api/api_text.h"
 #include "api/api_validate.h"
 #include "api/api_vector.h"
 #include "base/mem.h"
@@ -58,7 +59,7 @@ static int pre_empty_member(const api_t *api, const char *op, const json_t *req,
     static const struct {
         const char *op, *member, *text;
     } rows[] = {
-        {"DescribeBackup", "BackupArn", "Invalid Backup ARN"},
+        {"DescribeBackup", "BackupArn", TXT_BK_INVALID_ARN},
         {"DescribeContributorInsights", "IndexName", TXT_EMPTY_INDEX_NAME},
         {"UpdateContributorInsights", "IndexName", TXT_EMPTY_INDEX_NAME},
         {"RestoreTableFromBackup", "TargetTableName", TXT_EMPTY_TABLE_NAME},

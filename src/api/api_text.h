@@ -821,4 +821,10 @@
  * records it; ConsistentRead true: the GSI text TXT_GSI_CONSISTENT comes first) */
 #define TXT_VIX_NO_QUERY "Query operation not supported on this index type."
 
+/* DescribeBackup / DeleteBackup / RestoreTableFromBackup: a BackupArn not shaped
+ * arn:aws:dynamodb:<region>:<account>:table/<name>/backup/<id> ("" and a table's ARN too; the
+ * ack-api-quirks lab's live probes: table-restore.md DDB-TABLE-273/279/405, DDB-TABLE-457
+ * describe_backup_empty_arn) */
+#define TXT_BK_INVALID_ARN "Invalid Backup ARN"
+
 #endif

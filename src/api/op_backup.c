@@ -962,6 +962,36 @@ static void vld_backup_arn(api_vld *v, const char *arn)
         api_vld_max_len(v, arn, "backupArn", BK_ARN_MAX);
 }
 
+/* A backup ARN's shape, arn:aws:dynamodb:<region>:<account>:table/<name>/backup/<id> (each
+ * part non-empty): otherwise "Invalid Backup ARN" (TXT_BK_INVALID_ARN: a table's ARN too, the
+ * lab's live restore probe DDB-TABLE-273/279/405); that shape naming no backup of ours is
+ * bk_find's BackupNotFoundException.  After the model's length checks. */
+static int bk_arn_shape(api_req *r, const char *arn)
+{
+    static const char head[] = "arn:aws:dynamodb:";
+    const char *p = arn;
+    if (strncmp(p, head, sizeof head - 1) != 0)
+        goto bad;
+    p += sizeof head - 1;
+    for (int i = 0; i < 2; i++) { /* the region, the account */
+        size_t n = strcspn(p, ":/");
+        if (n == 0 || p[n] != ':')
+            goto bad;
+        p += n + 1;
+    }
+    if (strncmp(p, "table/", 6) != 0)
+        goto bad;
+    p += 6;
+    size_t n = strcspn(p, "/");
+    if (n == 0 || strncmp(p + n, "/backup/", 8) != 0)
+        goto bad;
+    p += n + 8;
+    if (*p && !strchr(p, '/'))
+        return 0;
+bad:
+    return err_set(r->err, ERR_VALIDATION, TXT_BK_INVALID_ARN);
+}
+
 static int bk_arn_param(api_req *r, const char **out)
 {
     int rc = api_json_str_whole(r->body, "BackupArn", r->arena, out, r->err);
@@ -970,7 +1000,9 @@ static int bk_arn_param(api_req *r, const char **out)
     api_vld v;
     api_vld_init(&v);
     vld_backup_arn(&v, *out);
-    return api_vld_finish_aws(&v, r->err);
+    if ((rc = api_vld_finish_aws(&v, r->err)))
+        return rc;
+    return bk_arn_shape(r, *out);
 }
 
 int op_describe_backup(api_req *r, json_t **out)
@@ -1788,6 +1820,8 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
     vld_billing_override(&v, bmo);
     vld_sse_override(&v, sse_type);
     if ((rc = api_vld_finish_aws(&v, r->err)))
+        return rc;
+    if ((rc = bk_arn_shape(r, arn)))
         return rc;
 
     char id[32];

@@ -460,6 +460,55 @@ def test_errors(srv):
     assert len(d.list_backups(TableName=tarn)["BackupSummaries"]) == 2
 
 
+def test_backup_arn_checked_by_its_shape(srv):
+    """A BackupArn not shaped arn:aws:dynamodb:<region>:<account>:table/<name>/backup/<id> is
+    ValidationException "Invalid Backup ARN" on DescribeBackup, DeleteBackup and
+    RestoreTableFromBackup; that shape naming no backup is BackupNotFoundException (the
+    ack-api-quirks lab's live probes, table-restore.md DDB-TABLE-273/279/405: "a nonexistent
+    BackupArn is BackupNotFoundException, a table ARN 'Invalid Backup ARN'"; the SPEC
+    catalogue lists the text for the three ops).  The model's length checks come first.
+    ddbchat answered BackupNotFoundException "Backup not found: <arn>" for every form."""
+    d = client_for(srv.ddb_url)
+    make_table(d, "sh_src", hash=("pk", "S"))
+    table_arn = d.describe_table(TableName="sh_src")["Table"]["TableArn"]
+    real = d.create_backup(TableName="sh_src", BackupName="bk1")["BackupDetails"]["BackupArn"]
+    wait_available(d, real)
+    bid = real.rsplit("/", 1)[1]
+    head = "arn:aws:dynamodb:us-east-1:000000000000:"
+    calls = (("DescribeBackup", {}), ("DeleteBackup", {}),
+             ("RestoreTableFromBackup", {"TargetTableName": "sh_dst"}))
+    for arn in (table_arn,                                    # a table's ARN (the probe's)
+                table_arn + "/stream/2026-01-01T00:00:00.000",
+                head + "table/sh_src/backup/",                # no id
+                head + "table/sh_src/backup/" + bid + "/x",   # more after the id
+                head + "table//backup/" + bid,                # no table name
+                "arn:aws:dynamodb:us-east-1::table/sh_src/backup/" + bid,  # no account
+                "arn:aws:s3:::bucket/table/sh_src/backup/" + bid,
+                "not-an-arn-but-long-enough-to-pass-the-model-length"):
+        for op, extra in calls:
+            status, _, got = raw_request(srv.ddb_url, {"BackupArn": arn, **extra},
+                                         target=f"DynamoDB_20120810.{op}")
+            got = json.loads(got)
+            assert (status, got["__type"].split("#")[-1], got.get("message")) == \
+                (400, "ValidationException", "Invalid Backup ARN"), (op, arn)
+    # the right shape, no such backup: BackupNotFoundException as before
+    for arn in (head + "table/sh_src/backup/01234567890123-abcdef01",
+                head + "table/other/backup/" + bid, head + "table/sh_src/backup/x"):
+        for op, extra in calls:
+            status, _, got = raw_request(srv.ddb_url, {"BackupArn": arn, **extra},
+                                         target=f"DynamoDB_20120810.{op}")
+            got = json.loads(got)
+            assert (status, got["__type"].split("#")[-1], got.get("message")) == \
+                (400, "BackupNotFoundException", f"Backup not found: {arn}"), (op, arn)
+    # the model's length check first: a short value keeps its text
+    status, _, got = raw_request(srv.ddb_url, {"BackupArn": "arn:short"},
+                                 target="DynamoDB_20120810.DeleteBackup")
+    assert status == 400 and "Member must have length greater than or equal to 37" in \
+        json.loads(got)["message"]
+    assert d.describe_backup(BackupArn=real)["BackupDescription"]["BackupDetails"][
+        "BackupArn"] == real
+
+
 def test_restore_refuses_an_index_override_listed_twice(srv):
     """An index listed twice in GlobalSecondaryIndexOverride or LocalSecondaryIndexOverride,
     by either restore, is CreateTable's ValidationException "Duplicate index name" before
