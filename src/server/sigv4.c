@@ -510,7 +510,8 @@ int sigv4_parse_authorization(const char *value, sigv4_auth *out, err_t *e)
                        value);
     p += alen;
     bool have_cred = false, have_sh = false, have_sig = false;
-    char cred[SIGV4_KEY_MAX + 3 * SIGV4_SCOPE_PART_MAX + 32] = "";
+    const char *cred = NULL; /* the Credential= value, split once all parts are known */
+    size_t cred_len = 0;
     while (*p) {
         p = sigv4_skip_ws(p);
         if (*p == ',') {
@@ -535,8 +536,8 @@ int sigv4_parse_authorization(const char *value, sigv4_auth *out, err_t *e)
         while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
             vlen--;
         if (klen == 10 && memcmp(k, "Credential", 10) == 0) {
-            if (sigv4_copy(cred, sizeof cred, v, vlen))
-                return err_set(e, ERR_INCOMPLETE_SIGNATURE, "Credential is too long.");
+            cred = v;
+            cred_len = vlen;
             have_cred = true;
         } else if (klen == 13 && memcmp(k, "SignedHeaders", 13) == 0) {
             if (sigv4_copy(out->signed_headers, sizeof out->signed_headers, v, vlen))
@@ -565,7 +566,7 @@ int sigv4_parse_authorization(const char *value, sigv4_auth *out, err_t *e)
                      "Authorization header requires 'SignedHeaders' parameter. ");
         return err_set(e, ERR_INCOMPLETE_SIGNATURE, "%sAuthorization=%.200s", msg, value);
     }
-    return sigv4_parse_credential(cred, strlen(cred), out, e);
+    return sigv4_parse_credential(cred, cred_len, out, e);
 }
 
 /* ---- canonical request ---------------------------------------------------------- */
