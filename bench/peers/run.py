@@ -425,11 +425,8 @@ METRIC_OPS = {"GetItem": "GetItem", "QueryA": "Query", "QueryB": "Query", "GSIQu
               "TransactCD": "TransactWriteItems"}
 
 
-def server_hist(port, op):
-    """{upper bound in seconds: cumulative count} of ddbchat's request_duration_seconds for
-    operation op (from the URI's arrival to the reply queued: the server's own time, without
-    the wait in the socket before a polling thread reads it or in wrk before it reads the
-    reply), or None."""
+def server_metrics(port):
+    """ddbchat's GET /metrics text, or None."""
     cl = Client(port, 10)
     try:
         st, _, body = cl.raw("GET", "/metrics", {}, None)
@@ -439,7 +436,17 @@ def server_hist(port, op):
         cl.close()
     if st != 200:
         return None
-    text = body.decode() if isinstance(body, bytes) else body
+    return body.decode() if isinstance(body, bytes) else body
+
+
+def server_hist(port, op):
+    """{upper bound in seconds: cumulative count} of ddbchat's request_duration_seconds for
+    operation op (from the URI's arrival to the reply queued: the server's own time, without
+    the wait in the socket before a polling thread reads it or in wrk before it reads the
+    reply), or None."""
+    text = server_metrics(port)
+    if text is None:
+        return None
     pat = r'ddbchat_request_duration_seconds_bucket\{operation="%s",le="([^"]+)"\} (\d+)' % op
     h = {float(le): int(n) for le, n in re.findall(pat, text)}
     return h or None
@@ -451,16 +458,9 @@ GC_METRICS = ("group_commit_rounds_total", "group_commit_calls_total",
 
 def server_gc(port):
     """ddbchat's group-commit counters (GET /metrics): {name: value} of GC_METRICS, or None."""
-    cl = Client(port, 10)
-    try:
-        st, _, body = cl.raw("GET", "/metrics", {}, None)
-    except OSError:
+    text = server_metrics(port)
+    if text is None:
         return None
-    finally:
-        cl.close()
-    if st != 200:
-        return None
-    text = body.decode() if isinstance(body, bytes) else body
     out = {}
     for name in GC_METRICS:
         m = re.search(r"^ddbchat_%s ([0-9.e+-]+)$" % name, text, re.M)

@@ -327,6 +327,18 @@ def test_non_object_body_badly_signed_is_the_signature_error(ddbchat_server, bod
     assert error_of(out)[0] in ("UnrecognizedClientException", "InvalidSignatureException"), out
 
 
+def _hwm_mb(pid):
+    """The process's peak RSS (VmHWM) in MB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+
+
+# a 16 MB body of tiny values: a tree of it is 350-550 MB
+_TINY_VALUES_16MB = b'{"A":[' + b"0," * (8 * 1024 * 1024 - 8) + b'0]}'
+
+
 @pytest.mark.requires_ddbchat
 def test_unauthenticated_body_builds_no_tree(ddbchat_server):
     # review18 M1: with credentials configured, an unsigned request is refused without a tree
@@ -336,12 +348,8 @@ def test_unauthenticated_body_builds_no_tree(ddbchat_server):
     srv = ddbchat_server(env={"DDBCHAT_ACCESS_KEY_ID": "AKID",
                               "DDBCHAT_SECRET_ACCESS_KEY": "secret"})
 
-    def hwm_mb():
-        with open(f"/proc/{srv.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) // 1024
-    body = b'{"A":[' + b"0," * (8 * 1024 * 1024 - 8) + b'0]}'
+    hwm_mb = lambda: _hwm_mb(srv.proc.pid)
+    body = _TINY_VALUES_16MB
     before = hwm_mb()
     for op in ("DynamoDB_20120810.CreateTable", "DynamoDB_20120810.NoSuchOp"):
         status, _, out = raw_request(srv.ddb_url, body, target=op,
@@ -360,12 +368,8 @@ def test_unauthenticated_hot_body_builds_no_tree(ddbchat_server):
     srv = ddbchat_server(env={"DDBCHAT_ACCESS_KEY_ID": "AKID",
                               "DDBCHAT_SECRET_ACCESS_KEY": "secret"})
 
-    def hwm_mb():
-        with open(f"/proc/{srv.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) // 1024
-    body = b'{"A":[' + b"0," * (8 * 1024 * 1024 - 8) + b'0]}'
+    hwm_mb = lambda: _hwm_mb(srv.proc.pid)
+    body = _TINY_VALUES_16MB
     before = hwm_mb()
     for auth, want in ((None, "MissingAuthenticationTokenException"),
                        (DUMMY_AUTH, "UnrecognizedClientException")):
