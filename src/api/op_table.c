@@ -3901,22 +3901,6 @@ static int tag_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
     return 0;
 }
 
-/* "<head><s>" with s's bytes whole (err_set_text: the text carries its length, a U+0000 in it
- * too: err_text_n). */
-static int tag_text_invalid(err_t *e, const char *head, const char *s, size_t sl)
-{
-    size_t hl = strlen(head);
-    char *t = mem_malloc(hl + sl + 1);
-    if (!t)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    memcpy(t, head, hl);
-    memcpy(t + hl, s, sl);
-    t[hl + sl] = '\0';
-    int rc = err_set_text(e, ERR_VALIDATION, t, hl + sl);
-    free(t);
-    return rc;
-}
-
 /* A tag key of "aws:" in any case (DDB-TABLE-105: "AWS:foo" too, "myaws:foo" not). */
 static bool tag_key_aws(const char *k, size_t kl)
 {
@@ -3968,14 +3952,14 @@ static int tag_checks(api_req *r, json_t *tags)
         const char *ks = json_string_value(k), *vs = json_string_value(v);
         size_t kl = json_string_length(k), vl = json_string_length(v);
         if (tag_key_aws(ks, kl))
-            return tag_text_invalid(r->err, TXT_TAGS_AWS_PREFIX, ks, kl);
+            return err_set_echo(r->err, ERR_VALIDATION, TXT_TAGS_AWS_PREFIX, ks, kl, NULL);
         if (tag_text_bad(ks, kl))
-            return tag_text_invalid(r->err, TXT_UNTAG_KEY_PREFIX, ks, kl);
+            return err_set_echo(r->err, ERR_VALIDATION, TXT_UNTAG_KEY_PREFIX, ks, kl, NULL);
         if (tag_text_bad(vs, vl))
-            return tag_text_invalid(r->err, TXT_TAGS_VALUE_PREFIX, vs, vl);
+            return err_set_echo(r->err, ERR_VALIDATION, TXT_TAGS_VALUE_PREFIX, vs, vl, NULL);
         for (size_t j = 0; j < i; j++)
             if (json_equal(json_object_get(json_array_get(tags, j), "Key"), k))
-                return tag_text_invalid(r->err, TXT_TAGS_DUP_PREFIX, ks, kl);
+                return err_set_echo(r->err, ERR_VALIDATION, TXT_TAGS_DUP_PREFIX, ks, kl, NULL);
     }
     return 0;
 }
@@ -4019,23 +4003,6 @@ static int untag_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
     return 0;
 }
 
-/* "The Tag Key provided is invalid, Key: <key>" with the key's bytes whole (err_set_text:
- * the text carries its length, a U+0000 in it too: err_text_n). */
-static int untag_key_invalid(err_t *e, const char *k, size_t kl)
-{
-    static const char head[] = TXT_UNTAG_KEY_PREFIX;
-    size_t hl = sizeof head - 1;
-    char *t = mem_malloc(hl + kl + 1);
-    if (!t)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    memcpy(t, head, hl);
-    memcpy(t + hl, k, kl);
-    t[hl + kl] = '\0';
-    int rc = err_set_text(e, ERR_VALIDATION, t, hl + kl);
-    free(t);
-    return rc;
-}
-
 int op_untag_resource(api_req *r, json_t **out)
 {
     const store_table *t;
@@ -4056,9 +4023,9 @@ int op_untag_resource(api_req *r, json_t **out)
         size_t kl = json_string_length(k), units = api_utf16_units(ks, kl);
         /* a key of 1..128 UTF-16 units, as TagResource's model counts them (review18 L5) */
         if (units == 0 || units > 128)
-            return untag_key_invalid(r->err, ks, kl);
+            return err_set_echo(r->err, ERR_VALIDATION, TXT_UNTAG_KEY_PREFIX, ks, kl, NULL);
         if (tag_key_aws(ks, kl)) /* DDB-TABLE-105 */
-            return tag_text_invalid(r->err, TXT_TAGS_AWS_PREFIX, ks, kl);
+            return err_set_echo(r->err, ERR_VALIDATION, TXT_TAGS_AWS_PREFIX, ks, kl, NULL);
     }
     if (json_array_size(keys) > TBL_MAX_TAGS)
         return verr(r, TXT_UNTAG_OVER);
