@@ -341,23 +341,37 @@ static int sr_line(const char *msg, void *ctx)
 static void test_stale_reader_freed(void **state)
 {
     st_fix *f = *state;
+    int up[2], down[2]; /* child -> test: "in my txn"; test -> child: "exit now" */
+    assert_int_equal(pipe(up), 0);
+    assert_int_equal(pipe(down), 0);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) { /* a reader that exits inside its read txn */
         MDB_env *env;
         MDB_txn *txn;
+        char b = 0;
         if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 8) ||
             mdb_env_open(env, f->dir, MDB_RDONLY, 0600) ||
-            mdb_txn_begin(env, NULL, MDB_RDONLY, &txn))
+            mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) || write(up[1], "r", 1) != 1 ||
+            read(down[0], &b, 1) != 1)
             _exit(1);
         _exit(0);
     }
+    char b = 0;
+    assert_int_equal(read(up[0], &b, 1), 1);
+    /* the slot is seen while its process lives (the maintenance thread frees only a dead
+     * process's slot: listed after the exit, it could already be gone, and was under load) */
+    sr_ctx c = {.pid = pid};
+    assert_true(mdb_reader_list(f->s->env, sr_line, &c) >= 0);
+    assert_int_equal(c.found, 1);
+    assert_int_equal(write(down[1], "x", 1), 1);
     int st = 0;
     assert_int_equal(waitpid(pid, &st, 0), pid);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    sr_ctx c = {.pid = pid};
-    assert_true(mdb_reader_list(f->s->env, sr_line, &c) >= 0);
-    assert_int_equal(c.found, 1); /* the dead reader's slot */
+    for (int fd = 0; fd < 2; fd++) {
+        close(up[fd]);
+        close(down[fd]);
+    }
     for (int i = 0; i < 200 && c.found; i++) { /* 10 s: the thread polls every second, late under load */
         usleep(50000);
         c.found = 0;
