@@ -40,6 +40,7 @@
 #include "api/api_int.h"
 #include "api/api_item.h"
 #include "api/api_text.h"
+#include "api/api_throttle.h"
 #include "base/tbucket.h"
 
 #define THR_BURST_S 300       /* seconds of unused provisioned capacity kept (AWS) */

@@ -31,6 +31,7 @@
 #include "api/api_item.h"
 #include "api/api_out.h"
 #include "api/api_text.h"
+#include "api/api_throttle.h"
 #include "api/api_validate.h"
 #include "api/api_vector.h"
 #include "value/ddbjson.h"
