@@ -528,7 +528,7 @@ typedef struct store_commit_stats {
 } store_commit_stats;
 void store_commit_stats_get(store_t *s, store_commit_stats *out);
 
-/* Commit notification (notify.c).  store_change_seq: a number that changes whenever a write
+/* Commit notification (store.c).  store_change_seq: a number that changes whenever a write
  * transaction commits to this data dir, in this process or another one sharing it (LMDB's
  * last transaction id); 0 when unknown.  store_change_wait: returns as soon as the number
  * differs from `seen` (commits of this process wake it at once, those of other processes

@@ -233,7 +233,7 @@ struct store {
         bool cached, on;
     } pitr;
 
-    pthread_mutex_t chmu; /* notify.c: commit notification */
+    pthread_mutex_t chmu; /* store.c: commit notification */
     pthread_cond_t chcv;  /* broadcast after a write txn commits, while ch_waiters > 0 */
     atomic_int ch_waiters;
 
@@ -286,7 +286,7 @@ int st_coll_size(store_t *s, MDB_txn *txn, const store_table *t, const av_t *h, 
 int st_coll_add(store_t *s, MDB_txn *txn, const store_table *t, const av_t *h, uint64_t cur,
                 int64_t delta, uint64_t *out);
 
-/* ---- notify.c: commit notification ---- */
+/* ---- store.c: commit notification ---- */
 void st_change_init(store_t *s);
 void st_change_fini(store_t *s);
 /* After a write txn committed: wakes store_change_wait callers (cheap when none wait). */

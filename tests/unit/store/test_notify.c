@@ -3,7 +3,7 @@
  * moves with every write; a waiter returns at once when it already moved, after its timeout
  * when nothing happens, and well before the timeout when another thread commits or when
  * another process commits to the same data dir (noticed by polling LMDB's transaction id).
- * Module: src/store/notify.c.
+ * Module: src/store/store.c (its commit notification section).
  */
 #include "st_test.h"
 
