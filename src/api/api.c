@@ -532,64 +532,6 @@ int api_req_body(api_req *r)
     return 0;
 }
 
-/* Every operation's top-level member names, sorted and unique (api_req_knows). */
-static const char **api_known;
-static size_t api_nknown;
-static pthread_once_t api_known_once = PTHREAD_ONCE_INIT;
-
-static int api_known_cmp(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static void api_known_init(void)
-{
-    pthread_once(&api_ops_in_once, api_ops_in_init);
-    size_t n = 0;
-    for (size_t i = 0; i < API_OP_N; i++)
-        for (const api_member *m = api_ops_in[i] ? api_ops_in[i]->members : NULL; m && m->name;
-             m++)
-            n++;
-    const char **v = malloc((n ? n : 1) * sizeof *v);
-    if (!v)
-        return; /* api_known stays NULL: every name counts as known */
-    n = 0;
-    for (size_t i = 0; i < API_OP_N; i++)
-        for (const api_member *m = api_ops_in[i] ? api_ops_in[i]->members : NULL; m && m->name;
-             m++)
-            v[n++] = m->name;
-    qsort(v, n, sizeof *v, api_known_cmp);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (k == 0 || strcmp(v[k - 1], v[i]) != 0)
-            v[k++] = v[i];
-    api_nknown = k;
-    api_known = v; /* kept for the process's life */
-}
-
-bool api_req_knows(const api_req *r, const char *key, size_t len)
-{
-    (void)r;
-    pthread_once(&api_known_once, api_known_init);
-    if (!api_known || memchr(key, 0, len))
-        return true;
-    size_t lo = 0, hi = api_nknown;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        const char *m = api_known[mid];
-        int c = strncmp(key, m, len);
-        if (c == 0 && m[len] != '\0')
-            c = -1; /* key is a proper prefix of m: it sorts first */
-        if (c == 0)
-            return true;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return false;
-}
-
 /* The checks every operation shares, before its handler: 0 or the error. */
 static int api_precheck(const api_t *api, const struct api_op_row *row, json_t *req,
                         const jread_val *jreq, const api_caller *caller, const api_sink *sink,

@@ -195,13 +195,6 @@ void api_later_finish(api_req *r, int rc, unsigned long oom0);
 /* r->body from r->jbody when the handler needs the jansson tree after all (the request's
  * unusual parts, its errors): 0, or ERR_NOMEM.  A no-op when r->body is there. */
 int api_req_body(api_req *r);
-/* Whether key (len bytes) names a top-level member of any operation's model (api_schema.h),
- * not only r's: a handler may read a member its own model lacks (Scan reads ScanIndexForward,
- * Query's), and such a member must keep going where it went.  The fast paths skip a member no
- * model has, as the jansson path ignores it (as AWS ignores one), rather than building the
- * jansson tree for it: a 16 MB unknown member of tiny values took ~800 MB through both trees.
- * True for a key holding U+0000 (left to the jansson path) and when out of memory. */
-bool api_req_knows(const api_req *r, const char *key, size_t len);
 
 /* An OnDemandThroughput object merged into holder's "Odt" (a table's metadata or a GSI's
  * entry), member by member: -1 removes a member's ceiling, an emptied "Odt" goes (op_table.c;

@@ -4,11 +4,14 @@
  * Constraints from the API Reference (each operation's "Request Parameters"), with the
  * member order and the enum listings the service prints, where those were seen in its
  * answers (conformance captures 2026-06, dynalite's and Dynoxide's AWS-checked models).
- * Data only: no function here looks at a request.
+ * Data only: no function here looks at a request; the lookups are by operation (the model) and
+ * by member name (api_schema_knows: whether any model has it).
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Operations_Amazon_DynamoDB.html
  */
 #include "api/api_schema.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api_validate.h"
@@ -917,4 +920,60 @@ const api_shape *api_schema_input(const char *op)
         if (strcmp(ops[i].op, op) == 0)
             return ops[i].input;
     return NULL;
+}
+
+/* Every operation's top-level member names, sorted and unique (api_schema_knows). */
+static const char **api_known;
+static size_t api_nknown;
+static pthread_once_t api_known_once = PTHREAD_ONCE_INIT;
+
+static int api_known_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void api_known_init(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        for (const api_member *m = ops[i].input ? ops[i].input->members : NULL; m && m->name;
+             m++)
+            n++;
+    const char **v = malloc((n ? n : 1) * sizeof *v);
+    if (!v)
+        return; /* api_known stays NULL: every name counts as known */
+    n = 0;
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        for (const api_member *m = ops[i].input ? ops[i].input->members : NULL; m && m->name;
+             m++)
+            v[n++] = m->name;
+    qsort(v, n, sizeof *v, api_known_cmp);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || strcmp(v[k - 1], v[i]) != 0)
+            v[k++] = v[i];
+    api_nknown = k;
+    api_known = v; /* kept for the process's life */
+}
+
+bool api_schema_knows(const char *key, size_t len)
+{
+    pthread_once(&api_known_once, api_known_init);
+    if (!api_known || memchr(key, 0, len))
+        return true;
+    size_t lo = 0, hi = api_nknown;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const char *m = api_known[mid];
+        int c = strncmp(key, m, len);
+        if (c == 0 && m[len] != '\0')
+            c = -1; /* key is a proper prefix of m: it sorts first */
+        if (c == 0)
+            return true;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return false;
 }

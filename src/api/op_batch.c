@@ -31,6 +31,7 @@
 
 #include "api/api_item.h"
 #include "api/api_out.h"
+#include "api/api_schema.h"
 #include "api/api_text.h"
 #include "api/api_throttle.h"
 #include "api/api_vector.h"
@@ -172,7 +173,7 @@ static int bg_parse_jr(api_req *r, const jread_val *b, bg_table **out_tabs, size
     for (const jread_val *v = b->child; v; v = v->next) {
         if (API_JR_KEY(v, "RequestItems") && v->type == JREAD_OBJECT && v->n > 0)
             ri = v;
-        else if (!api_rcc_jr(v, rcc) && api_req_knows(r, v->key, v->key_len))
+        else if (!api_rcc_jr(v, rcc) && api_schema_knows(v->key, v->key_len))
             return BG_JANSSON;
     }
     if (!ri)
@@ -602,7 +603,7 @@ static int bw_parse_jr(api_req *r, const jread_val *b, bw_req *q)
         else if (API_JR_KEY(v, "ReturnItemCollectionMetrics") &&
                  (API_JR_TEXT(v, "SIZE") || API_JR_TEXT(v, "NONE")))
             q->ricm = API_JR_TEXT(v, "SIZE");
-        else if (!api_rcc_jr(v, &q->rcc) && api_req_knows(r, v->key, v->key_len))
+        else if (!api_rcc_jr(v, &q->rcc) && api_schema_knows(v->key, v->key_len))
             return BW_JANSSON;
     }
     if (!ri)

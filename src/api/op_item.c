@@ -19,6 +19,7 @@
 
 #include "api/api_item.h"
 #include "api/api_out.h"
+#include "api/api_schema.h"
 #include "api/api_text.h"
 #include "api/api_throttle.h"
 #include "api/api_vector.h"
@@ -537,7 +538,7 @@ static int write_members_jr(wreq *q, const jread_val *b, const char *doc, bool u
             m->attribute_updates = true;
         else if (API_JR_KEY(v, "ConditionalOperator") && v->type == JREAD_STRING)
             m->cop = true;
-        else if (!api_rcc_jr(v, &q->rcc) && api_req_knows(q->r, v->key, v->key_len))
+        else if (!api_rcc_jr(v, &q->rcc) && api_schema_knows(v->key, v->key_len))
             return W_JANSSON;
     }
     /* legacy and expression parameters together: the jansson path's refusal */
@@ -880,7 +881,7 @@ static int get_parse_jread(api_req *r, const jread_val *b, get_plan *g)
             g->consistent = m->type == JREAD_TRUE;
         else if (API_JR_KEY(m, "AttributesToGet") && m->type == JREAD_ARRAY)
             atg = m;
-        else if (!api_rcc_jr(m, &g->rcc) && api_req_knows(r, m->key, m->key_len))
+        else if (!api_rcc_jr(m, &g->rcc) && api_schema_knows(m->key, m->key_len))
             return GET_JANSSON;
     }
     if (!table || !key || key->n == 0 || key->n > 2)

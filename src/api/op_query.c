@@ -30,6 +30,7 @@
 
 #include "api/api_item.h"
 #include "api/api_out.h"
+#include "api/api_schema.h"
 #include "api/api_text.h"
 #include "api/api_throttle.h"
 #include "api/api_validate.h"
@@ -408,7 +409,7 @@ static int q_parse_jr(api_req *r, const jread_val *b, qreq *q)
             latg = m;
         } else if (API_JR_KEY(m, "ConditionalOperator") && ty == JREAD_STRING) {
             lcop = m;
-        } else if (!api_rcc_jr(m, &q->rcc) && api_req_knows(r, m->key, m->key_len)) {
+        } else if (!api_rcc_jr(m, &q->rcc) && api_schema_knows(m->key, m->key_len)) {
             return Q_JANSSON;
         }
     }

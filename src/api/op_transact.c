@@ -42,6 +42,7 @@
 #include <time.h>
 
 #include "api/api_item.h"
+#include "api/api_schema.h"
 #include "api/api_text.h"
 #include "api/api_throttle.h"
 #include "api/api_vector.h"
@@ -798,7 +799,7 @@ static const jread_val *tx_items_jr(api_req *r, const jread_val *b, api_rcc *rcc
         else if (ricm && API_JR_KEY(v, "ReturnItemCollectionMetrics") &&
                  (API_JR_TEXT(v, "NONE") || API_JR_TEXT(v, "SIZE")))
             *ricm = API_JR_TEXT(v, "SIZE");
-        else if (!api_rcc_jr(v, rcc) && api_req_knows(r, v->key, v->key_len))
+        else if (!api_rcc_jr(v, rcc) && api_schema_knows(v->key, v->key_len))
             return NULL;
     }
     if (!items || items->n == 0 || items->n > TXN_MAX_ITEMS)
