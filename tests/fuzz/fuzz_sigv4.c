@@ -4,9 +4,11 @@
  * Input: NUL-separated parts: [Authorization value] [headers, "Name: value" lines]
  * [query parameters, "a=b&c=d", already decoded] [body].  The Authorization value is parsed
  * alone, then the whole request is verified against one key (AKIDFUZZ) at the time of its
- * X-Amz-Date; then the same request, signed correctly with the parsed SignedHeaders and
- * scope, is verified again.  Nothing may crash, leak or read out of bounds; the correctly
- * signed request goes through the canonical request and the signature comparison.
+ * X-Amz-Date; the query as a presigned request's (sigv4_check_query, and its
+ * X-Amz-Credential through sigv4_parse_credential); then the same request, signed correctly
+ * with the parsed SignedHeaders and scope, is verified again.  Nothing may crash, leak or
+ * read out of bounds; the correctly signed request goes through the canonical request and
+ * the signature comparison.
  */
 #include "base/buf.h"
 #include "fuzz_common.h"
@@ -77,6 +79,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                          .n_headers = nh,
                          .body = parts[3].p,
                          .body_len = parts[3].n};
+    /* the presigned query's parts (ddb_proto's order: the query, then the header's parts),
+     * and its X-Amz-Credential scope as --namespace-tables reads it */
+    bool qauth = false;
+    err_clear(&e);
+    (void)sigv4_check_query(qp, np, auth[0] != 0, &qauth, &e);
+    err_clear(&e);
+    (void)sigv4_check_parts(auth, nh > 1, &e);
+    for (size_t i = 0; i < np; i++)
+        if (qp[i].value && strcmp(qp[i].name, "X-Amz-Credential") == 0) {
+            sigv4_auth ca;
+            memset(&ca, 0, sizeof ca);
+            err_clear(&e);
+            if (sigv4_parse_credential(qp[i].value, strlen(qp[i].value), &ca, &e) == 0 &&
+                (!ca.access_key[0] || strlen(ca.date) != 8))
+                fz_fail("a credential scope parsed without a key or an 8-byte date");
+        }
     const char *date = sigv4_header_get(&req, "X-Amz-Date");
     long long now = date ? sigv4_parse_amz_date(date) : -1;
     if (now < 0)

@@ -155,6 +155,77 @@ API = [
                              {"AttributeName": "shop", "SearchSchemaElementType": "HASH"},
                              {"AttributeName": "c", "SearchSchemaElementType": "INLINE_FILTER"}]}]}),
     ("UpdateTable", {"TableName": "fz_v", "VectorIndexUpdates": [{"Delete": {"IndexName": "vec"}}]}),
+    # session 20: Streams (@S@ stream ARN, @D@ shard id, @I@ iterator, @B@ backup ARN:
+    # fuzz_api.c's subst), backups, the rest of the operations
+    ("S.ListStreams", {"TableName": "fz_r", "Limit": 1}),
+    ("S.DescribeStream", {"StreamArn": "@S@", "Limit": 1, "ExclusiveStartShardId": "@D@"}),
+    ("S.GetShardIterator", {"StreamArn": "@S@", "ShardId": "@D@",
+                            "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
+                            "SequenceNumber": "000000000000000000001"}),
+    ("S.GetShardIterator", {"StreamArn": "@S@", "ShardId": "@D@", "ShardIteratorType": "LATEST"}),
+    ("S.GetRecords", {"ShardIterator": "@I@", "Limit": 2}),
+    ("S.GetRecords", {"ShardIterator": "@S@|1|00ff"}),
+    ("TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": "fz_r", "Item": {"pk": {"S": "t%d" % i}, "sk": {"N": str(i)},
+                                                "m": {"M": {"a": {"L": [{"N": "1"}]}}}}}}
+        for i in range(100)]}),
+    ("BatchWriteItem", {"RequestItems": {"fz_h": [
+        {"PutRequest": {"Item": {"pk": {"S": "d"}}}},
+        {"DeleteRequest": {"Key": {"pk": {"S": "d"}}}},
+        {"PutRequest": {"Item": {"pk": {"S": "d"}, "x": {"S": "y"}}}}]}}),
+    ("UpdateItem", {"TableName": "fz_h", "Key": {"pk": {"S": "a"}},
+                    "UpdateExpression": "SET m.x[0].y.z[3][2].#w = :v, " + ".".join(["a"] * 40) +
+                    " = :v REMOVE m.x[0][0][0]",
+                    "ExpressionAttributeNames": {"#w": "w"},
+                    "ExpressionAttributeValues": {":v": {"L": [{"M": {"q": {"NULL": True}}}]}}}),
+    ("ExecuteTransaction", {"TransactStatements": [
+        {"Statement": "UPDATE fz_h SET n = ? WHERE pk = ?", "Parameters": [{"N": "1"}, {"S": "a"}]},
+        {"Statement": "EXISTS(SELECT * FROM fz_r WHERE pk = ? AND sk = ?)",
+         "Parameters": [{"S": "a"}, {"N": "1"}]}]}),
+    ("CreateBackup", {"TableName": "fz_r", "BackupName": "fz_b1"}),
+    ("DescribeBackup", {"BackupArn": "@B@"}),
+    ("DeleteBackup", {"BackupArn": "@B@"}),
+    ("RestoreTableFromBackup", {"TargetTableName": "fz_rt", "BackupArn": "@B@",
+                                "BillingModeOverride": "PROVISIONED",
+                                "ProvisionedThroughputOverride": {"ReadCapacityUnits": 1,
+                                                                  "WriteCapacityUnits": 1}}),
+    ("RestoreTableFromBackup", {"TargetTableName": "fz_rt2",
+                                "BackupArn": "arn:aws:dynamodb:us-east-1:000000000000:table/fz_h/"
+                                             "backup/01234567890123-abcdefgh"}),
+    ("ListBackups", {"TableName": "fz_h", "Limit": 1, "BackupType": "ALL",
+                     "TimeRangeLowerBound": 0, "ExclusiveStartBackupArn": "@B@"}),
+    ("UpdateContinuousBackups", {"TableName": "fz_h", "PointInTimeRecoverySpecification": {
+        "PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 7}}),
+    ("DescribeContinuousBackups", {"TableName": "fz_h"}),
+    ("RestoreTableToPointInTime", {"SourceTableName": "fz_h", "TargetTableName": "fz_pt",
+                                   "UseLatestRestorableTime": True}),
+    ("PutResourcePolicy", {"ResourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/fz_h",
+                           "Policy": json.dumps({"Version": "2012-10-17", "Statement": [
+                               {"Effect": "Allow", "Principal": {"AWS": "*"},
+                                "Action": "dynamodb:GetItem", "Resource": "*"}]})}),
+    ("GetResourcePolicy", {"ResourceArn": "@S@"}),
+    ("DeleteResourcePolicy", {"ResourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/fz_h",
+                              "ExpectedRevisionId": "1"}),
+    ("UpdateContributorInsights", {"TableName": "fz_r", "IndexName": "gsi",
+                                   "ContributorInsightsAction": "ENABLE"}),
+    ("DescribeContributorInsights", {"TableName": "fz_r"}),
+    ("ListContributorInsights", {"MaxResults": 1}),
+    ("EnableKinesisStreamingDestination", {"TableName": "fz_h",
+                                           "StreamArn": "arn:aws:kinesis:us-east-1:000000000000:stream/k"}),
+    ("DescribeKinesisStreamingDestination", {"TableName": "fz_h"}),
+    ("UpdateKinesisStreamingDestination", {"TableName": "fz_h",
+                                           "StreamArn": "arn:aws:kinesis:us-east-1:000000000000:stream/k",
+                                           "UpdateKinesisStreamingConfiguration": {
+                                               "ApproximateCreationDateTimePrecision": "MICROSECOND"}}),
+    ("DisableKinesisStreamingDestination", {"TableName": "fz_h",
+                                            "StreamArn": "arn:aws:kinesis:us-east-1:000000000000:stream/k"}),
+    ("DescribeExport", {"ExportArn": "arn:aws:dynamodb:us-east-1:000000000000:table/fz_h/export/x"}),
+    ("ListExports", {"TableArn": "arn:aws:dynamodb:us-east-1:000000000000:table/fz_h"}),
+    ("DescribeImport", {"ImportArn": "arn:aws:dynamodb:us-east-1:000000000000:table/fz_h/import/x"}),
+    ("ListImports", {"PageSize": 1}),
+    ("DescribeGlobalTable", {"GlobalTableName": "fz_h"}),
+    ("DescribeGlobalTableSettings", {"GlobalTableName": "fz_h"}),
+    ("ListGlobalTables", {"Limit": 1, "RegionName": "us-east-1"}),
     ("PutItem", {"TableName": "fz_v", "Item": {"id": {"S": "x"}, "shop": {"S": "s"},
                                                "v": {"L": [{"N": "1"}, {"N": "2"}, {"N": "3"},
                                                            {"N": "4"}]}}}),
@@ -164,7 +235,17 @@ API_OPS = ["BatchGetItem", "BatchWriteItem", "CreateTable", "DeleteItem", "Delet
            "GetItem", "ListTables", "ListTagsOfResource", "PutItem", "Query", "Scan",
            "TagResource", "TransactGetItems", "TransactWriteItems", "UntagResource",
            "UpdateItem", "UpdateTable", "UpdateTimeToLive", "ExecuteStatement",
-           "BatchExecuteStatement", "NoSuchOperation", "SearchVectors"]  # = OPS in fuzz_api.c
+           "BatchExecuteStatement", "NoSuchOperation", "SearchVectors",
+           "CreateBackup", "DeleteBackup", "DeleteResourcePolicy", "DescribeBackup",
+           "DescribeContinuousBackups", "DescribeContributorInsights", "DescribeExport",
+           "DescribeGlobalTable", "DescribeGlobalTableSettings", "DescribeImport",
+           "DescribeKinesisStreamingDestination", "DisableKinesisStreamingDestination",
+           "EnableKinesisStreamingDestination", "ExecuteTransaction", "GetResourcePolicy",
+           "ListBackups", "ListContributorInsights", "ListExports", "ListGlobalTables",
+           "ListImports", "PutResourcePolicy", "RestoreTableFromBackup",
+           "RestoreTableToPointInTime", "UpdateContinuousBackups", "UpdateContributorInsights",
+           "UpdateKinesisStreamingDestination", "S.DescribeStream", "S.GetRecords",
+           "S.GetShardIterator", "S.ListStreams"]  # = OPS in fuzz_api.c (S. = Streams target)
 
 
 def seeds_api():
@@ -204,6 +285,11 @@ def seeds_sigv4():
         b"SignedHeaders=host;x-amz-date, Signature=" + b"0" * 64 + b"\0Host: h\nX-Amz-Date: "
         b"20260101T000000Z\n\0\0",
         b"AWS4-HMAC-SHA256 Credential=a/b, SignedHeaders=, Signature=\0\0\0",
+        # presigned: the query's parts (sigv4_check_query) and its credential scope
+        b"\0Host: h\n\0X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDFUZZ/20260101/"
+        b"us-east-1/dynamodb/aws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=300&"
+        b"X-Amz-SignedHeaders=host&X-Amz-Signature=" + b"0" * 64 + b"\0{}",
+        b"\0\0X-Amz-Algorithm=&X-Amz-Credential=a//b///c&X-Amz-Signature\0",
     ]
 
 
@@ -327,9 +413,32 @@ def seeds_paths():
     return sorted(out)
 
 
+def seeds_decode():
+    """fuzz_decode.c: [limit index] [budget] CE NUL target NUL body."""
+    import gzip
+    import zlib
+    body = dumps({"TableName": "t", "Key": {"pk": {"S": "caf\u00e9"}}})
+    raw = zlib.compressobj(6, zlib.DEFLATED, -15)
+    raw = raw.compress(body) + raw.flush()
+    bomb = gzip.compress(b"[" * 200000, mtime=0)
+    return [
+        b"\5\0gzip\0/\0" + gzip.compress(body, mtime=0),
+        b"\5\0x-gzip\0/?a=b\0" + gzip.compress(body, mtime=0) * 2,
+        b"\5\0deflate\0http://h/p%20q#f\0" + zlib.compress(body),
+        b"\5\0deflate\0/%00\0" + raw,
+        b"\6\x90gzip, deflate\0/x?X-Amz-Algorithm=AWS4-HMAC-SHA256\0" +
+        zlib.compress(gzip.compress(body, mtime=0)),
+        b"\4\0identity\0/\0" + body,
+        b"\3\x81gzip\0/\0" + bomb,
+        b"\5\0br\0/\0" + body,
+        b"\5\0gzip,gzip,gzip,gzip,gzip\0/\0" + body,
+        b"\5\0\0/\x7f\t\x01abcdefghijklmnopqrstuvwxyz\0%41%4g+%",
+    ]
+
+
 TARGETS = {"ddbjson": seeds_ddbjson, "num": seeds_num, "expr": seeds_expr, "api": seeds_api,
            "sigv4": seeds_sigv4, "jwt": seeds_jwt, "rest": seeds_rest, "jread": seeds_jread,
-           "paths": seeds_paths}
+           "paths": seeds_paths, "decode": seeds_decode}
 
 
 def main():
