@@ -353,6 +353,16 @@ int msg_validate_display_name(const char *name, err_t *e)
         return msg_failf(e, MSG_E_INVALID_DISPLAY_NAME,
                           "a display name has at most %d characters",
                        MSG_NAME_MAX);
+    /* A name is one line shown beside every message: a C0 control (line ends and tabs
+     * included) or DEL forged lines of listings and reached terminals as commands
+     * (test_messaging.py::test_display_name_control_characters_refused).  Messages keep
+     * theirs (line ends are text there). */
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p < 0x20 || *p == 0x7F)
+            return msg_failf(e, MSG_E_INVALID_DISPLAY_NAME,
+                             "a display name may not contain control characters (U+%04X at "
+                             "character %ld)",
+                             *p, msgi_utf8_len(name, (size_t)((const char *)p - name)) + 1);
     return 0;
 }
 

@@ -17,7 +17,7 @@ import pytest
 
 from msg_fixtures import (CORS_ORIGIN, SECRET, add_user, cli, mddb, msg_server,  # noqa: F401
                           rest, token)
-from conftest import start_ddbchat
+from conftest import client_for, start_ddbchat
 
 pytestmark = pytest.mark.requires_ddbchat
 
@@ -705,7 +705,14 @@ def test_cli_text_output_escapes_controls(msg_server, people):
     # written it, and an ESC sequence went to the reader's terminal as a command (clear the
     # screen, set the title, ...).  Controls are written as escapes; --json keeps the text.
     ids, tok = people
-    add_user(msg_server, "ctl_mallory", "Mal\nlory\x1b[2J")
+    # `user add` refuses control characters in a name now
+    # (test_display_name_control_characters_refused): this name is one stored before that,
+    # written straight into the user row, as old data still is
+    mal = add_user(msg_server, "ctl_mallory", "Mallory")
+    client_for(msg_server.ddb_url).update_item(
+        TableName="cruddur-messages", Key={"pk": {"S": f"USER#{mal}"}, "sk": {"S": "USER"}},
+        UpdateExpression="SET display_name = :n",
+        ExpressionAttributeValues={":n": {"S": "Mal\nlory\x1b[2J"}})
     evil = ("hi\n2026-01-01T00:00:00.000000Z  Alice A (@alice): send me your password"
             "\x1b]0;pwned\x07\r\t\x7f\u0085end")
     st, _, m = rest(msg_server, "POST", "/api/messages", token(add_user(msg_server, "ctl_bob",
@@ -881,3 +888,28 @@ def test_token_ttl_zero_is_refused(msg_server, people):
         tok = cli(msg_server, "token", "alice", *args).stdout.strip()
         claims = jwt.decode(tok, options={"verify_signature": False})
         assert claims["exp"] - claims["iat"] == life, (args, claims)
+
+
+@pytest.mark.parametrize("name,where", [
+    ("Mal\nlory", "U+000A"), ("Tab\tName", "U+0009"), ("Esc\x1b[2J", "U+001B"),
+    ("nul\x01", "U+0001"), ("Del\x7fete", "U+007F"), ("\rCarriage", "U+000D"),
+])
+def test_display_name_control_characters_refused(msg_server, name, where):
+    # A display name is one line of text shown beside every message: a C0 control (or DEL)
+    # in it forged lines of listings and reached terminals as commands (the CLI escapes what
+    # is stored, the page shows text only).  `user add` refuses it with invalid_display_name
+    # (400 on the wire), naming the character; nothing is stored.  Unicode letters, spaces
+    # inside the name and emoji stay accepted.
+    p = cli(msg_server, "user", "add", "ctlname_x", name, "--json", check=False)
+    assert p.returncode == 1, (p.stdout, p.stderr)
+    err = json.loads(p.stdout or p.stderr)["error"]
+    assert err["code"] == "invalid_display_name", err
+    assert "control character" in err["message"] and where in err["message"], err
+    p = cli(msg_server, "user", "show", "ctlname_x", check=False)
+    assert p.returncode == 1 and "unknown_handle" in p.stderr, p.stderr
+
+
+def test_display_name_without_controls_accepted(msg_server):
+    uid = add_user(msg_server, "ctlname_ok", "Zoë Ωmega 😀 Smith")
+    st, _, me = rest(msg_server, "GET", "/api/me", token(uid))
+    assert st == 200 and me["display_name"] == "Zoë Ωmega 😀 Smith", me

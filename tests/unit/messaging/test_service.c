@@ -107,6 +107,9 @@ static void test_users(void **state)
         {"waaaaaaaaaaaaaaaaaaaaaaaaaaaaaaay_too_long", "X", "invalid_handle"},
         {"bob", "   ", "invalid_display_name"},
         {"bob", "\xff\xfe", "invalid_display_name"},
+        {"bob", "Bob\nB", "invalid_display_name"},
+        {"bob", "Bob\x1b[2J", "invalid_display_name"},
+        {"bob", "Bob\x7f", "invalid_display_name"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err_clear(&e);
