@@ -1034,6 +1034,17 @@ static int is_member(msg_service *s, const char *user, const char *group, bool *
 
 /* ---- pattern A ---------------------------------------------------------------------- */
 
+/* A conversation id that cannot be a uuid: the caller's mistake, 400 invalid_uuid (as a
+ * string that cannot be a handle is invalid_handle); a well-formed id nobody has, or one the
+ * caller is not in, is 404 not_found
+ * (test_messaging.py::test_malformed_conversation_id_is_400_unknown_is_404). */
+static int bad_group_id(err_t *e, const char *group)
+{
+    return msg_failf(e, MSG_E_INVALID_UUID,
+                     "message_group_uuid %.64s%s is not a uuid (8-4-4-4-12 hex digits)",
+                     group ? group : "", group && strlen(group) > 64 ? "..." : "");
+}
+
 /* Where page_item copies a listing's rows: a page of messages of one group, or of
  * conversations.  page->n counts the rows copied (their messages are freed with the page). */
 typedef struct msg_rows {
@@ -1082,7 +1093,7 @@ static int list_messages(msg_service *s, const char *viewer_uuid, const char *gr
         after = after_fixed;
     }
     if (!group || !msgi_is_uuid(group))
-        return msg_fail(e, MSG_E_NOT_FOUND);
+        return bad_group_id(e, group);
     char lower[MSG_UUID_LEN + 1]; /* stored uuids are lower case; input may be either */
     msgi_uuid_lower(group, lower);
     group = lower;
@@ -1352,7 +1363,7 @@ int msg_send_keyed(msg_service *s, const char *sender_uuid, const char *group_in
             return msg_fail(e, MSG_E_SELF_MESSAGE);
     } else {
         if (!msgi_is_uuid(group_in))
-            return msg_fail(e, MSG_E_NOT_FOUND);
+            return bad_group_id(e, group_in);
         msgi_uuid_lower(group_in, group_lower); /* stored uuids are lower case */
         group_in = group_lower;
         json_t *mine;

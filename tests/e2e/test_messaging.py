@@ -913,3 +913,36 @@ def test_display_name_without_controls_accepted(msg_server):
     uid = add_user(msg_server, "ctlname_ok", "Zoë Ωmega 😀 Smith")
     st, _, me = rest(msg_server, "GET", "/api/me", token(uid))
     assert st == 200 and me["display_name"] == "Zoë Ωmega 😀 Smith", me
+
+
+@pytest.mark.parametrize("bad", ["not-a-uuid", "12345", "0e5b0d1c-aaaa-4bbb-8ccc",
+                                 "0e5b0d1c-aaaa-4bbb-8ccc-0123456789ag",
+                                 "0e5b0d1caaaa4bbb8ccc0123456789ab",
+                                 "%7B0e5b0d1c-aaaa-4bbb-8ccc-0123456789ab%7D"])
+def test_malformed_conversation_id_is_400_unknown_is_404(msg_server, people, bad):
+    # One rule for every id and handle of the REST API (src/messaging/README.md, Errors): a
+    # value that cannot be an id is the caller's mistake, 400 (invalid_uuid, as a string
+    # that cannot be a handle is 400 invalid_handle); a well-formed id nobody has, or a
+    # conversation the caller is not in, is 404 not_found.  A non-uuid conversation id was
+    # 404 not_found while a bad handle was 400.
+    ids, tok = people
+    st, _, b = rest(msg_server, "GET", f"/api/messages/{bad}", tok["alice"])
+    assert st == 400 and b["error"]["code"] == "invalid_uuid", (st, b)
+    assert "message_group_uuid" in b["error"]["message"], b
+    st, _, b = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                    {"message": "hi", "message_group_uuid": urllib.parse.unquote(bad)})
+    assert st == 400 and b["error"]["code"] == "invalid_uuid", (st, b)
+    p = cli(msg_server, "get-conversation", urllib.parse.unquote(bad), check=False)
+    assert p.returncode == 1 and "ddbchat: invalid_uuid:" in p.stderr, p.stderr
+
+
+def test_wellformed_unknown_conversation_id_is_404(msg_server, people):
+    ids, tok = people
+    unknown = "0e5b0d1c-aaaa-4bbb-8ccc-0123456789ab"
+    st, _, b = rest(msg_server, "GET", f"/api/messages/{unknown}", tok["alice"])
+    assert st == 404 and b["error"]["code"] == "not_found", (st, b)
+    st, _, b = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                    {"message": "hi", "message_group_uuid": unknown})
+    assert st == 404 and b["error"]["code"] == "not_found", (st, b)
+    p = cli(msg_server, "get-conversation", unknown, check=False)
+    assert p.returncode == 1 and "ddbchat: not_found:" in p.stderr, p.stderr

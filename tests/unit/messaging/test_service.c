@@ -210,7 +210,7 @@ static void test_validation(void **state)
         {"neither", NULL, NULL, "hi", "missing_field"},
         {"both", "11111111-1111-4111-8111-111111111111", "val_b", "hi", "missing_field"},
         {"no group", "11111111-1111-4111-8111-111111111111", NULL, "hi", "not_found"},
-        {"bad group", "not-a-uuid", NULL, "hi", "not_found"},
+        {"bad group", "not-a-uuid", NULL, "hi", "invalid_uuid"},
         {"invalid utf8", NULL, "val_b", "\xc3\x28", "invalid_utf8"},
         {"invalid utf8 after a space", NULL, "val_b", " \xe2\x80", "invalid_utf8"},
     };
