@@ -788,7 +788,8 @@ int cli_token(int argc, char **argv)
         rc = msg_jwt_secret_load(o.endpoint ? NULL : o.data_dir, o.jwt_secret_file, &secret,
                                  &secret_len, &e);
     if (!rc)
-        rc = msg_jwt_mint_hs256(secret, secret_len, "sub", u.uuid, o.ttl, &tok, &e);
+        rc = msg_jwt_mint_hs256_for(msg_service_config(c.svc), secret, secret_len, "sub", u.uuid,
+                                    o.ttl, &tok, &e);
     if (!rc) {
         if (o.json)
             print_json(json_pack("{s:s,s:s,s:s}", "token", tok, "uuid", u.uuid, "handle",

@@ -67,6 +67,7 @@ typedef struct serve_opts {
     const char *cors_origin;
     const char *jwt_public_key;
     const char *jwt_claim;
+    const char *jwt_issuer, *jwt_audience;
     long long jwt_max_lifetime; /* 0 = $DDBCHAT_JWT_MAX_LIFETIME or the default */
     long stream_shard_s;        /* 0 = the defaults (4 h, 24 h, 15 min) */
     long stream_retention_s;
@@ -140,6 +141,12 @@ static void serve_usage(FILE *f)
             "                            Cognito (default: $DDBCHAT_JWT_PUBLIC_KEY_FILE)\n"
             "  --jwt-claim NAME          token claim naming the user (default: sub, or\n"
             "                            $DDBCHAT_JWT_CLAIM)\n"
+            "  --jwt-issuer ISS          bearer tokens must carry iss ISS, as a Cognito user\n"
+            "                            pool's URL (default: $DDBCHAT_JWT_ISSUER; unset: an\n"
+            "                            iss, when present, must be ddbchat)\n"
+            "  --jwt-audience AUD        bearer tokens must name AUD in aud (or client_id), as\n"
+            "                            a Cognito app client id (default: $DDBCHAT_JWT_AUDIENCE;\n"
+            "                            unset: an aud, when present, must name ddbchat)\n"
             "  --jwt-max-lifetime S      refuse bearer tokens that live longer than S seconds\n"
             "                            (exp - now, exp - iat; tokens must carry exp;\n"
             "                            default 86400, or $DDBCHAT_JWT_MAX_LIFETIME)\n"
@@ -213,6 +220,8 @@ enum {
     OPT_JWT_PUBKEY,
     OPT_JWT_CLAIM,
     OPT_JWT_MAX_LIFETIME,
+    OPT_JWT_ISSUER,
+    OPT_JWT_AUDIENCE,
     OPT_STREAM_SHARD,
     OPT_STREAM_RETENTION,
     OPT_STREAM_ITERATOR,
@@ -255,6 +264,8 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
         {"jwt-public-key", required_argument, NULL, OPT_JWT_PUBKEY},
         {"jwt-claim", required_argument, NULL, OPT_JWT_CLAIM},
         {"jwt-max-lifetime", required_argument, NULL, OPT_JWT_MAX_LIFETIME},
+        {"jwt-issuer", required_argument, NULL, OPT_JWT_ISSUER},
+        {"jwt-audience", required_argument, NULL, OPT_JWT_AUDIENCE},
         {"stream-shard-seconds", required_argument, NULL, OPT_STREAM_SHARD},
         {"stream-retention-seconds", required_argument, NULL, OPT_STREAM_RETENTION},
         {"stream-iterator-seconds", required_argument, NULL, OPT_STREAM_ITERATOR},
@@ -374,6 +385,12 @@ static int serve_parse(int argc, char **argv, serve_opts *o)
             break;
         case OPT_JWT_CLAIM:
             o->jwt_claim = optarg;
+            break;
+        case OPT_JWT_ISSUER:
+            o->jwt_issuer = optarg;
+            break;
+        case OPT_JWT_AUDIENCE:
+            o->jwt_audience = optarg;
             break;
         case OPT_JWT_MAX_LIFETIME:
             if (serve_parse_uint("--jwt-max-lifetime", optarg, 1, 10L * 366 * 86400, &v))
@@ -541,7 +558,8 @@ static int serve_demo_banner(const msg_service *svc, const msg_user *u, bool cre
     long long ttl = msg_service_config((msg_service *)svc)->jwt_max_lifetime;
     if (ttl <= 0)
         ttl = MSG_JWT_MAX_LIFETIME_DEFAULT;
-    int rc = msg_jwt_mint_hs256(secret, secret_len, "sub", u->uuid, ttl, &token, e);
+    int rc = msg_jwt_mint_hs256_for(msg_service_config((msg_service *)svc), secret, secret_len,
+                                    "sub", u->uuid, ttl, &token, e);
     if (rc)
         return rc;
     printf("ddbchat: demo data %s (table %s); demo user @%s (%s)\n",
@@ -659,6 +677,10 @@ int cli_serve(int argc, char **argv)
             mc.jwt_public_key_file = o.jwt_public_key;
         if (o.jwt_claim)
             mc.jwt_claim = o.jwt_claim;
+        if (o.jwt_issuer && *o.jwt_issuer)
+            mc.jwt_issuer = o.jwt_issuer;
+        if (o.jwt_audience && *o.jwt_audience)
+            mc.jwt_audience = o.jwt_audience;
         if (o.jwt_max_lifetime)
             mc.jwt_max_lifetime = o.jwt_max_lifetime;
         if (msg_service_new(backend, &mc, &svc, &e))

@@ -114,6 +114,45 @@ static bool times_hold(const jwt_times *t, long long now, long long max_life)
            !(t->has_nbf && t->nbf > (double)now);
 }
 
+/* Whether aud (a string, or an array of strings: RFC 7519 4.1.3) names want. */
+static bool aud_names(const json_t *aud, const char *want)
+{
+    if (json_is_string(aud))
+        return strcmp(json_string_value(aud), want) == 0;
+    size_t i;
+    json_t *a;
+    json_array_foreach(aud, i, a)
+    {
+        if (json_is_string(a) && strcmp(json_string_value(a), want) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The issuer and audience checks (auth.h, MSG_JWT_ISSUER_DEFAULT) on a verified payload. */
+static int aud_iss_check(const msg_config *cfg, const json_t *body, err_t *e)
+{
+    const char *want_iss = cfg->jwt_issuer && *cfg->jwt_issuer ? cfg->jwt_issuer
+                                                                : MSG_JWT_ISSUER_DEFAULT;
+    const char *want_aud = cfg->jwt_audience && *cfg->jwt_audience ? cfg->jwt_audience
+                                                                    : MSG_JWT_AUDIENCE_DEFAULT;
+    const json_t *iss = json_object_get(body, "iss");
+    if (!iss && cfg->jwt_issuer && *cfg->jwt_issuer)
+        return deny(e, "the token names no issuer (iss)");
+    if (iss && (!json_is_string(iss) || strcmp(json_string_value(iss), want_iss) != 0))
+        return deny(e, "the token is from another issuer (iss)");
+    const json_t *aud = json_object_get(body, "aud");
+    /* Cognito's access tokens name their app client in client_id and carry no aud */
+    const json_t *client = aud ? NULL : json_object_get(body, "client_id");
+    if (aud && !aud_names(aud, want_aud))
+        return deny(e, "the token is meant for another audience (aud)");
+    if (client && (!json_is_string(client) || strcmp(json_string_value(client), want_aud) != 0))
+        return deny(e, "the token is meant for another client (client_id, aud)");
+    if (!aud && !client && cfg->jwt_audience && *cfg->jwt_audience)
+        return deny(e, "the token names no audience (aud)");
+    return 0;
+}
+
 /* msg_jwt_verify_exp, and *times (when not NULL) = the time claims of a verified token. */
 static int verify(const msg_config *cfg, const char *token, long long now, char *out, size_t n,
                   long long *exp_out, err_t *e, jwt_times *times)
@@ -206,13 +245,15 @@ static int verify(const msg_config *cfg, const char *token, long long now, char 
     }
 
     /* The payload is verified now; read the claims from it. */
-    int rc = 0;
+    int rc = aud_iss_check(cfg, body, e);
     long long max_life = cfg->jwt_max_lifetime > 0 ? cfg->jwt_max_lifetime
                                                    : MSG_JWT_MAX_LIFETIME_DEFAULT;
     json_t *exp = json_object_get(body, "exp"), *nbf = json_object_get(body, "nbf");
     json_t *iat = json_object_get(body, "iat");
     double expv = exp && json_is_number(exp) ? json_number_value(exp) : 0;
-    if (!exp)
+    if (rc)
+        ; /* iss / aud refused */
+    else if (!exp)
         rc = deny(e, "the token has no exp claim");
     else if (!json_is_number(exp) || !isfinite(expv))
         rc = deny(e, "bad exp claim");
@@ -386,6 +427,17 @@ int msg_jwt_verify_cached(msg_jwt_cache *c, const msg_config *cfg, const char *t
 int msg_jwt_mint_hs256(const unsigned char *secret, size_t secret_len, const char *claim,
                        const char *value, long long ttl_sec, char **out_token, err_t *e)
 {
+    return msg_jwt_mint_hs256_for(NULL, secret, secret_len, claim, value, ttl_sec, out_token, e);
+}
+
+int msg_jwt_mint_hs256_for(const msg_config *cfg, const unsigned char *secret,
+                           size_t secret_len, const char *claim, const char *value,
+                           long long ttl_sec, char **out_token, err_t *e)
+{
+    const char *iss = cfg && cfg->jwt_issuer && *cfg->jwt_issuer ? cfg->jwt_issuer
+                                                                  : MSG_JWT_ISSUER_DEFAULT;
+    const char *aud = cfg && cfg->jwt_audience && *cfg->jwt_audience ? cfg->jwt_audience
+                                                                      : MSG_JWT_AUDIENCE_DEFAULT;
     *out_token = NULL;
     jwt_t *jwt = NULL;
     int rc = 0;
@@ -397,6 +449,7 @@ int msg_jwt_mint_hs256(const unsigned char *secret, size_t secret_len, const cha
         return err_set(e, ERR_NOMEM, "out of memory");
     long long now = (long long)time(NULL);
     if (lj.add_grant(jwt, claim && *claim ? claim : "sub", value) ||
+        lj.add_grant(jwt, "iss", iss) || lj.add_grant(jwt, "aud", aud) ||
         lj.add_grant_int(jwt, "iat", (long)now) ||
         lj.add_grant_int(jwt, "exp", (long)(now + ttl_sec)) ||
         lj.set_alg(jwt, JWT_ALG_HS256, secret, (int)secret_len)) {

@@ -29,6 +29,18 @@
 #define MSG_JWT_MAX_LIFETIME_DEFAULT (24LL * 3600) /* seconds a token may live */
 #define MSG_JWT_MAX_LIFETIME_ENV "DDBCHAT_JWT_MAX_LIFETIME"
 #define MSG_JWT_LEEWAY 60 /* seconds of clock skew allowed for "iat" */
+/* Issuer and audience (RFC 7519 4.1.1, 4.1.3).  Tokens this server mints carry
+ * iss = msg_config.jwt_issuer and aud = msg_config.jwt_audience, or these defaults.  A token
+ * is refused when its "iss" (a string) is not the expected issuer, or when its "aud" (a
+ * string or an array of strings) does not name the expected audience; Cognito's access
+ * tokens carry no aud but "client_id", which then stands for it.  When jwt_issuer /
+ * jwt_audience is configured (serve --jwt-issuer / --jwt-audience, $DDBCHAT_JWT_ISSUER /
+ * $DDBCHAT_JWT_AUDIENCE) the claim is required; otherwise a token without it is taken (a
+ * token of the HS256 secret from before these claims existed, a hand-made test token). */
+#define MSG_JWT_ISSUER_DEFAULT "ddbchat"
+#define MSG_JWT_AUDIENCE_DEFAULT "ddbchat"
+#define MSG_JWT_ISSUER_ENV "DDBCHAT_JWT_ISSUER"
+#define MSG_JWT_AUDIENCE_ENV "DDBCHAT_JWT_AUDIENCE"
 
 /* Verifies `token` (without "Bearer ") against cfg's keys at time now (seconds since the
  * epoch) and copies the configured claim's string value to out (size n).
@@ -65,11 +77,17 @@ int msg_jwt_verify_cached(msg_jwt_cache *c, const msg_config *cfg, const char *t
 /* Verifications answered from the cache so far. */
 unsigned long long msg_jwt_cache_hits(msg_jwt_cache *c);
 
-/* Mints an HS256 token {claim: value, iat: now, exp: now + ttl_sec}.  ttl_sec must be > 0
- * (ERR_VALIDATION otherwise: a token without exp is refused by msg_jwt_verify).
- * *out_token malloc'ed, caller frees.  ERR_NOMEM / ERR_INTERNAL / ERR_VALIDATION. */
+/* Mints an HS256 token {claim: value, iss, aud, iat: now, exp: now + ttl_sec}, iss and aud
+ * the defaults above.  ttl_sec must be > 0 (ERR_VALIDATION otherwise: a token without exp is
+ * refused by msg_jwt_verify).  *out_token malloc'ed, caller frees.  ERR_NOMEM /
+ * ERR_INTERNAL / ERR_VALIDATION. */
 int msg_jwt_mint_hs256(const unsigned char *secret, size_t secret_len, const char *claim,
                        const char *value, long long ttl_sec, char **out_token, err_t *e);
+/* The same with cfg's jwt_issuer / jwt_audience (NULL cfg or fields: the defaults), so the
+ * server with that config takes the token. */
+int msg_jwt_mint_hs256_for(const msg_config *cfg, const unsigned char *secret,
+                           size_t secret_len, const char *claim, const char *value,
+                           long long ttl_sec, char **out_token, err_t *e);
 
 /* Loads the HS256 secret as described above (secret_file may be NULL; data_dir may be NULL
  * when the secret file or the environment variable is set).  *out malloc'ed (caller frees),

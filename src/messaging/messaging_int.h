@@ -26,6 +26,8 @@ struct msg_service {
     char *jwt_public_key_pem;
     char *jwt_claim;
     char *cors_origin;
+    char *jwt_issuer;   /* copies of cfg.jwt_issuer / jwt_audience */
+    char *jwt_audience;
     msg_events *events; /* live delivery (events.h), set once before serving; NULL = none */
     struct msg_jwt_cache *jwt_cache; /* verified bearer tokens (auth.h); owned */
     /* users looked up by uuid, each with the backend's version it was read at (service.c

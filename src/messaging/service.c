@@ -37,6 +37,10 @@ void msg_config_default(msg_config *c)
         c->jwt_claim = v;
     if ((v = getenv("DDBCHAT_CORS_ORIGIN")) && *v)
         c->cors_origin = v;
+    if ((v = getenv(MSG_JWT_ISSUER_ENV)) && *v)
+        c->jwt_issuer = v;
+    if ((v = getenv(MSG_JWT_AUDIENCE_ENV)) && *v)
+        c->jwt_audience = v;
     if ((v = getenv(MSG_JWT_MAX_LIFETIME_ENV)) && *v) {
         char *end;
         long long n = strtoll(v, &end, 10);
@@ -93,6 +97,8 @@ int msg_service_new(msg_backend *b, const msg_config *cfg, msg_service **out, er
         }
     }
     s->cors_origin = dup_or_null(cfg->cors_origin);
+    s->jwt_issuer = dup_or_null(cfg->jwt_issuer);
+    s->jwt_audience = dup_or_null(cfg->jwt_audience);
     if (cfg->jwt_secret) {
         s->jwt_secret = malloc(cfg->jwt_secret_len + 1);
         if (s->jwt_secret) {
@@ -101,7 +107,8 @@ int msg_service_new(msg_backend *b, const msg_config *cfg, msg_service **out, er
         }
     }
     if (!s->table || !s->jwt_claim || (cfg->jwt_public_key_pem && !s->jwt_public_key_pem) ||
-        (cfg->cors_origin && !s->cors_origin) || (cfg->jwt_secret && !s->jwt_secret)) {
+        (cfg->cors_origin && !s->cors_origin) || (cfg->jwt_secret && !s->jwt_secret) ||
+        (cfg->jwt_issuer && !s->jwt_issuer) || (cfg->jwt_audience && !s->jwt_audience)) {
         msg_service_free(s);
         return err_set(e, ERR_NOMEM, "out of memory");
     }
@@ -110,6 +117,8 @@ int msg_service_new(msg_backend *b, const msg_config *cfg, msg_service **out, er
     s->cfg.jwt_public_key_pem = s->jwt_public_key_pem;
     s->cfg.jwt_public_key_file = NULL;
     s->cfg.cors_origin = s->cors_origin;
+    s->cfg.jwt_issuer = s->jwt_issuer;
+    s->cfg.jwt_audience = s->jwt_audience;
     s->cfg.jwt_secret = s->jwt_secret;
     if (s->cfg.page_messages <= 0 || s->cfg.page_messages > MSG_PAGE_MAX)
         s->cfg.page_messages = MSG_PAGE_MESSAGES;
@@ -139,6 +148,8 @@ void msg_service_free(msg_service *s)
     free(s->jwt_public_key_pem);
     free(s->jwt_claim);
     free(s->cors_origin);
+    free(s->jwt_issuer);
+    free(s->jwt_audience);
     msg_jwt_cache_free(s->jwt_cache);
     for (size_t i = 0; i < MSGI_USER_SETS * MSGI_USER_WAYS; i++)
         free(s->users[i]);

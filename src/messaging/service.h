@@ -98,12 +98,18 @@ typedef struct msg_config {
     long long jwt_max_lifetime;      /* seconds a token may live (exp - now, exp - iat);
                                         0 = MSG_JWT_MAX_LIFETIME_DEFAULT (auth.h) */
     const char *cors_origin;         /* allowed frontend origin ("*" allowed), NULL = no CORS */
+    const char *jwt_issuer;   /* a token's "iss" must be this (then required); NULL: when
+                                 present, MSG_JWT_ISSUER_DEFAULT (auth.h) */
+    const char *jwt_audience; /* a token's "aud" (or, without aud, Cognito's "client_id") must
+                                 name this (then required); NULL: an aud, when present, must
+                                 name MSG_JWT_AUDIENCE_DEFAULT */
 } msg_config;
 
 /* Fills defaults: table, page sizes, retries, jwt_claim "sub"; and from the environment
  * DDBCHAT_JWT_PUBLIC_KEY_FILE -> jwt_public_key_file, DDBCHAT_JWT_CLAIM -> jwt_claim,
  * DDBCHAT_JWT_MAX_LIFETIME -> jwt_max_lifetime (seconds; ignored unless a positive integer),
- * DDBCHAT_CORS_ORIGIN -> cors_origin (pointers into the environment).  Other pointers NULL. */
+ * DDBCHAT_CORS_ORIGIN -> cors_origin, DDBCHAT_JWT_ISSUER -> jwt_issuer, DDBCHAT_JWT_AUDIENCE ->
+ * jwt_audience (pointers into the environment).  Other pointers NULL. */
 void msg_config_default(msg_config *c);
 
 /* Creates the service over a backend (borrowed; must outlive the service).  cfg copied;

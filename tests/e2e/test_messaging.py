@@ -946,3 +946,71 @@ def test_wellformed_unknown_conversation_id_is_404(msg_server, people):
     assert st == 404 and b["error"]["code"] == "not_found", (st, b)
     p = cli(msg_server, "get-conversation", unknown, check=False)
     assert p.returncode == 1 and "ddbchat: not_found:" in p.stderr, p.stderr
+
+
+def test_token_issuer_and_audience(msg_server, people):
+    # RFC 7519 4.1.1/4.1.3: `ddbchat token` (and serve --demo) mint tokens with iss and aud
+    # "ddbchat"; the server refuses a token whose iss is another issuer or whose aud does not
+    # name it (a token meant for another service signed with a shared secret).  A token
+    # without iss/aud is still taken while no issuer/audience is configured.
+    ids, tok = people
+    t = cli(msg_server, "token", "alice").stdout.strip()
+    claims = jwt.decode(t, options={"verify_signature": False})
+    assert claims["iss"] == "ddbchat" and claims["aud"] == "ddbchat", claims
+    assert rest(msg_server, "GET", "/api/me", t)[0] == 200
+    alice = ids["alice"]
+    for extra, st_want, why in (
+            ({}, 200, None),
+            ({"iss": "ddbchat", "aud": "ddbchat"}, 200, None),
+            ({"aud": ["other-app", "ddbchat"]}, 200, None),
+            ({"iss": "https://evil.example"}, 401, "iss"),
+            ({"iss": 7}, 401, "iss"),
+            ({"aud": "other-app"}, 401, "aud"),
+            ({"aud": ["other-app"]}, 401, "aud"),
+            ({"aud": 7}, 401, "aud"),
+            ({"aud": []}, 401, "aud")):
+        st, h, b = rest(msg_server, "GET", "/api/me", token(alice, **extra))
+        assert st == st_want, (extra, st, b)
+        if why:
+            assert b["error"]["code"] == "unauthorized" and f"({why})" in b["error"]["message"], b
+            assert 'error="invalid_token"' in h["www-authenticate"], h
+
+
+def test_configured_issuer_and_audience_as_cognito(tmp_path):
+    # --jwt-issuer / --jwt-audience (or $DDBCHAT_JWT_ISSUER / $DDBCHAT_JWT_AUDIENCE), as for a
+    # Cognito user pool: iss is then required and must be the pool's URL; the audience is an
+    # ID token's aud or, for an access token (no aud), its client_id.  `ddbchat token` with
+    # the same settings mints tokens the server takes.
+    import shutil
+    iss = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123"
+    aud = "5r0jk8nfkeh3mjr8ec6ljn0b0m"
+    env = {"DDBCHAT_JWT_SECRET": SECRET, "DDBCHAT_JWT_ISSUER": iss, "DDBCHAT_JWT_AUDIENCE": aud}
+    for how in ("env", "flags"):
+        if how == "env":
+            srv = start_ddbchat("--demo", dynamodb_only=False, env=env)
+        else:
+            srv = start_ddbchat("--demo", "--jwt-issuer", iss, "--jwt-audience", aud,
+                                dynamodb_only=False, env={"DDBCHAT_JWT_SECRET": SECRET})
+        try:
+            p = cli(srv, "user", "show", "andrewbrown", "--json")
+            u = json.loads(p.stdout)["uuid"]
+            for extra, st_want in (
+                    ({"iss": iss, "aud": aud, "token_use": "id"}, 200),
+                    ({"iss": iss, "client_id": aud, "token_use": "access"}, 200),
+                    ({"iss": iss, "aud": [aud]}, 200),
+                    ({}, 401),                                   # no iss: required now
+                    ({"iss": iss}, 401),                         # no aud, no client_id
+                    ({"aud": aud}, 401),
+                    ({"iss": iss + "x", "aud": aud}, 401),
+                    ({"iss": iss, "aud": "ddbchat"}, 401),
+                    ({"iss": iss, "client_id": "other"}, 401),
+                    ({"iss": "ddbchat", "aud": "ddbchat"}, 401)):
+                st, _, b = rest(srv, "GET", "/api/me", token(u, **extra))
+                assert st == st_want, (how, extra, st, b)
+            t = cli(srv, "token", "andrewbrown", env=env).stdout.strip()
+            c = jwt.decode(t, options={"verify_signature": False})
+            assert c["iss"] == iss and c["aud"] == aud, c
+            assert rest(srv, "GET", "/api/me", t)[0] == 200
+        finally:
+            srv.stop()
+            shutil.rmtree(srv.data_dir, ignore_errors=True)

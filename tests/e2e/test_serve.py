@@ -506,7 +506,8 @@ def test_jwt_max_lifetime_flag_and_env():
         m = re.search(r"bearer token \(valid 120 s\): (\S+)", banner)
         assert m, banner
         demo_token = m.group(1)
-        uuid = jwt.decode(demo_token, secret, algorithms=["HS256"])["sub"]
+        uuid = jwt.decode(demo_token, secret, algorithms=["HS256"],
+                          audience="ddbchat", issuer="ddbchat")["sub"]
 
         def status(tok):
             c = http.client.HTTPConnection("127.0.0.1", ports["api"], timeout=10)
