@@ -286,6 +286,116 @@ static void test_parse_authorization(void **state)
     }
 }
 
+/* sigv4_check_parts scans 16 bytes a step; the rule it keeps is this one, in bytes and libc
+ * calls (the code before it scanned blocks): items split at commas and blanks after the
+ * algorithm, an item without '=' refused, each of the three keys counted when its value is
+ * not empty.  Random headers built from the pieces that matter, each in a heap block of
+ * exactly its size (the ASan run catches a read past it), must get the same code and text. */
+static int check_parts_bytes(const char *value, bool has_date, err_t *e)
+{
+    if (strncmp(value + strspn(value, " \t"), "AWS4-", 5) != 0)
+        return err_set(e, ERR_MISSING_AUTH_TOKEN, "Request is missing Authentication Token");
+    static const char *const want[] = {"Credential", "Signature", "SignedHeaders"};
+    bool have[3] = {false, false, false};
+    const char *p = value + strspn(value, " \t");
+    p += strcspn(p, ", \t");
+    while (*p) {
+        p += strspn(p, ", \t");
+        if (!*p)
+            break;
+        size_t n = strcspn(p, ", \t"), k = strcspn(p, "=");
+        if (k >= n)
+            return err_set(e, ERR_INCOMPLETE_SIGNATURE,
+                           "'%.*s' not a valid key=value pair (missing equal-sign) in "
+                           "Authorization header: '%.200s'.",
+                           (int)n, p, value);
+        for (int i = 0; i < 3; i++)
+            if (k == strlen(want[i]) && memcmp(p, want[i], k) == 0 && n > k + 1)
+                have[i] = true;
+        p += n;
+    }
+    if (have[0] && have[1] && have[2])
+        return 0;
+    char msg[512];
+    size_t o = 0;
+    for (int i = 0; i < 3; i++)
+        if (!have[i])
+            o += (size_t)snprintf(msg + o, sizeof msg - o,
+                                  "Authorization header requires '%s' parameter. ", want[i]);
+    if (!has_date)
+        snprintf(msg + o, sizeof msg - o,
+                 "Authorization header requires existence of either a 'X-Amz-Date' or a "
+                 "'Date' header. ");
+    return err_set(e, ERR_INCOMPLETE_SIGNATURE, "%sAuthorization=%.200s", msg, value);
+}
+
+static void check_parts_same(const char *value)
+{
+    size_t n = strlen(value);
+    char *v = malloc(n + 1); /* exactly its size */
+    assert_non_null(v);
+    memcpy(v, value, n + 1);
+    for (int d = 0; d < 2; d++) {
+        err_t a = {0}, b = {0};
+        int ra = sigv4_check_parts(v, d, &a), rb = check_parts_bytes(v, d, &b);
+        if (ra != rb || strcmp(a.msg, b.msg) != 0)
+            fail_msg("[%s] has_date %d: %d '%s', bytes say %d '%s'", v, d, ra, a.msg, rb, b.msg);
+    }
+    free(v);
+}
+
+static void test_check_parts_as_bytes(void **state)
+{
+    (void)state;
+    static const char *const fixed[] = {
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261206/us-east-1/dynamodb/aws4_request, "
+        "SignedHeaders=content-type;host;x-amz-date;x-amz-target, "
+        "Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",
+        "AWS4-HMAC-SHA256 Credential=a,SignedHeaders=b,Signature=c",
+        "AWS4-HMAC-SHA256 Credential=,SignedHeaders=b,Signature=c",
+        "AWS4-HMAC-SHA256 Credential==,SignedHeaders==,Signature==",
+        "AWS4-HMAC-SHA256 Credentials=a,SignedHeader=b,Signature",
+        "AWS4-HMAC-SHA256 Credential=a\tSignedHeaders=b\t\t,Signature=c,",
+        "AWS4-HMAC-SHA256 =Credential=a, Signature=c=d, SignedHeaders=x",
+        "AWS4-HMAC-SHA256 Credential=a, Signature=b, SignedHeaders=c, x",
+        "AWS4-",
+        "AWS4-x",
+        " \tAWS4-x ,",
+        "AWS4-HMAC-SHA256",
+        "AWS4-HMAC-SHA256 ",
+        "Bearer x",
+        "AWS4-HMAC-SHA256 abcdefghijklmnopqrstuvwxyz0123456789=",
+        "AWS4-HMAC-SHA256 abcdefghijklmnopqrstuvwxyz0123456789",
+        "AWS4-HMAC-SHA256 abcdefghijklmno=",
+        "AWS4-HMAC-SHA256 abcdefghijklmnop",
+    };
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        check_parts_same(fixed[i]);
+    static const char *const piece[] = {
+        "Credential=", "Signature=",       "SignedHeaders=",       "Credential",
+        "Signature",   "=",                ",",                    " ",
+        "\t",          ", ",               "x",                    "AKIDEXAMPLE/2026",
+        "=x",          "Credentials=",     "0123456789abcdef0123",
+    };
+    const size_t np = sizeof piece / sizeof piece[0];
+    unsigned seed = 20;
+    char v[400];
+    for (int round = 0; round < 20000; round++) {
+        const char *alg = (round & 3) == 0 ? " AWS4-H" : "AWS4-HMAC-SHA256 ";
+        size_t o = (size_t)snprintf(v, sizeof v, "%s", alg);
+        int parts = (int)(rand_r(&seed) % 16);
+        for (int k = 0; k < parts; k++) {
+            const char *s = piece[rand_r(&seed) % np];
+            size_t l = strlen(s);
+            if (o + l >= sizeof v)
+                break;
+            memcpy(v + o, s, l + 1);
+            o += l;
+        }
+        check_parts_same(v);
+    }
+}
+
 static void test_amz_date(void **state)
 {
     (void)state;
@@ -611,6 +721,7 @@ int main(void)
         cmocka_unit_test(test_canonical_headers_trimmed),
         cmocka_unit_test(test_canonical_uri_and_names),
         cmocka_unit_test(test_parse_authorization),
+        cmocka_unit_test(test_check_parts_as_bytes),
         cmocka_unit_test(test_amz_date),
         cmocka_unit_test(test_verify_botocore),
         cmocka_unit_test(test_signing_key_cache),
