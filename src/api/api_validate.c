@@ -429,6 +429,78 @@ int api_check_table_name(const char *name, err_t *e)
     return 0;
 }
 
+/* ---- ResourceArn ----------------------------------------------------------------------- */
+
+static bool arn_field_is(const char *f, size_t fl, const char *want)
+{
+    return want && fl == strlen(want) && memcmp(f, want, fl) == 0;
+}
+
+/* s[0..n) is p and something after it (*out, *out_len) */
+static bool arn_sub(const char *s, size_t n, const char *p, const char **out, size_t *out_len)
+{
+    size_t pl = strlen(p);
+    if (n <= pl || memcmp(s, p, pl) != 0)
+        return false;
+    *out = s + pl;
+    *out_len = n - pl;
+    return true;
+}
+
+void api_arn_parse(const char *arn, size_t len, const char *region, const char *account,
+                   api_arn *out)
+{
+    memset(out, 0, sizeof *out);
+    out->cls = API_ARN_BARE;
+    if (!arn || len < 4 || memcmp(arn, "arn:", 4) != 0)
+        return;
+    /* arn:partition:service:region:account:resource (f[0] the "arn"); the resource may hold
+     * further ':' */
+    const char *f[6];
+    size_t fl[6];
+    const char *s = arn, *end = arn + len;
+    out->cls = API_ARN_BAD;
+    for (int i = 0; i < 6; i++) {
+        const char *c = i < 5 ? memchr(s, ':', (size_t)(end - s)) : end;
+        if (!c)
+            return;
+        f[i] = s;
+        fl[i] = (size_t)(c - s);
+        s = c + 1;
+    }
+    if (!arn_field_is(f[1], fl[1], "aws") || !arn_field_is(f[2], fl[2], "dynamodb"))
+        return;
+    out->other_region = !arn_field_is(f[3], fl[3], region);
+    out->other_account = !arn_field_is(f[4], fl[4], account);
+    out->cls = API_ARN_OTHER;
+    const char *res = f[5];
+    size_t rl = fl[5];
+    if (rl <= 6 || memcmp(res, "table/", 6) != 0)
+        return;
+    const char *name = res + 6, *slash = memchr(name, '/', rl - 6);
+    size_t nl = slash ? (size_t)(slash - name) : rl - 6;
+    if (nl == 0)
+        return;
+    out->name = name;
+    out->name_len = nl;
+    if (!slash) {
+        out->cls = API_ARN_TABLE;
+        return;
+    }
+    const char *sub = slash + 1, *v;
+    size_t sl = (size_t)(res + rl - sub), vl;
+    if (arn_sub(sub, sl, "stream/", &v, &vl) && !memchr(v, '/', vl))
+        out->cls = API_ARN_STREAM;
+    else if (arn_sub(sub, sl, "index/", &v, &vl) && !memchr(v, '/', vl))
+        out->cls = API_ARN_INDEX;
+    else if (arn_sub(sub, sl, "backup/", &v, &vl))
+        out->cls = API_ARN_BACKUP;
+    else
+        return;
+    out->sub = v;
+    out->sub_len = vl;
+}
+
 /* ---- the request walker ---------------------------------------------------------------------
  * Two passes over the request and its model: first the JSON types of every modelled member
  * (the service deserialises before it validates: a wrong type anywhere is a

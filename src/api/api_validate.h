@@ -120,6 +120,35 @@ bool api_name_chars(const char *s, size_t len);
  * 'tableName' ..."; invalid -> TXT_INVALID_TABLE_NAME.  ERR_VALIDATION or 0. */
 int api_check_table_name(const char *name, err_t *e);
 
+/* ---- ResourceArn --------------------------------------------------------------------
+ * One reading of a ResourceArn for the APIs that take one (the tag APIs in op_table.c, the
+ * resource-policy APIs in op_policy.c); each maps the reading to its own texts and order. */
+
+typedef enum api_arn_class {
+    API_ARN_BARE,   /* does not start with "arn:" */
+    API_ARN_BAD,    /* fewer than six ':'-fields, or not partition "aws" and service "dynamodb" */
+    API_ARN_TABLE,  /* ...:table/<name> */
+    API_ARN_STREAM, /* ...:table/<name>/stream/<label> (a label without '/') */
+    API_ARN_INDEX,  /* ...:table/<name>/index/<index> (an index name without '/') */
+    API_ARN_BACKUP, /* ...:table/<name>/backup/<id> (any id but "") */
+    API_ARN_OTHER,  /* any other resource: not table/, no name, another sub-resource */
+} api_arn_class;
+
+typedef struct api_arn {
+    api_arn_class cls;
+    bool other_region;  /* TABLE..OTHER: the region field is not the endpoint's */
+    bool other_account; /* TABLE..OTHER: the account field is not the endpoint's */
+    const char *name;   /* TABLE..BACKUP: the table's name, in the ARN (not NUL-ended) */
+    size_t name_len;
+    const char *sub; /* STREAM, INDEX, BACKUP: the label, index name or id, in the ARN */
+    size_t sub_len;
+} api_arn;
+
+/* Classifies arn[0..len) (a U+0000 inside is a byte like any other) against the endpoint's
+ * region and account; *out's pointers borrow arn.  Never fails. */
+void api_arn_parse(const char *arn, size_t len, const char *region, const char *account,
+                   api_arn *out);
+
 /* ---- the request walker (api_schema's model) ------------------------------------------
  * The walker reads the request through this small read-only view, so that another request
  * representation (an arena JSON tree) can be validated by the same code: implement the

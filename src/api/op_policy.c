@@ -71,7 +71,9 @@ typedef struct pol_target {
     const store_table *t;
 } pol_target;
 
-/* Parses r's ResourceArn into *p (the table not looked up yet). */
+/* Parses r's ResourceArn into *p (the table not looked up yet): api_arn_parse's reading,
+ * these APIs' texts in this order (the class, then another partition, service or region,
+ * then another account, then the resource). */
 static int pol_arn(api_req *r, pol_target *p)
 {
     const char *arn;
@@ -84,58 +86,30 @@ static int pol_arn(api_req *r, pol_target *p)
     if (!shown)
         return err_set(r->err, ERR_NOMEM, "out of memory");
     p->arn = shown;
-    if (!arn || len < 4 || strncmp(arn, "arn:", 4) != 0)
-        return err_set(r->err, ERR_VALIDATION, TXT_POL_INVALID "ARNs must start with 'arn:': %s",
-                       shown);
-    /* arn:partition:service:region:account:resource (f[0] the "arn") */
-    const char *f[6];
-    size_t fl[6];
-    const char *s = arn, *end = arn + len;
-    for (int i = 0; i < 6; i++) {
-        const char *c = i < 5 ? memchr(s, ':', (size_t)(end - s)) : end;
-        if (!c)
-            goto invalid;
-        f[i] = s;
-        fl[i] = (size_t)(c - s);
-        s = c + 1;
+    api_arn a;
+    api_arn_parse(arn, arn ? len : 0, r->api->region, r->api->account_id, &a);
+    if (a.cls == API_ARN_BARE)
+        return err_set(r->err, ERR_VALIDATION, TXT_ARN_NOT_ARN "%s", shown);
+    if (a.cls == API_ARN_BAD || a.other_region)
+        return err_set(r->err, ERR_VALIDATION, TXT_POL_BAD_ARN, shown);
+    if (a.other_account)
+        return err_set(r->err, ERR_VALIDATION, TXT_POL_OTHER_ACCOUNT);
+    switch (a.cls) {
+    case API_ARN_TABLE:
+        break;
+    case API_ARN_STREAM:
+        if (!(p->label = arena_strndup(r->arena, a.sub, a.sub_len)))
+            return err_set(r->err, ERR_NOMEM, "out of memory");
+        break;
+    case API_ARN_INDEX:
+        return err_set(r->err, ERR_VALIDATION, TXT_ARN_INDEX "%s", shown);
+    default: /* a backup, anything else */
+        return err_set(r->err, ERR_VALIDATION, TXT_ARN_NOT_DDB "%s", shown);
     }
-#define FIELD_IS(i, str) (fl[i] == strlen(str) && memcmp(f[i], str, fl[i]) == 0)
-    if (!FIELD_IS(1, "aws") || !FIELD_IS(2, "dynamodb") || !FIELD_IS(3, r->api->region))
-        goto invalid;
-    if (!FIELD_IS(4, r->api->account_id))
-        return err_set(r->err, ERR_VALIDATION,
-                       TXT_POL_OTHER_ACCOUNT);
-    const char *res = f[5];
-    size_t rl = fl[5];
-    if (rl < 6 || memcmp(res, "table/", 6) != 0 || rl == 6)
-        goto not_ddb;
-    const char *name = res + 6, *slash = memchr(name, '/', rl - 6);
-    size_t nl = slash ? (size_t)(slash - name) : rl - 6;
-    if (nl == 0)
-        goto not_ddb;
-    if (slash) {
-        const char *sub = slash + 1;
-        size_t sl = (size_t)(res + rl - sub);
-        if (sl > 7 && memcmp(sub, "stream/", 7) == 0 && !memchr(sub + 7, '/', sl - 7)) {
-            if (!(p->label = arena_strndup(r->arena, sub + 7, sl - 7)))
-                return err_set(r->err, ERR_NOMEM, "out of memory");
-        } else if (sl > 6 && memcmp(sub, "index/", 6) == 0 && !memchr(sub + 6, '/', sl - 6)) {
-            return err_set(r->err, ERR_VALIDATION,
-                           TXT_POL_INDEX_ARN, shown);
-        } else {
-            goto not_ddb;
-        }
-    }
-#undef FIELD_IS
     /* a NUL inside the name keeps it whole (shown): it names no table */
-    p->table = memchr(name, '\0', nl) ? api_nul_text(r->arena, name, nl)
-                                      : arena_strndup(r->arena, name, nl);
+    p->table = memchr(a.name, '\0', a.name_len) ? api_nul_text(r->arena, a.name, a.name_len)
+                                                : arena_strndup(r->arena, a.name, a.name_len);
     return p->table ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
-invalid:
-    return err_set(r->err, ERR_VALIDATION, TXT_POL_BAD_ARN, shown);
-not_ddb:
-    return err_set(r->err, ERR_VALIDATION,
-                   TXT_POL_NOT_DDB_ARN, shown);
 }
 
 /* A stream target's label against table t's stream: the not-found when t has another or

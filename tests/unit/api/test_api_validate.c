@@ -233,6 +233,84 @@ static void test_name_chars(void **state)
     assert_false(api_name_valid("ab"));
 }
 
+/* api_arn_parse: one row per class, and the region / account flags (the tag and policy
+ * APIs map these to their texts: test_ttl_tags, test_resource_policy). */
+static void test_arn_parse(void **state)
+{
+    (void)state;
+    static const char R[] = "us-east-1", A[] = "123456789012";
+    static const struct {
+        const char *arn;
+        size_t len; /* 0: strlen */
+        api_arn_class cls;
+        bool other_region, other_account;
+        const char *name, *sub;
+    } rows[] = {
+        {"", 0, API_ARN_BARE, false, false, NULL, NULL},
+        {"tab1", 0, API_ARN_BARE, false, false, NULL, NULL},
+        {"ARN:aws:dynamodb:us-east-1:123456789012:table/tab1", 0, API_ARN_BARE, false, false,
+         NULL, NULL},
+        {"a:b:c:d:e:f/g", 0, API_ARN_BARE, false, false, NULL, NULL},
+        {"arn:aws:dynamodb:us-east-1:123456789012", 0, API_ARN_BAD, false, false, NULL, NULL},
+        {"arn:aws-cn:dynamodb:us-east-1:123456789012:table/tab1", 0, API_ARN_BAD, false, false,
+         NULL, NULL},
+        {"arn:aws:s3:::bucket", 0, API_ARN_BAD, false, false, NULL, NULL},
+        {"arn:aws:dynamodb:us-east-1:123456789012:table/tab1", 0, API_ARN_TABLE, false, false,
+         "tab1", NULL},
+        {"arn:aws:dynamodb:eu-west-1:123456789012:table/tab1", 0, API_ARN_TABLE, true, false,
+         "tab1", NULL},
+        {"arn:aws:dynamodb:us-east-1:000000000000:table/tab1", 0, API_ARN_TABLE, false, true,
+         "tab1", NULL},
+        {"arn:aws:dynamodb:us-east-1:123456789012:table/a:b", 0, API_ARN_TABLE, false, false,
+         "a:b", NULL},
+        {"arn:aws:dynamodb:us-east-1:123456789012:table/t\0x", 49, API_ARN_TABLE, false, false,
+         "t\0x", NULL},
+        {"arn:aws:dynamodb:us-east-1:123456789012:table/tab1/stream/2026-01-01T00:00:00.000", 0,
+         API_ARN_STREAM, false, false, "tab1", "2026-01-01T00:00:00.000"},
+        {"arn:aws:dynamodb:us-east-1:123456789012:table/tab1/index/gix", 0, API_ARN_INDEX, false,
+         false, "tab1", "gix"},
+        {"arn:aws:dynamodb:us-east-1:123456789012:table/tab1/backup/01234-abc", 0,
+         API_ARN_BACKUP, false, false, "tab1", "01234-abc"},
+        {"arn:aws:dynamodb:us-east-1:123456789012:table/tab1/index/gix/x", 0, API_ARN_OTHER,
+         false, false, "tab1", NULL},
+        {"arn:aws:dynamodb:us-east-1:123456789012:table/tab1/stream/", 0, API_ARN_OTHER, false,
+         false, "tab1", NULL},
+        {"arn:aws:dynamodb:us-east-1:123456789012:table/tab1/backup/", 0, API_ARN_OTHER, false,
+         false, "tab1", NULL},
+        {"arn:aws:dynamodb:us-east-1:123456789012:table/", 0, API_ARN_OTHER, false, false, NULL,
+         NULL},
+        {"arn:aws:dynamodb:us-east-1:123456789012:table//index/gix", 0, API_ARN_OTHER, false,
+         false, NULL, NULL},
+        {"arn:aws:dynamodb:us-west-2:123456789012:global-table/g1", 0, API_ARN_OTHER, true,
+         false, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        size_t len = rows[i].len ? rows[i].len : strlen(rows[i].arn);
+        api_arn a;
+        api_arn_parse(rows[i].arn, len, R, A, &a);
+        print_message("row %zu: %s\n", i, rows[i].arn);
+        assert_int_equal(a.cls, rows[i].cls);
+        assert_int_equal(a.other_region, rows[i].other_region);
+        assert_int_equal(a.other_account, rows[i].other_account);
+        if (rows[i].name) {
+            size_t nl = rows[i].len ? 3 : strlen(rows[i].name);
+            assert_int_equal(a.name_len, nl);
+            assert_memory_equal(a.name, rows[i].name, nl);
+        } else if (a.cls != API_ARN_OTHER) {
+            assert_null(a.name);
+        }
+        if (rows[i].sub) {
+            assert_int_equal(a.sub_len, strlen(rows[i].sub));
+            assert_memory_equal(a.sub, rows[i].sub, a.sub_len);
+        } else {
+            assert_null(a.sub);
+        }
+    }
+    api_arn a;
+    api_arn_parse(NULL, 0, R, A, &a);
+    assert_int_equal(a.cls, API_ARN_BARE);
+}
+
 int main(void)
 {
     lookup_view = api_jview_jansson;
@@ -242,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_strict_search_vectors),
         cmocka_unit_test(test_corpus_same_verdicts),
         cmocka_unit_test(test_name_chars),
+        cmocka_unit_test(test_arn_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

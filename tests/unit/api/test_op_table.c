@@ -243,12 +243,24 @@ static const vcase vcases[] = {
      "ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, "
      "OnDemandThroughput, WarmThroughput or TableClass is required"},
     {"tags: no arn at all", "ListTagsOfResource", "{\"ResourceArn\":\"nope\"}", ERR_VALIDATION,
+     "One or more parameter values were invalid: ARNs must start with 'arn:': nope"},
+    {"tags: no arn at all, untagging", "UntagResource",
+     "{\"ResourceArn\":\"nope\",\"TagKeys\":[\"a\"]}", ERR_VALIDATION,
      "Invalid TableArn: Invalid ResourceArn provided as input nope"},
     {"tags: empty arn", "ListTagsOfResource", "{\"ResourceArn\":\"\"}", ERR_ACCESS_DENIED,
      "User: arn:aws:iam::123456789012:root is not authorized to perform: "
      "dynamodb:ListTagsOfResource on resource: *"},
-    {"tags: bad arn", "ListTagsOfResource", "{\"ResourceArn\":\"a:b:c:d:e:f/g\"}", ERR_VALIDATION,
-     "Invalid TableArn: Invalid ResourceArn provided as input a:b:c:d:e:f/g"},
+    {"tags: bad arn", "ListTagsOfResource",
+     "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/ab\"}", ERR_VALIDATION,
+     "Invalid TableArn: Invalid ResourceArn provided as input "
+     "arn:aws:dynamodb:us-east-1:123456789012:table/ab"},
+    {"tags: an index's arn", "TagResource",
+     "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/nope/index/gix\","
+     "\"Tags\":[{\"Key\":\"a\",\"Value\":\"b\"}]}",
+     ERR_VALIDATION,
+     "One or more parameter values were invalid: Invalid resource arn provided, only table or "
+     "stream is accepted. Provided resource arn: "
+     "arn:aws:dynamodb:us-east-1:123456789012:table/nope/index/gix"},
     {"tags: list on an unknown table", "ListTagsOfResource",
      "{\"ResourceArn\":\"arn:aws:dynamodb:us-east-1:123456789012:table/nope\"}",
      ERR_ACCESS_DENIED,
