@@ -195,17 +195,6 @@ static uint64_t st_get_n(const av_t *m, const char *name)
     return st_n_of(av_map_gets(m, name));
 }
 
-void st_get_name(const av_t *m, const char *name, char *out)
-{
-    const av_t *v = av_map_gets(m, name);
-    out[0] = 0;
-    if (!v || v->type != AV_S)
-        return;
-    size_t n = v->u.str.len < STORE_NAME_MAX - 1 ? v->u.str.len : STORE_NAME_MAX - 1;
-    memcpy(out, v->u.str.ptr, n);
-    out[n] = 0;
-}
-
 static bool st_get_bool(const av_t *m, const char *name)
 {
     const av_t *v = av_map_gets(m, name);

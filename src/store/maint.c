@@ -16,7 +16,7 @@
  * generation check) for index work another process left (a CLI that exited mid-backfill).
  * Whatever it does -- idle, waiting out a back-off, or between the batches of a long round
  * of work (st_readers_poll) -- it frees the LMDB reader slots of processes that exited inside
- * a read txn about every ST_WORK_POLL_MS (st_readers_check).
+ * a read txn about every ST_WORK_POLL_MS (st_readers_check, store.c, beside the read txns).
  * A round never starts while a store_table_alter is between its commit and its pin
  * (s->alters): the caller gets the table as its change left it, not already backfilled.
  */
@@ -39,46 +39,6 @@ static void st_work_wait(store_t *s, int64_t ms)
     ts.tv_sec += (time_t)(ms / 1000 + ns / 1000000000);
     ts.tv_nsec = ns % 1000000000;
     pthread_cond_timedwait(&s->workcv, &s->workmu, &ts);
-}
-
-/* Frees the LMDB reader slots of processes that exited inside a read txn (a CLI killed while
- * it read the data dir the server writes): such a slot keeps its snapshot, so from then on
- * no page freed by a write can be used again, by any process, and data.mdb grows by every
- * page written until a restart (store_open clears them): C+D at 64 connections, 19.4k ->
- * 174.8k pages (+600 MB) in one 4 s run; with this poll 20.3k -> 38.2k, the slot gone within
- * ST_WORK_POLL_MS (BENCHMARKS.md "Session 17: cd17").  mdb_reader_check looks only at other
- * processes' slots (a lock test per process): cheap once a poll.  It runs also while table
- * work fails and waits to be retried: when the disk is full, a dead reader's snapshot may be
- * what keeps it full (before, the check ran only while no work was pending: store
- * test_faults test_stale_reader_freed_while_work_fails).  A failing check is logged once,
- * and once more when it works again (test_reader_check_failure_logged_once). */
-static void st_readers_check(store_t *s)
-{
-    pthread_mutex_lock(&s->workmu);
-    int (*check)(MDB_env *, int *) = s->readers_check;
-    pthread_mutex_unlock(&s->workmu);
-    int dead = 0;
-    int rc = check(s->env, &dead);
-    s->readers_checked_ms = st_mono_ms();
-    if (rc) {
-        if (!s->readers_failing)
-            log_warn("store: the check for LMDB reader slots of exited processes failed: %s "
-                     "(stale slots stay until it succeeds; retried every %d ms, logged once)",
-                     mdb_strerror(rc), ST_WORK_POLL_MS);
-        s->readers_failing = true;
-        return;
-    }
-    if (s->readers_failing)
-        log_info("store: the check for LMDB reader slots of exited processes works again");
-    s->readers_failing = false;
-    if (dead)
-        log_info("store: cleared %d stale LMDB reader slot(s) of exited processes", dead);
-}
-
-void st_readers_poll(store_t *s)
-{
-    if (st_mono_ms() - s->readers_checked_ms >= ST_WORK_POLL_MS)
-        st_readers_check(s);
 }
 
 static void *st_maint_main(void *arg)

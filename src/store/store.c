@@ -1,6 +1,7 @@
 /*
  * store — the base of the store's internals: LMDB transactions, map growth, commit
- * notification, meta records, key building.  Layer: store.  Calls nothing of the layer's other modules (catalog.c,
+ * notification, the reader slots of exited processes, meta records, key building and
+ * record fields.  Layer: store.  Calls nothing of the layer's other modules (catalog.c,
  * commit.c, ttl.c, query.c and open.c are built on it, in that order; see store_int.h).
  *
  * The map starts at opts.initial_map (default 1 GiB; LMDB's file is sparse) and doubles on
@@ -210,6 +211,50 @@ void st_rpool_drain(store_t *s)
         mdb_txn_abort(s->rpool[--s->n_rpool]);
     pthread_mutex_unlock(&s->rpmu);
 }
+
+/* ---- reader slots of exited processes ----------------------------------------------- */
+
+/* Frees the LMDB reader slots of processes that exited inside a read txn (a CLI killed while
+ * it read the data dir the server writes): such a slot keeps its snapshot, so from then on
+ * no page freed by a write can be used again, by any process, and data.mdb grows by every
+ * page written until a restart (store_open clears them): C+D at 64 connections, 19.4k ->
+ * 174.8k pages (+600 MB) in one 4 s run; with this poll 20.3k -> 38.2k, the slot gone within
+ * ST_WORK_POLL_MS (BENCHMARKS.md "Session 17: cd17").  mdb_reader_check looks only at other
+ * processes' slots (a lock test per process): cheap once a poll.  It runs also while table
+ * work fails and waits to be retried: when the disk is full, a dead reader's snapshot may be
+ * what keeps it full (before, the check ran only while no work was pending: store
+ * test_faults test_stale_reader_freed_while_work_fails).  A failing check is logged once,
+ * and once more when it works again (test_reader_check_failure_logged_once). */
+void st_readers_check(store_t *s)
+{
+    pthread_mutex_lock(&s->workmu);
+    int (*check)(MDB_env *, int *) = s->readers_check;
+    pthread_mutex_unlock(&s->workmu);
+    int dead = 0;
+    int rc = check(s->env, &dead);
+    s->readers_checked_ms = st_mono_ms();
+    if (rc) {
+        if (!s->readers_failing)
+            log_warn("store: the check for LMDB reader slots of exited processes failed: %s "
+                     "(stale slots stay until it succeeds; retried every %d ms, logged once)",
+                     mdb_strerror(rc), ST_WORK_POLL_MS);
+        s->readers_failing = true;
+        return;
+    }
+    if (s->readers_failing)
+        log_info("store: the check for LMDB reader slots of exited processes works again");
+    s->readers_failing = false;
+    if (dead)
+        log_info("store: cleared %d stale LMDB reader slot(s) of exited processes", dead);
+}
+
+void st_readers_poll(store_t *s)
+{
+    if (st_mono_ms() - s->readers_checked_ms >= ST_WORK_POLL_MS)
+        st_readers_check(s);
+}
+
+/* ---- write txns ----------------------------------------------------------------------- */
 
 int st_write_txn(store_t *s, st_txn_fn fn, void *ctx, err_t *e)
 {
@@ -721,6 +766,17 @@ int st_decode_kept(arena_t *a, const MDB_val *v, av_t *out, MDB_val *out_raw, er
     if (rc)
         return err_set(e, ERR_INTERNAL, "corrupt stored item");
     return 0;
+}
+
+void st_get_name(const av_t *m, const char *name, char *out)
+{
+    const av_t *v = av_map_gets(m, name);
+    out[0] = 0;
+    if (!v || v->type != AV_S)
+        return;
+    size_t n = v->u.str.len < STORE_NAME_MAX - 1 ? v->u.str.len : STORE_NAME_MAX - 1;
+    memcpy(out, v->u.str.ptr, n);
+    out[n] = 0;
 }
 
 static bool st_name_in(const av_kv *kv, const char *name)

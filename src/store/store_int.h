@@ -29,14 +29,15 @@
  * the relative order of such over-long keys sharing that prefix is approximate.
  *
  * Modules, each calling only those before it (no cycles):
- *   store.c (txns, map, meta, keys)  <-  stream.c (stream records, descriptors, reads,
- *   trimming)  <-  catalog.c (catalog cache, pins, store_table_alter,
- *   backfill, removal)  <-  pitr.c (PITR history)  <-  commit.c (group commit)  <-  ttl.c
- *   (reaper)  <-  maint.c (index work: backfills, removals, retries
- *   of failed table work)  <-  open.c (store_open / store_close); coll.c (item collection
- *   sizes) uses store.c and is called by commit.c; query.c (reads) uses
- *   store.c and lag.c only (lag.c: the opt-in GSI lag; uses store.c; fed by commit.c).  A lower module asks a higher one for work through store_t state only
- *   (st_work_kick / st_work_start), never by calling it.  backup.c (copies, snapshots, dumps) uses store.c;
+ *   store.c (txns, map, commit notification, reader slots, meta, keys, record fields)
+ *   <-  stream.c (stream records, descriptors, reads, trimming)  <-  catalog.c (catalog
+ *   cache, pins, store_table_alter, backfill, removal)  <-  pitr.c (PITR history)  <-
+ *   commit.c (group commit)  <-  ttl.c (reaper)  <-  maint.c (index work: backfills,
+ *   removals, retries of failed table work)  <-  open.c (store_open / store_close); coll.c
+ *   (item collection sizes) uses store.c and is called by commit.c; query.c (reads) uses
+ *   store.c and lag.c only (lag.c: the opt-in GSI lag; uses store.c; fed by commit.c).  A
+ *   lower module asks a higher one for work through store_t state only (st_work_kick /
+ *   st_work_start), never by calling it.  backup.c (copies, snapshots, dumps) uses store.c;
  *   doctor.c (checks, index rebuilds) uses store.c and catalog.c.
  *
  * Locks (always taken in this order, never the reverse):
@@ -208,7 +209,7 @@ struct store {
     pthread_t work;
     /* mdb_reader_check, or a unit test's stand-in (set under workmu) */
     int (*readers_check)(MDB_env *env, int *dead);
-    /* maint.c st_readers_check, the maintenance thread's alone: when it last ran (st_mono_ms)
+    /* store.c st_readers_check, the maintenance thread's alone: when it last ran (st_mono_ms)
      * and whether it is failing (logged once) */
     int64_t readers_checked_ms;
     bool readers_failing;
@@ -305,6 +306,14 @@ size_t st_rpool_count(store_t *s);
 void st_rpool_drain(store_t *s);
 /* True when this thread is inside one of the store's txns (holds maplock). */
 bool st_map_held(const store_t *s);
+/* Frees the LMDB reader slots of processes that exited inside a read txn (mdb_reader_check,
+ * or the unit tests' stand-in s->readers_check); a failure is logged once until it works
+ * again.  The maintenance thread only: after its idle waits and its back-off waits. */
+void st_readers_check(store_t *s);
+/* st_readers_check when ST_WORK_POLL_MS have passed since the last look: between the batches
+ * of a long round of table work (a backfill of a big table takes minutes, and writes all the
+ * while).  The maintenance thread only. */
+void st_readers_poll(store_t *s);
 /* The id of the last committed LMDB txn (by any process sharing the data dir); 0 when
  * unknown.  Takes maplock shared: mdb_env_info reads the meta pages, which a map growth
  * (st_write_txn_ex on MDB_MAP_FULL, another thread) unmaps and maps again. */
@@ -366,6 +375,9 @@ int st_decode_kept(arena_t *a, const MDB_val *v, av_t *out, MDB_val *out_raw, er
 /* Decodes an LMDB value where it lies: the values point into v's bytes, valid until the txn
  * next writes or ends (store_write.in_place's apply only); the tree in the arena. */
 int st_decode_here(arena_t *a, const MDB_val *v, av_t *out, err_t *e);
+/* m[name] when it is an S, into out[STORE_NAME_MAX] (cut to STORE_NAME_MAX - 1 bytes); ""
+ * otherwise.  The catalog's and the stream descriptors' records. */
+void st_get_name(const av_t *m, const char *name, char *out);
 /* The projection of item for index ix (arena-allocated M; ALL returns the item itself). */
 int st_project(const store_table *t, const store_index *ix, const av_t *item, arena_t *a,
                av_t *out);
@@ -404,9 +416,6 @@ void st_cat_fini(store_t *s);
 int st_cat_finish_pending(store_t *s, err_t *e);
 /* True when some table of the in-memory catalog has an index being filled or removed. */
 bool st_cat_busy(store_t *s);
-/* m[name] when it is an S, into out[STORE_NAME_MAX] (cut to STORE_NAME_MAX - 1 bytes); ""
- * otherwise.  The catalog's and the stream descriptors' records. */
-void st_get_name(const av_t *m, const char *name, char *out);
 
 /* ---- commit.c ---- */
 int st_commit_start(store_t *s, err_t *e);
@@ -420,10 +429,6 @@ void st_stats_note_round(store_commit_stats *cs, uint64_t writes, int64_t sync_u
  * every ST_WORK_RETRY_MS (doubling up to ST_WORK_RETRY_MAX_MS) until it succeeds. */
 int st_maint_start(store_t *s, err_t *e);
 void st_maint_stop(store_t *s);
-/* Frees the reader slots of exited processes when ST_WORK_POLL_MS have passed since the last
- * look: between the batches of a long round of table work (a backfill of a big table takes
- * minutes, and writes all the while).  The maintenance thread only. */
-void st_readers_poll(store_t *s);
 
 /* ---- ttl.c ---- */
 int st_ttl_start(store_t *s, err_t *e);

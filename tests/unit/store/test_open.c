@@ -320,10 +320,10 @@ static void test_not_ours(void **state)
 }
 
 /* The reader slot of a process that exited inside a read txn is freed by the running store
- * within a few ST_WORK_POLL_MS (maint.c st_readers_check), not only at the next store_open:
- * such a slot keeps its snapshot, and no page freed by a write could be used again (data.mdb
- * grew with every page written).  Before: the slot stayed until a restart (mdb_reader_check
- * here still found it dead after 3 s). */
+ * within a few ST_WORK_POLL_MS (store.c st_readers_check, run by maint.c), not only at the
+ * next store_open: such a slot keeps its snapshot, and no page freed by a write could be used
+ * again (data.mdb grew with every page written).  Before: the slot stayed until a restart
+ * (mdb_reader_check here still found it dead after 3 s). */
 typedef struct sr_ctx {
     pid_t pid;
     int found; /* reader-table lines of that process */
