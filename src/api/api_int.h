@@ -321,7 +321,7 @@ const char *api_txn_token_key(api_req *r, const char *token, size_t len);
 void api_txn_token_end(api_req *r, const char *token, const json_t *resp, bool committed);
 
 /* Opens the handler's reply (api_out.h) in the caller's mode; returns r->out.  Drops any
- * error extras set so far (api_err_drop).  (api.c) */
+ * error extras set so far (api_err_drop).  (api_req.c) */
 struct api_out *api_reply(api_req *r);
 
 /* The extra members of a failing handler's error body (ConditionalCheckFailedException's
@@ -330,7 +330,7 @@ struct api_out *api_reply(api_req *r);
  * so an item costs its text and no jansson tree (review12 F7b: ~16 MB of heap for a 240 KB
  * item's tree); otherwise built as the tree api_err_close makes r->err_extra (api_call, and
  * api_call_sink, whose value mode would drop the items).  api_err_open drops a reply begun
- * (api_reply) and the extras set before.  (api.c) */
+ * (api_reply) and the extras set before.  (api_req.c) */
 void api_err_open(api_req *r, struct api_out *o);
 /* Ends what api_err_open began: 0, or ERR_NOMEM with the extras dropped and r->err's error
  * replaced by "out of memory". */
