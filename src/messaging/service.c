@@ -950,25 +950,65 @@ static json_t *row_of(json_t *rows, const char *user)
     return NULL;
 }
 
-/* The conversation row of (user, group), new reference, or *out NULL.  Pattern D's lookup:
- * the GSI (two rows per group), picking pk = GRP#<user>.  A GSI is eventually consistent on
- * AWS, so when the row is not there yet this falls back to a strongly consistent Query of
- * the user's own conversation rows filtered on the group (bounded by that user's
- * conversation count, and only paid on a miss: a missing conversation or a non-participant;
- * the embedded engine's GSI is consistent, so there it never finds more). */
-static int find_my_row(msg_service *s, const char *user, const char *group, json_t **out, err_t *e)
+/* The newest message's sort key (its created_at) of `group` into out, "" when the group has
+ * no message (no such conversation: a conversation is made by its first message).  A
+ * consistent Query, newest first, Limit 1. */
+static int newest_message_at(msg_service *s, const char *group, char out[MSG_TS_LEN + 1],
+                             err_t *e)
+{
+    out[0] = 0;
+    char pk[64];
+    snprintf(pk, sizeof pk, "MSG#%s", group);
+    json_t *req = json_pack("{s:s, s:s, s:{s:{s:s}}, s:b, s:i, s:b, s:s}", "TableName", s->table,
+                            "KeyConditionExpression", "pk = :pk", "ExpressionAttributeValues",
+                            ":pk", "S", pk, "ScanIndexForward", 0, "Limit", 1, "ConsistentRead",
+                            1, "ProjectionExpression", "sk");
+    json_t *resp;
+    err_t in;
+    int rc = msgi_call(s, "Query", req, &resp, &in);
+    if (rc) {
+        json_decref(resp);
+        return msgi_storage(e, rc, &in);
+    }
+    msgi_copy_s(json_array_get(json_object_get(resp, "Items"), 0), "sk", out, MSG_TS_LEN + 1);
+    json_decref(resp);
+    return 0;
+}
+
+/* The conversation row of (user, group) by its key, without the GSI, new reference or *out
+ * NULL.  Both participants' conversation rows sit at the newest message's created_at (the
+ * write protocol moves them in the message's own transaction), so: the newest message's time
+ * t (consistent Query, Limit 1), then GetItem GRP#<user>, t (consistent) and its group.  A
+ * message committed between the two reads moves the rows: when the newest time changed, read
+ * again (a stable t and no row: not a participant).  Two or three reads whatever the user's
+ * conversation count; it was a Query of all the user's conversation rows filtered on the group
+ * (a user with 2,000 conversations read 2,000 rows for each 404:
+ * test_service.c test_membership_is_a_keyed_read).  After MSG_KEYED_TRIES changes in a row
+ * (a conversation written to faster than it is read), the filtered Query decides. */
+#define MSG_KEYED_TRIES 4
+static int find_my_row_keyed(msg_service *s, const char *user, const char *group, json_t **out,
+                             err_t *e)
 {
     *out = NULL;
-    json_t *rows;
-    int rc = group_rows(s, group, &rows, e);
-    if (rc)
-        return rc;
-    *out = row_of(rows, user);
-    json_decref(rows);
-    if (*out)
-        return 0;
-    char pk[256];
+    char pk[256], at[MSG_TS_LEN + 1], prev[MSG_TS_LEN + 1] = "";
     snprintf(pk, sizeof pk, "GRP#%s", user);
+    int rc;
+    for (int i = 0; i < MSG_KEYED_TRIES; i++) {
+        if ((rc = newest_message_at(s, group, at, e)))
+            return rc;
+        if (!at[0] || strcmp(at, prev) == 0) /* no conversation; or no row at a stable time */
+            return 0;
+        json_t *row;
+        if ((rc = get_item(s, pk, at, &row, e)))
+            return rc;
+        const char *g = row ? msgi_item_s(row, "message_group_uuid") : NULL;
+        if (g && strcmp(g, group) == 0) {
+            *out = row;
+            return 0;
+        }
+        json_decref(row);
+        memcpy(prev, at, sizeof prev);
+    }
     json_t *esk = NULL;
     for (;;) {
         json_t *req = json_pack("{s:s, s:s, s:s, s:{s:{s:s}, s:{s:s}}, s:b}", "TableName", s->table,
@@ -998,9 +1038,28 @@ static int find_my_row(msg_service *s, const char *user, const char *group, json
     }
 }
 
+/* The conversation row of (user, group), new reference, or *out NULL.  Pattern D's lookup:
+ * the GSI (two rows per group), picking pk = GRP#<user>.  A GSI is eventually consistent on
+ * AWS, so when the row is not there the keyed read above decides (only paid on a miss: a
+ * missing conversation, a non-participant, or a conversation the GSI does not show yet; the
+ * embedded engine's GSI is consistent, so there it never finds more). */
+static int find_my_row(msg_service *s, const char *user, const char *group, json_t **out, err_t *e)
+{
+    *out = NULL;
+    json_t *rows;
+    int rc = group_rows(s, group, &rows, e);
+    if (rc)
+        return rc;
+    *out = row_of(rows, user);
+    json_decref(rows);
+    if (*out)
+        return 0;
+    return find_my_row_keyed(s, user, group, out, e);
+}
+
 /* Whether `user` has a conversation row in `group` (find_my_row's answer, found or not): the
  * GSI's rows read as values (msgi_call_items, no JSON trees: every GET of a conversation's
- * messages asks it); when its row is not among them, find_my_row's whole lookup decides. */
+ * messages asks it); when its row is not among them, find_my_row_keyed decides. */
 typedef struct member_rd {
     const char *pk;
     size_t pk_len;
@@ -1034,7 +1093,7 @@ static int is_member(msg_service *s, const char *user, const char *group, bool *
         return msgi_storage(e, rc, &in);
     if (!m.found) {
         json_t *mine;
-        if ((rc = find_my_row(s, user, group, &mine, e)))
+        if ((rc = find_my_row_keyed(s, user, group, &mine, e)))
             return rc;
         m.found = mine != NULL;
         json_decref(mine);

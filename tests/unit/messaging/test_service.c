@@ -1135,6 +1135,104 @@ static void test_paging_forward(void **state)
         msg_message_fini(&m[i]);
 }
 
+/* A backend whose GSI Queries find nothing (AWS's index right after a write: eventually
+ * consistent) and that adds up the rows every base-table Query read (ScannedCount). */
+typedef struct blind_backend {
+    msg_backend base;
+    msg_backend *inner;
+    long long scanned;
+    int calls;
+} blind_backend;
+
+static int blind_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    blind_backend *l = (blind_backend *)b;
+    l->calls++;
+    if (strcmp(op, "Query") == 0 && json_object_get(req, "IndexName")) { /* req borrowed */
+        *out = json_pack("{s:[], s:i, s:i}", "Items", "Count", 0, "ScannedCount", 0);
+        return 0;
+    }
+    int rc = msg_backend_call(l->inner, op, req, out, e);
+    if (rc == 0 && strcmp(op, "Query") == 0)
+        l->scanned += json_integer_value(json_object_get(*out, "ScannedCount"));
+    return rc;
+}
+
+static const msg_backend_ops blind_ops = {.call = blind_call, .free = lagging_free, .name = "blind"};
+
+/* Whether a user is in a conversation, when the GSI does not say so: a keyed read (the
+ * conversation's newest message, then the user's conversation row at its time), not a Query
+ * of every conversation of the user filtered on the group.  A user with 300 conversations
+ * reading one he is not in read all 300 rows; now a few, however many he has.  A participant
+ * the GSI does not show yet still reads and writes his conversation. */
+static void test_membership_is_a_keyed_read(void **state)
+{
+    (void)state;
+    msg_user busy = add_user("km_busy", "Km Busy"), x = add_user("km_x", "Km X");
+    msg_user y = add_user("km_y", "Km Y");
+    msg_message other = send_ok(&x, NULL, "km_y", "not yours", NULL);
+    msg_message mine = send_ok(&busy, NULL, "km_x", "yours", NULL);
+    err_t e = {0};
+    for (int i = 0; i < 300; i += 25) { /* 300 more conversation rows of km_busy */
+        json_t *puts = json_array();
+        for (int j = i; j < i + 25; j++) {
+            char pk[64], sk[40], g[MSG_UUID_LEN + 1];
+            snprintf(pk, sizeof pk, "GRP#%s", busy.uuid);
+            snprintf(sk, sizeof sk, "2020-01-01T00:00:00.%06dZ", j);
+            msgi_uuid(g);
+            json_array_append_new(
+                puts, json_pack("{s:{s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}}}", "PutRequest",
+                                "Item", "pk", "S", pk, "sk", "S", sk, "message_group_uuid", "S",
+                                g, "message", "S", "m", "user_uuid", "S", y.uuid));
+        }
+        json_t *resp = NULL, *req = json_pack("{s:{s:o}}", "RequestItems", ENV.table, puts);
+        assert_int_equal(msg_backend_call(ENV.backend, "BatchWriteItem", req, &resp, &e), 0);
+        json_decref(req);
+        json_decref(resp);
+    }
+    blind_backend bb = {.base = {&blind_ops}, .inner = ENV.backend};
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    msg_service *svc;
+    assert_int_equal(msg_service_new(&bb.base, &cfg, &svc, &e), 0);
+    msg_message_page p;
+    assert_int_equal(msg_list_messages(svc, busy.uuid, other.message_group_uuid, 0, NULL, &p, &e),
+                     ERR_NOT_FOUND);
+    code_is(&e, "not_found");
+    if (bb.scanned > 4)
+        fail_msg("a non-participant's read scanned %lld rows", bb.scanned);
+    err_clear(&e);
+    bb.scanned = 0;
+    assert_int_equal(msg_send(svc, busy.uuid, other.message_group_uuid, NULL, "let me in", NULL,
+                              NULL, &e),
+                     ERR_NOT_FOUND);
+    if (bb.scanned > 4)
+        fail_msg("a non-participant's send scanned %lld rows", bb.scanned);
+    /* the participant, with the GSI blind: found by the keyed read */
+    err_clear(&e);
+    assert_int_equal(msg_list_messages(svc, busy.uuid, mine.message_group_uuid, 0, NULL, &p, &e),
+                     0);
+    assert_int_equal(p.n, 1);
+    msg_message_page_free(&p);
+    msg_message m2;
+    assert_int_equal(msg_send(svc, busy.uuid, mine.message_group_uuid, NULL, "again", NULL, &m2,
+                              &e),
+                     0);
+    assert_string_equal(m2.message_group_uuid, mine.message_group_uuid);
+    msg_message_fini(&m2);
+    assert_int_equal(msg_list_messages(svc, x.uuid, mine.message_group_uuid, 0, NULL, &p, &e), 0);
+    assert_int_equal(p.n, 2);
+    msg_message_page_free(&p);
+    /* a well-formed conversation nobody has */
+    assert_int_equal(msg_list_messages(svc, busy.uuid, "0e5b0d1c-aaaa-4bbb-8ccc-0123456789ab", 0,
+                                       NULL, &p, &e),
+                     ERR_NOT_FOUND);
+    msg_service_free(svc);
+    msg_message_fini(&other);
+    msg_message_fini(&mine);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1156,6 +1254,7 @@ int main(void)
         cmocka_unit_test(test_in_progress_user_add),
         cmocka_unit_test(test_idempotency_key),
         cmocka_unit_test(test_paging_forward),
+        cmocka_unit_test(test_membership_is_a_keyed_read),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
