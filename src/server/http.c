@@ -193,6 +193,7 @@ struct http_req {
     size_t n_headers, headers_seen;
     size_t n_params, params_seen;
     bool params_have_nul, bad_header_byte;
+    bool params_cut; /* the query held more than HTTP_MAX_PARAMS + 1 (http_cut_query) */
     const char *content_length, *content_encoding;
     /* the first of each among headers[] (or NULL) */
     const char *amz_target, *authorization, *content_type;
@@ -1375,6 +1376,28 @@ static void http_req_free(http_req *r)
     free(r);
 }
 
+/* A query of more than HTTP_MAX_PARAMS + 1 parameters is cut after them in libmicrohttpd's
+ * own buffer, and r->params_cut set (http_begin answers it 400 "too many query parameters").
+ * libmicrohttpd stores each parameter in the connection's memory pool (HTTP_CONN_POOL, ~56
+ * bytes a parameter) right after the URI log callback, parsing them from the request line
+ * `uri` points into; a few hundred short ones ("a&" each) exhaust the pool, and
+ * libmicrohttpd 0.9.75 then closes the connection without an answer (its 431 finds no room
+ * either): 240 parameters did (fuzz20; tests/e2e/test_protocol.py
+ * test_a_query_that_fills_the_connection_pool_is_400). */
+static void http_cut_query(http_req *r, const char *uri, size_t len)
+{
+    const char *q = memchr(uri, '?', len), *end = uri + len;
+    if (!q)
+        return;
+    size_t pieces = 1;
+    for (const char *p = q + 1; p < end && (p = memchr(p, '&', (size_t)(end - p))) != NULL; p++)
+        if (++pieces > HTTP_MAX_PARAMS + 1) {
+            *(char *)p = '\0'; /* the request line's, in the read buffer: parsed up to here */
+            r->params_cut = true;
+            return;
+        }
+}
+
 /* The first thing MHD tells about a request: its raw target.  The context starts here: the
  * connection's previous one when it kept it (http_completed), else a new one. */
 static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
@@ -1417,6 +1440,7 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     }
     memcpy(r->target, uri, r->target_len + 1);
     r->path = r->target + r->target_len + 1;
+    http_cut_query(r, uri, r->target_len);
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
     r->hc = hc;
     if (r->hc)
@@ -1530,7 +1554,7 @@ static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const c
         return http_answer_now(r, 0, NULL, true);
     if (r->headers_seen > HTTP_MAX_HEADERS)
         return http_answer_now(r, 431, "too many header fields", true);
-    if (r->params_seen > HTTP_MAX_PARAMS)
+    if (r->params_seen > HTTP_MAX_PARAMS || r->params_cut)
         return http_answer_now(r, 400, "too many query parameters", true);
     if (r->cl_conflict)
         return http_answer_now(r, 400, "conflicting Content-Length values", true);
