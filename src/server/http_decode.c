@@ -330,9 +330,14 @@ int http_decode_body(const char *ce, const char *in, size_t len, size_t limit,
         buf_init(&cur, limit + 1);
     }
     buf_fini(&cur);
-    if (c.n == 0) { /* identity: a plain copy */
+    if (c.n == 0) { /* identity: a plain copy, at most limit bytes (prev's maximum is limit + 1,
+                     * the NUL's room, so buf_append alone let one byte more through) */
+        if (len > limit) {
+            rc = HTTP_DECODE_TOO_LARGE;
+            goto fail;
+        }
         if (buf_append(&prev, in, len)) {
-            rc = len > limit ? HTTP_DECODE_TOO_LARGE : HTTP_DECODE_NOMEM;
+            rc = HTTP_DECODE_NOMEM;
             goto fail;
         }
     }

@@ -185,6 +185,21 @@ static void test_content_encoding(void **state)
                                       NULL),
                      HTTP_DECODE_TOO_LARGE);
     free(ze);
+    /* identity (none, "", "identity") is held to the same limit: one byte over was copied
+     * (the buffer's maximum is limit + 1, room for the NUL; fuzz_decode, fuzz20) */
+    const char *const plain[] = {NULL, "", "identity", " identity , identity"};
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+        assert_int_equal(http_decode_body(plain[i], exact, 1000, 1000, NULL, NULL, &out, &dl,
+                                          NULL),
+                         HTTP_DECODE_OK);
+        assert_int_equal(dl, 1000);
+        assert_int_equal(out[dl], '\0');
+        free(out);
+        assert_int_equal(http_decode_body(plain[i], exact, 1000, 999, NULL, NULL, &out, &dl,
+                                          NULL),
+                         HTTP_DECODE_TOO_LARGE);
+        assert_null(out);
+    }
     free(exact);
 }
 
