@@ -704,20 +704,22 @@ static const void *present_m(const walk *w, const void *obj, const api_member *m
  * is a member's when its bytes are the name's (a key holding a NUL matches none, as with
  * jv->member). */
 /* The lengths of a shape's top-level member names, kept per thread for the shapes it met last
- * (a few slots by the shape's address; every shape is static): top_cache compares a key's
- * length before its bytes instead of a strlen of each name whose first byte matches. */
+ * (a few slots by the shape's address; every shape is static): top_cache looks a key up among
+ * the members of its length (by_len) instead of comparing it with every member's length and
+ * first byte (Query's 30 members: ~90 instructions a key, ~15 now). */
 #define TOP_MEMO 16
+#define TOP_NAME_MAX 64 /* a longer member name: no memo (none is) */
 typedef struct top_memo {
     const api_shape *in; /* NULL: empty */
     size_t n;
-    unsigned char len[WALK_TOP_MAX];
+    uint64_t by_len[TOP_NAME_MAX]; /* bit i: member i's name is this long */
     /* bit i: member i has the flag(s) (validate_in_'s loops visit the members by these) */
     uint64_t required, first, alone, not_null;
 } top_memo;
 static _Thread_local top_memo top_memos[TOP_MEMO];
 
-/* in's member count and name lengths, or NULL when it has more than WALK_TOP_MAX members or a
- * name of 256 bytes or more (none has). */
+/* in's member count and members by name length, or NULL when it has more than WALK_TOP_MAX
+ * members or a name of TOP_NAME_MAX bytes or more (none has). */
 static const top_memo *top_lens(const api_shape *in)
 {
     top_memo *m = &top_memos[((uintptr_t)in >> 4) % TOP_MEMO];
@@ -725,12 +727,13 @@ static const top_memo *top_lens(const api_shape *in)
         return m;
     m->in = NULL; /* refilled below, or left empty */
     m->required = m->first = m->alone = m->not_null = 0;
+    memset(m->by_len, 0, sizeof m->by_len);
     size_t n = 0;
     for (; in->members[n].name; n++) {
-        size_t l = n < WALK_TOP_MAX ? strlen(in->members[n].name) : 256;
-        if (l > 255)
+        size_t l = n < WALK_TOP_MAX ? strlen(in->members[n].name) : TOP_NAME_MAX;
+        if (l >= TOP_NAME_MAX)
             return NULL;
-        m->len[n] = (unsigned char)l;
+        m->by_len[l] |= (uint64_t)1 << n;
         unsigned f = in->members[n].flags;
         uint64_t bit = (uint64_t)1 << n;
         m->required |= f & (API_MF_REQUIRED | API_MF_REQUIRED_MAP) ? bit : 0;
@@ -754,9 +757,11 @@ static void top_cache(walk *w, const api_shape *in, const top_memo *tm, const vo
     for (void *it = jv->iter(req); it; it = jv->iter_next(req, it)) {
         size_t kl;
         const char *k = jv->iter_key(it, &kl);
-        for (size_t i = 0; i < n; i++) {
+        /* the members of the key's length, in order (the first whose bytes are the key's) */
+        for (uint64_t b = kl && kl < TOP_NAME_MAX ? tm->by_len[kl] : 0; b; b &= b - 1) {
+            size_t i = (size_t)__builtin_ctzll(b);
             const char *name = in->members[i].name;
-            if (tm->len[i] == kl && kl && name[0] == k[0] && memcmp(name, k, kl) == 0) {
+            if (name[0] == k[0] && memcmp(name, k, kl) == 0) {
                 const void *x = jv->iter_value(it);
                 w->top_v[i] = (x && jv->kind(x) != API_JK_NULL) ? x : NULL; /* as present() */
                 if (w->top_v[i]) /* a repeated key: the last one's, as top_v[i] */
