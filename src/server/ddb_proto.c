@@ -398,9 +398,19 @@ void ddb_proto_preflight(ddb_proto_resp *resp)
     memcpy(resp->op, "OPTIONS", 8);
 }
 
-void ddb_proto_transport_error(int status, const char *why, ddb_proto_resp *resp)
+static int dp_content_type(const char *ct);
+
+const char *ddb_proto_reply_type(const char *req_ct)
+{
+    return !req_ct || dp_content_type(req_ct) == 1 ? DDB_PROTO_CONTENT_TYPE
+                                                   : DDB_PROTO_CONTENT_TYPE_JSON;
+}
+
+void ddb_proto_transport_error(int status, const char *why, const char *req_ct,
+                               ddb_proto_resp *resp)
 {
     ddb_proto_resp_start(resp);
+    resp->content_type = ddb_proto_reply_type(req_ct);
     if (status == 413) {
         ddb_proto_error(resp, ERR_REQUEST_TOO_LARGE, NULL, TXT_TOO_LARGE, NULL);
         return;
@@ -413,9 +423,10 @@ void ddb_proto_transport_error(int status, const char *why, ddb_proto_resp *resp
     resp->status = status;
 }
 
-void ddb_proto_overload(ddb_proto_resp *resp)
+void ddb_proto_overload(const char *req_ct, ddb_proto_resp *resp)
 {
     ddb_proto_resp_start(resp);
+    resp->content_type = ddb_proto_reply_type(req_ct);
     ddb_proto_error(resp, ERR_THROTTLING, NULL, TXT_THROTTLED, NULL);
 }
 

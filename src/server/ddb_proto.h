@@ -117,13 +117,20 @@ void ddb_proto_not_found(ddb_proto_resp *resp);
 /* A CORS preflight (OPTIONS with an Origin header): 200 with no body and no content type (the
  * server adds the Access-Control-* headers; without an Origin an OPTIONS is not_found's). */
 void ddb_proto_preflight(ddb_proto_resp *resp);
+/* The Content-Type of a JSON reply to a request of Content-Type req_ct: application/x-amz-json-1.0
+ * when req_ct is that type (parameters aside), else application/json ("" or any other type:
+ * the request has none or another); req_ct NULL (not known: the reply is made before the
+ * request's headers were read) keeps application/x-amz-json-1.0.  Static storage. */
+const char *ddb_proto_reply_type(const char *req_ct);
 /* A transport-level problem (malformed HTTP, undecodable Content-Encoding, ...) with its HTTP
  * status, as a DynamoDB error body: 413 RequestEntityTooLarge, 500 InternalServerError,
- * otherwise SerializationException carrying `why`. */
-void ddb_proto_transport_error(int status, const char *why, ddb_proto_resp *resp);
+ * otherwise SerializationException carrying `why`; of the type ddb_proto_reply_type(req_ct). */
+void ddb_proto_transport_error(int status, const char *why, const char *req_ct,
+                               ddb_proto_resp *resp);
 /* The reply when the server is overloaded: 400 ThrottlingException "Rate of requests exceeds
- * the allowed throughput." (AWS's text), which botocore and the JS SDK retry with backoff. */
-void ddb_proto_overload(ddb_proto_resp *resp);
+ * the allowed throughput." (AWS's text), which botocore and the JS SDK retry with backoff;
+ * of the type ddb_proto_reply_type(req_ct). */
+void ddb_proto_overload(const char *req_ct, ddb_proto_resp *resp);
 /* Frees resp->body.  Accepts NULL. */
 void ddb_proto_resp_fini(ddb_proto_resp *resp);
 

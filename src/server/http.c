@@ -128,10 +128,12 @@ typedef struct http_dialect {
     /* A transport-level error (400, 413, 415, 431, 500) with a static reason; origin: the
      * request's Origin header, or NULL (the REST port answers it the CORS headers every
      * answer of its gets). */
-    void (*error)(http_server *srv, const char *origin, int status, const char *why,
-                  http_response *resp);
-    /* The "busy, retry" reply. */
-    void (*overload)(http_server *srv, const char *origin, http_response *resp);
+    void (*error)(http_server *srv, const char *origin, const char *ctype, int status,
+                  const char *why, http_response *resp);
+    /* The "busy, retry" reply.  ctype (both): the request's Content-Type, "" when it has none,
+     * NULL when not known (http_req_ctype); the DynamoDB endpoint's reply type follows it. */
+    void (*overload)(http_server *srv, const char *origin, const char *ctype,
+                     http_response *resp);
     /* Every reply to a request with an Origin header carries "Access-Control-Allow-Origin: *"
      * (http_cors_any; the DynamoDB endpoint, as AWS's: the REST port sets its own). */
     bool cors_any_origin;
@@ -510,7 +512,8 @@ static void http_ddb_api(http_server *srv, const http_request *req, http_respons
 {
     ddb_proto_resp presp;
     if (req->params_have_nul) { /* SigV4 cannot take it, nor can a C string (issue 9.1) */
-        ddb_proto_transport_error(400, "NUL in a query parameter", &presp);
+        ddb_proto_transport_error(400, "NUL in a query parameter",
+                                  req->content_type ? req->content_type : "", &presp);
     } else {
         ddb_proto_req preq = {.method = req->method,
                               .path = req->path,
@@ -552,21 +555,22 @@ static void http_ddb_not_found(http_server *srv, const http_request *req, http_r
     ddb_proto_resp_fini(&presp);
 }
 
-static void http_ddb_error(http_server *srv, const char *origin, int status, const char *why,
-                           http_response *resp)
+static void http_ddb_error(http_server *srv, const char *origin, const char *ctype, int status,
+                           const char *why, http_response *resp)
 {
     (void)origin;
     ddb_proto_resp presp;
-    ddb_proto_transport_error(status, why, &presp);
+    ddb_proto_transport_error(status, why, ctype, &presp);
     http_from_ddb(&presp, resp);
     ddb_proto_resp_fini(&presp);
 }
 
-static void http_ddb_overload(http_server *srv, const char *origin, http_response *resp)
+static void http_ddb_overload(http_server *srv, const char *origin, const char *ctype,
+                              http_response *resp)
 {
     (void)origin;
     ddb_proto_resp presp;
-    ddb_proto_overload(&presp);
+    ddb_proto_overload(ctype, &presp);
     http_from_ddb(&presp, resp);
     ddb_proto_resp_fini(&presp);
 }
@@ -610,7 +614,8 @@ static void http_ddb_metrics(http_server *srv, const http_request *req, http_res
     buf_init(&b, HTTP_METRICS_MAX);
     if (http_metrics_render(&in, &b) != 0) {
         buf_fini(&b);
-        http_ddb_error(srv, NULL, 500, "metrics too large", resp);
+        http_ddb_error(srv, NULL, req->content_type ? req->content_type : "", 500,
+                       "metrics too large", resp);
         return;
     }
     resp->status = 200;
@@ -673,9 +678,10 @@ static void http_rest_api(http_server *srv, const http_request *req, http_respon
                         http_elapsed_us(&req->t0));
 }
 
-static void http_rest_error(http_server *srv, const char *origin, int status, const char *why,
-                            http_response *resp)
+static void http_rest_error(http_server *srv, const char *origin, const char *ctype, int status,
+                            const char *why, http_response *resp)
 {
+    (void)ctype; /* the REST port answers JSON */
     msg_errc c;
     switch (status) {
     case 413: c = MSG_E_PAYLOAD_TOO_LARGE; break;
@@ -689,8 +695,10 @@ static void http_rest_error(http_server *srv, const char *origin, int status, co
     http_from_msg(&m, resp);
 }
 
-static void http_rest_overload(http_server *srv, const char *origin, http_response *resp)
+static void http_rest_overload(http_server *srv, const char *origin, const char *ctype,
+                               http_response *resp)
 {
+    (void)ctype;
     msg_http_resp m;
     msg_rest_refuse(srv->svc, origin, &m, MSG_E_SERVER_BUSY, NULL);
     http_from_msg(&m, resp);
@@ -857,17 +865,30 @@ static const char *http_req_origin(const http_req *r)
     return http_header_in(r->headers, r->n_headers, "Origin");
 }
 
+/* The request's Content-Type for a reply made outside the DynamoDB endpoint's handler
+ * (dp_handle): the header's value, "" when the request has none, NULL when that is not known.
+ * Every early answer (http_answer_now) comes after http_begin collected the headers, so it is
+ * known except when more than HTTP_MAX_HEADERS came and the type was not among those kept (the
+ * 431): such a reply keeps application/x-amz-json-1.0 (ddb_proto_reply_type).  test_protocol
+ * test_early_replies_follow_the_request_type. */
+static const char *http_req_ctype(const http_req *r)
+{
+    if (r->content_type)
+        return r->content_type;
+    return r->headers_seen > HTTP_MAX_HEADERS ? NULL : "";
+}
+
 /* Answers at once (MHD thread): a transport error or "busy".  close: the body was not (or
  * not fully) read, so the connection cannot carry another request. */
 static enum MHD_Result http_answer_now(http_req *r, int status, const char *why, bool close)
 {
     http_listener *l = r->l;
     http_resp_init(&r->resp);
-    const char *origin = http_req_origin(r);
+    const char *origin = http_req_origin(r), *ctype = http_req_ctype(r);
     if (status)
-        l->dialect->error(l->srv, origin, status, why, &r->resp);
+        l->dialect->error(l->srv, origin, ctype, status, why, &r->resp);
     else
-        l->dialect->overload(l->srv, origin, &r->resp);
+        l->dialect->overload(l->srv, origin, ctype, &r->resp);
     r->resp.close = close;
     return http_send(r);
 }
@@ -892,8 +913,8 @@ static void http_run(http_req *r)
     http_server *srv = l->srv;
     http_resp_init(&r->resp);
     if (r->enq_ms && http_now_ms() - r->enq_ms > (long long)srv->queue_timeout_ms) {
-        l->dialect->overload(srv, http_req_origin(r), &r->resp); /* waited too long for a
-                                                                      pool thread */
+        /* waited too long for a pool thread */
+        l->dialect->overload(srv, http_req_origin(r), http_req_ctype(r), &r->resp);
         return;
     }
     http_request req = {.method = r->method,
@@ -926,7 +947,8 @@ static void http_run(http_req *r)
             req.body_len = dl;
             if (http_parse_take(r, dl)) { /* what the decoded body's parse may take */
                 free(decoded);
-                l->dialect->overload(srv, http_header(&req, "Origin"), &r->resp);
+                l->dialect->overload(srv, http_header(&req, "Origin"), http_req_ctype(r),
+                                     &r->resp);
                 return;
             }
             break;
@@ -934,18 +956,19 @@ static void http_run(http_req *r)
             req.too_large = true;
             break;
         case HTTP_DECODE_UNSUPPORTED:
-            l->dialect->error(srv, http_header(&req, "Origin"), 415,
+            l->dialect->error(srv, http_header(&req, "Origin"), http_req_ctype(r), 415,
                               "unsupported Content-Encoding (gzip, deflate, identity)", &r->resp);
             return;
         case HTTP_DECODE_CORRUPT:
-            l->dialect->error(srv, http_header(&req, "Origin"), 400,
+            l->dialect->error(srv, http_header(&req, "Origin"), http_req_ctype(r), 400,
                               "the body is not valid for its Content-Encoding", &r->resp);
             return;
         case HTTP_DECODE_REFUSED:
-            l->dialect->overload(srv, http_header(&req, "Origin"), &r->resp);
+            l->dialect->overload(srv, http_header(&req, "Origin"), http_req_ctype(r), &r->resp);
             return;
         default:
-            l->dialect->error(srv, http_header(&req, "Origin"), 500, "out of memory", &r->resp);
+            l->dialect->error(srv, http_header(&req, "Origin"), http_req_ctype(r), 500,
+                              "out of memory", &r->resp);
             return;
         }
     } else if (!r->too_large && r->body_len) {
@@ -959,7 +982,8 @@ static void http_run(http_req *r)
     if (rt->fn)
         rt->fn(srv, &req, &r->resp);
     else
-        l->dialect->error(srv, http_header(&req, "Origin"), 404, "no such route", &r->resp);
+        l->dialect->error(srv, http_header(&req, "Origin"), http_req_ctype(r), 404,
+                          "no such route", &r->resp);
     free(decoded);
 }
 

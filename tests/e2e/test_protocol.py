@@ -522,6 +522,70 @@ def test_content_type_routing(ddb_url, target, ctype, routed, reply):
     assert headers["content-type"] == (reply or "application/json")
 
 
+# The replies made before the operation's handler runs (an unknown or undecodable
+# Content-Encoding, a NUL in a query parameter, too many header fields, the busy reply) follow
+# the same rule: application/x-amz-json-1.0 when the request said so, else application/json
+# (final19 F3: they answered application/x-amz-json-1.0 to an application/json request).  Only
+# an answer made before the request's Content-Type was read keeps x-amz-json-1.0: a Content-Type
+# header beyond the 128 collected.  DynamoDB Local answers x-amz-json-1.0 to every request
+# (test_content_type_routing) and has none of these refusals.
+@pytest.mark.requires_ddbchat
+@pytest.mark.parametrize("ctype", ["application/json", "application/x-amz-json-1.0",
+                                   "application/json; charset=utf-8", None])
+def test_early_replies_follow_the_request_type(ddb_url, ctype):
+    want = "application/x-amz-json-1.0" if ctype == "application/x-amz-json-1.0" \
+        else "application/json"
+    many = {f"X-Pad-{i}": "x" for i in range(130)}
+    for what, url, body, headers, status in (
+            ("br", ddb_url, _gzip(b"{}"), {"Content-Encoding": "br"}, 415),
+            ("corrupt gzip", ddb_url, b"not gzip at all", {"Content-Encoding": "gzip"}, 400),
+            ("NUL in a query", ddb_url.rstrip("/") + "/?X-Amz-Foo=a%00b", {}, {}, 400),
+            ("too many headers", ddb_url, {}, many, 431)):
+        st, h, out = raw_request(ddb_url if url is None else url, body, headers=headers,
+                                 content_type=ctype)
+        # without a Content-Type among the 128 header fields kept, the 431 cannot know it
+        known = want if ctype or status != 431 else "application/x-amz-json-1.0"
+        assert (st, h.get("content-type")) == (status, known), (what, out)
+        assert "__type" in json.loads(out), what
+    # a Content-Type past the 128 header fields collected is not known: x-amz-json-1.0
+    if ctype:
+        st, h, _ = raw_request(ddb_url, {}, content_type=None,
+                               headers=dict(many, **{"Content-Type": ctype}))
+        assert (st, h.get("content-type")) == (431, "application/x-amz-json-1.0")
+
+
+@pytest.mark.requires_ddbchat
+@pytest.mark.parametrize("ctype", ["application/json", "application/x-amz-json-1.0"])
+def test_busy_reply_follows_the_request_type(ddbchat_server, ctype):
+    # The busy reply (ThrottlingException) to a connection beyond --max-connections has the
+    # request's type, as every reply (the rule above; final19 F3).
+    srv = ddbchat_server("--max-connections", "2", "--max-connections-per-ip", "0")
+    u = urllib.parse.urlparse(srv.ddb_url)
+    import time
+    time.sleep(0.3)  # the start-up probe's connection is gone
+    held = [socket.create_connection((u.hostname, u.port)) for _ in range(2)]
+    time.sleep(0.3)
+    try:
+        s = socket.create_connection((u.hostname, u.port), timeout=10)
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: " + ctype.encode() +
+                  b"\r\nContent-Length: 2\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\n"
+                  b"Authorization: " + DUMMY_AUTH.encode() + b"\r\n\r\n{}")
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        head, _, body = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400"), data
+        assert b"\r\nContent-Type: " + ctype.encode() + b"\r\n" in head, head
+        assert json.loads(body)["__type"].endswith("#ThrottlingException")
+    finally:
+        for h in held:
+            h.close()
+
+
 def test_request_over_16mb_is_413(ddb_url):
     # DynamoDB's request size limit is 16 MB; a bigger body is refused with HTTP 413 before
     # any operation runs.
