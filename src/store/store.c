@@ -1,8 +1,9 @@
 /*
  * store — the base of the store's internals: LMDB transactions, map growth, commit
- * notification, the reader slots of exited processes, meta records, key building and
- * record fields.  Layer: store.  Calls nothing of the layer's other modules (catalog.c,
- * commit.c, ttl.c, query.c and open.c are built on it, in that order; see store_int.h).
+ * notification, the reader slots of exited processes, the background threads' signals,
+ * meta records, key building and record fields.  Layer: store.  Calls nothing of the
+ * layer's other modules (catalog.c, commit.c, ttl.c, query.c and open.c are built on it, in
+ * that order; see store_int.h).
  *
  * The map starts at opts.initial_map (default 1 GiB; LMDB's file is sparse) and doubles on
  * MDB_MAP_FULL: st_write_txn aborts, takes maplock exclusively (so no txn of this process is
@@ -401,7 +402,9 @@ uint64_t store_change_wait(store_t *s, uint64_t seen, int timeout_ms)
     return cur;
 }
 
-/* ---- the maintenance thread's signals ---------------------------------------------- */
+/* ---- the background threads' signals -----------------------------------------------
+ * The state lives in store_t; the threads (maint.c, ttl.c) are started and stopped by
+ * open.c.  Lower modules read or set it here instead of calling up into the threads. */
 
 void st_work_start(store_t *s)
 {
@@ -418,6 +421,14 @@ void st_work_kick(store_t *s)
     s->work_pending = true;
     pthread_cond_signal(&s->workcv);
     pthread_mutex_unlock(&s->workmu);
+}
+
+bool st_ttl_stopping(store_t *s)
+{
+    pthread_mutex_lock(&s->ttlmu);
+    bool stop = s->ttl_stop;
+    pthread_mutex_unlock(&s->ttlmu);
+    return stop;
 }
 
 /* ---- meta ------------------------------------------------------------------------- */

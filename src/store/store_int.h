@@ -36,9 +36,10 @@
  *   removals, retries of failed table work)  <-  open.c (store_open / store_close); coll.c
  *   (item collection sizes) uses store.c and is called by commit.c; query.c (reads) uses
  *   store.c and lag.c only (lag.c: the opt-in GSI lag; uses store.c; fed by commit.c).  A
- *   lower module asks a higher one for work through store_t state only (st_work_kick /
- *   st_work_start), never by calling it.  backup.c (copies, snapshots, dumps) uses store.c;
- *   doctor.c (checks, index rebuilds) uses store.c and catalog.c.
+ *   lower module asks a higher one for work, or whether it stops, through store_t state
+ *   only (st_work_kick / st_work_start / st_ttl_stopping, store.c), never by calling it.
+ *   backup.c (copies, snapshots, dumps) uses store.c; doctor.c (checks, index rebuilds)
+ *   uses store.c and catalog.c.
  *
  * Locks (always taken in this order, never the reverse):
  *   maplock (rwlock, writer-preferring): held shared for the life of every LMDB txn of this
@@ -338,6 +339,9 @@ void st_work_kick(store_t *s);
 /* New table work was committed (an index to fill or to remove): the maintenance thread
  * starts on it at once.  Never blocks. */
 void st_work_start(store_t *s);
+/* The TTL thread is asked to stop (store_close, ttl.c st_ttl_stop): the long passes it runs
+ * (store_pitr_pass) end early. */
+bool st_ttl_stopping(store_t *s);
 
 /* meta helpers (inside a txn) */
 int st_meta_get_u64(store_t *s, MDB_txn *txn, const char *key, uint64_t *out);
@@ -433,8 +437,6 @@ void st_maint_stop(store_t *s);
 /* ---- ttl.c ---- */
 int st_ttl_start(store_t *s, err_t *e);
 void st_ttl_stop(store_t *s);
-/* The TTL thread is asked to stop (store_close): its long passes end early. */
-bool st_ttl_stopping(store_t *s);
 /* One reaper pass over every TTL-enabled table as of now_s (epoch seconds); for tests. */
 int st_ttl_pass(store_t *s, int64_t now_s, size_t *out_deleted, err_t *e);
 

@@ -285,14 +285,6 @@ int st_ttl_start(store_t *s, err_t *e)
     return 0;
 }
 
-bool st_ttl_stopping(store_t *s)
-{
-    pthread_mutex_lock(&s->ttlmu);
-    bool stop = s->ttl_stop;
-    pthread_mutex_unlock(&s->ttlmu);
-    return stop;
-}
-
 void st_ttl_stop(store_t *s)
 {
     if (!s->ttl_running)
