@@ -343,7 +343,7 @@ int api_pq_init(api_t *api);
 
 /* Draws the shard iterator MAC key (op_stream.c).  ERR_IO when the kernel has no randomness. */
 int api_stream_init(api_t *api);
-/* A stream's label (ISO-8601 with ms, UTC) and ARN (op_stream.c), arena-allocated. */
+/* A stream's label (ISO-8601 with ms, UTC) and ARN (api_stream.c), arena-allocated. */
 char *api_stream_label(arena_t *a, int64_t ms);
 char *api_stream_arn(api_req *r, const char *user_table, int64_t label_ms);
 

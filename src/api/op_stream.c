@@ -4,8 +4,9 @@
  * Layer: api.
  *
  * Formats as AWS writes them: StreamArn arn:aws:dynamodb:<region>:<account>:table/<T>/stream/
- * <label>, StreamLabel an ISO-8601 time with milliseconds (the stream's creation), ShardId
- * shardId-<20 digits: the shard's creation ms>-<8 hex>, SequenceNumber a 21-digit decimal
+ * <label>, StreamLabel an ISO-8601 time with milliseconds (the stream's creation; both made
+ * by api_stream.c), ShardId shardId-<20 digits: the shard's creation ms>-<8 hex>,
+ * SequenceNumber a 21-digit decimal
  * (store-wide, increasing in commit order).  A shard iterator is "<StreamArn>|1|<hex>": the
  * stream, shard, next sequence number and issue time, with a keyed MAC (SipHash-2-4 with a
  * key drawn per process), so a changed iterator is refused ("Invalid ShardIterator") and one
@@ -30,61 +31,12 @@
 #define SA_IT_PAYLOAD 24
 #define SA_IT_RAW (SA_IT_PAYLOAD + 8)
 
-/* ---- names and formats --------------------------------------------------------------- */
-
-static const char *sa_view_name(uint8_t v)
-{
-    switch (v) {
-    case STORE_SV_KEYS_ONLY:
-        return "KEYS_ONLY";
-    case STORE_SV_NEW_IMAGE:
-        return "NEW_IMAGE";
-    case STORE_SV_OLD_IMAGE:
-        return "OLD_IMAGE";
-    case STORE_SV_NEW_AND_OLD_IMAGES:
-        return "NEW_AND_OLD_IMAGES";
-    }
-    return "KEYS_ONLY";
-}
-
-uint8_t api_stream_view_parse(const char *s)
-{
-    if (!s)
-        return STORE_SV_NONE;
-    for (uint8_t v = STORE_SV_KEYS_ONLY; v <= STORE_SV_NEW_AND_OLD_IMAGES; v++)
-        if (strcmp(s, sa_view_name(v)) == 0)
-            return v;
-    return STORE_SV_NONE;
-}
-
-const char *api_stream_view_name(uint8_t v)
-{
-    return sa_view_name(v);
-}
-
-char *api_stream_label(arena_t *a, int64_t ms)
-{
-    time_t sec = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&sec, &tm);
-    return arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02d.%03d", tm.tm_year + 1900,
-                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                        (int)(ms % 1000));
-}
+/* ---- names ---------------------------------------------------------------------------- */
 
 static const char *sa_user_name(const char *store_name)
 {
     const char *slash = strrchr(store_name, '/');
     return slash ? slash + 1 : store_name;
-}
-
-char *api_stream_arn(api_req *r, const char *user_table, int64_t label_ms)
-{
-    const char *label = api_stream_label(r->arena, label_ms);
-    if (!label)
-        return NULL;
-    return arena_printf(r->arena, "arn:aws:dynamodb:%s:%s:table/%s/stream/%s", r->api->region,
-                        r->api->account_id, user_table, label);
 }
 
 static uint64_t sa_mix(uint64_t x)
@@ -383,7 +335,7 @@ int op_describe_stream(api_req *r, json_t **out)
                            api_stream_arn(r, un, d.label_ms), "StreamLabel",
                            api_stream_label(r->arena, d.label_ms), "StreamStatus",
                            d.enabled ? "ENABLED" : "DISABLED", "StreamViewType",
-                           sa_view_name(d.view), "CreationRequestDateTime",
+                           api_stream_view_name(d.view), "CreationRequestDateTime",
                            (double)d.label_ms / 1000.0, "TableName", un, "KeySchema",
                            sa_keyschema(&d.key), "Shards", shards);
     if (sd && more && last)
@@ -694,7 +646,7 @@ int op_get_records(api_req *r, json_t **out)
     }
     /* the reply, written as it goes: no tree of ~20 nodes per record (issue 11.7) */
     api_out *o = api_reply(r);
-    const char *view = sa_view_name(d.view);
+    const char *view = api_stream_view_name(d.view);
     ao_arr(o, "Records");
     for (size_t i = 0; i < n; i++)
         sa_record(o, r, &d, view, &recs[i]);
