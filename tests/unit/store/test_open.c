@@ -350,6 +350,8 @@ static void test_stale_reader_freed(void **state)
         MDB_env *env;
         MDB_txn *txn;
         char b = 0;
+        close(up[0]); /* only the test's ends: a child that fails gives it EOF, not a hang */
+        close(down[1]);
         if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 8) ||
             mdb_env_open(env, f->dir, MDB_RDONLY, 0600) ||
             mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) || write(up[1], "r", 1) != 1 ||
@@ -357,6 +359,9 @@ static void test_stale_reader_freed(void **state)
             _exit(1);
         _exit(0);
     }
+    close(up[1]); /* only the child's ends: a child that fails is read() == 0, and a test that
+                   * fails leaves down[1] open until the test binary exits, when the child ends */
+    close(down[0]);
     char b = 0;
     assert_int_equal(read(up[0], &b, 1), 1);
     /* the slot is seen while its process lives (the maintenance thread frees only a dead
@@ -368,10 +373,8 @@ static void test_stale_reader_freed(void **state)
     int st = 0;
     assert_int_equal(waitpid(pid, &st, 0), pid);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    for (int fd = 0; fd < 2; fd++) {
-        close(up[fd]);
-        close(down[fd]);
-    }
+    close(up[0]);
+    close(down[1]);
     for (int i = 0; i < 200 && c.found; i++) { /* 10 s: the thread polls every second, late under load */
         usleep(50000);
         c.found = 0;
