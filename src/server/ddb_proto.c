@@ -944,10 +944,17 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
             goto done;
         }
         /* unverified, the header serves only to name the caller's table namespace: parsed
-         * only then (a 2.4 KB sigv4_auth cleared and filled on every request otherwise) */
+         * only then (a 2.4 KB sigv4_auth cleared and filled on every request otherwise); one
+         * that names no caller is refused with its text, as a presigned query's is below
+         * (final19: it was taken, in the shared namespace).  test_protocol
+         * test_presigned_query_namespace */
         if (p->namespace_tables && !qauth) {
-            err_t ignore = {0};
-            have_auth = sigv4_parse_authorization(a, &auth, &ignore) == 0;
+            int arc = sigv4_parse_authorization(a, &auth, &e);
+            if (arc) {
+                ddb_proto_error_x(resp, arc, NULL, e.msg, err_msg_len(&e), NULL, NULL);
+                goto done;
+            }
+            have_auth = true;
         } else if (p->namespace_tables) { /* a presigned query names it in X-Amz-Credential
                                            * (final19 F4: it ran in the shared namespace) */
             int crc = ERR_MISSING_AUTH_TOKEN; /* (sigv4_check_query saw it given) */

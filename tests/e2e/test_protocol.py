@@ -249,7 +249,8 @@ def test_presigned_query(ddbchat_server):
 # With --namespace-tables a presigned request runs in its credential's namespace (its access
 # key and region, from X-Amz-Credential), as the same key's header-signed requests do; it ran
 # in the shared one, seeing tables no signed caller sees (final19 F4).  A scope that names no
-# caller is AWS's IncompleteSignatureException.
+# caller is AWS's IncompleteSignatureException, in X-Amz-Credential or in an Authorization
+# header alike.
 def test_presigned_query_namespace(ddbchat_server):
     srv = ddbchat_server("--namespace-tables")
     url = srv.ddb_url.rstrip("/")
@@ -276,6 +277,17 @@ def test_presigned_query_namespace(ddbchat_server):
     assert status == 200, out
     status, _, out = presigned(None, cred="akid1/20260101/us-east-1")
     assert (status, json.loads(out)["__type"]) == (400, INCOMPLETE)
+    # one rule for both ways of naming the caller: a scope that names none is refused in an
+    # Authorization header as in X-Amz-Credential, with the same text (final19: the header's
+    # was taken, in the shared namespace)
+    for cred in ("b/c", "akid1/20260101/us-east-1",
+                 "akid1/20260101/us-east-1/dynamodb/aws4_requestx"):
+        want = presigned(None, cred=cred)
+        assert (want[0], json.loads(want[2])["__type"]) == (400, INCOMPLETE), cred
+        status, _, out = raw_request(url + "/", {}, headers={
+            "Authorization": f"AWS4-HMAC-SHA256 Credential={cred}, SignedHeaders=host, "
+                             "Signature=0"})
+        assert (status, json.loads(out)) == (400, json.loads(want[2])), cred
 
 
 @pytest.mark.parametrize("case", ["not-json-no-target", "not-json", "not-json-unknown-op",
