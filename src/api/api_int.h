@@ -455,24 +455,57 @@ int api_keep_pin(api_req *r, const store_table *t);
 void api_unpin_all(api_req *r);
 /* The caller-visible name of a table found by api_table (t->name carries the caller's
  * namespace prefix "<ns>/" under --namespace-tables; use this for TableName in responses,
- * e.g. ConsumedCapacity).  Points into t (valid as long as t).  (op_table.c) */
+ * e.g. ConsumedCapacity).  Points into t (valid as long as t).  (api_table.c) */
 const char *api_table_name(const store_table *t);
 /* The metadata of t as an object (new reference; {} when it has none; NULL when the stored
  * text cannot be read, out of memory: never treat that as {}, a change would store it back).
- * (op_table.c, which documents its members) */
+ * (api_table.c; op_table.c documents its members) */
 json_t *api_table_meta(const store_table *t);
 /* Changes t's metadata: fn gets the committed metadata object inside the store's write
  * transaction (one read-modify-write, CONVENTIONS 9) and edits it in place; it is stored
  * back when fn returns 0.  fn's errors (set in r->err) are the request's; a table deleted
- * meanwhile is DynamoDB's not-found.  (op_table.c) */
+ * meanwhile is DynamoDB's not-found.  (api_table.c) */
 typedef int (*api_meta_fn)(api_req *r, void *ctx, const store_table *cur, json_t *meta);
 int api_table_meta_edit(api_req *r, const store_table *t, api_meta_fn fn, void *ctx);
 /* The caller's table `name` (caller-visible, namespace applied), pinned for the request, in
  * *out; NULL when there is none or it is still being restored.  0 or ERR_NOMEM.
- * (op_table.c) */
+ * (api_table.c) */
 int api_table_find(api_req *r, const char *name, const store_table **out);
-/* --table-delay: whether the caller's table `name` is DELETING (op_table.c). */
+/* --table-delay: whether the caller's table `name` is DELETING (api_table.c). */
 bool api_table_deleting(api_req *r, const char *name);
+
+/* ---- api_table.c: names, lookups and metadata edits for the table operations ---- */
+/* The caller's store-name prefix, then `name` ("": the prefix alone), written into out
+ * (STORE_NAME_MAX, terminated).  Returns the length written, or STORE_NAME_MAX (out
+ * unspecified) when it does not fit. */
+size_t api_table_ns(const api_req *r, const char *name, char out[STORE_NAME_MAX]);
+/* The store's name for table `name` of this caller; false when it does not fit. */
+bool api_table_store_name(const api_req *r, const char *name, char out[STORE_NAME_MAX]);
+/* api_table with the error code: ERR_VALIDATION (null or invalid name),
+ * ERR_RESOURCE_NOT_FOUND or ERR_NOMEM.  *out is pinned for the request. */
+int api_table_named(api_req *r, const char *name, const store_table **out);
+/* The request's TableName, validated; the table looked up (api_table_named). */
+int api_table_lookup(api_req *r, const store_table **out);
+/* --table-delay: the ResourceInUseException of a change (DeleteTable, UpdateTable) of t
+ * while it is CREATING, else 0. */
+int api_table_creating_refuse(api_req *r, const store_table *t);
+/* --table-delay: a failed lookup (rc) of the request's TableName turned into the
+ * ResourceInUseException "Table is being deleted" when DeleteTable dropped that table less
+ * than the delay ago; else rc. */
+int api_table_deleting_refuse(api_req *r, int rc);
+/* A change of a table, decided from its committed state inside the store's write transaction
+ * (store_table_alter): edit gets the committed descriptor (al->cur) and, when with_meta, its
+ * metadata object, which is stored back afterwards.  Its errors are reported as the request's
+ * (r->err points at the store's error while it runs). */
+typedef int (*api_table_edit_fn)(api_req *r, void *ctx, store_alter *al, json_t *meta);
+/* Runs edit on table t as one store transaction.  *out (may be NULL): the table as changed,
+ * pinned for the request.  A table deleted meanwhile is DynamoDB's not-found. */
+int api_table_alter(api_req *r, const store_table *t, bool with_meta, api_table_edit_fn fn,
+                    void *ctx, const store_table **out);
+/* A metadata member as an integer (0 when absent or not one); whether the metadata says
+ * PAY_PER_REQUEST. */
+long long api_meta_int(json_t *m, const char *k);
+bool api_meta_is_ppr(json_t *meta);
 
 
 /* The provisioned read and write capacity (out[0], out[1]; out may be NULL) that m, a table's
@@ -481,7 +514,7 @@ bool api_table_deleting(api_req *r, const char *name);
  * "UpdatingUntil") the old values, as AWS runs and describes them, else the new ones ("RCU",
  * "WCU"; 0 when absent).  Returns when the old ones end (ms), 0 when the new ones are in
  * effect.  One rule for DescribeTable / UpdateTable's answers and the throttle's buckets
- * (api_throttle.c).  (op_table.c, which writes these members) */
+ * (api_throttle.c).  (api_table.c; op_table.c writes these members) */
 int64_t api_tp_capacity(json_t *m, int64_t wall, int64_t out[2]);
 
 #endif

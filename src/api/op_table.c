@@ -2,17 +2,10 @@
  * op_table — table-level DynamoDB operations.  Layer: api.
  *
  * CreateTable, DeleteTable, DescribeTable, ListTables, UpdateTable, UpdateTimeToLive,
- * DescribeTimeToLive, TagResource, UntagResource, ListTagsOfResource, and api_table() (the
- * table lookup every operation uses).
+ * DescribeTimeToLive, TagResource, UntagResource, ListTagsOfResource.  The table lookup they
+ * and every other operation use, the caller's namespace and the metadata's read-modify-write
+ * are api_table.c's.
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html
- *
- * Namespaces.  A caller with a namespace (api_caller.ns, e.g. "AKID_us-east-1") sees only
- * its own tables: the store holds its table "T" under the name ns + "/" + "T" (no second
- * '/' when ns already ends with one).  DynamoDB table names never contain '/', so the prefix
- * is unambiguous; ListTables lists the names starting with the prefix, without further '/',
- * and strips it; callers without a namespace see only names without '/'.  The prefixed name
- * must fit STORE_NAME_MAX - 1 bytes (a longer name cannot be created: ValidationException
- * with the table-name text; looked up, it is simply not found).
  *
  * Metadata.  What the store does not model lives in the table's meta JSON blob (version 1):
  *   {"v":1, "AttributeDefinitions":[...] (as DynamoDB returns them),
@@ -65,114 +58,10 @@ static json_t *ms_to_json(int64_t ms)
     return json_real((double)ms / 1000.0);
 }
 
-/* ---- namespaces ---------------------------------------------------------------------- */
-
-/* The caller's store-name prefix, then `name` ("": the prefix alone), written into out
- * (STORE_NAME_MAX, terminated).  The prefix is "" without a namespace, else ns followed by '/'
- * (added when ns does not already end with one).  Returns the length written, or
- * STORE_NAME_MAX (out unspecified) when it does not fit.  memcpy, not snprintf: it runs on
- * every request's table lookup. */
-static size_t tbl_ns(const api_req *r, const char *name, char out[STORE_NAME_MAX])
-{
-    const char *ns = (r->caller && r->caller->ns) ? r->caller->ns : "";
-    size_t nl = strlen(ns), tl = strlen(name);
-    size_t slash = nl && ns[nl - 1] != '/';
-    if (nl + slash + tl >= STORE_NAME_MAX)
-        return STORE_NAME_MAX;
-    memcpy(out, ns, nl);
-    if (slash)
-        out[nl] = '/';
-    memcpy(out + nl + slash, name, tl + 1);
-    return nl + slash + tl;
-}
-
-/* The store's name for table `name` of this caller; false when it does not fit. */
-static bool tbl_store_name(const api_req *r, const char *name, char out[STORE_NAME_MAX])
-{
-    return tbl_ns(r, name, out) < STORE_NAME_MAX;
-}
-
-/* The caller-visible name of a stored table (the part after the last '/'). */
-const char *api_table_name(const store_table *t)
-{
-    const char *slash = strrchr(t->name, '/');
-    return slash ? slash + 1 : t->name;
-}
-
 static const char *tbl_user_name(const api_req *r, const store_table *t)
 {
     (void)r;
     return api_table_name(t);
-}
-
-/* api_table with the error code: ERR_VALIDATION (null or invalid name),
- * ERR_RESOURCE_NOT_FOUND or ERR_NOMEM.  *out is pinned for the request. */
-static int tbl_find(api_req *r, const char *name, const store_table **out)
-{
-    *out = NULL;
-    int rc = api_check_table_name(name, r->err);
-    if (rc)
-        return rc;
-    char sn[STORE_NAME_MAX];
-    if (tbl_store_name(r, name, sn) && (rc = api_pin_table(r, sn, out)))
-        return rc;
-    return *out ? 0 : err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_RNF, name);
-}
-
-const store_table *api_table(api_req *r, const char *name)
-{
-    const store_table *t;
-    if (tbl_find(r, name, &t))
-        return NULL;
-    /* not ACTIVE yet (being restored, CREATING under --table-delay): DynamoDB's not-found */
-    if (api_backup_restoring(r->api, t) ||
-        (r->api->table_delay_ms > 0 && api_table_creating_until(r->api, t))) {
-        err_set(r->err, ERR_RESOURCE_NOT_FOUND, "%s", TXT_RES_NOT_FOUND);
-        return NULL;
-    }
-    return t;
-}
-
-/* --table-delay: the ResourceInUseException of a change (DeleteTable, UpdateTable) of t
- * while it is CREATING, else 0. */
-static int tbl_creating_refuse(api_req *r, const store_table *t)
-{
-    if (t && api_table_creating_until(r->api, t))
-        return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_TABLE_BEING_CREATED,
-                       api_table_name(t));
-    return 0;
-}
-
-bool api_table_deleting(api_req *r, const char *name)
-{
-    char sn[STORE_NAME_MAX];
-    return r->api->table_delay_ms > 0 && name && tbl_store_name(r, name, sn) &&
-           api_gone_has(r->api, sn);
-}
-
-/* --table-delay: a failed lookup (rc) of the request's TableName turned into the
- * ResourceInUseException "Table is being deleted" when DeleteTable dropped that table less
- * than the delay ago; else rc. */
-static int tbl_deleting_refuse(api_req *r, int rc)
-{
-    if (rc != ERR_RESOURCE_NOT_FOUND || r->api->table_delay_ms <= 0)
-        return rc;
-    json_t *j = json_object_get(r->body, "TableName");
-    char sn[STORE_NAME_MAX];
-    if (!json_is_string(j) || !tbl_store_name(r, json_string_value(j), sn) ||
-        !api_gone_has(r->api, sn))
-        return rc;
-    err_clear(r->err);
-    return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_TABLE_BEING_DELETED, json_string_value(j));
-}
-
-/* TableName of the request, validated; the table looked up. */
-static int tbl_lookup(api_req *r, const store_table **out)
-{
-    const char *name;
-    int rc = api_json_str(r->body, "TableName", &name, r->err);
-    *out = NULL;
-    return rc ? rc : tbl_find(r, name, out);
 }
 
 /* ---- metadata ------------------------------------------------------------------------ */
@@ -282,142 +171,6 @@ static const char *sse_key_arn(api_req *r, json_t *meta, bool *nomem)
     return ka;
 }
 
-/* The table's meta object (new reference; an empty object when the table has none).  NULL
- * when the stored text cannot be read (out of memory, or not an object): never an empty
- * object then, which a change would store back over the table's settings, tags and policies
- * (a TagResource whose parse failed for memory wiped them all). */
-static json_t *meta_load(const store_table *t)
-{
-    if (!t->meta || !t->meta_len)
-        return json_object();
-    json_t *m = json_loadb(t->meta, t->meta_len, JSON_ALLOW_NUL, NULL);
-    if (!json_is_object(m)) {
-        json_decref(m);
-        return NULL;
-    }
-    return m;
-}
-
-/* meta as the table's new metadata blob (into the change's arena). */
-static int meta_put(store_alter *al, json_t *meta, err_t *e)
-{
-    char *s = ddbjson_dumps_whole(meta, JSON_COMPACT);
-    char *p = s ? arena_strdup(al->arena, s) : NULL;
-    size_t n = s ? strlen(s) : 0;
-    free(s);
-    if (!p)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    al->next.meta = p;
-    al->next.meta_len = n;
-    return 0;
-}
-
-/* A change of a table, decided from its committed state inside the store's write transaction
- * (store_table_alter): edit gets the committed descriptor (al->cur) and, when with_meta, its
- * metadata object, which is stored back afterwards.  Its errors are reported as the request's
- * (r->err points at the store's error while it runs). */
-typedef int (*tbl_edit_fn)(api_req *r, void *ctx, store_alter *al, json_t *meta);
-
-typedef struct tbl_edit {
-    api_req *r;
-    tbl_edit_fn fn;
-    void *ctx;
-    bool with_meta;
-    int fn_rc; /* what edit returned, to tell its errors from the store's */
-} tbl_edit;
-
-static int tbl_edit_run(void *vctx, store_alter *al, err_t *e)
-{
-    tbl_edit *x = vctx;
-    api_req *r = x->r;
-    err_t *saved = r->err;
-    json_t *meta = NULL;
-    int rc = 0;
-    r->err = e;
-    if (x->with_meta && !(meta = meta_load(al->cur)))
-        rc = err_set(e, ERR_NOMEM, "out of memory");
-    if (rc == 0)
-        rc = x->fn_rc = x->fn(r, x->ctx, al, meta);
-    if (rc == 0 && meta)
-        rc = meta_put(al, meta, e);
-    json_decref(meta);
-    r->err = saved;
-    return rc;
-}
-
-/* Runs edit on table t as one store transaction.  *out (may be NULL): the table as changed,
- * pinned for the request.  A table deleted meanwhile is DynamoDB's not-found. */
-static int tbl_alter(api_req *r, const store_table *t, bool with_meta, tbl_edit_fn fn, void *ctx,
-                     const store_table **out)
-{
-    tbl_edit x = {.r = r, .fn = fn, .ctx = ctx, .with_meta = with_meta};
-    const store_table *nt = NULL;
-    int rc = store_table_alter(r->api->store, t->name, tbl_edit_run, &x, out ? &nt : NULL, r->err);
-    if (rc == ERR_RESOURCE_NOT_FOUND && x.fn_rc != rc) { /* the store's: DynamoDB's text */
-        err_clear(r->err);
-        return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_RNF, api_table_name(t));
-    }
-    if (rc)
-        return rc;
-    if (out) {
-        if ((rc = api_keep_pin(r, nt)))
-            return rc;
-        if (!nt)
-            return err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_TABLE_RNF, api_table_name(t));
-        *out = nt;
-    }
-    return 0;
-}
-
-/* ---- for the other operation files (api_int.h) ---------------------------------------- */
-
-json_t *api_table_meta(const store_table *t)
-{
-    return meta_load(t);
-}
-
-typedef struct meta_edit {
-    api_meta_fn fn;
-    void *ctx;
-} meta_edit;
-
-static int meta_edit_run(api_req *r, void *ctx, store_alter *al, json_t *meta)
-{
-    meta_edit *m = ctx;
-    return m->fn(r, m->ctx, al->cur, meta);
-}
-
-int api_table_meta_edit(api_req *r, const store_table *t, api_meta_fn fn, void *ctx)
-{
-    meta_edit m = {.fn = fn, .ctx = ctx};
-    return tbl_alter(r, t, true, meta_edit_run, &m, NULL);
-}
-
-int api_table_find(api_req *r, const char *name, const store_table **out)
-{
-    char sn[STORE_NAME_MAX];
-    int rc;
-    *out = NULL;
-    if (tbl_store_name(r, name, sn) && (rc = api_pin_table(r, sn, out)))
-        return rc;
-    if (*out && (api_backup_restoring(r->api, *out) || /* not ACTIVE yet: not there */
-                 api_table_creating_until(r->api, *out)))
-        *out = NULL;
-    return 0;
-}
-
-static long long meta_int(json_t *m, const char *k)
-{
-    json_t *j = json_object_get(m, k);
-    return json_is_integer(j) ? (long long)json_integer_value(j) : 0;
-}
-
-static bool meta_is_ppr(json_t *meta)
-{
-    const char *b = json_string_value(json_object_get(meta, "BillingMode"));
-    return b && strcmp(b, "PAY_PER_REQUEST") == 0;
-}
-
 /* ---- warm throughput -----------------------------------------------------------------
  * AWS describes a WarmThroughput for every table and GSI (ack-api-quirks lab, live AWS
  * 2026-10-08/09: DDB-TABLE-028 / 032 / 061 / 134 / 179 / 155): on-demand 12000 read and 4000
@@ -439,12 +192,12 @@ static void warm_cur(json_t *m, bool ppr, long long out[2])
 {
     json_t *w = json_object_get(m, "Warm");
     if (json_is_object(w)) {
-        out[0] = meta_int(w, "R");
-        out[1] = meta_int(w, "W");
+        out[0] = api_meta_int(w, "R");
+        out[1] = api_meta_int(w, "W");
         return;
     }
-    out[0] = ppr ? WARM_OD_READ : meta_int(m, "RCU");
-    out[1] = ppr ? WARM_OD_WRITE : meta_int(m, "WCU");
+    out[0] = ppr ? WARM_OD_READ : api_meta_int(m, "RCU");
+    out[1] = ppr ? WARM_OD_WRITE : api_meta_int(m, "WCU");
 }
 
 /* m's warm throughput as shown at `now`: while a raise is under way the values from before
@@ -452,9 +205,9 @@ static void warm_cur(json_t *m, bool ppr, long long out[2])
 static bool warm_shown(json_t *m, bool ppr, int64_t now, long long out[2])
 {
     json_t *w = json_object_get(m, "Warm");
-    if (meta_int(w, "Until") > now) {
-        out[0] = meta_int(w, "PrevR");
-        out[1] = meta_int(w, "PrevW");
+    if (api_meta_int(w, "Until") > now) {
+        out[0] = api_meta_int(w, "PrevR");
+        out[1] = api_meta_int(w, "PrevW");
         return true;
     }
     warm_cur(m, ppr, out);
@@ -494,7 +247,7 @@ static void warm_raise(json_t *m, bool ppr, long long r, long long w)
     long long cur[2];
     warm_cur(m, ppr, cur);
     json_t *old = json_object_get(m, "Warm");
-    int64_t until = meta_int(old, "Until");
+    int64_t until = api_meta_int(old, "Until");
     if (r <= cur[0] && w <= cur[1] && json_is_object(old))
         return;
     long long v[2] = {r > cur[0] ? r : cur[0], w > cur[1] ? w : cur[1]};
@@ -514,10 +267,10 @@ static json_t *warm_json(json_t *m, bool ppr, int64_t now)
     long long v[2];
     warm_cur(m, ppr, v);
     json_t *w = json_object_get(m, "Warm");
-    bool updating = meta_int(w, "Until") > now;
+    bool updating = api_meta_int(w, "Until") > now;
     if (updating) {
-        v[0] = meta_int(w, "PrevR");
-        v[1] = meta_int(w, "PrevW");
+        v[0] = api_meta_int(w, "PrevR");
+        v[1] = api_meta_int(w, "PrevW");
     }
     return json_pack("{s:I,s:I,s:s}", "ReadUnitsPerSecond", (json_int_t)v[0],
                      "WriteUnitsPerSecond", (json_int_t)v[1], "Status",
@@ -672,14 +425,14 @@ static bool tbl_updating(const store_table *t)
  * (AWS: 1-2 s for throughput, a minute or more for billing; here api->update_delay_ms). */
 static bool tbl_iops_updating(json_t *meta)
 {
-    return meta_int(meta, "UpdatingUntil") > api_wall_ms();
+    return api_meta_int(meta, "UpdatingUntil") > api_wall_ms();
 }
 
 /* True while a stream change made under --table-delay is in progress (the table UPDATING,
  * "StreamUpdatingUntil" ms, "StreamUpdatingOp" ENABLE or DISABLE). */
 static bool tbl_stream_updating(json_t *meta)
 {
-    return meta_int(meta, "StreamUpdatingUntil") > api_wall_ms();
+    return api_meta_int(meta, "StreamUpdatingUntil") > api_wall_ms();
 }
 
 /* True while a GSI is being created (allocated or filled) or deleted. */
@@ -689,17 +442,6 @@ static bool tbl_index_busy(const store_table *t)
         if (t->idx[i].backfilling)
             return true;
     return t->n_dropping > 0;
-}
-
-int64_t api_tp_capacity(json_t *m, int64_t wall, int64_t out[2])
-{
-    int64_t until = meta_int(m, "UpdatingUntil");
-    bool old = until > wall && json_object_get(m, "PrevRCU");
-    if (out) {
-        out[0] = meta_int(m, old ? "PrevRCU" : "RCU");
-        out[1] = meta_int(m, old ? "PrevWCU" : "WCU");
-    }
-    return old ? until : 0;
 }
 
 /* True while a throughput change of the table or GSI whose metadata is m is in progress:
@@ -727,8 +469,8 @@ static void tp_shown(json_t *m, long long *rcu, long long *wcu)
 static void tp_set(json_t *m, long long rcu, long long wcu, int64_t until)
 {
     if (until > 0) {
-        json_object_set_new(m, "PrevRCU", json_integer(meta_int(m, "RCU")));
-        json_object_set_new(m, "PrevWCU", json_integer(meta_int(m, "WCU")));
+        json_object_set_new(m, "PrevRCU", json_integer(api_meta_int(m, "RCU")));
+        json_object_set_new(m, "PrevWCU", json_integer(api_meta_int(m, "WCU")));
         json_object_set_new(m, "UpdatingUntil", json_integer(until));
     } else {
         json_object_del(m, "PrevRCU");
@@ -769,7 +511,7 @@ static void tp_set(json_t *m, long long rcu, long long wcu, int64_t until)
 static void tp_count_decrease(json_t *m, int64_t t)
 {
     int64_t day = t / MS_PER_DAY;
-    long long n = meta_int(m, "DecDay") == day ? meta_int(m, "Decreases") : 0;
+    long long n = api_meta_int(m, "DecDay") == day ? api_meta_int(m, "Decreases") : 0;
     json_object_set_new(m, "DecDay", json_integer(day));
     json_object_set_new(m, "Decreases", json_integer(n + 1));
 }
@@ -777,8 +519,8 @@ static void tp_count_decrease(json_t *m, int64_t t)
 /* Folds a change of m that completed by `now` into its dates and count. */
 static void tp_settle(json_t *m, int64_t now)
 {
-    long long pending = meta_int(m, "Pending");
-    int64_t until = meta_int(m, "UpdatingUntil");
+    long long pending = api_meta_int(m, "Pending");
+    int64_t until = api_meta_int(m, "UpdatingUntil");
     if (!pending || until > now)
         return;
     if (pending > 0 || pending == -2) /* -2: one value up, the other down */
@@ -795,7 +537,7 @@ static void tp_settle(json_t *m, int64_t now)
 static void tp_stamp(json_t *m, long long rcu, long long wcu, int64_t now, int64_t until)
 {
     tp_settle(m, now);
-    long long cr = meta_int(m, "RCU"), cw = meta_int(m, "WCU");
+    long long cr = api_meta_int(m, "RCU"), cw = api_meta_int(m, "WCU");
     bool inc = rcu > cr || wcu > cw, dec = rcu < cr || wcu < cw;
     if (inc)
         json_object_set_new(m, "LastIncrease", json_integer(now));
@@ -837,10 +579,10 @@ static void tp_date_text(int64_t ms, char out[128])
  * value and the day's 4 decreases are spent and the last was less than an hour ago. */
 static int tp_decrease_budget(api_req *r, json_t *m, long long rcu, long long wcu, int64_t now)
 {
-    if (!(rcu < meta_int(m, "RCU") || wcu < meta_int(m, "WCU")))
+    if (!(rcu < api_meta_int(m, "RCU") || wcu < api_meta_int(m, "WCU")))
         return 0;
-    long long n = meta_int(m, "DecDay") == now / MS_PER_DAY ? meta_int(m, "Decreases") : 0;
-    int64_t last = meta_int(m, "LastDecrease");
+    long long n = api_meta_int(m, "DecDay") == now / MS_PER_DAY ? api_meta_int(m, "Decreases") : 0;
+    int64_t last = api_meta_int(m, "LastDecrease");
     int64_t next = last + TP_DECREASE_GAP, midnight = (now / MS_PER_DAY + 1) * MS_PER_DAY;
     if (next > midnight)
         next = midnight;
@@ -861,12 +603,12 @@ static json_t *tp_json(json_t *m, int64_t now, long long rcu, long long wcu)
         c = json_object();
     tp_settle(c, now);
     json_t *o = json_object();
-    long long li = meta_int(c, "LastIncrease"), ld = meta_int(c, "LastDecrease");
+    long long li = api_meta_int(c, "LastIncrease"), ld = api_meta_int(c, "LastDecrease");
     if (li > 0)
         json_object_set_new(o, "LastIncreaseDateTime", ms_to_json(li));
     if (ld > 0)
         json_object_set_new(o, "LastDecreaseDateTime", ms_to_json(ld));
-    long long n = meta_int(c, "DecDay") == now / MS_PER_DAY ? meta_int(c, "Decreases") : 0;
+    long long n = api_meta_int(c, "DecDay") == now / MS_PER_DAY ? api_meta_int(c, "Decreases") : 0;
     json_object_set_new(o, "NumberOfDecreasesToday", json_integer(n));
     json_object_set_new(o, "ReadCapacityUnits", json_integer(rcu));
     json_object_set_new(o, "WriteCapacityUnits", json_integer(wcu));
@@ -893,7 +635,7 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
                         const char *creating_gsi, json_t **out)
 {
     int rc = 0;
-    json_t *meta = meta_load(t);
+    json_t *meta = api_table_meta(t);
     json_t *d = json_object();
     const char *name = tbl_user_name(r, t);
     const char *arn = tbl_arn(r, name);
@@ -936,7 +678,7 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
     json_object_set_new(d, "TableStatus", json_string(api_restore_status(meta, status)));
     json_object_set_new(d, "CreationDateTime", ms_to_json(t->created_ms));
 
-    bool ppr = meta_is_ppr(meta);
+    bool ppr = api_meta_is_ppr(meta);
     long long rcu, wcu;
     tp_shown(meta, &rcu, &wcu);
     int64_t now = api_wall_ms();
@@ -957,7 +699,7 @@ static int tbl_describe(api_req *r, const store_table *t, const char *status,
         json_t *bms = json_pack("{s:s}", "BillingMode", ppr ? "PAY_PER_REQUEST" : "PROVISIONED");
         if (json_object_get(meta, "PprSince"))
             json_object_set_new(bms, "LastUpdateToPayPerRequestDateTime",
-                                ms_to_json(meta_int(meta, "PprSince")));
+                                ms_to_json(api_meta_int(meta, "PprSince")));
         json_object_set_new(d, "BillingModeSummary", bms);
     }
 
@@ -1977,7 +1719,7 @@ int op_create_table(api_req *r, json_t **out)
      * used; table throughput;
      * stream; existence. */
     char sn[STORE_NAME_MAX];
-    if (!api_name_valid(name) || !tbl_store_name(r, name, sn))
+    if (!api_name_valid(name) || !api_table_store_name(r, name, sn))
         return verr(r, TXT_INVALID_TABLE_NAME);
     snprintf(def->name, sizeof def->name, "%s", sn);
     /* BillingMode is one of the model's enum values */
@@ -2240,12 +1982,12 @@ int op_describe_table(api_req *r, json_t **out)
 {
     const store_table *t;
     json_t *desc;
-    int rc = tbl_lookup(r, &t);
+    int rc = api_table_lookup(r, &t);
     if (rc == ERR_RESOURCE_NOT_FOUND && r->api->table_delay_ms > 0) {
         /* --table-delay: a table DeleteTable dropped is DELETING for a while */
         json_t *j = json_object_get(r->body, "TableName");
         char sn[STORE_NAME_MAX];
-        json_t *gone = json_is_string(j) && tbl_store_name(r, json_string_value(j), sn)
+        json_t *gone = json_is_string(j) && api_table_store_name(r, json_string_value(j), sn)
                            ? api_gone_get(r->api, sn)
                            : NULL;
         if (gone) {
@@ -2285,11 +2027,11 @@ int op_delete_table(api_req *r, json_t **out)
 {
     const store_table *t;
     json_t *desc;
-    int rc = tbl_deleting_refuse(r, tbl_lookup(r, &t));
-    if (rc || (rc = api_restore_refuse(r, t)) || (rc = tbl_creating_refuse(r, t)) ||
+    int rc = api_table_deleting_refuse(r, api_table_lookup(r, &t));
+    if (rc || (rc = api_restore_refuse(r, t)) || (rc = api_table_creating_refuse(r, t)) ||
         (rc = tbl_describe(r, t, "DELETING", NULL, &desc)))
         return rc;
-    if ((rc = tbl_alter(r, t, true, delete_edit, NULL, NULL))) {
+    if ((rc = api_table_alter(r, t, true, delete_edit, NULL, NULL))) {
         json_decref(desc);
         return rc;
     }
@@ -2333,7 +2075,7 @@ int op_list_tables(api_req *r, json_t **out)
     if (n > n_store)
         qsort(names, n, sizeof *names, tbl_name_ptr_cmp);
     char ns[STORE_NAME_MAX];
-    size_t nsl = tbl_ns(r, "", ns);
+    size_t nsl = api_table_ns(r, "", ns);
     if (nsl == STORE_NAME_MAX) /* no table fits under it (ddb_proto's ns: 193 bytes at most) */
         n = 0;
     json_t *arr = json_array();
@@ -2904,7 +2646,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     {
         tp_settle(gv, api_wall_ms());
     }
-    bool ppr = meta_is_ppr(meta);
+    bool ppr = api_meta_is_ppr(meta);
     bool to_ppr = ppr, changed_billing = false;
     /* warm throughput stored as it stands before the billing may change */
     warm_fix(meta, ppr);
@@ -2963,7 +2705,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             return rc;
         if (rc == 1)
             return verr(r, TXT_TABLE_THROUGHPUT_MIN);
-        long long cr = meta_int(meta, "RCU"), cw = meta_int(meta, "WCU");
+        long long cr = api_meta_int(meta, "RCU"), cw = api_meta_int(meta, "WCU");
         if (rc == 2) /* over the quota: neither the same nor a decrease to count */
             ut_over_units(p, &tp, NULL);
         else if (!to_ppr && !changed_billing && tp.rcu == cr && tp.wcu == cw)
@@ -3135,7 +2877,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                 if (ut_has_units(json_object_get(act, "OnDemandThroughput"),
                                  "MaxReadRequestUnits", "MaxWriteRequestUnits") &&
                     r->api->update_delay_ms > 0)
-                    tp_set(g, meta_int(g, "RCU"), meta_int(g, "WCU"),
+                    tp_set(g, api_meta_int(g, "RCU"), api_meta_int(g, "WCU"),
                            api_wall_ms() + r->api->update_delay_ms);
                 continue;
             }
@@ -3150,7 +2892,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                 return rc;
             if (gover) /* over the quota: neither the same nor a decrease to count */
                 ut_over_units(p, &gtp, found->name);
-            else if (gtp.rcu == meta_int(g, "RCU") && gtp.wcu == meta_int(g, "WCU"))
+            else if (gtp.rcu == api_meta_int(g, "RCU") && gtp.wcu == api_meta_int(g, "WCU"))
                 return verr(r, TXT_GSI_THROUGHPUT_SAME);
             else if (!changed_billing &&
                      (rc = tp_decrease_budget(r, g, gtp.rcu, gtp.wcu, api_wall_ms())))
@@ -3420,8 +3162,8 @@ int op_update_table(api_req *r, json_t **out)
         vu = NULL;
     if (vu) { /* vector indexes: their own path (api_vector.c), a billing change with them */
         int vrc = tbl_names_nul_check(r);
-        if (vrc || (vrc = tbl_deleting_refuse(r, tbl_lookup(r, &t))) ||
-            (vrc = api_restore_refuse(r, t)) || (vrc = tbl_creating_refuse(r, t)))
+        if (vrc || (vrc = api_table_deleting_refuse(r, api_table_lookup(r, &t))) ||
+            (vrc = api_restore_refuse(r, t)) || (vrc = api_table_creating_refuse(r, t)))
             return vrc;
         /* the billing members as UpdateTable checks them alone, then the other changes it may
          * not come with (before the vector updates are looked at) */
@@ -3442,11 +3184,11 @@ int op_update_table(api_req *r, json_t **out)
         return 0;
     }
     int rc = ut_parse(r, &q);
-    if (rc || (rc = tbl_names_nul_check(r)) || (rc = tbl_deleting_refuse(r, tbl_lookup(r, &t))) ||
-        (rc = api_restore_refuse(r, t)) || (rc = tbl_creating_refuse(r, t)))
+    if (rc || (rc = tbl_names_nul_check(r)) || (rc = api_table_deleting_refuse(r, api_table_lookup(r, &t))) ||
+        (rc = api_restore_refuse(r, t)) || (rc = api_table_creating_refuse(r, t)))
         return rc;
     ut_ctx c = {.q = &q};
-    if ((rc = tbl_alter(r, t, true, ut_edit, &c, &t)))
+    if ((rc = api_table_alter(r, t, true, ut_edit, &c, &t)))
         return rc;
     json_t *desc;
     if ((rc = tbl_describe(r, t, "ACTIVE", c.plan.creating, &desc)))
@@ -3483,7 +3225,7 @@ int op_update_table(api_req *r, json_t **out)
 int op_describe_time_to_live(api_req *r, json_t **out)
 {
     const store_table *t;
-    int rc = tbl_lookup(r, &t);
+    int rc = api_table_lookup(r, &t);
     if (rc)
         return rc;
     json_t *d = t->ttl_attr[0] ? json_pack("{s:s,s:s}", "TimeToLiveStatus", "ENABLED",
@@ -3516,7 +3258,7 @@ static int ttl_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
         if (strcmp(cur, c->attr) != 0)
             return err_set(r->err, ERR_VALIDATION, TXT_TTL_OTHER_ATTR, cur);
     }
-    int64_t now = api_wall_ms(), at = meta_int(meta, "TtlAt");
+    int64_t now = api_wall_ms(), at = api_meta_int(meta, "TtlAt");
     if (at > 0 && now < at + r->api->ttl_interval_ms)
         return verr(r, TXT_TTL_TOO_SOON);
     json_t *v = json_integer((json_int_t)now);
@@ -3533,7 +3275,7 @@ int op_update_time_to_live(api_req *r, json_t **out)
     const char *attr;
     bool has_en, en;
     int rc = tbl_names_nul_check(r);
-    if (rc || (rc = tbl_lookup(r, &t)))
+    if (rc || (rc = api_table_lookup(r, &t)))
         return rc;
     /* --table-delay: a CREATING table is not found yet (AWS, ack-api-quirks DDB-TABLE-444's
      * live creating_update_ttl) */
@@ -3552,7 +3294,7 @@ int op_update_time_to_live(api_req *r, json_t **out)
     if (en && (al < 1 || al > 255)) /* only checked when enabling (DynamoDB Local) */
         return verr(r, TXT_KEY_NAME_LEN);
     ttl_change c = {.attr = attr, .en = en};
-    if ((rc = tbl_alter(r, t, true, ttl_edit, &c, NULL)))
+    if ((rc = api_table_alter(r, t, true, ttl_edit, &c, NULL)))
         return rc;
     *out =
         json_pack("{s:{s:b,s:s}}", "TimeToLiveSpecification", "Enabled", en, "AttributeName", attr);
@@ -3579,7 +3321,7 @@ static const char *ci_status(json_t *e, int64_t now, int64_t delay)
     if (!json_is_object(e))
         return "DISABLED";
     bool on = json_is_true(json_object_get(e, "On"));
-    bool moving = now < meta_int(e, "At") + delay;
+    bool moving = now < api_meta_int(e, "At") + delay;
     return on ? (moving ? "ENABLING" : "ENABLED") : (moving ? "DISABLING" : "DISABLED");
 }
 
@@ -3613,7 +3355,7 @@ static json_t *ci_json(api_req *r, const store_table *t, json_t *meta, const cha
     if (o && json_is_string(mode))
         json_object_set(o, "ContributorInsightsMode", mode);
     if (o && dates && json_is_object(e))
-        json_object_set_new(o, "LastUpdateDateTime", ms_to_json(meta_int(e, "At")));
+        json_object_set_new(o, "LastUpdateDateTime", ms_to_json(api_meta_int(e, "At")));
     return o;
 }
 
@@ -3621,10 +3363,10 @@ int op_describe_contributor_insights(api_req *r, json_t **out)
 {
     const store_table *t;
     const char *in;
-    int rc = tbl_lookup(r, &t);
+    int rc = api_table_lookup(r, &t);
     if (rc || (rc = ci_index(r, t, &in)))
         return rc;
-    json_t *meta = meta_load(t);
+    json_t *meta = api_table_meta(t);
     json_t *o = meta ? ci_json(r, t, meta, in, true) : NULL;
     json_decref(meta);
     if (!o)
@@ -3685,8 +3427,8 @@ int op_update_contributor_insights(api_req *r, json_t **out)
         return err_set(r->err, ERR_VALIDATION, TXT_CI_MODE_ENUM, mode);
     const store_table *t;
     ci_change c = {.on = strcmp(act, "ENABLE") == 0, .mode = mode ? mode : CI_MODE_DEFAULT};
-    if ((rc = tbl_names_nul_check(r)) || (rc = tbl_lookup(r, &t)) ||
-        (rc = ci_index(r, t, &c.index)) || (rc = tbl_alter(r, t, true, ci_edit, &c, NULL)))
+    if ((rc = tbl_names_nul_check(r)) || (rc = api_table_lookup(r, &t)) ||
+        (rc = ci_index(r, t, &c.index)) || (rc = api_table_alter(r, t, true, ci_edit, &c, NULL)))
         return rc;
     json_t *o = json_pack("{s:s}", "TableName", api_table_name(t));
     if (o && c.index)
@@ -3705,7 +3447,7 @@ int op_update_contributor_insights(api_req *r, json_t **out)
 /* Appends the summaries of t's entries (the table first, then its GSIs in order). */
 static int ci_list_table(api_req *r, const store_table *t, json_t *arr)
 {
-    json_t *meta = meta_load(t);
+    json_t *meta = api_table_meta(t);
     json_t *ci = json_object_get(meta, "Ci");
     int rc = meta ? 0 : ERR_NOMEM;
     for (size_t i = 0; rc == 0 && i <= t->n_idx; i++) {
@@ -3740,20 +3482,20 @@ int op_list_contributor_insights(api_req *r, json_t **out)
         return err_set(r->err, ERR_NOMEM, "out of memory");
     const store_table *t;
     if (name) {
-        if ((rc = tbl_find(r, name, &t)) || (rc = ci_list_table(r, t, arr)))
+        if ((rc = api_table_named(r, name, &t)) || (rc = ci_list_table(r, t, arr)))
             goto fail;
     } else {
         char **names;
         size_t n;
         char ns[STORE_NAME_MAX];
-        size_t nsl = tbl_ns(r, "", ns);
+        size_t nsl = api_table_ns(r, "", ns);
         if ((rc = store_table_list(r->api->store, r->arena, &names, &n, r->err)))
             goto fail;
         for (size_t i = 0; nsl < STORE_NAME_MAX && i < n; i++) {
             const char *nm = names[i];
             if (strncmp(nm, ns, nsl) != 0 || strchr(nm + nsl, '/'))
                 continue; /* another namespace */
-            if (tbl_find(r, nm + nsl, &t)) { /* deleted meanwhile */
+            if (api_table_named(r, nm + nsl, &t)) { /* deleted meanwhile */
                 err_clear(r->err);
                 continue;
             }
@@ -3873,7 +3615,7 @@ static int tag_table(api_req *r, const char *arn, const char *tbl, bool listing,
     int rc;
     char sn[STORE_NAME_MAX];
     *out = NULL;
-    if (tbl && tbl_store_name(r, tbl, sn) && (rc = api_pin_table(r, sn, out)))
+    if (tbl && api_table_store_name(r, tbl, sn) && (rc = api_pin_table(r, sn, out)))
         return rc;
     /* --table-delay: a CREATING table is not known to the tag APIs yet, all three
      * ResourceNotFoundException (AWS, ack-api-quirks DDB-TABLE-101: most of the window; the
@@ -3976,7 +3718,7 @@ int op_tag_resource(api_req *r, json_t **out)
         return verr(r, TXT_TAGS_NONE);
     if ((rc = tag_checks(r, tags)) || (rc = tag_table(r, arn, tbl, false, false, &t)))
         return rc;
-    if ((rc = tbl_alter(r, t, true, tag_edit, tags, NULL)))
+    if ((rc = api_table_alter(r, t, true, tag_edit, tags, NULL)))
         return rc;
     *out = json_object();
     return 0;
@@ -4030,7 +3772,7 @@ int op_untag_resource(api_req *r, json_t **out)
         return verr(r, TXT_UNTAG_OVER);
     if ((rc = tag_table(r, arn, tbl, false, true, &t)))
         return rc;
-    if ((rc = tbl_alter(r, t, true, untag_edit, keys, NULL)))
+    if ((rc = api_table_alter(r, t, true, untag_edit, keys, NULL)))
         return rc;
     *out = json_object();
     return 0;
@@ -4043,7 +3785,7 @@ int op_list_tags_of_resource(api_req *r, json_t **out)
     int rc = tag_arn(r, &arn, &tbl);
     if (rc || (rc = tag_table(r, arn, tbl, true, false, &t)))
         return rc;
-    json_t *meta = meta_load(t);
+    json_t *meta = api_table_meta(t);
     if (!meta)
         return err_set(r->err, ERR_NOMEM, "out of memory");
     json_t *tags = json_object_get(meta, "Tags");
