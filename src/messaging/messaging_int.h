@@ -34,6 +34,8 @@ struct msg_service {
      * msg_user_by_uuid); only with a backend that has a version */
     pthread_mutex_t users_mu;
     bool users_init;             /* users_mu initialised */
+    _Atomic bool handles_folded; /* the table's handle rows are case-folded (service.c
+                                    handles_fold): seen once, never checked again */
     unsigned char users_key[16]; /* siphash key */
     unsigned long long users_hits;
     struct msgi_user_entry *users[MSGI_USER_SETS * MSGI_USER_WAYS];

@@ -458,6 +458,120 @@ static long in_progress_wait(int n, unsigned *seed)
     return ms;
 }
 
+/* ---- handles: case-insensitive ----------------------------------------------------------
+ *
+ * A handle names one user whatever case it is typed in.  Its uniqueness row is keyed by the
+ * handle in lower case (handles are ASCII: A-Z a-z 0-9 _ . -, so folding is ASCII's), the
+ * user row keeps the handle as registered (what is shown).  Rows written before this, keyed
+ * by the handle as typed, keep working: a lookup reads the key as typed first (one GetItem
+ * when typed in lower case), then the lower-case key.  To find those by any case and refuse
+ * their variants, the first lookup that misses, or user add, folds the table once
+ * (handles_fold): every handle row with an upper-case letter gets a lower-case twin, unless
+ * another user holds that key already (two users registered Twin and twin before: each keeps
+ * its spelling, the lower-case key stays twin's), and the marker row SCHEMA/HANDLES says it is
+ * done.  A table without handle rows gets no marker (nothing to fold: a new table stays empty
+ * until its first user, and a command refused later, as user add on an endpoint without
+ * transactions, has written nothing); this process just stops looking.
+ * (test_messaging.py::test_handles_are_case_insensitive,
+ * test_handle_rows_stored_before_case_folding_keep_working) */
+
+#define MSG_HANDLES_MARK_PK "SCHEMA"
+#define MSG_HANDLES_MARK_SK "HANDLES"
+
+/* "HANDLE#<handle>", in lower case when `fold`. */
+static void handle_key(const char *handle, bool fold, char *out, size_t n)
+{
+    int w = snprintf(out, n, "HANDLE#%s", handle);
+    for (size_t i = 7; fold && w > 0 && i < n && out[i]; i++)
+        if (out[i] >= 'A' && out[i] <= 'Z')
+            out[i] = (char)(out[i] - 'A' + 'a');
+}
+
+static int handles_mark_folded(msg_service *s, err_t *e)
+{
+    char now[MSG_TS_LEN + 1];
+    msg_ts_format(msg_now_usec(), now);
+    json_t *req = json_pack("{s:s, s:{s:{s:s}, s:{s:s}, s:{s:s}}}", "TableName", s->table, "Item",
+                            "pk", "S", MSG_HANDLES_MARK_PK, "sk", "S", MSG_HANDLES_MARK_SK,
+                            "folded_at", "S", now);
+    json_t *resp;
+    err_t in;
+    int rc = msgi_call(s, "PutItem", req, &resp, &in);
+    json_decref(resp);
+    if (rc)
+        return msgi_storage(e, rc, &in);
+    s->handles_folded = true;
+    return 0;
+}
+
+/* Folds the table's handle rows once (above).  Idempotent, safe beside other writers (each
+ * twin is a conditional Put); a Scan of the table the first time only. */
+static int handles_fold(msg_service *s, err_t *e)
+{
+    if (s->handles_folded)
+        return 0;
+    json_t *mark;
+    int rc = get_item(s, MSG_HANDLES_MARK_PK, MSG_HANDLES_MARK_SK, &mark, e);
+    if (rc)
+        return rc;
+    if (mark) {
+        json_decref(mark);
+        s->handles_folded = true;
+        return 0;
+    }
+    json_t *esk = NULL;
+    size_t seen = 0;
+    do {
+        json_t *req = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:{s:{s:s}}, s:b}", "TableName",
+                                s->table, "FilterExpression", "begins_with(#p, :h)",
+                                "ProjectionExpression", "#p, #u", "ExpressionAttributeNames",
+                                "#p", "pk", "#u", "uuid", "ExpressionAttributeValues", ":h", "S",
+                                "HANDLE#", "ConsistentRead", 1);
+        if (req && esk)
+            json_object_set_new(req, "ExclusiveStartKey", esk);
+        else
+            json_decref(esk);
+        esk = NULL;
+        json_t *resp;
+        err_t in;
+        if ((rc = msgi_call(s, "Scan", req, &resp, &in))) {
+            json_decref(resp);
+            return msgi_storage(e, rc, &in);
+        }
+        size_t i;
+        json_t *it;
+        json_array_foreach(json_object_get(resp, "Items"), i, it)
+        {
+            const char *pk = msgi_item_s(it, "pk"), *uuid = msgi_item_s(it, "uuid");
+            char low[128];
+            if (!pk || !uuid || strncmp(pk, "HANDLE#", 7) != 0 || strlen(pk) >= sizeof low)
+                continue;
+            seen++;
+            handle_key(pk + 7, true, low, sizeof low);
+            if (strcmp(low, pk) == 0)
+                continue;
+            json_t *put = json_pack("{s:s, s:{s:{s:s}, s:{s:s}, s:{s:s}}, s:s}", "TableName",
+                                    s->table, "Item", "pk", "S", low, "sk", "S", "HANDLE", "uuid",
+                                    "S", uuid, "ConditionExpression", "attribute_not_exists(pk)");
+            json_t *presp;
+            err_t pin;
+            int prc = msgi_call(s, "PutItem", put, &presp, &pin);
+            json_decref(presp);
+            if (prc && prc != ERR_CONDITIONAL_CHECK_FAILED) { /* failed: held by another */
+                json_decref(resp);
+                return msgi_storage(e, prc, &pin);
+            }
+        }
+        esk = json_incref(json_object_get(resp, "LastEvaluatedKey"));
+        json_decref(resp);
+    } while (esk);
+    if (seen == 0) {
+        s->handles_folded = true;
+        return 0;
+    }
+    return handles_mark_folded(s, e);
+}
+
 int msg_user_add(msg_service *s, const char *handle, const char *display_name, const char *uuid,
                  msg_user *out, err_t *e)
 {
@@ -473,11 +587,14 @@ int msg_user_add(msg_service *s, const char *handle, const char *display_name, c
     } else {
         msgi_uuid(u.uuid);
     }
+    /* older handle rows keyed by their case first, so a case variant of one is taken too */
+    if ((rc = handles_fold(s, e)))
+        return rc;
     snprintf(u.handle, sizeof u.handle, "%s", handle);
     snprintf(u.display_name, sizeof u.display_name, "%s", display_name);
     char upk[64], hpk[64];
     snprintf(upk, sizeof upk, "USER#%s", u.uuid);
-    snprintf(hpk, sizeof hpk, "HANDLE#%s", u.handle);
+    handle_key(u.handle, true, hpk, sizeof hpk);
     json_t *req =
         json_pack("{s:[{s:{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}, s:s}},"
                   "    {s:{s:s, s:{s:{s:s},s:{s:s},s:{s:s}}, s:s}}]}",
@@ -649,12 +766,21 @@ int msg_user_by_handle(msg_service *s, const char *handle, msg_user *out, err_t 
     int rc = msg_validate_handle(handle, e);
     if (rc)
         return rc;
-    char pk[64];
-    snprintf(pk, sizeof pk, "HANDLE#%s", handle);
+    /* the key as typed (a row from before handles were folded; the folded key itself when
+     * typed in lower case), then the lower-case key; on a miss, fold the table's older rows
+     * once and look again (above: handles are case-insensitive) */
+    char pk[64], low[64];
+    handle_key(handle, false, pk, sizeof pk);
+    handle_key(handle, true, low, sizeof low);
     json_t *item;
-    rc = get_item(s, pk, "HANDLE", &item, e);
-    if (rc)
+    if ((rc = get_item(s, pk, "HANDLE", &item, e)))
         return rc;
+    if (!item && strcmp(pk, low) != 0 && (rc = get_item(s, low, "HANDLE", &item, e)))
+        return rc;
+    if (!item && !s->handles_folded) {
+        if ((rc = handles_fold(s, e)) || (rc = get_item(s, low, "HANDLE", &item, e)))
+            return rc;
+    }
     if (!item)
         return msg_failf(e, MSG_E_UNKNOWN_HANDLE, "no user has the handle %s", handle);
     char uuid[MSG_UUID_LEN + 1];

@@ -126,6 +126,15 @@ static void doc_msg_summary(doc *d, doc_kind *k)
     }
 }
 
+/* s in ASCII lower case into out ("" for NULL or too long): a handle's folded key */
+static void doc_lower(const char *s, char *out, size_t n)
+{
+    size_t i = 0;
+    for (; s && s[i] && i + 1 < n; i++)
+        out[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] - 'A' + 'a') : s[i];
+    out[s && s[i] ? 0 : i] = 0;
+}
+
 static void doc_messaging(doc *d, json_t *items)
 {
     doc_kind k_msg_gsi = {"message rows with message_group_uuid", 0},
@@ -235,18 +244,28 @@ static void doc_messaging(doc *d, json_t *items)
     }
     const char *h;
     json_t *hr;
+    /* a handle row is keyed by the user's handle in lower case (handles are case-insensitive:
+     * src/messaging/service.c), or, written before that, by the handle as registered */
     json_object_foreach(handles, h, hr) {
         const char *uid = doc_s(hr, "uuid");
         json_t *u = uid ? json_object_get(users, uid) : NULL;
         const char *uh = u ? doc_s(u, "handle") : NULL;
-        if (!uh || strcmp(uh, h))
+        char low[128];
+        doc_lower(uh, low, sizeof low);
+        if (!uh || (strcmp(uh, h) && strcmp(low, h)))
             doc_msg(d, &k_users, "handle %s points at user %s, whose handle is %s", h,
                     uid ? uid : "(none)", uh ? uh : "(no such user)");
     }
     json_object_foreach(users, h, hr) {
         const char *uh = doc_s(hr, "handle");
-        json_t *back = uh ? json_object_get(handles, uh) : NULL;
+        char low[128];
+        doc_lower(uh, low, sizeof low);
+        json_t *back = uh ? json_object_get(handles, low) : NULL;
         const char *buid = back ? doc_s(back, "uuid") : NULL;
+        if (uh && (!buid || strcmp(buid, h))) { /* the folded key is another's: as typed */
+            back = json_object_get(handles, uh);
+            buid = back ? doc_s(back, "uuid") : NULL;
+        }
         if (!buid || strcmp(buid, h))
             doc_msg(d, &k_users, "user %s (handle %s) has no handle row pointing back", h,
                     uh ? uh : "(none)");

@@ -61,6 +61,35 @@ def test_healthy_then_broken_messaging(ddbchat_server, tmp_path):
     assert rc == 1 and r["repaired"] == 0
 
 
+
+def test_case_folded_and_older_handle_rows_are_healthy(ddbchat_server, tmp_path):
+    # A handle's row is keyed by the handle in lower case (handles are case-insensitive), or,
+    # written before that, as typed: both agree with their user.  A handle row pointing at
+    # another user is still reported.
+    data = str(tmp_path / "d")
+    assert run("schema-load", "--data-dir", data).returncode == 0
+    p = run("user", "add", "DocCase", "Doc", "Case", "--data-dir", data, "--json")
+    assert p.returncode == 0, p.stderr
+    srv = ddbchat_server(data_dir=data)
+    d = client_for(srv.ddb_url)
+    u = "11111111-0000-4000-8000-0000000000d0"
+    d.put_item(TableName="cruddur-messages", Item={
+        "pk": {"S": f"USER#{u}"}, "sk": {"S": "USER"}, "uuid": {"S": u},
+        "handle": {"S": "OldDoc"}, "display_name": {"S": "Old"}})
+    d.put_item(TableName="cruddur-messages", Item={
+        "pk": {"S": "HANDLE#OldDoc"}, "sk": {"S": "HANDLE"}, "uuid": {"S": u}})
+    srv.stop()
+    rc, r = doctor(data)
+    assert rc == 0 and r["healthy"], r
+    srv = ddbchat_server(data_dir=data)
+    client_for(srv.ddb_url).put_item(TableName="cruddur-messages", Item={
+        "pk": {"S": "HANDLE#olddoc"}, "sk": {"S": "HANDLE"},
+        "uuid": {"S": json.loads(p.stdout)["uuid"]}})
+    srv.stop()
+    rc, r = doctor(data)
+    whats = [l["what"] for l in r["report"] if l["where"] == "messaging"]
+    assert rc == 1 and any("handle olddoc points at user" in w for w in whats), whats
+
 def test_damaged_backup_and_not_a_data_dir(ddbchat_server, tmp_path):
     srv = ddbchat_server()
     d = client_for(srv.ddb_url)

@@ -1020,3 +1020,76 @@ def test_configured_issuer_and_audience_as_cognito(tmp_path):
         finally:
             srv.stop()
             shutil.rmtree(srv.data_dir, ignore_errors=True)
+
+
+def test_handles_are_case_insensitive(msg_server, people):
+    # A chat handle names one person whatever case it is typed in: a lookup by any case finds
+    # the one user, a case variant cannot register (handle_taken), and the handle is shown
+    # as registered.  `Bayko` and `bayko` were two users.
+    ids, tok = people
+    kim = add_user(msg_server, "CaseKim", "Kim Case")
+    for variant in ("casekim", "CASEKIM", "caseKim"):
+        p = cli(msg_server, "user", "add", variant, "Impostor", "--json", check=False)
+        assert p.returncode == 1, (variant, p.stdout)
+        assert json.loads(p.stderr)["error"]["code"] == "handle_taken", p.stderr
+        u = json.loads(cli(msg_server, "user", "show", variant, "--json").stdout)
+        assert u["uuid"] == kim and u["handle"] == "CaseKim", u
+    st, _, m = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                    {"message": "hi kim", "handle": "CASEKIM"})
+    assert st == 200, m
+    st, _, m2 = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                     {"message": "again", "handle": "casekim"})
+    assert st == 200 and m2["message_group_uuid"] == m["message_group_uuid"], m2
+    st, _, groups = rest(msg_server, "GET", "/api/message_groups", token(kim))
+    assert st == 200 and [g["handle"] for g in groups] == ["alice"], groups
+    st, _, groups = rest(msg_server, "GET", "/api/message_groups", tok["alice"])
+    assert [g["handle"] for g in groups if g["uuid"] == m["message_group_uuid"]] == ["CaseKim"]
+    t = cli(msg_server, "token", "casekim").stdout.strip()
+    st, _, me = rest(msg_server, "GET", "/api/me", t)
+    assert st == 200 and me == {"uuid": kim, "handle": "CaseKim", "display_name": "Kim Case"}
+    # a token whose user claim is a handle (as Cognito's username) finds it in any case too
+    st, _, me = rest(msg_server, "GET", "/api/me", token("CASEKIM"))
+    assert st == 200 and me["uuid"] == kim, me
+
+
+def test_handle_rows_stored_before_case_folding_keep_working(msg_server, people, mddb):
+    # Data written before handles were case-insensitive: handle rows keyed by the handle as
+    # typed (HANDLE#OldBo), and the case variants two users registered then (Twin, twin).
+    # The first lookup that misses folds them once (a lower-case key for each mixed-case
+    # row, unless another user holds it) and marks the table; from then on OldBo is found
+    # in any case and its variants are taken; each twin keeps its own spelling.
+    ids, tok = people
+    T = "cruddur-messages"
+    mddb.delete_item(TableName=T, Key={"pk": {"S": "SCHEMA"}, "sk": {"S": "HANDLES"}})
+    old = {"OldBo": "11111111-0000-4000-8000-000000000001",
+           "Twin": "11111111-0000-4000-8000-000000000002",
+           "twin": "11111111-0000-4000-8000-000000000003",
+           "MiXeD.Case-9": "11111111-0000-4000-8000-000000000004"}
+    for h, u in old.items():
+        mddb.put_item(TableName=T, Item={"pk": {"S": f"USER#{u}"}, "sk": {"S": "USER"},
+                                         "uuid": {"S": u}, "handle": {"S": h},
+                                         "display_name": {"S": h + " Old"}})
+        mddb.put_item(TableName=T, Item={"pk": {"S": f"HANDLE#{h}"}, "sk": {"S": "HANDLE"},
+                                         "uuid": {"S": u}})
+
+    def show(h):
+        p = cli(msg_server, "user", "show", h, "--json", check=False)
+        return json.loads(p.stdout)["uuid"] if p.returncode == 0 else p.stderr
+    assert show("OldBo") == old["OldBo"]          # as stored: works before any folding
+    assert show("oldbo") == old["OldBo"]          # folds the table, then finds it
+    assert show("OLDBO") == old["OldBo"]
+    assert show("mixed.case-9") == old["MiXeD.Case-9"]
+    assert show("Twin") == old["Twin"] and show("twin") == old["twin"]
+    assert show("TWIN") == old["twin"]            # the lower-case key was twin's already
+    for variant in ("oldBO", "TwIn", "mixed.CASE-9"):
+        p = cli(msg_server, "user", "add", variant, "New One", "--json", check=False)
+        assert p.returncode == 1 and json.loads(p.stderr)["error"]["code"] == "handle_taken", \
+            (variant, p.stderr)
+    marker = mddb.get_item(TableName=T, Key={"pk": {"S": "SCHEMA"}, "sk": {"S": "HANDLES"}},
+                           ConsistentRead=True)
+    assert "Item" in marker
+    st, _, m = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                    {"message": "hi old", "handle": "oldbo"})
+    assert st == 200 and m["message"] == "hi old", m
+    st, _, groups = rest(msg_server, "GET", "/api/message_groups", token(old["OldBo"]))
+    assert st == 200 and groups[0]["handle"] == "alice", groups
