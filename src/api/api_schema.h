@@ -146,5 +146,9 @@ bool api_schema_knows(const char *key, size_t len);
 
 /* The table/index name pattern, [a-zA-Z0-9_.-]+ (exported for handlers' semantic checks). */
 extern const api_pattern api_pat_name;
+/* True when s[0..len) holds only the pattern's bytes, [a-zA-Z0-9_.-] (len 0: true); s need
+ * not end in a NUL.  The pattern's matcher, and the name check of table and index names
+ * (api_validate.c api_name_valid, op_table.c's ARN names). */
+bool api_name_chars(const char *s, size_t len);
 
 #endif

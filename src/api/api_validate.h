@@ -114,8 +114,6 @@ int api_json_bool(json_t *obj, const char *key, bool *present, bool *out, err_t 
 
 /* True for a valid table or index name: 3..255 of [a-zA-Z0-9_.-]. */
 bool api_name_valid(const char *name);
-/* True when s[0..len) holds only [a-zA-Z0-9_.-] (len 0: true).  s need not end in a NUL. */
-bool api_name_chars(const char *s, size_t len);
 /* Validates a TableName member the way every operation does: NULL -> "Value null at
  * 'tableName' ..."; invalid -> TXT_INVALID_TABLE_NAME.  ERR_VALIDATION or 0. */
 int api_check_table_name(const char *name, err_t *e);

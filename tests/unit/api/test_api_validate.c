@@ -8,7 +8,8 @@
  * same verdicts and texts whether the request's top-level members are found in one pass over
  * its keys and the loops visit the members by the shape's masks (the default), or each member
  * is looked up by name and every loop visits every member (api_jview.lookup_only).  And
- * api_name_chars, the name check of every request, against the byte rule.
+ * api_name_chars (api_schema.c, the name pattern's matcher), the name check of every request,
+ * against the byte rule.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api_schema.h"
 #include "api/api_validate.h"
 #include "value/jread.h"
 
