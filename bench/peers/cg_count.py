@@ -45,6 +45,10 @@ time, perf), the same in every workload.  A third line leaves out the catalog re
 (st_cat_check, inclusive): the store looks at the catalog's generation at most every 5 ms of
 the clock, which under callgrind's slowdown is one request in three or so (~1,700
 instructions each, so +-300 a request between runs) and at full speed one in hundreds.
+A fourth line leaves out glibc's malloc_consolidate (inclusive) as well: whether a request's
+last free() merges into the top chunk and sweeps the fastbins depends on where the heap's
+chunks happened to fall, so one run pays it on every request (~280-400) and the next on none,
+for the same binary (perf20: the floor 14,566 / 14,963 in two runs of one build).
 """
 import argparse
 import glob
@@ -308,7 +312,7 @@ def run(a):
                           f"--callgrind-out-file={outd}/cg.%p", a.bin, "serve", "--quiet",
                           *listen, "--threads", "2", "--data-dir", data,
                           "--dynamodb-port", str(port)], stderr=subprocess.DEVNULL, env=env)
-    res, ms, cat = {}, {}, {}
+    res, ms, cat, mc = {}, {}, {}, {}
     try:
         wait_ready(port, p, signed)
         reqs = R.Requests(dataset(a), random.Random(1))
@@ -339,6 +343,7 @@ def run(a):
             res[w] = sum(total(f) for f in new) / a.n
             ms[w] = sum(memset_self(f) for f in new) / a.n
             cat[w] = sum(callee_inclusive(f, "st_cat_check") for f in new) / a.n
+            mc[w] = sum(callee_inclusive(f, "malloc_consolidate") for f in new) / a.n
             if a.keep:
                 for f in new:
                     shutil.copy(f, f"{a.keep}.{w}")
@@ -352,6 +357,8 @@ def run(a):
           " ".join(f"{k}={v - ms[k]:,.0f}" for k, v in res.items()))
     print(os.path.basename(a.bin), "without memset and the catalog re-check:",
           " ".join(f"{k}={v - ms[k] - cat[k]:,.0f}" for k, v in res.items()))
+    print(os.path.basename(a.bin), "... and without malloc_consolidate:",
+          " ".join(f"{k}={v - ms[k] - cat[k] - mc[k]:,.0f}" for k, v in res.items()))
 
 
 def main():
