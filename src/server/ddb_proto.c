@@ -104,27 +104,33 @@ static uint64_t ddb_proto_rotl(uint64_t x, int k)
     return (x << k) | (x >> (64 - k));
 }
 
-static uint64_t ddb_proto_rng_next(void)
+/* Seeds this thread's generator, once (getrandom; the clock, pid and a stack address if it
+ * fails). */
+static __attribute__((noinline, cold)) void ddb_proto_rng_seed(void)
 {
     uint64_t *s = ddb_proto_rng;
-    if (!ddb_proto_rng_seeded) {
-        if (getrandom(s, sizeof ddb_proto_rng, 0) != (ssize_t)sizeof ddb_proto_rng) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            uint64_t z = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
-                         ((uint64_t)getpid() << 40) ^ (uint64_t)(uintptr_t)&ts;
-            for (int i = 0; i < 4; i++) { /* splitmix64 */
-                z += 0x9e3779b97f4a7c15ULL;
-                uint64_t x = z;
-                x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-                x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-                s[i] = x ^ (x >> 31);
-            }
+    if (getrandom(s, sizeof ddb_proto_rng, 0) != (ssize_t)sizeof ddb_proto_rng) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t z = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
+                     ((uint64_t)getpid() << 40) ^ (uint64_t)(uintptr_t)&ts;
+        for (int i = 0; i < 4; i++) { /* splitmix64 */
+            z += 0x9e3779b97f4a7c15ULL;
+            uint64_t x = z;
+            x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+            x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+            s[i] = x ^ (x >> 31);
         }
-        if (!(s[0] | s[1] | s[2] | s[3]))
-            s[0] = 1;
-        ddb_proto_rng_seeded = true;
     }
+    if (!(s[0] | s[1] | s[2] | s[3]))
+        s[0] = 1;
+    ddb_proto_rng_seeded = true;
+}
+
+/* The next draw of the state s (xoshiro256**): a local copy of the thread's state, so that
+ * the request id's five draws are not five loads and stores of thread-local memory. */
+static inline uint64_t ddb_proto_rng_step(uint64_t s[4])
+{
     uint64_t r = ddb_proto_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
     s[2] ^= s[0];
     s[3] ^= s[1];
@@ -199,10 +205,15 @@ static inline void ddb_proto_id_pairs(char *out, uint64_t v, int n)
 static void ddb_proto_request_id(char out[DDB_PROTO_REQUEST_ID_LEN + 1])
 {
     enum { FULL = DDB_PROTO_REQUEST_ID_LEN / 12, REST = DDB_PROTO_REQUEST_ID_LEN % 12 };
+    if (__builtin_expect(!ddb_proto_rng_seeded, 0))
+        ddb_proto_rng_seed();
+    uint64_t s[4];
+    memcpy(s, ddb_proto_rng, sizeof s);
     for (int d = 0; d < FULL; d++) /* constant trip counts: unrolled */
-        ddb_proto_id_pairs(out + 12 * d, ddb_proto_rng_next(), 12);
+        ddb_proto_id_pairs(out + 12 * d, ddb_proto_rng_step(s), 12);
     if (REST)
-        ddb_proto_id_pairs(out + 12 * FULL, ddb_proto_rng_next(), REST);
+        ddb_proto_id_pairs(out + 12 * FULL, ddb_proto_rng_step(s), REST);
+    memcpy(ddb_proto_rng, s, sizeof s);
     out[DDB_PROTO_REQUEST_ID_LEN] = '\0';
 }
 
