@@ -129,21 +129,24 @@ static bool aud_names(const json_t *aud, const char *want)
     return false;
 }
 
-/* The issuer and audience checks (auth.h, MSG_JWT_ISSUER_DEFAULT) on a verified payload. */
-static int aud_iss_check(const msg_config *cfg, const json_t *body, err_t *e)
+/* The issuer and audience checks (auth.h, MSG_JWT_ISSUER_DEFAULT) on a verified payload.
+ * `ours`: an HS256 token of our own secret, to which the "ddbchat" defaults apply; an RS256
+ * token comes from another issuer (Cognito: iss its pool's URL, aud its app client), checked
+ * only against a configured issuer/audience. */
+static int aud_iss_check(const msg_config *cfg, const json_t *body, bool ours, err_t *e)
 {
-    const char *want_iss = cfg->jwt_issuer && *cfg->jwt_issuer ? cfg->jwt_issuer
-                                                                : MSG_JWT_ISSUER_DEFAULT;
-    const char *want_aud = cfg->jwt_audience && *cfg->jwt_audience ? cfg->jwt_audience
-                                                                    : MSG_JWT_AUDIENCE_DEFAULT;
-    const json_t *iss = json_object_get(body, "iss");
+    bool iss_set = cfg->jwt_issuer && *cfg->jwt_issuer;
+    bool aud_set = cfg->jwt_audience && *cfg->jwt_audience;
+    const char *want_iss = iss_set ? cfg->jwt_issuer : MSG_JWT_ISSUER_DEFAULT;
+    const char *want_aud = aud_set ? cfg->jwt_audience : MSG_JWT_AUDIENCE_DEFAULT;
+    const json_t *iss = ours || iss_set ? json_object_get(body, "iss") : NULL;
     if (!iss && cfg->jwt_issuer && *cfg->jwt_issuer)
         return deny(e, "the token names no issuer (iss)");
     if (iss && (!json_is_string(iss) || strcmp(json_string_value(iss), want_iss) != 0))
         return deny(e, "the token is from another issuer (iss)");
-    const json_t *aud = json_object_get(body, "aud");
+    const json_t *aud = ours || aud_set ? json_object_get(body, "aud") : NULL;
     /* Cognito's access tokens name their app client in client_id and carry no aud */
-    const json_t *client = aud ? NULL : json_object_get(body, "client_id");
+    const json_t *client = aud || !(ours || aud_set) ? NULL : json_object_get(body, "client_id");
     if (aud && !aud_names(aud, want_aud))
         return deny(e, "the token is meant for another audience (aud)");
     if (client && (!json_is_string(client) || strcmp(json_string_value(client), want_aud) != 0))
@@ -245,7 +248,7 @@ static int verify(const msg_config *cfg, const char *token, long long now, char 
     }
 
     /* The payload is verified now; read the claims from it. */
-    int rc = aud_iss_check(cfg, body, e);
+    int rc = aud_iss_check(cfg, body, want == JWT_ALG_HS256, e);
     long long max_life = cfg->jwt_max_lifetime > 0 ? cfg->jwt_max_lifetime
                                                    : MSG_JWT_MAX_LIFETIME_DEFAULT;
     json_t *exp = json_object_get(body, "exp"), *nbf = json_object_get(body, "nbf");

@@ -36,7 +36,10 @@
  * tokens carry no aud but "client_id", which then stands for it.  When jwt_issuer /
  * jwt_audience is configured (serve --jwt-issuer / --jwt-audience, $DDBCHAT_JWT_ISSUER /
  * $DDBCHAT_JWT_AUDIENCE) the claim is required; otherwise a token without it is taken (a
- * token of the HS256 secret from before these claims existed, a hand-made test token). */
+ * token of the HS256 secret from before these claims existed, a hand-made test token).  The
+ * defaults apply to HS256 tokens (our own secret) only: an RS256 token is another issuer's
+ * (Cognito's iss is its pool's URL, its aud the app client), checked against a configured
+ * issuer/audience only. */
 #define MSG_JWT_ISSUER_DEFAULT "ddbchat"
 #define MSG_JWT_AUDIENCE_DEFAULT "ddbchat"
 #define MSG_JWT_ISSUER_ENV "DDBCHAT_JWT_ISSUER"

@@ -428,6 +428,17 @@ def test_rs256_public_key_and_claim(tmp_path, how):
         body = b64(json.dumps(claims).encode())
         sig = b64(hmac.new(pub, f"{head}.{body}".encode(), hashlib.sha256).digest())
         assert rest(srv, "GET", "/api/message_groups", f"{head}.{body}.{sig}")[0] == 401
+        # a real Cognito token (iss = the user pool's URL, an ID token's aud or an access
+        # token's client_id = the app client) on a server with no --jwt-issuer/--jwt-audience:
+        # accepted, RS256 tokens are not ours and only a configured issuer/audience applies
+        # to them (the "ddbchat" default is for HS256 tokens of our own secret)
+        pool = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123"
+        for extra in ({"iss": pool, "aud": "5r0jk8nfkeh3mjr8ec6ljn0b0m", "token_use": "id"},
+                      {"iss": pool, "client_id": "5r0jk8nfkeh3mjr8ec6ljn0b0m",
+                       "token_use": "access"}):
+            st, _, b = rest(srv, "GET", "/api/message_groups",
+                            jwt.encode(dict(claims, **extra), key, algorithm="RS256"))
+            assert st == 200, (extra, st, b)
         # the claim is configured: a token without "username" names nobody
         assert rest(srv, "GET", "/api/message_groups",
                     jwt.encode({"sub": "x", "exp": now + 60}, key, algorithm="RS256"))[0] == 401
