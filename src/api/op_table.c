@@ -12,7 +12,7 @@
  *    "BillingMode":"PROVISIONED"|"PAY_PER_REQUEST", "PprSince":ms (last switch to on-demand),
  *    "RCU":n, "WCU":n, "LastIncrease":ms, "LastDecrease":ms, "Decreases":n, "DecDay":d (the
  *    UTC day of that count), "Pending":1|-1 (an increase / decrease that completes at
- *    "UpdatingUntil"; tp_stamp),
+ *    "UpdatingUntil"; api_tp_stamp),
  *    "Gsi":{"<index>":{"RCU":n,"WCU":n, the same throughput dates, "Odt":{..}}},
  *    "Stream":{"StreamEnabled":..,"StreamViewType":..}, "StreamLabel":"...",
  *    "Tags":[{"Key":..,"Value":..}], "TableId":"uuid", "DeletionProtection":bool,
@@ -35,6 +35,7 @@
 #include <uuid/uuid.h>
 
 #include "api/api_int.h"
+#include "api/api_tdesc.h"
 #include "api/api_item.h"
 #include "api/api_schema.h"
 #include "api/api_text.h"
@@ -65,764 +66,9 @@ static const char *tbl_user_name(const api_req *r, const store_table *t)
     return api_table_name(t);
 }
 
-/* ---- metadata ------------------------------------------------------------------------ */
-
-static const char *const odt_m[] = {"MaxReadRequestUnits", "MaxWriteRequestUnits"};
-
-void api_odt_merge(json_t *holder, json_t *odt)
-{
-    if (!json_is_object(odt))
-        return;
-    json_t *cur = json_object_get(holder, "Odt");
-    if (!json_is_object(cur)) {
-        cur = json_object();
-        json_object_set_new(holder, "Odt", cur);
-    }
-    for (int k = 0; cur && k < 2; k++) {
-        json_t *v = json_object_get(odt, odt_m[k]);
-        if (json_is_integer(v) && json_integer_value(v) == -1)
-            json_object_del(cur, odt_m[k]);
-        else if (json_is_integer(v))
-            json_object_set_new(cur, odt_m[k], json_integer(json_integer_value(v)));
-    }
-    if (cur && json_object_size(cur) == 0)
-        json_object_del(holder, "Odt");
-}
-
-/* The first member an OnDemandThroughput object gives (its name), or NULL: the member a
- * refusal of the whole object names (AWS names MaxReadRequestUnits first). */
-static const char *odt_first(json_t *odt)
-{
-    for (int k = 0; k < 2; k++)
-        if (json_is_integer(json_object_get(odt, odt_m[k])))
-            return odt_m[k];
-    return NULL;
-}
-
-/* The first member of an OnDemandThroughput object out of range, or NULL.  A ceiling is 1 or
- * more; -1 ("no ceiling") only where it removes one, i.e. in UpdateTable (`minus1`):
- * CreateTable and a new index refuse it (AWS, ack-api-quirks DDB-TABLE-039 for the table,
- * DDB-TABLE-128 for an index; 0 and -2 everywhere, DDB-TABLE-051). */
-const char *api_odt_out_of_range(json_t *odt, bool minus1)
-{
-    for (int k = 0; k < 2; k++) {
-        json_t *v = json_object_get(odt, odt_m[k]);
-        json_int_t n = json_is_integer(v) ? json_integer_value(v) : 1;
-        if (n < 1 && !(minus1 && n == -1))
-            return odt_m[k];
-    }
-    return NULL;
-}
-
-/* An index's throughput entry in the metadata: its provisioned units, and on an on-demand
- * table the ceilings its definition gives (a new reference; NULL out of memory). */
-static json_t *gsi_entry(long long rcu, long long wcu, bool ppr, json_t *def)
-{
-    json_t *g = json_pack("{s:I,s:I}", "RCU", (json_int_t)rcu, "WCU", (json_int_t)wcu);
-    if (g && ppr)
-        api_odt_merge(g, json_object_get(def, "OnDemandThroughput"));
-    return g;
-}
-
-/* A switch to PROVISIONED drops the on-demand ceilings of the table and of its indexes
- * (AWS, ack-api-quirks DDB-TABLE-153: the blocks are absent afterwards, not zeroed). */
-static void odt_drop_all(json_t *meta)
-{
-    json_object_del(meta, "Odt");
-    const char *k;
-    json_t *g;
-    json_object_foreach(json_object_get(meta, "Gsi"), k, g)
-    {
-        json_object_del(g, "Odt");
-    }
-}
-
-/* The request's SSESpecification, TableClass, DeletionProtectionEnabled and
- * OnDemandThroughput (those given), into a table's metadata: CreateTable and UpdateTable
- * alike.  OnDemandThroughput merges member by member; -1 removes a member's ceiling. */
-static void meta_set_options(json_t *meta, json_t *sse, const char *tclass, bool has_dp, bool dp,
-                             json_t *odt)
-{
-    if (sse)
-        json_object_set(meta, "SSE", sse);
-    if (tclass)
-        json_object_set_new(meta, "TableClass", json_string(tclass));
-    if (has_dp)
-        json_object_set_new(meta, "DeletionProtection", json_boolean(dp));
-    api_odt_merge(meta, odt);
-}
-
-/* The ARN DescribeTable names for the KMS key of a table whose metadata meta has encryption
- * enabled (the key given, as an ARN when it is one, else an ARN made of it or, for the AWS
- * managed key, of the table's id); NULL when the table has none (no KMS key) or out of
- * memory (*nomem then). */
-static const char *sse_key_arn(api_req *r, json_t *meta, bool *nomem)
-{
-    *nomem = false;
-    json_t *sse = json_object_get(meta, "SSE"), *tid = json_object_get(meta, "TableId");
-    if (!json_is_true(json_object_get(sse, "Enabled")))
-        return NULL;
-    const char *key = json_string_value(json_object_get(sse, "KMSMasterKeyId"));
-    if (key && strncmp(key, "arn:", 4) == 0)
-        return key;
-    const char *ka = arena_printf(r->arena, "arn:aws:kms:%s:%s:key/%s", r->api->region,
-                                  r->api->account_id,
-                                  key ? key : json_is_string(tid) ? json_string_value(tid) : "");
-    *nomem = ka == NULL;
-    return ka;
-}
-
-/* ---- warm throughput -----------------------------------------------------------------
- * AWS describes a WarmThroughput for every table and GSI (ack-api-quirks lab, live AWS
- * 2026-10-08/09: DDB-TABLE-028 / 032 / 061 / 134 / 179 / 155): on-demand 12000 read and 4000
- * write units a second unless more was asked for; provisioned, the highest RCU / WCU it ever
- * had (never lowered by a decrease); a switch to on-demand raises it to 12000/4000 at least.
- * It only grows: UpdateTable may raise it (or repeat it), never lower it ("decreasing
- * WarmThroughput is not supported"), and while a raise is under way DescribeTable shows the
- * old values with Status UPDATING (TableStatus / IndexStatus stay ACTIVE), for
- * api->update_delay_ms here (AWS: minutes).  Kept in the metadata as
- * "Warm":{"R","W"[,"PrevR","PrevW","Until"]} (a table's or a GSI's entry); without it (tables
- * from before) the values are derived. */
-#define WARM_OD_READ 12000
-#define WARM_OD_WRITE 4000
-static const char *const warm_m[] = {"ReadUnitsPerSecond", "WriteUnitsPerSecond"};
-
-/* m's warm throughput in effect (Until passed: the new values), stored or derived from its
- * billing (ppr) and units. */
-static void warm_cur(json_t *m, bool ppr, long long out[2])
-{
-    json_t *w = json_object_get(m, "Warm");
-    if (json_is_object(w)) {
-        out[0] = api_meta_int(w, "R");
-        out[1] = api_meta_int(w, "W");
-        return;
-    }
-    out[0] = ppr ? WARM_OD_READ : api_meta_int(m, "RCU");
-    out[1] = ppr ? WARM_OD_WRITE : api_meta_int(m, "WCU");
-}
-
-/* m's warm throughput as shown at `now`: while a raise is under way the values from before
- * it (the ones AWS still runs and compares a new request with, DDB-TABLE-049 / 179). */
-static bool warm_shown(json_t *m, bool ppr, int64_t now, long long out[2])
-{
-    json_t *w = json_object_get(m, "Warm");
-    if (api_meta_int(w, "Until") > now) {
-        out[0] = api_meta_int(w, "PrevR");
-        out[1] = api_meta_int(w, "PrevW");
-        return true;
-    }
-    warm_cur(m, ppr, out);
-    return false;
-}
-
-/* Sets m's warm throughput to v; with until > 0 the values shown now stay shown (Status
- * UPDATING) until then (a second raise meanwhile wins, DDB-TABLE-459). */
-static void warm_set(json_t *m, bool ppr, const long long v[2], int64_t until)
-{
-    long long shown[2];
-    warm_shown(m, ppr, api_wall_ms(), shown);
-    json_t *w = json_pack("{s:I,s:I}", "R", (json_int_t)v[0], "W", (json_int_t)v[1]);
-    if (w && until > 0) {
-        json_object_set_new(w, "PrevR", json_integer(shown[0]));
-        json_object_set_new(w, "PrevW", json_integer(shown[1]));
-        json_object_set_new(w, "Until", json_integer(until));
-    }
-    if (w)
-        json_object_set_new(m, "Warm", w);
-}
-
-/* Stores m's derived warm throughput when it has none yet (before its billing changes). */
-static void warm_fix(json_t *m, bool ppr)
-{
-    if (!json_is_object(m) || json_is_object(json_object_get(m, "Warm")))
-        return;
-    long long v[2];
-    warm_cur(m, ppr, v);
-    warm_set(m, ppr, v, 0);
-}
-
-/* Raises m's warm throughput to at least r/w at once (a provisioned change, a switch to
- * on-demand): the high-water mark of DDB-TABLE-061 / 134. */
-static void warm_raise(json_t *m, bool ppr, long long r, long long w)
-{
-    long long cur[2];
-    warm_cur(m, ppr, cur);
-    json_t *old = json_object_get(m, "Warm");
-    int64_t until = api_meta_int(old, "Until");
-    if (r <= cur[0] && w <= cur[1] && json_is_object(old))
-        return;
-    long long v[2] = {r > cur[0] ? r : cur[0], w > cur[1] ? w : cur[1]};
-    json_t *nw = json_pack("{s:I,s:I}", "R", (json_int_t)v[0], "W", (json_int_t)v[1]);
-    if (nw && until > api_wall_ms()) { /* a raise under way stays shown as such */
-        json_object_set(nw, "PrevR", json_object_get(old, "PrevR"));
-        json_object_set(nw, "PrevW", json_object_get(old, "PrevW"));
-        json_object_set_new(nw, "Until", json_integer(until));
-    }
-    if (nw)
-        json_object_set_new(m, "Warm", nw);
-}
-
-/* The WarmThroughput description of m at `now`. */
-static json_t *warm_json(json_t *m, bool ppr, int64_t now)
-{
-    long long v[2];
-    warm_cur(m, ppr, v);
-    json_t *w = json_object_get(m, "Warm");
-    bool updating = api_meta_int(w, "Until") > now;
-    if (updating) {
-        v[0] = api_meta_int(w, "PrevR");
-        v[1] = api_meta_int(w, "PrevW");
-    }
-    return json_pack("{s:I,s:I,s:s}", "ReadUnitsPerSecond", (json_int_t)v[0],
-                     "WriteUnitsPerSecond", (json_int_t)v[1], "Status",
-                     updating ? "UPDATING" : "ACTIVE");
-}
-
-/* A requested WarmThroughput (its members given) against the floor v: the member below it
- * (its name), or NULL. */
-static const char *warm_below(json_t *req, const long long floor[2])
-{
-    for (int k = 0; k < 2; k++) {
-        json_t *x = json_object_get(req, warm_m[k]);
-        if (json_is_integer(x) && json_integer_value(x) < floor[k])
-            return warm_m[k];
-    }
-    return NULL;
-}
-
-/* The values a requested WarmThroughput asks for: its members, the others from base. */
-static void warm_want(json_t *req, const long long base[2], long long out[2])
-{
-    for (int k = 0; k < 2; k++) {
-        json_t *x = json_object_get(req, warm_m[k]);
-        out[k] = json_is_integer(x) ? (long long)json_integer_value(x) : base[k];
-    }
-}
-
-/* A new table's or index's warm throughput: what its definition asks for (checked against
- * its floor), at least the derived one. */
-static void warm_init(json_t *m, bool ppr, json_t *req)
-{
-    long long base[2], v[2];
-    warm_cur(m, ppr, base);
-    warm_want(req, base, v);
-    for (int k = 0; k < 2; k++)
-        if (v[k] < base[k])
-            v[k] = base[k];
-    warm_set(m, ppr, v, 0);
-}
-
-/* ---- descriptions -------------------------------------------------------------------- */
-
-json_t *api_keyschema_json(const store_keydef *k)
-{
-    const char *names[STORE_KEY_ATTRS];
-    av_type types[STORE_KEY_ATTRS];
-    size_t nh, n = store_key_attrs(k, names, types, &nh);
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("{s:s,s:s}", "AttributeName", names[i], "KeyType",
-                                           i < nh ? "HASH" : "RANGE"));
-    return a;
-}
-
-static const char *tbl_type_name(av_type t)
-{
-    return t == AV_N ? "N" : t == AV_B ? "B" : "S";
-}
-
-/* Names as the service orders AttributeDefinitions and NonKeyAttributes in a description:
- * ascending (AWS, ack-api-quirks DDB-TABLE-125: [z, a, m, sk, pk] comes back as
- * [a, m, pk, sk, z]).  By UTF-8 bytes, then length (a name may hold U+0000); the service's
- * order for names beyond ASCII was not measured. */
-static int tbl_name_cmp(const char *a, size_t al, const char *b, size_t bl)
-{
-    size_t m = al < bl ? al : bl;
-    int c = m ? memcmp(a, b, m) : 0; /* a missing name (NULL, 0) sorts first */
-    return c ? c : al < bl ? -1 : al > bl;
-}
-
-/* Inserts the new reference v into the array a (kept sorted by `name_of`); 0 or -1 (out of
- * memory: v released). */
-static int tbl_insert_sorted(json_t *a, json_t *v, json_t *(*name_of)(json_t *))
-{
-    json_t *nv = name_of(v);
-    size_t i = json_array_size(a);
-    while (i > 0) {
-        json_t *nx = name_of(json_array_get(a, i - 1));
-        if (tbl_name_cmp(json_string_value(nx), json_string_length(nx), json_string_value(nv),
-                         json_string_length(nv)) <= 0)
-            break;
-        i--;
-    }
-    return json_array_insert_new(a, i, v);
-}
-
-static json_t *tbl_self(json_t *v)
-{
-    return v;
-}
-
-static json_t *tbl_attr_name(json_t *v)
-{
-    return json_object_get(v, "AttributeName");
-}
-
-/* AttributeDefinitions as a description shows them: sorted by AttributeName (a new
- * reference; NULL out of memory). */
-static json_t *tbl_attr_defs_sorted(json_t *ad)
-{
-    json_t *out = json_array();
-    size_t i;
-    json_t *v;
-    json_array_foreach(ad, i, v)
-    {
-        if (!out || tbl_insert_sorted(out, json_incref(v), tbl_attr_name)) {
-            json_decref(out);
-            return NULL;
-        }
-    }
-    return out;
-}
-
-json_t *api_projection_json(const store_index *ix)
-{
-    static const char *const names[] = {"ALL", "KEYS_ONLY", "INCLUDE"};
-    json_t *p = json_pack("{s:s}", "ProjectionType", names[ix->proj]);
-    if (p && ix->proj == STORE_PROJ_INCLUDE) {
-        json_t *a = json_array(); /* sorted by name: tbl_name_cmp */
-        for (size_t i = 0; a && i < ix->n_include; i++) {
-            json_t *n = json_string(ix->include[i]);
-            if (!n || tbl_insert_sorted(a, n, tbl_self)) {
-                json_decref(a);
-                a = NULL;
-            }
-        }
-        if (!a || json_object_set_new(p, "NonKeyAttributes", a)) {
-            json_decref(p);
-            return NULL;
-        }
-    }
-    return p;
-}
-
-static char *tbl_arn(api_req *r, const char *name)
-{
-    return arena_printf(r->arena, "arn:aws:dynamodb:%s:%s:table/%s", r->api->region,
-                        r->api->account_id, name);
-}
-
-/* True while the table is UPDATING for its indexes: a GSI added by UpdateTable in its
- * resource allocation phase, or a deleted one not yet removed. */
-static bool tbl_updating(const store_table *t)
-{
-    for (size_t i = 0; i < t->n_idx; i++)
-        if (t->idx[i].allocating)
-            return true;
-    return t->n_dropping > 0;
-}
-
-/* True while UpdateTable's change of the table's throughput or billing mode is in progress
- * (AWS: 1-2 s for throughput, a minute or more for billing; here api->update_delay_ms). */
-static bool tbl_iops_updating(json_t *meta)
-{
-    return api_meta_int(meta, "UpdatingUntil") > api_wall_ms();
-}
-
-/* True while a stream change made under --table-delay is in progress (the table UPDATING,
- * "StreamUpdatingUntil" ms, "StreamUpdatingOp" ENABLE or DISABLE). */
-static bool tbl_stream_updating(json_t *meta)
-{
-    return api_meta_int(meta, "StreamUpdatingUntil") > api_wall_ms();
-}
-
-/* True while a GSI is being created (allocated or filled) or deleted. */
-static bool tbl_index_busy(const store_table *t)
-{
-    for (size_t i = 0; i < t->n_idx; i++)
-        if (t->idx[i].backfilling)
-            return true;
-    return t->n_dropping > 0;
-}
-
-/* True while a throughput change of the table or GSI whose metadata is m is in progress:
- * m holds the values from before the change ("PrevRCU", "PrevWCU") until "UpdatingUntil". */
-static bool tp_updating(json_t *m)
-{
-    return api_tp_capacity(m, api_wall_ms(), NULL) != 0;
-}
-
-/* The throughput m describes: while its change is in progress the old values, as AWS
- * answers and describes them (the 2011-12-05 API's UpdateTable: "While the table is in the
- * UPDATING state, the table still has the provisioned throughput from before the call";
- * measured by the public ack-api-quirks lab, DDB-TABLE-060 for a table and DDB-TABLE-165 for
- * a GSI; tests/e2e/test_tables_updating.py), then the new ones. */
-static void tp_shown(json_t *m, long long *rcu, long long *wcu)
-{
-    int64_t cap[2];
-    api_tp_capacity(m, api_wall_ms(), cap);
-    *rcu = cap[0];
-    *wcu = cap[1];
-}
-
-/* Records a throughput change in m (a table's metadata or a GSI's entry): the new values,
- * and the old ones to show until `until` (ms; 0: at once, nothing kept). */
-static void tp_set(json_t *m, long long rcu, long long wcu, int64_t until)
-{
-    if (until > 0) {
-        json_object_set_new(m, "PrevRCU", json_integer(api_meta_int(m, "RCU")));
-        json_object_set_new(m, "PrevWCU", json_integer(api_meta_int(m, "WCU")));
-        json_object_set_new(m, "UpdatingUntil", json_integer(until));
-    } else {
-        json_object_del(m, "PrevRCU");
-        json_object_del(m, "PrevWCU");
-    }
-    json_object_set_new(m, "RCU", json_integer(rcu));
-    json_object_set_new(m, "WCU", json_integer(wcu));
-}
-
-/* ---- throughput dates ---------------------------------------------------------------------
- * AWS stamps a provisioned throughput change of a table or a GSI (dynalite's
- * test/updateTable.js, run against AWS: "should triple rates and then reduce if requested"):
- * UpdateTable's answer already carries LastIncreaseDateTime (an increase) or
- * LastDecreaseDateTime (a decrease) of the call, NumberOfDecreasesToday unchanged; once the
- * change is done (ACTIVE) the date is that of the completion, later than the answer's, and a
- * decrease counts in NumberOfDecreasesToday (decreases of the current UTC day).  A table never
- * changed has neither date (AWS's DeleteTable example in the API Reference and real
- * accounts' DescribeTable output: {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 5, ...}).
- * DynamoDB Local describes both dates as 0 and counts nothing (test_tables
- * test_update_table_throughput_dates names it).  A change raising one value and lowering the
- * other is stamped both ways and counts as a decrease (AWS, ack-api-quirks DDB-TABLE-157:
- * "RCU down with WCU up also = one decrease"); a billing mode switch stamps no date, and a
- * switch to PAY_PER_REQUEST counts one decrease of each GSI, none of the table (DDB-TABLE-153).
- *
- * The decrease budget (AWS, ack-api-quirks DDB-TABLE-184 / 185 / 326 / 157, live probes
- * 2026-10-09): 4 decreases per UTC day, then one 3600 s after the last one completed, the
- * count starting again at 00:00 UTC; the table and each GSI have budgets of their own.
- * Past it: LimitExceededException naming the next allowed time (TXT_UT_DECREASES). */
-
-#define MS_PER_DAY 86400000LL
-#define TP_FREE_DECREASES 4    /* per UTC day, then one an hour */
-#define TP_DECREASE_GAP 3600000 /* ms */
 #define PPR_SWITCHES_PER_WINDOW 4 /* switches to on-demand in api->ppr_window_ms (24 h) */
 #define SSE_FREE_CHANGES 4        /* encryption key changes in a window before the 6 h gap */
 #define CLASS_CHANGES 2           /* TableClass changes in api->class_window_ms (30 days) */
-
-/* Counts one decrease of m completed at t (ms): the count restarts on a new UTC day. */
-static void tp_count_decrease(json_t *m, int64_t t)
-{
-    int64_t day = t / MS_PER_DAY;
-    long long n = api_meta_int(m, "DecDay") == day ? api_meta_int(m, "Decreases") : 0;
-    json_object_set_new(m, "DecDay", json_integer(day));
-    json_object_set_new(m, "Decreases", json_integer(n + 1));
-}
-
-/* Folds a change of m that completed by `now` into its dates and count. */
-static void tp_settle(json_t *m, int64_t now)
-{
-    long long pending = api_meta_int(m, "Pending");
-    int64_t until = api_meta_int(m, "UpdatingUntil");
-    if (!pending || until > now)
-        return;
-    if (pending > 0 || pending == -2) /* -2: one value up, the other down */
-        json_object_set_new(m, "LastIncrease", json_integer(until));
-    if (pending < 0) {
-        json_object_set_new(m, "LastDecrease", json_integer(until));
-        tp_count_decrease(m, until);
-    }
-    json_object_del(m, "Pending");
-}
-
-/* Stamps m (a table's metadata or a GSI's entry, before tp_set writes rcu/wcu into it) with
- * the change to rcu/wcu made at `now`, completing at `until` (0: at once). */
-static void tp_stamp(json_t *m, long long rcu, long long wcu, int64_t now, int64_t until)
-{
-    tp_settle(m, now);
-    long long cr = api_meta_int(m, "RCU"), cw = api_meta_int(m, "WCU");
-    bool inc = rcu > cr || wcu > cw, dec = rcu < cr || wcu < cw;
-    if (inc)
-        json_object_set_new(m, "LastIncrease", json_integer(now));
-    if (dec)
-        json_object_set_new(m, "LastDecrease", json_integer(now));
-    json_object_del(m, "Pending");
-    if (until <= 0) {
-        if (dec)
-            tp_count_decrease(m, now);
-    } else if (inc || dec) {
-        json_object_set_new(m, "Pending", json_integer(!dec ? 1 : inc ? -2 : -1));
-    }
-}
-
-/* `ms` as the service writes a time in the decrease budget's text, e.g. "Thursday, October 8,
- * 2026 at 11:20:48 PM Coordinated Universal Time" (ack-api-quirks DDB-TABLE-184 / 326; a
- * 2023 capture of the same text in a public script). */
-static void tp_date_text(int64_t ms, char out[128])
-{
-    static const char *const wd[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
-                                     "Thursday", "Friday", "Saturday"};
-    static const char *const mo[] = {"January", "February", "March",     "April",
-                                     "May",     "June",     "July",      "August",
-                                     "September", "October", "November", "December"};
-    time_t sec = (time_t)(ms / 1000);
-    struct tm tm;
-    if (!gmtime_r(&sec, &tm)) {
-        snprintf(out, 128, "%lld", (long long)ms);
-        return;
-    }
-    int h = tm.tm_hour % 12 ? tm.tm_hour % 12 : 12;
-    snprintf(out, 128, "%s, %s %d, %d at %d:%02d:%02d %s Coordinated Universal Time",
-             wd[tm.tm_wday % 7], mo[tm.tm_mon % 12], tm.tm_mday, tm.tm_year + 1900, h, tm.tm_min,
-             tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM");
-}
-
-/* The decrease budget of m (a table's metadata or a GSI's entry, settled) for a change to
- * rcu/wcu at `now`: 0, or LimitExceededException with the service's text when it lowers a
- * value and the day's 4 decreases are spent and the last was less than an hour ago. */
-static int tp_decrease_budget(api_req *r, json_t *m, long long rcu, long long wcu, int64_t now)
-{
-    if (!(rcu < api_meta_int(m, "RCU") || wcu < api_meta_int(m, "WCU")))
-        return 0;
-    long long n = api_meta_int(m, "DecDay") == now / MS_PER_DAY ? api_meta_int(m, "Decreases") : 0;
-    int64_t last = api_meta_int(m, "LastDecrease");
-    int64_t next = last + TP_DECREASE_GAP, midnight = (now / MS_PER_DAY + 1) * MS_PER_DAY;
-    if (next > midnight)
-        next = midnight;
-    if (n < TP_FREE_DECREASES || now >= next)
-        return 0;
-    char ls[128], ns[128];
-    tp_date_text(last, ls);
-    tp_date_text(next, ns);
-    return err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_UT_DECREASES, n, ls, ns);
-}
-
-/* The ProvisionedThroughput description of m at `now`: the dates that were stamped, the
- * decreases of the current UTC day, and rcu/wcu. */
-static json_t *tp_json(json_t *m, int64_t now, long long rcu, long long wcu)
-{
-    json_t *c = json_deep_copy(json_is_object(m) ? m : NULL);
-    if (!c)
-        c = json_object();
-    tp_settle(c, now);
-    json_t *o = json_object();
-    long long li = api_meta_int(c, "LastIncrease"), ld = api_meta_int(c, "LastDecrease");
-    if (li > 0)
-        json_object_set_new(o, "LastIncreaseDateTime", ms_to_json(li));
-    if (ld > 0)
-        json_object_set_new(o, "LastDecreaseDateTime", ms_to_json(ld));
-    long long n = api_meta_int(c, "DecDay") == now / MS_PER_DAY ? api_meta_int(c, "Decreases") : 0;
-    json_object_set_new(o, "NumberOfDecreasesToday", json_integer(n));
-    json_object_set_new(o, "ReadCapacityUnits", json_integer(rcu));
-    json_object_set_new(o, "WriteCapacityUnits", json_integer(wcu));
-    json_decref(c);
-    return o;
-}
-
-/* True while a GSI of the table (meta) has a throughput Update in progress. */
-static bool tbl_gsi_updating(json_t *meta)
-{
-    const char *k;
-    json_t *g;
-    json_object_foreach(json_object_get(meta, "Gsi"), k, g)
-    {
-        if (tp_updating(g))
-            return true;
-    }
-    return false;
-}
-
-/* The full TableDescription.  status: "ACTIVE", "DELETING", "UPDATING", ...  creating_gsi:
- * the name of a GSI just added by UpdateTable (described as CREATING), or NULL. */
-static int tbl_describe(api_req *r, const store_table *t, const char *status,
-                        const char *creating_gsi, json_t **out)
-{
-    int rc = 0;
-    json_t *meta = api_table_meta(t);
-    json_t *d = json_object();
-    const char *name = tbl_user_name(r, t);
-    const char *arn = tbl_arn(r, name);
-    if (!arn || !meta) {
-        rc = err_set(r->err, ERR_NOMEM, "out of memory");
-        goto done;
-    }
-
-    json_t *ad = json_object_get(meta, "AttributeDefinitions");
-    if (json_is_array(ad)) {
-        ad = json_incref(ad);
-    } else { /* a table created without api/ metadata (e.g. by the CLI): its key attributes */
-        ad = json_array();
-        json_array_append_new(ad, json_pack("{s:s,s:s}", "AttributeName", t->key.hash,
-                                            "AttributeType", tbl_type_name(t->key.hash_type)));
-        if (t->key.range[0])
-            json_array_append_new(ad, json_pack("{s:s,s:s}", "AttributeName", t->key.range,
-                                                "AttributeType", tbl_type_name(t->key.range_type)));
-    }
-    json_t *ads = tbl_attr_defs_sorted(ad); /* sorted by name (DDB-TABLE-125) */
-    json_decref(ad);
-    if (!ads || json_object_set_new(d, "AttributeDefinitions", ads)) {
-        rc = err_set(r->err, ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    json_object_set_new(d, "TableName", json_string(name));
-    json_object_set_new(d, "KeySchema", api_keyschema_json(&t->key));
-    /* UPDATING while a GSI added by UpdateTable is in its resource allocation phase or a
-     * deleted one is being removed; ACTIVE again while a new GSI backfills (AWS's phases,
-     * tests/e2e/test_gsi_lifecycle.py) */
-    /* --table-delay: CREATING until its time, the GSIs made with it too (dynalite's
-     * AWS-recorded createTable tests) */
-    bool tbl_creating = strcmp(status, "ACTIVE") == 0 && api_table_creating_until(r->api, t);
-    if (tbl_creating)
-        status = "CREATING";
-    if (strcmp(status, "ACTIVE") == 0 &&
-        (tbl_updating(t) || tbl_iops_updating(meta) || tbl_stream_updating(meta) ||
-         api_vix_updating(r->api, meta, api_wall_ms())))
-        status = "UPDATING";
-    json_object_set_new(d, "TableStatus", json_string(api_restore_status(meta, status)));
-    json_object_set_new(d, "CreationDateTime", ms_to_json(t->created_ms));
-
-    bool ppr = api_meta_is_ppr(meta);
-    long long rcu, wcu;
-    tp_shown(meta, &rcu, &wcu);
-    int64_t now = api_wall_ms();
-    json_object_set_new(d, "ProvisionedThroughput",
-                        tp_json(meta, now, ppr ? 0 : rcu, ppr ? 0 : wcu));
-    json_object_set_new(d, "WarmThroughput", warm_json(meta, ppr, now));
-
-    uint64_t count = 0, bytes = 0;
-    if ((rc = store_table_stats(r->api->store, t, NULL, &count, &bytes, r->err)))
-        goto done;
-    json_object_set_new(d, "TableSizeBytes", json_integer((json_int_t)bytes));
-    json_object_set_new(d, "ItemCount", json_integer((json_int_t)count));
-    json_object_set_new(d, "TableArn", json_string(arn));
-    json_t *tid = json_object_get(meta, "TableId");
-    if (json_is_string(tid))
-        json_object_set(d, "TableId", tid);
-    if (ppr || json_object_get(meta, "PprSince")) {
-        json_t *bms = json_pack("{s:s}", "BillingMode", ppr ? "PAY_PER_REQUEST" : "PROVISIONED");
-        if (json_object_get(meta, "PprSince"))
-            json_object_set_new(bms, "LastUpdateToPayPerRequestDateTime",
-                                ms_to_json(api_meta_int(meta, "PprSince")));
-        json_object_set_new(d, "BillingModeSummary", bms);
-    }
-
-    json_t *lsis = json_array(), *gsis = json_array();
-    json_t *gmeta = json_object_get(meta, "Gsi");
-    /* the live indexes, then the GSIs being deleted (IndexStatus DELETING) */
-    for (size_t i = 0; i < t->n_idx + t->n_dropping; i++) {
-        bool deleting = i >= t->n_idx;
-        const store_index *ix = deleting ? &t->dropping[i - t->n_idx] : &t->idx[i];
-        json_t *x = json_object();
-        json_object_set_new(x, "IndexName", json_string(ix->name));
-        json_object_set_new(x, "KeySchema", api_keyschema_json(&ix->key));
-        json_object_set_new(x, "Projection", api_projection_json(ix));
-        /* a GSI added by UpdateTable: CREATING in UpdateTable's reply (AWS's first phase,
-         * without Backfilling), then CREATING with Backfilling false while its resources
-         * are allocated, CREATING with Backfilling true while it is filled from the table's
-         * items, then ACTIVE without Backfilling; a deleted one DELETING until it is gone */
-        bool ut_creating = ix->global && creating_gsi && strcmp(creating_gsi, ix->name) == 0;
-        bool creating = ut_creating || (ix->global && tbl_creating);
-        if (ix->global) {
-            json_t *g = json_object_get(gmeta, ix->name);
-            /* a throughput Update of the GSI: UPDATING for a while, with its old throughput
-             * (tp_shown) */
-            bool updating = !deleting && !creating && !ix->backfilling && tp_updating(g);
-            json_object_set_new(x, "IndexStatus",
-                                json_string(deleting                      ? "DELETING"
-                                            : creating || ix->backfilling ? "CREATING"
-                                            : updating                    ? "UPDATING"
-                                                                          : "ACTIVE"));
-            if (!creating && !deleting && ix->backfilling)
-                json_object_set_new(x, "Backfilling", json_boolean(!ix->allocating));
-            /* an on-demand table's GSIs report 0/0 too (AWS, ack-api-quirks DDB-TABLE-133;
-             * DynamoDB Local leaves the block out) */
-            if (!deleting || g) {
-                long long gr, gw;
-                tp_shown(g, &gr, &gw);
-                json_object_set_new(x, "ProvisionedThroughput",
-                                    tp_json(g, now, ppr ? 0 : gr, ppr ? 0 : gw));
-            }
-            if (!deleting)
-                json_object_set_new(x, "WarmThroughput", warm_json(g, ppr, now));
-            /* an on-demand table's index ceilings (an Update's OnDemandThroughput) */
-            json_t *godt = json_object_get(g, "Odt");
-            if (ppr && json_is_object(godt))
-                json_object_set(x, "OnDemandThroughput", godt);
-        }
-        if (!ut_creating) {
-            uint64_t ic = 0, ib = 0;
-            if ((rc = store_table_stats(r->api->store, t, ix, &ic, &ib, r->err))) {
-                json_decref(x);
-                json_decref(lsis);
-                json_decref(gsis);
-                goto done;
-            }
-            json_object_set_new(x, "IndexSizeBytes", json_integer((json_int_t)ib));
-            json_object_set_new(x, "ItemCount", json_integer((json_int_t)ic));
-        }
-        json_object_set_new(x, "IndexArn",
-                            json_string(arena_printf(r->arena, "%s/index/%s", arn, ix->name)));
-        json_array_append_new(ix->global ? gsis : lsis, x);
-    }
-    if (json_array_size(lsis))
-        json_object_set(d, "LocalSecondaryIndexes", lsis);
-    if (json_array_size(gsis))
-        json_object_set(d, "GlobalSecondaryIndexes", gsis);
-    json_decref(lsis);
-    json_decref(gsis);
-    if ((rc = api_vix_describe(r, t, meta, arn, d)))
-        goto done;
-
-    /* the stream (store state): StreamSpecification while enabled; the latest stream's label
-     * and ARN also after it was disabled (DynamoDB Local; AWS the same) */
-    if (t->stream_view)
-        json_object_set_new(d, "StreamSpecification",
-                            json_pack("{s:b,s:s}", "StreamEnabled", 1, "StreamViewType",
-                                      api_stream_view_name(t->stream_view)));
-    if (t->stream_id) {
-        const char *label = api_stream_label(r->arena, t->stream_ms);
-        const char *sarn = api_stream_arn(r, name, t->stream_ms);
-        if (!label || !sarn) {
-            rc = err_set(r->err, ERR_NOMEM, "out of memory");
-            goto done;
-        }
-        json_object_set_new(d, "LatestStreamLabel", json_string(label));
-        json_object_set_new(d, "LatestStreamArn", json_string(sarn));
-    }
-    /* the service describes encryption only with a KMS key (Enabled true); the table class
-     * and on-demand ceilings when they were set (DynamoDB Local describes none of them) */
-    bool nomem;
-    const char *ka = sse_key_arn(r, meta, &nomem);
-    if (nomem) {
-        rc = err_set(r->err, ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    if (ka) {
-        json_object_set_new(d, "SSEDescription",
-                            json_pack("{s:s,s:s,s:s}", "Status", "ENABLED", "SSEType", "KMS",
-                                      "KMSMasterKeyArn", ka));
-    }
-    const char *tclass = json_string_value(json_object_get(meta, "TableClass"));
-    if (tclass)
-        json_object_set_new(d, "TableClassSummary", json_pack("{s:s}", "TableClass", tclass));
-    json_t *odt = json_object_get(meta, "Odt");
-    if (json_is_object(odt))
-        json_object_set(d, "OnDemandThroughput", odt);
-    json_object_set_new(d, "DeletionProtectionEnabled",
-                        json_boolean(json_is_true(json_object_get(meta, "DeletionProtection"))));
-    api_restore_summary(meta, d); /* a table restored from a backup (op_backup.c) */
-done:
-    json_decref(meta);
-    if (rc) {
-        json_decref(d);
-        d = NULL;
-    }
-    *out = d;
-    return rc;
-}
-
-int api_table_describe(api_req *r, const store_table *t, const char *status, json_t **out)
-{
-    return tbl_describe(r, t, status, NULL, out);
-}
 
 /* ---- CreateTable parsing ------------------------------------------------------------- */
 
@@ -1080,11 +326,11 @@ static int tp_over_max(api_req *r, const tbl_tp *tp, const char *index)
                  : err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_TP_OVER_TABLE, m, v, r->api->region);
 }
 
-/* The first of odt's ceilings (odt_m) over the per-table 40,000 units, or -1. */
+/* The first of odt's ceilings (api_odt_m) over the per-table 40,000 units, or -1. */
 static int odt_over(json_t *odt)
 {
     for (int k = 0; k < 2; k++) {
-        json_t *v = json_object_get(odt, odt_m[k]);
+        json_t *v = json_object_get(odt, api_odt_m[k]);
         if (json_is_integer(v) && json_integer_value(v) > TBL_MAX_THROUGHPUT)
             return k;
     }
@@ -1103,9 +349,9 @@ static int odt_over_max(api_req *r, json_t *odt, const char *index)
     int k = odt_over(odt);
     if (k < 0)
         return 0;
-    return index ? err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_ODT_OVER_INDEX, odt_m[k], index,
+    return index ? err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_ODT_OVER_INDEX, api_odt_m[k], index,
                            quota[k], r->api->region)
-                 : err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_ODT_OVER_TABLE, odt_m[k], quota[k],
+                 : err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_ODT_OVER_TABLE, api_odt_m[k], quota[k],
                            r->api->region);
 }
 
@@ -1511,7 +757,7 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
      * DDB-TABLE-038 / 039) */
     json_t *odt = jparam(body, "OnDemandThroughput");
     const char *om;
-    if (!ppr && (om = odt_first(odt)))
+    if (!ppr && (om = api_odt_first(odt)))
         return err_set(r->err, ERR_VALIDATION, TXT_CT_ODT_PROVISIONED, om);
     if ((om = api_odt_out_of_range(odt, false)))
         return err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, om);
@@ -1520,16 +766,16 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
     json_t *warm = jparam(body, "WarmThroughput");
     if (warm) {
         static const char *const units[] = {"ReadCapacityUnits", "WriteCapacityUnits"};
-        long long floor[2] = {WARM_OD_READ, WARM_OD_WRITE};
+        long long floor[2] = {API_WARM_OD_READ, API_WARM_OD_WRITE};
         for (int k = 0; !ppr && k < 2; k++) {
             json_t *u = json_object_get(pt, units[k]);
             floor[k] = json_is_integer(u) ? (long long)json_integer_value(u) : 0;
         }
-        const char *wm = warm_below(warm, floor);
+        const char *wm = api_warm_below(warm, floor);
         if (wm)
             return ppr ? err_set(r->err, ERR_VALIDATION, TXT_WARM_BELOW_OD, wm)
                        : err_set(r->err, ERR_VALIDATION, TXT_WARM_BELOW_PT, wm,
-                                 units[wm == warm_m[0] ? 0 : 1]);
+                                 units[wm == api_warm_m[0] ? 0 : 1]);
     }
     if (json_array_size(ks) > json_array_size(defs))
         return verr(r, TXT_CT_KEYS_NO_DEF);
@@ -1606,7 +852,7 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
              * DDB-TABLE-128; the index is named) */
             json_t *xodt = jparam(x, "OnDemandThroughput");
             const char *xm;
-            if (!ppr && (xm = odt_first(xodt))) {
+            if (!ppr && (xm = api_odt_first(xodt))) {
                 rc = err_set(r->err, ERR_VALIDATION, TXT_CT_GSI_ODT_PROVISIONED, xm, name);
                 goto out;
             }
@@ -1614,8 +860,8 @@ static int ct_check(api_req *r, json_t *body, bool ppr)
                 rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, xm, name);
                 goto out;
             }
-            static const long long od_floor[2] = {WARM_OD_READ, WARM_OD_WRITE};
-            if (ppr && (xm = warm_below(jparam(x, "WarmThroughput"), od_floor))) {
+            static const long long od_floor[2] = {API_WARM_OD_READ, API_WARM_OD_WRITE};
+            if (ppr && (xm = api_warm_below(jparam(x, "WarmThroughput"), od_floor))) {
                 rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_WARM_BELOW_OD, xm, name);
                 goto out;
             }
@@ -1809,9 +1055,9 @@ int op_create_table(api_req *r, json_t **out)
             (rc = gsi_keydef(r, &gks, &attrs, &ix->key)))
             goto fail;
         ix->global = true;
-        json_t *ge = gsi_entry(tp.rcu, tp.wcu, ppr, g);
+        json_t *ge = api_gsi_entry(tp.rcu, tp.wcu, ppr, g);
         if (ge)
-            warm_init(ge, ppr, json_object_get(g, "WarmThroughput"));
+            api_warm_init(ge, ppr, json_object_get(g, "WarmThroughput"));
         json_object_set_new(gsi_meta, ix->name, ge);
         def->n_idx++;
     }
@@ -1897,7 +1143,7 @@ int op_create_table(api_req *r, json_t **out)
     json_t *ado = json_array();
     for (size_t i = 0; i < attrs.n; i++)
         json_array_append_new(ado, json_pack("{s:s,s:s}", "AttributeName", attrs.a[i].name,
-                                             "AttributeType", tbl_type_name(attrs.a[i].type)));
+                                             "AttributeType", api_type_name(attrs.a[i].type)));
     json_object_set_new(meta, "v", json_integer(1));
     json_object_set_new(meta, "AttributeDefinitions", ado);
     json_object_set_new(meta, "BillingMode", json_string(ppr ? "PAY_PER_REQUEST" : "PROVISIONED"));
@@ -1911,8 +1157,8 @@ int op_create_table(api_req *r, json_t **out)
         rc = err_set(r->err, ERR_NOMEM, "out of memory");
         goto fail;
     }
-    meta_set_options(meta, sse, tclass, has_dp, dp, jparam(body, "OnDemandThroughput"));
-    warm_init(meta, ppr, jparam(body, "WarmThroughput"));
+    api_meta_set_options(meta, sse, tclass, has_dp, dp, jparam(body, "OnDemandThroughput"));
+    api_warm_init(meta, ppr, jparam(body, "WarmThroughput"));
     uuid_t u;
     char us[37];
     uuid_generate_random(u);
@@ -1956,7 +1202,7 @@ int op_create_table(api_req *r, json_t **out)
         goto fail;
     }
     json_t *desc;
-    if ((rc = tbl_describe(r, t, "ACTIVE", NULL, &desc)))
+    if ((rc = api_table_describe_as(r, t, "ACTIVE", NULL, &desc)))
         goto fail;
     /* the answer describes warm throughput only when the request set it, UPDATING, and none
      * for the indexes (AWS, ack-api-quirks DDB-TABLE-032 / 033 / 138) */
@@ -1997,7 +1243,7 @@ int op_describe_table(api_req *r, json_t **out)
             return *out ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
         }
     }
-    if (rc || (rc = tbl_describe(r, t, "ACTIVE", NULL, &desc)))
+    if (rc || (rc = api_table_describe_as(r, t, "ACTIVE", NULL, &desc)))
         return rc;
     *out = json_pack("{s:o}", "Table", desc);
     return 0;
@@ -2012,13 +1258,13 @@ static int delete_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
         return err_set(r->err, ERR_VALIDATION,
                        "Resource cannot be deleted as it is currently protected against "
                        "deletion. Disable deletion protection first.");
-    if (tbl_index_busy(al->cur) || tbl_gsi_updating(meta) ||
+    if (api_table_index_busy(al->cur) || api_table_gsi_updating(meta) ||
         api_vix_busy(r->api, meta, api_wall_ms()))
         return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_DT_INDEXES_BUSY);
-    if (tbl_iops_updating(meta))
+    if (api_table_iops_updating(meta))
         return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_DT_TABLE_UPDATING,
                        tbl_user_name(r, al->cur));
-    if (tbl_stream_updating(meta))
+    if (api_table_stream_updating(meta))
         return err_set(r->err, ERR_RESOURCE_IN_USE, "%s", TXT_DT_STREAM_UPDATING);
     al->drop = true;
     return 0;
@@ -2030,7 +1276,7 @@ int op_delete_table(api_req *r, json_t **out)
     json_t *desc;
     int rc = api_table_deleting_refuse(r, api_table_lookup(r, &t));
     if (rc || (rc = api_restore_refuse(r, t)) || (rc = api_table_creating_refuse(r, t)) ||
-        (rc = tbl_describe(r, t, "DELETING", NULL, &desc)))
+        (rc = api_table_describe_as(r, t, "DELETING", NULL, &desc)))
         return rc;
     if ((rc = api_table_alter(r, t, true, delete_edit, NULL, NULL))) {
         json_decref(desc);
@@ -2128,7 +1374,7 @@ typedef struct ut_plan {
     bool dropped_ppr;     /* ... re-sent during a switch to PROVISIONED: dropped, answered as
                            * on-demand */
     bool to_ppr;          /* a switch to on-demand */
-    bool warm_raise;      /* the table's WarmThroughput raised: answered UPDATING with ... */
+    bool api_warm_raise;      /* the table's WarmThroughput raised: answered UPDATING with ... */
     long long warm_was[2]; /* ... the values from before */
     /* the first unit count over its quota met while validating (40,000 units a table or an
      * index, an on-demand ceiling): refused after the request's validation, as CreateTable
@@ -2386,7 +1632,8 @@ static int ut_gsi_on_demand(api_req *r, json_t *act, const char *iname, json_t *
 {
     json_t *odt = json_object_get(act, "OnDemandThroughput");
     json_t *warm = json_object_get(act, "WarmThroughput");
-    bool any = ut_has_units(warm, "ReadUnitsPerSecond", "WriteUnitsPerSecond") || odt_first(odt);
+    bool any =
+        ut_has_units(warm, "ReadUnitsPerSecond", "WriteUnitsPerSecond") || api_odt_first(odt);
     if (json_object_get(act, "ProvisionedThroughput") || !any)
         return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_PPR_ONLY, iname);
     const char *om = api_odt_out_of_range(odt, true);
@@ -2395,16 +1642,16 @@ static int ut_gsi_on_demand(api_req *r, json_t *act, const char *iname, json_t *
     ut_over_ceiling(p, odt, iname);
     /* warm throughput only grows (AWS, ack-api-quirks DDB-TABLE-155 / 456) */
     long long shown[2], v[2];
-    warm_fix(g, true);
-    warm_shown(g, true, api_wall_ms(), shown);
-    const char *wm = warm_below(warm, shown);
+    api_warm_fix(g, true);
+    api_warm_shown(g, true, api_wall_ms(), shown);
+    const char *wm = api_warm_below(warm, shown);
     if (wm)
         return err_set(r->err, ERR_VALIDATION, TXT_GSI_WARM_DECREASE, wm, iname);
     api_odt_merge(g, odt);
     if (ut_has_units(warm, "ReadUnitsPerSecond", "WriteUnitsPerSecond")) {
-        warm_want(warm, shown, v);
-        warm_set(g, true, v,
-                 r->api->update_delay_ms > 0 ? api_wall_ms() + r->api->update_delay_ms : 0);
+        api_warm_want(warm, shown, v);
+        api_warm_set(g, true, v,
+                     r->api->update_delay_ms > 0 ? api_wall_ms() + r->api->update_delay_ms : 0);
     }
     return 0;
 }
@@ -2593,7 +1840,7 @@ static int sse_change(api_req *r, json_t *meta, json_t *sse, int64_t created, in
         return err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_UT_SSE_CHANGES, end, n, ls, ns);
     }
     bool nomem;
-    const char *ka = sse_key_arn(r, meta, &nomem);
+    const char *ka = api_sse_key_arn(r, meta, &nomem);
     if (nomem)
         return err_set(r->err, ERR_NOMEM, "out of memory");
     if (to_owned && !ka)
@@ -2640,20 +1887,20 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     memset(p, 0, sizeof *p);
     /* changes of throughput done by now get their completion dates (before UpdatingUntil is
      * moved by this one) */
-    tp_settle(meta, api_wall_ms());
+    api_tp_settle(meta, api_wall_ms());
     const char *gk;
     json_t *gv;
     json_object_foreach(json_object_get(meta, "Gsi"), gk, gv)
     {
-        tp_settle(gv, api_wall_ms());
+        api_tp_settle(gv, api_wall_ms());
     }
     bool ppr = api_meta_is_ppr(meta);
     bool to_ppr = ppr, changed_billing = false;
     /* warm throughput stored as it stands before the billing may change */
-    warm_fix(meta, ppr);
+    api_warm_fix(meta, ppr);
     json_object_foreach(json_object_get(meta, "Gsi"), gk, gv)
     {
-        warm_fix(gv, ppr);
+        api_warm_fix(gv, ppr);
     }
     if (q->billing) { /* one of the model's enum values */
         to_ppr = strcmp(q->billing, "PAY_PER_REQUEST") == 0;
@@ -2666,7 +1913,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
      * it, DDB-TABLE-156 and DDB-TABLE-452; tests/e2e/test_tables_updating.py) */
     if (q->billing && to_ppr && !changed_billing)
         p->resend_ppr = true;
-    if (changed_billing && to_ppr && tbl_iops_updating(meta) &&
+    if (changed_billing && to_ppr && api_table_iops_updating(meta) &&
         json_is_true(json_object_get(meta, "UpdatingBilling"))) {
         p->resend_ppr = p->dropped_ppr = true;
         changed_billing = false;
@@ -2686,7 +1933,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     /* on-demand ceilings: only for a table that stays or becomes on-demand; at least 1, or
      * -1 (no ceiling) */
     const char *om;
-    if (!to_ppr && (om = odt_first(q->odt)))
+    if (!to_ppr && (om = api_odt_first(q->odt)))
         return err_set(r->err, ERR_VALIDATION, TXT_UT_ODT_PROVISIONED, om);
     if ((om = api_odt_out_of_range(q->odt, true)))
         return err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, om);
@@ -2694,8 +1941,8 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     /* warm throughput only grows; a raise is under way a while, the table ACTIVE (AWS,
      * ack-api-quirks DDB-TABLE-059 / 061 / 179) */
     long long wshown[2];
-    warm_shown(meta, ppr, api_wall_ms(), wshown);
-    const char *wm = warm_below(q->warm, wshown);
+    api_warm_shown(meta, ppr, api_wall_ms(), wshown);
+    const char *wm = api_warm_below(q->warm, wshown);
     if (wm)
         return err_set(r->err, ERR_VALIDATION, TXT_WARM_DECREASE, wm);
     /* table throughput: limits, then a change that changes nothing */
@@ -2713,7 +1960,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             return err_set(r->err, ERR_VALIDATION, TXT_UT_THROUGHPUT_SAME, cr, tp.rcu, cw,
                            tp.wcu);
         else if (!changed_billing &&
-                 (rc = tp_decrease_budget(r, meta, tp.rcu, tp.wcu, api_wall_ms())))
+                 (rc = api_tp_decrease_budget(r, meta, tp.rcu, tp.wcu, api_wall_ms())))
             return rc;
         rc = 0;
     }
@@ -2760,7 +2007,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     /* one online index change at a time: while a GSI is being created or deleted, another
      * create or delete is refused, except deleting the GSI being backfilled (AWS allows
      * that once its resource allocation phase is over) */
-    bool busy = tbl_index_busy(t);
+    bool busy = api_table_index_busy(t);
     for (size_t i = 0; i < n_gu && api_vix_busy(r->api, meta, api_wall_ms()); i++)
         if (kinds[i] == 'C' || kinds[i] == 'D') /* a vector index's create or delete */
             return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_GSI_ONE_AT_A_TIME);
@@ -2820,13 +2067,13 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                 ut_over_units(p, &gtp, iname);
             json_t *xodt = json_object_get(act, "OnDemandThroughput");
             const char *xm;
-            if (!to_ppr && (xm = odt_first(xodt)))
+            if (!to_ppr && (xm = api_odt_first(xodt)))
                 return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_ODT_PROVISIONED, xm, iname);
             if ((xm = api_odt_out_of_range(xodt, false)))
                 return err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, xm, iname);
             ut_over_ceiling(p, xodt, iname);
-            static const long long od_floor[2] = {WARM_OD_READ, WARM_OD_WRITE};
-            if (to_ppr && (xm = warm_below(json_object_get(act, "WarmThroughput"), od_floor)))
+            static const long long od_floor[2] = {API_WARM_OD_READ, API_WARM_OD_WRITE};
+            if (to_ppr && (xm = api_warm_below(json_object_get(act, "WarmThroughput"), od_floor)))
                 return err_set(r->err, ERR_VALIDATION, TXT_GSI_WARM_BELOW_OD, xm, iname);
             if ((rc = parse_index_common(r, act, true, ix, &gks, &total)) ||
                 (rc = gsi_keydef(r, &gks, &p->attrs, &ix->key)))
@@ -2835,9 +2082,9 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                 return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_UT_GSI_COUNT);
             n_gsi++;
             ix->global = true;
-            json_t *ge = gsi_entry(gtp.rcu, gtp.wcu, to_ppr, act);
+            json_t *ge = api_gsi_entry(gtp.rcu, gtp.wcu, to_ppr, act);
             if (ge)
-                warm_init(ge, to_ppr, json_object_get(act, "WarmThroughput"));
+                api_warm_init(ge, to_ppr, json_object_get(act, "WarmThroughput"));
             json_object_set_new(gmeta, ix->name, ge);
             p->creating = ix->name;
             p->n_adds++;
@@ -2860,7 +2107,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             json_t *g = json_object_get(gmeta, found->name);
             /* one throughput Update of an index at a time (AWS's text, ack-api-quirks
              * DDB-TABLE-135) */
-            if (tp_updating(g))
+            if (api_tp_updating(g))
                 return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_GSI_UPDATING,
                                tbl_user_name(r, t), found->name);
             if (ppr && !changed_billing) {
@@ -2878,13 +2125,14 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                 if (ut_has_units(json_object_get(act, "OnDemandThroughput"),
                                  "MaxReadRequestUnits", "MaxWriteRequestUnits") &&
                     r->api->update_delay_ms > 0)
-                    tp_set(g, api_meta_int(g, "RCU"), api_meta_int(g, "WCU"),
-                           api_wall_ms() + r->api->update_delay_ms);
+                    api_tp_set(g, api_meta_int(g, "RCU"), api_meta_int(g, "WCU"),
+                               api_wall_ms() + r->api->update_delay_ms);
                 continue;
             }
             /* ceilings for an index of a table that is or becomes provisioned (AWS,
              * ack-api-quirks DDB-TABLE-153) */
-            const char *xm = to_ppr ? NULL : odt_first(json_object_get(act, "OnDemandThroughput"));
+            const char *xm =
+                to_ppr ? NULL : api_odt_first(json_object_get(act, "OnDemandThroughput"));
             if (xm)
                 return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_ODT_PROVISIONED, xm,
                                found->name);
@@ -2896,7 +2144,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             else if (gtp.rcu == api_meta_int(g, "RCU") && gtp.wcu == api_meta_int(g, "WCU"))
                 return verr(r, TXT_GSI_THROUGHPUT_SAME);
             else if (!changed_billing &&
-                     (rc = tp_decrease_budget(r, g, gtp.rcu, gtp.wcu, api_wall_ms())))
+                     (rc = api_tp_decrease_budget(r, g, gtp.rcu, gtp.wcu, api_wall_ms())))
                 return rc;
             if (!json_is_object(g)) {
                 g = json_object();
@@ -2910,9 +2158,9 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                                  ? 0
                                  : gnow + r->api->update_delay_ms;
             if (!changed_billing)
-                tp_stamp(g, gtp.rcu, gtp.wcu, gnow, guntil);
-            tp_set(g, gtp.rcu, gtp.wcu, guntil);
-            warm_raise(g, false, gtp.rcu, gtp.wcu);
+                api_tp_stamp(g, gtp.rcu, gtp.wcu, gnow, guntil);
+            api_tp_set(g, gtp.rcu, gtp.wcu, guntil);
+            api_warm_raise(g, false, gtp.rcu, gtp.wcu);
         }
     }
 
@@ -2948,7 +2196,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         rc = ut_over_refuse(r, p);
     /* unused extra definitions are accepted (DynamoDB Local) and dropped by ut_apply */
     /* any other change waits while the table is UPDATING for its indexes */
-    if (rc == 0 && tbl_updating(t))
+    if (rc == 0 && api_table_updating(t))
         rc = ut_index_phase_check(r, q, t, changed_billing, stream != NULL);
     /* ... or for a vector index allocated or deleted (api_vector.c): the same rule, deletion
      * protection and encryption admitted */
@@ -2957,24 +2205,25 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_TABLE_UPDATING, tbl_user_name(r, t));
     /* while a throughput or billing change is in progress, another one and a stream change
      * are refused (AWS's texts) */
-    if (rc == 0 && tbl_iops_updating(meta) && q->odt &&
+    if (rc == 0 && api_table_iops_updating(meta) && q->odt &&
         json_is_true(json_object_get(meta, "UpdatingBilling")))
         rc = err_set(r->err, ERR_RESOURCE_IN_USE, "%s", TXT_UT_ODT_BILLING_UPDATING);
-    if (rc == 0 && tbl_iops_updating(meta) && (q->ptj || changed_billing))
+    if (rc == 0 && api_table_iops_updating(meta) && (q->ptj || changed_billing))
         rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_IOPS_UPDATING, tbl_user_name(r, t));
-    if (rc == 0 && tbl_iops_updating(meta) && stream)
+    if (rc == 0 && api_table_iops_updating(meta) && stream)
         rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_STREAM_IOPS_UPDATING,
                      tbl_user_name(r, t));
     /* a GSI create or delete waits for it too (ack-api-quirks DDB-TABLE-175) */
-    if (rc == 0 && tbl_iops_updating(meta) && n_struct)
+    if (rc == 0 && api_table_iops_updating(meta) && n_struct)
         rc = err_set(r->err, ERR_RESOURCE_IN_USE, TXT_UT_INDEX_IOPS_UPDATING,
                      tbl_user_name(r, t));
     /* --table-delay: while a stream change is in progress, another one and a throughput
      * change are refused, naming the stream and the operation (AWS's texts, DDB-TABLE-444) */
-    if (rc == 0 && tbl_stream_updating(meta) && q->odt && !(stream || q->ptj || n_struct ||
-                                                          q->tclass))
+    if (rc == 0 && api_table_stream_updating(meta) && q->odt && !(stream || q->ptj || n_struct ||
+                                             q->tclass))
         rc = err_set(r->err, ERR_RESOURCE_IN_USE, "%s", TXT_UT_ODT_STREAM_UPDATING);
-    else if (rc == 0 && tbl_stream_updating(meta) && (stream || q->ptj || n_struct || q->tclass)) {
+    else if (rc == 0 && api_table_stream_updating(meta) &&
+             (stream || q->ptj || n_struct || q->tclass)) {
         const char *label = api_stream_label(r->arena, t->stream_ms);
         const char *op = json_string_value(json_object_get(meta, "StreamUpdatingOp"));
         const char *fmt = stream      ? TXT_UT_STREAM_STREAM_UPDATING
@@ -3004,17 +2253,17 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         if (to_ppr)
             json_object_set_new(meta, "PprSince", json_integer(now));
         else
-            odt_drop_all(meta);
+            api_odt_drop_all(meta);
     }
     if (rc == 0 && q->ptj) {
         /* a change of a provisioned table's throughput shows the old values until it is
-         * done (tp_shown) and is stamped (tp_stamp); a billing switch answers with the new
+         * done (tp_shown) and is stamped (api_tp_stamp); a billing switch answers with the new
          * ones at once (AWS, DDB-TABLE-165) */
         int64_t until =
             changed_billing || r->api->update_delay_ms <= 0 ? 0 : now + r->api->update_delay_ms;
         if (!changed_billing)
-            tp_stamp(meta, tp.rcu, tp.wcu, now, until);
-        tp_set(meta, tp.rcu, tp.wcu, until);
+            api_tp_stamp(meta, tp.rcu, tp.wcu, now, until);
+        api_tp_set(meta, tp.rcu, tp.wcu, until);
     }
     if (rc == 0 && stream && r->api->table_delay_ms > 0) { /* --table-delay: UPDATING a while */
         json_object_set_new(meta, "StreamUpdatingUntil", json_integer(now + r->api->table_delay_ms));
@@ -3028,29 +2277,29 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             api_stream_view_parse(json_string_value(json_object_get(stream, "StreamViewType")));
     }
     if (rc == 0)
-        meta_set_options(meta, q->sse, q->tclass, q->has_dp, q->dp, q->odt);
+        api_meta_set_options(meta, q->sse, q->tclass, q->has_dp, q->dp, q->odt);
     if (rc == 0 && ut_has_units(q->warm, "ReadUnitsPerSecond", "WriteUnitsPerSecond")) {
         long long v[2];
-        warm_want(q->warm, wshown, v);
-        warm_set(meta, ppr, v, r->api->update_delay_ms > 0 ? now + r->api->update_delay_ms : 0);
-        p->warm_raise = true;
+        api_warm_want(q->warm, wshown, v);
+        api_warm_set(meta, ppr, v, r->api->update_delay_ms > 0 ? now + r->api->update_delay_ms : 0);
+        p->api_warm_raise = true;
         p->warm_was[0] = wshown[0];
         p->warm_was[1] = wshown[1];
     }
     /* the high-water marks: provisioned units, or on-demand's 12000/4000 after a switch */
     if (rc == 0 && q->ptj && !to_ppr)
-        warm_raise(meta, false, tp.rcu, tp.wcu);
+        api_warm_raise(meta, false, tp.rcu, tp.wcu);
     if (rc == 0 && changed_billing && to_ppr) {
-        warm_raise(meta, true, WARM_OD_READ, WARM_OD_WRITE);
+        api_warm_raise(meta, true, API_WARM_OD_READ, API_WARM_OD_WRITE);
         json_object_foreach(json_object_get(meta, "Gsi"), gk, gv)
         {
-            warm_raise(gv, true, WARM_OD_READ, WARM_OD_WRITE);
+            api_warm_raise(gv, true, API_WARM_OD_READ, API_WARM_OD_WRITE);
             /* the switch counts one decrease of each GSI, the table's count stays (AWS,
              * ack-api-quirks DDB-TABLE-153: "the switch to PAY_PER_REQUEST incremented the
              * GSI's NumberOfDecreasesToday to 1 (table counter stayed 0)"; DynamoDB Local
              * counts nothing: test_tables test_switch_to_on_demand_counts_gsi_decrease) */
-            tp_settle(gv, now);
-            tp_count_decrease(gv, now);
+            api_tp_settle(gv, now);
+            api_tp_count_decrease(gv, now);
         }
     }
     json_decref(stream);
@@ -3096,7 +2345,7 @@ static int ut_apply(api_req *r, const ut_plan *p, store_alter *al, json_t *meta)
         if (!dup)
             json_array_append_new(all, json_pack("{s:s,s:s}", "AttributeName", p->attrs.a[i].name,
                                                  "AttributeType",
-                                                 tbl_type_name(p->attrs.a[i].type)));
+                                                 api_type_name(p->attrs.a[i].type)));
     }
     size_t ai;
     json_t *x;
@@ -3185,14 +2434,15 @@ int op_update_table(api_req *r, json_t **out)
         return 0;
     }
     int rc = ut_parse(r, &q);
-    if (rc || (rc = tbl_names_nul_check(r)) || (rc = api_table_deleting_refuse(r, api_table_lookup(r, &t))) ||
+    if (rc || (rc = tbl_names_nul_check(r)) ||
+        (rc = api_table_deleting_refuse(r, api_table_lookup(r, &t))) ||
         (rc = api_restore_refuse(r, t)) || (rc = api_table_creating_refuse(r, t)))
         return rc;
     ut_ctx c = {.q = &q};
     if ((rc = api_table_alter(r, t, true, ut_edit, &c, &t)))
         return rc;
     json_t *desc;
-    if ((rc = tbl_describe(r, t, "ACTIVE", c.plan.creating, &desc)))
+    if ((rc = api_table_describe_as(r, t, "ACTIVE", c.plan.creating, &desc)))
         return rc;
     /* the answer's own shape (AWS, ack-api-quirks DDB-TABLE-060/156/183/452): a re-sent
      * PAY_PER_REQUEST says UPDATING (DescribeTable: ACTIVE), one dropped during a switch to
@@ -3202,7 +2452,7 @@ int op_update_table(api_req *r, json_t **out)
         json_object_set_new(desc, "TableStatus", json_string("UPDATING"));
     /* a warm throughput raise answers the values from before, UPDATING (DDB-TABLE-179), however
      * long the answer took */
-    if (c.plan.warm_raise)
+    if (c.plan.api_warm_raise)
         json_object_set_new(desc, "WarmThroughput",
                             json_pack("{s:I,s:I,s:s}", "ReadUnitsPerSecond",
                                       (json_int_t)c.plan.warm_was[0], "WriteUnitsPerSecond",
