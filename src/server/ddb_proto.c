@@ -911,8 +911,8 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
 
     /* query-string (presigned) authentication: both it and a header, or its parts missing,
      * are AWS's answers whatever the credentials; a whole one without credentials is a token
-     * as a header is (dynalite's index.js, written against AWS); with credentials it is not
-     * verified: no Authorization is the missing token, as before (README) */
+     * as a header is (dynalite's index.js, written against AWS); with credentials its
+     * signature is verified (sigv4_verify; test_auth test_presigned_request_verified) */
     const char *hdr =
         req->authorization ? req->authorization : ddb_proto_header(req, "Authorization");
     bool qauth = false;

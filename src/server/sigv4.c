@@ -14,6 +14,7 @@
 #include "server/sigv4.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -750,24 +751,28 @@ static int sigv4_canonical_query(const sigv4_request *req, buf_t *out)
     buf_init(&tmp, SIGV4_CANON_MAX);
     if (!qp)
         goto done;
+    size_t nq = 0; /* the parameters kept: all, or all but X-Amz-Signature (presigned) */
     for (size_t i = 0; i < req->n_params; i++) {
         const char *k = req->params[i].name, *v = req->params[i].value ? req->params[i].value : "";
+        if (req->skip_signature_param && strcmp(k, "X-Amz-Signature") == 0)
+            continue;
+        sigv4_qp *q = &qp[nq++];
         buf_reset(&tmp);
         if ((rc = sigv4_uri_encode(&tmp, k, strlen(k), 0)))
             goto done;
-        qp[i].klen = tmp.len;
-        qp[i].k = tmp.len ? strndup((const char *)tmp.data, tmp.len) : strdup("");
+        q->klen = tmp.len;
+        q->k = tmp.len ? strndup((const char *)tmp.data, tmp.len) : strdup("");
         buf_reset(&tmp);
         if ((rc = sigv4_uri_encode(&tmp, v, strlen(v), 0)))
             goto done;
-        qp[i].vlen = tmp.len;
-        qp[i].v = tmp.len ? strndup((const char *)tmp.data, tmp.len) : strdup("");
+        q->vlen = tmp.len;
+        q->v = tmp.len ? strndup((const char *)tmp.data, tmp.len) : strdup("");
         rc = ERR_NOMEM;
-        if (!qp[i].k || !qp[i].v)
+        if (!q->k || !q->v)
             goto done;
     }
-    qsort(qp, req->n_params, sizeof *qp, sigv4_qp_cmp);
-    for (size_t i = 0; i < req->n_params; i++) {
+    qsort(qp, nq, sizeof *qp, sigv4_qp_cmp);
+    for (size_t i = 0; i < nq; i++) {
         if ((i && (rc = buf_putc(out, '&'))) || (rc = buf_append(out, qp[i].k, qp[i].klen)) ||
             (rc = buf_putc(out, '=')) || (rc = buf_append(out, qp[i].v, qp[i].vlen)))
             goto done;
@@ -865,6 +870,12 @@ int sigv4_canonical_request(const sigv4_request *req, const char *signed_headers
          * signature over it covers no byte of the body, so a captured request could be sent
          * again with any other body (review11 Q1); it then fails as a signature mismatch. */
         char h[65];
+        if (req->payload_line) { /* a presigned request's (sigv4_verify_query) */
+            if ((rc = buf_putc(out, '\n')) || (rc = sigv4_puts(out, req->payload_line)))
+                goto nomem;
+            rc = 0;
+            goto done;
+        }
         sigv4_sha256_hex(req->body, req->body_len, h);
         const char *declared = sigv4_header_get(req, "X-Amz-Content-Sha256");
         if (declared && strcmp(declared, "UNSIGNED-PAYLOAD") != 0 && strcasecmp(declared, h) != 0) {
@@ -921,66 +932,39 @@ static bool sigv4_list_has(const char *list, const char *name)
     return false;
 }
 
-int sigv4_verify(const sigv4_request *req, const sigv4_creds *creds, long long now,
-                 sigv4_auth *out_auth, err_t *e)
+/* The checks and the signature both forms share, from the request's time on: the key's
+ * secret, the time window, Host signed, the scope's date and service, then the signature over
+ * the canonical request.  expires < 0: the header form's window, 15 minutes either way;
+ * otherwise a presigned request's X-Amz-Expires seconds after t (and 15 minutes ahead).
+ * payload2: a second payload line to try when the first gives another signature (NULL:
+ * none). */
+static int sigv4_verify_signed(const sigv4_request *req, const sigv4_creds *creds, long long now,
+                               const sigv4_auth *auth, const char *amz_date, long long t,
+                               long long expires, const char *payload2, err_t *e)
 {
     int rc;
-    sigv4_auth auth;
     buf_t canon, sts;
     buf_init(&canon, SIGV4_CANON_MAX);
     buf_init(&sts, SIGV4_CANON_MAX);
-    const char *hdr = sigv4_header_get(req, "Authorization");
-    if (!hdr || !*hdr) {
-        rc = err_set(e, ERR_MISSING_AUTH_TOKEN, "Request is missing Authentication Token");
-        goto done;
-    }
-    /* the header's parts first, the date's presence named with them (dynalite's
-     * connection tests, recorded against AWS: "AWS4-" alone) */
-    if ((rc = sigv4_check_parts(hdr,
-                                sigv4_header_get(req, "X-Amz-Date") ||
-                                    sigv4_header_get(req, "Date"),
-                                e)) ||
-        (rc = sigv4_parse_authorization(hdr, &auth, e)))
-        goto done;
-    /* request time: X-Amz-Date, else Date */
-    char amz_date[17];
-    long long t;
-    const char *xd = sigv4_header_get(req, "X-Amz-Date");
-    if (xd) {
-        t = sigv4_parse_amz_date(xd);
-        if (t < 0) {
-            rc = err_set(e, ERR_INCOMPLETE_SIGNATURE,
-                         "Date must be in ISO-8601 'basic format'. Got '%.64s'. See "
-                         "http://en.wikipedia.org/wiki/ISO_8601",
-                         xd);
-            goto done;
-        }
-        memcpy(amz_date, xd, 17); /* 16 bytes and the NUL: sigv4_parse_amz_date checked */
-    } else {
-        const char *d = sigv4_header_get(req, "Date");
-        t = d ? sigv4_parse_http_date(d) : -1;
-        if (t < 0) {
-            rc = err_set(e, ERR_INCOMPLETE_SIGNATURE,
-                         "Authorization header requires existence of either a 'X-Amz-Date' or "
-                         "a 'Date' header. Authorization=%.200s",
-                         hdr);
-            goto done;
-        }
-        sigv4_format_amz_date(t, amz_date);
-    }
-    const char *secret = sigv4_creds_secret(creds, auth.access_key);
+    const char *secret = sigv4_creds_secret(creds, auth->access_key);
     if (!secret) {
         rc = err_set(e, ERR_UNRECOGNIZED_CLIENT,
                      "The security token included in the request is invalid.");
         goto done;
     }
-    if (t < now - SIGV4_MAX_SKEW_SECONDS) {
+    long long window = expires < 0 ? SIGV4_MAX_SKEW_SECONDS : expires;
+    if (t < now - window) {
         char lim[17], nw[17];
-        sigv4_format_amz_date(now - SIGV4_MAX_SKEW_SECONDS, lim);
+        sigv4_format_amz_date(now - window, lim);
         sigv4_format_amz_date(now, nw);
-        rc = err_set(e, ERR_INVALID_SIGNATURE,
-                     "Signature expired: %s is now earlier than %s (%s - 15 min.)", amz_date, lim,
-                     nw);
+        /* AWS words the window in minutes when it is whole ones ("15 min."), else seconds */
+        rc = window % 60 == 0
+                 ? err_set(e, ERR_INVALID_SIGNATURE,
+                           "Signature expired: %s is now earlier than %s (%s - %lld min.)",
+                           amz_date, lim, nw, window / 60)
+                 : err_set(e, ERR_INVALID_SIGNATURE,
+                           "Signature expired: %s is now earlier than %s (%s - %lld sec.)",
+                           amz_date, lim, nw, window);
         goto done;
     }
     if (t > now + SIGV4_MAX_SKEW_SECONDS) {
@@ -992,53 +976,197 @@ int sigv4_verify(const sigv4_request *req, const sigv4_creds *creds, long long n
                      amz_date, lim, nw);
         goto done;
     }
-    if (!sigv4_list_has(auth.signed_headers, "host")) { /* AWS's rule: Host is signed */
+    if (!sigv4_list_has(auth->signed_headers, "host")) { /* AWS's rule: Host is signed */
         rc = err_set(e, ERR_INVALID_SIGNATURE, SIGV4_TXT_HOST_UNSIGNED);
         goto done;
     }
-    if (memcmp(auth.date, amz_date, 8) != 0) {
+    if (memcmp(auth->date, amz_date, 8) != 0) {
         rc = err_set(e, ERR_INVALID_SIGNATURE,
                      "Date in Credential scope does not match YYYYMMDD from ISO-8601 version "
                      "of date from HTTP: '%s' != '%.8s', from '%s'.",
-                     auth.date, amz_date, amz_date);
+                     auth->date, amz_date, amz_date);
         goto done;
     }
-    if (strcmp(auth.service, "dynamodb") != 0) {
+    if (strcmp(auth->service, "dynamodb") != 0) {
         rc = err_set(e, ERR_INVALID_SIGNATURE,
                      "Credential should be scoped to correct service: 'dynamodb'. ");
         goto done;
     }
-    if ((rc = sigv4_canonical_request(req, auth.signed_headers, &canon, e)))
-        goto done;
     char scope[8 + 2 * SIGV4_SCOPE_PART_MAX + 32]; /* date/region/service/aws4_request */
     {
-        size_t rl = strlen(auth.region), sl = strlen(auth.service), o = 0;
-        memcpy(scope, auth.date, 8);
+        size_t rl = strlen(auth->region), sl = strlen(auth->service), o = 0;
+        memcpy(scope, auth->date, 8);
         scope[8] = '/';
         o = 9;
-        memcpy(scope + o, auth.region, rl);
+        memcpy(scope + o, auth->region, rl);
         o += rl;
         scope[o++] = '/';
-        memcpy(scope + o, auth.service, sl);
+        memcpy(scope + o, auth->service, sl);
         o += sl;
         memcpy(scope + o, "/aws4_request", sizeof "/aws4_request");
     }
-    if ((rc = sigv4_string_to_sign(amz_date, scope, canon.data, canon.len, &sts, e)))
-        goto done;
     unsigned char key[32];
-    char sig[65];
-    sigv4_signing_key_cached(secret, auth.date, auth.region, auth.service, key);
-    sigv4_signature(key, sts.data, sts.len, sig);
-    explicit_bzero(key, sizeof key);
-    if (!sigv4_ssl_ready() || !sigv4_same(sig, auth.signature, 64)) {
-        rc = err_set(e, ERR_INVALID_SIGNATURE, SIGV4_TXT_MISMATCH);
-        goto done;
+    sigv4_signing_key_cached(secret, auth->date, auth->region, auth->service, key);
+    sigv4_request r2 = *req;
+    for (int round = 0; round < 2; round++) {
+        if (round == 1) {
+            if (!payload2)
+                break;
+            r2.payload_line = payload2;
+            buf_reset(&canon);
+            buf_reset(&sts);
+        }
+        char sig[65];
+        if ((rc = sigv4_canonical_request(&r2, auth->signed_headers, &canon, e)) ||
+            (rc = sigv4_string_to_sign(amz_date, scope, canon.data, canon.len, &sts, e))) {
+            explicit_bzero(key, sizeof key);
+            goto done;
+        }
+        sigv4_signature(key, sts.data, sts.len, sig);
+        if (sigv4_ssl_ready() && sigv4_same(sig, auth->signature, 64)) {
+            explicit_bzero(key, sizeof key);
+            rc = 0;
+            goto done;
+        }
     }
-    if (out_auth)
-        *out_auth = auth;
-    rc = 0;
+    explicit_bzero(key, sizeof key);
+    rc = err_set(e, ERR_INVALID_SIGNATURE, SIGV4_TXT_MISMATCH);
 done:
     buf_fini(&sts);
     buf_fini(&canon);
     return rc;
+}
+
+/* The value of query parameter `name` (the first; "" for one without a value), or NULL. */
+static const char *sigv4_param_get(const sigv4_request *req, const char *name)
+{
+    for (size_t i = 0; i < req->n_params; i++)
+        if (strcmp(req->params[i].name, name) == 0)
+            return req->params[i].value ? req->params[i].value : "";
+    return NULL;
+}
+
+/* A presigned request (X-Amz-Algorithm in the query, no Authorization header): AWS's
+ * query-string signing ("Authenticating Requests: Using Query Parameters"; botocore's
+ * SigV4QueryAuth).  The parameters' presence is sigv4_check_query's (the caller's, before):
+ * one missing here is the missing token.  The canonical request takes every query parameter
+ * but X-Amz-Signature and, as its payload line, X-Amz-Content-Sha256's value when the request
+ * has that header (UNSIGNED-PAYLOAD or the body's hash), else UNSIGNED-PAYLOAD, else the
+ * body's hash (what botocore's and the JS SDK's presigners sign for services other than S3).
+ * Inferred (no DynamoDB capture): the texts for another algorithm and for X-Amz-Expires not a
+ * number or over a week (S3's), and the expired one (the header form's sentence with the
+ * X-Amz-Expires window). */
+static int sigv4_verify_query(const sigv4_request *req, const sigv4_creds *creds, long long now,
+                              sigv4_auth *out_auth, err_t *e)
+{
+    sigv4_auth auth;
+    memset(&auth, 0, sizeof auth);
+    const char *alg = sigv4_param_get(req, "X-Amz-Algorithm"),
+               *cred = sigv4_param_get(req, "X-Amz-Credential"),
+               *date = sigv4_param_get(req, "X-Amz-Date"),
+               *sh = sigv4_param_get(req, "X-Amz-SignedHeaders"),
+               *sig = sigv4_param_get(req, "X-Amz-Signature"),
+               *exp = sigv4_param_get(req, "X-Amz-Expires");
+    if (!alg || !cred || !date || !sh || !sig)
+        return err_set(e, ERR_MISSING_AUTH_TOKEN, "Request is missing Authentication Token");
+    if (strcmp(alg, SIGV4_ALGORITHM) != 0)
+        return err_set(e, ERR_INCOMPLETE_SIGNATURE,
+                       "X-Amz-Algorithm only supports \"" SIGV4_ALGORITHM "\"");
+    int rc = sigv4_parse_credential(cred, strlen(cred), &auth, e);
+    if (rc)
+        return rc;
+    if (sigv4_copy(auth.signed_headers, sizeof auth.signed_headers, sh, strlen(sh)))
+        return err_set(e, ERR_INCOMPLETE_SIGNATURE, "SignedHeaders is too long.");
+    size_t sl = strnlen(sig, 64);
+    for (size_t i = 0; i < sl; i++) /* a wrong-length signature simply fails to match */
+        auth.signature[i] = (char)tolower((unsigned char)sig[i]);
+    long long t = sigv4_parse_amz_date(date);
+    if (t < 0)
+        return err_set(e, ERR_INCOMPLETE_SIGNATURE,
+                       "Date must be in ISO-8601 'basic format'. Got '%.64s'. See "
+                       "http://en.wikipedia.org/wiki/ISO_8601",
+                       date);
+    long long expires = -1; /* none: the header form's 15 minutes */
+    if (exp) {
+        char *end;
+        errno = 0;
+        long long v = *exp >= '0' && *exp <= '9' ? strtoll(exp, &end, 10) : -1;
+        if (v < 0 || *end || errno)
+            return err_set(e, ERR_INCOMPLETE_SIGNATURE, "X-Amz-Expires should be a number");
+        if (v > 604800)
+            return err_set(e, ERR_INCOMPLETE_SIGNATURE,
+                           "X-Amz-Expires must be less than a week (in seconds); that is, the "
+                           "given X-Amz-Expires must be less than 604800 seconds");
+        expires = v;
+    }
+    char h[65];
+    sigv4_request r = *req;
+    r.skip_signature_param = true;
+    const char *declared = sigv4_header_get(req, "X-Amz-Content-Sha256"), *second = NULL;
+    if (declared) {
+        sigv4_sha256_hex(req->body, req->body_len, h);
+        if (strcmp(declared, "UNSIGNED-PAYLOAD") != 0 && strcasecmp(declared, h) != 0)
+            return err_set(e, ERR_INVALID_SIGNATURE,
+                           "The provided 'x-amz-content-sha256' header does not match what was "
+                           "computed.");
+        r.payload_line = declared;
+    } else {
+        r.payload_line = "UNSIGNED-PAYLOAD";
+        sigv4_sha256_hex(req->body, req->body_len, h);
+        second = h;
+    }
+    char amz_date[17];
+    memcpy(amz_date, date, 17); /* 16 bytes and the NUL: sigv4_parse_amz_date checked */
+    if ((rc = sigv4_verify_signed(&r, creds, now, &auth, amz_date, t, expires, second, e)))
+        return rc;
+    if (out_auth)
+        *out_auth = auth;
+    return 0;
+}
+
+int sigv4_verify(const sigv4_request *req, const sigv4_creds *creds, long long now,
+                 sigv4_auth *out_auth, err_t *e)
+{
+    int rc;
+    sigv4_auth auth;
+    const char *hdr = sigv4_header_get(req, "Authorization");
+    if ((!hdr || !*hdr) && sigv4_param_get(req, "X-Amz-Algorithm"))
+        return sigv4_verify_query(req, creds, now, out_auth, e);
+    if (!hdr || !*hdr)
+        return err_set(e, ERR_MISSING_AUTH_TOKEN, "Request is missing Authentication Token");
+    /* the header's parts first, the date's presence named with them (dynalite's
+     * connection tests, recorded against AWS: "AWS4-" alone) */
+    if ((rc = sigv4_check_parts(hdr,
+                                sigv4_header_get(req, "X-Amz-Date") ||
+                                    sigv4_header_get(req, "Date"),
+                                e)) ||
+        (rc = sigv4_parse_authorization(hdr, &auth, e)))
+        return rc;
+    /* request time: X-Amz-Date, else Date */
+    char amz_date[17];
+    long long t;
+    const char *xd = sigv4_header_get(req, "X-Amz-Date");
+    if (xd) {
+        t = sigv4_parse_amz_date(xd);
+        if (t < 0)
+            return err_set(e, ERR_INCOMPLETE_SIGNATURE,
+                           "Date must be in ISO-8601 'basic format'. Got '%.64s'. See "
+                           "http://en.wikipedia.org/wiki/ISO_8601",
+                           xd);
+        memcpy(amz_date, xd, 17); /* 16 bytes and the NUL: sigv4_parse_amz_date checked */
+    } else {
+        const char *d = sigv4_header_get(req, "Date");
+        t = d ? sigv4_parse_http_date(d) : -1;
+        if (t < 0)
+            return err_set(e, ERR_INCOMPLETE_SIGNATURE,
+                           "Authorization header requires existence of either a 'X-Amz-Date' or "
+                           "a 'Date' header. Authorization=%.200s",
+                           hdr);
+        sigv4_format_amz_date(t, amz_date);
+    }
+    if ((rc = sigv4_verify_signed(req, creds, now, &auth, amz_date, t, -1, NULL, e)))
+        return rc;
+    if (out_auth)
+        *out_auth = auth;
+    return 0;
 }

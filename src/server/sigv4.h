@@ -66,6 +66,10 @@ typedef struct sigv4_request {
     size_t n_headers;
     const void *body;
     size_t body_len;
+    /* set by the presigned form's verifier (zero otherwise): the canonical query leaves
+     * X-Amz-Signature out; the payload line is this instead of the body's hash */
+    bool skip_signature_param;
+    const char *payload_line;
 } sigv4_request;
 
 /* ---- building blocks (for tests and for the verifier) ----------------------------- */
@@ -146,9 +150,13 @@ const char *sigv4_creds_secret(const sigv4_creds *c, const char *access_key);
 
 /* ---- verification ---------------------------------------------------------------- */
 
-/* Verifies a request against the credentials at time `now` (seconds since the epoch).
+/* Verifies a request against the credentials at time `now` (seconds since the epoch): its
+ * Authorization header, or without one a presigned query (X-Amz-Algorithm, X-Amz-Credential,
+ * X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders, X-Amz-Signature: AWS's query-string
+ * signing; the payload line UNSIGNED-PAYLOAD or the body's hash; valid X-Amz-Expires seconds
+ * from X-Amz-Date, else "Signature expired: ..." with that window).
  * On success fills *out_auth (may be NULL).  Errors (DynamoDB's texts):
- *   ERR_MISSING_AUTH_TOKEN    no Authorization header
+ *   ERR_MISSING_AUTH_TOKEN    no Authorization header nor presigned query
  *   ERR_INCOMPLETE_SIGNATURE  malformed Authorization header / no X-Amz-Date or Date
  *   ERR_UNRECOGNIZED_CLIENT   unknown access key id
  *   ERR_INVALID_SIGNATURE     signature mismatch, or "Signature expired: ..." /

@@ -14,7 +14,7 @@ import urllib.parse
 from unittest import mock
 
 import pytest
-from botocore.auth import SigV4Auth
+from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
@@ -368,3 +368,118 @@ def test_signed_gzip_body(authed):
     st, doc = signed_request(authed.ddb_url, KEY, SECRET, body=plain, tamper=packed_after_signing)
     assert st == 400
     assert err(doc) == ("InvalidSignatureException", MISMATCH)
+
+
+# ---- query-string (presigned) authentication ------------------------------------------------
+# With credentials a presigned request's signature is verified as AWS's query-string signing
+# defines it ("Authenticating Requests: Using Query Parameters"): the canonical request of the
+# method, path, every query parameter but X-Amz-Signature, the X-Amz-SignedHeaders and the
+# payload line UNSIGNED-PAYLOAD (or the body's SHA-256, which botocore's SigV4QueryAuth and the
+# JS SDK's presigner sign for services other than S3), valid X-Amz-Expires seconds from
+# X-Amz-Date.  ddbchat answered every presigned request MissingAuthenticationTokenException
+# when it had credentials (README: not verified).
+
+
+class _QueryAuth(SigV4QueryAuth):
+    """botocore's presigner with the payload line of AWS's query-string signing."""
+    def payload(self, request):
+        return "UNSIGNED-PAYLOAD"
+
+
+class _QueryAuthBodyHash(SigV4QueryAuth):
+    """botocore's presigner signing the body's hash (its default for a body it keeps)."""
+    body = b""
+
+    def payload(self, request):
+        import hashlib
+        return hashlib.sha256(self.body).hexdigest()
+
+
+def presigned(url, key, secret, body=b"{}", op="ListTables", expires=300, when=None,
+              signer=_QueryAuth, tamper=None, signed_body=None, headers=None):
+    """Presigns POST / with botocore's SigV4QueryAuth (at `when`, a naive UTC datetime) and
+    sends the body with it.  tamper(url) -> url may alter the presigned URL, headers replace
+    some of the signed ones, signed_body is what _QueryAuthBodyHash hashes (body)."""
+    req = AWSRequest(method="POST", url=url + "/", headers={
+        "Content-Type": "application/x-amz-json-1.0",
+        "X-Amz-Target": f"DynamoDB_20120810.{op}"})
+    auth = signer(Credentials(key, secret), "dynamodb", "us-east-1", expires=expires)
+    auth.body = body if signed_body is None else signed_body
+    with mock.patch("botocore.auth.datetime") as d:
+        d.datetime.utcnow.return_value = when or utcnow()
+        d.datetime.now.return_value = when or utcnow()
+        auth.add_auth(req)
+    target = req.url
+    if tamper:
+        target = tamper(target)
+    u = urllib.parse.urlparse(target)
+    assert "X-Amz-Signature=" in u.query and "X-Amz-Expires=" in u.query
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    try:
+        conn.request("POST", u.path + "?" + u.query, body=body,
+                     headers=dict(dict(req.headers.items()), **(headers or {})))
+        r = conn.getresponse()
+        return r.status, json.loads(r.read() or b"{}")
+    finally:
+        conn.close()
+
+
+@pytest.mark.requires_ddbchat
+def test_presigned_request_verified(authed):
+    # a good signature passes, over UNSIGNED-PAYLOAD or the body's hash, for either key
+    status, doc = presigned(authed.ddb_url, KEY, SECRET)
+    assert status == 200 and "TableNames" in doc, doc
+    status, doc = presigned(authed.ddb_url, KEY2, SECRET2, body=b'{"Limit": 3}',
+                            signer=_QueryAuthBodyHash)
+    assert status == 200 and "TableNames" in doc, doc
+    # over the body's hash, another body is a mismatch (over UNSIGNED-PAYLOAD it is not signed)
+    status, doc = presigned(authed.ddb_url, KEY, SECRET, body=b'{"Limit": 3}',
+                            signer=_QueryAuthBodyHash, signed_body=b"{}")
+    assert (status, err(doc)) == (400, ("InvalidSignatureException", MISMATCH))
+    # a wrong secret: AWS's mismatch text; an unknown key: the unrecognized client
+    status, doc = presigned(authed.ddb_url, KEY, "wrong")
+    assert (status, err(doc)) == (400, ("InvalidSignatureException", MISMATCH))
+    status, doc = presigned(authed.ddb_url, "AKIDNOBODY", SECRET)
+    assert (status, err(doc)) == (400, ("UnrecognizedClientException",
+                                        "The security token included in the request is invalid."))
+    # a changed parameter, signed or added, or a changed signed header: a mismatch
+    for change in (lambda u: u.replace("X-Amz-Expires=300", "X-Amz-Expires=301"),
+                   lambda u: u + "&extra=1",
+                   lambda u: u.replace("aws4_request", "aws4_request&x=y")):
+        status, doc = presigned(authed.ddb_url, KEY, SECRET, tamper=change)
+        assert (status, err(doc)) == (400, ("InvalidSignatureException", MISMATCH)), doc
+    status, doc = presigned(authed.ddb_url, KEY, SECRET, headers={
+        "X-Amz-Target": "DynamoDB_20120810.DescribeLimits"})
+    assert (status, err(doc)) == (400, ("InvalidSignatureException", MISMATCH)), doc
+
+
+@pytest.mark.requires_ddbchat
+def test_presigned_request_expires(authed):
+    # X-Amz-Expires seconds after X-Amz-Date the signature has expired (AWS's "Signature
+    # expired" sentence with that window); within it, it passes, however long ago it was
+    # signed (up to the week SigV4 allows); a date more than 15 minutes ahead is not yet
+    # current, as with a header
+    now = utcnow()
+    status, doc = presigned(authed.ddb_url, KEY, SECRET, expires=60,
+                            when=now - datetime.timedelta(seconds=120))
+    t, msg = err(doc)
+    assert (status, t) == (400, "InvalidSignatureException"), doc
+    assert msg.startswith("Signature expired: ") and msg.endswith(" - 1 min.)"), msg
+    assert "is now earlier than" in msg
+    status, doc = presigned(authed.ddb_url, KEY, SECRET, expires=90,
+                            when=now - datetime.timedelta(seconds=120))
+    assert (status, err(doc)[1].endswith(" - 90 sec.)")) == (400, True), doc
+    status, doc = presigned(authed.ddb_url, KEY, SECRET, expires=7200,
+                            when=now - datetime.timedelta(minutes=30))
+    assert status == 200, doc
+    status, doc = presigned(authed.ddb_url, KEY, SECRET, expires=3600,
+                            when=now + datetime.timedelta(minutes=20))
+    assert (status, err(doc)[0]) == (400, "InvalidSignatureException"), doc
+    assert err(doc)[1].startswith("Signature not yet current: ")
+    # more than a week, or not a number: refused before the signature
+    for bad, text in (("604801", "X-Amz-Expires must be less than a week (in seconds); that "
+                                 "is, the given X-Amz-Expires must be less than 604800 seconds"),
+                      ("soon", "X-Amz-Expires should be a number")):
+        status, doc = presigned(authed.ddb_url, KEY, SECRET, tamper=lambda u, b=bad: u.replace(
+            "X-Amz-Expires=300", "X-Amz-Expires=" + b))
+        assert (status, err(doc)) == (400, ("IncompleteSignatureException", text)), bad

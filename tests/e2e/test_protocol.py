@@ -215,8 +215,9 @@ def test_authorization_incomplete(ddbchat_server, creds):
 # Query-string (presigned) authentication, as AWS reads it (dynalite's index.js, written
 # against AWS): X-Amz-Algorithm in the query with an Authorization header is
 # InvalidSignatureException; without the other parameters IncompleteSignatureException naming
-# each; a whole one is a token without credentials (with credentials it is not verified: no
-# Authorization is the missing token, README).  ddbchat asked for a token whatever the query.
+# each; a whole one is a token without credentials (with credentials its signature is
+# verified: test_auth test_presigned_request_verified).  ddbchat asked for a token whatever the
+# query.
 def test_presigned_query(ddbchat_server):
     srv = ddbchat_server()
     url = srv.ddb_url.rstrip("/")
