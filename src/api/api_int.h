@@ -362,7 +362,8 @@ bool api_backup_restoring(api_t *api, const store_table *t);
 /* ERR_RESOURCE_IN_USE with DynamoDB's wording when t is being restored (DeleteTable,
  * UpdateTable), else 0. */
 int api_restore_refuse(api_req *r, const store_table *t);
-/* DescribeTable: "CREATING" for a table being restored, else status; RestoreSummary. */
+/* DescribeTable: "CREATING" for a table being restored, else status; RestoreSummary
+ * (api_tdesc.c). */
 const char *api_restore_status(json_t *meta, const char *status);
 void api_restore_summary(json_t *meta, json_t *desc);
 /* The TableDescription of t (op_table.c). */

@@ -5,8 +5,8 @@
  * writer itself.  Layer: api.  See api_tdesc.h.
  *
  * Used by the table operations (op_table.c: CreateTable, DescribeTable, DeleteTable,
- * UpdateTable), backups (op_backup.c) and vector index changes (api_vector.c);
- * the metadata's members are listed in op_table.c's opening comment.
+ * UpdateTable), backups (op_backup.c) and vector index changes (api_vector.c); it calls no
+ * operation.  The metadata's members are listed in op_table.c's opening comment.
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html
  */
 #include <stdio.h>
@@ -581,6 +581,32 @@ bool api_table_gsi_updating(json_t *meta)
             return true;
     }
     return false;
+}
+
+/* ---- a table restored from a backup (op_backup.c writes "Restore") ---------------------- */
+
+const char *api_restore_status(json_t *meta, const char *status)
+{
+    json_t *res = json_object_get(meta, "Restore");
+    if (json_is_object(res) && json_is_true(json_object_get(res, "InProgress")) &&
+        strcmp(status, "ACTIVE") == 0)
+        return "CREATING";
+    return status;
+}
+
+void api_restore_summary(json_t *meta, json_t *desc)
+{
+    json_t *res = json_object_get(meta, "Restore");
+    if (!json_is_object(res))
+        return;
+    json_t *s = json_object();
+    json_object_set(s, "SourceBackupArn", json_object_get(res, "SourceBackupArn"));
+    if (json_object_get(res, "SourceTableArn"))
+        json_object_set(s, "SourceTableArn", json_object_get(res, "SourceTableArn"));
+    json_object_set_new(s, "RestoreDateTime", ms_to_json(api_meta_int(res, "RestoreDateTime")));
+    json_object_set_new(s, "RestoreInProgress",
+                        json_boolean(json_is_true(json_object_get(res, "InProgress"))));
+    json_object_set_new(desc, "RestoreSummary", s);
 }
 
 /* The full TableDescription.  status: "ACTIVE", "DELETING", "UPDATING", ...  creating_gsi:

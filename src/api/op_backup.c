@@ -2124,31 +2124,7 @@ done:
     return rc;
 }
 
-/* ---- DescribeTable hooks, start-up -------------------------------------------------------------- */
-
-const char *api_restore_status(json_t *meta, const char *status)
-{
-    json_t *res = json_object_get(meta, "Restore");
-    if (json_is_object(res) && json_is_true(json_object_get(res, "InProgress")) &&
-        strcmp(status, "ACTIVE") == 0)
-        return "CREATING";
-    return status;
-}
-
-void api_restore_summary(json_t *meta, json_t *desc)
-{
-    json_t *res = json_object_get(meta, "Restore");
-    if (!json_is_object(res))
-        return;
-    json_t *s = json_object();
-    json_object_set(s, "SourceBackupArn", json_object_get(res, "SourceBackupArn"));
-    if (json_object_get(res, "SourceTableArn"))
-        json_object_set(s, "SourceTableArn", json_object_get(res, "SourceTableArn"));
-    json_object_set_new(s, "RestoreDateTime", bk_time(bk_int(res, "RestoreDateTime")));
-    json_object_set_new(s, "RestoreInProgress",
-                        json_boolean(json_is_true(json_object_get(res, "InProgress"))));
-    json_object_set_new(desc, "RestoreSummary", s);
-}
+/* ---- a restore in progress, start-up -------------------------------------------------------------- */
 
 int api_restore_refuse(api_req *r, const store_table *t)
 {
