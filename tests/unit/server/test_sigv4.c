@@ -163,6 +163,50 @@ static void test_iam_example(void **state)
     buf_fini(&sts);
 }
 
+/* AWS's query-string signing example ("Authenticating Requests: Using Query Parameters",
+ * Amazon S3 API Reference: GET examplebucket/test.txt, 20130524T000000Z, X-Amz-Expires 86400,
+ * signature aeeed9bb...): the presigned form's canonical request leaves X-Amz-Signature out of
+ * the query and puts UNSIGNED-PAYLOAD on the payload line (sigv4_verify_query sets both). */
+static void test_presigned_example(void **state)
+{
+    (void)state;
+    static const sigv4_param ps[] = {
+        {"X-Amz-Signature", "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"},
+        {"X-Amz-SignedHeaders", "host"},
+        {"X-Amz-Algorithm", "AWS4-HMAC-SHA256"},
+        {"X-Amz-Expires", "86400"},
+        {"X-Amz-Date", "20130524T000000Z"},
+        {"X-Amz-Credential", "AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request"},
+    };
+    static const sigv4_header hs[] = {{"Host", "examplebucket.s3.amazonaws.com"}};
+    sigv4_request req = {.method = "GET", .path = "/test.txt", .params = ps, .n_params = 6,
+                         .headers = hs, .n_headers = 1, .body = "", .body_len = 0,
+                         .skip_signature_param = true, .payload_line = "UNSIGNED-PAYLOAD"};
+    buf_t canon, sts;
+    buf_init(&canon, 0);
+    buf_init(&sts, 0);
+    err_t e = {0};
+    assert_int_equal(sigv4_canonical_request(&req, "host", &canon, &e), 0);
+    const char *expect_canon =
+        "GET\n/test.txt\nX-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE"
+        "%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires="
+        "86400&X-Amz-SignedHeaders=host\nhost:examplebucket.s3.amazonaws.com\n\nhost\n"
+        "UNSIGNED-PAYLOAD";
+    assert_int_equal(canon.len, strlen(expect_canon));
+    assert_memory_equal(canon.data, expect_canon, canon.len);
+    assert_int_equal(sigv4_string_to_sign("20130524T000000Z", "20130524/us-east-1/s3/aws4_request",
+                                          canon.data, canon.len, &sts, &e),
+                     0);
+    unsigned char k[32];
+    char sig[65];
+    /* the S3 examples' secret has '/' where the IAM examples' (AWS_SECRET) has '+' */
+    sigv4_signing_key("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "20130524", "us-east-1", "s3", k);
+    sigv4_signature(k, sts.data, sts.len, sig);
+    assert_string_equal(sig, "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
+    buf_fini(&canon);
+    buf_fini(&sts);
+}
+
 /* Canonical headers as AWS's "Create a canonical request" says: names lower-cased, values
  * trimmed at both ends with each run of spaces/tabs inside as one space, a repeated header's
  * values joined with ',' in request order; the SignedHeaders line lower-cased. */
@@ -718,6 +762,7 @@ int main(void)
         cmocka_unit_test(test_sha256_empty),
         cmocka_unit_test(test_digests_interleaved_and_threaded),
         cmocka_unit_test(test_iam_example),
+        cmocka_unit_test(test_presigned_example),
         cmocka_unit_test(test_canonical_headers_trimmed),
         cmocka_unit_test(test_canonical_uri_and_names),
         cmocka_unit_test(test_parse_authorization),
