@@ -281,7 +281,7 @@ typedef struct pp {
     bool target;   /* reading a SET / REMOVE target: "m.*" is the parser's error */
 } pp;
 
-static int nomem(pp *p)
+static int pq_nomem(pp *p)
 {
     if (!p->rc)
         p->rc = err_set(p->e, ERR_NOMEM, "out of memory");
@@ -297,7 +297,7 @@ static bool take_pending(pp *p)
     return true;
 }
 
-static int select_dups(pp *p);
+static int pq_select_dups(pp *p);
 
 /* Before a semantic error is recorded: the held-back select-list refusal, or the select
  * list's duplicates, when either comes first; true when one became the error. */
@@ -312,7 +312,7 @@ static bool earlier_refusal(pp *p)
     if (!p->dup_first)
         return false;
     p->dup_first = false;
-    return select_dups(p) != 0;
+    return pq_select_dups(p) != 0;
 }
 
 /* The order DynamoDB Local checks a SELECT's shape in once it has parsed (after its GROUP BY /
@@ -323,7 +323,7 @@ static bool earlier_refusal(pp *p)
 enum { SHAPE_FROM_MANY = 1, SHAPE_FROM_ALIAS, SHAPE_FROM_SOURCE, SHAPE_PROJECTION };
 
 /* Records a shape refusal (the first of the lowest rank) and lets the parse go on. */
-static void shape_refusal_ranked(pp *p, const char *text, int rank)
+static void pq_shape_refusal_ranked(pp *p, const char *text, int rank)
 {
     if ((p->has_shape && rank >= p->shape_rank) || p->rc)
         return;
@@ -332,9 +332,9 @@ static void shape_refusal_ranked(pp *p, const char *text, int rank)
     p->shape_rank = rank;
 }
 
-static void shape_refusal(pp *p, const char *text)
+static void pq_shape_refusal(pp *p, const char *text)
 {
-    shape_refusal_ranked(p, text, SHAPE_PROJECTION);
+    pq_shape_refusal_ranked(p, text, SHAPE_PROJECTION);
 }
 
 /* An attribute name of zero bytes anywhere in a path ("", m."", m[''], as in a FROM) or as a
@@ -351,7 +351,7 @@ static void shape_refusal(pp *p, const char *text)
 #define TXT_PQ_PARAM_COUNT "Number of parameters in request and statement don't match."
 
 /* A syntax error (first one wins). */
-static int syn(pp *p, const char *detail)
+static int pq_syn(pp *p, const char *detail)
 {
     if (!p->rc)
         p->rc = err_set(p->e, ERR_VALIDATION, EXPR_PQ_TXT_SYNTAX "%s", detail);
@@ -359,15 +359,15 @@ static int syn(pp *p, const char *detail)
 }
 
 /* The syntax error for an unexpected token. */
-static const char *unexpected_detail(const ptok *t)
+static const char *pq_unexpected_detail(const ptok *t)
 {
     return t->t == P_KW    ? "Unexpected keyword"
            : t->t == P_EOF ? "Unexpected end of statement"
                            : "Unexpected token";
 }
-static int unexpected(pp *p, const ptok *t)
+static int pq_unexpected(pp *p, const ptok *t)
 {
-    return syn(p, unexpected_detail(t));
+    return pq_syn(p, pq_unexpected_detail(t));
 }
 
 /* PartiQL's parser names the token found where a term (an operand, a value, a FROM source)
@@ -377,7 +377,7 @@ static int unexpected(pp *p, const ptok *t)
  * conformance suite fork's tier3 error-messages/partiqlGrammar): "WHERE" at the end "Unexpected
  * term", "WHERE IS NULL" and "pk = LIKE" "Unexpected operator", "WHERE ORDER BY" "Unexpected
  * keyword". */
-static const char *term_detail(const ptok *t)
+static const char *pq_term_detail(const ptok *t)
 {
     switch (t->t) {
     case P_EQ:
@@ -401,16 +401,16 @@ static const char *term_detail(const ptok *t)
     }
 }
 
-static int term_error(pp *p, const ptok *t)
+static int pq_term_error(pp *p, const ptok *t)
 {
     while ((t->t == P_PLUS || t->t == P_MINUS) && t + 1 < p->t + p->nt)
         t++;
-    return syn(p, term_detail(t));
+    return pq_syn(p, pq_term_detail(t));
 }
 
 /* A semantic error with DynamoDB's position suffix. */
-static int sem(pp *p, const ptok *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int sem(pp *p, const ptok *t, const char *fmt, ...)
+static int pq_sem(pp *p, const ptok *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int pq_sem(pp *p, const ptok *t, const char *fmt, ...)
 {
     if (p->rc || earlier_refusal(p))
         return p->rc;
@@ -430,23 +430,23 @@ static int sem(pp *p, const ptok *t, const char *fmt, ...)
 
 /* ---- lexer ---------------------------------------------------------------------------- */
 
-static bool is_alpha(char c)
+static bool pq_is_alpha(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
-static bool is_digit(char c)
+static bool pq_is_digit(char c)
 {
     return c >= '0' && c <= '9';
 }
 /* a word's characters after its first (a name, a keyword) */
-static bool is_word_char(char c)
+static bool pq_is_word_char(char c)
 {
-    return is_alpha(c) || is_digit(c) || c == '$';
+    return pq_is_alpha(c) || pq_is_digit(c) || c == '$';
 }
 
 /* The end of the blank or the comment at s[i] (i: neither); *open: a block comment with no
  * end (the lexer's syntax error).  The lexer's and expr_pq_first_kind's one reading. */
-static size_t blank_end(const char *s, size_t len, size_t i, bool *open)
+static size_t pq_blank_end(const char *s, size_t len, size_t i, bool *open)
 {
     *open = false;
     if (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n' || s[i] == '\f' ||
@@ -490,7 +490,7 @@ static bool lex_quoted(pp *p, size_t i, char q, size_t *out_end, char **out, siz
     size_t j = i + 1, n = 0;
     char *buf = arena_alloc(p->a, p->len - i + 1);
     if (!buf) {
-        nomem(p);
+        pq_nomem(p);
         return false;
     }
     for (;;) {
@@ -514,12 +514,12 @@ static bool lex_quoted(pp *p, size_t i, char q, size_t *out_end, char **out, siz
     return true;
 }
 
-static int lex(pp *p)
+static int pq_lex(pp *p)
 {
     size_t cap = 32, n = 0;
     ptok *v = arena_alloc(p->a, cap * sizeof *v);
     if (!v)
-        return nomem(p);
+        return pq_nomem(p);
     const char *s = p->src;
     size_t i = 0;
     uint32_t line = 1;
@@ -530,9 +530,9 @@ static int lex(pp *p)
         /* whitespace and comments */
         for (;;) {
             bool open;
-            size_t e = blank_end(s, p->len, i, &open);
+            size_t e = pq_blank_end(s, p->len, i, &open);
             if (open)
-                return syn(p, "");
+                return pq_syn(p, "");
             if (e == i)
                 break;
             for (; i < e; i++)
@@ -544,7 +544,7 @@ static int lex(pp *p)
         if (n + 1 >= cap) {
             ptok *nv = arena_grow(p->a, v, n, cap * 2, sizeof *v);
             if (!nv)
-                return nomem(p);
+                return pq_nomem(p);
             v = nv;
             cap *= 2;
         }
@@ -567,24 +567,24 @@ static int lex(pp *p)
         }
         char c = s[i];
         size_t j = i + 1;
-        if (c == '@' && j < p->len && is_alpha(s[j])) {
+        if (c == '@' && j < p->len && pq_is_alpha(s[j])) {
             /* @name: PartiQL's lexically scoped reference; DynamoDB reads it as the name */
-            while (j < p->len && (is_word_char(s[j])))
+            while (j < p->len && (pq_is_word_char(s[j])))
                 j++;
             t.t = P_IDENT;
             t.text = arena_strndup(p->a, s + i + 1, j - i - 1);
             if (!t.text)
-                return nomem(p);
+                return pq_nomem(p);
             t.tlen = j - i - 1;
         } else if (c == '`') {
             while (j < p->len && s[j] != '`')
                 j++;
             if (j >= p->len)
-                return syn(p, "");
+                return pq_syn(p, "");
             j++;
             t.t = P_ION;
-        } else if (is_alpha(c)) {
-            while (j < p->len && (is_word_char(s[j])))
+        } else if (pq_is_alpha(c)) {
+            while (j < p->len && (pq_is_word_char(s[j])))
                 j++;
             char up[sizeof t.kwname];
             size_t wl = j - i;
@@ -601,21 +601,21 @@ static int lex(pp *p)
                     memcpy(t.kwname, up, wl + 1);
                 }
             }
-        } else if (is_digit(c) || (c == '.' && j < p->len && is_digit(s[j]))) {
+        } else if (pq_is_digit(c) || (c == '.' && j < p->len && pq_is_digit(s[j]))) {
             t.t = P_NUM;
-            while (j < p->len && is_digit(s[j]))
+            while (j < p->len && pq_is_digit(s[j]))
                 j++;
             if (c != '.' && j < p->len && s[j] == '.') {
                 j++;
-                while (j < p->len && is_digit(s[j]))
+                while (j < p->len && pq_is_digit(s[j]))
                     j++;
             }
             if (j < p->len && (s[j] == 'e' || s[j] == 'E')) {
                 size_t k = j + 1;
                 if (k < p->len && (s[k] == '+' || s[k] == '-'))
                     k++;
-                if (k < p->len && is_digit(s[k])) {
-                    while (k < p->len && is_digit(s[k]))
+                if (k < p->len && pq_is_digit(s[k])) {
+                    while (k < p->len && pq_is_digit(s[k]))
                         k++;
                     j = k;
                 }
@@ -623,7 +623,7 @@ static int lex(pp *p)
         } else if (c == '\'' || c == '"') {
             size_t end;
             if (!lex_quoted(p, i, c, &end, &t.text, &t.tlen))
-                return p->rc ? p->rc : syn(p, "");
+                return p->rc ? p->rc : pq_syn(p, "");
             for (size_t k = i; k < end; k++)
                 if (s[k] == '\n') {
                     line++;
@@ -689,7 +689,7 @@ static int lex(pp *p)
                 if (c == '/' || c == '%' || c == '^' || c == '&' || c == '~')
                     t.t = P_OTHER;
                 else
-                    return syn(p, "");
+                    return pq_syn(p, "");
                 break;
             }
         }
@@ -706,72 +706,72 @@ static int lex(pp *p)
 
 /* ---- parser helpers ------------------------------------------------------------------- */
 
-static const ptok *peek(pp *p)
+static const ptok *pq_peek(pp *p)
 {
     return &p->t[p->i];
 }
-static const ptok *peek2(pp *p)
+static const ptok *pq_peek2(pp *p)
 {
     return &p->t[p->i + 1 < p->nt ? p->i + 1 : p->nt - 1];
 }
-static const ptok *next(pp *p)
+static const ptok *pq_next(pp *p)
 {
     const ptok *t = &p->t[p->i];
     if (t->t != P_EOF)
         p->i++;
     return t;
 }
-static bool is_kw(const ptok *t, kwid k)
+static bool pq_is_kw(const ptok *t, kwid k)
 {
     return t->t == P_KW && t->k == k;
 }
-static bool accept_kw(pp *p, kwid k)
+static bool pq_accept_kw(pp *p, kwid k)
 {
-    if (is_kw(peek(p), k)) {
-        next(p);
+    if (pq_is_kw(pq_peek(p), k)) {
+        pq_next(p);
         return true;
     }
     return false;
 }
-static bool accept(pp *p, ptt t)
+static bool pq_accept(pp *p, ptt t)
 {
-    if (peek(p)->t == t) {
-        next(p);
+    if (pq_peek(p)->t == t) {
+        pq_next(p);
         return true;
     }
     return false;
 }
-static int expect_kw(pp *p, kwid k)
+static int pq_expect_kw(pp *p, kwid k)
 {
-    if (accept_kw(p, k))
+    if (pq_accept_kw(p, k))
         return 0;
-    return unexpected(p, peek(p));
+    return pq_unexpected(p, pq_peek(p));
 }
-static int expect(pp *p, ptt t)
+static int pq_expect(pp *p, ptt t)
 {
-    if (accept(p, t))
+    if (pq_accept(p, t))
         return 0;
-    return unexpected(p, peek(p));
+    return pq_unexpected(p, pq_peek(p));
 }
 
 /* After an infix operator: nothing but the end is PartiQL's "Missing right-hand side
  * expression of infix operator" (AWS 2026-10: "... WHERE pk = 'p1' AND"). */
-static int rhs_missing(pp *p)
+static int pq_rhs_missing(pp *p)
 {
-    if (peek(p)->t == P_EOF)
-        return syn(p, "Missing right-hand side expression of infix operator");
+    if (pq_peek(p)->t == P_EOF)
+        return pq_syn(p, "Missing right-hand side expression of infix operator");
     return 0;
 }
 
 /* Whether only the end of the statement (an optional ";") is left. */
-static bool at_statement_end(pp *p)
+static bool pq_at_statement_end(pp *p)
 {
-    const ptok *t = peek(p);
-    return t->t == P_EOF || (t->t == P_SEMI && peek2(p)->t == P_EOF);
+    const ptok *t = pq_peek(p);
+    return t->t == P_EOF || (t->t == P_SEMI && pq_peek2(p)->t == P_EOF);
 }
 
 /* Identifier text of an unquoted or quoted name token. */
-static const char *tok_name(pp *p, const ptok *t, size_t *len)
+static const char *pq_tok_name(pp *p, const ptok *t, size_t *len)
 {
     if (t->t == P_QIDENT || t->t == P_STR || (t->t == P_IDENT && t->text)) {
         *len = t->tlen;
@@ -787,7 +787,7 @@ static pq_tmpl *tmpl_new(pp *p, pt_kind k, const ptok *at)
 {
     pq_tmpl *x = arena_zalloc(p->a, sizeof *x);
     if (!x) {
-        nomem(p);
+        pq_nomem(p);
         return NULL;
     }
     x->k = k;
@@ -800,7 +800,7 @@ static pq_tmpl *tmpl_new(pp *p, pt_kind k, const ptok *at)
 }
 
 /* Registers a template as a slot and returns the EN_VALUE node naming it. */
-static expr_node *slot_node(pp *p, pq_tmpl *t)
+static expr_node *pq_slot_node(pp *p, pq_tmpl *t)
 {
     expr_pq *s = p->s;
     if (s->nslots == s->cap_slots) {
@@ -808,7 +808,7 @@ static expr_node *slot_node(pp *p, pq_tmpl *t)
         pq_tmpl **ns = arena_grow(p->a, s->slots, s->nslots, nc, sizeof *ns);
         char **nn = arena_grow(p->a, s->slot_names, s->nslots, nc, sizeof *nn);
         if (!ns || !nn) {
-            nomem(p);
+            pq_nomem(p);
             return NULL;
         }
         s->slots = ns;
@@ -829,7 +829,7 @@ static expr_node *slot_node(pp *p, pq_tmpl *t)
     }
     expr_node *x = expr_node_new(p->a, EN_VALUE, 0, 0);
     if (!name || !x) {
-        nomem(p);
+        pq_nomem(p);
         return NULL;
     }
     s->slots[s->nslots] = t;
@@ -841,13 +841,13 @@ static expr_node *slot_node(pp *p, pq_tmpl *t)
 }
 
 /* A literal value node (the literal lives in the statement's arena). */
-static expr_node *lit_node(pp *p, av_t v)
+static expr_node *pq_lit_node(pp *p, av_t v)
 {
     pq_tmpl *t = tmpl_new(p, PT_LIT, NULL);
     if (!t)
         return NULL;
     t->lit = v;
-    return slot_node(p, t);
+    return pq_slot_node(p, t);
 }
 
 /* ---- literals ------------------------------------------------------------------------- */
@@ -867,7 +867,7 @@ typedef struct lmark {
     size_t n, vn;
 } lmark;
 
-static void lctx_root(lctx *c)
+static void pq_lctx_root(lctx *c)
 {
     memcpy(c->s, "root", 5);
     memcpy(c->v, "root", 5);
@@ -907,8 +907,8 @@ static void lctx_pop(lctx *c, lmark m)
     c->v[m.vn] = 0;
 }
 
-static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top);
-static int cmp_op(const ptok *t);
+static int pq_parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top);
+static int pq_cmp_op(const ptok *t);
 
 /* An Ion literal's type, the way DynamoDB names it in its message. */
 static const char *ion_type(const char *s, size_t n)
@@ -929,7 +929,7 @@ static const char *ion_type(const char *s, size_t n)
         return "SEXP";
     if (ch == '"' || ch == '\'')
         return ch == '"' ? "STRING" : "SYMBOL";
-    if (is_digit(ch) || ch == '-' || ch == '+') {
+    if (pq_is_digit(ch) || ch == '-' || ch == '+') {
         for (size_t k = i; k < n; k++) {
             if (s[k] == 'e' || s[k] == 'E')
                 return "FLOAT";
@@ -953,7 +953,7 @@ static int number_tmpl(pp *p, const ptok *t, bool neg, lctx *c, pq_tmpl **out)
     size_t n = t->e - t->s;
     char *txt = arena_alloc(p->a, n + 2);
     if (!txt)
-        return nomem(p);
+        return pq_nomem(p);
     size_t k = 0;
     if (neg)
         txt[k++] = '-';
@@ -972,7 +972,7 @@ static int number_tmpl(pp *p, const ptok *t, bool neg, lctx *c, pq_tmpl **out)
                 zero = false;
         }
         if (zero)
-            return sem(p, t, "Negative zero decimal is not supported under key %s", c->s);
+            return pq_sem(p, t, "Negative zero decimal is not supported under key %s", c->s);
     }
     /* PartiQL reads a literal as an Ion decimal: its exponent and its scale (the digits after
      * the point less the exponent) are 32-bit; beyond, the parser fails with nothing after
@@ -1003,7 +1003,7 @@ static int number_tmpl(pp *p, const ptok *t, bool neg, lctx *c, pq_tmpl **out)
         }
     }
     if (big || ex > INT32_MAX || ex < INT32_MIN || frac - ex > INT32_MAX || frac - ex < INT32_MIN)
-        return syn(p, "");
+        return pq_syn(p, "");
     pq_tmpl *x = tmpl_new(p, PT_LIT, t);
     if (!x)
         return p->rc;
@@ -1012,7 +1012,7 @@ static int number_tmpl(pp *p, const ptok *t, bool neg, lctx *c, pq_tmpl **out)
     int rc = av_make_n(p->a, txt, k, &x->lit, &ne);
     if (rc) {
         if (rc == ERR_NOMEM)
-            return nomem(p);
+            return pq_nomem(p);
         /* the attribute-value check, naming where the literal sits (AWS 2026-10:
          * "Number overflow. ... under root.x") */
         if (!p->rc && !earlier_refusal(p))
@@ -1037,7 +1037,7 @@ static int bag_dups(pp *p, const pq_tmpl *x, const ptok *const *mt, const bool *
         total += 3 + (numbers ? mt[i]->e - mt[i]->s : x->kids[i]->lit.u.str.len);
     char *list = arena_alloc(p->a, total);
     if (!list)
-        return nomem(p);
+        return pq_nomem(p);
     size_t n = 0;
     list[n++] = '[';
     for (size_t i = 0; i < x->n; i++) {
@@ -1058,11 +1058,11 @@ static int bag_dups(pp *p, const pq_tmpl *x, const ptok *const *mt, const bool *
     list[n++] = ']';
     list[n] = 0;
     if (numbers)
-        return sem(p, NULL,
+        return pq_sem(p, NULL,
                    "One or more parameter values were invalid: Input collection %s contains "
                    "duplicates! under %s",
                    list, c->v);
-    return sem(p, NULL,
+    return pq_sem(p, NULL,
                "One or more parameter values were invalid: Input collection %s contains "
                "duplicates.",
                list);
@@ -1071,8 +1071,8 @@ static int bag_dups(pp *p, const pq_tmpl *x, const ptok *const *mt, const bool *
 /* What a collection member written as an expression is refused as ("[n + 1]", "{'a': n =
  * 1}", "<<n + 1>>", "[size(l)]", "[n IS NULL]", "[m.*]"): DynamoDB Local names the PartiQL
  * node at the root of the member's tree, at its operator, ahead of what is inside it. */
-static bool paren_number_ahead(const pp *p, size_t i);
-static bool is_name_tok(const ptok *t);
+static bool pq_paren_number_ahead(const pp *p, size_t i);
+static bool pq_is_name_tok(const ptok *t);
 
 typedef struct nary {
     const ptok *at;   /* the root's token; NULL: the member is no expression */
@@ -1083,7 +1083,7 @@ typedef struct nary {
  * precedence (OR; AND; NOT, the first; comparisons, IS, IN, BETWEEN, LIKE; ||; + and -; * / %),
  * the last of equal binary ones (they associate to the left), else a call (its name); a sign
  * where an operand starts is no operator, nor is BETWEEN's AND, IS's or NOT IN's NOT. */
-static nary nary_ahead(const pp *p)
+static nary pq_nary_ahead(const pp *p)
 {
     nary r = {NULL, "NAry"};
     const ptok *call = NULL;
@@ -1109,7 +1109,7 @@ static nary nary_ahead(const pp *p)
         }
         if (depth > 0)
             continue;
-        if (t->t == P_COMMA || t->t == P_COLON || is_kw(t, KW_FROM))
+        if (t->t == P_COMMA || t->t == P_COLON || pq_is_kw(t, KW_FROM))
             break;
         if (t->t == P_STAR && i > p->i && p->t[i - 1].t == P_DOT) {
             path_star = true;
@@ -1118,24 +1118,25 @@ static nary nary_ahead(const pp *p)
         }
         int prec = 0;
         const char *kind = "NAry";
-        if (is_kw(t, KW_OR)) {
+        if (pq_is_kw(t, KW_OR)) {
             prec = 1;
-        } else if (is_kw(t, KW_AND)) {
+        } else if (pq_is_kw(t, KW_AND)) {
             if (between) {
                 between = false;
                 operand = false;
                 continue;
             }
             prec = 2;
-        } else if (is_kw(t, KW_NOT)) {
-            if (operand || (i > p->i && is_kw(&p->t[i - 1], KW_IS)))
+        } else if (pq_is_kw(t, KW_NOT)) {
+            if (operand || (i > p->i && pq_is_kw(&p->t[i - 1], KW_IS)))
                 continue; /* NOT IN / NOT BETWEEN / IS NOT: part of that operator */
             prec = 3;
-        } else if (cmp_op(t) >= 0 || t->t == P_NE || is_kw(t, KW_IN) || is_kw(t, KW_IS) ||
-                   is_kw(t, KW_BETWEEN) || (is_kw(t, KW_OTHER) && strcmp(t->kwname, "LIKE") == 0)) {
+        } else if (pq_cmp_op(t) >= 0 || t->t == P_NE || pq_is_kw(t, KW_IN) || pq_is_kw(t, KW_IS) ||
+                   pq_is_kw(t, KW_BETWEEN) ||
+                   (pq_is_kw(t, KW_OTHER) && strcmp(t->kwname, "LIKE") == 0)) {
             prec = 4;
-            between = is_kw(t, KW_BETWEEN);
-            if (is_kw(t, KW_IS))
+            between = pq_is_kw(t, KW_BETWEEN);
+            if (pq_is_kw(t, KW_IS))
                 kind = "Typed";
         } else if (t->t == P_OTHER && t->e - t->s == 2 && p->src[t->s] == '|') {
             prec = 5;
@@ -1166,9 +1167,9 @@ static nary nary_ahead(const pp *p)
         size_t i = p->i;
         while (i < p->nt && (p->t[i].t == P_MINUS || p->t[i].t == P_PLUS))
             i++;
-        if (i < p->nt && p->t[i].t != P_NUM && !paren_number_ahead(p, i))
+        if (i < p->nt && p->t[i].t != P_NUM && !pq_paren_number_ahead(p, i))
             r.at = t0;
-    } else if (!r.at && is_name_tok(t0) && p->i + 1 < p->nt &&
+    } else if (!r.at && pq_is_name_tok(t0) && p->i + 1 < p->nt &&
                (p->t[p->i + 1].t == P_DOT || p->t[p->i + 1].t == P_LB)) {
         r.kind = "Path"; /* a path with steps: "Path", with no position (a name alone is a
                           * VariableReference, named by parse_tmpl) */
@@ -1179,14 +1180,14 @@ static nary nary_ahead(const pp *p)
 /* A collection member's expression refused (nary_ahead), or 0 when the member is none. */
 static int nary_refuse(pp *p, const lctx *c, bool bag)
 {
-    nary n = nary_ahead(p);
+    nary n = pq_nary_ahead(p);
     if (!n.at && strcmp(n.kind, "Path") != 0)
         return 0;
     if (bag)
-        return sem(p, n.at ? n.at : peek(p), TXT_PQ_BAG);
+        return pq_sem(p, n.at ? n.at : pq_peek(p), TXT_PQ_BAG);
     if (!n.at)
-        return sem(p, NULL, "Unsupported data type: Path under key %s", c->s);
-    return sem(p, n.at, "Unsupported data type: %s under key %s", n.kind, c->s);
+        return pq_sem(p, NULL, "Unsupported data type: Path under key %s", c->s);
+    return pq_sem(p, n.at, "Unsupported data type: %s under key %s", n.kind, c->s);
 }
 
 /* <<'a', 'b'>> / <<1, 2>>: string or number literals only. */
@@ -1197,8 +1198,8 @@ static int parse_bag(pp *p, const ptok *open, lctx *c, pq_tmpl **out)
         return p->rc;
     /* no position: AWS 2026-09/10 (INSERT 's': <<>>, set_add(ss, <<>>)); DynamoDB Local
      * adds one */
-    if (accept(p, P_RBAG))
-        return sem(p, NULL, "Empty bags are not supported");
+    if (pq_accept(p, P_RBAG))
+        return pq_sem(p, NULL, "Empty bags are not supported");
     size_t cap = 0;
     av_type st = AV_NONE;
     bool mixed = false;
@@ -1206,34 +1207,35 @@ static int parse_bag(pp *p, const ptok *open, lctx *c, pq_tmpl **out)
     bool *mneg = NULL;
     for (;;) {
         size_t open = 0; /* a member may be parenthesised: <<('x')>> (DynamoDB Local) */
-        while (peek(p)->t == P_LP &&
-               (peek2(p)->t == P_LP || peek2(p)->t == P_STR || peek2(p)->t == P_NUM ||
-                peek2(p)->t == P_MINUS || peek2(p)->t == P_PLUS)) {
-            next(p);
+        while (pq_peek(p)->t == P_LP &&
+               (pq_peek2(p)->t == P_LP || pq_peek2(p)->t == P_STR || pq_peek2(p)->t == P_NUM ||
+                pq_peek2(p)->t == P_MINUS || pq_peek2(p)->t == P_PLUS)) {
+            pq_next(p);
             open++;
         }
-        const ptok *t = peek(p);
+        const ptok *t = pq_peek(p);
         const ptok *numtok = NULL;
         bool neg = false;
         pq_tmpl *k = NULL;
         if (nary_refuse(p, c, true))
             return p->rc;
         if (t->t == P_STR) {
-            next(p);
+            pq_next(p);
             if (!(k = tmpl_new(p, PT_LIT, t)))
                 return p->rc;
             k->lit = av_make_s(t->text, t->tlen);
-        } else if (t->t == P_NUM || ((t->t == P_MINUS || t->t == P_PLUS) && peek2(p)->t == P_NUM)) {
+        } else if (t->t == P_NUM ||
+                   ((t->t == P_MINUS || t->t == P_PLUS) && pq_peek2(p)->t == P_NUM)) {
             neg = t->t == P_MINUS;
             if (t->t != P_NUM)
-                next(p);
-            numtok = next(p);
+                pq_next(p);
+            numtok = pq_next(p);
             if (number_tmpl(p, numtok, neg, c, &k))
                 return p->rc;
         } else if (t->t == P_RBAG || t->t == P_EOF || t->t == P_COMMA) {
-            return unexpected(p, t);
+            return pq_unexpected(p, t);
         } else {
-            return sem(p, t, TXT_PQ_BAG);
+            return pq_sem(p, t, TXT_PQ_BAG);
         }
         av_type one = k->lit.type == AV_S ? AV_SS : AV_NS;
         if (st != AV_NONE && one != st)
@@ -1245,7 +1247,7 @@ static int parse_bag(pp *p, const ptok *open, lctx *c, pq_tmpl **out)
             const ptok **nt = arena_grow(p->a, mt, x->n, nc, sizeof *nt);
             bool *nn = arena_grow(p->a, mneg, x->n, nc, sizeof *nn);
             if (!nk || !nt || !nn)
-                return nomem(p);
+                return pq_nomem(p);
             x->kids = nk;
             mt = nt;
             mneg = nn;
@@ -1255,23 +1257,23 @@ static int parse_bag(pp *p, const ptok *open, lctx *c, pq_tmpl **out)
         mneg[x->n] = neg;
         x->kids[x->n++] = k;
         while (open--)
-            if (expect(p, P_RP))
+            if (pq_expect(p, P_RP))
                 return p->rc;
-        if (accept(p, P_COMMA))
+        if (pq_accept(p, P_COMMA))
             continue;
-        if (expect(p, P_RBAG))
+        if (pq_expect(p, P_RBAG))
             return p->rc;
         break;
     }
     if (mixed)
-        return sem(p, NULL, TXT_PQ_BAG);
+        return pq_sem(p, NULL, TXT_PQ_BAG);
     for (size_t i = 0; i < x->n; i++)
         for (size_t j = 0; j < i; j++)
             if (av_equal(&x->kids[i]->lit, &x->kids[j]->lit))
                 return bag_dups(p, x, mt, mneg, st == AV_NS, c);
     av_t *items = arena_alloc(p->a, x->n * sizeof *items);
     if (!items)
-        return nomem(p);
+        return pq_nomem(p);
     for (size_t i = 0; i < x->n; i++)
         items[i] = x->kids[i]->lit;
     x->k = PT_LIT;
@@ -1288,11 +1290,11 @@ static int parse_bag(pp *p, const ptok *open, lctx *c, pq_tmpl **out)
 static int tuple_key_refusal(pp *p, const lctx *c)
 {
     static const char fmt[] = "Tuple keys must be of type String. Actual type: %s under %s";
-    nary n = nary_ahead(p);
+    nary n = pq_nary_ahead(p);
     if (n.at)
-        return sem(p, n.at, fmt, n.kind, c->s);
+        return pq_sem(p, n.at, fmt, n.kind, c->s);
     if (strcmp(n.kind, "Path") == 0)
-        return sem(p, NULL, fmt, "Path", c->s);
+        return pq_sem(p, NULL, fmt, "Path", c->s);
     size_t j = p->i;
     while (j + 1 < p->nt && (p->t[j].t == P_LP || p->t[j].t == P_MINUS || p->t[j].t == P_PLUS))
         j++;
@@ -1300,8 +1302,8 @@ static int tuple_key_refusal(pp *p, const lctx *c)
     const char *kind = NULL;
     switch (t->t) {
     case P_NUM:
-        kind = (memchr(p->src + t->s, '.', t->e - t->s) || memchr(p->src + t->s, 'e', t->e - t->s) ||
-                memchr(p->src + t->s, 'E', t->e - t->s))
+        kind = (memchr(p->src + t->s, '.', t->e - t->s) ||
+                memchr(p->src + t->s, 'e', t->e - t->s) || memchr(p->src + t->s, 'E', t->e - t->s))
                    ? "DECIMAL"
                    : "INT";
         break;
@@ -1312,28 +1314,28 @@ static int tuple_key_refusal(pp *p, const lctx *c)
     case P_LBAG: kind = "Seq"; break;
     case P_LBRACE: kind = "Struct"; break;
     case P_ION:
-        return sem(p, t, "Ion Literals are not supported: %s under key %s",
+        return pq_sem(p, t, "Ion Literals are not supported: %s under key %s",
                    ion_type(p->src + t->s + 1, t->e - t->s - 2), c->s);
     case P_KW:
-        kind = is_kw(t, KW_TRUE) || is_kw(t, KW_FALSE) ? "BOOL"
-               : is_kw(t, KW_NULL)                     ? "NULL"
-               : is_kw(t, KW_MISSING)                  ? "LiteralMissing"
+        kind = pq_is_kw(t, KW_TRUE) || pq_is_kw(t, KW_FALSE) ? "BOOL"
+               : pq_is_kw(t, KW_NULL)                     ? "NULL"
+               : pq_is_kw(t, KW_MISSING)                  ? "LiteralMissing"
                                                        : NULL;
         break;
     default: break;
     }
-    return kind ? sem(p, t, fmt, kind, c->s) : 0;
+    return kind ? pq_sem(p, t, fmt, kind, c->s) : 0;
 }
 
 /* {'key': value, ...}: is_item for INSERT's VALUE (its values are whole values: `?` allowed,
  * context "root"); otherwise a map inside a value, at context c. */
-static int parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl **out)
+static int pq_parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl **out)
 {
     pq_tmpl *x = tmpl_new(p, PT_MAP, open);
     if (!x)
         return p->rc;
     size_t cap = 0;
-    if (accept(p, P_RBRACE)) {
+    if (pq_accept(p, P_RBRACE)) {
         *out = x;
         return 0;
     }
@@ -1341,43 +1343,43 @@ static int parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl *
         if (tuple_key_refusal(p, c))
             return p->rc;
         size_t npar = 0; /* a key may be parenthesised: {('b'): 1} (DynamoDB Local) */
-        while (peek(p)->t == P_LP && (peek2(p)->t == P_LP || peek2(p)->t == P_STR)) {
-            next(p);
+        while (pq_peek(p)->t == P_LP && (pq_peek2(p)->t == P_LP || pq_peek2(p)->t == P_STR)) {
+            pq_next(p);
             npar++;
         }
-        const ptok *kt = next(p);
-        while (kt->t == P_STR && npar && accept(p, P_RP))
+        const ptok *kt = pq_next(p);
+        while (kt->t == P_STR && npar && pq_accept(p, P_RP))
             npar--;
         if (npar)
-            return unexpected(p, peek(p));
+            return pq_unexpected(p, pq_peek(p));
         if (kt->t != P_STR) {
             if (kt->t == P_NUM)
-                return sem(p, kt, "Tuple keys must be of type String. Actual type: %s under %s",
+                return pq_sem(p, kt, "Tuple keys must be of type String. Actual type: %s under %s",
                            (memchr(p->src + kt->s, '.', kt->e - kt->s) ||
                             memchr(p->src + kt->s, 'e', kt->e - kt->s))
                                ? "DECIMAL"
                                : "INT",
                            c->s);
             if (kt->t == P_IDENT || kt->t == P_QIDENT)
-                return sem(p, kt,
+                return pq_sem(p, kt,
                            "Tuple keys must be of type String. Actual type: VariableReference "
                            "under %s",
                            c->s);
-            return unexpected(p, kt);
+            return pq_unexpected(p, kt);
         }
         if (kt->tlen == 0)
-            shape_refusal(p, TXT_PQ_EMPTY_COMPONENT);
+            pq_shape_refusal(p, TXT_PQ_EMPTY_COMPONENT);
         for (size_t i = 0; i < x->n; i++)
             if (x->keys[i].len == kt->tlen && memcmp(x->keys[i].ptr, kt->text, kt->tlen) == 0)
-                return sem(p, is_item ? kt : open, "Duplicate keys in tuple. Key: %.*s under %s",
+                return pq_sem(p, is_item ? kt : open, "Duplicate keys in tuple. Key: %.*s under %s",
                            (int)kt->tlen, kt->text, c->s);
-        if (expect(p, P_COLON))
+        if (pq_expect(p, P_COLON))
             return p->rc;
         pq_tmpl *k = NULL;
         if (is_item) {
             lctx root;
-            lctx_root(&root);
-            if (parse_tmpl(p, &k, &root, true))
+            pq_lctx_root(&root);
+            if (pq_parse_tmpl(p, &k, &root, true))
                 return p->rc;
         } else {
             lmark mark = lctx_push(c, kt->text, kt->tlen, false);
@@ -1386,7 +1388,7 @@ static int parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl *
                 return p->rc;
             }
             p->lit_depth++;
-            int rc = parse_tmpl(p, &k, c, false);
+            int rc = pq_parse_tmpl(p, &k, c, false);
             p->lit_depth--;
             lctx_pop(c, mark);
             if (rc)
@@ -1397,7 +1399,7 @@ static int parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl *
             pq_tmpl **nk = arena_grow(p->a, x->kids, x->n, nc, sizeof *nk);
             expr_name *nn = arena_grow(p->a, x->keys, x->n, nc, sizeof *nn);
             if (!nk || !nn)
-                return nomem(p);
+                return pq_nomem(p);
             x->kids = nk;
             x->keys = nn;
             cap = nc;
@@ -1405,9 +1407,9 @@ static int parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl *
         x->keys[x->n].ptr = kt->text;
         x->keys[x->n].len = kt->tlen;
         x->kids[x->n++] = k;
-        if (accept(p, P_COMMA))
+        if (pq_accept(p, P_COMMA))
             continue;
-        if (expect(p, P_RBRACE))
+        if (pq_expect(p, P_RBRACE))
             return p->rc;
         break;
     }
@@ -1416,7 +1418,7 @@ static int parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl *
 }
 
 /* Whether the tokens from i are a (signed) number literal in parentheses: "(1)", "(-(2))". */
-static bool paren_number_ahead(const pp *p, size_t i)
+static bool pq_paren_number_ahead(const pp *p, size_t i)
 {
     if (i >= p->nt || p->t[i].t != P_LP)
         return false;
@@ -1438,7 +1440,7 @@ static bool paren_number_ahead(const pp *p, size_t i)
 static int negate_tmpl(pp *p, pq_tmpl *x)
 {
     if (x->k != PT_LIT || x->lit.type != AV_N)
-        return term_error(p, peek(p));
+        return pq_term_error(p, pq_peek(p));
     const char *t = x->lit.u.str.ptr;
     size_t n = x->lit.u.str.len;
     if (n == 1 && t[0] == '0')
@@ -1449,7 +1451,7 @@ static int negate_tmpl(pp *p, pq_tmpl *x)
     }
     char *neg = arena_alloc(p->a, n + 1);
     if (!neg)
-        return nomem(p);
+        return pq_nomem(p);
     neg[0] = '-';
     memcpy(neg + 1, t, n);
     x->lit = av_make_n_canonical(neg, n + 1);
@@ -1459,23 +1461,23 @@ static int negate_tmpl(pp *p, pq_tmpl *x)
 /* A value: 'str', number, TRUE/FALSE, NULL, ?, [..], {..}, <<..>>.  `top`: a whole value (an
  * operand, or an attribute of INSERT's VALUE), where `?` may stand; inside a list or a map
  * only literals may. */
-static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
+static int pq_parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
 {
     *out = NULL;
     if (p->rc)
         return p->rc;
     if (++p->depth > EXPR_PQ_MAX_NESTING) {
         p->depth--;
-        return syn(p, "Unexpected token");
+        return pq_syn(p, "Unexpected token");
     }
     int rc = 0;
     /* a value inside 32 list / map literals: DynamoDB's nesting limit, named with the path
      * (AWS 2026-09: "Nesting Levels have exceeded supported limits under root.a[0]...") */
     if (p->lit_depth >= EXPR_PQ_MAX_LIT_DEPTH) {
         p->depth--;
-        return sem(p, NULL, "Nesting Levels have exceeded supported limits under %s", c->s);
+        return pq_sem(p, NULL, "Nesting Levels have exceeded supported limits under %s", c->s);
     }
-    const ptok *t = next(p);
+    const ptok *t = pq_next(p);
     pq_tmpl *x = NULL;
     switch (t->t) {
     case P_STR: {
@@ -1491,36 +1493,36 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
     case P_PLUS: {
         /* signs fold into the number ("- - 1" is 1; AWS 2026-09) */
         bool neg = t->t == P_MINUS;
-        while (peek(p)->t == P_MINUS || peek(p)->t == P_PLUS)
-            neg ^= next(p)->t == P_MINUS;
-        const ptok *nt = peek(p);
+        while (pq_peek(p)->t == P_MINUS || pq_peek(p)->t == P_PLUS)
+            neg ^= pq_next(p)->t == P_MINUS;
+        const ptok *nt = pq_peek(p);
         if (nt->t == P_NUM) {
-            next(p);
+            pq_next(p);
             rc = number_tmpl(p, nt, neg, c, &x);
-        } else if (nt->t == P_LP && paren_number_ahead(p, p->i)) {
+        } else if (nt->t == P_LP && pq_paren_number_ahead(p, p->i)) {
             /* a sign before a number in parentheses: "-(1)" is -1 (DynamoDB Local); the sign
              * is no level of its own ("-(" 200 times runs there; review14 F2) */
             p->depth--;
-            rc = parse_tmpl(p, &x, c, top);
+            rc = pq_parse_tmpl(p, &x, c, top);
             p->depth++;
             if (!rc && !p->rc && neg)
                 rc = negate_tmpl(p, x);
         } else if (p->in_insert) {
             /* a sign before anything else: "-('x')" (DynamoDB Local) */
-            rc = sem(p, t, "Unsupported data type: %c under key %s", t->t == P_MINUS ? '-' : '+',
+            rc = pq_sem(p, t, "Unsupported data type: %c under key %s", t->t == P_MINUS ? '-' : '+',
                      c->s);
         } else {
-            rc = term_error(p, nt);
+            rc = pq_term_error(p, nt);
         }
         break;
     }
     case P_PARAM:
         if (!top) {
-            rc = sem(p, t, "Unsupported data type: Parameter under key %s", c->s);
+            rc = pq_sem(p, t, "Unsupported data type: Parameter under key %s", c->s);
             break;
         }
         if (p->s->nparams >= EXPR_PQ_MAX_PARAMS) {
-            rc = syn(p, "Unexpected token");
+            rc = pq_syn(p, "Unexpected token");
             break;
         }
         x = tmpl_new(p, PT_PARAM, t);
@@ -1528,7 +1530,7 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
             x->param = p->s->nparams++;
         break;
     case P_ION:
-        rc = sem(p, t, "Ion Literals are not supported: %s under key %s",
+        rc = pq_sem(p, t, "Ion Literals are not supported: %s under key %s",
                  ion_type(p->src + t->s + 1, t->e - t->s - 2), c->s);
         break;
     case P_KW:
@@ -1541,10 +1543,10 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
             if (x)
                 x->lit = av_make_null();
         } else if (t->k == KW_MISSING) {
-            rc = sem(p, t, "Unsupported data type: %s under key %s", top ? "MISSING" : "LiteralMissing",
-                     c->s);
+            rc = pq_sem(p, t, "Unsupported data type: %s under key %s",
+                        top ? "MISSING" : "LiteralMissing", c->s);
         } else {
-            rc = term_error(p, t);
+            rc = pq_term_error(p, t);
         }
         break;
     case P_LB: {
@@ -1552,7 +1554,7 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
         if (!x)
             break;
         size_t cap = 0;
-        if (accept(p, P_RB))
+        if (pq_accept(p, P_RB))
             break;
         for (;;) {
             pq_tmpl *k = NULL;
@@ -1565,7 +1567,7 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
                 break;
             }
             p->lit_depth++;
-            rc = parse_tmpl(p, &k, c, false);
+            rc = pq_parse_tmpl(p, &k, c, false);
             p->lit_depth--;
             lctx_pop(c, mark);
             if (rc)
@@ -1574,16 +1576,16 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
                 size_t nc = cap ? cap * 2 : 4;
                 pq_tmpl **nk = arena_grow(p->a, x->kids, x->n, nc, sizeof *nk);
                 if (!nk) {
-                    rc = nomem(p);
+                    rc = pq_nomem(p);
                     break;
                 }
                 x->kids = nk;
                 cap = nc;
             }
             x->kids[x->n++] = k;
-            if (accept(p, P_COMMA))
+            if (pq_accept(p, P_COMMA))
                 continue;
-            rc = expect(p, P_RB);
+            rc = pq_expect(p, P_RB);
             break;
         }
         break;
@@ -1592,55 +1594,55 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
         rc = parse_bag(p, t, c, &x);
         break;
     case P_LBRACE:
-        rc = parse_tuple(p, t, c, false, &x);
+        rc = pq_parse_tuple(p, t, c, false, &x);
         break;
     case P_LP:
         /* a value in parentheses is that value: PartiQL's tree keeps no trace of them
          * (DynamoDB Local stores "VALUE {..., 'a': (1)}" and "[(1), 2]" as 1 and [1, 2];
          * test_review12.py::test_f3b_parenthesised_operands_on_the_left_and_in_values) */
-        rc = parse_tmpl(p, &x, c, top);
+        rc = pq_parse_tmpl(p, &x, c, top);
         if (!rc && !p->rc)
-            rc = expect(p, P_RP);
+            rc = pq_expect(p, P_RP);
         break;
     case P_IDENT:
     case P_QIDENT:
         /* a name where a literal belongs: inside a list or map it is a VariableReference;
          * as a whole VALUE attribute DynamoDB names it */
         if (!top) {
-            rc = sem(p, t, "Unsupported data type: VariableReference under key %s", c->s);
+            rc = pq_sem(p, t, "Unsupported data type: VariableReference under key %s", c->s);
             break;
         }
         if (p->in_insert) {
             /* a name alone is named; a path with steps is "PATH", with no position
              * (DynamoDB Local) */
-            if (peek(p)->t == P_DOT || peek(p)->t == P_LB) {
-                rc = sem(p, NULL, "Unsupported data type: PATH under key %s", c->s);
+            if (pq_peek(p)->t == P_DOT || pq_peek(p)->t == P_LB) {
+                rc = pq_sem(p, NULL, "Unsupported data type: PATH under key %s", c->s);
                 break;
             }
             size_t nl;
-            const char *nm = tok_name(p, t, &nl);
-            rc = sem(p, t, "Unsupported data type: %.*s under key %s", (int)nl, nm, c->s);
+            const char *nm = pq_tok_name(p, t, &nl);
+            rc = pq_sem(p, t, "Unsupported data type: %.*s under key %s", (int)nl, nm, c->s);
             break;
         }
-        rc = unexpected(p, t);
+        rc = pq_unexpected(p, t);
         break;
     default:
-        rc = term_error(p, t);
+        rc = pq_term_error(p, t);
         break;
     }
     p->depth--;
     if (rc || p->rc)
         return p->rc ? p->rc : rc;
     if (!x)
-        return nomem(p);
+        return pq_nomem(p);
     if (p->in_insert) {
         /* INSERT values are literals only: "1 + 2" is "Unsupported data type: +"; a
          * comparison or AND / OR the same ("1 = 1": "... =", "1 AND 2": "... and"; DynamoDB
          * Local) */
-        const ptok *op = peek(p);
+        const ptok *op = pq_peek(p);
         if (op->t == P_PLUS || op->t == P_MINUS || op->t == P_STAR || op->t == P_OTHER ||
-            op->t == P_DOT || op->t == P_LB || cmp_op(op) >= 0 || is_kw(op, KW_AND) ||
-            is_kw(op, KW_OR)) {
+            op->t == P_DOT || op->t == P_LB || pq_cmp_op(op) >= 0 || pq_is_kw(op, KW_AND) ||
+            pq_is_kw(op, KW_OR)) {
             char sym[8];
             size_t sl = op->e - op->s < sizeof sym - 1 ? op->e - op->s : sizeof sym - 1;
             for (size_t i = 0; i < sl; i++) {
@@ -1648,7 +1650,7 @@ static int parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
                 sym[i] = op->t == P_KW && ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
             }
             sym[sl] = 0;
-            return sem(p, op, "Unsupported data type: %s under key %s", sym, c->s);
+            return pq_sem(p, op, "Unsupported data type: %s under key %s", sym, c->s);
         }
     }
     *out = x;
@@ -1665,12 +1667,12 @@ static int path_steps(pp *p, expr_pel *el, size_t n, size_t cap, expr_node *x, e
     size_t nl;
     const char *nm;
     for (;;) {
-        const ptok *t = peek(p);
+        const ptok *t = pq_peek(p);
         expr_pel pe;
         memset(&pe, 0, sizeof pe);
         if (t->t == P_DOT) {
-            next(p);
-            const ptok *nt = next(p);
+            pq_next(p);
+            const ptok *nt = pq_next(p);
             /* PartiQL reads a name, a "quoted name" or * after a dot; anything else (a
              * keyword such as inner, a literal, the end) is its "Invalid path dot component"
              * (AWS 2026-10: attribute_exists(m.inner)); * is an unpivot DynamoDB lacks */
@@ -1679,56 +1681,57 @@ static int path_steps(pp *p, expr_pel *el, size_t n, size_t cap, expr_node *x, e
                  * in a SET / REMOVE target, DynamoDB Local's unpivot text at the star ("WHERE
                  * m.* = 1", "SET x = m.*"; no AWS capture) */
                 if (p->target || (p->sel_item && el[n - 1].is_index))
-                    return unexpected(p, nt);
+                    return pq_unexpected(p, nt);
                 if (!p->sel_item)
-                    return sem(p, nt, "Unpivot path component like a.*.b are not supported");
-                shape_refusal(p, "Changing item's hierarchy while reading isn't supported");
+                    return pq_sem(p, nt, "Unpivot path component like a.*.b are not supported");
+                pq_shape_refusal(p, "Changing item's hierarchy while reading isn't supported");
                 break;
             }
             if (nt->t != P_IDENT && nt->t != P_QIDENT)
-                return syn(p, "Invalid path dot component");
-            nm = tok_name(p, nt, &nl);
+                return pq_syn(p, "Invalid path dot component");
+            nm = pq_tok_name(p, nt, &nl);
             if (nl == 0)
-                shape_refusal(p, TXT_PQ_EMPTY_COMPONENT);
+                pq_shape_refusal(p, TXT_PQ_EMPTY_COMPONENT);
             pe.name = arena_memdup(p->a, nm, nl ? nl : 1);
             pe.len = nl;
             if (!pe.name)
-                return nomem(p);
+                return pq_nomem(p);
         } else if (t->t == P_LB) {
-            next(p);
-            const ptok *it = next(p);
+            pq_next(p);
+            const ptok *it = pq_next(p);
             if (it->t == P_NUM) {
                 unsigned long long v = 0;
                 for (uint32_t k = it->s; k < it->e; k++) {
                     char c = p->src[k];
-                    if (!is_digit(c)) /* "l[0.5]" (DynamoDB Local's text; no AWS capture) */
-                        return sem(p, it, "Unexpected path component");
+                    if (!pq_is_digit(c)) /* "l[0.5]" (DynamoDB Local's text; no AWS capture) */
+                        return pq_sem(p, it, "Unexpected path component");
                     if (v <= 0xFFFFFFFFull)
                         v = v * 10 + (unsigned)(c - '0');
                 }
                 /* a 32-bit int (AWS 2026-09: l[2147483647] reads, l[2147483648] is "... index:
                  * [2147483648] at <its digits>") */
                 if (v > 2147483647ull)
-                    return sem(p, it, "List index is not within the allowable range; index: [%.*s]",
-                               (int)(it->e - it->s), p->src + it->s);
+                    return pq_sem(p, it,
+                                  "List index is not within the allowable range; index: [%.*s]",
+                                  (int)(it->e - it->s), p->src + it->s);
                 pe.is_index = true;
                 pe.index = (uint32_t)v;
                 /* an index computed ("l[1 + 0]"): at its operator (DynamoDB Local) */
-                const ptok *op = peek(p);
+                const ptok *op = pq_peek(p);
                 if (op->t == P_PLUS || op->t == P_MINUS || op->t == P_STAR || op->t == P_OTHER)
-                    return sem(p, op, "Unexpected path component");
+                    return pq_sem(p, op, "Unexpected path component");
             } else if (it->t == P_PARAM) {
                 /* "l[?]": at the parameter (DynamoDB Local's text; no AWS capture) */
-                return sem(p, it, "Unexpected path component");
-            } else if (it->t == P_MINUS && peek(p)->t == P_NUM) {
+                return pq_sem(p, it, "Unexpected path component");
+            } else if (it->t == P_MINUS && pq_peek(p)->t == P_NUM) {
                 /* a negative index: -0 is 0, anything else out of range, named with its sign
                  * at its digits (AWS 2026-09: "SELECT l[-1]" -> "... index: [-1] at 1:11:1") */
-                const ptok *nt = next(p);
+                const ptok *nt = pq_next(p);
                 for (uint32_t k = nt->s; k < nt->e; k++) {
-                    if (!is_digit(p->src[k]))
-                        return unexpected(p, nt);
+                    if (!pq_is_digit(p->src[k]))
+                        return pq_unexpected(p, nt);
                     if (p->src[k] != '0')
-                        return sem(p, nt,
+                        return pq_sem(p, nt,
                                    "List index is not within the allowable range; index: "
                                    "[-%.*s]",
                                    (int)(nt->e - nt->s), p->src + nt->s);
@@ -1737,15 +1740,15 @@ static int path_steps(pp *p, expr_pel *el, size_t n, size_t cap, expr_node *x, e
                 pe.index = 0;
             } else if (it->t == P_STR) {
                 if (it->tlen == 0)
-                    shape_refusal(p, TXT_PQ_EMPTY_COMPONENT);
+                    pq_shape_refusal(p, TXT_PQ_EMPTY_COMPONENT);
                 pe.name = arena_memdup(p->a, it->text, it->tlen ? it->tlen : 1);
                 pe.len = it->tlen;
                 if (!pe.name)
-                    return nomem(p);
+                    return pq_nomem(p);
             } else {
-                return unexpected(p, it);
+                return pq_unexpected(p, it);
             }
-            if (expect(p, P_RB))
+            if (pq_expect(p, P_RB))
                 return p->rc;
         } else {
             break;
@@ -1753,7 +1756,7 @@ static int path_steps(pp *p, expr_pel *el, size_t n, size_t cap, expr_node *x, e
         if (n == cap) {
             expr_pel *ne = arena_grow(p->a, el, n, cap * 2, sizeof *ne);
             if (!ne)
-                return nomem(p);
+                return pq_nomem(p);
             el = ne;
             cap *= 2;
         }
@@ -1767,40 +1770,40 @@ static int path_steps(pp *p, expr_pel *el, size_t n, size_t cap, expr_node *x, e
     return 0;
 }
 
-static int parse_path_from(pp *p, const ptok *first, expr_node **out)
+static int pq_parse_path_from(pp *p, const ptok *first, expr_node **out)
 {
     size_t cap = 4, n = 0;
     expr_pel *el = arena_alloc(p->a, cap * sizeof *el);
     expr_node *x = expr_node_new(p->a, EN_PATH, 0, 0);
     if (!el || !x)
-        return nomem(p);
+        return pq_nomem(p);
     size_t nl;
-    const char *nm = tok_name(p, first, &nl);
+    const char *nm = pq_tok_name(p, first, &nl);
     if (nl == 0)
-        shape_refusal(p, TXT_PQ_EMPTY_COMPONENT);
+        pq_shape_refusal(p, TXT_PQ_EMPTY_COMPONENT);
     el[n++] = (expr_pel){.name = arena_memdup(p->a, nm, nl ? nl : 1), .len = nl};
     if (!el[0].name)
-        return nomem(p);
+        return pq_nomem(p);
     return path_steps(p, el, n, cap, x, out);
 }
 
 /* Steps after a parenthesised path: "(l)[0]", "(m).x" are l[0], m.x (DynamoDB Local); *x is
  * replaced by the longer path.  Anything else is left as it is. */
-static int path_more(pp *p, expr_node **x)
+static int pq_path_more(pp *p, expr_node **x)
 {
-    const ptok *t = peek(p);
+    const ptok *t = pq_peek(p);
     if ((*x)->t != EN_PATH || (t->t != P_DOT && t->t != P_LB))
         return 0;
     size_t n = (*x)->u.path.n, cap = n + 4;
     expr_pel *el = arena_alloc(p->a, cap * sizeof *el);
     expr_node *nx = expr_node_new(p->a, EN_PATH, 0, 0);
     if (!el || !nx)
-        return nomem(p);
+        return pq_nomem(p);
     memcpy(el, (*x)->u.path.el, n * sizeof *el);
     return path_steps(p, el, n, cap, nx, x);
 }
 
-static bool is_name_tok(const ptok *t)
+static bool pq_is_name_tok(const ptok *t)
 {
     return t->t == P_IDENT || t->t == P_QIDENT;
 }
@@ -1813,7 +1816,7 @@ static expr_node *node2(pp *p, expr_ntype t, int op, expr_node *a, expr_node *b)
 {
     expr_node *x = expr_node_new(p->a, t, op, 2);
     if (!x) {
-        nomem(p);
+        pq_nomem(p);
         return NULL;
     }
     x->u.kids.k[0] = a;
@@ -1854,10 +1857,10 @@ static fkind fn_lookup(pp *p, const ptok *t, int *fn)
 }
 
 /* A name or keyword followed by "(": a function call. */
-static bool at_call(pp *p)
+static bool pq_at_call(pp *p)
 {
-    const ptok *t = peek(p);
-    return (t->t == P_IDENT || t->t == P_KW) && !t->text && peek2(p)->t == P_LP;
+    const ptok *t = pq_peek(p);
+    return (t->t == P_IDENT || t->t == P_KW) && !t->text && pq_peek2(p)->t == P_LP;
 }
 
 static int parse_operand(pp *p, expr_node **out);
@@ -1865,53 +1868,53 @@ static int parse_operand(pp *p, expr_node **out);
 /* '(' cond ')': a parenthesised condition or operand, marked as such. */
 static int parse_parens(pp *p, expr_node **out)
 {
-    if (expect(p, P_LP))
+    if (pq_expect(p, P_LP))
         return p->rc;
-    if (is_kw(peek(p), KW_SELECT)) /* a subquery (DynamoDB Local's text; no AWS capture) */
-        return sem(p, peek(p), "Unsupported token in expression: SELECT");
+    if (pq_is_kw(pq_peek(p), KW_SELECT)) /* a subquery (DynamoDB Local's text; no AWS capture) */
+        return pq_sem(p, pq_peek(p), "Unsupported token in expression: SELECT");
     if (++p->depth > EXPR_PQ_MAX_NESTING) {
         p->depth--;
-        return syn(p, "Unexpected token");
+        return pq_syn(p, "Unexpected token");
     }
     expr_node *x = NULL;
     int rc = parse_or(p, &x);
     p->depth--;
-    if (rc || expect(p, P_RP))
+    if (rc || pq_expect(p, P_RP))
         return p->rc;
     x->parens = 1;
     *out = x;
     return 0;
 }
 
-static int parse_set_expr(pp *p, expr_node **out);
+static int pq_parse_set_expr(pp *p, expr_node **out);
 
 /* f( args ) after the name; arguments are operands, or update values for an update function
  * (if_not_exists / list_append in a SET: "list_append(if_not_exists(l, []), [3])",
  * "if_not_exists(n, m + 1)" run on DynamoDB Local). */
 static int parse_call(pp *p, int fn, bool update, expr_node **out)
 {
-    if (expect(p, P_LP))
+    if (pq_expect(p, P_LP))
         return p->rc;
     expr_node *args[8];
     size_t n = 0;
-    if (!accept(p, P_RP)) {
+    if (!pq_accept(p, P_RP)) {
         for (;;) {
             expr_node *a = NULL;
-            if (update ? parse_set_expr(p, &a) : parse_operand(p, &a))
+            if (update ? pq_parse_set_expr(p, &a) : parse_operand(p, &a))
                 return p->rc;
             if (n == sizeof args / sizeof args[0])
-                return syn(p, "Unexpected token");
+                return pq_syn(p, "Unexpected token");
             args[n++] = a;
-            if (accept(p, P_COMMA))
+            if (pq_accept(p, P_COMMA))
                 continue;
-            if (expect(p, P_RP))
+            if (pq_expect(p, P_RP))
                 return p->rc;
             break;
         }
     }
     expr_node *x = expr_node_new(p->a, EN_FUNC, fn, n);
     if (!x)
-        return nomem(p);
+        return pq_nomem(p);
     for (size_t i = 0; i < n; i++)
         x->u.kids.k[i] = args[i];
     *out = x;
@@ -1926,13 +1929,13 @@ static int unrecognized(pp *p, const ptok *t)
     size_t n = t->e - t->s;
     char *low = arena_alloc(p->a, n + 1);
     if (!low)
-        return nomem(p);
+        return pq_nomem(p);
     for (size_t i = 0; i < n; i++) {
         char c = p->src[t->s + i];
         low[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
     }
     low[n] = 0;
-    return sem(p, t, "Unrecognized function: %s", low);
+    return pq_sem(p, t, "Unrecognized function: %s", low);
 }
 
 /* An operand of a comparison: a path, a value, a call, or one of these or a condition in
@@ -1942,28 +1945,28 @@ static int parse_operand(pp *p, expr_node **out)
 {
     if (p->rc)
         return p->rc;
-    const ptok *t = peek(p);
+    const ptok *t = pq_peek(p);
     if (t->t == P_LP)
-        return parse_parens(p, out) || path_more(p, out) ? p->rc : 0;
+        return parse_parens(p, out) || pq_path_more(p, out) ? p->rc : 0;
     int fn;
-    if (at_call(p)) {
+    if (pq_at_call(p)) {
         fkind fk = fn_lookup(p, t, &fn);
-        next(p);
+        pq_next(p);
         if (fk == F_NONE)
             return unrecognized(p, t);
         if (fk == F_UPDATE)
-            return sem(p, NULL,
+            return pq_sem(p, NULL,
                        "The function is not allowed in a condition expression; function: %.*s",
                        (int)(t->e - t->s), p->src + t->s);
         return parse_call(p, fn, false, out);
     }
-    if (is_name_tok(t)) {
-        next(p);
-        return parse_path_from(p, t, out);
+    if (pq_is_name_tok(t)) {
+        pq_next(p);
+        return pq_parse_path_from(p, t, out);
     }
-    if (is_kw(t, KW_MISSING)) {
-        next(p);
-        return sem(p, NULL, "MISSING must be compared using IS operator");
+    if (pq_is_kw(t, KW_MISSING)) {
+        pq_next(p);
+        return pq_sem(p, NULL, "MISSING must be compared using IS operator");
     }
     if (t->t == P_MINUS || t->t == P_PLUS) {
         /* a sign before a path, a call, a parameter, a literal that is not a number or a
@@ -1978,23 +1981,23 @@ static int parse_operand(pp *p, expr_node **out)
         const ptok *u = &p->t[i < p->nt ? i : p->nt - 1];
         bool call = u->t == P_KW && i + 1 < p->nt && p->t[i + 1].t == P_LP;
         bool lit = u->t == P_STR || u->t == P_LB || u->t == P_LBRACE || u->t == P_LBAG ||
-                   is_kw(u, KW_TRUE) || is_kw(u, KW_FALSE) || is_kw(u, KW_NULL);
-        if (is_name_tok(u) || u->t == P_PARAM || call || lit ||
-            (u->t == P_LP && !paren_number_ahead(p, i))) {
+                   pq_is_kw(u, KW_TRUE) || pq_is_kw(u, KW_FALSE) || pq_is_kw(u, KW_NULL);
+        if (pq_is_name_tok(u) || u->t == P_PARAM || call || lit ||
+            (u->t == P_LP && !pq_paren_number_ahead(p, i))) {
             p->i = i;
             expr_node *junk = NULL;
             if (parse_operand(p, &junk))
                 return p->rc;
-            return sem(p, NULL, "Unsupported operator in Condition Expression. Operator: %c",
+            return pq_sem(p, NULL, "Unsupported operator in Condition Expression. Operator: %c",
                        t->t == P_MINUS ? '-' : '+');
         }
     }
     pq_tmpl *v = NULL;
     lctx c;
-    lctx_root(&c);
-    if (parse_tmpl(p, &v, &c, true))
+    pq_lctx_root(&c);
+    if (pq_parse_tmpl(p, &v, &c, true))
         return p->rc;
-    expr_node *x = slot_node(p, v);
+    expr_node *x = pq_slot_node(p, v);
     if (!x)
         return p->rc;
     *out = x;
@@ -2029,8 +2032,8 @@ static int wrap_not(pp *p, expr_node **x);
 
 static int parse_is(pp *p, const ptok *is_tok, expr_node *lhs, expr_node **out)
 {
-    bool neg = accept_kw(p, KW_NOT);
-    const ptok *t = next(p);
+    bool neg = pq_accept_kw(p, KW_NOT);
+    const ptok *t = pq_next(p);
     char word[sizeof t->kwname];
     if (t->t == P_KW) {
         memcpy(word, t->kwname, sizeof word);
@@ -2042,7 +2045,7 @@ static int parse_is(pp *p, const ptok *is_tok, expr_node *lhs, expr_node **out)
         }
         word[n] = 0;
     } else {
-        return syn(p, "Expected type name"); /* PartiQL's parser */
+        return pq_syn(p, "Expected type name"); /* PartiQL's parser */
     }
     static const struct {
         const char *kw;
@@ -2074,29 +2077,29 @@ static int parse_is(pp *p, const ptok *is_tok, expr_node *lhs, expr_node **out)
             found = true;
             break;
         }
-    if (found && !ty && strcmp(word, "CHARACTER") == 0 && is_kw(peek(p), KW_OTHER) &&
-        strcmp(peek(p)->kwname, "VARYING") == 0) {
-        next(p);
+    if (found && !ty && strcmp(word, "CHARACTER") == 0 && pq_is_kw(pq_peek(p), KW_OTHER) &&
+        strcmp(pq_peek(p)->kwname, "VARYING") == 0) {
+        pq_next(p);
         shown = "CHARACTER_VARYING";
     }
-    if (!found && strcmp(word, "DOUBLE") == 0 && is_kw(peek(p), KW_OTHER) &&
-        strcmp(peek(p)->kwname, "PRECISION") == 0) {
-        next(p);
+    if (!found && strcmp(word, "DOUBLE") == 0 && pq_is_kw(pq_peek(p), KW_OTHER) &&
+        strcmp(pq_peek(p)->kwname, "PRECISION") == 0) {
+        pq_next(p);
         found = true;
         shown = "DOUBLE_PRECISION";
     }
     if (!found)
-        return syn(p, "Expected type name");
+        return pq_syn(p, "Expected type name");
     /* IS takes a path or a scalar literal on its left: not a call, a condition, a parameter,
      * a collection or MISSING (lhs NULL).  DynamoDB Local, after the type name's syntax and
      * before the type's support; no AWS capture: test_review12.py::test_f2_is_refuses_a_
      * condition_on_its_left, test_f2b_is_refuses_a_parameter_or_a_collection_on_its_left */
     if (!lhs || !(lhs->t == EN_PATH || (lhs->t == EN_VALUE && is_scalar_literal(p, lhs))))
-        return sem(p, NULL,
+        return pq_sem(p, NULL,
                    "The left hand side argument to IS must be a Variable Reference, Literal, or "
                    "Path");
     if (!ty)
-        return sem(p, is_tok,
+        return pq_sem(p, is_tok,
                    "Unsupported data type for IS operator: %s. Supported data types are "
                    "[MISSING, NULL, BOOLEAN, BLOB, STRING, NUMERIC, STRUCT, TUPLE, LIST]",
                    shown);
@@ -2109,18 +2112,18 @@ static int parse_is(pp *p, const ptok *is_tok, expr_node *lhs, expr_node **out)
         x = expr_node_new(p->a, EN_FUNC,
                           neg && !lit ? EF_ATTRIBUTE_EXISTS : EF_ATTRIBUTE_NOT_EXISTS, 1);
         if (!x)
-            return nomem(p);
+            return pq_nomem(p);
         x->u.kids.k[0] = lhs;
         if (lit && wrap_not(p, &x))
             return p->rc;
     } else {
-        expr_node *tn = lit_node(p, av_make_s(ty, strlen(ty)));
+        expr_node *tn = pq_lit_node(p, av_make_s(ty, strlen(ty)));
         if (!tn || !(x = node2(p, EN_FUNC, EF_ATTRIBUTE_TYPE, lhs, tn)))
-            return p->rc ? p->rc : nomem(p);
+            return p->rc ? p->rc : pq_nomem(p);
         if (neg) {
             expr_node *nx = expr_node_new(p->a, EN_NOT, 0, 1);
             if (!nx)
-                return nomem(p);
+                return pq_nomem(p);
             nx->u.kids.k[0] = x;
             x = nx;
         }
@@ -2133,7 +2136,7 @@ static int wrap_not(pp *p, expr_node **x)
 {
     expr_node *n = expr_node_new(p->a, EN_NOT, 0, 1);
     if (!n)
-        return nomem(p);
+        return pq_nomem(p);
     n->u.kids.k[0] = *x;
     *x = n;
     return 0;
@@ -2148,16 +2151,16 @@ static bool is_boolish(const expr_node *x)
 /* An operator DynamoDB's conditions do not have (+, -, *, /, %, ||, LIKE). */
 static int bad_operator(pp *p)
 {
-    const ptok *op = peek(p);
+    const ptok *op = pq_peek(p);
     if (op->t == P_PLUS || op->t == P_MINUS || op->t == P_STAR || op->t == P_OTHER)
-        return sem(p, NULL, "Unsupported operator in Condition Expression. Operator: %.*s",
+        return pq_sem(p, NULL, "Unsupported operator in Condition Expression. Operator: %.*s",
                    (int)(op->e - op->s), p->src + op->s);
-    if (is_kw(op, KW_OTHER) && strcmp(op->kwname, "LIKE") == 0)
-        return sem(p, NULL, "Unsupported operator in Condition Expression. Operator: like");
+    if (pq_is_kw(op, KW_OTHER) && strcmp(op->kwname, "LIKE") == 0)
+        return pq_sem(p, NULL, "Unsupported operator in Condition Expression. Operator: like");
     return 0;
 }
 
-static int cmp_op(const ptok *t)
+static int pq_cmp_op(const ptok *t)
 {
     switch (t->t) {
     case P_EQ: return EOP_EQ;
@@ -2181,32 +2184,33 @@ static int cmp_op(const ptok *t)
  * emulator's captures). */
 static int pred_tail(pp *p, expr_node *lhs, expr_node **out)
 {
-    const ptok *op = peek(p);
-    int cmp = cmp_op(op);
+    const ptok *op = pq_peek(p);
+    int cmp = pq_cmp_op(op);
     if (cmp >= 0) {
-        next(p);
+        pq_next(p);
         expr_node *rhs = NULL;
-        if (rhs_missing(p) || parse_operand(p, &rhs) || bad_operator(p))
+        if (pq_rhs_missing(p) || parse_operand(p, &rhs) || bad_operator(p))
             return p->rc;
         if (!(*out = node2(p, EN_CMP, cmp, lhs, rhs)))
             return p->rc;
         return 0;
     }
     bool neg = false;
-    if (is_kw(op, KW_NOT) && (is_kw(peek2(p), KW_BETWEEN) || is_kw(peek2(p), KW_IN))) {
-        next(p);
+    if (pq_is_kw(op, KW_NOT) &&
+        (pq_is_kw(pq_peek2(p), KW_BETWEEN) || pq_is_kw(pq_peek2(p), KW_IN))) {
+        pq_next(p);
         neg = true;
-        op = peek(p);
+        op = pq_peek(p);
     }
-    if (is_kw(op, KW_BETWEEN)) {
-        next(p);
+    if (pq_is_kw(op, KW_BETWEEN)) {
+        pq_next(p);
         expr_node *lo = NULL, *hi = NULL;
-        if (rhs_missing(p) || parse_operand(p, &lo) || expect_kw(p, KW_AND) ||
+        if (pq_rhs_missing(p) || parse_operand(p, &lo) || pq_expect_kw(p, KW_AND) ||
             parse_operand(p, &hi))
             return p->rc;
         expr_node *x = expr_node_new(p->a, EN_BETWEEN, 0, 3);
         if (!x)
-            return nomem(p);
+            return pq_nomem(p);
         x->u.kids.k[0] = lhs;
         x->u.kids.k[1] = lo;
         x->u.kids.k[2] = hi;
@@ -2215,24 +2219,24 @@ static int pred_tail(pp *p, expr_node *lhs, expr_node **out)
         *out = x;
         return 0;
     }
-    if (is_kw(op, KW_IN)) {
-        next(p);
+    if (pq_is_kw(op, KW_IN)) {
+        pq_next(p);
         ptt close;
-        if (accept(p, P_LB))
+        if (pq_accept(p, P_LB))
             close = P_RB;
-        else if (accept(p, P_LP))
+        else if (pq_accept(p, P_LP))
             close = P_RP;
-        else if (accept(p, P_LBAG)) /* a bag is a sequence too (DynamoDB Local) */
+        else if (pq_accept(p, P_LBAG)) /* a bag is a sequence too (DynamoDB Local) */
             close = P_RBAG;
         else {
             expr_node *junk = NULL;
             if (parse_operand(p, &junk))
                 return p->rc;
-            return sem(p, NULL, TXT_PQ_IN);
+            return pq_sem(p, NULL, TXT_PQ_IN);
         }
         expr_node *items[EXPR_PQ_IN_MAX + 1];
         size_t n = 0, total = 0;
-        if (!accept(p, close)) {
+        if (!pq_accept(p, close)) {
             for (;;) {
                 expr_node *v = NULL;
                 if (parse_operand(p, &v) || bad_operator(p)) /* "IN [1 + 2]" (Local) */
@@ -2240,9 +2244,9 @@ static int pred_tail(pp *p, expr_node *lhs, expr_node **out)
                 if (n <= EXPR_PQ_IN_MAX)
                     items[n++] = v;
                 total++;
-                if (accept(p, P_COMMA))
+                if (pq_accept(p, P_COMMA))
                     continue;
-                if (expect(p, close))
+                if (pq_expect(p, close))
                     return p->rc;
                 break;
             }
@@ -2250,15 +2254,15 @@ static int pred_tail(pp *p, expr_node *lhs, expr_node **out)
         /* any operand on the left: a literal, a parameter, size(...) too (DynamoDB Local
          * checks only the right-hand sequence: "1 IN [n]" runs) */
         if (total == 0)
-            return sem(p, NULL, TXT_PQ_IN);
+            return pq_sem(p, NULL, TXT_PQ_IN);
         if (total > EXPR_PQ_IN_MAX)
-            return sem(p, NULL,
+            return pq_sem(p, NULL,
                        "The IN operator is provided with too many operands; number of operands: "
                        "%zu",
                        total);
         expr_node *x = expr_node_new(p->a, EN_IN, 0, n + 1);
         if (!x)
-            return nomem(p);
+            return pq_nomem(p);
         x->u.kids.k[0] = lhs;
         for (size_t i = 0; i < n; i++)
             x->u.kids.k[i + 1] = items[i];
@@ -2267,8 +2271,8 @@ static int pred_tail(pp *p, expr_node *lhs, expr_node **out)
         *out = x;
         return 0;
     }
-    if (is_kw(op, KW_IS)) {
-        next(p);
+    if (pq_is_kw(op, KW_IS)) {
+        pq_next(p);
         return parse_is(p, op, lhs, out);
     }
     *out = lhs; /* not a condition: the caller says so */
@@ -2282,43 +2286,43 @@ static int parse_pred(pp *p, expr_node **out)
 {
     if (p->rc)
         return p->rc;
-    const ptok *t = peek(p);
+    const ptok *t = pq_peek(p);
     if (t->t == P_LP) {
         expr_node *x = NULL;
-        if (parse_parens(p, &x) || path_more(p, &x) || (!is_boolish(x) && bad_operator(p)))
+        if (parse_parens(p, &x) || pq_path_more(p, &x) || (!is_boolish(x) && bad_operator(p)))
             return p->rc;
         return pred_tail(p, x, out); /* "(n) = 1" as "n = 1" (DynamoDB Local) */
     }
     int fn;
-    if (at_call(p) && fn_lookup(p, t, &fn) == F_PRED) {
-        next(p);
+    if (pq_at_call(p) && fn_lookup(p, t, &fn) == F_PRED) {
+        pq_next(p);
         expr_node *x = NULL;
         if (parse_call(p, fn, false, &x))
             return p->rc;
         /* f(...) = TRUE / <> FALSE is f(...); = FALSE / <> TRUE is NOT f(...); against any
          * other literal it never holds (=) or always holds (<>) */
-        const ptok *op = peek(p);
-        int c = cmp_op(op);
+        const ptok *op = pq_peek(p);
+        int c = pq_cmp_op(op);
         if (c == EOP_EQ || c == EOP_NE) {
-            const ptok *lt = peek2(p);
-            if (is_kw(lt, KW_TRUE) || is_kw(lt, KW_FALSE)) {
-                next(p);
-                next(p);
-                bool want = is_kw(lt, KW_TRUE) == (c == EOP_EQ);
+            const ptok *lt = pq_peek2(p);
+            if (pq_is_kw(lt, KW_TRUE) || pq_is_kw(lt, KW_FALSE)) {
+                pq_next(p);
+                pq_next(p);
+                bool want = pq_is_kw(lt, KW_TRUE) == (c == EOP_EQ);
                 if (!want && wrap_not(p, &x))
                     return p->rc;
-            } else if (lt->t == P_STR || lt->t == P_NUM || is_kw(lt, KW_NULL)) {
-                next(p);
-                expr_node *lit = NULL, *tru = lit_node(p, av_make_bool(true));
+            } else if (lt->t == P_STR || lt->t == P_NUM || pq_is_kw(lt, KW_NULL)) {
+                pq_next(p);
+                expr_node *lit = NULL, *tru = pq_lit_node(p, av_make_bool(true));
                 if (!tru || parse_operand(p, &lit) || !(x = node2(p, EN_CMP, c, lit, tru)))
                     return p->rc;
             }
         }
         return pred_tail(p, x, out);
     }
-    if (is_kw(t, KW_MISSING) && is_kw(peek2(p), KW_IS)) {
-        next(p); /* MISSING IS ...: refused once the type is read (lhs NULL) */
-        return parse_is(p, next(p), NULL, out);
+    if (pq_is_kw(t, KW_MISSING) && pq_is_kw(pq_peek2(p), KW_IS)) {
+        pq_next(p); /* MISSING IS ...: refused once the type is read (lhs NULL) */
+        return parse_is(p, pq_next(p), NULL, out);
     }
     expr_node *lhs = NULL;
     if (parse_operand(p, &lhs) || bad_operator(p))
@@ -2333,7 +2337,7 @@ static int parse_pred(pp *p, expr_node **out)
 static int parse_not(pp *p, expr_node **out)
 {
     size_t k = 0;
-    while (accept_kw(p, KW_NOT))
+    while (pq_accept_kw(p, KW_NOT))
         k++;
     expr_node *x = NULL;
     if (parse_pred(p, &x))
@@ -2342,7 +2346,7 @@ static int parse_not(pp *p, expr_node **out)
         /* NOT size(): a type error, found with the operands' types (expr_resolve's walk:
          * "size(1) = 1 AND NOT size(l)" is size's, DynamoDB Local) */
         if (!is_boolish(x) && !(x->t == EN_FUNC && x->op == EF_SIZE))
-            return sem(p, NULL, "The argument to NOT must be a Type or Expression");
+            return pq_sem(p, NULL, "The argument to NOT must be a Type or Expression");
         if (wrap_not(p, &x))
             return p->rc;
     }
@@ -2356,7 +2360,7 @@ static int check_junction(pp *p, const expr_node *x)
     /* size() as an operand is a type error, found in the operands' type walk (expr_resolve) */
     if (is_boolish(x) || (x->t == EN_FUNC && x->op == EF_SIZE))
         return 0;
-    return sem(p, NULL, "The arguments to AND/OR must be Expressions");
+    return pq_sem(p, NULL, "The arguments to AND/OR must be Expressions");
 }
 
 static int parse_and(pp *p, expr_node **out)
@@ -2364,9 +2368,9 @@ static int parse_and(pp *p, expr_node **out)
     expr_node *x = NULL;
     if (parse_not(p, &x))
         return p->rc;
-    while (accept_kw(p, KW_AND)) {
+    while (pq_accept_kw(p, KW_AND)) {
         expr_node *r = NULL;
-        if (rhs_missing(p) || parse_not(p, &r) || check_junction(p, x) ||
+        if (pq_rhs_missing(p) || parse_not(p, &r) || check_junction(p, x) ||
             check_junction(p, r) || !(x = node2(p, EN_AND, 0, x, r)))
             return p->rc;
     }
@@ -2379,9 +2383,9 @@ static int parse_or(pp *p, expr_node **out)
     expr_node *x = NULL;
     if (parse_and(p, &x))
         return p->rc;
-    while (accept_kw(p, KW_OR)) {
+    while (pq_accept_kw(p, KW_OR)) {
         expr_node *r = NULL;
-        if (rhs_missing(p) || parse_and(p, &r) || check_junction(p, x) ||
+        if (pq_rhs_missing(p) || parse_and(p, &r) || check_junction(p, x) ||
             check_junction(p, r) || !(x = node2(p, EN_OR, 0, x, r)))
             return p->rc;
     }
@@ -2390,14 +2394,15 @@ static int parse_or(pp *p, expr_node **out)
 }
 
 /* WHERE <cond>: the whole must be a condition. */
-static int parse_where(pp *p, expr_node **out)
+static int pq_parse_where(pp *p, expr_node **out)
 {
     bool was = p->xlate;
     p->xlate = true;
     if (parse_or(p, out))
         return p->rc;
     if (!is_boolish(*out))
-        return sem(p, NULL, "WHERE clause must contain an expression that resolves to a boolean");
+        return pq_sem(p, NULL,
+                      "WHERE clause must contain an expression that resolves to a boolean");
     p->xlate = was;
     return 0;
 }
@@ -2410,7 +2415,7 @@ static bool name_ok(const char *s, size_t n)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!(is_alpha(c) || is_digit(c) || c == '-' || c == '.'))
+        if (!(pq_is_alpha(c) || pq_is_digit(c) || c == '-' || c == '.'))
             return false;
     }
     return true;
@@ -2425,13 +2430,13 @@ static bool name_ok(const char *s, size_t n)
  * refuses it (AWS 2026-10). */
 static int no_alias(pp *p)
 {
-    const ptok *t = peek(p);
-    if (is_kw(t, KW_AS) || (is_name_tok(t) && !t->text) || t->t == P_QIDENT) {
+    const ptok *t = pq_peek(p);
+    if (pq_is_kw(t, KW_AS) || (pq_is_name_tok(t) && !t->text) || t->t == P_QIDENT) {
         /* a name after the alias is left over: the parser's error first */
-        const ptok *after = is_kw(t, KW_AS) ? t + 2 : t + 1;
-        if (after < p->t + p->nt && is_name_tok(after))
-            return syn(p, "Unexpected token after expression");
-        return sem(p, NULL, "Aliasing is not supported");
+        const ptok *after = pq_is_kw(t, KW_AS) ? t + 2 : t + 1;
+        if (after < p->t + p->nt && pq_is_name_tok(after))
+            return pq_syn(p, "Unexpected token after expression");
+        return pq_sem(p, NULL, "Aliasing is not supported");
     }
     return 0;
 }
@@ -2441,44 +2446,45 @@ static int parse_target(pp *p, bool allow_index, bool simple)
     expr_pq *s = p->s;
     const ptok *comp[3];
     size_t n = 0;
-    const ptok *t = next(p);
+    const ptok *t = pq_next(p);
     /* INSERT INTO / UPDATE / DELETE FROM name a simple path, SELECT's FROM an expression
      * (PartiQL's parser; AWS 2026-10: "DELETE FROM;" "Expected identifier for simple path",
      * "SELECT * FROM" "Unexpected term") */
-    if (!is_name_tok(t))
-        return simple ? syn(p, "Expected identifier for simple path") : term_error(p, t);
+    if (!pq_is_name_tok(t))
+        return simple ? pq_syn(p, "Expected identifier for simple path") : pq_term_error(p, t);
     comp[n++] = t;
-    while (peek(p)->t == P_DOT) {
-        next(p);
-        const ptok *c = next(p);
-        if (!is_name_tok(c))
-            return simple && c->t == P_STAR ? syn(p, "Invalid path dot component for simple path")
-                   : c->t == P_STAR         ? unexpected(p, c)
-                                            : syn(p, "Invalid path dot component");
+    while (pq_peek(p)->t == P_DOT) {
+        pq_next(p);
+        const ptok *c = pq_next(p);
+        if (!pq_is_name_tok(c))
+            return simple && c->t == P_STAR
+                       ? pq_syn(p, "Invalid path dot component for simple path")
+                   : c->t == P_STAR ? pq_unexpected(p, c)
+                                    : pq_syn(p, "Invalid path dot component");
         if (n < 3)
             comp[n] = c;
         n++;
     }
     if (n > 2)
-        return sem(p, NULL, "A path may contain at most 2 components in the FROM clause");
+        return pq_sem(p, NULL, "A path may contain at most 2 components in the FROM clause");
     for (size_t i = 0; i < n; i++) {
         size_t l;
-        tok_name(p, comp[i], &l);
+        pq_tok_name(p, comp[i], &l);
         if (l == 0)
-            return sem(p, NULL, TXT_PQ_EMPTY_COMPONENT);
+            return pq_sem(p, NULL, TXT_PQ_EMPTY_COMPONENT);
     }
     if (n == 2 && !allow_index)
-        return sem(p, NULL,
+        return pq_sem(p, NULL,
                    "FROM clause may only contain a single table name in data manipulation "
                    "statements");
     for (size_t i = 0; i < n; i++) {
         size_t l;
-        const char *nm = tok_name(p, comp[i], &l);
+        const char *nm = pq_tok_name(p, comp[i], &l);
         if (!name_ok(nm, l))
-            return sem(p, NULL, TXT_PQ_TABLE_NAME);
+            return pq_sem(p, NULL, TXT_PQ_TABLE_NAME);
         char *copy = arena_strndup(p->a, nm, l);
         if (!copy)
-            return nomem(p);
+            return pq_nomem(p);
         if (i == 0) {
             s->table = copy;
             s->table_len = l;
@@ -2498,8 +2504,8 @@ static const ptok *clause_root(pp *p)
     /* the root of the clause's expression, as a collection member's (IS, IN, BETWEEN, LIKE, a
      * sign's NOT, +, a call's name: "LIMIT x IS MISSING" at IS, DynamoDB Local), else its
      * first token */
-    nary n = nary_ahead(p);
-    return n.at ? n.at : peek(p);
+    nary n = pq_nary_ahead(p);
+    return n.at ? n.at : pq_peek(p);
 }
 
 /* GROUP BY / HAVING / LIMIT after a SELECT's FROM / WHERE / ORDER BY (PartiQL's clause order
@@ -2507,20 +2513,20 @@ static const ptok *clause_root(pp *p)
  * v" as the unsupported clause, "GROUP BY v ORDER BY pk" as a syntax error). */
 static int unsupported_clause(pp *p)
 {
-    const ptok *t = peek(p);
-    if (is_kw(t, KW_GROUP) && is_kw(peek2(p), KW_BY))
-        return sem(p, NULL, "Unsupported clause: GROUP BY");
-    if (is_kw(t, KW_HAVING)) {
-        next(p);
-        if (peek(p)->t == P_EOF)
-            return unexpected(p, peek(p));
-        return sem(p, clause_root(p), "Unsupported clause: HAVING");
+    const ptok *t = pq_peek(p);
+    if (pq_is_kw(t, KW_GROUP) && pq_is_kw(pq_peek2(p), KW_BY))
+        return pq_sem(p, NULL, "Unsupported clause: GROUP BY");
+    if (pq_is_kw(t, KW_HAVING)) {
+        pq_next(p);
+        if (pq_peek(p)->t == P_EOF)
+            return pq_unexpected(p, pq_peek(p));
+        return pq_sem(p, clause_root(p), "Unsupported clause: HAVING");
     }
-    if (is_kw(t, KW_LIMIT)) {
-        next(p);
-        if (peek(p)->t == P_EOF)
-            return unexpected(p, peek(p));
-        return sem(p, clause_root(p), "Unsupported clause: LIMIT");
+    if (pq_is_kw(t, KW_LIMIT)) {
+        pq_next(p);
+        if (pq_peek(p)->t == P_EOF)
+            return pq_unexpected(p, pq_peek(p));
+        return pq_sem(p, clause_root(p), "Unsupported clause: LIMIT");
     }
     return 0;
 }
@@ -2531,33 +2537,33 @@ static int add_order(pp *p)
     for (;;) {
         /* the key may be parenthesised: "ORDER BY (sk)" (DynamoDB Local) */
         size_t k = 0;
-        while (accept(p, P_LP))
+        while (pq_accept(p, P_LP))
             k++;
-        const ptok *t = next(p);
-        if (!is_name_tok(t))
-            return unexpected(p, t);
+        const ptok *t = pq_next(p);
+        if (!pq_is_name_tok(t))
+            return pq_unexpected(p, t);
         if (s->norder == EXPR_PQ_MAX_ORDER)
-            return syn(p, "Unexpected token");
+            return pq_syn(p, "Unexpected token");
         size_t l;
-        const char *nm = tok_name(p, t, &l);
-        if (peek(p)->t == P_DOT || peek(p)->t == P_LB)
-            return sem(p, NULL, "Argument to ORDER BY must be of type VariableReference. Type: "
+        const char *nm = pq_tok_name(p, t, &l);
+        if (pq_peek(p)->t == P_DOT || pq_peek(p)->t == P_LB)
+            return pq_sem(p, NULL, "Argument to ORDER BY must be of type VariableReference. Type: "
                                 "PATH");
         while (k--)
-            if (expect(p, P_RP))
+            if (pq_expect(p, P_RP))
                 return p->rc;
         expr_pq_order *o = &s->order[s->norder++];
         o->name = arena_strndup(p->a, nm, l);
         if (!o->name)
-            return nomem(p);
+            return pq_nomem(p);
         o->line = t->line;
         o->col = t->col;
         o->len = t->clen;
-        if (accept_kw(p, KW_DESC))
+        if (pq_accept_kw(p, KW_DESC))
             o->desc = true;
         else
-            accept_kw(p, KW_ASC);
-        if (!accept(p, P_COMMA))
+            pq_accept_kw(p, KW_ASC);
+        if (!pq_accept(p, P_COMMA))
             return 0;
     }
 }
@@ -2573,8 +2579,8 @@ static const expr_pel *alias_of(const expr_node *path)
  * closing parenthesis.  false (nothing consumed) when the call does not close. */
 static bool skip_select_item(pp *p)
 {
-    if (!at_call(p)) {
-        next(p);
+    if (!pq_at_call(p)) {
+        pq_next(p);
         return true;
     }
     size_t i = p->i + 1, depth = 0;
@@ -2603,8 +2609,8 @@ static bool step_over_item(pp *p)
 {
     int depth = 0;
     bool param = false;
-    for (const ptok *t = peek(p); t->t != P_EOF; t = peek(p)) {
-        if (depth == 0 && (t->t == P_COMMA || is_kw(t, KW_FROM) || t->t == P_RP ||
+    for (const ptok *t = pq_peek(p); t->t != P_EOF; t = pq_peek(p)) {
+        if (depth == 0 && (t->t == P_COMMA || pq_is_kw(t, KW_FROM) || t->t == P_RP ||
                            t->t == P_RB || t->t == P_RBRACE || t->t == P_RBAG))
             break;
         if (t->t == P_LP || t->t == P_LB || t->t == P_LBRACE || t->t == P_LBAG)
@@ -2612,16 +2618,16 @@ static bool step_over_item(pp *p)
         else if (t->t == P_RP || t->t == P_RB || t->t == P_RBRACE || t->t == P_RBAG)
             depth--;
         param |= t->t == P_PARAM;
-        next(p);
+        pq_next(p);
     }
     return param;
 }
 
 static int select_expression(pp *p)
 {
-    nary n = nary_ahead(p);
-    const ptok *root = n.at, *t0 = peek(p);
-    if (root && root == t0 && !(t0->t == P_KW && is_kw(t0, KW_NOT)))
+    nary n = pq_nary_ahead(p);
+    const ptok *root = n.at, *t0 = pq_peek(p);
+    if (root && root == t0 && !(t0->t == P_KW && pq_is_kw(t0, KW_NOT)))
         root = NULL; /* a call: the caller's literal-item branch */
     if (!root && (t0->t == P_MINUS || t0->t == P_PLUS)) {
         size_t i = p->i;
@@ -2634,7 +2640,7 @@ static int select_expression(pp *p)
     if (!root)
         return 0;
     if (step_over_item(p)) {
-        sem(p, root, "Unexpected path component");
+        pq_sem(p, root, "Unexpected path component");
         return -1;
     }
     if (!p->has_pend && !p->rc) {
@@ -2728,14 +2734,14 @@ static bool sx_kw(const ptok *t, const char *w)
 static bool sx_expect(sxp *x, ptt t)
 {
     if (sx_tok(x)->t != t) /* the parser's text for the token found (unexpected) */
-        return sx_fail(x, unexpected_detail(sx_tok(x)));
+        return sx_fail(x, pq_unexpected_detail(sx_tok(x)));
     sx_adv(x);
     return true;
 }
 static bool sx_expect_kw(sxp *x, const char *w)
 {
     if (!sx_kw(sx_tok(x), w))
-        return sx_fail(x, unexpected_detail(sx_tok(x)));
+        return sx_fail(x, pq_unexpected_detail(sx_tok(x)));
     sx_adv(x);
     return true;
 }
@@ -2875,7 +2881,7 @@ static bool sx_type(sxp *x)
             if (!sh.atom || a->t != P_NUM || x->i != at + 1)
                 return x->i = at, sx_fail(x, "Type parameter must be an unsigned integer literal");
             for (uint32_t c = a->s; c < a->e; c++)
-                if (!is_digit(x->p->src[c]))
+                if (!pq_is_digit(x->p->src[c]))
                     return x->i = at,
                            sx_fail(x, "Type parameter must be an unsigned integer literal");
             n++;
@@ -3501,7 +3507,7 @@ static bool sx_term(sxp *x, sx_shape *sh)
     case P_KW:
         break;
     default:
-        return sx_fail(x, term_detail(t));
+        return sx_fail(x, pq_term_detail(t));
     }
     sx_adv(x);
     if (sx_kw(t, "NULL") || sx_kw(t, "MISSING") || sx_kw(t, "TRUE") || sx_kw(t, "FALSE")) {
@@ -3548,7 +3554,7 @@ static bool sx_term(sxp *x, sx_shape *sh)
             return sx_call_args(x, t);
         }
     x->i--;
-    return sx_fail(x, term_detail(t));
+    return sx_fail(x, pq_term_detail(t));
 }
 
 /* a term and its path steps */
@@ -3688,7 +3694,7 @@ static bool sx_expr(sxp *x, int prec, sx_shape *sh)
 
 /* Whether the statement has a syntax error PartiQL's grammar finds; *detail its name (the
  * message names no position). */
-static bool sx_statement(pp *p, const char **detail, size_t *clause)
+static bool pq_sx_statement(pp *p, const char **detail, size_t *clause)
 {
     sxp x;
     memset(&x, 0, sizeof x);
@@ -3713,7 +3719,7 @@ static bool sx_statement(pp *p, const char **detail, size_t *clause)
 /* Steps over an expression at the cursor with the syntax pass (prec: the lowest operator
  * precedence it takes; -1 all): 0 with the cursor after it, or its syntax error there (too deep
  * for the pass: the parser's own depth guard's text). */
-static int sx_step(pp *p, int prec)
+static int pq_sx_step(pp *p, int prec)
 {
     sxp x;
     memset(&x, 0, sizeof x);
@@ -3722,7 +3728,7 @@ static int sx_step(pp *p, int prec)
     sx_shape sh;
     if (!sx_expr(&x, prec, &sh)) {
         p->i = x.at;
-        return syn(p, x.detail ? x.detail : "Unexpected token");
+        return pq_syn(p, x.detail ? x.detail : "Unexpected token");
     }
     p->i = x.i;
     return 0;
@@ -3731,23 +3737,23 @@ static int sx_step(pp *p, int prec)
 /* A source's alias ([AS] name, then AT name, then BY name): parsed, refused as a shape. */
 static int from_alias(pp *p)
 {
-    const ptok *t = peek(p);
-    bool as = is_kw(t, KW_AS);
-    if (as || (is_name_tok(t) && !t->text) || t->t == P_QIDENT) {
-        next(p);
-        if (as && !is_name_tok(next(p)))
-            return syn(p, "Expected identifier for AS-alias");
-        shape_refusal_ranked(p, "Aliasing is not supported", SHAPE_FROM_ALIAS);
+    const ptok *t = pq_peek(p);
+    bool as = pq_is_kw(t, KW_AS);
+    if (as || (pq_is_name_tok(t) && !t->text) || t->t == P_QIDENT) {
+        pq_next(p);
+        if (as && !pq_is_name_tok(pq_next(p)))
+            return pq_syn(p, "Expected identifier for AS-alias");
+        pq_shape_refusal_ranked(p, "Aliasing is not supported", SHAPE_FROM_ALIAS);
     }
     static const char *const kw[] = {"AT", "BY"};
     for (size_t k = 0; k < 2; k++) {
-        t = peek(p);
+        t = pq_peek(p);
         if (t->t != P_KW || strcmp(t->kwname, kw[k]) != 0)
             continue;
-        next(p);
-        if (!is_name_tok(next(p)))
-            return syn(p, "Expected identifier for alias");
-        shape_refusal_ranked(p, "Aliasing is not supported", SHAPE_FROM_ALIAS);
+        pq_next(p);
+        if (!pq_is_name_tok(pq_next(p)))
+            return pq_syn(p, "Expected identifier for alias");
+        pq_shape_refusal_ranked(p, "Aliasing is not supported", SHAPE_FROM_ALIAS);
     }
     return 0;
 }
@@ -3762,20 +3768,20 @@ static int from_source(pp *p)
         k++;
     const ptok *in = &p->t[p->i + k];
     const ptok *after = &p->t[p->i + k + 1 < p->nt ? p->i + k + 1 : p->nt - 1];
-    if (is_name_tok(in) && after->t != P_LP) {
+    if (pq_is_name_tok(in) && after->t != P_LP) {
         /* FROM ("t"): the table in parentheses is that table (DynamoDB Local reads it) */
         for (size_t j = 0; j < k; j++)
-            next(p);
+            pq_next(p);
         if (parse_target(p, true, false))
             return p->rc;
         for (size_t j = 0; j < k; j++)
-            if (expect(p, P_RP))
+            if (pq_expect(p, P_RP))
                 return p->rc;
         return from_alias(p);
     }
-    if (sx_step(p, 6))
+    if (pq_sx_step(p, 6))
         return p->rc;
-    shape_refusal_ranked(p, "Unexpected from source", SHAPE_FROM_SOURCE);
+    pq_shape_refusal_ranked(p, "Unexpected from source", SHAPE_FROM_SOURCE);
     return from_alias(p);
 }
 
@@ -3783,41 +3789,41 @@ static int parse_select(pp *p, bool in_exists)
 {
     expr_pq *s = p->s;
     s->kind = in_exists ? EXPR_PQ_EXISTS : EXPR_PQ_SELECT;
-    if (is_kw(peek(p), KW_OTHER) && strcmp(peek(p)->kwname, "DISTINCT") == 0)
-        return sem(p, NULL, "Unsupported token in expression: DISTINCT");
-    if (accept_kw(p, KW_VALUE)) {
+    if (pq_is_kw(pq_peek(p), KW_OTHER) && strcmp(pq_peek(p)->kwname, "DISTINCT") == 0)
+        return pq_sem(p, NULL, "Unsupported token in expression: DISTINCT");
+    if (pq_accept_kw(p, KW_VALUE)) {
         /* SELECT VALUE <one expression>: its tokens up to FROM are stepped over ("SELECT
          * VALUE *" and "VALUE a, b" are the parser's) */
-        const ptok *first = peek(p);
-        if (first->t == P_STAR || first->t == P_EOF || is_kw(first, KW_FROM))
-            return unexpected(p, first);
+        const ptok *first = pq_peek(p);
+        if (first->t == P_STAR || first->t == P_EOF || pq_is_kw(first, KW_FROM))
+            return pq_unexpected(p, first);
         (void)step_over_item(p); /* a `?` there is no refusal of its own */
-        if (!is_kw(peek(p), KW_FROM))
-            return unexpected(p, peek(p));
+        if (!pq_is_kw(pq_peek(p), KW_FROM))
+            return pq_unexpected(p, pq_peek(p));
         s->star = true;
-        shape_refusal(p, "Select projection doesn't support value or pivot keywords");
-    } else if (accept(p, P_STAR)) {
+        pq_shape_refusal(p, "Select projection doesn't support value or pivot keywords");
+    } else if (pq_accept(p, P_STAR)) {
         s->star = true;
     } else {
         size_t cap = 4;
         s->sel = arena_alloc(p->a, cap * sizeof *s->sel);
         if (!s->sel)
-            return nomem(p);
+            return pq_nomem(p);
         for (;;) {
-            const ptok *t = peek(p);
+            const ptok *t = pq_peek(p);
             expr_node *path = NULL;
             int er = select_expression(p);
             if (er < 0)
                 return p->rc;
             if (er > 0) {
-                if (!accept(p, P_COMMA))
+                if (!pq_accept(p, P_COMMA))
                     break;
                 continue;
             }
-            if (is_name_tok(t) && peek2(p)->t != P_LP) {
-                next(p);
+            if (pq_is_name_tok(t) && pq_peek2(p)->t != P_LP) {
+                pq_next(p);
                 p->sel_item = true;
-                int rc = parse_path_from(p, t, &path);
+                int rc = pq_parse_path_from(p, t, &path);
                 p->sel_item = false;
                 if (rc)
                     return p->rc;
@@ -3825,100 +3831,100 @@ static int parse_select(pp *p, bool in_exists)
                 /* a parenthesised path: "SELECT (n)", "SELECT ((m.x))", "(m).x" (DynamoDB
                  * Local names the column as without them) */
                 size_t k = 0;
-                while (accept(p, P_LP))
+                while (pq_accept(p, P_LP))
                     k++;
-                const ptok *nt = next(p);
-                if (!is_name_tok(nt) || peek(p)->t == P_LP)
-                    return unexpected(p, nt);
-                if (parse_path_from(p, nt, &path))
+                const ptok *nt = pq_next(p);
+                if (!pq_is_name_tok(nt) || pq_peek(p)->t == P_LP)
+                    return pq_unexpected(p, nt);
+                if (pq_parse_path_from(p, nt, &path))
                     return p->rc;
                 while (k--)
-                    if (expect(p, P_RP) || path_more(p, &path))
+                    if (pq_expect(p, P_RP) || pq_path_more(p, &path))
                         return p->rc;
-            } else if (t->t == P_STR || t->t == P_NUM || is_kw(t, KW_NULL) || is_kw(t, KW_TRUE) ||
-                       is_kw(t, KW_FALSE) || is_kw(t, KW_MISSING) || t->t == P_PARAM ||
-                       at_call(p)) {
+            } else if (t->t == P_STR || t->t == P_NUM || pq_is_kw(t, KW_NULL) ||
+                       pq_is_kw(t, KW_TRUE) || pq_is_kw(t, KW_FALSE) || pq_is_kw(t, KW_MISSING) ||
+                       t->t == P_PARAM || pq_at_call(p)) {
                 /* refused after the table and index checks (AWS 2026-10: "SELECT COUNT(*)
                  * FROM" a multi-attribute index is that index's refusal: the conformance
                  * suite fork's tier3 error-messages/partiqlMultiAttributeIndex; DynamoDB
                  * Local refuses the item first); a `?` here still counts as a parameter, so
                  * it is refused at once */
                 if (t->t == P_PARAM || !skip_select_item(p))
-                    return sem(p, t, "Unexpected path component");
+                    return pq_sem(p, t, "Unexpected path component");
                 if (!p->has_pend && !p->rc) {
                     snprintf(p->pend, sizeof p->pend, "Unexpected path component at %u:%u:%u",
                              t->line, t->col, t->clen);
                     p->has_pend = true;
                 }
             } else {
-                return unexpected(p, t);
+                return pq_unexpected(p, t);
             }
             /* an alias ([AS] name): parsed, refused as a shape */
-            if (is_kw(peek(p), KW_AS)) {
-                next(p);
-                if (!is_name_tok(peek(p)))
-                    return syn(p, "Expected identifier for AS-alias");
+            if (pq_is_kw(pq_peek(p), KW_AS)) {
+                pq_next(p);
+                if (!pq_is_name_tok(pq_peek(p)))
+                    return pq_syn(p, "Expected identifier for AS-alias");
             }
-            if ((is_name_tok(peek(p)) && !peek(p)->text) || peek(p)->t == P_QIDENT) {
-                next(p);
-                shape_refusal(p, "Aliasing is not supported");
+            if ((pq_is_name_tok(pq_peek(p)) && !pq_peek(p)->text) || pq_peek(p)->t == P_QIDENT) {
+                pq_next(p);
+                pq_shape_refusal(p, "Aliasing is not supported");
             }
             if (!path) {
-                if (!accept(p, P_COMMA))
+                if (!pq_accept(p, P_COMMA))
                     break;
                 continue;
             }
             if (s->nsel == cap) {
                 expr_node **ns = arena_grow(p->a, s->sel, s->nsel, cap * 2, sizeof *ns);
                 if (!ns)
-                    return nomem(p);
+                    return pq_nomem(p);
                 s->sel = ns;
                 cap *= 2;
             }
             s->sel[s->nsel++] = path;
-            if (!accept(p, P_COMMA))
+            if (!pq_accept(p, P_COMMA))
                 break;
         }
     }
-    if (expect_kw(p, KW_FROM) || from_source(p))
+    if (pq_expect_kw(p, KW_FROM) || from_source(p))
         return p->rc;
     /* FROM t, u: read, then refused as a shape */
-    if (peek(p)->t == P_COMMA) {
-        while (accept(p, P_COMMA)) {
+    if (pq_peek(p)->t == P_COMMA) {
+        while (pq_accept(p, P_COMMA)) {
             char *tb = s->table, *ix = s->index;
             size_t tl = s->table_len, il = s->index_len;
             if (from_source(p))
                 return p->rc;
             s->table = tb, s->index = ix, s->table_len = tl, s->index_len = il;
         }
-        shape_refusal_ranked(p, "Only select from a single table or index is supported.",
+        pq_shape_refusal_ranked(p, "Only select from a single table or index is supported.",
                              SHAPE_FROM_MANY);
     }
     p->dup_first = true;
-    int rc = accept_kw(p, KW_WHERE) ? parse_where(p, &s->where) : 0;
+    int rc = pq_accept_kw(p, KW_WHERE) ? pq_parse_where(p, &s->where) : 0;
     p->dup_first = false;
     if (rc || unsupported_clause(p))
         return p->rc;
-    if (is_kw(peek(p), KW_ORDER)) {
-        next(p);
+    if (pq_is_kw(pq_peek(p), KW_ORDER)) {
+        pq_next(p);
         p->xlate = true; /* ORDER BY is translated after the WHERE */
-        if (expect_kw(p, KW_BY) || add_order(p))
+        if (pq_expect_kw(p, KW_BY) || add_order(p))
             return p->rc;
         p->xlate = false;
         /* tokens left over are the parser's error, reported first */
         p->dup_first = true;
-        if (!s->where && (at_statement_end(p) || is_kw(peek(p), KW_LIMIT)))
-            return sem(p, NULL, "Must have WHERE clause in the statement when using ORDER BY "
+        if (!s->where && (pq_at_statement_end(p) || pq_is_kw(pq_peek(p), KW_LIMIT)))
+            return pq_sem(p, NULL, "Must have WHERE clause in the statement when using ORDER BY "
                                 "clause.");
         p->dup_first = false;
     }
     if (unsupported_clause(p))
         return p->rc;
-    return select_dups(p);
+    return pq_select_dups(p);
 }
 
 /* Duplicate column names ("SELECT v, v"). */
-static int select_dups(pp *p)
+static int pq_select_dups(pp *p)
 {
     expr_pq *s = p->s;
     for (size_t i = 0; i < s->nsel; i++) {
@@ -3927,7 +3933,7 @@ static int select_dups(pp *p)
             const expr_pel *b = alias_of(s->sel[j]);
             if (b && a->len == b->len && memcmp(a->name, b->name, a->len) == 0) {
                 p->xlate = false; /* the select list's: ahead of the parameters */
-                return sem(p, NULL, "Duplicate identifiers in select clause: %.*s", (int)a->len,
+                return pq_sem(p, NULL, "Duplicate identifiers in select clause: %.*s", (int)a->len,
                            a->name);
             }
         }
@@ -3942,7 +3948,7 @@ static int add_act(pp *p, expr_uop op, expr_node *path, expr_node *val)
         size_t nc = p->cap_acts ? p->cap_acts * 2 : 4;
         expr_uact *na = arena_grow(p->a, s->acts, s->nacts, nc, sizeof *na);
         if (!na)
-            return nomem(p);
+            return pq_nomem(p);
         s->acts = na;
         p->cap_acts = nc;
     }
@@ -3955,61 +3961,62 @@ static int add_act(pp *p, expr_uop op, expr_node *path, expr_node *val)
  * test_review12.py::test_f3b_parenthesised_operands_on_the_left_and_in_values). */
 static int parse_set_operand(pp *p, expr_node **out)
 {
-    const ptok *t = peek(p);
+    const ptok *t = pq_peek(p);
     int fn;
     if (t->t == P_LP) {
-        next(p);
-        if (is_kw(peek(p), KW_SELECT)) /* a subquery, as in a condition */
-            return sem(p, peek(p), "Unsupported token in expression: SELECT");
+        pq_next(p);
+        if (pq_is_kw(pq_peek(p), KW_SELECT)) /* a subquery, as in a condition */
+            return pq_sem(p, pq_peek(p), "Unsupported token in expression: SELECT");
         if (++p->depth > EXPR_PQ_MAX_NESTING) {
             p->depth--;
-            return syn(p, "Unexpected token");
+            return pq_syn(p, "Unexpected token");
         }
-        int rc = parse_set_expr(p, out);
+        int rc = pq_parse_set_expr(p, out);
         p->depth--;
-        if (rc || expect(p, P_RP))
+        if (rc || pq_expect(p, P_RP))
             return p->rc;
         (*out)->parens = 1;
-        return path_more(p, out);
+        return pq_path_more(p, out);
     }
-    if (at_call(p)) {
+    if (pq_at_call(p)) {
         fkind fk = fn_lookup(p, t, &fn);
-        next(p);
+        pq_next(p);
         if (fk == F_UPDATE)
             return parse_call(p, fn, true, out);
         if (fk == F_NONE)
             return unrecognized(p, t);
-        return sem(p, NULL, "The function is not allowed in an update expression; function: %.*s",
-                   (int)(t->e - t->s), p->src + t->s);
+        return pq_sem(p, NULL,
+                      "The function is not allowed in an update expression; function: %.*s",
+                      (int)(t->e - t->s), p->src + t->s);
     }
-    if (is_name_tok(t)) {
-        next(p);
-        return parse_path_from(p, t, out);
+    if (pq_is_name_tok(t)) {
+        pq_next(p);
+        return pq_parse_path_from(p, t, out);
     }
-    if (is_kw(t, KW_NOT)) /* DynamoDB Local */
-        return sem(p, NULL, "Unsupported operator in Update Expression. Operator: not");
-    if (is_kw(t, KW_MISSING)) { /* DynamoDB Local, as in a condition */
-        next(p);
-        return sem(p, NULL, "MISSING must be compared using IS operator");
+    if (pq_is_kw(t, KW_NOT)) /* DynamoDB Local */
+        return pq_sem(p, NULL, "Unsupported operator in Update Expression. Operator: not");
+    if (pq_is_kw(t, KW_MISSING)) { /* DynamoDB Local, as in a condition */
+        pq_next(p);
+        return pq_sem(p, NULL, "MISSING must be compared using IS operator");
     }
-    if ((t->t == P_MINUS || t->t == P_PLUS) && peek2(p)->t != P_NUM &&
-        !paren_number_ahead(p, p->i + 1)) {
+    if ((t->t == P_MINUS || t->t == P_PLUS) && pq_peek2(p)->t != P_NUM &&
+        !pq_paren_number_ahead(p, p->i + 1)) {
         /* -v: a unary operator DynamoDB's updates do not have */
-        next(p);
+        pq_next(p);
         expr_node *junk = NULL;
         if (parse_set_operand(p, &junk))
             return p->rc;
-        return sem(p, NULL,
+        return pq_sem(p, NULL,
                    "Incorrect number of operands for operator or function; operator or function: "
                    "%c, number of operands: 1",
                    t->t == P_MINUS ? '-' : '+');
     }
     pq_tmpl *v = NULL;
     lctx c;
-    lctx_root(&c);
-    if (parse_tmpl(p, &v, &c, true))
+    pq_lctx_root(&c);
+    if (pq_parse_tmpl(p, &v, &c, true))
         return p->rc;
-    expr_node *x = slot_node(p, v);
+    expr_node *x = pq_slot_node(p, v);
     if (!x)
         return p->rc;
     *out = x;
@@ -4021,12 +4028,12 @@ static int parse_set_operand(pp *p, expr_node **out)
  * IS ("IS operator is not supported in update expressions"); DynamoDB Local's texts. */
 static int update_operator(pp *p)
 {
-    const ptok *op = peek(p);
+    const ptok *op = pq_peek(p);
     const char *name = NULL;
     char sym[8];
     if (op->t == P_NE) {
         name = "<>";
-    } else if (cmp_op(op) >= 0 && op->t != P_EQ) {
+    } else if (pq_cmp_op(op) >= 0 && op->t != P_EQ) {
         size_t n = op->e - op->s < sizeof sym - 1 ? op->e - op->s : sizeof sym - 1;
         memcpy(sym, p->src + op->s, n);
         sym[n] = 0;
@@ -4036,22 +4043,22 @@ static int update_operator(pp *p)
         memcpy(sym, p->src + op->s, n);
         sym[n] = 0;
         name = sym;
-    } else if (is_kw(op, KW_AND)) {
+    } else if (pq_is_kw(op, KW_AND)) {
         name = "and";
-    } else if (is_kw(op, KW_OR)) {
+    } else if (pq_is_kw(op, KW_OR)) {
         name = "or";
-    } else if (is_kw(op, KW_BETWEEN)) {
+    } else if (pq_is_kw(op, KW_BETWEEN)) {
         name = "between";
-    } else if (is_kw(op, KW_IN)) {
+    } else if (pq_is_kw(op, KW_IN)) {
         name = "in";
-    } else if (is_kw(op, KW_OTHER) && strcmp(op->kwname, "LIKE") == 0) {
+    } else if (pq_is_kw(op, KW_OTHER) && strcmp(op->kwname, "LIKE") == 0) {
         name = "like";
-    } else if (is_kw(op, KW_NOT) &&
-               (is_kw(peek2(p), KW_IN) || is_kw(peek2(p), KW_BETWEEN) ||
-                (is_kw(peek2(p), KW_OTHER) && strcmp(peek2(p)->kwname, "LIKE") == 0))) {
+    } else if (pq_is_kw(op, KW_NOT) &&
+               (pq_is_kw(pq_peek2(p), KW_IN) || pq_is_kw(pq_peek2(p), KW_BETWEEN) ||
+                (pq_is_kw(pq_peek2(p), KW_OTHER) && strcmp(pq_peek2(p)->kwname, "LIKE") == 0))) {
         name = "not"; /* NOT IN / NOT BETWEEN / NOT LIKE: NOT over the operator (Local) */
-    } else if (is_kw(op, KW_IS)) {
-        name = is_kw(peek2(p), KW_NOT) ? "not" : ""; /* IS NOT: NOT over IS (Local) */
+    } else if (pq_is_kw(op, KW_IS)) {
+        name = pq_is_kw(pq_peek2(p), KW_NOT) ? "not" : ""; /* IS NOT: NOT over IS (Local) */
     }
     if (!name)
         return 0;
@@ -4059,7 +4066,7 @@ static int update_operator(pp *p)
      * top level is named ahead of this operator ("SET x = n > 1 AND y": "and"; DynamoDB
      * Local) */
     const ptok *junction = NULL;
-    bool between = is_kw(op, KW_BETWEEN);
+    bool between = pq_is_kw(op, KW_BETWEEN);
     int depth = 0;
     for (size_t i = p->i + 1; i < p->nt; i++) {
         const ptok *t = &p->t[i];
@@ -4076,21 +4083,22 @@ static int update_operator(pp *p)
         }
         if (depth > 0)
             continue;
-        if (t->t == P_COMMA || is_kw(t, KW_WHERE) || is_kw(t, KW_SET) || is_kw(t, KW_REMOVE) ||
-            is_kw(t, KW_RETURNING))
+        if (t->t == P_COMMA || pq_is_kw(t, KW_WHERE) || pq_is_kw(t, KW_SET) ||
+            pq_is_kw(t, KW_REMOVE) || pq_is_kw(t, KW_RETURNING))
             break;
-        if (is_kw(t, KW_BETWEEN))
+        if (pq_is_kw(t, KW_BETWEEN))
             between = true;
-        else if (is_kw(t, KW_AND) && between)
+        else if (pq_is_kw(t, KW_AND) && between)
             between = false;
-        else if (is_kw(t, KW_OR) || (is_kw(t, KW_AND) && !(junction && is_kw(junction, KW_OR))))
+        else if (pq_is_kw(t, KW_OR) ||
+                 (pq_is_kw(t, KW_AND) && !(junction && pq_is_kw(junction, KW_OR))))
             junction = t;
     }
-    if (junction && !(is_kw(op, KW_OR) || (is_kw(op, KW_AND) && is_kw(junction, KW_AND))))
-        name = is_kw(junction, KW_OR) ? "or" : "and";
+    if (junction && !(pq_is_kw(op, KW_OR) || (pq_is_kw(op, KW_AND) && pq_is_kw(junction, KW_AND))))
+        name = pq_is_kw(junction, KW_OR) ? "or" : "and";
     if (!*name)
-        return sem(p, NULL, "IS operator is not supported in update expressions");
-    return sem(p, NULL, "Unsupported operator in Update Expression. Operator: %s", name);
+        return pq_sem(p, NULL, "IS operator is not supported in update expressions");
+    return pq_sem(p, NULL, "Unsupported operator in Update Expression. Operator: %s", name);
 }
 
 /* operand [(+ | -) operand]..., left to right ("n + 1 + 1" runs on DynamoDB Local: 3 for
@@ -4100,8 +4108,8 @@ static int parse_set_sum(pp *p, expr_node **out)
     expr_node *v = NULL;
     if (parse_set_operand(p, &v))
         return p->rc;
-    for (const ptok *op = peek(p); op->t == P_PLUS || op->t == P_MINUS; op = peek(p)) {
-        next(p);
+    for (const ptok *op = pq_peek(p); op->t == P_PLUS || op->t == P_MINUS; op = pq_peek(p)) {
+        pq_next(p);
         expr_node *r = NULL;
         if (parse_set_operand(p, &r) ||
             !(v = node2(p, EN_ARITH, op->t == P_PLUS ? '+' : '-', v, r)))
@@ -4118,12 +4126,12 @@ static int parse_set_sum(pp *p, expr_node **out)
  * of + / - or list_append ("operand type: BOOL") and "n = n" (distinct operands).  DynamoDB
  * Local's rules; no AWS capture (README, inferred texts; test_partiql.py
  * test_equality_as_update_value). */
-static int parse_set_expr(pp *p, expr_node **out)
+static int pq_parse_set_expr(pp *p, expr_node **out)
 {
     expr_node *v = NULL;
     if (parse_set_sum(p, &v))
         return p->rc;
-    while (accept(p, P_EQ)) {
+    while (pq_accept(p, P_EQ)) {
         expr_node *r = NULL;
         if (parse_set_sum(p, &r) || !(v = node2(p, EN_CMP, EOP_EQ, v, r)))
             return p->rc;
@@ -4189,9 +4197,9 @@ static void upd_where_after(const pp *p, size_t *w0, size_t *w1)
             depth++;
         } else if (t == P_RP || t == P_RB || t == P_RBRACE || t == P_RBAG) {
             depth -= depth > 0;
-        } else if (depth == 0 && !*w0 && is_kw(&p->t[i], KW_WHERE)) {
+        } else if (depth == 0 && !*w0 && pq_is_kw(&p->t[i], KW_WHERE)) {
             *w0 = *w1 = i + 1;
-        } else if (depth == 0 && *w0 && is_kw(&p->t[i], KW_RETURNING)) {
+        } else if (depth == 0 && *w0 && pq_is_kw(&p->t[i], KW_RETURNING)) {
             break;
         }
         if (*w0)
@@ -4226,7 +4234,7 @@ static int where_first(const pp *p, size_t nparams, err_t *e)
     q.i = w0;
     q.upd_where = w0;
     expr_node *w = NULL;
-    if (!parse_where(&q, &w) || q.rc != ERR_VALIDATION || is_syntax_err(&q))
+    if (!pq_parse_where(&q, &w) || q.rc != ERR_VALIDATION || is_syntax_err(&q))
         return q.rc == ERR_NOMEM ? err_set(e, ERR_NOMEM, "out of memory") : 0;
     size_t n = 0;
     for (size_t i = 0; i < q.sem_at && i < q.nt; i++)
@@ -4245,7 +4253,7 @@ static int add_set_check(pp *p, size_t slot, bool add, const ptok *at)
     expr_pq *s = p->s;
     pq_setchk *n = arena_grow(p->a, s->setchk, s->nsetchk, s->nsetchk + 1, sizeof *n);
     if (!n)
-        return nomem(p);
+        return pq_nomem(p);
     n[s->nsetchk++] =
         (pq_setchk){.slot = slot, .add = add, .line = at->line, .col = at->col, .clen = at->clen};
     s->setchk = n;
@@ -4283,17 +4291,17 @@ static int parse_set_fn(pp *p, expr_node *path, const ptok *f)
 {
     bool add = f->e - f->s == 7;
     const char *what = add ? "ADD" : "DELETE";
-    next(p);
-    next(p);
+    pq_next(p);
+    pq_next(p);
     size_t want = count_args(p);
-    const ptok *a0 = peek(p);
+    const ptok *a0 = pq_peek(p);
     expr_node *arg[2] = {NULL, NULL};
     size_t nargs = 0, last_slot = 0;
     bool val_slot = false;
-    if (!accept(p, P_RP)) {
+    if (!pq_accept(p, P_RP)) {
         for (;;) {
             expr_node *a = NULL;
-            if (parse_set_expr(p, &a))
+            if (pq_parse_set_expr(p, &a))
                 break;
             if (nargs < 2) {
                 arg[nargs] = a;
@@ -4303,9 +4311,9 @@ static int parse_set_fn(pp *p, expr_node *path, const ptok *f)
                 }
             }
             nargs++;
-            if (accept(p, P_COMMA))
+            if (pq_accept(p, P_COMMA))
                 continue;
-            expect(p, P_RP);
+            pq_expect(p, P_RP);
             break;
         }
     }
@@ -4315,11 +4323,11 @@ static int parse_set_fn(pp *p, expr_node *path, const ptok *f)
         /* the count is checked before the arguments are read */
         err_clear(p->e);
         p->rc = 0;
-        return sem(p, f, "SET_%s must have exactly two arguments", what);
+        return pq_sem(p, f, "SET_%s must have exactly two arguments", what);
     }
     if (!paths_same(arg[0], path))
         return set_fn_refusal(
-            p, sem(p, f, "The first argument to SET_%s must equal the assignment value", what));
+            p, pq_sem(p, f, "The first argument to SET_%s must equal the assignment value", what));
     const pq_tmpl *v = val_slot ? p->s->slots[last_slot] : NULL;
     if (v && v->k == PT_PARAM) {
         if (add_set_check(p, last_slot, add, a0))
@@ -4327,21 +4335,21 @@ static int parse_set_fn(pp *p, expr_node *path, const ptok *f)
     } else if (!v || !(v->k == PT_BAG ||
                        (v->k == PT_LIT &&
                         (v->lit.type == AV_SS || v->lit.type == AV_NS || v->lit.type == AV_BS)))) {
-        return sem(p, a0, "The second argument to SET_%s must be a value with type SET", what);
+        return pq_sem(p, a0, "The second argument to SET_%s must be a value with type SET", what);
     }
     return add_act(p, add ? EU_ADD : EU_DELETE, path, arg[1]);
 }
 
 static int parse_set_item(pp *p)
 {
-    const ptok *t = next(p);
-    if (!is_name_tok(t))
-        return unexpected(p, t);
+    const ptok *t = pq_next(p);
+    if (!pq_is_name_tok(t))
+        return pq_unexpected(p, t);
     expr_node *path = NULL;
     p->target = true;
-    int trc = parse_path_from(p, t, &path);
+    int trc = pq_parse_path_from(p, t, &path);
     p->target = false;
-    if (trc || expect(p, P_EQ))
+    if (trc || pq_expect(p, P_EQ))
         return p->rc;
     /* set_add / set_delete, also in parentheses ("SET s = (set_add(s, <<'b'>>))" runs on
      * DynamoDB Local) */
@@ -4350,15 +4358,15 @@ static int parse_set_item(pp *p)
         k++;
     if (at_set_fn(p, p->i + k)) {
         p->i += k;
-        if (parse_set_fn(p, path, peek(p)))
+        if (parse_set_fn(p, path, pq_peek(p)))
             return p->rc;
         while (k--)
-            if (expect(p, P_RP))
+            if (pq_expect(p, P_RP))
                 return p->rc;
         return 0;
     }
     expr_node *v = NULL;
-    if (parse_set_expr(p, &v))
+    if (pq_parse_set_expr(p, &v))
         return p->rc;
     return add_act(p, EU_SET, path, v);
 }
@@ -4366,35 +4374,35 @@ static int parse_set_item(pp *p)
 static int parse_returning(pp *p, bool is_delete)
 {
     expr_pq *s = p->s;
-    if (!accept_kw(p, KW_RETURNING))
+    if (!pq_accept_kw(p, KW_RETURNING))
         return 0;
-    const ptok *a = next(p);
-    const ptok *b = next(p);
-    bool all = is_kw(a, KW_ALL), mod = is_kw(a, KW_MODIFIED);
-    bool old = is_kw(b, KW_OLD), nw = is_kw(b, KW_NEW);
+    const ptok *a = pq_next(p);
+    const ptok *b = pq_next(p);
+    bool all = pq_is_kw(a, KW_ALL), mod = pq_is_kw(a, KW_MODIFIED);
+    bool old = pq_is_kw(b, KW_OLD), nw = pq_is_kw(b, KW_NEW);
     if (!(all || mod))
-        return unexpected(p, a);
+        return pq_unexpected(p, a);
     if (!(old || nw))
-        return unexpected(p, b);
-    if (!accept(p, P_STAR)) {
+        return pq_unexpected(p, b);
+    if (!pq_accept(p, P_STAR)) {
         /* a path in the star's place, to the statement's end, is DynamoDB Local's text (a
          * longer list its syntax error); no AWS capture */
-        const ptok *x = peek(p);
+        const ptok *x = pq_peek(p);
         expr_node *path = NULL;
-        if (!is_name_tok(x))
-            return expect(p, P_STAR);
-        next(p);
-        if (parse_path_from(p, x, &path))
+        if (!pq_is_name_tok(x))
+            return pq_expect(p, P_STAR);
+        pq_next(p);
+        if (pq_parse_path_from(p, x, &path))
             return p->rc;
-        if (!at_statement_end(p))
-            return syn(p, "Unexpected token after expression");
-        return sem(p, NULL,
+        if (!pq_at_statement_end(p))
+            return pq_syn(p, "Unexpected token after expression");
+        return pq_sem(p, NULL,
                    "Expected '*' after ( MODIFIED | ALL ) ( NEW | OLD ) in RETURNING clause");
     }
     s->ret = all ? (old ? EXPR_PQ_RET_ALL_OLD : EXPR_PQ_RET_ALL_NEW)
                  : (old ? EXPR_PQ_RET_MODIFIED_OLD : EXPR_PQ_RET_MODIFIED_NEW);
     if (is_delete && s->ret != EXPR_PQ_RET_ALL_OLD)
-        return sem(p, NULL,
+        return pq_sem(p, NULL,
                    "Invalid returning clause: RETURNING %s %s *. Only RETURNING ALL OLD * is "
                    "allowed in DELETE statements.",
                    all ? "ALL" : "MODIFIED", old ? "OLD" : "NEW");
@@ -4406,22 +4414,22 @@ static int parse_update_ops(pp *p)
 {
     bool any = false;
     for (;;) {
-        if (accept_kw(p, KW_SET)) {
+        if (pq_accept_kw(p, KW_SET)) {
             for (;;) {
                 if (parse_set_item(p))
                     return p->rc;
-                if (!accept(p, P_COMMA))
+                if (!pq_accept(p, P_COMMA))
                     break;
             }
             any = true;
-        } else if (accept_kw(p, KW_REMOVE)) {
+        } else if (pq_accept_kw(p, KW_REMOVE)) {
             /* one path per REMOVE ("REMOVE a REMOVE b"; "REMOVE a, b" does not parse) */
-            const ptok *t = next(p);
+            const ptok *t = pq_next(p);
             expr_node *path = NULL;
-            if (!is_name_tok(t))
-                return syn(p, "Expected identifier for simple path");
+            if (!pq_is_name_tok(t))
+                return pq_syn(p, "Expected identifier for simple path");
             p->target = true;
-            int trc = parse_path_from(p, t, &path);
+            int trc = pq_parse_path_from(p, t, &path);
             p->target = false;
             if (trc || add_act(p, EU_REMOVE, path, NULL))
                 return p->rc;
@@ -4431,7 +4439,7 @@ static int parse_update_ops(pp *p)
         }
     }
     /* PartiQL's parser wants a data manipulation here */
-    return any ? 0 : syn(p, "Expected data manipulation");
+    return any ? 0 : pq_syn(p, "Expected data manipulation");
 }
 
 static int parse_update(pp *p)
@@ -4444,9 +4452,9 @@ static int parse_update(pp *p)
     p->upd_acts = p->i;
     if (parse_update_ops(p))
         return p->rc;
-    if (is_kw(peek(p), KW_WHERE))
+    if (pq_is_kw(pq_peek(p), KW_WHERE))
         p->upd_where = p->i + 1;
-    if (accept_kw(p, KW_WHERE) && parse_where(p, &s->where))
+    if (pq_accept_kw(p, KW_WHERE) && pq_parse_where(p, &s->where))
         return p->rc;
     p->upd_where_end = p->i;
     return parse_returning(p, false);
@@ -4461,7 +4469,7 @@ static int parse_from_update(pp *p)
     s->kind = EXPR_PQ_UPDATE;
     if (parse_target(p, true, false) || no_alias(p))
         return p->rc;
-    if (accept_kw(p, KW_WHERE) && parse_where(p, &s->where))
+    if (pq_accept_kw(p, KW_WHERE) && pq_parse_where(p, &s->where))
         return p->rc;
     p->xlate = true;
     if (parse_update_ops(p))
@@ -4473,45 +4481,45 @@ static int parse_from_update(pp *p)
  * recognised, then refused. */
 static int parse_ddl(pp *p, bool create)
 {
-    const ptok *what = next(p);
-    bool table = is_kw(what, KW_OTHER) && strcmp(what->kwname, "TABLE") == 0;
-    bool index = is_kw(what, KW_OTHER) && strcmp(what->kwname, "INDEX") == 0;
+    const ptok *what = pq_next(p);
+    bool table = pq_is_kw(what, KW_OTHER) && strcmp(what->kwname, "TABLE") == 0;
+    bool index = pq_is_kw(what, KW_OTHER) && strcmp(what->kwname, "INDEX") == 0;
     if (!table && !index)
-        return unexpected(p, what);
+        return pq_unexpected(p, what);
     if (table) {
-        if (!is_name_tok(next(p)))
-            return unexpected(p, &p->t[p->i - 1]);
+        if (!pq_is_name_tok(pq_next(p)))
+            return pq_unexpected(p, &p->t[p->i - 1]);
     } else if (create) {
-        if (!(is_kw(peek(p), KW_OTHER) && strcmp(peek(p)->kwname, "ON") == 0))
-            return unexpected(p, peek(p));
-        next(p);
-        if (!is_name_tok(next(p)) || expect(p, P_LP))
-            return p->rc ? p->rc : unexpected(p, &p->t[p->i - 1]);
+        if (!(pq_is_kw(pq_peek(p), KW_OTHER) && strcmp(pq_peek(p)->kwname, "ON") == 0))
+            return pq_unexpected(p, pq_peek(p));
+        pq_next(p);
+        if (!pq_is_name_tok(pq_next(p)) || pq_expect(p, P_LP))
+            return p->rc ? p->rc : pq_unexpected(p, &p->t[p->i - 1]);
         for (;;) {
-            const ptok *t = next(p);
+            const ptok *t = pq_next(p);
             expr_node *path = NULL;
-            if (!is_name_tok(t))
-                return unexpected(p, t);
-            if (parse_path_from(p, t, &path))
+            if (!pq_is_name_tok(t))
+                return pq_unexpected(p, t);
+            if (pq_parse_path_from(p, t, &path))
                 return p->rc;
-            if (!accept(p, P_COMMA))
+            if (!pq_accept(p, P_COMMA))
                 break;
         }
-        if (expect(p, P_RP))
+        if (pq_expect(p, P_RP))
             return p->rc;
     } else {
-        if (!is_name_tok(next(p)))
-            return unexpected(p, &p->t[p->i - 1]);
-        if (!(is_kw(peek(p), KW_OTHER) && strcmp(peek(p)->kwname, "ON") == 0))
-            return unexpected(p, peek(p));
-        next(p);
-        if (!is_name_tok(next(p)))
-            return unexpected(p, &p->t[p->i - 1]);
+        if (!pq_is_name_tok(pq_next(p)))
+            return pq_unexpected(p, &p->t[p->i - 1]);
+        if (!(pq_is_kw(pq_peek(p), KW_OTHER) && strcmp(pq_peek(p)->kwname, "ON") == 0))
+            return pq_unexpected(p, pq_peek(p));
+        pq_next(p);
+        if (!pq_is_name_tok(pq_next(p)))
+            return pq_unexpected(p, &p->t[p->i - 1]);
     }
-    accept(p, P_SEMI);
-    if (peek(p)->t != P_EOF)
-        return unexpected(p, peek(p));
-    return sem(p, NULL, "Unsupported operation: %s%s", create ? "Create" : "Drop",
+    pq_accept(p, P_SEMI);
+    if (pq_peek(p)->t != P_EOF)
+        return pq_unexpected(p, pq_peek(p));
+    return pq_sem(p, NULL, "Unsupported operation: %s%s", create ? "Create" : "Drop",
                table ? "Table" : "Index");
 }
 
@@ -4527,13 +4535,13 @@ static int bare_is_type(pp *p)
         "CHAR",    "CHARACTER", "VARCHAR", "STRING",   "SYMBOL",   "CLOB",     "BLOB",
         "STRUCT",  "TUPLE",     "LIST",    "SEXP",     "BAG",      "DATE",     "TIME",
     };
-    next(p); /* IS */
-    accept_kw(p, KW_NOT);
-    const ptok *t = next(p);
+    pq_next(p); /* IS */
+    pq_accept_kw(p, KW_NOT);
+    const ptok *t = pq_next(p);
     char word[sizeof t->kwname];
     size_t n = t->e - t->s;
     if ((t->t != P_KW && t->t != P_IDENT) || t->text || n >= sizeof word)
-        return syn(p, "Expected type name");
+        return pq_syn(p, "Expected type name");
     for (size_t i = 0; i < n; i++) {
         char ch = p->src[t->s + i];
         word[i] = ch >= 'a' && ch <= 'z' ? (char)(ch - 32) : ch;
@@ -4543,45 +4551,45 @@ static int bare_is_type(pp *p)
     for (size_t i = 0; i < sizeof types / sizeof types[0] && !found; i++)
         found = strcmp(types[i], word) == 0;
     if (!found)
-        return syn(p, "Expected type name");
-    const ptok *nx = peek(p);
+        return pq_syn(p, "Expected type name");
+    const ptok *nx = pq_peek(p);
     if (strcmp(word, "DOUBLE") == 0) { /* DOUBLE PRECISION */
-        if (!(is_kw(nx, KW_OTHER) && strcmp(nx->kwname, "PRECISION") == 0))
-            return syn(p, "Expected type name");
-        next(p);
-    } else if (strcmp(word, "CHARACTER") == 0 && is_kw(nx, KW_OTHER) &&
+        if (!(pq_is_kw(nx, KW_OTHER) && strcmp(nx->kwname, "PRECISION") == 0))
+            return pq_syn(p, "Expected type name");
+        pq_next(p);
+    } else if (strcmp(word, "CHARACTER") == 0 && pq_is_kw(nx, KW_OTHER) &&
                strcmp(nx->kwname, "VARYING") == 0) {
-        next(p);
+        pq_next(p);
     }
-    if (!at_statement_end(p))
-        return syn(p, "Unexpected token after expression");
-    return sem(p, NULL, "Unsupported operation: IsType");
+    if (!pq_at_statement_end(p))
+        return pq_syn(p, "Unexpected token after expression");
+    return pq_sem(p, NULL, "Unsupported operation: IsType");
 }
 
 static int parse_statement(pp *p)
 {
     expr_pq *s = p->s;
-    const ptok *t = next(p);
-    if (is_kw(t, KW_SELECT)) {
+    const ptok *t = pq_next(p);
+    if (pq_is_kw(t, KW_SELECT)) {
         if (parse_select(p, false))
             return p->rc;
-    } else if (is_kw(t, KW_INSERT)) {
+    } else if (pq_is_kw(t, KW_INSERT)) {
         s->kind = EXPR_PQ_INSERT;
-        if (expect_kw(p, KW_INTO) || parse_target(p, false, true))
+        if (pq_expect_kw(p, KW_INTO) || parse_target(p, false, true))
             return p->rc;
-        if (!is_kw(peek(p), KW_VALUE) && peek(p)->t != P_EOF) {
+        if (!pq_is_kw(pq_peek(p), KW_VALUE) && pq_peek(p)->t != P_EOF) {
             /* INSERT INTO t <expression>: PartiQL's other INSERT, read with the syntax pass and
              * refused (DynamoDB Local: "Unsupported operation: InsertOp"; no AWS capture); a
              * name there leaves a VALUE over (AWS 2026-10: INSERT INTO "t" x VALUE {...} is
              * "Unexpected token after expression") */
-            if (sx_step(p, -1))
+            if (pq_sx_step(p, -1))
                 return p->rc;
-            if (!at_statement_end(p))
-                return syn(p, "Unexpected token after expression");
-            return sem(p, NULL, "Unsupported operation: InsertOp");
+            if (!pq_at_statement_end(p))
+                return pq_syn(p, "Unexpected token after expression");
+            return pq_sem(p, NULL, "Unsupported operation: InsertOp");
         }
-        if (!accept_kw(p, KW_VALUE))
-            return unexpected(p, peek(p));
+        if (!pq_accept_kw(p, KW_VALUE))
+            return pq_unexpected(p, pq_peek(p));
         /* the tuple may be parenthesised: "VALUE ({...})" (DynamoDB Local) */
         size_t k = 0;
         while (p->i + k < p->nt && p->t[p->i + k].t == P_LP)
@@ -4590,59 +4598,59 @@ static int parse_statement(pp *p)
             p->i += k;
         else
             k = 0;
-        const ptok *v = peek(p);
+        const ptok *v = pq_peek(p);
         if (v->t != P_LBRACE) {
-            if (v->t == P_EOF || is_kw(v, KW_VALUES))
-                return unexpected(p, v);
-            return sem(p, v,
+            if (v->t == P_EOF || pq_is_kw(v, KW_VALUES))
+                return pq_unexpected(p, v);
+            return pq_sem(p, v,
                        "Unsupported format in item expression. Please use struct format {...} "
                        "to express item values for insert statement.");
         }
-        next(p);
+        pq_next(p);
         lctx c;
-        lctx_root(&c);
+        pq_lctx_root(&c);
         p->in_insert = p->xlate = true;
-        if (parse_tuple(p, v, &c, true, &s->item))
+        if (pq_parse_tuple(p, v, &c, true, &s->item))
             return p->rc;
         p->in_insert = false;
         while (k--)
-            if (expect(p, P_RP))
+            if (pq_expect(p, P_RP))
                 return p->rc;
         /* parsed, refused when the item is written (op_partiql.c: "RETURNING is not
          * supported in INSERT") */
         if (parse_returning(p, false))
             return p->rc;
-    } else if (is_kw(t, KW_UPDATE)) {
+    } else if (pq_is_kw(t, KW_UPDATE)) {
         if (parse_update(p))
             return p->rc;
-    } else if (is_kw(t, KW_FROM)) {
+    } else if (pq_is_kw(t, KW_FROM)) {
         if (parse_from_update(p))
             return p->rc;
-    } else if (is_kw(t, KW_DELETE)) {
+    } else if (pq_is_kw(t, KW_DELETE)) {
         s->kind = EXPR_PQ_DELETE;
-        if (expect_kw(p, KW_FROM) || parse_target(p, true, true) || no_alias(p))
+        if (pq_expect_kw(p, KW_FROM) || parse_target(p, true, true) || no_alias(p))
             return p->rc;
-        if (accept_kw(p, KW_WHERE) && parse_where(p, &s->where))
+        if (pq_accept_kw(p, KW_WHERE) && pq_parse_where(p, &s->where))
             return p->rc;
         p->xlate = true;
         if (parse_returning(p, true))
             return p->rc;
-    } else if (is_kw(t, KW_EXISTS)) {
-        if (expect(p, P_LP) || expect_kw(p, KW_SELECT) || parse_select(p, true) ||
-            expect(p, P_RP))
+    } else if (pq_is_kw(t, KW_EXISTS)) {
+        if (pq_expect(p, P_LP) || pq_expect_kw(p, KW_SELECT) || parse_select(p, true) ||
+            pq_expect(p, P_RP))
             return p->rc;
-    } else if (is_kw(t, KW_OTHER) &&
+    } else if (pq_is_kw(t, KW_OTHER) &&
                (strcmp(t->kwname, "CREATE") == 0 || strcmp(t->kwname, "DROP") == 0)) {
         return parse_ddl(p, strcmp(t->kwname, "CREATE") == 0);
-    } else if (is_name_tok(t) && is_kw(peek(p), KW_IS)) {
+    } else if (pq_is_name_tok(t) && pq_is_kw(pq_peek(p), KW_IS)) {
         return bare_is_type(p);
     } else {
-        return syn(p, "Expected data manipulation");
+        return pq_syn(p, "Expected data manipulation");
     }
     /* a complete statement with tokens left over (AWS 2026-10: "... WHERE pk = 1 foo",
      * "DELETE ... ORDER BY pk", a stray ")") */
-    if (!at_statement_end(p))
-        return syn(p, "Unexpected token after expression");
+    if (!pq_at_statement_end(p))
+        return pq_syn(p, "Unexpected token after expression");
     return 0;
 }
 
@@ -4660,8 +4668,8 @@ static int check_overlaps(pp *p, expr_node *const *paths, size_t n)
                 continue;
             char *sa = expr_path_str(p->a, b), *sb = expr_path_str(p->a, a);
             if (!sa || !sb)
-                return nomem(p);
-            return sem(p, NULL,
+                return pq_nomem(p);
+            return pq_sem(p, NULL,
                        "Two document paths %s with each other; must remove or rewrite one of "
                        "these paths; path one: %s, path two: %s",
                        meet == EXPR_PATHS_CONFLICT ? "conflict" : "overlap", sa, sb);
@@ -4731,14 +4739,14 @@ static int parse_n(arena_t *a, const char *text, size_t len, size_t nparams, exp
     if (len > EXPR_PQ_MAX_LEN)
         return err_set(e, ERR_VALIDATION, "Member must have length less than or equal to %d",
                        EXPR_PQ_MAX_LEN);
-    if (lex(&p))
+    if (pq_lex(&p))
         return p.rc;
     if (parse_statement(&p)) {
         /* a semantic refusal: a syntax error later in the statement wins (sx_statement) */
         size_t clause = 0;
         const char *detail;
         if (p.rc == ERR_VALIDATION && p.t && !is_syntax_err(&p)) {
-            if (sx_statement(&p, &detail, &clause)) {
+            if (pq_sx_statement(&p, &detail, &clause)) {
                 err_clear(e);
                 return err_set(e, ERR_VALIDATION, EXPR_PQ_TXT_SYNTAX "%s", detail);
             }
@@ -4748,12 +4756,12 @@ static int parse_n(arena_t *a, const char *text, size_t len, size_t nparams, exp
             if (clause) {
                 err_clear(e);
                 const ptok *k = &p.t[clause];
-                if (is_kw(k, KW_GROUP))
+                if (pq_is_kw(k, KW_GROUP))
                     return err_set(e, ERR_VALIDATION, "Unsupported clause: GROUP BY");
                 p.i = clause + 1;
                 const ptok *root = clause_root(&p);
                 return err_set(e, ERR_VALIDATION, "Unsupported clause: %s at %u:%u:%u",
-                               is_kw(k, KW_HAVING) ? "HAVING" : "LIMIT", root->line, root->col,
+                               pq_is_kw(k, KW_HAVING) ? "HAVING" : "LIMIT", root->line, root->col,
                                root->clen);
             }
             /* an UPDATE refused in its actions: its WHERE, translated first, may be refused
@@ -4783,7 +4791,7 @@ static int parse_n(arena_t *a, const char *text, size_t len, size_t nparams, exp
          * FROM t WHERE ..." is a syntax error, DynamoDB Local) */
         size_t clause = 0;
         const char *detail;
-        if (sx_statement(&p, &detail, &clause))
+        if (pq_sx_statement(&p, &detail, &clause))
             return err_set(e, ERR_VALIDATION, EXPR_PQ_TXT_SYNTAX "%s", detail);
     }
     if (p.has_shape) /* the whole statement parsed: its shape's refusal comes first */
@@ -4830,10 +4838,10 @@ bool expr_pq_first_kind(const char *text, size_t len, expr_pq_kind *out)
 {
     size_t i = 0, e;
     bool open;
-    while ((e = blank_end(text, len, i, &open)) != i)
+    while ((e = pq_blank_end(text, len, i, &open)) != i)
         i = e;
     size_t s = i; /* the first word, read as the lexer reads it ("SELECT$x" is a name) */
-    while (i < len && is_word_char(text[i]))
+    while (i < len && pq_is_word_char(text[i]))
         i++;
     static const struct {
         const char *w;
