@@ -234,4 +234,21 @@ typedef struct nary {
     const char *kind; /* "NAry", "Typed" (IS), "Path" (a path ending in .*: no position) */
 } nary;
 
+/* ---- expr_partiql_lex.c ---------------------------------------------------------------- */
+
+/* Records "out of memory" (the first error wins); returns p->rc. */
+int pq_nomem(pp *p);
+/* Records a syntax error, EXPR_PQ_TXT_SYNTAX followed by detail (the first error wins);
+ * returns p->rc. */
+int pq_syn(pp *p, const char *detail);
+bool pq_is_alpha(char c);
+bool pq_is_digit(char c);
+/* a word's characters after its first (a name, a keyword) */
+bool pq_is_word_char(char c);
+/* The end of the blank or the comment at s[i] (i: neither); *open: a block comment with no
+ * end. */
+size_t pq_blank_end(const char *s, size_t len, size_t i, bool *open);
+/* Reads p->src into p->t / p->nt (arena), the last token P_EOF; 0, or the error recorded. */
+int pq_lex(pp *p);
+
 #endif
