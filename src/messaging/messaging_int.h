@@ -53,6 +53,12 @@ bool msgi_copy_s(const json_t *item, const char *name, char *out, size_t n);
 void msgi_uuid(char out[MSG_UUID_LEN + 1]);
 /* True when s is 36 characters of lowercase/uppercase hex with dashes at 8,13,18,23. */
 bool msgi_is_uuid(const char *s);
+/* What a caller sent, for an error text: its first 64 bytes, every byte that is not
+ * printable ASCII as '?', "..." when cut (out: at least MSGI_ECHO_MAX bytes).  Always valid
+ * UTF-8 (a JSON text can hold it) and harmless to a terminal or a page (no controls, no bidi
+ * overrides). */
+#define MSGI_ECHO_MAX 68
+void msgi_echo(const char *in, char *out);
 /* s (msgi_is_uuid) in lower case into out: the form every stored uuid has (RFC 4122 3: case-
  * insensitive on input, written in lower case). */
 void msgi_uuid_lower(const char *s, char out[MSG_UUID_LEN + 1]);

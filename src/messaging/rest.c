@@ -122,9 +122,14 @@ static void jout_listing(jout *w, bool first, const char *uuid, const msg_user *
  * row's text); an `overloaded` 503 with its Retry-After. */
 static void reply_fail(msg_http_resp *r, msg_errc c, const char *message)
 {
-    reply_json(r, msg_err_status(c),
-               json_pack("{s:{s:s,s:s}}", "error", "code", msg_err_code(c), "message",
-                         message ? message : msg_err_text(c)));
+    json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", msg_err_code(c), "message",
+                             message ? message : msg_err_text(c));
+    /* a message that is no valid UTF-8 (an echo of the caller's bytes) cannot be a JSON
+     * string: the row's own text, not a 500 "out of memory" (review20 R1) */
+    if (!body && message)
+        body = json_pack("{s:{s:s,s:s}}", "error", "code", msg_err_code(c), "message",
+                         msg_err_text(c));
+    reply_json(r, msg_err_status(c), body);
     if (c == MSG_E_OVERLOADED)
         add_header(r, "Retry-After", REST_RETRY_AFTER_S);
 }

@@ -581,8 +581,11 @@ int msg_user_add(msg_service *s, const char *handle, const char *display_name, c
     msg_user u;
     memset(&u, 0, sizeof u);
     if (uuid) {
-        if (!msgi_is_uuid(uuid))
-            return msg_failf(e, MSG_E_INVALID_UUID, "%s is not a uuid", uuid);
+        if (!msgi_is_uuid(uuid)) {
+            char echo[MSGI_ECHO_MAX];
+            msgi_echo(uuid, echo);
+            return msg_failf(e, MSG_E_INVALID_UUID, "%s is not a uuid", echo);
+        }
         msgi_uuid_lower(uuid, u.uuid);
     } else {
         msgi_uuid(u.uuid);
@@ -1236,9 +1239,10 @@ static int is_member(msg_service *s, const char *user, const char *group, bool *
  * (test_messaging.py::test_malformed_conversation_id_is_400_unknown_is_404). */
 static int bad_group_id(err_t *e, const char *group)
 {
+    char echo[MSGI_ECHO_MAX];
+    msgi_echo(group, echo);
     return msg_failf(e, MSG_E_INVALID_UUID,
-                     "message_group_uuid %.64s%s is not a uuid (8-4-4-4-12 hex digits)",
-                     group ? group : "", group && strlen(group) > 64 ? "..." : "");
+                     "message_group_uuid %s is not a uuid (8-4-4-4-12 hex digits)", echo);
 }
 
 /* Where page_item copies a listing's rows: a page of messages of one group, or of

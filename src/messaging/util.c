@@ -46,6 +46,17 @@ void msgi_uuid(char out[MSG_UUID_LEN + 1])
     uuid_unparse_lower(u, out);
 }
 
+void msgi_echo(const char *in, char *out)
+{
+    size_t i = 0;
+    for (; in && in[i] && i < 64; i++)
+        out[i] = in[i] >= 0x20 && in[i] < 0x7F ? in[i] : '?';
+    if (in && in[i])
+        memcpy(out + i, "...", 4);
+    else
+        out[i] = 0;
+}
+
 bool msgi_is_uuid(const char *s)
 {
     if (!s || strlen(s) != MSG_UUID_LEN)

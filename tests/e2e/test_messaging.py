@@ -935,7 +935,10 @@ def test_display_name_without_controls_accepted(msg_server):
 @pytest.mark.parametrize("bad", ["not-a-uuid", "12345", "0e5b0d1c-aaaa-4bbb-8ccc",
                                  "0e5b0d1c-aaaa-4bbb-8ccc-0123456789ag",
                                  "0e5b0d1caaaa4bbb8ccc0123456789ab",
-                                 "%7B0e5b0d1c-aaaa-4bbb-8ccc-0123456789ab%7D"])
+                                 "%7B0e5b0d1c-aaaa-4bbb-8ccc-0123456789ab%7D",
+                                 # not UTF-8, and a 2-byte character cut by the echo's
+                                 # 64-byte bound: was 500 "out of memory" (review20 R1)
+                                 "%FF%FE", "a" * 63 + "%C3%A9", "%E2%80%AEevil"])
 def test_malformed_conversation_id_is_400_unknown_is_404(msg_server, people, bad):
     # One rule for every id and handle of the REST API (src/messaging/README.md, Errors): a
     # value that cannot be an id is the caller's mistake, 400 (invalid_uuid, as a string
@@ -946,11 +949,22 @@ def test_malformed_conversation_id_is_400_unknown_is_404(msg_server, people, bad
     st, _, b = rest(msg_server, "GET", f"/api/messages/{bad}", tok["alice"])
     assert st == 400 and b["error"]["code"] == "invalid_uuid", (st, b)
     assert "message_group_uuid" in b["error"]["message"], b
-    st, _, b = rest(msg_server, "POST", "/api/messages", tok["alice"],
-                    {"message": "hi", "message_group_uuid": urllib.parse.unquote(bad)})
-    assert st == 400 and b["error"]["code"] == "invalid_uuid", (st, b)
-    p = cli(msg_server, "get-conversation", urllib.parse.unquote(bad), check=False)
-    assert p.returncode == 1 and "ddbchat: invalid_uuid:" in p.stderr, p.stderr
+    # the echo is printable ASCII only (a uuid is): no bidi override or C1 control reaches
+    # the page or a terminal through it
+    assert all(" " <= ch <= "~" for ch in b["error"]["message"]), b
+    text = urllib.parse.unquote(bad, errors="strict") if "%FF" not in bad else None
+    if text is not None:
+        st, _, b = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                        {"message": "hi", "message_group_uuid": text})
+        assert st == 400 and b["error"]["code"] == "invalid_uuid", (st, b)
+        p = cli(msg_server, "get-conversation", text, check=False)
+        assert p.returncode == 1 and "ddbchat: invalid_uuid:" in p.stderr, p.stderr
+        p = cli(msg_server, "get-conversation", text, "--json", check=False)
+        assert p.returncode == 1 and json.loads(p.stderr)["error"]["code"] == "invalid_uuid"
+    p = cli(msg_server, "user", "add", "r1_user", "R1", "--uuid",
+            text if text is not None else "a\udcff", "--json", check=False)
+    assert p.returncode == 1 and json.loads(p.stderr)["error"]["code"] == "invalid_uuid", \
+        p.stderr
 
 
 def test_wellformed_unknown_conversation_id_is_404(msg_server, people):

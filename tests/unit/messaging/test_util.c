@@ -152,6 +152,25 @@ static void test_uuid(void **state)
     assert_false(msgi_is_uuid(NULL));
 }
 
+/* msgi_echo: printable ASCII kept, every other byte '?', cut at 64 bytes with "..." */
+static void test_echo(void **state)
+{
+    (void)state;
+    char out[MSGI_ECHO_MAX], a64[70], want[70];
+    msgi_echo("abc-1", out);
+    assert_string_equal(out, "abc-1");
+    msgi_echo("\xff\xfe\x1b[2J\xe2\x80\xae", out);
+    assert_string_equal(out, "???[2J???");
+    msgi_echo(NULL, out);
+    assert_string_equal(out, "");
+    memset(a64, 'a', 63);
+    memcpy(a64 + 63, "\xc3\xa9", 3); /* a 2-byte character across the bound */
+    msgi_echo(a64, out);
+    memset(want, 'a', 63);
+    memcpy(want + 63, "?...", 5);
+    assert_string_equal(out, want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +179,7 @@ int main(void)
         cmocka_unit_test(test_b64url),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_uuid),
+        cmocka_unit_test(test_echo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
