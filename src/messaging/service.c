@@ -365,15 +365,28 @@ int msg_validate_display_name(const char *name, err_t *e)
                           "a display name has at most %d characters",
                        MSG_NAME_MAX);
     /* A name is one line shown beside every message: a C0 control (line ends and tabs
-     * included) or DEL forged lines of listings and reached terminals as commands
+     * included), DEL, a C1 control (NEL, the 8-bit CSI) or a line/paragraph separator forged
+     * lines of listings and reached terminals as commands
      * (test_messaging.py::test_display_name_control_characters_refused).  Messages keep
-     * theirs (line ends are text there). */
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        if (*p < 0x20 || *p == 0x7F)
+     * theirs (line ends are text there).  The name is valid UTF-8 (checked above). */
+    long at = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; at++) {
+        unsigned cp = *p, n = 1;
+        if (*p >= 0xF0)
+            cp = *p & 0x07u, n = 4;
+        else if (*p >= 0xE0)
+            cp = *p & 0x0Fu, n = 3;
+        else if (*p >= 0xC0)
+            cp = *p & 0x1Fu, n = 2;
+        for (unsigned i = 1; i < n; i++)
+            cp = (cp << 6) | (p[i] & 0x3Fu);
+        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029)
             return msg_failf(e, MSG_E_INVALID_DISPLAY_NAME,
                              "a display name may not contain control characters (U+%04X at "
                              "character %ld)",
-                             *p, msgi_utf8_len(name, (size_t)((const char *)p - name)) + 1);
+                             cp, at + 1);
+        p += n;
+    }
     return 0;
 }
 

@@ -910,6 +910,10 @@ def test_token_ttl_zero_is_refused(msg_server, people):
 @pytest.mark.parametrize("name,where", [
     ("Mal\nlory", "U+000A"), ("Tab\tName", "U+0009"), ("Esc\x1b[2J", "U+001B"),
     ("nul\x01", "U+0001"), ("Del\x7fete", "U+007F"), ("\rCarriage", "U+000D"),
+    # C1 controls (NEL, the 8-bit CSI) and the Unicode line/paragraph separators: line ends
+    # and terminal commands as well (review20 R4; src/cli/text.c escapes them)
+    ("Nel\u0085x", "U+0085"), ("Csi\u009b31m", "U+009B"), ("Line\u2028Sep", "U+2028"),
+    ("Para\u2029", "U+2029"),
 ])
 def test_display_name_control_characters_refused(msg_server, name, where):
     # A display name is one line of text shown beside every message: a C0 control (or DEL)
