@@ -1122,3 +1122,37 @@ def test_handle_rows_stored_before_case_folding_keep_working(msg_server, people,
     assert st == 200 and m["message"] == "hi old", m
     st, _, groups = rest(msg_server, "GET", "/api/message_groups", token(old["OldBo"]))
     assert st == 200 and groups[0]["handle"] == "alice", groups
+
+
+@pytest.mark.parametrize("what,request_bytes,status", [
+    ("uri", b"GET /api/health?" + b"a" * 20000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+    ("header", b"GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 20000 + b"\r\n\r\n",
+     431),
+    ("version", b"GET /api/health HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+])
+def test_transport_refusals_libmicrohttpd_answers_itself(msg_server, what, request_bytes, status):
+    # A request line or header block larger than the connection's memory pool (16 KB), or an
+    # HTTP version other than 1.0/1.1, is refused by libmicrohttpd before any of our code
+    # sees the request: 0.9.75 writes its own compiled-in HTML body (HAVE_MESSAGES; no
+    # option or callback replaces it), without a Content-Type, and closes the connection.
+    # Documented in src/messaging/README.md (Errors); this pins the statuses and that the
+    # connection ends, so a client gets an answer (a JSON body here would need a newer
+    # libmicrohttpd).  Every refusal our code makes (431 too many header fields, 413, 415,
+    # 400) is JSON: test_transport_refusals_carry_cors.
+    import socket
+    u = urllib.parse.urlparse(msg_server.api_url)
+    s = socket.create_connection((u.hostname, u.port), timeout=10)
+    try:
+        s.sendall(request_bytes)
+        out = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            out += d
+    finally:
+        s.close()
+    head, _, body = out.partition(b"\r\n\r\n")
+    assert head.split(b" ")[1] == str(status).encode(), out[:300]
+    assert b"connection: close" in head.lower(), head
+    assert body.startswith(b"<html>"), body[:200]
