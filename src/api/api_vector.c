@@ -1468,8 +1468,7 @@ bool api_vix_updates_alone(json_t *body)
     return true;
 }
 
-int api_vix_update_table(api_req *r, const store_table *t, api_meta_fn pre, void *pre_ctx,
-                         json_t **out)
+int api_vix_update_table(api_req *r, const store_table *t, api_meta_fn pre, void *pre_ctx)
 {
     json_t *body = r->body;
     json_t *ups = json_object_get(body, "VectorIndexUpdates");
@@ -1498,16 +1497,5 @@ int api_vix_update_table(api_req *r, const store_table *t, api_meta_fn pre, void
     }
     if (actions > 1)
         return err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_GSI_ONE_AT_A_TIME);
-    int rc = api_table_meta_edit(r, t, ut_vix_edit, &u);
-    if (rc)
-        return rc;
-    const store_table *nt = NULL;
-    if ((rc = api_table_find(r, u.table, &nt)))
-        return rc;
-    json_t *desc;
-    if ((rc = api_table_describe(r, nt ? nt : t, "ACTIVE", &desc)))
-        return rc;
-    json_object_set_new(desc, "TableStatus", json_string("UPDATING"));
-    *out = json_pack("{s:o}", "TableDescription", desc);
-    return *out ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+    return api_table_meta_edit(r, t, ut_vix_edit, &u);
 }

@@ -2401,6 +2401,22 @@ static int ut_vix_billing(api_req *r, void *ctx, const store_table *cur, json_t 
     return ut_plan_changes(r, c->q, cur, meta, &c->plan);
 }
 
+/* UpdateTable's answer after a vector index change (api_vix_update_table): the table as
+ * changed, described UPDATING. */
+static int ut_vix_answer(api_req *r, const store_table *t, json_t **out)
+{
+    const store_table *nt = NULL;
+    int rc = api_table_find(r, api_table_name(t), &nt);
+    if (rc)
+        return rc;
+    json_t *desc;
+    if ((rc = api_table_describe(r, nt ? nt : t, "ACTIVE", &desc)))
+        return rc;
+    json_object_set_new(desc, "TableStatus", json_string("UPDATING"));
+    *out = json_pack("{s:o}", "TableDescription", desc);
+    return *out ? 0 : err_set(r->err, ERR_NOMEM, "out of memory");
+}
+
 int op_update_table(api_req *r, json_t **out)
 {
     const store_table *t;
@@ -2422,9 +2438,10 @@ int op_update_table(api_req *r, json_t **out)
             (vrc = ut_single_concern(r, &b, vu)) || (vrc = ut_vix_alone(r, &b)))
             return vrc;
         if (!b.billing)
-            return api_vix_update_table(r, t, NULL, NULL, out);
+            return (vrc = api_vix_update_table(r, t, NULL, NULL)) ? vrc : ut_vix_answer(r, t, out);
         ut_ctx c = {.q = &b};
-        if ((vrc = api_vix_update_table(r, t, ut_vix_billing, &c, out)))
+        if ((vrc = api_vix_update_table(r, t, ut_vix_billing, &c)) ||
+            (vrc = ut_vix_answer(r, t, out)))
             return vrc;
         /* a switch to on-demand answers without the time of the switch (as alone) */
         if (c.plan.to_ppr)
