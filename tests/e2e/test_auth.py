@@ -483,3 +483,19 @@ def test_presigned_request_expires(authed):
         status, doc = presigned(authed.ddb_url, KEY, SECRET, tamper=lambda u, b=bad: u.replace(
             "X-Amz-Expires=300", "X-Amz-Expires=" + b))
         assert (status, err(doc)) == (400, ("IncompleteSignatureException", text)), bad
+
+
+@pytest.mark.requires_ddbchat
+def test_presigned_request_namespace(ddbchat_server):
+    # With credentials and --namespace-tables, a verified presigned request runs in its key's
+    # namespace (access key and region of X-Amz-Credential), as the key's header-signed ones.
+    path = creds_file()
+    try:
+        srv = ddbchat_server("--credentials-file", path, "--namespace-tables")
+        make_table(client_for(srv.ddb_url, KEY, SECRET), "mine")
+        status, doc = presigned(srv.ddb_url, KEY, SECRET)
+        assert (status, doc) == (200, {"TableNames": ["mine"]})
+        status, doc = presigned(srv.ddb_url, KEY2, SECRET2)
+        assert (status, doc) == (200, {"TableNames": []})
+    finally:
+        os.unlink(path)
