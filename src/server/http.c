@@ -1486,33 +1486,34 @@ static enum MHD_Result http_collect_header(void *cls, enum MHD_ValueKind kind, c
         r->headers[r->n_headers++] = (sigv4_header){key, value ? value : ""};
         /* what http_blocking routes by: the first, as a search of headers[] finds */
         char k0 = (char)(key[0] | 0x20);
-        if (!r->amz_target && k0 == 'x' && key_size == 12 && strcasecmp(key, "X-Amz-Target") == 0)
+        if (!r->amz_target && k0 == 'x' && key_size == 12 &&
+            HTTP_NAME_IS(key, key_size, "x-amz-target"))
             r->amz_target = value ? value : "";
         else if (!r->authorization && k0 == 'a' && key_size == 13 &&
-                 strcasecmp(key, "Authorization") == 0)
+                 HTTP_NAME_IS(key, key_size, "authorization"))
             r->authorization = value ? value : "";
         else if (!r->content_type && k0 == 'c' && key_size == 12 &&
-                 strcasecmp(key, "Content-Type") == 0)
+                 HTTP_NAME_IS(key, key_size, "content-type"))
             r->content_type = value ? value : "";
     }
     if (value && http_value_has_ctl(value, value_size)) /* RFC 9110 5.5 */
         r->bad_header_byte = true;
     /* the names below start with c, t, h or o and have these lengths: most headers
      * (Content-Type, X-Amz-Date, Accept-Encoding, User-Agent) are passed over without a
-     * strcasecmp.  key_size is the name's strlen: libmicrohttpd answers 400 to a header line
+     * name compare.  key_size is the name's strlen: libmicrohttpd answers 400 to a header line
      * that holds a NUL. */
     char c0 = (char)(key[0] | 0x20);
-    if (c0 == 'c' && key_size == 14 && strcasecmp(key, "Content-Length") == 0) {
+    if (c0 == 'c' && key_size == 14 && HTTP_NAME_IS(key, key_size, "content-length")) {
         if (r->content_length && strcmp(r->content_length, value ? value : "") != 0)
             r->cl_conflict = true; /* RFC 9112 6.3 */
         r->content_length = value ? value : "";
-    } else if (c0 == 'c' && key_size == 16 && strcasecmp(key, "Content-Encoding") == 0) {
+    } else if (c0 == 'c' && key_size == 16 && HTTP_NAME_IS(key, key_size, "content-encoding")) {
         r->content_encoding = value;
-    } else if (c0 == 't' && key_size == 17 && strcasecmp(key, "Transfer-Encoding") == 0) {
+    } else if (c0 == 't' && key_size == 17 && HTTP_NAME_IS(key, key_size, "transfer-encoding")) {
         r->has_te = true;
-    } else if (c0 == 'h' && key_size == 4 && strcasecmp(key, "Host") == 0) {
+    } else if (c0 == 'h' && key_size == 4 && HTTP_NAME_IS(key, key_size, "host")) {
         r->hosts++;
-    } else if (c0 == 'o' && key_size == 6 && strcasecmp(key, "Origin") == 0) {
+    } else if (c0 == 'o' && key_size == 6 && HTTP_NAME_IS(key, key_size, "origin")) {
         r->has_origin = value && *value; /* an empty Origin names no origin (review18 L8) */
     }
     return MHD_YES;

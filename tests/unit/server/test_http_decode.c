@@ -10,9 +10,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <zlib.h>
 
@@ -246,12 +248,60 @@ static void test_value_ctl(void **state)
     assert_true(checked > 100000);
 }
 
+/* http_name_is against strcasecmp: each name http_collect_header looks for, with every byte
+ * value at every place (a NUL aside: the name is a C string of key_size bytes), in upper,
+ * lower and mixed case, one byte longer and shorter; each key in a heap block of exactly its
+ * size (the ASan run catches a read past it). */
+static void name_is_same(const char *key, size_t n, const char *lower)
+{
+    char *k = malloc(n + 1);
+    assert_non_null(k);
+    memcpy(k, key, n);
+    k[n] = '\0';
+    bool want = strcasecmp(k, lower) == 0;
+    if (http_name_is(k, n, lower, strlen(lower)) != want)
+        fail_msg("[%s] against %s: strcasecmp says %d", k, lower, want);
+    free(k);
+}
+
+static void test_name_is_as_strcasecmp(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"x-amz-target", "authorization", "content-type",
+                                        "content-length", "content-encoding",
+                                        "transfer-encoding", "host", "origin"};
+    char key[32];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *lo = names[i];
+        size_t n = strlen(lo);
+        for (size_t at = 0; at < n; at++)
+            for (int b = 1; b < 256; b++) {
+                memcpy(key, lo, n);
+                key[at] = (char)b;
+                name_is_same(key, n, lo);
+                for (size_t j = 0; j < n; j++) /* the rest upper case */
+                    if (j != at && lo[j] >= 'a' && lo[j] <= 'z')
+                        key[j] = (char)(lo[j] - 32);
+                name_is_same(key, n, lo);
+            }
+        memcpy(key, lo, n);
+        key[n] = 'x';
+        name_is_same(key, n + 1, lo); /* longer */
+        name_is_same(key, n - 1, lo); /* shorter */
+        for (size_t j = 0; j < n; j++) /* mixed case */
+            key[j] = (char)((j % 2 && lo[j] >= 'a' && lo[j] <= 'z') ? lo[j] - 32 : lo[j]);
+        name_is_same(key, n, lo);
+        assert_true(http_name_is(key, n, lo, n));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_target),
         cmocka_unit_test(test_content_encoding),
         cmocka_unit_test(test_value_ctl),
+        cmocka_unit_test(test_name_is_as_strcasecmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
