@@ -251,4 +251,61 @@ size_t pq_blank_end(const char *s, size_t len, size_t i, bool *open);
 /* Reads p->src into p->t / p->nt (arena), the last token P_EOF; 0, or the error recorded. */
 int pq_lex(pp *p);
 
+/* ---- expr_partiql_lit.c ---------------------------------------------------------------- */
+
+/* Records a shape refusal (the first of the lowest rank, SHAPE_*) and lets the parse go on;
+ * pq_shape_refusal: of SHAPE_PROJECTION's rank. */
+void pq_shape_refusal_ranked(pp *p, const char *text, int rank);
+void pq_shape_refusal(pp *p, const char *text);
+/* The syntax error for an unexpected token (its detail, or recorded; returns p->rc). */
+const char *pq_unexpected_detail(const ptok *t);
+int pq_unexpected(pp *p, const ptok *t);
+/* The syntax error for the token found where a term should start ("Unexpected operator /
+ * keyword / term"; a sign is skipped). */
+const char *pq_term_detail(const ptok *t);
+int pq_term_error(pp *p, const ptok *t);
+/* A semantic error with DynamoDB's position suffix (t NULL: none), behind the refusals
+ * DynamoDB reports first; returns p->rc. */
+int pq_sem(pp *p, const ptok *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Duplicate column names ("SELECT v, v"): the error, or 0. */
+int pq_select_dups(pp *p);
+
+/* The cursor: the token at p->i, the one after it, the token taken (p->i advances); a
+ * keyword / token taken when it is there; one required (else the syntax error). */
+const ptok *pq_peek(pp *p);
+const ptok *pq_peek2(pp *p);
+const ptok *pq_next(pp *p);
+bool pq_is_kw(const ptok *t, kwid k);
+bool pq_accept_kw(pp *p, kwid k);
+bool pq_accept(pp *p, ptt t);
+int pq_expect_kw(pp *p, kwid k);
+int pq_expect(pp *p, ptt t);
+/* After an infix operator: nothing but the end is "Missing right-hand side expression of
+ * infix operator". */
+int pq_rhs_missing(pp *p);
+/* Whether only the end of the statement (an optional ";") is left. */
+bool pq_at_statement_end(pp *p);
+/* Identifier text of an unquoted or quoted name token. */
+const char *pq_tok_name(pp *p, const ptok *t, size_t *len);
+bool pq_is_name_tok(const ptok *t);
+/* The EOP_* comparison a token is, or -1. */
+int pq_cmp_op(const ptok *t);
+
+/* Registers a template as a slot and returns the EN_VALUE node naming it. */
+expr_node *pq_slot_node(pp *p, pq_tmpl *t);
+/* A literal value node (the literal lives in the statement's arena). */
+expr_node *pq_lit_node(pp *p, av_t v);
+/* A literal's place: "root". */
+void pq_lctx_root(lctx *c);
+/* The root of a collection member's expression ahead of the cursor (its operator, or call). */
+nary pq_nary_ahead(const pp *p);
+/* {'key': value, ...}: is_item for INSERT's VALUE (`?` allowed, context "root"); otherwise a
+ * map inside a value, at context c. */
+int pq_parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl **out);
+/* Whether the tokens from i are a (signed) number literal in parentheses: "(1)", "(-(2))". */
+bool pq_paren_number_ahead(const pp *p, size_t i);
+/* A value: 'str', number, TRUE/FALSE, NULL, ?, [..], {..}, <<..>>; `top`: a whole value, where
+ * `?` may stand. */
+int pq_parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top);
+
 #endif
