@@ -353,6 +353,12 @@ static int authenticate(msg_service *s, const msg_http_req *req, msg_http_resp *
     if (rc == ERR_NOT_FOUND && msg_validate_handle(who, NULL) == 0) {
         err_clear(&e);
         rc = msg_user_by_handle(s, who, me, &e);
+        /* a handle finds its user in any case, but a token proves who it is only with the
+         * handle as registered, byte for byte (Cognito's usernames are case-sensitive by
+         * default: "ALICE" is not "alice"; review20 R6,
+         * test_messaging.py::test_handles_are_case_insensitive) */
+        if (rc == 0 && strcmp(me->handle, who) != 0)
+            rc = ERR_NOT_FOUND;
     }
     if (rc == ERR_NOT_FOUND) {
         challenge(r, true);

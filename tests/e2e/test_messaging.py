@@ -1076,9 +1076,15 @@ def test_handles_are_case_insensitive(msg_server, people):
     t = cli(msg_server, "token", "casekim").stdout.strip()
     st, _, me = rest(msg_server, "GET", "/api/me", t)
     assert st == 200 and me == {"uuid": kim, "handle": "CaseKim", "display_name": "Kim Case"}
-    # a token whose user claim is a handle (as Cognito's username) finds it in any case too
-    st, _, me = rest(msg_server, "GET", "/api/me", token("CASEKIM"))
+    # a token whose user claim is a handle (as Cognito's username, case-sensitive by
+    # default) signs in only with the handle as registered, byte for byte: folding is for
+    # finding a person, not for proving who one is (review20 R6: token "CASEKIM" signed in
+    # as CaseKim)
+    st, _, me = rest(msg_server, "GET", "/api/me", token("CaseKim"))
     assert st == 200 and me["uuid"] == kim, me
+    for claim in ("CASEKIM", "casekim"):
+        st, h, b = rest(msg_server, "GET", "/api/me", token(claim))
+        assert st == 401 and b["error"]["code"] == "unauthorized", (claim, st, b)
 
 
 def test_handle_rows_stored_before_case_folding_keep_working(msg_server, people, mddb):
