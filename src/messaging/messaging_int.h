@@ -34,6 +34,7 @@ struct msg_service {
      * msg_user_by_uuid); only with a backend that has a version */
     pthread_mutex_t users_mu;
     bool users_init;             /* users_mu initialised */
+    pthread_mutex_t fold_mu;     /* one handles_fold at a time (service.c) */
     _Atomic bool handles_folded; /* the table's handle rows are case-folded (service.c
                                     handles_fold): seen once, never checked again */
     unsigned char users_key[16]; /* siphash key */

@@ -127,6 +127,7 @@ int msg_service_new(msg_backend *b, const msg_config *cfg, msg_service **out, er
     if (s->cfg.max_retries <= 0)
         s->cfg.max_retries = 200;
     pthread_mutex_init(&s->users_mu, NULL);
+    pthread_mutex_init(&s->fold_mu, NULL);
     s->users_init = true;
     int crc = getrandom(s->users_key, sizeof s->users_key, 0) == (ssize_t)sizeof s->users_key
                   ? msg_jwt_cache_new(&s->jwt_cache)
@@ -153,8 +154,10 @@ void msg_service_free(msg_service *s)
     msg_jwt_cache_free(s->jwt_cache);
     for (size_t i = 0; i < MSGI_USER_SETS * MSGI_USER_WAYS; i++)
         free(s->users[i]);
-    if (s->users_init)
+    if (s->users_init) {
         pthread_mutex_destroy(&s->users_mu);
+        pthread_mutex_destroy(&s->fold_mu);
+    }
     free(s);
 }
 
@@ -518,11 +521,22 @@ static int handles_mark_folded(msg_service *s, err_t *e)
 }
 
 /* Folds the table's handle rows once (above).  Idempotent, safe beside other writers (each
- * twin is a conditional Put); a Scan of the table the first time only. */
+ * twin is a conditional Put); a Scan of the table the first time only, one at a time in a
+ * process (the requests that miss meanwhile wait for it and then see it done: review20 R7). */
+static int handles_fold_locked(msg_service *s, err_t *e);
+
 static int handles_fold(msg_service *s, err_t *e)
 {
     if (s->handles_folded)
         return 0;
+    pthread_mutex_lock(&s->fold_mu);
+    int rc = s->handles_folded ? 0 : handles_fold_locked(s, e);
+    pthread_mutex_unlock(&s->fold_mu);
+    return rc;
+}
+
+static int handles_fold_locked(msg_service *s, err_t *e)
+{
     json_t *mark;
     int rc = get_item(s, MSG_HANDLES_MARK_PK, MSG_HANDLES_MARK_SK, &mark, e);
     if (rc)

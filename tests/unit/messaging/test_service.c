@@ -1233,6 +1233,73 @@ static void test_membership_is_a_keyed_read(void **state)
     msg_message_fini(&mine);
 }
 
+/* A backend that counts Scans and makes each take 50 ms. */
+typedef struct scan_backend {
+    msg_backend base;
+    msg_backend *inner;
+    _Atomic int scans;
+} scan_backend;
+
+static int scan_call(msg_backend *b, const char *op, json_t *req, json_t **out, err_t *e)
+{
+    scan_backend *l = (scan_backend *)b;
+    if (strcmp(op, "Scan") == 0) {
+        l->scans++;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return msg_backend_call(l->inner, op, req, out, e);
+}
+
+static const msg_backend_ops scan_ops = {.call = scan_call, .free = lagging_free, .name = "scan"};
+
+typedef struct fold_arg {
+    msg_service *svc;
+    int rc;
+} fold_arg;
+
+static void *fold_lookup(void *p)
+{
+    fold_arg *a = p;
+    msg_user u;
+    err_t e = {0};
+    a->rc = msg_user_by_handle(a->svc, "Nobody_At_All", &u, &e);
+    return NULL;
+}
+
+/* The one-time fold of older handle rows (a Scan of the table) runs once in a process even
+ * when many lookups miss at the same moment: they wait for it (review20 R7: each ran its own
+ * full Scan on its request thread). */
+static void test_handle_fold_runs_once(void **state)
+{
+    (void)state;
+    add_user("fold_one", "Fold One"); /* a handle row: the fold has something to look at */
+    json_t *resp = NULL, *req = json_pack("{s:s, s:{s:{s:s}, s:{s:s}}}", "TableName", ENV.table,
+                                          "Key", "pk", "S", "SCHEMA", "sk", "S", "HANDLES");
+    err_t e = {0};
+    assert_int_equal(msg_backend_call(ENV.backend, "DeleteItem", req, &resp, &e), 0);
+    json_decref(req);
+    json_decref(resp);
+    scan_backend sb = {.base = {&scan_ops}, .inner = ENV.backend};
+    msg_config cfg;
+    msg_config_default(&cfg);
+    cfg.table = ENV.table;
+    msg_service *svc;
+    assert_int_equal(msg_service_new(&sb.base, &cfg, &svc, &e), 0);
+    pthread_t t[8];
+    fold_arg a[8];
+    for (int i = 0; i < 8; i++) {
+        a[i] = (fold_arg){.svc = svc};
+        assert_int_equal(pthread_create(&t[i], NULL, fold_lookup, &a[i]), 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(a[i].rc, ERR_NOT_FOUND);
+    }
+    assert_int_equal(sb.scans, 1);
+    msg_service_free(svc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1255,6 +1322,7 @@ int main(void)
         cmocka_unit_test(test_idempotency_key),
         cmocka_unit_test(test_paging_forward),
         cmocka_unit_test(test_membership_is_a_keyed_read),
+        cmocka_unit_test(test_handle_fold_runs_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
