@@ -432,6 +432,13 @@ def test_presigned_request_verified(authed):
     status, doc = presigned(authed.ddb_url, KEY2, SECRET2, body=b'{"Limit": 3}',
                             signer=_QueryAuthBodyHash)
     assert status == 200 and "TableNames" in doc, doc
+    # an operation whose signature is checked before its body is parsed (GetItem): past the
+    # signature to the table's absence; with a wrong secret the mismatch
+    get = b'{"TableName": "nope", "Key": {"pk": {"S": "a"}}}'
+    status, doc = presigned(authed.ddb_url, KEY, SECRET, body=get, op="GetItem")
+    assert (status, err(doc)[0]) == (400, "ResourceNotFoundException"), doc
+    status, doc = presigned(authed.ddb_url, KEY, "wrong", body=get, op="GetItem")
+    assert (status, err(doc)) == (400, ("InvalidSignatureException", MISMATCH)), doc
     # over the body's hash, another body is a mismatch (over UNSIGNED-PAYLOAD it is not signed)
     status, doc = presigned(authed.ddb_url, KEY, SECRET, body=b'{"Limit": 3}',
                             signer=_QueryAuthBodyHash, signed_body=b"{}")
