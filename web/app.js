@@ -414,18 +414,25 @@
     el['new-form'].hidden = true;
     el['new-btn'].focus();
   });
+  // Handles are case-insensitive (ASCII letters; the server finds one person whatever the
+  // case typed): compare them so (test_web.py::
+  // test_new_to_a_handle_in_another_case_opens_the_conversation).
+  function sameHandle(a, b) {
+    return !!a && !!b && a.toLowerCase() === b.toLowerCase();
+  }
+
   el['new-form'].addEventListener('submit', (ev) => {
     ev.preventDefault();
     const handle = el['new-handle'].value.trim().replace(/^@/, '');
     if (!handle) return;
-    if (state.me && handle === state.me.handle) {
+    if (state.me && sameHandle(handle, state.me.handle)) {
       showNotice('You cannot message yourself.');
       return;
     }
     el['new-form'].hidden = true;
     el['new-handle'].value = '';
     for (const c of state.convs.values()) {
-      if (c.handle === handle) { openConversation(c.uuid, c.handle, c.display_name, true); return; }
+      if (sameHandle(c.handle, handle)) { openConversation(c.uuid, c.handle, c.display_name, true); return; }
     }
     // A draft: the conversation starts with its first message (POST with the handle); an
     // unknown handle is reported then, in words.
@@ -557,7 +564,7 @@
       created_at: m.created_at,
     });
     const o = state.open;
-    if (o && !o.group && o.handle === m.with.handle) adoptGroup(o, m.message_group_uuid);
+    if (o && !o.group && sameHandle(o.handle, m.with.handle)) adoptGroup(o, m.message_group_uuid);
     if (o && o.group === m.message_group_uuid) addMessage(m);
   }
 

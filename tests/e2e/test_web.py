@@ -352,6 +352,27 @@ def test_new_to_a_handle_with_history_shows_the_history(web, two):
     wait(d, lambda d: conv_names(d)[:1] == ["Old Friend"], 5, "the conversation on top")
 
 
+
+def test_new_to_a_handle_in_another_case_opens_the_conversation(web, two):
+    # Handles are case-insensitive: "New" to WEB_CASE_FRIEND opens the loaded conversation
+    # with web_case_friend (its history, its name as registered), not an empty draft
+    # titled @WEB_CASE_FRIEND; one's own handle in another case is refused at once.
+    me, friend = "web_case_me", "web_case_friend"
+    web.tok[me] = token(add_user(web, me, "Case Me"), exp_in=3600)
+    web.tok[friend] = token(add_user(web, friend, "Case Friend"), exp_in=3600)
+    send_rest(web, friend, "hello from before", handle=me)
+    d = fresh(two[0])
+    sign_in_by_link(d, web, me)
+    wait(d, lambda d: "Case Friend" in conv_names(d), 5, "the list")
+    by_css(d, "#new-btn")[0].click()
+    by_css(d, "#new-handle")[0].send_keys(friend.upper() + "\n")
+    wait(d, lambda d: by_css(d, "#conv:not([hidden])"), 5, "the conversation")
+    wait(d, lambda d: bubbles(d) == ["hello from before"], 5, "its history")
+    assert by_css(d, "#conv-handle")[0].text == "@" + friend
+    by_css(d, "#new-btn")[0].click()
+    by_css(d, "#new-handle")[0].send_keys(me.upper() + "\n")
+    wait(d, lambda d: notice(d) == "You cannot message yourself.", 5, "the refusal")
+
 def test_paging_back_through_100_messages(web, two):
     st, _, first = rest(web, "POST", "/api/messages", web.tok["web_dave"],
                         {"message": "page 000", "handle": "web_carol"})
