@@ -1596,11 +1596,8 @@ static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const c
     /* the body to come */
     unsigned long long cl = 0;
     bool known = false;
-    if (r->content_length) {
-        char *end;
-        cl = strtoull(r->content_length, &end, 10);
-        known = end != r->content_length && !*end;
-    }
+    if (r->content_length)
+        known = http_parse_length(r->content_length, &cl);
     bool big = !known ? MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding") != NULL
                       : cl > HTTP_EARLY_REFUSE_BYTES;
     http_server *srv = l->srv;

@@ -295,6 +295,28 @@ static void test_name_is_as_strcasecmp(void **state)
     }
 }
 
+/* http_parse_length against strtoull: the value, and "a number with nothing after it". */
+static void test_length_as_strtoull(void **state)
+{
+    (void)state;
+    static const char *const v[] = {
+        "0", "7", "42", "0042", "1234567890123456789", "9999999999999999999",
+        "12345678901234567890", "18446744073709551615", "18446744073709551616",
+        "99999999999999999999999", "", " 5", "5 ", "+5", "-5", "5x", "x5", "0x10", "1e3",
+        "00000000000000000001", "\t7", "1.5"};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char *k = strdup(v[i]); /* a heap block of exactly its size for the ASan run */
+        assert_non_null(k);
+        char *end;
+        unsigned long long want = strtoull(k, &end, 10), got = 12345;
+        bool want_ok = end != k && !*end;
+        bool ok = http_parse_length(k, &got);
+        if (ok != want_ok || (want_ok && got != want))
+            fail_msg("[%s]: %d %llu, strtoull says %d %llu", k, ok, got, want_ok, want);
+        free(k);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_content_encoding),
         cmocka_unit_test(test_value_ctl),
         cmocka_unit_test(test_name_is_as_strcasecmp),
+        cmocka_unit_test(test_length_as_strtoull),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
