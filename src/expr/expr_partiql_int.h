@@ -234,7 +234,7 @@ typedef struct nary {
     const char *kind; /* "NAry", "Typed" (IS), "Path" (a path ending in .*: no position) */
 } nary;
 
-/* ---- expr_partiql_lex.c ---------------------------------------------------------------- */
+/* ---- expr_partiql_lex.c --------------------------------------------------------------- */
 
 /* Records "out of memory" (the first error wins); returns p->rc. */
 int pq_nomem(pp *p);
@@ -251,7 +251,7 @@ size_t pq_blank_end(const char *s, size_t len, size_t i, bool *open);
 /* Reads p->src into p->t / p->nt (arena), the last token P_EOF; 0, or the error recorded. */
 int pq_lex(pp *p);
 
-/* ---- expr_partiql_lit.c ---------------------------------------------------------------- */
+/* ---- expr_partiql_lit.c --------------------------------------------------------------- */
 
 /* Records a shape refusal (the first of the lowest rank, SHAPE_*) and lets the parse go on;
  * pq_shape_refusal: of SHAPE_PROJECTION's rank. */
@@ -307,5 +307,18 @@ bool pq_paren_number_ahead(const pp *p, size_t i);
 /* A value: 'str', number, TRUE/FALSE, NULL, ?, [..], {..}, <<..>>; `top`: a whole value, where
  * `?` may stand. */
 int pq_parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top);
+
+/* ---- expr_partiql_cond.c -------------------------------------------------------------- */
+
+/* A document path whose first token (already taken) is first: an EN_PATH. */
+int pq_parse_path_from(pp *p, const ptok *first, expr_node **out);
+/* Steps after a parenthesised path ("(l)[0]", "(m).x"): *x replaced by the longer path. */
+int pq_path_more(pp *p, expr_node **x);
+/* A name or keyword followed by "(": a function call. */
+bool pq_at_call(pp *p);
+/* WHERE <cond>: the whole must be a condition. */
+int pq_parse_where(pp *p, expr_node **out);
+/* An update value: sum [= sum]..., left to right. */
+int pq_parse_set_expr(pp *p, expr_node **out);
 
 #endif
