@@ -321,4 +321,13 @@ int pq_parse_where(pp *p, expr_node **out);
 /* An update value: sum [= sum]..., left to right. */
 int pq_parse_set_expr(pp *p, expr_node **out);
 
+/* ---- expr_partiql_syntax.c ------------------------------------------------------------ */
+
+/* Whether the statement has a syntax error PartiQL's grammar finds; *detail its name, *clause
+ * the SELECT's first GROUP / HAVING / LIMIT keyword (0: none). */
+bool pq_sx_statement(pp *p, const char **detail, size_t *clause);
+/* Steps over an expression at the cursor (prec: the lowest operator precedence it takes; -1
+ * all): 0 with the cursor after it, or its syntax error there. */
+int pq_sx_step(pp *p, int prec);
+
 #endif
