@@ -1,6 +1,12 @@
 /*
- * expr_partiql — lexer, recursive-descent parser and binder for DynamoDB's PartiQL.
+ * expr_partiql — DynamoDB's PartiQL statements: the recursive-descent parser's top (targets,
+ * SELECT / UPDATE / DELETE / INSERT, the refusals of the rest) and expr_pq_parse.
  * Layer: expr.  See expr_partiql.h.
+ *
+ * The PartiQL files, each using only those before it (expr_partiql_int.h holds what they
+ * share): expr_partiql_lex.c (keywords, lexer), expr_partiql_lit.c (the cursor, the errors'
+ * order, value slots, literals), expr_partiql_cond.c (paths, conditions, SET values),
+ * expr_partiql_syntax.c (the syntax pass), this file; expr_partiql_plan.c binds and plans.
  *
  * The parser builds expr_int.h nodes directly: document paths are EN_PATH nodes with plain
  * names, every value (literal or `?`) is an EN_VALUE placeholder ":<slot>" whose slot holds
@@ -19,7 +25,6 @@
  * the message is about, columns counted in characters from 1.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ql-reference.html
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

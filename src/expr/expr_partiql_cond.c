@@ -10,9 +10,7 @@
  * DynamoDB's, each with the capture or probe that pins it.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ql-reference.where.html
  */
-#include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

@@ -10,10 +10,8 @@
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ql-reference.html
  */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "expr/expr_int.h"
 #include "expr/expr_partiql.h"

@@ -12,7 +12,6 @@
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ql-reference.html
  */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
