@@ -35,6 +35,7 @@
 #include <uuid/uuid.h>
 
 #include "api/api_int.h"
+#include "api/api_tdef.h"
 #include "api/api_tdesc.h"
 #include "api/api_item.h"
 #include "api/api_schema.h"
@@ -45,9 +46,6 @@
 #include "base/mem.h"
 #include "value/ddbjson.h"
 
-#define TBL_MAX_THROUGHPUT 40000
-#define TBL_MAX_UNITS 1000000000000LL /* beyond: "Given value .. is out of bounds" */
-#define TBL_MAX_PROJECTED 100 /* NonKeyAttributes summed over all indexes */
 #define TBL_MAX_TAGS 50
 
 static int verr(api_req *r, const char *msg)
@@ -70,876 +68,19 @@ static const char *tbl_user_name(const api_req *r, const store_table *t)
 #define SSE_FREE_CHANGES 4        /* encryption key changes in a window before the 6 h gap */
 #define CLASS_CHANGES 2           /* TableClass changes in api->class_window_ms (30 days) */
 
-/* ---- CreateTable parsing ------------------------------------------------------------- */
-
-typedef struct tbl_attr {
-    const char *name;
-    av_type type;
-    bool used;
-} tbl_attr;
-
-typedef struct tbl_attrs {
-    tbl_attr *a;
-    size_t n;
-} tbl_attrs;
-
-static av_type key_type_of(const char *s)
-{
-    if (!s)
-        return AV_NONE;
-    if (strcmp(s, "S") == 0)
-        return AV_S;
-    if (strcmp(s, "N") == 0)
-        return AV_N;
-    if (strcmp(s, "B") == 0)
-        return AV_B;
-    return AV_NONE;
-}
-
-static tbl_attr *attrs_find(tbl_attrs *as, const char *name)
-{
-    for (size_t i = 0; i < as->n; i++)
-        if (strcmp(as->a[i].name, name) == 0)
-            return &as->a[i];
-    return NULL;
-}
-
-/* AttributeDefinitions: each {AttributeName, AttributeType}, unique names. */
-static int parse_attrs(api_req *r, json_t *ad, tbl_attrs *out)
-{
-    size_t n = json_array_size(ad);
-    out->a = arena_zalloc(r->arena, (n ? n : 1) * sizeof *out->a);
-    out->n = 0;
-    if (!out->a)
-        return err_set(r->err, ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        json_t *e = json_array_get(ad, i);
-        const char *name, *type;
-        int rc;
-        if (!json_is_object(e))
-            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-        if ((rc = api_json_str(e, "AttributeName", &name, r->err)) ||
-            (rc = api_json_str(e, "AttributeType", &type, r->err)))
-            return rc;
-        if (!name)
-            return verr(r, TXT_ATTR_NAME_MISSING);
-        if (strlen(name) > 255)
-            return verr(r, TXT_KEY_NAME_LEN);
-        if (!type)
-            return verr(r, TXT_ATTR_TYPE_MISSING);
-        av_type t = key_type_of(type);
-        if (t == AV_NONE)
-            return verr(r, TXT_ATTR_TYPE_ENUM);
-        if (attrs_find(out, name))
-            return verr(r, TXT_ATTR_DUP);
-        out->a[out->n++] = (tbl_attr){.name = name, .type = t};
-    }
-    return 0;
-}
-
-/* A parsed KeySchema: the partition key attributes, then the sort key attributes (one of
- * each at most, except in a GSI's key: up to STORE_KEY_PARTS of each). */
-typedef struct tbl_ks {
-    const char *h[STORE_KEY_PARTS], *r[STORE_KEY_PARTS];
-    size_t nh, nr;
-} tbl_ks;
-
-/* A GSI's KeySchema: 1..8 elements, names unique, every HASH before every RANGE, at most
- * 4 of each (multi-attribute keys; DynamoDB Local 3.3's order and texts: the elements in
- * order, each a repeated name, then a HASH after a RANGE; diffgen2). */
-static int parse_gsi_keyschema(api_req *r, const char *const *names, const char *const *types,
-                               size_t n, tbl_ks *out)
-{
-    if (n > STORE_KEY_ATTRS)
-        return verr(r, TXT_KEY_TOO_BIG);
-    size_t nh = 0;
-    bool seen_range = false;
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(names[i], names[j]) == 0)
-                return verr(r, TXT_KEY_SAME_NAME);
-        bool hash = strcmp(types[i], "HASH") == 0;
-        if (hash && seen_range)
-            return verr(r, TXT_KEY_ORDER);
-        seen_range |= !hash;
-        nh += hash;
-    }
-    if (nh == 0)
-        return verr(r, TXT_NO_HASH_KEY);
-    if (nh > STORE_KEY_PARTS)
-        return verr(r, TXT_GSI_TOO_MANY_HASH);
-    if (n - nh > STORE_KEY_PARTS)
-        return verr(r, TXT_GSI_TOO_MANY_RANGE);
-    for (size_t i = 0; i < n; i++) {
-        if (i < nh)
-            out->h[out->nh++] = names[i];
-        else
-            out->r[out->nr++] = names[i];
-    }
-    return 0;
-}
-
-/* A KeySchema (table or index): HASH first, optional RANGE (a GSI's: parse_gsi_keyschema).
- * Names only; types later. */
-static int parse_keyschema(api_req *r, json_t *ks, bool gsi, tbl_ks *out)
-{
-    memset(out, 0, sizeof *out);
-    if (!ks)
-        return verr(r, TXT_NO_KEY_SCHEMA);
-    if (!json_is_array(ks))
-        return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-    size_t n = json_array_size(ks);
-    if (n == 0)
-        return verr(r, TXT_NO_KEY_SCHEMA);
-    if (n > (gsi ? STORE_KEY_ATTRS : 2))
-        return verr(r, TXT_KEY_TOO_BIG);
-    const char *names[STORE_KEY_ATTRS] = {NULL}, *types[STORE_KEY_ATTRS] = {NULL};
-    for (size_t i = 0; i < n; i++) {
-        json_t *e = json_array_get(ks, i);
-        int rc;
-        if (!json_is_object(e))
-            return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-        if ((rc = api_json_str(e, "AttributeName", &names[i], r->err)) ||
-            (rc = api_json_str(e, "KeyType", &types[i], r->err)))
-            return rc;
-        if (!types[i])
-            return verr(r, TXT_KEY_TYPE_MISSING);
-        if (!names[i])
-            return verr(r, TXT_ATTR_NAME_MISSING);
-        if (strlen(names[i]) > 255)
-            return verr(r, TXT_KEY_NAME_LEN);
-    }
-    if (gsi && n > 2)
-        return parse_gsi_keyschema(r, names, types, n, out);
-    if (n == 2 && strcmp(names[0], names[1]) == 0)
-        return verr(r, TXT_KEY_SAME_NAME);
-    if (strcmp(types[0], "HASH") != 0)
-        return verr(r, (n == 2 && strcmp(types[1], "HASH") == 0) ? TXT_KEY_ORDER : TXT_NO_HASH_KEY);
-    if (n == 2 && strcmp(types[1], "HASH") == 0) {
-        if (gsi)
-            return parse_gsi_keyschema(r, names, types, n, out);
-        return verr(r, TXT_TOO_MANY_HASH);
-    }
-    out->h[out->nh++] = names[0];
-    if (n == 2)
-        out->r[out->nr++] = names[1];
-    return 0;
-}
-
-/* Projection of an index into ix; *total accumulates NonKeyAttributes. */
-static int parse_projection(api_req *r, json_t *p, store_index *ix, size_t *total)
-{
-    const char *type;
-    json_t *nka;
-    int rc;
-    if (p && !json_is_object(p))
-        return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-    if ((rc = api_json_str(p, "ProjectionType", &type, r->err)) ||
-        (rc = api_json_arr(p, "NonKeyAttributes", &nka, r->err)))
-        return rc;
-    if (!type)
-        return verr(r, TXT_NO_PROJECTION);
-    if (strcmp(type, "ALL") == 0)
-        ix->proj = STORE_PROJ_ALL;
-    else if (strcmp(type, "KEYS_ONLY") == 0)
-        ix->proj = STORE_PROJ_KEYS_ONLY;
-    else if (strcmp(type, "INCLUDE") == 0)
-        ix->proj = STORE_PROJ_INCLUDE;
-    else
-        return verr(r, TXT_PROJECTION_TYPE);
-    size_t n = json_array_size(nka);
-    if (ix->proj == STORE_PROJ_INCLUDE && n == 0)
-        return verr(r, TXT_INCLUDE_EMPTY);
-    if (ix->proj != STORE_PROJ_INCLUDE && n) /* an empty list is accepted */
-        return verr(r, TXT_NONKEY_NOT_INCLUDE);
-    ix->include = NULL;
-    ix->n_include = 0;
-    if (n && ix->proj == STORE_PROJ_INCLUDE) {
-        ix->include = arena_zalloc(r->arena, n * sizeof *ix->include);
-        if (!ix->include)
-            return err_set(r->err, ERR_NOMEM, "out of memory");
-        for (size_t i = 0; i < n; i++) {
-            const char *s = json_string_value(json_array_get(nka, i));
-            if (!s)
-                return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-            size_t sl = strlen(s);
-            if (sl == 0 || sl > 255)
-                return verr(r, TXT_KEY_NAME_LEN);
-            for (size_t j = 0; j < i; j++)
-                if (strcmp(ix->include[j], s) == 0)
-                    return verr(r, TXT_ATTR_DUP);
-            ix->include[i] = (char *)s;
-        }
-        ix->n_include = n;
-        *total += n;
-        if (*total > TBL_MAX_PROJECTED)
-            return verr(r, TXT_TOO_MANY_PROJECTED);
-    }
-    return 0;
-}
-
-/* A ProvisionedThroughput object: both units present and in 1..40000. */
-typedef struct tbl_tp {
-    bool present;
-    long long rcu, wcu;
-} tbl_tp;
-
-static int parse_throughput(api_req *r, json_t *o, const char *key, bool gsi, tbl_tp *tp)
-{
-    json_t *p;
-    bool hr, hw;
-    int rc;
-    tp->present = false;
-    if ((rc = api_json_obj(o, key, &p, r->err)))
-        return rc;
-    if (!p)
-        return 0;
-    tp->present = true;
-    if ((rc = api_json_int(p, "ReadCapacityUnits", &hr, &tp->rcu, r->err)) ||
-        (rc = api_json_int(p, "WriteCapacityUnits", &hw, &tp->wcu, r->err)))
-        return rc;
-    (void)gsi;
-    if (!hr || !hw || tp->rcu < 1 || tp->wcu < 1)
-        return 1; /* caller reports with its text */
-    if (tp->rcu > TBL_MAX_THROUGHPUT || tp->wcu > TBL_MAX_THROUGHPUT)
-        return 2;
-    return 0;
-}
-
-/* Units over the 40,000 of a table or an index: LimitExceededException naming the first member
- * over it (the read units first), its value and the region (AWS, ack-api-quirks DDB-TABLE-171
- * / 443, 2026-10-08/09: "The requested ReadCapacityUnits, N, is above the per table maximum for
- * the account in REGION. Per table maximum: 40000. Refer to the Amazon DynamoDB Developer Guide
- * for current limits and how to request higher limits.", an index's "...for index gsi1, N, is
- * above the per index maximum..."; the index text's other words inferred).  A quota check: after
- * the request's validation (those rejections took 0.8-2.9 s against ~10 ms for a
- * ValidationException).  DynamoDB Local answers a ValidationException, "Cannot increase
- * provisioned throughput to more than 40,000 units per table" (or "per global secondary
- * index"), which ddbchat answered. */
-static int tp_over_max(api_req *r, const tbl_tp *tp, const char *index)
-{
-    bool rd = tp->rcu > TBL_MAX_THROUGHPUT;
-    const char *m = rd ? "ReadCapacityUnits" : "WriteCapacityUnits";
-    long long v = rd ? tp->rcu : tp->wcu;
-    return index ? err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_TP_OVER_INDEX, m, index, v,
-                           r->api->region)
-                 : err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_TP_OVER_TABLE, m, v, r->api->region);
-}
-
-/* The first of odt's ceilings (api_odt_m) over the per-table 40,000 units, or -1. */
-static int odt_over(json_t *odt)
-{
-    for (int k = 0; k < 2; k++) {
-        json_t *v = json_object_get(odt, api_odt_m[k]);
-        if (json_is_integer(v) && json_integer_value(v) > TBL_MAX_THROUGHPUT)
-            return k;
-    }
-    return -1;
-}
-
-/* An on-demand ceiling over the per-table 40,000 units: LimitExceededException naming the member
- * (MaxReadRequestUnits first) and the account's quota, for the table or an index (AWS,
- * ack-api-quirks DDB-TABLE-171, 2026-10-08: "Subscriber limit exceeded: Requested
- * MaxReadRequestUnits for OnDemandThroughput for table exceeds TableMaxReadCapacityUnits of the
- * account in region REGION", "(and 'for index : gsi1')"; the index text's joins as
- * TXT_GSI_ODT_RANGE's, inferred).  A quota, checked after the ceilings' own validation. */
-static int odt_over_max(api_req *r, json_t *odt, const char *index)
-{
-    static const char *const quota[2] = {"TableMaxReadCapacityUnits", "TableMaxWriteCapacityUnits"};
-    int k = odt_over(odt);
-    if (k < 0)
-        return 0;
-    return index ? err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_ODT_OVER_INDEX, api_odt_m[k], index,
-                           quota[k], r->api->region)
-                 : err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_ODT_OVER_TABLE, api_odt_m[k], quota[k],
-                           r->api->region);
-}
-
-/* g's ProvisionedThroughput into tp; over 40,000 units: with *over (CreateTable, whose quota
- * check comes after the whole request's validation) the first such index is kept there and 0
- * returned, else the refusal now (tp_over_max). */
-static int check_gsi_throughput(api_req *r, json_t *g, tbl_tp *tp, json_t **over)
-{
-    int rc = parse_throughput(r, g, "ProvisionedThroughput", true, tp);
-    if (rc < 0)
-        return rc;
-    if (!tp->present)
-        return verr(r, TXT_NO_GSI_THROUGHPUT);
-    if (rc == 1)
-        return verr(r, TXT_GSI_THROUGHPUT_MIN);
-    if (rc == 2 && over) {
-        if (!*over)
-            *over = g;
-        return 0;
-    }
-    if (rc == 2)
-        return tp_over_max(r, tp, json_string_value(json_object_get(g, "IndexName")));
-    return 0;
-}
-
-/* Common to LSI and GSI definitions: name, key schema, projection. */
-static int parse_index_common(api_req *r, json_t *x, bool gsi, store_index *ix, tbl_ks *key,
-                              size_t *total_proj)
-{
-    const char *name;
-    json_t *ks, *proj;
-    int rc;
-    if (!json_is_object(x))
-        return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
-    if ((rc = api_json_str(x, "IndexName", &name, r->err)))
-        return rc;
-    if (!api_name_valid(name))
-        return verr(r, TXT_INVALID_TABLE_NAME);
-    snprintf(ix->name, sizeof ix->name, "%s", name);
-    if ((rc = api_json_obj(x, "Projection", &proj, r->err)) ||
-        (rc = parse_projection(r, proj, ix, total_proj)))
-        return rc;
-    if ((rc = api_json_arr(x, "KeySchema", &ks, r->err)) ||
-        (rc = parse_keyschema(r, ks, gsi, key)))
-        return rc;
-    return 0;
-}
-
-/* True when entry i of `a` has the IndexName of an earlier entry of `a` (other == NULL) or
- * of any entry of `other`. */
-static bool index_name_dup(json_t *a, size_t i, json_t *other)
-{
-    const char *x = json_string_value(json_object_get(json_array_get(a, i), "IndexName"));
-    if (!x)
-        return false;
-    json_t *in = other ? other : a;
-    size_t n = other ? json_array_size(other) : i;
-    for (size_t j = 0; j < n; j++) {
-        const char *y = json_string_value(json_object_get(json_array_get(in, j), "IndexName"));
-        if (y && strcmp(x, y) == 0)
-            return true;
-    }
-    return false;
-}
-
-static void keydef_set(store_keydef *k, const char *hash, av_type ht, const char *range, av_type rt)
-{
-    memset(k, 0, sizeof *k);
-    snprintf(k->hash, sizeof k->hash, "%s", hash);
-    k->hash_type = ht;
-    if (range) {
-        snprintf(k->range, sizeof k->range, "%s", range);
-        k->range_type = rt;
-    } else {
-        k->range_type = AV_NONE;
-    }
-}
-
-/* A GSI's key from its parsed KeySchema, each attribute's type from the definitions (marked
- * used); ERR_VALIDATION naming the first attribute (in key order) that is not defined.  The
- * further attributes' names point into the request (store_alter_add_index /
- * store_table_create copy them). */
-static int gsi_keydef(api_req *r, const tbl_ks *ks, tbl_attrs *attrs, store_keydef *k)
-{
-    tbl_attr *a[2 * STORE_KEY_PARTS];
-    size_t n = 0;
-    for (size_t i = 0; i < ks->nh + ks->nr; i++) {
-        const char *name = i < ks->nh ? ks->h[i] : ks->r[i - ks->nh];
-        if (!(a[n++] = attrs_find(attrs, name)))
-            return err_set(r->err, ERR_VALIDATION, TXT_GSI_ATTR_UNDEFINED, name);
-    }
-    for (size_t i = 0; i < n; i++)
-        a[i]->used = true;
-    keydef_set(k, ks->h[0], a[0]->type, ks->nr ? ks->r[0] : NULL,
-               ks->nr ? a[ks->nh]->type : AV_NONE);
-    for (size_t i = 1; i < ks->nh; i++) {
-        k->xhash[k->n_xhash] = (char *)ks->h[i];
-        k->xhash_type[k->n_xhash++] = a[i]->type;
-    }
-    for (size_t i = 1; i < ks->nr; i++) {
-        k->xrange[k->n_xrange] = (char *)ks->r[i];
-        k->xrange_type[k->n_xrange++] = a[ks->nh + i]->type;
-    }
-    return 0;
-}
-
-/* create: CreateTable, where the service words a view type missing or present against
- * StreamEnabled as a table "being created" (test_tables AWS_CREATE stream-no-view,
- * stream-view-when-disabled); UpdateTable has texts of its own (api_text.h). */
-static int parse_stream(api_req *r, json_t *ss, bool create, json_t **out_stream)
-{
-    bool has_en, en;
-    const char *view;
-    int rc;
-    *out_stream = NULL;
-    if (!ss)
-        return 0;
-    if ((rc = api_json_bool(ss, "StreamEnabled", &has_en, &en, r->err)) ||
-        (rc = api_json_str(ss, "StreamViewType", &view, r->err)))
-        return rc;
-    if (!has_en)
-        return verr(r, TXT_STREAM_ENABLED_NULL);
-    if (en && (!view || !*view))
-        return verr(r, create ? TXT_CT_STREAM_VIEW_NULL : TXT_STREAM_VIEW_NULL);
-    if (!en && view)
-        return verr(r, create ? TXT_CT_STREAM_VIEW_UNEXPECTED : TXT_STREAM_VIEW_UNEXPECTED);
-    if (en && strcmp(view, "NEW_IMAGE") && strcmp(view, "OLD_IMAGE") &&
-        strcmp(view, "NEW_AND_OLD_IMAGES") && strcmp(view, "KEYS_ONLY")) {
-        api_vld v;
-        api_vld_init(&v);
-        api_vld_enum(&v, view, "streamSpecification.streamViewType",
-                     "NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY");
-        return api_vld_finish(&v, r->err);
-    }
-    *out_stream = en ? json_pack("{s:b,s:s}", "StreamEnabled", 1, "StreamViewType", view)
-                     : json_pack("{s:b}", "StreamEnabled", 0);
-    return 0;
-}
-
 static int tag_checks(api_req *r, json_t *tags);
-
-/* Merges tags (array of {Key,Value}) into meta["Tags"], later keys replacing earlier. */
-static void tags_merge(json_t *meta, json_t *tags)
-{
-    json_t *cur = json_object_get(meta, "Tags");
-    if (!json_is_array(cur)) {
-        cur = json_array();
-        json_object_set_new(meta, "Tags", cur);
-    }
-    size_t i;
-    json_t *t;
-    json_array_foreach(tags, i, t)
-    {
-        /* keys and values compared and kept whole (they may hold U+0000) */
-        json_t *k = json_object_get(t, "Key"), *v = json_object_get(t, "Value");
-        bool done = false;
-        for (size_t j = 0; j < json_array_size(cur) && !done; j++) {
-            json_t *c = json_array_get(cur, j);
-            if (json_equal(json_object_get(c, "Key"), k)) {
-                json_object_set(c, "Value", v);
-                done = true;
-            }
-        }
-        if (!done)
-            json_array_append_new(cur, json_pack("{s:O,s:O}", "Key", k, "Value", v));
-    }
-}
-
-/* ---- attribute names with U+0000 ------------------------------------------------------- */
-
-static bool js_has_nul(json_t *j)
-{
-    return json_is_string(j) && strlen(json_string_value(j)) != json_string_length(j);
-}
-
-/* An index (or a table): its key schema's attribute names and projected names. */
-static bool index_names_nul(json_t *x)
-{
-    json_t *ks = json_object_get(x, "KeySchema");
-    json_t *nka = json_object_get(json_object_get(x, "Projection"), "NonKeyAttributes");
-    for (size_t i = 0; i < json_array_size(ks); i++)
-        if (js_has_nul(json_object_get(json_array_get(ks, i), "AttributeName")))
-            return true;
-    for (size_t i = 0; i < json_array_size(nka); i++)
-        if (js_has_nul(json_array_get(nka, i)))
-            return true;
-    return false;
-}
-
-/* Key attribute names, projected names and the TTL attribute are kept as C strings by the
- * store: one holding U+0000 (legal in the model, no pattern) is refused here rather than cut
- * short at the NUL (ddbchat's own rule and text; the service stores such names). */
-static int tbl_names_nul_check(api_req *r)
-{
-    json_t *b = r->body;
-    bool nul = index_names_nul(b);
-    json_t *ad = json_object_get(b, "AttributeDefinitions");
-    for (size_t i = 0; !nul && i < json_array_size(ad); i++)
-        nul = js_has_nul(json_object_get(json_array_get(ad, i), "AttributeName"));
-    static const char *const lists[] = {"LocalSecondaryIndexes", "GlobalSecondaryIndexes",
-                                        "GlobalSecondaryIndexUpdates"};
-    for (int l = 0; !nul && l < 3; l++) {
-        json_t *xs = json_object_get(b, lists[l]);
-        for (size_t i = 0; !nul && i < json_array_size(xs); i++) {
-            json_t *x = json_array_get(xs, i);
-            nul = index_names_nul(l == 2 ? json_object_get(x, "Create") : x);
-        }
-    }
-    nul = nul ||
-          js_has_nul(json_object_get(json_object_get(b, "TimeToLiveSpecification"), "AttributeName"));
-    return nul ? verr(r, TXT_TBL_NAME_NUL) : 0;
-}
-
-/* ---- CreateTable: the service's structural rules -------------------------------------- */
-
-/* o[key] when present and not JSON null. */
-static json_t *jparam(json_t *o, const char *key)
-{
-    json_t *j = json_is_object(o) ? json_object_get(o, key) : NULL;
-    return json_is_null(j) ? NULL : j;
-}
-
-/* A JSON string member's bytes (NULL when absent). */
-static const char *js(json_t *o, const char *key, size_t *len)
-{
-    json_t *j = json_is_object(o) ? json_object_get(o, key) : NULL;
-    *len = json_is_string(j) ? json_string_length(j) : 0;
-    return json_is_string(j) ? json_string_value(j) : NULL;
-}
-
-static bool js_eq(json_t *a, const char *ka, json_t *b, const char *kb)
-{
-    size_t la, lb;
-    const char *x = js(a, ka, &la), *y = js(b, kb, &lb);
-    return x && y && la == lb && memcmp(x, y, la) == 0;
-}
-
-/* "a, b" of the key attribute names of a KeySchema (or of every AttributeDefinitions name),
- * each whole (a U+0000 in a name kept: final18 F5); *out_len its length. */
-static char *names_list(api_req *r, json_t *arr, size_t *out_len)
-{
-    /* measured, then written once: a copy per name made 20,000 definitions cost n^2 bytes
-     * (the arena's maximum: the list came back empty, 600 MB and 0.8 s; fuzz11) */
-    size_t len = 0, n_arr = json_array_size(arr);
-    for (size_t i = 0; i < n_arr; i++) {
-        size_t n = 0;
-        const char *x = js(json_array_get(arr, i), "AttributeName", &n);
-        len += (i ? 2 : 0) + (x ? n : 0);
-    }
-    char *s = arena_alloc(r->arena, len + 1), *p = s;
-    if (!s)
-        return NULL;
-    for (size_t i = 0; i < n_arr; i++) {
-        size_t n = 0;
-        const char *x = js(json_array_get(arr, i), "AttributeName", &n);
-        n = x ? n : 0;
-        if (i) {
-            memcpy(p, ", ", 2);
-            p += 2;
-        }
-        memcpy(p, x ? x : "", n);
-        p += n;
-    }
-    *p = '\0';
-    *out_len = (size_t)(p - s);
-    return s;
-}
-
-/* head + a's names + mid + b's names + "]" as the error (names_list: each name whole). */
-static int two_lists_error(api_req *r, const char *head, json_t *a, const char *mid, json_t *b)
-{
-    size_t al = 0, bl = 0, hl = strlen(head), ml = strlen(mid);
-    const char *as = names_list(r, a, &al), *bs = names_list(r, b, &bl);
-    if (!as || !bs) { /* past the arena's maximum: the lists left empty, as before */
-        as = bs = "";
-        al = bl = 0;
-    }
-    char *t = arena_alloc(r->arena, hl + al + ml + bl + 2);
-    if (!t)
-        return err_set(r->err, ERR_VALIDATION, "%s%s]", head, mid);
-    char *p = t;
-    memcpy(p, head, hl);
-    memcpy(p += hl, as, al);
-    memcpy(p += al, mid, ml);
-    memcpy(p += ml, bs, bl);
-    p += bl;
-    *p++ = ']';
-    *p = '\0';
-    return err_set_text(r->err, ERR_VALIDATION, t, (size_t)(p - t));
-}
-
-/* dset: defs' names as an object's keys (def_names), or NULL to scan defs. */
-static bool name_defined(json_t *defs, json_t *dset, json_t *elem)
-{
-    if (dset) {
-        size_t n;
-        const char *name = js(elem, "AttributeName", &n);
-        return name && json_object_getn(dset, name, n);
-    }
-    for (size_t i = 0; i < json_array_size(defs); i++)
-        if (js_eq(json_array_get(defs, i), "AttributeName", elem, "AttributeName"))
-            return true;
-    return false;
-}
-
-static bool key_type_is(json_t *elem, const char *t)
-{
-    size_t n;
-    const char *k = js(elem, "KeyType", &n);
-    return k && n == strlen(t) && memcmp(k, t, n) == 0;
-}
-
-/* A key schema against the definitions: defined, distinct, HASH then RANGE (2 at most).  A
- * GSI's may have several HASH and RANGE entries (multi-attribute keys: their rules are
- * parse_gsi_keyschema's), so there a second HASH is no error here. */
-static int ct_key_schema(api_req *r, json_t *ks, json_t *defs, json_t *dset, bool gsi)
-{
-    for (size_t i = 0; i < json_array_size(ks); i++)
-        if (!name_defined(defs, dset, json_array_get(ks, i)))
-            return two_lists_error(r, TXT_CT_KEYS_UNDEFINED_HEAD, ks,
-                                   TXT_CT_KEYS_UNDEFINED_MID, defs);
-    size_t n = json_array_size(ks);
-    if (n == 2 && js_eq(json_array_get(ks, 0), "AttributeName", json_array_get(ks, 1),
-                        "AttributeName"))
-        return verr(r, TXT_CT_SAME_NAME);
-    if (n >= 1 && !key_type_is(json_array_get(ks, 0), "HASH"))
-        return verr(r, TXT_CT_FIRST_NOT_HASH);
-    if (n == 2 && !gsi && !key_type_is(json_array_get(ks, 1), "RANGE"))
-        return verr(r, TXT_CT_SECOND_NOT_RANGE);
-    return 0;
-}
-
-/* An index's Projection: a type, NonKeyAttributes only with INCLUDE. */
-static int ct_projection(api_req *r, json_t *x)
-{
-    json_t *p = json_object_get(x, "Projection");
-    size_t n;
-    const char *type = js(p, "ProjectionType", &n);
-    if (!type)
-        return verr(r, TXT_CT_PROJ_NULL);
-    json_t *nka = json_object_get(p, "NonKeyAttributes");
-    bool include = n == 7 && memcmp(type, "INCLUDE", 7) == 0;
-    if (json_is_array(nka) && !include)
-        return err_set(r->err, ERR_VALIDATION, TXT_CT_PROJ_NKA, type);
-    if (include && !nka)
-        return verr(r, TXT_CT_PROJ_NO_NKA);
-    return 0;
-}
-
-/* names: an object whose keys are the index names seen (a lookup, not a scan: 20,000 GSIs
- * cost n^2 compares before the count cap; fuzz11). */
-static bool index_seen(json_t *names, json_t *x)
-{
-    size_t n;
-    const char *name = js(x, "IndexName", &n);
-    if (name && json_object_getn(names, name, n))
-        return true;
-    if (name)
-        json_object_setn_new_nocheck(names, name, n, json_true());
-    return false;
-}
-
-/* defs' names (strings) as an object's keys, for name_defined. */
-static json_t *def_names(json_t *defs)
-{
-    json_t *o = json_object();
-    for (size_t i = 0; o && i < json_array_size(defs); i++) {
-        size_t n;
-        const char *name = js(json_array_get(defs, i), "AttributeName", &n);
-        if (name && json_object_setn_new_nocheck(o, name, n, json_true())) {
-            json_decref(o);
-            return NULL;
-        }
-    }
-    return o;
-}
-
-/* CreateTable's rules beyond the model's constraints, in the service's order: billing and
- * throughput, the table's key schema against AttributeDefinitions, the LSIs, the GSIs,
- * definitions left unused.  (The request's shape, lengths and enums: api_schema.c.) */
-static int ct_check(api_req *r, json_t *body, bool ppr)
-{
-    json_t *defs = json_object_get(body, "AttributeDefinitions");
-    json_t *ks = json_object_get(body, "KeySchema");
-    json_t *pt = jparam(body, "ProvisionedThroughput");
-    json_t *lsis = jparam(body, "LocalSecondaryIndexes");
-    json_t *gsis = jparam(body, "GlobalSecondaryIndexes");
-    if (ppr && pt)
-        return verr(r, TXT_CT_PPR_WITH_PT);
-    if (!ppr && !pt)
-        return verr(r, TXT_CT_PROV_NEEDS_PT);
-    /* units past what the service takes at all: "Given value N for ReadCapacityUnits is out
-     * of bounds" (the read units first), before the key schema is looked at (dynalite's
-     * createTable tests, recorded against AWS; UpdateTable's ut_billing_first) */
-    static const char *const pt_units[] = {"ReadCapacityUnits", "WriteCapacityUnits"};
-    for (int k = 0; k < 2; k++) {
-        json_t *u = json_object_get(pt, pt_units[k]);
-        if (json_is_integer(u) && json_integer_value(u) > TBL_MAX_UNITS)
-            return err_set(r->err, ERR_VALIDATION, TXT_UT_PT_BOUNDS,
-                           (long long)json_integer_value(u), pt_units[k]);
-    }
-    /* on-demand ceilings: only on an on-demand table, 1 or more (AWS, ack-api-quirks
-     * DDB-TABLE-038 / 039) */
-    json_t *odt = jparam(body, "OnDemandThroughput");
-    const char *om;
-    if (!ppr && (om = api_odt_first(odt)))
-        return err_set(r->err, ERR_VALIDATION, TXT_CT_ODT_PROVISIONED, om);
-    if ((om = api_odt_out_of_range(odt, false)))
-        return err_set(r->err, ERR_VALIDATION, TXT_ODT_RANGE, om);
-    /* warm throughput: at least on-demand's initial throughput, or the provisioned units
-     * (AWS, ack-api-quirks DDB-TABLE-039) */
-    json_t *warm = jparam(body, "WarmThroughput");
-    if (warm) {
-        static const char *const units[] = {"ReadCapacityUnits", "WriteCapacityUnits"};
-        long long floor[2] = {API_WARM_OD_READ, API_WARM_OD_WRITE};
-        for (int k = 0; !ppr && k < 2; k++) {
-            json_t *u = json_object_get(pt, units[k]);
-            floor[k] = json_is_integer(u) ? (long long)json_integer_value(u) : 0;
-        }
-        const char *wm = api_warm_below(warm, floor);
-        if (wm)
-            return ppr ? err_set(r->err, ERR_VALIDATION, TXT_WARM_BELOW_OD, wm)
-                       : err_set(r->err, ERR_VALIDATION, TXT_WARM_BELOW_PT, wm,
-                                 units[wm == api_warm_m[0] ? 0 : 1]);
-    }
-    if (json_array_size(ks) > json_array_size(defs))
-        return verr(r, TXT_CT_KEYS_NO_DEF);
-    int rc = ct_key_schema(r, ks, defs, NULL, false);
-    if (rc)
-        return rc;
-    json_t *vixes = jparam(body, "VectorIndexes");
-    if (!lsis && !gsis && !vixes && json_array_size(ks) != json_array_size(defs))
-        return verr(r, TXT_CT_DEFS_COUNT);
-    json_t *seen = json_object(), *dset = def_names(defs);
-    if (!seen || !dset) {
-        json_decref(seen);
-        json_decref(dset);
-        return err_set(r->err, ERR_NOMEM, "out of memory");
-    }
-    if (lsis) {
-        if (json_array_size(lsis) == 0) {
-            rc = verr(r, TXT_CT_LSI_EMPTY);
-            goto out;
-        }
-        if (json_array_size(ks) != 2) {
-            rc = verr(r, TXT_CT_LSI_NO_TABLE_RANGE);
-            goto out;
-        }
-        for (size_t i = 0; i < json_array_size(lsis); i++) {
-            json_t *x = json_array_get(lsis, i), *xks = json_object_get(x, "KeySchema");
-            size_t nl, hl, tl;
-            const char *name = js(x, "IndexName", &nl);
-            if ((rc = ct_key_schema(r, xks, defs, dset, false)))
-                goto out;
-            if (json_array_size(xks) != 2) {
-                rc = err_set(r->err, ERR_VALIDATION, TXT_CT_LSI_NO_RANGE, name);
-                goto out;
-            }
-            if (!js_eq(json_array_get(xks, 0), "AttributeName", json_array_get(ks, 0),
-                       "AttributeName")) {
-                const char *ih = js(json_array_get(xks, 0), "AttributeName", &hl);
-                const char *th = js(json_array_get(ks, 0), "AttributeName", &tl);
-                rc = err_set(r->err, ERR_VALIDATION, TXT_CT_LSI_HASH, name, ih, th);
-                goto out;
-            }
-            if ((rc = ct_projection(r, x)))
-                goto out;
-            if (index_seen(seen, x)) {
-                rc = err_set(r->err, ERR_VALIDATION, TXT_CT_DUP_INDEX, name);
-                goto out;
-            }
-        }
-        if (json_array_size(lsis) > STORE_MAX_LSI) {
-            rc = verr(r, TXT_CT_LSI_COUNT);
-            goto out;
-        }
-    }
-    if (gsis) {
-        if (json_array_size(gsis) == 0) {
-            rc = verr(r, TXT_CT_GSI_EMPTY);
-            goto out;
-        }
-        for (size_t i = 0; i < json_array_size(gsis); i++) {
-            json_t *x = json_array_get(gsis, i), *xks = json_object_get(x, "KeySchema");
-            size_t nl;
-            const char *name = js(x, "IndexName", &nl);
-            if ((rc = ct_key_schema(r, xks, defs, dset, true)) || (rc = ct_projection(r, x)))
-                goto out;
-            if (ppr && jparam(x, "ProvisionedThroughput")) {
-                rc = err_set(r->err, ERR_VALIDATION, TXT_CT_GSI_PPR_PT, name);
-                goto out;
-            }
-            if (!ppr && !jparam(x, "ProvisionedThroughput")) {
-                rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_THROUGHPUT_NEEDED, name);
-                goto out;
-            }
-            /* an index's on-demand ceilings: as the table's (AWS, ack-api-quirks
-             * DDB-TABLE-128; the index is named) */
-            json_t *xodt = jparam(x, "OnDemandThroughput");
-            const char *xm;
-            if (!ppr && (xm = api_odt_first(xodt))) {
-                rc = err_set(r->err, ERR_VALIDATION, TXT_CT_GSI_ODT_PROVISIONED, xm, name);
-                goto out;
-            }
-            if ((xm = api_odt_out_of_range(xodt, false))) {
-                rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_ODT_RANGE, xm, name);
-                goto out;
-            }
-            static const long long od_floor[2] = {API_WARM_OD_READ, API_WARM_OD_WRITE};
-            if (ppr && (xm = api_warm_below(jparam(x, "WarmThroughput"), od_floor))) {
-                rc = err_set(r->err, ERR_VALIDATION, TXT_GSI_WARM_BELOW_OD, xm, name);
-                goto out;
-            }
-            if (index_seen(seen, x)) {
-                rc = err_set(r->err, ERR_VALIDATION, TXT_CT_DUP_INDEX, name);
-                goto out;
-            }
-        }
-        if (json_array_size(gsis) > STORE_MAX_GSI) {
-            rc = verr(r, TXT_CT_GSI_COUNT);
-            goto out;
-        }
-    }
-    /* vector indexes (api_vector.c): each projection as an index's, then their own rules */
-    for (size_t i = 0; i < json_array_size(vixes); i++)
-        if ((rc = ct_projection(r, json_array_get(vixes, i))))
-            goto out;
-    if ((rc = api_vix_create_check(r, body, ppr)))
-        goto out;
-    /* with indexes: every definition must be some key's (or a SearchSchema's) */
-    if (lsis || gsis || vixes) {
-        for (size_t i = 0; i < json_array_size(defs); i++) {
-            json_t *d = json_array_get(defs, i);
-            bool used = api_vix_uses_def(vixes, d);
-            for (size_t k = 0; k < json_array_size(ks) && !used; k++)
-                used = js_eq(d, "AttributeName", json_array_get(ks, k), "AttributeName");
-            for (int g = 0; g < 2 && !used; g++) {
-                json_t *list = g ? gsis : lsis;
-                for (size_t j = 0; j < json_array_size(list) && !used; j++) {
-                    json_t *xks = json_object_get(json_array_get(list, j), "KeySchema");
-                    for (size_t k = 0; k < json_array_size(xks) && !used; k++)
-                        used = js_eq(d, "AttributeName", json_array_get(xks, k), "AttributeName");
-                }
-            }
-            if (!used) {
-                /* the key attributes used, in the order they appear */
-                json_t *keys = json_array();
-                for (size_t k = 0; keys && k < json_array_size(ks); k++)
-                    json_array_append(keys, json_array_get(ks, k));
-                for (int g = 0; keys && g < 2; g++) {
-                    json_t *list = g ? gsis : lsis;
-                    for (size_t j = 0; j < json_array_size(list); j++) {
-                        json_t *xks = json_object_get(json_array_get(list, j), "KeySchema");
-                        for (size_t k = 0; k < json_array_size(xks); k++) {
-                            json_t *e = json_array_get(xks, k);
-                            bool dup = false;
-                            for (size_t m = 0; m < json_array_size(keys) && !dup; m++)
-                                dup = js_eq(json_array_get(keys, m), "AttributeName", e,
-                                            "AttributeName");
-                            if (!dup)
-                                json_array_append(keys, e);
-                        }
-                    }
-                }
-                rc = two_lists_error(r, TXT_CT_DEFS_UNUSED_HEAD, defs, TXT_CT_DEFS_UNUSED_MID,
-                                     keys);
-                json_decref(keys);
-                goto out;
-            }
-        }
-    }
-out:
-    json_decref(seen);
-    json_decref(dset);
-    return rc;
-}
 
 /* ---- CreateTable --------------------------------------------------------------------- */
 
 int op_create_table(api_req *r, json_t **out)
 {
     json_t *body = r->body, *ks, *adj, *lsij, *gsij, *ssj, *tags, *sse, *meta = NULL;
-    json_t *gsi_over = NULL; /* the first index over 40,000 units (tp_over_max) */
+    json_t *gsi_over = NULL; /* the first index over 40,000 units (api_tdef_tp_over_max) */
     const char *name, *billing, *tclass;
     bool has_dp, dp, table_over = false;
     int rc;
     store_table *def = arena_zalloc(r->arena, sizeof *def);
-    tbl_attrs attrs;
+    api_tdef_attrs attrs;
     size_t total_proj = 0;
     if (!def)
         return err_set(r->err, ERR_NOMEM, "out of memory");
@@ -971,19 +112,20 @@ int op_create_table(api_req *r, json_t **out)
     snprintf(def->name, sizeof def->name, "%s", sn);
     /* BillingMode is one of the model's enum values */
     bool ppr = billing && strcmp(billing, "PAY_PER_REQUEST") == 0;
-    if ((rc = ct_check(r, body, ppr)) || (rc = tbl_names_nul_check(r)))
+    if ((rc = api_tdef_ct_check(r, body, ppr)) || (rc = api_tdef_tbl_names_nul_check(r)))
         return rc;
-    tbl_ks tks;
+    api_tdef_ks tks;
     if (json_array_size(ks) == 0)
         return verr(r, TXT_NO_KEY_SCHEMA);
-    if ((rc = parse_keyschema(r, ks, false, &tks)))
+    if ((rc = api_tdef_parse_keyschema(r, ks, false, &tks)))
         return rc;
     const char *hash = tks.h[0], *range = tks.nr ? tks.r[0] : NULL;
     if (json_array_size(adj) == 0)
         return verr(r, TXT_NO_ATTR_SCHEMA);
-    if ((rc = parse_attrs(r, adj, &attrs)))
+    if ((rc = api_tdef_parse_attrs(r, adj, &attrs)))
         return rc;
-    tbl_attr *ha = attrs_find(&attrs, hash), *ra = range ? attrs_find(&attrs, range) : NULL;
+    api_tdef_attr *ha = api_tdef_attrs_find(&attrs, hash);
+    api_tdef_attr *ra = range ? api_tdef_attrs_find(&attrs, range) : NULL;
     if (!ha)
         return verr(r, TXT_HASH_NOT_DEFINED);
     if (range && !ra)
@@ -991,7 +133,7 @@ int op_create_table(api_req *r, json_t **out)
     ha->used = true;
     if (ra)
         ra->used = true;
-    keydef_set(&def->key, hash, ha->type, range, ra ? ra->type : AV_NONE);
+    api_tdef_keydef_set(&def->key, hash, ha->type, range, ra ? ra->type : AV_NONE);
 
     /* LSIs */
     size_t n_lsi = json_array_size(lsij);
@@ -1001,22 +143,23 @@ int op_create_table(api_req *r, json_t **out)
         return verr(r, TXT_LSI_HASH_TABLE);
     for (size_t i = 0; i < n_lsi; i++) {
         store_index *ix = &def->idx[def->n_idx];
-        tbl_ks lks;
-        if (index_name_dup(lsij, i, NULL))
+        api_tdef_ks lks;
+        if (api_tdef_index_name_dup(lsij, i, NULL))
             return verr(r, TXT_LSI_DUP);
-        if ((rc = parse_index_common(r, json_array_get(lsij, i), false, ix, &lks, &total_proj)))
+        if ((rc = api_tdef_parse_index_common(r, json_array_get(lsij, i), false, ix, &lks,
+                                              &total_proj)))
             return rc;
         const char *ih = lks.h[0], *ir = lks.nr ? lks.r[0] : NULL;
         if (!ir)
             return verr(r, TXT_LSI_NO_RANGE);
         if (strcmp(ih, hash) != 0)
             return verr(r, TXT_LSI_SAME_HASH);
-        tbl_attr *lr = attrs_find(&attrs, ir);
+        api_tdef_attr *lr = api_tdef_attrs_find(&attrs, ir);
         if (!lr)
             return verr(r, TXT_LSI_RANGE_UNDEFINED);
         lr->used = true;
         ix->global = false;
-        keydef_set(&ix->key, ih, ha->type, ir, lr->type);
+        api_tdef_keydef_set(&ix->key, ih, ha->type, ir, lr->type);
         def->n_idx++;
     }
 
@@ -1035,24 +178,24 @@ int op_create_table(api_req *r, json_t **out)
     for (size_t i = 0; i < json_array_size(gsij); i++) {
         json_t *g = json_array_get(gsij, i);
         store_index *ix = &def->idx[def->n_idx];
-        tbl_ks gks;
-        tbl_tp tp = {0};
+        api_tdef_ks gks;
+        api_tdef_tp tp = {0};
         if (!json_is_object(g)) {
             rc = err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
             goto fail;
         }
-        if (!ppr && (rc = check_gsi_throughput(r, g, &tp, &gsi_over)))
+        if (!ppr && (rc = api_tdef_check_gsi_throughput(r, g, &tp, &gsi_over)))
             goto fail;
-        if (index_name_dup(gsij, i, NULL)) {
+        if (api_tdef_index_name_dup(gsij, i, NULL)) {
             rc = verr(r, TXT_GSI_DUP);
             goto fail;
         }
-        if (index_name_dup(gsij, i, lsij)) {
+        if (api_tdef_index_name_dup(gsij, i, lsij)) {
             rc = verr(r, TXT_LSI_GSI_SAME_NAME);
             goto fail;
         }
-        if ((rc = parse_index_common(r, g, true, ix, &gks, &total_proj)) ||
-            (rc = gsi_keydef(r, &gks, &attrs, &ix->key)))
+        if ((rc = api_tdef_parse_index_common(r, g, true, ix, &gks, &total_proj)) ||
+            (rc = api_tdef_gsi_keydef(r, &gks, &attrs, &ix->key)))
             goto fail;
         ix->global = true;
         json_t *ge = api_gsi_entry(tp.rcu, tp.wcu, ppr, g);
@@ -1062,7 +205,7 @@ int op_create_table(api_req *r, json_t **out)
         def->n_idx++;
     }
 
-    json_t *vixj = jparam(body, "VectorIndexes");
+    json_t *vixj = api_tdef_jparam(body, "VectorIndexes");
     for (size_t i = 0; i < attrs.n; i++) {
         json_t *dj = json_pack("{s:s}", "AttributeName", attrs.a[i].name);
         if (dj && api_vix_uses_def(vixj, dj))
@@ -1075,9 +218,9 @@ int op_create_table(api_req *r, json_t **out)
             goto fail;
         }
 
-    tbl_tp tp = {0};
+    api_tdef_tp tp = {0};
     if (!ppr) {
-        rc = parse_throughput(r, body, "ProvisionedThroughput", false, &tp);
+        rc = api_tdef_parse_throughput(r, body, "ProvisionedThroughput", false, &tp);
         if (rc < 0)
             goto fail;
         if (!tp.present) {
@@ -1091,7 +234,7 @@ int op_create_table(api_req *r, json_t **out)
         table_over = rc == 2;
     }
     json_t *stream = NULL;
-    if ((rc = parse_stream(r, ssj, true, &stream)))
+    if ((rc = api_tdef_parse_stream(r, ssj, true, &stream)))
         goto fail;
     if (stream) {
         def->stream_view =
@@ -1104,25 +247,27 @@ int op_create_table(api_req *r, json_t **out)
     if ((rc = api_policy_doc(r, "ResourcePolicy", &rp_doc)))
         goto fail;
     const store_table *existing;
-    /* the quotas, after the request's validation (tp_over_max): the table's units, then the
+    /* the quotas, after the request's validation (api_tdef_tp_over_max): the table's units, then
+     * the
      * first index's */
     if (table_over) {
-        rc = tp_over_max(r, &tp, NULL);
+        rc = api_tdef_tp_over_max(r, &tp, NULL);
         goto fail;
     }
     if (gsi_over) {
-        tbl_tp gtp = {0};
-        (void)parse_throughput(r, gsi_over, "ProvisionedThroughput", true, &gtp);
-        rc = tp_over_max(r, &gtp, json_string_value(json_object_get(gsi_over, "IndexName")));
+        api_tdef_tp gtp = {0};
+        (void)api_tdef_parse_throughput(r, gsi_over, "ProvisionedThroughput", true, &gtp);
+        rc = api_tdef_tp_over_max(r, &gtp,
+                                  json_string_value(json_object_get(gsi_over, "IndexName")));
         goto fail;
     }
     /* ... and the on-demand ceilings: the table's, then each index's */
-    if (ppr && (rc = odt_over_max(r, jparam(body, "OnDemandThroughput"), NULL)))
+    if (ppr && (rc = api_tdef_odt_over_max(r, api_tdef_jparam(body, "OnDemandThroughput"), NULL)))
         goto fail;
     for (size_t i = 0; ppr && i < json_array_size(gsij); i++) {
         json_t *g = json_array_get(gsij, i);
-        if ((rc = odt_over_max(r, jparam(g, "OnDemandThroughput"),
-                               json_string_value(json_object_get(g, "IndexName")))))
+        if ((rc = api_tdef_odt_over_max(r, api_tdef_jparam(g, "OnDemandThroughput"),
+                                        json_string_value(json_object_get(g, "IndexName")))))
             goto fail;
     }
     if ((rc = api_pin_table(r, def->name, &existing)))
@@ -1152,13 +297,14 @@ int op_create_table(api_req *r, json_t **out)
     json_object_set_new(meta, "RCU", json_integer(tp.rcu));
     json_object_set_new(meta, "WCU", json_integer(tp.wcu));
     if (tags)
-        tags_merge(meta, tags);
+        api_tdef_tags_merge(meta, tags);
     if (rp_doc && api_policy_attach(meta, rp_doc, now)) {
         rc = err_set(r->err, ERR_NOMEM, "out of memory");
         goto fail;
     }
-    api_meta_set_options(meta, sse, tclass, has_dp, dp, jparam(body, "OnDemandThroughput"));
-    api_warm_init(meta, ppr, jparam(body, "WarmThroughput"));
+    api_meta_set_options(meta, sse, tclass, has_dp, dp,
+                         api_tdef_jparam(body, "OnDemandThroughput"));
+    api_warm_init(meta, ppr, api_tdef_jparam(body, "WarmThroughput"));
     uuid_t u;
     char us[37];
     uuid_generate_random(u);
@@ -1206,7 +352,7 @@ int op_create_table(api_req *r, json_t **out)
         goto fail;
     /* the answer describes warm throughput only when the request set it, UPDATING, and none
      * for the indexes (AWS, ack-api-quirks DDB-TABLE-032 / 033 / 138) */
-    if (!jparam(body, "WarmThroughput"))
+    if (!api_tdef_jparam(body, "WarmThroughput"))
         json_object_del(desc, "WarmThroughput");
     else
         json_object_set_new(json_object_get(desc, "WarmThroughput"), "Status",
@@ -1367,7 +513,7 @@ typedef struct ut_plan {
     const char **drops;   /* GSIs to delete */
     size_t n_adds, n_drops;
     const char *creating; /* the GSI being created (described as CREATING), or NULL */
-    tbl_attrs attrs;      /* the request's AttributeDefinitions (when parsed) */
+    api_tdef_attrs attrs;      /* the request's AttributeDefinitions (when parsed) */
     bool stream_change;   /* StreamSpecification enables (stream_view) or disables the stream */
     uint8_t stream_view;
     bool resend_ppr;      /* BillingMode PAY_PER_REQUEST re-sent: answered UPDATING, no change */
@@ -1378,15 +524,15 @@ typedef struct ut_plan {
     long long warm_was[2]; /* ... the values from before */
     /* the first unit count over its quota met while validating (40,000 units a table or an
      * index, an on-demand ceiling): refused after the request's validation, as CreateTable
-     * does (tp_over_max, odt_over_max) */
+     * does (api_tdef_tp_over_max, api_tdef_odt_over_max) */
     int over;               /* 0 none, 1 units (over_tp), 2 a ceiling (over_odt) */
-    tbl_tp over_tp;
+    api_tdef_tp over_tp;
     json_t *over_odt;
     const char *over_index; /* the index's name; NULL the table's */
 } ut_plan;
 
 /* Notes units over the quota (the first only; ut_plan.over). */
-static void ut_over_units(ut_plan *p, const tbl_tp *tp, const char *index)
+static void ut_over_units(ut_plan *p, const api_tdef_tp *tp, const char *index)
 {
     if (p->over)
         return;
@@ -1398,7 +544,7 @@ static void ut_over_units(ut_plan *p, const tbl_tp *tp, const char *index)
 /* Notes odt's ceilings if one is over the quota (the first only; ut_plan.over). */
 static void ut_over_ceiling(ut_plan *p, json_t *odt, const char *index)
 {
-    if (p->over || odt_over(odt) < 0)
+    if (p->over || api_tdef_odt_over(odt) < 0)
         return;
     p->over = 2;
     p->over_odt = odt;
@@ -1409,8 +555,8 @@ static void ut_over_ceiling(ut_plan *p, json_t *odt, const char *index)
 static int ut_over_refuse(api_req *r, const ut_plan *p)
 {
     if (p->over == 1)
-        return tp_over_max(r, &p->over_tp, p->over_index);
-    return p->over == 2 ? odt_over_max(r, p->over_odt, p->over_index) : 0;
+        return api_tdef_tp_over_max(r, &p->over_tp, p->over_index);
+    return p->over == 2 ? api_tdef_odt_over_max(r, p->over_odt, p->over_index) : 0;
 }
 
 /* t's index `name` (NULL when it has none). */
@@ -1540,7 +686,7 @@ static int ut_billing_first(api_req *r, const ut_req *q)
         int rc = api_json_int(q->ptj, units[k], &has, &v, r->err);
         if (rc)
             return rc;
-        if (has && v > TBL_MAX_UNITS)
+        if (has && v > API_TDEF_MAX_UNITS)
             return err_set(r->err, ERR_VALIDATION, TXT_UT_PT_BOUNDS, v, units[k]);
     }
     return 0;
@@ -1598,9 +744,10 @@ static int ut_parse(api_req *r, ut_req *q)
         char ki, kj;
         json_t *a = ut_action(json_array_get(q->gu, i), &ki);
         size_t la, lb;
-        const char *in = js(a, "IndexName", &la);
+        const char *in = api_tdef_js(a, "IndexName", &la);
         for (size_t j = 0; in && j < i; j++) {
-            const char *jn = js(ut_action(json_array_get(q->gu, j), &kj), "IndexName", &lb);
+            const char *jn =
+                api_tdef_js(ut_action(json_array_get(q->gu, j), &kj), "IndexName", &lb);
             if (jn && la == lb && memcmp(in, jn, la) == 0)
                 return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_ONE_PER_INDEX, in);
         }
@@ -1614,7 +761,7 @@ static int ut_parse(api_req *r, ut_req *q)
             json_is_integer(json_object_get(warm, "WriteUnitsPerSecond")))
             continue;
         size_t nl;
-        const char *in = js(up, "IndexName", &nl); /* present: the model */
+        const char *in = api_tdef_js(up, "IndexName", &nl); /* present: the model */
         const char *shown = in ? api_nul_text(r->arena, in, nl) : "";
         return shown ? err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_WARM_EMPTY, shown)
                      : err_set(r->err, ERR_NOMEM, "out of memory");
@@ -1656,7 +803,7 @@ static int ut_gsi_on_demand(api_req *r, json_t *act, const char *iname, json_t *
     return 0;
 }
 
-/* True when an index Update's ProvisionedThroughput asks for more than TBL_MAX_UNITS of a
+/* True when an index Update's ProvisionedThroughput asks for more than API_TDEF_MAX_UNITS of a
  * unit: on an unknown index the service answers "Action Blocked" rather than not-found
  * (dynalite's AWS-checked tests; ordinary values: TXT_UT_GSI_RNF). */
 static bool ut_pt_beyond(json_t *act)
@@ -1665,7 +812,7 @@ static bool ut_pt_beyond(json_t *act)
     static const char *const units[] = {"ReadCapacityUnits", "WriteCapacityUnits"};
     for (int k = 0; k < 2; k++) {
         json_t *v = json_object_get(pt, units[k]);
-        if (json_is_integer(v) && json_integer_value(v) > TBL_MAX_UNITS)
+        if (json_is_integer(v) && json_integer_value(v) > API_TDEF_MAX_UNITS)
             return true;
     }
     return false;
@@ -1946,9 +1093,9 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     if (wm)
         return err_set(r->err, ERR_VALIDATION, TXT_WARM_DECREASE, wm);
     /* table throughput: limits, then a change that changes nothing */
-    tbl_tp tp = {0};
+    api_tdef_tp tp = {0};
     if (q->ptj) {
-        rc = parse_throughput(r, body, "ProvisionedThroughput", false, &tp);
+        rc = api_tdef_parse_throughput(r, body, "ProvisionedThroughput", false, &tp);
         if (rc < 0)
             return rc;
         if (rc == 1)
@@ -2038,7 +1185,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                 found = &t->idx[j];
         if (kinds[i] == 'C') {
             store_index *ix = &p->adds[p->n_adds];
-            tbl_ks gks;
+            api_tdef_ks gks;
             /* the table's 100 projected attributes count the indexes it has (the quotas
              * page: "up to 100 attributes into all of a table's local and global secondary
              * indexes"; DynamoDB Local refuses the same with the same text) */
@@ -2052,16 +1199,17 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             if (!json_array_size(q->adj) && iname)
                 return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_NO_DEFS, iname);
             /* the request itself must define the new index's key attributes */
-            if ((rc = ct_key_schema(r, json_object_get(act, "KeySchema"), q->adj, NULL, true)))
+            if ((rc = api_tdef_ct_key_schema(r, json_object_get(act, "KeySchema"), q->adj, NULL,
+                                             true)))
                 return rc;
             /* none of them a vector index's attribute (api_vector.c) */
             if ((rc = api_vix_gsi_key_check(r, t, json_object_get(act, "KeySchema"), q->adj)))
                 return rc;
-            if (!p->attrs.a && (rc = parse_attrs(r, q->adj, &p->attrs)))
+            if (!p->attrs.a && (rc = api_tdef_parse_attrs(r, q->adj, &p->attrs)))
                 return rc;
-            tbl_tp gtp = {0};
+            api_tdef_tp gtp = {0};
             json_t *gover = NULL;
-            if (!to_ppr && (rc = check_gsi_throughput(r, act, &gtp, &gover)))
+            if (!to_ppr && (rc = api_tdef_check_gsi_throughput(r, act, &gtp, &gover)))
                 return rc;
             if (gover)
                 ut_over_units(p, &gtp, iname);
@@ -2075,8 +1223,8 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             static const long long od_floor[2] = {API_WARM_OD_READ, API_WARM_OD_WRITE};
             if (to_ppr && (xm = api_warm_below(json_object_get(act, "WarmThroughput"), od_floor)))
                 return err_set(r->err, ERR_VALIDATION, TXT_GSI_WARM_BELOW_OD, xm, iname);
-            if ((rc = parse_index_common(r, act, true, ix, &gks, &total)) ||
-                (rc = gsi_keydef(r, &gks, &p->attrs, &ix->key)))
+            if ((rc = api_tdef_parse_index_common(r, act, true, ix, &gks, &total)) ||
+                (rc = api_tdef_gsi_keydef(r, &gks, &p->attrs, &ix->key)))
                 return rc;
             if (n_gsi + 1 > STORE_MAX_GSI)
                 return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_UT_GSI_COUNT);
@@ -2097,13 +1245,14 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                            tbl_user_name(r, t));
         if (kinds[i] == 'D') {
             /* definitions sent along are still validated */
-            if (json_array_size(q->adj) && !p->attrs.a && (rc = parse_attrs(r, q->adj, &p->attrs)))
+            if (json_array_size(q->adj) && !p->attrs.a &&
+                (rc = api_tdef_parse_attrs(r, q->adj, &p->attrs)))
                 return rc;
             p->drops[p->n_drops++] = iname;
             json_object_del(gmeta, found->name);
             n_gsi--;
         } else {
-            tbl_tp gtp = {0};
+            api_tdef_tp gtp = {0};
             json_t *g = json_object_get(gmeta, found->name);
             /* one throughput Update of an index at a time (AWS's text, ack-api-quirks
              * DDB-TABLE-135) */
@@ -2137,7 +1286,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
                 return err_set(r->err, ERR_VALIDATION, TXT_UT_GSI_ODT_PROVISIONED, xm,
                                found->name);
             json_t *gover = NULL;
-            if ((rc = check_gsi_throughput(r, act, &gtp, &gover)))
+            if ((rc = api_tdef_check_gsi_throughput(r, act, &gtp, &gover)))
                 return rc;
             if (gover) /* over the quota: neither the same nor a decrease to count */
                 ut_over_units(p, &gtp, found->name);
@@ -2181,7 +1330,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         }
     }
 
-    if ((rc = parse_stream(r, q->ssj, false, &stream)))
+    if ((rc = api_tdef_parse_stream(r, q->ssj, false, &stream)))
         return rc;
     if (stream) {
         bool cur_en = t->stream_view != STORE_SV_NONE;
@@ -2421,13 +1570,13 @@ int op_update_table(api_req *r, json_t **out)
 {
     const store_table *t;
     ut_req q = {0};
-    json_t *vu = jparam(r->body, "VectorIndexUpdates");
+    json_t *vu = api_tdef_jparam(r->body, "VectorIndexUpdates");
     /* an empty list alone changes nothing: "At least one of ... is required", as for an empty
      * GlobalSecondaryIndexUpdates alone (AWS, ack-api-quirks DDB-TABLE-015) */
     if (json_is_array(vu) && !json_array_size(vu) && api_vix_updates_alone(r->body))
         vu = NULL;
     if (vu) { /* vector indexes: their own path (api_vector.c), a billing change with them */
-        int vrc = tbl_names_nul_check(r);
+        int vrc = api_tdef_tbl_names_nul_check(r);
         if (vrc || (vrc = api_table_deleting_refuse(r, api_table_lookup(r, &t))) ||
             (vrc = api_restore_refuse(r, t)) || (vrc = api_table_creating_refuse(r, t)))
             return vrc;
@@ -2451,7 +1600,7 @@ int op_update_table(api_req *r, json_t **out)
         return 0;
     }
     int rc = ut_parse(r, &q);
-    if (rc || (rc = tbl_names_nul_check(r)) ||
+    if (rc || (rc = api_tdef_tbl_names_nul_check(r)) ||
         (rc = api_table_deleting_refuse(r, api_table_lookup(r, &t))) ||
         (rc = api_restore_refuse(r, t)) || (rc = api_table_creating_refuse(r, t)))
         return rc;
@@ -2542,7 +1691,7 @@ int op_update_time_to_live(api_req *r, json_t **out)
     json_t *spec;
     const char *attr;
     bool has_en, en;
-    int rc = tbl_names_nul_check(r);
+    int rc = api_tdef_tbl_names_nul_check(r);
     if (rc || (rc = api_table_lookup(r, &t)))
         return rc;
     /* --table-delay: a CREATING table is not found yet (AWS, ack-api-quirks DDB-TABLE-444's
@@ -2695,7 +1844,7 @@ int op_update_contributor_insights(api_req *r, json_t **out)
         return err_set(r->err, ERR_VALIDATION, TXT_CI_MODE_ENUM, mode);
     const store_table *t;
     ci_change c = {.on = strcmp(act, "ENABLE") == 0, .mode = mode ? mode : CI_MODE_DEFAULT};
-    if ((rc = tbl_names_nul_check(r)) || (rc = api_table_lookup(r, &t)) ||
+    if ((rc = api_tdef_tbl_names_nul_check(r)) || (rc = api_table_lookup(r, &t)) ||
         (rc = ci_index(r, t, &c.index)) || (rc = api_table_alter(r, t, true, ci_edit, &c, NULL)))
         return rc;
     json_t *o = json_pack("{s:s}", "TableName", api_table_name(t));
@@ -2904,7 +2053,7 @@ static int tag_table(api_req *r, const char *arn, const char *tbl, bool listing,
 static int tag_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
 {
     (void)al;
-    tags_merge(meta, ctx);
+    api_tdef_tags_merge(meta, ctx);
     if (json_array_size(json_object_get(meta, "Tags")) > TBL_MAX_TAGS)
         return verr(r, TXT_UNTAG_OVER); /* the merged set (DDB-TABLE-108) */
     return 0;
