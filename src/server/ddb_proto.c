@@ -804,6 +804,11 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     e.code = e.detail = 0;
     e.msg[0] = '\0';
     e.len = 0;
+    err_t ve; /* a hot operation's early verification's own (its verdict is told after the
+                 checks AWS makes first, each with its own text: review20 R11) */
+    ve.code = ve.detail = 0;
+    ve.msg[0] = '\0';
+    ve.len = 0;
     unsigned long oom0 = mem_failures();
     ddb_proto_resp_start(resp);
     dp_charge own_ch, *ch = d ? &d->ch : &own_ch;
@@ -864,7 +869,7 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     bool creds = p->creds && sigv4_creds_count(p->creds) > 0;
     sigv4_auth auth;
     bool have_auth = false;
-    bool verified_early = false; /* the signature was verified here (its verdict in vrc, e) */
+    bool verified_early = false; /* the signature was verified here (its verdict in vrc, ve) */
     int vrc = 0;
     if (req->body_len) {
         /* Without credentials configured, a request whose Authorization has AWS4's shape
@@ -886,7 +891,7 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
             sigv4_is_aws4(req->authorization ? req->authorization
                                              : ddb_proto_header(req, "Authorization"));
         if (creds && hot) {
-            vrc = ddb_proto_verify(req, p->creds, &auth, &e);
+            vrc = ddb_proto_verify(req, p->creds, &auth, &ve);
             verified_early = true;
         }
         jread_error je;
@@ -925,9 +930,10 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     }
     /* authentication (done above for a hot operation's body: its verdict is told here) */
     if (creds) {
+        err_t *ae = verified_early ? &ve : &e;
         int rc = verified_early ? vrc : ddb_proto_verify(req, p->creds, &auth, &e);
         if (rc) {
-            ddb_proto_error_x(resp, rc, NULL, e.msg, err_msg_len(&e), NULL, NULL);
+            ddb_proto_error_x(resp, rc, NULL, ae->msg, err_msg_len(ae), NULL, NULL);
             goto done;
         }
         have_auth = true;
@@ -1079,6 +1085,7 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     dp_charge_final(ch, resp);
     err_whole_fini(&wh);
 done:
+    err_clear(&ve);
     json_decref(jresp);
     json_decref(jreq);
     if (ja == &own)

@@ -618,7 +618,9 @@ int sigv4_parse_authorization(const char *value, sigv4_auth *out, err_t *e)
                 return err_set(e, ERR_INCOMPLETE_SIGNATURE, "SignedHeaders is too long.");
             have_sh = true;
         } else if (klen == 9 && memcmp(k, "Signature", 9) == 0) {
-            /* A wrong-length signature is kept (truncated) and simply fails to match. */
+            /* its first 64 characters and its length: one of another length fails to match
+             * (AWS compares the whole value: review20 R10) */
+            out->signature_len = vlen;
             if (vlen > 64)
                 vlen = 64;
             for (size_t i = 0; i < vlen; i++)
@@ -1023,7 +1025,8 @@ static int sigv4_verify_signed(const sigv4_request *req, const sigv4_creds *cred
             goto done;
         }
         sigv4_signature(key, sts.data, sts.len, sig);
-        if (sigv4_ssl_ready() && sigv4_same(sig, auth->signature, 64)) {
+        if (sigv4_ssl_ready() && auth->signature_len == 64 &&
+            sigv4_same(sig, auth->signature, 64)) {
             explicit_bzero(key, sizeof key);
             rc = 0;
             goto done;
@@ -1077,8 +1080,8 @@ static int sigv4_verify_query(const sigv4_request *req, const sigv4_creds *creds
         return rc;
     if (sigv4_copy(auth.signed_headers, sizeof auth.signed_headers, sh, strlen(sh)))
         return err_set(e, ERR_INCOMPLETE_SIGNATURE, "SignedHeaders is too long.");
-    size_t sl = strnlen(sig, 64);
-    for (size_t i = 0; i < sl; i++) /* a wrong-length signature simply fails to match */
+    auth.signature_len = strlen(sig); /* another length than 64 fails to match */
+    for (size_t i = 0; i < auth.signature_len && i < 64; i++)
         auth.signature[i] = (char)tolower((unsigned char)sig[i]);
     long long t = sigv4_parse_amz_date(date);
     if (t < 0)

@@ -41,7 +41,8 @@ typedef struct sigv4_auth {
     char region[SIGV4_SCOPE_PART_MAX + 1];
     char service[SIGV4_SCOPE_PART_MAX + 1];
     char signed_headers[SIGV4_SIGNED_HEADERS_MAX + 1]; /* "content-type;host;x-amz-date" */
-    char signature[65];                                /* lower-case hex */
+    char signature[65];                                /* lower-case hex, the first 64 */
+    size_t signature_len; /* the signature's length as sent: only 64 can match */
 } sigv4_auth;
 
 /* One request header as received (name in any case, value untrimmed; borrowed). */

@@ -9,6 +9,7 @@ import datetime
 import http.client
 import json
 import os
+import re
 import tempfile
 import urllib.parse
 from unittest import mock
@@ -506,3 +507,49 @@ def test_presigned_request_namespace(ddbchat_server):
         assert (status, doc) == (200, {"TableNames": []})
     finally:
         os.unlink(path)
+
+
+@pytest.mark.requires_ddbchat
+def test_signature_of_another_length_is_a_mismatch(authed):
+    # AWS compares the whole signature: one digit short, one more, or the right 64 digits with
+    # anything after them is the mismatch, in a header and in a presigned query (review20 R10:
+    # ddbchat compared the first 64 characters, so a longer one with the right start passed)
+    def header(f):
+        def tamper(h, b):
+            h = dict(h)
+            a, sig = h["Authorization"].rsplit("Signature=", 1)
+            h["Authorization"] = a + "Signature=" + f(sig)
+            return h, b
+        return tamper
+    for f in (lambda s: s[:63], lambda s: s + "0", lambda s: s + "deadbeef"):
+        status, doc = signed_request(authed.ddb_url, KEY, SECRET, tamper=header(f))
+        assert (status, err(doc)) == (400, ("InvalidSignatureException", MISMATCH)), doc
+        status, doc = presigned(authed.ddb_url, KEY, SECRET, tamper=lambda u, f=f: re.sub(
+            "X-Amz-Signature=([0-9a-f]+)", lambda m: "X-Amz-Signature=" + f(m.group(1)), u))
+        assert (status, err(doc)) == (400, ("InvalidSignatureException", MISMATCH)), doc
+    status, doc = presigned(authed.ddb_url, KEY, SECRET, tamper=lambda u: u + "-anything")
+    assert (status, err(doc)) == (400, ("InvalidSignatureException", MISMATCH)), doc
+
+
+@pytest.mark.requires_ddbchat
+@pytest.mark.parametrize("op", ["ListTables", "GetItem"])
+def test_query_refusals_keep_their_own_text(authed, op):
+    # With credentials an operation whose signature is checked before its body is parsed
+    # (GetItem) gives the query's own refusals, type and text, as any other (review20 R11: it
+    # answered the query check's type with the early verification's text)
+    body = {} if op == "ListTables" else {"TableName": "nope", "Key": {"pk": {"S": "a"}}}
+    q = {"X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+         "X-Amz-Credential": f"{KEY}/20261206/us-east-1/dynamodb/aws4_request",
+         "X-Amz-Date": "20261206T054000Z", "X-Amz-Signature": "00"}
+    url = authed.ddb_url.rstrip("/") + "/?" + urllib.parse.urlencode(q)
+    status, _, out = raw_request(url, body, target="DynamoDB_20120810." + op,
+                                 headers={"Authorization": None})
+    assert (status, err(json.loads(out))) == (400, (
+        "IncompleteSignatureException", "AWS query-string parameters must include "
+        "'X-Amz-SignedHeaders'. Re-examine the query-string parameters."))
+    status, _, out = raw_request(url, body, target="DynamoDB_20120810." + op, headers={
+        "Authorization": f"AWS4-HMAC-SHA256 Credential={KEY}/20261206/us-east-1/dynamodb/"
+                         "aws4_request, SignedHeaders=host, Signature=00"})
+    assert (status, err(json.loads(out))) == (400, (
+        "InvalidSignatureException", "Found both 'X-Amz-Algorithm' as a query-string param "
+        "and 'Authorization' as HTTP header."))
