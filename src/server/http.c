@@ -1499,6 +1499,11 @@ static enum MHD_Result http_collect_header(void *cls, enum MHD_ValueKind kind, c
     }
     if (value && http_value_has_ctl(value, value_size)) /* RFC 9110 5.5 */
         r->bad_header_byte = true;
+    /* RFC 9112 5.1: white space between a field name and its colon MUST be a 400 (a proxy that
+     * strips it would frame or route the request otherwise); libmicrohttpd keeps it in the
+     * name, so "Content-Length : 5" or "Transfer-Encoding : chunked" went unseen (fuzz20) */
+    if (key_size && (key[key_size - 1] == ' ' || key[key_size - 1] == '\t'))
+        r->bad_header_byte = true;
     /* the names below start with c, t, h or o and have these lengths: most headers
      * (Content-Type, X-Amz-Date, Accept-Encoding, User-Agent) are passed over without a
      * name compare.  key_size is the name's strlen: libmicrohttpd answers 400 to a header line
