@@ -242,7 +242,7 @@ static int eval_value(arena_t *a, const expr_node *x, const av_t *old, av_t *out
         return err_set(e, ERR_VALIDATION, "Invalid UpdateExpression: unsupported function");
     case EN_CMP: {
         /* PartiQL's "SET x = a = b": the truth of a = b, a missing path equal to nothing
-         * (expr_partiql.c parse_set_expr) */
+         * (expr_partiql_cond.c pq_parse_set_expr) */
         av_t v[2];
         bool have[2];
         for (size_t i = 0; i < 2; i++) {

@@ -260,9 +260,9 @@ def _hwm_mb(pid):
 
 
 def test_f5_partiql_overlap_check_memory_is_bounded(ddbchat_server):
-    """expr_partiql.c expr_pq_overlap -> dnf(): PQ_DNF_MAX caps the branches (256) but not their
-    leaves, and an AND copies each branch's leaf array (l.n + r.n pointers) at every level, so a
-    256-way OR followed by a chain of ~600 ANDs (an 8 KB statement, under PartiQL's limit)
+    """expr_partiql_plan.c expr_pq_overlap -> dnf(): PQ_DNF_MAX caps the branches (256) but not
+    their leaves, and an AND copies each branch's leaf array (l.n + r.n pointers) at every level,
+    so a 256-way OR followed by a chain of ~600 ANDs (an 8 KB statement, under PartiQL's limit)
     allocates ~256 x 600^2 / 2 pointers: ~250 MB of arena and ~0.4 s of CPU for one request,
     and ExecuteStatement runs on the pool, so concurrent ones add up (8 clients: 1.9 GB).  The
     check must stay small: the server's peak RSS may rise by less than 64 MB."""

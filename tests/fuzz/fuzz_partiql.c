@@ -1,5 +1,5 @@
 /*
- * fuzz_partiql — the PartiQL parser and binder (src/expr/expr_partiql.c) and the trees they
+ * fuzz_partiql — the PartiQL parser and binder (src/expr/expr_partiql*.c) and the trees they
  * make, evaluated by the expression evaluator, over random items.
  *
  * Input: NUL-separated parts: [statement text] NUL [Parameters: a JSON array of DynamoDB JSON

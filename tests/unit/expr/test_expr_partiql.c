@@ -1,5 +1,5 @@
 /*
- * test_expr_partiql — the PartiQL parser and binder (expr_partiql.c) on their own: statement
+ * test_expr_partiql — the PartiQL parser and binder (expr_partiql*.c) on their own: statement
  * shapes, the trees they produce (evaluated with expr_eval / expr_update_apply, the one
  * evaluator), literal and parameter binding, DynamoDB's error texts and positions, the
  * planner helpers, the select-list naming, and the limits (length, nesting, IN operands)
