@@ -271,13 +271,43 @@ int pq_sem(pp *p, const ptok *t, const char *fmt, ...) __attribute__((format(pri
 int pq_select_dups(pp *p);
 
 /* The cursor: the token at p->i, the one after it, the token taken (p->i advances); a
- * keyword / token taken when it is there; one required (else the syntax error). */
-const ptok *pq_peek(pp *p);
-const ptok *pq_peek2(pp *p);
-const ptok *pq_next(pp *p);
-bool pq_is_kw(const ptok *t, kwid k);
-bool pq_accept_kw(pp *p, kwid k);
-bool pq_accept(pp *p, ptt t);
+ * keyword / token taken when it is there; one required (else the syntax error).  The first
+ * six are here whole, inline: every file of the parser calls them at every token. */
+static inline const ptok *pq_peek(pp *p)
+{
+    return &p->t[p->i];
+}
+static inline const ptok *pq_peek2(pp *p)
+{
+    return &p->t[p->i + 1 < p->nt ? p->i + 1 : p->nt - 1];
+}
+static inline const ptok *pq_next(pp *p)
+{
+    const ptok *t = &p->t[p->i];
+    if (t->t != P_EOF)
+        p->i++;
+    return t;
+}
+static inline bool pq_is_kw(const ptok *t, kwid k)
+{
+    return t->t == P_KW && t->k == k;
+}
+static inline bool pq_accept_kw(pp *p, kwid k)
+{
+    if (pq_is_kw(pq_peek(p), k)) {
+        pq_next(p);
+        return true;
+    }
+    return false;
+}
+static inline bool pq_accept(pp *p, ptt t)
+{
+    if (pq_peek(p)->t == t) {
+        pq_next(p);
+        return true;
+    }
+    return false;
+}
 int pq_expect_kw(pp *p, kwid k);
 int pq_expect(pp *p, ptt t);
 /* After an infix operator: nothing but the end is "Missing right-hand side expression of

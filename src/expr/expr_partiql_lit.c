@@ -162,41 +162,6 @@ int pq_select_dups(pp *p)
 
 /* ---- parser helpers ------------------------------------------------------------------- */
 
-const ptok *pq_peek(pp *p)
-{
-    return &p->t[p->i];
-}
-const ptok *pq_peek2(pp *p)
-{
-    return &p->t[p->i + 1 < p->nt ? p->i + 1 : p->nt - 1];
-}
-const ptok *pq_next(pp *p)
-{
-    const ptok *t = &p->t[p->i];
-    if (t->t != P_EOF)
-        p->i++;
-    return t;
-}
-bool pq_is_kw(const ptok *t, kwid k)
-{
-    return t->t == P_KW && t->k == k;
-}
-bool pq_accept_kw(pp *p, kwid k)
-{
-    if (pq_is_kw(pq_peek(p), k)) {
-        pq_next(p);
-        return true;
-    }
-    return false;
-}
-bool pq_accept(pp *p, ptt t)
-{
-    if (pq_peek(p)->t == t) {
-        pq_next(p);
-        return true;
-    }
-    return false;
-}
 int pq_expect_kw(pp *p, kwid k)
 {
     if (pq_accept_kw(p, k))
