@@ -232,6 +232,69 @@ static void test_rs256(void **state)
     free(confused);
 }
 
+/* Issuer and audience (auth.h MSG_JWT_ISSUER_DEFAULT): HS256 tokens (our secret) are held to
+ * "ddbchat" when they carry iss/aud; RS256 tokens (another issuer, Cognito) only to a
+ * configured issuer/audience, which then is required (aud, or an access token's client_id). */
+static void test_issuer_audience(void **state)
+{
+    (void)state;
+    long long now = time(NULL);
+    const struct {
+        bool rs, configured;
+        const char *extra, *deny; /* deny NULL: accepted */
+    } cases[] = {
+        {false, false, "", NULL},
+        {false, false, ",\"iss\":\"ddbchat\",\"aud\":\"ddbchat\"", NULL},
+        {false, false, ",\"aud\":[\"x\",\"ddbchat\"]", NULL},
+        {false, false, ",\"iss\":\"other\"", "(iss)"},
+        {false, false, ",\"aud\":\"other\"", "(aud)"},
+        {false, false, ",\"aud\":[]", "(aud)"},
+        {false, false, ",\"client_id\":\"other\"", "client_id"},
+        {true, false, ",\"iss\":\"https://pool\",\"aud\":\"app\"", NULL},
+        {true, false, ",\"iss\":\"https://pool\",\"client_id\":\"app\"", NULL},
+        {true, true, ",\"iss\":\"https://pool\",\"aud\":\"app\"", NULL},
+        {true, true, ",\"iss\":\"https://pool\",\"client_id\":\"app\"", NULL},
+        {true, true, ",\"aud\":\"app\"", "no issuer"},
+        {true, true, ",\"iss\":\"https://pool\"", "no audience"},
+        {true, true, ",\"iss\":\"https://other\",\"aud\":\"app\"", "(iss)"},
+        {true, true, ",\"iss\":\"https://pool\",\"aud\":\"ddbchat\"", "(aud)"},
+        {false, true, ",\"iss\":\"ddbchat\",\"aud\":\"ddbchat\"", "(iss)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        msg_config c = cfg_hs();
+        c.jwt_public_key_pem = pub_pem;
+        if (cases[i].configured) {
+            c.jwt_issuer = "https://pool";
+            c.jwt_audience = "app";
+        }
+        char claims[512];
+        snprintf(claims, sizeof claims, "{\"sub\":\"ia-user\",\"exp\":%lld%s}", now + 60,
+                 cases[i].extra);
+        char *t = cases[i].rs ? mint(JWT_ALG_RS256, priv_pem, strlen(priv_pem), claims)
+                              : mint(JWT_ALG_HS256, SECRET, sizeof SECRET - 1, claims);
+        if (cases[i].deny)
+            expect_deny(&c, t, cases[i].deny);
+        else
+            expect_ok(&c, t, "ia-user");
+        free(t);
+    }
+    /* what msg_jwt_mint_hs256(_for) makes passes the same config's check */
+    msg_config c = cfg_hs();
+    char *mine = NULL;
+    err_t e = {0};
+    assert_int_equal(msg_jwt_mint_hs256(SECRET, sizeof SECRET - 1, "sub", "ia-user", 60, &mine, &e),
+                     0);
+    expect_ok(&c, mine, "ia-user");
+    free(mine);
+    c.jwt_issuer = "https://pool";
+    c.jwt_audience = "app";
+    assert_int_equal(msg_jwt_mint_hs256_for(&c, SECRET, sizeof SECRET - 1, "sub", "ia-user", 60,
+                                            &mine, &e),
+                     0);
+    expect_ok(&c, mine, "ia-user");
+    free(mine);
+}
+
 /* Issue 9.3: exp is required and a token's lifetime is capped (exp - now, exp - iat). */
 static void test_time_claims(void **state)
 {
@@ -538,6 +601,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hs256),
         cmocka_unit_test(test_rs256),
+        cmocka_unit_test(test_issuer_audience),
         cmocka_unit_test(test_time_claims),
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_cache_many_users),
