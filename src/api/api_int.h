@@ -238,7 +238,7 @@ int op_create_table(api_req *r, json_t **out);      /* op_table.c */
 int op_delete_table(api_req *r, json_t **out);      /* op_table.c */
 int op_describe_table(api_req *r, json_t **out);    /* op_table.c */
 int op_list_tables(api_req *r, json_t **out);       /* op_table.c */
-int op_update_table(api_req *r, json_t **out);      /* op_table.c */
+int op_update_table(api_req *r, json_t **out);      /* op_table_update.c */
 int op_update_time_to_live(api_req *r, json_t **out);   /* op_table.c */
 int op_describe_time_to_live(api_req *r, json_t **out); /* op_table.c */
 int op_describe_contributor_insights(api_req *r, json_t **out); /* op_table.c */
