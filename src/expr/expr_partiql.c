@@ -103,8 +103,8 @@ static int parse_target(pp *p, bool allow_index, bool simple)
     }
     if (n == 2 && !allow_index)
         return pq_sem(p, NULL,
-                   "FROM clause may only contain a single table name in data manipulation "
-                   "statements");
+                      "FROM clause may only contain a single table name in data manipulation "
+                      "statements");
     for (size_t i = 0; i < n; i++) {
         size_t l;
         const char *nm = pq_tok_name(p, comp[i], &l);
@@ -436,7 +436,7 @@ static int parse_select(pp *p, bool in_exists)
             s->table = tb, s->index = ix, s->table_len = tl, s->index_len = il;
         }
         pq_shape_refusal_ranked(p, "Only select from a single table or index is supported.",
-                             SHAPE_FROM_MANY);
+                                SHAPE_FROM_MANY);
     }
     p->dup_first = true;
     int rc = pq_accept_kw(p, KW_WHERE) ? pq_parse_where(p, &s->where) : 0;
@@ -731,15 +731,15 @@ static int parse_returning(pp *p, bool is_delete)
         if (!pq_at_statement_end(p))
             return pq_syn(p, "Unexpected token after expression");
         return pq_sem(p, NULL,
-                   "Expected '*' after ( MODIFIED | ALL ) ( NEW | OLD ) in RETURNING clause");
+                      "Expected '*' after ( MODIFIED | ALL ) ( NEW | OLD ) in RETURNING clause");
     }
     s->ret = all ? (old ? EXPR_PQ_RET_ALL_OLD : EXPR_PQ_RET_ALL_NEW)
                  : (old ? EXPR_PQ_RET_MODIFIED_OLD : EXPR_PQ_RET_MODIFIED_NEW);
     if (is_delete && s->ret != EXPR_PQ_RET_ALL_OLD)
         return pq_sem(p, NULL,
-                   "Invalid returning clause: RETURNING %s %s *. Only RETURNING ALL OLD * is "
-                   "allowed in DELETE statements.",
-                   all ? "ALL" : "MODIFIED", old ? "OLD" : "NEW");
+                      "Invalid returning clause: RETURNING %s %s *. Only RETURNING ALL OLD * is "
+                      "allowed in DELETE statements.",
+                      all ? "ALL" : "MODIFIED", old ? "OLD" : "NEW");
     return 0;
 }
 
@@ -854,7 +854,7 @@ static int parse_ddl(pp *p, bool create)
     if (pq_peek(p)->t != P_EOF)
         return pq_unexpected(p, pq_peek(p));
     return pq_sem(p, NULL, "Unsupported operation: %s%s", create ? "Create" : "Drop",
-               table ? "Table" : "Index");
+                  table ? "Table" : "Index");
 }
 
 /* A statement that is a type test, "x IS [NOT] <type>": PartiQL parses it, DynamoDB refuses
@@ -937,8 +937,8 @@ static int parse_statement(pp *p)
             if (v->t == P_EOF || pq_is_kw(v, KW_VALUES))
                 return pq_unexpected(p, v);
             return pq_sem(p, v,
-                       "Unsupported format in item expression. Please use struct format {...} "
-                       "to express item values for insert statement.");
+                          "Unsupported format in item expression. Please use struct format {...} "
+                          "to express item values for insert statement.");
         }
         pq_next(p);
         lctx c;
@@ -1004,9 +1004,9 @@ static int check_overlaps(pp *p, expr_node *const *paths, size_t n)
             if (!sa || !sb)
                 return pq_nomem(p);
             return pq_sem(p, NULL,
-                       "Two document paths %s with each other; must remove or rewrite one of "
-                       "these paths; path one: %s, path two: %s",
-                       meet == EXPR_PATHS_CONFLICT ? "conflict" : "overlap", sa, sb);
+                          "Two document paths %s with each other; must remove or rewrite one of "
+                          "these paths; path one: %s, path two: %s",
+                          meet == EXPR_PATHS_CONFLICT ? "conflict" : "overlap", sa, sb);
         }
     return 0;
 }

@@ -94,9 +94,9 @@ static int path_steps(pp *p, expr_pel *el, size_t n, size_t cap, expr_node *x, e
                         return pq_unexpected(p, nt);
                     if (p->src[k] != '0')
                         return pq_sem(p, nt,
-                                   "List index is not within the allowable range; index: "
-                                   "[-%.*s]",
-                                   (int)(nt->e - nt->s), p->src + nt->s);
+                                      "List index is not within the allowable range; index: "
+                                      "[-%.*s]",
+                                      (int)(nt->e - nt->s), p->src + nt->s);
                 }
                 pe.is_index = true;
                 pe.index = 0;
@@ -313,8 +313,8 @@ static int parse_operand(pp *p, expr_node **out)
             return unrecognized(p, t);
         if (fk == F_UPDATE)
             return pq_sem(p, NULL,
-                       "The function is not allowed in a condition expression; function: %.*s",
-                       (int)(t->e - t->s), p->src + t->s);
+                          "The function is not allowed in a condition expression; function: %.*s",
+                          (int)(t->e - t->s), p->src + t->s);
         return parse_call(p, fn, false, out);
     }
     if (pq_is_name_tok(t)) {
@@ -346,7 +346,7 @@ static int parse_operand(pp *p, expr_node **out)
             if (parse_operand(p, &junk))
                 return p->rc;
             return pq_sem(p, NULL, "Unsupported operator in Condition Expression. Operator: %c",
-                       t->t == P_MINUS ? '-' : '+');
+                          t->t == P_MINUS ? '-' : '+');
         }
     }
     pq_tmpl *v = NULL;
@@ -453,13 +453,13 @@ static int parse_is(pp *p, const ptok *is_tok, expr_node *lhs, expr_node **out)
      * condition_on_its_left, test_f2b_is_refuses_a_parameter_or_a_collection_on_its_left */
     if (!lhs || !(lhs->t == EN_PATH || (lhs->t == EN_VALUE && is_scalar_literal(p, lhs))))
         return pq_sem(p, NULL,
-                   "The left hand side argument to IS must be a Variable Reference, Literal, or "
-                   "Path");
+                      "The left hand side argument to IS must be a Variable Reference, Literal, or "
+                      "Path");
     if (!ty)
         return pq_sem(p, is_tok,
-                   "Unsupported data type for IS operator: %s. Supported data types are "
-                   "[MISSING, NULL, BOOLEAN, BLOB, STRING, NUMERIC, STRUCT, TUPLE, LIST]",
-                   shown);
+                      "Unsupported data type for IS operator: %s. Supported data types are "
+                      "[MISSING, NULL, BOOLEAN, BLOB, STRING, NUMERIC, STRUCT, TUPLE, LIST]",
+                      shown);
     expr_node *x;
     if (!*ty) {
         /* IS NOT MISSING of a literal: NOT (IS MISSING), so its refusal names
@@ -511,7 +511,7 @@ static int bad_operator(pp *p)
     const ptok *op = pq_peek(p);
     if (op->t == P_PLUS || op->t == P_MINUS || op->t == P_STAR || op->t == P_OTHER)
         return pq_sem(p, NULL, "Unsupported operator in Condition Expression. Operator: %.*s",
-                   (int)(op->e - op->s), p->src + op->s);
+                      (int)(op->e - op->s), p->src + op->s);
     if (pq_is_kw(op, KW_OTHER) && strcmp(op->kwname, "LIKE") == 0)
         return pq_sem(p, NULL, "Unsupported operator in Condition Expression. Operator: like");
     return 0;
@@ -601,9 +601,9 @@ static int pred_tail(pp *p, expr_node *lhs, expr_node **out)
             return pq_sem(p, NULL, TXT_PQ_IN);
         if (total > EXPR_PQ_IN_MAX)
             return pq_sem(p, NULL,
-                       "The IN operator is provided with too many operands; number of operands: "
-                       "%zu",
-                       total);
+                          "The IN operator is provided with too many operands; number of operands: "
+                          "%zu",
+                          total);
         expr_node *x = expr_node_new(p->a, EN_IN, 0, n + 1);
         if (!x)
             return pq_nomem(p);
@@ -803,10 +803,11 @@ static int parse_set_operand(pp *p, expr_node **out)
         expr_node *junk = NULL;
         if (parse_set_operand(p, &junk))
             return p->rc;
-        return pq_sem(p, NULL,
-                   "Incorrect number of operands for operator or function; operator or function: "
-                   "%c, number of operands: 1",
-                   t->t == P_MINUS ? '-' : '+');
+        return pq_sem(
+            p, NULL,
+            "Incorrect number of operands for operator or function; operator or function: "
+            "%c, number of operands: 1",
+            t->t == P_MINUS ? '-' : '+');
     }
     pq_tmpl *v = NULL;
     lctx c;

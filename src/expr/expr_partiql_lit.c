@@ -153,7 +153,7 @@ int pq_select_dups(pp *p)
             if (b && a->len == b->len && memcmp(a->name, b->name, a->len) == 0) {
                 p->xlate = false; /* the select list's: ahead of the parameters */
                 return pq_sem(p, NULL, "Duplicate identifiers in select clause: %.*s", (int)a->len,
-                           a->name);
+                              a->name);
             }
         }
     }
@@ -465,13 +465,13 @@ static int bag_dups(pp *p, const pq_tmpl *x, const ptok *const *mt, const bool *
     list[n] = 0;
     if (numbers)
         return pq_sem(p, NULL,
-                   "One or more parameter values were invalid: Input collection %s contains "
-                   "duplicates! under %s",
-                   list, c->v);
+                      "One or more parameter values were invalid: Input collection %s contains "
+                      "duplicates! under %s",
+                      list, c->v);
     return pq_sem(p, NULL,
-               "One or more parameter values were invalid: Input collection %s contains "
-               "duplicates.",
-               list);
+                  "One or more parameter values were invalid: Input collection %s contains "
+                  "duplicates.",
+                  list);
 }
 
 /* What a collection member written as an expression is refused as ("[n + 1]", "{'a': n =
@@ -716,7 +716,7 @@ static int tuple_key_refusal(pp *p, const lctx *c)
     case P_LBRACE: kind = "Struct"; break;
     case P_ION:
         return pq_sem(p, t, "Ion Literals are not supported: %s under key %s",
-                   ion_type(p->src + t->s + 1, t->e - t->s - 2), c->s);
+                      ion_type(p->src + t->s + 1, t->e - t->s - 2), c->s);
     case P_KW:
         kind = pq_is_kw(t, KW_TRUE) || pq_is_kw(t, KW_FALSE) ? "BOOL"
                : pq_is_kw(t, KW_NULL)                     ? "NULL"
@@ -756,16 +756,16 @@ int pq_parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl **out
         if (kt->t != P_STR) {
             if (kt->t == P_NUM)
                 return pq_sem(p, kt, "Tuple keys must be of type String. Actual type: %s under %s",
-                           (memchr(p->src + kt->s, '.', kt->e - kt->s) ||
-                            memchr(p->src + kt->s, 'e', kt->e - kt->s))
-                               ? "DECIMAL"
-                               : "INT",
-                           c->s);
+                              (memchr(p->src + kt->s, '.', kt->e - kt->s) ||
+                               memchr(p->src + kt->s, 'e', kt->e - kt->s))
+                                  ? "DECIMAL"
+                                  : "INT",
+                              c->s);
             if (kt->t == P_IDENT || kt->t == P_QIDENT)
                 return pq_sem(p, kt,
-                           "Tuple keys must be of type String. Actual type: VariableReference "
-                           "under %s",
-                           c->s);
+                              "Tuple keys must be of type String. Actual type: VariableReference "
+                              "under %s",
+                              c->s);
             return pq_unexpected(p, kt);
         }
         if (kt->tlen == 0)
@@ -773,7 +773,7 @@ int pq_parse_tuple(pp *p, const ptok *open, lctx *c, bool is_item, pq_tmpl **out
         for (size_t i = 0; i < x->n; i++)
             if (x->keys[i].len == kt->tlen && memcmp(x->keys[i].ptr, kt->text, kt->tlen) == 0)
                 return pq_sem(p, is_item ? kt : open, "Duplicate keys in tuple. Key: %.*s under %s",
-                           (int)kt->tlen, kt->text, c->s);
+                              (int)kt->tlen, kt->text, c->s);
         if (pq_expect(p, P_COLON))
             return p->rc;
         pq_tmpl *k = NULL;
@@ -911,7 +911,7 @@ int pq_parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
         } else if (p->in_insert) {
             /* a sign before anything else: "-('x')" (DynamoDB Local) */
             rc = pq_sem(p, t, "Unsupported data type: %c under key %s", t->t == P_MINUS ? '-' : '+',
-                     c->s);
+                        c->s);
         } else {
             rc = pq_term_error(p, nt);
         }
@@ -932,7 +932,7 @@ int pq_parse_tmpl(pp *p, pq_tmpl **out, lctx *c, bool top)
         break;
     case P_ION:
         rc = pq_sem(p, t, "Ion Literals are not supported: %s under key %s",
-                 ion_type(p->src + t->s + 1, t->e - t->s - 2), c->s);
+                    ion_type(p->src + t->s + 1, t->e - t->s - 2), c->s);
         break;
     case P_KW:
         if (t->k == KW_TRUE || t->k == KW_FALSE) {
