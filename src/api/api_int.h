@@ -360,7 +360,7 @@ int api_backups_resume(api_t *api, err_t *e);
 /* True while this process restores into t (its data plane answers ResourceNotFound). */
 bool api_backup_restoring(api_t *api, const store_table *t);
 /* ERR_RESOURCE_IN_USE with DynamoDB's wording when t is being restored (DeleteTable,
- * UpdateTable), else 0. */
+ * UpdateTable), else 0 (api_table.c, beside the other refusals of a table not ACTIVE). */
 int api_restore_refuse(api_req *r, const store_table *t);
 /* DescribeTable: "CREATING" for a table being restored, else status; RestoreSummary
  * (api_tdesc.c). */

@@ -95,6 +95,21 @@ int api_table_creating_refuse(api_req *r, const store_table *t)
     return 0;
 }
 
+int api_restore_refuse(api_req *r, const store_table *t)
+{
+    if (!t)
+        return 0;
+    bool busy = api_backup_restoring(r->api, t);
+    if (!busy && t->meta && t->meta_len && strstr(t->meta, "\"InProgress\":true")) {
+        json_t *meta = api_table_meta(t);
+        busy = json_is_true(json_object_get(json_object_get(meta, "Restore"), "InProgress"));
+        json_decref(meta);
+    }
+    if (!busy)
+        return 0;
+    return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_BK_RESTORING, api_table_name(t));
+}
+
 bool api_table_deleting(api_req *r, const char *name)
 {
     char sn[STORE_NAME_MAX];

@@ -23,7 +23,8 @@
  *
  * Being restored (not a switch): a table RestoreTableFromBackup or RestoreTableToPointInTime
  * created is not ACTIVE until its job opened it (api_backup_restoring, reading op_backup.c's
- * job list: api_backups.h).
+ * job list: api_backups.h); DeleteTable and UpdateTable refuse it meanwhile
+ * (api_table.c's api_restore_refuse).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -79,7 +79,6 @@
 #define TXT_BK_TABLE_IN_USE                                                                        \
     "A target table with the specified name is either being created or deleted."
 #define TXT_BK_TABLE_EXISTS "Table already exists: %s"
-#define TXT_BK_RESTORING "Attempt to change a resource which is still in use: Table is being restored: %s"
 #define TXT_BK_INDEX_OVERRIDE                                                                      \
     "One or more parameter values were invalid: %s %s is not an index of the backup, or its "     \
     "key schema or projection differs from the backup's"
@@ -2066,21 +2065,6 @@ done:
 }
 
 /* ---- a restore in progress, start-up -------------------------------------------------------------- */
-
-int api_restore_refuse(api_req *r, const store_table *t)
-{
-    if (!t)
-        return 0;
-    bool busy = api_backup_restoring(r->api, t);
-    if (!busy && t->meta && t->meta_len && strstr(t->meta, "\"InProgress\":true")) {
-        json_t *meta = api_table_meta(t);
-        busy = json_is_true(json_object_get(json_object_get(meta, "Restore"), "InProgress"));
-        json_decref(meta);
-    }
-    if (!busy)
-        return 0;
-    return err_set(r->err, ERR_RESOURCE_IN_USE, TXT_BK_RESTORING, bk_visible(t->name));
-}
 
 int api_backups_resume(api_t *api, err_t *e)
 {
