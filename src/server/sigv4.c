@@ -753,11 +753,15 @@ static int sigv4_canonical_query(const sigv4_request *req, buf_t *out)
     buf_init(&tmp, SIGV4_CANON_MAX);
     if (!qp)
         goto done;
-    size_t nq = 0; /* the parameters kept: all, or all but X-Amz-Signature (presigned) */
+    size_t nq = 0; /* the parameters kept: all, or all but the X-Amz-Signature read (the
+                    * first: sigv4_param_get's); a second one is signed like any other */
+    bool skip = req->skip_signature_param;
     for (size_t i = 0; i < req->n_params; i++) {
         const char *k = req->params[i].name, *v = req->params[i].value ? req->params[i].value : "";
-        if (req->skip_signature_param && strcmp(k, "X-Amz-Signature") == 0)
+        if (skip && strcmp(k, "X-Amz-Signature") == 0) {
+            skip = false;
             continue;
+        }
         sigv4_qp *q = &qp[nq++];
         buf_reset(&tmp);
         if ((rc = sigv4_uri_encode(&tmp, k, strlen(k), 0)))

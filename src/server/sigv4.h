@@ -68,7 +68,7 @@ typedef struct sigv4_request {
     const void *body;
     size_t body_len;
     /* set by the presigned form's verifier (zero otherwise): the canonical query leaves
-     * X-Amz-Signature out; the payload line is this instead of the body's hash */
+     * X-Amz-Signature (its first) out; the payload line is this instead of the body's hash */
     bool skip_signature_param;
     const char *payload_line;
 } sigv4_request;
