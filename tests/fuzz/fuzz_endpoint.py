@@ -18,7 +18,8 @@ some items, then sends --count requests: a valid request for a random operation 
 expressions or legacy parameters), mutated 0..3 times (wrong JSON types, odd strings and
 numbers, deep nesting, random and garbage expressions, bad keys, out-of-range limits, huge
 batches and transactions, broken bodies, wrong targets and headers).  Every answer must be
-HTTP 200 or 4xx with a JSON body carrying __type.  A 5xx, a dropped connection, a timeout,
+HTTP 200 or 4xx with a JSON body carrying __type (or AWS's 404 "<UnknownOperationException/>"
+for a body of a Content-Type it does not route).  A 5xx, a dropped connection, a timeout,
 a server exit, an unclean exit on SIGTERM, a sanitizer report or lost data is a finding:
 the request is saved under --crash-dir (JSON: target, headers, body as latin-1 text) and
 the exit status is 1.  --replay FILE sends one saved request (after the set-up).
@@ -46,6 +47,9 @@ import urllib.parse
 DUMMY_AUTH = ("AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_request, "
               "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64)
 PREFIX = "DynamoDB_20120810."
+# AWS's answer to a body whose Content-Type is neither application/x-amz-json-1.0 nor
+# application/json (or to another method or path): not JSON (ddb_proto.c, 11058c0)
+AWS_NOT_FOUND = b"<UnknownOperationException/>\n"
 
 # ---- tables --------------------------------------------------------------------------
 
@@ -842,6 +846,8 @@ def check(status, data):
         raise Finding("HTTP %d: %r" % (status, data[:300]))
     if status != 200 and not 400 <= status < 500:
         raise Finding("HTTP %d" % status)
+    if status == 404 and data == AWS_NOT_FOUND:  # a body of a type AWS does not route
+        return {"__type": "UnknownOperationException"}
     try:
         doc = json.loads(data)
     except ValueError:
