@@ -41,19 +41,19 @@ struct api {
     size_t n_held, cap_held, n_held_w, cap_held_w;
     int64_t hold_delay_ms; /* test aid DDBCHAT_CONFLICT_HOLD_MS: a holder waits this long */
     /* how long a table stays UPDATING after UpdateTable changed its throughput or billing
-     * mode (op_table.c; DDBCHAT_UPDATE_DONE_DELAY_MS, default API_UPDATE_DELAY_MS) */
+     * mode (op_table_update.c; DDBCHAT_UPDATE_DONE_DELAY_MS, default API_UPDATE_DELAY_MS) */
     int64_t update_delay_ms;
     /* the quotas page's one UpdateTimeToLive per table per hour (op_table.c; test aid
      * DDBCHAT_TTL_INTERVAL_MS, default API_TTL_INTERVAL_MS) */
     int64_t ttl_interval_ms;
-    /* the rolling window of the four switches to on-demand (op_table.c; test aid
+    /* the rolling window of the four switches to on-demand (op_table_update.c; test aid
      * DDBCHAT_PPR_WINDOW_MS, default API_PPR_WINDOW_MS) */
     int64_t ppr_window_ms;
     /* the 24-hour windows of the encryption key changes, 4 of them free in a window and then
-     * one each quarter window (op_table.c; test aid DDBCHAT_SSE_WINDOW_MS, default
+     * one each quarter window (op_table_update.c; test aid DDBCHAT_SSE_WINDOW_MS, default
      * API_SSE_WINDOW_MS) */
     int64_t sse_window_ms;
-    /* the 30 days in which a table's TableClass changes twice (op_table.c; test aid
+    /* the 30 days in which a table's TableClass changes twice (op_table_update.c; test aid
      * DDBCHAT_CLASS_WINDOW_MS, default API_CLASS_WINDOW_MS) */
     int64_t class_window_ms;
     /* the phases of a vector index added or deleted by UpdateTable (api_vector.c; test aids
@@ -167,7 +167,7 @@ typedef struct api_req {
     int values;            /* the value layer its attribute values are read in (ddbjson_layer,
                             * value/ddbjson.h): api_values_layer of the operation */
     size_t arena_cap;      /* the arena's hard maximum (api_arena_share, _for_writes) */
-    size_t arena_charged;  /* of api->arena_shared, given back by api_finish */
+    size_t arena_charged;  /* of api->arena_shared, given back by api_req_finish */
     bool arena_refused;    /* the shared budget refused the arena's growth: the busy reply */
     bool arena_capped;     /* the cap is API_ARENA_TXN_MAX (api_arena_for_stored, _for_writes):
                             * a growth past it is then the busy reply too, not out of memory,
@@ -227,6 +227,17 @@ static inline int64_t api_wall_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+/* ValidationException with msg as its whole text. */
+static inline int api_verr(api_req *r, const char *msg)
+{
+    return err_set(r->err, ERR_VALIDATION, "%s", msg);
+}
+/* A time (ms since the epoch) as the service writes one: seconds, a JSON real (new reference;
+ * NULL out of memory). */
+static inline json_t *api_ms_json(int64_t ms)
+{
+    return json_real((double)ms / 1000.0);
 }
 
 /* A key's KeySchema array (every partition key attribute, then every sort key attribute) and
@@ -430,7 +441,7 @@ void api_arena_for_stored(api_req *r, size_t len);
 int api_arena_for_member(api_req *r, size_t len);
 /* Notes that the store ran w[0..n) for r: when one of them was applied (rc 0), what follows
  * (the reply, a batch's other results) is charged whatever the shared budget says, bounded
- * by the arena's cap, and api_finish answers no busy reply. */
+ * by the arena's cap, and api_req_finish answers no busy reply. */
 void api_writes_applied(api_req *r, const store_write *w, size_t n);
 /* A reply's text past this takes no more items (review15 F1): a number is written in full
  * (-1E-130's 3 stored bytes are 133 characters), so 20 items of 400 KB stored were 284 MB of

@@ -4,7 +4,7 @@
  * specification and tags, parsed and checked in the service's order with its texts, and the
  * service's structural rules of a CreateTable request.  Layer: api.  See api_tdef.h.
  *
- * Shared by CreateTable (op_table.c) and UpdateTable's index creation; calls no operation.
+ * Shared by CreateTable (op_table.c) and UpdateTable (op_table_update.c); calls no operation.
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html
  */
 #include <stdio.h>
@@ -17,11 +17,6 @@
 #include "api/api_validate.h"
 #include "api/api_vector.h"
 #include "value/ddbjson.h"
-
-static int verr(api_req *r, const char *msg)
-{
-    return err_set(r->err, ERR_VALIDATION, "%s", msg);
-}
 
 /* ---- CreateTable parsing ------------------------------------------------------------- */
 
@@ -66,16 +61,16 @@ int api_tdef_parse_attrs(api_req *r, json_t *ad, api_tdef_attrs *out)
             (rc = api_json_str(e, "AttributeType", &type, r->err)))
             return rc;
         if (!name)
-            return verr(r, TXT_ATTR_NAME_MISSING);
+            return api_verr(r, TXT_ATTR_NAME_MISSING);
         if (strlen(name) > 255)
-            return verr(r, TXT_KEY_NAME_LEN);
+            return api_verr(r, TXT_KEY_NAME_LEN);
         if (!type)
-            return verr(r, TXT_ATTR_TYPE_MISSING);
+            return api_verr(r, TXT_ATTR_TYPE_MISSING);
         av_type t = key_type_of(type);
         if (t == AV_NONE)
-            return verr(r, TXT_ATTR_TYPE_ENUM);
+            return api_verr(r, TXT_ATTR_TYPE_ENUM);
         if (api_tdef_attrs_find(out, name))
-            return verr(r, TXT_ATTR_DUP);
+            return api_verr(r, TXT_ATTR_DUP);
         out->a[out->n++] = (api_tdef_attr){.name = name, .type = t};
     }
     return 0;
@@ -89,25 +84,25 @@ static int parse_gsi_keyschema(api_req *r, const char *const *names, const char 
                                size_t n, api_tdef_ks *out)
 {
     if (n > STORE_KEY_ATTRS)
-        return verr(r, TXT_KEY_TOO_BIG);
+        return api_verr(r, TXT_KEY_TOO_BIG);
     size_t nh = 0;
     bool seen_range = false;
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < i; j++)
             if (strcmp(names[i], names[j]) == 0)
-                return verr(r, TXT_KEY_SAME_NAME);
+                return api_verr(r, TXT_KEY_SAME_NAME);
         bool hash = strcmp(types[i], "HASH") == 0;
         if (hash && seen_range)
-            return verr(r, TXT_KEY_ORDER);
+            return api_verr(r, TXT_KEY_ORDER);
         seen_range |= !hash;
         nh += hash;
     }
     if (nh == 0)
-        return verr(r, TXT_NO_HASH_KEY);
+        return api_verr(r, TXT_NO_HASH_KEY);
     if (nh > STORE_KEY_PARTS)
-        return verr(r, TXT_GSI_TOO_MANY_HASH);
+        return api_verr(r, TXT_GSI_TOO_MANY_HASH);
     if (n - nh > STORE_KEY_PARTS)
-        return verr(r, TXT_GSI_TOO_MANY_RANGE);
+        return api_verr(r, TXT_GSI_TOO_MANY_RANGE);
     for (size_t i = 0; i < n; i++) {
         if (i < nh)
             out->h[out->nh++] = names[i];
@@ -123,14 +118,14 @@ int api_tdef_parse_keyschema(api_req *r, json_t *ks, bool gsi, api_tdef_ks *out)
 {
     memset(out, 0, sizeof *out);
     if (!ks)
-        return verr(r, TXT_NO_KEY_SCHEMA);
+        return api_verr(r, TXT_NO_KEY_SCHEMA);
     if (!json_is_array(ks))
         return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
     size_t n = json_array_size(ks);
     if (n == 0)
-        return verr(r, TXT_NO_KEY_SCHEMA);
+        return api_verr(r, TXT_NO_KEY_SCHEMA);
     if (n > (gsi ? STORE_KEY_ATTRS : 2))
-        return verr(r, TXT_KEY_TOO_BIG);
+        return api_verr(r, TXT_KEY_TOO_BIG);
     const char *names[STORE_KEY_ATTRS] = {NULL}, *types[STORE_KEY_ATTRS] = {NULL};
     for (size_t i = 0; i < n; i++) {
         json_t *e = json_array_get(ks, i);
@@ -141,22 +136,23 @@ int api_tdef_parse_keyschema(api_req *r, json_t *ks, bool gsi, api_tdef_ks *out)
             (rc = api_json_str(e, "KeyType", &types[i], r->err)))
             return rc;
         if (!types[i])
-            return verr(r, TXT_KEY_TYPE_MISSING);
+            return api_verr(r, TXT_KEY_TYPE_MISSING);
         if (!names[i])
-            return verr(r, TXT_ATTR_NAME_MISSING);
+            return api_verr(r, TXT_ATTR_NAME_MISSING);
         if (strlen(names[i]) > 255)
-            return verr(r, TXT_KEY_NAME_LEN);
+            return api_verr(r, TXT_KEY_NAME_LEN);
     }
     if (gsi && n > 2)
         return parse_gsi_keyschema(r, names, types, n, out);
     if (n == 2 && strcmp(names[0], names[1]) == 0)
-        return verr(r, TXT_KEY_SAME_NAME);
+        return api_verr(r, TXT_KEY_SAME_NAME);
     if (strcmp(types[0], "HASH") != 0)
-        return verr(r, (n == 2 && strcmp(types[1], "HASH") == 0) ? TXT_KEY_ORDER : TXT_NO_HASH_KEY);
+        return api_verr(r, (n == 2 && strcmp(types[1], "HASH") == 0) ? TXT_KEY_ORDER
+                                                                       : TXT_NO_HASH_KEY);
     if (n == 2 && strcmp(types[1], "HASH") == 0) {
         if (gsi)
             return parse_gsi_keyschema(r, names, types, n, out);
-        return verr(r, TXT_TOO_MANY_HASH);
+        return api_verr(r, TXT_TOO_MANY_HASH);
     }
     out->h[out->nh++] = names[0];
     if (n == 2)
@@ -176,7 +172,7 @@ static int parse_projection(api_req *r, json_t *p, store_index *ix, size_t *tota
         (rc = api_json_arr(p, "NonKeyAttributes", &nka, r->err)))
         return rc;
     if (!type)
-        return verr(r, TXT_NO_PROJECTION);
+        return api_verr(r, TXT_NO_PROJECTION);
     if (strcmp(type, "ALL") == 0)
         ix->proj = STORE_PROJ_ALL;
     else if (strcmp(type, "KEYS_ONLY") == 0)
@@ -184,12 +180,12 @@ static int parse_projection(api_req *r, json_t *p, store_index *ix, size_t *tota
     else if (strcmp(type, "INCLUDE") == 0)
         ix->proj = STORE_PROJ_INCLUDE;
     else
-        return verr(r, TXT_PROJECTION_TYPE);
+        return api_verr(r, TXT_PROJECTION_TYPE);
     size_t n = json_array_size(nka);
     if (ix->proj == STORE_PROJ_INCLUDE && n == 0)
-        return verr(r, TXT_INCLUDE_EMPTY);
+        return api_verr(r, TXT_INCLUDE_EMPTY);
     if (ix->proj != STORE_PROJ_INCLUDE && n) /* an empty list is accepted */
-        return verr(r, TXT_NONKEY_NOT_INCLUDE);
+        return api_verr(r, TXT_NONKEY_NOT_INCLUDE);
     ix->include = NULL;
     ix->n_include = 0;
     if (n && ix->proj == STORE_PROJ_INCLUDE) {
@@ -202,16 +198,16 @@ static int parse_projection(api_req *r, json_t *p, store_index *ix, size_t *tota
                 return err_set(r->err, ERR_SERIALIZATION, "Unexpected value type in payload");
             size_t sl = strlen(s);
             if (sl == 0 || sl > 255)
-                return verr(r, TXT_KEY_NAME_LEN);
+                return api_verr(r, TXT_KEY_NAME_LEN);
             for (size_t j = 0; j < i; j++)
                 if (strcmp(ix->include[j], s) == 0)
-                    return verr(r, TXT_ATTR_DUP);
+                    return api_verr(r, TXT_ATTR_DUP);
             ix->include[i] = (char *)s;
         }
         ix->n_include = n;
         *total += n;
         if (*total > API_TDEF_MAX_PROJECTED)
-            return verr(r, TXT_TOO_MANY_PROJECTED);
+            return api_verr(r, TXT_TOO_MANY_PROJECTED);
     }
     return 0;
 }
@@ -297,9 +293,9 @@ int api_tdef_check_gsi_throughput(api_req *r, json_t *g, api_tdef_tp *tp, json_t
     if (rc < 0)
         return rc;
     if (!tp->present)
-        return verr(r, TXT_NO_GSI_THROUGHPUT);
+        return api_verr(r, TXT_NO_GSI_THROUGHPUT);
     if (rc == 1)
-        return verr(r, TXT_GSI_THROUGHPUT_MIN);
+        return api_verr(r, TXT_GSI_THROUGHPUT_MIN);
     if (rc == 2 && over) {
         if (!*over)
             *over = g;
@@ -322,7 +318,7 @@ int api_tdef_parse_index_common(api_req *r, json_t *x, bool gsi, store_index *ix
     if ((rc = api_json_str(x, "IndexName", &name, r->err)))
         return rc;
     if (!api_name_valid(name))
-        return verr(r, TXT_INVALID_TABLE_NAME);
+        return api_verr(r, TXT_INVALID_TABLE_NAME);
     snprintf(ix->name, sizeof ix->name, "%s", name);
     if ((rc = api_json_obj(x, "Projection", &proj, r->err)) ||
         (rc = parse_projection(r, proj, ix, total_proj)))
@@ -407,11 +403,11 @@ int api_tdef_parse_stream(api_req *r, json_t *ss, bool create, json_t **out_stre
         (rc = api_json_str(ss, "StreamViewType", &view, r->err)))
         return rc;
     if (!has_en)
-        return verr(r, TXT_STREAM_ENABLED_NULL);
+        return api_verr(r, TXT_STREAM_ENABLED_NULL);
     if (en && (!view || !*view))
-        return verr(r, create ? TXT_CT_STREAM_VIEW_NULL : TXT_STREAM_VIEW_NULL);
+        return api_verr(r, create ? TXT_CT_STREAM_VIEW_NULL : TXT_STREAM_VIEW_NULL);
     if (!en && view)
-        return verr(r, create ? TXT_CT_STREAM_VIEW_UNEXPECTED : TXT_STREAM_VIEW_UNEXPECTED);
+        return api_verr(r, create ? TXT_CT_STREAM_VIEW_UNEXPECTED : TXT_STREAM_VIEW_UNEXPECTED);
     if (en && strcmp(view, "NEW_IMAGE") && strcmp(view, "OLD_IMAGE") &&
         strcmp(view, "NEW_AND_OLD_IMAGES") && strcmp(view, "KEYS_ONLY")) {
         api_vld v;
@@ -495,7 +491,7 @@ int api_tdef_tbl_names_nul_check(api_req *r)
     }
     nul = nul ||
           js_has_nul(json_object_get(json_object_get(b, "TimeToLiveSpecification"), "AttributeName"));
-    return nul ? verr(r, TXT_TBL_NAME_NUL) : 0;
+    return nul ? api_verr(r, TXT_TBL_NAME_NUL) : 0;
 }
 
 /* ---- CreateTable: the service's structural rules -------------------------------------- */
@@ -609,11 +605,11 @@ int api_tdef_ct_key_schema(api_req *r, json_t *ks, json_t *defs, json_t *dset, b
     size_t n = json_array_size(ks);
     if (n == 2 && js_eq(json_array_get(ks, 0), "AttributeName", json_array_get(ks, 1),
                         "AttributeName"))
-        return verr(r, TXT_CT_SAME_NAME);
+        return api_verr(r, TXT_CT_SAME_NAME);
     if (n >= 1 && !key_type_is(json_array_get(ks, 0), "HASH"))
-        return verr(r, TXT_CT_FIRST_NOT_HASH);
+        return api_verr(r, TXT_CT_FIRST_NOT_HASH);
     if (n == 2 && !gsi && !key_type_is(json_array_get(ks, 1), "RANGE"))
-        return verr(r, TXT_CT_SECOND_NOT_RANGE);
+        return api_verr(r, TXT_CT_SECOND_NOT_RANGE);
     return 0;
 }
 
@@ -624,13 +620,13 @@ static int ct_projection(api_req *r, json_t *x)
     size_t n;
     const char *type = api_tdef_js(p, "ProjectionType", &n);
     if (!type)
-        return verr(r, TXT_CT_PROJ_NULL);
+        return api_verr(r, TXT_CT_PROJ_NULL);
     json_t *nka = json_object_get(p, "NonKeyAttributes");
     bool include = n == 7 && memcmp(type, "INCLUDE", 7) == 0;
     if (json_is_array(nka) && !include)
         return err_set(r->err, ERR_VALIDATION, TXT_CT_PROJ_NKA, type);
     if (include && !nka)
-        return verr(r, TXT_CT_PROJ_NO_NKA);
+        return api_verr(r, TXT_CT_PROJ_NO_NKA);
     return 0;
 }
 
@@ -673,9 +669,9 @@ int api_tdef_ct_check(api_req *r, json_t *body, bool ppr)
     json_t *lsis = api_tdef_jparam(body, "LocalSecondaryIndexes");
     json_t *gsis = api_tdef_jparam(body, "GlobalSecondaryIndexes");
     if (ppr && pt)
-        return verr(r, TXT_CT_PPR_WITH_PT);
+        return api_verr(r, TXT_CT_PPR_WITH_PT);
     if (!ppr && !pt)
-        return verr(r, TXT_CT_PROV_NEEDS_PT);
+        return api_verr(r, TXT_CT_PROV_NEEDS_PT);
     /* units past what the service takes at all: "Given value N for ReadCapacityUnits is out
      * of bounds" (the read units first), before the key schema is looked at (dynalite's
      * createTable tests, recorded against AWS; UpdateTable's ut_billing_first) */
@@ -711,13 +707,13 @@ int api_tdef_ct_check(api_req *r, json_t *body, bool ppr)
                                  units[wm == api_warm_m[0] ? 0 : 1]);
     }
     if (json_array_size(ks) > json_array_size(defs))
-        return verr(r, TXT_CT_KEYS_NO_DEF);
+        return api_verr(r, TXT_CT_KEYS_NO_DEF);
     int rc = api_tdef_ct_key_schema(r, ks, defs, NULL, false);
     if (rc)
         return rc;
     json_t *vixes = api_tdef_jparam(body, "VectorIndexes");
     if (!lsis && !gsis && !vixes && json_array_size(ks) != json_array_size(defs))
-        return verr(r, TXT_CT_DEFS_COUNT);
+        return api_verr(r, TXT_CT_DEFS_COUNT);
     json_t *seen = json_object(), *dset = def_names(defs);
     if (!seen || !dset) {
         json_decref(seen);
@@ -726,11 +722,11 @@ int api_tdef_ct_check(api_req *r, json_t *body, bool ppr)
     }
     if (lsis) {
         if (json_array_size(lsis) == 0) {
-            rc = verr(r, TXT_CT_LSI_EMPTY);
+            rc = api_verr(r, TXT_CT_LSI_EMPTY);
             goto out;
         }
         if (json_array_size(ks) != 2) {
-            rc = verr(r, TXT_CT_LSI_NO_TABLE_RANGE);
+            rc = api_verr(r, TXT_CT_LSI_NO_TABLE_RANGE);
             goto out;
         }
         for (size_t i = 0; i < json_array_size(lsis); i++) {
@@ -758,13 +754,13 @@ int api_tdef_ct_check(api_req *r, json_t *body, bool ppr)
             }
         }
         if (json_array_size(lsis) > STORE_MAX_LSI) {
-            rc = verr(r, TXT_CT_LSI_COUNT);
+            rc = api_verr(r, TXT_CT_LSI_COUNT);
             goto out;
         }
     }
     if (gsis) {
         if (json_array_size(gsis) == 0) {
-            rc = verr(r, TXT_CT_GSI_EMPTY);
+            rc = api_verr(r, TXT_CT_GSI_EMPTY);
             goto out;
         }
         for (size_t i = 0; i < json_array_size(gsis); i++) {
@@ -805,7 +801,7 @@ int api_tdef_ct_check(api_req *r, json_t *body, bool ppr)
             }
         }
         if (json_array_size(gsis) > STORE_MAX_GSI) {
-            rc = verr(r, TXT_CT_GSI_COUNT);
+            rc = api_verr(r, TXT_CT_GSI_COUNT);
             goto out;
         }
     }

@@ -4,8 +4,8 @@
  * provisioned throughput with its change dates and decrease budget, and the description
  * writer itself.  Layer: api.  See api_tdesc.h.
  *
- * Used by the table operations (op_table.c: CreateTable, DescribeTable, DeleteTable,
- * UpdateTable), backups (op_backup.c) and vector index changes (api_vector.c); it calls no
+ * Used by the table operations (op_table.c: CreateTable, DescribeTable, DeleteTable;
+ * op_table_update.c: UpdateTable), backups (op_backup.c) and vector index changes (api_vector.c); it calls no
  * operation.  The metadata's members are listed in op_table.c's opening comment.
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html
  */
@@ -17,11 +17,6 @@
 #include "api/api_tdesc.h"
 #include "api/api_text.h"
 #include "api/api_vector.h"
-
-static json_t *ms_to_json(int64_t ms)
-{
-    return json_real((double)ms / 1000.0);
-}
 
 /* ---- metadata ------------------------------------------------------------------------ */
 
@@ -559,9 +554,9 @@ static json_t *tp_json(json_t *m, int64_t now, long long rcu, long long wcu)
     json_t *o = json_object();
     long long li = api_meta_int(c, "LastIncrease"), ld = api_meta_int(c, "LastDecrease");
     if (li > 0)
-        json_object_set_new(o, "LastIncreaseDateTime", ms_to_json(li));
+        json_object_set_new(o, "LastIncreaseDateTime", api_ms_json(li));
     if (ld > 0)
-        json_object_set_new(o, "LastDecreaseDateTime", ms_to_json(ld));
+        json_object_set_new(o, "LastDecreaseDateTime", api_ms_json(ld));
     long long n = api_meta_int(c, "DecDay") == now / MS_PER_DAY ? api_meta_int(c, "Decreases") : 0;
     json_object_set_new(o, "NumberOfDecreasesToday", json_integer(n));
     json_object_set_new(o, "ReadCapacityUnits", json_integer(rcu));
@@ -603,7 +598,7 @@ void api_restore_summary(json_t *meta, json_t *desc)
     json_object_set(s, "SourceBackupArn", json_object_get(res, "SourceBackupArn"));
     if (json_object_get(res, "SourceTableArn"))
         json_object_set(s, "SourceTableArn", json_object_get(res, "SourceTableArn"));
-    json_object_set_new(s, "RestoreDateTime", ms_to_json(api_meta_int(res, "RestoreDateTime")));
+    json_object_set_new(s, "RestoreDateTime", api_ms_json(api_meta_int(res, "RestoreDateTime")));
     json_object_set_new(s, "RestoreInProgress",
                         json_boolean(json_is_true(json_object_get(res, "InProgress"))));
     json_object_set_new(desc, "RestoreSummary", s);
@@ -656,7 +651,7 @@ int api_table_describe_as(api_req *r, const store_table *t, const char *status,
          api_table_stream_updating(meta) || api_vix_updating(r->api, meta, api_wall_ms())))
         status = "UPDATING";
     json_object_set_new(d, "TableStatus", json_string(api_restore_status(meta, status)));
-    json_object_set_new(d, "CreationDateTime", ms_to_json(t->created_ms));
+    json_object_set_new(d, "CreationDateTime", api_ms_json(t->created_ms));
 
     bool ppr = api_meta_is_ppr(meta);
     long long rcu, wcu;
@@ -679,7 +674,7 @@ int api_table_describe_as(api_req *r, const store_table *t, const char *status,
         json_t *bms = json_pack("{s:s}", "BillingMode", ppr ? "PAY_PER_REQUEST" : "PROVISIONED");
         if (json_object_get(meta, "PprSince"))
             json_object_set_new(bms, "LastUpdateToPayPerRequestDateTime",
-                                ms_to_json(api_meta_int(meta, "PprSince")));
+                                api_ms_json(api_meta_int(meta, "PprSince")));
         json_object_set_new(d, "BillingModeSummary", bms);
     }
 

@@ -755,7 +755,7 @@
 /* inferred: VectorIndexUpdates next to a change a GSI create may come with and a vector one
  * here may not (OnDemandThroughput, ReplicaUpdates, a GSI's own Update); the other changes get
  * the GSI create's texts (api_vector.c ut_vix_with_others); BillingMode may come along
- * (op_table.c ut_vix_billing) */
+ * (op_table_update.c ut_vix_billing) */
 #define TXT_VIX_UT_ALONE                                                                         \
     TXT_CT_INVALID "VectorIndexUpdates must be the only operation in the request"
 /* an UpdateTable Delete of a vector index the table does not have: the GSI text, bare index

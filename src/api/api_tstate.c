@@ -10,7 +10,7 @@
  *             table is described CREATING (its GSIs too) and the data plane does not see it
  *             (api_table: "Requested resource not found", dynalite's AWS-recorded tests of
  *             every item operation); DeleteTable, UpdateTable and a second CreateTable are
- *             ResourceInUseException "Table is being created" (op_table.c).
+ *             ResourceInUseException "Table is being created" (api_table.c).
  *   DELETING  DeleteTable drops the table at once (its data is gone) and remembers it here,
  *             in memory, with its DELETING description, for the delay: DescribeTable answers
  *             that description, ListTables lists the name, DeleteTable and UpdateTable are

@@ -406,11 +406,6 @@ static bool defined(json_t *defs, const char *name)
     return name && def_type(defs, name) != AV_NONE;
 }
 
-static int verr(api_req *r, const char *msg)
-{
-    return err_set(r->err, ERR_VALIDATION, "%s", msg);
-}
-
 /* One index definition's own rules (CreateTable's VectorIndexes entry, UpdateTable's
  * Create): dimensions in range, the SearchSchema defined by defs (UpdateTable: the request's
  * own, even for an attribute the table defines, as for a GSI's keys: AWS 2026-08-13 as an
@@ -448,7 +443,7 @@ static int vix_def_check(api_req *r, json_t *x, json_t *defs)
 {
     long long dims = jint(x, "Dimensions");
     if (dims < 1 || dims > VEC_MAX_DIMS)
-        return verr(r, TXT_VIX_DIMS);
+        return api_verr(r, TXT_VIX_DIMS);
     json_t *ss = json_object_get(x, "SearchSchema");
     size_t i, hashes = 0, filters = 0;
     json_t *el;
@@ -469,7 +464,7 @@ static int vix_def_check(api_req *r, json_t *x, json_t *defs)
     {
         const char *n = jstr(el, "AttributeName"), *ty = jstr(el, "SearchSchemaElementType");
         if (!n || !defined_sorted(d, nd, n))
-            return verr(r, TXT_VIX_SCHEMA_UNDEFINED);
+            return api_verr(r, TXT_VIX_SCHEMA_UNDEFINED);
         bool hash = ty && !strcmp(ty, "HASH");
         hashes += hash;
         filters += !hash;
@@ -483,7 +478,7 @@ static int vix_def_check(api_req *r, json_t *x, json_t *defs)
             const char *a = jstr(json_array_get(ss, i), "AttributeName");
             const char *b = jstr(json_array_get(ss, j), "AttributeName");
             if (a && b && !strcmp(a, b))
-                return verr(r, TXT_VIX_SCHEMA_DUP);
+                return api_verr(r, TXT_VIX_SCHEMA_DUP);
         }
     return 0;
 }
@@ -517,11 +512,11 @@ int api_vix_create_check(api_req *r, json_t *body, bool ppr)
     json_t *defs = json_object_get(body, "AttributeDefinitions");
     size_t n = json_array_size(list);
     if (n == 0) /* an empty list is refused, not taken for none (as GSIs' and LSIs') */
-        return verr(r, TXT_VIX_EMPTY);
+        return api_verr(r, TXT_VIX_EMPTY);
     if (!ppr)
-        return verr(r, TXT_VIX_PROVISIONED);
+        return api_verr(r, TXT_VIX_PROVISIONED);
     if (n > API_VIX_MAX)
-        return verr(r, TXT_VIX_COUNT);
+        return api_verr(r, TXT_VIX_COUNT);
     int rc;
     for (size_t i = 0; i < n; i++)
         if ((rc = vix_def_check(r, json_array_get(list, i), defs)))
@@ -1376,7 +1371,7 @@ static int ut_vix_edit(api_req *r, void *vctx, const store_table *cur, json_t *m
         return err_set(r->err, ERR_LIMIT_EXCEEDED, TXT_GSI_ONE_AT_A_TIME);
     const char *bm = jstr(meta, "BillingMode");
     if (!bm || strcmp(bm, "PAY_PER_REQUEST"))
-        return verr(r, TXT_VIX_PROVISIONED);
+        return api_verr(r, TXT_VIX_PROVISIONED);
     json_t *defs = json_object_get(meta, "AttributeDefinitions");
     int rc = vix_def_check(r, c, u->defs);
     if (rc)
@@ -1402,11 +1397,11 @@ static int ut_vix_edit(api_req *r, void *vctx, const store_table *cur, json_t *m
     }
     /* a name taken by a vector index, a GSI or an LSI (AWS: one text for each family) */
     if (name_in(list, name))
-        return verr(r, TXT_VIX_EXISTS);
+        return api_verr(r, TXT_VIX_EXISTS);
     for (size_t k = 0; k < cur->n_idx + cur->n_dropping; k++) {
         const store_index *ix = k < cur->n_idx ? &cur->idx[k] : &cur->dropping[k - cur->n_idx];
         if (name && !strcmp(ix->name, name))
-            return verr(r, TXT_VIX_EXISTS);
+            return api_verr(r, TXT_VIX_EXISTS);
     }
     if (json_array_size(list) >= API_VIX_MAX)
         return err_set(r->err, ERR_LIMIT_EXCEEDED, "%s", TXT_VIX_COUNT_UPDATE);
@@ -1477,7 +1472,7 @@ int api_vix_update_table(api_req *r, const store_table *t, api_meta_fn pre, void
      * inferred, no capture (an empty GSI list there is "List of GlobalSecondaryIndexUpdates
      * is empty", DDB-TABLE-160; ExtendDB would take the billing change alone) */
     if (n == 0)
-        return verr(r, TXT_CT_INVALID "VectorIndexUpdates must not be empty");
+        return api_verr(r, TXT_CT_INVALID "VectorIndexUpdates must not be empty");
     ut_vix u = {.defs = json_object_get(body, "AttributeDefinitions"),
                 .table = api_table_name(t),
                 .pre = pre,
@@ -1488,7 +1483,7 @@ int api_vix_update_table(api_req *r, const store_table *t, api_meta_fn pre, void
         json_t *c = json_object_get(e, "Create"), *d = json_object_get(e, "Delete");
         bool hc = c && !json_is_null(c), hd = d && !json_is_null(d);
         if (hc == hd)
-            return verr(r, hc ? TXT_VIX_UT_BOTH : TXT_VIX_UT_NEITHER);
+            return api_verr(r, hc ? TXT_VIX_UT_BOTH : TXT_VIX_UT_NEITHER);
         actions++;
         if (hc)
             u.create = c;

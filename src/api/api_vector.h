@@ -148,13 +148,12 @@ json_t *api_vix_info(api_t *api, json_t *meta, int64_t now);
 size_t api_vix_count(api_t *api, json_t *meta, int64_t now);
 bool api_vix_updating(api_t *api, json_t *meta, int64_t now);
 bool api_vix_busy(api_t *api, json_t *meta, int64_t now);
-/* UpdateTable with VectorIndexUpdates (op_table.c hands the request over when the member is
- * there): its checks and its one metadata edit; op_table.c answers.  pre (NULL: none) makes
- * the request's
- * billing change, which may come along (BillingMode, with ProvisionedThroughput for a
- * PROVISIONED table; any other change the caller refused: op_table.c ut_single_concern,
- * ut_vix_alone), in the same metadata edit, before the index's checks, which then see the
- * table's billing as the request leaves it. */
+/* UpdateTable with VectorIndexUpdates (op_table_update.c hands the request over when the
+ * member is there): its checks and its one metadata edit; op_table_update.c answers.  pre
+ * (NULL: none) makes the request's billing change, which may come along (BillingMode, with
+ * ProvisionedThroughput for a PROVISIONED table; any other change the caller refused:
+ * op_table_update.c ut_single_concern, ut_vix_alone), in the same metadata edit, before the
+ * index's checks, which then see the table's billing as the request leaves it. */
 int api_vix_update_table(api_req *r, const store_table *t, api_meta_fn pre, void *pre_ctx);
 /* True when UpdateTable's body has no change besides VectorIndexUpdates (and
  * AttributeDefinitions). */

@@ -131,11 +131,6 @@
 
 /* ---- small helpers -------------------------------------------------------------------------- */
 
-static json_t *bk_time(int64_t ms)
-{
-    return json_real((double)ms / 1000.0);
-}
-
 static int bk_nomem(api_req *r)
 {
     return err_set(r->err, ERR_NOMEM, "out of memory");
@@ -622,7 +617,7 @@ static void bk_source_json(api_req *r, const store_table *t, json_t *meta, json_
     json_object_set_new(d, "TableArn", json_string(bk_table_arn(r, vis)));
     json_object_set_new(d, "TableSizeBytes", json_integer(0));
     json_object_set_new(d, "KeySchema", api_keyschema_json(&t->key));
-    json_object_set_new(d, "TableCreationDateTime", bk_time(t->created_ms));
+    json_object_set_new(d, "TableCreationDateTime", api_ms_json(t->created_ms));
     json_object_set_new(d, "ProvisionedThroughput",
                         json_pack("{s:I,s:I}", "ReadCapacityUnits",
                                   (json_int_t)(ppr ? 0 : bk_int(meta, "RCU")), "WriteCapacityUnits",
@@ -689,7 +684,7 @@ static json_t *bk_details(json_t *rec)
         if (json_object_get(rec, keys[i]))
             json_object_set(d, keys[i], json_object_get(rec, keys[i]));
     json_object_set_new(d, "BackupCreationDateTime",
-                        bk_time(bk_int(rec, "BackupCreationMs")));
+                        api_ms_json(bk_int(rec, "BackupCreationMs")));
     return d;
 }
 
@@ -1846,8 +1841,8 @@ static json_t *bk_pitr_desc(const store_pitr *p, int64_t now_ms)
             earliest = p->since_ms;
         json_object_set_new(d, "PointInTimeRecoveryStatus", json_string("ENABLED"));
         json_object_set_new(d, "RecoveryPeriodInDays", json_integer(p->days));
-        json_object_set_new(d, "EarliestRestorableDateTime", bk_time(earliest));
-        json_object_set_new(d, "LatestRestorableDateTime", bk_time(now_ms));
+        json_object_set_new(d, "EarliestRestorableDateTime", api_ms_json(earliest));
+        json_object_set_new(d, "LatestRestorableDateTime", api_ms_json(now_ms));
     } else {
         json_object_set_new(d, "PointInTimeRecoveryStatus", json_string("DISABLED"));
     }

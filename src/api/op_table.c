@@ -49,16 +49,6 @@
 
 #define TBL_MAX_TAGS 50
 
-static int verr(api_req *r, const char *msg)
-{
-    return err_set(r->err, ERR_VALIDATION, "%s", msg);
-}
-
-static json_t *ms_to_json(int64_t ms)
-{
-    return json_real((double)ms / 1000.0);
-}
-
 static const char *tbl_user_name(const api_req *r, const store_table *t)
 {
     (void)r;
@@ -105,7 +95,7 @@ int op_create_table(api_req *r, json_t **out)
      * stream; existence. */
     char sn[STORE_NAME_MAX];
     if (!api_name_valid(name) || !api_table_store_name(r, name, sn))
-        return verr(r, TXT_INVALID_TABLE_NAME);
+        return api_verr(r, TXT_INVALID_TABLE_NAME);
     snprintf(def->name, sizeof def->name, "%s", sn);
     /* BillingMode is one of the model's enum values */
     bool ppr = billing && strcmp(billing, "PAY_PER_REQUEST") == 0;
@@ -113,20 +103,20 @@ int op_create_table(api_req *r, json_t **out)
         return rc;
     api_tdef_ks tks;
     if (json_array_size(ks) == 0)
-        return verr(r, TXT_NO_KEY_SCHEMA);
+        return api_verr(r, TXT_NO_KEY_SCHEMA);
     if ((rc = api_tdef_parse_keyschema(r, ks, false, &tks)))
         return rc;
     const char *hash = tks.h[0], *range = tks.nr ? tks.r[0] : NULL;
     if (json_array_size(adj) == 0)
-        return verr(r, TXT_NO_ATTR_SCHEMA);
+        return api_verr(r, TXT_NO_ATTR_SCHEMA);
     if ((rc = api_tdef_parse_attrs(r, adj, &attrs)))
         return rc;
     api_tdef_attr *ha = api_tdef_attrs_find(&attrs, hash);
     api_tdef_attr *ra = range ? api_tdef_attrs_find(&attrs, range) : NULL;
     if (!ha)
-        return verr(r, TXT_HASH_NOT_DEFINED);
+        return api_verr(r, TXT_HASH_NOT_DEFINED);
     if (range && !ra)
-        return verr(r, TXT_RANGE_NOT_DEFINED);
+        return api_verr(r, TXT_RANGE_NOT_DEFINED);
     ha->used = true;
     if (ra)
         ra->used = true;
@@ -135,25 +125,25 @@ int op_create_table(api_req *r, json_t **out)
     /* LSIs */
     size_t n_lsi = json_array_size(lsij);
     if (n_lsi > STORE_MAX_LSI)
-        return verr(r, TXT_LSI_COUNT);
+        return api_verr(r, TXT_LSI_COUNT);
     if (n_lsi && !range)
-        return verr(r, TXT_LSI_HASH_TABLE);
+        return api_verr(r, TXT_LSI_HASH_TABLE);
     for (size_t i = 0; i < n_lsi; i++) {
         store_index *ix = &def->idx[def->n_idx];
         api_tdef_ks lks;
         if (api_tdef_index_name_dup(lsij, i, NULL))
-            return verr(r, TXT_LSI_DUP);
+            return api_verr(r, TXT_LSI_DUP);
         if ((rc = api_tdef_parse_index_common(r, json_array_get(lsij, i), false, ix, &lks,
                                               &total_proj)))
             return rc;
         const char *ih = lks.h[0], *ir = lks.nr ? lks.r[0] : NULL;
         if (!ir)
-            return verr(r, TXT_LSI_NO_RANGE);
+            return api_verr(r, TXT_LSI_NO_RANGE);
         if (strcmp(ih, hash) != 0)
-            return verr(r, TXT_LSI_SAME_HASH);
+            return api_verr(r, TXT_LSI_SAME_HASH);
         api_tdef_attr *lr = api_tdef_attrs_find(&attrs, ir);
         if (!lr)
-            return verr(r, TXT_LSI_RANGE_UNDEFINED);
+            return api_verr(r, TXT_LSI_RANGE_UNDEFINED);
         lr->used = true;
         ix->global = false;
         api_tdef_keydef_set(&ix->key, ih, ha->type, ir, lr->type);
@@ -165,11 +155,11 @@ int op_create_table(api_req *r, json_t **out)
     meta = json_object();
     json_object_set_new(meta, "Gsi", gsi_meta);
     if (gsij && json_array_size(gsij) == 0) {
-        rc = verr(r, TXT_GSI_EMPTY);
+        rc = api_verr(r, TXT_GSI_EMPTY);
         goto fail;
     }
     if (json_array_size(gsij) > STORE_MAX_GSI) {
-        rc = verr(r, TXT_GSI_COUNT);
+        rc = api_verr(r, TXT_GSI_COUNT);
         goto fail;
     }
     for (size_t i = 0; i < json_array_size(gsij); i++) {
@@ -184,11 +174,11 @@ int op_create_table(api_req *r, json_t **out)
         if (!ppr && (rc = api_tdef_check_gsi_throughput(r, g, &tp, &gsi_over)))
             goto fail;
         if (api_tdef_index_name_dup(gsij, i, NULL)) {
-            rc = verr(r, TXT_GSI_DUP);
+            rc = api_verr(r, TXT_GSI_DUP);
             goto fail;
         }
         if (api_tdef_index_name_dup(gsij, i, lsij)) {
-            rc = verr(r, TXT_LSI_GSI_SAME_NAME);
+            rc = api_verr(r, TXT_LSI_GSI_SAME_NAME);
             goto fail;
         }
         if ((rc = api_tdef_parse_index_common(r, g, true, ix, &gks, &total_proj)) ||
@@ -211,7 +201,7 @@ int op_create_table(api_req *r, json_t **out)
     }
     for (size_t i = 0; i < attrs.n; i++)
         if (!attrs.a[i].used) {
-            rc = verr(r, TXT_AD_COUNT_MISMATCH);
+            rc = api_verr(r, TXT_AD_COUNT_MISMATCH);
             goto fail;
         }
 
@@ -221,11 +211,11 @@ int op_create_table(api_req *r, json_t **out)
         if (rc < 0)
             goto fail;
         if (!tp.present) {
-            rc = verr(r, TXT_NO_TABLE_THROUGHPUT);
+            rc = api_verr(r, TXT_NO_TABLE_THROUGHPUT);
             goto fail;
         }
         if (rc == 1) {
-            rc = verr(r, TXT_TABLE_THROUGHPUT_MIN);
+            rc = api_verr(r, TXT_TABLE_THROUGHPUT_MIN);
             goto fail;
         }
         table_over = rc == 2;
@@ -447,11 +437,11 @@ int op_list_tables(api_req *r, json_t **out)
         (rc = api_json_int(r->body, "Limit", &has_limit, &limit, r->err)))
         return rc;
     if (has_limit && limit < 1)
-        return verr(r, TXT_LIST_LIMIT_MIN);
+        return api_verr(r, TXT_LIST_LIMIT_MIN);
     if (has_limit && limit > 100)
-        return verr(r, TXT_LIST_LIMIT_MAX);
+        return api_verr(r, TXT_LIST_LIMIT_MAX);
     if (start && !api_name_valid(start))
-        return verr(r, TXT_INVALID_TABLE_NAME);
+        return api_verr(r, TXT_INVALID_TABLE_NAME);
     if (!has_limit)
         limit = 100;
     char **names;
@@ -520,18 +510,18 @@ static int ttl_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
     const char *cur = al->cur->ttl_attr;
     if (c->en) {
         if (cur[0] && strcmp(cur, c->attr) == 0)
-            return verr(r, TXT_TTL_ALREADY_ENABLED);
+            return api_verr(r, TXT_TTL_ALREADY_ENABLED);
         if (cur[0])
             return err_set(r->err, ERR_VALIDATION, TXT_TTL_OTHER_ATTR, cur);
     } else {
         if (!cur[0])
-            return verr(r, TXT_TTL_ALREADY_DISABLED);
+            return api_verr(r, TXT_TTL_ALREADY_DISABLED);
         if (strcmp(cur, c->attr) != 0)
             return err_set(r->err, ERR_VALIDATION, TXT_TTL_OTHER_ATTR, cur);
     }
     int64_t now = api_wall_ms(), at = api_meta_int(meta, "TtlAt");
     if (at > 0 && now < at + r->api->ttl_interval_ms)
-        return verr(r, TXT_TTL_TOO_SOON);
+        return api_verr(r, TXT_TTL_TOO_SOON);
     json_t *v = json_integer((json_int_t)now);
     if (!v || json_object_set_new(meta, "TtlAt", v))
         return err_set(r->err, ERR_NOMEM, "out of memory");
@@ -555,15 +545,15 @@ int op_update_time_to_live(api_req *r, json_t **out)
     if ((rc = api_json_obj(r->body, "TimeToLiveSpecification", &spec, r->err)))
         return rc;
     if (!spec)
-        return verr(r, TXT_TTL_SPEC_NULL);
+        return api_verr(r, TXT_TTL_SPEC_NULL);
     if ((rc = api_json_str(spec, "AttributeName", &attr, r->err)) ||
         (rc = api_json_bool(spec, "Enabled", &has_en, &en, r->err)))
         return rc;
     if (!has_en || !attr)
-        return verr(r, TXT_TTL_ATTR_NULL);
+        return api_verr(r, TXT_TTL_ATTR_NULL);
     size_t al = strlen(attr);
     if (en && (al < 1 || al > 255)) /* only checked when enabling (DynamoDB Local) */
-        return verr(r, TXT_KEY_NAME_LEN);
+        return api_verr(r, TXT_KEY_NAME_LEN);
     ttl_change c = {.attr = attr, .en = en};
     if ((rc = api_table_alter(r, t, true, ttl_edit, &c, NULL)))
         return rc;
@@ -626,7 +616,7 @@ static json_t *ci_json(api_req *r, const store_table *t, json_t *meta, const cha
     if (o && json_is_string(mode))
         json_object_set(o, "ContributorInsightsMode", mode);
     if (o && dates && json_is_object(e))
-        json_object_set_new(o, "LastUpdateDateTime", ms_to_json(api_meta_int(e, "At")));
+        json_object_set_new(o, "LastUpdateDateTime", api_ms_json(api_meta_int(e, "At")));
     return o;
 }
 
@@ -691,7 +681,7 @@ int op_update_contributor_insights(api_req *r, json_t **out)
         return rc;
     /* the model's checks, in the service's envelope */
     if (!act)
-        return verr(r, TXT_CI_ACTION_NULL);
+        return api_verr(r, TXT_CI_ACTION_NULL);
     if (strcmp(act, "ENABLE") && strcmp(act, "DISABLE"))
         return err_set(r->err, ERR_VALIDATION, TXT_CI_ACTION_ENUM, act);
     if (mode && strcmp(mode, "ACCESSED_AND_THROTTLED_KEYS") && strcmp(mode, "THROTTLED_KEYS"))
@@ -778,7 +768,7 @@ int op_list_contributor_insights(api_req *r, json_t **out)
     char *end = NULL;
     long long from = tok ? strtoll(tok, &end, 10) : 0;
     if (tok && (end == tok || *end || from < 0 || (size_t)from > json_array_size(arr))) {
-        rc = verr(r, TXT_CI_BAD_TOKEN);
+        rc = api_verr(r, TXT_CI_BAD_TOKEN);
         goto fail;
     }
     json_t *page = json_array();
@@ -909,7 +899,7 @@ static int tag_edit(api_req *r, void *ctx, store_alter *al, json_t *meta)
     (void)al;
     api_tdef_tags_merge(meta, ctx);
     if (json_array_size(json_object_get(meta, "Tags")) > TBL_MAX_TAGS)
-        return verr(r, TXT_UNTAG_OVER); /* the merged set (DDB-TABLE-108) */
+        return api_verr(r, TXT_UNTAG_OVER); /* the merged set (DDB-TABLE-108) */
     return 0;
 }
 
@@ -955,7 +945,7 @@ static int tag_checks(api_req *r, json_t *tags)
 {
     size_t n = json_array_size(tags);
     if (n > TBL_MAX_TAGS)
-        return verr(r, TXT_UNTAG_OVER);
+        return api_verr(r, TXT_UNTAG_OVER);
     for (size_t i = 0; i < n; i++) {
         json_t *t = json_array_get(tags, i);
         json_t *k = json_object_get(t, "Key"), *v = json_object_get(t, "Value");
@@ -986,7 +976,7 @@ int op_tag_resource(api_req *r, json_t **out)
     if (rc)
         return rc;
     if (json_array_size(tags) == 0)
-        return verr(r, TXT_TAGS_NONE);
+        return api_verr(r, TXT_TAGS_NONE);
     if ((rc = tag_checks(r, tags)) || (rc = tag_table(r, arn, tbl, false, false, &t)))
         return rc;
     if ((rc = api_table_alter(r, t, true, tag_edit, tags, NULL)))
@@ -1026,7 +1016,7 @@ int op_untag_resource(api_req *r, json_t **out)
     /* the keys before the table, as the service (TXT_UNTAG_*; test_ttl_tags
      * test_untag_checks_its_keys_first) */
     if (json_array_size(keys) == 0)
-        return verr(r, TXT_UNTAG_NONE);
+        return api_verr(r, TXT_UNTAG_NONE);
     for (size_t i = 0; i < json_array_size(keys); i++) {
         json_t *k = json_array_get(keys, i);
         if (!json_is_string(k)) /* a null element: AWS's "Key: null" (DDB-TABLE-457) */
@@ -1040,7 +1030,7 @@ int op_untag_resource(api_req *r, json_t **out)
             return err_set_echo(r->err, ERR_VALIDATION, TXT_TAGS_AWS_PREFIX, ks, kl, NULL);
     }
     if (json_array_size(keys) > TBL_MAX_TAGS)
-        return verr(r, TXT_UNTAG_OVER);
+        return api_verr(r, TXT_UNTAG_OVER);
     if ((rc = tag_table(r, arn, tbl, false, true, &t)))
         return rc;
     if ((rc = api_table_alter(r, t, true, untag_edit, keys, NULL)))

@@ -30,11 +30,6 @@
 #include "base/mem.h"
 #include "value/ddbjson.h"
 
-static int verr(api_req *r, const char *msg)
-{
-    return err_set(r->err, ERR_VALIDATION, "%s", msg);
-}
-
 #define PPR_SWITCHES_PER_WINDOW 4 /* switches to on-demand in api->ppr_window_ms (24 h) */
 #define SSE_FREE_CHANGES 4        /* encryption key changes in a window before the 6 h gap */
 #define CLASS_CHANGES 2           /* TableClass changes in api->class_window_ms (30 days) */
@@ -181,19 +176,19 @@ static int ut_single_concern(api_req *r, const ut_req *q, json_t *vu)
     if (ops < 2)
         return 0;
     if (q->sse)
-        return verr(r, TXT_UT_ONLY_SSE);
+        return api_verr(r, TXT_UT_ONLY_SSE);
     if (q->tclass)
-        return verr(r, TXT_UT_ONLY_CLASS);
+        return api_verr(r, TXT_UT_ONLY_CLASS);
     if (q->has_dp)
-        return verr(r, TXT_UT_ONLY_DP);
+        return api_verr(r, TXT_UT_ONLY_DP);
     if (odt && (q->ssj || warm))
-        return verr(r, TXT_UT_ODT_WITH);
+        return api_verr(r, TXT_UT_ODT_WITH);
     if (warm)
-        return verr(r, create ? TXT_UT_WARM_CREATE : TXT_UT_ONLY_WARM);
+        return api_verr(r, create ? TXT_UT_WARM_CREATE : TXT_UT_ONLY_WARM);
     if (cdel && q->ptj && !(vu && q->billing))
-        return verr(r, TXT_UT_INDEX_AND_IOPS);
+        return api_verr(r, TXT_UT_INDEX_AND_IOPS);
     if (cdel && q->ssj)
-        return verr(r, TXT_UT_INDEX_AND_STREAM);
+        return api_verr(r, TXT_UT_INDEX_AND_STREAM);
     return 0;
 }
 
@@ -213,7 +208,7 @@ static int ut_vix_alone(api_req *r, const ut_req *q)
     json_t *rep = json_object_get(r->body, "ReplicaUpdates");
     if (q->gu || ut_has_units(q->odt, "MaxReadRequestUnits", "MaxWriteRequestUnits") ||
         (rep && !json_is_null(rep)))
-        return verr(r, TXT_VIX_UT_ALONE);
+        return api_verr(r, TXT_VIX_UT_ALONE);
     return 0;
 }
 
@@ -223,7 +218,7 @@ static int ut_vix_alone(api_req *r, const ut_req *q)
 static int ut_billing_first(api_req *r, const ut_req *q)
 {
     if (q->billing && strcmp(q->billing, "PAY_PER_REQUEST") == 0 && q->ptj)
-        return verr(r, TXT_CT_PPR_WITH_PT);
+        return api_verr(r, TXT_CT_PPR_WITH_PT);
     static const char *const units[] = {"ReadCapacityUnits", "WriteCapacityUnits"};
     for (int k = 0; q->ptj && k < 2; k++) {
         bool has;
@@ -276,14 +271,14 @@ static int ut_parse(api_req *r, ut_req *q)
                                                                        : "MultiRegionConsistency, ");
     /* an empty list next to another change (ack-api-quirks DDB-TABLE-160) */
     if (q->gu && !json_array_size(q->gu))
-        return verr(r, TXT_UT_GSI_LIST_EMPTY);
+        return api_verr(r, TXT_UT_GSI_LIST_EMPTY);
     size_t n = json_array_size(q->gu);
     for (size_t i = 0; i < n; i++) {
         char kind;
         if (!ut_action(json_array_get(q->gu, i), &kind))
-            return verr(r, TXT_UT_GSI_ACTION_NULL);
+            return api_verr(r, TXT_UT_GSI_ACTION_NULL);
         if (ut_n_actions(json_array_get(q->gu, i)) > 1)
-            return verr(r, TXT_UT_GSI_ONE_ACTION);
+            return api_verr(r, TXT_UT_GSI_ONE_ACTION);
     }
     for (size_t i = 0; i < n; i++) {
         char ki, kj;
@@ -536,10 +531,10 @@ static int sse_change(api_req *r, json_t *meta, json_t *sse, int64_t created, in
     if (nomem)
         return err_set(r->err, ERR_NOMEM, "out of memory");
     if (to_owned && !ka)
-        return verr(r, TXT_UT_SSE_DEFAULT);
+        return api_verr(r, TXT_UT_SSE_DEFAULT);
     const char *want = json_string_value(json_object_get(sse, "KMSMasterKeyId"));
     if (!to_owned && ka && want && strcmp(want, ka) == 0)
-        return verr(r, TXT_UT_SSE_SAME_KEY);
+        return api_verr(r, TXT_UT_SSE_SAME_KEY);
     json_t *keep = times_since(meta, "SseChanges", start);
     if (!keep)
         return err_set(r->err, ERR_NOMEM, "out of memory");
@@ -616,12 +611,12 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
      * ExtendDB measured this switch (2026-08-13); Dynoxide records another text ("Tables with
      * vector indexes must be in PAY_PER_REQUEST mode", 2026-08-12): disputed, README */
     if (changed_billing && !to_ppr && api_vix_count(r->api, meta, api_wall_ms()))
-        return verr(r, TXT_VIX_PROVISIONED);
+        return api_verr(r, TXT_VIX_PROVISIONED);
     /* billing against the table: throughput for an on-demand table; PROVISIONED needs it */
     if (ppr && !q->billing && q->ptj)
-        return verr(r, TXT_CT_PPR_WITH_PT);
+        return api_verr(r, TXT_CT_PPR_WITH_PT);
     if (q->billing && !to_ppr && !q->ptj && !p->dropped_ppr)
-        return verr(r, TXT_UT_PROV_NEEDS_PT);
+        return api_verr(r, TXT_UT_PROV_NEEDS_PT);
     /* on-demand ceilings: only for a table that stays or becomes on-demand; at least 1, or
      * -1 (no ceiling) */
     const char *om;
@@ -644,7 +639,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
         if (rc < 0)
             return rc;
         if (rc == 1)
-            return verr(r, TXT_TABLE_THROUGHPUT_MIN);
+            return api_verr(r, TXT_TABLE_THROUGHPUT_MIN);
         long long cr = api_meta_int(meta, "RCU"), cw = api_meta_int(meta, "WCU");
         if (rc == 2) /* over the quota: neither the same nor a decrease to count */
             ut_over_units(p, &tp, NULL);
@@ -690,7 +685,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             return err_set(r->err, ERR_VALIDATION, TXT_UT_NOT_GSI, "update", ix->name);
         if (kinds[i] == 'U' && !ix)
             return ut_pt_beyond(acts[i])
-                       ? verr(r, TXT_UT_GSI_UPDATE_UNKNOWN)
+                       ? api_verr(r, TXT_UT_GSI_UPDATE_UNKNOWN)
                        : err_set(r->err, ERR_RESOURCE_NOT_FOUND, TXT_UT_GSI_RNF, in,
                                  api_table_name(t));
     }
@@ -836,7 +831,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
             if (gover) /* over the quota: neither the same nor a decrease to count */
                 ut_over_units(p, &gtp, found->name);
             else if (gtp.rcu == api_meta_int(g, "RCU") && gtp.wcu == api_meta_int(g, "WCU"))
-                return verr(r, TXT_GSI_THROUGHPUT_SAME);
+                return api_verr(r, TXT_GSI_THROUGHPUT_SAME);
             else if (!changed_billing &&
                      (rc = api_tp_decrease_budget(r, g, gtp.rcu, gtp.wcu, api_wall_ms())))
                 return rc;
@@ -859,7 +854,7 @@ static int ut_plan_changes(api_req *r, const ut_req *q, const store_table *t, js
     }
 
     if (q->ptj && q->ssj)
-        return verr(r, TXT_UT_STREAM_AND_IOPS);
+        return api_verr(r, TXT_UT_STREAM_AND_IOPS);
     if (changed_billing && !to_ppr) {
         /* every remaining GSI needs its own throughput in the same request (the service's
          * rule; DynamoDB Local fails with an internal error here) */
@@ -1091,7 +1086,7 @@ static int ut_vix_billing(api_req *r, void *ctx, const store_table *cur, json_t 
     }
     bool to_ppr = strcmp(c->q->billing, "PAY_PER_REQUEST") == 0;
     if (!to_ppr && (create || api_vix_count(r->api, meta, api_wall_ms())))
-        return verr(r, TXT_VIX_PROVISIONED);
+        return api_verr(r, TXT_VIX_PROVISIONED);
     return ut_plan_changes(r, c->q, cur, meta, &c->plan);
 }
 

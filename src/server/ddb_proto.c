@@ -721,7 +721,7 @@ static void dp_later_suspend(void *ctx)
 /* api_later's done (the store's committing thread): the reply, then the caller's done. */
 static void dp_later_done(void *ctx, int rc)
 {
-    unsigned long oom0 = mem_failures(); /* this thread's: api_finish checked what came before */
+    unsigned long oom0 = mem_failures(); /* this thread's: api_req_finish checked what came before */
     dp_later *d = ctx;
     dp_reply(d->resp, rc, &d->w, &d->e, NULL, d->jresp);
     dp_charge_final(&d->ch, d->resp);

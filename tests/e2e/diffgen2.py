@@ -788,7 +788,7 @@ def rule_index_not_found_text(op, req, a, b):
 
 def rule_unused_definitions(op, req, a, b):
     """UpdateTable's AttributeDefinitions: the service keeps only those of the keys of the
-    table and its indexes (op_table.c ut_apply); DynamoDB Local keeps every definition a
+    table and its indexes (op_table_update.c ut_apply); DynamoDB Local keeps every definition a
     request added."""
     fired = []
 
