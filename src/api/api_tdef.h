@@ -20,6 +20,7 @@ typedef struct api_tdef_attrs {
     api_tdef_attr *a;
     size_t n;
 } api_tdef_attrs;
+/* The definition of attribute `name` in as, or NULL. */
 api_tdef_attr *api_tdef_attrs_find(api_tdef_attrs *as, const char *name);
 /* AttributeDefinitions: each {AttributeName, AttributeType}, unique names. */
 int api_tdef_parse_attrs(api_req *r, json_t *ad, api_tdef_attrs *out);
@@ -37,6 +38,9 @@ typedef struct api_tdef_tp {
     bool present;
     long long rcu, wcu;
 } api_tdef_tp;
+/* o[key], a ProvisionedThroughput, into *tp (tp->present false when absent; gsi unused):
+ * 0; 1 when a unit is missing or below 1, 2 when one is above API_TDEF_MAX_THROUGHPUT (the
+ * caller reports them with its text); or a negative ERR_* of a member of the wrong type. */
 int api_tdef_parse_throughput(api_req *r, json_t *o, const char *key, bool gsi, api_tdef_tp *tp);
 /* Units over the 40,000 of a table or an index: LimitExceededException naming the first member
  * over it (the read units first), its value and the region (AWS, ack-api-quirks DDB-TABLE-171
@@ -68,6 +72,7 @@ int api_tdef_parse_index_common(api_req *r, json_t *x, bool gsi, store_index *ix
 /* True when entry i of `a` has the IndexName of an earlier entry of `a` (other == NULL) or
  * of any entry of `other`. */
 bool api_tdef_index_name_dup(json_t *a, size_t i, json_t *other);
+/* k as a key of hash (type ht) and, when range is not NULL, range (type rt). */
 void api_tdef_keydef_set(store_keydef *k, const char *hash, av_type ht, const char *range,
                          av_type rt);
 /* A GSI's key from its parsed KeySchema, each attribute's type from the definitions (marked

@@ -8,9 +8,12 @@
 
 #include "api/api_int.h"
 
+/* An on-demand table's or GSI's warm throughput unless more was asked for (AWS: 12000 read,
+ * 4000 write units a second). */
 #define API_WARM_OD_READ 12000
 #define API_WARM_OD_WRITE 4000
 
+/* OnDemandThroughput's members: MaxReadRequestUnits, MaxWriteRequestUnits. */
 extern const char *const api_odt_m[2];
 /* The first member an OnDemandThroughput object gives (its name), or NULL: the member a
  * refusal of the whole object names (AWS names MaxReadRequestUnits first). */
@@ -31,6 +34,7 @@ void api_meta_set_options(json_t *meta, json_t *sse, const char *tclass, bool ha
  * managed key, of the table's id); NULL when the table has none (no KMS key) or out of
  * memory (*nomem then). */
 const char *api_sse_key_arn(api_req *r, json_t *meta, bool *nomem);
+/* WarmThroughput's members: ReadUnitsPerSecond, WriteUnitsPerSecond. */
 extern const char *const api_warm_m[2];
 /* m's warm throughput as shown at `now`: while a raise is under way the values from before
  * it (the ones AWS still runs and compares a new request with, DDB-TABLE-049 / 179). */
@@ -51,6 +55,7 @@ void api_warm_want(json_t *req, const long long base[2], long long out[2]);
 /* A new table's or index's warm throughput: what its definition asks for (checked against
  * its floor), at least the derived one. */
 void api_warm_init(json_t *m, bool ppr, json_t *req);
+/* An attribute type's name as AttributeDefinitions write it: "S", "N" or "B". */
 const char *api_type_name(av_type t);
 /* True while the table is UPDATING for its indexes: a GSI added by UpdateTable in its
  * resource allocation phase, or a deleted one not yet removed. */
