@@ -113,6 +113,9 @@ typedef struct http_conn {
     atomic_llong deadline;  /* CLOCK_MONOTONIC ms by which the head or body must be in;
                                0 = none (a request being answered, or no idle timeout) */
     struct http_req *spare; /* its last request's context, kept for the next (MHD thread) */
+    struct http_req *cur;   /* the context http_uri_log made, until http_completed takes it:
+                               libmicrohttpd 0.9.75 closes a connection whose pool ran out
+                               (a flood of cookies) without calling it (MHD thread) */
 } http_conn;
 
 /* idle_rx before the reaper's first look: the top bit (no byte count reaches it) and the
@@ -1474,6 +1477,8 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
      * one clock read fewer a request) */
     long long now_ms = (long long)r->t0.tv_sec * 1000 + r->t0.tv_nsec / 1000000;
     http_deadline_cap(r->hc, now_ms + (long long)l->read_timeout * 1000);
+    if (hc)
+        hc->cur = r;
     return r;
 }
 
@@ -1704,6 +1709,8 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!r)
         return;
     *con_cls = NULL;
+    if (r->hc && r->hc->cur == r)
+        r->hc->cur = NULL;
     /* A reply computed by the pool or the committing thread but never queued: the client's
      * FIN came after the peek (http_half_closed_fd), or the reply was too small to look for
      * one (HTTP_PEEKLESS_BODY), and libmicrohttpd, reading the resumed connection first, is
@@ -1793,6 +1800,12 @@ static void http_notify_connection(void *cls, struct MHD_Connection *c, void **s
             hc->next->prev = hc->prev;
         pthread_mutex_unlock(&l->conns_mu);
         http_req_free(hc->spare);
+        /* a request whose connection libmicrohttpd closed before it was ever completed: its
+         * pool ran out on the head (some 200 cookies in one header, a request line near 16
+         * KB), a close without a reply: its context leaked, ~6 KB and its target a request
+         * (fuzz20; test_protocol test_a_head_that_fills_the_pool_leaks_nothing) */
+        if (hc->cur && hc->cur != hc->spare)
+            http_req_free(hc->cur);
         free(hc);
     }
 }
