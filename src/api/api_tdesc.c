@@ -5,8 +5,9 @@
  * writer itself.  Layer: api.  See api_tdesc.h.
  *
  * Used by the table operations (op_table.c: CreateTable, DescribeTable, DeleteTable;
- * op_table_update.c: UpdateTable), backups (op_backup.c) and vector index changes (api_vector.c); it calls no
- * operation.  The metadata's members are listed in op_table.c's opening comment.
+ * op_table_update.c: UpdateTable), backups (op_backup.c) and vector index changes
+ * (api_vector.c); it calls no operation.  The metadata's members are listed in op_table.c's
+ * opening comment.
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html
  */
 #include <stdio.h>
