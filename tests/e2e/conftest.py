@@ -231,6 +231,23 @@ DUMMY_AUTH = ("AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_re
               "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64)
 
 
+def read_to_close(s, timeout=None):
+    """Everything a raw socket receives until the peer closes it, a reset or a timeout (the
+    socket's own, or `timeout` s when given)."""
+    if timeout is not None:
+        s.settimeout(timeout)
+    data = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (ConnectionResetError, socket.timeout):
+        pass
+    return data
+
+
 def raw_request(url, body, target="DynamoDB_20120810.ListTables", headers=None,
                 method="POST", content_type="application/x-amz-json-1.0", timeout=30):
     """One unsigned HTTP request.  Returns (status, {lower-name: value}, body bytes)."""

@@ -17,7 +17,7 @@ import pytest
 
 from msg_fixtures import (CORS_ORIGIN, SECRET, add_user, cli, mddb, msg_server,  # noqa: F401
                           rest, token)
-from conftest import client_for, start_ddbchat
+from conftest import client_for, read_to_close, start_ddbchat
 
 pytestmark = pytest.mark.requires_ddbchat
 
@@ -462,15 +462,7 @@ def test_half_closed_client_gets_its_reply(msg_server, people):
               b"Authorization: Bearer " + tok["alice"].encode() + b"\r\nContent-Length: " +
               str(len(body)).encode() + b"\r\n\r\n" + body)
     s.shutdown(socket.SHUT_WR)
-    data = b""
-    while True:
-        try:
-            chunk = s.recv(65536)
-        except (socket.timeout, ConnectionResetError):
-            break
-        if not chunk:
-            break
-        data += chunk
+    data = read_to_close(s)
     s.close()
     head, _, rest_ = data.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200"), data
@@ -629,12 +621,7 @@ def test_busy_reply_carries_cors(tmp_path):
         s = socket.create_connection((u.hostname, u.port), timeout=10)
         s.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\nOrigin: " + CORS_ORIGIN.encode() +
                   b"\r\n\r\n")
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = read_to_close(s)
         s.close()
         for h in held:
             h.close()

@@ -18,7 +18,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 import boto3
-from conftest import DUMMY_AUTH, client_for, raw_request
+from conftest import DUMMY_AUTH, client_for, raw_request, read_to_close
 
 pytestmark = pytest.mark.requires_ddbchat
 
@@ -379,23 +379,9 @@ def test_sdk_retries_the_throttling_reply(ddbchat_server):
     assert results["throttled"] > 0 and not results["other"]
 
 
-def read_all(s, timeout=5):
-    s.settimeout(timeout)
-    data = b""
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    except (ConnectionResetError, socket.timeout):
-        pass
-    return data
-
-
 def read_answer(s, timeout=10):
     """One answer on a connection the server keeps open: its head and Content-Length of body
-    (read_all would wait for the close that never comes, `timeout` s)."""
+    (read_to_close would wait for the close that never comes, `timeout` s)."""
     s.settimeout(timeout)
     data = b""
     while True:
@@ -430,7 +416,7 @@ def test_connections_beyond_the_limit_get_the_busy_reply(ddbchat_server):
                   b"X-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: " +
                   DUMMY_AUTH.encode() + b"\r\n\r\n{}")
     for s in extra:
-        data = read_all(s)
+        data = read_to_close(s, 5)
         head, _, body = data.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 400") and b"Connection: close" in head, data
         assert json.loads(body) == THROTTLE
@@ -441,7 +427,7 @@ def test_connections_beyond_the_limit_get_the_busy_reply(ddbchat_server):
     s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\nConnection: close\r\n"
               b"X-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: " +
               DUMMY_AUTH.encode() + b"\r\n\r\n{}")
-    assert read_all(s).startswith(b"HTTP/1.1 200")
+    assert read_to_close(s, 5).startswith(b"HTTP/1.1 200")
     for s in held:
         s.close()
     time.sleep(0.3)
@@ -585,7 +571,7 @@ def test_rest_overload_is_503_with_retry_after(ddbchat_server):
     time.sleep(0.3)
     s = socket.create_connection((u.hostname, u.port))
     s.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
-    head, _, body = read_all(s).partition(b"\r\n\r\n")
+    head, _, body = read_to_close(s, 5).partition(b"\r\n\r\n")
     s.close()
     assert head.startswith(b"HTTP/1.1 503"), head
     assert b"\r\nRetry-After: 1\r\n" in head
@@ -613,7 +599,7 @@ def _listtables_status(url, source=None, timeout=5):
         s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\nConnection: close\r\n"
                   b"X-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: " +
                   DUMMY_AUTH.encode() + b"\r\n\r\n{}")
-        data = read_all(s, timeout)
+        data = read_to_close(s, timeout)
     except OSError:
         return None
     finally:

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from itemlib import sanitizer_server
 from conftest import (DUMMY_AUTH, assert_wrong_token_answer, aws_or_local, client_for,
-                      make_table, raw_request)
+                      make_table, raw_request, read_to_close)
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # AWS's x-amzn-RequestId: 52 characters of [0-9A-Z] (dynalite's connection tests, recorded
@@ -585,12 +585,7 @@ def test_busy_reply_follows_the_request_type(ddbchat_server, ctype):
         s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: " + ctype.encode() +
                   b"\r\nContent-Length: 2\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\n"
                   b"Authorization: " + DUMMY_AUTH.encode() + b"\r\n\r\n{}")
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = read_to_close(s)
         s.close()
         head, _, body = data.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 400"), data
@@ -731,13 +726,7 @@ def test_huge_declared_length_answered_at_once(ddb_url):
         s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 1000000000\r\n"
                   b"X-Amz-Target: DynamoDB_20120810.PutItem\r\n"
                   b"Authorization: " + DUMMY_AUTH.encode() + b"\r\n\r\n{")
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-        head, _, body = data.partition(b"\r\n\r\n")
+        head, _, body = read_to_close(s).partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 413")
         assert json.loads(body)["__type"].endswith("#RequestEntityTooLarge")
     finally:
@@ -1227,14 +1216,7 @@ def half_closed_raw(url, target, body, timeout=10, small_window=False, read_dela
                               b"\r\n\r\n" + data))
         s.shutdown(socket.SHUT_WR)
         time.sleep(read_delay)
-        while True:
-            try:
-                chunk = s.recv(65536)
-            except (socket.timeout, ConnectionResetError):
-                break
-            if not chunk:
-                break
-            buf += chunk
+        buf = read_to_close(s)
     finally:
         s.close()
     return buf
@@ -1320,15 +1302,7 @@ def test_half_close_after_the_peek_gets_its_reply(ddbchat_server, table_name):
                                   str(len(data)).encode() + b"\r\n\r\n" + data))
             time.sleep(0.1)
             s.shutdown(socket.SHUT_WR)
-            buf = b""
-            while True:
-                try:
-                    chunk = s.recv(65536)
-                except (socket.timeout, ConnectionResetError):
-                    break
-                if not chunk:
-                    break
-                buf += chunk
+            buf = read_to_close(s)
         finally:
             s.close()
         head, _, rest = buf.partition(b"\r\n\r\n")
