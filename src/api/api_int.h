@@ -197,7 +197,7 @@ void api_later_finish(api_req *r, int rc, unsigned long oom0);
 int api_req_body(api_req *r);
 
 /* An OnDemandThroughput object merged into holder's "Odt" (a table's metadata or a GSI's
- * entry), member by member: -1 removes a member's ceiling, an emptied "Odt" goes (op_table.c;
+ * entry), member by member: -1 removes a member's ceiling, an emptied "Odt" goes (api_tdesc.c;
  * UpdateTable and the restores). */
 void api_odt_merge(json_t *holder, json_t *odt);
 /* The first member of an OnDemandThroughput object out of range (its name), or NULL: a
@@ -241,7 +241,7 @@ static inline json_t *api_ms_json(int64_t ms)
 }
 
 /* A key's KeySchema array (every partition key attribute, then every sort key attribute) and
- * an index's Projection object, as DescribeTable shows them (op_table.c; new references):
+ * an index's Projection object, as DescribeTable shows them (api_tdesc.c; new references):
  * DescribeTable, CreateTable's and UpdateTable's answers, and backups' descriptions. */
 json_t *api_keyschema_json(const store_keydef *k);
 json_t *api_projection_json(const store_index *ix);
@@ -377,7 +377,7 @@ int api_restore_refuse(api_req *r, const store_table *t);
  * (api_tdesc.c). */
 const char *api_restore_status(json_t *meta, const char *status);
 void api_restore_summary(json_t *meta, json_t *desc);
-/* The TableDescription of t (op_table.c). */
+/* The TableDescription of t (api_tdesc.c). */
 int api_table_describe(api_req *r, const store_table *t, const char *status, json_t **out);
 
 /* Consumed capacity of a successful request on table t, in half units, for /metrics
