@@ -231,9 +231,10 @@ DUMMY_AUTH = ("AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_re
               "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64)
 
 
-def read_to_close(s, timeout=None):
+def read_to_close(s, timeout=None, must_close=False):
     """Everything a raw socket receives until the peer closes it, a reset or a timeout (the
-    socket's own, or `timeout` s when given)."""
+    socket's own, or `timeout` s when given).  must_close: a timeout (the peer kept the
+    connection open) fails the calling test instead of ending the read."""
     if timeout is not None:
         s.settimeout(timeout)
     data = b""
@@ -243,8 +244,10 @@ def read_to_close(s, timeout=None):
             if not chunk:
                 break
             data += chunk
-    except (ConnectionResetError, socket.timeout):
+    except ConnectionResetError:
         pass
+    except socket.timeout:
+        assert not must_close, f"the server kept the connection open after {data[:200]!r}"
     return data
 
 

@@ -621,7 +621,7 @@ def test_busy_reply_carries_cors(tmp_path):
         s = socket.create_connection((u.hostname, u.port), timeout=10)
         s.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\nOrigin: " + CORS_ORIGIN.encode() +
                   b"\r\n\r\n")
-        data = read_to_close(s)
+        data = read_to_close(s, must_close=True)
         s.close()
         for h in held:
             h.close()

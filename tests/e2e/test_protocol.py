@@ -585,7 +585,7 @@ def test_busy_reply_follows_the_request_type(ddbchat_server, ctype):
         s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: " + ctype.encode() +
                   b"\r\nContent-Length: 2\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\n"
                   b"Authorization: " + DUMMY_AUTH.encode() + b"\r\n\r\n{}")
-        data = read_to_close(s)
+        data = read_to_close(s, must_close=True)
         s.close()
         head, _, body = data.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 400"), data
@@ -726,7 +726,7 @@ def test_huge_declared_length_answered_at_once(ddb_url):
         s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 1000000000\r\n"
                   b"X-Amz-Target: DynamoDB_20120810.PutItem\r\n"
                   b"Authorization: " + DUMMY_AUTH.encode() + b"\r\n\r\n{")
-        head, _, body = read_to_close(s).partition(b"\r\n\r\n")
+        head, _, body = read_to_close(s, must_close=True).partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 413")
         assert json.loads(body)["__type"].endswith("#RequestEntityTooLarge")
     finally:
