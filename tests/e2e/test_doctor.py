@@ -26,6 +26,16 @@ def doctor(data_dir, *extra):
     return p.returncode, json.loads(p.stdout)
 
 
+def put_old_user(d, u, handle, name):
+    """A user as a version before case-insensitive handles wrote it: the handle row keyed by
+    the handle as registered."""
+    d.put_item(TableName="cruddur-messages", Item={
+        "pk": {"S": f"USER#{u}"}, "sk": {"S": "USER"}, "uuid": {"S": u},
+        "handle": {"S": handle}, "display_name": {"S": name}})
+    d.put_item(TableName="cruddur-messages", Item={
+        "pk": {"S": f"HANDLE#{handle}"}, "sk": {"S": "HANDLE"}, "uuid": {"S": u}})
+
+
 def test_healthy_then_broken_messaging(ddbchat_server, tmp_path):
     data = str(tmp_path / "d")
     p = run("seed", "--data-dir", data, "--users", "6", "--conversations", "5", "--messages", "3")
@@ -73,11 +83,7 @@ def test_case_folded_and_older_handle_rows_are_healthy(ddbchat_server, tmp_path)
     srv = ddbchat_server(data_dir=data)
     d = client_for(srv.ddb_url)
     u = "11111111-0000-4000-8000-0000000000d0"
-    d.put_item(TableName="cruddur-messages", Item={
-        "pk": {"S": f"USER#{u}"}, "sk": {"S": "USER"}, "uuid": {"S": u},
-        "handle": {"S": "OldDoc"}, "display_name": {"S": "Old"}})
-    d.put_item(TableName="cruddur-messages", Item={
-        "pk": {"S": "HANDLE#OldDoc"}, "sk": {"S": "HANDLE"}, "uuid": {"S": u}})
+    put_old_user(d, u, "OldDoc", "Old")
     srv.stop()
     rc, r = doctor(data)
     assert rc == 0 and r["healthy"], r
@@ -102,11 +108,7 @@ def test_handle_row_not_folded_after_the_fold_is_reported(ddbchat_server, tmp_pa
     srv = ddbchat_server(data_dir=data)
     d = client_for(srv.ddb_url)
     u = "11111111-0000-4000-8000-0000000000d1"
-    d.put_item(TableName="cruddur-messages", Item={
-        "pk": {"S": f"USER#{u}"}, "sk": {"S": "USER"}, "uuid": {"S": u},
-        "handle": {"S": "LateDave"}, "display_name": {"S": "Late"}})
-    d.put_item(TableName="cruddur-messages", Item={
-        "pk": {"S": "HANDLE#LateDave"}, "sk": {"S": "HANDLE"}, "uuid": {"S": u}})
+    put_old_user(d, u, "LateDave", "Late")
     srv.stop()
     rc, r = doctor(data)
     assert rc == 0 and r["healthy"], r  # no marker yet: the first miss will fold it
