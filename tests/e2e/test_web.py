@@ -568,6 +568,49 @@ def test_phone_width_by_keyboard(web, two):
     assert d.switch_to.active_element.tag_name == "button"
 
 
+# Every element of the page that lies (partly) outside the window, and the widths of the
+# scrolling boxes that are wider than they are shown (a horizontal scroll bar inside the page).
+OFF_SCREEN = """
+const out = [];
+for (const e of document.querySelectorAll('body *')) {
+  const r = e.getBoundingClientRect();
+  if (r.width && (r.right > innerWidth + 0.5 || r.left < -0.5)) {
+    out.push(`${e.tagName}.${e.className} ${Math.round(r.left)}..${Math.round(r.right)}`);
+  }
+}
+for (const s of ['#list-pane', '#messages', '#conv', '#composer', '.topbar', '.conv-head']) {
+  const e = document.querySelector(s);
+  if (e && e.scrollWidth > e.clientWidth) out.push(`${s} scrolls: ${e.scrollWidth} > ${e.clientWidth}`);
+}
+if (document.documentElement.scrollWidth > innerWidth) out.push('the page scrolls sideways');
+return out;"""
+
+
+def test_long_words_and_names_stay_on_screen_at_375px(web, two):
+    # A 1,000-letter word, a long URL, 300 emoji and a display name of 64 letters without a
+    # space (the longest the service takes) on a 375 px phone: everything wraps or is cut
+    # with an ellipsis inside the window; nothing scrolls sideways.  The sender's name under
+    # each message (.meta) ran 360 px past the bubble and gave the message list a horizontal
+    # scroll bar.
+    name = "W" * 64
+    for h, n in (("web_longname", name), ("web_narrow", "Narrow Web")):
+        web.tok[h] = token(add_user(web, h, n), exp_in=3600)
+    m = send_rest(web, "web_longname", "x" * 1000, handle="web_narrow")
+    send_rest(web, "web_longname", "https://example.com/" + "a/" * 300,
+              group=m["message_group_uuid"])
+    send_rest(web, "web_longname", "\U0001F600" * 300, group=m["message_group_uuid"])
+    d = fresh(two[1], width=375, height=700)
+    sign_in_by_link(d, web, "web_narrow")
+    wait(d, lambda d: conv_names(d) == [name], 5, "the list")
+    assert d.execute_script(OFF_SCREEN) == []
+    open_conv(d, name)
+    wait(d, lambda d: len(bubbles(d)) == 3, 5, "the messages")
+    type_and_enter(d, "y" * 1000)
+    wait(d, lambda d: len(bubbles(d)) == 4, 5, "the sent one")
+    shot(d, "phone-long")
+    assert d.execute_script(OFF_SCREEN) == []
+
+
 def test_times_in_the_readers_time_zone(web, two):
     m = send_rest(web, "web_dave", "what time is it?", handle="web_alice")
     utc = datetime.datetime.strptime(m["created_at"][:19], "%Y-%m-%dT%H:%M:%S").replace(
