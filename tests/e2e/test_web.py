@@ -611,6 +611,59 @@ def test_long_words_and_names_stay_on_screen_at_375px(web, two):
     assert d.execute_script(OFF_SCREEN) == []
 
 
+# The element with keyboard focus, and whether its focus ring shows whole: an outline at least
+# 2 px wide that no box with overflow clipping (a scrolling pane) cuts at its sides.
+FOCUS_RING = """
+const e = document.activeElement;
+const s = getComputedStyle(e);
+const what = e.id ? `#${e.id}` : `${e.tagName.toLowerCase()}${e.className ? '.' + e.className : ''}`;
+if (e === document.body) return [what, 'body'];
+if (s.outlineStyle === 'none' || parseFloat(s.outlineWidth) < 2) return [what, 'no outline'];
+const grow = parseFloat(s.outlineWidth) + parseFloat(s.outlineOffset);
+const r = e.getBoundingClientRect();
+for (let p = e.parentElement; p; p = p.parentElement) {
+  const ps = getComputedStyle(p);
+  if (ps.overflowX === 'visible' && ps.overflowY === 'visible') continue;
+  const left = p.getBoundingClientRect().left + p.clientLeft;
+  if (r.left - grow < left - 0.5 || r.right + grow > left + p.clientWidth + 0.5) {
+    return [what, `cut by ${p.id || p.className}`];
+  }
+}
+return [what, 'ok'];"""
+
+
+def test_keyboard_focus_is_visible(web, two):
+    # Tab through the page, keyboard only: every control it reaches shows its focus ring
+    # whole.  A conversation in the list is as wide as its scrolling pane, and its ring (3 px
+    # outside the button) was cut off at both sides: two loose lines above and below, which
+    # read as the separators between the conversations.
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    send_rest(web, "web_erin", "focus one", handle="web_dave")
+    send_rest(web, "web_carol", "focus two", handle="web_dave")
+    d = fresh(two[0])
+    sign_in_by_link(d, web, "web_dave")
+    wait(d, lambda d: len(conv_names(d)) >= 2, 5, "the list")
+    d.execute_script("document.activeElement.blur()")
+    seen = []
+    for _ in range(4):  # Sign out, New, the first two conversations
+        ActionChains(d).send_keys(Keys.TAB).perform()
+        seen.append(d.execute_script(FOCUS_RING))
+    shot(d, "focus-list")
+    assert ["#new-btn", "ok"] in seen and seen.count(["button", "ok"]) >= 2, seen
+    # open the second conversation with Enter; the composer has focus; Shift+Tab and Tab
+    # go through the conversation's controls
+    ActionChains(d).send_keys(Keys.ENTER).perform()
+    wait(d, lambda d: d.switch_to.active_element == by_css(d, "#text")[0], 5, "the composer")
+    ActionChains(d).send_keys(Keys.TAB).perform()
+    seen.append(d.execute_script(FOCUS_RING))
+    for _ in range(2):
+        ActionChains(d).key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
+        seen.append(d.execute_script(FOCUS_RING))
+    assert ["#send", "ok"] in seen and ["#messages", "ok"] in seen, seen
+    assert [w for w in seen if w[1] not in ("ok", "body")] == [], seen
+
+
 def test_times_in_the_readers_time_zone(web, two):
     m = send_rest(web, "web_dave", "what time is it?", handle="web_alice")
     utc = datetime.datetime.strptime(m["created_at"][:19], "%Y-%m-%dT%H:%M:%S").replace(
