@@ -700,6 +700,8 @@ int cli_serve(int argc, char **argv)
         else
             demo_ok = true;
     }
+    if (svc && msg_service_start(svc, &e)) /* after --demo: the table exists */
+        goto fail;
 
     http_config hc;
     http_config_default(&hc);

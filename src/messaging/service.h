@@ -115,7 +115,13 @@ void msg_config_default(msg_config *c);
 /* Creates the service over a backend (borrowed; must outlive the service).  cfg copied;
  * NULL = defaults.  ERR_NOMEM, ERR_VALIDATION (bad PEM key). */
 int msg_service_new(msg_backend *b, const msg_config *cfg, msg_service **out, err_t *e);
-/* Accepts NULL.  Does not free the backend. */
+/* Starts the service's background work, for a long-running process (`serve`): one thread
+ * that folds the table's handle rows now (service.c, "handles"), so that the first lookup
+ * that misses does not pay for the Scan.  Optional: without it the first such lookup folds.
+ * ERR_INTERNAL (no thread). */
+int msg_service_start(msg_service *s, err_t *e);
+/* Accepts NULL.  Waits for msg_service_start's thread (it stops at its next page).  Does not
+ * free the backend. */
 void msg_service_free(msg_service *s);
 /* Live delivery (events.h): the hub the REST API's event routes and msg_send use.  Set once,
  * before the service is shared between threads; NULL (the default) = no event streams (the

@@ -16,7 +16,7 @@ import jwt
 import pytest
 
 from msg_fixtures import (CORS_ORIGIN, SECRET, add_user, cli, mddb, msg_server,  # noqa: F401
-                          rest, token)
+                          rest, start_remote_serve, token)
 from conftest import client_for, read_to_close, start_ddbchat
 
 pytestmark = pytest.mark.requires_ddbchat
@@ -1115,6 +1115,71 @@ def test_handle_rows_stored_before_case_folding_keep_working(msg_server, people,
     assert st == 200 and m["message"] == "hi old", m
     st, _, groups = rest(msg_server, "GET", "/api/message_groups", token(old["OldBo"]))
     assert st == 200 and groups[0]["handle"] == "alice", groups
+
+
+def _put_old_handle(mddb, handle, uuid):
+    # a user as a writer from before handles were case-insensitive stored it: the handle
+    # row keyed by the handle as typed, no lower-case twin
+    T = "cruddur-messages"
+    mddb.put_item(TableName=T, Item={"pk": {"S": f"USER#{uuid}"}, "sk": {"S": "USER"},
+                                     "uuid": {"S": uuid}, "handle": {"S": handle},
+                                     "display_name": {"S": handle + " Old"}})
+    mddb.put_item(TableName=T, Item={"pk": {"S": f"HANDLE#{handle}"}, "sk": {"S": "HANDLE"},
+                                     "uuid": {"S": uuid}})
+
+
+def test_handles_fold_at_start(msg_server, mddb):
+    # `serve` folds older handle rows when it starts, in the background, before any request
+    # misses (closing20 "Left alone": the fold ran in the first request that missed).  A
+    # second serve over the same storage starts; nothing is asked of it; the lower-case twin
+    # of a row stored as typed appears.
+    T = "cruddur-messages"
+    u = "11111111-0000-4000-8000-00000000a001"
+    _put_old_handle(mddb, "AtStart", u)
+    twin = {"pk": {"S": "HANDLE#atstart"}, "sk": {"S": "HANDLE"}}
+    assert "Item" not in mddb.get_item(TableName=T, Key=twin, ConsistentRead=True)
+    if getattr(msg_server, "endpoint", None):
+        srv = start_remote_serve(msg_server.endpoint)
+    else:
+        srv = start_ddbchat(data_dir=msg_server.data_dir, dynamodb_only=False,
+                            env={"DDBCHAT_JWT_SECRET": SECRET})
+    try:
+        deadline = time.time() + 20
+        while "Item" not in mddb.get_item(TableName=T, Key=twin, ConsistentRead=True):
+            assert time.time() < deadline, "no fold at start"
+            time.sleep(0.1)
+        assert mddb.get_item(TableName=T, Key=twin, ConsistentRead=True)["Item"]["uuid"] == \
+            {"S": u}
+        st, _, m = rest(srv, "POST", "/api/messages", token(u),
+                        {"message": "started", "handle": "alice"})
+        assert st == 200, m
+    finally:
+        srv.stop()
+
+
+def test_handle_rows_written_later_by_an_older_writer(msg_server, people, mddb):
+    # A running serve finds, by any case, a handle row an older writer (or an import) stores
+    # after the serve folded the table: a lookup that misses folds again once the data has
+    # changed and MSG_HANDLES_REFOLD_MS (5 s) have passed since the last fold.  Before, a serve
+    # folded once and then never looked again: "lateone" stayed unknown until a restart.
+    ids, tok = people
+    st, _, err = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                      {"message": "x", "handle": "nobody-here"})   # a miss: a fold runs
+    assert st == 404 and err["error"]["code"] == "unknown_handle", err
+    u = "11111111-0000-4000-8000-00000000a002"
+    _put_old_handle(mddb, "LateOne", u)
+    st, _, m = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                    {"message": "as typed", "handle": "LateOne"})   # as typed: at once
+    assert st == 200, m
+    time.sleep(5.5)
+    st, _, m = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                    {"message": "any case", "handle": "LATEONE"})
+    assert st == 200 and m["message_group_uuid"], m
+    st, _, page = rest(msg_server, "GET", f"/api/messages/{m['message_group_uuid']}",
+                       tok["alice"])
+    assert st == 200 and [x["message"] for x in page] == ["as typed", "any case"], page
+    p = cli(msg_server, "user", "show", "lateONE", "--json")
+    assert json.loads(p.stdout)["uuid"] == u
 
 
 @pytest.mark.parametrize("what,request_bytes,status", [
