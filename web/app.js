@@ -83,7 +83,9 @@
     try {
       res = await fetch(path, init);
     } catch (e) {
-      throw new ApiError(0, 'network', 'cannot reach the server: is ddbchat still running?');
+      throw new ApiError(0, 'network', navigator.onLine === false ?
+        'you are offline: nothing reached the server; try again once the network is back' :
+        'cannot reach the server: is ddbchat still running?');
     }
     let data = null;
     if ((res.headers.get('Content-Type') || '').includes('application/json')) {
@@ -540,6 +542,21 @@
     state.retryMs = Math.min(state.retryMs * 2, RETRY_MAX_MS);
     state.retryTimer = setTimeout(() => { if (gen === state.esGen) startEvents(); }, wait);
   }
+
+  // The network going and coming back, as the browser tells it.  Gone: a stream whose network
+  // went may hang for minutes with nothing to say it is dead, so it is closed and tried again
+  // (on a machine without a network the server may still be on 127.0.0.1: navigator.onLine
+  // is a hint, never a reason not to try).  Back: reconnect now, from the last event id,
+  // rather than when the backoff next retries, up to 30 s later
+  // (test_web.py::test_offline_then_back).
+  function onNetworkChange() {
+    if (!state.token || (state.share && !state.share.leader)) return;
+    state.retryMs = RETRY_MIN_MS;
+    share({ type: 'live', on: false });
+    startEvents();
+  }
+  window.addEventListener('offline', onNetworkChange);
+  window.addEventListener('online', onNetworkChange);
 
   // Tells this user's other tabs (followers of the shared stream, below) what happened.
   function share(msg) {

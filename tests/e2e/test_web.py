@@ -875,3 +875,56 @@ def test_page_catches_up_after_a_server_restart(two, tmp_path):
         assert bubbles(bob) == want + ["after the restart"]
     finally:
         srv.stop()
+
+
+def network(d, online):
+    """Chromium's network conditions (DevTools' "Offline"): new requests fail at once and
+    navigator.onLine follows, but a response already streaming (the event stream) goes on."""
+    d.execute_cdp_cmd("Network.enable", {})
+    d.execute_cdp_cmd("Network.emulateNetworkConditions", {
+        "offline": not online, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+
+
+def test_offline_then_back(web, two):
+    """The network goes (the browser says so: the 'offline' event) while bob has a
+    conversation open, alice writes twice meanwhile, bob tries to send; then it comes back.
+    The page drops its stream at once (a stream whose network went may hang unanswered for
+    minutes, saying 'live' all along: it stayed 'live' here), says a failed send is the
+    network's doing and keeps the text; once the network is back ('online') it reconnects at
+    once, not when its backoff next retries (1 s, 2 s, 4 s ... after 3.5 s offline the next
+    try was up to 5 s away), shows what it missed once each and in order, and the text sent
+    again is stored once (its Idempotency-Key)."""
+    bob_ = "web_net_bob"
+    web.tok[bob_] = token(add_user(web, bob_, "Net Bob"), exp_in=3600)
+    m = send_rest(web, "web_alice", "before the network went", handle=bob_)
+    g = m["message_group_uuid"]
+    d = fresh(two[1])
+    try:
+        sign_in_by_link(d, web, bob_)
+        open_conv(d, "Alice Web")
+        wait(d, lambda d: bubbles(d) == ["before the network went"], 5, "the first message")
+        network(d, online=False)
+        t0 = time.time()
+        wait(d, lambda d: not by_css(d, "#live[data-state=on]"), 2, "the stream dropped")
+        send_rest(web, "web_alice", "while offline 1", group=g)
+        send_rest(web, "web_alice", "while offline 2", group=g)
+        type_and_enter(d, "sent when back")
+        text = wait(d, notice, 5, "the send's notice")
+        assert "offline" in text.lower(), text
+        assert by_css(d, "#text")[0].get_attribute("value") == "sent when back"
+        time.sleep(max(0.0, t0 + 3.5 - time.time()))
+        assert bubbles(d) == ["before the network went"]  # nothing came while offline
+        shot(d, "offline")
+        network(d, online=True)
+        want = ["before the network went", "while offline 1", "while offline 2"]
+        wait(d, lambda d: bubbles(d) == want and by_css(d, "#live[data-state=on]"), 2,
+             "what it missed, once the network is back")
+        by_css(d, "#send")[0].click()
+        wait(d, lambda d: bubbles(d) == want + ["sent when back"], 5, "the message sent")
+        send_rest(web, "web_alice", "live again", group=g)
+        wait(d, lambda d: bubbles(d)[-1:] == ["live again"], 2, "the next live message")
+        st, _, page = rest(web, "GET", f"/api/messages/{g}", web.tok[bob_])
+        assert [x["message"] for x in page] == want + ["sent when back", "live again"]
+        assert bubbles(d) == want + ["sent when back", "live again"]
+    finally:
+        network(d, online=True)
