@@ -1028,7 +1028,7 @@ static void cap_members(api_out *o, const api_cap *cap, api_rcc rcc, bool txn)
         idx_h += cap->idx[i].h;
     uint64_t rd = cap->read_h < cap->table_h ? cap->read_h : cap->table_h;
     ao_str(o, "TableName", cap->table);
-    units(o, "CapacityUnits", cap->table_h + idx_h);
+    units(o, "CapacityUnits", cap->table_h + idx_h + cap->total_only_h);
     if (rcc == API_RCC_INDEXES) {
         ao_obj(o, "Table");
         units(o, "CapacityUnits", cap->table_h);

@@ -251,6 +251,10 @@ typedef struct api_cap {
     const char *table;
     uint64_t table_h;   /* half units on the table */
     uint64_t read_h;    /* of which reads (for INDEXES breakdown of transactional ops) */
+    /* half units on CapacityUnits alone, in no arm: a BatchExecuteStatement member whose
+     * write failed (AWS: Dynoxide's captures M4 and U2; test_partiql
+     * test_batch_consumed_capacity) */
+    uint64_t total_only_h;
     struct {
         const char *name;
         bool global;

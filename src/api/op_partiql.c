@@ -1384,10 +1384,12 @@ static void caps_set(json_t *o, const api_cap *caps, size_t n, api_rcc rcc, bool
     json_object_set_new(o, "ConsumedCapacity", ca);
 }
 
-/* caps_set into a reply (api_out.h). */
+/* caps_set into a reply (api_out.h); nothing when n is 0: a BatchExecuteStatement in which
+ * no member succeeded reports no ConsumedCapacity (AWS: Dynoxide's capture M1; test_partiql
+ * test_batch_consumed_capacity). */
 static void caps_out(api_out *o, const api_cap *caps, size_t n, api_rcc rcc, bool txn)
 {
-    if (rcc == API_RCC_NONE)
+    if (rcc == API_RCC_NONE || n == 0)
         return;
     ao_arr(o, "ConsumedCapacity");
     for (size_t i = 0; i < n; i++)
@@ -1530,6 +1532,22 @@ static int batch_peek(void *ctx, const void *stored, size_t len, err_t *e)
     return api_write_peek(ctx, stored, len, e); /* RETURNING ALL OLD's room, if any */
 }
 
+/* The half units a BatchExecuteStatement member whose write failed its condition (a
+ * duplicate INSERT, an UPDATE / DELETE whose WHERE did not hold) adds to its table's total: the write units of the
+ * larger of the stored item and, for an INSERT, the item it carried (AWS: Dynoxide's capture
+ * U2, three failed INSERTs of small items costing 1, 1 and 3 units where the third key held a
+ * 3 KB item); 1 unit when neither is known. */
+static void failed_units(const pq_write *pw, const store_write *w, uint64_t *out_h)
+{
+    uint64_t sz = w->old_size;
+    if (pw->insert && pw->w.item) {
+        uint64_t mine = av_item_size(pw->w.item);
+        if (mine > sz)
+            sz = mine;
+    }
+    *out_h = api_cap_write_h(sz);
+}
+
 /* The room a failed member's Item asks beyond its text: its Error's other members and the
  * reply's tail (ConsumedCapacity), as op_item.c's WRITE_ROOM_SLACK. */
 #define BATCH_ITEM_SLACK ((size_t)16 << 10)
@@ -1540,7 +1558,8 @@ static int batch_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t 
     store_write *sw = arena_zalloc(r->arena, n * sizeof *sw);
     size_t *map = arena_alloc(r->arena, n * sizeof *map);
     api_cap *caps = arena_zalloc(r->arena, n * sizeof *caps);
-    if (!sw || !map || !caps)
+    uint64_t *fail_h = arena_zalloc(r->arena, n * sizeof *fail_h);
+    if (!sw || !map || !caps || !fail_h)
         return nomem(r);
     size_t nw = 0, ncap = 0;
     int rc;
@@ -1602,6 +1621,8 @@ static int batch_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t 
         }
         store_write *w = &sw[map[i]];
         if (w->rc) {
+            if (w->rc == ERR_CONDITIONAL_CHECK_FAILED)
+                failed_units(&m[i].pw, w, &fail_h[i]);
             /* the failed condition's item with ReturnValuesOnConditionCheckFailure ALL_OLD, on
              * the member's Error (API Reference, BatchStatementError.Item; DynamoDB Local);
              * the member itself has no Item (the conformance suite's capture) */
@@ -1639,15 +1660,27 @@ static int batch_writes(api_req *r, pq_member *m, size_t n, api_rcc rcc, json_t 
             ao_item(o, "Item", &ret);
         ao_str(o, "TableName", api_table_name(m[i].t));
         ao_close(o);
-        uint64_t sz = w->old_size > w->new_size ? w->old_size : w->new_size;
-        cap_of(caps, &ncap, m[i].t)->table_h += api_cap_write_h(sz);
-        if (r->api->thr) {
-            api_cap u;
-            write_units(&m[i].pw, w, 1, &u);
+        /* billed as the same single-item write, its indexes' units included (AWS: Dynoxide's
+         * captures M2, M5, R1, R2, H; test_partiql test_batch_consumed_capacity) */
+        api_cap u;
+        write_units(&m[i].pw, w, 1, &u);
+        api_cap *c = cap_of(caps, &ncap, m[i].t);
+        c->table_h += u.table_h;
+        for (size_t k = 0; k < u.n_idx; k++)
+            for (size_t x = 0; x < m[i].t->n_idx; x++)
+                if (strcmp(m[i].t->idx[x].name, u.idx[k].name) == 0)
+                    api_cap_add_index(c, &m[i].t->idx[x], u.idx[k].h);
+        if (r->api->thr)
             api_thr_charge_write(r, m[i].pw.t, &u, API_THR_WRITE);
-        }
     }
     ao_close(o);
+    /* a failed member's units on its table's total, when the table has an entry (a table
+     * whose members all failed has none: AWS, Dynoxide's capture of a two-table batch) */
+    for (size_t i = 0; i < n; i++)
+        if (fail_h[i])
+            for (size_t k = 0; k < ncap; k++)
+                if (caps[k].table == api_table_name(m[i].t))
+                    caps[k].total_only_h += fail_h[i];
     caps_out(o, caps, ncap, rcc, false);
     (void)out;
     return 0;

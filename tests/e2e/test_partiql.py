@@ -622,6 +622,96 @@ def test_batch(ddb, tab, target):
     assert message(e) == "Read and write requests together in the same batch is not supported."
 
 
+# BatchExecuteStatement's ConsumedCapacity as AWS measured it (Dynoxide's
+# tests/partiql_index_consumed_capacity.rs, captured against DynamoDB in eu-west-2; the cases'
+# labels are the capture's): each write member is billed as the same single-item write would
+# be, its secondary indexes' units included (M2, M5, R1, R2, H; TOTAL folds them in); a member
+# whose write failed (a duplicate INSERT) adds its units, sized on the larger of the stored
+# item and the one it carried, to its table's total and to no arm (M4, U2); a batch in which
+# nothing succeeded reports no ConsumedCapacity at all (M1).  DynamoDB Local reports none for
+# PartiQL.
+def test_batch_consumed_capacity(ddb, table_name, make_table, target):
+    tab, other = table_name("pqcc"), table_name("pqcc")
+    for name in (tab, other):
+        make_table(ddb, name, range=("sk", "S"),
+                   gsis=[{"name": "gsi-inc", "hash": ("gsiPk", "S"), "projection": ["proj"]}],
+                   lsis=[{"name": "lsi-all", "range": ("lsiSk", "S"), "projection": "ALL"}])
+
+    def seed(**kw):
+        ddb.put_item(TableName=tab, Item={k: S(v) for k, v in kw.items()})
+
+    def batch(*stmts, mode="INDEXES"):
+        r = ddb.batch_execute_statement(Statements=[{"Statement": s} for s in stmts],
+                                        ReturnConsumedCapacity=mode)
+        if target == "dynamodb-local":
+            assert "ConsumedCapacity" not in r  # DynamoDB Local reports none for PartiQL
+        return r
+
+    def ins(table, **kw):
+        return f"INSERT INTO \"{table}\" VALUE {{" + ", ".join(
+            f"'{k}': '{v}'" for k, v in kw.items()) + "}"
+
+    def arms(cc):
+        out = {"total": cc["CapacityUnits"], "table": cc["Table"]["CapacityUnits"]}
+        for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+            for ix, v in cc.get(kind, {}).items():
+                out[ix] = v["CapacityUnits"]
+        return out
+
+    pad = "x" * 3000
+    r = batch(ins(tab, pk="m2", sk="1", gsiPk="g1"))  # M2
+    assert [m.get("Error") for m in r["Responses"]] == [None]
+    if target != "dynamodb-local":
+        assert [arms(c) for c in r["ConsumedCapacity"]] == [
+            {"total": 2, "table": 1, "gsi-inc": 1}]
+    r = batch(ins(tab, pk="m5", sk="1", gsiPk="g1"), ins(tab, pk="m6", sk="1", gsiPk="g1"))
+    if target != "dynamodb-local":  # M5
+        assert [arms(c) for c in r["ConsumedCapacity"]] == [
+            {"total": 4, "table": 2, "gsi-inc": 2}]
+    seed(pk="r1", sk="1", gsiPk="g1", proj=pad)
+    r = batch(f"UPDATE \"{tab}\" SET proj = 'p' WHERE pk = 'r1' AND sk = '1'")
+    if target != "dynamodb-local":  # R1: sized on the larger image, no transactional factor
+        assert [arms(c) for c in r["ConsumedCapacity"]] == [
+            {"total": 6, "table": 3, "gsi-inc": 3}]
+    seed(pk="r2", sk="1", gsiPk="g1", lsiSk="L1")
+    r = batch(f"DELETE FROM \"{tab}\" WHERE pk = 'r2' AND sk = '1'")
+    if target != "dynamodb-local":  # R2
+        assert [arms(c) for c in r["ConsumedCapacity"]] == [
+            {"total": 3, "table": 1, "gsi-inc": 1, "lsi-all": 1}]
+    r = batch(ins(tab, pk="h1", sk="1", gsiPk="g1", lsiSk="L1", proj=pad),
+              ins(other, pk="h2", sk="1", gsiPk="g1"))
+    if target != "dynamodb-local":  # H: one entry per table, each with its own arms
+        assert [(c["TableName"], arms(c)) for c in r["ConsumedCapacity"]] == [
+            (tab, {"total": 9, "table": 3, "gsi-inc": 3, "lsi-all": 3}),
+            (other, {"total": 2, "table": 1, "gsi-inc": 1})]
+    r = batch(ins(tab, pk="t1", sk="1", gsiPk="g1", lsiSk="L1"), mode="TOTAL")
+    if target != "dynamodb-local":
+        assert r["ConsumedCapacity"] == [{"TableName": tab, "CapacityUnits": 3.0}]
+    # M1: nothing succeeded, no ConsumedCapacity
+    seed(pk="m1", sk="1", gsiPk="g1")
+    r = batch(ins(tab, pk="m1", sk="1", gsiPk="g1"))
+    assert r["Responses"][0]["Error"]["Code"] == "DuplicateItem"
+    assert "ConsumedCapacity" not in r
+    # M4: the failed member reaches the total, not an arm
+    seed(pk="m4", sk="1", gsiPk="g1")
+    r = batch(ins(tab, pk="m4", sk="1", gsiPk="g1"), ins(tab, pk="m7", sk="1", gsiPk="g1"))
+    assert r["Responses"][0]["Error"]["Code"] == "DuplicateItem"
+    if target != "dynamodb-local":
+        assert [arms(c) for c in r["ConsumedCapacity"]] == [
+            {"total": 3, "table": 1, "gsi-inc": 1}]
+    # U2: three failed INSERTs (1 + 1 + 3: the stored u1 is 3 KB) beside one success
+    seed(pk="u1", sk="1", proj=pad)
+    seed(pk="u3", sk="1")
+    seed(pk="u4", sk="1")
+    r = batch(ins(tab, pk="u3", sk="1"), ins(tab, pk="u4", sk="1"), ins(tab, pk="u1", sk="1"),
+              ins(tab, pk="u5", sk="1", gsiPk="g1"))
+    assert [m.get("Error", {}).get("Code") for m in r["Responses"]] == [
+        "DuplicateItem", "DuplicateItem", "DuplicateItem", None]
+    if target != "dynamodb-local":
+        assert [arms(c) for c in r["ConsumedCapacity"]] == [
+            {"total": 7, "table": 1, "gsi-inc": 1}]
+
+
 # An INSERT of an existing key inside ExecuteTransaction cancels it with the reason code
 # DuplicateItem and the INSERT's own message, the code BatchExecuteStatement gives the same
 # failure (test_batch) and the one Amazon's own client library, amzn/smoke-dynamodb, reads
