@@ -14,6 +14,7 @@
 #include "api/api_schema.h"
 #include "api/api_text.h"
 #include "api/api_throttle.h"
+#include "api/api_txn_token.h"
 #include "api/api_validate.h"
 #include "api/api_vector.h"
 #include "base/mem.h"

@@ -24,7 +24,7 @@ struct api {
                                     it): DDBCHAT_ARENA_SHARED_MB */
     char region[64];
     char account_id[32];
-    void *txn_tokens; /* ClientRequestToken cache (op_transact.c) */
+    void *txn_tokens; /* ClientRequestToken cache (api_txn_token.c) */
     size_t txn_token_max_bytes; /* its bound (api_opts) */
     unsigned char pq_key[16]; /* PartiQL NextToken MAC key, kept in the data dir (op_partiql.c) */
     unsigned char it_key[16]; /* stream shard iterator MAC key, kept in the data dir (op_stream.c) */
@@ -317,20 +317,6 @@ int op_execute_statement(api_req *r, json_t **out);        /* op_partiql.c */
 int op_batch_execute_statement(api_req *r, json_t **out);  /* op_partiql.c */
 int op_execute_transaction(api_req *r, json_t **out);      /* op_partiql.c */
 
-/* ClientRequestToken idempotency shared by the transactional operations (op_transact.c):
- * begin looks `token` up for this request (r->body, canonicalised): 0 with *out_replay NULL
- * = first use (run the operation, then call end), 0 with *out_replay set = the stored
- * answer of an earlier identical request (new reference), or
- * ERR_IDEMPOTENT_PARAMETER_MISMATCH / ERR_TRANSACTION_IN_PROGRESS / ERR_NOMEM.  end stores
- * the answer (resp) or forgets the token (resp NULL: the operation failed), except when the
- * writes were committed: then a failure after them (resp NULL) keeps the token with an empty
- * answer, so a retry under it does not apply them again (review15 F8). */
-int api_txn_token_begin(api_req *r, const char *token, json_t **out_replay);
-/* The cache's key for a ClientRequestToken of `len` bytes (a NUL inside kept, escaped), in
- * r->arena; NULL when out of memory. */
-const char *api_txn_token_key(api_req *r, const char *token, size_t len);
-void api_txn_token_end(api_req *r, const char *token, const json_t *resp, bool committed);
-
 /* Opens the handler's reply (api_out.h) in the caller's mode; returns r->out.  Drops any
  * error extras set so far (api_err_drop).  (api_req.c) */
 struct api_out *api_reply(api_req *r);
@@ -357,9 +343,6 @@ int api_stream_init(api_t *api);
 /* A stream's label (ISO-8601 with ms, UTC) and ARN (api_stream.c), arena-allocated. */
 char *api_stream_label(arena_t *a, int64_t ms);
 char *api_stream_arn(api_req *r, const char *user_table, int64_t label_ms);
-
-/* Frees the ClientRequestToken cache (op_transact.c). */
-void api_txn_tokens_free(api_t *api);
 
 /* ---- backups (op_backup.c) ---- */
 /* The worker manager: created by api_new, stopped by api_free (backups being written are

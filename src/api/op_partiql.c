@@ -39,6 +39,7 @@
 #include "api/api_item.h"
 #include "api/api_text.h"
 #include "api/api_throttle.h"
+#include "api/api_txn_token.h"
 #include "api/api_validate.h"
 #include "api/api_vector.h"
 #include "expr/expr_partiql.h"

@@ -12,20 +12,9 @@
  * (tw_finish: reasons, metrics, capacity, the token's end, the reply) once they are durable.
  * TransactGetItems reads all keys in one snapshot (store_get_many).
  *
- * ClientRequestToken idempotency: the token, a keyed 128-bit digest of the request's tree
- * (value/jdigest.h: SipHash-2-4's 128-bit tag under a random per-cache key of a canonical
- * encoding, so a different request cannot be made to collide from outside) and the
- * successful answer are kept for
- * API_TXN_TOKEN_TTL_MS, within a bound in bytes (api_opts txn_token_max_bytes,
- * API_TXN_TOKEN_MAX_BYTES by default: past it the oldest tokens are forgotten early, so many
- * large transactions with distinct tokens cannot exhaust memory).
- * The same token with the same request returns the same answer without applying the writes
- * again; with a different request it is IdempotentParameterMismatchException; while the first
- * call is still running, TransactionInProgressException.  The digest is walked from our
- * reader's tree on the common path, from the jansson tree otherwise: the same for the same
- * request either way (a gzip'd retry of a plain first call is its replay); the answer kept is
- * the reply's text (tw_reply, written twice: once for the cache, once for the caller).  The cache hangs off api->txn_tokens, created lazily
- * (compare-and-swap) and protected by its own mutex.
+ * ClientRequestToken idempotency: api_txn_token.c's cache, asked before the writes and told
+ * after them (the answer kept is the reply's text: tw_reply, written twice, once for the
+ * cache, once for the caller); a replay reports the capacity stored for it (TOK_REPLAY_CC).
  *
  * Texts and shapes as DynamoDB Local (tests/e2e/test_transact.py): a failed ConditionCheck's
  * reason message ends with a period, a failed Put/Update/Delete condition's does not;
@@ -35,29 +24,25 @@
  * unit counts of a table — two 1-unit puts report 2.0, not 4.0; we follow the service.)
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "api/api_item.h"
 #include "api/api_schema.h"
 #include "api/api_text.h"
 #include "api/api_throttle.h"
+#include "api/api_txn_token.h"
 #include "api/api_vector.h"
 #include "api/api_validate.h"
 #include "base/mem.h"
 #include "base/siphash.h"
 #include "value/ddbjson.h"
-#include "value/jdigest.h"
 #include "value/jout.h"
 #include "value/jread.h"
 
 #define TXN_MAX_ITEMS 100
-#define API_TXN_TOKEN_TTL_MS (10LL * 60 * 1000)
 #define API_TXN_TOKEN_MAX_LEN 36
-#define API_TXN_TOKEN_MAX_ENTRIES 100000
 
 #define TXT_T_MULTI "Transaction request cannot include multiple operations on one item"
 #define TXT_T_ONE_OF "TransactItems can only contain one of Check, Put, Update or Delete"
@@ -65,296 +50,10 @@
 #define TXT_T_CHECK_FAILED "The conditional request failed."
 /* the ItemCollectionSizeLimitExceeded reason's message (API Reference, TransactWriteItems) */
 #define TXT_T_COLL_TOO_BIG "Collection size exceeded."
-#define TXT_T_IN_PROGRESS "Transaction is ongoing for the supplied ClientRequestToken"
-/* a ClientRequestToken reused with other parameters (TransactWriteItems, ExecuteTransaction) */
-#define TXT_T_TOKEN_MISMATCH                                                                     \
-    "Specified idempotent token was used with different request parameters within the "         \
-    "idempotency window"
 
 static int nomem(api_req *r)
 {
     return err_set(r->err, ERR_NOMEM, "out of memory");
-}
-
-/* ---- ClientRequestToken cache -----------------------------------------------------------
- * A hash table (token -> entry) plus a FIFO of entries in creation order, so expiry pops
- * from the head in O(1) per expired entry.  An entry lives API_TXN_TOKEN_TTL_MS from the
- * token's first use (as the service counts it).  At API_TXN_TOKEN_MAX_ENTRIES entries or
- * max_bytes bytes the oldest entry is dropped early rather than refusing new tokens.  A forgotten (failed) entry leaves
- * the table at once and the FIFO when it reaches the head. */
-
-#define TOK_BUCKETS 16384
-
-typedef struct tok_entry {
-    struct tok_entry *next_fifo; /* newer entry */
-    struct tok_entry *next_hash; /* bucket chain */
-    uint64_t digest[2]; /* keyed digest of the request (tok_digest) */
-    char *response; /* JSON text of the answer; NULL while the first call runs */
-    long long at_ms;
-    size_t bytes;   /* what the entry costs: struct + token + response */
-    bool in_table;  /* still findable by token */
-    char token[];   /* the cache key (tok_key), NUL-terminated */
-} tok_entry;
-
-typedef struct tok_cache {
-    pthread_mutex_t mu;
-    unsigned char key[16]; /* the digest's SipHash key, random per cache */
-    tok_entry *head, *tail; /* FIFO: oldest .. newest */
-    tok_entry *bucket[TOK_BUCKETS];
-    size_t n;               /* entries in the FIFO */
-    size_t bytes;           /* sum of their bytes */
-    size_t max_bytes;       /* bound on bytes (api->txn_token_max_bytes) */
-} tok_cache;
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static size_t tok_hash(const char *t)
-{
-    uint32_t h = 2166136261u;
-    for (; *t; t++)
-        h = (h ^ (unsigned char)*t) * 16777619u;
-    return h % TOK_BUCKETS;
-}
-
-/* The answer kept for a committed call whose own answer could not be kept (out of memory
- * while it was built or copied): a replay then answers an empty 200, never runs the writes
- * again (review9 9: the entry used to be forgotten, and the SDK's retry of the 500 applied the
- * transaction a second time). */
-static char tok_empty_reply[] = "{}";
-
-static void tok_entry_free(tok_entry *t)
-{
-    if (!t)
-        return;
-    if (t->response != tok_empty_reply)
-        free(t->response);
-    free(t);
-}
-
-static tok_cache *tok_cache_get(api_t *api)
-{
-    tok_cache *c = __atomic_load_n((tok_cache **)&api->txn_tokens, __ATOMIC_ACQUIRE);
-    if (c)
-        return c;
-    tok_cache *n = calloc(1, sizeof *n);
-    if (!n)
-        return NULL;
-    for (size_t got = 0; got < sizeof n->key;) {
-        ssize_t k = getrandom(n->key + got, sizeof n->key - got, 0);
-        if (k <= 0) { /* no randomness: no cache (ERR_NOMEM to the caller, as a failed alloc) */
-            free(n);
-            return NULL;
-        }
-        got += (size_t)k;
-    }
-    pthread_mutex_init(&n->mu, NULL);
-    n->max_bytes = api->txn_token_max_bytes;
-    void *expected = NULL;
-    if (__atomic_compare_exchange_n(&api->txn_tokens, &expected, n, false, __ATOMIC_ACQ_REL,
-                                    __ATOMIC_ACQUIRE))
-        return n;
-    pthread_mutex_destroy(&n->mu);
-    free(n);
-    return expected;
-}
-
-void api_txn_tokens_free(api_t *api)
-{
-    if (!api || !api->txn_tokens)
-        return;
-    tok_cache *c = api->txn_tokens;
-    for (tok_entry *t = c->head, *nx; t; t = nx) {
-        nx = t->next_fifo;
-        tok_entry_free(t);
-    }
-    pthread_mutex_destroy(&c->mu);
-    free(c);
-    api->txn_tokens = NULL;
-}
-
-/* Removes t from its hash chain (caller holds the lock). */
-static void tok_unhash(tok_cache *c, tok_entry *t)
-{
-    if (!t->in_table)
-        return;
-    for (tok_entry **pp = &c->bucket[tok_hash(t->token)]; *pp; pp = &(*pp)->next_hash) {
-        if (*pp == t) {
-            *pp = t->next_hash;
-            break;
-        }
-    }
-    t->in_table = false;
-}
-
-/* Pops the oldest entry (caller holds the lock). */
-static void tok_pop(tok_cache *c)
-{
-    tok_entry *t = c->head;
-    c->head = t->next_fifo;
-    if (!c->head)
-        c->tail = NULL;
-    tok_unhash(c, t);
-    c->bytes -= t->bytes;
-    tok_entry_free(t);
-    c->n--;
-}
-
-static tok_entry *tok_find(tok_cache *c, const char *token)
-{
-    for (tok_entry *t = c->bucket[tok_hash(token)]; t; t = t->next_hash)
-        if (strcmp(t->token, token) == 0)
-            return t;
-    return NULL;
-}
-
-enum tok_state { TOK_NEW = 0, TOK_REPLAY, TOK_MISMATCH, TOK_BUSY, TOK_NOMEM };
-
-/* The digest a token's entry keeps of its request: jdigest's 128-bit SipHash-2-4 tag of the
- * request's tree under the cache's random key, from the jansson tree (body) or from our
- * reader's (jbody, scratch from a): the same for the same request (jdigest.h).  A different
- * request with the same token is told apart unless the tags collide (about 2^-128 for
- * requests not chosen with the key known).  0, or ERR_NOMEM. */
-static int tok_digest(const tok_cache *c, const json_t *body, const jread_val *jbody,
-                      arena_t *a, uint64_t out[2])
-{
-    int rc = body ? jdigest_json(c->key, body, out) : jdigest_jread(c->key, jbody, a, out);
-    return rc ? ERR_NOMEM : 0;
-}
-
-/* Looks token up: replays (copy of the answer in *out_resp), mismatch, busy, or registers a
- * pending entry (TOK_NEW).  dg: the request's digest (tok_digest). */
-static enum tok_state tok_begin(tok_cache *c, const char *token, const uint64_t dg[2],
-                                char **out_resp)
-{
-    enum tok_state st = TOK_NEW;
-    long long now = now_ms();
-    pthread_mutex_lock(&c->mu);
-    while (c->head && now - c->head->at_ms > API_TXN_TOKEN_TTL_MS)
-        tok_pop(c);
-    tok_entry *t = tok_find(c, token);
-    if (t) {
-        if (t->digest[0] != dg[0] || t->digest[1] != dg[1])
-            st = TOK_MISMATCH;
-        else if (!t->response)
-            st = TOK_BUSY;
-        else {
-            *out_resp = strdup(t->response);
-            st = *out_resp ? TOK_REPLAY : TOK_NOMEM;
-        }
-    } else {
-        size_t tlen = strlen(token), need = sizeof *t + tlen + 1;
-        while (c->head && (c->n >= API_TXN_TOKEN_MAX_ENTRIES || c->bytes + need > c->max_bytes))
-            tok_pop(c);
-        t = calloc(1, need);
-        if (t) {
-            memcpy(t->token, token, tlen + 1);
-            t->digest[0] = dg[0];
-            t->digest[1] = dg[1];
-            t->at_ms = now;
-            t->bytes = need;
-        }
-        if (!t) {
-            st = TOK_NOMEM;
-        } else {
-            size_t h = tok_hash(token);
-            t->next_hash = c->bucket[h];
-            c->bucket[h] = t;
-            t->in_table = true;
-            if (c->tail)
-                c->tail->next_fifo = t;
-            else
-                c->head = t;
-            c->tail = t;
-            c->n++;
-            c->bytes += need;
-        }
-    }
-    pthread_mutex_unlock(&c->mu);
-    return st;
-}
-
-/* Completes (response != NULL: stores a copy) or forgets (response NULL) a pending entry.
- * committed: the call's writes are durable, so the entry is never forgotten: without its
- * answer (NULL, or no memory for the copy) it keeps tok_empty_reply. */
-static void tok_end_ex(tok_cache *c, const char *token, const char *response, bool committed)
-{
-    pthread_mutex_lock(&c->mu);
-    tok_entry *t = tok_find(c, token);
-    if (t && !t->response) {
-        if (response)
-            t->response = strdup(response);
-        if (!t->response && committed) {
-            t->response = tok_empty_reply;
-        } else if (!t->response) {
-            tok_unhash(c, t); /* the FIFO frees it when it reaches the head */
-        } else {
-            size_t more = strlen(response) + 1;
-            t->bytes += more;
-            c->bytes += more;
-            /* the answer may carry the bound over: forget older tokens, never this one */
-            while (c->head != t && c->bytes > c->max_bytes)
-                tok_pop(c);
-        }
-    }
-    pthread_mutex_unlock(&c->mu);
-}
-
-static void tok_end(tok_cache *c, const char *token, const char *response)
-{
-    tok_end_ex(c, token, response, false);
-}
-
-static const char *tok_key(api_req *r, const char *s, size_t len);
-
-const char *api_txn_token_key(api_req *r, const char *token, size_t len)
-{
-    return tok_key(r, token, len);
-}
-
-/* The cache for other transactional operations (ExecuteTransaction, op_partiql.c): see
- * api_int.h. */
-int api_txn_token_begin(api_req *r, const char *token, json_t **out_replay)
-{
-    *out_replay = NULL;
-    tok_cache *tc = tok_cache_get(r->api);
-    uint64_t dg[2];
-    /* the whole request: r->body may lack what was read from our reader's tree (op_partiql.c
-     * pq_body: the Parameters); jdigest gives both trees of one text the same digest */
-    if (!tc || (r->jbody ? tok_digest(tc, NULL, r->jbody, r->arena, dg)
-                         : tok_digest(tc, r->body, NULL, NULL, dg)))
-        return nomem(r);
-    char *replay = NULL;
-    enum tok_state st = tok_begin(tc, token, dg, &replay);
-    switch (st) {
-    case TOK_NEW:
-        return 0;
-    case TOK_REPLAY:
-        *out_replay = json_loads(replay, JSON_ALLOW_NUL, NULL);
-        free(replay);
-        return *out_replay ? 0 : nomem(r);
-    case TOK_MISMATCH:
-        return err_set(r->err, ERR_IDEMPOTENT_PARAMETER_MISMATCH, TXT_T_TOKEN_MISMATCH);
-    case TOK_BUSY:
-        return err_set(r->err, ERR_TRANSACTION_IN_PROGRESS, TXT_T_IN_PROGRESS);
-    case TOK_NOMEM:
-        break;
-    }
-    return nomem(r);
-}
-
-void api_txn_token_end(api_req *r, const char *token, const json_t *resp, bool committed)
-{
-    tok_cache *tc = tok_cache_get(r->api);
-    if (!tc)
-        return;
-    char *text = resp ? ddbjson_dumps_whole(resp, JSON_COMPACT) : NULL;
-    tok_end_ex(tc, token, text, committed || resp); /* applied: never forgotten */
-    free(text);
 }
 
 /* ---- TransactWriteItems ------------------------------------------------------------------ */
@@ -624,40 +323,6 @@ static int tx_throttle(api_req *r, twa *acts, store_write *w, size_t n)
     return canceled(r, acts, w, n);
 }
 
-/* The token as the cache's key: a C string that keeps every byte of the JSON string (a
- * token may hold U+0000: "a\u0000b" and "a\u0000c" are two tokens), NUL and backslash
- * escaped, after the caller's table namespace (access key and region) and "\|": the same
- * token of two namespaces names two requests on two sets of tables, as two AWS accounts'
- * (test_ddb_proto test_transact_answered_later); no escaped text holds "\|" at an escape's
- * start, so the key tells the two apart.  Arena. */
-static const char *tok_key(api_req *r, const char *s, size_t len)
-{
-    const char *ns = r->caller ? r->caller->ns : NULL;
-    size_t nl = ns ? strlen(ns) : 0;
-    char *k = arena_alloc(r->arena, 2 * nl + 2 + 2 * len + 1), *p = k;
-    if (!k)
-        return NULL;
-    for (size_t i = 0; i < nl; i++) {
-        if (ns[i] == '\\')
-            *p++ = '\\';
-        *p++ = ns[i];
-    }
-    if (ns) {
-        *p++ = '\\';
-        *p++ = '|';
-    }
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == 0 || s[i] == '\\') {
-            *p++ = '\\';
-            *p++ = s[i] ? '\\' : '0';
-        } else {
-            *p++ = s[i];
-        }
-    }
-    *p = 0;
-    return k;
-}
-
 /* Which action kind `item` holds: its name, or an error for none / several. */
 static int action_kind(api_req *r, json_t *item, const char **out_name, json_t **out_spec)
 {
@@ -841,7 +506,7 @@ static int tw_parse_jr(api_req *r, const jread_val *b, twa **out_acts, size_t *o
     }
     if (*token) {
         const jread_val *t = jread_get(b, "ClientRequestToken", 18);
-        if (!(*token = tok_key(r, t->text, t->len)))
+        if (!(*token = api_txn_token_key(r, t->text, t->len)))
             return TW_JANSSON;
     }
     *out_acts = acts;
@@ -866,7 +531,7 @@ static int tw_parse_json(api_req *r, twa **out_acts, size_t *out_n, const char *
     size_t raw_len = 0;
     if ((rc = api_json_strn(b, "ClientRequestToken", &raw, &raw_len, r->err)))
         return rc;
-    if (raw && !(*token = tok_key(r, raw, raw_len)))
+    if (raw && !(*token = api_txn_token_key(r, raw, raw_len)))
         return nomem(r);
     if ((rc = api_rcc_parse(r, b, rcc)) || (rc = api_ricm_parse(r, b, ricm)))
         return rc;
@@ -925,8 +590,7 @@ typedef struct tw_run {
     twa *acts;
     store_write *w;
     size_t n;
-    tok_cache *tc;     /* with token: the ClientRequestToken's pending entry to end */
-    const char *token;
+    const char *token; /* with one: the ClientRequestToken's pending entry to end */
     api_rcc rcc;
     bool ricm;
     uint64_t *hk;      /* --transaction-conflicts: the items held, else NULL */
@@ -943,7 +607,6 @@ static int tw_finish(tw_run *run, int rc)
     twa *acts = run->acts;
     store_write *w = run->w;
     size_t n = run->n;
-    tok_cache *tc = run->tc;
     const char *token = run->token;
     api_rcc rcc = run->rcc;
     bool ricm = run->ricm;
@@ -956,8 +619,8 @@ static int tw_finish(tw_run *run, int rc)
         rc = canceled(r, acts, w, n);
     }
     if (rc) {
-        if (tc)
-            tok_end(tc, token, NULL);
+        if (token)
+            api_txn_token_end_text(r, token, NULL, false);
         return rc;
     }
     for (size_t i = 0; i < n; i++) { /* a vector is billed at 4 bytes a dimension */
@@ -979,10 +642,10 @@ static int tw_finish(tw_run *run, int rc)
     size_t ncap = 0, nrcap = 0;
     if (rcc != API_RCC_NONE) {
         caps = arena_zalloc(r->arena, sizeof *caps * n);
-        rcaps = tc ? arena_zalloc(r->arena, sizeof *rcaps * n) : NULL;
-        if (!caps || (tc && !rcaps)) {
-            if (tc) /* committed: a retry must not apply it again */
-                tok_end_ex(tc, token, NULL, true);
+        rcaps = token ? arena_zalloc(r->arena, sizeof *rcaps * n) : NULL;
+        if (!caps || (token && !rcaps)) {
+            if (token) /* committed: a retry must not apply it again */
+                api_txn_token_end_text(r, token, NULL, true);
             return nomem(r);
         }
         for (size_t i = 0; i < n; i++) {
@@ -1016,7 +679,7 @@ static int tw_finish(tw_run *run, int rc)
             api_cap_add_vix(c, &tmp); /* vector indexes: bytes, not doubled either */
         }
     }
-    if (tc) { /* the answer kept under the token: the reply's text plus what a replay reports */
+    if (token) { /* the answer kept under the token: the reply's text plus what a replay reports */
         jout tw;
         jout_init(&tw, 0);
         api_out t;
@@ -1028,7 +691,7 @@ static int tw_finish(tw_run *run, int rc)
         size_t len = 0;
         char *text = ao_finish(&t, &none) ? NULL : jout_take(&tw, &len);
         jout_fini(&tw);
-        tok_end_ex(tc, token, text, true); /* NULL (out of memory): an empty 200 kept */
+        api_txn_token_end_text(r, token, text, true); /* NULL (out of memory): {} kept */
         free(text);
     }
     tw_reply(api_reply(r), acts, w, n, rcc, ricm, caps, ncap);
@@ -1063,7 +726,6 @@ int op_transact_write_items(api_req *r, json_t **out)
         if ((rc = api_req_body(r)) || (rc = tw_parse_json(r, &acts, &n, &token, &rcc, &ricm)))
             return rc;
     }
-    json_t *b = r->body; /* NULL on the common path (the token's digest from r->jbody) */
     api_arena_for_writes(r, n); /* each action's items until the commit (review14 F3) */
     store_write *w = store_writes_new(r->arena, n);
     if (!w)
@@ -1090,45 +752,26 @@ int op_transact_write_items(api_req *r, json_t **out)
     if (total > TXN_MAX_BYTES)
         return err_set(r->err, ERR_VALIDATION, TXT_T_TOO_BIG);
 
-    tok_cache *tc = NULL;
     if (token) {
-        tc = tok_cache_get(r->api);
-        uint64_t dg[2];
-        if (!tc || tok_digest(tc, b, r->jbody, r->arena, dg))
-            return nomem(r);
-        char *replay = NULL;
-        enum tok_state st = tok_begin(tc, token, dg, &replay);
-        if (st != TOK_NEW) {
-            if (st == TOK_REPLAY) {
-                *out = json_loads(replay, JSON_ALLOW_NUL, NULL);
-                free(replay);
-                if (!*out)
-                    return nomem(r);
-                json_t *cc = json_object_get(*out, TOK_REPLAY_CC);
-                if (cc) {
-                    json_object_set(*out, "ConsumedCapacity", cc);
-                    json_object_del(*out, TOK_REPLAY_CC);
-                }
-                return 0;
+        if ((rc = api_txn_token_begin(r, token, out)))
+            return rc;
+        if (*out) { /* a replay: the capacity its first call stored for it (TOK_REPLAY_CC) */
+            json_t *cc = json_object_get(*out, TOK_REPLAY_CC);
+            if (cc) {
+                json_object_set(*out, "ConsumedCapacity", cc);
+                json_object_del(*out, TOK_REPLAY_CC);
             }
-            /* the service's text, as for ExecuteTransaction (client code written against
-             * AWS matches on "idempotent token was used"); DynamoDB Local's message is
-             * empty (test_transact test_transact_idempotency) */
-            if (st == TOK_MISMATCH)
-                return err_set(r->err, ERR_IDEMPOTENT_PARAMETER_MISMATCH, TXT_T_TOKEN_MISMATCH);
-            if (st == TOK_BUSY)
-                return err_set(r->err, ERR_TRANSACTION_IN_PROGRESS, TXT_T_IN_PROGRESS);
-            return nomem(r); /* TOK_NOMEM */
+            return 0;
         }
     }
 
     tw_run *run = arena_alloc(r->arena, sizeof *run);
     if (!run) {
-        if (tc)
-            tok_end(tc, token, NULL);
+        if (token)
+            api_txn_token_end_text(r, token, NULL, false);
         return nomem(r);
     }
-    *run = (tw_run){.r = r, .acts = acts, .w = w, .n = n, .tc = tc, .token = token, .rcc = rcc,
+    *run = (tw_run){.r = r, .acts = acts, .w = w, .n = n, .token = token, .rcc = rcc,
                   .ricm = ricm};
     for (size_t i = 0; i < n; i++) {
         w[i].table = acts[i].w.t;
@@ -1154,8 +797,8 @@ int op_transact_write_items(api_req *r, json_t **out)
         hk = arena_alloc(r->arena, sizeof *hk * n);
         bool *busy = arena_zalloc(r->arena, sizeof *busy * n), any = false;
         if (!hk || !busy) {
-            if (tc)
-                tok_end(tc, token, NULL);
+            if (token)
+                api_txn_token_end_text(r, token, NULL, false);
             return nomem(r);
         }
         for (size_t i = 0; i < n; i++)
@@ -1169,13 +812,13 @@ int op_transact_write_items(api_req *r, json_t **out)
                     err_set(&w[i].err, ERR_TRANSACTION_CONFLICT, TXT_TXN_ONGOING);
             }
             rc = canceled(r, acts, w, n);
-            if (tc)
-                tok_end(tc, token, NULL);
+            if (token)
+                api_txn_token_end_text(r, token, NULL, false);
             return rc;
         }
         if (rc) {
-            if (tc)
-                tok_end(tc, token, NULL);
+            if (token)
+                api_txn_token_end_text(r, token, NULL, false);
             return nomem(r);
         }
         api_hold_wait(r->api);
@@ -1185,8 +828,8 @@ int op_transact_write_items(api_req *r, json_t **out)
     if (r->api->thr && (rc = tx_throttle(r, acts, w, n))) {
         if (hk)
             api_hold_release(r->api, hk, n);
-        if (tc)
-            tok_end(tc, token, NULL);
+        if (token)
+            api_txn_token_end_text(r, token, NULL, false);
         return rc;
     }
     run->hk = hk;

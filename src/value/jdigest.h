@@ -2,7 +2,7 @@
  * jdigest — a keyed 128-bit digest of a JSON value, the same for our reader's tree (jread)
  * and for jansson's tree of the same text.  Layer: value.
  *
- * What the ClientRequestToken cache keeps of a request (api/op_transact.c): two requests
+ * What the ClientRequestToken cache keeps of a request (api/api_txn_token.c): two requests
  * get the same digest when their trees are equal (object members in any order, strings
  * equal after unescaping, numbers of the same kind and value), different ones a different
  * digest unless the 128-bit tags collide.  It is SipHash-2-4's 128-bit tag, under the
