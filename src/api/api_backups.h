@@ -1,11 +1,11 @@
 /*
- * api_backups — the state of the backup and restore jobs (op_backup.c runs them), shared with
- * the table state checks (api_tstate.c: api_backup_restoring, which the table lookup asks
- * whether a table is still being restored).  Layer: api (private).
+ * api_backups — the backup and restore jobs of this process (api_backups.c), shared by the
+ * backup operations that run them (op_backup.c).  Layer: api (private).
  *
- * The manager (api->backups) and its jobs are op_backup.c's: it creates, starts, reaps and
- * frees them, always under the manager's mutex; api_tstate.c only reads the job list under
- * that mutex.
+ * The manager (api->backups) and the job list are api_backups.c's: it registers, starts,
+ * reaps and frees the jobs, always under the manager's mutex; op_backup.c fills a job in
+ * before api_bk_start and runs it on the worker thread; the table lookup learns whether a
+ * table is being restored from api_backup_restoring (api_int.h).
  */
 #ifndef DDB_API_API_BACKUPS_H
 #define DDB_API_API_BACKUPS_H
@@ -56,11 +56,45 @@ typedef struct bk_hold {
 typedef struct bk_mgr {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    bk_job *jobs; /* running and finished, reaped by bk_reap */
+    bk_job *jobs; /* running and finished, reaped by api_bk_reap */
     bk_hold *holds;
     bool stopping;
     atomic_int n_restoring; /* fast path of api_backup_restoring */
     long done_delay_ms;     /* tests: a pause between a restore's ACTIVE and its job's end */
 } bk_mgr;
+
+/* A backup is in use by another job or request (ERR_BACKUP_IN_USE; the service's text). */
+#define TXT_BK_IN_USE                                                                              \
+    "There is another ongoing conflicting backup control plane operation on the table. The "     \
+    "backup is either being created, deleted or restored to a table."
+
+static inline bk_mgr *api_bk_mgr(api_t *api)
+{
+    return api->backups;
+}
+
+/* Frees a job that never started or has been joined: unpins its table, abandons its dump,
+ * lets go of its lock file. */
+void api_bk_job_free(bk_job *j);
+/* Joins and frees finished jobs (caller holds m->mu). */
+void api_bk_reap(bk_mgr *m);
+/* True when a job of `kind` on backup id (or, for kind BK_JOB_BACKUP with table_id, on that
+ * table) is running in this process. */
+bool api_bk_busy(bk_mgr *m, int kind, const char *id, uint32_t table_id);
+/* Takes a hold on backup id (bk_hold): for a restore starting (several may), or for a
+ * DeleteBackup (alone, and only while no restore job of it runs).  0 with *out (release it
+ * with api_bk_hold_release), ERR_BACKUP_IN_USE when the other kind holds it, ERR_NOMEM. */
+int api_bk_hold_take(bk_mgr *m, const char *id, bool deleting, bk_hold **out, err_t *e);
+void api_bk_hold_release(bk_mgr *m, bk_hold *h);
+/* Starts fn on job j (registered in m's list) and waits until it reports started (or
+ * finished).  ERR_SERVICE_UNAVAILABLE when the server is stopping, ERR_INTERNAL when no
+ * thread could be made (j is then not registered: the caller frees it). */
+int api_bk_start(bk_mgr *m, bk_job *j, void *(*fn)(void *), err_t *e);
+/* A restore's table takes data-plane requests from now on (called with m->mu held). */
+void api_bk_open_locked(bk_job *j);
+/* The worker's news: started (the request may answer), finished (reap it). */
+void api_bk_signal(bk_job *j, bool started, bool finished);
+/* Whether the server is stopping (a worker gives up). */
+bool api_bk_stopping(bk_job *j);
 
 #endif

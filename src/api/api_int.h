@@ -344,14 +344,16 @@ int api_stream_init(api_t *api);
 char *api_stream_label(arena_t *a, int64_t ms);
 char *api_stream_arn(api_req *r, const char *user_table, int64_t label_ms);
 
-/* ---- backups (op_backup.c) ---- */
-/* The worker manager: created by api_new, stopped by api_free (backups being written are
- * abandoned, restores pause and resume at the next api_backups_resume). */
+/* ---- backups ---- */
+/* The worker manager (api_backups.c): created by api_new, stopped by api_free (backups being
+ * written are abandoned, restores pause and resume at the next api_backups_resume). */
 int api_backups_init(api_t *api, err_t *e);
 void api_backups_fini(api_t *api);
-/* Removes backups left CREATING by a dead process and resumes interrupted restores. */
+/* Removes backups left CREATING by a dead process and resumes interrupted restores
+ * (op_backup.c). */
 int api_backups_resume(api_t *api, err_t *e);
-/* True while this process restores into t (its data plane answers ResourceNotFound). */
+/* True while this process restores into t (its data plane answers ResourceNotFound;
+ * api_backups.c). */
 bool api_backup_restoring(api_t *api, const store_table *t);
 /* ERR_RESOURCE_IN_USE with DynamoDB's wording when t is being restored (DeleteTable,
  * UpdateTable), else 0 (api_table.c, beside the other refusals of a table not ACTIVE). */

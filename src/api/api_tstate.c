@@ -22,14 +22,13 @@
  * Off (the default): api_table pays one branch, DeleteTable nothing.
  *
  * Being restored (not a switch): a table RestoreTableFromBackup or RestoreTableToPointInTime
- * created is not ACTIVE until its job opened it (api_backup_restoring, reading op_backup.c's
- * job list: api_backups.h); DeleteTable and UpdateTable refuse it meanwhile
+ * created is not ACTIVE until its job opened it (api_backup_restoring, api_backups.c);
+ * DeleteTable and UpdateTable refuse it meanwhile
  * (api_table.c's api_restore_refuse).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api_backups.h"
 #include "api/api_int.h"
 #include "value/ddbjson.h"
 
@@ -188,17 +187,4 @@ int api_gone_names(api_t *api, arena_t *a, char ***names, size_t *n)
     }
     pthread_mutex_unlock(&api->gone_mu);
     return rc;
-}
-
-bool api_backup_restoring(api_t *api, const store_table *t)
-{
-    bk_mgr *m = api->backups;
-    if (!m || !t || atomic_load_explicit(&m->n_restoring, memory_order_acquire) == 0)
-        return false;
-    bool found = false;
-    pthread_mutex_lock(&m->mu);
-    for (bk_job *j = m->jobs; j && !found; j = j->next)
-        found = j->kind == BK_JOB_RESTORE && !j->opened && j->target_id == t->id;
-    pthread_mutex_unlock(&m->mu);
-    return found;
 }

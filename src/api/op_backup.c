@@ -70,9 +70,6 @@
 #include "value/ddbjson.h"
 
 #define TXT_BK_NOT_FOUND "Backup not found: %s"
-#define TXT_BK_IN_USE                                                                              \
-    "There is another ongoing conflicting backup control plane operation on the table. The "     \
-    "backup is either being created, deleted or restored to a table."
 #define TXT_BK_DELETE_FAILED                                                                       \
     "The backup could not be deleted (a storage error, in the server's log); it is unchanged"
 #define TXT_BK_TABLE_NOT_FOUND "Table not found: %s"
@@ -118,7 +115,6 @@
     "Backup %s was written by a newer ddbchat (backup record version %lld; this build restores "  \
     "versions up to %d): restore it with that version of ddbchat or a later one"
 #define BK_RESTORE_BATCH 256
-#define BK_DONE_DELAY_MAX_MS 60000 /* the test aid DDBCHAT_RESTORE_DONE_DELAY_MS's bound */
 #define BK_RETRY_MS 200        /* a restore's batch refused by the disk: tried again after this, */
 #define BK_RETRY_MAX_MS 10000  /* doubling up to this (as the store's index work, maint.c) */
 #define BK_LIST_MAX 100
@@ -192,192 +188,6 @@ static const char *bk_name_from(api_req *r, const char *name_or_arn)
     if (!prefix || strncmp(name_or_arn, prefix, pl) != 0 || strchr(name_or_arn + pl, '/'))
         return NULL;
     return name_or_arn + pl;
-}
-
-/* ---- the job manager --------------------------------------------------------------------------- */
-
-static bk_mgr *bk_mgr_get(api_t *api)
-{
-    return api->backups;
-}
-
-int api_backups_init(api_t *api, err_t *e)
-{
-    bk_mgr *m = calloc(1, sizeof *m);
-    if (!m)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    pthread_mutex_init(&m->mu, NULL);
-    pthread_cond_init(&m->cv, NULL);
-    atomic_init(&m->n_restoring, 0);
-    const char *d = getenv("DDBCHAT_RESTORE_DONE_DELAY_MS");
-    m->done_delay_ms = d ? strtol(d, NULL, 10) : 0;
-    if (m->done_delay_ms < 0 || m->done_delay_ms > BK_DONE_DELAY_MAX_MS)
-        m->done_delay_ms = m->done_delay_ms < 0 ? 0 : BK_DONE_DELAY_MAX_MS;
-    api->backups = m;
-    return 0;
-}
-
-static void bk_job_free(bk_job *j)
-{
-    if (!j)
-        return;
-    if (j->t)
-        store_table_unpin(j->api->store, j->t);
-    store_dump_abort(j->dump);
-    store_bk_unlock(j->lock_fd);
-    free(j);
-}
-
-/* Joins and frees finished jobs (caller holds mu). */
-static void bk_reap(bk_mgr *m)
-{
-    for (bk_job **pp = &m->jobs; *pp;) {
-        bk_job *j = *pp;
-        if (j->finished) {
-            *pp = j->next;
-            pthread_join(j->th, NULL);
-            bk_job_free(j);
-        } else {
-            pp = &j->next;
-        }
-    }
-}
-
-void api_backups_fini(api_t *api)
-{
-    bk_mgr *m = api->backups;
-    if (!m)
-        return;
-    pthread_mutex_lock(&m->mu);
-    m->stopping = true;
-    while (m->jobs) {
-        bk_reap(m);
-        if (m->jobs)
-            pthread_cond_wait(&m->cv, &m->mu);
-    }
-    pthread_mutex_unlock(&m->mu);
-    pthread_cond_destroy(&m->cv);
-    pthread_mutex_destroy(&m->mu);
-    free(m);
-    api->backups = NULL;
-}
-
-/* bk_busy with m->mu held. */
-static bool bk_busy_locked(bk_mgr *m, int kind, const char *id, uint32_t table_id)
-{
-    bool busy = false;
-    for (bk_job *j = m->jobs; j && !busy; j = j->next) {
-        if (j->finished || j->kind != kind)
-            continue;
-        if (id && strcmp(j->id, id) == 0)
-            busy = true;
-        if (table_id && j->table_id == table_id)
-            busy = true;
-    }
-    return busy;
-}
-
-/* True when a job of `kind` on backup id (or, for kind BK_JOB_BACKUP with table_id, on that
- * table) is running in this process. */
-static bool bk_busy(bk_mgr *m, int kind, const char *id, uint32_t table_id)
-{
-    pthread_mutex_lock(&m->mu);
-    bool busy = bk_busy_locked(m, kind, id, table_id);
-    pthread_mutex_unlock(&m->mu);
-    return busy;
-}
-
-/* Takes a hold on backup id (bk_hold): for a restore starting (several may), or for a
- * DeleteBackup (alone, and only while no restore job of it runs).  0 with *out (release it
- * with bk_hold_release), ERR_BACKUP_IN_USE when the other kind holds it, ERR_NOMEM. */
-static int bk_hold_take(bk_mgr *m, const char *id, bool deleting, bk_hold **out, err_t *e)
-{
-    *out = NULL;
-    bk_hold *h = calloc(1, sizeof *h);
-    if (!h)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    snprintf(h->id, sizeof h->id, "%s", id);
-    h->deleting = deleting;
-    pthread_mutex_lock(&m->mu);
-    bool busy = deleting && bk_busy_locked(m, BK_JOB_RESTORE, id, 0);
-    for (bk_hold *o = m->holds; o && !busy; o = o->next)
-        busy = strcmp(o->id, id) == 0 && (deleting || o->deleting);
-    if (!busy) {
-        h->next = m->holds;
-        m->holds = h;
-    }
-    pthread_mutex_unlock(&m->mu);
-    if (busy) {
-        free(h);
-        return err_set(e, ERR_BACKUP_IN_USE, "%s", TXT_BK_IN_USE);
-    }
-    *out = h;
-    return 0;
-}
-
-static void bk_hold_release(bk_mgr *m, bk_hold *h)
-{
-    if (!h)
-        return;
-    pthread_mutex_lock(&m->mu);
-    for (bk_hold **pp = &m->holds; *pp; pp = &(*pp)->next)
-        if (*pp == h) {
-            *pp = h->next;
-            break;
-        }
-    pthread_mutex_unlock(&m->mu);
-    free(h);
-}
-
-/* Starts fn on a job and waits until it reports `started` (or finished). */
-static int bk_start(bk_mgr *m, bk_job *j, void *(*fn)(void *), err_t *e)
-{
-    pthread_mutex_lock(&m->mu);
-    if (m->stopping) {
-        pthread_mutex_unlock(&m->mu);
-        return err_set(e, ERR_SERVICE_UNAVAILABLE, "the server is stopping");
-    }
-    j->m = m;
-    if (pthread_create(&j->th, NULL, fn, j) != 0) {
-        pthread_mutex_unlock(&m->mu);
-        return err_set(e, ERR_INTERNAL, "cannot start a backup worker");
-    }
-    j->next = m->jobs;
-    m->jobs = j;
-    while (!j->started && !j->finished)
-        pthread_cond_wait(&m->cv, &m->mu);
-    pthread_mutex_unlock(&m->mu);
-    return 0;
-}
-
-/* A restore's table takes data-plane requests from now on (called with m->mu held). */
-static void bk_open_locked(bk_job *j)
-{
-    if (j->kind == BK_JOB_RESTORE && !j->opened) {
-        j->opened = true;
-        atomic_fetch_sub(&j->m->n_restoring, 1);
-    }
-}
-
-static void bk_signal(bk_job *j, bool started, bool finished)
-{
-    pthread_mutex_lock(&j->m->mu);
-    if (started)
-        j->started = true;
-    if (finished) {
-        bk_open_locked(j);
-        j->finished = true;
-    }
-    pthread_cond_broadcast(&j->m->cv);
-    pthread_mutex_unlock(&j->m->mu);
-}
-
-static bool bk_stopping(bk_job *j)
-{
-    pthread_mutex_lock(&j->m->mu);
-    bool s = j->m->stopping;
-    pthread_mutex_unlock(&j->m->mu);
-    return s;
 }
 
 /* ---- records ------------------------------------------------------------------------------------ */
@@ -706,13 +516,13 @@ static void bk_snap_started(void *ctx, uint64_t count, uint64_t bytes)
     bk_job *j = ctx;
     j->snap_count = count;
     j->snap_bytes = bytes;
-    bk_signal(j, true, false);
+    api_bk_signal(j, true, false);
 }
 
 static int bk_snap_item(void *ctx, const av_t *item, err_t *e)
 {
     bk_job *j = ctx;
-    if (bk_stopping(j))
+    if (api_bk_stopping(j))
         return err_set(e, ERR_SERVICE_UNAVAILABLE, "the server is stopping");
     return store_dump_add(j->dump, item, e);
 }
@@ -768,7 +578,7 @@ static void *bk_backup_main(void *arg)
     bk_file(lock, sizeof lock, j->id, ".lock");
     err_t ig = {0};
     store_bk_remove(s, lock, &ig);
-    bk_signal(j, true, true);
+    api_bk_signal(j, true, true);
     return NULL;
 }
 
@@ -811,12 +621,12 @@ int op_create_backup(api_req *r, json_t **out)
     }
     if (!t)
         return err_set(r->err, ERR_TABLE_NOT_FOUND, TXT_BK_TABLE_NOT_FOUND, tname);
-    bk_mgr *m = bk_mgr_get(r->api);
+    bk_mgr *m = api_bk_mgr(r->api);
     if (!m || api_restore_refuse(r, t)) {
         err_clear(r->err);
         return err_set(r->err, ERR_TABLE_IN_USE, "%s", TXT_BK_TABLE_IN_USE);
     }
-    if (bk_busy(m, BK_JOB_BACKUP, NULL, t->id))
+    if (api_bk_busy(m, BK_JOB_BACKUP, NULL, t->id))
         return err_set(r->err, ERR_BACKUP_IN_USE, "%s", TXT_BK_IN_USE);
 
     bk_job *j = calloc(1, sizeof *j);
@@ -859,7 +669,7 @@ int op_create_backup(api_req *r, json_t **out)
         goto fail;
     char id[32];
     memcpy(id, j->id, sizeof id);
-    if ((rc = bk_start(m, j, bk_backup_main, r->err))) {
+    if ((rc = api_bk_start(m, j, bk_backup_main, r->err))) {
         err_t ie = {0};
         bk_record_remove(r->api->store, id, &ie); /* (a failure is logged) */
         goto fail;
@@ -875,12 +685,12 @@ int op_create_backup(api_req *r, json_t **out)
     *out = json_pack("{s:o}", "BackupDetails", bk_details(rec));
     json_decref(rec);
     pthread_mutex_lock(&m->mu);
-    bk_reap(m);
+    api_bk_reap(m);
     pthread_mutex_unlock(&m->mu);
     return 0;
 fail:
     json_decref(rec);
-    bk_job_free(j);
+    api_bk_job_free(j);
     return rc;
 }
 
@@ -976,22 +786,22 @@ int op_delete_backup(api_req *r, json_t **out)
     int rc = bk_arn_param(r, &arn);
     if (rc || (rc = bk_find(r, arn, id, &rec)))
         return rc;
-    bk_mgr *m = bk_mgr_get(r->api);
+    bk_mgr *m = api_bk_mgr(r->api);
     const char *st = bk_rec_str(rec, "BackupStatus");
     bool creating = st && strcmp(st, "CREATING") == 0 &&
-                    (bk_busy(m, BK_JOB_BACKUP, id, 0) || bk_creating_somewhere(r->api, id));
+                    (api_bk_busy(m, BK_JOB_BACKUP, id, 0) || bk_creating_somewhere(r->api, id));
     bk_hold *h = NULL;
     if (creating) {
         json_decref(rec);
         return err_set(r->err, ERR_BACKUP_IN_USE, "%s", TXT_BK_IN_USE);
     }
-    if ((rc = bk_hold_take(m, id, true, &h, r->err))) { /* a restore starting or running */
+    if ((rc = api_bk_hold_take(m, id, true, &h, r->err))) { /* a restore starting or running */
         json_decref(rec);
         return rc;
     }
     err_t ie = {0};
     rc = bk_record_remove(r->api->store, id, &ie);
-    bk_hold_release(m, h);
+    api_bk_hold_release(m, h);
     if (rc) { /* the backup stays as it was: listed, whole, restorable */
         json_decref(rec);
         return err_set(r->err, ERR_IO, "%s", TXT_BK_DELETE_FAILED);
@@ -1152,11 +962,11 @@ static int bk_done_fn(void *ctx, store_alter *al, err_t *e)
 static bool bk_nap(bk_job *j, int64_t ms)
 {
     for (int64_t left = ms; left > 0; left -= 50) {
-        if (bk_stopping(j))
+        if (api_bk_stopping(j))
             return true;
         usleep((useconds_t)(left < 50 ? left : 50) * 1000);
     }
-    return bk_stopping(j);
+    return api_bk_stopping(j);
 }
 
 /* Marks the restore finished in the target's metadata (one read-modify-write). */
@@ -1165,7 +975,7 @@ static bool bk_nap(bk_job *j, int64_t ms)
 static int bk_restore_done(bk_job *j, err_t *e)
 {
     pthread_mutex_lock(&j->m->mu);
-    bk_open_locked(j);
+    api_bk_open_locked(j);
     pthread_mutex_unlock(&j->m->mu);
     int rc = store_table_alter(j->api->store, j->target, bk_done_fn, j, NULL, e);
     if (rc == ERR_RESOURCE_NOT_FOUND) { /* dropped or replaced meanwhile: nothing to mark */
@@ -1225,7 +1035,7 @@ static void *bk_restore_main(void *arg)
     arena_t a, wa; /* the batch's items; the writes' outputs */
     arena_init(&a);
     arena_init(&wa);
-    bk_signal(j, true, false);
+    api_bk_signal(j, true, false);
     bk_file(name, sizeof name, j->id, ".dump");
     int rc = store_bk_path(s, name, path, sizeof path, &e);
     if (rc == 0)
@@ -1240,7 +1050,7 @@ static void *bk_restore_main(void *arg)
     }
     bool end = false;
     while (rc == 0 && !end) {
-        if (bk_stopping(j)) {
+        if (api_bk_stopping(j)) {
             rc = ERR_SERVICE_UNAVAILABLE;
             break;
         }
@@ -1296,7 +1106,7 @@ static void *bk_restore_main(void *arg)
         log_error("restore of %s from backup %s failed: %s", j->target, j->id, e.msg);
     j->rc = rc;
     j->err = e;
-    bk_signal(j, false, true);
+    api_bk_signal(j, false, true);
     return NULL;
 }
 
@@ -1315,7 +1125,7 @@ static int bk_start_restore(api_t *api, const char *id, bool pitr, const store_t
     snprintf(j->target, sizeof j->target, "%s", t->name);
     j->target_id = t->id;
     atomic_fetch_add(&m->n_restoring, 1);
-    int rc = bk_start(m, j, bk_restore_main, e);
+    int rc = api_bk_start(m, j, bk_restore_main, e);
     if (rc) {
         atomic_fetch_sub(&m->n_restoring, 1);
         free(j);
@@ -1763,10 +1573,10 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
     json_t *rec = NULL;
     /* the hold first, then the record: a DeleteBackup either finished before (not found) or
      * waits for the job (in use), never removes the dump in between (bk_hold) */
-    bk_mgr *m = bk_mgr_get(r->api);
+    bk_mgr *m = api_bk_mgr(r->api);
     bk_hold *h = NULL;
     const char *hid = bk_arn_id(arn);
-    if (m && hid && (rc = bk_hold_take(m, hid, false, &h, r->err)))
+    if (m && hid && (rc = api_bk_hold_take(m, hid, false, &h, r->err)))
         return rc;
     if ((rc = bk_find(r, arn, id, &rec)))
         goto done;
@@ -1793,7 +1603,7 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
     json_decref(restore);
 done:
     if (m)
-        bk_hold_release(m, h);
+        api_bk_hold_release(m, h);
     json_decref(rec);
     return rc;
 }

@@ -1,0 +1,211 @@
+/*
+ * api_backups — the backup and restore jobs of this process: the manager (api->backups), its
+ * job list and holds, a worker's start, signals and end.  Layer: api (private).
+ *
+ * op_backup.c runs the jobs (CreateBackup's dump, a restore's load) and asks here whether
+ * one is busy, holds a backup while it reads or deletes it, and starts its workers; the
+ * table lookup (api_table.c) asks api_backup_restoring whether a table is still being
+ * restored.  The manager is created by api_new and stopped by api_free (api.c); every
+ * change of the job list and the holds is made under the manager's mutex, which this file
+ * alone takes.  A job's own fields are its worker's (op_backup.c) once it started.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/BackupRestore.html
+ */
+#include "api/api_backups.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BK_DONE_DELAY_MAX_MS 60000 /* the test aid DDBCHAT_RESTORE_DONE_DELAY_MS's bound */
+
+int api_backups_init(api_t *api, err_t *e)
+{
+    bk_mgr *m = calloc(1, sizeof *m);
+    if (!m)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&m->mu, NULL);
+    pthread_cond_init(&m->cv, NULL);
+    atomic_init(&m->n_restoring, 0);
+    const char *d = getenv("DDBCHAT_RESTORE_DONE_DELAY_MS");
+    m->done_delay_ms = d ? strtol(d, NULL, 10) : 0;
+    if (m->done_delay_ms < 0 || m->done_delay_ms > BK_DONE_DELAY_MAX_MS)
+        m->done_delay_ms = m->done_delay_ms < 0 ? 0 : BK_DONE_DELAY_MAX_MS;
+    api->backups = m;
+    return 0;
+}
+
+void api_bk_job_free(bk_job *j)
+{
+    if (!j)
+        return;
+    if (j->t)
+        store_table_unpin(j->api->store, j->t);
+    store_dump_abort(j->dump);
+    store_bk_unlock(j->lock_fd);
+    free(j);
+}
+
+/* Joins and frees finished jobs (caller holds mu). */
+void api_bk_reap(bk_mgr *m)
+{
+    for (bk_job **pp = &m->jobs; *pp;) {
+        bk_job *j = *pp;
+        if (j->finished) {
+            *pp = j->next;
+            pthread_join(j->th, NULL);
+            api_bk_job_free(j);
+        } else {
+            pp = &j->next;
+        }
+    }
+}
+
+void api_backups_fini(api_t *api)
+{
+    bk_mgr *m = api->backups;
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->mu);
+    m->stopping = true;
+    while (m->jobs) {
+        api_bk_reap(m);
+        if (m->jobs)
+            pthread_cond_wait(&m->cv, &m->mu);
+    }
+    pthread_mutex_unlock(&m->mu);
+    pthread_cond_destroy(&m->cv);
+    pthread_mutex_destroy(&m->mu);
+    free(m);
+    api->backups = NULL;
+}
+
+/* api_bk_busy with m->mu held. */
+static bool bk_busy_locked(bk_mgr *m, int kind, const char *id, uint32_t table_id)
+{
+    bool busy = false;
+    for (bk_job *j = m->jobs; j && !busy; j = j->next) {
+        if (j->finished || j->kind != kind)
+            continue;
+        if (id && strcmp(j->id, id) == 0)
+            busy = true;
+        if (table_id && j->table_id == table_id)
+            busy = true;
+    }
+    return busy;
+}
+
+/* True when a job of `kind` on backup id (or, for kind BK_JOB_BACKUP with table_id, on that
+ * table) is running in this process. */
+bool api_bk_busy(bk_mgr *m, int kind, const char *id, uint32_t table_id)
+{
+    pthread_mutex_lock(&m->mu);
+    bool busy = bk_busy_locked(m, kind, id, table_id);
+    pthread_mutex_unlock(&m->mu);
+    return busy;
+}
+
+/* Takes a hold on backup id (bk_hold): for a restore starting (several may), or for a
+ * DeleteBackup (alone, and only while no restore job of it runs).  0 with *out (release it
+ * with api_bk_hold_release), ERR_BACKUP_IN_USE when the other kind holds it, ERR_NOMEM. */
+int api_bk_hold_take(bk_mgr *m, const char *id, bool deleting, bk_hold **out, err_t *e)
+{
+    *out = NULL;
+    bk_hold *h = calloc(1, sizeof *h);
+    if (!h)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    snprintf(h->id, sizeof h->id, "%s", id);
+    h->deleting = deleting;
+    pthread_mutex_lock(&m->mu);
+    bool busy = deleting && bk_busy_locked(m, BK_JOB_RESTORE, id, 0);
+    for (bk_hold *o = m->holds; o && !busy; o = o->next)
+        busy = strcmp(o->id, id) == 0 && (deleting || o->deleting);
+    if (!busy) {
+        h->next = m->holds;
+        m->holds = h;
+    }
+    pthread_mutex_unlock(&m->mu);
+    if (busy) {
+        free(h);
+        return err_set(e, ERR_BACKUP_IN_USE, "%s", TXT_BK_IN_USE);
+    }
+    *out = h;
+    return 0;
+}
+
+void api_bk_hold_release(bk_mgr *m, bk_hold *h)
+{
+    if (!h)
+        return;
+    pthread_mutex_lock(&m->mu);
+    for (bk_hold **pp = &m->holds; *pp; pp = &(*pp)->next)
+        if (*pp == h) {
+            *pp = h->next;
+            break;
+        }
+    pthread_mutex_unlock(&m->mu);
+    free(h);
+}
+
+/* Starts fn on a job and waits until it reports `started` (or finished). */
+int api_bk_start(bk_mgr *m, bk_job *j, void *(*fn)(void *), err_t *e)
+{
+    pthread_mutex_lock(&m->mu);
+    if (m->stopping) {
+        pthread_mutex_unlock(&m->mu);
+        return err_set(e, ERR_SERVICE_UNAVAILABLE, "the server is stopping");
+    }
+    j->m = m;
+    if (pthread_create(&j->th, NULL, fn, j) != 0) {
+        pthread_mutex_unlock(&m->mu);
+        return err_set(e, ERR_INTERNAL, "cannot start a backup worker");
+    }
+    j->next = m->jobs;
+    m->jobs = j;
+    while (!j->started && !j->finished)
+        pthread_cond_wait(&m->cv, &m->mu);
+    pthread_mutex_unlock(&m->mu);
+    return 0;
+}
+
+/* A restore's table takes data-plane requests from now on (called with m->mu held). */
+void api_bk_open_locked(bk_job *j)
+{
+    if (j->kind == BK_JOB_RESTORE && !j->opened) {
+        j->opened = true;
+        atomic_fetch_sub(&j->m->n_restoring, 1);
+    }
+}
+
+void api_bk_signal(bk_job *j, bool started, bool finished)
+{
+    pthread_mutex_lock(&j->m->mu);
+    if (started)
+        j->started = true;
+    if (finished) {
+        api_bk_open_locked(j);
+        j->finished = true;
+    }
+    pthread_cond_broadcast(&j->m->cv);
+    pthread_mutex_unlock(&j->m->mu);
+}
+
+bool api_bk_stopping(bk_job *j)
+{
+    pthread_mutex_lock(&j->m->mu);
+    bool s = j->m->stopping;
+    pthread_mutex_unlock(&j->m->mu);
+    return s;
+}
+
+bool api_backup_restoring(api_t *api, const store_table *t)
+{
+    bk_mgr *m = api->backups;
+    if (!m || !t || atomic_load_explicit(&m->n_restoring, memory_order_acquire) == 0)
+        return false;
+    bool found = false;
+    pthread_mutex_lock(&m->mu);
+    for (bk_job *j = m->jobs; j && !found; j = j->next)
+        found = j->kind == BK_JOB_RESTORE && !j->opened && j->target_id == t->id;
+    pthread_mutex_unlock(&m->mu);
+    return found;
+}
