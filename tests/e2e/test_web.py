@@ -290,6 +290,52 @@ def test_xss_message_shows_as_text(web, two):
     shot(d, "xss")
 
 
+# Run before the page's own script: alert/confirm/prompt and image loads recorded, so a script
+# or an <img onerror> that ran would leave a trace even if it made no dialog.
+TRAP = """window.__ran = [];
+for (const f of ['alert', 'confirm', 'prompt']) window[f] = (...a) => { window.__ran.push(f + a); };
+"""
+
+
+def test_xss_display_name_and_handle_show_as_text(web, two):
+    # A display name is the other user's text too: `<img src=x onerror=alert(2)>` (a valid
+    # name: 1 to 64 characters, no controls) shows as those characters in the list, the
+    # conversation's title, the name under each message, the window title and the list's
+    # accessible name; a handle typed into "New" comes back in the error notice as text.
+    name = "<img src=x onerror=alert(2)><b>B</b>"
+    h = "web_xss_name"
+    web.tok[h] = token(add_user(web, h, name), exp_in=3600)
+    m = send_rest(web, h, "<script>alert(3)</script>", handle="web_erin")
+    d = two[1]
+    d.switch_to.new_window("tab")
+    try:
+        fresh(d)
+        d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": TRAP})
+        sign_in_by_link(d, web, "web_erin")
+        wait(d, lambda d: name in conv_names(d), 5, "the conversation")
+        open_conv(d, name)
+        wait(d, lambda d: bubbles(d) == ["<script>alert(3)</script>"], 5, "the message")
+        send_rest(web, h, XSS + " live", group=m["message_group_uuid"])
+        wait(d, lambda d: bubbles(d)[-1:] == [XSS + " live"], 2, "the live one")
+        assert by_css(d, "#conv-title")[0].text == name
+        assert d.title == f"{name} · ddbchat"
+        assert d.execute_script("return [...document.querySelectorAll('#messages .meta bdi')]"
+                                ".map(e => e.textContent)") == [name, name]
+        b = [b for b in by_css(d, "#conversations button")
+             if b.find_element("css selector", ".who").text == name][0]
+        assert b.get_attribute("aria-label").startswith(f"{name} (@{h}): {XSS} live")
+        by_css(d, "#new-btn")[0].click()
+        by_css(d, "#new-handle")[0].send_keys("<img src=x onerror=alert(4)>\n")
+        type_and_enter(d, "hello?")
+        text = wait(d, notice, 5, "the notice")
+        assert "<img" in text or "handle" in text.lower(), text
+        assert by_css(d, "img, b, script:not([src])") == []
+        assert d.execute_script("return window.__ran") == []
+    finally:
+        d.close()
+        d.switch_to.window(d.window_handles[0])
+
+
 def test_right_to_left_text_reads_right_to_left(web, two):
     # A Hebrew or Arabic message (or name) takes its direction from its own first strong
     # letter, as chat apps show it: in the page's left-to-right flow "שלום, מה שלומך?" was laid
