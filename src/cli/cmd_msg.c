@@ -6,7 +6,8 @@
  *   list-tables |
  *   scan | drop | get-conversation <message_group_uuid> | list-conversations <handle> |
  *   send <from-handle> <to-handle|message_group_uuid> <text...> |
- *   user add <handle> <display name...> [--uuid U] | user show <handle> | token <handle>
+ *   user add <handle> <display name...> [--uuid U] | user show <handle> | user fold
+ *   | token <handle>
  *
  * Every command takes --data-dir DIR (embedded engine, default ./data; safe while `ddbchat
  * serve` runs on the same dir: LMDB is multi-process safe, and the store is opened without
@@ -719,18 +720,33 @@ static json_t *user_json(const msg_user *u)
 int cli_user(int argc, char **argv)
 {
     cli_opts o;
-    const char *syn = "add <handle> <display name...> [--uuid U] | show <handle>  [options]";
-    if (parse(argc, argv, &o) || o.help || o.n_pos < 2)
+    const char *syn =
+        "add <handle> <display name...> [--uuid U] | show <handle> | fold  [options]";
+    if (parse(argc, argv, &o) || o.help || o.n_pos < 1)
         return usage("user", syn);
-    bool add = strcmp(o.pos[0], "add") == 0, show = strcmp(o.pos[0], "show") == 0;
-    if ((!add && !show) || (add && o.n_pos < 3) || (show && o.n_pos != 2))
+    bool add = strcmp(o.pos[0], "add") == 0, show = strcmp(o.pos[0], "show") == 0,
+         fold = strcmp(o.pos[0], "fold") == 0;
+    if ((!add && !show && !fold) || (add && o.n_pos < 3) || (show && o.n_pos != 2) ||
+        (fold && o.n_pos != 1))
         return usage("user", syn);
     cli_ctx c;
-    if (add ? ctx_open_writer(&c, &o) : ctx_open(&c, &o))
+    if (add || fold ? ctx_open_writer(&c, &o) : ctx_open(&c, &o))
         return 1;
     err_t e = {0};
     msg_user u;
     int rc;
+    if (fold) { /* the repair doctor names: handle rows written after the fold by an older
+                 * version or an import get their lower-case twins (service.h) */
+        size_t rows = 0, twins = 0;
+        rc = msg_handles_fold(c.svc, &rows, &twins, &e);
+        if (!rc && o.json)
+            print_json(json_pack("{s:I,s:I}", "handle_rows", (json_int_t)rows, "twins_written",
+                                 (json_int_t)twins));
+        else if (!rc)
+            printf("%zu handle rows, %zu lower-case twins written\n", rows, twins);
+        ctx_close(&c);
+        return rc ? fail_err(&o, &e) : 0;
+    }
     if (add) {
         char *name = join(&o, 2);
         rc = msg_user_add(c.svc, o.pos[1], name, o.uuid, &u, &e);

@@ -9,7 +9,6 @@
 #include <stdbool.h>
 #include <pthread.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #include "base/err.h"
 #include "messaging/events.h"
@@ -35,11 +34,10 @@ struct msg_service {
      * msg_user_by_uuid); only with a backend that has a version */
     pthread_mutex_t users_mu;
     bool users_init;             /* users_mu initialised */
-    pthread_mutex_t fold_mu; /* one handles_fold at a time (service.c); guards fold_* */
-    long long fold_at;       /* when the last fold started (msg_now_usec); 0 = none yet */
-    uint64_t fold_version;   /* the backend's version then (backend.h version) */
-    bool fold_ok;            /* the last fold finished */
-    _Atomic bool fold_stop;  /* msg_service_free: the start-up fold stops at its next page */
+    pthread_mutex_t fold_mu;     /* one handles_fold at a time (service.c) */
+    _Atomic bool handles_folded; /* the table's handle rows are case-folded (service.c
+                                    handles_fold): seen once, never checked again */
+    _Atomic bool fold_stop;      /* msg_service_free: the start-up fold stops at its next page */
     bool fold_thread_on;     /* fold_thread was started (msg_service_start) */
     pthread_t fold_thread;
     unsigned char users_key[16]; /* siphash key */

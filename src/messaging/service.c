@@ -486,29 +486,25 @@ static long in_progress_wait(int n, unsigned *seed)
  * user row keeps the handle as registered (what is shown).  Rows written before this, keyed
  * by the handle as typed, keep working: a lookup reads the key as typed first (one GetItem
  * when typed in lower case), then the lower-case key.  To find those by any case and refuse
- * their variants, the table is folded (handles_fold): every handle row with an upper-case
- * letter gets a lower-case twin, unless another user holds that key already (two users
- * registered Twin and twin before: each keeps its spelling, the lower-case key stays twin's),
- * and the marker row SCHEMA/HANDLES says a fold ran (doctor reads it).  A table without handle
- * rows gets no marker (a new table stays empty until its first user, and a command refused
- * later, as user add on an endpoint without transactions, has written nothing).
+ * their variants, the table is folded once (handles_fold): every handle row with an
+ * upper-case letter gets a lower-case twin, unless another user holds that key already (two
+ * users registered Twin and twin before: each keeps its spelling, the lower-case key stays
+ * twin's), and the marker row SCHEMA/HANDLES says it is done.  A table without handle rows
+ * gets no marker (nothing to fold: a new table stays empty until its first user, and a
+ * command refused later, as user add on an endpoint without transactions, has written
+ * nothing); this process just stops looking.
  *
- * Such rows can be written at any time, by a writer of an older version or an import, and
- * neither they nor their user rows are in an index: finding one by another case takes a Scan.
- * So a fold runs: at `serve`'s start, in the background (msg_service_start: the first request
- * does not pay for it; one that misses meanwhile waits for it); and when a lookup misses, or
- * before user add, if none ran in this process yet, or the data may have changed since the
- * last one (the backend's version moved; a backend without one: assumed) and that one started
- * at least MSG_HANDLES_REFOLD_MS ago.  At most one Scan per MSG_HANDLES_REFOLD_MS per process
- * then, and none while nothing misses; a row of an older writer is found by any case from the
- * first miss MSG_HANDLES_REFOLD_MS after the previous fold (as typed: always).  Before, a fold
- * ran once per process and never again once the table was marked, so a running serve never
- * found rows imported after its fold by another case (closing20, final20 F2).
+ * When: `serve` folds at its start, in the background (msg_service_start), so that no request
+ * pays for the Scan (one that misses meanwhile waits for it: review20 R7); any other process
+ * in its first lookup that misses, or its first user add.  A marked table is not folded again
+ * by itself: a fold is a Scan of the whole table, every message row included, too dear for a
+ * miss, the everyday case (a typo), and on a remote DynamoDB a bill.  So a mixed-case handle
+ * row an older version or an import writes after the fold is found as typed only, until
+ * `ddbchat user fold` (msg_handles_fold) folds again; doctor reports such rows and names the
+ * command (closing20 "Left alone", final20 F2).
  * (test_messaging.py::test_handles_are_case_insensitive,
  * test_handle_rows_stored_before_case_folding_keep_working, test_handles_fold_at_start,
- * test_handle_rows_written_later_by_an_older_writer) */
-
-#define MSG_HANDLES_REFOLD_MS 5000
+ * test_user_fold_repairs_rows_written_later_by_an_older_writer) */
 
 #define MSG_HANDLES_MARK_PK "SCHEMA"
 #define MSG_HANDLES_MARK_SK "HANDLES"
@@ -535,42 +531,51 @@ static int handles_mark_folded(msg_service *s, err_t *e)
     json_decref(resp);
     if (rc)
         return msgi_storage(e, rc, &in);
+    s->handles_folded = true;
     return 0;
 }
 
-/* Folds the table's handle rows when due (above).  Idempotent, safe beside other writers
- * (each twin is a conditional Put); one at a time in a process (the requests that miss
- * meanwhile wait for it, then find it recent: review20 R7).  *out_ran: a fold ran. */
-static int handles_fold_locked(msg_service *s, err_t *e);
+/* Folds the table's handle rows (above): once, unless `force` (then whether or not the table
+ * is marked).  Idempotent, safe beside other writers (each twin is a conditional Put); one at
+ * a time in a process, under fold_mu.  *rows / *twins: handle rows seen, twins written. */
+static int handles_fold_locked(msg_service *s, bool force, size_t *rows, size_t *twins,
+                               err_t *e);
 
-static int handles_fold(msg_service *s, bool *out_ran, err_t *e)
+static int handles_fold(msg_service *s, err_t *e)
 {
-    *out_ran = false;
+    if (s->handles_folded)
+        return 0;
+    size_t rows, twins;
     pthread_mutex_lock(&s->fold_mu);
-    bool versioned = s->backend->ops->version != NULL;
-    /* the version before the Scan: a commit during it counts as a change */
-    uint64_t v = versioned ? s->backend->ops->version(s->backend) : 0;
-    long long now = msg_now_usec();
-    bool due = s->fold_at == 0 ||
-               (now - s->fold_at >= (long long)MSG_HANDLES_REFOLD_MS * 1000 &&
-                (!versioned || !s->fold_ok || v != s->fold_version));
-    int rc = 0;
-    if (due) {
-        s->fold_at = now;
-        s->fold_version = v;
-        rc = handles_fold_locked(s, e);
-        s->fold_ok = rc == 0;
-        *out_ran = true;
-    }
+    int rc = s->handles_folded ? 0 : handles_fold_locked(s, false, &rows, &twins, e);
     pthread_mutex_unlock(&s->fold_mu);
     return rc;
 }
 
-static int handles_fold_locked(msg_service *s, err_t *e)
+int msg_handles_fold(msg_service *s, size_t *out_rows, size_t *out_twins, err_t *e)
 {
+    pthread_mutex_lock(&s->fold_mu);
+    int rc = handles_fold_locked(s, true, out_rows, out_twins, e);
+    pthread_mutex_unlock(&s->fold_mu);
+    return rc;
+}
+
+static int handles_fold_locked(msg_service *s, bool force, size_t *rows, size_t *twins,
+                               err_t *e)
+{
+    *rows = *twins = 0;
     int rc;
+    if (!force) {
+        json_t *mark;
+        if ((rc = get_item(s, MSG_HANDLES_MARK_PK, MSG_HANDLES_MARK_SK, &mark, e)))
+            return rc;
+        if (mark) {
+            json_decref(mark);
+            s->handles_folded = true;
+            return 0;
+        }
+    }
     json_t *esk = NULL;
-    size_t seen = 0;
     do {
         json_t *req = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:{s:{s:s}}, s:b}", "TableName",
                                 s->table, "FilterExpression", "begins_with(#p, :h)",
@@ -596,7 +601,7 @@ static int handles_fold_locked(msg_service *s, err_t *e)
             char low[128];
             if (!pk || !uuid || strncmp(pk, "HANDLE#", 7) != 0 || strlen(pk) >= sizeof low)
                 continue;
-            seen++;
+            (*rows)++;
             handle_key(pk + 7, true, low, sizeof low);
             if (strcmp(low, pk) == 0)
                 continue;
@@ -611,6 +616,8 @@ static int handles_fold_locked(msg_service *s, err_t *e)
                 json_decref(resp);
                 return msgi_storage(e, prc, &pin);
             }
+            if (!prc)
+                (*twins)++;
         }
         esk = json_incref(json_object_get(resp, "LastEvaluatedKey"));
         json_decref(resp);
@@ -619,15 +626,18 @@ static int handles_fold_locked(msg_service *s, err_t *e)
             return msg_failf(e, MSG_E_STORAGE, "stopped");
         }
     } while (esk);
-    return seen ? handles_mark_folded(s, e) : 0;
+    if (*rows == 0) {
+        s->handles_folded = true;
+        return 0;
+    }
+    return handles_mark_folded(s, e);
 }
 
 static void *fold_main(void *arg)
 {
     msg_service *s = arg;
     err_t e = {0};
-    bool ran;
-    if (handles_fold(s, &ran, &e) && !s->fold_stop)
+    if (handles_fold(s, &e) && !s->fold_stop)
         log_warn("handles: folding %s's handle rows at start failed: %s (the first lookup "
                  "that misses folds them)",
                  s->table, e.msg);
@@ -663,8 +673,7 @@ int msg_user_add(msg_service *s, const char *handle, const char *display_name, c
         msgi_uuid(u.uuid);
     }
     /* older handle rows keyed by their case first, so a case variant of one is taken too */
-    bool ran;
-    if ((rc = handles_fold(s, &ran, e)))
+    if ((rc = handles_fold(s, e)))
         return rc;
     snprintf(u.handle, sizeof u.handle, "%s", handle);
     snprintf(u.display_name, sizeof u.display_name, "%s", display_name);
@@ -844,7 +853,7 @@ int msg_user_by_handle(msg_service *s, const char *handle, msg_user *out, err_t 
         return rc;
     /* the key as typed (a row from before handles were folded; the folded key itself when
      * typed in lower case), then the lower-case key; on a miss, fold the table's older rows
-     * when due and, if a fold ran, look again (above: handles are case-insensitive) */
+     * once and look again (above: handles are case-insensitive) */
     char pk[64], low[64];
     handle_key(handle, false, pk, sizeof pk);
     handle_key(handle, true, low, sizeof low);
@@ -853,10 +862,10 @@ int msg_user_by_handle(msg_service *s, const char *handle, msg_user *out, err_t 
         return rc;
     if (!item && strcmp(pk, low) != 0 && (rc = get_item(s, low, "HANDLE", &item, e)))
         return rc;
-    bool ran = false;
-    if (!item && ((rc = handles_fold(s, &ran, e)) || (ran && (rc = get_item(s, low, "HANDLE",
-                                                                             &item, e)))))
-        return rc;
+    if (!item && !s->handles_folded) {
+        if ((rc = handles_fold(s, e)) || (rc = get_item(s, low, "HANDLE", &item, e)))
+            return rc;
+    }
     if (!item)
         return msg_failf(e, MSG_E_UNKNOWN_HANDLE, "no user has the handle %s", handle);
     char uuid[MSG_UUID_LEN + 1];

@@ -120,6 +120,11 @@ int msg_service_new(msg_backend *b, const msg_config *cfg, msg_service **out, er
  * that misses does not pay for the Scan.  Optional: without it the first such lookup folds.
  * ERR_INTERNAL (no thread). */
 int msg_service_start(msg_service *s, err_t *e);
+/* Folds the table's handle rows now, whether or not it was folded before (service.c,
+ * "handles"): the repair for mixed-case handle rows an older version or an import wrote
+ * after the fold (doctor reports them).  A Scan of the whole table.  *out_rows: handle rows
+ * seen; *out_twins: lower-case twins written.  The backend's errors (storage, no_table). */
+int msg_handles_fold(msg_service *s, size_t *out_rows, size_t *out_twins, err_t *e);
 /* Accepts NULL.  Waits for msg_service_start's thread (it stops at its next page).  Does not
  * free the backend. */
 void msg_service_free(msg_service *s);

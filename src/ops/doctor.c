@@ -263,9 +263,9 @@ static void doc_messaging(doc *d, json_t *items)
         if (folded && strcmp(hlow, h) && !json_object_get(handles, hlow))
             doc_msg(d, &k_users,
                     "handle row HANDLE#%s has no lower-case twin HANDLE#%s (written by an "
-                    "older version after the last fold): a lookup that misses folds again "
-                    "(ddbchat user show %s)",
-                    h, hlow, hlow);
+                    "older version or an import after the fold): other cases miss it until "
+                    "`ddbchat user fold` folds it",
+                    h, hlow);
         if (!uh || (strcmp(uh, h) && strcmp(low, h)))
             doc_msg(d, &k_users, "handle %s points at user %s, whose handle is %s", h,
                     uid ? uid : "(none)", uh ? uh : "(no such user)");

@@ -101,8 +101,8 @@ def test_handle_row_not_folded_after_the_fold_is_reported(ddbchat_server, tmp_pa
     # Once the table is folded (the SCHEMA/HANDLES marker), a mixed-case handle row without
     # its lower-case twin was written by an older version afterwards (a rolling upgrade):
     # lookups in another case miss it and its variant could register.  doctor says so and
-    # how to fold again (final20 F2: a lookup that misses, since msg21 also after the marker);
-    # before the fold such rows are expected, not reported.
+    # how to fold again (final20 F2: `ddbchat user fold`); before the fold such rows are
+    # expected, not reported.
     data = str(tmp_path / "d")
     assert run("schema-load", "--data-dir", data).returncode == 0
     assert run("user", "add", "FoldA", "Fold", "A", "--data-dir", data).returncode == 0
@@ -125,8 +125,12 @@ def test_handle_row_not_folded_after_the_fold_is_reported(ddbchat_server, tmp_pa
     srv.stop()
     rc, r = doctor(data)
     whats = [l["what"] for l in r["report"] if l["where"] == "messaging"]
-    assert rc == 1 and any("HANDLE#Dave" in w and "user show dave" in w for w in whats), whats
-    # the remedy it names: a lookup that misses folds again (the marker no longer stops it)
+    assert rc == 1 and any("HANDLE#Dave" in w and "ddbchat user fold" in w for w in whats), whats
+    # the remedy it names: `user fold` folds again, marker or not
+    p = run("user", "show", "dave", "--data-dir", data, "--json")
+    assert p.returncode == 1 and "unknown_handle" in p.stderr, p.stderr  # marked: no fold
+    p = run("user", "fold", "--data-dir", data, "--json")
+    assert p.returncode == 0 and json.loads(p.stdout)["twins_written"] == 1, p.stderr
     p = run("user", "show", "dave", "--data-dir", data, "--json")
     assert p.returncode == 0 and json.loads(p.stdout)["uuid"] == u2, p.stderr
     p = run("user", "add", "DAVE", "Other", "--data-dir", data)
