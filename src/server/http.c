@@ -103,13 +103,18 @@ typedef struct http_conn {
     struct http_conn *prev, *next; /* guarded by the listener's conns_mu */
     http_listener *l;
     int fd;
-    bool overflow;          /* came beyond max_connections: the busy reply, then closed */
+    atomic_bool overflow;   /* came beyond max_connections and holds none of its slots: the
+                               busy reply, then closed (unless it gets a slot by then) */
     long long body_ms;      /* when its current request's head was complete (MHD thread) */
     atomic_ullong idle_rx;  /* bytes received by the reaper's first look after its last
                                reply, or HTTP_RX_UNSET | replies (not looked at yet) */
     unsigned long long replies; /* replies done (MHD thread) */
     atomic_bool idle;       /* between requests, no request line yet: the reaper watches
-                               for the bytes of a next request (idle_rx set before) */
+                               for the bytes of a next request (idle_rx set before); also
+                               from its start to its first request line (idle_rx 0) */
+    atomic_llong idle_ms;   /* when it became idle (its start, or its last reply; 0 when no
+                               idle timeout was set): the longest idle gives way first */
+    atomic_bool evicted;    /* shut down to make room for a new connection (http_evict_idle) */
     atomic_llong deadline;  /* CLOCK_MONOTONIC ms by which the head or body must be in;
                                0 = none (a request being answered, or no idle timeout) */
     struct http_req *spare; /* its last request's context, kept for the next (MHD thread) */
@@ -161,6 +166,8 @@ struct http_listener {
     pthread_mutex_t conns_mu;
     http_conn *conns;       /* open connections (the reaper's list) */
     atomic_ulong reaped;    /* connections closed past their request deadline */
+    atomic_uint slots;      /* of max_connections, those held: connections open, not
+                               overflow, not evicted (an evicted one's passed to a new one) */
 };
 
 struct http_server {
@@ -1547,6 +1554,81 @@ static enum MHD_Result http_collect_param(void *cls, enum MHD_ValueKind kind, co
     return MHD_YES;
 }
 
+/* An idle connection's next request has begun (bytes came after its baseline): that request
+ * is due within the read timeout (d: its deadline as read; conns_mu held). */
+static void http_next_begun(http_conn *hc, long long d, long long now)
+{
+    atomic_store(&hc->idle, false);
+    long long at = now + (long long)hc->l->read_timeout * 1000;
+    if (d == 0 || d > at) /* unless the MHD thread moved it meanwhile */
+        atomic_compare_exchange_strong(&hc->deadline, &d, at);
+}
+
+/* At the connection limit, an idle connection gives way to a new one (as nginx reuses its
+ * keep-alive connections when worker_connections run out): of those holding a slot, the one
+ * idle the longest among those that have sent nothing since their start or their last reply
+ * is shut down (a FIN: HTTP/1.1 lets a server close an idle connection at any time, and
+ * clients open another), so that 10,000 idle connections no longer keep every new client
+ * waiting in the kernel's backlog for their 10 s read timeout (hostile21; test_overload
+ * test_idle_connections_give_way_to_a_new_client).  A connection answered within the
+ * reaper's last interval (no byte baseline yet) is not taken, nor one whose next request
+ * has begun (the kernel's byte count passed its baseline), nor `self`.  Whether one was: its
+ * slot is then the caller's (MHD thread; only past the limit, never on a request's path
+ * below it). */
+#define HTTP_EVICT_TRIES 4 /* candidates looked at (a TCP_INFO each) before giving up */
+static bool http_evict_idle(http_listener *l, const http_conn *self)
+{
+    bool done = false;
+    long long now = http_now_ms();
+    pthread_mutex_lock(&l->conns_mu);
+    for (int tries = 0; tries < HTTP_EVICT_TRIES && !done; tries++) {
+        http_conn *best = NULL;
+        long long best_ms = 0;
+        unsigned long long best_base = 0;
+        for (http_conn *hc = l->conns; hc; hc = hc->next) {
+            if (hc == self || hc->fd < 0 || !atomic_load(&hc->idle) ||
+                atomic_load(&hc->evicted) || atomic_load(&hc->overflow))
+                continue;
+            unsigned long long base = atomic_load(&hc->idle_rx);
+            if (base & HTTP_RX_UNSET)
+                continue;
+            long long ms = atomic_load_explicit(&hc->idle_ms, memory_order_relaxed);
+            if (!best || ms <= best_ms) { /* a tie: the older (the list is newest first) */
+                best = hc;
+                best_ms = ms;
+                best_base = base;
+            }
+        }
+        if (!best)
+            break;
+        long long d = atomic_load(&best->deadline);
+        unsigned long long rx = http_rx_bytes(best->fd);
+        if (atomic_load(&best->idle_rx) != best_base || !atomic_load(&best->idle))
+            continue; /* a request came and went meanwhile: no baseline for its reply yet */
+        if (rx != best_base) { /* its next request has begun (the reaper would see the same) */
+            http_next_begun(best, d, now);
+            continue;
+        }
+        atomic_store(&best->evicted, true);
+        atomic_store(&best->deadline, 0);
+        shutdown(best->fd, SHUT_RDWR); /* MHD's poll sees it; MHD closes the socket */
+        done = true;
+    }
+    pthread_mutex_unlock(&l->conns_mu);
+    return done;
+}
+
+/* A slot of l's max_connections for hc (NULL: one not on the list yet): a free one, else
+ * an idle connection's (http_evict_idle).  Whether it got one. */
+static bool http_slot_take(http_listener *l, const http_conn *hc)
+{
+    unsigned n = atomic_load(&l->slots);
+    while (n < l->max_connections)
+        if (atomic_compare_exchange_weak(&l->slots, &n, n + 1))
+            return true;
+    return http_evict_idle(l, hc);
+}
+
 /* The first access-handler call: headers and parameters are in. */
 /* Whether l is still beyond max_connections once the connections whose client has closed
  * are left out: a client that closes one connection and opens the next is ahead of the MHD
@@ -1589,9 +1671,12 @@ static enum MHD_Result http_begin(http_req *r, struct MHD_Connection *c, const c
         return http_answer_now(r, st, why, true);
     /* a connection that came beyond max_connections, if that is still so now that it sent a
      * request (a client that closed just before may not have been counted out yet) */
-    if (r->hc && r->hc->overflow && atomic_load(&l->open) > l->max_connections &&
-        http_still_over(l))
-        return http_answer_now(r, 0, NULL, true);
+    if (r->hc && atomic_load(&r->hc->overflow)) {
+        if (http_slot_take(l, r->hc)) /* freed meanwhile, or an idle one gave way */
+            atomic_store(&r->hc->overflow, false);
+        else if (atomic_load(&l->open) > l->max_connections && http_still_over(l))
+            return http_answer_now(r, 0, NULL, true);
+    }
     if (r->headers_seen > HTTP_MAX_HEADERS)
         return http_answer_now(r, 431, "too many header fields", true);
     if (r->params_seen > HTTP_MAX_PARAMS || r->params_cut)
@@ -1734,12 +1819,21 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
      * that trickles its next request line does not get more than that */
     if (r->hc && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
         unsigned idle = http_after_reply_timeout(l);
-        http_deadline_set(r->hc, idle ? http_now_ms() + (long long)idle * 1000 : 0);
+        long long now = idle ? http_now_ms() : 0;
+        atomic_store_explicit(&r->hc->idle_ms, now, memory_order_relaxed);
+        http_deadline_set(r->hc, idle ? now + (long long)idle * 1000 : 0);
         /* and once the first byte of a next request comes, however slowly the rest of its
          * request line trickles, the read timeout (http_reap).  The kernel's byte count is
          * read by the reaper, not here: a TCP_INFO getsockopt per request cost ~2 % of a
          * GetItem's CPU (perf, issue 13.1) */
-        atomic_store(&r->hc->idle_rx, HTTP_RX_UNSET | (++r->hc->replies & (HTTP_RX_UNSET - 1)));
+        unsigned long long base = HTTP_RX_UNSET | (++r->hc->replies & (HTTP_RX_UNSET - 1));
+        /* except when over half the slots are open: then it may soon be asked to give way to
+         * a new connection (http_evict_idle), which takes only one whose next request has
+         * not begun, and a baseline taken up to HTTP_REAP_INTERVAL_MS late may already count
+         * that request's first bytes */
+        if (atomic_load(&l->open) > l->max_connections / 2)
+            base = http_rx_bytes(r->hc->fd);
+        atomic_store(&r->hc->idle_rx, base);
         atomic_store(&r->hc->idle, true);
     }
     /* kept for the connection's next request (a malloc of this size and its free cost ~1k
@@ -1767,18 +1861,23 @@ static void http_notify_connection(void *cls, struct MHD_Connection *c, void **s
 {
     http_listener *l = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        unsigned n = atomic_fetch_add(&l->open, 1) + 1;
+        atomic_fetch_add(&l->open, 1);
         http_conn *hc = calloc(1, sizeof *hc);
         *socket_context = hc;
         if (!hc) /* not tracked: only libmicrohttpd's inactivity timeout applies */
             return;
         hc->l = l;
-        hc->overflow = n > l->max_connections;
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         hc->fd = ci ? (int)ci->connect_fd : -1;
-        atomic_init(&hc->deadline,
-                    hc->fd >= 0 ? http_now_ms() + (long long)l->first_timeout * 1000 : 0);
+        long long now = http_now_ms();
+        atomic_init(&hc->deadline, hc->fd >= 0 ? now + (long long)l->first_timeout * 1000 : 0);
+        /* idle until its first request line: no byte received yet is its baseline */
+        atomic_init(&hc->idle_rx, 0);
+        atomic_init(&hc->idle_ms, now);
+        atomic_init(&hc->idle, true);
+        /* beyond the limit an idle connection gives way to it, or it gets the busy reply */
+        atomic_init(&hc->overflow, !http_slot_take(l, NULL));
         pthread_mutex_lock(&l->conns_mu);
         hc->next = l->conns;
         if (l->conns)
@@ -1798,6 +1897,10 @@ static void http_notify_connection(void *cls, struct MHD_Connection *c, void **s
             l->conns = hc->next;
         if (hc->next)
             hc->next->prev = hc->prev;
+        /* off the list, so no longer evicted meanwhile: its slot is freed unless it had none
+         * or passed it on */
+        if (!atomic_load(&hc->overflow) && !atomic_load(&hc->evicted))
+            atomic_fetch_sub(&l->slots, 1);
         pthread_mutex_unlock(&l->conns_mu);
         http_req_free(hc->spare);
         /* a request whose connection libmicrohttpd closed before it was ever completed: its
@@ -1828,10 +1931,7 @@ static void http_reap(http_listener *l, long long now)
                 /* fails when a newer reply has reset it meanwhile: its own first look next */
                 atomic_compare_exchange_strong(&hc->idle_rx, &base, rx);
             } else if (rx > base) {
-                atomic_store(&hc->idle, false);
-                long long at = now + (long long)l->read_timeout * 1000;
-                if (d == 0 || d > at) /* unless the MHD thread moved it meanwhile */
-                    atomic_compare_exchange_strong(&hc->deadline, &d, at);
+                http_next_begun(hc, d, now);
                 continue;
             }
         }
@@ -1968,6 +2068,7 @@ static int http_listen(http_server *srv, http_listener *l, bool rest, int port, 
                                                                    : c->max_connections_per_ip;
     atomic_init(&l->in_flight, 0);
     atomic_init(&l->open, 0);
+    atomic_init(&l->slots, 0);
     atomic_init(&l->mem, 0);
     atomic_init(&l->parse, 0);
     atomic_init(&l->reply, 0);

@@ -231,6 +231,15 @@ DUMMY_AUTH = ("AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_re
               "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64)
 
 
+def busy_connection(host, port, head=b"POST / HTTP/1.1\r\nHost: x\r\n"):
+    """A connection in the middle of a request (its request line and part of its head sent):
+    it holds a slot of --max-connections and, unlike an idle one, never gives way to a new
+    connection (hostile21) until its --read-timeout."""
+    s = socket.create_connection((host, port))
+    s.sendall(head)
+    return s
+
+
 def read_to_close(s, timeout=None, must_close=False):
     """Everything a raw socket receives until the peer closes it, a reset or a timeout (the
     socket's own, or `timeout` s when given).  must_close: a timeout (the peer kept the

@@ -17,7 +17,7 @@ import pytest
 
 from msg_fixtures import (CORS_ORIGIN, SECRET, add_user, cli, mddb, msg_server,  # noqa: F401
                           rest, start_remote_serve, token)
-from conftest import client_for, read_to_close, start_ddbchat
+from conftest import busy_connection, client_for, read_to_close, start_ddbchat
 
 pytestmark = pytest.mark.requires_ddbchat
 
@@ -616,7 +616,9 @@ def test_busy_reply_carries_cors(tmp_path):
     try:
         u = urllib.parse.urlparse(srv.api_url)
         time.sleep(0.3)  # the start-up probe's connection is gone
-        held = [socket.create_connection((u.hostname, u.port)) for _ in range(2)]
+        # in the middle of a request: idle ones give way to a new connection (hostile21)
+        held = [busy_connection(u.hostname, u.port, b"GET /api/health HTTP/1.1\r\n")
+                for _ in range(2)]
         time.sleep(0.3)
         s = socket.create_connection((u.hostname, u.port), timeout=10)
         s.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\nOrigin: " + CORS_ORIGIN.encode() +

@@ -18,7 +18,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 import boto3
-from conftest import DUMMY_AUTH, client_for, raw_request, read_to_close
+from conftest import DUMMY_AUTH, busy_connection, client_for, raw_request, read_to_close
 
 pytestmark = pytest.mark.requires_ddbchat
 
@@ -403,11 +403,12 @@ def read_answer(s, timeout=10):
 def test_connections_beyond_the_limit_get_the_busy_reply(ddbchat_server):
     # --max-connections 50, 200 connections: the 150 beyond the limit get ThrottlingException
     # to their first request and are closed at once; the 50 are served; after they close,
-    # new connections are served again.
+    # new connections are served again.  (The 50 are in the middle of a request: idle ones
+    # give way, test_idle_connections_give_way_to_a_new_client.)
     srv = ddbchat_server("--max-connections", "50", "--max-connections-per-ip", "0")
     u = urllib.parse.urlparse(srv.ddb_url)
     time.sleep(0.3)  # the start-up probe's connection is gone
-    held = [socket.create_connection((u.hostname, u.port)) for _ in range(50)]
+    held = [busy_connection(u.hostname, u.port) for _ in range(50)]
     time.sleep(0.3)
     t0 = time.time()
     extra = [socket.create_connection((u.hostname, u.port)) for _ in range(150)]
@@ -424,7 +425,7 @@ def test_connections_beyond_the_limit_get_the_busy_reply(ddbchat_server):
     assert time.time() - t0 < 5
     # the held ones are served
     s = held[0]
-    s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\nConnection: close\r\n"
+    s.sendall(b"Content-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\nConnection: close\r\n"
               b"X-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: " +
               DUMMY_AUTH.encode() + b"\r\n\r\n{}")
     assert read_to_close(s, 5).startswith(b"HTTP/1.1 200")
@@ -438,8 +439,10 @@ def test_idle_keep_alive_clients_cannot_hold_every_slot(ddbchat_server):
     # Found as a hostile client: 1,030 clients that each made one request and then sat on
     # their keep-alive connection kept the endpoint answering ThrottlingException to
     # everybody else for the 300 s idle timeout.  Once more than half of --max-connections
-    # are open, a connection gets only the read timeout after its reply, so the slots come
-    # back within seconds; those served while the server was not busy keep the idle timeout.
+    # were open, a connection got only the read timeout after its reply, so the slots came
+    # back within seconds; now (hostile21) a new connection at the limit takes the slot of
+    # the one idle the longest at once: it is served, not busy, the oldest idle connection is
+    # closed, and the others stay usable.
     srv = ddbchat_server("--max-connections", "40", "--max-connections-per-ip", "0",
                          "--read-timeout", "2",
                          "--connection-timeout", "300")
@@ -455,18 +458,17 @@ def test_idle_keep_alive_clients_cannot_hold_every_slot(ddbchat_server):
         r.read()
         assert r.status == 200
         held.append(c)
-    assert raw_request(srv.ddb_url, {}, timeout=5)[0] == 400  # every slot taken: busy
+    time.sleep(0.5)  # the reaper's first look after their replies (their byte baseline)
     t0 = time.time()
-    status = None
-    while time.time() - t0 < 10 and status != 200:
-        time.sleep(0.2)
-        status = raw_request(srv.ddb_url, {}, timeout=5)[0]
-    assert status == 200, "idle keep-alive connections still hold every slot"
-    # the first ones, served while fewer than half the slots were open, are still usable
-    held[0].request("POST", "/", body=b"{}", headers={
+    assert raw_request(srv.ddb_url, {}, timeout=5)[0] == 200  # not busy: one gave way
+    assert time.time() - t0 < 1
+    held[0].sock.settimeout(2)
+    assert held[0].sock.recv(1) == b""  # the one idle the longest: closed, no reply
+    # the others are still usable
+    held[-1].request("POST", "/", body=b"{}", headers={
         "X-Amz-Target": "DynamoDB_20120810.ListTables", "Authorization": DUMMY_AUTH,
         "Content-Type": "application/x-amz-json-1.0"})
-    assert held[0].getresponse().status == 200
+    assert held[-1].getresponse().status == 200
     for c in held:
         c.close()
 
@@ -567,7 +569,7 @@ def test_rest_overload_is_503_with_retry_after(ddbchat_server):
                          dynamodb_only=False)
     u = urllib.parse.urlparse(srv.api_url)
     time.sleep(0.3)  # the start-up probe's connection is gone
-    held = [socket.create_connection((u.hostname, u.port)) for _ in range(2)]
+    held = [busy_connection(u.hostname, u.port, b"GET /api/health HTTP/1.1\r\n") for _ in range(2)]
     time.sleep(0.3)
     s = socket.create_connection((u.hostname, u.port))
     s.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -642,6 +644,10 @@ class Trickler:
                 rest = b"POST /" + b"a" * 10000  # a request line that never ends
             else:  # a request line and header lines that never end
                 rest = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\n" + b"X-Pad: " + b"a" * 10000
+                # its first byte now: a connection that has sent nothing is idle, and gives
+                # way to a new one at the limit (test_idle_connections_give_way_to_a_new_client)
+                s.send(rest[:1])
+                rest = rest[1:]
             self.socks.append(s)
             self.todo.append(rest)
         self.every, self.t0 = every, time.time()
@@ -835,3 +841,46 @@ def test_a_kept_alive_connection_cannot_trickle_its_next_request(ddbchat_server)
     finally:
         s.close()
     assert raw_request(srv.ddb_url, {}, timeout=5)[0] == 200
+
+
+def test_idle_connections_give_way_to_a_new_client(ddbchat_server):
+    # hostile21 (fuzz20's "Left alone"): 10,000 idle connections held every slot, and the 256
+    # busy ones over the limit, until their 10 s read timeout; a new client waited behind
+    # them in the kernel's backlog and got even the busy reply only after 30-40 s.  At its
+    # connection limit the server now closes the connection idle the longest (sending
+    # nothing: never used, or between requests after its reply) for each new one, as nginx
+    # reuses its keep-alive connections when worker_connections run out; so a new client is
+    # answered at once.  Here: 8 slots, 8 kept-alive connections served once, then 300 that
+    # never send (before: 264 accepted, 8 + the 256 over the limit, and the rest queued).
+    srv = ddbchat_server("--max-connections", "8", "--max-connections-per-ip", "0",
+                         "--read-timeout", "10", "--connection-timeout", "300")
+    u = urllib.parse.urlparse(srv.ddb_url)
+    time.sleep(0.3)  # the start-up probe's connection is gone
+    served = []
+    for _ in range(8):
+        c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        c.request("POST", "/", body=b"{}", headers={
+            "X-Amz-Target": "DynamoDB_20120810.ListTables", "Authorization": DUMMY_AUTH,
+            "Content-Type": "application/x-amz-json-1.0"})
+        r = c.getresponse()
+        r.read()
+        assert r.status == 200
+        served.append(c)
+    time.sleep(0.5)  # the reaper's first look after their replies (their byte baseline)
+    silent = [socket.create_connection((u.hostname, u.port)) for _ in range(300)]
+    time.sleep(0.5)
+    try:
+        for _ in range(3):
+            t0 = time.time()
+            status = raw_request(srv.ddb_url, {}, timeout=5)[0]
+            took = time.time() - t0
+            assert status == 200 and took < 1, (status, took)
+        # the served ones were idle the longest: each was closed (a FIN, no reply), not reset
+        for c in served:
+            c.sock.settimeout(2)
+            assert c.sock.recv(1) == b""
+    finally:
+        for s in silent:
+            s.close()
+        for c in served:
+            c.close()

@@ -17,8 +17,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from itemlib import sanitizer_server
-from conftest import (DUMMY_AUTH, assert_wrong_token_answer, aws_or_local, client_for,
-                      make_table, raw_request, read_to_close)
+from conftest import (DUMMY_AUTH, assert_wrong_token_answer, aws_or_local, busy_connection,
+                      client_for, make_table, raw_request, read_to_close)
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # AWS's x-amzn-RequestId: 52 characters of [0-9A-Z] (dynalite's connection tests, recorded
@@ -578,7 +578,7 @@ def test_busy_reply_follows_the_request_type(ddbchat_server, ctype):
     u = urllib.parse.urlparse(srv.ddb_url)
     import time
     time.sleep(0.3)  # the start-up probe's connection is gone
-    held = [socket.create_connection((u.hostname, u.port)) for _ in range(2)]
+    held = [busy_connection(u.hostname, u.port) for _ in range(2)]  # idle ones give way
     time.sleep(0.3)
     try:
         s = socket.create_connection((u.hostname, u.port), timeout=10)

@@ -13,7 +13,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import DUMMY_AUTH, client_for, ddbchat_bin, make_table, raw_request, wait_port
+from conftest import DUMMY_AUTH, busy_connection, client_for, ddbchat_bin, make_table, raw_request, wait_port
 
 pytestmark = pytest.mark.requires_ddbchat
 
@@ -320,7 +320,8 @@ def test_max_connections_limit():
         # under the limit every connection is served
         for _ in range(20):
             assert raw_request(f"http://127.0.0.1:{port}", {})[0] == 200
-        held = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+        # in the middle of a request: idle ones give way to a new connection (hostile21)
+        held = [busy_connection("127.0.0.1", port) for _ in range(2)]
         time.sleep(0.3)
         third = socket.create_connection(("127.0.0.1", port))
         third.settimeout(5)
