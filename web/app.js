@@ -292,12 +292,18 @@
     return li;
   }
 
-  // Adds m in created_at order (live messages go last; a replayed one finds its place).
+  // Adds m in created_at order (live messages go last; a replayed one finds its place; a
+  // message being sent stays below them all).  One's own message replaces its "Sending" copy.
   function addMessage(m) {
     const o = state.open;
     if (!o || o.seen.has(m.uuid)) return;
     o.seen.add(m.uuid);
-    const stick = nearBottom() || (state.me && m.handle === state.me.handle);
+    const mine = state.me && m.handle === state.me.handle;
+    if (mine && o.pending && o.pending.body === m.message) {
+      o.pending.li.remove();
+      o.pending = null;
+    }
+    const stick = nearBottom() || mine;
     const li = messageEl(m);
     let after = el.messages.lastElementChild;
     while (after && after.dataset.at && after.dataset.at > m.created_at) {
@@ -451,7 +457,27 @@
     el.count.textContent = over ? `${n} / ${MAX_CHARS}: too long by ${n - MAX_CHARS}` :
       `${n} / ${MAX_CHARS}`;
     el.count.classList.toggle('over', over);
-    el.send.disabled = over;
+    el.send.disabled = over || !!el.send.dataset.busy;
+  }
+
+  // The message being sent, shown at once below the others ("Sending…") until its answer
+  // (or its own live event) brings the stored one.
+  function pendingEl(o, body) {
+    const li = document.createElement('li');
+    li.className = 'mine pending';
+    li.dataset.at = '~'; // after every created_at: addMessage puts new ones above it
+    const text = document.createElement('div');
+    text.className = 'text';
+    text.dir = 'auto';
+    text.textContent = body;
+    const meta = document.createElement('div');
+    meta.className = 'meta';
+    meta.textContent = 'Sending…';
+    li.append(text, meta);
+    o.pending = { li, body };
+    el.messages.append(li);
+    el.messages.scrollTop = el.messages.scrollHeight;
+    return o.pending;
   }
 
   // One Idempotency-Key per message being sent: kept while the same text to the same
@@ -480,6 +506,12 @@
     }
     el.send.dataset.busy = '1';
     el.send.disabled = true;
+    // The composer is free at once for the next message: clearing it only when the answer
+    // came also cleared what was typed meanwhile (test_web.py::
+    // test_typing_on_while_a_send_is_on_its_way).  Sends still go one at a time, in order.
+    el.text.value = '';
+    updateCount();
+    const pending = pendingEl(o, body);
     try {
       const payload = o.group ? { message: body, message_group_uuid: o.group } :
         { message: body, handle: o.handle };
@@ -489,7 +521,6 @@
       const { data } = await api('POST', '/api/messages', payload, { 'Idempotency-Key': key });
       pendingSend = null;
       if (state.open === o) {
-        el.text.value = '';
         if (!o.group) adoptGroup(o, data.message_group_uuid);
         addMessage(data);
       }
@@ -502,8 +533,18 @@
         created_at: data.created_at,
       });
     } catch (e) {
+      // not sent, or not known to be: the text goes back to the composer (before anything
+      // typed since), to be sent again with the same Idempotency-Key
+      if (state.open === o) {
+        const now = el.text.value;
+        el.text.value = now.trim() ? `${body}\n${now}` : body;
+      }
       handleError(e);
     } finally {
+      if (o.pending === pending) {
+        pending.li.remove();
+        o.pending = null;
+      }
       delete el.send.dataset.busy;
       updateCount();
       el.text.focus();

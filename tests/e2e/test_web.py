@@ -974,3 +974,46 @@ def test_offline_then_back(web, two):
         assert bubbles(d) == want + ["sent when back", "live again"]
     finally:
         network(d, online=True)
+
+
+# The page's POST /api/messages reach the server 0.8 s late (a server far away or busy).
+SLOW_SENDS = """
+const realFetch = window.__realFetch || (window.__realFetch = window.fetch);
+window.fetch = async (path, init) => {
+  if (init && init.method === 'POST' && path === '/api/messages') {
+    await new Promise((r) => setTimeout(r, 800));
+  }
+  return realFetch(path, init);
+};
+"""
+
+
+def test_typing_on_while_a_send_is_on_its_way(web, two):
+    """A slow send (SLOW_SENDS): the message shows at once, marked as being sent, and the
+    composer is free for the next one.  Before, the sent text stayed in the composer until
+    the answer came and was then cleared, with whatever had been typed after it: 'second',
+    typed after Enter, was lost."""
+    me_ = "web_slow"
+    web.tok[me_] = token(add_user(web, me_, "Slow Web"), exp_in=3600)
+    m = send_rest(web, "web_alice", "talk to me", handle=me_)
+    d = fresh(two[1])
+    sign_in_by_link(d, web, me_)
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d) == ["talk to me"], 5, "the first message")
+    d.execute_script(SLOW_SENDS)
+    type_and_enter(d, "first")
+    by_css(d, "#text")[0].send_keys("second")
+    pending = wait(d, lambda d: by_css(d, "#messages li.pending"), 1, "the pending message")
+    assert pending[0].find_element("css selector", ".text").text == "first"
+    assert bubbles(d) == ["talk to me", "first"]
+    assert by_css(d, "#text")[0].get_attribute("value") == "second"
+    wait(d, lambda d: not by_css(d, "#send")[0].get_attribute("data-busy"), 10, "the answer")
+    assert bubbles(d) == ["talk to me", "first"] and not by_css(d, "#messages li.pending")
+    assert by_css(d, "#text")[0].get_attribute("value") == "second"
+    by_css(d, "#text")[0].send_keys("\n")
+    wait(d, lambda d: bubbles(d) == ["talk to me", "first", "second"] and
+         not by_css(d, "#send")[0].get_attribute("data-busy"), 10, "the second one sent")
+    assert by_css(d, "#text")[0].get_attribute("value") == ""
+    assert not by_css(d, "#messages li.pending")
+    st, _, page = rest(web, "GET", f"/api/messages/{m['message_group_uuid']}", web.tok[me_])
+    assert [x["message"] for x in page] == ["talk to me", "first", "second"]
