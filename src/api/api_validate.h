@@ -177,9 +177,9 @@ typedef struct api_jview {
     long long (*integer)(const void *n);          /* an integer's value */
     double (*real)(const void *n);
     bool (*boolean)(const void *n);
-    /* Find the request's top-level members by a member() lookup per name and pass, as
-     * before the one-pass match of its keys, and visit every member in each loop, as before
-     * the shape's masks (tests compare the two: the same verdicts). */
+    /* Find the request's top-level members, and a nested structure's, by a member() lookup
+     * per name and pass, as before the one-pass match of its keys, and visit every member in
+     * each loop, as before the shape's masks (tests compare the two: the same verdicts). */
     bool lookup_only;
 } api_jview;
 

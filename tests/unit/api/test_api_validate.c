@@ -153,6 +153,25 @@ static void test_hand_written(void **state)
         "{\"TableName\":\"abc\",\"IndexName\":\"ixx\",\"Limit\":5,\"Select\":\"COUNT\","
         "\"ConsistentRead\":false,\"KeyConditionExpression\":\"a = :a\","
         "\"ExpressionAttributeValues\":{\":a\":{\"S\":\"x\"}}}",
+        /* a nested structure's members (found by one pass over its keys): null, repeated,
+         * unknown, a key one byte longer or shorter than a member's name or another case, of
+         * the wrong kind, broken constraints at several depths (jansson refuses a NUL inside
+         * a key, so no such key here) */
+        "{\"TransactItems\":[{\"Put\":{\"TableName\":null,\"Item\":{}}},"
+        "{\"Delete\":null,\"Update\":{\"TableName\":\"ab\",\"Key\":null}}]}",
+        "{\"TransactItems\":[{\"Put\":{\"TableName\":\"abc\",\"Item\":{\"a\":{\"S\":\"x\"}},"
+        "\"ConditionExpression\":null,\"ConditionExpression\":\"\"}}]}",
+        "{\"TransactItems\":[{\"Put\":{\"TableNames\":\"ab\",\"Table\":\"ab\","
+        "\"Tablename\":\"ab\",\"Item\":{}}},{\"Putx\":{},\"Pu\":{}}]}",
+        "{\"TransactItems\":[{\"ConditionCheck\":{\"TableName\":5,\"Key\":{}}}]}",
+        "{\"TransactItems\":[{\"Update\":{\"TableName\":\"a\",\"Key\":{},"
+        "\"UpdateExpression\":\"SET a = :a\",\"ReturnValuesOnConditionCheckFailure\":\"X\"}},"
+        "{\"Delete\":{\"TableName\":\"abc\",\"Key\":{}},\"Put\":{\"Item\":{}}}]}",
+        "{\"RequestItems\":{\"abc\":[{\"PutRequest\":{\"Item\":null}},"
+        "{\"DeleteRequest\":{\"Key\":{},\"Key\":null}},{\"PutRequest\":null}]}}",
+        "{\"TableName\":\"abc\",\"ProvisionedThroughput\":{\"ReadCapacityUnits\":null,"
+        "\"WriteCapacityUnits\":0},\"GlobalSecondaryIndexUpdates\":[{\"Create\":"
+        "{\"IndexName\":\"i\",\"KeySchema\":null,\"Projection\":{\"ProjectionType\":\"Q\"}}}]}",
     };
     counts c = {0};
     for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++)
