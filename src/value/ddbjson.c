@@ -221,9 +221,8 @@ static char *b64_encode(const unsigned char *p, size_t len, size_t *out_len)
 
 /* How a set's duplicate members are listed in its error text (set_dup_error). */
 typedef enum dup_listing {
-    DUP_QUOTED_AS_SENT = 0, /* '["b", "a", "b"]' (PartiQL parameters) */
-    DUP_QUOTED_SORTED,      /* the current layer: '["a", "b", "b"]' (set_dup_error) */
-    DUP_PLAIN_AS_SENT,      /* the older layer: '[b, a, b]' */
+    DUP_QUOTED_SORTED = 0, /* the current layer: '["a", "b", "b"]' (set_dup_error) */
+    DUP_PLAIN_AS_SENT,     /* the older layer (and PartiQL parameters): '[b, a, b]' */
 } dup_listing;
 
 typedef struct ctx {
@@ -241,11 +240,9 @@ static ctx_t ctx_for(arena_t *a, err_t *e, ddbjson_layer layer)
     if (layer == DDBJSON_CURRENT) {
         c.listing = DUP_QUOTED_SORTED;
         c.ns_dup_current = true;
-    } else if (layer == DDBJSON_OLDER) {
+    } else { /* DDBJSON_OLDER */
         c.java = true;
         c.listing = DUP_PLAIN_AS_SENT;
-    } else { /* DDBJSON_PARAM */
-        c.java = true;
     }
     return c;
 }
@@ -507,12 +504,12 @@ int ddbjson_to_av_in(const json_t *j, ddbjson_layer layer, arena_t *a, av_t *out
 
 int ddbjson_to_av_param(const json_t *j, arena_t *a, av_t *out, err_t *e)
 {
-    return tree_to_av_json(j, a, out, e, DDBJSON_PARAM);
+    return tree_to_av_json(j, a, out, e, DDBJSON_OLDER);
 }
 
 int ddbjson_to_av_param_jr(const jread_val *j, arena_t *a, av_t *out, err_t *e)
 {
-    return tree_to_av_jr(j, a, out, e, DDBJSON_PARAM);
+    return tree_to_av_jr(j, a, out, e, DDBJSON_OLDER);
 }
 
 int ddbjson_to_item(const json_t *j, arena_t *a, av_t *out, err_t *e)

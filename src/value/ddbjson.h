@@ -44,9 +44,9 @@
  * were invalid: Input collection contains duplicates."; the older one (BatchWriteItem,
  * TransactWriteItems, TransactGetItems, Scan) lists them as sent, unquoted, says "Input
  * collection contains duplicates" and reads numbers as Java's BigDecimal (num_parse_java: an
- * empty text without ": ", 1e2147483647 an underflow).  DDBJSON_PARAM: a PartiQL parameter
- * (the older numbers, members quoted as sent). */
-typedef enum ddbjson_layer { DDBJSON_CURRENT = 0, DDBJSON_OLDER, DDBJSON_PARAM } ddbjson_layer;
+ * empty text without ": ", 1e2147483647 an underflow).  A PartiQL parameter is read in the
+ * older layer (ddbjson_to_av_param). */
+typedef enum ddbjson_layer { DDBJSON_CURRENT = 0, DDBJSON_OLDER } ddbjson_layer;
 
 /* A B value's text: standard padded base64 of whole quanta; 0, or ERR_SERIALIZATION with
  * DynamoDB's text (as ddbjson_to_av reports it). */
@@ -55,8 +55,10 @@ int ddbjson_b64_check(const char *s, size_t len, err_t *e);
 /* One attribute value from its JSON object.  Strings are copied into the arena (the JSON
  * document may be freed afterwards).  ERR_VALIDATION / ERR_SERIALIZATION with DynamoDB's text. */
 int ddbjson_to_av(const json_t *j, arena_t *a, av_t *out, err_t *e);
-/* A PartiQL parameter: ddbjson_to_av with its numbers read as the service's older layer
- * reads them (value/num.h num_parse_java). */
+/* A PartiQL parameter: ddbjson_to_av in the service's older layer: its numbers read as that
+ * layer reads them (value/num.h num_parse_java), a set's duplicate members listed as sent,
+ * unquoted ("Input collection [a, a] contains duplicates.": AWS eu-west-2 2026-09-17, floci's
+ * PartiQL edge-case capture; test_partiql test_parameter_set_duplicates). */
 int ddbjson_to_av_param(const json_t *j, arena_t *a, av_t *out, err_t *e);
 /* An item (a JSON object of name -> value) as an AV_M value. */
 int ddbjson_to_item(const json_t *j, arena_t *a, av_t *out, err_t *e);

@@ -438,6 +438,32 @@ def test_parameter_count(ddb_url, tab, target):
         assert got == [{"Error": {"Code": "ValidationError", "Message": empty}}]
 
 
+# A parameter's set with a member twice is worded as the service's older value layer words it
+# (test_value_layers): the members as sent, unquoted, then a period -- "Input collection [a, a]
+# contains duplicates." -- and before the statement is read (a statement that does not parse
+# still gets it), in ExecuteStatement and in ExecuteTransaction (no "Validation failed in
+# TransactStatements[1]" prefix).  Captured against DynamoDB, eu-west-2 2026-09-17 (floci's
+# DynamoDbPartiQLEdgeCaseIntegrationTest, "refusesAnInvalidParameterBeforeReadingTheStatement");
+# ddbchat quoted the members ('["a", "a"]').  DynamoDB Local parses first and has no period.
+def test_parameter_set_duplicates(ddb_url, tab, target):
+    dup = "One or more parameter values were invalid: Input collection [a, a] contains duplicates"
+    upd = f"UPDATE \"{tab}\" SET y = ? WHERE pk = 'a' AND sk = 1"
+    ins = f"INSERT INTO \"{tab}\" VALUE {{'pk': 'dup', 'sk': 1, 'x': ?}}"
+    err(ddb_url, "ExecuteStatement", {"Statement": upd, "Parameters": [{"SS": ["a", "a"]}]}, V,
+        aws_or_local(target, dup + ".", local=dup))
+    bad = {"Statement": f"UPDATE \"{tab}\" SET WHERE", "Parameters": [{"SS": ["a", "a"]}]}
+    err(ddb_url, "ExecuteStatement", bad, V, aws_or_local(
+        target, dup + ".", local="Statement wasn't well formed, can't be processed: "
+        + bad["Statement"]))
+    err(ddb_url, "ExecuteTransaction", {"TransactStatements": [
+        {"Statement": upd, "Parameters": [N(1)]},
+        {"Statement": ins, "Parameters": [{"SS": ["a", "a"]}]}]}, V,
+        aws_or_local(target, dup + ".", local=dup))
+    assert ok(ddb_url, "GetItem", {"TableName": tab, "Key": {"pk": S("dup"), "sk": N(1)}}) == {}
+    assert "y" not in ok(ddb_url, "GetItem", {"TableName": tab,
+                                              "Key": {"pk": S("a"), "sk": N(1)}})["Item"]
+
+
 # An INSERT's literal nested deeper than DynamoDB stores is refused like PutItem's item (31
 # levels of maps below an attribute are stored, 32 are not), in a transaction and a batch too.
 # ddbchat stored 40 levels of lists and answered 500 "cannot encode item" to 40 of maps.

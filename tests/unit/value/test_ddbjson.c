@@ -676,8 +676,8 @@ static void test_random_shapes(void **state)
 }
 
 /* The two value layers (valueLayers, 2026-10-09): a duplicate's listing and a number's
- * reading, each as the service words it in each layer; a PartiQL parameter lists members
- * quoted as sent. */
+ * reading, each as the service words it in each layer (a PartiQL parameter is read in the
+ * older one: test_param_layer). */
 static void test_layers(void **state)
 {
     static const struct {
@@ -715,9 +715,6 @@ static void test_layers(void **state)
          "BS contains duplicates."},
         {"{\"s\":{\"NS\":[\"2\",\"1\",\"2\"]}}", DDBJSON_OLDER,
          "Input collection contains duplicates"},
-        {"{\"s\":{\"SS\":[\"b\",\"a\",\"b\"]}}", DDBJSON_PARAM,
-         "One or more parameter values were invalid: Input collection [\"b\", \"a\", \"b\"] "
-         "contains duplicates."},
         {"{\"n\":{\"N\":\"\"}}", DDBJSON_CURRENT,
          "The parameter cannot be converted to a numeric value: "},
         {"{\"n\":{\"N\":\"\"}}", DDBJSON_OLDER, "The parameter cannot be converted to a numeric value"},
@@ -743,10 +740,47 @@ static void test_layers(void **state)
     }
 }
 
+/* A PartiQL parameter is read in the older layer: its set's duplicates listed as sent,
+ * unquoted (AWS eu-west-2 2026-09-17, floci's PartiQL edge-case capture), its numbers as
+ * Java's BigDecimal reads them. */
+static void test_param_layer(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *v, *want;
+    } cc[] = {
+        {"{\"SS\":[\"b\",\"a\",\"b\"]}",
+         "One or more parameter values were invalid: Input collection [b, a, b] contains "
+         "duplicates."},
+        {"{\"BS\":[\"/w==\",\"AA==\",\"AA==\"]}",
+         "One or more parameter values were invalid: Input collection [/w==, AA==, AA==]of type "
+         "BS contains duplicates."},
+        {"{\"NS\":[\"2\",\"1\",\"2\"]}", "Input collection contains duplicates"},
+        {"{\"N\":\"1e2147483647\"}",
+         "Number underflow. Attempting to store a number with magnitude smaller than supported "
+         "range"},
+    };
+    for (size_t i = 0; i < sizeof cc / sizeof cc[0]; i++) {
+        arena_t a;
+        arena_init(&a);
+        err_t e;
+        err_clear(&e);
+        av_t out;
+        json_t *j = parse(cc[i].v);
+        assert_int_equal(ddbjson_to_av_param(j, &a, &out, &e), ERR_VALIDATION);
+        if (strcmp(e.msg, cc[i].want))
+            print_error("param case %zu: got [%s]\n  want [%s]\n", i, e.msg, cc[i].want);
+        assert_string_equal(e.msg, cc[i].want);
+        json_decref(j);
+        arena_fini(&a);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layers),
+        cmocka_unit_test(test_param_layer),
         cmocka_unit_test(test_golden),
         cmocka_unit_test(test_base64_roundtrip),
         cmocka_unit_test(test_nul_bytes_and_names),
