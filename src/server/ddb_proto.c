@@ -990,6 +990,14 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
             have_auth = true;
         }
     }
+    /* unverified, a key id past 128 bytes names no caller AWS could have (verified, it is
+     * no configured key): AWS's answer to a key id it does not know (hostile21; test_auth
+     * test_access_key_over_128_bytes_with_namespaces) */
+    if (have_auth && auth.key_too_long) {
+        ddb_proto_error(resp, ERR_UNRECOGNIZED_CLIENT, NULL,
+                        "The security token included in the request is invalid.", NULL);
+        goto done;
+    }
     char nsbuf[SIGV4_KEY_MAX + SIGV4_SCOPE_PART_MAX + 2];
     char *ns = d ? d->ns : nsbuf;
     api_caller caller = {0};

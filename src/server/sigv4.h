@@ -43,6 +43,10 @@ typedef struct sigv4_auth {
     char signed_headers[SIGV4_SIGNED_HEADERS_MAX + 1]; /* "content-type;host;x-amz-date" */
     char signature[65];                                /* lower-case hex, the first 64 */
     size_t signature_len; /* the signature's length as sent: only 64 can match */
+    /* the Credential's key id is longer than SIGV4_KEY_MAX (IAM's maximum): access_key is
+     * empty, and no key matches it (UnrecognizedClientException once the scope's parts have
+     * passed, as AWS checks the key id after them) */
+    bool key_too_long;
 } sigv4_auth;
 
 /* One request header as received (name in any case, value untrimmed; borrowed). */

@@ -559,3 +559,40 @@ def test_query_refusals_keep_their_own_text(authed, op):
     assert (status, err(json.loads(out))) == (400, (
         "InvalidSignatureException", "Found both 'X-Amz-Algorithm' as a query-string param "
         "and 'Authorization' as HTTP header."))
+
+
+LONG_KEYS = ["K" * 129, "AKID" * 75]  # past IAM's 128-character access key ids
+
+
+@pytest.mark.requires_ddbchat
+@pytest.mark.parametrize("key", LONG_KEYS, ids=["129", "300"])
+def test_access_key_over_128_bytes_is_unrecognized(authed, key):
+    # hostile21 (fuzz20's "Left alone"): a key id longer than ddbchat keeps (128 bytes, IAM's
+    # maximum) was answered InvalidSignatureException "Credential should be scoped to a valid
+    # region, not 'us-east-1'" -- a region that is valid.  AWS checks the key id after the
+    # credential scope's parts and answers an id it does not know UnrecognizedClientException
+    # (dynalite's recorded order: "THEN check keyid"); no key that long exists, so that is the
+    # answer, as for test_unknown_key.
+    status, doc = signed_request(authed.ddb_url, key, SECRET)
+    assert status == 400
+    assert err(doc) == ("UnrecognizedClientException",
+                        "The security token included in the request is invalid.")
+    # the scope's own faults still come first (the parts are checked before the key id)
+    status, doc = signed_request(authed.ddb_url, key, SECRET,
+                                 tamper=lambda h, b: ({**h, "Authorization": h["Authorization"]
+                                                       .replace("/aws4_request", "/aws4_x")}, b))
+    assert status == 400 and "valid terminator: 'aws4_request', not 'aws4_x'" in err(doc)[1]
+
+
+def test_access_key_over_128_bytes_with_namespaces(target, ddb_url, ddbchat_server_or_none):
+    # Without credentials, --namespace-tables names a caller's tables by its key id and region
+    # (DynamoDB Local's default): a key id past 128 bytes names no caller AWS could have and
+    # is UnrecognizedClientException, not the scope text of a valid region (hostile21).
+    url = ddbchat_server_or_none("--namespace-tables").ddb_url if target == "ddbchat" else ddb_url
+    status, doc = signed_request(url, LONG_KEYS[1], "x")
+    if target == "ddbchat":
+        assert status == 400
+        assert err(doc) == ("UnrecognizedClientException",
+                            "The security token included in the request is invalid.")
+    else:  # DynamoDB Local takes any key id as a namespace (it never checks one)
+        assert status == 200, doc

@@ -388,6 +388,34 @@ static void check_parts_same(const char *value)
     free(v);
 }
 
+/* A key id past SIGV4_KEY_MAX (IAM's 128) parses with key_too_long, whatever its length (it
+ * was the scope's "valid region" text, past ~200 bytes "Credential is too long."); the
+ * scope's own faults still come first (hostile21). */
+static void test_credential_long_key(void **state)
+{
+    (void)state;
+    static const size_t lens[] = {SIGV4_KEY_MAX, SIGV4_KEY_MAX + 1, 300, 5000};
+    char *v = malloc(5000 + 64);
+    assert_non_null(v);
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        memset(v, 'K', lens[i]);
+        strcpy(v + lens[i], "/20150830/us-east-1/dynamodb/aws4_request");
+        sigv4_auth a;
+        memset(&a, 0, sizeof a);
+        err_t e = {0};
+        assert_int_equal(sigv4_parse_credential(v, strlen(v), &a, &e), 0);
+        assert_int_equal(a.key_too_long, lens[i] > SIGV4_KEY_MAX);
+        assert_int_equal(strlen(a.access_key), lens[i] > SIGV4_KEY_MAX ? 0 : lens[i]);
+        assert_string_equal(a.region, "us-east-1");
+        assert_string_equal(a.service, "dynamodb");
+        strcpy(v + lens[i], "/20150830/us-east-1/dynamodb/aws4_x");
+        err_clear(&e);
+        assert_int_equal(sigv4_parse_credential(v, strlen(v), &a, &e), ERR_INCOMPLETE_SIGNATURE);
+        assert_non_null(strstr(e.msg, "valid terminator: 'aws4_request', not 'aws4_x'"));
+    }
+    free(v);
+}
+
 static void test_check_parts_as_bytes(void **state)
 {
     (void)state;
@@ -766,6 +794,7 @@ int main(void)
         cmocka_unit_test(test_canonical_headers_trimmed),
         cmocka_unit_test(test_canonical_uri_and_names),
         cmocka_unit_test(test_parse_authorization),
+        cmocka_unit_test(test_credential_long_key),
         cmocka_unit_test(test_check_parts_as_bytes),
         cmocka_unit_test(test_amz_date),
         cmocka_unit_test(test_verify_botocore),
