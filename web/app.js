@@ -15,8 +15,9 @@
   const el = {};
   for (const id of ['notice', 'notice-text', 'notice-close', 'signin', 'signin-form', 'token',
     'signin-error', 'app', 'live', 'me', 'signout', 'list-pane', 'new-btn', 'new-form',
-    'new-handle', 'new-cancel', 'conversations', 'list-empty', 'list-more', 'conv-none', 'conv',
-    'back', 'conv-title', 'conv-handle', 'messages', 'composer', 'text', 'count', 'send']) {
+    'new-handle', 'new-cancel', 'conversations', 'list-empty', 'list-more', 'conv-pane',
+    'conv-none', 'conv', 'back', 'conv-title', 'conv-handle', 'messages', 'composer', 'text',
+    'count', 'send']) {
     el[id] = $(id);
   }
 
@@ -179,6 +180,7 @@
     el['conv-none'].hidden = false;
     el.app.classList.remove('show-conv');
     el.token.value = '';
+    updateTitle();
     showSignin(message);
   }
 
@@ -198,7 +200,15 @@
     last.dir = 'auto';
     last.textContent = c.message;
     b.append(who, timeEl(c.created_at), last);
-    b.setAttribute('aria-label',
+    const n = c.unread ? c.unread.size : 0;
+    if (n) {
+      const badge = document.createElement('span');
+      badge.className = 'unread';
+      badge.textContent = String(n);
+      b.append(badge);
+      b.classList.add('has-unread');
+    }
+    b.setAttribute('aria-label', `${n ? `${n} unread, ` : ''}` +
       `${c.display_name || c.handle} (@${c.handle}): ${c.message}`);
     if (state.open && state.open.group === c.uuid) b.setAttribute('aria-current', 'true');
     b.addEventListener('click', () => openConversation(c.uuid, c.handle, c.display_name, true));
@@ -206,6 +216,19 @@
     c.li = li;
     return li;
   }
+
+  // "(3) Alice · ddbchat": the unread count, then the open conversation.
+  function updateTitle() {
+    let n = 0;
+    for (const c of state.convs.values()) n += c.unread.size;
+    const o = state.token && state.open;
+    const base = o ? `${o.display_name || o.handle} · ddbchat` : 'ddbchat';
+    document.title = n ? `(${n}) ${base}` : base;
+  }
+
+  // The open conversation, on screen (at phone width the list may be showing instead).
+  const shownGroup = () => (state.open && !el.conv.hidden &&
+    getComputedStyle(el['conv-pane']).display !== 'none' ? state.open.group : null);
 
   // Puts conversation c (new or updated) in its place: newest first.
   function upsertConversation(c) {
@@ -216,7 +239,9 @@
       if (c.display_name) cur.display_name = c.display_name;
       if (c.handle) cur.handle = c.handle;
     } else {
-      cur = { ...c, li: null };
+      // what the page shows when a conversation first comes into the list is no news; what
+      // comes after it is unread until the conversation is opened
+      cur = { ...c, li: null, unread: new Set(), readTo: c.created_at };
       state.convs.set(c.uuid, cur);
     }
     const li = renderConversation(cur);
@@ -392,7 +417,14 @@
     el['conv-none'].hidden = true;
     el.conv.hidden = false;
     el.app.classList.add('show-conv');
-    document.title = `${displayName || handle} · ddbchat`;
+    const c = group && state.convs.get(group);
+    if (c && c.unread.size) {
+      c.unread.clear();
+      c.readTo = c.created_at;
+      renderConversation(c);
+      c.li.firstChild.setAttribute('aria-current', 'true');
+    }
+    updateTitle();
     if (focusComposer) el.text.focus();
     if (group) loadMessages(true);
   }
@@ -614,6 +646,7 @@
     if (id) state.lastEventId = id;
     let m;
     try { m = JSON.parse(data); } catch (e) { return; }
+    const known = state.convs.has(m.message_group_uuid);
     upsertConversation({
       uuid: m.message_group_uuid,
       handle: m.with.handle,
@@ -624,6 +657,18 @@
     const o = state.open;
     if (o && !o.group && sameHandle(o.handle, m.with.handle)) adoptGroup(o, m.message_group_uuid);
     if (o && o.group === m.message_group_uuid) addMessage(m);
+    // Unread: the other person's message, newer than what was read there, while that
+    // conversation is not on screen; counted by uuid, so an event delivered again (a
+    // reconnection from an older position) counts once (test_web.py::test_unread_markers).
+    const c = state.convs.get(m.message_group_uuid);
+    if (!known) c.readTo = '';
+    if (shownGroup() === c.uuid || (state.me && sameHandle(m.handle, state.me.handle))) {
+      if (m.created_at > c.readTo) c.readTo = m.created_at;
+    } else if (m.created_at > c.readTo && !c.unread.has(m.uuid)) {
+      c.unread.add(m.uuid);
+      renderConversation(c);
+      updateTitle();
+    }
   }
 
   // EventSource cannot send the bearer token, so each (re)connection first asks for a

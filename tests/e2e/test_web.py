@@ -1017,3 +1017,80 @@ def test_typing_on_while_a_send_is_on_its_way(web, two):
     assert not by_css(d, "#messages li.pending")
     st, _, page = rest(web, "GET", f"/api/messages/{m['message_group_uuid']}", web.tok[me_])
     assert [x["message"] for x in page] == ["talk to me", "first", "second"]
+
+
+def unread(d):
+    """{name: the unread count its badge shows} for the conversations that have one."""
+    return d.execute_script(
+        "const o = {}; for (const b of document.querySelectorAll('#conversations button')) {"
+        " const u = b.querySelector('.unread'); if (u) o[b.querySelector('.who').textContent] ="
+        " u.textContent; } return o;")
+
+
+# Run before the page's own script: every EventSource and every message event kept, so a test
+# can deliver the same events again (as a reconnection from an older position would).
+RECORD_EVENTS = """window.__es = []; window.__ev = [];
+window.EventSource = class extends window.EventSource {
+  constructor(...a) {
+    super(...a);
+    window.__es.push(this);
+    this.addEventListener('message', (e) => window.__ev.push([e.data, e.lastEventId]));
+  }
+};"""
+REDELIVER = """const ev = window.__ev.slice();
+const es = window.__es.filter((e) => e.readyState === 1).pop();
+for (const [data, lastEventId] of ev) es.dispatchEvent(new MessageEvent('message', {data, lastEventId}));
+return ev.length;"""
+
+
+def test_unread_markers(web, two):
+    """Bob has alice's conversation open; carol writes twice meanwhile: carol's conversation
+    gets a badge '2' (its accessible name says '2 unread') and the window title '(2) ',
+    alice's messages in the open conversation and bob's own mark nothing; the same events
+    delivered again (as a reconnection from an older position would) count nothing; opening
+    carol's clears it.  At phone width the open conversation, when the list is what shows,
+    counts too.  Signed out, the window title names no conversation."""
+    me_ = "web_unread"
+    web.tok[me_] = token(add_user(web, me_, "Unread Web"), exp_in=3600)
+    ga = send_rest(web, "web_alice", "from alice", handle=me_)["message_group_uuid"]
+    gc = send_rest(web, "web_carol", "from carol", handle=me_)["message_group_uuid"]
+    d = two[1]
+    d.switch_to.new_window("tab")
+    try:
+        fresh(d)
+        d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_EVENTS})
+        sign_in_by_link(d, web, me_)
+        wait(d, lambda d: conv_names(d) == ["Carol Web", "Alice Web"], 5, "the list")
+        assert unread(d) == {}  # what was there before the page opened is no news
+        open_conv(d, "Alice Web")
+        send_rest(web, "web_carol", "carol 1", group=gc)
+        send_rest(web, "web_alice", "alice live", group=ga)
+        send_rest(web, "web_carol", "carol 2", group=gc)
+        wait(d, lambda d: unread(d) == {"Carol Web": "2"}, 2, "carol's badge")
+        assert d.title == "(2) Alice Web · ddbchat"
+        b = [b for b in by_css(d, "#conversations button")
+             if b.find_element("css selector", ".who").text == "Carol Web"][0]
+        assert "2 unread" in b.get_attribute("aria-label")
+        type_and_enter(d, "my own")
+        wait(d, lambda d: bubbles(d)[-1:] == ["my own"], 5, "the sent one")
+        assert d.execute_script(REDELIVER) == 4
+        time.sleep(0.2)
+        assert unread(d) == {"Carol Web": "2"}
+        assert bubbles(d) == ["from alice", "alice live", "my own"]
+        shot(d, "unread")
+        open_conv(d, "Carol Web")
+        wait(d, lambda d: unread(d) == {}, 2, "the badge gone")
+        assert d.title == "Carol Web · ddbchat"
+        # phone width: carol's conversation open but the list showing (Back)
+        d.set_window_size(375, 700)
+        by_css(d, "#back")[0].click()
+        wait(d, lambda d: by_css(d, "#list-pane")[0].is_displayed(), 5, "the list")
+        send_rest(web, "web_carol", "carol 3", group=gc)
+        wait(d, lambda d: unread(d) == {"Carol Web": "1"}, 2, "the badge at phone width")
+        open_conv(d, "Carol Web")
+        wait(d, lambda d: unread(d) == {} and bubbles(d)[-1:] == ["carol 3"], 2, "read")
+        by_css(d, "#signout")[0].click()
+        wait(d, lambda d: d.title == "ddbchat", 2, "the title without a conversation's name")
+    finally:
+        d.close()
+        d.switch_to.window(d.window_handles[0])
