@@ -98,4 +98,35 @@ bool msgi_av_copy_s(const struct av *item, const char *name, char *out, size_t n
 int msgi_storage(err_t *e, int rc, const err_t *inner);
 
 
+/* The parts of the service (service.c and service_*.c) share these row helpers.
+ * {"pk": {"S": pk}, "sk": {"S": sk}}; NULL on OOM. */
+json_t *msgi_key2(const char *pk, const char *sk);
+/* GetItem (strongly consistent) of (pk, sk) in the service's table: *out_item a new reference,
+ * NULL when absent.  The backend's errors (msgi_storage). */
+int msgi_get_item(msg_service *s, const char *pk, const char *sk, json_t **out_item, err_t *e);
+/* The user a message or conversation row names (its user_* attributes) into *u. */
+void msgi_user_from_row(const struct av *row, msg_user *u);
+/* A row's message text, malloc'ed ("" when it has none); NULL when out of memory. */
+char *msgi_row_message_dup(const struct av *row);
+/* TransactionInProgressException's wait: the copy of the request that is still being
+ * applied is the endpoint's, a remote DynamoDB (a transaction there takes tens of ms), so
+ * the same request is sent again as the SDKs do it (botocore: exponential, from 50 ms):
+ * after MSG_IN_PROGRESS_FIRST_MS doubling to MSG_IN_PROGRESS_MAX_MS, each drawn in [d/2, d],
+ * for MSG_IN_PROGRESS_WAIT_MS in all.  Before, the conflicts' back-off of at most 2.5 ms, up
+ * to 1,000 times: ~750 requests a second at the endpoint while it applied the first copy
+ * (test_service test_in_progress_backs_off). */
+#define MSG_IN_PROGRESS_FIRST_MS 10
+#define MSG_IN_PROGRESS_MAX_MS 1000
+#define MSG_IN_PROGRESS_WAIT_MS 15000
+
+/* Sleeps before the (n+1)th resend of a request answered TransactionInProgressException;
+ * returns the ms slept.  seed: the caller's rand_r state. */
+long msgi_in_progress_wait(int n, unsigned *seed);
+/* The conversation row of (user, group) (service_read.c): *out a new reference, or NULL when
+ * the user has none.  The backend's errors. */
+int msgi_find_my_row(msg_service *s, const char *user, const char *group, json_t **out,
+                     err_t *e);
+/* Records 400 invalid_uuid for a conversation id that cannot be a uuid; returns its code. */
+int msgi_bad_group_id(err_t *e, const char *group);
+
 #endif

@@ -415,16 +415,16 @@ int msg_validate_text(const char *text, err_t *e)
 
 /* ---- users -------------------------------------------------------------------------- */
 
-static json_t *key2(const char *pk, const char *sk)
+json_t *msgi_key2(const char *pk, const char *sk)
 {
     return json_pack("{s:{s:s}, s:{s:s}}", "pk", "S", pk, "sk", "S", sk);
 }
 
 /* GetItem (strongly consistent).  *out_item NULL when absent. */
-static int get_item(msg_service *s, const char *pk, const char *sk, json_t **out_item, err_t *e)
+int msgi_get_item(msg_service *s, const char *pk, const char *sk, json_t **out_item, err_t *e)
 {
     *out_item = NULL;
-    json_t *req = json_pack("{s:s, s:o, s:b}", "TableName", s->table, "Key", key2(pk, sk),
+    json_t *req = json_pack("{s:s, s:o, s:b}", "TableName", s->table, "Key", msgi_key2(pk, sk),
                             "ConsistentRead", 1);
     json_t *resp;
     err_t in;
@@ -441,7 +441,7 @@ static int get_item(msg_service *s, const char *pk, const char *sk, json_t **out
 }
 
 /* The user a message or conversation row names (its user_* attributes). */
-static void user_from_row(const av_t *row, msg_user *u)
+void msgi_user_from_row(const av_t *row, msg_user *u)
 {
     msgi_av_copy_s(row, "user_uuid", u->uuid, sizeof u->uuid);
     msgi_av_copy_s(row, "user_handle", u->handle, sizeof u->handle);
@@ -449,26 +449,15 @@ static void user_from_row(const av_t *row, msg_user *u)
 }
 
 /* A row's message text on the heap ("" when it has none); NULL when out of memory. */
-static char *row_message_dup(const av_t *row)
+char *msgi_row_message_dup(const av_t *row)
 {
     size_t n = 0;
     const char *t = msgi_av_item_s(row, "message", &n);
     return strndup(t ? t : "", t ? n : 0);
 }
 
-/* TransactionInProgressException's wait: the copy of the request that is still being
- * applied is the endpoint's, a remote DynamoDB (a transaction there takes tens of ms), so
- * the same request is sent again as the SDKs do it (botocore: exponential, from 50 ms):
- * after MSG_IN_PROGRESS_FIRST_MS doubling to MSG_IN_PROGRESS_MAX_MS, each drawn in [d/2, d],
- * for MSG_IN_PROGRESS_WAIT_MS in all.  Before, the conflicts' back-off of at most 2.5 ms, up
- * to 1,000 times: ~750 requests a second at the endpoint while it applied the first copy
- * (test_service test_in_progress_backs_off). */
-#define MSG_IN_PROGRESS_FIRST_MS 10
-#define MSG_IN_PROGRESS_MAX_MS 1000
-#define MSG_IN_PROGRESS_WAIT_MS 15000
-
 /* Sleeps before the (n+1)th resend; returns the ms slept. */
-static long in_progress_wait(int n, unsigned *seed)
+long msgi_in_progress_wait(int n, unsigned *seed)
 {
     long d = n < 7 ? (long)MSG_IN_PROGRESS_FIRST_MS << n : MSG_IN_PROGRESS_MAX_MS;
     if (d > MSG_IN_PROGRESS_MAX_MS)
@@ -567,7 +556,7 @@ static int handles_fold_locked(msg_service *s, bool force, size_t *rows, size_t 
     int rc;
     if (!force) {
         json_t *mark;
-        if ((rc = get_item(s, MSG_HANDLES_MARK_PK, MSG_HANDLES_MARK_SK, &mark, e)))
+        if ((rc = msgi_get_item(s, MSG_HANDLES_MARK_PK, MSG_HANDLES_MARK_SK, &mark, e)))
             return rc;
         if (mark) {
             json_decref(mark);
@@ -709,7 +698,7 @@ int msg_user_add(msg_service *s, const char *handle, const char *display_name, c
         json_decref(resp);
         if (rc != ERR_TRANSACTION_IN_PROGRESS || waited >= MSG_IN_PROGRESS_WAIT_MS)
             break;
-        waited += in_progress_wait(wait, &seed);
+        waited += msgi_in_progress_wait(wait, &seed);
     }
     json_decref(req);
     if (rc == ERR_TRANSACTION_CANCELED)
@@ -827,7 +816,7 @@ int msg_user_by_uuid(msg_service *s, const char *uuid_in, msg_user *out, err_t *
     memset(out, 0, sizeof *out);
     user_rd rd = {.u = out};
     api_sink sink = {.item = user_item, .ctx = &rd};
-    json_t *req = json_pack("{s:s, s:o, s:b}", "TableName", s->table, "Key", key2(pk, "USER"),
+    json_t *req = json_pack("{s:s, s:o, s:b}", "TableName", s->table, "Key", msgi_key2(pk, "USER"),
                             "ConsistentRead", 1);
     json_t *extra = NULL;
     err_t in;
@@ -858,12 +847,12 @@ int msg_user_by_handle(msg_service *s, const char *handle, msg_user *out, err_t 
     handle_key(handle, false, pk, sizeof pk);
     handle_key(handle, true, low, sizeof low);
     json_t *item;
-    if ((rc = get_item(s, pk, "HANDLE", &item, e)))
+    if ((rc = msgi_get_item(s, pk, "HANDLE", &item, e)))
         return rc;
-    if (!item && strcmp(pk, low) != 0 && (rc = get_item(s, low, "HANDLE", &item, e)))
+    if (!item && strcmp(pk, low) != 0 && (rc = msgi_get_item(s, low, "HANDLE", &item, e)))
         return rc;
     if (!item && !s->handles_folded) {
-        if ((rc = handles_fold(s, e)) || (rc = get_item(s, low, "HANDLE", &item, e)))
+        if ((rc = handles_fold(s, e)) || (rc = msgi_get_item(s, low, "HANDLE", &item, e)))
             return rc;
     }
     if (!item)
@@ -1007,7 +996,7 @@ static int cursor_decode(const char *cursor, const char *pk, json_t **out, err_t
         json_decref(k);
         return msg_fail(e, MSG_E_BAD_CURSOR);
     }
-    *out = key2(kpk, ksk);
+    *out = msgi_key2(kpk, ksk);
     json_decref(k);
     return *out ? 0 : err_set(e, ERR_NOMEM, "out of memory");
 }
@@ -1210,7 +1199,7 @@ static int find_my_row_keyed(msg_service *s, const char *user, const char *group
         if (!at[0] || strcmp(at, prev) == 0) /* no conversation; or no row at a stable time */
             return 0;
         json_t *row;
-        if ((rc = get_item(s, pk, at, &row, e)))
+        if ((rc = msgi_get_item(s, pk, at, &row, e)))
             return rc;
         const char *g = row ? msgi_item_s(row, "message_group_uuid") : NULL;
         if (g && strcmp(g, group) == 0) {
@@ -1254,7 +1243,7 @@ static int find_my_row_keyed(msg_service *s, const char *user, const char *group
  * AWS, so when the row is not there the keyed read above decides (only paid on a miss: a
  * missing conversation, a non-participant, or a conversation the GSI does not show yet; the
  * embedded engine's GSI is consistent, so there it never finds more). */
-static int find_my_row(msg_service *s, const char *user, const char *group, json_t **out, err_t *e)
+int msgi_find_my_row(msg_service *s, const char *user, const char *group, json_t **out, err_t *e)
 {
     *out = NULL;
     json_t *rows;
@@ -1268,7 +1257,7 @@ static int find_my_row(msg_service *s, const char *user, const char *group, json
     return find_my_row_keyed(s, user, group, out, e);
 }
 
-/* Whether `user` has a conversation row in `group` (find_my_row's answer, found or not): the
+/* Whether `user` has a conversation row in `group` (msgi_find_my_row's answer, found or not): the
  * GSI's rows read as values (msgi_call_items, no JSON trees: every GET of a conversation's
  * messages asks it); when its row is not among them, find_my_row_keyed decides. */
 typedef struct member_rd {
@@ -1319,7 +1308,7 @@ static int is_member(msg_service *s, const char *user, const char *group, bool *
  * string that cannot be a handle is invalid_handle); a well-formed id nobody has, or one the
  * caller is not in, is 404 not_found
  * (test_messaging.py::test_malformed_conversation_id_is_400_unknown_is_404). */
-static int bad_group_id(err_t *e, const char *group)
+int msgi_bad_group_id(err_t *e, const char *group)
 {
     char echo[MSGI_ECHO_MAX];
     msgi_echo(group, echo);
@@ -1342,8 +1331,8 @@ static int message_row(void *rows, size_t i, const av_t *it)
     msgi_av_copy_s(it, "message_uuid", m->uuid, sizeof m->uuid);
     snprintf(m->message_group_uuid, sizeof m->message_group_uuid, "%s", r->group);
     msgi_av_copy_s(it, "sk", m->created_at, sizeof m->created_at);
-    user_from_row(it, &m->sender);
-    m->message = row_message_dup(it);
+    msgi_user_from_row(it, &m->sender);
+    m->message = msgi_row_message_dup(it);
     r->msgs->n = i + 1;
     return m->message ? 0 : -1;
 }
@@ -1354,8 +1343,8 @@ static int conversation_row(void *rows, size_t i, const av_t *it)
     msg_conversation *c = &r->convs->items[i];
     msgi_av_copy_s(it, "message_group_uuid", c->message_group_uuid, sizeof c->message_group_uuid);
     msgi_av_copy_s(it, "sk", c->last_message_at, sizeof c->last_message_at);
-    user_from_row(it, &c->other);
-    c->message = row_message_dup(it);
+    msgi_user_from_row(it, &c->other);
+    c->message = msgi_row_message_dup(it);
     r->convs->n = i + 1;
     return c->message ? 0 : -1;
 }
@@ -1375,7 +1364,7 @@ static int list_messages(msg_service *s, const char *viewer_uuid, const char *gr
         after = after_fixed;
     }
     if (!group || !msgi_is_uuid(group))
-        return bad_group_id(e, group);
+        return msgi_bad_group_id(e, group);
     char lower[MSG_UUID_LEN + 1]; /* stored uuids are lower case; input may be either */
     msgi_uuid_lower(group, lower);
     group = lower;
@@ -1504,7 +1493,7 @@ static json_t *conv_delete(const char *table, const char *owner, const char *pre
     char pk[64];
     snprintf(pk, sizeof pk, "GRP#%s", owner);
     return json_pack("{s:{s:s, s:o, s:s, s:{s:{s:s}}}}", "Delete", "TableName", table, "Key",
-                     key2(pk, prev), "ConditionExpression", "message_group_uuid = :g",
+                     msgi_key2(pk, prev), "ConditionExpression", "message_group_uuid = :g",
                      "ExpressionAttributeValues", ":g", "S", group);
 }
 
@@ -1580,7 +1569,7 @@ static int idem_replay(msg_service *s, const msg_user *me, const char *group, co
     char pk[64];
     snprintf(pk, sizeof pk, "MSG#%s", group);
     json_t *row;
-    int rc = get_item(s, pk, ts, &row, e);
+    int rc = msgi_get_item(s, pk, ts, &row, e);
     if (rc)
         return rc;
     const char *mu = msgi_item_s(row, "message_uuid"), *mt = msgi_item_s(row, "message");
@@ -1645,11 +1634,11 @@ int msg_send_keyed(msg_service *s, const char *sender_uuid, const char *group_in
             return msg_fail(e, MSG_E_SELF_MESSAGE);
     } else {
         if (!msgi_is_uuid(group_in))
-            return bad_group_id(e, group_in);
+            return msgi_bad_group_id(e, group_in);
         msgi_uuid_lower(group_in, group_lower); /* stored uuids are lower case */
         group_in = group_lower;
         json_t *mine;
-        if ((rc = find_my_row(s, me.uuid, group_in, &mine, e)))
+        if ((rc = msgi_find_my_row(s, me.uuid, group_in, &mine, e)))
             return rc;
         if (!mine)
             return msg_fail(e, MSG_E_NOT_FOUND);
@@ -1691,7 +1680,7 @@ int msg_send_keyed(msg_service *s, const char *sender_uuid, const char *group_in
         if (attempt > 0)
             backoff(attempt, &seed);
         json_t *pair;
-        if ((rc = get_item(s, pair_pk, "PAIR", &pair, e)))
+        if ((rc = msgi_get_item(s, pair_pk, "PAIR", &pair, e)))
             goto done;
         bool first = pair == NULL;
         prev[0] = 0;
@@ -1764,7 +1753,7 @@ int msg_send_keyed(msg_service *s, const char *sender_uuid, const char *group_in
         } else {
             json_t *up = json_pack(
                 "{s:{s:s, s:o, s:s, s:s, s:{s:{s:s}}}}", "Update", "TableName", s->table, "Key",
-                key2(pair_pk, "PAIR"), "UpdateExpression",
+                msgi_key2(pair_pk, "PAIR"), "UpdateExpression",
                 keys ? "SET last_message_at = :ts, #k = :k" : "SET last_message_at = :ts",
                 "ConditionExpression",
                 prev[0] ? "last_message_at = :prev" : "attribute_not_exists(last_message_at)",
@@ -1810,7 +1799,7 @@ int msg_send_keyed(msg_service *s, const char *sender_uuid, const char *group_in
             resp = NULL;
             if (rc != ERR_TRANSACTION_IN_PROGRESS || waited >= MSG_IN_PROGRESS_WAIT_MS)
                 break;
-            waited += in_progress_wait(wait, &seed);
+            waited += msgi_in_progress_wait(wait, &seed);
         }
         json_decref(req);
         req = NULL;
