@@ -1,0 +1,617 @@
+/*
+ * service_read — the listings: a conversation's messages (pattern A) and a user's
+ * conversations (pattern B), a page at a time, with the cursors (X-Next-Cursor) that carry a
+ * Query's position and the membership checks a reader passes first.  Layer: messaging (part
+ * of the service, service.h: pages, cursors, invariants).
+ * DynamoDB documents used: Query
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html), GetItem
+ * (.../API_GetItem.html).
+ */
+#include "messaging/messaging_int.h"
+#include "api/api.h"
+#include "base/arena.h"
+#include "value/av.h"
+#include "value/ddbjson.h"
+#include "value/jout.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- pages and cursors -------------------------------------------------------------- */
+
+void msg_message_fini(msg_message *m)
+{
+    if (m) {
+        free(m->message);
+        m->message = NULL;
+    }
+}
+
+void msg_message_page_free(msg_message_page *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n; i++)
+        free(p->items[i].message);
+    free(p->items);
+    free(p->next_cursor);
+    memset(p, 0, sizeof *p);
+}
+
+void msg_conversation_page_free(msg_conversation_page *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n; i++)
+        free(p->items[i].message);
+    free(p->items);
+    free(p->next_cursor);
+    memset(p, 0, sizeof *p);
+}
+
+/* LastEvaluatedKey -> cursor (NULL when absent). */
+static int cursor_encode(const json_t *lek, char **out, err_t *e)
+{
+    *out = NULL;
+    if (!json_is_object(lek))
+        return 0;
+    char *txt = json_dumps(lek, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!txt)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    *out = msgi_b64url_encode((const unsigned char *)txt, strlen(txt));
+    free(txt);
+    return *out ? 0 : err_set(e, ERR_NOMEM, "out of memory");
+}
+
+/* Byte order of two names (as strcmp orders names without a NUL). */
+static int name_cmp(const av_kv *a, const av_kv *b)
+{
+    int c = memcmp(a->name, b->name, a->name_len < b->name_len ? a->name_len : b->name_len);
+    return c ? c : (a->name_len > b->name_len) - (a->name_len < b->name_len);
+}
+
+/* cursor_encode of a key as a value (an M).  A key of scalar members (every key: S, N or B
+ * attributes) is written straight from the values, its members in name order as
+ * JSON_SORT_KEYS orders them (byte order, jout writes what json_dumps writes); anything else
+ * through the JSON tree. */
+static int cursor_encode_av(const av_t *key, char **out, err_t *e)
+{
+    *out = NULL;
+    size_t n = key->type == AV_M ? key->u.map.n : 0;
+    bool scalar = n >= 1 && n <= 4;
+    for (size_t i = 0; scalar && i < n; i++) {
+        const av_kv *kv = &key->u.map.kv[i];
+        scalar = (kv->val.type == AV_S || kv->val.type == AV_N || kv->val.type == AV_B) &&
+                 !memchr(kv->name, 0, kv->name_len);
+    }
+    if (scalar) {
+        const av_kv *ord[4];
+        for (size_t i = 0; i < n; i++) { /* insertion sort by name, as strcmp orders */
+            const av_kv *kv = &key->u.map.kv[i];
+            size_t j = i;
+            for (; j > 0 && name_cmp(ord[j - 1], kv) > 0; j--)
+                ord[j] = ord[j - 1];
+            ord[j] = kv;
+        }
+        jout w;
+        jout_init(&w, 0);
+        jout_raw(&w, "{", 1);
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                jout_raw(&w, ",", 1);
+            jout_key(&w, ord[i]->name, ord[i]->name_len);
+            jout_av(&w, &ord[i]->val);
+        }
+        jout_raw(&w, "}", 1);
+        size_t len = 0;
+        char *txt = jout_failed(&w) ? NULL : jout_take(&w, &len);
+        jout_fini(&w);
+        if (txt) {
+            *out = msgi_b64url_encode((const unsigned char *)txt, len);
+            free(txt);
+            return *out ? 0 : err_set(e, ERR_NOMEM, "out of memory");
+        }
+        /* a member jout refuses (invalid UTF-8, as json_dumps does): the tree's answer */
+    }
+    json_t *j = ddbjson_from_item(key);
+    if (!j)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    int rc = cursor_encode(j, out, e);
+    json_decref(j);
+    return rc;
+}
+
+/* cursor -> ExclusiveStartKey {pk, sk} whose pk must equal `pk` and whose sk must be a
+ * timestamp of the fixed format (the sort key of every message and conversation row): a
+ * tampered sk such as "" or "9999" read as an empty or a first page on the embedded engine,
+ * and as the endpoint's own ValidationException on a remote one. */
+static int cursor_decode(const char *cursor, const char *pk, json_t **out, err_t *e)
+{
+    *out = NULL;
+    unsigned char *raw = NULL;
+    size_t n;
+    if (strlen(cursor) > 4096 || msgi_b64url_decode(cursor, &raw, &n))
+        return msg_fail(e, MSG_E_BAD_CURSOR);
+    json_t *k = json_loadb((const char *)raw, n, JSON_REJECT_DUPLICATES, NULL);
+    free(raw);
+    const char *kpk = msgi_item_s(k, "pk"), *ksk = msgi_item_s(k, "sk");
+    long long usec;
+    err_t ts_e = {0};
+    if (!json_is_object(k) || json_object_size(k) != 2 || !kpk || !ksk || strcmp(kpk, pk) ||
+        msg_ts_parse(ksk, &usec, &ts_e)) {
+        json_decref(k);
+        return msg_fail(e, MSG_E_BAD_CURSOR);
+    }
+    *out = msgi_key2(kpk, ksk);
+    json_decref(k);
+    return *out ? 0 : err_set(e, ERR_NOMEM, "out of memory");
+}
+
+/* A page of a query_page answer, read as values (api_sink).  query_page asks for one item more
+ * than the page, so a full last page has no cursor ("no cursor = last page"); the cursor is
+ * then the key (pk, sk) of the page's last item, which is what the Query's LastEvaluatedKey
+ * of the page would be.  With fewer items (the Query's 1 MB stopped it), the Query's own
+ * LastEvaluatedKey.  row() copies item i (< limit) into the caller's page. */
+typedef struct page_rd {
+    size_t limit;
+    size_t n;      /* Items seen (up to limit + 1) */
+    int (*row)(void *rows, size_t i, const av_t *item);
+    void *rows;
+    arena_t a;     /* the keys below outlive the call */
+    av_t last_key; /* {pk, sk} of item limit - 1; type AV_NONE until then */
+    av_t lek;      /* the answer's LastEvaluatedKey; AV_NONE when it has none */
+} page_rd;
+
+static int page_item(void *ctx, const char *key, const av_t *item)
+{
+    page_rd *p = ctx;
+    if (strcmp(key, "LastEvaluatedKey") == 0)
+        return av_copy(&p->a, item, &p->lek);
+    if (strcmp(key, "Items") != 0)
+        return 0;
+    size_t i = p->n++;
+    if (i >= p->limit)
+        return 0;
+    if (i == p->limit - 1) {
+        const av_t *pk = av_map_gets(item, "pk"), *sk = av_map_gets(item, "sk");
+        av_kv *kv = arena_alloc(&p->a, 2 * sizeof *kv);
+        if (pk && sk && kv) {
+            kv[0] = (av_kv){.name = "pk", .name_len = 2};
+            kv[1] = (av_kv){.name = "sk", .name_len = 2};
+            if (av_copy(&p->a, pk, &kv[0].val) || av_copy(&p->a, sk, &kv[1].val))
+                return -1;
+            p->last_key = av_make_m(kv, 2);
+        }
+    }
+    return p->row(p->rows, i, item);
+}
+
+/* The page's item count and cursor (NULL when it is the last page), after query_page (newest
+ * first). */
+static int page_end(page_rd *p, size_t *n, char **cursor, err_t *e)
+{
+    *cursor = NULL;
+    if (p->n <= p->limit) {
+        *n = p->n;
+        return p->lek.type == AV_M ? cursor_encode_av(&p->lek, cursor, e) : 0;
+    }
+    *n = p->limit;
+    if (p->last_key.type != AV_M) /* a row without its key: cannot page on */
+        return err_set(e, ERR_NOMEM, "out of memory");
+    return cursor_encode_av(&p->last_key, cursor, e);
+}
+
+/* The end of a page read forward (query_page with after): its item count, and when more
+ * items follow (limit + 1 seen, or the Query's 1 MB stopped it) *next = the newest item's
+ * time `newest` (the after of the next page; heap), else NULL. */
+static int after_end(page_rd *p, size_t *n, const char *newest, char **next, err_t *e)
+{
+    *next = NULL;
+    *n = p->n <= p->limit ? p->n : p->limit;
+    if ((p->n > p->limit || p->lek.type == AV_M) && newest && *n) {
+        *next = strdup(newest);
+        if (!*next)
+            return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    return 0;
+}
+
+/* Query pk = :pk, newest first: limit + 1 items, each to p (page_item).  With `after` (a
+ * timestamp) instead: sk > after, OLDEST first (the page after a position, paging forward). */
+static int query_page(msg_service *s, const char *pk, const char *cursor, const char *after,
+                      page_rd *p, err_t *e)
+{
+    json_t *esk = NULL;
+    int rc;
+    if (cursor && *cursor && (rc = cursor_decode(cursor, pk, &esk, e)))
+        return rc;
+    json_t *req = json_pack("{s:s, s:s, s:{s:{s:s}}, s:b, s:i}", "TableName", s->table,
+                            "KeyConditionExpression", after ? "pk = :pk AND sk > :t" : "pk = :pk",
+                            "ExpressionAttributeValues", ":pk", "S", pk, "ScanIndexForward",
+                            after ? 1 : 0, "Limit", (int)p->limit + 1);
+    if (req && after)
+        json_object_set_new(json_object_get(req, "ExpressionAttributeValues"), ":t",
+                            json_pack("{s:s}", "S", after));
+    if (req && esk)
+        json_object_set_new(req, "ExclusiveStartKey", esk);
+    else
+        json_decref(esk);
+    err_t in;
+    json_t *extra = NULL;
+    api_sink sink = {.item = page_item, .ctx = p};
+    rc = msgi_call_items(s, "Query", req, &sink, &extra, &in);
+    json_decref(extra);
+    if (rc) {
+        if (rc == ERR_VALIDATION && cursor)
+            return msg_fail_rc(e, MSG_E_BAD_CURSOR, rc, "%s", in.msg);
+        return msgi_storage(e, rc, &in);
+    }
+    return 0;
+}
+
+static int check_limit(int limit, int def, int *out, err_t *e)
+{
+    if (limit == 0)
+        limit = def;
+    if (limit < 1 || limit > MSG_PAGE_MAX)
+        return msg_failf(e, MSG_E_BAD_LIMIT, "limit must be between 1 and %d",
+                       MSG_PAGE_MAX);
+    *out = limit;
+    return 0;
+}
+
+/* The conversation rows of a group (GSI).  *out_rows: a new array reference. */
+static int group_rows(msg_service *s, const char *group, json_t **out_rows, err_t *e)
+{
+    *out_rows = NULL;
+    json_t *req = json_pack("{s:s, s:s, s:s, s:{s:{s:s}}}", "TableName", s->table, "IndexName",
+                            MSG_GSI_NAME, "KeyConditionExpression", "message_group_uuid = :g",
+                            "ExpressionAttributeValues", ":g", "S", group);
+    json_t *resp;
+    err_t in;
+    int rc = msgi_call(s, "Query", req, &resp, &in);
+    if (rc) {
+        json_decref(resp);
+        return msgi_storage(e, rc, &in);
+    }
+    json_t *items = json_object_get(resp, "Items");
+    *out_rows = json_is_array(items) ? json_incref(items) : json_array();
+    json_decref(resp);
+    return 0;
+}
+
+/* The conversation row of `user` in `group` (new reference) or NULL. */
+static json_t *row_of(json_t *rows, const char *user)
+{
+    char pk[256];
+    snprintf(pk, sizeof pk, "GRP#%s", user);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        const char *p = msgi_item_s(r, "pk");
+        if (p && strcmp(p, pk) == 0)
+            return json_incref(r);
+    }
+    return NULL;
+}
+
+/* The newest message's sort key (its created_at) of `group` into out, "" when the group has
+ * no message (no such conversation: a conversation is made by its first message).  A
+ * consistent Query, newest first, Limit 1. */
+static int newest_message_at(msg_service *s, const char *group, char out[MSG_TS_LEN + 1],
+                             err_t *e)
+{
+    out[0] = 0;
+    char pk[64];
+    snprintf(pk, sizeof pk, "MSG#%s", group);
+    json_t *req = json_pack("{s:s, s:s, s:{s:{s:s}}, s:b, s:i, s:b, s:s}", "TableName", s->table,
+                            "KeyConditionExpression", "pk = :pk", "ExpressionAttributeValues",
+                            ":pk", "S", pk, "ScanIndexForward", 0, "Limit", 1, "ConsistentRead",
+                            1, "ProjectionExpression", "sk");
+    json_t *resp;
+    err_t in;
+    int rc = msgi_call(s, "Query", req, &resp, &in);
+    if (rc) {
+        json_decref(resp);
+        return msgi_storage(e, rc, &in);
+    }
+    msgi_copy_s(json_array_get(json_object_get(resp, "Items"), 0), "sk", out, MSG_TS_LEN + 1);
+    json_decref(resp);
+    return 0;
+}
+
+/* The conversation row of (user, group) by its key, without the GSI, new reference or *out
+ * NULL.  Both participants' conversation rows sit at the newest message's created_at (the
+ * write protocol moves them in the message's own transaction), so: the newest message's time
+ * t (consistent Query, Limit 1), then GetItem GRP#<user>, t (consistent) and its group.  A
+ * message committed between the two reads moves the rows: when the newest time changed, read
+ * again (a stable t and no row: not a participant).  Two or three reads whatever the user's
+ * conversation count; it was a Query of all the user's conversation rows filtered on the group
+ * (a user with 2,000 conversations read 2,000 rows for each 404:
+ * test_service.c test_membership_is_a_keyed_read).  After MSG_KEYED_TRIES changes in a row
+ * (a conversation written to faster than it is read), the filtered Query decides. */
+#define MSG_KEYED_TRIES 4
+static int find_my_row_keyed(msg_service *s, const char *user, const char *group, json_t **out,
+                             err_t *e)
+{
+    *out = NULL;
+    char pk[256], at[MSG_TS_LEN + 1], prev[MSG_TS_LEN + 1] = "";
+    snprintf(pk, sizeof pk, "GRP#%s", user);
+    int rc;
+    for (int i = 0; i < MSG_KEYED_TRIES; i++) {
+        if ((rc = newest_message_at(s, group, at, e)))
+            return rc;
+        if (!at[0] || strcmp(at, prev) == 0) /* no conversation; or no row at a stable time */
+            return 0;
+        json_t *row;
+        if ((rc = msgi_get_item(s, pk, at, &row, e)))
+            return rc;
+        const char *g = row ? msgi_item_s(row, "message_group_uuid") : NULL;
+        if (g && strcmp(g, group) == 0) {
+            *out = row;
+            return 0;
+        }
+        json_decref(row);
+        memcpy(prev, at, sizeof prev);
+    }
+    json_t *esk = NULL;
+    for (;;) {
+        json_t *req = json_pack("{s:s, s:s, s:s, s:{s:{s:s}, s:{s:s}}, s:b}", "TableName", s->table,
+                                "KeyConditionExpression", "pk = :pk", "FilterExpression",
+                                "message_group_uuid = :g", "ExpressionAttributeValues", ":pk", "S",
+                                pk, ":g", "S", group, "ConsistentRead", 1);
+        if (req && esk)
+            json_object_set_new(req, "ExclusiveStartKey", esk);
+        else
+            json_decref(esk);
+        json_t *resp;
+        err_t in;
+        if ((rc = msgi_call(s, "Query", req, &resp, &in))) {
+            json_decref(resp);
+            return msgi_storage(e, rc, &in);
+        }
+        json_t *first = json_array_get(json_object_get(resp, "Items"), 0);
+        if (first) {
+            *out = json_incref(first);
+            json_decref(resp);
+            return 0;
+        }
+        esk = json_incref(json_object_get(resp, "LastEvaluatedKey"));
+        json_decref(resp);
+        if (!esk)
+            return 0;
+    }
+}
+
+/* The conversation row of (user, group), new reference, or *out NULL.  Pattern D's lookup:
+ * the GSI (two rows per group), picking pk = GRP#<user>.  A GSI is eventually consistent on
+ * AWS, so when the row is not there the keyed read above decides (only paid on a miss: a
+ * missing conversation, a non-participant, or a conversation the GSI does not show yet; the
+ * embedded engine's GSI is consistent, so there it never finds more). */
+int msgi_find_my_row(msg_service *s, const char *user, const char *group, json_t **out, err_t *e)
+{
+    *out = NULL;
+    json_t *rows;
+    int rc = group_rows(s, group, &rows, e);
+    if (rc)
+        return rc;
+    *out = row_of(rows, user);
+    json_decref(rows);
+    if (*out)
+        return 0;
+    return find_my_row_keyed(s, user, group, out, e);
+}
+
+/* Whether `user` has a conversation row in `group` (msgi_find_my_row's answer, found or not): the
+ * GSI's rows read as values (msgi_call_items, no JSON trees: every GET of a conversation's
+ * messages asks it); when its row is not among them, find_my_row_keyed decides. */
+typedef struct member_rd {
+    const char *pk;
+    size_t pk_len;
+    bool found;
+} member_rd;
+
+static int member_item(void *ctx, const char *key, const av_t *item)
+{
+    member_rd *m = ctx;
+    size_t n;
+    const char *p = strcmp(key, "Items") == 0 ? msgi_av_item_s(item, "pk", &n) : NULL;
+    if (p && n == m->pk_len && memcmp(p, m->pk, n) == 0)
+        m->found = true;
+    return 0;
+}
+
+static int is_member(msg_service *s, const char *user, const char *group, bool *out, err_t *e)
+{
+    char pk[256];
+    snprintf(pk, sizeof pk, "GRP#%s", user);
+    member_rd m = {.pk = pk, .pk_len = strlen(pk)};
+    json_t *req = json_pack("{s:s, s:s, s:s, s:{s:{s:s}}}", "TableName", s->table, "IndexName",
+                            MSG_GSI_NAME, "KeyConditionExpression", "message_group_uuid = :g",
+                            "ExpressionAttributeValues", ":g", "S", group);
+    api_sink sink = {.item = member_item, .ctx = &m};
+    json_t *extra = NULL;
+    err_t in;
+    int rc = msgi_call_items(s, "Query", req, &sink, &extra, &in);
+    json_decref(extra);
+    if (rc)
+        return msgi_storage(e, rc, &in);
+    if (!m.found) {
+        json_t *mine;
+        if ((rc = find_my_row_keyed(s, user, group, &mine, e)))
+            return rc;
+        m.found = mine != NULL;
+        json_decref(mine);
+    }
+    *out = m.found;
+    return 0;
+}
+
+/* ---- pattern A ---------------------------------------------------------------------- */
+
+/* A conversation id that cannot be a uuid: the caller's mistake, 400 invalid_uuid (as a
+ * string that cannot be a handle is invalid_handle); a well-formed id nobody has, or one the
+ * caller is not in, is 404 not_found
+ * (test_messaging.py::test_malformed_conversation_id_is_400_unknown_is_404). */
+int msgi_bad_group_id(err_t *e, const char *group)
+{
+    char echo[MSGI_ECHO_MAX];
+    msgi_echo(group, echo);
+    return msg_failf(e, MSG_E_INVALID_UUID,
+                     "message_group_uuid %s is not a uuid (8-4-4-4-12 hex digits)", echo);
+}
+
+/* Where page_item copies a listing's rows: a page of messages of one group, or of
+ * conversations.  page->n counts the rows copied (their messages are freed with the page). */
+typedef struct msg_rows {
+    const char *group;
+    msg_message_page *msgs;
+    msg_conversation_page *convs;
+} msg_rows;
+
+static int message_row(void *rows, size_t i, const av_t *it)
+{
+    msg_rows *r = rows;
+    msg_message *m = &r->msgs->items[i];
+    msgi_av_copy_s(it, "message_uuid", m->uuid, sizeof m->uuid);
+    snprintf(m->message_group_uuid, sizeof m->message_group_uuid, "%s", r->group);
+    msgi_av_copy_s(it, "sk", m->created_at, sizeof m->created_at);
+    msgi_user_from_row(it, &m->sender);
+    m->message = msgi_row_message_dup(it);
+    r->msgs->n = i + 1;
+    return m->message ? 0 : -1;
+}
+
+static int conversation_row(void *rows, size_t i, const av_t *it)
+{
+    msg_rows *r = rows;
+    msg_conversation *c = &r->convs->items[i];
+    msgi_av_copy_s(it, "message_group_uuid", c->message_group_uuid, sizeof c->message_group_uuid);
+    msgi_av_copy_s(it, "sk", c->last_message_at, sizeof c->last_message_at);
+    msgi_user_from_row(it, &c->other);
+    c->message = msgi_row_message_dup(it);
+    r->convs->n = i + 1;
+    return c->message ? 0 : -1;
+}
+
+static int list_messages(msg_service *s, const char *viewer_uuid, const char *group, int limit,
+                         const char *cursor, const char *after, msg_message_page *out, err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    int rc;
+    long long us;
+    char after_fixed[MSG_TS_LEN + 1]; /* after in the fixed format the sort keys have */
+    if (after && msg_ts_parse_rfc3339(after, &us, NULL))
+        return msg_failf(e, MSG_E_BAD_TIMESTAMP,
+                         "after must be a time like 2026-11-26T12:34:56.123456Z");
+    if (after) {
+        msg_ts_format(us, after_fixed);
+        after = after_fixed;
+    }
+    if (!group || !msgi_is_uuid(group))
+        return msgi_bad_group_id(e, group);
+    char lower[MSG_UUID_LEN + 1]; /* stored uuids are lower case; input may be either */
+    msgi_uuid_lower(group, lower);
+    group = lower;
+    if ((rc = check_limit(limit, s->cfg.page_messages, &limit, e)))
+        return rc;
+    if (viewer_uuid) {
+        bool member = false;
+        if ((rc = is_member(s, viewer_uuid, group, &member, e)))
+            return rc;
+        if (!member)
+            return msg_fail(e, MSG_E_NOT_FOUND);
+    }
+    char pk[64];
+    snprintf(pk, sizeof pk, "MSG#%s", group);
+    out->items = calloc((size_t)limit, sizeof *out->items);
+    if (!out->items)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    msg_rows rows = {.group = group, .msgs = out};
+    page_rd p = {.limit = (size_t)limit, .row = message_row, .rows = &rows};
+    arena_init(&p.a);
+    if ((rc = query_page(s, pk, cursor, after, &p, e)) == 0)
+        rc = after ? after_end(&p, &out->n, out->n ? out->items[out->n - 1].created_at : NULL,
+                               &out->next_cursor, e)
+                   : page_end(&p, &out->n, &out->next_cursor, e);
+    for (size_t i = 0; after && !rc && i < out->n / 2; i++) { /* newest first, as always */
+        msg_message t = out->items[i];
+        out->items[i] = out->items[out->n - 1 - i];
+        out->items[out->n - 1 - i] = t;
+    }
+    arena_fini(&p.a);
+    if (rc)
+        msg_message_page_free(out);
+    return rc;
+}
+
+/* ---- pattern B ---------------------------------------------------------------------- */
+
+int msg_list_messages(msg_service *s, const char *viewer_uuid, const char *group, int limit,
+                      const char *cursor, msg_message_page *out, err_t *e)
+{
+    return list_messages(s, viewer_uuid, group, limit, cursor, NULL, out, e);
+}
+
+int msg_list_messages_after(msg_service *s, const char *viewer_uuid, const char *group,
+                            int limit, const char *after, msg_message_page *out, err_t *e)
+{
+    return list_messages(s, viewer_uuid, group, limit, NULL, after, out, e);
+}
+
+static int list_conversations(msg_service *s, const char *user_uuid, int limit,
+                              const char *cursor, const char *after, msg_conversation_page *out,
+                              err_t *e)
+{
+    memset(out, 0, sizeof *out);
+    int rc;
+    long long us;
+    char after_fixed[MSG_TS_LEN + 1]; /* after in the fixed format the sort keys have */
+    if (after && msg_ts_parse_rfc3339(after, &us, NULL))
+        return msg_failf(e, MSG_E_BAD_TIMESTAMP,
+                         "after must be a time like 2026-11-26T12:34:56.123456Z");
+    if (after) {
+        msg_ts_format(us, after_fixed);
+        after = after_fixed;
+    }
+    if (!user_uuid || !*user_uuid || strlen(user_uuid) > 200)
+        return msg_fail(e, MSG_E_UNKNOWN_USER);
+    if ((rc = check_limit(limit, s->cfg.page_conversations, &limit, e)))
+        return rc;
+    char pk[256];
+    snprintf(pk, sizeof pk, "GRP#%s", user_uuid);
+    out->items = calloc((size_t)limit, sizeof *out->items);
+    if (!out->items)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    msg_rows rows = {.convs = out};
+    page_rd p = {.limit = (size_t)limit, .row = conversation_row, .rows = &rows};
+    arena_init(&p.a);
+    if ((rc = query_page(s, pk, cursor, after, &p, e)) == 0)
+        rc = after ? after_end(&p, &out->n,
+                               out->n ? out->items[out->n - 1].last_message_at : NULL,
+                               &out->next_cursor, e)
+                   : page_end(&p, &out->n, &out->next_cursor, e);
+    for (size_t i = 0; after && !rc && i < out->n / 2; i++) { /* newest first, as always */
+        msg_conversation t = out->items[i];
+        out->items[i] = out->items[out->n - 1 - i];
+        out->items[out->n - 1 - i] = t;
+    }
+    arena_fini(&p.a);
+    if (rc)
+        msg_conversation_page_free(out);
+    return rc;
+}
+
+int msg_list_conversations(msg_service *s, const char *user_uuid, int limit, const char *cursor,
+                           msg_conversation_page *out, err_t *e)
+{
+    return list_conversations(s, user_uuid, limit, cursor, NULL, out, e);
+}
+
+int msg_list_conversations_after(msg_service *s, const char *user_uuid, int limit,
+                                 const char *after, msg_conversation_page *out, err_t *e)
+{
+    return list_conversations(s, user_uuid, limit, NULL, after, out, e);
+}
