@@ -1,0 +1,374 @@
+/*
+ * service_send — sending a message (patterns C + D): one TransactWriteItems that writes the
+ * message and moves both participants' conversation rows, guarded by the pair row, retried
+ * on conflicts, idempotent under a client's Idempotency-Key.  Layer: messaging (part of the
+ * service, service.h: the write protocol and its invariants).
+ * DynamoDB documents used: TransactWriteItems
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html).
+ */
+#include "messaging/messaging_int.h"
+#include "messaging/events.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static json_t *conv_put(const char *table, const char *owner, const char *ts, const char *group,
+                        const msg_user *other, const char *text)
+{
+    char pk[64];
+    snprintf(pk, sizeof pk, "GRP#%s", owner);
+    /* attribute_not_exists: the key (GRP#owner, ts) is not unique across the owner's
+     * conversations; a message in another of them at the same microsecond must cancel this
+     * transaction (retried with a new time), not overwrite that conversation's row */
+    return json_pack(
+        "{s:{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}, s:s}}", "Put",
+        "TableName", table, "Item", "pk", "S", pk, "sk", "S", ts, "message_group_uuid", "S",
+        group, "user_uuid", "S", other->uuid, "user_display_name", "S", other->display_name,
+        "user_handle", "S", other->handle, "message", "S", text, "ConditionExpression",
+        "attribute_not_exists(pk)");
+}
+
+static json_t *conv_delete(const char *table, const char *owner, const char *prev,
+                           const char *group)
+{
+    char pk[64];
+    snprintf(pk, sizeof pk, "GRP#%s", owner);
+    return json_pack("{s:{s:s, s:o, s:s, s:{s:{s:s}}}}", "Delete", "TableName", table, "Key",
+                     msgi_key2(pk, prev), "ConditionExpression", "message_group_uuid = :g",
+                     "ExpressionAttributeValues", ":g", "S", group);
+}
+
+/* Races with other writers only.  Throttling is not retried here: the backend already did
+ * (ddbc: DDBCHAT_MAX_ATTEMPTS with backoff), and retrying its final answer up to
+ * max_retries times more would make a throttled send run for many minutes instead of
+ * failing (tests/e2e/test_remote_backend.py::test_throttled_send_gives_up). */
+static bool retryable(int rc)
+{
+    return rc == ERR_TRANSACTION_CANCELED || rc == ERR_TRANSACTION_CONFLICT ||
+           rc == ERR_CONDITIONAL_CHECK_FAILED || rc == ERR_TRANSACTION_IN_PROGRESS;
+}
+
+static void backoff(int attempt, unsigned *seed)
+{
+    int cap = attempt < 8 ? 1 << attempt : 256; /* up to ~2.5 ms */
+    long us = (long)(rand_r(seed) % (cap * 10)) + 1;
+    struct timespec ts = {0, us * 1000};
+    nanosleep(&ts, NULL);
+}
+
+static bool idem_key_ok(const char *k)
+{
+    size_t n = strlen(k);
+    if (n < 1 || n > MSG_IDEM_KEY_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (k[i] < 0x21 || k[i] > 0x7e)
+            return false;
+    return true;
+}
+
+/* The entry of `key` in the pair row's list `idem` (the attribute's value): its created_at
+ * and message_uuid.  false when the key is not in it. */
+static bool idem_find(const json_t *idem, const char *key, char ts[MSG_TS_LEN + 1],
+                      char uuid[MSG_UUID_LEN + 1])
+{
+    json_t *l = json_object_get(idem, "L");
+    size_t kl = strlen(key);
+    for (size_t i = 0; i < json_array_size(l); i++) {
+        const char *v = json_string_value(json_object_get(json_array_get(l, i), "S"));
+        if (!v || strncmp(v, key, kl) != 0 || v[kl] != '\t')
+            continue;
+        const char *t = v + kl + 1, *u = strchr(t, '\t');
+        if (!u || (size_t)(u - t) != MSG_TS_LEN || strlen(u + 1) != MSG_UUID_LEN)
+            return false;
+        snprintf(ts, MSG_TS_LEN + 1, "%.*s", MSG_TS_LEN, t);
+        snprintf(uuid, MSG_UUID_LEN + 1, "%s", u + 1);
+        return true;
+    }
+    return false;
+}
+
+/* The list to store: the new entry, then the first MSG_IDEM_KEEP - 1 of the old one
+ * (new reference, {"L":[...]}). */
+static json_t *idem_list(const json_t *old, const char *key, const char *ts, const char *uuid)
+{
+    char entry[MSG_IDEM_KEY_MAX + MSG_TS_LEN + MSG_UUID_LEN + 3];
+    snprintf(entry, sizeof entry, "%s\t%s\t%s", key, ts, uuid);
+    json_t *l = json_array();
+    json_array_append_new(l, json_pack("{s:s}", "S", entry));
+    json_t *ol = json_object_get(old, "L");
+    for (size_t i = 0; i < json_array_size(ol) && json_array_size(l) < MSG_IDEM_KEEP; i++)
+        json_array_append(l, json_array_get(ol, i));
+    return json_pack("{s:o}", "L", l);
+}
+
+/* A retry's answer: the message stored under the key (row MSG#group / ts) into *out.
+ * ERR_VALIDATION (row idempotency_key_reused) when it holds another text. */
+static int idem_replay(msg_service *s, const msg_user *me, const char *group, const char *ts,
+                       const char *uuid, const char *text, msg_message *out, err_t *e)
+{
+    char pk[64];
+    snprintf(pk, sizeof pk, "MSG#%s", group);
+    json_t *row;
+    int rc = msgi_get_item(s, pk, ts, &row, e);
+    if (rc)
+        return rc;
+    const char *mu = msgi_item_s(row, "message_uuid"), *mt = msgi_item_s(row, "message");
+    const char *who = msgi_item_s(row, "user_uuid");
+    if (!row || !mu || strcmp(mu, uuid) != 0 || !who || strcmp(who, me->uuid) != 0 || !mt)
+        rc = msg_failf(e, MSG_E_STORAGE, "the message of this Idempotency-Key is missing");
+    else if (strcmp(mt, text) != 0)
+        rc = msg_fail(e, MSG_E_IDEMPOTENCY_KEY_REUSED);
+    else if (out) {
+        snprintf(out->uuid, sizeof out->uuid, "%s", uuid);
+        snprintf(out->message_group_uuid, sizeof out->message_group_uuid, "%s", group);
+        snprintf(out->created_at, sizeof out->created_at, "%s", ts);
+        out->sender = *me;
+        msgi_copy_s(row, "user_handle", out->sender.handle, sizeof out->sender.handle);
+        msgi_copy_s(row, "user_display_name", out->sender.display_name,
+                    sizeof out->sender.display_name);
+        out->message = strdup(mt);
+        if (!out->message)
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+    }
+    json_decref(row);
+    return rc;
+}
+
+int msg_send(msg_service *s, const char *sender_uuid, const char *group_in, const char *to_handle,
+             const char *text, const char *at, msg_message *out, err_t *e)
+{
+    return msg_send_keyed(s, sender_uuid, group_in, to_handle, text, at, NULL, out, e);
+}
+
+int msg_send_keyed(msg_service *s, const char *sender_uuid, const char *group_in,
+                   const char *to_handle, const char *text, const char *at, const char *idem_key,
+                   msg_message *out, err_t *e)
+{
+    int rc;
+    msg_user me, other;
+    json_t *req = NULL, *resp = NULL;
+    char group_lower[MSG_UUID_LEN + 1];
+    if (out)
+        memset(out, 0, sizeof *out);
+    if ((group_in && to_handle) || (!group_in && !to_handle))
+        return msg_failf(e, MSG_E_MISSING_FIELD,
+                          "give either message_group_uuid or handle");
+    if ((rc = msg_validate_text(text, e)))
+        return rc;
+    if (idem_key && !idem_key_ok(idem_key))
+        return msg_failf(e, MSG_E_INVALID_FIELD,
+                         "Idempotency-Key must be 1 to %d visible ASCII characters",
+                         MSG_IDEM_KEY_MAX);
+    long long at_us = 0;
+    if (at && (rc = msg_ts_parse(at, &at_us, e)))
+        return rc;
+    if (to_handle && (rc = msg_validate_handle(to_handle, e))) /* syntax before lookups */
+        return rc;
+    if ((rc = msg_user_by_uuid(s, sender_uuid, &me, e)))
+        return rc;
+
+    if (to_handle) {
+        if ((rc = msg_user_by_handle(s, to_handle, &other, e)))
+            return rc;
+        if (strcmp(other.uuid, me.uuid) == 0)
+            return msg_fail(e, MSG_E_SELF_MESSAGE);
+    } else {
+        if (!msgi_is_uuid(group_in))
+            return msgi_bad_group_id(e, group_in);
+        msgi_uuid_lower(group_in, group_lower); /* stored uuids are lower case */
+        group_in = group_lower;
+        json_t *mine;
+        if ((rc = msgi_find_my_row(s, me.uuid, group_in, &mine, e)))
+            return rc;
+        if (!mine)
+            return msg_fail(e, MSG_E_NOT_FOUND);
+        char other_uuid[sizeof other.uuid];
+        bool ok = msgi_copy_s(mine, "user_uuid", other_uuid, sizeof other_uuid);
+        json_decref(mine);
+        if (!ok)
+            return msg_fail(e, MSG_E_NOT_FOUND);
+        /* the other person's user row is gone (removed from the table): this conversation
+         * has nobody to deliver to, a 404 as for a handle nobody has -- not the 401
+         * unknown_user of a token naming no user, which signed the sender out of the page
+         * (test_messaging.py::test_send_to_a_conversation_whose_other_user_is_gone) */
+        err_t in = {0};
+        if ((rc = msg_user_by_uuid(s, other_uuid, &other, &in))) {
+            if (rc == ERR_NOT_FOUND)
+                return msg_fail_rc(e, MSG_E_NOT_FOUND, rc,
+                                   "the other person of this conversation no longer exists");
+            return msg_err_pass(e, rc, &in);
+        }
+    }
+
+    const char *lo = strcmp(me.uuid, other.uuid) < 0 ? me.uuid : other.uuid;
+    const char *hi = lo == me.uuid ? other.uuid : me.uuid;
+    char pair_pk[128], idem_name[64];
+    snprintf(pair_pk, sizeof pair_pk, "PAIR#%s#%s", lo, hi);
+    snprintf(idem_name, sizeof idem_name, "idem_%s", me.uuid);
+    json_t *idem = NULL; /* the pair row's list of the sender's keys, when idem_key */
+    char msg_uuid[MSG_UUID_LEN + 1];
+    msgi_uuid(msg_uuid);
+    unsigned seed = (unsigned)msg_now_usec() ^ (unsigned)(size_t)&seed;
+    char group[MSG_UUID_LEN + 1], ts[MSG_TS_LEN + 1], prev[MSG_TS_LEN + 1];
+
+    for (int attempt = 0;; attempt++) {
+        if (attempt >= s->cfg.max_retries) {
+            rc = msg_failf(e, MSG_E_CONFLICT,
+                            "too many concurrent writes to this conversation, try again");
+            goto done;
+        }
+        if (attempt > 0)
+            backoff(attempt, &seed);
+        json_t *pair;
+        if ((rc = msgi_get_item(s, pair_pk, "PAIR", &pair, e)))
+            goto done;
+        bool first = pair == NULL;
+        prev[0] = 0;
+        json_decref(idem);
+        idem = NULL;
+        if (pair) {
+            bool ok = msgi_copy_s(pair, "group_uuid", group, sizeof group);
+            msgi_copy_s(pair, "last_message_at", prev, sizeof prev);
+            if (idem_key)
+                idem = json_incref(json_object_get(pair, idem_name));
+            json_decref(pair);
+            if (!ok) {
+                rc =
+                    msg_failf(e, MSG_E_STORAGE, "the pair row %s has no group_uuid", pair_pk);
+                goto done;
+            }
+            if (group_in && strcmp(group, group_in) != 0) {
+                rc = msg_fail(e, MSG_E_NOT_FOUND);
+                goto done;
+            }
+            char its[MSG_TS_LEN + 1], iuuid[MSG_UUID_LEN + 1];
+            if (idem_key && idem_find(idem, idem_key, its, iuuid)) {
+                /* a retry of a send that committed (perhaps a moment ago, by the request
+                 * this one raced: its transaction cancelled ours) */
+                rc = idem_replay(s, &me, group, its, iuuid, text, out, e);
+                goto done;
+            }
+        } else if (group_in) {
+            /* conversation rows without their pair row: not written by this service */
+            rc = msg_fail(e, MSG_E_NOT_FOUND);
+            goto done;
+        } else {
+            msgi_uuid(group);
+        }
+        /* a retry never reuses a seeded time: it may be the one that collided */
+        long long t = at ? at_us + attempt : msg_now_usec();
+        if (prev[0]) {
+            long long p;
+            if (msg_ts_parse(prev, &p, NULL) == 0 && t <= p)
+                t = p + 1;
+        }
+        msg_ts_format(t, ts);
+
+        char msg_pk[64];
+        snprintf(msg_pk, sizeof msg_pk, "MSG#%s", group);
+        json_t *items = json_array();
+        json_array_append_new(
+            items, json_pack("{s:{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}},"
+                             " s:s}}",
+                             "Put", "TableName", s->table, "Item", "pk", "S", msg_pk, "sk", "S", ts,
+                             "message_uuid", "S", msg_uuid, "message", "S", text, "user_uuid", "S",
+                             me.uuid, "user_display_name", "S", me.display_name, "user_handle", "S",
+                             me.handle, "ConditionExpression", "attribute_not_exists(pk)"));
+        /* with a key, the pair row's write also stores it (idem_list) */
+        json_t *keys = idem_key ? idem_list(idem, idem_key, ts, msg_uuid) : NULL;
+        if (idem_key && !keys) {
+            json_decref(items);
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        if (first) {
+            json_t *put = json_pack("{s:{s:s, s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s}}, s:s}}", "Put",
+                                    "TableName", s->table, "Item", "pk", "S", pair_pk, "sk", "S",
+                                    "PAIR", "group_uuid", "S", group, "last_message_at", "S", ts,
+                                    "ConditionExpression", "attribute_not_exists(pk)");
+            if (put && keys)
+                json_object_set(json_object_get(json_object_get(put, "Put"), "Item"), idem_name,
+                                keys);
+            json_array_append_new(items, put);
+        } else {
+            json_t *up = json_pack(
+                "{s:{s:s, s:o, s:s, s:s, s:{s:{s:s}}}}", "Update", "TableName", s->table, "Key",
+                msgi_key2(pair_pk, "PAIR"), "UpdateExpression",
+                keys ? "SET last_message_at = :ts, #k = :k" : "SET last_message_at = :ts",
+                "ConditionExpression",
+                prev[0] ? "last_message_at = :prev" : "attribute_not_exists(last_message_at)",
+                "ExpressionAttributeValues", ":ts", "S", ts);
+            json_t *u = json_object_get(up, "Update");
+            if (u && prev[0])
+                json_object_set_new(json_object_get(u, "ExpressionAttributeValues"), ":prev",
+                                    json_pack("{s:s}", "S", prev));
+            if (u && keys) {
+                json_object_set(json_object_get(u, "ExpressionAttributeValues"), ":k", keys);
+                json_object_set_new(u, "ExpressionAttributeNames",
+                                    json_pack("{s:s}", "#k", idem_name));
+            }
+            json_array_append_new(items, up);
+            if (prev[0]) {
+                json_array_append_new(items, conv_delete(s->table, me.uuid, prev, group));
+                json_array_append_new(items, conv_delete(s->table, other.uuid, prev, group));
+            }
+        }
+        json_decref(keys);
+        json_array_append_new(items, conv_put(s->table, me.uuid, ts, group, &other, text));
+        json_array_append_new(items, conv_put(s->table, other.uuid, ts, group, &me, text));
+        size_t want = first ? 4 : prev[0] ? 6 : 4;
+        if (json_array_size(items) != want) { /* a json_pack failed: out of memory */
+            json_decref(items);
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        /* a fresh token per attempt: a transport-level retry of this very request (the
+         * remote client retries 5xx/timeouts) is then idempotent instead of a duplicate */
+        char token[MSG_UUID_LEN + 1];
+        msgi_uuid(token);
+        req = json_pack("{s:o, s:s}", "TransactItems", items, "ClientRequestToken", token);
+        err_t in;
+        /* TransactionInProgressException: an earlier copy of THIS request (same token; a
+         * transport retry overtook it) is still being applied.  Send the same request again
+         * until that copy's outcome is replayed, instead of a fresh attempt that would store
+         * the message a second time. */
+        long waited = 0;
+        for (int wait = 0;; wait++) {
+            rc = msgi_call(s, "TransactWriteItems", json_incref(req), &resp, &in);
+            json_decref(resp);
+            resp = NULL;
+            if (rc != ERR_TRANSACTION_IN_PROGRESS || waited >= MSG_IN_PROGRESS_WAIT_MS)
+                break;
+            waited += msgi_in_progress_wait(wait, &seed);
+        }
+        json_decref(req);
+        req = NULL;
+        if (rc == 0)
+            break;
+        if (!retryable(rc)) {
+            rc = msgi_storage(e, rc, &in);
+            goto done;
+        }
+    }
+    if (s->events) { /* committed: both users' event streams look now (events.h) */
+        msg_events_hint(s->events, me.uuid);
+        msg_events_hint(s->events, other.uuid);
+    }
+    if (out) {
+        snprintf(out->uuid, sizeof out->uuid, "%s", msg_uuid);
+        snprintf(out->message_group_uuid, sizeof out->message_group_uuid, "%s", group);
+        snprintf(out->created_at, sizeof out->created_at, "%s", ts);
+        out->sender = me;
+        out->message = strdup(text);
+        if (!out->message)
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+    }
+done:
+    json_decref(idem);
+    json_decref(req);
+    json_decref(resp);
+    return rc;
+}
