@@ -56,7 +56,7 @@ typedef struct msg_backend_ops {
      * change what a read answers (embedded: the engine's last transaction id, every process
      * sharing the data dir included).  A read made after taking version v answers what any
      * later read answers while the version is still v (the user lookup's cache in
-     * service.c).  May be NULL: nothing is cached. */
+     * service_users.c).  May be NULL: nothing is cached. */
     uint64_t (*version)(msg_backend *b);
     /* call with the successful response as its JSON text (*out_text, malloc'ed, *out_len
      * bytes; compact, members in call's order), no tree: a GetRecords page of wide images

@@ -30,12 +30,12 @@ struct msg_service {
     char *jwt_audience;
     msg_events *events; /* live delivery (events.h), set once before serving; NULL = none */
     struct msg_jwt_cache *jwt_cache; /* verified bearer tokens (auth.h); owned */
-    /* users looked up by uuid, each with the backend's version it was read at (service.c
+    /* users looked up by uuid, each with the backend's version it was read at (service_users.c
      * msg_user_by_uuid); only with a backend that has a version */
     pthread_mutex_t users_mu;
     bool users_init;             /* users_mu initialised */
-    pthread_mutex_t fold_mu;     /* one handles_fold at a time (service.c) */
-    _Atomic bool handles_folded; /* the table's handle rows are case-folded (service.c
+    pthread_mutex_t fold_mu;     /* one handles_fold at a time (service_users.c) */
+    _Atomic bool handles_folded; /* the table's handle rows are case-folded (service_users.c
                                     handles_fold): seen once, never checked again */
     _Atomic bool fold_stop;      /* msg_service_free: the start-up fold stops at its next page */
     bool fold_thread_on;     /* fold_thread was started (msg_service_start) */

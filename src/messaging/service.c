@@ -1,17 +1,16 @@
 /*
- * service — users and the access patterns A-D over one DynamoDB table.  Layer: messaging.
- * See service.h for the table layout, the write protocol and the invariants.
- * DynamoDB documents used: TransactWriteItems
- * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html),
- * Query (.../API_Query.html).
+ * service — the messaging service's lifecycle (configuration, msg_service_new/free) and the
+ * row helpers its parts share (messaging_int.h).  Layer: messaging.
+ * See service.h for the table layout, the write protocol and the invariants.  The parts:
+ * service_schema.c (the table), service_validate.c (handles, names, texts), service_users.c
+ * (users, case-insensitive handles), service_read.c (patterns A and B: listings, pages,
+ * cursors), service_send.c (patterns C + D: sending).
+ * DynamoDB documents used: GetItem
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_GetItem.html).
  */
 #include "messaging/messaging_int.h"
 #include "messaging/auth.h"
-#include "api/api.h"
-#include "base/arena.h"
 #include "value/av.h"
-#include "value/ddbjson.h"
-#include "value/jout.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,7 +188,7 @@ const msg_config *msg_service_config(msg_service *s)
     return &s->cfg;
 }
 
-/* ---- users -------------------------------------------------------------------------- */
+/* ---- row helpers (messaging_int.h) -------------------------------------------------- */
 
 json_t *msgi_key2(const char *pk, const char *sk)
 {

@@ -116,11 +116,11 @@ void msg_config_default(msg_config *c);
  * NULL = defaults.  ERR_NOMEM, ERR_VALIDATION (bad PEM key). */
 int msg_service_new(msg_backend *b, const msg_config *cfg, msg_service **out, err_t *e);
 /* Starts the service's background work, for a long-running process (`serve`): one thread
- * that folds the table's handle rows now (service.c, "handles"), so that the first lookup
+ * that folds the table's handle rows now (service_users.c, "handles"), so that the first lookup
  * that misses does not pay for the Scan.  Optional: without it the first such lookup folds.
  * ERR_INTERNAL (no thread). */
 int msg_service_start(msg_service *s, err_t *e);
-/* Folds the table's handle rows now, whether or not it was folded before (service.c,
+/* Folds the table's handle rows now, whether or not it was folded before (service_users.c,
  * "handles"): the repair for mixed-case handle rows an older version or an import wrote
  * after the fold (doctor reports them).  A Scan of the whole table.  *out_rows: handle rows
  * seen; *out_twins: lower-case twins written.  The backend's errors (storage, no_table). */

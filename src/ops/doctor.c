@@ -248,7 +248,7 @@ static void doc_messaging(doc *d, json_t *items)
     const char *h;
     json_t *hr;
     /* a handle row is keyed by the user's handle in lower case (handles are case-insensitive:
-     * src/messaging/service.c), or, written before that, by the handle as registered */
+     * src/messaging/service_users.c), or, written before that, by the handle as registered */
     json_object_foreach(handles, h, hr) {
         const char *uid = doc_s(hr, "uuid");
         json_t *u = uid ? json_object_get(users, uid) : NULL;
