@@ -12,7 +12,9 @@ script, no violation reported by the browser) and CORS unchanged for other origi
 tabs of one user share one event stream (a stream per tab took all 6 connections a browser
 opens to a server), also without Web Locks (elected on their BroadcastChannel).
 After a server restart the page reconnects and shows what was written while it was down,
-once each and in order.
+once each and in order; likewise when the network goes and comes back (Chromium's network
+conditions through CDP).  Unread counts; a slow send leaves the composer free; long words and
+64-letter names wrap at 375 px; focus rings show whole; HTML in names is text.
 A screenshot of each view is kept in tests/e2e/artifacts/ (or $DDBCHAT_ARTIFACTS).
 """
 import datetime
