@@ -839,11 +839,15 @@ int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, 
                 av_type t = known_type(u->val);
                 bool ok = t == AV_SS || t == AV_NS || t == AV_BS || (u->op == EU_ADD && t == AV_N);
                 if (!ok) {
+                    /* the service names a boolean BOOL and gives DELETE the ADD's type set too
+                     * (AWS eu-west-2 2026-09-17, floci's DynamoDbAddDeleteOperandIntegrationTest;
+                     * test_items test_add_delete_operand_types); DynamoDB Local says BOOLEAN
+                     * and ALLOWED_FOR_DELETE_OPERAND */
                     static const struct {
                         av_type t;
                         const char *n;
-                    } tn[] = {{AV_S, "STRING"},  {AV_N, "NUMBER"},     {AV_B, "BINARY"},
-                              {AV_NULL, "NULL"}, {AV_BOOL, "BOOLEAN"}, {AV_L, "LIST"},
+                    } tn[] = {{AV_S, "STRING"},  {AV_N, "NUMBER"},  {AV_B, "BINARY"},
+                              {AV_NULL, "NULL"}, {AV_BOOL, "BOOL"}, {AV_L, "LIST"},
                               {AV_M, "MAP"}};
                     const char *name = av_type_name(t);
                     for (size_t k = 0; k < sizeof tn / sizeof tn[0]; k++)
@@ -851,9 +855,8 @@ int expr_resolve(arena_t *a, const expr_t *parsed, expr_env *env, expr_t **out, 
                             name = tn[k].n;
                     fail(&r,
                          "Incorrect operand type for operator or function; operator: "
-                         "%s, operand type: %s, typeSet: ALLOWED_FOR_%s_OPERAND",
-                         u->op == EU_ADD ? "ADD" : "DELETE", name,
-                         u->op == EU_ADD ? "ADD" : "DELETE");
+                         "%s, operand type: %s, typeSet: ALLOWED_FOR_ADD_OPERAND",
+                         u->op == EU_ADD ? "ADD" : "DELETE", name);
                 }
             }
             if (r.rc == 0 && u->val)

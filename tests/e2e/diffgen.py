@@ -760,6 +760,12 @@ MESSAGE_PAIRS = [
         "Invalid attribute value type", "One of the required keys was not given a value",
         "One or more parameter values were invalid: Type mismatch for Index Key",
         "The number of conditions on the keys is invalid")),
+    # an ADD / DELETE operand of a type the action does not take: AWS names a boolean BOOL and
+    # gives DELETE the ADD's type set (eu-west-2 2026-09-17, floci's capture; test_items
+    # test_add_delete_operand_types); Local says BOOLEAN and ALLOWED_FOR_DELETE_OPERAND
+    ("local-add-delete-operand-text", lambda ma, mb: "typeSet: ALLOWED_FOR_" in mb and ma == (
+        mb.replace("operand type: BOOLEAN,", "operand type: BOOL,")
+        .replace("ALLOWED_FOR_DELETE_OPERAND", "ALLOWED_FOR_ADD_OPERAND"))),
     # overlapping paths: Local names as path two a path that does not overlap path one when a
     # third path stands between or after them (no AWS capture; ddbchat names the two that
     # overlap, as Local does for adjacent ones: tests/golden/expr)

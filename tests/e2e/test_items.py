@@ -403,6 +403,57 @@ def test_expression_parameter_rules(ddb_url, target, t1, op, body, msg):
     err(ddb_url, op, dict(body, TableName=t1), V, msg)
 
 
+# An ADD or DELETE whose value is of a type the action does not take is refused before the
+# item (and the table) is read, in UpdateItem's envelope, in a transaction without it; the
+# service names a boolean BOOL and gives DELETE the ADD's type set ("typeSet:
+# ALLOWED_FOR_ADD_OPERAND").  Captured against DynamoDB, eu-west-2 2026-09-17 (floci's
+# DynamoDbAddDeleteOperandIntegrationTest).  DynamoDB Local: no envelope, BOOLEAN,
+# ALLOWED_FOR_DELETE_OPERAND, and the missing table first.
+def test_add_delete_operand_types(ddb_url, target, table_name, make_table, ddb):
+    name = table_name("add")
+    make_table(ddb, name)
+    ok(ddb_url, "PutItem", {"TableName": name, "Item": {"pk": S("a"), "n": N(5),
+                                                        "s": {"SS": ["m"]}}})
+    key = {"pk": S("a")}
+    local = target == "dynamodb-local"
+
+    def refused(op, typ, env=True, local_typeset=None):
+        typeset = local_typeset if local and local_typeset else "ADD"
+        if local and typ == "BOOL":
+            typ = "BOOLEAN"
+        text = ("Invalid UpdateExpression: Incorrect operand type for operator or function; "
+                f"operator: {op}, operand type: {typ}, typeSet: ALLOWED_FOR_{typeset}_OPERAND")
+        return ("1 validation error detected: " + text) if env and not local else text
+
+    err(ddb_url, "UpdateItem", {"TableName": name, "Key": key, "UpdateExpression": "ADD n :v",
+                                "ExpressionAttributeValues": {":v": S("x")}}, "ValidationException",
+        refused("ADD", "STRING"))
+    err(ddb_url, "UpdateItem", {"TableName": name, "Key": key,
+                                "UpdateExpression": "SET t = :t ADD n :v",
+                                "ExpressionAttributeValues": {":t": S("t"), ":v": {"BOOL": True}}},
+        "ValidationException", refused("ADD", "BOOL"))
+    err(ddb_url, "UpdateItem", {"TableName": name, "Key": key, "UpdateExpression": "DELETE nope :v",
+                                "ConditionExpression": "attribute_exists(nope)",
+                                "ExpressionAttributeValues": {":v": {"L": [S("m")]}}},
+        "ValidationException", refused("DELETE", "LIST", local_typeset="DELETE"))
+    err(ddb_url, "UpdateItem", {"TableName": name, "Key": key, "UpdateExpression": "DELETE s :v",
+                                "ExpressionAttributeValues": {":v": N(1)}}, "ValidationException",
+        refused("DELETE", "NUMBER", local_typeset="DELETE"))
+    missing = {"TableName": name + "-missing", "Key": key, "UpdateExpression": "ADD n :v",
+               "ExpressionAttributeValues": {":v": S("x")}}
+    if local:
+        err(ddb_url, "UpdateItem", missing, "ResourceNotFoundException",
+            "Cannot do operations on a non-existent table")
+    else:
+        err(ddb_url, "UpdateItem", missing, "ValidationException", refused("ADD", "STRING"))
+    err(ddb_url, "TransactWriteItems", {"TransactItems": [{"Update": {
+        "TableName": name, "Key": key, "UpdateExpression": "ADD n :v",
+        "ExpressionAttributeValues": {":v": S("x")}}}]}, "ValidationException",
+        refused("ADD", "STRING", env=False))
+    assert ok(ddb_url, "GetItem", {"TableName": name, "Key": key, "ConsistentRead": True})[
+        "Item"] == {"pk": S("a"), "n": N(5), "s": {"SS": ["m"]}}
+
+
 # UpdateItem: SET with arithmetic, REMOVE, UPDATED_NEW / UPDATED_OLD / ALL_NEW.
 def test_update_return_values(ddb_url, t1):
     ok(ddb_url, "PutItem", {"TableName": t1, "Item": {"pk": S("a"), "v": N(5)}})

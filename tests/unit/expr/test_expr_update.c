@@ -95,8 +95,9 @@ static const ucase cases[] = {
      "rewrite one of these paths; path one: [l, [1]], path two: [l, x]"},
     {"ADD a :s", "!Invalid UpdateExpression: Incorrect operand type for operator or function; "
                  "operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND"},
+    /* DELETE names ADD's type set (AWS eu-west-2 2026-09-17; DynamoDB Local: its own) */
     {"DELETE a :n1", "!Invalid UpdateExpression: Incorrect operand type for operator or function; "
-                     "operator: DELETE, operand type: NUMBER, typeSet: ALLOWED_FOR_DELETE_OPERAND"},
+                     "operator: DELETE, operand type: NUMBER, typeSet: ALLOWED_FOR_ADD_OPERAND"},
     {"SET a = :n1 + :s", "!Invalid UpdateExpression: Incorrect operand type for operator or "
                          "function; operator or function: +, operand type: S"},
     {"SET a = if_not_exists(:s, :s)", "!Invalid UpdateExpression: Operator or function requires a "
