@@ -17,6 +17,7 @@
 #include "api/api_txn_token.h"
 #include "api/api_validate.h"
 #include "api/api_vector.h"
+#include "api/api_walk.h"
 #include "base/mem.h"
 #include "value/ddbjson.h"
 

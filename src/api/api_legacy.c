@@ -6,7 +6,7 @@
  * request runs exactly as with expressions.  The combinations DynamoDB rejects are checked
  * here with DynamoDB Local's texts (tests/e2e/test_items.py, test_query_scan.py pin them).
  *
- * One text for both request trees (api_validate.h's api_jview): the jansson tree, and our
+ * One text for both request trees (api_jview.h): the jansson tree, and our
  * reader's (value/jread.h), so a request with legacy parameters needs no jansson tree on the
  * fast paths (issue 13.1; a 15 MB QueryFilter of 200,000 conditions took a ~740 MB peak
  * through the jansson tree).  Over our reader's tree the names are copied into the arena
@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "api/api_item.h"
+#include "api/api_jview.h"
 #include "api/api_text.h"
 #include "api/api_validate.h"
 #include "value/jread.h"

@@ -381,7 +381,7 @@ static const api_shape sh_write_request = {
  * can match): the newest wording, from the regions that led the 2026-06 rewording.  An empty
  * list is the older echo at the map, "Value '{t=[]}' at 'requestItems' ... Map value must
  * satisfy constraint: [...]" (us-east-1 and eu-west-2 agreeing, the capture of 2026-10-09;
- * api_validate.c's map walk). */
+ * api_walk.c's map walk). */
 static const api_shape sh_write_requests = {.name = "List", .type = API_ST_LIST, .min = 1,
                                             .max = 25, .elem = &sh_write_request};
 static const api_shape sh_bw_items = {.name = "Map", .type = API_ST_MAP, .min = 1, .max = 25,

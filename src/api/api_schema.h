@@ -4,7 +4,7 @@
  * One shape per request member, with the constraints of DynamoDB's API model (the API
  * Reference's "Length Constraints", "Valid Range", "Pattern", "Valid Values" and
  * "Required" lines) and the order in which the service reports their violations.  Nothing
- * here runs: the one walker (api_validate.c, api_validate_request) reads a request against
+ * here runs: the one walker (api_walk.c, api_validate_request) reads a request against
  * its operation's shape and produces the service's "N validation errors detected: ..."
  * text.  Handlers keep only the operation's semantic checks.
  *
@@ -96,7 +96,7 @@ typedef struct api_shape {
     const struct api_shape *elem; /* list element / map value */
     const struct api_shape *key;  /* map key */
     /* struct: the operation reads its body with a strict (serde) deserialiser first, as
-     * SearchVectors does (api_validate.c strict_pass): an explicit null for a NOT_NULL or
+     * SearchVectors does (api_walk.c strict_pass): an explicit null for a NOT_NULL or
      * REQUIRED member is a SerializationException "invalid type: null, expected a string at
      * line 1 column N", a missing REQUIRED one "missing field `X` at line 1 column N" */
     bool strict;

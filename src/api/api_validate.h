@@ -5,9 +5,9 @@
  *  1. Shape: a member of the wrong JSON type is a SerializationException (api_json_*).
  *  2. Constraints: "Value null at 'tableName' failed to satisfy constraint: Member must not
  *     be null" and friends, collected in an api_vld.
- * The request walker (api_validate_request, below) does both for every operation with a
- * model (api_schema.c), before the handler runs; the api_vld_* helpers remain for the
- * handlers' own constraint-shaped checks.
+ * The request walker (api_validate_request, api_walk.c) does both for every operation with
+ * a model (api_schema.c), before the handler runs, with the api_vld_* collector below; the
+ * api_vld_* and api_json_* helpers remain for the handlers' own checks.
  *
  * Message format.  The service reports every violation at once:
  *     "2 validation errors detected: Value null at 'tableName' failed to satisfy constraint:
@@ -28,7 +28,6 @@
 #include <stddef.h>
 
 #include "api/api_int.h"
-#include "api/api_jview.h"
 #include "base/err.h"
 
 /* ---- constraint violations ---------------------------------------------------------- */
@@ -44,9 +43,6 @@ typedef struct api_vld {
     size_t bytes;             /* the texts' lengths so far (whole ones whole) */
 } api_vld;
 
-/* The length of the UTF-8 text s[0..n) as the service's model counts it: in UTF-16 units, a
- * character past U+FFFF counting 2 (Java's String.length()). */
-size_t api_utf16_units(const char *s, size_t n);
 
 void api_vld_init(api_vld *v);
 /* Adds one violation, printf-style, e.g. "Value null at 'tableName' failed to satisfy
@@ -147,36 +143,5 @@ typedef struct api_arn {
  * region and account; *out's pointers borrow arn.  Never fails. */
 void api_arn_parse(const char *arn, size_t len, const char *region, const char *account,
                    api_arn *out);
-
-/* ---- the request walker (api_schema's model) ------------------------------------------
- * It reads the request through api_jview.h's view (jansson's tree or our reader's). */
-
-/* Validates request `req` (an object node of `jv`) against operation `op`'s model
- * (api_schema_input): a member of the wrong JSON type is ERR_SERIALIZATION; a missing
- * required parameter, an empty required map, then the constraint violations are
- * ERR_VALIDATION with the service's texts ("1 validation error detected: Value '' at
- * 'tableName' failed to satisfy constraint: ...", "N validation errors detected: a; b").
- * 0 when the request satisfies the model (or the operation has none). */
-int api_validate_request(const api_jview *jv, const void *req, const char *op, err_t *e);
-/* Whether request `req` nests past the service's second limit (API_DEEP_REQUEST levels of
- * JSON), where the single-item operations answer in the older form (api_schema_deep). */
-bool api_request_deep(const api_jview *jv, const void *req);
-struct api_shape;
-/* The strict (serde) deserialiser's name of the type a member of shape s reads as, in its
- * refusals ("expected i32", "a sequence", "a map", "a boolean", "a string"): the strict
- * pass's and SearchVectors' member kinds (op_search.c) alike. */
-const char *api_serde_expect(const struct api_shape *s);
-/* The same with the model already looked up (in = api_schema_input(op), which may be NULL):
- * the dispatch keeps each operation's model so it does not search the table per request.
- * text: the body as sent (text_len bytes), for the positions of a strict pass's refusals
- * (api_schema.h strict), or NULL. */
-int api_validate_request_in(const api_jview *jv, const void *req, const struct api_shape *in,
-                            const char *op, const char *text, size_t text_len, err_t *e);
-/* After a handler refused request `req` (of input shape `in`) with a ValidationException:
- * the SerializationException of a wrong JSON token inside one of its AttributeValues, which
- * the service reports first (it deserialises the whole request before any check; review17
- * F2).  ERR_SERIALIZATION with e replaced, or 0 (e untouched). */
-int api_validate_types_after(const api_jview *jv, const void *req, const struct api_shape *in,
-                             err_t *e);
 
 #endif

@@ -24,6 +24,7 @@
 #include "api/api_throttle.h"
 #include "api/api_vector.h"
 #include "api/api_validate.h"
+#include "api/api_walk.h"
 #include "base/mem.h"
 #include "value/ddbjson.h"
 #include "value/jread.h"

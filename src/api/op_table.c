@@ -43,6 +43,7 @@
 #include "api/api_text.h"
 #include "api/api_validate.h"
 #include "api/api_vector.h"
+#include "api/api_walk.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "value/ddbjson.h"

@@ -25,6 +25,7 @@
 
 #include "api/api_schema.h"
 #include "api/api_validate.h"
+#include "api/api_walk.h"
 #include "value/jread.h"
 
 static const char *const ops[] = {
