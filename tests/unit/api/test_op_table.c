@@ -1,6 +1,6 @@
 /*
- * test_op_table — the table-level operations (src/api/op_table.c, op_misc.c) and the
- * validation helper (api_validate.c), called through api_call() on a store in a temp dir.
+ * test_op_table — the table-level operations (src/api/op_table.c, op_misc.c), called through
+ * api_call() on a store in a temp dir.
  *
  * Expected texts are the service's (the request model's constraint texts, then the semantic
  * rules in the service's order, see api_text.h); the same behaviours are pinned end to end by
@@ -872,45 +872,6 @@ static void test_misc(void **state)
     json_decref(resp);
 }
 
-/* ---- api_validate ----------------------------------------------------------------------- */
-
-static void test_validate_helper(void **state)
-{
-    (void)state;
-    api_vld v;
-    err_t e = {0};
-    api_vld_init(&v);
-    assert_true(api_vld_ok(&v));
-    assert_int_equal(api_vld_finish(&v, &e), 0);
-    api_vld_null(&v, "tableName");
-    api_vld_enum(&v, "FOO", "keySchema.1.member.keyType", "HASH, RANGE");
-    assert_int_equal(api_vld_finish(&v, &e), ERR_VALIDATION);
-    assert_string_equal(
-        e.msg, "Value null at 'tableName' failed to satisfy constraint: Member must not be null");
-    err_clear(&e);
-    assert_int_equal(api_vld_finish_aws(&v, &e), ERR_VALIDATION);
-    assert_string_equal(
-        e.msg, "2 validation errors detected: Value null at 'tableName' failed to satisfy "
-               "constraint: Member must not be null; Value 'FOO' at 'keySchema.1.member.keyType' "
-               "failed to satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]");
-    assert_true(api_name_valid("a.b-c_D9"));
-    assert_false(api_name_valid("ab"));
-    assert_false(api_name_valid("a b"));
-    json_t *o = json_pack("{s:i,s:s}", "n", 5, "s", "x");
-    const char *s;
-    bool present;
-    long long n;
-    err_clear(&e);
-    assert_int_equal(api_json_str(o, "n", &s, &e), ERR_SERIALIZATION);
-    err_clear(&e);
-    assert_int_equal(api_json_int(o, "n", &present, &n, &e), 0);
-    assert_true(present);
-    assert_int_equal(n, 5);
-    assert_int_equal(api_json_str(o, "absent", &s, &e), 0);
-    assert_null(s);
-    json_decref(o);
-}
-
 /* ---- a stream policy racing an UpdateTable (review9 finding 5) -------------------------
  * PutResourcePolicy on a table's stream checks the label on the table it pinned, then
  * changes the committed metadata.  A second process that replaces the stream in between
@@ -1042,7 +1003,6 @@ static void test_stream_policy_race(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_validate_helper),
         cmocka_unit_test(test_stream_policy_race),
         cmocka_unit_test_setup_teardown(test_validation_cases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_table_cases, setup, teardown),
