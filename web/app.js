@@ -169,6 +169,7 @@
 
   function signOut(message) {
     stopLive();
+    outbox.splice(0); // what is queued is not sent (the one on its way may still arrive)
     sessionStorage.removeItem(TOKEN_KEY);
     Object.assign(state, {
       token: null, me: null, listCursor: null, listLoaded: false, open: null, lastEventId: null,
@@ -324,10 +325,8 @@
     if (!o || o.seen.has(m.uuid)) return;
     o.seen.add(m.uuid);
     const mine = state.me && m.handle === state.me.handle;
-    if (mine && o.pending && o.pending.body === m.message) {
-      o.pending.li.remove();
-      o.pending = null;
-    }
+    const p = mine && o.pendings.find((x) => x.body === m.message);
+    if (p) dropPending(o, p);
     const stick = nearBottom() || mine;
     const li = messageEl(m);
     let after = el.messages.lastElementChild;
@@ -402,6 +401,7 @@
   function openConversation(group, handle, displayName, focusComposer) {
     state.open = {
       group, handle, display_name: displayName, cursor: null, loading: false, seen: new Set(),
+      pendings: [], // messages on their way (outbox) shown in this view
     };
     for (const b of el.conversations.querySelectorAll('button[aria-current]')) {
       b.removeAttribute('aria-current');
@@ -489,7 +489,7 @@
     el.count.textContent = over ? `${n} / ${MAX_CHARS}: too long by ${n - MAX_CHARS}` :
       `${n} / ${MAX_CHARS}`;
     el.count.classList.toggle('over', over);
-    el.send.disabled = over || !!el.send.dataset.busy;
+    el.send.disabled = over;
   }
 
   // The message being sent, shown at once below the others ("Sending…") until its answer
@@ -506,10 +506,11 @@
     meta.className = 'meta';
     meta.textContent = 'Sending…';
     li.append(text, meta);
-    o.pending = { li, body };
+    const pending = { li, body };
+    o.pendings.push(pending);
     el.messages.append(li);
     el.messages.scrollTop = el.messages.scrollHeight;
-    return o.pending;
+    return pending;
   }
 
   // One Idempotency-Key per message being sent: kept while the same text to the same
@@ -527,60 +528,81 @@
     return pendingSend.key;
   }
 
-  async function send() {
+  // Messages on their way, in the order Enter was pressed: sent one at a time, so they are
+  // stored in that order.  Enter while one is on its way queues the next; it did nothing
+  // before, and the next text ran into the one typed after it
+  // (test_web.py::test_enter_pressed_quickly_sends_each_message_in_order).
+  const outbox = []; // {o, body, pending}
+
+  function send() {
     const o = state.open;
     const body = el.text.value;
-    if (!o || !body.trim() || el.send.dataset.busy) return;
+    if (!o || !body.trim()) return;
     const n = charCount(body);
     if (n > MAX_CHARS) {
       showNotice(`The message has ${n} characters; at most ${MAX_CHARS} are allowed.`);
       return;
     }
-    el.send.dataset.busy = '1';
-    el.send.disabled = true;
     // The composer is free at once for the next message: clearing it only when the answer
     // came also cleared what was typed meanwhile (test_web.py::
-    // test_typing_on_while_a_send_is_on_its_way).  Sends still go one at a time, in order.
+    // test_typing_on_while_a_send_is_on_its_way).
     el.text.value = '';
     updateCount();
-    const pending = pendingEl(o, body);
-    try {
-      const payload = o.group ? { message: body, message_group_uuid: o.group } :
-        { message: body, handle: o.handle };
-      // keyed on the other person, not on o.group: the live stream may deliver the first
-      // message of a new conversation (setting o.group) before Send is pressed again
-      const key = sendKey(o.handle ? `@${o.handle}` : o.group, body);
-      const { data } = await api('POST', '/api/messages', payload, { 'Idempotency-Key': key });
-      pendingSend = null;
-      if (state.open === o) {
-        if (!o.group) adoptGroup(o, data.message_group_uuid);
-        addMessage(data);
-      }
-      const prev = state.convs.get(data.message_group_uuid);
-      upsertConversation({
-        uuid: data.message_group_uuid,
-        handle: prev ? prev.handle : o.handle,
-        display_name: prev ? prev.display_name : o.display_name,
-        message: data.message,
-        created_at: data.created_at,
-      });
-    } catch (e) {
-      // not sent, or not known to be: the text goes back to the composer (before anything
-      // typed since), to be sent again with the same Idempotency-Key
-      if (state.open === o) {
-        const now = el.text.value;
-        el.text.value = now.trim() ? `${body}\n${now}` : body;
-      }
-      handleError(e);
-    } finally {
-      if (o.pending === pending) {
-        pending.li.remove();
-        o.pending = null;
-      }
-      delete el.send.dataset.busy;
-      updateCount();
-      el.text.focus();
+    outbox.push({ o, body, pending: pendingEl(o, body) });
+    if (!el.send.dataset.busy) sendOutbox();
+  }
+
+  function dropPending(o, pending) {
+    const i = o.pendings.indexOf(pending);
+    if (i >= 0) {
+      o.pendings.splice(i, 1);
+      pending.li.remove();
     }
+  }
+
+  async function sendOutbox() {
+    el.send.dataset.busy = '1';
+    while (outbox.length) {
+      const { o, body, pending } = outbox[0];
+      try {
+        const payload = o.group ? { message: body, message_group_uuid: o.group } :
+          { message: body, handle: o.handle };
+        // keyed on the other person, not on o.group: the live stream may deliver the first
+        // message of a new conversation (setting o.group) before Send is pressed again
+        const key = sendKey(o.handle ? `@${o.handle}` : o.group, body);
+        const { data } = await api('POST', '/api/messages', payload, { 'Idempotency-Key': key });
+        pendingSend = null;
+        outbox.shift();
+        dropPending(o, pending);
+        if (state.open === o) {
+          if (!o.group) adoptGroup(o, data.message_group_uuid);
+          addMessage(data);
+        }
+        const prev = state.convs.get(data.message_group_uuid);
+        upsertConversation({
+          uuid: data.message_group_uuid,
+          handle: prev ? prev.handle : o.handle,
+          display_name: prev ? prev.display_name : o.display_name,
+          message: data.message,
+          created_at: data.created_at,
+        });
+      } catch (e) {
+        // not sent, or not known to be: its text and the ones queued after it go back to the
+        // composer (before anything typed since), the first to be sent again with the same
+        // Idempotency-Key
+        const left = outbox.splice(0);
+        for (const x of left) dropPending(x.o, x.pending);
+        const texts = left.filter((x) => x.o === state.open).map((x) => x.body);
+        if (texts.length) {
+          const now = el.text.value;
+          el.text.value = [...texts, ...(now.trim() ? [now] : [])].join('\n');
+        }
+        handleError(e);
+      }
+    }
+    delete el.send.dataset.busy;
+    updateCount();
+    el.text.focus();
   }
 
   el.text.addEventListener('input', updateCount);

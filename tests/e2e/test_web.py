@@ -1021,6 +1021,30 @@ def test_typing_on_while_a_send_is_on_its_way(web, two):
     assert [x["message"] for x in page] == ["talk to me", "first", "second"]
 
 
+def test_enter_pressed_quickly_sends_each_message_in_order(web, two):
+    """'one' Enter 'two' Enter 'three' Enter typed quickly, with each send slow (SLOW_SENDS):
+    three messages, shown at once as being sent, stored and shown in that order.  Before, an
+    Enter while a send was on its way did nothing: one message was sent and 'twothree' was
+    left in the composer as one text."""
+    from selenium.webdriver.common.keys import Keys
+    me_ = "web_quick"
+    web.tok[me_] = token(add_user(web, me_, "Quick Web"), exp_in=3600)
+    g = send_rest(web, "web_alice", "go", handle=me_)["message_group_uuid"]
+    d = fresh(two[1])
+    sign_in_by_link(d, web, me_)
+    open_conv(d, "Alice Web")
+    wait(d, lambda d: bubbles(d) == ["go"], 5, "the first message")
+    d.execute_script(SLOW_SENDS)
+    by_css(d, "#text")[0].send_keys("one", Keys.ENTER, "two", Keys.ENTER, "three", Keys.ENTER)
+    assert bubbles(d) == ["go", "one", "two", "three"]
+    assert len(by_css(d, "#messages li.pending")) >= 2
+    assert by_css(d, "#text")[0].get_attribute("value") == ""
+    wait(d, lambda d: not by_css(d, "#messages li.pending"), 10, "the three sent")
+    assert bubbles(d) == ["go", "one", "two", "three"]
+    st, _, page = rest(web, "GET", f"/api/messages/{g}", web.tok[me_])
+    assert [x["message"] for x in page] == ["go", "one", "two", "three"]
+
+
 def unread(d):
     """{name: the unread count its badge shows} for the conversations that have one."""
     return d.execute_script(
