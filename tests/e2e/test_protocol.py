@@ -634,6 +634,35 @@ def test_chunked_body(ddb_url):
         conn.close()
 
 
+@pytest.mark.requires_ddbchat
+def test_an_enormous_chunk_size(ddbchat_server):
+    # hostile21: libmicrohttpd 0.9.75 reads chunk sizes itself and shows us only the decoded
+    # bytes, so a chunk that declares more than the 16 MB limit cannot be refused when it is
+    # declared (as a Content-Length over it is, test_request_over_16mb_is_413): one whose
+    # bytes never come waits out the body deadline like any stalled body, and is closed by
+    # it, unanswered; a size past 2^64 - 1 is libmicrohttpd's own 413 at once (README, the
+    # HTTP server's limits).
+    srv = ddbchat_server("--read-timeout", "2")
+    u = urllib.parse.urlparse(srv.ddb_url)
+    head = (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\n"
+            b"Transfer-Encoding: chunked\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\n"
+            b"Authorization: " + DUMMY_AUTH.encode() + b"\r\n\r\n")
+    for size in (b"FFFFFFFFFF", b"1000001"):
+        s = socket.create_connection((u.hostname, u.port))
+        t0 = time.time()
+        s.sendall(head + size + b"\r\n{")
+        data = read_to_close(s, 10, must_close=True)
+        took = time.time() - t0
+        s.close()
+        assert data == b"" and 1.5 < took < 5, (size, data[:80], took)
+    s = socket.create_connection((u.hostname, u.port))
+    t0 = time.time()
+    s.sendall(head + b"10000000000000000\r\n{")
+    data = read_to_close(s, 10, must_close=True)
+    s.close()
+    assert data.startswith(b"HTTP/1.1 413") and time.time() - t0 < 1, data[:80]
+
+
 # ---- connections -----------------------------------------------------------------------
 
 def test_keep_alive(ddb_url):
