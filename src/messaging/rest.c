@@ -289,6 +289,12 @@ static int paging(const msg_http_req *req, msg_http_resp *r, int *limit, char *c
         reply_fail(r, MSG_E_BAD_TIMESTAMP, "after must be a time like 2026-11-26T12:34:56.123456Z");
         return -1;
     }
+    /* a space where RFC 3339 puts the offset's sign ("...:00 02:00") can only be a '+' sent
+     * unencoded (a query's '+' is a space): taken as '+'
+     * (test_messaging.py::test_after_offset_with_an_unencoded_plus) */
+    size_t al = strlen(after);
+    if (al > 6 && after[al - 6] == ' ' && after[al - 3] == ':')
+        after[al - 6] = '+';
     if (after[0] && cursor[0]) {
         reply_fail(r, MSG_E_INVALID_FIELD,
                    "give cursor (older pages) or after (newer ones), not both");

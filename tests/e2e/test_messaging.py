@@ -689,6 +689,32 @@ def test_after_takes_any_rfc3339_time(msg_server, people):
         assert st == 400 and b["error"]["code"] == "bad_timestamp", (bad, b)
 
 
+def test_after_offset_with_an_unencoded_plus(msg_server, people):
+    """A URL typed or built by string concatenation carries an offset's "+" as is:
+    `?after=2026-12-06T10:00:00+02:00`, and a query's "+" reads as a space (form decoding),
+    so the server saw "...00 02:00".  A space where RFC 3339 puts the offset's sign can only
+    be that "+": taken as "+", the same page as "%2B02:00", on both listings (before: 400
+    bad_timestamp, though the README promises offsets like +02:00).  Other spaces stay
+    refused (test_after_takes_any_rfc3339_time: "2026-12-05 04:00:00Z")."""
+    import datetime as dt
+    ids, tok = people
+    ms = [rest(msg_server, "POST", "/api/messages", tok["alice"],
+               {"message": f"plus{i}", "handle": "carol"})[2] for i in range(3)]
+    g = ms[0]["message_group_uuid"]
+    t = dt.datetime.strptime(ms[0]["created_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    local = (t + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    for path in (f"/api/messages/{g}", "/api/message_groups"):
+        st, _, want = rest(msg_server, "GET", f"{path}?after={local}%2B02:00", tok["alice"])
+        assert st == 200, want
+        st, _, got = rest(msg_server, "GET", f"{path}?after={local}+02:00", tok["alice"])
+        assert st == 200 and got == want, (path, got)
+    st, _, m = rest(msg_server, "GET", f"/api/messages/{g}?after={local}+02:00", tok["alice"])
+    assert [x["message"] for x in m] == ["plus1", "plus2"], m
+    for bad in (f"{local}+%2002:00", f"{local}++02:00", f"{local}+2:00", f"{local}%2002:00Z"):
+        st, _, b = rest(msg_server, "GET", f"/api/messages/{g}?after={bad}", tok["alice"])
+        assert st == 400 and b["error"]["code"] == "bad_timestamp", (bad, b)
+
+
 def test_limit_is_digits_only(msg_server, people):
     """limit is 1 to 100 written in digits: "+5", " 5" (%20), "5 ", "0x5", "5.0", "1e1" are
     400 bad_limit on both listings, like "5%00junk" (before, strtol read "+5" and " 5" as 5);
