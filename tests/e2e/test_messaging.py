@@ -842,17 +842,20 @@ def test_token_sub_uuid_in_any_case(msg_server, people):
 def test_cli_limit_out_of_range_is_refused(msg_server, people):
     # --limit is the REST API's limit: 1..100.  Past an int it was cast (4294967297 listed one
     # message, 4294967296 the default 40), and 0 was taken as "no --limit"; each is the
-    # service's bad_limit now (exit 1), as ?limit= is.
+    # service's bad_limit now (exit 1), as ?limit= is, in the same words (one error table:
+    # the CLI said "limit must be between 1 and 100", REST "an integer from 1 to 100").
     ids, tok = people
     st, _, m = rest(msg_server, "POST", "/api/messages", tok["alice"],
                     {"message": "limit probe", "handle": "carol"})
     assert st == 200, m
     g = m["message_group_uuid"]
     for n in ("0", "101", "4294967296", "4294967297", "99999999999999999999"):
+        st, _, b = rest(msg_server, "GET", f"/api/messages/{g}?limit={n}", tok["alice"])
+        assert st == 400 and b["error"]["code"] == "bad_limit", b
         for cmd in (("get-conversation", g), ("list-conversations", "alice")):
             p = cli(msg_server, *cmd, "--limit", n, check=False)
-            assert p.returncode == 1 and "ddbchat: bad_limit:" in p.stderr, (cmd, n, p.stdout,
-                                                                            p.stderr)
+            assert p.returncode == 1 and \
+                p.stderr == f"ddbchat: bad_limit: {b['error']['message']}\n", (cmd, n, p.stderr)
     p = cli(msg_server, "get-conversation", g, "--limit", "1", "--json")
     assert [x["message"] for x in json.loads(p.stdout)["messages"]] == ["limit probe"]
 
