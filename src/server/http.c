@@ -47,6 +47,7 @@
 #include "server/http_int.h"
 #include "server/http_pool.h"
 #include "server/metrics_http.h"
+#include "value/jout.h"
 
 #define HTTP_DRAIN_SECONDS 10
 #define HTTP_DISCARD_MAX ((unsigned long long)64 << 20) /* body bytes read to answer 413 */
@@ -838,7 +839,9 @@ static enum MHD_Result http_send(http_req *r)
     struct MHD_Response *m = p->mhd;
     p->mhd = NULL;
     if (!m) {
-        m = p->body ? MHD_create_response_from_buffer(p->body_len, p->body, MHD_RESPMEM_MUST_FREE)
+        /* the body, once sent, is kept for this thread's next reply (jout_text_free) */
+        m = p->body ? MHD_create_response_from_buffer_with_free_callback(p->body_len, p->body,
+                                                                         jout_text_free)
                     : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
         if (!m) {
             free(p->body);

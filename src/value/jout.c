@@ -10,7 +10,9 @@
  */
 #include "value/jout.h"
 
+#include <malloc.h> /* malloc_usable_size */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -27,6 +29,62 @@
 
 static const char jout_hex[] = "0123456789ABCDEF";
 static const char jout_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* The calling thread's spare block (jout_text_free): taken by a writer's first allocation.
+ * A thread that ever keeps one registers jout_spare_key, whose destructor frees it when the
+ * thread ends (the value is only a marker: the block is read from this thread's slot). */
+static _Thread_local struct {
+    char *p;
+    size_t cap; /* bytes usable at p */
+    bool keyed; /* jout_spare_key set for this thread */
+} jout_spare;
+static pthread_key_t jout_spare_key;
+static pthread_once_t jout_spare_once = PTHREAD_ONCE_INIT;
+static bool jout_spare_key_ok;
+
+static void jout_spare_drop(void *marker)
+{
+    (void)marker;
+    free(jout_spare.p);
+    jout_spare.p = NULL;
+    jout_spare.cap = 0;
+}
+
+static void jout_spare_key_make(void)
+{
+    jout_spare_key_ok = pthread_key_create(&jout_spare_key, jout_spare_drop) == 0;
+}
+
+void jout_text_free(void *p)
+{
+    if (!p)
+        return;
+    size_t cap = malloc_usable_size(p);
+    if (cap > JOUT_SPARE_MAX || (jout_spare.p && cap <= jout_spare.cap)) {
+        free(p);
+        return;
+    }
+    if (!jout_spare.keyed) {
+        pthread_once(&jout_spare_once, jout_spare_key_make);
+        if (!jout_spare_key_ok || pthread_setspecific(jout_spare_key, &jout_spare) != 0) {
+            free(p); /* nothing would free it when the thread ends */
+            return;
+        }
+        jout_spare.keyed = true;
+    }
+    free(jout_spare.p);
+    jout_spare.p = p;
+    jout_spare.cap = cap;
+}
+
+/* The thread's spare block as w's buffer (w has none yet), within w's max. */
+static void jout_take_spare(jout *w)
+{
+    w->p = jout_spare.p;
+    w->cap = jout_spare.cap < w->max ? jout_spare.cap : w->max;
+    jout_spare.p = NULL;
+    jout_spare.cap = 0;
+}
 
 void jout_init(jout *w, size_t max)
 {
@@ -95,6 +153,8 @@ static int jout_grow(jout *w, size_t n)
         jout_crc_fold(w);
     if (n > w->max - w->len && !w->grow)
         return jout_fail(w);
+    if (!w->p && jout_spare.p)
+        jout_take_spare(w);
     if (n <= w->cap - w->len)
         return 0;
     jout_crc_fold(w);
@@ -115,6 +175,8 @@ static int jout_grow(jout *w, size_t n)
 
 void jout_hint(jout *w, size_t n)
 {
+    if (!w->failed && !w->p && jout_spare.p)
+        jout_take_spare(w);
     if (w->failed || n <= w->cap - w->len || (n > w->max - w->len && !jout_hook(w, n)))
         return;
     jout_crc_fold(w); /* what is pending, before realloc moves it */

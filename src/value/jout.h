@@ -118,5 +118,12 @@ uint32_t jout_crc(jout *w);
  * NULL after a failure or when out of memory.  The NUL may pass max: it is not text, and the
  * grow hook is never asked for it. */
 char *jout_take(jout *w, size_t *len);
+/* A text jout_take handed over (or any other malloc'ed block, or NULL) is done with: kept for
+ * the calling thread's next writer, whose first write then takes it instead of a new
+ * allocation (one block a thread, the largest of at most JOUT_SPARE_MAX bytes; a block kept
+ * is freed when its thread ends), else freed.  The server's replies are released this way
+ * (server/http.c): a Query page's ~10 KB no longer costs a malloc and a free each. */
+void jout_text_free(void *p);
+#define JOUT_SPARE_MAX ((size_t)64 << 10)
 
 #endif
