@@ -939,9 +939,9 @@ def test_offline_then_back(web, two):
     The page drops its stream at once (a stream whose network went may hang unanswered for
     minutes, saying 'live' all along: it stayed 'live' here), says a failed send is the
     network's doing and keeps the text; once the network is back ('online') it reconnects at
-    once, not when its backoff next retries (1 s, 2 s, 4 s ... after 3.5 s offline the next
-    try was up to 5 s away), shows what it missed once each and in order, and the text sent
-    again is stored once (its Idempotency-Key)."""
+    once, not when its backoff next retries (tries 1 s, 3 s, 7 s ... after the drop with the
+    jitter pinned: back at 3.5 s, the next try was 3.5 s away), shows what it missed once each
+    and in order, and the text sent again is stored once (its Idempotency-Key)."""
     bob_ = "web_net_bob"
     web.tok[bob_] = token(add_user(web, bob_, "Net Bob"), exp_in=3600)
     m = send_rest(web, "web_alice", "before the network went", handle=bob_)
@@ -951,6 +951,7 @@ def test_offline_then_back(web, two):
         sign_in_by_link(d, web, bob_)
         open_conv(d, "Alice Web")
         wait(d, lambda d: bubbles(d) == ["before the network went"], 5, "the first message")
+        d.execute_script("Math.random = () => 0.5")  # the backoff's jitter: waits of 1, 2, 4 s
         network(d, online=False)
         t0 = time.time()
         wait(d, lambda d: not by_css(d, "#live[data-state=on]"), 2, "the stream dropped")
