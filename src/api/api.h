@@ -67,6 +67,9 @@ typedef struct api_caller {
     /* the request body's text (NULL: unknown), for a text that names a place in it (the
      * serde-style position of SearchVectors' TopK: op_search_topk_type) */
     const char *body;
+    /* the request's Host header (NULL: none; valid while the request is answered):
+     * DescribeEndpoints names it as the endpoint, the address the client reached us at */
+    const char *host;
 } api_caller;
 #define API_ARENA_PER_BODY_BYTE 32
 

@@ -1007,6 +1007,7 @@ static bool dp_handle(const ddb_proto *p, const ddb_proto_req *req, ddb_proto_re
     }
     caller.body_len = req->body_len;
     caller.body = req->body;
+    caller.host = ddb_proto_header(req, "host");
 
     /* no body at all: AWS's SerializationException without a message, after the target and
      * the signature (dynalite's listTables tests, recorded against AWS; ddbchat read it as {});

@@ -2298,12 +2298,22 @@ def test_describe_limits(ddb):
 
 
 @pytest.mark.requires_ddbchat
-def test_describe_endpoints(ddb):
-    # Pins: DescribeEndpoints answers one endpoint cached 1440 minutes (DynamoDB Local does
-    # not implement the operation).
+def test_describe_endpoints(ddb, ddb_url):
+    # Pins: DescribeEndpoints answers one endpoint cached 1440 minutes, the address the client
+    # reached (its Host header), as the service names its own endpoint: an SDK with endpoint
+    # discovery must keep talking to this server (it answered "localhost:8000" whatever the
+    # port).  A Host that cannot name an endpoint is not repeated.  DynamoDB Local does not
+    # implement the operation.
+    from urllib.parse import urlparse
+    from conftest import raw_request
     [ep] = ddb.describe_endpoints()["Endpoints"]
     assert ep["CachePeriodInMinutes"] == 1440
-    assert ep["Address"]
+    assert ep["Address"] == urlparse(ddb_url).netloc
+    target = "DynamoDB_20120810.DescribeEndpoints"
+    st, _, body = raw_request(ddb_url, {}, target=target, headers={"Host": "ddb.example:8443"})
+    assert st == 200 and json.loads(body)["Endpoints"][0]["Address"] == "ddb.example:8443"
+    st, _, body = raw_request(ddb_url, {}, target=target, headers={"Host": "a b<c>"})
+    assert st == 200 and json.loads(body)["Endpoints"][0]["Address"] == "localhost:8000"
 
 
 # ---- namespaces (ddbchat's --namespace-tables, like DynamoDB Local without -sharedDb) ---------
