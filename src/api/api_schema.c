@@ -994,24 +994,27 @@ static void api_known_init(void)
     api_known = v; /* kept for the process's life */
 }
 
+/* bsearch's order over api_known for a name of len bytes (not NUL-terminated). */
+typedef struct api_known_key {
+    const char *s;
+    size_t len;
+} api_known_key;
+
+static int api_known_find(const void *key, const void *elem)
+{
+    const api_known_key *k = key;
+    const char *m = *(const char *const *)elem;
+    int c = strncmp(k->s, m, k->len);
+    if (c == 0 && m[k->len] != '\0')
+        c = -1; /* key is a proper prefix of m: it sorts first */
+    return c;
+}
+
 bool api_schema_knows(const char *key, size_t len)
 {
     pthread_once(&api_known_once, api_known_init);
     if (!api_known || memchr(key, 0, len))
         return true;
-    size_t lo = 0, hi = api_nknown;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        const char *m = api_known[mid];
-        int c = strncmp(key, m, len);
-        if (c == 0 && m[len] != '\0')
-            c = -1; /* key is a proper prefix of m: it sorts first */
-        if (c == 0)
-            return true;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return false;
+    api_known_key k = {key, len};
+    return bsearch(&k, api_known, api_nknown, sizeof *api_known, api_known_find) != NULL;
 }

@@ -9,6 +9,7 @@
  * pinned by tests/golden/expr/reserved.json.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ReservedWords.html
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "expr/expr_int.h"
@@ -587,6 +588,11 @@ static const char *const reserved[] = {
     "ZONE",
 };
 
+static int reserved_cmp(const void *key, const void *elem)
+{
+    return strcmp(key, *(const char *const *)elem);
+}
+
 bool expr_is_reserved(const char *name, size_t len)
 {
     char up[32];
@@ -599,16 +605,6 @@ bool expr_is_reserved(const char *name, size_t len)
         up[i] = c;
     }
     up[len] = '\0';
-    size_t lo = 0, hi = sizeof reserved / sizeof reserved[0];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(up, reserved[mid]);
-        if (c == 0)
-            return true;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return false;
+    return bsearch(up, reserved, sizeof reserved / sizeof reserved[0], sizeof reserved[0],
+                   reserved_cmp) != NULL;
 }
