@@ -46,7 +46,7 @@ void api_bk_job_free(bk_job *j)
 }
 
 /* Joins and frees finished jobs (caller holds mu). */
-void api_bk_reap(bk_mgr *m)
+static void bk_reap(bk_mgr *m)
 {
     for (bk_job **pp = &m->jobs; *pp;) {
         bk_job *j = *pp;
@@ -60,6 +60,13 @@ void api_bk_reap(bk_mgr *m)
     }
 }
 
+void api_bk_reap_now(bk_mgr *m)
+{
+    pthread_mutex_lock(&m->mu);
+    bk_reap(m);
+    pthread_mutex_unlock(&m->mu);
+}
+
 void api_backups_fini(api_t *api)
 {
     bk_mgr *m = api->backups;
@@ -68,7 +75,7 @@ void api_backups_fini(api_t *api)
     pthread_mutex_lock(&m->mu);
     m->stopping = true;
     while (m->jobs) {
-        api_bk_reap(m);
+        bk_reap(m);
         if (m->jobs)
             pthread_cond_wait(&m->cv, &m->mu);
     }
@@ -168,12 +175,19 @@ int api_bk_start(bk_mgr *m, bk_job *j, void *(*fn)(void *), err_t *e)
 }
 
 /* A restore's table takes data-plane requests from now on (called with m->mu held). */
-void api_bk_open_locked(bk_job *j)
+static void bk_open_locked(bk_job *j)
 {
     if (j->kind == BK_JOB_RESTORE && !j->opened) {
         j->opened = true;
         atomic_fetch_sub(&j->m->n_restoring, 1);
     }
+}
+
+void api_bk_open(bk_job *j)
+{
+    pthread_mutex_lock(&j->m->mu);
+    bk_open_locked(j);
+    pthread_mutex_unlock(&j->m->mu);
 }
 
 void api_bk_signal(bk_job *j, bool started, bool finished)
@@ -182,7 +196,7 @@ void api_bk_signal(bk_job *j, bool started, bool finished)
     if (started)
         j->started = true;
     if (finished) {
-        api_bk_open_locked(j);
+        bk_open_locked(j);
         j->finished = true;
     }
     pthread_cond_broadcast(&j->m->cv);

@@ -3,9 +3,11 @@
  * backup operations that run them (op_backup.c).  Layer: api (private).
  *
  * The manager (api->backups) and the job list are api_backups.c's: it registers, starts,
- * reaps and frees the jobs, always under the manager's mutex; op_backup.c fills a job in
- * before api_bk_start and runs it on the worker thread; the table lookup learns whether a
- * table is being restored from api_backup_restoring (api_int.h).
+ * reaps and frees the jobs, always under the manager's mutex, which only api_backups.c takes
+ * (op_backup.c reads done_delay_ms, set once, and counts n_restoring, an atomic, without
+ * it); op_backup.c fills a job in before api_bk_start and runs it on the worker thread; the
+ * table lookup learns whether a table is being restored from api_backup_restoring
+ * (api_int.h).
  */
 #ifndef DDB_API_API_BACKUPS_H
 #define DDB_API_API_BACKUPS_H
@@ -76,8 +78,8 @@ static inline bk_mgr *api_bk_mgr(api_t *api)
 /* Frees a job that never started or has been joined: unpins its table, abandons its dump,
  * lets go of its lock file. */
 void api_bk_job_free(bk_job *j);
-/* Joins and frees finished jobs (caller holds m->mu). */
-void api_bk_reap(bk_mgr *m);
+/* Joins and frees the finished jobs. */
+void api_bk_reap_now(bk_mgr *m);
 /* True when a job of `kind` on backup id (or, for kind BK_JOB_BACKUP with table_id, on that
  * table) is running in this process. */
 bool api_bk_busy(bk_mgr *m, int kind, const char *id, uint32_t table_id);
@@ -90,8 +92,8 @@ void api_bk_hold_release(bk_mgr *m, bk_hold *h);
  * finished).  ERR_SERVICE_UNAVAILABLE when the server is stopping, ERR_INTERNAL when no
  * thread could be made (j is then not registered: the caller frees it). */
 int api_bk_start(bk_mgr *m, bk_job *j, void *(*fn)(void *), err_t *e);
-/* A restore's table takes data-plane requests from now on (called with m->mu held). */
-void api_bk_open_locked(bk_job *j);
+/* A restore's table takes data-plane requests from now on. */
+void api_bk_open(bk_job *j);
 /* The worker's news: started (the request may answer), finished (reap it). */
 void api_bk_signal(bk_job *j, bool started, bool finished);
 /* Whether the server is stopping (a worker gives up). */

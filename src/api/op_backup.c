@@ -684,9 +684,7 @@ int op_create_backup(api_req *r, json_t **out)
     }
     *out = json_pack("{s:o}", "BackupDetails", bk_details(rec));
     json_decref(rec);
-    pthread_mutex_lock(&m->mu);
-    api_bk_reap(m);
-    pthread_mutex_unlock(&m->mu);
+    api_bk_reap_now(m);
     return 0;
 fail:
     json_decref(rec);
@@ -974,9 +972,7 @@ static bool bk_nap(bk_job *j, int64_t ms)
  * other order let a client that had seen ACTIVE be told the table does not exist). */
 static int bk_restore_done(bk_job *j, err_t *e)
 {
-    pthread_mutex_lock(&j->m->mu);
-    api_bk_open_locked(j);
-    pthread_mutex_unlock(&j->m->mu);
+    api_bk_open(j);
     int rc = store_table_alter(j->api->store, j->target, bk_done_fn, j, NULL, e);
     if (rc == ERR_RESOURCE_NOT_FOUND) { /* dropped or replaced meanwhile: nothing to mark */
         err_clear(e);
