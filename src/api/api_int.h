@@ -228,6 +228,11 @@ static inline int64_t api_wall_ms(void)
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+/* ERR_NOMEM, "out of memory", recorded in r->err: a handler's answer to a failed allocation. */
+static inline int api_nomem(api_req *r)
+{
+    return err_set(r->err, ERR_NOMEM, "out of memory");
+}
 /* ValidationException with msg as its whole text. */
 static inline int api_verr(api_req *r, const char *msg)
 {

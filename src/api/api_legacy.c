@@ -82,11 +82,6 @@ typedef struct lg {
     bool jr; /* our reader's tree */
 } lg;
 
-static int nomem(api_req *r)
-{
-    return err_set(r->err, ERR_NOMEM, "out of memory");
-}
-
 /* An attribute name's length out of 1..AV_MAX_NAME_LEN: the refusal, else 0. */
 static int name_len_check(api_req *r, size_t len)
 {
@@ -140,7 +135,7 @@ static int lg_str(const lg *L, const void *o, const char *key, bool whole, const
     if (memchr(s, 0, len)) /* the jansson path answers it */
         return err_set(L->r->err, ERR_SERIALIZATION, "U+0000 in %s", key);
     if (!(*out = arena_strndup(L->r->arena, s, len)))
-        return nomem(L->r);
+        return api_nomem(L->r);
     *out_len = len;
     return 0;
 }
@@ -182,7 +177,7 @@ static int value_list(const lg *L, const void *jl, av_t **out, size_t *out_n)
     size_t n = L->jv->size(jl);
     av_t *v = arena_zalloc(r->arena, sizeof *v * (n ? n : 1));
     if (!v)
-        return nomem(r);
+        return api_nomem(r);
     for (size_t i = 0; i < n; i++) {
         int rc = lg_value(L, L->jv->elem(jl, i), &v[i]);
         if (rc)
@@ -226,7 +221,7 @@ static int one_compare(const lg *L, const char *name, size_t name_len, const voi
         return rc;
     expr_node *path = expr_build_path_from_name(r->arena, name, name_len);
     if (!path)
-        return nomem(r);
+        return api_nomem(r);
     return expr_build_compare(r->arena, path, op, vals, nv, out, r->err);
 }
 
@@ -246,12 +241,12 @@ static int one_expected(const lg *L, const char *name, size_t name_len, const vo
     /* the built tree borrows the value: it must live in the arena */
     av_t *value = arena_zalloc(r->arena, sizeof *value);
     if (!value)
-        return nomem(r);
+        return api_nomem(r);
     if (jv && (rc = lg_value(L, jv, value)))
         return rc;
     expr_node *path = expr_build_path_from_name(r->arena, name, name_len);
     if (!path)
-        return nomem(r);
+        return api_nomem(r);
     if (has_op) {
         if (has_exists)
             return err_set(r->err, ERR_VALIDATION, TXT_L_EXISTS_AND_OP, name);
@@ -328,13 +323,13 @@ static int conds(const lg *L, const void *o, const char *param, expr_kind kind, 
      * 50,000 deep (SIGSEGV) */
     expr_node **nodes = arena_alloc(r->arena, nc * sizeof *nodes);
     if (!nodes)
-        return nomem(r);
+        return api_nomem(r);
     /* attribute names with their length: U+0000 may be inside */
     for (void *it = L->jv->iter(jm); it; it = L->jv->iter_next(jm, it)) {
         size_t name_len;
         const char *name = L->jv->iter_key(it, &name_len);
         if (!(name = lg_name(L, name, name_len)))
-            return nomem(r);
+            return api_nomem(r);
         const void *c = L->jv->iter_value(it);
         expr_node *n = NULL;
         rc = expected ? one_expected(L, name, name_len, c, &n)
@@ -347,7 +342,7 @@ static int conds(const lg *L, const void *o, const char *param, expr_kind kind, 
     }
     expr_node *root = expr_build_all(r->arena, use_or, nodes, k);
     if (!root)
-        return nomem(r);
+        return api_nomem(r);
     return expr_build_condition(r->arena, kind, root, out, r->err);
 }
 
@@ -365,12 +360,12 @@ static int keyconds(const lg *L, const void *o, expr_t **out)
     size_t k = 0;
     expr_node **nodes = arena_alloc(r->arena, (L->jv->size(jm) + 1) * sizeof *nodes);
     if (!nodes)
-        return nomem(r);
+        return api_nomem(r);
     for (void *it = L->jv->iter(jm); it; it = L->jv->iter_next(jm, it)) {
         size_t name_len;
         const char *name = L->jv->iter_key(it, &name_len);
         if (!(name = lg_name(L, name, name_len)))
-            return nomem(r);
+            return api_nomem(r);
         const void *c = L->jv->iter_value(it);
         expr_node *n = NULL;
         /* the condition's values and their count here; whether the operator can key a Query
@@ -387,7 +382,7 @@ static int keyconds(const lg *L, const void *o, expr_t **out)
     }
     expr_node *root = expr_build_all(r->arena, false, nodes, k);
     if (k && !root)
-        return nomem(r);
+        return api_nomem(r);
     return expr_build_condition(r->arena, EXPR_KEY_CONDITION, root, out, r->err);
 }
 
@@ -404,7 +399,7 @@ static int updates(const lg *L, const void *o, expr_t **out)
         size_t name_len;
         const char *name = L->jv->iter_key(it, &name_len);
         if (!(name = lg_name(L, name, name_len)))
-            return nomem(r);
+            return api_nomem(r);
         int rc = name_len_check(r, name_len);
         if (rc)
             return rc;
@@ -431,7 +426,7 @@ static int updates(const lg *L, const void *o, expr_t **out)
         const void *jv = lg_member(L, c, "Value");
         av_t *value = arena_zalloc(r->arena, sizeof *value); /* borrowed by the tree */
         if (!value)
-            return nomem(r);
+            return api_nomem(r);
         if (jv && (rc = lg_value(L, jv, value)))
             return rc;
         if (!jv && a != EXPR_ACT_DELETE)
@@ -455,7 +450,7 @@ static int attrs(const lg *L, const void *o, expr_t **out)
     size_t n = L->jv->size(jl);
     expr_name *names = arena_zalloc(r->arena, sizeof *names * (n ? n : 1));
     if (!names)
-        return nomem(r);
+        return api_nomem(r);
     /* In order, the first of: a name that repeats an earlier one, an element that is not a
      * string.  The repeats are found by a sort (expr_names_repeats), not by comparing each
      * name with those before it (40,000 names took seconds; fuzz11). */

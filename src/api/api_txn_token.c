@@ -40,11 +40,6 @@
     "Specified idempotent token was used with different request parameters within the "         \
     "idempotency window"
 
-static int nomem(api_req *r)
-{
-    return err_set(r->err, ERR_NOMEM, "out of memory");
-}
-
 /* ---- ClientRequestToken cache -----------------------------------------------------------
  * A hash table (token -> entry) plus a FIFO of entries in creation order, so expiry pops
  * from the head in O(1) per expired entry.  An entry lives API_TXN_TOKEN_TTL_MS from the
@@ -317,7 +312,7 @@ int api_txn_token_begin(api_req *r, const char *token, json_t **out_replay)
      * pq_body: the Parameters); jdigest gives both trees of one text the same digest */
     if (!tc || (r->jbody ? tok_digest(tc, NULL, r->jbody, r->arena, dg)
                          : tok_digest(tc, r->body, NULL, NULL, dg)))
-        return nomem(r);
+        return api_nomem(r);
     char *replay = NULL;
     enum tok_state st = tok_begin(tc, token, dg, &replay);
     switch (st) {
@@ -326,7 +321,7 @@ int api_txn_token_begin(api_req *r, const char *token, json_t **out_replay)
     case TOK_REPLAY:
         *out_replay = json_loads(replay, JSON_ALLOW_NUL, NULL);
         free(replay);
-        return *out_replay ? 0 : nomem(r);
+        return *out_replay ? 0 : api_nomem(r);
     case TOK_MISMATCH:
         /* the service's text (client code written against AWS matches on "idempotent token
          * was used"); DynamoDB Local's message is empty (test_transact
@@ -337,7 +332,7 @@ int api_txn_token_begin(api_req *r, const char *token, json_t **out_replay)
     case TOK_NOMEM:
         break;
     }
-    return nomem(r);
+    return api_nomem(r);
 }
 
 void api_txn_token_end(api_req *r, const char *token, const json_t *resp, bool committed)

@@ -127,11 +127,6 @@
 
 /* ---- small helpers -------------------------------------------------------------------------- */
 
-static int bk_nomem(api_req *r)
-{
-    return err_set(r->err, ERR_NOMEM, "out of memory");
-}
-
 static void bk_new_id(char out[32])
 {
     uuid_t u;
@@ -631,7 +626,7 @@ int op_create_backup(api_req *r, json_t **out)
 
     bk_job *j = calloc(1, sizeof *j);
     if (!j)
-        return bk_nomem(r);
+        return api_nomem(r);
     j->api = r->api;
     j->kind = BK_JOB_BACKUP;
     j->t = store_table_repin(r->api->store, t); /* the worker's own pin */
@@ -661,7 +656,7 @@ int op_create_backup(api_req *r, json_t **out)
     char lock[64];
     bk_file(lock, sizeof lock, j->id, ".lock");
     if (!arn || !meta) { /* never a backup without the table's settings */
-        rc = bk_nomem(r);
+        rc = api_nomem(r);
         goto fail;
     }
     if ((rc = store_bk_lock(r->api->store, lock, true, &j->lock_fd, r->err)) ||
@@ -1269,7 +1264,7 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
     json_t *def = x->def;
     store_table *t = arena_zalloc(r->arena, sizeof *t);
     if (!t) {
-        rc = bk_nomem(r);
+        rc = api_nomem(r);
         goto done;
     }
     snprintf(t->name, sizeof t->name, "%s", sn);
@@ -1451,14 +1446,14 @@ static int bk_restore_into(api_req *r, const bk_target *x, json_t **out)
     json_object_set(meta, "Restore", x->restore);
     char *ms = ddbjson_dumps_whole(meta, JSON_COMPACT);
     if (!ms) {
-        rc = bk_nomem(r);
+        rc = api_nomem(r);
         goto done;
     }
     t->meta = arena_strdup(r->arena, ms);
     t->meta_len = strlen(ms);
     free(ms);
     if (!t->meta) {
-        rc = bk_nomem(r);
+        rc = api_nomem(r);
         goto done;
     }
     t->created_ms = now;
@@ -1595,7 +1590,7 @@ int op_restore_table_from_backup(api_req *r, json_t **out)
                    .meta = json_object_get(rec, "Meta"), .restore = restore, .dump_id = id,
                    .bmo = bmo, .gso = gso, .lso = lso, .pto = pto, .sseo = sseo,
                    .odto = odto};
-    rc = restore ? bk_restore_into(r, &x, out) : bk_nomem(r); /* the job is registered */
+    rc = restore ? bk_restore_into(r, &x, out) : api_nomem(r); /* the job is registered */
     json_decref(restore);
 done:
     if (m)
@@ -1671,7 +1666,7 @@ int op_describe_continuous_backups(api_req *r, json_t **out)
     if ((rc = store_pitr_get(r->api->store, t, &p, r->err)))
         return rc;
     *out = bk_pitr_desc(&p, api_wall_ms());
-    return *out ? 0 : bk_nomem(r);
+    return *out ? 0 : api_nomem(r);
 }
 
 int op_update_continuous_backups(api_req *r, json_t **out)
@@ -1717,7 +1712,7 @@ int op_update_continuous_backups(api_req *r, json_t **out)
                              en ? days * STORE_PITR_DAY_MS : 0, &p, r->err)))
         return rc;
     *out = bk_pitr_desc(&p, api_wall_ms());
-    return *out ? 0 : bk_nomem(r);
+    return *out ? 0 : api_nomem(r);
 }
 
 static int bk_pitr_item(void *ctx, const av_t *item, err_t *e)
@@ -1844,7 +1839,7 @@ int op_restore_table_to_point_in_time(api_req *r, json_t **out)
                         bk_table_arn(r, bk_visible(t->name)), "RestoreDateTime", (json_int_t)at,
                         "InProgress", 1, "PitrDump", id);
     if (!def || !meta || !restore) {
-        rc = bk_nomem(r);
+        rc = api_nomem(r);
         goto done;
     }
     bk_target x = {.target = target, .def = def, .meta = meta, .restore = restore,

@@ -62,11 +62,6 @@
 #define TXT_BW_NULL_ITEM "The supplied Item contains a null AttributeValue"
 #define TXT_DUP_KEYS "Provided list of item keys contains duplicates"
 
-static int nomem(api_req *r)
-{
-    return err_set(r->err, ERR_NOMEM, "out of memory");
-}
-
 /* A digest of an extracted key (api_key_extract: the key attributes only, S, N or B) such
  * that keys api_key_equal finds equal have equal digests: each value's type and bytes (an N
  * holds its canonical text: value/av.h), FNV-1a.  The duplicate checks call api_key_equal
@@ -254,7 +249,7 @@ static int bg_parse_json(api_req *r, bg_table **out_tabs, size_t *out_nt, size_t
     size_t nt = json_object_size(ri), total = 0;
     bg_table *tabs = arena_zalloc(r->arena, sizeof *tabs * nt);
     if (!tabs)
-        return nomem(r);
+        return api_nomem(r);
     const char *name;
     json_t *spec;
     size_t ti = 0;
@@ -307,7 +302,7 @@ static int bg_parse_json(api_req *r, bg_table **out_tabs, size_t *out_nt, size_t
         return err_set(r->err, ERR_VALIDATION, TXT_BG_TOO_MANY);
     av_t *ksrc = arena_zalloc(r->arena, sizeof *ksrc * total);
     if (!ksrc)
-        return nomem(r);
+        return api_nomem(r);
     for (ti = 0; ti < nt; ti++) {
         json_t *keys = json_object_get(tabs[ti].spec, "Keys");
         for (size_t i = 0; i < tabs[ti].n; i++)
@@ -358,7 +353,7 @@ int op_batch_get_item(api_req *r, json_t **out)
     bool *found = arena_zalloc(r->arena, sizeof *found * total);
     uint64_t *kd = arena_alloc(r->arena, sizeof *kd * total);
     if (!ktab || !kptr || !kv || !items || !found || !kd)
-        return nomem(r);
+        return api_nomem(r);
     for (ti = 0; ti < nt; ti++) {
         bg_table *bt = &tabs[ti];
         if ((rc = api_table_get(r, bt->name, bt->name_len, &bt->t)) ||
@@ -390,7 +385,7 @@ int op_batch_get_item(api_req *r, json_t **out)
         ritems = arena_zalloc(r->arena, sizeof *ritems * total);
         rfound = arena_zalloc(r->arena, sizeof *rfound * total);
         if (!thr_skip || !rtab || !rptr || !ritems || !rfound)
-            return nomem(r);
+            return api_nomem(r);
         nrun = 0;
         for (ti = 0; ti < nt; ti++)
             for (size_t i = 0; i < tabs[ti].n; i++) {
@@ -417,7 +412,7 @@ int op_batch_get_item(api_req *r, json_t **out)
         return rc;
     bool *unread = NULL;
     if (nread < nrun && !(unread = arena_zalloc(r->arena, sizeof *unread * total)))
-        return nomem(r);
+        return api_nomem(r);
     for (size_t k = 0, j = 0; k < total && (thr_skip || unread); k++)
         if (!thr_skip || !thr_skip[k]) { /* the answers back in request order */
             items[k] = ritems[j];
@@ -431,7 +426,7 @@ int op_batch_get_item(api_req *r, json_t **out)
     api_cap *caps = arena_zalloc(r->arena, sizeof *caps * nt);
     json_t **lefts = arena_zalloc(r->arena, sizeof *lefts * nt);
     if (!caps || !lefts)
-        return nomem(r);
+        return api_nomem(r);
     api_out *o = api_reply(r);
     ao_obj(o, "Responses");
     uint64_t sent = 0; /* bytes of items answered so far (16 MB rule) */
@@ -469,14 +464,15 @@ int op_batch_get_item(api_req *r, json_t **out)
             if (bt->proj) {
                 int d = av_decode(data, len, ia, &full);
                 if (d || full.type != AV_M) {
-                    rc = d == ERR_NOMEM ? nomem(r)
+                    rc = d == ERR_NOMEM ? api_nomem(r)
                                         : err_set(r->err, ERR_INTERNAL, "corrupt stored item");
                     goto fail;
                 }
                 sz = av_item_size(&full);
             } else if (r->w) {
                 if ((rc = ao_item_stored_scan(o, NULL, data, len, ia, NULL, NULL, 0, NULL, &sz))) {
-                    rc = rc == ERR_INTERNAL ? err_set(r->err, rc, "corrupt stored item") : nomem(r);
+                    rc = rc == ERR_INTERNAL ? err_set(r->err, rc, "corrupt stored item")
+                                            : api_nomem(r);
                     goto fail;
                 }
             } else if (av_stored_scan(data, len, NULL, NULL, 0, NULL, &sz)) {
@@ -578,7 +574,7 @@ static int bw_alloc(api_req *r, bw_req *q)
 {
     q->cx = arena_zalloc(r->arena, sizeof *q->cx * q->total);
     q->docs = arena_zalloc(r->arena, sizeof *q->docs * q->total);
-    return q->cx && q->docs ? 0 : nomem(r);
+    return q->cx && q->docs ? 0 : api_nomem(r);
 }
 
 /* ---- the common request from our reader's tree (issue 13; bg_parse_jr's pattern) ----
@@ -665,7 +661,7 @@ static int bw_parse_json(api_req *r, bw_req *q)
         return rc;
     q->nt = json_object_size(ri);
     if (!(q->tabs = arena_zalloc(r->arena, sizeof *q->tabs * q->nt)))
-        return nomem(r);
+        return api_nomem(r);
     const char *name;
     json_t *list;
     size_t ti = 0;
@@ -732,7 +728,7 @@ static int bw_reply(api_req *r, const bw_req *qp, store_write *w, const av_t *ke
     if (r->applied && r->arena_refused) {
         bool *sk = arena_zalloc(r->arena, total ? total : 1);
         if (!sk)
-            return nomem(r);
+            return api_nomem(r);
         for (size_t i = 0; i < total; i++)
             sk[i] = (skip && skip[i]) || w[i].rc == ERR_NOMEM;
         skip = sk;
@@ -746,7 +742,7 @@ static int bw_reply(api_req *r, const bw_req *qp, store_write *w, const av_t *ke
     /* per table: the capacity consumed (charged here), then the reply */
     api_cap *caps = arena_zalloc(r->arena, sizeof *caps * nt);
     if (!caps)
-        return nomem(r);
+        return api_nomem(r);
     for (size_t ti = 0; ti < nt; ti++) {
         const bw_table *bt = &q.tabs[ti];
         const store_table *t = w[bt->first].table;
@@ -852,7 +848,7 @@ int op_batch_write_item(api_req *r, json_t **out)
     av_t *keys = arena_zalloc(r->arena, sizeof *keys * total);
     uint64_t *kd = arena_alloc(r->arena, sizeof *kd * total);
     if (!w || !keys || !kd)
-        return nomem(r);
+        return api_nomem(r);
     for (size_t ti = 0; ti < nt; ti++) {
         const bw_table *bt = &q.tabs[ti];
         const store_table *t = NULL;
@@ -887,7 +883,7 @@ int op_batch_write_item(api_req *r, json_t **out)
     if (r->later) { /* api_call_out_jr_later: no --transaction-conflicts, no --throttle */
         bw_later *c = arena_alloc(r->arena, sizeof *c);
         if (!c)
-            return nomem(r);
+            return api_nomem(r);
         *c = (bw_later){r, q, w, keys};
         api_later_suspend(r);
         rc = store_write_each_later(r->api->store, w, total, bw_later_done, c, r->err);
@@ -908,18 +904,18 @@ int op_batch_write_item(api_req *r, json_t **out)
         skip = arena_zalloc(r->arena, sizeof *skip * total);
         run = arena_zalloc(r->arena, sizeof *run * total);
         if (!skip || !run)
-            return nomem(r);
+            return api_nomem(r);
     }
     if (r->api->txn_conflicts) {
         hk = arena_alloc(r->arena, sizeof *hk * total);
         busy = arena_zalloc(r->arena, sizeof *busy * total);
         if (!hk || !busy)
-            return nomem(r);
+            return api_nomem(r);
         for (size_t i = 0; i < total; i++)
             if (api_hold_key(w[i].table, w[i].key, &hk[i]))
                 hk[i] = 0;
         if (api_hold_writes(r->api, hk, total, busy))
-            return nomem(r);
+            return api_nomem(r);
         for (size_t i = 0; i < total; i++)
             nheld += skip[i] = busy[i];
         api_hold_wait(r->api);
