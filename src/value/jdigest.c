@@ -182,6 +182,19 @@ static void jd_sort_jread(const jread_val **m, size_t n)
     }
 }
 
+static int jd_jread(jd *d, const jread_val *v, arena_t *a, int depth);
+
+/* A member or element c: a string (most of a request's leaves) written here, without the
+ * call; anything else by jd_jread. */
+static inline int jd_jread_child(jd *d, const jread_val *c, arena_t *a, int depth)
+{
+    if (c->type == JREAD_STRING) {
+        jd_bytes(d, c->text, c->len);
+        return 0;
+    }
+    return jd_jread(d, c, a, depth);
+}
+
 static int jd_jread(jd *d, const jread_val *v, arena_t *a, int depth)
 {
     if (depth > JREAD_MAX_DEPTH)
@@ -209,7 +222,7 @@ static int jd_jread(jd *d, const jread_val *v, arena_t *a, int depth)
     case JREAD_ARRAY:
         jd_head(d, JD_ARR, v->n);
         for (const jread_val *c = v->child; c; c = c->next)
-            if (jd_jread(d, c, a, depth + 1))
+            if (jd_jread_child(d, c, a, depth + 1))
                 return -1;
         return 0;
     case JREAD_OBJECT: {
@@ -222,7 +235,7 @@ static int jd_jread(jd *d, const jread_val *v, arena_t *a, int depth)
         if (sorted) {
             for (const jread_val *c = v->child; c; c = c->next) {
                 jd_bytes(d, c->key, c->key_len);
-                if (jd_jread(d, c, a, depth + 1))
+                if (jd_jread_child(d, c, a, depth + 1))
                     return -1;
             }
             return 0;
@@ -236,7 +249,7 @@ static int jd_jread(jd *d, const jread_val *v, arena_t *a, int depth)
         jd_sort_jread(m, n);
         for (size_t i = 0; i < n; i++) {
             jd_bytes(d, m[i]->key, m[i]->key_len);
-            if (jd_jread(d, m[i], a, depth + 1))
+            if (jd_jread_child(d, m[i], a, depth + 1))
                 return -1;
         }
         return 0;
