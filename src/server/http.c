@@ -46,6 +46,7 @@
 #include "server/http_decode.h"
 #include "server/http_int.h"
 #include "server/http_pool.h"
+#include "server/http_srv.h"
 #include "server/metrics_http.h"
 #include "value/jout.h"
 
@@ -94,103 +95,6 @@
 #define HTTP_MIN_BODY_RATE (64 << 10) /* bytes a second: a slower body misses its deadline */
 #define HTTP_REAP_INTERVAL_MS 200 /* how often the reaper looks for connections past their
                                      request deadline */
-
-typedef struct http_listener http_listener;
-
-/* One open connection (MHD's socket context), on its listener's list from MHD's "started"
- * to its "closed" notification (which comes before libmicrohttpd closes the socket, so the
- * reaper never shuts down a descriptor that has been reused). */
-typedef struct http_conn {
-    struct http_conn *prev, *next; /* guarded by the listener's conns_mu */
-    http_listener *l;
-    int fd;
-    atomic_bool overflow;   /* came beyond max_connections and holds none of its slots: the
-                               busy reply, then closed (unless it gets a slot by then) */
-    long long body_ms;      /* when its current request's head was complete (MHD thread) */
-    atomic_ullong idle_rx;  /* bytes received by the reaper's first look after its last
-                               reply, or HTTP_RX_UNSET | replies (not looked at yet) */
-    unsigned long long replies; /* replies done (MHD thread) */
-    atomic_bool idle;       /* between requests, no request line yet: the reaper watches
-                               for the bytes of a next request (idle_rx set before); also
-                               from its start to its first request line (idle_rx 0) */
-    atomic_llong idle_ms;   /* when it became idle (its start, or its last reply; 0 when no
-                               idle timeout was set): the longest idle gives way first */
-    atomic_bool evicted;    /* shut down to make room for a new connection (http_evict_idle) */
-    atomic_llong deadline;  /* CLOCK_MONOTONIC ms by which the head or body must be in;
-                               0 = none (a request being answered, or no idle timeout) */
-    struct http_req *spare; /* its last request's context, kept for the next (MHD thread) */
-    struct http_req *cur;   /* the context http_uri_log made, until http_completed takes it:
-                               libmicrohttpd 0.9.75 closes a connection whose pool ran out
-                               (a flood of cookies) without calling it (MHD thread) */
-} http_conn;
-
-/* idle_rx before the reaper's first look: the top bit (no byte count reaches it) and the
- * reply's number, so that a baseline taken for one reply is never stored for the next */
-#define HTTP_RX_UNSET (1ULL << 63)
-
-typedef struct http_req http_req;
-
-/* The "dialect" of a listener: its routes and its transport-level replies. */
-typedef struct http_dialect {
-    const char *name; /* "ddb" / "rest" */
-    const http_route *routes;
-    /* A transport-level error (400, 413, 415, 431, 500) with a static reason; origin: the
-     * request's Origin header, or NULL (the REST port answers it the CORS headers every
-     * answer of its gets). */
-    void (*error)(http_server *srv, const char *origin, const char *ctype, int status,
-                  const char *why, http_response *resp);
-    /* The "busy, retry" reply.  ctype (both): the request's Content-Type, "" when it has none,
-     * NULL when not known (http_req_ctype); the DynamoDB endpoint's reply type follows it. */
-    void (*overload)(http_server *srv, const char *origin, const char *ctype,
-                     http_response *resp);
-    /* Every reply to a request with an Origin header carries "Access-Control-Allow-Origin: *"
-     * (http_cors_any; the DynamoDB endpoint, as AWS's: the REST port sets its own). */
-    bool cors_any_origin;
-} http_dialect;
-
-struct http_listener {
-    http_server *srv;
-    const http_dialect *dialect;
-    struct MHD_Daemon *d;
-    int port;
-    size_t body_limit, memory_budget;
-    size_t parse_budget;    /* HTTP_DDB_PARSE_BUDGET on the endpoint; 0: none (REST) */
-    size_t reply_budget;    /* HTTP_DDB_REPLY_BUDGET on the endpoint (REST: not charged) */
-    unsigned max_connections, read_timeout, idle_timeout;
-    unsigned first_timeout; /* a new connection's for its first request's head */
-    atomic_long in_flight;  /* requests whose head was read and that are not answered */
-    atomic_uint open;       /* connections open */
-    atomic_size_t mem;      /* bytes of the memory budget in use */
-    atomic_size_t parse;    /* bytes of the parse budget in use */
-    atomic_size_t reply;    /* bytes of the reply budget in use */
-    unsigned per_ip;        /* connections per client address; 0 = no cap */
-    pthread_mutex_t conns_mu;
-    http_conn *conns;       /* open connections (the reaper's list) */
-    atomic_ulong reaped;    /* connections closed past their request deadline */
-    atomic_uint slots;      /* of max_connections, those held: connections open, not
-                               overflow, not evicted (an evicted one's passed to a new one) */
-};
-
-struct http_server {
-    http_config cfg;
-    char host[256];
-    char region[64];
-    ddb_proto proto;
-    msg_service *svc;
-    http_listener ddb, rest;
-    http_pool *pool;         /* the blocking requests of both listeners; NULL once stopping */
-    pthread_mutex_t pool_mu; /* guards `pool` against the stop, and later_n */
-    unsigned later_n;        /* writes answered later (http_run_later) not yet resumed */
-    unsigned later_limit;    /* beyond it such a write gets the busy reply (pool + queue) */
-    pthread_cond_t later_cv; /* later_n fell to 0 */
-    unsigned queue_limit, queue_timeout_ms;
-    unsigned peek_delay_ms; /* tests: DDBCHAT_HALF_CLOSE_PEEK_DELAY_MS, a pause after the pool
-                               thread's peek for a half-close (widens that race on purpose) */
-    pthread_t reaper;        /* closes connections past their request deadline */
-    bool reaper_started, reaper_stop;
-    pthread_mutex_t reaper_mu;
-    pthread_cond_t reaper_cv;
-};
 
 enum { R_NEW = 0, R_BODY, R_QUEUED, R_DONE, R_ANSWERED, R_SENT_BY_POOL };
 
@@ -256,18 +160,21 @@ void http_config_default(http_config *c)
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
-static long long http_now_ms(void)
+/* One access-log line, written with a single write() so threads do not interleave. */
+void http_access_log(const char *fmt, ...)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static long long http_elapsed_us(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (long long)(t1.tv_sec - t0->tv_sec) * 1000000LL + (t1.tv_nsec - t0->tv_nsec) / 1000;
+    char line[768];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof line - 2)
+        n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    ssize_t w = write(STDERR_FILENO, line, (size_t)n);
+    (void)w;
 }
 
 /* ---- request deadlines ------------------------------------------------------------------
@@ -308,38 +215,6 @@ static unsigned long long http_rx_bytes(int fd)
         len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof ti.tcpi_bytes_received)
         return 0;
     return ti.tcpi_bytes_received;
-}
-
-/* One access-log line, written with a single write() so threads do not interleave. */
-static void http_access_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void http_access_log(const char *fmt, ...)
-{
-    char line[768];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n > sizeof line - 2)
-        n = (int)sizeof line - 2;
-    line[n++] = '\n';
-    ssize_t w = write(STDERR_FILENO, line, (size_t)n);
-    (void)w;
-}
-
-/* The value of the first header named `name` (any case) among h[0 .. n), or NULL. */
-static const char *http_header_in(const sigv4_header *h, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcasecmp(h[i].name, name) == 0)
-            return h[i].value;
-    return NULL;
-}
-
-static const char *http_header(const http_request *r, const char *name)
-{
-    return http_header_in(r->headers, r->n_headers, name);
 }
 
 int http_resp_header(http_response *r, const char *name, const char *value)
@@ -451,17 +326,6 @@ static int http_body_grow(http_req *r, size_t need, bool exact)
 }
 
 /* ---- the DynamoDB endpoint ------------------------------------------------------------ */
-
-/* A header whose value this file built (digits, hex, '-'): no CR / LF to look for. */
-static void http_resp_header_built(http_response *r, const char *name, const char *value,
-                                   size_t n)
-{
-    if (r->n_headers >= HTTP_RESP_MAX_HEADERS || n >= HTTP_RESP_HEADER_MAX)
-        return;
-    r->headers[r->n_headers].name = name;
-    memcpy(r->headers[r->n_headers].value, value, n + 1);
-    r->n_headers++;
-}
 
 /* Moves a ddb_proto reply into an http_response (with the request id and CRC headers). */
 static void http_from_ddb(ddb_proto_resp *presp, http_response *resp)
