@@ -160,4 +160,10 @@ static inline void http_resp_header_built(http_response *r, const char *name, co
     r->n_headers++;
 }
 
+/* http_routes.c: the DynamoDB endpoint's and the REST API's routes and transport replies. */
+extern const http_dialect http_ddb_dialect, http_rest_dialect;
+/* An API reply: counted (/metrics), moved into resp, logged; presp is emptied. */
+void http_ddb_reply(http_server *srv, ddb_proto_resp *presp, http_response *resp,
+                    const struct timespec *t0);
+
 #endif
