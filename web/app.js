@@ -37,6 +37,7 @@
     retryMs: RETRY_MIN_MS,
     retryTimer: null,
     noticeTimer: null,
+    gen: 0, // one per sign-in: what a sign-out leaves running checks it
   };
 
   // ---- errors in words -------------------------------------------------------------------
@@ -169,7 +170,11 @@
 
   function signOut(message) {
     stopLive();
-    outbox.splice(0); // what is queued is not sent (the one on its way may still arrive)
+    // what is queued or failed is dropped; a send on its way may still arrive, but its loop
+    // stops there (state.gen) and leaves the next user's outbox alone
+    state.gen++;
+    outbox.splice(0);
+    delete el.send.dataset.busy;
     sessionStorage.removeItem(TOKEN_KEY);
     Object.assign(state, {
       token: null, me: null, listCursor: null, listLoaded: false, open: null, lastEventId: null,
@@ -325,8 +330,7 @@
     if (!o || o.seen.has(m.uuid)) return;
     o.seen.add(m.uuid);
     const mine = state.me && m.handle === state.me.handle;
-    const p = mine && o.pendings.find((x) => x.body === m.message);
-    if (p) dropPending(o, p);
+    if (mine) storedCopy(o.handle, m);
     const stick = nearBottom() || mine;
     const li = messageEl(m);
     let after = el.messages.lastElementChild;
@@ -401,7 +405,6 @@
   function openConversation(group, handle, displayName, focusComposer) {
     state.open = {
       group, handle, display_name: displayName, cursor: null, loading: false, seen: new Set(),
-      pendings: [], // messages on their way (outbox) shown in this view
     };
     for (const b of el.conversations.querySelectorAll('button[aria-current]')) {
       b.removeAttribute('aria-current');
@@ -425,6 +428,7 @@
       c.li.firstChild.setAttribute('aria-current', 'true');
     }
     updateTitle();
+    for (const x of outbox) if (sameHandle(x.handle, handle)) showEntry(x);
     if (focusComposer) el.text.focus();
     if (group) loadMessages(true);
   }
@@ -492,47 +496,23 @@
     el.send.disabled = over;
   }
 
-  // The message being sent, shown at once below the others ("Sending…") until its answer
-  // (or its own live event) brings the stored one.
-  function pendingEl(o, body) {
-    const li = document.createElement('li');
-    li.className = 'mine pending';
-    li.dataset.at = '~'; // after every created_at: addMessage puts new ones above it
-    const text = document.createElement('div');
-    text.className = 'text';
-    text.dir = 'auto';
-    text.textContent = body;
-    const meta = document.createElement('div');
-    meta.className = 'meta';
-    meta.textContent = 'Sending…';
-    li.append(text, meta);
-    const pending = { li, body };
-    o.pendings.push(pending);
-    el.messages.append(li);
-    el.messages.scrollTop = el.messages.scrollHeight;
-    return pending;
-  }
+  // The outbox: messages on their way, in the order Enter was pressed, sent one at a time so
+  // they are stored in that order.  Each is shown at once at the bottom of its conversation
+  // ("Sending…") and the composer is free for the next one; Enter while one is on its way
+  // queues the next (test_web.py::test_typing_on_while_a_send_is_on_its_way,
+  // test_enter_pressed_quickly_sends_each_message_in_order).  Each message keeps one
+  // Idempotency-Key for all its tries, so a try whose answer was lost and the next one store
+  // it once.  One that fails stays in its conversation as "Not sent" with Retry and Discard,
+  // a message of its own (never run into another text), also when another conversation was
+  // opened meanwhile; the ones queued after it to the same person wait with it, so a retry
+  // cannot put them out of order (test_web.py::test_failed_sends_stay_in_their_conversation).
+  // Entries name the conversation by the other person's handle: a draft has no uuid yet.
+  const outbox = []; // {handle, name, body, key, state: 'queued'|'sending'|'failed', li}
 
-  // One Idempotency-Key per message being sent: kept while the same text to the same
-  // conversation is sent again after a failure (an answer lost on the way back: pressing Send
-  // again gives the message stored the first time, not a second one), new once it was sent
-  // or the text or conversation changed.  getRandomValues, since randomUUID needs a secure
-  // context and the page may be served over plain http.
-  let pendingSend = null;
-  function sendKey(target, text) {
-    if (!pendingSend || pendingSend.target !== target || pendingSend.text !== text) {
-      const b = crypto.getRandomValues(new Uint8Array(16));
-      const key = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-      pendingSend = { target, text, key };
-    }
-    return pendingSend.key;
-  }
-
-  // Messages on their way, in the order Enter was pressed: sent one at a time, so they are
-  // stored in that order.  Enter while one is on its way queues the next; it did nothing
-  // before, and the next text ran into the one typed after it
-  // (test_web.py::test_enter_pressed_quickly_sends_each_message_in_order).
-  const outbox = []; // {o, body, pending}
+  // getRandomValues, since randomUUID needs a secure context and the page may be served over
+  // plain http.
+  const newKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)),
+    (b) => b.toString(16).padStart(2, '0')).join('');
 
   function send() {
     const o = state.open;
@@ -543,66 +523,116 @@
       showNotice(`The message has ${n} characters; at most ${MAX_CHARS} are allowed.`);
       return;
     }
-    // The composer is free at once for the next message: clearing it only when the answer
-    // came also cleared what was typed meanwhile (test_web.py::
-    // test_typing_on_while_a_send_is_on_its_way).
     el.text.value = '';
     updateCount();
-    outbox.push({ o, body, pending: pendingEl(o, body) });
-    if (!el.send.dataset.busy) sendOutbox();
+    const x = { handle: o.handle, name: o.display_name, body, key: newKey(), state: 'queued',
+      li: null };
+    outbox.push(x);
+    showEntry(x);
+    el.messages.scrollTop = el.messages.scrollHeight;
+    el.text.focus();
+    sendOutbox();
   }
 
-  function dropPending(o, pending) {
-    const i = o.pendings.indexOf(pending);
-    if (i >= 0) {
-      o.pendings.splice(i, 1);
-      pending.li.remove();
+  // x shown in the open conversation, if it is x's, below every stored message.
+  function showEntry(x) {
+    const o = state.open;
+    if (!o || !sameHandle(o.handle, x.handle)) return;
+    const li = document.createElement('li');
+    li.className = x.state === 'failed' ? 'mine pending failed' : 'mine pending';
+    li.dataset.at = '~'; // after every created_at: addMessage puts new ones above it
+    const text = document.createElement('div');
+    text.className = 'text';
+    text.dir = 'auto';
+    text.textContent = x.body;
+    const meta = document.createElement('div');
+    meta.className = 'meta';
+    if (x.state === 'failed') {
+      const retry = document.createElement('button');
+      retry.type = 'button';
+      retry.className = 'link retry';
+      retry.textContent = 'Retry';
+      retry.addEventListener('click', () => {
+        for (const y of outbox) { // this one and those waiting behind it
+          if (y.state === 'failed' && sameHandle(y.handle, x.handle) &&
+              outbox.indexOf(y) >= outbox.indexOf(x)) {
+            y.state = 'queued';
+            showEntry(y);
+          }
+        }
+        sendOutbox();
+        el.text.focus();
+      });
+      const discard = document.createElement('button');
+      discard.type = 'button';
+      discard.className = 'link discard';
+      discard.textContent = 'Discard';
+      discard.addEventListener('click', () => { dropEntry(x); el.text.focus(); });
+      meta.append('Not sent. ', retry, discard);
+    } else {
+      meta.textContent = 'Sending…';
     }
+    li.append(text, meta);
+    if (x.li && x.li.isConnected) x.li.replaceWith(li);
+    else el.messages.append(li);
+    x.li = li;
+  }
+
+  function dropEntry(x) {
+    const i = outbox.indexOf(x);
+    if (i >= 0) outbox.splice(i, 1);
+    if (x.li) x.li.remove();
+  }
+
+  // m, one's own message to handle, is stored (its answer, the live stream, a page of the
+  // conversation: also the copy of a try whose answer was lost): the entry it stored goes.
+  function storedCopy(handle, m) {
+    const x = outbox.find((y) => y.state !== 'queued' && y.body === m.message &&
+      sameHandle(y.handle, handle));
+    if (x) dropEntry(x);
   }
 
   async function sendOutbox() {
+    if (el.send.dataset.busy) return; // the loop running sends what was queued
     el.send.dataset.busy = '1';
-    while (outbox.length) {
-      const { o, body, pending } = outbox[0];
+    const gen = state.gen;
+    for (let x; (x = outbox.find((y) => y.state === 'queued'));) {
+      x.state = 'sending';
       try {
-        const payload = o.group ? { message: body, message_group_uuid: o.group } :
-          { message: body, handle: o.handle };
-        // keyed on the other person, not on o.group: the live stream may deliver the first
-        // message of a new conversation (setting o.group) before Send is pressed again
-        const key = sendKey(o.handle ? `@${o.handle}` : o.group, body);
-        const { data } = await api('POST', '/api/messages', payload, { 'Idempotency-Key': key });
-        pendingSend = null;
-        outbox.shift();
-        dropPending(o, pending);
-        if (state.open === o) {
+        const c = [...state.convs.values()].find((y) => sameHandle(y.handle, x.handle));
+        const payload = c ? { message: x.body, message_group_uuid: c.uuid } :
+          { message: x.body, handle: x.handle };
+        const { data } = await api('POST', '/api/messages', payload,
+          { 'Idempotency-Key': x.key });
+        if (gen !== state.gen) return;
+        dropEntry(x);
+        const o = state.open;
+        if (o && sameHandle(o.handle, x.handle)) {
           if (!o.group) adoptGroup(o, data.message_group_uuid);
-          addMessage(data);
+          if (o.group === data.message_group_uuid) addMessage(data);
         }
         const prev = state.convs.get(data.message_group_uuid);
         upsertConversation({
           uuid: data.message_group_uuid,
-          handle: prev ? prev.handle : o.handle,
-          display_name: prev ? prev.display_name : o.display_name,
+          handle: prev ? prev.handle : x.handle,
+          display_name: prev ? prev.display_name : x.name,
           message: data.message,
           created_at: data.created_at,
         });
       } catch (e) {
-        // not sent, or not known to be: its text and the ones queued after it go back to the
-        // composer (before anything typed since), the first to be sent again with the same
-        // Idempotency-Key
-        const left = outbox.splice(0);
-        for (const x of left) dropPending(x.o, x.pending);
-        const texts = left.filter((x) => x.o === state.open).map((x) => x.body);
-        if (texts.length) {
-          const now = el.text.value;
-          el.text.value = [...texts, ...(now.trim() ? [now] : [])].join('\n');
+        if (gen !== state.gen) return;
+        if (outbox.includes(x)) { // not already stored (its live copy came: storedCopy)
+          for (const y of outbox) {
+            if (y === x || (y.state === 'queued' && sameHandle(y.handle, x.handle))) {
+              y.state = 'failed';
+              showEntry(y);
+            }
+          }
         }
         handleError(e);
       }
     }
     delete el.send.dataset.busy;
-    updateCount();
-    el.text.focus();
   }
 
   el.text.addEventListener('input', updateCount);
@@ -676,6 +706,7 @@
       message: m.message,
       created_at: m.created_at,
     });
+    if (state.me && sameHandle(m.handle, state.me.handle)) storedCopy(m.with.handle, m);
     const o = state.open;
     if (o && !o.group && sameHandle(o.handle, m.with.handle)) adoptGroup(o, m.message_group_uuid);
     if (o && o.group === m.message_group_uuid) addMessage(m);
