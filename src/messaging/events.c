@@ -706,7 +706,9 @@ static void ev_scan_feed(msg_events *h, ev_feed *f)
  * Caller holds h->mu. */
 static void ev_heartbeat(msg_events *h, bool ping_them)
 {
-    static const char ping[] = ": ping\n\n";
+    /* a named event, no id: a page's EventSource sees it (a comment it never shows) and
+     * can tell a half-open stream from a quiet one; the position stays the last message's */
+    static const char ping[] = "event: ping\ndata: {}\n\n";
     long long now_s = (long long)time(NULL), next = 0;
     for (ev_feed *f = h->feeds; f; f = f->next)
         for (msg_stream *st = f->streams, *nx; st; st = nx) {

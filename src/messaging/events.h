@@ -9,7 +9,8 @@
  * ("display_name"/"handle": the sender, as in GET /api/messages; "with": the other person of
  * the conversation, as in GET /api/message_groups), after a first
  *     retry: 2000\n\n   and   id: <event id>\nevent: ready\ndata: {}\n\n
- * and a comment line ": ping" every MSG_EVENTS_HEARTBEAT_S seconds.
+ * and a heartbeat event "event: ping\ndata: {}\n\n" (no id) every MSG_EVENTS_HEARTBEAT_S
+ * seconds.
  *
  * Event ids are positions in the table, so a reconnection is replayed from the table itself:
  * "v1:<floor>" followed by ",<message_group_uuid>:<created_at>" for each conversation
