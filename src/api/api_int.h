@@ -26,7 +26,7 @@ struct api {
     char account_id[32];
     void *txn_tokens; /* ClientRequestToken cache (api_txn_token.c) */
     size_t txn_token_max_bytes; /* its bound (api_opts) */
-    unsigned char pq_key[16]; /* PartiQL NextToken MAC key, kept in the data dir (op_partiql.c) */
+    unsigned char pq_key[16]; /* PartiQL NextToken MAC key, kept in the data dir (api_partiql.c) */
     unsigned char it_key[16]; /* stream shard iterator MAC key, kept in the data dir (op_stream.c) */
     int64_t iterator_ttl_ms;  /* shard iterator lifetime */
     /* tests only: called by GetRecords between its reads of the stream descriptor and of
@@ -340,7 +340,7 @@ int api_err_close(api_req *r, struct api_out *o);
 /* Drops the error extras set so far, in either mode. */
 void api_err_drop(api_req *r);
 
-/* Draws the NextToken MAC key (op_partiql.c).  ERR_IO when the kernel has no randomness. */
+/* Draws the NextToken MAC key (api_partiql.c).  ERR_IO when the kernel has no randomness. */
 int api_pq_init(api_t *api);
 
 /* Draws the shard iterator MAC key (op_stream.c).  ERR_IO when the kernel has no randomness. */

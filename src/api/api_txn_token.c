@@ -308,8 +308,8 @@ int api_txn_token_begin(api_req *r, const char *token, json_t **out_replay)
     *out_replay = NULL;
     tok_cache *tc = tok_cache_get(r->api);
     uint64_t dg[2];
-    /* the whole request: r->body may lack what was read from our reader's tree (op_partiql.c
-     * pq_body: the Parameters); jdigest gives both trees of one text the same digest */
+    /* the whole request: r->body may lack what was read from our reader's tree (api_partiql.c
+     * api_pq_body: the Parameters); jdigest gives both trees of one text the same digest */
     if (!tc || (r->jbody ? tok_digest(tc, NULL, r->jbody, r->arena, dg)
                          : tok_digest(tc, r->body, NULL, NULL, dg)))
         return api_nomem(r);

@@ -4,7 +4,8 @@
  * decided, in the committer thread, with the reply's room reserved first).  Layer: api.
  *
  * Used by PutItem / UpdateItem / DeleteItem (op_item.c), BatchWriteItem (op_batch.c),
- * TransactWriteItems (op_transact.c) and PartiQL's writes (op_partiql.c); calls no operation.
+ * TransactWriteItems (op_transact.c) and PartiQL's writes (api_partiql.c, op_partiql.c); calls
+ * no operation.
  * What one write does is its api_wctx (api_item.h).
  */
 #include <string.h>

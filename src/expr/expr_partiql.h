@@ -11,7 +11,7 @@
  *   bind   (expr_pq_bind)   the slots filled from the literals and the request's Parameters,
  *                           then expr_resolve over them: resolved trees ready to evaluate,
  *                           and the INSERT item.
- *   helpers for the planner (op_partiql.c): the top-level AND conjuncts of a WHERE, key
+ *   helpers for the planner (api_partiql.c): the top-level AND conjuncts of a WHERE, key
  *                           equalities, and the select list's projection with DynamoDB's
  *                           result naming (expr_pq_project).
  *

@@ -5,7 +5,7 @@
  * expr_pq_bind fills the statement's value slots (literals and `?` templates) into an M of
  * values and resolves the WHERE, the select list, the item and the actions against it as
  * ExpressionAttributeValues.  The planner's helpers read the bound trees for api/'s
- * ExecuteStatement (op_partiql.c): the conjuncts and key equalities of a WHERE (a GetItem or a
+ * ExecuteStatement (api_partiql.c): the conjuncts and key equalities of a WHERE (a GetItem or a
  * Query instead of a Scan), OR branches overlapping on the sort key, the filter an index
  * SELECT's first read carries, and a select list's projection of an item with DynamoDB's
  * result naming.

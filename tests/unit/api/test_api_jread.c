@@ -1185,7 +1185,7 @@ static void test_env_refusal_same(void **state)
 }
 
 /* ExecuteStatement reads its Parameters from our reader's tree and the other members from a
- * jansson tree of them alone (op_partiql.c pq_body; 1.4 million parameters took ~590 MB as
+ * jansson tree of them alone (api_partiql.c api_pq_body; 1.4 million parameters took ~590 MB as
  * jansson's tree): the same answers as from jansson's tree of the whole request. */
 static void test_execute_statement_same(void **state)
 {
@@ -1223,7 +1223,7 @@ static void test_execute_statement_same(void **state)
 }
 
 /* BatchExecuteStatement and ExecuteTransaction read their members' Parameters from our reader's
- * tree too (pq_body): the same answers as from jansson's tree of the whole request; and an
+ * tree too (api_pq_body): the same answers as from jansson's tree of the whole request; and an
  * ExecuteTransaction's ClientRequestToken digests the whole request, Parameters included, the
  * same through both entries (a replay through the other entry, a mismatch on other
  * Parameters). */
