@@ -381,7 +381,7 @@ static int api_precheck(const api_t *api, const struct api_op_row *row, json_t *
     if (req ? !json_is_object(req) : jreq->type != JREAD_OBJECT)
         return err_set(e, ERR_SERIALIZATION, "Start of structure or map found where not expected");
     /* the model's constraints before any handler logic (api_schema.c); both views give the
-     * same verdicts and texts (tests/unit/api/test_api_validate.c) */
+     * same verdicts and texts (tests/unit/api/test_api_walk.c) */
     pthread_once(&api_ops_in_once, api_ops_in_init);
     const api_shape *in = api_ops_in[row - api_ops];
     if (row->pre) { /* the operation's checks before the model's */

@@ -6,7 +6,7 @@
  *
  * Both views answer alike for one text: the same kinds (jread classifies numbers as jansson
  * does), members in document order, strings with their length (a NUL inside kept).
- * tests/unit/api/test_api_validate.c compares the walker's verdicts over the two.
+ * tests/unit/api/test_api_walk.c compares the walker's verdicts over the two.
  */
 #include "api/api_jview.h"
 

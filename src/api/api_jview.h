@@ -48,7 +48,7 @@ typedef struct api_jview {
 extern const api_jview api_jview_jansson;
 /* The view over our reader's tree (const jread_val *, value/jread.h): the same verdicts and
  * texts as api_jview_jansson over the tree jread_to_jansson builds from it
- * (tests/unit/api/test_api_validate.c compares them over the api fuzz corpus). */
+ * (tests/unit/api/test_api_walk.c compares them over the api fuzz corpus). */
 extern const api_jview api_jview_jread;
 
 #endif

@@ -1,5 +1,9 @@
 /*
- * api_validate — request validation shared by every operation file.  Layer: api.
+ * api_validate — the validation helpers every operation file uses.  Layer: api.
+ * The violation collector (api_vld_*: DynamoDB Local's first-violation form and the
+ * service's "N validation errors detected: a; b"), the JSON members of the right type
+ * (api_json_*), the name checks and the ResourceArn classifier (api_arn_parse).  The request
+ * walker that checks every request against its model before the handler is api_walk.c.
  * See api_validate.h for the message formats (DynamoDB Local's vs the real service's).
  */
 #include "api/api_validate.h"
