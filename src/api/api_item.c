@@ -416,14 +416,24 @@ int api_item_names_check(const av_t *item, err_t *e)
     return 0;
 }
 
-int api_item_size_check(api_req *r, const av_t *item, const char *msg)
+int api_item_size_check_w(api_req *r, const av_t *item, const char *msg, api_wctx *w)
 {
     bool long_name = false;
-    if (item && av_item_size_names(item, &long_name) > AV_MAX_ITEM_SIZE)
+    size_t size = item ? av_item_size_names(item, &long_name) : 0;
+    if (size > AV_MAX_ITEM_SIZE)
         return err_set(r->err, ERR_VALIDATION, "%s", msg);
     if (long_name)
         return err_set(r->err, ERR_VALIDATION, "%s", TXT_ATTR_NAME_TOO_LONG);
+    if (w && item) {
+        w->item_size = size; /* av_item_size_names is av_item_size with the names' check */
+        w->item_sized = true;
+    }
     return 0;
+}
+
+int api_item_size_check(api_req *r, const av_t *item, const char *msg)
+{
+    return api_item_size_check_w(r, item, msg, NULL);
 }
 
 /* ---- expressions ----------------------------------------------------------------------- */

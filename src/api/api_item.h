@@ -138,6 +138,9 @@ int api_item_index_keys_check(api_req *r, const store_table *t, const av_t *item
 int api_update_static_index_types(const store_table *t, const expr_t *upd, err_t *e);
 /* Checks the size of an item (400 KB) with the message `msg`. */
 int api_item_size_check(api_req *r, const av_t *item, const char *msg);
+/* The same, with a PUT's wctx told the size (api_wctx.item_size) when it passes. */
+struct api_wctx;
+int api_item_size_check_w(api_req *r, const av_t *item, const char *msg, struct api_wctx *w);
 /* Checks an item's attribute names at every depth against the 65,535-byte limit
  * (TXT_ATTR_NAME_TOO_LONG).  ERR_VALIDATION. */
 int api_item_names_check(const av_t *item, err_t *e);
@@ -327,6 +330,10 @@ typedef struct api_wctx {
     const store_table *t;
     const av_t *key;     /* M with the key attributes (UPDATE: the base of a new item) */
     const av_t *item;    /* PUT: the new item */
+    bool item_sized;     /* PUT: item_size is av_item_size(item), measured by the request's
+                            check (api_item_size_check_w): apply hands it to the store, which
+                            then does not walk the item for it again */
+    uint64_t item_size;
     const expr_t *cond;  /* resolved condition, or NULL */
     const expr_t *upd;   /* UPDATE: resolved update */
     const char *fail_msg; /* set: the write fails with this ValidationException text (a

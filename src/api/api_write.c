@@ -109,6 +109,8 @@ int api_write_apply(void *ctx, const av_t *old, arena_t *a, const av_t **out_new
     switch (w->kind) {
     case API_W_PUT:
         *out_new = w->item;
+        if (w->item_sized)
+            *out_size = w->item_size;
         return 0;
     case API_W_DELETE:
         *out_new = NULL;

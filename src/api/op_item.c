@@ -416,7 +416,7 @@ static int write_parse_jr(wreq *q, const wjr *m, api_exprs *x, av_t *doc, bool i
         return env_rc(q, true, rc); /* 14 MB of values took ~500 MB through the jansson path */
     }
     if (!rc && !(rc = ddbjson_to_item_jr_in(m->doc, (ddbjson_layer)r->values, r->arena, doc, r->err)) && is_item &&
-        (rc = api_item_size_check(r, doc, TXT_ITEM_TOO_BIG)))
+        (rc = api_item_size_check_w(r, doc, TXT_ITEM_TOO_BIG, &q->w)))
         return rc; /* the jansson path's first refusal too (everything before it passed here),
                       answered without its tree: a 15 MB item took ~4x more through it */
     expr_t *cond = NULL, *upd = NULL;
@@ -493,7 +493,7 @@ int op_put_item(api_req *r, json_t **out)
         if ((rc = parse_write_opts(&q, b, rv_allowed, cond_expr_params,
                                    "ConditionExpression is null", true)) ||
             (rc = env_rc(&q, true, api_item_from_json(r, api_param(b, "Item"), item))) ||
-            (rc = api_item_size_check(r, item, TXT_ITEM_TOO_BIG)) ||
+            (rc = api_item_size_check_w(r, item, TXT_ITEM_TOO_BIG, &q.w)) ||
             (rc = parse_write_maps(&q, b, &x, cond_expr_params, "ConditionExpression is null",
                                    true)) ||
             (rc = parse_write_cond(&q, b, &x, true)) ||

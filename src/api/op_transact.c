@@ -151,7 +151,7 @@ static int parse_action(api_req *r, twa *a)
     if (k == API_W_PUT) {
         /* a Put's size is known from the request: a ValidationException, never a reason */
         if ((rc = api_item_from_json(r, api_param(s, "Item"), &a->item)) ||
-            (rc = api_item_size_check(r, &a->item, TXT_ITEM_TOO_BIG)))
+            (rc = api_item_size_check_w(r, &a->item, TXT_ITEM_TOO_BIG, &a->w)))
             return rc;
         a->w.item = &a->item;
     } else if ((rc = api_item_from_json(r, api_param(s, "Key"), &a->src))) {
@@ -429,7 +429,7 @@ static int parse_action_jr(api_req *r, twa *a, const jread_val *s)
         rc = api_exprs_done(r, &a->x);
     if (!rc)
         rc = ddbjson_to_item_jr_in(doc, (ddbjson_layer)r->values, r->arena, k == API_W_PUT ? &a->item : &a->src, r->err);
-    if (!rc && k == API_W_PUT && (rc = api_item_size_check(r, &a->item, TXT_ITEM_TOO_BIG)))
+    if (!rc && k == API_W_PUT && (rc = api_item_size_check_w(r, &a->item, TXT_ITEM_TOO_BIG, &a->w)))
         return rc; /* parse_action's refusal too (below) */
     if (!rc && !(a->tname = arena_strndup(r->arena, table->text, table->len)))
         rc = ERR_NOMEM;
@@ -748,7 +748,9 @@ int op_transact_write_items(api_req *r, json_t **out)
     /* the items' aggregate size: a Put counts its item, the other actions their key */
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++)
-        total += av_item_size(acts[i].w.kind == API_W_PUT ? &acts[i].item : &acts[i].key);
+        total += acts[i].w.kind == API_W_PUT && acts[i].w.item_sized
+                     ? acts[i].w.item_size
+                     : av_item_size(acts[i].w.kind == API_W_PUT ? &acts[i].item : &acts[i].key);
     if (total > TXN_MAX_BYTES)
         return err_set(r->err, ERR_VALIDATION, TXT_T_TOO_BIG);
 
