@@ -257,6 +257,68 @@ def test_length_counts_characters(msg_server, people):
     assert st == 200 and m["message"] == "😀" * 1024
 
 
+def test_message_text_contract(msg_server, people):
+    """The text contract README states (REST API, "Message text"): the limit counts code
+    points, so a combining mark counts one and an emoji of the astral plane one; the text is
+    stored exactly as sent, white space around it included; text that is not UTF-8 never
+    reaches the service (a lone surrogate escape, raw invalid bytes: malformed_json)."""
+    ids, tok = people
+
+    def post(body, raw=None):
+        return rest(msg_server, "POST", "/api/messages", tok["alice"],
+                    raw if raw is not None else body)
+    e_acute = "e\u0301"                           # two code points, one glyph
+    st, _, m = post({"message": e_acute * 512, "handle": "carol"})
+    assert st == 200 and m["message"] == e_acute * 512, m
+    st, _, b = post({"message": e_acute * 512 + "e", "handle": "carol"})
+    assert st == 400 and b["error"]["code"] == "message_too_long", b
+    assert b["error"]["message"] == \
+        "the message has 1025 characters, at most 1024 are allowed", b
+    st, _, b = post({"message": "\U0001F600" * 1025, "handle": "carol"})
+    assert st == 400 and b["error"]["code"] == "message_too_long", b
+    st, _, m = post({"message": "  two spaces before, a tab after\t", "handle": "carol"})
+    assert st == 200 and m["message"] == "  two spaces before, a tab after\t", m
+    st, _, page = rest(msg_server, "GET", f"/api/messages/{m['message_group_uuid']}?limit=1",
+                       tok["alice"])
+    assert page[0]["message"] == "  two spaces before, a tab after\t", page
+    for raw in ('{"message": "a\\ud800b", "handle": "carol"}',
+                b'{"message": "a\xff\xfeb", "handle": "carol"}',
+                b'{"message": "a\xc0\xafb", "handle": "carol"}'):
+        st, _, b = rest(msg_server, "POST", "/api/messages", tok["alice"], raw)
+        assert st == 400 and b["error"]["code"] == "malformed_json", (raw, b)
+
+
+def test_paging_parameters_contract(msg_server, people):
+    """README's paging rules for what clients send by accident: an empty cursor= or after=
+    is none (the first page), an empty limit= is 400 bad_limit; of a parameter given twice
+    the first counts; a cursor of one listing is bad_cursor on the other."""
+    ids, tok = people
+    for to in ("bob", "carol", "carol"):  # two conversations, two messages in one
+        st, _, m = rest(msg_server, "POST", "/api/messages", tok["alice"],
+                        {"message": "pp", "handle": to})
+        assert st == 200, m
+    g = m["message_group_uuid"]
+    path = f"/api/messages/{g}"
+    st, _, first = rest(msg_server, "GET", path, tok["alice"])
+    for q in ("cursor=", "after=", "cursor=&limit=40"):
+        st, _, b = rest(msg_server, "GET", f"{path}?{q}", tok["alice"])
+        assert st == 200 and b == first, (q, b)
+    st, _, b = rest(msg_server, "GET", f"{path}?limit=", tok["alice"])
+    assert st == 400 and b["error"]["code"] == "bad_limit", b
+    st, _, b = rest(msg_server, "GET", f"{path}?limit=1&limit=abc", tok["alice"])
+    assert st == 200 and len(b) == 1, b
+    st, _, b = rest(msg_server, "GET", f"{path}?limit=abc&limit=1", tok["alice"])
+    assert st == 400 and b["error"]["code"] == "bad_limit", b
+    st, h, _ = rest(msg_server, "GET", f"{path}?limit=1", tok["alice"])
+    st2, h2, _ = rest(msg_server, "GET", "/api/message_groups?limit=1", tok["alice"])
+    assert "x-next-cursor" in h and "x-next-cursor" in h2, (h, h2)
+    st, _, b = rest(msg_server, "GET", f"/api/message_groups?cursor={h['x-next-cursor']}",
+                    tok["alice"])
+    assert st == 400 and b["error"]["code"] == "bad_cursor", b
+    st, _, b = rest(msg_server, "GET", f"{path}?cursor={h2['x-next-cursor']}", tok["alice"])
+    assert st == 400 and b["error"]["code"] == "bad_cursor", b
+
+
 def test_cors(msg_server):
     st, h, _ = rest(msg_server, "OPTIONS", "/api/messages",
                     headers={"Origin": CORS_ORIGIN, "Access-Control-Request-Method": "POST",
