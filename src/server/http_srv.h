@@ -16,6 +16,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <microhttpd.h>
+
 #include "server/ddb_proto.h"
 #include "server/http.h"
 #include "server/http_int.h"
@@ -165,5 +167,23 @@ extern const http_dialect http_ddb_dialect, http_rest_dialect;
 /* An API reply: counted (/metrics), moved into resp, logged; presp is emptied. */
 void http_ddb_reply(http_server *srv, ddb_proto_resp *presp, http_response *resp,
                     const struct timespec *t0);
+
+/* http.c: frees a request context (NULL: nothing). */
+void http_req_free(http_req *r);
+
+/* http_conn.c: a listener's connections (see there). */
+/* Bytes the kernel has received on fd (TCP_INFO); 0 when it cannot say. */
+unsigned long long http_rx_bytes(int fd);
+/* A slot of l's max_connections for hc (NULL: one not on the list yet): a free one, else an
+ * idle connection's.  Whether it got one. */
+bool http_slot_take(http_listener *l, const http_conn *hc);
+/* Whether l is still beyond max_connections once the connections whose client has closed
+ * are left out. */
+bool http_still_over(http_listener *l);
+/* libmicrohttpd's MHD_OPTION_NOTIFY_CONNECTION (cls: the listener). */
+void http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                            enum MHD_ConnectionNotificationCode toe);
+/* The reaper thread (arg: the http_server). */
+void *http_reaper_main(void *arg);
 
 #endif

@@ -1,0 +1,252 @@
+/*
+ * http_conn — a listener's connections: counted from libmicrohttpd's "started" to its
+ * "closed" notification, each holding one of --max-connections' slots or over them (the
+ * busy reply); at the limit an idle one gives way to a new one; and the reaper thread that
+ * shuts down connections past their request deadline (slowloris) or idle past their idle
+ * timeout.  Layer: server.  The deadlines themselves are set on the request's path (http.c).
+ * Tests: tests/e2e/test_overload.py, test_protocol.py (dropped and silent clients),
+ * test_serve.py (--max-connections).
+ */
+#include <linux/tcp.h> /* struct tcp_info's tcpi_bytes_received */
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "server/http_srv.h"
+
+#define HTTP_REAP_INTERVAL_MS 200 /* how often the reaper looks for connections past their
+                                     request deadline */
+
+/* Bytes the kernel has received on fd (TCP_INFO); 0 when it cannot say. */
+unsigned long long http_rx_bytes(int fd)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof ti;
+    memset(&ti, 0, sizeof ti);
+    if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+        len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof ti.tcpi_bytes_received)
+        return 0;
+    return ti.tcpi_bytes_received;
+}
+
+/* An idle connection's next request has begun (bytes came after its baseline): that request
+ * is due within the read timeout (d: its deadline as read; conns_mu held). */
+static void http_next_begun(http_conn *hc, long long d, long long now)
+{
+    atomic_store(&hc->idle, false);
+    long long at = now + (long long)hc->l->read_timeout * 1000;
+    if (d == 0 || d > at) /* unless the MHD thread moved it meanwhile */
+        atomic_compare_exchange_strong(&hc->deadline, &d, at);
+}
+
+/* At the connection limit, an idle connection gives way to a new one (as nginx reuses its
+ * keep-alive connections when worker_connections run out): of those holding a slot, the one
+ * idle the longest among those that have sent nothing since their start or their last reply
+ * is shut down (a FIN: HTTP/1.1 lets a server close an idle connection at any time, and
+ * clients open another), so that 10,000 idle connections no longer keep every new client
+ * waiting in the kernel's backlog for their 10 s read timeout (hostile21; test_overload
+ * test_idle_connections_give_way_to_a_new_client).  A connection answered within the
+ * reaper's last interval (no byte baseline yet) is not taken, nor one whose next request
+ * has begun (the kernel's byte count passed its baseline), nor `self`.  Whether one was: its
+ * slot is then the caller's (MHD thread; only past the limit, never on a request's path
+ * below it). */
+#define HTTP_EVICT_TRIES 4 /* candidates looked at (a TCP_INFO each) before giving up */
+static bool http_evict_idle(http_listener *l, const http_conn *self)
+{
+    bool done = false;
+    long long now = http_now_ms();
+    pthread_mutex_lock(&l->conns_mu);
+    for (int tries = 0; tries < HTTP_EVICT_TRIES && !done; tries++) {
+        http_conn *best = NULL;
+        long long best_ms = 0;
+        unsigned long long best_base = 0;
+        for (http_conn *hc = l->conns; hc; hc = hc->next) {
+            if (hc == self || hc->fd < 0 || !atomic_load(&hc->idle) ||
+                atomic_load(&hc->evicted) || atomic_load(&hc->overflow))
+                continue;
+            unsigned long long base = atomic_load(&hc->idle_rx);
+            if (base & HTTP_RX_UNSET)
+                continue;
+            long long ms = atomic_load_explicit(&hc->idle_ms, memory_order_relaxed);
+            if (!best || ms <= best_ms) { /* a tie: the older (the list is newest first) */
+                best = hc;
+                best_ms = ms;
+                best_base = base;
+            }
+        }
+        if (!best)
+            break;
+        long long d = atomic_load(&best->deadline);
+        unsigned long long rx = http_rx_bytes(best->fd);
+        if (atomic_load(&best->idle_rx) != best_base || !atomic_load(&best->idle))
+            continue; /* a request came and went meanwhile: no baseline for its reply yet */
+        if (rx != best_base) { /* its next request has begun (the reaper would see the same) */
+            http_next_begun(best, d, now);
+            continue;
+        }
+        atomic_store(&best->evicted, true);
+        atomic_store(&best->deadline, 0);
+        shutdown(best->fd, SHUT_RDWR); /* MHD's poll sees it; MHD closes the socket */
+        done = true;
+    }
+    pthread_mutex_unlock(&l->conns_mu);
+    return done;
+}
+
+/* A slot of l's max_connections for hc (NULL: one not on the list yet): a free one, else
+ * an idle connection's (http_evict_idle).  Whether it got one. */
+bool http_slot_take(http_listener *l, const http_conn *hc)
+{
+    unsigned n = atomic_load(&l->slots);
+    while (n < l->max_connections)
+        if (atomic_compare_exchange_weak(&l->slots, &n, n + 1))
+            return true;
+    return http_evict_idle(l, hc);
+}
+
+/* Whether l is still beyond max_connections once the connections whose client has closed
+ * are left out: a client that closes one connection and opens the next is ahead of the MHD
+ * thread that notices the close (on a loaded machine by many milliseconds), so `open` still
+ * counts the old one.  Only the busy path pays for the walk (one poll per open connection),
+ * and only when the excess is a few connections: a flood is over the limit, no walk needed.
+ * A client that shut down only its sending side counts as gone (HTTP clients do not). */
+#define HTTP_CLOSE_SLACK 8 /* connections over the limit that may be closes not yet seen */
+bool http_still_over(http_listener *l)
+{
+    if (atomic_load(&l->open) > l->max_connections + HTTP_CLOSE_SLACK)
+        return true;
+    unsigned live = 0;
+    pthread_mutex_lock(&l->conns_mu);
+    for (http_conn *hc = l->conns; hc && live <= l->max_connections; hc = hc->next) {
+        struct pollfd pf = {.fd = hc->fd, .events = POLLRDHUP};
+        if (hc->fd < 0 || poll(&pf, 1, 0) != 1 || !(pf.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+            live++;
+    }
+    pthread_mutex_unlock(&l->conns_mu);
+    return live > l->max_connections;
+}
+
+/* Counts connections; marks those beyond max_connections (answered "busy" on their first
+ * request, then closed); puts each on the reaper's list with the deadline of its first
+ * request's head. */
+void http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                                   enum MHD_ConnectionNotificationCode toe)
+{
+    http_listener *l = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        atomic_fetch_add(&l->open, 1);
+        http_conn *hc = calloc(1, sizeof *hc);
+        *socket_context = hc;
+        if (!hc) /* not tracked: only libmicrohttpd's inactivity timeout applies */
+            return;
+        hc->l = l;
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        hc->fd = ci ? (int)ci->connect_fd : -1;
+        long long now = http_now_ms();
+        atomic_init(&hc->deadline, hc->fd >= 0 ? now + (long long)l->first_timeout * 1000 : 0);
+        /* idle until its first request line: no byte received yet is its baseline */
+        atomic_init(&hc->idle_rx, 0);
+        atomic_init(&hc->idle_ms, now);
+        atomic_init(&hc->idle, true);
+        /* beyond the limit an idle connection gives way to it, or it gets the busy reply */
+        atomic_init(&hc->overflow, !http_slot_take(l, NULL));
+        pthread_mutex_lock(&l->conns_mu);
+        hc->next = l->conns;
+        if (l->conns)
+            l->conns->prev = hc;
+        l->conns = hc;
+        pthread_mutex_unlock(&l->conns_mu);
+    } else {
+        atomic_fetch_sub(&l->open, 1);
+        http_conn *hc = *socket_context;
+        if (!hc)
+            return;
+        *socket_context = NULL;
+        pthread_mutex_lock(&l->conns_mu);
+        if (hc->prev)
+            hc->prev->next = hc->next;
+        else
+            l->conns = hc->next;
+        if (hc->next)
+            hc->next->prev = hc->prev;
+        /* off the list, so no longer evicted meanwhile: its slot is freed unless it had none
+         * or passed it on */
+        if (!atomic_load(&hc->overflow) && !atomic_load(&hc->evicted))
+            atomic_fetch_sub(&l->slots, 1);
+        pthread_mutex_unlock(&l->conns_mu);
+        http_req_free(hc->spare);
+        /* a request whose connection libmicrohttpd closed before it was ever completed: its
+         * pool ran out on the head (some 200 cookies in one header, a request line near 16
+         * KB), a close without a reply: its context leaked, ~6 KB and its target a request
+         * (fuzz20; test_protocol test_a_head_that_fills_the_pool_leaks_nothing) */
+        if (hc->cur && hc->cur != hc->spare)
+            http_req_free(hc->cur);
+        free(hc);
+    }
+}
+
+/* Shuts down the sockets of l's connections past their deadline (reaper thread). */
+static void http_reap(http_listener *l, long long now)
+{
+    pthread_mutex_lock(&l->conns_mu);
+    for (http_conn *hc = l->conns; hc; hc = hc->next) {
+        long long d = atomic_load(&hc->deadline);
+        /* an idle keep-alive connection whose next request has begun: libmicrohttpd says
+         * nothing until its request line is complete, the kernel's byte count does.  The
+         * count at the first look after a reply is the baseline (bytes that came before it,
+         * within HTTP_REAP_INTERVAL_MS of the reply, then nothing more: the connection keeps
+         * its idle deadline, as a silent one does); any byte after it begins the request. */
+        if (atomic_load(&hc->idle)) {
+            unsigned long long base = atomic_load(&hc->idle_rx);
+            unsigned long long rx = http_rx_bytes(hc->fd);
+            if (base & HTTP_RX_UNSET) {
+                /* fails when a newer reply has reset it meanwhile: its own first look next */
+                atomic_compare_exchange_strong(&hc->idle_rx, &base, rx);
+            } else if (rx > base) {
+                http_next_begun(hc, d, now);
+                continue;
+            }
+        }
+        if (d && now > d) {
+            atomic_store(&hc->deadline, 0);
+            shutdown(hc->fd, SHUT_RDWR); /* MHD's poll sees it; MHD closes the socket */
+            atomic_fetch_add(&l->reaped, 1);
+        }
+    }
+    pthread_mutex_unlock(&l->conns_mu);
+}
+
+void *http_reaper_main(void *arg)
+{
+    http_server *s = arg;
+    pthread_mutex_lock(&s->reaper_mu);
+    while (!s->reaper_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += HTTP_REAP_INTERVAL_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->reaper_cv, &s->reaper_mu, &ts);
+        if (s->reaper_stop)
+            break;
+        long long now = http_now_ms();
+        if (s->ddb.d)
+            http_reap(&s->ddb, now);
+        if (s->rest.d)
+            http_reap(&s->rest, now);
+    }
+    pthread_mutex_unlock(&s->reaper_mu);
+    return NULL;
+}
