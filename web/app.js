@@ -330,7 +330,6 @@
     if (!o || o.seen.has(m.uuid)) return;
     o.seen.add(m.uuid);
     const mine = state.me && m.handle === state.me.handle;
-    if (mine) storedCopy(o.handle, m);
     const stick = nearBottom() || mine;
     const li = messageEl(m);
     let after = el.messages.lastElementChild;
@@ -526,7 +525,7 @@
     el.text.value = '';
     updateCount();
     const x = { handle: o.handle, name: o.display_name, body, key: newKey(), state: 'queued',
-      li: null };
+      li: null, triedAt: 0 };
     outbox.push(x);
     showEntry(x);
     el.messages.scrollTop = el.messages.scrollHeight;
@@ -584,12 +583,22 @@
     if (x.li) x.li.remove();
   }
 
-  // m, one's own message to handle, is stored (its answer, the live stream, a page of the
-  // conversation: also the copy of a try whose answer was lost): the entry it stored goes.
+  // m, one's own message to handle, came by the live stream: when it is the stored copy of a
+  // try whose answer was lost (or has not come yet), that entry goes.  The same text is not
+  // enough: a stored message settles one entry at most (settled: the uuids that did, and
+  // those of the answers), and only one tried before it was stored (SKEW_MS for the two
+  // clocks); a page of history never settles anything: an "ok" from yesterday took a failed
+  // "ok" of now away (test_web.py::test_failed_sends_stay_in_their_conversation).
+  const settled = new Set();
+  const SKEW_MS = 1000;
   function storedCopy(handle, m) {
+    if (settled.has(m.uuid)) return;
+    const at = parseTs(m.created_at).getTime();
     const x = outbox.find((y) => y.state !== 'queued' && y.body === m.message &&
-      sameHandle(y.handle, handle));
-    if (x) dropEntry(x);
+      sameHandle(y.handle, handle) && at >= y.triedAt - SKEW_MS);
+    if (!x) return;
+    settled.add(m.uuid);
+    dropEntry(x);
   }
 
   async function sendOutbox() {
@@ -598,6 +607,7 @@
     const gen = state.gen;
     for (let x; (x = outbox.find((y) => y.state === 'queued'));) {
       x.state = 'sending';
+      if (!x.triedAt) x.triedAt = Date.now();
       try {
         const c = [...state.convs.values()].find((y) => sameHandle(y.handle, x.handle));
         const payload = c ? { message: x.body, message_group_uuid: c.uuid } :
@@ -605,6 +615,7 @@
         const { data } = await api('POST', '/api/messages', payload,
           { 'Idempotency-Key': x.key });
         if (gen !== state.gen) return;
+        settled.add(data.uuid);
         dropEntry(x);
         const o = state.open;
         if (o && sameHandle(o.handle, x.handle)) {

@@ -1078,31 +1078,39 @@ def test_failed_sends_stay_in_their_conversation(web, two):
     (it went back only to the composer of the conversation then open); failed messages came
     back to the composer joined into one text with a new key, so a lost answer's message was
     stored twice ('first' and 'first\\nsecond'); and a sign-out while a send was on its way
-    made the next user's first message vanish unsent."""
+    made the next user's first message vanish unsent; and (b50a40d) a message of the history
+    with the same text ('ok') was taken for the stored copy of an unsent one, which vanished."""
     me_ = "web_failing"
     web.tok[me_] = token(add_user(web, me_, "Failing Web"), exp_in=3600)
     ga = send_rest(web, "web_alice", "from alice", handle=me_)["message_group_uuid"]
     send_rest(web, "web_bob", "from bob", handle=me_)
+    send_rest(web, me_, "ok", group=ga)  # an earlier "ok", stored
+    t_ok = time.time()
     d = two[1]
     d.switch_to.new_window("tab")
     try:
         fresh(d)
         d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": MUTE_EVENTS})
         sign_in_by_link(d, web, me_)
-        wait(d, lambda d: conv_names(d) == ["Bob Web", "Alice Web"], 5, "the list")
+        wait(d, lambda d: conv_names(d) == ["Alice Web", "Bob Web"], 5, "the list")
         open_conv(d, "Alice Web")
-        wait(d, lambda d: bubbles(d) == ["from alice"], 5, "alice's message")
-        # two sends that fail while bob's conversation is open
+        wait(d, lambda d: bubbles(d) == ["from alice", "ok"], 5, "alice's conversation")
+        # sends that fail while bob's conversation is open: another "ok" and two more
+        time.sleep(max(0.0, t_ok + 1.5 - time.time()))  # the stored "ok" is 1.5 s older
         d.execute_script(SENDS, "fail")
         from selenium.webdriver.common.keys import Keys
-        by_css(d, "#text")[0].send_keys("one", Keys.ENTER, "two", Keys.ENTER)
+        by_css(d, "#text")[0].send_keys("ok", Keys.ENTER, "one", Keys.ENTER, "two", Keys.ENTER)
         open_conv(d, "Bob Web")
         wait(d, lambda d: not by_css(d, "#send")[0].get_attribute("data-busy"), 5, "failure")
         assert bubbles(d) == ["from bob"]
         assert by_css(d, "#text")[0].get_attribute("value") == ""
+        # back in alice's: the history's "ok" does not take the unsent "ok" for its copy
         open_conv(d, "Alice Web")
-        wait(d, lambda d: bubbles(d) == ["from alice", "one", "two"], 5, "the unsent ones")
-        assert len(by_css(d, "#messages li.failed")) == 2
+        wait(d, lambda d: bubbles(d) == ["from alice", "ok", "ok", "one", "two"], 5,
+             "the unsent ones")
+        time.sleep(0.3)
+        assert bubbles(d) == ["from alice", "ok", "ok", "one", "two"]
+        assert len(by_css(d, "#messages li.failed")) == 3
         assert by_css(d, "#text")[0].get_attribute("value") == ""
         shot(d, "not-sent")
         # Retry on the first sends both, in order, each with its first key
@@ -1110,7 +1118,7 @@ def test_failed_sends_stay_in_their_conversation(web, two):
         by_css(d, "#messages li.failed button.retry")[0].click()
         wait(d, lambda d: not by_css(d, "#messages li.pending") and
              not by_css(d, "#send")[0].get_attribute("data-busy"), 5, "the retry")
-        assert bubbles(d) == ["from alice", "one", "two"]
+        assert bubbles(d) == ["from alice", "ok", "ok", "one", "two"]
         # an answer lost while the stream cannot tell: 'Not sent'; typed meanwhile stays a
         # message of its own; Retry carries the first key, so the message is stored once
         d.execute_script(SENDS, "lose")
@@ -1122,19 +1130,19 @@ def test_failed_sends_stay_in_their_conversation(web, two):
         by_css(d, "#text")[0].send_keys(Keys.ENTER)
         wait(d, lambda d: not by_css(d, "#messages li.pending") and
              not by_css(d, "#send")[0].get_attribute("data-busy"), 5, "the retry")
-        want = ["from alice", "one", "two", "first MUTE", "second"]
+        want = ["from alice", "ok", "ok", "one", "two", "first MUTE", "second"]
         assert bubbles(d) == want
         st, _, page = rest(web, "GET", f"/api/messages/{ga}", web.tok[me_])
         assert [x["message"] for x in page] == want
         posts = d.execute_script("return window.__posts")
-        # 'two' waited behind the failed 'one' (never tried alone, so never out of order)
-        assert [p[0] for p in posts] == ["one", "one", "two", "first MUTE", "first MUTE",
+        # 'one' and 'two' waited behind the failed 'ok' (never tried alone: never out of order)
+        assert [p[0] for p in posts] == ["ok", "ok", "one", "two", "first MUTE", "first MUTE",
                                          "second"], posts
         keys = {}
         for text, key in posts:
             keys.setdefault(text, set()).add(key)
         assert all(len(k) == 1 for k in keys.values()), posts
-        assert len({k for ks in keys.values() for k in ks}) == 4, posts
+        assert len({k for ks in keys.values() for k in ks}) == 5, posts
         # sign out while a send is on its way, sign in again (same page): the next user's
         # message is sent, not dropped by the first one's loop
         d.execute_script(SENDS, "slow")
